@@ -1,0 +1,138 @@
+/*
+ * zhiliang/epcis.h - EPCIS 2.0 documents and events: parse, validate,
+ * canonicalise, and the CBV 2.0 event hash.
+ *
+ * A document (JSON or JSON-LD) is parsed and validated as a whole: either
+ * every event is valid and the document is returned, or the first error is
+ * reported with its JSON path, rule and value and nothing is returned. Each
+ * event comes out as a struct zl_event whose strings point into the
+ * document (borrowed: valid until zl_epcis_doc_free).
+ *
+ * Identifiers in struct zl_event are canonical (GS1 keys as Digital Link
+ * on id.gs1.org, CBV values as full URIs such as
+ * https://ref.gs1.org/cbv/BizStep-shipping) so the store and the trace
+ * engine compare plain strings. The event's original JSON is kept too, as
+ * compact JSON text, for output exactly as captured.
+ */
+#ifndef ZL_EPCIS_H
+#define ZL_EPCIS_H
+
+#include "zhiliang/error.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum zl_event_type {
+    ZL_EV_OBJECT = 1,
+    ZL_EV_AGGREGATION = 2,
+    ZL_EV_TRANSACTION = 3,
+    ZL_EV_TRANSFORMATION = 4,
+    ZL_EV_ASSOCIATION = 5
+};
+
+enum zl_action { ZL_ACT_NONE = 0, ZL_ACT_ADD = 1, ZL_ACT_OBSERVE = 2, ZL_ACT_DELETE = 3 };
+
+/* The role an identifier plays in an event. Instance roles name one
+ * physical thing (EPC); class roles name a class or lot (quantity lists). */
+enum zl_id_role {
+    ZL_ROLE_EPC = 1,         /* epcList (Object, Transaction) */
+    ZL_ROLE_PARENT = 2,      /* parentID (Aggregation, Transaction, Association) */
+    ZL_ROLE_CHILD = 3,       /* childEPCs */
+    ZL_ROLE_INPUT = 4,       /* inputEPCList */
+    ZL_ROLE_OUTPUT = 5,      /* outputEPCList */
+    ZL_ROLE_QTY = 6,         /* quantityList epcClass */
+    ZL_ROLE_CHILD_QTY = 7,   /* childQuantityList epcClass */
+    ZL_ROLE_INPUT_QTY = 8,   /* inputQuantityList epcClass */
+    ZL_ROLE_OUTPUT_QTY = 9   /* outputQuantityList epcClass */
+};
+
+struct zl_event_id {
+    const char *id;      /* canonical identifier */
+    enum zl_id_role role;
+    int has_quantity;    /* quantity lists: 1 if "quantity" was present */
+    double quantity;
+    const char *uom;     /* UN/CEFACT unit code or NULL */
+};
+
+/* A bizTransaction, source or destination: type (canonical CBV URI or the
+ * user's own URI) and value. */
+struct zl_typed_ref {
+    const char *type;
+    const char *value;
+};
+
+struct zl_event {
+    enum zl_event_type type;
+    uint8_t hash[32];           /* CBV 2.0 event hash (SHA-256 of prehash) */
+    char hash_id[96];           /* "ni:///sha-256;<hex>?ver=CBV2.0" */
+    const char *declared_id;    /* the event's own eventID, or NULL */
+    int64_t event_time_ms;      /* UTC ms since epoch */
+    int tz_offset_min;          /* eventTimeZoneOffset */
+    int64_t record_time_ms;     /* 0 if absent (set by the store at capture) */
+    enum zl_action action;      /* NONE for Transformation */
+    const char *biz_step;       /* canonical URI or NULL */
+    const char *disposition;
+    const char *read_point;     /* canonical (SGLN as DL) or NULL */
+    const char *biz_location;
+    const char *transformation_id;
+    const char *certification_info; /* or NULL */
+    int has_error_declaration;
+    const char *error_declaration_reason; /* or NULL */
+    const char *const *corrective_event_ids; /* NULL-terminated or NULL */
+
+    struct zl_event_id *ids;   size_t n_ids;
+    struct zl_typed_ref *biz_transactions; size_t n_biz_transactions;
+    struct zl_typed_ref *sources; size_t n_sources;
+    struct zl_typed_ref *destinations; size_t n_destinations;
+
+    const char *json;           /* the event as compact JSON text, as given */
+    size_t json_len;
+    const char *prehash;        /* CBV 2.0 canonical pre-hash string */
+    size_t prehash_len;
+};
+
+/* Limits on what one document may cost. Zero fields take the defaults. */
+struct zl_capture_limits {
+    size_t max_bytes;           /* default 64 MiB */
+    size_t max_events;          /* default 100000 */
+    size_t max_depth;           /* JSON nesting, default 64 */
+};
+#define ZL_DEFAULT_MAX_BYTES ((size_t)64 << 20)
+#define ZL_DEFAULT_MAX_EVENTS ((size_t)100000)
+#define ZL_DEFAULT_MAX_DEPTH ((size_t)64)
+
+typedef struct zl_epcis_doc zl_epcis_doc;
+
+/* Parse and validate an EPCISDocument (or a bare event list / single event
+ * as the REST binding allows) from buf[0..len). On success *out is new (free
+ * with zl_epcis_doc_free). On failure returns ZL_ESYNTAX, ZL_EINVAL,
+ * ZL_ELIMIT, ZL_ECHECK or ZL_ENOMEM, fills err and sets *out = NULL.
+ * lim may be NULL for the defaults. */
+int zl_epcis_parse(const char *buf, size_t len,
+                   const struct zl_capture_limits *lim, zl_epcis_doc **out,
+                   struct zl_error *err);
+
+void zl_epcis_doc_free(zl_epcis_doc *doc);   /* NULL-safe */
+size_t zl_epcis_doc_count(const zl_epcis_doc *doc);
+/* Borrowed: valid until zl_epcis_doc_free. i < zl_epcis_doc_count. */
+const struct zl_event *zl_epcis_doc_event(const zl_epcis_doc *doc, size_t i);
+
+/* Compute the CBV 2.0 pre-hash string and hash of one event given as JSON
+ * text (an element of eventList). *prehash is new (zl_free). Used by the
+ * `hash` command and by the log verifier to recompute a leaf from the stored
+ * event alone. hash_id gets "ni:///sha-256;...?ver=CBV2.0". */
+int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
+                        size_t *prehash_len, uint8_t hash[32],
+                        char hash_id[96], struct zl_error *err);
+
+const char *zl_event_type_name(enum zl_event_type t);  /* "ObjectEvent" */
+const char *zl_action_name(enum zl_action a);          /* "ADD" or NULL */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

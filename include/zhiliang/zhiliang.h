@@ -1,0 +1,76 @@
+/*
+ * zhiliang/zhiliang.h - the public API of libzhiliang (umbrella header).
+ *
+ * A store (zl_store) is one Zhiliang database: EPCIS events, the Merkle
+ * log, parties, recalls. Open it, capture documents into it, query it.
+ * Module headers (gs1.h, epcis.h, log.h, trace.h...) add the rest and are
+ * included from here.
+ *
+ * Threads: a zl_store handle is used by one thread at a time; open one
+ * handle per thread (SQLite WAL lets readers run beside one writer).
+ */
+#ifndef ZL_ZHILIANG_H
+#define ZL_ZHILIANG_H
+
+#include "zhiliang/error.h"
+#include "zhiliang/epcis.h"
+#include "zhiliang/gs1.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ZL_VERSION "0.1.0"
+
+typedef struct zl_store zl_store;
+
+/* Where the store lives when no --store is given: $ZHILIANG_STORE, else
+ * "zhiliang.db" in the current directory. Returns a borrowed string. */
+const char *zl_default_store_path(void);
+
+/* Create a new store at path (schema, operator signing key, log origin).
+ * Fails with ZL_EEXIST if a store is already there. */
+int zl_init(const char *path, const char *origin, struct zl_error *err);
+
+/* Open an existing store (ZL_ENOTFOUND if missing). *out is new. */
+int zl_open(const char *path, zl_store **out, struct zl_error *err);
+void zl_close(zl_store *s);  /* NULL-safe */
+
+struct zl_capture_result {
+    size_t n_events;      /* events in the document */
+    size_t n_new;         /* stored now */
+    size_t n_duplicate;   /* already stored (same event hash): unchanged */
+    int64_t record_time_ms;
+    uint64_t log_size;    /* log tree size after the capture */
+};
+
+struct zl_capture_opts {
+    const struct zl_capture_limits *limits;  /* NULL = defaults */
+    const char *party;    /* capturing party (USCC or GLN), or NULL */
+    /* Reject events whose locations the party is not responsible for
+     * (server writes with a token); 0 for trusted CLI use. */
+    int enforce_party_locations;
+    /* 1 = GS1-Capture-Error-Behaviour: proceed (store the valid events,
+     * report the others); 0 = rollback (all or nothing, the default). */
+    int proceed_on_error;
+    /* Optional detached Ed25519 signature by the party over the document
+     * bytes (base64), checked against the party's registered key. */
+    const char *signature_b64;
+};
+
+/* Parse, validate, hash and store one EPCIS document in a single
+ * transaction: every new event, its index rows and its log leaf land
+ * together, or nothing does. Capturing the same document again stores
+ * nothing (idempotent by event hash). opts may be NULL. On a validation
+ * error returns it with err filled (JSON path, rule, value). */
+int zl_capture(zl_store *s, const char *buf, size_t len,
+               const struct zl_capture_opts *opts,
+               struct zl_capture_result *res, struct zl_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

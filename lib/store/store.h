@@ -1,0 +1,159 @@
+/*
+ * store.h - the storage interface: everything libzhiliang keeps goes
+ * through these functions, so a PostgreSQL backend can replace SQLite
+ * without touching callers.
+ *
+ * Rules (DESIGN.md, storage): keys are made by the application (event hash,
+ * UUIDs), never by sequences; big tables carry their distribution key (the
+ * identifier, the event hash) in their primary key; traces walk the graph
+ * level by level with batched lookups (no recursive SQL); writes are
+ * batched and idempotent.
+ *
+ * Transactions: zl_store_begin/commit/rollback bracket a write batch. A
+ * capture is one transaction: rows and log leaf land together or not at
+ * all. Reads outside a transaction see the last committed state.
+ *
+ * Strings returned in callback rows are borrowed: valid only during the
+ * callback. A callback returns 0 to continue, non-zero to stop (the value
+ * is passed back to the caller).
+ */
+#ifndef ZL_STORE_H
+#define ZL_STORE_H
+
+#include "zhiliang/epcis.h"
+#include "zhiliang/error.h"
+#include "zhiliang/zhiliang.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+/* Open (create = 1: create if missing and set up the schema) the store at
+ * path. *out is new (zl_store_close). Returns 0, ZL_ENOTFOUND when the
+ * file does not exist and create = 0, ZL_ESTORE with err filled. */
+int zl_store_open(const char *path, int create, zl_store **out,
+                  struct zl_error *err);
+void zl_store_close(zl_store *s);  /* NULL-safe */
+
+int zl_store_begin(zl_store *s);
+int zl_store_commit(zl_store *s);
+int zl_store_rollback(zl_store *s);  /* safe to call when nothing is open */
+
+/* Small key/value settings (operator key, origin, counters). value is new
+ * (zl_free) with *len; ZL_ENOTFOUND if absent. */
+int zl_store_meta_get(zl_store *s, const char *key, char **value, size_t *len);
+int zl_store_meta_set(zl_store *s, const char *key, const char *value,
+                      size_t len);
+
+/* ---- events ------------------------------------------------------------- */
+
+/* A stored event as queries return it. Strings are borrowed. */
+struct zl_stored_event {
+    uint8_t hash[32];
+    const char *declared_id;        /* or NULL */
+    enum zl_event_type type;
+    enum zl_action action;
+    int64_t event_time_ms;
+    int tz_offset_min;
+    int64_t record_time_ms;
+    const char *biz_step, *disposition, *read_point, *biz_location;
+    const char *transformation_id;
+    int has_error_declaration;
+    const char *party;              /* capturing party, or NULL */
+    const char *json;  size_t json_len;
+};
+
+/* 1 if an event with this hash is stored, 0 if not, negative on error. */
+int zl_store_event_exists(zl_store *s, const uint8_t hash[32]);
+
+/* Insert one event with its identifier, bizTransaction, source and
+ * destination rows. The caller has checked it is new. record_time_ms is
+ * the capture time; party may be NULL. Must be inside a transaction. */
+int zl_store_event_put(zl_store *s, const struct zl_event *ev,
+                       int64_t record_time_ms, const char *party);
+
+/* Fetch one event by hash (cb called once) or ZL_ENOTFOUND. */
+typedef int (*zl_event_cb)(void *ctx, const struct zl_stored_event *ev);
+int zl_store_event_get(zl_store *s, const uint8_t hash[32], zl_event_cb cb,
+                       void *ctx);
+
+/* Event query filter: the EPCIS 2.0 SimpleEventQuery parameters the store
+ * evaluates. Unset fields are 0/NULL. String lists are NULL-terminated
+ * arrays of canonical values (OR within a parameter, AND across). */
+struct zl_event_filter {
+    unsigned event_types;           /* bit (1 << zl_event_type), 0 = all */
+    int64_t ge_event_time, lt_event_time;   /* 0 = unset */
+    int64_t ge_record_time, lt_record_time;
+    unsigned actions;               /* bit (1 << zl_action), 0 = all */
+    const char **biz_steps, **dispositions, **read_points, **biz_locations;
+    const char **event_ids;         /* hash IDs or declared eventIDs */
+    /* MATCH_*: exact canonical IDs, or prefixes ending in '*' for patterns. */
+    const char **match_epc;         /* epcList, childEPCs */
+    const char **match_any_epc;     /* any instance role */
+    const char **match_parent_id;
+    const char **match_input_epc;
+    const char **match_output_epc;
+    const char **match_epc_class;   /* quantityList, childQuantityList */
+    const char **match_any_epc_class;
+    /* EQ_bizTransaction_<type>=v: type/value pairs (value NULL = any). */
+    const struct zl_typed_ref *biz_transactions; size_t n_biz_transactions;
+    const struct zl_typed_ref *sources; size_t n_sources;
+    const struct zl_typed_ref *destinations; size_t n_destinations;
+    int exists_error_declaration;   /* 1 = only events with one */
+    enum { ZL_ORDER_NONE, ZL_ORDER_EVENT_TIME, ZL_ORDER_RECORD_TIME } order_by;
+    int order_desc;
+    size_t limit;                   /* eventCountLimit / page size, 0 = all */
+    /* Keyset pagination: resume after (time, hash) of the last row seen. */
+    int has_after;
+    int64_t after_time;
+    uint8_t after_hash[32];
+};
+
+/* Run a query; cb is called for each matching event in order. Returns 0,
+ * the callback's non-zero value, or a negative error. */
+int zl_store_events_query(zl_store *s, const struct zl_event_filter *f,
+                          zl_event_cb cb, void *ctx);
+
+/* ---- identifiers (for traces) -------------------------------------------- */
+
+/* One identifier occurrence: identifier `id` appears in event `hash` in
+ * `role`. Rows from zl_store_id_lookup carry the event's type, action and
+ * time so a trace can often decide without fetching the event. */
+struct zl_id_row {
+    const char *id;
+    enum zl_id_role role;
+    uint8_t hash[32];
+    enum zl_event_type type;
+    enum zl_action action;
+    int64_t event_time_ms;
+    int64_t record_time_ms;
+    int has_quantity;
+    double quantity;
+    const char *uom;
+};
+typedef int (*zl_id_cb)(void *ctx, const struct zl_id_row *row);
+
+/* Every occurrence of each of ids[0..n) (batched: one round trip per call
+ * on server backends). Rows come grouped by id, in event time order. */
+int zl_store_id_lookup(zl_store *s, const char *const *ids, size_t n,
+                       zl_id_cb cb, void *ctx);
+
+/* Every identifier row of each event in hashes[0..n) (all roles). */
+int zl_store_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
+                       zl_id_cb cb, void *ctx);
+
+/* bizTransactions (kind 'b'), sources ('s'), destinations ('d') of an event. */
+typedef int (*zl_ref_cb)(void *ctx, char kind, const char *type,
+                         const char *value);
+int zl_store_event_refs(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,
+                        void *ctx);
+
+/* Events sharing a transformationID (cb per event). */
+int zl_store_events_by_transformation(zl_store *s, const char *tid,
+                                      zl_event_cb cb, void *ctx);
+
+/* Count stored events. */
+int zl_store_event_count(zl_store *s, int64_t *count);
+
+#endif
