@@ -1,0 +1,146 @@
+/*
+ * zhiliang/party.h - parties, product master data, API tokens and the
+ * location check that binds a token to the places its party answers for.
+ *
+ * A party is an enterprise, farm, plant, carrier, shop or regulator. Its ID
+ * is its unified social credit code (GB 32100) when it has one, else the ID
+ * given at registration. Each party holds the GLNs (GS1 Global Location
+ * Numbers) of its sites; one GLN belongs to at most one party, which is
+ * what lets the server decide whether a token may write an event that
+ * happened "at" a place.
+ *
+ * Tokens are bearer secrets "zlt_<id>_<secret>" bound to one party. Only
+ * the SHA-256 of the whole token is stored, so a leaked database does not
+ * leak working tokens; the token text is shown once, at creation. The
+ * <id> part is public (it names the token in `token revoke ID`).
+ *
+ * Products map a GTIN to the names a consumer sees (Chinese and English)
+ * and the brand; the public portal shows only these master-data fields.
+ *
+ * Strings handed to callbacks are borrowed: valid during the callback.
+ */
+#ifndef ZL_PARTY_H
+#define ZL_PARTY_H
+
+#include "zhiliang/epcis.h"
+#include "zhiliang/error.h"
+#include "zhiliang/zhiliang.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ZL_PARTY_ID_MAX 64   /* bytes including NUL */
+#define ZL_TOKEN_MAX 96      /* "zlt_" + 16 hex + "_" + 43 base64url + NUL */
+#define ZL_TOKEN_ID_MAX 17   /* 16 hex + NUL */
+#define ZL_PARTY_MAX_GLNS 64
+
+struct zl_party {
+    const char *id;          /* NULL on input: USCC, else "gln:<first GLN>" */
+    const char *name_zh;     /* required */
+    const char *name_en;     /* or NULL */
+    const char *uscc;        /* 18-char GB 32100 code, or NULL */
+    const char *role;        /* "farm", "processor", "retailer"... or NULL */
+    const char *address_zh;  /* or NULL */
+    const char *address_en;  /* or NULL */
+    const char *const *glns; /* 13-digit GLNs with valid check digit */
+    size_t n_glns;
+    const char *pubkey_b64;  /* Ed25519 public key (32 bytes base64), or NULL */
+};
+
+struct zl_product {
+    const char *gtin;        /* 14 digits (shorter GTINs are left-padded) */
+    const char *name_zh;
+    const char *name_en;     /* or NULL */
+    const char *brand;       /* or NULL */
+};
+
+typedef int (*zl_party_cb)(void *ctx, const struct zl_party *p);
+typedef int (*zl_product_cb)(void *ctx, const struct zl_product *p);
+
+/* Register a party (replace = 1: overwrite one with the same ID, used by
+ * imports so they can be re-run). Validates the USCC (zl_uscc_validate),
+ * each GLN's length and check digit and the public key's encoding.
+ * Returns 0, ZL_EINVAL/ZL_ECHECK with err, ZL_EEXIST when the ID exists
+ * (replace = 0) or a GLN belongs to another party. id_out (may be NULL,
+ * ZL_PARTY_ID_MAX bytes) receives the ID the party was stored under. */
+int zl_party_add(zl_store *s, const struct zl_party *p, int replace,
+                 char *id_out, struct zl_error *err);
+
+/* Find a party by ID, USCC or GLN; cb called once, or ZL_ENOTFOUND. */
+int zl_party_get(zl_store *s, const char *key, zl_party_cb cb, void *ctx);
+
+/* Every party in ID order. */
+int zl_party_list(zl_store *s, zl_party_cb cb, void *ctx);
+
+/* Store (insert or replace) a product; validates the GTIN check digit. */
+int zl_product_put(zl_store *s, const struct zl_product *p,
+                   struct zl_error *err);
+/* Product by GTIN (8, 12, 13 or 14 digits), or ZL_ENOTFOUND. */
+int zl_product_get(zl_store *s, const char *gtin, zl_product_cb cb,
+                   void *ctx);
+int zl_product_list(zl_store *s, zl_product_cb cb, void *ctx);
+
+/* Import master data from JSON text:
+ *   {"parties": [{"id"?, "name": {"zh","en"} | "name_zh"/"name_en",
+ *                 "uscc"?, "role"?, "address": {"zh","en"} | "address"?,
+ *                 "glns": ["..."] | "gln": "...", "pubkey"?}],
+ *    "products": [{"gtin", "name": {"zh","en"} | "name_zh"/"name_en",
+ *                  "brand"?}]}
+ * in one transaction (all or nothing), replacing existing entries with the
+ * same ID/GTIN. Counts go to n_parties/n_products (may be NULL). */
+int zl_party_import_json(zl_store *s, const char *buf, size_t len,
+                         size_t *n_parties, size_t *n_products,
+                         struct zl_error *err);
+
+/* ---- tokens ------------------------------------------------------------ */
+
+/* Create a token for an existing party (ZL_ENOTFOUND otherwise). token
+ * gets the secret text (show it once; it is not stored), token_id its
+ * public ID. */
+int zl_token_create(zl_store *s, const char *party_id,
+                    char token[ZL_TOKEN_MAX], char token_id[ZL_TOKEN_ID_MAX]);
+
+/* Revoke by token ID: 0, or ZL_ENOTFOUND. Revoking twice is not an error. */
+int zl_token_revoke(zl_store *s, const char *token_id);
+
+/* Check a presented token (tok[0..len), not NUL-terminated). On success
+ * party_id (ZL_PARTY_ID_MAX bytes) names its party. Unknown, malformed or
+ * revoked tokens give ZL_EPERM; the comparison of hashes is constant-time. */
+int zl_token_verify(zl_store *s, const char *tok, size_t len,
+                    char party_id[ZL_PARTY_ID_MAX]);
+
+struct zl_token_info {
+    const char *id, *party_id;
+    int64_t created_ms;
+    int64_t revoked_ms;      /* 0 if active */
+};
+typedef int (*zl_token_cb)(void *ctx, const struct zl_token_info *t);
+/* Tokens (never their secrets) of one party, or of all when party_id is
+ * NULL. */
+int zl_token_list(zl_store *s, const char *party_id, zl_token_cb cb,
+                  void *ctx);
+
+/* ---- access control ---------------------------------------------------- */
+
+/* The GLN (13 digits) of a location identifier: an SGLN or PGLN in any
+ * syntax zl_gs1_parse accepts. Returns 0 or ZL_EINVAL when it is not one. */
+int zl_party_location_gln(const char *loc, char gln[14]);
+
+/* May party_id write this event? Its readPoint and bizLocation, when
+ * present, must be GLNs of the party; when the event names sources or
+ * destinations, the party must be among them (as the shipper in a source
+ * or the receiver in a destination): a party may record handing goods to
+ * another party, but not events at places it does not answer for.
+ * Returns 0, ZL_EPERM with err naming the field (path relative to the
+ * event, e.g. "bizLocation.id"), or a store error. */
+int zl_party_check_event(zl_store *s, const char *party_id,
+                         const struct zl_event *ev, struct zl_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

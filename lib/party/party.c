@@ -1,0 +1,473 @@
+/*
+ * party.c - parties, products, tokens and the location check.
+ *
+ * Validation happens here, storage in lib/store/sqlite_party.c. Tokens are
+ * "zlt_<16 hex id>_<43 base64url secret>" (256 random bits); the store
+ * keeps only SHA-256 of the full text, looked up by the id part, compared
+ * in constant time. Rejected: bcrypt/argon2 hashing as for passwords. The
+ * secret carries 256 bits of entropy, so a fast hash is safe, and the
+ * server checks a token on every write.
+ */
+#include "zhiliang/party.h"
+
+#include "store/store.h"
+#include "store/store_party.h"
+#include "util/alloc.h"
+#include "util/codec.h"
+#include "util/timefmt.h"
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+
+static int all_digits(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+static int check_gln(const char *g, struct zl_error *err)
+{
+    size_t n = strlen(g);
+
+    if (n != 13 || !all_digits(g, n))
+        return zl_error_set(err, ZL_EINVAL, "glns", "a GLN has 13 digits",
+                            g, (size_t)-1);
+    if (zl_gs1_check_digit(g, 12) != g[12] - '0')
+        return zl_error_set(err, ZL_ECHECK, "glns", "GLN check digit", g,
+                            (size_t)-1);
+    return 0;
+}
+
+int zl_party_add(zl_store *s, const struct zl_party *p, int replace,
+                 char *id_out, struct zl_error *err)
+{
+    struct zl_party q = *p;
+    char idbuf[ZL_PARTY_ID_MAX];
+    uint8_t key[48];
+    size_t i, klen;
+    int rc;
+
+    if (!p->name_zh || !p->name_zh[0])
+        return zl_error_set(err, ZL_EINVAL, "name_zh", "a party needs a name",
+                            NULL, 0);
+    if (p->uscc && p->uscc[0] &&
+        (rc = zl_uscc_validate(p->uscc, strlen(p->uscc), err)))
+        return rc;
+    if (p->n_glns > ZL_PARTY_MAX_GLNS)
+        return zl_error_set(err, ZL_ELIMIT, "glns", "too many GLNs", NULL, 0);
+    for (i = 0; i < p->n_glns; i++)
+        if ((rc = check_gln(p->glns[i], err)))
+            return rc;
+    if (p->pubkey_b64 && p->pubkey_b64[0]) {
+        if (strlen(p->pubkey_b64) > 60 ||
+            zl_base64_decode(p->pubkey_b64, strlen(p->pubkey_b64), key,
+                             &klen) ||
+            klen != 32)
+            return zl_error_set(err, ZL_EINVAL, "pubkey",
+                                "an Ed25519 public key is 32 bytes, base64",
+                                p->pubkey_b64, (size_t)-1);
+    }
+    if (!q.id || !q.id[0]) {
+        if (q.uscc && q.uscc[0])
+            snprintf(idbuf, sizeof idbuf, "%s", q.uscc);
+        else if (q.n_glns)
+            snprintf(idbuf, sizeof idbuf, "gln:%s", q.glns[0]);
+        else
+            return zl_error_set(err, ZL_EINVAL, "id",
+                                "a party needs an id, a USCC or a GLN", NULL,
+                                0);
+        q.id = idbuf;
+    }
+    if (strlen(q.id) >= ZL_PARTY_ID_MAX)
+        return zl_error_set(err, ZL_ELIMIT, "id", "party id too long", q.id,
+                            (size_t)-1);
+    if (q.uscc && !q.uscc[0])
+        q.uscc = NULL;
+    rc = zl_store_party_put(s, &q, replace);
+    if (rc == ZL_EEXIST)
+        return zl_error_set(err, rc, "id",
+                            "party exists or one of its GLNs belongs to "
+                            "another party",
+                            q.id, (size_t)-1);
+    if (rc)
+        return zl_error_set(err, rc, NULL, "store failed", NULL, 0);
+    if (id_out)
+        snprintf(id_out, ZL_PARTY_ID_MAX, "%s", q.id);
+    return 0;
+}
+
+int zl_party_get(zl_store *s, const char *key, zl_party_cb cb, void *ctx)
+{
+    return zl_store_party_get(s, key, cb, ctx);
+}
+
+int zl_party_list(zl_store *s, zl_party_cb cb, void *ctx)
+{
+    return zl_store_party_list(s, cb, ctx);
+}
+
+/* GTIN-8/12/13/14 -> 14 digits with a verified check digit. */
+static int gtin14(const char *g, char out[15])
+{
+    size_t n = g ? strlen(g) : 0;
+
+    if ((n != 8 && n != 12 && n != 13 && n != 14) || !all_digits(g, n))
+        return ZL_EINVAL;
+    memset(out, '0', 14 - n);
+    memcpy(out + 14 - n, g, n);
+    out[14] = '\0';
+    if (zl_gs1_check_digit(out, 13) != out[13] - '0')
+        return ZL_ECHECK;
+    return 0;
+}
+
+int zl_product_put(zl_store *s, const struct zl_product *p,
+                   struct zl_error *err)
+{
+    struct zl_product q = *p;
+    char g[15];
+    int rc;
+
+    if ((rc = gtin14(p->gtin, g)))
+        return zl_error_set(err, rc, "gtin",
+                            rc == ZL_ECHECK ? "GTIN check digit"
+                                            : "a GTIN has 8, 12, 13 or 14 digits",
+                            p->gtin, (size_t)-1);
+    if (!p->name_zh || !p->name_zh[0])
+        return zl_error_set(err, ZL_EINVAL, "name_zh",
+                            "a product needs a name", NULL, 0);
+    q.gtin = g;
+    rc = zl_store_product_put(s, &q);
+    return rc ? zl_error_set(err, rc, NULL, "store failed", NULL, 0) : 0;
+}
+
+int zl_product_get(zl_store *s, const char *gtin, zl_product_cb cb, void *ctx)
+{
+    char g[15];
+
+    if (gtin14(gtin, g))
+        return ZL_ENOTFOUND;
+    return zl_store_product_get(s, g, cb, ctx);
+}
+
+int zl_product_list(zl_store *s, zl_product_cb cb, void *ctx)
+{
+    return zl_store_product_list(s, cb, ctx);
+}
+
+/* ---- JSON import -------------------------------------------------------- */
+
+static const char *jstr(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+/* "name": {"zh","en"} or "name": "..." or "name_zh"/"name_en". */
+static void names(json_t *o, const char *k, const char **zh, const char **en)
+{
+    json_t *v = json_object_get(o, k);
+    char kz[32], ke[32];
+
+    snprintf(kz, sizeof kz, "%s_zh", k);
+    snprintf(ke, sizeof ke, "%s_en", k);
+    *zh = jstr(o, kz);
+    *en = jstr(o, ke);
+    if (json_is_object(v)) {
+        if (!*zh)
+            *zh = jstr(v, "zh");
+        if (!*en)
+            *en = jstr(v, "en");
+    } else if (json_is_string(v) && !*zh) {
+        *zh = json_string_value(v);
+    }
+}
+
+/* err->path "x" becomes "<arr>[idx].x", truncated to fit. */
+static void prefix_path(struct zl_error *err, const char *arr, size_t idx)
+{
+    char pre[64];
+    size_t n, m;
+
+    if (!err)
+        return;
+    n = (size_t)snprintf(pre, sizeof pre, "%s[%zu].", arr, idx);
+    m = strlen(err->path);
+    if (n + m >= sizeof err->path)
+        m = sizeof err->path - 1 - n;
+    memmove(err->path + n, err->path, m);
+    memcpy(err->path, pre, n);
+    err->path[n + m] = '\0';
+}
+
+static int import_party(zl_store *s, json_t *o, size_t idx,
+                        struct zl_error *err)
+{
+    const char *glns[ZL_PARTY_MAX_GLNS];
+    struct zl_party p;
+    json_t *g, *v;
+    size_t i;
+    int rc;
+
+    memset(&p, 0, sizeof p);
+    if (!json_is_object(o))
+        return zl_error_setf(err, ZL_EINVAL, "$.parties", NULL,
+                             "party %zu is not an object", idx);
+    p.id = jstr(o, "id");
+    names(o, "name", &p.name_zh, &p.name_en);
+    names(o, "address", &p.address_zh, &p.address_en);
+    p.uscc = jstr(o, "uscc");
+    p.role = jstr(o, "role");
+    p.pubkey_b64 = jstr(o, "pubkey");
+    g = json_object_get(o, "glns");
+    if (json_is_array(g)) {
+        json_array_foreach(g, i, v) {
+            if (p.n_glns >= ZL_PARTY_MAX_GLNS || !json_is_string(v))
+                return zl_error_setf(err, ZL_EINVAL, "$.parties", NULL,
+                                     "party %zu: glns must be <= %d strings",
+                                     idx, ZL_PARTY_MAX_GLNS);
+            glns[p.n_glns++] = json_string_value(v);
+        }
+    } else if (jstr(o, "gln")) {
+        glns[p.n_glns++] = jstr(o, "gln");
+    }
+    p.glns = glns;
+    rc = zl_party_add(s, &p, 1, NULL, err);
+    if (rc)
+        prefix_path(err, "$.parties", idx);
+    return rc;
+}
+
+static int import_product(zl_store *s, json_t *o, size_t idx,
+                          struct zl_error *err)
+{
+    struct zl_product p;
+    int rc;
+
+    memset(&p, 0, sizeof p);
+    if (!json_is_object(o))
+        return zl_error_setf(err, ZL_EINVAL, "$.products", NULL,
+                             "product %zu is not an object", idx);
+    p.gtin = jstr(o, "gtin");
+    names(o, "name", &p.name_zh, &p.name_en);
+    p.brand = jstr(o, "brand");
+    rc = zl_product_put(s, &p, err);
+    if (rc)
+        prefix_path(err, "$.products", idx);
+    return rc;
+}
+
+int zl_party_import_json(zl_store *s, const char *buf, size_t len,
+                         size_t *n_parties, size_t *n_products,
+                         struct zl_error *err)
+{
+    json_t *root = NULL, *arr, *v;
+    json_error_t jerr;
+    size_t i, np = 0, nq = 0;
+    int rc, in_tx = 0;
+
+    zl_alloc_install_json();
+    root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root || !json_is_object(root)) {
+        rc = zl_error_set(err, ZL_ESYNTAX, "$", root ? "not an object"
+                                                     : jerr.text,
+                          NULL, 0);
+        goto out;
+    }
+    if ((rc = zl_store_begin(s))) {
+        zl_error_set(err, rc, NULL, "store failed", NULL, 0);
+        goto out;
+    }
+    in_tx = 1;
+    arr = json_object_get(root, "parties");
+    json_array_foreach(arr, i, v) {
+        if ((rc = import_party(s, v, i, err)))
+            goto out;
+        np++;
+    }
+    arr = json_object_get(root, "products");
+    json_array_foreach(arr, i, v) {
+        if ((rc = import_product(s, v, i, err)))
+            goto out;
+        nq++;
+    }
+    if ((rc = zl_store_commit(s)))
+        goto out;
+    in_tx = 0;
+    if (n_parties)
+        *n_parties = np;
+    if (n_products)
+        *n_products = nq;
+out:
+    if (in_tx)
+        zl_store_rollback(s);
+    json_decref(root);
+    return rc;
+}
+
+/* ---- tokens ------------------------------------------------------------- */
+
+static int sha256_hex(const char *p, size_t n, char out[65])
+{
+    uint8_t d[32];
+    unsigned int dl = 0;
+
+    if (!EVP_Digest(p, n, d, &dl, EVP_sha256(), NULL) || dl != 32)
+        return ZL_ENOMEM;
+    zl_hex_encode(d, 32, out);
+    return 0;
+}
+
+static int copy_party_id(void *ctx, const struct zl_party *p)
+{
+    snprintf(ctx, ZL_PARTY_ID_MAX, "%s", p->id);
+    return 0;
+}
+
+int zl_token_create(zl_store *s, const char *party_id,
+                    char token[ZL_TOKEN_MAX], char token_id[ZL_TOKEN_ID_MAX])
+{
+    uint8_t rnd[8 + 32];
+    char b64[48], hash[65], pid[ZL_PARTY_ID_MAX];
+    size_t n, i, j;
+    int rc;
+
+    /* The token binds to the party's ID even when named by USCC or GLN. */
+    if ((rc = zl_party_get(s, party_id, copy_party_id, pid)))
+        return rc;
+    if (RAND_bytes(rnd, sizeof rnd) != 1)
+        return ZL_ENOMEM;
+    zl_hex_encode(rnd, 8, token_id);
+    n = zl_base64_encode(rnd + 8, 32, b64);
+    /* base64url without padding: tokens travel in headers and shells. */
+    for (i = j = 0; i < n; i++) {
+        char c = b64[i];
+        if (c == '=')
+            continue;
+        b64[j++] = c == '+' ? '-' : c == '/' ? '_' : c;
+    }
+    b64[j] = '\0';
+    snprintf(token, ZL_TOKEN_MAX, "zlt_%s_%s", token_id, b64);
+    if ((rc = sha256_hex(token, strlen(token), hash)))
+        return rc;
+    return zl_store_token_put(s, token_id, pid, hash, zl_time_now_ms());
+}
+
+int zl_token_revoke(zl_store *s, const char *token_id)
+{
+    return zl_store_token_revoke(s, token_id, zl_time_now_ms());
+}
+
+int zl_token_verify(zl_store *s, const char *tok, size_t len,
+                    char party_id[ZL_PARTY_ID_MAX])
+{
+    char id[ZL_TOKEN_ID_MAX], want[65], got[65];
+    char party[ZL_PARTY_ID_MAX];
+    int64_t revoked = 0;
+    int rc;
+
+    if (len < 4 + 16 + 2 || len >= ZL_TOKEN_MAX || memcmp(tok, "zlt_", 4) ||
+        tok[20] != '_')
+        return ZL_EPERM;
+    memcpy(id, tok + 4, 16);
+    id[16] = '\0';
+    rc = zl_store_token_get(s, id, party, want, &revoked);
+    if (rc == ZL_ENOTFOUND)
+        return ZL_EPERM;
+    if (rc)
+        return rc;
+    if ((rc = sha256_hex(tok, len, got)))
+        return rc;
+    if (CRYPTO_memcmp(got, want, 64) != 0 || revoked)
+        return ZL_EPERM;
+    memcpy(party_id, party, ZL_PARTY_ID_MAX);
+    return 0;
+}
+
+int zl_token_list(zl_store *s, const char *party_id, zl_token_cb cb,
+                  void *ctx)
+{
+    return zl_store_token_list(s, party_id, cb, ctx);
+}
+
+/* ---- access control ----------------------------------------------------- */
+
+int zl_party_location_gln(const char *loc, char gln[14])
+{
+    struct zl_gs1_id id;
+    size_t n = loc ? strlen(loc) : 0;
+
+    if (n == 13 && all_digits(loc, 13)) {
+        if (zl_gs1_check_digit(loc, 12) != loc[12] - '0')
+            return ZL_EINVAL;
+        memcpy(gln, loc, 14);
+        return 0;
+    }
+    if (!n || zl_gs1_parse(loc, n, &id, NULL))
+        return ZL_EINVAL;
+    if ((id.scheme != ZL_GS1_SGLN && id.scheme != ZL_GS1_PGLN) ||
+        strlen(id.ais[0].value) != 13)
+        return ZL_EINVAL;
+    memcpy(gln, id.ais[0].value, 14);
+    return 0;
+}
+
+/* 1 if loc is a GLN of party, 0 if not (or not a GLN), < 0 on error. */
+static int owns(zl_store *s, const char *party, const char *loc)
+{
+    char gln[14], owner[ZL_PARTY_ID_MAX];
+    int rc;
+
+    if (zl_party_location_gln(loc, gln))
+        return 0;
+    rc = zl_store_gln_owner(s, gln, owner);
+    if (rc == ZL_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    return strcmp(owner, party) == 0;
+}
+
+int zl_party_check_event(zl_store *s, const char *party_id,
+                         const struct zl_event *ev, struct zl_error *err)
+{
+    size_t i;
+    int rc;
+
+    if (ev->read_point) {
+        if ((rc = owns(s, party_id, ev->read_point)) < 0)
+            return rc;
+        if (!rc)
+            return zl_error_set(err, ZL_EPERM, "readPoint.id",
+                                "not a location of the capturing party",
+                                ev->read_point, (size_t)-1);
+    }
+    if (ev->biz_location) {
+        if ((rc = owns(s, party_id, ev->biz_location)) < 0)
+            return rc;
+        if (!rc)
+            return zl_error_set(err, ZL_EPERM, "bizLocation.id",
+                                "not a location of the capturing party",
+                                ev->biz_location, (size_t)-1);
+    }
+    if (!ev->n_sources && !ev->n_destinations)
+        return 0;
+    for (i = 0; i < ev->n_sources; i++)
+        if ((rc = owns(s, party_id, ev->sources[i].value)) != 0)
+            return rc < 0 ? rc : 0;
+    for (i = 0; i < ev->n_destinations; i++)
+        if ((rc = owns(s, party_id, ev->destinations[i].value)) != 0)
+            return rc < 0 ? rc : 0;
+    return zl_error_set(err, ZL_EPERM,
+                        ev->n_sources ? "sourceList" : "destinationList",
+                        "the capturing party is neither a source nor a "
+                        "destination",
+                        NULL, 0);
+}

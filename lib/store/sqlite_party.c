@@ -1,0 +1,401 @@
+/*
+ * sqlite_party.c - SQLite tables for parties, GLNs, products and tokens.
+ *
+ * Registries are small and read far more than written, so every call
+ * prepares its statement, runs it and finalises it: simpler than a cache
+ * of prepared statements and fast enough (the server's hot path, the token
+ * check, is one indexed lookup). Party reads gather the party's GLNs into
+ * a bounded array before the callback so callers see one complete party.
+ *
+ * Rejected: storing GLNs as a JSON array in the party row. A GLN must map
+ * back to exactly one party (the location check asks "who owns this
+ * GLN?"), which a primary key on party_gln.gln enforces for free.
+ */
+#include "store/store_party.h"
+
+#include "store/sqlite_int.h"
+#include "util/alloc.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS parties ("
+    " id TEXT PRIMARY KEY, name_zh TEXT NOT NULL, name_en TEXT,"
+    " uscc TEXT UNIQUE, role TEXT, address_zh TEXT, address_en TEXT,"
+    " pubkey TEXT);"
+    "CREATE TABLE IF NOT EXISTS party_gln ("
+    " gln TEXT PRIMARY KEY, party_id TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS party_gln_party ON party_gln(party_id);"
+    "CREATE TABLE IF NOT EXISTS products ("
+    " gtin TEXT PRIMARY KEY, name_zh TEXT NOT NULL, name_en TEXT,"
+    " brand TEXT);"
+    "CREATE TABLE IF NOT EXISTS tokens ("
+    " id TEXT PRIMARY KEY, party_id TEXT NOT NULL, sha256 TEXT NOT NULL,"
+    " created_ms INTEGER NOT NULL, revoked_ms INTEGER NOT NULL DEFAULT 0);";
+
+static sqlite3 *dbof(zl_store *s) { return s->db; }
+
+int zl_store_party_schema(zl_store *s)
+{
+    return sqlite3_exec(dbof(s), schema_sql, NULL, NULL, NULL) == SQLITE_OK
+               ? 0
+               : ZL_ESTORE;
+}
+
+static int prep(zl_store *s, const char *sql, sqlite3_stmt **st)
+{
+    return sqlite3_prepare_v2(dbof(s), sql, -1, st, NULL) == SQLITE_OK
+               ? 0
+               : ZL_ESTORE;
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    int rc = v ? sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT)
+               : sqlite3_bind_null(st, i);
+    return rc == SQLITE_OK ? 0 : ZL_ESTORE;
+}
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+/* Run a statement that returns no rows. */
+static int step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc == SQLITE_DONE)
+        return 0;
+    if (rc == SQLITE_CONSTRAINT)
+        return ZL_EEXIST;
+    return ZL_ESTORE;
+}
+
+int zl_store_party_put(zl_store *s, const struct zl_party *p, int replace)
+{
+    sqlite3_stmt *st = NULL;
+    char owner[ZL_PARTY_ID_MAX];
+    int rc;
+    size_t i;
+
+    for (i = 0; i < p->n_glns; i++) {
+        rc = zl_store_gln_owner(s, p->glns[i], owner);
+        if (rc == 0 && strcmp(owner, p->id) != 0)
+            return ZL_EEXIST;
+        if (rc < 0 && rc != ZL_ENOTFOUND)
+            return rc;
+    }
+    rc = prep(s,
+              replace ? "INSERT OR REPLACE INTO parties VALUES(?,?,?,?,?,?,?,?)"
+                      : "INSERT INTO parties VALUES(?,?,?,?,?,?,?,?)",
+              &st);
+    if (rc)
+        goto out;
+    if ((rc = bind_text(st, 1, p->id)) || (rc = bind_text(st, 2, p->name_zh)) ||
+        (rc = bind_text(st, 3, p->name_en)) || (rc = bind_text(st, 4, p->uscc)) ||
+        (rc = bind_text(st, 5, p->role)) ||
+        (rc = bind_text(st, 6, p->address_zh)) ||
+        (rc = bind_text(st, 7, p->address_en)) ||
+        (rc = bind_text(st, 8, p->pubkey_b64)))
+        goto out;
+    if ((rc = step_done(st)))
+        goto out;
+    sqlite3_finalize(st);
+    st = NULL;
+    if ((rc = prep(s, "DELETE FROM party_gln WHERE party_id=?", &st)) ||
+        (rc = bind_text(st, 1, p->id)) || (rc = step_done(st)))
+        goto out;
+    sqlite3_finalize(st);
+    st = NULL;
+    if ((rc = prep(s, "INSERT OR REPLACE INTO party_gln VALUES(?,?)", &st)))
+        goto out;
+    for (i = 0; i < p->n_glns; i++) {
+        sqlite3_reset(st);
+        if ((rc = bind_text(st, 1, p->glns[i])) ||
+            (rc = bind_text(st, 2, p->id)) || (rc = step_done(st)))
+            goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Build a party from the current row of a "SELECT * FROM parties" and
+ * call cb with its GLNs gathered. */
+static int emit_party(zl_store *s, sqlite3_stmt *row, zl_party_cb cb,
+                      void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    char *glns[ZL_PARTY_MAX_GLNS];
+    size_t n = 0, i;
+    struct zl_party p;
+    int rc;
+
+    memset(&p, 0, sizeof p);
+    p.id = col(row, 0);
+    p.name_zh = col(row, 1);
+    p.name_en = col(row, 2);
+    p.uscc = col(row, 3);
+    p.role = col(row, 4);
+    p.address_zh = col(row, 5);
+    p.address_en = col(row, 6);
+    p.pubkey_b64 = col(row, 7);
+    if ((rc = prep(s, "SELECT gln FROM party_gln WHERE party_id=? ORDER BY gln",
+                   &st)) ||
+        (rc = bind_text(st, 1, p.id)))
+        goto out;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < ZL_PARTY_MAX_GLNS) {
+        glns[n] = zl_strdup(col(st, 0));
+        if (!glns[n]) {
+            rc = ZL_ENOMEM;
+            goto out;
+        }
+        n++;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        rc = ZL_ESTORE;
+        goto out;
+    }
+    p.glns = (const char *const *)glns;
+    p.n_glns = n;
+    rc = cb(ctx, &p);
+out:
+    for (i = 0; i < n; i++)
+        zl_free(glns[i]);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int run_party_query(zl_store *s, sqlite3_stmt *st, zl_party_cb cb,
+                           void *ctx, int *found)
+{
+    int rc;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *found = 1;
+        rc = emit_party(s, st, cb, ctx);
+        if (rc)
+            return rc;
+    }
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+int zl_store_party_get(zl_store *s, const char *key, zl_party_cb cb,
+                       void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, found = 0;
+
+    rc = prep(s,
+              "SELECT * FROM parties WHERE id=?1 OR uscc=?1 OR id IN"
+              " (SELECT party_id FROM party_gln WHERE gln=?1) LIMIT 1",
+              &st);
+    if (rc || (rc = bind_text(st, 1, key)))
+        goto out;
+    rc = run_party_query(s, st, cb, ctx, &found);
+    if (rc == 0 && !found)
+        rc = ZL_ENOTFOUND;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int zl_store_party_list(zl_store *s, zl_party_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, found = 0;
+
+    if ((rc = prep(s, "SELECT * FROM parties ORDER BY id", &st)))
+        goto out;
+    rc = run_party_query(s, st, cb, ctx, &found);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int zl_store_gln_owner(zl_store *s, const char *gln,
+                       char party_id[ZL_PARTY_ID_MAX])
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if ((rc = prep(s, "SELECT party_id FROM party_gln WHERE gln=?", &st)) ||
+        (rc = bind_text(st, 1, gln)))
+        goto out;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(party_id, ZL_PARTY_ID_MAX, "%s", col(st, 0));
+        rc = 0;
+    } else {
+        rc = rc == SQLITE_DONE ? ZL_ENOTFOUND : ZL_ESTORE;
+    }
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int zl_store_product_put(zl_store *s, const struct zl_product *p)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if ((rc = prep(s, "INSERT OR REPLACE INTO products VALUES(?,?,?,?)", &st)) ||
+        (rc = bind_text(st, 1, p->gtin)) || (rc = bind_text(st, 2, p->name_zh)) ||
+        (rc = bind_text(st, 3, p->name_en)) || (rc = bind_text(st, 4, p->brand)))
+        goto out;
+    rc = step_done(st);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int run_product_query(sqlite3_stmt *st, zl_product_cb cb, void *ctx,
+                             int *found)
+{
+    struct zl_product p;
+    int rc;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *found = 1;
+        p.gtin = col(st, 0);
+        p.name_zh = col(st, 1);
+        p.name_en = col(st, 2);
+        p.brand = col(st, 3);
+        rc = cb(ctx, &p);
+        if (rc)
+            return rc;
+    }
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+int zl_store_product_get(zl_store *s, const char *gtin14, zl_product_cb cb,
+                         void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, found = 0;
+
+    if ((rc = prep(s, "SELECT * FROM products WHERE gtin=?", &st)) ||
+        (rc = bind_text(st, 1, gtin14)))
+        goto out;
+    rc = run_product_query(st, cb, ctx, &found);
+    if (rc == 0 && !found)
+        rc = ZL_ENOTFOUND;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int zl_store_product_list(zl_store *s, zl_product_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, found = 0;
+
+    if ((rc = prep(s, "SELECT * FROM products ORDER BY gtin", &st)))
+        goto out;
+    rc = run_product_query(st, cb, ctx, &found);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int zl_store_token_put(zl_store *s, const char *id, const char *party_id,
+                       const char *hash_hex, int64_t created_ms)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if ((rc = prep(s, "INSERT INTO tokens VALUES(?,?,?,?,0)", &st)) ||
+        (rc = bind_text(st, 1, id)) || (rc = bind_text(st, 2, party_id)) ||
+        (rc = bind_text(st, 3, hash_hex)))
+        goto out;
+    if (sqlite3_bind_int64(st, 4, created_ms) != SQLITE_OK) {
+        rc = ZL_ESTORE;
+        goto out;
+    }
+    rc = step_done(st);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int zl_store_token_revoke(zl_store *s, const char *id, int64_t now_ms)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if ((rc = prep(s,
+                   "UPDATE tokens SET revoked_ms=CASE WHEN revoked_ms=0 THEN ?"
+                   " ELSE revoked_ms END WHERE id=?",
+                   &st)) ||
+        (rc = bind_text(st, 2, id)))
+        goto out;
+    if (sqlite3_bind_int64(st, 1, now_ms) != SQLITE_OK) {
+        rc = ZL_ESTORE;
+        goto out;
+    }
+    if ((rc = step_done(st)))
+        goto out;
+    rc = sqlite3_changes(dbof(s)) > 0 ? 0 : ZL_ENOTFOUND;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int zl_store_token_get(zl_store *s, const char *id,
+                       char party_id[ZL_PARTY_ID_MAX], char hash_hex[65],
+                       int64_t *revoked_ms)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if ((rc = prep(s, "SELECT party_id, sha256, revoked_ms FROM tokens"
+                      " WHERE id=?",
+                   &st)) ||
+        (rc = bind_text(st, 1, id)))
+        goto out;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(party_id, ZL_PARTY_ID_MAX, "%s", col(st, 0));
+        snprintf(hash_hex, 65, "%s", col(st, 1));
+        *revoked_ms = sqlite3_column_int64(st, 2);
+        rc = 0;
+    } else {
+        rc = rc == SQLITE_DONE ? ZL_ENOTFOUND : ZL_ESTORE;
+    }
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int zl_store_token_list(zl_store *s, const char *party_id, zl_token_cb cb,
+                        void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    struct zl_token_info t;
+    int rc;
+
+    if ((rc = prep(s,
+                   "SELECT id, party_id, created_ms, revoked_ms FROM tokens"
+                   " WHERE ?1 IS NULL OR party_id=?1 ORDER BY created_ms, id",
+                   &st)) ||
+        (rc = bind_text(st, 1, party_id)))
+        goto out;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        t.id = col(st, 0);
+        t.party_id = col(st, 1);
+        t.created_ms = sqlite3_column_int64(st, 2);
+        t.revoked_ms = sqlite3_column_int64(st, 3);
+        rc = cb(ctx, &t);
+        if (rc)
+            goto out;
+    }
+    rc = rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}

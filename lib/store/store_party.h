@@ -1,0 +1,46 @@
+/*
+ * store_party.h - storage of parties, their GLNs, products and API tokens.
+ *
+ * Small reference tables (DESIGN.md: registries are reference tables in a
+ * distributed deployment), so plain keyed rows: parties(id), party_gln(gln
+ * -> party), products(gtin), tokens(id -> party, sha256 hex). The logic
+ * (validation, hashing, JSON import, location checks) lives in
+ * lib/party/party.c; this layer only moves rows.
+ */
+#ifndef ZL_STORE_PARTY_H
+#define ZL_STORE_PARTY_H
+
+#include "zhiliang/party.h"
+
+/* Create the tables if missing. Called from the store's schema setup. */
+int zl_store_party_schema(zl_store *s);
+
+/* Insert (replace = 0: ZL_EEXIST if the ID exists) or replace a party and
+ * its GLN rows. A GLN already held by another party gives ZL_EEXIST. */
+int zl_store_party_put(zl_store *s, const struct zl_party *p, int replace);
+/* By ID, USCC or GLN. */
+int zl_store_party_get(zl_store *s, const char *key, zl_party_cb cb,
+                       void *ctx);
+int zl_store_party_list(zl_store *s, zl_party_cb cb, void *ctx);
+/* Party holding gln: 0 with party_id filled, or ZL_ENOTFOUND. */
+int zl_store_gln_owner(zl_store *s, const char *gln,
+                       char party_id[ZL_PARTY_ID_MAX]);
+
+int zl_store_product_put(zl_store *s, const struct zl_product *p);
+int zl_store_product_get(zl_store *s, const char *gtin14, zl_product_cb cb,
+                         void *ctx);
+int zl_store_product_list(zl_store *s, zl_product_cb cb, void *ctx);
+
+int zl_store_token_put(zl_store *s, const char *id, const char *party_id,
+                       const char *hash_hex, int64_t created_ms);
+/* Revoke: 0 or ZL_ENOTFOUND. */
+int zl_store_token_revoke(zl_store *s, const char *id, int64_t now_ms);
+/* Token row by ID: fills party_id and hash_hex (65 bytes); *revoked_ms 0
+ * if active. ZL_ENOTFOUND if no such token. */
+int zl_store_token_get(zl_store *s, const char *id,
+                       char party_id[ZL_PARTY_ID_MAX], char hash_hex[65],
+                       int64_t *revoked_ms);
+int zl_store_token_list(zl_store *s, const char *party_id, zl_token_cb cb,
+                        void *ctx);
+
+#endif
