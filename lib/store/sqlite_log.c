@@ -1,0 +1,290 @@
+/*
+ * sqlite_log.c - the log's tables on SQLite (see store_log.h).
+ *
+ * log_node is WITHOUT ROWID on (level, idx) so a node read is one B-tree
+ * descent and rows carry no hidden rowid. Rejected: packing level and
+ * index into one integer key (saves a few bytes a row, but overflows the
+ * signed 64-bit key for high levels and is opaque in SQL). Level 0 nodes
+ * are the leaf hashes in log_leaf, not duplicated in log_node.
+ */
+#include "store/store_log.h"
+
+#include "store/sqlite_int.h"
+#include "util/alloc.h"
+#include "zhiliang/error.h"
+
+#include <string.h>
+
+static const char LOG_SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS log_leaf("
+    " idx INTEGER PRIMARY KEY, type INTEGER NOT NULL,"
+    " record_key TEXT NOT NULL, hash BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS log_leaf_key ON log_leaf(record_key);"
+    "CREATE TABLE IF NOT EXISTS log_node("
+    " level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
+    " PRIMARY KEY(level, idx)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS log_checkpoint("
+    " size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL,"
+    " issued_ms INTEGER NOT NULL);";
+
+int zl_store_log_schema(zl_store *s)
+{
+    return zl_sqlite_exec(s, LOG_SCHEMA);
+}
+
+void *zl_store_log_state(zl_store *s)
+{
+    return s->log_state;
+}
+
+void zl_store_log_state_set(zl_store *s, void *state, void (*free_fn)(void *))
+{
+    if (s->log_state && s->log_state_free && s->log_state != state)
+        s->log_state_free(s->log_state);
+    s->log_state = state;
+    s->log_state_free = free_fn;
+}
+
+int zl_store_log_in_tx(zl_store *s)
+{
+    return s->in_tx;
+}
+
+static int step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+
+    return rc == SQLITE_DONE ? 0 : zl_sqlite_rc(rc ? rc : SQLITE_ERROR);
+}
+
+static int copy_hash(sqlite3_stmt *st, int col, uint8_t hash[32])
+{
+    if (sqlite3_column_bytes(st, col) != 32)
+        return ZL_ESTORE;
+    memcpy(hash, sqlite3_column_blob(st, col), 32);
+    return 0;
+}
+
+int zl_store_log_leaf_put(zl_store *s, uint64_t index, uint8_t leaf_type,
+                          const char *record_key, const uint8_t hash[32])
+{
+    static const char SQL[] = "INSERT INTO log_leaf(idx, type, record_key,"
+                              " hash) VALUES(?1, ?2, ?3, ?4)";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+
+    if (!st || index > INT64_MAX)
+        return ZL_ESTORE;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
+    sqlite3_bind_int(st, 2, leaf_type);
+    sqlite3_bind_text(st, 3, record_key, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, hash, 32, SQLITE_STATIC);
+    return step_done(st);
+}
+
+int zl_store_log_node_put(zl_store *s, unsigned level, uint64_t index,
+                          const uint8_t hash[32])
+{
+    static const char SQL[] =
+        "INSERT INTO log_node(level, idx, hash) VALUES(?1, ?2, ?3)";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+
+    if (!st || index > INT64_MAX)
+        return ZL_ESTORE;
+    sqlite3_bind_int(st, 1, (int)level);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+    sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
+    return step_done(st);
+}
+
+int zl_store_log_node_get(zl_store *s, unsigned level, uint64_t index,
+                          uint8_t hash[32])
+{
+    static const char LEAF[] = "SELECT hash FROM log_leaf WHERE idx = ?1";
+    static const char NODE[] =
+        "SELECT hash FROM log_node WHERE level = ?2 AND idx = ?1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, level ? NODE : LEAF);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    if (index > INT64_MAX)
+        return ZL_ENOTFOUND;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
+    if (level)
+        sqlite3_bind_int(st, 2, (int)level);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        rc = copy_hash(st, 0, hash);
+    else
+        rc = rc == SQLITE_DONE ? ZL_ENOTFOUND : zl_sqlite_rc(rc);
+    sqlite3_reset(st);
+    return rc;
+}
+
+int zl_store_log_tail(zl_store *s, uint64_t *size, uint8_t last[32])
+{
+    static const char SQL[] =
+        "SELECT idx, hash FROM log_leaf ORDER BY idx DESC LIMIT 1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *size = (uint64_t)sqlite3_column_int64(st, 0) + 1;
+        rc = copy_hash(st, 1, last);
+    } else if (rc == SQLITE_DONE) {
+        *size = 0;
+        rc = 0;
+    } else {
+        rc = zl_sqlite_rc(rc);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int zl_store_log_find(zl_store *s, const char *record_key, uint64_t *index,
+                      uint8_t *leaf_type, uint8_t hash[32])
+{
+    static const char SQL[] = "SELECT idx, type, hash FROM log_leaf"
+                              " WHERE record_key = ?1 ORDER BY idx LIMIT 1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, record_key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        if (index)
+            *index = (uint64_t)sqlite3_column_int64(st, 0);
+        if (leaf_type)
+            *leaf_type = (uint8_t)sqlite3_column_int(st, 1);
+        rc = hash ? copy_hash(st, 2, hash) : 0;
+    } else {
+        rc = rc == SQLITE_DONE ? ZL_ENOTFOUND : zl_sqlite_rc(rc);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int zl_store_log_leaves(zl_store *s, zl_store_log_leaf_cb cb, void *ctx)
+{
+    static const char SQL[] =
+        "SELECT idx, type, record_key, hash FROM log_leaf ORDER BY idx";
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    /* Not cached: the callback may use cached statements of its own. */
+    if (sqlite3_prepare_v2(s->db, SQL, -1, &st, NULL) != SQLITE_OK)
+        return ZL_ESTORE;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint8_t h[32] = {0};
+
+        if (sqlite3_column_bytes(st, 3) == 32)
+            memcpy(h, sqlite3_column_blob(st, 3), 32);
+        rc = cb(ctx, (uint64_t)sqlite3_column_int64(st, 0),
+                (uint8_t)sqlite3_column_int(st, 1),
+                (const char *)sqlite3_column_text(st, 2), h);
+        if (rc)
+            goto out;
+    }
+    rc = rc == SQLITE_DONE ? 0 : zl_sqlite_rc(rc);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int zl_store_log_checkpoint_put(zl_store *s, uint64_t size,
+                                const uint8_t root[32], const char *note,
+                                int64_t issued_ms)
+{
+    static const char SQL[] = "INSERT INTO log_checkpoint(size, root, note,"
+                              " issued_ms) VALUES(?1, ?2, ?3, ?4)";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+
+    if (!st || size > INT64_MAX)
+        return ZL_ESTORE;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+    sqlite3_bind_blob(st, 2, root, 32, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, note, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, issued_ms);
+    return step_done(st);
+}
+
+int zl_store_log_checkpoint_get(zl_store *s, uint64_t size, char **note)
+{
+    static const char AT[] = "SELECT note FROM log_checkpoint WHERE size = ?1";
+    static const char LATEST[] =
+        "SELECT note FROM log_checkpoint ORDER BY size DESC LIMIT 1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, size == UINT64_MAX ? LATEST : AT);
+    int rc;
+
+    *note = NULL;
+    if (!st)
+        return ZL_ESTORE;
+    if (size != UINT64_MAX) {
+        if (size > INT64_MAX)
+            return ZL_ENOTFOUND;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *note = zl_strndup((const char *)sqlite3_column_text(st, 0),
+                           (size_t)sqlite3_column_bytes(st, 0));
+        rc = *note ? 0 : ZL_ENOMEM;
+    } else {
+        rc = rc == SQLITE_DONE ? ZL_ENOTFOUND : zl_sqlite_rc(rc);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int zl_store_log_checkpoints(zl_store *s, zl_store_log_checkpoint_cb cb,
+                             void *ctx)
+{
+    static const char SQL[] =
+        "SELECT size, root, note FROM log_checkpoint ORDER BY size";
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(s->db, SQL, -1, &st, NULL) != SQLITE_OK)
+        return ZL_ESTORE;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint8_t root[32] = {0};
+
+        if (sqlite3_column_bytes(st, 1) == 32)
+            memcpy(root, sqlite3_column_blob(st, 1), 32);
+        rc = cb(ctx, (uint64_t)sqlite3_column_int64(st, 0), root,
+                (const char *)sqlite3_column_text(st, 2),
+                (size_t)sqlite3_column_bytes(st, 2));
+        if (rc)
+            goto out;
+    }
+    rc = rc == SQLITE_DONE ? 0 : zl_sqlite_rc(rc);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int zl_store_log_bytes(zl_store *s, uint64_t *bytes)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *bytes = 0;
+    /* dbstat is optional in SQLite builds; without it report 0. */
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT sum(pgsize) FROM dbstat WHERE name IN"
+                           " ('log_leaf', 'log_leaf_key', 'log_node',"
+                           " 'log_checkpoint')",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *bytes = (uint64_t)sqlite3_column_int64(st, 0);
+    rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : zl_sqlite_rc(rc);
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -1,0 +1,68 @@
+/*
+ * store_log.h - the store functions the Merkle log (lib/log) needs.
+ *
+ * Tables: log_leaf (index -> leaf type, record key, leaf hash; indexed by
+ * record key), log_node ((level, index) -> hash of every complete aligned
+ * subtree above the leaves) and log_checkpoint (size -> root, signed note).
+ * Leaves and nodes are written inside the caller's transaction, so they
+ * commit or roll back with the record they log.
+ *
+ * Indexes are stored as SQLite INTEGER (signed 64-bit): a log is limited to
+ * 2^63 leaves. Hashes are 32-byte BLOBs.
+ */
+#ifndef ZL_STORE_LOG_H
+#define ZL_STORE_LOG_H
+
+#include "store/store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Create the log tables if missing (called from zl_store_ext_schema). */
+int zl_store_log_schema(zl_store *s);
+
+/* Per-handle slot for the log's in-memory state (its frontier). The store
+ * calls free_fn(state) at close; set replaces (and frees) the old state. */
+void *zl_store_log_state(zl_store *s);
+void zl_store_log_state_set(zl_store *s, void *state,
+                            void (*free_fn)(void *));
+
+/* 1 if a transaction is open on s (the log appends only inside one). */
+int zl_store_log_in_tx(zl_store *s);
+
+int zl_store_log_leaf_put(zl_store *s, uint64_t index, uint8_t leaf_type,
+                          const char *record_key, const uint8_t hash[32]);
+int zl_store_log_node_put(zl_store *s, unsigned level, uint64_t index,
+                          const uint8_t hash[32]);
+/* Level 0 reads the leaf hash. ZL_ENOTFOUND if absent. */
+int zl_store_log_node_get(zl_store *s, unsigned level, uint64_t index,
+                          uint8_t hash[32]);
+/* Number of leaves (highest index + 1) and the last leaf's hash (not
+ * touched when the log is empty). */
+int zl_store_log_tail(zl_store *s, uint64_t *size, uint8_t last[32]);
+/* First leaf logged under record_key; any out pointer may be NULL. */
+int zl_store_log_find(zl_store *s, const char *record_key, uint64_t *index,
+                      uint8_t *leaf_type, uint8_t hash[32]);
+
+/* Every leaf in index order (strings borrowed during the callback). */
+typedef int (*zl_store_log_leaf_cb)(void *ctx, uint64_t index,
+                                    uint8_t leaf_type, const char *record_key,
+                                    const uint8_t hash[32]);
+int zl_store_log_leaves(zl_store *s, zl_store_log_leaf_cb cb, void *ctx);
+
+/* Checkpoints: put fails with ZL_EEXIST if one is stored at that size. */
+int zl_store_log_checkpoint_put(zl_store *s, uint64_t size,
+                                const uint8_t root[32], const char *note,
+                                int64_t issued_ms);
+/* The note at size, or the latest when size is UINT64_MAX. *note new. */
+int zl_store_log_checkpoint_get(zl_store *s, uint64_t size, char **note);
+typedef int (*zl_store_log_checkpoint_cb)(void *ctx, uint64_t size,
+                                          const uint8_t root[32],
+                                          const char *note, size_t len);
+int zl_store_log_checkpoints(zl_store *s, zl_store_log_checkpoint_cb cb,
+                             void *ctx);
+
+/* Bytes used by the log tables (dbstat when available, else 0). */
+int zl_store_log_bytes(zl_store *s, uint64_t *bytes);
+
+#endif
