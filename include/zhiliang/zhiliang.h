@@ -44,21 +44,30 @@ struct zl_capture_result {
     size_t n_new;         /* stored now */
     size_t n_duplicate;   /* already stored (same event hash): unchanged */
     int64_t record_time_ms;
+    size_t n_refused;     /* refused by authorize under proceed */
     uint64_t log_size;    /* log tree size after the capture */
 };
 
 struct zl_capture_opts {
     const struct zl_capture_limits *limits;  /* NULL = defaults */
     const char *party;    /* capturing party (USCC or GLN), or NULL */
-    /* Reject events whose locations the party is not responsible for
-     * (server writes with a token); 0 for trusted CLI use. */
-    int enforce_party_locations;
-    /* 1 = GS1-Capture-Error-Behaviour: proceed (store the valid events,
-     * report the others); 0 = rollback (all or nothing, the default). */
+    /* Optional check run before anything is stored: once for the whole
+     * document (ev == NULL: e.g. a detached signature over doc) and once
+     * per event (e.g. "a party may only capture events at its own
+     * locations"). Non-zero refuses: the whole capture under rollback,
+     * that event under proceed. Fill err to say why. */
+    int (*authorize)(void *ctx, const char *doc, size_t len,
+                     const struct zl_event *ev, size_t index,
+                     struct zl_error *err);
+    void *authorize_ctx;
+    /* 1 = GS1-Capture-Error-Behaviour: proceed (store the events that
+     * pass authorize, report the others); 0 = rollback (all or nothing,
+     * the default). A document that fails validation is refused whole
+     * in both modes. */
     int proceed_on_error;
-    /* Optional detached Ed25519 signature by the party over the document
-     * bytes (base64), checked against the party's registered key. */
-    const char *signature_b64;
+    /* Optional progress report every few thousand events. */
+    void (*progress)(void *ctx, size_t done, size_t total);
+    void *progress_ctx;
 };
 
 /* Parse, validate, hash and store one EPCIS document in a single

@@ -95,7 +95,10 @@ struct zl_event_filter {
     const char **match_input_epc;
     const char **match_output_epc;
     const char **match_epc_class;   /* quantityList, childQuantityList */
+    const char **match_input_epc_class;
+    const char **match_output_epc_class;
     const char **match_any_epc_class;
+    const char **transformation_ids;
     /* EQ_bizTransaction_<type>=v: type/value pairs (value NULL = any). */
     const struct zl_typed_ref *biz_transactions; size_t n_biz_transactions;
     const struct zl_typed_ref *sources; size_t n_sources;

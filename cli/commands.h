@@ -1,0 +1,26 @@
+/*
+ * commands.h - the subcommand groups of the `zhiliang` tool.
+ *
+ * Each group lives in cli/cmd_<group>.c and is only a client of the public
+ * library API. Every entry point takes the arguments after the group name
+ * (argv[0] is the group name) and returns the process exit code:
+ * 0 ok, 1 failure, 2 usage error.
+ */
+#ifndef ZL_CLI_COMMANDS_H
+#define ZL_CLI_COMMANDS_H
+
+int cmd_init(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_hash(int argc, char **argv);
+int cmd_id(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+int cmd_recall(int argc, char **argv);
+int cmd_party(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+
+#endif

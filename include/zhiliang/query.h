@@ -1,0 +1,74 @@
+/*
+ * zhiliang/query.h - EPCIS 2.0 event queries (SimpleEventQuery) as the
+ * REST binding and the CLI take them: name=value parameters in, events or
+ * an EPCISQueryDocument out, with keyset pagination.
+ *
+ * Parameter values are what a user types: list parameters are
+ * pipe-delimited ("shipping|receiving"); CBV values may be short names or
+ * URIs; identifiers may be EPC URNs, Digital Link URIs or element strings
+ * (canonicalised), and identifier patterns end in '*'
+ * (urn:epc:idpat:sgtin:0614141.107346.* or https://id.gs1.org/01/...*).
+ * Times are ISO 8601 with an offset.
+ */
+#ifndef ZL_QUERY_H
+#define ZL_QUERY_H
+
+#include "zhiliang/error.h"
+#include "zhiliang/zhiliang.h"
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct zl_query zl_query;
+
+/* A new empty query (matches every event, ascending event time). */
+int zl_query_new(zl_query **out);
+void zl_query_free(zl_query *q);  /* NULL-safe */
+
+/* Add one parameter. Unknown names and malformed values return ZL_EINVAL
+ * with err naming the parameter (err->path = the name), the rule and the
+ * value. Recognised: eventType, GE_/LT_eventTime, GE_/LT_recordTime,
+ * EQ_action, EQ_bizStep, EQ_disposition, EQ_readPoint, EQ_bizLocation,
+ * EQ_transformationID, EQ_eventID, MATCH_epc, MATCH_anyEPC,
+ * MATCH_parentID, MATCH_inputEPC, MATCH_outputEPC, MATCH_epcClass,
+ * MATCH_inputEPCClass, MATCH_outputEPCClass, MATCH_anyEPCClass,
+ * EQ_bizTransaction_<type>, EQ_source_<type>, EQ_destination_<type>,
+ * EXISTS_errorDeclaration, orderBy (eventTime|recordTime),
+ * orderDirection (ASC|DESC), eventCountLimit, maxEventCount, perPage,
+ * nextPageToken. */
+int zl_query_param(zl_query *q, const char *name, const char *value,
+                   struct zl_error *err);
+
+/* Output options for zl_query_json. */
+enum zl_epc_format {
+    ZL_EPC_AS_CAPTURED = 0,     /* Never_Translates */
+    ZL_EPC_DIGITAL_LINK = 1,    /* Always_GS1_Digital_Link */
+    ZL_EPC_URN = 2              /* Always_EPC_URN */
+};
+
+/* Run the query and write an EPCISQueryDocument (JSON-LD, validates
+ * against GS1's schema): each event as captured, plus its recordTime and,
+ * when it had none, eventID = its CBV hash ID. With perPage set, at most
+ * that many events and *next_token (new, or NULL on the last page) to
+ * pass back as nextPageToken. *json is new (zl_free). maxEventCount
+ * exceeded returns ZL_ELIMIT. */
+int zl_query_json(zl_store *s, zl_query *q, enum zl_epc_format fmt,
+                  char **json, size_t *len, char **next_token,
+                  struct zl_error *err);
+
+/* Events as JSON objects one per callback (same decoration as above);
+ * event_json is borrowed for the call. Returns 0, the callback's value or
+ * a negative error. */
+typedef int (*zl_query_event_cb)(void *ctx, const char *event_json,
+                                 size_t len);
+int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
+                  zl_query_event_cb cb, void *ctx, char **next_token,
+                  struct zl_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

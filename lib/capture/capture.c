@@ -1,0 +1,130 @@
+/*
+ * capture.c - zl_capture: one EPCIS document into the store and the log.
+ *
+ * Pipeline: parse + validate the whole document first (nothing touches
+ * the store until every event is known good), then one write transaction
+ * in which each new event gets its rows and its Merkle log leaf. Only the
+ * commit makes any of it visible, so a crash at any point leaves either
+ * the whole document or none of it, and store and log always agree.
+ *
+ * Idempotence: an event whose CBV 2.0 hash is already stored is counted
+ * as a duplicate and skipped, so capturing a document twice changes
+ * nothing (not even the log).
+ */
+#include "zhiliang/zhiliang.h"
+
+#include "store/store.h"
+#include "util/alloc.h"
+#include "util/timefmt.h"
+#include "zhiliang/log.h"
+
+#include <string.h>
+
+/* Run the caller's authorization hook; under proceed a refused event is
+ * marked in refused[] instead of failing the capture. */
+static int authorize(const struct zl_capture_opts *o, const char *buf,
+                     size_t len, const zl_epcis_doc *doc, char *refused,
+                     size_t *n_refused, struct zl_error *err)
+{
+    size_t n = zl_epcis_doc_count(doc);
+    int rc;
+
+    if (!o || !o->authorize)
+        return 0;
+    rc = o->authorize(o->authorize_ctx, buf, len, NULL, 0, err);
+    if (rc)
+        return rc < 0 ? rc : ZL_EPERM;
+    for (size_t i = 0; i < n; i++) {
+        rc = o->authorize(o->authorize_ctx, buf, len,
+                          zl_epcis_doc_event(doc, i), i, err);
+        if (!rc)
+            continue;
+        if (!o->proceed_on_error)
+            return rc < 0 ? rc : ZL_EPERM;
+        refused[i] = 1;
+        (*n_refused)++;
+    }
+    return 0;
+}
+
+static int store_events(zl_store *s, const zl_epcis_doc *doc,
+                        const char *refused, const struct zl_capture_opts *o,
+                        struct zl_capture_result *res)
+{
+    size_t n = zl_epcis_doc_count(doc);
+    int rc;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct zl_event *ev = zl_epcis_doc_event(doc, i);
+
+        if (refused && refused[i])
+            continue;
+        rc = zl_store_event_exists(s, ev->hash);
+        if (rc < 0)
+            return rc;
+        if (rc == 1) {
+            res->n_duplicate++;
+            continue;
+        }
+        rc = zl_store_event_put(s, ev, res->record_time_ms,
+                                o ? o->party : NULL);
+        if (rc)
+            return rc;
+        rc = zl_log_append(s, ZL_LEAF_EVENT, ev->hash_id, ev->prehash,
+                           ev->prehash_len, NULL);
+        if (rc)
+            return rc;
+        res->n_new++;
+        if (o && o->progress && (i + 1) % 4096 == 0)
+            o->progress(o->progress_ctx, i + 1, n);
+    }
+    return 0;
+}
+
+int zl_capture(zl_store *s, const char *buf, size_t len,
+               const struct zl_capture_opts *opts,
+               struct zl_capture_result *res, struct zl_error *err)
+{
+    zl_epcis_doc *doc = NULL;
+    char *refused = NULL;
+    struct zl_capture_result local;
+    int rc;
+
+    if (!res)
+        res = &local;
+    memset(res, 0, sizeof *res);
+    rc = zl_epcis_parse(buf, len, opts ? opts->limits : NULL, &doc, err);
+    if (rc)
+        goto out;
+    res->n_events = zl_epcis_doc_count(doc);
+    refused = zl_calloc(res->n_events + 1, 1);
+    if (!refused) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    rc = authorize(opts, buf, len, doc, refused, &res->n_refused, err);
+    if (rc)
+        goto out;
+    res->record_time_ms = zl_time_now_ms();
+    rc = zl_store_begin(s);
+    if (rc)
+        goto out;
+    rc = store_events(s, doc, refused, opts, res);
+    if (!rc)
+        rc = zl_store_commit(s);
+    if (rc) {
+        zl_store_rollback(s);
+        res->n_new = res->n_duplicate = 0;
+        if (err && !err->code)
+            zl_error_set(err, rc, "", "the store refused the write",
+                         zl_strerror(rc), (size_t)-1);
+        goto out;
+    }
+    if (opts && opts->progress)
+        opts->progress(opts->progress_ctx, res->n_events, res->n_events);
+    zl_log_size(s, &res->log_size);
+out:
+    zl_free(refused);
+    zl_epcis_doc_free(doc);
+    return rc;
+}

@@ -1,0 +1,613 @@
+/*
+ * query.c - EPCIS 2.0 SimpleEventQuery parameters -> store filter, and the
+ * EPCISQueryDocument the REST binding and `zhiliang events --json` print.
+ *
+ * A zl_query owns every string its filter points to (one list of
+ * allocations freed together), so a filter can be handed to any store
+ * backend unchanged. Output decoration (recordTime, eventID, EPC format)
+ * happens here and not in the store, because it is presentation: the
+ * store keeps each event exactly as captured.
+ */
+#include "zhiliang/query.h"
+
+#include "store/store.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/codec.h"
+#include "util/timefmt.h"
+#include "zhiliang/gs1.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_VALUES 256     /* values in one pipe-delimited parameter */
+#define MAX_REFS 64        /* EQ_bizTransaction_/source_/destination_ */
+#define MAX_OUTPUT ((size_t)1 << 30)
+
+struct zl_query {
+    struct zl_event_filter f;
+    void **owned;
+    size_t n_owned, cap_owned;
+    struct zl_typed_ref refs[3][MAX_REFS];
+    size_t n_refs[3];
+    size_t per_page;
+    size_t event_count_limit;
+    size_t max_event_count;
+};
+
+static void *own(zl_query *q, void *p)
+{
+    if (!p)
+        return NULL;
+    if (q->n_owned == q->cap_owned) {
+        size_t nc = q->cap_owned ? q->cap_owned * 2 : 32;
+        void **n = zl_realloc(q->owned, nc * sizeof *n);
+
+        if (!n) {
+            zl_free(p);
+            return NULL;
+        }
+        q->owned = n;
+        q->cap_owned = nc;
+    }
+    q->owned[q->n_owned++] = p;
+    return p;
+}
+
+int zl_query_new(zl_query **out)
+{
+    *out = zl_calloc(1, sizeof **out);
+    if (!*out)
+        return ZL_ENOMEM;
+    (*out)->f.order_by = ZL_ORDER_EVENT_TIME;
+    return 0;
+}
+
+void zl_query_free(zl_query *q)
+{
+    if (!q)
+        return;
+    for (size_t i = 0; i < q->n_owned; i++)
+        zl_free(q->owned[i]);
+    zl_free(q->owned);
+    zl_free(q);
+}
+
+/* CBV short names become their 2.0 URIs; urn:epcglobal:cbv:<kind>:x the
+ * same; any other URI (a user vocabulary) is kept as given. */
+static char *cbv_uri(zl_query *q, const char *prefix, const char *urn_kind,
+                     const char *v, size_t len)
+{
+    struct zl_buf b;
+    size_t ul = strlen(urn_kind);
+
+    zl_buf_init(&b, 4096);
+    if (len > ul && !strncmp(v, urn_kind, ul)) {
+        v += ul;
+        len -= ul;
+    } else if (memchr(v, ':', len)) {
+        return own(q, zl_strndup(v, len));
+    }
+    if (zl_buf_adds(&b, prefix) || zl_buf_add(&b, v, len)) {
+        zl_buf_cleanup(&b);
+        return NULL;
+    }
+    return own(q, zl_buf_steal(&b));
+}
+
+enum vkind { V_TEXT, V_BIZSTEP, V_DISP, V_ID, V_PATTERN };
+
+/* An identifier value or pattern as a canonical string; patterns keep a
+ * trailing '*' that the store turns into a prefix range. An EPC pattern
+ * URN (urn:epc:idpat:sgtin:C.I.*) becomes its class's Digital Link plus
+ * the serial AI, which is exactly the prefix its instances share. */
+static char *id_value(zl_query *q, const char *v, size_t len, int pattern,
+                      struct zl_error *err, const char *name)
+{
+    char out[512];
+    struct zl_gs1_id id;
+    int n;
+
+    if (pattern && len && v[len - 1] == '*') {
+        if (len <= 14 || strncmp(v, "urn:epc:idpat:", 14))
+            return own(q, zl_strndup(v, len));
+        if (zl_gs1_parse(v, len, &id, err) != 0)
+            goto bad;
+        n = zl_gs1_to_dl(&id, 0, out, sizeof out - 8);
+        if (n < 0)
+            goto bad;
+        if (id.scheme == ZL_GS1_GTIN || id.scheme == ZL_GS1_ITIP_CLASS) {
+            memcpy(out + n, "/21/", 4);
+            n += 4;
+        }
+        out[n++] = '*';
+        return own(q, zl_strndup(out, (size_t)n));
+    }
+    n = zl_gs1_canonical(v, len, out, sizeof out, err);
+    if (n >= 0)
+        return own(q, zl_strndup(out, (size_t)n));
+bad:
+    zl_error_set(err, ZL_EINVAL, name, "not a valid identifier or pattern",
+                 v, len);
+    return NULL;
+}
+
+static char *convert(zl_query *q, enum vkind k, const char *v, size_t len,
+                     struct zl_error *err, const char *name)
+{
+    switch (k) {
+    case V_BIZSTEP:
+        return cbv_uri(q, "https://ref.gs1.org/cbv/BizStep-",
+                       "urn:epcglobal:cbv:bizstep:", v, len);
+    case V_DISP:
+        return cbv_uri(q, "https://ref.gs1.org/cbv/Disp-",
+                       "urn:epcglobal:cbv:disp:", v, len);
+    case V_ID:
+        return id_value(q, v, len, 0, err, name);
+    case V_PATTERN:
+        return id_value(q, v, len, 1, err, name);
+    case V_TEXT:
+    default:
+        return own(q, zl_strndup(v, len));
+    }
+}
+
+/* Split a pipe-delimited value into a NULL-terminated array of converted
+ * strings; appends to an existing list (a parameter given twice ANDs in
+ * SQL terms would be wrong: EPCIS ORs values within one parameter). */
+static int list_param(zl_query *q, const char ***list, enum vkind k,
+                      const char *name, const char *value,
+                      struct zl_error *err)
+{
+    const char *items[MAX_VALUES];
+    size_t n = 0, old = 0;
+    const char *p = value;
+    const char **arr;
+
+    while (*list && (*list)[old])
+        old++;
+    for (;;) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+
+        if (!len)
+            return zl_error_set(err, ZL_EINVAL, name, "empty value in list",
+                                value, (size_t)-1);
+        if (n + old >= MAX_VALUES - 1)
+            return zl_error_setf(err, ZL_ELIMIT, name, NULL,
+                                 "at most %d values", MAX_VALUES - 1);
+        items[n] = convert(q, k, p, len, err, name);
+        if (!items[n])
+            return err && err->code ? err->code : ZL_ENOMEM;
+        n++;
+        if (!bar)
+            break;
+        p = bar + 1;
+    }
+    arr = own(q, zl_calloc(old + n + 1, sizeof *arr));
+    if (!arr)
+        return ZL_ENOMEM;
+    for (size_t i = 0; i < old; i++)
+        arr[i] = (*list)[i];
+    for (size_t i = 0; i < n; i++)
+        arr[old + i] = items[i];
+    *list = arr;
+    return 0;
+}
+
+static int time_param(const char *name, const char *v, int64_t *out,
+                      struct zl_error *err)
+{
+    int off;
+
+    if (zl_time_parse(v, strlen(v), out, &off))
+        return zl_error_set(err, ZL_EINVAL, name,
+                            "must be an ISO 8601 time with an offset", v,
+                            (size_t)-1);
+    if (!*out)
+        *out = 1; /* 0 means "unset" in the filter; 1 ms after is the same */
+    return 0;
+}
+
+static int count_param(const char *name, const char *v, size_t *out,
+                       struct zl_error *err)
+{
+    char *end;
+    unsigned long long n = strtoull(v, &end, 10);
+
+    if (!*v || *end || v[0] == '-' || n == 0 || n > 100000000ULL)
+        return zl_error_set(err, ZL_EINVAL, name,
+                            "must be a positive integer", v, (size_t)-1);
+    *out = (size_t)n;
+    return 0;
+}
+
+static int ref_param(zl_query *q, int kind, const char *type_prefix,
+                     const char *type, const char *name, const char *value,
+                     struct zl_error *err)
+{
+    const char *urn_kind = kind == 0 ? "urn:epcglobal:cbv:btt:"
+                                     : "urn:epcglobal:cbv:sdt:";
+    char *t = cbv_uri(q, type_prefix, urn_kind, type, strlen(type));
+    const char *p = value;
+
+    if (!t)
+        return ZL_ENOMEM;
+    for (;;) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        struct zl_typed_ref *r;
+
+        if (q->n_refs[kind] >= MAX_REFS)
+            return zl_error_setf(err, ZL_ELIMIT, name, NULL,
+                                 "at most %d values", MAX_REFS);
+        r = &q->refs[kind][q->n_refs[kind]];
+        r->type = t;
+        r->value = kind == 0 ? own(q, zl_strndup(p, len))
+                             : convert(q, V_ID, p, len, err, name);
+        if (!r->value)
+            return err && err->code ? err->code : ZL_ENOMEM;
+        q->n_refs[kind]++;
+        if (!bar)
+            break;
+        p = bar + 1;
+    }
+    q->f.biz_transactions = q->refs[0];
+    q->f.n_biz_transactions = q->n_refs[0];
+    q->f.sources = q->refs[1];
+    q->f.n_sources = q->n_refs[1];
+    q->f.destinations = q->refs[2];
+    q->f.n_destinations = q->n_refs[2];
+    return 0;
+}
+
+static int bits_param(const char *name, const char *value,
+                      const char *const *names, unsigned *bits,
+                      struct zl_error *err)
+{
+    const char *p = value;
+
+    for (;;) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        int found = 0;
+
+        for (int i = 1; names[i]; i++) {
+            if (strlen(names[i]) == len && !strncmp(names[i], p, len)) {
+                *bits |= 1u << i;
+                found = 1;
+            }
+        }
+        if (!found)
+            return zl_error_set(err, ZL_EINVAL, name, "unknown value", p, len);
+        if (!bar)
+            return 0;
+        p = bar + 1;
+    }
+}
+
+static int token_param(zl_query *q, const char *v, struct zl_error *err)
+{
+    const char *dot = strchr(v, '.');
+    char *end;
+    long long t = strtoll(v, &end, 10);
+
+    if (!dot || end != dot ||
+        zl_hex_decode(dot + 1, strlen(dot + 1), q->f.after_hash, 32))
+        return zl_error_set(err, ZL_EINVAL, "nextPageToken",
+                            "not a token this server issued", v, (size_t)-1);
+    q->f.has_after = 1;
+    q->f.after_time = t;
+    return 0;
+}
+
+static const char *const TYPE_NAMES[] = {"", "ObjectEvent", "AggregationEvent",
+                                         "TransactionEvent",
+                                         "TransformationEvent",
+                                         "AssociationEvent", NULL};
+static const char *const ACTION_NAMES[] = {"", "ADD", "OBSERVE", "DELETE", NULL};
+
+struct list_spec {
+    const char *name;
+    size_t offset;   /* of the const char ** field in zl_event_filter */
+    enum vkind kind;
+};
+
+#define F(field) offsetof(struct zl_event_filter, field)
+static const struct list_spec LISTS[] = {
+    {"EQ_bizStep", F(biz_steps), V_BIZSTEP},
+    {"EQ_disposition", F(dispositions), V_DISP},
+    {"EQ_readPoint", F(read_points), V_ID},
+    {"EQ_bizLocation", F(biz_locations), V_ID},
+    {"EQ_eventID", F(event_ids), V_TEXT},
+    {"EQ_transformationID", F(transformation_ids), V_TEXT},
+    {"MATCH_epc", F(match_epc), V_PATTERN},
+    {"MATCH_anyEPC", F(match_any_epc), V_PATTERN},
+    {"MATCH_parentID", F(match_parent_id), V_PATTERN},
+    {"MATCH_inputEPC", F(match_input_epc), V_PATTERN},
+    {"MATCH_outputEPC", F(match_output_epc), V_PATTERN},
+    {"MATCH_epcClass", F(match_epc_class), V_PATTERN},
+    {"MATCH_inputEPCClass", F(match_input_epc_class), V_PATTERN},
+    {"MATCH_outputEPCClass", F(match_output_epc_class), V_PATTERN},
+    {"MATCH_anyEPCClass", F(match_any_epc_class), V_PATTERN},
+};
+#undef F
+
+int zl_query_param(zl_query *q, const char *name, const char *value,
+                   struct zl_error *err)
+{
+    struct zl_event_filter *f = &q->f;
+
+    if (!value)
+        value = "";
+    for (size_t i = 0; i < sizeof LISTS / sizeof LISTS[0]; i++)
+        if (!strcmp(name, LISTS[i].name))
+            return list_param(q, (const char ***)((char *)f + LISTS[i].offset),
+                              LISTS[i].kind, name, value, err);
+    if (!strcmp(name, "eventType"))
+        return bits_param(name, value, TYPE_NAMES, &f->event_types, err);
+    if (!strcmp(name, "EQ_action"))
+        return bits_param(name, value, ACTION_NAMES, &f->actions, err);
+    if (!strcmp(name, "GE_eventTime"))
+        return time_param(name, value, &f->ge_event_time, err);
+    if (!strcmp(name, "LT_eventTime"))
+        return time_param(name, value, &f->lt_event_time, err);
+    if (!strcmp(name, "GE_recordTime"))
+        return time_param(name, value, &f->ge_record_time, err);
+    if (!strcmp(name, "LT_recordTime"))
+        return time_param(name, value, &f->lt_record_time, err);
+    if (!strncmp(name, "EQ_bizTransaction_", 18) && name[18])
+        return ref_param(q, 0, "https://ref.gs1.org/cbv/BTT-", name + 18, name,
+                         value, err);
+    if (!strncmp(name, "EQ_source_", 10) && name[10])
+        return ref_param(q, 1, "https://ref.gs1.org/cbv/SDT-", name + 10, name,
+                         value, err);
+    if (!strncmp(name, "EQ_destination_", 15) && name[15])
+        return ref_param(q, 2, "https://ref.gs1.org/cbv/SDT-", name + 15, name,
+                         value, err);
+    if (!strcmp(name, "EXISTS_errorDeclaration")) {
+        f->exists_error_declaration = 1;
+        return 0;
+    }
+    if (!strcmp(name, "orderBy")) {
+        if (!strcmp(value, "eventTime"))
+            f->order_by = ZL_ORDER_EVENT_TIME;
+        else if (!strcmp(value, "recordTime"))
+            f->order_by = ZL_ORDER_RECORD_TIME;
+        else
+            return zl_error_set(err, ZL_EINVAL, name,
+                                "must be eventTime or recordTime", value,
+                                (size_t)-1);
+        return 0;
+    }
+    if (!strcmp(name, "orderDirection")) {
+        if (strcmp(value, "ASC") && strcmp(value, "DESC"))
+            return zl_error_set(err, ZL_EINVAL, name, "must be ASC or DESC",
+                                value, (size_t)-1);
+        f->order_desc = !strcmp(value, "DESC");
+        return 0;
+    }
+    if (!strcmp(name, "eventCountLimit"))
+        return count_param(name, value, &q->event_count_limit, err);
+    if (!strcmp(name, "maxEventCount"))
+        return count_param(name, value, &q->max_event_count, err);
+    if (!strcmp(name, "perPage"))
+        return count_param(name, value, &q->per_page, err);
+    if (!strcmp(name, "nextPageToken"))
+        return token_param(q, value, err);
+    return zl_error_set(err, ZL_EINVAL, name,
+                        "unknown query parameter (QueryParameterException)",
+                        value, (size_t)-1);
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static const char *const EPC_FIELDS[] = {"epcList", "childEPCs", "inputEPCList",
+                                         "outputEPCList", NULL};
+static const char *const QTY_FIELDS[] = {"quantityList", "childQuantityList",
+                                         "inputQuantityList",
+                                         "outputQuantityList", NULL};
+
+static json_t *translate(const char *v, enum zl_epc_format fmt)
+{
+    struct zl_gs1_id id;
+    char out[512];
+    int n;
+
+    if (zl_gs1_parse(v, strlen(v), &id, NULL))
+        return NULL;
+    n = fmt == ZL_EPC_URN ? zl_gs1_to_urn(&id, 0, out, sizeof out)
+                          : zl_gs1_to_dl(&id, 0, out, sizeof out);
+    return n < 0 ? NULL : json_stringn(out, (size_t)n);
+}
+
+static void translate_string(json_t *obj, const char *key,
+                             enum zl_epc_format fmt)
+{
+    json_t *v = json_object_get(obj, key), *t;
+
+    if (json_is_string(v) && (t = translate(json_string_value(v), fmt)))
+        json_object_set_new(obj, key, t);
+}
+
+static void translate_ids(json_t *ev, enum zl_epc_format fmt)
+{
+    size_t i;
+    json_t *v, *t;
+
+    for (int k = 0; EPC_FIELDS[k]; k++) {
+        json_t *arr = json_object_get(ev, EPC_FIELDS[k]);
+
+        json_array_foreach(arr, i, v) {
+            if (json_is_string(v) && (t = translate(json_string_value(v), fmt)))
+                json_array_set_new(arr, i, t);
+        }
+    }
+    for (int k = 0; QTY_FIELDS[k]; k++) {
+        json_t *arr = json_object_get(ev, QTY_FIELDS[k]);
+
+        json_array_foreach(arr, i, v) translate_string(v, "epcClass", fmt);
+    }
+    translate_string(ev, "parentID", fmt);
+    translate_string(json_object_get(ev, "readPoint"), "id", fmt);
+    translate_string(json_object_get(ev, "bizLocation"), "id", fmt);
+}
+
+/* The stored event plus recordTime and eventID, in the asked EPC format. */
+static json_t *decorate(const struct zl_stored_event *ev,
+                        enum zl_epc_format fmt)
+{
+    json_t *j = json_loadb(ev->json, ev->json_len, 0, NULL);
+    char t[32], hex[65], id[96];
+
+    if (!j)
+        return NULL;
+    zl_time_format_utc(ev->record_time_ms, t);
+    json_object_set_new(j, "recordTime", json_string(t));
+    if (!json_object_get(j, "eventID")) {
+        zl_hex_encode(ev->hash, 32, hex);
+        snprintf(id, sizeof id, "ni:///sha-256;%s?ver=CBV2.0", hex);
+        json_object_set_new(j, "eventID", json_string(id));
+    }
+    if (fmt != ZL_EPC_AS_CAPTURED)
+        translate_ids(j, fmt);
+    return j;
+}
+
+struct each_ctx {
+    enum zl_epc_format fmt;
+    zl_query_event_cb cb;
+    void *ctx;
+    size_t seen, page;
+    int64_t last_time;
+    uint8_t last_hash[32];
+    int order_record;
+};
+
+static int each_cb(void *vctx, const struct zl_stored_event *ev)
+{
+    struct each_ctx *c = vctx;
+    json_t *j;
+    char *s;
+    int rc;
+
+    if (c->page && c->seen == c->page) {
+        c->seen++; /* one more exists: there is a next page */
+        return 1;
+    }
+    j = decorate(ev, c->fmt);
+    if (!j)
+        return ZL_ESTORE;
+    s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    if (!s)
+        return ZL_ENOMEM;
+    rc = c->cb(c->ctx, s, strlen(s));
+    zl_free(s);
+    c->seen++;
+    c->last_time = c->order_record ? ev->record_time_ms : ev->event_time_ms;
+    memcpy(c->last_hash, ev->hash, 32);
+    return rc;
+}
+
+struct count_ctx {
+    size_t n;
+};
+
+static int count_cb(void *ctx, const struct zl_stored_event *ev)
+{
+    (void)ev;
+    ((struct count_ctx *)ctx)->n++;
+    return 0;
+}
+
+int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
+                  zl_query_event_cb cb, void *ctx, char **next_token,
+                  struct zl_error *err)
+{
+    struct each_ctx c = {fmt, cb, ctx, 0, q->per_page, 0, {0},
+                         q->f.order_by == ZL_ORDER_RECORD_TIME};
+    struct zl_event_filter f = q->f;
+    int rc;
+
+    if (next_token)
+        *next_token = NULL;
+    if (q->max_event_count) {
+        struct count_ctx cc = {0};
+
+        f.limit = q->max_event_count + 1;
+        rc = zl_store_events_query(s, &f, count_cb, &cc);
+        if (rc)
+            return rc;
+        if (cc.n > q->max_event_count)
+            return zl_error_setf(err, ZL_ELIMIT, "maxEventCount", NULL,
+                                 "the query matches more than %zu events"
+                                 " (QueryTooLargeException)",
+                                 q->max_event_count);
+    }
+    f.limit = q->event_count_limit;
+    if (q->per_page && (!f.limit || q->per_page < f.limit))
+        f.limit = q->per_page + 1;
+    rc = zl_store_events_query(s, &f, each_cb, &c);
+    if (rc == 1 && c.page && c.seen > c.page) {
+        char buf[96], hex[65];
+
+        zl_hex_encode(c.last_hash, 32, hex);
+        snprintf(buf, sizeof buf, "%lld.%s", (long long)c.last_time, hex);
+        if (next_token && !(*next_token = zl_strdup(buf)))
+            return ZL_ENOMEM;
+        rc = 0;
+    }
+    return rc;
+}
+
+struct doc_ctx {
+    struct zl_buf *b;
+    int first;
+};
+
+static int doc_cb(void *ctx, const char *json, size_t len)
+{
+    struct doc_ctx *d = ctx;
+    int rc = 0;
+
+    if (!d->first)
+        rc = zl_buf_addc(d->b, ',');
+    d->first = 0;
+    return rc ? rc : zl_buf_add(d->b, json, len);
+}
+
+int zl_query_json(zl_store *s, zl_query *q, enum zl_epc_format fmt,
+                  char **json, size_t *len, char **next_token,
+                  struct zl_error *err)
+{
+    struct zl_buf b;
+    struct doc_ctx d = {&b, 1};
+    char now[32];
+    int rc;
+
+    *json = NULL;
+    zl_buf_init(&b, MAX_OUTPUT);
+    zl_time_format_utc(zl_time_now_ms(), now);
+    rc = zl_buf_printf(&b,
+                       "{\"@context\":[\"https://ref.gs1.org/standards/epcis/"
+                       "2.0.0/epcis-context.jsonld\"],\"type\":"
+                       "\"EPCISQueryDocument\",\"schemaVersion\":\"2.0\","
+                       "\"creationDate\":\"%s\",\"epcisBody\":{"
+                       "\"queryResults\":{\"queryName\":\"SimpleEventQuery\","
+                       "\"resultsBody\":{\"eventList\":[",
+                       now);
+    if (!rc)
+        rc = zl_query_each(s, q, fmt, doc_cb, &d, next_token, err);
+    if (!rc)
+        rc = zl_buf_adds(&b, "]}}}}");
+    if (rc) {
+        zl_buf_cleanup(&b);
+        return rc;
+    }
+    if (len)
+        *len = b.len;
+    *json = zl_buf_steal(&b);
+    return *json ? 0 : ZL_ENOMEM;
+}

@@ -1,0 +1,330 @@
+/*
+ * sqlite_query.c - zl_store_events_query on SQLite: the EPCIS 2.0
+ * SimpleEventQuery parameters turned into one SELECT with bound values.
+ *
+ * The SQL text is assembled from fixed fragments only; every value goes
+ * through a binding, so no user text reaches the SQL parser. Identifier
+ * matches (MATCH_*) become EXISTS subqueries on event_ids, whose primary
+ * key starts with the identifier: an exact ID is a point lookup and a
+ * pattern ("...*") a range scan [prefix, prefix + 0xFF).
+ * Pagination is keyset (event_time, hash) rather than OFFSET, so page N
+ * costs the same as page 1.
+ */
+#include "store/store.h"
+
+#include "store/sqlite_int.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+
+#include <string.h>
+
+#define MAX_BINDS 512
+
+enum bind_kind { B_TEXT, B_INT, B_BLOB, B_PREFIX_HI };
+
+struct bind {
+    enum bind_kind kind;
+    const char *text;
+    size_t len;
+    int64_t i;
+    const uint8_t *blob;
+};
+
+struct qb {
+    struct zl_buf sql;
+    struct bind binds[MAX_BINDS];
+    int n;
+    int rc;
+};
+
+static void add(struct qb *q, const char *frag)
+{
+    if (!q->rc)
+        q->rc = zl_buf_adds(&q->sql, frag);
+}
+
+static void bind_text(struct qb *q, const char *t, size_t len)
+{
+    if (q->n >= MAX_BINDS) {
+        q->rc = ZL_ELIMIT;
+        return;
+    }
+    q->binds[q->n].kind = B_TEXT;
+    q->binds[q->n].text = t;
+    q->binds[q->n].len = len;
+    q->n++;
+    add(q, "?");
+}
+
+static void bind_kind(struct qb *q, enum bind_kind k, const char *t, size_t len)
+{
+    bind_text(q, t, len);
+    if (q->n)
+        q->binds[q->n - 1].kind = k;
+}
+
+static void bind_int(struct qb *q, int64_t v)
+{
+    if (q->n >= MAX_BINDS) {
+        q->rc = ZL_ELIMIT;
+        return;
+    }
+    q->binds[q->n].kind = B_INT;
+    q->binds[q->n].i = v;
+    q->n++;
+    add(q, "?");
+}
+
+static size_t list_len(const char **l)
+{
+    size_t n = 0;
+
+    while (l && l[n])
+        n++;
+    return n;
+}
+
+/* col IN (?, ?, ...) */
+static void in_list(struct qb *q, const char *col, const char **vals)
+{
+    size_t n = list_len(vals);
+
+    if (!n)
+        return;
+    add(q, " AND ");
+    add(q, col);
+    add(q, " IN (");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            add(q, ",");
+        bind_text(q, vals[i], strlen(vals[i]));
+    }
+    add(q, ")");
+}
+
+/* EXISTS (SELECT 1 FROM event_ids WHERE hash = e.hash AND role IN roles
+ * AND (id = ? OR id >= prefix AND id < prefix-hi ...)) */
+static void match_ids(struct qb *q, const char **vals, const char *roles)
+{
+    size_t n = list_len(vals);
+
+    if (!n)
+        return;
+    add(q, " AND EXISTS (SELECT 1 FROM event_ids x WHERE x.hash = e.hash"
+           " AND x.role IN (");
+    add(q, roles);
+    add(q, ") AND (");
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(vals[i]);
+
+        if (i)
+            add(q, " OR ");
+        if (len && vals[i][len - 1] == '*') {
+            add(q, "(x.id >= ");
+            bind_text(q, vals[i], len - 1);
+            add(q, " AND x.id < ");
+            bind_kind(q, B_PREFIX_HI, vals[i], len - 1);
+            add(q, ")");
+        } else {
+            add(q, "x.id = ");
+            bind_text(q, vals[i], len);
+        }
+    }
+    add(q, "))");
+}
+
+static void match_refs(struct qb *q, const char *kind,
+                       const struct zl_typed_ref *refs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        add(q, " AND EXISTS (SELECT 1 FROM event_refs r WHERE r.hash = e.hash"
+               " AND r.kind = ");
+        bind_text(q, kind, 1);
+        add(q, " AND r.type = ");
+        bind_text(q, refs[i].type, strlen(refs[i].type));
+        if (refs[i].value) {
+            add(q, " AND r.value = ");
+            bind_text(q, refs[i].value, strlen(refs[i].value));
+        }
+        add(q, ")");
+    }
+}
+
+static void bitset_in(struct qb *q, const char *col, unsigned bits)
+{
+    int first = 1;
+
+    if (!bits)
+        return;
+    add(q, " AND ");
+    add(q, col);
+    add(q, " IN (");
+    for (int i = 0; i < 16; i++) {
+        if (bits & (1u << i)) {
+            if (!first)
+                add(q, ",");
+            bind_int(q, i);
+            first = 0;
+        }
+    }
+    add(q, ")");
+}
+
+static void time_range(struct qb *q, const char *col, int64_t ge, int64_t lt)
+{
+    if (ge) {
+        add(q, " AND ");
+        add(q, col);
+        add(q, " >= ");
+        bind_int(q, ge);
+    }
+    if (lt) {
+        add(q, " AND ");
+        add(q, col);
+        add(q, " < ");
+        bind_int(q, lt);
+    }
+}
+
+static void build(struct qb *q, const struct zl_event_filter *f)
+{
+    const char *tcol = f->order_by == ZL_ORDER_RECORD_TIME ? "e.record_time"
+                                                            : "e.event_time";
+
+    add(q, "SELECT " ZL_SQLITE_EVENT_COLS " FROM events e WHERE 1");
+    bitset_in(q, "e.type", f->event_types);
+    bitset_in(q, "e.action", f->actions);
+    time_range(q, "e.event_time", f->ge_event_time, f->lt_event_time);
+    time_range(q, "e.record_time", f->ge_record_time, f->lt_record_time);
+    in_list(q, "e.biz_step", f->biz_steps);
+    in_list(q, "e.disposition", f->dispositions);
+    in_list(q, "e.read_point", f->read_points);
+    in_list(q, "e.biz_location", f->biz_locations);
+    if (list_len(f->event_ids)) {
+        /* Either the declared eventID or our hash ID (matched in C by the
+         * caller converting "ni:///sha-256;<hex>" to the declared form is
+         * not possible, so both columns are checked). */
+        add(q, " AND (0");
+        for (size_t i = 0; f->event_ids[i]; i++) {
+            add(q, " OR e.declared_id = ");
+            bind_text(q, f->event_ids[i], strlen(f->event_ids[i]));
+            add(q, " OR lower(hex(e.hash)) = ");
+            {
+                const char *p = strchr(f->event_ids[i], ';');
+                const char *hx = p ? p + 1 : f->event_ids[i];
+                size_t hl = strcspn(hx, "?");
+
+                bind_text(q, hx, hl);
+            }
+        }
+        add(q, ")");
+    }
+    match_ids(q, f->match_epc, "1,3");
+    match_ids(q, f->match_any_epc, "1,2,3,4,5");
+    match_ids(q, f->match_parent_id, "2");
+    match_ids(q, f->match_input_epc, "4");
+    match_ids(q, f->match_output_epc, "5");
+    match_ids(q, f->match_epc_class, "6,7");
+    match_ids(q, f->match_input_epc_class, "8");
+    match_ids(q, f->match_output_epc_class, "9");
+    match_ids(q, f->match_any_epc_class, "6,7,8,9");
+    in_list(q, "e.transformation_id", f->transformation_ids);
+    match_refs(q, "b", f->biz_transactions, f->n_biz_transactions);
+    match_refs(q, "s", f->sources, f->n_sources);
+    match_refs(q, "d", f->destinations, f->n_destinations);
+    if (f->exists_error_declaration)
+        add(q, " AND e.has_error = 1");
+    if (f->has_after) {
+        add(q, f->order_desc ? " AND (" : " AND (");
+        add(q, tcol);
+        add(q, f->order_desc ? " < " : " > ");
+        bind_int(q, f->after_time);
+        add(q, " OR (");
+        add(q, tcol);
+        add(q, " = ");
+        bind_int(q, f->after_time);
+        add(q, f->order_desc ? " AND e.hash < " : " AND e.hash > ");
+        if (q->n < MAX_BINDS) {
+            q->binds[q->n].kind = B_BLOB;
+            q->binds[q->n].blob = f->after_hash;
+            q->n++;
+            add(q, "?");
+        }
+        add(q, "))");
+    }
+    add(q, " ORDER BY ");
+    add(q, tcol);
+    add(q, f->order_desc ? " DESC, e.hash DESC" : ", e.hash");
+    if (f->limit) {
+        add(q, " LIMIT ");
+        bind_int(q, (int64_t)f->limit);
+    }
+}
+
+int zl_store_events_query(zl_store *s, const struct zl_event_filter *f,
+                          zl_event_cb cb, void *ctx)
+{
+    struct qb *q = zl_calloc(1, sizeof *q);
+    sqlite3_stmt *st = NULL;
+    char *hi[MAX_BINDS] = {0};
+    int rc;
+
+    if (!q)
+        return ZL_ENOMEM;
+    zl_buf_init(&q->sql, 1 << 20);
+    build(q, f);
+    rc = q->rc;
+    if (rc)
+        goto out;
+    if (sqlite3_prepare_v2(s->db, q->sql.data, -1, &st, NULL) != SQLITE_OK) {
+        rc = ZL_ESTORE;
+        goto out;
+    }
+    for (int i = 0; i < q->n; i++) {
+        struct bind *b = &q->binds[i];
+
+        switch (b->kind) {
+        case B_TEXT:
+            sqlite3_bind_text(st, i + 1, b->text, (int)b->len, SQLITE_STATIC);
+            break;
+        case B_INT:
+            sqlite3_bind_int64(st, i + 1, b->i);
+            break;
+        case B_BLOB:
+            sqlite3_bind_blob(st, i + 1, b->blob, 32, SQLITE_STATIC);
+            break;
+        case B_PREFIX_HI:
+            /* Upper bound of a prefix range: the prefix followed by a byte
+             * above any character valid in an identifier. */
+            hi[i] = zl_malloc(b->len + 2);
+            if (!hi[i]) {
+                rc = ZL_ENOMEM;
+                goto out;
+            }
+            memcpy(hi[i], b->text, b->len);
+            hi[i][b->len] = (char)0x7f;
+            hi[i][b->len + 1] = '\0';
+            sqlite3_bind_text(st, i + 1, hi[i], (int)b->len + 1, SQLITE_STATIC);
+            break;
+        }
+    }
+    {
+        struct zl_stored_event ev;
+        int src;
+
+        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+            zl_sqlite_row_event(st, &ev);
+            rc = cb(ctx, &ev);
+            if (rc)
+                goto out;
+        }
+        rc = src == SQLITE_DONE ? 0 : ZL_ESTORE;
+    }
+out:
+    sqlite3_finalize(st);
+    for (int i = 0; i < MAX_BINDS; i++)
+        zl_free(hi[i]);
+    zl_buf_cleanup(&q->sql);
+    zl_free(q);
+    return rc;
+}

@@ -1,0 +1,566 @@
+/*
+ * store_sqlite.c - the embedded SQLite backend of store.h (the default).
+ *
+ * Schema (identifiers made by the application, no sequence used as a key):
+ *   events      one row per event; hash (32-byte CBV event hash) is the key
+ *               other tables refer to. The rowid is storage-local only.
+ *   event_ids   (id, event_time, hash, role) WITHOUT ROWID: every
+ *               identifier occurrence, clustered by identifier then time so
+ *               a trace step is one range scan; a second index by hash
+ *               answers "which identifiers does this event carry".
+ *   event_refs  bizTransactions / sources / destinations, keyed by hash.
+ *   meta        small settings (keys, origin).
+ * WAL journal with synchronous=FULL: an acknowledged capture survives a
+ * crash or power loss; readers never block the writer.
+ *
+ * Queries build their SQL from struct zl_event_filter with bound
+ * parameters only (never user text in SQL). Rejected: one generic
+ * "attributes" table for everything (slower range scans, bigger rows),
+ * recursive SQL for traces (DESIGN.md: walk level by level in C).
+ */
+#include "store/store.h"
+
+#include "store/sqlite_int.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+
+#include <string.h>
+#include <unistd.h>
+
+/* Extension schemas (log, parties) register here; see store_log.h etc. */
+int zl_store_ext_schema(zl_store *s);
+static void drop_module_state(zl_store *s);
+
+static const char SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);"
+    "CREATE TABLE IF NOT EXISTS events("
+    " hash BLOB NOT NULL UNIQUE, declared_id TEXT, type INTEGER NOT NULL,"
+    " action INTEGER NOT NULL, event_time INTEGER NOT NULL,"
+    " tz INTEGER NOT NULL, record_time INTEGER NOT NULL, biz_step TEXT,"
+    " disposition TEXT, read_point TEXT, biz_location TEXT,"
+    " transformation_id TEXT, has_error INTEGER NOT NULL, party TEXT,"
+    " json TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS events_time ON events(event_time);"
+    "CREATE INDEX IF NOT EXISTS events_declared ON events(declared_id)"
+    " WHERE declared_id IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS events_tid ON events(transformation_id)"
+    " WHERE transformation_id IS NOT NULL;"
+    "CREATE TABLE IF NOT EXISTS event_ids("
+    " id TEXT NOT NULL, event_time INTEGER NOT NULL, hash BLOB NOT NULL,"
+    " role INTEGER NOT NULL, type INTEGER NOT NULL, action INTEGER NOT NULL,"
+    " record_time INTEGER NOT NULL, qty REAL, uom TEXT,"
+    " PRIMARY KEY(id, event_time, hash, role)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS event_ids_hash ON event_ids(hash);"
+    "CREATE TABLE IF NOT EXISTS event_refs("
+    " hash BLOB NOT NULL, kind TEXT NOT NULL, type TEXT NOT NULL,"
+    " value TEXT NOT NULL, PRIMARY KEY(hash, kind, type, value))"
+    " WITHOUT ROWID;";
+
+sqlite3_stmt *zl_sqlite_stmt(zl_store *s, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+
+    for (size_t i = 0; i < s->n_stmts; i++) {
+        if (s->stmts[i].sql == sql) {
+            st = s->stmts[i].stmt;
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            return st;
+        }
+    }
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+                           NULL) != SQLITE_OK)
+        return NULL;
+    if (s->n_stmts < ZL_STMT_CACHE) {
+        s->stmts[s->n_stmts].sql = sql;
+        s->stmts[s->n_stmts].stmt = st;
+        s->n_stmts++;
+    }
+    /* A full cache would leak the statement: the cache is sized well above
+     * the number of distinct literals, and the assert catches growth. */
+    return st;
+}
+
+int zl_sqlite_rc(int rc)
+{
+    switch (rc) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+        return 0;
+    case SQLITE_NOMEM:
+        return ZL_ENOMEM;
+    case SQLITE_CONSTRAINT:
+        return ZL_EEXIST;
+    default:
+        return ZL_ESTORE;
+    }
+}
+
+int zl_sqlite_exec(zl_store *s, const char *sql)
+{
+    return zl_sqlite_rc(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
+}
+
+static int setup(zl_store *s, int create, struct zl_error *err)
+{
+    int rc;
+
+    sqlite3_busy_timeout(s->db, 10000);
+    rc = zl_sqlite_exec(s, "PRAGMA journal_mode=WAL;"
+                           "PRAGMA synchronous=FULL;"
+                           "PRAGMA foreign_keys=OFF;"
+                           "PRAGMA cache_size=-65536;"
+                           "PRAGMA temp_store=MEMORY;");
+    if (rc)
+        return zl_error_set(err, ZL_ESTORE, s->path, sqlite3_errmsg(s->db),
+                            NULL, 0);
+    if (!create)
+        return 0;
+    rc = zl_sqlite_exec(s, SCHEMA);
+    if (!rc)
+        rc = zl_store_ext_schema(s);
+    if (rc)
+        return zl_error_set(err, ZL_ESTORE, s->path,
+                            "cannot create the schema", sqlite3_errmsg(s->db),
+                            (size_t)-1);
+    return 0;
+}
+
+int zl_store_open(const char *path, int create, zl_store **out,
+                  struct zl_error *err)
+{
+    zl_store *s = NULL;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    int rc;
+
+    *out = NULL;
+    if (!create && access(path, F_OK) != 0)
+        return zl_error_set(err, ZL_ENOTFOUND, path,
+                            "no store here (run `zhiliang init` first)", NULL,
+                            0);
+    if (create)
+        flags |= SQLITE_OPEN_CREATE;
+    s = zl_calloc(1, sizeof *s);
+    if (!s)
+        return ZL_ENOMEM;
+    s->path = zl_strdup(path);
+    if (!s->path) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        rc = zl_error_set(err, ZL_ESTORE, path, "cannot open the store",
+                          s->db ? sqlite3_errmsg(s->db) : NULL, (size_t)-1);
+        goto out;
+    }
+    rc = setup(s, create, err);
+    if (rc)
+        goto out;
+    *out = s;
+    s = NULL;
+out:
+    zl_store_close(s);
+    return rc;
+}
+
+void zl_store_close(zl_store *s)
+{
+    if (!s)
+        return;
+    drop_module_state(s);
+    for (size_t i = 0; i < s->n_stmts; i++)
+        sqlite3_finalize(s->stmts[i].stmt);
+    if (s->in_tx)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close_v2(s->db);
+    zl_free(s->path);
+    zl_free(s);
+}
+
+int zl_store_begin(zl_store *s)
+{
+    int rc = zl_sqlite_exec(s, "BEGIN IMMEDIATE");
+
+    if (!rc)
+        s->in_tx = 1;
+    return rc;
+}
+
+int zl_store_commit(zl_store *s)
+{
+    int rc = zl_sqlite_exec(s, "COMMIT");
+
+    if (!rc)
+        s->in_tx = 0;
+    return rc;
+}
+
+/* Module state cached beside the handle (the log's frontier) may describe
+ * rows the rollback just removed: drop it, modules reload it lazily. */
+static void drop_module_state(zl_store *s)
+{
+    if (s->log_state_free)
+        s->log_state_free(s->log_state);
+    s->log_state = NULL;
+    s->log_state_free = NULL;
+    if (s->trace_state_free)
+        s->trace_state_free(s->trace_state);
+    s->trace_state = NULL;
+    s->trace_state_free = NULL;
+}
+
+int zl_store_rollback(zl_store *s)
+{
+    if (!s->in_tx)
+        return 0;
+    s->in_tx = 0;
+    drop_module_state(s);
+    return zl_sqlite_exec(s, "ROLLBACK");
+}
+
+/* ---- meta ----------------------------------------------------------------- */
+
+int zl_store_meta_get(zl_store *s, const char *key, char **value, size_t *len)
+{
+    static const char SQL[] = "SELECT value FROM meta WHERE key = ?1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return ZL_ENOTFOUND;
+    if (rc != SQLITE_ROW)
+        return ZL_ESTORE;
+    *len = (size_t)sqlite3_column_bytes(st, 0);
+    *value = zl_strndup(sqlite3_column_blob(st, 0) ? sqlite3_column_blob(st, 0) : "",
+                        *len);
+    sqlite3_reset(st);
+    return *value ? 0 : ZL_ENOMEM;
+}
+
+int zl_store_meta_set(zl_store *s, const char *key, const char *value,
+                      size_t len)
+{
+    static const char SQL[] =
+        "INSERT INTO meta(key, value) VALUES(?1, ?2)"
+        " ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, value, (int)len, SQLITE_STATIC);
+    return zl_sqlite_rc(sqlite3_step(st));
+}
+
+/* ---- events --------------------------------------------------------------- */
+
+int zl_store_event_exists(zl_store *s, const uint8_t hash[32])
+{
+    static const char SQL[] = "SELECT 1 FROM events WHERE hash = ?1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+static void bind_opt_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static int put_refs(zl_store *s, const uint8_t *hash, const char *kind,
+                    const struct zl_typed_ref *refs, size_t n)
+{
+    static const char SQL[] = "INSERT OR IGNORE INTO event_refs"
+                              "(hash, kind, type, value) VALUES(?1,?2,?3,?4)";
+
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+
+        if (!st)
+            return ZL_ESTORE;
+        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, kind, 1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, refs[i].type ? refs[i].type : "", -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, refs[i].value, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            return ZL_ESTORE;
+    }
+    return 0;
+}
+
+int zl_store_event_put(zl_store *s, const struct zl_event *ev,
+                       int64_t record_time_ms, const char *party)
+{
+    static const char SQL_EV[] =
+        "INSERT INTO events(hash, declared_id, type, action, event_time, tz,"
+        " record_time, biz_step, disposition, read_point, biz_location,"
+        " transformation_id, has_error, party, json)"
+        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)";
+    static const char SQL_ID[] =
+        "INSERT OR IGNORE INTO event_ids(id, event_time, hash, role, type,"
+        " action, record_time, qty, uom) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL_EV);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_blob(st, 1, ev->hash, 32, SQLITE_STATIC);
+    bind_opt_text(st, 2, ev->declared_id);
+    sqlite3_bind_int(st, 3, (int)ev->type);
+    sqlite3_bind_int(st, 4, (int)ev->action);
+    sqlite3_bind_int64(st, 5, ev->event_time_ms);
+    sqlite3_bind_int(st, 6, ev->tz_offset_min);
+    sqlite3_bind_int64(st, 7, record_time_ms);
+    bind_opt_text(st, 8, ev->biz_step);
+    bind_opt_text(st, 9, ev->disposition);
+    bind_opt_text(st, 10, ev->read_point);
+    bind_opt_text(st, 11, ev->biz_location);
+    bind_opt_text(st, 12, ev->transformation_id);
+    sqlite3_bind_int(st, 13, ev->has_error_declaration);
+    bind_opt_text(st, 14, party);
+    sqlite3_bind_text(st, 15, ev->json, (int)ev->json_len, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        return zl_sqlite_rc(rc) ? zl_sqlite_rc(rc) : ZL_ESTORE;
+
+    for (size_t i = 0; i < ev->n_ids; i++) {
+        const struct zl_event_id *id = &ev->ids[i];
+
+        st = zl_sqlite_stmt(s, SQL_ID);
+        if (!st)
+            return ZL_ESTORE;
+        sqlite3_bind_text(st, 1, id->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, ev->event_time_ms);
+        sqlite3_bind_blob(st, 3, ev->hash, 32, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, (int)id->role);
+        sqlite3_bind_int(st, 5, (int)ev->type);
+        sqlite3_bind_int(st, 6, (int)ev->action);
+        sqlite3_bind_int64(st, 7, record_time_ms);
+        if (id->has_quantity)
+            sqlite3_bind_double(st, 8, id->quantity);
+        bind_opt_text(st, 9, id->uom);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            return ZL_ESTORE;
+    }
+    rc = put_refs(s, ev->hash, "b", ev->biz_transactions, ev->n_biz_transactions);
+    if (!rc)
+        rc = put_refs(s, ev->hash, "s", ev->sources, ev->n_sources);
+    if (!rc)
+        rc = put_refs(s, ev->hash, "d", ev->destinations, ev->n_destinations);
+    return rc;
+}
+
+#define EVENT_COLS ZL_SQLITE_EVENT_COLS
+
+void zl_sqlite_row_event(sqlite3_stmt *st, struct zl_stored_event *ev)
+{
+    const void *h = sqlite3_column_blob(st, 0);
+
+    memset(ev, 0, sizeof *ev);
+    if (h && sqlite3_column_bytes(st, 0) == 32)
+        memcpy(ev->hash, h, 32);
+    ev->declared_id = (const char *)sqlite3_column_text(st, 1);
+    ev->type = (enum zl_event_type)sqlite3_column_int(st, 2);
+    ev->action = (enum zl_action)sqlite3_column_int(st, 3);
+    ev->event_time_ms = sqlite3_column_int64(st, 4);
+    ev->tz_offset_min = sqlite3_column_int(st, 5);
+    ev->record_time_ms = sqlite3_column_int64(st, 6);
+    ev->biz_step = (const char *)sqlite3_column_text(st, 7);
+    ev->disposition = (const char *)sqlite3_column_text(st, 8);
+    ev->read_point = (const char *)sqlite3_column_text(st, 9);
+    ev->biz_location = (const char *)sqlite3_column_text(st, 10);
+    ev->transformation_id = (const char *)sqlite3_column_text(st, 11);
+    ev->has_error_declaration = sqlite3_column_int(st, 12);
+    ev->party = (const char *)sqlite3_column_text(st, 13);
+    ev->json = (const char *)sqlite3_column_text(st, 14);
+    ev->json_len = (size_t)sqlite3_column_bytes(st, 14);
+}
+
+/* Step st and hand each row to cb; returns 0, cb's value or ZL_ESTORE. */
+static int each_event(sqlite3_stmt *st, zl_event_cb cb, void *ctx)
+{
+    struct zl_stored_event ev;
+    int rc;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        zl_sqlite_row_event(st, &ev);
+        rc = cb(ctx, &ev);
+        if (rc) {
+            sqlite3_reset(st);
+            return rc;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+int zl_store_event_get(zl_store *s, const uint8_t hash[32], zl_event_cb cb,
+                       void *ctx)
+{
+    static const char SQL[] =
+        "SELECT " EVENT_COLS " FROM events e WHERE e.hash = ?1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    struct zl_stored_event ev;
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return ZL_ENOTFOUND;
+    if (rc != SQLITE_ROW)
+        return ZL_ESTORE;
+    zl_sqlite_row_event(st, &ev);
+    rc = cb(ctx, &ev);
+    sqlite3_reset(st);
+    return rc;
+}
+
+int zl_store_events_by_transformation(zl_store *s, const char *tid,
+                                      zl_event_cb cb, void *ctx)
+{
+    static const char SQL[] = "SELECT " EVENT_COLS
+                              " FROM events e WHERE e.transformation_id = ?1"
+                              " ORDER BY e.event_time";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, tid, -1, SQLITE_STATIC);
+    return each_event(st, cb, ctx);
+}
+
+int zl_store_event_count(zl_store *s, int64_t *count)
+{
+    static const char SQL[] = "SELECT count(*) FROM events";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+
+    if (!st || sqlite3_step(st) != SQLITE_ROW)
+        return ZL_ESTORE;
+    *count = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return 0;
+}
+
+/* ---- identifier lookups ---------------------------------------------------- */
+
+static void row_to_id(sqlite3_stmt *st, struct zl_id_row *r)
+{
+    const void *h = sqlite3_column_blob(st, 2);
+
+    memset(r, 0, sizeof *r);
+    r->id = (const char *)sqlite3_column_text(st, 0);
+    r->event_time_ms = sqlite3_column_int64(st, 1);
+    if (h && sqlite3_column_bytes(st, 2) == 32)
+        memcpy(r->hash, h, 32);
+    r->role = (enum zl_id_role)sqlite3_column_int(st, 3);
+    r->type = (enum zl_event_type)sqlite3_column_int(st, 4);
+    r->action = (enum zl_action)sqlite3_column_int(st, 5);
+    r->record_time_ms = sqlite3_column_int64(st, 6);
+    r->has_quantity = sqlite3_column_type(st, 7) != SQLITE_NULL;
+    r->quantity = sqlite3_column_double(st, 7);
+    r->uom = (const char *)sqlite3_column_text(st, 8);
+}
+
+static int each_id(sqlite3_stmt *st, zl_id_cb cb, void *ctx)
+{
+    struct zl_id_row r;
+    int rc;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        row_to_id(st, &r);
+        rc = cb(ctx, &r);
+        if (rc) {
+            sqlite3_reset(st);
+            return rc;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+#define ID_COLS "id, event_time, hash, role, type, action, record_time, qty, uom"
+
+/* SQLite answers a batch as n cached point lookups: one prepared range
+ * scan per identifier is as fast as an IN list and keeps rows grouped by
+ * identifier in time order. Server backends batch these into one round
+ * trip (= ANY($1)). */
+int zl_store_id_lookup(zl_store *s, const char *const *ids, size_t n,
+                       zl_id_cb cb, void *ctx)
+{
+    static const char SQL[] = "SELECT " ID_COLS
+                              " FROM event_ids WHERE id = ?1"
+                              " ORDER BY event_time, hash, role";
+    int rc = 0;
+
+    for (size_t i = 0; i < n && !rc; i++) {
+        sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+
+        if (!st)
+            return ZL_ESTORE;
+        sqlite3_bind_text(st, 1, ids[i], -1, SQLITE_STATIC);
+        rc = each_id(st, cb, ctx);
+    }
+    return rc;
+}
+
+int zl_store_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
+                       zl_id_cb cb, void *ctx)
+{
+    static const char SQL[] = "SELECT " ID_COLS
+                              " FROM event_ids WHERE hash = ?1";
+    int rc = 0;
+
+    for (size_t i = 0; i < n && !rc; i++) {
+        sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+
+        if (!st)
+            return ZL_ESTORE;
+        sqlite3_bind_blob(st, 1, hashes[i], 32, SQLITE_STATIC);
+        rc = each_id(st, cb, ctx);
+    }
+    return rc;
+}
+
+int zl_store_event_refs(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,
+                        void *ctx)
+{
+    static const char SQL[] =
+        "SELECT kind, type, value FROM event_refs WHERE hash = ?1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(st, 0);
+
+        rc = cb(ctx, k ? k[0] : '?', (const char *)sqlite3_column_text(st, 1),
+                (const char *)sqlite3_column_text(st, 2));
+        if (rc) {
+            sqlite3_reset(st);
+            return rc;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
