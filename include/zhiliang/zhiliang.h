@@ -27,6 +27,9 @@ extern "C" {
 
 typedef struct zl_store zl_store;
 
+/* Free memory the library returned as "new". NULL-safe. */
+void zl_free(void *p);
+
 /* Where the store lives when no --store is given: $ZHILIANG_STORE, else
  * "zhiliang.db" in the current directory. Returns a borrowed string. */
 const char *zl_default_store_path(void);

@@ -1,0 +1,126 @@
+/*
+ * cli_util.c - helpers shared by the subcommands (see cli_util.h).
+ */
+#include "cli_util.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *cli_store_path(const char *opt)
+{
+    return opt && *opt ? opt : zl_default_store_path();
+}
+
+zl_store *cli_open_store(const char *opt_path)
+{
+    struct zl_error err = {0};
+    zl_store *s = NULL;
+    const char *path = cli_store_path(opt_path);
+    int rc = zl_open(path, &s, &err);
+
+    if (rc) {
+        char msg[1024];
+
+        zl_error_format(&err, msg, sizeof msg);
+        fprintf(stderr, "zhiliang: cannot open store %s: %s\n", path,
+                err.code ? msg : zl_strerror(rc));
+        return NULL;
+    }
+    return s;
+}
+
+int cli_read_file(const char *path, size_t max, char **data, size_t *len)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    size_t cap = 65536, n = 0;
+    char *buf = NULL;
+    int rc = 0;
+
+    *data = NULL;
+    *len = 0;
+    if (!f) {
+        fprintf(stderr, "zhiliang: cannot read %s: %s\n", path,
+                strerror(errno));
+        return -errno;
+    }
+    buf = malloc(cap + 1);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+
+        n += got;
+        if (n > max) {
+            rc = ZL_ELIMIT;
+            break;
+        }
+        if (got == 0)
+            break;
+        if (n == cap) {
+            char *nb = realloc(buf, cap * 2 + 1);
+
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    if (!buf)
+        rc = ZL_ENOMEM;
+    else if (!rc && ferror(f))
+        rc = ZL_ESTORE;
+    if (f != stdin)
+        fclose(f);
+    if (rc) {
+        free(buf);
+        if (rc == ZL_ELIMIT)
+            fprintf(stderr,
+                    "zhiliang: %s: larger than the capture file size limit"
+                    " of %zu bytes (--max-bytes)\n", path, max);
+        else
+            fprintf(stderr, "zhiliang: cannot read %s: %s\n", path,
+                    zl_strerror(rc));
+        return rc;
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+void cli_print_error(const char *cmd, const char *file, int rc,
+                     const struct zl_error *err, int json)
+{
+    if (json) {
+        json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "file",
+                              file ? file : "", "error", zl_strerror(rc),
+                              "code", rc, "path", err ? err->path : "",
+                              "rule", err ? err->rule : "", "value",
+                              err ? err->value : "");
+
+        if (o) {
+            json_dumpf(o, stdout, JSON_COMPACT);
+            fputc('\n', stdout);
+            json_decref(o);
+        }
+        return;
+    }
+    if (err && err->code) {
+        char msg[1024];
+
+        zl_error_format(err, msg, sizeof msg);
+        fprintf(stderr, "zhiliang %s: %s%s%s\n", cmd, file ? file : "",
+                file ? ": " : "", msg);
+    } else {
+        fprintf(stderr, "zhiliang %s: %s%s%s\n", cmd, file ? file : "",
+                file ? ": " : "", zl_strerror(rc));
+    }
+}
+
+int cli_is_help(const char *arg)
+{
+    return !strcmp(arg, "-h") || !strcmp(arg, "--help");
+}

@@ -1,0 +1,35 @@
+/*
+ * cli_util.h - small helpers every subcommand shares: the --store option,
+ * reading an input file with a size cap, opening the store with a clear
+ * message, printing validation errors the same way everywhere.
+ */
+#ifndef ZL_CLI_UTIL_H
+#define ZL_CLI_UTIL_H
+
+#include "zhiliang/zhiliang.h"
+
+#include <stdio.h>
+
+/* Exit codes of every command (documented in --help and the README). */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* The store path: the --store value if given, else the default. */
+const char *cli_store_path(const char *opt);
+
+/* Open the store or print why not (naming the path). NULL on failure. */
+zl_store *cli_open_store(const char *opt_path);
+
+/* Read all of path ("-" = stdin) up to max bytes into a new buffer
+ * (free with free()). Returns 0, or prints why and returns non-zero;
+ * ZL_ELIMIT when the file is bigger than max. */
+int cli_read_file(const char *path, size_t max, char **data, size_t *len);
+
+/* Print "zhiliang <cmd>: <where>: <why> (value: ...)" to stderr, or as a
+ * JSON object on stdout when json is set. */
+void cli_print_error(const char *cmd, const char *file, int rc,
+                     const struct zl_error *err, int json);
+
+/* 1 if the argument is -h or --help. */
+int cli_is_help(const char *arg);
+
+#endif
