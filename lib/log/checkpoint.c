@@ -25,6 +25,7 @@
 
 #include <openssl/evp.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #define NOTE_MAX (64 * 1024)
@@ -187,38 +188,52 @@ out:
 
 /* ---- checkpoints ---------------------------------------------------------- */
 
-int zl_checkpoint_sign(const char *origin, uint64_t size,
-                       const uint8_t root[32], const uint8_t priv[32],
-                       char **note)
+int zl_note_sign(const char *text, size_t len, const char *name,
+                 const uint8_t priv[32], char **note)
 {
     uint8_t pub[32], sigb[68];
-    char rb64[48], sb64[96];
+    char sb64[96];
     struct zl_buf b;
-    size_t bodylen;
     int rc;
 
     *note = NULL;
     zl_buf_init(&b, NOTE_MAX);
-    if (!zl_note_name_ok(origin, strlen(origin))) {
+    if (!zl_note_name_ok(name, strlen(name)) || len == 0 ||
+        text[len - 1] != '\n' || memchr(text, '\0', len)) {
         rc = ZL_EINVAL;
         goto out;
     }
-    zl_base64_encode(root, 32, rb64);
-    if ((rc = zl_buf_printf(&b, "%s\n%" PRIu64 "\n%s\n", origin, size, rb64)))
-        goto out;
-    bodylen = b.len;
-    if ((rc = zl_ed25519_public(priv, pub)) ||
-        (rc = zl_note_keyid(origin, pub, sigb)) ||
-        (rc = zl_ed25519_sign(priv, b.data, bodylen, sigb + 4)))
+    if ((rc = zl_buf_add(&b, text, len)) ||
+        (rc = zl_ed25519_public(priv, pub)) ||
+        (rc = zl_note_keyid(name, pub, sigb)) ||
+        (rc = zl_ed25519_sign(priv, text, len, sigb + 4)))
         goto out;
     zl_base64_encode(sigb, 68, sb64);
-    if ((rc = zl_buf_printf(&b, "\n%s %s %s\n", EMDASH, origin, sb64)))
+    if ((rc = zl_buf_printf(&b, "\n%s %s %s\n", EMDASH, name, sb64)))
         goto out;
     *note = zl_buf_steal(&b);
     rc = *note ? 0 : ZL_ENOMEM;
 out:
     zl_buf_cleanup(&b);
     return rc;
+}
+
+int zl_checkpoint_sign(const char *origin, uint64_t size,
+                       const uint8_t root[32], const uint8_t priv[32],
+                       char **note)
+{
+    char body[400], rb64[48];
+    int n;
+
+    *note = NULL;
+    if (!zl_note_name_ok(origin, strlen(origin)))
+        return ZL_EINVAL;
+    zl_base64_encode(root, 32, rb64);
+    n = snprintf(body, sizeof body, "%s\n%" PRIu64 "\n%s\n", origin, size,
+                 rb64);
+    if (n < 0 || (size_t)n >= sizeof body)
+        return ZL_EINVAL;
+    return zl_note_sign(body, (size_t)n, origin, priv, note);
 }
 
 static int parse_u64(const char *s, size_t len, uint64_t *out)
@@ -312,8 +327,8 @@ int zl_log_checkpoint_parse(const char *note, size_t len,
     return parse_body(note, tl, out, err);
 }
 
-int zl_log_checkpoint_verify(const char *note, size_t len, const char *vkey,
-                             struct zl_checkpoint *out, struct zl_error *err)
+int zl_note_verify(const char *note, size_t len, const char *vkey,
+                   size_t *textlen, struct zl_error *err)
 {
     char name[256];
     uint8_t keyid[4], pub[32];
@@ -325,10 +340,9 @@ int zl_log_checkpoint_verify(const char *note, size_t len, const char *vkey,
         return zl_error_set(err, ZL_ESYNTAX, "key",
                             "not a C2SP verifier key name+id+key", NULL, 0);
     nl = strlen(name);
-    if ((rc = split_note(note, len, &tl, err)) ||
-        (rc = parse_body(note, tl, out, err)))
+    if ((rc = split_note(note, len, &tl, err)))
         return rc;
-    if (len == 0 || note[len - 1] != '\n')
+    if (note[len - 1] != '\n')
         return zl_error_set(err, ZL_ESYNTAX, "signatures",
                             "note must end with a newline", NULL, 0);
     for (p = note + tl + 1; p < end; lines++) {
@@ -355,7 +369,7 @@ int zl_log_checkpoint_verify(const char *note, size_t len, const char *vkey,
                 sl == 68 && !memcmp(sb, keyid, 4)) {
                 if (zl_ed25519_verify(pub, note, tl, sb + 4))
                     return zl_error_set(err, ZL_EVERIFY, "signatures",
-                                        "signature by the log key does not "
+                                        "signature by the key does not "
                                         "verify", name, (size_t)-1);
                 found = 1;
             }
@@ -364,7 +378,23 @@ int zl_log_checkpoint_verify(const char *note, size_t len, const char *vkey,
     }
     if (!found)
         return zl_error_set(err, ZL_EVERIFY, "signatures",
-                            "no signature by the log key", name, (size_t)-1);
+                            "no signature by the key", name, (size_t)-1);
+    *textlen = tl;
+    return 0;
+}
+
+int zl_log_checkpoint_verify(const char *note, size_t len, const char *vkey,
+                             struct zl_checkpoint *out, struct zl_error *err)
+{
+    char name[256];
+    uint8_t keyid[4], pub[32];
+    size_t tl;
+    int rc;
+
+    if ((rc = zl_note_verify(note, len, vkey, &tl, err)) ||
+        (rc = parse_body(note, tl, out, err)))
+        return rc;
+    zl_log_vkey_parse(vkey, strlen(vkey), name, sizeof name, keyid, pub);
     if (strcmp(out->origin, name))
         return zl_error_set(err, ZL_EVERIFY, "line 1",
                             "origin differs from the key name", out->origin,

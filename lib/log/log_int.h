@@ -23,6 +23,16 @@ int zl_ed25519_sign(const uint8_t priv[32], const void *msg, size_t len,
 int zl_ed25519_verify(const uint8_t pub[32], const void *msg, size_t len,
                       const uint8_t sig[64]);
 
+/* Sign a note: text (non-empty lines each ending in '\n') + "\n— <name>
+ * <base64(keyid || sig)>\n". *note is new. */
+int zl_note_sign(const char *text, size_t len, const char *name,
+                 const uint8_t priv[32], char **note);
+/* Verify that note carries a valid signature by vkey; *textlen gets the
+ * signed text's length. 0, ZL_ESYNTAX, ZL_EVERIFY (err filled). */
+struct zl_error;
+int zl_note_verify(const char *note, size_t len, const char *vkey,
+                   size_t *textlen, struct zl_error *err);
+
 /* Build and sign a checkpoint note: "<origin>\n<size>\n<b64 root>\n\n—
  * <origin> <b64(keyid || sig)>\n". The key name is the origin. *note new. */
 int zl_checkpoint_sign(const char *origin, uint64_t size,
