@@ -1,0 +1,318 @@
+/*
+ * bench_capture.c - capture throughput end to end against a naive loop.
+ *
+ * 1. The demo generator writes N events (default 1,000,000) as documents
+ *    of 1,000 events into a temp directory (not timed).
+ * 2. Zhiliang: a fresh store; each document read from its file and given
+ *    to zl_capture (parse, validate, hash, store, log leaf): events/s,
+ *    peak RSS of that process, store bytes per event.
+ * 3. Stage shares: zl_epcis_parse alone over the same documents (parse +
+ *    validate + canonicalise + hash) vs the full capture; the rest is
+ *    store rows + log.
+ * 4. Naive baseline, same run: the same documents parsed with jansson and
+ *    inserted into SQLite by a prepared-statement loop (event row + one row
+ *    per EPC, one transaction per document, same WAL/synchronous settings),
+ *    no validation, no hashing, no log.
+ * Each side runs in its own child process so peak memory is its own.
+ */
+#include "zhiliang/demo.h"
+#include "zhiliang/epcis.h"
+#include "zhiliang/zhiliang.h"
+
+#include <dirent.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char dir[256];
+static size_t n_docs;
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int emit(void *ctx, const char *doc, size_t len, size_t n)
+{
+    char path[300];
+    FILE *f;
+
+    (void)ctx;
+    (void)n;
+    snprintf(path, sizeof path, "%s/doc-%06zu.jsonld", dir, n_docs++);
+    f = fopen(path, "wb");
+    if (!f || fwrite(doc, 1, len, f) != len)
+        return -1;
+    fclose(f);
+    return 0;
+}
+
+static char *read_doc(size_t i, size_t *len)
+{
+    char path[300];
+    struct stat st;
+    FILE *f;
+    char *buf;
+
+    snprintf(path, sizeof path, "%s/doc-%06zu.jsonld", dir, i);
+    if (stat(path, &st) || !(f = fopen(path, "rb")))
+        return NULL;
+    buf = malloc((size_t)st.st_size + 1);
+    if (buf && fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf)
+        buf[st.st_size] = '\0';
+    *len = (size_t)st.st_size;
+    return buf;
+}
+
+static long long file_size(const char *p)
+{
+    struct stat st;
+
+    return stat(p, &st) ? 0 : (long long)st.st_size;
+}
+
+/* Result of one child: written to a pipe as text. */
+struct result {
+    double seconds;
+    size_t events;
+    long long bytes;
+};
+
+static int child_zhiliang(struct result *r)
+{
+    char path[300];
+    struct zl_error err = {0};
+    zl_store *s;
+    double t0;
+
+    snprintf(path, sizeof path, "%s/bench.db", dir);
+    if (zl_init(path, "bench.local/log", &err) || zl_open(path, &s, &err))
+        return 1;
+    t0 = now();
+    for (size_t i = 0; i < n_docs; i++) {
+        struct zl_capture_result res;
+        size_t len;
+        char *doc = read_doc(i, &len);
+
+        if (!doc || zl_capture(s, doc, len, NULL, &res, &err)) {
+            fprintf(stderr, "capture failed at doc %zu: %s %s %s\n", i,
+                    err.path, err.rule, err.value);
+            return 1;
+        }
+        r->events += res.n_new;
+        free(doc);
+    }
+    r->seconds = now() - t0;
+    zl_close(s);
+    r->bytes = file_size(path);
+    snprintf(path, sizeof path, "%s/bench.db-wal", dir);
+    r->bytes += file_size(path);
+    return 0;
+}
+
+static int child_parse_only(struct result *r)
+{
+    double t0 = now(), io = 0;
+
+    for (size_t i = 0; i < n_docs; i++) {
+        struct zl_error err = {0};
+        zl_epcis_doc *d;
+        size_t len;
+        double t1 = now();
+        char *doc = read_doc(i, &len);
+
+        io += now() - t1;
+        if (!doc || zl_epcis_parse(doc, len, NULL, &d, &err))
+            return 1;
+        r->events += zl_epcis_doc_count(d);
+        zl_epcis_doc_free(d);
+        free(doc);
+    }
+    r->seconds = now() - t0 - io;
+    return 0;
+}
+
+static const char *EPC_LISTS[] = {"epcList", "childEPCs", "inputEPCList",
+                                  "outputEPCList", NULL};
+
+static int child_naive(struct result *r)
+{
+    char path[300];
+    sqlite3 *db;
+    sqlite3_stmt *ev, *ep;
+    double t0;
+
+    snprintf(path, sizeof path, "%s/naive.db", dir);
+    unlink(path);
+    if (sqlite3_open(path, &db) != SQLITE_OK)
+        return 1;
+    sqlite3_exec(db,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                 "CREATE TABLE events(id INTEGER PRIMARY KEY, type TEXT,"
+                 " event_time TEXT, biz_step TEXT, json TEXT);"
+                 "CREATE TABLE epcs(epc TEXT, event INTEGER);"
+                 "CREATE INDEX epcs_epc ON epcs(epc);",
+                 NULL, NULL, NULL);
+    sqlite3_prepare_v2(db, "INSERT INTO events(type, event_time, biz_step, json)"
+                           " VALUES(?,?,?,?)", -1, &ev, NULL);
+    sqlite3_prepare_v2(db, "INSERT INTO epcs(epc, event) VALUES(?,?)", -1, &ep,
+                       NULL);
+    t0 = now();
+    for (size_t i = 0; i < n_docs; i++) {
+        size_t len, k;
+        char *doc = read_doc(i, &len);
+        json_t *j = doc ? json_loadb(doc, len, 0, NULL) : NULL, *e;
+        json_t *list = json_object_get(json_object_get(j, "epcisBody"), "eventList");
+
+        if (!j)
+            return 1;
+        sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+        json_array_foreach(list, k, e) {
+            char *txt = json_dumps(e, JSON_COMPACT);
+            sqlite3_int64 id;
+
+            sqlite3_bind_text(ev, 1, json_string_value(json_object_get(e, "type")), -1, SQLITE_STATIC);
+            sqlite3_bind_text(ev, 2, json_string_value(json_object_get(e, "eventTime")), -1, SQLITE_STATIC);
+            sqlite3_bind_text(ev, 3, json_string_value(json_object_get(e, "bizStep")), -1, SQLITE_STATIC);
+            sqlite3_bind_text(ev, 4, txt, -1, SQLITE_STATIC);
+            sqlite3_step(ev);
+            sqlite3_reset(ev);
+            free(txt);
+            id = sqlite3_last_insert_rowid(db);
+            for (int l = 0; EPC_LISTS[l]; l++) {
+                size_t m;
+                json_t *x;
+
+                json_array_foreach(json_object_get(e, EPC_LISTS[l]), m, x) {
+                    sqlite3_bind_text(ep, 1, json_string_value(x), -1, SQLITE_STATIC);
+                    sqlite3_bind_int64(ep, 2, id);
+                    sqlite3_step(ep);
+                    sqlite3_reset(ep);
+                }
+            }
+            r->events++;
+        }
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+        json_decref(j);
+        free(doc);
+    }
+    r->seconds = now() - t0;
+    sqlite3_finalize(ev);
+    sqlite3_finalize(ep);
+    sqlite3_close(db);
+    r->bytes = file_size(path);
+    return 0;
+}
+
+/* Run fn in a child; returns its result and peak RSS in KiB. */
+static int in_child(int (*fn)(struct result *), struct result *r, long *rss_kb)
+{
+    int fds[2], st;
+    pid_t pid;
+    struct rusage ru;
+
+    if (pipe(fds))
+        return 1;
+    pid = fork();
+    if (pid == 0) {
+        struct result cr = {0};
+        int rc = fn(&cr);
+
+        if (write(fds[1], &cr, sizeof cr) != (ssize_t)sizeof cr)
+            rc = 1;
+        _exit(rc);
+    }
+    close(fds[1]);
+    if (read(fds[0], r, sizeof *r) != (ssize_t)sizeof *r)
+        memset(r, 0, sizeof *r);
+    close(fds[0]);
+    if (wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+        return 1;
+    *rss_kb = ru.ru_maxrss;
+    return 0;
+}
+
+static void cleanup(void)
+{
+    char cmd[400];
+
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t events = 1000000;
+    struct zl_demo_opts o = {0};
+    struct zl_demo_stats st = {0};
+    struct result full = {0}, parse = {0}, naive = {0};
+    long rss_full = 0, rss_parse = 0, rss_naive = 0;
+    double t0;
+
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--events") && i + 1 < argc)
+            events = strtoull(argv[++i], NULL, 10);
+        else {
+            fprintf(stderr, "usage: bench_capture [--events N]\n");
+            return 2;
+        }
+    }
+    snprintf(dir, sizeof dir, "%s/zl-bench-capture-%d",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    if (mkdir(dir, 0700))
+        return 1;
+    o.seed = 42;
+    o.scale = events / 100 ? events / 100 : 1;
+    o.per_doc = 1000;
+    t0 = now();
+    if (zl_demo_generate(&o, emit, NULL, &st)) {
+        fprintf(stderr, "generation failed\n");
+        cleanup();
+        return 1;
+    }
+    printf("bench_capture: %llu events in %zu documents of <= 1000 "
+           "(%.1f MB JSON), generated in %.1f s\n",
+           (unsigned long long)st.n_events, n_docs, st.n_bytes / 1e6,
+           now() - t0);
+    if (in_child(child_zhiliang, &full, &rss_full) ||
+        in_child(child_parse_only, &parse, &rss_parse) ||
+        in_child(child_naive, &naive, &rss_naive)) {
+        fprintf(stderr, "a benchmark child failed\n");
+        cleanup();
+        return 1;
+    }
+    printf("\n%-44s %12s %10s %10s\n", "", "events/s", "seconds", "peak RSS");
+    printf("%-44s %12.0f %10.2f %8ld MB\n",
+           "zhiliang capture (parse+validate+hash+store+log)",
+           full.events / full.seconds, full.seconds, rss_full / 1024);
+    printf("%-44s %12.0f %10.2f %8ld MB\n", "naive jansson+SQLite loop (peer)",
+           naive.events / naive.seconds, naive.seconds, rss_naive / 1024);
+    printf("%-44s %12.0f %10.2f\n", "  stage: parse+validate+canonicalise+hash",
+           parse.events / parse.seconds, parse.seconds);
+    printf("\ncost ratio zhiliang/naive: %.2fx (target <= 2x)\n",
+           full.seconds / naive.seconds);
+    printf("stage shares of capture time: parse+validate+hash %.0f%%, "
+           "store+log %.0f%%\n",
+           100 * parse.seconds / full.seconds,
+           100 * (full.seconds - parse.seconds) / full.seconds);
+    printf("store bytes per event: zhiliang %.0f, naive %.0f\n",
+           (double)full.bytes / full.events, (double)naive.bytes / naive.events);
+    cleanup();
+    return 0;
+}
