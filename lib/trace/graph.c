@@ -1,0 +1,745 @@
+/*
+ * graph.c - the event graph the trace engine reads (see trace_int.h):
+ * string interning, event table, lazy batched loading from the store and
+ * the complete in-memory index.
+ *
+ * Interning and the event table are open-addressing hash tables of int32
+ * ids over growable arrays, so a node is 4 bytes wherever it is referred
+ * to. Strings live in an arena of 1 MiB chunks that is freed at once.
+ *
+ * Lazy loading batches up to BATCH keys per store call, which is one round
+ * trip per level and per kind of data on a server backend. Rejected: one
+ * query per identifier (a trace of 10 levels over 1000 nodes would make
+ * 1000 round trips) and recursive SQL (DESIGN.md: does not distribute).
+ */
+#include "trace/trace_int.h"
+
+#include "store/store.h"
+#include "util/alloc.h"
+
+#include <string.h>
+
+#define BATCH 512
+#define CHUNK ((size_t)1 << 20)
+
+struct tg_chunk {
+    struct tg_chunk *next;
+    size_t used, cap;
+    char data[];
+};
+
+static uint64_t hash_bytes(const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    uint64_t h = 1469598103934665603ull;
+
+    for (size_t i = 0; i < n; i++) {
+        h ^= c[i];
+        h *= 1099511628211ull;
+    }
+    return h ^ (h >> 29);
+}
+
+static char *arena_dup(struct tg *g, const char *s, size_t len)
+{
+    struct tg_chunk *c = g->arena;
+    char *p;
+
+    if (c == NULL || c->cap - c->used < len + 1) {
+        size_t cap = len + 1 > CHUNK ? len + 1 : CHUNK;
+
+        c = zl_malloc(sizeof(*c) + cap);
+        if (c == NULL)
+            return NULL;
+        c->next = g->arena;
+        c->used = 0;
+        c->cap = cap;
+        g->arena = c;
+        g->bytes += sizeof(*c) + cap;
+    }
+    p = c->data + c->used;
+    memcpy(p, s, len);
+    p[len] = '\0';
+    c->used += len + 1;
+    return p;
+}
+
+/* Grow an array of elem-sized items to hold at least need. */
+static int grow(void **arr, uint32_t *cap, size_t need, size_t elem,
+                size_t *bytes)
+{
+    size_t nc;
+    void *p;
+
+    if (need <= *cap)
+        return 0;
+    nc = *cap ? (size_t)*cap * 2 : 4;
+    while (nc < need)
+        nc *= 2;
+    if (nc > UINT32_MAX)
+        return ZL_ELIMIT;
+    p = zl_realloc(*arr, nc * elem);
+    if (p == NULL)
+        return ZL_ENOMEM;
+    *bytes += (nc - *cap) * elem;
+    *arr = p;
+    *cap = (uint32_t)nc;
+    return 0;
+}
+
+static int grow_sz(void **arr, size_t *cap, size_t need, size_t elem,
+                   size_t *bytes)
+{
+    size_t nc;
+    void *p;
+
+    if (need <= *cap)
+        return 0;
+    nc = *cap ? *cap * 2 : 64;
+    while (nc < need)
+        nc *= 2;
+    p = zl_realloc(*arr, nc * elem);
+    if (p == NULL)
+        return ZL_ENOMEM;
+    *bytes += (nc - *cap) * elem;
+    *arr = p;
+    *cap = nc;
+    return 0;
+}
+
+int tg_init(struct tg *g, zl_store *s)
+{
+    memset(g, 0, sizeof(*g));
+    g->store = s;
+    return 0;
+}
+
+void tg_cleanup(struct tg *g)
+{
+    struct tg_chunk *c, *n;
+
+    if (g == NULL)
+        return;
+    for (size_t i = 0; i < g->n_strs; i++) {
+        zl_free(g->strs[i].rows);
+        zl_free(g->strs[i].tid_ev);
+    }
+    for (size_t i = 0; i < g->n_evs; i++)
+        zl_free(g->evs[i].ids);
+    zl_free(g->strs);
+    zl_free(g->smap);
+    zl_free(g->evs);
+    zl_free(g->emap);
+    for (c = g->arena; c != NULL; c = n) {
+        n = c->next;
+        zl_free(c);
+    }
+    memset(g, 0, sizeof(*g));
+}
+
+static int rehash_s(struct tg *g)
+{
+    size_t cap = g->smap_cap ? g->smap_cap * 2 : 1024;
+    int32_t *m = zl_calloc(cap, sizeof(*m));
+
+    if (m == NULL)
+        return ZL_ENOMEM;
+    for (size_t i = 0; i < g->n_strs; i++) {
+        size_t h = hash_bytes(g->strs[i].s, g->strs[i].len) & (cap - 1);
+
+        while (m[h])
+            h = (h + 1) & (cap - 1);
+        m[h] = (int32_t)i + 1;
+    }
+    g->bytes += (cap - g->smap_cap) * sizeof(*m);
+    zl_free(g->smap);
+    g->smap = m;
+    g->smap_cap = cap;
+    return 0;
+}
+
+int32_t tg_find(const struct tg *g, const char *s, size_t len)
+{
+    size_t h;
+
+    if (g->smap_cap == 0)
+        return -1;
+    h = hash_bytes(s, len) & (g->smap_cap - 1);
+    while (g->smap[h]) {
+        const struct tg_str *e = &g->strs[g->smap[h] - 1];
+
+        if (e->len == len && memcmp(e->s, s, len) == 0)
+            return g->smap[h] - 1;
+        h = (h + 1) & (g->smap_cap - 1);
+    }
+    return -1;
+}
+
+int32_t tg_intern(struct tg *g, const char *s, size_t len)
+{
+    int32_t sid = tg_find(g, s, len);
+    struct tg_str *e;
+    size_t h;
+    int rc;
+
+    if (sid >= 0)
+        return sid;
+    if (g->n_strs >= INT32_MAX - 1)
+        return ZL_ELIMIT;
+    if ((g->n_strs + 1) * 2 > g->smap_cap && (rc = rehash_s(g)) < 0)
+        return rc;
+    if ((rc = grow_sz((void **)&g->strs, &g->cap_strs, g->n_strs + 1,
+                      sizeof(*g->strs), &g->bytes)) < 0)
+        return rc;
+    e = &g->strs[g->n_strs];
+    memset(e, 0, sizeof(*e));
+    e->s = arena_dup(g, s, len);
+    if (e->s == NULL)
+        return ZL_ENOMEM;
+    e->len = (uint32_t)len;
+    if (g->complete)
+        e->flags = TG_S_ROWS | TG_S_TID;
+    h = hash_bytes(s, len) & (g->smap_cap - 1);
+    while (g->smap[h])
+        h = (h + 1) & (g->smap_cap - 1);
+    g->smap[h] = (int32_t)g->n_strs + 1;
+    return (int32_t)g->n_strs++;
+}
+
+static int32_t intern0(struct tg *g, const char *s)
+{
+    return s == NULL ? -1 : tg_intern(g, s, strlen(s));
+}
+
+static int rehash_e(struct tg *g)
+{
+    size_t cap = g->emap_cap ? g->emap_cap * 2 : 1024;
+    int32_t *m = zl_calloc(cap, sizeof(*m));
+
+    if (m == NULL)
+        return ZL_ENOMEM;
+    for (size_t i = 0; i < g->n_evs; i++) {
+        size_t h = hash_bytes(g->evs[i].hash, 8) & (cap - 1);
+
+        while (m[h])
+            h = (h + 1) & (cap - 1);
+        m[h] = (int32_t)i + 1;
+    }
+    g->bytes += (cap - g->emap_cap) * sizeof(*m);
+    zl_free(g->emap);
+    g->emap = m;
+    g->emap_cap = cap;
+    return 0;
+}
+
+int32_t tg_event(struct tg *g, const uint8_t hash[32], int create)
+{
+    struct tg_event *e;
+    size_t h;
+    int rc;
+
+    if (g->emap_cap) {
+        h = hash_bytes(hash, 8) & (g->emap_cap - 1);
+        while (g->emap[h]) {
+            if (memcmp(g->evs[g->emap[h] - 1].hash, hash, 32) == 0)
+                return g->emap[h] - 1;
+            h = (h + 1) & (g->emap_cap - 1);
+        }
+    }
+    if (!create)
+        return -1;
+    if (g->n_evs >= INT32_MAX - 1)
+        return ZL_ELIMIT;
+    if ((g->n_evs + 1) * 2 > g->emap_cap && (rc = rehash_e(g)) < 0)
+        return rc;
+    if ((rc = grow_sz((void **)&g->evs, &g->cap_evs, g->n_evs + 1,
+                      sizeof(*g->evs), &g->bytes)) < 0)
+        return rc;
+    e = &g->evs[g->n_evs];
+    memset(e, 0, sizeof(*e));
+    memcpy(e->hash, hash, 32);
+    e->tid = e->biz_step = e->disp = e->bizloc = e->readpt = -1;
+    e->so = e->sp = e->sl = e->dso = e->dsp = e->dsl = -1;
+    h = hash_bytes(hash, 8) & (g->emap_cap - 1);
+    while (g->emap[h])
+        h = (h + 1) & (g->emap_cap - 1);
+    g->emap[h] = (int32_t)g->n_evs + 1;
+    return (int32_t)g->n_evs++;
+}
+
+static int add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n,
+                   uint32_t *cap, const struct tg_ref *r)
+{
+    int rc = grow((void **)arr, cap, (size_t)*n + 1, sizeof(**arr),
+                  &g->bytes);
+
+    if (rc < 0)
+        return rc;
+    (*arr)[(*n)++] = *r;
+    return 0;
+}
+
+/* ---- lazy loads ---------------------------------------------------------- */
+
+static void ev_basic(struct tg_event *e, const struct zl_id_row *r)
+{
+    e->type = (uint8_t)r->type;
+    e->action = (uint8_t)r->action;
+    e->t = r->event_time_ms;
+    e->rt = r->record_time_ms;
+}
+
+static int row_cb(void *ctx, const struct zl_id_row *r)
+{
+    struct tg *g = ctx;
+    int32_t sid = tg_intern(g, r->id, strlen(r->id));
+    int32_t eid;
+    struct tg_ref ref;
+    struct tg_str *s;
+
+    if (sid < 0)
+        return sid;
+    eid = tg_event(g, r->hash, 1);
+    if (eid < 0)
+        return eid;
+    ev_basic(&g->evs[eid], r);
+    ref.x = eid;
+    ref.role = (uint8_t)r->role;
+    ref.has_qty = (uint8_t)(r->has_quantity != 0);
+    ref.qty = r->quantity;
+    ref.uom = intern0(g, r->uom);
+    if (ref.uom < -1)
+        return ref.uom;
+    s = &g->strs[sid];
+    if (s->flags & TG_S_ROWS)
+        return 0;   /* loaded by an earlier batch */
+    return add_ref(g, &s->rows, &s->n_rows, &s->cap_rows, &ref);
+}
+
+int tg_need_rows(struct tg *g, const int32_t *sids, size_t n)
+{
+    const char *ids[BATCH];
+    int32_t got[BATCH];
+    size_t k = 0;
+    int rc = 0;
+
+    if (g->complete)
+        return 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && !(g->strs[sids[i]].flags & TG_S_ROWS)) {
+            int dup = 0;
+
+            for (size_t j = 0; j < k && !dup; j++)
+                dup = got[j] == sids[i];
+            if (!dup) {
+                got[k] = sids[i];
+                ids[k++] = g->strs[sids[i]].s;
+            }
+        }
+        if (k > 0 && (k == BATCH || i == n)) {
+            rc = zl_store_id_lookup(g->store, ids, k, row_cb, g);
+            if (rc < 0)
+                return rc;
+            for (size_t j = 0; j < k; j++)
+                g->strs[got[j]].flags |= TG_S_ROWS;
+            k = 0;
+        }
+    }
+    return 0;
+}
+
+static int ids_cb(void *ctx, const struct zl_id_row *r)
+{
+    struct tg *g = ctx;
+    int32_t eid = tg_event(g, r->hash, 0);
+    int32_t sid;
+    struct tg_event *e;
+    struct tg_ref ref;
+
+    if (eid < 0 || (g->evs[eid].flags & TG_EV_IDS))
+        return 0;
+    sid = tg_intern(g, r->id, strlen(r->id));
+    if (sid < 0)
+        return sid;
+    ref.x = sid;
+    ref.role = (uint8_t)r->role;
+    ref.has_qty = (uint8_t)(r->has_quantity != 0);
+    ref.qty = r->quantity;
+    ref.uom = intern0(g, r->uom);
+    if (ref.uom < -1)
+        return ref.uom;
+    e = &g->evs[eid];
+    ev_basic(e, r);
+    return add_ref(g, &e->ids, &e->n_ids, &e->cap_ids, &ref);
+}
+
+int tg_need_ids(struct tg *g, const int32_t *eids, size_t n)
+{
+    uint8_t (*hs)[32] = NULL;
+    int32_t got[BATCH];
+    size_t k = 0;
+    int rc = 0;
+
+    if (g->complete || n == 0)
+        return 0;
+    hs = zl_malloc(BATCH * 32);
+    if (hs == NULL)
+        return ZL_ENOMEM;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && !(g->evs[eids[i]].flags & TG_EV_IDS)) {
+            int dup = 0;
+
+            for (size_t j = 0; j < k && !dup; j++)
+                dup = got[j] == eids[i];
+            if (!dup) {
+                got[k] = eids[i];
+                memcpy(hs[k++], g->evs[eids[i]].hash, 32);
+            }
+        }
+        if (k > 0 && (k == BATCH || i == n)) {
+            rc = zl_store_event_ids(g->store, (const uint8_t(*)[32])hs, k,
+                                    ids_cb, g);
+            if (rc < 0)
+                goto out;
+            for (size_t j = 0; j < k; j++)
+                g->evs[got[j]].flags |= TG_EV_IDS;
+            k = 0;
+        }
+    }
+    rc = 0;
+out:
+    zl_free(hs);
+    return rc;
+}
+
+static int meta_from_stored(struct tg *g, int32_t eid,
+                            const struct zl_stored_event *se)
+{
+    struct tg_event *e = &g->evs[eid];
+    int32_t v[5];
+
+    v[0] = intern0(g, se->transformation_id);
+    v[1] = intern0(g, se->biz_step);
+    v[2] = intern0(g, se->disposition);
+    v[3] = intern0(g, se->biz_location);
+    v[4] = intern0(g, se->read_point);
+    for (int i = 0; i < 5; i++)
+        if (v[i] < -1)
+            return v[i];
+    e = &g->evs[eid];  /* interning may not move evs, but stay safe */
+    e->tid = v[0];
+    e->biz_step = v[1];
+    e->disp = v[2];
+    e->bizloc = v[3];
+    e->readpt = v[4];
+    e->tz = (int16_t)se->tz_offset_min;
+    e->type = (uint8_t)se->type;
+    e->action = (uint8_t)se->action;
+    e->t = se->event_time_ms;
+    e->rt = se->record_time_ms;
+    return 0;
+}
+
+struct meta_ctx {
+    struct tg *g;
+    int32_t eid;
+};
+
+static int get_cb(void *ctx, const struct zl_stored_event *se)
+{
+    struct meta_ctx *m = ctx;
+
+    return meta_from_stored(m->g, m->eid, se);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+
+    return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}
+
+static int ref_cb(void *ctx, char kind, const char *type, const char *value)
+{
+    struct meta_ctx *m = ctx;
+    struct tg_event *e;
+    int32_t sid, *slot = NULL;
+
+    if (kind != 's' && kind != 'd')
+        return 0;
+    sid = intern0(m->g, value);
+    if (sid < 0)
+        return sid;
+    e = &m->g->evs[m->eid];
+    if (ends_with(type, "owning_party"))
+        slot = kind == 's' ? &e->so : &e->dso;
+    else if (ends_with(type, "possessing_party"))
+        slot = kind == 's' ? &e->sp : &e->dsp;
+    else if (ends_with(type, "location"))
+        slot = kind == 's' ? &e->sl : &e->dsl;
+    if (slot != NULL && *slot < 0)
+        *slot = sid;
+    return 0;
+}
+
+static int load_refs(struct tg *g, int32_t eid)
+{
+    struct meta_ctx m = {g, eid};
+    uint8_t h[32];
+
+    memcpy(h, g->evs[eid].hash, 32);
+    return zl_store_event_refs(g->store, h, ref_cb, &m);
+}
+
+int tg_need_meta(struct tg *g, const int32_t *eids, size_t n)
+{
+    if (g->complete)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        struct meta_ctx m = {g, eids[i]};
+        uint8_t h[32];
+        int rc;
+
+        if (g->evs[eids[i]].flags & TG_EV_META)
+            continue;
+        memcpy(h, g->evs[eids[i]].hash, 32);
+        rc = zl_store_event_get(g->store, h, get_cb, &m);
+        if (rc < 0 && rc != ZL_ENOTFOUND)
+            return rc;
+        if ((rc = load_refs(g, eids[i])) < 0)
+            return rc;
+        g->evs[eids[i]].flags |= TG_EV_META;
+    }
+    return 0;
+}
+
+struct tid_ctx {
+    struct tg *g;
+    int32_t tid;
+};
+
+static int tid_cb(void *ctx, const struct zl_stored_event *se)
+{
+    struct tid_ctx *c = ctx;
+    struct tg *g = c->g;
+    int32_t eid = tg_event(g, se->hash, 1);
+    struct tg_str *s;
+    int rc;
+
+    if (eid < 0)
+        return eid;
+    if (!(g->evs[eid].flags & TG_EV_META)) {
+        if ((rc = meta_from_stored(g, eid, se)) < 0 ||
+            (rc = load_refs(g, eid)) < 0)
+            return rc;
+        g->evs[eid].flags |= TG_EV_META;
+    }
+    s = &g->strs[c->tid];
+    rc = grow((void **)&s->tid_ev, &s->cap_tid, (size_t)s->n_tid + 1,
+              sizeof(int32_t), &g->bytes);
+    if (rc < 0)
+        return rc;
+    s->tid_ev[s->n_tid++] = eid;
+    return 0;
+}
+
+int tg_need_tid(struct tg *g, const int32_t *tids, size_t n)
+{
+    if (g->complete)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        struct tid_ctx c = {g, tids[i]};
+        int rc;
+
+        if (g->strs[tids[i]].flags & TG_S_TID)
+            continue;
+        rc = zl_store_events_by_transformation(g->store, g->strs[tids[i]].s,
+                                               tid_cb, &c);
+        if (rc < 0)
+            return rc;
+        g->strs[tids[i]].flags |= TG_S_TID;
+    }
+    return 0;
+}
+
+struct loc_ctx {
+    struct tg *g;
+    int32_t **out;
+    size_t *n, *cap;
+};
+
+static int push_eid(struct tg *g, int32_t **out, size_t *n, size_t *cap,
+                    int32_t eid)
+{
+    int rc = grow_sz((void **)out, cap, *n + 1, sizeof(int32_t), &g->bytes);
+
+    if (rc < 0)
+        return rc;
+    (*out)[(*n)++] = eid;
+    return 0;
+}
+
+static int loc_cb(void *ctx, const struct zl_stored_event *se)
+{
+    struct loc_ctx *c = ctx;
+    int32_t eid = tg_event(c->g, se->hash, 1);
+    int rc;
+
+    if (eid < 0)
+        return eid;
+    if (!(c->g->evs[eid].flags & TG_EV_META)) {
+        if ((rc = meta_from_stored(c->g, eid, se)) < 0 ||
+            (rc = load_refs(c->g, eid)) < 0)
+            return rc;
+        c->g->evs[eid].flags |= TG_EV_META;
+    }
+    return push_eid(c->g, c->out, c->n, c->cap, eid);
+}
+
+int tg_location_events(struct tg *g, const char *loc, int32_t **out,
+                       size_t *n, size_t *cap)
+{
+    struct zl_event_filter f;
+    const char *one[2] = {loc, NULL};
+    struct loc_ctx c = {g, out, n, cap};
+    int32_t sid;
+    int rc;
+
+    if (g->complete) {
+        sid = tg_find(g, loc, strlen(loc));
+        if (sid < 0)
+            return 0;
+        for (size_t i = 0; i < g->n_evs; i++)
+            if (g->evs[i].bizloc == sid || g->evs[i].readpt == sid)
+                if ((rc = push_eid(g, out, n, cap, (int32_t)i)) < 0)
+                    return rc;
+        return 0;
+    }
+    memset(&f, 0, sizeof(f));
+    f.biz_locations = one;
+    if ((rc = zl_store_events_query(g->store, &f, loc_cb, &c)) < 0)
+        return rc;
+    memset(&f, 0, sizeof(f));
+    f.read_points = one;
+    return zl_store_events_query(g->store, &f, loc_cb, &c);
+}
+
+/* ---- the complete index ---------------------------------------------------- */
+
+struct load_ctx {
+    struct tg *g;
+    int32_t *fresh;
+    size_t n_fresh, cap_fresh;
+};
+
+static int load_ev_cb(void *ctx, const struct zl_stored_event *se)
+{
+    struct load_ctx *c = ctx;
+    struct tg *g = c->g;
+    int32_t eid = tg_event(g, se->hash, 0);
+    int rc;
+
+    if (eid >= 0)
+        return 0;   /* already indexed */
+    eid = tg_event(g, se->hash, 1);
+    if (eid < 0)
+        return eid;
+    if ((rc = meta_from_stored(g, eid, se)) < 0)
+        return rc;
+    if (se->record_time_ms > g->max_rt)
+        g->max_rt = se->record_time_ms;
+    return push_eid(g, &c->fresh, &c->n_fresh, &c->cap_fresh, eid);
+}
+
+/* Load events recorded at or after since (all when since = 0) and link
+ * them in: identifier rows, refs, transformation groups. */
+static int index_load_since(struct tg *g, zl_store *s, int64_t since)
+{
+    struct load_ctx c = {g, NULL, 0, 0};
+    struct zl_event_filter f;
+    int rc;
+
+    memset(&f, 0, sizeof(f));
+    f.ge_record_time = since;
+    g->complete = 0;
+    g->store = s;
+    if ((rc = zl_store_events_query(s, &f, load_ev_cb, &c)) < 0)
+        goto out;
+    if ((rc = tg_need_ids(g, c.fresh, c.n_fresh)) < 0)
+        goto out;
+    for (size_t i = 0; i < c.n_fresh; i++) {
+        int32_t eid = c.fresh[i];
+        struct tg_event *e;
+
+        if ((rc = load_refs(g, eid)) < 0)
+            goto out;
+        e = &g->evs[eid];
+        e->flags |= TG_EV_META | TG_EV_IDS;
+        for (uint32_t k = 0; k < e->n_ids; k++) {
+            struct tg_ref r = e->ids[k];
+            struct tg_str *st = &g->strs[r.x];
+
+            r.x = eid;
+            if ((rc = add_ref(g, &st->rows, &st->n_rows, &st->cap_rows,
+                              &r)) < 0)
+                goto out;
+        }
+        if (e->tid >= 0) {
+            struct tg_str *st = &g->strs[e->tid];
+
+            rc = grow((void **)&st->tid_ev, &st->cap_tid,
+                      (size_t)st->n_tid + 1, sizeof(int32_t), &g->bytes);
+            if (rc < 0)
+                goto out;
+            st->tid_ev[st->n_tid++] = eid;
+        }
+    }
+    for (size_t i = 0; i < g->n_strs; i++)
+        g->strs[i].flags |= TG_S_ROWS | TG_S_TID;
+    rc = 0;
+out:
+    zl_free(c.fresh);
+    g->complete = 1;
+    g->store = NULL;
+    return rc;
+}
+
+int zl_trace_index_load(zl_store *s, zl_trace_index **out)
+{
+    zl_trace_index *ix = zl_calloc(1, sizeof(*ix));
+    int rc;
+
+    *out = NULL;
+    if (ix == NULL)
+        return ZL_ENOMEM;
+    tg_init(&ix->g, s);
+    if ((rc = index_load_since(&ix->g, s, 0)) < 0) {
+        zl_trace_index_free(ix);
+        return rc;
+    }
+    *out = ix;
+    return 0;
+}
+
+int zl_trace_index_update(zl_trace_index *ix, zl_store *s)
+{
+    return index_load_since(&ix->g, s, ix->g.max_rt);
+}
+
+void zl_trace_index_free(zl_trace_index *ix)
+{
+    if (ix == NULL)
+        return;
+    tg_cleanup(&ix->g);
+    zl_free(ix);
+}
+
+size_t zl_trace_index_bytes(const zl_trace_index *ix)
+{
+    return ix->g.bytes;
+}
+
+size_t zl_trace_index_events(const zl_trace_index *ix)
+{
+    return ix->g.n_evs;
+}

@@ -1,0 +1,1264 @@
+/*
+ * trace.c - the trace engine: backward and forward traces and recall scope
+ * over the event graph (trace_int.h), following the model written down in
+ * include/zhiliang/trace.h (rules R0..R4).
+ *
+ * A node keeps two sets of time windows already followed: `plain` (rules
+ * R0, R1, R3, R4) and `down` (packing rows of a container and R2). A new
+ * state only contributes the parts of its window not yet covered, so each
+ * (identifier, instant) is expanded at most once per set and the walk
+ * ends; all the rules are unions over instants, so splitting a window into
+ * uncovered pieces gives exactly the closure. Windows are closed integer
+ * millisecond intervals; memberships are [ADD time, DELETE time - 1].
+ *
+ * Level by level: before expanding the pieces of level k, the engine asks
+ * the graph for everything they will read (rows of their identifiers, the
+ * identifier lists of those events, transformationID groups, the rows of
+ * the containers they were in) in batches, then expands them in memory.
+ *
+ * Rejected: recursive SQL (not distributable, and SQLite cannot express the
+ * time windows cheaply); ignoring time (links an item to a pallet's loads
+ * before it was packed and to the next load of a reused container).
+ */
+#include "zhiliang/trace.h"
+
+#include "trace/trace_int.h"
+#include "util/alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NEG (INT64_MIN / 4)
+#define POS (INT64_MAX / 4)
+#define DEFAULT_MAX_NODES ((size_t)50000000)
+
+struct iv {
+    int64_t a, b;
+};
+
+struct ivset {
+    struct iv *v;
+    uint32_t n, cap;
+};
+
+struct tnode {
+    int32_t sid;
+    struct ivset plain, down;
+    struct zl_trace_node pub;
+    int *evs;
+    uint32_t n_evs, cap_evs;
+    int first_out;        /* first PACKED_IN edge from this node, -1 */
+};
+
+struct xedge {
+    struct zl_trace_edge pub;
+    int64_t a, b;         /* window of a PACKED_IN edge */
+    int next_out;
+};
+
+struct piece {
+    int32_t node;
+    int64_t a, b;
+    int down;             /* 0: plain rules, 1: down rules */
+};
+
+struct pvec {
+    struct piece *v;
+    size_t n, cap;
+};
+
+struct zl_trace {
+    struct tg own;
+    struct tg *g;
+    struct zl_trace_opts opts;
+    int64_t from, to;
+    size_t max_nodes;
+    struct tnode *nodes;  size_t n_nodes, cap_nodes;
+    int32_t *nmap;        size_t nmap_cap;    /* sid -> node + 1 */
+    struct xedge *edges;  size_t n_edges, cap_edges;
+    uint64_t *eset;       size_t eset_n, eset_cap;  /* edge keys */
+    struct zl_trace_event *events; int32_t *ev_eid;
+    size_t n_events, cap_events;
+    int32_t *evmap;       size_t evmap_cap;   /* eid -> event + 1 */
+    struct pvec cur, next;
+    int level;
+};
+
+/* ---- small containers ----------------------------------------------------- */
+
+static int grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+    size_t nc;
+    void *p;
+
+    if (need <= *cap)
+        return 0;
+    nc = *cap ? *cap * 2 : 16;
+    while (nc < need)
+        nc *= 2;
+    p = zl_realloc(*arr, nc * elem);
+    if (p == NULL)
+        return ZL_ENOMEM;
+    *arr = p;
+    *cap = nc;
+    return 0;
+}
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
+/* Open-addressing map int32 key -> int32 value + 1 (0 = empty); keys are
+ * stored implicitly through the value's record, so the caller passes a
+ * key getter. Kept tiny: two maps, written out. */
+static int32_t nmap_get(const struct zl_trace *t, int32_t sid)
+{
+    size_t h;
+
+    if (t->nmap_cap == 0)
+        return -1;
+    h = mix((uint64_t)sid) & (t->nmap_cap - 1);
+    while (t->nmap[h]) {
+        if (t->nodes[t->nmap[h] - 1].sid == sid)
+            return t->nmap[h] - 1;
+        h = (h + 1) & (t->nmap_cap - 1);
+    }
+    return -1;
+}
+
+static int nmap_put(struct zl_trace *t, int32_t sid, int32_t node)
+{
+    size_t h;
+
+    if ((t->n_nodes + 1) * 2 > t->nmap_cap) {
+        size_t cap = t->nmap_cap ? t->nmap_cap * 2 : 256;
+        int32_t *m = zl_calloc(cap, sizeof(*m));
+
+        if (m == NULL)
+            return ZL_ENOMEM;
+        for (size_t i = 0; i < t->nmap_cap; i++) {
+            if (!t->nmap[i])
+                continue;
+            h = mix((uint64_t)t->nodes[t->nmap[i] - 1].sid) & (cap - 1);
+            while (m[h])
+                h = (h + 1) & (cap - 1);
+            m[h] = t->nmap[i];
+        }
+        zl_free(t->nmap);
+        t->nmap = m;
+        t->nmap_cap = cap;
+    }
+    h = mix((uint64_t)sid) & (t->nmap_cap - 1);
+    while (t->nmap[h])
+        h = (h + 1) & (t->nmap_cap - 1);
+    t->nmap[h] = node + 1;
+    return 0;
+}
+
+static int32_t evmap_get(const struct zl_trace *t, int32_t eid)
+{
+    size_t h;
+
+    if (t->evmap_cap == 0)
+        return -1;
+    h = mix((uint64_t)eid) & (t->evmap_cap - 1);
+    while (t->evmap[h]) {
+        if (t->ev_eid[t->evmap[h] - 1] == eid)
+            return t->evmap[h] - 1;
+        h = (h + 1) & (t->evmap_cap - 1);
+    }
+    return -1;
+}
+
+static int evmap_put(struct zl_trace *t, int32_t eid, int32_t idx)
+{
+    size_t h;
+
+    if (((size_t)idx + 1) * 2 > t->evmap_cap) {
+        size_t cap = t->evmap_cap ? t->evmap_cap * 2 : 256;
+        int32_t *m = zl_calloc(cap, sizeof(*m));
+
+        if (m == NULL)
+            return ZL_ENOMEM;
+        for (size_t i = 0; i < t->evmap_cap; i++) {
+            if (!t->evmap[i])
+                continue;
+            h = mix((uint64_t)t->ev_eid[t->evmap[i] - 1]) & (cap - 1);
+            while (m[h])
+                h = (h + 1) & (cap - 1);
+            m[h] = t->evmap[i];
+        }
+        zl_free(t->evmap);
+        t->evmap = m;
+        t->evmap_cap = cap;
+    }
+    h = mix((uint64_t)eid) & (t->evmap_cap - 1);
+    while (t->evmap[h])
+        h = (h + 1) & (t->evmap_cap - 1);
+    t->evmap[h] = idx + 1;
+    return 0;
+}
+
+/* Set of uint64 keys (edges seen); 0 is never a key. Returns 1 if added. */
+static int eset_add(struct zl_trace *t, uint64_t key)
+{
+    size_t h;
+
+    if ((t->eset_n + 1) * 2 > t->eset_cap) {
+        size_t cap = t->eset_cap ? t->eset_cap * 2 : 256;
+        uint64_t *m = zl_calloc(cap, sizeof(*m));
+
+        if (m == NULL)
+            return ZL_ENOMEM;
+        for (size_t i = 0; i < t->eset_cap; i++) {
+            if (!t->eset[i])
+                continue;
+            h = mix(t->eset[i]) & (cap - 1);
+            while (m[h])
+                h = (h + 1) & (cap - 1);
+            m[h] = t->eset[i];
+        }
+        zl_free(t->eset);
+        t->eset = m;
+        t->eset_cap = cap;
+    }
+    h = mix(key) & (t->eset_cap - 1);
+    while (t->eset[h]) {
+        if (t->eset[h] == key)
+            return 0;
+        h = (h + 1) & (t->eset_cap - 1);
+    }
+    t->eset[h] = key;
+    t->eset_n++;
+    return 1;
+}
+
+/* Add [a,b] to s; append the parts that were not covered to out as pieces
+ * of node/down. */
+static int ivset_add(struct ivset *s, int64_t a, int64_t b, int32_t node,
+                     int down, struct pvec *out)
+{
+    int64_t cur = a;
+    uint32_t i, lo, hi;
+    int rc;
+
+    for (i = 0; i < s->n && cur <= b; i++) {
+        if (s->v[i].b < cur)
+            continue;
+        if (s->v[i].a > b)
+            break;
+        if (s->v[i].a > cur) {
+            if ((rc = grow((void **)&out->v, &out->cap, out->n + 1,
+                           sizeof(*out->v))) < 0)
+                return rc;
+            out->v[out->n++] = (struct piece){node, cur, s->v[i].a - 1, down};
+        }
+        cur = s->v[i].b + 1;
+    }
+    if (cur <= b) {
+        if ((rc = grow((void **)&out->v, &out->cap, out->n + 1,
+                       sizeof(*out->v))) < 0)
+            return rc;
+        out->v[out->n++] = (struct piece){node, cur, b, down};
+    }
+    /* merge: intervals lo..hi-1 touch or overlap [a,b] */
+    for (lo = 0; lo < s->n && s->v[lo].b + 1 < a; lo++)
+        ;
+    for (hi = lo; hi < s->n && s->v[hi].a <= b + 1; hi++) {
+        if (s->v[hi].a < a)
+            a = s->v[hi].a;
+        if (s->v[hi].b > b)
+            b = s->v[hi].b;
+    }
+    if (hi == lo) {
+        size_t cap = s->cap;
+
+        if ((rc = grow((void **)&s->v, &cap, (size_t)s->n + 1,
+                       sizeof(*s->v))) < 0)
+            return rc;
+        s->cap = (uint32_t)cap;
+        memmove(&s->v[lo + 1], &s->v[lo], (s->n - lo) * sizeof(*s->v));
+        s->n++;
+    } else if (hi - lo > 1) {
+        memmove(&s->v[lo + 1], &s->v[hi], (s->n - hi) * sizeof(*s->v));
+        s->n -= hi - lo - 1;
+    }
+    s->v[lo] = (struct iv){a, b};
+    return 0;
+}
+
+/* ---- classification ------------------------------------------------------ */
+
+static enum zl_trace_kind classify(const char *id)
+{
+    static const char dl[] = "https://id.gs1.org/";
+    const char *p;
+
+    if (strncmp(id, dl, sizeof(dl) - 1) != 0)
+        return ZL_TK_OTHER;
+    p = id + sizeof(dl) - 1;
+    if (strncmp(p, "01/", 3) == 0) {
+        const char *q = strchr(p + 3, '/');
+
+        if (q == NULL)
+            return ZL_TK_CLASS;
+        if (strncmp(q, "/10/", 4) == 0)
+            return strstr(q, "/21/") ? ZL_TK_ITEM : ZL_TK_LOT;
+        return ZL_TK_ITEM;
+    }
+    if (strncmp(p, "00/", 3) == 0)
+        return ZL_TK_CONTAINER;
+    if (strncmp(p, "8003/", 5) == 0)
+        return strlen(p + 5) > 14 ? ZL_TK_ASSET : ZL_TK_CLASS;
+    if (strncmp(p, "8004/", 5) == 0)
+        return ZL_TK_ASSET;
+    if (strncmp(p, "414/", 4) == 0)
+        return ZL_TK_LOCATION;
+    if (strncmp(p, "417/", 4) == 0)
+        return ZL_TK_PARTY;
+    return ZL_TK_OTHER;
+}
+
+static int is_agg(const struct tg_event *e)
+{
+    return e->type == ZL_EV_AGGREGATION || e->type == ZL_EV_ASSOCIATION;
+}
+
+static int is_child_role(int role)
+{
+    return role == ZL_ROLE_CHILD || role == ZL_ROLE_CHILD_QTY;
+}
+
+static int is_input_role(int role)
+{
+    return role == ZL_ROLE_INPUT || role == ZL_ROLE_INPUT_QTY;
+}
+
+static int is_output_role(int role)
+{
+    return role == ZL_ROLE_OUTPUT || role == ZL_ROLE_OUTPUT_QTY;
+}
+
+static int ev_ok(const struct zl_trace *t, int32_t eid)
+{
+    return t->opts.at_ms == 0 || t->g->evs[eid].rt <= t->opts.at_ms;
+}
+
+static int32_t parent_of(const struct tg *g, int32_t eid)
+{
+    const struct tg_event *e = &g->evs[eid];
+
+    for (uint32_t i = 0; i < e->n_ids; i++)
+        if (e->ids[i].role == ZL_ROLE_PARENT)
+            return e->ids[i].x;
+    return -1;
+}
+
+/* End of child c's membership in p that began with event add at time s:
+ * the first later DELETE from p naming c or naming no child. Sets *d
+ * (POS if none) and *edel (-1 if none). Needs rows(p) and their ids. */
+static void member_end(const struct zl_trace *t, int32_t p, int32_t c,
+                       int64_t s, int32_t add, int64_t *d, int32_t *edel)
+{
+    const struct tg *g = t->g;
+    const struct tg_str *ps = &g->strs[p];
+
+    *d = POS;
+    *edel = -1;
+    for (uint32_t i = 0; i < ps->n_rows; i++) {
+        const struct tg_ref *r = &ps->rows[i];
+        const struct tg_event *e = &g->evs[r->x];
+        int names_child = 0, names_c = 0;
+
+        if (r->role != ZL_ROLE_PARENT || r->x == add || !is_agg(e) ||
+            e->action != ZL_ACT_DELETE || e->t < s || !ev_ok(t, r->x))
+            continue;
+        for (uint32_t k = 0; k < e->n_ids; k++) {
+            if (is_child_role(e->ids[k].role)) {
+                names_child = 1;
+                if (e->ids[k].x == c)
+                    names_c = 1;
+            }
+        }
+        if (names_child && !names_c)
+            continue;
+        if (e->t < *d || (e->t == *d && r->x < *edel)) {
+            *d = e->t;
+            *edel = r->x;
+        }
+    }
+}
+
+/* ---- nodes, edges, events --------------------------------------------------- */
+
+static int node_get(struct zl_trace *t, int32_t sid, int depth, int via,
+                    enum zl_trace_link link, int via_event, int32_t *out)
+{
+    int32_t n = nmap_get(t, sid);
+    struct tnode *nd;
+    int rc;
+
+    if (n >= 0) {
+        *out = n;
+        return 0;
+    }
+    if (t->n_nodes >= t->max_nodes)
+        return ZL_ELIMIT;
+    if ((rc = grow((void **)&t->nodes, &t->cap_nodes, t->n_nodes + 1,
+                   sizeof(*t->nodes))) < 0)
+        return rc;
+    nd = &t->nodes[t->n_nodes];
+    memset(nd, 0, sizeof(*nd));
+    nd->sid = sid;
+    nd->first_out = -1;
+    nd->pub.id = t->g->strs[sid].s;
+    nd->pub.kind = classify(nd->pub.id);
+    nd->pub.depth = depth;
+    nd->pub.via = via;
+    nd->pub.link = link;
+    nd->pub.via_event = via_event;
+    nd->pub.last_event = -1;
+    if ((rc = nmap_put(t, sid, (int32_t)t->n_nodes)) < 0)
+        return rc;
+    *out = (int32_t)t->n_nodes++;
+    return 0;
+}
+
+static int touch(struct zl_trace *t, int32_t node, int32_t eid)
+{
+    int32_t idx = evmap_get(t, eid);
+    struct tnode *nd = &t->nodes[node];
+    size_t cap;
+    int rc;
+
+    if (idx < 0) {
+        if ((rc = grow((void **)&t->events, &t->cap_events,
+                       t->n_events + 1, sizeof(*t->events))) < 0)
+            return rc;
+        cap = t->n_events;
+        if ((rc = grow((void **)&t->ev_eid, &cap, t->n_events + 1,
+                       sizeof(*t->ev_eid))) < 0)
+            return rc;
+        idx = (int32_t)t->n_events;
+        t->ev_eid[idx] = eid;
+        if ((rc = evmap_put(t, eid, idx)) < 0)
+            return rc;
+        t->n_events++;
+    }
+    cap = nd->cap_evs;
+    if ((rc = grow((void **)&nd->evs, &cap, (size_t)nd->n_evs + 1,
+                   sizeof(int))) < 0)
+        return rc;
+    nd->cap_evs = (uint32_t)cap;
+    nd->evs[nd->n_evs++] = idx;
+    return 0;
+}
+
+/* Follow sid over [a,b] (clamped to the trace window) at level lvl. */
+static int reach(struct zl_trace *t, int32_t sid, int64_t a, int64_t b,
+                 int down, int lvl, int32_t from, enum zl_trace_link link,
+                 int32_t eid, const struct tg_ref *qref)
+{
+    int32_t n;
+    struct tnode *nd;
+    int rc;
+
+    if (a < t->from)
+        a = t->from;
+    if (b > t->to)
+        b = t->to;
+    if (a > b || (t->opts.depth > 0 && lvl > t->opts.depth))
+        return 0;
+    if ((rc = node_get(t, sid, lvl, from, link, eid, &n)) < 0)
+        return rc;
+    if (from >= 0 && from != n) {
+        uint64_t key = mix(((uint64_t)(uint32_t)from << 32) |
+                           (uint32_t)n) ^ (uint64_t)(uint32_t)eid ^
+                       ((uint64_t)link << 60);
+
+        rc = eset_add(t, key ? key : 1);
+        if (rc < 0)
+            return rc;
+        if (rc == 1) {
+            struct xedge *e;
+
+            if ((rc = grow((void **)&t->edges, &t->cap_edges,
+                           t->n_edges + 1, sizeof(*t->edges))) < 0)
+                return rc;
+            e = &t->edges[t->n_edges];
+            memset(e, 0, sizeof(*e));
+            e->pub.from = from;
+            e->pub.to = n;
+            e->pub.link = link;
+            e->pub.event = eid;   /* eid for now; mapped at the end */
+            if (qref != NULL && qref->has_qty) {
+                e->pub.has_quantity = 1;
+                e->pub.quantity = qref->qty;
+                e->pub.uom = tg_s(t->g, qref->uom);
+            }
+            e->a = a;
+            e->b = b;
+            e->next_out = -1;
+            t->n_edges++;
+        }
+    }
+    nd = &t->nodes[n];
+    if ((rc = ivset_add(&nd->plain, a, b, n, 0, &t->next)) < 0)
+        return rc;
+    if (down) {
+        nd = &t->nodes[n];
+        if ((rc = ivset_add(&nd->down, a, b, n, 1, &t->next)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- one level -------------------------------------------------------------- */
+
+struct ivec {
+    int32_t *v;
+    size_t n, cap;
+};
+
+static int ivec_push(struct ivec *v, int32_t x)
+{
+    int rc = grow((void **)&v->v, &v->cap, v->n + 1, sizeof(int32_t));
+
+    if (rc < 0)
+        return rc;
+    v->v[v->n++] = x;
+    return 0;
+}
+
+/* Fetch what expanding t->cur will read. */
+static int prefetch(struct zl_trace *t)
+{
+    struct tg *g = t->g;
+    struct ivec sids = {0}, eids = {0}, tev = {0}, tids = {0}, par = {0},
+                pev = {0};
+    int rc;
+
+    if (g->complete)
+        return 0;
+    for (size_t i = 0; i < t->cur.n; i++)
+        if ((rc = ivec_push(&sids, t->nodes[t->cur.v[i].node].sid)) < 0)
+            goto out;
+    if ((rc = tg_need_rows(g, sids.v, sids.n)) < 0)
+        goto out;
+    for (size_t i = 0; i < sids.n; i++) {
+        const struct tg_str *s = &g->strs[sids.v[i]];
+
+        for (uint32_t k = 0; k < s->n_rows; k++) {
+            int role = s->rows[k].role;
+
+            if ((rc = ivec_push(&eids, s->rows[k].x)) < 0)
+                goto out;
+            if ((is_input_role(role) || is_output_role(role)) &&
+                (rc = ivec_push(&tev, s->rows[k].x)) < 0)
+                goto out;
+        }
+    }
+    if ((rc = tg_need_ids(g, eids.v, eids.n)) < 0 ||
+        (rc = tg_need_meta(g, tev.v, tev.n)) < 0)
+        goto out;
+    for (size_t i = 0; i < tev.n; i++)
+        if (g->evs[tev.v[i]].tid >= 0 &&
+            (rc = ivec_push(&tids, g->evs[tev.v[i]].tid)) < 0)
+            goto out;
+    if ((rc = tg_need_tid(g, tids.v, tids.n)) < 0)
+        goto out;
+    eids.n = 0;
+    for (size_t i = 0; i < tids.n; i++) {
+        const struct tg_str *s = &g->strs[tids.v[i]];
+
+        for (uint32_t k = 0; k < s->n_tid; k++)
+            if ((rc = ivec_push(&eids, s->tid_ev[k])) < 0)
+                goto out;
+    }
+    /* parents of the memberships, for the ends of those memberships */
+    for (size_t i = 0; i < sids.n; i++) {
+        const struct tg_str *s = &g->strs[sids.v[i]];
+
+        for (uint32_t k = 0; k < s->n_rows; k++) {
+            const struct tg_event *e = &g->evs[s->rows[k].x];
+            int32_t p;
+
+            if (!is_agg(e) || !is_child_role(s->rows[k].role))
+                continue;
+            p = parent_of(g, s->rows[k].x);
+            if (p >= 0 && (rc = ivec_push(&par, p)) < 0)
+                goto out;
+        }
+    }
+    if ((rc = tg_need_ids(g, eids.v, eids.n)) < 0 ||
+        (rc = tg_need_rows(g, par.v, par.n)) < 0)
+        goto out;
+    for (size_t i = 0; i < par.n; i++) {
+        const struct tg_str *s = &g->strs[par.v[i]];
+
+        for (uint32_t k = 0; k < s->n_rows; k++)
+            if (s->rows[k].role == ZL_ROLE_PARENT &&
+                s->rows[k].x >= 0 &&
+                (rc = ivec_push(&pev, s->rows[k].x)) < 0)
+                goto out;
+    }
+    rc = tg_need_ids(g, pev.v, pev.n);
+out:
+    zl_free(sids.v);
+    zl_free(eids.v);
+    zl_free(tev.v);
+    zl_free(tids.v);
+    zl_free(par.v);
+    zl_free(pev.v);
+    return rc;
+}
+
+static int expand_transform(struct zl_trace *t, int32_t node, int32_t eid,
+                            int lvl)
+{
+    struct tg *g = t->g;
+    int fwd = t->opts.dir == ZL_TRACE_FORWARD;
+    const struct tg_event *e = &g->evs[eid];
+    const int32_t *grp = &eid;
+    size_t n_grp = 1;
+    int rc;
+
+    if (e->tid >= 0) {
+        grp = g->strs[e->tid].tid_ev;
+        n_grp = g->strs[e->tid].n_tid;
+    }
+    for (size_t i = 0; i < n_grp; i++) {
+        int32_t x = grp[i];
+        const struct tg_event *o = &g->evs[x];
+
+        if (!ev_ok(t, x))
+            continue;
+        for (uint32_t k = 0; k < o->n_ids; k++) {
+            const struct tg_ref *r = &o->ids[k];
+
+            if (fwd && is_output_role(r->role))
+                rc = reach(t, r->x, o->t, POS, 0, lvl + 1, node,
+                           ZL_LINK_TRANSFORMED, x, r);
+            else if (!fwd && is_input_role(r->role))
+                rc = reach(t, r->x, NEG, o->t, 0, lvl + 1, node,
+                           ZL_LINK_TRANSFORMED, x, r);
+            else
+                continue;
+            if (rc < 0)
+                return rc;
+            o = &g->evs[x];
+        }
+    }
+    return 0;
+}
+
+static int expand_plain(struct zl_trace *t, const struct piece *pc, int lvl)
+{
+    struct tg *g = t->g;
+    int fwd = t->opts.dir == ZL_TRACE_FORWARD;
+    int32_t node = pc->node, sid = t->nodes[node].sid;
+    int rc;
+
+    for (uint32_t i = 0; i < g->strs[sid].n_rows; i++) {
+        struct tg_ref r = g->strs[sid].rows[i];
+        const struct tg_event *e = &g->evs[r.x];
+        int64_t tm = e->t;
+        int in = tm >= pc->a && tm <= pc->b;
+
+        if (!ev_ok(t, r.x))
+            continue;
+        if (is_agg(e) && r.role == ZL_ROLE_PARENT)
+            continue;
+        if (in && (rc = touch(t, node, r.x)) < 0)
+            return rc;
+        if (is_agg(e) && is_child_role(r.role) && e->action == ZL_ACT_ADD) {
+            int32_t p = parent_of(g, r.x), edel;
+            int64_t d, f;
+
+            if (p < 0)
+                continue;
+            member_end(t, p, sid, tm, r.x, &d, &edel);
+            f = d == POS ? POS : d - 1;
+            rc = reach(t, p, tm > pc->a ? tm : pc->a, f < pc->b ? f : pc->b,
+                       0, lvl + 1, node, ZL_LINK_PACKED_IN, r.x, NULL);
+            if (rc < 0)
+                return rc;
+            if (edel >= 0 && d >= pc->a && d <= pc->b &&
+                (rc = touch(t, node, edel)) < 0)
+                return rc;
+            continue;
+        }
+        if (!in)
+            continue;
+        if ((fwd && is_input_role(r.role)) || (!fwd && is_output_role(r.role))) {
+            if ((rc = expand_transform(t, node, r.x, lvl)) < 0)
+                return rc;
+            continue;
+        }
+        if (e->type == ZL_EV_OBJECT && e->action == ZL_ACT_ADD &&
+            r.role == (fwd ? ZL_ROLE_QTY : ZL_ROLE_EPC)) {
+            int want = fwd ? ZL_ROLE_EPC : ZL_ROLE_QTY;
+
+            for (uint32_t k = 0; k < g->evs[r.x].n_ids; k++) {
+                struct tg_ref o = g->evs[r.x].ids[k];
+
+                if (o.role != want)
+                    continue;
+                rc = fwd ? reach(t, o.x, tm, POS, 0, lvl + 1, node,
+                                 ZL_LINK_MEMBER, r.x, &o)
+                         : reach(t, o.x, NEG, tm, 0, lvl + 1, node,
+                                 ZL_LINK_MEMBER, r.x, &o);
+                if (rc < 0)
+                    return rc;
+            }
+        }
+    }
+    return 0;
+}
+
+static int expand_down(struct zl_trace *t, const struct piece *pc, int lvl)
+{
+    struct tg *g = t->g;
+    int fwd = t->opts.dir == ZL_TRACE_FORWARD;
+    int32_t node = pc->node, sid = t->nodes[node].sid;
+    int rc;
+
+    for (uint32_t i = 0; i < g->strs[sid].n_rows; i++) {
+        struct tg_ref r = g->strs[sid].rows[i];
+        const struct tg_event *e = &g->evs[r.x];
+        int64_t tm = e->t;
+
+        if (!ev_ok(t, r.x) || !is_agg(e) || r.role != ZL_ROLE_PARENT)
+            continue;
+        if (tm >= pc->a && tm <= pc->b && (rc = touch(t, node, r.x)) < 0)
+            return rc;
+        if (e->action != ZL_ACT_ADD)
+            continue;
+        for (uint32_t k = 0; k < g->evs[r.x].n_ids; k++) {
+            struct tg_ref c = g->evs[r.x].ids[k];
+            int32_t edel;
+            int64_t d, f;
+
+            if (!is_child_role(c.role))
+                continue;
+            member_end(t, sid, c.x, tm, r.x, &d, &edel);
+            f = d == POS ? POS : d - 1;
+            if (f < pc->a || tm > pc->b)
+                continue;
+            rc = fwd ? reach(t, c.x, tm > pc->a ? tm : pc->a, POS, 1,
+                             lvl + 1, node, ZL_LINK_CONTAINS, r.x, &c)
+                     : reach(t, c.x, NEG, f < pc->b ? f : pc->b, 1, lvl + 1,
+                             node, ZL_LINK_CONTAINS, r.x, &c);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int run_levels(struct zl_trace *t)
+{
+    int rc;
+
+    while (t->next.n > 0) {
+        struct pvec tmp = t->cur;
+
+        t->cur = t->next;
+        t->next = tmp;
+        t->next.n = 0;
+        if ((rc = prefetch(t)) < 0)
+            return rc;
+        for (size_t i = 0; i < t->cur.n; i++) {
+            struct piece pc = t->cur.v[i];
+
+            rc = pc.down ? expand_down(t, &pc, t->level)
+                         : expand_plain(t, &pc, t->level);
+            if (rc < 0)
+                return rc;
+        }
+        t->level++;
+    }
+    return 0;
+}
+
+/* ---- finishing ---------------------------------------------------------------- */
+
+static int cmp_int(const void *pa, const void *pb)
+{
+    int a = *(const int *)pa, b = *(const int *)pb;
+
+    return (a > b) - (a < b);
+}
+
+struct tkey {
+    int64_t t;
+    int32_t old;
+};
+
+static int cmp_tkey(const void *pa, const void *pb)
+{
+    const struct tkey *a = pa, *b = pb;
+
+    if (a->t != b->t)
+        return a->t < b->t ? -1 : 1;
+    return (a->old > b->old) - (a->old < b->old);
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+    size_t a, b;
+
+    if (s == NULL)
+        return 0;
+    a = strlen(s);
+    b = strlen(suffix);
+    return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}
+
+static enum zl_cte cte_of(const struct zl_trace_event *e)
+{
+    if (e->type == ZL_EV_TRANSFORMATION)
+        return ZL_CTE_TRANSFORMATION;
+    if (has_suffix(e->biz_step, "shipping"))
+        return ZL_CTE_SHIPPING;
+    if (has_suffix(e->biz_step, "receiving"))
+        return ZL_CTE_RECEIVING;
+    if (has_suffix(e->biz_step, "harvesting"))
+        return ZL_CTE_HARVESTING;
+    if (e->action == ZL_ACT_ADD && (has_suffix(e->biz_step, "commissioning") ||
+                                    has_suffix(e->biz_step, "packing")))
+        return ZL_CTE_INITIAL_PACKING;
+    return ZL_CTE_NONE;
+}
+
+static int is_consumer(const struct zl_trace_event *e)
+{
+    return has_suffix(e->biz_step, "retail_selling") ||
+           has_suffix(e->disposition, "retail_sold");
+}
+
+/* Latest event and consumer flag on node's path during [a,b]: its own
+ * events and those of the containers carrying it then. */
+static void path_last(const struct zl_trace *t, int32_t node, int64_t a,
+                      int64_t b, int guard, int *best, int *consumer)
+{
+    const struct tnode *nd = &t->nodes[node];
+
+    for (uint32_t i = 0; i < nd->n_evs; i++) {
+        const struct zl_trace_event *e = &t->events[nd->evs[i]];
+
+        if (e->event_time_ms < a || e->event_time_ms > b)
+            continue;
+        if (is_consumer(e))
+            *consumer = 1;
+        if (*best < 0 ||
+            e->event_time_ms > t->events[*best].event_time_ms)
+            *best = nd->evs[i];
+    }
+    if (guard <= 0)
+        return;
+    for (int k = nd->first_out; k >= 0; k = t->edges[k].next_out) {
+        const struct xedge *x = &t->edges[k];
+        int64_t ea = x->a > a ? x->a : a, eb = x->b < b ? x->b : b;
+
+        if (ea <= eb)
+            path_last(t, x->pub.to, ea, eb, guard - 1, best, consumer);
+    }
+}
+
+static void fill_event(const struct tg *g, int32_t eid,
+                       struct zl_trace_event *e)
+{
+    const struct tg_event *s = &g->evs[eid];
+
+    memset(e, 0, sizeof(*e));
+    memcpy(e->hash, s->hash, 32);
+    e->type = (enum zl_event_type)s->type;
+    e->action = (enum zl_action)s->action;
+    e->event_time_ms = s->t;
+    e->record_time_ms = s->rt;
+    e->tz_offset_min = s->tz;
+    e->biz_step = tg_s(g, s->biz_step);
+    e->disposition = tg_s(g, s->disp);
+    e->biz_location = tg_s(g, s->bizloc);
+    e->read_point = tg_s(g, s->readpt);
+    e->transformation_id = tg_s(g, s->tid);
+    e->src_owner = tg_s(g, s->so);
+    e->src_possessor = tg_s(g, s->sp);
+    e->src_location = tg_s(g, s->sl);
+    e->dst_owner = tg_s(g, s->dso);
+    e->dst_possessor = tg_s(g, s->dsp);
+    e->dst_location = tg_s(g, s->dsl);
+    e->cte = cte_of(e);
+}
+
+/* Add eid to the event table if missing; *idx its index. */
+static int event_slot(struct zl_trace *t, int32_t eid, int32_t *idx)
+{
+    size_t cap;
+    int rc;
+
+    *idx = evmap_get(t, eid);
+    if (*idx >= 0)
+        return 0;
+    if ((rc = grow((void **)&t->events, &t->cap_events, t->n_events + 1,
+                   sizeof(*t->events))) < 0)
+        return rc;
+    cap = t->n_events;
+    if ((rc = grow((void **)&t->ev_eid, &cap, t->n_events + 1,
+                   sizeof(*t->ev_eid))) < 0)
+        return rc;
+    *idx = (int32_t)t->n_events;
+    t->ev_eid[*idx] = eid;
+    if ((rc = evmap_put(t, eid, *idx)) < 0)
+        return rc;
+    t->n_events++;
+    return 0;
+}
+
+/* Renumber events by (time, discovery): event lists then sort as ints. */
+static int renumber(struct zl_trace *t)
+{
+    struct tkey *k = zl_malloc((t->n_events + 1) * sizeof(*k));
+    int32_t *newpos = zl_malloc((t->n_events + 1) * sizeof(*newpos));
+    struct zl_trace_event *ev = zl_malloc((t->n_events + 1) * sizeof(*ev));
+    int32_t *eid = zl_malloc((t->n_events + 1) * sizeof(*eid));
+    int rc = ZL_ENOMEM;
+
+    if (k == NULL || newpos == NULL || ev == NULL || eid == NULL)
+        goto out;
+    for (size_t i = 0; i < t->n_events; i++)
+        k[i] = (struct tkey){t->events[i].event_time_ms, (int32_t)i};
+    qsort(k, t->n_events, sizeof(*k), cmp_tkey);
+    for (size_t i = 0; i < t->n_events; i++) {
+        newpos[k[i].old] = (int32_t)i;
+        ev[i] = t->events[k[i].old];
+        eid[i] = t->ev_eid[k[i].old];
+    }
+    zl_free(t->events);
+    zl_free(t->ev_eid);
+    t->events = ev;
+    t->ev_eid = eid;
+    t->cap_events = t->n_events + 1;
+    ev = NULL;
+    eid = NULL;
+    for (size_t i = 0; i < t->n_nodes; i++)
+        for (uint32_t j = 0; j < t->nodes[i].n_evs; j++)
+            t->nodes[i].evs[j] = newpos[t->nodes[i].evs[j]];
+    for (size_t i = 0; i < t->n_edges; i++)
+        t->edges[i].pub.event = newpos[t->edges[i].pub.event];
+    for (size_t i = 0; i < t->n_nodes; i++)
+        if (t->nodes[i].pub.via_event >= 0)
+            t->nodes[i].pub.via_event =
+                newpos[evmap_get(t, t->nodes[i].pub.via_event)];
+    rc = 0;
+out:
+    zl_free(k);
+    zl_free(newpos);
+    zl_free(ev);
+    zl_free(eid);
+    return rc;
+}
+
+static int finish(struct zl_trace *t)
+{
+    struct tg *g = t->g;
+    int rc;
+
+    for (size_t i = 0; i < t->n_edges; i++) {
+        int32_t idx;
+
+        if ((rc = event_slot(t, t->edges[i].pub.event, &idx)) < 0)
+            return rc;
+        t->edges[i].pub.event = idx;
+    }
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        int32_t idx;
+
+        if (t->nodes[i].pub.via_event >= 0 &&
+            (rc = event_slot(t, t->nodes[i].pub.via_event, &idx)) < 0)
+            return rc;
+    }
+    if ((rc = tg_need_meta(g, t->ev_eid, t->n_events)) < 0)
+        return rc;
+    for (size_t i = 0; i < t->n_events; i++)
+        fill_event(g, t->ev_eid[i], &t->events[i]);
+    if ((rc = renumber(t)) < 0)
+        return rc;
+    for (size_t i = 0; i < t->n_edges; i++) {
+        struct xedge *x = &t->edges[i];
+
+        if (x->pub.link == ZL_LINK_PACKED_IN) {
+            x->next_out = t->nodes[x->pub.from].first_out;
+            t->nodes[x->pub.from].first_out = (int)i;
+        }
+    }
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        struct tnode *nd = &t->nodes[i];
+        uint32_t k, w = 0;
+
+        qsort(nd->evs, nd->n_evs, sizeof(int), cmp_int);
+        for (k = 0; k < nd->n_evs; k++)
+            if (w == 0 || nd->evs[w - 1] != nd->evs[k])
+                nd->evs[w++] = nd->evs[k];
+        nd->n_evs = w;
+        nd->pub.events = nd->evs;
+        nd->pub.n_events = nd->n_evs;
+        if (nd->plain.n > 0) {
+            int64_t a = nd->plain.v[0].a, b = nd->plain.v[nd->plain.n - 1].b;
+
+            nd->pub.first_ms = a <= NEG ? INT64_MIN : a;
+            nd->pub.last_ms = b >= POS ? INT64_MAX : b;
+        }
+    }
+    /* quantities: from the link that reached the node, else its own rows */
+    for (size_t i = 0; i < t->n_edges; i++) {
+        const struct xedge *x = &t->edges[i];
+        struct tnode *nd = &t->nodes[x->pub.to];
+
+        if (x->pub.has_quantity && !nd->pub.has_quantity &&
+            x->pub.link != ZL_LINK_PACKED_IN) {
+            nd->pub.has_quantity = 1;
+            nd->pub.quantity = x->pub.quantity;
+            nd->pub.uom = x->pub.uom;
+        }
+    }
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        struct tnode *nd = &t->nodes[i];
+        const struct tg_str *s = &g->strs[nd->sid];
+        int best = -1, consumer = 0;
+
+        if (nd->pub.kind == ZL_TK_ITEM && !nd->pub.has_quantity) {
+            nd->pub.has_quantity = 1;
+            nd->pub.quantity = 1;
+        }
+        for (uint32_t k = 0; k < s->n_rows && !nd->pub.has_quantity; k++) {
+            if (s->rows[k].has_qty && (s->rows[k].role == ZL_ROLE_QTY ||
+                                       s->rows[k].role == ZL_ROLE_OUTPUT_QTY)) {
+                nd->pub.has_quantity = 1;
+                nd->pub.quantity = s->rows[k].qty;
+                nd->pub.uom = tg_s(g, s->rows[k].uom);
+            }
+        }
+        for (uint32_t k = 0; k < nd->plain.n; k++)
+            path_last(t, (int32_t)i, nd->plain.v[k].a, nd->plain.v[k].b, 16,
+                      &best, &consumer);
+        nd->pub.last_event = best;
+        nd->pub.reached_consumer = consumer;
+        if (best >= 0) {
+            const struct zl_trace_event *e = &t->events[best];
+
+            nd->pub.owner = e->dst_owner;
+            nd->pub.possessor = e->dst_possessor;
+            nd->pub.location = e->biz_location ? e->biz_location
+                                               : e->dst_location;
+        }
+    }
+    return 0;
+}
+
+/* ---- entry points --------------------------------------------------------------- */
+
+void zl_trace_free(zl_trace *t)
+{
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        zl_free(t->nodes[i].plain.v);
+        zl_free(t->nodes[i].down.v);
+        zl_free(t->nodes[i].evs);
+    }
+    zl_free(t->nodes);
+    zl_free(t->nmap);
+    zl_free(t->edges);
+    zl_free(t->eset);
+    zl_free(t->events);
+    zl_free(t->ev_eid);
+    zl_free(t->evmap);
+    zl_free(t->cur.v);
+    zl_free(t->next.v);
+    tg_cleanup(&t->own);
+    zl_free(t);
+}
+
+static int start_location(zl_trace *t, int32_t sid)
+{
+    struct tg *g = t->g;
+    int32_t *evs = NULL, loc;
+    size_t n = 0, cap = 0;
+    int fwd = t->opts.dir == ZL_TRACE_FORWARD;
+    int rc;
+
+    if ((rc = node_get(t, sid, 0, -1, ZL_LINK_START, -1, &loc)) < 0)
+        goto out;
+    if ((rc = tg_location_events(g, g->strs[sid].s, &evs, &n, &cap)) < 0 ||
+        (rc = tg_need_ids(g, evs, n)) < 0)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        int32_t eid = evs[i];
+        int64_t tm = g->evs[eid].t;
+
+        if (!ev_ok(t, eid) || tm < t->from || tm > t->to)
+            continue;
+        if ((rc = touch(t, loc, eid)) < 0)
+            goto out;
+        for (uint32_t k = 0; k < g->evs[eid].n_ids; k++) {
+            struct tg_ref r = g->evs[eid].ids[k];
+
+            rc = fwd ? reach(t, r.x, tm, POS, 1, 1, loc, ZL_LINK_AT_LOCATION,
+                             eid, &r)
+                     : reach(t, r.x, NEG, tm, 1, 1, loc, ZL_LINK_AT_LOCATION,
+                             eid, &r);
+            if (rc < 0)
+                goto out;
+        }
+    }
+    t->level = 1;
+    rc = 0;
+out:
+    zl_free(evs);
+    return rc;
+}
+
+int zl_trace_run_many(zl_store *s, const char *const *ids, size_t n,
+                      const struct zl_trace_opts *o, zl_trace **out,
+                      struct zl_error *err)
+{
+    zl_trace *t = zl_calloc(1, sizeof(*t));
+    char canon[512];
+    int rc;
+
+    *out = NULL;
+    if (t == NULL)
+        return ZL_ENOMEM;
+    if (o != NULL)
+        t->opts = *o;
+    if (t->opts.index != NULL) {
+        t->g = (struct tg *)&t->opts.index->g;
+    } else {
+        tg_init(&t->own, s);
+        t->g = &t->own;
+    }
+    t->from = t->opts.from_ms ? t->opts.from_ms : NEG;
+    t->to = t->opts.to_ms ? t->opts.to_ms : POS;
+    t->max_nodes = t->opts.max_nodes ? t->opts.max_nodes : DEFAULT_MAX_NODES;
+    for (size_t i = 0; i < n; i++) {
+        int len = zl_gs1_canonical(ids[i], strlen(ids[i]), canon,
+                                   sizeof(canon), err);
+        int32_t sid;
+
+        if (len < 0) {
+            rc = len == ZL_ELIMIT ? ZL_EINVAL : len;
+            goto out;
+        }
+        /* a read-only index cannot take new identifiers: one it has never
+         * seen has no events, and the trace has no node for it */
+        if (t->g->complete) {
+            sid = tg_find(t->g, canon, (size_t)len);
+            if (sid < 0)
+                continue;
+        } else {
+            sid = tg_intern(t->g, canon, (size_t)len);
+        }
+        if (sid < 0) {
+            rc = sid;
+            goto out;
+        }
+        if (classify(canon) == ZL_TK_LOCATION)
+            rc = start_location(t, sid);
+        else
+            rc = reach(t, sid, NEG, POS, 1, 0, -1, ZL_LINK_START, -1, NULL);
+        if (rc < 0)
+            goto out;
+    }
+    if ((rc = run_levels(t)) < 0 || (rc = finish(t)) < 0)
+        goto out;
+    *out = t;
+    return 0;
+out:
+    zl_trace_free(t);
+    return rc;
+}
+
+int zl_trace_run(zl_store *s, const char *id, const struct zl_trace_opts *o,
+                 zl_trace **out, struct zl_error *err)
+{
+    const char *one[1] = {id};
+
+    return zl_trace_run_many(s, one, 1, o, out, err);
+}
+
+int zl_trace_scope(zl_store *s, const char *const *lots, size_t n,
+                   const struct zl_trace_opts *o, zl_trace **out,
+                   struct zl_error *err)
+{
+    struct zl_trace_opts f;
+
+    memset(&f, 0, sizeof(f));
+    if (o != NULL)
+        f = *o;
+    f.dir = ZL_TRACE_FORWARD;
+    return zl_trace_run_many(s, lots, n, &f, out, err);
+}
+
+size_t zl_trace_node_count(const zl_trace *t)
+{
+    return t->n_nodes;
+}
+
+size_t zl_trace_edge_count(const zl_trace *t)
+{
+    return t->n_edges;
+}
+
+size_t zl_trace_event_count(const zl_trace *t)
+{
+    return t->n_events;
+}
+
+const struct zl_trace_node *zl_trace_node(const zl_trace *t, size_t i)
+{
+    return &t->nodes[i].pub;
+}
+
+const struct zl_trace_edge *zl_trace_edge(const zl_trace *t, size_t i)
+{
+    return &t->edges[i].pub;
+}
+
+const struct zl_trace_event *zl_trace_event(const zl_trace *t, size_t i)
+{
+    return &t->events[i];
+}
+
+const struct zl_trace_opts *zl_trace_options(const zl_trace *t)
+{
+    return &t->opts;
+}
+
+void zl_trace_summarize(const zl_trace *t, struct zl_trace_summary *sum)
+{
+    memset(sum, 0, sizeof(*sum));
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        const struct zl_trace_node *n = &t->nodes[i].pub;
+
+        switch (n->kind) {
+        case ZL_TK_ITEM:
+            sum->items++;
+            if (n->reached_consumer)
+                sum->items_at_consumers++;
+            break;
+        case ZL_TK_LOT: sum->lots++; break;
+        case ZL_TK_CLASS: sum->classes++; break;
+        case ZL_TK_CONTAINER: sum->containers++; break;
+        case ZL_TK_ASSET: sum->assets++; break;
+        default: sum->other++; break;
+        }
+    }
+    sum->events = t->n_events;
+}

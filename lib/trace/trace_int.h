@@ -1,0 +1,104 @@
+/*
+ * trace_int.h - private parts of the trace engine: the event graph.
+ *
+ * The graph (struct tg) is what a trace reads: identifiers and other
+ * strings interned to integer ids (sid), events by integer id (eid), for
+ * each identifier its occurrences (rows), for each event its identifiers,
+ * for each transformationID its events. It fills in two ways:
+ *   - lazily, as a per-trace cache of store lookups: each level of a trace
+ *     asks tg_need_* for what it will read, which fetches the missing parts
+ *     in batches (zl_store_id_lookup, zl_store_event_ids...);
+ *   - completely, once, as the in-memory index (zl_trace_index_load); then
+ *     `complete` is set, the tg_need_* calls return at once and the graph
+ *     is read-only, so many traces (threads) can share it.
+ * The engine (trace.c) does not know which.
+ */
+#ifndef ZL_TRACE_INT_H
+#define ZL_TRACE_INT_H
+
+#include "zhiliang/trace.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One occurrence: in a string's rows `x` is the event (eid); in an event's
+ * identifier list `x` is the identifier (sid). */
+struct tg_ref {
+    int32_t x;
+    int32_t uom;        /* sid or -1 */
+    double qty;
+    uint8_t role;       /* enum zl_id_role */
+    uint8_t has_qty;
+};
+
+#define TG_EV_IDS 1u    /* ids[] complete */
+#define TG_EV_META 2u   /* tid, bizStep... and source/destination known */
+
+struct tg_event {
+    uint8_t hash[32];
+    int64_t t, rt;
+    int32_t tid, biz_step, disp, bizloc, readpt;      /* sids or -1 */
+    int32_t so, sp, sl, dso, dsp, dsl;                /* src/dst owner,
+                                                          possessor, location */
+    int16_t tz;
+    uint8_t type, action, flags;
+    uint32_t n_ids, cap_ids;
+    struct tg_ref *ids;
+};
+
+#define TG_S_ROWS 1u    /* rows complete */
+#define TG_S_TID 2u     /* tid group complete */
+
+struct tg_str {
+    const char *s;
+    uint32_t len;
+    uint8_t flags;
+    uint32_t n_rows, cap_rows;
+    struct tg_ref *rows;     /* occurrences of this identifier */
+    uint32_t n_tid, cap_tid;
+    int32_t *tid_ev;         /* events with this transformationID */
+};
+
+struct tg_chunk;
+
+struct tg {
+    zl_store *store;         /* for lazy loads; NULL when complete */
+    int complete;
+    struct tg_str *strs;  size_t n_strs, cap_strs;
+    int32_t *smap;  size_t smap_cap;      /* open addressing: sid+1 */
+    struct tg_event *evs; size_t n_evs, cap_evs;
+    int32_t *emap;  size_t emap_cap;      /* open addressing: eid+1 */
+    struct tg_chunk *arena;
+    size_t bytes;            /* heap held (approximate, for reports) */
+    int64_t max_rt;          /* highest record time loaded (index) */
+};
+
+int tg_init(struct tg *g, zl_store *s);
+void tg_cleanup(struct tg *g);
+
+/* Intern s[0..len): sid >= 0 or ZL_ENOMEM. Find only: -1 if absent. */
+int32_t tg_intern(struct tg *g, const char *s, size_t len);
+int32_t tg_find(const struct tg *g, const char *s, size_t len);
+/* Event by hash: eid (created empty if absent when create) or -1. */
+int32_t tg_event(struct tg *g, const uint8_t hash[32], int create);
+
+static inline const char *tg_s(const struct tg *g, int32_t sid)
+{
+    return sid < 0 ? NULL : g->strs[sid].s;
+}
+
+/* Make sure the listed parts are loaded (batched store calls). */
+int tg_need_rows(struct tg *g, const int32_t *sids, size_t n);
+int tg_need_ids(struct tg *g, const int32_t *eids, size_t n);
+int tg_need_meta(struct tg *g, const int32_t *eids, size_t n);
+int tg_need_tid(struct tg *g, const int32_t *tids, size_t n);
+/* Events whose bizLocation or readPoint is loc (appends eids to *out). */
+int tg_location_events(struct tg *g, const char *loc, int32_t **out,
+                       size_t *n, size_t *cap);
+
+/* The index wraps one complete graph. */
+struct zl_trace_index {
+    struct tg g;
+};
+
+#endif

@@ -1,0 +1,324 @@
+/*
+ * trace_out.c - text and JSON renderings of a trace, and the names of its
+ * enums. (SVG and DOT live in lib/report/.)
+ *
+ * The text form is a tree: each node under the node that first reached it,
+ * with its events in time order (time, type/action, bizStep, where, from
+ * whom to whom), so a reader follows the goods by reading down. Further
+ * links to an already printed node are shown as "see #n" lines rather than
+ * printing the subtree twice (a DAG can be exponential as a tree).
+ */
+#include "zhiliang/trace.h"
+
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/timefmt.h"
+
+#include <string.h>
+
+const char *zl_trace_kind_name(enum zl_trace_kind k)
+{
+    switch (k) {
+    case ZL_TK_ITEM: return "item";
+    case ZL_TK_LOT: return "lot";
+    case ZL_TK_CLASS: return "class";
+    case ZL_TK_CONTAINER: return "container";
+    case ZL_TK_ASSET: return "asset";
+    case ZL_TK_LOCATION: return "location";
+    case ZL_TK_PARTY: return "party";
+    default: return "other";
+    }
+}
+
+const char *zl_trace_link_name(enum zl_trace_link l)
+{
+    switch (l) {
+    case ZL_LINK_START: return "start";
+    case ZL_LINK_PACKED_IN: return "packed_in";
+    case ZL_LINK_CONTAINS: return "contains";
+    case ZL_LINK_TRANSFORMED: return "transformed";
+    case ZL_LINK_MEMBER: return "member";
+    case ZL_LINK_AT_LOCATION: return "at_location";
+    }
+    return "?";
+}
+
+const char *zl_cte_name(enum zl_cte c)
+{
+    switch (c) {
+    case ZL_CTE_SHIPPING: return "shipping";
+    case ZL_CTE_RECEIVING: return "receiving";
+    case ZL_CTE_TRANSFORMATION: return "transformation";
+    case ZL_CTE_INITIAL_PACKING: return "initial_packing";
+    case ZL_CTE_HARVESTING: return "harvesting";
+    default: return NULL;
+    }
+}
+
+/* The short tail of a CBV URI ("shipping" for .../BizStep-shipping). */
+static const char *short_cbv(const char *s)
+{
+    const char *p;
+
+    if (s == NULL)
+        return NULL;
+    p = strrchr(s, '-');
+    if (p != NULL && strncmp(s, "https://ref.gs1.org/cbv/", 24) == 0)
+        return p + 1;
+    return s;
+}
+
+static int fmt_time(struct zl_buf *b, int64_t ms)
+{
+    char tb[32];
+
+    if (ms == INT64_MIN || ms == INT64_MAX)
+        return zl_buf_adds(b, "-");
+    zl_time_format_utc(ms, tb);
+    return zl_buf_adds(b, tb);
+}
+
+static int text_event(struct zl_buf *b, const struct zl_trace_event *e,
+                      int indent)
+{
+    int rc = zl_buf_printf(b, "%*s", indent, "");
+    const char *a = zl_action_name(e->action);
+
+    rc = rc < 0 ? rc : fmt_time(b, e->event_time_ms);
+    rc = rc < 0 ? rc : zl_buf_printf(b, "  %s%s%s", zl_event_type_name(e->type),
+                                     a ? " " : "", a ? a : "");
+    if (rc == 0 && e->biz_step)
+        rc = zl_buf_printf(b, "  %s", short_cbv(e->biz_step));
+    if (rc == 0 && e->disposition)
+        rc = zl_buf_printf(b, " [%s]", short_cbv(e->disposition));
+    if (rc == 0 && e->biz_location)
+        rc = zl_buf_printf(b, "  at %s", e->biz_location);
+    else if (rc == 0 && e->read_point)
+        rc = zl_buf_printf(b, "  at %s", e->read_point);
+    if (rc == 0 && (e->src_owner || e->src_possessor))
+        rc = zl_buf_printf(b, "  from %s",
+                           e->src_owner ? e->src_owner : e->src_possessor);
+    if (rc == 0 && (e->dst_owner || e->dst_possessor || e->dst_location))
+        rc = zl_buf_printf(b, "  to %s",
+                           e->dst_owner ? e->dst_owner
+                           : e->dst_possessor ? e->dst_possessor
+                                              : e->dst_location);
+    if (rc == 0 && e->transformation_id)
+        rc = zl_buf_printf(b, "  tid %s", e->transformation_id);
+    return rc < 0 ? rc : zl_buf_addc(b, '\n');
+}
+
+/* Arrow of the trace direction for child lines. */
+static const char *dir_arrow(const zl_trace *t)
+{
+    return zl_trace_options(t)->dir == ZL_TRACE_FORWARD ? "->" : "<-";
+}
+
+static int text_node(const zl_trace *t, struct zl_buf *b, size_t i,
+                     int indent, const int *first_child, const int *next_sib)
+{
+    const struct zl_trace_node *n = zl_trace_node(t, i);
+    int rc = zl_buf_printf(b, "%*s", indent, "");
+
+    if (rc == 0 && n->via >= 0)
+        rc = zl_buf_printf(b, "%s %s ", dir_arrow(t),
+                           zl_trace_link_name(n->link));
+    if (rc == 0)
+        rc = zl_buf_printf(b, "#%zu %s %s", i, zl_trace_kind_name(n->kind),
+                           n->id);
+    if (rc == 0 && n->has_quantity && n->kind != ZL_TK_ITEM)
+        rc = zl_buf_printf(b, "  %g%s%s", n->quantity, n->uom ? " " : "",
+                           n->uom ? n->uom : "");
+    if (rc == 0 && (n->owner || n->location))
+        rc = zl_buf_printf(b, "  last: %s%s%s", n->owner ? n->owner : "",
+                           n->owner && n->location ? " @ " : "",
+                           n->location ? n->location : "");
+    if (rc == 0 && n->reached_consumer)
+        rc = zl_buf_adds(b, "  (sold to consumers)");
+    rc = rc < 0 ? rc : zl_buf_addc(b, '\n');
+    for (size_t k = 0; rc == 0 && k < n->n_events; k++)
+        rc = text_event(b, zl_trace_event(t, (size_t)n->events[k]),
+                        indent + 4);
+    for (int c = first_child[i]; rc == 0 && c >= 0; c = next_sib[c])
+        rc = text_node(t, b, (size_t)c, indent + 2, first_child, next_sib);
+    return rc;
+}
+
+int zl_trace_write_text(const zl_trace *t, struct zl_buf *b)
+{
+    size_t n = zl_trace_node_count(t);
+    int *first = NULL, *next = NULL, *last = NULL;
+    int rc = ZL_ENOMEM;
+
+    first = zl_malloc((n + 1) * sizeof(int));
+    next = zl_malloc((n + 1) * sizeof(int));
+    last = zl_malloc((n + 1) * sizeof(int));
+    if (first == NULL || next == NULL || last == NULL)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        first[i] = next[i] = last[i] = -1;
+    for (size_t i = 0; i < n; i++) {
+        int v = zl_trace_node(t, i)->via;
+
+        if (v < 0)
+            continue;
+        if (last[v] < 0)
+            first[v] = (int)i;
+        else
+            next[last[v]] = (int)i;
+        last[v] = (int)i;
+    }
+    rc = zl_buf_printf(b, "%s trace: %zu nodes, %zu events\n",
+                       zl_trace_options(t)->dir == ZL_TRACE_FORWARD
+                           ? "forward (去向可追)" : "backward (来源可查)",
+                       n, zl_trace_event_count(t));
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (zl_trace_node(t, i)->via < 0)
+            rc = text_node(t, b, i, 0, first, next);
+out:
+    zl_free(first);
+    zl_free(next);
+    zl_free(last);
+    return rc;
+}
+
+/* ---- JSON -------------------------------------------------------------------- */
+
+static int jstr(struct zl_buf *b, const char *s)
+{
+    int rc;
+
+    if (s == NULL)
+        return zl_buf_adds(b, "null");
+    rc = zl_buf_addc(b, '"');
+    for (; rc == 0 && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c == '"' || c == '\\')
+            rc = zl_buf_printf(b, "\\%c", c);
+        else if (c < 0x20)
+            rc = zl_buf_printf(b, "\\u%04x", c);
+        else
+            rc = zl_buf_addc(b, (char)c);
+    }
+    return rc < 0 ? rc : zl_buf_addc(b, '"');
+}
+
+static int jtime(struct zl_buf *b, int64_t ms)
+{
+    char tb[32];
+
+    if (ms == INT64_MIN || ms == INT64_MAX)
+        return zl_buf_adds(b, "null");
+    zl_time_format_utc(ms, tb);
+    return jstr(b, tb);
+}
+
+static int jkey(struct zl_buf *b, const char *k, const char *v)
+{
+    int rc = zl_buf_printf(b, ",\"%s\":", k);
+
+    return rc < 0 ? rc : jstr(b, v);
+}
+
+int zl_trace_write_json(const zl_trace *t, struct zl_buf *b)
+{
+    const char hex[] = "0123456789abcdef";
+    int rc;
+
+    rc = zl_buf_printf(b, "{\"direction\":\"%s\",\"nodes\":[",
+                       zl_trace_options(t)->dir == ZL_TRACE_FORWARD
+                           ? "forward" : "backward");
+    for (size_t i = 0; rc == 0 && i < zl_trace_node_count(t); i++) {
+        const struct zl_trace_node *n = zl_trace_node(t, i);
+
+        rc = zl_buf_printf(b, "%s{\"index\":%zu,\"id\":", i ? "," : "", i);
+        rc = rc < 0 ? rc : jstr(b, n->id);
+        rc = rc < 0 ? rc : zl_buf_printf(b, ",\"kind\":\"%s\",\"depth\":%d,"
+                                         "\"via\":%d,\"link\":\"%s\"",
+                                         zl_trace_kind_name(n->kind),
+                                         n->depth, n->via,
+                                         zl_trace_link_name(n->link));
+        rc = rc < 0 ? rc : zl_buf_adds(b, ",\"from\":");
+        rc = rc < 0 ? rc : jtime(b, n->first_ms);
+        rc = rc < 0 ? rc : zl_buf_adds(b, ",\"to\":");
+        rc = rc < 0 ? rc : jtime(b, n->last_ms);
+        if (rc == 0 && n->has_quantity)
+            rc = zl_buf_printf(b, ",\"quantity\":%.17g", n->quantity);
+        if (rc == 0 && n->uom)
+            rc = jkey(b, "uom", n->uom);
+        if (rc == 0 && n->owner)
+            rc = jkey(b, "owner", n->owner);
+        if (rc == 0 && n->possessor)
+            rc = jkey(b, "possessor", n->possessor);
+        if (rc == 0 && n->location)
+            rc = jkey(b, "location", n->location);
+        if (rc == 0)
+            rc = zl_buf_printf(b, ",\"lastEvent\":%d,\"reachedConsumer\":%s,"
+                               "\"events\":[", n->last_event,
+                               n->reached_consumer ? "true" : "false");
+        for (size_t k = 0; rc == 0 && k < n->n_events; k++)
+            rc = zl_buf_printf(b, "%s%d", k ? "," : "", n->events[k]);
+        rc = rc < 0 ? rc : zl_buf_adds(b, "]}");
+    }
+    rc = rc < 0 ? rc : zl_buf_adds(b, "],\"edges\":[");
+    for (size_t i = 0; rc == 0 && i < zl_trace_edge_count(t); i++) {
+        const struct zl_trace_edge *e = zl_trace_edge(t, i);
+
+        rc = zl_buf_printf(b, "%s{\"from\":%d,\"to\":%d,\"link\":\"%s\","
+                           "\"event\":%d", i ? "," : "", e->from, e->to,
+                           zl_trace_link_name(e->link), e->event);
+        if (rc == 0 && e->has_quantity)
+            rc = zl_buf_printf(b, ",\"quantity\":%.17g", e->quantity);
+        if (rc == 0 && e->uom)
+            rc = jkey(b, "uom", e->uom);
+        rc = rc < 0 ? rc : zl_buf_addc(b, '}');
+    }
+    rc = rc < 0 ? rc : zl_buf_adds(b, "],\"events\":[");
+    for (size_t i = 0; rc == 0 && i < zl_trace_event_count(t); i++) {
+        const struct zl_trace_event *e = zl_trace_event(t, i);
+        char h[65];
+        const char *a = zl_action_name(e->action);
+
+        for (int k = 0; k < 32; k++) {
+            h[2 * k] = hex[e->hash[k] >> 4];
+            h[2 * k + 1] = hex[e->hash[k] & 15];
+        }
+        h[64] = '\0';
+        rc = zl_buf_printf(b, "%s{\"index\":%zu,\"eventID\":\"ni:///sha-256;"
+                           "%s?ver=CBV2.0\",\"type\":\"%s\"", i ? "," : "",
+                           i, h, zl_event_type_name(e->type));
+        if (rc == 0 && a)
+            rc = jkey(b, "action", a);
+        rc = rc < 0 ? rc : zl_buf_adds(b, ",\"eventTime\":");
+        rc = rc < 0 ? rc : jtime(b, e->event_time_ms);
+        rc = rc < 0 ? rc : zl_buf_adds(b, ",\"recordTime\":");
+        rc = rc < 0 ? rc : jtime(b, e->record_time_ms);
+        if (rc == 0 && e->biz_step)
+            rc = jkey(b, "bizStep", e->biz_step);
+        if (rc == 0 && e->disposition)
+            rc = jkey(b, "disposition", e->disposition);
+        if (rc == 0 && e->biz_location)
+            rc = jkey(b, "bizLocation", e->biz_location);
+        if (rc == 0 && e->read_point)
+            rc = jkey(b, "readPoint", e->read_point);
+        if (rc == 0 && e->transformation_id)
+            rc = jkey(b, "transformationID", e->transformation_id);
+        if (rc == 0 && e->src_owner)
+            rc = jkey(b, "sourceOwner", e->src_owner);
+        if (rc == 0 && e->src_possessor)
+            rc = jkey(b, "sourcePossessor", e->src_possessor);
+        if (rc == 0 && e->src_location)
+            rc = jkey(b, "sourceLocation", e->src_location);
+        if (rc == 0 && e->dst_owner)
+            rc = jkey(b, "destinationOwner", e->dst_owner);
+        if (rc == 0 && e->dst_possessor)
+            rc = jkey(b, "destinationPossessor", e->dst_possessor);
+        if (rc == 0 && e->dst_location)
+            rc = jkey(b, "destinationLocation", e->dst_location);
+        if (rc == 0 && zl_cte_name(e->cte))
+            rc = jkey(b, "cte", zl_cte_name(e->cte));
+        rc = rc < 0 ? rc : zl_buf_addc(b, '}');
+    }
+    return rc < 0 ? rc : zl_buf_adds(b, "]}\n");
+}
