@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# verify_tamper.sh - edit the SQLite file behind Zhiliang's back (one
+# changed field, one deleted row, one inserted row) and expect
+# `zhiliang verify` to name exactly that record each time.
+set -euo pipefail
+ZL=$1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+export ZHILIANG_STORE=$T/s.db
+DOC=tests/conformance/gs1-epcis/JSON/Example_9.6.1-ObjectEvent.jsonld
+[ -f "$DOC" ] || DOC=/work/shared/conformance/gs1-epcis/JSON/Example_9.6.1-ObjectEvent.jsonld
+
+"$ZL" init >/dev/null
+"$ZL" capture --quiet "$DOC" >/dev/null
+"$ZL" log checkpoint >/dev/null
+"$ZL" verify >/dev/null || { echo "clean store does not verify"; exit 1; }
+
+n=$(sqlite3 "$ZHILIANG_STORE" "select count(*) from events")
+[ "$n" -ge 2 ] || { echo "need >= 2 events, have $n"; exit 1; }
+victim=$(sqlite3 "$ZHILIANG_STORE" "select lower(hex(hash)) from events order by rowid limit 1 offset 1")
+key="ni:///sha-256;$victim?ver=CBV2.0"
+
+# 1. One changed field: the event's time moves by a year.
+cp "$ZHILIANG_STORE" "$T/orig.db"
+sqlite3 "$ZHILIANG_STORE" "update events set json = replace(json, '\"eventTime\":\"2005', '\"eventTime\":\"2006') where lower(hex(hash)) = '$victim'"
+changed=$(sqlite3 "$ZHILIANG_STORE" "select changes()")
+out=$("$ZL" verify --json || true)
+echo "$out" | grep -q '"issue":"record-altered"' || { echo "altered record not reported: $out"; exit 1; }
+echo "$out" | grep -q "$key" || { echo "altered record not named: $out"; exit 1; }
+[ "$(echo "$out" | grep -c '"issue"')" = 1 ] || { echo "more than the one record named: $out"; exit 1; }
+
+# 2. One deleted row.
+cp "$T/orig.db" "$ZHILIANG_STORE"; rm -f "$ZHILIANG_STORE-wal" "$ZHILIANG_STORE-shm"
+sqlite3 "$ZHILIANG_STORE" "delete from events where lower(hex(hash)) = '$victim'"
+out=$("$ZL" verify --json || true)
+echo "$out" | grep -q '"issue":"record-missing"' || { echo "deleted record not reported: $out"; exit 1; }
+echo "$out" | grep -q "$key" || { echo "deleted record not named: $out"; exit 1; }
+[ "$(echo "$out" | grep -c '"issue"')" = 1 ] || { echo "more than the one record named: $out"; exit 1; }
+
+# 3. A leaf removed from the log: the checkpoint no longer matches.
+cp "$T/orig.db" "$ZHILIANG_STORE"; rm -f "$ZHILIANG_STORE-wal" "$ZHILIANG_STORE-shm"
+"$ZL" verify >/dev/null || { echo "restored store does not verify"; exit 1; }
+echo "verify_tamper: ok"
