@@ -23,7 +23,7 @@ key="ni:///sha-256;$victim?ver=CBV2.0"
 # 1. One changed field: the event's time moves by a year.
 cp "$ZHILIANG_STORE" "$T/orig.db"
 sqlite3 "$ZHILIANG_STORE" "update events set json = replace(json, '\"eventTime\":\"2005', '\"eventTime\":\"2006') where lower(hex(hash)) = '$victim'"
-changed=$(sqlite3 "$ZHILIANG_STORE" "select changes()")
+[ "$(sqlite3 "$ZHILIANG_STORE" "select count(*) from events where json like '%\"eventTime\":\"2006%'")" = 1 ] || { echo "the edit did not apply"; exit 1; }
 out=$("$ZL" verify --json || true)
 echo "$out" | grep -q '"issue":"record-altered"' || { echo "altered record not reported: $out"; exit 1; }
 echo "$out" | grep -q "$key" || { echo "altered record not named: $out"; exit 1; }
@@ -37,7 +37,13 @@ echo "$out" | grep -q '"issue":"record-missing"' || { echo "deleted record not r
 echo "$out" | grep -q "$key" || { echo "deleted record not named: $out"; exit 1; }
 [ "$(echo "$out" | grep -c '"issue"')" = 1 ] || { echo "more than the one record named: $out"; exit 1; }
 
-# 3. A leaf removed from the log: the checkpoint no longer matches.
+# 3. A row slipped in behind the log's back (a forged copy of an event).
 cp "$T/orig.db" "$ZHILIANG_STORE"; rm -f "$ZHILIANG_STORE-wal" "$ZHILIANG_STORE-shm"
 "$ZL" verify >/dev/null || { echo "restored store does not verify"; exit 1; }
+sqlite3 "$ZHILIANG_STORE" "insert into events(hash, declared_id, type, action, event_time, tz, record_time, biz_step, disposition, read_point, biz_location, transformation_id, has_error, party, json) select zeroblob(31) || x'01', declared_id, type, action, event_time, tz, record_time, biz_step, disposition, read_point, biz_location, transformation_id, has_error, party, json from events where lower(hex(hash)) = '$victim'"
+forged="ni:///sha-256;$(printf '0%.0s' $(seq 62))01?ver=CBV2.0"
+out=$("$ZL" verify --json || true)
+echo "$out" | grep -q '"issue":"record-unlogged"' || { echo "forged record not reported: $out"; exit 1; }
+echo "$out" | grep -q "$forged" || { echo "forged record not named: $out"; exit 1; }
+[ "$(echo "$out" | grep -c '"issue"')" = 1 ] || { echo "more than the one record named: $out"; exit 1; }
 echo "verify_tamper: ok"
