@@ -1,0 +1,99 @@
+/*
+ * epcis_int.h - private parts of the EPCIS module: a bump arena, the CBV
+ * vocabularies, and the pre-hash engine shared by zl_epcis_parse() and
+ * zl_epcis_event_hash().
+ *
+ * The pre-hash engine reproduces the CBV 2.0 "event hash ID" algorithm as
+ * the reference generator (RalphTro/epcis-event-hash-generator) computes it
+ * on JSON-LD input: the event is turned into a tree of (name, value,
+ * children) triples shaped like the XML binding, then written out in the
+ * canonical property order with values canonicalised (UTC milliseconds,
+ * numbers without padding, GS1 keys as Digital Link on id.gs1.org, CBV
+ * short names as web URIs), leftovers and user extensions sorted.
+ */
+#ifndef ZL_EPCIS_INT_H
+#define ZL_EPCIS_INT_H
+
+#include "util/buf.h"
+#include "zhiliang/epcis.h"
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- arena: many small allocations, one free ---- */
+struct ep_chunk;
+struct ep_arena {
+    struct ep_chunk *head;
+    size_t total;            /* bytes allocated so far (chunks) */
+};
+void ep_arena_init(struct ep_arena *a);
+/* Forget all allocations but keep the newest chunk for reuse. */
+void ep_arena_reset(struct ep_arena *a);
+void ep_arena_cleanup(struct ep_arena *a);
+/* 8-byte aligned; NULL on OOM. */
+void *ep_alloc(struct ep_arena *a, size_t n);
+char *ep_strndup(struct ep_arena *a, const char *s, size_t n);
+
+/* ---- vocabularies ---- */
+enum ep_vocab {
+    EP_VOC_BIZSTEP, EP_VOC_DISP, EP_VOC_BTT, EP_VOC_SDT, EP_VOC_ER,
+    EP_VOC_COMP, EP_VOC_MEASURE, EP_VOC_ALERT, EP_VOC_N
+};
+/* Web URI prefix of a vocabulary ("https://ref.gs1.org/cbv/BizStep-"). */
+const char *ep_vocab_prefix(enum ep_vocab v);
+/* 1 if s[0..n) is a bare term of vocabulary v ("shipping"). */
+int ep_vocab_has(enum ep_vocab v, const char *s, size_t n);
+
+/* ---- pre-hash ---- */
+struct ep_ns {               /* a JSON-LD @context prefix: "ex" -> URI */
+    const char *prefix;
+    const char *uri;
+};
+
+/* Document-wide inputs of the pre-hash (the reference looks at the whole
+ * document when it expands bare CBV terms and namespace prefixes). */
+struct ep_hashctx {
+    const struct ep_ns *ns;
+    size_t n_ns;
+    const char **expanded;   /* web-vocabulary URIs seen in the document */
+    size_t n_expanded;
+    const char **ignore;     /* repository ignoreFields keys */
+    size_t n_ignore;
+    int skip_context;        /* a bare event: its own @context is no field */
+};
+
+/* Collect namespace prefixes from a document's @context (only the objects
+ * inside an @context array count, as in the reference). Arena-owned. */
+int ep_collect_ns(json_t *context, struct ep_arena *a, struct ep_ns **ns,
+                  size_t *n_ns);
+/* Add to (*exp, *n) the expanded web-vocabulary URIs an event yields
+ * (bare terms at vocabulary positions, full CBV/GS1 voc URIs anywhere).
+ * *cap is the array capacity; arrays live in the arena. */
+int ep_collect_expanded(json_t *event, struct ep_arena *a, const char ***exp,
+                        size_t *n, size_t *cap);
+
+/* Write the pre-hash string of one event into out (which is reset first).
+ * scratch is reset and used for the event tree. */
+int ep_prehash(json_t *event, const char *type, const struct ep_hashctx *hc,
+               struct ep_arena *scratch, struct zl_buf *out);
+
+/* SHA-256 with the digest fetched once per process. */
+int ep_sha256(const void *p, size_t n, uint8_t out[32]);
+/* "ni:///sha-256;<hex>?ver=CBV2.0" */
+void ep_hash_id(const uint8_t h[32], char out[96]);
+
+/* Canonical CBV value: "shipping" -> https://ref.gs1.org/cbv/BizStep-
+ * shipping, urn:epcglobal:cbv:... -> web URI; other URIs unchanged.
+ * Returns a pointer into the arena or NULL on OOM. */
+const char *ep_cbv_canonical(enum ep_vocab v, const char *s, size_t n,
+                             struct ep_arena *a);
+
+/* Python float() syntax and str() of the resulting number, the way the
+ * reference canonicalises every value: returns 1 and writes out (NUL-
+ * terminated, cap >= 400) when s is numeric and finite, else 0. */
+int ep_canon_number(const char *s, size_t n, char *out, size_t cap);
+/* Same for a double already parsed. */
+void ep_format_double(double d, char *out, size_t cap);
+
+#endif
