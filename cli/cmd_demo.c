@@ -1,0 +1,299 @@
+/*
+ * cmd_demo.c - `zhiliang demo generate`: write the demo supply chain.
+ *
+ * A thin client of zhiliang/demo.h: the library hands over one finished
+ * EPCIS document at a time and this file writes it to DIR/chain-NNNNNN
+ * .jsonld (or stdout), so memory stays flat at any scale. Master data goes
+ * to DIR/parties.json, ground truth for the trace tests to DIR/truth.json.
+ */
+#include "commands.h"
+
+#include "zhiliang/demo.h"
+#include "zhiliang/error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct out_ctx {
+    const char *dir;       /* NULL: stdout */
+    int progress;
+    uint64_t events, docs, target;
+    double t_start, t_last;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int write_file(const char *path, const char *p, size_t n)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644), rc;
+
+    if (fd < 0)
+        return -errno;
+    rc = write_all(fd, p, n);
+    if (close(fd) < 0 && !rc)
+        rc = -errno;
+    return rc;
+}
+
+static int emit_doc(void *vctx, const char *doc, size_t len, size_t n)
+{
+    struct out_ctx *o = vctx;
+    char path[4096];
+    int rc;
+
+    o->docs++;
+    o->events += n;
+    if (o->dir) {
+        if (snprintf(path, sizeof path, "%s/chain-%06" PRIu64 ".jsonld",
+                     o->dir, o->docs) >= (int)sizeof path)
+            return ZL_ELIMIT;
+        rc = write_file(path, doc, len);
+    } else {
+        rc = write_all(STDOUT_FILENO, doc, len);
+    }
+    if (rc)
+        return rc;
+    if (o->progress) {
+        double t = now_s();
+
+        if (t - o->t_last >= 0.5) {
+            o->t_last = t;
+            fprintf(stderr, "\r%" PRIu64 " / ~%" PRIu64 " events, %" PRIu64
+                    " documents, %.0f events/s   ", o->events, o->target,
+                    o->docs, (double)o->events / (t - o->t_start + 1e-9));
+        }
+    }
+    return 0;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: zhiliang demo generate --seed N --scale S [--out DIR|-]\n"
+        "         [--per-doc N] [--sector dairy|vegetables|all]\n"
+        "         [--parties FILE] [--truth N] [--json] [--help]\n\n"
+        "Write a realistic GS1 EPCIS 2.0 JSON-LD supply chain (Chinese dairy\n"
+        "and vegetable chains), the same bytes for the same seed and scale.\n"
+        "  --scale S     about 100*S events (1 = ~100, 100000 = ~10 million)\n"
+        "  --out DIR     DIR/chain-000001.jsonld..., DIR/parties.json\n"
+        "  --out -       one document on stdout (scale <= 100)\n"
+        "  --per-doc N   events per document (default 1000)\n"
+        "  --parties F   also write the master data (parties, products) to F\n"
+        "  --truth N     DIR/truth.json: downstream of N sample milk collection\n"
+        "                lots (scale <= 10000), for trace and recall tests\n"
+        "  --json        print the summary as JSON\n");
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+    char *end;
+    unsigned long long x;
+
+    if (!s || !*s || *s == '-')
+        return -1;
+    errno = 0;
+    x = strtoull(s, &end, 10);
+    if (errno || *end)
+        return -1;
+    *v = (uint64_t)x;
+    return 0;
+}
+
+static int generate(int argc, char **argv)
+{
+    struct zl_demo_opts o;
+    struct zl_demo_stats st;
+    struct out_ctx oc;
+    const char *out = NULL, *parties = NULL;
+    char path[4096], *md = NULL;
+    size_t mdlen = 0;
+    uint64_t v;
+    int i, json = 0, rc, have_seed = 0, have_scale = 0, ret = 1;
+    double secs;
+
+    memset(&o, 0, sizeof o);
+    memset(&st, 0, sizeof st);
+    memset(&oc, 0, sizeof oc);
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "--seed") && !parse_u64(val, &v)) {
+            o.seed = v;
+            have_seed = 1;
+            i++;
+        } else if (!strcmp(a, "--scale") && !parse_u64(val, &v) && v >= 1) {
+            o.scale = v;
+            have_scale = 1;
+            i++;
+        } else if (!strcmp(a, "--per-doc") && !parse_u64(val, &v) && v >= 1) {
+            o.per_doc = (size_t)v;
+            i++;
+        } else if (!strcmp(a, "--truth") && !parse_u64(val, &v) && v <= 32) {
+            o.truth_lots = (size_t)v;
+            i++;
+        } else if (!strcmp(a, "--out") && val) {
+            out = val;
+            i++;
+        } else if (!strcmp(a, "--parties") && val) {
+            parties = val;
+            i++;
+        } else if (!strcmp(a, "--sector") && val) {
+            if (!strcmp(val, "dairy"))
+                o.sectors = ZL_DEMO_DAIRY;
+            else if (!strcmp(val, "vegetables"))
+                o.sectors = ZL_DEMO_VEGETABLES;
+            else if (!strcmp(val, "all"))
+                o.sectors = ZL_DEMO_ALL;
+            else {
+                fprintf(stderr, "zhiliang demo: unknown sector '%s' (dairy,"
+                        " vegetables or all)\n", val);
+                return 2;
+            }
+            i++;
+        } else {
+            fprintf(stderr, "zhiliang demo generate: bad or incomplete "
+                    "option '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!have_seed || !have_scale) {
+        fprintf(stderr, "zhiliang demo generate: --seed and --scale are "
+                "required\n");
+        return 2;
+    }
+    if (!out)
+        out = o.scale <= 100 ? "-" : NULL;
+    if (!out) {
+        fprintf(stderr, "zhiliang demo generate: --out DIR is required "
+                "above scale 100\n");
+        return 2;
+    }
+    if (!strcmp(out, "-")) {
+        if (o.scale > 100) {
+            fprintf(stderr, "zhiliang demo generate: --out - is for scale "
+                    "<= 100\n");
+            return 2;
+        }
+        if (o.truth_lots) {
+            fprintf(stderr, "zhiliang demo generate: --truth needs --out "
+                    "DIR\n");
+            return 2;
+        }
+        o.per_doc = (size_t)-1;
+    } else {
+        if (mkdir(out, 0755) < 0 && errno != EEXIST) {
+            fprintf(stderr, "zhiliang demo: cannot create %s: %s\n", out,
+                    strerror(errno));
+            return 1;
+        }
+        oc.dir = out;
+    }
+    oc.progress = isatty(STDERR_FILENO);
+    oc.target = o.scale * 100;
+    oc.t_start = oc.t_last = now_s();
+
+    rc = zl_demo_parties_json(&o, &md, &mdlen);
+    if (!rc && oc.dir) {
+        if (snprintf(path, sizeof path, "%s/parties.json", out) >=
+            (int)sizeof path)
+            rc = ZL_ELIMIT;
+        else
+            rc = write_file(path, md, mdlen);
+    }
+    if (!rc && parties)
+        rc = write_file(parties, md, mdlen);
+    if (rc) {
+        fprintf(stderr, "zhiliang demo: master data: %s\n", zl_strerror(rc));
+        goto out;
+    }
+    rc = zl_demo_generate(&o, emit_doc, &oc, &st);
+    if (oc.progress)
+        fprintf(stderr, "\n");
+    if (rc) {
+        fprintf(stderr, "zhiliang demo: %s\n", zl_strerror(rc));
+        goto out;
+    }
+    if (o.truth_lots) {
+        if (snprintf(path, sizeof path, "%s/truth.json", out) >=
+            (int)sizeof path)
+            rc = ZL_ELIMIT;
+        else
+            rc = write_file(path, st.truth_json, st.truth_len);
+        if (rc) {
+            fprintf(stderr, "zhiliang demo: truth.json: %s\n",
+                    zl_strerror(rc));
+            goto out;
+        }
+    }
+    secs = now_s() - oc.t_start;
+    if (oc.dir) {
+        if (json)
+            printf("{\"events\":%" PRIu64 ",\"documents\":%" PRIu64
+                   ",\"bytes\":%" PRIu64 ",\"items\":%" PRIu64
+                   ",\"cycles\":%" PRIu64 ",\"seconds\":%.3f,"
+                   "\"eventsPerSecond\":%.0f,\"out\":\"%s\"}\n",
+                   st.n_events, st.n_docs, st.n_bytes, st.n_items,
+                   st.n_cycles, secs, (double)st.n_events / (secs + 1e-9),
+                   out);
+        else
+            printf("%" PRIu64 " events in %" PRIu64 " documents (%" PRIu64
+                   " bytes, %" PRIu64 " serialised items) in %s, %.2f s, "
+                   "%.0f events/s\n", st.n_events, st.n_docs, st.n_bytes,
+                   st.n_items, out, secs,
+                   (double)st.n_events / (secs + 1e-9));
+    }
+    ret = 0;
+out:
+    zl_demo_free(md);
+    zl_demo_stats_cleanup(&st);
+    return ret;
+}
+
+int cmd_demo(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "generate"))
+        return generate(argc - 1, argv + 1);
+    fprintf(stderr, "zhiliang demo: unknown subcommand '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
