@@ -1,0 +1,154 @@
+/*
+ * test_util.c - capped buffers, ISO 8601 times, hex and base64.
+ * Base64 vectors are RFC 4648 section 10; time answers were computed
+ * independently with `date -u -d ... +%s%3N`.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/codec.h"
+#include "util/timefmt.h"
+#include "zhiliang/error.h"
+
+#include <string.h>
+
+static void test_buf_cap(void **state)
+{
+    struct zl_buf b;
+
+    (void)state;
+    zl_buf_init(&b, 10);
+    assert_int_equal(zl_buf_adds(&b, "hello"), 0);
+    assert_int_equal(zl_buf_adds(&b, "world"), 0);
+    assert_int_equal(b.len, 10);
+    assert_int_equal(zl_buf_addc(&b, '!'), ZL_ELIMIT);
+    assert_int_equal(b.len, 10); /* a refused append changes nothing */
+    assert_string_equal(b.data, "helloworld");
+    zl_buf_reset(&b);
+    assert_int_equal(zl_buf_printf(&b, "%d-%s", 42, "x"), 0);
+    assert_string_equal(b.data, "42-x");
+    assert_int_equal(zl_buf_printf(&b, "%s", "0123456789"), ZL_ELIMIT);
+    assert_string_equal(b.data, "42-x");
+    zl_buf_cleanup(&b);
+    zl_buf_cleanup(NULL);
+}
+
+static void test_buf_oom(void **state)
+{
+    struct zl_buf b;
+
+    (void)state;
+    zl_buf_init(&b, 1000);
+    zl_alloc_fail_after(0);
+    assert_int_equal(zl_buf_adds(&b, "x"), ZL_ENOMEM);
+    zl_alloc_fail_after(-1);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(zl_buf_adds(&b, "x"), 0);
+    zl_buf_cleanup(&b);
+}
+
+static void test_time(void **state)
+{
+    int64_t ms;
+    int off;
+    char out[40];
+    static const struct {
+        const char *in;
+        int64_t ms;
+        int off;
+    } ok[] = {
+        {"1970-01-01T00:00:00Z", 0, 0},
+        {"2022-02-16T20:33:31.116000-06:00", 1645065211116LL, -360},
+        {"2022-02-17T02:33:31.116Z", 1645065211116LL, 0},
+        {"2024-02-29T23:59:59.9995+08:00", 1709222400000LL, 480},
+        {"2005-04-03T20:33:31.1164-06:00", 1112582011116LL, -360},
+        {"2005-04-03T20:33:31.1165-06:00", 1112582011117LL, -360},
+        {"2000-03-01T00:00:00+00:00", 951868800000LL, 0},
+    };
+    static const char *bad[] = {
+        "2022-02-16T20:33:31", "2022-02-30T00:00:00Z", "2022-13-01T00:00:00Z",
+        "2022-02-16 20:33:31Z", "2022-02-16T24:00:00Z", "2022-02-16T20:33:31.Z",
+        "2022-02-16T20:33:31+8:00", "2022-02-16T20:33:31Zjunk", "",
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        assert_int_equal(zl_time_parse(ok[i].in, strlen(ok[i].in), &ms, &off), 0);
+        assert_int_equal(ms, ok[i].ms);
+        assert_int_equal(off, ok[i].off);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(zl_time_parse(bad[i], strlen(bad[i]), &ms, &off),
+                         ZL_ESYNTAX);
+    zl_time_format_utc(1645065211116LL, out);
+    assert_string_equal(out, "2022-02-17T02:33:31.116Z");
+    zl_time_format_local(1645065211116LL, -360, out);
+    assert_string_equal(out, "2022-02-16T20:33:31.116-06:00");
+    zl_time_format_utc(-1, out);
+    assert_string_equal(out, "1969-12-31T23:59:59.999Z");
+}
+
+static void test_base64(void **state)
+{
+    static const char *plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
+    static const char *enc[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==",
+                                "Zm9vYmE=", "Zm9vYmFy"};
+    char out[64];
+    uint8_t dec[64];
+    size_t n;
+
+    (void)state;
+    for (size_t i = 0; i < 7; i++) {
+        zl_base64_encode((const uint8_t *)plain[i], strlen(plain[i]), out);
+        assert_string_equal(out, enc[i]);
+        assert_int_equal(zl_base64_decode(enc[i], strlen(enc[i]), dec, &n), 0);
+        assert_int_equal(n, strlen(plain[i]));
+        assert_memory_equal(dec, plain[i], n);
+    }
+    assert_int_equal(zl_base64_decode("Zm9", 3, dec, &n), ZL_ESYNTAX);
+    assert_int_equal(zl_base64_decode("Zm$v", 4, dec, &n), ZL_ESYNTAX);
+}
+
+static void test_hex(void **state)
+{
+    uint8_t b[4] = {0xde, 0xad, 0x00, 0x7f}, d[4];
+    char s[9];
+
+    (void)state;
+    zl_hex_encode(b, 4, s);
+    assert_string_equal(s, "dead007f");
+    assert_int_equal(zl_hex_decode("DEAD007F", 8, d, 4), 0);
+    assert_memory_equal(b, d, 4);
+    assert_int_equal(zl_hex_decode("dead007", 7, d, 4), ZL_ESYNTAX);
+    assert_int_equal(zl_hex_decode("deadg07f", 8, d, 4), ZL_ESYNTAX);
+}
+
+static void test_error_format(void **state)
+{
+    struct zl_error e = {0};
+    char msg[512];
+
+    (void)state;
+    assert_int_equal(zl_error_set(&e, ZL_ECHECK, "$.epcList[0]",
+                                  "bad check digit", "urn:x", 5), ZL_ECHECK);
+    zl_error_format(&e, msg, sizeof msg);
+    assert_string_equal(msg, "$.epcList[0]: bad check digit (value: \"urn:x\")");
+    assert_string_equal(zl_strerror(-2), "No such file or directory");
+    assert_string_equal(zl_strerror(ZL_ELIMIT), "limit exceeded");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_buf_cap),     cmocka_unit_test(test_buf_oom),
+        cmocka_unit_test(test_time),        cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_hex),         cmocka_unit_test(test_error_format),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
