@@ -84,7 +84,9 @@ int cmd_hash(int argc, char **argv)
     if (cli_read_file(file, ZL_DEFAULT_MAX_BYTES, &data, &len) != 0)
         goto out;
     memset(&err, 0, sizeof err);
-    r = zl_epcis_parse(data, len, NULL, &doc, &err);
+    /* a query result has events to hash but is no capture document */
+    r = check ? zl_epcis_parse(data, len, NULL, &doc, &err)
+              : zl_epcis_parse_any(data, len, NULL, &doc, &err);
     if (r < 0) {
         if (check && !json) {
             char msg[1024];

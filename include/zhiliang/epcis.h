@@ -89,7 +89,13 @@ struct zl_event {
     struct zl_typed_ref *sources; size_t n_sources;
     struct zl_typed_ref *destinations; size_t n_destinations;
 
-    const char *json;           /* the event as compact JSON text, as given */
+    const char *json;           /* the event as compact JSON text, as given;
+                                   when the document's @context binds
+                                   namespace prefixes and the event has no
+                                   @context of its own, that @context is
+                                   added as the first key so the event
+                                   stays self-contained (its hash can be
+                                   recomputed by zl_epcis_event_hash) */
     size_t json_len;
     const char *prehash;        /* CBV 2.0 canonical pre-hash string */
     size_t prehash_len;
@@ -115,6 +121,13 @@ typedef struct zl_epcis_doc zl_epcis_doc;
 int zl_epcis_parse(const char *buf, size_t len,
                    const struct zl_capture_limits *lim, zl_epcis_doc **out,
                    struct zl_error *err);
+
+/* As zl_epcis_parse, but an EPCISQueryDocument (a query result: events in
+ * epcisBody.queryResults.resultsBody.eventList) is accepted too. For
+ * hashing and verifying events received from a query, never for capture. */
+int zl_epcis_parse_any(const char *buf, size_t len,
+                       const struct zl_capture_limits *lim, zl_epcis_doc **out,
+                       struct zl_error *err);
 
 void zl_epcis_doc_free(zl_epcis_doc *doc);   /* NULL-safe */
 size_t zl_epcis_doc_count(const zl_epcis_doc *doc);

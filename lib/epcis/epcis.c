@@ -83,10 +83,8 @@ static int prescan(const char *buf, size_t len, size_t max_depth, size_t stop,
                    struct path *path)
 {
     struct frame st[258];
-    size_t depth = 0, i = 0, d, cap = max_depth + 1;
+    size_t depth = 0, i = 0, d, cap = max_depth >= 256 ? 257 : max_depth + 1;
     int r = 0;
-    if (cap > 257)
-        cap = 257;
     while (i < len && i < stop) {
         char c = buf[i];
         if (c == '"') {
@@ -1160,9 +1158,10 @@ static int load_json(const char *buf, size_t len, size_t max_depth,
     return 0;
 }
 
-static int hash_event(zl_epcis_doc *doc, json_t *ev, struct zl_event *e,
-                      const struct ep_hashctx *hc, struct ep_arena *scratch,
-                      struct zl_buf *pre, struct vctx *v)
+static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
+                      struct zl_event *e, const struct ep_hashctx *hc,
+                      struct ep_arena *scratch, struct zl_buf *pre,
+                      struct vctx *v)
 {
     char *dump;
     size_t dl;
@@ -1177,7 +1176,21 @@ static int hash_event(zl_epcis_doc *doc, json_t *ev, struct zl_event *e,
     if ((r = ep_sha256(pre->data, pre->len, e->hash)) < 0)
         return r;
     ep_hash_id(e->hash, e->hash_id);
-    dump = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (hc->n_ns && ctxj && !json_object_get(ev, "@context")) {
+        /* Namespace prefixes bound in the document's @context change the
+         * hash; carry them into the stored event so that
+         * zl_epcis_event_hash() can recompute it from the event alone. */
+        json_t *withctx = json_object();
+        if (!withctx || json_object_set(withctx, "@context", ctxj) < 0 ||
+            json_object_update(withctx, ev) < 0) {
+            json_decref(withctx);
+            return ZL_ENOMEM;
+        }
+        dump = json_dumps(withctx, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(withctx);
+    } else {
+        dump = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    }
     if (!dump)
         return ZL_ENOMEM;
     dl = strlen(dump);
@@ -1205,9 +1218,9 @@ static void find_ignore(json_t *root, const struct ep_ns *ns, size_t n_ns,
     }
 }
 
-int zl_epcis_parse(const char *buf, size_t len,
-                   const struct zl_capture_limits *lim, zl_epcis_doc **out,
-                   struct zl_error *err)
+static int parse(const char *buf, size_t len,
+                 const struct zl_capture_limits *lim, int allow_query,
+                 zl_epcis_doc **out, struct zl_error *err)
 {
     size_t max_bytes = lim && lim->max_bytes ? lim->max_bytes
                                              : ZL_DEFAULT_MAX_BYTES;
@@ -1216,7 +1229,7 @@ int zl_epcis_parse(const char *buf, size_t len,
     size_t max_depth = lim && lim->max_depth ? lim->max_depth
                                              : ZL_DEFAULT_MAX_DEPTH;
     json_t *root = NULL, *events = NULL, *single = NULL, *t, *ctxj = NULL,
-           *ign = NULL;
+           *ign = NULL, *query_results = NULL;
     zl_epcis_doc *doc = NULL;
     struct vctx *v = NULL;
     struct ep_arena scratch;
@@ -1258,14 +1271,15 @@ int zl_epcis_parse(const char *buf, size_t len,
         base = "$";
     } else if (json_is_object(root)) {
         t = json_object_get(root, "type");
-        if (json_is_string(t) &&
-            !strcmp(json_string_value(t), "EPCISQueryDocument")) {
+        int query = json_is_string(t) &&
+                    !strcmp(json_string_value(t), "EPCISQueryDocument");
+        if (query && !allow_query) {
             r = fail_key(v, "type", ZL_EINVAL,
                          "an EPCISQueryDocument is a query result, not a "
                          "capture document; capture an EPCISDocument", t);
             goto out;
-        } else if (json_is_string(t) &&
-                   !strcmp(json_string_value(t), "EPCISDocument")) {
+        } else if (query || (json_is_string(t) &&
+                            !strcmp(json_string_value(t), "EPCISDocument"))) {
             json_t *x = json_object_get(root, "schemaVersion"), *body;
             ctxj = json_object_get(root, "@context");
             if (!ctxj) {
@@ -1305,8 +1319,19 @@ int zl_epcis_parse(const char *buf, size_t len,
                              body ? "must be an object" : "required", body);
                 goto out;
             }
-            events = json_object_get(body, "eventList");
-            if (!events && json_object_get(body, "event")) {
+            if (query) {
+                json_t *qr = json_object_get(body, "queryResults");
+                events = json_object_get(
+                    json_object_get(qr, "resultsBody"), "eventList");
+                base = "$.epcisBody.queryResults.resultsBody.eventList";
+                query_results = qr;
+                if (!json_is_array(events)) {
+                    r = zl_error_set(err, ZL_EINVAL, base,
+                                     "required: an array of events", NULL, 0);
+                    goto out;
+                }
+            } else if (!(events = json_object_get(body, "eventList")) &&
+                       json_object_get(body, "event")) {
                 single = json_object_get(body, "event");
                 base = "$.epcisBody.event";
             } else if (!json_is_array(events)) {
@@ -1348,7 +1373,7 @@ int zl_epcis_parse(const char *buf, size_t len,
         goto oom;
     hc.ns = ns;
     hc.n_ns = n_ns;
-    find_ignore(root, ns, n_ns, &ign);
+    find_ignore(query_results ? query_results : root, ns, n_ns, &ign);
     if (json_is_array(ign)) {
         hc.ignore = ep_alloc(&doc->a, (json_array_size(ign) + 1) *
                                           sizeof *hc.ignore);
@@ -1390,7 +1415,8 @@ int zl_epcis_parse(const char *buf, size_t len,
             path_idx(&v->path, i);
         if ((r = validate_event(v, ev, &doc->events[i])) < 0)
             goto out;
-        if ((r = hash_event(doc, ev, &doc->events[i], &hc, &scratch, &pre, v)) <
+        if ((r = hash_event(doc, ev, ctxj, &doc->events[i], &hc, &scratch,
+                            &pre, v)) <
             0)
             goto out;
     }
@@ -1412,6 +1438,20 @@ out:
     ep_arena_cleanup(&scratch);
     json_decref(root);
     return r;
+}
+
+int zl_epcis_parse(const char *buf, size_t len,
+                   const struct zl_capture_limits *lim, zl_epcis_doc **out,
+                   struct zl_error *err)
+{
+    return parse(buf, len, lim, 0, out, err);
+}
+
+int zl_epcis_parse_any(const char *buf, size_t len,
+                       const struct zl_capture_limits *lim, zl_epcis_doc **out,
+                       struct zl_error *err)
+{
+    return parse(buf, len, lim, 1, out, err);
 }
 
 int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
