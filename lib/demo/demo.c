@@ -8,7 +8,8 @@
  * serialised cartons (one transformationID for the whole run), packs
  * cartons into cases and cases onto pallets (returnable GRAI pallets when
  * one is back from a DC, else SSCC), ships to distribution centres that
- * unpack and build mixed store pallets, and stores unpack, sell a share of
+ * unpack and build mixed store pallets (each bound to the store's order by
+ * a TransactionEvent), and stores unpack, sell a share of
  * the cartons and destroy or decommission a few. A vegetable cycle has
  * farms harvesting lots, a packing house turning them into serialised
  * 5 kg cases on SSCC pallets, a wholesale market and supermarkets.
@@ -752,6 +753,16 @@ static int store_delivery(struct gen *g, int dc, int store,
     size_t i;
     int64_t tr = t + 3 * HOUR + (int64_t)demo_below(&g->rs, 120) * MINUTE;
 
+    /* the store's order takes the pallet (TransactionEvent ADD) */
+    ev_begin(g, "TransactionEvent", t - 20 * MINUTE);
+    f_biztx(g, store, dc, po);
+    W_LIT(&g->w, ",\"epcList\":[");
+    w_sscc(&g->w, dl_dc, P(g, dc), sscc);
+    W_LIT(&g->w, "]");
+    f_step(g, "ADD", "staging_outbound", "in_progress");
+    f_where(g, dc, 1);
+    if ((rc = ev_end(g)))
+        return rc;
     ev_begin(g, "ObjectEvent", t);
     W_LIT(&g->w, ",\"epcList\":[");
     w_sscc(&g->w, dl_dc, P(g, dc), sscc);
