@@ -1,0 +1,469 @@
+/*
+ * test_epcis.c - EPCIS 2.0 parsing and validation.
+ *
+ * Positive: every example capture document GS1 publishes with the EPCIS
+ * 2.0 standard (tests/conformance/gs1-epcis/JSON, recursive) is accepted,
+ * except two whose refusal is named with the rule they break. Negative:
+ * each rule we enforce has a document that breaks it, and the error must
+ * carry the exact JSON path, the code and the offending value. Model:
+ * struct zl_event fields for a document whose canonical forms we know.
+ * Robustness: every allocation failure is reported cleanly.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "util/alloc.h"
+#include "zhiliang/epcis.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define GS1 "tests/conformance/gs1-epcis/JSON"
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *d;
+    long n;
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    d = malloc((size_t)n + 1);
+    if (d && fread(d, 1, (size_t)n, f) != (size_t)n) {
+        free(d);
+        d = NULL;
+    }
+    if (d)
+        d[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return d;
+}
+
+/* Documents of the GS1 example set we refuse, and why (the standard's rule
+ * they break). */
+static const struct {
+    const char *file, *path, *why;
+    int code;
+} refused[] = {
+    { "EPCISQueryDocument.jsonld", "$.type",
+      "a query result, not a capture document (EPCIS 2.0 sec. 8.2.5: "
+      "capture takes an EPCISDocument)", ZL_EINVAL },
+    { "AssociationEvent/AssociationEvent-h.jsonld",
+      "$.epcisBody.eventList[0].eventID",
+      "the event has the key \"eventID\" twice; RFC 8259 sec. 4 names "
+      "SHOULD be unique and JSON-LD 1.1 gives a repeated key no meaning, so "
+      "which eventID is meant is undefined", ZL_ESYNTAX },
+};
+
+static int walk(const char *dir, int *accepted, int *refused_n)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    assert_non_null(d);
+    while ((de = readdir(d))) {
+        char path[1024];
+        struct stat st;
+        size_t len, k;
+        char *data;
+        zl_epcis_doc *doc = NULL;
+        struct zl_error err;
+        int r;
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            walk(path, accepted, refused_n);
+            continue;
+        }
+        if (!strstr(de->d_name, ".jsonld") && !strstr(de->d_name, ".json"))
+            continue;
+        data = slurp(path, &len);
+        assert_non_null(data);
+        memset(&err, 0, sizeof err);
+        r = zl_epcis_parse(data, len, NULL, &doc, &err);
+        for (k = 0; k < sizeof refused / sizeof refused[0]; k++)
+            if (strstr(path, refused[k].file))
+                break;
+        if (k < sizeof refused / sizeof refused[0]) {
+            if (r != refused[k].code || strcmp(err.path, refused[k].path))
+                fail_msg("%s should be refused (%s) at %s, got %d %s %s", path,
+                         refused[k].why, refused[k].path, r, err.path,
+                         err.rule);
+            (*refused_n)++;
+        } else {
+            if (r != 0)
+                fail_msg("%s refused: %s: %s (value: %s)", path, err.path,
+                         err.rule, err.value);
+            assert_true(zl_epcis_doc_count(doc) >= 1);
+            (*accepted)++;
+        }
+        zl_epcis_doc_free(doc);
+        free(data);
+    }
+    closedir(d);
+    return 0;
+}
+
+static void test_gs1_examples(void **state)
+{
+    int accepted = 0, refused_n = 0;
+    (void)state;
+    walk(GS1, &accepted, &refused_n);
+    assert_int_equal(refused_n, 2);
+    assert_true(accepted >= 45);
+}
+
+/* ---- negative cases ---- */
+#define HEAD "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/" \
+             "epcis-context.jsonld\"],\"type\":\"EPCISDocument\"," \
+             "\"schemaVersion\":\"2.0\",\"creationDate\":" \
+             "\"2024-01-01T00:00:00Z\",\"epcisBody\":{\"eventList\":["
+#define TAIL "]}}"
+#define OK_EV "{\"type\":\"ObjectEvent\",\"eventTime\":" \
+              "\"2024-01-01T10:00:00.000+08:00\",\"eventTimeZoneOffset\":" \
+              "\"+08:00\",\"action\":\"OBSERVE\",\"epcList\":[" \
+              "\"urn:epc:id:sgtin:0614141.107346.2017\"]}"
+
+struct neg {
+    const char *name, *doc, *path;
+    int code;
+    const char *value;   /* substring of err.value, or NULL */
+};
+
+static const struct neg negs[] = {
+    { "GTIN check digit",
+      HEAD OK_EV ",{\"type\":\"ObjectEvent\",\"eventTime\":"
+      "\"2024-01-01T10:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
+      "\"action\":\"OBSERVE\",\"epcList\":[\"https://id.gs1.org/01/"
+      "09506000134352/21/1\",\"https://id.gs1.org/01/09506000134353/21/1\"]}"
+      TAIL,
+      "$.epcisBody.eventList[1].epcList[1]", ZL_ECHECK, "09506000134353" },
+    { "missing eventTime",
+      HEAD "{\"type\":\"ObjectEvent\",\"eventTimeZoneOffset\":\"+00:00\","
+      "\"action\":\"ADD\",\"epcList\":[]}" TAIL,
+      "$.epcisBody.eventList[0].eventTime", ZL_EINVAL, NULL },
+    { "missing eventTimeZoneOffset",
+      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+      "\"action\":\"ADD\",\"epcList\":[]}" TAIL,
+      "$.epcisBody.eventList[0].eventTimeZoneOffset", ZL_EINVAL, NULL },
+    { "bad action",
+      HEAD OK_EV ",{\"type\":\"ObjectEvent\",\"eventTime\":"
+      "\"2024-01-01T00:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
+      "\"action\":\"UPDATE\",\"epcList\":[]}" TAIL,
+      "$.epcisBody.eventList[1].action", ZL_EINVAL, "UPDATE" },
+    { "bad timestamp (no offset)",
+      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00\","
+      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"ADD\",\"epcList\":[]}"
+      TAIL,
+      "$.epcisBody.eventList[0].eventTime", ZL_EINVAL, "2024-01-01T00:00:00" },
+    { "bad timestamp (month 13)",
+      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-13-01T00:00:00Z\","
+      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"ADD\",\"epcList\":[]}"
+      TAIL,
+      "$.epcisBody.eventList[0].eventTime", ZL_EINVAL, "2024-13" },
+    { "wrong event type",
+      HEAD "{\"type\":\"ThingEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"ADD\"}" TAIL,
+      "$.epcisBody.eventList[0].type", ZL_EINVAL, "ThingEvent" },
+    { "wrong document type",
+      "{\"type\":\"EPCISDoc\",\"schemaVersion\":\"2.0\"}", "$.type",
+      ZL_EINVAL, "EPCISDoc" },
+    { "query document",
+      "{\"@context\":[],\"type\":\"EPCISQueryDocument\",\"schemaVersion\":"
+      "\"2.0\",\"creationDate\":\"2024-01-01T00:00:00Z\",\"epcisBody\":{}}",
+      "$.type", ZL_EINVAL, "EPCISQueryDocument" },
+    { "schemaVersion",
+      "{\"@context\":[],\"type\":\"EPCISDocument\",\"schemaVersion\":"
+      "\"1.2\",\"creationDate\":\"2024-01-01T00:00:00Z\",\"epcisBody\":"
+      "{\"eventList\":[]}}",
+      "$.schemaVersion", ZL_EINVAL, "1.2" },
+    { "duplicate key",
+      HEAD OK_EV ",{\"type\":\"ObjectEvent\",\"eventTime\":"
+      "\"2024-01-01T00:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
+      "\"action\":\"ADD\",\"action\":\"ADD\",\"epcList\":[]}" TAIL,
+      "$.epcisBody.eventList[1].action", ZL_ESYNTAX, NULL },
+    { "negative quantity",
+      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+      "\"quantityList\":[{\"epcClass\":\"urn:epc:class:lgtin:4012345.012345."
+      "998877\",\"quantity\":-2,\"uom\":\"KGM\"}]}" TAIL,
+      "$.epcisBody.eventList[0].quantityList[0].quantity", ZL_EINVAL, "-2" },
+    { "unknown bizStep",
+      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+      "\"epcList\":[],\"bizStep\":\"shiping\"}" TAIL,
+      "$.epcisBody.eventList[0].bizStep", ZL_EINVAL, "shiping" },
+    { "unknown non-namespaced field",
+      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+      "\"epcList\":[],\"colour\":\"red\"}" TAIL,
+      "$.epcisBody.eventList[0].colour", ZL_EINVAL, NULL },
+    { "ilmd with OBSERVE",
+      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+      "\"epcList\":[],\"ilmd\":{\"ex:lot\":\"1\"}}" TAIL,
+      "$.epcisBody.eventList[0].ilmd", ZL_EINVAL, NULL },
+    { "SGLN check digit in readPoint",
+      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+      "\"epcList\":[],\"readPoint\":{\"id\":\"https://id.gs1.org/414/"
+      "4012345000055\"}}" TAIL,
+      "$.epcisBody.eventList[0].readPoint.id", ZL_ECHECK, NULL },
+    { "source without type",
+      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+      "\"epcList\":[],\"sourceList\":[{\"source\":\"urn:epc:id:pgln:"
+      "4012345.00001\"}]}" TAIL,
+      "$.epcisBody.eventList[0].sourceList[0].type", ZL_EINVAL, NULL },
+    { "TransformationEvent without outputs or transformationID",
+      HEAD "{\"type\":\"TransformationEvent\",\"eventTime\":"
+      "\"2024-01-01T00:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
+      "\"inputEPCList\":[\"urn:epc:id:sgtin:0614141.107346.2017\"]}" TAIL,
+      "$.epcisBody.eventList[0]", ZL_EINVAL, NULL },
+    { "AssociationEvent without parentID",
+      HEAD "{\"type\":\"AssociationEvent\",\"eventTime\":"
+      "\"2024-01-01T00:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
+      "\"action\":\"ADD\",\"childEPCs\":[\"urn:epc:id:giai:4000001.12345\"]}"
+      TAIL,
+      "$.epcisBody.eventList[0].parentID", ZL_EINVAL, NULL },
+    { "sensor value not a number",
+      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+      "\"epcList\":[],\"sensorElementList\":[{\"sensorReport\":[{\"type\":"
+      "\"Temperature\",\"value\":\"hot\"}]}]}" TAIL,
+      "$.epcisBody.eventList[0].sensorElementList[0].sensorReport[0].value",
+      ZL_EINVAL, "hot" },
+    { "syntax error",
+      HEAD OK_EV "," TAIL, "$.epcisBody.eventList", ZL_ESYNTAX, NULL },
+};
+
+static void test_negative(void **state)
+{
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof negs / sizeof negs[0]; i++) {
+        zl_epcis_doc *doc = NULL;
+        struct zl_error err;
+        int r;
+        memset(&err, 0, sizeof err);
+        r = zl_epcis_parse(negs[i].doc, strlen(negs[i].doc), NULL, &doc, &err);
+        if (r != negs[i].code || strcmp(err.path, negs[i].path) ||
+            (negs[i].value && !strstr(err.value, negs[i].value)) ||
+            err.code != r || !err.rule[0])
+            fail_msg("%s: got %d (%s) path %s rule %s value %s; want %d %s",
+                     negs[i].name, r, zl_strerror(r), err.path, err.rule,
+                     err.value, negs[i].code, negs[i].path);
+        assert_null(doc);
+    }
+}
+
+static char *make_doc(size_t n_events, size_t depth)
+{
+    size_t cap = 512 + n_events * (sizeof OK_EV + 1) + depth * 8, i;
+    char *d = malloc(cap), *p = d;
+    assert_non_null(d);
+    p += sprintf(p, "%s", HEAD);
+    for (i = 0; i < n_events; i++)
+        p += sprintf(p, "%s%s", i ? "," : "", OK_EV);
+    if (depth) {
+        p += sprintf(p, "%s{\"type\":\"ObjectEvent\",\"ex:deep\":",
+                     n_events ? "," : "");
+        for (i = 0; i < depth; i++)
+            *p++ = '[';
+        for (i = 0; i < depth; i++)
+            *p++ = ']';
+        *p++ = '}';
+    }
+    p += sprintf(p, "%s", TAIL);
+    return d;
+}
+
+static void test_limits(void **state)
+{
+    struct zl_capture_limits lim = { 0, 10, 0 };
+    zl_epcis_doc *doc = NULL;
+    struct zl_error err;
+    char *d;
+    int r;
+    (void)state;
+    /* too many events */
+    d = make_doc(11, 0);
+    r = zl_epcis_parse(d, strlen(d), &lim, &doc, &err);
+    assert_int_equal(r, ZL_ELIMIT);
+    assert_string_equal(err.path, "$.epcisBody.eventList");
+    assert_non_null(strstr(err.rule, "max_events (10)"));
+    free(d);
+    d = make_doc(10, 0);
+    assert_int_equal(zl_epcis_parse(d, strlen(d), &lim, &doc, &err), 0);
+    assert_int_equal(zl_epcis_doc_count(doc), 10);
+    zl_epcis_doc_free(doc);
+    doc = NULL;
+    /* too many bytes */
+    lim.max_bytes = strlen(d) - 1;
+    r = zl_epcis_parse(d, strlen(d), &lim, &doc, &err);
+    assert_int_equal(r, ZL_ELIMIT);
+    assert_non_null(strstr(err.rule, "max_bytes"));
+    free(d);
+    /* too deep: document(1) epcisBody(2) eventList(3) event(4), then the
+     * arrays of ex:deep */
+    lim.max_bytes = 0;
+    lim.max_depth = 10;
+    d = make_doc(1, 7);
+    r = zl_epcis_parse(d, strlen(d), &lim, &doc, &err);
+    assert_int_equal(r, ZL_ELIMIT);
+    assert_string_equal(err.path, "$.epcisBody.eventList[1].ex:deep[0][0][0][0][0][0]");
+    assert_non_null(strstr(err.rule, "max_depth (10)"));
+    free(d);
+    /* and the default cap holds against a hostile nesting */
+    d = make_doc(0, 100000);
+    r = zl_epcis_parse(d, strlen(d), NULL, &doc, &err);
+    assert_int_equal(r, ZL_ELIMIT);
+    free(d);
+}
+
+static void test_fields(void **state)
+{
+    static const char doc_text[] =
+        "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+        "epcis-context.jsonld\",{\"ex\":\"https://ns.example.com/\"}],"
+        "\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\","
+        "\"creationDate\":\"2024-01-01T00:00:00Z\",\"epcisBody\":{"
+        "\"eventList\":[{\"type\":\"ObjectEvent\",\"eventID\":\"urn:uuid:1\","
+        "\"eventTime\":\"2022-02-16T20:33:31.116-06:00\","
+        "\"eventTimeZoneOffset\":\"-06:00\",\"action\":\"OBSERVE\","
+        "\"bizStep\":\"shipping\",\"disposition\":\"in_transit\","
+        "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346.2017\"],"
+        "\"quantityList\":[{\"epcClass\":\"urn:epc:class:lgtin:4012345."
+        "012345.998877\",\"quantity\":200.5,\"uom\":\"KGM\"}],"
+        "\"readPoint\":{\"id\":\"urn:epc:id:sgln:0614141.07346.1234\"},"
+        "\"bizLocation\":{\"id\":\"urn:epc:id:sgln:0614141.07346.0\"},"
+        "\"bizTransactionList\":[{\"type\":\"po\",\"bizTransaction\":"
+        "\"http://transaction.acme.com/po/12345678\"}],"
+        "\"sourceList\":[{\"type\":\"owning_party\",\"source\":"
+        "\"urn:epc:id:pgln:0614141.00001\"}],"
+        "\"ex:note\":\"x\"},"
+        "{\"type\":\"AggregationEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+        "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"ADD\","
+        "\"parentID\":\"urn:epc:id:sscc:0614141.1234567890\","
+        "\"childEPCs\":[\"urn:epc:id:sgtin:0614141.107346.2018\"]}]}}";
+    zl_epcis_doc *doc = NULL;
+    struct zl_error err;
+    const struct zl_event *e;
+    (void)state;
+    assert_int_equal(zl_epcis_parse(doc_text, sizeof doc_text - 1, NULL,
+                                    &doc, &err),
+                     0);
+    assert_int_equal(zl_epcis_doc_count(doc), 2);
+    e = zl_epcis_doc_event(doc, 0);
+    assert_int_equal(e->type, ZL_EV_OBJECT);
+    assert_string_equal(zl_event_type_name(e->type), "ObjectEvent");
+    assert_int_equal(e->action, ZL_ACT_OBSERVE);
+    assert_string_equal(zl_action_name(e->action), "OBSERVE");
+    assert_string_equal(e->declared_id, "urn:uuid:1");
+    assert_int_equal(e->tz_offset_min, -360);
+    assert_true(e->event_time_ms == 1645065211116LL);
+    assert_string_equal(e->biz_step, "https://ref.gs1.org/cbv/BizStep-shipping");
+    assert_string_equal(e->disposition, "https://ref.gs1.org/cbv/Disp-in_transit");
+    assert_string_equal(e->read_point,
+                        "https://id.gs1.org/414/0614141073467/254/1234");
+    assert_string_equal(e->biz_location, "https://id.gs1.org/414/0614141073467");
+    assert_int_equal(e->n_ids, 2);
+    assert_string_equal(e->ids[0].id,
+                        "https://id.gs1.org/01/10614141073464/21/2017");
+    assert_int_equal(e->ids[0].role, ZL_ROLE_EPC);
+    assert_string_equal(e->ids[1].id,
+                        "https://id.gs1.org/01/04012345123456/10/998877");
+    assert_int_equal(e->ids[1].role, ZL_ROLE_QTY);
+    assert_true(e->ids[1].has_quantity && e->ids[1].quantity == 200.5);
+    assert_string_equal(e->ids[1].uom, "KGM");
+    assert_int_equal(e->n_biz_transactions, 1);
+    assert_string_equal(e->biz_transactions[0].type,
+                        "https://ref.gs1.org/cbv/BTT-po");
+    assert_int_equal(e->n_sources, 1);
+    assert_string_equal(e->sources[0].type,
+                        "https://ref.gs1.org/cbv/SDT-owning_party");
+    assert_string_equal(e->sources[0].value, "https://id.gs1.org/417/0614141000012");
+    /* the document's namespace travels with the event */
+    assert_non_null(strstr(e->json, "\"@context\":"));
+    assert_non_null(strstr(e->json, "\"ex:note\":\"x\""));
+    assert_non_null(strstr(e->prehash, "{https://ns.example.com/}note=x"));
+    assert_int_equal(strncmp(e->hash_id, "ni:///sha-256;", 14), 0);
+    e = zl_epcis_doc_event(doc, 1);
+    assert_int_equal(e->type, ZL_EV_AGGREGATION);
+    assert_int_equal(e->n_ids, 2);
+    assert_int_equal(e->ids[0].role, ZL_ROLE_PARENT);
+    assert_string_equal(e->ids[0].id, "https://id.gs1.org/00/106141412345678908");
+    assert_int_equal(e->ids[1].role, ZL_ROLE_CHILD);
+    assert_null(zl_epcis_doc_event(doc, 2));
+    zl_epcis_doc_free(doc);
+}
+
+static void test_bare_forms(void **state)
+{
+    static const char one[] = OK_EV;
+    static const char list[] = "[" OK_EV "," OK_EV "]";
+    zl_epcis_doc *doc = NULL;
+    struct zl_error err;
+    (void)state;
+    assert_int_equal(zl_epcis_parse(one, sizeof one - 1, NULL, &doc, &err), 0);
+    assert_int_equal(zl_epcis_doc_count(doc), 1);
+    zl_epcis_doc_free(doc);
+    assert_int_equal(zl_epcis_parse(list, sizeof list - 1, NULL, &doc, &err), 0);
+    assert_int_equal(zl_epcis_doc_count(doc), 2);
+    assert_memory_equal(zl_epcis_doc_event(doc, 0)->hash,
+                        zl_epcis_doc_event(doc, 1)->hash, 32);
+    zl_epcis_doc_free(doc);
+}
+
+/* Every allocation failure must come back as an error, never a crash or a
+ * leak (the ASan build checks the leaks). */
+static void test_alloc_failures(void **state)
+{
+    size_t len;
+    char *d = slurp(GS1 "/WithFullCombinationOfFields/"
+                        "object_event_all_possible_fields.jsonld", &len);
+    long n;
+    int ok = 0;
+    (void)state;
+    assert_non_null(d);
+    for (n = 0; n < 5000 && !ok; n++) {
+        zl_epcis_doc *doc = NULL;
+        struct zl_error err;
+        int r;
+        zl_alloc_fail_after(n);
+        r = zl_epcis_parse(d, len, NULL, &doc, &err);
+        zl_alloc_fail_after(-1);
+        if (r == 0) {
+            ok = 1;
+            assert_non_null(doc);
+        } else {
+            assert_null(doc);
+            assert_true(r < 0);
+        }
+        zl_epcis_doc_free(doc);
+    }
+    assert_true(ok);
+    free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gs1_examples),
+        cmocka_unit_test(test_negative),
+        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_bare_forms),
+        cmocka_unit_test(test_alloc_failures),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
