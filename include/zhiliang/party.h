@@ -56,7 +56,17 @@ struct zl_product {
     const char *name_zh;
     const char *name_en;     /* or NULL */
     const char *brand;       /* or NULL */
+    const char *brand_en;    /* or NULL */
 };
+
+/* A site of a party: one of its GLNs, with the name a consumer sees. */
+struct zl_location {
+    const char *gln;
+    const char *party_id;
+    const char *name_zh;     /* or NULL */
+    const char *name_en;     /* or NULL */
+};
+typedef int (*zl_location_cb)(void *ctx, const struct zl_location *l);
 
 typedef int (*zl_party_cb)(void *ctx, const struct zl_party *p);
 typedef int (*zl_product_cb)(void *ctx, const struct zl_product *p);
@@ -73,6 +83,13 @@ int zl_party_add(zl_store *s, const struct zl_party *p, int replace,
 /* Find a party by ID, USCC or GLN; cb called once, or ZL_ENOTFOUND. */
 int zl_party_get(zl_store *s, const char *key, zl_party_cb cb, void *ctx);
 
+/* Name a GLN of a registered party (ZL_ENOTFOUND if no party holds it). */
+int zl_location_name(zl_store *s, const char *gln, const char *name_zh,
+                     const char *name_en);
+/* Location by GLN (13 digits) or any SGLN/PGLN form, or ZL_ENOTFOUND. */
+int zl_location_get(zl_store *s, const char *loc, zl_location_cb cb,
+                    void *ctx);
+
 /* Every party in ID order. */
 int zl_party_list(zl_store *s, zl_party_cb cb, void *ctx);
 
@@ -84,12 +101,16 @@ int zl_product_get(zl_store *s, const char *gtin, zl_product_cb cb,
                    void *ctx);
 int zl_product_list(zl_store *s, zl_product_cb cb, void *ctx);
 
-/* Import master data from JSON text:
- *   {"parties": [{"id"?, "name": {"zh","en"} | "name_zh"/"name_en",
- *                 "uscc"?, "role"?, "address": {"zh","en"} | "address"?,
- *                 "glns": ["..."] | "gln": "...", "pubkey"?}],
- *    "products": [{"gtin", "name": {"zh","en"} | "name_zh"/"name_en",
- *                  "brand"?}]}
+/* Import master data from JSON text, as `zhiliang demo` writes it
+ * (zl_demo_parties_json) or in a plainer form:
+ *   {"parties": [{"id"?, "uscc"?, "role"?, "pubkey"?,
+ *                 "nameZh"/"nameEn" | "name": {"zh","en"} | "name_zh"...,
+ *                 "address": {"province","city","street"} | {"zh","en"}
+ *                            | "...",
+ *                 "gln"?, "glns"?: [...],
+ *                 "locations"?: [{"gln","nameZh","nameEn"}]}],
+ *    "products": [{"gtin", "nameZh"/"nameEn" (or as above),
+ *                  "brandZh"/"brandEn" | "brand"}]}
  * in one transaction (all or nothing), replacing existing entries with the
  * same ID/GTIN. Counts go to n_parties/n_products (may be NULL). */
 int zl_party_import_json(zl_store *s, const char *buf, size_t len,

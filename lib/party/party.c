@@ -13,6 +13,7 @@
 #include "store/store.h"
 #include "store/store_party.h"
 #include "util/alloc.h"
+#include "util/buf.h"
 #include "util/codec.h"
 #include "util/timefmt.h"
 
@@ -109,6 +110,22 @@ int zl_party_get(zl_store *s, const char *key, zl_party_cb cb, void *ctx)
     return zl_store_party_get(s, key, cb, ctx);
 }
 
+int zl_location_name(zl_store *s, const char *gln, const char *name_zh,
+                     const char *name_en)
+{
+    return zl_store_location_name(s, gln, name_zh, name_en);
+}
+
+int zl_location_get(zl_store *s, const char *loc, zl_location_cb cb,
+                    void *ctx)
+{
+    char gln[14];
+
+    if (zl_party_location_gln(loc, gln))
+        return ZL_ENOTFOUND;
+    return zl_store_location_get(s, gln, cb, ctx);
+}
+
 int zl_party_list(zl_store *s, zl_party_cb cb, void *ctx)
 {
     return zl_store_party_list(s, cb, ctx);
@@ -170,16 +187,23 @@ static const char *jstr(json_t *o, const char *k)
     return json_string_value(json_object_get(o, k));
 }
 
-/* "name": {"zh","en"} or "name": "..." or "name_zh"/"name_en". */
+/* "nameZh"/"nameEn", "name_zh"/"name_en", "name": {"zh","en"} or
+ * "name": "...". */
 static void names(json_t *o, const char *k, const char **zh, const char **en)
 {
     json_t *v = json_object_get(o, k);
     char kz[32], ke[32];
 
-    snprintf(kz, sizeof kz, "%s_zh", k);
-    snprintf(ke, sizeof ke, "%s_en", k);
+    snprintf(kz, sizeof kz, "%sZh", k);
+    snprintf(ke, sizeof ke, "%sEn", k);
     *zh = jstr(o, kz);
     *en = jstr(o, ke);
+    snprintf(kz, sizeof kz, "%s_zh", k);
+    snprintf(ke, sizeof ke, "%s_en", k);
+    if (!*zh)
+        *zh = jstr(o, kz);
+    if (!*en)
+        *en = jstr(o, ke);
     if (json_is_object(v)) {
         if (!*zh)
             *zh = jstr(v, "zh");
@@ -207,41 +231,88 @@ static void prefix_path(struct zl_error *err, const char *arr, size_t idx)
     err->path[n + m] = '\0';
 }
 
+/* Add gln to glns[] unless present. */
+static int add_gln(const char **glns, size_t *n, const char *g)
+{
+    size_t i;
+
+    if (!g)
+        return 0;
+    for (i = 0; i < *n; i++)
+        if (strcmp(glns[i], g) == 0)
+            return 0;
+    if (*n >= ZL_PARTY_MAX_GLNS)
+        return ZL_ELIMIT;
+    glns[(*n)++] = g;
+    return 0;
+}
+
 static int import_party(zl_store *s, json_t *o, size_t idx,
                         struct zl_error *err)
 {
     const char *glns[ZL_PARTY_MAX_GLNS];
     struct zl_party p;
-    json_t *g, *v;
+    struct zl_buf addr;
+    json_t *g, *v, *a, *locs;
     size_t i;
-    int rc;
+    int rc = 0;
 
     memset(&p, 0, sizeof p);
-    if (!json_is_object(o))
-        return zl_error_setf(err, ZL_EINVAL, "$.parties", NULL,
-                             "party %zu is not an object", idx);
+    zl_buf_init(&addr, 1024);
+    if (!json_is_object(o)) {
+        rc = zl_error_setf(err, ZL_EINVAL, "$.parties", NULL,
+                           "party %zu is not an object", idx);
+        goto out;
+    }
     p.id = jstr(o, "id");
     names(o, "name", &p.name_zh, &p.name_en);
     names(o, "address", &p.address_zh, &p.address_en);
+    a = json_object_get(o, "address");
+    if (json_is_object(a) && !p.address_zh && jstr(a, "province")) {
+        /* Chinese order: province, city, street, no separators. */
+        if (zl_buf_adds(&addr, jstr(a, "province")) ||
+            (jstr(a, "city") && zl_buf_adds(&addr, jstr(a, "city"))) ||
+            (jstr(a, "street") && zl_buf_adds(&addr, jstr(a, "street")))) {
+            rc = zl_error_set(err, ZL_ELIMIT, "address", "too long", NULL, 0);
+            goto out;
+        }
+        p.address_zh = addr.data;
+    }
     p.uscc = jstr(o, "uscc");
     p.role = jstr(o, "role");
     p.pubkey_b64 = jstr(o, "pubkey");
+    rc = add_gln(glns, &p.n_glns, jstr(o, "gln"));
     g = json_object_get(o, "glns");
-    if (json_is_array(g)) {
-        json_array_foreach(g, i, v) {
-            if (p.n_glns >= ZL_PARTY_MAX_GLNS || !json_is_string(v))
-                return zl_error_setf(err, ZL_EINVAL, "$.parties", NULL,
-                                     "party %zu: glns must be <= %d strings",
-                                     idx, ZL_PARTY_MAX_GLNS);
-            glns[p.n_glns++] = json_string_value(v);
-        }
-    } else if (jstr(o, "gln")) {
-        glns[p.n_glns++] = jstr(o, "gln");
+    json_array_foreach(g, i, v) {
+        if (!rc)
+            rc = add_gln(glns, &p.n_glns, json_string_value(v));
+    }
+    locs = json_object_get(o, "locations");
+    json_array_foreach(locs, i, v) {
+        if (!rc)
+            rc = add_gln(glns, &p.n_glns, jstr(v, "gln"));
+    }
+    if (rc) {
+        rc = zl_error_setf(err, rc, "glns", NULL, "at most %d GLNs",
+                           ZL_PARTY_MAX_GLNS);
+        goto out;
     }
     p.glns = glns;
-    rc = zl_party_add(s, &p, 1, NULL, err);
+    if ((rc = zl_party_add(s, &p, 1, NULL, err)))
+        goto out;
+    json_array_foreach(locs, i, v) {
+        const char *zh, *en;
+        names(v, "name", &zh, &en);
+        if ((zh || en) && jstr(v, "gln") &&
+            (rc = zl_store_location_name(s, jstr(v, "gln"), zh, en))) {
+            zl_error_set(err, rc, "locations", "store failed", NULL, 0);
+            goto out;
+        }
+    }
+out:
     if (rc)
         prefix_path(err, "$.parties", idx);
+    zl_buf_cleanup(&addr);
     return rc;
 }
 
@@ -257,7 +328,7 @@ static int import_product(zl_store *s, json_t *o, size_t idx,
                              "product %zu is not an object", idx);
     p.gtin = jstr(o, "gtin");
     names(o, "name", &p.name_zh, &p.name_en);
-    p.brand = jstr(o, "brand");
+    names(o, "brand", &p.brand, &p.brand_en);
     rc = zl_product_put(s, &p, err);
     if (rc)
         prefix_path(err, "$.products", idx);

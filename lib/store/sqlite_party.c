@@ -26,11 +26,12 @@ static const char schema_sql[] =
     " uscc TEXT UNIQUE, role TEXT, address_zh TEXT, address_en TEXT,"
     " pubkey TEXT);"
     "CREATE TABLE IF NOT EXISTS party_gln ("
-    " gln TEXT PRIMARY KEY, party_id TEXT NOT NULL);"
+    " gln TEXT PRIMARY KEY, party_id TEXT NOT NULL, name_zh TEXT,"
+    " name_en TEXT);"
     "CREATE INDEX IF NOT EXISTS party_gln_party ON party_gln(party_id);"
     "CREATE TABLE IF NOT EXISTS products ("
     " gtin TEXT PRIMARY KEY, name_zh TEXT NOT NULL, name_en TEXT,"
-    " brand TEXT);"
+    " brand TEXT, brand_en TEXT);"
     "CREATE TABLE IF NOT EXISTS tokens ("
     " id TEXT PRIMARY KEY, party_id TEXT NOT NULL, sha256 TEXT NOT NULL,"
     " created_ms INTEGER NOT NULL, revoked_ms INTEGER NOT NULL DEFAULT 0);";
@@ -75,6 +76,21 @@ static int step_done(sqlite3_stmt *st)
     return ZL_ESTORE;
 }
 
+/* The party's GLNs as a JSON array text (GLNs are digits: no escaping). */
+static int bind_gln_array(sqlite3_stmt *st, int i, const struct zl_party *p)
+{
+    char buf[ZL_PARTY_MAX_GLNS * 16 + 4];
+    size_t k, n = 0;
+
+    buf[n++] = '[';
+    for (k = 0; k < p->n_glns && k < ZL_PARTY_MAX_GLNS; k++)
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s\"%.13s\"",
+                              k ? "," : "", p->glns[k]);
+    buf[n++] = ']';
+    buf[n] = '\0';
+    return bind_text(st, i, buf);
+}
+
 int zl_store_party_put(zl_store *s, const struct zl_party *p, int replace)
 {
     sqlite3_stmt *st = NULL;
@@ -106,12 +122,27 @@ int zl_store_party_put(zl_store *s, const struct zl_party *p, int replace)
         goto out;
     sqlite3_finalize(st);
     st = NULL;
+    /* Keep the names of GLNs the party still holds. */
     if ((rc = prep(s, "DELETE FROM party_gln WHERE party_id=?", &st)) ||
-        (rc = bind_text(st, 1, p->id)) || (rc = step_done(st)))
+        (rc = bind_text(st, 1, p->id)))
+        goto out;
+    if (p->n_glns) {
+        sqlite3_finalize(st);
+        st = NULL;
+        if ((rc = prep(s, "DELETE FROM party_gln WHERE party_id=?1 AND gln NOT IN"
+                          " (SELECT value FROM json_each(?2))",
+                       &st)) ||
+            (rc = bind_text(st, 1, p->id)) ||
+            (rc = bind_gln_array(st, 2, p)))
+            goto out;
+    }
+    if ((rc = step_done(st)))
         goto out;
     sqlite3_finalize(st);
     st = NULL;
-    if ((rc = prep(s, "INSERT OR REPLACE INTO party_gln VALUES(?,?)", &st)))
+    if ((rc = prep(s, "INSERT OR IGNORE INTO party_gln(gln, party_id)"
+                      " VALUES(?,?)",
+                   &st)))
         goto out;
     for (i = 0; i < p->n_glns; i++) {
         sqlite3_reset(st);
@@ -239,14 +270,60 @@ out:
     return rc;
 }
 
+int zl_store_location_name(zl_store *s, const char *gln, const char *name_zh,
+                           const char *name_en)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if ((rc = prep(s, "UPDATE party_gln SET name_zh=?, name_en=? WHERE gln=?",
+                   &st)) ||
+        (rc = bind_text(st, 1, name_zh)) || (rc = bind_text(st, 2, name_en)) ||
+        (rc = bind_text(st, 3, gln)) || (rc = step_done(st)))
+        goto out;
+    rc = sqlite3_changes(dbof(s)) > 0 ? 0 : ZL_ENOTFOUND;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int zl_store_location_get(zl_store *s, const char *gln, zl_location_cb cb,
+                          void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    struct zl_location l;
+    int rc;
+
+    if ((rc = prep(s, "SELECT gln, party_id, name_zh, name_en FROM party_gln"
+                      " WHERE gln=?",
+                   &st)) ||
+        (rc = bind_text(st, 1, gln)))
+        goto out;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        l.gln = col(st, 0);
+        l.party_id = col(st, 1);
+        l.name_zh = col(st, 2);
+        l.name_en = col(st, 3);
+        rc = cb(ctx, &l);
+    } else {
+        rc = rc == SQLITE_DONE ? ZL_ENOTFOUND : ZL_ESTORE;
+    }
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int zl_store_product_put(zl_store *s, const struct zl_product *p)
 {
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if ((rc = prep(s, "INSERT OR REPLACE INTO products VALUES(?,?,?,?)", &st)) ||
+    if ((rc = prep(s, "INSERT OR REPLACE INTO products VALUES(?,?,?,?,?)",
+                   &st)) ||
         (rc = bind_text(st, 1, p->gtin)) || (rc = bind_text(st, 2, p->name_zh)) ||
-        (rc = bind_text(st, 3, p->name_en)) || (rc = bind_text(st, 4, p->brand)))
+        (rc = bind_text(st, 3, p->name_en)) || (rc = bind_text(st, 4, p->brand)) ||
+        (rc = bind_text(st, 5, p->brand_en)))
         goto out;
     rc = step_done(st);
 out:
@@ -266,6 +343,7 @@ static int run_product_query(sqlite3_stmt *st, zl_product_cb cb, void *ctx,
         p.name_zh = col(st, 1);
         p.name_en = col(st, 2);
         p.brand = col(st, 3);
+        p.brand_en = col(st, 4);
         rc = cb(ctx, &p);
         if (rc)
             return rc;

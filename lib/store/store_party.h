@@ -26,6 +26,12 @@ int zl_store_party_list(zl_store *s, zl_party_cb cb, void *ctx);
 int zl_store_gln_owner(zl_store *s, const char *gln,
                        char party_id[ZL_PARTY_ID_MAX]);
 
+/* Set the names of a GLN row: 0 or ZL_ENOTFOUND. */
+int zl_store_location_name(zl_store *s, const char *gln, const char *name_zh,
+                           const char *name_en);
+int zl_store_location_get(zl_store *s, const char *gln, zl_location_cb cb,
+                          void *ctx);
+
 int zl_store_product_put(zl_store *s, const struct zl_product *p);
 int zl_store_product_get(zl_store *s, const char *gtin14, zl_product_cb cb,
                          void *ctx);

@@ -1,0 +1,138 @@
+/*
+ * cmd_token.c - `zhiliang token create|revoke|list`: API bearer tokens.
+ *
+ * The token text is printed once, at creation; the store keeps only its
+ * SHA-256, so a lost token is revoked and replaced, never recovered.
+ */
+#include "cli_util.h"
+#include "commands.h"
+
+#include "zhiliang/party.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: zhiliang token create --party ID [--store PATH] [--json]\n"
+            "       zhiliang token revoke TOKEN-ID [--store PATH] [--json]\n"
+            "       zhiliang token list [--party ID] [--store PATH] [--json]\n\n"
+            "create  make a bearer token for a registered party (ID, USCC or\n"
+            "        GLN) and print it once; the server then lets it capture\n"
+            "        events at that party's locations and query events\n"
+            "revoke  stop a token from working (by the ID printed at creation)\n"
+            "list    show tokens (IDs, parties, dates; never the secrets)\n\n"
+            "Exit codes: 0 ok, 1 failure (unknown party or token), 2 usage.\n");
+}
+
+struct list_ctx {
+    int json, n;
+};
+
+static int list_cb(void *ctx, const struct zl_token_info *t)
+{
+    struct list_ctx *l = ctx;
+
+    if (l->json)
+        printf("%s{\"id\":\"%s\",\"party\":\"%s\",\"createdMs\":%lld,"
+               "\"revokedMs\":%lld}",
+               l->n ? "," : "", t->id, t->party_id, (long long)t->created_ms,
+               (long long)t->revoked_ms);
+    else
+        printf("%s  %-24s %s\n", t->id, t->party_id,
+               t->revoked_ms ? "revoked" : "active");
+    l->n++;
+    return 0;
+}
+
+int cmd_token(int argc, char **argv)
+{
+    static const struct option opts[] = {{"party", required_argument, 0, 'p'},
+                                         {"store", required_argument, 0, 's'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *party = NULL, *store = NULL, *verb;
+    char token[ZL_TOKEN_MAX], tid[ZL_TOKEN_ID_MAX];
+    int json = 0, c, rc, ret = EXIT_FAIL;
+    zl_store *s = NULL;
+
+    if (argc < 2 || cli_is_help(argv[1])) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    verb = argv[1];
+    argc--;
+    argv++;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p': party = optarg; break;
+        case 's': store = optarg; break;
+        case 'j': json = 1; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (!strcmp(verb, "create")) {
+        if (!party || optind != argc) {
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+        if (!(s = cli_open_store(store)))
+            goto out;
+        rc = zl_token_create(s, party, token, tid);
+        if (rc) {
+            fprintf(stderr, "zhiliang token: %s: %s\n", party,
+                    rc == ZL_ENOTFOUND ? "no such party" : zl_strerror(rc));
+            goto out;
+        }
+        if (json)
+            printf("{\"id\":\"%s\",\"party\":\"%s\",\"token\":\"%s\"}\n", tid,
+                   party, token);
+        else
+            printf("%s\n", token);
+        if (!json)
+            fprintf(stderr, "token id %s (shown once: store it now)\n", tid);
+    } else if (!strcmp(verb, "revoke")) {
+        if (optind + 1 != argc) {
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+        if (!(s = cli_open_store(store)))
+            goto out;
+        rc = zl_token_revoke(s, argv[optind]);
+        if (rc) {
+            fprintf(stderr, "zhiliang token: %s: %s\n", argv[optind],
+                    rc == ZL_ENOTFOUND ? "no such token" : zl_strerror(rc));
+            goto out;
+        }
+        if (json)
+            printf("{\"id\":\"%s\",\"revoked\":true}\n", argv[optind]);
+    } else if (!strcmp(verb, "list")) {
+        struct list_ctx l = {json, 0};
+        if (optind != argc) {
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+        if (!(s = cli_open_store(store)))
+            goto out;
+        if (json)
+            printf("[");
+        rc = zl_token_list(s, party, list_cb, &l);
+        if (json)
+            printf("]\n");
+        if (rc) {
+            fprintf(stderr, "zhiliang token: %s\n", zl_strerror(rc));
+            goto out;
+        }
+    } else {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    ret = EXIT_OK;
+out:
+    zl_close(s);
+    return ret;
+}

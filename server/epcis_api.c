@@ -1,0 +1,644 @@
+/*
+ * epcis_api.c - the EPCIS 2.0 REST binding: capture, capture jobs, event
+ * queries and the top-level resources.
+ *
+ * Capture runs synchronously inside the request (zl_capture is one
+ * transaction) and answers 202 with the job already finished: the job
+ * document at /capture/{id} then says success or failure with each error
+ * as an RFC 7807 object carrying the JSON path. Jobs live in a bounded
+ * in-memory ring (recent jobs only; they are a status channel, the events
+ * themselves are in the store). A token's party may only capture events at
+ * its own locations (zl_party_check_event through zl_capture's authorize
+ * hook).
+ *
+ * Queries hand every URL parameter to zl_query_param (the lead's
+ * SimpleEventQuery mapping) and add the path's own filter (/bizSteps/{s}/
+ * events = EQ_bizStep=s...). Pagination: perPage (default 100, at most
+ * 1000) and the store's keyset token, returned in a Link rel="next" header.
+ */
+#include "server/server_int.h"
+
+#include "util/alloc.h"
+#include "util/codec.h"
+#include "util/timefmt.h"
+#include "zhiliang/query.h"
+
+#include <jansson.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define CTX_URL "https://ref.gs1.org/standards/epcis/epcis-context.jsonld"
+#define MAX_JOBS 4096
+#define MAX_JOB_ERRORS 100
+#define DEFAULT_PER_PAGE 100
+#define MAX_PER_PAGE 1000
+
+struct zl_capture_job {
+    char id[24];
+    char party[ZL_PARTY_ID_MAX];
+    char *json;                 /* the job document, zl_malloc'ed */
+};
+
+void zl_jobs_free(struct zl_server *s)
+{
+    size_t i;
+
+    if (!s->jobs)
+        return;
+    for (i = 0; i < MAX_JOBS; i++)
+        zl_free(s->jobs[i].json);
+    zl_free(s->jobs);
+    s->jobs = NULL;
+}
+
+static int job_add(struct zl_server *s, const char *id, const char *party,
+                   char *json)
+{
+    struct zl_capture_job *j;
+
+    pthread_mutex_lock(&s->lock);
+    if (!s->jobs && !(s->jobs = zl_calloc(MAX_JOBS, sizeof *s->jobs))) {
+        pthread_mutex_unlock(&s->lock);
+        zl_free(json);
+        return ZL_ENOMEM;
+    }
+    j = &s->jobs[s->job_head];
+    zl_free(j->json);
+    snprintf(j->id, sizeof j->id, "%s", id);
+    snprintf(j->party, sizeof j->party, "%s", party);
+    j->json = json;
+    s->job_head = (s->job_head + 1) % MAX_JOBS;
+    if (s->n_jobs < MAX_JOBS)
+        s->n_jobs++;
+    pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
+/* Copy of the job's document if it exists and belongs to party. */
+static char *job_get(struct zl_server *s, const char *id, const char *party)
+{
+    char *out = NULL;
+    size_t i;
+
+    pthread_mutex_lock(&s->lock);
+    for (i = 0; s->jobs && i < MAX_JOBS; i++) {
+        struct zl_capture_job *j = &s->jobs[i];
+        if (j->json && strcmp(j->id, id) == 0 && strcmp(j->party, party) == 0) {
+            out = zl_strdup(j->json);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return out;
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+static const char *const TOP[] = {"capture", "events", "eventTypes", "epcs",
+                                  "bizSteps", "bizLocations", "readPoints",
+                                  "dispositions", NULL};
+
+int zl_is_epcis_path(const struct zl_req *r)
+{
+    size_t i;
+
+    if (r->n_segs == 0)
+        return strcmp(r->method, "OPTIONS") == 0 ||
+               zl_req_accepts(r, "application/json") ||
+               zl_req_accepts(r, "application/ld+json");
+    for (i = 0; TOP[i]; i++)
+        if (strcmp(r->segs[0], TOP[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static void discovery(struct zl_req *r, const char *allow)
+{
+    char *lim = zl_arena_printf(&r->arena, "%zu", r->srv->o.max_events);
+    char *fsl = zl_arena_printf(&r->arena, "%zu", r->srv->o.max_body);
+
+    zl_reply_header(r, "Allow", allow);
+    zl_reply_header(r, "GS1-EPCIS-Min", "2.0.0");
+    zl_reply_header(r, "GS1-EPCIS-Max", "2.0.0");
+    zl_reply_header(r, "GS1-CBV-Min", "2.0.0");
+    zl_reply_header(r, "GS1-CBV-Max", "2.0.0");
+    zl_reply_header(r, "GS1-Capture-Error-Behaviour", "all");
+    zl_reply_header(r, "GS1-EPCIS-Capture-Limit", lim);
+    zl_reply_header(r, "GS1-EPCIS-Capture-File-Size-Limit", fsl);
+    zl_reply_header(r, "GS1-EPC-Format",
+                    "No_Preference, Always_GS1_Digital_Link, Always_EPC_URN, "
+                    "Never_Translates");
+    zl_reply(r, 204, NULL, "", 0);
+}
+
+static void collection(struct zl_req *r, const char *const *members,
+                       size_t n)
+{
+    struct zl_buf b;
+    size_t i;
+    int rc;
+
+    zl_buf_init(&b, 1 << 16);
+    rc = zl_buf_adds(&b, "{\"@context\":\"" CTX_URL
+                         "\",\"type\":\"Collection\",\"member\":[");
+    for (i = 0; i < n && !rc; i++)
+        rc = zl_buf_printf(&b, "%s\"%s\"", i ? "," : "", members[i]);
+    if (!rc)
+        rc = zl_buf_adds(&b, "]}");
+    if (rc) {
+        zl_buf_cleanup(&b);
+        zl_reply_problem(r, 500, "ImplementationException", NULL, NULL);
+        return;
+    }
+    zl_reply_buf(r, 200, "application/ld+json", &b);
+}
+
+/* ---- capture ------------------------------------------------------------ */
+
+struct auth_ctx {
+    zl_store *s;
+    const char *party;
+    json_t *errors;             /* refused events under proceed */
+};
+
+static json_t *problem_obj(const char *type, const char *title, int status,
+                           const struct zl_error *e)
+{
+    char detail[900];
+    json_t *o;
+
+    zl_error_format(e, detail, sizeof detail);
+    o = json_pack("{s:s, s:s, s:i}", "type", type, "title", title, "status",
+                  status);
+    if (!o)
+        return NULL;
+    /* Strings from the input may be cut mid-character by zl_error's fixed
+     * buffers: json_string refuses invalid UTF-8, so such fields are left
+     * out rather than failing the job document. */
+    if (detail[0])
+        json_object_set_new(o, "detail", json_string(detail));
+    if (e->path[0])
+        json_object_set_new(o, "path", json_string(e->path));
+    if (e->rule[0])
+        json_object_set_new(o, "rule", json_string(e->rule));
+    if (e->value[0])
+        json_object_set_new(o, "value", json_string(e->value));
+    return o;
+}
+
+static int authorize(void *ctx, const char *doc, size_t len,
+                     const struct zl_event *ev, size_t index,
+                     struct zl_error *err)
+{
+    struct auth_ctx *a = ctx;
+    char rel[256];
+    int rc;
+
+    (void)doc;
+    (void)len;
+    if (!ev)
+        return 0;
+    rc = zl_party_check_event(a->s, a->party, ev, err);
+    if (rc != ZL_EPERM)
+        return rc;
+    snprintf(rel, sizeof rel, "%s", err->path);
+    snprintf(err->path, sizeof err->path, "$.epcisBody.eventList[%zu].%.200s",
+             index, rel);
+    if (a->errors && json_array_size(a->errors) < MAX_JOB_ERRORS)
+        json_array_append_new(a->errors,
+                              problem_obj("epcisException:SecurityException",
+                                          "Event refused", 403, err));
+    return rc;
+}
+
+static int media_ok(const char *ct)
+{
+    size_t n;
+
+    if (!ct)
+        return 0;
+    n = strcspn(ct, "; ");
+    return (n == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
+           (n == 19 && strncasecmp(ct, "application/ld+json", 19) == 0);
+}
+
+static void capture_post(struct zl_req *r)
+{
+    char party[ZL_PARTY_ID_MAX], id[24], t0[32], t1[32];
+    struct zl_capture_limits lim = {0};
+    struct zl_capture_opts opts;
+    struct zl_capture_result res;
+    struct zl_error err;
+    struct auth_ctx actx;
+    const char *beh;
+    json_t *job = NULL, *errors = NULL;
+    char *json = NULL, *loc;
+    uint8_t rnd[8];
+    int rc, proceed = 0, success;
+    int64_t created = zl_time_now_ms();
+
+    memset(&err, 0, sizeof err);
+    memset(&res, 0, sizeof res);
+    if (zl_req_auth(r, party))
+        return;
+    if (!media_ok(zl_req_header(r, "Content-Type"))) {
+        zl_reply_problem(r, 415, "UnsupportedMediaTypeException",
+                         "Unsupported Media Type",
+                         "send application/json or application/ld+json");
+        return;
+    }
+    beh = zl_req_header(r, "GS1-Capture-Error-Behaviour");
+    if (beh && strcasecmp(beh, "proceed") == 0)
+        proceed = 1;
+    else if (beh && strcasecmp(beh, "rollback") != 0) {
+        zl_reply_problem(r, 400, "ValidationException", "Bad header",
+                         "GS1-Capture-Error-Behaviour must be rollback or "
+                         "proceed");
+        return;
+    }
+    if (!(actx.s = zl_srv_store(r))) {
+        zl_reply_problem(r, 500, "ImplementationException", "Store unavailable",
+                         NULL);
+        return;
+    }
+    zl_alloc_install_json();
+    actx.party = party;
+    actx.errors = errors = json_array();
+    lim.max_bytes = r->srv->o.max_body;
+    lim.max_events = r->srv->o.max_events;
+    memset(&opts, 0, sizeof opts);
+    opts.limits = &lim;
+    opts.party = party;
+    opts.authorize = authorize;
+    opts.authorize_ctx = &actx;
+    opts.proceed_on_error = proceed;
+    rc = zl_capture(actx.s, r->body.data ? r->body.data : "", r->body.len,
+                    &opts, &res, &err);
+    if (rc == ZL_ESYNTAX) {
+        char d[900];
+        zl_error_format(&err, d, sizeof d);
+        zl_reply_problem(r, 400, "ValidationException",
+                         "Not a well-formed EPCIS document", d);
+        goto out;
+    }
+    if (rc == ZL_ELIMIT) {
+        char d[900];
+        zl_error_format(&err, d, sizeof d);
+        zl_reply_problem(r, 413, "CaptureLimitExceededException",
+                         "Capture limit exceeded", d);
+        goto out;
+    }
+    if (rc == ZL_EPERM && !proceed) {
+        char d[900];
+        zl_error_format(&err, d, sizeof d);
+        zl_reply_problem(r, 403, "SecurityException",
+                         "Event outside the party's locations", d);
+        goto out;
+    }
+    if (rc && rc != ZL_EINVAL && rc != ZL_ECHECK && rc != ZL_EUNSUPPORTED) {
+        zl_reply_problem(r, 500, "ImplementationException", "Capture failed",
+                         zl_strerror(rc));
+        goto out;
+    }
+    if (rc && json_array_size(errors) < MAX_JOB_ERRORS)
+        json_array_append_new(errors,
+                              problem_obj("epcisException:ValidationException",
+                                          "Invalid EPCIS document", 400, &err));
+    success = rc == 0 && res.n_refused == 0;
+    if (RAND_bytes(rnd, sizeof rnd) != 1) {
+        zl_reply_problem(r, 500, "ImplementationException", NULL, NULL);
+        goto out;
+    }
+    memcpy(id, "job", 3);
+    zl_hex_encode(rnd, sizeof rnd, id + 3);
+    zl_time_format_utc(created, t0);
+    zl_time_format_utc(zl_time_now_ms(), t1);
+    job = json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:O, s:{s:I, s:I, s:I, "
+                    "s:I}}",
+                    "captureID", id, "createdAt", t0, "finishedAt", t1,
+                    "running", 0, "success", success, "captureErrorBehaviour",
+                    proceed ? "proceed" : "rollback", "errors", errors,
+                    "zhiliang", "events", (json_int_t)res.n_events, "new",
+                    (json_int_t)res.n_new, "duplicate",
+                    (json_int_t)res.n_duplicate, "refused",
+                    (json_int_t)res.n_refused);
+    if (!job || !(json = json_dumps(job, JSON_COMPACT)) ||
+        job_add(r->srv, id, party, json)) {
+        zl_reply_problem(r, 500, "ImplementationException", NULL, NULL);
+        goto out;
+    }
+    loc = zl_arena_printf(&r->arena, "/capture/%s", id);
+    zl_reply_header(r, "Location", loc);
+    zl_reply(r, 202, "application/json", json, strlen(json));
+out:
+    json_decref(job);
+    json_decref(errors);
+}
+
+static void capture_get(struct zl_req *r)
+{
+    char party[ZL_PARTY_ID_MAX];
+    char *doc;
+
+    if (zl_req_auth(r, party))
+        return;
+    doc = job_get(r->srv, r->segs[1], party);
+    if (!doc) {
+        zl_reply_problem(r, 404, "NoSuchResourceException", "No such capture job",
+                         NULL);
+        return;
+    }
+    zl_reply(r, 200, "application/json", doc, strlen(doc));
+    zl_free(doc);
+}
+
+static void capture_list(struct zl_req *r)
+{
+    char party[ZL_PARTY_ID_MAX];
+    struct zl_buf b;
+    size_t i, k, n = 0;
+    int rc = 0;
+
+    if (zl_req_auth(r, party))
+        return;
+    zl_buf_init(&b, (size_t)64 << 20);
+    rc = zl_buf_addc(&b, '[');
+    pthread_mutex_lock(&r->srv->lock);
+    for (k = 0; r->srv->jobs && k < MAX_JOBS && !rc; k++) {
+        /* newest first */
+        i = (r->srv->job_head + MAX_JOBS - 1 - k) % MAX_JOBS;
+        if (!r->srv->jobs[i].json || strcmp(r->srv->jobs[i].party, party))
+            continue;
+        if (n++ >= MAX_PER_PAGE)
+            break;
+        rc = zl_buf_printf(&b, "%s%s", n > 1 ? "," : "", r->srv->jobs[i].json);
+    }
+    pthread_mutex_unlock(&r->srv->lock);
+    if (rc || zl_buf_addc(&b, ']')) {
+        zl_buf_cleanup(&b);
+        zl_reply_problem(r, 500, "ImplementationException", NULL, NULL);
+        return;
+    }
+    zl_reply_buf(r, 200, "application/json", &b);
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+static int epc_format(struct zl_req *r, enum zl_epc_format *f)
+{
+    const char *h = zl_req_header(r, "GS1-EPC-Format");
+
+    *f = ZL_EPC_AS_CAPTURED;
+    if (!h || !strcmp(h, "No_Preference") || !strcmp(h, "Never_Translates"))
+        return 0;
+    if (!strcmp(h, "Always_GS1_Digital_Link")) {
+        *f = ZL_EPC_DIGITAL_LINK;
+        return 0;
+    }
+    if (!strcmp(h, "Always_EPC_URN")) {
+        *f = ZL_EPC_URN;
+        return 0;
+    }
+    return -1;
+}
+
+/* Build the Link header for the next page: the request's own query minus
+ * nextPageToken, plus the new token. */
+static const char *next_link(struct zl_req *r, const char *token)
+{
+    struct zl_buf b;
+    const char *p, *e;
+    const char *path = r->raw_uri;
+    size_t plen = strcspn(path, "?");
+    char *out;
+    int rc, first = 1;
+
+    zl_buf_init(&b, 16384);
+    rc = zl_buf_printf(&b, "<%s%.*s?", zl_req_origin(r), (int)plen, path);
+    for (p = r->raw_query; *p && !rc; p = *e ? e + 1 : e) {
+        e = p + strcspn(p, "&");
+        if (e == p || (e - p >= 14 && !strncmp(p, "nextPageToken=", 14)))
+            continue;
+        rc = zl_buf_printf(&b, "%s%.*s", first ? "" : "&", (int)(e - p), p);
+        first = 0;
+    }
+    if (!rc)
+        rc = zl_buf_printf(&b, "%snextPageToken=", first ? "" : "&");
+    if (!rc)
+        rc = zl_pct_encode(&b, token);
+    if (!rc)
+        rc = zl_buf_adds(&b, ">; rel=\"next\"");
+    out = rc ? NULL : zl_arena_strndup(&r->arena, b.data, b.len);
+    zl_buf_cleanup(&b);
+    return out;
+}
+
+/* Run the request's query with an optional fixed parameter from the path;
+ * single = 1 answers one event (or 404) rather than a document. */
+static void events_query(struct zl_req *r, const char *fixed_name,
+                         const char *fixed_value, int single)
+{
+    char party[ZL_PARTY_ID_MAX], d[900];
+    struct zl_error err;
+    enum zl_epc_format fmt;
+    zl_query *q = NULL;
+    zl_store *s;
+    char *json = NULL, *next = NULL;
+    size_t len = 0, i;
+    int rc, has_per_page = 0;
+
+    memset(&err, 0, sizeof err);
+    if (zl_req_auth(r, party))
+        return;
+    if (epc_format(r, &fmt)) {
+        zl_reply_problem(r, 400, "ValidationException", "Bad header",
+                         "GS1-EPC-Format: No_Preference, "
+                         "Always_GS1_Digital_Link, Always_EPC_URN or "
+                         "Never_Translates");
+        return;
+    }
+    if (!(s = zl_srv_store(r)) || zl_query_new(&q)) {
+        zl_reply_problem(r, 500, "ImplementationException", NULL, NULL);
+        goto out;
+    }
+    for (i = 0; i < r->n_params; i++) {
+        const char *k = r->params[i].k, *v = r->params[i].v;
+        if (!strcmp(k, "lang"))
+            continue;
+        if (!strcmp(k, "perPage")) {
+            char *end;
+            unsigned long n = strtoul(v, &end, 10);
+            has_per_page = 1;
+            if (*end || !*v || n == 0) {
+                zl_reply_problem(r, 400, "QueryParameterException",
+                                 "Bad perPage", "a positive integer");
+                goto out;
+            }
+            if (n > MAX_PER_PAGE)
+                v = "1000";
+        }
+        if ((rc = zl_query_param(q, k, v, &err))) {
+            zl_error_format(&err, d, sizeof d);
+            zl_reply_problem(r, 400, "QueryParameterException",
+                             "Invalid query parameter", d);
+            goto out;
+        }
+    }
+    if (fixed_name && (rc = zl_query_param(q, fixed_name, fixed_value, &err))) {
+        zl_error_format(&err, d, sizeof d);
+        zl_reply_problem(r, single ? 404 : 400,
+                         single ? "NoSuchResourceException"
+                                : "QueryParameterException",
+                         "Invalid resource", d);
+        goto out;
+    }
+    if (!has_per_page && !single)
+        zl_query_param(q, "perPage", "100", &err);
+    if (single) {
+        zl_query_param(q, "perPage", "1", &err);
+    }
+    rc = zl_query_json(s, q, fmt, &json, &len, single ? NULL : &next, &err);
+    if (rc == ZL_ELIMIT) {
+        zl_error_format(&err, d, sizeof d);
+        zl_reply_problem(r, 413, "QueryTooLargeException", "Query too large", d);
+        goto out;
+    }
+    if (rc == ZL_EINVAL) {
+        zl_error_format(&err, d, sizeof d);
+        zl_reply_problem(r, 400, "QueryParameterException",
+                         "Invalid query parameter", d);
+        goto out;
+    }
+    if (rc) {
+        zl_reply_problem(r, 500, "ImplementationException", "Query failed",
+                         zl_strerror(rc));
+        goto out;
+    }
+    if (single) {
+        /* Pull the one event out of the query document. */
+        json_error_t je;
+        json_t *doc = json_loadb(json, len, 0, &je), *body, *ev;
+        char *one;
+        body = json_object_get(
+            json_object_get(json_object_get(doc, "epcisBody"), "queryResults"),
+            "resultsBody");
+        ev = json_array_get(json_object_get(body, "eventList"), 0);
+        if (!ev) {
+            json_decref(doc);
+            zl_reply_problem(r, 404, "NoSuchResourceException",
+                             "No such event", fixed_value);
+            goto out;
+        }
+        if (!json_object_get(ev, "@context"))
+            json_object_set_new(ev, "@context", json_string(CTX_URL));
+        one = json_dumps(ev, JSON_COMPACT);
+        json_decref(doc);
+        if (!one) {
+            zl_reply_problem(r, 500, "ImplementationException", NULL, NULL);
+            goto out;
+        }
+        zl_reply(r, 200, "application/ld+json", one, strlen(one));
+        zl_free(one);
+        goto out;
+    }
+    if (next) {
+        const char *l = next_link(r, next);
+        if (l)
+            zl_reply_header(r, "Link", l);
+    }
+    zl_reply(r, 200,
+             zl_req_accepts(r, "application/json") &&
+                     !zl_req_accepts(r, "application/ld+json")
+                 ? "application/json"
+                 : "application/ld+json",
+             json, len);
+out:
+    zl_free(json);
+    zl_free(next);
+    zl_query_free(q);
+}
+
+static const char *const EVENT_TYPES[] = {"ObjectEvent", "AggregationEvent",
+                                          "TransactionEvent",
+                                          "TransformationEvent",
+                                          "AssociationEvent"};
+
+static const struct {
+    const char *seg, *param;
+} SUBRES[] = {
+    {"eventTypes", "eventType"},     {"bizSteps", "EQ_bizStep"},
+    {"dispositions", "EQ_disposition"}, {"readPoints", "EQ_readPoint"},
+    {"bizLocations", "EQ_bizLocation"}, {"epcs", "MATCH_anyEPC"},
+};
+
+void zl_h_epcis(struct zl_req *r)
+{
+    const char *m = r->method;
+    int get = !strcmp(m, "GET") || !strcmp(m, "HEAD");
+    size_t n = r->n_segs, i;
+
+    if (!strcmp(m, "OPTIONS")) {
+        discovery(r, n && !strcmp(r->segs[0], "capture") && n == 1
+                         ? "OPTIONS, GET, POST"
+                         : "OPTIONS, GET, HEAD");
+        return;
+    }
+    if (n == 0) {
+        static const char *const top[] = {"capture", "events", "eventTypes",
+                                          "epcs", "readPoints",
+                                          "bizLocations", "dispositions",
+                                          "bizSteps"};
+        if (get)
+            collection(r, top, sizeof top / sizeof top[0]);
+        return;
+    }
+    if (!strcmp(r->segs[0], "capture")) {
+        if (n == 1 && !strcmp(m, "POST"))
+            capture_post(r);
+        else if (n == 1 && get)
+            capture_list(r);
+        else if (n == 2 && get)
+            capture_get(r);
+        else
+            goto bad_method;
+        return;
+    }
+    if (!get)
+        goto bad_method;
+    if (!strcmp(r->segs[0], "events")) {
+        if (n == 1)
+            events_query(r, NULL, NULL, 0);
+        else if (n == 2)
+            events_query(r, "EQ_eventID", r->segs[1], 1);
+        return;
+    }
+    if (!strcmp(r->segs[0], "eventTypes") && n == 1) {
+        collection(r, EVENT_TYPES, 5);
+        return;
+    }
+    for (i = 0; i < sizeof SUBRES / sizeof SUBRES[0]; i++) {
+        if (strcmp(r->segs[0], SUBRES[i].seg))
+            continue;
+        if (n == 2) {
+            static const char *const ev[] = {"events"};
+            collection(r, ev, 1);
+        } else if (n == 3 && !strcmp(r->segs[2], "events")) {
+            const char *param = SUBRES[i].param;
+            struct zl_gs1_id id;
+            /* /epcs/ also takes classes (LGTIN): match them as classes. */
+            if (!strcmp(param, "MATCH_anyEPC") &&
+                zl_gs1_parse(r->segs[1], strlen(r->segs[1]), &id, NULL) == 0 &&
+                id.is_class)
+                param = "MATCH_anyEPCClass";
+            events_query(r, param, r->segs[1], 0);
+        }
+        return;
+    }
+    return;
+bad_method:
+    zl_reply_header(r, "Allow", "OPTIONS, GET, HEAD, POST");
+    zl_reply_problem(r, 405, NULL, "Method Not Allowed", NULL);
+}

@@ -1,0 +1,446 @@
+/*
+ * server.c - the daemon: libmicrohttpd setup, request lifecycle, routing,
+ * per-thread store handles and graceful shutdown.
+ *
+ * MHD runs an epoll thread pool (MHD_USE_EPOLL_INTERNAL_THREAD with
+ * MHD_OPTION_THREAD_POOL_SIZE); each worker opens its own zl_store on first
+ * use and keeps it in thread-local storage, since a handle serves one
+ * thread at a time and SQLite's WAL lets readers run beside the writer.
+ * Handles are also listed in the server so they are closed after
+ * MHD_stop_daemon has joined the workers.
+ *
+ * Lifecycle of a request: the URI log callback allocates the request and
+ * keeps the raw URI; the first access callback only records that headers
+ * are complete (refusing an announced oversized body at once); upload
+ * callbacks append to a capped buffer; the final callback (upload size 0)
+ * dispatches and queues the response. Answering on that second call keeps
+ * the connection alive; answering on the first would make MHD close it.
+ *
+ * Shutdown: SIGTERM/SIGINT are blocked in every thread and collected with
+ * sigwait in the main one; then MHD_quiesce_daemon stops accepting and
+ * MHD_stop_daemon waits for the workers, so a capture in flight commits or
+ * rolls back before the store is closed.
+ *
+ * Rejected: one shared store handle behind a mutex (serialises every
+ * reader); a thread per connection (slowloris would pin threads).
+ */
+#include "server/server_int.h"
+
+#include "util/alloc.h"
+#include "util/timefmt.h"
+#include "zhiliang/error.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static _Thread_local zl_store *tl_store;
+
+zl_store *zl_srv_store(struct zl_req *r)
+{
+    struct zl_server *s = r->srv;
+    struct zl_error err;
+    zl_store *st = NULL;
+
+    if (tl_store)
+        return tl_store;
+    pthread_mutex_lock(&s->lock);
+    if (s->n_stores < sizeof s->stores / sizeof s->stores[0] &&
+        zl_open(s->store_path, &st, &err) == 0) {
+        s->stores[s->n_stores++] = st;
+        tl_store = st;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return st;
+}
+
+/* ---- URI splitting ------------------------------------------------------- */
+
+static void parse_uri(struct zl_req *r)
+{
+    const char *u = r->raw_uri, *q = strchr(u, '?'), *p, *e;
+    size_t plen = q ? (size_t)(q - u) : strlen(u);
+    char *v;
+
+    r->raw_query = q ? q + 1 : "";
+    if (plen == 0 || u[0] != '/') {
+        r->bad_uri = 1;
+        return;
+    }
+    for (p = u + 1; p < u + plen;) {
+        e = memchr(p, '/', (size_t)(u + plen - p));
+        if (!e)
+            e = u + plen;
+        if (e > p) {  /* empty segments ("//") are skipped */
+            if (r->n_segs == ZL_MAX_SEGS ||
+                !(v = zl_pct_decode(&r->arena, p, (size_t)(e - p), 0))) {
+                r->bad_uri = 1;
+                return;
+            }
+            r->segs[r->n_segs++] = v;
+        }
+        p = e + 1;
+    }
+    for (p = r->raw_query; *p;) {
+        const char *amp = strchr(p, '&'), *eq;
+        char *k;
+        e = amp ? amp : p + strlen(p);
+        if (e > p) {
+            eq = memchr(p, '=', (size_t)(e - p));
+            if (r->n_params == ZL_MAX_PARAMS ||
+                !(k = zl_pct_decode(&r->arena, p,
+                                    (size_t)((eq ? eq : e) - p), 1)) ||
+                !(v = eq ? zl_pct_decode(&r->arena, eq + 1,
+                                         (size_t)(e - eq - 1), 1)
+                         : zl_arena_strndup(&r->arena, "", 0))) {
+                r->bad_uri = 1;
+                return;
+            }
+            r->params[r->n_params].k = k;
+            r->params[r->n_params].v = v;
+            r->n_params++;
+        }
+        p = amp ? amp + 1 : e;
+    }
+}
+
+/* ---- dispatch -------------------------------------------------------------- */
+
+static void dispatch(struct zl_req *r)
+{
+    const char *lang = NULL;
+
+    if (r->bad_uri) {
+        zl_reply_problem(r, 400, NULL, "Bad Request",
+                         "malformed URI (percent-encoding, UTF-8 or too many "
+                         "segments/parameters)");
+        return;
+    }
+    lang = zl_req_param(r, "lang");
+    r->lang_en = lang && strcmp(lang, "en") == 0;
+    if (r->n_segs > 0 && strcmp(r->segs[0], "api") == 0)
+        zl_h_api(r);
+    else if (zl_is_epcis_path(r))
+        zl_h_epcis(r);
+    else if (zl_is_resolver_path(r))
+        zl_h_resolver(r);
+    else
+        zl_h_portal(r);
+    if (!r->resp && r->status == 0)
+        zl_reply_problem(r, 404, NULL, "Not Found", NULL);
+}
+
+static enum MHD_Result queue(struct zl_req *r)
+{
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    size_t i;
+    char *body = r->resp;
+
+    r->resp = NULL;
+    resp = MHD_create_response_from_buffer_with_free_callback(
+        r->resp_len, body ? body : (char *)"", body ? zl_free : NULL);
+    if (!resp) {
+        zl_free(body);
+        return MHD_NO;
+    }
+    if (r->ctype)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
+    MHD_add_response_header(resp, "GS1-EPCIS-Version", "2.0.0");
+    MHD_add_response_header(resp, "GS1-CBV-Version", "2.0.0");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    for (i = 0; i < r->n_headers; i++)
+        if (r->headers[i].v)
+            MHD_add_response_header(resp, r->headers[i].k, r->headers[i].v);
+    ret = MHD_queue_response(r->conn, r->status ? r->status : 500, resp);
+    MHD_destroy_response(resp);
+    r->answered = 1;
+    return ret;
+}
+
+static void access_log(struct zl_req *r)
+{
+    if (r->srv->o.quiet)
+        return;
+    fprintf(stderr, "%s %.200s %u %zu %lldms\n", r->method ? r->method : "-",
+            r->raw_uri, r->status, r->resp_len,
+            (long long)(zl_time_now_ms() - r->t0_ms));
+}
+
+static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    struct zl_req *r = zl_calloc(1, sizeof *r);
+
+    (void)c;
+    if (!r)
+        return NULL;
+    r->srv = cls;
+    r->t0_ms = zl_time_now_ms();
+    zl_arena_init(&r->arena, 4u << 20);
+    r->raw_uri = zl_strdup(uri ? uri : "");
+    zl_buf_init(&r->body, r->srv->o.max_body);
+    if (!r->raw_uri) {
+        zl_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct zl_req *r = *con_cls;
+
+    (void)cls;
+    (void)c;
+    (void)toe;
+    if (!r)
+        return;
+    zl_arena_free(&r->arena);
+    zl_buf_cleanup(&r->body);
+    zl_free(r->resp);
+    zl_free(r->raw_uri);
+    zl_free(r);
+    *con_cls = NULL;
+}
+
+static int body_method(const char *m)
+{
+    return strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 ||
+           strcmp(m, "PATCH") == 0;
+}
+
+static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
+                                 const char *url, const char *method,
+                                 const char *version, const char *upload_data,
+                                 size_t *upload_size, void **con_cls)
+{
+    struct zl_req *r = *con_cls;
+    enum MHD_Result ret;
+
+    (void)cls;
+    (void)url;
+    (void)version;
+    if (!r)
+        return MHD_NO;
+    r->conn = conn;
+    r->method = method;
+    if (!r->started) {
+        const char *cl = MHD_lookup_connection_value(
+            conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        r->started = 1;
+        if (cl && body_method(method)) {
+            char *end;
+            unsigned long long n;
+            errno = 0;
+            n = strtoull(cl, &end, 10);
+            if (errno || *end || n > r->srv->o.max_body) {
+                /* Refuse before reading: MHD then closes the connection
+                 * instead of draining a body we will not keep. */
+                zl_reply_problem(r, 413, "CaptureLimitExceededException",
+                                 "Payload Too Large",
+                                 "the body exceeds "
+                                 "GS1-EPCIS-Capture-File-Size-Limit");
+                ret = queue(r);
+                access_log(r);
+                return ret;
+            }
+        }
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!r->answered && !r->body_too_big &&
+            zl_buf_add(&r->body, upload_data, *upload_size))
+            r->body_too_big = 1;
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (r->answered)
+        return MHD_YES;
+    if (r->body_too_big) {
+        zl_reply_problem(r, 413, "CaptureLimitExceededException",
+                         "Payload Too Large",
+                         "the body exceeds GS1-EPCIS-Capture-File-Size-Limit");
+    } else if (strcmp(method, "GET") && strcmp(method, "HEAD") &&
+               strcmp(method, "POST") && strcmp(method, "OPTIONS")) {
+        zl_reply_header(r, "Allow", "GET, HEAD, POST, OPTIONS");
+        zl_reply_problem(r, 405, NULL, "Method Not Allowed", NULL);
+    } else {
+        parse_uri(r);
+        dispatch(r);
+    }
+    ret = queue(r);
+    access_log(r);
+    return ret;
+}
+
+/* ---- listen address -------------------------------------------------------- */
+
+static int parse_listen(const char *l, struct sockaddr_storage *ss,
+                        socklen_t *sl)
+{
+    char host[256];
+    const char *colon;
+    size_t hl;
+    char *end;
+    unsigned long port;
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+    memset(ss, 0, sizeof *ss);
+    if (l[0] == '[') {
+        const char *rb = strchr(l, ']');
+        if (!rb || rb[1] != ':')
+            return ZL_EINVAL;
+        hl = (size_t)(rb - l - 1);
+        if (hl >= sizeof host)
+            return ZL_EINVAL;
+        memcpy(host, l + 1, hl);
+        colon = rb + 1;
+    } else {
+        colon = strrchr(l, ':');
+        if (!colon)
+            return ZL_EINVAL;
+        hl = (size_t)(colon - l);
+        if (hl >= sizeof host)
+            return ZL_EINVAL;
+        memcpy(host, l, hl);
+    }
+    host[hl] = '\0';
+    errno = 0;
+    port = strtoul(colon + 1, &end, 10);
+    if (errno || *end || colon[1] == '\0' || port > 65535)
+        return ZL_EINVAL;
+    if (inet_pton(AF_INET, hl ? host : "0.0.0.0", &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)port);
+        *sl = sizeof *a4;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        *sl = sizeof *a6;
+        return 0;
+    }
+    return ZL_EINVAL;
+}
+
+int zl_server_run(const struct zl_server_opts *o)
+{
+    struct zl_server *s = NULL;
+    struct sockaddr_storage ss;
+    socklen_t sl = 0;
+    sigset_t set, old;
+    const union MHD_DaemonInfo *info;
+    struct zl_error err;
+    zl_store *probe = NULL;
+    unsigned flags;
+    int rc, sig = 0;
+    size_t i;
+
+    s = zl_calloc(1, sizeof *s);
+    if (!s)
+        return ZL_ENOMEM;
+    pthread_mutex_init(&s->lock, NULL);
+    s->o = *o;
+    if (!s->o.listen)
+        s->o.listen = "127.0.0.1:8080";
+    snprintf(s->store_path, sizeof s->store_path, "%s",
+             o->store_path ? o->store_path : zl_default_store_path());
+    if (!s->o.threads)
+        s->o.threads = 4;
+    if (s->o.threads > 64)
+        s->o.threads = 64;
+    if (!s->o.max_body)
+        s->o.max_body = (size_t)16 << 20;
+    if (!s->o.max_events)
+        s->o.max_events = 10000;
+    if (!s->o.header_limit)
+        s->o.header_limit = (size_t)32 << 10;
+    if (!s->o.per_ip)
+        s->o.per_ip = 64;
+    if (!s->o.max_conn)
+        s->o.max_conn = 1024;
+    if (!s->o.timeout_s)
+        s->o.timeout_s = 30;
+    if ((rc = parse_listen(s->o.listen, &ss, &sl))) {
+        fprintf(stderr, "zhiliang serve: bad --listen %s (want HOST:PORT)\n",
+                s->o.listen);
+        goto out;
+    }
+    /* Fail early and clearly if the store is missing or broken. */
+    if ((rc = zl_open(s->store_path, &probe, &err))) {
+        fprintf(stderr, "zhiliang serve: cannot open store %s: %s\n",
+                s->store_path, zl_strerror(rc));
+        goto out;
+    }
+    zl_close(probe);
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    signal(SIGPIPE, SIG_IGN);
+
+    flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    s->d = MHD_start_daemon(
+        flags, 0, NULL, NULL, access_cb, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->o.threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->o.max_conn,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)s->o.per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->o.timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->o.header_limit,
+        MHD_OPTION_URI_LOG_CALLBACK, uri_cb, s,
+        MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s, MHD_OPTION_END);
+    if (!s->d) {
+        fprintf(stderr, "zhiliang serve: cannot listen on %s\n", s->o.listen);
+        rc = -EADDRINUSE;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        goto out;
+    }
+    info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = info ? info->port : 0;
+    {
+        char host[INET6_ADDRSTRLEN] = "127.0.0.1";
+        if (ss.ss_family == AF_INET)
+            inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host,
+                      sizeof host);
+        else
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
+                      host, sizeof host);
+        printf(ss.ss_family == AF_INET6 ? "listening on http://[%s]:%u\n"
+                                        : "listening on http://%s:%u\n",
+               host, s->port);
+        fflush(stdout);
+    }
+    while (sigwait(&set, &sig) != 0)
+        ;
+    if (!s->o.quiet)
+        fprintf(stderr, "zhiliang serve: signal %d, shutting down\n", sig);
+    {
+        MHD_socket lfd = MHD_quiesce_daemon(s->d);
+        MHD_stop_daemon(s->d);
+        if (lfd != MHD_INVALID_SOCKET)
+            close(lfd);
+    }
+    s->d = NULL;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    rc = 0;
+out:
+    for (i = 0; i < s->n_stores; i++)
+        zl_close(s->stores[i]);
+    zl_jobs_free(s);
+    pthread_mutex_destroy(&s->lock);
+    zl_free(s);
+    return rc;
+}

@@ -1,0 +1,162 @@
+/*
+ * server_int.h - what the server's files share: the request, its arena,
+ * the response helpers and the route handlers.
+ *
+ * A request owns an arena (everything it allocates is freed at once when
+ * the connection is done with it), its decoded path segments and query
+ * parameters, and a capped body buffer. Handlers fill in one response
+ * through the helpers below; the dispatcher queues it.
+ */
+#ifndef ZL_SERVER_INT_H
+#define ZL_SERVER_INT_H
+
+#include "server/server.h"
+
+#include "util/buf.h"
+#include "zhiliang/party.h"
+#include "zhiliang/zhiliang.h"
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdint.h>
+
+/* ---- arena -------------------------------------------------------------- */
+
+struct zl_arena_chunk;
+struct zl_arena {
+    struct zl_arena_chunk *head;
+    size_t total, max;          /* bytes handed out, and the cap */
+};
+void zl_arena_init(struct zl_arena *a, size_t max);
+void zl_arena_free(struct zl_arena *a);
+/* NULL on OOM or past the cap. Memory is 16-byte aligned. */
+void *zl_arena_alloc(struct zl_arena *a, size_t n);
+char *zl_arena_strndup(struct zl_arena *a, const char *s, size_t n);
+char *zl_arena_printf(struct zl_arena *a, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* ---- server and request ------------------------------------------------- */
+
+#define ZL_MAX_SEGS 32
+#define ZL_MAX_PARAMS 64
+
+struct zl_server;
+
+struct zl_kv {
+    const char *k, *v;
+};
+
+struct zl_req {
+    struct zl_server *srv;
+    struct MHD_Connection *conn;
+    struct zl_arena arena;
+    char *raw_uri;              /* as received, before any decoding */
+    const char *method;
+    int started;                /* first callback seen */
+    int answered;               /* a response was queued */
+    /* Decoded path segments (NULL on a decoding error: bad_uri set). */
+    const char *segs[ZL_MAX_SEGS];
+    size_t n_segs;
+    const char *raw_query;      /* after '?', or "" */
+    struct zl_kv params[ZL_MAX_PARAMS];
+    size_t n_params;
+    int bad_uri;                /* malformed percent-encoding, UTF-8... */
+    struct zl_buf body;
+    int body_too_big;
+    int lang_en;                /* portal language */
+    int64_t t0_ms;
+    /* Response. */
+    unsigned status;
+    const char *ctype;
+    char *resp;                 /* zl_malloc'ed, handed to MHD */
+    size_t resp_len;
+    struct zl_kv headers[16];
+    size_t n_headers;
+};
+
+struct zl_capture_job;
+
+struct zl_server {
+    struct zl_server_opts o;
+    char store_path[1024];
+    struct MHD_Daemon *d;
+    unsigned port;
+    pthread_mutex_t lock;       /* guards stores[] and jobs */
+    zl_store *stores[128];      /* every per-thread handle, closed at exit */
+    size_t n_stores;
+    struct zl_capture_job *jobs; /* ring of recent capture jobs */
+    size_t n_jobs, job_head;
+};
+
+/* The calling thread's store handle (opened on first use), or NULL. */
+zl_store *zl_srv_store(struct zl_req *r);
+
+/* Parameter by name (first occurrence), or NULL. */
+const char *zl_req_param(const struct zl_req *r, const char *name);
+/* Request header, or NULL. */
+const char *zl_req_header(const struct zl_req *r, const char *name);
+/* 1 if the Accept header names media type t (exactly, ignoring params). */
+int zl_req_accepts(const struct zl_req *r, const char *t);
+/* Origin for absolute links: base_url, else "http://" + a sane Host. */
+const char *zl_req_origin(struct zl_req *r);
+
+/* Bearer token -> party (ZL_PARTY_ID_MAX). 0, or answers 401 itself and
+ * returns non-zero. */
+int zl_req_auth(struct zl_req *r, char party[ZL_PARTY_ID_MAX]);
+
+/* Responses. body is copied. */
+void zl_reply(struct zl_req *r, unsigned status, const char *ctype,
+              const char *body, size_t len);
+/* Takes b's content. */
+void zl_reply_buf(struct zl_req *r, unsigned status, const char *ctype,
+                  struct zl_buf *b);
+void zl_reply_header(struct zl_req *r, const char *name, const char *value);
+/* RFC 7807 problem: type is an EPCIS exception name ("ValidationException")
+ * or NULL for "about:blank". */
+void zl_reply_problem(struct zl_req *r, unsigned status, const char *type,
+                      const char *title, const char *detail);
+void zl_reply_redirect(struct zl_req *r, unsigned status, const char *loc);
+
+/* Percent-decode s[0..n) strictly into a new arena string: "%" must be
+ * followed by two hex digits, "%00" and invalid UTF-8 are refused, plus
+ * becomes space when form is set. NULL on error. */
+char *zl_pct_decode(struct zl_arena *a, const char *s, size_t n, int form);
+/* Percent-encode for a query value (unreserved characters stay). */
+int zl_pct_encode(struct zl_buf *b, const char *s);
+/* HTML-escape (& < > " '). */
+int zl_html_escape(struct zl_buf *b, const char *s);
+/* 1 if s[0..n) is valid UTF-8 without NUL. */
+int zl_utf8_valid(const char *s, size_t n);
+
+/* ---- handlers (return after queuing nothing or one response) ----------- */
+
+void zl_h_epcis(struct zl_req *r);       /* /capture, /events, ... */
+int zl_is_epcis_path(const struct zl_req *r);
+void zl_h_resolver(struct zl_req *r);    /* /01/..., /.well-known/gs1resolver */
+int zl_is_resolver_path(const struct zl_req *r);
+void zl_h_portal(struct zl_req *r);      /* /, /search, /recalls, /qr, /static */
+void zl_h_api(struct zl_req *r);         /* /api/... */
+
+/* Product page for a parsed GS1 identifier (resolver default link). */
+struct zl_gs1_id;
+void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
+                       const char *dl);
+
+/* QR code of text as an SVG document. */
+int zl_qr_svg(const char *text, struct zl_buf *out);
+
+/* Embedded web assets (generated from web/). */
+struct zl_asset {
+    const char *name;
+    const unsigned char *data;
+    size_t len;
+};
+const struct zl_asset *zl_asset_find(const char *name);
+
+/* Capture jobs. */
+void zl_jobs_free(struct zl_server *s);
+
+#endif
