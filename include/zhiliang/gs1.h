@@ -45,6 +45,8 @@ enum zl_gs1_scheme {
     ZL_GS1_GRAI_CLASS, /* class: (8003) without serial (idpat:grai) */
     ZL_GS1_ITIP_CLASS, /* class: (8006) without serial (idpat:itip) */
     ZL_GS1_CPI_CLASS,  /* class: (8010) without serial (idpat:cpi) */
+    ZL_GS1_GDTI_CLASS, /* class: (253) without serial (idpat:gdti) */
+    ZL_GS1_SGCN_CLASS, /* class: (255) without serial (idpat:sgcn) */
 };
 
 #define ZL_GS1_MAX_AIS 8
@@ -76,8 +78,11 @@ int zl_gs1_parse(const char *s, size_t len, struct zl_gs1_id *id,
                  struct zl_error *err);
 
 /* Canonical Digital Link: "https://id.gs1.org/01/09506000134352/10/ABC".
- * Qualifiers in the order GS1 Digital Link prescribes; data attributes are
- * left out unless with_attrs. Values are percent-encoded as DL requires.
+ * Every key qualifier that id holds, in the order GS1 Digital Link
+ * prescribes; data attributes are left out unless with_attrs. Values are
+ * percent-encoded as DL requires (! " # % & ( ) * + , / : < > ? and anything
+ * outside the GS1 character sets; ' ; = stay literal, as in the CBV 2.0
+ * reference event hash generator).
  * Returns bytes written (excluding NUL) or ZL_ELIMIT if cap is too small. */
 int zl_gs1_to_dl(const struct zl_gs1_id *id, int with_attrs, char *out,
                  size_t cap);
@@ -94,10 +99,14 @@ int zl_gs1_to_element_string(const struct zl_gs1_id *id, char *out,
                              size_t cap);
 
 /* Convenience for canonicalising identifiers found in EPCIS documents:
- * a GS1 identifier in any form becomes its canonical Digital Link; any
- * other URI is copied unchanged (EPCIS allows private URIs). Returns bytes
- * written, or a negative error with err filled when the input claims to be
- * GS1 (urn:epc:..., a DL path with a known primary AI) but is invalid. */
+ * a GS1 identifier in any form becomes its canonical Digital Link as the
+ * CBV 2.0 event hash defines it ("constrained"): only the finest level of
+ * identification, so (22) CPV is dropped and (10) lot is dropped when (21)
+ * serial is present, and no data attributes. Any other URI is copied
+ * unchanged (EPCIS allows private URIs). Returns bytes written, or a
+ * negative error with err filled when the input claims to be GS1
+ * (urn:epc:..., a DL path with a known primary AI or short name followed by
+ * a value starting with four digits) but is invalid. */
 int zl_gs1_canonical(const char *s, size_t len, char *out, size_t cap,
                      struct zl_error *err);
 
@@ -107,6 +116,15 @@ int zl_gs1_check_digit(const char *s, size_t n);
 
 /* Name of a scheme ("sgtin", "lgtin"...). */
 const char *zl_gs1_scheme_name(enum zl_gs1_scheme s);
+
+/* Raw element string as a scanner sends it: AIs concatenated, FNC1 written
+ * as GS (0x1D) after each variable-length value that is not last, no
+ * symbology identifier. Returns bytes written or ZL_ELIMIT. */
+int zl_gs1_to_element_string_raw(const struct zl_gs1_id *id, char *out,
+                                 size_t cap);
+
+/* Title of an AI from the table ("GTIN", "BATCH/LOT"...), NULL if unknown. */
+const char *zl_gs1_ai_title(const char *ai);
 
 /* Validate a GB 32100-2015 unified social credit code (18 chars: registry
  * authority, entity type, 6-digit region code, 9-char organisation code

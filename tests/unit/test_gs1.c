@@ -1,0 +1,780 @@
+/*
+ * test_gs1.c - GS1 identifiers: check digits, the three syntaxes, the
+ * CBV 2.0 canonical form, unified social credit codes.
+ *
+ * Known answers come from published sources named beside each vector: the
+ * GS1 General Specifications, the GS1 Digital Link and EPC Tag Data
+ * standards' examples, and the CBV 2.0 event hash corpus in
+ * shared/conformance/epcis-event-hash (URN -> canonical pairs read off its
+ * .jsonld inputs and .prehashes outputs). The random round trip builds
+ * keys from parts, so it checks parse and render against a model that is
+ * independent of the code under test.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "zhiliang/gs1.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int parse(const char *s, struct zl_gs1_id *id, struct zl_error *e)
+{
+    memset(e, 0, sizeof *e);
+    return zl_gs1_parse(s, strlen(s), id, e);
+}
+
+/* ---- check digits ---- */
+
+static void test_check_digit(void **state)
+{
+    (void)state;
+    /* GS1 General Specifications 7.9.1, check digit calculation example:
+     * 629104150021 -> 3. */
+    assert_int_equal(zl_gs1_check_digit("629104150021", 12), 3);
+    /* GS1 Digital Link standard's running example GTIN 09506000134352. */
+    assert_int_equal(zl_gs1_check_digit("0950600013435", 13), 2);
+    /* EPC Tag Data Standard example urn:epc:id:sgtin:0614141.107346.2017 =
+     * GTIN 10614141073464; SGLN 0614141.07346 = GLN 0614141073467. */
+    assert_int_equal(zl_gs1_check_digit("1061414107346", 13), 4);
+    assert_int_equal(zl_gs1_check_digit("061414107346", 12), 7);
+    /* GS1 Digital Link standard example SSCC 106141411234567897. */
+    assert_int_equal(zl_gs1_check_digit("10614141123456789", 17), 7);
+    /* EAN-13 4006381333931 and EAN-8 96385074 (the examples of GS1's
+     * GTIN-13 and GTIN-8 check digit calculators), UPC-A 036000291452. */
+    assert_int_equal(zl_gs1_check_digit("400638133393", 12), 1);
+    assert_int_equal(zl_gs1_check_digit("9638507", 7), 4);
+    assert_int_equal(zl_gs1_check_digit("03600029145", 11), 2);
+    /* Leading zeros do not change the check digit (GTIN padding). */
+    assert_int_equal(zl_gs1_check_digit("0000009638507", 13), 4);
+    assert_int_equal(zl_gs1_check_digit("12a4", 4), -1);
+    assert_int_equal(zl_gs1_check_digit("", 0), 0);
+}
+
+/* ---- CBV 2.0 canonical: the event hash corpus ---- */
+
+static const char *const cbv_pairs[][2] = {
+    /* epcisDocWithAllGS1Keys.jsonld -> .prehashes */
+    {"urn:epc:id:sgtin:4012345.012345.12",
+     "https://id.gs1.org/01/04012345123456/21/12"},
+    {"urn:epc:id:sscc:4012345.0000000333",
+     "https://id.gs1.org/00/040123450000003338"},
+    {"https://id.gs1.org/00/040123450000003338",
+     "https://id.gs1.org/00/040123450000003338"},
+    {"urn:epc:id:grai:4012345.66666.87",
+     "https://id.gs1.org/8003/0401234566666387"},
+    {"urn:epc:id:giai:4012345.AAbb", "https://id.gs1.org/8004/4012345AAbb"},
+    {"urn:epc:id:gsrn:4012345.9876540000",
+     "https://id.gs1.org/8018/401234598765400000"},
+    {"urn:epc:id:gsrnp:4012345.0000098765",
+     "https://id.gs1.org/8017/401234500000987658"},
+    {"urn:epc:id:gdti:4012345.55555.98",
+     "https://id.gs1.org/253/401234555555498"},
+    {"urn:epc:id:cpi:4012345.ABC.123",
+     "https://id.gs1.org/8010/4012345ABC/8011/123"},
+    {"urn:epc:id:sgcn:4012345.99999.44",
+     "https://id.gs1.org/255/401234599999044"},
+    {"urn:epc:id:ginc:4012345.333", "https://id.gs1.org/401/4012345333"},
+    {"urn:epc:id:gsin:4012345.999987654",
+     "https://id.gs1.org/402/40123459999876541"},
+    {"urn:epc:id:itip:4012345.012345.01.02.999",
+     "https://id.gs1.org/8006/040123451234560102/21/999"},
+    {"urn:epc:id:upui:4012345.012345.AB12",
+     "https://id.gs1.org/01/04012345123456/235/AB12"},
+    {"urn:epc:class:lgtin:4054739.099914.20160711",
+     "https://id.gs1.org/01/04054739999148/10/20160711"},
+    {"urn:epc:idpat:sgtin:4054739.099914.*",
+     "https://id.gs1.org/01/04054739999148"},
+    {"urn:epc:idpat:grai:4012345.66666.*",
+     "https://id.gs1.org/8003/04012345666663"},
+    {"urn:epc:idpat:gdti:4012345.55555.*",
+     "https://id.gs1.org/253/4012345555554"},
+    {"urn:epc:idpat:sgcn:4012345.99999.*",
+     "https://id.gs1.org/255/4012345999990"},
+    {"urn:epc:idpat:cpi:4012345.ABC.*", "https://id.gs1.org/8010/4012345ABC"},
+    {"urn:epc:idpat:itip:4012345.012345.01.02.*",
+     "https://id.gs1.org/8006/040123451234560102"},
+    {"urn:epc:id:sgln:4012345.00011.987",
+     "https://id.gs1.org/414/4012345000115/254/987"},
+    /* the other documents of the corpus */
+    {"urn:epc:id:sgln:0614141.07346.1234",
+     "https://id.gs1.org/414/0614141073467/254/1234"},
+    {"urn:epc:id:sgtin:0614141.107346.2017",
+     "https://id.gs1.org/01/10614141073464/21/2017"},
+    {"urn:epc:id:sgln:4012345.00011.0", "https://id.gs1.org/414/4012345000115"},
+    {"urn:epc:id:sgln:0012345.11111.400",
+     "https://id.gs1.org/414/0012345111112/254/400"},
+    {"urn:epc:id:sgtin:0614141.812345.6789%2F%26%25%22!%3F()",
+     "https://id.gs1.org/01/80614141123458/21/6789%2F%26%25%22%21%3F%28%29"},
+    {"urn:epc:id:upui:1234567.098765.51qIgY)%3C%26Jp3*j7'SDB",
+     "https://id.gs1.org/01/01234567987651/235/51qIgY%29%3C%26Jp3%2Aj7'SDB"},
+    {"urn:epc:id:cpi:0614141.11111111111111-A%23%2F.1234",
+     "https://id.gs1.org/8010/061414111111111111111-A%23%2F/8011/1234"},
+    {"urn:epc:id:ginc:0614141.xyz47%2F11",
+     "https://id.gs1.org/401/0614141xyz47%2F11"},
+    {"urn:epc:id:gdti:987659999999..9", "https://id.gs1.org/253/98765999999929"},
+    {"urn:epc:id:gdti:4012345.00009.PO-4711",
+     "https://id.gs1.org/253/4012345000092PO-4711"},
+    {"urn:epc:id:pgln:999999999999.", "https://id.gs1.org/417/9999999999994"},
+    {"urn:epc:id:pgln:4000001.98765", "https://id.gs1.org/417/4000001987658"},
+    {"urn:epc:id:sgtin:415056789012.0.987654",
+     "https://id.gs1.org/01/04150567890128/21/987654"},
+    {"urn:epc:id:sgtin:4012345.011111.98%22",
+     "https://id.gs1.org/01/04012345111118/21/98%22"},
+    {"urn:epc:id:sscc:4012345.3111111111",
+     "https://id.gs1.org/00/340123451111111111"},
+    {"urn:epc:id:sscc:4012345.1112223334",
+     "https://id.gs1.org/00/140123451122233341"},
+    {"urn:epc:id:grai:4012345.00022.334455",
+     "https://id.gs1.org/8003/04012345000221334455"},
+    {"urn:epc:id:gsrnp:4012345.0000000007",
+     "https://id.gs1.org/8017/401234500000000074"},
+    {"urn:epc:idpat:sgtin:4012345.066666.*",
+     "https://id.gs1.org/01/04012345666663"},
+    {"urn:epc:class:lgtin:4054739.099961.2015-03-30a",
+     "https://id.gs1.org/01/04054739999612/10/2015-03-30a"},
+    /* Digital Link inputs of the corpus: other hosts, short names, query */
+    {"https://example.com/gtin/09780345418913/21/765tz?abc=211121",
+     "https://id.gs1.org/01/09780345418913/21/765tz"},
+    {"https://id.gs1.org/gtin/09780345418913",
+     "https://id.gs1.org/01/09780345418913"},
+    {"https://id.gs1.de/01/04012345999990/21/XYZ-1234",
+     "https://id.gs1.org/01/04012345999990/21/XYZ-1234"},
+    {"https://id.example.com/8003/040123450007718765",
+     "https://id.gs1.org/8003/040123450007718765"},
+    {"https://id.example.com/253/4012345000054987",
+     "https://id.gs1.org/253/4012345000054987"},
+    {"https://id.example.org/8004/401234599999",
+     "https://id.gs1.org/8004/401234599999"},
+    {"https://id.gs1.de/00/040123451111111110",
+     "https://id.gs1.org/00/040123451111111110"},
+    /* non-GS1 URIs of the corpus pass through */
+    {"https://id.example.org/document1", "https://id.example.org/document1"},
+    {"http://transaction.acme.com/po/12345678",
+     "http://transaction.acme.com/po/12345678"},
+    {"https://circ4life.eecc.info/recycling/bin/obj/"
+     "1234567890119051400001112345",
+     "https://circ4life.eecc.info/recycling/bin/obj/"
+     "1234567890119051400001112345"},
+    {"urn:example:lot:1", "urn:example:lot:1"},
+    {"https://accreditation-council.example.org/certificate/ABC12345",
+     "https://accreditation-council.example.org/certificate/ABC12345"},
+    /* constrained form: lot and CPV dropped when a serial is there */
+    {"https://example.com/01/09506000134352/22/2A/10/ABC/21/123?17=201231",
+     "https://id.gs1.org/01/09506000134352/21/123"},
+    {"https://example.com/01/09506000134352/22/2A/10/ABC",
+     "https://id.gs1.org/01/09506000134352/10/ABC"},
+    {"(01)09506000134352(17)201231(10)ABC",
+     "https://id.gs1.org/01/09506000134352/10/ABC"},
+};
+
+static void test_cbv_canonical(void **state)
+{
+    size_t i;
+    (void)state;
+
+    for (i = 0; i < sizeof cbv_pairs / sizeof cbv_pairs[0]; i++) {
+        char out[512];
+        struct zl_error e;
+        int rc;
+
+        memset(&e, 0, sizeof e);
+        rc = zl_gs1_canonical(cbv_pairs[i][0], strlen(cbv_pairs[i][0]), out,
+                              sizeof out, &e);
+        if (rc < 0)
+            fail_msg("%s: %s (value: %s)", cbv_pairs[i][0], e.rule, e.value);
+        assert_string_equal(out, cbv_pairs[i][1]);
+        assert_int_equal(rc, (int)strlen(cbv_pairs[i][1]));
+    }
+}
+
+/* ---- every key type in all three forms ---- */
+
+struct kat {
+    const char *urn, *dl, *es;
+    int gcp;
+    const char *scheme;
+};
+
+static const struct kat kats[] = {
+    {"urn:epc:id:sgtin:0614141.107346.2017",
+     "https://id.gs1.org/01/10614141073464/21/2017",
+     "(01)10614141073464(21)2017", 7, "sgtin"},
+    {"urn:epc:id:sscc:0614141.1234567890",
+     "https://id.gs1.org/00/106141412345678908", "(00)106141412345678908", 7,
+     "sscc"},
+    {"urn:epc:id:sgln:0614141.12345.400",
+     "https://id.gs1.org/414/0614141123452/254/400",
+     "(414)0614141123452(254)400", 7, "sgln"},
+    {"urn:epc:id:sgln:0614141.12345.0", "https://id.gs1.org/414/0614141123452",
+     "(414)0614141123452", 7, "sgln"},
+    {"urn:epc:id:grai:0614141.12345.400",
+     "https://id.gs1.org/8003/00614141123452400", "(8003)00614141123452400", 7,
+     "grai"},
+    {"urn:epc:id:giai:0614141.12345400", "https://id.gs1.org/8004/061414112345400",
+     "(8004)061414112345400", 7, "giai"},
+    {"urn:epc:id:gsrn:0614141.1234567890",
+     "https://id.gs1.org/8018/061414112345678902",
+     "(8018)061414112345678902", 7, "gsrn"},
+    {"urn:epc:id:gsrnp:0614141.1234567890",
+     "https://id.gs1.org/8017/061414112345678902",
+     "(8017)061414112345678902", 7, "gsrnp"},
+    {"urn:epc:id:gdti:0614141.12345.400",
+     "https://id.gs1.org/253/0614141123452400", "(253)0614141123452400", 7,
+     "gdti"},
+    {"urn:epc:id:cpi:0614141.123ABC.123456789",
+     "https://id.gs1.org/8010/0614141123ABC/8011/123456789",
+     "(8010)0614141123ABC(8011)123456789", 7, "cpi"},
+    {"urn:epc:id:sgcn:4012345.67890.04711",
+     "https://id.gs1.org/255/401234567890104711", "(255)401234567890104711", 7,
+     "sgcn"},
+    {"urn:epc:id:ginc:0614141.xyz3311cba",
+     "https://id.gs1.org/401/0614141xyz3311cba", "(401)0614141xyz3311cba", 7,
+     "ginc"},
+    {"urn:epc:id:gsin:0614141.123456789",
+     "https://id.gs1.org/402/06141411234567890", "(402)06141411234567890", 7,
+     "gsin"},
+    {"urn:epc:id:itip:4012345.012345.01.02.987",
+     "https://id.gs1.org/8006/040123451234560102/21/987",
+     "(8006)040123451234560102(21)987", 7, "itip"},
+    {"urn:epc:id:upui:1234567.089456.51qIgY)%3C%26Jp3*j7'SDB",
+     "https://id.gs1.org/01/01234567894560/235/51qIgY%29%3C%26Jp3%2Aj7'SDB",
+     "(01)01234567894560(235)51qIgY)<&Jp3*j7'SDB", 7, "upui"},
+    {"urn:epc:id:pgln:1234567.89012", "https://id.gs1.org/417/1234567890128",
+     "(417)1234567890128", 7, "pgln"},
+    {"urn:epc:class:lgtin:4012345.012345.998877",
+     "https://id.gs1.org/01/04012345123456/10/998877",
+     "(01)04012345123456(10)998877", 7, "lgtin"},
+    {"urn:epc:idpat:sgtin:4012345.012345.*",
+     "https://id.gs1.org/01/04012345123456", "(01)04012345123456", 7, "gtin"},
+    {"urn:epc:idpat:grai:4012345.66666.*",
+     "https://id.gs1.org/8003/04012345666663", "(8003)04012345666663", 7,
+     "grai-class"},
+    {"urn:epc:idpat:itip:4012345.012345.01.02.*",
+     "https://id.gs1.org/8006/040123451234560102",
+     "(8006)040123451234560102", 7, "itip-class"},
+    {"urn:epc:idpat:cpi:4012345.ABC.*", "https://id.gs1.org/8010/4012345ABC",
+     "(8010)4012345ABC", 7, "cpi-class"},
+    {"urn:epc:idpat:gdti:4012345.55555.*",
+     "https://id.gs1.org/253/4012345555554", "(253)4012345555554", 7,
+     "gdti-class"},
+    {"urn:epc:idpat:sgcn:4012345.99999.*",
+     "https://id.gs1.org/255/4012345999990", "(255)4012345999990", 7,
+     "sgcn-class"},
+    /* 12-digit company prefix: empty references */
+    {"urn:epc:id:sgtin:415056789012.0.987654",
+     "https://id.gs1.org/01/04150567890128/21/987654",
+     "(01)04150567890128(21)987654", 12, "sgtin"},
+    {"urn:epc:id:pgln:999999999999.", "https://id.gs1.org/417/9999999999994",
+     "(417)9999999999994", 12, "pgln"},
+    /* escapes: TDS % escapes, DL % encoding, literal in element string */
+    {"urn:epc:id:sgtin:0614141.812345.6789%2F%26%25%22!%3F()",
+     "https://id.gs1.org/01/80614141123458/21/6789%2F%26%25%22%21%3F%28%29",
+     "(01)80614141123458(21)6789/&%\"!?()", 7, "sgtin"},
+    {"urn:epc:id:cpi:0614141.5PQ7%2FZ43.12345",
+     "https://id.gs1.org/8010/06141415PQ7%2FZ43/8011/12345",
+     "(8010)06141415PQ7/Z43(8011)12345", 7, "cpi"},
+};
+
+static void test_three_forms(void **state)
+{
+    size_t i;
+    (void)state;
+
+    for (i = 0; i < sizeof kats / sizeof kats[0]; i++) {
+        const struct kat *k = &kats[i];
+        const char *inputs[3] = {k->urn, k->dl, k->es};
+        size_t j;
+
+        for (j = 0; j < 3; j++) {
+            struct zl_gs1_id id;
+            struct zl_error e;
+            char out[512];
+
+            if (parse(inputs[j], &id, &e) < 0)
+                fail_msg("%s: %s (value: %s)", inputs[j], e.rule, e.value);
+            assert_string_equal(zl_gs1_scheme_name(id.scheme), k->scheme);
+            assert_int_equal(id.gcp_len, j == 0 ? k->gcp : 0);
+            assert_true(zl_gs1_to_dl(&id, 0, out, sizeof out) > 0);
+            assert_string_equal(out, k->dl);
+            assert_true(zl_gs1_to_element_string(&id, out, sizeof out) > 0);
+            assert_string_equal(out, k->es);
+            assert_true(zl_gs1_to_urn(&id, k->gcp, out, sizeof out) > 0);
+            assert_string_equal(out, k->urn);
+            /* without a length the URN needs the parsed one */
+            if (j > 0)
+                assert_int_equal(zl_gs1_to_urn(&id, 0, out, sizeof out),
+                                 ZL_EUNSUPPORTED);
+        }
+    }
+}
+
+/* ---- Digital Link specifics ---- */
+
+static void test_digital_link(void **state)
+{
+    struct zl_gs1_id id;
+    struct zl_error e;
+    char out[512];
+    (void)state;
+
+    /* any host and path prefix; attributes in the query */
+    assert_int_equal(parse("https://example.com/some/path/01/09506000134352/10/"
+                           "ABC?17=201231&linkType=gs1:pip", &id, &e), 0);
+    assert_int_equal(id.scheme, ZL_GS1_LGTIN);
+    assert_int_equal(id.is_class, 1);
+    assert_int_equal(id.n_ais, 2);
+    assert_int_equal(id.n_attrs, 1);
+    assert_string_equal(id.attrs[0].ai, "17");
+    assert_string_equal(id.attrs[0].value, "201231");
+    zl_gs1_to_dl(&id, 1, out, sizeof out);
+    assert_string_equal(out, "https://id.gs1.org/01/09506000134352/10/ABC"
+                             "?17=201231");
+    zl_gs1_to_element_string(&id, out, sizeof out);
+    assert_string_equal(out, "(01)09506000134352(10)ABC(17)201231");
+    zl_gs1_to_element_string_raw(&id, out, sizeof out);
+    assert_string_equal(out, "010950600013435210ABC\x1d" "17201231");
+
+    /* GTIN-8, -12, -13 padded to 14 digits */
+    assert_int_equal(parse("https://id.gs1.org/01/96385074", &id, &e), 0);
+    assert_string_equal(id.ais[0].value, "00000096385074");
+    assert_int_equal(parse("https://id.gs1.org/01/036000291452", &id, &e), 0);
+    assert_string_equal(id.ais[0].value, "00036000291452");
+    assert_int_equal(parse("https://id.gs1.org/01/4006381333931/21/x", &id, &e),
+                     0);
+    assert_string_equal(id.ais[0].value, "04006381333931");
+    /* trailing slash, fragment, http */
+    assert_int_equal(parse("http://a.b/01/09506000134352/#frag", &id, &e), 0);
+    assert_int_equal(id.scheme, ZL_GS1_GTIN);
+    /* percent-decoding of values */
+    assert_int_equal(parse("https://x.y/01/09506000134352/21/A%2FB%20", &id,
+                           &e), ZL_EINVAL); /* space is not in CS82 */
+    assert_non_null(strstr(e.rule, "bad character 0x20"));
+    assert_int_equal(parse("https://x.y/01/09506000134352/21/A%2fB%21", &id,
+                           &e), 0);
+    assert_string_equal(id.ais[1].value, "A/B!");
+    zl_gs1_to_dl(&id, 0, out, sizeof out);
+    assert_string_equal(out, "https://id.gs1.org/01/09506000134352/21/A%2FB%21");
+    assert_int_equal(parse("https://x.y/01/09506000134352/21/A%2", &id, &e),
+                     ZL_ESYNTAX);
+    assert_non_null(strstr(e.rule, "percent-encoding"));
+    /* key qualifier order and membership */
+    assert_int_equal(parse("https://x.y/01/09506000134352/21/1/10/2", &id, &e),
+                     ZL_EINVAL);
+    assert_string_equal(e.rule, "key qualifier order: (10) must come before "
+                                "(21)");
+    assert_int_equal(parse("https://x.y/01/09506000134352/17/201231", &id, &e),
+                     ZL_EINVAL);
+    assert_non_null(strstr(e.rule, "not a key qualifier of (01)"));
+    assert_int_equal(parse("https://x.y/01/09506000134352/235/1/21/2", &id, &e),
+                     ZL_EINVAL);
+    assert_non_null(strstr(e.rule, "cannot be combined"));
+    assert_int_equal(parse("https://x.y/414/0614141123452/254/7", &id, &e), 0);
+    assert_int_equal(parse("https://x.y/8010/0614141ABC/8011/12", &id, &e), 0);
+    assert_int_equal(id.scheme, ZL_GS1_CPI);
+    assert_int_equal(parse("https://x.y/8006/040123451234560102/22/A/10/B/21/C",
+                           &id, &e), 0);
+    assert_int_equal(id.scheme, ZL_GS1_ITIP);
+    assert_int_equal(id.n_ais, 4);
+    /* errors say why */
+    assert_int_equal(parse("https://x.y/01/09506000134353", &id, &e),
+                     ZL_ECHECK);
+    assert_string_equal(e.rule, "bad check digit in AI (01): expected 2, "
+                                "got 3");
+    assert_string_equal(e.value, "09506000134353");
+    assert_int_equal(parse("https://x.y/01/09506000134", &id, &e), ZL_EINVAL);
+    assert_string_equal(e.rule, "wrong length: AI (01) takes 14 characters, "
+                                "got 11");
+    assert_int_equal(parse("https://x.y/01/09506000134352?99x=1&123=4", &id,
+                           &e), ZL_EINVAL);
+    assert_string_equal(e.rule, "unknown AI '123'");
+    assert_int_equal(parse("https://x.y/01/09506000134352/21/1?10=A", &id, &e),
+                     ZL_EINVAL);
+    assert_string_equal(e.rule, "AI (10) is a key qualifier of (01): it "
+                                "belongs in the path");
+    assert_int_equal(parse("https://x.y/01/09506000134352?17=201231&17=201230",
+                           &id, &e), ZL_EINVAL);
+    assert_string_equal(e.rule, "AI (17) appears twice with different values");
+    assert_int_equal(parse("https://x.y/00/106141412345678908?10=A&02="
+                           "10614141073464", &id, &e), 0);
+    assert_int_equal(id.n_attrs, 2);
+    assert_int_equal(parse("https://x.y/01/09506000134352?17=201399", &id, &e),
+                     ZL_EINVAL);
+    assert_non_null(strstr(e.rule, "bad date in AI (17)"));
+    assert_int_equal(parse("https://x.y/01/09506000134352/21", &id, &e),
+                     ZL_EINVAL);
+    assert_non_null(strstr(e.rule, "missing value"));
+    assert_int_equal(parse("https://x.y/products/shoes", &id, &e), ZL_ESYNTAX);
+    assert_string_equal(e.rule, "no GS1 primary key in the URI path");
+    assert_int_equal(parse("https:///01/09506000134352", &id, &e), ZL_ESYNTAX);
+}
+
+static void test_canonical_errors(void **state)
+{
+    char out[512];
+    struct zl_error e;
+    const char *bad[] = {
+        "urn:epc:id:sgtin:0614141.10734.2017",   /* 12-digit GTIN body */
+        "urn:epc:id:sgtin:06141.1073461.2017",   /* 5-digit prefix */
+        "urn:epc:id:sgtin:0614141.107346.%2",    /* broken escape */
+        "urn:epc:id:sgtin:0614141.107346.a/b",   /* / must be escaped */
+        "urn:epc:id:sgtin:0614141.107346.123456789012345678901", /* 21 */
+        "urn:epc:id:sscc:0614141.123456789",
+        "urn:epc:id:foo:0614141.1",
+        "urn:epc:idpat:sgtin:0614141.*.*",
+        "https://id.example.com/01/09506000134353",
+        "https://id.example.com/gtin/09506000134352/ser/",
+    };
+    size_t i;
+    (void)state;
+
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&e, 0, sizeof e);
+        if (zl_gs1_canonical(bad[i], strlen(bad[i]), out, sizeof out, &e) >= 0)
+            fail_msg("accepted %s -> %s", bad[i], out);
+        assert_true(e.rule[0] != '\0');
+    }
+    /* the rule names the problem */
+    zl_gs1_canonical(bad[0], strlen(bad[0]), out, sizeof out, &e);
+    assert_string_equal(e.rule, "impossible company prefix split: with a "
+                        "7-digit company prefix the indicator and item "
+                        "reference must have 6 digits, got 5");
+    zl_gs1_canonical(bad[1], strlen(bad[1]), out, sizeof out, &e);
+    assert_non_null(strstr(e.rule, "6 to 12 digits, got 5"));
+    zl_gs1_canonical(bad[3], strlen(bad[3]), out, sizeof out, &e);
+    assert_string_equal(e.rule, "bad character '/' in serial of an EPC URN "
+                                "(it must be percent-escaped)");
+    zl_gs1_canonical(bad[4], strlen(bad[4]), out, sizeof out, &e);
+    assert_string_equal(e.rule, "wrong length: AI (21) takes 1 to 20 "
+                                "characters, got 21");
+    /* too small an output buffer */
+    assert_int_equal(zl_gs1_canonical(cbv_pairs[0][0],
+                                      strlen(cbv_pairs[0][0]), out, 10, &e),
+                     ZL_ELIMIT);
+    assert_int_equal(zl_gs1_canonical("urn:x:y", 7, out, 4, &e), ZL_ELIMIT);
+}
+
+/* ---- element strings ---- */
+
+static void test_element_strings(void **state)
+{
+    struct zl_gs1_id id;
+    struct zl_error e;
+    char out[512];
+    static const char *const same[] = {
+        "(01)09506000134352(10)ABC(21)123",
+        "0109506000134352" "10ABC\x1d" "21123",
+        "]C10109506000134352" "10ABC\x1d" "21123",
+        "]d2\x1d" "0109506000134352" "21123\x1d" "10ABC",
+        "]Q3" "0109506000134352" "10ABC\x1d" "21123\x1d",
+        "]e0" "0109506000134352" "10ABC\x1d" "21123",
+        "]J1(01)09506000134352(21)123(10)ABC",
+        "https://id.gs1.org/01/09506000134352/10/ABC/21/123",
+        "https://id.gs1.org/gtin/9506000134352/lot/ABC/ser/123",
+    };
+    size_t i;
+    (void)state;
+
+    for (i = 0; i < sizeof same / sizeof same[0]; i++) {
+        if (parse(same[i], &id, &e) < 0)
+            fail_msg("%zu: %s (value: %s)", i, e.rule, e.value);
+        zl_gs1_to_element_string(&id, out, sizeof out);
+        assert_string_equal(out, same[0]);
+        assert_int_equal(id.scheme, ZL_GS1_SGTIN);
+    }
+    /* fixed-length AIs need no FNC1; data attributes kept apart */
+    assert_int_equal(parse("]C1" "00106141412345678908" "02" "10614141073464"
+                           "17" "251231" "37" "24", &id, &e), 0);
+    assert_int_equal(id.scheme, ZL_GS1_SSCC);
+    assert_int_equal(id.n_attrs, 3);
+    assert_string_equal(id.attrs[2].ai, "37");
+    assert_string_equal(id.attrs[2].value, "24");
+    /* weights: 310n family */
+    assert_int_equal(parse("(01)09506000134352(3103)001250(3922)1999",
+                           &id, &e), 0);
+    assert_string_equal(id.attrs[0].ai, "3103");
+    assert_string_equal(id.attrs[1].ai, "3922");
+    assert_int_equal(parse("(01)09506000134352(3109)001250", &id, &e),
+                     ZL_EINVAL);
+    assert_string_equal(e.rule, "unknown AI '3109'");
+    /* '(' inside a value that does not open an AI is data */
+    assert_int_equal(parse("(01)09506000134352(21)A(B)(10)X", &id, &e), 0);
+    assert_string_equal(id.ais[2].value, "A(B)");
+    /* errors */
+    assert_int_equal(parse("(01)09506000134352(99x)1", &id, &e), ZL_EINVAL);
+    assert_int_equal(parse("(01)09506000134352(89)1", &id, &e), ZL_EINVAL);
+    assert_string_equal(e.rule, "unknown AI '89'");
+    assert_int_equal(parse("0109506000134352" "8912", &id, &e), ZL_EINVAL);
+    assert_string_equal(e.rule, "unknown AI '8912'");
+    assert_int_equal(parse("01095060001343", &id, &e), ZL_EINVAL);
+    assert_non_null(strstr(e.rule, "wrong length: AI (01) takes 14"));
+    assert_int_equal(parse("(10)ABC(17)201231", &id, &e), ZL_EINVAL);
+    assert_non_null(strstr(e.rule, "missing primary key"));
+    assert_int_equal(parse("(01)09506000134352(10)A(10)B", &id, &e), ZL_EINVAL);
+    assert_string_equal(e.rule, "AI (10) appears twice with different values");
+    assert_int_equal(parse("(01)09506000134352(10)A(10)A", &id, &e), 0);
+    assert_int_equal(parse("(01)09506000134352(10)A\xc3\xa9", &id, &e),
+                     ZL_EINVAL);
+    assert_non_null(strstr(e.rule, "bad character 0xC3 at position 2 of AI (10)"));
+    assert_int_equal(parse("]X9" "0109506000134352", &id, &e), ZL_EUNSUPPORTED);
+    assert_int_equal(parse("(8003)10614141123452400", &id, &e), ZL_EINVAL);
+    assert_string_equal(e.rule, "AI (8003) must begin with the digit 0");
+    assert_int_equal(parse("(8010)0614141abc", &id, &e), ZL_EINVAL);
+    assert_non_null(strstr(e.rule, "character set 39"));
+    assert_int_equal(parse("(00)106141412345678909", &id, &e), ZL_ECHECK);
+    assert_string_equal(e.rule, "bad check digit in AI (00): expected 8, "
+                                "got 9");
+    assert_int_equal(parse("(01)09506000134352(7003)2512312460", &id, &e),
+                     ZL_EINVAL);
+    assert_string_equal(e.rule, "bad date in AI (7003): hour must be 00 to 23");
+    assert_int_equal(parse("(01)09506000134352(17)250229", &id, &e), ZL_EINVAL);
+    assert_int_equal(parse("(01)09506000134352(17)240229", &id, &e), 0);
+    assert_int_equal(parse("(01)09506000134352(17)241200", &id, &e), 0);
+    assert_int_equal(parse("", &id, &e), ZL_ESYNTAX);
+    assert_int_equal(parse("hello", &id, &e), ZL_ESYNTAX);
+    assert_string_equal(zl_gs1_ai_title("3103"), "NET WEIGHT (kg)");
+    assert_null(zl_gs1_ai_title("3109"));
+}
+
+static void test_urn_to_urn_needs_split(void **state)
+{
+    struct zl_gs1_id id;
+    struct zl_error e;
+    char out[256];
+    (void)state;
+
+    assert_int_equal(parse("(8004)0614141ABC", &id, &e), 0);
+    assert_int_equal(zl_gs1_to_urn(&id, 8, out, sizeof out), ZL_EINVAL);
+    assert_int_equal(zl_gs1_to_urn(&id, 7, out, sizeof out),
+                     (int)strlen("urn:epc:id:giai:0614141.ABC"));
+    assert_string_equal(out, "urn:epc:id:giai:0614141.ABC");
+    assert_int_equal(zl_gs1_to_urn(&id, 13, out, sizeof out), ZL_EINVAL);
+    assert_int_equal(parse("(01)09506000134352(21)1", &id, &e), 0);
+    assert_int_equal(zl_gs1_to_urn(&id, 12, out, sizeof out),
+                     (int)strlen("urn:epc:id:sgtin:950600013435.0.1"));
+    assert_string_equal(out, "urn:epc:id:sgtin:950600013435.0.1");
+    assert_int_equal(zl_gs1_to_urn(&id, 7, out, 20), ZL_ELIMIT);
+    /* 254 extension and no extension */
+    assert_int_equal(parse("https://a.b/414/0614141123452/254/A%2FB", &id, &e),
+                     0);
+    zl_gs1_to_urn(&id, 7, out, sizeof out);
+    assert_string_equal(out, "urn:epc:id:sgln:0614141.12345.A%2FB");
+    /* a URN of a class keeps its form */
+    assert_int_equal(parse("urn:EPC:ID:SGTIN:0614141.107346.2017", &id, &e), 0);
+    assert_int_equal(parse("urn:epc:raw:96.x3074257bf7194e4000001a85", &id,
+                           &e), ZL_EUNSUPPORTED);
+}
+
+/* ---- random round trip ---- */
+
+static unsigned long long rng_state = 0x9E3779B97F4A7C15ULL;
+
+static unsigned rnd(unsigned n)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (unsigned)(rng_state % n);
+}
+
+static void rdigits(char *p, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        p[i] = (char)('0' + rnd(10));
+    p[n] = '\0';
+}
+
+/* A random CS82 string, escaped for a URN as TDS 2.0 requires. */
+static void rserial(char *urn, char *raw, size_t maxlen)
+{
+    static const char cs82[] = "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNO"
+                               "PQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+    size_t n = 1 + rnd((unsigned)maxlen), i, u = 0;
+
+    for (i = 0; i < n; i++) {
+        char c = cs82[rnd(sizeof cs82 - 1)];
+        raw[i] = c;
+        if (strchr("\"%&/<>?", c))
+            u += (size_t)sprintf(urn + u, "%%%02X", (unsigned)c);
+        else
+            urn[u++] = c;
+    }
+    raw[n] = '\0';
+    urn[u] = '\0';
+}
+
+static void test_random_round_trip(void **state)
+{
+    static const char *const schemes[] = {"sgtin", "sscc", "sgln", "grai",
+        "giai", "gsrn", "gsrnp", "gdti", "sgcn", "ginc", "gsin", "itip",
+        "upui", "pgln", "lgtin", "cpi"};
+    int iter;
+    (void)state;
+
+    for (iter = 0; iter < 20000; iter++) {
+        const char *sch = schemes[rnd(sizeof schemes / sizeof schemes[0])];
+        int L = 6 + (int)rnd(7);
+        char gcp[16], ref[32], ser[64], raw[64], urn[256], out[512];
+        char dl[512], es[512], es_raw[512];
+        struct zl_gs1_id id, id2;
+        struct zl_error e;
+
+        rdigits(gcp, (size_t)L);
+        if (!strcmp(sch, "sgtin") || !strcmp(sch, "upui") ||
+            !strcmp(sch, "lgtin") || !strcmp(sch, "itip")) {
+            rdigits(ref, (size_t)(13 - L));
+            rserial(ser, raw, !strcmp(sch, "upui") ? 28 : 20);
+            if (!strcmp(sch, "itip"))
+                snprintf(urn, sizeof urn, "urn:epc:id:itip:%s.%s.%02u.%02u.%s",
+                         gcp, ref, rnd(100), rnd(100), ser);
+            else
+                snprintf(urn, sizeof urn, "urn:epc:%s:%s:%s.%s.%s",
+                         sch[0] == 'l' ? "class" : "id", sch, gcp, ref, ser);
+        } else if (!strcmp(sch, "sscc") || !strcmp(sch, "gsrn") ||
+                   !strcmp(sch, "gsrnp") || !strcmp(sch, "gsin") ||
+                   !strcmp(sch, "pgln")) {
+            rdigits(ref, (size_t)((sch[2] == 'i' ? 16 : sch[0] == 'p' ? 12
+                                   : 17) - L));
+            snprintf(urn, sizeof urn, "urn:epc:id:%s:%s.%s", sch, gcp, ref);
+        } else if (!strcmp(sch, "giai") || !strcmp(sch, "ginc")) {
+            rserial(ser, raw, (size_t)(30 - L));
+            snprintf(urn, sizeof urn, "urn:epc:id:%s:%s.%s", sch, gcp, ser);
+        } else if (!strcmp(sch, "cpi")) {
+            static const char cs39[] = "#-/0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+            size_t n = 1 + rnd((unsigned)(30 - L)), i, u = 0;
+            for (i = 0; i < n; i++) {
+                char c = cs39[rnd(sizeof cs39 - 1)];
+                if (c == '#' || c == '/')
+                    u += (size_t)sprintf(ser + u, "%%%02X", (unsigned)c);
+                else
+                    ser[u++] = c;
+            }
+            ser[u] = '\0';
+            rdigits(raw, 1 + rnd(12));
+            snprintf(urn, sizeof urn, "urn:epc:id:cpi:%s.%s.%s", gcp, ser, raw);
+        } else { /* sgln grai gdti sgcn */
+            rdigits(ref, (size_t)(12 - L));
+            if (!strcmp(sch, "sgcn"))
+                rdigits(ser, 1 + rnd(12));
+            else
+                rserial(ser, raw, !strcmp(sch, "grai") ? 16
+                                  : !strcmp(sch, "gdti") ? 17 : 20);
+            if (!strcmp(sch, "sgln") && !strcmp(ser, "0"))
+                strcpy(ser, "1");
+            snprintf(urn, sizeof urn, "urn:epc:id:%s:%s.%s.%s", sch, gcp, ref,
+                     ser);
+        }
+
+        if (parse(urn, &id, &e) < 0)
+            fail_msg("%s: %s (value: %s)", urn, e.rule, e.value);
+        assert_string_equal(zl_gs1_scheme_name(id.scheme), sch);
+        /* URN -> DL -> parse -> element string -> parse -> URN */
+        assert_true(zl_gs1_to_dl(&id, 0, dl, sizeof dl) > 0);
+        if (parse(dl, &id2, &e) < 0)
+            fail_msg("%s -> %s: %s (value: %s)", urn, dl, e.rule, e.value);
+        assert_true(zl_gs1_to_element_string(&id2, es, sizeof es) > 0);
+        if (parse(es, &id2, &e) < 0)
+            fail_msg("%s -> %s: %s (value: %s)", urn, es, e.rule, e.value);
+        assert_true(zl_gs1_to_element_string_raw(&id2, es_raw,
+                                                 sizeof es_raw) > 0);
+        if (parse(es_raw, &id2, &e) < 0)
+            fail_msg("%s -> raw: %s (value: %s)", urn, e.rule, e.value);
+        assert_true(zl_gs1_to_urn(&id2, L, out, sizeof out) > 0);
+        assert_string_equal(out, urn);
+        assert_int_equal(id2.n_ais, id.n_ais);
+        /* canonical of every form agrees */
+        {
+            char c1[512], c2[512];
+            assert_true(zl_gs1_canonical(urn, strlen(urn), c1, sizeof c1,
+                                         NULL) > 0);
+            assert_true(zl_gs1_canonical(es_raw, strlen(es_raw), c2,
+                                         sizeof c2, NULL) > 0);
+            assert_string_equal(c1, c2);
+        }
+        /* one wrong check digit in the key is caught */
+        if (id.ais[0].value[0] >= '0' && id.ais[0].value[0] <= '9' &&
+            strcmp(sch, "giai") && strcmp(sch, "ginc") && strcmp(sch, "cpi")) {
+            char bad[600];
+            size_t pos = !strcmp(sch, "itip") ? 13
+                       : !strcmp(sch, "grai") ? 13
+                       : (!strcmp(sch, "gdti") || !strcmp(sch, "sgcn")) ? 12
+                       : strlen(id.ais[0].value) - 1;
+            snprintf(bad, sizeof bad, "(%s)%s", id.ais[0].ai,
+                     id.ais[0].value);
+            pos += strlen(id.ais[0].ai) + 2;
+            bad[pos] = bad[pos] == '9' ? '0' : (char)(bad[pos] + 1);
+            assert_int_equal(parse(bad, &id2, &e), ZL_ECHECK);
+        }
+    }
+}
+
+/* ---- USCC ---- */
+
+static void test_uscc(void **state)
+{
+    struct zl_error e;
+    /* Codes of well-known companies as they publish them. The test cannot
+     * look them up, but each satisfies both check characters, which a
+     * mistyped code does with a chance of about 1 in 341. */
+    static const char *const good[] = {
+        "91350100M000100Y43", /* example of the issue */
+        "914403001922038216", /* 华为技术有限公司 */
+        "91440300708461136T", /* 深圳市腾讯计算机系统有限公司 */
+        "91330100716105852F", /* 阿里巴巴(中国)有限公司 */
+        "91110108551385082Q", /* 小米科技有限责任公司 */
+        "91440300192317458F", /* 比亚迪股份有限公司 */
+        "91110000710926094P", /* 中国石油化工股份有限公司 */
+    };
+    size_t i;
+    (void)state;
+
+    for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+        memset(&e, 0, sizeof e);
+        if (zl_uscc_validate(good[i], 18, &e) < 0)
+            fail_msg("%s: %s", good[i], e.rule);
+    }
+    assert_int_equal(zl_uscc_validate("91350100M000100Y44", 18, &e), ZL_ECHECK);
+    assert_string_equal(e.rule, "bad check character (position 18): expected "
+                                "3, got 4");
+    assert_string_equal(e.value, "91350100M000100Y44");
+    assert_int_equal(zl_uscc_validate("91350100M000100Y53", 18, &e), ZL_ECHECK);
+    assert_string_equal(e.rule, "bad check character of the organisation code "
+                                "(GB 11714, position 17): expected 4, got 5");
+    assert_int_equal(zl_uscc_validate("91350100M000100Y4", 17, &e), ZL_EINVAL);
+    assert_string_equal(e.rule, "wrong length: a unified social credit code "
+                                "has 18 characters, got 17");
+    assert_int_equal(zl_uscc_validate("91350100M0001O0Y43", 18, &e), ZL_EINVAL);
+    assert_string_equal(e.rule, "bad character 'O' at position 14: only 0-9 "
+                                "and A-Z without I, O, Z, S, V are used");
+    assert_int_equal(zl_uscc_validate("91350100m000100Y43", 18, &e), ZL_EINVAL);
+    assert_non_null(strstr(e.rule, "upper case"));
+    assert_int_equal(zl_uscc_validate("B1350100M000100Y43", 18, &e), ZL_EINVAL);
+    assert_non_null(strstr(e.rule, "registration authority"));
+    assert_int_equal(zl_uscc_validate("90350100M000100Y43", 18, &e), ZL_EINVAL);
+    assert_non_null(strstr(e.rule, "entity type"));
+    assert_int_equal(zl_uscc_validate("9135A100M000100Y43", 18, &e), ZL_EINVAL);
+    assert_non_null(strstr(e.rule, "administrative division"));
+    assert_int_equal(zl_uscc_validate("91990100M000100Y43", 18, &e), ZL_EINVAL);
+    assert_non_null(strstr(e.rule, "province"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_check_digit),
+        cmocka_unit_test(test_cbv_canonical),
+        cmocka_unit_test(test_three_forms),
+        cmocka_unit_test(test_digital_link),
+        cmocka_unit_test(test_canonical_errors),
+        cmocka_unit_test(test_element_strings),
+        cmocka_unit_test(test_urn_to_urn_needs_split),
+        cmocka_unit_test(test_random_round_trip),
+        cmocka_unit_test(test_uscc),
+    };
+    return cmocka_run_group_tests_name("gs1", tests, NULL, NULL);
+}
