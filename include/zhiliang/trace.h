@@ -123,8 +123,11 @@ struct zl_trace_node {
     const char *uom;            /* UN/CEFACT code or NULL */
     /* Latest touched event on its own or on a container carrying it. */
     int last_event;             /* event index or -1 */
-    /* Last known custodian from that event: destination owning_party,
-     * possessing_party, location; else the bizLocation. May be NULL. */
+    /* Last known custodian: destination owning_party and possessing_party
+     * of the latest event naming them, and the bizLocation (else the
+     * destination location) of the latest event naming a place, on the
+     * node's own events and those of containers while it was inside.
+     * May be NULL. */
     const char *owner, *possessor, *location;
     int reached_consumer;       /* a touched event (own or carrier's) is
                                    retail_selling or disposition retail_sold */
@@ -158,7 +161,7 @@ struct zl_trace_event {
 /* Trace from one identifier (any form: EPC URN, Digital Link, element
  * string; canonicalised with zl_gs1_canonical). *out is new
  * (zl_trace_free). Returns 0 (an identifier never seen gives a trace with
- * the start node alone), ZL_EINVAL for a bad identifier (err filled),
+ * the start node alone, or no node at all on an index), ZL_EINVAL for a bad identifier (err filled),
  * ZL_ELIMIT past max_nodes, ZL_ESTORE. */
 int zl_trace_run(zl_store *s, const char *id, const struct zl_trace_opts *o,
                  zl_trace **out, struct zl_error *err);

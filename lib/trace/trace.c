@@ -842,23 +842,40 @@ static int is_consumer(const struct zl_trace_event *e)
            has_suffix(e->disposition, "retail_sold");
 }
 
-/* Latest event and consumer flag on node's path during [a,b]: its own
- * events and those of the containers carrying it then. */
+/* What the path of a node says last: the latest event, the latest one
+ * naming a receiving party, the latest one naming a place. */
+struct pathinfo {
+    int any, party, place;
+    int consumer;
+};
+
+static int later(const struct zl_trace *t, int cand, int cur)
+{
+    return cur < 0 ||
+           t->events[cand].event_time_ms > t->events[cur].event_time_ms;
+}
+
+/* Scan node's events during [a,b], and those of the containers carrying
+ * it then (PACKED_IN edges, whose windows say when it was inside). */
 static void path_last(const struct zl_trace *t, int32_t node, int64_t a,
-                      int64_t b, int guard, int *best, int *consumer)
+                      int64_t b, int guard, struct pathinfo *pi)
 {
     const struct tnode *nd = &t->nodes[node];
 
     for (uint32_t i = 0; i < nd->n_evs; i++) {
-        const struct zl_trace_event *e = &t->events[nd->evs[i]];
+        int ix = nd->evs[i];
+        const struct zl_trace_event *e = &t->events[ix];
 
         if (e->event_time_ms < a || e->event_time_ms > b)
             continue;
         if (is_consumer(e))
-            *consumer = 1;
-        if (*best < 0 ||
-            e->event_time_ms > t->events[*best].event_time_ms)
-            *best = nd->evs[i];
+            pi->consumer = 1;
+        if (later(t, ix, pi->any))
+            pi->any = ix;
+        if ((e->dst_owner || e->dst_possessor) && later(t, ix, pi->party))
+            pi->party = ix;
+        if ((e->biz_location || e->dst_location) && later(t, ix, pi->place))
+            pi->place = ix;
     }
     if (guard <= 0)
         return;
@@ -867,7 +884,7 @@ static void path_last(const struct zl_trace *t, int32_t node, int64_t a,
         int64_t ea = x->a > a ? x->a : a, eb = x->b < b ? x->b : b;
 
         if (ea <= eb)
-            path_last(t, x->pub.to, ea, eb, guard - 1, best, consumer);
+            path_last(t, x->pub.to, ea, eb, guard - 1, pi);
     }
 }
 
@@ -1031,7 +1048,7 @@ static int finish(struct zl_trace *t)
     for (size_t i = 0; i < t->n_nodes; i++) {
         struct tnode *nd = &t->nodes[i];
         const struct tg_str *s = &g->strs[nd->sid];
-        int best = -1, consumer = 0;
+        struct pathinfo pi = {-1, -1, -1, 0};
 
         if (nd->pub.kind == ZL_TK_ITEM && !nd->pub.has_quantity) {
             nd->pub.has_quantity = 1;
@@ -1047,14 +1064,16 @@ static int finish(struct zl_trace *t)
         }
         for (uint32_t k = 0; k < nd->plain.n; k++)
             path_last(t, (int32_t)i, nd->plain.v[k].a, nd->plain.v[k].b, 16,
-                      &best, &consumer);
-        nd->pub.last_event = best;
-        nd->pub.reached_consumer = consumer;
-        if (best >= 0) {
-            const struct zl_trace_event *e = &t->events[best];
+                      &pi);
+        nd->pub.last_event = pi.any;
+        nd->pub.reached_consumer = pi.consumer;
+        if (pi.party >= 0) {
+            nd->pub.owner = t->events[pi.party].dst_owner;
+            nd->pub.possessor = t->events[pi.party].dst_possessor;
+        }
+        if (pi.place >= 0) {
+            const struct zl_trace_event *e = &t->events[pi.place];
 
-            nd->pub.owner = e->dst_owner;
-            nd->pub.possessor = e->dst_possessor;
             nd->pub.location = e->biz_location ? e->biz_location
                                                : e->dst_location;
         }

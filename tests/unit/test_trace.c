@@ -1,0 +1,506 @@
+/*
+ * test_trace.c - the trace engine against a brute-force model on thousands
+ * of random small supply chains (trace_gen.h), in both of its modes (store
+ * walk and in-memory index), with --depth, --from/--to and --at; plus
+ * hand-built chains whose answers are written out here: a reused pallet
+ * and goods packed after the pallet shipped, transformations linked by a
+ * transformationID with quantities, commissioning that ties items to their
+ * lot, tracing a location, and the text/JSON/SVG/DOT renderings.
+ *
+ * ZL_TRACE_SEEDS overrides the number of random chains (default 1500).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "trace_gen.h"
+
+#include "util/alloc.h"
+
+#include <jansson.h>
+
+#include <time.h>
+#include <unistd.h>
+
+struct fixture {
+    char path[256];
+    zl_store *s;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    struct zl_error err = {0};
+
+    snprintf(f->path, sizeof f->path, "/tmp/zl-test-trace-%d.db", (int)getpid());
+    unlink(f->path);
+    assert_int_equal(zl_init(f->path, "test.local/log", &err), 0);
+    assert_int_equal(zl_open(f->path, &f->s, &err), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char p[300];
+
+    zl_close(f->s);
+    unlink(f->path);
+    snprintf(p, sizeof p, "%s-wal", f->path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", f->path);
+    unlink(p);
+    free(f);
+    return 0;
+}
+
+static void capture(zl_store *s, const struct gchain *c, int from, int to,
+                    int64_t *rt)
+{
+    struct zl_buf b;
+    struct zl_capture_result r;
+    struct zl_error err = {0};
+    int rc;
+
+    zl_buf_init(&b, 1 << 24);
+    g_doc(&b, c, from, to);
+    rc = zl_capture(s, b.data, b.len, NULL, &r, &err);
+    if (rc != 0) {
+        char msg[1024];
+
+        zl_error_format(&err, msg, sizeof msg);
+        printf("# capture failed: %s\n# %s\n", msg, b.data);
+    }
+    assert_int_equal(rc, 0);
+    if (rt)
+        *rt = r.record_time_ms;
+    zl_buf_cleanup(&b);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {0, ms * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
+static int n_seeds(void)
+{
+    const char *e = getenv("ZL_TRACE_SEEDS");
+    long v = e ? strtol(e, NULL, 10) : 1500;
+
+    return v > 0 ? (int)v : 1500;
+}
+
+/* ---- differential ------------------------------------------------------------ */
+
+static int run_compare(zl_store *s, const zl_trace_index *ix,
+                       const struct gchain *c, int start, int fwd, int depth,
+                       int ok_n, int64_t at, int64_t from, int64_t to)
+{
+    static struct naive m;
+    struct zl_trace_opts o;
+    zl_trace *t = NULL;
+    struct zl_error err = {0};
+    char what[256];
+    int rc;
+
+    memset(&o, 0, sizeof o);
+    o.dir = fwd ? ZL_TRACE_FORWARD : ZL_TRACE_BACKWARD;
+    o.depth = depth;
+    o.at_ms = at;
+    o.from_ms = from;
+    o.to_ms = to;
+    o.index = ix;
+    rc = zl_trace_run(s, c->ids[start], &o, &t, &err);
+    assert_int_equal(rc, 0);
+    naive_run(&m, c, &start, 1, fwd, depth, ok_n, from, to);
+    snprintf(what, sizeof what, "seed %llu %s %s depth %d at %s window %s %s",
+             (unsigned long long)c->seed, fwd ? "forward" : "backward",
+             c->ids[start], depth, at ? "cut" : "-", from ? "from" : "-",
+             ix ? "index" : "store");
+    rc = compare_trace(t, &m, c, what);
+    zl_trace_free(t);
+    return rc;
+}
+
+static void test_random_chains(void **state)
+{
+    struct fixture *f = *state;
+    int seeds = n_seeds(), failures = 0, runs = 0;
+    int64_t *cut_rt = calloc((size_t)seeds, sizeof(int64_t));
+    int *cut = calloc((size_t)seeds, sizeof(int));
+    static struct gchain c;
+    zl_trace_index *ix = NULL;
+
+    for (int sd = 0; sd < seeds; sd++) {
+        g_generate(&c, (uint64_t)sd + 1);
+        cut[sd] = c.n_ev / 2 + 1;
+        if (cut[sd] > c.n_ev)
+            cut[sd] = c.n_ev;
+        capture(f->s, &c, 0, cut[sd], &cut_rt[sd]);
+        if (cut[sd] < c.n_ev) {
+            sleep_ms(2);
+            capture(f->s, &c, cut[sd], c.n_ev, NULL);
+        }
+    }
+    assert_int_equal(zl_trace_index_load(f->s, &ix), 0);
+    for (int mode = 0; mode < 2; mode++) {
+        const zl_trace_index *use = mode ? ix : NULL;
+
+        for (int sd = 0; sd < seeds && failures < 5; sd++) {
+            g_generate(&c, (uint64_t)sd + 1);
+            for (int k = 0; k < 3; k++) {
+                int start = g_pick(&c, c.n_ids);
+                int used = 0;
+
+                for (int e = 0; e < c.n_ev && !used; e++)
+                    for (int r = 0; r < c.ev[e].n; r++)
+                        used |= c.ev[e].r[r].id == start;
+                if (!used)
+                    continue;
+                for (int fwd = 0; fwd < 2; fwd++) {
+                    int64_t mid = c.ev[c.n_ev / 2].t;
+
+                    runs += 4;
+                    failures += run_compare(f->s, use, &c, start, fwd, 0,
+                                            c.n_ev, 0, 0, 0) != 0;
+                    failures += run_compare(f->s, use, &c, start, fwd,
+                                            1 + g_pick(&c, 3), c.n_ev, 0, 0,
+                                            0) != 0;
+                    failures += run_compare(f->s, use, &c, start, fwd, 0,
+                                            cut[sd], cut_rt[sd], 0, 0) != 0;
+                    failures += run_compare(f->s, use, &c, start, fwd, 0,
+                                            c.n_ev, 0, fwd ? mid : c.t0,
+                                            fwd ? 0 : mid) != 0;
+                }
+            }
+        }
+    }
+    printf("# %d seeds, %d traces compared (store walk and index), %d "
+           "differences\n", seeds, runs, failures);
+    zl_trace_index_free(ix);
+    free(cut_rt);
+    free(cut);
+    assert_int_equal(failures, 0);
+}
+
+/* ---- hand-built chains ------------------------------------------------------------ */
+
+static struct gev *h_ev(struct gchain *c, int type, int action, int64_t dt)
+{
+    struct gev *e = &c->ev[c->n_ev++];
+
+    memset(e, 0, sizeof(*e));
+    e->type = type;
+    e->action = action;
+    e->t = c->t0 + dt;
+    e->tid = e->src = e->dst = e->loc = -1;
+    return e;
+}
+
+static zl_trace *h_trace(zl_store *s, const char *id, int fwd)
+{
+    struct zl_trace_opts o;
+    zl_trace *t = NULL;
+    struct zl_error err = {0};
+
+    memset(&o, 0, sizeof o);
+    o.dir = fwd ? ZL_TRACE_FORWARD : ZL_TRACE_BACKWARD;
+    assert_int_equal(zl_trace_run(s, id, &o, &t, &err), 0);
+    return t;
+}
+
+/* "n0 n1 ..." and "e0 e1 ..." sets of a trace in chain numbering. */
+static void h_sets(const zl_trace *t, const struct gchain *c, char *nodes,
+                   char *events)
+{
+    int seen_id[G_MAXID] = {0}, seen_ev[G_MAXEV] = {0};
+
+    for (size_t i = 0; i < zl_trace_node_count(t); i++) {
+        const struct zl_trace_node *n = zl_trace_node(t, i);
+
+        for (int k = 0; k < c->n_ids; k++)
+            if (strcmp(c->ids[k], n->id) == 0)
+                seen_id[k] = 1;
+        for (size_t j = 0; j < n->n_events; j++)
+            for (int k = 0; k < c->n_ev; k++)
+                if (c->ev[k].t == zl_trace_event(t, (size_t)n->events[j])->event_time_ms)
+                    seen_ev[k] = 1;
+    }
+    nodes[0] = events[0] = '\0';
+    for (int k = 0; k < c->n_ids; k++)
+        if (seen_id[k])
+            snprintf(nodes + strlen(nodes), 16, "%sn%d", nodes[0] ? " " : "", k);
+    for (int k = 0; k < c->n_ev; k++)
+        if (seen_ev[k])
+            snprintf(events + strlen(events), 16, "%se%d", events[0] ? " " : "", k);
+}
+
+static void expect(zl_store *s, const struct gchain *c, int start, int fwd,
+                   const char *nodes, const char *events)
+{
+    char n[512], e[512];
+    zl_trace *t = h_trace(s, c->ids[start], fwd);
+
+    h_sets(t, c, n, e);
+    zl_trace_free(t);
+    assert_string_equal(n, nodes);
+    assert_string_equal(e, events);
+}
+
+static void test_pallet_reuse(void **state)
+{
+    struct fixture *f = *state;
+    static struct gchain c;
+    struct gev *e;
+    int A, B, C, P;
+    zl_trace *t;
+
+    memset(&c, 0, sizeof c);
+    c.seed = 900001;
+    c.t0 = G_T0 - 10000000;
+    A = g_new_id(&c, GK_ITEM);
+    B = g_new_id(&c, GK_ITEM);
+    C = g_new_id(&c, GK_ITEM);
+    P = g_new_id(&c, GK_SSCC);
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_ADD, 1000);
+    e->biz_step = "commissioning";
+    g_ref(e, A, ZL_ROLE_EPC, 0);
+    g_ref(e, B, ZL_ROLE_EPC, 0);
+    g_ref(e, C, ZL_ROLE_EPC, 0);
+    e = h_ev(&c, ZL_EV_AGGREGATION, ZL_ACT_ADD, 2000);      /* e1 pack A */
+    g_ref(e, P, ZL_ROLE_PARENT, 0);
+    g_ref(e, A, ZL_ROLE_CHILD, 0);
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_OBSERVE, 3000);       /* e2 ship P */
+    e->biz_step = "shipping";
+    e->dst = 1;
+    g_ref(e, P, ZL_ROLE_EPC, 0);
+    e = h_ev(&c, ZL_EV_AGGREGATION, ZL_ACT_ADD, 4000);      /* e3 pack B late */
+    g_ref(e, P, ZL_ROLE_PARENT, 0);
+    g_ref(e, B, ZL_ROLE_CHILD, 0);
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_OBSERVE, 5000);       /* e4 receive P */
+    e->biz_step = "receiving";
+    e->dst = 1;
+    e->loc = 1;
+    g_ref(e, P, ZL_ROLE_EPC, 0);
+    e = h_ev(&c, ZL_EV_AGGREGATION, ZL_ACT_DELETE, 6000);   /* e5 unpack all */
+    g_ref(e, P, ZL_ROLE_PARENT, 0);
+    e = h_ev(&c, ZL_EV_AGGREGATION, ZL_ACT_ADD, 7000);      /* e6 reuse: C */
+    g_ref(e, P, ZL_ROLE_PARENT, 0);
+    g_ref(e, C, ZL_ROLE_CHILD, 0);
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_OBSERVE, 8000);       /* e7 ship again */
+    e->biz_step = "shipping";
+    e->dst = 2;
+    g_ref(e, P, ZL_ROLE_EPC, 0);
+    capture(f->s, &c, 0, c.n_ev, NULL);
+
+    /* A travelled with P's first trip only: not with the reused load */
+    expect(f->s, &c, A, 1, "n0 n3", "e0 e1 e2 e4 e5");
+    /* B was packed after P shipped: the shipment is not in its history */
+    expect(f->s, &c, B, 0, "n1 n3", "e0 e3 e4 e5");
+    expect(f->s, &c, C, 1, "n2 n3", "e0 e6 e7");
+    /* the pallet itself: everything that was ever in it */
+    expect(f->s, &c, P, 0, "n0 n1 n2 n3", "e0 e1 e2 e3 e4 e5 e6 e7");
+    /* forward from the pallet: its loads from when they were packed */
+    expect(f->s, &c, P, 1, "n0 n1 n2 n3", "e1 e2 e3 e4 e5 e6 e7");
+
+    /* A's last custodian is where P was received while A was inside */
+    t = h_trace(f->s, c.ids[A], 1);
+    {
+        char pb[64];
+        const struct zl_trace_node *n = zl_trace_node(t, 0);
+
+        assert_string_equal(n->id, c.ids[A]);
+        assert_non_null(n->owner);
+        assert_string_equal(n->owner, g_party(1, pb));
+        assert_non_null(n->location);
+        assert_string_equal(n->location, g_loc(1, pb));
+        assert_int_equal(n->reached_consumer, 0);
+    }
+    zl_trace_free(t);
+}
+
+static void test_transformation_id(void **state)
+{
+    struct fixture *f = *state;
+    static struct gchain c;
+    struct gev *e;
+    int L1, L2, L3, M1, M2, M3;
+    zl_trace *t;
+    int found = 0;
+
+    memset(&c, 0, sizeof c);
+    c.seed = 900002;
+    c.t0 = G_T0 - 20000000;
+    L1 = g_new_id(&c, GK_LOT);
+    L2 = g_new_id(&c, GK_LOT);
+    L3 = g_new_id(&c, GK_LOT);
+    M1 = g_new_id(&c, GK_LOT);
+    M2 = g_new_id(&c, GK_LOT);
+    M3 = g_new_id(&c, GK_LOT);
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_ADD, 1000);
+    g_ref(e, L1, ZL_ROLE_QTY, 100);
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_ADD, 2000);
+    g_ref(e, L2, ZL_ROLE_QTY, 50);
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_ADD, 3000);
+    g_ref(e, L3, ZL_ROLE_QTY, 20);
+    e = h_ev(&c, ZL_EV_TRANSFORMATION, ZL_ACT_NONE, 4000);  /* e3 */
+    e->tid = 7;
+    g_ref(e, L1, ZL_ROLE_INPUT_QTY, 60);
+    g_ref(e, L2, ZL_ROLE_INPUT_QTY, 50);
+    g_ref(e, M1, ZL_ROLE_OUTPUT_QTY, 100);
+    e = h_ev(&c, ZL_EV_TRANSFORMATION, ZL_ACT_NONE, 5000);  /* e4 same tid */
+    e->tid = 7;
+    g_ref(e, L3, ZL_ROLE_INPUT_QTY, 20);
+    g_ref(e, M2, ZL_ROLE_OUTPUT_QTY, 30);
+    e = h_ev(&c, ZL_EV_TRANSFORMATION, ZL_ACT_NONE, 6000);  /* e5 alone */
+    g_ref(e, L1, ZL_ROLE_INPUT_QTY, 40);
+    g_ref(e, M3, ZL_ROLE_OUTPUT_QTY, 40);
+    capture(f->s, &c, 0, c.n_ev, NULL);
+
+    expect(f->s, &c, M1, 0, "n0 n1 n2 n3", "e0 e1 e2 e3 e4");
+    expect(f->s, &c, L3, 1, "n2 n3 n4", "e2 e3 e4");
+    expect(f->s, &c, L1, 1, "n0 n3 n4 n5", "e0 e3 e4 e5");
+    /* backward, an input's own history up to its use counts (e3 too) */
+    expect(f->s, &c, M3, 0, "n0 n5", "e0 e3 e5");
+
+    /* how much of L1 went into M1: 60 KGM (not the 40 of e5) */
+    t = h_trace(f->s, c.ids[M1], 0);
+    for (size_t i = 0; i < zl_trace_edge_count(t); i++) {
+        const struct zl_trace_edge *ed = zl_trace_edge(t, i);
+
+        if (strcmp(zl_trace_node(t, (size_t)ed->to)->id, c.ids[L1]) == 0) {
+            found = 1;
+            assert_int_equal(ed->link, ZL_LINK_TRANSFORMED);
+            assert_true(ed->has_quantity);
+            assert_true(ed->quantity == 60);
+            assert_string_equal(ed->uom, "KGM");
+            assert_int_equal(zl_trace_event(t, (size_t)ed->event)->cte,
+                             ZL_CTE_TRANSFORMATION);
+        }
+    }
+    assert_true(found);
+    zl_trace_free(t);
+}
+
+static void test_lot_items_location(void **state)
+{
+    struct fixture *f = *state;
+    static struct gchain c;
+    struct gev *e;
+    int L, I1, I2;
+    zl_trace *t;
+    struct zl_trace_opts o;
+    struct zl_error err = {0};
+    char pb[64];
+
+    memset(&c, 0, sizeof c);
+    c.seed = 900003;
+    c.t0 = G_T0 - 30000000;
+    L = g_new_id(&c, GK_LOT);
+    I1 = g_new_id(&c, GK_ITEM);
+    I2 = g_new_id(&c, GK_ITEM);
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_ADD, 1000);
+    e->biz_step = "commissioning";
+    e->loc = 7;
+    g_ref(e, L, ZL_ROLE_QTY, 2);
+    g_ref(e, I1, ZL_ROLE_EPC, 0);
+    g_ref(e, I2, ZL_ROLE_EPC, 0);
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_OBSERVE, 2000);
+    e->biz_step = "shipping";
+    e->loc = 8;
+    g_ref(e, I1, ZL_ROLE_EPC, 0);
+    capture(f->s, &c, 0, c.n_ev, NULL);
+
+    expect(f->s, &c, L, 1, "n0 n1 n2", "e0 e1");
+    expect(f->s, &c, I2, 0, "n0 n2", "e0");
+    expect(f->s, &c, I1, 0, "n0 n1", "e0 e1");
+
+    /* what passed through location 8: I1, from its shipping on */
+    memset(&o, 0, sizeof o);
+    o.dir = ZL_TRACE_FORWARD;
+    assert_int_equal(zl_trace_run(f->s, g_loc(8, pb), &o, &t, &err), 0);
+    assert_int_equal(zl_trace_node_count(t), 2);
+    assert_int_equal(zl_trace_node(t, 0)->kind, ZL_TK_LOCATION);
+    assert_string_equal(zl_trace_node(t, 1)->id, c.ids[I1]);
+    assert_int_equal(zl_trace_node(t, 1)->link, ZL_LINK_AT_LOCATION);
+    zl_trace_free(t);
+
+    /* any input form: the EPC URN of I1 gives the same trace */
+    {
+        struct zl_gs1_id gid;
+        char urn[128];
+
+        assert_int_equal(zl_gs1_parse(c.ids[I1], strlen(c.ids[I1]), &gid, NULL), 0);
+        assert_true(zl_gs1_to_urn(&gid, 7, urn, sizeof urn) > 0);
+        o.dir = ZL_TRACE_BACKWARD;
+        assert_int_equal(zl_trace_run(f->s, urn, &o, &t, &err), 0);
+        assert_int_equal(zl_trace_node_count(t), 2);
+        assert_string_equal(zl_trace_node(t, 1)->id, c.ids[L]);
+        zl_trace_free(t);
+    }
+    /* an invalid identifier is refused with a reason */
+    {
+        char bad[96];
+        size_t p;
+
+        snprintf(bad, sizeof bad, "%s", c.ids[I1]);
+        p = strlen("https://id.gs1.org/01/") + 13;   /* GTIN check digit */
+        bad[p] = bad[p] == '9' ? '0' : (char)(bad[p] + 1);
+        t = NULL;
+        assert_int_not_equal(zl_trace_run(f->s, bad, &o, &t, &err), 0);
+        assert_null(t);
+    }
+}
+
+static void test_renderings(void **state)
+{
+    struct fixture *f = *state;
+    static struct gchain c;
+    struct zl_buf b;
+    zl_trace *t;
+
+    g_generate(&c, 424242);
+    capture(f->s, &c, 0, c.n_ev, NULL);
+    t = h_trace(f->s, c.ids[0], 1);
+    zl_buf_init(&b, 1 << 24);
+    assert_int_equal(zl_trace_write_text(t, &b), 0);
+    assert_non_null(strstr(b.data, c.ids[0]));
+    zl_buf_reset(&b);
+    assert_int_equal(zl_trace_write_json(t, &b), 0);
+    assert_non_null(strstr(b.data, "\"direction\":\"forward\""));
+    {
+        json_t *j = json_loads(b.data, 0, NULL);
+
+        assert_non_null(j);
+        assert_int_equal(json_array_size(json_object_get(j, "nodes")),
+                         zl_trace_node_count(t));
+        json_decref(j);
+    }
+    zl_buf_reset(&b);
+    assert_int_equal(zl_trace_write_svg(t, &b), 0);
+    assert_non_null(strstr(b.data, "<svg"));
+    assert_non_null(strstr(b.data, "</svg>"));
+    zl_buf_reset(&b);
+    assert_int_equal(zl_trace_write_dot(t, &b), 0);
+    assert_non_null(strstr(b.data, "digraph"));
+    zl_buf_cleanup(&b);
+    zl_trace_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_pallet_reuse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transformation_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lot_items_location, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_renderings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_random_chains, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
