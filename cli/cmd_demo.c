@@ -5,11 +5,20 @@
  * EPCIS document at a time and this file writes it to DIR/chain-NNNNNN
  * .jsonld (or stdout), so memory stays flat at any scale. Master data goes
  * to DIR/parties.json, ground truth for the trace tests to DIR/truth.json.
+ *
+ * `demo sample` picks identifiers out of a store that holds a demo chain
+ * (a milk collection lot for a recall, a sold item for a trace) through
+ * the public query API, so scripts need not know the generator's numbering.
  */
 #include "commands.h"
 
+#include "cli_util.h"
 #include "zhiliang/demo.h"
 #include "zhiliang/error.h"
+#include "zhiliang/query.h"
+#include "zhiliang/zhiliang.h"
+
+#include <jansson.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -111,7 +120,11 @@ static void usage(FILE *f)
         "  --parties F   also write the master data (parties, products) to F\n"
         "  --truth N     DIR/truth.json: downstream of N sample milk collection\n"
         "                lots (scale <= 10000), for trace and recall tests\n"
-        "  --json        print the summary as JSON\n");
+        "  --json        print the summary as JSON\n\n"
+        "       zhiliang demo sample [--store DB] --what collection-lot|"
+        "sold-item\n"
+        "Print a milk collection lot or a sold item of a captured demo "
+        "chain.\n");
 }
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -285,6 +298,110 @@ out:
     return ret;
 }
 
+struct sample_ctx {
+    int what;          /* 0 collection lot, 1 sold item */
+    char id[512];
+};
+
+/* Keep the first event that shows what is asked for. */
+static int sample_event(void *vctx, const char *ev_json, size_t len)
+{
+    struct sample_ctx *sc = vctx;
+    json_t *ev = json_loadb(ev_json, len, 0, NULL), *x;
+    const char *id = NULL;
+
+    if (!ev)
+        return 0;
+    if (sc->what == 0) {
+        x = json_array_get(json_object_get(ev, "outputQuantityList"), 0);
+        id = json_string_value(json_object_get(x, "epcClass"));
+        /* collection lots are numbered C<yymmdd>-n (batch lots B...) */
+        if (id && !strstr(id, "/10/C") && !strstr(id, ".C"))
+            id = NULL;
+    } else {
+        id = json_string_value(json_array_get(json_object_get(ev, "epcList"),
+                                              0));
+    }
+    if (id && strlen(id) < sizeof sc->id)
+        memcpy(sc->id, id, strlen(id) + 1);
+    json_decref(ev);
+    return sc->id[0] ? 1 : 0;
+}
+
+static int sample(int argc, char **argv)
+{
+    const char *store_opt = NULL, *what = NULL;
+    struct sample_ctx sc;
+    struct zl_error err;
+    zl_store *s = NULL;
+    zl_query *q = NULL;
+    int i, json = 0, rc, ret = 1;
+
+    memset(&sc, 0, sizeof sc);
+    memset(&err, 0, sizeof err);
+    for (i = 1; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            printf("usage: zhiliang demo sample [--store DB] --what "
+                   "collection-lot|sold-item [--json]\n\n"
+                   "Print one identifier from a store holding a demo chain:"
+                   "\n  collection-lot  a milk collection lot (LGTIN, Digital "
+                   "Link), for recall scope\n  sold-item       a retail-sold "
+                   "item (SGTIN), for trace back\n");
+            return 0;
+        } else if (!strcmp(argv[i], "--json")) {
+            json = 1;
+        } else if (!strcmp(argv[i], "--store") && i + 1 < argc) {
+            store_opt = argv[++i];
+        } else if (!strcmp(argv[i], "--what") && i + 1 < argc) {
+            what = argv[++i];
+        } else {
+            fprintf(stderr, "zhiliang demo sample: bad option '%s'\n",
+                    argv[i]);
+            return 2;
+        }
+    }
+    if (!what || (strcmp(what, "collection-lot") && strcmp(what,
+                                                           "sold-item"))) {
+        fprintf(stderr, "zhiliang demo sample: --what collection-lot|"
+                "sold-item is required\n");
+        return 2;
+    }
+    sc.what = strcmp(what, "collection-lot") ? 1 : 0;
+    s = cli_open_store(store_opt);
+    if (!s)
+        return 1;
+    rc = zl_query_new(&q);
+    if (!rc && sc.what == 0)
+        rc = zl_query_param(q, "eventType", "TransformationEvent", &err);
+    if (!rc)
+        rc = zl_query_param(q, "EQ_bizStep", sc.what == 0
+                            ? "creating_class_instance" : "retail_selling",
+                            &err);
+    if (!rc) {
+        rc = zl_query_each(s, q, ZL_EPC_DIGITAL_LINK, sample_event, &sc,
+                           NULL, &err);
+        if (rc == 1)
+            rc = 0;
+    }
+    if (rc) {
+        cli_print_error("demo sample", NULL, rc, &err, json);
+        goto out;
+    }
+    if (!sc.id[0]) {
+        fprintf(stderr, "zhiliang demo sample: no %s in the store\n", what);
+        goto out;
+    }
+    if (json)
+        printf("{\"what\":\"%s\",\"id\":\"%s\"}\n", what, sc.id);
+    else
+        printf("%s\n", sc.id);
+    ret = 0;
+out:
+    zl_query_free(q);
+    zl_close(s);
+    return ret;
+}
+
 int cmd_demo(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -293,6 +410,8 @@ int cmd_demo(int argc, char **argv)
     }
     if (!strcmp(argv[1], "generate"))
         return generate(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "sample"))
+        return sample(argc - 1, argv + 1);
     fprintf(stderr, "zhiliang demo: unknown subcommand '%s'\n", argv[1]);
     usage(stderr);
     return 2;
