@@ -71,26 +71,39 @@ static void bench_tree(size_t reclen, uint64_t n)
         die("init", ZL_ENOMEM);
     for (size_t i = 0; i < reclen * 1024; i++)
         rec[i] = (uint8_t)rnd();
-    t0 = now();
-    for (uint64_t i = 0; i < n; i++) {
-        zl_merkle_leaf(&h, ZL_LEAF_EVENT, rec + (i & 1023) * reclen, reclen,
-                       leaf);
-        acc ^= leaf[0];
+    /* Best of 5 interleaved runs each: the machine is shared. */
+    t_hash = t_tree = 1e30;
+    for (int run = 0; run < 5; run++) {
+        double t;
+
+        t0 = now();
+        for (uint64_t i = 0; i < n; i++) {
+            zl_merkle_leaf(&h, ZL_LEAF_EVENT, rec + (i & 1023) * reclen,
+                           reclen, leaf);
+            acc ^= leaf[0];
+        }
+        t = now() - t0;
+        if (t < t_hash)
+            t_hash = t;
+        memset(f, 0, sizeof *f);
+        t0 = now();
+        for (uint64_t i = 0; i < n; i++) {
+            zl_merkle_leaf(&h, ZL_LEAF_EVENT, rec + (i & 1023) * reclen,
+                           reclen, leaf);
+            zl_frontier_add(f, &h, leaf, emit_mem, sink);
+        }
+        t = now() - t0;
+        if (t < t_tree)
+            t_tree = t;
     }
-    t_hash = now() - t0;
-    t0 = now();
-    for (uint64_t i = 0; i < n; i++) {
-        zl_merkle_leaf(&h, ZL_LEAF_EVENT, rec + (i & 1023) * reclen, reclen,
-                       leaf);
-        zl_frontier_add(f, &h, leaf, emit_mem, sink);
-    }
-    t_tree = now() - t0;
     zl_frontier_root(f, &h, leaf);
     printf("  record %4zu B: leaf hashing alone %8.0f leaves/s | hashing + "
-           "tree update %8.0f leaves/s | ratio %.2fx %s (chk %02x%02x)\n",
+           "tree update %8.0f leaves/s\n"
+           "      (leaf hash + tree) / leaf hash = %.2fx %s; tree update alone"
+           " = %.2fx leaf hashing (chk %02x%02x)\n",
            reclen, n / t_hash, n / t_tree, t_tree / t_hash,
-           t_tree / t_hash <= 2.0 ? "(<= 2x: ok)" : "(> 2x target)",
-           acc, leaf[0]);
+           t_tree / t_hash <= 2.0 ? "(<= 2x: ok)" : "(> 2x)",
+           (t_tree - t_hash) / t_hash, acc, leaf[0]);
     zl_hasher_cleanup(&h);
     free(rec);
     free(f);
@@ -268,8 +281,9 @@ int main(int argc, char **argv)
     const char *dir = argc > 3 ? argv[3] : "/tmp";
 
     printf("== tree maintenance vs leaf hashing (OpenSSL SHA-256, same run)\n");
-    bench_tree(64, 4000000);
-    bench_tree(300, 2000000);
+    bench_tree(64, 2000000);
+    bench_tree(300, 1000000);
+    bench_tree(1000, 500000);
     printf("== zl_log_append with the SQLite store\n");
     if (appends) {
         bench_append(dir, appends, 1000);

@@ -83,9 +83,13 @@ int zl_merkle_leaf(struct zl_hasher *h, int type, const void *data,
 int zl_merkle_node(struct zl_hasher *h, const uint8_t l[32],
                    const uint8_t r[32], uint8_t out[32])
 {
-    static const uint8_t one = 0x01;
+    uint8_t buf[65];
 
-    return hash3(h, &one, 1, l, 32, r, 32, out);
+    /* One update of 65 bytes is measurably cheaper than three. */
+    buf[0] = 0x01;
+    memcpy(buf + 1, l, 32);
+    memcpy(buf + 33, r, 32);
+    return hash3(h, buf, 65, NULL, 0, NULL, 0, out);
 }
 
 uint64_t zl_merkle_split(uint64_t n)

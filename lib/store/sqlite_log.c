@@ -6,6 +6,12 @@
  * index into one integer key (saves a few bytes a row, but overflows the
  * signed 64-bit key for high levels and is opaque in SQL). Level 0 nodes
  * are the leaf hashes in log_leaf, not duplicated in log_node.
+ *
+ * Records are found by key through an index on a 64-bit FNV-1a hash of the
+ * key rather than on the key text: event hash IDs are ~90 random bytes,
+ * and indexing them doubled the log's bytes per record and made appends
+ * seek all over a large index. A hash collision only costs one more row
+ * comparison (the query also compares the key itself).
  */
 #include "store/store_log.h"
 
@@ -18,8 +24,9 @@
 static const char LOG_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS log_leaf("
     " idx INTEGER PRIMARY KEY, type INTEGER NOT NULL,"
-    " record_key TEXT NOT NULL, hash BLOB NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS log_leaf_key ON log_leaf(record_key);"
+    " key_hash INTEGER NOT NULL, record_key TEXT NOT NULL,"
+    " hash BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS log_leaf_key ON log_leaf(key_hash);"
     "CREATE TABLE IF NOT EXISTS log_node("
     " level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
     " PRIMARY KEY(level, idx)) WITHOUT ROWID;"
@@ -50,6 +57,17 @@ int zl_store_log_in_tx(zl_store *s)
     return s->in_tx;
 }
 
+static sqlite3_int64 key_hash(const char *k)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+
+    for (; *k; k++) {
+        h ^= (unsigned char)*k;
+        h *= 0x100000001b3u;
+    }
+    return (sqlite3_int64)(h >> 1);
+}
+
 static int step_done(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
@@ -68,8 +86,8 @@ static int copy_hash(sqlite3_stmt *st, int col, uint8_t hash[32])
 int zl_store_log_leaf_put(zl_store *s, uint64_t index, uint8_t leaf_type,
                           const char *record_key, const uint8_t hash[32])
 {
-    static const char SQL[] = "INSERT INTO log_leaf(idx, type, record_key,"
-                              " hash) VALUES(?1, ?2, ?3, ?4)";
+    static const char SQL[] = "INSERT INTO log_leaf(idx, type, key_hash,"
+                              " record_key, hash) VALUES(?1, ?2, ?5, ?3, ?4)";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
 
     if (!st || index > INT64_MAX)
@@ -78,6 +96,7 @@ int zl_store_log_leaf_put(zl_store *s, uint64_t index, uint8_t leaf_type,
     sqlite3_bind_int(st, 2, leaf_type);
     sqlite3_bind_text(st, 3, record_key, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 4, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, key_hash(record_key));
     return step_done(st);
 }
 
@@ -147,14 +166,16 @@ int zl_store_log_tail(zl_store *s, uint64_t *size, uint8_t last[32])
 int zl_store_log_find(zl_store *s, const char *record_key, uint64_t *index,
                       uint8_t *leaf_type, uint8_t hash[32])
 {
-    static const char SQL[] = "SELECT idx, type, hash FROM log_leaf"
-                              " WHERE record_key = ?1 ORDER BY idx LIMIT 1";
+    static const char SQL[] =
+        "SELECT idx, type, hash FROM log_leaf WHERE key_hash = ?2"
+        " AND record_key = ?1 ORDER BY idx LIMIT 1";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
     int rc;
 
     if (!st)
         return ZL_ESTORE;
     sqlite3_bind_text(st, 1, record_key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, key_hash(record_key));
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         if (index)
