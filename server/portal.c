@@ -246,8 +246,8 @@ static int addf_esc(struct zl_buf *b, const char *before, const char *v,
     return rc;
 }
 
-static void error_page(struct zl_req *r, unsigned status, const char *zh,
-                       const char *en)
+void zl_portal_error(struct zl_req *r, unsigned status, const char *zh,
+                     const char *en)
 {
     struct zl_buf b;
 
@@ -455,7 +455,7 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
     char when[24];
 
     if (!s) {
-        error_page(r, 500, "服务暂时不可用", "Service unavailable");
+        zl_portal_error(r, 500, "服务暂时不可用", "Service unavailable");
         return;
     }
     if (gtin)
@@ -560,10 +560,10 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
     if (!rc) {
         rc = zl_buf_printf(&b, "<section><h2>%s</h2>",
                            T(r, "流通路径", "Path travelled"));
-        if (!rc && n_ev == 0)
+        if (!rc && n_ev == n_insp)
             rc = zl_buf_printf(&b, "<p class=\"muted\">%s</p>",
-                               T(r, "暂无追溯记录。", "No records yet."));
-        if (!rc && n_ev)
+                               T(r, "暂无流通记录。", "No records yet."));
+        if (!rc && n_ev > n_insp)
             rc = zl_buf_adds(&b, "<ol class=\"path\" id=\"path\">");
         for (i = 0; i < n_ev && !rc && shown < MAX_PATH_ROWS; i++) {
             if (is_inspection(ev[i]->biz_step))
@@ -571,7 +571,7 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
             rc = path_row(r, s, &b, ev[i]);
             shown++;
         }
-        if (!rc && n_ev)
+        if (!rc && n_ev > n_insp)
             rc = zl_buf_adds(&b, "</ol>");
         if (!rc && shown == MAX_PATH_ROWS && n_ev > shown)
             rc = zl_buf_printf(&b, "<p class=\"muted\">%s %zu</p>",
@@ -600,7 +600,7 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
         zl_buf_cleanup(&q);
     }
     if (rc)
-        error_page(r, 500, "页面生成失败", "Page failed");
+        zl_portal_error(r, 500, "页面生成失败", "Page failed");
     else
         page(r, 200, title, &b);
     zl_buf_cleanup(&b);
@@ -663,13 +663,13 @@ static void search(struct zl_req *r)
             es = zl_arena_printf(&r->arena, "(01)%.*s%.*s", (int)(14 - n),
                                  "00000000000000", (int)n, q);
         if (!es || zl_gs1_parse(es, strlen(es), &id, NULL) != 0) {
-            error_page(r, 400, "无法识别该编码，请检查后重试。",
+            zl_portal_error(r, 400, "无法识别该编码，请检查后重试。",
                        "This code is not a valid GS1 code. Please check it.");
             return;
         }
     }
     if (zl_gs1_to_dl(&id, 0, dl, sizeof dl) < 0) {
-        error_page(r, 400, "无法识别该编码", "Unrecognised code");
+        zl_portal_error(r, 400, "无法识别该编码", "Unrecognised code");
         return;
     }
     loc = zl_arena_printf(&r->arena, "%s%s", dl_path(dl),
@@ -687,7 +687,7 @@ static void qr_page(struct zl_req *r)
 
     if (!code || zl_gs1_parse(code, strlen(code), &id, NULL) ||
         zl_gs1_to_dl(&id, 1, dl, sizeof dl) < 0) {
-        error_page(r, 400, "无效的编码", "Invalid code");
+        zl_portal_error(r, 400, "无效的编码", "Invalid code");
         return;
     }
     /* The QR code points at this resolver, so a phone scan opens the
@@ -696,7 +696,7 @@ static void qr_page(struct zl_req *r)
     zl_buf_init(&svg, (size_t)1 << 20);
     zl_buf_init(&b, (size_t)2 << 20);
     if (!url || zl_qr_svg(url, &svg)) {
-        error_page(r, 400, "编码过长，无法生成二维码", "Code too long for a QR code");
+        zl_portal_error(r, 400, "编码过长，无法生成二维码", "Code too long for a QR code");
         goto out;
     }
     if (zl_req_param(r, "format") && !strcmp(zl_req_param(r, "format"), "svg")) {
@@ -797,7 +797,7 @@ static void recalls_page(struct zl_req *r)
     zl_store *s = zl_srv_store(r);
 
     if (!s || zl_query_new(&q)) {
-        error_page(r, 500, "服务暂时不可用", "Service unavailable");
+        zl_portal_error(r, 500, "服务暂时不可用", "Service unavailable");
         return;
     }
     zl_query_param(q, "EQ_disposition", "recalled", &err);
@@ -863,6 +863,6 @@ void zl_h_portal(struct zl_req *r)
     } else if (n == 1 && !strcmp(r->segs[0], "healthz")) {
         zl_reply(r, 200, "text/plain; charset=utf-8", "ok\n", 3);
     } else {
-        error_page(r, 404, "页面不存在", "Page not found");
+        zl_portal_error(r, 404, "页面不存在", "Page not found");
     }
 }

@@ -28,10 +28,17 @@ int zl_qr_svg(const char *text, struct zl_buf *out)
                        "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>"
                        "<path fill=\"#000\" d=\"",
                        w + 2 * quiet, w + 2 * quiet);
+    /* One rectangle per horizontal run of dark modules. */
     for (y = 0; y < w && !rc; y++)
-        for (x = 0; x < w && !rc; x++)
-            if (q->data[y * w + x] & 1)
-                rc = zl_buf_printf(out, "M%d %dh1v1h-1z", x + quiet, y + quiet);
+        for (x = 0; x < w && !rc;) {
+            int run = 0;
+            while (x + run < w && (q->data[y * w + x + run] & 1))
+                run++;
+            if (run)
+                rc = zl_buf_printf(out, "M%d %dh%dv1h-%dz", x + quiet,
+                                   y + quiet, run, run);
+            x += run ? run : 1;
+        }
     if (!rc)
         rc = zl_buf_adds(out, "\"/></svg>");
     QRcode_free(q);

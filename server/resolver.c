@@ -140,11 +140,13 @@ void zl_h_resolver(struct zl_req *r)
         zl_gs1_to_dl(&id, 0, dl, sizeof dl) < 0) {
         char d[900];
         zl_error_format(&err, d, sizeof d);
-        if (zl_req_accepts(r, "text/html") || !zl_req_header(r, "Accept")) {
+        /* A person who scanned a damaged code gets a page, a program
+         * the problem document. */
+        if (zl_req_accepts(r, "text/html"))
+            zl_portal_error(r, 400, "无效的商品编码（校验位或格式错误）",
+                            "Invalid product code (check digit or format)");
+        else
             zl_reply_problem(r, 400, NULL, "Invalid GS1 Digital Link", d);
-        } else {
-            zl_reply_problem(r, 400, NULL, "Invalid GS1 Digital Link", d);
-        }
         return;
     }
     origin = zl_req_origin(r);

@@ -145,6 +145,10 @@ struct zl_gs1_id;
 void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
                        const char *dl);
 
+/* HTML error page in the request's language. */
+void zl_portal_error(struct zl_req *r, unsigned status, const char *zh,
+                     const char *en);
+
 /* QR code of text as an SVG document. */
 int zl_qr_svg(const char *text, struct zl_buf *out);
 

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# server_api.sh ZHILIANG_EXE - the HTTP server end to end on 127.0.0.1:
+# EPCIS 2.0 capture (auth, location check, jobs, idempotence, errors),
+# queries with pagination (differential against the CLI), the Digital Link
+# resolver, the portal (recall banner, languages, search, QR), limits and
+# a clean shutdown on SIGTERM.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/server_common.sh"
+zl_setup --max-body 200000 --max-events 50
+
+PARTIES=$TMP/demo/parties.json
+plant=$(jq -r '[.parties[] | select(.role=="dairy_plant")][0]' "$PARTIES")
+P_ID=$(jq -r .uscc <<<"$plant")
+P_GLN=$(jq -r .gln <<<"$plant")
+P_SITE=$(jq -r '.locations[0].gln' <<<"$plant")
+OTHER_GLN=$(jq -r '[.parties[] | select(.role=="farm")][0].gln' "$PARTIES")
+GTIN=$(jq -r --arg o "$P_ID" '[.products[] | select(.owner==$o)][0].gtin' "$PARTIES")
+NAME_ZH=$(jq -r --arg g "$GTIN" '.products[] | select(.gtin==$g) | .nameZh' "$PARTIES")
+NAME_EN=$(jq -r --arg g "$GTIN" '.products[] | select(.gtin==$g) | .nameEn' "$PARTIES")
+TOK=$("$EXE" token create --party "$P_ID" --store "$STORE" 2>/dev/null)
+ok "token created" test -n "$TOK"
+AUTH=(-H "Authorization: Bearer $TOK")
+
+# ---- auth ----------------------------------------------------------------
+is "GET /events without token -> 401" "$(status "$U/events")" 401
+curl -s "$U/events" >"$TMP/p.json"
+is "401 is a SecurityException problem" "$(jq -r .type "$TMP/p.json")" "epcisException:SecurityException"
+is "garbage token -> 401" "$(status -H 'Authorization: Bearer zlt_0000000000000000_x' "$U/events")" 401
+is "capture without token -> 401" "$(status -X POST -H 'Content-Type: application/json' -d '{}' "$U/capture")" 401
+T2=$("$EXE" token create --party "$P_ID" --store "$STORE" --json | jq -r .token)
+T2ID=$("$EXE" token list --party "$P_ID" --store "$STORE" --json | jq -r '.[-1].id')
+is "second token works" "$(status -H "Authorization: Bearer $T2" "$U/events?perPage=1")" 200
+"$EXE" token revoke "$T2ID" --store "$STORE" >/dev/null
+is "revoked token -> 401" "$(status -H "Authorization: Bearer $T2" "$U/events?perPage=1")" 401
+is "token revoke of unknown id fails" "$("$EXE" token revoke ffffffffffffffff --store "$STORE" >/dev/null 2>&1; echo $?)" 1
+
+# ---- capture -------------------------------------------------------------
+doc() { # lot disposition location [bizStep]
+  cat <<JSON
+{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+ "type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2026-05-01T00:00:00Z",
+ "epcisBody":{"eventList":[{"type":"ObjectEvent","eventTime":"2026-05-01T08:00:00+08:00",
+  "eventTimeZoneOffset":"+08:00","action":"${5:-ADD}","bizStep":"${4:-commissioning}",
+  "disposition":"$2","quantityList":[{"epcClass":"https://id.gs1.org/01/$GTIN/10/$1","quantity":100,"uom":"EA"}],
+  "readPoint":{"id":"https://id.gs1.org/414/$3"},"bizLocation":{"id":"https://id.gs1.org/414/$3"}}]}}
+JSON
+}
+doc RECALL1 active "$P_SITE" >"$TMP/c1.json"
+curl -s -D "$TMP/h1" -o "$TMP/b1" -X POST "${AUTH[@]}" -H 'Content-Type: application/ld+json' \
+  --data-binary @"$TMP/c1.json" "$U/capture"
+is "capture -> 202" "$(sed -n '1s/^HTTP[^ ]* \([0-9]*\).*/\1/p' "$TMP/h1")" 202
+LOC=$(sed -n 's/^Location: *\([^\r]*\).*/\1/Ip' "$TMP/h1" | tr -d '\r')
+ok "Location is /capture/{id}" grep -q '^/capture/job' <<<"$LOC"
+curl -s "${AUTH[@]}" "$U$LOC" >"$TMP/job"
+is "job finished" "$(jq -r .running "$TMP/job")" false
+is "job success" "$(jq -r .success "$TMP/job")" true
+is "job errors empty" "$(jq -r '.errors|length' "$TMP/job")" 0
+is "job unknown -> 404" "$(status "${AUTH[@]}" "$U/capture/jobffff")" 404
+is "job of another token's party hidden" "$(status "$U$LOC")" 401
+ok "capture job list has the job" sh -c "curl -s -H 'Authorization: Bearer $TOK' '$U/capture' | jq -e 'map(.captureID) | index(\"${LOC#/capture/}\") != null'"
+
+curl -s -D "$TMP/h2" -o "$TMP/b2" -X POST "${AUTH[@]}" -H 'Content-Type: application/json' \
+  --data-binary @"$TMP/c1.json" "$U/capture"
+LOC2=$(sed -n 's/^Location: *\([^\r]*\).*/\1/Ip' "$TMP/h2" | tr -d '\r')
+is "capture again is idempotent (0 new)" "$(curl -s "${AUTH[@]}" "$U$LOC2" | jq -r .zhiliang.new)" 0
+is "... and 1 duplicate" "$(curl -s "${AUTH[@]}" "$U$LOC2" | jq -r .zhiliang.duplicate)" 1
+
+doc NORMAL1 active "$P_SITE" >"$TMP/c2.json"
+is "second lot -> 202" "$(status -X POST "${AUTH[@]}" -H 'Content-Type: application/json' --data-binary @"$TMP/c2.json" "$U/capture")" 202
+
+doc OTHER1 active "$OTHER_GLN" >"$TMP/c3.json"
+curl -s -o "$TMP/b3" -w '%{http_code}' -X POST "${AUTH[@]}" -H 'Content-Type: application/json' \
+  --data-binary @"$TMP/c3.json" "$U/capture" >"$TMP/s3"
+is "event at another party's GLN -> 403" "$(cat "$TMP/s3")" 403
+ok "403 names the field" grep -q 'readPoint.id' "$TMP/b3"
+curl -s -D "$TMP/h4" -o /dev/null -X POST "${AUTH[@]}" -H 'Content-Type: application/json' \
+  -H 'GS1-Capture-Error-Behaviour: proceed' --data-binary @"$TMP/c3.json" "$U/capture"
+LOC4=$(sed -n 's/^Location: *\([^\r]*\).*/\1/Ip' "$TMP/h4" | tr -d '\r')
+curl -s "${AUTH[@]}" "$U$LOC4" >"$TMP/job4"
+is "proceed: job success false" "$(jq -r .success "$TMP/job4")" false
+is "proceed: error has JSON path" "$(jq -r '.errors[0].path' "$TMP/job4")" '$.epcisBody.eventList[0].readPoint.id'
+is "proceed: behaviour recorded" "$(jq -r .captureErrorBehaviour "$TMP/job4")" proceed
+
+is "invalid JSON -> 400" "$(status -X POST "${AUTH[@]}" -H 'Content-Type: application/json' -d '{"type":' "$U/capture")" 400
+curl -s -o "$TMP/b5" -X POST "${AUTH[@]}" -H 'Content-Type: application/json' -d '{"type":' "$U/capture"
+is "400 is a ValidationException" "$(jq -r .type "$TMP/b5")" "epcisException:ValidationException"
+sed 's/"uom":"EA"/"uom":"EA"/; s#/10/RECALL1#/10/BAD1#; s#01/'"$GTIN"'#01/'"${GTIN%?}$(( (${GTIN: -1} + 1) % 10 ))"'#' "$TMP/c1.json" >"$TMP/c6.json"
+curl -s -D "$TMP/h6" -o /dev/null -X POST "${AUTH[@]}" -H 'Content-Type: application/json' \
+  --data-binary @"$TMP/c6.json" "$U/capture"
+LOC6=$(sed -n 's/^Location: *\([^\r]*\).*/\1/Ip' "$TMP/h6" | tr -d '\r')
+curl -s "${AUTH[@]}" "$U$LOC6" >"$TMP/job6"
+is "bad check digit: job failed" "$(jq -r .success "$TMP/job6")" false
+is "bad check digit: path" "$(jq -r '.errors[0].path' "$TMP/job6")" '$.epcisBody.eventList[0].quantityList[0].epcClass'
+is "text/plain -> 415" "$(status -X POST "${AUTH[@]}" -H 'Content-Type: text/plain' --data-binary @"$TMP/c1.json" "$U/capture")" 415
+is "bad GS1-Capture-Error-Behaviour -> 400" "$(status -X POST "${AUTH[@]}" -H 'Content-Type: application/json' -H 'GS1-Capture-Error-Behaviour: maybe' --data-binary @"$TMP/c1.json" "$U/capture")" 400
+head -c 300000 /dev/zero | tr '\0' ' ' >"$TMP/big"
+is "body over --max-body -> 413" "$(status -X POST "${AUTH[@]}" -H 'Content-Type: application/json' --data-binary @"$TMP/big" "$U/capture")" 413
+is "chunked body over --max-body -> 413" "$(status -X POST "${AUTH[@]}" -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data-binary @"$TMP/big" "$U/capture")" 413
+jq '.epcisBody.eventList = [range(60) as $i | .epcisBody.eventList[0] | .quantityList[0].quantity = ($i + 1)]' "$TMP/c2.json" >"$TMP/many.json"
+is "more events than --max-events -> 413" "$(status -X POST "${AUTH[@]}" -H 'Content-Type: application/json' --data-binary @"$TMP/many.json" "$U/capture")" 413
+
+# Recall the first lot (a disposition "recalled" event by the same plant).
+doc RECALL1 recalled "$P_SITE" holding OBSERVE >"$TMP/r1.json"
+is "recall event captured" "$(status -X POST "${AUTH[@]}" -H 'Content-Type: application/json' --data-binary @"$TMP/r1.json" "$U/capture")" 202
+
+# ---- queries ---------------------------------------------------------------
+curl -s -D "$TMP/qh" -o "$TMP/q.json" "${AUTH[@]}" "$U/events?eventType=ObjectEvent&perPage=1"
+ok "GS1-EPCIS-Version header" grep -qi '^GS1-EPCIS-Version: 2.0.0' "$TMP/qh"
+ok "GS1-CBV-Version header" grep -qi '^GS1-CBV-Version: 2.0.0' "$TMP/qh"
+is "query document type" "$(jq -r .type "$TMP/q.json")" EPCISQueryDocument
+# Follow rel="next" pages of 7 and compare with the CLI's answer.
+want=$("$EXE" events --store "$STORE" --json EQ_bizStep=shipping 2>/dev/null | jq -r '[.epcisBody.queryResults.resultsBody.eventList[].eventID] | sort | join(" ")')
+next="$U/events?EQ_bizStep=shipping&perPage=7"
+got=() pages=0
+while [ -n "$next" ] && [ "$pages" -lt 100 ]; do
+  curl -s -D "$TMP/ph" -o "$TMP/page.json" "${AUTH[@]}" "$next"
+  while read -r id; do got+=("$id"); done < <(jq -r '.epcisBody.queryResults.resultsBody.eventList[].eventID' "$TMP/page.json")
+  next=$(sed -n 's/^Link: *<\([^>]*\)>; *rel="next".*/\1/Ip' "$TMP/ph" | tr -d '\r')
+  pages=$((pages + 1))
+done
+got_sorted=$(printf '%s\n' "${got[@]}" | sort | tr '\n' ' ' | sed 's/ $//')
+ok "pagination: several pages ($pages)" test "$pages" -gt 1
+is "pagination: union of pages = CLI query" "$got_sorted" "$want"
+is "pagination: no event twice" "$(printf '%s\n' "${got[@]}" | sort | uniq -d | wc -l)" 0
+first=${got[0]}
+enc=$(jq -rn --arg v "$first" '$v|@uri')
+is "GET /events/{eventID}" "$(curl -s "${AUTH[@]}" "$U/events/$enc" | jq -r .eventID)" "$first"
+is "unknown event -> 404" "$(status "${AUTH[@]}" "$U/events/urn:uuid:00000000-0000-0000-0000-000000000000")" 404
+is "/bizSteps/shipping/events only shipping" "$(curl -s "${AUTH[@]}" "$U/bizSteps/shipping/events?perPage=1000" | jq -r '[.epcisBody.queryResults.resultsBody.eventList[].bizStep] | unique | join(",")')" shipping
+is "/eventTypes/AggregationEvent/events" "$(curl -s "${AUTH[@]}" "$U/eventTypes/AggregationEvent/events?perPage=1000" | jq -r '[.epcisBody.queryResults.resultsBody.eventList[].type] | unique | join(",")')" AggregationEvent
+lotdl=$(jq -rn --arg v "https://id.gs1.org/01/$GTIN/10/RECALL1" '$v|@uri')
+is "/epcs/{lot}/events finds the lot's 2 events" "$(curl -s "${AUTH[@]}" "$U/epcs/$lotdl/events" | jq '.epcisBody.queryResults.resultsBody.eventList|length')" 2
+is "bad query parameter -> 400 QueryParameterException" "$(curl -s "${AUTH[@]}" "$U/events?NO_such=1" | jq -r .type)" "epcisException:QueryParameterException"
+is "bad GS1-EPC-Format -> 400" "$(status "${AUTH[@]}" -H 'GS1-EPC-Format: Sometimes' "$U/events")" 400
+curl -s -D "$TMP/oh" -o /dev/null -X OPTIONS "$U/capture"
+ok "OPTIONS /capture announces the capture limit" grep -qi '^GS1-EPCIS-Capture-Limit: 50' "$TMP/oh"
+is "GET / (JSON) lists top-level resources" "$(curl -s -H 'Accept: application/json' "$U/" | jq -r '.member|index("events") != null')" true
+
+# ---- resolver and portal ------------------------------------------------------
+RLOT="$U/01/$GTIN/10/RECALL1"
+NLOT="$U/01/$GTIN/10/NORMAL1"
+curl -s "$RLOT" >"$TMP/recall.html"
+curl -s "$NLOT" >"$TMP/normal.html"
+ok "product page names the product (zh)" grep -qF "$NAME_ZH" "$TMP/normal.html"
+ok "recalled lot shows the recall banner" grep -q 'class="recall-banner"' "$TMP/recall.html"
+ok "normal lot has no recall banner" sh -c "! grep -q 'recall-banner' '$TMP/normal.html'"
+ok "product page shows the path" grep -q 'id="path"' "$TMP/normal.html"
+ok "product page names the plant" grep -qF "$(jq -r .nameZh <<<"$plant")" "$TMP/normal.html"
+ok "English page" sh -c "curl -s '$NLOT?lang=en' | grep -qF \"$NAME_EN\""
+ok "public page shows no bizTransaction" sh -c "! grep -qi 'bizTransaction\|urn:epcglobal:cbv:btt\|BTT-' '$TMP/normal.html'"
+is "page without token -> 200" "$(status "$NLOT")" 200
+is "linkType=all anchor" "$(curl -s "$NLOT?linkType=all" | jq -r '.linkset[0].anchor')" "https://id.gs1.org/01/$GTIN/10/NORMAL1"
+is "Accept linkset+json gives the linkset" "$(curl -s -H 'Accept: application/linkset+json' "$NLOT" | jq -r '.linkset[0]["https://gs1.org/voc/pip"][0].type')" text/html
+is "linkType=gs1:epcis -> 307" "$(status "$NLOT?linkType=gs1:epcis")" 307
+is "unknown linkType -> 404" "$(status "$NLOT?linkType=gs1:nothing")" 404
+is "bad check digit -> 400" "$(status "$U/01/${GTIN%?}$(( (${GTIN: -1} + 1) % 10 ))")" 400
+is "well-known resolver description" "$(curl -s "$U/.well-known/gs1resolver" | jq -r '.supportedPrimaryKeys|index("01") != null')" true
+loc=$(curl -s -o /dev/null -w '%{redirect_url}' "$U/search?q=%2801%29$GTIN%2810%29NORMAL1")
+is "search by element string redirects to the DL page" "$loc" "$U/01/$GTIN/10/NORMAL1"
+loc=$(curl -s -o /dev/null -w '%{redirect_url}' "$U/search?q=${GTIN#0}")
+is "search by bare GTIN-13" "$loc" "$U/01/$GTIN"
+is "search with a bad code -> 400 page" "$(status "$U/search?q=hello")" 400
+ok "QR page has an inline SVG" sh -c "curl -s '$U/qr?code=%2801%29$GTIN%2810%29NORMAL1' | grep -q '<svg'"
+ok "recall page lists the recalled lot" sh -c "curl -s '$U/recalls' | grep -q 'RECALL1'"
+ok "recall page does not list the normal lot" sh -c "! curl -s '$U/recalls' | grep -q 'NORMAL1'"
+is "static CSS" "$(status "$U/static/style.css")" 200
+is "unknown page -> 404" "$(status "$U/nothing/here")" 404
+is "DELETE -> 405" "$(status -X DELETE "$U/events")" 405
+
+# ---- trace API -------------------------------------------------------------------
+is "trace API needs a token" "$(status "$U/api/trace/back?id=https://id.gs1.org/01/$GTIN/10/RECALL1")" 401
+is "trace API forward" "$(curl -s "${AUTH[@]}" "$U/api/trace/forward?id=$lotdl" | jq -r .direction)" forward
+
+# ---- shutdown ----------------------------------------------------------------------
+kill -TERM "$PID"
+for i in $(seq 1 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.05; done
+ok "SIGTERM stops the server" sh -c "! kill -0 $PID 2>/dev/null"
+wait "$PID"; rc=$?
+is "exit status 0 after SIGTERM" "$rc" 0
+PID=
+zl_finish
