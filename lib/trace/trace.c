@@ -830,8 +830,11 @@ static enum zl_cte cte_of(const struct zl_trace_event *e)
         return ZL_CTE_RECEIVING;
     if (has_suffix(e->biz_step, "harvesting"))
         return ZL_CTE_HARVESTING;
-    if (e->action == ZL_ACT_ADD && (has_suffix(e->biz_step, "commissioning") ||
-                                    has_suffix(e->biz_step, "packing")))
+    /* a new lot or new items: ObjectEvent ADD; packing into a case or a
+     * pallet (AggregationEvent) is not a CTE */
+    if (e->type == ZL_EV_OBJECT && e->action == ZL_ACT_ADD &&
+        (has_suffix(e->biz_step, "commissioning") ||
+         has_suffix(e->biz_step, "packing")))
         return ZL_CTE_INITIAL_PACKING;
     return ZL_CTE_NONE;
 }

@@ -1,0 +1,284 @@
+/*
+ * cmd_trace.c - `zhiliang trace back|forward ID` (来源可查 / 去向可追) and
+ * `zhiliang trace scope --lot ID...` (what a recall of those lots covers).
+ *
+ * Only a client of include/zhiliang/trace.h: parse the options, run the
+ * trace, print it as an indented tree (default), JSON, SVG or DOT.
+ */
+#include "cli_util.h"
+#include "commands.h"
+
+#include "util/buf.h"
+#include "util/timefmt.h"
+#include "zhiliang/trace.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LOTS 256
+#define OUT_CAP ((size_t)1 << 31)
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: zhiliang trace back ID [options]      trace to the sources (来源可查)\n"
+        "       zhiliang trace forward ID [options]   trace to the destinations (去向可追)\n"
+        "       zhiliang trace scope --lot ID [--lot ID...] [--json]\n"
+        "                                             what a recall of these lots covers\n\n"
+        "ID is any identifier form (EPC URN, GS1 Digital Link, element string):\n"
+        "an item (SGTIN), a lot (LGTIN), a container (SSCC), a returnable asset\n"
+        "(GRAI) or a location (SGLN: what passed through it).\n\n"
+        "  --from TIME   only events at or after TIME (ISO 8601, or YYYY-MM-DD)\n"
+        "  --to TIME     only events at or before TIME\n"
+        "  --at TIME     as known then: only events recorded by TIME\n"
+        "  --depth N     follow at most N links from the start\n"
+        "  --json        print the trace as JSON\n"
+        "  --svg FILE    draw the trace graph as SVG into FILE\n"
+        "  --dot FILE    write the trace graph as Graphviz DOT into FILE\n"
+        "  --store PATH  the store\n\n"
+        "Example: zhiliang trace back https://id.gs1.org/01/09506000134352/21/1001\n"
+        "Exit codes: 0 ok, 1 failure (bad identifier or store), 2 usage.\n");
+}
+
+static int parse_time(const char *s, int64_t *ms)
+{
+    char buf[40];
+    int off;
+
+    if (strlen(s) == 10) {   /* a date: midnight UTC */
+        snprintf(buf, sizeof buf, "%sT00:00:00Z", s);
+        s = buf;
+    }
+    return zl_time_parse(s, strlen(s), ms, &off);
+}
+
+static int write_file(const char *path, const struct zl_buf *b)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
+    int rc = 0;
+
+    if (f == NULL) {
+        fprintf(stderr, "zhiliang trace: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (fwrite(b->data, 1, b->len, f) != b->len)
+        rc = -1;
+    if (f != stdout && fclose(f) != 0)
+        rc = -1;
+    if (rc != 0)
+        fprintf(stderr, "zhiliang trace: %s: write failed\n", path);
+    return rc;
+}
+
+static json_t *jstr_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static int print_scope(const zl_trace *t, const char *const *lots, size_t n,
+                       int json)
+{
+    struct zl_trace_summary sum;
+    char tb[32];
+
+    zl_trace_summarize(t, &sum);
+    if (json) {
+        json_t *o = json_object(), *aff = json_array(), *ctes = json_array(),
+               *jl = json_array();
+        char *text;
+
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(jl, json_string(lots[i]));
+        for (size_t i = 0; i < zl_trace_node_count(t); i++) {
+            const struct zl_trace_node *nd = zl_trace_node(t, i);
+            json_t *a = json_object();
+
+            json_object_set_new(a, "id", json_string(nd->id));
+            json_object_set_new(a, "kind", json_string(zl_trace_kind_name(nd->kind)));
+            json_object_set_new(a, "depth", json_integer(nd->depth));
+            if (nd->has_quantity)
+                json_object_set_new(a, "quantity", json_real(nd->quantity));
+            json_object_set_new(a, "uom", jstr_or_null(nd->uom));
+            json_object_set_new(a, "owner", jstr_or_null(nd->owner));
+            json_object_set_new(a, "possessor", jstr_or_null(nd->possessor));
+            json_object_set_new(a, "location", jstr_or_null(nd->location));
+            if (nd->last_event >= 0) {
+                zl_time_format_utc(zl_trace_event(t, (size_t)nd->last_event)->event_time_ms, tb);
+                json_object_set_new(a, "lastEventTime", json_string(tb));
+            }
+            json_object_set_new(a, "reachedConsumer", json_boolean(nd->reached_consumer));
+            json_array_append_new(aff, a);
+        }
+        for (size_t i = 0; i < zl_trace_event_count(t); i++) {
+            const struct zl_trace_event *e = zl_trace_event(t, i);
+            json_t *c;
+
+            if (e->cte == ZL_CTE_NONE)
+                continue;
+            c = json_object();
+            json_object_set_new(c, "cte", json_string(zl_cte_name(e->cte)));
+            zl_time_format_utc(e->event_time_ms, tb);
+            json_object_set_new(c, "eventTime", json_string(tb));
+            json_object_set_new(c, "bizLocation", jstr_or_null(e->biz_location));
+            json_object_set_new(c, "source", jstr_or_null(e->src_owner));
+            json_object_set_new(c, "destination", jstr_or_null(e->dst_owner));
+            json_array_append_new(ctes, c);
+        }
+        json_object_set_new(o, "lots", jl);
+        json_object_set_new(o, "items", json_integer((json_int_t)sum.items));
+        json_object_set_new(o, "itemsAtConsumers", json_integer((json_int_t)sum.items_at_consumers));
+        json_object_set_new(o, "lotsAffected", json_integer((json_int_t)sum.lots));
+        json_object_set_new(o, "containers", json_integer((json_int_t)(sum.containers + sum.assets)));
+        json_object_set_new(o, "affected", aff);
+        json_object_set_new(o, "ctes", ctes);
+        text = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        if (text == NULL)
+            return -1;
+        puts(text);
+        free(text);
+        return 0;
+    }
+    printf("recall scope of %zu lot(s): %zu items (%zu already at consumers), "
+           "%zu lots, %zu containers, %zu events\n", n, sum.items,
+           sum.items_at_consumers, sum.lots + sum.classes,
+           sum.containers + sum.assets, sum.events);
+    for (size_t i = 0; i < zl_trace_node_count(t); i++) {
+        const struct zl_trace_node *nd = zl_trace_node(t, i);
+
+        printf("%-9s %s", zl_trace_kind_name(nd->kind), nd->id);
+        if (nd->has_quantity && nd->kind != ZL_TK_ITEM)
+            printf("  %g %s", nd->quantity, nd->uom ? nd->uom : "");
+        if (nd->owner)
+            printf("  owner %s", nd->owner);
+        if (nd->location)
+            printf("  at %s", nd->location);
+        if (nd->reached_consumer)
+            printf("  SOLD");
+        putchar('\n');
+    }
+    return 0;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"store", required_argument, 0, 's'}, {"from", required_argument, 0, 'f'},
+        {"to", required_argument, 0, 't'},    {"at", required_argument, 0, 'a'},
+        {"depth", required_argument, 0, 'd'}, {"json", no_argument, 0, 'j'},
+        {"svg", required_argument, 0, 'S'},   {"dot", required_argument, 0, 'D'},
+        {"lot", required_argument, 0, 'l'},   {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *store = NULL, *svg = NULL, *dot = NULL, *verb;
+    const char *lots[MAX_LOTS];
+    size_t n_lots = 0;
+    struct zl_trace_opts o;
+    struct zl_error err = {0};
+    struct zl_buf out;
+    zl_store *s = NULL;
+    zl_trace *t = NULL;
+    int json = 0, c, rc, ret = EXIT_FAIL;
+
+    memset(&o, 0, sizeof o);
+    zl_buf_init(&out, OUT_CAP);
+    if (argc < 2 || cli_is_help(argv[1])) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    verb = argv[1];
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        char *end;
+        long v;
+
+        switch (c) {
+        case 's': store = optarg; break;
+        case 'j': json = 1; break;
+        case 'S': svg = optarg; break;
+        case 'D': dot = optarg; break;
+        case 'f':
+        case 't':
+        case 'a':
+            if (parse_time(optarg, c == 'f' ? &o.from_ms : c == 't' ? &o.to_ms
+                                                                    : &o.at_ms) != 0) {
+                fprintf(stderr, "zhiliang trace: bad time '%s' (ISO 8601 with "
+                                "offset, or YYYY-MM-DD)\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'd':
+            errno = 0;
+            v = strtol(optarg, &end, 10);
+            if (errno || *end || v < 1 || v > 1000000) {
+                fprintf(stderr, "zhiliang trace: bad --depth '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            o.depth = (int)v;
+            break;
+        case 'l':
+            if (n_lots == MAX_LOTS) {
+                fprintf(stderr, "zhiliang trace: at most %d --lot\n", MAX_LOTS);
+                return EXIT_USAGE;
+            }
+            lots[n_lots++] = optarg;
+            break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (strcmp(verb, "scope") == 0) {
+        if (n_lots == 0 || optind != argc) {
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    } else if (strcmp(verb, "back") == 0 || strcmp(verb, "backward") == 0 ||
+               strcmp(verb, "forward") == 0) {
+        if (optind + 1 != argc || n_lots) {
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+        o.dir = verb[0] == 'f' ? ZL_TRACE_FORWARD : ZL_TRACE_BACKWARD;
+    } else {
+        fprintf(stderr, "zhiliang trace: unknown verb '%s'\n", verb);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if ((s = cli_open_store(store)) == NULL)
+        goto out;
+    if (n_lots)
+        rc = zl_trace_scope(s, lots, n_lots, &o, &t, &err);
+    else
+        rc = zl_trace_run(s, argv[optind], &o, &t, &err);
+    if (rc != 0) {
+        cli_print_error("trace", n_lots ? lots[0] : argv[optind], rc, &err, json);
+        goto out;
+    }
+    if (svg) {
+        if (zl_trace_write_svg(t, &out) != 0 || write_file(svg, &out) != 0)
+            goto out;
+        zl_buf_reset(&out);
+    }
+    if (dot) {
+        if (zl_trace_write_dot(t, &out) != 0 || write_file(dot, &out) != 0)
+            goto out;
+        zl_buf_reset(&out);
+    }
+    if (n_lots) {
+        if (print_scope(t, lots, n_lots, json) != 0)
+            goto out;
+    } else if ((svg == NULL || strcmp(svg, "-") != 0) &&
+               (dot == NULL || strcmp(dot, "-") != 0)) {
+        rc = json ? zl_trace_write_json(t, &out) : zl_trace_write_text(t, &out);
+        if (rc != 0 || write_file("-", &out) != 0)
+            goto out;
+    }
+    ret = EXIT_OK;
+out:
+    zl_trace_free(t);
+    zl_close(s);
+    zl_buf_cleanup(&out);
+    return ret;
+}

@@ -1,0 +1,247 @@
+/*
+ * test_recall.c - recall scope (zl_trace_scope): a hand-built dairy chain
+ * whose scope is written out (items made from the lot, the containers that
+ * carried them but not the other goods in them, last custodians, what was
+ * sold, the CTEs), and the scope of several lots at once against the
+ * brute-force model of trace_gen.h on random chains (store and index).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "trace_gen.h"
+
+#include <unistd.h>
+
+struct fixture {
+    char path[256];
+    zl_store *s;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    struct zl_error err = {0};
+
+    snprintf(f->path, sizeof f->path, "/tmp/zl-test-recall-%d.db", (int)getpid());
+    unlink(f->path);
+    assert_int_equal(zl_init(f->path, "test.local/log", &err), 0);
+    assert_int_equal(zl_open(f->path, &f->s, &err), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char p[300];
+
+    zl_close(f->s);
+    unlink(f->path);
+    snprintf(p, sizeof p, "%s-wal", f->path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", f->path);
+    unlink(p);
+    free(f);
+    return 0;
+}
+
+static void capture(zl_store *s, const struct gchain *c)
+{
+    struct zl_buf b;
+    struct zl_error err = {0};
+
+    zl_buf_init(&b, 1 << 24);
+    g_doc(&b, c, 0, c->n_ev);
+    assert_int_equal(zl_capture(s, b.data, b.len, NULL, NULL, &err), 0);
+    zl_buf_cleanup(&b);
+}
+
+static struct gev *h_ev(struct gchain *c, int type, int action, int64_t dt,
+                        const char *step)
+{
+    struct gev *e = &c->ev[c->n_ev++];
+
+    memset(e, 0, sizeof(*e));
+    e->type = type;
+    e->action = action;
+    e->t = c->t0 + dt;
+    e->tid = e->src = e->dst = e->loc = -1;
+    e->biz_step = step;
+    return e;
+}
+
+static const struct zl_trace_node *find(const zl_trace *t, const char *id)
+{
+    for (size_t i = 0; i < zl_trace_node_count(t); i++)
+        if (strcmp(zl_trace_node(t, i)->id, id) == 0)
+            return zl_trace_node(t, i);
+    return NULL;
+}
+
+static void test_dairy_scope(void **state)
+{
+    struct fixture *f = *state;
+    static struct gchain c;
+    struct gev *e;
+    int M, P, I1, I2, I3, Q, J, C, Pal;
+    const struct zl_trace_node *n;
+    struct zl_trace_summary sum;
+    zl_trace *t = NULL;
+    struct zl_error err = {0};
+    const char *lots[1];
+    char pb[64];
+    int ctes[8] = {0};
+
+    memset(&c, 0, sizeof c);
+    c.seed = 800001;
+    c.t0 = G_T0 - 50000000;
+    M = g_new_id(&c, GK_LOT);
+    P = g_new_id(&c, GK_LOT);
+    I1 = g_new_id(&c, GK_ITEM);
+    I2 = g_new_id(&c, GK_ITEM);
+    I3 = g_new_id(&c, GK_ITEM);
+    Q = g_new_id(&c, GK_LOT);
+    J = g_new_id(&c, GK_ITEM);
+    C = g_new_id(&c, GK_SSCC);
+    Pal = g_new_id(&c, GK_SSCC);
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_ADD, 1000, "commissioning");   /* e0 */
+    e->loc = 0;
+    g_ref(e, M, ZL_ROLE_QTY, 1000);
+    e = h_ev(&c, ZL_EV_TRANSFORMATION, ZL_ACT_NONE, 2000, "commissioning");
+    g_ref(e, M, ZL_ROLE_INPUT_QTY, 500);
+    g_ref(e, P, ZL_ROLE_OUTPUT_QTY, 480);
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_ADD, 3000, "commissioning");   /* e2 */
+    e->loc = 1;
+    g_ref(e, P, ZL_ROLE_QTY, 3);
+    g_ref(e, I1, ZL_ROLE_EPC, 0);
+    g_ref(e, I2, ZL_ROLE_EPC, 0);
+    g_ref(e, I3, ZL_ROLE_EPC, 0);
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_ADD, 4000, "commissioning");   /* e3 */
+    g_ref(e, Q, ZL_ROLE_QTY, 1);
+    g_ref(e, J, ZL_ROLE_EPC, 0);
+    e = h_ev(&c, ZL_EV_AGGREGATION, ZL_ACT_ADD, 5000, "packing");     /* e4 */
+    g_ref(e, C, ZL_ROLE_PARENT, 0);
+    g_ref(e, I1, ZL_ROLE_CHILD, 0);
+    g_ref(e, I2, ZL_ROLE_CHILD, 0);
+    g_ref(e, J, ZL_ROLE_CHILD, 0);
+    e = h_ev(&c, ZL_EV_AGGREGATION, ZL_ACT_ADD, 6000, "packing");     /* e5 */
+    g_ref(e, Pal, ZL_ROLE_PARENT, 0);
+    g_ref(e, C, ZL_ROLE_CHILD, 0);
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_OBSERVE, 7000, "shipping");     /* e6 */
+    e->src = 0;
+    e->dst = 1;
+    e->loc = 1;
+    g_ref(e, Pal, ZL_ROLE_EPC, 0);
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_OBSERVE, 8000, "receiving");    /* e7 */
+    e->src = 0;
+    e->dst = 1;
+    e->loc = 2;
+    g_ref(e, Pal, ZL_ROLE_EPC, 0);
+    e = h_ev(&c, ZL_EV_AGGREGATION, ZL_ACT_DELETE, 9000, "unpacking"); /* e8 */
+    g_ref(e, C, ZL_ROLE_PARENT, 0);
+    g_ref(e, I1, ZL_ROLE_CHILD, 0);
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_OBSERVE, 10000, "retail_selling");
+    e->loc = 5;
+    g_ref(e, I1, ZL_ROLE_EPC, 0);
+    capture(f->s, &c);
+
+    lots[0] = c.ids[M];
+    assert_int_equal(zl_trace_scope(f->s, lots, 1, NULL, &t, &err), 0);
+    assert_int_equal(zl_trace_node_count(t), 7);
+    assert_non_null(find(t, c.ids[P]));
+    assert_non_null(find(t, c.ids[C]));
+    assert_non_null(find(t, c.ids[Pal]));
+    assert_null(find(t, c.ids[J]));     /* other goods in the same case */
+    assert_null(find(t, c.ids[Q]));
+    zl_trace_summarize(t, &sum);
+    assert_int_equal(sum.items, 3);
+    assert_int_equal(sum.items_at_consumers, 1);
+    assert_int_equal(sum.lots, 2);
+    assert_int_equal(sum.containers, 2);
+
+    n = find(t, c.ids[P]);
+    assert_true(n->has_quantity && n->quantity == 480);
+    assert_string_equal(n->uom, "KGM");
+
+    n = find(t, c.ids[I1]);
+    assert_true(n->reached_consumer);
+    assert_string_equal(n->location, g_loc(5, pb));
+    assert_string_equal(n->owner, g_party(1, pb));
+
+    n = find(t, c.ids[I2]);          /* still in the case, on the pallet */
+    assert_false(n->reached_consumer);
+    assert_string_equal(n->owner, g_party(1, pb));
+    assert_string_equal(n->location, g_loc(2, pb));
+
+    n = find(t, c.ids[I3]);          /* never left the plant */
+    assert_null(n->owner);
+    assert_string_equal(n->location, g_loc(1, pb));
+
+    for (size_t i = 0; i < zl_trace_event_count(t); i++)
+        ctes[zl_trace_event(t, i)->cte]++;
+    assert_int_equal(ctes[ZL_CTE_TRANSFORMATION], 1);
+    assert_int_equal(ctes[ZL_CTE_SHIPPING], 1);
+    assert_int_equal(ctes[ZL_CTE_RECEIVING], 1);
+    /* commissioning of M (the start) and of P's items */
+    assert_int_equal(ctes[ZL_CTE_INITIAL_PACKING], 2);
+    zl_trace_free(t);
+}
+
+static void test_scope_random(void **state)
+{
+    struct fixture *f = *state;
+    static struct gchain c;
+    static struct naive m;
+    zl_trace_index *ix = NULL;
+    int seeds = 400, failures = 0, runs = 0;
+
+    for (int sd = 0; sd < seeds; sd++) {
+        g_generate(&c, (uint64_t)sd + 5000);
+        capture(f->s, &c);
+    }
+    assert_int_equal(zl_trace_index_load(f->s, &ix), 0);
+    for (int mode = 0; mode < 2; mode++) {
+        for (int sd = 0; sd < seeds && failures < 5; sd++) {
+            int starts[3], n = 0;
+            const char *ids[3];
+            zl_trace *t = NULL;
+            struct zl_trace_opts o;
+            struct zl_error err = {0};
+            char what[128];
+
+            g_generate(&c, (uint64_t)sd + 5000);
+            for (int k = 0; k < c.n_ids && n < 3; k++)
+                if (c.kind[k] == GK_LOT && g_pick(&c, 2) == 0) {
+                    starts[n] = k;
+                    ids[n++] = c.ids[k];
+                }
+            if (n == 0)
+                continue;
+            memset(&o, 0, sizeof o);
+            o.index = mode ? ix : NULL;
+            assert_int_equal(zl_trace_scope(f->s, ids, (size_t)n, &o, &t, &err), 0);
+            naive_run(&m, &c, starts, n, 1, 0, c.n_ev, 0, 0);
+            snprintf(what, sizeof what, "scope seed %d (%d lots, %s)", sd + 5000,
+                     n, mode ? "index" : "store");
+            failures += compare_trace(t, &m, &c, what) != 0;
+            runs++;
+            zl_trace_free(t);
+        }
+    }
+    printf("# %d scopes compared, %d differences\n", runs, failures);
+    zl_trace_index_free(ix);
+    assert_int_equal(failures, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_dairy_scope, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scope_random, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
