@@ -305,8 +305,11 @@ int cmd_id(int argc, char **argv)
             if (!strcmp(a, "--json") || !strncmp(a, "--gcp-len=", 10))
                 continue;
         }
-        if (!json && ncodes > 1)
-            printf("%s%s\n", i > 1 ? "\n" : "", a);
+        if (!json && ncodes > 1) {
+            char shown[1100];
+            show(shown, sizeof shown, a);
+            printf("%s%s\n", i > 1 ? "\n" : "", shown);
+        }
         if (looks_like_uscc(a, &digits_only) && !digits_only)
             bad |= do_uscc(a, json);
         else

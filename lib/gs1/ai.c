@@ -225,7 +225,10 @@ const struct ai_def *ai_find(const char *ai, size_t n)
         return NULL;
     for (i = 0; i < N_AI; i++) {
         const struct ai_def *d = &ai_table[i];
-        size_t dl = strlen(d->ai);
+        size_t dl;
+        if (d->ai[0] != ai[0] || d->ai[1] != ai[1])
+            continue;
+        dl = strlen(d->ai);
         if (d->fam) {
             if (n == 4 && memcmp(d->ai, ai, 3) == 0 &&
                 ai[3] - '0' <= d->nmax)

@@ -244,7 +244,8 @@ int gs1_parse_dl(const char *s, size_t len, struct zl_gs1_id *id,
         }
         rc = parse_path_from(segs, nseg, i, id, have_first ? NULL : &first);
         if (rc == 0) {
-            return parse_query(s + qstart, qend - qstart, id, err);
+            rc = parse_query(s + qstart, qend - qstart, id, err);
+            return rc < 0 ? rc : gs1_check_requires(id, err);
         }
         if (!have_first) {
             first.code = rc;

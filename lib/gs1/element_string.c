@@ -240,6 +240,9 @@ int gs1_parse_es(const char *s, size_t len, struct zl_gs1_id *id,
         if (rc < 0)
             goto fail;
     }
+    rc = gs1_check_requires(id, err);
+    if (rc < 0)
+        goto fail;
     gs1_classify(id);
     return 0;
 fail:

@@ -15,6 +15,7 @@
 
 #include "zhiliang/error.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *const scheme_names[] = {
@@ -176,6 +177,57 @@ int gs1_add_ai(struct zl_gs1_id *id, int attr, const char *ai, size_t ailen,
     if (rc < 0)
         return rc;
     (*count)++;
+    return 0;
+}
+
+/* AIs that qualify a key and mean nothing without one (the "req" rules of
+ * the GS1 Barcode Syntax Dictionary, for the AIs Zhiliang sees). */
+static const struct {
+    const char *ai, *keys[5];
+} requires_table[] = {
+    {"21", {"01", "03", "8006", NULL}},
+    {"22", {"01", "8006", NULL}},
+    {"10", {"01", "02", "03", "8006", "8026"}},
+    {"235", {"01", NULL}},
+    {"254", {"414", NULL}},
+    {"8011", {"8010", NULL}},
+    {"8019", {"8017", "8018", NULL}},
+    {"250", {"01", "8006", NULL}},
+    {"251", {"01", "8006", NULL}},
+};
+
+int gs1_check_requires(const struct zl_gs1_id *id, struct zl_error *err)
+{
+    size_t i, r, k;
+
+    for (i = 0; i < id->n_attrs; i++)
+        for (r = 0; r < sizeof requires_table / sizeof requires_table[0];
+             r++) {
+            const char *const *keys = requires_table[r].keys;
+            char list[64];
+            size_t o = 0;
+            int found = 0;
+
+            if (strcmp(id->attrs[i].ai, requires_table[r].ai) != 0)
+                continue;
+            for (k = 0; k < 5 && keys[k]; k++) {
+                const char *sep = k == 0 ? ""
+                                  : (k + 1 < 5 && keys[k + 1]) ? ", " : " or ";
+                size_t a;
+
+                if (!strcmp(id->ais[0].ai, keys[k]))
+                    found = 1;
+                for (a = 0; a < id->n_attrs; a++)
+                    if (!strcmp(id->attrs[a].ai, keys[k]))
+                        found = 1;
+                o += (size_t)snprintf(list + o, sizeof list - o, "%s(%s)",
+                                      sep, keys[k]);
+            }
+            if (!found)
+                return zl_error_setf(err, ZL_EINVAL, NULL, id->attrs[i].value,
+                    "missing key: AI (%s) is only valid with %s, not with "
+                    "(%s)", id->attrs[i].ai, list, id->ais[0].ai);
+        }
     return 0;
 }
 

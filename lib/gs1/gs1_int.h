@@ -52,6 +52,9 @@ int gs1_is_primary_key(const char *ai);
 int gs1_qualifier_rank(const char *key, const char *qual, int *group);
 /* Set id->scheme and is_class from its key and qualifiers. */
 void gs1_classify(struct zl_gs1_id *id);
+/* Data attributes that need a key the id lacks ((21) with (00)...):
+ * ZL_EINVAL naming the keys it needs. */
+int gs1_check_requires(const struct zl_gs1_id *id, struct zl_error *err);
 /* Index of AI in id->ais, or -1. */
 int gs1_find_ai(const struct zl_gs1_id *id, const char *ai);
 

@@ -42,16 +42,46 @@ static int digits(const struct part *c)
     return 1;
 }
 
+/* The components of each scheme, for messages. */
+static const char *layout(const char *scheme)
+{
+    static const struct {
+        const char *scheme, *parts;
+    } t[] = {
+        {"sgtin", "company prefix.indicator and item reference.serial"},
+        {"upui", "company prefix.indicator and item reference.TPX"},
+        {"lgtin", "company prefix.indicator and item reference.lot"},
+        {"itip", "company prefix.indicator and item reference.piece.total."
+                 "serial"},
+        {"sscc", "company prefix.extension and serial reference"},
+        {"sgln", "company prefix.location reference.extension"},
+        {"pgln", "company prefix.party reference"},
+        {"grai", "company prefix.asset type.serial"},
+        {"gdti", "company prefix.document type.serial"},
+        {"sgcn", "company prefix.coupon reference.serial"},
+        {"giai", "company prefix.asset reference"},
+        {"ginc", "company prefix.consignment reference"},
+        {"gsrn", "company prefix.service reference"},
+        {"gsrnp", "company prefix.service reference"},
+        {"gsin", "company prefix.shipper reference"},
+        {"cpi", "company prefix.component/part reference.serial"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (!strcmp(t[i].scheme, scheme))
+            return t[i].parts;
+    return "?";
+}
+
 /* Split at the first want-1 dots; the last part takes the rest (serials may
  * contain '.'). */
 static int split(const char *s, size_t n, size_t want, struct part *parts,
-                 const char *scheme, struct zl_error *err)
+                 const char *scheme, int idpat, struct zl_error *err)
 {
     size_t k = 0, st = 0, i;
 
-    for (i = 0; i <= n && k + 1 < want; i++) {
-        if (i == n)
-            break;
+    for (i = 0; i < n && k + 1 < want; i++) {
         if (s[i] == '.') {
             parts[k].p = s + st;
             parts[k].n = i - st;
@@ -60,9 +90,11 @@ static int split(const char *s, size_t n, size_t want, struct part *parts,
         }
     }
     if (k + 1 != want)
-        return zl_error_setf(err, ZL_ESYNTAX, NULL, NULL, "%s EPC URN must have "
-                             "%zu components separated by '.', got %zu",
-                             scheme, want, k + 1);
+        return zl_error_setf(err, ZL_ESYNTAX, NULL, NULL,
+            "missing component: a%s %s EPC URN is %s%s (%zu parts "
+            "separated by '.'), got %zu", idpat ? " pattern" : "n", scheme,
+            layout(scheme),
+            idpat ? " with '*' for the serial" : "", want, k + 1);
     parts[k].p = s + st;
     parts[k].n = n - st;
     return 0;
@@ -235,7 +267,7 @@ int gs1_parse_urn(const char *s, size_t len, struct zl_gs1_id *id,
     bn = (size_t)(end - body);
 
 #define SPLIT(k) do { \
-        rc = split(body, bn, (k), c, scheme, err); \
+        rc = split(body, bn, (k), c, scheme, kind == K_IDPAT, err); \
         if (rc < 0) goto fail; \
         rc = check_gcp(&c[0], err); \
         if (rc < 0) goto fail; \

@@ -517,6 +517,17 @@ static void test_element_strings(void **state)
     assert_int_equal(parse("(01)09506000134352(10)A(10)B", &id, &e), ZL_EINVAL);
     assert_string_equal(e.rule, "AI (10) appears twice with different values");
     assert_int_equal(parse("(01)09506000134352(10)A(10)A", &id, &e), 0);
+    assert_int_equal(parse("(00)106141412345678908(21)1", &id, &e), ZL_EINVAL);
+    assert_string_equal(e.rule, "missing key: AI (21) is only valid with "
+                                "(01), (03) or (8006), not with (00)");
+    assert_int_equal(parse("(00)106141412345678908(02)10614141073464(21)1",
+                           &id, &e), ZL_EINVAL);
+    assert_int_equal(parse("(00)106141412345678908(01)10614141073464(21)1",
+                           &id, &e), 0);
+    assert_int_equal(parse("https://a.b/417/9999999999994?254=1", &id, &e),
+                     ZL_EINVAL);
+    assert_string_equal(e.rule, "missing key: AI (254) is only valid with "
+                                "(414), not with (417)");
     assert_int_equal(parse("(01)09506000134352(10)A\xc3\xa9", &id, &e),
                      ZL_EINVAL);
     assert_non_null(strstr(e.rule, "bad character 0xC3 at position 2 of AI (10)"));
@@ -567,6 +578,12 @@ static void test_urn_to_urn_needs_split(void **state)
     assert_int_equal(parse("urn:EPC:ID:SGTIN:0614141.107346.2017", &id, &e), 0);
     assert_int_equal(parse("urn:epc:raw:96.x3074257bf7194e4000001a85", &id,
                            &e), ZL_EUNSUPPORTED);
+    assert_int_equal(parse("urn:epc:id:sgln:0614141.07346", &id, &e),
+                     ZL_ESYNTAX);
+    assert_string_equal(e.rule, "missing component: an sgln EPC URN is "
+                        "company prefix.location reference.extension (3 parts "
+                        "separated by '.'), got 2");
+    assert_string_equal(e.value, "urn:epc:id:sgln:0614141.07346");
 }
 
 /* ---- random round trip ---- */
