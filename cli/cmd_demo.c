@@ -109,10 +109,10 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: zhiliang demo generate --seed N --scale S [--out DIR|-]\n"
-        "         [--per-doc N] [--sector dairy|vegetables|all]\n"
+        "         [--per-doc N] [--sector dairy|vegetables|drugs|all]\n"
         "         [--parties FILE] [--truth N] [--json] [--help]\n\n"
-        "Write a realistic GS1 EPCIS 2.0 JSON-LD supply chain (Chinese dairy\n"
-        "and vegetable chains), the same bytes for the same seed and scale.\n"
+        "Write a realistic GS1 EPCIS 2.0 JSON-LD supply chain (Chinese dairy,\n"
+        "vegetable and drug chains): the same seed and scale give the same bytes.\n"
         "  --scale S     about 100*S events (1 = ~100, 100000 = ~10 million)\n"
         "  --out DIR     DIR/chain-000001.jsonld..., DIR/parties.json\n"
         "  --out -       one document on stdout (scale <= 100)\n"
@@ -190,11 +190,13 @@ static int generate(int argc, char **argv)
                 o.sectors = ZL_DEMO_DAIRY;
             else if (!strcmp(val, "vegetables"))
                 o.sectors = ZL_DEMO_VEGETABLES;
+            else if (!strcmp(val, "drugs"))
+                o.sectors = ZL_DEMO_DRUGS;
             else if (!strcmp(val, "all"))
                 o.sectors = ZL_DEMO_ALL;
             else {
                 fprintf(stderr, "zhiliang demo: unknown sector '%s' (dairy,"
-                        " vegetables or all)\n", val);
+                        " vegetables, drugs or all)\n", val);
                 return 2;
             }
             i++;

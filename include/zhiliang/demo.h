@@ -4,7 +4,7 @@
  * Generates GS1 EPCIS 2.0 JSON-LD documents for Chinese supply chains
  * (dairy: farms, milk collection centres, a UHT plant, distribution
  * centres, stores; vegetables: farms, packing houses, wholesale markets,
- * supermarkets) plus their master data (parties with unified social credit
+ * supermarkets; drugs: manufacturers, wholesalers, pharmacies) plus their master data (parties with unified social credit
  * codes, GLNs, addresses; products by GTIN). It feeds the README's main
  * job, the tests and every benchmark.
  *
@@ -33,7 +33,8 @@ extern "C" {
 enum zl_demo_sector {
     ZL_DEMO_DAIRY = 1,
     ZL_DEMO_VEGETABLES = 2,
-    ZL_DEMO_ALL = 3,
+    ZL_DEMO_DRUGS = 4,
+    ZL_DEMO_ALL = 7,
 };
 
 struct zl_demo_opts {

@@ -12,7 +12,9 @@
  * a TransactionEvent), and stores unpack, sell a share of
  * the cartons and destroy or decommission a few. A vegetable cycle has
  * farms harvesting lots, a packing house turning them into serialised
- * 5 kg cases on SSCC pallets, a wholesale market and supermarkets.
+ * 5 kg cases on SSCC pallets, a wholesale market and supermarkets. A drug
+ * cycle has a manufacturer packing an API lot into serialised packs, cases
+ * and SSCC pallets, wholesalers and pharmacies that dispense.
  *
  * Items, cases and pallets of a batch are consecutive serial ranges, so a
  * cycle needs only a few small arrays (pallets, DC case lists) whatever the
@@ -1041,7 +1043,8 @@ static int dairy_cycle(struct gen *g, uint64_t cyc)
             pl->case0 = (uint64_t)p * PALLET_CASES;
             pl->n_cases = ncase - pl->case0 < PALLET_CASES
                               ? ncase - pl->case0 : PALLET_CASES;
-            pl->dc = (int)((p + (size_t)k + (size_t)cyc) % DEMO_N_DC);
+            /* pallet p of each batch goes to the same DC: mixed loads */
+            pl->dc = (int)((p + (size_t)cyc) % DEMO_N_DC);
         }
         rc = plant_batch(g, b, t0, k);
         if (rc)
@@ -1257,6 +1260,249 @@ static int veg_cycle(struct gen *g, uint64_t cyc)
     return 0;
 }
 
+/* ------------------------------------------------------------- drugs */
+
+/* A manufacturer packs one drug batch from an API lot into serialised
+ * packs (50 to a case SGTIN, 20 cases to an SSCC pallet); wholesalers
+ * unpack and send cases to pharmacies, which dispense most packs. */
+static int drug_cycle(struct gen *g, uint64_t cyc)
+{
+    struct demo_cast *c = g->c;
+    int mk = (int)(cyc % DEMO_N_PHARMA), which = (int)(cyc / 8 % 2);
+    int mfr = c->first[ROLE_PHARMA] + mk, dl = P(g, mfr)->use_dl;
+    int api = c->api[mk][which], rc;
+    int64_t t0 = START_MS + (int64_t)(cyc / 2) * DAY, t;
+    uint64_t ncase = g->cases_per_batch / 3 + 1, i, k, npal, s0, po;
+    uint64_t api_milli;
+    char alot[24];
+    struct batch b;
+    const struct demo_product *d;
+    size_t tid_off;
+    char tid[64];
+
+    memset(&b, 0, sizeof b);
+    b.prod = c->drug[mk][which];
+    b.plant = mfr;
+    d = &c->prod[b.prod];
+    b.n_cases = ncase;
+    b.n_items = ncase * d->per_case;
+    b.item0 = g->next_serial[b.prod];
+    g->next_serial[b.prod] += b.n_items;
+    b.case0 = g->next_case[b.prod];
+    g->next_case[b.prod] += ncase;
+    api_milli = b.n_items * d->net_milli * 102 / 100 + 1000;
+
+    /* API lot received into the manufacturer's store */
+    t = t0 + 7 * HOUR;
+    make_lot(g, 'A', t, alot);
+    ev_begin(g, "ObjectEvent", t);
+    W_LIT(&g->w, ",\"epcList\":[],\"quantityList\":[");
+    w_qty(g, dl, api, alot, api_milli);
+    W_LIT(&g->w, "]");
+    f_step(g, "ADD", "commissioning", "active");
+    f_where(g, mfr, 1);
+    W_LIT(&g->w, ",\"ilmd\":{\"cbvmda:lotNumber\":\"");
+    w_str(&g->w, alot);
+    W_LIT(&g->w, "\"}");
+    if ((rc = ev_end(g)))
+        return rc;
+    /* packaging line: API in, serialised packs out, one transformation */
+    t += 2 * HOUR;
+    make_lot(g, 'D', t, b.lot);
+    tid[0] = '\0';
+    for (i = 0; i < b.n_items; i += FILL_MAX) {
+        uint64_t n = b.n_items - i < FILL_MAX ? b.n_items - i : FILL_MAX;
+
+        ev_begin(g, "TransformationEvent", t + (int64_t)i * 400);
+        W_LIT(&g->w, ",\"inputQuantityList\":[");
+        w_qty(g, dl, api, alot, n * d->net_milli);
+        W_LIT(&g->w, "],\"outputEPCList\":[");
+        for (k = 0; k < n; k++) {
+            if (k)
+                W_LIT(&g->w, ",");
+            w_item(g, dl, &b, i + k);
+        }
+        W_LIT(&g->w, "]");
+        if (!tid[0]) {
+            f_uuid(g, "transformationID");
+            if (g->w.err)
+                return g->w.err;
+            tid_off = g->doc.len - 46;
+            memcpy(tid, g->doc.data + tid_off, 45);
+            tid[45] = '\0';
+        } else {
+            W_LIT(&g->w, ",\"transformationID\":\"");
+            w_str(&g->w, tid);
+            W_LIT(&g->w, "\"");
+        }
+        f_step(g, NULL, "commissioning", "active");
+        f_where(g, mfr, 0);
+        W_LIT(&g->w, ",\"ilmd\":{\"cbvmda:lotNumber\":\"");
+        w_str(&g->w, b.lot);
+        W_LIT(&g->w, "\",\"cbvmda:itemExpirationDate\":\"");
+        w_date(&g->w, t + (int64_t)d->shelf_days * DAY);
+        W_LIT(&g->w, "\"}");
+        if ((rc = ev_end(g)))
+            return rc;
+    }
+    g->st.n_items += b.n_items;
+    for (i = 0; i < ncase; i++) {
+        ev_begin(g, "AggregationEvent",
+                 t + (int64_t)((i + 1) * d->per_case) * 400 + MINUTE);
+        W_LIT(&g->w, ",\"parentID\":");
+        w_case(g, dl, &b, i);
+        W_LIT(&g->w, ",\"childEPCs\":[");
+        for (k = 0; k < d->per_case; k++) {
+            if (k)
+                W_LIT(&g->w, ",");
+            w_item(g, dl, &b, i * d->per_case + k);
+        }
+        W_LIT(&g->w, "]");
+        f_step(g, "ADD", "packing", "in_progress");
+        f_where(g, mfr, 0);
+        if ((rc = ev_end(g)))
+            return rc;
+    }
+    npal = (ncase + 19) / 20;
+    s0 = g->next_sscc[mfr];
+    g->next_sscc[mfr] += npal;
+    t += 8 * HOUR;
+    for (i = 0; i < npal; i++) {
+        uint64_t c0 = i * 20, n = ncase - c0 < 20 ? ncase - c0 : 20;
+
+        ev_begin(g, "AggregationEvent", t + (int64_t)i * MINUTE);
+        W_LIT(&g->w, ",\"parentID\":");
+        w_sscc(&g->w, dl, P(g, mfr), s0 + i);
+        W_LIT(&g->w, ",\"childEPCs\":[");
+        for (k = 0; k < n; k++) {
+            if (k)
+                W_LIT(&g->w, ",");
+            w_case(g, dl, &b, c0 + k);
+        }
+        W_LIT(&g->w, "]");
+        f_step(g, "ADD", "packing", "in_progress");
+        f_where(g, mfr, 1);
+        if ((rc = ev_end(g)))
+            return rc;
+    }
+    /* every pallet: to a wholesaler, unpacked, cases on to pharmacies */
+    for (i = 0; i < npal; i++) {
+        int ws = c->first[ROLE_WHOLESALER] + (int)((i + cyc) %
+                                                   DEMO_N_WHOLESALERS);
+        int dlw = P(g, ws)->use_dl;
+        uint64_t c0 = i * 20, n = ncase - c0 < 20 ? ncase - c0 : 20;
+        int64_t ts = t + DAY + (int64_t)i * 10 * MINUTE, tr = ts + 5 * HOUR;
+
+        po = ++g->po_seq;
+        for (int pass = 0; pass < 2; pass++) {
+            int wdl = pass ? dlw : dl;
+
+            ev_begin(g, "ObjectEvent", pass ? tr : ts);
+            W_LIT(&g->w, ",\"epcList\":[");
+            w_sscc(&g->w, wdl, P(g, mfr), s0 + i);
+            W_LIT(&g->w, "]");
+            if (pass) {
+                f_step(g, "OBSERVE", "receiving", "in_progress");
+                f_where(g, ws, 1);
+            } else {
+                f_step(g, "OBSERVE", "shipping", "in_transit");
+                f_readpoint(g, mfr);
+            }
+            f_biztx(g, ws, mfr, po);
+            f_src_dst(g, pass ? ws : mfr, mfr, ws);
+            if (pass)
+                f_sensor(g, ws, mfr, "LOGGER-21", ts, tr);
+            if ((rc = ev_end(g)))
+                return rc;
+        }
+        ev_begin(g, "AggregationEvent", tr + HOUR);
+        W_LIT(&g->w, ",\"parentID\":");
+        w_sscc(&g->w, dlw, P(g, mfr), s0 + i);
+        W_LIT(&g->w, ",\"childEPCs\":[");
+        for (k = 0; k < n; k++) {
+            if (k)
+                W_LIT(&g->w, ",");
+            w_case(g, dlw, &b, c0 + k);
+        }
+        W_LIT(&g->w, "]");
+        f_step(g, "DELETE", "unpacking", "sellable_not_accessible");
+        f_where(g, ws, 1);
+        if ((rc = ev_end(g)))
+            return rc;
+        for (k = 0; k < n; k++) {
+            uint64_t ci = c0 + k, j, first = ci * d->per_case;
+            int ph = c->first[ROLE_PHARMACY] +
+                     (int)demo_below(&g->rs, DEMO_N_PHARMACIES);
+            int dlp = P(g, ph)->use_dl;
+            int64_t tsh = tr + 4 * HOUR + (int64_t)k * 5 * MINUTE;
+            int64_t trc = tsh + 3 * HOUR;
+
+            po = ++g->po_seq;
+            ev_begin(g, "TransactionEvent", tsh - 30 * MINUTE);
+            f_biztx(g, ph, ws, po);
+            W_LIT(&g->w, ",\"epcList\":[");
+            w_case(g, dlw, &b, ci);
+            W_LIT(&g->w, "]");
+            f_step(g, "ADD", "staging_outbound", "in_progress");
+            f_where(g, ws, 1);
+            if ((rc = ev_end(g)))
+                return rc;
+            for (int pass = 0; pass < 2; pass++) {
+                ev_begin(g, "ObjectEvent", pass ? trc : tsh);
+                W_LIT(&g->w, ",\"epcList\":[");
+                w_case(g, pass ? dlp : dlw, &b, ci);
+                W_LIT(&g->w, "]");
+                if (pass) {
+                    f_step(g, "OBSERVE", "receiving", "sellable_accessible");
+                    f_where(g, ph, 0);
+                } else {
+                    f_step(g, "OBSERVE", "shipping", "in_transit");
+                    f_readpoint(g, ws);
+                }
+                f_biztx(g, ph, ws, po);
+                f_src_dst(g, pass ? ph : ws, ws, ph);
+                if ((rc = ev_end(g)))
+                    return rc;
+            }
+            ev_begin(g, "AggregationEvent", trc + 20 * MINUTE);
+            W_LIT(&g->w, ",\"parentID\":");
+            w_case(g, dlp, &b, ci);
+            W_LIT(&g->w, ",\"childEPCs\":[");
+            for (j = 0; j < d->per_case; j++) {
+                if (j)
+                    W_LIT(&g->w, ",");
+                w_item(g, dlp, &b, first + j);
+            }
+            W_LIT(&g->w, "]");
+            f_step(g, "DELETE", "unpacking", "sellable_accessible");
+            f_where(g, ph, 0);
+            if ((rc = ev_end(g)))
+                return rc;
+            /* dispensing: most packs over the next weeks, a few damaged */
+            for (j = 0; j < d->per_case; j++) {
+                uint64_t r = demo_below(&g->rs, 100), it = first + j;
+                int64_t td = trc + HOUR +
+                             (int64_t)demo_below(&g->rs, 30 * 24) * HOUR;
+
+                if (r >= 72)
+                    continue;
+                ev_begin(g, "ObjectEvent", td);
+                W_LIT(&g->w, ",\"epcList\":[");
+                w_item(g, dlp, &b, it);
+                W_LIT(&g->w, "]");
+                if (r < 70)
+                    f_step(g, "OBSERVE", "dispensing", "dispensed");
+                else
+                    f_step(g, "DELETE", "destroying", "destroyed");
+                f_where(g, ph, 0);
+                if ((rc = ev_end(g)))
+                    return rc;
+            }
+        }
+    }
+    return 0;
+}
+
 /* ----------------------------------------------------------- driver */
 
 static int truth_finish(struct gen *g, struct zl_buf *out)
@@ -1292,7 +1538,7 @@ int zl_demo_generate(const struct zl_demo_opts *o, zl_demo_emit_fn emit,
     int rc = 0, k;
 
     zl_buf_init(&tb, 1u << 30);
-    if (!o || !emit || o->scale < 1 || o->scale > 1000000000ULL ||
+    if (!o || !emit || o->scale < 1 || o->scale > 1000000ULL ||
         (o->sectors & ~(unsigned)ZL_DEMO_ALL))
         return ZL_EINVAL;
     if (o->truth_lots && o->scale > TRUTH_MAX_SCALE)
@@ -1331,11 +1577,24 @@ int zl_demo_generate(const struct zl_demo_opts *o, zl_demo_emit_fn emit,
     }
     target = o->scale * 100;
     for (cyc = 0; g->st.n_events < target; cyc++) {
-        unsigned sec = o->sectors ? o->sectors : ZL_DEMO_DAIRY;
-        int veg = sec == ZL_DEMO_VEGETABLES ||
-                  (sec == ZL_DEMO_ALL && cyc % 4 == 3);
+        unsigned sec = o->sectors ? o->sectors : ZL_DEMO_DAIRY, want;
+        unsigned on[3], n_on = 0;
 
-        rc = veg ? veg_cycle(g, cyc) : dairy_cycle(g, cyc);
+        /* dairy leads; every 8 cycles one vegetable and one drug cycle */
+        want = cyc % 8 == 3 ? ZL_DEMO_VEGETABLES
+             : cyc % 8 == 7 ? ZL_DEMO_DRUGS : ZL_DEMO_DAIRY;
+        if (!(sec & want)) {
+            if (sec & ZL_DEMO_DAIRY)
+                on[n_on++] = ZL_DEMO_DAIRY;
+            if (sec & ZL_DEMO_VEGETABLES)
+                on[n_on++] = ZL_DEMO_VEGETABLES;
+            if (sec & ZL_DEMO_DRUGS)
+                on[n_on++] = ZL_DEMO_DRUGS;
+            want = on[cyc % n_on];
+        }
+        rc = want == ZL_DEMO_DAIRY ? dairy_cycle(g, cyc)
+           : want == ZL_DEMO_VEGETABLES ? veg_cycle(g, cyc)
+           : drug_cycle(g, cyc);
         if (rc)
             goto out;
         g->st.n_cycles++;

@@ -38,7 +38,8 @@ static inline uint64_t demo_below(uint64_t *s, uint64_t n)
 /* ---- cast ---- */
 enum demo_role {
     ROLE_FARM, ROLE_CC, ROLE_PLANT, ROLE_DC, ROLE_STORE,
-    ROLE_VFARM, ROLE_PACKER, ROLE_MARKET, ROLE_COUNT
+    ROLE_VFARM, ROLE_PACKER, ROLE_MARKET, ROLE_PHARMA, ROLE_WHOLESALER,
+    ROLE_PHARMACY, ROLE_COUNT
 };
 
 struct demo_party {
@@ -77,8 +78,12 @@ struct demo_product {
 #define DEMO_N_VFARMS 8
 #define DEMO_N_PACKERS 2
 #define DEMO_N_MARKETS 2
+#define DEMO_N_PHARMA 2
+#define DEMO_N_WHOLESALERS 2
+#define DEMO_N_PHARMACIES 6
 #define DEMO_N_PARTIES (DEMO_N_FARMS + DEMO_N_CC + DEMO_N_PLANTS + DEMO_N_DC \
-    + DEMO_N_STORES + DEMO_N_VFARMS + DEMO_N_PACKERS + DEMO_N_MARKETS)
+    + DEMO_N_STORES + DEMO_N_VFARMS + DEMO_N_PACKERS + DEMO_N_MARKETS \
+    + DEMO_N_PHARMA + DEMO_N_WHOLESALERS + DEMO_N_PHARMACIES)
 #define DEMO_MAX_PRODUCTS 64
 
 struct demo_cast {
@@ -92,6 +97,8 @@ struct demo_cast {
     int dairy[DEMO_N_PLANTS][3];    /* consumer products per plant */
     int harvest[DEMO_N_VFARMS];     /* product index per vegetable farm */
     int veg[DEMO_N_PACKERS][3];     /* packed produce per packing house */
+    int drug[DEMO_N_PHARMA][2];     /* finished packs per manufacturer */
+    int api[DEMO_N_PHARMA][2];      /* bulk active ingredient per drug */
 };
 
 /* Build the cast from the seed. Never fails. */

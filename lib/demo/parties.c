@@ -78,11 +78,15 @@ static const unsigned char role_regions[ROLE_COUNT][6] = {
     [ROLE_VFARM] = {10, 3, 12, 10, 3, 12},
     [ROLE_PACKER] = {10, 12, 10, 12, 10, 12},
     [ROLE_MARKET] = {5, 6, 5, 6, 5, 6},
+    [ROLE_PHARMA] = {8, 11, 9, 8, 11, 9},
+    [ROLE_WHOLESALER] = {5, 6, 5, 6, 5, 6},
+    [ROLE_PHARMACY] = {5, 6, 7, 8, 9, 11},
 };
 
 static const int role_counts[ROLE_COUNT] = {
     DEMO_N_FARMS, DEMO_N_CC, DEMO_N_PLANTS, DEMO_N_DC, DEMO_N_STORES,
-    DEMO_N_VFARMS, DEMO_N_PACKERS, DEMO_N_MARKETS,
+    DEMO_N_VFARMS, DEMO_N_PACKERS, DEMO_N_MARKETS, DEMO_N_PHARMA,
+    DEMO_N_WHOLESALERS, DEMO_N_PHARMACIES,
 };
 
 const char *demo_role_name(int role)
@@ -90,6 +94,7 @@ const char *demo_role_name(int role)
     static const char *const names[ROLE_COUNT] = {
         "farm", "collection_centre", "dairy_plant", "distribution_centre",
         "retailer", "vegetable_farm", "packer", "wholesale_market",
+        "pharma_manufacturer", "wholesaler", "pharmacy",
     };
 
     return role >= 0 && role < ROLE_COUNT ? names[role] : "other";
@@ -284,6 +289,28 @@ static void name_party(struct demo_party *p, int k, const struct region *r,
         cat(p->name_en, sizeof p->name_en, r->city_en, " ", wd->en,
             " Produce Packing Co., Ltd.");
         break;
+    case ROLE_PHARMA:
+        cat(p->name_zh, sizeof p->name_zh, wd->zh, "药业股份有限公司", NULL,
+            NULL);
+        cat(p->name_en, sizeof p->name_en, wd->en,
+            " Pharmaceutical Co., Ltd.", NULL, NULL);
+        break;
+    case ROLE_WHOLESALER:
+        cat(p->name_zh, sizeof p->name_zh, r->city_zh, wd->zh,
+            "医药有限公司", NULL);
+        cat(p->name_en, sizeof p->name_en, r->city_en, " ", wd->en,
+            " Pharmaceutical Distribution Co., Ltd.");
+        break;
+    case ROLE_PHARMACY:
+        num(nbuf, (unsigned)k + 1);
+        cat(p->name_zh, sizeof p->name_zh, wd->zh, "大药房（", r->city_zh,
+            road->zh);
+        cat(p->name_zh, sizeof p->name_zh, p->name_zh, "路店）", NULL, NULL);
+        cat(p->name_en, sizeof p->name_en, wd->en, " Pharmacy ", r->city_en,
+            " ");
+        cat(p->name_en, sizeof p->name_en, p->name_en, road->en,
+            " Road Branch No. ", nbuf);
+        break;
     default:
         cat(p->name_zh, sizeof p->name_zh, r->city_zh, wd->zh,
             "农产品批发市场有限公司", NULL);
@@ -355,6 +382,22 @@ static const char *const harvest_en[N_VEG] = {
     "Tomatoes (harvest lot)", "Cucumbers (harvest lot)",
     "Spinach (harvest lot)", "Chinese cabbage (harvest lot)",
     "Broccoli (harvest lot)", "Green peppers (harvest lot)",
+};
+
+static const struct {
+    const char *zh, *en, *net, *api_zh, *api_en;
+    unsigned api_milli, shelf;
+} drugs[4] = {
+    {"阿莫西林胶囊 0.25g×24粒", "Amoxicillin capsules 0.25 g x 24",
+     "24 capsules", "阿莫西林（原料药）", "Amoxicillin (API, bulk)", 6, 730},
+    {"布洛芬缓释胶囊 0.3g×20粒",
+     "Ibuprofen sustained-release capsules 0.3 g x 20", "20 capsules",
+     "布洛芬（原料药）", "Ibuprofen (API, bulk)", 6, 1095},
+    {"盐酸二甲双胍片 0.5g×48片", "Metformin hydrochloride tablets 0.5 g x 48",
+     "48 tablets", "盐酸二甲双胍（原料药）", "Metformin HCl (API, bulk)", 24,
+     1095},
+    {"头孢克肟分散片 0.1g×6片", "Cefixime dispersible tablets 0.1 g x 6",
+     "6 tablets", "头孢克肟（原料药）", "Cefixime (API, bulk)", 1, 730},
 };
 
 void demo_cast_build(struct demo_cast *c, uint64_t seed)
@@ -445,6 +488,25 @@ void demo_cast_build(struct demo_cast *c, uint64_t seed)
                                        7, 1);
         }
     }
+    for (k = 0; k < DEMO_N_PHARMA; k++) {
+        int pi = c->first[ROLE_PHARMA] + k;
+        const struct word *wd = &words[(word_off + (unsigned)pi * 7) % N_WORDS];
+
+        for (i = 0; i < 2; i++) {
+            int v = k * 2 + i;
+
+            c->drug[k][i] = add_product(c, pi, 301 + (unsigned)v, drugs[v].zh,
+                                        drugs[v].en, wd->zh, wd->en,
+                                        drugs[v].net, "KGM",
+                                        drugs[v].api_milli, drugs[v].shelf,
+                                        50);
+            c->api[k][i] = add_product(c, pi, 401 + (unsigned)v,
+                                       drugs[v].api_zh, drugs[v].api_en, NULL,
+                                       NULL, "bulk", "KGM", 1000, 1095, 1);
+        }
+    }
+    for (k = 0; k < DEMO_N_PHARMACIES; k++)
+        c->p[c->first[ROLE_PHARMACY] + k].link = k % DEMO_N_WHOLESALERS;
 }
 
 static void w_kv(struct demo_w *w, const char *key, const char *val, int comma)
