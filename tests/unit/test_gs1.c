@@ -161,6 +161,10 @@ static const char *const cbv_pairs[][2] = {
      "https://circ4life.eecc.info/recycling/bin/obj/"
      "1234567890119051400001112345"},
     {"urn:example:lot:1", "urn:example:lot:1"},
+    /* a key-like segment not followed by GS1-looking data is no claim */
+    {"https://example.com/blog/01/hello", "https://example.com/blog/01/hello"},
+    {"https://example.com/2023/01/15/post",
+     "https://example.com/2023/01/15/post"},
     {"https://accreditation-council.example.org/certificate/ABC12345",
      "https://accreditation-council.example.org/certificate/ABC12345"},
     /* constrained form: lot and CPV dropped when a serial is there */
