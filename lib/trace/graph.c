@@ -28,6 +28,15 @@ struct tg_chunk {
     char data[];
 };
 
+/* After a full load, every identifier list and row list is moved into one
+ * exact-size pool (no per-array malloc overhead or doubling slack); such an
+ * array is marked by cap = 0 with a non-NULL pointer, and grows by copying
+ * out of the pool. */
+struct tg_pool {
+    struct tg_pool *next;
+    struct tg_ref refs[];
+};
+
 static uint64_t hash_bytes(const void *p, size_t n)
 {
     const unsigned char *c = p;
@@ -78,7 +87,14 @@ static int grow(void **arr, uint32_t *cap, size_t need, size_t elem,
         nc *= 2;
     if (nc > UINT32_MAX)
         return ZL_ELIMIT;
-    p = zl_realloc(*arr, nc * elem);
+    if (*cap == 0 && *arr != NULL) {   /* pooled: copy out (need - 1 used) */
+        p = zl_malloc(nc * elem);
+        if (p == NULL)
+            return ZL_ENOMEM;
+        memcpy(p, *arr, (need - 1) * elem);
+    } else {
+        p = zl_realloc(*arr, nc * elem);
+    }
     if (p == NULL)
         return ZL_ENOMEM;
     *bytes += (nc - *cap) * elem;
@@ -121,11 +137,19 @@ void tg_cleanup(struct tg *g)
     if (g == NULL)
         return;
     for (size_t i = 0; i < g->n_strs; i++) {
-        zl_free(g->strs[i].rows);
+        if (g->strs[i].cap_rows)
+            zl_free(g->strs[i].rows);
         zl_free(g->strs[i].tid_ev);
     }
     for (size_t i = 0; i < g->n_evs; i++)
-        zl_free(g->evs[i].ids);
+        if (g->evs[i].cap_ids)
+            zl_free(g->evs[i].ids);
+    while (g->pools != NULL) {
+        struct tg_pool *p = g->pools;
+
+        g->pools = p->next;
+        zl_free(p);
+    }
     zl_free(g->strs);
     zl_free(g->smap);
     zl_free(g->evs);
@@ -651,6 +675,51 @@ static int load_ev_cb(void *ctx, const struct zl_stored_event *se)
     return push_eid(g, &c->fresh, &c->n_fresh, &c->cap_fresh, eid);
 }
 
+/* Move every owned identifier and row list into one exact-size pool. */
+static int compact(struct tg *g)
+{
+    size_t total = 0, k = 0;
+    struct tg_pool *p;
+
+    for (size_t i = 0; i < g->n_evs; i++)
+        if (g->evs[i].cap_ids)
+            total += g->evs[i].n_ids;
+    for (size_t i = 0; i < g->n_strs; i++)
+        if (g->strs[i].cap_rows)
+            total += g->strs[i].n_rows;
+    p = zl_malloc(sizeof(*p) + total * sizeof(struct tg_ref));
+    if (p == NULL)
+        return ZL_ENOMEM;
+    p->next = g->pools;
+    g->pools = p;
+    g->bytes += sizeof(*p) + total * sizeof(struct tg_ref);
+    for (size_t i = 0; i < g->n_evs; i++) {
+        struct tg_event *e = &g->evs[i];
+
+        if (!e->cap_ids)
+            continue;
+        memcpy(&p->refs[k], e->ids, e->n_ids * sizeof(struct tg_ref));
+        zl_free(e->ids);
+        g->bytes -= e->cap_ids * sizeof(struct tg_ref);
+        e->ids = &p->refs[k];
+        e->cap_ids = 0;
+        k += e->n_ids;
+    }
+    for (size_t i = 0; i < g->n_strs; i++) {
+        struct tg_str *st = &g->strs[i];
+
+        if (!st->cap_rows)
+            continue;
+        memcpy(&p->refs[k], st->rows, st->n_rows * sizeof(struct tg_ref));
+        zl_free(st->rows);
+        g->bytes -= st->cap_rows * sizeof(struct tg_ref);
+        st->rows = &p->refs[k];
+        st->cap_rows = 0;
+        k += st->n_rows;
+    }
+    return 0;
+}
+
 /* Load events recorded at or after since (all when since = 0) and link
  * them in: identifier rows, refs, transformation groups. */
 static int index_load_since(struct tg *g, zl_store *s, int64_t since)
@@ -696,7 +765,7 @@ static int index_load_since(struct tg *g, zl_store *s, int64_t since)
     }
     for (size_t i = 0; i < g->n_strs; i++)
         g->strs[i].flags |= TG_S_ROWS | TG_S_TID;
-    rc = 0;
+    rc = compact(g);
 out:
     zl_free(c.fresh);
     g->complete = 1;

@@ -60,6 +60,7 @@ struct tg_str {
 };
 
 struct tg_chunk;
+struct tg_pool;
 
 struct tg {
     zl_store *store;         /* for lazy loads; NULL when complete */
@@ -69,6 +70,7 @@ struct tg {
     struct tg_event *evs; size_t n_evs, cap_evs;
     int32_t *emap;  size_t emap_cap;      /* open addressing: eid+1 */
     struct tg_chunk *arena;
+    struct tg_pool *pools;   /* exact-size ids/rows storage (index) */
     size_t bytes;            /* heap held (approximate, for reports) */
     int64_t max_rt;          /* highest record time loaded (index) */
 };

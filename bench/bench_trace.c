@@ -1,0 +1,421 @@
+/*
+ * bench_trace.c - trace and recall scope latency on the demo chain, side by
+ * side with the same questions asked as recursive SQL.
+ *
+ *   bench_trace [--scale S] [--store PATH] [--queries N]
+ *
+ * 1. The store: PATH (default /tmp/zl-bench-trace-S.db) is built once from
+ *    the demo generator (about 100*S events, seed 1) through zl_capture and
+ *    reused by later runs.
+ * 2. Samples: N retail-sold items (ObjectEvent retail_selling) and the
+ *    milk collection lots (outputs of creating_class_instance at the
+ *    collection centres, lot numbers starting with C).
+ * 3. Zhiliang: backward and forward trace of each item, median and p99,
+ *    walking the store level by level (batched lookups), then the same on
+ *    the in-memory index (load time, bytes per event); recall scope of the
+ *    collection lots on both (items reached, time).
+ * 4. Recursive SQL, same process, same store file: WITH RECURSIVE over
+ *    event_ids/events following the same links (container, transformation
+ *    by event and by transformationID, class -> instance) but WITHOUT the
+ *    time windows, which SQL cannot express cheaply: it does less work than
+ *    the engine and returns a superset. Ratio = SQL time / engine time.
+ */
+#include "zhiliang/demo.h"
+#include "zhiliang/trace.h"
+#include "zhiliang/zhiliang.h"
+
+#include "store/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+static double pct(double *v, size_t n, double p)
+{
+    size_t i;
+
+    if (n == 0)
+        return 0;
+    qsort(v, n, sizeof(*v), cmp_d);
+    i = (size_t)(p * (double)(n - 1) + 0.5);
+    return v[i];
+}
+
+/* ---- building the store ---------------------------------------------------- */
+
+struct cap_ctx {
+    zl_store *s;
+    uint64_t events;
+    double t0;
+};
+
+static int emit(void *ctx, const char *doc, size_t len, size_t n_events)
+{
+    struct cap_ctx *c = ctx;
+    struct zl_error err = {0};
+    int rc = zl_capture(c->s, doc, len, NULL, NULL, &err);
+
+    if (rc != 0) {
+        char msg[512];
+
+        zl_error_format(&err, msg, sizeof msg);
+        fprintf(stderr, "capture failed: %s\n", msg);
+        return rc;
+    }
+    c->events += n_events;
+    if (c->events % 1000000 < n_events)
+        fprintf(stderr, "  %llu events captured (%.0f/s)\n",
+                (unsigned long long)c->events,
+                (double)c->events / (now() - c->t0));
+    return 0;
+}
+
+static int build_store(const char *path, uint64_t scale)
+{
+    struct zl_error err = {0};
+    struct zl_demo_opts o;
+    struct cap_ctx c = {0};
+    int rc;
+
+    memset(&o, 0, sizeof o);
+    o.seed = 1;
+    o.scale = scale;
+    o.per_doc = 5000;
+    if ((rc = zl_init(path, "bench.local/log", &err)) != 0 ||
+        (rc = zl_open(path, &c.s, &err)) != 0) {
+        fprintf(stderr, "cannot create %s: %s\n", path, zl_strerror(rc));
+        return rc;
+    }
+    c.t0 = now();
+    rc = zl_demo_generate(&o, emit, &c, NULL);
+    printf("store built: %llu events captured in %.1f s (%.0f events/s)\n",
+           (unsigned long long)c.events, now() - c.t0,
+           (double)c.events / (now() - c.t0));
+    zl_close(c.s);
+    return rc;
+}
+
+/* ---- samples ----------------------------------------------------------------- */
+
+struct idlist {
+    char **v;
+    size_t n, cap;
+    int want_role;
+    const char *contains;
+};
+
+static int id_cb(void *ctx, const struct zl_id_row *r)
+{
+    struct idlist *l = ctx;
+
+    if ((int)r->role != l->want_role || l->n == l->cap)
+        return 0;
+    if (l->contains && strstr(r->id, l->contains) == NULL)
+        return 0;
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->v[i], r->id) == 0)
+            return 0;
+    l->v[l->n++] = strdup(r->id);
+    return 0;
+}
+
+struct evlist {
+    uint8_t (*h)[32];
+    size_t n, cap;
+};
+
+static int ev_cb(void *ctx, const struct zl_stored_event *e)
+{
+    struct evlist *l = ctx;
+
+    if (l->n < l->cap)
+        memcpy(l->h[l->n++], e->hash, 32);
+    return 0;
+}
+
+static void sample(zl_store *s, const char *step, unsigned types, size_t max_ev,
+                   int role, const char *contains, struct idlist *out)
+{
+    const char *steps[2] = {step, NULL};
+    struct zl_event_filter f;
+    struct evlist ev = {0};
+
+    memset(&f, 0, sizeof f);
+    f.biz_steps = steps;
+    f.event_types = types;
+    f.limit = max_ev;
+    ev.cap = max_ev;
+    ev.h = calloc(max_ev, 32);
+    zl_store_events_query(s, &f, ev_cb, &ev);
+    out->want_role = role;
+    out->contains = contains;
+    for (size_t i = 0; i < ev.n; i += 256)
+        zl_store_event_ids(s, (const uint8_t(*)[32])ev.h + i,
+                           ev.n - i < 256 ? ev.n - i : 256, id_cb, out);
+    free(ev.h);
+}
+
+/* ---- recursive SQL ---------------------------------------------------------------- */
+
+/* roles: 1 epc 2 parent 3 child 4 input 5 output 6 qty 7 childqty
+ * 8 inputqty 9 outputqty; types: 1 object 2 aggregation 5 association */
+static const char SQL_BACK[] =
+    "WITH RECURSIVE r(id) AS (SELECT ?1"
+    " UNION SELECT p.id FROM r JOIN event_ids c ON c.id = r.id"
+    "  AND c.role IN (3,7) AND c.action = 1 AND c.type IN (2,5)"
+    "  JOIN event_ids p ON p.hash = c.hash AND p.role = 2"
+    " UNION SELECT i.id FROM r JOIN event_ids o ON o.id = r.id"
+    "  AND o.role IN (5,9) JOIN event_ids i ON i.hash = o.hash"
+    "  AND i.role IN (4,8)"
+    " UNION SELECT i.id FROM r JOIN event_ids o ON o.id = r.id"
+    "  AND o.role IN (5,9) JOIN events e ON e.hash = o.hash"
+    "  JOIN events e2 ON e2.transformation_id = e.transformation_id"
+    "  JOIN event_ids i ON i.hash = e2.hash AND i.role IN (4,8)"
+    " UNION SELECT q.id FROM r JOIN event_ids x ON x.id = r.id"
+    "  AND x.role = 1 AND x.type = 1 AND x.action = 1"
+    "  JOIN event_ids q ON q.hash = x.hash AND q.role = 6)"
+    " SELECT (SELECT count(*) FROM r),"
+    " (SELECT count(DISTINCT hash) FROM event_ids WHERE id IN r)";
+
+static const char SQL_FWD[] =
+    "WITH RECURSIVE r(id) AS (SELECT ?1"
+    " UNION SELECT p.id FROM r JOIN event_ids c ON c.id = r.id"
+    "  AND c.role IN (3,7) AND c.action = 1 AND c.type IN (2,5)"
+    "  JOIN event_ids p ON p.hash = c.hash AND p.role = 2"
+    " UNION SELECT o.id FROM r JOIN event_ids i ON i.id = r.id"
+    "  AND i.role IN (4,8) JOIN event_ids o ON o.hash = i.hash"
+    "  AND o.role IN (5,9)"
+    " UNION SELECT o.id FROM r JOIN event_ids i ON i.id = r.id"
+    "  AND i.role IN (4,8) JOIN events e ON e.hash = i.hash"
+    "  JOIN events e2 ON e2.transformation_id = e.transformation_id"
+    "  JOIN event_ids o ON o.hash = e2.hash AND o.role IN (5,9)"
+    " UNION SELECT q.id FROM r JOIN event_ids x ON x.id = r.id"
+    "  AND x.role = 6 AND x.type = 1 AND x.action = 1"
+    "  JOIN event_ids q ON q.hash = x.hash AND q.role = 1)"
+    " SELECT (SELECT count(*) FROM r),"
+    " (SELECT count(DISTINCT hash) FROM event_ids WHERE id IN r)";
+
+static double sql_run(sqlite3_stmt *st, const char *id, long *nodes,
+                      long *events)
+{
+    double t0 = now();
+
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *nodes = sqlite3_column_int64(st, 0);
+        *events = sqlite3_column_int64(st, 1);
+    }
+    return now() - t0;
+}
+
+/* ---- engine runs --------------------------------------------------------------------- */
+
+static double trace_run(zl_store *s, const zl_trace_index *ix, const char *id,
+                        enum zl_trace_dir dir, size_t *nodes, size_t *events,
+                        size_t *items)
+{
+    struct zl_trace_opts o;
+    struct zl_trace_summary sum;
+    struct zl_error err = {0};
+    zl_trace *t = NULL;
+    double t0 = now(), dt;
+    int rc;
+
+    memset(&o, 0, sizeof o);
+    o.dir = dir;
+    o.index = ix;
+    rc = zl_trace_run(s, id, &o, &t, &err);
+    dt = now() - t0;
+    if (rc != 0) {
+        fprintf(stderr, "trace %s: %s\n", id, zl_strerror(rc));
+        return dt;
+    }
+    zl_trace_summarize(t, &sum);
+    *nodes = zl_trace_node_count(t);
+    *events = zl_trace_event_count(t);
+    if (items)
+        *items = sum.items;
+    zl_trace_free(t);
+    return dt;
+}
+
+static void lat_block(const char *label, zl_store *s, const zl_trace_index *ix,
+                      sqlite3_stmt *sql, const struct idlist *items,
+                      enum zl_trace_dir dir, double *p50_out, double *p99_out)
+{
+    size_t n = items->n;
+    double *te = calloc(n + 1, sizeof(double)), *ts = calloc(n + 1, sizeof(double));
+    size_t nodes = 0, events = 0, sum_nodes = 0, sum_events = 0;
+    long sn = 0, se = 0, sum_sn = 0;
+    double e50, e99, s50 = 0, s99 = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        te[i] = trace_run(s, ix, items->v[i], dir, &nodes, &events, NULL);
+        sum_nodes += nodes;
+        sum_events += events;
+        if (sql) {
+            ts[i] = sql_run(sql, items->v[i], &sn, &se);
+            sum_sn += sn;
+        }
+    }
+    e50 = pct(te, n, 0.5);
+    e99 = pct(te, n, 0.99);
+    printf("%-34s median %8.3f ms  p99 %8.3f ms  (%.1f nodes, %.1f events avg)\n",
+           label, e50 * 1e3, e99 * 1e3, (double)sum_nodes / (double)(n ? n : 1),
+           (double)sum_events / (double)(n ? n : 1));
+    if (sql) {
+        s50 = pct(ts, n, 0.5);
+        s99 = pct(ts, n, 0.99);
+        printf("%-34s median %8.3f ms  p99 %8.3f ms  (%.1f ids avg, no time windows)\n",
+               "  recursive SQL", s50 * 1e3, s99 * 1e3,
+               (double)sum_sn / (double)(n ? n : 1));
+        printf("%-34s median %6.1fx  p99 %6.1fx\n", "  ratio SQL/engine",
+               s50 / e50, s99 / e99);
+    }
+    if (p50_out)
+        *p50_out = e50;
+    if (p99_out)
+        *p99_out = e99;
+    free(te);
+    free(ts);
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t scale = 1000;
+    size_t queries = 1000;
+    char path[512] = "";
+    struct idlist items = {0}, lots = {0};
+    struct stat stb;
+    zl_store *s = NULL;
+    zl_trace_index *ix = NULL;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *qb = NULL, *qf = NULL;
+    struct zl_error err = {0};
+    int64_t n_events = 0;
+    double t0;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--scale") == 0 && i + 1 < argc)
+            scale = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--store") == 0 && i + 1 < argc)
+            snprintf(path, sizeof path, "%s", argv[++i]);
+        else if (strcmp(argv[i], "--queries") == 0 && i + 1 < argc)
+            queries = strtoull(argv[++i], NULL, 10);
+        else {
+            fprintf(stderr, "usage: bench_trace [--scale S] [--store PATH] "
+                            "[--queries N]\n");
+            return 2;
+        }
+    }
+    if (scale == 0 || queries == 0)
+        return 2;
+    if (path[0] == '\0')
+        snprintf(path, sizeof path, "/tmp/zl-bench-trace-%llu.db",
+                 (unsigned long long)scale);
+    if (stat(path, &stb) != 0 && build_store(path, scale) != 0)
+        return 1;
+    if (zl_open(path, &s, &err) != 0) {
+        fprintf(stderr, "cannot open %s\n", path);
+        return 1;
+    }
+    zl_store_event_count(s, &n_events);
+    printf("store %s: %lld events, scale %llu\n", path, (long long)n_events,
+           (unsigned long long)scale);
+
+    items.cap = queries;
+    items.v = calloc(queries, sizeof(char *));
+    sample(s, "https://ref.gs1.org/cbv/BizStep-retail_selling",
+           1u << ZL_EV_OBJECT, queries, ZL_ROLE_EPC, NULL, &items);
+    lots.cap = 8;
+    lots.v = calloc(8, sizeof(char *));
+    sample(s, "https://ref.gs1.org/cbv/BizStep-creating_class_instance",
+           1u << ZL_EV_TRANSFORMATION, 64, ZL_ROLE_OUTPUT_QTY, "/10/C", &lots);
+    printf("samples: %zu sold items, %zu milk collection lots\n\n", items.n,
+           lots.n);
+
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, SQL_BACK, -1, &qb, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, SQL_FWD, -1, &qf, NULL) != SQLITE_OK) {
+        fprintf(stderr, "sql: %s\n", sqlite3_errmsg(db));
+        return 1;
+    }
+
+    /* warm the page cache for both sides */
+    for (size_t i = 0; i < items.n && i < 50; i++) {
+        size_t a, b;
+        long x, y;
+
+        trace_run(s, NULL, items.v[i], ZL_TRACE_BACKWARD, &a, &b, NULL);
+        sql_run(qb, items.v[i], &x, &y);
+    }
+    printf("== retail item traces, store walk (batched lookups, no index)\n");
+    lat_block("backward (store walk)", s, NULL, qb, &items, ZL_TRACE_BACKWARD,
+              NULL, NULL);
+    lat_block("forward (store walk)", s, NULL, qf, &items, ZL_TRACE_FORWARD,
+              NULL, NULL);
+
+    t0 = now();
+    if (zl_trace_index_load(s, &ix) != 0) {
+        fprintf(stderr, "index load failed\n");
+        return 1;
+    }
+    printf("\n== in-memory index: loaded %zu events in %.2f s, %.1f MB, "
+           "%.0f bytes/event\n", zl_trace_index_events(ix), now() - t0,
+           (double)zl_trace_index_bytes(ix) / 1e6,
+           (double)zl_trace_index_bytes(ix) /
+               (double)(zl_trace_index_events(ix) ? zl_trace_index_events(ix) : 1));
+    lat_block("backward (index)", s, ix, qb, &items, ZL_TRACE_BACKWARD, NULL,
+              NULL);
+    lat_block("forward (index)", s, ix, qf, &items, ZL_TRACE_FORWARD, NULL,
+              NULL);
+
+    printf("\n== recall scope of milk collection lots\n");
+    for (size_t i = 0; i < lots.n && i < 4; i++) {
+        size_t nodes = 0, events = 0, n_items = 0;
+        double ts_store, ts_ix, tsql;
+        long sn = 0, se = 0;
+
+        ts_store = trace_run(s, NULL, lots.v[i], ZL_TRACE_FORWARD, &nodes,
+                             &events, &n_items);
+        ts_ix = trace_run(s, ix, lots.v[i], ZL_TRACE_FORWARD, &nodes, &events,
+                          &n_items);
+        tsql = sql_run(qf, lots.v[i], &sn, &se);
+        printf("%s\n  %zu items, %zu nodes, %zu events: index %.1f ms, store "
+               "walk %.1f ms, recursive SQL %.1f ms (%ld ids) -> SQL/index "
+               "%.1fx\n", lots.v[i], n_items, nodes, events, ts_ix * 1e3,
+               ts_store * 1e3, tsql * 1e3, sn, tsql / ts_ix);
+    }
+    sqlite3_finalize(qb);
+    sqlite3_finalize(qf);
+    sqlite3_close(db);
+    zl_trace_index_free(ix);
+    zl_close(s);
+    for (size_t i = 0; i < items.n; i++)
+        free(items.v[i]);
+    for (size_t i = 0; i < lots.n; i++)
+        free(lots.v[i]);
+    free(items.v);
+    free(lots.v);
+    return 0;
+}
