@@ -9,6 +9,7 @@
 #include "store/store.h"
 #include "store/store_log.h"
 #include "store/store_party.h"
+#include "store/store_recall.h"
 
 int zl_store_ext_schema(zl_store *s);
 
@@ -18,5 +19,7 @@ int zl_store_ext_schema(zl_store *s)
 
     if (!rc)
         rc = zl_store_party_schema(s);
+    if (!rc)
+        rc = zl_store_recall_schema(s);
     return rc;
 }

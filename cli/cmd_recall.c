@@ -1,0 +1,468 @@
+/*
+ * cmd_recall.c - `zhiliang recall`: recall scope (JSON, report, FSMA 204
+ * sortable spreadsheet) and recall cases from opening to closure.
+ *
+ * Only a client of zhiliang/recall.h: every subcommand parses its options,
+ * calls one library function and prints the result (text or --json).
+ */
+#include "cli_util.h"
+#include "commands.h"
+
+#include "zhiliang/recall.h"
+#include "util/buf.h"
+#include "util/timefmt.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ARGS 4096
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: zhiliang recall <verb> [options]\n\n"
+            "  scope --lot ID [--lot ID...] [--json] [--csv FILE] [--report]\n"
+            "        everything downstream of the lots: lots, items, containers,\n"
+            "        custodians, what reached consumers. --csv writes the FDA\n"
+            "        FSMA 204 electronic sortable spreadsheet (\"-\" = stdout).\n"
+            "  open --lot ID [--lot ID...] --reason TEXT --hazard-class I|II|III [--json]\n"
+            "        open a recall case (prints its ID, a UUID)\n"
+            "  notify CASE [--party ID ...]    record notifications (default:\n"
+            "        every custodian in scope)\n"
+            "  progress CASE --party ID [--ack] [--recovered QTY [--uom U]]\n"
+            "  status CASE [--json]            who was notified, acknowledged,\n"
+            "        recovered; effectiveness = recovered / distributed\n"
+            "  close CASE --summary TEXT [--force REASON]\n"
+            "        refused while a notified party has not acknowledged,\n"
+            "        unless forced with a reason\n"
+            "  list [--open] [--json]\n\n"
+            "  --store PATH    the store\n"
+            "Every step is a record in the tamper-evident log.\n"
+            "Exit codes: 0 ok, 1 failure, 2 usage.\n");
+}
+
+struct opts {
+    const char *store, *reason, *hazard, *csv, *summary, *force, *uom;
+    const char *recovered;
+    const char *lots[MAX_ARGS];
+    size_t n_lots;
+    const char *parties[MAX_ARGS];
+    size_t n_parties;
+    int json, report, ack, open_only;
+    const char *pos[4];
+    size_t n_pos;
+};
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+    static const struct option lo[] = {
+        {"store", required_argument, NULL, 's'},
+        {"lot", required_argument, NULL, 'l'},
+        {"json", no_argument, NULL, 'j'},
+        {"csv", required_argument, NULL, 'c'},
+        {"report", no_argument, NULL, 'r'},
+        {"reason", required_argument, NULL, 'R'},
+        {"hazard-class", required_argument, NULL, 'H'},
+        {"party", required_argument, NULL, 'p'},
+        {"ack", no_argument, NULL, 'a'},
+        {"recovered", required_argument, NULL, 'q'},
+        {"uom", required_argument, NULL, 'u'},
+        {"summary", required_argument, NULL, 'S'},
+        {"force", required_argument, NULL, 'f'},
+        {"open", no_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int c;
+
+    memset(o, 0, sizeof *o);
+    optind = 1;
+    opterr = 1;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (c) {
+        case 's': o->store = optarg; break;
+        case 'l':
+            if (o->n_lots == MAX_ARGS)
+                return EXIT_USAGE;
+            o->lots[o->n_lots++] = optarg;
+            break;
+        case 'j': o->json = 1; break;
+        case 'c': o->csv = optarg; break;
+        case 'r': o->report = 1; break;
+        case 'R': o->reason = optarg; break;
+        case 'H': o->hazard = optarg; break;
+        case 'p':
+            if (o->n_parties == MAX_ARGS)
+                return EXIT_USAGE;
+            o->parties[o->n_parties++] = optarg;
+            break;
+        case 'a': o->ack = 1; break;
+        case 'q': o->recovered = optarg; break;
+        case 'u': o->uom = optarg; break;
+        case 'S': o->summary = optarg; break;
+        case 'f': o->force = optarg; break;
+        case 'o': o->open_only = 1; break;
+        case 'h': usage(stdout); return -1;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    while (optind < argc) {
+        if (o->n_pos == 4) {
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+        o->pos[o->n_pos++] = argv[optind++];
+    }
+    return 0;
+}
+
+static int write_out(const char *path, const char *data, size_t len)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "wb") : stdout;
+    int ok;
+
+    if (!f) {
+        fprintf(stderr, "zhiliang recall: %s: %s\n", path, strerror(errno));
+        return EXIT_FAIL;
+    }
+    ok = fwrite(data, 1, len, f) == len;
+    if (f != stdout)
+        ok = (fclose(f) == 0) && ok;
+    else
+        ok = (fflush(f) == 0) && ok;
+    if (!ok) {
+        fprintf(stderr, "zhiliang recall: %s: write failed\n", path);
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
+
+static int do_scope(zl_store *s, struct opts *o)
+{
+    struct zl_error err = {0};
+    zl_recall_scope *sc = NULL;
+    struct zl_buf b;
+    int rc, code = EXIT_FAIL;
+
+    zl_buf_init(&b, (size_t)1 << 31);
+    rc = zl_recall_scope_compute(s, o->lots, o->n_lots, &sc, &err);
+    if (rc) {
+        cli_print_error("recall scope", NULL, rc, &err, o->json);
+        goto out;
+    }
+    if (o->csv) {
+        if ((rc = zl_recall_scope_csv(sc, &b)) != 0 ||
+            write_out(o->csv, b.data ? b.data : "", b.len) != EXIT_OK)
+            goto out;
+        zl_buf_reset(&b);
+    }
+    if (o->json) {
+        if ((rc = zl_recall_scope_json(sc, &b)) != 0 ||
+            write_out("-", b.data, b.len) != EXIT_OK)
+            goto out;
+        zl_buf_reset(&b);
+    }
+    if (o->report || (!o->json && !o->csv)) {
+        if ((rc = zl_recall_scope_report(sc, &b)) != 0 ||
+            write_out("-", b.data, b.len) != EXIT_OK)
+            goto out;
+    }
+    code = EXIT_OK;
+out:
+    if (rc && code == EXIT_FAIL && !err.code)
+        fprintf(stderr, "zhiliang recall scope: %s\n", zl_strerror(rc));
+    zl_buf_cleanup(&b);
+    zl_recall_scope_free(sc);
+    return code;
+}
+
+static int parse_hazard(const char *h)
+{
+    if (!h)
+        return 0;
+    if (!strcmp(h, "I") || !strcmp(h, "1"))
+        return ZL_HAZARD_I;
+    if (!strcmp(h, "II") || !strcmp(h, "2"))
+        return ZL_HAZARD_II;
+    if (!strcmp(h, "III") || !strcmp(h, "3"))
+        return ZL_HAZARD_III;
+    return 0;
+}
+
+static int fail(const char *verb, int rc, const struct zl_error *err, int json)
+{
+    char cmd[64];
+
+    snprintf(cmd, sizeof cmd, "recall %s", verb);
+    cli_print_error(cmd, NULL, rc, err, json);
+    return EXIT_FAIL;
+}
+
+static int do_open(zl_store *s, struct opts *o)
+{
+    struct zl_error err = {0};
+    char id[ZL_RECALL_ID_MAX];
+    int h = parse_hazard(o->hazard), rc;
+
+    if (!o->n_lots || !o->reason || !h) {
+        fprintf(stderr, "zhiliang recall open: needs --lot, --reason and"
+                        " --hazard-class I|II|III\n");
+        return EXIT_USAGE;
+    }
+    rc = zl_recall_open(s, o->lots, o->n_lots, o->reason, h, id, &err);
+    if (rc)
+        return fail("open", rc, &err, o->json);
+    if (o->json)
+        printf("{\"case\":\"%s\"}\n", id);
+    else
+        printf("%s\n", id);
+    return EXIT_OK;
+}
+
+static int do_notify(zl_store *s, struct opts *o)
+{
+    struct zl_error err = {0};
+    size_t n = 0;
+    int rc;
+
+    rc = zl_recall_notify(s, o->pos[1], o->n_parties ? o->parties : NULL,
+                          o->n_parties, &n, &err);
+    if (rc)
+        return fail("notify", rc, &err, o->json);
+    if (o->json)
+        printf("{\"case\":\"%s\",\"notified\":%zu}\n", o->pos[1], n);
+    else
+        printf("%zu part%s notified\n", n, n == 1 ? "y" : "ies");
+    return EXIT_OK;
+}
+
+static int do_progress(zl_store *s, struct opts *o)
+{
+    struct zl_error err = {0};
+    double q = 0;
+    int rc;
+
+    if (o->n_parties != 1 || (!o->ack && !o->recovered)) {
+        fprintf(stderr, "zhiliang recall progress: needs one --party and"
+                        " --ack and/or --recovered QTY\n");
+        return EXIT_USAGE;
+    }
+    if (o->recovered) {
+        char *end;
+
+        errno = 0;
+        q = strtod(o->recovered, &end);
+        if (errno || *end || end == o->recovered || !isfinite(q) || q < 0) {
+            fprintf(stderr, "zhiliang recall progress: --recovered takes a"
+                            " quantity >= 0\n");
+            return EXIT_USAGE;
+        }
+    }
+    rc = zl_recall_progress(s, o->pos[1], o->parties[0], o->ack,
+                            o->recovered != NULL, q, o->uom, &err);
+    if (rc)
+        return fail("progress", rc, &err, o->json);
+    if (o->json)
+        printf("{\"case\":\"%s\",\"ok\":true}\n", o->pos[1]);
+    else
+        printf("recorded\n");
+    return EXIT_OK;
+}
+
+static const char *js(json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+
+    return v ? v : "";
+}
+
+static void pct(json_t *v, char out[16])
+{
+    if (json_is_number(v))
+        snprintf(out, 16, "%.1f%%", 100 * json_number_value(v));
+    else
+        snprintf(out, 16, "-");
+}
+
+static int do_status(zl_store *s, struct opts *o)
+{
+    char *text = NULL, e[16];
+    size_t len = 0, i;
+    json_t *j, *p;
+    int rc;
+
+    rc = zl_recall_status_json(s, o->pos[1], &text, &len);
+    if (rc)
+        return fail("status", rc, NULL, o->json);
+    if (o->json) {
+        rc = write_out("-", text, len);
+        fputc('\n', stdout);
+        zl_free(text);
+        return rc;
+    }
+    j = json_loadb(text, len, 0, NULL);
+    zl_free(text);
+    if (!j)
+        return EXIT_FAIL;
+    printf("召回案件 / Recall case %s\n状态 / Status: %s\n"
+           "原因 / Reason: %s\n危害等级 / Hazard class: %s\n"
+           "开启 / Opened: %s\n",
+           js(j, "case"), js(j, "status"), js(j, "reason"),
+           js(j, "hazardClass"), js(j, "opened"));
+    if (json_object_get(j, "closed"))
+        printf("结案 / Closed: %s (%s)\n", js(j, "closed"),
+               js(j, "closeSummary"));
+    printf("\n各方 / Parties:\n  %-40s %-8s %-6s %-5s %12s %12s %9s\n",
+           "party", "notified", "acked", "uom", "distributed", "recovered",
+           "effect.");
+    json_array_foreach(json_object_get(j, "parties"), i, p) {
+        pct(json_object_get(p, "effectiveness"), e);
+        printf("  %-40s %-8s %-6s %-5s %12g %12g %9s\n", js(p, "party"),
+               json_is_true(json_object_get(p, "notified")) ? "yes" : "no",
+               json_is_true(json_object_get(p, "acknowledged")) ? "yes" : "no",
+               js(p, "uom"),
+               json_number_value(json_object_get(p, "distributed")),
+               json_number_value(json_object_get(p, "recovered")), e);
+        if (json_object_get(p, "name"))
+            printf("    %s\n", js(p, "name"));
+    }
+    printf("\n总体 / Overall:\n");
+    json_array_foreach(json_object_get(j, "overall"), i, p) {
+        pct(json_object_get(p, "effectiveness"), e);
+        printf("  %-5s recovered %g of %g distributed: %s\n", js(p, "uom"),
+               json_number_value(json_object_get(p, "recovered")),
+               json_number_value(json_object_get(p, "distributed")), e);
+    }
+    pct(json_object_get(j, "effectiveness"), e);
+    printf("召回有效率 / Effectiveness: %s\n", e);
+    json_decref(j);
+    return EXIT_OK;
+}
+
+static int do_close(zl_store *s, struct opts *o)
+{
+    struct zl_error err = {0};
+    int rc;
+
+    if (!o->summary) {
+        fprintf(stderr, "zhiliang recall close: needs --summary TEXT\n");
+        return EXIT_USAGE;
+    }
+    rc = zl_recall_close(s, o->pos[1], o->summary, o->force != NULL, o->force,
+                         &err);
+    if (rc)
+        return fail("close", rc, &err, o->json);
+    if (o->json)
+        printf("{\"case\":\"%s\",\"status\":\"closed\"}\n", o->pos[1]);
+    else
+        printf("closed %s\n", o->pos[1]);
+    return EXIT_OK;
+}
+
+static int list_cb(void *ctx, const struct zl_recall_info *r)
+{
+    json_t *arr = ctx, *o;
+    char opened[32], closed[32] = "";
+
+    zl_time_format_utc(r->opened_ms, opened);
+    if (r->closed_ms)
+        zl_time_format_utc(r->closed_ms, closed);
+    if (!arr) {
+        printf("%s  %-6s %-3s %s  %s\n", r->case_id, r->status,
+               r->hazard_class, opened, r->reason);
+        return 0;
+    }
+    o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "case", r->case_id,
+                  "status", r->status, "reason", r->reason, "hazardClass",
+                  r->hazard_class, "opened", opened, "lots",
+                  json_loads(r->lots_json, 0, NULL), "gtins",
+                  json_loads(r->gtins_json, 0, NULL));
+    if (o && closed[0])
+        json_object_set_new(o, "closed", json_string(closed));
+    return o ? json_array_append_new(arr, o) : -1;
+}
+
+static int do_list(zl_store *s, struct opts *o)
+{
+    json_t *arr = o->json ? json_array() : NULL;
+    int rc;
+
+    rc = zl_recall_list(s, o->open_only, list_cb, arr);
+    if (rc) {
+        json_decref(arr);
+        return fail("list", rc, NULL, o->json);
+    }
+    if (arr) {
+        char *t = json_dumps(arr, JSON_INDENT(2));
+
+        if (t)
+            printf("%s\n", t);
+        free(t);
+        json_decref(arr);
+    }
+    return EXIT_OK;
+}
+
+int cmd_recall(int argc, char **argv)
+{
+    struct opts *o;
+    zl_store *s = NULL;
+    const char *verb;
+    int code;
+
+    if (argc < 2 || cli_is_help(argv[1])) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    o = calloc(1, sizeof *o);
+    if (!o)
+        return EXIT_FAIL;
+    code = parse(argc - 1, argv + 1, o);
+    if (code) {
+        free(o);
+        return code < 0 ? EXIT_OK : code;
+    }
+    verb = argv[1];
+    {
+        int needs_case = !strcmp(verb, "notify") || !strcmp(verb, "progress") ||
+                         !strcmp(verb, "status") || !strcmp(verb, "close");
+        int known = needs_case || !strcmp(verb, "scope") ||
+                    !strcmp(verb, "open") || !strcmp(verb, "list");
+
+        /* parse() collected positionals after the verb into pos[0..] */
+        if (!known || o->n_pos != (size_t)needs_case ||
+            ((!strcmp(verb, "scope") || !strcmp(verb, "open")) && !o->n_lots)) {
+            usage(stderr);
+            free(o);
+            return EXIT_USAGE;
+        }
+        if (needs_case)
+            o->pos[1] = o->pos[0];
+        o->pos[0] = verb;
+    }
+    s = cli_open_store(o->store);
+    if (!s) {
+        free(o);
+        return EXIT_FAIL;
+    }
+    if (!strcmp(verb, "scope"))
+        code = do_scope(s, o);
+    else if (!strcmp(verb, "open"))
+        code = do_open(s, o);
+    else if (!strcmp(verb, "notify"))
+        code = do_notify(s, o);
+    else if (!strcmp(verb, "progress"))
+        code = do_progress(s, o);
+    else if (!strcmp(verb, "status"))
+        code = do_status(s, o);
+    else if (!strcmp(verb, "close"))
+        code = do_close(s, o);
+    else
+        code = do_list(s, o);
+    zl_close(s);
+    free(o);
+    return code;
+}

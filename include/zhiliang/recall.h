@@ -1,0 +1,156 @@
+/*
+ * zhiliang/recall.h - defective product recalls (缺陷产品召回): the scope of
+ * a recall, the FDA FSMA 204 electronic sortable spreadsheet, and recall
+ * cases run from opening to closure, every step a record in the log.
+ *
+ * Scope. zl_recall_scope_compute runs the trace engine forward from the
+ * recalled lots (zl_trace_scope) and turns its nodes into what a recall
+ * coordinator needs: every affected lot, item and container with its
+ * quantity, its last known custodian resolved through the party registry
+ * (name, GLN, address), whether it reached consumers, and totals by
+ * custodian ("who holds how much"). Holdings count only terminal product
+ * forms (an item, or a lot that was neither transformed further nor
+ * instantiated into items in scope), so milk that became cartons is not
+ * counted twice.
+ *
+ * FSMA 204. The CSV has one row per (critical tracking event, traceability
+ * lot code) touching the scope, with the key data elements of 21 CFR 1
+ * Subpart S (1.1325-1.1350): TLC, quantity and unit, product description,
+ * location descriptions, date, previous source / subsequent recipient, TLC
+ * source, reference documents. Items map to the lot they were commissioned
+ * from; containers to the in-scope goods they carried. Rows are sorted by
+ * event time, then TLC. Quoting follows RFC 4180 (CRLF line ends).
+ *
+ * Cases. A case is a list of records (open, notify, progress, close),
+ * each stored and appended to the Merkle log (leaf type ZL_LEAF_RECALL) in
+ * one transaction, under record key "recall:<case>:<seq>" (seq from 1).
+ * A record's canonical bytes are its JSON with sorted keys, compact,
+ * UTF-8; the state of a case (who was notified, acknowledged, how much was
+ * recovered) is recomputed by replaying its records, so the log alone
+ * accounts for it. Case IDs are random UUID v4 made here.
+ */
+#ifndef ZL_RECALL_H
+#define ZL_RECALL_H
+
+#include "zhiliang/error.h"
+#include "zhiliang/zhiliang.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct zl_buf;
+typedef struct zl_recall_scope zl_recall_scope;
+
+#define ZL_RECALL_ID_MAX 37  /* UUID text + NUL */
+
+/* ---- scope ------------------------------------------------------------- */
+
+/* Compute the scope of recalling lots[0..n) (any identifier form). *out is
+ * new (zl_recall_scope_free). Returns 0, ZL_EINVAL for a bad identifier
+ * (err filled), ZL_ELIMIT, ZL_ESTORE, ZL_ENOMEM. */
+int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
+                            zl_recall_scope **out, struct zl_error *err);
+void zl_recall_scope_free(zl_recall_scope *sc);  /* NULL-safe */
+
+/* JSON object (2-space indented, sorted keys, trailing newline):
+ * {"lots", "summary", "custodians":[{"party","name","nameEn","gln",
+ *  "address","holdings":[{"uom","held","sold"}]}], "nodes":[...],
+ *  "cteCounts"}. Deterministic: same store, same bytes. */
+int zl_recall_scope_json(const zl_recall_scope *sc, struct zl_buf *out);
+/* FSMA 204 sortable spreadsheet (header row + data rows, RFC 4180). */
+int zl_recall_scope_csv(const zl_recall_scope *sc, struct zl_buf *out);
+/* Readable report, Chinese and English headings. */
+int zl_recall_scope_report(const zl_recall_scope *sc, struct zl_buf *out);
+/* Number of CSV data rows. */
+size_t zl_recall_scope_rows(const zl_recall_scope *sc);
+
+/* ---- cases ------------------------------------------------------------- */
+
+enum zl_hazard_class { ZL_HAZARD_I = 1, ZL_HAZARD_II = 2, ZL_HAZARD_III = 3 };
+
+/* Open a case: compute the scope, store the "open" record (lots, reason,
+ * hazard class, scope summary, custodians, affected identifiers) and its
+ * leaf. case_id gets the new UUID. Returns 0, ZL_EINVAL (empty reason, bad
+ * lot, hazard out of range; err filled), or a store/log error (nothing
+ * stored). */
+int zl_recall_open(zl_store *s, const char *const *lots, size_t n,
+                   const char *reason, enum zl_hazard_class hazard,
+                   char case_id[ZL_RECALL_ID_MAX], struct zl_error *err);
+
+/* Record one notification per party (party IDs, USCCs, GLNs or PGLNs as
+ * given; resolved to the registry's party ID when known). parties NULL or
+ * n 0: every custodian of the scope. *n_notified (may be NULL) gets the
+ * count. ZL_ENOTFOUND for an unknown case, ZL_EINVAL for a closed one. */
+int zl_recall_notify(zl_store *s, const char *case_id,
+                     const char *const *parties, size_t n,
+                     size_t *n_notified, struct zl_error *err);
+
+/* Record a party's progress: ack = 1 acknowledges; has_recovered adds
+ * `recovered` units of uom (NULL = the party's main unit in scope) to what
+ * it returned. The party must have been notified (ZL_EINVAL otherwise). */
+int zl_recall_progress(zl_store *s, const char *case_id, const char *party,
+                       int ack, int has_recovered, double recovered,
+                       const char *uom, struct zl_error *err);
+
+/* Close the case. Refused (ZL_EINVAL, err naming the party) while a
+ * notified party has not acknowledged, unless force with a non-empty
+ * force_reason. summary must be non-empty. */
+int zl_recall_close(zl_store *s, const char *case_id, const char *summary,
+                    int force, const char *force_reason,
+                    struct zl_error *err);
+
+/* Case status as JSON text (new, zl_free): {"case","status","reason",
+ * "hazardClass","opened","closed"?, "lots", "summary", "parties":[{"party",
+ * "name","notified","acknowledged","uom","distributed","held","sold",
+ * "recovered","effectiveness"}], "overall":[{"uom","distributed",
+ * "recovered","effectiveness"}], "effectiveness", "records"}.
+ * effectiveness = recovered / distributed (distributed = held + sold at
+ * that custodian, in its main unit); overall per unit, and the headline
+ * figure for the unit with most distributed. */
+int zl_recall_status_json(zl_store *s, const char *case_id, char **json,
+                          size_t *len);
+
+/* Cases, newest first. Strings borrowed during the callback. */
+struct zl_recall_info {
+    const char *case_id;
+    const char *status;        /* "open" or "closed" */
+    const char *reason;
+    const char *hazard_class;  /* "I", "II", "III" */
+    int64_t opened_ms, closed_ms;  /* closed_ms 0 while open */
+    const char *lots_json;     /* JSON array of recalled lots */
+    const char *gtins_json;    /* JSON array of affected GTINs (14 digits) */
+};
+typedef int (*zl_recall_info_cb)(void *ctx, const struct zl_recall_info *r);
+int zl_recall_list(zl_store *s, int open_only, zl_recall_info_cb cb,
+                   void *ctx);
+
+/* For the portal: is identifier id (any form; canonicalised) in the scope
+ * of an open recall? cb is called once per such case with the notice
+ * (borrowed strings). Returns the number of open cases found (0 = not
+ * under recall), or a negative error. cb may be NULL. */
+struct zl_recall_notice {
+    const char *case_id, *reason, *hazard_class;
+    int64_t opened_ms;
+    const char *action_zh, *action_en;  /* what a holder should do */
+};
+typedef int (*zl_recall_notice_cb)(void *ctx,
+                                   const struct zl_recall_notice *n);
+int zl_recall_status_for(zl_store *s, const char *id, zl_recall_notice_cb cb,
+                         void *ctx);
+
+/* The canonical bytes of the record logged under record_key
+ * ("recall:<case>:<seq>"), recomputed from the stored record: for
+ * `zhiliang verify`. *canon is new (zl_free). ZL_ENOTFOUND if absent. */
+int zl_recall_record_canon(zl_store *s, const char *record_key, char **canon,
+                           size_t *len);
+
+const char *zl_hazard_name(enum zl_hazard_class h);  /* "I".. or NULL */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,845 @@
+/*
+ * case.c - recall cases (see zhiliang/recall.h): open, notify, progress,
+ * close, each step one record stored and logged in one transaction.
+ *
+ * A record is a JSON object {"case", "seq", "type", "time", ...}; its
+ * canonical bytes (json_dumps with JSON_SORT_KEYS | JSON_COMPACT) are
+ * both what is stored and the leaf input, so zl_recall_record_canon can
+ * recompute the leaf from the stored row by parsing and dumping it again:
+ * an edit to the row changes the leaf; an edit that keeps the JSON
+ * meaning but changes spacing does not (the record says the same thing).
+ *
+ * State is never stored apart from the records: status replays them. The
+ * recall_cases row (status, lots, GTINs) and the recall_ids index are
+ * derived data written in the same transaction, for listings and the
+ * portal's banner lookup.
+ *
+ * Rejected: a progress record holding the running totals. Each record
+ * holds only what happened at that step (recovered 40 more), so replaying
+ * is a sum and two stations reporting at once cannot overwrite each other.
+ */
+#include "zhiliang/recall.h"
+
+#include "recall/recall_int.h"
+#include "store/store.h"
+#include "store/store_recall.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/timefmt.h"
+#include "zhiliang/log.h"
+#include "zhiliang/party.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY_MAX 128
+#define PARTY_MAX_ARGS 100000
+
+const char *zl_hazard_name(enum zl_hazard_class h)
+{
+    switch (h) {
+    case ZL_HAZARD_I: return "I";
+    case ZL_HAZARD_II: return "II";
+    case ZL_HAZARD_III: return "III";
+    }
+    return NULL;
+}
+
+static json_t *num(double v)
+{
+    if (v >= -9e15 && v <= 9e15 && v == (double)(long long)v)
+        return json_integer((json_int_t)v);
+    return json_real(v);
+}
+
+static int uuid_v4(char out[ZL_RECALL_ID_MAX])
+{
+    unsigned char b[16];
+
+    if (RAND_bytes(b, sizeof b) != 1)
+        return ZL_ENOMEM;
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, ZL_RECALL_ID_MAX,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+             "%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+             b[10], b[11], b[12], b[13], b[14], b[15]);
+    return 0;
+}
+
+/* Registry party ID for a party named by ID, USCC, GLN or PGLN; the
+ * argument itself when the registry does not know it. */
+static int party_id_cb(void *ctx, const struct zl_party *p)
+{
+    snprintf(ctx, ZL_PARTY_ID_MAX, "%s", p->id);
+    return 0;
+}
+
+static int party_key(zl_store *s, const char *arg, char out[ZL_PARTY_ID_MAX])
+{
+    char gln[14];
+    int rc;
+
+    out[0] = 0;
+    rc = zl_party_get(s, arg, party_id_cb, out);
+    if (rc == ZL_ENOTFOUND && zl_party_location_gln(arg, gln) == 0)
+        rc = zl_party_get(s, gln, party_id_cb, out);
+    if (rc == ZL_ENOTFOUND || (!rc && !out[0])) {
+        if (strlen(arg) >= ZL_PARTY_ID_MAX)
+            return ZL_EINVAL;
+        snprintf(out, ZL_PARTY_ID_MAX, "%s", arg);
+        return 0;
+    }
+    return rc;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+/* Complete rec (case, seq, type, time), store it and log its leaf. Must
+ * run inside the caller's transaction. */
+static int append(zl_store *s, const char *case_id, const char *type,
+                  json_t *rec, int64_t now)
+{
+    char key[KEY_MAX], tbuf[32];
+    char *canon = NULL;
+    long seq;
+    int rc;
+
+    rc = zl_store_recall_last_seq(s, case_id, &seq);
+    if (rc)
+        return rc;
+    seq++;
+    zl_time_format_utc(now, tbuf);
+    if (json_object_set_new(rec, "case", json_string(case_id)) ||
+        json_object_set_new(rec, "seq", json_integer(seq)) ||
+        json_object_set_new(rec, "type", json_string(type)) ||
+        json_object_set_new(rec, "time", json_string(tbuf)))
+        return ZL_ENOMEM;
+    canon = json_dumps(rec, JSON_SORT_KEYS | JSON_COMPACT);
+    if (!canon)
+        return ZL_ENOMEM;
+    snprintf(key, sizeof key, "recall:%s:%ld", case_id, seq);
+    rc = zl_store_recall_record_put(s, case_id, seq, type, canon,
+                                    strlen(canon));
+    if (!rc)
+        rc = zl_log_append(s, ZL_LEAF_RECALL, key, canon, strlen(canon),
+                           NULL);
+    zl_free(canon);
+    return rc;
+}
+
+int zl_recall_record_canon(zl_store *s, const char *record_key, char **canon,
+                           size_t *len)
+{
+    char case_id[ZL_RECALL_ID_MAX];
+    const char *p, *colon;
+    char *raw = NULL, *end;
+    size_t rlen = 0;
+    json_t *j = NULL;
+    long seq;
+    int rc;
+
+    *canon = NULL;
+    if (strncmp(record_key, "recall:", 7))
+        return ZL_ENOTFOUND;
+    p = record_key + 7;
+    colon = strrchr(p, ':');
+    if (!colon || (size_t)(colon - p) >= sizeof case_id)
+        return ZL_ENOTFOUND;
+    memcpy(case_id, p, (size_t)(colon - p));
+    case_id[colon - p] = 0;
+    seq = strtol(colon + 1, &end, 10);
+    if (*end || end == colon + 1)
+        return ZL_ENOTFOUND;
+    zl_alloc_install_json();
+    rc = zl_store_recall_record_get(s, case_id, seq, &raw, &rlen);
+    if (rc)
+        goto out;
+    j = json_loadb(raw, rlen, JSON_REJECT_DUPLICATES, NULL);
+    if (!j) {
+        /* no longer JSON: hand back the bytes so the leaf shows altered */
+        *canon = raw;
+        *len = rlen;
+        raw = NULL;
+        goto out;
+    }
+    *canon = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
+    if (!*canon) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    *len = strlen(*canon);
+out:
+    json_decref(j);
+    zl_free(raw);
+    return rc;
+}
+
+/* ---- state replay ------------------------------------------------------- */
+
+struct state {
+    json_t *open;      /* the open record */
+    json_t *parties;   /* party -> {"notified","acknowledged","recovered":{uom:q}} */
+    json_t *close;     /* the close record or NULL */
+    long n;
+    int bad;
+};
+
+static json_t *party_state(struct state *st, const char *party)
+{
+    json_t *o = json_object_get(st->parties, party);
+
+    if (!o) {
+        o = json_pack("{s:b,s:b,s:{}}", "notified", 0, "acknowledged", 0,
+                      "recovered");
+        if (!o || json_object_set_new(st->parties, party, o))
+            return NULL;
+    }
+    return o;
+}
+
+static int replay_cb(void *ctx, long seq, const char *kind, const char *json,
+                     size_t len)
+{
+    struct state *st = ctx;
+    json_t *r = json_loadb(json, len, 0, NULL), *ps;
+    const char *party;
+
+    (void)seq;
+    if (!r)
+        return ZL_ESTORE;
+    st->n++;
+    party = json_string_value(json_object_get(r, "party"));
+    if (!strcmp(kind, "open")) {
+        json_decref(st->open);
+        st->open = r;
+        return 0;
+    }
+    if (!strcmp(kind, "close")) {
+        json_decref(st->close);
+        st->close = r;
+        return 0;
+    }
+    if (!party || !(ps = party_state(st, party))) {
+        json_decref(r);
+        return party ? ZL_ENOMEM : ZL_ESTORE;
+    }
+    if (!strcmp(kind, "notify"))
+        json_object_set_new(ps, "notified", json_true());
+    if (!strcmp(kind, "progress")) {
+        json_t *rec = json_object_get(ps, "recovered");
+        const char *uom = json_string_value(json_object_get(r, "uom"));
+
+        if (json_is_true(json_object_get(r, "acknowledged")))
+            json_object_set_new(ps, "acknowledged", json_true());
+        if (uom && json_object_get(r, "recovered"))
+            json_object_set_new(
+                rec, uom,
+                num(json_number_value(json_object_get(rec, uom)) +
+                    json_number_value(json_object_get(r, "recovered"))));
+    }
+    json_decref(r);
+    return 0;
+}
+
+static void state_cleanup(struct state *st)
+{
+    json_decref(st->open);
+    json_decref(st->parties);
+    json_decref(st->close);
+}
+
+static int load_state(zl_store *s, const char *case_id, struct state *st)
+{
+    int rc;
+
+    memset(st, 0, sizeof *st);
+    zl_alloc_install_json();
+    st->parties = json_object();
+    if (!st->parties)
+        return ZL_ENOMEM;
+    rc = zl_store_recall_records(s, case_id, replay_cb, st);
+    if (!rc && !st->open)
+        rc = ZL_ENOTFOUND;
+    return rc;
+}
+
+/* The custodian entry of party in the open record's scope, or NULL. */
+static json_t *custodian(struct state *st, const char *party)
+{
+    size_t i;
+    json_t *c;
+
+    json_array_foreach(json_object_get(json_object_get(st->open, "scope"),
+                                       "custodians"), i, c)
+        if (!strcmp(json_string_value(json_object_get(c, "party")), party))
+            return c;
+    return NULL;
+}
+
+/* A custodian's main unit: the one with most held + sold. */
+static json_t *main_holding(json_t *cust)
+{
+    json_t *best = NULL, *h;
+    double bq = -1;
+    size_t i;
+
+    json_array_foreach(json_object_get(cust, "holdings"), i, h) {
+        double q = json_number_value(json_object_get(h, "held")) +
+                   json_number_value(json_object_get(h, "sold"));
+
+        if (q > bq) {
+            bq = q;
+            best = h;
+        }
+    }
+    return best;
+}
+
+/* ---- steps -------------------------------------------------------------- */
+
+static int check_open(struct state *st, const char *case_id,
+                      struct zl_error *err)
+{
+    if (st->close)
+        return zl_error_set(err, ZL_EINVAL, "case", "the case is closed",
+                            case_id, (size_t)-1);
+    return 0;
+}
+
+int zl_recall_open(zl_store *s, const char *const *lots, size_t n,
+                   const char *reason, enum zl_hazard_class hazard,
+                   char case_id[ZL_RECALL_ID_MAX], struct zl_error *err)
+{
+    zl_recall_scope *sc = NULL;
+    json_t *rec = NULL, *scope;
+    char *lots_txt = NULL, *gtins_txt = NULL;
+    const char **ids = NULL;
+    int64_t now = zl_time_now_ms();
+    int rc, in_tx = 0;
+    size_t i;
+
+    if (!reason || !reason[0])
+        return zl_error_set(err, ZL_EINVAL, "reason",
+                            "a recall states its reason", NULL, 0);
+    if (!zl_hazard_name(hazard))
+        return zl_error_set(err, ZL_EINVAL, "hazardClass",
+                            "hazard class is I, II or III", NULL, 0);
+    rc = zl_recall_scope_compute(s, lots, n, &sc, err);
+    if (rc)
+        goto out;
+    rc = uuid_v4(case_id);
+    if (rc)
+        goto out;
+    scope = json_pack("{s:O,s:O,s:O,s:O}", "summary",
+                      json_object_get(sc->doc, "summary"), "custodians",
+                      json_object_get(sc->doc, "custodians"), "ids", sc->ids,
+                      "gtins", sc->gtins);
+    rec = json_pack("{s:O,s:s,s:s,s:o}", "lots",
+                    json_object_get(sc->doc, "lots"), "reason", reason,
+                    "hazardClass", zl_hazard_name(hazard), "scope", scope);
+    lots_txt = json_dumps(json_object_get(sc->doc, "lots"), JSON_COMPACT);
+    gtins_txt = json_dumps(sc->gtins, JSON_COMPACT);
+    ids = zl_calloc(json_array_size(sc->ids) + 1, sizeof(char *));
+    if (!scope || !rec || !lots_txt || !gtins_txt || !ids) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < json_array_size(sc->ids); i++)
+        ids[i] = json_string_value(json_array_get(sc->ids, i));
+    if ((rc = zl_store_begin(s)) != 0)
+        goto out;
+    in_tx = 1;
+    rc = append(s, case_id, "open", rec, now);
+    if (!rc) {
+        struct zl_recall_info ri = {case_id, "open", reason,
+                                    zl_hazard_name(hazard), now, 0, lots_txt,
+                                    gtins_txt};
+
+        rc = zl_store_recall_case_put(s, &ri);
+    }
+    if (!rc)
+        rc = zl_store_recall_ids_put(s, case_id, ids, json_array_size(sc->ids));
+    if (!rc)
+        rc = zl_store_commit(s);
+    if (!rc)
+        in_tx = 0;
+out:
+    if (in_tx)
+        zl_store_rollback(s);
+    if (rc)
+        case_id[0] = 0;
+    zl_free(ids);
+    free(lots_txt);
+    free(gtins_txt);
+    json_decref(rec);
+    zl_recall_scope_free(sc);
+    return rc;
+}
+
+int zl_recall_notify(zl_store *s, const char *case_id,
+                     const char *const *parties, size_t n,
+                     size_t *n_notified, struct zl_error *err)
+{
+    struct state st;
+    json_t *targets = NULL, *c;
+    int64_t now = zl_time_now_ms();
+    size_t i, count = 0;
+    int rc, in_tx = 0;
+
+    if (n_notified)
+        *n_notified = 0;
+    rc = load_state(s, case_id, &st);
+    if (rc || (rc = check_open(&st, case_id, err)) != 0)
+        goto out;
+    targets = json_array();
+    if (!targets) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    if (parties && n) {
+        if (n > PARTY_MAX_ARGS) {
+            rc = ZL_ELIMIT;
+            goto out;
+        }
+        for (i = 0; i < n; i++) {
+            char key[ZL_PARTY_ID_MAX];
+
+            if ((rc = party_key(s, parties[i], key)) != 0) {
+                zl_error_set(err, rc, "party", "not a party identifier",
+                             parties[i], (size_t)-1);
+                goto out;
+            }
+            json_array_append_new(targets, json_string(key));
+        }
+    } else {
+        json_array_foreach(json_object_get(json_object_get(st.open, "scope"),
+                                           "custodians"), i, c) {
+            const char *p = json_string_value(json_object_get(c, "party"));
+
+            if (p && strcmp(p, "unknown"))
+                json_array_append_new(targets, json_string(p));
+        }
+    }
+    if ((rc = zl_store_begin(s)) != 0)
+        goto out;
+    in_tx = 1;
+    json_array_foreach(targets, i, c) {
+        const char *p = json_string_value(c);
+        json_t *cu = custodian(&st, p);
+        json_t *rec = json_pack("{s:s}", "party", p);
+
+        if (!rec) {
+            rc = ZL_ENOMEM;
+            break;
+        }
+        if (cu && json_object_get(cu, "name"))
+            json_object_set(rec, "name", json_object_get(cu, "name"));
+        rc = append(s, case_id, "notify", rec, now);
+        json_decref(rec);
+        if (rc)
+            break;
+        count++;
+    }
+    if (!rc)
+        rc = zl_store_commit(s);
+    if (!rc) {
+        in_tx = 0;
+        if (n_notified)
+            *n_notified = count;
+    }
+out:
+    if (in_tx)
+        zl_store_rollback(s);
+    json_decref(targets);
+    state_cleanup(&st);
+    return rc;
+}
+
+int zl_recall_progress(zl_store *s, const char *case_id, const char *party,
+                       int ack, int has_recovered, double recovered,
+                       const char *uom, struct zl_error *err)
+{
+    struct state st;
+    char key[ZL_PARTY_ID_MAX];
+    json_t *rec = NULL, *ps;
+    int rc, in_tx = 0;
+
+    rc = load_state(s, case_id, &st);
+    if (rc || (rc = check_open(&st, case_id, err)) != 0)
+        goto out;
+    if (!ack && !has_recovered) {
+        rc = zl_error_set(err, ZL_EINVAL, "progress",
+                          "give an acknowledgement or a recovered quantity",
+                          NULL, 0);
+        goto out;
+    }
+    if (has_recovered && !(recovered >= 0 && recovered < 1e15)) {
+        rc = zl_error_set(err, ZL_EINVAL, "recovered",
+                          "a recovered quantity is >= 0", NULL, 0);
+        goto out;
+    }
+    if (!party || (rc = party_key(s, party, key)) != 0) {
+        rc = zl_error_set(err, ZL_EINVAL, "party", "not a party identifier",
+                          party, (size_t)-1);
+        goto out;
+    }
+    ps = json_object_get(st.parties, key);
+    if (!ps || !json_is_true(json_object_get(ps, "notified"))) {
+        rc = zl_error_set(err, ZL_EINVAL, "party",
+                          "this party was not notified of the recall", key,
+                          (size_t)-1);
+        goto out;
+    }
+    rec = json_pack("{s:s}", "party", key);
+    if (!rec) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    if (ack)
+        json_object_set_new(rec, "acknowledged", json_true());
+    if (has_recovered) {
+        json_t *h = main_holding(custodian(&st, key));
+
+        if (!uom)
+            uom = h ? json_string_value(json_object_get(h, "uom")) : "EA";
+        json_object_set_new(rec, "recovered", num(recovered));
+        json_object_set_new(rec, "uom", json_string(uom));
+    }
+    if ((rc = zl_store_begin(s)) != 0)
+        goto out;
+    in_tx = 1;
+    rc = append(s, case_id, "progress", rec, zl_time_now_ms());
+    if (!rc)
+        rc = zl_store_commit(s);
+    if (!rc)
+        in_tx = 0;
+out:
+    if (in_tx)
+        zl_store_rollback(s);
+    json_decref(rec);
+    state_cleanup(&st);
+    return rc;
+}
+
+static int case_row_cb(void *ctx, const struct zl_recall_info *r)
+{
+    struct zl_recall_info *o = ctx;
+
+    o->opened_ms = r->opened_ms;
+    return 0;
+}
+
+int zl_recall_close(zl_store *s, const char *case_id, const char *summary,
+                    int force, const char *force_reason,
+                    struct zl_error *err)
+{
+    struct state st;
+    json_t *rec = NULL, *pending = NULL, *v;
+    char *lots_txt = NULL, *gtins_txt = NULL;
+    struct zl_recall_info ri = {0};
+    int64_t now = zl_time_now_ms();
+    const char *k;
+    int rc, in_tx = 0;
+
+    rc = load_state(s, case_id, &st);
+    if (rc || (rc = check_open(&st, case_id, err)) != 0)
+        goto out;
+    if (!summary || !summary[0]) {
+        rc = zl_error_set(err, ZL_EINVAL, "summary",
+                          "closing a recall needs a summary", NULL, 0);
+        goto out;
+    }
+    if (force && (!force_reason || !force_reason[0])) {
+        rc = zl_error_set(err, ZL_EINVAL, "force",
+                          "forcing a close needs a reason", NULL, 0);
+        goto out;
+    }
+    pending = json_array();
+    if (!pending) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    json_object_foreach(st.parties, k, v)
+        if (json_is_true(json_object_get(v, "notified")) &&
+            !json_is_true(json_object_get(v, "acknowledged")))
+            json_array_append_new(pending, json_string(k));
+    if (json_array_size(pending) && !force) {
+        rc = zl_error_setf(err, ZL_EINVAL, "party",
+                           json_string_value(json_array_get(pending, 0)),
+                           "%zu notified part%s not acknowledged (use"
+                           " --force with a reason)",
+                           json_array_size(pending),
+                           json_array_size(pending) == 1 ? "y has" : "ies have");
+        goto out;
+    }
+    rec = json_pack("{s:s,s:b}", "summary", summary, "forced", force ? 1 : 0);
+    if (!rec) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    if (force) {
+        json_object_set_new(rec, "forceReason", json_string(force_reason));
+        json_object_set(rec, "unacknowledged", pending);
+    }
+    lots_txt = json_dumps(json_object_get(st.open, "lots"), JSON_COMPACT);
+    gtins_txt = json_dumps(json_object_get(json_object_get(st.open, "scope"),
+                                           "gtins"), JSON_COMPACT);
+    if (!lots_txt || !gtins_txt) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    rc = zl_store_recall_case_list(s, case_id, 0, case_row_cb, &ri);
+    if (rc)
+        goto out;
+    ri.case_id = case_id;
+    ri.status = "closed";
+    ri.reason = json_string_value(json_object_get(st.open, "reason"));
+    ri.hazard_class = json_string_value(json_object_get(st.open, "hazardClass"));
+    ri.closed_ms = now;
+    ri.lots_json = lots_txt;
+    ri.gtins_json = gtins_txt;
+    if ((rc = zl_store_begin(s)) != 0)
+        goto out;
+    in_tx = 1;
+    rc = append(s, case_id, "close", rec, now);
+    if (!rc)
+        rc = zl_store_recall_case_put(s, &ri);
+    if (!rc)
+        rc = zl_store_commit(s);
+    if (!rc)
+        in_tx = 0;
+out:
+    if (in_tx)
+        zl_store_rollback(s);
+    free(lots_txt);
+    free(gtins_txt);
+    json_decref(rec);
+    json_decref(pending);
+    state_cleanup(&st);
+    return rc;
+}
+
+/* ---- status ------------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static json_t *ratio(double rec, double dist)
+{
+    return dist > 0 ? json_real(rec / dist) : json_null();
+}
+
+int zl_recall_status_json(zl_store *s, const char *case_id, char **json,
+                          size_t *len)
+{
+    struct state st;
+    json_t *out = NULL, *plist, *overall, *all, *c, *v;
+    const char **keys = NULL;
+    const char *k, *best_uom = NULL;
+    double best = -1;
+    size_t i, n = 0;
+    int rc;
+
+    *json = NULL;
+    rc = load_state(s, case_id, &st);
+    if (rc)
+        goto out;
+    all = json_object();   /* every party: custodians and notified ones */
+    overall = json_object();
+    plist = json_array();
+    out = json_pack("{s:s,s:s,s:O,s:O,s:O,s:O,s:I}", "case", case_id,
+                    "status", st.close ? "closed" : "open", "reason",
+                    json_object_get(st.open, "reason"), "hazardClass",
+                    json_object_get(st.open, "hazardClass"), "opened",
+                    json_object_get(st.open, "time"), "lots",
+                    json_object_get(st.open, "lots"), "records",
+                    (json_int_t)st.n);
+    if (!all || !overall || !plist || !out) {
+        json_decref(all);
+        json_decref(overall);
+        json_decref(plist);
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    json_object_set_new(out, "parties", plist);
+    json_object_set(out, "summary",
+                    json_object_get(json_object_get(st.open, "scope"), "summary"));
+    if (st.close) {
+        json_object_set(out, "closed", json_object_get(st.close, "time"));
+        json_object_set(out, "closeSummary", json_object_get(st.close, "summary"));
+        json_object_set(out, "forced", json_object_get(st.close, "forced"));
+    }
+    json_array_foreach(json_object_get(json_object_get(st.open, "scope"),
+                                       "custodians"), i, c)
+        json_object_set_new(all, json_string_value(json_object_get(c, "party")),
+                            json_true());
+    json_object_foreach(st.parties, k, v) json_object_set_new(all, k, json_true());
+    n = json_object_size(all);
+    keys = zl_calloc(n ? n : 1, sizeof(char *));
+    if (!keys) {
+        rc = ZL_ENOMEM;
+        json_decref(all);
+        json_decref(overall);
+        goto out;
+    }
+    i = 0;
+    json_object_foreach(all, k, v) keys[i++] = k;
+    qsort(keys, n, sizeof(char *), cmp_str);
+    for (i = 0; i < n; i++) {
+        json_t *cu = custodian(&st, keys[i]), *h = main_holding(cu);
+        json_t *ps = json_object_get(st.parties, keys[i]);
+        json_t *recd = json_object_get(ps, "recovered"), *o, *ov;
+        const char *uom = h ? json_string_value(json_object_get(h, "uom")) : NULL;
+        double held = h ? json_number_value(json_object_get(h, "held")) : 0;
+        double sold = h ? json_number_value(json_object_get(h, "sold")) : 0;
+        double got;
+
+        if (!uom) {
+            const char *rk;
+            json_t *rv;
+
+            uom = "EA";
+            json_object_foreach(recd, rk, rv) {
+                uom = rk;
+                break;
+            }
+        }
+        got = json_number_value(json_object_get(recd, uom));
+        o = json_pack("{s:s,s:b,s:b,s:s,s:o,s:o,s:o,s:o,s:o}", "party", keys[i],
+                      "notified", json_is_true(json_object_get(ps, "notified")),
+                      "acknowledged",
+                      json_is_true(json_object_get(ps, "acknowledged")), "uom",
+                      uom, "held", num(held), "sold", num(sold), "distributed",
+                      num(held + sold), "recovered", num(got), "effectiveness",
+                      ratio(got, held + sold));
+        if (!o) {
+            rc = ZL_ENOMEM;
+            break;
+        }
+        if (cu && json_object_get(cu, "name"))
+            json_object_set(o, "name", json_object_get(cu, "name"));
+        json_array_append_new(plist, o);
+        ov = json_object_get(overall, uom);
+        if (!ov) {
+            ov = json_pack("{s:s,s:f,s:f}", "uom", uom, "distributed", 0.0,
+                           "recovered", 0.0);
+            if (!ov || json_object_set_new(overall, uom, ov)) {
+                rc = ZL_ENOMEM;
+                break;
+            }
+        }
+        json_object_set_new(ov, "distributed",
+                            json_real(json_real_value(json_object_get(ov, "distributed")) +
+                                      held + sold));
+        json_object_set_new(ov, "recovered",
+                            json_real(json_real_value(json_object_get(ov, "recovered")) +
+                                      got));
+    }
+    json_decref(all);
+    if (!rc) {
+        json_t *arr = json_array();
+
+        json_object_foreach(overall, k, v) {
+            double d = json_real_value(json_object_get(v, "distributed"));
+            double r = json_real_value(json_object_get(v, "recovered"));
+
+            json_object_set_new(v, "distributed", num(d));
+            json_object_set_new(v, "recovered", num(r));
+            json_object_set_new(v, "effectiveness", ratio(r, d));
+            if (d > best) {
+                best = d;
+                best_uom = k;
+            }
+            json_array_append(arr, v);
+        }
+        json_object_set_new(out, "overall", arr);
+        json_object_set(out, "effectiveness",
+                        best_uom ? json_object_get(json_object_get(overall, best_uom),
+                                                   "effectiveness")
+                                 : json_null());
+        if (best_uom)
+            json_object_set_new(out, "effectivenessUom", json_string(best_uom));
+    }
+    json_decref(overall);
+    if (!rc) {
+        char *t = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
+
+        if (!t) {
+            rc = ZL_ENOMEM;
+        } else {
+            *len = strlen(t);
+            *json = zl_strndup(t, *len);
+            free(t);
+            if (!*json)
+                rc = ZL_ENOMEM;
+        }
+    }
+out:
+    zl_free(keys);
+    json_decref(out);
+    state_cleanup(&st);
+    return rc;
+}
+
+/* ---- listing and the portal -------------------------------------------- */
+
+int zl_recall_list(zl_store *s, int open_only, zl_recall_info_cb cb,
+                   void *ctx)
+{
+    return zl_store_recall_case_list(s, NULL, open_only, cb, ctx);
+}
+
+struct notice_ctx {
+    zl_recall_notice_cb cb;
+    void *ctx;
+    int n;
+};
+
+static int notice_cb(void *vctx, const struct zl_recall_info *r)
+{
+    struct notice_ctx *nc = vctx;
+    struct zl_recall_notice no = {r->case_id, r->reason, r->hazard_class,
+                                  r->opened_ms, NULL, NULL};
+
+    if (!strcmp(r->hazard_class, "I")) {
+        no.action_zh = "严重危害：请立即停止食用或使用，将产品退回购买处或联系生产者。";
+        no.action_en = "Serious hazard: stop eating or using this product now"
+                       " and return it to the place of purchase or contact"
+                       " the producer.";
+    } else if (!strcmp(r->hazard_class, "II")) {
+        no.action_zh = "可能危害健康：请停止食用或使用，退回购买处。";
+        no.action_en = "May harm health: stop eating or using this product"
+                       " and return it to the place of purchase.";
+    } else {
+        no.action_zh = "不太可能危害健康，但不符合规定：请停止使用并联系销售者退换。";
+        no.action_en = "Unlikely to harm health but does not comply with the"
+                       " rules: stop using it and contact the seller for a"
+                       " refund or exchange.";
+    }
+    nc->n++;
+    return nc->cb ? nc->cb(nc->ctx, &no) : 0;
+}
+
+int zl_recall_status_for(zl_store *s, const char *id, zl_recall_notice_cb cb,
+                         void *ctx)
+{
+    char canon[1024];
+    struct notice_ctx nc = {cb, ctx, 0};
+    int w, rc;
+
+    if (!id)
+        return ZL_EINVAL;
+    w = zl_gs1_canonical(id, strlen(id), canon, sizeof canon, NULL);
+    if (w < 0)
+        return ZL_EINVAL;
+    rc = zl_store_recall_cases_for_id(s, canon, notice_cb, &nc);
+    if (rc < 0)
+        return rc;
+    return nc.n;
+}
