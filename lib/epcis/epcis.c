@@ -148,7 +148,58 @@ struct vctx {
     struct zl_error *err;
     struct path path;
     char canon[1024];
+    /* identifiers of the current event: JSON string -> canonical form */
+    const char **id_raw, **id_canon;
+    size_t n_id, cap_id;
 };
+
+static int remember_id(struct vctx *v, const char *raw, const char *canon)
+{
+    if (v->n_id == v->cap_id) {
+        size_t nc = v->cap_id ? v->cap_id * 2 : 64;
+        const char **a = zl_realloc(v->id_raw, nc * sizeof *a);
+        const char **b;
+        if (!a)
+            return ZL_ENOMEM;
+        v->id_raw = a;
+        b = zl_realloc(v->id_canon, nc * sizeof *b);
+        if (!b)
+            return ZL_ENOMEM;
+        v->id_canon = b;
+        v->cap_id = nc;
+    }
+    v->id_raw[v->n_id] = raw;
+    v->id_canon[v->n_id++] = canon;
+    return 0;
+}
+
+/* Index the identifiers of the event for the pre-hash (scratch-owned). */
+static int index_ids(struct vctx *v, struct ep_arena *scratch,
+                     struct ep_hashctx *hc)
+{
+    size_t slots = 16, i;
+    hc->id_raw = hc->id_canon = NULL;
+    hc->id_mask = 0;
+    if (!v->n_id)
+        return 0;
+    while (slots < v->n_id * 2)
+        slots *= 2;
+    hc->id_raw = ep_alloc(scratch, slots * sizeof *hc->id_raw);
+    hc->id_canon = ep_alloc(scratch, slots * sizeof *hc->id_canon);
+    if (!hc->id_raw || !hc->id_canon)
+        return ZL_ENOMEM;
+    memset(hc->id_raw, 0, slots * sizeof *hc->id_raw);
+    hc->id_mask = slots - 1;
+    for (i = 0; i < v->n_id; i++) {
+        size_t h = ((size_t)(uintptr_t)v->id_raw[i] >> 3) *
+                   0x9E3779B97F4A7C15ull;
+        for (h &= hc->id_mask; hc->id_raw[h]; h = (h + 1) & hc->id_mask)
+            ;
+        hc->id_raw[h] = v->id_raw[i];
+        hc->id_canon[h] = v->id_canon[i];
+    }
+    return 0;
+}
 
 static int fail(struct vctx *v, int code, const char *rule, json_t *val)
 {
@@ -237,7 +288,7 @@ static int want_id(struct vctx *v, json_t *j, const char **out)
     }
     if (!(*out = adup(v, v->canon, (size_t)r)))
         return ZL_ENOMEM;
-    return 0;
+    return remember_id(v, json_string_value(j), *out);
 }
 
 static int want_time(struct vctx *v, json_t *j, int64_t *ms, int *off)
@@ -582,14 +633,14 @@ static int sensor_list(struct vctx *v, json_t *ev)
                                            "bizRules", NULL };
     static const char *const rp_names[] = {
         "type", "exception", "deviceID", "deviceMetadata", "rawData",
-        "dataProcessingMethod", "bizRules", "time", "microorganism",
+        "dataProcessingMethod", "time", "microorganism",
         "chemicalSubstance", "coordinateReferenceSystem", "value",
         "component", "stringValue", "booleanValue", "hexBinaryValue",
         "uriValue", "minValue", "maxValue", "meanValue", "sDev", "percRank",
         "percValue", "uom", NULL };
     static const char *const rp_uris[] = {
         "deviceID", "deviceMetadata", "rawData", "dataProcessingMethod",
-        "bizRules", "microorganism", "chemicalSubstance",
+        "microorganism", "chemicalSubstance",
         "coordinateReferenceSystem", "uriValue", NULL };
     static const char *const rp_nums[] = { "value", "minValue", "maxValue",
                                            "meanValue", "sDev", "percRank",
@@ -650,6 +701,17 @@ static int sensor_list(struct vctx *v, json_t *ev)
             size_t o4 = path_idx(&v->path, j);
             if (!json_is_object(rp)) {
                 r = fail(v, ZL_EINVAL, "must be an object", rp);
+                goto out;
+            }
+            if (json_object_get(rp, "bizRules")) {
+                /* GS1's JSON Schema lists it, the standard does not: EPCIS
+                 * 2.0 sec. 7.3.8.3 puts bizRules in sensorMetadata only
+                 * (and so does the CBV 2.0 hash order); epcis2.js
+                 * refuses it too. */
+                r = fail_key(v, "bizRules", ZL_EINVAL,
+                             "bizRules belongs in sensorMetadata, not in a "
+                             "sensorReport (EPCIS 2.0 sec. 7.3.8.3)",
+                             json_object_get(rp, "bizRules"));
                 goto out;
             }
             if ((r = check_names(v, rp, rp_names, 1, "sensorReport")) < 0)
@@ -1232,7 +1294,7 @@ static int parse(const char *buf, size_t len,
            *ign = NULL, *query_results = NULL;
     zl_epcis_doc *doc = NULL;
     struct vctx *v = NULL;
-    struct ep_arena scratch;
+    struct ep_arena scratch, idx_arena;
     struct zl_buf pre;
     struct ep_hashctx hc;
     struct ep_ns *ns = NULL;
@@ -1243,6 +1305,7 @@ static int parse(const char *buf, size_t len,
 
     *out = NULL;
     ep_arena_init(&scratch);
+    ep_arena_init(&idx_arena);
     zl_buf_init(&pre, PREHASH_MAX);
     memset(&hc, 0, sizeof hc);
     if (len > max_bytes) {
@@ -1280,7 +1343,14 @@ static int parse(const char *buf, size_t len,
             goto out;
         } else if (query || (json_is_string(t) &&
                             !strcmp(json_string_value(t), "EPCISDocument"))) {
+            static const char *const doc_names[] = {
+                "@context", "id", "type", "schemaVersion", "creationDate",
+                "instanceIdentifier", "sender", "receiver", "epcisHeader",
+                "epcisBody", NULL };
             json_t *x = json_object_get(root, "schemaVersion"), *body;
+            if ((r = check_names(v, root, doc_names, 1,
+                                 "an EPCIS document")) < 0)
+                goto out;
             ctxj = json_object_get(root, "@context");
             if (!ctxj) {
                 r = fail_key(v, "@context", ZL_EINVAL,
@@ -1330,11 +1400,8 @@ static int parse(const char *buf, size_t len,
                                      "required: an array of events", NULL, 0);
                     goto out;
                 }
-            } else if (!(events = json_object_get(body, "eventList")) &&
-                       json_object_get(body, "event")) {
-                single = json_object_get(body, "event");
-                base = "$.epcisBody.event";
-            } else if (!json_is_array(events)) {
+            } else if (!json_is_array(events = json_object_get(body,
+                                                               "eventList"))) {
                 size_t o = path_key(&v->path, "epcisBody");
                 r = fail_key(v, "eventList", ZL_EINVAL,
                              events ? "must be an array of events"
@@ -1413,8 +1480,14 @@ static int parse(const char *buf, size_t len,
         v->path.len = bl;
         if (!single)
             path_idx(&v->path, i);
+        v->n_id = 0;
         if ((r = validate_event(v, ev, &doc->events[i])) < 0)
             goto out;
+        /* the scratch arena is reset by the pre-hash; the index must be
+         * built after that reset, so the pre-hash gets a fresh arena */
+        ep_arena_reset(&idx_arena);
+        if ((r = index_ids(v, &idx_arena, &hc)) < 0)
+            goto oom;
         if ((r = hash_event(doc, ev, ctxj, &doc->events[i], &hc, &scratch,
                             &pre, v)) <
             0)
@@ -1433,9 +1506,14 @@ out:
     if (r < 0 && err)
         err->code = r;
     doc_free(doc);
+    if (v) {
+        zl_free(v->id_raw);
+        zl_free(v->id_canon);
+    }
     zl_free(v);
     zl_buf_cleanup(&pre);
     ep_arena_cleanup(&scratch);
+    ep_arena_cleanup(&idx_arena);
     json_decref(root);
     return r;
 }

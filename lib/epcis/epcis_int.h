@@ -61,6 +61,12 @@ struct ep_hashctx {
     const char **ignore;     /* repository ignoreFields keys */
     size_t n_ignore;
     int skip_context;        /* a bare event: its own @context is no field */
+    /* Identifiers already canonicalised by validation, keyed by the
+     * address of the JSON string (so the pre-hash does not run the GS1
+     * parser twice): open addressing, mask + 1 slots, NULL keys empty. */
+    const char **id_raw;
+    const char **id_canon;
+    size_t id_mask;
 };
 
 /* Collect namespace prefixes from a document's @context (only the objects

@@ -131,7 +131,10 @@ static const struct ph_order o_event[] = {
 /* ---- small helpers ---- */
 static int name_is(const struct ph_node *n, const char *s)
 {
-    size_t l = strlen(s);
+    size_t l;
+    if (n->nlen == 0 || n->name[0] != s[0])
+        return n->nlen == 0 && s[0] == '\0';
+    l = strlen(s);
     return n->nlen == l && memcmp(n->name, s, l) == 0;
 }
 
@@ -229,6 +232,24 @@ int ep_canon_number(const char *s, size_t n, char *out, size_t cap)
     double v;
     if (n == 0 || n >= sizeof tmp)
         return 0;
+    /* fast path: a plain integer that a double holds exactly */
+    if (n <= 15 && cap > 16) {
+        size_t k = (s[0] == '-' || s[0] == '+'), j;
+        for (j = k; j < n && s[j] >= '0' && s[j] <= '9'; j++)
+            ;
+        if (j == n && n > k) {
+            size_t o = 0;
+            while (k + 1 < n && s[k] == '0')
+                k++;
+            if (s[0] == '-' && !(n - k == 1 && s[k] == '0'))
+                out[o++] = '-';
+            memcpy(out + o, s + k, n - k);
+            out[o + n - k] = '\0';
+            return 1;
+        }
+        if (s[0] > '9' && s[0] != '.' && s[0] != '+' && s[0] != '-')
+            return 0;  /* cannot start a number */
+    }
     if (s[i] == '+' || s[i] == '-')
         tmp[tl++] = s[i++];
     d1 = digitpart(s, n, i, tmp, &tl, sizeof tmp);
@@ -383,12 +404,31 @@ static size_t drop_segment(char *u, size_t len, const char *ai)
     return len - (size_t)(e - p);
 }
 
+static const char *cached_id(const struct ep_hashctx *hc, const char *s)
+{
+    size_t h;
+    if (!hc->id_raw)
+        return NULL;
+    h = ((size_t)(uintptr_t)s >> 3) * 0x9E3779B97F4A7C15ull;
+    for (h &= hc->id_mask; hc->id_raw[h]; h = (h + 1) & hc->id_mask)
+        if (hc->id_raw[h] == s)
+            return hc->id_canon[h];
+    return NULL;
+}
+
 static int add_identifier(struct ph *p, const char *s, size_t n)
 {
     char dl[512];
     int r;
     size_t len;
-    r = zl_gs1_canonical(s, n, dl, sizeof dl, NULL);
+    const char *c = cached_id(p->hc, s);
+    if (c && strlen(c) < sizeof dl) {
+        len = strlen(c);
+        memcpy(dl, c, len + 1);
+        r = (int)len;
+    } else {
+        r = zl_gs1_canonical(s, n, dl, sizeof dl, NULL);
+    }
     if (r < 0)
         return zl_buf_add(p->out, s, n);
     len = (size_t)r;

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# epcis2js_oracle.sh ZHILIANG_EXE - differential test of our EPCIS 2.0
+# validation against the npm package epcis2.js (its validateEpcisDocument:
+# the GS1 JSON Schema through ajv plus field-name checks).
+#
+# Rule: whatever epcis2.js rejects, `zhiliang hash --check` must reject too
+# (we may be stricter, e.g. GS1 check digits, duplicate keys). Inputs: every
+# GS1 example document, the CBV hash corpus, hand-written invalid documents,
+# mutants of the examples, and a demo chain when `zhiliang demo generate`
+# exists.
+#
+# epcis2.js 2.7.3 depends on the placeholder package fs@0.0.1-security, which
+# the registry no longer serves; an npm "overrides" entry points it at an
+# empty local package. The install is cached under the build directory.
+# Exit 77 (skipped) only when node or npm is missing.
+set -u
+exe=${1:?usage: epcis2js_oracle.sh ZHILIANG_EXE}
+here=$(cd "$(dirname "$0")" && pwd)
+version=2.7.3
+
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "SKIP: node and npm are needed for the epcis2.js oracle"
+  exit 77
+fi
+builddir=${ZL_BUILD_DIR:-$(cd "$(dirname "$exe")/.." && pwd)}
+cache=${ZL_EPCIS2JS_CACHE:-$builddir/epcis2js-oracle}
+pkg=$cache/node_modules/epcis2.js
+if [ ! -f "$pkg/package.json" ] ||
+   ! grep -q "\"version\": \"$version\"" "$pkg/package.json"; then
+  mkdir -p "$cache/empty-fs"
+  printf '{"name":"fs","version":"0.0.1-security"}\n' \
+    >"$cache/empty-fs/package.json"
+  cat >"$cache/package.json" <<JSON
+{"name":"zl-epcis2js-oracle","private":true,
+ "dependencies":{"epcis2.js":"$version"},
+ "overrides":{"fs":"file:./empty-fs"}}
+JSON
+  if ! (cd "$cache" && timeout 300 npm install --no-audit --no-fund \
+        >"$cache/npm.log" 2>&1); then
+    echo "FAIL: npm install epcis2.js@$version failed:"
+    tail -20 "$cache/npm.log"
+    exit 1
+  fi
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# a demo chain, when the demo generator is built in
+if "$exe" demo generate --help >/dev/null 2>&1; then
+  if "$exe" demo generate --seed 7 --scale 1 --out "$work/demo" \
+       >/dev/null 2>"$work/demo.err"; then
+    :
+  else
+    echo "note: zhiliang demo generate failed: $(head -3 "$work/demo.err")"
+  fi
+fi
+exec node "$here/epcis2js_oracle.mjs" "$exe" "$pkg" "$work"
