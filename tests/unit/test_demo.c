@@ -17,6 +17,7 @@
 #include "zhiliang/demo.h"
 #include "zhiliang/epcis.h"
 #include "zhiliang/gs1.h"
+#include "util/alloc.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -181,7 +182,7 @@ struct idcount {
  * bad check digit. */
 static void canon(const char *s, char *out, size_t cap, struct idcount *ct)
 {
-    char a[64], b[64], c[64], key[64];
+    char a[64], b[64], c[64], key[192];
     const char *dl = "https://id.gs1.org/";
 
     out[0] = '\0';
@@ -844,6 +845,40 @@ static void test_speed(void **state)
 #endif
 }
 
+/* Every allocation failure is reported as ZL_ENOMEM and leaks nothing
+ * (the ASan build checks the leaks). */
+static void test_alloc_failure(void **state)
+{
+    long n;
+    int rc, failed = 0;
+
+    (void)state;
+    for (n = 0; n < 64; n++) {
+        struct zl_demo_opts o = opts(4, 30);
+        struct zl_demo_stats st;
+        uint64_t bytes = 0;
+        char *md = NULL;
+        size_t len = 0;
+
+        memset(&st, 0, sizeof st);
+        o.truth_lots = 2;
+        o.per_doc = 100;
+        zl_alloc_fail_after(n);
+        rc = zl_demo_generate(&o, noop_emit, &bytes, &st);
+        zl_alloc_fail_after(-1);
+        assert_true(rc == 0 || rc == ZL_ENOMEM);
+        failed += rc != 0;
+        zl_demo_stats_cleanup(&st);
+        zl_alloc_fail_after(n);
+        rc = zl_demo_parties_json(&o, &md, &len);
+        zl_alloc_fail_after(-1);
+        assert_true(rc == 0 || rc == ZL_ENOMEM);
+        assert_true(rc != 0 || md != NULL);
+        zl_demo_free(md);
+    }
+    assert_true(failed > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -856,6 +891,7 @@ int main(void)
         cmocka_unit_test(test_grai_reuse),
         cmocka_unit_test(test_big_lot),
         cmocka_unit_test(test_speed),
+        cmocka_unit_test(test_alloc_failure),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
