@@ -21,6 +21,8 @@
 #include <string.h>
 
 #define FILE_MAX (1 << 20)
+/* parse_opts: --help was printed, exit 0 without running the verb. */
+#define HELP_SHOWN (-1)
 
 static void usage(FILE *f)
 {
@@ -164,7 +166,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
         case 'k': o->key = optarg; break;
         case 'f': o->from = optarg; break;
         case 'T': o->to = optarg; break;
-        case 'h': usage(stdout); return EXIT_OK + 100;
+        case 'h': usage(stdout); return HELP_SHOWN;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
@@ -474,7 +476,7 @@ int cmd_log(int argc, char **argv)
     verb = argv[1];
     rc = parse_opts(argc - 1, argv + 1, &o);
     if (rc)
-        return rc == EXIT_OK + 100 ? EXIT_OK : rc;
+        return rc == HELP_SHOWN ? EXIT_OK : rc;
     if (!strcmp(verb, "checkpoint"))
         return do_checkpoint(&o);
     if (!strcmp(verb, "prove"))
