@@ -26,6 +26,14 @@
 #include <sys/resource.h>
 #include <time.h>
 
+/* snprintf that fails the test instead of truncating */
+#define SNP(buf, cap, ...)                                                  \
+    do {                                                                    \
+        int n_ = snprintf((buf), (cap), __VA_ARGS__);                       \
+        if (n_ < 0 || (size_t)n_ >= (size_t)(cap))                          \
+            fail_msg("identifier too long");                                \
+    } while (0)
+
 /* ------------------------------------------------------------ helpers */
 
 struct collect {
@@ -206,7 +214,7 @@ static void canon(const char *s, char *out, size_t cap, struct idcount *ct)
             if (r[5] != '0' || !naive_check_ok(r + 6, 13))
                 fail_msg("bad GRAI: %s", s);
         }
-        snprintf(out, cap, "%s", r);
+        SNP(out, cap, "%s", r);
         return;
     }
     if (strncmp(s, "urn:epc:", 8))
@@ -221,9 +229,9 @@ static void canon(const char *s, char *out, size_t cap, struct idcount *ct)
         assert_int_equal(field(s, 1, b, sizeof b), 0);
         assert_int_equal(field(s, 2, c, sizeof c), 0);
         assert_int_equal(strlen(a) + strlen(b), 13);
-        snprintf(key, sizeof key, "%c%s%s", b[0], a, b + 1);
+        SNP(key, sizeof key, "%c%s%s", b[0], a, b + 1);
         with_check(key);
-        snprintf(out, cap, "01/%s/%s/%s", key, lot ? "10" : "21", c);
+        SNP(out, cap, "01/%s/%s/%s", key, lot ? "10" : "21", c);
         if (ct) {
             if (lot)
                 ct->lgtin++;
@@ -234,9 +242,9 @@ static void canon(const char *s, char *out, size_t cap, struct idcount *ct)
         assert_int_equal(field(s, 0, a, sizeof a), 0);
         assert_int_equal(field(s, 1, b, sizeof b), 0);
         assert_int_equal(strlen(a) + strlen(b), 17);
-        snprintf(key, sizeof key, "%c%s%s", b[0], a, b + 1);
+        SNP(key, sizeof key, "%c%s%s", b[0], a, b + 1);
         with_check(key);
-        snprintf(out, cap, "00/%s", key);
+        SNP(out, cap, "00/%s", key);
         if (ct)
             ct->sscc++;
     } else if (P("urn:epc:id:sgln:") || P("urn:epc:id:pgln:")) {
@@ -245,13 +253,13 @@ static void canon(const char *s, char *out, size_t cap, struct idcount *ct)
         assert_int_equal(field(s, 0, a, sizeof a), 0);
         assert_int_equal(field(s, 1, b, sizeof b), 0);
         assert_int_equal(strlen(a) + strlen(b), 12);
-        snprintf(key, sizeof key, "%s%s", a, b);
+        SNP(key, sizeof key, "%s%s", a, b);
         with_check(key);
         if (!party) {
             assert_int_equal(field(s, 2, c, sizeof c), 0);
             assert_string_equal(c, "0");
         }
-        snprintf(out, cap, "%s/%s", party ? "417" : "414", key);
+        SNP(out, cap, "%s/%s", party ? "417" : "414", key);
         if (ct) {
             if (party)
                 ct->pgln++;
@@ -263,15 +271,15 @@ static void canon(const char *s, char *out, size_t cap, struct idcount *ct)
         assert_int_equal(field(s, 1, b, sizeof b), 0);
         assert_int_equal(field(s, 2, c, sizeof c), 0);
         assert_int_equal(strlen(a) + strlen(b), 12);
-        snprintf(key, sizeof key, "%s%s", a, b);
+        SNP(key, sizeof key, "%s%s", a, b);
         with_check(key);
-        snprintf(out, cap, "8003/0%s%s", key, c);
+        SNP(out, cap, "8003/0%s%s", key, c);
         if (ct)
             ct->grai++;
     } else if (P("urn:epc:id:giai:")) {
         assert_int_equal(field(s, 0, a, sizeof a), 0);
         assert_int_equal(field(s, 1, b, sizeof b), 0);
-        snprintf(out, cap, "8004/%s%s", a, b);
+        SNP(out, cap, "8004/%s%s", a, b);
         if (ct)
             ct->giai++;
     } else {
