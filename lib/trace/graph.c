@@ -15,6 +15,7 @@
 #include "trace/trace_int.h"
 
 #include "store/store.h"
+#include "store/store_trace.h"
 #include "util/alloc.h"
 
 #include <string.h>
@@ -469,13 +470,6 @@ struct meta_ctx {
     int32_t eid;
 };
 
-static int get_cb(void *ctx, const struct zl_stored_event *se)
-{
-    struct meta_ctx *m = ctx;
-
-    return meta_from_stored(m->g, m->eid, se);
-}
-
 static int ends_with(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);
@@ -515,26 +509,49 @@ static int load_refs(struct tg *g, int32_t eid)
     return zl_store_event_refs(g->store, h, ref_cb, &m);
 }
 
+static int meta_cb(void *ctx, const struct zl_stored_event *se)
+{
+    struct tg *g = ctx;
+    int32_t eid = tg_event(g, se->hash, 0);
+
+    return eid < 0 ? 0 : meta_from_stored(g, eid, se);
+}
+
 int tg_need_meta(struct tg *g, const int32_t *eids, size_t n)
 {
-    if (g->complete)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        struct meta_ctx m = {g, eids[i]};
-        uint8_t h[32];
-        int rc;
+    uint8_t (*hs)[32] = NULL;
+    int32_t got[BATCH];
+    size_t k = 0;
+    int rc = 0;
 
-        if (g->evs[eids[i]].flags & TG_EV_META)
-            continue;
-        memcpy(h, g->evs[eids[i]].hash, 32);
-        rc = zl_store_event_get(g->store, h, get_cb, &m);
-        if (rc < 0 && rc != ZL_ENOTFOUND)
-            return rc;
-        if ((rc = load_refs(g, eids[i])) < 0)
-            return rc;
-        g->evs[eids[i]].flags |= TG_EV_META;
+    if (g->complete || n == 0)
+        return 0;
+    hs = zl_malloc(BATCH * 32);
+    if (hs == NULL)
+        return ZL_ENOMEM;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && !(g->evs[eids[i]].flags & TG_EV_META)) {
+            got[k] = eids[i];
+            memcpy(hs[k++], g->evs[eids[i]].hash, 32);
+            g->evs[eids[i]].flags |= TG_EV_META;  /* once per batch */
+        }
+        if (k > 0 && (k == BATCH || i == n)) {
+            rc = zl_store_trace_events_meta(g->store, (const uint8_t(*)[32])hs,
+                                            k, meta_cb, g);
+            for (size_t j = 0; j < k && rc == 0; j++)
+                rc = load_refs(g, got[j]);
+            if (rc < 0) {
+                for (size_t j = 0; j < k; j++)
+                    g->evs[got[j]].flags &= (uint8_t)~TG_EV_META;
+                goto out;
+            }
+            k = 0;
+        }
     }
-    return 0;
+    rc = 0;
+out:
+    zl_free(hs);
+    return rc;
 }
 
 struct tid_ctx {
@@ -773,6 +790,94 @@ out:
     return rc;
 }
 
+/* Full load by three sequential scans (store_trace.h): events, then the
+ * identifier rows (which give both each identifier's rows and each
+ * event's identifiers), then sources and destinations. */
+static int scan_ev_cb(void *ctx, const struct zl_stored_event *se)
+{
+    struct tg *g = ctx;
+    int32_t eid = tg_event(g, se->hash, 1);
+    int rc;
+
+    if (eid < 0)
+        return eid;
+    if ((rc = meta_from_stored(g, eid, se)) < 0)
+        return rc;
+    g->evs[eid].flags = TG_EV_META | TG_EV_IDS;
+    if (se->record_time_ms > g->max_rt)
+        g->max_rt = se->record_time_ms;
+    if (g->evs[eid].tid >= 0) {
+        struct tg_str *st = &g->strs[g->evs[eid].tid];
+
+        rc = grow((void **)&st->tid_ev, &st->cap_tid, (size_t)st->n_tid + 1,
+                  sizeof(int32_t), &g->bytes);
+        if (rc < 0)
+            return rc;
+        st->tid_ev[st->n_tid++] = eid;
+    }
+    return 0;
+}
+
+static int scan_id_cb(void *ctx, const struct zl_id_row *r)
+{
+    struct tg *g = ctx;
+    int32_t eid = tg_event(g, r->hash, 0);
+    int32_t sid;
+    struct tg_ref ref;
+    struct tg_str *st;
+    struct tg_event *e;
+    int rc;
+
+    if (eid < 0)
+        return 0;   /* an event stored after the events scan */
+    sid = tg_intern(g, r->id, strlen(r->id));
+    if (sid < 0)
+        return sid;
+    ref.role = (uint8_t)r->role;
+    ref.has_qty = (uint8_t)(r->has_quantity != 0);
+    ref.qty = r->quantity;
+    ref.uom = intern0(g, r->uom);
+    if (ref.uom < -1)
+        return ref.uom;
+    ref.x = eid;
+    st = &g->strs[sid];
+    if ((rc = add_ref(g, &st->rows, &st->n_rows, &st->cap_rows, &ref)) < 0)
+        return rc;
+    ref.x = sid;
+    e = &g->evs[eid];
+    return add_ref(g, &e->ids, &e->n_ids, &e->cap_ids, &ref);
+}
+
+static int scan_ref_cb(void *ctx, const uint8_t hash[32], char kind,
+                       const char *type, const char *value)
+{
+    struct meta_ctx m;
+
+    m.g = ctx;
+    m.eid = tg_event(m.g, hash, 0);
+    if (m.eid < 0)
+        return 0;
+    return ref_cb(&m, kind, type, value);
+}
+
+static int index_scan(struct tg *g, zl_store *s)
+{
+    int rc;
+
+    g->complete = 0;
+    if ((rc = zl_store_trace_scan_events(s, 0, scan_ev_cb, g)) < 0 ||
+        (rc = zl_store_trace_scan_ids(s, scan_id_cb, g)) < 0 ||
+        (rc = zl_store_trace_scan_refs(s, scan_ref_cb, g)) < 0)
+        goto out;
+    for (size_t i = 0; i < g->n_strs; i++)
+        g->strs[i].flags |= TG_S_ROWS | TG_S_TID;
+    rc = compact(g);
+out:
+    g->complete = 1;
+    g->store = NULL;
+    return rc;
+}
+
 int zl_trace_index_load(zl_store *s, zl_trace_index **out)
 {
     zl_trace_index *ix = zl_calloc(1, sizeof(*ix));
@@ -782,7 +887,7 @@ int zl_trace_index_load(zl_store *s, zl_trace_index **out)
     if (ix == NULL)
         return ZL_ENOMEM;
     tg_init(&ix->g, s);
-    if ((rc = index_load_since(&ix->g, s, 0)) < 0) {
+    if ((rc = index_scan(&ix->g, s)) < 0) {
         zl_trace_index_free(ix);
         return rc;
     }
