@@ -36,18 +36,31 @@ struct iv {
     int64_t a, b;
 };
 
+/* Most nodes are followed in one window: it is kept inline (cap = 0). */
 struct ivset {
     struct iv *v;
     uint32_t n, cap;
+    struct iv one;
 };
+
+static struct iv *ivs(struct ivset *s)
+{
+    return s->cap ? s->v : &s->one;
+}
 
 struct tnode {
     int32_t sid;
     struct ivset plain, down;
     struct zl_trace_node pub;
-    int *evs;
-    uint32_t n_evs, cap_evs;
+    int *evs;             /* slice of zl_trace.csr */
+    uint32_t n_evs;
     int first_out;        /* first PACKED_IN edge from this node, -1 */
+};
+
+/* A touch: node touched event (index); gathered in one array and turned
+ * into per-node slices at the end (no allocation per node). */
+struct tpair {
+    int32_t node, ev;
 };
 
 struct xedge {
@@ -82,6 +95,8 @@ struct zl_trace {
     int32_t *evmap;       size_t evmap_cap;   /* eid -> event + 1 */
     struct pvec cur, next;
     int level;
+    struct tpair *tp;     size_t n_tp, cap_tp;
+    int *csr;
 };
 
 /* ---- small containers ----------------------------------------------------- */
@@ -243,22 +258,23 @@ static int eset_add(struct zl_trace *t, uint64_t key)
 static int ivset_add(struct ivset *s, int64_t a, int64_t b, int32_t node,
                      int down, struct pvec *out)
 {
+    struct iv *v = ivs(s);
     int64_t cur = a;
     uint32_t i, lo, hi;
     int rc;
 
     for (i = 0; i < s->n && cur <= b; i++) {
-        if (s->v[i].b < cur)
+        if (v[i].b < cur)
             continue;
-        if (s->v[i].a > b)
+        if (v[i].a > b)
             break;
-        if (s->v[i].a > cur) {
+        if (v[i].a > cur) {
             if ((rc = grow((void **)&out->v, &out->cap, out->n + 1,
                            sizeof(*out->v))) < 0)
                 return rc;
-            out->v[out->n++] = (struct piece){node, cur, s->v[i].a - 1, down};
+            out->v[out->n++] = (struct piece){node, cur, v[i].a - 1, down};
         }
-        cur = s->v[i].b + 1;
+        cur = v[i].b + 1;
     }
     if (cur <= b) {
         if ((rc = grow((void **)&out->v, &out->cap, out->n + 1,
@@ -267,28 +283,39 @@ static int ivset_add(struct ivset *s, int64_t a, int64_t b, int32_t node,
         out->v[out->n++] = (struct piece){node, cur, b, down};
     }
     /* merge: intervals lo..hi-1 touch or overlap [a,b] */
-    for (lo = 0; lo < s->n && s->v[lo].b + 1 < a; lo++)
+    for (lo = 0; lo < s->n && v[lo].b + 1 < a; lo++)
         ;
-    for (hi = lo; hi < s->n && s->v[hi].a <= b + 1; hi++) {
-        if (s->v[hi].a < a)
-            a = s->v[hi].a;
-        if (s->v[hi].b > b)
-            b = s->v[hi].b;
+    for (hi = lo; hi < s->n && v[hi].a <= b + 1; hi++) {
+        if (v[hi].a < a)
+            a = v[hi].a;
+        if (v[hi].b > b)
+            b = v[hi].b;
     }
     if (hi == lo) {
-        size_t cap = s->cap;
+        if (s->cap == 0 && s->n >= 1) {
+            struct iv *nv = zl_malloc(4 * sizeof(*nv));
 
-        if ((rc = grow((void **)&s->v, &cap, (size_t)s->n + 1,
-                       sizeof(*s->v))) < 0)
-            return rc;
-        s->cap = (uint32_t)cap;
-        memmove(&s->v[lo + 1], &s->v[lo], (s->n - lo) * sizeof(*s->v));
+            if (nv == NULL)
+                return ZL_ENOMEM;
+            nv[0] = s->one;
+            s->v = nv;
+            s->cap = 4;
+        } else if (s->cap != 0) {
+            size_t cap = s->cap;
+
+            if ((rc = grow((void **)&s->v, &cap, (size_t)s->n + 1,
+                           sizeof(*s->v))) < 0)
+                return rc;
+            s->cap = (uint32_t)cap;
+        }
+        v = ivs(s);
+        memmove(&v[lo + 1], &v[lo], (s->n - lo) * sizeof(*v));
         s->n++;
     } else if (hi - lo > 1) {
-        memmove(&s->v[lo + 1], &s->v[hi], (s->n - hi) * sizeof(*s->v));
+        memmove(&v[lo + 1], &v[hi], (s->n - hi) * sizeof(*v));
         s->n -= hi - lo - 1;
     }
-    s->v[lo] = (struct iv){a, b};
+    v[lo] = (struct iv){a, b};
     return 0;
 }
 
@@ -432,7 +459,6 @@ static int node_get(struct zl_trace *t, int32_t sid, int depth, int via,
 static int touch(struct zl_trace *t, int32_t node, int32_t eid)
 {
     int32_t idx = evmap_get(t, eid);
-    struct tnode *nd = &t->nodes[node];
     size_t cap;
     int rc;
 
@@ -450,12 +476,10 @@ static int touch(struct zl_trace *t, int32_t node, int32_t eid)
             return rc;
         t->n_events++;
     }
-    cap = nd->cap_evs;
-    if ((rc = grow((void **)&nd->evs, &cap, (size_t)nd->n_evs + 1,
-                   sizeof(int))) < 0)
+    if ((rc = grow((void **)&t->tp, &t->cap_tp, t->n_tp + 1,
+                   sizeof(*t->tp))) < 0)
         return rc;
-    nd->cap_evs = (uint32_t)cap;
-    nd->evs[nd->n_evs++] = idx;
+    t->tp[t->n_tp++] = (struct tpair){node, idx};
     return 0;
 }
 
@@ -967,9 +991,8 @@ static int renumber(struct zl_trace *t)
     t->cap_events = t->n_events + 1;
     ev = NULL;
     eid = NULL;
-    for (size_t i = 0; i < t->n_nodes; i++)
-        for (uint32_t j = 0; j < t->nodes[i].n_evs; j++)
-            t->nodes[i].evs[j] = newpos[t->nodes[i].evs[j]];
+    for (size_t i = 0; i < t->n_tp; i++)
+        t->tp[i].ev = newpos[t->tp[i].ev];
     for (size_t i = 0; i < t->n_edges; i++)
         t->edges[i].pub.event = newpos[t->edges[i].pub.event];
     for (size_t i = 0; i < t->n_nodes; i++)
@@ -983,6 +1006,34 @@ out:
     zl_free(ev);
     zl_free(eid);
     return rc;
+}
+
+/* Turn the touch pairs into one array of per-node slices. */
+static int build_csr(struct zl_trace *t)
+{
+    size_t *start = zl_calloc(t->n_nodes + 1, sizeof(size_t));
+
+    if (start == NULL)
+        return ZL_ENOMEM;
+    t->csr = zl_malloc((t->n_tp + 1) * sizeof(int));
+    if (t->csr == NULL) {
+        zl_free(start);
+        return ZL_ENOMEM;
+    }
+    for (size_t i = 0; i < t->n_tp; i++)
+        start[t->tp[i].node + 1]++;
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        start[i + 1] += start[i];
+        t->nodes[i].evs = t->csr + start[i];
+        t->nodes[i].n_evs = 0;
+    }
+    for (size_t i = 0; i < t->n_tp; i++) {
+        struct tnode *nd = &t->nodes[t->tp[i].node];
+
+        nd->evs[nd->n_evs++] = t->tp[i].ev;
+    }
+    zl_free(start);
+    return 0;
 }
 
 static int finish(struct zl_trace *t)
@@ -1018,6 +1069,8 @@ static int finish(struct zl_trace *t)
             t->nodes[x->pub.from].first_out = (int)i;
         }
     }
+    if ((rc = build_csr(t)) < 0)
+        return rc;
     for (size_t i = 0; i < t->n_nodes; i++) {
         struct tnode *nd = &t->nodes[i];
         uint32_t k, w = 0;
@@ -1030,7 +1083,8 @@ static int finish(struct zl_trace *t)
         nd->pub.events = nd->evs;
         nd->pub.n_events = nd->n_evs;
         if (nd->plain.n > 0) {
-            int64_t a = nd->plain.v[0].a, b = nd->plain.v[nd->plain.n - 1].b;
+            int64_t a = ivs(&nd->plain)[0].a;
+            int64_t b = ivs(&nd->plain)[nd->plain.n - 1].b;
 
             nd->pub.first_ms = a <= NEG ? INT64_MIN : a;
             nd->pub.last_ms = b >= POS ? INT64_MAX : b;
@@ -1066,8 +1120,8 @@ static int finish(struct zl_trace *t)
             }
         }
         for (uint32_t k = 0; k < nd->plain.n; k++)
-            path_last(t, (int32_t)i, nd->plain.v[k].a, nd->plain.v[k].b, 16,
-                      &pi);
+            path_last(t, (int32_t)i, ivs(&nd->plain)[k].a,
+                      ivs(&nd->plain)[k].b, 16, &pi);
         nd->pub.last_event = pi.any;
         nd->pub.reached_consumer = pi.consumer;
         if (pi.party >= 0) {
@@ -1091,10 +1145,13 @@ void zl_trace_free(zl_trace *t)
     if (t == NULL)
         return;
     for (size_t i = 0; i < t->n_nodes; i++) {
-        zl_free(t->nodes[i].plain.v);
-        zl_free(t->nodes[i].down.v);
-        zl_free(t->nodes[i].evs);
+        if (t->nodes[i].plain.cap)
+            zl_free(t->nodes[i].plain.v);
+        if (t->nodes[i].down.cap)
+            zl_free(t->nodes[i].down.v);
     }
+    zl_free(t->tp);
+    zl_free(t->csr);
     zl_free(t->nodes);
     zl_free(t->nmap);
     zl_free(t->edges);
