@@ -76,12 +76,43 @@ struct frame {
     int expect_key;
 };
 
+/* Byte ranges of the events in the raw text (elements of an "eventList"
+ * array at document or query-document depth, or of a top-level array), so
+ * the stored event JSON is the text as given, minus insignificant
+ * whitespace, instead of a re-serialisation. */
+struct slices {
+    size_t (*r)[2];
+    size_t n, cap;
+    int failed;
+};
+
+static void slice_add(struct slices *sl, size_t start)
+{
+    if (sl->failed)
+        return;
+    if (sl->n == sl->cap) {
+        size_t nc = sl->cap ? sl->cap * 2 : 256;
+        size_t (*a)[2] = zl_realloc(sl->r, nc * sizeof *a);
+        if (!a) {
+            sl->failed = 1;
+            return;
+        }
+        sl->r = a;
+        sl->cap = nc;
+    }
+    sl->r[sl->n][0] = start;
+    sl->r[sl->n][1] = start;
+    sl->n++;
+}
+
 /* Walk the raw text. Stops with ZL_ELIMIT when nesting passes max_depth,
  * or, when stop < len, at byte offset stop; either way path gets the
- * location reached. Malformed text is left for jansson to report. */
+ * location reached. Malformed text is left for jansson to report. When sl
+ * is not NULL it receives the event ranges. */
 static int prescan(const char *buf, size_t len, size_t max_depth, size_t stop,
-                   struct path *path)
+                   struct path *path, struct slices *sl)
 {
+    size_t rec_depth = 0;
     struct frame st[258];
     size_t depth = 0, i = 0, d, cap = max_depth >= 256 ? 257 : max_depth + 1;
     int r = 0;
@@ -113,9 +144,25 @@ static int prescan(const char *buf, size_t len, size_t max_depth, size_t stop,
             st[depth].klen = 0;
             st[depth].expect_key = c == '{';
             depth++;
+            /* an event: an object directly in an eventList array at depth
+             * 3 (document) or 5 (query document), or in a top-level array */
+            if (sl && c == '{' && depth >= 2 && st[depth - 2].kind == '[' &&
+                !rec_depth &&
+                (depth == 2 ||
+                 ((depth == 4 || depth == 6) && st[depth - 3].key &&
+                  st[depth - 3].klen == 9 &&
+                  !memcmp(st[depth - 3].key, "eventList", 9)))) {
+                slice_add(sl, i);
+                rec_depth = depth;
+            }
         } else if (c == '}' || c == ']') {
-            if (depth)
+            if (depth) {
+                if (sl && rec_depth == depth && c == '}' && sl->n && !sl->failed) {
+                    sl->r[sl->n - 1][1] = i + 1;
+                    rec_depth = 0;
+                }
                 depth--;
+            }
         } else if (c == ',' && depth) {
             if (st[depth - 1].kind == '[')
                 st[depth - 1].idx++;
@@ -151,6 +198,7 @@ struct vctx {
     /* identifiers of the current event: JSON string -> canonical form */
     const char **id_raw, **id_canon;
     size_t n_id, cap_id;
+    const char *ctxtext;   /* the document's @context as compact JSON */
 };
 
 static int remember_id(struct vctx *v, const char *raw, const char *canon)
@@ -1191,14 +1239,14 @@ const char *zl_action_name(enum zl_action a)
 }
 
 static int load_json(const char *buf, size_t len, size_t max_depth,
-                     json_t **root, struct zl_error *err)
+                     json_t **root, struct zl_error *err, struct slices *sl)
 {
     json_error_t je;
     struct path p;
     char rule[300];
     int r;
     zl_alloc_install_json();
-    if ((r = prescan(buf, len, max_depth, (size_t)-1, &p)) < 0) {
+    if ((r = prescan(buf, len, max_depth, (size_t)-1, &p, sl)) < 0) {
         snprintf(rule, sizeof rule,
                  "JSON nesting deeper than max_depth (%zu)", max_depth);
         return zl_error_set(err, ZL_ELIMIT, p.s, rule, NULL, 0);
@@ -1206,8 +1254,8 @@ static int load_json(const char *buf, size_t len, size_t max_depth,
     *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
     if (!*root) {
         int dup = strstr(je.text, "duplicate") != NULL;
-        prescan(buf, len, (size_t)-1, (size_t)(je.position > 0 ? je.position : 0),
-                &p);
+        prescan(buf, len, (size_t)-1,
+                (size_t)(je.position > 0 ? je.position : 0), &p, NULL);
         if (dup)
             snprintf(rule, sizeof rule,
                      "duplicate object key (JSON keys must be unique): %s",
@@ -1221,9 +1269,9 @@ static int load_json(const char *buf, size_t len, size_t max_depth,
 }
 
 static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
-                      struct zl_event *e, const struct ep_hashctx *hc,
-                      struct ep_arena *scratch, struct zl_buf *pre,
-                      struct vctx *v)
+                      const char *raw, size_t raw_len, struct zl_event *e,
+                      const struct ep_hashctx *hc, struct ep_arena *scratch,
+                      struct zl_buf *pre, struct vctx *v)
 {
     char *dump;
     size_t dl;
@@ -1238,6 +1286,60 @@ static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
     if ((r = ep_sha256(pre->data, pre->len, e->hash)) < 0)
         return r;
     ep_hash_id(e->hash, e->hash_id);
+    if (raw) {
+        /* the event's own text, minus insignificant whitespace */
+        size_t k, o = 0;
+        int in_str = 0;
+        size_t extra = 0;
+        const char *ctxtext = NULL;
+        if (hc->n_ns && ctxj && !json_object_get(ev, "@context")) {
+            if (!v->ctxtext) {
+                char *d = json_dumps(ctxj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+                if (!d)
+                    return ZL_ENOMEM;
+                v->ctxtext = ep_strndup(&doc->a, d, strlen(d));
+                free(d);
+                if (!v->ctxtext)
+                    return ZL_ENOMEM;
+            }
+            ctxtext = v->ctxtext;
+            extra = strlen(ctxtext) + 13;
+        }
+        e->json = ep_alloc(&doc->a, raw_len + extra + 1);
+        if (!e->json)
+            return ZL_ENOMEM;
+        {
+            char *w = (char *)e->json;
+            for (k = 0; k < raw_len; k++) {
+                char c = raw[k];
+                if (in_str) {
+                    w[o++] = c;
+                    if (c == '\\' && k + 1 < raw_len)
+                        w[o++] = raw[++k];
+                    else if (c == '"')
+                        in_str = 0;
+                } else if (c == '"') {
+                    in_str = 1;
+                    w[o++] = c;
+                } else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+                    w[o++] = c;
+                    if (ctxtext && o == 1) {
+                        /* "@context" first, as the document gave it */
+                        size_t cl = strlen(ctxtext);
+                        memcpy(w + o, "\"@context\":", 11);
+                        o += 11;
+                        memcpy(w + o, ctxtext, cl);
+                        o += cl;
+                        if (json_object_size(ev))
+                            w[o++] = ',';
+                    }
+                }
+            }
+            w[o] = '\0';
+            e->json_len = o;
+        }
+        return 0;
+    }
     if (hc->n_ns && ctxj && !json_object_get(ev, "@context")) {
         /* Namespace prefixes bound in the document's @context change the
          * hash; carry them into the stored event so that
@@ -1295,6 +1397,8 @@ static int parse(const char *buf, size_t len,
     zl_epcis_doc *doc = NULL;
     struct vctx *v = NULL;
     struct ep_arena scratch, idx_arena;
+    struct slices sl = { NULL, 0, 0, 0 };
+    int use_raw = 0;
     struct zl_buf pre;
     struct ep_hashctx hc;
     struct ep_ns *ns = NULL;
@@ -1315,7 +1419,7 @@ static int parse(const char *buf, size_t len,
         r = zl_error_set(err, ZL_ELIMIT, "$", rule, NULL, 0);
         goto out;
     }
-    if ((r = load_json(buf, len, max_depth, &root, err)) < 0)
+    if ((r = load_json(buf, len, max_depth, &root, err, &sl)) < 0)
         goto out;
     v = zl_calloc(1, sizeof *v);
     doc = zl_calloc(1, sizeof *doc);
@@ -1451,6 +1555,10 @@ static int parse(const char *buf, size_t len,
                 hc.ignore[hc.n_ignore++] =
                     json_string_value(json_array_get(ign, i));
     }
+    use_raw = !single && !sl.failed && sl.n == n;
+    for (i = 0; use_raw && i < n; i++)
+        if (sl.r[i][1] <= sl.r[i][0])
+            use_raw = 0;
     doc->events = ep_alloc(&doc->a, (n ? n : 1) * sizeof *doc->events);
     if (!doc->events)
         goto oom;
@@ -1488,8 +1596,9 @@ static int parse(const char *buf, size_t len,
         ep_arena_reset(&idx_arena);
         if ((r = index_ids(v, &idx_arena, &hc)) < 0)
             goto oom;
-        if ((r = hash_event(doc, ev, ctxj, &doc->events[i], &hc, &scratch,
-                            &pre, v)) <
+        if ((r = hash_event(doc, ev, ctxj, use_raw ? buf + sl.r[i][0] : NULL,
+                            use_raw ? sl.r[i][1] - sl.r[i][0] : 0,
+                            &doc->events[i], &hc, &scratch, &pre, v)) <
             0)
             goto out;
     }
@@ -1514,6 +1623,7 @@ out:
     zl_buf_cleanup(&pre);
     ep_arena_cleanup(&scratch);
     ep_arena_cleanup(&idx_arena);
+    zl_free(sl.r);
     json_decref(root);
     return r;
 }
@@ -1550,7 +1660,7 @@ int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
     ep_arena_init(&a);
     zl_buf_init(&pre, PREHASH_MAX);
     memset(&hc, 0, sizeof hc);
-    if ((r = load_json(json, len, ZL_DEFAULT_MAX_DEPTH, &ev, err)) < 0)
+    if ((r = load_json(json, len, ZL_DEFAULT_MAX_DEPTH, &ev, err, NULL)) < 0)
         goto out;
     t = json_object_get(ev, "type");
     if (!json_is_object(ev) || !event_type_of(t)) {
