@@ -47,6 +47,12 @@ const char *zl_hazard_name(enum zl_hazard_class h)
     return NULL;
 }
 
+/* Set a new value; 1 on allocation failure (v NULL included), else 0. */
+static int oset(json_t *o, const char *k, json_t *v)
+{
+    return json_object_set_new(o, k, v) ? 1 : 0;
+}
+
 static json_t *num(double v)
 {
     if (v >= -9e15 && v <= 9e15 && v == (double)(long long)v)
@@ -207,6 +213,7 @@ static int replay_cb(void *ctx, long seq, const char *kind, const char *json,
     struct state *st = ctx;
     json_t *r = json_loadb(json, len, 0, NULL), *ps;
     const char *party;
+    int bad = 0;
 
     (void)seq;
     if (!r)
@@ -228,21 +235,20 @@ static int replay_cb(void *ctx, long seq, const char *kind, const char *json,
         return party ? ZL_ENOMEM : ZL_ESTORE;
     }
     if (!strcmp(kind, "notify"))
-        json_object_set_new(ps, "notified", json_true());
+        bad |= oset(ps, "notified", json_true());
     if (!strcmp(kind, "progress")) {
         json_t *rec = json_object_get(ps, "recovered");
         const char *uom = json_string_value(json_object_get(r, "uom"));
 
         if (json_is_true(json_object_get(r, "acknowledged")))
-            json_object_set_new(ps, "acknowledged", json_true());
+            bad |= oset(ps, "acknowledged", json_true());
         if (uom && json_object_get(r, "recovered"))
-            json_object_set_new(
-                rec, uom,
-                num(json_number_value(json_object_get(rec, uom)) +
-                    json_number_value(json_object_get(r, "recovered"))));
+            bad |= oset(rec, uom,
+                        num(json_number_value(json_object_get(rec, uom)) +
+                            json_number_value(json_object_get(r, "recovered"))));
     }
     json_decref(r);
-    return 0;
+    return bad ? ZL_ENOMEM : 0;
 }
 
 static void state_cleanup(struct state *st)
@@ -413,15 +419,21 @@ int zl_recall_notify(zl_store *s, const char *case_id,
                              parties[i], (size_t)-1);
                 goto out;
             }
-            json_array_append_new(targets, json_string(key));
+            if (json_array_append_new(targets, json_string(key))) {
+                rc = ZL_ENOMEM;
+                goto out;
+            }
         }
     } else {
         json_array_foreach(json_object_get(json_object_get(st.open, "scope"),
                                            "custodians"), i, c) {
             const char *p = json_string_value(json_object_get(c, "party"));
 
-            if (p && strcmp(p, "unknown"))
-                json_array_append_new(targets, json_string(p));
+            if (p && strcmp(p, "unknown") &&
+                json_array_append_new(targets, json_string(p))) {
+                rc = ZL_ENOMEM;
+                goto out;
+            }
         }
     }
     if ((rc = zl_store_begin(s)) != 0)
@@ -436,9 +448,11 @@ int zl_recall_notify(zl_store *s, const char *case_id,
             rc = ZL_ENOMEM;
             break;
         }
-        if (cu && json_object_get(cu, "name"))
-            json_object_set(rec, "name", json_object_get(cu, "name"));
-        rc = append(s, case_id, "notify", rec, now);
+        if (cu && json_object_get(cu, "name") &&
+            json_object_set(rec, "name", json_object_get(cu, "name")))
+            rc = ZL_ENOMEM;
+        if (!rc)
+            rc = append(s, case_id, "notify", rec, now);
         json_decref(rec);
         if (rc)
             break;
@@ -499,15 +513,20 @@ int zl_recall_progress(zl_store *s, const char *case_id, const char *party,
         rc = ZL_ENOMEM;
         goto out;
     }
-    if (ack)
-        json_object_set_new(rec, "acknowledged", json_true());
+    if (ack && oset(rec, "acknowledged", json_true())) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
     if (has_recovered) {
         json_t *h = main_holding(custodian(&st, key));
 
         if (!uom)
             uom = h ? json_string_value(json_object_get(h, "uom")) : "EA";
-        json_object_set_new(rec, "recovered", num(recovered));
-        json_object_set_new(rec, "uom", json_string(uom));
+        if (oset(rec, "recovered", num(recovered)) |
+            oset(rec, "uom", json_string(uom))) {
+            rc = ZL_ENOMEM;
+            goto out;
+        }
     }
     if ((rc = zl_store_begin(s)) != 0)
         goto out;
@@ -565,8 +584,11 @@ int zl_recall_close(zl_store *s, const char *case_id, const char *summary,
     }
     json_object_foreach(st.parties, k, v)
         if (json_is_true(json_object_get(v, "notified")) &&
-            !json_is_true(json_object_get(v, "acknowledged")))
-            json_array_append_new(pending, json_string(k));
+            !json_is_true(json_object_get(v, "acknowledged")) &&
+            json_array_append_new(pending, json_string(k))) {
+            rc = ZL_ENOMEM;
+            goto out;
+        }
     if (json_array_size(pending) && !force) {
         rc = zl_error_setf(err, ZL_EINVAL, "party",
                            json_string_value(json_array_get(pending, 0)),
@@ -581,9 +603,10 @@ int zl_recall_close(zl_store *s, const char *case_id, const char *summary,
         rc = ZL_ENOMEM;
         goto out;
     }
-    if (force) {
-        json_object_set_new(rec, "forceReason", json_string(force_reason));
-        json_object_set(rec, "unacknowledged", pending);
+    if (force && (oset(rec, "forceReason", json_string(force_reason)) ||
+                  json_object_set(rec, "unacknowledged", pending))) {
+        rc = ZL_ENOMEM;
+        goto out;
     }
     lots_txt = json_dumps(json_object_get(st.open, "lots"), JSON_COMPACT);
     gtins_txt = json_dumps(json_object_get(json_object_get(st.open, "scope"),
@@ -644,7 +667,7 @@ int zl_recall_status_json(zl_store *s, const char *case_id, char **json,
     const char *k, *best_uom = NULL;
     double best = -1;
     size_t i, n = 0;
-    int rc;
+    int rc, bad = 0;
 
     *json = NULL;
     rc = load_state(s, case_id, &st);
@@ -667,19 +690,20 @@ int zl_recall_status_json(zl_store *s, const char *case_id, char **json,
         rc = ZL_ENOMEM;
         goto out;
     }
-    json_object_set_new(out, "parties", plist);
-    json_object_set(out, "summary",
-                    json_object_get(json_object_get(st.open, "scope"), "summary"));
-    if (st.close) {
-        json_object_set(out, "closed", json_object_get(st.close, "time"));
-        json_object_set(out, "closeSummary", json_object_get(st.close, "summary"));
-        json_object_set(out, "forced", json_object_get(st.close, "forced"));
-    }
+    bad |= oset(out, "parties", plist);
+    bad |= json_object_set(out, "summary", json_object_get(json_object_get(
+                               st.open, "scope"), "summary")) ? 1 : 0;
+    if (st.close)
+        bad |= json_object_set(out, "closed", json_object_get(st.close, "time")) |
+               json_object_set(out, "closeSummary",
+                               json_object_get(st.close, "summary")) |
+               json_object_set(out, "forced", json_object_get(st.close, "forced"))
+                   ? 1 : 0;
     json_array_foreach(json_object_get(json_object_get(st.open, "scope"),
                                        "custodians"), i, c)
-        json_object_set_new(all, json_string_value(json_object_get(c, "party")),
-                            json_true());
-    json_object_foreach(st.parties, k, v) json_object_set_new(all, k, json_true());
+        bad |= oset(all, json_string_value(json_object_get(c, "party")),
+                    json_true());
+    json_object_foreach(st.parties, k, v) bad |= oset(all, k, json_true());
     n = json_object_size(all);
     keys = zl_calloc(n ? n : 1, sizeof(char *));
     if (!keys) {
@@ -723,8 +747,8 @@ int zl_recall_status_json(zl_store *s, const char *case_id, char **json,
             break;
         }
         if (cu && json_object_get(cu, "name"))
-            json_object_set(o, "name", json_object_get(cu, "name"));
-        json_array_append_new(plist, o);
+            bad |= json_object_set(o, "name", json_object_get(cu, "name")) ? 1 : 0;
+        bad |= json_array_append_new(plist, o) ? 1 : 0;
         ov = json_object_get(overall, uom);
         if (!ov) {
             ov = json_pack("{s:s,s:f,s:f}", "uom", uom, "distributed", 0.0,
@@ -734,38 +758,39 @@ int zl_recall_status_json(zl_store *s, const char *case_id, char **json,
                 break;
             }
         }
-        json_object_set_new(ov, "distributed",
-                            json_real(json_real_value(json_object_get(ov, "distributed")) +
-                                      held + sold));
-        json_object_set_new(ov, "recovered",
-                            json_real(json_real_value(json_object_get(ov, "recovered")) +
-                                      got));
+        bad |= oset(ov, "distributed",
+                    json_real(json_real_value(json_object_get(ov, "distributed")) +
+                              held + sold));
+        bad |= oset(ov, "recovered",
+                    json_real(json_real_value(json_object_get(ov, "recovered")) + got));
     }
     json_decref(all);
     if (!rc) {
         json_t *arr = json_array();
 
+        bad |= !arr;
         json_object_foreach(overall, k, v) {
             double d = json_real_value(json_object_get(v, "distributed"));
             double r = json_real_value(json_object_get(v, "recovered"));
 
-            json_object_set_new(v, "distributed", num(d));
-            json_object_set_new(v, "recovered", num(r));
-            json_object_set_new(v, "effectiveness", ratio(r, d));
+            bad |= oset(v, "distributed", num(d)) | oset(v, "recovered", num(r)) |
+                   oset(v, "effectiveness", ratio(r, d));
             if (d > best) {
                 best = d;
                 best_uom = k;
             }
-            json_array_append(arr, v);
+            bad |= json_array_append(arr, v) ? 1 : 0;
         }
-        json_object_set_new(out, "overall", arr);
-        json_object_set(out, "effectiveness",
-                        best_uom ? json_object_get(json_object_get(overall, best_uom),
-                                                   "effectiveness")
-                                 : json_null());
+        bad |= oset(out, "overall", arr);
+        bad |= json_object_set(out, "effectiveness",
+                               best_uom ? json_object_get(json_object_get(overall, best_uom),
+                                                          "effectiveness")
+                                        : json_null()) ? 1 : 0;
         if (best_uom)
-            json_object_set_new(out, "effectivenessUom", json_string(best_uom));
+            bad |= oset(out, "effectivenessUom", json_string(best_uom));
     }
+    if (!rc && bad)
+        rc = ZL_ENOMEM;
     json_decref(overall);
     if (!rc) {
         char *t = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);

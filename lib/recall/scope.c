@@ -63,6 +63,7 @@ struct ctx {
     size_t *n_kids, *cap_kids;
     int *stamp;
     int cur;
+    int oom;              /* sticky: an allocation or lookup failed */
 };
 
 static int is_product(enum zl_trace_kind k)
@@ -102,33 +103,39 @@ static int gtin_of(const char *id, char gtin[15])
     return 1;
 }
 
-static void set_str(json_t *o, const char *k, const char *v)
+/* Set o[k] = v when v is non-empty; 1 on allocation failure, else 0. */
+static int set_str(json_t *o, const char *k, const char *v)
 {
-    if (v && v[0])
-        json_object_set_new(o, k, json_string(v));
+    return v && v[0] && json_object_set_new(o, k, json_string(v)) ? 1 : 0;
+}
+
+/* Set a new value; 1 on allocation failure (v NULL included), else 0. */
+static int oset(json_t *o, const char *k, json_t *v)
+{
+    return json_object_set_new(o, k, v) ? 1 : 0;
 }
 
 static int party_cb(void *vctx, const struct zl_party *p)
 {
     json_t *o = vctx;
 
-    set_str(o, "party", p->id);
-    set_str(o, "name", p->name_zh);
-    set_str(o, "nameEn", p->name_en);
-    set_str(o, "address", p->address_zh);
+    int bad = set_str(o, "party", p->id) | set_str(o, "name", p->name_zh) |
+              set_str(o, "nameEn", p->name_en) |
+              set_str(o, "address", p->address_zh);
+
     if (!json_object_get(o, "gln") && p->n_glns)
-        set_str(o, "gln", p->glns[0]);
-    return 0;
+        bad |= set_str(o, "gln", p->glns[0]);
+    return bad ? ZL_ENOMEM : 0;
 }
 
 static int loc_cb(void *vctx, const struct zl_location *l)
 {
     json_t *o = vctx;
 
-    set_str(o, "party", l->party_id);
-    set_str(o, "site", l->name_zh);
-    set_str(o, "siteEn", l->name_en);
-    return 0;
+    int bad = set_str(o, "party", l->party_id) | set_str(o, "site", l->name_zh) |
+              set_str(o, "siteEn", l->name_en);
+
+    return bad ? ZL_ENOMEM : 0;
 }
 
 /* Resolve a party or location identifier to {"party","name","nameEn",
@@ -138,33 +145,35 @@ static json_t *resolve(struct ctx *c, const char *id, int is_location)
 {
     json_t *o;
     char gln[14];
-    int rc;
+    int rc = 0;
 
     if (!id)
         return NULL;
     if ((o = json_object_get(c->cache, id)) != NULL)
         return o;
     o = json_object();
-    if (!o)
+    if (!o || json_object_set_new(c->cache, id, o)) {
+        c->oom = 1;
         return NULL;
+    }
     if (zl_party_location_gln(id, gln) == 0) {
-        set_str(o, "gln", gln);
+        c->oom |= set_str(o, "gln", gln);
         if (is_location) {
             rc = zl_location_get(c->s, gln, loc_cb, o);
             if (rc == 0 && json_object_get(o, "party"))
                 rc = zl_party_get(c->s,
                                   json_string_value(json_object_get(o, "party")),
                                   party_cb, o);
-            else
+            else if (rc == ZL_ENOTFOUND)
                 rc = zl_party_get(c->s, gln, party_cb, o);
         } else {
             rc = zl_party_get(c->s, gln, party_cb, o);
         }
-        (void)rc;
     }
+    if (rc && rc != ZL_ENOTFOUND)
+        c->oom = 1;  /* a store error or no memory: fail the scope */
     if (!json_object_get(o, "party"))
-        set_str(o, "party", id);
-    json_object_set_new(c->cache, id, o);
+        c->oom |= set_str(o, "party", id);
     return o;
 }
 
@@ -376,7 +385,8 @@ static int add_holding(json_t *cust, json_t *party, const char *uom, double q,
             return ZL_ENOMEM;
         json_object_del(o, "site");
         json_object_del(o, "siteEn");
-        json_object_set_new(o, "holdings", json_object());
+        if (oset(o, "holdings", json_object()))
+            return ZL_ENOMEM;
     }
     h = json_object_get(json_object_get(o, "holdings"), uom);
     if (!h) {
@@ -411,7 +421,11 @@ static json_t *sorted_values(json_t *obj)
     json_object_foreach(obj, k, v) keys[i++] = k;
     qsort(keys, n, sizeof(char *), cmp_str);
     for (i = 0; i < n; i++)
-        json_array_append(arr, json_object_get(obj, keys[i]));
+        if (json_array_append(arr, json_object_get(obj, keys[i]))) {
+            json_decref(arr);
+            arr = NULL;
+            break;
+        }
     zl_free(keys);
     return arr;
 }
@@ -454,9 +468,13 @@ static int build_custodians(struct ctx *c, json_t *doc)
             rc = ZL_ENOMEM;
             break;
         }
-        json_object_set_new(v, "holdings", hs);
+        if (json_object_set_new(v, "holdings", hs)) {
+            rc = ZL_ENOMEM;
+            break;
+        }
     }
-    json_object_set_new(doc, "custodians", arr);
+    if (oset(doc, "custodians", arr))
+        rc = ZL_ENOMEM;
 out:
     json_decref(cust);
     json_decref(unknown);
@@ -493,25 +511,24 @@ static int build_nodes(struct ctx *c, zl_recall_scope *sc)
             goto out;
         }
         if (is_product(n->kind)) {
-            json_object_set_new(o, "tlc", json_string(tlc_id(c, (int)i)));
-            if (gtin_of(n->id, gtin)) {
-                json_object_set_new(o, "gtin", json_string(gtin));
-                json_object_set_new(gt, gtin, json_true());
-            }
+            c->oom |= oset(o, "tlc", json_string(tlc_id(c, (int)i)));
+            if (gtin_of(n->id, gtin))
+                c->oom |= oset(o, "gtin", json_string(gtin)) |
+                          oset(gt, gtin, json_true());
         }
-        if (n->has_quantity) {
-            json_object_set_new(o, "quantity", num(n->quantity));
-            json_object_set_new(o, "uom", json_string(uom_of(n)));
-        }
-        if ((cu = custodian_of(c, n)) != NULL)
-            json_object_set(o, "custodian", json_object_get(cu, "party"));
-        set_str(o, "location", n->location);
+        if (n->has_quantity)
+            c->oom |= oset(o, "quantity", num(n->quantity)) |
+                      oset(o, "uom", json_string(uom_of(n)));
+        if ((cu = custodian_of(c, n)) != NULL &&
+            json_object_set(o, "custodian", json_object_get(cu, "party")))
+            c->oom = 1;
+        c->oom |= set_str(o, "location", n->location);
         if (n->last_event >= 0) {
             const struct zl_trace_event *e =
                 zl_trace_event(c->t, (size_t)n->last_event);
 
             zl_time_format_local(e->event_time_ms, e->tz_offset_min, tbuf);
-            json_object_set_new(o, "lastEventTime", json_string(tbuf));
+            c->oom |= oset(o, "lastEventTime", json_string(tbuf));
         }
     }
     arr = sorted_values(nodes);
@@ -525,7 +542,8 @@ static int build_nodes(struct ctx *c, zl_recall_scope *sc)
         size_t i;
 
         json_array_foreach(arr, i, v)
-            json_array_append(sc->ids, json_object_get(v, "id"));
+            if (json_array_append(sc->ids, json_object_get(v, "id")))
+                c->oom = 1;
     }
     {
         size_t n = json_object_size(gt), j = 0;
@@ -538,10 +556,11 @@ static int build_nodes(struct ctx *c, zl_recall_scope *sc)
         json_object_foreach(gt, k, v) keys[j++] = k;
         qsort(keys, n, sizeof(char *), cmp_str);
         for (j = 0; j < n; j++)
-            json_array_append_new(sc->gtins, json_string(keys[j]));
+            if (json_array_append_new(sc->gtins, json_string(keys[j])))
+                c->oom = 1;
         zl_free(keys);
     }
-    json_object_set_new(sc->doc, "nodes", arr);
+    c->oom |= oset(sc->doc, "nodes", arr);
     arr = NULL;
 out:
     json_decref(arr);
@@ -617,6 +636,10 @@ static int add_product(struct ctx *c, struct groups *gs,
         return rc;
     }
     if (!is_product(n->kind))
+        return 0;
+    /* an instance of a lot already counted in this event */
+    if (n->kind == ZL_TK_ITEM && c->tlc[node] >= 0 &&
+        c->stamp[c->tlc[node]] == c->cur)
         return 0;
     if (direct) {
         char key[1100], hex[65];
@@ -860,9 +883,8 @@ static int product_cb(void *vctx, const struct zl_product *p)
 {
     json_t *o = vctx;
 
-    set_str(o, "name", p->name_zh);
-    set_str(o, "nameEn", p->name_en);
-    return 0;
+    return set_str(o, "name", p->name_zh) | set_str(o, "nameEn", p->name_en)
+               ? ZL_ENOMEM : 0;
 }
 
 /* Fill the product cache entries (keyed by GTIN) used by emit_rows. */
@@ -937,13 +959,18 @@ static int build_rows(struct ctx *c, zl_recall_scope *sc, json_t *ctes)
 
         c->cur++;
         gs.n = 0;
-        /* direct listings first, so their per-event quantities win */
-        for (b = a; b < np && pairs[b].ev == pairs[a].ev && !rc; b++)
-            if (is_product(zl_trace_node(c->t, (size_t)pairs[b].node)->kind))
-                rc = add_product(c, &gs, e, pairs[b].node, 1, 0);
-        for (b = a; b < np && pairs[b].ev == pairs[a].ev && !rc; b++)
-            if (!is_product(zl_trace_node(c->t, (size_t)pairs[b].node)->kind))
-                rc = add_product(c, &gs, e, pairs[b].node, 1, 0);
+        /* Lots listed directly first (their quantity in this event wins
+         * and their instances listed beside them are not counted again),
+         * then items, then what containers carried. */
+        for (int pass = 0; pass < 3; pass++)
+            for (b = a; b < np && pairs[b].ev == pairs[a].ev && !rc; b++) {
+                enum zl_trace_kind k =
+                    zl_trace_node(c->t, (size_t)pairs[b].node)->kind;
+                int want = k == ZL_TK_ITEM ? 1 : is_product(k) ? 0 : 2;
+
+                if (want == pass)
+                    rc = add_product(c, &gs, e, pairs[b].node, 1, 0);
+            }
         if (!rc)
             rc = emit_rows(c, sc, e, &gs);
         if (!rc && gs.n)
@@ -1012,15 +1039,12 @@ int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
         goto out;
     starts = json_array();
     for (size_t i = 0; i < nn && starts; i++)
-        if (zl_trace_node(t, i)->depth == 0)
-            json_array_append_new(starts, json_string(zl_trace_node(t, i)->id));
-    if (!starts) {
-        rc = ZL_ENOMEM;
-        goto out;
-    }
-    json_object_set_new(sc->doc, "lots", starts);
+        if (zl_trace_node(t, i)->depth == 0 &&
+            json_array_append_new(starts, json_string(zl_trace_node(t, i)->id)))
+            c.oom = 1;
+    c.oom |= oset(sc->doc, "lots", starts);
     zl_trace_summarize(t, &sum);
-    json_object_set_new(
+    c.oom |= oset(
         sc->doc, "summary",
         json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "items",
                   (json_int_t)sum.items, "lots", (json_int_t)sum.lots,
@@ -1038,7 +1062,9 @@ int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
     }
     rc = build_rows(&c, sc, ctes);
     if (!rc)
-        json_object_set_new(sc->doc, "fsmaRows", json_integer((json_int_t)sc->n_rows));
+        c.oom |= oset(sc->doc, "fsmaRows", json_integer((json_int_t)sc->n_rows));
+    if (!rc && c.oom)
+        rc = ZL_ENOMEM;
 out:
     if (c.kids)
         for (size_t i = 0; i < zl_trace_node_count(t); i++)

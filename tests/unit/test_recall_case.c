@@ -1,0 +1,475 @@
+/*
+ * test_recall_case.c - recall scope golden files and recall cases.
+ *
+ * The chain (tests/golden/recall/chain.jsonld, parties.json) is small and
+ * hand-built so every expected figure can be checked by reading it: a
+ * farm harvests raw milk lot RAW-1 (1000 KGM), ships it to a plant, which
+ * turns it into lot BATCH-7 of four serialised cartons S1..S4, packs S1,
+ * S2 and an unrelated yoghurt X1 into case C1 and S3, S4 into C2, both on
+ * pallet P1; P1 goes to a distribution centre, is unpacked, C1 goes to
+ * store A (which sells S1), C2 to store B.
+ *
+ * Golden files: scope.json and scope.csv are compared byte for byte. Run
+ * with ZL_UPDATE_GOLDEN=1 to rewrite them after a deliberate change (and
+ * read the diff).
+ */
+#include "zhiliang/recall.h"
+
+#include "store/store.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "zhiliang/log.h"
+#include "zhiliang/party.h"
+
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define GOLDEN ZL_SOURCE_ROOT "/tests/golden/recall/"
+
+static const char RAW[] = "https://id.gs1.org/01/06901234000108/10/RAW-1";
+static const char S3[] = "https://id.gs1.org/01/06901234000207/21/S3";
+static const char X1[] = "https://id.gs1.org/01/06901234000306/21/X1";
+
+struct fx {
+    char path[128];
+    zl_store *s;
+};
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf) {
+        buf[n] = 0;
+        *len = (size_t)n;
+    }
+    return buf;
+}
+
+static int setup(void **state)
+{
+    struct fx *fx = calloc(1, sizeof *fx);
+    struct zl_error err = {0};
+    struct zl_capture_result res;
+    char *doc;
+    size_t len;
+
+    assert_non_null(fx);
+    snprintf(fx->path, sizeof fx->path, "/tmp/zl_recall_%ld.db", (long)getpid());
+    unlink(fx->path);
+    assert_int_equal(zl_init(fx->path, "test.zhiliang/log", &err), 0);
+    assert_int_equal(zl_open(fx->path, &fx->s, &err), 0);
+    doc = slurp(GOLDEN "parties.json", &len);
+    assert_non_null(doc);
+    assert_int_equal(zl_party_import_json(fx->s, doc, len, NULL, NULL, &err), 0);
+    free(doc);
+    doc = slurp(GOLDEN "chain.jsonld", &len);
+    assert_non_null(doc);
+    if (zl_capture(fx->s, doc, len, NULL, &res, &err)) {
+        char msg[900];
+
+        zl_error_format(&err, msg, sizeof msg);
+        fail_msg("capture: %s", msg);
+    }
+    assert_int_equal(res.n_new, 17);
+    free(doc);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *fx = *state;
+    char p[160];
+
+    zl_close(fx->s);
+    unlink(fx->path);
+    snprintf(p, sizeof p, "%s-wal", fx->path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", fx->path);
+    unlink(p);
+    free(fx);
+    return 0;
+}
+
+static void golden(const char *name, const char *data, size_t len)
+{
+    char path[512];
+    size_t glen = 0;
+    char *want;
+
+    snprintf(path, sizeof path, GOLDEN "%s", name);
+    if (getenv("ZL_UPDATE_GOLDEN")) {
+        FILE *f = fopen(path, "wb");
+
+        assert_non_null(f);
+        assert_int_equal(fwrite(data, 1, len, f), len);
+        fclose(f);
+    }
+    want = slurp(path, &glen);
+    assert_non_null(want);
+    if (glen != len || memcmp(want, data, len)) {
+        size_t i = 0;
+
+        while (i < len && i < glen && want[i] == data[i])
+            i++;
+        fail_msg("%s differs from the golden file at byte %zu: got \"%.80s\"",
+                 name, i, data + (i < len ? i : len));
+    }
+    free(want);
+}
+
+static json_t *find_by(json_t *arr, const char *key, const char *value)
+{
+    size_t i;
+    json_t *v;
+
+    json_array_foreach(arr, i, v)
+        if (!strcmp(json_string_value(json_object_get(v, key)), value))
+            return v;
+    return NULL;
+}
+
+static void test_scope_golden(void **state)
+{
+    struct fx *fx = *state;
+    const char *lots[] = {RAW};
+    struct zl_error err = {0};
+    zl_recall_scope *sc = NULL;
+    struct zl_buf j, c;
+    json_t *doc, *nodes, *cust, *h;
+    const char *ctes[] = {"harvesting", "shipping", "receiving",
+                          "transformation", "initial_packing"};
+
+    assert_int_equal(zl_recall_scope_compute(fx->s, lots, 1, &sc, &err), 0);
+    zl_buf_init(&j, 1 << 24);
+    zl_buf_init(&c, 1 << 24);
+    assert_int_equal(zl_recall_scope_json(sc, &j), 0);
+    assert_int_equal(zl_recall_scope_csv(sc, &c), 0);
+
+    if (getenv("ZL_UPDATE_GOLDEN")) {
+        golden("scope.json", j.data, j.len);
+        golden("scope.csv", c.data, c.len);
+    }
+    /* figures read off the chain, independent of the golden files */
+    doc = json_loadb(j.data, j.len, 0, NULL);
+    assert_non_null(doc);
+    nodes = json_object_get(doc, "nodes");
+    assert_int_equal(json_array_size(nodes), 2 + 4 + 3);  /* lots, items, SSCCs */
+    assert_null(find_by(nodes, "id", X1));                 /* co-packed, not ours */
+    assert_non_null(find_by(nodes, "id", S3));
+    assert_string_equal(json_string_value(json_object_get(find_by(nodes, "id", S3), "tlc")),
+                        "https://id.gs1.org/01/06901234000207/10/BATCH-7");
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(doc, "summary"), "itemsAtConsumers")), 1);
+    cust = json_object_get(doc, "custodians");
+    assert_int_equal(json_array_size(cust), 2);
+    h = json_array_get(json_object_get(find_by(cust, "party", "store-a"), "holdings"), 0);
+    assert_string_equal(json_string_value(json_object_get(h, "uom")), "EA");
+    assert_int_equal(json_integer_value(json_object_get(h, "held")), 1);
+    assert_int_equal(json_integer_value(json_object_get(h, "sold")), 1);
+    h = json_array_get(json_object_get(find_by(cust, "party", "store-b"), "holdings"), 0);
+    assert_int_equal(json_integer_value(json_object_get(h, "held")), 2);
+    assert_int_equal(json_integer_value(json_object_get(h, "sold")), 0);
+    for (size_t k = 0; k < sizeof ctes / sizeof *ctes; k++) {
+        char needle[64];
+
+        snprintf(needle, sizeof needle, ",%s,", ctes[k]);
+        assert_non_null(strstr(c.data, needle));
+    }
+    assert_null(strstr(c.data, "X1"));
+    assert_non_null(strstr(c.data, "BOL; DESADV; PO,BOL-7; DN-100; PO-100"));
+    assert_non_null(strstr(c.data, "\"华北乳业有限公司 (Huabei Dairy Co., Ltd.) 主厂区, GLN 6901234000122"));
+    json_decref(doc);
+    golden("scope.json", j.data, j.len);
+    golden("scope.csv", c.data, c.len);
+    zl_buf_cleanup(&j);
+    zl_buf_cleanup(&c);
+    zl_recall_scope_free(sc);
+}
+
+static uint64_t log_size(zl_store *s)
+{
+    uint64_t n = 0;
+
+    assert_int_equal(zl_log_size(s, &n), 0);
+    return n;
+}
+
+/* The leaf logged for record key equals the hash of the recomputed canon. */
+static void check_leaf(zl_store *s, const char *case_id, long seq)
+{
+    char key[128], *canon = NULL;
+    uint8_t want[32], got[32], at[32];
+    uint64_t idx;
+    uint8_t type;
+    size_t len;
+
+    snprintf(key, sizeof key, "recall:%s:%ld", case_id, seq);
+    assert_int_equal(zl_log_find(s, key, &idx, &type, want), 0);
+    assert_int_equal(type, ZL_LEAF_RECALL);
+    assert_int_equal(zl_log_leaf(s, idx, at), 0);
+    assert_memory_equal(at, want, 32);
+    assert_int_equal(zl_recall_record_canon(s, key, &canon, &len), 0);
+    assert_int_equal(zl_log_leaf_hash(ZL_LEAF_RECALL, canon, len, got), 0);
+    assert_memory_equal(got, want, 32);
+    zl_free(canon);
+}
+
+static json_t *status(zl_store *s, const char *case_id)
+{
+    char *t = NULL;
+    size_t len;
+    json_t *j;
+
+    assert_int_equal(zl_recall_status_json(s, case_id, &t, &len), 0);
+    j = json_loadb(t, len, 0, NULL);
+    assert_non_null(j);
+    zl_free(t);
+    return j;
+}
+
+static double party_num(json_t *st, const char *party, const char *k)
+{
+    json_t *p = find_by(json_object_get(st, "parties"), "party", party);
+
+    assert_non_null(p);
+    return json_number_value(json_object_get(p, k));
+}
+
+static int count_notice(void *ctx, const struct zl_recall_notice *n)
+{
+    (*(int *)ctx)++;
+    assert_string_equal(n->hazard_class, "II");
+    assert_non_null(strstr(n->action_en, "stop"));
+    return 0;
+}
+
+static void test_case_flow(void **state)
+{
+    struct fx *fx = *state;
+    const char *lots[] = {RAW}, *a[] = {"store-a"};
+    struct zl_error err = {0};
+    char id[ZL_RECALL_ID_MAX];
+    uint64_t n0 = log_size(fx->s);
+    size_t nn = 0;
+    json_t *st;
+    int seen = 0;
+
+    assert_int_equal(zl_recall_open(fx->s, lots, 1, "Listeria found in lot",
+                                    ZL_HAZARD_II, id, &err), 0);
+    assert_int_equal(strlen(id), 36);
+    assert_int_equal(id[14], '4');                   /* UUID version 4 */
+    assert_non_null(strchr("89ab", id[19]));         /* RFC 4122 variant */
+    assert_int_equal(log_size(fx->s), n0 + 1);
+    check_leaf(fx->s, id, 1);
+
+    /* the portal's banner: an item in scope, an unrelated one not */
+    assert_int_equal(zl_recall_status_for(fx->s, S3, count_notice, &seen), 1);
+    assert_int_equal(seen, 1);
+    assert_int_equal(zl_recall_status_for(fx->s, "urn:epc:id:sgtin:6901234.000020.S3",
+                                          NULL, NULL), 1);
+    assert_int_equal(zl_recall_status_for(fx->s, X1, NULL, NULL), 0);
+
+    /* progress before notification is refused and logs nothing */
+    assert_int_equal(zl_recall_progress(fx->s, id, "store-a", 1, 0, 0, NULL, &err),
+                     ZL_EINVAL);
+    assert_int_equal(log_size(fx->s), n0 + 1);
+
+    assert_int_equal(zl_recall_notify(fx->s, id, NULL, 0, &nn, &err), 0);
+    assert_int_equal(nn, 2);   /* store A and store B hold the goods */
+    assert_int_equal(log_size(fx->s), n0 + 3);
+    check_leaf(fx->s, id, 2);
+    check_leaf(fx->s, id, 3);
+
+    /* close refused: nobody acknowledged yet */
+    assert_int_equal(zl_recall_close(fx->s, id, "done", 0, NULL, &err), ZL_EINVAL);
+    assert_int_equal(log_size(fx->s), n0 + 3);
+
+    /* a party given by its GLN resolves to the registry ID */
+    assert_int_equal(zl_recall_progress(fx->s, id, "6901234000047", 1, 1, 1, NULL,
+                                        &err), 0);
+    assert_int_equal(log_size(fx->s), n0 + 4);
+    check_leaf(fx->s, id, 4);
+    st = status(fx->s, id);
+    assert_true(party_num(st, "store-a", "distributed") == 2);
+    assert_true(party_num(st, "store-a", "recovered") == 1);
+    assert_true(party_num(st, "store-a", "effectiveness") == 0.5);
+    assert_true(party_num(st, "store-b", "distributed") == 2);
+    assert_true(json_is_null(json_object_get(
+        find_by(json_object_get(st, "parties"), "party", "store-b"), "effectiveness")) ||
+        party_num(st, "store-b", "effectiveness") == 0);
+    assert_true(json_number_value(json_object_get(st, "effectiveness")) == 0.25);
+    json_decref(st);
+
+    assert_int_equal(zl_recall_close(fx->s, id, "done", 0, NULL, &err), ZL_EINVAL);
+    assert_string_equal(err.value, "store-b");
+    assert_int_equal(zl_recall_progress(fx->s, id, "store-b", 0, 1, 1.5, "EA", &err), 0);
+    assert_int_equal(zl_recall_progress(fx->s, id, "store-b", 1, 1, 0.5, NULL, &err), 0);
+    st = status(fx->s, id);
+    assert_true(party_num(st, "store-b", "recovered") == 2);
+    assert_true(party_num(st, "store-b", "effectiveness") == 1);
+    assert_true(json_number_value(json_object_get(st, "effectiveness")) == 0.75);
+    assert_int_equal(json_integer_value(json_object_get(st, "records")), 6);
+    json_decref(st);
+
+    /* a named notification of one more party */
+    assert_int_equal(zl_recall_notify(fx->s, id, a, 1, &nn, &err), 0);
+    assert_int_equal(nn, 1);
+    assert_int_equal(zl_recall_close(fx->s, id, "all stock recovered", 0, NULL, &err), 0);
+    assert_int_equal(log_size(fx->s), n0 + 8);
+    for (long k = 1; k <= 8; k++)
+        check_leaf(fx->s, id, k);
+    st = status(fx->s, id);
+    assert_string_equal(json_string_value(json_object_get(st, "status")), "closed");
+    json_decref(st);
+    /* closed: no banner, no more steps */
+    assert_int_equal(zl_recall_status_for(fx->s, S3, NULL, NULL), 0);
+    assert_int_equal(zl_recall_notify(fx->s, id, NULL, 0, &nn, &err), ZL_EINVAL);
+    assert_int_equal(log_size(fx->s), n0 + 8);
+}
+
+static void test_force_close(void **state)
+{
+    struct fx *fx = *state;
+    const char *lots[] = {RAW};
+    struct zl_error err = {0};
+    char id[ZL_RECALL_ID_MAX];
+    json_t *st;
+
+    assert_int_equal(zl_recall_open(fx->s, lots, 1, "mislabelled", ZL_HAZARD_III,
+                                    id, &err), 0);
+    assert_int_equal(zl_recall_notify(fx->s, id, NULL, 0, NULL, &err), 0);
+    assert_int_equal(zl_recall_close(fx->s, id, "s", 1, NULL, &err), ZL_EINVAL);
+    assert_int_equal(zl_recall_close(fx->s, id, "s", 1, "", &err), ZL_EINVAL);
+    assert_int_equal(zl_recall_close(fx->s, id, "", 0, NULL, &err), ZL_EINVAL);
+    assert_int_equal(zl_recall_close(fx->s, id, "stores closed", 1,
+                                     "both stores went out of business", &err), 0);
+    st = status(fx->s, id);
+    assert_true(json_is_true(json_object_get(st, "forced")));
+    json_decref(st);
+    check_leaf(fx->s, id, 4);
+    /* bad input: nothing stored */
+    assert_int_equal(zl_recall_open(fx->s, lots, 1, "", ZL_HAZARD_I, id, &err),
+                     ZL_EINVAL);
+    assert_int_equal(zl_recall_open(fx->s, lots, 1, "x", (enum zl_hazard_class)7,
+                                    id, &err), ZL_EINVAL);
+    assert_int_equal(zl_recall_status_json(fx->s, "no-such-case", &(char *){NULL},
+                                           &(size_t){0}), ZL_ENOTFOUND);
+}
+
+static int count_cases(void *ctx, const struct zl_recall_info *r)
+{
+    (void)r;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* Make allocation n fail for n = 0, 1, ... until the step succeeds: each
+ * failure must leave the log and the cases exactly as they were. */
+static void test_rollback_on_failure(void **state)
+{
+    struct fx *fx = *state;
+    const char *lots[] = {RAW};
+    struct zl_error err = {0};
+    char id[ZL_RECALL_ID_MAX];
+    uint64_t n0 = log_size(fx->s);
+    int rc = -1, cases = 0, fails = 0;
+    long n;
+
+    for (n = 0; n < 100000 && rc; n++) {
+        zl_alloc_fail_after(n);
+        rc = zl_recall_open(fx->s, lots, 1, "allergen", ZL_HAZARD_I, id, &err);
+        zl_alloc_fail_after(-1);
+        if (rc) {
+            fails++;
+            cases = 0;
+            assert_int_equal(log_size(fx->s), n0);
+            assert_int_equal(zl_recall_list(fx->s, 0, count_cases, &cases), 0);
+            assert_int_equal(cases, 0);
+        }
+    }
+    assert_int_equal(rc, 0);
+    assert_true(fails > 10);
+    assert_int_equal(log_size(fx->s), n0 + 1);
+    check_leaf(fx->s, id, 1);
+    rc = -1;
+    for (n = 0; n < 100000 && rc; n++) {
+        zl_alloc_fail_after(n);
+        rc = zl_recall_notify(fx->s, id, NULL, 0, NULL, &err);
+        zl_alloc_fail_after(-1);
+        if (rc && log_size(fx->s) != n0 + 1)
+            fail_msg("n=%ld rc=%d size=%llu", n, rc, (unsigned long long)log_size(fx->s));
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(log_size(fx->s), n0 + 3);
+    check_leaf(fx->s, id, 3);
+}
+
+/* Effectiveness against a naive model: random recoveries per party. */
+static void test_effectiveness_model(void **state)
+{
+    struct fx *fx = *state;
+    const char *lots[] = {RAW}, *names[] = {"store-a", "store-b"};
+    struct zl_error err = {0};
+    char id[ZL_RECALL_ID_MAX];
+    double got[2] = {0, 0}, dist[2] = {2, 2};
+    uint32_t r = 12345;
+    json_t *st;
+
+    assert_int_equal(zl_recall_open(fx->s, lots, 1, "x", ZL_HAZARD_II, id, &err), 0);
+    assert_int_equal(zl_recall_notify(fx->s, id, NULL, 0, NULL, &err), 0);
+    for (int k = 0; k < 20; k++) {
+        int p;
+        double q;
+
+        r = r * 1103515245u + 12345u;
+        p = (int)((r >> 16) & 1);
+        q = (double)((r >> 8) % 4) / 4.0;
+        got[p] += q;
+        assert_int_equal(zl_recall_progress(fx->s, id, names[p], 0, 1, q, NULL, &err), 0);
+    }
+    st = status(fx->s, id);
+    for (int p = 0; p < 2; p++) {
+        assert_true(party_num(st, names[p], "recovered") == got[p]);
+        assert_true(party_num(st, names[p], "effectiveness") == got[p] / dist[p]);
+    }
+    assert_true(json_number_value(json_object_get(st, "effectiveness")) ==
+                (got[0] + got[1]) / (dist[0] + dist[1]));
+    json_decref(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_scope_golden, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_case_flow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_force_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_on_failure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_effectiveness_model, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
