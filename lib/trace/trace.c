@@ -984,6 +984,11 @@ static int renumber(struct zl_trace *t)
         ev[i] = t->events[k[i].old];
         eid[i] = t->ev_eid[k[i].old];
     }
+    /* via_event holds a graph event id: map it while evmap still matches */
+    for (size_t i = 0; i < t->n_nodes; i++)
+        if (t->nodes[i].pub.via_event >= 0)
+            t->nodes[i].pub.via_event =
+                newpos[evmap_get(t, t->nodes[i].pub.via_event)];
     zl_free(t->events);
     zl_free(t->ev_eid);
     t->events = ev;
@@ -995,10 +1000,6 @@ static int renumber(struct zl_trace *t)
         t->tp[i].ev = newpos[t->tp[i].ev];
     for (size_t i = 0; i < t->n_edges; i++)
         t->edges[i].pub.event = newpos[t->edges[i].pub.event];
-    for (size_t i = 0; i < t->n_nodes; i++)
-        if (t->nodes[i].pub.via_event >= 0)
-            t->nodes[i].pub.via_event =
-                newpos[evmap_get(t, t->nodes[i].pub.via_event)];
     rc = 0;
 out:
     zl_free(k);
