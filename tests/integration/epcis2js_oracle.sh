@@ -47,11 +47,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # a demo chain, when the demo generator is built in
 if "$exe" demo generate --help >/dev/null 2>&1; then
-  if "$exe" demo generate --seed 7 --scale 1 --out "$work/demo" \
+  if "$exe" demo generate --seed 7 --scale 2 --per-doc 60 --out "$work/demo" \
        >/dev/null 2>"$work/demo.err"; then
     :
   else
     echo "note: zhiliang demo generate failed: $(head -3 "$work/demo.err")"
   fi
 fi
-exec node "$here/epcis2js_oracle.mjs" "$exe" "$pkg" "$work"
+node "$here/epcis2js_oracle.mjs" "$exe" "$pkg" "$work"
