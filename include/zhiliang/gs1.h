@@ -69,11 +69,16 @@ struct zl_gs1_id {
 
 /* Parse an EPC URN (urn:epc:id:/class:/idpat:), a Digital Link URI (any
  * host, any path prefix before the primary key, qualifiers, ?query data
- * attributes), or an element string (bracketed "(01)..(10).." or raw
- * scanner data with FNC1 as GS (0x1D) or "]C1"/"]d2"/"]Q3" symbology
- * prefixes). Verifies check digits, lengths, character sets and the company
- * prefix split. Returns 0, or ZL_ESYNTAX / ZL_EINVAL / ZL_ECHECK with err
- * saying why (err may be NULL). Never reads past s[len-1]. */
+ * attributes; the Digital Link 1.0 short names gtin, lot, ser... too), or
+ * an element string (bracketed "(01)..(10).." or raw scanner data with
+ * FNC1 as GS (0x1D), optionally after a "]C1", "]e0", "]d2", "]Q3" or
+ * "]J1" symbology identifier). Verifies check digits, lengths, character
+ * sets, dates, qualifier order, AIs that need a key ((21) without (01)...)
+ * and the company prefix split. Returns 0, or ZL_ESYNTAX / ZL_EINVAL /
+ * ZL_ECHECK / ZL_EUNSUPPORTED / ZL_ELIMIT (more than ZL_GS1_MAX_AIS AIs)
+ * with err saying why: err->rule names the rule broken ("bad check digit in
+ * AI (01): expected 2, got 3"), err->value the offending value (err may be
+ * NULL). Never reads past s[len-1]; allocates nothing. */
 int zl_gs1_parse(const char *s, size_t len, struct zl_gs1_id *id,
                  struct zl_error *err);
 
