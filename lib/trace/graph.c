@@ -35,7 +35,7 @@ struct tg_chunk {
  * out of the pool. */
 struct tg_pool {
     struct tg_pool *next;
-    struct tg_ref refs[];
+    double data[];      /* struct tg_ref or struct tg_row */
 };
 
 static uint64_t hash_bytes(const void *p, size_t n)
@@ -292,6 +292,18 @@ int32_t tg_event(struct tg *g, const uint8_t hash[32], int create)
     return (int32_t)g->n_evs++;
 }
 
+static int add_row(struct tg *g, struct tg_str *st, int32_t eid, int role)
+{
+    int rc = grow((void **)&st->rows, &st->cap_rows, (size_t)st->n_rows + 1,
+                  sizeof(*st->rows), &g->bytes);
+
+    if (rc < 0)
+        return rc;
+    st->rows[st->n_rows].x = eid;
+    st->rows[st->n_rows++].role = (uint8_t)role;
+    return 0;
+}
+
 static int add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n,
                    uint32_t *cap, const struct tg_ref *r)
 {
@@ -319,8 +331,6 @@ static int row_cb(void *ctx, const struct zl_id_row *r)
     struct tg *g = ctx;
     int32_t sid = tg_intern(g, r->id, strlen(r->id));
     int32_t eid;
-    struct tg_ref ref;
-    struct tg_str *s;
 
     if (sid < 0)
         return sid;
@@ -328,17 +338,9 @@ static int row_cb(void *ctx, const struct zl_id_row *r)
     if (eid < 0)
         return eid;
     ev_basic(&g->evs[eid], r);
-    ref.x = eid;
-    ref.role = (uint8_t)r->role;
-    ref.has_qty = (uint8_t)(r->has_quantity != 0);
-    ref.qty = r->quantity;
-    ref.uom = intern0(g, r->uom);
-    if (ref.uom < -1)
-        return ref.uom;
-    s = &g->strs[sid];
-    if (s->flags & TG_S_ROWS)
+    if (g->strs[sid].flags & TG_S_ROWS)
         return 0;   /* loaded by an earlier batch */
-    return add_ref(g, &s->rows, &s->n_rows, &s->cap_rows, &ref);
+    return add_row(g, &g->strs[sid], eid, (int)r->role);
 }
 
 int tg_need_rows(struct tg *g, const int32_t *sids, size_t n)
@@ -695,42 +697,53 @@ static int load_ev_cb(void *ctx, const struct zl_stored_event *se)
 /* Move every owned identifier and row list into one exact-size pool. */
 static int compact(struct tg *g)
 {
-    size_t total = 0, k = 0;
-    struct tg_pool *p;
+    size_t n_refs = 0, n_rows = 0, k = 0;
+    struct tg_pool *p, *q;
+    struct tg_ref *refs;
+    struct tg_row *rows;
 
     for (size_t i = 0; i < g->n_evs; i++)
         if (g->evs[i].cap_ids)
-            total += g->evs[i].n_ids;
+            n_refs += g->evs[i].n_ids;
     for (size_t i = 0; i < g->n_strs; i++)
         if (g->strs[i].cap_rows)
-            total += g->strs[i].n_rows;
-    p = zl_malloc(sizeof(*p) + total * sizeof(struct tg_ref));
-    if (p == NULL)
+            n_rows += g->strs[i].n_rows;
+    p = zl_malloc(sizeof(*p) + n_refs * sizeof(struct tg_ref));
+    q = zl_malloc(sizeof(*q) + n_rows * sizeof(struct tg_row));
+    if (p == NULL || q == NULL) {
+        zl_free(p);
+        zl_free(q);
         return ZL_ENOMEM;
-    p->next = g->pools;
+    }
+    p->next = q;
+    q->next = g->pools;
     g->pools = p;
-    g->bytes += sizeof(*p) + total * sizeof(struct tg_ref);
+    g->bytes += sizeof(*p) + n_refs * sizeof(struct tg_ref) + sizeof(*q) +
+                n_rows * sizeof(struct tg_row);
+    refs = (struct tg_ref *)(void *)p->data;
+    rows = (struct tg_row *)(void *)q->data;
     for (size_t i = 0; i < g->n_evs; i++) {
         struct tg_event *e = &g->evs[i];
 
         if (!e->cap_ids)
             continue;
-        memcpy(&p->refs[k], e->ids, e->n_ids * sizeof(struct tg_ref));
+        memcpy(&refs[k], e->ids, e->n_ids * sizeof(struct tg_ref));
         zl_free(e->ids);
         g->bytes -= e->cap_ids * sizeof(struct tg_ref);
-        e->ids = &p->refs[k];
+        e->ids = &refs[k];
         e->cap_ids = 0;
         k += e->n_ids;
     }
+    k = 0;
     for (size_t i = 0; i < g->n_strs; i++) {
         struct tg_str *st = &g->strs[i];
 
         if (!st->cap_rows)
             continue;
-        memcpy(&p->refs[k], st->rows, st->n_rows * sizeof(struct tg_ref));
+        memcpy(&rows[k], st->rows, st->n_rows * sizeof(struct tg_row));
         zl_free(st->rows);
-        g->bytes -= st->cap_rows * sizeof(struct tg_ref);
-        st->rows = &p->refs[k];
+        g->bytes -= st->cap_rows * sizeof(struct tg_row);
+        st->rows = &rows[k];
         st->cap_rows = 0;
         k += st->n_rows;
     }
@@ -762,13 +775,10 @@ static int index_load_since(struct tg *g, zl_store *s, int64_t since)
         e = &g->evs[eid];
         e->flags |= TG_EV_META | TG_EV_IDS;
         for (uint32_t k = 0; k < e->n_ids; k++) {
-            struct tg_ref r = e->ids[k];
-            struct tg_str *st = &g->strs[r.x];
-
-            r.x = eid;
-            if ((rc = add_ref(g, &st->rows, &st->n_rows, &st->cap_rows,
-                              &r)) < 0)
+            if ((rc = add_row(g, &g->strs[e->ids[k].x], eid,
+                              e->ids[k].role)) < 0)
                 goto out;
+            e = &g->evs[eid];
         }
         if (e->tid >= 0) {
             struct tg_str *st = &g->strs[e->tid];
@@ -839,9 +849,8 @@ static int scan_id_cb(void *ctx, const struct zl_id_row *r)
     ref.uom = intern0(g, r->uom);
     if (ref.uom < -1)
         return ref.uom;
-    ref.x = eid;
     st = &g->strs[sid];
-    if ((rc = add_ref(g, &st->rows, &st->n_rows, &st->cap_rows, &ref)) < 0)
+    if ((rc = add_row(g, st, eid, (int)r->role)) < 0)
         return rc;
     ref.x = sid;
     e = &g->evs[eid];

@@ -398,7 +398,7 @@ static void member_end(const struct zl_trace *t, int32_t p, int32_t c,
     *d = POS;
     *edel = -1;
     for (uint32_t i = 0; i < ps->n_rows; i++) {
-        const struct tg_ref *r = &ps->rows[i];
+        const struct tg_row *r = &ps->rows[i];
         const struct tg_event *e = &g->evs[r->x];
         int names_child = 0, names_c = 0;
 
@@ -689,7 +689,7 @@ static int expand_plain(struct zl_trace *t, const struct piece *pc, int lvl)
     int rc;
 
     for (uint32_t i = 0; i < g->strs[sid].n_rows; i++) {
-        struct tg_ref r = g->strs[sid].rows[i];
+        struct tg_row r = g->strs[sid].rows[i];
         const struct tg_event *e = &g->evs[r.x];
         int64_t tm = e->t;
         int in = tm >= pc->a && tm <= pc->b;
@@ -753,7 +753,7 @@ static int expand_down(struct zl_trace *t, const struct piece *pc, int lvl)
     int rc;
 
     for (uint32_t i = 0; i < g->strs[sid].n_rows; i++) {
-        struct tg_ref r = g->strs[sid].rows[i];
+        struct tg_row r = g->strs[sid].rows[i];
         const struct tg_event *e = &g->evs[r.x];
         int64_t tm = e->t;
 
@@ -1113,11 +1113,19 @@ static int finish(struct zl_trace *t)
             nd->pub.quantity = 1;
         }
         for (uint32_t k = 0; k < s->n_rows && !nd->pub.has_quantity; k++) {
-            if (s->rows[k].has_qty && (s->rows[k].role == ZL_ROLE_QTY ||
-                                       s->rows[k].role == ZL_ROLE_OUTPUT_QTY)) {
-                nd->pub.has_quantity = 1;
-                nd->pub.quantity = s->rows[k].qty;
-                nd->pub.uom = tg_s(g, s->rows[k].uom);
+            const struct tg_event *e = &g->evs[s->rows[k].x];
+
+            if (s->rows[k].role != ZL_ROLE_QTY &&
+                s->rows[k].role != ZL_ROLE_OUTPUT_QTY)
+                continue;
+            for (uint32_t j = 0; j < e->n_ids; j++) {
+                if (e->ids[j].x == nd->sid && e->ids[j].has_qty &&
+                    e->ids[j].role == s->rows[k].role) {
+                    nd->pub.has_quantity = 1;
+                    nd->pub.quantity = e->ids[j].qty;
+                    nd->pub.uom = tg_s(g, e->ids[j].uom);
+                    break;
+                }
             }
         }
         for (uint32_t k = 0; k < nd->plain.n; k++)

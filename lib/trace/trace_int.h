@@ -21,14 +21,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One occurrence: in a string's rows `x` is the event (eid); in an event's
- * identifier list `x` is the identifier (sid). */
+/* One identifier of an event: `x` is the identifier (sid). */
 struct tg_ref {
     int32_t x;
     int32_t uom;        /* sid or -1 */
     double qty;
     uint8_t role;       /* enum zl_id_role */
     uint8_t has_qty;
+};
+
+/* One occurrence in an identifier's rows: event and role (8 bytes; the
+ * quantity is read from the event's side when needed). */
+struct tg_row {
+    int32_t x;
+    uint8_t role;
 };
 
 #define TG_EV_IDS 1u    /* ids[] complete */
@@ -54,7 +60,7 @@ struct tg_str {
     uint32_t len;
     uint8_t flags;
     uint32_t n_rows, cap_rows;
-    struct tg_ref *rows;     /* occurrences of this identifier */
+    struct tg_row *rows;     /* occurrences of this identifier */
     uint32_t n_tid, cap_tid;
     int32_t *tid_ev;         /* events with this transformationID */
 };
