@@ -379,8 +379,8 @@ out:
     if (rc)
         case_id[0] = 0;
     zl_free(ids);
-    free(lots_txt);
-    free(gtins_txt);
+    zl_free(lots_txt);
+    zl_free(gtins_txt);
     json_decref(rec);
     zl_recall_scope_free(sc);
     return rc;
@@ -638,8 +638,8 @@ int zl_recall_close(zl_store *s, const char *case_id, const char *summary,
 out:
     if (in_tx)
         zl_store_rollback(s);
-    free(lots_txt);
-    free(gtins_txt);
+    zl_free(lots_txt);
+    zl_free(gtins_txt);
     json_decref(rec);
     json_decref(pending);
     state_cleanup(&st);
@@ -800,7 +800,7 @@ int zl_recall_status_json(zl_store *s, const char *case_id, char **json,
         } else {
             *len = strlen(t);
             *json = zl_strndup(t, *len);
-            free(t);
+            zl_free(t);
             if (!*json)
                 rc = ZL_ENOMEM;
         }

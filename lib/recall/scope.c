@@ -523,6 +523,16 @@ static int build_nodes(struct ctx *c, zl_recall_scope *sc)
             json_object_set(o, "custodian", json_object_get(cu, "party")))
             c->oom = 1;
         c->oom |= set_str(o, "location", n->location);
+        if (cu)
+            c->oom |= set_str(o, "custodianName",
+                              json_string_value(json_object_get(cu, "name")));
+        if (n->location) {
+            int drc = 0;
+            char *d = describe_dup(c, n->location, 1, &drc);
+
+            c->oom |= !d || set_str(o, "locationDescription", d);
+            zl_free(d);
+        }
         if (n->last_event >= 0) {
             const struct zl_trace_event *e =
                 zl_trace_event(c->t, (size_t)n->last_event);
