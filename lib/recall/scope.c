@@ -335,15 +335,16 @@ static int structure(struct ctx *c)
 
         if (e->link == ZL_LINK_TRANSFORMED || e->link == ZL_LINK_MEMBER)
             c->terminal[e->from] = 0;
-        if (e->link == ZL_LINK_PACKED_IN &&
-            is_carrier(zl_trace_node(c->t, (size_t)e->to)->kind) &&
-            (rc = add_kid(c, e->to, e->from)) != 0)
+        if (e->link == ZL_LINK_PACKED_IN && (rc = add_kid(c, e->to, e->from)) != 0)
             return rc;
-        if (e->link == ZL_LINK_CONTAINS &&
-            is_carrier(zl_trace_node(c->t, (size_t)e->from)->kind) &&
-            (rc = add_kid(c, e->from, e->to)) != 0)
+        if (e->link == ZL_LINK_CONTAINS && (rc = add_kid(c, e->from, e->to)) != 0)
             return rc;
     }
+    /* A trade item that carried others (a case with its own SGTIN) is a
+     * container here: its contents are counted, not the case too. */
+    for (size_t i = 0; i < nn; i++)
+        if (c->n_kids[i])
+            c->terminal[i] = 0;
     return 0;
 }
 
@@ -636,7 +637,7 @@ static int add_product(struct ctx *c, struct groups *gs,
     if (c->stamp[node] == c->cur || depth > 64)
         return 0;
     c->stamp[node] = c->cur;
-    if (is_carrier(n->kind)) {
+    if (is_carrier(n->kind) || c->n_kids[node]) {
         size_t before = gs->n;
 
         for (size_t k = 0; k < c->n_kids[node] && !rc; k++)
@@ -976,7 +977,8 @@ static int build_rows(struct ctx *c, zl_recall_scope *sc, json_t *ctes)
             for (b = a; b < np && pairs[b].ev == pairs[a].ev && !rc; b++) {
                 enum zl_trace_kind k =
                     zl_trace_node(c->t, (size_t)pairs[b].node)->kind;
-                int want = k == ZL_TK_ITEM ? 1 : is_product(k) ? 0 : 2;
+                int want = c->n_kids[pairs[b].node] || !is_product(k) ? 2
+                           : k == ZL_TK_ITEM ? 1 : 0;
 
                 if (want == pass)
                     rc = add_product(c, &gs, e, pairs[b].node, 1, 0);

@@ -97,4 +97,23 @@ for k in $keys; do
     [ "$k" = "recall:$CASE:$i" ] || fail "leaf $i has key $k"
     i=$((i + 1))
 done
+# ---- scope against the demo generator's ground truth ------------------------
+# The generator records, for sample collection lots, every batch lot, item,
+# case and pallet made from or carrying them (co-packed goods excluded).
+export ZHILIANG_STORE=$T/truth.db
+"$ZL" demo generate --seed 3 --scale 50 --truth 3 --out "$T/t" >/dev/null
+"$ZL" init >/dev/null
+"$ZL" capture --quiet "$T"/t/chain-*.jsonld >/dev/null
+for k in 0 1 2; do
+    lot=$(jq -r ".collectionLots[$k].lot" "$T/t/truth.json")
+    "$ZL" recall scope --lot "$lot" --json > "$T/sc.json"
+    diff <(jq -r '.nodes[] | select(.depth > 0) | .id' "$T/sc.json" | sort) \
+         <(jq -r ".collectionLots[$k] | (.items + .cases + .pallets + .batchLots)[]" \
+              "$T/t/truth.json" | sort) >&2 || fail "scope of $lot differs from the truth"
+    # holdings count each carton once (not its case, not its batch lot)
+    held=$(jq '[.custodians[].holdings[] | select(.uom == "EA") | .held + .sold] | add' "$T/sc.json")
+    items=$(jq "[.collectionLots[$k].items[] | select(test(\"/01/0\"))] | length" "$T/t/truth.json")
+    [ "$held" = "$items" ] || fail "holdings $held != $items consumer items for $lot"
+done
+
 echo "recall_cli: ok ($np parties, $rows FSMA rows)"
