@@ -63,69 +63,70 @@ struct ph {
 /* ---- canonical property order (reference PROP_ORDER) ---- */
 struct ph_order {
     const char *name;
+    size_t len;
     const struct ph_order *sub;
     size_t nsub;
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-static const struct ph_order o_epc[] = { { "epc", NULL, 0 } };
+static const struct ph_order o_epc[] = { { "epc", 3, NULL, 0 } };
 static const struct ph_order o_qe_fields[] = {
-    { "epcClass", NULL, 0 }, { "quantity", NULL, 0 }, { "uom", NULL, 0 } };
+    { "epcClass", 8, NULL, 0 }, { "quantity", 8, NULL, 0 }, { "uom", 3, NULL, 0 } };
 static const struct ph_order o_qe[] = {
-    { "quantityElement", o_qe_fields, N(o_qe_fields) } };
-static const struct ph_order o_pd[] = { { "set", NULL, 0 },
-                                        { "unset", NULL, 0 } };
-static const struct ph_order o_id[] = { { "id", NULL, 0 } };
+    { "quantityElement", 15, o_qe_fields, N(o_qe_fields) } };
+static const struct ph_order o_pd[] = { { "set", 3, NULL, 0 },
+                                        { "unset", 5, NULL, 0 } };
+static const struct ph_order o_id[] = { { "id", 2, NULL, 0 } };
 /* The reference's order for the three typed lists never matches a child
  * (its pairs are not named), so the lists fall through to the leftovers;
  * an order of length zero with a non-NULL pointer reproduces that. */
-static const struct ph_order o_none[] = { { "", NULL, 0 } };
+static const struct ph_order o_none[] = { { "", 0, NULL, 0 } };
 static const struct ph_order o_meta[] = {
-    { "time", NULL, 0 }, { "startTime", NULL, 0 }, { "endTime", NULL, 0 },
-    { "deviceID", NULL, 0 }, { "deviceMetadata", NULL, 0 },
-    { "rawData", NULL, 0 }, { "dataProcessingMethod", NULL, 0 },
-    { "bizRules", NULL, 0 } };
+    { "time", 4, NULL, 0 }, { "startTime", 9, NULL, 0 }, { "endTime", 7, NULL, 0 },
+    { "deviceID", 8, NULL, 0 }, { "deviceMetadata", 14, NULL, 0 },
+    { "rawData", 7, NULL, 0 }, { "dataProcessingMethod", 20, NULL, 0 },
+    { "bizRules", 8, NULL, 0 } };
 static const struct ph_order o_report[] = {
-    { "type", NULL, 0 }, { "exception", NULL, 0 }, { "deviceID", NULL, 0 },
-    { "deviceMetadata", NULL, 0 }, { "rawData", NULL, 0 },
-    { "dataProcessingMethod", NULL, 0 }, { "time", NULL, 0 },
-    { "microorganism", NULL, 0 }, { "chemicalSubstance", NULL, 0 },
-    { "value", NULL, 0 }, { "component", NULL, 0 },
-    { "stringValue", NULL, 0 }, { "booleanValue", NULL, 0 },
-    { "hexBinaryValue", NULL, 0 }, { "uriValue", NULL, 0 },
-    { "minValue", NULL, 0 }, { "maxValue", NULL, 0 },
-    { "meanValue", NULL, 0 }, { "sDev", NULL, 0 }, { "percRank", NULL, 0 },
-    { "percValue", NULL, 0 }, { "uom", NULL, 0 },
-    { "coordinateReferenceSystem", NULL, 0 } };
+    { "type", 4, NULL, 0 }, { "exception", 9, NULL, 0 }, { "deviceID", 8, NULL, 0 },
+    { "deviceMetadata", 14, NULL, 0 }, { "rawData", 7, NULL, 0 },
+    { "dataProcessingMethod", 20, NULL, 0 }, { "time", 4, NULL, 0 },
+    { "microorganism", 13, NULL, 0 }, { "chemicalSubstance", 17, NULL, 0 },
+    { "value", 5, NULL, 0 }, { "component", 9, NULL, 0 },
+    { "stringValue", 11, NULL, 0 }, { "booleanValue", 12, NULL, 0 },
+    { "hexBinaryValue", 14, NULL, 0 }, { "uriValue", 8, NULL, 0 },
+    { "minValue", 8, NULL, 0 }, { "maxValue", 8, NULL, 0 },
+    { "meanValue", 9, NULL, 0 }, { "sDev", 4, NULL, 0 }, { "percRank", 8, NULL, 0 },
+    { "percValue", 9, NULL, 0 }, { "uom", 3, NULL, 0 },
+    { "coordinateReferenceSystem", 25, NULL, 0 } };
 static const struct ph_order o_se_fields[] = {
-    { "sensorMetadata", o_meta, N(o_meta) },
-    { "sensorReport", o_report, N(o_report) } };
+    { "sensorMetadata", 14, o_meta, N(o_meta) },
+    { "sensorReport", 12, o_report, N(o_report) } };
 static const struct ph_order o_se[] = {
-    { "sensorElement", o_se_fields, N(o_se_fields) } };
+    { "sensorElement", 13, o_se_fields, N(o_se_fields) } };
 static const struct ph_order o_event[] = {
-    { "eventTime", NULL, 0 },
-    { "eventTimeZoneOffset", NULL, 0 },
-    { "certificationInfo", NULL, 0 },
-    { "parentID", NULL, 0 },
-    { "epcList", o_epc, N(o_epc) },
-    { "inputEPCList", o_epc, N(o_epc) },
-    { "childEPCs", o_epc, N(o_epc) },
-    { "quantityList", o_qe, N(o_qe) },
-    { "childQuantityList", o_qe, N(o_qe) },
-    { "inputQuantityList", o_qe, N(o_qe) },
-    { "outputEPCList", o_epc, N(o_epc) },
-    { "outputQuantityList", o_qe, N(o_qe) },
-    { "action", NULL, 0 },
-    { "transformationID", NULL, 0 },
-    { "bizStep", NULL, 0 },
-    { "disposition", NULL, 0 },
-    { "persistentDisposition", o_pd, N(o_pd) },
-    { "readPoint", o_id, N(o_id) },
-    { "bizLocation", o_id, N(o_id) },
-    { "bizTransactionList", o_none, 0 },
-    { "sourceList", o_none, 0 },
-    { "destinationList", o_none, 0 },
-    { "sensorElementList", o_se, N(o_se) },
+    { "eventTime", 9, NULL, 0 },
+    { "eventTimeZoneOffset", 19, NULL, 0 },
+    { "certificationInfo", 17, NULL, 0 },
+    { "parentID", 8, NULL, 0 },
+    { "epcList", 7, o_epc, N(o_epc) },
+    { "inputEPCList", 12, o_epc, N(o_epc) },
+    { "childEPCs", 9, o_epc, N(o_epc) },
+    { "quantityList", 12, o_qe, N(o_qe) },
+    { "childQuantityList", 17, o_qe, N(o_qe) },
+    { "inputQuantityList", 17, o_qe, N(o_qe) },
+    { "outputEPCList", 13, o_epc, N(o_epc) },
+    { "outputQuantityList", 18, o_qe, N(o_qe) },
+    { "action", 6, NULL, 0 },
+    { "transformationID", 16, NULL, 0 },
+    { "bizStep", 7, NULL, 0 },
+    { "disposition", 11, NULL, 0 },
+    { "persistentDisposition", 21, o_pd, N(o_pd) },
+    { "readPoint", 9, o_id, N(o_id) },
+    { "bizLocation", 11, o_id, N(o_id) },
+    { "bizTransactionList", 18, o_none, 0 },
+    { "sourceList", 10, o_none, 0 },
+    { "destinationList", 15, o_none, 0 },
+    { "sensorElementList", 17, o_se, N(o_se) },
 };
 
 /* ---- small helpers ---- */
@@ -382,6 +383,10 @@ static int fix_timestamp(const char *s, size_t n, char out[32])
 static int looks_gs1(const char *s, size_t n)
 {
     if (!memchr(s, '.', n))
+        return 0;
+    /* vocabulary URIs are frequent and never GS1 keys */
+    if ((n > 20 && !memcmp(s, "https://ref.gs1.org/", 20)) ||
+        (n > 20 && !memcmp(s, "https://gs1.org/voc/", 20)))
         return 0;
     return (n > 8 && memcmp(s, "urn:epc:", 8) == 0) ||
            (n > 7 && memcmp(s, "http://", 7) == 0) ||
@@ -1052,7 +1057,8 @@ static int ordered(struct ph *p, struct ph_node *parent,
         for (i = 0; i < parent->nk; i++) {
             struct ph_node *c = parent->kids[i];
             size_t s0 = p->out->len;
-            if (c->removed || c->pair || !name_is(c, order[k].name))
+            if (c->removed || c->pair || c->nlen != order[k].len ||
+                memcmp(c->name, order[k].name, c->nlen) != 0)
                 continue;
             if ((r = child_string(p, c, &order[k])) < 0)
                 return r;
@@ -1095,7 +1101,7 @@ int ep_prehash(json_t *event, const char *type, const struct ep_hashctx *hc,
         (r = zl_buf_adds(out, type)) < 0)
         return r;
     {
-        struct ph_order top = { "", o_event, N(o_event) };
+        struct ph_order top = { "", 0, o_event, N(o_event) };
         if ((r = ordered(&p, &root, top.sub, top.nsub)) < 0)
             return r;
     }
