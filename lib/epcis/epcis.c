@@ -1412,6 +1412,12 @@ static int parse(const char *buf, size_t len,
     ep_arena_init(&idx_arena);
     zl_buf_init(&pre, PREHASH_MAX);
     memset(&hc, 0, sizeof hc);
+    /* An event's own @context is JSON-LD machinery, not event data. The
+     * reference generator would hash it like an extension field (no case
+     * of its corpus has one); we never do, so that an event stored with a
+     * @context (its own, or the document's we add) rehashes the same from
+     * its JSON alone. */
+    hc.skip_context = 1;
     if (len > max_bytes) {
         snprintf(rule, sizeof rule,
                  "document of %zu bytes is larger than max_bytes (%zu)", len,

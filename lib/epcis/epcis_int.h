@@ -60,7 +60,7 @@ struct ep_hashctx {
     size_t n_expanded;
     const char **ignore;     /* repository ignoreFields keys */
     size_t n_ignore;
-    int skip_context;        /* a bare event: its own @context is no field */
+    int skip_context;        /* an event's own @context is no field */
     /* Identifiers already canonicalised by validation, keyed by the
      * address of the JSON string (so the pre-hash does not run the GS1
      * parser twice): open addressing, mask + 1 slots, NULL keys empty. */
