@@ -148,6 +148,12 @@ int zl_recall_status_for(zl_store *s, const char *id, zl_recall_notice_cb cb,
 int zl_recall_record_canon(zl_store *s, const char *record_key, char **canon,
                            size_t *len);
 
+/* Every stored record's key, case by case in seq order (for `zhiliang
+ * verify`'s check that each record has a leaf). key is borrowed for the
+ * call; a non-zero return stops and is passed back. */
+typedef int (*zl_recall_key_cb)(void *ctx, const char *record_key);
+int zl_recall_record_keys(zl_store *s, zl_recall_key_cb cb, void *ctx);
+
 const char *zl_hazard_name(enum zl_hazard_class h);  /* "I".. or NULL */
 
 #ifdef __cplusplus

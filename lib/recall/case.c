@@ -184,6 +184,27 @@ out:
     return rc;
 }
 
+struct key_ctx {
+    zl_recall_key_cb cb;
+    void *ctx;
+};
+
+static int key_cb(void *vctx, const char *case_id, long seq)
+{
+    struct key_ctx *k = vctx;
+    char key[KEY_MAX];
+
+    snprintf(key, sizeof key, "recall:%s:%ld", case_id, seq);
+    return k->cb(k->ctx, key);
+}
+
+int zl_recall_record_keys(zl_store *s, zl_recall_key_cb cb, void *ctx)
+{
+    struct key_ctx k = {cb, ctx};
+
+    return zl_store_recall_all_keys(s, key_cb, &k);
+}
+
 /* ---- state replay ------------------------------------------------------- */
 
 struct state {

@@ -114,6 +114,28 @@ int zl_store_recall_records(zl_store *s, const char *case_id,
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
+int zl_store_recall_all_keys(zl_store *s, zl_store_recall_key_cb cb,
+                             void *ctx)
+{
+    static const char SQL[] = "SELECT case_id, seq FROM recall_records"
+                              " ORDER BY case_id, seq";
+    sqlite3_stmt *st = NULL;
+    int rc, r = 0;
+
+    /* not the cached statement: a callback may run other recall queries */
+    if (sqlite3_prepare_v2(s->db, SQL, -1, &st, NULL) != SQLITE_OK)
+        return ZL_ESTORE;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        r = cb(ctx, col(st, 0), (long)sqlite3_column_int64(st, 1));
+        if (r)
+            break;
+    }
+    sqlite3_finalize(st);
+    if (r)
+        return r;
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
 int zl_store_recall_last_seq(zl_store *s, const char *case_id, long *seq)
 {
     static const char SQL[] = "SELECT COALESCE(MAX(seq), 0) FROM"

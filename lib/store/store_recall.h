@@ -31,6 +31,11 @@ typedef int (*zl_store_recall_record_cb)(void *ctx, long seq,
                                          size_t len);
 int zl_store_recall_records(zl_store *s, const char *case_id,
                             zl_store_recall_record_cb cb, void *ctx);
+/* (case_id, seq) of every record, by case then seq. */
+typedef int (*zl_store_recall_key_cb)(void *ctx, const char *case_id,
+                                      long seq);
+int zl_store_recall_all_keys(zl_store *s, zl_store_recall_key_cb cb,
+                             void *ctx);
 /* Highest seq of a case (0 when it has no record). */
 int zl_store_recall_last_seq(zl_store *s, const char *case_id, long *seq);
 

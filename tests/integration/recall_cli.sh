@@ -97,6 +97,16 @@ for k in $keys; do
     [ "$k" = "recall:$CASE:$i" ] || fail "leaf $i has key $k"
     i=$((i + 1))
 done
+# `zhiliang verify` recomputes recall leaves once it is wired to
+# zl_recall_record_canon: then an edited record must be named.
+if "$ZL" verify >/dev/null 2>&1; then
+    sqlite3 "$ZHILIANG_STORE" "update recall_records set json = replace(json, '\"hazardClass\":\"I\"', '\"hazardClass\":\"III\"') where case_id = '$CASE' and seq = 1"
+    out=$("$ZL" verify --json 2>&1 || true)
+    echo "$out" | grep -q "recall:$CASE:1" || fail "edited recall record not named by verify: $out"
+else
+    echo "recall_cli: zhiliang verify does not check recall leaves yet (skipped)"
+fi
+
 # ---- scope against the demo generator's ground truth ------------------------
 # The generator records, for sample collection lots, every batch lot, item,
 # case and pallet made from or carrying them (co-packed goods excluded).

@@ -15,6 +15,7 @@
  */
 #include "zhiliang/recall.h"
 
+#include "store/sqlite_int.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -351,6 +352,62 @@ static void test_case_flow(void **state)
     assert_int_equal(log_size(fx->s), n0 + 8);
 }
 
+static int key_found(void *ctx, const char *key)
+{
+    zl_store *s = ((void **)ctx)[0];
+    int *n = ((void **)ctx)[1];
+
+    assert_int_equal(zl_log_find(s, key, NULL, NULL, NULL), 0);
+    (*n)++;
+    return 0;
+}
+
+/* Every record has a leaf; an edited record no longer matches it. */
+static void test_tamper(void **state)
+{
+    struct fx *fx = *state;
+    const char *lots[] = {RAW};
+    struct zl_error err = {0};
+    char id[ZL_RECALL_ID_MAX], key[128], *canon = NULL, *sql;
+    uint8_t leaf[32], now[32];
+    int n = 0;
+    void *kc[2] = {fx->s, &n};
+    size_t len;
+
+    assert_int_equal(zl_recall_open(fx->s, lots, 1, "x", ZL_HAZARD_I, id, &err), 0);
+    assert_int_equal(zl_recall_notify(fx->s, id, NULL, 0, NULL, &err), 0);
+    assert_int_equal(zl_recall_progress(fx->s, id, "store-b", 1, 1, 2, NULL, &err), 0);
+    assert_int_equal(zl_recall_record_keys(fx->s, key_found, kc), 0);
+    assert_int_equal(n, 4);
+    snprintf(key, sizeof key, "recall:%s:4", id);
+    assert_int_equal(zl_log_find(fx->s, key, NULL, NULL, leaf), 0);
+    /* same meaning, other spacing: still the same leaf */
+    sql = sqlite3_mprintf("UPDATE recall_records SET json = replace(json,"
+                          " '\"recovered\":2', '\"recovered\": 2')"
+                          " WHERE case_id = '%q' AND seq = 4", id);
+    assert_int_equal(sqlite3_exec(fx->s->db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+    assert_int_equal(zl_recall_record_canon(fx->s, key, &canon, &len), 0);
+    assert_int_equal(zl_log_leaf_hash(ZL_LEAF_RECALL, canon, len, now), 0);
+    assert_memory_equal(now, leaf, 32);
+    zl_free(canon);
+    /* 2 recovered becomes 20: the leaf no longer matches */
+    sql = sqlite3_mprintf("UPDATE recall_records SET json = replace(json,"
+                          " '\"recovered\": 2', '\"recovered\":20')"
+                          " WHERE case_id = '%q' AND seq = 4", id);
+    assert_int_equal(sqlite3_exec(fx->s->db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+    assert_int_equal(zl_recall_record_canon(fx->s, key, &canon, &len), 0);
+    assert_non_null(strstr(canon, "\"recovered\":20"));
+    assert_int_equal(zl_log_leaf_hash(ZL_LEAF_RECALL, canon, len, now), 0);
+    assert_memory_not_equal(now, leaf, 32);
+    zl_free(canon);
+    snprintf(key, sizeof key, "recall:%s:9", id);
+    assert_int_equal(zl_recall_record_canon(fx->s, key, &canon, &len), ZL_ENOTFOUND);
+    assert_int_equal(zl_recall_record_canon(fx->s, "ni:///sha-256;00", &canon, &len),
+                     ZL_ENOTFOUND);
+}
+
 static void test_force_close(void **state)
 {
     struct fx *fx = *state;
@@ -467,6 +524,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_scope_golden, setup, teardown),
         cmocka_unit_test_setup_teardown(test_case_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_force_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tamper, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_on_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_effectiveness_model, setup, teardown),
     };
