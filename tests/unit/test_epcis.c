@@ -19,6 +19,7 @@
 #include "zhiliang/epcis.h"
 
 #include <dirent.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,37 @@ static const struct {
       "refuses it)", ZL_EINVAL },
 };
 
+/* The stored event text (compacted from the input) must be the same JSON
+ * value as the event jansson parsed, plus at most the document's
+ * @context, and be compact (no whitespace outside strings). */
+static void check_event_json(const char *path, const char *data, size_t len,
+                             const zl_epcis_doc *doc)
+{
+    json_t *root = json_loadb(data, len, 0, NULL), *list;
+    size_t i;
+    assert_non_null(root);
+    list = json_object_get(json_object_get(root, "epcisBody"), "eventList");
+    assert_int_equal(json_array_size(list), zl_epcis_doc_count(doc));
+    for (i = 0; i < zl_epcis_doc_count(doc); i++) {
+        const struct zl_event *e = zl_epcis_doc_event(doc, i);
+        json_t *got = json_loadb(e->json, e->json_len, 0, NULL);
+        json_t *want = json_deep_copy(json_array_get(list, i));
+        if (!got)
+            fail_msg("%s event %zu: stored JSON does not parse: %s", path, i,
+                     e->json);
+        if (json_object_get(got, "@context") &&
+            !json_object_get(want, "@context"))
+            json_object_set(want, "@context",
+                            json_object_get(root, "@context"));
+        if (!json_equal(got, want))
+            fail_msg("%s event %zu: stored JSON differs: %s", path, i, e->json);
+        assert_int_equal(strlen(e->json), e->json_len);
+        json_decref(got);
+        json_decref(want);
+    }
+    json_decref(root);
+}
+
 static int walk(const char *dir, int *accepted, int *refused_n)
 {
     DIR *d = opendir(dir);
@@ -109,6 +141,7 @@ static int walk(const char *dir, int *accepted, int *refused_n)
                 fail_msg("%s refused: %s: %s (value: %s)", path, err.path,
                          err.rule, err.value);
             assert_true(zl_epcis_doc_count(doc) >= 1);
+            check_event_json(path, data, len, doc);
             (*accepted)++;
         }
         zl_epcis_doc_free(doc);
