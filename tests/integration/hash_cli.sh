@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# hash_cli.sh ZHILIANG_EXE - `zhiliang hash` end to end against the CBV 2.0
+# event hash corpus: one hash ID per event in document order (.hashes),
+# --prehash gives the .prehashes lines, --json is valid JSON with the same
+# IDs, stdin works, --check says "valid" or names the path, usage errors
+# exit 2.
+set -u
+exe=${1:?usage: hash_cli.sh ZHILIANG_EXE}
+corpus=tests/conformance/epcis-event-hash/examples
+fail=0
+n=0
+for doc in "$corpus"/*.jsonld; do
+  base=${doc%.jsonld}
+  [ -f "$base.hashes" ] || continue
+  n=$((n + 1))
+  if [ "$("$exe" hash "$doc")" != "$(cat "$base.hashes")" ]; then
+    echo "FAIL hash $doc"; fail=1
+  fi
+  if [ -f "$base.prehashes" ] &&
+     [ "$("$exe" hash --prehash "$doc")" != "$(cat "$base.prehashes")" ]; then
+    echo "FAIL --prehash $doc"; fail=1
+  fi
+  if [ "$("$exe" hash --json "$doc" | node -e '
+      let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
+      console.log(JSON.parse(s).map(e=>e.hashID).join("\n"))})' 2>/dev/null)" \
+     != "$(cat "$base.hashes")" ] && command -v node >/dev/null; then
+    echo "FAIL --json $doc"; fail=1
+  fi
+done
+[ "$n" -ge 22 ] || { echo "FAIL only $n corpus documents"; fail=1; }
+one=$corpus/epcisDocWithSingleEvent.jsonld
+[ "$("$exe" hash - <"$one")" = "$(cat "${one%.jsonld}.hashes")" ] ||
+  { echo "FAIL stdin"; fail=1; }
+[ "$("$exe" hash --check "$one")" = valid ] || { echo "FAIL --check valid"; fail=1; }
+bad=$(mktemp)
+sed 's/"action": "OBSERVE"/"action": "LOOK"/' "$one" >"$bad"
+out=$("$exe" hash --check "$bad"); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *'$.epcisBody.eventList[0].action'* ]] ||
+  { echo "FAIL --check invalid: rc=$rc $out"; fail=1; }
+"$exe" hash "$bad" >/dev/null 2>&1 && { echo "FAIL hash accepts invalid"; fail=1; }
+rm -f "$bad"
+"$exe" hash >/dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL usage exit"; fail=1; }
+"$exe" hash --bogus x >/dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL bad option"; fail=1; }
+"$exe" hash --help | grep -q "usage: zhiliang hash" || { echo "FAIL --help"; fail=1; }
+[ $fail -eq 0 ] && echo "ok: $n corpus documents"
+exit $fail
