@@ -14,6 +14,11 @@ command -v jq >/dev/null || { echo "jq missing"; exit 77; }
 "$ZL" demo generate --seed 3 --scale 5 --out "$T/d" >/dev/null
 "$ZL" init >/dev/null
 "$ZL" capture --quiet "$T"/d/chain-*.jsonld >/dev/null
+named=0
+if "$ZL" party --help >/dev/null 2>&1; then
+    "$ZL" party import "$T/d/parties.json" >/dev/null
+    named=1
+fi
 
 # A collection lot: the output of a TransformationEvent that pools farm lots.
 LOT=$(jq -r '.epcisBody.eventList[] | select(.type == "TransformationEvent")
@@ -28,6 +33,12 @@ jq -e '.summary.items >= 1 and (.custodians | length) >= 1 and (.nodes | length)
 "$ZL" recall scope --lot "$LOT" --csv "$T/fsma.csv" --report > "$T/report.txt"
 grep -q "召回范围报告 / Recall scope report" "$T/report.txt" || fail "report heading"
 grep -q "By custodian" "$T/report.txt" || fail "report custodians"
+if [ $named = 1 ]; then
+    # registry names resolved: every custodian has a name and a USCC-like ID
+    jq -e '[.custodians[] | select(.name == null)] | length == 0' "$T/scope.json" \
+        >/dev/null || fail "custodian without a registry name"
+    grep -q "有限公司" "$T/fsma.csv" || fail "CSV lacks registry names"
+fi
 
 head -1 "$T/fsma.csv" | od -c | grep -q '\\r  \\n' || fail "CSV lines must end in CRLF (RFC 4180)"
 header=$(head -1 "$T/fsma.csv" | tr -d '\r')
