@@ -50,8 +50,9 @@ typedef struct zl_recall_scope zl_recall_scope;
 /* ---- scope ------------------------------------------------------------- */
 
 /* Compute the scope of recalling lots[0..n) (any identifier form). *out is
- * new (zl_recall_scope_free). Returns 0, ZL_EINVAL for a bad identifier
- * (err filled), ZL_ELIMIT, ZL_ESTORE, ZL_ENOMEM. */
+ * new (zl_recall_scope_free). Returns 0, ZL_EINVAL for a bad identifier,
+ * ZL_ENOTFOUND for a lot no stored event names (err filled), ZL_ELIMIT,
+ * ZL_ESTORE, ZL_ENOMEM. */
 int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
                             zl_recall_scope **out, struct zl_error *err);
 void zl_recall_scope_free(zl_recall_scope *sc);  /* NULL-safe */

@@ -1047,6 +1047,18 @@ int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
         goto out;
     }
     nn = zl_trace_node_count(t);
+    /* a lot no event names is a typo or another system's: say so rather
+     * than recall nothing */
+    for (size_t i = 0; i < nn; i++) {
+        const struct zl_trace_node *nd = zl_trace_node(t, i);
+
+        if (nd->depth == 0 && nd->n_events == 0) {
+            rc = zl_error_set(err, ZL_ENOTFOUND, "lot",
+                              "no captured event names this lot", nd->id,
+                              (size_t)-1);
+            goto out;
+        }
+    }
     if ((rc = structure(&c)) != 0 || (rc = load_event_quantities(&c)) != 0)
         goto out;
     starts = json_array();

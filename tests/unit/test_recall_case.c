@@ -433,6 +433,15 @@ static void test_force_close(void **state)
                      ZL_EINVAL);
     assert_int_equal(zl_recall_open(fx->s, lots, 1, "x", (enum zl_hazard_class)7,
                                     id, &err), ZL_EINVAL);
+    {
+        const char *unknown[] = {RAW, "https://id.gs1.org/01/06901234000108/10/RAW-2"};
+        uint64_t n0 = log_size(fx->s);
+
+        assert_int_equal(zl_recall_open(fx->s, unknown, 2, "x", ZL_HAZARD_I, id, &err),
+                         ZL_ENOTFOUND);
+        assert_string_equal(err.value, unknown[1]);
+        assert_int_equal(log_size(fx->s), n0);
+    }
     assert_int_equal(zl_recall_status_json(fx->s, "no-such-case", &(char *){NULL},
                                            &(size_t){0}), ZL_ENOTFOUND);
 }
