@@ -1408,6 +1408,8 @@ static int parse(const char *buf, size_t len,
     int r;
 
     *out = NULL;
+    if (err)
+        memset(err, 0, sizeof *err);
     ep_arena_init(&scratch);
     ep_arena_init(&idx_arena);
     zl_buf_init(&pre, PREHASH_MAX);
@@ -1663,6 +1665,8 @@ int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
 
     if (prehash)
         *prehash = NULL;
+    if (err)
+        memset(err, 0, sizeof *err);
     ep_arena_init(&a);
     zl_buf_init(&pre, PREHASH_MAX);
     memset(&hc, 0, sizeof hc);
@@ -1728,6 +1732,8 @@ int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
 nomem:
     r = zl_error_set(err, ZL_ENOMEM, "", "out of memory", NULL, 0);
 out:
+    if (r < 0 && err && err->code == 0)
+        zl_error_set(err, r, "", zl_strerror(r), NULL, 0);
     zl_buf_cleanup(&pre);
     ep_arena_cleanup(&a);
     json_decref(ev);
