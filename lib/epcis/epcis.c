@@ -84,6 +84,7 @@ struct slices {
     size_t (*r)[2];
     size_t n, cap;
     int failed;
+    size_t depth;        /* nesting depth of the first event */
 };
 
 static void slice_add(struct slices *sl, size_t start)
@@ -152,6 +153,8 @@ static int prescan(const char *buf, size_t len, size_t max_depth, size_t stop,
                  ((depth == 4 || depth == 6) && st[depth - 3].key &&
                   st[depth - 3].klen == 9 &&
                   !memcmp(st[depth - 3].key, "eventList", 9)))) {
+                if (!sl->n)
+                    sl->depth = depth;
                 slice_add(sl, i);
                 rec_depth = depth;
             }
@@ -1239,7 +1242,8 @@ const char *zl_action_name(enum zl_action a)
 }
 
 static int load_json(const char *buf, size_t len, size_t max_depth,
-                     json_t **root, struct zl_error *err, struct slices *sl)
+                     size_t max_events, json_t **root, struct zl_error *err,
+                     struct slices *sl)
 {
     json_error_t je;
     struct path p;
@@ -1250,6 +1254,17 @@ static int load_json(const char *buf, size_t len, size_t max_depth,
         snprintf(rule, sizeof rule,
                  "JSON nesting deeper than max_depth (%zu)", max_depth);
         return zl_error_set(err, ZL_ELIMIT, p.s, rule, NULL, 0);
+    }
+    /* refuse an oversized event list before building its tree */
+    if (sl && !sl->failed && sl->n > max_events) {
+        snprintf(rule, sizeof rule, "%zu events is more than max_events (%zu)",
+                 sl->n, max_events);
+        return zl_error_set(err, ZL_ELIMIT,
+                            sl->depth == 2   ? "$"
+                            : sl->depth == 4 ? "$.epcisBody.eventList"
+                                             : "$.epcisBody.queryResults."
+                                               "resultsBody.eventList",
+                            rule, NULL, 0);
     }
     *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
     if (!*root) {
@@ -1397,7 +1412,7 @@ static int parse(const char *buf, size_t len,
     zl_epcis_doc *doc = NULL;
     struct vctx *v = NULL;
     struct ep_arena scratch, idx_arena;
-    struct slices sl = { NULL, 0, 0, 0 };
+    struct slices sl = { NULL, 0, 0, 0, 0 };
     int use_raw = 0;
     struct zl_buf pre;
     struct ep_hashctx hc;
@@ -1427,7 +1442,7 @@ static int parse(const char *buf, size_t len,
         r = zl_error_set(err, ZL_ELIMIT, "$", rule, NULL, 0);
         goto out;
     }
-    if ((r = load_json(buf, len, max_depth, &root, err, &sl)) < 0)
+    if ((r = load_json(buf, len, max_depth, max_events, &root, err, &sl)) < 0)
         goto out;
     v = zl_calloc(1, sizeof *v);
     doc = zl_calloc(1, sizeof *doc);
@@ -1670,7 +1685,8 @@ int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
     ep_arena_init(&a);
     zl_buf_init(&pre, PREHASH_MAX);
     memset(&hc, 0, sizeof hc);
-    if ((r = load_json(json, len, ZL_DEFAULT_MAX_DEPTH, &ev, err, NULL)) < 0)
+    if ((r = load_json(json, len, ZL_DEFAULT_MAX_DEPTH, (size_t)-1, &ev, err,
+                       NULL)) < 0)
         goto out;
     t = json_object_get(ev, "type");
     if (!json_is_object(ev) || !event_type_of(t)) {
