@@ -427,8 +427,10 @@ static int add_identifier(struct ph *p, const char *s, size_t n)
     int r;
     size_t len;
     const char *c = cached_id(p->hc, s);
-    if (c && strlen(c) < sizeof dl) {
-        len = strlen(c);
+    if (c && (len = strlen(c)) < sizeof dl) {
+        if (strncmp(c, "https://id.gs1.org/01/", 22) &&
+            strncmp(c, "https://id.gs1.org/8006/", 24))
+            return zl_buf_add(p->out, c, len);   /* nothing to trim */
         memcpy(dl, c, len + 1);
         r = (int)len;
     } else {
@@ -645,9 +647,13 @@ static int build_child(struct ph *p, json_t *v, const char *key,
 static int skip_key(struct ph *p, const char *k, int top)
 {
     size_t i;
-    if (!strcmp(k, "#text") || !strcmp(k, "rdfs:comment") ||
-        !strcmp(k, "comment") || !strncmp(k, "@xmlns", 6))
-        return 1;
+    switch (k[0]) {
+    case '#': if (!strcmp(k, "#text")) return 1; break;
+    case 'r': if (!strcmp(k, "rdfs:comment")) return 1; break;
+    case 'c': if (!strcmp(k, "comment")) return 1; break;
+    case '@': if (!strncmp(k, "@xmlns", 6)) return 1; break;
+    default: break;
+    }
     if (top && p->hc->skip_context && !strcmp(k, "@context"))
         return 1;
     if (top)
@@ -724,8 +730,9 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
         json_object_foreach(j, k, v) {
             if (skip_key(p, k, top))
                 continue;
-            if (!strcmp(k, "bizTransaction") || !strcmp(k, "source") ||
-                !strcmp(k, "destination"))
+            if ((k[0] == 'b' && !strcmp(k, "bizTransaction")) ||
+                (k[0] == 's' && !strcmp(k, "source")) ||
+                (k[0] == 'd' && !strcmp(k, "destination")))
                 sort = 0;
             if (json_is_array(v)) {
                 for (i = 0; i < json_array_size(v); i++)
