@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-enum { ZL_FSMA_COLS = 17 };
+enum { ZL_FSMA_COLS = 19 };
 
 struct zl_fsma_row {
     int64_t ms;

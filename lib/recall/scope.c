@@ -41,7 +41,8 @@
 
 enum {
     C_DATE, C_TIME, C_CTE, C_TLC, C_PRODUCT, C_GTIN, C_QTY, C_UOM, C_LOC,
-    C_FROM, C_TO, C_PREV, C_NEXT, C_TLC_SRC, C_DOC_TYPE, C_DOC_NO, C_EVENT
+    C_FROM, C_TO, C_PREV, C_NEXT, C_TLC_SRC, C_DOC_TYPE, C_DOC_NO, C_ROLE,
+    C_INPUTS, C_EVENT
 };
 
 static const char *const fsma_header[ZL_FSMA_COLS] = {
@@ -50,13 +51,15 @@ static const char *const fsma_header[ZL_FSMA_COLS] = {
     "Location Description", "Ship-from Location", "Ship-to Location",
     "Immediate Previous Source", "Immediate Subsequent Recipient",
     "TLC Source Location", "Reference Document Type",
-    "Reference Document Number", "Event ID"};
+    "Reference Document Number", "Transformation Role",
+    "Transformation Input TLCs", "Event ID"};
 
 struct ctx {
     zl_store *s;
     const zl_trace *t;
     json_t *cache;        /* identifier -> resolved party/location object */
-    json_t *evqty;        /* "<hex hash>|<id>" -> [quantity, uom] */
+    json_t *evqty;        /* "<hex hash>|<id>" -> [quantity, uom, role] */
+    json_t *evin;         /* "<hex hash>" -> {input id: true} */
     int *tlc;             /* node -> TLC node (or -1) */
     int *terminal;
     int **kids;           /* container -> packed children (node indices) */
@@ -233,16 +236,22 @@ static int evqty_cb(void *vctx, const struct zl_id_row *row)
 {
     struct ctx *c = vctx;
     char key[1100], hex[65];
-    json_t *v;
+    json_t *v, *in;
 
-    if (!row->has_quantity)
-        return 0;
     zl_hex_encode(row->hash, 32, hex);
     snprintf(key, sizeof key, "%s|%s", hex, row->id);
-    v = json_pack("[fs?]", row->quantity, row->uom);
+    v = row->has_quantity ? json_pack("[fs?i]", row->quantity, row->uom, (int)row->role)
+                          : json_pack("[nni]", (int)row->role);
     if (!v || json_object_set_new(c->evqty, key, v))
         return ZL_ENOMEM;
-    return 0;
+    if (row->role != ZL_ROLE_INPUT && row->role != ZL_ROLE_INPUT_QTY)
+        return 0;
+    if (!(in = json_object_get(c->evin, hex))) {
+        in = json_object();
+        if (!in || json_object_set_new(c->evin, hex, in))
+            return ZL_ENOMEM;
+    }
+    return json_object_set_new(in, row->id, json_true()) ? ZL_ENOMEM : 0;
 }
 
 static int load_event_quantities(struct ctx *c)
@@ -431,6 +440,31 @@ static json_t *sorted_values(json_t *obj)
     return arr;
 }
 
+/* Keys of obj as a sorted array of strings (new), or NULL. */
+static json_t *sorted_keys(json_t *obj)
+{
+    size_t n = json_object_size(obj), i = 0;
+    const char **keys = zl_calloc(n ? n : 1, sizeof(char *));
+    const char *k;
+    json_t *v, *arr = json_array();
+
+    if (!keys || !arr) {
+        zl_free(keys);
+        json_decref(arr);
+        return NULL;
+    }
+    json_object_foreach(obj, k, v) keys[i++] = k;
+    qsort(keys, n, sizeof(char *), cmp_str);
+    for (i = 0; i < n; i++)
+        if (json_array_append_new(arr, json_string(keys[i]))) {
+            json_decref(arr);
+            arr = NULL;
+            break;
+        }
+    zl_free(keys);
+    return arr;
+}
+
 static int build_custodians(struct ctx *c, json_t *doc)
 {
     size_t nn = zl_trace_node_count(c->t);
@@ -488,7 +522,6 @@ static int build_nodes(struct ctx *c, zl_recall_scope *sc)
 {
     size_t nn = zl_trace_node_count(c->t);
     json_t *nodes = json_object(), *gt = json_object(), *arr = NULL;
-    const char *k;
     json_t *v;
     int rc = 0;
 
@@ -556,20 +589,10 @@ static int build_nodes(struct ctx *c, zl_recall_scope *sc)
             if (json_array_append(sc->ids, json_object_get(v, "id")))
                 c->oom = 1;
     }
-    {
-        size_t n = json_object_size(gt), j = 0;
-        const char **keys = zl_calloc(n ? n : 1, sizeof(char *));
-
-        if (!keys) {
-            rc = ZL_ENOMEM;
-            goto out;
-        }
-        json_object_foreach(gt, k, v) keys[j++] = k;
-        qsort(keys, n, sizeof(char *), cmp_str);
-        for (j = 0; j < n; j++)
-            if (json_array_append_new(sc->gtins, json_string(keys[j])))
-                c->oom = 1;
-        zl_free(keys);
+    json_decref(sc->gtins);
+    if (!(sc->gtins = sorted_keys(gt))) {
+        rc = ZL_ENOMEM;
+        goto out;
     }
     c->oom |= oset(sc->doc, "nodes", arr);
     arr = NULL;
@@ -595,6 +618,7 @@ static int cmp_pair(const void *a, const void *b)
 
 struct group {
     const char *tlc, *uom;
+    const char *role;   /* "input", "output" or "" */
     int tlc_node;
     double qty;
 };
@@ -605,10 +629,11 @@ struct groups {
 };
 
 static int group_add(struct groups *gs, const char *tlc, int tlc_node,
-                     const char *uom, double q)
+                     const char *uom, const char *role, double q)
 {
     for (size_t i = 0; i < gs->n; i++)
-        if (!strcmp(gs->g[i].tlc, tlc) && !strcmp(gs->g[i].uom, uom)) {
+        if (!strcmp(gs->g[i].tlc, tlc) && !strcmp(gs->g[i].uom, uom) &&
+            !strcmp(gs->g[i].role, role)) {
             gs->g[i].qty += q;
             return 0;
         }
@@ -621,7 +646,7 @@ static int group_add(struct groups *gs, const char *tlc, int tlc_node,
         gs->g = p;
         gs->cap = nc;
     }
-    gs->g[gs->n++] = (struct group){tlc, uom, tlc_node, q};
+    gs->g[gs->n++] = (struct group){tlc, uom, role, tlc_node, q};
     return 0;
 }
 
@@ -631,7 +656,7 @@ static int add_product(struct ctx *c, struct groups *gs,
 {
     const struct zl_trace_node *n = zl_trace_node(c->t, (size_t)node);
     double q = n->has_quantity ? n->quantity : 1;
-    const char *uom = uom_of(n);
+    const char *uom = uom_of(n), *role = "";
     int rc = 0;
 
     if (c->stamp[node] == c->cur || depth > 64)
@@ -643,7 +668,7 @@ static int add_product(struct ctx *c, struct groups *gs,
         for (size_t k = 0; k < c->n_kids[node] && !rc; k++)
             rc = add_product(c, gs, e, c->kids[node][k], 0, depth + 1);
         if (!rc && gs->n == before && direct)
-            rc = group_add(gs, n->id, node, "", 1);
+            rc = group_add(gs, n->id, node, "", "", 1);
         return rc;
     }
     if (!is_product(n->kind))
@@ -659,13 +684,20 @@ static int add_product(struct ctx *c, struct groups *gs,
         zl_hex_encode(e->hash, 32, hex);
         snprintf(key, sizeof key, "%s|%s", hex, n->id);
         if ((v = json_object_get(c->evqty, key)) != NULL) {
-            q = json_number_value(json_array_get(v, 0));
+            json_int_t r = json_integer_value(json_array_get(v, 2));
+
+            if (json_is_number(json_array_get(v, 0)))
+                q = json_number_value(json_array_get(v, 0));
             if (json_string_value(json_array_get(v, 1)))
                 uom = json_string_value(json_array_get(v, 1));
+            if (e->cte == ZL_CTE_TRANSFORMATION)
+                role = r == ZL_ROLE_INPUT || r == ZL_ROLE_INPUT_QTY ? "input"
+                       : r == ZL_ROLE_OUTPUT || r == ZL_ROLE_OUTPUT_QTY ? "output"
+                                                                         : "";
         }
     }
     return group_add(gs, tlc_id(c, node), c->tlc[node] >= 0 ? c->tlc[node] : node,
-                     uom, q);
+                     uom, role, q);
 }
 
 struct refs {
@@ -793,15 +825,40 @@ static int emit_rows(struct ctx *c, zl_recall_scope *sc,
                      const struct zl_trace_event *e, struct groups *gs)
 {
     char *types = NULL, *numbers = NULL;
+    const char *inputs = NULL;
+    struct zl_buf ib;
     char tbuf[40], hex[65], qbuf[48], gtin[15];
     const char *loc, *prev = NULL, *next = NULL;
     int rc;
 
     if (!gs->n)
         return 0;
+    zl_buf_init(&ib, 1 << 20);
     rc = event_refs(c, e, &types, &numbers);
     if (rc)
         goto out;
+    if (e->cte == ZL_CTE_TRANSFORMATION) {
+        char hx[65];
+        json_t *in, *arr, *v;
+        size_t i;
+
+        zl_hex_encode(e->hash, 32, hx);
+        in = json_object_get(c->evin, hx);
+        if (in) {
+            if (!(arr = sorted_keys(in))) {
+                rc = ZL_ENOMEM;
+                goto out;
+            }
+            json_array_foreach(arr, i, v)
+                if (!rc)
+                    rc = zl_buf_printf(&ib, "%s%s", i ? "; " : "",
+                                       json_string_value(v));
+            json_decref(arr);
+            if (rc)
+                goto out;
+            inputs = ib.data;
+        }
+    }
     zl_time_format_local(e->event_time_ms, e->tz_offset_min, tbuf);
     zl_hex_encode(e->hash, 32, hex);
     loc = e->biz_location ? e->biz_location
@@ -872,6 +929,9 @@ static int emit_rows(struct ctx *c, zl_recall_scope *sc,
                                           1, &rc);
         col[C_DOC_TYPE] = zl_strdup(types);
         col[C_DOC_NO] = zl_strdup(numbers);
+        col[C_ROLE] = zl_strdup(gs->g[i].role);
+        col[C_INPUTS] = zl_strdup(!strcmp(gs->g[i].role, "output") && inputs
+                                      ? inputs : "");
         {
             char id[120];
 
@@ -885,6 +945,7 @@ static int emit_rows(struct ctx *c, zl_recall_scope *sc,
         }
     }
 out:
+    zl_buf_cleanup(&ib);
     zl_free(types);
     zl_free(numbers);
     return rc;
@@ -929,6 +990,8 @@ static int cmp_row(const void *a, const void *b)
     if ((d = strcmp(x->col[C_CTE], y->col[C_CTE])) != 0)
         return d;
     if ((d = strcmp(x->col[C_EVENT], y->col[C_EVENT])) != 0)
+        return d;
+    if ((d = strcmp(x->col[C_ROLE], y->col[C_ROLE])) != 0)
         return d;
     return strcmp(x->col[C_UOM], y->col[C_UOM]);
 }
@@ -1041,8 +1104,9 @@ int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
     c.t = t;
     c.cache = json_object();
     c.evqty = json_object();
+    c.evin = json_object();
     sc = zl_calloc(1, sizeof *sc);
-    if (!sc || !c.cache || !c.evqty || !(sc->doc = json_object())) {
+    if (!sc || !c.cache || !c.evqty || !c.evin || !(sc->doc = json_object())) {
         rc = ZL_ENOMEM;
         goto out;
     }
@@ -1101,6 +1165,7 @@ out:
     zl_free(c.stamp);
     json_decref(c.cache);
     json_decref(c.evqty);
+    json_decref(c.evin);
     zl_trace_free(t);
     if (rc)
         zl_recall_scope_free(sc);
