@@ -767,6 +767,12 @@ static int sensor_list(struct vctx *v, json_t *ev)
             }
             if ((r = check_names(v, rp, rp_names, 1, "sensorReport")) < 0)
                 goto out;
+            if (!json_object_get(rp, "type")) {
+                r = fail_key(v, "type", ZL_EINVAL,
+                             "required (the measurement type of a "
+                             "sensorReport)", NULL);
+                goto out;
+            }
             json_object_foreach(rp, k, x) {
                 size_t o5 = path_key(&v->path, k);
                 if (!strcmp(k, "type"))

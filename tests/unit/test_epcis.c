@@ -280,6 +280,13 @@ static const struct neg negs[] = {
       "\"Temperature\",\"value\":\"hot\"}]}]}" TAIL,
       "$.epcisBody.eventList[0].sensorElementList[0].sensorReport[0].value",
       ZL_EINVAL, "hot" },
+    { "sensorReport without type",
+      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+      "\"epcList\":[],\"sensorElementList\":[{\"sensorReport\":[{\"type\":"
+      "\"Temperature\",\"value\":1},{\"value\":2}]}]}" TAIL,
+      "$.epcisBody.eventList[0].sensorElementList[0].sensorReport[1].type",
+      ZL_EINVAL, NULL },
     { "syntax error",
       HEAD OK_EV "," TAIL, "$.epcisBody.eventList", ZL_ESYNTAX, NULL },
 };
