@@ -48,6 +48,14 @@ for col in "CTE Type" "Traceability Lot Code (TLC)" "Quantity" "Unit of Measure"
            "TLC Source Location" "Reference Document Type" "Reference Document Number"; do
     echo "$header" | grep -qF "$col" || fail "CSV header lacks '$col': $header"
 done
+if command -v python3 >/dev/null; then
+    # an independent RFC 4180 reader sees the same table
+    python3 - "$T/fsma.csv" <<'PY' || fail "CSV does not parse as RFC 4180"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))
+assert len(rows) > 1 and all(len(r) == len(rows[0]) for r in rows), "ragged"
+PY
+fi
 rows=$(($(wc -l < "$T/fsma.csv") - 1))
 [ "$rows" -eq "$(jq .fsmaRows "$T/scope.json")" ] || fail "CSV rows $rows != fsmaRows"
 # >= 1 row per CTE type the scope touched; and the chain has these three

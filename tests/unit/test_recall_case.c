@@ -201,6 +201,10 @@ static void test_scope_golden(void **state)
         assert_non_null(strstr(c.data, needle));
     }
     assert_null(strstr(c.data, "X1"));
+    /* RFC 4180: a field with a quote is quoted and the quote doubled */
+    assert_non_null(strstr(c.data, ",\"纯牛奶 250毫升 (Pure milk \"\"Classic\"\" 250 ml)\","));
+    assert_int_equal(c.data[c.len - 2], '\r');
+    assert_int_equal(c.data[c.len - 1], '\n');
     assert_non_null(strstr(c.data, "BOL; DESADV; PO,BOL-7; DN-100; PO-100"));
     assert_non_null(strstr(c.data, "\"华北乳业有限公司 (Huabei Dairy Co., Ltd.) 主厂区, GLN 6901234000122"));
     json_decref(doc);
