@@ -17,9 +17,21 @@
  * lot code) touching the scope, with the key data elements of 21 CFR 1
  * Subpart S (1.1325-1.1350): TLC, quantity and unit, product description,
  * location descriptions, date, previous source / subsequent recipient, TLC
- * source, reference documents. Items map to the lot they were commissioned
- * from; containers to the in-scope goods they carried. Rows are sorted by
- * event time, then TLC. Quoting follows RFC 4180 (CRLF line ends).
+ * source, reference documents, and for transformations the row's role
+ * (input/output) and every input lot code. Items map to the lot they were
+ * commissioned from; containers (and cases carrying their own SGTIN) to
+ * the in-scope goods they carried. Rows are sorted by event time, then
+ * TLC. Quoting follows RFC 4180 (CRLF line ends). Columns: Event Date,
+ * Event Time, CTE Type, Traceability Lot Code (TLC), Product Description,
+ * GTIN, Quantity, Unit of Measure, Location Description, Ship-from
+ * Location, Ship-to Location, Immediate Previous Source, Immediate
+ * Subsequent Recipient, TLC Source Location, Reference Document Type,
+ * Reference Document Number, Transformation Role, Transformation Input
+ * TLCs, Event ID. A location or party is described as "name (English
+ * name) site, GLN n, address" from the registry, or "GLN n" alone.
+ *
+ * Custodian of a node: the possessing party of its last transfer, else
+ * the owning party, else the party holding its last location's GLN.
  *
  * Cases. A case is a list of records (open, notify, progress, close),
  * each stored and appended to the Merkle log (leaf type ZL_LEAF_RECALL) in

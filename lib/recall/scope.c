@@ -60,6 +60,7 @@ struct ctx {
     json_t *cache;        /* identifier -> resolved party/location object */
     json_t *evqty;        /* "<hex hash>|<id>" -> [quantity, uom, role] */
     json_t *evin;         /* "<hex hash>" -> {input id: true} */
+    json_t *products;     /* GTIN -> {"name", "nameEn"} */
     int *tlc;             /* node -> TLC node (or -1) */
     int *terminal;
     int **kids;           /* container -> packed children (node indices) */
@@ -888,17 +889,14 @@ static int emit_rows(struct ctx *c, zl_recall_scope *sc,
         r->ms = e->event_time_ms;
         sc->n_rows++;
         if (gtin_of(gs->g[i].tlc, gtin)) {
-            json_t *pr = json_object_get(c->cache, gtin);
+            json_t *pr = json_object_get(c->products, gtin);
+            const char *zh = json_string_value(json_object_get(pr, "name"));
+            const char *en = json_string_value(json_object_get(pr, "nameEn"));
 
-            {
-                const char *zh = json_string_value(json_object_get(pr, "name"));
-                const char *en = json_string_value(json_object_get(pr, "nameEn"));
-
-                if (zh && en)
-                    snprintf(pdesc, sizeof pdesc, "%s (%s)", zh, en);
-                else if (zh)
-                    snprintf(pdesc, sizeof pdesc, "%s", zh);
-            }
+            if (zh && en)
+                snprintf(pdesc, sizeof pdesc, "%s (%s)", zh, en);
+            else if (zh)
+                snprintf(pdesc, sizeof pdesc, "%s", zh);
         } else {
             gtin[0] = 0;
         }
@@ -959,7 +957,7 @@ static int product_cb(void *vctx, const struct zl_product *p)
                ? ZL_ENOMEM : 0;
 }
 
-/* Fill the product cache entries (keyed by GTIN) used by emit_rows. */
+/* Look up the products (by GTIN) emit_rows names. */
 static int load_products(struct ctx *c, zl_recall_scope *sc)
 {
     size_t i;
@@ -969,7 +967,7 @@ static int load_products(struct ctx *c, zl_recall_scope *sc)
         json_t *o = json_object();
         int rc;
 
-        if (!o || json_object_set_new(c->cache, json_string_value(g), o))
+        if (!o || json_object_set_new(c->products, json_string_value(g), o))
             return ZL_ENOMEM;
         rc = zl_product_get(c->s, json_string_value(g), product_cb, o);
         if (rc && rc != ZL_ENOTFOUND)
@@ -1105,8 +1103,9 @@ int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
     c.cache = json_object();
     c.evqty = json_object();
     c.evin = json_object();
+    c.products = json_object();
     sc = zl_calloc(1, sizeof *sc);
-    if (!sc || !c.cache || !c.evqty || !c.evin || !(sc->doc = json_object())) {
+    if (!sc || !c.cache || !c.evqty || !c.evin || !c.products || !(sc->doc = json_object())) {
         rc = ZL_ENOMEM;
         goto out;
     }
@@ -1166,6 +1165,7 @@ out:
     json_decref(c.cache);
     json_decref(c.evqty);
     json_decref(c.evin);
+    json_decref(c.products);
     zl_trace_free(t);
     if (rc)
         zl_recall_scope_free(sc);
