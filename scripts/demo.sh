@@ -42,7 +42,7 @@ if "$ZL" party --help >/dev/null 2>&1; then
 fi
 
 step "4. Capture every document (validated, hashed, logged)"
-"$ZL" capture "$OUT/chain"
+"$ZL" capture "$OUT"/chain/chain-*.jsonld
 
 step "5. Sign a log checkpoint and verify everything against it"
 "$ZL" log checkpoint
