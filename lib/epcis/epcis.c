@@ -1184,6 +1184,11 @@ static int validate_event(struct vctx *v, json_t *ev, struct zl_event *e)
         if (!json_object_get(ev, "bizTransactionList"))
             return fail_key(v, "bizTransactionList", ZL_EINVAL,
                             "required for a TransactionEvent", NULL);
+        if (e->n_biz_transactions == 0)
+            return fail_key(v, "bizTransactionList", ZL_EINVAL,
+                            "a TransactionEvent needs at least one business "
+                            "transaction", json_object_get(ev,
+                                                           "bizTransactionList"));
         if (!json_object_get(ev, "epcList") && n_q == 0 &&
             e->action != ZL_ACT_DELETE)
             return fail(v, ZL_EINVAL,

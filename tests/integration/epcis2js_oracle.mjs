@@ -55,6 +55,7 @@ const theirs = (text) => {
 const STRICTER = [
   [/EPCISQueryDocument|epcisQueryDoc/, 'a query result is not a capture document'],
   [/AssociationEvent-h/, 'duplicate key "eventID" (RFC 8259: names SHOULD be unique)'],
+  [/[qQ]uantityList\.0\.quantity=-/, 'a quantity is never negative (EPCIS 2.0 sec. 7.3.3.3)'],
 ];
 
 let failures = 0, agreeValid = 0, agreeInvalid = 0, stricter = 0, count = 0;
@@ -179,6 +180,41 @@ files.filter((f) => f.includes('gs1-epcis')).forEach((f) => {
     check(`mutant ${path.relative(root, f)} (${name})`, p, text);
   });
 });
+
+// Type mutants: every field of the first event of every GS1 example
+// replaced by a value of another JSON type (and nested fields one level
+// down), so that every type rule epcis2.js knows is exercised against ours.
+const replacements = [42, 'x y', {}, [], true, null, -1.5];
+let typeMutants = 0;
+files.filter((f) => f.includes('gs1-epcis')).forEach((f) => {
+  let doc;
+  try { doc = JSON.parse(fs.readFileSync(f, 'utf8')); } catch { return; }
+  const list = doc?.epcisBody?.eventList;
+  if (doc.type !== 'EPCISDocument' || !Array.isArray(list) || !list.length) return;
+  const targets = [];
+  for (const k of Object.keys(list[0])) {
+    targets.push([k]);
+    const v = list[0][k];
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      for (const k2 of Object.keys(v)) targets.push([k, k2]);
+    } else if (Array.isArray(v) && v.length && v[0] && typeof v[0] === 'object') {
+      for (const k2 of Object.keys(v[0])) targets.push([k, 0, k2]);
+    }
+  }
+  targets.forEach((t, ti) => replacements.forEach((rep, ri) => {
+    const m = JSON.parse(JSON.stringify(doc));
+    let o = m.epcisBody.eventList[0];
+    for (let j = 0; j < t.length - 1; j++) o = o[t[j]];
+    if (JSON.stringify(o[t[t.length - 1]]) === JSON.stringify(rep)) return;
+    o[t[t.length - 1]] = rep;
+    const p = path.join(work, 'cases', `type-${path.basename(f)}-${ti}-${ri}.json`);
+    const text = JSON.stringify(m);
+    fs.writeFileSync(p, text);
+    typeMutants++;
+    check(`type mutant ${path.relative(root, f)} ${t.join('.')}=${JSON.stringify(rep)}`, p, text);
+  }));
+});
+console.log(`type mutants: ${typeMutants}`);
 
 console.log(`${count} documents (${mutants} mutants): ${agreeValid} valid for both, `
   + `${agreeInvalid} invalid for both, ${stricter} refused only by zhiliang, ${failures} failures`);
