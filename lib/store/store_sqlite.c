@@ -6,8 +6,11 @@
  *               other tables refer to. The rowid is storage-local only.
  *   event_ids   (id, event_time, hash, role) WITHOUT ROWID: every
  *               identifier occurrence, clustered by identifier then time so
- *               a trace step is one range scan; a second index by hash
- *               answers "which identifiers does this event carry".
+ *               a trace step is one range scan.
+ *   events.ids  the same occurrences packed into one blob per event, so
+ *               "which identifiers does this event carry" is one row read;
+ *               this replaced an index on event_ids(hash), which cost a
+ *               second B-tree entry (~100 bytes) per identifier at capture.
  *   event_refs  bizTransactions / sources / destinations, keyed by hash.
  *   meta        small settings (keys, origin).
  * WAL journal with synchronous=FULL: an acknowledged capture survives a
@@ -39,7 +42,7 @@ static const char SCHEMA[] =
     " tz INTEGER NOT NULL, record_time INTEGER NOT NULL, biz_step TEXT,"
     " disposition TEXT, read_point TEXT, biz_location TEXT,"
     " transformation_id TEXT, has_error INTEGER NOT NULL, party TEXT,"
-    " json TEXT NOT NULL);"
+    " json TEXT NOT NULL, ids BLOB NOT NULL);"
     "CREATE INDEX IF NOT EXISTS events_time ON events(event_time);"
     "CREATE INDEX IF NOT EXISTS events_declared ON events(declared_id)"
     " WHERE declared_id IS NOT NULL;"
@@ -50,7 +53,6 @@ static const char SCHEMA[] =
     " role INTEGER NOT NULL, type INTEGER NOT NULL, action INTEGER NOT NULL,"
     " record_time INTEGER NOT NULL, qty REAL, uom TEXT,"
     " PRIMARY KEY(id, event_time, hash, role)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS event_ids_hash ON event_ids(hash);"
     "CREATE TABLE IF NOT EXISTS event_refs("
     " hash BLOB NOT NULL, kind TEXT NOT NULL, type TEXT NOT NULL,"
     " value TEXT NOT NULL, PRIMARY KEY(hash, kind, type, value))"
@@ -305,22 +307,61 @@ static int put_refs(zl_store *s, const uint8_t *hash, const char *kind,
     return 0;
 }
 
+/* Packed identifier occurrences: per occurrence a role byte, a quantity
+ * flag byte, the quantity as 8 bytes (host double, only when flagged), then
+ * uom and id each as a 4-byte length and bytes. The blob never leaves this
+ * file: unpack_ids is its only reader. */
+static int pack_ids(const struct zl_event *ev, struct zl_buf *b)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < ev->n_ids && !rc; i++) {
+        const struct zl_event_id *id = &ev->ids[i];
+        uint8_t head[2] = {(uint8_t)id->role, (uint8_t)(id->has_quantity != 0)};
+        uint32_t ul = id->uom ? (uint32_t)strlen(id->uom) : 0;
+        uint32_t il = (uint32_t)strlen(id->id);
+
+        rc = zl_buf_add(b, head, 2);
+        if (!rc && id->has_quantity)
+            rc = zl_buf_add(b, &id->quantity, sizeof id->quantity);
+        if (!rc)
+            rc = zl_buf_add(b, &ul, 4);
+        if (!rc && ul)
+            rc = zl_buf_add(b, id->uom, ul);
+        if (!rc)
+            rc = zl_buf_add(b, &il, 4);
+        if (!rc)
+            rc = zl_buf_add(b, id->id, il);
+    }
+    return rc;
+}
+
 int zl_store_event_put(zl_store *s, const struct zl_event *ev,
                        int64_t record_time_ms, const char *party)
 {
     static const char SQL_EV[] =
         "INSERT INTO events(hash, declared_id, type, action, event_time, tz,"
         " record_time, biz_step, disposition, read_point, biz_location,"
-        " transformation_id, has_error, party, json)"
-        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)";
+        " transformation_id, has_error, party, json, ids)"
+        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)";
     static const char SQL_ID[] =
         "INSERT OR IGNORE INTO event_ids(id, event_time, hash, role, type,"
         " action, record_time, qty, uom) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL_EV);
+    struct zl_buf packed;
     int rc;
 
     if (!st)
         return ZL_ESTORE;
+    zl_buf_init(&packed, (size_t)1 << 30);
+    rc = pack_ids(ev, &packed);
+    if (rc) {
+        zl_buf_cleanup(&packed);
+        return rc;
+    }
+    sqlite3_bind_blob(st, 16, packed.data ? packed.data : "", (int)packed.len,
+                      SQLITE_TRANSIENT);
+    zl_buf_cleanup(&packed);
     sqlite3_bind_blob(st, 1, ev->hash, 32, SQLITE_STATIC);
     bind_opt_text(st, 2, ev->declared_id);
     sqlite3_bind_int(st, 3, (int)ev->type);
@@ -522,20 +563,102 @@ int zl_store_id_lookup(zl_store *s, const char *const *ids, size_t n,
     return rc;
 }
 
+/* Walk a packed blob (see pack_ids), handing each occurrence to cb with
+ * the event's own fields filled in from the row. */
+static int unpack_ids(const uint8_t *p, size_t n, struct zl_id_row *r,
+                      zl_id_cb cb, void *ctx)
+{
+    char *tmp = NULL;
+    size_t cap = 0;
+    int rc = 0;
+
+    while (n && !rc) {
+        uint32_t ul, il;
+        size_t need;
+
+        if (n < 2)
+            goto corrupt;
+        r->role = (enum zl_id_role)p[0];
+        r->has_quantity = p[1];
+        p += 2;
+        n -= 2;
+        r->quantity = 0;
+        if (r->has_quantity) {
+            if (n < sizeof r->quantity)
+                goto corrupt;
+            memcpy(&r->quantity, p, sizeof r->quantity);
+            p += sizeof r->quantity;
+            n -= sizeof r->quantity;
+        }
+        if (n < 4)
+            goto corrupt;
+        memcpy(&ul, p, 4);
+        if (n - 4 < ul)
+            goto corrupt;
+        if (n - 4 - ul < 4)
+            goto corrupt;
+        memcpy(&il, p + 4 + ul, 4);
+        if (n - 8 - ul < il)
+            goto corrupt;
+        /* Strings must be NUL-terminated for the callback: copy both. */
+        need = (size_t)ul + il + 2;
+        if (need > cap) {
+            char *t = zl_realloc(tmp, need);
+
+            if (!t) {
+                rc = ZL_ENOMEM;
+                break;
+            }
+            tmp = t;
+            cap = need;
+        }
+        memcpy(tmp, p + 4, ul);
+        tmp[ul] = '\0';
+        memcpy(tmp + ul + 1, p + 8 + ul, il);
+        tmp[ul + 1 + il] = '\0';
+        r->uom = ul ? tmp : NULL;
+        r->id = tmp + ul + 1;
+        p += 8 + ul + il;
+        n -= 8 + (size_t)ul + il;
+        rc = cb(ctx, r);
+    }
+    zl_free(tmp);
+    return rc;
+corrupt:
+    zl_free(tmp);
+    return ZL_ESTORE;
+}
+
 int zl_store_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
                        zl_id_cb cb, void *ctx)
 {
-    static const char SQL[] = "SELECT " ID_COLS
-                              " FROM event_ids WHERE hash = ?1";
+    static const char SQL[] = "SELECT type, action, event_time, record_time,"
+                              " ids FROM events WHERE hash = ?1";
     int rc = 0;
 
     for (size_t i = 0; i < n && !rc; i++) {
         sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+        struct zl_id_row r;
 
         if (!st)
             return ZL_ESTORE;
         sqlite3_bind_blob(st, 1, hashes[i], 32, SQLITE_STATIC);
-        rc = each_id(st, cb, ctx);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE) {
+            rc = 0;
+            continue;
+        }
+        if (rc != SQLITE_ROW)
+            return ZL_ESTORE;
+        memset(&r, 0, sizeof r);
+        memcpy(r.hash, hashes[i], 32);
+        r.type = (enum zl_event_type)sqlite3_column_int(st, 0);
+        r.action = (enum zl_action)sqlite3_column_int(st, 1);
+        r.event_time_ms = sqlite3_column_int64(st, 2);
+        r.record_time_ms = sqlite3_column_int64(st, 3);
+        rc = unpack_ids(sqlite3_column_blob(st, 4),
+                        (size_t)sqlite3_column_bytes(st, 4), &r, cb, ctx);
+        sqlite3_reset(st);
     }
     return rc;
 }
