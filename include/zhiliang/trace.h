@@ -156,6 +156,7 @@ struct zl_trace_event {
     const char *src_owner, *src_possessor, *src_location;
     const char *dst_owner, *dst_possessor, *dst_location;
     enum zl_cte cte;
+    int consumer;               /* retail_selling or disposition retail_sold */
 };
 
 /* Trace from one identifier (any form: EPC URN, Digital Link, element

@@ -895,7 +895,7 @@ static void path_last(const struct zl_trace *t, int32_t node, int64_t a,
 
         if (e->event_time_ms < a || e->event_time_ms > b)
             continue;
-        if (is_consumer(e))
+        if (e->consumer)
             pi->consumer = 1;
         if (later(t, ix, pi->any))
             pi->any = ix;
@@ -939,6 +939,7 @@ static void fill_event(const struct tg *g, int32_t eid,
     e->dst_possessor = tg_s(g, s->dsp);
     e->dst_location = tg_s(g, s->dsl);
     e->cte = cte_of(e);
+    e->consumer = is_consumer(e);
 }
 
 /* Add eid to the event table if missing; *idx its index. */
