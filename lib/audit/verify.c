@@ -4,7 +4,7 @@
  * Two passes. The log pass walks the leaves in order and asks us for each
  * leaf's record, recomputed from the store (so an edited field shows as a
  * changed leaf and a deleted row as a missing record). The record pass
- * walks the stored events and checks each has a leaf (so a row inserted
+ * walks the stored events and recall records and checks each has a leaf (so a row inserted
  * behind the log's back is named too). Recomputing from the stored JSON,
  * not from a stored pre-hash, is the point: the auditor trusts only the
  * record and the signed checkpoints.
@@ -15,6 +15,7 @@
 #include "util/alloc.h"
 #include "util/codec.h"
 #include "zhiliang/log.h"
+#include "zhiliang/recall.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -68,6 +69,15 @@ static int recompute(void *ctx, uint8_t leaf_type, const char *key,
     struct zl_error err = {0};
     int rc;
 
+    if (leaf_type == ZL_LEAF_RECALL) {
+        zl_free(a->canon);
+        a->canon = NULL;
+        rc = zl_recall_record_canon(a->s, key, &a->canon, len);
+        if (!rc)
+            a->st.records++;
+        *canon = a->canon;
+        return rc;
+    }
     if (leaf_type != ZL_LEAF_EVENT)
         return ZL_EUNSUPPORTED;
     if (key_to_hash(key, hash))
@@ -110,20 +120,27 @@ static int on_log_issue(void *ctx, const struct zl_log_issue *is)
                   is->detail);
 }
 
-static int check_logged(void *ctx, const struct zl_stored_event *ev)
+/* A stored record must have its leaf; one without was slipped in
+ * behind the log's back. */
+static int check_key_logged(void *ctx, const char *key)
 {
     struct audit *a = ctx;
+    int rc = zl_log_find(a->s, key, NULL, NULL, NULL);
+
+    if (rc == ZL_ENOTFOUND)
+        return report(a, "record-unlogged", 0, key,
+                      "record stored without a log leaf (inserted behind"
+                      " the log's back)");
+    return rc;
+}
+
+static int check_event_logged(void *ctx, const struct zl_stored_event *ev)
+{
     char hex[65], key[96];
-    int rc;
 
     zl_hex_encode(ev->hash, 32, hex);
     snprintf(key, sizeof key, "ni:///sha-256;%s?ver=CBV2.0", hex);
-    rc = zl_log_find(a->s, key, NULL, NULL, NULL);
-    if (rc == ZL_ENOTFOUND)
-        return report(a, "record-unlogged", 0, key,
-                      "event stored without a log leaf (inserted behind the"
-                      " log's back)");
-    return rc;
+    return check_key_logged(ctx, key);
 }
 
 int zl_audit_verify(zl_store *s, zl_audit_cb cb, void *ctx,
@@ -142,7 +159,9 @@ int zl_audit_verify(zl_store *s, zl_audit_cb cb, void *ctx,
         goto out;
     a.st.leaves = ls.leaves;
     a.st.checkpoints = ls.checkpoints;
-    rc = zl_store_events_query(s, &all, check_logged, &a);
+    rc = zl_store_events_query(s, &all, check_event_logged, &a);
+    if (!rc)
+        rc = zl_recall_record_keys(s, check_key_logged, &a);
     if (rc)
         goto out;
     rc = a.st.issues ? ZL_ETAMPER : 0;

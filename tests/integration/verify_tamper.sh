@@ -40,7 +40,7 @@ echo "$out" | grep -q "$key" || { echo "deleted record not named: $out"; exit 1;
 # 3. A row slipped in behind the log's back (a forged copy of an event).
 cp "$T/orig.db" "$ZHILIANG_STORE"; rm -f "$ZHILIANG_STORE-wal" "$ZHILIANG_STORE-shm"
 "$ZL" verify >/dev/null || { echo "restored store does not verify"; exit 1; }
-sqlite3 "$ZHILIANG_STORE" "insert into events(hash, declared_id, type, action, event_time, tz, record_time, biz_step, disposition, read_point, biz_location, transformation_id, has_error, party, json) select zeroblob(31) || x'01', declared_id, type, action, event_time, tz, record_time, biz_step, disposition, read_point, biz_location, transformation_id, has_error, party, json from events where lower(hex(hash)) = '$victim'"
+sqlite3 "$ZHILIANG_STORE" "insert into events(hash, declared_id, type, action, event_time, tz, record_time, biz_step, disposition, read_point, biz_location, transformation_id, has_error, party, json, ids) select zeroblob(31) || x'01', declared_id, type, action, event_time, tz, record_time, biz_step, disposition, read_point, biz_location, transformation_id, has_error, party, json, ids from events where lower(hex(hash)) = '$victim'"
 forged="ni:///sha-256;$(printf '0%.0s' $(seq 62))01?ver=CBV2.0"
 out=$("$ZL" verify --json || true)
 echo "$out" | grep -q '"issue":"record-unlogged"' || { echo "forged record not reported: $out"; exit 1; }
