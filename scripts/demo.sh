@@ -56,7 +56,13 @@ ITEM=$("$ZL" demo sample --store "$ZHILIANG_STORE" --what sold-item 2>/dev/null 
 
 if [ -n "$LOT" ]; then
   step "7. Contamination found in milk collection lot $LOT: recall scope"
-  "$ZL" recall scope --lot "$LOT" --csv "$OUT/fsma204.csv" || "$ZL" trace scope --lot "$LOT"
+  "$ZL" recall scope --lot "$LOT" --report --csv "$OUT/fsma204.csv"
+  echo "FSMA 204 sortable spreadsheet: $OUT/fsma204.csv"
+  step "7b. Open the recall case and notify every holder"
+  CASE=$("$ZL" recall open --lot "$LOT" --hazard-class I \
+           --reason "Aflatoxin M1 above GB 2761 limit in collection lot / 收奶批次黄曲霉毒素M1超标" --json | jq -r .case)
+  "$ZL" recall notify "$CASE"
+  "$ZL" recall status "$CASE"
 fi
 if [ -n "$ITEM" ]; then
   step "8. Where did retail item $ITEM come from? (来源可查)"
