@@ -201,7 +201,9 @@ struct vctx {
     /* identifiers of the current event: JSON string -> canonical form */
     const char **id_raw, **id_canon;
     size_t n_id, cap_id;
-    const char *ctxtext;   /* the document's @context as compact JSON */
+    const char *ctxtext;   /* "@context":... (and ignoreFields) to add */
+    json_t *ign;           /* the document's ignoreFields list, or NULL */
+    char ign_key[160];     /* its key, "<prefix>:ignoreFields" */
 };
 
 static int remember_id(struct vctx *v, const char *raw, const char *canon)
@@ -1320,16 +1322,26 @@ static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
         const char *ctxtext = NULL;
         if (hc->n_ns && ctxj && !json_object_get(ev, "@context")) {
             if (!v->ctxtext) {
+                /* "@context":<ctx>[,"<p>:ignoreFields":<list>] */
+                struct zl_buf b;
                 char *d = json_dumps(ctxj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-                if (!d)
-                    return ZL_ENOMEM;
-                v->ctxtext = ep_strndup(&doc->a, d, strlen(d));
+                char *d2 = v->ign ? json_dumps(v->ign, JSON_COMPACT) : NULL;
+                int rr;
+                zl_buf_init(&b, (size_t)1 << 24);
+                rr = !d || (v->ign && !d2) ||
+                     zl_buf_adds(&b, "\"@context\":") < 0 ||
+                     zl_buf_adds(&b, d) < 0 ||
+                     (d2 && zl_buf_printf(&b, ",\"%s\":%s", v->ign_key, d2) < 0);
                 free(d);
+                free(d2);
+                if (!rr)
+                    v->ctxtext = ep_strndup(&doc->a, b.data, b.len);
+                zl_buf_cleanup(&b);
                 if (!v->ctxtext)
                     return ZL_ENOMEM;
             }
             ctxtext = v->ctxtext;
-            extra = strlen(ctxtext) + 13;
+            extra = strlen(ctxtext) + 2;
         }
         e->json = ep_alloc(&doc->a, raw_len + extra + 1);
         if (!e->json)
@@ -1352,8 +1364,6 @@ static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
                     if (ctxtext && o == 1) {
                         /* "@context" first, as the document gave it */
                         size_t cl = strlen(ctxtext);
-                        memcpy(w + o, "\"@context\":", 11);
-                        o += 11;
                         memcpy(w + o, ctxtext, cl);
                         o += cl;
                         if (json_object_size(ev))
@@ -1372,6 +1382,7 @@ static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
          * zl_epcis_event_hash() can recompute it from the event alone. */
         json_t *withctx = json_object();
         if (!withctx || json_object_set(withctx, "@context", ctxj) < 0 ||
+            (v->ign && json_object_set(withctx, v->ign_key, v->ign) < 0) ||
             json_object_update(withctx, ev) < 0) {
             json_decref(withctx);
             return ZL_ENOMEM;
@@ -1394,18 +1405,38 @@ static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
  * document-level "<p>:ignoreFields" list, where p is bound to
  * https://repository-x.example.com/. */
 static void find_ignore(json_t *root, const struct ep_ns *ns, size_t n_ns,
-                        json_t **list)
+                        json_t **list, char key[160])
 {
     size_t i;
     *list = NULL;
+    key[0] = '\0';
     for (i = 0; i < n_ns; i++) {
         if (!strcmp(ns[i].uri, "https://repository-x.example.com/")) {
-            char key[160];
-            snprintf(key, sizeof key, "%s:ignoreFields", ns[i].prefix);
+            snprintf(key, 160, "%s:ignoreFields", ns[i].prefix);
             *list = json_object_get(root, key);
+            if (!json_is_array(*list))
+                *list = NULL;
             return;
         }
     }
+}
+
+/* The ignore list as strings, plus extra (the list's own key) if given. */
+static int ignore_list(json_t *ign, const char *extra, struct ep_arena *a,
+                       struct ep_hashctx *hc)
+{
+    size_t i;
+    hc->ignore = ep_alloc(a, (json_array_size(ign) + 2) * sizeof *hc->ignore);
+    if (!hc->ignore)
+        return ZL_ENOMEM;
+    hc->n_ignore = 0;
+    for (i = 0; i < json_array_size(ign); i++)
+        if (json_is_string(json_array_get(ign, i)))
+            hc->ignore[hc->n_ignore++] =
+                json_string_value(json_array_get(ign, i));
+    if (extra)
+        hc->ignore[hc->n_ignore++] = extra;
+    return 0;
 }
 
 static int parse(const char *buf, size_t len,
@@ -1578,16 +1609,12 @@ static int parse(const char *buf, size_t len,
         goto oom;
     hc.ns = ns;
     hc.n_ns = n_ns;
-    find_ignore(query_results ? query_results : root, ns, n_ns, &ign);
-    if (json_is_array(ign)) {
-        hc.ignore = ep_alloc(&doc->a, (json_array_size(ign) + 1) *
-                                          sizeof *hc.ignore);
-        if (!hc.ignore)
+    find_ignore(query_results ? query_results : root, ns, n_ns, &ign,
+                v->ign_key);
+    if (ign) {
+        v->ign = ign;
+        if (ignore_list(ign, NULL, &doc->a, &hc) < 0)
             goto oom;
-        for (i = 0; i < json_array_size(ign); i++)
-            if (json_is_string(json_array_get(ign, i)))
-                hc.ignore[hc.n_ignore++] =
-                    json_string_value(json_array_get(ign, i));
     }
     use_raw = !single && !sl.failed && sl.n == n;
     for (i = 0; use_raw && i < n; i++)
@@ -1703,6 +1730,16 @@ int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
         goto nomem;
     hc.ns = ns;
     hc.n_ns = n_ns;
+    {
+        /* an ignoreFields list stored with the event (see hash_event) */
+        json_t *ign = NULL;
+        char key[160];
+        find_ignore(ev, ns, n_ns, &ign, key);
+        if (ign && ignore_list(ign, json_object_iter_key(
+                                        json_object_iter_at(ev, key)),
+                               &a, &hc) < 0)
+            goto nomem;
+    }
     {
         struct ep_arena a2;
         const char **exp = NULL;
