@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const char *cli_store_path(const char *opt)
 {
@@ -123,4 +124,26 @@ void cli_print_error(const char *cmd, const char *file, int rc,
 int cli_is_help(const char *arg)
 {
     return !strcmp(arg, "-h") || !strcmp(arg, "--help");
+}
+
+int cli_read_b64_arg(const char *arg, char *out, size_t cap)
+{
+    struct stat st;
+    char *data;
+    size_t len, n = 0;
+
+    if (stat(arg, &st) != 0) {
+        if (strlen(arg) >= cap)
+            return -1;
+        memcpy(out, arg, strlen(arg) + 1);
+        return 0;
+    }
+    if (cli_read_file(arg, 4096, &data, &len))
+        return -1;
+    for (size_t i = 0; i < len && n + 1 < cap; i++)
+        if (data[i] != '\n' && data[i] != '\r' && data[i] != ' ')
+            out[n++] = data[i];
+    out[n] = '\0';
+    free(data);
+    return n ? 0 : -1;
 }

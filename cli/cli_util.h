@@ -24,6 +24,10 @@ zl_store *cli_open_store(const char *opt_path);
  * ZL_ELIMIT when the file is bigger than max. */
 int cli_read_file(const char *path, size_t max, char **data, size_t *len);
 
+/* A key or signature argument: the base64 text itself, or the path of a
+ * file holding it (whitespace dropped). 0, or -1 if unreadable/too long. */
+int cli_read_b64_arg(const char *arg, char *out, size_t cap);
+
 /* Print "zhiliang <cmd>: <where>: <why> (value: ...)" to stderr, or as a
  * JSON object on stdout when json is set. */
 void cli_print_error(const char *cmd, const char *file, int rc,

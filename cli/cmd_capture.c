@@ -42,6 +42,9 @@ static void usage(FILE *f)
             "*.jsonld, in name order).\n\n"
             "  --store PATH      the store (default $ZHILIANG_STORE, then ./zhiliang.db)\n"
             "  --party ID        record the capturing party (USCC or GLN)\n"
+            "  --signature SIG   the party's detached Ed25519 signature over the\n"
+            "                    document (base64, or a file holding it; from\n"
+            "                    `zhiliang key sign`); a bad one refuses the document\n"
             "  --max-bytes N     capture file size limit (default %zu)\n"
             "  --max-events N    capture limit, events per document (default %zu)\n"
             "  --keep-going      continue with the next file after a refused one\n"
@@ -166,6 +169,7 @@ int cmd_capture(int argc, char **argv)
     static const struct option opts[] = {
         {"store", required_argument, 0, 's'},
         {"party", required_argument, 0, 'p'},
+        {"signature", required_argument, 0, 'S'},
         {"max-bytes", required_argument, 0, 'B'},
         {"max-events", required_argument, 0, 'E'},
         {"keep-going", no_argument, 0, 'k'},
@@ -178,6 +182,7 @@ int cmd_capture(int argc, char **argv)
     struct zl_capture_opts o = {0};
     struct totals t = {0};
     const char *store = NULL;
+    char sig[128];
     int keep_going = 0, quiet = 0, c, rc = 0;
     zl_store *s;
     double dt;
@@ -188,6 +193,14 @@ int cmd_capture(int argc, char **argv)
         switch (c) {
         case 's': store = optarg; break;
         case 'p': o.party = optarg; break;
+        case 'S':
+            if (cli_read_b64_arg(optarg, sig, sizeof sig)) {
+                fprintf(stderr, "zhiliang capture: cannot read signature %s\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            o.signature_b64 = sig;
+            break;
         case 'B':
         case 'E': {
             unsigned long long v = strtoull(optarg, &end, 10);

@@ -22,5 +22,6 @@ int cmd_recall(int argc, char **argv);
 int cmd_party(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_key(int argc, char **argv);
 
 #endif

@@ -51,6 +51,9 @@ static const struct command commands[] = {
 #ifdef HAVE_CMD_PARTY
     {"party", cmd_party, "register enterprises and their keys"},
 #endif
+#ifdef HAVE_CMD_KEY
+    {"key", cmd_key, "a party's signing key: generate, sign, verify"},
+#endif
 #ifdef HAVE_CMD_TOKEN
     {"token", cmd_token, "create and revoke API tokens"},
 #endif

@@ -68,6 +68,11 @@ struct zl_capture_opts {
      * the default). A document that fails validation is refused whole
      * in both modes. */
     int proceed_on_error;
+    /* Optional detached Ed25519 signature (base64) by `party` over the
+     * document bytes, checked against the party's registered key before
+     * anything is stored (a bad one refuses the document) and kept with
+     * the document (see zhiliang/sign.h). */
+    const char *signature_b64;
     /* Optional progress report every few thousand events. */
     void (*progress)(void *ctx, size_t done, size_t total);
     void *progress_ctx;

@@ -14,9 +14,13 @@
 #include "zhiliang/zhiliang.h"
 
 #include "store/store.h"
+#include "store/store_docs.h"
 #include "util/alloc.h"
 #include "util/timefmt.h"
 #include "zhiliang/log.h"
+#include "zhiliang/sign.h"
+
+#include <openssl/evp.h>
 
 #include <string.h>
 
@@ -45,6 +49,26 @@ static int authorize(const struct zl_capture_opts *o, const char *buf,
         (*n_refused)++;
     }
     return 0;
+}
+
+/* Keep a signed document and link its events to it (the signature was
+ * checked before the transaction began). */
+static int keep_signed(zl_store *s, const char *buf, size_t len,
+                       const zl_epcis_doc *doc, const struct zl_capture_opts *o)
+{
+    uint8_t doc_hash[32];
+    unsigned int hl = 32;
+    size_t n = zl_epcis_doc_count(doc);
+    int rc;
+
+    if (EVP_Digest(buf, len, doc_hash, &hl, EVP_sha256(), NULL) != 1)
+        return ZL_EVERIFY;
+    rc = zl_store_signed_doc_put(s, doc_hash, o->party, o->signature_b64, buf,
+                                 len);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = zl_store_event_doc_link(s, zl_epcis_doc_event(doc, i)->hash,
+                                     doc_hash);
+    return rc;
 }
 
 static int store_events(zl_store *s, const zl_epcis_doc *doc,
@@ -102,6 +126,12 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
         rc = ZL_ENOMEM;
         goto out;
     }
+    if (opts && opts->signature_b64) {
+        rc = zl_signature_check_party(s, opts->party, buf, len,
+                                      opts->signature_b64, err);
+        if (rc)
+            goto out;
+    }
     rc = authorize(opts, buf, len, doc, refused, &res->n_refused, err);
     if (rc)
         goto out;
@@ -110,6 +140,8 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
     if (rc)
         goto out;
     rc = store_events(s, doc, refused, opts, res);
+    if (!rc && opts && opts->signature_b64)
+        rc = keep_signed(s, buf, len, doc, opts);
     if (!rc)
         rc = zl_store_commit(s);
     if (rc) {

@@ -10,6 +10,7 @@
 #include "store/store_log.h"
 #include "store/store_party.h"
 #include "store/store_recall.h"
+#include "store/store_docs.h"
 
 int zl_store_ext_schema(zl_store *s);
 
@@ -21,5 +22,7 @@ int zl_store_ext_schema(zl_store *s)
         rc = zl_store_party_schema(s);
     if (!rc)
         rc = zl_store_recall_schema(s);
+    if (!rc)
+        rc = zl_store_docs_schema(s);
     return rc;
 }
