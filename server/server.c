@@ -389,7 +389,9 @@ int zl_server_run(const struct zl_server_opts *o)
     pthread_sigmask(SIG_BLOCK, &set, &old);
     signal(SIGPIPE, SIG_IGN);
 
-    flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC;
+    if (!s->o.quiet)
+        flags |= MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->d = MHD_start_daemon(
