@@ -115,7 +115,17 @@ want bad_epc_format 400
 want qr_long 400
 want host_injection 200
 want fuzz_bad 0
-is "alive after the probes" "$(status "$U/healthz")" 200
+# Connections the probes left are reaped asynchronously and may still
+# count against --per-ip for a moment: allow up to 3 s.
+alive() {
+  local i
+  for i in $(seq 1 30); do
+    [ "$(status "$U/healthz")" = 200 ] && { echo 200; return; }
+    sleep 0.1
+  done
+  echo dead
+}
+is "alive after the probes" "$(alive)" 200
 is "Host header never reaches the output" "$(curl -s -H 'Host: evil"><script>' "$U/01/09506000134352?linkType=all" | grep -c '<script>')" 0
 
 sleep 2.5  # let the idle timeout reap half-closed probe connections
@@ -185,6 +195,6 @@ for s in socks: s.close()
 PY
 ok "connections past --per-ip are refused" test "$(awk '$1=="refused"{print $2}' "$TMP/flood")" -ge 10
 sleep 2.5
-is "serves again after the flood" "$(status "$U/healthz")" 200
+is "serves again after the flood" "$(alive)" 200
 
 zl_finish
