@@ -5,6 +5,7 @@
 #      integration tests (servers on 127.0.0.1, npm oracles, browser)
 #   2. ASan+UBSan build: the unit tests again, and the fuzz seed corpora
 #      replayed through the parsers
+#   3. clang build: a 30-second libFuzzer run of each parser
 # Ends with one line "N passed, N failed" summed over both runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 
 status=0
-rm -f build/meson-logs/testlog.json build-asan/meson-logs/testlog.json
+rm -f build*/meson-logs/testlog.json
 setup() { # dir, extra meson args...
   local dir=$1; shift
   if [ -d "$dir" ]; then meson setup --reconfigure "$dir" "$@" >/dev/null
@@ -28,5 +29,11 @@ ninja -C build-asan || status=1
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-asan --suite unit --suite fuzz --print-errorlogs --num-processes 2 || status=1
 
-python3 scripts/test-summary.py build/meson-logs/testlog.json build-asan/meson-logs/testlog.json
+# A short bounded libFuzzer run of every parser (clang build).
+setup build-fuzz -Dbuildtype=debugoptimized --native-file scripts/clang.ini || status=1
+ninja -C build-fuzz || status=1
+meson test -C build-fuzz --suite fuzzrun --print-errorlogs --num-processes 2 || status=1
+
+python3 scripts/test-summary.py build/meson-logs/testlog.json \
+  build-asan/meson-logs/testlog.json build-fuzz/meson-logs/testlog.json
 exit $status

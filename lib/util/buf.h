@@ -34,7 +34,11 @@ int zl_buf_printf(struct zl_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-int zl_buf_vprintf(struct zl_buf *b, const char *fmt, va_list ap);
+int zl_buf_vprintf(struct zl_buf *b, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 0)))
+#endif
+    ;
 /* Take ownership of the content (caller frees with zl_free); b is left
  * empty. Returns "" allocated if the buffer was empty, NULL on OOM. */
 char *zl_buf_steal(struct zl_buf *b);
