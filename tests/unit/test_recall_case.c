@@ -491,11 +491,39 @@ static void test_rollback_on_failure(void **state)
         rc = zl_recall_notify(fx->s, id, NULL, 0, NULL, &err);
         zl_alloc_fail_after(-1);
         if (rc && log_size(fx->s) != n0 + 1)
-            fail_msg("n=%ld rc=%d size=%llu", n, rc, (unsigned long long)log_size(fx->s));
+            fail_msg("notify failing at allocation %ld (%d) left %llu leaves", n,
+                     rc, (unsigned long long)log_size(fx->s));
     }
     assert_int_equal(rc, 0);
     assert_int_equal(log_size(fx->s), n0 + 3);
     check_leaf(fx->s, id, 3);
+    rc = -1;
+    for (n = 0; n < 100000 && rc; n++) {
+        zl_alloc_fail_after(n);
+        rc = zl_recall_progress(fx->s, id, "store-a", 1, 1, 2, NULL, &err);
+        zl_alloc_fail_after(-1);
+        if (rc)
+            assert_int_equal(log_size(fx->s), n0 + 3);
+    }
+    assert_int_equal(rc, 0);
+    rc = -1;
+    for (n = 0; n < 100000 && rc; n++) {
+        zl_alloc_fail_after(n);
+        rc = zl_recall_close(fx->s, id, "s", 1, "store B unreachable", &err);
+        zl_alloc_fail_after(-1);
+        if (rc) {
+            json_t *st;
+
+            assert_int_equal(log_size(fx->s), n0 + 4);
+            st = status(fx->s, id);
+            assert_string_equal(json_string_value(json_object_get(st, "status")), "open");
+            json_decref(st);
+        }
+    }
+    assert_int_equal(rc, 0);
+    assert_int_equal(log_size(fx->s), n0 + 5);
+    for (long k = 1; k <= 5; k++)
+        check_leaf(fx->s, id, k);
 }
 
 /* Effectiveness against a naive model: random recoveries per party. */
