@@ -23,26 +23,28 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: zhiliang recall <verb> [options]\n\n"
-            "  scope --lot ID [--lot ID...] [--json] [--csv FILE] [--report]\n"
-            "        everything downstream of the lots: lots, items, containers,\n"
-            "        custodians, what reached consumers. --csv writes the FDA\n"
-            "        FSMA 204 electronic sortable spreadsheet (\"-\" = stdout).\n"
-            "  open --lot ID [--lot ID...] --reason TEXT --hazard-class I|II|III [--json]\n"
-            "        open a recall case (prints its ID, a UUID)\n"
-            "  notify CASE [--party ID ...]    record notifications (default:\n"
-            "        every custodian in scope)\n"
-            "  progress CASE --party ID [--ack] [--recovered QTY [--uom U]]\n"
-            "  status CASE [--json]            who was notified, acknowledged,\n"
-            "        recovered; effectiveness = recovered / distributed\n"
-            "  close CASE --summary TEXT [--force REASON]\n"
-            "        refused while a notified party has not acknowledged,\n"
-            "        unless forced with a reason\n"
-            "  list [--open] [--json]\n\n"
-            "  --store PATH    the store\n"
-            "Every step is a record in the tamper-evident log.\n"
-            "Exit codes: 0 ok, 1 failure, 2 usage.\n");
+    fprintf(
+        f,
+        "usage: zhiliang recall <verb> [options]\n\n"
+        "  scope --lot ID [--lot ID...] [--json] [--csv FILE] [--report]\n"
+        "        everything downstream of the lots: lots, items, containers,\n"
+        "        custodians, what reached consumers. --csv writes the FDA\n"
+        "        FSMA 204 electronic sortable spreadsheet (\"-\" = stdout).\n"
+        "  open --lot ID [--lot ID...] --reason TEXT --hazard-class I|II|III "
+        "[--json]\n"
+        "        open a recall case (prints its ID, a UUID)\n"
+        "  notify CASE [--party ID ...]    record notifications (default:\n"
+        "        every custodian in scope)\n"
+        "  progress CASE --party ID [--ack] [--recovered QTY [--uom U]]\n"
+        "  status CASE [--json]            who was notified, acknowledged,\n"
+        "        recovered; effectiveness = recovered / distributed\n"
+        "  close CASE --summary TEXT [--force REASON]\n"
+        "        refused while a notified party has not acknowledged,\n"
+        "        unless forced with a reason\n"
+        "  list [--open] [--json]\n\n"
+        "  --store PATH    the store\n"
+        "Every step is a record in the tamper-evident log.\n"
+        "Exit codes: 0 ok, 1 failure, 2 usage.\n");
 }
 
 struct opts {
@@ -315,10 +317,10 @@ static int do_status(zl_store *s, struct opts *o)
     if (json_object_get(j, "closed"))
         printf("结案 / Closed: %s (%s)\n", js(j, "closed"),
                js(j, "closeSummary"));
-    printf("\n各方 / Parties:\n  %-40s %-8s %-6s %-5s %12s %12s %9s\n",
-           "party", "notified", "acked", "uom", "distributed", "recovered",
-           "effect.");
-    json_array_foreach(json_object_get(j, "parties"), i, p) {
+    printf("\n各方 / Parties:\n  %-40s %-8s %-6s %-5s %12s %12s %9s\n", "party",
+           "notified", "acked", "uom", "distributed", "recovered", "effect.");
+    json_array_foreach(json_object_get(j, "parties"), i, p)
+    {
         pct(json_object_get(p, "effectiveness"), e);
         printf("  %-40s %-8s %-6s %-5s %12g %12g %9s\n", js(p, "party"),
                json_is_true(json_object_get(p, "notified")) ? "yes" : "no",
@@ -330,7 +332,8 @@ static int do_status(zl_store *s, struct opts *o)
             printf("    %s\n", js(p, "name"));
     }
     printf("\n总体 / Overall:\n");
-    json_array_foreach(json_object_get(j, "overall"), i, p) {
+    json_array_foreach(json_object_get(j, "overall"), i, p)
+    {
         pct(json_object_get(p, "effectiveness"), e);
         printf("  %-5s recovered %g of %g distributed: %s\n", js(p, "uom"),
                json_number_value(json_object_get(p, "recovered")),
@@ -371,12 +374,12 @@ static int list_cb(void *ctx, const struct zl_recall_info *r)
     if (r->closed_ms)
         zl_time_format_utc(r->closed_ms, closed);
     if (!arr) {
-        printf("%s  %-6s %-3s %s  %s\n", r->case_id, r->status,
-               r->hazard_class, opened, r->reason);
+        printf("%s  %-6s %-3s %s  %s\n", r->case_id, r->status, r->hazard_class,
+               opened, r->reason);
         return 0;
     }
-    o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "case", r->case_id,
-                  "status", r->status, "reason", r->reason, "hazardClass",
+    o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "case", r->case_id, "status",
+                  r->status, "reason", r->reason, "hazardClass",
                   r->hazard_class, "opened", opened, "lots",
                   json_loads(r->lots_json, 0, NULL), "gtins",
                   json_loads(r->gtins_json, 0, NULL));

@@ -57,7 +57,7 @@ extern "C" {
 struct zl_buf;
 typedef struct zl_recall_scope zl_recall_scope;
 
-#define ZL_RECALL_ID_MAX 37  /* UUID text + NUL */
+#define ZL_RECALL_ID_MAX 37 /* UUID text + NUL */
 
 /* ---- scope ------------------------------------------------------------- */
 
@@ -67,7 +67,7 @@ typedef struct zl_recall_scope zl_recall_scope;
  * ZL_ESTORE, ZL_ENOMEM. */
 int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
                             zl_recall_scope **out, struct zl_error *err);
-void zl_recall_scope_free(zl_recall_scope *sc);  /* NULL-safe */
+void zl_recall_scope_free(zl_recall_scope *sc); /* NULL-safe */
 
 /* JSON object (2-space indented, sorted keys, trailing newline):
  * {"lots", "summary", "custodians":[{"party","name","nameEn","gln",
@@ -99,8 +99,8 @@ int zl_recall_open(zl_store *s, const char *const *lots, size_t n,
  * n 0: every custodian of the scope. *n_notified (may be NULL) gets the
  * count. ZL_ENOTFOUND for an unknown case, ZL_EINVAL for a closed one. */
 int zl_recall_notify(zl_store *s, const char *case_id,
-                     const char *const *parties, size_t n,
-                     size_t *n_notified, struct zl_error *err);
+                     const char *const *parties, size_t n, size_t *n_notified,
+                     struct zl_error *err);
 
 /* Record a party's progress: ack = 1 acknowledges; has_recovered adds
  * `recovered` units of uom (NULL = the party's main unit in scope) to what
@@ -113,8 +113,7 @@ int zl_recall_progress(zl_store *s, const char *case_id, const char *party,
  * notified party has not acknowledged, unless force with a non-empty
  * force_reason. summary must be non-empty. */
 int zl_recall_close(zl_store *s, const char *case_id, const char *summary,
-                    int force, const char *force_reason,
-                    struct zl_error *err);
+                    int force, const char *force_reason, struct zl_error *err);
 
 /* Case status as JSON text (new, zl_free): {"case","status","reason",
  * "hazardClass","opened","closed"?, "lots", "summary", "parties":[{"party",
@@ -130,16 +129,15 @@ int zl_recall_status_json(zl_store *s, const char *case_id, char **json,
 /* Cases, newest first. Strings borrowed during the callback. */
 struct zl_recall_info {
     const char *case_id;
-    const char *status;        /* "open" or "closed" */
+    const char *status; /* "open" or "closed" */
     const char *reason;
-    const char *hazard_class;  /* "I", "II", "III" */
-    int64_t opened_ms, closed_ms;  /* closed_ms 0 while open */
-    const char *lots_json;     /* JSON array of recalled lots */
-    const char *gtins_json;    /* JSON array of affected GTINs (14 digits) */
+    const char *hazard_class;     /* "I", "II", "III" */
+    int64_t opened_ms, closed_ms; /* closed_ms 0 while open */
+    const char *lots_json;        /* JSON array of recalled lots */
+    const char *gtins_json;       /* JSON array of affected GTINs (14 digits) */
 };
 typedef int (*zl_recall_info_cb)(void *ctx, const struct zl_recall_info *r);
-int zl_recall_list(zl_store *s, int open_only, zl_recall_info_cb cb,
-                   void *ctx);
+int zl_recall_list(zl_store *s, int open_only, zl_recall_info_cb cb, void *ctx);
 
 /* For the portal: is identifier id (any form; canonicalised) in the scope
  * of an open recall? cb is called once per such case with the notice
@@ -148,10 +146,9 @@ int zl_recall_list(zl_store *s, int open_only, zl_recall_info_cb cb,
 struct zl_recall_notice {
     const char *case_id, *reason, *hazard_class;
     int64_t opened_ms;
-    const char *action_zh, *action_en;  /* what a holder should do */
+    const char *action_zh, *action_en; /* what a holder should do */
 };
-typedef int (*zl_recall_notice_cb)(void *ctx,
-                                   const struct zl_recall_notice *n);
+typedef int (*zl_recall_notice_cb)(void *ctx, const struct zl_recall_notice *n);
 int zl_recall_status_for(zl_store *s, const char *id, zl_recall_notice_cb cb,
                          void *ctx);
 
@@ -167,7 +164,7 @@ int zl_recall_record_canon(zl_store *s, const char *record_key, char **canon,
 typedef int (*zl_recall_key_cb)(void *ctx, const char *record_key);
 int zl_recall_record_keys(zl_store *s, zl_recall_key_cb cb, void *ctx);
 
-const char *zl_hazard_name(enum zl_hazard_class h);  /* "I".. or NULL */
+const char *zl_hazard_name(enum zl_hazard_class h); /* "I".. or NULL */
 
 #ifdef __cplusplus
 }

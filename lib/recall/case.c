@@ -34,7 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define KEY_MAX 128
+#define KEY_MAX        128
 #define PARTY_MAX_ARGS 100000
 
 const char *zl_hazard_name(enum zl_hazard_class h)
@@ -71,8 +71,8 @@ static int uuid_v4(char out[ZL_RECALL_ID_MAX])
     snprintf(out, ZL_RECALL_ID_MAX,
              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
              "%02x%02x%02x%02x%02x%02x",
-             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-             b[10], b[11], b[12], b[13], b[14], b[15]);
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+             b[11], b[12], b[13], b[14], b[15]);
     return 0;
 }
 
@@ -128,11 +128,10 @@ static int append(zl_store *s, const char *case_id, const char *type,
     if (!canon)
         return ZL_ENOMEM;
     snprintf(key, sizeof key, "recall:%s:%ld", case_id, seq);
-    rc = zl_store_recall_record_put(s, case_id, seq, type, canon,
-                                    strlen(canon));
+    rc =
+        zl_store_recall_record_put(s, case_id, seq, type, canon, strlen(canon));
     if (!rc)
-        rc = zl_log_append(s, ZL_LEAF_RECALL, key, canon, strlen(canon),
-                           NULL);
+        rc = zl_log_append(s, ZL_LEAF_RECALL, key, canon, strlen(canon), NULL);
     zl_free(canon);
     return rc;
 }
@@ -208,9 +207,10 @@ int zl_recall_record_keys(zl_store *s, zl_recall_key_cb cb, void *ctx)
 /* ---- state replay ------------------------------------------------------- */
 
 struct state {
-    json_t *open;      /* the open record */
-    json_t *parties;   /* party -> {"notified","acknowledged","recovered":{uom:q}} */
-    json_t *close;     /* the close record or NULL */
+    json_t *open; /* the open record */
+    json_t
+        *parties; /* party -> {"notified","acknowledged","recovered":{uom:q}} */
+    json_t *close; /* the close record or NULL */
     long n;
     int bad;
 };
@@ -264,9 +264,10 @@ static int replay_cb(void *ctx, long seq, const char *kind, const char *json,
         if (json_is_true(json_object_get(r, "acknowledged")))
             bad |= oset(ps, "acknowledged", json_true());
         if (uom && json_object_get(r, "recovered"))
-            bad |= oset(rec, uom,
-                        num(json_number_value(json_object_get(rec, uom)) +
-                            json_number_value(json_object_get(r, "recovered"))));
+            bad |=
+                oset(rec, uom,
+                     num(json_number_value(json_object_get(rec, uom)) +
+                         json_number_value(json_object_get(r, "recovered"))));
     }
     json_decref(r);
     return bad ? ZL_ENOMEM : 0;
@@ -300,10 +301,10 @@ static json_t *custodian(struct state *st, const char *party)
     size_t i;
     json_t *c;
 
-    json_array_foreach(json_object_get(json_object_get(st->open, "scope"),
-                                       "custodians"), i, c)
-        if (!strcmp(json_string_value(json_object_get(c, "party")), party))
-            return c;
+    json_array_foreach(
+        json_object_get(json_object_get(st->open, "scope"), "custodians"), i,
+        c) if (!strcmp(json_string_value(json_object_get(c, "party")),
+                       party)) return c;
     return NULL;
 }
 
@@ -314,7 +315,8 @@ static json_t *main_holding(json_t *cust)
     double bq = -1;
     size_t i;
 
-    json_array_foreach(json_object_get(cust, "holdings"), i, h) {
+    json_array_foreach(json_object_get(cust, "holdings"), i, h)
+    {
         double q = json_number_value(json_object_get(h, "held")) +
                    json_number_value(json_object_get(h, "sold"));
 
@@ -382,9 +384,9 @@ int zl_recall_open(zl_store *s, const char *const *lots, size_t n,
     in_tx = 1;
     rc = append(s, case_id, "open", rec, now);
     if (!rc) {
-        struct zl_recall_info ri = {case_id, "open", reason,
-                                    zl_hazard_name(hazard), now, 0, lots_txt,
-                                    gtins_txt};
+        struct zl_recall_info ri = {
+            case_id, "open", reason,   zl_hazard_name(hazard),
+            now,     0,      lots_txt, gtins_txt};
 
         rc = zl_store_recall_case_put(s, &ri);
     }
@@ -408,8 +410,8 @@ out:
 }
 
 int zl_recall_notify(zl_store *s, const char *case_id,
-                     const char *const *parties, size_t n,
-                     size_t *n_notified, struct zl_error *err)
+                     const char *const *parties, size_t n, size_t *n_notified,
+                     struct zl_error *err)
 {
     struct state st;
     json_t *targets = NULL, *c;
@@ -446,8 +448,10 @@ int zl_recall_notify(zl_store *s, const char *case_id,
             }
         }
     } else {
-        json_array_foreach(json_object_get(json_object_get(st.open, "scope"),
-                                           "custodians"), i, c) {
+        json_array_foreach(
+            json_object_get(json_object_get(st.open, "scope"), "custodians"), i,
+            c)
+        {
             const char *p = json_string_value(json_object_get(c, "party"));
 
             if (p && strcmp(p, "unknown") &&
@@ -460,7 +464,8 @@ int zl_recall_notify(zl_store *s, const char *case_id,
     if ((rc = zl_store_begin(s)) != 0)
         goto out;
     in_tx = 1;
-    json_array_foreach(targets, i, c) {
+    json_array_foreach(targets, i, c)
+    {
         const char *p = json_string_value(c);
         json_t *cu = custodian(&st, p);
         json_t *rec = json_pack("{s:s}", "party", p);
@@ -574,8 +579,7 @@ static int case_row_cb(void *ctx, const struct zl_recall_info *r)
 }
 
 int zl_recall_close(zl_store *s, const char *case_id, const char *summary,
-                    int force, const char *force_reason,
-                    struct zl_error *err)
+                    int force, const char *force_reason, struct zl_error *err)
 {
     struct state st;
     json_t *rec = NULL, *pending = NULL, *v;
@@ -603,20 +607,23 @@ int zl_recall_close(zl_store *s, const char *case_id, const char *summary,
         rc = ZL_ENOMEM;
         goto out;
     }
-    json_object_foreach(st.parties, k, v)
-        if (json_is_true(json_object_get(v, "notified")) &&
-            !json_is_true(json_object_get(v, "acknowledged")) &&
-            json_array_append_new(pending, json_string(k))) {
-            rc = ZL_ENOMEM;
-            goto out;
-        }
+    json_object_foreach(
+        st.parties, k,
+        v) if (json_is_true(json_object_get(v, "notified")) &&
+               !json_is_true(json_object_get(v, "acknowledged")) &&
+               json_array_append_new(pending, json_string(k)))
+    {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
     if (json_array_size(pending) && !force) {
-        rc = zl_error_setf(err, ZL_EINVAL, "party",
-                           json_string_value(json_array_get(pending, 0)),
-                           "%zu notified part%s not acknowledged (use"
-                           " --force with a reason)",
-                           json_array_size(pending),
-                           json_array_size(pending) == 1 ? "y has" : "ies have");
+        rc =
+            zl_error_setf(err, ZL_EINVAL, "party",
+                          json_string_value(json_array_get(pending, 0)),
+                          "%zu notified part%s not acknowledged (use"
+                          " --force with a reason)",
+                          json_array_size(pending),
+                          json_array_size(pending) == 1 ? "y has" : "ies have");
         goto out;
     }
     rec = json_pack("{s:s,s:b}", "summary", summary, "forced", force ? 1 : 0);
@@ -630,8 +637,9 @@ int zl_recall_close(zl_store *s, const char *case_id, const char *summary,
         goto out;
     }
     lots_txt = json_dumps(json_object_get(st.open, "lots"), JSON_COMPACT);
-    gtins_txt = json_dumps(json_object_get(json_object_get(st.open, "scope"),
-                                           "gtins"), JSON_COMPACT);
+    gtins_txt =
+        json_dumps(json_object_get(json_object_get(st.open, "scope"), "gtins"),
+                   JSON_COMPACT);
     if (!lots_txt || !gtins_txt) {
         rc = ZL_ENOMEM;
         goto out;
@@ -642,7 +650,8 @@ int zl_recall_close(zl_store *s, const char *case_id, const char *summary,
     ri.case_id = case_id;
     ri.status = "closed";
     ri.reason = json_string_value(json_object_get(st.open, "reason"));
-    ri.hazard_class = json_string_value(json_object_get(st.open, "hazardClass"));
+    ri.hazard_class =
+        json_string_value(json_object_get(st.open, "hazardClass"));
     ri.closed_ms = now;
     ri.lots_json = lots_txt;
     ri.gtins_json = gtins_txt;
@@ -694,11 +703,11 @@ int zl_recall_status_json(zl_store *s, const char *case_id, char **json,
     rc = load_state(s, case_id, &st);
     if (rc)
         goto out;
-    all = json_object();   /* every party: custodians and notified ones */
+    all = json_object(); /* every party: custodians and notified ones */
     overall = json_object();
     plist = json_array();
-    out = json_pack("{s:s,s:s,s:O,s:O,s:O,s:O,s:I}", "case", case_id,
-                    "status", st.close ? "closed" : "open", "reason",
+    out = json_pack("{s:s,s:s,s:O,s:O,s:O,s:O,s:I}", "case", case_id, "status",
+                    st.close ? "closed" : "open", "reason",
                     json_object_get(st.open, "reason"), "hazardClass",
                     json_object_get(st.open, "hazardClass"), "opened",
                     json_object_get(st.open, "time"), "lots",
@@ -712,18 +721,24 @@ int zl_recall_status_json(zl_store *s, const char *case_id, char **json,
         goto out;
     }
     bad |= oset(out, "parties", plist);
-    bad |= json_object_set(out, "summary", json_object_get(json_object_get(
-                               st.open, "scope"), "summary")) ? 1 : 0;
+    bad |= json_object_set(
+               out, "summary",
+               json_object_get(json_object_get(st.open, "scope"), "summary"))
+               ? 1
+               : 0;
     if (st.close)
-        bad |= json_object_set(out, "closed", json_object_get(st.close, "time")) |
-               json_object_set(out, "closeSummary",
-                               json_object_get(st.close, "summary")) |
-               json_object_set(out, "forced", json_object_get(st.close, "forced"))
-                   ? 1 : 0;
-    json_array_foreach(json_object_get(json_object_get(st.open, "scope"),
-                                       "custodians"), i, c)
-        bad |= oset(all, json_string_value(json_object_get(c, "party")),
-                    json_true());
+        bad |=
+            json_object_set(out, "closed", json_object_get(st.close, "time")) |
+                    json_object_set(out, "closeSummary",
+                                    json_object_get(st.close, "summary")) |
+                    json_object_set(out, "forced",
+                                    json_object_get(st.close, "forced"))
+                ? 1
+                : 0;
+    json_array_foreach(
+        json_object_get(json_object_get(st.open, "scope"), "custodians"), i, c)
+        bad |=
+        oset(all, json_string_value(json_object_get(c, "party")), json_true());
     json_object_foreach(st.parties, k, v) bad |= oset(all, k, json_true());
     n = json_object_size(all);
     keys = zl_calloc(n ? n : 1, sizeof(char *));
@@ -740,7 +755,8 @@ int zl_recall_status_json(zl_store *s, const char *case_id, char **json,
         json_t *cu = custodian(&st, keys[i]), *h = main_holding(cu);
         json_t *ps = json_object_get(st.parties, keys[i]);
         json_t *recd = json_object_get(ps, "recovered"), *o, *ov;
-        const char *uom = h ? json_string_value(json_object_get(h, "uom")) : NULL;
+        const char *uom =
+            h ? json_string_value(json_object_get(h, "uom")) : NULL;
         double held = h ? json_number_value(json_object_get(h, "held")) : 0;
         double sold = h ? json_number_value(json_object_get(h, "sold")) : 0;
         double got;
@@ -750,7 +766,8 @@ int zl_recall_status_json(zl_store *s, const char *case_id, char **json,
             json_t *rv;
 
             uom = "EA";
-            json_object_foreach(recd, rk, rv) {
+            json_object_foreach(recd, rk, rv)
+            {
                 uom = rk;
                 break;
             }
@@ -768,7 +785,8 @@ int zl_recall_status_json(zl_store *s, const char *case_id, char **json,
             break;
         }
         if (cu && json_object_get(cu, "name"))
-            bad |= json_object_set(o, "name", json_object_get(cu, "name")) ? 1 : 0;
+            bad |=
+                json_object_set(o, "name", json_object_get(cu, "name")) ? 1 : 0;
         bad |= json_array_append_new(plist, o) ? 1 : 0;
         ov = json_object_get(overall, uom);
         if (!ov) {
@@ -779,22 +797,26 @@ int zl_recall_status_json(zl_store *s, const char *case_id, char **json,
                 break;
             }
         }
-        bad |= oset(ov, "distributed",
-                    json_real(json_real_value(json_object_get(ov, "distributed")) +
-                              held + sold));
-        bad |= oset(ov, "recovered",
-                    json_real(json_real_value(json_object_get(ov, "recovered")) + got));
+        bad |=
+            oset(ov, "distributed",
+                 json_real(json_real_value(json_object_get(ov, "distributed")) +
+                           held + sold));
+        bad |= oset(
+            ov, "recovered",
+            json_real(json_real_value(json_object_get(ov, "recovered")) + got));
     }
     json_decref(all);
     if (!rc) {
         json_t *arr = json_array();
 
         bad |= !arr;
-        json_object_foreach(overall, k, v) {
+        json_object_foreach(overall, k, v)
+        {
             double d = json_real_value(json_object_get(v, "distributed"));
             double r = json_real_value(json_object_get(v, "recovered"));
 
-            bad |= oset(v, "distributed", num(d)) | oset(v, "recovered", num(r)) |
+            bad |= oset(v, "distributed", num(d)) |
+                   oset(v, "recovered", num(r)) |
                    oset(v, "effectiveness", ratio(r, d));
             if (d > best) {
                 best = d;
@@ -803,10 +825,14 @@ int zl_recall_status_json(zl_store *s, const char *case_id, char **json,
             bad |= json_array_append(arr, v) ? 1 : 0;
         }
         bad |= oset(out, "overall", arr);
-        bad |= json_object_set(out, "effectiveness",
-                               best_uom ? json_object_get(json_object_get(overall, best_uom),
-                                                          "effectiveness")
-                                        : json_null()) ? 1 : 0;
+        bad |=
+            json_object_set(
+                out, "effectiveness",
+                best_uom ? json_object_get(json_object_get(overall, best_uom),
+                                           "effectiveness")
+                         : json_null())
+                ? 1
+                : 0;
         if (best_uom)
             bad |= oset(out, "effectivenessUom", json_string(best_uom));
     }
@@ -835,8 +861,7 @@ out:
 
 /* ---- listing and the portal -------------------------------------------- */
 
-int zl_recall_list(zl_store *s, int open_only, zl_recall_info_cb cb,
-                   void *ctx)
+int zl_recall_list(zl_store *s, int open_only, zl_recall_info_cb cb, void *ctx)
 {
     return zl_store_recall_case_list(s, NULL, open_only, cb, ctx);
 }
@@ -850,11 +875,12 @@ struct notice_ctx {
 static int notice_cb(void *vctx, const struct zl_recall_info *r)
 {
     struct notice_ctx *nc = vctx;
-    struct zl_recall_notice no = {r->case_id, r->reason, r->hazard_class,
-                                  r->opened_ms, NULL, NULL};
+    struct zl_recall_notice no = {r->case_id,   r->reason, r->hazard_class,
+                                  r->opened_ms, NULL,      NULL};
 
     if (!strcmp(r->hazard_class, "I")) {
-        no.action_zh = "严重危害：请立即停止食用或使用，将产品退回购买处或联系生产者。";
+        no.action_zh =
+            "严重危害：请立即停止食用或使用，将产品退回购买处或联系生产者。";
         no.action_en = "Serious hazard: stop eating or using this product now"
                        " and return it to the place of purchase or contact"
                        " the producer.";
@@ -863,7 +889,8 @@ static int notice_cb(void *vctx, const struct zl_recall_info *r)
         no.action_en = "May harm health: stop eating or using this product"
                        " and return it to the place of purchase.";
     } else {
-        no.action_zh = "不太可能危害健康，但不符合规定：请停止使用并联系销售者退换。";
+        no.action_zh =
+            "不太可能危害健康，但不符合规定：请停止使用并联系销售者退换。";
         no.action_en = "Unlikely to harm health but does not comply with the"
                        " rules: stop using it and contact the seller for a"
                        " refund or exchange.";

@@ -19,10 +19,10 @@ struct zl_fsma_row {
 };
 
 struct zl_recall_scope {
-    json_t *doc;      /* the object zl_recall_scope_json prints */
-    json_t *ids;      /* sorted affected identifiers (borrowed from doc's
-                         nodes is not possible: own array) */
-    json_t *gtins;    /* sorted distinct GTINs of affected products */
+    json_t *doc;   /* the object zl_recall_scope_json prints */
+    json_t *ids;   /* sorted affected identifiers (borrowed from doc's
+                      nodes is not possible: own array) */
+    json_t *gtins; /* sorted distinct GTINs of affected products */
     struct zl_fsma_row *rows;
     size_t n_rows;
 };

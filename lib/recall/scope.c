@@ -40,34 +40,62 @@
 #define OUT_MAX ((size_t)1 << 30)
 
 enum {
-    C_DATE, C_TIME, C_CTE, C_TLC, C_PRODUCT, C_GTIN, C_QTY, C_UOM, C_LOC,
-    C_FROM, C_TO, C_PREV, C_NEXT, C_TLC_SRC, C_DOC_TYPE, C_DOC_NO, C_ROLE,
-    C_INPUTS, C_EVENT
+    C_DATE,
+    C_TIME,
+    C_CTE,
+    C_TLC,
+    C_PRODUCT,
+    C_GTIN,
+    C_QTY,
+    C_UOM,
+    C_LOC,
+    C_FROM,
+    C_TO,
+    C_PREV,
+    C_NEXT,
+    C_TLC_SRC,
+    C_DOC_TYPE,
+    C_DOC_NO,
+    C_ROLE,
+    C_INPUTS,
+    C_EVENT
 };
 
 static const char *const fsma_header[ZL_FSMA_COLS] = {
-    "Event Date", "Event Time", "CTE Type", "Traceability Lot Code (TLC)",
-    "Product Description", "GTIN", "Quantity", "Unit of Measure",
-    "Location Description", "Ship-from Location", "Ship-to Location",
-    "Immediate Previous Source", "Immediate Subsequent Recipient",
-    "TLC Source Location", "Reference Document Type",
-    "Reference Document Number", "Transformation Role",
-    "Transformation Input TLCs", "Event ID"};
+    "Event Date",
+    "Event Time",
+    "CTE Type",
+    "Traceability Lot Code (TLC)",
+    "Product Description",
+    "GTIN",
+    "Quantity",
+    "Unit of Measure",
+    "Location Description",
+    "Ship-from Location",
+    "Ship-to Location",
+    "Immediate Previous Source",
+    "Immediate Subsequent Recipient",
+    "TLC Source Location",
+    "Reference Document Type",
+    "Reference Document Number",
+    "Transformation Role",
+    "Transformation Input TLCs",
+    "Event ID"};
 
 struct ctx {
     zl_store *s;
     const zl_trace *t;
-    json_t *cache;        /* identifier -> resolved party/location object */
-    json_t *evqty;        /* "<hex hash>|<id>" -> [quantity, uom, role] */
-    json_t *evin;         /* "<hex hash>" -> {input id: true} */
-    json_t *products;     /* GTIN -> {"name", "nameEn"} */
-    int *tlc;             /* node -> TLC node (or -1) */
+    json_t *cache;    /* identifier -> resolved party/location object */
+    json_t *evqty;    /* "<hex hash>|<id>" -> [quantity, uom, role] */
+    json_t *evin;     /* "<hex hash>" -> {input id: true} */
+    json_t *products; /* GTIN -> {"name", "nameEn"} */
+    int *tlc;         /* node -> TLC node (or -1) */
     int *terminal;
-    int **kids;           /* container -> packed children (node indices) */
+    int **kids; /* container -> packed children (node indices) */
     size_t *n_kids, *cap_kids;
     int *stamp;
     int cur;
-    int oom;              /* sticky: an allocation or lookup failed */
+    int oom; /* sticky: an allocation or lookup failed */
 };
 
 static int is_product(enum zl_trace_kind k)
@@ -136,8 +164,8 @@ static int loc_cb(void *vctx, const struct zl_location *l)
 {
     json_t *o = vctx;
 
-    int bad = set_str(o, "party", l->party_id) | set_str(o, "site", l->name_zh) |
-              set_str(o, "siteEn", l->name_en);
+    int bad = set_str(o, "party", l->party_id) |
+              set_str(o, "site", l->name_zh) | set_str(o, "siteEn", l->name_en);
 
     return bad ? ZL_ENOMEM : 0;
 }
@@ -165,9 +193,9 @@ static json_t *resolve(struct ctx *c, const char *id, int is_location)
         if (is_location) {
             rc = zl_location_get(c->s, gln, loc_cb, o);
             if (rc == 0 && json_object_get(o, "party"))
-                rc = zl_party_get(c->s,
-                                  json_string_value(json_object_get(o, "party")),
-                                  party_cb, o);
+                rc = zl_party_get(
+                    c->s, json_string_value(json_object_get(o, "party")),
+                    party_cb, o);
             else if (rc == ZL_ENOTFOUND)
                 rc = zl_party_get(c->s, gln, party_cb, o);
         } else {
@@ -175,7 +203,7 @@ static json_t *resolve(struct ctx *c, const char *id, int is_location)
         }
     }
     if (rc && rc != ZL_ENOTFOUND)
-        c->oom = 1;  /* a store error or no memory: fail the scope */
+        c->oom = 1; /* a store error or no memory: fail the scope */
     if (!json_object_get(o, "party"))
         c->oom |= set_str(o, "party", id);
     return o;
@@ -241,8 +269,9 @@ static int evqty_cb(void *vctx, const struct zl_id_row *row)
 
     zl_hex_encode(row->hash, 32, hex);
     snprintf(key, sizeof key, "%s|%s", hex, row->id);
-    v = row->has_quantity ? json_pack("[fs?i]", row->quantity, row->uom, (int)row->role)
-                          : json_pack("[nni]", (int)row->role);
+    v = row->has_quantity
+            ? json_pack("[fs?i]", row->quantity, row->uom, (int)row->role)
+            : json_pack("[nni]", (int)row->role);
     if (!v || json_object_set_new(c->evqty, key, v))
         return ZL_ENOMEM;
     if (row->role != ZL_ROLE_INPUT && row->role != ZL_ROLE_INPUT_QTY)
@@ -258,7 +287,7 @@ static int evqty_cb(void *vctx, const struct zl_id_row *row)
 static int load_event_quantities(struct ctx *c)
 {
     size_t ne = zl_trace_event_count(c->t), k = 0;
-    uint8_t (*h)[32];
+    uint8_t(*h)[32];
     int rc = 0;
 
     if (!ne)
@@ -273,7 +302,7 @@ static int load_event_quantities(struct ctx *c)
             memcpy(h[k++], e->hash, 32);
     }
     for (size_t i = 0; i < k && !rc; i += 256)
-        rc = zl_store_event_ids(c->s, (const uint8_t (*)[32])h + i,
+        rc = zl_store_event_ids(c->s, (const uint8_t(*)[32])h + i,
                                 k - i < 256 ? k - i : 256, evqty_cb, c);
     zl_free(h);
     return rc;
@@ -316,7 +345,8 @@ static int structure(struct ctx *c)
     for (size_t i = 0; i < nn; i++) {
         const struct zl_trace_node *n = zl_trace_node(c->t, i);
 
-        c->tlc[i] = n->kind == ZL_TK_LOT || n->kind == ZL_TK_CLASS ? (int)i : -1;
+        c->tlc[i] =
+            n->kind == ZL_TK_LOT || n->kind == ZL_TK_CLASS ? (int)i : -1;
         c->terminal[i] = is_product(n->kind);
     }
     /* An item's lot: the class it is an instance of (MEMBER), else a lot
@@ -326,12 +356,15 @@ static int structure(struct ctx *c)
     for (int pass = 0; pass < 3; pass++) {
         for (size_t i = 0; i < ne; i++) {
             const struct zl_trace_edge *e = zl_trace_edge(c->t, i);
-            const struct zl_trace_node *from = zl_trace_node(c->t, (size_t)e->from);
+            const struct zl_trace_node *from =
+                zl_trace_node(c->t, (size_t)e->from);
             const struct zl_trace_node *to = zl_trace_node(c->t, (size_t)e->to);
-            enum zl_trace_link want = pass ? ZL_LINK_TRANSFORMED : ZL_LINK_MEMBER;
+            enum zl_trace_link want =
+                pass ? ZL_LINK_TRANSFORMED : ZL_LINK_MEMBER;
             char g1[15], g2[15];
 
-            if (e->link != want || to->kind != ZL_TK_ITEM || c->tlc[e->to] >= 0 ||
+            if (e->link != want || to->kind != ZL_TK_ITEM ||
+                c->tlc[e->to] >= 0 ||
                 (from->kind != ZL_TK_LOT && from->kind != ZL_TK_CLASS))
                 continue;
             if (pass == 1 && (!gtin_of(from->id, g1) || !gtin_of(to->id, g2) ||
@@ -345,9 +378,11 @@ static int structure(struct ctx *c)
 
         if (e->link == ZL_LINK_TRANSFORMED || e->link == ZL_LINK_MEMBER)
             c->terminal[e->from] = 0;
-        if (e->link == ZL_LINK_PACKED_IN && (rc = add_kid(c, e->to, e->from)) != 0)
+        if (e->link == ZL_LINK_PACKED_IN &&
+            (rc = add_kid(c, e->to, e->from)) != 0)
             return rc;
-        if (e->link == ZL_LINK_CONTAINS && (rc = add_kid(c, e->from, e->to)) != 0)
+        if (e->link == ZL_LINK_CONTAINS &&
+            (rc = add_kid(c, e->from, e->to)) != 0)
             return rc;
     }
     /* A trade item that carried others (a case with its own SGTIN) is a
@@ -407,7 +442,8 @@ static int add_holding(json_t *cust, json_t *party, const char *uom, double q,
     }
     v = json_object_get(h, field);
     return json_object_set_new(h, field, num(json_number_value(v) + q))
-               ? ZL_ENOMEM : 0;
+               ? ZL_ENOMEM
+               : 0;
 }
 
 /* Object of objects -> array in key order (json_object_foreach is in
@@ -486,9 +522,9 @@ static int build_custodians(struct ctx *c, json_t *doc)
         if (!c->terminal[i])
             continue;
         p = custodian_of(c, n);
-        rc = add_holding(cust, p ? p : unknown, uom_of(n),
-                         n->has_quantity ? n->quantity : 1,
-                         n->reached_consumer);
+        rc =
+            add_holding(cust, p ? p : unknown, uom_of(n),
+                        n->has_quantity ? n->quantity : 1, n->reached_consumer);
     }
     if (rc)
         goto out;
@@ -497,7 +533,8 @@ static int build_custodians(struct ctx *c, json_t *doc)
         rc = ZL_ENOMEM;
         goto out;
     }
-    json_array_foreach(arr, i, v) {
+    json_array_foreach(arr, i, v)
+    {
         json_t *hs = sorted_values(json_object_get(v, "holdings"));
 
         if (!hs) {
@@ -586,9 +623,9 @@ static int build_nodes(struct ctx *c, zl_recall_scope *sc)
     {
         size_t i;
 
-        json_array_foreach(arr, i, v)
-            if (json_array_append(sc->ids, json_object_get(v, "id")))
-                c->oom = 1;
+        json_array_foreach(
+            arr, i, v) if (json_array_append(sc->ids, json_object_get(v, "id")))
+            c->oom = 1;
     }
     json_decref(sc->gtins);
     if (!(sc->gtins = sorted_keys(gt))) {
@@ -606,7 +643,9 @@ out:
 
 /* ---- FSMA rows ---------------------------------------------------------- */
 
-struct pair { int ev, node; };
+struct pair {
+    int ev, node;
+};
 
 static int cmp_pair(const void *a, const void *b)
 {
@@ -619,7 +658,7 @@ static int cmp_pair(const void *a, const void *b)
 
 struct group {
     const char *tlc, *uom;
-    const char *role;   /* "input", "output" or "" */
+    const char *role; /* "input", "output" or "" */
     int tlc_node;
     double qty;
 };
@@ -693,12 +732,13 @@ static int add_product(struct ctx *c, struct groups *gs,
                 uom = json_string_value(json_array_get(v, 1));
             if (e->cte == ZL_CTE_TRANSFORMATION)
                 role = r == ZL_ROLE_INPUT || r == ZL_ROLE_INPUT_QTY ? "input"
-                       : r == ZL_ROLE_OUTPUT || r == ZL_ROLE_OUTPUT_QTY ? "output"
-                                                                         : "";
+                       : r == ZL_ROLE_OUTPUT || r == ZL_ROLE_OUTPUT_QTY
+                           ? "output"
+                           : "";
         }
     }
-    return group_add(gs, tlc_id(c, node), c->tlc[node] >= 0 ? c->tlc[node] : node,
-                     uom, role, q);
+    return group_add(gs, tlc_id(c, node),
+                     c->tlc[node] >= 0 ? c->tlc[node] : node, uom, role, q);
 }
 
 struct refs {
@@ -723,8 +763,9 @@ static int cmp_ref(const void *a, const void *b)
     int d = strcmp(json_string_value(json_array_get(x, 0)),
                    json_string_value(json_array_get(y, 0)));
 
-    return d ? d : strcmp(json_string_value(json_array_get(x, 1)),
-                          json_string_value(json_array_get(y, 1)));
+    return d ? d
+             : strcmp(json_string_value(json_array_get(x, 1)),
+                      json_string_value(json_array_get(y, 1)));
 }
 
 /* "https://ref.gs1.org/cbv/BTT-po" or "po" -> "PO" */
@@ -784,13 +825,14 @@ static int event_refs(struct ctx *c, const struct zl_trace_event *e,
         doc_type(json_string_value(json_array_get(items[i], 0)), t);
         rc = zl_buf_printf(&r.types, "%s%s", i ? "; " : "", t);
         if (!rc)
-            rc = zl_buf_printf(&r.numbers, "%s%s", i ? "; " : "",
-                               doc_number(json_string_value(
-                                   json_array_get(items[i], 1))));
+            rc = zl_buf_printf(
+                &r.numbers, "%s%s", i ? "; " : "",
+                doc_number(json_string_value(json_array_get(items[i], 1))));
     }
     if (!rc) {
         rc = zl_buf_add(&r.types, "", 0) || zl_buf_add(&r.numbers, "", 0)
-                 ? ZL_ENOMEM : 0;
+                 ? ZL_ENOMEM
+                 : 0;
     }
     if (!rc) {
         *types = zl_buf_steal(&r.types);
@@ -813,7 +855,8 @@ static const char *tlc_source(struct ctx *c, int node)
     const struct zl_trace_node *n = zl_trace_node(c->t, (size_t)node);
 
     for (size_t k = 0; k < n->n_events; k++) {
-        const struct zl_trace_event *e = zl_trace_event(c->t, (size_t)n->events[k]);
+        const struct zl_trace_event *e =
+            zl_trace_event(c->t, (size_t)n->events[k]);
 
         if (e->cte == ZL_CTE_INITIAL_PACKING || e->cte == ZL_CTE_HARVESTING ||
             e->cte == ZL_CTE_TRANSFORMATION)
@@ -850,10 +893,8 @@ static int emit_rows(struct ctx *c, zl_recall_scope *sc,
                 rc = ZL_ENOMEM;
                 goto out;
             }
-            json_array_foreach(arr, i, v)
-                if (!rc)
-                    rc = zl_buf_printf(&ib, "%s%s", i ? "; " : "",
-                                       json_string_value(v));
+            json_array_foreach(arr, i, v) if (!rc) rc =
+                zl_buf_printf(&ib, "%s%s", i ? "; " : "", json_string_value(v));
             json_decref(arr);
             if (rc)
                 goto out;
@@ -862,9 +903,10 @@ static int emit_rows(struct ctx *c, zl_recall_scope *sc,
     }
     zl_time_format_local(e->event_time_ms, e->tz_offset_min, tbuf);
     zl_hex_encode(e->hash, 32, hex);
-    loc = e->biz_location ? e->biz_location
-          : e->cte == ZL_CTE_SHIPPING ? e->src_location
-          : e->cte == ZL_CTE_RECEIVING ? e->dst_location : e->read_point;
+    loc = e->biz_location              ? e->biz_location
+          : e->cte == ZL_CTE_SHIPPING  ? e->src_location
+          : e->cte == ZL_CTE_RECEIVING ? e->dst_location
+                                       : e->read_point;
     if (e->cte == ZL_CTE_RECEIVING)
         prev = e->src_owner ? e->src_owner : e->src_possessor;
     if (e->cte == ZL_CTE_SHIPPING)
@@ -875,8 +917,8 @@ static int emit_rows(struct ctx *c, zl_recall_scope *sc,
         char *col[ZL_FSMA_COLS] = {0};
 
         if (sc->n_rows % 64 == 0) {
-            struct zl_fsma_row *p = zl_realloc(sc->rows,
-                                               (sc->n_rows + 64) * sizeof *p);
+            struct zl_fsma_row *p =
+                zl_realloc(sc->rows, (sc->n_rows + 64) * sizeof *p);
 
             if (!p) {
                 rc = ZL_ENOMEM;
@@ -911,25 +953,31 @@ static int emit_rows(struct ctx *c, zl_recall_scope *sc,
         col[C_UOM] = zl_strdup(gs->g[i].uom);
         col[C_LOC] = describe_dup(c, loc, 1, &rc);
         if (!rc)
-            col[C_FROM] = describe_dup(c, e->cte == ZL_CTE_SHIPPING ||
-                                              e->cte == ZL_CTE_RECEIVING
-                                          ? e->src_location : NULL, 1, &rc);
+            col[C_FROM] = describe_dup(c,
+                                       e->cte == ZL_CTE_SHIPPING ||
+                                               e->cte == ZL_CTE_RECEIVING
+                                           ? e->src_location
+                                           : NULL,
+                                       1, &rc);
         if (!rc)
-            col[C_TO] = describe_dup(c, e->cte == ZL_CTE_SHIPPING ||
-                                            e->cte == ZL_CTE_RECEIVING
-                                        ? e->dst_location : NULL, 1, &rc);
+            col[C_TO] = describe_dup(c,
+                                     e->cte == ZL_CTE_SHIPPING ||
+                                             e->cte == ZL_CTE_RECEIVING
+                                         ? e->dst_location
+                                         : NULL,
+                                     1, &rc);
         if (!rc)
             col[C_PREV] = describe_dup(c, prev, 0, &rc);
         if (!rc)
             col[C_NEXT] = describe_dup(c, next, 0, &rc);
         if (!rc)
-            col[C_TLC_SRC] = describe_dup(c, tlc_source(c, gs->g[i].tlc_node),
-                                          1, &rc);
+            col[C_TLC_SRC] =
+                describe_dup(c, tlc_source(c, gs->g[i].tlc_node), 1, &rc);
         col[C_DOC_TYPE] = zl_strdup(types);
         col[C_DOC_NO] = zl_strdup(numbers);
         col[C_ROLE] = zl_strdup(gs->g[i].role);
-        col[C_INPUTS] = zl_strdup(!strcmp(gs->g[i].role, "output") && inputs
-                                      ? inputs : "");
+        col[C_INPUTS] =
+            zl_strdup(!strcmp(gs->g[i].role, "output") && inputs ? inputs : "");
         {
             char id[120];
 
@@ -954,7 +1002,8 @@ static int product_cb(void *vctx, const struct zl_product *p)
     json_t *o = vctx;
 
     return set_str(o, "name", p->name_zh) | set_str(o, "nameEn", p->name_en)
-               ? ZL_ENOMEM : 0;
+               ? ZL_ENOMEM
+               : 0;
 }
 
 /* Look up the products (by GTIN) emit_rows names. */
@@ -963,7 +1012,8 @@ static int load_products(struct ctx *c, zl_recall_scope *sc)
     size_t i;
     json_t *g;
 
-    json_array_foreach(sc->gtins, i, g) {
+    json_array_foreach(sc->gtins, i, g)
+    {
         json_t *o = json_object();
         int rc;
 
@@ -1026,7 +1076,8 @@ static int build_rows(struct ctx *c, zl_recall_scope *sc, json_t *ctes)
     qsort(pairs, np, sizeof *pairs, cmp_pair);
     for (size_t a = 0; a < np && !rc;) {
         size_t b = a;
-        const struct zl_trace_event *e = zl_trace_event(c->t, (size_t)pairs[a].ev);
+        const struct zl_trace_event *e =
+            zl_trace_event(c->t, (size_t)pairs[a].ev);
         const char *name = zl_cte_name(e->cte);
 
         c->cur++;
@@ -1039,7 +1090,8 @@ static int build_rows(struct ctx *c, zl_recall_scope *sc, json_t *ctes)
                 enum zl_trace_kind k =
                     zl_trace_node(c->t, (size_t)pairs[b].node)->kind;
                 int want = c->n_kids[pairs[b].node] || !is_product(k) ? 2
-                           : k == ZL_TK_ITEM ? 1 : 0;
+                           : k == ZL_TK_ITEM                          ? 1
+                                                                      : 0;
 
                 if (want == pass)
                     rc = add_product(c, &gs, e, pairs[b].node, 1, 0);
@@ -1047,10 +1099,12 @@ static int build_rows(struct ctx *c, zl_recall_scope *sc, json_t *ctes)
         if (!rc)
             rc = emit_rows(c, sc, e, &gs);
         if (!rc && gs.n)
-            rc = json_object_set_new(ctes, name,
-                                     json_integer(json_integer_value(
-                                         json_object_get(ctes, name)) + 1))
-                     ? ZL_ENOMEM : 0;
+            rc = json_object_set_new(
+                     ctes, name,
+                     json_integer(
+                         json_integer_value(json_object_get(ctes, name)) + 1))
+                     ? ZL_ENOMEM
+                     : 0;
         a = b;
     }
     if (!rc)
@@ -1091,8 +1145,8 @@ int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
 
     *out = NULL;
     if (!n)
-        return zl_error_set(err, ZL_EINVAL, "lots", "a recall names lots",
-                            NULL, 0);
+        return zl_error_set(err, ZL_EINVAL, "lots", "a recall names lots", NULL,
+                            0);
     zl_alloc_install_json();
     o.dir = ZL_TRACE_FORWARD;
     rc = zl_trace_scope(s, lots, n, &o, &t, err);
@@ -1105,7 +1159,8 @@ int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
     c.evin = json_object();
     c.products = json_object();
     sc = zl_calloc(1, sizeof *sc);
-    if (!sc || !c.cache || !c.evqty || !c.evin || !c.products || !(sc->doc = json_object())) {
+    if (!sc || !c.cache || !c.evqty || !c.evin || !c.products ||
+        !(sc->doc = json_object())) {
         rc = ZL_ENOMEM;
         goto out;
     }
@@ -1131,15 +1186,16 @@ int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
             c.oom = 1;
     c.oom |= oset(sc->doc, "lots", starts);
     zl_trace_summarize(t, &sum);
-    c.oom |= oset(
-        sc->doc, "summary",
-        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "items",
-                  (json_int_t)sum.items, "lots", (json_int_t)sum.lots,
-                  "classes", (json_int_t)sum.classes, "containers",
-                  (json_int_t)sum.containers, "assets", (json_int_t)sum.assets,
-                  "itemsAtConsumers", (json_int_t)sum.items_at_consumers,
-                  "events", (json_int_t)sum.events));
-    if ((rc = build_nodes(&c, sc)) != 0 || (rc = build_custodians(&c, sc->doc)) != 0 ||
+    c.oom |= oset(sc->doc, "summary",
+                  json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "items",
+                            (json_int_t)sum.items, "lots", (json_int_t)sum.lots,
+                            "classes", (json_int_t)sum.classes, "containers",
+                            (json_int_t)sum.containers, "assets",
+                            (json_int_t)sum.assets, "itemsAtConsumers",
+                            (json_int_t)sum.items_at_consumers, "events",
+                            (json_int_t)sum.events));
+    if ((rc = build_nodes(&c, sc)) != 0 ||
+        (rc = build_custodians(&c, sc->doc)) != 0 ||
         (rc = load_products(&c, sc)) != 0)
         goto out;
     ctes = json_object();
@@ -1149,7 +1205,8 @@ int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
     }
     rc = build_rows(&c, sc, ctes);
     if (!rc)
-        c.oom |= oset(sc->doc, "fsmaRows", json_integer((json_int_t)sc->n_rows));
+        c.oom |=
+            oset(sc->doc, "fsmaRows", json_integer((json_int_t)sc->n_rows));
     if (!rc && c.oom)
         rc = ZL_ENOMEM;
 out:
@@ -1187,7 +1244,8 @@ static int dump_cb(const char *buf, size_t size, void *data)
 int zl_recall_scope_json(const zl_recall_scope *sc, struct zl_buf *out)
 {
     if (json_dump_callback(sc->doc, dump_cb, out,
-                           JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15)))
+                           JSON_INDENT(2) | JSON_SORT_KEYS |
+                               JSON_REAL_PRECISION(15)))
         return ZL_ENOMEM;
     return zl_buf_addc(out, '\n');
 }
@@ -1237,9 +1295,8 @@ int zl_recall_scope_report(const zl_recall_scope *sc, struct zl_buf *out)
     rc = zl_buf_adds(out, "召回范围报告 / Recall scope report\n"
                           "================================\n\n"
                           "召回批次 / Recalled lots:\n");
-    json_array_foreach(json_object_get(sc->doc, "lots"), i, v)
-        if (!rc)
-            rc = zl_buf_printf(out, "  %s\n", json_string_value(v));
+    json_array_foreach(json_object_get(sc->doc, "lots"), i, v) if (!rc) rc =
+        zl_buf_printf(out, "  %s\n", json_string_value(v));
     if (!rc)
         rc = zl_buf_printf(
             out,
@@ -1253,12 +1310,15 @@ int zl_recall_scope_report(const zl_recall_scope *sc, struct zl_buf *out)
             (long long)json_integer_value(json_object_get(sum, "classes")),
             (long long)json_integer_value(json_object_get(sum, "containers")),
             (long long)json_integer_value(json_object_get(sum, "assets")),
-            (long long)json_integer_value(json_object_get(sum, "itemsAtConsumers")),
+            (long long)json_integer_value(
+                json_object_get(sum, "itemsAtConsumers")),
             (long long)json_integer_value(json_object_get(sum, "events")),
             sc->n_rows);
     if (!rc)
-        rc = zl_buf_adds(out, "\n按持有方 / By custodian (who holds how much):\n");
-    json_array_foreach(json_object_get(sc->doc, "custodians"), i, v) {
+        rc = zl_buf_adds(out,
+                         "\n按持有方 / By custodian (who holds how much):\n");
+    json_array_foreach(json_object_get(sc->doc, "custodians"), i, v)
+    {
         if (rc)
             break;
         rc = zl_buf_printf(out, "  %s%s%s%s [%s]%s%s%s%s\n",
@@ -1270,41 +1330,47 @@ int zl_recall_scope_report(const zl_recall_scope *sc, struct zl_buf *out)
                            sget(v, "gln") ? sget(v, "gln") : "",
                            sget(v, "address") ? ", " : "",
                            sget(v, "address") ? sget(v, "address") : "");
-        json_array_foreach(json_object_get(v, "holdings"), j, h) {
+        json_array_foreach(json_object_get(v, "holdings"), j, h)
+        {
             char a[48], b[48];
 
             if (rc)
                 break;
             fmt_num(json_number_value(json_object_get(h, "held")), a);
             fmt_num(json_number_value(json_object_get(h, "sold")), b);
-            rc = zl_buf_printf(out, "      持有 held: %s %s   已售 sold to consumers: %s %s\n",
-                               a, sget(h, "uom"), b, sget(h, "uom"));
+            rc = zl_buf_printf(
+                out, "      持有 held: %s %s   已售 sold to consumers: %s %s\n",
+                a, sget(h, "uom"), b, sget(h, "uom"));
         }
     }
     if (!rc)
         rc = zl_buf_adds(out, "\n已售给消费者 / Items sold to consumers:\n");
     j = 0;
-    json_array_foreach(json_object_get(sc->doc, "nodes"), i, v) {
+    json_array_foreach(json_object_get(sc->doc, "nodes"), i, v)
+    {
         if (rc)
             break;
         if (json_is_true(json_object_get(v, "reachedConsumer")) &&
             json_is_true(json_object_get(v, "terminal"))) {
             rc = zl_buf_printf(out, "  %s  (%s)\n", sget(v, "id"),
-                               sget(v, "custodian") ? sget(v, "custodian") : "?");
+                               sget(v, "custodian") ? sget(v, "custodian")
+                                                    : "?");
             j++;
         }
     }
     if (!rc && !j)
         rc = zl_buf_adds(out, "  无 none\n");
     if (!rc)
-        rc = zl_buf_adds(out, "\n关键追踪事件 / Critical tracking events (FSMA 204):\n");
-    json_object_foreach(json_object_get(sc->doc, "cteCounts"), k, v)
-        if (!rc)
-            rc = zl_buf_printf(out, "  %-16s %lld\n", k,
-                               (long long)json_integer_value(v));
+        rc = zl_buf_adds(
+            out, "\n关键追踪事件 / Critical tracking events (FSMA 204):\n");
+    json_object_foreach(json_object_get(sc->doc, "cteCounts"), k, v) if (!rc)
+        rc = zl_buf_printf(out, "  %-16s %lld\n", k,
+                           (long long)json_integer_value(v));
     if (!rc)
-        rc = zl_buf_adds(out, "\n受影响对象 / Affected lots, items and containers:\n");
-    json_array_foreach(json_object_get(sc->doc, "nodes"), i, v) {
+        rc = zl_buf_adds(
+            out, "\n受影响对象 / Affected lots, items and containers:\n");
+    json_array_foreach(json_object_get(sc->doc, "nodes"), i, v)
+    {
         char q[48] = "";
 
         if (rc)

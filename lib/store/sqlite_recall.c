@@ -42,8 +42,7 @@ static const char *col(sqlite3_stmt *st, int i)
 }
 
 int zl_store_recall_record_put(zl_store *s, const char *case_id, long seq,
-                               const char *kind, const char *json,
-                               size_t len)
+                               const char *kind, const char *json, size_t len)
 {
     static const char SQL[] = "INSERT INTO recall_records(case_id, seq, kind,"
                               " json) VALUES(?1, ?2, ?3, ?4)";
@@ -114,8 +113,7 @@ int zl_store_recall_records(zl_store *s, const char *case_id,
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-int zl_store_recall_all_keys(zl_store *s, zl_store_recall_key_cb cb,
-                             void *ctx)
+int zl_store_recall_all_keys(zl_store *s, zl_store_recall_key_cb cb, void *ctx)
 {
     static const char SQL[] = "SELECT case_id, seq FROM recall_records"
                               " ORDER BY case_id, seq";
@@ -182,10 +180,14 @@ static int emit_cases(sqlite3_stmt *st, zl_recall_info_cb cb, void *ctx,
     int rc, r = 0;
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct zl_recall_info ri = {
-            col(st, 0), col(st, 1), col(st, 2), col(st, 3),
-            sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
-            col(st, 6), col(st, 7)};
+        struct zl_recall_info ri = {col(st, 0),
+                                    col(st, 1),
+                                    col(st, 2),
+                                    col(st, 3),
+                                    sqlite3_column_int64(st, 4),
+                                    sqlite3_column_int64(st, 5),
+                                    col(st, 6),
+                                    col(st, 7)};
 
         (*found)++;
         if (cb && (r = cb(ctx, &ri)) != 0)
@@ -197,12 +199,12 @@ static int emit_cases(sqlite3_stmt *st, zl_recall_info_cb cb, void *ctx,
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-#define CASE_COLS "c.case_id, c.status, c.reason, c.hazard, c.opened_ms," \
-                  " c.closed_ms, c.lots, c.gtins"
+#define CASE_COLS                                                              \
+    "c.case_id, c.status, c.reason, c.hazard, c.opened_ms,"                    \
+    " c.closed_ms, c.lots, c.gtins"
 
-int zl_store_recall_case_list(zl_store *s, const char *case_id,
-                              int open_only, zl_recall_info_cb cb,
-                              void *ctx)
+int zl_store_recall_case_list(zl_store *s, const char *case_id, int open_only,
+                              zl_recall_info_cb cb, void *ctx)
 {
     static const char ONE[] = "SELECT " CASE_COLS " FROM recall_cases c"
                               " WHERE c.case_id = ?1";

@@ -20,22 +20,18 @@ int zl_store_recall_schema(zl_store *s);
 
 /* Insert a record (ZL_EEXIST if (case_id, seq) exists). */
 int zl_store_recall_record_put(zl_store *s, const char *case_id, long seq,
-                               const char *kind, const char *json,
-                               size_t len);
+                               const char *kind, const char *json, size_t len);
 /* One record's JSON: *json new (zl_free). ZL_ENOTFOUND if absent. */
 int zl_store_recall_record_get(zl_store *s, const char *case_id, long seq,
                                char **json, size_t *len);
 /* Every record of a case in seq order. */
-typedef int (*zl_store_recall_record_cb)(void *ctx, long seq,
-                                         const char *kind, const char *json,
-                                         size_t len);
+typedef int (*zl_store_recall_record_cb)(void *ctx, long seq, const char *kind,
+                                         const char *json, size_t len);
 int zl_store_recall_records(zl_store *s, const char *case_id,
                             zl_store_recall_record_cb cb, void *ctx);
 /* (case_id, seq) of every record, by case then seq. */
-typedef int (*zl_store_recall_key_cb)(void *ctx, const char *case_id,
-                                      long seq);
-int zl_store_recall_all_keys(zl_store *s, zl_store_recall_key_cb cb,
-                             void *ctx);
+typedef int (*zl_store_recall_key_cb)(void *ctx, const char *case_id, long seq);
+int zl_store_recall_all_keys(zl_store *s, zl_store_recall_key_cb cb, void *ctx);
 /* Highest seq of a case (0 when it has no record). */
 int zl_store_recall_last_seq(zl_store *s, const char *case_id, long *seq);
 
@@ -43,9 +39,8 @@ int zl_store_recall_last_seq(zl_store *s, const char *case_id, long *seq);
 int zl_store_recall_case_put(zl_store *s, const struct zl_recall_info *r);
 /* Summary rows (open_only: status 'open'), newest first; or one case
  * (case_id non-NULL; ZL_ENOTFOUND if absent). */
-int zl_store_recall_case_list(zl_store *s, const char *case_id,
-                              int open_only, zl_recall_info_cb cb,
-                              void *ctx);
+int zl_store_recall_case_list(zl_store *s, const char *case_id, int open_only,
+                              zl_recall_info_cb cb, void *ctx);
 
 /* Index identifiers ids[0..n) under a case. */
 int zl_store_recall_ids_put(zl_store *s, const char *case_id,

@@ -78,13 +78,15 @@ static int setup(void **state)
     size_t len;
 
     assert_non_null(fx);
-    snprintf(fx->path, sizeof fx->path, "/tmp/zl_recall_%ld.db", (long)getpid());
+    snprintf(fx->path, sizeof fx->path, "/tmp/zl_recall_%ld.db",
+             (long)getpid());
     unlink(fx->path);
     assert_int_equal(zl_init(fx->path, "test.zhiliang/log", &err), 0);
     assert_int_equal(zl_open(fx->path, &fx->s, &err), 0);
     doc = slurp(GOLDEN "parties.json", &len);
     assert_non_null(doc);
-    assert_int_equal(zl_party_import_json(fx->s, doc, len, NULL, NULL, &err), 0);
+    assert_int_equal(zl_party_import_json(fx->s, doc, len, NULL, NULL, &err),
+                     0);
     free(doc);
     doc = slurp(GOLDEN "chain.jsonld", &len);
     assert_non_null(doc);
@@ -147,9 +149,9 @@ static json_t *find_by(json_t *arr, const char *key, const char *value)
     size_t i;
     json_t *v;
 
-    json_array_foreach(arr, i, v)
-        if (!strcmp(json_string_value(json_object_get(v, key)), value))
-            return v;
+    json_array_foreach(
+        arr, i, v) if (!strcmp(json_string_value(json_object_get(v, key)),
+                               value)) return v;
     return NULL;
 }
 
@@ -178,20 +180,25 @@ static void test_scope_golden(void **state)
     doc = json_loadb(j.data, j.len, 0, NULL);
     assert_non_null(doc);
     nodes = json_object_get(doc, "nodes");
-    assert_int_equal(json_array_size(nodes), 2 + 4 + 3);  /* lots, items, SSCCs */
-    assert_null(find_by(nodes, "id", X1));                 /* co-packed, not ours */
+    assert_int_equal(json_array_size(nodes),
+                     2 + 4 + 3);           /* lots, items, SSCCs */
+    assert_null(find_by(nodes, "id", X1)); /* co-packed, not ours */
     assert_non_null(find_by(nodes, "id", S3));
-    assert_string_equal(json_string_value(json_object_get(find_by(nodes, "id", S3), "tlc")),
-                        "https://id.gs1.org/01/06901234000207/10/BATCH-7");
+    assert_string_equal(
+        json_string_value(json_object_get(find_by(nodes, "id", S3), "tlc")),
+        "https://id.gs1.org/01/06901234000207/10/BATCH-7");
     assert_int_equal(json_integer_value(json_object_get(
-                         json_object_get(doc, "summary"), "itemsAtConsumers")), 1);
+                         json_object_get(doc, "summary"), "itemsAtConsumers")),
+                     1);
     cust = json_object_get(doc, "custodians");
     assert_int_equal(json_array_size(cust), 2);
-    h = json_array_get(json_object_get(find_by(cust, "party", "store-a"), "holdings"), 0);
+    h = json_array_get(
+        json_object_get(find_by(cust, "party", "store-a"), "holdings"), 0);
     assert_string_equal(json_string_value(json_object_get(h, "uom")), "EA");
     assert_int_equal(json_integer_value(json_object_get(h, "held")), 1);
     assert_int_equal(json_integer_value(json_object_get(h, "sold")), 1);
-    h = json_array_get(json_object_get(find_by(cust, "party", "store-b"), "holdings"), 0);
+    h = json_array_get(
+        json_object_get(find_by(cust, "party", "store-b"), "holdings"), 0);
     assert_int_equal(json_integer_value(json_object_get(h, "held")), 2);
     assert_int_equal(json_integer_value(json_object_get(h, "sold")), 0);
     for (size_t k = 0; k < sizeof ctes / sizeof *ctes; k++) {
@@ -202,11 +209,13 @@ static void test_scope_golden(void **state)
     }
     assert_null(strstr(c.data, "X1"));
     /* RFC 4180: a field with a quote is quoted and the quote doubled */
-    assert_non_null(strstr(c.data, ",\"纯牛奶 250毫升 (Pure milk \"\"Classic\"\" 250 ml)\","));
+    assert_non_null(strstr(
+        c.data, ",\"纯牛奶 250毫升 (Pure milk \"\"Classic\"\" 250 ml)\","));
     assert_int_equal(c.data[c.len - 2], '\r');
     assert_int_equal(c.data[c.len - 1], '\n');
     assert_non_null(strstr(c.data, "BOL; DESADV; PO,BOL-7; DN-100; PO-100"));
-    assert_non_null(strstr(c.data, "\"华北乳业有限公司 (Huabei Dairy Co., Ltd.) 主厂区, GLN 6901234000122"));
+    assert_non_null(strstr(c.data, "\"华北乳业有限公司 (Huabei Dairy Co., "
+                                   "Ltd.) 主厂区, GLN 6901234000122"));
     json_decref(doc);
     golden("scope.json", j.data, j.len);
     golden("scope.csv", c.data, c.len);
@@ -284,38 +293,43 @@ static void test_case_flow(void **state)
     int seen = 0;
 
     assert_int_equal(zl_recall_open(fx->s, lots, 1, "Listeria found in lot",
-                                    ZL_HAZARD_II, id, &err), 0);
+                                    ZL_HAZARD_II, id, &err),
+                     0);
     assert_int_equal(strlen(id), 36);
-    assert_int_equal(id[14], '4');                   /* UUID version 4 */
-    assert_non_null(strchr("89ab", id[19]));         /* RFC 4122 variant */
+    assert_int_equal(id[14], '4');           /* UUID version 4 */
+    assert_non_null(strchr("89ab", id[19])); /* RFC 4122 variant */
     assert_int_equal(log_size(fx->s), n0 + 1);
     check_leaf(fx->s, id, 1);
 
     /* the portal's banner: an item in scope, an unrelated one not */
     assert_int_equal(zl_recall_status_for(fx->s, S3, count_notice, &seen), 1);
     assert_int_equal(seen, 1);
-    assert_int_equal(zl_recall_status_for(fx->s, "urn:epc:id:sgtin:6901234.000020.S3",
-                                          NULL, NULL), 1);
+    assert_int_equal(zl_recall_status_for(fx->s,
+                                          "urn:epc:id:sgtin:6901234.000020.S3",
+                                          NULL, NULL),
+                     1);
     assert_int_equal(zl_recall_status_for(fx->s, X1, NULL, NULL), 0);
 
     /* progress before notification is refused and logs nothing */
-    assert_int_equal(zl_recall_progress(fx->s, id, "store-a", 1, 0, 0, NULL, &err),
-                     ZL_EINVAL);
+    assert_int_equal(
+        zl_recall_progress(fx->s, id, "store-a", 1, 0, 0, NULL, &err),
+        ZL_EINVAL);
     assert_int_equal(log_size(fx->s), n0 + 1);
 
     assert_int_equal(zl_recall_notify(fx->s, id, NULL, 0, &nn, &err), 0);
-    assert_int_equal(nn, 2);   /* store A and store B hold the goods */
+    assert_int_equal(nn, 2); /* store A and store B hold the goods */
     assert_int_equal(log_size(fx->s), n0 + 3);
     check_leaf(fx->s, id, 2);
     check_leaf(fx->s, id, 3);
 
     /* close refused: nobody acknowledged yet */
-    assert_int_equal(zl_recall_close(fx->s, id, "done", 0, NULL, &err), ZL_EINVAL);
+    assert_int_equal(zl_recall_close(fx->s, id, "done", 0, NULL, &err),
+                     ZL_EINVAL);
     assert_int_equal(log_size(fx->s), n0 + 3);
 
     /* a party given by its GLN resolves to the registry ID */
-    assert_int_equal(zl_recall_progress(fx->s, id, "6901234000047", 1, 1, 1, NULL,
-                                        &err), 0);
+    assert_int_equal(
+        zl_recall_progress(fx->s, id, "6901234000047", 1, 1, 1, NULL, &err), 0);
     assert_int_equal(log_size(fx->s), n0 + 4);
     check_leaf(fx->s, id, 4);
     st = status(fx->s, id);
@@ -324,35 +338,44 @@ static void test_case_flow(void **state)
     assert_true(party_num(st, "store-a", "effectiveness") == 0.5);
     assert_true(party_num(st, "store-b", "distributed") == 2);
     assert_true(json_is_null(json_object_get(
-        find_by(json_object_get(st, "parties"), "party", "store-b"), "effectiveness")) ||
-        party_num(st, "store-b", "effectiveness") == 0);
-    assert_true(json_number_value(json_object_get(st, "effectiveness")) == 0.25);
+                    find_by(json_object_get(st, "parties"), "party", "store-b"),
+                    "effectiveness")) ||
+                party_num(st, "store-b", "effectiveness") == 0);
+    assert_true(json_number_value(json_object_get(st, "effectiveness")) ==
+                0.25);
     json_decref(st);
 
-    assert_int_equal(zl_recall_close(fx->s, id, "done", 0, NULL, &err), ZL_EINVAL);
+    assert_int_equal(zl_recall_close(fx->s, id, "done", 0, NULL, &err),
+                     ZL_EINVAL);
     assert_string_equal(err.value, "store-b");
-    assert_int_equal(zl_recall_progress(fx->s, id, "store-b", 0, 1, 1.5, "EA", &err), 0);
-    assert_int_equal(zl_recall_progress(fx->s, id, "store-b", 1, 1, 0.5, NULL, &err), 0);
+    assert_int_equal(
+        zl_recall_progress(fx->s, id, "store-b", 0, 1, 1.5, "EA", &err), 0);
+    assert_int_equal(
+        zl_recall_progress(fx->s, id, "store-b", 1, 1, 0.5, NULL, &err), 0);
     st = status(fx->s, id);
     assert_true(party_num(st, "store-b", "recovered") == 2);
     assert_true(party_num(st, "store-b", "effectiveness") == 1);
-    assert_true(json_number_value(json_object_get(st, "effectiveness")) == 0.75);
+    assert_true(json_number_value(json_object_get(st, "effectiveness")) ==
+                0.75);
     assert_int_equal(json_integer_value(json_object_get(st, "records")), 6);
     json_decref(st);
 
     /* a named notification of one more party */
     assert_int_equal(zl_recall_notify(fx->s, id, a, 1, &nn, &err), 0);
     assert_int_equal(nn, 1);
-    assert_int_equal(zl_recall_close(fx->s, id, "all stock recovered", 0, NULL, &err), 0);
+    assert_int_equal(
+        zl_recall_close(fx->s, id, "all stock recovered", 0, NULL, &err), 0);
     assert_int_equal(log_size(fx->s), n0 + 8);
     for (long k = 1; k <= 8; k++)
         check_leaf(fx->s, id, k);
     st = status(fx->s, id);
-    assert_string_equal(json_string_value(json_object_get(st, "status")), "closed");
+    assert_string_equal(json_string_value(json_object_get(st, "status")),
+                        "closed");
     json_decref(st);
     /* closed: no banner, no more steps */
     assert_int_equal(zl_recall_status_for(fx->s, S3, NULL, NULL), 0);
-    assert_int_equal(zl_recall_notify(fx->s, id, NULL, 0, &nn, &err), ZL_EINVAL);
+    assert_int_equal(zl_recall_notify(fx->s, id, NULL, 0, &nn, &err),
+                     ZL_EINVAL);
     assert_int_equal(log_size(fx->s), n0 + 8);
 }
 
@@ -378,9 +401,11 @@ static void test_tamper(void **state)
     void *kc[2] = {fx->s, &n};
     size_t len;
 
-    assert_int_equal(zl_recall_open(fx->s, lots, 1, "x", ZL_HAZARD_I, id, &err), 0);
+    assert_int_equal(zl_recall_open(fx->s, lots, 1, "x", ZL_HAZARD_I, id, &err),
+                     0);
     assert_int_equal(zl_recall_notify(fx->s, id, NULL, 0, NULL, &err), 0);
-    assert_int_equal(zl_recall_progress(fx->s, id, "store-b", 1, 1, 2, NULL, &err), 0);
+    assert_int_equal(
+        zl_recall_progress(fx->s, id, "store-b", 1, 1, 2, NULL, &err), 0);
     assert_int_equal(zl_recall_record_keys(fx->s, key_found, kc), 0);
     assert_int_equal(n, 4);
     snprintf(key, sizeof key, "recall:%s:4", id);
@@ -388,7 +413,8 @@ static void test_tamper(void **state)
     /* same meaning, other spacing: still the same leaf */
     sql = sqlite3_mprintf("UPDATE recall_records SET json = replace(json,"
                           " '\"recovered\":2', '\"recovered\": 2')"
-                          " WHERE case_id = '%q' AND seq = 4", id);
+                          " WHERE case_id = '%q' AND seq = 4",
+                          id);
     assert_int_equal(sqlite3_exec(fx->s->db, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_free(sql);
     assert_int_equal(zl_recall_record_canon(fx->s, key, &canon, &len), 0);
@@ -398,7 +424,8 @@ static void test_tamper(void **state)
     /* 2 recovered becomes 20: the leaf no longer matches */
     sql = sqlite3_mprintf("UPDATE recall_records SET json = replace(json,"
                           " '\"recovered\": 2', '\"recovered\":20')"
-                          " WHERE case_id = '%q' AND seq = 4", id);
+                          " WHERE case_id = '%q' AND seq = 4",
+                          id);
     assert_int_equal(sqlite3_exec(fx->s->db, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_free(sql);
     assert_int_equal(zl_recall_record_canon(fx->s, key, &canon, &len), 0);
@@ -407,9 +434,11 @@ static void test_tamper(void **state)
     assert_memory_not_equal(now, leaf, 32);
     zl_free(canon);
     snprintf(key, sizeof key, "recall:%s:9", id);
-    assert_int_equal(zl_recall_record_canon(fx->s, key, &canon, &len), ZL_ENOTFOUND);
-    assert_int_equal(zl_recall_record_canon(fx->s, "ni:///sha-256;00", &canon, &len),
+    assert_int_equal(zl_recall_record_canon(fx->s, key, &canon, &len),
                      ZL_ENOTFOUND);
+    assert_int_equal(
+        zl_recall_record_canon(fx->s, "ni:///sha-256;00", &canon, &len),
+        ZL_ENOTFOUND);
 }
 
 static void test_force_close(void **state)
@@ -420,14 +449,16 @@ static void test_force_close(void **state)
     char id[ZL_RECALL_ID_MAX];
     json_t *st;
 
-    assert_int_equal(zl_recall_open(fx->s, lots, 1, "mislabelled", ZL_HAZARD_III,
-                                    id, &err), 0);
+    assert_int_equal(
+        zl_recall_open(fx->s, lots, 1, "mislabelled", ZL_HAZARD_III, id, &err),
+        0);
     assert_int_equal(zl_recall_notify(fx->s, id, NULL, 0, NULL, &err), 0);
     assert_int_equal(zl_recall_close(fx->s, id, "s", 1, NULL, &err), ZL_EINVAL);
     assert_int_equal(zl_recall_close(fx->s, id, "s", 1, "", &err), ZL_EINVAL);
     assert_int_equal(zl_recall_close(fx->s, id, "", 0, NULL, &err), ZL_EINVAL);
     assert_int_equal(zl_recall_close(fx->s, id, "stores closed", 1,
-                                     "both stores went out of business", &err), 0);
+                                     "both stores went out of business", &err),
+                     0);
     st = status(fx->s, id);
     assert_true(json_is_true(json_object_get(st, "forced")));
     json_decref(st);
@@ -435,19 +466,23 @@ static void test_force_close(void **state)
     /* bad input: nothing stored */
     assert_int_equal(zl_recall_open(fx->s, lots, 1, "", ZL_HAZARD_I, id, &err),
                      ZL_EINVAL);
-    assert_int_equal(zl_recall_open(fx->s, lots, 1, "x", (enum zl_hazard_class)7,
-                                    id, &err), ZL_EINVAL);
+    assert_int_equal(
+        zl_recall_open(fx->s, lots, 1, "x", (enum zl_hazard_class)7, id, &err),
+        ZL_EINVAL);
     {
-        const char *unknown[] = {RAW, "https://id.gs1.org/01/06901234000108/10/RAW-2"};
+        const char *unknown[] = {
+            RAW, "https://id.gs1.org/01/06901234000108/10/RAW-2"};
         uint64_t n0 = log_size(fx->s);
 
-        assert_int_equal(zl_recall_open(fx->s, unknown, 2, "x", ZL_HAZARD_I, id, &err),
-                         ZL_ENOTFOUND);
+        assert_int_equal(
+            zl_recall_open(fx->s, unknown, 2, "x", ZL_HAZARD_I, id, &err),
+            ZL_ENOTFOUND);
         assert_string_equal(err.value, unknown[1]);
         assert_int_equal(log_size(fx->s), n0);
     }
-    assert_int_equal(zl_recall_status_json(fx->s, "no-such-case", &(char *){NULL},
-                                           &(size_t){0}), ZL_ENOTFOUND);
+    assert_int_equal(zl_recall_status_json(fx->s, "no-such-case",
+                                           &(char *){NULL}, &(size_t){0}),
+                     ZL_ENOTFOUND);
 }
 
 static int count_cases(void *ctx, const struct zl_recall_info *r)
@@ -491,8 +526,8 @@ static void test_rollback_on_failure(void **state)
         rc = zl_recall_notify(fx->s, id, NULL, 0, NULL, &err);
         zl_alloc_fail_after(-1);
         if (rc && log_size(fx->s) != n0 + 1)
-            fail_msg("notify failing at allocation %ld (%d) left %llu leaves", n,
-                     rc, (unsigned long long)log_size(fx->s));
+            fail_msg("notify failing at allocation %ld (%d) left %llu leaves",
+                     n, rc, (unsigned long long)log_size(fx->s));
     }
     assert_int_equal(rc, 0);
     assert_int_equal(log_size(fx->s), n0 + 3);
@@ -516,7 +551,8 @@ static void test_rollback_on_failure(void **state)
 
             assert_int_equal(log_size(fx->s), n0 + 4);
             st = status(fx->s, id);
-            assert_string_equal(json_string_value(json_object_get(st, "status")), "open");
+            assert_string_equal(
+                json_string_value(json_object_get(st, "status")), "open");
             json_decref(st);
         }
     }
@@ -537,7 +573,8 @@ static void test_effectiveness_model(void **state)
     uint32_t r = 12345;
     json_t *st;
 
-    assert_int_equal(zl_recall_open(fx->s, lots, 1, "x", ZL_HAZARD_II, id, &err), 0);
+    assert_int_equal(
+        zl_recall_open(fx->s, lots, 1, "x", ZL_HAZARD_II, id, &err), 0);
     assert_int_equal(zl_recall_notify(fx->s, id, NULL, 0, NULL, &err), 0);
     for (int k = 0; k < 20; k++) {
         int p;
@@ -547,12 +584,14 @@ static void test_effectiveness_model(void **state)
         p = (int)((r >> 16) & 1);
         q = (double)((r >> 8) % 4) / 4.0;
         got[p] += q;
-        assert_int_equal(zl_recall_progress(fx->s, id, names[p], 0, 1, q, NULL, &err), 0);
+        assert_int_equal(
+            zl_recall_progress(fx->s, id, names[p], 0, 1, q, NULL, &err), 0);
     }
     st = status(fx->s, id);
     for (int p = 0; p < 2; p++) {
         assert_true(party_num(st, names[p], "recovered") == got[p]);
-        assert_true(party_num(st, names[p], "effectiveness") == got[p] / dist[p]);
+        assert_true(party_num(st, names[p], "effectiveness") ==
+                    got[p] / dist[p]);
     }
     assert_true(json_number_value(json_object_get(st, "effectiveness")) ==
                 (got[0] + got[1]) / (dist[0] + dist[1]));
@@ -566,8 +605,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_case_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_force_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rollback_on_failure, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_effectiveness_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_on_failure, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_effectiveness_model, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
