@@ -37,7 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OUT_MAX ((size_t)1 << 30)
+/* Lists in the readable report stop here; --json has everything. */
+#define REPORT_LIST_MAX 40
 
 enum {
     C_DATE,
@@ -1288,7 +1289,7 @@ static const char *sget(json_t *o, const char *k)
 int zl_recall_scope_report(const zl_recall_scope *sc, struct zl_buf *out)
 {
     json_t *sum = json_object_get(sc->doc, "summary"), *v, *h;
-    size_t i, j;
+    size_t i, j, n;
     const char *k;
     int rc;
 
@@ -1350,30 +1351,38 @@ int zl_recall_scope_report(const zl_recall_scope *sc, struct zl_buf *out)
     {
         if (rc)
             break;
-        if (json_is_true(json_object_get(v, "reachedConsumer")) &&
-            json_is_true(json_object_get(v, "terminal"))) {
+        if (!json_is_true(json_object_get(v, "reachedConsumer")) ||
+            !json_is_true(json_object_get(v, "terminal")))
+            continue;
+        if (j++ < REPORT_LIST_MAX)
             rc = zl_buf_printf(out, "  %s  (%s)\n", sget(v, "id"),
                                sget(v, "custodian") ? sget(v, "custodian")
                                                     : "?");
-            j++;
-        }
     }
     if (!rc && !j)
         rc = zl_buf_adds(out, "  无 none\n");
+    if (!rc && j > REPORT_LIST_MAX)
+        rc = zl_buf_printf(out, "  ... 另有 %zu 件 / %zu more (see --json)\n",
+                           j - REPORT_LIST_MAX, j - REPORT_LIST_MAX);
     if (!rc)
         rc = zl_buf_adds(
             out, "\n关键追踪事件 / Critical tracking events (FSMA 204):\n");
-    json_object_foreach(json_object_get(sc->doc, "cteCounts"), k, v) if (!rc)
+    json_object_foreach(json_object_get(sc->doc, "cteCounts"), k, v)
+    {
+        if (rc)
+            break;
         rc = zl_buf_printf(out, "  %-16s %lld\n", k,
                            (long long)json_integer_value(v));
+    }
     if (!rc)
         rc = zl_buf_adds(
             out, "\n受影响对象 / Affected lots, items and containers:\n");
+    n = json_array_size(json_object_get(sc->doc, "nodes"));
     json_array_foreach(json_object_get(sc->doc, "nodes"), i, v)
     {
         char q[48] = "";
 
-        if (rc)
+        if (rc || i >= REPORT_LIST_MAX)
             break;
         if (json_object_get(v, "quantity"))
             fmt_num(json_number_value(json_object_get(v, "quantity")), q);
@@ -1382,5 +1391,8 @@ int zl_recall_scope_report(const zl_recall_scope *sc, struct zl_buf *out)
                            q[0] ? sget(v, "uom") : "",
                            sget(v, "custodian") ? sget(v, "custodian") : "?");
     }
+    if (!rc && n > REPORT_LIST_MAX)
+        rc = zl_buf_printf(out, "  ... 另有 %zu 项 / %zu more (see --json)\n",
+                           n - REPORT_LIST_MAX, n - REPORT_LIST_MAX);
     return rc;
 }
