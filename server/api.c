@@ -1,13 +1,19 @@
 /*
  * api.c - the JSON API under /api/: traces and recall scope.
  *
- * Traces expose the flows between enterprises, so they need a token like
- * raw event queries do; the public portal shows a filtered view instead.
+ * Traces and recall scopes expose the flows between enterprises and the
+ * stock each holds, so they need a token like raw event queries do; the
+ * public portal shows a filtered view instead. /api/recalls/{id}/scope is
+ * the recall module's scope of the case's lots (JSON, or the FSMA 204
+ * sortable spreadsheet with ?format=csv).
  */
 #include "server/server_int.h"
 
 #include "util/alloc.h"
+#include "zhiliang/recall.h"
 #include "zhiliang/trace.h"
+
+#include <jansson.h>
 
 #include <string.h>
 
@@ -68,6 +74,134 @@ out:
     zl_trace_free(t);
 }
 
+/* ---- recalls ----------------------------------------------------------- */
+
+static int list_cb(void *ctx, const struct zl_recall_info *c)
+{
+    json_t *arr = ctx, *lots, *gtins;
+    json_error_t je;
+
+    lots = json_loads(c->lots_json ? c->lots_json : "[]", 0, &je);
+    gtins = json_loads(c->gtins_json ? c->gtins_json : "[]", 0, &je);
+    json_array_append_new(
+        arr, json_pack("{s:s, s:s, s:s?, s:s?, s:I, s:I, s:o?, s:o?}", "case",
+                       c->case_id, "status", c->status, "reason", c->reason,
+                       "hazardClass", c->hazard_class, "openedMs",
+                       (json_int_t)c->opened_ms, "closedMs",
+                       (json_int_t)c->closed_ms, "lots", lots, "gtins", gtins));
+    return 0;
+}
+
+static void recalls_list(struct zl_req *r, zl_store *s)
+{
+    json_t *arr = json_array();
+    const char *open = zl_req_param(r, "open");
+    char *out;
+    int rc;
+
+    rc = zl_recall_list(s, open && !strcmp(open, "1"), list_cb, arr);
+    out = rc ? NULL : json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    if (!out) {
+        zl_reply_problem(r, 500, NULL, "Recall list failed", zl_strerror(rc));
+        return;
+    }
+    zl_reply(r, 200, "application/json", out, strlen(out));
+    zl_free(out);
+}
+
+static void recall_case(struct zl_req *r, zl_store *s, const char *id,
+                        int scope)
+{
+    const char *fmt = zl_req_param(r, "format");
+    const char **lots = NULL;
+    zl_recall_scope *sc = NULL;
+    struct zl_error err;
+    struct zl_buf b;
+    json_t *st = NULL, *arr, *v;
+    json_error_t je;
+    char *json = NULL, d[900];
+    size_t len = 0, i, n = 0;
+    int rc;
+
+    memset(&err, 0, sizeof err);
+    zl_buf_init(&b, (size_t)256 << 20);
+    rc = zl_recall_status_json(s, id, &json, &len);
+    if (rc == ZL_ENOTFOUND || rc == ZL_EINVAL) {
+        zl_reply_problem(r, 404, NULL, "No such recall case", id);
+        goto out;
+    }
+    if (rc) {
+        zl_reply_problem(r, 500, NULL, "Recall status failed", zl_strerror(rc));
+        goto out;
+    }
+    if (!scope) {
+        zl_reply(r, 200, "application/json", json, len);
+        goto out;
+    }
+    st = json_loadb(json, len, 0, &je);
+    arr = json_object_get(st, "lots");
+    lots = zl_arena_alloc(&r->arena, (json_array_size(arr) + 1) * sizeof *lots);
+    if (!lots) {
+        zl_reply_problem(r, 500, NULL, NULL, NULL);
+        goto out;
+    }
+    json_array_foreach(arr, i, v) {
+        if (json_is_string(v))
+            lots[n++] = json_string_value(v);
+    }
+    rc = zl_recall_scope_compute(s, lots, n, &sc, &err);
+    if (rc) {
+        zl_error_format(&err, d, sizeof d);
+        zl_reply_problem(r, rc == ZL_ELIMIT ? 413 : 500, NULL,
+                         "Recall scope failed", d);
+        goto out;
+    }
+    if (fmt && !strcmp(fmt, "csv")) {
+        if (zl_recall_scope_csv(sc, &b))
+            goto fail;
+        zl_reply_header(r, "Content-Disposition",
+                        "attachment; filename=\"fsma204.csv\"");
+        zl_reply_buf(r, 200, "text/csv; charset=utf-8", &b);
+    } else {
+        if (zl_recall_scope_json(sc, &b))
+            goto fail;
+        zl_reply_buf(r, 200, "application/json", &b);
+    }
+    goto out;
+fail:
+    zl_reply_problem(r, 500, NULL, "Recall output failed", NULL);
+out:
+    zl_buf_cleanup(&b);
+    zl_recall_scope_free(sc);
+    json_decref(st);
+    zl_free(json);
+}
+
+/* /api/recalls[/{id}[/scope]]: recall cases name the custodians and the
+ * quantities they hold, so a token is needed (the public sees /recalls). */
+static void recalls(struct zl_req *r)
+{
+    char party[ZL_PARTY_ID_MAX];
+    zl_store *s;
+    size_t n = r->n_segs;
+
+    if (zl_req_auth(r, party))
+        return;
+    if (!(s = zl_srv_store(r))) {
+        zl_reply_problem(r, 500, NULL, "Store unavailable", NULL);
+        return;
+    }
+    if (n == 2)
+        recalls_list(r, s);
+    else if (n == 3)
+        recall_case(r, s, r->segs[2], 0);
+    else if (n == 4 && !strcmp(r->segs[3], "scope"))
+        recall_case(r, s, r->segs[2], 1);
+    else
+        zl_reply_problem(r, 404, NULL, "Not Found", NULL);
+}
+
 void zl_h_api(struct zl_req *r)
 {
     size_t n = r->n_segs;
@@ -84,6 +218,8 @@ void zl_h_api(struct zl_req *r)
         trace(r, ZL_TRACE_FORWARD, 0);
     else if (n == 2 && !strcmp(r->segs[1], "scope"))
         trace(r, ZL_TRACE_FORWARD, 1);
+    else if (n >= 2 && n <= 4 && !strcmp(r->segs[1], "recalls"))
+        recalls(r);
     else
         zl_reply_problem(r, 404, NULL, "Not Found", NULL);
 }

@@ -27,6 +27,7 @@
 #include "util/alloc.h"
 #include "util/timefmt.h"
 #include "zhiliang/query.h"
+#include "zhiliang/recall.h"
 #include "zhiliang/trace.h"
 
 #include <jansson.h>
@@ -437,9 +438,36 @@ static int path_row(struct zl_req *r, zl_store *s, struct zl_buf *b,
     return rc ? rc : zl_buf_adds(b, "</li>");
 }
 
+struct notices {
+    struct zl_req *r;
+    const char *reason, *action, *case_id, *hazard;
+    int64_t opened_ms;
+    size_t n;
+};
+
+static int notice_cb(void *ctx, const struct zl_recall_notice *no)
+{
+    struct notices *ns = ctx;
+    struct zl_arena *a = &ns->r->arena;
+    const char *act = ns->r->lang_en ? no->action_en : no->action_zh;
+
+    if (ns->n++)
+        return 0;  /* the first (newest) case speaks for the banner */
+    ns->reason = no->reason ? zl_arena_strndup(a, no->reason, strlen(no->reason))
+                            : NULL;
+    ns->action = act ? zl_arena_strndup(a, act, strlen(act)) : NULL;
+    ns->case_id = zl_arena_strndup(a, no->case_id, strlen(no->case_id));
+    ns->hazard = no->hazard_class ? zl_arena_strndup(a, no->hazard_class,
+                                                     strlen(no->hazard_class))
+                                  : NULL;
+    ns->opened_ms = no->opened_ms;
+    return 0;
+}
+
 void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
                        const char *dl)
 {
+    struct notices ns = {r, NULL, NULL, NULL, NULL, 0, 0};
     struct product_info pi = {r, NULL, NULL, NULL, NULL};
     struct zl_trace_opts to;
     struct zl_error err;
@@ -477,6 +505,10 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
     }
     if (n_ev && !origin)
         origin = ev[0];
+    /* Recall cases (lib/recall) name the lots, items and containers in
+     * their scope; a "recalled" disposition in the events counts too. */
+    if (zl_recall_status_for(s, dl, notice_cb, &ns) > 0)
+        recalled = 1;
     /* The start node's first own event: when and where it was made. */
     if (t && zl_trace_node_count(t) > 0) {
         const struct zl_trace_node *start = zl_trace_node(t, 0);
@@ -491,14 +523,28 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
     if (recalled) {
         rc = zl_buf_printf(
             &b,
-            "<div class=\"recall-banner\" id=\"recall\" role=\"alert\"><h2>%s</h2>"
-            "<p>%s</p><p><a href=\"/recalls%s\">%s</a></p></div>",
-            T(r, "⚠ 本批次产品正在召回", "⚠ This lot is being recalled"),
-            T(r, "请立即停止食用或使用本产品，保留包装，联系购买商店退货或拨打 "
-                 "12315 咨询。",
-              "Stop eating or using this product now. Keep the packaging and "
-              "return it to the shop where you bought it, or call 12315."),
-            r->lang_en ? "?lang=en" : "", T(r, "查看召回详情", "Recall details"));
+            "<div class=\"recall-banner\" id=\"recall\" role=\"alert\">"
+            "<h2>%s</h2>",
+            T(r, "⚠ 本批次产品正在召回", "⚠ This lot is being recalled"));
+        if (!rc && ns.reason)
+            rc = addf_esc(&b,
+                          zl_arena_printf(&r->arena, "<p><strong>%s</strong>",
+                                          T(r, "召回原因：", "Reason: ")),
+                          ns.reason, "</p>");
+        if (!rc)
+            rc = addf_esc(&b, "<p>",
+                          ns.action ? ns.action
+                                    : T(r, "请立即停止食用或使用本产品，保留包装，"
+                                           "联系购买商店退货或拨打 12315 咨询。",
+                                        "Stop eating or using this product now. "
+                                        "Keep the packaging and return it to the "
+                                        "shop where you bought it, or call "
+                                        "12315."),
+                          "</p>");
+        if (!rc)
+            rc = zl_buf_printf(&b, "<p><a href=\"/recalls%s\">%s</a></p></div>",
+                               r->lang_en ? "?lang=en" : "",
+                               T(r, "查看召回详情", "Recall details"));
     }
     if (!rc)
         rc = addf_esc(&b, "<section class=\"product\"><h1>", title, "</h1>");
@@ -788,6 +834,65 @@ static int recall_event_cb(void *ctx, const char *json, size_t len)
     return 0;
 }
 
+struct case_list {
+    struct zl_req *r;
+    zl_store *s;
+    struct zl_buf *b;
+    size_t n;
+};
+
+static int case_cb(void *ctx, const struct zl_recall_info *c)
+{
+    struct case_list *cl = ctx;
+    struct zl_req *r = cl->r;
+    json_error_t je;
+    json_t *lots = json_loads(c->lots_json ? c->lots_json : "[]", 0, &je);
+    json_t *gtins = json_loads(c->gtins_json ? c->gtins_json : "[]", 0, &je);
+    json_t *v;
+    char when[24];
+    size_t i;
+    int first = 1;
+
+    fmt_time(c->opened_ms, 480, when);
+    cl->n++;
+    zl_buf_adds(cl->b, "<tr><td>");
+    json_array_foreach(gtins, i, v) {
+        struct product_info pi = {r, NULL, NULL, NULL, NULL};
+        const char *g = json_string_value(v), *name;
+        if (!g)
+            continue;
+        zl_product_get(cl->s, g, product_cb, &pi);
+        name = r->lang_en && pi.en ? pi.en : pi.zh ? pi.zh : g;
+        addf_esc(cl->b, first ? "" : "<br>", name, "");
+        first = 0;
+    }
+    zl_buf_adds(cl->b, "</td><td>");
+    first = 1;
+    json_array_foreach(lots, i, v) {
+        struct zl_gs1_id id;
+        char dl[1024];
+        const char *l = json_string_value(v), *lot;
+        if (!l || zl_gs1_parse(l, strlen(l), &id, NULL) ||
+            zl_gs1_to_dl(&id, 0, dl, sizeof dl) < 0)
+            continue;
+        lot = ai_value(&id, "10");
+        addf_esc(cl->b, first ? "<a href=\"" : "<br><a href=\"", dl_path(dl),
+                 r->lang_en ? "?lang=en\">" : "\">");
+        zl_html_escape(cl->b, lot ? lot : dl);
+        zl_buf_adds(cl->b, "</a>");
+        first = 0;
+    }
+    addf_esc(cl->b, "</td><td>", c->reason, "");
+    if (c->hazard_class)
+        addf_esc(cl->b, zl_arena_printf(&r->arena, " (%s ",
+                                        T(r, "级别", "class")),
+                 c->hazard_class, ")");
+    addf_esc(cl->b, "</td><td>", when, "</td></tr>");
+    json_decref(lots);
+    json_decref(gtins);
+    return 0;
+}
+
 static void recalls_page(struct zl_req *r)
 {
     struct recall_list l;
@@ -810,23 +915,40 @@ static void recalls_page(struct zl_req *r)
     l.s = s;
     l.b = &b;
     l.seen = zl_arena_alloc(&r->arena, 500 * sizeof *l.seen);
-    zl_buf_printf(&b, "<section><h1>%s</h1><p>%s</p>"
+    {
+        struct case_list cl = {r, s, &b, 0};
+        zl_buf_printf(&b, "<section><h1>%s</h1><p>%s</p>"
+                          "<table class=\"list\" id=\"cases\"><thead><tr>"
+                          "<th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>"
+                          "</thead><tbody>",
+                      T(r, "召回信息", "Recalls"),
+                      T(r, "下列产品批次正在召回。如您购买了这些产品，请停止食用或"
+                           "使用，并联系购买商店。",
+                        "The lots below are being recalled. If you bought one, "
+                        "stop eating or using it and contact the shop."),
+                      T(r, "产品", "Product"), T(r, "批次", "Lot"),
+                      T(r, "原因", "Reason"), T(r, "召回时间", "Opened"));
+        zl_recall_list(s, 1, case_cb, &cl);
+        zl_buf_adds(&b, "</tbody></table>");
+        if (!cl.n)
+            zl_buf_printf(&b, "<p class=\"muted\">%s</p>",
+                          T(r, "目前没有召回案件。", "No open recall cases."));
+        zl_buf_adds(&b, "</section>");
+    }
+    zl_buf_printf(&b, "<section><h2>%s</h2>"
                       "<table class=\"list\" id=\"recalls\"><thead><tr><th>%s</th>"
                       "<th>%s</th><th>%s</th></tr></thead><tbody>",
-                  T(r, "召回信息", "Recalls"),
-                  T(r, "下列产品批次正在召回。如您购买了这些产品，请停止食用或使用，"
-                       "并联系购买商店。",
-                    "The lots below are being recalled. If you bought one, "
-                    "stop eating or using it and contact the shop."),
+                  T(r, "企业标记为召回的批次", "Lots marked recalled by "
+                                                  "enterprises"),
                   T(r, "产品", "Product"), T(r, "批次", "Lot"),
-                  T(r, "召回时间", "Recalled on"));
+                  T(r, "时间", "Date"));
     if (l.seen)
         zl_query_each(s, q, ZL_EPC_DIGITAL_LINK, recall_event_cb, &l, NULL,
                       &err);
     zl_buf_adds(&b, "</tbody></table>");
     if (!l.n)
         zl_buf_printf(&b, "<p class=\"muted\">%s</p>",
-                      T(r, "目前没有召回。", "No recalls at present."));
+                      T(r, "无。", "None."));
     zl_buf_adds(&b, "</section>");
     page(r, 200, T(r, "召回信息", "Recalls"), &b);
     zl_buf_cleanup(&b);

@@ -167,6 +167,25 @@ is "static CSS" "$(status "$U/static/style.css")" 200
 is "unknown page -> 404" "$(status "$U/nothing/here")" 404
 is "DELETE -> 405" "$(status -X DELETE "$U/events")" 405
 
+# ---- recall cases (lib/recall) ------------------------------------------------------
+doc CASE1 active "$P_SITE" >"$TMP/k1.json"
+is "lot CASE1 captured" "$(status -X POST "${AUTH[@]}" -H 'Content-Type: application/json' --data-binary @"$TMP/k1.json" "$U/capture")" 202
+ok "CASE1 page has no banner before the case" sh -c "! curl -s '$U/01/$GTIN/10/CASE1' | grep -q recall-banner"
+CASE=$("$EXE" recall open --store "$STORE" --lot "https://id.gs1.org/01/$GTIN/10/CASE1" --reason "沙门氏菌检出 Salmonella" --hazard-class I 2>/dev/null | tail -1)
+ok "recall case opened" test -n "$CASE"
+curl -s "$U/01/$GTIN/10/CASE1" >"$TMP/case.html"
+ok "case lot shows the banner" grep -q 'class="recall-banner"' "$TMP/case.html"
+ok "banner gives the case's reason" grep -q '沙门氏菌检出' "$TMP/case.html"
+ok "other lot still has no banner" sh -c "! curl -s '$NLOT' | grep -q recall-banner"
+ok "/recalls lists the case's lot" sh -c "curl -s '$U/recalls' | grep -q '>CASE1</a>'"
+ok "/recalls names the product" sh -c "curl -s '$U/recalls' | grep -qF '$NAME_ZH'"
+is "/api/recalls needs a token" "$(status "$U/api/recalls")" 401
+is "/api/recalls lists the case" "$(curl -s "${AUTH[@]}" "$U/api/recalls" | jq -r --arg c "$CASE" 'map(select(.case==$c))|length')" 1
+is "/api/recalls/{id} status" "$(curl -s "${AUTH[@]}" "$U/api/recalls/$CASE" | jq -r .status)" open
+is "/api/recalls/{id}/scope lots" "$(curl -s "${AUTH[@]}" "$U/api/recalls/$CASE/scope" | jq -r '.lots|length')" 1
+ok "/api/recalls/{id}/scope?format=csv is the FSMA 204 sheet" sh -c "curl -s -H 'Authorization: Bearer $TOK' '$U/api/recalls/$CASE/scope?format=csv' | head -1 | grep -q 'Traceability Lot Code'"
+is "unknown case -> 404" "$(status "${AUTH[@]}" "$U/api/recalls/00000000-0000-4000-8000-000000000000")" 404
+
 # ---- trace API -------------------------------------------------------------------
 is "trace API needs a token" "$(status "$U/api/trace/back?id=https://id.gs1.org/01/$GTIN/10/RECALL1")" 401
 is "trace API forward" "$(curl -s "${AUTH[@]}" "$U/api/trace/forward?id=$lotdl" | jq -r .direction)" forward
