@@ -18,6 +18,7 @@
 #include "store/store_trace.h"
 #include "util/alloc.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define BATCH 512
@@ -316,6 +317,34 @@ static int add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n,
     return 0;
 }
 
+/* ---- identifier order within an event ------------------------------------- */
+
+int tg_role_rank(int role)
+{
+    if (role == ZL_ROLE_INPUT || role == ZL_ROLE_INPUT_QTY)
+        return 0;
+    if (role == ZL_ROLE_OUTPUT || role == ZL_ROLE_OUTPUT_QTY)
+        return 2;
+    return 1;
+}
+
+static int cmp_rank(const void *pa, const void *pb)
+{
+    const struct tg_ref *a = pa, *b = pb;
+    int ra = tg_role_rank(a->role), rb = tg_role_rank(b->role);
+
+    if (ra != rb)
+        return ra - rb;
+    return (a->x > b->x) - (a->x < b->x);
+}
+
+/* Inputs first, outputs last (see trace_int.h). */
+static void sort_ids(struct tg_event *e)
+{
+    if (e->n_ids > 1)
+        qsort(e->ids, e->n_ids, sizeof(*e->ids), cmp_rank);
+}
+
 /* ---- lazy loads ---------------------------------------------------------- */
 
 static void ev_basic(struct tg_event *e, const struct zl_id_row *r)
@@ -428,8 +457,10 @@ int tg_need_ids(struct tg *g, const int32_t *eids, size_t n)
                                     ids_cb, g);
             if (rc < 0)
                 goto out;
-            for (size_t j = 0; j < k; j++)
+            for (size_t j = 0; j < k; j++) {
                 g->evs[got[j]].flags |= TG_EV_IDS;
+                sort_ids(&g->evs[got[j]]);
+            }
             k = 0;
         }
     }
@@ -727,6 +758,7 @@ static int compact(struct tg *g)
 
         if (!e->cap_ids)
             continue;
+        sort_ids(e);
         memcpy(&refs[k], e->ids, e->n_ids * sizeof(struct tg_ref));
         zl_free(e->ids);
         g->bytes -= e->cap_ids * sizeof(struct tg_ref);

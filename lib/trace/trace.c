@@ -658,24 +658,24 @@ static int expand_transform(struct zl_trace *t, int32_t node, int32_t eid,
     }
     for (size_t i = 0; i < n_grp; i++) {
         int32_t x = grp[i];
-        const struct tg_event *o = &g->evs[x];
+        uint32_t n_ids = g->evs[x].n_ids;
 
         if (!ev_ok(t, x))
             continue;
-        for (uint32_t k = 0; k < o->n_ids; k++) {
-            const struct tg_ref *r = &o->ids[k];
+        /* ids are ranked inputs first, outputs last: read only that end */
+        for (uint32_t j = 0; j < n_ids; j++) {
+            uint32_t k = fwd ? n_ids - 1 - j : j;
+            struct tg_ref r = g->evs[x].ids[k];
+            int64_t ot = g->evs[x].t;
 
-            if (fwd && is_output_role(r->role))
-                rc = reach(t, r->x, o->t, POS, 0, lvl + 1, node,
-                           ZL_LINK_TRANSFORMED, x, r);
-            else if (!fwd && is_input_role(r->role))
-                rc = reach(t, r->x, NEG, o->t, 0, lvl + 1, node,
-                           ZL_LINK_TRANSFORMED, x, r);
-            else
-                continue;
+            if (tg_role_rank(r.role) != (fwd ? 2 : 0))
+                break;
+            rc = fwd ? reach(t, r.x, ot, POS, 0, lvl + 1, node,
+                             ZL_LINK_TRANSFORMED, x, &r)
+                     : reach(t, r.x, NEG, ot, 0, lvl + 1, node,
+                             ZL_LINK_TRANSFORMED, x, &r);
             if (rc < 0)
                 return rc;
-            o = &g->evs[x];
         }
     }
     return 0;

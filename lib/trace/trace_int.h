@@ -49,6 +49,9 @@ struct tg_event {
     int16_t tz;
     uint8_t type, action, flags;
     uint32_t n_ids, cap_ids;
+    /* Once complete (TG_EV_IDS), sorted by tg_role_rank: inputs first,
+     * outputs last, so a transformation step reads only the side it
+     * needs (a filling event can list 100,000 outputs). */
     struct tg_ref *ids;
 };
 
@@ -80,6 +83,8 @@ struct tg {
     size_t bytes;            /* heap held (approximate, for reports) */
     int64_t max_rt;          /* highest record time loaded (index) */
 };
+
+int tg_role_rank(int role);   /* 0 input, 1 other, 2 output */
 
 int tg_init(struct tg *g, zl_store *s);
 void tg_cleanup(struct tg *g);
