@@ -2,7 +2,7 @@
  * bench_trace.c - trace and recall scope latency on the demo chain, side by
  * side with the same questions asked as recursive SQL.
  *
- *   bench_trace [--scale S] [--store PATH] [--queries N]
+ *   bench_trace [--scale S] [--store PATH] [--queries N] [--no-walk]
  *
  * 1. The store: PATH (default /tmp/zl-bench-trace-S.db) is built once from
  *    the demo generator (about 100*S events, seed 1) through zl_capture and
@@ -120,59 +120,31 @@ static int build_store(const char *path, uint64_t scale)
 struct idlist {
     char **v;
     size_t n, cap;
-    int want_role;
-    const char *contains;
 };
 
-static int id_cb(void *ctx, const struct zl_id_row *r)
+/* Sample identifiers straight from the tables (works on every schema
+ * version of the store): the identifiers in `role` of the first `max`
+ * events with this bizStep, containing `contains` if given. */
+static void sample(sqlite3 *db, const char *step, int role, size_t max,
+                   const char *contains, struct idlist *out)
 {
-    struct idlist *l = ctx;
+    static const char SQL[] =
+        "SELECT DISTINCT i.id FROM event_ids i WHERE i.role = ?2 AND i.hash IN"
+        " (SELECT hash FROM events WHERE biz_step = ?1 LIMIT ?3)";
+    sqlite3_stmt *st = NULL;
 
-    if ((int)r->role != l->want_role || l->n == l->cap)
-        return 0;
-    if (l->contains && strstr(r->id, l->contains) == NULL)
-        return 0;
-    for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->v[i], r->id) == 0)
-            return 0;
-    l->v[l->n++] = strdup(r->id);
-    return 0;
-}
+    if (sqlite3_prepare_v2(db, SQL, -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_text(st, 1, step, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, role);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+    while (out->n < out->cap && sqlite3_step(st) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(st, 0);
 
-struct evlist {
-    uint8_t (*h)[32];
-    size_t n, cap;
-};
-
-static int ev_cb(void *ctx, const struct zl_stored_event *e)
-{
-    struct evlist *l = ctx;
-
-    if (l->n < l->cap)
-        memcpy(l->h[l->n++], e->hash, 32);
-    return 0;
-}
-
-static void sample(zl_store *s, const char *step, unsigned types, size_t max_ev,
-                   int role, const char *contains, struct idlist *out)
-{
-    const char *steps[2] = {step, NULL};
-    struct zl_event_filter f;
-    struct evlist ev = {0};
-
-    memset(&f, 0, sizeof f);
-    f.biz_steps = steps;
-    f.event_types = types;
-    f.limit = max_ev;
-    ev.cap = max_ev;
-    ev.h = calloc(max_ev, 32);
-    zl_store_events_query(s, &f, ev_cb, &ev);
-    out->want_role = role;
-    out->contains = contains;
-    for (size_t i = 0; i < ev.n; i += 256)
-        zl_store_event_ids(s, (const uint8_t(*)[32])ev.h + i,
-                           ev.n - i < 256 ? ev.n - i : 256, id_cb, out);
-    free(ev.h);
+        if (id && (!contains || strstr(id, contains)))
+            out->v[out->n++] = strdup(id);
+    }
+    sqlite3_finalize(st);
 }
 
 /* ---- recursive SQL ---------------------------------------------------------------- */
@@ -306,6 +278,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     uint64_t scale = 1000;
     size_t queries = 1000;
+    int walk = 1;
     char path[512] = "";
     struct idlist items = {0}, lots = {0};
     struct stat stb;
@@ -324,9 +297,11 @@ int main(int argc, char **argv)
             snprintf(path, sizeof path, "%s", argv[++i]);
         else if (strcmp(argv[i], "--queries") == 0 && i + 1 < argc)
             queries = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--no-walk") == 0)
+            walk = 0;
         else {
             fprintf(stderr, "usage: bench_trace [--scale S] [--store PATH] "
-                            "[--queries N]\n");
+                            "[--queries N] [--no-walk]\n");
             return 2;
         }
     }
@@ -345,17 +320,6 @@ int main(int argc, char **argv)
     printf("store %s: %lld events, scale %llu\n", path, (long long)n_events,
            (unsigned long long)scale);
 
-    items.cap = queries;
-    items.v = calloc(queries, sizeof(char *));
-    sample(s, "https://ref.gs1.org/cbv/BizStep-retail_selling",
-           1u << ZL_EV_OBJECT, queries, ZL_ROLE_EPC, NULL, &items);
-    lots.cap = 8;
-    lots.v = calloc(8, sizeof(char *));
-    sample(s, "https://ref.gs1.org/cbv/BizStep-creating_class_instance",
-           1u << ZL_EV_TRANSFORMATION, 64, ZL_ROLE_OUTPUT_QTY, "/10/C", &lots);
-    printf("samples: %zu sold items, %zu milk collection lots\n\n", items.n,
-           lots.n);
-
     /* The store keeps an event's identifiers packed in its row; recursive
      * SQL needs event_ids indexed by hash to join, so the bench adds that
      * index to its own store file (once) to give SQL a fair chance. */
@@ -367,20 +331,33 @@ int main(int argc, char **argv)
         fprintf(stderr, "sql: %s\n", sqlite3_errmsg(db));
         return 1;
     }
+    items.cap = queries;
+    items.v = calloc(queries, sizeof(char *));
+    sample(db, "https://ref.gs1.org/cbv/BizStep-retail_selling", ZL_ROLE_EPC,
+           queries, NULL, &items);
+    lots.cap = 8;
+    lots.v = calloc(8, sizeof(char *));
+    sample(db, "https://ref.gs1.org/cbv/BizStep-creating_class_instance",
+           ZL_ROLE_OUTPUT_QTY, 64, "/10/C", &lots);
+    printf("samples: %zu sold items, %zu milk collection lots\n\n", items.n,
+           lots.n);
 
     /* warm the page cache for both sides */
     for (size_t i = 0; i < items.n && i < 50; i++) {
         size_t a, b;
         long x, y;
 
-        trace_run(s, NULL, items.v[i], ZL_TRACE_BACKWARD, &a, &b, NULL);
+        if (walk)
+            trace_run(s, NULL, items.v[i], ZL_TRACE_BACKWARD, &a, &b, NULL);
         sql_run(qb, items.v[i], &x, &y);
     }
-    printf("== retail item traces, store walk (batched lookups, no index)\n");
-    lat_block("backward (store walk)", s, NULL, qb, &items, ZL_TRACE_BACKWARD,
-              NULL, NULL);
-    lat_block("forward (store walk)", s, NULL, qf, &items, ZL_TRACE_FORWARD,
-              NULL, NULL);
+    if (walk) {
+        printf("== retail item traces, store walk (batched lookups, no index)\n");
+        lat_block("backward (store walk)", s, NULL, qb, &items,
+                  ZL_TRACE_BACKWARD, NULL, NULL);
+        lat_block("forward (store walk)", s, NULL, qf, &items,
+                  ZL_TRACE_FORWARD, NULL, NULL);
+    }
 
     t0 = now();
     if (zl_trace_index_load(s, &ix) != 0) {
@@ -403,8 +380,9 @@ int main(int argc, char **argv)
         double ts_store, ts_ix, tsql;
         long sn = 0, se = 0;
 
-        ts_store = trace_run(s, NULL, lots.v[i], ZL_TRACE_FORWARD, &nodes,
-                             &events, &n_items);
+        ts_store = walk ? trace_run(s, NULL, lots.v[i], ZL_TRACE_FORWARD,
+                                    &nodes, &events, &n_items)
+                        : 0;
         ts_ix = trace_run(s, ix, lots.v[i], ZL_TRACE_FORWARD, &nodes, &events,
                           &n_items);
         tsql = sql_run(qf, lots.v[i], &sn, &se);
