@@ -9,8 +9,9 @@
  * Handles are also listed in the server so they are closed after
  * MHD_stop_daemon has joined the workers.
  *
- * Lifecycle of a request: the URI log callback allocates the request and
- * keeps the raw URI; the first access callback only records that headers
+ * Lifecycle of a request: the URI log callback starts the request in its
+ * connection's state (allocated when the connection opens, freed when it
+ * closes) and keeps the raw URI; the first access callback only records that headers
  * are complete (refusing an announced oversized body at once); upload
  * callbacks append to a capped buffer; the final callback (upload size 0)
  * dispatches and queues the response. Answering on that second call keeps
@@ -173,20 +174,65 @@ static void access_log(struct zl_req *r)
             (long long)(zl_time_now_ms() - r->t0_ms));
 }
 
+/* Per-connection state: the request in progress lives here rather than in
+ * its own allocation, because MHD does not call the completion callback
+ * for a request it abandons after the URI callback (e.g. a request line
+ * whose arguments overflow the connection's memory pool). The connection
+ * notification (opened/closed) is always delivered, so whatever a
+ * request left behind is freed when its connection closes at the latest. */
+struct zl_conn {
+    struct zl_req req;
+    int in_use;
+};
+
+static void req_cleanup(struct zl_req *r)
+{
+    zl_arena_free(&r->arena);
+    zl_buf_cleanup(&r->body);
+    zl_free(r->resp);
+    zl_free(r->raw_uri);
+    memset(r, 0, sizeof *r);
+}
+
+static void conn_cb(void *cls, struct MHD_Connection *c, void **socket_ctx,
+                    enum MHD_ConnectionNotificationCode code)
+{
+    struct zl_conn *k = *socket_ctx;
+
+    (void)cls;
+    (void)c;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_ctx = zl_calloc(1, sizeof(struct zl_conn));
+        return;
+    }
+    if (k) {
+        if (k->in_use)
+            req_cleanup(&k->req);
+        zl_free(k);
+    }
+    *socket_ctx = NULL;
+}
+
 static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
 {
-    struct zl_req *r = zl_calloc(1, sizeof *r);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct zl_conn *k = ci ? ci->socket_context : NULL;
+    struct zl_req *r;
 
-    (void)c;
-    if (!r)
+    if (!k)
         return NULL;
+    r = &k->req;
+    if (k->in_use)  /* a previous request was abandoned by MHD */
+        req_cleanup(r);
+    k->in_use = 1;
     r->srv = cls;
     r->t0_ms = zl_time_now_ms();
     zl_arena_init(&r->arena, 4u << 20);
     r->raw_uri = zl_strdup(uri ? uri : "");
     zl_buf_init(&r->body, r->srv->o.max_body);
     if (!r->raw_uri) {
-        zl_free(r);
+        k->in_use = 0;
         return NULL;
     }
     return r;
@@ -196,17 +242,16 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     struct zl_req *r = *con_cls;
+    struct zl_conn *k;
 
     (void)cls;
     (void)c;
     (void)toe;
     if (!r)
         return;
-    zl_arena_free(&r->arena);
-    zl_buf_cleanup(&r->body);
-    zl_free(r->resp);
-    zl_free(r->raw_uri);
-    zl_free(r);
+    k = (struct zl_conn *)r;  /* req is the first member */
+    req_cleanup(r);
+    k->in_use = 0;
     *con_cls = NULL;
 }
 
@@ -403,7 +448,8 @@ int zl_server_run(const struct zl_server_opts *o)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->o.timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->o.header_limit,
         MHD_OPTION_URI_LOG_CALLBACK, uri_cb, s,
-        MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
+        MHD_OPTION_NOTIFY_CONNECTION, conn_cb, s, MHD_OPTION_END);
     if (!s->d) {
         fprintf(stderr, "zhiliang serve: cannot listen on %s\n", s->o.listen);
         rc = -EADDRINUSE;

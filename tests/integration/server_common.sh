@@ -14,6 +14,11 @@ STORE=$TMP/z.db
 PID=
 cleanup() {
   if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then kill -TERM "$PID"; wait "$PID" 2>/dev/null; fi
+  # Sanitizer reports of the server (ASan/UBSan builds) would vanish with
+  # $TMP: show them.
+  if grep -q 'Sanitizer\|runtime error' "$TMP/serve.err" 2>/dev/null; then
+    echo "# server sanitizer report:"; sed 's/^/# /' "$TMP/serve.err" | head -80
+  fi
   rm -rf "$TMP"
 }
 trap cleanup EXIT
