@@ -69,6 +69,11 @@ struct xedge {
     int next_out;
 };
 
+struct u64set {
+    uint64_t *v;
+    size_t n, cap;
+};
+
 struct piece {
     int32_t node;
     int64_t a, b;
@@ -89,7 +94,8 @@ struct zl_trace {
     struct tnode *nodes;  size_t n_nodes, cap_nodes;
     int32_t *nmap;        size_t nmap_cap;    /* sid -> node + 1 */
     struct xedge *edges;  size_t n_edges, cap_edges;
-    uint64_t *eset;       size_t eset_n, eset_cap;  /* edge keys */
+    struct u64set eset;   /* edges made: (from, to, event, link) */
+    struct u64set gdone;  /* (transformationID, node) groups expanded */
     struct zl_trace_event *events; int32_t *ev_eid;
     size_t n_events, cap_events;
     int32_t *evmap;       size_t evmap_cap;   /* eid -> event + 1 */
@@ -219,37 +225,39 @@ static int evmap_put(struct zl_trace *t, int32_t eid, int32_t idx)
     return 0;
 }
 
-/* Set of uint64 keys (edges seen); 0 is never a key. Returns 1 if added. */
-static int eset_add(struct zl_trace *t, uint64_t key)
+/* Set of uint64 keys; 0 is never a key. Returns 1 if added, 0 if there. */
+static int set_add(struct u64set *st, uint64_t key)
 {
     size_t h;
 
-    if ((t->eset_n + 1) * 2 > t->eset_cap) {
-        size_t cap = t->eset_cap ? t->eset_cap * 2 : 256;
+    if (key == 0)
+        key = 1;
+    if ((st->n + 1) * 2 > st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 256;
         uint64_t *m = zl_calloc(cap, sizeof(*m));
 
         if (m == NULL)
             return ZL_ENOMEM;
-        for (size_t i = 0; i < t->eset_cap; i++) {
-            if (!t->eset[i])
+        for (size_t i = 0; i < st->cap; i++) {
+            if (!st->v[i])
                 continue;
-            h = mix(t->eset[i]) & (cap - 1);
+            h = mix(st->v[i]) & (cap - 1);
             while (m[h])
                 h = (h + 1) & (cap - 1);
-            m[h] = t->eset[i];
+            m[h] = st->v[i];
         }
-        zl_free(t->eset);
-        t->eset = m;
-        t->eset_cap = cap;
+        zl_free(st->v);
+        st->v = m;
+        st->cap = cap;
     }
-    h = mix(key) & (t->eset_cap - 1);
-    while (t->eset[h]) {
-        if (t->eset[h] == key)
+    h = mix(key) & (st->cap - 1);
+    while (st->v[h]) {
+        if (st->v[h] == key)
             return 0;
-        h = (h + 1) & (t->eset_cap - 1);
+        h = (h + 1) & (st->cap - 1);
     }
-    t->eset[h] = key;
-    t->eset_n++;
+    st->v[h] = key;
+    st->n++;
     return 1;
 }
 
@@ -505,7 +513,7 @@ static int reach(struct zl_trace *t, int32_t sid, int64_t a, int64_t b,
                            (uint32_t)n) ^ (uint64_t)(uint32_t)eid ^
                        ((uint64_t)link << 60);
 
-        rc = eset_add(t, key ? key : 1);
+        rc = set_add(&t->eset, key);
         if (rc < 0)
             return rc;
         if (rc == 1) {
@@ -653,6 +661,14 @@ static int expand_transform(struct zl_trace *t, int32_t node, int32_t eid,
     int rc;
 
     if (e->tid >= 0) {
+        /* A transformationID group gives the same outputs (inputs) to a
+         * node whichever of its rows triggers it: expand it once per node
+         * (a lot feeding 100 filling events of one run would otherwise
+         * walk the run's 100,000 items 100 times). */
+        rc = set_add(&t->gdone, ((uint64_t)(uint32_t)e->tid << 32) |
+                                    (uint32_t)node);
+        if (rc <= 0)
+            return rc;
         grp = g->strs[e->tid].tid_ev;
         n_grp = g->strs[e->tid].n_tid;
     }
@@ -1165,7 +1181,8 @@ void zl_trace_free(zl_trace *t)
     zl_free(t->nodes);
     zl_free(t->nmap);
     zl_free(t->edges);
-    zl_free(t->eset);
+    zl_free(t->eset.v);
+    zl_free(t->gdone.v);
     zl_free(t->events);
     zl_free(t->ev_eid);
     zl_free(t->evmap);
