@@ -1254,10 +1254,22 @@ int zl_trace_run_many(zl_store *s, const char *const *ids, size_t n,
     t->to = t->opts.to_ms ? t->opts.to_ms : POS;
     t->max_nodes = t->opts.max_nodes ? t->opts.max_nodes : DEFAULT_MAX_NODES;
     for (size_t i = 0; i < n; i++) {
-        int len = zl_gs1_canonical(ids[i], strlen(ids[i]), canon,
-                                   sizeof(canon), err);
-        int32_t sid;
+        int32_t sid = -1;
+        int len;
 
+        /* an identifier the index holds verbatim is canonical already */
+        if (t->g->complete &&
+            (sid = tg_find(t->g, ids[i], strlen(ids[i]))) >= 0) {
+            rc = classify(ids[i]) == ZL_TK_LOCATION
+                     ? start_location(t, sid)
+                     : reach(t, sid, NEG, POS, 1, 0, -1, ZL_LINK_START, -1,
+                             NULL);
+            if (rc < 0)
+                goto out;
+            continue;
+        }
+        len = zl_gs1_canonical(ids[i], strlen(ids[i]), canon, sizeof(canon),
+                               err);
         if (len < 0) {
             rc = len == ZL_ELIMIT ? ZL_EINVAL : len;
             goto out;
