@@ -308,12 +308,66 @@ static const char *pick(const struct zl_req *r, const struct names *n)
 
 /* "Site name (Party name)" for a location identifier, or NULL when the
  * GLN is not registered (unregistered places are not named publicly). */
+/* Names looked up once per request: a path repeats the same few places. */
+#define NAME_CACHE 64
+struct name_cache {
+    const char *key[NAME_CACHE], *val[NAME_CACHE];
+    char kind[NAME_CACHE];
+    size_t n;
+};
+
+static int cache_get(struct zl_req *r, char kind, const char *key,
+                     const char **val)
+{
+    struct name_cache *c = r->portal_cache;
+    size_t i;
+
+    for (i = 0; c && i < c->n; i++)
+        if (c->kind[i] == kind && strcmp(c->key[i], key) == 0) {
+            *val = c->val[i];
+            return 1;
+        }
+    return 0;
+}
+
+static const char *cache_put(struct zl_req *r, char kind, const char *key,
+                             const char *val)
+{
+    struct name_cache *c = r->portal_cache;
+
+    if (!c && (c = zl_arena_alloc(&r->arena, sizeof *c))) {
+        c->n = 0;
+        r->portal_cache = c;
+    }
+    if (c && c->n < NAME_CACHE &&
+        (c->key[c->n] = zl_arena_strndup(&r->arena, key, strlen(key)))) {
+        c->kind[c->n] = kind;
+        c->val[c->n++] = val;
+    }
+    return val;
+}
+
+static const char *place_name_uncached(struct zl_req *r, zl_store *s,
+                                       const char *loc);
+
 static const char *place_name(struct zl_req *r, zl_store *s, const char *loc)
+{
+    const char *v;
+
+    if (!loc)
+        return NULL;
+    if (cache_get(r, 'l', loc, &v))
+        return v;
+    return cache_put(r, 'l', loc, place_name_uncached(r, s, loc));
+}
+
+static const char *place_name_uncached(struct zl_req *r, zl_store *s,
+                                       const char *loc)
 {
     struct names site = {r, NULL, NULL, NULL}, party = {r, NULL, NULL, NULL};
     const char *a, *b;
 
-    if (!loc || zl_location_get(s, loc, loc_cb, &site))
+    if (zl_location_get(s, loc, loc_cb, &site))
         return NULL;
     zl_party_get(s, site.extra, party_names_cb, &party);
     a = pick(r, &site);
@@ -326,12 +380,17 @@ static const char *place_name(struct zl_req *r, zl_store *s, const char *loc)
 static const char *party_name(struct zl_req *r, zl_store *s, const char *pgln)
 {
     struct names party = {r, NULL, NULL, NULL};
+    const char *v;
     char gln[14];
 
-    if (!pgln || zl_party_location_gln(pgln, gln) ||
-        zl_party_get(s, gln, party_names_cb, &party))
+    if (!pgln)
         return NULL;
-    return pick(r, &party);
+    if (cache_get(r, 'p', pgln, &v))
+        return v;
+    if (zl_party_location_gln(pgln, gln) ||
+        zl_party_get(s, gln, party_names_cb, &party))
+        return cache_put(r, 'p', pgln, NULL);
+    return cache_put(r, 'p', pgln, pick(r, &party));
 }
 
 static void fmt_time(int64_t ms, int tz, char out[24])

@@ -67,6 +67,7 @@ struct zl_req {
     struct zl_buf body;
     int body_too_big;
     int lang_en;                /* portal language */
+    void *portal_cache;         /* portal.c's name cache (in the arena) */
     int64_t t0_ms;
     /* Response. */
     unsigned status;
