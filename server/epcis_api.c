@@ -225,6 +225,44 @@ static int media_ok(const char *ct)
            (n == 19 && strncasecmp(ct, "application/ld+json", 19) == 0);
 }
 
+/* The REST binding accepts an EPCISQueryDocument as capture input (events
+ * copied from another repository): rewrite it as the EPCISDocument holding
+ * the same events. Returns a new JSON text (zl_free) or NULL when the body
+ * is not a query document (then it is captured as sent). */
+static char *query_doc_to_doc(const char *body, size_t len)
+{
+    json_error_t je;
+    json_t *in, *out = NULL, *events;
+    char *text = NULL;
+
+    if (!memmem(body, len, "EPCISQueryDocument", 18))
+        return NULL;
+    in = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+    if (!in || !json_is_string(json_object_get(in, "type")) ||
+        strcmp(json_string_value(json_object_get(in, "type")),
+               "EPCISQueryDocument"))
+        goto out;
+    events = json_object_get(
+        json_object_get(json_object_get(json_object_get(in, "epcisBody"),
+                                        "queryResults"),
+                        "resultsBody"),
+        "eventList");
+    if (!json_is_array(events))
+        goto out;
+    out = json_object();
+    json_object_set(out, "@context", json_object_get(in, "@context"));
+    json_object_set_new(out, "type", json_string("EPCISDocument"));
+    json_object_set(out, "schemaVersion", json_object_get(in, "schemaVersion"));
+    json_object_set(out, "creationDate", json_object_get(in, "creationDate"));
+    json_object_set_new(out, "epcisBody",
+                        json_pack("{s:O}", "eventList", events));
+    text = json_dumps(out, JSON_COMPACT);
+out:
+    json_decref(in);
+    json_decref(out);
+    return text;
+}
+
 static void capture_post(struct zl_req *r)
 {
     char party[ZL_PARTY_ID_MAX], id[24], t0[32], t1[32];
@@ -235,7 +273,7 @@ static void capture_post(struct zl_req *r)
     struct auth_ctx actx;
     const char *beh;
     json_t *job = NULL, *errors = NULL;
-    char *json = NULL, *loc;
+    char *json = NULL, *loc, *conv = NULL;
     uint8_t rnd[8];
     int rc, proceed = 0, success;
     int64_t created = zl_time_now_ms();
@@ -275,8 +313,10 @@ static void capture_post(struct zl_req *r)
     opts.authorize = authorize;
     opts.authorize_ctx = &actx;
     opts.proceed_on_error = proceed;
-    rc = zl_capture(actx.s, r->body.data ? r->body.data : "", r->body.len,
-                    &opts, &res, &err);
+    conv = r->body.data ? query_doc_to_doc(r->body.data, r->body.len) : NULL;
+    rc = conv ? zl_capture(actx.s, conv, strlen(conv), &opts, &res, &err)
+              : zl_capture(actx.s, r->body.data ? r->body.data : "",
+                           r->body.len, &opts, &res, &err);
     if (rc == ZL_ESYNTAX) {
         char d[900];
         zl_error_format(&err, d, sizeof d);
@@ -334,6 +374,7 @@ static void capture_post(struct zl_req *r)
     zl_reply_header(r, "Location", loc);
     zl_reply(r, 202, "application/json", json, strlen(json));
 out:
+    zl_free(conv);
     json_decref(job);
     json_decref(errors);
 }

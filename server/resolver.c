@@ -131,6 +131,7 @@ void zl_h_resolver(struct zl_req *r)
         return;
     }
     if (!strcmp(r->segs[0], ".well-known")) {
+        zl_reply_header(r, "Access-Control-Allow-Origin", "*");
         well_known(r);
         return;
     }
@@ -187,6 +188,8 @@ void zl_h_resolver(struct zl_req *r)
                                     "type=\"application/linkset+json\"",
                                     self));
     zl_reply_header(r, "Vary", "Accept");
+    /* Linksets are public and read by other sites' scripts. */
+    zl_reply_header(r, "Access-Control-Allow-Origin", "*");
     if (want_set) {
         linkset(r, dl, links, n,
                 !zl_req_accepts(r, "application/linkset+json") &&

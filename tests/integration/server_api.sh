@@ -123,6 +123,12 @@ ok "pagination: several pages ($pages)" test "$pages" -gt 1
 is "pagination: union of pages = CLI query" "$got_sorted" "$want"
 is "pagination: no event twice" "$(printf '%s\n' "${got[@]}" | sort | uniq -d | wc -l)" 0
 first=${got[0]}
+# An EPCISQueryDocument is accepted as capture input (its events again:
+# all duplicates, nothing new).
+curl -s "${AUTH[@]}" "$U/epcs/$(jq -rn --arg v "https://id.gs1.org/01/$GTIN/10/NORMAL1" '$v|@uri')/events" >"$TMP/qdoc.json"
+curl -s -D "$TMP/hq" -o /dev/null -X POST "${AUTH[@]}" -H 'Content-Type: application/json' --data-binary @"$TMP/qdoc.json" "$U/capture"
+LOCQ=$(sed -n 's/^Location: *\([^\r]*\).*/\1/Ip' "$TMP/hq" | tr -d '\r')
+is "query document captured: 1 duplicate, 0 new" "$(curl -s "${AUTH[@]}" "$U$LOCQ" | jq -r '[.success, .zhiliang.new, .zhiliang.duplicate]|join(",")')" "true,0,1"
 enc=$(jq -rn --arg v "$first" '$v|@uri')
 is "GET /events/{eventID}" "$(curl -s "${AUTH[@]}" "$U/events/$enc" | jq -r .eventID)" "$first"
 is "unknown event -> 404" "$(status "${AUTH[@]}" "$U/events/urn:uuid:00000000-0000-0000-0000-000000000000")" 404
