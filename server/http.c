@@ -364,6 +364,7 @@ static const char *status_title(unsigned s)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 406: return "Not Acceptable";
     case 413: return "Payload Too Large";
     case 414: return "URI Too Long";

@@ -308,7 +308,14 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
     }
     if (r->answered)
         return MHD_YES;
-    if (r->body_too_big) {
+    if (zl_time_now_ms() - r->t0_ms > (int64_t)r->srv->o.timeout_s * 4000) {
+        /* The idle timeout resets with every byte; this bounds the whole
+         * request (head and body) at four times it, so a client trickling
+         * bytes cannot hold a worker's attention indefinitely. */
+        zl_reply_header(r, "Connection", "close");
+        zl_reply_problem(r, 408, NULL, "Request Timeout",
+                         "the request took too long to arrive");
+    } else if (r->body_too_big) {
         zl_reply_problem(r, 413, "CaptureLimitExceededException",
                          "Payload Too Large",
                          "the body exceeds GS1-EPCIS-Capture-File-Size-Limit");

@@ -129,6 +129,20 @@ is "alive after the probes" "$(alive)" 200
 is "Host header never reaches the output" "$(curl -s -H 'Host: evil"><script>' "$U/01/09506000134352?linkType=all" | grep -c '<script>')" 0
 
 sleep 2.5  # let the idle timeout reap half-closed probe connections
+# A client that keeps the connection busy (a header byte every second,
+# never idle for the 2 s timeout) is answered 408 after 4 x 2 s.
+py >"$TMP/trickle" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+s = socket.create_connection(("127.0.0.1", port)); s.settimeout(5)
+s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+for i in range(10):
+    time.sleep(1)
+    s.sendall(b"X-%d: y\r\n" % i)
+s.sendall(b"\r\n")
+out = s.recv(200)
+print("trickle", out.split(b" ")[1].decode() if out.startswith(b"HTTP/") else "closed")
+PY
 # Slowloris: 12 connections that send half a request line and then a
 # byte every second; a normal client must be served meanwhile, and the
 # idle timeout (2 s) must close the stragglers.
@@ -155,6 +169,7 @@ for s in socks:
         closed += 1
 print("closed_after_timeout", closed)
 PY
+is "request trickled past 4x the idle timeout -> 408" "$(awk '$1=="trickle"{print $2}' "$TMP/trickle")" 408
 is "normal request served during slowloris" "$(awk '$1=="served_during"{print $2}' "$TMP/slow")" yes
 is "idle slow connections closed by the timeout" "$(awk '$1=="closed_after_timeout"{print $2}' "$TMP/slow")" 12
 
