@@ -223,6 +223,7 @@ int32_t tg_intern(struct tg *g, const char *s, size_t len)
     if (e->s == NULL)
         return ZL_ENOMEM;
     e->len = (uint32_t)len;
+    e->kind = (uint8_t)tg_classify(e->s);
     if (g->complete)
         e->flags = TG_S_ROWS | TG_S_TID;
     h = hash_bytes(s, len) & (g->smap_cap - 1);
@@ -315,6 +316,74 @@ static int add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n,
         return rc;
     (*arr)[(*n)++] = *r;
     return 0;
+}
+
+/* ---- classification -------------------------------------------------------- */
+
+enum zl_trace_kind tg_classify(const char *id)
+{
+    static const char dl[] = "https://id.gs1.org/";
+    const char *p;
+
+    if (strncmp(id, dl, sizeof(dl) - 1) != 0)
+        return ZL_TK_OTHER;
+    p = id + sizeof(dl) - 1;
+    if (strncmp(p, "01/", 3) == 0) {
+        const char *q = strchr(p + 3, '/');
+
+        if (q == NULL)
+            return ZL_TK_CLASS;
+        if (strncmp(q, "/10/", 4) == 0)
+            return strstr(q, "/21/") ? ZL_TK_ITEM : ZL_TK_LOT;
+        return ZL_TK_ITEM;
+    }
+    if (strncmp(p, "00/", 3) == 0)
+        return ZL_TK_CONTAINER;
+    if (strncmp(p, "8003/", 5) == 0)
+        return strlen(p + 5) > 14 ? ZL_TK_ASSET : ZL_TK_CLASS;
+    if (strncmp(p, "8004/", 5) == 0)
+        return ZL_TK_ASSET;
+    if (strncmp(p, "414/", 4) == 0)
+        return ZL_TK_LOCATION;
+    if (strncmp(p, "417/", 4) == 0)
+        return ZL_TK_PARTY;
+    return ZL_TK_OTHER;
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+    size_t a, b;
+
+    if (s == NULL)
+        return 0;
+    a = strlen(s);
+    b = strlen(suffix);
+    return a >= b && memcmp(s + a - b, suffix, b) == 0;
+}
+
+enum zl_cte tg_cte(int type, int action, const char *biz_step)
+{
+    if (type == ZL_EV_TRANSFORMATION)
+        return ZL_CTE_TRANSFORMATION;
+    if (has_suffix(biz_step, "shipping"))
+        return ZL_CTE_SHIPPING;
+    if (has_suffix(biz_step, "receiving"))
+        return ZL_CTE_RECEIVING;
+    if (has_suffix(biz_step, "harvesting"))
+        return ZL_CTE_HARVESTING;
+    /* a new lot or new items: ObjectEvent ADD; packing into a case or a
+     * pallet (AggregationEvent) is not a CTE */
+    if (type == ZL_EV_OBJECT && action == ZL_ACT_ADD &&
+        (has_suffix(biz_step, "commissioning") ||
+         has_suffix(biz_step, "packing")))
+        return ZL_CTE_INITIAL_PACKING;
+    return ZL_CTE_NONE;
+}
+
+int tg_consumer(const char *biz_step, const char *disposition)
+{
+    return has_suffix(biz_step, "retail_selling") ||
+           has_suffix(disposition, "retail_sold");
 }
 
 /* ---- identifier order within an event ------------------------------------- */
@@ -491,6 +560,8 @@ static int meta_from_stored(struct tg *g, int32_t eid,
     e->bizloc = v[3];
     e->readpt = v[4];
     e->tz = (int16_t)se->tz_offset_min;
+    e->cte = (uint8_t)tg_cte((int)se->type, (int)se->action, se->biz_step);
+    e->consumer = (uint8_t)tg_consumer(se->biz_step, se->disposition);
     e->type = (uint8_t)se->type;
     e->action = (uint8_t)se->action;
     e->t = se->event_time_ms;

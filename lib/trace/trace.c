@@ -329,36 +329,6 @@ static int ivset_add(struct ivset *s, int64_t a, int64_t b, int32_t node,
 
 /* ---- classification ------------------------------------------------------ */
 
-static enum zl_trace_kind classify(const char *id)
-{
-    static const char dl[] = "https://id.gs1.org/";
-    const char *p;
-
-    if (strncmp(id, dl, sizeof(dl) - 1) != 0)
-        return ZL_TK_OTHER;
-    p = id + sizeof(dl) - 1;
-    if (strncmp(p, "01/", 3) == 0) {
-        const char *q = strchr(p + 3, '/');
-
-        if (q == NULL)
-            return ZL_TK_CLASS;
-        if (strncmp(q, "/10/", 4) == 0)
-            return strstr(q, "/21/") ? ZL_TK_ITEM : ZL_TK_LOT;
-        return ZL_TK_ITEM;
-    }
-    if (strncmp(p, "00/", 3) == 0)
-        return ZL_TK_CONTAINER;
-    if (strncmp(p, "8003/", 5) == 0)
-        return strlen(p + 5) > 14 ? ZL_TK_ASSET : ZL_TK_CLASS;
-    if (strncmp(p, "8004/", 5) == 0)
-        return ZL_TK_ASSET;
-    if (strncmp(p, "414/", 4) == 0)
-        return ZL_TK_LOCATION;
-    if (strncmp(p, "417/", 4) == 0)
-        return ZL_TK_PARTY;
-    return ZL_TK_OTHER;
-}
-
 static int is_agg(const struct tg_event *e)
 {
     return e->type == ZL_EV_AGGREGATION || e->type == ZL_EV_ASSOCIATION;
@@ -452,7 +422,7 @@ static int node_get(struct zl_trace *t, int32_t sid, int depth, int via,
     nd->sid = sid;
     nd->first_out = -1;
     nd->pub.id = t->g->strs[sid].s;
-    nd->pub.kind = classify(nd->pub.id);
+    nd->pub.kind = (enum zl_trace_kind)t->g->strs[sid].kind;
     nd->pub.depth = depth;
     nd->pub.via = via;
     nd->pub.link = link;
@@ -849,42 +819,6 @@ static int cmp_tkey(const void *pa, const void *pb)
     return (a->old > b->old) - (a->old < b->old);
 }
 
-static int has_suffix(const char *s, const char *suffix)
-{
-    size_t a, b;
-
-    if (s == NULL)
-        return 0;
-    a = strlen(s);
-    b = strlen(suffix);
-    return a >= b && memcmp(s + a - b, suffix, b) == 0;
-}
-
-static enum zl_cte cte_of(const struct zl_trace_event *e)
-{
-    if (e->type == ZL_EV_TRANSFORMATION)
-        return ZL_CTE_TRANSFORMATION;
-    if (has_suffix(e->biz_step, "shipping"))
-        return ZL_CTE_SHIPPING;
-    if (has_suffix(e->biz_step, "receiving"))
-        return ZL_CTE_RECEIVING;
-    if (has_suffix(e->biz_step, "harvesting"))
-        return ZL_CTE_HARVESTING;
-    /* a new lot or new items: ObjectEvent ADD; packing into a case or a
-     * pallet (AggregationEvent) is not a CTE */
-    if (e->type == ZL_EV_OBJECT && e->action == ZL_ACT_ADD &&
-        (has_suffix(e->biz_step, "commissioning") ||
-         has_suffix(e->biz_step, "packing")))
-        return ZL_CTE_INITIAL_PACKING;
-    return ZL_CTE_NONE;
-}
-
-static int is_consumer(const struct zl_trace_event *e)
-{
-    return has_suffix(e->biz_step, "retail_selling") ||
-           has_suffix(e->disposition, "retail_sold");
-}
-
 /* What the path of a node says last: the latest event, the latest one
  * naming a receiving party, the latest one naming a place. */
 struct pathinfo {
@@ -954,8 +888,8 @@ static void fill_event(const struct tg *g, int32_t eid,
     e->dst_owner = tg_s(g, s->dso);
     e->dst_possessor = tg_s(g, s->dsp);
     e->dst_location = tg_s(g, s->dsl);
-    e->cte = cte_of(e);
-    e->consumer = is_consumer(e);
+    e->cte = (enum zl_cte)s->cte;
+    e->consumer = s->consumer;
 }
 
 /* Add eid to the event table if missing; *idx its index. */
@@ -1260,7 +1194,7 @@ int zl_trace_run_many(zl_store *s, const char *const *ids, size_t n,
         /* an identifier the index holds verbatim is canonical already */
         if (t->g->complete &&
             (sid = tg_find(t->g, ids[i], strlen(ids[i]))) >= 0) {
-            rc = classify(ids[i]) == ZL_TK_LOCATION
+            rc = tg_classify(ids[i]) == ZL_TK_LOCATION
                      ? start_location(t, sid)
                      : reach(t, sid, NEG, POS, 1, 0, -1, ZL_LINK_START, -1,
                              NULL);
@@ -1287,7 +1221,7 @@ int zl_trace_run_many(zl_store *s, const char *const *ids, size_t n,
             rc = sid;
             goto out;
         }
-        if (classify(canon) == ZL_TK_LOCATION)
+        if (tg_classify(canon) == ZL_TK_LOCATION)
             rc = start_location(t, sid);
         else
             rc = reach(t, sid, NEG, POS, 1, 0, -1, ZL_LINK_START, -1, NULL);

@@ -48,6 +48,7 @@ struct tg_event {
                                                           possessor, location */
     int16_t tz;
     uint8_t type, action, flags;
+    uint8_t cte, consumer;   /* enum zl_cte; retail sale (with META) */
     uint32_t n_ids, cap_ids;
     /* Once complete (TG_EV_IDS), sorted by tg_role_rank: inputs first,
      * outputs last, so a transformation step reads only the side it
@@ -62,6 +63,7 @@ struct tg_str {
     const char *s;
     uint32_t len;
     uint8_t flags;
+    uint8_t kind;            /* enum zl_trace_kind of the string */
     uint32_t n_rows, cap_rows;
     struct tg_row *rows;     /* occurrences of this identifier */
     uint32_t n_tid, cap_tid;
@@ -85,6 +87,10 @@ struct tg {
 };
 
 int tg_role_rank(int role);   /* 0 input, 1 other, 2 output */
+/* Kind of a canonical identifier; CTE and consumer sale of an event. */
+enum zl_trace_kind tg_classify(const char *id);
+enum zl_cte tg_cte(int type, int action, const char *biz_step);
+int tg_consumer(const char *biz_step, const char *disposition);
 
 int tg_init(struct tg *g, zl_store *s);
 void tg_cleanup(struct tg *g);
