@@ -284,8 +284,8 @@ int zl_req_auth(struct zl_req *r, char party[ZL_PARTY_ID_MAX])
     zl_store *s;
     int rc;
 
-    zl_reply_header(r, "WWW-Authenticate", "Bearer realm=\"zhiliang\"");
     if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
+        zl_reply_header(r, "WWW-Authenticate", "Bearer realm=\"zhiliang\"");
         zl_reply_problem(r, 401, "SecurityException", "Unauthorized",
                          "a bearer token is required "
                          "(zhiliang token create --party ID)");
@@ -301,6 +301,8 @@ int zl_req_auth(struct zl_req *r, char party[ZL_PARTY_ID_MAX])
     }
     rc = zl_token_verify(s, h, strlen(h), party);
     if (rc == ZL_EPERM) {
+        zl_reply_header(r, "WWW-Authenticate",
+                        "Bearer realm=\"zhiliang\", error=\"invalid_token\"");
         zl_reply_problem(r, 401, "SecurityException", "Unauthorized",
                          "unknown or revoked token");
         return 1;
@@ -310,7 +312,6 @@ int zl_req_auth(struct zl_req *r, char party[ZL_PARTY_ID_MAX])
                          zl_strerror(rc));
         return 1;
     }
-    r->n_headers--; /* authenticated: drop the challenge again */
     return 0;
 }
 
