@@ -577,7 +577,11 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
 
     title = r->lang_en && pi.en ? pi.en : pi.zh ? pi.zh : pi.en;
     if (!title)
-        title = T(r, "商品信息", "Product information");
+        title = id->scheme == ZL_GS1_SSCC   ? T(r, "物流单元", "Logistic unit")
+                : id->scheme == ZL_GS1_SGLN ? T(r, "地点", "Location")
+                : id->scheme == ZL_GS1_GRAI || id->scheme == ZL_GS1_GRAI_CLASS
+                    ? T(r, "周转资产", "Returnable asset")
+                    : T(r, "商品信息", "Product information");
     zl_buf_init(&b, (size_t)4 << 20);
     if (recalled) {
         rc = zl_buf_printf(
@@ -622,6 +626,14 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
                       zl_arena_printf(&r->arena, "<dt>%s</dt><dd>",
                                       T(r, "商品条码 (GTIN)", "GTIN")),
                       gtin, "</dd>");
+    if (!rc && !gtin) {
+        char es[256];
+        if (zl_gs1_to_element_string(id, es, sizeof es) > 0)
+            rc = addf_esc(&b,
+                          zl_arena_printf(&r->arena, "<dt>%s</dt><dd>",
+                                          T(r, "编码", "Code")),
+                          es, "</dd>");
+    }
     if (!rc && lot)
         rc = addf_esc(&b,
                       zl_arena_printf(&r->arena,

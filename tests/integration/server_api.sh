@@ -155,6 +155,9 @@ ok "product page names the plant" grep -qF "$(jq -r .nameZh <<<"$plant")" "$TMP/
 ok "English page" sh -c "curl -s '$NLOT?lang=en' | grep -qF \"$NAME_EN\""
 ok "public page shows no bizTransaction" sh -c "! grep -qi 'bizTransaction\|urn:epcglobal:cbv:btt\|BTT-' '$TMP/normal.html'"
 is "page without token -> 200" "$(status "$NLOT")" 200
+SSCC=$(grep -o 'https://id.gs1.org/00/[0-9]*' "$TMP"/demo/chain-*.jsonld | head -1 | sed 's/^[^h]*//')
+ok "container (SSCC) page" sh -c "curl -s '$U${SSCC#https://id.gs1.org}' | grep -q '物流单元'"
+is "HEAD of a product page" "$(curl -s -I -o /dev/null -w '%{http_code}' "$NLOT")" 200
 is "linkType=all anchor" "$(curl -s "$NLOT?linkType=all" | jq -r '.linkset[0].anchor')" "https://id.gs1.org/01/$GTIN/10/NORMAL1"
 is "Accept linkset+json gives the linkset" "$(curl -s -H 'Accept: application/linkset+json' "$NLOT" | jq -r '.linkset[0]["https://gs1.org/voc/pip"][0].type')" text/html
 is "linkType=gs1:epcis -> 307" "$(status "$NLOT?linkType=gs1:epcis")" 307
