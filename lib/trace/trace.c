@@ -1027,7 +1027,18 @@ static int finish(struct zl_trace *t)
         struct tnode *nd = &t->nodes[i];
         uint32_t k, w = 0;
 
-        qsort(nd->evs, nd->n_evs, sizeof(int), cmp_int);
+        if (nd->n_evs > 24) {
+            qsort(nd->evs, nd->n_evs, sizeof(int), cmp_int);
+        } else {   /* most nodes touch a handful of events */
+            for (k = 1; k < nd->n_evs; k++) {
+                int v = nd->evs[k];
+                uint32_t j = k;
+
+                for (; j > 0 && nd->evs[j - 1] > v; j--)
+                    nd->evs[j] = nd->evs[j - 1];
+                nd->evs[j] = v;
+            }
+        }
         for (k = 0; k < nd->n_evs; k++)
             if (w == 0 || nd->evs[w - 1] != nd->evs[k])
                 nd->evs[w++] = nd->evs[k];
