@@ -9,7 +9,8 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 PKGS=(build-essential pkg-config meson ninja-build clang libclang-rt-14-dev
       libsqlite3-dev sqlite3 libjansson-dev libssl-dev libmicrohttpd-dev
-      libqrencode-dev libcmocka-dev curl jq wrk chromium xxd ca-certificates)
+      libqrencode-dev libcmocka-dev curl jq wrk chromium xxd ca-certificates
+      fonts-wqy-microhei python3)
 # Node.js and npm run the JavaScript oracles (epcis2.js, digital-link.js)
 # and the browser test; keep an existing Node.js installation.
 if ! command -v node >/dev/null 2>&1; then PKGS+=(nodejs); fi
