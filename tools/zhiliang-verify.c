@@ -8,6 +8,7 @@
  * checkpoint.c) and lib/util, never the store. Accepts C2SP tlog-proof
  * text (as `zhiliang log prove` prints) or the JSON of `log prove --json`.
  */
+#include "zhiliang/codec.h"
 #include "zhiliang/log.h"
 
 #include <getopt.h>
@@ -88,62 +89,6 @@ fail:
     return -1;
 }
 
-static int nib(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static int unhex32(const char *s, uint8_t out[32])
-{
-    if (strlen(s) != 64)
-        return -1;
-    for (int i = 0; i < 32; i++) {
-        int hi = nib(s[2 * i]), lo = nib(s[2 * i + 1]);
-
-        if (hi < 0 || lo < 0)
-            return -1;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return 0;
-}
-
-static int read_proof(const char *text, size_t len, uint64_t *idx,
-                      uint8_t (*proof)[32], size_t *n, const char **cp,
-                      size_t *cplen, json_t **j, struct zl_error *err)
-{
-    json_t *a, *x;
-    size_t i;
-
-    *j = NULL;
-    if (len && text[0] != '{')
-        return zl_log_proof_parse(text, len, idx, proof, n, cp, cplen, err);
-    *j = json_loadb(text, len, 0, NULL);
-    a = json_object_get(*j, "proof");
-    x = json_object_get(*j, "leaf_index");
-    if (!json_is_array(a) || !json_is_integer(x) ||
-        json_array_size(a) > ZL_LOG_MAX_PROOF || json_integer_value(x) < 0)
-        return zl_error_set(err, ZL_ESYNTAX, "$",
-                            "expected leaf_index and proof", NULL, 0);
-    *idx = (uint64_t)json_integer_value(x);
-    *n = json_array_size(a);
-    json_array_foreach(a, i, x) {
-        const char *s = json_string_value(x);
-
-        if (!s || unhex32(s, proof[i]))
-            return zl_error_set(err, ZL_ESYNTAX, "$.proof",
-                                "hash must be 64 hex digits", s, (size_t)-1);
-    }
-    *cp = json_string_value(json_object_get(*j, "checkpoint"));
-    *cplen = *cp ? strlen(*cp) : 0;
-    return 0;
-}
-
 static void report_error(const char *file, int rc, const struct zl_error *e)
 {
     char msg[1024];
@@ -169,14 +114,13 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *o_proof = NULL, *o_cp = NULL, *o_rec = NULL, *o_hex = NULL;
-    const char *o_key = NULL, *cp = NULL;
+    const char *o_key = NULL;
     char *ptext = NULL, *ctext = NULL, *key = NULL, *rec = NULL, *end;
-    size_t plen, clen = 0, klen, rlen = 0, n = 0, cplen = 0;
-    uint8_t proof[ZL_LOG_MAX_PROOF][32], leaf[32];
+    size_t plen, clen = 0, klen, rlen = 0;
+    uint8_t leaf[32];
     unsigned long type = ZL_LEAF_EVENT;
     struct zl_checkpoint ck;
     struct zl_error err = {0};
-    json_t *pj = NULL;
     uint64_t idx = 0;
     int c, json = 0, rc, ex = 1;
 
@@ -207,11 +151,8 @@ int main(int argc, char **argv)
         (o_cp && read_file(o_cp, &ctext, &clen)) ||
         (o_rec && read_file(o_rec, &rec, &rlen)))
         goto out;
-    while (klen && (key[klen - 1] == '\n' || key[klen - 1] == '\r' ||
-                    key[klen - 1] == ' '))
-        key[--klen] = '\0';
     if (o_hex) {
-        if (unhex32(o_hex, leaf)) {
+        if (zl_hex_decode(o_hex, strlen(o_hex), leaf, 32)) {
             fprintf(stderr, "zhiliang-verify: --leaf-hex needs 64 hex digits\n");
             ex = 2;
             goto out;
@@ -220,26 +161,12 @@ int main(int argc, char **argv)
         report_error(o_rec, rc, &err);
         goto out;
     }
-    if ((rc = read_proof(ptext, plen, &idx, proof, &n, &cp, &cplen, &pj,
-                         &err))) {
-        report_error(o_proof, rc, &err);
+    rc = zl_log_proof_check(ptext, plen, ctext, clen, leaf, key, &ck, &idx,
+                            &err);
+    if (rc && rc != ZL_EVERIFY) {
+        report_error(rc == ZL_EINVAL || !o_cp ? o_proof : o_cp, rc, &err);
         goto out;
     }
-    if (ctext) {
-        cp = ctext;
-        cplen = clen;
-    }
-    if (!cp) {
-        fprintf(stderr, "zhiliang-verify: no checkpoint (give --checkpoint)\n");
-        ex = 2;
-        goto out;
-    }
-    if ((rc = zl_log_checkpoint_verify(cp, cplen, key, &ck, &err))) {
-        report_error(o_cp ? o_cp : o_proof, rc, &err);
-        goto out;
-    }
-    rc = zl_log_verify_inclusion(idx, ck.size, leaf,
-                                 (const uint8_t(*)[32])proof, n, ck.root);
     if (json)
         printf("{\"valid\": %s, \"origin\": \"%s\", \"leaf_index\": %" PRIu64
                ", \"tree_size\": %" PRIu64 "}\n",
@@ -253,7 +180,6 @@ int main(int argc, char **argv)
                 idx, ck.size);
     ex = rc ? 1 : 0;
 out:
-    json_decref(pj);
     free(ptext);
     free(ctext);
     free(key);

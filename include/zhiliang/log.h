@@ -120,6 +120,18 @@ int zl_log_proof_verify(const char *text, size_t len, const uint8_t leaf[32],
                         const char *vkey, uint64_t *index, uint64_t *size,
                         struct zl_error *err);
 
+/* The offline check as users hand proofs over: proof_text is C2SP
+ * tlog-proof text or the JSON of `zhiliang log prove --json`; checkpoint
+ * (may be NULL: use the one the proof embeds) must be signed by vkey (a C2SP
+ * verifier key; trailing whitespace ignored) and leaf must sit at the
+ * proof's index under its root. Fills *ck and *index (may be NULL).
+ * Returns 0, ZL_EVERIFY, ZL_ESYNTAX or ZL_EINVAL with err saying why. */
+int zl_log_proof_check(const char *proof_text, size_t plen,
+                       const char *checkpoint, size_t cplen,
+                       const uint8_t leaf[32], const char *vkey,
+                       struct zl_checkpoint *ck, uint64_t *index,
+                       struct zl_error *err);
+
 /* ---- the store's log ----------------------------------------------------- */
 
 /* Create the operator's Ed25519 key pair and remember origin (which is also

@@ -479,35 +479,3 @@ int zl_log_proof_parse(const char *text, size_t len, uint64_t *index,
     *cplen = (size_t)(end - e - 1);
     return 0;
 }
-
-int zl_log_proof_verify(const char *text, size_t len, const uint8_t leaf[32],
-                        const char *vkey, uint64_t *index, uint64_t *size,
-                        struct zl_error *err)
-{
-    uint8_t (*proof)[32] = zl_malloc(ZL_LOG_MAX_PROOF * 32);
-    struct zl_checkpoint cp;
-    const char *cpt;
-    size_t n, cpl;
-    uint64_t idx;
-    int rc;
-
-    if (!proof)
-        return ZL_ENOMEM;
-    if ((rc = zl_log_proof_parse(text, len, &idx, proof, &n, &cpt, &cpl,
-                                 err)) ||
-        (rc = zl_log_checkpoint_verify(cpt, cpl, vkey, &cp, err)))
-        goto out;
-    if (index)
-        *index = idx;
-    if (size)
-        *size = cp.size;
-    rc = zl_log_verify_inclusion(idx, cp.size, leaf,
-                                 (const uint8_t(*)[32])proof, n, cp.root);
-    if (rc == ZL_EVERIFY)
-        zl_error_setf(err, rc, "proof", NULL,
-                      "leaf is not at index %" PRIu64 " of the tree of size "
-                      "%" PRIu64 " with the signed root", idx, cp.size);
-out:
-    zl_free(proof);
-    return rc;
-}
