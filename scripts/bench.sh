@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# bench.sh - every benchmark, with its peer run side by side, in a release
+# build. Figures go to stdout (and demo-run/bench-<date>.txt); the README's
+# Performance section quotes them.
+#
+#   bash scripts/bench.sh            quick sizes (minutes)
+#   bash scripts/bench.sh --full     the issue sizes: 1M-event capture,
+#                                    10M-event trace store, 10M/100M-leaf log
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FULL=0
+[ "${1:-}" = "--full" ] && FULL=1
+
+bash scripts/install-deps.sh
+[ -d build-release ] || meson setup build-release -Dbuildtype=release >/dev/null
+ninja -C build-release >/dev/null
+B=build-release/bench
+mkdir -p demo-run
+OUT=demo-run/bench-$(date +%Y%m%d-%H%M).txt
+
+{
+  echo "# Zhiliang benchmarks $(date -u +%FT%TZ) on $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  if [ $FULL = 1 ]; then
+    echo "## capture (1M events) vs naive jansson+SQLite loop";  "$B/bench_capture" --events 1000000
+    echo "## event hash";                                         "$B/bench_hash" 1000000
+    echo "## Merkle log (appends; proofs at 10M and 100M leaves)"; "$B/bench_log" 1000000 100000000
+    echo "## trace and recall scope (10M events) vs WITH RECURSIVE"; "$B/bench_trace" --scale 100000
+    echo "## HTTP (1M events)";                                    bash bench/bench_http.sh build-release/cli/zhiliang 10000
+  else
+    echo "## capture (100k events) vs naive jansson+SQLite loop"; "$B/bench_capture" --events 100000
+    echo "## event hash";                                          "$B/bench_hash" 100000
+    echo "## Merkle log (appends; proofs at 1M leaves)";            "$B/bench_log" 100000 1000000
+    echo "## trace and recall scope (100k events) vs WITH RECURSIVE"; "$B/bench_trace" --scale 1000
+    echo "## HTTP (5k events)";                                     bash bench/bench_http.sh build-release/cli/zhiliang 50
+  fi
+} 2>&1 | tee "$OUT"
+echo "figures saved in $OUT"
