@@ -40,6 +40,17 @@ int zl_store_begin(zl_store *s);
 int zl_store_commit(zl_store *s);
 int zl_store_rollback(zl_store *s);  /* safe to call when nothing is open */
 
+/* Read snapshot: zl_store_read_begin opens a deferred read transaction so
+ * the statements that follow see one snapshot and share one lock; 0, or
+ * ZL_EEXIST when a transaction is already open (then do not call
+ * zl_store_read_end). zl_store_read_end ends it (0 if none is open). Do
+ * not write inside one. */
+int zl_store_read_begin(zl_store *s);
+int zl_store_read_end(zl_store *s);
+/* SQLite's data_version: changes when another connection commits (not
+ * when this handle does). Cheap; for cache invalidation. */
+int zl_store_data_version(zl_store *s, int64_t *version);
+
 /* Small key/value settings (operator key, origin, counters). value is new
  * (zl_free) with *len; ZL_ENOTFOUND if absent. */
 int zl_store_meta_get(zl_store *s, const char *key, char **value, size_t *len);

@@ -687,3 +687,38 @@ int zl_store_event_refs(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
+
+/* ---- read snapshots (the server wraps a request's reads in one) ------------ */
+
+int zl_store_read_begin(zl_store *s)
+{
+    int rc;
+
+    if (s->in_tx || !sqlite3_get_autocommit(s->db))
+        return ZL_EEXIST;
+    rc = zl_sqlite_exec(s, "BEGIN");
+    /* A deferred BEGIN takes no lock yet: the first read takes the
+     * snapshot. */
+    return rc;
+}
+
+int zl_store_read_end(zl_store *s)
+{
+    if (s->in_tx || sqlite3_get_autocommit(s->db))
+        return 0;
+    return zl_sqlite_exec(s, "COMMIT");
+}
+
+int zl_store_data_version(zl_store *s, int64_t *version)
+{
+    static const char SQL[] = "PRAGMA data_version";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    rc = sqlite3_step(st);
+    *version = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : ZL_ESTORE;
+}
