@@ -61,38 +61,8 @@ static const char *bad_doc(void)
     return buf;
 }
 
-struct fixture {
-    char path[256];
-    zl_store *s;
-};
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof *f);
-    struct zl_error err = {0};
-
-    snprintf(f->path, sizeof f->path, "/tmp/zl-test-capture-%d.db", (int)getpid());
-    unlink(f->path);
-    assert_int_equal(zl_init(f->path, "test.local/log", &err), 0);
-    assert_int_equal(zl_open(f->path, &f->s, &err), 0);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    char p[300];
-
-    zl_close(f->s);
-    unlink(f->path);
-    snprintf(p, sizeof p, "%s-wal", f->path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", f->path);
-    unlink(p);
-    free(f);
-    return 0;
-}
+#define FIXTURE_NAME "capture"
+#include "store_fixture.h"
 
 static int64_t count(zl_store *s)
 {
