@@ -109,11 +109,16 @@ static int setup(zl_store *s, int create, struct zl_error *err)
     int rc;
 
     sqlite3_busy_timeout(s->db, 10000);
+    /* Page size only takes on a new, empty file (before WAL mode). */
+    if (create && zl_sqlite_exec(s, "PRAGMA page_size=16384"))
+        return zl_error_set(err, ZL_ESTORE, s->path, sqlite3_errmsg(s->db),
+                            NULL, 0);
     rc = zl_sqlite_exec(s, "PRAGMA journal_mode=WAL;"
                            "PRAGMA synchronous=FULL;"
                            "PRAGMA foreign_keys=OFF;"
                            "PRAGMA cache_size=-65536;"
-                           "PRAGMA temp_store=MEMORY;");
+                           "PRAGMA temp_store=MEMORY;"
+                           "PRAGMA wal_autocheckpoint=4096;");
     if (rc)
         return zl_error_set(err, ZL_ESTORE, s->path, sqlite3_errmsg(s->db),
                             NULL, 0);
