@@ -376,24 +376,119 @@ static void w_pallet(struct gen *g, int dl, const struct batch *b,
         w_sscc(&g->w, dl, P(g, b->plant), pl->serial);
 }
 
+/* The n items (cases = 0) or cases (cases = 1) of b from index first,
+ * comma-separated: the body of an epcList or childEPCs. */
+static void w_range(struct gen *g, int dl, const struct batch *b, int cases,
+                    uint64_t first, uint64_t n)
+{
+    uint64_t k;
+
+    for (k = 0; k < n; k++) {
+        if (k)
+            W_LIT(&g->w, ",");
+        if (cases)
+            w_case(g, dl, b, first + k);
+        else
+            w_item(g, dl, b, first + k);
+    }
+}
+
+/* An AggregationEvent up to its parentID value, which the caller writes. */
+static void agg_begin(struct gen *g, int64_t t)
+{
+    ev_begin(g, "AggregationEvent", t);
+    W_LIT(&g->w, ",\"parentID\":");
+}
+
+/* childEPCs of an AggregationEvent: a range as for w_range(). */
+static void f_children(struct gen *g, int dl, const struct batch *b,
+                       int cases, uint64_t first, uint64_t n)
+{
+    W_LIT(&g->w, ",\"childEPCs\":[");
+    w_range(g, dl, b, cases, first, n);
+    W_LIT(&g->w, "]");
+}
+
+/* Step and place (party pi, its dock or site), then close the event. */
+static int ev_end_at(struct gen *g, const char *action, const char *step,
+                     const char *disp, int pi, int dock)
+{
+    f_step(g, action, step, disp);
+    f_where(g, pi, dock);
+    return ev_end(g);
+}
+
+/* The fields of one leg of a sale from party `from` to party `to` under
+ * order po: shipping (recv = 0, read at from's dock, bizLocation unknown)
+ * or receiving (recv = 1, at to's dock or site with disposition rdisp),
+ * each written in the vocabulary of the party that records it. */
+static void f_move(struct gen *g, int recv, int from, int to, uint64_t po,
+                   const char *rdisp, int rdock)
+{
+    if (recv) {
+        f_step(g, "OBSERVE", "receiving", rdisp);
+        f_where(g, to, rdock);
+    } else {
+        f_step(g, "OBSERVE", "shipping", "in_transit");
+        f_readpoint(g, from);
+    }
+    f_biztx(g, to, from, po);
+    f_src_dst(g, recv ? to : from, from, to);
+}
+
+/* ilmd: the lot number and, when date_key is given, that date. */
+static void f_ilmd(struct gen *g, const char *lot, const char *date_key,
+                   int64_t date)
+{
+    W_LIT(&g->w, ",\"ilmd\":{\"cbvmda:lotNumber\":\"");
+    w_str(&g->w, lot);
+    W_LIT(&g->w, "\"");
+    if (date_key) {
+        W_LIT(&g->w, ",\"");
+        w_str(&g->w, date_key);
+        W_LIT(&g->w, "\":\"");
+        w_date(&g->w, date);
+        W_LIT(&g->w, "\"");
+    }
+    W_LIT(&g->w, "}");
+}
+
+/* An ObjectEvent of a quantity of a product lot, up to the end of its
+ * quantityList. */
+static void qty_begin(struct gen *g, int64_t t, int dl, int prod,
+                      const char *lot, uint64_t milli)
+{
+    ev_begin(g, "ObjectEvent", t);
+    W_LIT(&g->w, ",\"epcList\":[],\"quantityList\":[");
+    w_qty(g, dl, prod, lot, milli);
+    W_LIT(&g->w, "]");
+}
+
+/* A farm's harvest (or day's milk) lot commissioned at the farm. */
+static int ev_harvest(struct gen *g, int fp, int prod, const char *lot,
+                      uint64_t kg, int64_t t)
+{
+    qty_begin(g, t, P(g, fp)->use_dl, prod, lot, kg * 1000);
+    f_step(g, "ADD", "commissioning", "active");
+    f_where(g, fp, 0);
+    W_LIT(&g->w, ",\"ilmd\":{\"cbvmda:lotNumber\":\"");
+    w_str(&g->w, lot);
+    W_LIT(&g->w, "\",\"cbvmda:harvestStartDate\":\"");
+    w_date(&g->w, t);
+    W_LIT(&g->w, "\",\"cbvmda:countryOfOrigin\":\"CN\"}");
+    return ev_end(g);
+}
+
 /* Write into a truth buffer through a temporary writer. */
 static int truth_put_items(struct gen *g, struct zl_buf *tb,
                            const struct batch *b, int what)
 {
     struct demo_w saved = g->w;
-    uint64_t i, n = what == 0 ? b->n_items : b->n_cases;
     int rc;
 
     g->w.b = tb;
     g->w.err = 0;
-    for (i = 0; i < n; i++) {
-        if (i)
-            W_LIT(&g->w, ",");
-        if (what == 0)
-            w_item(g, 1, b, i);
-        else
-            w_case(g, 1, b, i);
-    }
+    w_range(g, 1, b, what, 0, what == 0 ? b->n_items : b->n_cases);
     rc = g->w.err;
     g->w = saved;
     return rc;
@@ -428,19 +523,7 @@ static int collection_lot(struct gen *g, int64_t t0, int cc_k, uint64_t *kg,
         total += fkg[f];
         t = t0 + 5 * HOUR + (int64_t)demo_below(&g->rs, 90) * MINUTE;
         make_lot(g, 'M', t, flot[f]);
-        dl = P(g, fp)->use_dl;
-        ev_begin(g, "ObjectEvent", t);
-        W_LIT(&g->w, ",\"epcList\":[],\"quantityList\":[");
-        w_qty(g, dl, c->raw_milk[k], flot[f], fkg[f] * 1000);
-        W_LIT(&g->w, "]");
-        f_step(g, "ADD", "commissioning", "active");
-        f_where(g, fp, 0);
-        W_LIT(&g->w, ",\"ilmd\":{\"cbvmda:lotNumber\":\"");
-        w_str(&g->w, flot[f]);
-        W_LIT(&g->w, "\",\"cbvmda:harvestStartDate\":\"");
-        w_date(&g->w, t);
-        W_LIT(&g->w, "\",\"cbvmda:countryOfOrigin\":\"CN\"}");
-        if ((rc = ev_end(g)))
+        if ((rc = ev_harvest(g, fp, c->raw_milk[k], flot[f], fkg[f], t)))
             return rc;
     }
     dl = P(g, cc)->use_dl;
@@ -484,32 +567,18 @@ static int collection_lot(struct gen *g, int64_t t0, int cc_k, uint64_t *kg,
     W_LIT(&g->w, "]");
     f_step(g, NULL, "creating_class_instance", "active");
     f_where(g, cc, 0);
-    W_LIT(&g->w, ",\"ilmd\":{\"cbvmda:lotNumber\":\"");
-    w_str(&g->w, lot);
-    W_LIT(&g->w, "\"}");
+    f_ilmd(g, lot, NULL, 0);
     if ((rc = ev_end(g)))
         return rc;
     /* tanker to the plant, temperature logged on the way */
     t += HOUR;
-    ev_begin(g, "ObjectEvent", t);
-    W_LIT(&g->w, ",\"epcList\":[],\"quantityList\":[");
-    w_qty(g, dl, c->pooled_milk[cc_k], lot, total * 1000);
-    W_LIT(&g->w, "]");
-    f_step(g, "OBSERVE", "shipping", "in_transit");
-    f_readpoint(g, cc);
-    f_biztx(g, plant, cc, ++g->po_seq);
-    f_src_dst(g, cc, cc, plant);
+    qty_begin(g, t, dl, c->pooled_milk[cc_k], lot, total * 1000);
+    f_move(g, 0, cc, plant, ++g->po_seq, NULL, 0);
     if ((rc = ev_end(g)))
         return rc;
     dl = P(g, plant)->use_dl;
-    ev_begin(g, "ObjectEvent", t + 4 * HOUR);
-    W_LIT(&g->w, ",\"epcList\":[],\"quantityList\":[");
-    w_qty(g, dl, c->pooled_milk[cc_k], lot, total * 1000);
-    W_LIT(&g->w, "]");
-    f_step(g, "OBSERVE", "receiving", "in_progress");
-    f_where(g, plant, 1);
-    f_biztx(g, plant, cc, g->po_seq);
-    f_src_dst(g, plant, cc, plant);
+    qty_begin(g, t + 4 * HOUR, dl, c->pooled_milk[cc_k], lot, total * 1000);
+    f_move(g, 1, cc, plant, g->po_seq, "in_progress", 1);
     f_sensor(g, plant, cc, "TANKER-01", t, t + 4 * HOUR);
     if ((rc = ev_end(g)))
         return rc;
@@ -548,7 +617,7 @@ static int plant_batch(struct gen *g, struct batch *b, int64_t t0,
     int n_lots = b->n_cases >= 1000 ? 4 : b->n_cases >= 50 ? 3 : 2;
     char clot[4][24];
     uint64_t ckg[4], total_milli = b->n_items * d->net_milli;
-    uint64_t need_kg = total_milli * 103 / 100000 + 1, i, k;
+    uint64_t need_kg = total_milli * 103 / 100000 + 1, i;
     int ccs[4], l, rc, ti;
     int64_t t, tfill;
     size_t p;
@@ -593,11 +662,8 @@ static int plant_batch(struct gen *g, struct batch *b, int64_t t0,
         tid[45] = '\0';
         f_step(g, NULL, "creating_class_instance", "active");
         f_where(g, b->plant, 0);
-        W_LIT(&g->w, ",\"ilmd\":{\"cbvmda:lotNumber\":\"");
-        w_str(&g->w, b->lot);
-        W_LIT(&g->w, "\",\"cbvmda:bestBeforeDate\":\"");
-        w_date(&g->w, t + (int64_t)d->shelf_days * DAY);
-        W_LIT(&g->w, "\"}");
+        f_ilmd(g, b->lot, "cbvmda:bestBeforeDate",
+               t + (int64_t)d->shelf_days * DAY);
         if ((rc = ev_end(g)))
             return rc;
         /* filling: batch lot quantity in, serialised cartons out */
@@ -609,21 +675,14 @@ static int plant_batch(struct gen *g, struct batch *b, int64_t t0,
             W_LIT(&g->w, ",\"inputQuantityList\":[");
             w_qty(g, dl, b->prod, b->lot, n * d->net_milli);
             W_LIT(&g->w, "],\"outputEPCList\":[");
-            for (k = 0; k < n; k++) {
-                if (k)
-                    W_LIT(&g->w, ",");
-                w_item(g, dl, b, i + k);
-            }
+            w_range(g, dl, b, 0, i, n);
             W_LIT(&g->w, "],\"transformationID\":\"");
             w_str(&g->w, tid);
             W_LIT(&g->w, "\"");
             f_step(g, NULL, "commissioning", "active");
             f_where(g, b->plant, 0);
-            W_LIT(&g->w, ",\"ilmd\":{\"cbvmda:lotNumber\":\"");
-            w_str(&g->w, b->lot);
-            W_LIT(&g->w, "\",\"cbvmda:bestBeforeDate\":\"");
-            w_date(&g->w, t + (int64_t)d->shelf_days * DAY);
-            W_LIT(&g->w, "\"}");
+            f_ilmd(g, b->lot, "cbvmda:bestBeforeDate",
+                   t + (int64_t)d->shelf_days * DAY);
             if ((rc = ev_end(g)))
                 return rc;
         }
@@ -631,20 +690,10 @@ static int plant_batch(struct gen *g, struct batch *b, int64_t t0,
     g->st.n_items += b->n_items;
     /* cartons into cases */
     for (i = 0; i < b->n_cases; i++) {
-        ev_begin(g, "AggregationEvent",
-                 tfill + (int64_t)((i + 1) * d->per_case) * 150 + MINUTE);
-        W_LIT(&g->w, ",\"parentID\":");
+        agg_begin(g, tfill + (int64_t)((i + 1) * d->per_case) * 150 + MINUTE);
         w_case(g, dl, b, i);
-        W_LIT(&g->w, ",\"childEPCs\":[");
-        for (k = 0; k < d->per_case; k++) {
-            if (k)
-                W_LIT(&g->w, ",");
-            w_item(g, dl, b, i * d->per_case + k);
-        }
-        W_LIT(&g->w, "]");
-        f_step(g, "ADD", "packing", "in_progress");
-        f_where(g, b->plant, 0);
-        if ((rc = ev_end(g)))
+        f_children(g, dl, b, 0, i * d->per_case, d->per_case);
+        if ((rc = ev_end_at(g, "ADD", "packing", "in_progress", b->plant, 0)))
             return rc;
     }
     /* cases onto pallets: a returnable GRAI if one is back, else SSCC */
@@ -672,19 +721,10 @@ static int plant_batch(struct gen *g, struct batch *b, int64_t t0,
         }
         if (!pl->grai)
             pl->serial = g->next_sscc[b->plant]++;
-        ev_begin(g, "AggregationEvent", tp);
-        W_LIT(&g->w, ",\"parentID\":");
+        agg_begin(g, tp);
         w_pallet(g, dl, b, pl);
-        W_LIT(&g->w, ",\"childEPCs\":[");
-        for (k = 0; k < pl->n_cases; k++) {
-            if (k)
-                W_LIT(&g->w, ",");
-            w_case(g, dl, b, pl->case0 + k);
-        }
-        W_LIT(&g->w, "]");
-        f_step(g, "ADD", "packing", "in_progress");
-        f_where(g, b->plant, 1);
-        if ((rc = ev_end(g)))
+        f_children(g, dl, b, 1, pl->case0, pl->n_cases);
+        if ((rc = ev_end_at(g, "ADD", "packing", "in_progress", b->plant, 1)))
             return rc;
     }
     /* ground truth: the lot's items and cases, its plant pallets */
@@ -765,30 +805,19 @@ static int store_delivery(struct gen *g, int dc, int store,
     f_where(g, dc, 1);
     if ((rc = ev_end(g)))
         return rc;
-    ev_begin(g, "ObjectEvent", t);
-    W_LIT(&g->w, ",\"epcList\":[");
-    w_sscc(&g->w, dl_dc, P(g, dc), sscc);
-    W_LIT(&g->w, "]");
-    f_step(g, "OBSERVE", "shipping", "in_transit");
-    f_readpoint(g, dc);
-    f_biztx(g, store, dc, po);
-    f_src_dst(g, dc, dc, store);
-    if ((rc = ev_end(g)))
-        return rc;
-    ev_begin(g, "ObjectEvent", tr);
-    W_LIT(&g->w, ",\"epcList\":[");
-    w_sscc(&g->w, dl, P(g, dc), sscc);
-    W_LIT(&g->w, "]");
-    f_step(g, "OBSERVE", "receiving", "sellable_not_accessible");
-    f_where(g, store, 1);
-    f_biztx(g, store, dc, po);
-    f_src_dst(g, store, dc, store);
-    f_sensor(g, store, dc, "TRUCK-07", t, tr);
-    if ((rc = ev_end(g)))
-        return rc;
+    for (int pass = 0; pass < 2; pass++) {
+        ev_begin(g, "ObjectEvent", pass ? tr : t);
+        W_LIT(&g->w, ",\"epcList\":[");
+        w_sscc(&g->w, pass ? dl : dl_dc, P(g, dc), sscc);
+        W_LIT(&g->w, "]");
+        f_move(g, pass, dc, store, po, "sellable_not_accessible", 1);
+        if (pass)
+            f_sensor(g, store, dc, "TRUCK-07", t, tr);
+        if ((rc = ev_end(g)))
+            return rc;
+    }
     tr += 30 * MINUTE;
-    ev_begin(g, "AggregationEvent", tr);
-    W_LIT(&g->w, ",\"parentID\":");
+    agg_begin(g, tr);
     w_sscc(&g->w, dl, P(g, dc), sscc);
     W_LIT(&g->w, ",\"childEPCs\":[");
     for (i = 0; i < n; i++) {
@@ -797,9 +826,8 @@ static int store_delivery(struct gen *g, int dc, int store,
         w_case(g, dl, &g->b[cs[i].b], cs[i].ci);
     }
     W_LIT(&g->w, "]");
-    f_step(g, "DELETE", "unpacking", "sellable_not_accessible");
-    f_where(g, store, 1);
-    if ((rc = ev_end(g)))
+    if ((rc = ev_end_at(g, "DELETE", "unpacking", "sellable_not_accessible",
+                        store, 1)))
         return rc;
     for (i = 0; i < n; i++) {
         const struct batch *b = &g->b[cs[i].b];
@@ -809,19 +837,11 @@ static int store_delivery(struct gen *g, int dc, int store,
         int64_t span = (int64_t)(d->shelf_days < 10 ? d->shelf_days : 10) * DAY;
         int want = 1 + (int)demo_below(&g->rs, 3);
 
-        ev_begin(g, "AggregationEvent", tu);
-        W_LIT(&g->w, ",\"parentID\":");
+        agg_begin(g, tu);
         w_case(g, dl, b, cs[i].ci);
-        W_LIT(&g->w, ",\"childEPCs\":[");
-        for (k = 0; k < d->per_case; k++) {
-            if (k)
-                W_LIT(&g->w, ",");
-            w_item(g, dl, b, first + k);
-        }
-        W_LIT(&g->w, "]");
-        f_step(g, "DELETE", "unpacking", "sellable_accessible");
-        f_where(g, store, 0);
-        if ((rc = ev_end(g)))
+        f_children(g, dl, b, 0, first, d->per_case);
+        if ((rc = ev_end_at(g, "DELETE", "unpacking", "sellable_accessible",
+                            store, 0)))
             return rc;
         pend_n = 0;
         for (k = 0; k < d->per_case; k++) {
@@ -877,7 +897,7 @@ static int distribute(struct gen *g, int nb, int64_t t0)
         uint64_t po = ++g->po_seq;
         int64_t ts = t0 + DAY + 6 * HOUR + d * 20 * MINUTE;
         int64_t tr = ts + 6 * HOUR + (int64_t)d * HOUR;
-        size_t p, n_cases = 0, r, maxc = 0, q, pi;
+        size_t p, n_cases = 0, r, maxc = 0, pi;
 
         for (k = 0; k < nb; k++)
             for (p = 0; p < g->b[k].n_pal; p++)
@@ -900,15 +920,7 @@ static int distribute(struct gen *g, int nb, int64_t t0)
                     w_pallet(g, pass ? dl : dl_p, &g->b[k], &g->b[k].pal[p]);
                 }
             W_LIT(&g->w, "]");
-            if (pass) {
-                f_step(g, "OBSERVE", "receiving", "in_progress");
-                f_where(g, dc, 1);
-            } else {
-                f_step(g, "OBSERVE", "shipping", "in_transit");
-                f_readpoint(g, plant);
-            }
-            f_biztx(g, dc, plant, po);
-            f_src_dst(g, pass ? dc : plant, plant, dc);
+            f_move(g, pass, plant, dc, po, "in_progress", 1);
             if (pass)
                 f_sensor(g, dc, plant, "REEFER-03", ts, tr);
             if ((rc = ev_end(g)))
@@ -922,19 +934,11 @@ static int distribute(struct gen *g, int nb, int64_t t0)
 
                 if (pl->dc != d)
                     continue;
-                ev_begin(g, "AggregationEvent", tu);
-                W_LIT(&g->w, ",\"parentID\":");
+                agg_begin(g, tu);
                 w_pallet(g, dl, &g->b[k], pl);
-                W_LIT(&g->w, ",\"childEPCs\":[");
-                for (q = 0; q < pl->n_cases; q++) {
-                    if (q)
-                        W_LIT(&g->w, ",");
-                    w_case(g, dl, &g->b[k], pl->case0 + q);
-                }
-                W_LIT(&g->w, "]");
-                f_step(g, "DELETE", "unpacking", "in_progress");
-                f_where(g, dc, 1);
-                if ((rc = ev_end(g)))
+                f_children(g, dl, &g->b[k], 1, pl->case0, pl->n_cases);
+                if ((rc = ev_end_at(g, "DELETE", "unpacking", "in_progress",
+                                    dc, 1)))
                     return rc;
                 if (pl->grai)
                     g->grai_free[pl->pool_slot] = tu + 2 * DAY;
@@ -962,8 +966,7 @@ static int distribute(struct gen *g, int nb, int64_t t0)
             int64_t tp = tr + 3 * HOUR + (int64_t)pi * 2 * MINUTE;
             size_t j;
 
-            ev_begin(g, "AggregationEvent", tp);
-            W_LIT(&g->w, ",\"parentID\":");
+            agg_begin(g, tp);
             w_sscc(&g->w, dl, P(g, dc), sscc);
             W_LIT(&g->w, ",\"childEPCs\":[");
             for (j = 0; j < n; j++) {
@@ -973,9 +976,7 @@ static int distribute(struct gen *g, int nb, int64_t t0)
                        g->dc_cases[p + j].ci);
             }
             W_LIT(&g->w, "]");
-            f_step(g, "ADD", "packing", "in_progress");
-            f_where(g, dc, 1);
-            if ((rc = ev_end(g)))
+            if ((rc = ev_end_at(g, "ADD", "packing", "in_progress", dc, 1)))
                 return rc;
             /* truth: this pallet held cases of sampled lots */
             for (k = 0; k < nb; k++) {
@@ -1074,34 +1075,18 @@ static int veg_cycle(struct gen *g, uint64_t cyc)
     memset(&vb, 0, sizeof vb);
     for (f = 0; f < 3; f++) {
         int vf = (int)((cyc + (uint64_t)f * 2) % DEMO_N_VFARMS);
-        int fp = c->first[ROLE_VFARM] + vf, dl = P(g, fp)->use_dl;
+        int fp = c->first[ROLE_VFARM] + vf;
 
         farms[f] = vf;
         hkg[f] = ncase * 5 / 3 + 5 + demo_below(&g->rs, 20);
         t = t0 + 5 * HOUR + f * 30 * MINUTE;
         make_lot(g, 'H', t, hlot[f]);
-        ev_begin(g, "ObjectEvent", t);
-        W_LIT(&g->w, ",\"epcList\":[],\"quantityList\":[");
-        w_qty(g, dl, c->harvest[vf], hlot[f], hkg[f] * 1000);
-        W_LIT(&g->w, "]");
-        f_step(g, "ADD", "commissioning", "active");
-        f_where(g, fp, 0);
-        W_LIT(&g->w, ",\"ilmd\":{\"cbvmda:lotNumber\":\"");
-        w_str(&g->w, hlot[f]);
-        W_LIT(&g->w, "\",\"cbvmda:harvestStartDate\":\"");
-        w_date(&g->w, t);
-        W_LIT(&g->w, "\",\"cbvmda:countryOfOrigin\":\"CN\"}");
-        if ((rc = ev_end(g)))
+        if ((rc = ev_harvest(g, fp, c->harvest[vf], hlot[f], hkg[f], t)))
             return rc;
         po = ++g->po_seq;
-        ev_begin(g, "ObjectEvent", t + 2 * HOUR);
-        W_LIT(&g->w, ",\"epcList\":[],\"quantityList\":[");
-        w_qty(g, dlp, c->harvest[vf], hlot[f], hkg[f] * 1000);
-        W_LIT(&g->w, "]");
-        f_step(g, "OBSERVE", "receiving", "in_progress");
-        f_where(g, packer, 1);
-        f_biztx(g, packer, fp, po);
-        f_src_dst(g, packer, fp, packer);
+        qty_begin(g, t + 2 * HOUR, dlp, c->harvest[vf], hlot[f],
+                  hkg[f] * 1000);
+        f_move(g, 1, fp, packer, po, "in_progress", 1);
         if ((rc = ev_end(g)))
             return rc;
     }
@@ -1127,19 +1112,12 @@ static int veg_cycle(struct gen *g, uint64_t cyc)
                   hkg[f] * 1000 * n / ncase);
         }
         W_LIT(&g->w, "],\"outputEPCList\":[");
-        for (k = 0; k < n; k++) {
-            if (k)
-                W_LIT(&g->w, ",");
-            w_item(g, dlp, &vb, i + k);
-        }
+        w_range(g, dlp, &vb, 0, i, n);
         W_LIT(&g->w, "]");
         f_step(g, NULL, "commissioning", "active");
         f_where(g, packer, 0);
-        W_LIT(&g->w, ",\"ilmd\":{\"cbvmda:lotNumber\":\"");
-        w_str(&g->w, plot);
-        W_LIT(&g->w, "\",\"cbvmda:bestBeforeDate\":\"");
-        w_date(&g->w, t + (int64_t)d->shelf_days * DAY);
-        W_LIT(&g->w, "\"}");
+        f_ilmd(g, plot, "cbvmda:bestBeforeDate",
+               t + (int64_t)d->shelf_days * DAY);
         if ((rc = ev_end(g)))
             return rc;
     }
@@ -1153,19 +1131,11 @@ static int veg_cycle(struct gen *g, uint64_t cyc)
         for (i = 0; i < pallets; i++) {
             uint64_t c0 = i * 50, n = ncase - c0 < 50 ? ncase - c0 : 50;
 
-            ev_begin(g, "AggregationEvent", t + 4 * HOUR + (int64_t)i * MINUTE);
-            W_LIT(&g->w, ",\"parentID\":");
+            agg_begin(g, t + 4 * HOUR + (int64_t)i * MINUTE);
             w_sscc(&g->w, dlp, P(g, packer), s0 + i);
-            W_LIT(&g->w, ",\"childEPCs\":[");
-            for (k = 0; k < n; k++) {
-                if (k)
-                    W_LIT(&g->w, ",");
-                w_item(g, dlp, &vb, c0 + k);
-            }
-            W_LIT(&g->w, "]");
-            f_step(g, "ADD", "packing", "in_progress");
-            f_where(g, packer, 1);
-            if ((rc = ev_end(g)))
+            f_children(g, dlp, &vb, 0, c0, n);
+            if ((rc = ev_end_at(g, "ADD", "packing", "in_progress", packer,
+                                1)))
                 return rc;
         }
         for (int pass = 0; pass < 2; pass++) {
@@ -1179,15 +1149,7 @@ static int veg_cycle(struct gen *g, uint64_t cyc)
                 w_sscc(&g->w, dl, P(g, packer), s0 + i);
             }
             W_LIT(&g->w, "]");
-            if (pass) {
-                f_step(g, "OBSERVE", "receiving", "sellable_accessible");
-                f_where(g, market, 1);
-            } else {
-                f_step(g, "OBSERVE", "shipping", "in_transit");
-                f_readpoint(g, packer);
-            }
-            f_biztx(g, market, packer, po);
-            f_src_dst(g, pass ? market : packer, packer, market);
+            f_move(g, pass, packer, market, po, "sellable_accessible", 1);
             if (pass)
                 f_sensor(g, market, packer, "REEFER-11", t + 6 * HOUR,
                          t + 14 * HOUR);
@@ -1197,20 +1159,11 @@ static int veg_cycle(struct gen *g, uint64_t cyc)
         for (i = 0; i < pallets; i++) {
             uint64_t c0 = i * 50, n = ncase - c0 < 50 ? ncase - c0 : 50;
 
-            ev_begin(g, "AggregationEvent",
-                     t + 15 * HOUR + (int64_t)i * MINUTE);
-            W_LIT(&g->w, ",\"parentID\":");
+            agg_begin(g, t + 15 * HOUR + (int64_t)i * MINUTE);
             w_sscc(&g->w, dlm, P(g, packer), s0 + i);
-            W_LIT(&g->w, ",\"childEPCs\":[");
-            for (k = 0; k < n; k++) {
-                if (k)
-                    W_LIT(&g->w, ",");
-                w_item(g, dlm, &vb, c0 + k);
-            }
-            W_LIT(&g->w, "]");
-            f_step(g, "DELETE", "unpacking", "sellable_accessible");
-            f_where(g, market, 1);
-            if ((rc = ev_end(g)))
+            f_children(g, dlm, &vb, 0, c0, n);
+            if ((rc = ev_end_at(g, "DELETE", "unpacking", "sellable_accessible",
+                                market, 1)))
                 return rc;
         }
     }
@@ -1228,21 +1181,9 @@ static int veg_cycle(struct gen *g, uint64_t cyc)
 
             ev_begin(g, "ObjectEvent", ts + (pass ? 2 * HOUR : 0));
             W_LIT(&g->w, ",\"epcList\":[");
-            for (k = 0; k < n; k++) {
-                if (k)
-                    W_LIT(&g->w, ",");
-                w_item(g, dl, &vb, i + k);
-            }
+            w_range(g, dl, &vb, 0, i, n);
             W_LIT(&g->w, "]");
-            if (pass) {
-                f_step(g, "OBSERVE", "receiving", "sellable_accessible");
-                f_where(g, store, 1);
-            } else {
-                f_step(g, "OBSERVE", "shipping", "in_transit");
-                f_readpoint(g, market);
-            }
-            f_biztx(g, store, market, po);
-            f_src_dst(g, pass ? store : market, market, store);
+            f_move(g, pass, market, store, po, "sellable_accessible", 1);
             if ((rc = ev_end(g)))
                 return rc;
         }
@@ -1295,15 +1236,10 @@ static int drug_cycle(struct gen *g, uint64_t cyc)
     /* API lot received into the manufacturer's store */
     t = t0 + 7 * HOUR;
     make_lot(g, 'A', t, alot);
-    ev_begin(g, "ObjectEvent", t);
-    W_LIT(&g->w, ",\"epcList\":[],\"quantityList\":[");
-    w_qty(g, dl, api, alot, api_milli);
-    W_LIT(&g->w, "]");
+    qty_begin(g, t, dl, api, alot, api_milli);
     f_step(g, "ADD", "commissioning", "active");
     f_where(g, mfr, 1);
-    W_LIT(&g->w, ",\"ilmd\":{\"cbvmda:lotNumber\":\"");
-    w_str(&g->w, alot);
-    W_LIT(&g->w, "\"}");
+    f_ilmd(g, alot, NULL, 0);
     if ((rc = ev_end(g)))
         return rc;
     /* packaging line: API in, serialised packs out, one transformation */
@@ -1317,11 +1253,7 @@ static int drug_cycle(struct gen *g, uint64_t cyc)
         W_LIT(&g->w, ",\"inputQuantityList\":[");
         w_qty(g, dl, api, alot, n * d->net_milli);
         W_LIT(&g->w, "],\"outputEPCList\":[");
-        for (k = 0; k < n; k++) {
-            if (k)
-                W_LIT(&g->w, ",");
-            w_item(g, dl, &b, i + k);
-        }
+        w_range(g, dl, &b, 0, i, n);
         W_LIT(&g->w, "]");
         if (!tid[0]) {
             f_uuid(g, "transformationID");
@@ -1337,30 +1269,17 @@ static int drug_cycle(struct gen *g, uint64_t cyc)
         }
         f_step(g, NULL, "commissioning", "active");
         f_where(g, mfr, 0);
-        W_LIT(&g->w, ",\"ilmd\":{\"cbvmda:lotNumber\":\"");
-        w_str(&g->w, b.lot);
-        W_LIT(&g->w, "\",\"cbvmda:itemExpirationDate\":\"");
-        w_date(&g->w, t + (int64_t)d->shelf_days * DAY);
-        W_LIT(&g->w, "\"}");
+        f_ilmd(g, b.lot, "cbvmda:itemExpirationDate",
+               t + (int64_t)d->shelf_days * DAY);
         if ((rc = ev_end(g)))
             return rc;
     }
     g->st.n_items += b.n_items;
     for (i = 0; i < ncase; i++) {
-        ev_begin(g, "AggregationEvent",
-                 t + (int64_t)((i + 1) * d->per_case) * 400 + MINUTE);
-        W_LIT(&g->w, ",\"parentID\":");
+        agg_begin(g, t + (int64_t)((i + 1) * d->per_case) * 400 + MINUTE);
         w_case(g, dl, &b, i);
-        W_LIT(&g->w, ",\"childEPCs\":[");
-        for (k = 0; k < d->per_case; k++) {
-            if (k)
-                W_LIT(&g->w, ",");
-            w_item(g, dl, &b, i * d->per_case + k);
-        }
-        W_LIT(&g->w, "]");
-        f_step(g, "ADD", "packing", "in_progress");
-        f_where(g, mfr, 0);
-        if ((rc = ev_end(g)))
+        f_children(g, dl, &b, 0, i * d->per_case, d->per_case);
+        if ((rc = ev_end_at(g, "ADD", "packing", "in_progress", mfr, 0)))
             return rc;
     }
     npal = (ncase + 19) / 20;
@@ -1370,19 +1289,10 @@ static int drug_cycle(struct gen *g, uint64_t cyc)
     for (i = 0; i < npal; i++) {
         uint64_t c0 = i * 20, n = ncase - c0 < 20 ? ncase - c0 : 20;
 
-        ev_begin(g, "AggregationEvent", t + (int64_t)i * MINUTE);
-        W_LIT(&g->w, ",\"parentID\":");
+        agg_begin(g, t + (int64_t)i * MINUTE);
         w_sscc(&g->w, dl, P(g, mfr), s0 + i);
-        W_LIT(&g->w, ",\"childEPCs\":[");
-        for (k = 0; k < n; k++) {
-            if (k)
-                W_LIT(&g->w, ",");
-            w_case(g, dl, &b, c0 + k);
-        }
-        W_LIT(&g->w, "]");
-        f_step(g, "ADD", "packing", "in_progress");
-        f_where(g, mfr, 1);
-        if ((rc = ev_end(g)))
+        f_children(g, dl, &b, 1, c0, n);
+        if ((rc = ev_end_at(g, "ADD", "packing", "in_progress", mfr, 1)))
             return rc;
     }
     /* every pallet: to a wholesaler, unpacked, cases on to pharmacies */
@@ -1401,33 +1311,17 @@ static int drug_cycle(struct gen *g, uint64_t cyc)
             W_LIT(&g->w, ",\"epcList\":[");
             w_sscc(&g->w, wdl, P(g, mfr), s0 + i);
             W_LIT(&g->w, "]");
-            if (pass) {
-                f_step(g, "OBSERVE", "receiving", "in_progress");
-                f_where(g, ws, 1);
-            } else {
-                f_step(g, "OBSERVE", "shipping", "in_transit");
-                f_readpoint(g, mfr);
-            }
-            f_biztx(g, ws, mfr, po);
-            f_src_dst(g, pass ? ws : mfr, mfr, ws);
+            f_move(g, pass, mfr, ws, po, "in_progress", 1);
             if (pass)
                 f_sensor(g, ws, mfr, "LOGGER-21", ts, tr);
             if ((rc = ev_end(g)))
                 return rc;
         }
-        ev_begin(g, "AggregationEvent", tr + HOUR);
-        W_LIT(&g->w, ",\"parentID\":");
+        agg_begin(g, tr + HOUR);
         w_sscc(&g->w, dlw, P(g, mfr), s0 + i);
-        W_LIT(&g->w, ",\"childEPCs\":[");
-        for (k = 0; k < n; k++) {
-            if (k)
-                W_LIT(&g->w, ",");
-            w_case(g, dlw, &b, c0 + k);
-        }
-        W_LIT(&g->w, "]");
-        f_step(g, "DELETE", "unpacking", "sellable_not_accessible");
-        f_where(g, ws, 1);
-        if ((rc = ev_end(g)))
+        f_children(g, dlw, &b, 1, c0, n);
+        if ((rc = ev_end_at(g, "DELETE", "unpacking",
+                            "sellable_not_accessible", ws, 1)))
             return rc;
         for (k = 0; k < n; k++) {
             uint64_t ci = c0 + k, j, first = ci * d->per_case;
@@ -1452,31 +1346,15 @@ static int drug_cycle(struct gen *g, uint64_t cyc)
                 W_LIT(&g->w, ",\"epcList\":[");
                 w_case(g, pass ? dlp : dlw, &b, ci);
                 W_LIT(&g->w, "]");
-                if (pass) {
-                    f_step(g, "OBSERVE", "receiving", "sellable_accessible");
-                    f_where(g, ph, 0);
-                } else {
-                    f_step(g, "OBSERVE", "shipping", "in_transit");
-                    f_readpoint(g, ws);
-                }
-                f_biztx(g, ph, ws, po);
-                f_src_dst(g, pass ? ph : ws, ws, ph);
+                f_move(g, pass, ws, ph, po, "sellable_accessible", 0);
                 if ((rc = ev_end(g)))
                     return rc;
             }
-            ev_begin(g, "AggregationEvent", trc + 20 * MINUTE);
-            W_LIT(&g->w, ",\"parentID\":");
+            agg_begin(g, trc + 20 * MINUTE);
             w_case(g, dlp, &b, ci);
-            W_LIT(&g->w, ",\"childEPCs\":[");
-            for (j = 0; j < d->per_case; j++) {
-                if (j)
-                    W_LIT(&g->w, ",");
-                w_item(g, dlp, &b, first + j);
-            }
-            W_LIT(&g->w, "]");
-            f_step(g, "DELETE", "unpacking", "sellable_accessible");
-            f_where(g, ph, 0);
-            if ((rc = ev_end(g)))
+            f_children(g, dlp, &b, 0, first, d->per_case);
+            if ((rc = ev_end_at(g, "DELETE", "unpacking", "sellable_accessible",
+                                ph, 0)))
                 return rc;
             /* dispensing: most packs over the next weeks, a few damaged */
             for (j = 0; j < d->per_case; j++) {
