@@ -236,6 +236,26 @@ static void num(char *out, unsigned v)
     out[n] = '\0';
 }
 
+/* Company names: [city] brand word + the role's legal-form suffix. Stores
+ * and pharmacies are branches named after their street instead. */
+static const struct {
+    const char *zh, *en;
+    int city;    /* 1: prefixed with the city */
+} company[ROLE_COUNT] = {
+    [ROLE_FARM] = {"牧业有限公司", " Dairy Farming Co., Ltd.", 1},
+    [ROLE_CC] = {"生鲜乳收购站", " Raw Milk Collection Station", 1},
+    [ROLE_PLANT] = {"乳业股份有限公司", " Dairy Co., Ltd.", 0},
+    [ROLE_DC] = {"冷链物流有限公司", " Cold Chain Logistics Co., Ltd.", 1},
+    [ROLE_VFARM] = {"蔬菜种植专业合作社", " Vegetable Growers' Cooperative",
+                    1},
+    [ROLE_PACKER] = {"果蔬包装有限公司", " Produce Packing Co., Ltd.", 1},
+    [ROLE_MARKET] = {"农产品批发市场有限公司",
+                     " Agricultural Wholesale Market Co., Ltd.", 1},
+    [ROLE_PHARMA] = {"药业股份有限公司", " Pharmaceutical Co., Ltd.", 0},
+    [ROLE_WHOLESALER] = {"医药有限公司",
+                         " Pharmaceutical Distribution Co., Ltd.", 1},
+};
+
 static void name_party(struct demo_party *p, int k, const struct region *r,
                        const struct word *wd, const struct word *road)
 {
@@ -243,30 +263,6 @@ static void name_party(struct demo_party *p, int k, const struct region *r,
     const struct word *ch = &chains[k % 2];
 
     switch (p->role) {
-    case ROLE_FARM:
-        cat(p->name_zh, sizeof p->name_zh, r->city_zh, wd->zh,
-            "牧业有限公司", NULL);
-        cat(p->name_en, sizeof p->name_en, r->city_en, " ", wd->en,
-            " Dairy Farming Co., Ltd.");
-        break;
-    case ROLE_CC:
-        cat(p->name_zh, sizeof p->name_zh, r->city_zh, wd->zh,
-            "生鲜乳收购站", NULL);
-        cat(p->name_en, sizeof p->name_en, r->city_en, " ", wd->en,
-            " Raw Milk Collection Station");
-        break;
-    case ROLE_PLANT:
-        cat(p->name_zh, sizeof p->name_zh, wd->zh, "乳业股份有限公司", NULL,
-            NULL);
-        cat(p->name_en, sizeof p->name_en, wd->en, " Dairy Co., Ltd.", NULL,
-            NULL);
-        break;
-    case ROLE_DC:
-        cat(p->name_zh, sizeof p->name_zh, r->city_zh, wd->zh,
-            "冷链物流有限公司", NULL);
-        cat(p->name_en, sizeof p->name_en, r->city_en, " ", wd->en,
-            " Cold Chain Logistics Co., Ltd.");
-        break;
     case ROLE_STORE:
         num(nbuf, (unsigned)k + 1);
         cat(p->name_zh, sizeof p->name_zh, ch->zh, "超市", r->city_zh,
@@ -276,30 +272,6 @@ static void name_party(struct demo_party *p, int k, const struct region *r,
             r->city_en, " ");
         cat(p->name_en, sizeof p->name_en, p->name_en, road->en,
             " Road Store No. ", nbuf);
-        break;
-    case ROLE_VFARM:
-        cat(p->name_zh, sizeof p->name_zh, r->city_zh, wd->zh,
-            "蔬菜种植专业合作社", NULL);
-        cat(p->name_en, sizeof p->name_en, r->city_en, " ", wd->en,
-            " Vegetable Growers' Cooperative");
-        break;
-    case ROLE_PACKER:
-        cat(p->name_zh, sizeof p->name_zh, r->city_zh, wd->zh,
-            "果蔬包装有限公司", NULL);
-        cat(p->name_en, sizeof p->name_en, r->city_en, " ", wd->en,
-            " Produce Packing Co., Ltd.");
-        break;
-    case ROLE_PHARMA:
-        cat(p->name_zh, sizeof p->name_zh, wd->zh, "药业股份有限公司", NULL,
-            NULL);
-        cat(p->name_en, sizeof p->name_en, wd->en,
-            " Pharmaceutical Co., Ltd.", NULL, NULL);
-        break;
-    case ROLE_WHOLESALER:
-        cat(p->name_zh, sizeof p->name_zh, r->city_zh, wd->zh,
-            "医药有限公司", NULL);
-        cat(p->name_en, sizeof p->name_en, r->city_en, " ", wd->en,
-            " Pharmaceutical Distribution Co., Ltd.");
         break;
     case ROLE_PHARMACY:
         num(nbuf, (unsigned)k + 1);
@@ -312,10 +284,17 @@ static void name_party(struct demo_party *p, int k, const struct region *r,
             " Road Branch No. ", nbuf);
         break;
     default:
-        cat(p->name_zh, sizeof p->name_zh, r->city_zh, wd->zh,
-            "农产品批发市场有限公司", NULL);
-        cat(p->name_en, sizeof p->name_en, r->city_en, " ", wd->en,
-            " Agricultural Wholesale Market Co., Ltd.");
+        if (company[p->role].city) {
+            cat(p->name_zh, sizeof p->name_zh, r->city_zh, wd->zh,
+                company[p->role].zh, NULL);
+            cat(p->name_en, sizeof p->name_en, r->city_en, " ", wd->en,
+                company[p->role].en);
+        } else {
+            cat(p->name_zh, sizeof p->name_zh, wd->zh, company[p->role].zh,
+                NULL, NULL);
+            cat(p->name_en, sizeof p->name_en, wd->en, company[p->role].en,
+                NULL, NULL);
+        }
         break;
     }
     num(nbuf, 1 + (unsigned)((k * 37 + 11) % 388));
