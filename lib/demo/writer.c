@@ -209,21 +209,31 @@ char demo_gs1_check(const char *d, size_t n)
     return (char)('0' + (10 - sum % 10) % 10);
 }
 
-void w_sgtin(struct demo_w *w, int dl, const char *gtin14, int gcp_len,
-             uint64_t serial)
+/* An SGTIN or LGTIN up to its serial or lot: the Digital Link path up to
+ * the next AI (dl_ai, "/21/" or "/10/"), or the URN of scheme urn (with
+ * its trailing colon) up to the last dot. */
+static void w_gtin_key(struct demo_w *w, int dl, const char *gtin14,
+                       int gcp_len, const char *dl_ai, const char *urn)
 {
     if (dl) {
         W_LIT(w, "\"" DL_HOST "/01/");
         w_put(w, gtin14, 14);
-        W_LIT(w, "/21/");
+        w_str(w, dl_ai);
     } else {
-        W_LIT(w, "\"urn:epc:id:sgtin:");
+        W_LIT(w, "\"");
+        w_str(w, urn);
         w_put(w, gtin14 + 1, (size_t)gcp_len);
         W_LIT(w, ".");
         w_put(w, gtin14, 1);
         w_put(w, gtin14 + 1 + gcp_len, (size_t)(12 - gcp_len));
         W_LIT(w, ".");
     }
+}
+
+void w_sgtin(struct demo_w *w, int dl, const char *gtin14, int gcp_len,
+             uint64_t serial)
+{
+    w_gtin_key(w, dl, gtin14, gcp_len, "/21/", "urn:epc:id:sgtin:");
     w_u64(w, serial);
     W_LIT(w, "\"");
 }
@@ -231,18 +241,7 @@ void w_sgtin(struct demo_w *w, int dl, const char *gtin14, int gcp_len,
 void w_lgtin(struct demo_w *w, int dl, const char *gtin14, int gcp_len,
              const char *lot)
 {
-    if (dl) {
-        W_LIT(w, "\"" DL_HOST "/01/");
-        w_put(w, gtin14, 14);
-        W_LIT(w, "/10/");
-    } else {
-        W_LIT(w, "\"urn:epc:class:lgtin:");
-        w_put(w, gtin14 + 1, (size_t)gcp_len);
-        W_LIT(w, ".");
-        w_put(w, gtin14, 1);
-        w_put(w, gtin14 + 1 + gcp_len, (size_t)(12 - gcp_len));
-        W_LIT(w, ".");
-    }
+    w_gtin_key(w, dl, gtin14, gcp_len, "/10/", "urn:epc:class:lgtin:");
     w_str(w, lot);
     W_LIT(w, "\"");
 }
