@@ -185,6 +185,15 @@ static char *switch_href(struct zl_req *r)
     return out;
 }
 
+static void page_headers(struct zl_req *r)
+{
+    zl_reply_header(r, "Content-Security-Policy",
+                    "default-src 'none'; style-src 'self'; img-src 'self' "
+                    "data:; form-action 'self'; base-uri 'none'; "
+                    "frame-ancestors 'none'");
+    zl_reply_header(r, "Content-Language", r->lang_en ? "en" : "zh-CN");
+}
+
 static void page(struct zl_req *r, unsigned status, const char *title,
                  struct zl_buf *body)
 {
@@ -224,11 +233,7 @@ static void page(struct zl_req *r, unsigned status, const char *title,
         zl_reply(r, 500, "text/plain; charset=utf-8", "internal error", 14);
     } else {
         zl_reply_buf(r, status, "text/html; charset=utf-8", &out);
-        zl_reply_header(r, "Content-Security-Policy",
-                        "default-src 'none'; style-src 'self'; img-src 'self' "
-                        "data:; form-action 'self'; base-uri 'none'; "
-                        "frame-ancestors 'none'");
-        zl_reply_header(r, "Content-Language", r->lang_en ? "en" : "zh-CN");
+        page_headers(r);
     }
     zl_buf_cleanup(&t);
 }
@@ -538,11 +543,25 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
     const struct zl_trace_event *const *ev = NULL;
     const struct zl_trace_event *origin = NULL, *made = NULL;
     size_t n_ev = 0, i, shown = 0, n_insp = 0;
-    int recalled = 0, rc = 0;
-    char when[24];
+    int recalled = 0, rc = 0, trc, rrc, cacheable = 1;
+    char when[24], *cached;
+    uint64_t gen;
+    size_t clen = 0;
 
     if (!s) {
         zl_portal_error(r, 500, "服务暂时不可用", "Service unavailable");
+        return;
+    }
+    /* The page is a function of the URI and the stored data: serve it
+     * from the cache while the data generation has not moved. */
+    gen = zl_data_gen(r);
+    if ((cached = zl_pcache_get(r->srv->pcache, r->raw_uri, gen, &clen))) {
+        zl_free(r->resp);
+        r->status = 200;
+        r->ctype = "text/html; charset=utf-8";
+        r->resp = cached;
+        r->resp_len = clen;
+        page_headers(r);
         return;
     }
     if (gtin)
@@ -552,8 +571,11 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
     to.max_nodes = TRACE_MAX_NODES;
     to.depth = 12;
     memset(&err, 0, sizeof err);
-    if (zl_trace_run(s, dl, &to, &t, &err) == 0)
+    trc = zl_trace_run(s, dl, &to, &t, &err);
+    if (trc == 0)
         ev = sorted_events(r, t, &n_ev);
+    else if (trc == ZL_ESTORE || trc == ZL_ENOMEM)
+        cacheable = 0;  /* a transient failure must not stick */
     for (i = 0; i < n_ev; i++) {
         if (!origin && (ev[i]->cte == ZL_CTE_HARVESTING))
             origin = ev[i];
@@ -566,8 +588,11 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
         origin = ev[0];
     /* Recall cases (lib/recall) name the lots, items and containers in
      * their scope; a "recalled" disposition in the events counts too. */
-    if (zl_recall_status_for(s, dl, notice_cb, &ns) > 0)
+    rrc = zl_recall_status_for(s, dl, notice_cb, &ns);
+    if (rrc > 0)
         recalled = 1;
+    else if (rrc < 0)
+        cacheable = 0;
     /* The start node's first own event: when and where it was made. */
     if (t && zl_trace_node_count(t) > 0) {
         const struct zl_trace_node *start = zl_trace_node(t, 0);
@@ -720,6 +745,8 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
         zl_portal_error(r, 500, "页面生成失败", "Page failed");
     else
         page(r, 200, title, &b);
+    if (cacheable && r->status == 200 && r->resp)
+        zl_pcache_put(r->srv->pcache, r->raw_uri, gen, r->resp, r->resp_len);
     zl_buf_cleanup(&b);
     zl_trace_free(t);
 }

@@ -27,6 +27,7 @@
  */
 #include "server/server_int.h"
 
+#include "store/store.h"
 #include "util/alloc.h"
 #include "util/timefmt.h"
 #include "zhiliang/error.h"
@@ -40,6 +41,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+/* Rendered public pages kept in memory (pcache.c). */
+#define PAGE_CACHE_BYTES ((size_t)64 << 20)
 
 static _Thread_local zl_store *tl_store;
 
@@ -323,9 +327,19 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
                strcmp(method, "POST") && strcmp(method, "OPTIONS")) {
         zl_reply_header(r, "Allow", "GET, HEAD, POST, OPTIONS");
         zl_reply_problem(r, 405, NULL, "Method Not Allowed", NULL);
+    } else if (!strcmp(method, "GET") || !strcmp(method, "HEAD")) {
+        /* A read-only request: its statements share one read snapshot
+         * (one lock/unlock instead of one per statement). */
+        zl_store *st = zl_srv_store(r);
+        int snap = st && zl_store_read_begin(st) == 0;
+        parse_uri(r);
+        dispatch(r);
+        if (snap)
+            zl_store_read_end(st);
     } else {
         parse_uri(r);
         dispatch(r);
+        zl_data_changed();  /* this worker's own commits */
     }
     ret = queue(r);
     access_log(r);
@@ -422,6 +436,10 @@ int zl_server_run(const struct zl_server_opts *o)
         s->o.max_conn = 1024;
     if (!s->o.timeout_s)
         s->o.timeout_s = 30;
+    if (!(s->pcache = zl_pcache_new(PAGE_CACHE_BYTES))) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
     if ((rc = parse_listen(s->o.listen, &ss, &sl))) {
         fprintf(stderr, "zhiliang serve: bad --listen %s (want HOST:PORT)\n",
                 s->o.listen);
@@ -495,6 +513,7 @@ out:
     for (i = 0; i < s->n_stores; i++)
         zl_close(s->stores[i]);
     zl_jobs_free(s);
+    zl_pcache_free(s->pcache);
     pthread_mutex_destroy(&s->lock);
     zl_free(s);
     return rc;

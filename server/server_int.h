@@ -90,6 +90,7 @@ struct zl_server {
     size_t n_stores;
     struct zl_capture_job *jobs; /* ring of recent capture jobs */
     size_t n_jobs, job_head;
+    struct zl_pcache *pcache;   /* rendered public pages (pcache.c) */
 };
 
 /* The calling thread's store handle (opened on first use), or NULL. */
@@ -160,6 +161,23 @@ struct zl_asset {
     size_t len;
 };
 const struct zl_asset *zl_asset_find(const char *name);
+
+/* Rendered page cache (pcache.c). zl_data_gen: the server-wide data
+ * generation as seen from the calling worker (checks its connection's
+ * data_version first); zl_data_changed: bump it after a write. */
+struct zl_pcache;
+uint64_t zl_data_gen(struct zl_req *r);
+void zl_data_changed(void);
+/* cap in bytes (entries, keys and bodies); NULL on OOM. */
+struct zl_pcache *zl_pcache_new(size_t cap);
+void zl_pcache_free(struct zl_pcache *c);  /* NULL-safe */
+/* A zl_malloc'ed copy of the body cached under key at generation gen
+ * (with *len), or NULL (miss, stale or OOM). */
+char *zl_pcache_get(struct zl_pcache *c, const char *key, uint64_t gen,
+                    size_t *len);
+/* Cache a copy of body (too big ones are skipped). */
+void zl_pcache_put(struct zl_pcache *c, const char *key, uint64_t gen,
+                   const char *body, size_t len);
 
 /* Capture jobs. */
 void zl_jobs_free(struct zl_server *s);

@@ -186,6 +186,28 @@ curl -s "$U/01/$GTIN/10/CASE1" >"$TMP/case.html"
 ok "case lot shows the banner" grep -q 'class="recall-banner"' "$TMP/case.html"
 ok "banner gives the case's reason" grep -q '沙门氏菌检出' "$TMP/case.html"
 ok "other lot still has no banner" sh -c "! curl -s '$NLOT' | grep -q recall-banner"
+# The rendered page cache: a repeat is served whole, a recall case
+# closed by the CLI (another connection) and an event captured over HTTP
+# (the server's own write) both show at once.
+is "cached page repeats byte for byte" "$(curl -s "$U/01/$GTIN/10/CASE1" | cmp - "$TMP/case.html" && echo same)" same
+is "cached page keeps its headers" "$(curl -s -D - -o /dev/null "$U/01/$GTIN/10/CASE1?lang=en" >/dev/null; curl -s -D - -o /dev/null "$U/01/$GTIN/10/CASE1?lang=en" | tr -d '\r' | sed -n 's/^Content-Language: //Ip')" en
+doc CACHE2 active "$P_SITE" >"$TMP/k4.json"
+status -X POST "${AUTH[@]}" -H 'Content-Type: application/json' --data-binary @"$TMP/k4.json" "$U/capture" >/dev/null
+for i in 1 2 3 4 5 6 7 8; do curl -s -o /dev/null "$U/01/$GTIN/10/CACHE2"; done
+CASE2=$("$EXE" recall open --store "$STORE" --lot "https://id.gs1.org/01/$GTIN/10/CACHE2" --reason "cache test" --hazard-class II 2>/dev/null | tail -1)
+for i in 1 2 3 4 5 6 7 8; do curl -s "$U/01/$GTIN/10/CACHE2" | grep -q recall-banner || echo miss; done >"$TMP/cache2"
+is "case opened by the CLI: every worker shows the banner at once" "$(wc -c <"$TMP/cache2")" 0
+"$EXE" recall close "$CASE2" --store "$STORE" --summary "done" --force "test" >/dev/null 2>&1
+for i in 1 2 3 4 5 6 7 8; do curl -s "$U/01/$GTIN/10/CACHE2" | grep -q recall-banner && echo stale; done >"$TMP/cache3"
+is "case closed by the CLI: banner gone at once" "$(wc -c <"$TMP/cache3")" 0
+doc CACHE1 active "$P_SITE" >"$TMP/k2.json"
+status -X POST "${AUTH[@]}" -H 'Content-Type: application/json' --data-binary @"$TMP/k2.json" "$U/capture" >/dev/null
+for i in 1 2 3 4 5 6 7 8; do curl -s -o /dev/null "$U/01/$GTIN/10/CACHE1"; done
+ok "CACHE1 page has no banner (cached)" sh -c "! curl -s '$U/01/$GTIN/10/CACHE1' | grep -q recall-banner"
+doc CACHE1 recalled "$P_SITE" holding OBSERVE >"$TMP/k3.json"
+status -X POST "${AUTH[@]}" -H 'Content-Type: application/json' --data-binary @"$TMP/k3.json" "$U/capture" >/dev/null
+for i in 1 2 3 4 5 6 7 8; do curl -s "$U/01/$GTIN/10/CACHE1" | grep -q recall-banner || echo miss; done >"$TMP/cache1"
+is "event captured over HTTP: every worker shows the banner at once" "$(wc -c <"$TMP/cache1")" 0
 ok "/recalls lists the case's lot" sh -c "curl -s '$U/recalls' | grep -q '>CASE1</a>'"
 ok "/recalls names the product" sh -c "curl -s '$U/recalls' | grep -qF '$NAME_ZH'"
 is "/api/recalls needs a token" "$(status "$U/api/recalls")" 401
