@@ -105,21 +105,22 @@ static int grow(void **arr, uint32_t *cap, size_t need, size_t elem,
     return 0;
 }
 
-static int grow_sz(void **arr, size_t *cap, size_t need, size_t elem,
-                   size_t *bytes)
+int tg_grow(void **arr, size_t *cap, size_t need, size_t elem, size_t first,
+            size_t *bytes)
 {
     size_t nc;
     void *p;
 
     if (need <= *cap)
         return 0;
-    nc = *cap ? *cap * 2 : 64;
+    nc = *cap ? *cap * 2 : first;
     while (nc < need)
         nc *= 2;
     p = zl_realloc(*arr, nc * elem);
     if (p == NULL)
         return ZL_ENOMEM;
-    *bytes += (nc - *cap) * elem;
+    if (bytes)
+        *bytes += (nc - *cap) * elem;
     *arr = p;
     *cap = nc;
     return 0;
@@ -214,8 +215,8 @@ int32_t tg_intern(struct tg *g, const char *s, size_t len)
         return ZL_ELIMIT;
     if ((g->n_strs + 1) * 2 > g->smap_cap && (rc = rehash_s(g)) < 0)
         return rc;
-    if ((rc = grow_sz((void **)&g->strs, &g->cap_strs, g->n_strs + 1,
-                      sizeof(*g->strs), &g->bytes)) < 0)
+    if ((rc = tg_grow((void **)&g->strs, &g->cap_strs, g->n_strs + 1,
+                      sizeof(*g->strs), 64, &g->bytes)) < 0)
         return rc;
     e = &g->strs[g->n_strs];
     memset(e, 0, sizeof(*e));
@@ -279,8 +280,8 @@ int32_t tg_event(struct tg *g, const uint8_t hash[32], int create)
         return ZL_ELIMIT;
     if ((g->n_evs + 1) * 2 > g->emap_cap && (rc = rehash_e(g)) < 0)
         return rc;
-    if ((rc = grow_sz((void **)&g->evs, &g->cap_evs, g->n_evs + 1,
-                      sizeof(*g->evs), &g->bytes)) < 0)
+    if ((rc = tg_grow((void **)&g->evs, &g->cap_evs, g->n_evs + 1,
+                      sizeof(*g->evs), 64, &g->bytes)) < 0)
         return rc;
     e = &g->evs[g->n_evs];
     memset(e, 0, sizeof(*e));
@@ -716,7 +717,8 @@ struct loc_ctx {
 static int push_eid(struct tg *g, int32_t **out, size_t *n, size_t *cap,
                     int32_t eid)
 {
-    int rc = grow_sz((void **)out, cap, *n + 1, sizeof(int32_t), &g->bytes);
+    int rc = tg_grow((void **)out, cap, *n + 1, sizeof(int32_t), 64,
+                     &g->bytes);
 
     if (rc < 0)
         return rc;
