@@ -83,15 +83,13 @@ static int store_events(zl_store *s, const zl_epcis_doc *doc,
 
         if (refused && refused[i])
             continue;
-        rc = zl_store_event_exists(s, ev->hash);
-        if (rc < 0)
-            return rc;
-        if (rc == 1) {
+        /* the insert is the existence check: ZL_EEXIST = already stored */
+        rc = zl_store_event_put(s, ev, res->record_time_ms,
+                                o ? o->party : NULL);
+        if (rc == ZL_EEXIST) {
             res->n_duplicate++;
             continue;
         }
-        rc = zl_store_event_put(s, ev, res->record_time_ms,
-                                o ? o->party : NULL);
         if (rc)
             return rc;
         rc = zl_log_append(s, ZL_LEAF_EVENT, ev->hash_id, ev->prehash,

@@ -79,8 +79,10 @@ struct zl_stored_event {
 int zl_store_event_exists(zl_store *s, const uint8_t hash[32]);
 
 /* Insert one event with its identifier, bizTransaction, source and
- * destination rows. The caller has checked it is new. record_time_ms is
- * the capture time; party may be NULL. Must be inside a transaction. */
+ * destination rows. Returns ZL_EEXIST and writes nothing when an event
+ * with this hash is already stored (the insert is the existence check).
+ * record_time_ms is the capture time; party may be NULL. Must be inside a
+ * transaction. */
 int zl_store_event_put(zl_store *s, const struct zl_event *ev,
                        int64_t record_time_ms, const char *party);
 

@@ -312,31 +312,67 @@ static int put_refs(zl_store *s, const uint8_t *hash, const char *kind,
     return 0;
 }
 
-/* Packed identifier occurrences: per occurrence a role byte, a quantity
- * flag byte, the quantity as 8 bytes (host double, only when flagged), then
- * uom and id each as a 4-byte length and bytes. The blob never leaves this
- * file: unpack_ids is its only reader. */
+/* Packed identifier occurrences (the blob never leaves this file:
+ * unpack_ids is its only reader). Version 1 starts with the byte 0xB1 (no
+ * role is that large), then per occurrence: a byte role | 0x80 when a
+ * quantity follows, the quantity as 8 bytes (host double) when flagged,
+ * a uom length byte and its bytes, then the identifier as a varint count
+ * of leading bytes shared with the previous identifier of the blob, a
+ * varint count of the remaining bytes, and those bytes. Identifiers of
+ * one event mostly share a long prefix (one GTIN, serials in sequence),
+ * so this is ~10 bytes an identifier instead of ~55. Version 0 (written
+ * before: role byte, quantity flag byte, 4-byte uom and id lengths, no
+ * sharing) is still read. */
+#define IDS_V1 0xB1
+
+static int put_varint(struct zl_buf *b, size_t v)
+{
+    uint8_t t[10];
+    size_t n = 0;
+
+    do {
+        t[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return zl_buf_add(b, t, n);
+}
+
 static int pack_ids(const struct zl_event *ev, struct zl_buf *b)
 {
-    int rc = 0;
+    static const uint8_t ver = IDS_V1;
+    const char *prev = "";
+    size_t prev_len = 0;
+    int rc;
 
+    if (!ev->n_ids)
+        return 0;
+    rc = zl_buf_add(b, &ver, 1);
     for (size_t i = 0; i < ev->n_ids && !rc; i++) {
         const struct zl_event_id *id = &ev->ids[i];
-        uint8_t head[2] = {(uint8_t)id->role, (uint8_t)(id->has_quantity != 0)};
-        uint32_t ul = id->uom ? (uint32_t)strlen(id->uom) : 0;
-        uint32_t il = (uint32_t)strlen(id->id);
+        uint8_t head = (uint8_t)((uint8_t)id->role | (id->has_quantity ? 0x80 : 0));
+        size_t ul = id->uom ? strlen(id->uom) : 0;
+        size_t il = strlen(id->id), shared = 0;
+        uint8_t ulb = (uint8_t)ul;
 
-        rc = zl_buf_add(b, head, 2);
+        if (ul > 255 || (unsigned)id->role >= 0x80)
+            return ZL_EINVAL;
+        while (shared < il && shared < prev_len && id->id[shared] == prev[shared])
+            shared++;
+        rc = zl_buf_add(b, &head, 1);
         if (!rc && id->has_quantity)
             rc = zl_buf_add(b, &id->quantity, sizeof id->quantity);
         if (!rc)
-            rc = zl_buf_add(b, &ul, 4);
+            rc = zl_buf_add(b, &ulb, 1);
         if (!rc && ul)
             rc = zl_buf_add(b, id->uom, ul);
         if (!rc)
-            rc = zl_buf_add(b, &il, 4);
+            rc = put_varint(b, shared);
         if (!rc)
-            rc = zl_buf_add(b, id->id, il);
+            rc = put_varint(b, il - shared);
+        if (!rc)
+            rc = zl_buf_add(b, id->id + shared, il - shared);
+        prev = id->id;
+        prev_len = il;
     }
     return rc;
 }
@@ -344,11 +380,14 @@ static int pack_ids(const struct zl_event *ev, struct zl_buf *b)
 int zl_store_event_put(zl_store *s, const struct zl_event *ev,
                        int64_t record_time_ms, const char *party)
 {
+    /* The conflict clause makes the insert its own existence check: one
+     * descent of the hash index instead of a SELECT and then the insert. */
     static const char SQL_EV[] =
         "INSERT INTO events(hash, declared_id, type, action, event_time, tz,"
         " record_time, biz_step, disposition, read_point, biz_location,"
         " transformation_id, has_error, party, json, ids)"
-        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)";
+        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
+        " ON CONFLICT(hash) DO NOTHING";
     static const char SQL_ID[] =
         "INSERT OR IGNORE INTO event_ids(id, event_time, hash, role, type,"
         " action, record_time, qty, uom) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)";
@@ -365,8 +404,7 @@ int zl_store_event_put(zl_store *s, const struct zl_event *ev,
         return rc;
     }
     sqlite3_bind_blob(st, 16, packed.data ? packed.data : "", (int)packed.len,
-                      SQLITE_TRANSIENT);
-    zl_buf_cleanup(&packed);
+                      SQLITE_STATIC);
     sqlite3_bind_blob(st, 1, ev->hash, 32, SQLITE_STATIC);
     bind_opt_text(st, 2, ev->declared_id);
     sqlite3_bind_int(st, 3, (int)ev->type);
@@ -383,8 +421,14 @@ int zl_store_event_put(zl_store *s, const struct zl_event *ev,
     bind_opt_text(st, 14, party);
     sqlite3_bind_text(st, 15, ev->json, (int)ev->json_len, SQLITE_STATIC);
     rc = sqlite3_step(st);
+    /* the blob was bound SQLITE_STATIC: unbind before freeing it */
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    zl_buf_cleanup(&packed);
     if (rc != SQLITE_DONE)
         return zl_sqlite_rc(rc) ? zl_sqlite_rc(rc) : ZL_ESTORE;
+    if (sqlite3_changes(s->db) == 0)
+        return ZL_EEXIST;
 
     for (size_t i = 0; i < ev->n_ids; i++) {
         const struct zl_event_id *id = &ev->ids[i];
@@ -568,6 +612,103 @@ int zl_store_id_lookup(zl_store *s, const char *const *ids, size_t n,
     return rc;
 }
 
+static int get_varint(const uint8_t **p, size_t *n, size_t *v)
+{
+    size_t r = 0;
+
+    for (unsigned shift = 0; shift < 63; shift += 7) {
+        uint8_t c;
+
+        if (!*n)
+            return -1;
+        c = **p;
+        (*p)++;
+        (*n)--;
+        r |= (size_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) {
+            *v = r;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Make room for need bytes in *tmp (capacity *cap), keeping its content. */
+static int grow(char **tmp, size_t *cap, size_t need)
+{
+    char *t;
+
+    if (need <= *cap)
+        return 0;
+    t = zl_realloc(*tmp, need);
+    if (!t)
+        return ZL_ENOMEM;
+    *tmp = t;
+    *cap = need;
+    return 0;
+}
+
+/* Version 1 (see pack_ids). tmp holds "uom\0id\0"; the id of the previous
+ * occurrence is kept in prev for the shared prefix. */
+static int unpack_ids_v1(const uint8_t *p, size_t n, struct zl_id_row *r,
+                         zl_id_cb cb, void *ctx)
+{
+    char *tmp = NULL, *prev = NULL;
+    size_t cap = 0, pcap = 0, prev_len = 0;
+    int rc = 0;
+
+    while (n && !rc) {
+        size_t ul, shared, rest;
+
+        r->role = (enum zl_id_role)(p[0] & 0x7f);
+        r->has_quantity = (p[0] & 0x80) != 0;
+        p++;
+        n--;
+        r->quantity = 0;
+        if (r->has_quantity) {
+            if (n < sizeof r->quantity)
+                goto corrupt;
+            memcpy(&r->quantity, p, sizeof r->quantity);
+            p += sizeof r->quantity;
+            n -= sizeof r->quantity;
+        }
+        if (!n || (ul = p[0]) > n - 1)
+            goto corrupt;
+        p++;
+        n--;
+        if (grow(&tmp, &cap, ul + 1) < 0)
+            goto nomem;
+        memcpy(tmp, p, ul);
+        tmp[ul] = '\0';
+        p += ul;
+        n -= ul;
+        if (get_varint(&p, &n, &shared) || get_varint(&p, &n, &rest) ||
+            shared > prev_len || rest > n)
+            goto corrupt;
+        if (grow(&prev, &pcap, shared + rest + 1) < 0)
+            goto nomem;
+        memcpy(prev + shared, p, rest);
+        prev_len = shared + rest;
+        prev[prev_len] = '\0';
+        p += rest;
+        n -= rest;
+        r->uom = ul ? tmp : NULL;
+        r->id = prev;
+        rc = cb(ctx, r);
+    }
+    zl_free(tmp);
+    zl_free(prev);
+    return rc;
+nomem:
+    zl_free(tmp);
+    zl_free(prev);
+    return ZL_ENOMEM;
+corrupt:
+    zl_free(tmp);
+    zl_free(prev);
+    return ZL_ESTORE;
+}
+
 /* Walk a packed blob (see pack_ids), handing each occurrence to cb with
  * the event's own fields filled in from the row. */
 static int unpack_ids(const uint8_t *p, size_t n, struct zl_id_row *r,
@@ -577,6 +718,8 @@ static int unpack_ids(const uint8_t *p, size_t n, struct zl_id_row *r,
     size_t cap = 0;
     int rc = 0;
 
+    if (n && p[0] == IDS_V1)
+        return unpack_ids_v1(p + 1, n - 1, r, cb, ctx);
     while (n && !rc) {
         uint32_t ul, il;
         size_t need;
@@ -607,15 +750,9 @@ static int unpack_ids(const uint8_t *p, size_t n, struct zl_id_row *r,
             goto corrupt;
         /* Strings must be NUL-terminated for the callback: copy both. */
         need = (size_t)ul + il + 2;
-        if (need > cap) {
-            char *t = zl_realloc(tmp, need);
-
-            if (!t) {
-                rc = ZL_ENOMEM;
-                break;
-            }
-            tmp = t;
-            cap = need;
+        if (grow(&tmp, &cap, need) < 0) {
+            rc = ZL_ENOMEM;
+            break;
         }
         memcpy(tmp, p + 4, ul);
         tmp[ul] = '\0';
