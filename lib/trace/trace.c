@@ -603,6 +603,17 @@ out:
     return rc;
 }
 
+/* Follow sid onward from an event at time tm in the trace's direction:
+ * over [tm, end] forward, [start, tm] backward. */
+static int reach_on(struct zl_trace *t, int32_t sid, int64_t tm, int down,
+                    int lvl, int32_t from, enum zl_trace_link link,
+                    int32_t eid, const struct tg_ref *qref)
+{
+    if (t->opts.dir == ZL_TRACE_FORWARD)
+        return reach(t, sid, tm, POS, down, lvl, from, link, eid, qref);
+    return reach(t, sid, NEG, tm, down, lvl, from, link, eid, qref);
+}
+
 static int expand_transform(struct zl_trace *t, int32_t node, int32_t eid,
                             int lvl)
 {
@@ -639,10 +650,8 @@ static int expand_transform(struct zl_trace *t, int32_t node, int32_t eid,
 
             if (tg_role_rank(r.role) != (fwd ? 2 : 0))
                 break;
-            rc = fwd ? reach(t, r.x, ot, POS, 0, lvl + 1, node,
-                             ZL_LINK_TRANSFORMED, x, &r)
-                     : reach(t, r.x, NEG, ot, 0, lvl + 1, node,
-                             ZL_LINK_TRANSFORMED, x, &r);
+            rc = reach_on(t, r.x, ot, 0, lvl + 1, node, ZL_LINK_TRANSFORMED,
+                          x, &r);
             if (rc < 0)
                 return rc;
         }
@@ -702,10 +711,8 @@ static int expand_plain(struct zl_trace *t, const struct piece *pc, int lvl)
 
                 if (o.role != want)
                     continue;
-                rc = fwd ? reach(t, o.x, tm, POS, 0, lvl + 1, node,
-                                 ZL_LINK_MEMBER, r.x, &o)
-                         : reach(t, o.x, NEG, tm, 0, lvl + 1, node,
-                                 ZL_LINK_MEMBER, r.x, &o);
+                rc = reach_on(t, o.x, tm, 0, lvl + 1, node, ZL_LINK_MEMBER,
+                              r.x, &o);
                 if (rc < 0)
                     return rc;
             }
@@ -1125,7 +1132,6 @@ static int start_location(zl_trace *t, int32_t sid)
     struct tg *g = t->g;
     int32_t *evs = NULL, loc;
     size_t n = 0, cap = 0;
-    int fwd = t->opts.dir == ZL_TRACE_FORWARD;
     int rc;
 
     if ((rc = node_get(t, sid, 0, -1, ZL_LINK_START, -1, &loc)) < 0)
@@ -1144,10 +1150,8 @@ static int start_location(zl_trace *t, int32_t sid)
         for (uint32_t k = 0; k < g->evs[eid].n_ids; k++) {
             struct tg_ref r = g->evs[eid].ids[k];
 
-            rc = fwd ? reach(t, r.x, tm, POS, 1, 1, loc, ZL_LINK_AT_LOCATION,
-                             eid, &r)
-                     : reach(t, r.x, NEG, tm, 1, 1, loc, ZL_LINK_AT_LOCATION,
-                             eid, &r);
+            rc = reach_on(t, r.x, tm, 1, 1, loc, ZL_LINK_AT_LOCATION, eid,
+                          &r);
             if (rc < 0)
                 goto out;
         }
