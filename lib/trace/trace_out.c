@@ -214,10 +214,14 @@ static int jtime(struct zl_buf *b, int64_t ms)
     return jstr(b, tb);
 }
 
+/* ,"k":"v" -- nothing when v is NULL: optional members are left out. */
 static int jkey(struct zl_buf *b, const char *k, const char *v)
 {
-    int rc = zl_buf_printf(b, ",\"%s\":", k);
+    int rc;
 
+    if (v == NULL)
+        return 0;
+    rc = zl_buf_printf(b, ",\"%s\":", k);
     return rc < 0 ? rc : jstr(b, v);
 }
 
@@ -245,14 +249,10 @@ int zl_trace_write_json(const zl_trace *t, struct zl_buf *b)
         rc = rc < 0 ? rc : jtime(b, n->last_ms);
         if (rc == 0 && n->has_quantity)
             rc = zl_buf_printf(b, ",\"quantity\":%.17g", n->quantity);
-        if (rc == 0 && n->uom)
-            rc = jkey(b, "uom", n->uom);
-        if (rc == 0 && n->owner)
-            rc = jkey(b, "owner", n->owner);
-        if (rc == 0 && n->possessor)
-            rc = jkey(b, "possessor", n->possessor);
-        if (rc == 0 && n->location)
-            rc = jkey(b, "location", n->location);
+        rc = rc < 0 ? rc : jkey(b, "uom", n->uom);
+        rc = rc < 0 ? rc : jkey(b, "owner", n->owner);
+        rc = rc < 0 ? rc : jkey(b, "possessor", n->possessor);
+        rc = rc < 0 ? rc : jkey(b, "location", n->location);
         if (rc == 0)
             rc = zl_buf_printf(b, ",\"lastEvent\":%d,\"reachedConsumer\":%s,"
                                "\"events\":[", n->last_event,
@@ -270,8 +270,7 @@ int zl_trace_write_json(const zl_trace *t, struct zl_buf *b)
                            zl_trace_link_name(e->link), e->event);
         if (rc == 0 && e->has_quantity)
             rc = zl_buf_printf(b, ",\"quantity\":%.17g", e->quantity);
-        if (rc == 0 && e->uom)
-            rc = jkey(b, "uom", e->uom);
+        rc = rc < 0 ? rc : jkey(b, "uom", e->uom);
         rc = rc < 0 ? rc : zl_buf_addc(b, '}');
     }
     rc = rc < 0 ? rc : zl_buf_adds(b, "],\"events\":[");
@@ -288,36 +287,23 @@ int zl_trace_write_json(const zl_trace *t, struct zl_buf *b)
         rc = zl_buf_printf(b, "%s{\"index\":%zu,\"eventID\":\"ni:///sha-256;"
                            "%s?ver=CBV2.0\",\"type\":\"%s\"", i ? "," : "",
                            i, h, zl_event_type_name(e->type));
-        if (rc == 0 && a)
-            rc = jkey(b, "action", a);
+        rc = rc < 0 ? rc : jkey(b, "action", a);
         rc = rc < 0 ? rc : zl_buf_adds(b, ",\"eventTime\":");
         rc = rc < 0 ? rc : jtime(b, e->event_time_ms);
         rc = rc < 0 ? rc : zl_buf_adds(b, ",\"recordTime\":");
         rc = rc < 0 ? rc : jtime(b, e->record_time_ms);
-        if (rc == 0 && e->biz_step)
-            rc = jkey(b, "bizStep", e->biz_step);
-        if (rc == 0 && e->disposition)
-            rc = jkey(b, "disposition", e->disposition);
-        if (rc == 0 && e->biz_location)
-            rc = jkey(b, "bizLocation", e->biz_location);
-        if (rc == 0 && e->read_point)
-            rc = jkey(b, "readPoint", e->read_point);
-        if (rc == 0 && e->transformation_id)
-            rc = jkey(b, "transformationID", e->transformation_id);
-        if (rc == 0 && e->src_owner)
-            rc = jkey(b, "sourceOwner", e->src_owner);
-        if (rc == 0 && e->src_possessor)
-            rc = jkey(b, "sourcePossessor", e->src_possessor);
-        if (rc == 0 && e->src_location)
-            rc = jkey(b, "sourceLocation", e->src_location);
-        if (rc == 0 && e->dst_owner)
-            rc = jkey(b, "destinationOwner", e->dst_owner);
-        if (rc == 0 && e->dst_possessor)
-            rc = jkey(b, "destinationPossessor", e->dst_possessor);
-        if (rc == 0 && e->dst_location)
-            rc = jkey(b, "destinationLocation", e->dst_location);
-        if (rc == 0 && zl_cte_name(e->cte))
-            rc = jkey(b, "cte", zl_cte_name(e->cte));
+        rc = rc < 0 ? rc : jkey(b, "bizStep", e->biz_step);
+        rc = rc < 0 ? rc : jkey(b, "disposition", e->disposition);
+        rc = rc < 0 ? rc : jkey(b, "bizLocation", e->biz_location);
+        rc = rc < 0 ? rc : jkey(b, "readPoint", e->read_point);
+        rc = rc < 0 ? rc : jkey(b, "transformationID", e->transformation_id);
+        rc = rc < 0 ? rc : jkey(b, "sourceOwner", e->src_owner);
+        rc = rc < 0 ? rc : jkey(b, "sourcePossessor", e->src_possessor);
+        rc = rc < 0 ? rc : jkey(b, "sourceLocation", e->src_location);
+        rc = rc < 0 ? rc : jkey(b, "destinationOwner", e->dst_owner);
+        rc = rc < 0 ? rc : jkey(b, "destinationPossessor", e->dst_possessor);
+        rc = rc < 0 ? rc : jkey(b, "destinationLocation", e->dst_location);
+        rc = rc < 0 ? rc : jkey(b, "cte", zl_cte_name(e->cte));
         rc = rc < 0 ? rc : zl_buf_addc(b, '}');
     }
     return rc < 0 ? rc : zl_buf_adds(b, "]}\n");
