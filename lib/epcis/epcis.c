@@ -41,23 +41,42 @@ struct path {
     size_t len;
 };
 
+/* Paths are built for every key and array element the validator visits,
+ * so they are formatted by hand (snprintf was ~5% of a parse). A path
+ * longer than the buffer is cut, as snprintf would. */
+static void path_put(struct path *p, const char *s, size_t n)
+{
+    size_t room = sizeof p->s - 1 - p->len;
+
+    if (n > room)
+        n = room;
+    memcpy(p->s + p->len, s, n);
+    p->len += n;
+    p->s[p->len] = '\0';
+}
+
 static size_t path_key(struct path *p, const char *k)
 {
     size_t old = p->len;
-    int w = snprintf(p->s + p->len, sizeof p->s - p->len, ".%s", k);
-    if (w > 0)
-        p->len += (size_t)w < sizeof p->s - p->len ? (size_t)w
-                                                   : sizeof p->s - p->len - 1;
+
+    path_put(p, ".", 1);
+    path_put(p, k, strlen(k));
     return old;
 }
 
 static size_t path_idx(struct path *p, size_t i)
 {
     size_t old = p->len;
-    int w = snprintf(p->s + p->len, sizeof p->s - p->len, "[%zu]", i);
-    if (w > 0)
-        p->len += (size_t)w < sizeof p->s - p->len ? (size_t)w
-                                                   : sizeof p->s - p->len - 1;
+    char t[24];
+    size_t n = sizeof t;
+
+    t[--n] = ']';
+    do {
+        t[--n] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    t[--n] = '[';
+    path_put(p, t + n, sizeof t - n);
     return old;
 }
 
@@ -202,6 +221,19 @@ struct vctx {
     const char **id_raw, **id_canon;
     size_t n_id, cap_id;
     const char *ctxtext;   /* "@context":... (and ignoreFields) to add */
+    /* Identifiers canonicalised so far in this document, by raw text: the
+     * same EPCs and locations recur from event to event (a pack, then its
+     * aggregation, then its shipping), and the GS1 parse with check digits
+     * was the largest part of validation. Open addressing, mask + 1 slots.
+     * stamp marks the identifier list that last held the entry, which
+     * makes uniqueItems one lookup. */
+    struct idc_slot {
+        const char *raw;   /* the JSON string (lives as long as the tree) */
+        size_t len;
+        const char *canon; /* doc arena */
+        size_t stamp;
+    } *idc;
+    size_t idc_mask, idc_n, stamp;
     json_t *ign;           /* the document's ignoreFields list, or NULL */
     char ign_key[160];     /* its key, "<prefix>:ignoreFields" */
 };
@@ -320,17 +352,77 @@ static int want_uri(struct vctx *v, json_t *j, const char **out)
     return 0;
 }
 
+static size_t idc_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* The cache slot of s[0..n): its entry, or the empty slot it would take
+ * (NULL when the table cannot grow). */
+static struct idc_slot *idc_find(struct vctx *v, const char *s, size_t n)
+{
+    size_t h;
+
+    if (v->idc_n * 2 >= v->idc_mask) {
+        size_t nm = v->idc_mask ? v->idc_mask * 2 + 1 : 255;
+        struct idc_slot *t = zl_calloc(nm + 1, sizeof *t);
+
+        if (!t)
+            return NULL;
+        for (size_t i = 0; v->idc && i <= v->idc_mask; i++) {
+            if (!v->idc[i].raw)
+                continue;
+            h = idc_hash(v->idc[i].raw, v->idc[i].len) & nm;
+            while (t[h].raw)
+                h = (h + 1) & nm;
+            t[h] = v->idc[i];
+        }
+        zl_free(v->idc);
+        v->idc = t;
+        v->idc_mask = nm;
+    }
+    for (h = idc_hash(s, n) & v->idc_mask; v->idc[h].raw;
+         h = (h + 1) & v->idc_mask)
+        if (v->idc[h].len == n && !memcmp(v->idc[h].raw, s, n))
+            return &v->idc[h];
+    return &v->idc[h];
+}
+
 /* A URI naming a thing: GS1 keys in any syntax are checked and become
- * canonical Digital Link; private URIs pass unchanged. */
-static int want_id(struct vctx *v, json_t *j, const char **out)
+ * canonical Digital Link; private URIs pass unchanged. With dup non-NULL
+ * (members of one identifier list), *dup = 1 when the same string was
+ * already in the list (JSON Schema uniqueItems compares strings exactly). */
+static int want_id_in(struct vctx *v, json_t *j, const char **out, int *dup)
 {
     struct zl_error gerr;
+    struct idc_slot *slot;
+    const char *raw;
+    size_t len;
     int r;
+
+    if (!json_is_string(j))
+        return fail(v, ZL_EINVAL, "must be a string (URI)", j);
+    raw = json_string_value(j);
+    len = json_string_length(j);
+    slot = idc_find(v, raw, len);
+    if (!slot)
+        return ZL_ENOMEM;
+    if (slot->raw) {
+        if (dup) {
+            *dup = slot->stamp == v->stamp;
+            slot->stamp = v->stamp;
+        }
+        *out = slot->canon;
+        return remember_id(v, raw, *out);
+    }
     if ((r = want_uri(v, j, NULL)) < 0)
         return r;
     memset(&gerr, 0, sizeof gerr);
-    r = zl_gs1_canonical(json_string_value(j), json_string_length(j),
-                         v->canon, sizeof v->canon, &gerr);
+    r = zl_gs1_canonical(raw, len, v->canon, sizeof v->canon, &gerr);
     if (r < 0) {
         char rule[300];
         snprintf(rule, sizeof rule, "invalid GS1 identifier: %.250s",
@@ -341,7 +433,19 @@ static int want_id(struct vctx *v, json_t *j, const char **out)
     }
     if (!(*out = adup(v, v->canon, (size_t)r)))
         return ZL_ENOMEM;
-    return remember_id(v, json_string_value(j), *out);
+    slot->raw = raw;
+    slot->len = len;
+    slot->canon = *out;
+    slot->stamp = dup ? v->stamp : 0;
+    v->idc_n++;
+    if (dup)
+        *dup = 0;
+    return remember_id(v, raw, *out);
+}
+
+static int want_id(struct vctx *v, json_t *j, const char **out)
+{
+    return want_id_in(v, j, out, NULL);
 }
 
 static int want_time(struct vctx *v, json_t *j, int64_t *ms, int *off)
@@ -480,7 +584,7 @@ static int epc_list(struct vctx *v, struct evbuild *b, json_t *ev,
                     const char *key, enum zl_id_role role, size_t *count)
 {
     json_t *arr = json_object_get(ev, key), *x;
-    size_t old, i, j;
+    size_t old, i;
     int r;
     *count = 0;
     if (!arr)
@@ -490,18 +594,18 @@ static int epc_list(struct vctx *v, struct evbuild *b, json_t *ev,
         r = fail(v, ZL_EINVAL, "must be an array of URIs", arr);
         goto out;
     }
+    v->stamp++;   /* a new list: no entry of the cache is in it yet */
     json_array_foreach(arr, i, x) {
         const char *id;
+        int dup;
         size_t o2 = path_idx(&v->path, i);
-        if ((r = want_id(v, x, &id)) < 0)
+        if ((r = want_id_in(v, x, &id, &dup)) < 0)
             goto out;
-        if (json_array_size(arr) <= 512)
-            for (j = 0; j < i; j++)
-                if (json_equal(json_array_get(arr, j), x)) {
-                    r = fail(v, ZL_EINVAL, "duplicate identifier in list "
-                             "(uniqueItems)", x);
-                    goto out;
-                }
+        if (dup) {
+            r = fail(v, ZL_EINVAL, "duplicate identifier in list "
+                     "(uniqueItems)", x);
+            goto out;
+        }
         if ((r = add_id(v, b, id, role, 0, 0, NULL)) < 0)
             goto out;
         path_pop(&v->path, o2);
@@ -1671,6 +1775,7 @@ out:
     if (v) {
         zl_free(v->id_raw);
         zl_free(v->id_canon);
+        zl_free(v->idc);
     }
     zl_free(v);
     zl_buf_cleanup(&pre);
