@@ -454,7 +454,9 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static json_t *sorted_values(json_t *obj)
+/* The values (keys_only = 0) or the keys (keys_only = 1, as strings) of obj
+ * as an array in key order (new), or NULL. */
+static json_t *sorted_by_key(json_t *obj, int keys_only)
 {
     size_t n = json_object_size(obj), i = 0;
     const char **keys = zl_calloc(n ? n : 1, sizeof(char *));
@@ -469,7 +471,8 @@ static json_t *sorted_values(json_t *obj)
     json_object_foreach(obj, k, v) keys[i++] = k;
     qsort(keys, n, sizeof(char *), cmp_str);
     for (i = 0; i < n; i++)
-        if (json_array_append(arr, json_object_get(obj, keys[i]))) {
+        if (keys_only ? json_array_append_new(arr, json_string(keys[i]))
+                      : json_array_append(arr, json_object_get(obj, keys[i]))) {
             json_decref(arr);
             arr = NULL;
             break;
@@ -477,31 +480,11 @@ static json_t *sorted_values(json_t *obj)
     zl_free(keys);
     return arr;
 }
+
+static json_t *sorted_values(json_t *obj) { return sorted_by_key(obj, 0); }
 
 /* Keys of obj as a sorted array of strings (new), or NULL. */
-static json_t *sorted_keys(json_t *obj)
-{
-    size_t n = json_object_size(obj), i = 0;
-    const char **keys = zl_calloc(n ? n : 1, sizeof(char *));
-    const char *k;
-    json_t *v, *arr = json_array();
-
-    if (!keys || !arr) {
-        zl_free(keys);
-        json_decref(arr);
-        return NULL;
-    }
-    json_object_foreach(obj, k, v) keys[i++] = k;
-    qsort(keys, n, sizeof(char *), cmp_str);
-    for (i = 0; i < n; i++)
-        if (json_array_append_new(arr, json_string(keys[i]))) {
-            json_decref(arr);
-            arr = NULL;
-            break;
-        }
-    zl_free(keys);
-    return arr;
-}
+static json_t *sorted_keys(json_t *obj) { return sorted_by_key(obj, 1); }
 
 static int build_custodians(struct ctx *c, json_t *doc)
 {
