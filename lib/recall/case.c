@@ -136,6 +136,25 @@ static int append(zl_store *s, const char *case_id, const char *type,
     return rc;
 }
 
+/* append() in a transaction of its own, with the case row updated to *ri
+ * when ri is given; rolled back on any failure. */
+static int append_tx(zl_store *s, const char *case_id, const char *type,
+                     json_t *rec, int64_t now, const struct zl_recall_info *ri)
+{
+    int rc = zl_store_begin(s);
+
+    if (rc)
+        return rc;
+    rc = append(s, case_id, type, rec, now);
+    if (!rc && ri)
+        rc = zl_store_recall_case_put(s, ri);
+    if (!rc)
+        rc = zl_store_commit(s);
+    if (rc)
+        zl_store_rollback(s);
+    return rc;
+}
+
 int zl_recall_record_canon(zl_store *s, const char *record_key, char **canon,
                            size_t *len)
 {
@@ -506,7 +525,7 @@ int zl_recall_progress(zl_store *s, const char *case_id, const char *party,
     struct state st;
     char key[ZL_PARTY_ID_MAX];
     json_t *rec = NULL, *ps;
-    int rc, in_tx = 0;
+    int rc;
 
     rc = load_state(s, case_id, &st);
     if (rc || (rc = check_open(&st, case_id, err)) != 0)
@@ -554,17 +573,8 @@ int zl_recall_progress(zl_store *s, const char *case_id, const char *party,
             goto out;
         }
     }
-    if ((rc = zl_store_begin(s)) != 0)
-        goto out;
-    in_tx = 1;
-    rc = append(s, case_id, "progress", rec, zl_time_now_ms());
-    if (!rc)
-        rc = zl_store_commit(s);
-    if (!rc)
-        in_tx = 0;
+    rc = append_tx(s, case_id, "progress", rec, zl_time_now_ms(), NULL);
 out:
-    if (in_tx)
-        zl_store_rollback(s);
     json_decref(rec);
     state_cleanup(&st);
     return rc;
@@ -587,7 +597,7 @@ int zl_recall_close(zl_store *s, const char *case_id, const char *summary,
     struct zl_recall_info ri = {0};
     int64_t now = zl_time_now_ms();
     const char *k;
-    int rc, in_tx = 0;
+    int rc;
 
     rc = load_state(s, case_id, &st);
     if (rc || (rc = check_open(&st, case_id, err)) != 0)
@@ -655,19 +665,8 @@ int zl_recall_close(zl_store *s, const char *case_id, const char *summary,
     ri.closed_ms = now;
     ri.lots_json = lots_txt;
     ri.gtins_json = gtins_txt;
-    if ((rc = zl_store_begin(s)) != 0)
-        goto out;
-    in_tx = 1;
-    rc = append(s, case_id, "close", rec, now);
-    if (!rc)
-        rc = zl_store_recall_case_put(s, &ri);
-    if (!rc)
-        rc = zl_store_commit(s);
-    if (!rc)
-        in_tx = 0;
+    rc = append_tx(s, case_id, "close", rec, now, &ri);
 out:
-    if (in_tx)
-        zl_store_rollback(s);
     zl_free(lots_txt);
     zl_free(gtins_txt);
     json_decref(rec);
