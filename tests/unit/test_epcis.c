@@ -471,6 +471,81 @@ static void test_bare_forms(void **state)
 
 /* Every allocation failure must come back as an error, never a crash or a
  * leak (the ASan build checks the leaks). */
+/* uniqueItems on identifier lists against a naive model (pairwise string
+ * comparison): random lists drawn from a small pool so that repeats occur
+ * within a list, across the lists of one event and across events; only a
+ * repeat within one list is an error, and the error names the second
+ * occurrence. The pool mixes a GS1 key in two syntaxes, which are the same
+ * identifier but different strings (not a uniqueItems violation). */
+static void test_unique_items(void **state)
+{
+    static const char *const pool[] = {
+        "urn:epc:id:sgtin:0614141.107346.2017",
+        "https://id.gs1.org/01/00614141073467/21/2017",
+        "urn:example:item:1", "urn:example:item:2", "urn:example:item:3",
+    };
+    unsigned seed = 12345;
+    (void)state;
+    for (int round = 0; round < 300; round++) {
+        size_t cap = 1 << 20, n_ev = 1 + round % 4, len = 0;
+        char *d = malloc(cap), want_path[128] = "";
+        zl_epcis_doc *doc = NULL;
+        struct zl_error err;
+        int r;
+        assert_non_null(d);
+        len += (size_t)sprintf(d + len, "%s", HEAD);
+        for (size_t e = 0; e < n_ev; e++) {
+            /* long lists only sometimes: they exceed the pool */
+            size_t n = round % 10 == 0 ? 600 : 1 + (seed = seed * 1103515245 + 12345) % 4;
+            int unique_pool = round % 3 == 0;
+            len += (size_t)sprintf(d + len,
+                "%s{\"type\":\"TransformationEvent\",\"eventTime\":"
+                "\"2024-01-01T10:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
+                "\"inputEPCList\":[", e ? "," : "");
+            for (int l = 0; l < 2; l++) {
+                const char *items[600];
+                char num[600][32];
+                if (l)
+                    len += (size_t)sprintf(d + len, "],\"outputEPCList\":[");
+                for (size_t i = 0; i < n; i++) {
+                    seed = seed * 1103515245 + 12345;
+                    if (unique_pool || n > 5) {
+                        /* distinct except, now and then, one repeat */
+                        snprintf(num[i], sizeof num[i], "urn:example:n:%zu",
+                                 (seed >> 16) % 997 == 0 && i ? i - 1 : i);
+                        items[i] = num[i];
+                    } else {
+                        items[i] = pool[(seed >> 16) % 5];
+                    }
+                    len += (size_t)sprintf(d + len, "%s\"%s\"", i ? "," : "",
+                                           items[i]);
+                    for (size_t j = 0; j < i && !want_path[0]; j++)
+                        if (!strcmp(items[j], items[i]))
+                            snprintf(want_path, sizeof want_path,
+                                     "$.epcisBody.eventList[%zu].%s[%zu]", e,
+                                     l ? "outputEPCList" : "inputEPCList", i);
+                }
+            }
+            len += (size_t)sprintf(d + len, "]}");
+        }
+        len += (size_t)sprintf(d + len, "%s", TAIL);
+        memset(&err, 0, sizeof err);
+        r = zl_epcis_parse(d, len, NULL, &doc, &err);
+        if (want_path[0]) {
+            if (r != ZL_EINVAL || strcmp(err.path, want_path) ||
+                !strstr(err.rule, "uniqueItems"))
+                fail_msg("round %d: got %d %s %s, want %s", round, r,
+                         err.path, err.rule, want_path);
+            assert_null(doc);
+        } else {
+            if (r != 0)
+                fail_msg("round %d: refused %s %s", round, err.path, err.rule);
+            zl_epcis_doc_free(doc);
+        }
+        free(d);
+    }
+}
+
 static void test_alloc_failures(void **state)
 {
     size_t len;
@@ -508,6 +583,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_bare_forms),
+        cmocka_unit_test(test_unique_items),
         cmocka_unit_test(test_alloc_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
