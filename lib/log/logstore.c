@@ -154,16 +154,25 @@ int zl_log_size(zl_store *s, uint64_t *size)
     return zl_store_log_tail(s, size, last);
 }
 
-int zl_log_root(zl_store *s, uint64_t size, uint8_t root[32])
+/* The log's state, for a question about its first size leaves: ZL_EINVAL
+ * if the log is shorter. */
+static int state_upto(zl_store *s, uint64_t size, struct log_state **st)
 {
-    struct log_state *st;
     uint64_t cur;
     int rc;
 
-    if ((rc = get_state(s, &st)) || (rc = zl_log_size(s, &cur)))
+    if ((rc = get_state(s, st)) || (rc = zl_log_size(s, &cur)))
         return rc;
-    if (size > cur)
-        return ZL_EINVAL;
+    return size > cur ? ZL_EINVAL : 0;
+}
+
+int zl_log_root(zl_store *s, uint64_t size, uint8_t root[32])
+{
+    struct log_state *st;
+    int rc;
+
+    if ((rc = state_upto(s, size, &st)))
+        return rc;
     return zl_merkle_root(&st->h, get_node, s, size, root);
 }
 
@@ -182,13 +191,12 @@ int zl_log_prove_inclusion(zl_store *s, uint64_t index, uint64_t size,
                            uint8_t (*proof)[32], size_t *n)
 {
     struct log_state *st;
-    uint64_t cur;
     int rc;
 
     *n = 0;
-    if ((rc = get_state(s, &st)) || (rc = zl_log_size(s, &cur)))
+    if ((rc = state_upto(s, size, &st)))
         return rc;
-    if (size > cur || index >= size)
+    if (index >= size)
         return ZL_EINVAL;
     return zl_merkle_inclusion(&st->h, get_node, s, index, size, proof, n);
 }
@@ -197,13 +205,12 @@ int zl_log_prove_consistency(zl_store *s, uint64_t size1, uint64_t size2,
                              uint8_t (*proof)[32], size_t *n)
 {
     struct log_state *st;
-    uint64_t cur;
     int rc;
 
     *n = 0;
-    if ((rc = get_state(s, &st)) || (rc = zl_log_size(s, &cur)))
+    if ((rc = state_upto(s, size2, &st)))
         return rc;
-    if (size2 > cur || size1 > size2)
+    if (size1 > size2)
         return ZL_EINVAL;
     return zl_merkle_consistency(&st->h, get_node, s, size1, size2, proof, n);
 }
