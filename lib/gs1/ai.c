@@ -306,45 +306,35 @@ static const char *next_comp(const char *f, struct comp *c)
     return f;
 }
 
-size_t ai_fixed_len(const struct ai_def *d)
+/* Smallest and largest total value length of the AI (each component's
+ * minimum is at most its maximum). */
+static void ai_lens(const struct ai_def *d, size_t *min, size_t *max)
 {
     const char *f = d->format;
-    size_t total = 0;
     struct comp c;
 
+    *min = *max = 0;
     while (*f) {
         f = next_comp(f, &c);
-        if (c.min != c.max)
-            return 0;
-        total += c.max;
+        *min += c.min;
+        *max += c.max;
     }
-    return total;
+}
+
+size_t ai_fixed_len(const struct ai_def *d)
+{
+    size_t min, max;
+
+    ai_lens(d, &min, &max);
+    return min == max ? max : 0;
 }
 
 size_t ai_max_len(const struct ai_def *d)
 {
-    const char *f = d->format;
-    size_t total = 0;
-    struct comp c;
+    size_t min, max;
 
-    while (*f) {
-        f = next_comp(f, &c);
-        total += c.max;
-    }
-    return total;
-}
-
-static size_t ai_min_len(const struct ai_def *d)
-{
-    const char *f = d->format;
-    size_t total = 0;
-    struct comp c;
-
-    while (*f) {
-        f = next_comp(f, &c);
-        total += c.min;
-    }
-    return total;
+    ai_lens(d, &min, &max);
+    return max;
 }
 
 static int two(const char *s)
@@ -381,10 +371,11 @@ int ai_check_value(const struct ai_def *d, const char *ai, const char *v,
                    size_t n, struct zl_error *err)
 {
     const char *f = d->format;
-    size_t pos = 0, minl = ai_min_len(d), maxl = ai_max_len(d);
+    size_t pos = 0, minl, maxl;
     struct comp c;
     char cd[8];
 
+    ai_lens(d, &minl, &maxl);
     if (n < minl || n > maxl) {
         if (minl == maxl)
             return zl_error_setf(err, ZL_EINVAL, NULL, v, "wrong length: AI (%s) "
