@@ -231,7 +231,7 @@ int gs1_check_requires(const struct zl_gs1_id *id, struct zl_error *err)
     return 0;
 }
 
-static int ieq_prefix(const char *s, size_t len, const char *p)
+int gs1_ieq_prefix(const char *s, size_t len, const char *p)
 {
     size_t i, n = strlen(p);
 
@@ -252,11 +252,12 @@ static int parse_syntax(const char *s, size_t len, struct zl_gs1_id *id,
 {
     memset(id, 0, sizeof *id);
     *claims = 0;
-    if (ieq_prefix(s, len, "urn:epc:")) {
+    if (gs1_ieq_prefix(s, len, "urn:epc:")) {
         *claims = 1;
         return gs1_parse_urn(s, len, id, err);
     }
-    if (ieq_prefix(s, len, "http://") || ieq_prefix(s, len, "https://"))
+    if (gs1_ieq_prefix(s, len, "http://") ||
+        gs1_ieq_prefix(s, len, "https://"))
         return gs1_parse_dl(s, len, id, claims, err);
     if (len > 0 && (s[0] == '(' || s[0] == ']' || s[0] == 0x1D ||
                     (s[0] >= '0' && s[0] <= '9'))) {

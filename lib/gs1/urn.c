@@ -216,18 +216,7 @@ static int is_star(const struct part *c)
 
 static int ieq(const char *a, size_t an, const char *b)
 {
-    size_t i;
-
-    if (an != strlen(b))
-        return 0;
-    for (i = 0; i < an; i++) {
-        char c = a[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if (c != b[i])
-            return 0;
-    }
-    return 1;
+    return an == strlen(b) && gs1_ieq_prefix(a, an, b);
 }
 
 int gs1_parse_urn(const char *s, size_t len, struct zl_gs1_id *id,
