@@ -121,6 +121,24 @@ void cli_print_error(const char *cmd, const char *file, int rc,
     }
 }
 
+void cli_print_json_str(const char *s, size_t n)
+{
+    size_t i;
+
+    putchar('"');
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
 int cli_is_help(const char *arg)
 {
     return !strcmp(arg, "-h") || !strcmp(arg, "--help");

@@ -33,6 +33,10 @@ int cli_read_b64_arg(const char *arg, char *out, size_t cap);
 void cli_print_error(const char *cmd, const char *file, int rc,
                      const struct zl_error *err, int json);
 
+/* Print s[0..n) to stdout as a JSON string: quotes, backslashes and
+ * control characters escaped, other bytes (UTF-8) as they are. */
+void cli_print_json_str(const char *s, size_t n);
+
 /* 1 if the argument is -h or --help. */
 int cli_is_help(const char *arg);
 

@@ -31,22 +31,6 @@ static void usage(FILE *f)
             "Exit codes: 0 ok, 1 invalid document or I/O error, 2 usage.\n");
 }
 
-static void print_json_string(const char *s, size_t n)
-{
-    size_t i;
-    putchar('"');
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
 int cmd_hash(int argc, char **argv)
 {
     const char *file = NULL;
@@ -112,9 +96,9 @@ int cmd_hash(int argc, char **argv)
         const struct zl_event *e = zl_epcis_doc_event(doc, k);
         if (json) {
             printf("%s{\"hashID\":", k ? "," : "");
-            print_json_string(e->hash_id, strlen(e->hash_id));
+            cli_print_json_str(e->hash_id, strlen(e->hash_id));
             printf(",\"prehash\":");
-            print_json_string(e->prehash, e->prehash_len);
+            cli_print_json_str(e->prehash, e->prehash_len);
             putchar('}');
         } else if (prehash) {
             fwrite(e->prehash, 1, e->prehash_len, stdout);

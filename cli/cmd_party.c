@@ -37,17 +37,7 @@ struct list_ctx {
 
 static void json_str(const char *s)
 {
-    putchar('"');
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
+    cli_print_json_str(s, s ? strlen(s) : 0);
 }
 
 static int list_cb(void *ctx, const struct zl_party *p)
