@@ -53,16 +53,22 @@ zl_store *zl_srv_store(struct zl_req *r)
     struct zl_error err;
     zl_store *st = NULL;
 
-    if (tl_store)
-        return tl_store;
-    pthread_mutex_lock(&s->lock);
-    if (s->n_stores < sizeof s->stores / sizeof s->stores[0] &&
-        zl_open(s->store_path, &st, &err) == 0) {
-        s->stores[s->n_stores++] = st;
-        tl_store = st;
+    if (!tl_store) {
+        pthread_mutex_lock(&s->lock);
+        if (s->n_stores < sizeof s->stores / sizeof s->stores[0] &&
+            zl_open(s->store_path, &st, &err) == 0) {
+            s->stores[s->n_stores++] = st;
+            tl_store = st;
+        }
+        pthread_mutex_unlock(&s->lock);
     }
-    pthread_mutex_unlock(&s->lock);
-    return st;
+    /* A read-only request's statements share one read snapshot (one
+     * lock/unlock instead of one per statement), taken on first use so
+     * requests that never touch the store pay nothing. */
+    if (tl_store && r->want_snap && !r->snap &&
+        zl_store_read_begin(tl_store) == 0)
+        r->snap = tl_store;
+    return tl_store;
 }
 
 /* ---- URI splitting ------------------------------------------------------- */
@@ -328,14 +334,12 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         zl_reply_header(r, "Allow", "GET, HEAD, POST, OPTIONS");
         zl_reply_problem(r, 405, NULL, "Method Not Allowed", NULL);
     } else if (!strcmp(method, "GET") || !strcmp(method, "HEAD")) {
-        /* A read-only request: its statements share one read snapshot
-         * (one lock/unlock instead of one per statement). */
-        zl_store *st = zl_srv_store(r);
-        int snap = st && zl_store_read_begin(st) == 0;
+        r->want_snap = 1;  /* read-only: see zl_srv_store */
         parse_uri(r);
         dispatch(r);
-        if (snap)
-            zl_store_read_end(st);
+        if (r->snap)
+            zl_store_read_end(r->snap);
+        r->snap = NULL;
     } else {
         parse_uri(r);
         dispatch(r);

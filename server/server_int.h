@@ -68,6 +68,8 @@ struct zl_req {
     int body_too_big;
     int lang_en;                /* portal language */
     void *portal_cache;         /* portal.c's name cache (in the arena) */
+    int want_snap;              /* GET/HEAD: reads share one snapshot */
+    zl_store *snap;             /* the handle holding it, or NULL */
     int64_t t0_ms;
     /* Response. */
     unsigned status;
@@ -93,7 +95,8 @@ struct zl_server {
     struct zl_pcache *pcache;   /* rendered public pages (pcache.c) */
 };
 
-/* The calling thread's store handle (opened on first use), or NULL. */
+/* The calling thread's store handle (opened on first use), or NULL. For
+ * a GET/HEAD request it also opens the request's read snapshot. */
 zl_store *zl_srv_store(struct zl_req *r);
 
 /* Parameter by name (first occurrence), or NULL. */

@@ -483,7 +483,107 @@ struct each_ctx {
     int64_t last_time;
     uint8_t last_hash[32];
     int order_record;
+    struct zl_buf *out;  /* reused for spliced events */
 };
+
+/* Which of recordTime and eventID the object text j[0..n) has as
+ * top-level keys. 0, or -1 when the text is not a plain object this
+ * scanner is sure about (a top-level key with an escape, unbalanced
+ * brackets...): then the caller parses it. */
+static int top_keys(const char *j, size_t n, int *has_rt, int *has_id)
+{
+    size_t i = 0, depth = 0, k0;
+    int want_key = 0, esc;
+
+    *has_rt = *has_id = 0;
+    while (i < n && (j[i] == ' ' || j[i] == '\n' || j[i] == '\t' ||
+                     j[i] == '\r'))
+        i++;
+    if (i == n || j[i] != '{')
+        return -1;
+    for (; i < n; i++) {
+        char c = j[i];
+        if (c == '"') {
+            k0 = ++i;
+            esc = 0;
+            while (i < n && j[i] != '"') {
+                if (j[i] == '\\') {
+                    esc = 1;
+                    i++;
+                }
+                i++;
+            }
+            if (i >= n)
+                return -1;
+            if (depth == 1 && want_key) {
+                size_t kl = i - k0;
+                if (esc)
+                    return -1;
+                if (kl == 10 && !memcmp(j + k0, "recordTime", 10))
+                    *has_rt = 1;
+                else if (kl == 7 && !memcmp(j + k0, "eventID", 7))
+                    *has_id = 1;
+            }
+            want_key = 0;
+        } else if (c == '{' || c == '[') {
+            depth++;
+            want_key = c == '{' && depth == 1;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0)
+                return -1;
+            if (--depth == 0) {
+                for (i++; i < n; i++)
+                    if (j[i] != ' ' && j[i] != '\n' && j[i] != '\t' &&
+                        j[i] != '\r')
+                        return -1;
+                return 0;
+            }
+        } else if (c == ',' && depth == 1) {
+            want_key = 1;
+        }
+    }
+    return -1;
+}
+
+/* The stored text with recordTime (and eventID when it has none) added
+ * before its closing brace: what decorate() + json_dumps give, without
+ * parsing and re-serialising. 0, 1 when the event must go through
+ * decorate() instead, or an error. */
+static int splice(const struct zl_stored_event *ev, struct zl_buf *b)
+{
+    const char *j = ev->json;
+    size_t n = ev->json_len, end, i;
+    int has_rt, has_id, rc, empty = 1;
+    char t[32], hex[65];
+
+    if (!j || top_keys(j, n, &has_rt, &has_id) || has_rt)
+        return 1;
+    for (end = n; end > 0 && j[end - 1] != '}'; end--)
+        ;
+    if (end == 0)
+        return 1;
+    end--;  /* the closing brace */
+    for (i = end; i > 0; i--) {
+        char c = j[i - 1];
+        if (c != ' ' && c != '\n' && c != '\t' && c != '\r') {
+            empty = c == '{';
+            break;
+        }
+    }
+    zl_buf_reset(b);
+    zl_time_format_utc(ev->record_time_ms, t);
+    rc = zl_buf_add(b, j, end);
+    if (!rc)
+        rc = zl_buf_printf(b, "%s\"recordTime\":\"%s\"", empty ? "" : ",", t);
+    if (!rc && !has_id) {
+        zl_hex_encode(ev->hash, 32, hex);
+        rc = zl_buf_printf(b, ",\"eventID\":\"ni:///sha-256;%s?ver=CBV2.0\"",
+                           hex);
+    }
+    if (!rc)
+        rc = zl_buf_addc(b, '}');
+    return rc;
+}
 
 static int each_cb(void *vctx, const struct zl_stored_event *ev)
 {
@@ -496,6 +596,13 @@ static int each_cb(void *vctx, const struct zl_stored_event *ev)
         c->seen++; /* one more exists: there is a next page */
         return 1;
     }
+    if (c->fmt == ZL_EPC_AS_CAPTURED && c->out &&
+        (rc = splice(ev, c->out)) <= 0) {
+        if (rc)
+            return rc;
+        rc = c->cb(c->ctx, c->out->data, c->out->len);
+        goto done;
+    }
     j = decorate(ev, c->fmt);
     if (!j)
         return ZL_ESTORE;
@@ -505,6 +612,7 @@ static int each_cb(void *vctx, const struct zl_stored_event *ev)
         return ZL_ENOMEM;
     rc = c->cb(c->ctx, s, strlen(s));
     zl_free(s);
+done:
     c->seen++;
     c->last_time = c->order_record ? ev->record_time_ms : ev->event_time_ms;
     memcpy(c->last_hash, ev->hash, 32);
@@ -526,11 +634,14 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
                   zl_query_event_cb cb, void *ctx, char **next_token,
                   struct zl_error *err)
 {
+    struct zl_buf out;
     struct each_ctx c = {fmt, cb, ctx, 0, q->per_page, 0, {0},
-                         q->f.order_by == ZL_ORDER_RECORD_TIME};
+                         q->f.order_by == ZL_ORDER_RECORD_TIME, &out};
     struct zl_event_filter f = q->f;
     int rc;
 
+    /* zl_buf_init allocates nothing: the early returns leak nothing. */
+    zl_buf_init(&out, MAX_OUTPUT);
     if (next_token)
         *next_token = NULL;
     if (q->max_event_count) {
@@ -550,6 +661,7 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
     if (q->per_page && (!f.limit || q->per_page < f.limit))
         f.limit = q->per_page + 1;
     rc = zl_store_events_query(s, &f, each_cb, &c);
+    zl_buf_cleanup(&out);
     if (rc == 1 && c.page && c.seen > c.page) {
         char buf[96], hex[65];
 

@@ -142,6 +142,43 @@ curl -s -D "$TMP/oh" -o /dev/null -X OPTIONS "$U/capture"
 ok "OPTIONS /capture announces the capture limit" grep -qi '^GS1-EPCIS-Capture-Limit: 50' "$TMP/oh"
 is "GET / (JSON) lists top-level resources" "$(curl -s -H 'Accept: application/json' "$U/" | jq -r '.member|index("events") != null')" true
 
+# Query output splices recordTime/eventID into the stored text (no
+# re-serialisation): a declared eventID is kept, a client's recordTime is
+# replaced, nested look-alike keys and escaped braces are left alone, and
+# no top-level key appears twice.
+cat >"$TMP/sp.json" <<JSON
+{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",{"ex":"https://example.com/ex/"}],
+ "type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2026-05-01T00:00:00Z",
+ "epcisBody":{"eventList":[
+ {"type":"ObjectEvent","eventID":"urn:uuid:6c3b4a1e-0000-4000-8000-000000000001","eventTime":"2026-05-01T08:00:00+08:00",
+  "eventTimeZoneOffset":"+08:00","recordTime":"2000-01-01T00:00:00.000Z","action":"OBSERVE","bizStep":"inspecting",
+  "quantityList":[{"epcClass":"https://id.gs1.org/01/$GTIN/10/SPLICE1","quantity":1.5,"uom":"KGM"}],
+  "readPoint":{"id":"https://id.gs1.org/414/$P_SITE"},"ex:meta":{"eventID":"nested","recordTime":"nested"}},
+ {"type":"ObjectEvent","eventTime":"2026-05-01T09:00:00+08:00","eventTimeZoneOffset":"+08:00","action":"OBSERVE",
+  "bizStep":"inspecting","quantityList":[{"epcClass":"https://id.gs1.org/01/$GTIN/10/SPLICE1","quantity":2,"uom":"KGM"}],
+  "readPoint":{"id":"https://id.gs1.org/414/$P_SITE"},"ex:note":"a \\"quoted\\" } { , \\"eventID\\": [x \\u00e9"},
+ {"type":"ObjectEvent","eventTime":"2026-05-01T10:00:00+08:00","eventTimeZoneOffset":"+08:00","action":"OBSERVE",
+  "bizStep":"inspecting","quantityList":[{"epcClass":"https://id.gs1.org/01/$GTIN/10/SPLICE1","quantity":3,"uom":"KGM"}],
+  "readPoint":{"id":"https://id.gs1.org/414/$P_SITE"},"ex:deep":[{"ex:a":1,"eventID":"nested"},{"ex:x":{"ex:b":2,"eventID":"n2"}}]}]}}
+JSON
+is "splice test document captured" "$(status -X POST "${AUTH[@]}" -H 'Content-Type: application/ld+json' --data-binary @"$TMP/sp.json" "$U/capture")" 202
+curl -s "${AUTH[@]}" "$U/epcs/$(jq -rn --arg v "https://id.gs1.org/01/$GTIN/10/SPLICE1" '$v|@uri')/events" >"$TMP/spq.json"
+is "splice: both events, no duplicate keys anywhere" "$(python3 -c '
+import json, sys
+def hook(pairs):
+    ks = [k for k, _ in pairs]
+    if len(ks) != len(set(ks)): raise SystemExit("dup " + repr(ks))
+    return dict(pairs)
+d = json.load(open(sys.argv[1]), object_pairs_hook=hook)
+print(len(d["epcisBody"]["queryResults"]["resultsBody"]["eventList"]))' "$TMP/spq.json")" 3
+is "splice: declared eventID kept" "$(jq -r '[.epcisBody.queryResults.resultsBody.eventList[] | select(.["ex:meta"])][0].eventID' "$TMP/spq.json")" "urn:uuid:6c3b4a1e-0000-4000-8000-000000000001"
+is "splice: client recordTime replaced" "$(jq -r '[.epcisBody.queryResults.resultsBody.eventList[] | select(.["ex:meta"])][0].recordTime | startswith("2000")' "$TMP/spq.json")" false
+is "splice: nested look-alike keys untouched" "$(jq -r '[.epcisBody.queryResults.resultsBody.eventList[] | select(.["ex:meta"])][0]["ex:meta"] | [.eventID, .recordTime] | join(",")' "$TMP/spq.json")" "nested,nested"
+is "splice: eventID added after escaped look-alikes" "$(jq -r '[.epcisBody.queryResults.resultsBody.eventList[] | select(.["ex:note"])][0].eventID | startswith("ni:///sha-256;")' "$TMP/spq.json")" true
+is "splice: eventID added beside nested eventID keys" "$(jq -r '[.epcisBody.queryResults.resultsBody.eventList[] | select(.["ex:deep"])][0] | [(.eventID | startswith("ni:///")), .["ex:deep"][1]["ex:x"].eventID] | map(tostring) | join(",")' "$TMP/spq.json")" "true,n2"
+is "splice: string with escapes kept" "$(jq -r '[.epcisBody.queryResults.resultsBody.eventList[] | select(.["ex:note"])][0]["ex:note"]' "$TMP/spq.json")" 'a "quoted" } { , "eventID": [x é'
+is "splice: recordTime is the repository's" "$(jq -r '[.epcisBody.queryResults.resultsBody.eventList[].recordTime | test("^20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T.*Z$")] | all' "$TMP/spq.json")" true
+
 # ---- resolver and portal ------------------------------------------------------
 RLOT="$U/01/$GTIN/10/RECALL1"
 NLOT="$U/01/$GTIN/10/NORMAL1"
