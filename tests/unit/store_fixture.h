@@ -3,7 +3,8 @@
  * `setup` creates and opens it (struct fixture in *state), `teardown`
  * closes it and removes the file with its WAL and shared-memory files.
  * Include after <cmocka.h>; each test file names its own store via
- * FIXTURE_NAME before including (default "test").
+ * FIXTURE_NAME before including (default "test"), and may set the log
+ * origin with FIXTURE_ORIGIN (default "test.local/log").
  */
 #ifndef ZL_TEST_STORE_FIXTURE_H
 #define ZL_TEST_STORE_FIXTURE_H
@@ -16,6 +17,9 @@
 
 #ifndef FIXTURE_NAME
 #define FIXTURE_NAME "test"
+#endif
+#ifndef FIXTURE_ORIGIN
+#define FIXTURE_ORIGIN "test.local/log"
 #endif
 
 struct fixture {
@@ -32,7 +36,7 @@ static int setup(void **state)
     snprintf(f->path, sizeof f->path, "/tmp/zl-%s-%d.db", FIXTURE_NAME,
              (int)getpid());
     unlink(f->path);
-    assert_int_equal(zl_init(f->path, "test.local/log", &err), 0);
+    assert_int_equal(zl_init(f->path, FIXTURE_ORIGIN, &err), 0);
     assert_int_equal(zl_open(f->path, &f->s, &err), 0);
     *state = f;
     return 0;

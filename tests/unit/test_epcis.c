@@ -25,29 +25,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define GS1 "tests/conformance/gs1-epcis/JSON"
+#include "read_file.h"
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *d;
-    long n;
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    d = malloc((size_t)n + 1);
-    if (d && fread(d, 1, (size_t)n, f) != (size_t)n) {
-        free(d);
-        d = NULL;
-    }
-    if (d)
-        d[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return d;
-}
+#define GS1 "tests/conformance/gs1-epcis/JSON"
 
 /* Documents of the GS1 example set we refuse, and why (the standard's rule
  * they break). */

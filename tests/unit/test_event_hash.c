@@ -26,30 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CORPUS "tests/conformance/epcis-event-hash/"
+#include "read_file.h"
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *d;
-    long n;
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    d = malloc((size_t)n + 1);
-    if (d && fread(d, 1, (size_t)n, f) != (size_t)n) {
-        free(d);
-        d = NULL;
-    }
-    if (d)
-        d[n] = '\0';
-    fclose(f);
-    if (len)
-        *len = (size_t)n;
-    return d;
-}
+#define CORPUS "tests/conformance/epcis-event-hash/"
 
 /* Next line of *p (without the newline), or NULL at the end. */
 static char *next_line(char **p)

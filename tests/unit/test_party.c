@@ -23,38 +23,10 @@
 #include <string.h>
 #include <unistd.h>
 
-struct fx {
-    char path[128];
-    zl_store *s;
-};
+#include "read_file.h"
 
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof *f);
-    struct zl_error err;
-
-    snprintf(f->path, sizeof f->path, "/tmp/zl-test-party-%d.db", (int)getpid());
-    unlink(f->path);
-    if (zl_init(f->path, "test.local/log", &err) || zl_open(f->path, &f->s, &err))
-        return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    char p[160];
-
-    zl_close(f->s);
-    unlink(f->path);
-    snprintf(p, sizeof p, "%s-wal", f->path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", f->path);
-    unlink(p);
-    free(f);
-    return 0;
-}
+#define FIXTURE_NAME "test-party"
+#include "store_fixture.h"
 
 /* Valid demo identities (GB 32100 check char, GS1 mod-10 check digit). */
 #define USCC_PLANT "91130102117504341K"
@@ -105,7 +77,7 @@ static int got_cb(void *ctx, const struct zl_party *p)
 
 static void test_party_add_get(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     struct zl_party p;
     struct zl_error err;
     struct got g;
@@ -195,7 +167,7 @@ static int loc_cb(void *ctx, const struct zl_location *l)
 
 static void test_import(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     struct zl_error err;
     struct prod pr;
     struct locn ln;
@@ -255,22 +227,12 @@ static int tok_cb(void *ctx, const struct zl_token_info *t)
 /* 1 if needle occurs in the file's bytes (the database and its WAL). */
 static int file_contains(const char *path, const char *needle)
 {
-    FILE *fp = fopen(path, "rb");
-    size_t n = strlen(needle), have = 0, cap = 0, r;
-    char *buf = NULL, chunk[65536];
+    size_t n = strlen(needle), have = 0;
+    char *buf = slurp(path, &have);
     int found = 0;
 
-    if (!fp)
+    if (!buf)
         return 0;
-    while ((r = fread(chunk, 1, sizeof chunk, fp)) > 0) {
-        if (have + r > cap) {
-            cap = (have + r) * 2;
-            buf = realloc(buf, cap);
-        }
-        memcpy(buf + have, chunk, r);
-        have += r;
-    }
-    fclose(fp);
     for (size_t i = 0; i + n <= have && !found; i++)
         found = memcmp(buf + i, needle, n) == 0;
     free(buf);
@@ -279,9 +241,9 @@ static int file_contains(const char *path, const char *needle)
 
 static void test_tokens(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     char tok[ZL_TOKEN_MAX], tid[ZL_TOKEN_ID_MAX], party[ZL_PARTY_ID_MAX];
-    char bad[ZL_TOKEN_MAX], wal[160];
+    char bad[ZL_TOKEN_MAX], wal[300];
     int n = 0;
 
     assert_int_equal(add_two(f->s), 0);
@@ -356,7 +318,7 @@ static int naive_allowed(int party, int rp, int bl, const int *src, size_t ns,
 
 static void test_location_check(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     static const char *all[] = {"6940277700002", "6940277700019", "6940277700026",
                                 "6915669000008", "6915669000015", "6904642000005"};
     static const char *parties[] = {USCC_PLANT, USCC_FARM};

@@ -34,55 +34,29 @@
 
 #include <cmocka.h>
 
+#include "read_file.h"
+
 #define GOLDEN ZL_SOURCE_ROOT "/tests/golden/recall/"
 
 static const char RAW[] = "https://id.gs1.org/01/06901234000108/10/RAW-1";
 static const char S3[] = "https://id.gs1.org/01/06901234000207/21/S3";
 static const char X1[] = "https://id.gs1.org/01/06901234000306/21/X1";
 
-struct fx {
-    char path[128];
-    zl_store *s;
-};
+#define FIXTURE_NAME "recall-case"
+#define FIXTURE_ORIGIN "test.zhiliang/log"
+#include "store_fixture.h"
 
-static char *slurp(const char *path, size_t *len)
+/* A fresh store with the golden parties imported and chain captured. */
+static int setup_chain(void **state)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = 0;
-        *len = (size_t)n;
-    }
-    return buf;
-}
-
-static int setup(void **state)
-{
-    struct fx *fx = calloc(1, sizeof *fx);
+    struct fixture *fx;
     struct zl_error err = {0};
     struct zl_capture_result res;
     char *doc;
     size_t len;
 
-    assert_non_null(fx);
-    snprintf(fx->path, sizeof fx->path, "/tmp/zl_recall_%ld.db",
-             (long)getpid());
-    unlink(fx->path);
-    assert_int_equal(zl_init(fx->path, "test.zhiliang/log", &err), 0);
-    assert_int_equal(zl_open(fx->path, &fx->s, &err), 0);
+    setup(state);
+    fx = *state;
     doc = slurp(GOLDEN "parties.json", &len);
     assert_non_null(doc);
     assert_int_equal(zl_party_import_json(fx->s, doc, len, NULL, NULL, &err),
@@ -98,22 +72,6 @@ static int setup(void **state)
     }
     assert_int_equal(res.n_new, 17);
     free(doc);
-    *state = fx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    char p[160];
-
-    zl_close(fx->s);
-    unlink(fx->path);
-    snprintf(p, sizeof p, "%s-wal", fx->path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", fx->path);
-    unlink(p);
-    free(fx);
     return 0;
 }
 
@@ -157,7 +115,7 @@ static json_t *find_by(json_t *arr, const char *key, const char *value)
 
 static void test_scope_golden(void **state)
 {
-    struct fx *fx = *state;
+    struct fixture *fx = *state;
     const char *lots[] = {RAW};
     struct zl_error err = {0};
     zl_recall_scope *sc = NULL;
@@ -283,7 +241,7 @@ static int count_notice(void *ctx, const struct zl_recall_notice *n)
 
 static void test_case_flow(void **state)
 {
-    struct fx *fx = *state;
+    struct fixture *fx = *state;
     const char *lots[] = {RAW}, *a[] = {"store-a"};
     struct zl_error err = {0};
     char id[ZL_RECALL_ID_MAX];
@@ -392,7 +350,7 @@ static int key_found(void *ctx, const char *key)
 /* Every record has a leaf; an edited record no longer matches it. */
 static void test_tamper(void **state)
 {
-    struct fx *fx = *state;
+    struct fixture *fx = *state;
     const char *lots[] = {RAW};
     struct zl_error err = {0};
     char id[ZL_RECALL_ID_MAX], key[128], *canon = NULL, *sql;
@@ -443,7 +401,7 @@ static void test_tamper(void **state)
 
 static void test_force_close(void **state)
 {
-    struct fx *fx = *state;
+    struct fixture *fx = *state;
     const char *lots[] = {RAW};
     struct zl_error err = {0};
     char id[ZL_RECALL_ID_MAX];
@@ -496,7 +454,7 @@ static int count_cases(void *ctx, const struct zl_recall_info *r)
  * failure must leave the log and the cases exactly as they were. */
 static void test_rollback_on_failure(void **state)
 {
-    struct fx *fx = *state;
+    struct fixture *fx = *state;
     const char *lots[] = {RAW};
     struct zl_error err = {0};
     char id[ZL_RECALL_ID_MAX];
@@ -565,7 +523,7 @@ static void test_rollback_on_failure(void **state)
 /* Effectiveness against a naive model: random recoveries per party. */
 static void test_effectiveness_model(void **state)
 {
-    struct fx *fx = *state;
+    struct fixture *fx = *state;
     const char *lots[] = {RAW}, *names[] = {"store-a", "store-b"};
     struct zl_error err = {0};
     char id[ZL_RECALL_ID_MAX];
@@ -601,13 +559,15 @@ static void test_effectiveness_model(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_scope_golden, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_case_flow, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_force_close, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tamper, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rollback_on_failure, setup,
+        cmocka_unit_test_setup_teardown(test_scope_golden, setup_chain,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_effectiveness_model, setup,
+        cmocka_unit_test_setup_teardown(test_case_flow, setup_chain, teardown),
+        cmocka_unit_test_setup_teardown(test_force_close, setup_chain,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_tamper, setup_chain, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_on_failure, setup_chain,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_effectiveness_model, setup_chain,
                                         teardown),
     };
 
