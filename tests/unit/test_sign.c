@@ -20,6 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rfc8032_vectors.h"
+
 static void b64_of_hex(const char *hex, char *out)
 {
     uint8_t b[64];
@@ -31,30 +33,17 @@ static void b64_of_hex(const char *hex, char *out)
 
 static void test_rfc8032(void **state)
 {
-    static const struct {
-        const char *sk, *pk, *msg, *sig;
-    } v[] = {
-        {"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
-         "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
-         "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
-         "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"},
-        {"4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
-         "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
-         "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
-         "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"},
-    };
-
     (void)state;
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < ED_VECTORS_N; i++) {
         char sk[ZL_SIGN_KEY_B64], pk[ZL_SIGN_KEY_B64], pk2[ZL_SIGN_KEY_B64];
         char sig[ZL_SIGN_SIG_B64], sig2[ZL_SIGN_SIG_B64];
         uint8_t msg[8];
-        size_t mlen = strlen(v[i].msg) / 2;
+        size_t mlen = strlen(ed_vectors[i].msg) / 2;
 
-        zl_hex_decode(v[i].msg, strlen(v[i].msg), msg, mlen);
-        b64_of_hex(v[i].sk, sk);
-        b64_of_hex(v[i].pk, pk);
-        b64_of_hex(v[i].sig, sig);
+        zl_hex_decode(ed_vectors[i].msg, strlen(ed_vectors[i].msg), msg, mlen);
+        b64_of_hex(ed_vectors[i].sk, sk);
+        b64_of_hex(ed_vectors[i].pk, pk);
+        b64_of_hex(ed_vectors[i].sig, sig);
         assert_int_equal(zl_sign_public(sk, pk2), 0);
         assert_string_equal(pk, pk2);
         assert_int_equal(zl_sign(sk, msg, mlen, sig2), 0);
