@@ -360,8 +360,10 @@ static void g_generate(struct gchain *c, uint64_t seed)
 
 /* ---- JSON ------------------------------------------------------------------ */
 
-static void g_ids(struct zl_buf *b, const struct gchain *c,
-                  const struct gev *e, int role, const char *name)
+/* The event's ids of one role as the list `name`: EPCs, or (qty) quantity
+ * elements; nothing when it has none. */
+static void g_list(struct zl_buf *b, const struct gchain *c,
+                   const struct gev *e, int role, const char *name, int qty)
 {
     int n = 0;
 
@@ -371,28 +373,16 @@ static void g_ids(struct zl_buf *b, const struct gchain *c,
         return;
     zl_buf_printf(b, ",\"%s\":[", name);
     n = 0;
-    for (int i = 0; i < e->n; i++)
-        if (e->r[i].role == role)
-            zl_buf_printf(b, "%s\"%s\"", n++ ? "," : "", c->ids[e->r[i].id]);
-    zl_buf_adds(b, "]");
-}
-
-static void g_qtys(struct zl_buf *b, const struct gchain *c,
-                   const struct gev *e, int role, const char *name)
-{
-    int n = 0;
-
-    for (int i = 0; i < e->n; i++)
-        n += e->r[i].role == role;
-    if (n == 0)
-        return;
-    zl_buf_printf(b, ",\"%s\":[", name);
-    n = 0;
-    for (int i = 0; i < e->n; i++)
-        if (e->r[i].role == role)
+    for (int i = 0; i < e->n; i++) {
+        if (e->r[i].role != role)
+            continue;
+        if (qty)
             zl_buf_printf(b, "%s{\"epcClass\":\"%s\",\"quantity\":%g,"
                           "\"uom\":\"KGM\"}", n++ ? "," : "",
                           c->ids[e->r[i].id], e->r[i].qty);
+        else
+            zl_buf_printf(b, "%s\"%s\"", n++ ? "," : "", c->ids[e->r[i].id]);
+    }
     zl_buf_adds(b, "]");
 }
 
@@ -422,14 +412,14 @@ static void g_event_json(struct zl_buf *b, const struct gchain *c, int i)
     for (int k = 0; k < e->n; k++)
         if (e->r[k].role == ZL_ROLE_PARENT)
             zl_buf_printf(b, ",\"parentID\":\"%s\"", c->ids[e->r[k].id]);
-    g_ids(b, c, e, ZL_ROLE_EPC, "epcList");
-    g_ids(b, c, e, ZL_ROLE_CHILD, "childEPCs");
-    g_ids(b, c, e, ZL_ROLE_INPUT, "inputEPCList");
-    g_ids(b, c, e, ZL_ROLE_OUTPUT, "outputEPCList");
-    g_qtys(b, c, e, ZL_ROLE_QTY, "quantityList");
-    g_qtys(b, c, e, ZL_ROLE_CHILD_QTY, "childQuantityList");
-    g_qtys(b, c, e, ZL_ROLE_INPUT_QTY, "inputQuantityList");
-    g_qtys(b, c, e, ZL_ROLE_OUTPUT_QTY, "outputQuantityList");
+    g_list(b, c, e, ZL_ROLE_EPC, "epcList", 0);
+    g_list(b, c, e, ZL_ROLE_CHILD, "childEPCs", 0);
+    g_list(b, c, e, ZL_ROLE_INPUT, "inputEPCList", 0);
+    g_list(b, c, e, ZL_ROLE_OUTPUT, "outputEPCList", 0);
+    g_list(b, c, e, ZL_ROLE_QTY, "quantityList", 1);
+    g_list(b, c, e, ZL_ROLE_CHILD_QTY, "childQuantityList", 1);
+    g_list(b, c, e, ZL_ROLE_INPUT_QTY, "inputQuantityList", 1);
+    g_list(b, c, e, ZL_ROLE_OUTPUT_QTY, "outputQuantityList", 1);
     if (e->tid >= 0)
         zl_buf_printf(b, ",\"transformationID\":\"urn:uuid:00000000-0000-4000-"
                       "8000-%06llx%06x\"", (unsigned long long)c->seed % 0xffffffu,
