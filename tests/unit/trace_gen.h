@@ -135,24 +135,27 @@ static int g_new_id(struct gchain *c, int kind)
     return c->n_ids++;
 }
 
-static const char *g_party(int n, char buf[64])
+/* Digital Link of GLN number n in a 9-digit company block, under AI ai
+ * (417 party, 414 location). */
+static const char *g_gln(int n, const char *block, const char *ai,
+                         char buf[64])
 {
     char body[32], key[40];
 
-    snprintf(body, sizeof body, "061414100%03d", n);
+    snprintf(body, sizeof body, "%s%03d", block, n);
     g_digits_cd(key, body);
-    snprintf(buf, 64, "https://id.gs1.org/417/%s", key);
+    snprintf(buf, 64, "https://id.gs1.org/%s/%s", ai, key);
     return buf;
+}
+
+static const char *g_party(int n, char buf[64])
+{
+    return g_gln(n, "061414100", "417", buf);
 }
 
 static const char *g_loc(int n, char buf[64])
 {
-    char body[32], key[40];
-
-    snprintf(body, sizeof body, "061414199%03d", n);
-    g_digits_cd(key, body);
-    snprintf(buf, 64, "https://id.gs1.org/414/%s", key);
-    return buf;
+    return g_gln(n, "061414199", "414", buf);
 }
 
 static struct gev *g_ev(struct gchain *c, int type, int action)
