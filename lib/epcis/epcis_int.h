@@ -31,6 +31,10 @@ void ep_arena_init(struct ep_arena *a);
 /* Forget all allocations but keep the newest chunk for reuse. */
 void ep_arena_reset(struct ep_arena *a);
 void ep_arena_cleanup(struct ep_arena *a);
+/* Forget all allocations and keep one chunk as large as everything the
+ * arena held (if that is at most max bytes), so that the next use of the
+ * same size allocates nothing. */
+void ep_arena_keep(struct ep_arena *a, size_t max);
 /* 8-byte aligned; NULL on OOM. */
 void *ep_alloc(struct ep_arena *a, size_t n);
 char *ep_strndup(struct ep_arena *a, const char *s, size_t n);

@@ -197,6 +197,28 @@ void ep_arena_reset(struct ep_arena *a)
     a->total = c->cap;
 }
 
+void ep_arena_keep(struct ep_arena *a, size_t max)
+{
+    size_t want = a->total;
+    struct ep_chunk *c;
+
+    if (a->head && !a->head->next && a->head->cap >= want) {
+        a->head->used = 0;
+        return;
+    }
+    ep_arena_cleanup(a);
+    if (want == 0 || want > max)
+        return;
+    c = zl_malloc(sizeof *c + want);
+    if (!c)
+        return;
+    c->cap = want;
+    c->used = 0;
+    c->next = NULL;
+    a->head = c;
+    a->total = want;
+}
+
 void ep_arena_cleanup(struct ep_arena *a)
 {
     struct ep_chunk *c = a->head;

@@ -61,7 +61,29 @@ char *zl_strdup(const char *s) { return zl_strndup(s, strlen(s)); }
 
 void zl_free(void *p) { free(p); }
 
+/* jansson's allocator is process-global, so a per-parse arena is chosen
+ * per thread: the server parses documents on several threads at once. */
+static _Thread_local void *(*route_fn)(void *ctx, size_t n);
+static _Thread_local void *route_ctx;
+
+static void *json_malloc_routed(size_t n)
+{
+    return route_fn ? route_fn(route_ctx, n) : zl_malloc(n);
+}
+
+static void json_free_routed(void *p)
+{
+    if (!route_fn)
+        zl_free(p);
+}
+
+void zl_alloc_json_route(void *(*fn)(void *ctx, size_t n), void *ctx)
+{
+    route_fn = fn;
+    route_ctx = ctx;
+}
+
 void zl_alloc_install_json(void)
 {
-    json_set_alloc_funcs(zl_malloc, zl_free);
+    json_set_alloc_funcs(json_malloc_routed, json_free_routed);
 }

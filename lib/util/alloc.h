@@ -26,4 +26,12 @@ void zl_alloc_fail_after(long n);
 /* Route jansson's allocations through the wrappers (idempotent). */
 void zl_alloc_install_json(void);
 
+/* Until called again with fn = NULL, jansson allocations made by the
+ * calling thread come from fn(ctx, n) (a bump arena) and jansson frees on
+ * this thread do nothing; other threads are unaffected. The caller must
+ * not let any jansson value or string allocated meanwhile outlive the
+ * arena, nor free on this thread a jansson value allocated before. Needs
+ * zl_alloc_install_json() (which installs the routing functions). */
+void zl_alloc_json_route(void *(*fn)(void *ctx, size_t n), void *ctx);
+
 #endif
