@@ -339,7 +339,7 @@ int out_done(struct gs1_out *o)
     return (int)o->len;
 }
 
-static int hexval(int c)
+int gs1_hexval(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -363,8 +363,8 @@ int gs1_pct_decode(const char *s, size_t n, char *out, size_t cap,
                 return zl_error_set(err, ZL_ESYNTAX, NULL,
                     "bad percent-encoding: '%' must be followed by two hex "
                     "digits", s, n);
-            h = hexval((unsigned char)s[i + 1]);
-            l = hexval((unsigned char)s[i + 2]);
+            h = gs1_hexval((unsigned char)s[i + 1]);
+            l = gs1_hexval((unsigned char)s[i + 2]);
             if (h < 0 || l < 0)
                 return zl_error_set(err, ZL_ESYNTAX, NULL,
                     "bad percent-encoding: '%' must be followed by two hex "

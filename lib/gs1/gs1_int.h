@@ -41,6 +41,8 @@ size_t ai_max_len(const struct ai_def *d);
 int ai_check_value(const struct ai_def *d, const char *ai, const char *v,
                    size_t n, struct zl_error *err);
 
+/* Value of a hex digit (either case), or -1. */
+int gs1_hexval(int c);
 /* 1 if s[0..len) starts with p (lowercase ASCII), ignoring ASCII case. */
 int gs1_ieq_prefix(const char *s, size_t len, const char *p);
 

@@ -127,17 +127,6 @@ static int check_ref(const struct part *g, const struct part *r,
     return 0;
 }
 
-static int hexv(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Undo TDS escapes into out; cs39: the CPI reference charset. */
 static int unescape(const struct part *c, char *out, size_t cap, int cs39,
                     const char *what, struct zl_error *err)
@@ -147,8 +136,8 @@ static int unescape(const struct part *c, char *out, size_t cap, int cs39,
     for (i = 0; i < c->n; i++) {
         int ch = (unsigned char)c->p[i];
         if (ch == '%') {
-            int h = i + 2 < c->n ? hexv((unsigned char)c->p[i + 1]) : -1;
-            int l = i + 2 < c->n ? hexv((unsigned char)c->p[i + 2]) : -1;
+            int h = i + 2 < c->n ? gs1_hexval((unsigned char)c->p[i + 1]) : -1;
+            int l = i + 2 < c->n ? gs1_hexval((unsigned char)c->p[i + 2]) : -1;
             if (h < 0 || l < 0)
                 return zl_error_setf(err, ZL_ESYNTAX, NULL, NULL,
                     "bad escape in %s: '%%' must be followed by two hex "
