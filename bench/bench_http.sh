@@ -10,7 +10,8 @@
 #      events/s; plus the CLI on the whole demo documents for reference.
 # Prints one line per figure: req/s and p99 latency, or events/s.
 #
-# Environment: DUR (wrk duration, 5s), CONN (32), THREADS (server, 4),
+# Environment: DUR (wrk duration, 5s), CONN (32), THREADS (server workers; default
+# the server's, one per CPU),
 # STORE=path: run the read figures on this existing store (e.g. 1M demo
 # events: `zhiliang demo generate --seed 1 --scale 10000`, captured)
 # instead of the SCALE demo; CAPTURE_BASE=path: run the capture figures
@@ -22,7 +23,8 @@ EXE=${1:-build/cli/zhiliang}
 SCALE=${2:-50}
 DUR=${DUR:-5s}
 CONN=${CONN:-32}
-THREADS=${THREADS:-4}
+THREADS=${THREADS:-}
+TH=(); [ -n "$THREADS" ] && TH=(--threads "$THREADS")
 command -v wrk >/dev/null || { echo "bench_http: wrk is not installed (apt-get install wrk)"; exit 1; }
 EXE=$(cd "$(dirname "$EXE")" && pwd)/$(basename "$EXE")
 TMP=$(mktemp -d /tmp/zl-bench-http.XXXXXX)
@@ -106,7 +108,7 @@ rm -f "$TMP/c.db" "$TMP/c.db-wal" "$TMP/c.db-shm"
 # with its party's token; the rate counts the events the job documents
 # report as new.
 mk_store "$TMP/b.db"
-"${SRV[@]}" "$EXE" serve --store "$TMP/b.db" --listen 127.0.0.1:0 --quiet --threads "$THREADS" \
+"${SRV[@]}" "$EXE" serve --store "$TMP/b.db" --listen 127.0.0.1:0 --quiet "${TH[@]}" \
   --max-body 268435456 --max-events 1000000 >"$TMP/serve.out" 2>&1 &
 PID=$!
 for i in $(seq 1 100); do grep -q listening "$TMP/serve.out" && break; sleep 0.05; done
@@ -139,7 +141,7 @@ rm -f "$TMP/b.db" "$TMP/b.db-wal" "$TMP/b.db-shm"
 
 # Read benchmarks against the CLI-captured store (or STORE).
 R=${STORE:-$TMP/a.db}
-"${SRV[@]}" "$EXE" serve --store "$R" --listen 127.0.0.1:0 --quiet --threads "$THREADS" >"$TMP/serve.out" 2>&1 &
+"${SRV[@]}" "$EXE" serve --store "$R" --listen 127.0.0.1:0 --quiet "${TH[@]}" >"$TMP/serve.out" 2>&1 &
 PID=$!
 for i in $(seq 1 100); do grep -q listening "$TMP/serve.out" && break; sleep 0.05; done
 U=$(sed -n 's/^listening on //p' "$TMP/serve.out")
@@ -157,7 +159,7 @@ bench() { # name url [wrk args...]
   errs=$(awk '/Non-2xx/ {print $NF}' "$TMP/wrk.out")
   printf '%-34s %10s req/s  p99 %8s%s\n' "$name" "$rps" "$p99" "${errs:+  non-2xx $errs}"
 }
-echo "store: ${STORE:-demo seed 11, scale $SCALE}; server threads $THREADS; wrk $CONN connections, $DUR, keep-alive"
+echo "store: ${STORE:-demo seed 11, scale $SCALE}; server threads ${THREADS:-default}; wrk $CONN connections, $DUR, keep-alive"
 bench "product page (sold item)" "$U$path"
 bench "GET /events EQ_bizStep=shipping" "$U/events?EQ_bizStep=shipping&perPage=100" -H "Authorization: Bearer $tok"
 bench "resolver linkset" "$U$path?linkType=all"

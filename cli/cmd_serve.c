@@ -26,7 +26,7 @@ static void usage(FILE *f)
             "  --listen HOST:PORT  default 127.0.0.1:8080; port 0 picks a free\n"
             "                      port (printed as \"listening on URL\")\n"
             "  --store PATH        default $ZHILIANG_STORE, then ./zhiliang.db\n"
-            "  --threads N         worker threads (default 4)\n"
+            "  --threads N         worker threads (default: one per CPU, >= 2)\n"
             "  --max-body BYTES    largest request body, 413 past it (16 MiB)\n"
             "  --max-events N      events per capture (default 10000)\n"
             "  --per-ip N          connections per client address (64)\n"

@@ -57,7 +57,7 @@ static _Thread_local int tl_dv_ok;
 
 uint64_t zl_data_gen(struct zl_req *r)
 {
-    zl_store *s = zl_srv_store(r);
+    zl_store *s = zl_srv_store_nosnap(r);
     int64_t dv;
 
     if (!s || zl_store_data_version(s, &dv)) {

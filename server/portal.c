@@ -537,7 +537,7 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
     struct zl_error err;
     struct zl_buf b;
     zl_trace *t = NULL;
-    zl_store *s = zl_srv_store(r);
+    zl_store *s = zl_srv_store_nosnap(r);
     const char *gtin = ai_value(id, "01"), *lot = ai_value(id, "10"),
                *serial = ai_value(id, "21"), *title;
     const struct zl_trace_event *const *ev = NULL;
@@ -564,6 +564,7 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
         page_headers(r);
         return;
     }
+    zl_srv_store(r);  /* a miss: its reads share one snapshot */
     if (gtin)
         zl_product_get(s, gtin, product_cb, &pi);
     memset(&to, 0, sizeof to);

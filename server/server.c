@@ -47,7 +47,7 @@
 
 static _Thread_local zl_store *tl_store;
 
-zl_store *zl_srv_store(struct zl_req *r)
+zl_store *zl_srv_store_nosnap(struct zl_req *r)
 {
     struct zl_server *s = r->srv;
     struct zl_error err;
@@ -62,6 +62,12 @@ zl_store *zl_srv_store(struct zl_req *r)
         }
         pthread_mutex_unlock(&s->lock);
     }
+    return tl_store;
+}
+
+zl_store *zl_srv_store(struct zl_req *r)
+{
+    zl_srv_store_nosnap(r);
     /* A read-only request's statements share one read snapshot (one
      * lock/unlock instead of one per statement), taken on first use so
      * requests that never touch the store pay nothing. */
@@ -424,8 +430,13 @@ int zl_server_run(const struct zl_server_opts *o)
         s->o.listen = "127.0.0.1:8080";
     snprintf(s->store_path, sizeof s->store_path, "%s",
              o->store_path ? o->store_path : zl_default_store_path());
-    if (!s->o.threads)
-        s->o.threads = 4;
+    if (!s->o.threads) {
+        /* One worker per CPU: on 2 cores, 2 workers gave the product page
+         * the same req/s as 4 with a p99 of 6-8 ms instead of 9-33 ms
+         * (fewer runnable threads than cores + client). */
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        s->o.threads = n < 2 ? 2 : n > 64 ? 64 : (unsigned)n;
+    }
     if (s->o.threads > 64)
         s->o.threads = 64;
     if (!s->o.max_body)

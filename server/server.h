@@ -14,7 +14,8 @@ struct zl_server_opts {
     const char *listen;        /* "host:port" (IPv4 or [IPv6]), default
                                   "127.0.0.1:8080"; port 0 = ephemeral */
     const char *store_path;    /* default zl_default_store_path() */
-    unsigned threads;          /* worker threads, 0 = 4 (clamped 1..64) */
+    unsigned threads;          /* worker threads, 0 = one per online CPU
+                                  (at least 2; clamped 1..64) */
     size_t max_body;           /* bytes, 0 = 16 MiB (413 past it) */
     size_t max_events;         /* per capture, 0 = 10000 */
     size_t header_limit;       /* per-connection memory for the request

@@ -98,6 +98,8 @@ struct zl_server {
 /* The calling thread's store handle (opened on first use), or NULL. For
  * a GET/HEAD request it also opens the request's read snapshot. */
 zl_store *zl_srv_store(struct zl_req *r);
+/* The same handle without opening the snapshot (a single statement). */
+zl_store *zl_srv_store_nosnap(struct zl_req *r);
 
 /* Parameter by name (first occurrence), or NULL. */
 const char *zl_req_param(const struct zl_req *r, const char *name);
