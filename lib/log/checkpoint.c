@@ -319,7 +319,7 @@ static int parse_body(const char *t, size_t tl, struct zl_checkpoint *out,
 int zl_log_checkpoint_parse(const char *note, size_t len,
                             struct zl_checkpoint *out, struct zl_error *err)
 {
-    size_t tl;
+    size_t tl = 0;
     int rc;
 
     if ((rc = split_note(note, len, &tl, err)))
@@ -332,7 +332,7 @@ int zl_note_verify(const char *note, size_t len, const char *vkey,
 {
     char name[256];
     uint8_t keyid[4], pub[32];
-    size_t tl, nl, lines = 0;
+    size_t tl = 0, nl, lines = 0;
     const char *p, *end = note + len;
     int rc, found = 0;
 

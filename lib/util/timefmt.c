@@ -133,9 +133,12 @@ static void format_parts(int64_t ms, char *out, size_t cap, const char *suffix)
     int y, m, d;
 
     civil_from_days(days, &y, &m, &d);
-    snprintf(out, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%s", y, m, d,
-             (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), msec,
-             suffix);
+    /* Years are 0..9999 in ISO 8601 basic form; the modulo bounds every
+     * field's width so the output always fits the callers' buffers. */
+    snprintf(out, cap, "%04u-%02u-%02uT%02u:%02u:%02u.%03u%s",
+             (unsigned)y % 10000u, (unsigned)m % 100u, (unsigned)d % 100u,
+             (unsigned)(rem / 3600) % 100u, (unsigned)(rem / 60 % 60) % 100u,
+             (unsigned)(rem % 60) % 100u, (unsigned)msec % 1000u, suffix);
 }
 
 void zl_time_format_utc(int64_t ms, char out[32]) { format_parts(ms, out, 32, "Z"); }
