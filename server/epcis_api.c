@@ -313,7 +313,15 @@ static void capture_post(struct zl_req *r)
     opts.authorize = authorize;
     opts.authorize_ctx = &actx;
     opts.proceed_on_error = proceed;
+    /* A detached Ed25519 signature by the token's party over the body
+     * (`zhiliang key sign`): checked against its registered key and kept. */
+    opts.signature_b64 = zl_req_header(r, "Zhiliang-Signature");
     conv = r->body.data ? query_doc_to_doc(r->body.data, r->body.len) : NULL;
+    if (conv && opts.signature_b64) {
+        zl_reply_problem(r, 400, "ValidationException", "Bad signature",
+                         "sign an EPCISDocument, not a query document");
+        goto out;
+    }
     rc = conv ? zl_capture(actx.s, conv, strlen(conv), &opts, &res, &err)
               : zl_capture(actx.s, r->body.data ? r->body.data : "",
                            r->body.len, &opts, &res, &err);
@@ -329,6 +337,14 @@ static void capture_post(struct zl_req *r)
         zl_error_format(&err, d, sizeof d);
         zl_reply_problem(r, 413, "CaptureLimitExceededException",
                          "Capture limit exceeded", d);
+        goto out;
+    }
+    if (rc == ZL_EVERIFY || (opts.signature_b64 && rc == ZL_EPERM &&
+                             !strcmp(err.path, "party"))) {
+        char d[900];
+        zl_error_format(&err, d, sizeof d);
+        zl_reply_problem(r, 403, "SecurityException",
+                         "Signature does not verify", d);
         goto out;
     }
     if (rc == ZL_EPERM && !proceed) {
