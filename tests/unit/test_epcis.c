@@ -484,7 +484,7 @@ static void test_unique_items(void **state)
                 "\"inputEPCList\":[", e ? "," : "");
             for (int l = 0; l < 2; l++) {
                 const char *items[600];
-                char num[600][32];
+                char num[600][40];
                 if (l)
                     len += (size_t)sprintf(d + len, "],\"outputEPCList\":[");
                 for (size_t i = 0; i < n; i++) {
