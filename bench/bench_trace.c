@@ -3,10 +3,12 @@
  * side with the same questions asked as recursive SQL.
  *
  *   bench_trace [--scale S] [--store PATH] [--queries N] [--no-walk]
+ *               [--resume]
  *
  * 1. The store: PATH (default /tmp/zl-bench-trace-S.db) is built once from
  *    the demo generator (about 100*S events, seed 1) through zl_capture and
- *    reused by later runs.
+ *    reused by later runs; --resume captures the chain into an existing
+ *    (interrupted) store, skipping what it holds.
  * 2. Samples: N retail-sold items (ObjectEvent retail_selling) and the
  *    milk collection lots (outputs of creating_class_instance at the
  *    collection centres, lot numbers starting with C).
@@ -90,7 +92,10 @@ static int emit(void *ctx, const char *doc, size_t len, size_t n_events)
     return 0;
 }
 
-static int build_store(const char *path, uint64_t scale)
+/* Generate the chain and capture it into path: a new store, or (resume)
+ * an existing one, where the events already there are skipped as
+ * duplicates, so an interrupted build can be finished. */
+static int build_store(const char *path, uint64_t scale, int resume)
 {
     struct zl_error err = {0};
     struct zl_demo_opts o;
@@ -101,7 +106,7 @@ static int build_store(const char *path, uint64_t scale)
     o.seed = 1;
     o.scale = scale;
     o.per_doc = 5000;
-    if ((rc = zl_init(path, "bench.local/log", &err)) != 0 ||
+    if ((!resume && (rc = zl_init(path, "bench.local/log", &err)) != 0) ||
         (rc = zl_open(path, &c.s, &err)) != 0) {
         fprintf(stderr, "cannot create %s: %s\n", path, zl_strerror(rc));
         return rc;
@@ -278,7 +283,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     uint64_t scale = 1000;
     size_t queries = 1000;
-    int walk = 1;
+    int walk = 1, resume = 0;
     char path[512] = "";
     struct idlist items = {0}, lots = {0};
     struct stat stb;
@@ -299,9 +304,11 @@ int main(int argc, char **argv)
             queries = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--no-walk") == 0)
             walk = 0;
+        else if (strcmp(argv[i], "--resume") == 0)
+            resume = 1;
         else {
             fprintf(stderr, "usage: bench_trace [--scale S] [--store PATH] "
-                            "[--queries N] [--no-walk]\n");
+                            "[--queries N] [--no-walk] [--resume]\n");
             return 2;
         }
     }
@@ -310,7 +317,8 @@ int main(int argc, char **argv)
     if (path[0] == '\0')
         snprintf(path, sizeof path, "/tmp/zl-bench-trace-%llu.db",
                  (unsigned long long)scale);
-    if (stat(path, &stb) != 0 && build_store(path, scale) != 0)
+    if (stat(path, &stb) != 0 ? build_store(path, scale, 0) != 0
+                              : resume && build_store(path, scale, 1) != 0)
         return 1;
     if (zl_open(path, &s, &err) != 0) {
         fprintf(stderr, "cannot open %s\n", path);
