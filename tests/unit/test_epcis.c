@@ -291,24 +291,42 @@ static void test_negative(void **state)
     }
 }
 
+/* Append to a test document; fails the test when it would not fit. */
+static void put(char *d, size_t cap, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void put(char *d, size_t cap, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (!d)
+        fail_msg("out of memory");
+    va_start(ap, fmt);
+    n = vsnprintf(d + *len, cap - *len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= cap - *len)
+        fail_msg("test document larger than %zu bytes", cap);
+    *len += (size_t)n;
+}
+
 static char *make_doc(size_t n_events, size_t depth)
 {
-    size_t cap = 512 + n_events * (sizeof OK_EV + 1) + depth * 8, i;
-    char *d = malloc(cap), *p = d;
-    assert_non_null(d);
-    p += sprintf(p, "%s", HEAD);
+    size_t cap = 512 + n_events * (sizeof OK_EV + 1) + depth * 8, i, len = 0;
+    char *d = malloc(cap);
+
+    put(d, cap, &len, "%s", HEAD);
     for (i = 0; i < n_events; i++)
-        p += sprintf(p, "%s%s", i ? "," : "", OK_EV);
+        put(d, cap, &len, "%s%s", i ? "," : "", OK_EV);
     if (depth) {
-        p += sprintf(p, "%s{\"type\":\"ObjectEvent\",\"ex:deep\":",
-                     n_events ? "," : "");
+        put(d, cap, &len, "%s{\"type\":\"ObjectEvent\",\"ex:deep\":",
+            n_events ? "," : "");
         for (i = 0; i < depth; i++)
-            *p++ = '[';
+            put(d, cap, &len, "[");
         for (i = 0; i < depth; i++)
-            *p++ = ']';
-        *p++ = '}';
+            put(d, cap, &len, "]");
+        put(d, cap, &len, "}");
     }
-    p += sprintf(p, "%s", TAIL);
+    put(d, cap, &len, "%s", TAIL);
     return d;
 }
 
@@ -473,20 +491,19 @@ static void test_unique_items(void **state)
         struct zl_error err;
         int r;
         assert_non_null(d);
-        len += (size_t)sprintf(d + len, "%s", HEAD);
+        put(d, cap, &len, "%s", HEAD);
         for (size_t e = 0; e < n_ev; e++) {
             /* long lists only sometimes: they exceed the pool */
             size_t n = round % 10 == 0 ? 600 : 1 + (seed = seed * 1103515245 + 12345) % 4;
             int unique_pool = round % 3 == 0;
-            len += (size_t)sprintf(d + len,
-                "%s{\"type\":\"TransformationEvent\",\"eventTime\":"
+            put(d, cap, &len, "%s{\"type\":\"TransformationEvent\",\"eventTime\":"
                 "\"2024-01-01T10:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
                 "\"inputEPCList\":[", e ? "," : "");
             for (int l = 0; l < 2; l++) {
                 const char *items[600];
                 char num[600][40];
                 if (l)
-                    len += (size_t)sprintf(d + len, "],\"outputEPCList\":[");
+                    put(d, cap, &len, "],\"outputEPCList\":[");
                 for (size_t i = 0; i < n; i++) {
                     seed = seed * 1103515245 + 12345;
                     if (unique_pool || n > 5) {
@@ -497,8 +514,7 @@ static void test_unique_items(void **state)
                     } else {
                         items[i] = pool[(seed >> 16) % 5];
                     }
-                    len += (size_t)sprintf(d + len, "%s\"%s\"", i ? "," : "",
-                                           items[i]);
+                    put(d, cap, &len, "%s\"%s\"", i ? "," : "", items[i]);
                     for (size_t j = 0; j < i && !want_path[0]; j++)
                         if (!strcmp(items[j], items[i]))
                             snprintf(want_path, sizeof want_path,
@@ -506,9 +522,9 @@ static void test_unique_items(void **state)
                                      l ? "outputEPCList" : "inputEPCList", i);
                 }
             }
-            len += (size_t)sprintf(d + len, "]}");
+            put(d, cap, &len, "]}");
         }
-        len += (size_t)sprintf(d + len, "%s", TAIL);
+        put(d, cap, &len, "%s", TAIL);
         memset(&err, 0, sizeof err);
         r = zl_epcis_parse(d, len, NULL, &doc, &err);
         if (want_path[0]) {
