@@ -23,8 +23,8 @@
 #include <string.h>
 
 #define MAX_NODES 400
-#define COL_W 300
-#define BOX_W 250
+#define COL_W 510   /* box + room for the edge labels between columns */
+#define BOX_W 340   /* fits a lot or SSCC with its quantity at 11px */
 #define BOX_H 64
 #define ROW_H 80
 #define MARGIN 30
