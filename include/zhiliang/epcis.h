@@ -142,6 +142,10 @@ int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
                         size_t *prehash_len, uint8_t hash[32],
                         char hash_id[96], struct zl_error *err);
 
+/* Write the CBV 2.0 event hash ID "ni:///sha-256;<64 hex>?ver=CBV2.0"
+ * of hash into out (NUL-terminated, 90 bytes used). */
+void zl_event_hash_id(const uint8_t hash[32], char out[96]);
+
 const char *zl_event_type_name(enum zl_event_type t);  /* "ObjectEvent" */
 const char *zl_action_name(enum zl_action a);          /* "ADD" or NULL */
 

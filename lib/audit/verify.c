@@ -136,10 +136,9 @@ static int check_key_logged(void *ctx, const char *key)
 
 static int check_event_logged(void *ctx, const struct zl_stored_event *ev)
 {
-    char hex[65], key[96];
+    char key[96];
 
-    zl_hex_encode(ev->hash, 32, hex);
-    snprintf(key, sizeof key, "ni:///sha-256;%s?ver=CBV2.0", hex);
+    zl_event_hash_id(ev->hash, key);
     return check_key_logged(ctx, key);
 }
 

@@ -1476,7 +1476,7 @@ static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
     e->prehash_len = pre->len;
     if ((r = ep_sha256(pre->data, pre->len, e->hash)) < 0)
         return r;
-    ep_hash_id(e->hash, e->hash_id);
+    zl_event_hash_id(e->hash, e->hash_id);
     if (raw) {
         /* the event's own text, minus insignificant whitespace */
         size_t k, o = 0;
@@ -1950,7 +1950,7 @@ int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
     if (hash)
         memcpy(hash, h, 32);
     if (hash_id)
-        ep_hash_id(h, hash_id);
+        zl_event_hash_id(h, hash_id);
     if (prehash_len)
         *prehash_len = pre.len;
     if (prehash) {

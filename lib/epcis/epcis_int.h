@@ -91,7 +91,6 @@ int ep_prehash(json_t *event, const char *type, const struct ep_hashctx *hc,
 /* SHA-256 with the digest fetched once per process. */
 int ep_sha256(const void *p, size_t n, uint8_t out[32]);
 /* "ni:///sha-256;<hex>?ver=CBV2.0" */
-void ep_hash_id(const uint8_t h[32], char out[96]);
 
 /* Canonical CBV value: "shipping" -> https://ref.gs1.org/cbv/BizStep-
  * shipping, urn:epcglobal:cbv:... -> web URI; other URIs unchanged.

@@ -284,7 +284,7 @@ int ep_sha256(const void *p, size_t n, uint8_t out[32])
     return 0;
 }
 
-void ep_hash_id(const uint8_t h[32], char out[96])
+void zl_event_hash_id(const uint8_t h[32], char out[96])
 {
     static const char pre[] = "ni:///sha-256;";
     static const char post[] = "?ver=CBV2.0";

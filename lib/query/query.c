@@ -459,15 +459,14 @@ static json_t *decorate(const struct zl_stored_event *ev,
                         enum zl_epc_format fmt)
 {
     json_t *j = json_loadb(ev->json, ev->json_len, 0, NULL);
-    char t[32], hex[65], id[96];
+    char t[32], id[96];
 
     if (!j)
         return NULL;
     zl_time_format_utc(ev->record_time_ms, t);
     json_object_set_new(j, "recordTime", json_string(t));
     if (!json_object_get(j, "eventID")) {
-        zl_hex_encode(ev->hash, 32, hex);
-        snprintf(id, sizeof id, "ni:///sha-256;%s?ver=CBV2.0", hex);
+        zl_event_hash_id(ev->hash, id);
         json_object_set_new(j, "eventID", json_string(id));
     }
     if (fmt != ZL_EPC_AS_CAPTURED)
@@ -554,7 +553,7 @@ static int splice(const struct zl_stored_event *ev, struct zl_buf *b)
     const char *j = ev->json;
     size_t n = ev->json_len, end, i;
     int has_rt, has_id, rc, empty = 1;
-    char t[32], hex[65];
+    char t[32], id[96];
 
     if (!j || top_keys(j, n, &has_rt, &has_id) || has_rt)
         return 1;
@@ -576,9 +575,8 @@ static int splice(const struct zl_stored_event *ev, struct zl_buf *b)
     if (!rc)
         rc = zl_buf_printf(b, "%s\"recordTime\":\"%s\"", empty ? "" : ",", t);
     if (!rc && !has_id) {
-        zl_hex_encode(ev->hash, 32, hex);
-        rc = zl_buf_printf(b, ",\"eventID\":\"ni:///sha-256;%s?ver=CBV2.0\"",
-                           hex);
+        zl_event_hash_id(ev->hash, id);
+        rc = zl_buf_printf(b, ",\"eventID\":\"%s\"", id);
     }
     if (!rc)
         rc = zl_buf_addc(b, '}');

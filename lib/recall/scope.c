@@ -855,7 +855,7 @@ static int emit_rows(struct ctx *c, zl_recall_scope *sc,
     char *types = NULL, *numbers = NULL;
     const char *inputs = NULL;
     struct zl_buf ib;
-    char tbuf[40], hex[65], qbuf[48], gtin[15];
+    char tbuf[40], qbuf[48], gtin[15];
     const char *loc, *prev = NULL, *next = NULL;
     int rc;
 
@@ -886,7 +886,6 @@ static int emit_rows(struct ctx *c, zl_recall_scope *sc,
         }
     }
     zl_time_format_local(e->event_time_ms, e->tz_offset_min, tbuf);
-    zl_hex_encode(e->hash, 32, hex);
     loc = e->biz_location              ? e->biz_location
           : e->cte == ZL_CTE_SHIPPING  ? e->src_location
           : e->cte == ZL_CTE_RECEIVING ? e->dst_location
@@ -965,7 +964,7 @@ static int emit_rows(struct ctx *c, zl_recall_scope *sc,
         {
             char id[120];
 
-            snprintf(id, sizeof id, "ni:///sha-256;%s?ver=CBV2.0", hex);
+            zl_event_hash_id(e->hash, id);
             col[C_EVENT] = zl_strdup(id);
         }
         for (int k = 0; k < ZL_FSMA_COLS; k++) {
