@@ -57,6 +57,9 @@ static const struct command commands[] = {
 #ifdef HAVE_CMD_TOKEN
     {"token", cmd_token, "create and revoke API tokens"},
 #endif
+#ifdef HAVE_CMD_DRAW
+    {"draw", cmd_draw, "verifiable random selection (RFC 3797, log beacon)"},
+#endif
 #ifdef HAVE_CMD_SERVE
     {"serve", cmd_serve, "run the HTTP server and public portal"},
 #endif
