@@ -48,6 +48,9 @@ static const struct command commands[] = {
 #ifdef HAVE_CMD_VERIFY
     {"verify", cmd_verify, "recheck every record against the log"},
 #endif
+#ifdef HAVE_CMD_REINDEX
+    {"reindex", cmd_reindex, "rebuild derived data from the records"},
+#endif
 #ifdef HAVE_CMD_PARTY
     {"party", cmd_party, "register enterprises and their keys"},
 #endif

@@ -43,6 +43,40 @@ struct zl_audit_stats {
 int zl_audit_verify(zl_store *s, zl_audit_cb cb, void *ctx,
                     struct zl_audit_stats *stats);
 
+/* Outside anchors for zl_audit_verify_anchored, obtained elsewhere than
+ * the store being checked (a published key, a checkpoint a mirror or
+ * witness saw). Either may be NULL. */
+struct zl_audit_anchor {
+    const char *vkey;          /* the operator's C2SP verifier key */
+    const char *checkpoint;    /* a signed checkpoint note */
+    size_t checkpoint_len;
+};
+
+/* zl_audit_verify, and then against the anchors: the store's key must be
+ * vkey and its newest checkpoint must verify with it; the anchor
+ * checkpoint must verify (with vkey, else the store's key), must not be
+ * ahead of the log (a rolled-back log) and its root must be the root the
+ * log recomputes at its size (rewritten history). Each failure is
+ * reported as an issue ("anchor-key", "anchor-signature", "anchor-ahead",
+ * "anchor-root"). Returns as zl_audit_verify. */
+int zl_audit_verify_anchored(zl_store *s, const struct zl_audit_anchor *an,
+                             zl_audit_cb cb, void *ctx,
+                             struct zl_audit_stats *stats);
+
+struct zl_audit_reindex_stats {
+    uint64_t events;      /* events whose rows were rewritten */
+    uint64_t documents;   /* signed documents relinked */
+    uint64_t skipped;     /* records that no longer hash to their key */
+};
+
+/* Rebuild every derived row (the events rows' index columns and packed
+ * identifiers, the identifier index, bizTransaction/source/destination
+ * rows, signed-document links) from the records, in one transaction.
+ * Records that were themselves edited are skipped (counted) and stay
+ * reported by zl_audit_verify. stats may be NULL. Returns 0 or a negative
+ * error (nothing changed). */
+int zl_audit_reindex(zl_store *s, struct zl_audit_reindex_stats *stats);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,6 +11,7 @@
  */
 #include "zhiliang/audit.h"
 
+#include "audit/audit_int.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/codec.h"
@@ -20,18 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
-struct audit {
-    zl_store *s;
-    zl_audit_cb cb;
-    void *ctx;
-    struct zl_audit_stats st;
-    char *canon;          /* last recomputed pre-hash (owned) */
-    char *json;           /* event JSON copied out of the store row */
-    size_t json_len;
-    int fail;             /* negative error that stops verification */
-};
-
-static int report(struct audit *a, const char *kind, uint64_t index,
+int audit_report(struct audit *a, const char *kind, uint64_t index,
                   const char *key, const char *detail)
 {
     struct zl_audit_issue is = {kind, index, key, detail};
@@ -116,7 +106,7 @@ static int on_log_issue(void *ctx, const struct zl_log_issue *is)
 {
     struct audit *a = ctx;
 
-    return report(a, kind_name(is->kind), is->index, is->record_key,
+    return audit_report(a, kind_name(is->kind), is->index, is->record_key,
                   is->detail);
 }
 
@@ -128,18 +118,24 @@ static int check_key_logged(void *ctx, const char *key)
     int rc = zl_log_find(a->s, key, NULL, NULL, NULL);
 
     if (rc == ZL_ENOTFOUND)
-        return report(a, "record-unlogged", 0, key,
+        return audit_report(a, "record-unlogged", 0, key,
                       "record stored without a log leaf (inserted behind"
                       " the log's back)");
     return rc;
 }
 
-static int check_event_logged(void *ctx, const struct zl_stored_event *ev)
+/* Each stored event: it has its leaf, and its derived rows say what its
+ * record says. */
+static int check_event(void *ctx, const struct zl_stored_event *ev)
 {
     char key[96];
+    int rc;
 
     zl_event_hash_id(ev->hash, key);
-    return check_key_logged(ctx, key);
+    rc = check_key_logged(ctx, key);
+    if (!rc)
+        rc = audit_event_derived(ctx, ev);
+    return rc;
 }
 
 int zl_audit_verify(zl_store *s, zl_audit_cb cb, void *ctx,
@@ -158,9 +154,11 @@ int zl_audit_verify(zl_store *s, zl_audit_cb cb, void *ctx,
         goto out;
     a.st.leaves = ls.leaves;
     a.st.checkpoints = ls.checkpoints;
-    rc = zl_store_events_query(s, &all, check_event_logged, &a);
+    rc = zl_store_events_query(s, &all, check_event, &a);
     if (!rc)
         rc = zl_recall_record_keys(s, check_key_logged, &a);
+    if (!rc)
+        rc = audit_derived_totals(&a);
     if (rc)
         goto out;
     rc = a.st.issues ? ZL_ETAMPER : 0;
@@ -169,5 +167,106 @@ out:
         *stats = a.st;
     zl_free(a.canon);
     zl_free(a.json);
+    return rc;
+}
+
+/* The newest stored checkpoint must verify with the anchor key. */
+static int check_key(struct audit *a, const char *vkey)
+{
+    struct zl_error err = {0};
+    struct zl_checkpoint ck;
+    char *stored = NULL, *note = NULL;
+    size_t n;
+    int rc = zl_log_public_key(a->s, &stored);
+
+    if (rc)
+        return rc;
+    n = strlen(stored);
+    while (n && (stored[n - 1] == '\n' || stored[n - 1] == ' '))
+        n--;
+    if (strlen(vkey) != n || memcmp(stored, vkey, n))
+        rc = audit_report(a, "anchor-key", 0, NULL,
+                          "the store's signing key is not the key given: "
+                          "checkpoints it signs prove nothing to you");
+    if (!rc && !zl_log_checkpoint_latest(a->s, &note) &&
+        zl_log_checkpoint_verify(note, strlen(note), vkey, &ck, &err))
+        rc = audit_report(a, "anchor-signature", 0, NULL,
+                          "the newest stored checkpoint is not signed by the "
+                          "key given");
+    zl_free(note);
+    zl_free(stored);
+    return rc;
+}
+
+/* The anchor checkpoint: signed, not ahead of the log, same root. */
+static int check_checkpoint(struct audit *a, const struct zl_audit_anchor *an)
+{
+    struct zl_error err = {0};
+    struct zl_checkpoint ck;
+    char *stored = NULL, detail[300];
+    uint8_t root[32];
+    uint64_t size = 0;
+    int rc = 0;
+
+    if (!an->vkey && (rc = zl_log_public_key(a->s, &stored)))
+        return rc;
+    if (zl_log_checkpoint_verify(an->checkpoint, an->checkpoint_len,
+                                 an->vkey ? an->vkey : stored, &ck, &err)) {
+        snprintf(detail, sizeof detail,
+                 "the checkpoint given does not verify: %.200s", err.rule);
+        rc = audit_report(a, "anchor-signature", 0, NULL, detail);
+        goto out;
+    }
+    rc = zl_log_size(a->s, &size);
+    if (rc)
+        goto out;
+    if (ck.size > size) {
+        snprintf(detail, sizeof detail,
+                 "the checkpoint given covers %llu records, the log holds "
+                 "only %llu: records were removed",
+                 (unsigned long long)ck.size, (unsigned long long)size);
+        rc = audit_report(a, "anchor-ahead", ck.size, NULL, detail);
+        goto out;
+    }
+    rc = zl_log_root(a->s, ck.size, root);
+    if (!rc && memcmp(root, ck.root, 32))
+        rc = audit_report(a, "anchor-root", ck.size, NULL,
+                          "the log's root at the checkpoint's size differs "
+                          "from the one signed: history was rewritten");
+out:
+    zl_free(stored);
+    return rc;
+}
+
+static int forward(void *ctx, const struct zl_audit_issue *is)
+{
+    struct audit *a = ctx;
+
+    return a->cb ? a->cb(a->ctx, is) : 0;
+}
+
+int zl_audit_verify_anchored(zl_store *s, const struct zl_audit_anchor *an,
+                             zl_audit_cb cb, void *ctx,
+                             struct zl_audit_stats *stats)
+{
+    struct audit a = {0};
+    int rc;
+
+    a.s = s;
+    a.cb = cb;
+    a.ctx = ctx;
+    rc = zl_audit_verify(s, forward, &a, &a.st);
+    if (rc && rc != ZL_ETAMPER)
+        goto out;
+    rc = 0;
+    if (an && an->vkey)
+        rc = check_key(&a, an->vkey);
+    if (!rc && an && an->checkpoint)
+        rc = check_checkpoint(&a, an);
+    if (!rc)
+        rc = a.st.issues ? ZL_ETAMPER : 0;
+out:
+    if (stats)
+        *stats = a.st;
     return rc;
 }

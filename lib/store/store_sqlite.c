@@ -33,6 +33,7 @@
 #include "store/store.h"
 
 #include "store/sqlite_int.h"
+#include "store/store_audit.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -387,17 +388,27 @@ static int pack_ids(const struct zl_event *ev, struct zl_buf *b)
     return rc;
 }
 
-int zl_store_event_put(zl_store *s, const struct zl_event *ev,
-                       int64_t record_time_ms, const char *party)
+/* replace = 0: capture (an existing hash is ZL_EEXIST); 1: reindex
+ * (rewrite the row in place, keeping its position in insertion order). */
+static int event_write(zl_store *s, const struct zl_event *ev,
+                       int64_t record_time_ms, const char *party, int replace)
 {
     /* The conflict clause makes the insert its own existence check: one
      * descent of the hash index instead of a SELECT and then the insert. */
-    static const char SQL_EV[] =
-        "INSERT INTO events(hash, declared_id, type, action, event_time, tz,"
-        " record_time, biz_step, disposition, read_point, biz_location,"
-        " transformation_id, has_error, party, json, ids)"
-        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
-        " ON CONFLICT(hash) DO NOTHING";
+#define EV_INSERT                                                             \
+    "INSERT INTO events(hash, declared_id, type, action, event_time, tz,"     \
+    " record_time, biz_step, disposition, read_point, biz_location,"          \
+    " transformation_id, has_error, party, json, ids)"                        \
+    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
+    static const char SQL_NEW[] = EV_INSERT " ON CONFLICT(hash) DO NOTHING";
+    static const char SQL_REPLACE[] =
+        EV_INSERT " ON CONFLICT(hash) DO UPDATE SET declared_id = ?2,"
+        " type = ?3, action = ?4, event_time = ?5, tz = ?6, record_time = ?7,"
+        " biz_step = ?8, disposition = ?9, read_point = ?10,"
+        " biz_location = ?11, transformation_id = ?12, has_error = ?13,"
+        " party = ?14, json = ?15, ids = ?16";
+#undef EV_INSERT
+    const char *SQL_EV = replace ? SQL_REPLACE : SQL_NEW;
     static const char SQL_ID[] =
         "INSERT OR IGNORE INTO event_ids(id, event_time, hash, role, type,"
         " action, record_time, qty, uom) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)";
@@ -465,6 +476,18 @@ int zl_store_event_put(zl_store *s, const struct zl_event *ev,
     if (!rc)
         rc = put_refs(s, ev->hash, "d", ev->destinations, ev->n_destinations);
     return rc;
+}
+
+int zl_store_event_put(zl_store *s, const struct zl_event *ev,
+                       int64_t record_time_ms, const char *party)
+{
+    return event_write(s, ev, record_time_ms, party, 0);
+}
+
+int zl_store_event_replace(zl_store *s, const struct zl_event *ev,
+                           int64_t record_time_ms, const char *party)
+{
+    return event_write(s, ev, record_time_ms, party, 1);
 }
 
 #define EVENT_COLS ZL_SQLITE_EVENT_COLS
@@ -829,7 +852,9 @@ int zl_store_event_refs(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *k = (const char *)sqlite3_column_text(st, 0);
 
-        rc = cb(ctx, k ? k[0] : '?', (const char *)sqlite3_column_text(st, 1),
+        /* a kind that is not one letter is no kind queries know */
+        rc = cb(ctx, k && k[0] && !k[1] ? k[0] : '?',
+                (const char *)sqlite3_column_text(st, 1),
                 (const char *)sqlite3_column_text(st, 2));
         if (rc) {
             sqlite3_reset(st);

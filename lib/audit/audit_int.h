@@ -1,0 +1,44 @@
+/*
+ * audit_int.h - state shared by the parts of zl_audit_verify: the log
+ * pass (verify.c) and the derived-data pass (derived.c).
+ */
+#ifndef ZL_AUDIT_INT_H
+#define ZL_AUDIT_INT_H
+
+#include "store/store.h"
+#include "zhiliang/audit.h"
+
+struct audit {
+    zl_store *s;
+    zl_audit_cb cb;
+    void *ctx;
+    struct zl_audit_stats st;
+    char *canon;          /* last recomputed pre-hash (owned) */
+    char *json;           /* event JSON copied out of the store row */
+    size_t json_len;
+    /* derived pass: rows the records account for */
+    uint64_t expect_id_rows, expect_ref_rows, expect_doc_links;
+};
+
+/* Report one issue (counted in st.issues); the callback's value. */
+int audit_report(struct audit *a, const char *kind, uint64_t index,
+                 const char *key, const char *detail);
+
+/* Parse a stored event as capture did: as it is stored (a bare event,
+ * carrying its own @context when it binds prefixes), else inside a
+ * one-event document with the standard context. The form whose hash is
+ * the stored hash wins. New (zl_epcis_doc_free); NULL when neither form
+ * hashes to the stored hash (the record itself was edited: the log pass
+ * names it, and nothing can be derived from it). */
+zl_epcis_doc *audit_reparse(const struct zl_stored_event *row);
+
+/* Compare the derived data of one stored event (its events-row columns,
+ * packed identifiers, identifier index rows and refs) with what its
+ * record (the stored JSON) says. Reports each difference. */
+int audit_event_derived(struct audit *a, const struct zl_stored_event *row);
+
+/* After every event: the derived tables hold no rows beyond those the
+ * records account for; signed documents and their links check out. */
+int audit_derived_totals(struct audit *a);
+
+#endif

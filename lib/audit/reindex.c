@@ -1,0 +1,179 @@
+/*
+ * reindex.c - zl_audit_reindex: rebuild every derived row from the
+ * records (see zhiliang/audit.h).
+ *
+ * One transaction: the identifier index, the refs and the signed-document
+ * links are emptied, then each stored event's row is written again from
+ * its parsed record (keeping its capture metadata), and each signed
+ * document whose bytes and signature still check is linked to its events
+ * again. A crash leaves the store as it was. Records that no longer hash
+ * to their key (edited JSON, a changed signed document) cannot be
+ * repaired from themselves: they are counted as skipped and `zhiliang
+ * verify` keeps naming them.
+ *
+ * Event hashes are collected first (32 bytes an event) so that rewriting
+ * rows never runs under an open scan of the same table.
+ */
+#include "zhiliang/audit.h"
+
+#include "audit/audit_int.h"
+#include "store/store_audit.h"
+#include "store/store_docs.h"
+#include "util/alloc.h"
+#include "zhiliang/sign.h"
+
+#include <openssl/evp.h>
+#include <string.h>
+
+struct collect {
+    uint8_t (*hash)[32];
+    size_t n, cap;
+};
+
+static int collect_cb(void *ctx, const struct zl_stored_event *ev)
+{
+    struct collect *c = ctx;
+
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 4096;
+        void *p = zl_realloc(c->hash, cap * sizeof *c->hash);
+
+        if (!p)
+            return ZL_ENOMEM;
+        c->hash = p;
+        c->cap = cap;
+    }
+    memcpy(c->hash[c->n++], ev->hash, 32);
+    return 0;
+}
+
+struct rewrite {
+    zl_store *s;
+    struct zl_audit_reindex_stats *st;
+};
+
+static int rewrite_cb(void *ctx, const struct zl_stored_event *row)
+{
+    struct rewrite *r = ctx;
+    zl_epcis_doc *d = audit_reparse(row);
+    char *party;
+    int rc;
+
+    if (!d) {
+        r->st->skipped++;
+        return 0;
+    }
+    /* row's strings are borrowed from the statement the replace resets */
+    party = row->party ? zl_strndup(row->party, strlen(row->party)) : NULL;
+    if (row->party && !party) {
+        zl_epcis_doc_free(d);
+        return ZL_ENOMEM;
+    }
+    rc = zl_store_event_replace(r->s, zl_epcis_doc_event(d, 0),
+                                row->record_time_ms, party);
+    if (!rc)
+        r->st->events++;
+    zl_free(party);
+    zl_epcis_doc_free(d);
+    return rc;
+}
+
+static int relink_cb(void *ctx, const uint8_t doc_hash[32], const char *party,
+                     const char *sig, const char *doc, size_t len)
+{
+    struct rewrite *r = ctx;
+    struct zl_error err = {0};
+    zl_epcis_doc *d = NULL;
+    unsigned hl = 32;
+    uint8_t h[32];
+    int rc = 0;
+
+    if (EVP_Digest(doc, len, h, &hl, EVP_sha256(), NULL) != 1 ||
+        memcmp(h, doc_hash, 32) ||
+        zl_signature_check_party(r->s, party, doc, len, sig, &err) ||
+        zl_epcis_parse(doc, len, NULL, &d, &err)) {
+        r->st->skipped++;
+        return 0;
+    }
+    for (size_t i = 0; i < zl_epcis_doc_count(d) && !rc; i++)
+        rc = zl_store_event_doc_link(r->s, zl_epcis_doc_event(d, i)->hash,
+                                     doc_hash);
+    if (!rc)
+        r->st->documents++;
+    zl_epcis_doc_free(d);
+    return rc;
+}
+
+/* Signed documents are read into memory first for the same reason as the
+ * events: relinking writes the table the scan would still be reading. */
+struct docs {
+    struct doc {
+        uint8_t hash[32];
+        char *party, *sig, *bytes;
+        size_t len;
+    } *v;
+    size_t n, cap;
+};
+
+static int keep_doc(void *ctx, const uint8_t doc_hash[32], const char *party,
+                    const char *sig, const char *doc, size_t len)
+{
+    struct docs *ds = ctx;
+    struct doc *d;
+
+    if (ds->n == ds->cap) {
+        size_t cap = ds->cap ? ds->cap * 2 : 64;
+        void *p = zl_realloc(ds->v, cap * sizeof *ds->v);
+
+        if (!p)
+            return ZL_ENOMEM;
+        ds->v = p;
+        ds->cap = cap;
+    }
+    d = &ds->v[ds->n];
+    memcpy(d->hash, doc_hash, 32);
+    d->party = zl_strndup(party ? party : "", party ? strlen(party) : 0);
+    d->sig = zl_strndup(sig ? sig : "", sig ? strlen(sig) : 0);
+    d->bytes = zl_strndup(doc ? doc : "", doc ? len : 0);
+    d->len = doc ? len : 0;
+    ds->n++;
+    return d->party && d->sig && d->bytes ? 0 : ZL_ENOMEM;
+}
+
+int zl_audit_reindex(zl_store *s, struct zl_audit_reindex_stats *stats)
+{
+    struct zl_audit_reindex_stats st = {0};
+    struct zl_event_filter all = {0};
+    struct collect c = {0};
+    struct docs ds = {0};
+    struct rewrite r = {s, &st};
+    int rc;
+
+    rc = zl_store_begin(s);
+    if (rc)
+        return rc;
+    rc = zl_store_events_query(s, &all, collect_cb, &c);
+    if (!rc)
+        rc = zl_store_signed_docs_all(s, keep_doc, &ds);
+    if (!rc)
+        rc = zl_store_derived_clear(s);
+    for (size_t i = 0; i < c.n && !rc; i++)
+        rc = zl_store_event_get(s, c.hash[i], rewrite_cb, &r);
+    for (size_t i = 0; i < ds.n && !rc; i++)
+        rc = relink_cb(&r, ds.v[i].hash, ds.v[i].party, ds.v[i].sig,
+                       ds.v[i].bytes, ds.v[i].len);
+    if (!rc)
+        rc = zl_store_commit(s);
+    else
+        zl_store_rollback(s);
+    for (size_t i = 0; i < ds.n; i++) {
+        zl_free(ds.v[i].party);
+        zl_free(ds.v[i].sig);
+        zl_free(ds.v[i].bytes);
+    }
+    zl_free(ds.v);
+    zl_free(c.hash);
+    if (stats)
+        *stats = st;
+    return rc;
+}

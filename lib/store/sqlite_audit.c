@@ -1,0 +1,165 @@
+/*
+ * sqlite_audit.c - store_audit.h on SQLite: the lookups and counts that
+ * let verify compare derived tables with the records, and the clearing
+ * that lets reindex rebuild them.
+ */
+#include "store/store_audit.h"
+
+#include "store/sqlite_int.h"
+
+#include <string.h>
+
+static int count(zl_store *s, const char *sql, uint64_t *out)
+{
+    sqlite3_stmt *st = zl_sqlite_stmt(s, sql);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : ZL_ESTORE;
+}
+
+int zl_store_derived_counts(zl_store *s, struct zl_store_derived_counts *c)
+{
+    static const char IDS[] = "SELECT count(*) FROM event_ids";
+    static const char REFS[] = "SELECT count(*) FROM event_refs";
+    static const char LINKS[] = "SELECT count(*) FROM event_docs";
+    static const char DOCS[] = "SELECT count(*) FROM signed_docs";
+    int rc = count(s, IDS, &c->id_rows);
+
+    if (!rc)
+        rc = count(s, REFS, &c->ref_rows);
+    if (!rc)
+        rc = count(s, LINKS, &c->doc_links);
+    if (!rc)
+        rc = count(s, DOCS, &c->signed_docs);
+    return rc;
+}
+
+int zl_store_id_row_get(zl_store *s, const char *id, int64_t event_time_ms,
+                        const uint8_t hash[32], enum zl_id_role role,
+                        zl_id_cb cb, void *ctx)
+{
+    static const char SQL[] =
+        "SELECT type, action, record_time, qty, uom FROM event_ids"
+        " WHERE id = ?1 AND event_time = ?2 AND hash = ?3 AND role = ?4";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    struct zl_id_row r;
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, event_time_ms);
+    sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, (int)role);
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? ZL_ENOTFOUND : ZL_ESTORE;
+    }
+    memset(&r, 0, sizeof r);
+    r.id = id;
+    r.role = role;
+    memcpy(r.hash, hash, 32);
+    r.event_time_ms = event_time_ms;
+    r.type = (enum zl_event_type)sqlite3_column_int(st, 0);
+    r.action = (enum zl_action)sqlite3_column_int(st, 1);
+    r.record_time_ms = sqlite3_column_int64(st, 2);
+    r.has_quantity = sqlite3_column_type(st, 3) != SQLITE_NULL;
+    r.quantity = r.has_quantity ? sqlite3_column_double(st, 3) : 0;
+    r.uom = (const char *)sqlite3_column_text(st, 4);
+    rc = cb(ctx, &r);
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int blob32(sqlite3_stmt *st, int col, uint8_t out[32])
+{
+    if (sqlite3_column_bytes(st, col) != 32)
+        return -1;
+    memcpy(out, sqlite3_column_blob(st, col), 32);
+    return 0;
+}
+
+int zl_store_signed_docs_all(zl_store *s, zl_store_doc_cb cb, void *ctx)
+{
+    static const char SQL[] =
+        "SELECT doc_hash, party, signature, doc FROM signed_docs";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint8_t h[32] = {0};
+
+        blob32(st, 0, h);  /* a damaged hash shows as a mismatch */
+        rc = cb(ctx, h, (const char *)sqlite3_column_text(st, 1),
+                (const char *)sqlite3_column_text(st, 2),
+                (const char *)sqlite3_column_blob(st, 3),
+                (size_t)sqlite3_column_bytes(st, 3));
+        if (rc) {
+            sqlite3_reset(st);
+            return rc;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+int zl_store_doc_links_all(zl_store *s, zl_store_link_cb cb, void *ctx)
+{
+    static const char SQL[] = "SELECT event_hash, doc_hash FROM event_docs";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        uint8_t e[32] = {0}, d[32] = {0};
+
+        blob32(st, 0, e);
+        blob32(st, 1, d);
+        rc = cb(ctx, e, d);
+        if (rc) {
+            sqlite3_reset(st);
+            return rc;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+int zl_store_doc_link_exists(zl_store *s, const uint8_t event_hash[32],
+                             const uint8_t doc_hash[32])
+{
+    static const char SQL[] = "SELECT 1 FROM event_docs"
+                              " WHERE event_hash = ?1 AND doc_hash = ?2";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_blob(st, 1, event_hash, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, doc_hash, 32, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+int zl_store_derived_clear(zl_store *s)
+{
+    int rc = zl_sqlite_exec(s, "DELETE FROM event_ids");
+
+    if (!rc)
+        rc = zl_sqlite_exec(s, "DELETE FROM event_refs");
+    if (!rc)
+        rc = zl_sqlite_exec(s, "DELETE FROM event_docs");
+    return rc;
+}

@@ -1,0 +1,48 @@
+/*
+ * store_audit.h - what `zhiliang verify` and `zhiliang reindex` need from
+ * a store beyond the read interface: point lookups of derived rows, row
+ * counts of the derived tables, and the clearing of derived data before a
+ * rebuild. Every backend implements them; nothing else should call them.
+ */
+#ifndef ZL_STORE_AUDIT_H
+#define ZL_STORE_AUDIT_H
+
+#include "store/store.h"
+
+/* Rows held by the derived tables. */
+struct zl_store_derived_counts {
+    uint64_t id_rows;     /* identifier index (event_ids) */
+    uint64_t ref_rows;    /* bizTransactions, sources, destinations */
+    uint64_t doc_links;   /* event -> signed document links */
+    uint64_t signed_docs;
+};
+int zl_store_derived_counts(zl_store *s, struct zl_store_derived_counts *c);
+
+/* The identifier index row with this primary key, into *row (strings
+ * borrowed until the next store call). ZL_ENOTFOUND if absent. */
+int zl_store_id_row_get(zl_store *s, const char *id, int64_t event_time_ms,
+                        const uint8_t hash[32], enum zl_id_role role,
+                        zl_id_cb cb, void *ctx);
+
+/* Every signed document (cb per document, strings and doc borrowed) and
+ * every link (cb per link). */
+typedef int (*zl_store_doc_cb)(void *ctx, const uint8_t doc_hash[32],
+                               const char *party, const char *sig_b64,
+                               const char *doc, size_t len);
+int zl_store_signed_docs_all(zl_store *s, zl_store_doc_cb cb, void *ctx);
+typedef int (*zl_store_link_cb)(void *ctx, const uint8_t event_hash[32],
+                                const uint8_t doc_hash[32]);
+int zl_store_doc_links_all(zl_store *s, zl_store_link_cb cb, void *ctx);
+/* 1 if the link exists, 0 if not, negative on error. */
+int zl_store_doc_link_exists(zl_store *s, const uint8_t event_hash[32],
+                             const uint8_t doc_hash[32]);
+
+/* Reindex: inside a transaction, drop every derived row (identifier index,
+ * refs, signed-document links) so the events can be put again; zl_store_event_replace then
+ * rewrites one event's row and its derived rows from the parsed record,
+ * keeping the capture metadata given. */
+int zl_store_derived_clear(zl_store *s);
+int zl_store_event_replace(zl_store *s, const struct zl_event *ev,
+                           int64_t record_time_ms, const char *party);
+
+#endif
