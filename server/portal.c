@@ -197,7 +197,7 @@ static void page_headers(struct zl_req *r)
 static void page(struct zl_req *r, unsigned status, const char *title,
                  struct zl_buf *body)
 {
-    const struct zl_asset *lay = zl_asset_find("layout.html");
+    const unsigned char *lay = zl_asset_find("layout.html", NULL);
     struct zl_buf out, t;
     struct zl_kv kv[16];
     size_t n = 0;
@@ -228,7 +228,7 @@ static void page(struct zl_req *r, unsigned status, const char *title,
                                "Data: traceability records filed by "
                                "enterprises (GS1 EPCIS 2.0)")};
     kv[n++] = (struct zl_kv){"body", body->data ? body->data : ""};
-    if (!lay || fill(&out, (const char *)lay->data, kv, n)) {
+    if (!lay || fill(&out, (const char *)lay, kv, n)) {
         zl_buf_cleanup(&out);
         zl_reply(r, 500, "text/plain; charset=utf-8", "internal error", 14);
     } else {
@@ -1067,14 +1067,14 @@ void zl_h_portal(struct zl_req *r)
     if (n == 0) {
         home(r);
     } else if (n == 2 && !strcmp(r->segs[0], "static")) {
-        const struct zl_asset *a = zl_asset_find(r->segs[1]);
+        size_t alen = 0;
+        const unsigned char *a = zl_asset_find(r->segs[1], &alen);
         if (!a || strstr(r->segs[1], ".html")) {
             zl_reply_problem(r, 404, NULL, "Not Found", NULL);
             return;
         }
         zl_reply_header(r, "Cache-Control", "public, max-age=3600");
-        zl_reply(r, 200, "text/css; charset=utf-8", (const char *)a->data,
-                 a->len);
+        zl_reply(r, 200, "text/css; charset=utf-8", (const char *)a, alen);
     } else if (n == 1 && !strcmp(r->segs[0], "search")) {
         search(r);
     } else if (n == 1 && !strcmp(r->segs[0], "qr")) {
