@@ -24,6 +24,7 @@ int cmd_token(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_key(int argc, char **argv);
 int cmd_reindex(int argc, char **argv);
+int cmd_sampling(int argc, char **argv);
 int cmd_draw(int argc, char **argv);
 
 #endif

@@ -63,6 +63,9 @@ static const struct command commands[] = {
 #ifdef HAVE_CMD_DRAW
     {"draw", cmd_draw, "verifiable random selection (RFC 3797, log beacon)"},
 #endif
+#ifdef HAVE_CMD_SAMPLING
+    {"sampling", cmd_sampling, "GB/T 2828.1 sampling plans and OC curves"},
+#endif
 #ifdef HAVE_CMD_SERVE
     {"serve", cmd_serve, "run the HTTP server and public portal"},
 #endif
