@@ -15,7 +15,7 @@
  *    no validation, no hashing, no log.
  * Each side runs in its own child process so peak memory is its own.
  */
-#include "zhiliang/demo.h"
+#include "demo.h"
 #include "zhiliang/epcis.h"
 #include "zhiliang/zhiliang.h"
 

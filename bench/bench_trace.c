@@ -23,7 +23,7 @@
  *    time windows, which SQL cannot express cheaply: it does less work than
  *    the engine and returns a superset. Ratio = SQL time / engine time.
  */
-#include "zhiliang/demo.h"
+#include "demo.h"
 #include "zhiliang/trace.h"
 #include "zhiliang/zhiliang.h"
 
