@@ -272,6 +272,7 @@ int main(int argc, char **argv)
     double t0;
     int bad = 0;
 
+    zl_global_init();  /* as the CLI and server: JSON trees in an arena */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--events") && i + 1 < argc)
             events = strtoull(argv[++i], NULL, 10);
