@@ -4,6 +4,10 @@
  * The countdown is a plain global read without locks: failure injection is
  * a single-threaded testing aid, and in production the counter stays < 0
  * so the only cost is one well-predicted branch.
+ *
+ * The second half holds the jansson hooks a host may opt into
+ * (zl_global_init): the library itself never changes jansson's
+ * process-wide allocator.
  */
 #include "util/alloc.h"
 
