@@ -15,7 +15,7 @@
  *    no validation, no hashing, no log.
  * Each side runs in its own child process so peak memory is its own.
  */
-#include "zhiliang/demo.h"
+#include "demo.h"
 #include "zhiliang/epcis.h"
 #include "zhiliang/zhiliang.h"
 
@@ -272,6 +272,7 @@ int main(int argc, char **argv)
     double t0;
     int bad = 0;
 
+    zl_global_init();  /* as the CLI and server: JSON trees in an arena */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--events") && i + 1 < argc)
             events = strtoull(argv[++i], NULL, 10);

@@ -93,6 +93,7 @@ int main(int argc, char **argv)
 
     if (n == 0)
         n = 1;
+    zl_global_init();  /* as the CLI and server: JSON trees in an arena */
     zl_buf_init(&doc, (size_t)1 << 31);
     r |= zl_buf_adds(&doc, "{\"@context\":[\"https://ref.gs1.org/standards/"
                            "epcis/2.0.0/epcis-context.jsonld\",{\"example\":"

@@ -23,7 +23,7 @@
  *    time windows, which SQL cannot express cheaply: it does less work than
  *    the engine and returns a superset. Ratio = SQL time / engine time.
  */
-#include "zhiliang/demo.h"
+#include "demo.h"
 #include "zhiliang/trace.h"
 #include "zhiliang/zhiliang.h"
 
@@ -281,6 +281,7 @@ static void lat_block(const char *label, zl_store *s, const zl_trace_index *ix,
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    zl_global_init();  /* as the CLI and server: JSON trees in an arena */
     uint64_t scale = 1000;
     size_t queries = 1000;
     int walk = 1, resume = 0;

@@ -13,7 +13,7 @@
 #include "commands.h"
 
 #include "cli_util.h"
-#include "zhiliang/demo.h"
+#include "demo.h"
 #include "zhiliang/error.h"
 #include "zhiliang/query.h"
 #include "zhiliang/zhiliang.h"

@@ -18,7 +18,8 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: zhiliang hash [--prehash] [--check] [--json] FILE|-\n"
+            "usage: zhiliang hash [--prehash] [--check] [--json]\n"
+            "                     [--ignore-fields-extension URI] FILE|-\n"
             "\n"
             "Validate an EPCIS 2.0 document (JSON or JSON-LD) and print the\n"
             "CBV 2.0 event hash ID (ni:///sha-256;...?ver=CBV2.0) of each\n"
@@ -27,6 +28,12 @@ static void usage(FILE *f)
             "  --prehash  print the canonical pre-hash strings instead\n"
             "  --check    only validate: print \"valid\" or the error\n"
             "  --json     print a JSON array of {hashID, prehash} objects\n"
+            "  --ignore-fields-extension URI\n"
+            "             honour the repository extension of the hash\n"
+            "             algorithm: fields named in a document-level\n"
+            "             \"<p>:ignoreFields\" list, p bound to URI in the\n"
+            "             @context, do not count in the hash (the reference\n"
+            "             corpus uses https://repository-x.example.com/)\n"
             "\n"
             "Exit codes: 0 ok, 1 invalid document or I/O error, 2 usage.\n");
 }
@@ -34,6 +41,7 @@ static void usage(FILE *f)
 int cmd_hash(int argc, char **argv)
 {
     const char *file = NULL;
+    struct zl_epcis_opts po = {NULL, 0, NULL};
     int prehash = 0, check = 0, json = 0, i, rc = EXIT_FAIL, r;
     char *data = NULL;
     size_t len = 0, k, n;
@@ -50,6 +58,9 @@ int cmd_hash(int argc, char **argv)
             check = 1;
         } else if (!strcmp(argv[i], "--json")) {
             json = 1;
+        } else if (!strcmp(argv[i], "--ignore-fields-extension") &&
+                   i + 1 < argc) {
+            po.ignore_fields_ns = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             fprintf(stderr, "zhiliang hash: unknown option %s\n", argv[i]);
             usage(stderr);
@@ -69,8 +80,8 @@ int cmd_hash(int argc, char **argv)
         goto out;
     memset(&err, 0, sizeof err);
     /* a query result has events to hash but is no capture document */
-    r = check ? zl_epcis_parse(data, len, NULL, &doc, &err)
-              : zl_epcis_parse_any(data, len, NULL, &doc, &err);
+    po.allow_query = !check;
+    r = zl_epcis_parse_opts(data, len, &po, &doc, &err);
     if (r < 0) {
         if (check && !json) {
             char msg[1024];

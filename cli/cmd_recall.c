@@ -8,9 +8,9 @@
 #include "cli_util.h"
 #include "commands.h"
 
+#include "zhiliang/buf.h"
 #include "zhiliang/recall.h"
-#include "util/buf.h"
-#include "util/timefmt.h"
+#include "zhiliang/timefmt.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -4,7 +4,7 @@
 #include "cli_util.h"
 #include "commands.h"
 
-#include "server/server.h"
+#include "server.h"
 
 #include <errno.h>
 #include <getopt.h>

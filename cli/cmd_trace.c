@@ -8,8 +8,8 @@
 #include "cli_util.h"
 #include "commands.h"
 
-#include "util/buf.h"
-#include "util/timefmt.h"
+#include "zhiliang/buf.h"
+#include "zhiliang/timefmt.h"
 #include "zhiliang/trace.h"
 
 #include <errno.h>

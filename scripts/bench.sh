@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 FULL=0
 [ "${1:-}" = "--full" ] && FULL=1
 
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --bench
 [ -d build-release ] || meson setup build-release -Dbuildtype=release >/dev/null
 ninja -C build-release >/dev/null
 B=build-release/bench

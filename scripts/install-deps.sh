@@ -1,20 +1,48 @@
 #!/usr/bin/env bash
-# install-deps.sh - install what Zhiliang needs to build, test and run,
-# from Debian 12 packages only. Safe to run again (apt skips what is there).
-# Runs apt-get as root, or through sudo when not root.
+# install-deps.sh - install Zhiliang's Debian 12 packages. Safe to run again
+# (only what is missing is installed). Runs apt-get as root, or through
+# sudo when not root.
+#
+#   install-deps.sh          what the main job needs: build the library,
+#                            the CLI and the server, run them (demo.sh)
+#   install-deps.sh --test   that, plus what only the tests need (test.sh):
+#                            clang and the libFuzzer runtime, Node.js and
+#                            npm for the JavaScript oracles, Chromium and a
+#                            CJK font for the browser test, curl, the
+#                            sqlite3 shell
+#   install-deps.sh --bench  that, plus wrk for the HTTP benchmark
+#                            (bench.sh)
 set -euo pipefail
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+TEST=0
+BENCH=0
+for a in "$@"; do
+  case "$a" in
+    --test) TEST=1 ;;
+    --bench) BENCH=1 ;;
+    *) echo "usage: install-deps.sh [--test] [--bench]" >&2; exit 2 ;;
+  esac
+done
 
-PKGS=(build-essential pkg-config meson ninja-build clang libclang-rt-14-dev
-      libsqlite3-dev sqlite3 libjansson-dev libssl-dev libmicrohttpd-dev
-      libqrencode-dev libcmocka-dev curl jq wrk chromium xxd ca-certificates
-      fonts-wqy-microhei python3)
-# Node.js and npm run the JavaScript oracles (epcis2.js, digital-link.js)
-# and the browser test; keep an existing Node.js installation.
-if ! command -v node >/dev/null 2>&1; then PKGS+=(nodejs); fi
-if ! command -v npm >/dev/null 2>&1; then PKGS+=(npm); fi
+# Build and run. cmocka is here because the unit tests are part of every
+# build (a missing dependency is an error, never a silently smaller build);
+# python3 runs the man page generator; jq reads demo.sh's JSON.
+PKGS=(build-essential pkg-config meson ninja-build python3
+      libsqlite3-dev libjansson-dev libssl-dev libmicrohttpd-dev
+      libqrencode-dev libcmocka-dev jq)
+if [ "$TEST" = 1 ]; then
+  PKGS+=(clang libclang-rt-14-dev sqlite3 curl ca-certificates chromium
+         fonts-wqy-microhei groff-base man-db bsdextrautils)
+  # Node.js and npm run the JavaScript oracles (epcis2.js, digital-link.js)
+  # and the browser test; keep an existing Node.js installation.
+  if ! command -v node >/dev/null 2>&1; then PKGS+=(nodejs); fi
+  if ! command -v npm >/dev/null 2>&1; then PKGS+=(npm); fi
+fi
+if [ "$BENCH" = 1 ]; then
+  PKGS+=(wrk curl sqlite3)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

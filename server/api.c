@@ -7,9 +7,9 @@
  * the recall module's scope of the case's lots (JSON, or the FSMA 204
  * sortable spreadsheet with ?format=csv).
  */
-#include "server/server_int.h"
+#include "server_int.h"
 
-#include "util/alloc.h"
+#include "zhiliang/alloc.h"
 #include "zhiliang/recall.h"
 #include "zhiliang/trace.h"
 

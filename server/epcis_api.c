@@ -16,11 +16,11 @@
  * events = EQ_bizStep=s...). Pagination: perPage (default 100, at most
  * 1000) and the store's keyset token, returned in a Link rel="next" header.
  */
-#include "server/server_int.h"
+#include "server_int.h"
 
-#include "util/alloc.h"
-#include "util/codec.h"
-#include "util/timefmt.h"
+#include "zhiliang/alloc.h"
+#include "zhiliang/codec.h"
+#include "zhiliang/timefmt.h"
 #include "zhiliang/query.h"
 
 #include <jansson.h>
@@ -302,7 +302,6 @@ static void capture_post(struct zl_req *r)
                          NULL);
         return;
     }
-    zl_alloc_install_json();
     actx.party = party;
     actx.errors = errors = json_array();
     lim.max_bytes = r->srv->o.max_body;

@@ -8,9 +8,9 @@
  * decodes each piece, refusing malformed escapes, NUL and invalid UTF-8,
  * so handlers only ever see well-formed UTF-8 strings.
  */
-#include "server/server_int.h"
+#include "server_int.h"
 
-#include "util/alloc.h"
+#include "zhiliang/alloc.h"
 #include "zhiliang/error.h"
 
 #include <stdarg.h>

@@ -23,10 +23,10 @@
  * Rejected: a time-to-live (a recall banner must show at once); keying on
  * the Merkle log size (misses master data edits, which append no leaf).
  */
-#include "server/server_int.h"
+#include "server_int.h"
 
 #include "store/store.h"
-#include "util/alloc.h"
+#include "zhiliang/alloc.h"
 
 #include <stdatomic.h>
 #include <string.h>

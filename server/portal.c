@@ -22,10 +22,10 @@
  * API (a consumer scanning a QR code on a slow phone should get one small
  * HTML document).
  */
-#include "server/server_int.h"
+#include "server_int.h"
 
-#include "util/alloc.h"
-#include "util/timefmt.h"
+#include "zhiliang/alloc.h"
+#include "zhiliang/timefmt.h"
 #include "zhiliang/query.h"
 #include "zhiliang/recall.h"
 #include "zhiliang/trace.h"
@@ -443,7 +443,7 @@ static const struct zl_trace_event *const *sorted_events(struct zl_req *r,
                                                          const zl_trace *t,
                                                          size_t *n_out)
 {
-    size_t n = zl_trace_event_count(t), i, j;
+    size_t n = zl_trace_event_count(t), i;
     const struct zl_trace_event **v = zl_arena_alloc(&r->arena,
                                                      (n + 1) * sizeof *v);
 
@@ -451,14 +451,9 @@ static const struct zl_trace_event *const *sorted_events(struct zl_req *r,
         *n_out = 0;
         return NULL;
     }
-    for (i = 0; i < n; i++) {
-        const struct zl_trace_event *e = zl_trace_event(t, i);
-        /* insertion sort by event time: n is capped by the trace size and
-         * events usually arrive nearly sorted */
-        for (j = i; j > 0 && v[j - 1]->event_time_ms > e->event_time_ms; j--)
-            v[j] = v[j - 1];
-        v[j] = e;
-    }
+    /* a trace numbers its events by event time already (trace.h) */
+    for (i = 0; i < n; i++)
+        v[i] = zl_trace_event(t, i);
     *n_out = n;
     return (const struct zl_trace_event *const *)v;
 }

@@ -3,7 +3,7 @@
  * SVG (one path of unit squares, 4-module quiet zone, crisp edges) so the
  * picture scales to any size and embeds inline in the portal page.
  */
-#include "server/server_int.h"
+#include "server_int.h"
 
 #include "zhiliang/error.h"
 

@@ -10,9 +10,9 @@
  * parsed from the raw URI with zl_gs1_parse, so check digits, lengths and
  * qualifier order are verified before anything is looked up.
  */
-#include "server/server_int.h"
+#include "server_int.h"
 
-#include "util/alloc.h"
+#include "zhiliang/alloc.h"
 
 #include <jansson.h>
 #include <string.h>

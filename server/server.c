@@ -25,11 +25,11 @@
  * Rejected: one shared store handle behind a mutex (serialises every
  * reader); a thread per connection (slowloris would pin threads).
  */
-#include "server/server_int.h"
+#include "server_int.h"
 
 #include "store/store.h"
-#include "util/alloc.h"
-#include "util/timefmt.h"
+#include "zhiliang/alloc.h"
+#include "zhiliang/timefmt.h"
 #include "zhiliang/error.h"
 
 #include <arpa/inet.h>

@@ -10,9 +10,9 @@
 #ifndef ZL_SERVER_INT_H
 #define ZL_SERVER_INT_H
 
-#include "server/server.h"
+#include "server.h"
 
-#include "util/buf.h"
+#include "zhiliang/buf.h"
 #include "zhiliang/party.h"
 #include "zhiliang/zhiliang.h"
 

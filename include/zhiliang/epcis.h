@@ -129,6 +129,32 @@ int zl_epcis_parse_any(const char *buf, size_t len,
                        const struct zl_capture_limits *lim, zl_epcis_doc **out,
                        struct zl_error *err);
 
+/* Options of zl_epcis_parse_opts and zl_epcis_event_hash_opts. Zero is
+ * the default for every field (what zl_epcis_parse does). */
+struct zl_epcis_opts {
+    const struct zl_capture_limits *limits;  /* NULL = defaults */
+    int allow_query;            /* 1: as zl_epcis_parse_any */
+    /* The "ignoreFields" repository extension of the CBV 2.0 event hash
+     * (as the reference generator, epcis-event-hash-generator, implements
+     * it): a repository that adds fields of its own to the events it
+     * serves (its copy of the hash, a capture ID) names them in a
+     * document-level list "<p>:ignoreFields", p being a prefix the
+     * document's @context binds to the repository's namespace, and those
+     * fields then do not count in any event's hash. The namespace belongs
+     * to the repository that wrote the document, so it is given here (for
+     * the reference corpus: "https://repository-x.example.com/"); NULL
+     * (the default) recognises no such list, every field counts. An event
+     * parsed with it keeps the list in its json, so rehash that json with
+     * the same option. Capture never sets it: our own repository adds no
+     * such fields. Borrowed for the duration of the call. */
+    const char *ignore_fields_ns;
+};
+
+/* zl_epcis_parse / zl_epcis_parse_any with options (o may be NULL). */
+int zl_epcis_parse_opts(const char *buf, size_t len,
+                        const struct zl_epcis_opts *o, zl_epcis_doc **out,
+                        struct zl_error *err);
+
 void zl_epcis_doc_free(zl_epcis_doc *doc);   /* NULL-safe */
 size_t zl_epcis_doc_count(const zl_epcis_doc *doc);
 /* Borrowed: valid until zl_epcis_doc_free. i < zl_epcis_doc_count. */
@@ -141,6 +167,11 @@ const struct zl_event *zl_epcis_doc_event(const zl_epcis_doc *doc, size_t i);
 int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
                         size_t *prehash_len, uint8_t hash[32],
                         char hash_id[96], struct zl_error *err);
+/* The same with options (o may be NULL; only ignore_fields_ns applies). */
+int zl_epcis_event_hash_opts(const char *json, size_t len,
+                             const struct zl_epcis_opts *o, char **prehash,
+                             size_t *prehash_len, uint8_t hash[32],
+                             char hash_id[96], struct zl_error *err);
 
 /* Write the CBV 2.0 event hash ID "ni:///sha-256;<64 hex>?ver=CBV2.0"
  * of hash into out (NUL-terminated, 90 bytes used). */

@@ -177,9 +177,8 @@ int zl_log_prove_consistency(zl_store *s, uint64_t size1, uint64_t size2,
  * size it is returned unchanged: Ed25519 is deterministic). *note is new. */
 int zl_log_checkpoint_issue(zl_store *s, char **note);
 
-/* Latest stored checkpoint (ZL_ENOTFOUND if none), or the one at size. */
+/* Latest stored checkpoint (ZL_ENOTFOUND if none). *note is new. */
 int zl_log_checkpoint_latest(zl_store *s, char **note);
-int zl_log_checkpoint_at(zl_store *s, uint64_t size, char **note);
 
 /* ---- full verification (`zhiliang verify`) ------------------------------ */
 

@@ -44,6 +44,7 @@
 #ifndef ZL_RECALL_H
 #define ZL_RECALL_H
 
+#include "zhiliang/buf.h"
 #include "zhiliang/error.h"
 #include "zhiliang/zhiliang.h"
 
@@ -54,7 +55,6 @@
 extern "C" {
 #endif
 
-struct zl_buf;
 typedef struct zl_recall_scope zl_recall_scope;
 
 #define ZL_RECALL_ID_MAX 37 /* UUID text + NUL */

@@ -50,6 +50,7 @@
 #ifndef ZL_TRACE_H
 #define ZL_TRACE_H
 
+#include "zhiliang/buf.h"
 #include "zhiliang/epcis.h"
 #include "zhiliang/error.h"
 #include "zhiliang/zhiliang.h"
@@ -183,7 +184,8 @@ void zl_trace_free(zl_trace *t);  /* NULL-safe */
 size_t zl_trace_node_count(const zl_trace *t);
 size_t zl_trace_edge_count(const zl_trace *t);
 size_t zl_trace_event_count(const zl_trace *t);
-/* Borrowed, valid until zl_trace_free; i < the matching count. */
+/* Borrowed, valid until zl_trace_free; i < the matching count. Events
+ * are numbered in event time order (ties: order of discovery). */
 const struct zl_trace_node *zl_trace_node(const zl_trace *t, size_t i);
 const struct zl_trace_edge *zl_trace_edge(const zl_trace *t, size_t i);
 const struct zl_trace_event *zl_trace_event(const zl_trace *t, size_t i);
@@ -213,7 +215,6 @@ size_t zl_trace_index_events(const zl_trace_index *ix);
 
 /* ---- output ------------------------------------------------------------- */
 
-struct zl_buf;
 /* Indented readable tree (parties, locations, times, biz steps). */
 int zl_trace_write_text(const zl_trace *t, struct zl_buf *out);
 /* JSON object {"direction", "start", "nodes":[...], "edges":[...],

@@ -3,8 +3,14 @@
  *
  * A store (zl_store) is one Zhiliang database: EPCIS events, the Merkle
  * log, parties, recalls. Open it, capture documents into it, query it.
- * Module headers (gs1.h, epcis.h, log.h, trace.h...) add the rest and are
- * included from here.
+ * Module headers (gs1.h, epcis.h, log.h, trace.h...) add the rest; this
+ * header includes every public header, so a client needs only this one.
+ * Module headers include it in turn (for zl_store); so that works from
+ * either side, the module headers are included at the end of this file,
+ * after the declarations they use.
+ *
+ * Memory and process-wide state: see zhiliang/alloc.h (zl_free,
+ * zl_global_init).
  *
  * Threads: a zl_store handle is used by one thread at a time; open one
  * handle per thread (SQLite WAL lets readers run beside one writer).
@@ -12,6 +18,7 @@
 #ifndef ZL_ZHILIANG_H
 #define ZL_ZHILIANG_H
 
+#include "zhiliang/alloc.h"
 #include "zhiliang/error.h"
 #include "zhiliang/epcis.h"
 #include "zhiliang/gs1.h"
@@ -26,9 +33,6 @@ extern "C" {
 #define ZL_VERSION "0.1.0"
 
 typedef struct zl_store zl_store;
-
-/* Free memory the library returned as "new". NULL-safe. */
-void zl_free(void *p);
 
 /* Where the store lives when no --store is given: $ZHILIANG_STORE, else
  * "zhiliang.db" in the current directory. Returns a borrowed string. */
@@ -90,4 +94,19 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
 #ifdef __cplusplus
 }
 #endif
+
+/* The rest of the public API (each header is self-contained too). */
+#include "zhiliang/audit.h"
+#include "zhiliang/buf.h"
+#include "zhiliang/codec.h"
+#include "zhiliang/draw.h"
+#include "zhiliang/log.h"
+#include "zhiliang/party.h"
+#include "zhiliang/query.h"
+#include "zhiliang/recall.h"
+#include "zhiliang/sampling.h"
+#include "zhiliang/sign.h"
+#include "zhiliang/timefmt.h"
+#include "zhiliang/trace.h"
+
 #endif

@@ -27,11 +27,11 @@
  * with scale), printf for every field (five times slower), jansson for
  * output (allocation per value).
  */
-#include "zhiliang/demo.h"
+#include "demo.h"
 
-#include "demo/demo_int.h"
-#include "util/alloc.h"
-#include "util/buf.h"
+#include "demo_int.h"
+#include "zhiliang/alloc.h"
+#include "zhiliang/buf.h"
 #include "zhiliang/error.h"
 
 #include <stdint.h>

@@ -13,8 +13,8 @@
 #ifndef ZL_DEMO_INT_H
 #define ZL_DEMO_INT_H
 
-#include "zhiliang/demo.h"
-#include "util/buf.h"
+#include "demo.h"
+#include "zhiliang/buf.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -13,9 +13,9 @@
  * GTINs with mod-10 check digits, unified social credit codes with the
  * GB 11714 organisation-code check and the GB 32100 mod-31 check.
  */
-#include "demo/demo_int.h"
+#include "demo_int.h"
 
-#include "util/alloc.h"
+#include "zhiliang/alloc.h"
 #include "zhiliang/error.h"
 
 #include <string.h>

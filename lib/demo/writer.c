@@ -6,7 +6,7 @@
  * instead of through printf: a format string costs more than the event's
  * other work together. The first error sticks (see demo_int.h).
  */
-#include "demo/demo_int.h"
+#include "demo_int.h"
 
 #include <string.h>
 

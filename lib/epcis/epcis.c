@@ -1425,7 +1425,6 @@ static int load_json(const char *buf, size_t len, size_t max_depth,
     struct path p;
     char rule[300];
     int r;
-    zl_alloc_install_json();
     if ((r = prescan(buf, len, max_depth, (size_t)-1, &p, sl)) < 0) {
         snprintf(rule, sizeof rule,
                  "JSON nesting deeper than max_depth (%zu)", max_depth);
@@ -1565,16 +1564,17 @@ static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
 }
 
 /* The repository "ignoreFields" extension the reference honours: a
- * document-level "<p>:ignoreFields" list, where p is bound to
- * https://repository-x.example.com/. */
+ * document-level "<p>:ignoreFields" list, where p is bound to the
+ * namespace uri the caller names (zl_epcis_opts.ignore_fields_ns; none:
+ * no such list). */
 static void find_ignore(json_t *root, const struct ep_ns *ns, size_t n_ns,
-                        json_t **list, char key[160])
+                        const char *uri, json_t **list, char key[160])
 {
     size_t i;
     *list = NULL;
     key[0] = '\0';
-    for (i = 0; i < n_ns; i++) {
-        if (!strcmp(ns[i].uri, "https://repository-x.example.com/")) {
+    for (i = 0; uri && i < n_ns; i++) {
+        if (!strcmp(ns[i].uri, uri)) {
             snprintf(key, 160, "%s:ignoreFields", ns[i].prefix);
             *list = json_object_get(root, key);
             if (!json_is_array(*list))
@@ -1604,7 +1604,7 @@ static int ignore_list(json_t *ign, const char *extra, struct ep_arena *a,
 
 static int parse(const char *buf, size_t len,
                  const struct zl_capture_limits *lim, int allow_query,
-                 zl_epcis_doc **out, struct zl_error *err)
+                 const char *ign_ns, zl_epcis_doc **out, struct zl_error *err)
 {
     size_t max_bytes = lim && lim->max_bytes ? lim->max_bytes
                                              : ZL_DEFAULT_MAX_BYTES;
@@ -1618,7 +1618,7 @@ static int parse(const char *buf, size_t len,
     struct vctx *v = NULL;
     struct ep_arena scratch, idx_arena, jlocal, *jarena = jarena_get();
     struct slices sl = { NULL, 0, 0, 0, 0 };
-    int use_raw = 0;
+    int use_raw = 0, routed = 0;
     struct zl_buf pre;
     struct ep_hashctx hc;
     struct ep_ns *ns = NULL;
@@ -1650,12 +1650,12 @@ static int parse(const char *buf, size_t len,
         r = zl_error_set(err, ZL_ELIMIT, "$", rule, NULL, 0);
         goto out;
     }
-    /* The JSON tree lives exactly as long as this call: its nodes come
-     * from one arena released at the end instead of a malloc and a free
-     * per node (which were ~15% of a parse). Nothing allocated by jansson
-     * here outlives the call: the document copies what it keeps. */
-    zl_alloc_install_json();
-    zl_alloc_json_route(jarena_alloc, jarena);
+    /* The JSON tree lives exactly as long as this call: when the host
+     * opted in (zl_global_init), its nodes come from one arena released at
+     * the end instead of a malloc and a free per node (which were ~15% of
+     * a parse). Nothing allocated by jansson here outlives the call: the
+     * document copies what it keeps. */
+    routed = zl_alloc_json_route(jarena_alloc, jarena) == 0;
     if ((r = load_json(buf, len, max_depth, max_events, &root, err, &sl)) < 0)
         goto out;
     v = zl_calloc(1, sizeof *v);
@@ -1781,7 +1781,7 @@ static int parse(const char *buf, size_t len,
         goto oom;
     hc.ns = ns;
     hc.n_ns = n_ns;
-    find_ignore(query_results ? query_results : root, ns, n_ns, &ign,
+    find_ignore(query_results ? query_results : root, ns, n_ns, ign_ns, &ign,
                 v->ign_key);
     if (ign) {
         v->ign = ign;
@@ -1850,8 +1850,10 @@ out:
     ep_arena_cleanup(&scratch);
     ep_arena_cleanup(&idx_arena);
     zl_free(sl.r);
-    /* no json_decref(root): the arena holds the whole tree */
+    /* routed: no json_decref(root), the arena holds the whole tree */
     zl_alloc_json_route(NULL, NULL);
+    if (!routed)
+        json_decref(root);
     ep_arena_keep(jarena, jarena == &jlocal ? 0 : JARENA_KEEP);
     return r;
 }
@@ -1860,19 +1862,37 @@ int zl_epcis_parse(const char *buf, size_t len,
                    const struct zl_capture_limits *lim, zl_epcis_doc **out,
                    struct zl_error *err)
 {
-    return parse(buf, len, lim, 0, out, err);
+    return parse(buf, len, lim, 0, NULL, out, err);
 }
 
 int zl_epcis_parse_any(const char *buf, size_t len,
                        const struct zl_capture_limits *lim, zl_epcis_doc **out,
                        struct zl_error *err)
 {
-    return parse(buf, len, lim, 1, out, err);
+    return parse(buf, len, lim, 1, NULL, out, err);
+}
+
+int zl_epcis_parse_opts(const char *buf, size_t len,
+                        const struct zl_epcis_opts *o, zl_epcis_doc **out,
+                        struct zl_error *err)
+{
+    return o ? parse(buf, len, o->limits, o->allow_query,
+                     o->ignore_fields_ns, out, err)
+             : parse(buf, len, NULL, 0, NULL, out, err);
 }
 
 int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
                         size_t *prehash_len, uint8_t hash[32],
                         char hash_id[96], struct zl_error *err)
+{
+    return zl_epcis_event_hash_opts(json, len, NULL, prehash, prehash_len,
+                                    hash, hash_id, err);
+}
+
+int zl_epcis_event_hash_opts(const char *json, size_t len,
+                             const struct zl_epcis_opts *o, char **prehash,
+                             size_t *prehash_len, uint8_t hash[32],
+                             char hash_id[96], struct zl_error *err)
 {
     json_t *ev = NULL, *t, *ctxj;
     struct ep_arena a;
@@ -1909,7 +1929,7 @@ int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
         /* an ignoreFields list stored with the event (see hash_event) */
         json_t *ign = NULL;
         char key[160];
-        find_ignore(ev, ns, n_ns, &ign, key);
+        find_ignore(ev, ns, n_ns, o ? o->ignore_fields_ns : NULL, &ign, key);
         if (ign && ignore_list(ign, json_object_iter_key(
                                         json_object_iter_at(ev, key)),
                                &a, &hc) < 0)

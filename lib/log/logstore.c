@@ -341,11 +341,6 @@ int zl_log_checkpoint_latest(zl_store *s, char **note)
     return zl_store_log_checkpoint_get(s, UINT64_MAX, note);
 }
 
-int zl_log_checkpoint_at(zl_store *s, uint64_t size, char **note)
-{
-    return zl_store_log_checkpoint_get(s, size, note);
-}
-
 /* ---- full verification --------------------------------------------------------- */
 
 struct cp_rec {

@@ -344,7 +344,6 @@ int zl_party_import_json(zl_store *s, const char *buf, size_t len,
     size_t i, np = 0, nq = 0;
     int rc, in_tx = 0;
 
-    zl_alloc_install_json();
     root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root || !json_is_object(root)) {
         rc = zl_error_set(err, ZL_ESYNTAX, "$", root ? "not an object"

@@ -178,7 +178,6 @@ int zl_recall_record_canon(zl_store *s, const char *record_key, char **canon,
     seq = strtol(colon + 1, &end, 10);
     if (*end || end == colon + 1)
         return ZL_ENOTFOUND;
-    zl_alloc_install_json();
     rc = zl_store_recall_record_get(s, case_id, seq, &raw, &rlen);
     if (rc)
         goto out;
@@ -304,7 +303,6 @@ static int load_state(zl_store *s, const char *case_id, struct state *st)
     int rc;
 
     memset(st, 0, sizeof *st);
-    zl_alloc_install_json();
     st->parties = json_object();
     if (!st->parties)
         return ZL_ENOMEM;

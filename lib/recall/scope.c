@@ -1130,7 +1130,6 @@ int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
     if (!n)
         return zl_error_set(err, ZL_EINVAL, "lots", "a recall names lots", NULL,
                             0);
-    zl_alloc_install_json();
     o.dir = ZL_TRACE_FORWARD;
     rc = zl_trace_scope(s, lots, n, &o, &t, err);
     if (rc)

@@ -143,7 +143,8 @@ static void format_parts(int64_t ms, char *out, size_t cap, const char *suffix)
 
 void zl_time_format_utc(int64_t ms, char out[32]) { format_parts(ms, out, 32, "Z"); }
 
-void zl_time_format_offset(int offset_min, char out[8])
+/* "+HH:MM" of an offset in minutes. */
+static void format_offset(int offset_min, char out[8])
 {
     int a = offset_min < 0 ? -offset_min : offset_min;
 
@@ -155,7 +156,7 @@ void zl_time_format_local(int64_t ms, int offset_min, char out[40])
 {
     char off[8];
 
-    zl_time_format_offset(offset_min, off);
+    format_offset(offset_min, off);
     format_parts(ms + (int64_t)offset_min * 60000, out, 40, off);
 }
 

@@ -1,37 +1,10 @@
 /*
- * timefmt.h - ISO 8601 / RFC 3339 timestamps as EPCIS uses them.
- *
- * EPCIS times are instants with an explicit offset ("2022-02-16T20:33:31.116
- * -06:00", "...Z"). We keep them as milliseconds since the Unix epoch in UTC
- * plus the offset in minutes. Sub-millisecond digits are rounded half up to
- * the millisecond, which is what the CBV 2.0 event hash prescribes and what
- * the reference generator does (TimeStampRoundOff example).
+ * timefmt.h - ISO 8601 / RFC 3339 timestamps; the declarations are public
+ * (clients print and parse EPCIS times too), see zhiliang/timefmt.h.
  */
 #ifndef ZL_TIMEFMT_H
 #define ZL_TIMEFMT_H
 
-#include <stddef.h>
-#include <stdint.h>
-
-/* Parse s[0..len). Accepts YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM);
- * "t" and a space are not accepted, an offset is required.
- * On success stores ms since epoch (UTC) and the offset in minutes.
- * Returns 0 or ZL_ESYNTAX (never touches outputs on failure). */
-int zl_time_parse(const char *s, size_t len, int64_t *ms, int *offset_min);
-
-/* Parse "+HH:MM" / "-HH:MM" (exactly 6 chars) into minutes. */
-int zl_time_parse_offset(const char *s, size_t len, int *offset_min);
-
-/* Format ms as "YYYY-MM-DDTHH:MM:SS.mmmZ" into out (>= 25 bytes). */
-void zl_time_format_utc(int64_t ms, char out[32]);
-
-/* Format as local time at offset: "YYYY-MM-DDTHH:MM:SS.mmm+HH:MM". */
-void zl_time_format_local(int64_t ms, int offset_min, char out[40]);
-
-/* Format an offset as "+HH:MM". */
-void zl_time_format_offset(int offset_min, char out[8]);
-
-/* Current time in ms since epoch. */
-int64_t zl_time_now_ms(void);
+#include "zhiliang/timefmt.h"
 
 #endif

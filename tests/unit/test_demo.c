@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "zhiliang/demo.h"
+#include "demo.h"
 #include "zhiliang/epcis.h"
 #include "zhiliang/gs1.h"
 #include "util/alloc.h"

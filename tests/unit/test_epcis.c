@@ -7,7 +7,11 @@
  * each rule we enforce has a document that breaks it, and the error must
  * carry the exact JSON path, the code and the offending value. Model:
  * struct zl_event fields for a document whose canonical forms we know.
- * Robustness: every allocation failure is reported cleanly.
+ * Robustness: every allocation failure is reported cleanly, with and
+ * without the jansson hooks. Host state: the library leaves jansson's
+ * allocator alone unless the host opts in (zl_global_init), then keeps the
+ * host's functions for everything outside a parse, and parses give the
+ * same answers either way.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -542,14 +546,13 @@ static void test_unique_items(void **state)
     }
 }
 
-static void test_alloc_failures(void **state)
+static void alloc_failures(void)
 {
     size_t len;
     char *d = slurp(GS1 "/WithFullCombinationOfFields/"
                         "object_event_all_possible_fields.jsonld", &len);
     long n;
     int ok = 0;
-    (void)state;
     assert_non_null(d);
     for (n = 0; n < 5000 && !ok; n++) {
         zl_epcis_doc *doc = NULL;
@@ -571,6 +574,113 @@ static void test_alloc_failures(void **state)
     free(d);
 }
 
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    alloc_failures();          /* jansson on its own malloc */
+    assert_int_equal(zl_global_init(), 0);
+    alloc_failures();          /* JSON trees in the arena */
+    zl_global_cleanup();
+}
+
+/* A host's own jansson allocator, counting what goes through it. */
+static long host_mallocs, host_frees;
+
+static void *host_malloc(size_t n)
+{
+    host_mallocs++;
+    return malloc(n);
+}
+
+static void host_free(void *p)
+{
+    if (p)
+        host_frees++;
+    free(p);
+}
+
+/* Hash IDs of every event of one document, one per line (new). */
+static char *hash_ids(const char *doc, size_t len)
+{
+    zl_epcis_doc *d = NULL;
+    struct zl_error err;
+    char *out;
+    size_t i, n;
+
+    assert_int_equal(zl_epcis_parse(doc, len, NULL, &d, &err), 0);
+    n = zl_epcis_doc_count(d);
+    out = calloc(n ? n : 1, 96);
+    assert_non_null(out);
+    for (i = 0; i < n; i++) {
+        strcat(out, zl_epcis_doc_event(d, i)->hash_id);
+        strcat(out, "\n");
+    }
+    zl_epcis_doc_free(d);
+    return out;
+}
+
+static void test_host_allocator(void **state)
+{
+    size_t len;
+    char *d = slurp(GS1 "/WithFullCombinationOfFields/"
+                        "object_event_all_possible_fields.jsonld", &len);
+    char *plain, *hooked, *replaced;
+    json_malloc_t m;
+    json_free_t f;
+    json_t *mine;
+    long parse_mallocs;
+    (void)state;
+    assert_non_null(d);
+
+    /* without zl_global_init nothing changes hands */
+    json_set_alloc_funcs(host_malloc, host_free);
+    plain = hash_ids(d, len);
+    json_get_alloc_funcs(&m, &f);
+    assert_ptr_equal(m, host_malloc);
+    assert_ptr_equal(f, host_free);
+    assert_true(host_mallocs > 0);             /* the parse used jansson */
+    assert_int_equal(host_mallocs, host_frees); /* and freed its tree */
+
+    /* with it: the host's values still come from the host's allocator,
+     * the parse tree does not */
+    assert_int_equal(zl_global_init(), 0);
+    assert_int_equal(zl_global_init(), 0);      /* idempotent */
+    host_mallocs = host_frees = 0;
+    mine = json_object();
+    assert_non_null(mine);
+    assert_true(host_mallocs > 0);
+    parse_mallocs = host_mallocs;
+    hooked = hash_ids(d, len);
+    assert_string_equal(hooked, plain);
+    assert_int_equal(host_mallocs, parse_mallocs);
+    json_decref(mine);
+    assert_int_equal(host_mallocs, host_frees);
+
+    /* the host takes jansson back: parses fall back, still correct */
+    json_set_alloc_funcs(host_malloc, host_free);
+    host_mallocs = host_frees = 0;
+    replaced = hash_ids(d, len);
+    assert_string_equal(replaced, plain);
+    assert_true(host_mallocs > 0);
+    assert_int_equal(host_mallocs, host_frees);
+
+    /* cleanup puts back what zl_global_init found, and only that */
+    zl_global_cleanup();
+    json_get_alloc_funcs(&m, &f);
+    assert_ptr_equal(m, host_malloc);
+    assert_int_equal(zl_global_init(), 0);
+    zl_global_cleanup();
+    json_get_alloc_funcs(&m, &f);
+    assert_ptr_equal(m, host_malloc);
+    assert_ptr_equal(f, host_free);
+
+    json_set_alloc_funcs(malloc, free);
+    free(plain);
+    free(hooked);
+    free(replaced);
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -581,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_bare_forms),
         cmocka_unit_test(test_unique_items),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_host_allocator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,6 +30,13 @@
 
 #define CORPUS "tests/conformance/epcis-event-hash/"
 
+/* The corpus's documents come from an example repository that adds fields
+ * of its own and names them in "<p>:ignoreFields", p bound to this
+ * namespace: the reference generator is told so, and so are we. */
+static const struct zl_epcis_opts corpus_opts = {
+    NULL, 1, "https://repository-x.example.com/"
+};
+
 /* Next line of *p (without the newline), or NULL at the end. */
 static char *next_line(char **p)
 {
@@ -57,7 +64,7 @@ static zl_epcis_doc *parse_file(const char *path)
     int r;
     assert_non_null(d);
     memset(&err, 0, sizeof err);
-    r = zl_epcis_parse_any(d, len, NULL, &doc, &err);
+    r = zl_epcis_parse_opts(d, len, &corpus_opts, &doc, &err);
     if (r < 0)
         print_error("%s: %s: %s (%s)\n", path, err.path, err.rule, err.value);
     assert_int_equal(r, 0);
@@ -192,8 +199,9 @@ static void test_single_event_api(void **state)
             size_t pl = 0;
             uint8_t h[32];
             struct zl_error err;
-            int r = zl_epcis_event_hash(e->json, e->json_len, &pre, &pl, h,
-                                        id, &err);
+            int r = zl_epcis_event_hash_opts(e->json, e->json_len,
+                                             &corpus_opts, &pre, &pl, h, id,
+                                             &err);
             if (r < 0)
                 fail_msg("%s event %zu: %d %s %s", docs[k], i, r, err.path,
                          err.rule);
@@ -209,6 +217,56 @@ static void test_single_event_api(void **state)
     }
     closedir(dir);
     assert_true(files >= 20);
+}
+
+/* Without the option no namespace is special: the repository's own fields
+ * count in the hash, so the corpus document whose two events differ only by
+ * ignored fields gives two different hashes, the first not the expected
+ * one; with it both are the expected hash. */
+static void test_ignore_fields_is_an_option(void **state)
+{
+    static const char *const docs[] = {
+        CORPUS "examples/epcisDocHavingEventWithIgnoreFields.jsonld",
+        CORPUS "examples/epcisQueryDocHavingEventWithIgnoreFields.jsonld",
+    };
+    size_t k;
+    (void)state;
+    for (k = 0; k < 2; k++) {
+        size_t len;
+        char *d = slurp(docs[k], &len);
+        zl_epcis_doc *plain = NULL, *with = NULL;
+        struct zl_error err;
+        struct zl_epcis_opts any = {NULL, 1, NULL};
+        const struct zl_event *p0, *p1, *w0, *w1;
+        char *pre = NULL, id[96];
+        size_t pl;
+        uint8_t h[32];
+
+        assert_non_null(d);
+        assert_int_equal(zl_epcis_parse_opts(d, len, &any, &plain, &err), 0);
+        assert_int_equal(zl_epcis_parse_opts(d, len, &corpus_opts, &with, &err),
+                         0);
+        assert_int_equal(zl_epcis_doc_count(plain), 2);
+        p0 = zl_epcis_doc_event(plain, 0);
+        p1 = zl_epcis_doc_event(plain, 1);
+        w0 = zl_epcis_doc_event(with, 0);
+        w1 = zl_epcis_doc_event(with, 1);
+        assert_string_equal(w0->hash_id, w1->hash_id);
+        assert_string_equal(p1->hash_id, w1->hash_id);
+        assert_string_not_equal(p0->hash_id, w0->hash_id);
+        assert_non_null(strstr(p0->prehash, "captureID"));
+        assert_null(strstr(w0->prehash, "captureID"));
+        /* the list rides along in the event's json: rehashing it needs the
+         * same option, and without it the fields count again */
+        assert_int_equal(zl_epcis_event_hash(w0->json, w0->json_len, &pre, &pl,
+                                             h, id, &err),
+                         0);
+        assert_string_not_equal(id, w0->hash_id);
+        zl_free(pre);
+        zl_epcis_doc_free(plain);
+        zl_epcis_doc_free(with);
+        free(d);
+    }
 }
 
 static void test_numbers(void **state)
@@ -280,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_expected_equal_json),
         cmocka_unit_test(test_expected_different),
         cmocka_unit_test(test_single_event_api),
+        cmocka_unit_test(test_ignore_fields_is_an_option),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_timestamp_rounding),
     };

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "server/server_int.h"
+#include "server_int.h"
 #include "util/buf.h"
 
 #include <qrencode.h>

@@ -1,5 +1,8 @@
 /*
- * zhiliang/demo.h - a realistic, deterministic demo supply chain.
+ * demo.h - a realistic, deterministic demo supply chain: the interface of
+ * libzhiliang-demo, a small static library of its own (not part of
+ * libzhiliang, not installed) that the CLI (`zhiliang demo`), the tests and
+ * the benchmarks link. It uses only the public API (include/zhiliang/).
  *
  * Generates GS1 EPCIS 2.0 JSON-LD documents for Chinese supply chains
  * (dairy: farms, milk collection centres, a UHT plant, distribution
