@@ -51,6 +51,8 @@ const char *zl_cte_name(enum zl_cte c)
     case ZL_CTE_TRANSFORMATION: return "transformation";
     case ZL_CTE_INITIAL_PACKING: return "initial_packing";
     case ZL_CTE_HARVESTING: return "harvesting";
+    case ZL_CTE_COOLING: return "cooling";
+    case ZL_CTE_FIRST_LAND_BASED_RECEIVING: return "first_land_based_receiving";
     default: return NULL;
     }
 }
