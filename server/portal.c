@@ -45,20 +45,18 @@ static const char *T(const struct zl_req *r, const char *zh, const char *en)
 
 /* ---- CBV labels ------------------------------------------------------------ */
 
-/* The step's label from the CBV table (zhiliang/cbv.h), else by event
- * type. */
-static const char *step_label(const struct zl_req *r, enum zl_biz_step step,
-                              enum zl_event_type type)
+const char *zl_portal_step_label(int lang_en, enum zl_biz_step step,
+                                 enum zl_event_type type)
 {
     const struct zl_cbv_term *t = zl_biz_step_term(step);
 
     if (t)
-        return T(r, t->zh, t->en);
+        return lang_en ? t->en : t->zh;
     if (type == ZL_EV_TRANSFORMATION)
-        return T(r, "加工", "Processed");
+        return lang_en ? "Processed" : "加工";
     if (type == ZL_EV_AGGREGATION)
-        return T(r, "装箱/组托", "Packed");
-    return T(r, "记录", "Recorded");
+        return lang_en ? "Packed" : "装箱/组托";
+    return lang_en ? "Recorded" : "记录";
 }
 
 /* ---- layout ------------------------------------------------------------- */
@@ -412,7 +410,8 @@ static int path_row(struct zl_req *r, zl_store *s, struct zl_buf *b,
     rc = addf_esc(b, "<li><span class=\"when\">", when, "</span> ");
     if (!rc)
         rc = addf_esc(b, "<span class=\"step\">",
-                      step_label(r, e->step, e->type), "</span>");
+                      zl_portal_step_label(r->lang_en, e->step, e->type),
+                      "</span>");
     if (!rc && where)
         rc = addf_esc(b, "<span class=\"where\">", where, "</span>");
     if (!rc && to && e->cte == ZL_CTE_SHIPPING)
