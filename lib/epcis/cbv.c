@@ -22,17 +22,17 @@
 
 #include <string.h>
 
-#define BS_URI "https://ref.gs1.org/cbv/BizStep-"
-#define BS_URN "urn:epcglobal:cbv:bizstep:"
+#define BS_URI   "https://ref.gs1.org/cbv/BizStep-"
+#define BS_URN   "urn:epcglobal:cbv:bizstep:"
 #define DISP_URI "https://ref.gs1.org/cbv/Disp-"
 #define DISP_URN "urn:epcglobal:cbv:disp:"
-#define SDT_URI "https://ref.gs1.org/cbv/SDT-"
-#define SDT_URN "urn:epcglobal:cbv:sdt:"
+#define SDT_URI  "https://ref.gs1.org/cbv/SDT-"
+#define SDT_URN  "urn:epcglobal:cbv:sdt:"
 
 /* A standard row gets its URI forms, a non-standard one none. */
 #define FORM_1(prefix, w) prefix w
 #define FORM_0(prefix, w) NULL
-#define ROW(uri, urn, w, s, z, e)                                        \
+#define ROW(uri, urn, w, s, z, e)                                              \
     {w, FORM_##s(uri, w), FORM_##s(urn, w), s, z, e},
 
 static const struct zl_cbv_term steps[] = {
@@ -52,21 +52,20 @@ static const struct zl_cbv_term sdts[] = {
 };
 
 #define COUNT_STD(n, w, s, z, e) +s
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+#define N_OF(a)                  (sizeof(a) / sizeof((a)[0]))
 
 struct vocab {
     const struct zl_cbv_term *t;
-    size_t n, n_std;        /* rows; standard rows (the first, sorted) */
-    const char *uri, *urn;  /* prefixes */
+    size_t n, n_std;       /* rows; standard rows (the first, sorted) */
+    const char *uri, *urn; /* prefixes */
 };
 
 static const struct vocab v_steps = {
     steps, N_OF(steps), 0 ZL_CBV_BIZ_STEPS(COUNT_STD), BS_URI, BS_URN};
 static const struct vocab v_disps = {
-    disps, N_OF(disps), 0 ZL_CBV_DISPOSITIONS(COUNT_STD), DISP_URI,
-    DISP_URN};
-static const struct vocab v_sdts = {
-    sdts, N_OF(sdts), 0 ZL_CBV_SDTS(COUNT_STD), SDT_URI, SDT_URN};
+    disps, N_OF(disps), 0 ZL_CBV_DISPOSITIONS(COUNT_STD), DISP_URI, DISP_URN};
+static const struct vocab v_sdts = {sdts, N_OF(sdts), 0 ZL_CBV_SDTS(COUNT_STD),
+                                    SDT_URI, SDT_URN};
 
 _Static_assert(ZL_BIZ_STEP_OTHER == N_OF(steps) + 1, "enum follows table");
 _Static_assert(ZL_DISP_OTHER == N_OF(disps) + 1, "enum follows table");

@@ -31,12 +31,12 @@
 #define FIXTURE_NAME "cbv"
 #include "store_fixture.h"
 
-#define CONF "tests/conformance/gs1-epcis/"
-#define BS_URI "https://ref.gs1.org/cbv/BizStep-"
-#define DISP_URI "https://ref.gs1.org/cbv/Disp-"
-#define SERIAL "https://id.gs1.org/01/09506000134352/21/S1"
+#define CONF        "tests/conformance/gs1-epcis/"
+#define BS_URI      "https://ref.gs1.org/cbv/BizStep-"
+#define DISP_URI    "https://ref.gs1.org/cbv/Disp-"
+#define SERIAL      "https://id.gs1.org/01/09506000134352/21/S1"
 #define HARVEST_URI "https://voc.zhiliang.example/bizstep/harvesting"
-#define COOL_URI "urn:example:steps:cooling"
+#define COOL_URI    "urn:example:steps:cooling"
 
 /* One vocabulary seen through the API, so one test body serves three. */
 struct voc {
@@ -46,12 +46,18 @@ struct voc {
     const struct zl_cbv_term *(*term)(int);
 };
 
-static int step_of(const char *s, size_t n) { return (int)zl_biz_step_of(s, n); }
+static int step_of(const char *s, size_t n)
+{
+    return (int)zl_biz_step_of(s, n);
+}
 static int disp_of(const char *s, size_t n)
 {
     return (int)zl_disposition_of(s, n);
 }
-static int sdt_of(const char *s, size_t n) { return (int)zl_sdt_of(s, n); }
+static int sdt_of(const char *s, size_t n)
+{
+    return (int)zl_sdt_of(s, n);
+}
 static const struct zl_cbv_term *step_term(int v)
 {
     return zl_biz_step_term((enum zl_biz_step)v);
@@ -104,7 +110,8 @@ static void test_table_is_the_standard(void **state)
         int n_std = 0, n_ctx = 0;
 
         assert_true(json_array_size(words) > 0);
-        json_array_foreach(words, i, w) {
+        json_array_foreach(words, i, w)
+        {
             const char *word = json_string_value(w);
             int v = of_str(vc, word);
             const struct zl_cbv_term *t = vc->term(v);
@@ -129,8 +136,8 @@ static void test_table_is_the_standard(void **state)
                 continue;
             n_std++;
             /* the table's own standard words are the schema's */
-            json_array_foreach(words, i, w) if (!strcmp(json_string_value(w),
-                                                        t->word)) break;
+            json_array_foreach(
+                words, i, w) if (!strcmp(json_string_value(w), t->word)) break;
             assert_true(i < json_array_size(words));
         }
         assert_int_equal(n_std, (int)json_array_size(words));
@@ -142,7 +149,8 @@ static void test_table_is_the_standard(void **state)
         root = json_load_file(path, 0, &je);
         ctx = json_object_get(root, "@context");
         assert_non_null(ctx);
-        json_object_foreach(ctx, key, val) {
+        json_object_foreach(ctx, key, val)
+        {
             const char *exp = json_string_value(val);
             int v;
 
@@ -199,10 +207,10 @@ static void test_lookup(void **state)
     for (int v = ZL_DISP_NONE + 1; v < ZL_DISP_OTHER; v++) {
         const struct zl_cbv_term *t =
             zl_disposition_term((enum zl_disposition)v);
-        assert_true(v == 1 ||
-                    strcmp(zl_disposition_term((enum zl_disposition)(v - 1))
-                               ->word,
-                           t->word) < 0);
+        assert_true(
+            v == 1 ||
+            strcmp(zl_disposition_term((enum zl_disposition)(v - 1))->word,
+                   t->word) < 0);
     }
     assert_int_equal(zl_biz_step_of(NULL, 0), ZL_BIZ_STEP_NONE);
     assert_int_equal(zl_biz_step_of("", 0), ZL_BIZ_STEP_NONE);
@@ -215,11 +223,10 @@ static void test_lookup(void **state)
     /* a private URI is its own value, whatever its tail */
     assert_int_equal(zl_biz_step_of("https://x.example/shipping", 26),
                      ZL_BIZ_STEP_OTHER);
-    assert_int_equal(zl_biz_step_of(BS_URI, strlen(BS_URI)),
-                     ZL_BIZ_STEP_OTHER);
-    assert_int_equal(zl_disposition_of(BS_URI "recalled",
-                                       strlen(BS_URI "recalled")),
-                     ZL_DISP_OTHER);
+    assert_int_equal(zl_biz_step_of(BS_URI, strlen(BS_URI)), ZL_BIZ_STEP_OTHER);
+    assert_int_equal(
+        zl_disposition_of(BS_URI "recalled", strlen(BS_URI "recalled")),
+        ZL_DISP_OTHER);
     assert_int_equal(zl_disposition_of("urn:epcglobal:cbv:disp:recalled", 31),
                      ZL_DISP_RECALLED);
     assert_int_equal(zl_event_type_of("TransformationEvent", 19),
@@ -262,21 +269,21 @@ static void test_cte_every_step(void **state)
 
         for (int ty = ZL_EV_OBJECT; ty <= ZL_EV_ASSOCIATION; ty++)
             for (int a = ZL_ACT_NONE; a <= ZL_ACT_DELETE; a++)
-                assert_int_equal(
-                    zl_cte_classify((enum zl_event_type)ty,
-                                    (enum zl_action)a, (enum zl_biz_step)v),
-                    model_cte(ty, a, t ? t->word : NULL));
+                assert_int_equal(zl_cte_classify((enum zl_event_type)ty,
+                                                 (enum zl_action)a,
+                                                 (enum zl_biz_step)v),
+                                 model_cte(ty, a, t ? t->word : NULL));
     }
     /* the two wrong answers of the suffix match */
     assert_int_equal(zl_cte_classify(ZL_EV_OBJECT, ZL_ACT_OBSERVE,
                                      ZL_BIZ_STEP_VOID_SHIPPING),
                      ZL_CTE_NONE);
-    assert_int_equal(zl_cte_classify(ZL_EV_OBJECT, ZL_ACT_ADD,
-                                     ZL_BIZ_STEP_UNPACKING),
-                     ZL_CTE_NONE);
-    assert_int_equal(zl_cte_classify(ZL_EV_AGGREGATION, ZL_ACT_ADD,
-                                     ZL_BIZ_STEP_PACKING),
-                     ZL_CTE_NONE);
+    assert_int_equal(
+        zl_cte_classify(ZL_EV_OBJECT, ZL_ACT_ADD, ZL_BIZ_STEP_UNPACKING),
+        ZL_CTE_NONE);
+    assert_int_equal(
+        zl_cte_classify(ZL_EV_AGGREGATION, ZL_ACT_ADD, ZL_BIZ_STEP_PACKING),
+        ZL_CTE_NONE);
     assert_string_equal(zl_cte_name(ZL_CTE_COOLING), "cooling");
     assert_string_equal(zl_cte_name(ZL_CTE_FIRST_LAND_BASED_RECEIVING),
                         "first_land_based_receiving");
@@ -320,7 +327,7 @@ static void capture_all(zl_store *s)
                          "\"epcisBody\":{\"eventList\":[");
     for (int i = 0; i < N_STD_STEPS + 3; i++)
         for (int a = 0; a < 2; a++, n++) {
-            const char *step = i < N_STD_STEPS      ? std_word(i, 0)
+            const char *step = i < N_STD_STEPS        ? std_word(i, 0)
                                : i == N_STD_STEPS     ? HARVEST_URI
                                : i == N_STD_STEPS + 1 ? COOL_URI
                                                       : "https://x.example/"
@@ -385,7 +392,7 @@ static void check_trace(zl_store *s, const zl_trace_index *ix)
             word = "cooling";
             assert_int_equal(e->step, ZL_BIZ_STEP_COOLING);
         } else {
-            word = NULL;  /* kept as given, not CBV shipping */
+            word = NULL; /* kept as given, not CBV shipping */
             assert_string_equal(e->biz_step, "https://x.example/shipping");
             assert_int_equal(e->step, ZL_BIZ_STEP_OTHER);
         }
@@ -397,9 +404,9 @@ static void check_trace(zl_store *s, const zl_trace_index *ix)
     }
     for (int v = ZL_DISP_NONE + 1; v < ZL_DISP_OTHER; v++)
         assert_true(seen_disp[v]);
-    assert_int_equal(n_cte[ZL_CTE_SHIPPING], 2);   /* not void_shipping */
+    assert_int_equal(n_cte[ZL_CTE_SHIPPING], 2); /* not void_shipping */
     assert_int_equal(n_cte[ZL_CTE_RECEIVING], 2);
-    assert_int_equal(n_cte[ZL_CTE_INITIAL_PACKING], 2);  /* not unpacking */
+    assert_int_equal(n_cte[ZL_CTE_INITIAL_PACKING], 2); /* not unpacking */
     assert_int_equal(n_cte[ZL_CTE_HARVESTING], 2);
     assert_int_equal(n_cte[ZL_CTE_COOLING], 2);
     zl_trace_free(t);
@@ -435,9 +442,8 @@ static int count(zl_store *s, const char *name, const char *value)
 
     assert_int_equal(zl_query_new(&q), 0);
     assert_int_equal(zl_query_param(q, name, value, &err), 0);
-    assert_int_equal(zl_query_each(s, q, ZL_EPC_AS_CAPTURED, count_cb, &n,
-                                   NULL, &err),
-                     0);
+    assert_int_equal(
+        zl_query_each(s, q, ZL_EPC_AS_CAPTURED, count_cb, &n, NULL, &err), 0);
     zl_query_free(q);
     return n;
 }
@@ -482,8 +488,7 @@ int main(void)
         cmocka_unit_test(test_table_is_the_standard),
         cmocka_unit_test(test_lookup),
         cmocka_unit_test(test_cte_every_step),
-        cmocka_unit_test_setup_teardown(test_capture_to_trace, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_capture_to_trace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_query_forms, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
