@@ -187,6 +187,10 @@ const struct zl_cbv_term *zl_biz_step_term(enum zl_biz_step v);
 const struct zl_cbv_term *zl_disposition_term(enum zl_disposition v);
 const struct zl_cbv_term *zl_sdt_term(enum zl_sdt v);
 
+/* For display: the bare word of a standard term t ("shipping"), else the
+ * value s as stored (a private URI, or NULL). */
+const char *zl_cbv_short(const struct zl_cbv_term *t, const char *s);
+
 /* FSMA 204 critical tracking events (21 CFR 1.1325-1.1350). */
 enum zl_cte {
     ZL_CTE_NONE = 0,

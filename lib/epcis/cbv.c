@@ -162,6 +162,11 @@ const struct zl_cbv_term *zl_sdt_term(enum zl_sdt v)
     return term(&v_sdts, (int)v);
 }
 
+const char *zl_cbv_short(const struct zl_cbv_term *t, const char *s)
+{
+    return t != NULL && t->standard ? t->word : s;
+}
+
 int ep_cbv_has(enum ep_vocab voc, const char *s, size_t n)
 {
     switch (voc) {

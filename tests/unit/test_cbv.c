@@ -229,6 +229,13 @@ static void test_lookup(void **state)
         ZL_DISP_OTHER);
     assert_int_equal(zl_disposition_of("urn:epcglobal:cbv:disp:recalled", 31),
                      ZL_DISP_RECALLED);
+    assert_string_equal(zl_cbv_short(zl_biz_step_term(ZL_BIZ_STEP_SHIPPING),
+                                     BS_URI "shipping"),
+                        "shipping");
+    assert_string_equal(
+        zl_cbv_short(zl_biz_step_term(ZL_BIZ_STEP_HARVESTING), HARVEST_URI),
+        HARVEST_URI);
+    assert_string_equal(zl_cbv_short(NULL, "urn:x:y"), "urn:x:y");
     assert_int_equal(zl_event_type_of("TransformationEvent", 19),
                      ZL_EV_TRANSFORMATION);
     assert_int_equal(zl_event_type_of("Transformation", 14), 0);
