@@ -11,6 +11,11 @@
  * trip per level and per kind of data on a server backend. Rejected: one
  * query per identifier (a trace of 10 levels over 1000 nodes would make
  * 1000 round trips) and recursive SQL (DESIGN.md: does not distribute).
+ *
+ * An event's CTE, retail sale and source/destination slots are decided on
+ * the enums the store resolved on read (zhiliang/cbv.h), never on URI
+ * text: a suffix match made void_shipping a shipment and an ADD with
+ * unpacking an initial packing.
  */
 #include "trace/trace_int.h"
 
