@@ -12,7 +12,9 @@
  * on id.gs1.org, CBV values as full URIs such as
  * https://ref.gs1.org/cbv/BizStep-shipping) so the store and the trace
  * engine compare plain strings. The event's original JSON is kept too, as
- * compact JSON text, for output exactly as captured.
+ * compact JSON text, for output exactly as captured. bizStep and
+ * disposition are also resolved once to enums (zhiliang/cbv.h), which is
+ * what every decision on them (CTE kind, retail sale, labels) switches on.
  */
 #ifndef ZL_EPCIS_H
 #define ZL_EPCIS_H
