@@ -229,9 +229,9 @@ static void test_lookup(void **state)
         ZL_DISP_OTHER);
     assert_int_equal(zl_disposition_of("urn:epcglobal:cbv:disp:recalled", 31),
                      ZL_DISP_RECALLED);
-    assert_string_equal(zl_cbv_short(zl_biz_step_term(ZL_BIZ_STEP_SHIPPING),
-                                     BS_URI "shipping"),
-                        "shipping");
+    assert_string_equal(
+        zl_cbv_short(zl_biz_step_term(ZL_BIZ_STEP_SHIPPING), BS_URI "shipping"),
+        "shipping");
     assert_string_equal(
         zl_cbv_short(zl_biz_step_term(ZL_BIZ_STEP_HARVESTING), HARVEST_URI),
         HARVEST_URI);
@@ -431,6 +431,52 @@ static void test_capture_to_trace(void **state)
     zl_trace_index_free(ix);
 }
 
+/* Source/destination types by the table: a private type whose URI ends
+ * in "location" or "owning_party" names no CBV location or owner. */
+static void test_source_dest_types(void **state)
+{
+    static const char doc[] =
+        "{\"@context\":[\"https://ref.gs1.org/standards/epcis/"
+        "epcis-context.jsonld\"],\"type\":\"EPCISDocument\","
+        "\"schemaVersion\":\"2.0\","
+        "\"creationDate\":\"2026-01-01T00:00:00Z\",\"epcisBody\":{"
+        "\"eventList\":[{\"type\":\"ObjectEvent\",\"eventTime\":"
+        "\"2026-01-01T00:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
+        "\"epcList\":[\"" SERIAL "\"],\"action\":\"OBSERVE\","
+        "\"bizStep\":\"shipping\",\"sourceList\":["
+        "{\"type\":\"https://x.example/sdt/my_location\",\"source\":"
+        "\"https://id.gs1.org/414/6901234000139\"},"
+        "{\"type\":\"https://x.example/sdt/co_owning_party\",\"source\":"
+        "\"https://id.gs1.org/417/6901234000023\"},"
+        "{\"type\":\"location\",\"source\":"
+        "\"https://id.gs1.org/414/6901234000122\"}],"
+        "\"destinationList\":[{\"type\":\"owning_party\","
+        "\"destination\":\"https://id.gs1.org/417/6901234000023\"}]}]}}";
+    struct fixture *fx = *state;
+    struct zl_capture_result r;
+    struct zl_error err = {0};
+    struct zl_trace_opts o;
+    zl_trace *t = NULL;
+    const struct zl_trace_event *e;
+
+    if (zl_capture(fx->s, doc, sizeof doc - 1, NULL, &r, &err) != 0) {
+        char msg[1024];
+
+        zl_error_format(&err, msg, sizeof msg);
+        fail_msg("capture failed: %s", msg);
+    }
+    memset(&o, 0, sizeof o);
+    assert_int_equal(zl_trace_run(fx->s, SERIAL, &o, &t, &err), 0);
+    assert_int_equal(zl_trace_event_count(t), 1);
+    e = zl_trace_event(t, 0);
+    assert_int_equal(e->cte, ZL_CTE_SHIPPING);
+    assert_string_equal(e->src_location,
+                        "https://id.gs1.org/414/6901234000122");
+    assert_null(e->src_owner);
+    assert_string_equal(e->dst_owner, "https://id.gs1.org/417/6901234000023");
+    zl_trace_free(t);
+}
+
 /* ---- query ------------------------------------------------------------ */
 
 static int count_cb(void *ctx, const char *json, size_t len)
@@ -496,6 +542,8 @@ int main(void)
         cmocka_unit_test(test_lookup),
         cmocka_unit_test(test_cte_every_step),
         cmocka_unit_test_setup_teardown(test_capture_to_trace, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_source_dest_types, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_query_forms, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
