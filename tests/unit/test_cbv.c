@@ -9,7 +9,8 @@
  * to the table's URI, and the table has no standard word the schema lacks.
  * Then every bizStep through the classifier, against a model written here
  * from the FSMA 204 definitions; every bizStep and disposition through
- * capture, store, read and trace (store walk and in-memory index), which
+ * the parser (struct zl_event) and through capture, store, read and trace
+ * (store walk and in-memory index), which
  * is where void_shipping used to become a shipment; and EQ_bizStep /
  * EQ_disposition in each form.
  */
@@ -319,19 +320,15 @@ static const char *std_word(int i, int disp)
 /* Every standard step with ADD and OBSERVE (82 events, the dispositions
  * cycling through all 33), then a private harvesting and a private
  * cooling step, and a private URI ending in "shipping". */
-static void capture_all(zl_store *s)
+static int build_doc(struct zl_buf *b)
 {
-    struct zl_buf b;
-    struct zl_capture_result r;
-    struct zl_error err = {0};
     int n = 0, rc;
 
-    zl_buf_init(&b, 1 << 20);
-    rc = zl_buf_adds(&b, "{\"@context\":[\"https://ref.gs1.org/standards/"
-                         "epcis/epcis-context.jsonld\"],\"type\":"
-                         "\"EPCISDocument\",\"schemaVersion\":\"2.0\","
-                         "\"creationDate\":\"2026-01-01T00:00:00Z\","
-                         "\"epcisBody\":{\"eventList\":[");
+    rc = zl_buf_adds(b, "{\"@context\":[\"https://ref.gs1.org/standards/"
+                        "epcis/epcis-context.jsonld\"],\"type\":"
+                        "\"EPCISDocument\",\"schemaVersion\":\"2.0\","
+                        "\"creationDate\":\"2026-01-01T00:00:00Z\","
+                        "\"epcisBody\":{\"eventList\":[");
     for (int i = 0; i < N_STD_STEPS + 3; i++)
         for (int a = 0; a < 2; a++, n++) {
             const char *step = i < N_STD_STEPS        ? std_word(i, 0)
@@ -341,7 +338,7 @@ static void capture_all(zl_store *s)
                                                         "shipping";
             rc = rc ? rc
                     : zl_buf_printf(
-                          &b,
+                          b,
                           "%s{\"type\":\"ObjectEvent\",\"eventTime\":"
                           "\"2026-01-01T01:%02d:%02d.000Z\","
                           "\"eventTimeZoneOffset\":\"+08:00\",\"epcList\":"
@@ -350,8 +347,18 @@ static void capture_all(zl_store *s)
                           n ? "," : "", n / 60, n % 60, a ? "OBSERVE" : "ADD",
                           step, std_word(n % N_STD_DISPS, 1));
         }
-    rc = rc ? rc : zl_buf_adds(&b, "]}}");
-    assert_int_equal(rc, 0);
+    return rc ? rc : zl_buf_adds(b, "]}}");
+}
+
+static void capture_all(zl_store *s)
+{
+    struct zl_buf b;
+    struct zl_capture_result r;
+    struct zl_error err = {0};
+    int rc;
+
+    zl_buf_init(&b, 1 << 20);
+    assert_int_equal(build_doc(&b), 0);
     rc = zl_capture(s, b.data, b.len, NULL, &r, &err);
     if (rc) {
         char msg[1024];
@@ -360,6 +367,45 @@ static void capture_all(zl_store *s)
         printf("# capture failed: %s\n", msg);
     }
     assert_int_equal(rc, 0);
+    zl_buf_cleanup(&b);
+}
+
+/* The parser resolves each event's values once, next to the URI. */
+static void test_parse_resolves(void **state)
+{
+    struct zl_buf b;
+    struct zl_error err = {0};
+    zl_epcis_doc *doc = NULL;
+
+    (void)state;
+    zl_buf_init(&b, 1 << 20);
+    assert_int_equal(build_doc(&b), 0);
+    assert_int_equal(zl_epcis_parse(b.data, b.len, NULL, &doc, &err), 0);
+    assert_int_equal(zl_epcis_doc_count(doc), 2 * (N_STD_STEPS + 3));
+    for (size_t i = 0; i < zl_epcis_doc_count(doc); i++) {
+        const struct zl_event *e = zl_epcis_doc_event(doc, i);
+        const struct zl_cbv_term *st = zl_biz_step_term(e->step);
+        const struct zl_cbv_term *dt = zl_disposition_term(e->disp);
+        size_t k = i / 2;
+
+        assert_non_null(dt);
+        assert_string_equal(dt->word, std_word((int)(i % N_STD_DISPS), 1));
+        assert_string_equal(e->disposition, dt->uri);
+        if (k < N_STD_STEPS) {
+            assert_string_equal(st->word, std_word((int)k, 0));
+            assert_string_equal(e->biz_step, st->uri);
+        } else if (k == N_STD_STEPS) {
+            assert_int_equal(e->step, ZL_BIZ_STEP_HARVESTING);
+            assert_string_equal(e->biz_step, HARVEST_URI);
+        } else if (k == N_STD_STEPS + 1) {
+            assert_int_equal(e->step, ZL_BIZ_STEP_COOLING);
+            assert_string_equal(e->biz_step, COOL_URI);
+        } else {
+            assert_int_equal(e->step, ZL_BIZ_STEP_OTHER);
+            assert_string_equal(e->biz_step, "https://x.example/shipping");
+        }
+    }
+    zl_epcis_doc_free(doc);
     zl_buf_cleanup(&b);
 }
 
@@ -541,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_table_is_the_standard),
         cmocka_unit_test(test_lookup),
         cmocka_unit_test(test_cte_every_step),
+        cmocka_unit_test(test_parse_resolves),
         cmocka_unit_test_setup_teardown(test_capture_to_trace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_source_dest_types, setup,
                                         teardown),
