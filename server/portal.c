@@ -45,89 +45,18 @@ static const char *T(const struct zl_req *r, const char *zh, const char *en)
 
 /* ---- CBV labels ------------------------------------------------------------ */
 
-static const struct {
-    const char *key, *zh, *en;
-} STEPS[] = {
-    {"accepting", "验收", "Accepted"},
-    {"arriving", "到达", "Arrived"},
-    {"assembling", "组装", "Assembled"},
-    {"collecting", "收集", "Collected"},
-    {"commissioning", "赋码", "Commissioned"},
-    {"consigning", "托运", "Consigned"},
-    {"creating_class_instance", "生产", "Produced"},
-    {"cycle_counting", "盘点", "Counted"},
-    {"decommissioning", "注销", "Decommissioned"},
-    {"departing", "启运", "Departed"},
-    {"destroying", "销毁", "Destroyed"},
-    {"disassembling", "拆解", "Disassembled"},
-    {"dispensing", "分装", "Dispensed"},
-    {"encoding", "编码", "Encoded"},
-    {"entering_exiting", "出入", "Entered/exited"},
-    {"holding", "暂扣", "Held"},
-    {"inspecting", "检验", "Inspected"},
-    {"installing", "安装", "Installed"},
-    {"killing", "屠宰", "Slaughtered"},
-    {"loading", "装车", "Loaded"},
-    {"other", "其他", "Other"},
-    {"packing", "包装", "Packed"},
-    {"picking", "拣货", "Picked"},
-    {"receiving", "收货", "Received"},
-    {"removing", "移除", "Removed"},
-    {"repackaging", "重新包装", "Repackaged"},
-    {"repairing", "维修", "Repaired"},
-    {"replacing", "更换", "Replaced"},
-    {"reserving", "预留", "Reserved"},
-    {"retail_selling", "零售", "Sold at retail"},
-    {"sampling", "抽样", "Sampled"},
-    {"sensor_reporting", "环境监测", "Sensor report"},
-    {"shipping", "发货", "Shipped"},
-    {"staging_outbound", "待发", "Staged for shipping"},
-    {"stock_taking", "盘库", "Stock taken"},
-    {"stocking", "上架", "Stocked"},
-    {"storing", "储存", "Stored"},
-    {"transporting", "运输", "Transported"},
-    {"unloading", "卸货", "Unloaded"},
-    {"unpacking", "拆包", "Unpacked"},
-    {"void_shipping", "取消发货", "Shipping voided"},
-    {"harvesting", "采收", "Harvested"},
-    {"milking", "挤奶", "Milked"},
-    {"processing", "加工", "Processed"},
-    {"transforming", "加工", "Processed"},
-};
-
-/* Last path component after "BizStep-" / "Disp-" / "urn:epcglobal:cbv:bizstep:". */
-static const char *cbv_key(const char *uri)
+const char *zl_portal_step_label(int lang_en, enum zl_biz_step step,
+                                 enum zl_event_type type)
 {
-    const char *p;
+    const struct zl_cbv_term *t = zl_biz_step_term(step);
 
-    if (!uri)
-        return NULL;
-    if ((p = strstr(uri, "BizStep-")))
-        return p + 8;
-    if ((p = strstr(uri, "Disp-")))
-        return p + 5;
-    if ((p = strrchr(uri, ':')) && strncmp(uri, "urn:", 4) == 0)
-        return p + 1;
-    if ((p = strrchr(uri, '/')))
-        return p + 1;
-    return uri;
-}
-
-static const char *step_label(const struct zl_req *r, const char *biz_step,
-                              enum zl_event_type type)
-{
-    const char *k = cbv_key(biz_step);
-    size_t i;
-
-    if (k)
-        for (i = 0; i < sizeof STEPS / sizeof STEPS[0]; i++)
-            if (strcmp(STEPS[i].key, k) == 0)
-                return T(r, STEPS[i].zh, STEPS[i].en);
+    if (t)
+        return lang_en ? t->en : t->zh;
     if (type == ZL_EV_TRANSFORMATION)
-        return T(r, "加工", "Processed");
+        return lang_en ? "Processed" : "加工";
     if (type == ZL_EV_AGGREGATION)
-        return T(r, "装箱/组托", "Packed");
-    return T(r, "记录", "Recorded");
+        return lang_en ? "Packed" : "装箱/组托";
+    return lang_en ? "Recorded" : "记录";
 }
 
 /* ---- layout ------------------------------------------------------------- */
@@ -458,16 +387,9 @@ static const struct zl_trace_event *const *sorted_events(struct zl_req *r,
     return (const struct zl_trace_event *const *)v;
 }
 
-static int is_recalled_disp(const char *d)
+static int is_inspection(enum zl_biz_step step)
 {
-    const char *k = cbv_key(d);
-    return k && strcmp(k, "recalled") == 0;
-}
-
-static int is_inspection(const char *bs)
-{
-    const char *k = cbv_key(bs);
-    return k && (strcmp(k, "inspecting") == 0 || strcmp(k, "sampling") == 0);
+    return step == ZL_BIZ_STEP_INSPECTING || step == ZL_BIZ_STEP_SAMPLING;
 }
 
 static int path_row(struct zl_req *r, zl_store *s, struct zl_buf *b,
@@ -483,7 +405,8 @@ static int path_row(struct zl_req *r, zl_store *s, struct zl_buf *b,
     rc = addf_esc(b, "<li><span class=\"when\">", when, "</span> ");
     if (!rc)
         rc = addf_esc(b, "<span class=\"step\">",
-                      step_label(r, e->biz_step, e->type), "</span>");
+                      zl_portal_step_label(r->lang_en, e->step, e->type),
+                      "</span>");
     if (!rc && where)
         rc = addf_esc(b, "<span class=\"where\">", where, "</span>");
     if (!rc && to && e->cte == ZL_CTE_SHIPPING)
@@ -491,7 +414,7 @@ static int path_row(struct zl_req *r, zl_store *s, struct zl_buf *b,
                                          "<span class=\"where\">%s ",
                                          T(r, "发往", "To")),
                       to, "</span>");
-    if (!rc && is_recalled_disp(e->disposition))
+    if (!rc && e->disp == ZL_DISP_RECALLED)
         rc = zl_buf_printf(b, " <strong class=\"muted\">%s</strong>",
                            T(r, "（已召回）", "(recalled)"));
     return rc ? rc : zl_buf_adds(b, "</li>");
@@ -575,9 +498,9 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
     for (i = 0; i < n_ev; i++) {
         if (!origin && (ev[i]->cte == ZL_CTE_HARVESTING))
             origin = ev[i];
-        if (is_recalled_disp(ev[i]->disposition))
+        if (ev[i]->disp == ZL_DISP_RECALLED)
             recalled = 1;
-        if (is_inspection(ev[i]->biz_step))
+        if (is_inspection(ev[i]->step))
             n_insp++;
     }
     if (n_ev && !origin)
@@ -704,7 +627,7 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
         if (!rc && n_ev > n_insp)
             rc = zl_buf_adds(&b, "<ol class=\"path\" id=\"path\">");
         for (i = 0; i < n_ev && !rc && shown < MAX_PATH_ROWS; i++) {
-            if (is_inspection(ev[i]->biz_step))
+            if (is_inspection(ev[i]->step))
                 continue;
             rc = path_row(r, s, &b, ev[i]);
             shown++;
@@ -723,7 +646,7 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
                                "<ol class=\"path\">",
                            T(r, "检验检测", "Inspections"));
         for (i = 0; i < n_ev && !rc; i++)
-            if (is_inspection(ev[i]->biz_step))
+            if (is_inspection(ev[i]->step))
                 rc = path_row(r, s, &b, ev[i]);
         if (!rc)
             rc = zl_buf_adds(&b, "</ol></section>");

@@ -147,6 +147,11 @@ int zl_is_resolver_path(const struct zl_req *r);
 void zl_h_portal(struct zl_req *r);      /* /, /search, /recalls, /qr, /static */
 void zl_h_api(struct zl_req *r);         /* /api/... */
 
+/* The label the portal shows for a business step: the CBV table's
+ * (zhiliang/cbv.h) Chinese or English one, else one by event type. */
+const char *zl_portal_step_label(int lang_en, enum zl_biz_step step,
+                                 enum zl_event_type type);
+
 /* Product page for a parsed GS1 identifier (resolver default link). */
 struct zl_gs1_id;
 void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,

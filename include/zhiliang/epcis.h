@@ -12,11 +12,14 @@
  * on id.gs1.org, CBV values as full URIs such as
  * https://ref.gs1.org/cbv/BizStep-shipping) so the store and the trace
  * engine compare plain strings. The event's original JSON is kept too, as
- * compact JSON text, for output exactly as captured.
+ * compact JSON text, for output exactly as captured. bizStep and
+ * disposition are also resolved once to enums (zhiliang/cbv.h), which is
+ * what every decision on them (CTE kind, retail sale, labels) switches on.
  */
 #ifndef ZL_EPCIS_H
 #define ZL_EPCIS_H
 
+#include "zhiliang/cbv.h"
 #include "zhiliang/error.h"
 
 #include <stddef.h>
@@ -76,6 +79,8 @@ struct zl_event {
     enum zl_action action;      /* NONE for Transformation */
     const char *biz_step;       /* canonical URI or NULL */
     const char *disposition;
+    enum zl_biz_step step;      /* biz_step resolved (zhiliang/cbv.h) */
+    enum zl_disposition disp;   /* disposition resolved */
     const char *read_point;     /* canonical (SGLN as DL) or NULL */
     const char *biz_location;
     const char *transformation_id;
@@ -179,6 +184,17 @@ void zl_event_hash_id(const uint8_t hash[32], char out[96]);
 
 const char *zl_event_type_name(enum zl_event_type t);  /* "ObjectEvent" */
 const char *zl_action_name(enum zl_action a);          /* "ADD" or NULL */
+/* The inverses: the enum of s[0..n) ("ObjectEvent", "ADD"), or 0 when s
+ * names none. */
+enum zl_event_type zl_event_type_of(const char *s, size_t n);
+enum zl_action zl_action_of(const char *s, size_t n);
+
+/* The FSMA 204 critical tracking event an EPCIS event records, decided on
+ * the resolved vocabulary alone (lib/epcis/cbv.c says which rule of 21 CFR
+ * 1.1310-1.1350 each case follows). void_shipping is no shipping and an
+ * ADD with bizStep unpacking no initial packing. */
+enum zl_cte zl_cte_classify(enum zl_event_type type, enum zl_action action,
+                            enum zl_biz_step step);
 
 #ifdef __cplusplus
 }

@@ -88,15 +88,8 @@ enum zl_trace_link {
     ZL_LINK_AT_LOCATION   /* from a location start to what passed there */
 };
 
-/* FSMA 204 critical tracking events, from bizStep and event type. */
-enum zl_cte {
-    ZL_CTE_NONE = 0,
-    ZL_CTE_SHIPPING,
-    ZL_CTE_RECEIVING,
-    ZL_CTE_TRANSFORMATION,
-    ZL_CTE_INITIAL_PACKING,  /* commissioning / packing ADD of a new lot */
-    ZL_CTE_HARVESTING        /* harvesting, milk collection (bizStep) */
-};
+/* FSMA 204 critical tracking events: enum zl_cte in zhiliang/cbv.h,
+ * decided by zl_cte_classify (zhiliang/epcis.h). */
 
 struct zl_trace_opts {
     enum zl_trace_dir dir;
@@ -152,6 +145,8 @@ struct zl_trace_event {
     int64_t event_time_ms, record_time_ms;
     int tz_offset_min;
     const char *biz_step, *disposition, *biz_location, *read_point;
+    enum zl_biz_step step;      /* biz_step and disposition resolved */
+    enum zl_disposition disp;
     const char *transformation_id;
     /* Source and destination lists, by CBV type (NULL if absent). */
     const char *src_owner, *src_possessor, *src_location;

@@ -98,6 +98,7 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
 /* The rest of the public API (each header is self-contained too). */
 #include "zhiliang/audit.h"
 #include "zhiliang/buf.h"
+#include "zhiliang/cbv.h"
 #include "zhiliang/codec.h"
 #include "zhiliang/draw.h"
 #include "zhiliang/log.h"

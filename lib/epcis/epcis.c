@@ -1254,6 +1254,7 @@ static int validate_event(struct vctx *v, json_t *ev, struct zl_event *e)
         if ((r = want_cbv(v, x, EP_VOC_BIZSTEP, "business step",
                           &e->biz_step)) < 0)
             return r;
+        e->step = zl_biz_step_of(e->biz_step, strlen(e->biz_step));
         path_pop(&v->path, o);
     }
     x = json_object_get(ev, "disposition");
@@ -1262,6 +1263,7 @@ static int validate_event(struct vctx *v, json_t *ev, struct zl_event *e)
         if ((r = want_cbv(v, x, EP_VOC_DISP, "disposition",
                           &e->disposition)) < 0)
             return r;
+        e->disp = zl_disposition_of(e->disposition, strlen(e->disposition));
         path_pop(&v->path, o);
     }
     x = json_object_get(ev, "persistentDisposition");

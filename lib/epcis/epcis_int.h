@@ -48,6 +48,9 @@ enum ep_vocab {
 const char *ep_vocab_prefix(enum ep_vocab v);
 /* 1 if s[0..n) is a bare term of vocabulary v ("shipping"). */
 int ep_vocab_has(enum ep_vocab v, const char *s, size_t n);
+/* The same for the vocabularies tabled in cbv.c (bizStep, disposition,
+ * source/destination type): standard words only; 0 for the others. */
+int ep_cbv_has(enum ep_vocab v, const char *s, size_t n);
 
 /* ---- pre-hash ---- */
 struct ep_ns {               /* a JSON-LD @context prefix: "ex" -> URI */

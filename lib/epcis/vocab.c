@@ -3,9 +3,10 @@
  * bump arena the module allocates from, and SHA-256.
  *
  * The term lists are the enumerations of the GS1 EPCIS 2.0 JSON Schema
- * (bizStep, disposition, bizTransaction type, source/destination type,
- * error reason) and of the EPCIS JSON-LD context (sensor component,
- * measurement type, sensor alert type), kept sorted for bsearch. They map
+ * (bizTransaction type, error reason; bizStep, disposition and source/
+ * destination type are the tables of cbv.c) and of the EPCIS JSON-LD
+ * context (sensor component, measurement type, sensor alert type), kept
+ * sorted for bsearch. They map
  * a bare term to its web URI by a fixed prefix, which is all the JSON-LD
  * context does for them; a general JSON-LD processor was rejected as far
  * too slow for capture and unnecessary for these closed lists.
@@ -23,33 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const voc_bizstep[] = {
-    "accepting", "arriving", "assembling", "collecting", "commissioning",
-    "consigning", "creating_class_instance", "cycle_counting",
-    "decommissioning", "departing", "destroying", "disassembling",
-    "dispensing", "encoding", "entering_exiting", "holding", "inspecting",
-    "installing", "killing", "loading", "other", "packing", "picking",
-    "receiving", "removing", "repackaging", "repairing", "replacing",
-    "reserving", "retail_selling", "sampling", "sensor_reporting", "shipping",
-    "staging_outbound", "stock_taking", "stocking", "storing", "transporting",
-    "unloading", "unpacking", "void_shipping",
-};
-static const char *const voc_disp[] = {
-    "active", "available", "completeness_inferred", "completeness_verified",
-    "conformant", "container_closed", "container_open", "damaged",
-    "destroyed", "dispensed", "disposed", "encoded", "expired", "in_progress",
-    "in_transit", "inactive", "mismatch_class", "mismatch_instance",
-    "mismatch_quantity", "needs_replacement", "no_pedigree_match",
-    "non_conformant", "non_sellable_other", "partially_dispensed", "recalled",
-    "reserved", "retail_sold", "returned", "sellable_accessible",
-    "sellable_not_accessible", "stolen", "unavailable", "unknown",
-};
 static const char *const voc_btt[] = {
     "bol", "cert", "desadv", "inv", "pedigree", "po", "poc", "prodorder",
     "recadv", "rma", "testprd", "testres", "upevt",
-};
-static const char *const voc_sdt[] = {
-    "location", "owning_party", "possessing_party",
 };
 static const char *const voc_er[] = {
     "did_not_occur", "incorrect_data",
@@ -90,11 +67,13 @@ struct voc_def {
 };
 
 #define VOC(p, a) { p, a, sizeof(a) / sizeof((a)[0]) }
+/* Business steps, dispositions and source/destination types are the
+ * tables of cbv.c (zhiliang/cbv.h). */
 static const struct voc_def vocabs[EP_VOC_N] = {
-    VOC("https://ref.gs1.org/cbv/BizStep-", voc_bizstep),
-    VOC("https://ref.gs1.org/cbv/Disp-", voc_disp),
+    { "https://ref.gs1.org/cbv/BizStep-", NULL, 0 },
+    { "https://ref.gs1.org/cbv/Disp-", NULL, 0 },
     VOC("https://ref.gs1.org/cbv/BTT-", voc_btt),
-    VOC("https://ref.gs1.org/cbv/SDT-", voc_sdt),
+    { "https://ref.gs1.org/cbv/SDT-", NULL, 0 },
     VOC("https://ref.gs1.org/cbv/ER-", voc_er),
     VOC("https://ref.gs1.org/cbv/Comp-", voc_comp),
     VOC("https://gs1.org/voc/", voc_measure),
@@ -109,6 +88,8 @@ const char *ep_vocab_prefix(enum ep_vocab v)
 int ep_vocab_has(enum ep_vocab v, const char *s, size_t n)
 {
     size_t lo = 0, hi = vocabs[v].n;
+    if (!vocabs[v].terms)
+        return ep_cbv_has(v, s, n);
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         const char *t = vocabs[v].terms[mid];

@@ -96,6 +96,19 @@ static char *cbv_uri(zl_query *q, const char *prefix, const char *urn_kind,
     return own(q, zl_buf_steal(&b));
 }
 
+/* A bizStep or disposition parameter: a CBV 2.0 value in any form (bare
+ * word, web URI, urn:epcglobal:cbv) becomes its web URI from the table
+ * (zhiliang/cbv.h), which is how capture stores it; anything else goes by
+ * cbv_uri's rules. */
+static char *cbv_value(zl_query *q, const struct zl_cbv_term *t,
+                       const char *prefix, const char *urn_kind,
+                       const char *v, size_t len)
+{
+    if (t && t->uri)
+        return own(q, zl_strdup(t->uri));
+    return cbv_uri(q, prefix, urn_kind, v, len);
+}
+
 enum vkind { V_TEXT, V_BIZSTEP, V_DISP, V_ID, V_PATTERN };
 
 /* An identifier value or pattern as a canonical string; patterns keep a
@@ -138,11 +151,13 @@ static char *convert(zl_query *q, enum vkind k, const char *v, size_t len,
 {
     switch (k) {
     case V_BIZSTEP:
-        return cbv_uri(q, "https://ref.gs1.org/cbv/BizStep-",
-                       "urn:epcglobal:cbv:bizstep:", v, len);
+        return cbv_value(q, zl_biz_step_term(zl_biz_step_of(v, len)),
+                         "https://ref.gs1.org/cbv/BizStep-",
+                         "urn:epcglobal:cbv:bizstep:", v, len);
     case V_DISP:
-        return cbv_uri(q, "https://ref.gs1.org/cbv/Disp-",
-                       "urn:epcglobal:cbv:disp:", v, len);
+        return cbv_value(q, zl_disposition_term(zl_disposition_of(v, len)),
+                         "https://ref.gs1.org/cbv/Disp-",
+                         "urn:epcglobal:cbv:disp:", v, len);
     case V_ID:
         return id_value(q, v, len, 0, err, name);
     case V_PATTERN:
@@ -262,8 +277,10 @@ static int ref_param(zl_query *q, int kind, const char *type_prefix,
     return 0;
 }
 
+/* Event type or action names, '|'-separated, as bits 1 << enum value;
+ * of gives the enum of a name or 0. */
 static int bits_param(const char *name, const char *value,
-                      const char *const *names, unsigned *bits,
+                      int (*of)(const char *, size_t), unsigned *bits,
                       struct zl_error *err)
 {
     const char *p = value;
@@ -271,15 +288,11 @@ static int bits_param(const char *name, const char *value,
     for (;;) {
         const char *bar = strchr(p, '|');
         size_t len = bar ? (size_t)(bar - p) : strlen(p);
-        int found = 0;
+        int v = of(p, len);
 
-        for (int i = 1; names[i]; i++) {
-            if (strlen(names[i]) == len && !strncmp(names[i], p, len)) {
-                *bits |= 1u << i;
-                found = 1;
-            }
-        }
-        if (!found)
+        if (v > 0)
+            *bits |= 1u << v;
+        else
             return zl_error_set(err, ZL_EINVAL, name, "unknown value", p, len);
         if (!bar)
             return 0;
@@ -302,11 +315,15 @@ static int token_param(zl_query *q, const char *v, struct zl_error *err)
     return 0;
 }
 
-static const char *const TYPE_NAMES[] = {"", "ObjectEvent", "AggregationEvent",
-                                         "TransactionEvent",
-                                         "TransformationEvent",
-                                         "AssociationEvent", NULL};
-static const char *const ACTION_NAMES[] = {"", "ADD", "OBSERVE", "DELETE", NULL};
+static int type_of(const char *s, size_t n)
+{
+    return (int)zl_event_type_of(s, n);
+}
+
+static int action_of(const char *s, size_t n)
+{
+    return (int)zl_action_of(s, n);
+}
 
 struct list_spec {
     const char *name;
@@ -346,9 +363,9 @@ int zl_query_param(zl_query *q, const char *name, const char *value,
             return list_param(q, (const char ***)((char *)f + LISTS[i].offset),
                               LISTS[i].kind, name, value, err);
     if (!strcmp(name, "eventType"))
-        return bits_param(name, value, TYPE_NAMES, &f->event_types, err);
+        return bits_param(name, value, type_of, &f->event_types, err);
     if (!strcmp(name, "EQ_action"))
-        return bits_param(name, value, ACTION_NAMES, &f->actions, err);
+        return bits_param(name, value, action_of, &f->actions, err);
     if (!strcmp(name, "GE_eventTime"))
         return time_param(name, value, &f->ge_event_time, err);
     if (!strcmp(name, "LT_eventTime"))

@@ -833,7 +833,8 @@ out:
 }
 
 /* Where a TLC was assigned: the location of the first creating event
- * (initial packing, transformation, harvesting) of its node. */
+ * (initial packing, first land-based receiving, transformation: 21 CFR
+ * 1.1320(a); and harvesting) of its node. */
 static const char *tlc_source(struct ctx *c, int node)
 {
     const struct zl_trace_node *n = zl_trace_node(c->t, (size_t)node);
@@ -843,7 +844,8 @@ static const char *tlc_source(struct ctx *c, int node)
             zl_trace_event(c->t, (size_t)n->events[k]);
 
         if (e->cte == ZL_CTE_INITIAL_PACKING || e->cte == ZL_CTE_HARVESTING ||
-            e->cte == ZL_CTE_TRANSFORMATION)
+            e->cte == ZL_CTE_TRANSFORMATION ||
+            e->cte == ZL_CTE_FIRST_LAND_BASED_RECEIVING)
             return e->biz_location ? e->biz_location : e->read_point;
     }
     return NULL;

@@ -22,17 +22,6 @@ static int dot_str(struct zl_buf *b, const char *s)
     return rc;
 }
 
-static const char *tail(const char *s)
-{
-    const char *p;
-
-    if (s == NULL)
-        return NULL;
-    p = strrchr(s, '-');
-    return p != NULL && strncmp(s, "https://ref.gs1.org/cbv/", 24) == 0 ? p + 1
-                                                                        : s;
-}
-
 int zl_trace_write_dot(const zl_trace *t, struct zl_buf *b)
 {
     int rc = zl_buf_adds(b, "digraph trace {\n  rankdir=LR;\n"
@@ -62,7 +51,9 @@ int zl_trace_write_dot(const zl_trace *t, struct zl_buf *b)
                            zl_trace_link_name(e->link));
         if (rc == 0 && ev->biz_step) {
             rc = zl_buf_adds(b, "\\n");
-            rc = rc < 0 ? rc : dot_str(b, tail(ev->biz_step));
+            rc = rc < 0 ? rc
+                        : dot_str(b, zl_cbv_short(zl_biz_step_term(ev->step),
+                                                  ev->biz_step));
         }
         if (rc == 0 && e->has_quantity)
             rc = zl_buf_printf(b, "\\n%g %s", e->quantity, e->uom ? e->uom : "");

@@ -61,17 +61,6 @@ static const char *short_id(const char *id)
     return id;
 }
 
-static const char *short_cbv(const char *s)
-{
-    const char *p;
-
-    if (s == NULL)
-        return NULL;
-    p = strrchr(s, '-');
-    return p != NULL && strncmp(s, "https://ref.gs1.org/cbv/", 24) == 0 ? p + 1
-                                                                        : s;
-}
-
 static const char *fill_of(enum zl_trace_kind k)
 {
     switch (k) {
@@ -159,7 +148,10 @@ int zl_trace_write_svg(const zl_trace *t, struct zl_buf *b)
                                zl_trace_link_name(e->link));
         if (rc == 0 && ev->biz_step) {
             rc = zl_buf_adds(b, " \xc2\xb7 ");
-            rc = rc < 0 ? rc : xml_text(b, short_cbv(ev->biz_step), 24);
+            rc = rc < 0 ? rc
+                        : xml_text(b, zl_cbv_short(zl_biz_step_term(ev->step),
+                                                   ev->biz_step),
+                                   24);
         }
         if (rc == 0 && e->has_quantity)
             rc = zl_buf_printf(b, " %g%s%s", e->quantity, e->uom ? " " : "",

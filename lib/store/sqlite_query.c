@@ -102,17 +102,26 @@ static void in_list(struct qb *q, const char *col, const char **vals)
     add(q, ")");
 }
 
+/* A set of enum zl_id_role values as bits. */
+#define ROLE(r) (1u << (r))
+
 /* EXISTS (SELECT 1 FROM event_ids WHERE hash = e.hash AND role IN roles
  * AND (id = ? OR id >= prefix AND id < prefix-hi ...)) */
-static void match_ids(struct qb *q, const char **vals, const char *roles)
+static void match_ids(struct qb *q, const char **vals, unsigned roles)
 {
     size_t n = list_len(vals);
+    const char *sep = "";
 
     if (!n)
         return;
     add(q, " AND EXISTS (SELECT 1 FROM event_ids x WHERE x.hash = e.hash"
            " AND x.role IN (");
-    add(q, roles);
+    for (unsigned r = 1; r < 32; r++)
+        if (roles & ROLE(r)) {
+            if (!q->rc)
+                q->rc = zl_buf_printf(&q->sql, "%s%u", sep, r);
+            sep = ",";
+        }
     add(q, ") AND (");
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(vals[i]);
@@ -219,15 +228,20 @@ static void build(struct qb *q, const struct zl_event_filter *f)
         }
         add(q, ")");
     }
-    match_ids(q, f->match_epc, "1,3");
-    match_ids(q, f->match_any_epc, "1,2,3,4,5");
-    match_ids(q, f->match_parent_id, "2");
-    match_ids(q, f->match_input_epc, "4");
-    match_ids(q, f->match_output_epc, "5");
-    match_ids(q, f->match_epc_class, "6,7");
-    match_ids(q, f->match_input_epc_class, "8");
-    match_ids(q, f->match_output_epc_class, "9");
-    match_ids(q, f->match_any_epc_class, "6,7,8,9");
+    match_ids(q, f->match_epc, ROLE(ZL_ROLE_EPC) | ROLE(ZL_ROLE_CHILD));
+    match_ids(q, f->match_any_epc,
+              ROLE(ZL_ROLE_EPC) | ROLE(ZL_ROLE_PARENT) | ROLE(ZL_ROLE_CHILD) |
+                  ROLE(ZL_ROLE_INPUT) | ROLE(ZL_ROLE_OUTPUT));
+    match_ids(q, f->match_parent_id, ROLE(ZL_ROLE_PARENT));
+    match_ids(q, f->match_input_epc, ROLE(ZL_ROLE_INPUT));
+    match_ids(q, f->match_output_epc, ROLE(ZL_ROLE_OUTPUT));
+    match_ids(q, f->match_epc_class,
+              ROLE(ZL_ROLE_QTY) | ROLE(ZL_ROLE_CHILD_QTY));
+    match_ids(q, f->match_input_epc_class, ROLE(ZL_ROLE_INPUT_QTY));
+    match_ids(q, f->match_output_epc_class, ROLE(ZL_ROLE_OUTPUT_QTY));
+    match_ids(q, f->match_any_epc_class,
+              ROLE(ZL_ROLE_QTY) | ROLE(ZL_ROLE_CHILD_QTY) |
+                  ROLE(ZL_ROLE_INPUT_QTY) | ROLE(ZL_ROLE_OUTPUT_QTY));
     in_list(q, "e.transformation_id", f->transformation_ids);
     match_refs(q, "b", f->biz_transactions, f->n_biz_transactions);
     match_refs(q, "s", f->sources, f->n_sources);

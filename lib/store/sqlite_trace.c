@@ -31,6 +31,10 @@ static void row_meta(sqlite3_stmt *st, struct zl_stored_event *ev)
     ev->record_time_ms = sqlite3_column_int64(st, 5);
     ev->biz_step = (const char *)sqlite3_column_text(st, 6);
     ev->disposition = (const char *)sqlite3_column_text(st, 7);
+    ev->step = zl_biz_step_of(ev->biz_step,
+                              (size_t)sqlite3_column_bytes(st, 6));
+    ev->disp = zl_disposition_of(ev->disposition,
+                                 (size_t)sqlite3_column_bytes(st, 7));
     ev->read_point = (const char *)sqlite3_column_text(st, 8);
     ev->biz_location = (const char *)sqlite3_column_text(st, 9);
     ev->transformation_id = (const char *)sqlite3_column_text(st, 10);

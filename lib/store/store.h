@@ -69,6 +69,8 @@ struct zl_stored_event {
     int tz_offset_min;
     int64_t record_time_ms;
     const char *biz_step, *disposition, *read_point, *biz_location;
+    enum zl_biz_step step;          /* biz_step, disposition resolved */
+    enum zl_disposition disp;
     const char *transformation_id;
     int has_error_declaration;
     const char *party;              /* capturing party, or NULL */

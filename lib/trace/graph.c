@@ -11,6 +11,11 @@
  * trip per level and per kind of data on a server backend. Rejected: one
  * query per identifier (a trace of 10 levels over 1000 nodes would make
  * 1000 round trips) and recursive SQL (DESIGN.md: does not distribute).
+ *
+ * An event's CTE, retail sale and source/destination slots are decided on
+ * the enums the store resolved on read (zhiliang/cbv.h), never on URI
+ * text: a suffix match made void_shipping a shipment and an ADD with
+ * unpacking an initial packing.
  */
 #include "trace/trace_int.h"
 
@@ -351,40 +356,9 @@ enum zl_trace_kind tg_classify(const char *id)
     return ZL_TK_OTHER;
 }
 
-static int has_suffix(const char *s, const char *suffix)
+int tg_consumer(enum zl_biz_step step, enum zl_disposition disp)
 {
-    size_t a, b;
-
-    if (s == NULL)
-        return 0;
-    a = strlen(s);
-    b = strlen(suffix);
-    return a >= b && memcmp(s + a - b, suffix, b) == 0;
-}
-
-enum zl_cte tg_cte(int type, int action, const char *biz_step)
-{
-    if (type == ZL_EV_TRANSFORMATION)
-        return ZL_CTE_TRANSFORMATION;
-    if (has_suffix(biz_step, "shipping"))
-        return ZL_CTE_SHIPPING;
-    if (has_suffix(biz_step, "receiving"))
-        return ZL_CTE_RECEIVING;
-    if (has_suffix(biz_step, "harvesting"))
-        return ZL_CTE_HARVESTING;
-    /* a new lot or new items: ObjectEvent ADD; packing into a case or a
-     * pallet (AggregationEvent) is not a CTE */
-    if (type == ZL_EV_OBJECT && action == ZL_ACT_ADD &&
-        (has_suffix(biz_step, "commissioning") ||
-         has_suffix(biz_step, "packing")))
-        return ZL_CTE_INITIAL_PACKING;
-    return ZL_CTE_NONE;
-}
-
-int tg_consumer(const char *biz_step, const char *disposition)
-{
-    return has_suffix(biz_step, "retail_selling") ||
-           has_suffix(disposition, "retail_sold");
+    return step == ZL_BIZ_STEP_RETAIL_SELLING || disp == ZL_DISP_RETAIL_SOLD;
 }
 
 /* ---- identifier order within an event ------------------------------------- */
@@ -561,8 +535,10 @@ static int meta_from_stored(struct tg *g, int32_t eid,
     e->bizloc = v[3];
     e->readpt = v[4];
     e->tz = (int16_t)se->tz_offset_min;
-    e->cte = (uint8_t)tg_cte((int)se->type, (int)se->action, se->biz_step);
-    e->consumer = (uint8_t)tg_consumer(se->biz_step, se->disposition);
+    e->cte = (uint8_t)zl_cte_classify(se->type, se->action, se->step);
+    e->consumer = (uint8_t)tg_consumer(se->step, se->disp);
+    e->vstep = (uint8_t)se->step;
+    e->vdisp = (uint8_t)se->disp;
     e->type = (uint8_t)se->type;
     e->action = (uint8_t)se->action;
     e->t = se->event_time_ms;
@@ -574,13 +550,6 @@ struct meta_ctx {
     struct tg *g;
     int32_t eid;
 };
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-
-    return a >= b && memcmp(s + a - b, suffix, b) == 0;
-}
 
 static int ref_cb(void *ctx, char kind, const char *type, const char *value)
 {
@@ -594,12 +563,19 @@ static int ref_cb(void *ctx, char kind, const char *type, const char *value)
     if (sid < 0)
         return sid;
     e = &m->g->evs[m->eid];
-    if (ends_with(type, "owning_party"))
+    switch (zl_sdt_of(type, type ? strlen(type) : 0)) {
+    case ZL_SDT_OWNING_PARTY:
         slot = kind == 's' ? &e->so : &e->dso;
-    else if (ends_with(type, "possessing_party"))
+        break;
+    case ZL_SDT_POSSESSING_PARTY:
         slot = kind == 's' ? &e->sp : &e->dsp;
-    else if (ends_with(type, "location"))
+        break;
+    case ZL_SDT_LOCATION:
         slot = kind == 's' ? &e->sl : &e->dsl;
+        break;
+    default:
+        break;
+    }
     if (slot != NULL && *slot < 0)
         *slot = sid;
     return 0;

@@ -869,6 +869,8 @@ static void fill_event(const struct tg *g, int32_t eid,
     e->tz_offset_min = s->tz;
     e->biz_step = tg_s(g, s->biz_step);
     e->disposition = tg_s(g, s->disp);
+    e->step = (enum zl_biz_step)s->vstep;
+    e->disp = (enum zl_disposition)s->vdisp;
     e->biz_location = tg_s(g, s->bizloc);
     e->read_point = tg_s(g, s->readpt);
     e->transformation_id = tg_s(g, s->tid);

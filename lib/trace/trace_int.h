@@ -49,6 +49,7 @@ struct tg_event {
     int16_t tz;
     uint8_t type, action, flags;
     uint8_t cte, consumer;   /* enum zl_cte; retail sale (with META) */
+    uint8_t vstep, vdisp;    /* enum zl_biz_step, zl_disposition (META) */
     uint32_t n_ids, cap_ids;
     /* Once complete (TG_EV_IDS), sorted by tg_role_rank: inputs first,
      * outputs last, so a transformation step reads only the side it
@@ -93,10 +94,10 @@ int tg_grow(void **arr, size_t *cap, size_t need, size_t elem, size_t first,
             size_t *bytes);
 
 int tg_role_rank(int role);   /* 0 input, 1 other, 2 output */
-/* Kind of a canonical identifier; CTE and consumer sale of an event. */
+/* Kind of a canonical identifier; consumer sale of an event (the CTE is
+ * zl_cte_classify's). */
 enum zl_trace_kind tg_classify(const char *id);
-enum zl_cte tg_cte(int type, int action, const char *biz_step);
-int tg_consumer(const char *biz_step, const char *disposition);
+int tg_consumer(enum zl_biz_step step, enum zl_disposition disp);
 
 int tg_init(struct tg *g, zl_store *s);
 void tg_cleanup(struct tg *g);

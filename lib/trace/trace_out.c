@@ -51,21 +51,11 @@ const char *zl_cte_name(enum zl_cte c)
     case ZL_CTE_TRANSFORMATION: return "transformation";
     case ZL_CTE_INITIAL_PACKING: return "initial_packing";
     case ZL_CTE_HARVESTING: return "harvesting";
+    case ZL_CTE_COOLING: return "cooling";
+    case ZL_CTE_FIRST_LAND_BASED_RECEIVING:
+        return "first_land_based_receiving";
     default: return NULL;
     }
-}
-
-/* The short tail of a CBV URI ("shipping" for .../BizStep-shipping). */
-static const char *short_cbv(const char *s)
-{
-    const char *p;
-
-    if (s == NULL)
-        return NULL;
-    p = strrchr(s, '-');
-    if (p != NULL && strncmp(s, "https://ref.gs1.org/cbv/", 24) == 0)
-        return p + 1;
-    return s;
 }
 
 static int fmt_time(struct zl_buf *b, int64_t ms)
@@ -88,9 +78,13 @@ static int text_event(struct zl_buf *b, const struct zl_trace_event *e,
     rc = rc < 0 ? rc : zl_buf_printf(b, "  %s%s%s", zl_event_type_name(e->type),
                                      a ? " " : "", a ? a : "");
     if (rc == 0 && e->biz_step)
-        rc = zl_buf_printf(b, "  %s", short_cbv(e->biz_step));
+        rc = zl_buf_printf(b, "  %s",
+                           zl_cbv_short(zl_biz_step_term(e->step),
+                                        e->biz_step));
     if (rc == 0 && e->disposition)
-        rc = zl_buf_printf(b, " [%s]", short_cbv(e->disposition));
+        rc = zl_buf_printf(b, " [%s]",
+                           zl_cbv_short(zl_disposition_term(e->disp),
+                                        e->disposition));
     if (rc == 0 && e->biz_location)
         rc = zl_buf_printf(b, "  at %s", e->biz_location);
     else if (rc == 0 && e->read_point)

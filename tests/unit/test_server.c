@@ -2,8 +2,9 @@
  * test_server.c - the server's own parsers and writers: strict
  * percent-decoding, the UTF-8 check (against a naive model written from
  * Unicode's table of well-formed byte sequences), HTML escaping, the
- * request arena, and the QR code SVG (decoded back into modules and
- * compared with libqrencode's matrix, finder patterns checked).
+ * request arena, the QR code SVG (decoded back into modules and
+ * compared with libqrencode's matrix, finder patterns checked), and the
+ * portal's business step labels (every CBV 2.0 step from the table).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -267,6 +268,49 @@ static void test_assets(void **state)
     assert_null(zl_asset_find("../meson.build", NULL));
 }
 
+/* Every business step of the CBV table gets its own label in both
+ * languages on the portal; other values fall back by event type. */
+static void test_step_labels(void **state)
+{
+    int v, n_std = 0;
+
+    (void)state;
+    for (v = ZL_BIZ_STEP_NONE + 1; v < ZL_BIZ_STEP_OTHER; v++) {
+        const struct zl_cbv_term *t = zl_biz_step_term((enum zl_biz_step)v);
+        const char *zh = zl_portal_step_label(0, (enum zl_biz_step)v,
+                                              ZL_EV_OBJECT);
+        const char *en = zl_portal_step_label(1, (enum zl_biz_step)v,
+                                              ZL_EV_TRANSFORMATION);
+
+        assert_non_null(t);
+        n_std += t->standard;
+        assert_string_equal(zh, t->zh);
+        assert_string_equal(en, t->en);
+        assert_true((unsigned char)zh[0] >= 0x80);  /* Chinese */
+        assert_true(en[0] >= 'A' && en[0] <= 'Z');
+    }
+    assert_int_equal(n_std, 41);  /* CBV 2.0 has 41 business steps */
+    assert_string_equal(zl_portal_step_label(0, ZL_BIZ_STEP_SHIPPING,
+                                             ZL_EV_OBJECT), "发货");
+    assert_string_equal(zl_portal_step_label(1, ZL_BIZ_STEP_VOID_SHIPPING,
+                                             ZL_EV_OBJECT), "Shipping voided");
+    assert_string_equal(zl_portal_step_label(0, ZL_BIZ_STEP_UNPACKING,
+                                             ZL_EV_OBJECT), "拆包");
+    assert_string_equal(
+        zl_portal_step_label(0,
+                             zl_biz_step_of("https://voc.zhiliang.example/"
+                                            "bizstep/harvesting", 47),
+                             ZL_EV_OBJECT),
+        "采收");
+    assert_string_equal(zl_portal_step_label(1, ZL_BIZ_STEP_OTHER,
+                                             ZL_EV_TRANSFORMATION),
+                        "Processed");
+    assert_string_equal(zl_portal_step_label(1, ZL_BIZ_STEP_NONE,
+                                             ZL_EV_AGGREGATION), "Packed");
+    assert_string_equal(zl_portal_step_label(0, ZL_BIZ_STEP_OTHER,
+                                             ZL_EV_OBJECT), "记录");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_arena),
         cmocka_unit_test(test_qr_svg),
         cmocka_unit_test(test_assets),
+        cmocka_unit_test(test_step_labels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
