@@ -36,8 +36,9 @@
  * Cases. A case is a list of records (open, notify, progress, close),
  * each stored and appended to the Merkle log (leaf type ZL_LEAF_RECALL) in
  * one transaction, under record key "recall:<case>:<seq>" (seq from 1).
- * A record's canonical bytes are its JSON with sorted keys, compact,
- * UTF-8; the state of a case (who was notified, acknowledged, how much was
+ * A record's canonical bytes are its RFC 8785 (JCS) canonical JSON
+ * (records logged before JCS keep their earlier form: lib/recall/case.c);
+ * the state of a case (who was notified, acknowledged, how much was
  * recovered) is recomputed by replaying its records, so the log alone
  * accounts for it. Case IDs are random UUID v4 made here.
  */

@@ -2,12 +2,32 @@
  * case.c - recall cases (see zhiliang/recall.h): open, notify, progress,
  * close, each step one record stored and logged in one transaction.
  *
- * A record is a JSON object {"case", "seq", "type", "time", ...}; its
- * canonical bytes (json_dumps with JSON_SORT_KEYS | JSON_COMPACT) are
- * both what is stored and the leaf input, so zl_recall_record_canon can
- * recompute the leaf from the stored row by parsing and dumping it again:
- * an edit to the row changes the leaf; an edit that keeps the JSON
- * meaning but changes spacing does not (the record says the same thing).
+ * A record is a JSON object {"case", "seq", "type", "time", "v", ...}.
+ * Its canonical bytes are both what is stored and the leaf input, so
+ * zl_recall_record_canon recomputes the leaf from the stored row by
+ * parsing and canonicalising it again: an edit to the row changes the
+ * leaf; an edit that keeps the JSON meaning but changes spacing does not
+ * (the record says the same thing).
+ *
+ * Record formats. "v": 2 (every record written now) means the canonical
+ * bytes are RFC 8785 (JCS, lib/util/jcs.c): a standard fixed to the last
+ * digit of a number, so no library upgrade can change them and make
+ * `zhiliang verify` cry tampering. A record without "v" is format 1,
+ * written before JCS as jansson's json_dumps(JSON_SORT_KEYS |
+ * JSON_COMPACT) printed it; its leaf is over those bytes. The two forms
+ * agree for names and strings without control characters and for
+ * integers, but not for fractions (jansson printed "%.17g":
+ * 0.10000000000000001 where JCS has 0.1) nor for control characters
+ * (\u001F against \u001f), so format-1 records are recomputed with
+ * zl_json_legacy_dump, a frozen copy of jansson 2.14's printer checked
+ * against it byte for byte in test_jcs.c. The marker sits inside the
+ * hashed bytes: removing or changing it changes what the record says and
+ * so the leaf. A "v" this code does not know is recomputed as the stored
+ * bytes themselves (a later format that stores its canonical bytes still
+ * verifies; an edited row still shows as altered).
+ * Rejected: re-logging old records in the new form (the log is
+ * append-only and its old leaves are signed), and a format column beside
+ * the row (the record would no longer say alone how it is hashed).
  *
  * State is never stored apart from the records: status replays them. The
  * recall_cases row (status, lots, GTINs) and the recall_ids index are
@@ -25,6 +45,7 @@
 #include "store/store_recall.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/jcs.h"
 #include "util/timefmt.h"
 #include "zhiliang/log.h"
 #include "zhiliang/party.h"
@@ -36,6 +57,8 @@
 
 #define KEY_MAX        128
 #define PARTY_MAX_ARGS 100000
+#define RECORD_V       2         /* record format: JCS canonical bytes */
+#define RECORD_MAX     (1u << 29) /* cap on one record's canonical bytes */
 
 const char *zl_hazard_name(enum zl_hazard_class h)
 {
@@ -110,7 +133,7 @@ static int append(zl_store *s, const char *case_id, const char *type,
                   json_t *rec, int64_t now)
 {
     char key[KEY_MAX], tbuf[32];
-    char *canon = NULL;
+    struct zl_buf canon;
     long seq;
     int rc;
 
@@ -122,17 +145,21 @@ static int append(zl_store *s, const char *case_id, const char *type,
     if (json_object_set_new(rec, "case", json_string(case_id)) ||
         json_object_set_new(rec, "seq", json_integer(seq)) ||
         json_object_set_new(rec, "type", json_string(type)) ||
-        json_object_set_new(rec, "time", json_string(tbuf)))
+        json_object_set_new(rec, "time", json_string(tbuf)) ||
+        json_object_set_new(rec, "v", json_integer(RECORD_V)))
         return ZL_ENOMEM;
-    canon = json_dumps(rec, JSON_SORT_KEYS | JSON_COMPACT);
-    if (!canon)
-        return ZL_ENOMEM;
+    zl_buf_init(&canon, RECORD_MAX);
+    rc = zl_jcs_dump(rec, &canon);
+    if (rc)
+        goto out;
     snprintf(key, sizeof key, "recall:%s:%ld", case_id, seq);
-    rc =
-        zl_store_recall_record_put(s, case_id, seq, type, canon, strlen(canon));
+    rc = zl_store_recall_record_put(s, case_id, seq, type, canon.data,
+                                    canon.len);
     if (!rc)
-        rc = zl_log_append(s, ZL_LEAF_RECALL, key, canon, strlen(canon), NULL);
-    zl_free(canon);
+        rc = zl_log_append(s, ZL_LEAF_RECALL, key, canon.data, canon.len,
+                           NULL);
+out:
+    zl_buf_cleanup(&canon);
     return rc;
 }
 
@@ -162,7 +189,8 @@ int zl_recall_record_canon(zl_store *s, const char *record_key, char **canon,
     const char *p, *colon;
     char *raw = NULL, *end;
     size_t rlen = 0;
-    json_t *j = NULL;
+    json_t *j = NULL, *v;
+    struct zl_buf b;
     long seq;
     int rc;
 
@@ -183,19 +211,29 @@ int zl_recall_record_canon(zl_store *s, const char *record_key, char **canon,
     if (rc)
         goto out;
     j = json_loadb(raw, rlen, JSON_REJECT_DUPLICATES, NULL);
-    if (!j) {
-        /* no longer JSON: hand back the bytes so the leaf shows altered */
+    v = json_object_get(j, "v");
+    if (!j || (v && !(json_is_integer(v) &&
+                      json_integer_value(v) == RECORD_V))) {
+        /* no longer JSON, or a format we cannot recompute: hand back
+         * the bytes, so the leaf check decides */
         *canon = raw;
         *len = rlen;
         raw = NULL;
         goto out;
     }
-    *canon = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
-    if (!*canon) {
-        rc = ZL_ENOMEM;
-        goto out;
+    zl_buf_init(&b, RECORD_MAX);
+    rc = v ? zl_jcs_dump(j, &b) : zl_json_legacy_dump(j, &b);
+    if (rc == ZL_EINVAL) { /* edited into something with no canon form */
+        rc = 0;
+        *canon = raw;
+        *len = rlen;
+        raw = NULL;
+    } else if (!rc) {
+        *len = b.len;
+        if (!(*canon = zl_buf_steal(&b)))
+            rc = ZL_ENOMEM;
     }
-    *len = strlen(*canon);
+    zl_buf_cleanup(&b);
 out:
     json_decref(j);
     zl_free(raw);

@@ -17,8 +17,10 @@
 
 #include "store/sqlite_int.h"
 #include "store/store.h"
+#include "store/store_recall.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "zhiliang/audit.h"
 #include "zhiliang/log.h"
 #include "zhiliang/party.h"
 
@@ -399,6 +401,69 @@ static void test_tamper(void **state)
         ZL_ENOTFOUND);
 }
 
+/* Stores made before JCS hold records printed by json_dumps (sorted,
+ * compact, "%.17g" fractions, upper-case \u escapes) and no "v": they
+ * must keep verifying, while new records are RFC 8785 and carry "v": 2. */
+static void test_legacy_records(void **state)
+{
+    struct fixture *fx = *state;
+    const char *lots[] = {RAW};
+    struct zl_error err = {0};
+    struct zl_audit_stats st;
+    char id[ZL_RECALL_ID_MAX], key[128], *canon = NULL, *old, *sql;
+    const char legacy_case[] = "00000000-0000-4000-8000-000000000000";
+    json_t *rec;
+    size_t len;
+
+    assert_int_equal(zl_recall_open(fx->s, lots, 1, "x", ZL_HAZARD_II, id, &err),
+                     0);
+    assert_int_equal(zl_recall_notify(fx->s, id, NULL, 0, NULL, &err), 0);
+    assert_int_equal(
+        zl_recall_progress(fx->s, id, "store-b", 0, 1, 0.1, NULL, &err), 0);
+    snprintf(key, sizeof key, "recall:%s:4", id);
+    assert_int_equal(zl_recall_record_canon(fx->s, key, &canon, &len), 0);
+    assert_non_null(strstr(canon, "\"recovered\":0.1,"));
+    assert_non_null(strstr(canon, "\"v\":2}"));
+    zl_free(canon);
+    check_leaf(fx->s, id, 4);
+
+    /* a format-1 record, logged as the code before JCS logged it */
+    rec = json_pack("{s:s,s:i,s:s,s:s,s:s,s:b,s:f,s:s}", "case", legacy_case,
+                    "seq", 1, "type", "progress", "time",
+                    "2025-01-01T00:00:00.000Z", "party", "store-\x1f",
+                    "acknowledged", 1, "recovered", 0.1, "uom", "KGM");
+    assert_non_null(rec);
+    old = json_dumps(rec, JSON_SORT_KEYS | JSON_COMPACT);
+    assert_non_null(strstr(old, "0.10000000000000001"));
+    assert_non_null(strstr(old, "\\u001F"));
+    assert_int_equal(zl_store_begin(fx->s), 0);
+    assert_int_equal(zl_store_recall_record_put(fx->s, legacy_case, 1,
+                                                "progress", old, strlen(old)),
+                     0);
+    snprintf(key, sizeof key, "recall:%s:1", legacy_case);
+    assert_int_equal(
+        zl_log_append(fx->s, ZL_LEAF_RECALL, key, old, strlen(old), NULL), 0);
+    assert_int_equal(zl_store_commit(fx->s), 0);
+    assert_int_equal(zl_recall_record_canon(fx->s, key, &canon, &len), 0);
+    assert_int_equal(len, strlen(old));
+    assert_memory_equal(canon, old, len);
+    zl_free(canon);
+    free(old);
+    json_decref(rec);
+    check_leaf(fx->s, legacy_case, 1);
+    assert_int_equal(zl_audit_verify(fx->s, NULL, NULL, &st), 0);
+    assert_int_equal(st.issues, 0);
+
+    /* the format marker is part of what is hashed */
+    sql = sqlite3_mprintf("UPDATE recall_records SET json = replace(json,"
+                          " ',\"v\":2', '') WHERE case_id = '%q' AND seq = 4",
+                          id);
+    assert_int_equal(sqlite3_exec(fx->s->db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+    assert_int_equal(zl_audit_verify(fx->s, NULL, NULL, &st), ZL_ETAMPER);
+    assert_int_equal(st.issues, 1);
+}
+
 static void test_force_close(void **state)
 {
     struct fixture *fx = *state;
@@ -565,6 +630,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_force_close, setup_chain,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_tamper, setup_chain, teardown),
+        cmocka_unit_test_setup_teardown(test_legacy_records, setup_chain,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_rollback_on_failure, setup_chain,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_effectiveness_model, setup_chain,
