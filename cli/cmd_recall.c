@@ -218,7 +218,7 @@ static int do_open(zl_store *s, struct opts *o)
     if (rc)
         return fail("open", rc, &err, o->json);
     if (o->json)
-        printf("{\"case\":\"%s\"}\n", id);
+        return cli_print_json(json_pack("{s:s}", "case", id), 0);
     else
         printf("%s\n", id);
     return EXIT_OK;
@@ -235,7 +235,10 @@ static int do_notify(zl_store *s, struct opts *o)
     if (rc)
         return fail("notify", rc, &err, o->json);
     if (o->json)
-        printf("{\"case\":\"%s\",\"notified\":%zu}\n", o->pos[1], n);
+        return cli_print_json(json_pack("{s:o,s:I}", "case",
+                                        cli_json_str(o->pos[1]), "notified",
+                                        (json_int_t)n),
+                              0);
     else
         printf("%zu part%s notified\n", n, n == 1 ? "y" : "ies");
     return EXIT_OK;
@@ -268,7 +271,9 @@ static int do_progress(zl_store *s, struct opts *o)
     if (rc)
         return fail("progress", rc, &err, o->json);
     if (o->json)
-        printf("{\"case\":\"%s\",\"ok\":true}\n", o->pos[1]);
+        return cli_print_json(json_pack("{s:o,s:b}", "case",
+                                        cli_json_str(o->pos[1]), "ok", 1),
+                              0);
     else
         printf("recorded\n");
     return EXIT_OK;
@@ -359,7 +364,10 @@ static int do_close(zl_store *s, struct opts *o)
     if (rc)
         return fail("close", rc, &err, o->json);
     if (o->json)
-        printf("{\"case\":\"%s\",\"status\":\"closed\"}\n", o->pos[1]);
+        return cli_print_json(json_pack("{s:o,s:s}", "case",
+                                        cli_json_str(o->pos[1]), "status",
+                                        "closed"),
+                              0);
     else
         printf("closed %s\n", o->pos[1]);
     return EXIT_OK;
