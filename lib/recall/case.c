@@ -463,12 +463,10 @@ int zl_recall_open(zl_store *s, const char *const *lots, size_t n,
                    char case_id[ZL_RECALL_ID_MAX], struct zl_error *err)
 {
     zl_recall_scope *sc = NULL;
-    json_t *rec = NULL, *scope;
+    json_t *rec = NULL, *scope, *lots_j = NULL, *gtins_j = NULL;
     char *lots_txt = NULL, *gtins_txt = NULL;
-    const char **ids = NULL;
     int64_t now = zl_time_now_ms();
     int rc, in_tx = 0;
-    size_t i;
 
     if (!reason || !reason[0])
         return zl_error_set(err, ZL_EINVAL, "reason",
@@ -482,22 +480,17 @@ int zl_recall_open(zl_store *s, const char *const *lots, size_t n,
     rc = uuid_v4(case_id);
     if (rc)
         goto out;
-    scope = json_pack("{s:O,s:O,s:O,s:O}", "summary",
-                      json_object_get(sc->doc, "summary"), "custodians",
-                      json_object_get(sc->doc, "custodians"), "ids", sc->ids,
-                      "gtins", sc->gtins);
-    rec = json_pack("{s:O,s:s,s:s,s:o}", "lots",
-                    json_object_get(sc->doc, "lots"), "reason", reason,
+    lots_j = zl_recall_strings_json(sc->lots, sc->n_lots);
+    gtins_j = zl_recall_strings_json(sc->gtins, sc->n_gtins);
+    scope = zl_recall_scope_record(sc);
+    rec = json_pack("{s:O,s:s,s:s,s:o}", "lots", lots_j, "reason", reason,
                     "hazardClass", zl_hazard_name(hazard), "scope", scope);
-    lots_txt = json_dumps(json_object_get(sc->doc, "lots"), JSON_COMPACT);
-    gtins_txt = json_dumps(sc->gtins, JSON_COMPACT);
-    ids = zl_calloc(json_array_size(sc->ids) + 1, sizeof(char *));
-    if (!scope || !rec || !lots_txt || !gtins_txt || !ids) {
+    lots_txt = lots_j ? json_dumps(lots_j, JSON_COMPACT) : NULL;
+    gtins_txt = gtins_j ? json_dumps(gtins_j, JSON_COMPACT) : NULL;
+    if (!rec || !lots_txt || !gtins_txt) {
         rc = ZL_ENOMEM;
         goto out;
     }
-    for (i = 0; i < json_array_size(sc->ids); i++)
-        ids[i] = json_string_value(json_array_get(sc->ids, i));
     if ((rc = zl_store_begin(s)) != 0)
         goto out;
     in_tx = 1;
@@ -510,7 +503,7 @@ int zl_recall_open(zl_store *s, const char *const *lots, size_t n,
         rc = zl_store_recall_case_put(s, &ri);
     }
     if (!rc)
-        rc = zl_store_recall_ids_put(s, case_id, ids, json_array_size(sc->ids));
+        rc = zl_store_recall_ids_put(s, case_id, sc->ids, sc->n_ids);
     if (!rc)
         rc = zl_store_commit(s);
     if (!rc)
@@ -520,10 +513,11 @@ out:
         zl_store_rollback(s);
     if (rc)
         case_id[0] = 0;
-    zl_free(ids);
     zl_free(lots_txt);
     zl_free(gtins_txt);
     json_decref(rec);
+    json_decref(lots_j);
+    json_decref(gtins_j);
     zl_recall_scope_free(sc);
     return rc;
 }

@@ -263,7 +263,7 @@ static void test_random_doubles(void **state)
     uint64_t s = 0x9e3779b97f4a7c15ULL;
 
     (void)state;
-    for (int i = 0; i < 200000; i++) {
+    for (int i = 0; i < 40000; i++) {
         uint64_t r = rnd(&s);
 
         check_double(from_bits(r)); /* any bit pattern */
@@ -317,7 +317,7 @@ static void test_legacy_matches_jansson(void **state)
     uint64_t s = 42;
 
     (void)state;
-    for (int i = 0; i < 20000; i++) {
+    for (int i = 0; i < 5000; i++) {
         json_t *j = random_doc(&s, 0);
         char *want = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT |
                                        JSON_ENCODE_ANY);
