@@ -527,9 +527,11 @@ int zl_recall_notify(zl_store *s, const char *case_id,
                      struct zl_error *err)
 {
     struct state st;
-    json_t *targets = NULL, *c;
+    char(*keys)[ZL_PARTY_ID_MAX] = NULL; /* the given parties, resolved */
+    const char **targets = NULL;         /* into keys or the open record */
+    json_t *c;
     int64_t now = zl_time_now_ms();
-    size_t i, count = 0;
+    size_t i, nt = 0, count = 0;
     int rc, in_tx = 0;
 
     if (n_notified)
@@ -537,47 +539,45 @@ int zl_recall_notify(zl_store *s, const char *case_id,
     rc = load_state(s, case_id, &st);
     if (rc || (rc = check_open(&st, case_id, err)) != 0)
         goto out;
-    targets = json_array();
-    if (!targets) {
-        rc = ZL_ENOMEM;
-        goto out;
-    }
     if (parties && n) {
         if (n > PARTY_MAX_ARGS) {
             rc = ZL_ELIMIT;
             goto out;
         }
+        keys = zl_calloc(n, sizeof *keys);
+        targets = zl_calloc(n, sizeof *targets);
+        if (!keys || !targets) {
+            rc = ZL_ENOMEM;
+            goto out;
+        }
         for (i = 0; i < n; i++) {
-            char key[ZL_PARTY_ID_MAX];
-
-            if ((rc = party_key(s, parties[i], key)) != 0) {
+            if ((rc = party_key(s, parties[i], keys[i])) != 0) {
                 zl_error_set(err, rc, "party", "not a party identifier",
                              parties[i], (size_t)-1);
                 goto out;
             }
-            if (json_array_append_new(targets, json_string(key))) {
-                rc = ZL_ENOMEM;
-                goto out;
-            }
+            targets[nt++] = keys[i];
         }
     } else {
+        targets = zl_calloc(json_array_size(custodians(&st)) + 1,
+                            sizeof *targets);
+        if (!targets) {
+            rc = ZL_ENOMEM;
+            goto out;
+        }
         json_array_foreach(custodians(&st), i, c)
         {
             const char *p = json_string_value(json_object_get(c, "party"));
 
-            if (p && strcmp(p, "unknown") &&
-                json_array_append_new(targets, json_string(p))) {
-                rc = ZL_ENOMEM;
-                goto out;
-            }
+            if (p && strcmp(p, "unknown"))
+                targets[nt++] = p;
         }
     }
     if ((rc = zl_store_begin(s)) != 0)
         goto out;
     in_tx = 1;
-    json_array_foreach(targets, i, c)
-    {
-        const char *p = json_string_value(c);
+    for (i = 0; i < nt; i++) {
+        const char *p = targets[i];
         json_t *cu = custodian(&st, p);
         json_t *rec = json_pack("{s:s}", "party", p);
 
@@ -605,7 +605,8 @@ int zl_recall_notify(zl_store *s, const char *case_id,
 out:
     if (in_tx)
         zl_store_rollback(s);
-    json_decref(targets);
+    zl_free(keys);
+    zl_free(targets);
     state_cleanup(&st);
     return rc;
 }
