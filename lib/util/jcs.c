@@ -423,8 +423,7 @@ static int put_value(const json_t *v, enum form f, int depth,
         }
         return rc ? rc : zl_buf_addc(out, ']');
     case JSON_STRING:
-        return put_string(json_string_value(v), json_string_length(v), f,
-                          out);
+        return put_string(json_string_value(v), json_string_length(v), f, out);
     case JSON_INTEGER:
     case JSON_REAL: return put_number(v, f, out);
     case JSON_TRUE: return zl_buf_add(out, "true", 4);

@@ -160,17 +160,18 @@ static void test_published_testdata(void **state)
     check_doc("[56, {\"d\": true, \"10\": null, \"1\": [ ]}]",
               "[56,{\"1\":[],\"10\":null,\"d\":true}]");
     /* weird */
-    check_doc("{\"\\u20ac\": \"Euro Sign\", \"\\r\": \"Carriage Return\","
-              " \"\\u000a\": \"Newline\", \"1\": \"One\","
-              " \"\\u0080\": \"Control\\u007f\", \"\\ud83d\\ude02\": \"Smiley\","
-              " \"\\u00f6\": \"Latin Small Letter O With Diaeresis\","
-              " \"\\ufb33\": \"Hebrew Letter Dalet With Dagesh\","
-              " \"</script>\": \"Browser Challenge\"}",
-              "{\"\\n\":\"Newline\",\"\\r\":\"Carriage Return\",\"1\":\"One\","
-              "\"</script>\":\"Browser Challenge\",\"\xc2\x80\":\"Control\x7f\","
-              "\"\xc3\xb6\":\"Latin Small Letter O With Diaeresis\","
-              "\"\xe2\x82\xac\":\"Euro Sign\",\"\xf0\x9f\x98\x82\":\"Smiley\","
-              "\"\xef\xac\xb3\":\"Hebrew Letter Dalet With Dagesh\"}");
+    check_doc(
+        "{\"\\u20ac\": \"Euro Sign\", \"\\r\": \"Carriage Return\","
+        " \"\\u000a\": \"Newline\", \"1\": \"One\","
+        " \"\\u0080\": \"Control\\u007f\", \"\\ud83d\\ude02\": \"Smiley\","
+        " \"\\u00f6\": \"Latin Small Letter O With Diaeresis\","
+        " \"\\ufb33\": \"Hebrew Letter Dalet With Dagesh\","
+        " \"</script>\": \"Browser Challenge\"}",
+        "{\"\\n\":\"Newline\",\"\\r\":\"Carriage Return\",\"1\":\"One\","
+        "\"</script>\":\"Browser Challenge\",\"\xc2\x80\":\"Control\x7f\","
+        "\"\xc3\xb6\":\"Latin Small Letter O With Diaeresis\","
+        "\"\xe2\x82\xac\":\"Euro Sign\",\"\xf0\x9f\x98\x82\":\"Smiley\","
+        "\"\xef\xac\xb3\":\"Hebrew Letter Dalet With Dagesh\"}");
     /* french: no locale collation */
     check_doc("{\"peach\": \"This sorting order\", \"p\xc3\xa9\x63h\xc3\xa9\":"
               " \"is wrong according to French\", \"p\xc3\xaa\x63he\":"
@@ -279,9 +280,21 @@ static void test_random_doubles(void **state)
 /* A random document of strings, names, integers and reals. */
 static json_t *random_doc(uint64_t *s, int depth)
 {
-    static const char *const bits[] = {
-        "a", "B", "\x01", "\x1f", "\"", "\\", "/", "\x7f", "\xc3\xb6",
-        "\xe2\x82\xac", "\xef\xac\xb3", "\xf0\x9f\x98\x80", "\n", "9", ""};
+    static const char *const bits[] = {"a",
+                                       "B",
+                                       "\x01",
+                                       "\x1f",
+                                       "\"",
+                                       "\\",
+                                       "/",
+                                       "\x7f",
+                                       "\xc3\xb6",
+                                       "\xe2\x82\xac",
+                                       "\xef\xac\xb3",
+                                       "\xf0\x9f\x98\x80",
+                                       "\n",
+                                       "9",
+                                       ""};
     uint64_t r = rnd(s);
     char str[64];
     json_t *o;
@@ -319,8 +332,8 @@ static void test_legacy_matches_jansson(void **state)
     (void)state;
     for (int i = 0; i < 5000; i++) {
         json_t *j = random_doc(&s, 0);
-        char *want = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT |
-                                       JSON_ENCODE_ANY);
+        char *want =
+            json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY);
         struct zl_buf b;
 
         assert_non_null(want);
