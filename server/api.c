@@ -135,24 +135,28 @@ static json_t *status_json(const struct zl_recall_status *st)
                             jnum(t->recovered), "effectiveness",
                             jratio(t->effectiveness))) != 0;
     }
+    o = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:I}", "case", st->case_id,
+                  "status", st->closed ? "closed" : "open", "reason",
+                  st->reason, "hazardClass", st->hazard_class, "opened",
+                  st->opened, "records", (json_int_t)st->records);
+    /* json_object_set_new takes the value even when it fails */
+    bad |= json_object_set_new(o, "parties", parties) |
+           json_object_set_new(o, "overall", overall) |
+           json_object_set_new(o, "lots", jstrings(st->lots, st->n_lots)) |
+           json_object_set_new(
+               o, "summary",
+               json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "items",
+                         (json_int_t)sm->items, "lots", (json_int_t)sm->lots,
+                         "classes", (json_int_t)sm->classes, "containers",
+                         (json_int_t)sm->containers, "assets",
+                         (json_int_t)sm->assets, "itemsAtConsumers",
+                         (json_int_t)sm->items_at_consumers, "events",
+                         (json_int_t)sm->events)) |
+           json_object_set_new(o, "effectiveness", jratio(st->effectiveness));
     if (bad) {
-        json_decref(parties);
-        json_decref(overall);
+        json_decref(o);
         return NULL;
     }
-    o = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:o,s:I,"
-                  "s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o}",
-                  "case", st->case_id, "status", st->closed ? "closed" : "open",
-                  "reason", st->reason, "hazardClass", st->hazard_class,
-                  "opened", st->opened, "lots", jstrings(st->lots, st->n_lots),
-                  "records", (json_int_t)st->records, "summary", "items",
-                  (json_int_t)sm->items, "lots", (json_int_t)sm->lots,
-                  "classes", (json_int_t)sm->classes, "containers",
-                  (json_int_t)sm->containers, "assets", (json_int_t)sm->assets,
-                  "itemsAtConsumers", (json_int_t)sm->items_at_consumers,
-                  "events", (json_int_t)sm->events, "parties", parties,
-                  "overall", overall, "effectiveness",
-                  jratio(st->effectiveness));
     if (o && st->closed &&
         json_object_update_new(
             o, json_pack("{s:s?,s:s?,s:b}", "closed", st->closed_at,

@@ -483,8 +483,15 @@ int zl_recall_open(zl_store *s, const char *const *lots, size_t n,
     lots_j = zl_recall_strings_json(sc->lots, sc->n_lots);
     gtins_j = zl_recall_strings_json(sc->gtins, sc->n_gtins);
     scope = zl_recall_scope_record(sc);
-    rec = json_pack("{s:O,s:s,s:s,s:o}", "lots", lots_j, "reason", reason,
-                    "hazardClass", zl_hazard_name(hazard), "scope", scope);
+    rec = json_pack("{s:s,s:s}", "reason", reason, "hazardClass",
+                    zl_hazard_name(hazard));
+    if (rec && (json_object_set(rec, "lots", lots_j) |
+                json_object_set_new(rec, "scope", scope))) {
+        json_decref(rec);
+        rec = NULL;
+    } else if (!rec) {
+        json_decref(scope);
+    }
     lots_txt = lots_j ? json_dumps(lots_j, JSON_COMPACT) : NULL;
     gtins_txt = gtins_j ? json_dumps(gtins_j, JSON_COMPACT) : NULL;
     if (!rec || !lots_txt || !gtins_txt) {

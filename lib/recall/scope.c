@@ -1338,13 +1338,14 @@ static json_t *custodians_json(const zl_recall_scope *sc)
 
     for (size_t i = 0; i < sc->n_custodians && !bad; i++) {
         const struct zl_recall_custodian *cu = &sc->custodians[i];
-        json_t *hs = json_array();
-        json_t *o = json_pack("{s:s,s:o}", "party", cu->party, "holdings", hs);
+        json_t *hs = json_array(), *o = json_object();
 
-        bad = !o || set_opt(o, "name", cu->name) ||
+        bad = json_array_append_new(arr, o) || !hs ||
+              json_object_set(o, "holdings", hs) ||
+              set_opt(o, "party", cu->party) || set_opt(o, "name", cu->name) ||
               set_opt(o, "nameEn", cu->name_en) || set_opt(o, "gln", cu->gln) ||
-              set_opt(o, "address", cu->address) ||
-              json_array_append_new(arr, o);
+              set_opt(o, "address", cu->address);
+        json_decref(hs); /* o holds it (or nothing does) */
         for (size_t k = 0; k < cu->n_holdings && !bad; k++)
             bad = json_array_append_new(
                 hs, json_pack("{s:s,s:o,s:o}", "uom", cu->holdings[k].uom,
@@ -1387,12 +1388,26 @@ static json_t *nodes_json(const zl_recall_scope *sc)
     return arr;
 }
 
+/* o[k] = v, taking v even on failure (json_pack would leak the values
+ * after a NULL one); 1 on failure (v NULL included). */
+static int put(json_t *o, const char *k, json_t *v)
+{
+    return json_object_set_new(o, k, v) ? 1 : 0;
+}
+
 json_t *zl_recall_scope_record(const zl_recall_scope *sc)
 {
-    return json_pack("{s:o,s:o,s:o,s:o}", "summary", summary_json(&sc->summary),
-                     "custodians", custodians_json(sc), "ids",
-                     zl_recall_strings_json(sc->ids, sc->n_ids), "gtins",
-                     zl_recall_strings_json(sc->gtins, sc->n_gtins));
+    json_t *o = json_object();
+    int bad = put(o, "summary", summary_json(&sc->summary)) |
+              put(o, "custodians", custodians_json(sc)) |
+              put(o, "ids", zl_recall_strings_json(sc->ids, sc->n_ids)) |
+              put(o, "gtins", zl_recall_strings_json(sc->gtins, sc->n_gtins));
+
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 int zl_recall_scope_json(const zl_recall_scope *sc, struct zl_buf *out)
@@ -1409,12 +1424,12 @@ int zl_recall_scope_json(const zl_recall_scope *sc, struct zl_buf *out)
             json_decref(ctes);
             ctes = NULL;
         }
-    doc = json_pack("{s:o,s:o,s:o,s:o,s:o,s:I}", "lots",
-                    zl_recall_strings_json(sc->lots, sc->n_lots), "summary",
-                    summary_json(&sc->summary), "custodians",
-                    custodians_json(sc), "nodes", nodes_json(sc), "cteCounts",
-                    ctes, "fsmaRows", (json_int_t)sc->n_rows);
-    if (!doc ||
+    doc = json_object();
+    if (put(doc, "lots", zl_recall_strings_json(sc->lots, sc->n_lots)) |
+        put(doc, "summary", summary_json(&sc->summary)) |
+        put(doc, "custodians", custodians_json(sc)) |
+        put(doc, "nodes", nodes_json(sc)) | put(doc, "cteCounts", ctes) |
+        put(doc, "fsmaRows", json_integer((json_int_t)sc->n_rows)) ||
         json_dump_callback(doc, dump_cb, out,
                            JSON_INDENT(2) | JSON_SORT_KEYS |
                                JSON_REAL_PRECISION(15)))
