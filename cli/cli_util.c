@@ -121,22 +121,74 @@ void cli_print_error(const char *cmd, const char *file, int rc,
     }
 }
 
-void cli_print_json_str(const char *s, size_t n)
+int cli_print_json(json_t *v, size_t flags)
 {
-    size_t i;
+    int rc = EXIT_FAIL;
 
-    putchar('"');
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
+    if (!v) {
+        fprintf(stderr, "zhiliang: out of memory\n");
+        return EXIT_FAIL;
     }
-    putchar('"');
+    if (json_dumpf(v, stdout, JSON_COMPACT | JSON_ENCODE_ANY | flags) == 0 &&
+        fputc('\n', stdout) != EOF)
+        rc = EXIT_OK;
+    else
+        fprintf(stderr, "zhiliang: cannot write the JSON output\n");
+    json_decref(v);
+    return rc;
+}
+
+/* Length of the well-formed UTF-8 sequence at s (1..4), or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+    size_t n, i;
+
+    if (s[0] < 0x80)
+        return 1;
+    n = s[0] >= 0xc2 && s[0] <= 0xdf   ? 2
+        : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+        : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
+                                       : 0;
+    for (i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+        (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+        return 0; /* overlong, surrogate, past U+10FFFF */
+    return n;
+}
+
+json_t *cli_json_str(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    json_t *j;
+    char *t;
+    size_t n, w = 0;
+
+    if (!s)
+        return json_null();
+    if ((j = json_string(s)) != NULL)
+        return j;
+    n = strlen(s);
+    if (n > ((size_t)-1) / 3 - 1 || !(t = malloc(3 * n + 1)))
+        return NULL;
+    while (*p) {
+        size_t k = utf8_len(p);
+
+        if (k) {
+            memcpy(t + w, p, k);
+            w += k;
+            p += k;
+        } else {
+            memcpy(t + w, "\xef\xbf\xbd", 3); /* U+FFFD */
+            w += 3;
+            p++;
+        }
+    }
+    t[w] = 0;
+    j = json_string(t);
+    free(t);
+    return j;
 }
 
 int cli_is_help(const char *arg)

@@ -8,6 +8,7 @@
 
 #include "zhiliang/zhiliang.h"
 
+#include <jansson.h>
 #include <stdio.h>
 
 /* Exit codes of every command (documented in --help and the README). */
@@ -33,9 +34,17 @@ int cli_read_b64_arg(const char *arg, char *out, size_t cap);
 void cli_print_error(const char *cmd, const char *file, int rc,
                      const struct zl_error *err, int json);
 
-/* Print s[0..n) to stdout as a JSON string: quotes, backslashes and
- * control characters escaped, other bytes (UTF-8) as they are. */
-void cli_print_json_str(const char *s, size_t n);
+/* Every --json output is a jansson value printed by this: v (taken; NULL
+ * means building it ran out of memory) on one line of stdout, compact,
+ * with `flags` added to the dump flags (e.g. JSON_REAL_PRECISION(6)).
+ * Returns EXIT_OK, or EXIT_FAIL (with a message on stderr) if v is NULL
+ * or could not be written. */
+int cli_print_json(json_t *v, size_t flags);
+
+/* A JSON string (new reference) for s, which need not be UTF-8 (a file
+ * name, an argument): bytes that are not well-formed UTF-8 become U+FFFD.
+ * NULL s gives JSON null. NULL only when out of memory. */
+json_t *cli_json_str(const char *s);
 
 /* 1 if the argument is -h or --help. */
 int cli_is_help(const char *arg);

@@ -91,10 +91,13 @@ static int capture_one(zl_store *s, const char *path,
     t->fresh += res.n_new;
     t->dup += res.n_duplicate;
     if (t->json)
-        printf("{\"file\":\"%s\",\"events\":%zu,\"new\":%zu,\"duplicates\":%zu,"
-               "\"logSize\":%llu}\n",
-               path, res.n_events, res.n_new, res.n_duplicate,
-               (unsigned long long)res.log_size);
+        cli_print_json(json_pack("{s:o,s:I,s:I,s:I,s:I}", "file",
+                                 cli_json_str(path), "events",
+                                 (json_int_t)res.n_events, "new",
+                                 (json_int_t)res.n_new, "duplicates",
+                                 (json_int_t)res.n_duplicate, "logSize",
+                                 (json_int_t)res.log_size),
+                       0);
     else if (t->tty)
         progress(t, path);
     return 0;
@@ -250,9 +253,14 @@ int cmd_capture(int argc, char **argv)
     if (t.tty)
         fputc('\n', stderr);
     if (t.json)
-        printf("{\"documents\":%zu,\"failed\":%zu,\"events\":%zu,\"new\":%zu,"
-               "\"duplicates\":%zu,\"seconds\":%.3f}\n",
-               t.docs, t.failed, t.events, t.fresh, t.dup, dt);
+        cli_print_json(json_pack("{s:I,s:I,s:I,s:I,s:I,s:f}", "documents",
+                                 (json_int_t)t.docs, "failed",
+                                 (json_int_t)t.failed, "events",
+                                 (json_int_t)t.events, "new",
+                                 (json_int_t)t.fresh, "duplicates",
+                                 (json_int_t)t.dup, "seconds",
+                                 (double)(long long)(dt * 1000 + 0.5) / 1000),
+                       JSON_REAL_PRECISION(9));
     else
         printf("captured %zu documents (%zu refused): %zu events, %zu new, "
                "%zu already stored, %.2f s (%.0f events/s)\n",

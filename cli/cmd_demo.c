@@ -279,13 +279,19 @@ static int generate(int argc, char **argv)
     secs = now_s() - oc.t_start;
     if (oc.dir) {
         if (json)
-            printf("{\"events\":%" PRIu64 ",\"documents\":%" PRIu64
-                   ",\"bytes\":%" PRIu64 ",\"items\":%" PRIu64
-                   ",\"cycles\":%" PRIu64 ",\"seconds\":%.3f,"
-                   "\"eventsPerSecond\":%.0f,\"out\":\"%s\"}\n",
-                   st.n_events, st.n_docs, st.n_bytes, st.n_items,
-                   st.n_cycles, secs, (double)st.n_events / (secs + 1e-9),
-                   out);
+            cli_print_json(
+                json_pack("{s:I,s:I,s:I,s:I,s:I,s:f,s:I,s:o}", "events",
+                          (json_int_t)st.n_events, "documents",
+                          (json_int_t)st.n_docs, "bytes",
+                          (json_int_t)st.n_bytes, "items",
+                          (json_int_t)st.n_items, "cycles",
+                          (json_int_t)st.n_cycles, "seconds",
+                          (double)(long long)(secs * 1000 + 0.5) / 1000,
+                          "eventsPerSecond",
+                          (json_int_t)((double)st.n_events / (secs + 1e-9) +
+                                       0.5),
+                          "out", cli_json_str(out)),
+                JSON_REAL_PRECISION(9));
         else
             printf("%" PRIu64 " events in %" PRIu64 " documents (%" PRIu64
                    " bytes, %" PRIu64 " serialised items) in %s, %.2f s, "
@@ -394,7 +400,9 @@ static int sample(int argc, char **argv)
         goto out;
     }
     if (json)
-        printf("{\"what\":\"%s\",\"id\":\"%s\"}\n", what, sc.id);
+        cli_print_json(json_pack("{s:o,s:o}", "what", cli_json_str(what), "id",
+                                 cli_json_str(sc.id)),
+                       0);
     else
         printf("%s\n", sc.id);
     ret = 0;

@@ -46,6 +46,7 @@ int cmd_hash(int argc, char **argv)
     char *data = NULL;
     size_t len = 0, k, n;
     zl_epcis_doc *doc = NULL;
+    json_t *arr = NULL;
     struct zl_error err;
 
     for (i = 1; i < argc; i++) {
@@ -95,22 +96,26 @@ int cmd_hash(int argc, char **argv)
     n = zl_epcis_doc_count(doc);
     if (check) {
         if (json)
-            printf("{\"valid\":true,\"events\":%zu}\n", n);
+            rc = cli_print_json(
+                json_pack("{s:b,s:I}", "valid", 1, "events", (json_int_t)n), 0);
         else
             printf("valid\n");
-        rc = EXIT_OK;
+        if (!json)
+            rc = EXIT_OK;
         goto out;
     }
-    if (json)
-        putchar('[');
+    if (json && !(arr = json_array()))
+        goto out;
     for (k = 0; k < n; k++) {
         const struct zl_event *e = zl_epcis_doc_event(doc, k);
         if (json) {
-            printf("%s{\"hashID\":", k ? "," : "");
-            cli_print_json_str(e->hash_id, strlen(e->hash_id));
-            printf(",\"prehash\":");
-            cli_print_json_str(e->prehash, e->prehash_len);
-            putchar('}');
+            json_t *pre = json_stringn(e->prehash, e->prehash_len);
+
+            if (json_array_append_new(
+                    arr, json_pack("{s:o,s:o}", "hashID",
+                                   cli_json_str(e->hash_id), "prehash",
+                                   pre ? pre : cli_json_str(e->prehash))))
+                goto out;
         } else if (prehash) {
             fwrite(e->prehash, 1, e->prehash_len, stdout);
             putchar('\n');
@@ -118,10 +123,14 @@ int cmd_hash(int argc, char **argv)
             printf("%s\n", e->hash_id);
         }
     }
-    if (json)
-        printf("]\n");
+    if (json) {
+        rc = cli_print_json(arr, 0);
+        arr = NULL;
+        goto out;
+    }
     rc = EXIT_OK;
 out:
+    json_decref(arr);
     zl_epcis_doc_free(doc);
     free(data);
     return rc;

@@ -12,6 +12,7 @@
  * tried as GS1 first (no GS1 syntax yields a valid key from 18 bare digits)
  * and then as a USCC.
  */
+#include "cli_util.h"
 #include "commands.h"
 
 #include "zhiliang/gs1.h"
@@ -42,35 +43,20 @@ static void usage(FILE *f)
           f);
 }
 
-static void json_str(const char *s)
+static json_t *json_ai_list(const struct zl_gs1_ai *a, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s;
-
-    putchar('"');
-    for (; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7F)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
-}
-
-static void json_ai_list(const struct zl_gs1_ai *a, size_t n)
-{
+    json_t *arr = json_array();
     size_t i;
 
-    putchar('[');
-    for (i = 0; i < n; i++) {
-        printf("%s{\"ai\":", i ? "," : "");
-        json_str(a[i].ai);
-        printf(",\"value\":");
-        json_str(a[i].value);
-        putchar('}');
-    }
-    putchar(']');
+    for (i = 0; i < n && arr; i++)
+        if (json_array_append_new(arr, json_pack("{s:o,s:o}", "ai",
+                                                 cli_json_str(a[i].ai),
+                                                 "value",
+                                                 cli_json_str(a[i].value)))) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    return arr;
 }
 
 /* Printable copy of the input for messages (GS shown as <GS>). */
@@ -95,15 +81,12 @@ static int report_invalid(const char *code, const struct zl_error *err,
     char shown[300];
 
     if (json) {
-        printf("{\"input\":");
-        json_str(code);
-        printf(",\"valid\":false,\"error\":{\"code\":");
-        json_str(zl_strerror(err->code));
-        printf(",\"rule\":");
-        json_str(err->rule);
-        printf(",\"value\":");
-        json_str(err->value);
-        printf("}}\n");
+        cli_print_json(json_pack("{s:o,s:b,s:{s:s,s:o,s:o}}", "input",
+                                 cli_json_str(code), "valid", 0, "error",
+                                 "code", zl_strerror(err->code), "rule",
+                                 cli_json_str(err->rule), "value",
+                                 cli_json_str(err->value)),
+                       0);
     } else {
         show(shown, sizeof shown, err->value[0] ? err->value : code);
         printf("invalid: %s (value: %s)\n", err->rule, shown);
@@ -137,12 +120,13 @@ static int do_uscc(const char *code, int json)
     if (zl_uscc_validate(code, strlen(code), &err) < 0)
         return report_invalid(code, &err, json);
     if (json) {
-        printf("{\"input\":");
-        json_str(code);
-        printf(",\"valid\":true,\"scheme\":\"uscc\",\"authority\":\"%c\","
-               "\"entity_type\":\"%c\",\"division\":\"%.6s\","
-               "\"organisation_code\":\"%.9s\",\"check\":\"%c\"}\n",
-               code[0], code[1], code + 2, code + 8, code[17]);
+        cli_print_json(json_pack("{s:o,s:b,s:s,s:s#,s:s#,s:s#,s:s#,s:s#}",
+                                 "input", cli_json_str(code), "valid", 1,
+                                 "scheme", "uscc", "authority", code, 1,
+                                 "entity_type", code + 1, 1, "division",
+                                 code + 2, 6, "organisation_code", code + 8,
+                                 9, "check", code + 17, 1),
+                       0);
     } else {
         printf("scheme:                  uscc (unified social credit code, "
                "GB 32100-2015)\n"
@@ -197,34 +181,21 @@ static int do_gs1(const char *code, int gcp_len, int json)
     urc = zl_gs1_to_urn(&id, gcp_len, urn, sizeof urn);
 
     if (json) {
-        printf("{\"input\":");
-        json_str(code);
-        printf(",\"valid\":true,\"scheme\":");
-        json_str(zl_gs1_scheme_name(id.scheme));
-        printf(",\"is_class\":%s,\"gcp_len\":%d,\"key\":",
-               id.is_class ? "true" : "false",
-               gcp_len > 0 ? gcp_len : id.gcp_len);
-        json_ai_list(id.ais, 1);
-        printf(",\"qualifiers\":");
-        json_ai_list(id.ais + 1, id.n_ais - 1);
-        printf(",\"attributes\":");
-        json_ai_list(id.attrs, id.n_attrs);
-        printf(",\"digital_link\":");
-        json_str(dl);
-        printf(",\"digital_link_with_attributes\":");
-        json_str(dla);
-        printf(",\"canonical\":");
-        json_str(canon);
-        printf(",\"element_string\":");
-        json_str(es);
-        printf(",\"element_string_raw\":");
-        json_str(raw);
-        printf(",\"epc_urn\":");
-        if (urc >= 0)
-            json_str(urn);
-        else
-            printf("null");
-        printf("}\n");
+        cli_print_json(
+            json_pack("{s:o,s:b,s:s,s:b,s:i,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,"
+                      "s:o}",
+                      "input", cli_json_str(code), "valid", 1, "scheme",
+                      zl_gs1_scheme_name(id.scheme), "is_class", id.is_class,
+                      "gcp_len", gcp_len > 0 ? gcp_len : id.gcp_len, "key",
+                      json_ai_list(id.ais, 1), "qualifiers",
+                      json_ai_list(id.ais + 1, id.n_ais - 1), "attributes",
+                      json_ai_list(id.attrs, id.n_attrs), "digital_link",
+                      cli_json_str(dl), "digital_link_with_attributes",
+                      cli_json_str(dla), "canonical", cli_json_str(canon),
+                      "element_string", cli_json_str(es),
+                      "element_string_raw", cli_json_str(raw), "epc_urn",
+                      urc >= 0 ? cli_json_str(urn) : json_null()),
+            0);
         return 0;
     }
     printf("scheme:             %s%s\n", zl_gs1_scheme_name(id.scheme),

@@ -61,8 +61,9 @@ int cmd_init(int argc, char **argv)
     if (s)
         zl_log_public_key(s, &vkey);
     if (json)
-        printf("{\"store\":\"%s\",\"verifierKey\":\"%s\"}\n", path,
-               vkey ? vkey : "");
+        cli_print_json(json_pack("{s:o,s:s}", "store", cli_json_str(path),
+                                 "verifierKey", vkey ? vkey : ""),
+                       0);
     else
         printf("created store %s\nlog verifier key: %s\n", path,
                vkey ? vkey : "?");

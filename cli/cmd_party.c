@@ -32,47 +32,44 @@ static void usage(FILE *f)
 }
 
 struct list_ctx {
-    int json, n;
+    json_t *arr; /* --json: the parties so far; NULL for text */
 };
 
-static void json_str(const char *s)
+/* A registry string as JSON; an absent one prints as "". */
+static json_t *jstr(const char *s)
 {
-    cli_print_json_str(s, s ? strlen(s) : 0);
+    return cli_json_str(s ? s : "");
 }
 
 static int list_cb(void *ctx, const struct zl_party *p)
 {
     struct list_ctx *l = ctx;
+    json_t *glns;
     size_t i;
 
-    if (!l->json) {
+    if (!l->arr) {
         printf("%-22s %s", p->id, p->name_zh);
         if (p->name_en)
             printf(" / %s", p->name_en);
         for (i = 0; i < p->n_glns; i++)
             printf("%s%s", i ? "," : "  GLN ", p->glns[i]);
         putchar('\n');
-    } else {
-        printf("%s{\"id\":", l->n ? "," : "");
-        json_str(p->id);
-        printf(",\"nameZh\":");
-        json_str(p->name_zh);
-        printf(",\"nameEn\":");
-        json_str(p->name_en);
-        printf(",\"uscc\":");
-        json_str(p->uscc);
-        printf(",\"role\":");
-        json_str(p->role);
-        printf(",\"glns\":[");
-        for (i = 0; i < p->n_glns; i++) {
-            if (i)
-                putchar(',');
-            json_str(p->glns[i]);
-        }
-        printf("]}");
+        return 0;
     }
-    l->n++;
-    return 0;
+    glns = json_array();
+    for (i = 0; i < p->n_glns && glns; i++)
+        if (json_array_append_new(glns, jstr(p->glns[i]))) {
+            json_decref(glns);
+            glns = NULL;
+        }
+    return json_array_append_new(
+               l->arr, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "id",
+                                 jstr(p->id), "nameZh", jstr(p->name_zh),
+                                 "nameEn", jstr(p->name_en), "uscc",
+                                 jstr(p->uscc), "role", jstr(p->role), "glns",
+                                 glns))
+               ? ZL_ENOMEM
+               : 0;
 }
 
 static int read_pubkey(const char *path, char out[64])
@@ -159,26 +156,27 @@ int cmd_party(int argc, char **argv)
             goto out;
         }
         if (json)
-            printf("{\"id\":\"%s\"}\n", id);
+            cli_print_json(json_pack("{s:s}", "id", id), 0);
         else
             printf("%s\n", id);
     } else if (!strcmp(verb, "list")) {
-        struct list_ctx l = {json, 0};
+        struct list_ctx l = {NULL};
         if (optind != argc) {
             usage(stderr);
             return EXIT_USAGE;
         }
         if (!(s = cli_open_store(store)))
             goto out;
-        if (json)
-            printf("[");
+        if (json && !(l.arr = json_array()))
+            goto out;
         rc = zl_party_list(s, list_cb, &l);
-        if (json)
-            printf("]\n");
         if (rc) {
+            json_decref(l.arr);
             fprintf(stderr, "zhiliang party: %s\n", zl_strerror(rc));
             goto out;
         }
+        if (json && cli_print_json(l.arr, 0) != EXIT_OK)
+            goto out;
     } else if (!strcmp(verb, "import")) {
         char *data = NULL;
         size_t len = 0, np = 0, nq = 0;
@@ -199,7 +197,9 @@ int cmd_party(int argc, char **argv)
             goto out;
         }
         if (json)
-            printf("{\"parties\":%zu,\"products\":%zu}\n", np, nq);
+            cli_print_json(json_pack("{s:I,s:I}", "parties", (json_int_t)np,
+                                     "products", (json_int_t)nq),
+                           0);
         else
             printf("imported %zu parties, %zu products\n", np, nq);
     } else {

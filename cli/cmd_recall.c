@@ -218,7 +218,7 @@ static int do_open(zl_store *s, struct opts *o)
     if (rc)
         return fail("open", rc, &err, o->json);
     if (o->json)
-        printf("{\"case\":\"%s\"}\n", id);
+        return cli_print_json(json_pack("{s:s}", "case", id), 0);
     else
         printf("%s\n", id);
     return EXIT_OK;
@@ -235,7 +235,10 @@ static int do_notify(zl_store *s, struct opts *o)
     if (rc)
         return fail("notify", rc, &err, o->json);
     if (o->json)
-        printf("{\"case\":\"%s\",\"notified\":%zu}\n", o->pos[1], n);
+        return cli_print_json(json_pack("{s:o,s:I}", "case",
+                                        cli_json_str(o->pos[1]), "notified",
+                                        (json_int_t)n),
+                              0);
     else
         printf("%zu part%s notified\n", n, n == 1 ? "y" : "ies");
     return EXIT_OK;
@@ -268,80 +271,177 @@ static int do_progress(zl_store *s, struct opts *o)
     if (rc)
         return fail("progress", rc, &err, o->json);
     if (o->json)
-        printf("{\"case\":\"%s\",\"ok\":true}\n", o->pos[1]);
+        return cli_print_json(json_pack("{s:o,s:b}", "case",
+                                        cli_json_str(o->pos[1]), "ok", 1),
+                              0);
     else
         printf("recorded\n");
     return EXIT_OK;
 }
 
-static const char *js(json_t *o, const char *k)
+/* A quantity: an integer when whole, as the recall records print them. */
+static json_t *jnum(double v)
 {
-    const char *v = json_string_value(json_object_get(o, k));
-
-    return v ? v : "";
+    if (v >= -9e15 && v <= 9e15 && v == (double)(long long)v)
+        return json_integer((json_int_t)v);
+    return json_real(v);
 }
 
-static void pct(json_t *v, char out[16])
+/* A ratio; null when there is none (nothing distributed). */
+static json_t *jratio(double v)
 {
-    if (json_is_number(v))
-        snprintf(out, 16, "%.1f%%", 100 * json_number_value(v));
+    return isnan(v) ? json_null() : json_real(v);
+}
+
+static json_t *jstrings(const char *const *v, size_t n)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; i < n && a; i++)
+        if (json_array_append_new(a, json_string(v[i]))) {
+            json_decref(a);
+            a = NULL;
+        }
+    return a;
+}
+
+/* status --json: the same object as GET /api/recalls/{id}. NULL when out
+ * of memory. */
+static json_t *status_json(const struct zl_recall_status *st)
+{
+    const struct zl_recall_summary *sm = &st->summary;
+    json_t *o, *parties = json_array(), *overall = json_array();
+    int bad = !parties || !overall;
+    size_t i;
+
+    for (i = 0; i < st->n_parties && !bad; i++) {
+        const struct zl_recall_party_status *p = &st->parties[i];
+        json_t *po = json_pack(
+            "{s:s,s:b,s:b,s:s,s:o,s:o,s:o,s:o,s:o}", "party", p->party,
+            "notified", p->notified, "acknowledged", p->acknowledged, "uom",
+            p->uom, "held", jnum(p->held), "sold", jnum(p->sold),
+            "distributed", jnum(p->distributed), "recovered",
+            jnum(p->recovered), "effectiveness", jratio(p->effectiveness));
+
+        bad = !po || (p->name && json_object_set_new(po, "name",
+                                                     json_string(p->name)));
+        bad |= json_array_append_new(parties, po) != 0;
+    }
+    for (i = 0; i < st->n_overall && !bad; i++) {
+        const struct zl_recall_unit_total *t = &st->overall[i];
+
+        bad = json_array_append_new(
+                  overall,
+                  json_pack("{s:s,s:o,s:o,s:o}", "uom", t->uom, "distributed",
+                            jnum(t->distributed), "recovered",
+                            jnum(t->recovered), "effectiveness",
+                            jratio(t->effectiveness))) != 0;
+    }
+    o = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:I}", "case", st->case_id,
+                  "status", st->closed ? "closed" : "open", "reason",
+                  st->reason, "hazardClass", st->hazard_class, "opened",
+                  st->opened, "records", (json_int_t)st->records);
+    /* json_object_set_new takes the value even when it fails */
+    bad |= json_object_set_new(o, "parties", parties) |
+           json_object_set_new(o, "overall", overall) |
+           json_object_set_new(o, "lots", jstrings(st->lots, st->n_lots)) |
+           json_object_set_new(
+               o, "summary",
+               json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "items",
+                         (json_int_t)sm->items, "lots", (json_int_t)sm->lots,
+                         "classes", (json_int_t)sm->classes, "containers",
+                         (json_int_t)sm->containers, "assets",
+                         (json_int_t)sm->assets, "itemsAtConsumers",
+                         (json_int_t)sm->items_at_consumers, "events",
+                         (json_int_t)sm->events)) |
+           json_object_set_new(o, "effectiveness", jratio(st->effectiveness));
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    if (o && st->closed &&
+        json_object_update_new(
+            o, json_pack("{s:s?,s:s?,s:b}", "closed", st->closed_at,
+                         "closeSummary", st->close_summary, "forced",
+                         st->forced))) {
+        json_decref(o);
+        return NULL;
+    }
+    if (o && st->effectiveness_uom &&
+        json_object_set_new(o, "effectivenessUom",
+                            json_string(st->effectiveness_uom))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static void pct(double v, char out[16])
+{
+    if (!isnan(v))
+        snprintf(out, 16, "%.1f%%", 100 * v);
     else
         snprintf(out, 16, "-");
 }
 
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
 static int do_status(zl_store *s, struct opts *o)
 {
-    char *text = NULL, e[16];
-    size_t len = 0, i;
-    json_t *j, *p;
+    struct zl_recall_status *st = NULL;
+    char e[16];
+    size_t i;
     int rc;
 
-    rc = zl_recall_status_json(s, o->pos[1], &text, &len);
+    rc = zl_recall_status_get(s, o->pos[1], &st);
     if (rc)
         return fail("status", rc, NULL, o->json);
     if (o->json) {
-        rc = write_out("-", text, len);
-        fputc('\n', stdout);
-        zl_free(text);
-        return rc;
+        json_t *j = status_json(st);
+        char *t = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+
+        json_decref(j);
+        zl_recall_status_free(st);
+        if (!t)
+            return EXIT_FAIL;
+        printf("%s\n", t);
+        free(t);
+        return EXIT_OK;
     }
-    j = json_loadb(text, len, 0, NULL);
-    zl_free(text);
-    if (!j)
-        return EXIT_FAIL;
     printf("召回案件 / Recall case %s\n状态 / Status: %s\n"
            "原因 / Reason: %s\n危害等级 / Hazard class: %s\n"
            "开启 / Opened: %s\n",
-           js(j, "case"), js(j, "status"), js(j, "reason"),
-           js(j, "hazardClass"), js(j, "opened"));
-    if (json_object_get(j, "closed"))
-        printf("结案 / Closed: %s (%s)\n", js(j, "closed"),
-               js(j, "closeSummary"));
+           st->case_id, st->closed ? "closed" : "open", or_empty(st->reason),
+           or_empty(st->hazard_class), or_empty(st->opened));
+    if (st->closed)
+        printf("结案 / Closed: %s (%s)\n", or_empty(st->closed_at),
+               or_empty(st->close_summary));
     printf("\n各方 / Parties:\n  %-40s %-8s %-6s %-5s %12s %12s %9s\n", "party",
            "notified", "acked", "uom", "distributed", "recovered", "effect.");
-    json_array_foreach(json_object_get(j, "parties"), i, p)
-    {
-        pct(json_object_get(p, "effectiveness"), e);
-        printf("  %-40s %-8s %-6s %-5s %12g %12g %9s\n", js(p, "party"),
-               json_is_true(json_object_get(p, "notified")) ? "yes" : "no",
-               json_is_true(json_object_get(p, "acknowledged")) ? "yes" : "no",
-               js(p, "uom"),
-               json_number_value(json_object_get(p, "distributed")),
-               json_number_value(json_object_get(p, "recovered")), e);
-        if (json_object_get(p, "name"))
-            printf("    %s\n", js(p, "name"));
+    for (i = 0; i < st->n_parties; i++) {
+        const struct zl_recall_party_status *p = &st->parties[i];
+
+        pct(p->effectiveness, e);
+        printf("  %-40s %-8s %-6s %-5s %12g %12g %9s\n", p->party,
+               p->notified ? "yes" : "no", p->acknowledged ? "yes" : "no",
+               p->uom, p->distributed, p->recovered, e);
+        if (p->name)
+            printf("    %s\n", p->name);
     }
     printf("\n总体 / Overall:\n");
-    json_array_foreach(json_object_get(j, "overall"), i, p)
-    {
-        pct(json_object_get(p, "effectiveness"), e);
-        printf("  %-5s recovered %g of %g distributed: %s\n", js(p, "uom"),
-               json_number_value(json_object_get(p, "recovered")),
-               json_number_value(json_object_get(p, "distributed")), e);
+    for (i = 0; i < st->n_overall; i++) {
+        const struct zl_recall_unit_total *t = &st->overall[i];
+
+        pct(t->effectiveness, e);
+        printf("  %-5s recovered %g of %g distributed: %s\n", t->uom,
+               t->recovered, t->distributed, e);
     }
-    pct(json_object_get(j, "effectiveness"), e);
+    pct(st->effectiveness, e);
     printf("召回有效率 / Effectiveness: %s\n", e);
-    json_decref(j);
+    zl_recall_status_free(st);
     return EXIT_OK;
 }
 
@@ -359,7 +459,10 @@ static int do_close(zl_store *s, struct opts *o)
     if (rc)
         return fail("close", rc, &err, o->json);
     if (o->json)
-        printf("{\"case\":\"%s\",\"status\":\"closed\"}\n", o->pos[1]);
+        return cli_print_json(json_pack("{s:o,s:s}", "case",
+                                        cli_json_str(o->pos[1]), "status",
+                                        "closed"),
+                              0);
     else
         printf("closed %s\n", o->pos[1]);
     return EXIT_OK;
@@ -381,8 +484,8 @@ static int list_cb(void *ctx, const struct zl_recall_info *r)
     o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "case", r->case_id, "status",
                   r->status, "reason", r->reason, "hazardClass",
                   r->hazard_class, "opened", opened, "lots",
-                  json_loads(r->lots_json, 0, NULL), "gtins",
-                  json_loads(r->gtins_json, 0, NULL));
+                  jstrings(r->lots, r->n_lots), "gtins",
+                  jstrings(r->gtins, r->n_gtins));
     if (o && closed[0])
         json_object_set_new(o, "closed", json_string(closed));
     return o ? json_array_append_new(arr, o) : -1;

@@ -28,22 +28,23 @@ static void usage(FILE *f)
 }
 
 struct list_ctx {
-    int json, n;
+    json_t *arr; /* --json: the tokens so far; NULL for text */
 };
 
 static int list_cb(void *ctx, const struct zl_token_info *t)
 {
     struct list_ctx *l = ctx;
 
-    if (l->json)
-        printf("%s{\"id\":\"%s\",\"party\":\"%s\",\"createdMs\":%lld,"
-               "\"revokedMs\":%lld}",
-               l->n ? "," : "", t->id, t->party_id, (long long)t->created_ms,
-               (long long)t->revoked_ms);
-    else
-        printf("%s  %-24s %s\n", t->id, t->party_id,
-               t->revoked_ms ? "revoked" : "active");
-    l->n++;
+    if (l->arr)
+        return json_array_append_new(
+                   l->arr, json_pack("{s:s,s:o,s:I,s:I}", "id", t->id, "party",
+                                     cli_json_str(t->party_id), "createdMs",
+                                     (json_int_t)t->created_ms, "revokedMs",
+                                     (json_int_t)t->revoked_ms))
+                   ? ZL_ENOMEM
+                   : 0;
+    printf("%s  %-24s %s\n", t->id, t->party_id,
+           t->revoked_ms ? "revoked" : "active");
     return 0;
 }
 
@@ -89,8 +90,9 @@ int cmd_token(int argc, char **argv)
             goto out;
         }
         if (json)
-            printf("{\"id\":\"%s\",\"party\":\"%s\",\"token\":\"%s\"}\n", tid,
-                   party, token);
+            cli_print_json(json_pack("{s:s,s:o,s:s}", "id", tid, "party",
+                                     cli_json_str(party), "token", token),
+                           0);
         else
             printf("%s\n", token);
         if (!json)
@@ -109,24 +111,27 @@ int cmd_token(int argc, char **argv)
             goto out;
         }
         if (json)
-            printf("{\"id\":\"%s\",\"revoked\":true}\n", argv[optind]);
+            cli_print_json(json_pack("{s:o,s:b}", "id",
+                                     cli_json_str(argv[optind]), "revoked", 1),
+                           0);
     } else if (!strcmp(verb, "list")) {
-        struct list_ctx l = {json, 0};
+        struct list_ctx l = {NULL};
         if (optind != argc) {
             usage(stderr);
             return EXIT_USAGE;
         }
         if (!(s = cli_open_store(store)))
             goto out;
-        if (json)
-            printf("[");
+        if (json && !(l.arr = json_array()))
+            goto out;
         rc = zl_token_list(s, party, list_cb, &l);
-        if (json)
-            printf("]\n");
         if (rc) {
+            json_decref(l.arr);
             fprintf(stderr, "zhiliang token: %s\n", zl_strerror(rc));
             goto out;
         }
+        if (json && cli_print_json(l.arr, 0) != EXIT_OK)
+            goto out;
     } else {
         usage(stderr);
         return EXIT_USAGE;

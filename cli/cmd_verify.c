@@ -38,13 +38,11 @@ static int print_issue(void *ctx, const struct zl_audit_issue *is)
     int json = *(int *)ctx;
 
     if (json) {
-        json_t *o = json_pack("{s:s, s:I, s:s?, s:s?}", "issue", is->kind,
-                              "index", (json_int_t)is->index, "record",
-                              is->record_key, "detail", is->detail);
-
-        json_dumpf(o, stdout, JSON_COMPACT);
-        putchar('\n');
-        json_decref(o);
+        cli_print_json(json_pack("{s:s, s:I, s:o, s:o}", "issue", is->kind,
+                                 "index", (json_int_t)is->index, "record",
+                                 cli_json_str(is->record_key), "detail",
+                                 cli_json_str(is->detail)),
+                       0);
     } else {
         printf("%-22s leaf %-8llu %s%s%s\n", is->kind,
                (unsigned long long)is->index,
@@ -112,11 +110,12 @@ int cmd_verify(int argc, char **argv)
     free(keytext);
     free(cptext);
     if (json)
-        printf("{\"ok\":%s,\"leaves\":%llu,\"records\":%llu,\"checkpoints\":%llu,"
-               "\"issues\":%llu}\n",
-               rc ? "false" : "true", (unsigned long long)st.leaves,
-               (unsigned long long)st.records,
-               (unsigned long long)st.checkpoints, (unsigned long long)st.issues);
+        cli_print_json(json_pack("{s:b,s:I,s:I,s:I,s:I}", "ok", rc == 0,
+                                 "leaves", (json_int_t)st.leaves, "records",
+                                 (json_int_t)st.records, "checkpoints",
+                                 (json_int_t)st.checkpoints, "issues",
+                                 (json_int_t)st.issues),
+                       0);
     else if (rc == 0)
         printf("verified: %llu leaves, %llu records, %llu checkpoints: all match\n",
                (unsigned long long)st.leaves, (unsigned long long)st.records,

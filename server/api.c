@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include <math.h>
 #include <string.h>
 
 static void trace(struct zl_req *r, enum zl_trace_dir dir, int scope)
@@ -76,20 +77,118 @@ out:
 
 /* ---- recalls ----------------------------------------------------------- */
 
+/* A quantity: an integer when whole, as the recall records print them. */
+static json_t *jnum(double v)
+{
+    if (v >= -9e15 && v <= 9e15 && v == (double)(long long)v)
+        return json_integer((json_int_t)v);
+    return json_real(v);
+}
+
+/* A ratio; null when there is none (nothing distributed). */
+static json_t *jratio(double v)
+{
+    return isnan(v) ? json_null() : json_real(v);
+}
+
+static json_t *jstrings(const char *const *v, size_t n)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; i < n && a; i++)
+        if (json_array_append_new(a, json_string(v[i]))) {
+            json_decref(a);
+            a = NULL;
+        }
+    return a;
+}
+
+/* GET /api/recalls/{id}: the case status (zl_recall_status_get) as JSON.
+ * NULL when out of memory. */
+static json_t *status_json(const struct zl_recall_status *st)
+{
+    const struct zl_recall_summary *sm = &st->summary;
+    json_t *o, *parties = json_array(), *overall = json_array();
+    int bad = !parties || !overall;
+    size_t i;
+
+    for (i = 0; i < st->n_parties && !bad; i++) {
+        const struct zl_recall_party_status *p = &st->parties[i];
+        json_t *po = json_pack(
+            "{s:s,s:b,s:b,s:s,s:o,s:o,s:o,s:o,s:o}", "party", p->party,
+            "notified", p->notified, "acknowledged", p->acknowledged, "uom",
+            p->uom, "held", jnum(p->held), "sold", jnum(p->sold),
+            "distributed", jnum(p->distributed), "recovered",
+            jnum(p->recovered), "effectiveness", jratio(p->effectiveness));
+
+        bad = !po || (p->name && json_object_set_new(po, "name",
+                                                     json_string(p->name)));
+        bad |= json_array_append_new(parties, po) != 0;
+    }
+    for (i = 0; i < st->n_overall && !bad; i++) {
+        const struct zl_recall_unit_total *t = &st->overall[i];
+
+        bad = json_array_append_new(
+                  overall,
+                  json_pack("{s:s,s:o,s:o,s:o}", "uom", t->uom, "distributed",
+                            jnum(t->distributed), "recovered",
+                            jnum(t->recovered), "effectiveness",
+                            jratio(t->effectiveness))) != 0;
+    }
+    o = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:I}", "case", st->case_id,
+                  "status", st->closed ? "closed" : "open", "reason",
+                  st->reason, "hazardClass", st->hazard_class, "opened",
+                  st->opened, "records", (json_int_t)st->records);
+    /* json_object_set_new takes the value even when it fails */
+    bad |= json_object_set_new(o, "parties", parties) |
+           json_object_set_new(o, "overall", overall) |
+           json_object_set_new(o, "lots", jstrings(st->lots, st->n_lots)) |
+           json_object_set_new(
+               o, "summary",
+               json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "items",
+                         (json_int_t)sm->items, "lots", (json_int_t)sm->lots,
+                         "classes", (json_int_t)sm->classes, "containers",
+                         (json_int_t)sm->containers, "assets",
+                         (json_int_t)sm->assets, "itemsAtConsumers",
+                         (json_int_t)sm->items_at_consumers, "events",
+                         (json_int_t)sm->events)) |
+           json_object_set_new(o, "effectiveness", jratio(st->effectiveness));
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    if (o && st->closed &&
+        json_object_update_new(
+            o, json_pack("{s:s?,s:s?,s:b}", "closed", st->closed_at,
+                         "closeSummary", st->close_summary, "forced",
+                         st->forced))) {
+        json_decref(o);
+        return NULL;
+    }
+    if (o && st->effectiveness_uom &&
+        json_object_set_new(o, "effectivenessUom",
+                            json_string(st->effectiveness_uom))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 static int list_cb(void *ctx, const struct zl_recall_info *c)
 {
-    json_t *arr = ctx, *lots, *gtins;
-    json_error_t je;
+    json_t *arr = ctx;
 
-    lots = json_loads(c->lots_json ? c->lots_json : "[]", 0, &je);
-    gtins = json_loads(c->gtins_json ? c->gtins_json : "[]", 0, &je);
-    json_array_append_new(
-        arr, json_pack("{s:s, s:s, s:s?, s:s?, s:I, s:I, s:o?, s:o?}", "case",
-                       c->case_id, "status", c->status, "reason", c->reason,
-                       "hazardClass", c->hazard_class, "openedMs",
-                       (json_int_t)c->opened_ms, "closedMs",
-                       (json_int_t)c->closed_ms, "lots", lots, "gtins", gtins));
-    return 0;
+    return json_array_append_new(
+               arr, json_pack("{s:s, s:s, s:s?, s:s?, s:I, s:I, s:o, s:o}",
+                              "case", c->case_id, "status", c->status,
+                              "reason", c->reason, "hazardClass",
+                              c->hazard_class, "openedMs",
+                              (json_int_t)c->opened_ms, "closedMs",
+                              (json_int_t)c->closed_ms, "lots",
+                              jstrings(c->lots, c->n_lots), "gtins",
+                              jstrings(c->gtins, c->n_gtins)))
+               ? ZL_ENOMEM
+               : 0;
 }
 
 static void recalls_list(struct zl_req *r, zl_store *s)
@@ -114,19 +213,16 @@ static void recall_case(struct zl_req *r, zl_store *s, const char *id,
                         int scope)
 {
     const char *fmt = zl_req_param(r, "format");
-    const char **lots = NULL;
+    struct zl_recall_status *st = NULL;
     zl_recall_scope *sc = NULL;
     struct zl_error err;
     struct zl_buf b;
-    json_t *st = NULL, *arr, *v;
-    json_error_t je;
     char *json = NULL, d[900];
-    size_t len = 0, i, n = 0;
     int rc;
 
     memset(&err, 0, sizeof err);
     zl_buf_init(&b, (size_t)256 << 20);
-    rc = zl_recall_status_json(s, id, &json, &len);
+    rc = zl_recall_status_get(s, id, &st);
     if (rc == ZL_ENOTFOUND || rc == ZL_EINVAL) {
         zl_reply_problem(r, 404, NULL, "No such recall case", id);
         goto out;
@@ -136,21 +232,16 @@ static void recall_case(struct zl_req *r, zl_store *s, const char *id,
         goto out;
     }
     if (!scope) {
-        zl_reply(r, 200, "application/json", json, len);
+        json_t *o = status_json(st);
+
+        json = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+        json_decref(o);
+        if (!json)
+            goto fail;
+        zl_reply(r, 200, "application/json", json, strlen(json));
         goto out;
     }
-    st = json_loadb(json, len, 0, &je);
-    arr = json_object_get(st, "lots");
-    lots = zl_arena_alloc(&r->arena, (json_array_size(arr) + 1) * sizeof *lots);
-    if (!lots) {
-        zl_reply_problem(r, 500, NULL, NULL, NULL);
-        goto out;
-    }
-    json_array_foreach(arr, i, v) {
-        if (json_is_string(v))
-            lots[n++] = json_string_value(v);
-    }
-    rc = zl_recall_scope_compute(s, lots, n, &sc, &err);
+    rc = zl_recall_scope_compute(s, st->lots, st->n_lots, &sc, &err);
     if (rc) {
         zl_error_format(&err, d, sizeof d);
         zl_reply_problem(r, rc == ZL_ELIMIT ? 413 : 500, NULL,
@@ -174,7 +265,7 @@ fail:
 out:
     zl_buf_cleanup(&b);
     zl_recall_scope_free(sc);
-    json_decref(st);
+    zl_recall_status_free(st);
     zl_free(json);
 }
 

@@ -862,10 +862,6 @@ static int case_cb(void *ctx, const struct zl_recall_info *c)
 {
     struct case_list *cl = ctx;
     struct zl_req *r = cl->r;
-    json_error_t je;
-    json_t *lots = json_loads(c->lots_json ? c->lots_json : "[]", 0, &je);
-    json_t *gtins = json_loads(c->gtins_json ? c->gtins_json : "[]", 0, &je);
-    json_t *v;
     char when[24];
     size_t i;
     int first = 1;
@@ -873,11 +869,9 @@ static int case_cb(void *ctx, const struct zl_recall_info *c)
     fmt_time(c->opened_ms, 480, when);
     cl->n++;
     zl_buf_adds(cl->b, "<tr><td>");
-    json_array_foreach(gtins, i, v) {
+    for (i = 0; i < c->n_gtins; i++) {
         struct product_info pi = {r, NULL, NULL, NULL, NULL};
-        const char *g = json_string_value(v), *name;
-        if (!g)
-            continue;
+        const char *g = c->gtins[i], *name;
         zl_product_get(cl->s, g, product_cb, &pi);
         name = r->lang_en && pi.en ? pi.en : pi.zh ? pi.zh : g;
         addf_esc(cl->b, first ? "" : "<br>", name, "");
@@ -885,11 +879,11 @@ static int case_cb(void *ctx, const struct zl_recall_info *c)
     }
     zl_buf_adds(cl->b, "</td><td>");
     first = 1;
-    json_array_foreach(lots, i, v) {
+    for (i = 0; i < c->n_lots; i++) {
         struct zl_gs1_id id;
         char dl[1024];
-        const char *l = json_string_value(v), *lot;
-        if (!l || zl_gs1_parse(l, strlen(l), &id, NULL) ||
+        const char *l = c->lots[i], *lot;
+        if (zl_gs1_parse(l, strlen(l), &id, NULL) ||
             zl_gs1_to_dl(&id, 0, dl, sizeof dl) < 0)
             continue;
         lot = ai_value(&id, "10");
@@ -905,8 +899,6 @@ static int case_cb(void *ctx, const struct zl_recall_info *c)
                                         T(r, "级别", "class")),
                  c->hazard_class, ")");
     addf_esc(cl->b, "</td><td>", when, "</td></tr>");
-    json_decref(lots);
-    json_decref(gtins);
     return 0;
 }
 

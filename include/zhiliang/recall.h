@@ -36,8 +36,9 @@
  * Cases. A case is a list of records (open, notify, progress, close),
  * each stored and appended to the Merkle log (leaf type ZL_LEAF_RECALL) in
  * one transaction, under record key "recall:<case>:<seq>" (seq from 1).
- * A record's canonical bytes are its JSON with sorted keys, compact,
- * UTF-8; the state of a case (who was notified, acknowledged, how much was
+ * A record's canonical bytes are its RFC 8785 (JCS) canonical JSON
+ * (records logged before JCS keep their earlier form: lib/recall/case.c);
+ * the state of a case (who was notified, acknowledged, how much was
  * recovered) is recomputed by replaying its records, so the log alone
  * accounts for it. Case IDs are random UUID v4 made here.
  */
@@ -115,26 +116,78 @@ int zl_recall_progress(zl_store *s, const char *case_id, const char *party,
 int zl_recall_close(zl_store *s, const char *case_id, const char *summary,
                     int force, const char *force_reason, struct zl_error *err);
 
-/* Case status as JSON text (new, zl_free): {"case","status","reason",
- * "hazardClass","opened","closed"?, "lots", "summary", "parties":[{"party",
- * "name","notified","acknowledged","uom","distributed","held","sold",
- * "recovered","effectiveness"}], "overall":[{"uom","distributed",
- * "recovered","effectiveness"}], "effectiveness", "records"}.
- * effectiveness = recovered / distributed (distributed = held + sold at
- * that custodian, in its main unit); overall per unit, and the headline
- * figure for the unit with most distributed. */
-int zl_recall_status_json(zl_store *s, const char *case_id, char **json,
-                          size_t *len);
+/* A party's part in a case: every custodian of the scope and every
+ * party notified. Quantities are in uom, the party's main unit in scope
+ * (most held + sold; else the unit it reported, else "EA"). */
+struct zl_recall_party_status {
+    const char *party;  /* registry party ID (or the identifier given) */
+    const char *name;   /* its name in the scope; NULL when unknown */
+    int notified, acknowledged;
+    const char *uom;
+    double held, sold;  /* at this custodian, from the scope */
+    double distributed; /* held + sold */
+    double recovered;   /* sum of the progress records, in uom */
+    double effectiveness; /* recovered / distributed; NaN if distributed 0 */
+};
 
-/* Cases, newest first. Strings borrowed during the callback. */
+/* Totals over the parties for one unit. */
+struct zl_recall_unit_total {
+    const char *uom;
+    double distributed, recovered;
+    double effectiveness; /* NaN when distributed is 0 */
+};
+
+/* The scope summary an "open" record keeps. */
+struct zl_recall_summary {
+    uint64_t items, lots, classes, containers, assets, items_at_consumers,
+        events;
+};
+
+/* A case's state, replayed from its records. Every pointer is owned by
+ * the status and valid until zl_recall_status_free. */
+struct zl_recall_status {
+    char case_id[ZL_RECALL_ID_MAX];
+    int closed;               /* 0 open, 1 closed */
+    const char *reason;
+    const char *hazard_class; /* "I", "II", "III" */
+    const char *opened;       /* UTC time of the open record */
+    const char *closed_at;    /* of the close record; NULL while open */
+    const char *close_summary; /* NULL while open */
+    int forced;               /* closed with --force */
+    const char *const *lots;  /* recalled lots */
+    size_t n_lots;
+    struct zl_recall_summary summary;
+    struct zl_recall_party_status *parties; /* by party ID */
+    size_t n_parties;
+    struct zl_recall_unit_total *overall;   /* by unit */
+    size_t n_overall;
+    /* the headline: effectiveness for the unit with most distributed
+     * (effectiveness_uom NULL and effectiveness NaN when there is none) */
+    const char *effectiveness_uom;
+    double effectiveness;
+    uint64_t records;         /* records replayed */
+    void *internal_;          /* the records the strings point into */
+};
+
+/* Replay a case: *out is new (zl_recall_status_free). effectiveness =
+ * recovered / distributed (distributed = held + sold at that custodian,
+ * in its main unit); overall per unit. Returns 0, ZL_ENOTFOUND for an
+ * unknown case, ZL_ESTORE, ZL_ENOMEM. */
+int zl_recall_status_get(zl_store *s, const char *case_id,
+                         struct zl_recall_status **out);
+void zl_recall_status_free(struct zl_recall_status *st); /* NULL-safe */
+
+/* Cases, newest first. Strings and arrays borrowed during the callback. */
 struct zl_recall_info {
     const char *case_id;
     const char *status; /* "open" or "closed" */
     const char *reason;
     const char *hazard_class;     /* "I", "II", "III" */
     int64_t opened_ms, closed_ms; /* closed_ms 0 while open */
-    const char *lots_json;        /* JSON array of recalled lots */
-    const char *gtins_json;       /* JSON array of affected GTINs (14 digits) */
+    const char *const *lots;      /* recalled lots */
+    size_t n_lots;
+    const char *const *gtins;     /* affected GTINs (14 digits), sorted */
+    size_t n_gtins;
 };
 typedef int (*zl_recall_info_cb)(void *ctx, const struct zl_recall_info *r);
 int zl_recall_list(zl_store *s, int open_only, zl_recall_info_cb cb, void *ctx);

@@ -7,7 +7,10 @@
  * walks the stored events and recall records and checks each has a leaf (so a row inserted
  * behind the log's back is named too). Recomputing from the stored JSON,
  * not from a stored pre-hash, is the point: the auditor trusts only the
- * record and the signed checkpoints.
+ * record and the signed checkpoints. A recall record is recomputed by
+ * zl_recall_record_canon: RFC 8785 canonical JSON for records marked
+ * "v": 2, the frozen pre-JCS form for older ones (lib/recall/case.c), so
+ * neither depends on what the installed jansson prints.
  */
 #include "zhiliang/audit.h"
 

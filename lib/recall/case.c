@@ -2,12 +2,32 @@
  * case.c - recall cases (see zhiliang/recall.h): open, notify, progress,
  * close, each step one record stored and logged in one transaction.
  *
- * A record is a JSON object {"case", "seq", "type", "time", ...}; its
- * canonical bytes (json_dumps with JSON_SORT_KEYS | JSON_COMPACT) are
- * both what is stored and the leaf input, so zl_recall_record_canon can
- * recompute the leaf from the stored row by parsing and dumping it again:
- * an edit to the row changes the leaf; an edit that keeps the JSON
- * meaning but changes spacing does not (the record says the same thing).
+ * A record is a JSON object {"case", "seq", "type", "time", "v", ...}.
+ * Its canonical bytes are both what is stored and the leaf input, so
+ * zl_recall_record_canon recomputes the leaf from the stored row by
+ * parsing and canonicalising it again: an edit to the row changes the
+ * leaf; an edit that keeps the JSON meaning but changes spacing does not
+ * (the record says the same thing).
+ *
+ * Record formats. "v": 2 (every record written now) means the canonical
+ * bytes are RFC 8785 (JCS, lib/util/jcs.c): a standard fixed to the last
+ * digit of a number, so no library upgrade can change them and make
+ * `zhiliang verify` cry tampering. A record without "v" is format 1,
+ * written before JCS as jansson's json_dumps(JSON_SORT_KEYS |
+ * JSON_COMPACT) printed it; its leaf is over those bytes. The two forms
+ * agree for names and strings without control characters and for
+ * integers, but not for fractions (jansson printed "%.17g":
+ * 0.10000000000000001 where JCS has 0.1) nor for control characters
+ * (\u001F against \u001f), so format-1 records are recomputed with
+ * zl_json_legacy_dump, a frozen copy of jansson 2.14's printer checked
+ * against it byte for byte in test_jcs.c. The marker sits inside the
+ * hashed bytes: removing or changing it changes what the record says and
+ * so the leaf. A "v" this code does not know is recomputed as the stored
+ * bytes themselves (a later format that stores its canonical bytes still
+ * verifies; an edited row still shows as altered).
+ * Rejected: re-logging old records in the new form (the log is
+ * append-only and its old leaves are signed), and a format column beside
+ * the row (the record would no longer say alone how it is hashed).
  *
  * State is never stored apart from the records: status replays them. The
  * recall_cases row (status, lots, GTINs) and the recall_ids index are
@@ -25,10 +45,13 @@
 #include "store/store_recall.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/jcs.h"
+#include "util/strmap.h"
 #include "util/timefmt.h"
 #include "zhiliang/log.h"
 #include "zhiliang/party.h"
 
+#include <math.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +59,8 @@
 
 #define KEY_MAX        128
 #define PARTY_MAX_ARGS 100000
+#define RECORD_V       2         /* record format: JCS canonical bytes */
+#define RECORD_MAX     (1u << 29) /* cap on one record's canonical bytes */
 
 const char *zl_hazard_name(enum zl_hazard_class h)
 {
@@ -110,7 +135,7 @@ static int append(zl_store *s, const char *case_id, const char *type,
                   json_t *rec, int64_t now)
 {
     char key[KEY_MAX], tbuf[32];
-    char *canon = NULL;
+    struct zl_buf canon;
     long seq;
     int rc;
 
@@ -122,24 +147,29 @@ static int append(zl_store *s, const char *case_id, const char *type,
     if (json_object_set_new(rec, "case", json_string(case_id)) ||
         json_object_set_new(rec, "seq", json_integer(seq)) ||
         json_object_set_new(rec, "type", json_string(type)) ||
-        json_object_set_new(rec, "time", json_string(tbuf)))
+        json_object_set_new(rec, "time", json_string(tbuf)) ||
+        json_object_set_new(rec, "v", json_integer(RECORD_V)))
         return ZL_ENOMEM;
-    canon = json_dumps(rec, JSON_SORT_KEYS | JSON_COMPACT);
-    if (!canon)
-        return ZL_ENOMEM;
+    zl_buf_init(&canon, RECORD_MAX);
+    rc = zl_jcs_dump(rec, &canon);
+    if (rc)
+        goto out;
     snprintf(key, sizeof key, "recall:%s:%ld", case_id, seq);
-    rc =
-        zl_store_recall_record_put(s, case_id, seq, type, canon, strlen(canon));
+    rc = zl_store_recall_record_put(s, case_id, seq, type, canon.data,
+                                    canon.len);
     if (!rc)
-        rc = zl_log_append(s, ZL_LEAF_RECALL, key, canon, strlen(canon), NULL);
-    zl_free(canon);
+        rc = zl_log_append(s, ZL_LEAF_RECALL, key, canon.data, canon.len,
+                           NULL);
+out:
+    zl_buf_cleanup(&canon);
     return rc;
 }
 
 /* append() in a transaction of its own, with the case row updated to *ri
  * when ri is given; rolled back on any failure. */
 static int append_tx(zl_store *s, const char *case_id, const char *type,
-                     json_t *rec, int64_t now, const struct zl_recall_info *ri)
+                     json_t *rec, int64_t now,
+                     const struct zl_store_recall_case *ri)
 {
     int rc = zl_store_begin(s);
 
@@ -162,7 +192,8 @@ int zl_recall_record_canon(zl_store *s, const char *record_key, char **canon,
     const char *p, *colon;
     char *raw = NULL, *end;
     size_t rlen = 0;
-    json_t *j = NULL;
+    json_t *j = NULL, *v;
+    struct zl_buf b;
     long seq;
     int rc;
 
@@ -182,19 +213,29 @@ int zl_recall_record_canon(zl_store *s, const char *record_key, char **canon,
     if (rc)
         goto out;
     j = json_loadb(raw, rlen, JSON_REJECT_DUPLICATES, NULL);
-    if (!j) {
-        /* no longer JSON: hand back the bytes so the leaf shows altered */
+    v = json_object_get(j, "v");
+    if (!j || (v && !(json_is_integer(v) &&
+                      json_integer_value(v) == RECORD_V))) {
+        /* no longer JSON, or a format we cannot recompute: hand back
+         * the bytes, so the leaf check decides */
         *canon = raw;
         *len = rlen;
         raw = NULL;
         goto out;
     }
-    *canon = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
-    if (!*canon) {
-        rc = ZL_ENOMEM;
-        goto out;
+    zl_buf_init(&b, RECORD_MAX);
+    rc = v ? zl_jcs_dump(j, &b) : zl_json_legacy_dump(j, &b);
+    if (rc == ZL_EINVAL) { /* edited into something with no canon form */
+        rc = 0;
+        *canon = raw;
+        *len = rlen;
+        raw = NULL;
+    } else if (!rc) {
+        *len = b.len;
+        if (!(*canon = zl_buf_steal(&b)))
+            rc = ZL_ENOMEM;
     }
-    *len = strlen(*canon);
+    zl_buf_cleanup(&b);
 out:
     json_decref(j);
     zl_free(raw);
@@ -224,35 +265,85 @@ int zl_recall_record_keys(zl_store *s, zl_recall_key_cb cb, void *ctx)
 
 /* ---- state replay ------------------------------------------------------- */
 
-struct state {
-    json_t *open; /* the open record */
-    json_t
-        *parties; /* party -> {"notified","acknowledged","recovered":{uom:q}} */
-    json_t *close; /* the close record or NULL */
-    long n;
-    int bad;
+/* What one party's records add up to. recovered is per unit, in the
+ * order the units were first reported. */
+struct pstate {
+    int notified, acknowledged;
+    struct recovered {
+        char *uom;
+        double q;
+    } *rec;
+    size_t n_rec;
 };
 
-static json_t *party_state(struct state *st, const char *party)
-{
-    json_t *o = json_object_get(st->parties, party);
+struct state {
+    json_t *open;              /* the open record */
+    struct zl_strmap parties;  /* party -> struct pstate */
+    json_t *close;             /* the close record or NULL */
+    long n;
+};
 
-    if (!o) {
-        o = json_pack("{s:b,s:b,s:{}}", "notified", 0, "acknowledged", 0,
-                      "recovered");
-        if (!o || json_object_set_new(st->parties, party, o))
-            return NULL;
+static void pstate_free(void *p)
+{
+    struct pstate *ps = p;
+
+    for (size_t i = 0; i < ps->n_rec; i++)
+        zl_free(ps->rec[i].uom);
+    zl_free(ps->rec);
+    zl_free(ps);
+}
+
+static struct pstate *party_state(struct state *st, const char *party,
+                                  int *rc)
+{
+    struct zl_strmap_entry *e = zl_strmap_put(&st->parties, party, NULL, rc);
+
+    if (e && !e->val && !(e->val = zl_calloc(1, sizeof(struct pstate))))
+        *rc = ZL_ENOMEM;
+    return *rc ? NULL : e->val;
+}
+
+/* Add q units of uom to what ps recovered. */
+static int add_recovered(struct pstate *ps, const char *uom, double q)
+{
+    struct recovered *r;
+    size_t i;
+
+    for (i = 0; i < ps->n_rec && strcmp(ps->rec[i].uom, uom); i++)
+        ;
+    if (i == ps->n_rec) {
+        if (i >= PARTY_MAX_ARGS)
+            return ZL_ELIMIT;
+        r = zl_realloc(ps->rec, (i + 1) * sizeof *r);
+        if (!r)
+            return ZL_ENOMEM;
+        ps->rec = r;
+        if (!(r[i].uom = zl_strdup(uom)))
+            return ZL_ENOMEM;
+        r[i].q = 0;
+        ps->n_rec++;
     }
-    return o;
+    ps->rec[i].q += q;
+    return 0;
+}
+
+/* What ps recovered in uom (0 when nothing). */
+static double recovered_in(const struct pstate *ps, const char *uom)
+{
+    for (size_t i = 0; ps && i < ps->n_rec; i++)
+        if (!strcmp(ps->rec[i].uom, uom))
+            return ps->rec[i].q;
+    return 0;
 }
 
 static int replay_cb(void *ctx, long seq, const char *kind, const char *json,
                      size_t len)
 {
     struct state *st = ctx;
-    json_t *r = json_loadb(json, len, 0, NULL), *ps;
+    json_t *r = json_loadb(json, len, 0, NULL);
+    struct pstate *ps;
     const char *party;
-    int bad = 0;
+    int rc = 0;
 
     (void)seq;
     if (!r)
@@ -269,33 +360,35 @@ static int replay_cb(void *ctx, long seq, const char *kind, const char *json,
         st->close = r;
         return 0;
     }
-    if (!party || !(ps = party_state(st, party))) {
+    if (!party) {
         json_decref(r);
-        return party ? ZL_ENOMEM : ZL_ESTORE;
+        return ZL_ESTORE;
+    }
+    if (!(ps = party_state(st, party, &rc))) {
+        json_decref(r);
+        return rc;
     }
     if (!strcmp(kind, "notify"))
-        bad |= oset(ps, "notified", json_true());
+        ps->notified = 1;
     if (!strcmp(kind, "progress")) {
-        json_t *rec = json_object_get(ps, "recovered");
         const char *uom = json_string_value(json_object_get(r, "uom"));
+        json_t *q = json_object_get(r, "recovered");
 
         if (json_is_true(json_object_get(r, "acknowledged")))
-            bad |= oset(ps, "acknowledged", json_true());
-        if (uom && json_object_get(r, "recovered"))
-            bad |=
-                oset(rec, uom,
-                     num(json_number_value(json_object_get(rec, uom)) +
-                         json_number_value(json_object_get(r, "recovered"))));
+            ps->acknowledged = 1;
+        if (uom && q)
+            rc = add_recovered(ps, uom, json_number_value(q));
     }
     json_decref(r);
-    return bad ? ZL_ENOMEM : 0;
+    return rc;
 }
 
 static void state_cleanup(struct state *st)
 {
     json_decref(st->open);
-    json_decref(st->parties);
+    zl_strmap_cleanup(&st->parties, pstate_free);
     json_decref(st->close);
+    memset(st, 0, sizeof *st);
 }
 
 static int load_state(zl_store *s, const char *case_id, struct state *st)
@@ -303,25 +396,32 @@ static int load_state(zl_store *s, const char *case_id, struct state *st)
     int rc;
 
     memset(st, 0, sizeof *st);
-    st->parties = json_object();
-    if (!st->parties)
-        return ZL_ENOMEM;
+    zl_strmap_init(&st->parties, PARTY_MAX_ARGS);
     rc = zl_store_recall_records(s, case_id, replay_cb, st);
     if (!rc && !st->open)
         rc = ZL_ENOTFOUND;
     return rc;
 }
 
+/* The custodians array of the open record's scope (borrowed). */
+static json_t *custodians(const struct state *st)
+{
+    return json_object_get(json_object_get(st->open, "scope"), "custodians");
+}
+
 /* The custodian entry of party in the open record's scope, or NULL. */
-static json_t *custodian(struct state *st, const char *party)
+static json_t *custodian(const struct state *st, const char *party)
 {
     size_t i;
     json_t *c;
 
-    json_array_foreach(
-        json_object_get(json_object_get(st->open, "scope"), "custodians"), i,
-        c) if (!strcmp(json_string_value(json_object_get(c, "party")),
-                       party)) return c;
+    json_array_foreach(custodians(st), i, c)
+    {
+        const char *p = json_string_value(json_object_get(c, "party"));
+
+        if (p && !strcmp(p, party))
+            return c;
+    }
     return NULL;
 }
 
@@ -361,12 +461,10 @@ int zl_recall_open(zl_store *s, const char *const *lots, size_t n,
                    char case_id[ZL_RECALL_ID_MAX], struct zl_error *err)
 {
     zl_recall_scope *sc = NULL;
-    json_t *rec = NULL, *scope;
+    json_t *rec = NULL, *scope, *lots_j = NULL, *gtins_j = NULL;
     char *lots_txt = NULL, *gtins_txt = NULL;
-    const char **ids = NULL;
     int64_t now = zl_time_now_ms();
     int rc, in_tx = 0;
-    size_t i;
 
     if (!reason || !reason[0])
         return zl_error_set(err, ZL_EINVAL, "reason",
@@ -380,35 +478,37 @@ int zl_recall_open(zl_store *s, const char *const *lots, size_t n,
     rc = uuid_v4(case_id);
     if (rc)
         goto out;
-    scope = json_pack("{s:O,s:O,s:O,s:O}", "summary",
-                      json_object_get(sc->doc, "summary"), "custodians",
-                      json_object_get(sc->doc, "custodians"), "ids", sc->ids,
-                      "gtins", sc->gtins);
-    rec = json_pack("{s:O,s:s,s:s,s:o}", "lots",
-                    json_object_get(sc->doc, "lots"), "reason", reason,
-                    "hazardClass", zl_hazard_name(hazard), "scope", scope);
-    lots_txt = json_dumps(json_object_get(sc->doc, "lots"), JSON_COMPACT);
-    gtins_txt = json_dumps(sc->gtins, JSON_COMPACT);
-    ids = zl_calloc(json_array_size(sc->ids) + 1, sizeof(char *));
-    if (!scope || !rec || !lots_txt || !gtins_txt || !ids) {
+    lots_j = zl_recall_strings_json(sc->lots, sc->n_lots);
+    gtins_j = zl_recall_strings_json(sc->gtins, sc->n_gtins);
+    scope = zl_recall_scope_record(sc);
+    rec = json_pack("{s:s,s:s}", "reason", reason, "hazardClass",
+                    zl_hazard_name(hazard));
+    if (rec && (json_object_set(rec, "lots", lots_j) |
+                json_object_set_new(rec, "scope", scope))) {
+        json_decref(rec);
+        rec = NULL;
+    } else if (!rec) {
+        json_decref(scope);
+    }
+    lots_txt = lots_j ? json_dumps(lots_j, JSON_COMPACT) : NULL;
+    gtins_txt = gtins_j ? json_dumps(gtins_j, JSON_COMPACT) : NULL;
+    if (!rec || !lots_txt || !gtins_txt) {
         rc = ZL_ENOMEM;
         goto out;
     }
-    for (i = 0; i < json_array_size(sc->ids); i++)
-        ids[i] = json_string_value(json_array_get(sc->ids, i));
     if ((rc = zl_store_begin(s)) != 0)
         goto out;
     in_tx = 1;
     rc = append(s, case_id, "open", rec, now);
     if (!rc) {
-        struct zl_recall_info ri = {
+        struct zl_store_recall_case ri = {
             case_id, "open", reason,   zl_hazard_name(hazard),
             now,     0,      lots_txt, gtins_txt};
 
         rc = zl_store_recall_case_put(s, &ri);
     }
     if (!rc)
-        rc = zl_store_recall_ids_put(s, case_id, ids, json_array_size(sc->ids));
+        rc = zl_store_recall_ids_put(s, case_id, sc->ids, sc->n_ids);
     if (!rc)
         rc = zl_store_commit(s);
     if (!rc)
@@ -418,10 +518,11 @@ out:
         zl_store_rollback(s);
     if (rc)
         case_id[0] = 0;
-    zl_free(ids);
     zl_free(lots_txt);
     zl_free(gtins_txt);
     json_decref(rec);
+    json_decref(lots_j);
+    json_decref(gtins_j);
     zl_recall_scope_free(sc);
     return rc;
 }
@@ -431,9 +532,11 @@ int zl_recall_notify(zl_store *s, const char *case_id,
                      struct zl_error *err)
 {
     struct state st;
-    json_t *targets = NULL, *c;
+    char(*keys)[ZL_PARTY_ID_MAX] = NULL; /* the given parties, resolved */
+    const char **targets = NULL;         /* into keys or the open record */
+    json_t *c;
     int64_t now = zl_time_now_ms();
-    size_t i, count = 0;
+    size_t i, nt = 0, count = 0;
     int rc, in_tx = 0;
 
     if (n_notified)
@@ -441,49 +544,45 @@ int zl_recall_notify(zl_store *s, const char *case_id,
     rc = load_state(s, case_id, &st);
     if (rc || (rc = check_open(&st, case_id, err)) != 0)
         goto out;
-    targets = json_array();
-    if (!targets) {
-        rc = ZL_ENOMEM;
-        goto out;
-    }
     if (parties && n) {
         if (n > PARTY_MAX_ARGS) {
             rc = ZL_ELIMIT;
             goto out;
         }
+        keys = zl_calloc(n, sizeof *keys);
+        targets = zl_calloc(n, sizeof *targets);
+        if (!keys || !targets) {
+            rc = ZL_ENOMEM;
+            goto out;
+        }
         for (i = 0; i < n; i++) {
-            char key[ZL_PARTY_ID_MAX];
-
-            if ((rc = party_key(s, parties[i], key)) != 0) {
+            if ((rc = party_key(s, parties[i], keys[i])) != 0) {
                 zl_error_set(err, rc, "party", "not a party identifier",
                              parties[i], (size_t)-1);
                 goto out;
             }
-            if (json_array_append_new(targets, json_string(key))) {
-                rc = ZL_ENOMEM;
-                goto out;
-            }
+            targets[nt++] = keys[i];
         }
     } else {
-        json_array_foreach(
-            json_object_get(json_object_get(st.open, "scope"), "custodians"), i,
-            c)
+        targets = zl_calloc(json_array_size(custodians(&st)) + 1,
+                            sizeof *targets);
+        if (!targets) {
+            rc = ZL_ENOMEM;
+            goto out;
+        }
+        json_array_foreach(custodians(&st), i, c)
         {
             const char *p = json_string_value(json_object_get(c, "party"));
 
-            if (p && strcmp(p, "unknown") &&
-                json_array_append_new(targets, json_string(p))) {
-                rc = ZL_ENOMEM;
-                goto out;
-            }
+            if (p && strcmp(p, "unknown"))
+                targets[nt++] = p;
         }
     }
     if ((rc = zl_store_begin(s)) != 0)
         goto out;
     in_tx = 1;
-    json_array_foreach(targets, i, c)
-    {
-        const char *p = json_string_value(c);
+    for (i = 0; i < nt; i++) {
+        const char *p = targets[i];
         json_t *cu = custodian(&st, p);
         json_t *rec = json_pack("{s:s}", "party", p);
 
@@ -511,7 +610,8 @@ int zl_recall_notify(zl_store *s, const char *case_id,
 out:
     if (in_tx)
         zl_store_rollback(s);
-    json_decref(targets);
+    zl_free(keys);
+    zl_free(targets);
     state_cleanup(&st);
     return rc;
 }
@@ -522,7 +622,8 @@ int zl_recall_progress(zl_store *s, const char *case_id, const char *party,
 {
     struct state st;
     char key[ZL_PARTY_ID_MAX];
-    json_t *rec = NULL, *ps;
+    json_t *rec = NULL;
+    struct pstate *ps;
     int rc;
 
     rc = load_state(s, case_id, &st);
@@ -544,8 +645,8 @@ int zl_recall_progress(zl_store *s, const char *case_id, const char *party,
                           party, (size_t)-1);
         goto out;
     }
-    ps = json_object_get(st.parties, key);
-    if (!ps || !json_is_true(json_object_get(ps, "notified"))) {
+    ps = zl_strmap_get(&st.parties, key);
+    if (!ps || !ps->notified) {
         rc = zl_error_set(err, ZL_EINVAL, "party",
                           "this party was not notified of the recall", key,
                           (size_t)-1);
@@ -578,9 +679,9 @@ out:
     return rc;
 }
 
-static int case_row_cb(void *ctx, const struct zl_recall_info *r)
+static int case_row_cb(void *ctx, const struct zl_store_recall_case *r)
 {
-    struct zl_recall_info *o = ctx;
+    struct zl_store_recall_case *o = ctx;
 
     o->opened_ms = r->opened_ms;
     return 0;
@@ -590,11 +691,10 @@ int zl_recall_close(zl_store *s, const char *case_id, const char *summary,
                     int force, const char *force_reason, struct zl_error *err)
 {
     struct state st;
-    json_t *rec = NULL, *pending = NULL, *v;
+    json_t *rec = NULL, *pending = NULL;
     char *lots_txt = NULL, *gtins_txt = NULL;
-    struct zl_recall_info ri = {0};
+    struct zl_store_recall_case ri = {0};
     int64_t now = zl_time_now_ms();
-    const char *k;
     int rc;
 
     rc = load_state(s, case_id, &st);
@@ -615,14 +715,15 @@ int zl_recall_close(zl_store *s, const char *case_id, const char *summary,
         rc = ZL_ENOMEM;
         goto out;
     }
-    json_object_foreach(
-        st.parties, k,
-        v) if (json_is_true(json_object_get(v, "notified")) &&
-               !json_is_true(json_object_get(v, "acknowledged")) &&
-               json_array_append_new(pending, json_string(k)))
-    {
-        rc = ZL_ENOMEM;
-        goto out;
+    for (size_t i = 0; i < zl_strmap_count(&st.parties); i++) {
+        const struct zl_strmap_entry *e = zl_strmap_at(&st.parties, i);
+        const struct pstate *ps = e->val;
+
+        if (ps->notified && !ps->acknowledged &&
+            json_array_append_new(pending, json_string(e->key))) {
+            rc = ZL_ENOMEM;
+            goto out;
+        }
     }
     if (json_array_size(pending) && !force) {
         rc =
@@ -675,192 +776,237 @@ out:
 
 /* ---- status ------------------------------------------------------------- */
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static json_t *ratio(double rec, double dist)
-{
-    return dist > 0 ? json_real(rec / dist) : json_null();
-}
-
-int zl_recall_status_json(zl_store *s, const char *case_id, char **json,
-                          size_t *len)
-{
+/* What a zl_recall_status owns: the replayed state its strings point
+ * into, and its arrays. */
+struct status_priv {
+    struct zl_recall_status pub;
     struct state st;
-    json_t *out = NULL, *plist, *overall, *all, *c, *v;
-    const char **keys = NULL;
-    const char *k, *best_uom = NULL;
-    double best = -1;
-    size_t i, n = 0;
-    int rc, bad = 0;
+    const char **lots;
+};
 
-    *json = NULL;
-    rc = load_state(s, case_id, &st);
+void zl_recall_status_free(struct zl_recall_status *pub)
+{
+    struct status_priv *p;
+
+    if (!pub)
+        return;
+    p = pub->internal_;
+    zl_free(pub->parties);
+    zl_free(pub->overall);
+    zl_free(p->lots);
+    state_cleanup(&p->st);
+    zl_free(p);
+}
+
+static uint64_t count_of(json_t *o, const char *k)
+{
+    json_int_t v = json_integer_value(json_object_get(o, k));
+
+    return v > 0 ? (uint64_t)v : 0;
+}
+
+/* One party's line: its main unit and quantities from the scope, its
+ * steps from the records. */
+static void party_line(const struct state *st, const char *party,
+                       struct zl_recall_party_status *ps)
+{
+    json_t *cu = custodian(st, party), *h = main_holding(cu);
+    const struct pstate *rs = zl_strmap_get(&st->parties, party);
+
+    ps->party = party;
+    ps->name = json_string_value(json_object_get(cu, "name"));
+    ps->notified = rs && rs->notified;
+    ps->acknowledged = rs && rs->acknowledged;
+    ps->uom = h ? json_string_value(json_object_get(h, "uom")) : NULL;
+    if (!ps->uom) /* not in scope: the unit it reported first */
+        ps->uom = rs && rs->n_rec ? rs->rec[0].uom : "EA";
+    ps->held = h ? json_number_value(json_object_get(h, "held")) : 0;
+    ps->sold = h ? json_number_value(json_object_get(h, "sold")) : 0;
+    ps->distributed = ps->held + ps->sold;
+    ps->recovered = recovered_in(rs, ps->uom);
+    ps->effectiveness =
+        ps->distributed > 0 ? ps->recovered / ps->distributed : NAN;
+}
+
+/* Add a party's line to the total of its unit. */
+static void add_total(struct zl_recall_status *out,
+                      const struct zl_recall_party_status *ps)
+{
+    struct zl_recall_unit_total *t = NULL;
+
+    for (size_t i = 0; i < out->n_overall && !t; i++)
+        if (!strcmp(out->overall[i].uom, ps->uom))
+            t = &out->overall[i];
+    if (!t) {
+        t = &out->overall[out->n_overall++];
+        *t = (struct zl_recall_unit_total){ps->uom, 0, 0, NAN};
+    }
+    t->distributed = t->distributed + ps->held + ps->sold;
+    t->recovered += ps->recovered;
+}
+
+int zl_recall_status_get(zl_store *s, const char *case_id,
+                         struct zl_recall_status **out)
+{
+    struct status_priv *p;
+    struct zl_recall_status *st;
+    struct zl_strmap all;
+    const char **keys = NULL;
+    json_t *sum, *lots, *c;
+    double best = -1;
+    size_t i, n;
+    int rc;
+
+    *out = NULL;
+    zl_strmap_init(&all, (size_t)PARTY_MAX_ARGS * 2);
+    p = zl_calloc(1, sizeof *p);
+    if (!p)
+        return ZL_ENOMEM;
+    st = &p->pub;
+    st->internal_ = p;
+    rc = load_state(s, case_id, &p->st);
     if (rc)
         goto out;
-    all = json_object(); /* every party: custodians and notified ones */
-    overall = json_object();
-    plist = json_array();
-    out = json_pack("{s:s,s:s,s:O,s:O,s:O,s:O,s:I}", "case", case_id, "status",
-                    st.close ? "closed" : "open", "reason",
-                    json_object_get(st.open, "reason"), "hazardClass",
-                    json_object_get(st.open, "hazardClass"), "opened",
-                    json_object_get(st.open, "time"), "lots",
-                    json_object_get(st.open, "lots"), "records",
-                    (json_int_t)st.n);
-    if (!all || !overall || !plist || !out) {
-        json_decref(all);
-        json_decref(overall);
-        json_decref(plist);
+    snprintf(st->case_id, sizeof st->case_id, "%s", case_id);
+    st->closed = p->st.close != NULL;
+    st->reason = json_string_value(json_object_get(p->st.open, "reason"));
+    st->hazard_class =
+        json_string_value(json_object_get(p->st.open, "hazardClass"));
+    st->opened = json_string_value(json_object_get(p->st.open, "time"));
+    if (p->st.close) {
+        st->closed_at = json_string_value(json_object_get(p->st.close, "time"));
+        st->close_summary =
+            json_string_value(json_object_get(p->st.close, "summary"));
+        st->forced = json_is_true(json_object_get(p->st.close, "forced"));
+    }
+    st->records = (uint64_t)p->st.n;
+    lots = json_object_get(p->st.open, "lots");
+    p->lots = zl_calloc(json_array_size(lots) + 1, sizeof *p->lots);
+    if (!p->lots) {
         rc = ZL_ENOMEM;
         goto out;
     }
-    bad |= oset(out, "parties", plist);
-    bad |= json_object_set(
-               out, "summary",
-               json_object_get(json_object_get(st.open, "scope"), "summary"))
-               ? 1
-               : 0;
-    if (st.close)
-        bad |=
-            json_object_set(out, "closed", json_object_get(st.close, "time")) |
-                    json_object_set(out, "closeSummary",
-                                    json_object_get(st.close, "summary")) |
-                    json_object_set(out, "forced",
-                                    json_object_get(st.close, "forced"))
-                ? 1
-                : 0;
-    json_array_foreach(
-        json_object_get(json_object_get(st.open, "scope"), "custodians"), i, c)
-        bad |=
-        oset(all, json_string_value(json_object_get(c, "party")), json_true());
-    json_object_foreach(st.parties, k, v) bad |= oset(all, k, json_true());
-    n = json_object_size(all);
-    keys = zl_calloc(n ? n : 1, sizeof(char *));
-    if (!keys) {
+    json_array_foreach(lots, i, c) if (json_is_string(c)) p->lots[st->n_lots++] =
+        json_string_value(c);
+    st->lots = p->lots;
+    sum = json_object_get(json_object_get(p->st.open, "scope"), "summary");
+    st->summary = (struct zl_recall_summary){
+        count_of(sum, "items"),      count_of(sum, "lots"),
+        count_of(sum, "classes"),    count_of(sum, "containers"),
+        count_of(sum, "assets"),     count_of(sum, "itemsAtConsumers"),
+        count_of(sum, "events")};
+    /* every party: the custodians and the notified ones, by ID */
+    json_array_foreach(custodians(&p->st), i, c)
+    {
+        const char *party = json_string_value(json_object_get(c, "party"));
+
+        if (party && !zl_strmap_put(&all, party, NULL, &rc))
+            goto out;
+    }
+    for (i = 0; i < zl_strmap_count(&p->st.parties); i++)
+        if (!zl_strmap_put(&all, zl_strmap_at(&p->st.parties, i)->key, NULL,
+                           &rc))
+            goto out;
+    keys = zl_strmap_sorted_keys(&all, &rc);
+    if (!keys)
+        goto out;
+    n = zl_strmap_count(&all);
+    st->parties = zl_calloc(n ? n : 1, sizeof *st->parties);
+    st->overall = zl_calloc(n ? n : 1, sizeof *st->overall);
+    if (!st->parties || !st->overall) {
         rc = ZL_ENOMEM;
-        json_decref(all);
-        json_decref(overall);
         goto out;
     }
-    i = 0;
-    json_object_foreach(all, k, v) keys[i++] = k;
-    qsort(keys, n, sizeof(char *), cmp_str);
     for (i = 0; i < n; i++) {
-        json_t *cu = custodian(&st, keys[i]), *h = main_holding(cu);
-        json_t *ps = json_object_get(st.parties, keys[i]);
-        json_t *recd = json_object_get(ps, "recovered"), *o, *ov;
-        const char *uom =
-            h ? json_string_value(json_object_get(h, "uom")) : NULL;
-        double held = h ? json_number_value(json_object_get(h, "held")) : 0;
-        double sold = h ? json_number_value(json_object_get(h, "sold")) : 0;
-        double got;
+        /* the party strings must outlive `all`: use the record's copy */
+        struct zl_strmap_entry *e = zl_strmap_find(&p->st.parties, keys[i]);
+        json_t *cu = custodian(&p->st, keys[i]);
+        const char *party =
+            e ? e->key : json_string_value(json_object_get(cu, "party"));
 
-        if (!uom) {
-            const char *rk;
-            json_t *rv;
-
-            uom = "EA";
-            json_object_foreach(recd, rk, rv)
-            {
-                uom = rk;
-                break;
-            }
-        }
-        got = json_number_value(json_object_get(recd, uom));
-        o = json_pack("{s:s,s:b,s:b,s:s,s:o,s:o,s:o,s:o,s:o}", "party", keys[i],
-                      "notified", json_is_true(json_object_get(ps, "notified")),
-                      "acknowledged",
-                      json_is_true(json_object_get(ps, "acknowledged")), "uom",
-                      uom, "held", num(held), "sold", num(sold), "distributed",
-                      num(held + sold), "recovered", num(got), "effectiveness",
-                      ratio(got, held + sold));
-        if (!o) {
-            rc = ZL_ENOMEM;
-            break;
-        }
-        if (cu && json_object_get(cu, "name"))
-            bad |=
-                json_object_set(o, "name", json_object_get(cu, "name")) ? 1 : 0;
-        bad |= json_array_append_new(plist, o) ? 1 : 0;
-        ov = json_object_get(overall, uom);
-        if (!ov) {
-            ov = json_pack("{s:s,s:f,s:f}", "uom", uom, "distributed", 0.0,
-                           "recovered", 0.0);
-            if (!ov || json_object_set_new(overall, uom, ov)) {
-                rc = ZL_ENOMEM;
-                break;
-            }
-        }
-        bad |=
-            oset(ov, "distributed",
-                 json_real(json_real_value(json_object_get(ov, "distributed")) +
-                           held + sold));
-        bad |= oset(
-            ov, "recovered",
-            json_real(json_real_value(json_object_get(ov, "recovered")) + got));
+        party_line(&p->st, party, &st->parties[i]);
+        add_total(st, &st->parties[i]);
     }
-    json_decref(all);
-    if (!rc) {
-        json_t *arr = json_array();
+    st->n_parties = n;
+    st->effectiveness = NAN;
+    for (i = 0; i < st->n_overall; i++) {
+        struct zl_recall_unit_total *t = &st->overall[i];
 
-        bad |= !arr;
-        json_object_foreach(overall, k, v)
-        {
-            double d = json_real_value(json_object_get(v, "distributed"));
-            double r = json_real_value(json_object_get(v, "recovered"));
-
-            bad |= oset(v, "distributed", num(d)) |
-                   oset(v, "recovered", num(r)) |
-                   oset(v, "effectiveness", ratio(r, d));
-            if (d > best) {
-                best = d;
-                best_uom = k;
-            }
-            bad |= json_array_append(arr, v) ? 1 : 0;
-        }
-        bad |= oset(out, "overall", arr);
-        bad |=
-            json_object_set(
-                out, "effectiveness",
-                best_uom ? json_object_get(json_object_get(overall, best_uom),
-                                           "effectiveness")
-                         : json_null())
-                ? 1
-                : 0;
-        if (best_uom)
-            bad |= oset(out, "effectivenessUom", json_string(best_uom));
-    }
-    if (!rc && bad)
-        rc = ZL_ENOMEM;
-    json_decref(overall);
-    if (!rc) {
-        char *t = json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS);
-
-        if (!t) {
-            rc = ZL_ENOMEM;
-        } else {
-            *len = strlen(t);
-            *json = zl_strndup(t, *len);
-            zl_free(t);
-            if (!*json)
-                rc = ZL_ENOMEM;
+        if (t->distributed > 0)
+            t->effectiveness = t->recovered / t->distributed;
+        if (t->distributed > best) {
+            best = t->distributed;
+            st->effectiveness_uom = t->uom;
+            st->effectiveness = t->effectiveness;
         }
     }
 out:
     zl_free(keys);
-    json_decref(out);
-    state_cleanup(&st);
+    zl_strmap_cleanup(&all, NULL);
+    if (rc)
+        zl_recall_status_free(st);
+    else
+        *out = st;
     return rc;
 }
 
 /* ---- listing and the portal -------------------------------------------- */
 
+/* A stored JSON array of strings as borrowed pointers into *owner (new,
+ * json_decref). Not an array (a damaged row): no strings. */
+static int string_list(const char *text, json_t **owner, const char ***out,
+                       size_t *n)
+{
+    json_t *a = json_loads(text ? text : "[]", 0, NULL), *v;
+    size_t i;
+
+    *owner = a;
+    *n = 0;
+    *out = zl_calloc(json_array_size(a) + 1, sizeof **out);
+    if (!*out)
+        return ZL_ENOMEM;
+    json_array_foreach(a, i, v) if (json_is_string(v)) (*out)[(*n)++] =
+        json_string_value(v);
+    return 0;
+}
+
+struct list_ctx {
+    zl_recall_info_cb cb;
+    void *ctx;
+};
+
+/* A stored summary row -> the public zl_recall_info. */
+static int info_cb(void *vctx, const struct zl_store_recall_case *r)
+{
+    struct list_ctx *lc = vctx;
+    struct zl_recall_info ri = {r->case_id,   r->status,    r->reason,
+                                r->hazard_class, r->opened_ms, r->closed_ms,
+                                NULL,         0,            NULL,
+                                0};
+    const char **lots = NULL, **gtins = NULL;
+    json_t *lj = NULL, *gj = NULL;
+    int rc;
+
+    rc = string_list(r->lots_json, &lj, &lots, &ri.n_lots);
+    if (!rc)
+        rc = string_list(r->gtins_json, &gj, &gtins, &ri.n_gtins);
+    if (!rc) {
+        ri.lots = lots;
+        ri.gtins = gtins;
+        rc = lc->cb ? lc->cb(lc->ctx, &ri) : 0;
+    }
+    zl_free(lots);
+    zl_free(gtins);
+    json_decref(lj);
+    json_decref(gj);
+    return rc;
+}
+
 int zl_recall_list(zl_store *s, int open_only, zl_recall_info_cb cb, void *ctx)
 {
-    return zl_store_recall_case_list(s, NULL, open_only, cb, ctx);
+    struct list_ctx lc = {cb, ctx};
+
+    return zl_store_recall_case_list(s, NULL, open_only, info_cb, &lc);
 }
 
 struct notice_ctx {
@@ -869,7 +1015,7 @@ struct notice_ctx {
     int n;
 };
 
-static int notice_cb(void *vctx, const struct zl_recall_info *r)
+static int notice_cb(void *vctx, const struct zl_store_recall_case *r)
 {
     struct notice_ctx *nc = vctx;
     struct zl_recall_notice no = {r->case_id,   r->reason, r->hazard_class,

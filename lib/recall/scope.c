@@ -14,7 +14,9 @@
  *   - holdings count terminal forms only (no outgoing TRANSFORMED or
  *     MEMBER edge), so the same milk is not counted as lot and as cartons.
  * Party, location and product names come from the registry, resolved once
- * per identifier (a jansson object is the cache).
+ * per identifier (a string hash table is the cache). The result is a
+ * typed model (recall_int.h); JSON is made from it only in
+ * zl_recall_scope_json and for a case's "open" record.
  *
  * Rejected: one CSV row per identifier per event. A case of 24 cartons
  * would give 24 identical rows; FSMA records are kept per lot code, so
@@ -29,6 +31,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/codec.h"
+#include "util/strmap.h"
 #include "util/timefmt.h"
 #include "zhiliang/party.h"
 #include "zhiliang/trace.h"
@@ -39,6 +42,9 @@
 
 /* Lists in the readable report stop here; --json has everything. */
 #define REPORT_LIST_MAX 40
+/* Caps on the working maps (entries); a scope is bounded by the trace
+ * engine's own limits long before these. */
+#define MAP_MAX ((size_t)1 << 26)
 
 enum {
     C_DATE,
@@ -83,14 +89,36 @@ static const char *const fsma_header[ZL_FSMA_COLS] = {
     "Transformation Input TLCs",
     "Event ID"};
 
+/* A party or location identifier resolved through the registry; strings
+ * interned in the scope, NULL when the registry does not say. */
+struct resolved {
+    const char *party; /* registry party ID, else the identifier */
+    const char *name, *name_en, *gln, *address, *site, *site_en;
+};
+
+/* One identifier's line in one event (the event_ids row). */
+struct evqty {
+    int has_quantity;
+    double quantity;
+    const char *uom; /* NULL when the event gives none */
+    int role;        /* enum zl_id_role */
+};
+
+/* A custodian while holdings are summed (uom -> struct zl_recall_holding). */
+struct cust {
+    const struct resolved *who;
+    struct zl_strmap holdings;
+};
+
 struct ctx {
     zl_store *s;
     const zl_trace *t;
-    json_t *cache;    /* identifier -> resolved party/location object */
-    json_t *evqty;    /* "<hex hash>|<id>" -> [quantity, uom, role] */
-    json_t *evin;     /* "<hex hash>" -> {input id: true} */
-    json_t *products; /* GTIN -> {"name", "nameEn"} */
-    int *tlc;         /* node -> TLC node (or -1) */
+    zl_recall_scope *sc; /* strings are interned in sc->strs */
+    struct zl_strmap cache;    /* identifier -> struct resolved */
+    struct zl_strmap evqty;    /* "<hex hash>|<id>" -> struct evqty */
+    struct zl_strmap evin;     /* "<hex hash>" -> struct zl_strmap (set) */
+    struct zl_strmap products; /* GTIN -> struct resolved (name, name_en) */
+    int *tlc;                  /* node -> TLC node (or -1) */
     int *terminal;
     int **kids; /* container -> packed children (node indices) */
     size_t *n_kids, *cap_kids;
@@ -98,6 +126,42 @@ struct ctx {
     int cur;
     int oom; /* sticky: an allocation or lookup failed */
 };
+
+/* s interned in the scope (NULL for NULL; sets c->oom on failure). */
+static const char *intern(struct ctx *c, const char *s)
+{
+    struct zl_strmap_entry *e;
+    int rc;
+
+    if (!s)
+        return NULL;
+    e = zl_strmap_put(&c->sc->strs, s, NULL, &rc);
+    if (!e) {
+        c->oom = 1;
+        return NULL;
+    }
+    return e->key;
+}
+
+/* s interned, or NULL when s is NULL or empty (the registry's "unset"). */
+static const char *intern_nonempty(struct ctx *c, const char *s)
+{
+    return s && s[0] ? intern(c, s) : NULL;
+}
+
+static void set_free(void *p)
+{
+    zl_strmap_cleanup(p, NULL);
+    zl_free(p);
+}
+
+static void cust_free(void *p)
+{
+    struct cust *cu = p;
+
+    zl_strmap_cleanup(&cu->holdings, zl_free);
+    zl_free(cu);
+}
 
 static int is_product(enum zl_trace_kind k)
 {
@@ -109,6 +173,7 @@ static int is_carrier(enum zl_trace_kind k)
     return k == ZL_TK_CONTAINER || k == ZL_TK_ASSET;
 }
 
+/* A quantity for JSON: an integer when whole. */
 static json_t *num(double v)
 {
     if (v >= -9e15 && v <= 9e15 && v == (double)(long long)v)
@@ -136,108 +201,108 @@ static int gtin_of(const char *id, char gtin[15])
     return 1;
 }
 
-/* Set o[k] = v when v is non-empty; 1 on allocation failure, else 0. */
-static int set_str(json_t *o, const char *k, const char *v)
-{
-    return v && v[0] && json_object_set_new(o, k, json_string(v)) ? 1 : 0;
-}
-
-/* Set a new value; 1 on allocation failure (v NULL included), else 0. */
-static int oset(json_t *o, const char *k, json_t *v)
-{
-    return json_object_set_new(o, k, v) ? 1 : 0;
-}
+struct resolve_ctx {
+    struct ctx *c;
+    struct resolved *o;
+};
 
 static int party_cb(void *vctx, const struct zl_party *p)
 {
-    json_t *o = vctx;
+    struct resolve_ctx *r = vctx;
+    struct resolved *o = r->o;
+    const char *v;
 
-    int bad = set_str(o, "party", p->id) | set_str(o, "name", p->name_zh) |
-              set_str(o, "nameEn", p->name_en) |
-              set_str(o, "address", p->address_zh);
-
-    if (!json_object_get(o, "gln") && p->n_glns)
-        bad |= set_str(o, "gln", p->glns[0]);
-    return bad ? ZL_ENOMEM : 0;
+    if ((v = intern_nonempty(r->c, p->id)) != NULL)
+        o->party = v;
+    if ((v = intern_nonempty(r->c, p->name_zh)) != NULL)
+        o->name = v;
+    if ((v = intern_nonempty(r->c, p->name_en)) != NULL)
+        o->name_en = v;
+    if ((v = intern_nonempty(r->c, p->address_zh)) != NULL)
+        o->address = v;
+    if (!o->gln && p->n_glns)
+        o->gln = intern_nonempty(r->c, p->glns[0]);
+    return r->c->oom ? ZL_ENOMEM : 0;
 }
 
 static int loc_cb(void *vctx, const struct zl_location *l)
 {
-    json_t *o = vctx;
+    struct resolve_ctx *r = vctx;
+    struct resolved *o = r->o;
+    const char *v;
 
-    int bad = set_str(o, "party", l->party_id) |
-              set_str(o, "site", l->name_zh) | set_str(o, "siteEn", l->name_en);
-
-    return bad ? ZL_ENOMEM : 0;
+    if ((v = intern_nonempty(r->c, l->party_id)) != NULL)
+        o->party = v;
+    if ((v = intern_nonempty(r->c, l->name_zh)) != NULL)
+        o->site = v;
+    if ((v = intern_nonempty(r->c, l->name_en)) != NULL)
+        o->site_en = v;
+    return r->c->oom ? ZL_ENOMEM : 0;
 }
 
-/* Resolve a party or location identifier to {"party","name","nameEn",
- * "gln","address","site","siteEn"} (borrowed from the cache). Unknown
- * identifiers give {"party": id, "gln"?}. */
-static json_t *resolve(struct ctx *c, const char *id, int is_location)
+/* Resolve a party or location identifier (borrowed from the cache, which
+ * is keyed by identifier alone: the first lookup decides). Unknown
+ * identifiers give {party: id, gln?}. NULL for NULL id or no memory. */
+static const struct resolved *resolve(struct ctx *c, const char *id,
+                                      int is_location)
 {
-    json_t *o;
+    struct zl_strmap_entry *e;
+    struct resolve_ctx r;
+    struct resolved *o;
     char gln[14];
     int rc = 0;
 
     if (!id)
         return NULL;
-    if ((o = json_object_get(c->cache, id)) != NULL)
-        return o;
-    o = json_object();
-    if (!o || json_object_set_new(c->cache, id, o)) {
+    e = zl_strmap_put(&c->cache, id, NULL, &rc);
+    if (!e || (!e->val && !(e->val = zl_calloc(1, sizeof(struct resolved))))) {
         c->oom = 1;
         return NULL;
     }
+    o = e->val;
+    if (o->party) /* resolved before */
+        return o;
+    r = (struct resolve_ctx){c, o};
     if (zl_party_location_gln(id, gln) == 0) {
-        c->oom |= set_str(o, "gln", gln);
+        o->gln = intern_nonempty(c, gln);
         if (is_location) {
-            rc = zl_location_get(c->s, gln, loc_cb, o);
-            if (rc == 0 && json_object_get(o, "party"))
-                rc = zl_party_get(
-                    c->s, json_string_value(json_object_get(o, "party")),
-                    party_cb, o);
+            rc = zl_location_get(c->s, gln, loc_cb, &r);
+            if (rc == 0 && o->party)
+                rc = zl_party_get(c->s, o->party, party_cb, &r);
             else if (rc == ZL_ENOTFOUND)
-                rc = zl_party_get(c->s, gln, party_cb, o);
+                rc = zl_party_get(c->s, gln, party_cb, &r);
         } else {
-            rc = zl_party_get(c->s, gln, party_cb, o);
+            rc = zl_party_get(c->s, gln, party_cb, &r);
         }
     }
     if (rc && rc != ZL_ENOTFOUND)
         c->oom = 1; /* a store error or no memory: fail the scope */
-    if (!json_object_get(o, "party"))
-        c->oom |= set_str(o, "party", id);
+    if (!o->party)
+        o->party = intern(c, id);
     return o;
 }
 
-/* "name (nameEn) site, GLN g, address" from a resolved object. */
-static int describe(json_t *o, struct zl_buf *b)
+/* "name (nameEn) site, GLN g, address" from a resolved identifier. */
+static int describe(const struct resolved *o, struct zl_buf *b)
 {
-    const char *name, *en, *site, *gln, *addr, *party;
     int rc = 0;
 
     zl_buf_reset(b);
     if (!o)
         return zl_buf_add(b, "", 0);
-    name = json_string_value(json_object_get(o, "name"));
-    en = json_string_value(json_object_get(o, "nameEn"));
-    site = json_string_value(json_object_get(o, "site"));
-    gln = json_string_value(json_object_get(o, "gln"));
-    addr = json_string_value(json_object_get(o, "address"));
-    party = json_string_value(json_object_get(o, "party"));
-    if (name) {
-        rc = zl_buf_adds(b, name);
-        if (!rc && en)
-            rc = zl_buf_printf(b, " (%s)", en);
-        if (!rc && site)
-            rc = zl_buf_printf(b, " %s", site);
-    } else if (!gln && party) {
-        rc = zl_buf_adds(b, party);
+    if (o->name) {
+        rc = zl_buf_adds(b, o->name);
+        if (!rc && o->name_en)
+            rc = zl_buf_printf(b, " (%s)", o->name_en);
+        if (!rc && o->site)
+            rc = zl_buf_printf(b, " %s", o->site);
+    } else if (!o->gln && o->party) {
+        rc = zl_buf_adds(b, o->party);
     }
-    if (!rc && gln)
-        rc = zl_buf_printf(b, "%sGLN %s", b->len ? ", " : "", gln);
-    if (!rc && addr)
-        rc = zl_buf_printf(b, ", %s", addr);
+    if (!rc && o->gln)
+        rc = zl_buf_printf(b, "%sGLN %s", b->len ? ", " : "", o->gln);
+    if (!rc && o->address)
+        rc = zl_buf_printf(b, ", %s", o->address);
     if (!rc && !b->data)
         rc = zl_buf_add(b, "", 0);
     return rc;
@@ -266,23 +331,36 @@ static int evqty_cb(void *vctx, const struct zl_id_row *row)
 {
     struct ctx *c = vctx;
     char key[1100], hex[65];
-    json_t *v, *in;
+    struct zl_strmap_entry *e;
+    struct zl_strmap *in;
+    struct evqty *q;
+    int rc;
 
     zl_hex_encode(row->hash, 32, hex);
     snprintf(key, sizeof key, "%s|%s", hex, row->id);
-    v = row->has_quantity
-            ? json_pack("[fs?i]", row->quantity, row->uom, (int)row->role)
-            : json_pack("[nni]", (int)row->role);
-    if (!v || json_object_set_new(c->evqty, key, v))
+    e = zl_strmap_put(&c->evqty, key, NULL, &rc);
+    if (!e)
+        return rc;
+    if (!e->val && !(e->val = zl_calloc(1, sizeof(struct evqty))))
+        return ZL_ENOMEM;
+    q = e->val; /* a later row for the same identifier wins */
+    q->has_quantity = row->has_quantity;
+    q->quantity = row->has_quantity ? row->quantity : 0;
+    q->uom = row->has_quantity ? intern(c, row->uom) : NULL;
+    q->role = (int)row->role;
+    if (c->oom)
         return ZL_ENOMEM;
     if (row->role != ZL_ROLE_INPUT && row->role != ZL_ROLE_INPUT_QTY)
         return 0;
-    if (!(in = json_object_get(c->evin, hex))) {
-        in = json_object();
-        if (!in || json_object_set_new(c->evin, hex, in))
+    if (!(e = zl_strmap_put(&c->evin, hex, NULL, &rc)))
+        return rc;
+    if (!e->val) {
+        if (!(e->val = zl_calloc(1, sizeof(struct zl_strmap))))
             return ZL_ENOMEM;
+        zl_strmap_init(e->val, MAP_MAX);
     }
-    return json_object_set_new(in, row->id, json_true()) ? ZL_ENOMEM : 0;
+    in = e->val;
+    return zl_strmap_put(in, row->id, NULL, &rc) ? 0 : rc;
 }
 
 static int load_event_quantities(struct ctx *c)
@@ -403,7 +481,8 @@ static const char *tlc_id(struct ctx *c, int node)
 
 /* ---- custodians --------------------------------------------------------- */
 
-static json_t *custodian_of(struct ctx *c, const struct zl_trace_node *n)
+static const struct resolved *custodian_of(struct ctx *c,
+                                           const struct zl_trace_node *n)
 {
     if (n->possessor)
         return resolve(c, n->possessor, 0);
@@ -419,174 +498,158 @@ static const char *uom_of(const struct zl_trace_node *n)
     return n->uom ? n->uom : "EA";
 }
 
-static int add_holding(json_t *cust, json_t *party, const char *uom, double q,
+static int add_holding(struct ctx *c, struct zl_strmap *custs,
+                       const struct resolved *who, const char *uom, double q,
                        int sold)
 {
-    const char *key = json_string_value(json_object_get(party, "party"));
-    json_t *o = json_object_get(cust, key), *h, *v;
-    const char *field = sold ? "sold" : "held";
-
-    if (!o) {
-        o = json_deep_copy(party);
-        if (!o || json_object_set_new(cust, key, o))
-            return ZL_ENOMEM;
-        json_object_del(o, "site");
-        json_object_del(o, "siteEn");
-        if (oset(o, "holdings", json_object()))
-            return ZL_ENOMEM;
-    }
-    h = json_object_get(json_object_get(o, "holdings"), uom);
-    if (!h) {
-        h = json_pack("{s:s,s:i,s:i}", "uom", uom, "held", 0, "sold", 0);
-        if (!h || json_object_set_new(json_object_get(o, "holdings"), uom, h))
-            return ZL_ENOMEM;
-    }
-    v = json_object_get(h, field);
-    return json_object_set_new(h, field, num(json_number_value(v) + q))
-               ? ZL_ENOMEM
-               : 0;
-}
-
-/* Object of objects -> array in key order (json_object_foreach is in
- * insertion order; sort the keys). */
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The values (keys_only = 0) or the keys (keys_only = 1, as strings) of obj
- * as an array in key order (new), or NULL. */
-static json_t *sorted_by_key(json_t *obj, int keys_only)
-{
-    size_t n = json_object_size(obj), i = 0;
-    const char **keys = zl_calloc(n ? n : 1, sizeof(char *));
-    const char *k;
-    json_t *v, *arr = json_array();
-
-    if (!keys || !arr) {
-        zl_free(keys);
-        json_decref(arr);
-        return NULL;
-    }
-    json_object_foreach(obj, k, v) keys[i++] = k;
-    qsort(keys, n, sizeof(char *), cmp_str);
-    for (i = 0; i < n; i++)
-        if (keys_only ? json_array_append_new(arr, json_string(keys[i]))
-                      : json_array_append(arr, json_object_get(obj, keys[i]))) {
-            json_decref(arr);
-            arr = NULL;
-            break;
-        }
-    zl_free(keys);
-    return arr;
-}
-
-static json_t *sorted_values(json_t *obj) { return sorted_by_key(obj, 0); }
-
-/* Keys of obj as a sorted array of strings (new), or NULL. */
-static json_t *sorted_keys(json_t *obj) { return sorted_by_key(obj, 1); }
-
-static int build_custodians(struct ctx *c, json_t *doc)
-{
-    size_t nn = zl_trace_node_count(c->t);
-    json_t *cust = json_object(), *arr, *unknown;
-    size_t i;
-    json_t *v;
+    struct zl_recall_holding *h;
+    struct zl_strmap_entry *e;
+    struct cust *cu;
     int rc = 0;
 
-    unknown = json_pack("{s:s}", "party", "unknown");
-    if (!cust || !unknown) {
-        rc = ZL_ENOMEM;
-        goto out;
+    if (!(e = zl_strmap_put(custs, who->party, NULL, &rc)))
+        return rc;
+    if (!e->val) {
+        if (!(cu = zl_calloc(1, sizeof *cu)))
+            return ZL_ENOMEM;
+        cu->who = who;
+        zl_strmap_init(&cu->holdings, MAP_MAX);
+        e->val = cu;
     }
+    cu = e->val;
+    if (!(e = zl_strmap_put(&cu->holdings, uom, NULL, &rc)))
+        return rc;
+    if (!e->val) {
+        if (!(h = zl_calloc(1, sizeof *h)))
+            return ZL_ENOMEM;
+        h->uom = intern(c, uom);
+        e->val = h;
+    }
+    h = e->val;
+    if (sold)
+        h->sold += q;
+    else
+        h->held += q;
+    return c->oom ? ZL_ENOMEM : 0;
+}
+
+static int build_custodians(struct ctx *c, zl_recall_scope *sc)
+{
+    size_t nn = zl_trace_node_count(c->t), i;
+    struct resolved unknown = {"unknown", NULL, NULL, NULL, NULL, NULL, NULL};
+    struct zl_strmap custs;
+    const char **keys = NULL;
+    int rc = 0;
+
+    zl_strmap_init(&custs, MAP_MAX);
     for (i = 0; i < nn && !rc; i++) {
         const struct zl_trace_node *n = zl_trace_node(c->t, i);
-        json_t *p;
+        const struct resolved *p;
 
         if (!c->terminal[i])
             continue;
         p = custodian_of(c, n);
-        rc =
-            add_holding(cust, p ? p : unknown, uom_of(n),
-                        n->has_quantity ? n->quantity : 1, n->reached_consumer);
+        rc = add_holding(c, &custs, p ? p : &unknown, uom_of(n),
+                         n->has_quantity ? n->quantity : 1,
+                         n->reached_consumer);
     }
-    if (rc)
+    if (rc || !(keys = zl_strmap_sorted_keys(&custs, &rc)))
         goto out;
-    arr = sorted_values(cust);
-    if (!arr) {
+    sc->custodians =
+        zl_calloc(zl_strmap_count(&custs) + 1, sizeof *sc->custodians);
+    if (!sc->custodians) {
         rc = ZL_ENOMEM;
         goto out;
     }
-    json_array_foreach(arr, i, v)
-    {
-        json_t *hs = sorted_values(json_object_get(v, "holdings"));
+    for (i = 0; i < zl_strmap_count(&custs) && !rc; i++) {
+        const struct cust *cu = zl_strmap_get(&custs, keys[i]);
+        struct zl_recall_custodian *o = &sc->custodians[sc->n_custodians++];
+        const char **uoms = zl_strmap_sorted_keys(&cu->holdings, &rc);
+        size_t k, nh = zl_strmap_count(&cu->holdings);
 
-        if (!hs) {
+        o->party = intern(c, cu->who->party);
+        o->name = cu->who->name;
+        o->name_en = cu->who->name_en;
+        o->gln = cu->who->gln;
+        o->address = cu->who->address;
+        o->holdings = uoms ? zl_calloc(nh + 1, sizeof *o->holdings) : NULL;
+        if (!o->holdings) {
+            zl_free(uoms);
             rc = ZL_ENOMEM;
             break;
         }
-        if (json_object_set_new(v, "holdings", hs)) {
-            rc = ZL_ENOMEM;
-            break;
-        }
+        for (k = 0; k < nh; k++)
+            o->holdings[k] = *(struct zl_recall_holding *)zl_strmap_get(
+                &cu->holdings, uoms[k]);
+        o->n_holdings = nh;
+        zl_free(uoms);
     }
-    if (oset(doc, "custodians", arr))
+    if (!rc && c->oom)
         rc = ZL_ENOMEM;
 out:
-    json_decref(cust);
-    json_decref(unknown);
+    zl_free(keys);
+    zl_strmap_cleanup(&custs, cust_free);
     return rc;
 }
 
 /* ---- nodes -------------------------------------------------------------- */
 
+static int cmp_node(const void *a, const void *b)
+{
+    return strcmp(((const struct zl_recall_node *)a)->id,
+                  ((const struct zl_recall_node *)b)->id);
+}
+
 static int build_nodes(struct ctx *c, zl_recall_scope *sc)
 {
     size_t nn = zl_trace_node_count(c->t);
-    json_t *nodes = json_object(), *gt = json_object(), *arr = NULL;
-    json_t *v;
+    struct zl_strmap gt;
     int rc = 0;
 
-    if (!nodes || !gt) {
+    zl_strmap_init(&gt, MAP_MAX);
+    sc->nodes = zl_calloc(nn + 1, sizeof *sc->nodes);
+    if (!sc->nodes) {
         rc = ZL_ENOMEM;
         goto out;
     }
     for (size_t i = 0; i < nn; i++) {
         const struct zl_trace_node *n = zl_trace_node(c->t, i);
-        json_t *o, *cu;
+        struct zl_recall_node *o;
+        const struct resolved *cu;
         char tbuf[40], gtin[15];
 
         if (!is_product(n->kind) && !is_carrier(n->kind))
             continue;
-        o = json_pack("{s:s,s:s,s:i,s:b,s:b}", "id", n->id, "kind",
-                      zl_trace_kind_name(n->kind), "depth", n->depth,
-                      "reachedConsumer", n->reached_consumer, "terminal",
-                      c->terminal[i]);
-        if (!o || json_object_set_new(nodes, n->id, o)) {
-            rc = ZL_ENOMEM;
-            goto out;
-        }
+        o = &sc->nodes[sc->n_nodes++];
+        o->id = intern(c, n->id);
+        o->kind = intern(c, zl_trace_kind_name(n->kind));
+        o->depth = n->depth;
+        o->reached_consumer = n->reached_consumer != 0;
+        o->terminal = c->terminal[i] != 0;
         if (is_product(n->kind)) {
-            c->oom |= oset(o, "tlc", json_string(tlc_id(c, (int)i)));
-            if (gtin_of(n->id, gtin))
-                c->oom |= oset(o, "gtin", json_string(gtin)) |
-                          oset(gt, gtin, json_true());
+            o->tlc = intern(c, tlc_id(c, (int)i));
+            if (gtin_of(n->id, gtin)) {
+                o->gtin = intern(c, gtin);
+                if (!zl_strmap_put(&gt, gtin, NULL, &rc))
+                    goto out;
+            }
         }
-        if (n->has_quantity)
-            c->oom |= oset(o, "quantity", num(n->quantity)) |
-                      oset(o, "uom", json_string(uom_of(n)));
-        if ((cu = custodian_of(c, n)) != NULL &&
-            json_object_set(o, "custodian", json_object_get(cu, "party")))
-            c->oom = 1;
-        c->oom |= set_str(o, "location", n->location);
-        if (cu)
-            c->oom |= set_str(o, "custodianName",
-                              json_string_value(json_object_get(cu, "name")));
+        if (n->has_quantity) {
+            o->has_quantity = 1;
+            o->quantity = n->quantity;
+            o->uom = intern(c, uom_of(n));
+        }
+        if ((cu = custodian_of(c, n)) != NULL) {
+            o->custodian = cu->party;
+            o->custodian_name = cu->name;
+        }
+        o->location = intern_nonempty(c, n->location);
         if (n->location) {
             int drc = 0;
             char *d = describe_dup(c, n->location, 1, &drc);
 
-            c->oom |= !d || set_str(o, "locationDescription", d);
+            c->oom |= !d;
+            o->location_description = intern_nonempty(c, d);
             zl_free(d);
         }
         if (n->last_event >= 0) {
@@ -594,34 +657,27 @@ static int build_nodes(struct ctx *c, zl_recall_scope *sc)
                 zl_trace_event(c->t, (size_t)n->last_event);
 
             zl_time_format_local(e->event_time_ms, e->tz_offset_min, tbuf);
-            c->oom |= oset(o, "lastEventTime", json_string(tbuf));
+            o->last_event_time = intern(c, tbuf);
         }
     }
-    arr = sorted_values(nodes);
-    sc->ids = json_array();
-    sc->gtins = json_array();
-    if (!arr || !sc->ids || !sc->gtins) {
+    if (c->oom) { /* a NULL string would reach the sort */
         rc = ZL_ENOMEM;
         goto out;
     }
-    {
-        size_t i;
-
-        json_array_foreach(
-            arr, i, v) if (json_array_append(sc->ids, json_object_get(v, "id")))
-            c->oom = 1;
-    }
-    json_decref(sc->gtins);
-    if (!(sc->gtins = sorted_keys(gt))) {
+    qsort(sc->nodes, sc->n_nodes, sizeof *sc->nodes, cmp_node);
+    sc->ids = zl_calloc(sc->n_nodes + 1, sizeof *sc->ids);
+    if (!sc->ids || !(sc->gtins = zl_strmap_sorted_keys(&gt, &rc))) {
         rc = ZL_ENOMEM;
         goto out;
     }
-    c->oom |= oset(sc->doc, "nodes", arr);
-    arr = NULL;
+    for (size_t i = 0; i < sc->n_nodes; i++)
+        sc->ids[sc->n_ids++] = sc->nodes[i].id;
+    /* the GTIN strings must outlive the set: intern them */
+    sc->n_gtins = zl_strmap_count(&gt);
+    for (size_t i = 0; i < sc->n_gtins; i++)
+        sc->gtins[i] = intern(c, sc->gtins[i]);
 out:
-    json_decref(arr);
-    json_decref(nodes);
-    json_decref(gt);
+    zl_strmap_cleanup(&gt, NULL);
     return rc;
 }
 
@@ -703,17 +759,17 @@ static int add_product(struct ctx *c, struct groups *gs,
         return 0;
     if (direct) {
         char key[1100], hex[65];
-        json_t *v;
+        const struct evqty *v;
 
         zl_hex_encode(e->hash, 32, hex);
         snprintf(key, sizeof key, "%s|%s", hex, n->id);
-        if ((v = json_object_get(c->evqty, key)) != NULL) {
-            json_int_t r = json_integer_value(json_array_get(v, 2));
+        if ((v = zl_strmap_get(&c->evqty, key)) != NULL) {
+            int r = v->role;
 
-            if (json_is_number(json_array_get(v, 0)))
-                q = json_number_value(json_array_get(v, 0));
-            if (json_string_value(json_array_get(v, 1)))
-                uom = json_string_value(json_array_get(v, 1));
+            if (v->has_quantity)
+                q = v->quantity;
+            if (v->uom)
+                uom = v->uom;
             if (e->cte == ZL_CTE_TRANSFORMATION)
                 role = r == ZL_ROLE_INPUT || r == ZL_ROLE_INPUT_QTY ? "input"
                        : r == ZL_ROLE_OUTPUT || r == ZL_ROLE_OUTPUT_QTY
@@ -725,31 +781,50 @@ static int add_product(struct ctx *c, struct groups *gs,
                      c->tlc[node] >= 0 ? c->tlc[node] : node, uom, role, q);
 }
 
+/* An event's business transaction references: (type, value) pairs. */
+struct ref {
+    char *type, *value;
+};
+
 struct refs {
     struct zl_buf types, numbers;
-    json_t *list;
+    struct ref *list;
+    size_t n, cap;
 };
 
 static int ref_cb(void *vctx, char kind, const char *type, const char *value)
 {
     struct refs *r = vctx;
-    json_t *o;
+    struct ref *x;
 
     if (kind != 'b' || !value)
         return 0;
-    o = json_pack("[ss]", type ? type : "", value);
-    return !o || json_array_append_new(r->list, o) ? ZL_ENOMEM : 0;
+    if (r->n == r->cap) {
+        size_t nc = r->cap ? r->cap * 2 : 8;
+
+        if (nc > 1u << 20 || !(x = zl_realloc(r->list, nc * sizeof *x)))
+            return nc > 1u << 20 ? ZL_ELIMIT : ZL_ENOMEM;
+        r->list = x;
+        r->cap = nc;
+    }
+    x = &r->list[r->n];
+    x->type = zl_strdup(type ? type : "");
+    x->value = zl_strdup(value);
+    if (!x->type || !x->value) {
+        zl_free(x->type);
+        zl_free(x->value);
+        return ZL_ENOMEM;
+    }
+    r->n++;
+    return 0;
 }
 
 static int cmp_ref(const void *a, const void *b)
 {
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    int d = strcmp(json_string_value(json_array_get(x, 0)),
-                   json_string_value(json_array_get(y, 0)));
+    const struct ref *x = a, *y = b;
+    int d = strcmp(x->type, y->type);
 
-    return d ? d
-             : strcmp(json_string_value(json_array_get(x, 1)),
-                      json_string_value(json_array_get(y, 1)));
+    return d ? d : strcmp(x->value, y->value);
 }
 
 /* "https://ref.gs1.org/cbv/BTT-po" or "po" -> "PO" */
@@ -779,39 +854,24 @@ static const char *doc_number(const char *v)
 static int event_refs(struct ctx *c, const struct zl_trace_event *e,
                       char **types, char **numbers)
 {
-    struct refs r;
-    size_t n, i;
-    json_t **items = NULL;
+    struct refs r = {0};
+    size_t i;
     int rc;
 
     zl_buf_init(&r.types, 1 << 16);
     zl_buf_init(&r.numbers, 1 << 16);
-    r.list = json_array();
-    if (!r.list) {
-        rc = ZL_ENOMEM;
-        goto out;
-    }
     rc = zl_store_event_refs(c->s, e->hash, ref_cb, &r);
     if (rc)
         goto out;
-    n = json_array_size(r.list);
-    items = zl_calloc(n ? n : 1, sizeof(json_t *));
-    if (!items) {
-        rc = ZL_ENOMEM;
-        goto out;
-    }
-    for (i = 0; i < n; i++)
-        items[i] = json_array_get(r.list, i);
-    qsort(items, n, sizeof(json_t *), cmp_ref);
-    for (i = 0; i < n && !rc; i++) {
+    qsort(r.list, r.n, sizeof *r.list, cmp_ref);
+    for (i = 0; i < r.n && !rc; i++) {
         char t[32];
 
-        doc_type(json_string_value(json_array_get(items[i], 0)), t);
+        doc_type(r.list[i].type, t);
         rc = zl_buf_printf(&r.types, "%s%s", i ? "; " : "", t);
         if (!rc)
-            rc = zl_buf_printf(
-                &r.numbers, "%s%s", i ? "; " : "",
-                doc_number(json_string_value(json_array_get(items[i], 1))));
+            rc = zl_buf_printf(&r.numbers, "%s%s", i ? "; " : "",
+                               doc_number(r.list[i].value));
     }
     if (!rc) {
         rc = zl_buf_add(&r.types, "", 0) || zl_buf_add(&r.numbers, "", 0)
@@ -825,8 +885,11 @@ static int event_refs(struct ctx *c, const struct zl_trace_event *e,
             rc = ZL_ENOMEM;
     }
 out:
-    zl_free(items);
-    json_decref(r.list);
+    for (i = 0; i < r.n; i++) {
+        zl_free(r.list[i].type);
+        zl_free(r.list[i].value);
+    }
+    zl_free(r.list);
     zl_buf_cleanup(&r.types);
     zl_buf_cleanup(&r.numbers);
     return rc;
@@ -869,19 +932,17 @@ static int emit_rows(struct ctx *c, zl_recall_scope *sc,
         goto out;
     if (e->cte == ZL_CTE_TRANSFORMATION) {
         char hx[65];
-        json_t *in, *arr, *v;
-        size_t i;
+        const struct zl_strmap *in;
+        const char **keys;
 
         zl_hex_encode(e->hash, 32, hx);
-        in = json_object_get(c->evin, hx);
+        in = zl_strmap_get(&c->evin, hx);
         if (in) {
-            if (!(arr = sorted_keys(in))) {
-                rc = ZL_ENOMEM;
+            if (!(keys = zl_strmap_sorted_keys(in, &rc)))
                 goto out;
-            }
-            json_array_foreach(arr, i, v) if (!rc) rc =
-                zl_buf_printf(&ib, "%s%s", i ? "; " : "", json_string_value(v));
-            json_decref(arr);
+            for (size_t i = 0; i < zl_strmap_count(in) && !rc; i++)
+                rc = zl_buf_printf(&ib, "%s%s", i ? "; " : "", keys[i]);
+            zl_free(keys);
             if (rc)
                 goto out;
             inputs = ib.data;
@@ -916,9 +977,9 @@ static int emit_rows(struct ctx *c, zl_recall_scope *sc,
         r->ms = e->event_time_ms;
         sc->n_rows++;
         if (gtin_of(gs->g[i].tlc, gtin)) {
-            json_t *pr = json_object_get(c->products, gtin);
-            const char *zh = json_string_value(json_object_get(pr, "name"));
-            const char *en = json_string_value(json_object_get(pr, "nameEn"));
+            const struct resolved *pr = zl_strmap_get(&c->products, gtin);
+            const char *zh = pr ? pr->name : NULL;
+            const char *en = pr ? pr->name_en : NULL;
 
             if (zh && en)
                 snprintf(pdesc, sizeof pdesc, "%s (%s)", zh, en);
@@ -984,27 +1045,27 @@ out:
 
 static int product_cb(void *vctx, const struct zl_product *p)
 {
-    json_t *o = vctx;
+    struct resolve_ctx *r = vctx;
 
-    return set_str(o, "name", p->name_zh) | set_str(o, "nameEn", p->name_en)
-               ? ZL_ENOMEM
-               : 0;
+    r->o->name = intern_nonempty(r->c, p->name_zh);
+    r->o->name_en = intern_nonempty(r->c, p->name_en);
+    return r->c->oom ? ZL_ENOMEM : 0;
 }
 
 /* Look up the products (by GTIN) emit_rows names. */
 static int load_products(struct ctx *c, zl_recall_scope *sc)
 {
-    size_t i;
-    json_t *g;
-
-    json_array_foreach(sc->gtins, i, g)
-    {
-        json_t *o = json_object();
+    for (size_t i = 0; i < sc->n_gtins; i++) {
+        struct zl_strmap_entry *e;
+        struct resolve_ctx r;
         int rc;
 
-        if (!o || json_object_set_new(c->products, json_string_value(g), o))
+        if (!(e = zl_strmap_put(&c->products, sc->gtins[i], NULL, &rc)))
+            return rc;
+        if (!e->val && !(e->val = zl_calloc(1, sizeof(struct resolved))))
             return ZL_ENOMEM;
-        rc = zl_product_get(c->s, json_string_value(g), product_cb, o);
+        r = (struct resolve_ctx){c, e->val};
+        rc = zl_product_get(c->s, sc->gtins[i], product_cb, &r);
         if (rc && rc != ZL_ENOTFOUND)
             return rc;
     }
@@ -1029,7 +1090,8 @@ static int cmp_row(const void *a, const void *b)
     return strcmp(x->col[C_UOM], y->col[C_UOM]);
 }
 
-static int build_rows(struct ctx *c, zl_recall_scope *sc, json_t *ctes)
+static int build_rows(struct ctx *c, zl_recall_scope *sc,
+                      struct zl_strmap *ctes)
 {
     size_t nn = zl_trace_node_count(c->t), np = 0, cap = 0;
     struct pair *pairs = NULL;
@@ -1083,13 +1145,12 @@ static int build_rows(struct ctx *c, zl_recall_scope *sc, json_t *ctes)
             }
         if (!rc)
             rc = emit_rows(c, sc, e, &gs);
-        if (!rc && gs.n)
-            rc = json_object_set_new(
-                     ctes, name,
-                     json_integer(
-                         json_integer_value(json_object_get(ctes, name)) + 1))
-                     ? ZL_ENOMEM
-                     : 0;
+        if (!rc && gs.n) {
+            struct zl_strmap_entry *ce = zl_strmap_put(ctes, name, NULL, &rc);
+
+            if (ce)
+                ce->n++;
+        }
         a = b;
     }
     if (!rc)
@@ -1110,10 +1171,33 @@ void zl_recall_scope_free(zl_recall_scope *sc)
         for (int k = 0; k < ZL_FSMA_COLS; k++)
             zl_free(sc->rows[i].col[k]);
     zl_free(sc->rows);
-    json_decref(sc->doc);
-    json_decref(sc->ids);
-    json_decref(sc->gtins);
+    for (size_t i = 0; i < sc->n_custodians; i++)
+        zl_free(sc->custodians[i].holdings);
+    zl_free(sc->custodians);
+    zl_free(sc->nodes);
+    zl_free(sc->ctes);
+    zl_free(sc->lots);
+    zl_free(sc->ids);
+    zl_free(sc->gtins);
+    zl_strmap_cleanup(&sc->strs, NULL);
     zl_free(sc);
+}
+
+static void ctx_cleanup(struct ctx *c)
+{
+    if (c->kids)
+        for (size_t i = 0; i < zl_trace_node_count(c->t); i++)
+            zl_free(c->kids[i]);
+    zl_free(c->kids);
+    zl_free(c->n_kids);
+    zl_free(c->cap_kids);
+    zl_free(c->tlc);
+    zl_free(c->terminal);
+    zl_free(c->stamp);
+    zl_strmap_cleanup(&c->cache, zl_free);
+    zl_strmap_cleanup(&c->evqty, zl_free);
+    zl_strmap_cleanup(&c->evin, set_free);
+    zl_strmap_cleanup(&c->products, zl_free);
 }
 
 int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
@@ -1122,8 +1206,8 @@ int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
     struct zl_trace_opts o = {0};
     struct ctx c = {0};
     struct zl_trace_summary sum;
+    struct zl_strmap ctes;
     zl_recall_scope *sc = NULL;
-    json_t *starts, *ctes;
     zl_trace *t = NULL;
     size_t nn;
     int rc;
@@ -1132,22 +1216,24 @@ int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
     if (!n)
         return zl_error_set(err, ZL_EINVAL, "lots", "a recall names lots", NULL,
                             0);
+    zl_strmap_init(&ctes, MAP_MAX);
+    zl_strmap_init(&c.cache, MAP_MAX);
+    zl_strmap_init(&c.evqty, MAP_MAX);
+    zl_strmap_init(&c.evin, MAP_MAX);
+    zl_strmap_init(&c.products, MAP_MAX);
     o.dir = ZL_TRACE_FORWARD;
     rc = zl_trace_scope(s, lots, n, &o, &t, err);
     if (rc)
         goto out;
     c.s = s;
     c.t = t;
-    c.cache = json_object();
-    c.evqty = json_object();
-    c.evin = json_object();
-    c.products = json_object();
     sc = zl_calloc(1, sizeof *sc);
-    if (!sc || !c.cache || !c.evqty || !c.evin || !c.products ||
-        !(sc->doc = json_object())) {
+    if (!sc) {
         rc = ZL_ENOMEM;
         goto out;
     }
+    zl_strmap_init(&sc->strs, MAP_MAX);
+    c.sc = sc;
     nn = zl_trace_node_count(t);
     /* a lot no event names is a typo or another system's: say so rather
      * than recall nothing */
@@ -1163,50 +1249,42 @@ int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
     }
     if ((rc = structure(&c)) != 0 || (rc = load_event_quantities(&c)) != 0)
         goto out;
-    starts = json_array();
-    for (size_t i = 0; i < nn && starts; i++)
-        if (zl_trace_node(t, i)->depth == 0 &&
-            json_array_append_new(starts, json_string(zl_trace_node(t, i)->id)))
-            c.oom = 1;
-    c.oom |= oset(sc->doc, "lots", starts);
-    zl_trace_summarize(t, &sum);
-    c.oom |= oset(sc->doc, "summary",
-                  json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "items",
-                            (json_int_t)sum.items, "lots", (json_int_t)sum.lots,
-                            "classes", (json_int_t)sum.classes, "containers",
-                            (json_int_t)sum.containers, "assets",
-                            (json_int_t)sum.assets, "itemsAtConsumers",
-                            (json_int_t)sum.items_at_consumers, "events",
-                            (json_int_t)sum.events));
-    if ((rc = build_nodes(&c, sc)) != 0 ||
-        (rc = build_custodians(&c, sc->doc)) != 0 ||
-        (rc = load_products(&c, sc)) != 0)
-        goto out;
-    ctes = json_object();
-    if (!ctes || json_object_set_new(sc->doc, "cteCounts", ctes)) {
+    sc->lots = zl_calloc(nn + 1, sizeof *sc->lots);
+    if (!sc->lots) {
         rc = ZL_ENOMEM;
         goto out;
     }
-    rc = build_rows(&c, sc, ctes);
-    if (!rc)
-        c.oom |=
-            oset(sc->doc, "fsmaRows", json_integer((json_int_t)sc->n_rows));
+    for (size_t i = 0; i < nn; i++)
+        if (zl_trace_node(t, i)->depth == 0)
+            sc->lots[sc->n_lots++] = intern(&c, zl_trace_node(t, i)->id);
+    zl_trace_summarize(t, &sum);
+    sc->summary = (struct zl_recall_summary){
+        sum.items,      sum.lots,   sum.classes,
+        sum.containers, sum.assets, sum.items_at_consumers,
+        sum.events};
+    if (c.oom || (rc = build_nodes(&c, sc)) != 0 ||
+        (rc = build_custodians(&c, sc)) != 0 ||
+        (rc = load_products(&c, sc)) != 0)
+        goto out;
+    rc = build_rows(&c, sc, &ctes);
+    if (!rc) {
+        sc->ctes = zl_calloc(zl_strmap_count(&ctes) + 1, sizeof *sc->ctes);
+        if (!sc->ctes)
+            rc = ZL_ENOMEM;
+        for (size_t i = 0; !rc && i < zl_strmap_count(&ctes); i++) {
+            const struct zl_strmap_entry *e = zl_strmap_at(&ctes, i);
+
+            sc->ctes[sc->n_ctes++] =
+                (struct zl_recall_cte_count){intern(&c, e->key), e->n};
+        }
+    }
     if (!rc && c.oom)
         rc = ZL_ENOMEM;
 out:
-    if (c.kids)
-        for (size_t i = 0; i < zl_trace_node_count(t); i++)
-            zl_free(c.kids[i]);
-    zl_free(c.kids);
-    zl_free(c.n_kids);
-    zl_free(c.cap_kids);
-    zl_free(c.tlc);
-    zl_free(c.terminal);
-    zl_free(c.stamp);
-    json_decref(c.cache);
-    json_decref(c.evqty);
-    json_decref(c.evin);
-    json_decref(c.products);
+    if (!rc && c.oom)
+        rc = ZL_ENOMEM;
+    ctx_cleanup(&c);
+    zl_strmap_cleanup(&ctes, NULL);
     zl_trace_free(t);
     if (rc)
         zl_recall_scope_free(sc);
@@ -1225,13 +1303,139 @@ static int dump_cb(const char *buf, size_t size, void *data)
     return zl_buf_add(data, buf, size) ? -1 : 0;
 }
 
+json_t *zl_recall_strings_json(const char *const *v, size_t n)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; i < n && a; i++)
+        if (json_array_append_new(a, json_string(v[i]))) {
+            json_decref(a);
+            a = NULL;
+        }
+    return a;
+}
+
+/* o[k] = v (taken) when v is non-NULL; 1 on failure. */
+static int set_opt(json_t *o, const char *k, const char *v)
+{
+    return v && json_object_set_new(o, k, json_string(v)) ? 1 : 0;
+}
+
+static json_t *summary_json(const struct zl_recall_summary *s)
+{
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "items",
+                     (json_int_t)s->items, "lots", (json_int_t)s->lots,
+                     "classes", (json_int_t)s->classes, "containers",
+                     (json_int_t)s->containers, "assets",
+                     (json_int_t)s->assets, "itemsAtConsumers",
+                     (json_int_t)s->items_at_consumers, "events",
+                     (json_int_t)s->events);
+}
+
+static json_t *custodians_json(const zl_recall_scope *sc)
+{
+    json_t *arr = json_array();
+    int bad = !arr;
+
+    for (size_t i = 0; i < sc->n_custodians && !bad; i++) {
+        const struct zl_recall_custodian *cu = &sc->custodians[i];
+        json_t *hs = json_array(), *o = json_object();
+
+        bad = json_array_append_new(arr, o) || !hs ||
+              json_object_set(o, "holdings", hs) ||
+              set_opt(o, "party", cu->party) || set_opt(o, "name", cu->name) ||
+              set_opt(o, "nameEn", cu->name_en) || set_opt(o, "gln", cu->gln) ||
+              set_opt(o, "address", cu->address);
+        json_decref(hs); /* o holds it (or nothing does) */
+        for (size_t k = 0; k < cu->n_holdings && !bad; k++)
+            bad = json_array_append_new(
+                hs, json_pack("{s:s,s:o,s:o}", "uom", cu->holdings[k].uom,
+                              "held", num(cu->holdings[k].held), "sold",
+                              num(cu->holdings[k].sold)));
+    }
+    if (bad) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+static json_t *nodes_json(const zl_recall_scope *sc)
+{
+    json_t *arr = json_array();
+    int bad = !arr;
+
+    for (size_t i = 0; i < sc->n_nodes && !bad; i++) {
+        const struct zl_recall_node *n = &sc->nodes[i];
+        json_t *o = json_pack("{s:s,s:s,s:i,s:b,s:b}", "id", n->id, "kind",
+                              n->kind, "depth", n->depth, "reachedConsumer",
+                              n->reached_consumer, "terminal", n->terminal);
+
+        bad = !o || json_array_append_new(arr, o) ||
+              set_opt(o, "tlc", n->tlc) || set_opt(o, "gtin", n->gtin) ||
+              set_opt(o, "custodian", n->custodian) ||
+              set_opt(o, "location", n->location) ||
+              set_opt(o, "custodianName", n->custodian_name) ||
+              set_opt(o, "locationDescription", n->location_description) ||
+              set_opt(o, "lastEventTime", n->last_event_time);
+        if (!bad && n->has_quantity)
+            bad = json_object_set_new(o, "quantity", num(n->quantity)) ||
+                  set_opt(o, "uom", n->uom);
+    }
+    if (bad) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+/* o[k] = v, taking v even on failure (json_pack would leak the values
+ * after a NULL one); 1 on failure (v NULL included). */
+static int put(json_t *o, const char *k, json_t *v)
+{
+    return json_object_set_new(o, k, v) ? 1 : 0;
+}
+
+json_t *zl_recall_scope_record(const zl_recall_scope *sc)
+{
+    json_t *o = json_object();
+    int bad = put(o, "summary", summary_json(&sc->summary)) |
+              put(o, "custodians", custodians_json(sc)) |
+              put(o, "ids", zl_recall_strings_json(sc->ids, sc->n_ids)) |
+              put(o, "gtins", zl_recall_strings_json(sc->gtins, sc->n_gtins));
+
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 int zl_recall_scope_json(const zl_recall_scope *sc, struct zl_buf *out)
 {
-    if (json_dump_callback(sc->doc, dump_cb, out,
+    json_t *ctes, *doc;
+    int rc = 0;
+
+    ctes = json_object();
+
+    for (size_t i = 0; i < sc->n_ctes && ctes; i++)
+        if (json_object_set_new(ctes, sc->ctes[i].cte,
+                                json_integer(sc->ctes[i].n))) {
+            json_decref(ctes);
+            ctes = NULL;
+        }
+    doc = json_object();
+    if (put(doc, "lots", zl_recall_strings_json(sc->lots, sc->n_lots)) |
+        put(doc, "summary", summary_json(&sc->summary)) |
+        put(doc, "custodians", custodians_json(sc)) |
+        put(doc, "nodes", nodes_json(sc)) | put(doc, "cteCounts", ctes) |
+        put(doc, "fsmaRows", json_integer((json_int_t)sc->n_rows)) ||
+        json_dump_callback(doc, dump_cb, out,
                            JSON_INDENT(2) | JSON_SORT_KEYS |
                                JSON_REAL_PRECISION(15)))
-        return ZL_ENOMEM;
-    return zl_buf_addc(out, '\n');
+        rc = ZL_ENOMEM;
+    json_decref(doc);
+    return rc ? rc : zl_buf_addc(out, '\n');
 }
 
 static int csv_field(struct zl_buf *b, const char *v, int last)
@@ -1264,23 +1468,22 @@ int zl_recall_scope_csv(const zl_recall_scope *sc, struct zl_buf *out)
     return rc;
 }
 
-static const char *sget(json_t *o, const char *k)
+static const char *or_empty(const char *s)
 {
-    return json_string_value(json_object_get(o, k));
+    return s ? s : "";
 }
 
 int zl_recall_scope_report(const zl_recall_scope *sc, struct zl_buf *out)
 {
-    json_t *sum = json_object_get(sc->doc, "summary"), *v, *h;
-    size_t i, j, n;
-    const char *k;
+    const struct zl_recall_summary *sum = &sc->summary;
+    size_t i, j;
     int rc;
 
     rc = zl_buf_adds(out, "召回范围报告 / Recall scope report\n"
                           "================================\n\n"
                           "召回批次 / Recalled lots:\n");
-    json_array_foreach(json_object_get(sc->doc, "lots"), i, v) if (!rc) rc =
-        zl_buf_printf(out, "  %s\n", json_string_value(v));
+    for (i = 0; i < sc->n_lots && !rc; i++)
+        rc = zl_buf_printf(out, "  %s\n", sc->lots[i]);
     if (!rc)
         rc = zl_buf_printf(
             out,
@@ -1289,58 +1492,43 @@ int zl_recall_scope_report(const zl_recall_scope *sc, struct zl_buf *out)
             "  容器 containers: %lld   周转器具 assets: %lld\n"
             "  已售给消费者的单品 items sold to consumers: %lld\n"
             "  涉及事件 events: %lld   FSMA 204 记录行 rows: %zu\n",
-            (long long)json_integer_value(json_object_get(sum, "items")),
-            (long long)json_integer_value(json_object_get(sum, "lots")),
-            (long long)json_integer_value(json_object_get(sum, "classes")),
-            (long long)json_integer_value(json_object_get(sum, "containers")),
-            (long long)json_integer_value(json_object_get(sum, "assets")),
-            (long long)json_integer_value(
-                json_object_get(sum, "itemsAtConsumers")),
-            (long long)json_integer_value(json_object_get(sum, "events")),
-            sc->n_rows);
+            (long long)sum->items, (long long)sum->lots,
+            (long long)sum->classes, (long long)sum->containers,
+            (long long)sum->assets, (long long)sum->items_at_consumers,
+            (long long)sum->events, sc->n_rows);
     if (!rc)
         rc = zl_buf_adds(out,
                          "\n按持有方 / By custodian (who holds how much):\n");
-    json_array_foreach(json_object_get(sc->doc, "custodians"), i, v)
-    {
-        if (rc)
-            break;
-        rc = zl_buf_printf(out, "  %s%s%s%s [%s]%s%s%s%s\n",
-                           sget(v, "name") ? sget(v, "name") : "",
-                           sget(v, "nameEn") ? " (" : "",
-                           sget(v, "nameEn") ? sget(v, "nameEn") : "",
-                           sget(v, "nameEn") ? ")" : "", sget(v, "party"),
-                           sget(v, "gln") ? " GLN " : "",
-                           sget(v, "gln") ? sget(v, "gln") : "",
-                           sget(v, "address") ? ", " : "",
-                           sget(v, "address") ? sget(v, "address") : "");
-        json_array_foreach(json_object_get(v, "holdings"), j, h)
-        {
+    for (i = 0; i < sc->n_custodians && !rc; i++) {
+        const struct zl_recall_custodian *v = &sc->custodians[i];
+
+        rc = zl_buf_printf(out, "  %s%s%s%s [%s]%s%s%s%s\n", or_empty(v->name),
+                           v->name_en ? " (" : "", or_empty(v->name_en),
+                           v->name_en ? ")" : "", v->party,
+                           v->gln ? " GLN " : "", or_empty(v->gln),
+                           v->address ? ", " : "", or_empty(v->address));
+        for (j = 0; j < v->n_holdings && !rc; j++) {
+            const struct zl_recall_holding *h = &v->holdings[j];
             char a[48], b[48];
 
-            if (rc)
-                break;
-            fmt_num(json_number_value(json_object_get(h, "held")), a);
-            fmt_num(json_number_value(json_object_get(h, "sold")), b);
+            fmt_num(h->held, a);
+            fmt_num(h->sold, b);
             rc = zl_buf_printf(
                 out, "      持有 held: %s %s   已售 sold to consumers: %s %s\n",
-                a, sget(h, "uom"), b, sget(h, "uom"));
+                a, h->uom, b, h->uom);
         }
     }
     if (!rc)
         rc = zl_buf_adds(out, "\n已售给消费者 / Items sold to consumers:\n");
     j = 0;
-    json_array_foreach(json_object_get(sc->doc, "nodes"), i, v)
-    {
-        if (rc)
-            break;
-        if (!json_is_true(json_object_get(v, "reachedConsumer")) ||
-            !json_is_true(json_object_get(v, "terminal")))
+    for (i = 0; i < sc->n_nodes && !rc; i++) {
+        const struct zl_recall_node *v = &sc->nodes[i];
+
+        if (!v->reached_consumer || !v->terminal)
             continue;
         if (j++ < REPORT_LIST_MAX)
-            rc = zl_buf_printf(out, "  %s  (%s)\n", sget(v, "id"),
-                               sget(v, "custodian") ? sget(v, "custodian")
-                                                    : "?");
+            rc = zl_buf_printf(out, "  %s  (%s)\n", v->id,
+                               v->custodian ? v->custodian : "?");
     }
     if (!rc && !j)
         rc = zl_buf_adds(out, "  无 none\n");
@@ -1350,32 +1538,25 @@ int zl_recall_scope_report(const zl_recall_scope *sc, struct zl_buf *out)
     if (!rc)
         rc = zl_buf_adds(
             out, "\n关键追踪事件 / Critical tracking events (FSMA 204):\n");
-    json_object_foreach(json_object_get(sc->doc, "cteCounts"), k, v)
-    {
-        if (rc)
-            break;
-        rc = zl_buf_printf(out, "  %-16s %lld\n", k,
-                           (long long)json_integer_value(v));
-    }
+    for (i = 0; i < sc->n_ctes && !rc; i++)
+        rc = zl_buf_printf(out, "  %-16s %lld\n", sc->ctes[i].cte,
+                           sc->ctes[i].n);
     if (!rc)
         rc = zl_buf_adds(
             out, "\n受影响对象 / Affected lots, items and containers:\n");
-    n = json_array_size(json_object_get(sc->doc, "nodes"));
-    json_array_foreach(json_object_get(sc->doc, "nodes"), i, v)
-    {
+    for (i = 0; i < sc->n_nodes && i < REPORT_LIST_MAX && !rc; i++) {
+        const struct zl_recall_node *v = &sc->nodes[i];
         char q[48] = "";
 
-        if (rc || i >= REPORT_LIST_MAX)
-            break;
-        if (json_object_get(v, "quantity"))
-            fmt_num(json_number_value(json_object_get(v, "quantity")), q);
-        rc = zl_buf_printf(out, "  %-9s %s %s%s%s -> %s\n", sget(v, "kind"),
-                           sget(v, "id"), q, q[0] ? " " : "",
-                           q[0] ? sget(v, "uom") : "",
-                           sget(v, "custodian") ? sget(v, "custodian") : "?");
+        if (v->has_quantity)
+            fmt_num(v->quantity, q);
+        rc = zl_buf_printf(out, "  %-9s %s %s%s%s -> %s\n", v->kind, v->id, q,
+                           q[0] ? " " : "", q[0] ? or_empty(v->uom) : "",
+                           v->custodian ? v->custodian : "?");
     }
-    if (!rc && n > REPORT_LIST_MAX)
+    if (!rc && sc->n_nodes > REPORT_LIST_MAX)
         rc = zl_buf_printf(out, "  ... 另有 %zu 项 / %zu more (see --json)\n",
-                           n - REPORT_LIST_MAX, n - REPORT_LIST_MAX);
+                           sc->n_nodes - REPORT_LIST_MAX,
+                           sc->n_nodes - REPORT_LIST_MAX);
     return rc;
 }

@@ -151,7 +151,7 @@ int zl_store_recall_last_seq(zl_store *s, const char *case_id, long *seq)
     return rc == SQLITE_ROW ? 0 : ZL_ESTORE;
 }
 
-int zl_store_recall_case_put(zl_store *s, const struct zl_recall_info *r)
+int zl_store_recall_case_put(zl_store *s, const struct zl_store_recall_case *r)
 {
     static const char SQL[] =
         "INSERT OR REPLACE INTO recall_cases(case_id, status, reason, hazard,"
@@ -174,13 +174,13 @@ int zl_store_recall_case_put(zl_store *s, const struct zl_recall_info *r)
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-static int emit_cases(sqlite3_stmt *st, zl_recall_info_cb cb, void *ctx,
+static int emit_cases(sqlite3_stmt *st, zl_store_recall_case_cb cb, void *ctx,
                       size_t *found)
 {
     int rc, r = 0;
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct zl_recall_info ri = {col(st, 0),
+        struct zl_store_recall_case ri = {col(st, 0),
                                     col(st, 1),
                                     col(st, 2),
                                     col(st, 3),
@@ -204,7 +204,7 @@ static int emit_cases(sqlite3_stmt *st, zl_recall_info_cb cb, void *ctx,
     " c.closed_ms, c.lots, c.gtins"
 
 int zl_store_recall_case_list(zl_store *s, const char *case_id, int open_only,
-                              zl_recall_info_cb cb, void *ctx)
+                              zl_store_recall_case_cb cb, void *ctx)
 {
     static const char ONE[] = "SELECT " CASE_COLS " FROM recall_cases c"
                               " WHERE c.case_id = ?1";
@@ -250,7 +250,7 @@ int zl_store_recall_ids_put(zl_store *s, const char *case_id,
 }
 
 int zl_store_recall_cases_for_id(zl_store *s, const char *id,
-                                 zl_recall_info_cb cb, void *ctx)
+                                 zl_store_recall_case_cb cb, void *ctx)
 {
     static const char SQL[] = "SELECT " CASE_COLS " FROM recall_ids i"
                               " JOIN recall_cases c ON c.case_id = i.case_id"

@@ -35,18 +35,28 @@ int zl_store_recall_all_keys(zl_store *s, zl_store_recall_key_cb cb, void *ctx);
 /* Highest seq of a case (0 when it has no record). */
 int zl_store_recall_last_seq(zl_store *s, const char *case_id, long *seq);
 
+/* A case summary row as stored: the lots and GTINs are JSON arrays of
+ * strings (text), encoded and decoded by lib/recall. */
+struct zl_store_recall_case {
+    const char *case_id, *status, *reason, *hazard_class;
+    int64_t opened_ms, closed_ms;
+    const char *lots_json, *gtins_json;
+};
+typedef int (*zl_store_recall_case_cb)(void *ctx,
+                                       const struct zl_store_recall_case *r);
+
 /* Insert or replace the case summary row. */
-int zl_store_recall_case_put(zl_store *s, const struct zl_recall_info *r);
+int zl_store_recall_case_put(zl_store *s, const struct zl_store_recall_case *r);
 /* Summary rows (open_only: status 'open'), newest first; or one case
  * (case_id non-NULL; ZL_ENOTFOUND if absent). */
 int zl_store_recall_case_list(zl_store *s, const char *case_id, int open_only,
-                              zl_recall_info_cb cb, void *ctx);
+                              zl_store_recall_case_cb cb, void *ctx);
 
 /* Index identifiers ids[0..n) under a case. */
 int zl_store_recall_ids_put(zl_store *s, const char *case_id,
                             const char *const *ids, size_t n);
 /* Open cases whose scope holds id (summary rows). */
 int zl_store_recall_cases_for_id(zl_store *s, const char *id,
-                                 zl_recall_info_cb cb, void *ctx);
+                                 zl_store_recall_case_cb cb, void *ctx);
 
 #endif

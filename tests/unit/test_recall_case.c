@@ -17,12 +17,15 @@
 
 #include "store/sqlite_int.h"
 #include "store/store.h"
+#include "store/store_recall.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "zhiliang/audit.h"
 #include "zhiliang/log.h"
 #include "zhiliang/party.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -210,25 +213,23 @@ static void check_leaf(zl_store *s, const char *case_id, long seq)
     zl_free(canon);
 }
 
-static json_t *status(zl_store *s, const char *case_id)
+static struct zl_recall_status *status(zl_store *s, const char *case_id)
 {
-    char *t = NULL;
-    size_t len;
-    json_t *j;
+    struct zl_recall_status *st = NULL;
 
-    assert_int_equal(zl_recall_status_json(s, case_id, &t, &len), 0);
-    j = json_loadb(t, len, 0, NULL);
-    assert_non_null(j);
-    zl_free(t);
-    return j;
+    assert_int_equal(zl_recall_status_get(s, case_id, &st), 0);
+    assert_non_null(st);
+    return st;
 }
 
-static double party_num(json_t *st, const char *party, const char *k)
+static const struct zl_recall_party_status *
+party_of(const struct zl_recall_status *st, const char *party)
 {
-    json_t *p = find_by(json_object_get(st, "parties"), "party", party);
-
-    assert_non_null(p);
-    return json_number_value(json_object_get(p, k));
+    for (size_t i = 0; i < st->n_parties; i++)
+        if (!strcmp(st->parties[i].party, party))
+            return &st->parties[i];
+    fail_msg("party %s not in the status", party);
+    return NULL;
 }
 
 static int count_notice(void *ctx, const struct zl_recall_notice *n)
@@ -247,7 +248,7 @@ static void test_case_flow(void **state)
     char id[ZL_RECALL_ID_MAX];
     uint64_t n0 = log_size(fx->s);
     size_t nn = 0;
-    json_t *st;
+    struct zl_recall_status *st;
     int seen = 0;
 
     assert_int_equal(zl_recall_open(fx->s, lots, 1, "Listeria found in lot",
@@ -291,17 +292,15 @@ static void test_case_flow(void **state)
     assert_int_equal(log_size(fx->s), n0 + 4);
     check_leaf(fx->s, id, 4);
     st = status(fx->s, id);
-    assert_true(party_num(st, "store-a", "distributed") == 2);
-    assert_true(party_num(st, "store-a", "recovered") == 1);
-    assert_true(party_num(st, "store-a", "effectiveness") == 0.5);
-    assert_true(party_num(st, "store-b", "distributed") == 2);
-    assert_true(json_is_null(json_object_get(
-                    find_by(json_object_get(st, "parties"), "party", "store-b"),
-                    "effectiveness")) ||
-                party_num(st, "store-b", "effectiveness") == 0);
-    assert_true(json_number_value(json_object_get(st, "effectiveness")) ==
+    assert_true(party_of(st, "store-a")->distributed == 2);
+    assert_true(party_of(st, "store-a")->recovered == 1);
+    assert_true(party_of(st, "store-a")->effectiveness == 0.5);
+    assert_true(party_of(st, "store-b")->distributed == 2);
+    assert_true(isnan(party_of(st, "store-b")->effectiveness) ||
+                party_of(st, "store-b")->effectiveness == 0);
+    assert_true(st->effectiveness ==
                 0.25);
-    json_decref(st);
+    zl_recall_status_free(st);
 
     assert_int_equal(zl_recall_close(fx->s, id, "done", 0, NULL, &err),
                      ZL_EINVAL);
@@ -311,12 +310,12 @@ static void test_case_flow(void **state)
     assert_int_equal(
         zl_recall_progress(fx->s, id, "store-b", 1, 1, 0.5, NULL, &err), 0);
     st = status(fx->s, id);
-    assert_true(party_num(st, "store-b", "recovered") == 2);
-    assert_true(party_num(st, "store-b", "effectiveness") == 1);
-    assert_true(json_number_value(json_object_get(st, "effectiveness")) ==
+    assert_true(party_of(st, "store-b")->recovered == 2);
+    assert_true(party_of(st, "store-b")->effectiveness == 1);
+    assert_true(st->effectiveness ==
                 0.75);
-    assert_int_equal(json_integer_value(json_object_get(st, "records")), 6);
-    json_decref(st);
+    assert_int_equal(st->records, 6);
+    zl_recall_status_free(st);
 
     /* a named notification of one more party */
     assert_int_equal(zl_recall_notify(fx->s, id, a, 1, &nn, &err), 0);
@@ -327,9 +326,8 @@ static void test_case_flow(void **state)
     for (long k = 1; k <= 8; k++)
         check_leaf(fx->s, id, k);
     st = status(fx->s, id);
-    assert_string_equal(json_string_value(json_object_get(st, "status")),
-                        "closed");
-    json_decref(st);
+    assert_true(st->closed); /* status "closed" */
+    zl_recall_status_free(st);
     /* closed: no banner, no more steps */
     assert_int_equal(zl_recall_status_for(fx->s, S3, NULL, NULL), 0);
     assert_int_equal(zl_recall_notify(fx->s, id, NULL, 0, &nn, &err),
@@ -399,13 +397,76 @@ static void test_tamper(void **state)
         ZL_ENOTFOUND);
 }
 
+/* Stores made before JCS hold records printed by json_dumps (sorted,
+ * compact, "%.17g" fractions, upper-case \u escapes) and no "v": they
+ * must keep verifying, while new records are RFC 8785 and carry "v": 2. */
+static void test_legacy_records(void **state)
+{
+    struct fixture *fx = *state;
+    const char *lots[] = {RAW};
+    struct zl_error err = {0};
+    struct zl_audit_stats st;
+    char id[ZL_RECALL_ID_MAX], key[128], *canon = NULL, *old, *sql;
+    const char legacy_case[] = "00000000-0000-4000-8000-000000000000";
+    json_t *rec;
+    size_t len;
+
+    assert_int_equal(zl_recall_open(fx->s, lots, 1, "x", ZL_HAZARD_II, id, &err),
+                     0);
+    assert_int_equal(zl_recall_notify(fx->s, id, NULL, 0, NULL, &err), 0);
+    assert_int_equal(
+        zl_recall_progress(fx->s, id, "store-b", 0, 1, 0.1, NULL, &err), 0);
+    snprintf(key, sizeof key, "recall:%s:4", id);
+    assert_int_equal(zl_recall_record_canon(fx->s, key, &canon, &len), 0);
+    assert_non_null(strstr(canon, "\"recovered\":0.1,"));
+    assert_non_null(strstr(canon, "\"v\":2}"));
+    zl_free(canon);
+    check_leaf(fx->s, id, 4);
+
+    /* a format-1 record, logged as the code before JCS logged it */
+    rec = json_pack("{s:s,s:i,s:s,s:s,s:s,s:b,s:f,s:s}", "case", legacy_case,
+                    "seq", 1, "type", "progress", "time",
+                    "2025-01-01T00:00:00.000Z", "party", "store-\x1f",
+                    "acknowledged", 1, "recovered", 0.1, "uom", "KGM");
+    assert_non_null(rec);
+    old = json_dumps(rec, JSON_SORT_KEYS | JSON_COMPACT);
+    assert_non_null(strstr(old, "0.10000000000000001"));
+    assert_non_null(strstr(old, "\\u001F"));
+    assert_int_equal(zl_store_begin(fx->s), 0);
+    assert_int_equal(zl_store_recall_record_put(fx->s, legacy_case, 1,
+                                                "progress", old, strlen(old)),
+                     0);
+    snprintf(key, sizeof key, "recall:%s:1", legacy_case);
+    assert_int_equal(
+        zl_log_append(fx->s, ZL_LEAF_RECALL, key, old, strlen(old), NULL), 0);
+    assert_int_equal(zl_store_commit(fx->s), 0);
+    assert_int_equal(zl_recall_record_canon(fx->s, key, &canon, &len), 0);
+    assert_int_equal(len, strlen(old));
+    assert_memory_equal(canon, old, len);
+    zl_free(canon);
+    free(old);
+    json_decref(rec);
+    check_leaf(fx->s, legacy_case, 1);
+    assert_int_equal(zl_audit_verify(fx->s, NULL, NULL, &st), 0);
+    assert_int_equal(st.issues, 0);
+
+    /* the format marker is part of what is hashed */
+    sql = sqlite3_mprintf("UPDATE recall_records SET json = replace(json,"
+                          " ',\"v\":2', '') WHERE case_id = '%q' AND seq = 4",
+                          id);
+    assert_int_equal(sqlite3_exec(fx->s->db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+    assert_int_equal(zl_audit_verify(fx->s, NULL, NULL, &st), ZL_ETAMPER);
+    assert_int_equal(st.issues, 1);
+}
+
 static void test_force_close(void **state)
 {
     struct fixture *fx = *state;
     const char *lots[] = {RAW};
     struct zl_error err = {0};
     char id[ZL_RECALL_ID_MAX];
-    json_t *st;
+    struct zl_recall_status *st;
 
     assert_int_equal(
         zl_recall_open(fx->s, lots, 1, "mislabelled", ZL_HAZARD_III, id, &err),
@@ -418,8 +479,8 @@ static void test_force_close(void **state)
                                      "both stores went out of business", &err),
                      0);
     st = status(fx->s, id);
-    assert_true(json_is_true(json_object_get(st, "forced")));
-    json_decref(st);
+    assert_true(st->forced);
+    zl_recall_status_free(st);
     check_leaf(fx->s, id, 4);
     /* bad input: nothing stored */
     assert_int_equal(zl_recall_open(fx->s, lots, 1, "", ZL_HAZARD_I, id, &err),
@@ -438,14 +499,19 @@ static void test_force_close(void **state)
         assert_string_equal(err.value, unknown[1]);
         assert_int_equal(log_size(fx->s), n0);
     }
-    assert_int_equal(zl_recall_status_json(fx->s, "no-such-case",
-                                           &(char *){NULL}, &(size_t){0}),
+    assert_int_equal(zl_recall_status_get(fx->s, "no-such-case",
+                                          &(struct zl_recall_status *){NULL}),
                      ZL_ENOTFOUND);
 }
 
 static int count_cases(void *ctx, const struct zl_recall_info *r)
 {
-    (void)r;
+    /* the summary row's lots and GTINs as arrays of strings */
+    assert_int_equal(r->n_lots, 1);
+    assert_string_equal(r->lots[0], RAW);
+    assert_true(r->n_gtins >= 1);
+    for (size_t i = 0; i < r->n_gtins; i++)
+        assert_int_equal(strlen(r->gtins[i]), 14);
     (*(int *)ctx)++;
     return 0;
 }
@@ -505,13 +571,12 @@ static void test_rollback_on_failure(void **state)
         rc = zl_recall_close(fx->s, id, "s", 1, "store B unreachable", &err);
         zl_alloc_fail_after(-1);
         if (rc) {
-            json_t *st;
+            struct zl_recall_status *st;
 
             assert_int_equal(log_size(fx->s), n0 + 4);
             st = status(fx->s, id);
-            assert_string_equal(
-                json_string_value(json_object_get(st, "status")), "open");
-            json_decref(st);
+            assert_false(st->closed); /* status "open" */
+            zl_recall_status_free(st);
         }
     }
     assert_int_equal(rc, 0);
@@ -529,7 +594,7 @@ static void test_effectiveness_model(void **state)
     char id[ZL_RECALL_ID_MAX];
     double got[2] = {0, 0}, dist[2] = {2, 2};
     uint32_t r = 12345;
-    json_t *st;
+    struct zl_recall_status *st;
 
     assert_int_equal(
         zl_recall_open(fx->s, lots, 1, "x", ZL_HAZARD_II, id, &err), 0);
@@ -547,13 +612,13 @@ static void test_effectiveness_model(void **state)
     }
     st = status(fx->s, id);
     for (int p = 0; p < 2; p++) {
-        assert_true(party_num(st, names[p], "recovered") == got[p]);
-        assert_true(party_num(st, names[p], "effectiveness") ==
+        assert_true(party_of(st, names[p])->recovered == got[p]);
+        assert_true(party_of(st, names[p])->effectiveness ==
                     got[p] / dist[p]);
     }
-    assert_true(json_number_value(json_object_get(st, "effectiveness")) ==
+    assert_true(st->effectiveness ==
                 (got[0] + got[1]) / (dist[0] + dist[1]));
-    json_decref(st);
+    zl_recall_status_free(st);
 }
 
 int main(void)
@@ -565,6 +630,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_force_close, setup_chain,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_tamper, setup_chain, teardown),
+        cmocka_unit_test_setup_teardown(test_legacy_records, setup_chain,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_rollback_on_failure, setup_chain,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_effectiveness_model, setup_chain,

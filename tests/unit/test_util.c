@@ -12,9 +12,11 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/codec.h"
+#include "util/strmap.h"
 #include "util/timefmt.h"
 #include "zhiliang/error.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static void test_buf_cap(void **state)
@@ -142,9 +144,61 @@ static void test_error_format(void **state)
     assert_string_equal(zl_strerror(ZL_ELIMIT), "limit exceeded");
 }
 
+/* The map against a naive model: a list searched linearly. */
+static void test_strmap(void **state)
+{
+    struct zl_strmap m;
+    static char keys[3000][16];
+    long long model[3000] = {0};
+    const char **sorted;
+    int rc, added;
+
+    (void)state;
+    zl_strmap_init(&m, 2500);
+    for (int i = 0; i < 3000; i++)
+        snprintf(keys[i], sizeof keys[i], "k%d", (i * 7919) % 2600);
+    for (int i = 0; i < 3000; i++) {
+        struct zl_strmap_entry *e = zl_strmap_put(&m, keys[i], &added, &rc);
+        int first = 1;
+
+        for (int j = 0; j < i; j++)
+            if (!strcmp(keys[j], keys[i]))
+                first = 0;
+        if (!e) {
+            /* only a new key past the cap is refused */
+            assert_int_equal(rc, ZL_ELIMIT);
+            assert_true(first);
+            assert_int_equal(zl_strmap_count(&m), 2500);
+            continue;
+        }
+        assert_int_equal(added, first);
+        e->n++;
+        model[i] = e->n;
+    }
+    for (int i = 0; i < 3000; i++) {
+        struct zl_strmap_entry *e = zl_strmap_find(&m, keys[i]);
+        long long want = 0;
+
+        for (int j = 0; j < 3000; j++)
+            if (!strcmp(keys[j], keys[i]) && model[j] > want)
+                want = model[j];
+        assert_int_equal(e ? e->n : 0, want);
+    }
+    assert_string_equal(zl_strmap_at(&m, 0)->key, keys[0]); /* order kept */
+    assert_null(zl_strmap_get(&m, "absent"));
+    sorted = zl_strmap_sorted_keys(&m, &rc);
+    assert_non_null(sorted);
+    for (size_t i = 1; i < zl_strmap_count(&m); i++)
+        assert_true(strcmp(sorted[i - 1], sorted[i]) < 0);
+    zl_free(sorted);
+    zl_strmap_cleanup(&m, NULL);
+    zl_strmap_cleanup(NULL, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_strmap),
         cmocka_unit_test(test_buf_cap),     cmocka_unit_test(test_buf_oom),
         cmocka_unit_test(test_time),        cmocka_unit_test(test_base64),
         cmocka_unit_test(test_hex),         cmocka_unit_test(test_error_format),

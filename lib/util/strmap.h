@@ -1,0 +1,67 @@
+/*
+ * strmap.h - a string-keyed hash table that keeps insertion order.
+ *
+ * For the maps a module builds while it works (identifier -> resolved
+ * party, "event|id" -> quantity, GTIN -> product): keys are copied in,
+ * values are the caller's pointers, and entries stay in the order they
+ * were added so iteration is deterministic. Open addressing over an
+ * index table (half full at most); the entries themselves live in one
+ * array, so iterating is a loop over zl_strmap_at(m, 0 .. n-1). Capped
+ * like every growable buffer here: past `max` entries a put fails with
+ * ZL_ELIMIT.
+ */
+#ifndef ZL_STRMAP_H
+#define ZL_STRMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct zl_strmap_entry {
+    char *key;   /* owned by the map, NUL-terminated */
+    size_t len;  /* strlen(key) */
+    void *val;   /* the caller's; NULL when just added */
+    long long n; /* a counter for the caller (0 when just added) */
+};
+
+struct zl_strmap {
+    struct zl_strmap_entry *e; /* entries, in insertion order */
+    size_t n, cap;
+    uint32_t *slot; /* entry index + 1, 0 = empty */
+    size_t n_slots; /* power of two */
+    size_t max;
+};
+
+/* Start empty (allocates nothing) holding at most max entries. */
+void zl_strmap_init(struct zl_strmap *m, size_t max);
+/* Free the keys and tables, and each value with free_val when it is not
+ * NULL. NULL-safe; the map may be reused after zl_strmap_init. */
+void zl_strmap_cleanup(struct zl_strmap *m, void (*free_val)(void *));
+
+/* The entry for key, or NULL. Borrowed until the next put. */
+struct zl_strmap_entry *zl_strmap_find(const struct zl_strmap *m,
+                                       const char *key);
+/* The value for key, or NULL (absent, or a NULL value). */
+void *zl_strmap_get(const struct zl_strmap *m, const char *key);
+/* The entry for key, added (val NULL, n 0) when absent; *added (may be
+ * NULL) says which. Returns NULL on failure with *rc = ZL_ENOMEM or
+ * ZL_ELIMIT. Borrowed until the next put. */
+struct zl_strmap_entry *zl_strmap_put(struct zl_strmap *m, const char *key,
+                                      int *added, int *rc);
+
+/* Number of entries, and entry i (0 <= i < count) in insertion order. */
+static inline size_t zl_strmap_count(const struct zl_strmap *m)
+{
+    return m->n;
+}
+static inline struct zl_strmap_entry *zl_strmap_at(const struct zl_strmap *m,
+                                                   size_t i)
+{
+    return &m->e[i];
+}
+
+/* The keys in byte order (strcmp), as a new array of borrowed pointers
+ * (zl_free the array; the strings live as long as the map). NULL with
+ * *rc = ZL_ENOMEM on failure; an empty map gives a non-NULL array. */
+const char **zl_strmap_sorted_keys(const struct zl_strmap *m, int *rc);
+
+#endif
