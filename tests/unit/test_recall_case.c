@@ -15,7 +15,6 @@
  */
 #include "zhiliang/recall.h"
 
-#include "store/sqlite_int.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -353,7 +352,7 @@ static void test_tamper(void **state)
     struct fixture *fx = *state;
     const char *lots[] = {RAW};
     struct zl_error err = {0};
-    char id[ZL_RECALL_ID_MAX], key[128], *canon = NULL, *sql;
+    char id[ZL_RECALL_ID_MAX], key[128], *canon = NULL, sql[512];
     uint8_t leaf[32], now[32];
     int n = 0;
     void *kc[2] = {fx->s, &n};
@@ -369,23 +368,24 @@ static void test_tamper(void **state)
     snprintf(key, sizeof key, "recall:%s:4", id);
     assert_int_equal(zl_log_find(fx->s, key, NULL, NULL, leaf), 0);
     /* same meaning, other spacing: still the same leaf */
-    sql = sqlite3_mprintf("UPDATE recall_records SET json = replace(json,"
-                          " '\"recovered\":2', '\"recovered\": 2')"
-                          " WHERE case_id = '%q' AND seq = 4",
-                          id);
-    assert_int_equal(sqlite3_exec(fx->s->db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_free(sql);
+    /* (the case ID is a UUID: nothing in it needs quoting) */
+    snprintf(sql, sizeof sql,
+             "UPDATE recall_records SET json = replace(json,"
+             " '\"recovered\":2', '\"recovered\": 2')"
+             " WHERE case_id = '%s' AND seq = 4",
+             id);
+    assert_int_equal(zl_store_exec_sql(fx->s, sql), 0);
     assert_int_equal(zl_recall_record_canon(fx->s, key, &canon, &len), 0);
     assert_int_equal(zl_log_leaf_hash(ZL_LEAF_RECALL, canon, len, now), 0);
     assert_memory_equal(now, leaf, 32);
     zl_free(canon);
     /* 2 recovered becomes 20: the leaf no longer matches */
-    sql = sqlite3_mprintf("UPDATE recall_records SET json = replace(json,"
-                          " '\"recovered\": 2', '\"recovered\":20')"
-                          " WHERE case_id = '%q' AND seq = 4",
-                          id);
-    assert_int_equal(sqlite3_exec(fx->s->db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_free(sql);
+    snprintf(sql, sizeof sql,
+             "UPDATE recall_records SET json = replace(json,"
+             " '\"recovered\": 2', '\"recovered\":20')"
+             " WHERE case_id = '%s' AND seq = 4",
+             id);
+    assert_int_equal(zl_store_exec_sql(fx->s, sql), 0);
     assert_int_equal(zl_recall_record_canon(fx->s, key, &canon, &len), 0);
     assert_non_null(strstr(canon, "\"recovered\":20"));
     assert_int_equal(zl_log_leaf_hash(ZL_LEAF_RECALL, canon, len, now), 0);
