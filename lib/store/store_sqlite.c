@@ -197,6 +197,10 @@ static int sq_open(zl_store *s, const char *path, enum zl_store_mode mode,
     if ((rc = is_empty(s, is_new)))
         return zl_error_set(err, rc, path, "cannot read the store",
                             sqlite3_errmsg(q->db), (size_t)-1);
+    /* An empty file we were not asked to create: leave it untouched
+     * (store.c refuses it), since the pragmas below would write to it. */
+    if (*is_new && mode == ZL_STORE_EXISTING)
+        return 0;
     return setup(s, *is_new, err);
 }
 

@@ -136,6 +136,13 @@ static void test_uris(void **state)
     assert_int_equal(zl_open(path, &s, &err), ZL_ESTORE);
     assert_non_null(strstr(err.rule, "not a zhiliang store"));
     assert_null(s);
+    {
+        FILE *e = fopen(path, "rb");
+
+        assert_non_null(e);
+        assert_int_equal(fgetc(e), EOF);  /* still empty */
+        fclose(e);
+    }
     zl_store_remove(path);
 }
 
