@@ -70,7 +70,7 @@ struct zl_store_backend {
      * fill err and leave s->priv NULL or valid for close. */
     int (*open)(zl_store *s, const char *target, enum zl_store_mode mode,
                 int *is_new, struct zl_error *err);
-    void (*close)(zl_store *s);  /* frees s->priv (may be NULL) */
+    void (*close)(zl_store *s); /* frees s->priv (may be NULL) */
     int (*remove)(const char *target);
 
     int (*begin)(zl_store *s);
@@ -98,8 +98,8 @@ struct zl_store_backend {
                      void *ctx);
     int (*events_query)(zl_store *s, const struct zl_event_filter *f,
                         zl_event_cb cb, void *ctx);
-    int (*id_lookup)(zl_store *s, const char *const *ids, size_t n,
-                     zl_id_cb cb, void *ctx);
+    int (*id_lookup)(zl_store *s, const char *const *ids, size_t n, zl_id_cb cb,
+                     void *ctx);
     int (*event_ids)(zl_store *s, const uint8_t (*hashes)[32], size_t n,
                      zl_id_cb cb, void *ctx);
     int (*event_refs)(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,
@@ -212,7 +212,7 @@ struct zl_store_module_slot {
 
 struct zl_store {
     const struct zl_store_backend *be;
-    void *priv;   /* the backend's own data */
+    void *priv; /* the backend's own data */
     char *uri;
     int in_tx;
     struct zl_store_module_slot mods[ZL_STORE_MAX_MODULES];
@@ -223,7 +223,7 @@ struct zl_store {
 extern const struct zl_store_backend zl_sqlite_backend;
 
 /* The module table of id, or NULL when the backend lacks the module. */
-#define ZL_STORE_MODULE(s, id, type)                                          \
+#define ZL_STORE_MODULE(s, id, type)                                           \
     ((const struct type *)(const void *)(s)->be->modules[id])
 
 #endif

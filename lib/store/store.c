@@ -29,7 +29,7 @@
 
 #define META_SCHEMA_VERSION "store.schema_version"
 
-/* ---- the registry of backends ------------------------------------------ */
+/* ---- the registry of backends -------------------------------------------- */
 
 /* Adding a backend: its table here (and remove its line from
  * NOT_BUILT). */
@@ -154,7 +154,7 @@ static void drop_module_states(zl_store *s)
     }
 }
 
-/* ---- schema: creation and migration --------------------------------------- */
+/* ---- schema: creation and migration -------------------------------------- */
 
 int zl_store_schema_version(zl_store *s, int *version)
 {
@@ -164,7 +164,7 @@ int zl_store_schema_version(zl_store *s, int *version)
     int rc = zl_store_meta_get(s, META_SCHEMA_VERSION, &v, &len);
 
     if (rc == ZL_ENOTFOUND) {
-        *version = 1;  /* stores of 0.1.0 record no version */
+        *version = 1; /* stores of 0.1.0 record no version */
         return 0;
     }
     if (rc)
@@ -269,7 +269,7 @@ out:
     return 0;
 }
 
-/* ---- lifecycle ------------------------------------------------------------ */
+/* ---- lifecycle ----------------------------------------------------------- */
 
 int zl_store_open(const char *uri, enum zl_store_mode mode, zl_store **out,
                   struct zl_error *err)
@@ -387,7 +387,7 @@ int zl_store_exec_sql(zl_store *s, const char *sql)
     return s->be->exec_sql(s, sql);
 }
 
-/* ---- dispatchers ----------------------------------------------------------- */
+/* ---- dispatchers --------------------------------------------------------- */
 
 int zl_store_meta_get(zl_store *s, const char *key, char **value, size_t *len)
 {

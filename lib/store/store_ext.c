@@ -10,17 +10,17 @@
  */
 #include "store/backend.h"
 
-#define LOG(s) ZL_STORE_MODULE(s, ZL_STORE_MOD_LOG, zl_store_log_ops)
-#define TRACE(s) ZL_STORE_MODULE(s, ZL_STORE_MOD_TRACE, zl_store_trace_ops)
-#define PARTY(s) ZL_STORE_MODULE(s, ZL_STORE_MOD_PARTY, zl_store_party_ops)
+#define LOG(s)    ZL_STORE_MODULE(s, ZL_STORE_MOD_LOG, zl_store_log_ops)
+#define TRACE(s)  ZL_STORE_MODULE(s, ZL_STORE_MOD_TRACE, zl_store_trace_ops)
+#define PARTY(s)  ZL_STORE_MODULE(s, ZL_STORE_MOD_PARTY, zl_store_party_ops)
 #define RECALL(s) ZL_STORE_MODULE(s, ZL_STORE_MOD_RECALL, zl_store_recall_ops)
-#define DOCS(s) ZL_STORE_MODULE(s, ZL_STORE_MOD_DOCS, zl_store_docs_ops)
+#define DOCS(s)   ZL_STORE_MODULE(s, ZL_STORE_MOD_DOCS, zl_store_docs_ops)
 
 /* Call fn of module table m with the handle and the rest of the
  * arguments, or answer ZL_EUNSUPPORTED when the backend lacks m. */
 #define DISPATCH(m, fn, ...) ((m) ? (m)->fn(__VA_ARGS__) : ZL_EUNSUPPORTED)
 
-/* ---- log ------------------------------------------------------------------ */
+/* ---- log ----------------------------------------------------------------- */
 
 int zl_store_log_in_tx(zl_store *s)
 {
@@ -86,7 +86,7 @@ int zl_store_log_bytes(zl_store *s, uint64_t *bytes)
     return DISPATCH(LOG(s), bytes, s, bytes);
 }
 
-/* ---- trace scans ------------------------------------------------------------ */
+/* ---- trace scans --------------------------------------------------------- */
 
 int zl_store_trace_scan_events(zl_store *s, int64_t since_rt, zl_event_cb cb,
                                void *ctx)
@@ -110,15 +110,14 @@ int zl_store_trace_events_meta(zl_store *s, const uint8_t (*hashes)[32],
     return DISPATCH(TRACE(s), events_meta, s, hashes, n, cb, ctx);
 }
 
-/* ---- parties, products, tokens ---------------------------------------------- */
+/* ---- parties, products, tokens ------------------------------------------- */
 
 int zl_store_party_put(zl_store *s, const struct zl_party *p, int replace)
 {
     return DISPATCH(PARTY(s), party_put, s, p, replace);
 }
 
-int zl_store_party_get(zl_store *s, const char *key, zl_party_cb cb,
-                       void *ctx)
+int zl_store_party_get(zl_store *s, const char *key, zl_party_cb cb, void *ctx)
 {
     return DISPATCH(PARTY(s), party_get, s, key, cb, ctx);
 }
@@ -165,8 +164,7 @@ int zl_store_product_list(zl_store *s, zl_product_cb cb, void *ctx)
 int zl_store_token_put(zl_store *s, const char *id, const char *party_id,
                        const char *hash_hex, int64_t created_ms)
 {
-    return DISPATCH(PARTY(s), token_put, s, id, party_id, hash_hex,
-                    created_ms);
+    return DISPATCH(PARTY(s), token_put, s, id, party_id, hash_hex, created_ms);
 }
 
 int zl_store_token_revoke(zl_store *s, const char *id, int64_t now_ms)
@@ -178,8 +176,7 @@ int zl_store_token_get(zl_store *s, const char *id,
                        char party_id[ZL_PARTY_ID_MAX], char hash_hex[65],
                        int64_t *revoked_ms)
 {
-    return DISPATCH(PARTY(s), token_get, s, id, party_id, hash_hex,
-                    revoked_ms);
+    return DISPATCH(PARTY(s), token_get, s, id, party_id, hash_hex, revoked_ms);
 }
 
 int zl_store_token_list(zl_store *s, const char *party_id, zl_token_cb cb,
@@ -188,7 +185,7 @@ int zl_store_token_list(zl_store *s, const char *party_id, zl_token_cb cb,
     return DISPATCH(PARTY(s), token_list, s, party_id, cb, ctx);
 }
 
-/* ---- recall cases ------------------------------------------------------------ */
+/* ---- recall cases -------------------------------------------------------- */
 
 int zl_store_recall_record_put(zl_store *s, const char *case_id, long seq,
                                const char *kind, const char *json, size_t len)
@@ -242,7 +239,7 @@ int zl_store_recall_cases_for_id(zl_store *s, const char *id,
     return DISPATCH(RECALL(s), cases_for_id, s, id, cb, ctx);
 }
 
-/* ---- signed documents -------------------------------------------------------- */
+/* ---- signed documents ---------------------------------------------------- */
 
 int zl_store_signed_doc_put(zl_store *s, const uint8_t doc_hash[32],
                             const char *party, const char *sig_b64,

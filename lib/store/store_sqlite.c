@@ -866,7 +866,7 @@ static int sq_event_refs(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-/* ---- read snapshots and the change token ------------------------------------ */
+/* ---- read snapshots and the change token --------------------------------- */
 
 static int sq_snapshot_begin(zl_store *s)
 {
@@ -904,7 +904,7 @@ static int sq_change_token(zl_store *s, uint64_t *token)
     return rc == SQLITE_ROW ? 0 : ZL_ESTORE;
 }
 
-/* ---- outbox ------------------------------------------------------------------ */
+/* ---- outbox -------------------------------------------------------------- */
 
 static int sq_outbox_append(zl_store *s, const char *kind, const char *key,
                             int64_t created_ms)
@@ -955,7 +955,7 @@ out:
     return rc;
 }
 
-/* ---- the backend table ---------------------------------------------------------- */
+/* ---- the backend table --------------------------------------------------- */
 
 static const char *const SCHEMES[] = {"sqlite", NULL};
 

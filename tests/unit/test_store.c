@@ -36,24 +36,29 @@
 
 /* Two events: a commissioning and a shipping. */
 static const char DOC[] =
-    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld\"],"
+    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+    "epcis-context.jsonld\"],"
     "\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\","
     "\"creationDate\":\"2024-01-01T00:00:00Z\",\"epcisBody\":{\"eventList\":["
     "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-03-01T08:00:00.000+08:00\","
-    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"ADD\",\"bizStep\":\"commissioning\","
+    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"ADD\",\"bizStep\":"
+    "\"commissioning\","
     "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346.2017\"]},"
     "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-03-02T10:00:00.000+08:00\","
-    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"OBSERVE\",\"bizStep\":\"shipping\","
+    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"OBSERVE\",\"bizStep\":"
+    "\"shipping\","
     "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346.2017\"]}"
     "]}}";
 
 /* A third event, for a second capture. */
 static const char DOC2[] =
-    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld\"],"
+    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+    "epcis-context.jsonld\"],"
     "\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\","
     "\"creationDate\":\"2024-01-01T00:00:00Z\",\"epcisBody\":{\"eventList\":["
     "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-03-03T10:00:00.000+08:00\","
-    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"OBSERVE\",\"bizStep\":\"receiving\","
+    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"OBSERVE\",\"bizStep\":"
+    "\"receiving\","
     "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346.2017\"]}"
     "]}}";
 
@@ -88,7 +93,7 @@ static void event_hash(const char *doc, size_t i, uint8_t hash[32],
     zl_epcis_doc_free(d);
 }
 
-/* ---- URIs ------------------------------------------------------------------ */
+/* ---- URIs ---------------------------------------------------------------- */
 
 static void test_uris(void **state)
 {
@@ -140,13 +145,13 @@ static void test_uris(void **state)
         FILE *e = fopen(path, "rb");
 
         assert_non_null(e);
-        assert_int_equal(fgetc(e), EOF);  /* still empty */
+        assert_int_equal(fgetc(e), EOF); /* still empty */
         fclose(e);
     }
     zl_store_remove(path);
 }
 
-/* ---- module state -------------------------------------------------------------- */
+/* ---- module state -------------------------------------------------------- */
 
 static int n_freed;
 
@@ -195,9 +200,8 @@ static void test_module_state(void **state)
     assert_null(zl_store_module_state(f->s, &KEY_C));
     free(x);
     /* a registered key still takes a state */
-    assert_int_equal(zl_store_module_set(f->s, &KEY_B, x = malloc(1),
-                                         count_free),
-                     0);
+    assert_int_equal(
+        zl_store_module_set(f->s, &KEY_B, x = malloc(1), count_free), 0);
     /* clearing a key frees nothing it does not own */
     assert_int_equal(zl_store_module_set(f->s, &keys[0], NULL, NULL), 0);
     assert_null(zl_store_module_state(f->s, &keys[0]));
@@ -205,7 +209,7 @@ static void test_module_state(void **state)
     /* close frees what is left (x, the log's state) */
 }
 
-/* ---- snapshots and the change token ------------------------------------------- */
+/* ---- snapshots and the change token -------------------------------------- */
 
 static void test_snapshot_and_change_token(void **state)
 {
@@ -217,7 +221,7 @@ static void test_snapshot_and_change_token(void **state)
     assert_int_equal(zl_open(f->uri, &other, &err), 0);
     assert_int_equal(zl_store_change_token(f->s, &t0), 0);
     assert_int_equal(zl_store_change_token(f->s, &t1), 0);
-    assert_true(t0 == t1);  /* nothing committed */
+    assert_true(t0 == t1); /* nothing committed */
 
     /* another handle commits: the token moves */
     capture(other, DOC, 2);
@@ -239,7 +243,8 @@ static void test_snapshot_and_change_token(void **state)
         static const char DOC3[] =
             "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
             "epcis-context.jsonld\"],\"type\":\"EPCISDocument\","
-            "\"schemaVersion\":\"2.0\",\"creationDate\":\"2024-01-01T00:00:00Z\","
+            "\"schemaVersion\":\"2.0\",\"creationDate\":\"2024-01-01T00:00:"
+            "00Z\","
             "\"epcisBody\":{\"eventList\":[{\"type\":\"ObjectEvent\","
             "\"eventTime\":\"2024-03-04T10:00:00.000+08:00\","
             "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"OBSERVE\","
@@ -251,7 +256,7 @@ static void test_snapshot_and_change_token(void **state)
     assert_int_equal(count(f->s), 3);
     assert_int_equal(zl_store_snapshot_end(f->s), 0);
     assert_int_equal(count(f->s), 4);
-    assert_int_equal(zl_store_snapshot_end(f->s), 0);  /* none open: 0 */
+    assert_int_equal(zl_store_snapshot_end(f->s), 0); /* none open: 0 */
     /* no snapshot inside a write transaction */
     assert_int_equal(zl_store_begin(f->s), 0);
     assert_int_equal(zl_store_snapshot_begin(f->s), ZL_EEXIST);
@@ -259,7 +264,7 @@ static void test_snapshot_and_change_token(void **state)
     zl_close(other);
 }
 
-/* ---- the outbox ------------------------------------------------------------------ */
+/* ---- the outbox ---------------------------------------------------------- */
 
 struct rows {
     size_t n;
@@ -352,7 +357,7 @@ static void test_outbox(void **state)
     assert_string_equal(o.key[0], "P-1");
 }
 
-/* ---- EQ_eventID ---------------------------------------------------------------- */
+/* ---- EQ_eventID ---------------------------------------------------------- */
 
 static int count_cb(void *ctx, const struct zl_stored_event *ev)
 {
@@ -406,12 +411,12 @@ static void test_event_id(void **state)
 
         assert_int_equal(query_ids(f->s, ids), 2);
     }
-    {   /* the bare hex of the hash, as before */
+    { /* the bare hex of the hash, as before */
         const char *ids[] = {bare, NULL};
 
         assert_int_equal(query_ids(f->s, ids), 1);
     }
-    {   /* hash IDs are lower case: an upper-case one matches nothing */
+    { /* hash IDs are lower case: an upper-case one matches nothing */
         const char *ids[] = {upper, NULL};
 
         snprintf(upper, sizeof upper, "%s", id1);
@@ -420,13 +425,13 @@ static void test_event_id(void **state)
                 *p = (char)(*p - 'a' + 'A');
         assert_int_equal(query_ids(f->s, ids), 0);
     }
-    {   /* declared eventIDs still match, beside hash IDs */
+    { /* declared eventIDs still match, beside hash IDs */
         const char *ids[] = {"urn:uuid:8e1a6c7e-0d2c-4a7e-9c0a-2b7f1d3e4a5b",
                              id0, NULL};
 
         assert_int_equal(query_ids(f->s, ids), 2);
     }
-    {   /* a near miss (one digit off, too short) matches nothing */
+    { /* a near miss (one digit off, too short) matches nothing */
         const char *ids[] = {"ni:///sha-256;0000?ver=CBV2.0", NULL};
 
         assert_int_equal(query_ids(f->s, ids), 0);
@@ -434,9 +439,9 @@ static void test_event_id(void **state)
     /* the same through the query API */
     assert_int_equal(zl_query_new(&q), 0);
     assert_int_equal(zl_query_param(q, "EQ_eventID", id1, &err), 0);
-    assert_int_equal(zl_query_json(f->s, q, ZL_EPC_AS_CAPTURED, &json, &len,
-                                   &next, &err),
-                     0);
+    assert_int_equal(
+        zl_query_json(f->s, q, ZL_EPC_AS_CAPTURED, &json, &len, &next, &err),
+        0);
     assert_non_null(strstr(json, "\"shipping\""));
     assert_null(strstr(json, "\"commissioning\""));
     zl_free(json);
@@ -444,7 +449,7 @@ static void test_event_id(void **state)
     zl_query_free(q);
 }
 
-/* ---- schema versions -------------------------------------------------------------- */
+/* ---- schema versions ----------------------------------------------------- */
 
 static void test_schema_versions(void **state)
 {
@@ -511,13 +516,13 @@ static void test_schema_versions(void **state)
     }
 }
 
-/* ---- a store made by release 0.1.0 ------------------------------------------------ */
+/* ---- a store made by release 0.1.0 --------------------------------------- */
 
 #define FIXTURE_V1 ZL_SOURCE_ROOT "/tests/fixtures/store-v1.db"
 /* What the fixture holds (tests/fixtures/README.md). */
 #define V1_EVENTS 131
 #define V1_LEAVES 132
-#define V1_LOT "https://id.gs1.org/01/06979636760012/10/C260301-00005"
+#define V1_LOT    "https://id.gs1.org/01/06979636760012/10/C260301-00005"
 
 /* The fixture as 0.1.0 left it: tables, but no version and no outbox. */
 static void check_fixture_is_v1(const char *path)
@@ -527,14 +532,15 @@ static void check_fixture_is_v1(const char *path)
 
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
                      SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "SELECT (SELECT count(*) FROM meta WHERE"
-                                        " key = 'store.schema_version'),"
-                                        " (SELECT count(*) FROM sqlite_master"
-                                        " WHERE name = 'outbox'),"
-                                        " (SELECT count(*) FROM events)",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT (SELECT count(*) FROM meta WHERE"
+                           " key = 'store.schema_version'),"
+                           " (SELECT count(*) FROM sqlite_master"
+                           " WHERE name = 'outbox'),"
+                           " (SELECT count(*) FROM events)",
+                           -1, &st, NULL),
+        SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(st, 0), 0);
     assert_int_equal(sqlite3_column_int(st, 1), 0);
@@ -590,9 +596,9 @@ static void test_upgrade_from_v1(void **state)
     /* events: every one is there and queryable */
     assert_int_equal(count(s), V1_EVENTS);
     assert_int_equal(zl_query_new(&q), 0);
-    assert_int_equal(zl_query_each(s, q, ZL_EPC_AS_CAPTURED, count_json, &n,
-                                   &next, &err),
-                     0);
+    assert_int_equal(
+        zl_query_each(s, q, ZL_EPC_AS_CAPTURED, count_json, &n, &next, &err),
+        0);
     assert_int_equal(n, V1_EVENTS);
     zl_query_free(q);
     zl_free(next);
