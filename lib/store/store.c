@@ -222,8 +222,8 @@ static int newer_store(zl_store *s, int v, struct zl_error *err)
 {
     return zl_error_setf(err, ZL_EUNSUPPORTED, s->uri, NULL,
                          "the store has schema version %d, newer than this "
-                         "zhiliang reads (%d): upgrade zhiliang (" ZL_VERSION
-                         ") to open it",
+                         "zhiliang reads (%d; zhiliang " ZL_VERSION
+                         "): upgrade zhiliang to open it",
                          v, ZL_STORE_SCHEMA_VERSION);
 }
 

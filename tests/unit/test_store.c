@@ -492,10 +492,40 @@ static void test_schema_versions(void **state)
     assert_int_equal(zl_open(f->uri, &f->s, &err), ZL_EUNSUPPORTED);
     assert_null(f->s);
     snprintf(want, sizeof want,
-             "schema version 99, newer than this zhiliang reads (%d)",
+             "schema version 99, newer than this zhiliang reads (%d;",
              ZL_STORE_SCHEMA_VERSION);
     assert_non_null(strstr(err.rule, want));
     assert_non_null(strstr(err.rule, "upgrade zhiliang"));
+
+    /* a migration that fails changes nothing: the next open tries again */
+    {
+        char uri[512];
+        zl_store *s = NULL;
+        int i;
+
+        fixture_uri(uri, sizeof uri, "store-badmig");
+        zl_store_remove(uri);
+        assert_int_equal(zl_init(uri, NULL, &err), 0);
+        assert_int_equal(zl_open(uri, &s, &err), 0);
+        capture(s, DOC, 2);
+        /* a 0.1.0 store in which the outbox's name is already taken */
+        assert_int_equal(zl_store_exec_sql(s, "DROP TABLE outbox;"
+                                              "CREATE INDEX outbox ON"
+                                              " events(event_time);"
+                                              "DELETE FROM meta WHERE key ="
+                                              " 'store.schema_version'"),
+                         0);
+        zl_close(s);
+        for (i = 0; i < 2; i++) {
+            s = NULL;
+            memset(&err, 0, sizeof err);
+            assert_int_not_equal(zl_open(uri, &s, &err), 0);
+            assert_null(s);
+            assert_non_null(strstr(err.rule, "cannot migrate the store from "
+                                             "schema version 1 to"));
+        }
+        zl_store_remove(uri);
+    }
 
     /* a version that is not a number is not taken for one */
     {
