@@ -11,11 +11,11 @@
  * behind one mutex (a hit holds it for a hash lookup and a copy).
  *
  * The data generation is a server-wide counter bumped whenever stored data
- * may have changed: (1) a worker sees its connection's SQLite
- * data_version move (another connection committed: the CLI's `zhiliang
- * recall open`, `party import`, a capture by another worker...), checked
- * at every lookup; (2) a request other than GET/HEAD finishes (the
- * worker's own commits do not move its own data_version). A page tagged
+ * may have changed: (1) a worker sees its handle's change token move
+ * (zl_store_change_token: any commit, by another connection such as the
+ * CLI's `zhiliang recall open`, `party import`, a capture by another
+ * worker..., or its own), checked at every lookup; (2) a request other
+ * than GET/HEAD finishes (at once, before any lookup). A page tagged
  * with an older generation is a miss. A page is only ever tagged with a
  * generation read before its data was read, so it is never newer-tagged
  * than its content.
@@ -25,8 +25,8 @@
  */
 #include "server_int.h"
 
-#include "store/store.h"
 #include "zhiliang/alloc.h"
+#include "zhiliang/store.h"
 
 #include <stdatomic.h>
 #include <string.h>
@@ -52,15 +52,15 @@ struct zl_pcache {
 };
 
 static atomic_uint_fast64_t g_gen = 1;
-static _Thread_local int64_t tl_dv;
+static _Thread_local uint64_t tl_dv;
 static _Thread_local int tl_dv_ok;
 
 uint64_t zl_data_gen(struct zl_req *r)
 {
     zl_store *s = zl_srv_store_nosnap(r);
-    int64_t dv;
+    uint64_t dv;
 
-    if (!s || zl_store_data_version(s, &dv)) {
+    if (!s || zl_store_change_token(s, &dv)) {
         /* Cannot tell: never match a cached page. */
         return atomic_fetch_add(&g_gen, 1) + 1;
     }

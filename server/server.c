@@ -27,10 +27,10 @@
  */
 #include "server_int.h"
 
-#include "store/store.h"
 #include "zhiliang/alloc.h"
 #include "zhiliang/timefmt.h"
 #include "zhiliang/error.h"
+#include "zhiliang/store.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -72,7 +72,7 @@ zl_store *zl_srv_store(struct zl_req *r)
      * lock/unlock instead of one per statement), taken on first use so
      * requests that never touch the store pay nothing. */
     if (tl_store && r->want_snap && !r->snap &&
-        zl_store_read_begin(tl_store) == 0)
+        zl_store_snapshot_begin(tl_store) == 0)
         r->snap = tl_store;
     return tl_store;
 }
@@ -344,7 +344,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         parse_uri(r);
         dispatch(r);
         if (r->snap)
-            zl_store_read_end(r->snap);
+            zl_store_snapshot_end(r->snap);
         r->snap = NULL;
     } else {
         parse_uri(r);

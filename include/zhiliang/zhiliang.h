@@ -22,6 +22,7 @@
 #include "zhiliang/error.h"
 #include "zhiliang/epcis.h"
 #include "zhiliang/gs1.h"
+#include "zhiliang/store.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -38,11 +39,13 @@ typedef struct zl_store zl_store;
  * "zhiliang.db" in the current directory. Returns a borrowed string. */
 const char *zl_default_store_path(void);
 
-/* Create a new store at path (schema, operator signing key, log origin).
- * Fails with ZL_EEXIST if a store is already there. */
+/* Create a new store at path, a store URI (see zhiliang/store.h): schema,
+ * operator signing key, log origin. Fails with ZL_EEXIST if a store is
+ * already there. */
 int zl_init(const char *path, const char *origin, struct zl_error *err);
 
-/* Open an existing store (ZL_ENOTFOUND if missing). *out is new. */
+/* Open an existing store by URI (ZL_ENOTFOUND if missing), migrating an
+ * older schema (see zhiliang/store.h). *out is new. */
 int zl_open(const char *path, zl_store **out, struct zl_error *err);
 void zl_close(zl_store *s);  /* NULL-safe */
 

@@ -10,6 +10,10 @@
  * Idempotence: an event whose CBV 2.0 hash is already stored is counted
  * as a duplicate and skipped, so capturing a document twice changes
  * nothing (not even the log).
+ *
+ * Each new event also gets an outbox row (kind "event", key its hash in
+ * hex) in the same transaction, so followers of the outbox see exactly
+ * the committed events.
  */
 #include "zhiliang/zhiliang.h"
 
@@ -17,6 +21,7 @@
 #include "store/store_docs.h"
 #include "util/alloc.h"
 #include "util/timefmt.h"
+#include "zhiliang/codec.h"
 #include "zhiliang/log.h"
 #include "zhiliang/sign.h"
 
@@ -76,6 +81,7 @@ static int store_events(zl_store *s, const zl_epcis_doc *doc,
                         struct zl_capture_result *res)
 {
     size_t n = zl_epcis_doc_count(doc);
+    char hex[65];
     int rc;
 
     for (size_t i = 0; i < n; i++) {
@@ -94,6 +100,10 @@ static int store_events(zl_store *s, const zl_epcis_doc *doc,
             return rc;
         rc = zl_log_append(s, ZL_LEAF_EVENT, ev->hash_id, ev->prehash,
                            ev->prehash_len, NULL);
+        if (rc)
+            return rc;
+        zl_hex_encode(ev->hash, 32, hex);
+        rc = zl_store_outbox_append(s, "event", hex, res->record_time_ms);
         if (rc)
             return rc;
         res->n_new++;

@@ -52,9 +52,12 @@ static void state_free(void *p)
     zl_free(st);
 }
 
+/* The key of the log's state in the store's module registry. */
+static const char STATE_KEY = 0;
+
 static int get_state(zl_store *s, struct log_state **out)
 {
-    struct log_state *st = zl_store_log_state(s);
+    struct log_state *st = zl_store_module_state(s, &STATE_KEY);
     int rc;
 
     if (!st) {
@@ -65,7 +68,10 @@ static int get_state(zl_store *s, struct log_state **out)
             zl_free(st);
             return rc;
         }
-        zl_store_log_state_set(s, st, state_free);
+        if ((rc = zl_store_module_set(s, &STATE_KEY, st, state_free))) {
+            state_free(st);
+            return rc;
+        }
     }
     *out = st;
     return 0;
@@ -109,7 +115,7 @@ static int sync_state(zl_store *s, struct log_state *st)
 
 void zl_log_on_rollback(zl_store *s)
 {
-    struct log_state *st = s ? zl_store_log_state(s) : NULL;
+    struct log_state *st = s ? zl_store_module_state(s, &STATE_KEY) : NULL;
 
     if (st)
         st->valid = 0;

@@ -3,7 +3,9 @@
  *
  * zl_init is the only place a store is created: schema, then the
  * operator's log signing key and origin, in one go, refusing to touch an
- * existing file so a mistyped path can never re-key a live store.
+ * existing store so a mistyped path can never re-key a live one. The
+ * store is named by URI (zhiliang/store.h); which backend serves it is
+ * store.c's business.
  */
 #include "zhiliang/zhiliang.h"
 
@@ -11,7 +13,6 @@
 #include "zhiliang/log.h"
 
 #include <stdlib.h>
-#include <unistd.h>
 
 const char *zl_default_store_path(void)
 {
@@ -25,10 +26,7 @@ int zl_init(const char *path, const char *origin, struct zl_error *err)
     zl_store *s = NULL;
     int rc;
 
-    if (access(path, F_OK) == 0)
-        return zl_error_set(err, ZL_EEXIST, path,
-                            "a store already exists here", NULL, 0);
-    rc = zl_store_open(path, 1, &s, err);
+    rc = zl_store_open(path, ZL_STORE_CREATE_NEW, &s, err);
     if (rc)
         return rc;
     rc = zl_log_init_keys(s, origin && *origin ? origin : "zhiliang.local/log");
@@ -37,13 +35,13 @@ int zl_init(const char *path, const char *origin, struct zl_error *err)
                      zl_strerror(rc), (size_t)-1);
     zl_store_close(s);
     if (rc)
-        unlink(path);
+        zl_store_remove(path);
     return rc;
 }
 
 int zl_open(const char *path, zl_store **out, struct zl_error *err)
 {
-    return zl_store_open(path, 0, out, err);
+    return zl_store_open(path, ZL_STORE_EXISTING, out, err);
 }
 
 void zl_close(zl_store *s) { zl_store_close(s); }

@@ -3,8 +3,6 @@
  * let verify compare derived tables with the records, and the clearing
  * that lets reindex rebuild them.
  */
-#include "store/store_audit.h"
-
 #include "store/sqlite_int.h"
 
 #include <string.h>
@@ -22,7 +20,7 @@ static int count(zl_store *s, const char *sql, uint64_t *out)
     return rc == SQLITE_ROW ? 0 : ZL_ESTORE;
 }
 
-int zl_store_derived_counts(zl_store *s, struct zl_store_derived_counts *c)
+static int derived_counts(zl_store *s, struct zl_store_derived_counts *c)
 {
     static const char IDS[] = "SELECT count(*) FROM event_ids";
     static const char REFS[] = "SELECT count(*) FROM event_refs";
@@ -39,7 +37,7 @@ int zl_store_derived_counts(zl_store *s, struct zl_store_derived_counts *c)
     return rc;
 }
 
-int zl_store_id_row_get(zl_store *s, const char *id, int64_t event_time_ms,
+static int id_row_get(zl_store *s, const char *id, int64_t event_time_ms,
                         const uint8_t hash[32], enum zl_id_role role,
                         zl_id_cb cb, void *ctx)
 {
@@ -85,7 +83,7 @@ static int blob32(sqlite3_stmt *st, int col, uint8_t out[32])
     return 0;
 }
 
-int zl_store_signed_docs_all(zl_store *s, zl_store_doc_cb cb, void *ctx)
+static int signed_docs_all(zl_store *s, zl_store_doc_cb cb, void *ctx)
 {
     static const char SQL[] =
         "SELECT doc_hash, party, signature, doc FROM signed_docs";
@@ -111,30 +109,7 @@ int zl_store_signed_docs_all(zl_store *s, zl_store_doc_cb cb, void *ctx)
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-int zl_store_doc_links_all(zl_store *s, zl_store_link_cb cb, void *ctx)
-{
-    static const char SQL[] = "SELECT event_hash, doc_hash FROM event_docs";
-    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
-    int rc;
-
-    if (!st)
-        return ZL_ESTORE;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        uint8_t e[32] = {0}, d[32] = {0};
-
-        blob32(st, 0, e);
-        blob32(st, 1, d);
-        rc = cb(ctx, e, d);
-        if (rc) {
-            sqlite3_reset(st);
-            return rc;
-        }
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
-}
-
-int zl_store_doc_link_exists(zl_store *s, const uint8_t event_hash[32],
+static int doc_link_exists(zl_store *s, const uint8_t event_hash[32],
                              const uint8_t doc_hash[32])
 {
     static const char SQL[] = "SELECT 1 FROM event_docs"
@@ -153,7 +128,7 @@ int zl_store_doc_link_exists(zl_store *s, const uint8_t event_hash[32],
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-int zl_store_derived_clear(zl_store *s)
+static int derived_clear(zl_store *s)
 {
     int rc = zl_sqlite_exec(s, "DELETE FROM event_ids");
 
@@ -163,3 +138,13 @@ int zl_store_derived_clear(zl_store *s)
         rc = zl_sqlite_exec(s, "DELETE FROM event_docs");
     return rc;
 }
+
+const struct zl_store_audit_ops zl_sqlite_audit_ops = {
+    .base = {.name = "audit", .schema = NULL},
+    .derived_counts = derived_counts,
+    .id_row_get = id_row_get,
+    .signed_docs_all = signed_docs_all,
+    .doc_link_exists = doc_link_exists,
+    .derived_clear = derived_clear,
+    .event_replace = zl_sqlite_event_replace,
+};

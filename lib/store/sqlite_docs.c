@@ -1,8 +1,6 @@
 /*
  * sqlite_docs.c - signed documents on SQLite (see store_docs.h).
  */
-#include "store/store_docs.h"
-
 #include "store/sqlite_int.h"
 
 static const char DOCS_SCHEMA[] =
@@ -13,11 +11,11 @@ static const char DOCS_SCHEMA[] =
     " event_hash BLOB NOT NULL, doc_hash BLOB NOT NULL,"
     " PRIMARY KEY(event_hash, doc_hash)) WITHOUT ROWID;";
 
-int zl_store_docs_schema(zl_store *s) { return zl_sqlite_exec(s, DOCS_SCHEMA); }
+static int docs_schema(zl_store *s) { return zl_sqlite_exec(s, DOCS_SCHEMA); }
 
-int zl_store_signed_doc_put(zl_store *s, const uint8_t doc_hash[32],
-                            const char *party, const char *sig_b64,
-                            const char *doc, size_t len)
+static int signed_doc_put(zl_store *s, const uint8_t doc_hash[32],
+                          const char *party, const char *sig_b64,
+                          const char *doc, size_t len)
 {
     static const char SQL[] = "INSERT OR IGNORE INTO signed_docs"
                               "(doc_hash, party, signature, doc)"
@@ -33,8 +31,8 @@ int zl_store_signed_doc_put(zl_store *s, const uint8_t doc_hash[32],
     return sqlite3_step(st) == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-int zl_store_event_doc_link(zl_store *s, const uint8_t event_hash[32],
-                            const uint8_t doc_hash[32])
+static int event_doc_link(zl_store *s, const uint8_t event_hash[32],
+                          const uint8_t doc_hash[32])
 {
     static const char SQL[] = "INSERT OR IGNORE INTO event_docs"
                               "(event_hash, doc_hash) VALUES(?1,?2)";
@@ -47,8 +45,8 @@ int zl_store_event_doc_link(zl_store *s, const uint8_t event_hash[32],
     return sqlite3_step(st) == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-int zl_store_signed_doc_for_event(zl_store *s, const uint8_t event_hash[32],
-                                  zl_signed_doc_cb cb, void *ctx)
+static int signed_doc_for_event(zl_store *s, const uint8_t event_hash[32],
+                                zl_signed_doc_cb cb, void *ctx)
 {
     static const char SQL[] =
         "SELECT d.party, d.signature, d.doc FROM event_docs e"
@@ -72,3 +70,10 @@ int zl_store_signed_doc_for_event(zl_store *s, const uint8_t event_hash[32],
     sqlite3_reset(st);
     return rc;
 }
+
+const struct zl_store_docs_ops zl_sqlite_docs_ops = {
+    .base = {.name = "docs", .schema = docs_schema},
+    .signed_doc_put = signed_doc_put,
+    .event_doc_link = event_doc_link,
+    .signed_doc_for_event = signed_doc_for_event,
+};

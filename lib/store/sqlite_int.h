@@ -1,7 +1,8 @@
 /*
  * sqlite_int.h - the SQLite backend's private parts, shared by the files
- * that implement store.h and its extensions (store_log.h, store_trace.h,
- * store_party.h) on SQLite.
+ * that implement it: store_sqlite.c (the core tables, the backend table
+ * zl_sqlite_backend), sqlite_query.c and one sqlite_<module>.c per module
+ * table (log, trace, party, recall, docs).
  *
  * Statements are prepared once per handle and cached by the address of
  * their SQL text (always a string literal), so hot paths pay no parse.
@@ -9,7 +10,7 @@
 #ifndef ZL_SQLITE_INT_H
 #define ZL_SQLITE_INT_H
 
-#include "store/store.h"
+#include "store/backend.h"
 
 #include <sqlite3.h>
 
@@ -20,19 +21,25 @@ struct zl_stmt_slot {
     sqlite3_stmt *stmt;
 };
 
-struct zl_store {
+/* The backend's data behind zl_store.priv. */
+struct zl_sqlite {
     sqlite3 *db;
     char *path;
-    int in_tx;
     struct zl_stmt_slot stmts[ZL_STMT_CACHE];
     size_t n_stmts;
-    /* Per-handle state of modules built on the store (e.g. the log's
-     * in-memory frontier). Each is freed by its free function at close. */
-    void *log_state;
-    void (*log_state_free)(void *);
-    void *trace_state;
-    void (*trace_state_free)(void *);
+    uint64_t commits;   /* write transactions committed on this handle */
 };
+
+static inline struct zl_sqlite *zl_sqlite_of(zl_store *s)
+{
+    return (struct zl_sqlite *)s->priv;
+}
+
+/* The connection of an SQLite handle. */
+static inline sqlite3 *zl_sqlite_db(zl_store *s)
+{
+    return zl_sqlite_of(s)->db;
+}
 
 /* The cached prepared statement for sql (a string literal), reset and with
  * bindings cleared, or NULL on error (sqlite3_errmsg tells). */
@@ -51,5 +58,19 @@ void zl_sqlite_row_event(sqlite3_stmt *st, struct zl_stored_event *ev);
 
 /* Map an SQLite result code to ours (SQLITE_OK/DONE/ROW -> 0). */
 int zl_sqlite_rc(int rc);
+
+/* The parts defined outside store_sqlite.c, collected in its table. */
+int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
+                           zl_event_cb cb, void *ctx);
+extern const struct zl_store_log_ops zl_sqlite_log_ops;
+extern const struct zl_store_trace_ops zl_sqlite_trace_ops;
+extern const struct zl_store_party_ops zl_sqlite_party_ops;
+extern const struct zl_store_recall_ops zl_sqlite_recall_ops;
+extern const struct zl_store_docs_ops zl_sqlite_docs_ops;
+extern const struct zl_store_audit_ops zl_sqlite_audit_ops;
+
+/* Rewrite a stored event's row and derived rows in place (reindex). */
+int zl_sqlite_event_replace(zl_store *s, const struct zl_event *ev,
+                            int64_t record_time_ms, const char *party);
 
 #endif

@@ -13,8 +13,6 @@
  * seek all over a large index. A hash collision only costs one more row
  * comparison (the query also compares the key itself).
  */
-#include "store/store_log.h"
-
 #include "store/sqlite_int.h"
 #include "util/alloc.h"
 #include "zhiliang/error.h"
@@ -34,27 +32,9 @@ static const char LOG_SCHEMA[] =
     " size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL,"
     " issued_ms INTEGER NOT NULL);";
 
-int zl_store_log_schema(zl_store *s)
+static int log_schema(zl_store *s)
 {
     return zl_sqlite_exec(s, LOG_SCHEMA);
-}
-
-void *zl_store_log_state(zl_store *s)
-{
-    return s->log_state;
-}
-
-void zl_store_log_state_set(zl_store *s, void *state, void (*free_fn)(void *))
-{
-    if (s->log_state && s->log_state_free && s->log_state != state)
-        s->log_state_free(s->log_state);
-    s->log_state = state;
-    s->log_state_free = free_fn;
-}
-
-int zl_store_log_in_tx(zl_store *s)
-{
-    return s->in_tx;
 }
 
 static sqlite3_int64 key_hash(const char *k)
@@ -83,8 +63,8 @@ static int copy_hash(sqlite3_stmt *st, int col, uint8_t hash[32])
     return 0;
 }
 
-int zl_store_log_leaf_put(zl_store *s, uint64_t index, uint8_t leaf_type,
-                          const char *record_key, const uint8_t hash[32])
+static int leaf_put(zl_store *s, uint64_t index, uint8_t leaf_type,
+                    const char *record_key, const uint8_t hash[32])
 {
     static const char SQL[] = "INSERT INTO log_leaf(idx, type, key_hash,"
                               " record_key, hash) VALUES(?1, ?2, ?5, ?3, ?4)";
@@ -100,8 +80,8 @@ int zl_store_log_leaf_put(zl_store *s, uint64_t index, uint8_t leaf_type,
     return step_done(st);
 }
 
-int zl_store_log_node_put(zl_store *s, unsigned level, uint64_t index,
-                          const uint8_t hash[32])
+static int node_put(zl_store *s, unsigned level, uint64_t index,
+                    const uint8_t hash[32])
 {
     static const char SQL[] =
         "INSERT INTO log_node(level, idx, hash) VALUES(?1, ?2, ?3)";
@@ -115,8 +95,8 @@ int zl_store_log_node_put(zl_store *s, unsigned level, uint64_t index,
     return step_done(st);
 }
 
-int zl_store_log_node_get(zl_store *s, unsigned level, uint64_t index,
-                          uint8_t hash[32])
+static int node_get(zl_store *s, unsigned level, uint64_t index,
+                    uint8_t hash[32])
 {
     static const char LEAF[] = "SELECT hash FROM log_leaf WHERE idx = ?1";
     static const char NODE[] =
@@ -140,7 +120,7 @@ int zl_store_log_node_get(zl_store *s, unsigned level, uint64_t index,
     return rc;
 }
 
-int zl_store_log_tail(zl_store *s, uint64_t *size, uint8_t last[32])
+static int tail(zl_store *s, uint64_t *size, uint8_t last[32])
 {
     static const char SQL[] =
         "SELECT idx, hash FROM log_leaf ORDER BY idx DESC LIMIT 1";
@@ -163,8 +143,8 @@ int zl_store_log_tail(zl_store *s, uint64_t *size, uint8_t last[32])
     return rc;
 }
 
-int zl_store_log_find(zl_store *s, const char *record_key, uint64_t *index,
-                      uint8_t *leaf_type, uint8_t hash[32])
+static int find(zl_store *s, const char *record_key, uint64_t *index,
+                uint8_t *leaf_type, uint8_t hash[32])
 {
     static const char SQL[] =
         "SELECT idx, type, hash FROM log_leaf WHERE key_hash = ?2"
@@ -190,7 +170,7 @@ int zl_store_log_find(zl_store *s, const char *record_key, uint64_t *index,
     return rc;
 }
 
-int zl_store_log_leaves(zl_store *s, zl_store_log_leaf_cb cb, void *ctx)
+static int leaves(zl_store *s, zl_store_log_leaf_cb cb, void *ctx)
 {
     static const char SQL[] =
         "SELECT idx, type, record_key, hash FROM log_leaf ORDER BY idx";
@@ -198,7 +178,7 @@ int zl_store_log_leaves(zl_store *s, zl_store_log_leaf_cb cb, void *ctx)
     int rc;
 
     /* Not cached: the callback may use cached statements of its own. */
-    if (sqlite3_prepare_v2(s->db, SQL, -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
         return ZL_ESTORE;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         uint8_t h[32] = {0};
@@ -217,9 +197,9 @@ out:
     return rc;
 }
 
-int zl_store_log_checkpoint_put(zl_store *s, uint64_t size,
-                                const uint8_t root[32], const char *note,
-                                int64_t issued_ms)
+static int checkpoint_put(zl_store *s, uint64_t size,
+                          const uint8_t root[32], const char *note,
+                          int64_t issued_ms)
 {
     static const char SQL[] = "INSERT INTO log_checkpoint(size, root, note,"
                               " issued_ms) VALUES(?1, ?2, ?3, ?4)";
@@ -234,7 +214,7 @@ int zl_store_log_checkpoint_put(zl_store *s, uint64_t size,
     return step_done(st);
 }
 
-int zl_store_log_checkpoint_get(zl_store *s, uint64_t size, char **note)
+static int checkpoint_get(zl_store *s, uint64_t size, char **note)
 {
     static const char AT[] = "SELECT note FROM log_checkpoint WHERE size = ?1";
     static const char LATEST[] =
@@ -262,15 +242,15 @@ int zl_store_log_checkpoint_get(zl_store *s, uint64_t size, char **note)
     return rc;
 }
 
-int zl_store_log_checkpoints(zl_store *s, zl_store_log_checkpoint_cb cb,
-                             void *ctx)
+static int checkpoints(zl_store *s, zl_store_log_checkpoint_cb cb,
+                       void *ctx)
 {
     static const char SQL[] =
         "SELECT size, root, note FROM log_checkpoint ORDER BY size";
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(s->db, SQL, -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
         return ZL_ESTORE;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         uint8_t root[32] = {0};
@@ -289,14 +269,14 @@ out:
     return rc;
 }
 
-int zl_store_log_bytes(zl_store *s, uint64_t *bytes)
+static int log_bytes(zl_store *s, uint64_t *bytes)
 {
     sqlite3_stmt *st = NULL;
     int rc;
 
     *bytes = 0;
     /* dbstat is optional in SQLite builds; without it report 0. */
-    if (sqlite3_prepare_v2(s->db,
+    if (sqlite3_prepare_v2(zl_sqlite_db(s),
                            "SELECT sum(pgsize) FROM dbstat WHERE name IN"
                            " ('log_leaf', 'log_leaf_key', 'log_node',"
                            " 'log_checkpoint')",
@@ -309,3 +289,17 @@ int zl_store_log_bytes(zl_store *s, uint64_t *bytes)
     sqlite3_finalize(st);
     return rc;
 }
+
+const struct zl_store_log_ops zl_sqlite_log_ops = {
+    .base = {.name = "log", .schema = log_schema},
+    .leaf_put = leaf_put,
+    .node_put = node_put,
+    .node_get = node_get,
+    .tail = tail,
+    .find = find,
+    .leaves = leaves,
+    .checkpoint_put = checkpoint_put,
+    .checkpoint_get = checkpoint_get,
+    .checkpoints = checkpoints,
+    .bytes = log_bytes,
+};

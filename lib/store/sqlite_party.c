@@ -11,8 +11,6 @@
  * back to exactly one party (the location check asks "who owns this
  * GLN?"), which a primary key on party_gln.gln enforces for free.
  */
-#include "store/store_party.h"
-
 #include "store/sqlite_int.h"
 #include "util/alloc.h"
 
@@ -36,9 +34,9 @@ static const char schema_sql[] =
     " id TEXT PRIMARY KEY, party_id TEXT NOT NULL, sha256 TEXT NOT NULL,"
     " created_ms INTEGER NOT NULL, revoked_ms INTEGER NOT NULL DEFAULT 0);";
 
-static sqlite3 *dbof(zl_store *s) { return s->db; }
+static sqlite3 *dbof(zl_store *s) { return zl_sqlite_db(s); }
 
-int zl_store_party_schema(zl_store *s)
+static int party_schema(zl_store *s)
 {
     return sqlite3_exec(dbof(s), schema_sql, NULL, NULL, NULL) == SQLITE_OK
                ? 0
@@ -91,7 +89,7 @@ static int bind_gln_array(sqlite3_stmt *st, int i, const struct zl_party *p)
     return bind_text(st, i, buf);
 }
 
-int zl_store_party_put(zl_store *s, const struct zl_party *p, int replace)
+static int party_put(zl_store *s, const struct zl_party *p, int replace)
 {
     sqlite3_stmt *st = NULL;
     char owner[ZL_PARTY_ID_MAX];
@@ -216,8 +214,8 @@ static int run_party_query(zl_store *s, sqlite3_stmt *st, zl_party_cb cb,
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-int zl_store_party_get(zl_store *s, const char *key, zl_party_cb cb,
-                       void *ctx)
+static int party_get(zl_store *s, const char *key, zl_party_cb cb,
+                     void *ctx)
 {
     sqlite3_stmt *st = NULL;
     int rc, found = 0;
@@ -236,7 +234,7 @@ out:
     return rc;
 }
 
-int zl_store_party_list(zl_store *s, zl_party_cb cb, void *ctx)
+static int party_list(zl_store *s, zl_party_cb cb, void *ctx)
 {
     sqlite3_stmt *st = NULL;
     int rc, found = 0;
@@ -249,8 +247,8 @@ out:
     return rc;
 }
 
-int zl_store_gln_owner(zl_store *s, const char *gln,
-                       char party_id[ZL_PARTY_ID_MAX])
+static int gln_owner(zl_store *s, const char *gln,
+                     char party_id[ZL_PARTY_ID_MAX])
 {
     sqlite3_stmt *st = NULL;
     int rc;
@@ -270,8 +268,8 @@ out:
     return rc;
 }
 
-int zl_store_location_name(zl_store *s, const char *gln, const char *name_zh,
-                           const char *name_en)
+static int location_name(zl_store *s, const char *gln, const char *name_zh,
+                         const char *name_en)
 {
     sqlite3_stmt *st = NULL;
     int rc;
@@ -287,8 +285,8 @@ out:
     return rc;
 }
 
-int zl_store_location_get(zl_store *s, const char *gln, zl_location_cb cb,
-                          void *ctx)
+static int location_get(zl_store *s, const char *gln, zl_location_cb cb,
+                        void *ctx)
 {
     sqlite3_stmt *st = NULL;
     struct zl_location l;
@@ -314,7 +312,7 @@ out:
     return rc;
 }
 
-int zl_store_product_put(zl_store *s, const struct zl_product *p)
+static int product_put(zl_store *s, const struct zl_product *p)
 {
     sqlite3_stmt *st = NULL;
     int rc;
@@ -351,8 +349,8 @@ static int run_product_query(sqlite3_stmt *st, zl_product_cb cb, void *ctx,
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-int zl_store_product_get(zl_store *s, const char *gtin14, zl_product_cb cb,
-                         void *ctx)
+static int product_get(zl_store *s, const char *gtin14, zl_product_cb cb,
+                       void *ctx)
 {
     sqlite3_stmt *st = NULL;
     int rc, found = 0;
@@ -368,7 +366,7 @@ out:
     return rc;
 }
 
-int zl_store_product_list(zl_store *s, zl_product_cb cb, void *ctx)
+static int product_list(zl_store *s, zl_product_cb cb, void *ctx)
 {
     sqlite3_stmt *st = NULL;
     int rc, found = 0;
@@ -381,8 +379,8 @@ out:
     return rc;
 }
 
-int zl_store_token_put(zl_store *s, const char *id, const char *party_id,
-                       const char *hash_hex, int64_t created_ms)
+static int token_put(zl_store *s, const char *id, const char *party_id,
+                     const char *hash_hex, int64_t created_ms)
 {
     sqlite3_stmt *st = NULL;
     int rc;
@@ -401,7 +399,7 @@ out:
     return rc;
 }
 
-int zl_store_token_revoke(zl_store *s, const char *id, int64_t now_ms)
+static int token_revoke(zl_store *s, const char *id, int64_t now_ms)
 {
     sqlite3_stmt *st = NULL;
     int rc;
@@ -424,9 +422,9 @@ out:
     return rc;
 }
 
-int zl_store_token_get(zl_store *s, const char *id,
-                       char party_id[ZL_PARTY_ID_MAX], char hash_hex[65],
-                       int64_t *revoked_ms)
+static int token_get(zl_store *s, const char *id,
+                     char party_id[ZL_PARTY_ID_MAX], char hash_hex[65],
+                     int64_t *revoked_ms)
 {
     sqlite3_stmt *st = NULL;
     int rc;
@@ -450,8 +448,8 @@ out:
     return rc;
 }
 
-int zl_store_token_list(zl_store *s, const char *party_id, zl_token_cb cb,
-                        void *ctx)
+static int token_list(zl_store *s, const char *party_id, zl_token_cb cb,
+                      void *ctx)
 {
     sqlite3_stmt *st = NULL;
     struct zl_token_info t;
@@ -477,3 +475,20 @@ out:
     sqlite3_finalize(st);
     return rc;
 }
+
+const struct zl_store_party_ops zl_sqlite_party_ops = {
+    .base = {.name = "party", .schema = party_schema},
+    .party_put = party_put,
+    .party_get = party_get,
+    .party_list = party_list,
+    .gln_owner = gln_owner,
+    .location_name = location_name,
+    .location_get = location_get,
+    .product_put = product_put,
+    .product_get = product_get,
+    .product_list = product_list,
+    .token_put = token_put,
+    .token_revoke = token_revoke,
+    .token_get = token_get,
+    .token_list = token_list,
+};

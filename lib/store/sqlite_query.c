@@ -8,13 +8,15 @@
  * key starts with the identifier: an exact ID is a point lookup and a
  * pattern ("...*") a range scan [prefix, prefix + 0xFF).
  * Pagination is keyset (event_time, hash) rather than OFFSET, so page N
- * costs the same as page 1.
+ * costs the same as page 1. EQ_eventID values that are our hash IDs
+ * ("ni:///sha-256;<64 hex>?ver=CBV2.0", or the bare hex) are decoded here
+ * and compared as the 32-byte key, one descent of the hash index.
  */
-#include "store/store.h"
-
 #include "store/sqlite_int.h"
+
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "zhiliang/codec.h"
 
 #include <string.h>
 
@@ -35,6 +37,8 @@ struct qb {
     struct bind binds[MAX_BINDS];
     int n;
     int rc;
+    uint8_t hashes[MAX_BINDS][32];  /* decoded hash IDs, bound as blobs */
+    int n_hashes;
 };
 
 static void add(struct qb *q, const char *frag)
@@ -61,6 +65,35 @@ static void bind_kind(struct qb *q, enum bind_kind k, const char *t, size_t len)
     bind_text(q, t, len);
     if (q->n)
         q->binds[q->n - 1].kind = k;
+}
+
+static void bind_blob32(struct qb *q, const uint8_t *blob)
+{
+    if (q->n >= MAX_BINDS) {
+        q->rc = ZL_ELIMIT;
+        return;
+    }
+    q->binds[q->n].kind = B_BLOB;
+    q->binds[q->n].blob = blob;
+    q->n++;
+    add(q, "?");
+}
+
+/* The hash of a hash ID: the 64 lower-case hex digits after ';' (or the
+ * whole value) up to an optional '?'. 0 when v is not one (then it can
+ * only be a declared eventID). */
+static int hash_of_id(const char *v, uint8_t out[32])
+{
+    const char *p = strchr(v, ';');
+    const char *hx = p ? p + 1 : v;
+    size_t hl = strcspn(hx, "?");
+
+    if (hl != 64)
+        return 0;
+    for (size_t i = 0; i < hl; i++)
+        if (!((hx[i] >= '0' && hx[i] <= '9') || (hx[i] >= 'a' && hx[i] <= 'f')))
+            return 0;
+    return zl_hex_decode(hx, hl, out, 32) == 0;
 }
 
 static void bind_int(struct qb *q, int64_t v)
@@ -210,20 +243,18 @@ static void build(struct qb *q, const struct zl_event_filter *f)
     in_list(q, "e.read_point", f->read_points);
     in_list(q, "e.biz_location", f->biz_locations);
     if (list_len(f->event_ids)) {
-        /* Either the declared eventID or our hash ID (matched in C by the
-         * caller converting "ni:///sha-256;<hex>" to the declared form is
-         * not possible, so both columns are checked). */
-        add(q, " AND (0");
+        /* A value may be the declared eventID or our hash ID, so both
+         * columns are checked; each term is an index lookup. */
+        add(q, " AND (");
         for (size_t i = 0; f->event_ids[i]; i++) {
-            add(q, " OR e.declared_id = ");
+            if (i)
+                add(q, " OR ");
+            add(q, "e.declared_id = ");
             bind_text(q, f->event_ids[i], strlen(f->event_ids[i]));
-            add(q, " OR lower(hex(e.hash)) = ");
-            {
-                const char *p = strchr(f->event_ids[i], ';');
-                const char *hx = p ? p + 1 : f->event_ids[i];
-                size_t hl = strcspn(hx, "?");
-
-                bind_text(q, hx, hl);
+            if (q->n_hashes < MAX_BINDS &&
+                hash_of_id(f->event_ids[i], q->hashes[q->n_hashes])) {
+                add(q, " OR e.hash = ");
+                bind_blob32(q, q->hashes[q->n_hashes++]);
             }
         }
         add(q, ")");
@@ -249,7 +280,7 @@ static void build(struct qb *q, const struct zl_event_filter *f)
     if (f->exists_error_declaration)
         add(q, " AND e.has_error = 1");
     if (f->has_after) {
-        add(q, f->order_desc ? " AND (" : " AND (");
+        add(q, " AND (");
         add(q, tcol);
         add(q, f->order_desc ? " < " : " > ");
         bind_int(q, f->after_time);
@@ -258,12 +289,7 @@ static void build(struct qb *q, const struct zl_event_filter *f)
         add(q, " = ");
         bind_int(q, f->after_time);
         add(q, f->order_desc ? " AND e.hash < " : " AND e.hash > ");
-        if (q->n < MAX_BINDS) {
-            q->binds[q->n].kind = B_BLOB;
-            q->binds[q->n].blob = f->after_hash;
-            q->n++;
-            add(q, "?");
-        }
+        bind_blob32(q, f->after_hash);
         add(q, "))");
     }
     add(q, " ORDER BY ");
@@ -275,8 +301,8 @@ static void build(struct qb *q, const struct zl_event_filter *f)
     }
 }
 
-int zl_store_events_query(zl_store *s, const struct zl_event_filter *f,
-                          zl_event_cb cb, void *ctx)
+int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
+                           zl_event_cb cb, void *ctx)
 {
     struct qb *q = zl_calloc(1, sizeof *q);
     sqlite3_stmt *st = NULL;
@@ -290,7 +316,7 @@ int zl_store_events_query(zl_store *s, const struct zl_event_filter *f,
     rc = q->rc;
     if (rc)
         goto out;
-    if (sqlite3_prepare_v2(s->db, q->sql.data, -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), q->sql.data, -1, &st, NULL) != SQLITE_OK) {
         rc = ZL_ESTORE;
         goto out;
     }

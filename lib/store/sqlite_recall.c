@@ -9,8 +9,6 @@
  * mutable columns. The state is replayed from the logged records instead,
  * so nothing outside the log decides what a case says.
  */
-#include "store/store_recall.h"
-
 #include "store/sqlite_int.h"
 #include "util/alloc.h"
 
@@ -29,7 +27,7 @@ static const char RECALL_SCHEMA[] =
     " id TEXT NOT NULL, case_id TEXT NOT NULL,"
     " PRIMARY KEY(id, case_id)) WITHOUT ROWID;";
 
-int zl_store_recall_schema(zl_store *s)
+static int recall_schema(zl_store *s)
 {
     return zl_sqlite_exec(s, RECALL_SCHEMA);
 }
@@ -41,8 +39,8 @@ static const char *col(sqlite3_stmt *st, int i)
     return v ? v : "";
 }
 
-int zl_store_recall_record_put(zl_store *s, const char *case_id, long seq,
-                               const char *kind, const char *json, size_t len)
+static int record_put(zl_store *s, const char *case_id, long seq,
+                      const char *kind, const char *json, size_t len)
 {
     static const char SQL[] = "INSERT INTO recall_records(case_id, seq, kind,"
                               " json) VALUES(?1, ?2, ?3, ?4)";
@@ -62,8 +60,8 @@ int zl_store_recall_record_put(zl_store *s, const char *case_id, long seq,
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-int zl_store_recall_record_get(zl_store *s, const char *case_id, long seq,
-                               char **json, size_t *len)
+static int record_get(zl_store *s, const char *case_id, long seq,
+                      char **json, size_t *len)
 {
     static const char SQL[] = "SELECT json FROM recall_records"
                               " WHERE case_id = ?1 AND seq = ?2";
@@ -90,8 +88,8 @@ int zl_store_recall_record_get(zl_store *s, const char *case_id, long seq,
     return *json ? 0 : ZL_ENOMEM;
 }
 
-int zl_store_recall_records(zl_store *s, const char *case_id,
-                            zl_store_recall_record_cb cb, void *ctx)
+static int records(zl_store *s, const char *case_id,
+                   zl_store_recall_record_cb cb, void *ctx)
 {
     static const char SQL[] = "SELECT seq, kind, json FROM recall_records"
                               " WHERE case_id = ?1 ORDER BY seq";
@@ -113,7 +111,7 @@ int zl_store_recall_records(zl_store *s, const char *case_id,
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-int zl_store_recall_all_keys(zl_store *s, zl_store_recall_key_cb cb, void *ctx)
+static int all_keys(zl_store *s, zl_store_recall_key_cb cb, void *ctx)
 {
     static const char SQL[] = "SELECT case_id, seq FROM recall_records"
                               " ORDER BY case_id, seq";
@@ -121,7 +119,7 @@ int zl_store_recall_all_keys(zl_store *s, zl_store_recall_key_cb cb, void *ctx)
     int rc, r = 0;
 
     /* not the cached statement: a callback may run other recall queries */
-    if (sqlite3_prepare_v2(s->db, SQL, -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
         return ZL_ESTORE;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         r = cb(ctx, col(st, 0), (long)sqlite3_column_int64(st, 1));
@@ -134,7 +132,7 @@ int zl_store_recall_all_keys(zl_store *s, zl_store_recall_key_cb cb, void *ctx)
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-int zl_store_recall_last_seq(zl_store *s, const char *case_id, long *seq)
+static int last_seq(zl_store *s, const char *case_id, long *seq)
 {
     static const char SQL[] = "SELECT COALESCE(MAX(seq), 0) FROM"
                               " recall_records WHERE case_id = ?1";
@@ -151,7 +149,7 @@ int zl_store_recall_last_seq(zl_store *s, const char *case_id, long *seq)
     return rc == SQLITE_ROW ? 0 : ZL_ESTORE;
 }
 
-int zl_store_recall_case_put(zl_store *s, const struct zl_store_recall_case *r)
+static int case_put(zl_store *s, const struct zl_store_recall_case *r)
 {
     static const char SQL[] =
         "INSERT OR REPLACE INTO recall_cases(case_id, status, reason, hazard,"
@@ -203,8 +201,8 @@ static int emit_cases(sqlite3_stmt *st, zl_store_recall_case_cb cb, void *ctx,
     "c.case_id, c.status, c.reason, c.hazard, c.opened_ms,"                    \
     " c.closed_ms, c.lots, c.gtins"
 
-int zl_store_recall_case_list(zl_store *s, const char *case_id, int open_only,
-                              zl_store_recall_case_cb cb, void *ctx)
+static int case_list(zl_store *s, const char *case_id, int open_only,
+                     zl_store_recall_case_cb cb, void *ctx)
 {
     static const char ONE[] = "SELECT " CASE_COLS " FROM recall_cases c"
                               " WHERE c.case_id = ?1";
@@ -227,8 +225,8 @@ int zl_store_recall_case_list(zl_store *s, const char *case_id, int open_only,
     return rc;
 }
 
-int zl_store_recall_ids_put(zl_store *s, const char *case_id,
-                            const char *const *ids, size_t n)
+static int ids_put(zl_store *s, const char *case_id,
+                   const char *const *ids, size_t n)
 {
     static const char SQL[] = "INSERT OR IGNORE INTO recall_ids(id, case_id)"
                               " VALUES(?1, ?2)";
@@ -249,8 +247,8 @@ int zl_store_recall_ids_put(zl_store *s, const char *case_id,
     return 0;
 }
 
-int zl_store_recall_cases_for_id(zl_store *s, const char *id,
-                                 zl_store_recall_case_cb cb, void *ctx)
+static int cases_for_id(zl_store *s, const char *id,
+                        zl_store_recall_case_cb cb, void *ctx)
 {
     static const char SQL[] = "SELECT " CASE_COLS " FROM recall_ids i"
                               " JOIN recall_cases c ON c.case_id = i.case_id"
@@ -264,3 +262,16 @@ int zl_store_recall_cases_for_id(zl_store *s, const char *id,
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     return emit_cases(st, cb, ctx, &found);
 }
+
+const struct zl_store_recall_ops zl_sqlite_recall_ops = {
+    .base = {.name = "recall", .schema = recall_schema},
+    .record_put = record_put,
+    .record_get = record_get,
+    .records = records,
+    .all_keys = all_keys,
+    .last_seq = last_seq,
+    .case_put = case_put,
+    .case_list = case_list,
+    .ids_put = ids_put,
+    .cases_for_id = cases_for_id,
+};

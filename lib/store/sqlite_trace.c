@@ -6,8 +6,6 @@
  * by identifier, so rows arrive grouped as the index wants them); the
  * events scan leaves out the json column, which is most of the bytes.
  */
-#include "store/store_trace.h"
-
 #include "store/sqlite_int.h"
 
 #include <string.h>
@@ -58,8 +56,8 @@ static int each_meta(sqlite3_stmt *st, zl_event_cb cb, void *ctx)
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-int zl_store_trace_scan_events(zl_store *s, int64_t since_rt, zl_event_cb cb,
-                               void *ctx)
+static int scan_events(zl_store *s, int64_t since_rt, zl_event_cb cb,
+                       void *ctx)
 {
     static const char SQL[] = "SELECT " META_COLS
                               " FROM events WHERE record_time >= ?1";
@@ -71,8 +69,8 @@ int zl_store_trace_scan_events(zl_store *s, int64_t since_rt, zl_event_cb cb,
     return each_meta(st, cb, ctx);
 }
 
-int zl_store_trace_events_meta(zl_store *s, const uint8_t (*hashes)[32],
-                               size_t n, zl_event_cb cb, void *ctx)
+static int events_meta(zl_store *s, const uint8_t (*hashes)[32],
+                       size_t n, zl_event_cb cb, void *ctx)
 {
     static const char SQL[] = "SELECT " META_COLS " FROM events WHERE hash = ?1";
     int rc = 0;
@@ -88,7 +86,7 @@ int zl_store_trace_events_meta(zl_store *s, const uint8_t (*hashes)[32],
     return rc;
 }
 
-int zl_store_trace_scan_ids(zl_store *s, zl_id_cb cb, void *ctx)
+static int scan_ids(zl_store *s, zl_id_cb cb, void *ctx)
 {
     static const char SQL[] =
         "SELECT id, event_time, hash, role, type, action, record_time, qty,"
@@ -125,7 +123,7 @@ int zl_store_trace_scan_ids(zl_store *s, zl_id_cb cb, void *ctx)
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-int zl_store_trace_scan_refs(zl_store *s, zl_trace_ref_cb cb, void *ctx)
+static int scan_refs(zl_store *s, zl_trace_ref_cb cb, void *ctx)
 {
     static const char SQL[] =
         "SELECT hash, kind, type, value FROM event_refs"
@@ -153,3 +151,11 @@ int zl_store_trace_scan_refs(zl_store *s, zl_trace_ref_cb cb, void *ctx)
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
+
+const struct zl_store_trace_ops zl_sqlite_trace_ops = {
+    .base = {.name = "trace", .schema = NULL},
+    .scan_events = scan_events,
+    .scan_ids = scan_ids,
+    .scan_refs = scan_refs,
+    .events_meta = events_meta,
+};

@@ -1,13 +1,16 @@
 /*
  * store.h - the storage interface: everything libzhiliang keeps goes
- * through these functions, so a PostgreSQL backend can replace SQLite
- * without touching callers.
+ * through these functions. Each one is a thin dispatcher to the backend
+ * the handle was opened with (backend.h: a table of function pointers,
+ * chosen by the store URI), so callers never know which database serves
+ * them and two backends can live in one binary.
  *
  * Rules (DESIGN.md, storage): keys are made by the application (event hash,
  * UUIDs), never by sequences; big tables carry their distribution key (the
  * identifier, the event hash) in their primary key; traces walk the graph
  * level by level with batched lookups (no recursive SQL); writes are
- * batched and idempotent.
+ * batched and idempotent. The one sequence is the outbox's (below): a
+ * per-store change feed, never a key other rows refer to.
  *
  * Transactions: zl_store_begin/commit/rollback bracket a write batch. A
  * capture is one transaction: rows and log leaf land together or not at
@@ -22,6 +25,7 @@
 
 #include "zhiliang/epcis.h"
 #include "zhiliang/error.h"
+#include "zhiliang/store.h"
 #include "zhiliang/zhiliang.h"
 
 #include <stddef.h>
@@ -29,27 +33,61 @@
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
-/* Open (create = 1: create if missing and set up the schema) the store at
- * path. *out is new (zl_store_close). Returns 0, ZL_ENOTFOUND when the
- * file does not exist and create = 0, ZL_ESTORE with err filled. */
-int zl_store_open(const char *path, int create, zl_store **out,
+enum zl_store_mode {
+    ZL_STORE_EXISTING = 0,   /* open a store that exists */
+    ZL_STORE_CREATE = 1,     /* create it (with its schema) if missing */
+    ZL_STORE_CREATE_NEW = 2  /* create it; ZL_EEXIST if something is there */
+};
+
+/* Open the store named by uri (zhiliang/store.h lists the forms) in mode.
+ * A new store gets the whole schema at ZL_STORE_SCHEMA_VERSION; an older
+ * one is migrated in one transaction; a newer one is refused
+ * (ZL_EUNSUPPORTED). *out is new (zl_store_close). Returns 0,
+ * ZL_ENOTFOUND when nothing is there and mode is ZL_STORE_EXISTING,
+ * ZL_EINVAL for an unknown URI scheme, ZL_EUNSUPPORTED for a backend not
+ * built, ZL_ESTORE; err says which. */
+int zl_store_open(const char *uri, enum zl_store_mode mode, zl_store **out,
                   struct zl_error *err);
 void zl_store_close(zl_store *s);  /* NULL-safe */
 
+/* Delete the store named by uri (zl_init undoes a half-made store with
+ * it; tests clean up with it). 0, or a negative error. */
+int zl_store_remove(const char *uri);
+
 int zl_store_begin(zl_store *s);
 int zl_store_commit(zl_store *s);
-int zl_store_rollback(zl_store *s);  /* safe to call when nothing is open */
+/* Safe to call when nothing is open. Drops every module state (below):
+ * it may describe rows the rollback removed. */
+int zl_store_rollback(zl_store *s);
+/* 1 if a write transaction is open on s. */
+int zl_store_in_tx(const zl_store *s);
 
-/* Read snapshot: zl_store_read_begin opens a deferred read transaction so
- * the statements that follow see one snapshot and share one lock; 0, or
- * ZL_EEXIST when a transaction is already open (then do not call
- * zl_store_read_end). zl_store_read_end ends it (0 if none is open). Do
- * not write inside one. */
-int zl_store_read_begin(zl_store *s);
-int zl_store_read_end(zl_store *s);
-/* SQLite's data_version: changes when another connection commits (not
- * when this handle does). Cheap; for cache invalidation. */
-int zl_store_data_version(zl_store *s, int64_t *version);
+/* ---- module state ------------------------------------------------------- */
+
+/* A module built on the store (the log's frontier, a trace index...) may
+ * keep per-handle state beside it, found by a key of its own choosing:
+ * the address of any static object of the module, so no central list
+ * names the modules. The store frees state with free_fn at close and at
+ * rollback (modules must be able to rebuild it lazily). set replaces (and
+ * frees) a previous different state under key; state NULL clears the
+ * key. Returns 0 or ZL_ELIMIT past ZL_STORE_MAX_MODULES keys. On failure
+ * the caller still owns state. */
+#define ZL_STORE_MAX_MODULES 16
+void *zl_store_module_state(zl_store *s, const void *key);
+int zl_store_module_set(zl_store *s, const void *key, void *state,
+                        void (*free_fn)(void *));
+
+/* ---- for tests and tools only ------------------------------------------- */
+
+/* Run backend-native statements (SQL on SQLite) without results: tamper
+ * tests and repair tools. Never used by the library itself. 0 or
+ * ZL_ESTORE. */
+int zl_store_exec_sql(zl_store *s, const char *sql);
+
+/* The schema version the store records (after any migration at open). */
+int zl_store_schema_version(zl_store *s, int *version);
+
+/* ---- meta --------------------------------------------------------------- */
 
 /* Small key/value settings (operator key, origin, counters). value is new
  * (zl_free) with *len; ZL_ENOTFOUND if absent. */
@@ -76,9 +114,6 @@ struct zl_stored_event {
     const char *party;              /* capturing party, or NULL */
     const char *json;  size_t json_len;
 };
-
-/* 1 if an event with this hash is stored, 0 if not, negative on error. */
-int zl_store_event_exists(zl_store *s, const uint8_t hash[32]);
 
 /* Insert one event with its identifier, bizTransaction, source and
  * destination rows. Returns ZL_EEXIST and writes nothing when an event
@@ -173,5 +208,30 @@ int zl_store_events_by_transformation(zl_store *s, const char *tid,
 
 /* Count stored events. */
 int zl_store_event_count(zl_store *s, int64_t *count);
+
+/* ---- outbox ------------------------------------------------------------- */
+
+/* The transactional outbox: every record writer appends "what changed"
+ * (kind, key) inside its own write transaction, so the row commits or
+ * rolls back with the change it names and a follower (subscriptions, risk
+ * signals, page caches) reading the outbox in seq order never misses a
+ * committed change, even across a crash. seq is assigned at append, is
+ * per store and strictly increasing in commit order for one writer (a
+ * store has one writer at a time); it is never reused. kind names the
+ * change ("event": key is the event's 64-hex hash); created_ms is the
+ * writer's clock. */
+struct zl_outbox_row {
+    uint64_t seq;
+    const char *kind, *key;
+    int64_t created_ms;
+};
+typedef int (*zl_outbox_cb)(void *ctx, const struct zl_outbox_row *row);
+
+/* Append one row (inside a transaction: ZL_EINVAL otherwise). */
+int zl_store_outbox_append(zl_store *s, const char *kind, const char *key,
+                           int64_t created_ms);
+/* Rows with seq > after_seq in seq order, at most limit (0 = all). */
+int zl_store_outbox_read(zl_store *s, uint64_t after_seq, size_t limit,
+                         zl_outbox_cb cb, void *ctx);
 
 #endif

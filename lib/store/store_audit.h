@@ -24,15 +24,11 @@ int zl_store_id_row_get(zl_store *s, const char *id, int64_t event_time_ms,
                         const uint8_t hash[32], enum zl_id_role role,
                         zl_id_cb cb, void *ctx);
 
-/* Every signed document (cb per document, strings and doc borrowed) and
- * every link (cb per link). */
+/* Every signed document (cb per document, strings and doc borrowed). */
 typedef int (*zl_store_doc_cb)(void *ctx, const uint8_t doc_hash[32],
                                const char *party, const char *sig_b64,
                                const char *doc, size_t len);
 int zl_store_signed_docs_all(zl_store *s, zl_store_doc_cb cb, void *ctx);
-typedef int (*zl_store_link_cb)(void *ctx, const uint8_t event_hash[32],
-                                const uint8_t doc_hash[32]);
-int zl_store_doc_links_all(zl_store *s, zl_store_link_cb cb, void *ctx);
 /* 1 if the link exists, 0 if not, negative on error. */
 int zl_store_doc_link_exists(zl_store *s, const uint8_t event_hash[32],
                              const uint8_t doc_hash[32]);

@@ -11,8 +11,6 @@
 #include "store/store.h"
 #include "zhiliang/sign.h"
 
-int zl_store_docs_schema(zl_store *s);
-
 /* Keep a signed document (idempotent). Inside the capture transaction. */
 int zl_store_signed_doc_put(zl_store *s, const uint8_t doc_hash[32],
                             const char *party, const char *sig_b64,

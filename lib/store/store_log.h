@@ -18,15 +18,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Create the log tables if missing (called from zl_store_ext_schema). */
-int zl_store_log_schema(zl_store *s);
-
-/* Per-handle slot for the log's in-memory state (its frontier). The store
- * calls free_fn(state) at close; set replaces (and frees) the old state. */
-void *zl_store_log_state(zl_store *s);
-void zl_store_log_state_set(zl_store *s, void *state,
-                            void (*free_fn)(void *));
-
 /* 1 if a transaction is open on s (the log appends only inside one). */
 int zl_store_log_in_tx(zl_store *s);
 
@@ -62,7 +53,7 @@ typedef int (*zl_store_log_checkpoint_cb)(void *ctx, uint64_t size,
 int zl_store_log_checkpoints(zl_store *s, zl_store_log_checkpoint_cb cb,
                              void *ctx);
 
-/* Bytes used by the log tables (dbstat when available, else 0). */
+/* Bytes used by the log tables (0 when the backend cannot tell). */
 int zl_store_log_bytes(zl_store *s, uint64_t *bytes);
 
 #endif

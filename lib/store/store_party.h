@@ -12,9 +12,6 @@
 
 #include "zhiliang/party.h"
 
-/* Create the tables if missing. Called from the store's schema setup. */
-int zl_store_party_schema(zl_store *s);
-
 /* Insert (replace = 0: ZL_EEXIST if the ID exists) or replace a party and
  * its GLN rows. A GLN already held by another party gives ZL_EEXIST. */
 int zl_store_party_put(zl_store *s, const struct zl_party *p, int replace);

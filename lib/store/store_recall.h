@@ -15,9 +15,6 @@
 
 #include "zhiliang/recall.h"
 
-/* Create the tables if missing. Called from the store's schema setup. */
-int zl_store_recall_schema(zl_store *s);
-
 /* Insert a record (ZL_EEXIST if (case_id, seq) exists). */
 int zl_store_recall_record_put(zl_store *s, const char *case_id, long seq,
                                const char *kind, const char *json, size_t len);

@@ -12,7 +12,13 @@
  *               this replaced an index on event_ids(hash), which cost a
  *               second B-tree entry (~100 bytes) per identifier at capture.
  *   event_refs  bizTransactions / sources / destinations, keyed by hash.
- *   meta        small settings (keys, origin).
+ *   meta        small settings (keys, origin, store.schema_version).
+ *   outbox      (seq INTEGER PRIMARY KEY, kind, key, created): the change
+ *               feed (store.h). The rowid is the seq: max + 1 at insert,
+ *               inside the writer's transaction, and the one writer of a
+ *               WAL database makes it follow commit order. No AUTOINCREMENT
+ *               (it costs a sqlite_sequence update per row); rows are
+ *               never deleted, so no seq is ever reused.
  * WAL journal with synchronous=FULL: an acknowledged capture survives a
  * crash or power loss; readers never block the writer.
  *
@@ -29,20 +35,28 @@
  * parameters only (never user text in SQL). Rejected: one generic
  * "attributes" table for everything (slower range scans, bigger rows),
  * recursive SQL for traces (DESIGN.md: walk level by level in C).
+ *
+ * Every function here is static and reached through zl_sqlite_backend
+ * (at the end), the table store.c dispatches to; the module tables live
+ * in sqlite_<module>.c.
+ *
+ * Schema versions (store.c records them): 1 = release 0.1.0; 2 adds the
+ * outbox. migrate() holds one step per version.
  */
-#include "store/store.h"
-
 #include "store/sqlite_int.h"
-#include "store/store_audit.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-/* Extension schemas (log, parties) register here; see store_log.h etc. */
-int zl_store_ext_schema(zl_store *s);
-static void drop_module_state(zl_store *s);
+/* The outbox (version 2). */
+static const char OUTBOX_SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS outbox("
+    " seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL,"
+    " created INTEGER NOT NULL);";
 
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);"
@@ -70,23 +84,24 @@ static const char SCHEMA[] =
 
 sqlite3_stmt *zl_sqlite_stmt(zl_store *s, const char *sql)
 {
+    struct zl_sqlite *q = zl_sqlite_of(s);
     sqlite3_stmt *st = NULL;
 
-    for (size_t i = 0; i < s->n_stmts; i++) {
-        if (s->stmts[i].sql == sql) {
-            st = s->stmts[i].stmt;
+    for (size_t i = 0; i < q->n_stmts; i++) {
+        if (q->stmts[i].sql == sql) {
+            st = q->stmts[i].stmt;
             sqlite3_reset(st);
             sqlite3_clear_bindings(st);
             return st;
         }
     }
-    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+    if (sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
                            NULL) != SQLITE_OK)
         return NULL;
-    if (s->n_stmts < ZL_STMT_CACHE) {
-        s->stmts[s->n_stmts].sql = sql;
-        s->stmts[s->n_stmts].stmt = st;
-        s->n_stmts++;
+    if (q->n_stmts < ZL_STMT_CACHE) {
+        q->stmts[q->n_stmts].sql = sql;
+        q->stmts[q->n_stmts].stmt = st;
+        q->n_stmts++;
     }
     /* A full cache would leak the statement: the cache is sized well above
      * the number of distinct literals, and the assert catches growth. */
@@ -111,135 +126,160 @@ int zl_sqlite_rc(int rc)
 
 int zl_sqlite_exec(zl_store *s, const char *sql)
 {
-    return zl_sqlite_rc(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
+    return zl_sqlite_rc(sqlite3_exec(zl_sqlite_db(s), sql, NULL, NULL, NULL));
 }
 
-static int setup(zl_store *s, int create, struct zl_error *err)
+/* Connection settings: every open. The page size only takes on a new,
+ * empty file (before WAL mode). */
+static int setup(zl_store *s, int is_new, struct zl_error *err)
 {
-    int rc;
+    struct zl_sqlite *q = zl_sqlite_of(s);
 
-    sqlite3_busy_timeout(s->db, 10000);
-    /* Page size only takes on a new, empty file (before WAL mode). */
-    if (create && zl_sqlite_exec(s, "PRAGMA page_size=16384"))
-        return zl_error_set(err, ZL_ESTORE, s->path, sqlite3_errmsg(s->db),
+    sqlite3_busy_timeout(q->db, 10000);
+    if ((is_new && zl_sqlite_exec(s, "PRAGMA page_size=16384")) ||
+        zl_sqlite_exec(s, "PRAGMA journal_mode=WAL;"
+                          "PRAGMA synchronous=FULL;"
+                          "PRAGMA foreign_keys=OFF;"
+                          "PRAGMA cache_size=-65536;"
+                          "PRAGMA temp_store=MEMORY;"
+                          "PRAGMA mmap_size=1073741824;"
+                          "PRAGMA wal_autocheckpoint=4096;"))
+        return zl_error_set(err, ZL_ESTORE, q->path, sqlite3_errmsg(q->db),
                             NULL, 0);
-    rc = zl_sqlite_exec(s, "PRAGMA journal_mode=WAL;"
-                           "PRAGMA synchronous=FULL;"
-                           "PRAGMA foreign_keys=OFF;"
-                           "PRAGMA cache_size=-65536;"
-                           "PRAGMA temp_store=MEMORY;"
-                           "PRAGMA mmap_size=1073741824;"
-                           "PRAGMA wal_autocheckpoint=4096;");
-    if (rc)
-        return zl_error_set(err, ZL_ESTORE, s->path, sqlite3_errmsg(s->db),
-                            NULL, 0);
-    if (!create)
-        return 0;
-    rc = zl_sqlite_exec(s, SCHEMA);
-    if (!rc)
-        rc = zl_store_ext_schema(s);
-    if (rc)
-        return zl_error_set(err, ZL_ESTORE, s->path,
-                            "cannot create the schema", sqlite3_errmsg(s->db),
-                            (size_t)-1);
     return 0;
 }
 
-int zl_store_open(const char *path, int create, zl_store **out,
-                  struct zl_error *err)
+/* 1 when the database holds no table yet (a new or empty file). */
+static int is_empty(zl_store *s, int *empty)
 {
-    zl_store *s = NULL;
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    sqlite3_stmt *st = NULL;
     int rc;
 
-    *out = NULL;
-    if (!create && access(path, F_OK) != 0)
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), "SELECT count(*) FROM sqlite_master",
+                           -1, &st, NULL) != SQLITE_OK)
+        return ZL_ESTORE;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *empty = sqlite3_column_int64(st, 0) == 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : ZL_ESTORE;
+}
+
+static int sq_open(zl_store *s, const char *path, enum zl_store_mode mode,
+                   int *is_new, struct zl_error *err)
+{
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    struct zl_sqlite *q;
+    int rc, exists = access(path, F_OK) == 0;
+
+    if (!*path)
+        return zl_error_set(err, ZL_EINVAL, "", "empty store path", NULL, 0);
+    if (mode == ZL_STORE_EXISTING && !exists)
         return zl_error_set(err, ZL_ENOTFOUND, path,
                             "no store here (run `zhiliang init` first)", NULL,
                             0);
-    if (create)
+    if (mode == ZL_STORE_CREATE_NEW && exists)
+        return zl_error_set(err, ZL_EEXIST, path,
+                            "a store already exists here", NULL, 0);
+    if (mode != ZL_STORE_EXISTING)
         flags |= SQLITE_OPEN_CREATE;
-    s = zl_calloc(1, sizeof *s);
-    if (!s)
+    q = zl_calloc(1, sizeof *q);
+    if (!q)
         return ZL_ENOMEM;
-    s->path = zl_strdup(path);
-    if (!s->path) {
-        rc = ZL_ENOMEM;
-        goto out;
-    }
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-        rc = zl_error_set(err, ZL_ESTORE, path, "cannot open the store",
-                          s->db ? sqlite3_errmsg(s->db) : NULL, (size_t)-1);
-        goto out;
-    }
-    rc = setup(s, create, err);
-    if (rc)
-        goto out;
-    *out = s;
-    s = NULL;
-out:
-    zl_store_close(s);
-    return rc;
+    s->priv = q;
+    q->path = zl_strdup(path);
+    if (!q->path)
+        return ZL_ENOMEM;
+    if (sqlite3_open_v2(path, &q->db, flags, NULL) != SQLITE_OK)
+        return zl_error_set(err, ZL_ESTORE, path, "cannot open the store",
+                            q->db ? sqlite3_errmsg(q->db) : NULL, (size_t)-1);
+    if ((rc = is_empty(s, is_new)))
+        return zl_error_set(err, rc, path, "cannot read the store",
+                            sqlite3_errmsg(q->db), (size_t)-1);
+    /* An empty file we were not asked to create: leave it untouched
+     * (store.c refuses it), since the pragmas below would write to it. */
+    if (*is_new && mode == ZL_STORE_EXISTING)
+        return 0;
+    return setup(s, *is_new, err);
 }
 
-void zl_store_close(zl_store *s)
+static void sq_close(zl_store *s)
 {
-    if (!s)
+    struct zl_sqlite *q = zl_sqlite_of(s);
+
+    if (!q)
         return;
-    drop_module_state(s);
-    for (size_t i = 0; i < s->n_stmts; i++)
-        sqlite3_finalize(s->stmts[i].stmt);
-    if (s->in_tx)
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_close_v2(s->db);
-    zl_free(s->path);
-    zl_free(s);
+    for (size_t i = 0; i < q->n_stmts; i++)
+        sqlite3_finalize(q->stmts[i].stmt);
+    if (q->db && !sqlite3_get_autocommit(q->db))
+        sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close_v2(q->db);
+    zl_free(q->path);
+    zl_free(q);
+    s->priv = NULL;
 }
 
-int zl_store_begin(zl_store *s)
+/* The file and its WAL and shared-memory companions. */
+static int sq_remove(const char *path)
 {
-    int rc = zl_sqlite_exec(s, "BEGIN IMMEDIATE");
+    static const char *const SUFFIX[] = {"", "-wal", "-shm", "-journal"};
+    char p[4096];
+    int rc = 0;
 
-    if (!rc)
-        s->in_tx = 1;
+    for (size_t i = 0; i < sizeof SUFFIX / sizeof SUFFIX[0]; i++) {
+        if ((size_t)snprintf(p, sizeof p, "%s%s", path, SUFFIX[i]) >= sizeof p)
+            return ZL_ELIMIT;
+        if (unlink(p) && errno != ENOENT && !rc)
+            rc = -errno;
+    }
     return rc;
 }
 
-int zl_store_commit(zl_store *s)
+static int sq_begin(zl_store *s)
+{
+    return zl_sqlite_exec(s, "BEGIN IMMEDIATE");
+}
+
+static int sq_commit(zl_store *s)
 {
     int rc = zl_sqlite_exec(s, "COMMIT");
 
     if (!rc)
-        s->in_tx = 0;
+        zl_sqlite_of(s)->commits++;
     return rc;
 }
 
-/* Module state cached beside the handle (the log's frontier) may describe
- * rows the rollback just removed: drop it, modules reload it lazily. */
-static void drop_module_state(zl_store *s)
+static int sq_rollback(zl_store *s)
 {
-    if (s->log_state_free)
-        s->log_state_free(s->log_state);
-    s->log_state = NULL;
-    s->log_state_free = NULL;
-    if (s->trace_state_free)
-        s->trace_state_free(s->trace_state);
-    s->trace_state = NULL;
-    s->trace_state_free = NULL;
+    return zl_sqlite_exec(s, "ROLLBACK");
 }
 
-int zl_store_rollback(zl_store *s)
+static int sq_schema(zl_store *s)
 {
-    if (!s->in_tx)
-        return 0;
-    s->in_tx = 0;
-    drop_module_state(s);
-    return zl_sqlite_exec(s, "ROLLBACK");
+    int rc = zl_sqlite_exec(s, SCHEMA);
+
+    return rc ? rc : zl_sqlite_exec(s, OUTBOX_SCHEMA);
+}
+
+static int sq_migrate(zl_store *s, int from)
+{
+    switch (from) {
+    case 1:  /* 0.1.0 -> 2: the outbox */
+        return zl_sqlite_exec(s, OUTBOX_SCHEMA);
+    default:
+        return ZL_EUNSUPPORTED;
+    }
+}
+
+static int sq_exec_sql(zl_store *s, const char *sql)
+{
+    return zl_sqlite_exec(s, sql);
 }
 
 /* ---- meta ----------------------------------------------------------------- */
 
-int zl_store_meta_get(zl_store *s, const char *key, char **value, size_t *len)
+static int sq_meta_get(zl_store *s, const char *key, char **value,
+                       size_t *len)
 {
     static const char SQL[] = "SELECT value FROM meta WHERE key = ?1";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
@@ -260,8 +300,8 @@ int zl_store_meta_get(zl_store *s, const char *key, char **value, size_t *len)
     return *value ? 0 : ZL_ENOMEM;
 }
 
-int zl_store_meta_set(zl_store *s, const char *key, const char *value,
-                      size_t len)
+static int sq_meta_set(zl_store *s, const char *key, const char *value,
+                       size_t len)
 {
     static const char SQL[] =
         "INSERT INTO meta(key, value) VALUES(?1, ?2)"
@@ -276,22 +316,6 @@ int zl_store_meta_set(zl_store *s, const char *key, const char *value,
 }
 
 /* ---- events --------------------------------------------------------------- */
-
-int zl_store_event_exists(zl_store *s, const uint8_t hash[32])
-{
-    static const char SQL[] = "SELECT 1 FROM events WHERE hash = ?1";
-    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
-    int rc;
-
-    if (!st)
-        return ZL_ESTORE;
-    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-        return 1;
-    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
-}
 
 static void bind_opt_text(sqlite3_stmt *st, int i, const char *v)
 {
@@ -448,7 +472,7 @@ static int event_write(zl_store *s, const struct zl_event *ev,
     zl_buf_cleanup(&packed);
     if (rc != SQLITE_DONE)
         return zl_sqlite_rc(rc) ? zl_sqlite_rc(rc) : ZL_ESTORE;
-    if (sqlite3_changes(s->db) == 0)
+    if (sqlite3_changes(zl_sqlite_db(s)) == 0)
         return ZL_EEXIST;
 
     for (size_t i = 0; i < ev->n_ids; i++) {
@@ -478,14 +502,14 @@ static int event_write(zl_store *s, const struct zl_event *ev,
     return rc;
 }
 
-int zl_store_event_put(zl_store *s, const struct zl_event *ev,
-                       int64_t record_time_ms, const char *party)
+static int sq_event_put(zl_store *s, const struct zl_event *ev,
+                        int64_t record_time_ms, const char *party)
 {
     return event_write(s, ev, record_time_ms, party, 0);
 }
 
-int zl_store_event_replace(zl_store *s, const struct zl_event *ev,
-                           int64_t record_time_ms, const char *party)
+int zl_sqlite_event_replace(zl_store *s, const struct zl_event *ev,
+                            int64_t record_time_ms, const char *party)
 {
     return event_write(s, ev, record_time_ms, party, 1);
 }
@@ -538,8 +562,8 @@ static int each_event(sqlite3_stmt *st, zl_event_cb cb, void *ctx)
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-int zl_store_event_get(zl_store *s, const uint8_t hash[32], zl_event_cb cb,
-                       void *ctx)
+static int sq_event_get(zl_store *s, const uint8_t hash[32], zl_event_cb cb,
+                        void *ctx)
 {
     static const char SQL[] =
         "SELECT " EVENT_COLS " FROM events e WHERE e.hash = ?1";
@@ -561,8 +585,8 @@ int zl_store_event_get(zl_store *s, const uint8_t hash[32], zl_event_cb cb,
     return rc;
 }
 
-int zl_store_events_by_transformation(zl_store *s, const char *tid,
-                                      zl_event_cb cb, void *ctx)
+static int sq_events_by_transformation(zl_store *s, const char *tid,
+                                       zl_event_cb cb, void *ctx)
 {
     static const char SQL[] = "SELECT " EVENT_COLS
                               " FROM events e WHERE e.transformation_id = ?1"
@@ -575,7 +599,7 @@ int zl_store_events_by_transformation(zl_store *s, const char *tid,
     return each_event(st, cb, ctx);
 }
 
-int zl_store_event_count(zl_store *s, int64_t *count)
+static int sq_event_count(zl_store *s, int64_t *count)
 {
     static const char SQL[] = "SELECT count(*) FROM events";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
@@ -630,8 +654,8 @@ static int each_id(sqlite3_stmt *st, zl_id_cb cb, void *ctx)
  * scan per identifier is as fast as an IN list and keeps rows grouped by
  * identifier in time order. Server backends batch these into one round
  * trip (= ANY($1)). */
-int zl_store_id_lookup(zl_store *s, const char *const *ids, size_t n,
-                       zl_id_cb cb, void *ctx)
+static int sq_id_lookup(zl_store *s, const char *const *ids, size_t n,
+                        zl_id_cb cb, void *ctx)
 {
     static const char SQL[] = "SELECT " ID_COLS
                               " FROM event_ids WHERE id = ?1"
@@ -808,8 +832,8 @@ corrupt:
     return ZL_ESTORE;
 }
 
-int zl_store_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
-                       zl_id_cb cb, void *ctx)
+static int sq_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
+                        zl_id_cb cb, void *ctx)
 {
     static const char SQL[] = "SELECT type, action, event_time, record_time,"
                               " ids FROM events WHERE hash = ?1";
@@ -842,8 +866,8 @@ int zl_store_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
     return rc;
 }
 
-int zl_store_event_refs(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,
-                        void *ctx)
+static int sq_event_refs(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,
+                         void *ctx)
 {
     static const char SQL[] =
         "SELECT kind, type, value FROM event_refs WHERE hash = ?1";
@@ -869,28 +893,29 @@ int zl_store_event_refs(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-/* ---- read snapshots (the server wraps a request's reads in one) ------------ */
+/* ---- read snapshots and the change token --------------------------------- */
 
-int zl_store_read_begin(zl_store *s)
+static int sq_snapshot_begin(zl_store *s)
 {
-    int rc;
-
-    if (s->in_tx || !sqlite3_get_autocommit(s->db))
+    if (!sqlite3_get_autocommit(zl_sqlite_db(s)))
         return ZL_EEXIST;
-    rc = zl_sqlite_exec(s, "BEGIN");
     /* A deferred BEGIN takes no lock yet: the first read takes the
      * snapshot. */
-    return rc;
+    return zl_sqlite_exec(s, "BEGIN");
 }
 
-int zl_store_read_end(zl_store *s)
+static int sq_snapshot_end(zl_store *s)
 {
-    if (s->in_tx || sqlite3_get_autocommit(s->db))
+    if (sqlite3_get_autocommit(zl_sqlite_db(s)))
         return 0;
     return zl_sqlite_exec(s, "COMMIT");
 }
 
-int zl_store_data_version(zl_store *s, int64_t *version)
+/* PRAGMA data_version moves when another connection commits, never for
+ * this one's own commits; adding the handle's own commit count makes a
+ * token that moves on every commit. Both only grow, so the sum never
+ * returns to an earlier value. */
+static int sq_change_token(zl_store *s, uint64_t *token)
 {
     static const char SQL[] = "PRAGMA data_version";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
@@ -899,7 +924,102 @@ int zl_store_data_version(zl_store *s, int64_t *version)
     if (!st)
         return ZL_ESTORE;
     rc = sqlite3_step(st);
-    *version = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    *token = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) +
+                                    zl_sqlite_of(s)->commits
+                              : 0;
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? 0 : ZL_ESTORE;
 }
+
+/* ---- outbox -------------------------------------------------------------- */
+
+static int sq_outbox_append(zl_store *s, const char *kind, const char *key,
+                            int64_t created_ms)
+{
+    static const char SQL[] =
+        "INSERT INTO outbox(kind, key, created) VALUES(?1, ?2, ?3)";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, created_ms);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : zl_sqlite_rc(rc ? rc : SQLITE_ERROR);
+}
+
+static int sq_outbox_read(zl_store *s, uint64_t after_seq, size_t limit,
+                          zl_outbox_cb cb, void *ctx)
+{
+    static const char SQL[] = "SELECT seq, kind, key, created FROM outbox"
+                              " WHERE seq > ?1 ORDER BY seq LIMIT ?2";
+    sqlite3_stmt *st = NULL;
+    struct zl_outbox_row row;
+    int rc;
+
+    if (after_seq > INT64_MAX)
+        return 0;
+    /* Not cached: the callback may read the store. */
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
+        return ZL_ESTORE;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)after_seq);
+    sqlite3_bind_int64(st, 2, limit && limit < INT64_MAX ? (sqlite3_int64)limit
+                                                         : -1);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        row.seq = (uint64_t)sqlite3_column_int64(st, 0);
+        row.kind = (const char *)sqlite3_column_text(st, 1);
+        row.key = (const char *)sqlite3_column_text(st, 2);
+        row.created_ms = sqlite3_column_int64(st, 3);
+        if ((rc = cb(ctx, &row)) != 0)
+            goto out;
+    }
+    rc = rc == SQLITE_DONE ? 0 : zl_sqlite_rc(rc);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- the backend table --------------------------------------------------- */
+
+static const char *const SCHEMES[] = {"sqlite", NULL};
+
+const struct zl_store_backend zl_sqlite_backend = {
+    .name = "sqlite",
+    .schemes = SCHEMES,
+    .path = 1,
+    .open = sq_open,
+    .close = sq_close,
+    .remove = sq_remove,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .snapshot_begin = sq_snapshot_begin,
+    .snapshot_end = sq_snapshot_end,
+    .change_token = sq_change_token,
+    .schema = sq_schema,
+    .migrate = sq_migrate,
+    .exec_sql = sq_exec_sql,
+    .meta_get = sq_meta_get,
+    .meta_set = sq_meta_set,
+    .event_put = sq_event_put,
+    .event_get = sq_event_get,
+    .events_query = zl_sqlite_events_query,
+    .id_lookup = sq_id_lookup,
+    .event_ids = sq_event_ids,
+    .event_refs = sq_event_refs,
+    .events_by_transformation = sq_events_by_transformation,
+    .event_count = sq_event_count,
+    .outbox_append = sq_outbox_append,
+    .outbox_read = sq_outbox_read,
+    .modules = {
+        [ZL_STORE_MOD_LOG] = &zl_sqlite_log_ops.base,
+        [ZL_STORE_MOD_TRACE] = &zl_sqlite_trace_ops.base,
+        [ZL_STORE_MOD_PARTY] = &zl_sqlite_party_ops.base,
+        [ZL_STORE_MOD_RECALL] = &zl_sqlite_recall_ops.base,
+        [ZL_STORE_MOD_DOCS] = &zl_sqlite_docs_ops.base,
+        [ZL_STORE_MOD_AUDIT] = &zl_sqlite_audit_ops.base,
+    },
+};

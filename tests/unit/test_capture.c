@@ -167,7 +167,7 @@ static void test_survives_crash(void **state)
     if (pid == 0) {
         zl_store *s;
 
-        if (zl_open(f->path, &s, NULL) ||
+        if (zl_open(f->uri, &s, NULL) ||
             zl_capture(s, DOC, strlen(DOC), NULL, NULL, NULL))
             _exit(1);
         _exit(0); /* no zl_close: no checkpoint, no clean shutdown */
@@ -175,7 +175,7 @@ static void test_survives_crash(void **state)
     assert_int_equal(waitpid(pid, &st, 0), pid);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     zl_close(f->s);
-    assert_int_equal(zl_open(f->path, &f->s, NULL), 0);
+    assert_int_equal(zl_open(f->uri, &f->s, NULL), 0);
     assert_int_equal(count(f->s), 3);
     assert_int_equal(log_size(f->s), 3);
 }

@@ -24,7 +24,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
+
+#include "store_fixture.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -490,37 +491,32 @@ static void verify_rejects_nonsense(void **state)
 
 /* ---- the log in a store ------------------------------------------------------ */
 
+/* A store of the backend under test (store_fixture.h), one per call. */
 struct tmpdb {
-    char path[64];
+    char path[512];   /* its URI */
 };
 
 static void tmp_path(struct tmpdb *t)
 {
-    int fd;
+    static int n;
+    char name[32];
 
-    snprintf(t->path, sizeof t->path, "/tmp/zl_test_log_XXXXXX");
-    fd = mkstemp(t->path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(t->path);
+    snprintf(name, sizeof name, "log-%d", n++);
+    fixture_uri(t->path, sizeof t->path, name);
+    zl_store_remove(t->path);
 }
 
 static void tmp_remove(struct tmpdb *t)
 {
-    char p[80];
-
-    unlink(t->path);
-    snprintf(p, sizeof p, "%s-wal", t->path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", t->path);
-    unlink(p);
+    zl_store_remove(t->path);
 }
 
 static zl_store *open_store(const char *path, int create)
 {
     struct zl_error err = {0};
     zl_store *s = NULL;
-    int rc = zl_store_open(path, create, &s, &err);
+    int rc = zl_store_open(path, create ? ZL_STORE_CREATE : ZL_STORE_EXISTING,
+                           &s, &err);
 
     if (rc)
         fail_msg("zl_store_open: %s %s", zl_strerror(rc), err.rule);
@@ -702,14 +698,14 @@ static int report_cb(void *ctx, const struct zl_log_issue *is)
     return 0;
 }
 
+/* Tamper with the stored rows behind the library's back. */
 static void raw_exec(const char *path, const char *sql)
 {
-    sqlite3 *db;
+    zl_store *s = open_store(path, 0);
 
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    sqlite3_close(db);
+    if (zl_store_exec_sql(s, sql))
+        fail_msg("%s: refused", sql);
+    zl_store_close(s);
 }
 
 static int run_verify(const char *path, struct src_ctx *src,

@@ -15,7 +15,6 @@
  */
 #include "zhiliang/recall.h"
 
-#include "store/sqlite_int.h"
 #include "store/store.h"
 #include "store/store_recall.h"
 #include "util/alloc.h"
@@ -351,7 +350,7 @@ static void test_tamper(void **state)
     struct fixture *fx = *state;
     const char *lots[] = {RAW};
     struct zl_error err = {0};
-    char id[ZL_RECALL_ID_MAX], key[128], *canon = NULL, *sql;
+    char id[ZL_RECALL_ID_MAX], key[128], *canon = NULL, sql[512];
     uint8_t leaf[32], now[32];
     int n = 0;
     void *kc[2] = {fx->s, &n};
@@ -367,23 +366,24 @@ static void test_tamper(void **state)
     snprintf(key, sizeof key, "recall:%s:4", id);
     assert_int_equal(zl_log_find(fx->s, key, NULL, NULL, leaf), 0);
     /* same meaning, other spacing: still the same leaf */
-    sql = sqlite3_mprintf("UPDATE recall_records SET json = replace(json,"
-                          " '\"recovered\":2', '\"recovered\": 2')"
-                          " WHERE case_id = '%q' AND seq = 4",
-                          id);
-    assert_int_equal(sqlite3_exec(fx->s->db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_free(sql);
+    /* (the case ID is a UUID: nothing in it needs quoting) */
+    snprintf(sql, sizeof sql,
+             "UPDATE recall_records SET json = replace(json,"
+             " '\"recovered\":2', '\"recovered\": 2')"
+             " WHERE case_id = '%s' AND seq = 4",
+             id);
+    assert_int_equal(zl_store_exec_sql(fx->s, sql), 0);
     assert_int_equal(zl_recall_record_canon(fx->s, key, &canon, &len), 0);
     assert_int_equal(zl_log_leaf_hash(ZL_LEAF_RECALL, canon, len, now), 0);
     assert_memory_equal(now, leaf, 32);
     zl_free(canon);
     /* 2 recovered becomes 20: the leaf no longer matches */
-    sql = sqlite3_mprintf("UPDATE recall_records SET json = replace(json,"
-                          " '\"recovered\": 2', '\"recovered\":20')"
-                          " WHERE case_id = '%q' AND seq = 4",
-                          id);
-    assert_int_equal(sqlite3_exec(fx->s->db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_free(sql);
+    snprintf(sql, sizeof sql,
+             "UPDATE recall_records SET json = replace(json,"
+             " '\"recovered\": 2', '\"recovered\":20')"
+             " WHERE case_id = '%s' AND seq = 4",
+             id);
+    assert_int_equal(zl_store_exec_sql(fx->s, sql), 0);
     assert_int_equal(zl_recall_record_canon(fx->s, key, &canon, &len), 0);
     assert_non_null(strstr(canon, "\"recovered\":20"));
     assert_int_equal(zl_log_leaf_hash(ZL_LEAF_RECALL, canon, len, now), 0);
@@ -406,7 +406,7 @@ static void test_legacy_records(void **state)
     const char *lots[] = {RAW};
     struct zl_error err = {0};
     struct zl_audit_stats st;
-    char id[ZL_RECALL_ID_MAX], key[128], *canon = NULL, *old, *sql;
+    char id[ZL_RECALL_ID_MAX], key[128], *canon = NULL, *old, sql[256];
     const char legacy_case[] = "00000000-0000-4000-8000-000000000000";
     json_t *rec;
     size_t len;
@@ -451,11 +451,11 @@ static void test_legacy_records(void **state)
     assert_int_equal(st.issues, 0);
 
     /* the format marker is part of what is hashed */
-    sql = sqlite3_mprintf("UPDATE recall_records SET json = replace(json,"
-                          " ',\"v\":2', '') WHERE case_id = '%q' AND seq = 4",
-                          id);
-    assert_int_equal(sqlite3_exec(fx->s->db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_free(sql);
+    snprintf(sql, sizeof sql,
+             "UPDATE recall_records SET json = replace(json,"
+             " ',\"v\":2', '') WHERE case_id = '%s' AND seq = 4",
+             id);
+    assert_int_equal(zl_store_exec_sql(fx->s, sql), 0);
     assert_int_equal(zl_audit_verify(fx->s, NULL, NULL, &st), ZL_ETAMPER);
     assert_int_equal(st.issues, 1);
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "rfc8032_vectors.h"
+#include "store_fixture.h"
 
 static void b64_of_hex(const char *hex, char *out)
 {
@@ -83,7 +84,7 @@ static int got_doc(void *ctx, const char *party, const char *sig,
 
 static void test_signed_capture(void **state)
 {
-    char path[128], sk[ZL_SIGN_KEY_B64], pk[ZL_SIGN_KEY_B64];
+    char path[512], sk[ZL_SIGN_KEY_B64], pk[ZL_SIGN_KEY_B64];
     char other_sk[ZL_SIGN_KEY_B64], other_pk[ZL_SIGN_KEY_B64];
     char sig[ZL_SIGN_SIG_B64], bad[ZL_SIGN_SIG_B64], id[ZL_PARTY_ID_MAX];
     const char *glns[] = {"0614141073467"};
@@ -96,8 +97,8 @@ static void test_signed_capture(void **state)
     int64_t n;
 
     (void)state;
-    snprintf(path, sizeof path, "/tmp/zl-test-sign-%d.db", (int)getpid());
-    unlink(path);
+    fixture_uri(path, sizeof path, "test-sign");
+    zl_store_remove(path);
     assert_int_equal(zl_init(path, NULL, &err), 0);
     assert_int_equal(zl_open(path, &s, &err), 0);
     assert_int_equal(zl_sign_keygen(sk, pk), 0);
@@ -145,7 +146,7 @@ static void test_signed_capture(void **state)
     assert_string_equal(g.party, id);
     assert_int_equal(g.len, strlen(DOC));
     zl_close(s);
-    unlink(path);
+    zl_store_remove(path);
 }
 
 int main(void)

@@ -1,0 +1,245 @@
+/*
+ * backend.h - what a storage backend implements, and the backend-neutral
+ * store handle.
+ *
+ * A backend is one constant table of function pointers (struct
+ * zl_store_backend), in the manner of SQLite's VFS or Redis's aeApi: the
+ * store URI picks the table when a handle is opened (store.c keeps the
+ * registry of backends), and every zl_store_* function of store.h and its
+ * module headers dispatches through it. The handle keeps the table, the
+ * backend's private data (an SQLite connection and its statement cache,
+ * a PostgreSQL connection...) and what is the same for every backend:
+ * transaction state and the module state registry.
+ *
+ * Modules that keep tables of their own (the log, parties, recall cases,
+ * signed documents) and the trace engine's bulk scans are sub-tables,
+ * indexed by enum zl_store_module_id. Each starts with struct
+ * zl_store_module_ops (its name and its schema hook), so creating a store
+ * walks modules[] and needs no list of calls; a backend that lacks a
+ * module leaves its entry NULL and the module's functions answer
+ * ZL_EUNSUPPORTED. Every pointer inside a table that is present must be
+ * set.
+ *
+ * Adding a backend: one table like zl_sqlite_backend and one line in
+ * store.c's registry. Adding a module: a value in enum
+ * zl_store_module_id, its ops struct here, its functions (store_<m>.h
+ * dispatchers in store_ext.c) and one entry per backend.
+ *
+ * Rejected: one flat table of ~60 pointers (a new module would touch every
+ * backend's one big initialiser and nothing would group a module's
+ * operations); link-time selection (two backends could not share a
+ * binary, so no migration tool and no single test run across both).
+ */
+#ifndef ZL_STORE_BACKEND_H
+#define ZL_STORE_BACKEND_H
+
+#include "store/store.h"
+#include "store/store_audit.h"
+#include "store/store_docs.h"
+#include "store/store_log.h"
+#include "store/store_party.h"
+#include "store/store_recall.h"
+#include "store/store_trace.h"
+
+enum zl_store_module_id {
+    ZL_STORE_MOD_LOG,
+    ZL_STORE_MOD_TRACE,
+    ZL_STORE_MOD_PARTY,
+    ZL_STORE_MOD_RECALL,
+    ZL_STORE_MOD_DOCS,
+    ZL_STORE_MOD_AUDIT,
+    ZL_STORE_MOD_COUNT
+};
+
+/* The head of every module table. schema creates the module's tables if
+ * missing (idempotent); NULL when the module keeps no tables. */
+struct zl_store_module_ops {
+    const char *name;
+    int (*schema)(zl_store *s);
+};
+
+/* The operations a backend provides; see store.h for each contract.
+ * Functions get the handle and reach their own data through s->priv. */
+struct zl_store_backend {
+    const char *name;
+    /* URI schemes served ("sqlite" matches "sqlite:..."); NULL-ended. A
+     * backend with path = 1 also serves URIs without a scheme. */
+    const char *const *schemes;
+    int path;
+
+    /* Open target (the URI without its scheme) in mode, set s->priv and
+     * *is_new (1: there is no schema yet, store.c creates it). On failure
+     * fill err and leave s->priv NULL or valid for close. */
+    int (*open)(zl_store *s, const char *target, enum zl_store_mode mode,
+                int *is_new, struct zl_error *err);
+    void (*close)(zl_store *s); /* frees s->priv (may be NULL) */
+    int (*remove)(const char *target);
+
+    int (*begin)(zl_store *s);
+    int (*commit)(zl_store *s);
+    int (*rollback)(zl_store *s);
+    int (*snapshot_begin)(zl_store *s);
+    int (*snapshot_end)(zl_store *s);
+    int (*change_token)(zl_store *s, uint64_t *token);
+
+    /* The core tables at ZL_STORE_SCHEMA_VERSION (inside a transaction;
+     * module tables follow through modules[]). */
+    int (*schema)(zl_store *s);
+    /* One migration step, from version `from` to from + 1, inside the
+     * transaction store.c holds; store.c records the new version. */
+    int (*migrate)(zl_store *s, int from);
+    int (*exec_sql)(zl_store *s, const char *sql);
+
+    int (*meta_get)(zl_store *s, const char *key, char **value, size_t *len);
+    int (*meta_set)(zl_store *s, const char *key, const char *value,
+                    size_t len);
+
+    int (*event_put)(zl_store *s, const struct zl_event *ev,
+                     int64_t record_time_ms, const char *party);
+    int (*event_get)(zl_store *s, const uint8_t hash[32], zl_event_cb cb,
+                     void *ctx);
+    int (*events_query)(zl_store *s, const struct zl_event_filter *f,
+                        zl_event_cb cb, void *ctx);
+    int (*id_lookup)(zl_store *s, const char *const *ids, size_t n, zl_id_cb cb,
+                     void *ctx);
+    int (*event_ids)(zl_store *s, const uint8_t (*hashes)[32], size_t n,
+                     zl_id_cb cb, void *ctx);
+    int (*event_refs)(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,
+                      void *ctx);
+    int (*events_by_transformation)(zl_store *s, const char *tid,
+                                    zl_event_cb cb, void *ctx);
+    int (*event_count)(zl_store *s, int64_t *count);
+
+    int (*outbox_append)(zl_store *s, const char *kind, const char *key,
+                         int64_t created_ms);
+    int (*outbox_read)(zl_store *s, uint64_t after_seq, size_t limit,
+                       zl_outbox_cb cb, void *ctx);
+
+    const struct zl_store_module_ops *modules[ZL_STORE_MOD_COUNT];
+};
+
+/* ---- module tables (contracts in store_<module>.h) ---------------------- */
+
+struct zl_store_log_ops {
+    struct zl_store_module_ops base;
+    int (*leaf_put)(zl_store *s, uint64_t index, uint8_t leaf_type,
+                    const char *record_key, const uint8_t hash[32]);
+    int (*node_put)(zl_store *s, unsigned level, uint64_t index,
+                    const uint8_t hash[32]);
+    int (*node_get)(zl_store *s, unsigned level, uint64_t index,
+                    uint8_t hash[32]);
+    int (*tail)(zl_store *s, uint64_t *size, uint8_t last[32]);
+    int (*find)(zl_store *s, const char *record_key, uint64_t *index,
+                uint8_t *leaf_type, uint8_t hash[32]);
+    int (*leaves)(zl_store *s, zl_store_log_leaf_cb cb, void *ctx);
+    int (*checkpoint_put)(zl_store *s, uint64_t size, const uint8_t root[32],
+                          const char *note, int64_t issued_ms);
+    int (*checkpoint_get)(zl_store *s, uint64_t size, char **note);
+    int (*checkpoints)(zl_store *s, zl_store_log_checkpoint_cb cb, void *ctx);
+    int (*bytes)(zl_store *s, uint64_t *bytes);
+};
+
+struct zl_store_trace_ops {
+    struct zl_store_module_ops base;
+    int (*scan_events)(zl_store *s, int64_t since_rt, zl_event_cb cb,
+                       void *ctx);
+    int (*scan_ids)(zl_store *s, zl_id_cb cb, void *ctx);
+    int (*scan_refs)(zl_store *s, zl_trace_ref_cb cb, void *ctx);
+    int (*events_meta)(zl_store *s, const uint8_t (*hashes)[32], size_t n,
+                       zl_event_cb cb, void *ctx);
+};
+
+struct zl_store_party_ops {
+    struct zl_store_module_ops base;
+    int (*party_put)(zl_store *s, const struct zl_party *p, int replace);
+    int (*party_get)(zl_store *s, const char *key, zl_party_cb cb, void *ctx);
+    int (*party_list)(zl_store *s, zl_party_cb cb, void *ctx);
+    int (*gln_owner)(zl_store *s, const char *gln,
+                     char party_id[ZL_PARTY_ID_MAX]);
+    int (*location_name)(zl_store *s, const char *gln, const char *name_zh,
+                         const char *name_en);
+    int (*location_get)(zl_store *s, const char *gln, zl_location_cb cb,
+                        void *ctx);
+    int (*product_put)(zl_store *s, const struct zl_product *p);
+    int (*product_get)(zl_store *s, const char *gtin14, zl_product_cb cb,
+                       void *ctx);
+    int (*product_list)(zl_store *s, zl_product_cb cb, void *ctx);
+    int (*token_put)(zl_store *s, const char *id, const char *party_id,
+                     const char *hash_hex, int64_t created_ms);
+    int (*token_revoke)(zl_store *s, const char *id, int64_t now_ms);
+    int (*token_get)(zl_store *s, const char *id,
+                     char party_id[ZL_PARTY_ID_MAX], char hash_hex[65],
+                     int64_t *revoked_ms);
+    int (*token_list)(zl_store *s, const char *party_id, zl_token_cb cb,
+                      void *ctx);
+};
+
+struct zl_store_recall_ops {
+    struct zl_store_module_ops base;
+    int (*record_put)(zl_store *s, const char *case_id, long seq,
+                      const char *kind, const char *json, size_t len);
+    int (*record_get)(zl_store *s, const char *case_id, long seq, char **json,
+                      size_t *len);
+    int (*records)(zl_store *s, const char *case_id,
+                   zl_store_recall_record_cb cb, void *ctx);
+    int (*all_keys)(zl_store *s, zl_store_recall_key_cb cb, void *ctx);
+    int (*last_seq)(zl_store *s, const char *case_id, long *seq);
+    int (*case_put)(zl_store *s, const struct zl_store_recall_case *r);
+    int (*case_list)(zl_store *s, const char *case_id, int open_only,
+                     zl_store_recall_case_cb cb, void *ctx);
+    int (*ids_put)(zl_store *s, const char *case_id, const char *const *ids,
+                   size_t n);
+    int (*cases_for_id)(zl_store *s, const char *id, zl_store_recall_case_cb cb,
+                        void *ctx);
+};
+
+struct zl_store_audit_ops {
+    struct zl_store_module_ops base;
+    int (*derived_counts)(zl_store *s, struct zl_store_derived_counts *c);
+    int (*id_row_get)(zl_store *s, const char *id, int64_t event_time_ms,
+                      const uint8_t hash[32], enum zl_id_role role,
+                      zl_id_cb cb, void *ctx);
+    int (*signed_docs_all)(zl_store *s, zl_store_doc_cb cb, void *ctx);
+    int (*doc_link_exists)(zl_store *s, const uint8_t event_hash[32],
+                           const uint8_t doc_hash[32]);
+    int (*derived_clear)(zl_store *s);
+    int (*event_replace)(zl_store *s, const struct zl_event *ev,
+                         int64_t record_time_ms, const char *party);
+};
+
+struct zl_store_docs_ops {
+    struct zl_store_module_ops base;
+    int (*signed_doc_put)(zl_store *s, const uint8_t doc_hash[32],
+                          const char *party, const char *sig_b64,
+                          const char *doc, size_t len);
+    int (*event_doc_link)(zl_store *s, const uint8_t event_hash[32],
+                          const uint8_t doc_hash[32]);
+    int (*signed_doc_for_event)(zl_store *s, const uint8_t event_hash[32],
+                                zl_signed_doc_cb cb, void *ctx);
+};
+
+/* ---- the handle ---------------------------------------------------------- */
+
+struct zl_store_module_slot {
+    const void *key;
+    void *state;
+    void (*free_fn)(void *);
+};
+
+struct zl_store {
+    const struct zl_store_backend *be;
+    void *priv; /* the backend's own data */
+    char *uri;
+    int in_tx;
+    struct zl_store_module_slot mods[ZL_STORE_MAX_MODULES];
+    size_t n_mods;
+};
+
+/* The backends built in (store.c's registry lists them). */
+extern const struct zl_store_backend zl_sqlite_backend;
+
+/* The module table of id, or NULL when the backend lacks the module. */
+#define ZL_STORE_MODULE(s, id, type)                                           \
+    ((const struct type *)(const void *)(s)->be->modules[id])
+
+#endif

@@ -1,0 +1,671 @@
+/*
+ * test_store.c - the store seam itself: URIs and the backend registry,
+ * the module state registry, read snapshots and the change token, the
+ * outbox, EQ_eventID on the hash key, schema versions (a newer store is
+ * refused, an older one migrated) and the upgrade of a store written by
+ * release 0.1.0 (tests/fixtures/store-v1.db, see tests/fixtures/README.md).
+ *
+ * Everything but the URI and fixture tests runs on the backend named by
+ * ZL_TEST_STORE_URI (store_fixture.h).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "store/store.h"
+#include "zhiliang/audit.h"
+#include "zhiliang/codec.h"
+#include "zhiliang/log.h"
+#include "zhiliang/query.h"
+#include "zhiliang/trace.h"
+#include "zhiliang/zhiliang.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "read_file.h"
+
+#define FIXTURE_NAME "store"
+#include "store_fixture.h"
+
+/* Two events: a commissioning and a shipping. */
+static const char DOC[] =
+    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+    "epcis-context.jsonld\"],"
+    "\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\","
+    "\"creationDate\":\"2024-01-01T00:00:00Z\",\"epcisBody\":{\"eventList\":["
+    "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-03-01T08:00:00.000+08:00\","
+    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"ADD\",\"bizStep\":"
+    "\"commissioning\","
+    "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346.2017\"]},"
+    "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-03-02T10:00:00.000+08:00\","
+    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"OBSERVE\",\"bizStep\":"
+    "\"shipping\","
+    "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346.2017\"]}"
+    "]}}";
+
+/* A third event, for a second capture. */
+static const char DOC2[] =
+    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+    "epcis-context.jsonld\"],"
+    "\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\","
+    "\"creationDate\":\"2024-01-01T00:00:00Z\",\"epcisBody\":{\"eventList\":["
+    "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-03-03T10:00:00.000+08:00\","
+    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"OBSERVE\",\"bizStep\":"
+    "\"receiving\","
+    "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346.2017\"]}"
+    "]}}";
+
+static int64_t count(zl_store *s)
+{
+    int64_t n = -1;
+
+    assert_int_equal(zl_store_event_count(s, &n), 0);
+    return n;
+}
+
+static void capture(zl_store *s, const char *doc, size_t n_new)
+{
+    struct zl_capture_result r;
+    struct zl_error err = {0};
+
+    assert_int_equal(zl_capture(s, doc, strlen(doc), NULL, &r, &err), 0);
+    assert_int_equal(r.n_new, n_new);
+}
+
+/* The hash (and hash ID) of event i of doc. */
+static void event_hash(const char *doc, size_t i, uint8_t hash[32],
+                       char *hash_id, size_t cap)
+{
+    struct zl_error err = {0};
+    zl_epcis_doc *d = NULL;
+
+    assert_int_equal(zl_epcis_parse(doc, strlen(doc), NULL, &d, &err), 0);
+    memcpy(hash, zl_epcis_doc_event(d, i)->hash, 32);
+    if (hash_id)
+        snprintf(hash_id, cap, "%s", zl_epcis_doc_event(d, i)->hash_id);
+    zl_epcis_doc_free(d);
+}
+
+/* ---- URIs ---------------------------------------------------------------- */
+
+static void test_uris(void **state)
+{
+    struct zl_error err = {0};
+    char path[256], uri[300];
+    zl_store *s = NULL;
+    int fd;
+
+    (void)state;
+    assert_int_equal(zl_open("postgresql://localhost/zl", &s, &err),
+                     ZL_EUNSUPPORTED);
+    assert_null(s);
+    assert_string_equal(err.rule, "PostgreSQL backend not built yet");
+    memset(&err, 0, sizeof err);
+    assert_int_equal(zl_init("postgres://u@db/zl", NULL, &err),
+                     ZL_EUNSUPPORTED);
+    assert_string_equal(err.rule, "PostgreSQL backend not built yet");
+    /* an unknown scheme is refused, not taken for a file name */
+    assert_int_equal(zl_open("mysql://localhost/zl", &s, &err), ZL_EINVAL);
+    assert_non_null(strstr(err.rule, "unknown store URI scheme"));
+    assert_int_equal(zl_open("", &s, &err), ZL_EINVAL);
+
+    /* a plain path and sqlite:PATH name the same SQLite store */
+    snprintf(path, sizeof path, "/tmp/zl-store-uri-%d.db", (int)getpid());
+    snprintf(uri, sizeof uri, "sqlite:%s", path);
+    zl_store_remove(path);
+    assert_int_equal(zl_open(path, &s, &err), ZL_ENOTFOUND);
+    assert_int_equal(zl_init(uri, "uri.test/log", &err), 0);
+    assert_int_equal(access(path, F_OK), 0);
+    assert_int_equal(zl_init(path, NULL, &err), ZL_EEXIST);
+    assert_int_equal(zl_open(path, &s, &err), 0);
+    assert_string_equal(zl_store_backend_name(s), "sqlite");
+    capture(s, DOC, 2);
+    zl_close(s);
+    assert_int_equal(zl_open(uri, &s, &err), 0);
+    assert_int_equal(count(s), 2);
+    zl_close(s);
+    assert_int_equal(zl_store_remove(uri), 0);
+    assert_int_not_equal(access(path, F_OK), 0);
+
+    /* an empty file is not a store, and is left alone */
+    fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(zl_open(path, &s, &err), ZL_ESTORE);
+    assert_non_null(strstr(err.rule, "not a zhiliang store"));
+    assert_null(s);
+    {
+        FILE *e = fopen(path, "rb");
+
+        assert_non_null(e);
+        assert_int_equal(fgetc(e), EOF); /* still empty */
+        fclose(e);
+    }
+    zl_store_remove(path);
+}
+
+/* ---- module state -------------------------------------------------------- */
+
+static int n_freed;
+
+static void count_free(void *p)
+{
+    n_freed++;
+    free(p);
+}
+
+static void test_module_state(void **state)
+{
+    struct fixture *f = *state;
+    static const char KEY_A = 0, KEY_B = 0, KEY_C = 0;
+    static char keys[ZL_STORE_MAX_MODULES];
+    void *a = malloc(1), *a2 = malloc(1), *b = malloc(1), *x = malloc(1);
+    size_t i;
+
+    n_freed = 0;
+    assert_null(zl_store_module_state(f->s, &KEY_A));
+    assert_int_equal(zl_store_module_set(f->s, &KEY_A, a, count_free), 0);
+    assert_int_equal(zl_store_module_set(f->s, &KEY_B, b, count_free), 0);
+    assert_ptr_equal(zl_store_module_state(f->s, &KEY_A), a);
+    assert_ptr_equal(zl_store_module_state(f->s, &KEY_B), b);
+    /* setting the same state again frees nothing; a new one frees the old */
+    assert_int_equal(zl_store_module_set(f->s, &KEY_A, a, count_free), 0);
+    assert_int_equal(n_freed, 0);
+    assert_int_equal(zl_store_module_set(f->s, &KEY_A, a2, count_free), 0);
+    assert_int_equal(n_freed, 1);
+    assert_ptr_equal(zl_store_module_state(f->s, &KEY_A), a2);
+    /* a rollback drops every state (it may describe rolled-back rows) */
+    assert_int_equal(zl_store_begin(f->s), 0);
+    assert_int_equal(zl_store_rollback(f->s), 0);
+    assert_int_equal(n_freed, 3);
+    assert_null(zl_store_module_state(f->s, &KEY_A));
+    assert_null(zl_store_module_state(f->s, &KEY_B));
+    /* the capture path still works: the log rebuilds its own state */
+    capture(f->s, DOC, 2);
+    /* the registry is bounded; a refused state stays the caller's */
+    for (i = 0; i < ZL_STORE_MAX_MODULES; i++)
+        if (zl_store_module_set(f->s, &keys[i], &keys[i], NULL))
+            break;
+    /* A, B (kept registered after the rollback) and the log's */
+    assert_int_equal(i, ZL_STORE_MAX_MODULES - 3);
+    assert_int_equal(zl_store_module_set(f->s, &KEY_C, x, count_free),
+                     ZL_ELIMIT);
+    assert_null(zl_store_module_state(f->s, &KEY_C));
+    free(x);
+    /* a registered key still takes a state */
+    assert_int_equal(
+        zl_store_module_set(f->s, &KEY_B, x = malloc(1), count_free), 0);
+    /* clearing a key frees nothing it does not own */
+    assert_int_equal(zl_store_module_set(f->s, &keys[0], NULL, NULL), 0);
+    assert_null(zl_store_module_state(f->s, &keys[0]));
+    assert_int_equal(n_freed, 3);
+    /* close frees what is left (x, the log's state) */
+}
+
+/* ---- snapshots and the change token -------------------------------------- */
+
+static void test_snapshot_and_change_token(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    zl_store *other = NULL;
+    uint64_t t0, t1, t2, t3;
+
+    assert_int_equal(zl_open(f->uri, &other, &err), 0);
+    assert_int_equal(zl_store_change_token(f->s, &t0), 0);
+    assert_int_equal(zl_store_change_token(f->s, &t1), 0);
+    assert_true(t0 == t1); /* nothing committed */
+
+    /* another handle commits: the token moves */
+    capture(other, DOC, 2);
+    assert_int_equal(zl_store_change_token(f->s, &t1), 0);
+    assert_true(t1 != t0);
+    /* this handle commits: it moves too */
+    capture(f->s, DOC2, 1);
+    assert_int_equal(zl_store_change_token(f->s, &t2), 0);
+    assert_true(t2 != t1);
+    /* no commit since: unchanged */
+    assert_int_equal(zl_store_change_token(f->s, &t3), 0);
+    assert_true(t3 == t2);
+
+    /* a snapshot sees one state while another handle writes */
+    assert_int_equal(zl_store_snapshot_begin(f->s), 0);
+    assert_int_equal(zl_store_snapshot_begin(f->s), ZL_EEXIST);
+    assert_int_equal(count(f->s), 3);
+    {
+        static const char DOC3[] =
+            "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+            "epcis-context.jsonld\"],\"type\":\"EPCISDocument\","
+            "\"schemaVersion\":\"2.0\",\"creationDate\":\"2024-01-01T00:00:"
+            "00Z\","
+            "\"epcisBody\":{\"eventList\":[{\"type\":\"ObjectEvent\","
+            "\"eventTime\":\"2024-03-04T10:00:00.000+08:00\","
+            "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"OBSERVE\","
+            "\"bizStep\":\"storing\",\"epcList\":"
+            "[\"urn:epc:id:sgtin:0614141.107346.2017\"]}]}}";
+
+        capture(other, DOC3, 1);
+    }
+    assert_int_equal(count(f->s), 3);
+    assert_int_equal(zl_store_snapshot_end(f->s), 0);
+    assert_int_equal(count(f->s), 4);
+    assert_int_equal(zl_store_snapshot_end(f->s), 0); /* none open: 0 */
+    /* no snapshot inside a write transaction */
+    assert_int_equal(zl_store_begin(f->s), 0);
+    assert_int_equal(zl_store_snapshot_begin(f->s), ZL_EEXIST);
+    assert_int_equal(zl_store_rollback(f->s), 0);
+    zl_close(other);
+}
+
+/* ---- the outbox ---------------------------------------------------------- */
+
+struct rows {
+    size_t n;
+    uint64_t seq[8];
+    char kind[8][16], key[8][80];
+};
+
+static int collect(void *ctx, const struct zl_outbox_row *r)
+{
+    struct rows *o = ctx;
+
+    assert_true(o->n < 8);
+    o->seq[o->n] = r->seq;
+    snprintf(o->kind[o->n], sizeof o->kind[0], "%s", r->kind);
+    snprintf(o->key[o->n], sizeof o->key[0], "%s", r->key);
+    assert_true(r->created_ms > 0);
+    o->n++;
+    return 0;
+}
+
+static void test_outbox(void **state)
+{
+    struct fixture *f = *state;
+    struct rows o = {0};
+    struct zl_error err = {0};
+    uint64_t first, last;
+    uint8_t h[32];
+    char hex[65];
+    size_t len;
+    char *bad;
+
+    /* only inside a transaction */
+    assert_int_equal(zl_store_outbox_append(f->s, "event", "x", 1), ZL_EINVAL);
+    capture(f->s, DOC, 2);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 0, collect, &o), 0);
+    assert_int_equal(o.n, 2);
+    for (size_t i = 0; i < 2; i++) {
+        event_hash(DOC, i, h, NULL, 0);
+        zl_hex_encode(h, 32, hex);
+        assert_string_equal(o.kind[i], "event");
+        assert_string_equal(o.key[i], hex);
+    }
+    assert_true(o.seq[0] < o.seq[1]);
+    first = o.seq[0];
+    /* a duplicate capture stores nothing, so announces nothing */
+    capture(f->s, DOC, 0);
+    /* a refused capture rolls its rows back with everything else */
+    len = strlen(DOC2);
+    bad = malloc(len + 1);
+    memcpy(bad, DOC2, len + 1);
+    memcpy(strstr(bad, "receiving"), "Receiving", 9);
+    assert_int_not_equal(zl_capture(f->s, bad, len, NULL, NULL, &err), 0);
+    free(bad);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 0, collect, &o), 0);
+    assert_int_equal(o.n, 2);
+    /* rows after a seq, in order, with a limit */
+    capture(f->s, DOC2, 1);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(zl_store_outbox_read(f->s, first, 0, collect, &o), 0);
+    assert_int_equal(o.n, 2);
+    event_hash(DOC2, 0, h, NULL, 0);
+    zl_hex_encode(h, 32, hex);
+    assert_string_equal(o.key[1], hex);
+    assert_true(o.seq[0] < o.seq[1]);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 1, collect, &o), 0);
+    assert_int_equal(o.n, 1);
+    assert_true(o.seq[0] == first);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 0, collect, &o), 0);
+    assert_int_equal(o.n, 3);
+    last = o.seq[2];
+    memset(&o, 0, sizeof o);
+    assert_int_equal(zl_store_outbox_read(f->s, last, 0, collect, &o), 0);
+    assert_int_equal(o.n, 0);
+    /* another writer's rows follow in the same sequence; a rolled-back
+     * append leaves nothing */
+    assert_int_equal(zl_store_begin(f->s), 0);
+    assert_int_equal(zl_store_outbox_append(f->s, "party", "P-0", 5), 0);
+    assert_int_equal(zl_store_rollback(f->s), 0);
+    assert_int_equal(zl_store_begin(f->s), 0);
+    assert_int_equal(zl_store_outbox_append(f->s, "party", "P-1", 5), 0);
+    assert_int_equal(zl_store_commit(f->s), 0);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(zl_store_outbox_read(f->s, last, 0, collect, &o), 0);
+    assert_int_equal(o.n, 1);
+    assert_true(o.seq[0] > last);
+    assert_string_equal(o.kind[0], "party");
+    assert_string_equal(o.key[0], "P-1");
+}
+
+/* ---- EQ_eventID ---------------------------------------------------------- */
+
+static int count_cb(void *ctx, const struct zl_stored_event *ev)
+{
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static int query_ids(zl_store *s, const char **ids)
+{
+    struct zl_event_filter flt;
+    int n = 0;
+
+    memset(&flt, 0, sizeof flt);
+    flt.event_ids = ids;
+    assert_int_equal(zl_store_events_query(s, &flt, count_cb, &n), 0);
+    return n;
+}
+
+static void test_event_id(void **state)
+{
+    struct fixture *f = *state;
+    static const char DECLARED[] =
+        "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+        "epcis-context.jsonld\"],\"type\":\"EPCISDocument\","
+        "\"schemaVersion\":\"2.0\",\"creationDate\":\"2024-01-01T00:00:00Z\","
+        "\"epcisBody\":{\"eventList\":[{\"type\":\"ObjectEvent\","
+        "\"eventID\":\"urn:uuid:8e1a6c7e-0d2c-4a7e-9c0a-2b7f1d3e4a5b\","
+        "\"eventTime\":\"2024-03-05T10:00:00.000+08:00\","
+        "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"OBSERVE\","
+        "\"bizStep\":\"storing\",\"epcList\":"
+        "[\"urn:epc:id:sgtin:0614141.107346.2017\"]}]}}";
+    char id0[128], id1[128], upper[128], bare[65];
+    uint8_t h[32];
+    zl_query *q = NULL;
+    struct zl_error err = {0};
+    char *json = NULL, *next = NULL;
+    size_t len;
+
+    capture(f->s, DOC, 2);
+    capture(f->s, DECLARED, 1);
+    event_hash(DOC, 0, h, id0, sizeof id0);
+    event_hash(DOC, 1, h, id1, sizeof id1);
+    zl_hex_encode(h, 32, bare);
+    {
+        const char *ids[] = {id0, NULL};
+
+        assert_int_equal(query_ids(f->s, ids), 1);
+    }
+    {
+        const char *ids[] = {id0, id1, NULL};
+
+        assert_int_equal(query_ids(f->s, ids), 2);
+    }
+    { /* the bare hex of the hash, as before */
+        const char *ids[] = {bare, NULL};
+
+        assert_int_equal(query_ids(f->s, ids), 1);
+    }
+    { /* hash IDs are lower case: an upper-case one matches nothing */
+        const char *ids[] = {upper, NULL};
+
+        snprintf(upper, sizeof upper, "%s", id1);
+        for (char *p = strchr(upper, ';'); p && *p && *p != '?'; p++)
+            if (*p >= 'a' && *p <= 'f')
+                *p = (char)(*p - 'a' + 'A');
+        assert_int_equal(query_ids(f->s, ids), 0);
+    }
+    { /* declared eventIDs still match, beside hash IDs */
+        const char *ids[] = {"urn:uuid:8e1a6c7e-0d2c-4a7e-9c0a-2b7f1d3e4a5b",
+                             id0, NULL};
+
+        assert_int_equal(query_ids(f->s, ids), 2);
+    }
+    { /* a near miss (one digit off, too short) matches nothing */
+        const char *ids[] = {"ni:///sha-256;0000?ver=CBV2.0", NULL};
+
+        assert_int_equal(query_ids(f->s, ids), 0);
+    }
+    /* the same through the query API */
+    assert_int_equal(zl_query_new(&q), 0);
+    assert_int_equal(zl_query_param(q, "EQ_eventID", id1, &err), 0);
+    assert_int_equal(
+        zl_query_json(f->s, q, ZL_EPC_AS_CAPTURED, &json, &len, &next, &err),
+        0);
+    assert_non_null(strstr(json, "\"shipping\""));
+    assert_null(strstr(json, "\"commissioning\""));
+    zl_free(json);
+    zl_free(next);
+    zl_query_free(q);
+}
+
+/* ---- schema versions ----------------------------------------------------- */
+
+static void test_schema_versions(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    struct rows o = {0};
+    char want[96];
+    int v = 0;
+
+    assert_int_equal(zl_store_schema_version(f->s, &v), 0);
+    assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
+    capture(f->s, DOC, 2);
+
+    /* as written by 0.1.0: no version recorded, no outbox */
+    assert_int_equal(zl_store_exec_sql(f->s, "DROP TABLE outbox"), 0);
+    assert_int_equal(zl_store_exec_sql(f->s, "DELETE FROM meta WHERE key ="
+                                             " 'store.schema_version'"),
+                     0);
+    assert_int_equal(zl_store_schema_version(f->s, &v), 0);
+    assert_int_equal(v, 1);
+    zl_close(f->s);
+    /* opening migrates it, data kept */
+    assert_int_equal(zl_open(f->uri, &f->s, &err), 0);
+    assert_int_equal(zl_store_schema_version(f->s, &v), 0);
+    assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
+    assert_int_equal(count(f->s), 2);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 0, collect, &o), 0);
+    assert_int_equal(o.n, 0);
+    capture(f->s, DOC2, 1);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 0, collect, &o), 0);
+    assert_int_equal(o.n, 1);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+
+    /* written by a newer release: refused, naming both versions, and left
+     * as it was */
+    assert_int_equal(zl_store_meta_set(f->s, "store.schema_version", "99", 2),
+                     0);
+    zl_close(f->s);
+    f->s = NULL;
+    assert_int_equal(zl_open(f->uri, &f->s, &err), ZL_EUNSUPPORTED);
+    assert_null(f->s);
+    snprintf(want, sizeof want,
+             "schema version 99, newer than this zhiliang reads (%d;",
+             ZL_STORE_SCHEMA_VERSION);
+    assert_non_null(strstr(err.rule, want));
+    assert_non_null(strstr(err.rule, "upgrade zhiliang"));
+
+    /* a migration that fails changes nothing: the next open tries again */
+    {
+        char uri[512];
+        zl_store *s = NULL;
+        int i;
+
+        fixture_uri(uri, sizeof uri, "store-badmig");
+        zl_store_remove(uri);
+        assert_int_equal(zl_init(uri, NULL, &err), 0);
+        assert_int_equal(zl_open(uri, &s, &err), 0);
+        capture(s, DOC, 2);
+        /* a 0.1.0 store in which the outbox's name is already taken */
+        assert_int_equal(zl_store_exec_sql(s, "DROP TABLE outbox;"
+                                              "CREATE INDEX outbox ON"
+                                              " events(event_time);"
+                                              "DELETE FROM meta WHERE key ="
+                                              " 'store.schema_version'"),
+                         0);
+        zl_close(s);
+        for (i = 0; i < 2; i++) {
+            s = NULL;
+            memset(&err, 0, sizeof err);
+            assert_int_not_equal(zl_open(uri, &s, &err), 0);
+            assert_null(s);
+            assert_non_null(strstr(err.rule, "cannot migrate the store from "
+                                             "schema version 1 to"));
+        }
+        zl_store_remove(uri);
+    }
+
+    /* a version that is not a number is not taken for one */
+    {
+        char uri[512];
+        zl_store *s = NULL;
+
+        fixture_uri(uri, sizeof uri, "store-badver");
+        zl_store_remove(uri);
+        assert_int_equal(zl_init(uri, NULL, &err), 0);
+        assert_int_equal(zl_open(uri, &s, &err), 0);
+        assert_int_equal(zl_store_meta_set(s, "store.schema_version", "2x", 2),
+                         0);
+        zl_close(s);
+        s = NULL;
+        assert_int_equal(zl_open(uri, &s, &err), ZL_ESTORE);
+        assert_non_null(strstr(err.rule, "cannot read the schema version"));
+        zl_store_remove(uri);
+    }
+}
+
+/* ---- a store made by release 0.1.0 --------------------------------------- */
+
+#define FIXTURE_V1 ZL_SOURCE_ROOT "/tests/fixtures/store-v1.db"
+/* What the fixture holds (tests/fixtures/README.md). */
+#define V1_EVENTS 131
+#define V1_LEAVES 132
+#define V1_LOT    "https://id.gs1.org/01/06979636760012/10/C260301-00005"
+
+/* The fixture as 0.1.0 left it: tables, but no version and no outbox. */
+static void check_fixture_is_v1(const char *path)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT (SELECT count(*) FROM meta WHERE"
+                           " key = 'store.schema_version'),"
+                           " (SELECT count(*) FROM sqlite_master"
+                           " WHERE name = 'outbox'),"
+                           " (SELECT count(*) FROM events)",
+                           -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 0);
+    assert_int_equal(sqlite3_column_int(st, 1), 0);
+    assert_int_equal(sqlite3_column_int(st, 2), V1_EVENTS);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static int count_json(void *ctx, const char *json, size_t len)
+{
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static void test_upgrade_from_v1(void **state)
+{
+    struct zl_error err = {0};
+    struct zl_audit_stats st;
+    struct zl_trace_opts o = {0};
+    struct rows rows = {0};
+    zl_trace *t = NULL;
+    zl_query *q = NULL;
+    char path[256], uri[300];
+    char *data, *next = NULL;
+    size_t len;
+    zl_store *s = NULL;
+    FILE *out;
+    int v = 0, n = 0;
+
+    (void)state;
+    check_fixture_is_v1(FIXTURE_V1);
+    /* work on a copy: the fixture itself stays as 0.1.0 wrote it */
+    data = slurp(FIXTURE_V1, &len);
+    assert_non_null(data);
+    snprintf(path, sizeof path, "/tmp/zl-store-v1-%d.db", (int)getpid());
+    snprintf(uri, sizeof uri, "sqlite:%s", path);
+    zl_store_remove(path);
+    out = fopen(path, "wb");
+    assert_non_null(out);
+    assert_int_equal(fwrite(data, 1, len, out), len);
+    assert_int_equal(fclose(out), 0);
+    free(data);
+
+    assert_int_equal(zl_open(uri, &s, &err), 0);
+    assert_int_equal(zl_store_schema_version(s, &v), 0);
+    assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
+    /* verify: every record still matches the log and its checkpoint */
+    assert_int_equal(zl_audit_verify(s, NULL, NULL, &st), 0);
+    assert_int_equal(st.leaves, V1_LEAVES);
+    assert_int_equal(st.records, V1_LEAVES);
+    assert_int_equal(st.checkpoints, 1);
+    assert_int_equal(st.issues, 0);
+    /* events: every one is there and queryable */
+    assert_int_equal(count(s), V1_EVENTS);
+    assert_int_equal(zl_query_new(&q), 0);
+    assert_int_equal(
+        zl_query_each(s, q, ZL_EPC_AS_CAPTURED, count_json, &n, &next, &err),
+        0);
+    assert_int_equal(n, V1_EVENTS);
+    zl_query_free(q);
+    zl_free(next);
+    /* trace: the same answer 0.1.0 gave (`zhiliang trace forward`) */
+    o.dir = ZL_TRACE_FORWARD;
+    assert_int_equal(zl_trace_run(s, V1_LOT, &o, &t, &err), 0);
+    assert_int_equal(zl_trace_node_count(t), 29);
+    assert_int_equal(zl_trace_event_count(t), 22);
+    zl_trace_free(t);
+    /* the migrated store takes new captures, with their outbox rows */
+    assert_int_equal(zl_store_outbox_read(s, 0, 0, collect, &rows), 0);
+    assert_int_equal(rows.n, 0);
+    capture(s, DOC, 2);
+    assert_int_equal(zl_store_outbox_read(s, 0, 0, collect, &rows), 0);
+    assert_int_equal(rows.n, 2);
+    assert_int_equal(zl_audit_verify(s, NULL, NULL, &st), 0);
+    assert_int_equal(st.leaves, V1_LEAVES + 2);
+    zl_close(s);
+    /* and opens again without migrating twice */
+    assert_int_equal(zl_open(uri, &s, &err), 0);
+    assert_int_equal(count(s), V1_EVENTS + 2);
+    zl_close(s);
+    zl_store_remove(uri);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_uris),
+        cmocka_unit_test_setup_teardown(test_module_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_and_change_token, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_versions, setup, teardown),
+        cmocka_unit_test(test_upgrade_from_v1),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
