@@ -11,6 +11,7 @@
 #include "store/store_party.h"
 #include "store/store_recall.h"
 #include "store/store_docs.h"
+#include "store/store_correction.h"
 
 int zl_store_ext_schema(zl_store *s);
 
@@ -24,5 +25,7 @@ int zl_store_ext_schema(zl_store *s)
         rc = zl_store_recall_schema(s);
     if (!rc)
         rc = zl_store_docs_schema(s);
+    if (!rc)
+        rc = zl_store_correction_schema(s);
     return rc;
 }
