@@ -19,7 +19,9 @@ static const char SCHEMA[] =
     " key TEXT PRIMARY KEY, target BLOB NOT NULL,"
     " record_time INTEGER NOT NULL, party TEXT, reason TEXT,"
     " json TEXT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS corrections_target ON corrections(target);";
+    "CREATE INDEX IF NOT EXISTS corrections_target ON corrections(target);"
+    "CREATE INDEX IF NOT EXISTS events_erroneous ON events(hash)"
+    " WHERE has_error = 1;";
 
 #define COLS "key, target, record_time, party, reason, json"
 

@@ -606,8 +606,14 @@ static int each_id(sqlite3_stmt *st, zl_id_cb cb, void *ctx)
 int zl_store_id_lookup(zl_store *s, const char *const *ids, size_t n,
                        zl_id_cb cb, void *ctx)
 {
+    /* Declared-erroneous events link nothing (store_correction.h); the
+     * partial index events_erroneous makes the check a probe of a tiny
+     * index. */
     static const char SQL[] = "SELECT " ID_COLS
                               " FROM event_ids WHERE id = ?1"
+                              " AND NOT EXISTS (SELECT 1 FROM events e"
+                              " WHERE e.hash = event_ids.hash"
+                              " AND e.has_error = 1)"
                               " ORDER BY event_time, hash, role";
     int rc = 0;
 
