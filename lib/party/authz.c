@@ -282,8 +282,8 @@ static int check_places(zl_store *s, const char *party,
         char rule[256];
 
         snprintf(rule, sizeof rule,
-                 "%.160s (rule: a party states events at its own locations;"
-                 " docs/access.md)",
+                 "%.150s (rule: a party states events at its own locations"
+                 " and about its own trade; docs/access.md)",
                  err->rule);
         snprintf(err->rule, sizeof err->rule, "%s", rule);
     }
