@@ -24,6 +24,7 @@
  */
 #include "server/server_int.h"
 
+#include "store/store_correction.h"
 #include "util/alloc.h"
 #include "util/timefmt.h"
 #include "zhiliang/query.h"
@@ -528,6 +529,40 @@ static int notice_cb(void *ctx, const struct zl_recall_notice *no)
     return 0;
 }
 
+struct corr_note {
+    size_t n;
+    int64_t last_ms;
+};
+
+static int corr_cb(void *ctx, const struct zl_correction *c)
+{
+    struct corr_note *cn = ctx;
+
+    cn->n++;
+    cn->last_ms = c->record_time_ms;
+    return 0;
+}
+
+/* Events about this code declared erroneous (store_correction.h): they
+ * no longer shape the path or the banner, and the page says so. */
+static int correction_note(struct zl_req *r, zl_store *s, const char *dl,
+                           struct zl_buf *b)
+{
+    struct corr_note cn = {0, 0};
+    char when[32];
+
+    if (zl_store_corrections_for_id(s, dl, corr_cb, &cn) < 0 || !cn.n)
+        return 0;
+    zl_time_format_utc(cn.last_ms, when);
+    return zl_buf_printf(
+        b, "<p class=\"correction muted\" id=\"correction\">%s %zu %s %.10s%s</p>",
+        T(r, "更正：", "Correction:"), cn.n,
+        T(r, "条记录已被声明为错误，不再计入流通路径和召回提示（最近一次",
+          "record(s) about this code were declared erroneous and no longer "
+          "count in the path or the recall notice (latest"),
+        when, T(r, "）。", ")."));
+}
+
 void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
                        const char *dl)
 {
@@ -699,6 +734,8 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
     }
     if (!rc)
         rc = zl_buf_adds(&b, "</dl></section>");
+    if (!rc)
+        rc = correction_note(r, s, dl, &b);
 
     if (!rc) {
         rc = zl_buf_printf(&b, "<section><h2>%s</h2>",
