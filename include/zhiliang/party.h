@@ -211,6 +211,19 @@ int zl_party_check_event(zl_store *s, const char *party_id,
 int zl_authz_check_event(zl_store *s, const char *party_id,
                          const struct zl_event *ev, struct zl_error *err);
 
+/* The same for many events of one capture: the party resolved once by
+ * zl_authz_party (0, or ZL_ENOTFOUND with err set), then checked per event
+ * by zl_authz_check_event_as. */
+struct zl_authz_party {
+    char id[ZL_PARTY_ID_MAX];
+    enum zl_party_kind kind;
+    char region[ZL_REGION_MAX];   /* "" if unknown */
+};
+int zl_authz_party(zl_store *s, const char *party_id,
+                   struct zl_authz_party *out, struct zl_error *err);
+int zl_authz_check_event_as(zl_store *s, const struct zl_authz_party *me,
+                            const struct zl_event *ev, struct zl_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -56,17 +56,20 @@ static int authorize(zl_store *s, const struct zl_capture_opts *o,
                      char *refused, size_t *n_refused, struct zl_error *err)
 {
     size_t n = zl_epcis_doc_count(doc);
+    struct zl_authz_party me;
     int rc;
 
     if (!o || (!o->authorize && !o->party))
         return 0;
+    if (o->party && (rc = zl_authz_party(s, o->party, &me, err)))
+        return rc;
     if (o->authorize &&
         (rc = o->authorize(o->authorize_ctx, buf, len, NULL, 0, err)))
         return rc < 0 ? rc : ZL_EPERM;
     for (size_t i = 0; i < n; i++) {
         const struct zl_event *ev = zl_epcis_doc_event(doc, i);
 
-        rc = o->party ? zl_authz_check_event(s, o->party, ev, err) : 0;
+        rc = o->party ? zl_authz_check_event_as(s, &me, ev, err) : 0;
         if (!rc && o->authorize)
             rc = o->authorize(o->authorize_ctx, buf, len, ev, i, err);
         if (!rc)

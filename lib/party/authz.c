@@ -45,16 +45,9 @@
 
 static const char CBV[] = "https://ref.gs1.org/cbv/";
 
-/* The party as the rule needs it. */
-struct who {
-    char id[ZL_PARTY_ID_MAX];
-    enum zl_party_kind kind;
-    char region[ZL_REGION_MAX];
-};
-
 static int copy_who(void *ctx, const struct zl_party *p)
 {
-    struct who *w = ctx;
+    struct zl_authz_party *w = ctx;
 
     snprintf(w->id, sizeof w->id, "%s", p->id);
     w->kind = p->kind;
@@ -290,7 +283,7 @@ static int check_places(zl_store *s, const char *party,
     return rc;
 }
 
-static int check_enterprise(zl_store *s, const struct who *me,
+static int check_enterprise(zl_store *s, const struct zl_authz_party *me,
                             const struct zl_event *ev, struct zl_error *err)
 {
     char owner[ZL_PARTY_ID_MAX];
@@ -344,7 +337,7 @@ static int check_enterprise(zl_store *s, const struct who *me,
 static int in_region(zl_store *s, const char *party_id, const char *region,
                      int *out)
 {
-    struct who w;
+    struct zl_authz_party w;
     int rc = zl_party_get(s, party_id, copy_who, &w);
 
     *out = 0;
@@ -356,7 +349,7 @@ static int in_region(zl_store *s, const char *party_id, const char *region,
     return 0;
 }
 
-static int check_regulator(zl_store *s, const struct who *me,
+static int check_regulator(zl_store *s, const struct zl_authz_party *me,
                            const struct zl_event *ev, struct zl_error *err)
 {
     char owner[ZL_PARTY_ID_MAX];
@@ -417,22 +410,26 @@ static int orig_cb(void *ctx, const struct zl_stored_event *ev)
     return 0;
 }
 
-int zl_authz_check_event(zl_store *s, const char *party_id,
-                         const struct zl_event *ev, struct zl_error *err)
+int zl_authz_party(zl_store *s, const char *party_id,
+                   struct zl_authz_party *out, struct zl_error *err)
 {
-    struct who me;
-    int rc;
+    int rc = zl_party_get(s, party_id, copy_who, out);
 
-    rc = zl_party_get(s, party_id, copy_who, &me);
     if (rc == ZL_ENOTFOUND)
         return zl_error_set(err, ZL_ENOTFOUND, "party",
                             "no such party (rule: only registered parties "
                             "write; docs/access.md)",
                             party_id, (size_t)-1);
-    if (rc)
-        return rc;
+    return rc;
+}
+
+int zl_authz_check_event_as(zl_store *s, const struct zl_authz_party *me,
+                            const struct zl_event *ev, struct zl_error *err)
+{
+    int rc;
+
     if (ev->has_error_declaration) {
-        struct orig o = {me.id, 0};
+        struct orig o = {me->id, 0};
 
         rc = zl_store_event_get(s, ev->hash, orig_cb, &o);
         if (rc && rc != ZL_ENOTFOUND)
@@ -440,11 +437,11 @@ int zl_authz_check_event(zl_store *s, const char *party_id,
         if (!rc && o.mine)
             return 0;
     }
-    switch (me.kind) {
+    switch (me->kind) {
     case ZL_PARTY_ENTERPRISE:
-        return check_enterprise(s, &me, ev, err);
+        return check_enterprise(s, me, ev, err);
     case ZL_PARTY_REGULATOR:
-        return check_regulator(s, &me, ev, err);
+        return check_regulator(s, me, ev, err);
     case ZL_PARTY_OPERATOR:
         break;
     }
@@ -452,5 +449,14 @@ int zl_authz_check_event(zl_store *s, const char *party_id,
                         "an operator administers parties and tokens and "
                         "does not state events on others' behalf (rule: "
                         "operator; docs/access.md)",
-                        me.id, (size_t)-1);
+                        me->id, (size_t)-1);
+}
+
+int zl_authz_check_event(zl_store *s, const char *party_id,
+                         const struct zl_event *ev, struct zl_error *err)
+{
+    struct zl_authz_party me;
+    int rc = zl_authz_party(s, party_id, &me, err);
+
+    return rc ? rc : zl_authz_check_event_as(s, &me, ev, err);
 }

@@ -236,24 +236,22 @@ int zl_store_prefix_owner(zl_store *s, const char *digits,
                           char party_id[ZL_PARTY_ID_MAX], char prefix[13])
 {
     /* Every candidate prefix length at once: the primary key answers each
-     * IN term, the longest match wins. */
-    sqlite3_stmt *st = NULL;
+     * IN term, the longest match wins. Cached: asked for every identifier
+     * of every event a party captures. */
+    static const char SQL[] =
+        "SELECT party_id, prefix FROM party_prefixes WHERE prefix IN"
+        " (substr(?1,1,4), substr(?1,1,5), substr(?1,1,6),"
+        " substr(?1,1,7), substr(?1,1,8), substr(?1,1,9),"
+        " substr(?1,1,10), substr(?1,1,11), substr(?1,1,12))"
+        " ORDER BY length(prefix) DESC LIMIT 1";
+    sqlite3_stmt *st;
     int rc;
 
     if (strlen(digits) < 4)
         return ZL_ENOTFOUND;
-    if (prep(s,
-             "SELECT party_id, prefix FROM party_prefixes WHERE prefix IN"
-             " (substr(?1,1,4), substr(?1,1,5), substr(?1,1,6),"
-             " substr(?1,1,7), substr(?1,1,8), substr(?1,1,9),"
-             " substr(?1,1,10), substr(?1,1,11), substr(?1,1,12))"
-             " ORDER BY length(prefix) DESC LIMIT 1",
-             &st)) {
-        rc = added_missing(s) ? ZL_ENOTFOUND : ZL_ESTORE;
-        goto out;
-    }
-    if ((rc = bind_text(st, 1, digits)))
-        goto out;
+    if (!(st = zl_sqlite_stmt(s, SQL)))
+        return added_missing(s) ? ZL_ENOTFOUND : ZL_ESTORE;
+    sqlite3_bind_text(st, 1, digits, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         snprintf(party_id, ZL_PARTY_ID_MAX, "%s", col(st, 0));
@@ -263,8 +261,7 @@ int zl_store_prefix_owner(zl_store *s, const char *digits,
     } else {
         rc = rc == SQLITE_DONE ? ZL_ENOTFOUND : ZL_ESTORE;
     }
-out:
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return rc;
 }
 
@@ -449,12 +446,13 @@ out:
 int zl_store_gln_owner(zl_store *s, const char *gln,
                        char party_id[ZL_PARTY_ID_MAX])
 {
-    sqlite3_stmt *st = NULL;
+    static const char SQL[] = "SELECT party_id FROM party_gln WHERE gln=?";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
     int rc;
 
-    if ((rc = prep(s, "SELECT party_id FROM party_gln WHERE gln=?", &st)) ||
-        (rc = bind_text(st, 1, gln)))
-        goto out;
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, gln, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         snprintf(party_id, ZL_PARTY_ID_MAX, "%s", col(st, 0));
@@ -462,8 +460,7 @@ int zl_store_gln_owner(zl_store *s, const char *gln,
     } else {
         rc = rc == SQLITE_DONE ? ZL_ENOTFOUND : ZL_ESTORE;
     }
-out:
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return rc;
 }
 
