@@ -20,7 +20,9 @@
 #include "zhiliang/gs1.h"
 #include "zhiliang/log.h"
 #include "zhiliang/party.h"
+#include "util/buf.h"
 #include "zhiliang/query.h"
+#include "zhiliang/recall.h"
 #include "zhiliang/trace.h"
 #include "zhiliang/zhiliang.h"
 
@@ -612,6 +614,151 @@ static void test_correction(void **state)
     assert_true(st.issues > 0);
 }
 
+/* Does a forward trace from id reach node? */
+static int reaches(zl_store *s, const char *id, const char *node,
+                   const zl_trace_index *ix)
+{
+    struct zl_trace_opts o;
+    struct zl_error err = {0};
+    zl_trace *t = NULL;
+    int found = 0;
+
+    memset(&o, 0, sizeof o);
+    o.dir = ZL_TRACE_FORWARD;
+    o.index = ix;
+    assert_int_equal(zl_trace_run(s, id, &o, &t, &err), 0);
+    for (size_t i = 0; i < zl_trace_node_count(t); i++)
+        if (!strcmp(zl_trace_node(t, i)->id, node))
+            found = 1;
+    zl_trace_free(t);
+    return found;
+}
+
+static int scope_names(zl_store *s, const char *lot, const char *node)
+{
+    const char *lots[1] = {lot};
+    zl_recall_scope *sc = NULL;
+    struct zl_error err = {0};
+    struct zl_buf b;
+    int found;
+
+    assert_int_equal(zl_recall_scope_compute(s, lots, 1, &sc, &err), 0);
+    zl_buf_init(&b, (size_t)1 << 24);
+    assert_int_equal(zl_recall_scope_json(sc, &b), 0);
+    assert_int_equal(zl_buf_addc(&b, '\0'), 0);
+    found = strstr(b.data, node) != NULL;
+    zl_buf_cleanup(&b);
+    zl_recall_scope_free(sc);
+    return found;
+}
+
+/* A wrong transformation links a lot to another; once corrected, traces
+ * (lazy and indexed) and the recall scope no longer follow it. */
+static void test_correction_edges(void **state)
+{
+    struct fixture *f = *state;
+    char in[256], out[256], tr[2048], fix[2048];
+    struct zl_capture_result r;
+    struct zl_error err;
+    struct zl_audit_stats st;
+    zl_trace_index *ix = NULL;
+    char body[512];
+
+    add_cast(f->s);
+    snprintf(in, sizeof in, "https://id.gs1.org/01/%s/10/IN1", G_DAIRY);
+    snprintf(out, sizeof out, "https://id.gs1.org/01/%s/10/OUT1", G_DAIRY);
+    snprintf(body, sizeof body,
+             "\"epcList\":[],\"quantityList\":[{\"epcClass\":\"%s\","
+             "\"quantity\":10,\"uom\":\"KGM\"}]",
+             in);
+    accepted(f->s, USCC_DAIRY,
+             object_event("ADD", "commissioning", "active", DAIRY_GLNS[0],
+                          body, NULL));
+#define TRANSFORM(extra)                                                      \
+    HEAD "{\"type\":\"TransformationEvent\",\"eventTime\":"                 \
+         "\"2026-05-01T09:00:00+08:00\",\"eventTimeZoneOffset\":\"+08:00\","   \
+         "\"bizStep\":\"commissioning\",\"inputQuantityList\":[{\"epcClass\":" \
+         "\"%s\",\"quantity\":10,\"uom\":\"KGM\"}],\"outputQuantityList\":"  \
+         "[{\"epcClass\":\"%s\",\"quantity\":10,\"uom\":\"KGM\"}],"          \
+         "\"bizLocation\":{\"id\":\"https://id.gs1.org/414/%s\"}" extra "}" TAIL
+    snprintf(tr, sizeof tr, TRANSFORM(""), in, out, DAIRY_GLNS[0]);
+    snprintf(fix, sizeof fix,
+             TRANSFORM(",\"errorDeclaration\":{\"declarationTime\":"
+                       "\"2026-05-02T08:00:00+08:00\"}"),
+             in, out, DAIRY_GLNS[0]);
+#undef TRANSFORM
+    accepted(f->s, USCC_DAIRY, tr);
+    assert_int_equal(zl_trace_index_load(f->s, &ix), 0);
+    assert_true(reaches(f->s, in, out, NULL));
+    assert_true(reaches(f->s, in, out, ix));
+    assert_true(scope_names(f->s, in, out));
+    assert_int_equal(capture_as(f->s, USCC_DAIRY, fix, &r, &err), 0);
+    assert_int_equal(r.n_corrected, 1);
+    assert_false(reaches(f->s, in, out, NULL));
+    assert_int_equal(zl_trace_index_update(ix, f->s), 0);
+    assert_false(reaches(f->s, in, out, ix));
+    assert_false(scope_names(f->s, in, out));
+    zl_trace_index_free(ix);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, &st), 0);
+}
+
+struct seen {
+    size_t n, index;
+    char path[256];
+};
+
+static void on_refused(void *ctx, size_t index, const struct zl_error *err)
+{
+    struct seen *sn = ctx;
+
+    sn->n++;
+    sn->index = index;
+    snprintf(sn->path, sizeof sn->path, "%s", err->path);
+}
+
+/* Under proceed the allowed events are stored and each refusal reported
+ * with its absolute path. */
+static void test_proceed(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_capture_opts o = {0};
+    struct zl_capture_result r;
+    struct zl_error err = {0};
+    struct seen sn = {0, 0, ""};
+    char text[8192], mine[2048], theirs[2048], *a, *b;
+
+    add_cast(f->s);
+    snprintf(mine, sizeof mine,
+             "\"epcList\":[\"https://id.gs1.org/01/%s/21/1\"]", G_FARM);
+    snprintf(theirs, sizeof theirs,
+             "\"epcList\":[\"https://id.gs1.org/01/%s/21/1\"]", G_DAIRY);
+    /* two single-event documents spliced into one with two events */
+    a = strdup(object_event("OBSERVE", "storing", NULL, NULL, mine, NULL));
+    b = strdup(object_event("OBSERVE", "storing", NULL, NULL, theirs, NULL));
+    a[strlen(a) - strlen(TAIL)] = '\0';
+    snprintf(text, sizeof text, "%s,%s", a, strstr(b, "eventList\":[") + 12);
+    free(a);
+    free(b);
+    o.party = USCC_FARM;
+    o.proceed_on_error = 1;
+    o.refused = on_refused;
+    o.refused_ctx = &sn;
+    assert_int_equal(zl_capture(f->s, text, strlen(text), &o, &r, &err), 0);
+    assert_int_equal(r.n_events, 2);
+    assert_int_equal(r.n_new, 1);
+    assert_int_equal(r.n_refused, 1);
+    assert_int_equal(sn.n, 1);
+    assert_int_equal(sn.index, 1);
+    assert_string_equal(sn.path, "$.epcisBody.eventList[1].epcList");
+    /* rollback: the same document stores nothing */
+    o.proceed_on_error = 0;
+    sn.n = 0;
+    assert_int_equal(zl_capture(f->s, text, strlen(text), &o, &r, &err),
+                     ZL_EPERM);
+    assert_int_equal(sn.n, 1);
+    assert_int_equal(n_events(f->s), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -624,6 +771,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_regulator_operator, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_correction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_correction_edges, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_proceed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
