@@ -254,15 +254,19 @@ static int is_regulatory(const struct zl_event *ev)
     return 0;
 }
 
-/* Does the event create the identity of id (in role)? */
+/* Does the event create the identity of id (in role)? A transformation
+ * creates its outputs (whatever its bizStep: a commissioning
+ * transformation consumes inputs of other owners); an ObjectEvent creates
+ * its EPCs and classes when it adds them or commissions them. */
 static int creates(const struct zl_event *ev, enum zl_id_role role)
 {
     if (role == ZL_ROLE_OUTPUT || role == ZL_ROLE_OUTPUT_QTY)
         return 1;
-    if (cbv_is(ev->biz_step, "BizStep-", "commissioning"))
-        return 1;
-    return ev->type == ZL_EV_OBJECT && ev->action == ZL_ACT_ADD &&
-           (role == ZL_ROLE_EPC || role == ZL_ROLE_QTY);
+    if (ev->type != ZL_EV_OBJECT ||
+        (role != ZL_ROLE_EPC && role != ZL_ROLE_QTY))
+        return 0;
+    return ev->action == ZL_ACT_ADD ||
+           cbv_is(ev->biz_step, "BizStep-", "commissioning");
 }
 
 /* Places and parties an enterprise may name: its own. */
