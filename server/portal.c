@@ -957,6 +957,10 @@ static int recall_event_cb(void *ctx, const char *json, size_t len)
 
     if (!ev)
         return 0;
+    if (json_object_get(ev, "errorDeclaration")) {
+        json_decref(ev);  /* withdrawn by a correction: no longer a recall */
+        return 0;
+    }
     t = json_string_value(json_object_get(ev, "eventTime"));
     snprintf(when, sizeof when, "%.10s", t ? t : "");
     for (k = 0; k < 4; k++) {

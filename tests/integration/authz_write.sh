@@ -97,6 +97,7 @@ is "CLI --party plant, its own lot: exit 0" "$?" 0
 event OBSERVE holding recalled "$P_SITE" >"$TMP/wrong.json"
 is "the plant records a (wrong) recall of its lot -> 202" "$(post "$P_TOK" "$TMP/wrong.json")" 202
 ok "page shows the recall banner" sh -c "curl -s '$PAGE' | grep -q 'class=\"recall-banner\"'"
+ok "the recalls page lists the lot" sh -c "curl -s '$U/recalls' | grep -q AUTHZ1"
 event OBSERVE holding recalled "$P_SITE" \
   ',"errorDeclaration":{"declarationTime":"2026-05-02T08:00:00+08:00","reason":"incorrect_data"}' >"$TMP/fix.json"
 is "the farm may not withdraw it -> 403" "$(post "$F_TOK" "$TMP/fix.json")" 403
@@ -112,6 +113,7 @@ is "nothing deleted: the event is still stored" "$(count EQ_disposition=recalled
 curl -s "$PAGE" >"$TMP/page2.html"
 ok "page: the recall banner is gone" sh -c "! grep -q recall-banner '$TMP/page2.html'"
 ok "page: notes the correction" grep -q 'id="correction"' "$TMP/page2.html"
+ok "the recalls page no longer lists the lot" sh -c "! curl -s '$U/recalls' | grep -q AUTHZ1"
 is "the correction again changes nothing" "$(post "$P_TOK" "$TMP/fix.json")" 202
 ok "verify passes after the correction" "$EXE" verify --store "$STORE"
 is "the correction has its own log leaf" \
