@@ -100,10 +100,10 @@ static int gln_party(zl_store *s, const char *loc, char owner[ZL_PARTY_ID_MAX])
 
 /* ---- custody ------------------------------------------------------------ */
 
+/* The events naming one identifier, oldest first (bounded). */
 struct rows {
     uint8_t (*h)[32];
     size_t n, cap;
-    int err;
 };
 
 static int row_cb(void *ctx, const struct zl_id_row *r)
@@ -138,7 +138,6 @@ struct holders {
     char id[MAX_HOLDERS][ZL_PARTY_ID_MAX];
     size_t n;
     int found;          /* a shipping/receiving event was seen */
-    int receiving;
 };
 
 static void add_holder(struct holders *h, const char *id)
@@ -150,6 +149,7 @@ static void add_holder(struct holders *h, const char *id)
         snprintf(h->id[h->n++], ZL_PARTY_ID_MAX, "%s", id);
 }
 
+/* Each destination GLN's party holds the goods. */
 static int dest_cb(void *ctx, char kind, const char *type, const char *value)
 {
     struct holders *h = ctx;
@@ -168,6 +168,8 @@ static int dest_cb(void *ctx, char kind, const char *type, const char *value)
     return 0;
 }
 
+/* Candidate event, latest first: the first shipping or receiving event
+ * (not declared erroneous) decides. */
 static int custody_event_cb(void *ctx, const struct zl_stored_event *ev)
 {
     struct holders *h = ctx;
@@ -183,7 +185,6 @@ static int custody_event_cb(void *ctx, const struct zl_stored_event *ev)
     if (!ship && !recv)
         return 0;
     h->found = 1;
-    h->receiving = recv;
     if (recv) {
         const char *where = ev->biz_location ? ev->biz_location
                                              : ev->read_point;
@@ -202,7 +203,7 @@ static int custody_event_cb(void *ctx, const struct zl_stored_event *ev)
  * event names id. */
 static int custodians(zl_store *s, const char *id, struct holders *h)
 {
-    struct rows w = {NULL, 0, 0, 0};
+    struct rows w = {NULL, 0, 0};
     const char *ids[1] = {id};
     size_t looked = 0;
     int rc;
