@@ -39,9 +39,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CUSTODY_EVENTS 256      /* shipping/receiving candidates examined */
-#define CUSTODY_ROWS 65536      /* occurrences of one identifier kept */
-#define MAX_HOLDERS 8
+#define CUSTODY_EVENTS 256   /* shipping/receiving candidates examined */
+#define CUSTODY_ROWS   65536 /* occurrences of one identifier kept */
+#define MAX_HOLDERS    8
 
 static const char CBV[] = "https://ref.gs1.org/cbv/";
 
@@ -111,7 +111,7 @@ static int row_cb(void *ctx, const struct zl_id_row *r)
     struct rows *w = ctx;
 
     if (w->n && !memcmp(w->h[w->n - 1], r->hash, 32))
-        return 0;   /* same event, another role */
+        return 0; /* same event, another role */
     if (w->n == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 64;
         void *p;
@@ -137,7 +137,7 @@ struct holders {
     zl_store *s;
     char id[MAX_HOLDERS][ZL_PARTY_ID_MAX];
     size_t n;
-    int found;          /* a shipping/receiving event was seen */
+    int found; /* a shipping/receiving event was seen */
 };
 
 static void add_holder(struct holders *h, const char *id)
@@ -186,8 +186,8 @@ static int custody_event_cb(void *ctx, const struct zl_stored_event *ev)
         return 0;
     h->found = 1;
     if (recv) {
-        const char *where = ev->biz_location ? ev->biz_location
-                                             : ev->read_point;
+        const char *where =
+            ev->biz_location ? ev->biz_location : ev->read_point;
         rc = gln_party(h->s, where, owner);
         if (rc && rc != ZL_ENOTFOUND)
             return rc;
@@ -242,9 +242,9 @@ static int is_regulatory(const struct zl_event *ev)
 {
     static const char *const steps[] = {"inspecting", "holding", "recalling",
                                         "destroying", NULL};
-    static const char *const disps[] = {"recalled", "conformant",
+    static const char *const disps[] = {"recalled",       "conformant",
                                         "non_conformant", "non_sellable_other",
-                                        "destroyed", NULL};
+                                        "destroyed",      NULL};
 
     for (size_t i = 0; steps[i]; i++)
         if (cbv_is(ev->biz_step, "BizStep-", steps[i]))
@@ -443,12 +443,9 @@ int zl_authz_check_event_as(zl_store *s, const struct zl_authz_party *me,
             return 0;
     }
     switch (me->kind) {
-    case ZL_PARTY_ENTERPRISE:
-        return check_enterprise(s, me, ev, err);
-    case ZL_PARTY_REGULATOR:
-        return check_regulator(s, me, ev, err);
-    case ZL_PARTY_OPERATOR:
-        break;
+    case ZL_PARTY_ENTERPRISE: return check_enterprise(s, me, ev, err);
+    case ZL_PARTY_REGULATOR: return check_regulator(s, me, ev, err);
+    case ZL_PARTY_OPERATOR: break;
     }
     return zl_error_set(err, ZL_EPERM, "party",
                         "an operator administers parties and tokens and "

@@ -41,7 +41,8 @@ int zl_store_correction_put(zl_store *s, const struct zl_correction *c)
     static const char INS[] =
         "INSERT INTO corrections(" COLS ") VALUES(?1,?2,?3,?4,?5,?6)"
         " ON CONFLICT(key) DO NOTHING";
-    static const char MARK[] = "UPDATE events SET has_error = 1 WHERE hash = ?1";
+    static const char MARK[] =
+        "UPDATE events SET has_error = 1 WHERE hash = ?1";
     sqlite3_stmt *st;
     int rc;
 
@@ -71,8 +72,8 @@ int zl_store_correction_put(zl_store *s, const struct zl_correction *c)
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-static int each(zl_store *s, sqlite3_stmt *st, zl_correction_cb cb,
-                void *ctx, int *found)
+static int each(zl_store *s, sqlite3_stmt *st, zl_correction_cb cb, void *ctx,
+                int *found)
 {
     struct zl_correction c;
     const void *h;
@@ -131,10 +132,9 @@ int zl_store_corrections_of(zl_store *s, const uint8_t target[32],
 int zl_store_corrections_for_id(zl_store *s, const char *id,
                                 zl_correction_cb cb, void *ctx)
 {
-    static const char SQL[] =
-        "SELECT " COLS " FROM corrections WHERE target IN"
-        " (SELECT hash FROM event_ids WHERE id=?1)"
-        " ORDER BY record_time, key";
+    static const char SQL[] = "SELECT " COLS " FROM corrections WHERE target IN"
+                              " (SELECT hash FROM event_ids WHERE id=?1)"
+                              " ORDER BY record_time, key";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
 
     if (!st)
@@ -143,8 +143,8 @@ int zl_store_corrections_for_id(zl_store *s, const char *id,
     return each(s, st, cb, ctx, NULL);
 }
 
-int zl_store_correction_keys(zl_store *s,
-                             int (*cb)(void *ctx, const char *key), void *ctx)
+int zl_store_correction_keys(zl_store *s, int (*cb)(void *ctx, const char *key),
+                             void *ctx)
 {
     static const char SQL[] = "SELECT key FROM corrections ORDER BY key";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);

@@ -25,9 +25,10 @@ struct zl_correction {
     const char *key;
     uint8_t target[32];
     int64_t record_time_ms;
-    const char *party;           /* or NULL (operator) */
-    const char *reason;          /* declarationReason URI, or NULL */
-    const char *json;  size_t json_len;   /* the corrective event */
+    const char *party;  /* or NULL (operator) */
+    const char *reason; /* declarationReason URI, or NULL */
+    const char *json;
+    size_t json_len; /* the corrective event */
 };
 typedef int (*zl_correction_cb)(void *ctx, const struct zl_correction *c);
 

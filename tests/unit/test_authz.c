@@ -36,7 +36,7 @@
 #include "store_fixture.h"
 
 #define USCC_DAIRY "91130102117504341K"
-#define USCC_FARM "91130102211618732R"
+#define USCC_FARM  "91130102211618732R"
 static const char *DAIRY_GLNS[] = {"6940277700002", "6940277700019",
                                    "6940277700026"};
 static const char *FARM_GLNS[] = {"6915669000008", "6915669000015"};
@@ -110,10 +110,10 @@ static void add_cast(zl_store *s)
     assert_int_equal(zl_party_add(s, &p, 0, NULL, &err), 0);
 }
 
-#define HEAD                                                                  \
-    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"           \
-    "epcis-context.jsonld\"],\"type\":\"EPCISDocument\",\"schemaVersion\":"   \
-    "\"2.0\",\"creationDate\":\"2026-05-01T00:00:00Z\",\"epcisBody\":{"       \
+#define HEAD                                                                   \
+    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"              \
+    "epcis-context.jsonld\"],\"type\":\"EPCISDocument\",\"schemaVersion\":"    \
+    "\"2.0\",\"creationDate\":\"2026-05-01T00:00:00Z\",\"epcisBody\":{"        \
     "\"eventList\":["
 #define TAIL "]}}"
 
@@ -135,10 +135,10 @@ static const char *object_event(const char *action, const char *step,
     if (disp)
         snprintf(d, sizeof d, ",\"disposition\":\"%s\"", disp);
     snprintf(doc, sizeof doc,
-             HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":"
-                  "\"2026-05-01T08:00:00+08:00\",\"eventTimeZoneOffset\":"
-                  "\"+08:00\",\"action\":\"%s\",\"bizStep\":\"%s\"%s,%s%s%s}"
-                  TAIL,
+             HEAD
+             "{\"type\":\"ObjectEvent\",\"eventTime\":"
+             "\"2026-05-01T08:00:00+08:00\",\"eventTimeZoneOffset\":"
+             "\"+08:00\",\"action\":\"%s\",\"bizStep\":\"%s\"%s,%s%s%s}" TAIL,
              action, step, d, body, loc, extra ? extra : "");
     return doc;
 }
@@ -218,8 +218,7 @@ static void test_prefixes(void **state)
     assert_string_equal(owner, USCC_DAIRY);
     assert_string_equal(pre, "6940277");
     snprintf(id, sizeof id, "https://id.gs1.org/01/%s/10/L1", G_OTHER);
-    assert_int_equal(zl_party_prefix_owner(f->s, id, owner, pre),
-                     ZL_ENOTFOUND);
+    assert_int_equal(zl_party_prefix_owner(f->s, id, owner, pre), ZL_ENOTFOUND);
     snprintf(id, sizeof id, "https://id.gs1.org/00/%s", S_DAIRY);
     assert_int_equal(zl_party_prefix_owner(f->s, id, owner, NULL), 0);
     assert_string_equal(owner, USCC_DAIRY);
@@ -258,7 +257,8 @@ static void test_import(void **state)
 {
     struct fixture *f = *state;
     static const char J[] =
-        "{\"parties\":[{\"id\":\"a\",\"nameZh\":\"甲\",\"gln\":\"6940277700002\","
+        "{\"parties\":[{\"id\":\"a\",\"nameZh\":\"甲\",\"gln\":"
+        "\"6940277700002\","
         "\"companyPrefixes\":[\"6940277\",\"69402771\"]},"
         "{\"id\":\"r\",\"nameZh\":\"监管\",\"kind\":\"regulator\","
         "\"region\":\"13\"}]}";
@@ -297,22 +297,22 @@ static void test_owner_location_stranger(void **state)
     /* owner: commissioning at its own site, and an event with no place */
     snprintf(body, sizeof body, "\"epcList\":[\"%s\"]", id);
     accepted(f->s, USCC_DAIRY,
-             object_event("ADD", "commissioning", "active", DAIRY_GLNS[1],
-                          body, NULL));
+             object_event("ADD", "commissioning", "active", DAIRY_GLNS[1], body,
+                          NULL));
     accepted(f->s, USCC_DAIRY,
              object_event("OBSERVE", "inspecting", NULL, NULL, body, NULL));
     /* location: the shop observes the dairy's item at its own GLN */
-    accepted(f->s, "shop",
-             object_event("OBSERVE", "storing", NULL, SHOP_GLNS[0], body,
-                          NULL));
+    accepted(
+        f->s, "shop",
+        object_event("OBSERVE", "storing", NULL, SHOP_GLNS[0], body, NULL));
     /* ... but a location is no licence to recall another's goods */
     refused(f->s, "shop",
             object_event("OBSERVE", "holding", "recalled", SHOP_GLNS[0], body,
                          NULL),
             "epcList", id);
     /* ... nor to commission under another's Company Prefix */
-    snprintf(body, sizeof body, "\"epcList\":[\"https://id.gs1.org/01/%s/21/9\"]",
-             G_DAIRY);
+    snprintf(body, sizeof body,
+             "\"epcList\":[\"https://id.gs1.org/01/%s/21/9\"]", G_DAIRY);
     refused(f->s, USCC_FARM,
             object_event("ADD", "commissioning", "active", FARM_GLNS[0], body,
                          NULL),
@@ -363,8 +363,7 @@ static void test_owner_location_stranger(void **state)
              object_event("OBSERVE", "storing", NULL, NULL, body, NULL));
     /* another party's location: the place rule names the field */
     refused(f->s, USCC_FARM,
-            object_event("OBSERVE", "storing", NULL, DAIRY_GLNS[0], body,
-                         NULL),
+            object_event("OBSERVE", "storing", NULL, DAIRY_GLNS[0], body, NULL),
             "readPoint", NULL);
 }
 
@@ -446,8 +445,7 @@ static void test_regulator_operator(void **state)
             object_event("OBSERVE", "shipping", NULL, NULL, body, NULL),
             "bizStep", NULL);
     /* goods of no registered owner, held by nobody: out of any region */
-    snprintf(shop_id, sizeof shop_id, "https://id.gs1.org/01/%s/10/Q",
-             G_OTHER);
+    snprintf(shop_id, sizeof shop_id, "https://id.gs1.org/01/%s/10/Q", G_OTHER);
     snprintf(body, sizeof body,
              "\"epcList\":[],\"quantityList\":[{\"epcClass\":\"%s\"}]",
              shop_id);
@@ -456,8 +454,8 @@ static void test_regulator_operator(void **state)
             "quantityList", shop_id);
     /* the operator writes no events, even about nobody's goods */
     refused(f->s, "op",
-            object_event("OBSERVE", "storing", NULL, NULL, body, NULL),
-            "party", "op");
+            object_event("OBSERVE", "storing", NULL, NULL, body, NULL), "party",
+            "op");
     /* an unregistered party */
     {
         struct zl_capture_result r;
@@ -474,7 +472,8 @@ static void test_regulator_operator(void **state)
              object_event("OBSERVE", "storing", NULL, NULL, body, NULL));
 }
 
-/* ---- corrections ---------------------------------------------------------- */
+/* ---- corrections ----------------------------------------------------------
+ */
 
 struct collect {
     char *text;
@@ -547,8 +546,8 @@ static void test_correction(void **state)
              "\"quantity\":10,\"uom\":\"KGM\"}]",
              id);
     accepted(f->s, USCC_DAIRY,
-             object_event("ADD", "commissioning", "active", DAIRY_GLNS[0],
-                          body, NULL));
+             object_event("ADD", "commissioning", "active", DAIRY_GLNS[0], body,
+                          NULL));
     /* a wrong recall by the dairy */
     snprintf(wrong, sizeof wrong, "%s",
              object_event("OBSERVE", "holding", "recalled", DAIRY_GLNS[0], body,
@@ -579,7 +578,7 @@ static void test_correction(void **state)
     assert_int_equal(r.n_corrected, 1);
     assert_int_equal(r.n_new, 0);
     assert_int_equal(zl_log_size(f->s, &size1), 0);
-    assert_int_equal(size1, size0 + 1);   /* its own leaf */
+    assert_int_equal(size1, size0 + 1); /* its own leaf */
     /* the same correction again changes nothing */
     assert_int_equal(capture_as(f->s, USCC_DAIRY, fix, &r, &err), 0);
     assert_int_equal(r.n_corrected, 0);
@@ -672,15 +671,16 @@ static void test_correction_edges(void **state)
              "\"quantity\":10,\"uom\":\"KGM\"}]",
              in);
     accepted(f->s, USCC_DAIRY,
-             object_event("ADD", "commissioning", "active", DAIRY_GLNS[0],
-                          body, NULL));
-#define TRANSFORM(extra)                                                      \
-    HEAD "{\"type\":\"TransformationEvent\",\"eventTime\":"                 \
+             object_event("ADD", "commissioning", "active", DAIRY_GLNS[0], body,
+                          NULL));
+#define TRANSFORM(extra)                                                       \
+    HEAD "{\"type\":\"TransformationEvent\",\"eventTime\":"                    \
          "\"2026-05-01T09:00:00+08:00\",\"eventTimeZoneOffset\":\"+08:00\","   \
          "\"bizStep\":\"commissioning\",\"inputQuantityList\":[{\"epcClass\":" \
-         "\"%s\",\"quantity\":10,\"uom\":\"KGM\"}],\"outputQuantityList\":"  \
-         "[{\"epcClass\":\"%s\",\"quantity\":10,\"uom\":\"KGM\"}],"          \
-         "\"bizLocation\":{\"id\":\"https://id.gs1.org/414/%s\"}" extra "}" TAIL
+         "\"%s\",\"quantity\":10,\"uom\":\"KGM\"}],\"outputQuantityList\":"    \
+         "[{\"epcClass\":\"%s\",\"quantity\":10,\"uom\":\"KGM\"}],"            \
+         "\"bizLocation\":{\"id\":\"https://id.gs1.org/414/%s\"}" extra        \
+         "}" TAIL
     snprintf(tr, sizeof tr, TRANSFORM(""), in, out, DAIRY_GLNS[0]);
     snprintf(fix, sizeof fix,
              TRANSFORM(",\"errorDeclaration\":{\"declarationTime\":"
@@ -771,8 +771,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_regulator_operator, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_correction, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_correction_edges, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_correction_edges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_proceed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
