@@ -606,20 +606,27 @@ static int each_id(sqlite3_stmt *st, zl_id_cb cb, void *ctx)
 int zl_store_id_lookup(zl_store *s, const char *const *ids, size_t n,
                        zl_id_cb cb, void *ctx)
 {
-    /* Declared-erroneous events link nothing (store_correction.h); the
-     * partial index events_erroneous makes the check a probe of a tiny
-     * index. */
+    /* Declared-erroneous events link nothing (store_correction.h): a
+     * probe of the tiny partial index events_erroneous per row. A store
+     * made before that index existed has no corrections yet (the first
+     * one creates it) and is read as before. */
     static const char SQL[] = "SELECT " ID_COLS
                               " FROM event_ids WHERE id = ?1"
                               " AND NOT EXISTS (SELECT 1 FROM events e"
+                              " INDEXED BY events_erroneous"
                               " WHERE e.hash = event_ids.hash"
                               " AND e.has_error = 1)"
                               " ORDER BY event_time, hash, role";
+    static const char SQL_OLD[] = "SELECT " ID_COLS
+                                  " FROM event_ids WHERE id = ?1"
+                                  " ORDER BY event_time, hash, role";
     int rc = 0;
 
     for (size_t i = 0; i < n && !rc; i++) {
         sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
 
+        if (!st)
+            st = zl_sqlite_stmt(s, SQL_OLD);
         if (!st)
             return ZL_ESTORE;
         sqlite3_bind_text(st, 1, ids[i], -1, SQLITE_STATIC);
