@@ -397,6 +397,10 @@ static void test_holder(void **state)
     refused(f->s, USCC_FARM,
             object_event("OBSERVE", "storing", NULL, NULL, body, NULL),
             "epcList", id);
+    /* the Beijing regulator may now recall it: its holder (the shop,
+     * region 110105) is in its region, though its owner is not */
+    accepted(f->s, "reg-beijing",
+             object_event("OBSERVE", "holding", "recalled", NULL, body, NULL));
 }
 
 static void test_receiver_holds(void **state)
