@@ -92,9 +92,10 @@ typedef int (*zl_product_cb)(void *ctx, const struct zl_product *p);
 
 /* Register a party (replace = 1: overwrite one with the same ID, used by
  * imports so they can be re-run). Validates the USCC (zl_uscc_validate),
- * each GLN's length and check digit and the public key's encoding.
- * Returns 0, ZL_EINVAL/ZL_ECHECK with err, ZL_EEXIST when the ID exists
- * (replace = 0) or a GLN belongs to another party. id_out (may be NULL,
+ * each GLN's length and check digit, each Company Prefix (4-12 digits),
+ * the kind and region (a regulator needs one) and the public key's
+ * encoding. Returns 0, ZL_EINVAL/ZL_ECHECK with err, ZL_EEXIST when the
+ * ID exists (replace = 0) or a GLN or prefix belongs to another party. id_out (may be NULL,
  * ZL_PARTY_ID_MAX bytes) receives the ID the party was stored under. */
 int zl_party_add(zl_store *s, const struct zl_party *p, int replace,
                  char *id_out, struct zl_error *err);
