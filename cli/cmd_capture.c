@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 struct totals {
-    size_t docs, failed, events, fresh, dup;
+    size_t docs, failed, events, fresh, dup, corrected;
     double t0;
     int tty, json;
 };
@@ -41,7 +41,10 @@ static void usage(FILE *f)
             "changes nothing. A directory is captured file by file (*.json,\n"
             "*.jsonld, in name order).\n\n"
             "  --store PATH      the store (default $ZHILIANG_STORE, then ./zhiliang.db)\n"
-            "  --party ID        record the capturing party (USCC or GLN)\n"
+            "  --party ID        capture as this party (ID, USCC or GLN): every\n"
+            "                    event must pass the write rule (docs/access.md);\n"
+            "                    without it the capture is the store operator's\n"
+            "                    own load (local access to the store file)\n"
             "  --signature SIG   the party's detached Ed25519 signature over the\n"
             "                    document (base64, or a file holding it; from\n"
             "                    `zhiliang key sign`); a bad one refuses the document\n"
@@ -90,6 +93,7 @@ static int capture_one(zl_store *s, const char *path,
     t->events += res.n_events;
     t->fresh += res.n_new;
     t->dup += res.n_duplicate;
+    t->corrected += res.n_corrected;
     if (t->json)
         cli_print_json(json_pack("{s:o,s:I,s:I,s:I,s:I}", "file",
                                  cli_json_str(path), "events",
@@ -266,6 +270,9 @@ int cmd_capture(int argc, char **argv)
                "%zu already stored, %.2f s (%.0f events/s)\n",
                t.docs - (t.failed > t.docs ? t.docs : t.failed), t.failed,
                t.events, t.fresh, t.dup, dt, dt > 0 ? t.events / dt : 0.0);
+    if (!t.json && t.corrected)
+        printf("%zu stored events declared erroneous (corrections)\n",
+               t.corrected);
     zl_close(s);
     return rc || t.failed ? EXIT_FAIL : EXIT_OK;
 }

@@ -17,13 +17,19 @@ static void usage(FILE *f)
             "usage: zhiliang party add --name NAME [--name-en NAME] [--uscc CODE]\n"
             "                          [--gln GLN]... [--role ROLE] [--id ID]\n"
             "                          [--address TEXT] [--pubkey FILE]\n"
+            "                          [--prefix GCP]... [--kind KIND]\n"
+            "                          [--region CODE]\n"
             "       zhiliang party list [--json]\n"
             "       zhiliang party import FILE [--json]\n"
             "       (all take --store PATH)\n\n"
             "add     register a party; its ID is the USCC (checked per\n"
             "        GB 32100) unless --id is given; each --gln is a site whose\n"
             "        events the party's tokens may capture; --pubkey reads a\n"
-            "        base64 Ed25519 public key (32 bytes) from FILE\n"
+            "        base64 Ed25519 public key (32 bytes) from FILE; each\n"
+            "        --prefix is a GS1 Company Prefix (4-12 digits) licensed to\n"
+            "        it: it owns the goods keyed under it (docs/access.md);\n"
+            "        --kind enterprise (default), regulator or operator;\n"
+            "        --region its GB/T 2260 code (required for a regulator)\n"
             "list    parties with their GLNs\n"
             "import  parties and products from JSON (the parties.json that\n"
             "        `zhiliang demo` writes), replacing entries with the same\n"
@@ -53,6 +59,11 @@ static int list_cb(void *ctx, const struct zl_party *p)
             printf(" / %s", p->name_en);
         for (i = 0; i < p->n_glns; i++)
             printf("%s%s", i ? "," : "  GLN ", p->glns[i]);
+        for (i = 0; i < p->n_prefixes; i++)
+            printf("%s%s", i ? "," : "  GCP ", p->prefixes[i]);
+        if (p->kind != ZL_PARTY_ENTERPRISE)
+            printf("  %s %s", zl_party_kind_name(p->kind),
+                   p->region ? p->region : "");
         putchar('\n');
         return 0;
     }
@@ -98,11 +109,15 @@ int cmd_party(int argc, char **argv)
         {"id", required_argument, 0, 'i'},
         {"address", required_argument, 0, 'a'},
         {"pubkey", required_argument, 0, 'k'},
+        {"prefix", required_argument, 0, 'P'},
+        {"kind", required_argument, 0, 'K'},
+        {"region", required_argument, 0, 'R'},
         {"store", required_argument, 0, 's'},
         {"json", no_argument, 0, 'j'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *glns[ZL_PARTY_MAX_GLNS], *store = NULL, *verb;
+    const char *prefixes[ZL_PARTY_MAX_PREFIXES];
     char key[64], id[ZL_PARTY_ID_MAX];
     struct zl_party p;
     struct zl_error err = {0};
@@ -118,6 +133,7 @@ int cmd_party(int argc, char **argv)
     argv++;
     memset(&p, 0, sizeof p);
     p.glns = glns;
+    p.prefixes = prefixes;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'n': p.name_zh = optarg; break;
@@ -133,6 +149,21 @@ int cmd_party(int argc, char **argv)
             }
             glns[p.n_glns++] = optarg;
             break;
+        case 'P':
+            if (p.n_prefixes == ZL_PARTY_MAX_PREFIXES) {
+                fprintf(stderr, "zhiliang party: too many --prefix\n");
+                return EXIT_USAGE;
+            }
+            prefixes[p.n_prefixes++] = optarg;
+            break;
+        case 'K':
+            if (zl_party_kind_parse(optarg, &p.kind)) {
+                fprintf(stderr, "zhiliang party: --kind is enterprise, "
+                                "regulator or operator\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'R': p.region = optarg; break;
         case 'k':
             if (read_pubkey(optarg, key))
                 return EXIT_FAIL;

@@ -7,9 +7,9 @@
  * document at /capture/{id} then says success or failure with each error
  * as an RFC 7807 object carrying the JSON path. Jobs live in a bounded
  * in-memory ring (recent jobs only; they are a status channel, the events
- * themselves are in the store). A token's party may only capture events at
- * its own locations (zl_party_check_event through zl_capture's authorize
- * hook).
+ * themselves are in the store). A token's party may only capture events the
+ * write rule allows (docs/access.md; zl_capture applies it for
+ * opts.party).
  *
  * Queries hand every URL parameter to zl_query_param (the lead's
  * SimpleEventQuery mapping) and add the path's own filter (/bizSteps/{s}/
@@ -189,29 +189,17 @@ static json_t *problem_obj(const char *type, const char *title, int status,
     return o;
 }
 
-static int authorize(void *ctx, const char *doc, size_t len,
-                     const struct zl_event *ev, size_t index,
-                     struct zl_error *err)
+/* zl_capture applies the write rule (docs/access.md) for the token's
+ * party; under proceed each refusal goes into the job document. */
+static void refused(void *ctx, size_t index, const struct zl_error *err)
 {
     struct auth_ctx *a = ctx;
-    char rel[256];
-    int rc;
 
-    (void)doc;
-    (void)len;
-    if (!ev)
-        return 0;
-    rc = zl_party_check_event(a->s, a->party, ev, err);
-    if (rc != ZL_EPERM)
-        return rc;
-    snprintf(rel, sizeof rel, "%s", err->path);
-    snprintf(err->path, sizeof err->path, "$.epcisBody.eventList[%zu].%.200s",
-             index, rel);
+    (void)index;
     if (a->errors && json_array_size(a->errors) < MAX_JOB_ERRORS)
         json_array_append_new(a->errors,
                               problem_obj("epcisException:SecurityException",
                                           "Event refused", 403, err));
-    return rc;
 }
 
 static int media_ok(const char *ct)
@@ -309,8 +297,8 @@ static void capture_post(struct zl_req *r)
     memset(&opts, 0, sizeof opts);
     opts.limits = &lim;
     opts.party = party;
-    opts.authorize = authorize;
-    opts.authorize_ctx = &actx;
+    opts.refused = refused;
+    opts.refused_ctx = &actx;
     opts.proceed_on_error = proceed;
     /* A detached Ed25519 signature by the token's party over the body
      * (`zhiliang key sign`): checked against its registered key and kept. */
@@ -350,7 +338,8 @@ static void capture_post(struct zl_req *r)
         char d[900];
         zl_error_format(&err, d, sizeof d);
         zl_reply_problem(r, 403, "SecurityException",
-                         "Event outside the party's locations", d);
+                         "Event refused by the write rule (docs/access.md)",
+                         d);
         goto out;
     }
     if (rc && rc != ZL_EINVAL && rc != ZL_ECHECK && rc != ZL_EUNSUPPORTED) {
@@ -372,14 +361,15 @@ static void capture_post(struct zl_req *r)
     zl_time_format_utc(created, t0);
     zl_time_format_utc(zl_time_now_ms(), t1);
     job = json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:O, s:{s:I, s:I, s:I, "
-                    "s:I}}",
+                    "s:I, s:I}}",
                     "captureID", id, "createdAt", t0, "finishedAt", t1,
                     "running", 0, "success", success, "captureErrorBehaviour",
                     proceed ? "proceed" : "rollback", "errors", errors,
                     "zhiliang", "events", (json_int_t)res.n_events, "new",
                     (json_int_t)res.n_new, "duplicate",
                     (json_int_t)res.n_duplicate, "refused",
-                    (json_int_t)res.n_refused);
+                    (json_int_t)res.n_refused, "corrected",
+                    (json_int_t)res.n_corrected);
     if (!job || !(json = json_dumps(job, JSON_COMPACT)) ||
         job_add(r->srv, id, party, json)) {
         zl_reply_problem(r, 500, "ImplementationException", NULL, NULL);

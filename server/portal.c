@@ -446,6 +446,26 @@ static int notice_cb(void *ctx, const struct zl_recall_notice *no)
     return 0;
 }
 
+/* Events about this code declared erroneous (zl_query_corrections): they
+ * no longer shape the path or the banner, and the page says so. */
+static int correction_note(struct zl_req *r, zl_store *s, const char *dl,
+                           struct zl_buf *b)
+{
+    struct zl_correction_summary cn;
+    char when[32];
+
+    if (zl_query_corrections(s, dl, &cn) < 0 || !cn.n)
+        return 0;
+    zl_time_format_utc(cn.last_ms, when);
+    return zl_buf_printf(
+        b, "<p class=\"correction muted\" id=\"correction\">%s %zu %s %.10s%s</p>",
+        T(r, "更正：", "Correction:"), cn.n,
+        T(r, "条记录已被声明为错误，不再计入流通路径和召回提示（最近一次",
+          "record(s) about this code were declared erroneous and no longer "
+          "count in the path or the recall notice (latest"),
+        when, T(r, "）。", ")."));
+}
+
 void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
                        const char *dl)
 {
@@ -617,6 +637,8 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
     }
     if (!rc)
         rc = zl_buf_adds(&b, "</dl></section>");
+    if (!rc)
+        rc = correction_note(r, s, dl, &b);
 
     if (!rc) {
         rc = zl_buf_printf(&b, "<section><h2>%s</h2>",
@@ -838,6 +860,10 @@ static int recall_event_cb(void *ctx, const char *json, size_t len)
 
     if (!ev)
         return 0;
+    if (json_object_get(ev, "errorDeclaration")) {
+        json_decref(ev);  /* withdrawn by a correction: no longer a recall */
+        return 0;
+    }
     t = json_string_value(json_object_get(ev, "eventTime"));
     snprintf(when, sizeof when, "%.10s", t ? t : "");
     for (k = 0; k < 4; k++) {

@@ -41,7 +41,8 @@ enum zl_leaf_type {
     ZL_LEAF_RECALL = 2,
     ZL_LEAF_PARTY = 3,
     ZL_LEAF_INSPECTION = 4,
-    ZL_LEAF_COMPLAINT = 5
+    ZL_LEAF_COMPLAINT = 5,
+    ZL_LEAF_CORRECTION = 6   /* errorDeclaration on a stored event */
 };
 
 #define ZL_LOG_HASH_LEN 32

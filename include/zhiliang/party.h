@@ -37,6 +37,15 @@ extern "C" {
 #define ZL_TOKEN_MAX 96      /* "zlt_" + 16 hex + "_" + 43 base64url + NUL */
 #define ZL_TOKEN_ID_MAX 17   /* 16 hex + NUL */
 #define ZL_PARTY_MAX_GLNS 64
+#define ZL_PARTY_MAX_PREFIXES 64
+#define ZL_REGION_MAX 7      /* GB/T 2260: 2, 4 or 6 digits + NUL */
+
+/* What a party's tokens may do (docs/access.md). */
+enum zl_party_kind {
+    ZL_PARTY_ENTERPRISE = 0, /* states events about its own goods/places */
+    ZL_PARTY_REGULATOR = 1,  /* recalls and inspections in its region */
+    ZL_PARTY_OPERATOR = 2    /* administers parties and tokens only */
+};
 
 struct zl_party {
     const char *id;          /* NULL on input: USCC, else "gln:<first GLN>" */
@@ -49,6 +58,16 @@ struct zl_party {
     const char *const *glns; /* 13-digit GLNs with valid check digit */
     size_t n_glns;
     const char *pubkey_b64;  /* Ed25519 public key (32 bytes base64), or NULL */
+    /* GS1 Company Prefixes (4-12 digits) licensed to the party: it owns
+     * every GTIN, SSCC, GRAI... key that starts with one. One prefix
+     * belongs to at most one party. */
+    const char *const *prefixes;
+    size_t n_prefixes;
+    enum zl_party_kind kind;
+    const char *region;      /* GB/T 2260 code (2, 4 or 6 digits): the
+                                region a regulator answers for (required
+                                for regulators), or where an enterprise is
+                                registered; NULL if unknown */
 };
 
 struct zl_product {
@@ -73,12 +92,26 @@ typedef int (*zl_product_cb)(void *ctx, const struct zl_product *p);
 
 /* Register a party (replace = 1: overwrite one with the same ID, used by
  * imports so they can be re-run). Validates the USCC (zl_uscc_validate),
- * each GLN's length and check digit and the public key's encoding.
- * Returns 0, ZL_EINVAL/ZL_ECHECK with err, ZL_EEXIST when the ID exists
- * (replace = 0) or a GLN belongs to another party. id_out (may be NULL,
+ * each GLN's length and check digit, each Company Prefix (4-12 digits),
+ * the kind and region (a regulator needs one) and the public key's
+ * encoding. Returns 0, ZL_EINVAL/ZL_ECHECK with err, ZL_EEXIST when the
+ * ID exists (replace = 0) or a GLN or prefix belongs to another party. id_out (may be NULL,
  * ZL_PARTY_ID_MAX bytes) receives the ID the party was stored under. */
 int zl_party_add(zl_store *s, const struct zl_party *p, int replace,
                  char *id_out, struct zl_error *err);
+
+/* Parse "enterprise", "regulator" or "operator": 0 or ZL_EINVAL. */
+int zl_party_kind_parse(const char *s, enum zl_party_kind *out);
+const char *zl_party_kind_name(enum zl_party_kind k);
+
+/* The party whose Company Prefix is the longest one starting the GS1 key
+ * of identifier id (an EPC, EPC class or parentID in any syntax
+ * zl_gs1_parse accepts; for GTINs and SSCCs the key is read after the
+ * indicator or extension digit). party_id gets its ID and prefix_out
+ * (13 bytes, may be NULL) the matching prefix. ZL_ENOTFOUND when no
+ * registered prefix matches or id is not a GS1 key. */
+int zl_party_prefix_owner(zl_store *s, const char *id,
+                          char party_id[ZL_PARTY_ID_MAX], char *prefix_out);
 
 /* Find a party by ID, USCC or GLN; cb called once, or ZL_ENOTFOUND. */
 int zl_party_get(zl_store *s, const char *key, zl_party_cb cb, void *ctx);
@@ -107,7 +140,9 @@ int zl_product_list(zl_store *s, zl_product_cb cb, void *ctx);
  *                 "nameZh"/"nameEn" | "name": {"zh","en"} | "name_zh"...,
  *                 "address": {"province","city","street"} | {"zh","en"}
  *                            | "...",
- *                 "gln"?, "glns"?: [...],
+ *                 "gln"?, "glns"?: [...], "companyPrefixes"?: [...],
+ *                 "kind"?: "enterprise"|"regulator"|"operator",
+ *                 "region"?: "<GB/T 2260 code>",
  *                 "locations"?: [{"gln","nameZh","nameEn"}]}],
  *    "products": [{"gtin", "nameZh"/"nameEn" (or as above),
  *                  "brandZh"/"brandEn" | "brand"}]}
@@ -160,6 +195,35 @@ int zl_party_location_gln(const char *loc, char gln[14]);
  * event, e.g. "bizLocation.id"), or a store error. */
 int zl_party_check_event(zl_store *s, const char *party_id,
                          const struct zl_event *ev, struct zl_error *err);
+
+/* The write rule of docs/access.md, the one place it is decided: may
+ * party_id state ev? An enterprise may when every location the event
+ * names is its own, it is among the sources/destinations the event
+ * names, and each identifier is owned by it (Company Prefix), held by it
+ * (custody by the latest shipping/receiving event naming it) or handled
+ * at its own location; commissioning another owner's identifiers and
+ * recalling goods it neither owns nor holds are refused even at its own
+ * location; an event with no location needs ownership or custody of
+ * every identifier. A regulator may state recall and inspection events
+ * about goods whose owner or holder is registered in its region. An
+ * operator states no events. Returns 0, ZL_EPERM with err naming the
+ * identifier (value), its path in the event and the rule, ZL_ENOTFOUND
+ * (err set) when party_id is not registered, or a store error. */
+int zl_authz_check_event(zl_store *s, const char *party_id,
+                         const struct zl_event *ev, struct zl_error *err);
+
+/* The same for many events of one capture: the party resolved once by
+ * zl_authz_party (0, or ZL_ENOTFOUND with err set), then checked per event
+ * by zl_authz_check_event_as. */
+struct zl_authz_party {
+    char id[ZL_PARTY_ID_MAX];
+    enum zl_party_kind kind;
+    char region[ZL_REGION_MAX];   /* "" if unknown */
+};
+int zl_authz_party(zl_store *s, const char *party_id,
+                   struct zl_authz_party *out, struct zl_error *err);
+int zl_authz_check_event_as(zl_store *s, const struct zl_authz_party *me,
+                            const struct zl_event *ev, struct zl_error *err);
 
 #ifdef __cplusplus
 }

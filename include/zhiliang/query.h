@@ -68,6 +68,17 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
                   zl_query_event_cb cb, void *ctx, char **next_token,
                   struct zl_error *err);
 
+/* Corrections of events naming identifier id (events declared erroneous
+ * after they were stored, docs/access.md): how many, and when the latest
+ * was recorded (ms since the epoch, 0 if none). Returns 0 or a negative
+ * error. */
+struct zl_correction_summary {
+    size_t n;
+    int64_t last_ms;
+};
+int zl_query_corrections(zl_store *s, const char *id,
+                         struct zl_correction_summary *out);
+
 #ifdef __cplusplus
 }
 #endif

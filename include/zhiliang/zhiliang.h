@@ -55,12 +55,18 @@ struct zl_capture_result {
     size_t n_duplicate;   /* already stored (same event hash): unchanged */
     int64_t record_time_ms;
     size_t n_refused;     /* refused by authorize under proceed */
+    size_t n_corrected;   /* stored events declared erroneous now (a
+                             corrective event with errorDeclaration) */
     uint64_t log_size;    /* log tree size after the capture */
 };
 
 struct zl_capture_opts {
     const struct zl_capture_limits *limits;  /* NULL = defaults */
-    const char *party;    /* capturing party (USCC or GLN), or NULL */
+    /* Capturing party (its ID, USCC or GLN), or NULL. When set, every
+     * event must pass the write rule (zl_authz_check_event,
+     * docs/access.md) before anything is stored; NULL is the store
+     * operator's own load (local access to the store file). */
+    const char *party;
     /* Optional check run before anything is stored: once for the whole
      * document (ev == NULL: e.g. a detached signature over doc) and once
      * per event (e.g. "a party may only capture events at its own
@@ -70,6 +76,10 @@ struct zl_capture_opts {
                      const struct zl_event *ev, size_t index,
                      struct zl_error *err);
     void *authorize_ctx;
+    /* Optional report of each refused event (by the write rule or by
+     * authorize), err's path made absolute ($.epcisBody.eventList[i]...). */
+    void (*refused)(void *ctx, size_t index, const struct zl_error *err);
+    void *refused_ctx;
     /* 1 = GS1-Capture-Error-Behaviour: proceed (store the events that
      * pass authorize, report the others); 0 = rollback (all or nothing,
      * the default). A document that fails validation is refused whole
@@ -88,7 +98,10 @@ struct zl_capture_opts {
 /* Parse, validate, hash and store one EPCIS document in a single
  * transaction: every new event, its index rows and its log leaf land
  * together, or nothing does. Capturing the same document again stores
- * nothing (idempotent by event hash). opts may be NULL. On a validation
+ * nothing (idempotent by event hash). An event with errorDeclaration
+ * whose hash is already stored is a correction: kept as a record of its
+ * own with its own log leaf, and the stored event is from then on
+ * declared erroneous (nothing is deleted). opts may be NULL. On a validation
  * error returns it with err filled (JSON path, rule, value). */
 int zl_capture(zl_store *s, const char *buf, size_t len,
                const struct zl_capture_opts *opts,

@@ -32,6 +32,11 @@ int audit_report(struct audit *a, const char *kind, uint64_t index,
  * names it, and nothing can be derived from it). */
 zl_epcis_doc *audit_reparse(const struct zl_stored_event *row);
 
+/* 1 if a correction record declares the event erroneous (then its
+ * events row says has_error although its own JSON does not), 0 if not,
+ * negative on error. */
+int audit_corrected(zl_store *s, const uint8_t hash[32]);
+
 /* Compare the derived data of one stored event (its events-row columns,
  * packed identifiers, identifier index rows and refs) with what its
  * record (the stored JSON) says. Reports each difference. */

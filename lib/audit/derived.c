@@ -20,6 +20,7 @@
 #include "audit/audit_int.h"
 
 #include "store/store_audit.h"
+#include "store/store_correction.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "zhiliang/epcis.h"
@@ -68,6 +69,20 @@ static int mismatch_int(struct audit *a, const char *key, const char *what,
 }
 
 /* ---- the events row ------------------------------------------------------ */
+
+static int any_cb(void *ctx, const struct zl_correction *c)
+{
+    (void)c;
+    *(int *)ctx = 1;
+    return 1;  /* one is enough */
+}
+
+int audit_corrected(zl_store *s, const uint8_t hash[32])
+{
+    int found = 0, rc = zl_store_corrections_of(s, hash, any_cb, &found);
+
+    return rc < 0 ? rc : found;
+}
 
 static int check_columns(struct audit *a, const char *key,
                          const struct zl_stored_event *row,
@@ -404,6 +419,7 @@ int audit_event_derived(struct audit *a, const struct zl_stored_event *row)
 {
     zl_epcis_doc *d = audit_reparse(row);
     const struct zl_event *ev;
+    struct zl_event fixed;
     struct packed p = {0};
     char key[96];
     int rc;
@@ -412,7 +428,13 @@ int audit_event_derived(struct audit *a, const struct zl_stored_event *row)
         return account_unparsed(a, row);
     zl_event_hash_id(row->hash, key);
     ev = zl_epcis_doc_event(d, 0);
-    rc = check_columns(a, key, row, ev);
+    rc = audit_corrected(a->s, row->hash);
+    if (rc > 0) {  /* what the store derives: the record plus corrections */
+        fixed = *ev;
+        fixed.has_error_declaration = 1;
+        ev = &fixed;
+    }
+    rc = rc < 0 ? rc : check_columns(a, key, row, ev);
     p.row = row;
     p.ev = ev;
     p.a = a;

@@ -56,6 +56,7 @@ static int rewrite_cb(void *ctx, const struct zl_stored_event *row)
 {
     struct rewrite *r = ctx;
     zl_epcis_doc *d = audit_reparse(row);
+    struct zl_event ev;
     char *party;
     int rc;
 
@@ -69,8 +70,12 @@ static int rewrite_cb(void *ctx, const struct zl_stored_event *row)
         zl_epcis_doc_free(d);
         return ZL_ENOMEM;
     }
-    rc = zl_store_event_replace(r->s, zl_epcis_doc_event(d, 0),
-                                row->record_time_ms, party);
+    ev = *zl_epcis_doc_event(d, 0);
+    rc = audit_corrected(r->s, row->hash);
+    if (rc > 0)  /* a correction declared it erroneous */
+        ev.has_error_declaration = 1;
+    if (rc >= 0)
+        rc = zl_store_event_replace(r->s, &ev, row->record_time_ms, party);
     if (!rc)
         r->st->events++;
     zl_free(party);

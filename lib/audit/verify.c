@@ -16,6 +16,7 @@
 
 #include "audit/audit_int.h"
 #include "store/store.h"
+#include "store/store_correction.h"
 #include "util/alloc.h"
 #include "util/codec.h"
 #include "zhiliang/log.h"
@@ -53,6 +54,65 @@ static int copy_json(void *ctx, const struct zl_stored_event *ev)
     return a->json ? 0 : ZL_ENOMEM;
 }
 
+/* A correction's record is its corrective event's text; it must still
+ * hash (CBV 2.0) to the event it corrects, and that event must be
+ * marked erroneous. */
+struct corr {
+    struct audit *a;
+    uint8_t target[32];
+    int rc;
+};
+
+static int copy_correction(void *ctx, const struct zl_correction *c)
+{
+    struct corr *k = ctx;
+
+    zl_free(k->a->json);
+    k->a->json = zl_strndup(c->json, c->json_len);
+    k->a->json_len = c->json_len;
+    memcpy(k->target, c->target, 32);
+    return k->a->json ? 0 : ZL_ENOMEM;
+}
+
+static int marked_cb(void *ctx, const struct zl_stored_event *ev)
+{
+    *(int *)ctx = ev->has_error_declaration;
+    return 0;
+}
+
+static int recompute_correction(struct audit *a, const char *key,
+                                const void **canon, size_t *len)
+{
+    struct corr k = {a, {0}, 0};
+    struct zl_error err = {0};
+    uint8_t again[32];
+    char hash_id[96];
+    size_t plen;
+    int rc, marked = 0;
+
+    rc = zl_store_correction_get(a->s, key, copy_correction, &k);
+    if (rc)
+        return rc;
+    a->st.records++;
+    zl_free(a->canon);
+    a->canon = NULL;
+    rc = zl_epcis_event_hash(a->json, a->json_len, &a->canon, &plen, again,
+                             hash_id, &err);
+    if (rc)
+        return ZL_ENOTFOUND;
+    if (memcmp(again, k.target, 32) ||
+        zl_store_event_get(a->s, k.target, marked_cb, &marked) || !marked)
+        return ZL_ENOTFOUND;  /* retargeted, or its event unmarked */
+    /* the leaf is over the corrective event's text itself */
+    zl_free(a->canon);
+    a->canon = zl_strndup(a->json, a->json_len);
+    if (!a->canon)
+        return ZL_ENOMEM;
+    *canon = a->canon;
+    *len = a->json_len;
+    return 0;
+}
+
 static int recompute(void *ctx, uint8_t leaf_type, const char *key,
                      const void **canon, size_t *len)
 {
@@ -71,6 +131,8 @@ static int recompute(void *ctx, uint8_t leaf_type, const char *key,
         *canon = a->canon;
         return rc;
     }
+    if (leaf_type == ZL_LEAF_CORRECTION)
+        return recompute_correction(a, key, canon, len);
     if (leaf_type != ZL_LEAF_EVENT)
         return ZL_EUNSUPPORTED;
     if (key_to_hash(key, hash))
@@ -160,6 +222,8 @@ int zl_audit_verify(zl_store *s, zl_audit_cb cb, void *ctx,
     rc = zl_store_events_query(s, &all, check_event, &a);
     if (!rc)
         rc = zl_recall_record_keys(s, check_key_logged, &a);
+    if (!rc)
+        rc = zl_store_correction_keys(s, check_key_logged, &a);
     if (!rc)
         rc = audit_derived_totals(&a);
     if (rc)

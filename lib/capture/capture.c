@@ -9,7 +9,15 @@
  *
  * Idempotence: an event whose CBV 2.0 hash is already stored is counted
  * as a duplicate and skipped, so capturing a document twice changes
- * nothing (not even the log).
+ * nothing (not even the log). The exception is a corrective event: it
+ * carries errorDeclaration, which the CBV 2.0 hash leaves out, so it
+ * hashes to the event it withdraws. It becomes a correction record
+ * (store_correction.h) with its own log leaf, keyed by the SHA-256 of its
+ * text, so the same correction twice is again a duplicate.
+ *
+ * Authority: when the options name a party, every event passes the write
+ * rule (zl_authz_check_event, docs/access.md) before the transaction, so
+ * the command line and the HTTP server cannot disagree about it.
  *
  * Each new event also gets an outbox row (kind "event", key its hash in
  * hex) in the same transaction, so followers of the outbox see exactly
@@ -18,42 +26,108 @@
 #include "zhiliang/zhiliang.h"
 
 #include "store/store.h"
+#include "store/store_correction.h"
 #include "store/store_docs.h"
 #include "util/alloc.h"
+#include "util/codec.h"
 #include "util/timefmt.h"
 #include "zhiliang/codec.h"
 #include "zhiliang/log.h"
+#include "zhiliang/party.h"
 #include "zhiliang/sign.h"
 
 #include <openssl/evp.h>
 
+#include <stdio.h>
 #include <string.h>
 
-/* Run the caller's authorization hook; under proceed a refused event is
- * marked in refused[] instead of failing the capture. */
-static int authorize(const struct zl_capture_opts *o, const char *buf,
-                     size_t len, const zl_epcis_doc *doc, char *refused,
-                     size_t *n_refused, struct zl_error *err)
+/* err's path, relative to event i, becomes the document path. */
+static void absolute_path(struct zl_error *err, size_t i)
+{
+    char rel[200];
+
+    if (!err || !strncmp(err->path, "$.", 2))
+        return;
+    snprintf(rel, sizeof rel, "%.199s", err->path);
+    snprintf(err->path, sizeof err->path, "$.epcisBody.eventList[%zu]%s%s",
+             i, rel[0] ? "." : "", rel);
+}
+
+/* The write rule for the options' party, then the caller's hook; under
+ * proceed a refused event is marked in refused[] instead of failing the
+ * capture. Errors other than a refusal always fail it. */
+static int authorize(zl_store *s, const struct zl_capture_opts *o,
+                     const char *buf, size_t len, const zl_epcis_doc *doc,
+                     char *refused, size_t *n_refused, struct zl_error *err)
 {
     size_t n = zl_epcis_doc_count(doc);
+    struct zl_authz_party me;
     int rc;
 
-    if (!o || !o->authorize)
+    if (!o || (!o->authorize && !o->party))
         return 0;
-    rc = o->authorize(o->authorize_ctx, buf, len, NULL, 0, err);
-    if (rc)
+    if (o->party && (rc = zl_authz_party(s, o->party, &me, err)))
+        return rc;
+    if (o->authorize &&
+        (rc = o->authorize(o->authorize_ctx, buf, len, NULL, 0, err)))
         return rc < 0 ? rc : ZL_EPERM;
     for (size_t i = 0; i < n; i++) {
-        rc = o->authorize(o->authorize_ctx, buf, len,
-                          zl_epcis_doc_event(doc, i), i, err);
+        const struct zl_event *ev = zl_epcis_doc_event(doc, i);
+
+        rc = o->party ? zl_authz_check_event_as(s, &me, ev, err) : 0;
+        if (!rc && o->authorize)
+            rc = o->authorize(o->authorize_ctx, buf, len, ev, i, err);
         if (!rc)
             continue;
+        if (rc > 0)
+            rc = ZL_EPERM;
+        if (rc != ZL_EPERM)
+            return rc;
+        absolute_path(err, i);
+        if (o->refused)
+            o->refused(o->refused_ctx, i, err);
         if (!o->proceed_on_error)
-            return rc < 0 ? rc : ZL_EPERM;
+            return rc;
         refused[i] = 1;
         (*n_refused)++;
     }
     return 0;
+}
+
+/* A corrective event for a stored one: its own record and log leaf. */
+static int store_correction(zl_store *s, const struct zl_event *ev,
+                            const struct zl_capture_opts *o,
+                            struct zl_capture_result *res)
+{
+    struct zl_correction c;
+    uint8_t d[32];
+    unsigned int dl = 32;
+    char key[64 + 32];
+    int rc;
+
+    if (EVP_Digest(ev->json, ev->json_len, d, &dl, EVP_sha256(), NULL) != 1)
+        return ZL_ENOMEM;
+    memcpy(key, ZL_CORRECTION_KEY_PREFIX, sizeof ZL_CORRECTION_KEY_PREFIX);
+    zl_hex_encode(d, 32, key + sizeof ZL_CORRECTION_KEY_PREFIX - 1);
+    memset(&c, 0, sizeof c);
+    c.key = key;
+    memcpy(c.target, ev->hash, 32);
+    c.record_time_ms = res->record_time_ms;
+    c.party = o ? o->party : NULL;
+    c.reason = ev->error_declaration_reason;
+    c.json = ev->json;
+    c.json_len = ev->json_len;
+    rc = zl_store_correction_put(s, &c);
+    if (rc == ZL_EEXIST) {
+        res->n_duplicate++;
+        return 0;
+    }
+    if (!rc)
+        rc = zl_log_append(s, ZL_LEAF_CORRECTION, key, ev->json, ev->json_len,
+                           NULL);
+    if (!rc)
+        res->n_corrected++;
+    return rc;
 }
 
 /* Keep a signed document and link its events to it (the signature was
@@ -92,6 +166,11 @@ static int store_events(zl_store *s, const zl_epcis_doc *doc,
         /* the insert is the existence check: ZL_EEXIST = already stored */
         rc = zl_store_event_put(s, ev, res->record_time_ms,
                                 o ? o->party : NULL);
+        if (rc == ZL_EEXIST && ev->has_error_declaration) {
+            if ((rc = store_correction(s, ev, o, res)))
+                return rc;
+            continue;
+        }
         if (rc == ZL_EEXIST) {
             res->n_duplicate++;
             continue;
@@ -140,7 +219,7 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
         if (rc)
             goto out;
     }
-    rc = authorize(opts, buf, len, doc, refused, &res->n_refused, err);
+    rc = authorize(s, opts, buf, len, doc, refused, &res->n_refused, err);
     if (rc)
         goto out;
     res->record_time_ms = zl_time_now_ms();
@@ -154,7 +233,7 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
         rc = zl_store_commit(s);
     if (rc) {
         zl_store_rollback(s);
-        res->n_new = res->n_duplicate = 0;
+        res->n_new = res->n_duplicate = res->n_corrected = 0;
         if (err && !err->code)
             zl_error_set(err, rc, "", "the store refused the write",
                          zl_strerror(rc), (size_t)-1);

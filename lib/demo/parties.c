@@ -537,6 +537,11 @@ int zl_demo_parties_json(const struct zl_demo_opts *o, char **out,
         w_kv(&w, "nameEn", p->name_en, 1);
         w_kv(&w, "role", demo_role_name(p->role), 1);
         w_kv(&w, "gcp", p->gcp, 1);
+        /* registered to the party: its goods pass the write rule
+         * (docs/access.md) wherever it states events about them */
+        W_LIT(&w, ",\"companyPrefixes\":[");
+        w_json_str(&w, p->gcp);
+        W_LIT(&w, "]");
         w_kv(&w, "gln", p->gln, 1);
         W_LIT(&w, ",\"pgln\":");
         w_pgln(&w, 0, p);

@@ -1,7 +1,8 @@
 /*
  * party.c - parties, products, tokens and the location check.
  *
- * Validation happens here, storage in lib/store/sqlite_party.c. Tokens are
+ * Validation happens here, storage in lib/store/sqlite_party.c. The write
+ * rule that uses these registries is lib/party/authz.c. Tokens are
  * "zlt_<16 hex id>_<43 base64url secret>" (256 random bits); the store
  * keeps only SHA-256 of the full text, looked up by the id part, compared
  * in constant time. Rejected: bcrypt/argon2 hashing as for passwords. The
@@ -47,6 +48,52 @@ static int check_gln(const char *g, struct zl_error *err)
     return 0;
 }
 
+static int check_prefix(const char *g, struct zl_error *err)
+{
+    size_t n = strlen(g);
+
+    if (n < 4 || n > 12 || !all_digits(g, n))
+        return zl_error_set(err, ZL_EINVAL, "companyPrefixes",
+                            "a GS1 Company Prefix has 4 to 12 digits", g,
+                            (size_t)-1);
+    return 0;
+}
+
+/* GB/T 2260: 2 (province), 4 (prefecture) or 6 (county) digits. */
+static int check_region(const char *r, struct zl_error *err)
+{
+    size_t n = strlen(r);
+
+    if ((n != 2 && n != 4 && n != 6) || !all_digits(r, n))
+        return zl_error_set(err, ZL_EINVAL, "region",
+                            "a GB/T 2260 region code has 2, 4 or 6 digits",
+                            r, (size_t)-1);
+    return 0;
+}
+
+int zl_party_kind_parse(const char *s, enum zl_party_kind *out)
+{
+    if (!s || !strcmp(s, "enterprise"))
+        *out = ZL_PARTY_ENTERPRISE;
+    else if (!strcmp(s, "regulator"))
+        *out = ZL_PARTY_REGULATOR;
+    else if (!strcmp(s, "operator"))
+        *out = ZL_PARTY_OPERATOR;
+    else
+        return ZL_EINVAL;
+    return 0;
+}
+
+const char *zl_party_kind_name(enum zl_party_kind k)
+{
+    switch (k) {
+    case ZL_PARTY_REGULATOR: return "regulator";
+    case ZL_PARTY_OPERATOR: return "operator";
+    case ZL_PARTY_ENTERPRISE: break;
+    }
+    return "enterprise";
+}
+
 int zl_party_add(zl_store *s, const struct zl_party *p, int replace,
                  char *id_out, struct zl_error *err)
 {
@@ -67,6 +114,22 @@ int zl_party_add(zl_store *s, const struct zl_party *p, int replace,
     for (i = 0; i < p->n_glns; i++)
         if ((rc = check_gln(p->glns[i], err)))
             return rc;
+    if (p->n_prefixes > ZL_PARTY_MAX_PREFIXES)
+        return zl_error_set(err, ZL_ELIMIT, "companyPrefixes",
+                            "too many Company Prefixes", NULL, 0);
+    for (i = 0; i < p->n_prefixes; i++)
+        if ((rc = check_prefix(p->prefixes[i], err)))
+            return rc;
+    if ((unsigned)p->kind > ZL_PARTY_OPERATOR)
+        return zl_error_set(err, ZL_EINVAL, "kind",
+                            "enterprise, regulator or operator", NULL, 0);
+    if (p->region && p->region[0] && (rc = check_region(p->region, err)))
+        return rc;
+    if (p->kind == ZL_PARTY_REGULATOR && !(p->region && p->region[0]))
+        return zl_error_set(err, ZL_EINVAL, "region",
+                            "a regulator needs the GB/T 2260 code of its "
+                            "region",
+                            NULL, 0);
     if (p->pubkey_b64 && p->pubkey_b64[0]) {
         if (strlen(p->pubkey_b64) > 60 ||
             zl_base64_decode(p->pubkey_b64, strlen(p->pubkey_b64), key,
@@ -92,11 +155,13 @@ int zl_party_add(zl_store *s, const struct zl_party *p, int replace,
                             (size_t)-1);
     if (q.uscc && !q.uscc[0])
         q.uscc = NULL;
+    if (q.region && !q.region[0])
+        q.region = NULL;
     rc = zl_store_party_put(s, &q, replace);
     if (rc == ZL_EEXIST)
         return zl_error_set(err, rc, "id",
-                            "party exists or one of its GLNs belongs to "
-                            "another party",
+                            "party exists or one of its GLNs or Company "
+                            "Prefixes belongs to another party",
                             q.id, (size_t)-1);
     if (rc)
         return zl_error_set(err, rc, NULL, "store failed", NULL, 0);
@@ -251,6 +316,7 @@ static int import_party(zl_store *s, json_t *o, size_t idx,
                         struct zl_error *err)
 {
     const char *glns[ZL_PARTY_MAX_GLNS];
+    const char *prefixes[ZL_PARTY_MAX_PREFIXES];
     struct zl_party p;
     struct zl_buf addr;
     json_t *g, *v, *a, *locs;
@@ -298,6 +364,34 @@ static int import_party(zl_store *s, json_t *o, size_t idx,
         goto out;
     }
     p.glns = glns;
+    p.prefixes = prefixes;
+    g = json_object_get(o, "companyPrefixes");
+    if (g && !json_is_array(g)) {
+        rc = zl_error_set(err, ZL_EINVAL, "companyPrefixes",
+                          "an array of strings", NULL, 0);
+        goto out;
+    }
+    json_array_foreach(g, i, v) {
+        if (!json_is_string(v)) {
+            rc = zl_error_set(err, ZL_EINVAL, "companyPrefixes",
+                              "an array of strings", NULL, 0);
+            goto out;
+        }
+        if (p.n_prefixes == ZL_PARTY_MAX_PREFIXES) {
+            rc = zl_error_setf(err, ZL_ELIMIT, "companyPrefixes", NULL,
+                               "at most %d Company Prefixes",
+                               ZL_PARTY_MAX_PREFIXES);
+            goto out;
+        }
+        prefixes[p.n_prefixes++] = json_string_value(v);
+    }
+    if (zl_party_kind_parse(jstr(o, "kind"), &p.kind)) {
+        rc = zl_error_set(err, ZL_EINVAL, "kind",
+                          "enterprise, regulator or operator", jstr(o, "kind"),
+                          (size_t)-1);
+        goto out;
+    }
+    p.region = jstr(o, "region");
     if ((rc = zl_party_add(s, &p, 1, NULL, err)))
         goto out;
     json_array_foreach(locs, i, v) {
@@ -487,6 +581,30 @@ int zl_party_location_gln(const char *loc, char gln[14])
         return ZL_EINVAL;
     memcpy(gln, id.ais[0].value, 14);
     return 0;
+}
+
+int zl_party_prefix_owner(zl_store *s, const char *id,
+                          char party_id[ZL_PARTY_ID_MAX], char *prefix_out)
+{
+    struct zl_gs1_id g;
+    const char *key;
+    char pre[13];
+    size_t n = id ? strlen(id) : 0;
+    int rc;
+
+    if (!n || zl_gs1_parse(id, n, &g, NULL) || g.n_ais == 0)
+        return ZL_ENOTFOUND;
+    key = g.ais[0].value;
+    /* GTIN-14 and ITIP start with the indicator digit, SSCC with the
+     * extension digit, GRAI with a padding zero: the Company Prefix
+     * follows. */
+    if (!strcmp(g.ais[0].ai, "01") || !strcmp(g.ais[0].ai, "00") ||
+        !strcmp(g.ais[0].ai, "8006") || !strcmp(g.ais[0].ai, "8003"))
+        key++;
+    rc = zl_store_prefix_owner(s, key, party_id, pre);
+    if (!rc && prefix_out)
+        memcpy(prefix_out, pre, 13);
+    return rc;
 }
 
 /* 1 if loc is a GLN of party, 0 if not (or not a GLN), < 0 on error. */

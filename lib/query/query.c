@@ -11,6 +11,7 @@
 #include "zhiliang/query.h"
 
 #include "store/store.h"
+#include "store/store_correction.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/codec.h"
@@ -471,15 +472,35 @@ static void translate_ids(json_t *ev, enum zl_epc_format fmt)
     translate_string(json_object_get(ev, "bizLocation"), "id", fmt);
 }
 
-/* The stored event plus recordTime and eventID, in the asked EPC format. */
-static json_t *decorate(const struct zl_stored_event *ev,
+/* The errorDeclaration of the first correction of an event. */
+static int first_declaration(void *ctx, const struct zl_correction *c)
+{
+    json_t *cj = json_loadb(c->json, c->json_len, 0, NULL);
+    json_t *ed = cj ? json_object_get(cj, "errorDeclaration") : NULL;
+
+    if (ed)
+        json_object_set(ctx, "errorDeclaration", ed);
+    json_decref(cj);
+    return 1;
+}
+
+/* The stored event plus recordTime and eventID, in the asked EPC format;
+ * an event declared erroneous by a later correction carries that
+ * correction's errorDeclaration. */
+static json_t *decorate(zl_store *s, const struct zl_stored_event *ev,
                         enum zl_epc_format fmt)
 {
     json_t *j = json_loadb(ev->json, ev->json_len, 0, NULL);
     char t[32], id[96];
+    int rc;
 
     if (!j)
         return NULL;
+    if (ev->has_error_declaration && !json_object_get(j, "errorDeclaration") &&
+        (rc = zl_store_corrections_of(s, ev->hash, first_declaration, j)) < 0) {
+        json_decref(j);
+        return NULL;
+    }
     zl_time_format_utc(ev->record_time_ms, t);
     json_object_set_new(j, "recordTime", json_string(t));
     if (!json_object_get(j, "eventID")) {
@@ -500,6 +521,7 @@ struct each_ctx {
     uint8_t last_hash[32];
     int order_record;
     struct zl_buf *out;  /* reused for spliced events */
+    zl_store *s;         /* for corrections of erroneous events */
 };
 
 /* Which of recordTime and eventID the object text j[0..n) has as
@@ -612,13 +634,13 @@ static int each_cb(void *vctx, const struct zl_stored_event *ev)
         return 1;
     }
     if (c->fmt == ZL_EPC_AS_CAPTURED && c->out &&
-        (rc = splice(ev, c->out)) <= 0) {
+        !ev->has_error_declaration && (rc = splice(ev, c->out)) <= 0) {
         if (rc)
             return rc;
         rc = c->cb(c->ctx, c->out->data, c->out->len);
         goto done;
     }
-    j = decorate(ev, c->fmt);
+    j = decorate(c->s, ev, c->fmt);
     if (!j)
         return ZL_ESTORE;
     s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -651,7 +673,7 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
 {
     struct zl_buf out;
     struct each_ctx c = {fmt, cb, ctx, 0, q->per_page, 0, {0},
-                         q->f.order_by == ZL_ORDER_RECORD_TIME, &out};
+                         q->f.order_by == ZL_ORDER_RECORD_TIME, &out, s};
     struct zl_event_filter f = q->f;
     int rc;
 
@@ -737,4 +759,21 @@ int zl_query_json(zl_store *s, zl_query *q, enum zl_epc_format fmt,
         *len = b.len;
     *json = zl_buf_steal(&b);
     return *json ? 0 : ZL_ENOMEM;
+}
+
+static int summary_cb(void *ctx, const struct zl_correction *c)
+{
+    struct zl_correction_summary *cs = ctx;
+
+    cs->n++;
+    if (c->record_time_ms > cs->last_ms)
+        cs->last_ms = c->record_time_ms;
+    return 0;
+}
+
+int zl_query_corrections(zl_store *s, const char *id,
+                         struct zl_correction_summary *out)
+{
+    memset(out, 0, sizeof *out);
+    return zl_store_corrections_for_id(s, id, summary_cb, out);
 }

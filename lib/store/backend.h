@@ -35,6 +35,7 @@
 
 #include "store/store.h"
 #include "store/store_audit.h"
+#include "store/store_correction.h"
 #include "store/store_docs.h"
 #include "store/store_log.h"
 #include "store/store_party.h"
@@ -48,6 +49,7 @@ enum zl_store_module_id {
     ZL_STORE_MOD_RECALL,
     ZL_STORE_MOD_DOCS,
     ZL_STORE_MOD_AUDIT,
+    ZL_STORE_MOD_CORRECTION,
     ZL_STORE_MOD_COUNT
 };
 
@@ -172,6 +174,8 @@ struct zl_store_party_ops {
                      int64_t *revoked_ms);
     int (*token_list)(zl_store *s, const char *party_id, zl_token_cb cb,
                       void *ctx);
+    int (*prefix_owner)(zl_store *s, const char *digits,
+                        char party_id[ZL_PARTY_ID_MAX], char prefix[13]);
 };
 
 struct zl_store_recall_ops {
@@ -205,6 +209,19 @@ struct zl_store_audit_ops {
     int (*derived_clear)(zl_store *s);
     int (*event_replace)(zl_store *s, const struct zl_event *ev,
                          int64_t record_time_ms, const char *party);
+};
+
+struct zl_store_correction_ops {
+    struct zl_store_module_ops base;
+    int (*put)(zl_store *s, const struct zl_correction *c);
+    int (*get)(zl_store *s, const char *key, zl_correction_cb cb, void *ctx);
+    int (*of)(zl_store *s, const uint8_t target[32], zl_correction_cb cb,
+              void *ctx);
+    int (*for_id)(zl_store *s, const char *id, zl_correction_cb cb,
+                  void *ctx);
+    int (*keys)(zl_store *s, int (*cb)(void *ctx, const char *key),
+                void *ctx);
+    int (*count)(zl_store *s, int64_t *n);
 };
 
 struct zl_store_docs_ops {

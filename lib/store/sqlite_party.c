@@ -9,7 +9,11 @@
  *
  * Rejected: storing GLNs as a JSON array in the party row. A GLN must map
  * back to exactly one party (the location check asks "who owns this
- * GLN?"), which a primary key on party_gln.gln enforces for free.
+ * GLN?"), which a primary key on party_gln.gln enforces for free. The same
+ * holds for GS1 Company Prefixes (party_prefixes.prefix); a party's kind
+ * and region sit in party_kinds, a table of their own so stores made
+ * before they existed gain them with CREATE TABLE IF NOT EXISTS (see
+ * ensure_added_tables) instead of an ALTER of parties.
  */
 #include "store/sqlite_int.h"
 #include "util/alloc.h"
@@ -34,13 +38,39 @@ static const char schema_sql[] =
     " id TEXT PRIMARY KEY, party_id TEXT NOT NULL, sha256 TEXT NOT NULL,"
     " created_ms INTEGER NOT NULL, revoked_ms INTEGER NOT NULL DEFAULT 0);";
 
+/* Added after the first release: created at open of a new store and on
+ * the first party write of an older one. */
+static const char added_sql[] =
+    "CREATE TABLE IF NOT EXISTS party_prefixes ("
+    " prefix TEXT PRIMARY KEY, party_id TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS party_prefixes_party"
+    " ON party_prefixes(party_id);"
+    "CREATE TABLE IF NOT EXISTS party_kinds ("
+    " party_id TEXT PRIMARY KEY, kind INTEGER NOT NULL, region TEXT);";
+
 static sqlite3 *dbof(zl_store *s) { return zl_sqlite_db(s); }
 
 static int party_schema(zl_store *s)
 {
-    return sqlite3_exec(dbof(s), schema_sql, NULL, NULL, NULL) == SQLITE_OK
+    return sqlite3_exec(dbof(s), schema_sql, NULL, NULL, NULL) == SQLITE_OK &&
+                   sqlite3_exec(dbof(s), added_sql, NULL, NULL, NULL) ==
+                       SQLITE_OK
                ? 0
                : ZL_ESTORE;
+}
+
+static int ensure_added_tables(zl_store *s)
+{
+    return sqlite3_exec(dbof(s), added_sql, NULL, NULL, NULL) == SQLITE_OK
+               ? 0
+               : ZL_ESTORE;
+}
+
+/* A read of an added table on a store that never had a party written
+ * since they were added: nothing registered there. */
+static int added_missing(zl_store *s)
+{
+    return strstr(sqlite3_errmsg(dbof(s)), "no such table") != NULL;
 }
 
 static int prep(zl_store *s, const char *sql, sqlite3_stmt **st)
@@ -89,6 +119,150 @@ static int bind_gln_array(sqlite3_stmt *st, int i, const struct zl_party *p)
     return bind_text(st, i, buf);
 }
 
+static int exact_prefix_owner(zl_store *s, const char *prefix,
+                              char party_id[ZL_PARTY_ID_MAX])
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if ((rc = prep(s, "SELECT party_id FROM party_prefixes WHERE prefix=?",
+                   &st)) ||
+        (rc = bind_text(st, 1, prefix)))
+        goto out;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(party_id, ZL_PARTY_ID_MAX, "%s", col(st, 0));
+        rc = 0;
+    } else {
+        rc = rc == SQLITE_DONE ? ZL_ENOTFOUND : ZL_ESTORE;
+    }
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Replace the party's prefix rows and its kind row. */
+static int put_prefixes_kind(zl_store *s, const struct zl_party *p)
+{
+    sqlite3_stmt *st = NULL;
+    size_t i;
+    int rc;
+
+    if ((rc = prep(s, "DELETE FROM party_prefixes WHERE party_id=?", &st)) ||
+        (rc = bind_text(st, 1, p->id)) || (rc = step_done(st)))
+        goto out;
+    sqlite3_finalize(st);
+    st = NULL;
+    if ((rc = prep(s, "INSERT INTO party_prefixes(prefix, party_id)"
+                      " VALUES(?,?) ON CONFLICT(prefix) DO NOTHING",
+                   &st)))
+        goto out;
+    for (i = 0; i < p->n_prefixes; i++) {
+        sqlite3_reset(st);
+        if ((rc = bind_text(st, 1, p->prefixes[i])) ||
+            (rc = bind_text(st, 2, p->id)) || (rc = step_done(st)))
+            goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if ((rc = prep(s, "INSERT OR REPLACE INTO party_kinds VALUES(?,?,?)",
+                   &st)) ||
+        (rc = bind_text(st, 1, p->id)) || (rc = bind_text(st, 3, p->region)))
+        goto out;
+    if (sqlite3_bind_int(st, 2, (int)p->kind) != SQLITE_OK) {
+        rc = ZL_ESTORE;
+        goto out;
+    }
+    rc = step_done(st);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Gather the party's prefixes (new strings into pre[], count in *n) and
+ * its kind and region (region new into *region, NULL if none). */
+static int get_prefixes_kind(zl_store *s, const char *id, char **pre,
+                             size_t *n, enum zl_party_kind *kind,
+                             char **region)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (prep(s, "SELECT prefix FROM party_prefixes WHERE party_id=?"
+                " ORDER BY prefix",
+             &st)) {
+        rc = added_missing(s) ? 0 : ZL_ESTORE;
+        goto out;
+    }
+    if ((rc = bind_text(st, 1, id)))
+        goto out;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+           *n < ZL_PARTY_MAX_PREFIXES) {
+        if (!(pre[*n] = zl_strdup(col(st, 0)))) {
+            rc = ZL_ENOMEM;
+            goto out;
+        }
+        (*n)++;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        rc = ZL_ESTORE;
+        goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if ((rc = prep(s, "SELECT kind, region FROM party_kinds WHERE party_id=?",
+                   &st)) ||
+        (rc = bind_text(st, 1, id)))
+        goto out;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *kind = (enum zl_party_kind)sqlite3_column_int(st, 0);
+        if (col(st, 1) && !(*region = zl_strdup(col(st, 1)))) {
+            rc = ZL_ENOMEM;
+            goto out;
+        }
+        rc = 0;
+    } else {
+        rc = rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+    }
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int prefix_owner(zl_store *s, const char *digits,
+                        char party_id[ZL_PARTY_ID_MAX], char prefix[13])
+{
+    /* Every candidate prefix length at once: the primary key answers each
+     * IN term, the longest match wins. Cached: asked for every identifier
+     * of every event a party captures. */
+    static const char SQL[] =
+        "SELECT party_id, prefix FROM party_prefixes WHERE prefix IN"
+        " (substr(?1,1,4), substr(?1,1,5), substr(?1,1,6),"
+        " substr(?1,1,7), substr(?1,1,8), substr(?1,1,9),"
+        " substr(?1,1,10), substr(?1,1,11), substr(?1,1,12))"
+        " ORDER BY length(prefix) DESC LIMIT 1";
+    sqlite3_stmt *st;
+    int rc;
+
+    if (strlen(digits) < 4)
+        return ZL_ENOTFOUND;
+    if (!(st = zl_sqlite_stmt(s, SQL)))
+        return added_missing(s) ? ZL_ENOTFOUND : ZL_ESTORE;
+    sqlite3_bind_text(st, 1, digits, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(party_id, ZL_PARTY_ID_MAX, "%s", col(st, 0));
+        if (prefix)
+            snprintf(prefix, 13, "%s", col(st, 1));
+        rc = 0;
+    } else {
+        rc = rc == SQLITE_DONE ? ZL_ENOTFOUND : ZL_ESTORE;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
 static int party_put(zl_store *s, const struct zl_party *p, int replace)
 {
     sqlite3_stmt *st = NULL;
@@ -96,8 +270,17 @@ static int party_put(zl_store *s, const struct zl_party *p, int replace)
     int rc;
     size_t i;
 
+    if ((rc = ensure_added_tables(s)))
+        return rc;
     for (i = 0; i < p->n_glns; i++) {
         rc = zl_store_gln_owner(s, p->glns[i], owner);
+        if (rc == 0 && strcmp(owner, p->id) != 0)
+            return ZL_EEXIST;
+        if (rc < 0 && rc != ZL_ENOTFOUND)
+            return rc;
+    }
+    for (i = 0; i < p->n_prefixes; i++) {
+        rc = exact_prefix_owner(s, p->prefixes[i], owner);
         if (rc == 0 && strcmp(owner, p->id) != 0)
             return ZL_EEXIST;
         if (rc < 0 && rc != ZL_ENOTFOUND)
@@ -148,7 +331,9 @@ static int party_put(zl_store *s, const struct zl_party *p, int replace)
             (rc = bind_text(st, 2, p->id)) || (rc = step_done(st)))
             goto out;
     }
-    rc = 0;
+    sqlite3_finalize(st);
+    st = NULL;
+    rc = put_prefixes_kind(s, p);
 out:
     sqlite3_finalize(st);
     return rc;
@@ -161,7 +346,8 @@ static int emit_party(zl_store *s, sqlite3_stmt *row, zl_party_cb cb,
 {
     sqlite3_stmt *st = NULL;
     char *glns[ZL_PARTY_MAX_GLNS];
-    size_t n = 0, i;
+    char *pre[ZL_PARTY_MAX_PREFIXES], *region = NULL;
+    size_t n = 0, npre = 0, i;
     struct zl_party p;
     int rc;
 
@@ -192,10 +378,18 @@ static int emit_party(zl_store *s, sqlite3_stmt *row, zl_party_cb cb,
     }
     p.glns = (const char *const *)glns;
     p.n_glns = n;
+    if ((rc = get_prefixes_kind(s, p.id, pre, &npre, &p.kind, &region)))
+        goto out;
+    p.prefixes = (const char *const *)pre;
+    p.n_prefixes = npre;
+    p.region = region;
     rc = cb(ctx, &p);
 out:
     for (i = 0; i < n; i++)
         zl_free(glns[i]);
+    for (i = 0; i < npre; i++)
+        zl_free(pre[i]);
+    zl_free(region);
     sqlite3_finalize(st);
     return rc;
 }
@@ -250,12 +444,13 @@ out:
 static int gln_owner(zl_store *s, const char *gln,
                      char party_id[ZL_PARTY_ID_MAX])
 {
-    sqlite3_stmt *st = NULL;
+    static const char SQL[] = "SELECT party_id FROM party_gln WHERE gln=?";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
     int rc;
 
-    if ((rc = prep(s, "SELECT party_id FROM party_gln WHERE gln=?", &st)) ||
-        (rc = bind_text(st, 1, gln)))
-        goto out;
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, gln, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         snprintf(party_id, ZL_PARTY_ID_MAX, "%s", col(st, 0));
@@ -263,8 +458,7 @@ static int gln_owner(zl_store *s, const char *gln,
     } else {
         rc = rc == SQLITE_DONE ? ZL_ENOTFOUND : ZL_ESTORE;
     }
-out:
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     return rc;
 }
 
@@ -491,4 +685,5 @@ const struct zl_store_party_ops zl_sqlite_party_ops = {
     .token_revoke = token_revoke,
     .token_get = token_get,
     .token_list = token_list,
+    .prefix_owner = prefix_owner,
 };

@@ -16,6 +16,8 @@
 #define RECALL(s) ZL_STORE_MODULE(s, ZL_STORE_MOD_RECALL, zl_store_recall_ops)
 #define DOCS(s)   ZL_STORE_MODULE(s, ZL_STORE_MOD_DOCS, zl_store_docs_ops)
 #define AUDIT(s)  ZL_STORE_MODULE(s, ZL_STORE_MOD_AUDIT, zl_store_audit_ops)
+#define CORR(s)   ZL_STORE_MODULE(s, ZL_STORE_MOD_CORRECTION, \
+                                  zl_store_correction_ops)
 
 /* Call fn of module table m with the handle and the rest of the
  * arguments, or answer ZL_EUNSUPPORTED when the backend lacks m. */
@@ -297,4 +299,47 @@ int zl_store_event_replace(zl_store *s, const struct zl_event *ev,
                            int64_t record_time_ms, const char *party)
 {
     return DISPATCH(AUDIT(s), event_replace, s, ev, record_time_ms, party);
+}
+
+/* ---- corrections ----------------------------------------------------------- */
+
+int zl_store_correction_put(zl_store *s, const struct zl_correction *c)
+{
+    return DISPATCH(CORR(s), put, s, c);
+}
+
+int zl_store_correction_get(zl_store *s, const char *key, zl_correction_cb cb,
+                            void *ctx)
+{
+    return DISPATCH(CORR(s), get, s, key, cb, ctx);
+}
+
+int zl_store_corrections_of(zl_store *s, const uint8_t target[32],
+                            zl_correction_cb cb, void *ctx)
+{
+    return DISPATCH(CORR(s), of, s, target, cb, ctx);
+}
+
+int zl_store_corrections_for_id(zl_store *s, const char *id,
+                                zl_correction_cb cb, void *ctx)
+{
+    return DISPATCH(CORR(s), for_id, s, id, cb, ctx);
+}
+
+int zl_store_correction_keys(zl_store *s, int (*cb)(void *ctx, const char *key),
+                             void *ctx)
+{
+    return DISPATCH(CORR(s), keys, s, cb, ctx);
+}
+
+int zl_store_correction_count(zl_store *s, int64_t *n)
+{
+    *n = 0;
+    return DISPATCH(CORR(s), count, s, n);
+}
+
+int zl_store_prefix_owner(zl_store *s, const char *digits,
+                          char party_id[ZL_PARTY_ID_MAX], char prefix[13])
+{
+    return DISPATCH(PARTY(s), prefix_owner, s, digits, party_id, prefix);
 }

@@ -3,7 +3,8 @@
  *
  * Small reference tables (DESIGN.md: registries are reference tables in a
  * distributed deployment), so plain keyed rows: parties(id), party_gln(gln
- * -> party), products(gtin), tokens(id -> party, sha256 hex). The logic
+ * -> party), products(gtin), tokens(id -> party, sha256 hex), party_prefixes(prefix ->
+ * party), party_kinds(party -> kind, region). The logic
  * (validation, hashing, JSON import, location checks) lives in
  * lib/party/party.c; this layer only moves rows.
  */
@@ -13,7 +14,8 @@
 #include "zhiliang/party.h"
 
 /* Insert (replace = 0: ZL_EEXIST if the ID exists) or replace a party and
- * its GLN rows. A GLN already held by another party gives ZL_EEXIST. */
+ * its GLN, Company Prefix and kind rows. A GLN or prefix already held by
+ * another party gives ZL_EEXIST. */
 int zl_store_party_put(zl_store *s, const struct zl_party *p, int replace);
 /* By ID, USCC or GLN. */
 int zl_store_party_get(zl_store *s, const char *key, zl_party_cb cb,
@@ -22,6 +24,12 @@ int zl_store_party_list(zl_store *s, zl_party_cb cb, void *ctx);
 /* Party holding gln: 0 with party_id filled, or ZL_ENOTFOUND. */
 int zl_store_gln_owner(zl_store *s, const char *gln,
                        char party_id[ZL_PARTY_ID_MAX]);
+
+/* Party holding the longest Company Prefix (4-12 digits) that starts
+ * digits (a GS1 key): 0 with party_id and prefix (13 bytes) filled, or
+ * ZL_ENOTFOUND. */
+int zl_store_prefix_owner(zl_store *s, const char *digits,
+                          char party_id[ZL_PARTY_ID_MAX], char prefix[13]);
 
 /* Set the names of a GLN row: 0 or ZL_ENOTFOUND. */
 int zl_store_location_name(zl_store *s, const char *gln, const char *name_zh,

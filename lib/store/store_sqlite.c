@@ -41,7 +41,7 @@
  * in sqlite_<module>.c.
  *
  * Schema versions (store.c records them): 1 = release 0.1.0; 2 adds the
- * outbox. migrate() holds one step per version.
+ * outbox; 3 the parties' Company Prefixes and kinds, and corrections. migrate() holds one step per version.
  */
 #include "store/sqlite_int.h"
 #include "util/alloc.h"
@@ -263,9 +263,14 @@ static int sq_schema(zl_store *s)
 
 static int sq_migrate(zl_store *s, int from)
 {
+    int rc;
+
     switch (from) {
     case 1:  /* 0.1.0 -> 2: the outbox */
         return zl_sqlite_exec(s, OUTBOX_SCHEMA);
+    case 2:  /* 2 -> 3: Company Prefixes, party kinds, corrections */
+        rc = zl_sqlite_party_ops.base.schema(s);
+        return rc ? rc : zl_sqlite_correction_ops.base.schema(s);
     default:
         return ZL_EUNSUPPORTED;
     }
@@ -657,14 +662,27 @@ static int each_id(sqlite3_stmt *st, zl_id_cb cb, void *ctx)
 static int sq_id_lookup(zl_store *s, const char *const *ids, size_t n,
                         zl_id_cb cb, void *ctx)
 {
+    /* Declared-erroneous events link nothing (store_correction.h): a
+     * probe of the tiny partial index events_erroneous per row. A store
+     * made before that index existed has no corrections yet (the first
+     * one creates it) and is read as before. */
     static const char SQL[] = "SELECT " ID_COLS
                               " FROM event_ids WHERE id = ?1"
+                              " AND NOT EXISTS (SELECT 1 FROM events e"
+                              " INDEXED BY events_erroneous"
+                              " WHERE e.hash = event_ids.hash"
+                              " AND e.has_error = 1)"
                               " ORDER BY event_time, hash, role";
+    static const char SQL_OLD[] = "SELECT " ID_COLS
+                                  " FROM event_ids WHERE id = ?1"
+                                  " ORDER BY event_time, hash, role";
     int rc = 0;
 
     for (size_t i = 0; i < n && !rc; i++) {
         sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
 
+        if (!st)
+            st = zl_sqlite_stmt(s, SQL_OLD);
         if (!st)
             return ZL_ESTORE;
         sqlite3_bind_text(st, 1, ids[i], -1, SQLITE_STATIC);
@@ -1021,5 +1039,6 @@ const struct zl_store_backend zl_sqlite_backend = {
         [ZL_STORE_MOD_RECALL] = &zl_sqlite_recall_ops.base,
         [ZL_STORE_MOD_DOCS] = &zl_sqlite_docs_ops.base,
         [ZL_STORE_MOD_AUDIT] = &zl_sqlite_audit_ops.base,
+        [ZL_STORE_MOD_CORRECTION] = &zl_sqlite_correction_ops.base,
     },
 };

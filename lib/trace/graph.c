@@ -20,6 +20,7 @@
 #include "trace/trace_int.h"
 
 #include "store/store.h"
+#include "store/store_correction.h"
 #include "store/store_trace.h"
 #include "util/alloc.h"
 
@@ -771,6 +772,8 @@ static int load_ev_cb(void *ctx, const struct zl_stored_event *se)
         return rc;
     if (se->record_time_ms > g->max_rt)
         g->max_rt = se->record_time_ms;
+    if (se->has_error_declaration)
+        g->evs[eid].flags |= TG_EV_ERR;
     return push_eid(g, &c->fresh, &c->n_fresh, &c->cap_fresh, eid);
 }
 
@@ -855,7 +858,7 @@ static int index_load_since(struct tg *g, zl_store *s, int64_t since)
             goto out;
         e = &g->evs[eid];
         e->flags |= TG_EV_META | TG_EV_IDS;
-        for (uint32_t k = 0; k < e->n_ids; k++) {
+        for (uint32_t k = 0; k < e->n_ids && !(e->flags & TG_EV_ERR); k++) {
             if ((rc = add_row(g, &g->strs[e->ids[k].x], eid,
                               e->ids[k].role)) < 0)
                 goto out;
@@ -895,6 +898,9 @@ static int scan_ev_cb(void *ctx, const struct zl_stored_event *se)
     if ((rc = meta_from_stored(g, eid, se)) < 0)
         return rc;
     g->evs[eid].flags = TG_EV_META | TG_EV_IDS;
+    /* a declared-erroneous event stays known but links nothing */
+    if (se->has_error_declaration)
+        g->evs[eid].flags |= TG_EV_ERR;
     if (se->record_time_ms > g->max_rt)
         g->max_rt = se->record_time_ms;
     if (g->evs[eid].tid >= 0) {
@@ -931,7 +937,8 @@ static int scan_id_cb(void *ctx, const struct zl_id_row *r)
     if (ref.uom < -1)
         return ref.uom;
     st = &g->strs[sid];
-    if ((rc = add_row(g, st, eid, (int)r->role)) < 0)
+    if (!(g->evs[eid].flags & TG_EV_ERR) &&
+        (rc = add_row(g, st, eid, (int)r->role)) < 0)
         return rc;
     ref.x = sid;
     e = &g->evs[eid];
@@ -977,7 +984,8 @@ int zl_trace_index_load(zl_store *s, zl_trace_index **out)
     if (ix == NULL)
         return ZL_ENOMEM;
     tg_init(&ix->g, s);
-    if ((rc = index_scan(&ix->g, s)) < 0) {
+    if ((rc = zl_store_correction_count(s, &ix->n_corrections)) < 0 ||
+        (rc = index_scan(&ix->g, s)) < 0) {
         zl_trace_index_free(ix);
         return rc;
     }
@@ -987,6 +995,19 @@ int zl_trace_index_load(zl_store *s, zl_trace_index **out)
 
 int zl_trace_index_update(zl_trace_index *ix, zl_store *s)
 {
+    int64_t n;
+    int rc;
+
+    /* A correction marks an old event erroneous: rows already indexed
+     * must go, so the index is loaded again (corrections are rare). */
+    if ((rc = zl_store_correction_count(s, &n)) < 0)
+        return rc;
+    if (n != ix->n_corrections) {
+        tg_cleanup(&ix->g);
+        tg_init(&ix->g, s);
+        ix->n_corrections = n;
+        return index_scan(&ix->g, s);
+    }
     return index_load_since(&ix->g, s, ix->g.max_rt);
 }
 

@@ -39,6 +39,7 @@ struct tg_row {
 
 #define TG_EV_IDS 1u    /* ids[] complete */
 #define TG_EV_META 2u   /* tid, bizStep... and source/destination known */
+#define TG_EV_ERR 4u    /* declared erroneous: contributes no rows */
 
 struct tg_event {
     uint8_t hash[32];
@@ -125,6 +126,7 @@ int tg_location_events(struct tg *g, const char *loc, int32_t **out,
 /* The index wraps one complete graph. */
 struct zl_trace_index {
     struct tg g;
+    int64_t n_corrections;   /* when it changes, the index is rebuilt */
 };
 
 #endif

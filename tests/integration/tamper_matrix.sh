@@ -27,7 +27,8 @@ q() { sqlite3 "$DB" "$@"; }
 # A signed document from a registered party.
 DOC=tests/conformance/gs1-epcis/JSON/Example_9.6.1-ObjectEvent.jsonld
 "$ZL" key generate --out "$T/p" >/dev/null
-"$ZL" party add --name 签名企业 --uscc 91350100M000100Y43 --gln 0614141000012 \
+"$ZL" party add --name 签名企业 --uscc 91350100M000100Y43 --gln 0614141073467 \
+  --gln 0012345111112 --prefix 0614141 \
   --pubkey "$T/p.pub" >/dev/null
 "$ZL" key sign --key "$T/p.key" "$DOC" > "$T/doc.sig"
 "$ZL" capture --quiet --party 91350100M000100Y43 --signature "$T/doc.sig" "$DOC" >/dev/null

@@ -1,0 +1,464 @@
+/*
+ * authz.c - the write rule (docs/access.md): may this party state this
+ * event?
+ *
+ * One function, zl_authz_check_event, decides for every way an event
+ * enters the store under a party's name (zl_capture applies it whenever
+ * its options name a party, so `capture --party` and the HTTP capture
+ * path cannot disagree). The rule reads only the registries (GLNs,
+ * Company Prefixes, kinds, regions) and the stored trace:
+ *
+ *   owner     the Company Prefix of the identifier's GS1 key is
+ *             registered to the party (longest prefix wins);
+ *   holder    the latest shipping or receiving event naming the
+ *             identifier (declared-erroneous events left out) shipped it
+ *             to the party (a destination of its GLNs) or received it at
+ *             one of its GLNs;
+ *   location  the event happens at the party's own readPoint/bizLocation.
+ *
+ * Owning or holding is a fact about the goods; a location is only a fact
+ * about the place. So a location covers ordinary observations there, but
+ * not commissioning a key under another party's Company Prefix (that
+ * would put another brand's name on goods it never made) nor declaring
+ * goods recalled (the red banner on the public page): those need the
+ * owner, the holder or a regulator. An event that names no location
+ * makes claims only about goods, so every identifier needs owner or
+ * holder.
+ *
+ * Custody is looked up per identifier at capture time, reading at most
+ * CUSTODY_EVENTS events back from the latest one. Rejected: a custody
+ * table maintained at capture (another derived table for verify to check,
+ * and it would not follow corrections without a rebuild).
+ */
+#include "zhiliang/party.h"
+
+#include "store/store.h"
+#include "store/store_party.h"
+#include "util/alloc.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define CUSTODY_EVENTS 256   /* shipping/receiving candidates examined */
+#define CUSTODY_ROWS   65536 /* occurrences of one identifier kept */
+#define MAX_HOLDERS    8
+
+static const char CBV[] = "https://ref.gs1.org/cbv/";
+
+static int copy_who(void *ctx, const struct zl_party *p)
+{
+    struct zl_authz_party *w = ctx;
+
+    snprintf(w->id, sizeof w->id, "%s", p->id);
+    w->kind = p->kind;
+    w->region[0] = '\0';
+    if (p->region)
+        snprintf(w->region, sizeof w->region, "%s", p->region);
+    else if (p->uscc && strlen(p->uscc) == 18)
+        /* GB 32100: characters 3-8 are the GB/T 2260 registration code */
+        snprintf(w->region, sizeof w->region, "%.6s", p->uscc + 2);
+    return 0;
+}
+
+static int cbv_is(const char *v, const char *kind, const char *name)
+{
+    size_t k = strlen(kind);
+
+    if (!v)
+        return 0;
+    if (!strncmp(v, CBV, sizeof CBV - 1))
+        v += sizeof CBV - 1;
+    return !strncmp(v, kind, k) && !strcmp(v + k, name);
+}
+
+static const char *role_path(enum zl_id_role r)
+{
+    switch (r) {
+    case ZL_ROLE_EPC: return "epcList";
+    case ZL_ROLE_PARENT: return "parentID";
+    case ZL_ROLE_CHILD: return "childEPCs";
+    case ZL_ROLE_INPUT: return "inputEPCList";
+    case ZL_ROLE_OUTPUT: return "outputEPCList";
+    case ZL_ROLE_QTY: return "quantityList.epcClass";
+    case ZL_ROLE_CHILD_QTY: return "childQuantityList.epcClass";
+    case ZL_ROLE_INPUT_QTY: return "inputQuantityList.epcClass";
+    case ZL_ROLE_OUTPUT_QTY: return "outputQuantityList.epcClass";
+    }
+    return "";
+}
+
+/* Party holding the GLN of loc (any GLN form): 0 with owner filled,
+ * ZL_ENOTFOUND, or a store error. */
+static int gln_party(zl_store *s, const char *loc, char owner[ZL_PARTY_ID_MAX])
+{
+    char gln[14];
+
+    if (!loc || zl_party_location_gln(loc, gln))
+        return ZL_ENOTFOUND;
+    return zl_store_gln_owner(s, gln, owner);
+}
+
+/* ---- custody ------------------------------------------------------------ */
+
+/* The events naming one identifier, oldest first (bounded). */
+struct rows {
+    uint8_t (*h)[32];
+    size_t n, cap;
+};
+
+static int row_cb(void *ctx, const struct zl_id_row *r)
+{
+    struct rows *w = ctx;
+
+    if (w->n && !memcmp(w->h[w->n - 1], r->hash, 32))
+        return 0; /* same event, another role */
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 64;
+        void *p;
+
+        if (w->cap >= CUSTODY_ROWS) {
+            /* keep the latest: drop the oldest half */
+            memmove(w->h, w->h + w->n / 2, (w->n - w->n / 2) * 32);
+            w->n -= w->n / 2;
+            goto add;
+        }
+        p = zl_realloc(w->h, cap * 32);
+        if (!p)
+            return ZL_ENOMEM;
+        w->h = p;
+        w->cap = cap;
+    }
+add:
+    memcpy(w->h[w->n++], r->hash, 32);
+    return 0;
+}
+
+struct holders {
+    zl_store *s;
+    char id[MAX_HOLDERS][ZL_PARTY_ID_MAX];
+    size_t n;
+    int found; /* a shipping/receiving event was seen */
+};
+
+static void add_holder(struct holders *h, const char *id)
+{
+    for (size_t i = 0; i < h->n; i++)
+        if (!strcmp(h->id[i], id))
+            return;
+    if (h->n < MAX_HOLDERS)
+        snprintf(h->id[h->n++], ZL_PARTY_ID_MAX, "%s", id);
+}
+
+/* Each destination GLN's party holds the goods. */
+static int dest_cb(void *ctx, char kind, const char *type, const char *value)
+{
+    struct holders *h = ctx;
+    char owner[ZL_PARTY_ID_MAX];
+    int rc;
+
+    (void)type;
+    if (kind != 'd')
+        return 0;
+    rc = gln_party(h->s, value, owner);
+    if (rc == ZL_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    add_holder(h, owner);
+    return 0;
+}
+
+/* Candidate event, latest first: the first shipping or receiving event
+ * (not declared erroneous) decides. */
+static int custody_event_cb(void *ctx, const struct zl_stored_event *ev)
+{
+    struct holders *h = ctx;
+    char owner[ZL_PARTY_ID_MAX];
+    int ship, recv, rc;
+
+    if (ev->has_error_declaration)
+        return 0;
+    ship = cbv_is(ev->biz_step, "BizStep-", "shipping") ||
+           (ev->biz_step && !strcmp(ev->biz_step, "shipping"));
+    recv = cbv_is(ev->biz_step, "BizStep-", "receiving") ||
+           (ev->biz_step && !strcmp(ev->biz_step, "receiving"));
+    if (!ship && !recv)
+        return 0;
+    h->found = 1;
+    if (recv) {
+        const char *where =
+            ev->biz_location ? ev->biz_location : ev->read_point;
+        rc = gln_party(h->s, where, owner);
+        if (rc && rc != ZL_ENOTFOUND)
+            return rc;
+        if (!rc)
+            add_holder(h, owner);
+    }
+    return zl_store_event_refs(h->s, ev->hash, dest_cb, h);
+}
+
+/* The custodians of id by the trace: the parties the latest shipping
+ * event shipped it to, or the party whose site the latest receiving
+ * event received it at (and its destinations). h->n = 0 when no such
+ * event names id. */
+static int custodians(zl_store *s, const char *id, struct holders *h)
+{
+    struct rows w = {NULL, 0, 0};
+    const char *ids[1] = {id};
+    size_t looked = 0;
+    int rc;
+
+    memset(h, 0, sizeof *h);
+    h->s = s;
+    rc = zl_store_id_lookup(s, ids, 1, row_cb, &w);
+    for (size_t i = w.n; !rc && i > 0 && !h->found && looked < CUSTODY_EVENTS;
+         i--, looked++) {
+        rc = zl_store_event_get(s, w.h[i - 1], custody_event_cb, h);
+        if (rc == ZL_ENOTFOUND)
+            rc = 0;
+    }
+    zl_free(w.h);
+    return rc;
+}
+
+static int holds(const struct holders *h, const char *party)
+{
+    for (size_t i = 0; i < h->n; i++)
+        if (!strcmp(h->id[i], party))
+            return 1;
+    return 0;
+}
+
+/* ---- the rule ----------------------------------------------------------- */
+
+static int is_recall(const struct zl_event *ev)
+{
+    return cbv_is(ev->disposition, "Disp-", "recalled") ||
+           (ev->disposition && !strcmp(ev->disposition, "recalled"));
+}
+
+/* Statements a regulator makes: recalls, holds and inspections. */
+static int is_regulatory(const struct zl_event *ev)
+{
+    static const char *const steps[] = {"inspecting", "holding", "recalling",
+                                        "destroying", NULL};
+    static const char *const disps[] = {"recalled",       "conformant",
+                                        "non_conformant", "non_sellable_other",
+                                        "destroyed",      NULL};
+
+    for (size_t i = 0; steps[i]; i++)
+        if (cbv_is(ev->biz_step, "BizStep-", steps[i]))
+            return 1;
+    for (size_t i = 0; disps[i]; i++)
+        if (cbv_is(ev->disposition, "Disp-", disps[i]))
+            return 1;
+    return 0;
+}
+
+/* Does the event create the identity of id (in role)? A transformation
+ * creates its outputs (whatever its bizStep: a commissioning
+ * transformation consumes inputs of other owners); an ObjectEvent creates
+ * its EPCs and classes when it adds them or commissions them. */
+static int creates(const struct zl_event *ev, enum zl_id_role role)
+{
+    if (role == ZL_ROLE_OUTPUT || role == ZL_ROLE_OUTPUT_QTY)
+        return 1;
+    if (ev->type != ZL_EV_OBJECT ||
+        (role != ZL_ROLE_EPC && role != ZL_ROLE_QTY))
+        return 0;
+    return ev->action == ZL_ACT_ADD ||
+           cbv_is(ev->biz_step, "BizStep-", "commissioning");
+}
+
+/* Places and parties an enterprise may name: its own. */
+static int check_places(zl_store *s, const char *party,
+                        const struct zl_event *ev, struct zl_error *err)
+{
+    int rc = zl_party_check_event(s, party, ev, err);
+
+    if (rc == ZL_EPERM && err) {
+        char rule[256];
+
+        snprintf(rule, sizeof rule,
+                 "%.150s (rule: a party states events at its own locations"
+                 " and about its own trade; docs/access.md)",
+                 err->rule);
+        snprintf(err->rule, sizeof err->rule, "%s", rule);
+    }
+    return rc;
+}
+
+static int check_enterprise(zl_store *s, const struct zl_authz_party *me,
+                            const struct zl_event *ev, struct zl_error *err)
+{
+    char owner[ZL_PARTY_ID_MAX];
+    struct holders h;
+    int located = ev->read_point || ev->biz_location;
+    int recall = is_recall(ev);
+    int rc;
+
+    if ((rc = check_places(s, me->id, ev, err)))
+        return rc;
+    for (size_t i = 0; i < ev->n_ids; i++) {
+        const struct zl_event_id *id = &ev->ids[i];
+        int mine;
+
+        rc = zl_party_prefix_owner(s, id->id, owner, NULL);
+        if (rc && rc != ZL_ENOTFOUND)
+            return rc;
+        mine = rc == 0 && !strcmp(owner, me->id);
+        if (mine)
+            continue;
+        if (rc == 0 && creates(ev, id->role))
+            return zl_error_setf(err, ZL_EPERM, role_path(id->role), id->id,
+                                 "its GS1 Company Prefix is registered to "
+                                 "party %.64s: only the owner commissions "
+                                 "or produces it (rule: owner; "
+                                 "docs/access.md)",
+                                 owner);
+        if (located && !recall)
+            continue;
+        if ((rc = custodians(s, id->id, &h)))
+            return rc;
+        if (holds(&h, me->id))
+            continue;
+        if (recall)
+            return zl_error_set(err, ZL_EPERM, role_path(id->role),
+                                "only its owner, its holder or a regulator "
+                                "may declare it recalled (rule: owner or "
+                                "holder; docs/access.md)",
+                                id->id, (size_t)-1);
+        return zl_error_set(err, ZL_EPERM, role_path(id->role),
+                            "the event names no location of the party, and "
+                            "the party neither owns it (Company Prefix) nor "
+                            "holds it (shipped to or received by it) (rule: "
+                            "owner, holder or own location; docs/access.md)",
+                            id->id, (size_t)-1);
+    }
+    return 0;
+}
+
+/* 1 if party_id is registered in region (a prefix of its region code). */
+static int in_region(zl_store *s, const char *party_id, const char *region,
+                     int *out)
+{
+    struct zl_authz_party w;
+    int rc = zl_party_get(s, party_id, copy_who, &w);
+
+    *out = 0;
+    if (rc == ZL_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    *out = w.region[0] && !strncmp(w.region, region, strlen(region));
+    return 0;
+}
+
+static int check_regulator(zl_store *s, const struct zl_authz_party *me,
+                           const struct zl_event *ev, struct zl_error *err)
+{
+    char owner[ZL_PARTY_ID_MAX];
+    struct holders h;
+    int rc, ok;
+
+    if (!is_regulatory(ev))
+        return zl_error_set(err, ZL_EPERM, "bizStep",
+                            "a regulator states recalls, holds and "
+                            "inspections (bizStep inspecting/holding/"
+                            "recalling/destroying or disposition recalled/"
+                            "conformant/non_conformant...) only "
+                            "(rule: regulator; docs/access.md)",
+                            ev->biz_step, (size_t)-1);
+    if (ev->n_ids == 0)
+        return zl_error_set(err, ZL_EPERM, "epcList",
+                            "a regulator's event names the goods it is "
+                            "about (rule: regulator; docs/access.md)",
+                            NULL, 0);
+    for (size_t i = 0; i < ev->n_ids; i++) {
+        const struct zl_event_id *id = &ev->ids[i];
+
+        ok = 0;
+        rc = zl_party_prefix_owner(s, id->id, owner, NULL);
+        if (rc && rc != ZL_ENOTFOUND)
+            return rc;
+        if (!rc && (rc = in_region(s, owner, me->region, &ok)))
+            return rc;
+        if (!ok) {
+            if ((rc = custodians(s, id->id, &h)))
+                return rc;
+            for (size_t k = 0; k < h.n && !ok; k++)
+                if ((rc = in_region(s, h.id[k], me->region, &ok)))
+                    return rc;
+        }
+        if (!ok)
+            return zl_error_setf(err, ZL_EPERM, role_path(id->role), id->id,
+                                 "neither its owner nor its holder is "
+                                 "registered in the regulator's region %.8s "
+                                 "(rule: regulator; docs/access.md)",
+                                 me->region);
+    }
+    return 0;
+}
+
+/* A correction (errorDeclaration on a stored event) by the party that
+ * captured the original. */
+struct orig {
+    const char *party;
+    int mine;
+};
+
+static int orig_cb(void *ctx, const struct zl_stored_event *ev)
+{
+    struct orig *o = ctx;
+
+    o->mine = ev->party && !strcmp(ev->party, o->party);
+    return 0;
+}
+
+int zl_authz_party(zl_store *s, const char *party_id,
+                   struct zl_authz_party *out, struct zl_error *err)
+{
+    int rc = zl_party_get(s, party_id, copy_who, out);
+
+    if (rc == ZL_ENOTFOUND)
+        return zl_error_set(err, ZL_ENOTFOUND, "party",
+                            "no such party (rule: only registered parties "
+                            "write; docs/access.md)",
+                            party_id, (size_t)-1);
+    return rc;
+}
+
+int zl_authz_check_event_as(zl_store *s, const struct zl_authz_party *me,
+                            const struct zl_event *ev, struct zl_error *err)
+{
+    int rc;
+
+    if (ev->has_error_declaration) {
+        struct orig o = {me->id, 0};
+
+        rc = zl_store_event_get(s, ev->hash, orig_cb, &o);
+        if (rc && rc != ZL_ENOTFOUND)
+            return rc;
+        if (!rc && o.mine)
+            return 0;
+    }
+    switch (me->kind) {
+    case ZL_PARTY_ENTERPRISE: return check_enterprise(s, me, ev, err);
+    case ZL_PARTY_REGULATOR: return check_regulator(s, me, ev, err);
+    case ZL_PARTY_OPERATOR: break;
+    }
+    return zl_error_set(err, ZL_EPERM, "party",
+                        "an operator administers parties and tokens and "
+                        "does not state events on others' behalf (rule: "
+                        "operator; docs/access.md)",
+                        me->id, (size_t)-1);
+}
+
+int zl_authz_check_event(zl_store *s, const char *party_id,
+                         const struct zl_event *ev, struct zl_error *err)
+{
+    struct zl_authz_party me;
+    int rc = zl_authz_party(s, party_id, &me, err);
+
+    return rc ? rc : zl_authz_check_event_as(s, &me, ev, err);
+}
