@@ -17,7 +17,8 @@ static void usage(FILE *f)
             "usage: zhiliang reindex [--store PATH] [--json]\n\n"
             "Rebuild the derived data (events' index columns and identifier\n"
             "lists, the identifier index, bizTransaction/source/destination\n"
-            "rows, links to signed documents) from the records themselves, in\n"
+            "rows, links to signed documents, recall case rows) from the\n"
+            "records themselves, in\n"
             "one transaction. Records that were edited (they no longer hash to\n"
             "their log leaf) cannot be rebuilt from: they are counted as\n"
             "skipped, and `zhiliang verify` keeps reporting them.\n\n"
@@ -58,17 +59,20 @@ int cmd_reindex(int argc, char **argv)
         return EXIT_FAIL;
     }
     if (json) {
-        json_t *o = json_pack("{s:I, s:I, s:I}", "events", (json_int_t)st.events,
-                              "documents", (json_int_t)st.documents, "skipped",
+        json_t *o = json_pack("{s:I, s:I, s:I, s:I}", "events",
+                              (json_int_t)st.events, "documents",
+                              (json_int_t)st.documents, "recallCases",
+                              (json_int_t)st.cases, "skipped",
                               (json_int_t)st.skipped);
 
         json_dumpf(o, stdout, JSON_COMPACT);
         putchar('\n');
         json_decref(o);
     } else {
-        printf("reindexed %llu events and %llu signed documents",
+        printf("reindexed %llu events, %llu signed documents and %llu "
+               "recall cases",
                (unsigned long long)st.events,
-               (unsigned long long)st.documents);
+               (unsigned long long)st.documents, (unsigned long long)st.cases);
         if (st.skipped)
             printf("; %llu edited records skipped (see zhiliang verify)",
                    (unsigned long long)st.skipped);

@@ -6,6 +6,7 @@
 #define ZL_AUDIT_INT_H
 
 #include "store/store.h"
+#include "util/strmap.h"
 #include "zhiliang/audit.h"
 
 struct audit {
@@ -18,6 +19,7 @@ struct audit {
     size_t json_len;
     /* derived pass: rows the records account for */
     uint64_t expect_id_rows, expect_ref_rows, expect_doc_links;
+    uint64_t expect_cases, expect_recall_ids;
 };
 
 /* Report one issue (counted in st.issues); the callback's value. */
@@ -41,6 +43,10 @@ int audit_corrected(zl_store *s, const uint8_t hash[32]);
  * packed identifiers, identifier index rows and refs) with what its
  * record (the stored JSON) says. Reports each difference. */
 int audit_event_derived(struct audit *a, const struct zl_stored_event *row);
+
+/* The recall cases the records name (keys of a new map, values NULL;
+ * zl_strmap_cleanup). */
+int audit_recall_cases(zl_store *s, struct zl_strmap *out);
 
 /* After every event: the derived tables hold no rows beyond those the
  * records account for; signed documents and their links check out. */

@@ -21,6 +21,7 @@
 
 #include "store/store_audit.h"
 #include "store/store_correction.h"
+#include "recall/recall_int.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "zhiliang/epcis.h"
@@ -535,10 +536,145 @@ static int count_issue(struct audit *a, const char *table, uint64_t have,
     return audit_report(a, "derived-extra", 0, table, detail);
 }
 
+/* ---- recall cases ---------------------------------------------------------- */
+
+struct cases {
+    struct zl_strmap ids;   /* case id -> NULL, in first-seen order */
+};
+
+static int case_key_cb(void *ctx, const char *case_id, long seq)
+{
+    struct cases *c = ctx;
+    int rc = 0;
+
+    (void)seq;
+    return zl_strmap_put(&c->ids, case_id, NULL, &rc) ? 0 : rc;
+}
+
+int audit_recall_cases(zl_store *s, struct zl_strmap *out)
+{
+    struct cases c;
+    int rc;
+
+    zl_strmap_init(&c.ids, (size_t)1 << 24);
+    rc = zl_store_recall_all_keys(s, case_key_cb, &c);
+    if (rc) {
+        zl_strmap_cleanup(&c.ids, NULL);
+        return rc;
+    }
+    *out = c.ids;
+    return 0;
+}
+
+struct row_cmp {
+    const struct zl_store_recall_case *want;
+    char what[64];
+    char got[200], exp[200];
+    int found;
+};
+
+static int row_cb(void *ctx, const struct zl_store_recall_case *r)
+{
+    struct row_cmp *x = ctx;
+    const struct zl_store_recall_case *w = x->want;
+
+    x->found = 1;
+#define CMP_S(f)                                                              \
+    if (!x->what[0] && !same_str(r->f, w->f)) {                              \
+        snprintf(x->what, sizeof x->what, "recall_cases." #f);                \
+        snprintf(x->got, sizeof x->got, "%.190s", r->f ? r->f : "(none)");    \
+        snprintf(x->exp, sizeof x->exp, "%.190s", w->f ? w->f : "(none)");    \
+    }
+#define CMP_I(f)                                                              \
+    if (!x->what[0] && r->f != w->f) {                                        \
+        snprintf(x->what, sizeof x->what, "recall_cases." #f);                \
+        snprintf(x->got, sizeof x->got, "%lld", (long long)r->f);             \
+        snprintf(x->exp, sizeof x->exp, "%lld", (long long)w->f);             \
+    }
+    CMP_S(status)
+    CMP_S(reason)
+    CMP_S(hazard_class)
+    CMP_I(opened_ms)
+    CMP_I(closed_ms)
+    CMP_S(lots_json)
+    CMP_S(gtins_json)
+#undef CMP_S
+#undef CMP_I
+    return 0;
+}
+
+struct id_list {
+    struct zl_buf text;   /* "id\n" per stored row */
+};
+
+static int rid_cb(void *ctx, const char *id)
+{
+    return zl_buf_printf(&((struct id_list *)ctx)->text, "%s\n", id ? id : "");
+}
+
+static int check_case(struct audit *a, const char *case_id)
+{
+    struct zl_recall_derived d;
+    struct row_cmp x = {0};
+    struct id_list got;
+    struct zl_buf want;
+    char **gv = NULL, **wv = NULL, key[160];
+    size_t gn, wn, i;
+    int rc = zl_recall_derive(a->s, case_id, &d);
+
+    snprintf(key, sizeof key, "recall:%s", case_id);
+    if (rc == ZL_ENOTFOUND)  /* no open record: the log pass names it */
+        return 0;
+    if (rc)
+        return rc;
+    a->expect_cases++;
+    x.want = &d.row;
+    rc = zl_store_recall_case_list(a->s, case_id, 0, row_cb, &x);
+    if (rc == ZL_ENOTFOUND || (!rc && !x.found))
+        rc = mismatch(a, key, "recall_cases row", "missing", "present");
+    else if (!rc && x.what[0])
+        rc = mismatch(a, key, x.what, x.got, x.exp);
+    zl_buf_init(&got.text, (size_t)1 << 30);
+    zl_buf_init(&want, (size_t)1 << 30);
+    for (i = 0; i < d.n_ids && !rc; i++)
+        rc = zl_buf_printf(&want, "%s\n", d.ids[i]);
+    if (!rc)
+        rc = zl_store_recall_ids_of(a->s, case_id, rid_cb, &got);
+    if (!rc) {
+        gn = sorted_lines(got.text.data ? got.text.data : (char *)"",
+                          got.text.len, &gv);
+        wn = sorted_lines(want.data ? want.data : (char *)"", want.len, &wv);
+        if (gn == (size_t)-1 || wn == (size_t)-1)
+            rc = ZL_ENOMEM;
+        else
+            a->expect_recall_ids += wn;
+        for (i = 0; !rc && (i < gn || i < wn); i++) {
+            if (i < gn && i < wn && !strcmp(gv[i], wv[i]))
+                continue;
+            rc = mismatch(a, key, "recall_ids", i < gn ? gv[i] : NULL,
+                          i < wn ? wv[i] : NULL);
+            break;
+        }
+    }
+    zl_free(gv);
+    zl_free(wv);
+    zl_buf_cleanup(&got.text);
+    zl_buf_cleanup(&want);
+    zl_recall_derived_cleanup(&d);
+    return rc;
+}
+
 int audit_derived_totals(struct audit *a)
 {
     struct zl_store_derived_counts c = {0};
+    struct zl_strmap cases;
     int rc = zl_store_signed_docs_all(a->s, doc_cb, a);
+
+    if (!rc && !(rc = audit_recall_cases(a->s, &cases))) {
+        for (size_t i = 0; i < zl_strmap_count(&cases) && !rc; i++)
+            rc = check_case(a, zl_strmap_at(&cases, i)->key);
+        zl_strmap_cleanup(&cases, NULL);
+    }
 
     if (!rc)
         rc = zl_store_derived_counts(a->s, &c);
@@ -548,5 +684,9 @@ int audit_derived_totals(struct audit *a)
         rc = count_issue(a, "event_refs", c.ref_rows, a->expect_ref_rows);
     if (!rc)
         rc = count_issue(a, "event_docs", c.doc_links, a->expect_doc_links);
+    if (!rc)
+        rc = count_issue(a, "recall_cases", c.recall_cases, a->expect_cases);
+    if (!rc)
+        rc = count_issue(a, "recall_ids", c.recall_ids, a->expect_recall_ids);
     return rc;
 }

@@ -19,6 +19,7 @@
 #include "audit/audit_int.h"
 #include "store/store_audit.h"
 #include "store/store_docs.h"
+#include "recall/recall_int.h"
 #include "util/alloc.h"
 #include "zhiliang/sign.h"
 
@@ -145,6 +146,37 @@ static int keep_doc(void *ctx, const uint8_t doc_hash[32], const char *party,
     return d->party && d->sig && d->bytes ? 0 : ZL_ENOMEM;
 }
 
+/* Each recall case's row and identifier index, from its records. */
+static int rebuild_cases(zl_store *s, struct zl_audit_reindex_stats *st)
+{
+    struct zl_strmap cases;
+    int rc = audit_recall_cases(s, &cases);
+
+    if (rc)
+        return rc;
+    for (size_t i = 0; !rc && i < zl_strmap_count(&cases); i++) {
+        const char *id = zl_strmap_at(&cases, i)->key;
+        struct zl_recall_derived d;
+
+        rc = zl_recall_derive(s, id, &d);
+        if (rc == ZL_ENOTFOUND) {
+            st->skipped++;
+            rc = 0;
+            continue;
+        }
+        if (!rc)
+            rc = zl_store_recall_case_put(s, &d.row);
+        if (!rc)
+            rc = zl_store_recall_ids_put(s, id, (const char *const *)d.ids,
+                                         d.n_ids);
+        if (!rc)
+            st->cases++;
+        zl_recall_derived_cleanup(&d);
+    }
+    zl_strmap_cleanup(&cases, NULL);
+    return rc;
+}
+
 int zl_audit_reindex(zl_store *s, struct zl_audit_reindex_stats *stats)
 {
     struct zl_audit_reindex_stats st = {0};
@@ -167,6 +199,8 @@ int zl_audit_reindex(zl_store *s, struct zl_audit_reindex_stats *stats)
     for (size_t i = 0; i < ds.n && !rc; i++)
         rc = relink_cb(&r, ds.v[i].hash, ds.v[i].party, ds.v[i].sig,
                        ds.v[i].bytes, ds.v[i].len);
+    if (!rc)
+        rc = rebuild_cases(s, &st);
     if (!rc)
         rc = zl_store_commit(s);
     else

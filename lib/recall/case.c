@@ -774,6 +774,83 @@ out:
     return rc;
 }
 
+/* ---- derived rows --------------------------------------------------------- */
+
+static char *dup_str(const char *v)
+{
+    return v ? zl_strndup(v, strlen(v)) : NULL;
+}
+
+static int64_t record_ms(json_t *rec)
+{
+    const char *t = json_string_value(json_object_get(rec, "time"));
+    int64_t ms = 0;
+    int off = 0;
+
+    if (!t || zl_time_parse(t, strlen(t), &ms, &off))
+        return 0;
+    return ms;
+}
+
+int zl_recall_derive(zl_store *s, const char *case_id,
+                     struct zl_recall_derived *d)
+{
+    struct state st;
+    json_t *scope, *ids, *v;
+    size_t i;
+    int rc;
+
+    memset(d, 0, sizeof *d);
+    rc = load_state(s, case_id, &st);
+    if (rc)
+        goto out;
+    scope = json_object_get(st.open, "scope");
+    ids = json_object_get(scope, "ids");
+    d->reason = dup_str(json_string_value(json_object_get(st.open, "reason")));
+    d->hazard =
+        dup_str(json_string_value(json_object_get(st.open, "hazardClass")));
+    d->lots_json = json_dumps(json_object_get(st.open, "lots"), JSON_COMPACT);
+    d->gtins_json = json_dumps(json_object_get(scope, "gtins"), JSON_COMPACT);
+    d->ids = zl_calloc(json_array_size(ids) + 1, sizeof *d->ids);
+    if (!d->reason || !d->hazard || !d->lots_json || !d->gtins_json ||
+        !d->ids) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    json_array_foreach(ids, i, v) {
+        if (json_is_string(v) && !(d->ids[d->n_ids++] =
+                                        dup_str(json_string_value(v)))) {
+            rc = ZL_ENOMEM;
+            goto out;
+        }
+    }
+    d->row.case_id = case_id;
+    d->row.status = st.close ? "closed" : "open";
+    d->row.reason = d->reason;
+    d->row.hazard_class = d->hazard;
+    d->row.opened_ms = record_ms(st.open);
+    d->row.closed_ms = st.close ? record_ms(st.close) : 0;
+    d->row.lots_json = d->lots_json;
+    d->row.gtins_json = d->gtins_json;
+out:
+    state_cleanup(&st);
+    if (rc)
+        zl_recall_derived_cleanup(d);
+    return rc;
+}
+
+void zl_recall_derived_cleanup(struct zl_recall_derived *d)
+{
+    for (size_t i = 0; d->ids && i < d->n_ids; i++)
+        zl_free(d->ids[i]);
+    zl_free(d->ids);
+    zl_free(d->reason);
+    zl_free(d->hazard);
+    zl_free(d->lots_json);
+    zl_free(d->gtins_json);
+    memset(d, 0, sizeof *d);
+}
+
 /* ---- status ------------------------------------------------------------- */
 
 /* What a zl_recall_status owns: the replayed state its strings point

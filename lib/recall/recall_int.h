@@ -10,6 +10,7 @@
 #ifndef ZL_RECALL_INT_H
 #define ZL_RECALL_INT_H
 
+#include "store/store_recall.h"
 #include "util/strmap.h"
 #include "zhiliang/recall.h"
 
@@ -76,6 +77,21 @@ struct zl_recall_scope {
 /* {"summary", "custodians", "ids", "gtins"} for a case's "open" record
  * (new), or NULL when out of memory. */
 json_t *zl_recall_scope_record(const zl_recall_scope *sc);
+
+/* What a case's derived rows (recall_cases, recall_ids) must hold, as
+ * its records say: replayed from the open and close records exactly as
+ * zl_recall_open and zl_recall_close write the rows. Strings are new;
+ * zl_recall_derived_cleanup frees them. ZL_ENOTFOUND when the case has
+ * no open record. verify compares, reindex rewrites. */
+struct zl_recall_derived {
+    struct zl_store_recall_case row;  /* strings owned below */
+    char *reason, *hazard, *lots_json, *gtins_json;
+    char **ids;
+    size_t n_ids;
+};
+int zl_recall_derive(zl_store *s, const char *case_id,
+                     struct zl_recall_derived *d);
+void zl_recall_derived_cleanup(struct zl_recall_derived *d);
 
 /* A JSON array of the strings v[0..n) (new), or NULL. */
 json_t *zl_recall_strings_json(const char *const *v, size_t n);

@@ -209,6 +209,8 @@ struct zl_store_audit_ops {
     int (*derived_clear)(zl_store *s);
     int (*event_replace)(zl_store *s, const struct zl_event *ev,
                          int64_t record_time_ms, const char *party);
+    int (*recall_ids_of)(zl_store *s, const char *case_id,
+                         int (*cb)(void *ctx, const char *id), void *ctx);
 };
 
 struct zl_store_correction_ops {

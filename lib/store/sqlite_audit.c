@@ -26,6 +26,8 @@ static int derived_counts(zl_store *s, struct zl_store_derived_counts *c)
     static const char REFS[] = "SELECT count(*) FROM event_refs";
     static const char LINKS[] = "SELECT count(*) FROM event_docs";
     static const char DOCS[] = "SELECT count(*) FROM signed_docs";
+    static const char CASES[] = "SELECT count(*) FROM recall_cases";
+    static const char RIDS[] = "SELECT count(*) FROM recall_ids";
     int rc = count(s, IDS, &c->id_rows);
 
     if (!rc)
@@ -34,6 +36,10 @@ static int derived_counts(zl_store *s, struct zl_store_derived_counts *c)
         rc = count(s, LINKS, &c->doc_links);
     if (!rc)
         rc = count(s, DOCS, &c->signed_docs);
+    if (!rc)
+        rc = count(s, CASES, &c->recall_cases);
+    if (!rc)
+        rc = count(s, RIDS, &c->recall_ids);
     return rc;
 }
 
@@ -136,7 +142,31 @@ static int derived_clear(zl_store *s)
         rc = zl_sqlite_exec(s, "DELETE FROM event_refs");
     if (!rc)
         rc = zl_sqlite_exec(s, "DELETE FROM event_docs");
+    if (!rc)
+        rc = zl_sqlite_exec(s, "DELETE FROM recall_ids");
+    if (!rc)
+        rc = zl_sqlite_exec(s, "DELETE FROM recall_cases");
     return rc;
+}
+
+static int recall_ids_of(zl_store *s, const char *case_id,
+                         int (*cb)(void *ctx, const char *id), void *ctx)
+{
+    static const char SQL[] =
+        "SELECT id FROM recall_ids WHERE case_id = ?1 ORDER BY id";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if ((rc = cb(ctx, (const char *)sqlite3_column_text(st, 0))) != 0) {
+            sqlite3_reset(st);
+            return rc;
+        }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
 const struct zl_store_audit_ops zl_sqlite_audit_ops = {
@@ -147,4 +177,5 @@ const struct zl_store_audit_ops zl_sqlite_audit_ops = {
     .doc_link_exists = doc_link_exists,
     .derived_clear = derived_clear,
     .event_replace = zl_sqlite_event_replace,
+    .recall_ids_of = recall_ids_of,
 };

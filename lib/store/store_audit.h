@@ -15,6 +15,7 @@ struct zl_store_derived_counts {
     uint64_t ref_rows;    /* bizTransactions, sources, destinations */
     uint64_t doc_links;   /* event -> signed document links */
     uint64_t signed_docs;
+    uint64_t recall_cases, recall_ids;
 };
 int zl_store_derived_counts(zl_store *s, struct zl_store_derived_counts *c);
 
@@ -33,8 +34,14 @@ int zl_store_signed_docs_all(zl_store *s, zl_store_doc_cb cb, void *ctx);
 int zl_store_doc_link_exists(zl_store *s, const uint8_t event_hash[32],
                              const uint8_t doc_hash[32]);
 
+/* The identifiers the recall_ids index lists for a case (cb per id,
+ * borrowed). */
+int zl_store_recall_ids_of(zl_store *s, const char *case_id,
+                           int (*cb)(void *ctx, const char *id), void *ctx);
+
 /* Reindex: inside a transaction, drop every derived row (identifier index,
- * refs, signed-document links) so the events can be put again; zl_store_event_replace then
+ * refs, signed-document links, recall case rows and their identifier
+ * index) so the events can be put again; zl_store_event_replace then
  * rewrites one event's row and its derived rows from the parsed record,
  * keeping the capture metadata given. */
 int zl_store_derived_clear(zl_store *s);

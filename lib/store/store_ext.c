@@ -301,6 +301,12 @@ int zl_store_event_replace(zl_store *s, const struct zl_event *ev,
     return DISPATCH(AUDIT(s), event_replace, s, ev, record_time_ms, party);
 }
 
+int zl_store_recall_ids_of(zl_store *s, const char *case_id,
+                           int (*cb)(void *ctx, const char *id), void *ctx)
+{
+    return DISPATCH(AUDIT(s), recall_ids_of, s, case_id, cb, ctx);
+}
+
 /* ---- corrections ----------------------------------------------------------- */
 
 int zl_store_correction_put(zl_store *s, const struct zl_correction *c)

@@ -32,8 +32,15 @@ DOC=tests/conformance/gs1-epcis/JSON/Example_9.6.1-ObjectEvent.jsonld
   --pubkey "$T/p.pub" >/dev/null
 "$ZL" key sign --key "$T/p.key" "$DOC" > "$T/doc.sig"
 "$ZL" capture --quiet --party 91350100M000100Y43 --signature "$T/doc.sig" "$DOC" >/dev/null
+# A recall case, and a second one closed.
+lot1=$(q "select id from event_ids where role = 6 and id like '%/10/%' order by id limit 1")
+lot2=$(q "select id from event_ids where role = 6 and id like '%/10/%' order by id limit 1 offset 1")
+case1=$("$ZL" recall open --lot "$lot1" --hazard-class II --reason "tamper test" --json | jq -r .case)
+case2=$("$ZL" recall open --lot "$lot2" --hazard-class III --reason "closed one" --json | jq -r .case)
+"$ZL" recall close "$case2" --force test --summary done >/dev/null
 "$ZL" log checkpoint >/dev/null
 "$ZL" verify >/dev/null || fail "the clean store does not verify"
+[ "$(q 'select count(*) from recall_ids')" -ge 1 ] || fail "no recall ids"
 cp "$DB" "$T/orig.db"
 [ "$(q 'select count(*) from signed_docs')" -ge 1 ] || fail "no signed document"
 [ "$(q 'select count(*) from event_refs')" -ge 1 ] || fail "no refs in the demo chain"
@@ -55,9 +62,9 @@ restore() { cp "$T/orig.db" "$DB"; rm -f "$DB-wal" "$DB-shm"; }
 n=0
 expect_caught() {  # description, SQL
   restore
-  local before after
-  before=$(q "select total_changes()")
-  q "$2" || fail "$1: the edit does not apply"
+  local changed
+  changed=$(q "$2; select total_changes();") || fail "$1: the edit does not apply"
+  [ "${changed##*$'\n'}" -gt 0 ] || fail "$1: the edit changed no row"
   if "$ZL" verify >/dev/null 2>&1; then fail "not caught: $1 ($2)"; fi
   n=$((n + 1))
 }
@@ -103,6 +110,20 @@ done
 expect_repaired "event_refs.hash" "update event_refs set hash = (select hash from events order by hash limit 1 offset 9) where $rpk"
 expect_repaired "event_refs row deleted" "delete from event_refs where $rpk"
 expect_repaired "event_refs row inserted" "insert into event_refs select hash, kind, type, value || 'forged' from event_refs where $rpk"
+
+# recall cases: the row's every column, the identifier index.
+cw="case_id = '$case1'"
+for c in status reason hazard lots gtins; do
+  expect_repaired "recall_cases.$c" "update recall_cases set $c = case when $c = 'open' then 'closed' else $c || 'x' end where $cw"
+done
+for c in opened_ms closed_ms; do
+  expect_repaired "recall_cases.$c" "update recall_cases set $c = $c + 1 where $cw"
+done
+expect_repaired "recall_cases row deleted" "delete from recall_cases where $cw"
+expect_repaired "recall_cases closed reopened" "update recall_cases set status = 'open', closed_ms = 0 where case_id = '$case2'"
+expect_repaired "recall_ids row deleted" "delete from recall_ids where (id, case_id) = (select id, case_id from recall_ids where $cw limit 1)"
+expect_repaired "recall_ids row inserted" "insert into recall_ids values('https://id.gs1.org/01/09999999999997/10/FORGED', '$case1')"
+expect_repaired "recall_ids row moved" "update recall_ids set case_id = 'a-case-that-never-was' where (id, case_id) = (select id, case_id from recall_ids where $cw limit 1)"
 
 # signed documents and their links.
 expect_caught "signed_docs.doc" "update signed_docs set doc = cast(replace(cast(doc as text), 'ObjectEvent', 'ObjectEvenT') as blob)"
