@@ -1459,6 +1459,51 @@ static int load_json(const char *buf, size_t len, size_t max_depth,
     return 0;
 }
 
+/* Store an event that has its own @context, in a document whose
+ * @context binds prefixes too: the pre-hash applied the document's
+ * bindings, then the event's (JSON-LD embedded context), so the stored
+ * event carries one @context array with the document's entries first and
+ * then the event's, which zl_epcis_event_hash() applies the same way from
+ * the event alone. The document's ignoreFields list comes along as in
+ * hash_event(). */
+static int store_context(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
+                         json_t *own, struct zl_event *e, struct vctx *v)
+{
+    json_t *out = json_object(), *merged = json_array(), *x;
+    const char *k;
+    char *dump = NULL;
+    int r = ZL_ENOMEM;
+    size_t i;
+    if (!out || !merged)
+        goto out;
+    if (json_is_array(ctxj) ? json_array_extend(merged, ctxj) < 0
+                            : json_array_append(merged, ctxj) < 0)
+        goto out;
+    if (json_is_array(own) ? json_array_extend(merged, own) < 0
+                           : json_array_append(merged, own) < 0)
+        goto out;
+    if (json_object_set(out, "@context", merged) < 0 ||
+        (v->ign && !json_object_get(ev, v->ign_key) &&
+         json_object_set(out, v->ign_key, v->ign) < 0))
+        goto out;
+    json_object_foreach(ev, k, x) {
+        if (strcmp(k, "@context") && json_object_set(out, k, x) < 0)
+            goto out;
+    }
+    dump = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!dump)
+        goto out;
+    i = strlen(dump);
+    e->json = ep_strndup(&doc->a, dump, i);
+    e->json_len = i;
+    r = e->json ? 0 : ZL_ENOMEM;
+out:
+    jfree(dump);
+    json_decref(merged);
+    json_decref(out);
+    return r;
+}
+
 static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
                       const char *raw, size_t raw_len, struct zl_event *e,
                       const struct ep_hashctx *hc, struct ep_arena *scratch,
@@ -1466,6 +1511,7 @@ static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
 {
     char *dump;
     size_t dl;
+    json_t *own;
     int r;
     r = ep_prehash(ev, type_names[e->type], hc, scratch, pre);
     if (r < 0)
@@ -1477,6 +1523,11 @@ static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
     if ((r = ep_sha256(pre->data, pre->len, e->hash)) < 0)
         return r;
     zl_event_hash_id(e->hash, e->hash_id);
+    own = json_object_get(ev, "@context");
+    if (hc->n_ns && ctxj && own && own != ctxj)
+        /* The event binds prefixes of its own on top of the document's:
+         * the stored event gets both, in that order (see store_context). */
+        return store_context(doc, ev, ctxj, own, e, v);
     if (raw) {
         /* the event's own text, minus insignificant whitespace */
         size_t k, o = 0;

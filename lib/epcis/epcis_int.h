@@ -64,7 +64,8 @@ struct ep_hashctx {
     size_t n_expanded;
     const char **ignore;     /* repository ignoreFields keys */
     size_t n_ignore;
-    int skip_context;        /* an event's own @context is no field */
+    int skip_context;        /* an @context is no field but binds the
+                              * prefixes of its object and below */
     /* Identifiers already canonicalised by validation, keyed by the
      * address of the JSON string (so the pre-hash does not run the GS1
      * parser twice): open addressing, mask + 1 slots, NULL keys empty. */
@@ -73,10 +74,20 @@ struct ep_hashctx {
     size_t id_mask;
 };
 
-/* Collect namespace prefixes from a document's @context (only the objects
- * inside an @context array count, as in the reference). Arena-owned. */
+/* Collect namespace prefixes from a JSON-LD @context value: an object of
+ * "prefix": "uri" terms, or an array of such objects applied in order (a
+ * later binding overrides, "prefix": null unbinds, a null entry clears
+ * everything before it); remote contexts (strings) and expanded term
+ * definitions bind nothing here. Arena-owned. */
 int ep_collect_ns(json_t *context, struct ep_arena *a, struct ep_ns **ns,
                   size_t *n_ns);
+/* Apply one more @context to (*ns, *n_ns) (capacity *cap), with the
+ * rules of ep_collect_ns(); the arrays live in the arena. */
+int ep_ns_apply(json_t *context, struct ep_arena *a, struct ep_ns **ns,
+                size_t *n_ns, size_t *cap);
+/* A growable copy of n_from bindings, for ep_ns_apply(). */
+int ep_ns_copy(const struct ep_ns *from, size_t n_from, struct ep_arena *a,
+               struct ep_ns **ns, size_t *n_ns, size_t *cap);
 /* Add to (*exp, *n) the expanded web-vocabulary URIs an event yields
  * (bare terms at vocabulary positions, full CBV/GS1 voc URIs anywhere).
  * *cap is the array capacity; arrays live in the arena. */

@@ -273,6 +273,100 @@ static void test_timestamp_rounding(void **state)
     }
 }
 
+/* Where a prefix is declared must not change the eventID: the document's
+ * @context, the event's own, an @context nested in the extension value
+ * (JSON-LD embedded contexts), an event-level binding overriding the
+ * document's, and a bare event. Each stored form (e->json) must rehash to
+ * the same ID alone, which is what `verify` does. Controls: the same
+ * prefix bound to another URI, and a binding undone by "ex": null, give
+ * other IDs. */
+#define CTX_URL "\"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld\""
+#define CTX_DOC "\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\"," \
+                "\"creationDate\":\"2024-01-01T00:00:00Z\""
+#define CTX_EV "\"type\":\"ObjectEvent\",\"eventTime\":" \
+               "\"2024-01-01T00:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\"," \
+               "\"epcList\":[\"urn:epc:id:sgtin:4012345.011111.9876\"]," \
+               "\"action\":\"OBSERVE\""
+#define EX "{\"ex\":\"https://example.com/ns/\"}"
+#define EX2 "{\"ex2\":\"https://example.com/two/\"}"
+#define BODY "\"ex:temp\":\"5\",\"ex:s\":{\"ex2:v\":\"ex2:x\"}"
+#define BODY_NESTED "\"ex:temp\":\"5\",\"ex:s\":{\"@context\":" EX2 \
+                    ",\"ex2:v\":\"ex2:x\"}"
+
+static void one_id(const char *json, char id[96])
+{
+    zl_epcis_doc *doc = NULL;
+    struct zl_error err;
+    const struct zl_event *e;
+    char again[96], *pre = NULL;
+    size_t pl;
+    uint8_t h[32];
+    int r = zl_epcis_parse(json, strlen(json), NULL, &doc, &err);
+    if (r < 0)
+        fail_msg("%s: %s %s", json, err.path, err.rule);
+    assert_int_equal(zl_epcis_doc_count(doc), 1);
+    e = zl_epcis_doc_event(doc, 0);
+    memcpy(id, e->hash_id, 96);
+    r = zl_epcis_event_hash(e->json, e->json_len, &pre, &pl, h, again, &err);
+    assert_int_equal(r, 0);
+    if (strcmp(again, id))
+        fail_msg("stored form rehashes differently:\n%s\n%s\n%s", e->json,
+                 e->prehash, pre);
+    assert_memory_equal(h, e->hash, 32);
+    zl_free(pre);
+    zl_epcis_doc_free(doc);
+}
+
+static void test_context_placement(void **state)
+{
+    static const char *same[] = {
+        /* both prefixes at document level */
+        "{\"@context\":[" CTX_URL "," EX "," EX2 "]," CTX_DOC
+        ",\"epcisBody\":{\"eventList\":[{" CTX_EV "," BODY "}]}}",
+        /* ex on the event, ex2 on the document */
+        "{\"@context\":[" CTX_URL "," EX2 "]," CTX_DOC
+        ",\"epcisBody\":{\"eventList\":[{\"@context\":" EX "," CTX_EV
+        "," BODY "}]}}",
+        /* both on the event, as an array */
+        "{\"@context\":[" CTX_URL "]," CTX_DOC
+        ",\"epcisBody\":{\"eventList\":[{\"@context\":[" CTX_URL "," EX
+        "," EX2 "]," CTX_EV "," BODY "}]}}",
+        /* ex2 nested in the extension value that uses it */
+        "{\"@context\":[" CTX_URL "," EX "]," CTX_DOC
+        ",\"epcisBody\":{\"eventList\":[{" CTX_EV "," BODY_NESTED "}]}}",
+        /* the event rebinds ex over the document's other binding */
+        "{\"@context\":[" CTX_URL ",{\"ex\":\"https://other.example/\"}],"
+        CTX_DOC ",\"epcisBody\":{\"eventList\":[{\"@context\":[" EX "],"
+        CTX_EV "," BODY_NESTED "}]}}",
+        /* a bare event */
+        "{\"@context\":[" CTX_URL "," EX "]," CTX_EV "," BODY_NESTED "}",
+        /* an event in a bare array, its context only its own */
+        "[{\"@context\":[" CTX_URL "," EX "," EX2 "]," CTX_EV "," BODY "}]",
+    };
+    static const char *other[] = {
+        "{\"@context\":[" CTX_URL ",{\"ex\":\"https://other.example/\"},"
+        EX2 "]," CTX_DOC ",\"epcisBody\":{\"eventList\":[{" CTX_EV ","
+        BODY "}]}}",
+        "{\"@context\":[" CTX_URL "," EX "," EX2 "]," CTX_DOC
+        ",\"epcisBody\":{\"eventList\":[{\"@context\":{\"ex\":null},"
+        CTX_EV "," BODY "}]}}",
+    };
+    char first[96], id[96];
+    size_t i;
+    (void)state;
+    one_id(same[0], first);
+    for (i = 1; i < sizeof same / sizeof same[0]; i++) {
+        one_id(same[i], id);
+        if (strcmp(id, first))
+            fail_msg("placement %zu: %s != %s", i, id, first);
+    }
+    for (i = 0; i < sizeof other / sizeof other[0]; i++) {
+        one_id(other[i], id);
+        if (!strcmp(id, first))
+            fail_msg("control %zu hashes like the others", i);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -282,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_single_event_api),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_timestamp_rounding),
+        cmocka_unit_test(test_context_placement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
