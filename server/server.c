@@ -22,8 +22,17 @@
  * MHD_stop_daemon waits for the workers, so a capture in flight commits or
  * rolls back before the store is closed.
  *
+ * Heavy work: requests that query events (/events..., /api/...) take one
+ * of query_slots slots (default threads - 1) or are answered 503 with
+ * Retry-After at once, so at least one worker always stays free for the
+ * public pages, which take no slot; a query also runs under a time budget
+ * (query_ms) and stops when its client goes away (zl_query_set_budget).
+ * A slot is not a queue: a worker never waits for one.
+ *
  * Rejected: one shared store handle behind a mutex (serialises every
- * reader); a thread per connection (slowloris would pin threads).
+ * reader); a thread per connection (slowloris would pin threads); a
+ * separate worker pool for public pages (MHD's pool hands connections to
+ * whichever worker accepts them, so pools cannot be told apart by URL).
  */
 #include "server/server_int.h"
 
@@ -129,6 +138,20 @@ static void parse_uri(struct zl_req *r)
 
 /* ---- dispatch -------------------------------------------------------------- */
 
+/* Requests that run a query over the events (/events..., /eventTypes/x/
+ * events..., /api/... traces and recalls): they take a query slot, so that
+ * however many arrive at once some worker stays free for the public pages
+ * (portal, resolver), which never wait for a slot. */
+static int is_query(const struct zl_req *r)
+{
+    if (r->n_segs == 0 ||
+        (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")))
+        return 0;
+    if (!strcmp(r->segs[0], "api"))
+        return 1;
+    return strcmp(r->segs[0], "capture") && zl_is_epcis_path(r);
+}
+
 static void dispatch(struct zl_req *r)
 {
     const char *lang = NULL;
@@ -141,6 +164,8 @@ static void dispatch(struct zl_req *r)
     }
     lang = zl_req_param(r, "lang");
     r->lang_en = lang && strcmp(lang, "en") == 0;
+    if (is_query(r) && zl_req_query_slot(r))
+        return;
     if (r->n_segs > 0 && strcmp(r->segs[0], "api") == 0)
         zl_h_api(r);
     else if (zl_is_epcis_path(r))
@@ -149,6 +174,7 @@ static void dispatch(struct zl_req *r)
         zl_h_resolver(r);
     else
         zl_h_portal(r);
+    zl_req_query_done(r);
     if (!r->resp && r->status == 0)
         zl_reply_problem(r, 404, NULL, "Not Found", NULL);
 }
@@ -181,12 +207,57 @@ static enum MHD_Result queue(struct zl_req *r)
     return ret;
 }
 
+/* The request-target as the access log shows it: at most 200 bytes,
+ * anything that looks like an API token ("zlt_...", or the value of a
+ * token-like parameter) replaced by "[redacted]", control characters and
+ * invalid UTF-8 escaped (zl_text_escape), so neither a secret nor a
+ * terminal escape sequence reaches the log. The Authorization header is
+ * never logged. */
+static void log_target(const char *u, char *out, size_t cap)
+{
+    static const char *const secret_keys[] = {"access_token=", "token=",
+                                              "api_key=", "apikey=",
+                                              "authorization=", NULL};
+    char red[256];
+    size_t i = 0, o = 0, n = strlen(u) < 200 ? strlen(u) : 200;
+
+    while (i < n && o + 12 < sizeof red) {
+        size_t skip = 0, k;
+        if (!strncmp(u + i, "zlt_", 4) || !strncmp(u + i, "zlt%5F", 6) ||
+            !strncmp(u + i, "zlt%5f", 6))
+            skip = 1;
+        for (k = 0; !skip && secret_keys[k]; k++) {
+            size_t kl = strlen(secret_keys[k]);
+            if ((i == 0 || u[i - 1] == '?' || u[i - 1] == '&') &&
+                !strncasecmp(u + i, secret_keys[k], kl)) {
+                memcpy(red + o, u + i, kl);
+                o += kl;
+                i += kl;
+                skip = 1;
+            }
+        }
+        if (skip) {
+            memcpy(red + o, "[redacted]", 10);
+            o += 10;
+            while (i < strlen(u) && u[i] != '&' && u[i] != '#')
+                i++;
+            continue;
+        }
+        red[o++] = u[i++];
+    }
+    red[o] = '\0';
+    zl_text_escape(out, cap, red, o);
+}
+
 static void access_log(struct zl_req *r)
 {
+    char target[1400];
+
     if (r->srv->o.quiet)
         return;
-    fprintf(stderr, "%s %.200s %u %zu %lldms\n", r->method ? r->method : "-",
-            r->raw_uri, r->status, r->resp_len,
+    log_target(r->raw_uri ? r->raw_uri : "", target, sizeof target);
+    fprintf(stderr, "%s %s %u %zu %lldms\n", r->method ? r->method : "-",
+            target, r->status, r->resp_len,
             (long long)(zl_time_now_ms() - r->t0_ms));
 }
 
@@ -203,6 +274,7 @@ struct zl_conn {
 
 static void req_cleanup(struct zl_req *r)
 {
+    zl_req_query_done(r);
     zl_arena_free(&r->arena);
     zl_buf_cleanup(&r->body);
     zl_free(r->resp);
@@ -246,6 +318,8 @@ static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
     r->t0_ms = zl_time_now_ms();
     zl_arena_init(&r->arena, 4u << 20);
     r->raw_uri = zl_strdup(uri ? uri : "");
+    r->uri_at = uri;
+    r->uri_len = uri ? strlen(uri) : 0;
     zl_buf_init(&r->body, r->srv->o.max_body);
     if (!r->raw_uri) {
         k->in_use = 0;
@@ -287,7 +361,6 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 
     (void)cls;
     (void)url;
-    (void)version;
     if (!r)
         return MHD_NO;
     r->conn = conn;
@@ -296,6 +369,12 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         const char *cl = MHD_lookup_connection_value(
             conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         r->started = 1;
+        if (zl_req_strict(r, version)) {
+            /* answered on the first call: MHD closes the connection */
+            ret = queue(r);
+            access_log(r);
+            return ret;
+        }
         if (cl && body_method(method)) {
             char *end;
             unsigned long long n;
@@ -451,6 +530,10 @@ int zl_server_run(const struct zl_server_opts *o)
         s->o.max_conn = 1024;
     if (!s->o.timeout_s)
         s->o.timeout_s = 30;
+    if (!s->o.query_ms)
+        s->o.query_ms = 5000;
+    if (!s->o.query_slots)
+        s->o.query_slots = s->o.threads > 1 ? s->o.threads - 1 : 1;
     if (!(s->pcache = zl_pcache_new(PAGE_CACHE_BYTES))) {
         rc = ZL_ENOMEM;
         goto out;

@@ -27,6 +27,13 @@ struct zl_server_opts {
                                   ("https://trace.example.cn"), or NULL to
                                   use the request's Host */
     int quiet;                 /* no access log on stderr */
+    unsigned query_ms;         /* time budget of one query (events, trace
+                                  API), 0 = 5000; 503 + Retry-After past
+                                  it */
+    unsigned query_slots;      /* queries (/events..., /api/...) run at
+                                  once, 0 = threads - 1 (at least 1), so
+                                  that a worker is left for the public
+                                  pages; more at once get 503 at once */
 };
 
 /* Run until SIGTERM/SIGINT. Prints "listening on http://HOST:PORT" on
