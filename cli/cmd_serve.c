@@ -36,9 +36,9 @@ static void usage(FILE *f)
             "  --quiet             no access log on stderr\n"
             "  --query-budget MS   time budget of one event query; 503 with\n"
             "                      Retry-After past it (5000)\n"
-            "  --query-slots N     event queries and /api/ calls run at once\n"
-            "                      (threads - 1, at least 1: the public pages\n"
-            "                      keep a worker); more get 503 at once\n\n"
+            "  --query-slots N     event queries that may run long (> 200 ms)\n"
+            "                      at once (threads - 1, at least 1: the public\n"
+            "                      pages keep a worker); one more gets 503\n\n"
             "Exit codes: 0 stopped by a signal, 1 failure, 2 usage error.\n");
 }
 

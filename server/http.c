@@ -15,6 +15,7 @@
 #include "server/server_int.h"
 
 #include "util/alloc.h"
+#include "util/timefmt.h"
 #include "zhiliang/error.h"
 
 #include <errno.h>
@@ -397,13 +398,14 @@ int zl_req_strict(struct zl_req *r, const char *version)
     return 1;
 }
 
-int zl_req_client_gone(void *ctx)
+static int client_gone(struct zl_req *r)
 {
-    struct zl_req *r = ctx;
     const union MHD_ConnectionInfo *ci;
     char c;
     ssize_t n;
 
+    if (!r->conn)
+        return 0;
     ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     if (!ci)
         return 0;
@@ -422,20 +424,16 @@ int zl_req_query_slot(struct zl_req *r)
     struct zl_server *s = r->srv;
     int ok;
 
+    if (r->query_slot)
+        return 0;
     pthread_mutex_lock(&s->lock);
     ok = s->queries_running < s->o.query_slots;
     if (ok)
         s->queries_running++;
     pthread_mutex_unlock(&s->lock);
-    if (ok) {
-        r->query_slot = 1;
-        return 0;
-    }
-    zl_reply_header(r, "Retry-After", "2");
-    zl_reply_problem(r, 503, NULL, "Service Unavailable",
-                     "every query slot is busy; retry shortly "
-                     "(the public pages keep answering)");
-    return 1;
+    r->query_slot = ok;
+    r->slot_refused = !ok;
+    return ok ? 0 : ZL_EBUSY;
 }
 
 void zl_req_query_done(struct zl_req *r)
@@ -448,9 +446,31 @@ void zl_req_query_done(struct zl_req *r)
     r->query_slot = 0;
 }
 
+/* Short queries run on whichever worker took them; only one that goes on
+ * past ZL_QUERY_LIGHT_MS needs a slot, so at most query_slots workers are
+ * ever held by long queries and the others stay free for the public
+ * pages, while the usual quick queries never wait or fail for a slot. */
+int zl_req_query_check(void *ctx)
+{
+    struct zl_req *r = ctx;
+    int rc = client_gone(r);
+
+    if (rc)
+        return rc;
+    if (!r->query_slot && zl_time_now_ms() - r->t0_ms > ZL_QUERY_LIGHT_MS)
+        return zl_req_query_slot(r);
+    return 0;
+}
+
 void zl_reply_store_error(struct zl_req *r, int rc, const char *what)
 {
-    if (rc == ZL_EBUSY) {
+    if (rc == ZL_EBUSY && r->slot_refused) {
+        zl_reply_header(r, "Retry-After", "2");
+        zl_reply_problem(r, 503, "QueryTooComplexException",
+                         "Too many long queries",
+                         "this query runs long and every slot for long "
+                         "queries is taken; retry shortly or narrow it");
+    } else if (rc == ZL_EBUSY) {
         zl_reply_header(r, "Retry-After", "2");
         zl_reply_problem(r, 503, "ImplementationException", "Store busy",
                          "the store is locked by a write in progress; "

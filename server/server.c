@@ -22,12 +22,12 @@
  * MHD_stop_daemon waits for the workers, so a capture in flight commits or
  * rolls back before the store is closed.
  *
- * Heavy work: requests that query events (/events..., /api/...) take one
- * of query_slots slots (default threads - 1) or are answered 503 with
- * Retry-After at once, so at least one worker always stays free for the
- * public pages, which take no slot; a query also runs under a time budget
- * (query_ms) and stops when its client goes away (zl_query_set_budget).
- * A slot is not a queue: a worker never waits for one.
+ * Heavy work: an event query runs under a time budget (query_ms) and
+ * stops when its client goes away; one that runs past ZL_QUERY_LIGHT_MS
+ * must take one of query_slots slots (default threads - 1) or stop with
+ * 503 + Retry-After, so at least one worker always stays free for the
+ * public pages, which need no slot (zl_req_query_check). A slot is not a
+ * queue: a worker never waits for one.
  *
  * Rejected: one shared store handle behind a mutex (serialises every
  * reader); a thread per connection (slowloris would pin threads); a
@@ -138,20 +138,6 @@ static void parse_uri(struct zl_req *r)
 
 /* ---- dispatch -------------------------------------------------------------- */
 
-/* Requests that run a query over the events (/events..., /eventTypes/x/
- * events..., /api/... traces and recalls): they take a query slot, so that
- * however many arrive at once some worker stays free for the public pages
- * (portal, resolver), which never wait for a slot. */
-static int is_query(const struct zl_req *r)
-{
-    if (r->n_segs == 0 ||
-        (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")))
-        return 0;
-    if (!strcmp(r->segs[0], "api"))
-        return 1;
-    return strcmp(r->segs[0], "capture") && zl_is_epcis_path(r);
-}
-
 static void dispatch(struct zl_req *r)
 {
     const char *lang = NULL;
@@ -164,8 +150,6 @@ static void dispatch(struct zl_req *r)
     }
     lang = zl_req_param(r, "lang");
     r->lang_en = lang && strcmp(lang, "en") == 0;
-    if (is_query(r) && zl_req_query_slot(r))
-        return;
     if (r->n_segs > 0 && strcmp(r->segs[0], "api") == 0)
         zl_h_api(r);
     else if (zl_is_epcis_path(r))

@@ -30,10 +30,11 @@ struct zl_server_opts {
     unsigned query_ms;         /* time budget of one query (events, trace
                                   API), 0 = 5000; 503 + Retry-After past
                                   it */
-    unsigned query_slots;      /* queries (/events..., /api/...) run at
-                                  once, 0 = threads - 1 (at least 1), so
-                                  that a worker is left for the public
-                                  pages; more at once get 503 at once */
+    unsigned query_slots;      /* event queries running longer than
+                                  200 ms at once, 0 = threads - 1 (at
+                                  least 1), so that a worker is left for
+                                  the public pages; one more turning long
+                                  stops with 503 */
 };
 
 /* Run until SIGTERM/SIGINT. Prints "listening on http://HOST:PORT" on

@@ -76,6 +76,7 @@ struct zl_req {
                                    see zl_req_strict */
     size_t uri_len;
     int query_slot;             /* holds one of the server's query slots */
+    int slot_refused;           /* turned heavy with every slot held */
     /* Response. */
     unsigned status;
     const char *ctype;
@@ -128,20 +129,26 @@ int zl_req_auth(struct zl_req *r, char party[ZL_PARTY_ID_MAX]);
  * non-zero. */
 int zl_req_strict(struct zl_req *r, const char *version);
 
-/* Polled by long queries (zl_query_set_budget's stop): -ECONNRESET once
- * the client has closed its side of the connection, else 0. ctx is the
- * struct zl_req. */
-int zl_req_client_gone(void *ctx);
+/* A query that has run ZL_QUERY_LIGHT_MS is heavy: from then on it must
+ * hold one of the server's query slots (server.h query_slots). */
+#define ZL_QUERY_LIGHT_MS 200
 
-/* Take one of the server's query slots (server.h query_slots) for the
- * request, or answer 503 with Retry-After and return non-zero. The slot
- * is given back when the request ends (zl_req_query_done). */
+/* The stop callback of a request's query (zl_query_set_budget), ctx the
+ * struct zl_req: -ECONNRESET once the client has closed its side of the
+ * connection; ZL_EBUSY (slot_refused set) when the query has turned heavy
+ * and no slot is free; else 0. */
+int zl_req_query_check(void *ctx);
+
+/* Take one of the query slots for r: 0, or ZL_EBUSY with r->slot_refused
+ * set when all are held. zl_req_query_done gives it back (safe to call
+ * when none is held; called when a request ends). */
 int zl_req_query_slot(struct zl_req *r);
 void zl_req_query_done(struct zl_req *r);
 
 /* Answer a failed store or query call: 503 with Retry-After for
- * ZL_EBUSY (the store stayed locked) and ZL_ETIMEOUT (the time budget
- * ran out), 500 for anything else. what names the operation. */
+ * ZL_EBUSY (the store stayed locked, or every query slot was held) and
+ * ZL_ETIMEOUT (the time budget ran out), 500 for anything else. what
+ * names the operation. */
 void zl_reply_store_error(struct zl_req *r, int rc, const char *what);
 
 /* Responses. body is copied. */

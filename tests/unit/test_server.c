@@ -2,7 +2,8 @@
  * test_server.c - the server's own parsers and writers: strict
  * percent-decoding, the UTF-8 check (against a naive model written from
  * Unicode's table of well-formed byte sequences), HTML escaping, the
- * request arena, and the QR code SVG (decoded back into modules and
+ * request arena, the query slots and the 503 mapping of a busy store or a
+ * spent budget, and the QR code SVG (decoded back into modules and
  * compared with libqrencode's matrix, finder patterns checked).
  */
 #include <setjmp.h>
@@ -12,7 +13,9 @@
 #include <cmocka.h>
 
 #include "server/server_int.h"
+#include "util/alloc.h"
 #include "util/buf.h"
+#include "util/timefmt.h"
 
 #include <qrencode.h>
 #include <stdio.h>
@@ -167,6 +170,107 @@ static void test_arena(void **state)
     zl_arena_free(NULL);
 }
 
+static const char *hdr(const struct zl_req *r, const char *k)
+{
+    size_t i;
+
+    for (i = 0; i < r->n_headers; i++)
+        if (!strcmp(r->headers[i].k, k))
+            return r->headers[i].v;
+    return NULL;
+}
+
+static void req_init(struct zl_req *r, struct zl_server *s)
+{
+    memset(r, 0, sizeof *r);
+    r->srv = s;
+    zl_arena_init(&r->arena, 1 << 20);
+}
+
+static void req_free(struct zl_req *r)
+{
+    zl_arena_free(&r->arena);
+    zl_free(r->resp);
+}
+
+/* Query slots: a query that has run past ZL_QUERY_LIGHT_MS must hold a
+ * slot. With one slot, the first long query takes it, a second long one
+ * is stopped (ZL_EBUSY, answered 503 with Retry-After), a short one runs
+ * on without a slot, and the slot comes back when the first is done. */
+static void test_query_slots(void **state)
+{
+    struct zl_server s;
+    struct zl_req a, b, c;
+
+    (void)state;
+    memset(&s, 0, sizeof s);
+    pthread_mutex_init(&s.lock, NULL);
+    s.o.query_slots = 1;
+    req_init(&a, &s);
+    req_init(&b, &s);
+    req_init(&c, &s);
+    a.t0_ms = b.t0_ms = zl_time_now_ms() - ZL_QUERY_LIGHT_MS - 50;
+    c.t0_ms = zl_time_now_ms();
+    assert_int_equal(zl_req_query_check(&c), 0);     /* short: no slot */
+    assert_int_equal(c.query_slot, 0);
+    assert_int_equal(zl_req_query_check(&a), 0);     /* long: takes it */
+    assert_int_equal(a.query_slot, 1);
+    assert_int_equal(zl_req_query_check(&a), 0);     /* and keeps it */
+    assert_int_equal(zl_req_query_check(&b), ZL_EBUSY);
+    assert_int_equal(b.slot_refused, 1);
+    zl_reply_store_error(&b, ZL_EBUSY, "Query failed");
+    assert_int_equal(b.status, 503);
+    assert_non_null(hdr(&b, "Retry-After"));
+    assert_non_null(strstr(b.resp, "long queries"));
+    zl_req_query_done(&a);
+    zl_req_query_done(&a);   /* twice is once */
+    assert_int_equal(s.queries_running, 0);
+    req_free(&b);
+    req_init(&b, &s);
+    b.t0_ms = a.t0_ms;
+    assert_int_equal(zl_req_query_check(&b), 0);
+    zl_req_query_done(&b);
+    req_free(&a);
+    req_free(&b);
+    req_free(&c);
+    pthread_mutex_destroy(&s.lock);
+}
+
+/* A busy store and a spent budget are 503 with Retry-After and a JSON
+ * problem saying what to do; other failures stay 500. */
+static void test_store_error_mapping(void **state)
+{
+    static const struct {
+        int rc;
+        unsigned status;
+        const char *retry, *says;
+    } cases[] = {
+        {ZL_EBUSY, 503, "2", "retry shortly"},
+        {ZL_ETIMEOUT, 503, "5", "1500 ms budget"},
+        {ZL_ESTORE, 500, NULL, "store error"},
+    };
+    struct zl_server s;
+    struct zl_req r;
+    size_t i;
+
+    (void)state;
+    memset(&s, 0, sizeof s);
+    s.o.query_ms = 1500;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        req_init(&r, &s);
+        zl_reply_store_error(&r, cases[i].rc, "Query failed");
+        assert_int_equal(r.status, cases[i].status);
+        if (cases[i].retry)
+            assert_string_equal(hdr(&r, "Retry-After"), cases[i].retry);
+        else
+            assert_null(hdr(&r, "Retry-After"));
+        assert_string_equal(r.ctype, "application/problem+json");
+        if (!strstr(r.resp, cases[i].says))
+            fail_msg("%s", r.resp);
+        req_free(&r);
+    }
+}
+
 /* Parse our SVG path ("Mx yhNv1h-Nz" runs) back into a w*w grid. */
 static int svg_grid(const char *svg, unsigned char *grid, int w, int quiet)
 {
@@ -273,6 +377,8 @@ int main(void)
         cmocka_unit_test(test_utf8_vs_naive),
         cmocka_unit_test(test_escape_encode),
         cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_query_slots),
+        cmocka_unit_test(test_store_error_mapping),
         cmocka_unit_test(test_qr_svg),
         cmocka_unit_test(test_assets),
     };
