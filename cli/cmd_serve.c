@@ -18,7 +18,7 @@ static void usage(FILE *f)
             "                      [--threads N] [--max-body BYTES]\n"
             "                      [--max-events N] [--per-ip N]\n"
             "                      [--timeout SECONDS] [--base-url URL] [--quiet]\n"
-            "                      [--query-budget MS] [--query-slots N]\n\n"
+            "                      [--query-budget MS] [--query-workers N]\n\n"
             "Serve the EPCIS 2.0 REST binding (/capture, /events...), the GS1\n"
             "Digital Link resolver (/01/{gtin}/10/{lot}...), the public portal\n"
             "(Chinese, ?lang=en for English) and the JSON API (/api/...).\n"
@@ -36,9 +36,8 @@ static void usage(FILE *f)
             "  --quiet             no access log on stderr\n"
             "  --query-budget MS   time budget of one event query; 503 with\n"
             "                      Retry-After past it (5000)\n"
-            "  --query-slots N     event queries that may run long (> 200 ms)\n"
-            "                      at once (threads - 1, at least 1: the public\n"
-            "                      pages keep a worker); one more gets 503\n\n"
+            "  --query-workers N   threads for event queries and /api/ calls,\n"
+            "                      apart from those serving the public pages (2)\n\n"
             "Exit codes: 0 stopped by a signal, 1 failure, 2 usage error.\n");
 }
 
@@ -64,7 +63,7 @@ int cmd_serve(int argc, char **argv)
         {"base-url", required_argument, 0, 'u'},
         {"quiet", no_argument, 0, 'q'},
         {"query-budget", required_argument, 0, 'Q'},
-        {"query-slots", required_argument, 0, 'S'},
+        {"query-workers", required_argument, 0, 'W'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     struct zl_server_opts o;
@@ -86,7 +85,7 @@ int cmd_serve(int argc, char **argv)
         case 'p':
         case 'T':
         case 'Q':
-        case 'S':
+        case 'W':
             if (num(optarg, c == 'b' ? (1ull << 32) : 1000000, &v) || !v) {
                 fprintf(stderr, "zhiliang serve: bad number: %s\n", optarg);
                 return EXIT_USAGE;
@@ -97,7 +96,7 @@ int cmd_serve(int argc, char **argv)
             if (c == 'p') o.per_ip = (unsigned)v;
             if (c == 'T') o.timeout_s = (unsigned)v;
             if (c == 'Q') o.query_ms = (unsigned)v;
-            if (c == 'S') o.query_slots = (unsigned)v;
+            if (c == 'W') o.query_workers = (unsigned)v;
             break;
         default: usage(stderr); return EXIT_USAGE;
         }

@@ -557,8 +557,11 @@ static void events_query(struct zl_req *r, const char *fixed_name,
     if (single) {
         zl_query_param(q, "perPage", "1", &err);
     }
-    zl_query_set_budget(q, zl_time_now_ms() + r->srv->o.query_ms,
-                        MAX_QUERY_BYTES, zl_req_query_check, r);
+    /* the budget counts from arrival: time in the pool's queue too */
+    zl_query_set_budget(q,
+                        (r->t_queued ? r->t_queued : zl_time_now_ms()) +
+                            r->srv->o.query_ms,
+                        MAX_QUERY_BYTES, zl_req_client_gone, r);
     rc = zl_query_json(s, q, fmt, &json, &len, single ? NULL : &next, &err);
     if (rc == ZL_ELIMIT) {
         zl_error_format(&err, d, sizeof d);

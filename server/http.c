@@ -9,13 +9,12 @@
  * so handlers only ever see well-formed UTF-8 strings.
  *
  * Also here: the HTTP/1.1 rules MHD does not enforce (zl_req_strict), the
- * query slots that keep heavy queries from taking every worker, and the
- * mapping of a busy store or a spent budget to 503 + Retry-After.
+ * client-gone check long queries poll, and the mapping of a busy store or
+ * a spent budget to 503 + Retry-After.
  */
 #include "server/server_int.h"
 
 #include "util/alloc.h"
-#include "util/timefmt.h"
 #include "zhiliang/error.h"
 
 #include <errno.h>
@@ -398,8 +397,9 @@ int zl_req_strict(struct zl_req *r, const char *version)
     return 1;
 }
 
-static int client_gone(struct zl_req *r)
+int zl_req_client_gone(void *ctx)
 {
+    struct zl_req *r = ctx;
     const union MHD_ConnectionInfo *ci;
     char c;
     ssize_t n;
@@ -419,58 +419,9 @@ static int client_gone(struct zl_req *r)
     return 0;
 }
 
-int zl_req_query_slot(struct zl_req *r)
-{
-    struct zl_server *s = r->srv;
-    int ok;
-
-    if (r->query_slot)
-        return 0;
-    pthread_mutex_lock(&s->lock);
-    ok = s->queries_running < s->o.query_slots;
-    if (ok)
-        s->queries_running++;
-    pthread_mutex_unlock(&s->lock);
-    r->query_slot = ok;
-    r->slot_refused = !ok;
-    return ok ? 0 : ZL_EBUSY;
-}
-
-void zl_req_query_done(struct zl_req *r)
-{
-    if (!r->query_slot)
-        return;
-    pthread_mutex_lock(&r->srv->lock);
-    r->srv->queries_running--;
-    pthread_mutex_unlock(&r->srv->lock);
-    r->query_slot = 0;
-}
-
-/* Short queries run on whichever worker took them; only one that goes on
- * past ZL_QUERY_LIGHT_MS needs a slot, so at most query_slots workers are
- * ever held by long queries and the others stay free for the public
- * pages, while the usual quick queries never wait or fail for a slot. */
-int zl_req_query_check(void *ctx)
-{
-    struct zl_req *r = ctx;
-    int rc = client_gone(r);
-
-    if (rc)
-        return rc;
-    if (!r->query_slot && zl_time_now_ms() - r->t0_ms > ZL_QUERY_LIGHT_MS)
-        return zl_req_query_slot(r);
-    return 0;
-}
-
 void zl_reply_store_error(struct zl_req *r, int rc, const char *what)
 {
-    if (rc == ZL_EBUSY && r->slot_refused) {
-        zl_reply_header(r, "Retry-After", "2");
-        zl_reply_problem(r, 503, "QueryTooComplexException",
-                         "Too many long queries",
-                         "this query runs long and every slot for long "
-                         "queries is taken; retry shortly or narrow it");
-    } else if (rc == ZL_EBUSY) {
+    if (rc == ZL_EBUSY) {
         zl_reply_header(r, "Retry-After", "2");
         zl_reply_problem(r, 503, "ImplementationException", "Store busy",
                          "the store is locked by a write in progress; "
@@ -484,6 +435,11 @@ void zl_reply_store_error(struct zl_req *r, int rc, const char *what)
                             "(an exact identifier or a longer pattern, a "
                             "time range, a smaller perPage) or retry later",
                             r->srv->o.query_ms));
+    } else if (rc == -ECONNRESET) {
+        /* nobody reads this; the status tells the access log (nginx's
+         * "client closed request") */
+        zl_reply_problem(r, 499, NULL, "Client Closed Request",
+                         "the client went away; the query was stopped");
     } else {
         zl_reply_problem(r, 500, "ImplementationException", what,
                          zl_strerror(rc));
@@ -546,6 +502,7 @@ static const char *status_title(unsigned s)
     case 414: return "URI Too Long";
     case 415: return "Unsupported Media Type";
     case 431: return "Request Header Fields Too Large";
+    case 499: return "Client Closed Request";
     case 503: return "Service Unavailable";
     default: return s >= 500 ? "Internal Server Error" : "Error";
     }

@@ -22,17 +22,22 @@
  * MHD_stop_daemon waits for the workers, so a capture in flight commits or
  * rolls back before the store is closed.
  *
- * Heavy work: an event query runs under a time budget (query_ms) and
- * stops when its client goes away; one that runs past ZL_QUERY_LIGHT_MS
- * must take one of query_slots slots (default threads - 1) or stop with
- * 503 + Retry-After, so at least one worker always stays free for the
- * public pages, which need no slot (zl_req_query_check). A slot is not a
- * queue: a worker never waits for one.
+ * Queries get a pool of their own. Requests that query the events
+ * (/events..., /epcs/x/events..., /api/... traces and recalls) are not run
+ * on an MHD worker: the worker suspends the connection and hands the
+ * request to a small pool of query threads (query_workers, a bounded
+ * queue; when it is full the answer is 503 + Retry-After at once). The
+ * query thread runs the handler, then resumes the connection and the MHD
+ * worker queues the response. So however many heavy queries arrive, the
+ * MHD workers stay free for the public pages (portal, resolver), which
+ * never wait behind a query. Each query also runs under a time budget
+ * (query_ms, 503 past it) and stops when its client goes away.
  *
  * Rejected: one shared store handle behind a mutex (serialises every
  * reader); a thread per connection (slowloris would pin threads); a
- * separate worker pool for public pages (MHD's pool hands connections to
- * whichever worker accepts them, so pools cannot be told apart by URL).
+ * semaphore bounding queries on the MHD workers (a worker busy with a
+ * query still cannot accept, so public pages queued behind short
+ * queries: 1.3 s under six hostile clients on two workers).
  */
 #include "server/server_int.h"
 
@@ -138,6 +143,17 @@ static void parse_uri(struct zl_req *r)
 
 /* ---- dispatch -------------------------------------------------------------- */
 
+/* Requests that run on the query pool: they query the events. */
+static int is_query(const struct zl_req *r)
+{
+    if (r->bad_uri || r->n_segs == 0 ||
+        (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")))
+        return 0;
+    if (!strcmp(r->segs[0], "api"))
+        return 1;
+    return strcmp(r->segs[0], "capture") && zl_is_epcis_path(r);
+}
+
 static void dispatch(struct zl_req *r)
 {
     const char *lang = NULL;
@@ -158,7 +174,6 @@ static void dispatch(struct zl_req *r)
         zl_h_resolver(r);
     else
         zl_h_portal(r);
-    zl_req_query_done(r);
     if (!r->resp && r->status == 0)
         zl_reply_problem(r, 404, NULL, "Not Found", NULL);
 }
@@ -233,6 +248,135 @@ static void log_target(const char *u, char *out, size_t cap)
     zl_text_escape(out, cap, red, o);
 }
 
+/* ---- query pool ------------------------------------------------------------ */
+
+#define QPOOL_QUEUE 64
+
+struct zl_qpool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t th[64];
+    unsigned n_th;
+    struct zl_req *q[QPOOL_QUEUE];
+    size_t head, len;
+    int stopping;
+};
+
+static void read_request(struct zl_req *r)
+{
+    dispatch(r);
+    if (r->snap)
+        zl_store_read_end(r->snap);
+    r->snap = NULL;
+}
+
+static void *qpool_main(void *arg)
+{
+    struct zl_server *s = arg;
+    struct zl_qpool *p = s->qpool;
+
+    for (;;) {
+        struct zl_req *r;
+        int stopping;
+
+        pthread_mutex_lock(&p->mu);
+        while (!p->len && !p->stopping)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (!p->len) {
+            pthread_mutex_unlock(&p->mu);
+            return NULL;
+        }
+        r = p->q[p->head];
+        p->head = (p->head + 1) % QPOOL_QUEUE;
+        p->len--;
+        stopping = p->stopping;
+        pthread_mutex_unlock(&p->mu);
+        if (stopping) {
+            zl_reply_header(r, "Retry-After", "5");
+            zl_reply_problem(r, 503, NULL, "Service Unavailable",
+                             "the server is shutting down");
+        } else if (zl_time_now_ms() - r->t_queued > s->o.query_ms) {
+            zl_reply_header(r, "Retry-After", "5");
+            zl_reply_problem(r, 503, "ImplementationException",
+                             "Service Unavailable",
+                             "the query waited past its time budget for a "
+                             "free query worker; retry later");
+        } else {
+            read_request(r);
+        }
+        /* the MHD worker answers once resumed: r is not ours after this */
+        r->q_state = 2;
+        MHD_resume_connection(r->conn);
+    }
+}
+
+/* Hand r to the query pool and suspend its connection: 0, or answers 503
+ * (queue full, pool stopped) itself and returns non-zero. */
+static int qpool_submit(struct zl_server *s, struct zl_req *r)
+{
+    struct zl_qpool *p = s->qpool;
+    int ok;
+
+    pthread_mutex_lock(&p->mu);
+    ok = !p->stopping && p->len < QPOOL_QUEUE;
+    if (ok) {
+        r->q_state = 1;
+        r->t_queued = zl_time_now_ms();
+        /* suspended before any query thread can resume it */
+        MHD_suspend_connection(r->conn);
+        p->q[(p->head + p->len) % QPOOL_QUEUE] = r;
+        p->len++;
+        pthread_cond_signal(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (ok)
+        return 0;
+    zl_reply_header(r, "Retry-After", "2");
+    zl_reply_problem(r, 503, NULL, "Service Unavailable",
+                     "every query worker is busy and the queue is full; "
+                     "retry shortly (the public pages keep answering)");
+    return 1;
+}
+
+static int qpool_start(struct zl_server *s)
+{
+    struct zl_qpool *p = zl_calloc(1, sizeof *p);
+    unsigned i;
+
+    if (!p)
+        return ZL_ENOMEM;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    s->qpool = p;
+    for (i = 0; i < s->o.query_workers; i++) {
+        if (pthread_create(&p->th[i], NULL, qpool_main, s))
+            break;
+        p->n_th++;
+    }
+    return p->n_th ? 0 : ZL_ENOMEM;
+}
+
+/* Answer what is queued (503), let running queries finish (each resumes
+ * its connection: MHD must not be stopped with one suspended), join. */
+static void qpool_stop(struct zl_server *s)
+{
+    struct zl_qpool *p = s->qpool;
+    unsigned i;
+
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stopping = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (i = 0; i < p->n_th; i++)
+        pthread_join(p->th[i], NULL);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    zl_free(p);
+    s->qpool = NULL;
+}
+
 static void access_log(struct zl_req *r)
 {
     char target[1400];
@@ -258,7 +402,6 @@ struct zl_conn {
 
 static void req_cleanup(struct zl_req *r)
 {
-    zl_req_query_done(r);
     zl_arena_free(&r->arena);
     zl_buf_cleanup(&r->body);
     zl_free(r->resp);
@@ -385,8 +528,10 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         *upload_size = 0;
         return MHD_YES;
     }
-    if (r->answered)
+    if (r->answered || r->q_state == 1)
         return MHD_YES;
+    if (r->q_state == 2)    /* resumed: the query pool made the answer */
+        goto answer;
     if (zl_time_now_ms() - r->t0_ms > (int64_t)r->srv->o.timeout_s * 4000) {
         /* The idle timeout resets with every byte; this bounds the whole
          * request (head and body) at four times it, so a client trickling
@@ -405,15 +550,16 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
     } else if (!strcmp(method, "GET") || !strcmp(method, "HEAD")) {
         r->want_snap = 1;  /* read-only: see zl_srv_store */
         parse_uri(r);
-        dispatch(r);
-        if (r->snap)
-            zl_store_read_end(r->snap);
-        r->snap = NULL;
+        if (!is_query(r))
+            read_request(r);
+        else if (qpool_submit(r->srv, r) == 0)
+            return MHD_YES;   /* suspended until a query thread is done */
     } else {
         parse_uri(r);
         dispatch(r);
         zl_data_changed();  /* this worker's own commits */
     }
+answer:
     ret = queue(r);
     access_log(r);
     return ret;
@@ -516,8 +662,10 @@ int zl_server_run(const struct zl_server_opts *o)
         s->o.timeout_s = 30;
     if (!s->o.query_ms)
         s->o.query_ms = 5000;
-    if (!s->o.query_slots)
-        s->o.query_slots = s->o.threads > 1 ? s->o.threads - 1 : 1;
+    if (!s->o.query_workers)
+        s->o.query_workers = 2;
+    if (s->o.query_workers > 64)
+        s->o.query_workers = 64;
     if (!(s->pcache = zl_pcache_new(PAGE_CACHE_BYTES))) {
         rc = ZL_ENOMEM;
         goto out;
@@ -541,7 +689,12 @@ int zl_server_run(const struct zl_server_opts *o)
     pthread_sigmask(SIG_BLOCK, &set, &old);
     signal(SIGPIPE, SIG_IGN);
 
-    flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC;
+    if ((rc = qpool_start(s))) {   /* signals blocked: threads inherit */
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        goto out;
+    }
+    flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
+            MHD_ALLOW_SUSPEND_RESUME;
     if (!s->o.quiet)
         flags |= MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
@@ -584,6 +737,7 @@ int zl_server_run(const struct zl_server_opts *o)
         fprintf(stderr, "zhiliang serve: signal %d, shutting down\n", sig);
     {
         MHD_socket lfd = MHD_quiesce_daemon(s->d);
+        qpool_stop(s);   /* no suspended connection may outlive this */
         MHD_stop_daemon(s->d);
         if (lfd != MHD_INVALID_SOCKET)
             close(lfd);
@@ -592,6 +746,7 @@ int zl_server_run(const struct zl_server_opts *o)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     rc = 0;
 out:
+    qpool_stop(s);
     for (i = 0; i < s->n_stores; i++)
         zl_close(s->stores[i]);
     zl_jobs_free(s);

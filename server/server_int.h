@@ -75,8 +75,10 @@ struct zl_req {
                                    callback saw it, and its strlen then:
                                    see zl_req_strict */
     size_t uri_len;
-    int query_slot;             /* holds one of the server's query slots */
-    int slot_refused;           /* turned heavy with every slot held */
+    int q_state;                /* query pool: 0 not handed over, 1 queued
+                                   or running (connection suspended), 2
+                                   answered by the pool */
+    int64_t t_queued;
     /* Response. */
     unsigned status;
     const char *ctype;
@@ -99,7 +101,7 @@ struct zl_server {
     struct zl_capture_job *jobs; /* ring of recent capture jobs */
     size_t n_jobs, job_head;
     struct zl_pcache *pcache;   /* rendered public pages (pcache.c) */
-    unsigned queries_running;   /* holders of a query slot (under lock) */
+    struct zl_qpool *qpool;     /* query workers (server.c) */
 };
 
 /* The calling thread's store handle (opened on first use), or NULL. For
@@ -129,26 +131,15 @@ int zl_req_auth(struct zl_req *r, char party[ZL_PARTY_ID_MAX]);
  * non-zero. */
 int zl_req_strict(struct zl_req *r, const char *version);
 
-/* A query that has run ZL_QUERY_LIGHT_MS is heavy: from then on it must
- * hold one of the server's query slots (server.h query_slots). */
-#define ZL_QUERY_LIGHT_MS 200
-
 /* The stop callback of a request's query (zl_query_set_budget), ctx the
  * struct zl_req: -ECONNRESET once the client has closed its side of the
- * connection; ZL_EBUSY (slot_refused set) when the query has turned heavy
- * and no slot is free; else 0. */
-int zl_req_query_check(void *ctx);
-
-/* Take one of the query slots for r: 0, or ZL_EBUSY with r->slot_refused
- * set when all are held. zl_req_query_done gives it back (safe to call
- * when none is held; called when a request ends). */
-int zl_req_query_slot(struct zl_req *r);
-void zl_req_query_done(struct zl_req *r);
+ * connection, else 0. */
+int zl_req_client_gone(void *ctx);
 
 /* Answer a failed store or query call: 503 with Retry-After for
- * ZL_EBUSY (the store stayed locked, or every query slot was held) and
- * ZL_ETIMEOUT (the time budget ran out), 500 for anything else. what
- * names the operation. */
+ * ZL_EBUSY (the store stayed locked) and ZL_ETIMEOUT (the time budget
+ * ran out), 499 for -ECONNRESET (the client left), 500 for anything
+ * else. what names the operation. */
 void zl_reply_store_error(struct zl_req *r, int rc, const char *what);
 
 /* Responses. body is copied. */

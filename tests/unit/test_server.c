@@ -2,8 +2,8 @@
  * test_server.c - the server's own parsers and writers: strict
  * percent-decoding, the UTF-8 check (against a naive model written from
  * Unicode's table of well-formed byte sequences), HTML escaping, the
- * request arena, the query slots and the 503 mapping of a busy store or a
- * spent budget, and the QR code SVG (decoded back into modules and
+ * request arena, the 503 mapping of a busy store or a spent budget, and
+ * the QR code SVG (decoded back into modules and
  * compared with libqrencode's matrix, finder patterns checked).
  */
 #include <setjmp.h>
@@ -15,7 +15,8 @@
 #include "server/server_int.h"
 #include "util/alloc.h"
 #include "util/buf.h"
-#include "util/timefmt.h"
+
+#include <errno.h>
 
 #include <qrencode.h>
 #include <stdio.h>
@@ -193,49 +194,6 @@ static void req_free(struct zl_req *r)
     zl_free(r->resp);
 }
 
-/* Query slots: a query that has run past ZL_QUERY_LIGHT_MS must hold a
- * slot. With one slot, the first long query takes it, a second long one
- * is stopped (ZL_EBUSY, answered 503 with Retry-After), a short one runs
- * on without a slot, and the slot comes back when the first is done. */
-static void test_query_slots(void **state)
-{
-    struct zl_server s;
-    struct zl_req a, b, c;
-
-    (void)state;
-    memset(&s, 0, sizeof s);
-    pthread_mutex_init(&s.lock, NULL);
-    s.o.query_slots = 1;
-    req_init(&a, &s);
-    req_init(&b, &s);
-    req_init(&c, &s);
-    a.t0_ms = b.t0_ms = zl_time_now_ms() - ZL_QUERY_LIGHT_MS - 50;
-    c.t0_ms = zl_time_now_ms();
-    assert_int_equal(zl_req_query_check(&c), 0);     /* short: no slot */
-    assert_int_equal(c.query_slot, 0);
-    assert_int_equal(zl_req_query_check(&a), 0);     /* long: takes it */
-    assert_int_equal(a.query_slot, 1);
-    assert_int_equal(zl_req_query_check(&a), 0);     /* and keeps it */
-    assert_int_equal(zl_req_query_check(&b), ZL_EBUSY);
-    assert_int_equal(b.slot_refused, 1);
-    zl_reply_store_error(&b, ZL_EBUSY, "Query failed");
-    assert_int_equal(b.status, 503);
-    assert_non_null(hdr(&b, "Retry-After"));
-    assert_non_null(strstr(b.resp, "long queries"));
-    zl_req_query_done(&a);
-    zl_req_query_done(&a);   /* twice is once */
-    assert_int_equal(s.queries_running, 0);
-    req_free(&b);
-    req_init(&b, &s);
-    b.t0_ms = a.t0_ms;
-    assert_int_equal(zl_req_query_check(&b), 0);
-    zl_req_query_done(&b);
-    req_free(&a);
-    req_free(&b);
-    req_free(&c);
-    pthread_mutex_destroy(&s.lock);
-}
-
 /* A busy store and a spent budget are 503 with Retry-After and a JSON
  * problem saying what to do; other failures stay 500. */
 static void test_store_error_mapping(void **state)
@@ -247,6 +205,7 @@ static void test_store_error_mapping(void **state)
     } cases[] = {
         {ZL_EBUSY, 503, "2", "retry shortly"},
         {ZL_ETIMEOUT, 503, "5", "1500 ms budget"},
+        {-ECONNRESET, 499, NULL, "client went away"},
         {ZL_ESTORE, 500, NULL, "store error"},
     };
     struct zl_server s;
@@ -377,7 +336,6 @@ int main(void)
         cmocka_unit_test(test_utf8_vs_naive),
         cmocka_unit_test(test_escape_encode),
         cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_query_slots),
         cmocka_unit_test(test_store_error_mapping),
         cmocka_unit_test(test_qr_svg),
         cmocka_unit_test(test_assets),
