@@ -528,11 +528,31 @@ static int json_str(struct zl_buf *b, const char *s)
     return rc ? rc : zl_buf_addc(b, '"');
 }
 
+/* s as it may go into a JSON string: itself when it is valid UTF-8, else
+ * an escaped copy in the arena (zl_text_escape), so a problem document is
+ * valid JSON whatever bytes an error message picked up. */
+static const char *utf8_text(struct zl_req *r, const char *s)
+{
+    size_t n, cap;
+    char *d;
+
+    if (!s || zl_utf8_valid(s, (n = strlen(s))))
+        return s;
+    cap = n * 4 + 1;
+    if (!(d = zl_arena_alloc(&r->arena, cap)))
+        return "";
+    zl_text_escape(d, cap, s, n);
+    return d;
+}
+
 void zl_reply_problem(struct zl_req *r, unsigned status, const char *type,
                       const char *title, const char *detail)
 {
     struct zl_buf b;
     char t[96];
+
+    title = utf8_text(r, title);
+    detail = utf8_text(r, detail);
 
     zl_buf_init(&b, 8192);
     if (type)

@@ -392,11 +392,18 @@ static int is_uri(const char *s, size_t n)
         i++;
     if (i == n || s[i] != ':')
         return 0;
-    for (; i < n; i++)
+    for (; i < n; i++) {
         if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f || s[i] == '"' ||
             s[i] == '<' || s[i] == '>' || s[i] == '\\' || s[i] == '^' ||
             s[i] == '`' || s[i] == '{' || s[i] == '|' || s[i] == '}')
             return 0;
+        /* C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F) are no IRI
+         * characters (RFC 3987 ucschar starts at U+00A0); U+009B is a
+         * terminal's CSI */
+        if ((unsigned char)s[i] == 0xc2 && i + 1 < n &&
+            (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f)
+            return 0;
+    }
     return 1;
 }
 
@@ -480,6 +487,13 @@ static int want_id_in(struct vctx *v, json_t *j, const char **out, int *dup)
     }
     if ((r = want_uri(v, j, NULL)) < 0)
         return r;
+    if (len >= sizeof v->canon) {
+        char rule[200];
+        snprintf(rule, sizeof rule,
+                 "identifier of %zu bytes is longer than the limit of %zu "
+                 "bytes", len, sizeof v->canon - 1);
+        return fail(v, ZL_EINVAL, rule, j);
+    }
     memset(&gerr, 0, sizeof gerr);
     r = zl_gs1_canonical(raw, len, v->canon, sizeof v->canon, &gerr);
     if (r < 0) {
@@ -1514,9 +1528,15 @@ static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
     json_t *own;
     int r;
     r = ep_prehash(ev, type_names[e->type], hc, scratch, pre);
+    if (r == ZL_ELIMIT) {
+        char rule[200];
+        snprintf(rule, sizeof rule,
+                 "event too large: its CBV 2.0 pre-hash string passes the "
+                 "limit of %zu bytes", (size_t)PREHASH_MAX);
+        return fail(v, r, rule, NULL);
+    }
     if (r < 0)
-        return fail(v, r, "cannot build the CBV 2.0 pre-hash string "
-                          "(too large?)", NULL);
+        return fail(v, r, "cannot build the CBV 2.0 pre-hash string", NULL);
     if (!(e->prehash = ep_strndup(&doc->a, pre->data, pre->len)))
         return ZL_ENOMEM;
     e->prehash_len = pre->len;
@@ -1615,6 +1635,28 @@ static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
     return e->json ? 0 : ZL_ENOMEM;
 }
 
+/* An event given without a document around it (alone, or in an array)
+ * carries its own @context, by the rule a document follows (EPCIS 2.0
+ * JSON-LD: the context says what the terms mean). v->path is the
+ * event's. */
+static int bare_context(struct vctx *v, json_t *ev)
+{
+    json_t *c;
+
+    if (!json_is_object(ev))
+        return 0;   /* validate_event says what it must be */
+    c = json_object_get(ev, "@context");
+    if (!c)
+        return fail_key(v, "@context", ZL_EINVAL,
+                        "required (JSON-LD context of EPCIS 2.0): an event "
+                        "sent without an EPCISDocument carries its own",
+                        NULL);
+    if (!json_is_string(c) && !json_is_array(c) && !json_is_object(c))
+        return fail_key(v, "@context", ZL_EINVAL,
+                        "must be a URI, an object or an array", c);
+    return 0;
+}
+
 /* The repository "ignoreFields" extension the reference honours: a
  * document-level "<p>:ignoreFields" list, where p is bound to
  * https://repository-x.example.com/. */
@@ -1669,7 +1711,7 @@ static int parse(const char *buf, size_t len,
     struct vctx *v = NULL;
     struct ep_arena scratch, idx_arena, jlocal, *jarena = jarena_get();
     struct slices sl = { NULL, 0, 0, 0, 0 };
-    int use_raw = 0;
+    int use_raw = 0, bare = 0;
     struct zl_buf pre;
     struct ep_hashctx hc;
     struct ep_ns *ns = NULL;
@@ -1724,6 +1766,14 @@ static int parse(const char *buf, size_t len,
     if (json_is_array(root)) {
         events = root;
         base = "$";
+        if (json_array_size(root) == 0) {
+            r = zl_error_set(err, ZL_EINVAL, "$",
+                             "an empty array is no EPCIS document and holds "
+                             "no event: send an EPCISDocument or an array "
+                             "of events",
+                             NULL, 0);
+            goto out;
+        }
     } else if (json_is_object(root)) {
         t = json_object_get(root, "type");
         int query = json_is_string(t) &&
@@ -1839,6 +1889,7 @@ static int parse(const char *buf, size_t len,
         if (ignore_list(ign, NULL, &doc->a, &hc) < 0)
             goto oom;
     }
+    bare = base[1] == '\0';   /* "$": events without a document */
     use_raw = !single && !sl.failed && sl.n == n;
     for (i = 0; use_raw && i < n; i++)
         if (sl.r[i][1] <= sl.r[i][0])
@@ -1855,6 +1906,8 @@ static int parse(const char *buf, size_t len,
         if (!single)
             path_idx(&v->path, i);
         v->n_id = 0;
+        if (bare && (r = bare_context(v, ev)) < 0)
+            goto out;
         if ((r = validate_event(v, ev, &doc->events[i])) < 0)
             goto out;
         /* the scratch arena is reset by the pre-hash; the index must be
