@@ -1923,7 +1923,7 @@ static int parse(const char *buf, size_t len,
         hc.n_expanded = 0;
         exp_cap = 0;
         if ((r = ep_collect_expanded(ev, &idx_arena, &hc.expanded,
-                                     &hc.n_expanded, &exp_cap)) < 0)
+                                     &hc.n_expanded, &exp_cap, 0)) < 0)
             goto oom;
         if ((r = hash_event(doc, ev, ctxj, use_raw ? buf + sl.r[i][0] : NULL,
                             use_raw ? sl.r[i][1] - sl.r[i][0] : 0,
@@ -1974,9 +1974,11 @@ int zl_epcis_parse_any(const char *buf, size_t len,
     return parse(buf, len, lim, 1, out, err);
 }
 
-int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
-                        size_t *prehash_len, uint8_t hash[32],
-                        char hash_id[96], struct zl_error *err)
+/* zl_epcis_event_hash() and zl_epcis_event_hash_legacy(): legacy selects
+ * the @context rule before issue 9 (ep_hashctx.legacy_ctx). */
+static int event_hash(const char *json, size_t len, int legacy,
+                      char **prehash, size_t *prehash_len, uint8_t hash[32],
+                      char hash_id[96], struct zl_error *err)
 {
     json_t *ev = NULL, *t, *ctxj;
     struct ep_arena a;
@@ -2005,7 +2007,9 @@ int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
     }
     ctxj = json_object_get(ev, "@context");
     hc.skip_context = 1;
-    if ((r = ep_collect_ns(ctxj, &a, &ns, &n_ns)) < 0)
+    hc.legacy_ctx = legacy;
+    if ((r = legacy ? ep_collect_ns_legacy(ctxj, &a, &ns, &n_ns)
+                    : ep_collect_ns(ctxj, &a, &ns, &n_ns)) < 0)
         goto nomem;
     hc.ns = ns;
     hc.n_ns = n_ns;
@@ -2024,7 +2028,7 @@ int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
         const char **exp = NULL;
         size_t n_exp = 0, i;
         ep_arena_init(&a2);
-        r = ep_collect_expanded(ev, &a2, &exp, &n_exp, &cap);
+        r = ep_collect_expanded(ev, &a2, &exp, &n_exp, &cap, legacy);
         if (r == 0 && n_exp) {
             hc.expanded = ep_alloc(&a, n_exp * sizeof *hc.expanded);
             for (i = 0; hc.expanded && i < n_exp; i++)
@@ -2073,4 +2077,18 @@ out:
     ep_arena_cleanup(&a);
     json_decref(ev);
     return r;
+}
+
+int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
+                        size_t *prehash_len, uint8_t hash[32],
+                        char hash_id[96], struct zl_error *err)
+{
+    return event_hash(json, len, 0, prehash, prehash_len, hash, hash_id, err);
+}
+
+int zl_epcis_event_hash_legacy(const char *json, size_t len, char **prehash,
+                               size_t *prehash_len, uint8_t hash[32],
+                               char hash_id[96], struct zl_error *err)
+{
+    return event_hash(json, len, 1, prehash, prehash_len, hash, hash_id, err);
 }

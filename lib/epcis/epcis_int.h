@@ -66,6 +66,10 @@ struct ep_hashctx {
     size_t n_ignore;
     int skip_context;        /* an @context is no field but binds the
                               * prefixes of its object and below */
+    int legacy_ctx;          /* the rule before issue 9, for records
+                              * stored under it: only the event's own
+                              * top-level @context is skipped (nested ones
+                              * hash as fields) and binds nothing */
     /* Identifiers already canonicalised by validation, keyed by the
      * address of the JSON string (so the pre-hash does not run the GS1
      * parser twice): open addressing, mask + 1 slots, NULL keys empty. */
@@ -85,14 +89,19 @@ int ep_collect_ns(json_t *context, struct ep_arena *a, struct ep_ns **ns,
  * rules of ep_collect_ns(); the arrays live in the arena. */
 int ep_ns_apply(json_t *context, struct ep_arena *a, struct ep_ns **ns,
                 size_t *n_ns, size_t *cap);
+/* The rule before issue 9 (see legacy_ctx): only the objects inside an
+ * @context array bind, with string values; nothing unbinds. */
+int ep_collect_ns_legacy(json_t *context, struct ep_arena *a,
+                         struct ep_ns **ns, size_t *n_ns);
 /* A growable copy of n_from bindings, for ep_ns_apply(). */
 int ep_ns_copy(const struct ep_ns *from, size_t n_from, struct ep_arena *a,
                struct ep_ns **ns, size_t *n_ns, size_t *cap);
 /* Add to (*exp, *n) the expanded web-vocabulary URIs an event yields
- * (bare terms at vocabulary positions, full CBV/GS1 voc URIs anywhere).
+ * (bare terms at vocabulary positions, full CBV/GS1 voc URIs anywhere but
+ * in an @context, unless legacy_ctx).
  * *cap is the array capacity; arrays live in the arena. */
 int ep_collect_expanded(json_t *event, struct ep_arena *a, const char ***exp,
-                        size_t *n, size_t *cap);
+                        size_t *n, size_t *cap, int legacy_ctx);
 
 /* Write the pre-hash string of one event into out (which is reset first).
  * scratch is reset and used for the event tree. */

@@ -662,7 +662,8 @@ static int skip_key(struct ph *p, const char *k, int top)
     }
     /* An @context anywhere is JSON-LD machinery that binds prefixes (see
      * build()), not event data. */
-    if (p->hc->skip_context && !strcmp(k, "@context"))
+    if (p->hc->skip_context && !strcmp(k, "@context") &&
+        (top || !p->hc->legacy_ctx))
         return 1;
     if (top)
         for (i = 0; i < p->hc->n_ignore; i++)
@@ -725,7 +726,7 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
         json_t *ctx = json_object_get(j, "@context");
         const struct ep_ns *outer = p->ns;
         size_t n_outer = p->n_ns;
-        if (ctx && p->hc->skip_context) {
+        if (ctx && p->hc->skip_context && !p->hc->legacy_ctx) {
             struct ep_ns *in = NULL;
             size_t n_in = 0, cap = 0;
             if ((r = ep_ns_copy(outer, n_outer, p->a, &in, &n_in, &cap)) < 0 ||
@@ -1247,6 +1248,29 @@ int ep_ns_apply(json_t *context, struct ep_arena *a, struct ep_ns **ns,
     return 0;
 }
 
+int ep_collect_ns_legacy(json_t *context, struct ep_arena *a,
+                         struct ep_ns **ns, size_t *n_ns)
+{
+    size_t i, cap = 0;
+    int r;
+    *ns = NULL;
+    *n_ns = 0;
+    if (!json_is_array(context))
+        return 0;
+    for (i = 0; i < json_array_size(context); i++) {
+        json_t *c = json_array_get(context, i), *v;
+        const char *k;
+        if (!json_is_object(c))
+            continue;
+        json_object_foreach(c, k, v) {
+            if (json_is_string(v) && k[0] != '@' &&
+                (r = ns_set(a, ns, n_ns, &cap, k, json_string_value(v))) < 0)
+                return r;
+        }
+    }
+    return 0;
+}
+
 int ep_collect_ns(json_t *context, struct ep_arena *a, struct ep_ns **ns,
                   size_t *n_ns)
 {
@@ -1310,7 +1334,7 @@ static int vocab_value(json_t *v, enum ep_vocab voc, struct ep_arena *a,
 }
 
 static int walk_full_uris(json_t *j, struct ep_arena *a, const char ***exp,
-                          size_t *n, size_t *cap, size_t depth)
+                          size_t *n, size_t *cap, size_t depth, int legacy)
 {
     int r;
     if (depth > 256)
@@ -1325,16 +1349,16 @@ static int walk_full_uris(json_t *j, struct ep_arena *a, const char ***exp,
         size_t i;
         for (i = 0; i < json_array_size(j); i++)
             if ((r = walk_full_uris(json_array_get(j, i), a, exp, n, cap,
-                                    depth + 1)) < 0)
+                                    depth + 1, legacy)) < 0)
                 return r;
     } else if (json_is_object(j)) {
         const char *k;
         json_t *v;
         json_object_foreach(j, k, v) {
             /* a context's URIs are prefix bindings, not values */
-            if (!strcmp(k, "@context"))
+            if (!legacy && !strcmp(k, "@context"))
                 continue;
-            if ((r = walk_full_uris(v, a, exp, n, cap, depth + 1)) < 0)
+            if ((r = walk_full_uris(v, a, exp, n, cap, depth + 1, legacy)) < 0)
                 return r;
         }
     }
@@ -1342,7 +1366,7 @@ static int walk_full_uris(json_t *j, struct ep_arena *a, const char ***exp,
 }
 
 int ep_collect_expanded(json_t *ev, struct ep_arena *a, const char ***exp,
-                        size_t *n, size_t *cap)
+                        size_t *n, size_t *cap, int legacy_ctx)
 {
     static const struct {
         const char *list, *key;
@@ -1395,5 +1419,5 @@ int ep_collect_expanded(json_t *ev, struct ep_arena *a, const char ***exp,
                 return r;
         }
     }
-    return walk_full_uris(ev, a, exp, n, cap, 0);
+    return walk_full_uris(ev, a, exp, n, cap, 0, legacy_ctx);
 }

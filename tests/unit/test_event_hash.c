@@ -367,6 +367,62 @@ static void test_context_placement(void **state)
     }
 }
 
+/* Stores written before issue 9: events as they were stored then, with
+ * the IDs the code of that time gave them (known answers from commit
+ * 9893ae6). zl_epcis_event_hash_legacy must reproduce each, so that
+ * `verify` keeps passing them; the current rule gives the nested-context
+ * and object-context events other IDs, and the plain one the same. */
+static void test_legacy_rule(void **state)
+{
+    static const struct {
+        const char *json, *id;
+        int same_now;
+    } cases[] = {
+        {"{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+         "epcis-context.jsonld\",{\"ex\":\"https://ex.com/\"}],\"type\":"
+         "\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+         "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+         "\"epcList\":[\"https://id.gs1.org/01/09506000134352/21/OLD1\"],"
+         "\"ex:t\":{\"@context\":{\"ex2\":\"https://ex2.com/\"},"
+         "\"ex2:v\":\"4\"}}",
+         "e76dfc88337f808ebbeb5421374f5882ae3a02c0d515e938de26df96a5967f5f",
+         0},
+        {"{\"@context\":{\"ex\":\"https://ex.com/\"},\"type\":\"ObjectEvent\","
+         "\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventTimeZoneOffset\":"
+         "\"+00:00\",\"action\":\"OBSERVE\",\"epcList\":[\"https://id.gs1.org/"
+         "01/09506000134352/21/OLD1\"],\"ex:t\":\"6\"}",
+         "9f238d263409eac8a5294e1d0a9d3804a9c634fb3d5c60a64af02d74cb921209",
+         0},
+        {"{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+         "epcis-context.jsonld\",{\"ex\":\"https://ex.com/\"}],\"type\":"
+         "\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+         "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+         "\"epcList\":[\"https://id.gs1.org/01/09506000134352/21/OLD1\"],"
+         "\"ex:t\":\"5\"}",
+         "d838b3fc12bb396aff0b126b28e12c753b8b8dca31e8051ea8dd4d0f72abc197",
+         1},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char id[96], want[96];
+        uint8_t h[32];
+        struct zl_error err;
+        snprintf(want, sizeof want, "ni:///sha-256;%s?ver=CBV2.0",
+                 cases[i].id);
+        assert_int_equal(zl_epcis_event_hash_legacy(cases[i].json,
+                                                    strlen(cases[i].json),
+                                                    NULL, NULL, h, id, &err),
+                         0);
+        assert_string_equal(id, want);
+        assert_int_equal(zl_epcis_event_hash(cases[i].json,
+                                             strlen(cases[i].json), NULL,
+                                             NULL, h, id, &err),
+                         0);
+        assert_int_equal(strcmp(id, want) == 0, cases[i].same_now);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_timestamp_rounding),
         cmocka_unit_test(test_context_placement),
+        cmocka_unit_test(test_legacy_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
