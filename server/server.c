@@ -218,15 +218,17 @@ static void log_target(const char *u, char *out, size_t cap)
                                               "api_key=", "apikey=",
                                               "authorization=", NULL};
     char red[256];
-    size_t i = 0, o = 0, n = strlen(u) < 200 ? strlen(u) : 200;
+    size_t ul = strlen(u), i = 0, o = 0, n = ul < 200 ? ul : 200;
 
-    while (i < n && o + 12 < sizeof red) {
+    /* red holds at most 200 bytes of u plus "[redacted]" markers: each
+     * step below writes at most 14 + 10 bytes and stops 25 short */
+    while (i < n && o + 25 < sizeof red) {
         size_t skip = 0, k;
         if (!strncmp(u + i, "zlt_", 4) || !strncmp(u + i, "zlt%5F", 6) ||
             !strncmp(u + i, "zlt%5f", 6))
             skip = 1;
         for (k = 0; !skip && secret_keys[k]; k++) {
-            size_t kl = strlen(secret_keys[k]);
+            size_t kl = strlen(secret_keys[k]);   /* at most 14 */
             if ((i == 0 || u[i - 1] == '?' || u[i - 1] == '&') &&
                 !strncasecmp(u + i, secret_keys[k], kl)) {
                 memcpy(red + o, u + i, kl);
@@ -238,7 +240,7 @@ static void log_target(const char *u, char *out, size_t cap)
         if (skip) {
             memcpy(red + o, "[redacted]", 10);
             o += 10;
-            while (i < strlen(u) && u[i] != '&' && u[i] != '#')
+            while (i < ul && u[i] != '&' && u[i] != '#')
                 i++;
             continue;
         }
