@@ -1473,6 +1473,36 @@ static int load_json(const char *buf, size_t len, size_t max_depth,
     return 0;
 }
 
+/* Count the @context objects in j and the prefix bindings they hold. */
+static void count_contexts(json_t *j, size_t *n_ctx, size_t *n_bind,
+                           size_t depth)
+{
+    const char *k;
+    json_t *v;
+    size_t i;
+
+    if (depth > 256)
+        return;
+    if (json_is_array(j)) {
+        for (i = 0; i < json_array_size(j); i++)
+            count_contexts(json_array_get(j, i), n_ctx, n_bind, depth + 1);
+        return;
+    }
+    if (!json_is_object(j))
+        return;
+    json_object_foreach(j, k, v) {
+        if (!strcmp(k, "@context")) {
+            (*n_ctx)++;
+            if (json_is_object(v))
+                *n_bind += json_object_size(v);
+            for (i = 0; i < json_array_size(v); i++)
+                *n_bind += json_object_size(json_array_get(v, i));
+        } else {
+            count_contexts(v, n_ctx, n_bind, depth + 1);
+        }
+    }
+}
+
 /* Store an event that has its own @context, in a document whose
  * @context binds prefixes too: the pre-hash applied the document's
  * bindings, then the event's (JSON-LD embedded context), so the stored
@@ -1529,10 +1559,23 @@ static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
     int r;
     r = ep_prehash(ev, type_names[e->type], hc, scratch, pre);
     if (r == ZL_ELIMIT) {
+        /* which cap: a rare path, so count again rather than thread a
+         * reason through the pre-hash engine */
         char rule[200];
-        snprintf(rule, sizeof rule,
-                 "event too large: its CBV 2.0 pre-hash string passes the "
-                 "limit of %zu bytes", (size_t)PREHASH_MAX);
+        size_t n_ctx = 0, n_bind = hc->n_ns;
+        count_contexts(ev, &n_ctx, &n_bind, 0);
+        if (n_ctx > EP_MAX_CONTEXTS)
+            snprintf(rule, sizeof rule,
+                     "%zu @context objects in one event, more than the "
+                     "limit of %d", n_ctx, EP_MAX_CONTEXTS);
+        else if (n_bind > EP_MAX_PREFIXES)
+            snprintf(rule, sizeof rule,
+                     "%zu prefix bindings in one event, more than the limit "
+                     "of %d", n_bind, EP_MAX_PREFIXES);
+        else
+            snprintf(rule, sizeof rule,
+                     "event too large: its CBV 2.0 pre-hash string passes "
+                     "the limit of %zu bytes", (size_t)PREHASH_MAX);
         return fail(v, r, rule, NULL);
     }
     if (r < 0)
@@ -1878,7 +1921,14 @@ static int parse(const char *buf, size_t len,
         r = zl_error_set(err, ZL_ELIMIT, base, rule, NULL, 0);
         goto out;
     }
-    if ((r = ep_collect_ns(ctxj, &doc->a, &ns, &n_ns)) < 0)
+    if ((r = ep_collect_ns(ctxj, &doc->a, &ns, &n_ns)) == ZL_ELIMIT) {
+        snprintf(rule, sizeof rule,
+                 "binds more than the limit of %d namespace prefixes",
+                 EP_MAX_PREFIXES);
+        r = zl_error_set(err, ZL_ELIMIT, "$.@context", rule, NULL, 0);
+        goto out;
+    }
+    if (r < 0)
         goto oom;
     hc.ns = ns;
     hc.n_ns = n_ns;

@@ -52,8 +52,14 @@ int ep_vocab_has(enum ep_vocab v, const char *s, size_t n);
 /* ---- pre-hash ---- */
 struct ep_ns {               /* a JSON-LD @context prefix: "ex" -> URI */
     const char *prefix;
-    const char *uri;
+    const char *uri;         /* NULL (in a scope only): unbound */
 };
+
+/* Caps on @context work per event (ZL_ELIMIT past them): prefix bindings
+ * in scope at once, and @context objects in one event. Real documents
+ * use a handful of each; the caps keep a hostile one linear. */
+#define EP_MAX_PREFIXES 256
+#define EP_MAX_CONTEXTS 64
 
 /* Document-wide inputs of the pre-hash (the reference looks at the whole
  * document when it expands bare CBV terms and namespace prefixes). */
@@ -82,11 +88,14 @@ struct ep_hashctx {
  * "prefix": "uri" terms, or an array of such objects applied in order (a
  * later binding overrides, "prefix": null unbinds, a null entry clears
  * everything before it); remote contexts (strings) and expanded term
- * definitions bind nothing here. Arena-owned. */
+ * definitions bind nothing here. One entry per prefix, no NULL uri; at
+ * most EP_MAX_PREFIXES (else ZL_ELIMIT). Arena-owned. */
 int ep_collect_ns(json_t *context, struct ep_arena *a, struct ep_ns **ns,
                   size_t *n_ns);
 /* Apply one more @context to (*ns, *n_ns) (capacity *cap), with the
- * rules of ep_collect_ns(); the arrays live in the arena. */
+ * rules of ep_collect_ns() but appending (a later entry for the same
+ * prefix wins, a NULL uri unbinds: search from the end); the arrays live
+ * in the arena. */
 int ep_ns_apply(json_t *context, struct ep_arena *a, struct ep_ns **ns,
                 size_t *n_ns, size_t *cap);
 /* The rule before issue 9 (see legacy_ctx): only the objects inside an

@@ -64,6 +64,7 @@ struct ph {
      * below it). Arena-owned; a new array per object with a @context. */
     const struct ep_ns *ns;
     size_t n_ns;
+    size_t n_ctx;           /* @context objects met (EP_MAX_CONTEXTS) */
 };
 
 /* ---- canonical property order (reference PROP_ORDER) ---- */
@@ -529,11 +530,11 @@ static const char *ns_lookup(const struct ph *p, const char *s, size_t n,
     if (!c)
         return NULL;
     pl = (size_t)(c - s);
-    for (i = 0; i < p->n_ns; i++)
+    for (i = p->n_ns; i-- > 0;)     /* the innermost binding wins */
         if (strlen(p->ns[i].prefix) == pl &&
             memcmp(p->ns[i].prefix, s, pl) == 0) {
             *plen = pl;
-            return p->ns[i].uri;
+            return p->ns[i].uri;    /* NULL: unbound there */
         }
     return NULL;
 }
@@ -729,6 +730,8 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
         if (ctx && p->hc->skip_context && !p->hc->legacy_ctx) {
             struct ep_ns *in = NULL;
             size_t n_in = 0, cap = 0;
+            if (++p->n_ctx > EP_MAX_CONTEXTS)
+                return ZL_ELIMIT;
             if ((r = ep_ns_copy(outer, n_outer, p->a, &in, &n_in, &cap)) < 0 ||
                 (r = ep_ns_apply(ctx, p->a, &in, &n_in, &cap)) < 0)
                 return r;
@@ -1119,6 +1122,7 @@ int ep_prehash(json_t *event, const char *type, const struct ep_hashctx *hc,
     p.out = out;
     p.ns = hc->ns;
     p.n_ns = hc->n_ns;
+    p.n_ctx = 0;
     ep_arena_reset(scratch);
     zl_buf_reset(out);
     memset(&root, 0, sizeof root);
@@ -1170,26 +1174,34 @@ int ep_ns_copy(const struct ep_ns *from, size_t n_from, struct ep_arena *a,
     return 0;
 }
 
-/* Bind (uri != NULL) or unbind (uri == NULL) one prefix. */
+/* Bind (uri != NULL) or unbind (uri == NULL) one prefix. Deduplicating
+ * (append = 0: the document's bindings, which find_ignore() reads too)
+ * keeps one entry per prefix and no NULL; appending (the scopes of
+ * build()) is O(1) and relies on ns_lookup() searching from the end, so
+ * a hostile event cannot make every nested @context cost its size times
+ * the bindings in scope. Either way at most EP_MAX_PREFIXES entries. */
 static int ns_set(struct ep_arena *a, struct ep_ns **ns, size_t *n,
-                  size_t *cap, const char *prefix, const char *uri)
+                  size_t *cap, const char *prefix, const char *uri,
+                  int append)
 {
-    size_t j;
-    for (j = 0; j < *n; j++)
-        if (!strcmp((*ns)[j].prefix, prefix))
-            break;
-    if (j < *n) {
-        if (uri) {
-            (*ns)[j].uri = uri;
-        } else {
-            memmove(*ns + j, *ns + j + 1, (*n - j - 1) * sizeof **ns);
-            (*n)--;
+    size_t j = *n;
+    if (!append) {
+        for (j = 0; j < *n; j++)
+            if (!strcmp((*ns)[j].prefix, prefix))
+                break;
+        if (j < *n) {
+            if (uri) {
+                (*ns)[j].uri = uri;
+            } else {
+                memmove(*ns + j, *ns + j + 1, (*n - j - 1) * sizeof **ns);
+                (*n)--;
+            }
+            return 0;
         }
-        return 0;
+        if (!uri)
+            return 0;
     }
-    if (!uri)
-        return 0;
-    if (*n >= 4096)
+    if (*n >= EP_MAX_PREFIXES)
         return ZL_ELIMIT;
     if (*n == *cap) {
         size_t nc = *cap ? *cap * 2 : 8;
@@ -1208,7 +1220,7 @@ static int ns_set(struct ep_arena *a, struct ep_ns **ns, size_t *n,
 }
 
 static int ns_apply_one(json_t *c, struct ep_arena *a, struct ep_ns **ns,
-                        size_t *n, size_t *cap)
+                        size_t *n, size_t *cap, int append)
 {
     const char *k;
     json_t *v;
@@ -1223,9 +1235,9 @@ static int ns_apply_one(json_t *c, struct ep_arena *a, struct ep_ns **ns,
         if (k[0] == '@')
             continue;
         if (json_is_string(v))
-            r = ns_set(a, ns, n, cap, k, json_string_value(v));
+            r = ns_set(a, ns, n, cap, k, json_string_value(v), append);
         else if (json_is_null(v))   /* "ex": null unbinds */
-            r = ns_set(a, ns, n, cap, k, NULL);
+            r = ns_set(a, ns, n, cap, k, NULL, append);
         else
             r = 0;
         if (r < 0)
@@ -1234,18 +1246,24 @@ static int ns_apply_one(json_t *c, struct ep_arena *a, struct ep_ns **ns,
     return 0;
 }
 
-int ep_ns_apply(json_t *context, struct ep_arena *a, struct ep_ns **ns,
-                size_t *n_ns, size_t *cap)
+static int ns_apply(json_t *context, struct ep_arena *a, struct ep_ns **ns,
+                    size_t *n_ns, size_t *cap, int append)
 {
     size_t i;
     int r;
     if (!json_is_array(context))
-        return ns_apply_one(context, a, ns, n_ns, cap);
+        return ns_apply_one(context, a, ns, n_ns, cap, append);
     for (i = 0; i < json_array_size(context); i++)
-        if ((r = ns_apply_one(json_array_get(context, i), a, ns, n_ns,
-                              cap)) < 0)
+        if ((r = ns_apply_one(json_array_get(context, i), a, ns, n_ns, cap,
+                              append)) < 0)
             return r;
     return 0;
+}
+
+int ep_ns_apply(json_t *context, struct ep_arena *a, struct ep_ns **ns,
+                size_t *n_ns, size_t *cap)
+{
+    return ns_apply(context, a, ns, n_ns, cap, 1);
 }
 
 int ep_collect_ns_legacy(json_t *context, struct ep_arena *a,
@@ -1264,7 +1282,8 @@ int ep_collect_ns_legacy(json_t *context, struct ep_arena *a,
             continue;
         json_object_foreach(c, k, v) {
             if (json_is_string(v) && k[0] != '@' &&
-                (r = ns_set(a, ns, n_ns, &cap, k, json_string_value(v))) < 0)
+                (r = ns_set(a, ns, n_ns, &cap, k, json_string_value(v), 0)) <
+                    0)
                 return r;
         }
     }
@@ -1277,7 +1296,7 @@ int ep_collect_ns(json_t *context, struct ep_arena *a, struct ep_ns **ns,
     size_t cap = 0;
     *ns = NULL;
     *n_ns = 0;
-    return ep_ns_apply(context, a, ns, n_ns, &cap);
+    return ns_apply(context, a, ns, n_ns, &cap, 0);
 }
 
 static int add_expanded(struct ep_arena *a, const char ***exp, size_t *n,

@@ -672,6 +672,43 @@ static void test_too_large_names_limit(void **state)
     assert_int_equal(zl_epcis_parse(d, len, NULL, &doc, &err), ZL_ELIMIT);
     if (!strstr(err.rule, "limit of 8388608 bytes"))
         fail_msg("%s", err.rule);
+    /* a document @context binding 300 prefixes */
+    len = 0;
+    put(d, cap, &len, "%s", "{\"@context\":[{");
+    for (i = 0; i < 300; i++)
+        put(d, cap, &len, "%s\"p%zu\":\"https://p%zu.example/\"",
+            i ? "," : "", i, i);
+    put(d, cap, &len, "%s", "}],\"type\":\"EPCISDocument\","
+        "\"schemaVersion\":\"2.0\",\"creationDate\":\"2024-01-01T00:00:00Z\","
+        "\"epcisBody\":{\"eventList\":[]}}");
+    memset(&err, 0, sizeof err);
+    assert_int_equal(zl_epcis_parse(d, len, NULL, &doc, &err), ZL_ELIMIT);
+    assert_string_equal(err.path, "$.@context");
+    if (!strstr(err.rule, "limit of 256 namespace prefixes"))
+        fail_msg("%s", err.rule);
+    /* 65 @context objects in one event; then one binding 300 prefixes */
+    for (int round = 0; round < 2; round++) {
+        size_t nctx = round ? 1 : 65, nb = round ? 300 : 1, k;
+        len = 0;
+        put(d, cap, &len, "%s{\"type\":\"ObjectEvent\",\"eventTime\":"
+            "\"2024-01-01T10:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
+            "\"action\":\"OBSERVE\",\"epcList\":[]", HEAD);
+        for (i = 0; i < nctx; i++) {
+            put(d, cap, &len, ",\"ex:e%zu\":{\"@context\":{", i);
+            for (k = 0; k < nb; k++)
+                put(d, cap, &len, "%s\"q%zu\":\"https://q.example/%zu/\"",
+                    k ? "," : "", k, i);
+            put(d, cap, &len, "%s", "},\"q0:v\":\"1\"}");
+        }
+        put(d, cap, &len, "}%s", TAIL);
+        memset(&err, 0, sizeof err);
+        assert_int_equal(zl_epcis_parse(d, len, NULL, &doc, &err), ZL_ELIMIT);
+        if (!strstr(err.rule, round ? "prefix bindings in one event, more "
+                                      "than the limit of 256"
+                                    : "65 @context objects in one event, "
+                                      "more than the limit of 64"))
+            fail_msg("%s", err.rule);
+    }
     free(d);
 }
 
