@@ -364,6 +364,22 @@ static enum MHD_Result head_cb(void *cls, enum MHD_ValueKind kind,
     return MHD_YES;
 }
 
+/* See zl_req_strict. The layout is that of MHD's request-line parser up
+ * to 0.9.75 (the version this was checked against); for other versions
+ * the test is left out rather than risk refusing good requests. */
+static int nul_in_target(const struct zl_req *r, uintptr_t u, uintptr_t v,
+                         const char *version)
+{
+#if MHD_VERSION <= 0x00097500
+    return r->uri_at && version && *version && v > u &&
+           v - u <= r->srv->o.header_limit && v - u != r->uri_len + 1 &&
+           version[-1] == '\0';
+#else
+    (void)r, (void)u, (void)v, (void)version;
+    return 0;
+#endif
+}
+
 int zl_req_strict(struct zl_req *r, const char *version)
 {
     struct head_scan h;
@@ -378,8 +394,7 @@ int zl_req_strict(struct zl_req *r, const char *version)
      * than one byte past what the URI callback saw means the target went
      * on past a NUL. (Only judged when both lie in the connection's
      * header memory; other MHD layouts are not second-guessed.) */
-    if (r->uri_at && version && *version && v > u &&
-        v - u <= r->srv->o.header_limit && v - u != r->uri_len + 1)
+    if (nul_in_target(r, u, v, version))
         why = "NUL byte in the request-target";
     else if (h.hosts > 1)
         why = "more than one Host header";
