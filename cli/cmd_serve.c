@@ -17,7 +17,8 @@ static void usage(FILE *f)
             "usage: zhiliang serve [--listen HOST:PORT] [--store PATH]\n"
             "                      [--threads N] [--max-body BYTES]\n"
             "                      [--max-events N] [--per-ip N]\n"
-            "                      [--timeout SECONDS] [--base-url URL] [--quiet]\n\n"
+            "                      [--timeout SECONDS] [--base-url URL] [--quiet]\n"
+            "                      [--query-budget MS] [--query-workers N]\n\n"
             "Serve the EPCIS 2.0 REST binding (/capture, /events...), the GS1\n"
             "Digital Link resolver (/01/{gtin}/10/{lot}...), the public portal\n"
             "(Chinese, ?lang=en for English) and the JSON API (/api/...).\n"
@@ -32,7 +33,11 @@ static void usage(FILE *f)
             "  --per-ip N          connections per client address (64)\n"
             "  --timeout SECONDS   idle connection timeout (30)\n"
             "  --base-url URL      public origin for absolute links and QR codes\n"
-            "  --quiet             no access log on stderr\n\n"
+            "  --quiet             no access log on stderr\n"
+            "  --query-budget MS   time budget of one event query; 503 with\n"
+            "                      Retry-After past it (5000)\n"
+            "  --query-workers N   threads for event queries and /api/ calls,\n"
+            "                      apart from those serving the public pages (2)\n\n"
             "Exit codes: 0 stopped by a signal, 1 failure, 2 usage error.\n");
 }
 
@@ -57,6 +62,8 @@ int cmd_serve(int argc, char **argv)
         {"timeout", required_argument, 0, 'T'},
         {"base-url", required_argument, 0, 'u'},
         {"quiet", no_argument, 0, 'q'},
+        {"query-budget", required_argument, 0, 'Q'},
+        {"query-workers", required_argument, 0, 'W'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     struct zl_server_opts o;
@@ -77,6 +84,8 @@ int cmd_serve(int argc, char **argv)
         case 'e':
         case 'p':
         case 'T':
+        case 'Q':
+        case 'W':
             if (num(optarg, c == 'b' ? (1ull << 32) : 1000000, &v) || !v) {
                 fprintf(stderr, "zhiliang serve: bad number: %s\n", optarg);
                 return EXIT_USAGE;
@@ -86,6 +95,8 @@ int cmd_serve(int argc, char **argv)
             if (c == 'e') o.max_events = (size_t)v;
             if (c == 'p') o.per_ip = (unsigned)v;
             if (c == 'T') o.timeout_s = (unsigned)v;
+            if (c == 'Q') o.query_ms = (unsigned)v;
+            if (c == 'W') o.query_workers = (unsigned)v;
             break;
         default: usage(stderr); return EXIT_USAGE;
         }

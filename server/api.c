@@ -61,7 +61,7 @@ static void trace(struct zl_req *r, enum zl_trace_dir dir, int scope)
         goto out;
     }
     if (rc) {
-        zl_reply_problem(r, 500, NULL, "Trace failed", zl_strerror(rc));
+        zl_reply_store_error(r, rc, "Trace failed");
         goto out;
     }
     zl_buf_init(&b, (size_t)256 << 20);
@@ -202,7 +202,7 @@ static void recalls_list(struct zl_req *r, zl_store *s)
     out = rc ? NULL : json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
     if (!out) {
-        zl_reply_problem(r, 500, NULL, "Recall list failed", zl_strerror(rc));
+        zl_reply_store_error(r, rc, "Recall list failed");
         return;
     }
     zl_reply(r, 200, "application/json", out, strlen(out));
@@ -228,7 +228,7 @@ static void recall_case(struct zl_req *r, zl_store *s, const char *id,
         goto out;
     }
     if (rc) {
-        zl_reply_problem(r, 500, NULL, "Recall status failed", zl_strerror(rc));
+        zl_reply_store_error(r, rc, "Recall status failed");
         goto out;
     }
     if (!scope) {

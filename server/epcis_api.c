@@ -15,6 +15,9 @@
  * SimpleEventQuery mapping) and add the path's own filter (/bizSteps/{s}/
  * events = EQ_bizStep=s...). Pagination: perPage (default 100, at most
  * 1000) and the store's keyset token, returned in a Link rel="next" header.
+ * Every query runs under the server's time budget and stops when its
+ * client goes away (503 + Retry-After, zl_reply_store_error), and its
+ * response is capped (413).
  */
 #include "server_int.h"
 
@@ -35,6 +38,8 @@
 #define MAX_JOB_ERRORS 100
 #define DEFAULT_PER_PAGE 100
 #define MAX_PER_PAGE 1000
+/* One query response at most (413 QueryTooLargeException past it). */
+#define MAX_QUERY_BYTES ((size_t)256 << 20)
 
 struct zl_capture_job {
     char id[24];
@@ -343,8 +348,7 @@ static void capture_post(struct zl_req *r)
         goto out;
     }
     if (rc && rc != ZL_EINVAL && rc != ZL_ECHECK && rc != ZL_EUNSUPPORTED) {
-        zl_reply_problem(r, 500, "ImplementationException", "Capture failed",
-                         zl_strerror(rc));
+        zl_reply_store_error(r, rc, "Capture failed");
         goto out;
     }
     if (rc && json_array_size(errors) < MAX_JOB_ERRORS)
@@ -515,15 +519,11 @@ static void events_query(struct zl_req *r, const char *fixed_name,
         if (!strcmp(k, "lang"))
             continue;
         if (!strcmp(k, "perPage")) {
-            char *end;
-            unsigned long n = strtoul(v, &end, 10);
+            /* zl_query_param refuses signs, junk and huge values (naming
+             * perPage); a valid one above the server's page is lowered */
+            size_t dl = strspn(v, "0123456789");
             has_per_page = 1;
-            if (*end || !*v || n == 0) {
-                zl_reply_problem(r, 400, "QueryParameterException",
-                                 "Bad perPage", "a positive integer");
-                goto out;
-            }
-            if (n > MAX_PER_PAGE)
+            if (dl && !v[dl] && dl <= 9 && strtoul(v, NULL, 10) > MAX_PER_PAGE)
                 v = "1000";
         }
         if ((rc = zl_query_param(q, k, v, &err))) {
@@ -546,6 +546,11 @@ static void events_query(struct zl_req *r, const char *fixed_name,
     if (single) {
         zl_query_param(q, "perPage", "1", &err);
     }
+    /* the budget counts from arrival: time in the pool's queue too */
+    zl_query_set_budget(q,
+                        (r->t_queued ? r->t_queued : zl_time_now_ms()) +
+                            r->srv->o.query_ms,
+                        MAX_QUERY_BYTES, zl_req_client_gone, r);
     rc = zl_query_json(s, q, fmt, &json, &len, single ? NULL : &next, &err);
     if (rc == ZL_ELIMIT) {
         zl_error_format(&err, d, sizeof d);
@@ -559,8 +564,7 @@ static void events_query(struct zl_req *r, const char *fixed_name,
         goto out;
     }
     if (rc) {
-        zl_reply_problem(r, 500, "ImplementationException", "Query failed",
-                         zl_strerror(rc));
+        zl_reply_store_error(r, rc, "Query failed");
         goto out;
     }
     if (single) {

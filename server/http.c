@@ -7,16 +7,24 @@
  * URI from MHD's URI log callback, splits it on '/' and '&' first and then
  * decodes each piece, refusing malformed escapes, NUL and invalid UTF-8,
  * so handlers only ever see well-formed UTF-8 strings.
+ *
+ * Also here: the HTTP/1.1 rules MHD does not enforce (zl_req_strict), the
+ * client-gone check long queries poll, and the mapping of a busy store or
+ * a spent budget to 503 + Retry-After.
  */
 #include "server_int.h"
 
 #include "zhiliang/alloc.h"
 #include "zhiliang/error.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 /* ---- arena -------------------------------------------------------------- */
 
@@ -308,11 +316,149 @@ int zl_req_auth(struct zl_req *r, char party[ZL_PARTY_ID_MAX])
         return 1;
     }
     if (rc) {
-        zl_reply_problem(r, 500, "ImplementationException", "Store failed",
-                         zl_strerror(rc));
+        zl_reply_store_error(r, rc, "Store failed");
         return 1;
     }
     return 0;
+}
+
+/* ---- strictness, budgets ------------------------------------------------ */
+
+struct head_scan {
+    unsigned hosts, lengths, chunked;
+    const char *length;     /* the first Content-Length value */
+    int length_bad;         /* two different values, or not digits */
+};
+
+static int digits_only(const char *v)
+{
+    const char *p = v;
+
+    while (*p >= '0' && *p <= '9')
+        p++;
+    return p > v && *p == '\0';
+}
+
+static enum MHD_Result head_cb(void *cls, enum MHD_ValueKind kind,
+                               const char *key, const char *value)
+{
+    struct head_scan *h = cls;
+
+    (void)kind;
+    if (!key)
+        return MHD_YES;
+    if (!strcasecmp(key, "Host")) {
+        h->hosts++;
+    } else if (!strcasecmp(key, "Content-Length")) {
+        /* the same digits twice are one length; two values, a list or a
+         * sign are refused */
+        if (!value || !digits_only(value) ||
+            (h->length && strcmp(h->length, value)))
+            h->length_bad = 1;
+        h->lengths++;
+        if (!h->length)
+            h->length = value;
+    } else if (!strcasecmp(key, "Transfer-Encoding")) {
+        h->chunked++;
+    }
+    return MHD_YES;
+}
+
+/* See zl_req_strict. The layout is that of MHD's request-line parser up
+ * to 0.9.75 (the version this was checked against); for other versions
+ * the test is left out rather than risk refusing good requests. */
+static int nul_in_target(const struct zl_req *r, uintptr_t u, uintptr_t v,
+                         const char *version)
+{
+#if MHD_VERSION <= 0x00097500
+    return r->uri_at && version && *version && v > u &&
+           v - u <= r->srv->o.header_limit && v - u != r->uri_len + 1 &&
+           version[-1] == '\0';
+#else
+    (void)r, (void)u, (void)v, (void)version;
+    return 0;
+#endif
+}
+
+int zl_req_strict(struct zl_req *r, const char *version)
+{
+    struct head_scan h;
+    const char *why = NULL;
+    uintptr_t u = (uintptr_t)r->uri_at, v = (uintptr_t)version;
+
+    memset(&h, 0, sizeof h);
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, head_cb, &h);
+    /* A NUL in the request-target: MHD hands the target on as a C string,
+     * cut at the NUL, and puts the version string right after the
+     * target's end in the same buffer. A version that starts further on
+     * than one byte past what the URI callback saw means the target went
+     * on past a NUL. (Only judged when both lie in the connection's
+     * header memory; other MHD layouts are not second-guessed.) */
+    if (nul_in_target(r, u, v, version))
+        why = "NUL byte in the request-target";
+    else if (h.hosts > 1)
+        why = "more than one Host header";
+    else if (h.hosts == 0 && version && !strcasecmp(version, "HTTP/1.1"))
+        why = "an HTTP/1.1 request needs a Host header";
+    else if (h.length_bad)
+        why = "conflicting or malformed Content-Length headers";
+    else if (h.lengths && h.chunked)
+        why = "both Content-Length and Transfer-Encoding";
+    if (!why)
+        return 0;
+    /* The framing of the rest of the stream cannot be trusted. */
+    zl_reply_header(r, "Connection", "close");
+    zl_reply_problem(r, 400, NULL, "Bad Request", why);
+    return 1;
+}
+
+int zl_req_client_gone(void *ctx)
+{
+    struct zl_req *r = ctx;
+    const union MHD_ConnectionInfo *ci;
+    char c;
+    ssize_t n;
+
+    if (!r->conn)
+        return 0;
+    ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci)
+        return 0;
+    /* Peek: a pipelined request stays unread; end of stream or a reset
+     * means nobody waits for the answer. A client that half-closes after
+     * its request looks the same and is treated the same. */
+    n = recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+                   errno != EINTR))
+        return -ECONNRESET;
+    return 0;
+}
+
+void zl_reply_store_error(struct zl_req *r, int rc, const char *what)
+{
+    if (rc == ZL_EBUSY) {
+        zl_reply_header(r, "Retry-After", "2");
+        zl_reply_problem(r, 503, "ImplementationException", "Store busy",
+                         "the store is locked by a write in progress; "
+                         "retry shortly");
+    } else if (rc == ZL_ETIMEOUT) {
+        zl_reply_header(r, "Retry-After", "5");
+        zl_reply_problem(
+            r, 503, "QueryTooComplexException", "Query budget exceeded",
+            zl_arena_printf(&r->arena,
+                            "the query ran past its %u ms budget; narrow it "
+                            "(an exact identifier or a longer pattern, a "
+                            "time range, a smaller perPage) or retry later",
+                            r->srv->o.query_ms));
+    } else if (rc == -ECONNRESET) {
+        /* nobody reads this; the status tells the access log (nginx's
+         * "client closed request") */
+        zl_reply_problem(r, 499, NULL, "Client Closed Request",
+                         "the client went away; the query was stopped");
+    } else {
+        zl_reply_problem(r, 500, "ImplementationException", what,
+                         zl_strerror(rc));
+    }
 }
 
 /* ---- responses ---------------------------------------------------------- */
@@ -371,6 +517,8 @@ static const char *status_title(unsigned s)
     case 414: return "URI Too Long";
     case 415: return "Unsupported Media Type";
     case 431: return "Request Header Fields Too Large";
+    case 499: return "Client Closed Request";
+    case 503: return "Service Unavailable";
     default: return s >= 500 ? "Internal Server Error" : "Error";
     }
 }
@@ -395,11 +543,31 @@ static int json_str(struct zl_buf *b, const char *s)
     return rc ? rc : zl_buf_addc(b, '"');
 }
 
+/* s as it may go into a JSON string: itself when it is valid UTF-8, else
+ * an escaped copy in the arena (zl_text_escape), so a problem document is
+ * valid JSON whatever bytes an error message picked up. */
+static const char *utf8_text(struct zl_req *r, const char *s)
+{
+    size_t n, cap;
+    char *d;
+
+    if (!s || zl_utf8_valid(s, (n = strlen(s))))
+        return s;
+    cap = n * 4 + 1;
+    if (!(d = zl_arena_alloc(&r->arena, cap)))
+        return "";
+    zl_text_escape(d, cap, s, n);
+    return d;
+}
+
 void zl_reply_problem(struct zl_req *r, unsigned status, const char *type,
                       const char *title, const char *detail)
 {
     struct zl_buf b;
     char t[96];
+
+    title = utf8_text(r, title);
+    detail = utf8_text(r, detail);
 
     zl_buf_init(&b, 8192);
     if (type)

@@ -513,7 +513,7 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
     trc = zl_trace_run(s, dl, &to, &t, &err);
     if (trc == 0)
         ev = sorted_events(r, t, &n_ev);
-    else if (trc == ZL_ESTORE || trc == ZL_ENOMEM)
+    else if (trc == ZL_ESTORE || trc == ZL_EBUSY || trc == ZL_ENOMEM)
         cacheable = 0;  /* a transient failure must not stick */
     for (i = 0; i < n_ev; i++) {
         if (!origin && (ev[i]->cte == ZL_CTE_HARVESTING))

@@ -27,6 +27,13 @@ struct zl_server_opts {
                                   ("https://trace.example.cn"), or NULL to
                                   use the request's Host */
     int quiet;                 /* no access log on stderr */
+    unsigned query_ms;         /* time budget of one event query (from
+                                  its arrival), 0 = 5000; 503 +
+                                  Retry-After past it */
+    unsigned query_workers;    /* threads that run event queries and
+                                  /api/ calls, apart from the workers
+                                  serving the public pages, 0 = 2 (at most
+                                  64); 64 more may wait, past that 503 */
 };
 
 /* Run until SIGTERM/SIGINT. Prints "listening on http://HOST:PORT" on

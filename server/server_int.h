@@ -71,6 +71,14 @@ struct zl_req {
     int want_snap;              /* GET/HEAD: reads share one snapshot */
     zl_store *snap;             /* the handle holding it, or NULL */
     int64_t t0_ms;
+    const char *uri_at;         /* MHD's request-target as the URI log
+                                   callback saw it, and its strlen then:
+                                   see zl_req_strict */
+    size_t uri_len;
+    int q_state;                /* query pool: 0 not handed over, 1 queued
+                                   or running (connection suspended), 2
+                                   answered by the pool */
+    int64_t t_queued;
     /* Response. */
     unsigned status;
     const char *ctype;
@@ -93,6 +101,7 @@ struct zl_server {
     struct zl_capture_job *jobs; /* ring of recent capture jobs */
     size_t n_jobs, job_head;
     struct zl_pcache *pcache;   /* rendered public pages (pcache.c) */
+    struct zl_qpool *qpool;     /* query workers (server.c) */
 };
 
 /* The calling thread's store handle (opened on first use), or NULL. For
@@ -113,6 +122,25 @@ const char *zl_req_origin(struct zl_req *r);
 /* Bearer token -> party (ZL_PARTY_ID_MAX). 0, or answers 401 itself and
  * returns non-zero. */
 int zl_req_auth(struct zl_req *r, char party[ZL_PARTY_ID_MAX]);
+
+/* HTTP/1.1 framing and target rules MHD 0.9.75 lets through, checked when
+ * the head is complete (version is MHD's): one Host header (exactly one
+ * for HTTP/1.1), at most one Content-Length value, not both
+ * Content-Length and Transfer-Encoding, no NUL byte in the
+ * request-target. 0, or answers 400 (closing the connection) and returns
+ * non-zero. */
+int zl_req_strict(struct zl_req *r, const char *version);
+
+/* The stop callback of a request's query (zl_query_set_budget), ctx the
+ * struct zl_req: -ECONNRESET once the client has closed its side of the
+ * connection, else 0. */
+int zl_req_client_gone(void *ctx);
+
+/* Answer a failed store or query call: 503 with Retry-After for
+ * ZL_EBUSY (the store stayed locked) and ZL_ETIMEOUT (the time budget
+ * ran out), 499 for -ECONNRESET (the client left), 500 for anything
+ * else. what names the operation. */
+void zl_reply_store_error(struct zl_req *r, int rc, const char *what);
 
 /* Responses. body is copied. */
 void zl_reply(struct zl_req *r, unsigned status, const char *ctype,

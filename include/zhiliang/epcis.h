@@ -96,10 +96,11 @@ struct zl_event {
 
     const char *json;           /* the event as compact JSON text, as given;
                                    when the document's @context binds
-                                   namespace prefixes and the event has no
-                                   @context of its own, that @context is
-                                   added as the first key so the event
-                                   stays self-contained (its hash can be
+                                   namespace prefixes, that @context is
+                                   added as the first key (followed by the
+                                   event's own entries, if it has an
+                                   @context) so the event stays
+                                   self-contained (its hash can be
                                    recomputed by zl_epcis_event_hash) */
     size_t json_len;
     const char *prehash;        /* CBV 2.0 canonical pre-hash string */
@@ -177,6 +178,15 @@ int zl_epcis_event_hash_opts(const char *json, size_t len,
                              const struct zl_epcis_opts *o, char **prehash,
                              size_t *prehash_len, uint8_t hash[32],
                              char hash_id[96], struct zl_error *err);
+
+/* The same under the @context rule of stores written before issue 9
+ * (where a prefix was declared changed the hash): only the event's own
+ * top-level @context counts, only objects inside an @context array bind,
+ * and an @context nested in an extension value is hashed as a field. For
+ * verifiers: a record stored then still matches its logged leaf. */
+int zl_epcis_event_hash_legacy(const char *json, size_t len, char **prehash,
+                               size_t *prehash_len, uint8_t hash[32],
+                               char hash_id[96], struct zl_error *err);
 
 /* Write the CBV 2.0 event hash ID "ni:///sha-256;<64 hex>?ver=CBV2.0"
  * of hash into out (NUL-terminated, 90 bytes used). */

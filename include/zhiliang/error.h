@@ -35,11 +35,15 @@ enum zl_errcode {
     ZL_EPERM = -1009,       /* not allowed for these credentials */
     ZL_ENOMEM = -1010,      /* allocation failed */
     ZL_ETAMPER = -1011,     /* stored history does not match the log */
+    ZL_EBUSY = -1012,       /* the store is locked by another writer: retry */
+    ZL_ETIMEOUT = -1013,    /* a time or work budget ran out */
     ZL_ELAST = -1099
 };
 
 /* Details of a failure, filled by validators. All strings are NUL-terminated
- * and truncated to fit; an empty path means "the whole input". */
+ * and truncated to fit (never inside a character), with control
+ * characters and invalid UTF-8 escaped (zl_text_escape); an empty path
+ * means "the whole input". */
 struct zl_error {
     int code;            /* one of enum zl_errcode */
     char path[256];      /* JSON path like $.epcisBody.eventList[3].epcList[0] */
@@ -65,8 +69,18 @@ int zl_error_setf(struct zl_error *err, int code, const char *path,
 #endif
     ;
 
-/* Write "path: rule (value: ...)" into out (cap bytes, always terminated). */
+/* Write "path: rule (value: ...)" into out (cap bytes, always terminated).
+ * Like the fields themselves, the text is escaped (zl_text_escape). */
 void zl_error_format(const struct zl_error *err, char *out, size_t cap);
+
+/* Copy src[0..n) (n may be (size_t)-1 for a NUL-terminated src; src NULL
+ * is empty) into out, cap bytes and always terminated, as text safe for a
+ * terminal, a log line or a JSON string: C0 controls, DEL and C1 controls
+ * (U+0080..U+009F) become \u00XX, bytes that are not valid UTF-8 become
+ * \xNN, everything else is kept; a character or escape that does not fit
+ * whole is dropped with the rest. Returns the length written. Messages
+ * made by zl_error_set/setf/format are escaped already. */
+size_t zl_text_escape(char *out, size_t cap, const char *src, size_t n);
 
 #ifdef __cplusplus
 }

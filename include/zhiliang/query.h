@@ -17,6 +17,7 @@
 #include "zhiliang/zhiliang.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -41,6 +42,15 @@ void zl_query_free(zl_query *q);  /* NULL-safe */
  * nextPageToken. */
 int zl_query_param(zl_query *q, const char *name, const char *value,
                    struct zl_error *err);
+
+/* Bound the work of the next runs of q. deadline_ms is a point on the
+ * zl_time_now_ms() clock (0 = none): past it the query is abandoned with
+ * ZL_ETIMEOUT. stop (may be NULL) is polled while the query runs, and a
+ * non-zero return (a negative error, e.g. the client went away) abandons
+ * the query with that value. max_bytes caps the output of zl_query_json
+ * (0 = 1 GiB): past it ZL_ELIMIT with err naming perPage. */
+void zl_query_set_budget(zl_query *q, int64_t deadline_ms, size_t max_bytes,
+                         int (*stop)(void *ctx), void *stop_ctx);
 
 /* Output options for zl_query_json. */
 enum zl_epc_format {

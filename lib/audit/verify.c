@@ -147,6 +147,22 @@ static int recompute(void *ctx, uint8_t leaf_type, const char *key,
                              hash_id, &err);
     if (rc)
         return ZL_ENOTFOUND; /* stored JSON no longer even parses */
+    if (memcmp(again, hash, 32)) {
+        /* Stored under the @context rule before issue 9: it must still
+         * match under that rule (a preimage of its own hash either way). */
+        char *old = NULL;
+        size_t old_len = 0;
+
+        if (zl_epcis_event_hash_legacy(a->json, a->json_len, &old, &old_len,
+                                       again, hash_id, &err) == 0 &&
+            !memcmp(again, hash, 32)) {
+            zl_free(a->canon);
+            a->canon = old;
+            *len = old_len;
+        } else {
+            zl_free(old);
+        }
+    }
     *canon = a->canon;
     return 0;
 }

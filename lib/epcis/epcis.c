@@ -392,11 +392,18 @@ static int is_uri(const char *s, size_t n)
         i++;
     if (i == n || s[i] != ':')
         return 0;
-    for (; i < n; i++)
+    for (; i < n; i++) {
         if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f || s[i] == '"' ||
             s[i] == '<' || s[i] == '>' || s[i] == '\\' || s[i] == '^' ||
             s[i] == '`' || s[i] == '{' || s[i] == '|' || s[i] == '}')
             return 0;
+        /* C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F) are no IRI
+         * characters (RFC 3987 ucschar starts at U+00A0); U+009B is a
+         * terminal's CSI */
+        if ((unsigned char)s[i] == 0xc2 && i + 1 < n &&
+            (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9f)
+            return 0;
+    }
     return 1;
 }
 
@@ -480,6 +487,13 @@ static int want_id_in(struct vctx *v, json_t *j, const char **out, int *dup)
     }
     if ((r = want_uri(v, j, NULL)) < 0)
         return r;
+    if (len >= sizeof v->canon) {
+        char rule[200];
+        snprintf(rule, sizeof rule,
+                 "identifier of %zu bytes is longer than the limit of %zu "
+                 "bytes", len, sizeof v->canon - 1);
+        return fail(v, ZL_EINVAL, rule, j);
+    }
     memset(&gerr, 0, sizeof gerr);
     r = zl_gs1_canonical(raw, len, v->canon, sizeof v->canon, &gerr);
     if (r < 0) {
@@ -1460,6 +1474,81 @@ static int load_json(const char *buf, size_t len, size_t max_depth,
     return 0;
 }
 
+/* Count the @context objects in j and the prefix bindings they hold. */
+static void count_contexts(json_t *j, size_t *n_ctx, size_t *n_bind,
+                           size_t depth)
+{
+    const char *k;
+    json_t *v;
+    size_t i;
+
+    if (depth > 256)
+        return;
+    if (json_is_array(j)) {
+        for (i = 0; i < json_array_size(j); i++)
+            count_contexts(json_array_get(j, i), n_ctx, n_bind, depth + 1);
+        return;
+    }
+    if (!json_is_object(j))
+        return;
+    json_object_foreach(j, k, v) {
+        if (!strcmp(k, "@context")) {
+            (*n_ctx)++;
+            if (json_is_object(v))
+                *n_bind += json_object_size(v);
+            for (i = 0; i < json_array_size(v); i++)
+                *n_bind += json_object_size(json_array_get(v, i));
+        } else {
+            count_contexts(v, n_ctx, n_bind, depth + 1);
+        }
+    }
+}
+
+/* Store an event that has its own @context, in a document whose
+ * @context binds prefixes too: the pre-hash applied the document's
+ * bindings, then the event's (JSON-LD embedded context), so the stored
+ * event carries one @context array with the document's entries first and
+ * then the event's, which zl_epcis_event_hash() applies the same way from
+ * the event alone. The document's ignoreFields list comes along as in
+ * hash_event(). */
+static int store_context(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
+                         json_t *own, struct zl_event *e, struct vctx *v)
+{
+    json_t *out = json_object(), *merged = json_array(), *x;
+    const char *k;
+    char *dump = NULL;
+    int r = ZL_ENOMEM;
+    size_t i;
+    if (!out || !merged)
+        goto out;
+    if (json_is_array(ctxj) ? json_array_extend(merged, ctxj) < 0
+                            : json_array_append(merged, ctxj) < 0)
+        goto out;
+    if (json_is_array(own) ? json_array_extend(merged, own) < 0
+                           : json_array_append(merged, own) < 0)
+        goto out;
+    if (json_object_set(out, "@context", merged) < 0 ||
+        (v->ign && !json_object_get(ev, v->ign_key) &&
+         json_object_set(out, v->ign_key, v->ign) < 0))
+        goto out;
+    json_object_foreach(ev, k, x) {
+        if (strcmp(k, "@context") && json_object_set(out, k, x) < 0)
+            goto out;
+    }
+    dump = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!dump)
+        goto out;
+    i = strlen(dump);
+    e->json = ep_strndup(&doc->a, dump, i);
+    e->json_len = i;
+    r = e->json ? 0 : ZL_ENOMEM;
+out:
+    jfree(dump);
+    json_decref(merged);
+    json_decref(out);
+    return r;
+}
+
 static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
                       const char *raw, size_t raw_len, struct zl_event *e,
                       const struct ep_hashctx *hc, struct ep_arena *scratch,
@@ -1467,17 +1556,42 @@ static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
 {
     char *dump;
     size_t dl;
+    json_t *own;
     int r;
     r = ep_prehash(ev, type_names[e->type], hc, scratch, pre);
+    if (r == ZL_ELIMIT) {
+        /* which cap: a rare path, so count again rather than thread a
+         * reason through the pre-hash engine */
+        char rule[200];
+        size_t n_ctx = 0, n_bind = hc->n_ns;
+        count_contexts(ev, &n_ctx, &n_bind, 0);
+        if (n_ctx > EP_MAX_CONTEXTS)
+            snprintf(rule, sizeof rule,
+                     "%zu @context objects in one event, more than the "
+                     "limit of %d", n_ctx, EP_MAX_CONTEXTS);
+        else if (n_bind > EP_MAX_PREFIXES)
+            snprintf(rule, sizeof rule,
+                     "%zu prefix bindings in one event, more than the limit "
+                     "of %d", n_bind, EP_MAX_PREFIXES);
+        else
+            snprintf(rule, sizeof rule,
+                     "event too large: its CBV 2.0 pre-hash string passes "
+                     "the limit of %zu bytes", (size_t)PREHASH_MAX);
+        return fail(v, r, rule, NULL);
+    }
     if (r < 0)
-        return fail(v, r, "cannot build the CBV 2.0 pre-hash string "
-                          "(too large?)", NULL);
+        return fail(v, r, "cannot build the CBV 2.0 pre-hash string", NULL);
     if (!(e->prehash = ep_strndup(&doc->a, pre->data, pre->len)))
         return ZL_ENOMEM;
     e->prehash_len = pre->len;
     if ((r = ep_sha256(pre->data, pre->len, e->hash)) < 0)
         return r;
     zl_event_hash_id(e->hash, e->hash_id);
+    own = json_object_get(ev, "@context");
+    if (hc->n_ns && ctxj && own && own != ctxj)
+        /* The event binds prefixes of its own on top of the document's:
+         * the stored event gets both, in that order (see store_context). */
+        return store_context(doc, ev, ctxj, own, e, v);
     if (raw) {
         /* the event's own text, minus insignificant whitespace */
         size_t k, o = 0;
@@ -1565,6 +1679,28 @@ static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
     return e->json ? 0 : ZL_ENOMEM;
 }
 
+/* An event given without a document around it (alone, or in an array)
+ * carries its own @context, by the rule a document follows (EPCIS 2.0
+ * JSON-LD: the context says what the terms mean). v->path is the
+ * event's. */
+static int bare_context(struct vctx *v, json_t *ev)
+{
+    json_t *c;
+
+    if (!json_is_object(ev))
+        return 0;   /* validate_event says what it must be */
+    c = json_object_get(ev, "@context");
+    if (!c)
+        return fail_key(v, "@context", ZL_EINVAL,
+                        "required (JSON-LD context of EPCIS 2.0): an event "
+                        "sent without an EPCISDocument carries its own",
+                        NULL);
+    if (!json_is_string(c) && !json_is_array(c) && !json_is_object(c))
+        return fail_key(v, "@context", ZL_EINVAL,
+                        "must be a URI, an object or an array", c);
+    return 0;
+}
+
 /* The repository "ignoreFields" extension the reference honours: a
  * document-level "<p>:ignoreFields" list, where p is bound to the
  * namespace uri the caller names (zl_epcis_opts.ignore_fields_ns; none:
@@ -1620,7 +1756,7 @@ static int parse(const char *buf, size_t len,
     struct vctx *v = NULL;
     struct ep_arena scratch, idx_arena, jlocal, *jarena = jarena_get();
     struct slices sl = { NULL, 0, 0, 0, 0 };
-    int use_raw = 0, routed = 0;
+    int use_raw = 0, routed = 0, bare = 0;
     struct zl_buf pre;
     struct ep_hashctx hc;
     struct ep_ns *ns = NULL;
@@ -1675,6 +1811,14 @@ static int parse(const char *buf, size_t len,
     if (json_is_array(root)) {
         events = root;
         base = "$";
+        if (json_array_size(root) == 0) {
+            r = zl_error_set(err, ZL_EINVAL, "$",
+                             "an empty array is no EPCIS document and holds "
+                             "no event: send an EPCISDocument or an array "
+                             "of events",
+                             NULL, 0);
+            goto out;
+        }
     } else if (json_is_object(root)) {
         t = json_object_get(root, "type");
         int query = json_is_string(t) &&
@@ -1779,7 +1923,14 @@ static int parse(const char *buf, size_t len,
         r = zl_error_set(err, ZL_ELIMIT, base, rule, NULL, 0);
         goto out;
     }
-    if ((r = ep_collect_ns(ctxj, &doc->a, &ns, &n_ns)) < 0)
+    if ((r = ep_collect_ns(ctxj, &doc->a, &ns, &n_ns)) == ZL_ELIMIT) {
+        snprintf(rule, sizeof rule,
+                 "binds more than the limit of %d namespace prefixes",
+                 EP_MAX_PREFIXES);
+        r = zl_error_set(err, ZL_ELIMIT, "$.@context", rule, NULL, 0);
+        goto out;
+    }
+    if (r < 0)
         goto oom;
     hc.ns = ns;
     hc.n_ns = n_ns;
@@ -1790,6 +1941,7 @@ static int parse(const char *buf, size_t len,
         if (ignore_list(ign, NULL, &doc->a, &hc) < 0)
             goto oom;
     }
+    bare = base[1] == '\0';   /* "$": events without a document */
     use_raw = !single && !sl.failed && sl.n == n;
     for (i = 0; use_raw && i < n; i++)
         if (sl.r[i][1] <= sl.r[i][0])
@@ -1806,6 +1958,8 @@ static int parse(const char *buf, size_t len,
         if (!single)
             path_idx(&v->path, i);
         v->n_id = 0;
+        if (bare && (r = bare_context(v, ev)) < 0)
+            goto out;
         if ((r = validate_event(v, ev, &doc->events[i])) < 0)
             goto out;
         /* the scratch arena is reset by the pre-hash; the index must be
@@ -1821,7 +1975,7 @@ static int parse(const char *buf, size_t len,
         hc.n_expanded = 0;
         exp_cap = 0;
         if ((r = ep_collect_expanded(ev, &idx_arena, &hc.expanded,
-                                     &hc.n_expanded, &exp_cap)) < 0)
+                                     &hc.n_expanded, &exp_cap, 0)) < 0)
             goto oom;
         if ((r = hash_event(doc, ev, ctxj, use_raw ? buf + sl.r[i][0] : NULL,
                             use_raw ? sl.r[i][1] - sl.r[i][0] : 0,
@@ -1883,18 +2037,12 @@ int zl_epcis_parse_opts(const char *buf, size_t len,
              : parse(buf, len, NULL, 0, NULL, out, err);
 }
 
-int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
-                        size_t *prehash_len, uint8_t hash[32],
-                        char hash_id[96], struct zl_error *err)
-{
-    return zl_epcis_event_hash_opts(json, len, NULL, prehash, prehash_len,
-                                    hash, hash_id, err);
-}
-
-int zl_epcis_event_hash_opts(const char *json, size_t len,
-                             const struct zl_epcis_opts *o, char **prehash,
-                             size_t *prehash_len, uint8_t hash[32],
-                             char hash_id[96], struct zl_error *err)
+/* zl_epcis_event_hash() and zl_epcis_event_hash_legacy(): legacy selects
+ * the @context rule before issue 9 (ep_hashctx.legacy_ctx). */
+static int event_hash(const char *json, size_t len,
+                      const struct zl_epcis_opts *o, int legacy,
+                      char **prehash, size_t *prehash_len, uint8_t hash[32],
+                      char hash_id[96], struct zl_error *err)
 {
     json_t *ev = NULL, *t, *ctxj;
     struct ep_arena a;
@@ -1923,7 +2071,9 @@ int zl_epcis_event_hash_opts(const char *json, size_t len,
     }
     ctxj = json_object_get(ev, "@context");
     hc.skip_context = 1;
-    if ((r = ep_collect_ns(ctxj, &a, &ns, &n_ns)) < 0)
+    hc.legacy_ctx = legacy;
+    if ((r = legacy ? ep_collect_ns_legacy(ctxj, &a, &ns, &n_ns)
+                    : ep_collect_ns(ctxj, &a, &ns, &n_ns)) < 0)
         goto nomem;
     hc.ns = ns;
     hc.n_ns = n_ns;
@@ -1942,7 +2092,7 @@ int zl_epcis_event_hash_opts(const char *json, size_t len,
         const char **exp = NULL;
         size_t n_exp = 0, i;
         ep_arena_init(&a2);
-        r = ep_collect_expanded(ev, &a2, &exp, &n_exp, &cap);
+        r = ep_collect_expanded(ev, &a2, &exp, &n_exp, &cap, legacy);
         if (r == 0 && n_exp) {
             hc.expanded = ep_alloc(&a, n_exp * sizeof *hc.expanded);
             for (i = 0; hc.expanded && i < n_exp; i++)
@@ -1991,4 +2141,29 @@ out:
     ep_arena_cleanup(&a);
     json_decref(ev);
     return r;
+}
+
+int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
+                        size_t *prehash_len, uint8_t hash[32],
+                        char hash_id[96], struct zl_error *err)
+{
+    return event_hash(json, len, NULL, 0, prehash, prehash_len, hash, hash_id,
+                      err);
+}
+
+int zl_epcis_event_hash_opts(const char *json, size_t len,
+                             const struct zl_epcis_opts *o, char **prehash,
+                             size_t *prehash_len, uint8_t hash[32],
+                             char hash_id[96], struct zl_error *err)
+{
+    return event_hash(json, len, o, 0, prehash, prehash_len, hash, hash_id,
+                      err);
+}
+
+int zl_epcis_event_hash_legacy(const char *json, size_t len, char **prehash,
+                               size_t *prehash_len, uint8_t hash[32],
+                               char hash_id[96], struct zl_error *err)
+{
+    return event_hash(json, len, NULL, 1, prehash, prehash_len, hash, hash_id,
+                      err);
 }

@@ -55,8 +55,14 @@ int ep_cbv_has(enum ep_vocab v, const char *s, size_t n);
 /* ---- pre-hash ---- */
 struct ep_ns {               /* a JSON-LD @context prefix: "ex" -> URI */
     const char *prefix;
-    const char *uri;
+    const char *uri;         /* NULL (in a scope only): unbound */
 };
+
+/* Caps on @context work per event (ZL_ELIMIT past them): prefix bindings
+ * in scope at once, and @context objects in one event. Real documents
+ * use a handful of each; the caps keep a hostile one linear. */
+#define EP_MAX_PREFIXES 256
+#define EP_MAX_CONTEXTS 64
 
 /* Document-wide inputs of the pre-hash (the reference looks at the whole
  * document when it expands bare CBV terms and namespace prefixes). */
@@ -67,7 +73,12 @@ struct ep_hashctx {
     size_t n_expanded;
     const char **ignore;     /* repository ignoreFields keys */
     size_t n_ignore;
-    int skip_context;        /* an event's own @context is no field */
+    int skip_context;        /* an @context is no field but binds the
+                              * prefixes of its object and below */
+    int legacy_ctx;          /* the rule before issue 9, for records
+                              * stored under it: only the event's own
+                              * top-level @context is skipped (nested ones
+                              * hash as fields) and binds nothing */
     /* Identifiers already canonicalised by validation, keyed by the
      * address of the JSON string (so the pre-hash does not run the GS1
      * parser twice): open addressing, mask + 1 slots, NULL keys empty. */
@@ -76,15 +87,33 @@ struct ep_hashctx {
     size_t id_mask;
 };
 
-/* Collect namespace prefixes from a document's @context (only the objects
- * inside an @context array count, as in the reference). Arena-owned. */
+/* Collect namespace prefixes from a JSON-LD @context value: an object of
+ * "prefix": "uri" terms, or an array of such objects applied in order (a
+ * later binding overrides, "prefix": null unbinds, a null entry clears
+ * everything before it); remote contexts (strings) and expanded term
+ * definitions bind nothing here. One entry per prefix, no NULL uri; at
+ * most EP_MAX_PREFIXES (else ZL_ELIMIT). Arena-owned. */
 int ep_collect_ns(json_t *context, struct ep_arena *a, struct ep_ns **ns,
                   size_t *n_ns);
+/* Apply one more @context to (*ns, *n_ns) (capacity *cap), with the
+ * rules of ep_collect_ns() but appending (a later entry for the same
+ * prefix wins, a NULL uri unbinds: search from the end); the arrays live
+ * in the arena. */
+int ep_ns_apply(json_t *context, struct ep_arena *a, struct ep_ns **ns,
+                size_t *n_ns, size_t *cap);
+/* The rule before issue 9 (see legacy_ctx): only the objects inside an
+ * @context array bind, with string values; nothing unbinds. */
+int ep_collect_ns_legacy(json_t *context, struct ep_arena *a,
+                         struct ep_ns **ns, size_t *n_ns);
+/* A growable copy of n_from bindings, for ep_ns_apply(). */
+int ep_ns_copy(const struct ep_ns *from, size_t n_from, struct ep_arena *a,
+               struct ep_ns **ns, size_t *n_ns, size_t *cap);
 /* Add to (*exp, *n) the expanded web-vocabulary URIs an event yields
- * (bare terms at vocabulary positions, full CBV/GS1 voc URIs anywhere).
+ * (bare terms at vocabulary positions, full CBV/GS1 voc URIs anywhere but
+ * in an @context, unless legacy_ctx).
  * *cap is the array capacity; arrays live in the arena. */
 int ep_collect_expanded(json_t *event, struct ep_arena *a, const char ***exp,
-                        size_t *n, size_t *cap);
+                        size_t *n, size_t *cap, int legacy_ctx);
 
 /* Write the pre-hash string of one event into out (which is reset first).
  * scratch is reset and used for the event tree. */

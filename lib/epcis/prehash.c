@@ -58,6 +58,13 @@ struct ph {
     const struct ep_hashctx *hc;
     struct ep_arena *a;
     struct zl_buf *out;
+    /* The prefixes in scope: the document's, then those of every
+     * @context met on the way down to the current node (JSON-LD embedded
+     * contexts: an object's own @context binds its keys and everything
+     * below it). Arena-owned; a new array per object with a @context. */
+    const struct ep_ns *ns;
+    size_t n_ns;
+    size_t n_ctx;           /* @context objects met (EP_MAX_CONTEXTS) */
 };
 
 /* ---- canonical property order (reference PROP_ORDER) ---- */
@@ -515,19 +522,19 @@ static void strip(const char **s, size_t *n)
 }
 
 /* ---- step 1: tree ---- */
-static const char *ns_lookup(const struct ep_hashctx *hc, const char *s,
-                             size_t n, size_t *plen)
+static const char *ns_lookup(const struct ph *p, const char *s, size_t n,
+                             size_t *plen)
 {
     const char *c = memchr(s, ':', n);
     size_t i, pl;
     if (!c)
         return NULL;
     pl = (size_t)(c - s);
-    for (i = 0; i < hc->n_ns; i++)
-        if (strlen(hc->ns[i].prefix) == pl &&
-            memcmp(hc->ns[i].prefix, s, pl) == 0) {
+    for (i = p->n_ns; i-- > 0;)     /* the innermost binding wins */
+        if (strlen(p->ns[i].prefix) == pl &&
+            memcmp(p->ns[i].prefix, s, pl) == 0) {
             *plen = pl;
-            return hc->ns[i].uri;
+            return p->ns[i].uri;    /* NULL: unbound there */
         }
     return NULL;
 }
@@ -535,7 +542,7 @@ static const char *ns_lookup(const struct ep_hashctx *hc, const char *s,
 static int set_key(struct ph *p, struct ph_node *nd, const char *k)
 {
     size_t kl = strlen(k), pl;
-    const char *uri = ns_lookup(p->hc, k, kl, &pl);
+    const char *uri = ns_lookup(p, k, kl, &pl);
     if (uri) {
         size_t ul = strlen(uri), rl = kl - pl - 1;
         char *s = ep_alloc(p->a, ul + rl + 3);
@@ -577,7 +584,7 @@ static int set_string_value(struct ph *p, struct ph_node *nd, const char *v,
             vl = strlen(hit);
         }
     }
-    uri = ns_lookup(hc, v, vl, &pl);
+    uri = ns_lookup(p, v, vl, &pl);
     if (uri) {
         size_t ul = strlen(uri), rl = vl - pl - 1;
         char *s = ep_alloc(p->a, ul + rl + 1);
@@ -654,7 +661,10 @@ static int skip_key(struct ph *p, const char *k, int top)
     case '@': if (!strncmp(k, "@xmlns", 6)) return 1; break;
     default: break;
     }
-    if (top && p->hc->skip_context && !strcmp(k, "@context"))
+    /* An @context anywhere is JSON-LD machinery that binds prefixes (see
+     * build()), not event data. */
+    if (p->hc->skip_context && !strcmp(k, "@context") &&
+        (top || !p->hc->legacy_ctx))
         return 1;
     if (top)
         for (i = 0; i < p->hc->n_ignore; i++)
@@ -714,6 +724,20 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
         const char *k;
         json_t *v;
         json_t *text = json_object_get(j, "#text");
+        json_t *ctx = json_object_get(j, "@context");
+        const struct ep_ns *outer = p->ns;
+        size_t n_outer = p->n_ns;
+        if (ctx && p->hc->skip_context && !p->hc->legacy_ctx) {
+            struct ep_ns *in = NULL;
+            size_t n_in = 0, cap = 0;
+            if (++p->n_ctx > EP_MAX_CONTEXTS)
+                return ZL_ELIMIT;
+            if ((r = ep_ns_copy(outer, n_outer, p->a, &in, &n_in, &cap)) < 0 ||
+                (r = ep_ns_apply(ctx, p->a, &in, &n_in, &cap)) < 0)
+                return r;
+            p->ns = in;
+            p->n_ns = n_in;
+        }
         if (json_is_string(text)) {
             nd->val = json_string_value(text);
             nd->vlen = json_string_length(text);
@@ -744,6 +768,8 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
             }
         }
         nd->nk = n;
+        p->ns = outer;
+        p->n_ns = n_outer;
         break;
     }
     default:
@@ -1094,6 +1120,9 @@ int ep_prehash(json_t *event, const char *type, const struct ep_hashctx *hc,
     p.hc = hc;
     p.a = scratch;
     p.out = out;
+    p.ns = hc->ns;
+    p.n_ns = hc->n_ns;
+    p.n_ctx = 0;
     ep_arena_reset(scratch);
     zl_buf_reset(out);
     memset(&root, 0, sizeof root);
@@ -1130,47 +1159,144 @@ int ep_prehash(json_t *event, const char *type, const struct ep_hashctx *hc,
 }
 
 /* ---- document-wide inputs ---- */
-int ep_collect_ns(json_t *context, struct ep_arena *a, struct ep_ns **ns,
-                  size_t *n_ns)
+int ep_ns_copy(const struct ep_ns *from, size_t n_from, struct ep_arena *a,
+               struct ep_ns **ns, size_t *n_ns, size_t *cap)
 {
-    size_t i, n = 0;
-    struct ep_ns *arr;
+    *ns = NULL;
+    *n_ns = 0;
+    *cap = 0;
+    if (n_from == 0)
+        return 0;
+    if (!(*ns = ep_alloc(a, n_from * sizeof **ns)))
+        return ZL_ENOMEM;
+    memcpy(*ns, from, n_from * sizeof **ns);
+    *n_ns = *cap = n_from;
+    return 0;
+}
+
+/* Bind (uri != NULL) or unbind (uri == NULL) one prefix. Deduplicating
+ * (append = 0: the document's bindings, which find_ignore() reads too)
+ * keeps one entry per prefix and no NULL; appending (the scopes of
+ * build()) is O(1) and relies on ns_lookup() searching from the end, so
+ * a hostile event cannot make every nested @context cost its size times
+ * the bindings in scope. Either way at most EP_MAX_PREFIXES entries. */
+static int ns_set(struct ep_arena *a, struct ep_ns **ns, size_t *n,
+                  size_t *cap, const char *prefix, const char *uri,
+                  int append)
+{
+    size_t j = *n;
+    if (!append) {
+        for (j = 0; j < *n; j++)
+            if (!strcmp((*ns)[j].prefix, prefix))
+                break;
+        if (j < *n) {
+            if (uri) {
+                (*ns)[j].uri = uri;
+            } else {
+                memmove(*ns + j, *ns + j + 1, (*n - j - 1) * sizeof **ns);
+                (*n)--;
+            }
+            return 0;
+        }
+        if (!uri)
+            return 0;
+    }
+    if (*n >= EP_MAX_PREFIXES)
+        return ZL_ELIMIT;
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        struct ep_ns *nn = ep_alloc(a, nc * sizeof *nn);
+        if (!nn)
+            return ZL_ENOMEM;
+        if (*n)
+            memcpy(nn, *ns, *n * sizeof *nn);
+        *ns = nn;
+        *cap = nc;
+    }
+    (*ns)[*n].prefix = prefix;
+    (*ns)[*n].uri = uri;
+    (*n)++;
+    return 0;
+}
+
+static int ns_apply_one(json_t *c, struct ep_arena *a, struct ep_ns **ns,
+                        size_t *n, size_t *cap, int append)
+{
+    const char *k;
+    json_t *v;
+    int r;
+    if (json_is_null(c)) {          /* "@context": null resets */
+        *n = 0;
+        return 0;
+    }
+    if (!json_is_object(c))         /* a remote context: not fetched */
+        return 0;
+    json_object_foreach(c, k, v) {
+        if (k[0] == '@')
+            continue;
+        if (json_is_string(v))
+            r = ns_set(a, ns, n, cap, k, json_string_value(v), append);
+        else if (json_is_null(v))   /* "ex": null unbinds */
+            r = ns_set(a, ns, n, cap, k, NULL, append);
+        else
+            r = 0;
+        if (r < 0)
+            return r;
+    }
+    return 0;
+}
+
+static int ns_apply(json_t *context, struct ep_arena *a, struct ep_ns **ns,
+                    size_t *n_ns, size_t *cap, int append)
+{
+    size_t i;
+    int r;
+    if (!json_is_array(context))
+        return ns_apply_one(context, a, ns, n_ns, cap, append);
+    for (i = 0; i < json_array_size(context); i++)
+        if ((r = ns_apply_one(json_array_get(context, i), a, ns, n_ns, cap,
+                              append)) < 0)
+            return r;
+    return 0;
+}
+
+int ep_ns_apply(json_t *context, struct ep_arena *a, struct ep_ns **ns,
+                size_t *n_ns, size_t *cap)
+{
+    return ns_apply(context, a, ns, n_ns, cap, 1);
+}
+
+int ep_collect_ns_legacy(json_t *context, struct ep_arena *a,
+                         struct ep_ns **ns, size_t *n_ns)
+{
+    size_t i, cap = 0;
+    int r;
     *ns = NULL;
     *n_ns = 0;
     if (!json_is_array(context))
         return 0;
-    for (i = 0; i < json_array_size(context); i++) {
-        json_t *c = json_array_get(context, i);
-        if (json_is_object(c))
-            n += json_object_size(c);
-    }
-    if (n == 0)
-        return 0;
-    arr = ep_alloc(a, n * sizeof *arr);
-    if (!arr)
-        return ZL_ENOMEM;
-    n = 0;
     for (i = 0; i < json_array_size(context); i++) {
         json_t *c = json_array_get(context, i), *v;
         const char *k;
         if (!json_is_object(c))
             continue;
         json_object_foreach(c, k, v) {
-            size_t j;
-            if (!json_is_string(v) || k[0] == '@')
-                continue;
-            for (j = 0; j < n; j++)   /* a later entry overrides */
-                if (!strcmp(arr[j].prefix, k))
-                    break;
-            arr[j].prefix = k;
-            arr[j].uri = json_string_value(v);
-            if (j == n)
-                n++;
+            if (json_is_string(v) && k[0] != '@' &&
+                (r = ns_set(a, ns, n_ns, &cap, k, json_string_value(v), 0)) <
+                    0)
+                return r;
         }
     }
-    *ns = arr;
-    *n_ns = n;
     return 0;
+}
+
+int ep_collect_ns(json_t *context, struct ep_arena *a, struct ep_ns **ns,
+                  size_t *n_ns)
+{
+    size_t cap = 0;
+    *ns = NULL;
+    *n_ns = 0;
+    return ns_apply(context, a, ns, n_ns, &cap, 0);
 }
 
 static int add_expanded(struct ep_arena *a, const char ***exp, size_t *n,
@@ -1227,7 +1353,7 @@ static int vocab_value(json_t *v, enum ep_vocab voc, struct ep_arena *a,
 }
 
 static int walk_full_uris(json_t *j, struct ep_arena *a, const char ***exp,
-                          size_t *n, size_t *cap, size_t depth)
+                          size_t *n, size_t *cap, size_t depth, int legacy)
 {
     int r;
     if (depth > 256)
@@ -1242,13 +1368,16 @@ static int walk_full_uris(json_t *j, struct ep_arena *a, const char ***exp,
         size_t i;
         for (i = 0; i < json_array_size(j); i++)
             if ((r = walk_full_uris(json_array_get(j, i), a, exp, n, cap,
-                                    depth + 1)) < 0)
+                                    depth + 1, legacy)) < 0)
                 return r;
     } else if (json_is_object(j)) {
         const char *k;
         json_t *v;
         json_object_foreach(j, k, v) {
-            if ((r = walk_full_uris(v, a, exp, n, cap, depth + 1)) < 0)
+            /* a context's URIs are prefix bindings, not values */
+            if (!legacy && !strcmp(k, "@context"))
+                continue;
+            if ((r = walk_full_uris(v, a, exp, n, cap, depth + 1, legacy)) < 0)
                 return r;
         }
     }
@@ -1256,7 +1385,7 @@ static int walk_full_uris(json_t *j, struct ep_arena *a, const char ***exp,
 }
 
 int ep_collect_expanded(json_t *ev, struct ep_arena *a, const char ***exp,
-                        size_t *n, size_t *cap)
+                        size_t *n, size_t *cap, int legacy_ctx)
 {
     static const struct {
         const char *list, *key;
@@ -1309,5 +1438,5 @@ int ep_collect_expanded(json_t *ev, struct ep_arena *a, const char ***exp,
                 return r;
         }
     }
-    return walk_full_uris(ev, a, exp, n, cap, 0);
+    return walk_full_uris(ev, a, exp, n, cap, 0, legacy_ctx);
 }

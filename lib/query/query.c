@@ -35,6 +35,7 @@ struct zl_query {
     size_t per_page;
     size_t event_count_limit;
     size_t max_event_count;
+    size_t max_bytes;           /* output cap, 0 = MAX_OUTPUT */
 };
 
 static void *own(zl_query *q, void *p)
@@ -226,15 +227,26 @@ static int time_param(const char *name, const char *v, int64_t *out,
     return 0;
 }
 
+/* A count: decimal digits only (no sign, space or exponent), 1 to
+ * MAX_COUNT. Parsed by hand so that no value can wrap: "-1" and a
+ * 40-digit number are refused, not read as huge or clamped. */
+#define MAX_COUNT 100000000ULL
 static int count_param(const char *name, const char *v, size_t *out,
                        struct zl_error *err)
 {
-    char *end;
-    unsigned long long n = strtoull(v, &end, 10);
+    unsigned long long n = 0;
+    const char *p;
 
-    if (!*v || *end || v[0] == '-' || n == 0 || n > 100000000ULL)
-        return zl_error_set(err, ZL_EINVAL, name,
-                            "must be a positive integer", v, (size_t)-1);
+    for (p = v; *p >= '0' && *p <= '9'; p++) {
+        n = n * 10 + (unsigned long long)(*p - '0');
+        if (n > MAX_COUNT)
+            return zl_error_setf(err, ZL_EINVAL, name, v,
+                                 "must be an integer from 1 to %llu",
+                                 MAX_COUNT);
+    }
+    if (p == v || *p || n == 0)
+        return zl_error_setf(err, ZL_EINVAL, name, v,
+                             "must be an integer from 1 to %llu", MAX_COUNT);
     *out = (size_t)n;
     return 0;
 }
@@ -419,6 +431,15 @@ int zl_query_param(zl_query *q, const char *name, const char *value,
                         value, (size_t)-1);
 }
 
+void zl_query_set_budget(zl_query *q, int64_t deadline_ms, size_t max_bytes,
+                         int (*stop)(void *ctx), void *stop_ctx)
+{
+    q->f.deadline_ms = deadline_ms;
+    q->f.stop = stop;
+    q->f.stop_ctx = stop_ctx;
+    q->max_bytes = max_bytes && max_bytes < MAX_OUTPUT ? max_bytes : 0;
+}
+
 /* ---- output ------------------------------------------------------------- */
 
 static const char *const EPC_FIELDS[] = {"epcList", "childEPCs", "inputEPCList",
@@ -522,6 +543,7 @@ struct each_ctx {
     int order_record;
     struct zl_buf *out;  /* reused for spliced events */
     zl_store *s;         /* for corrections of erroneous events */
+    const struct zl_event_filter *f;   /* for its budget */
 };
 
 /* Which of recordTime and eventID the object text j[0..n) has as
@@ -633,6 +655,11 @@ static int each_cb(void *vctx, const struct zl_stored_event *ev)
         c->seen++; /* one more exists: there is a next page */
         return 1;
     }
+    /* the budget between rows too: decorating big events is work */
+    if (c->f->deadline_ms && zl_time_now_ms() > c->f->deadline_ms)
+        return ZL_ETIMEOUT;
+    if (c->f->stop && c->seen % 64 == 0 && (rc = c->f->stop(c->f->stop_ctx)))
+        return rc;
     if (c->fmt == ZL_EPC_AS_CAPTURED && c->out &&
         !ev->has_error_declaration && (rc = splice(ev, c->out)) <= 0) {
         if (rc)
@@ -673,7 +700,7 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
 {
     struct zl_buf out;
     struct each_ctx c = {fmt, cb, ctx, 0, q->per_page, 0, {0},
-                         q->f.order_by == ZL_ORDER_RECORD_TIME, &out, s};
+                         q->f.order_by == ZL_ORDER_RECORD_TIME, &out, s, &q->f};
     struct zl_event_filter f = q->f;
     int rc;
 
@@ -737,7 +764,7 @@ int zl_query_json(zl_store *s, zl_query *q, enum zl_epc_format fmt,
     int rc;
 
     *json = NULL;
-    zl_buf_init(&b, MAX_OUTPUT);
+    zl_buf_init(&b, q->max_bytes ? q->max_bytes : MAX_OUTPUT);
     zl_time_format_utc(zl_time_now_ms(), now);
     rc = zl_buf_printf(&b,
                        "{\"@context\":[\"https://ref.gs1.org/standards/epcis/"
@@ -751,6 +778,14 @@ int zl_query_json(zl_store *s, zl_query *q, enum zl_epc_format fmt,
         rc = zl_query_each(s, q, fmt, doc_cb, &d, next_token, err);
     if (!rc)
         rc = zl_buf_adds(&b, "]}}}}");
+    /* a limit with no error filled in (maxEventCount fills it) is the
+     * output cap */
+    if (rc == ZL_ELIMIT && (!err || err->code != ZL_ELIMIT))
+        rc = zl_error_setf(err, ZL_ELIMIT, "perPage", NULL,
+                           "the result is larger than %zu bytes "
+                           "(QueryTooLargeException): ask for fewer "
+                           "events per page",
+                           q->max_bytes ? q->max_bytes : MAX_OUTPUT);
     if (rc) {
         zl_buf_cleanup(&b);
         return rc;

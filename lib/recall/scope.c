@@ -863,7 +863,8 @@ static int event_refs(struct ctx *c, const struct zl_trace_event *e,
     rc = zl_store_event_refs(c->s, e->hash, ref_cb, &r);
     if (rc)
         goto out;
-    qsort(r.list, r.n, sizeof *r.list, cmp_ref);
+    if (r.n)
+        qsort(r.list, r.n, sizeof *r.list, cmp_ref);
     for (i = 0; i < r.n && !rc; i++) {
         char t[32];
 

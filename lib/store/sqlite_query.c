@@ -4,9 +4,9 @@
  *
  * The SQL text is assembled from fixed fragments only; every value goes
  * through a binding, so no user text reaches the SQL parser. Identifier
- * matches (MATCH_*) become EXISTS subqueries on event_ids, whose primary
- * key starts with the identifier: an exact ID is a point lookup and a
- * pattern ("...*") a range scan [prefix, prefix + 0xFF).
+ * matches (MATCH_*) become uncorrelated IN subqueries on event_ids, whose
+ * primary key starts with the identifier: an exact ID is a point lookup
+ * and a pattern ("...*") a range scan [prefix, successor of prefix).
  * Pagination is keyset (event_time, hash) rather than OFFSET, so page N
  * costs the same as page 1. EQ_eventID values that are our hash IDs
  * ("ni:///sha-256;<64 hex>?ver=CBV2.0", or the bare hex) are decoded here
@@ -17,6 +17,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "zhiliang/codec.h"
+#include "zhiliang/timefmt.h"
 
 #include <string.h>
 
@@ -138,8 +139,24 @@ static void in_list(struct qb *q, const char *col, const char **vals)
 /* A set of enum zl_id_role values as bits. */
 #define ROLE(r) (1u << (r))
 
-/* EXISTS (SELECT 1 FROM event_ids WHERE hash = e.hash AND role IN roles
- * AND (id = ? OR id >= prefix AND id < prefix-hi ...)) */
+/* Length of the successor of prefix p[0..n): the shortest string above
+ * every string that starts with p, in SQLite's BINARY (memcmp) order, is
+ * p without its trailing 0xFF bytes and with the last byte left raised by
+ * one. 0 when there is none (p empty or all 0xFF): no upper bound. */
+static size_t prefix_successor_len(const char *p, size_t n)
+{
+    while (n && (unsigned char)p[n - 1] == 0xff)
+        n--;
+    return n;
+}
+
+/* e.hash IN (SELECT hash FROM event_ids WHERE role IN roles AND (id = ?
+ * OR id >= prefix AND id < successor ...)): an uncorrelated subquery, so
+ * SQLite evaluates it once, as point lookups and range scans of
+ * event_ids' primary key (which starts with the identifier), into a set
+ * of hashes that then drives the event lookups. The correlated EXISTS
+ * this replaces re-ran the range scan for every event: a broad pattern
+ * (all of https://id.gs1.org/) cost events x matching identifiers. */
 static void match_ids(struct qb *q, const char **vals, unsigned roles)
 {
     size_t n = list_len(vals);
@@ -147,8 +164,7 @@ static void match_ids(struct qb *q, const char **vals, unsigned roles)
 
     if (!n)
         return;
-    add(q, " AND EXISTS (SELECT 1 FROM event_ids x WHERE x.hash = e.hash"
-           " AND x.role IN (");
+    add(q, " AND e.hash IN (SELECT x.hash FROM event_ids x WHERE x.role IN (");
     for (unsigned r = 1; r < 32; r++)
         if (roles & ROLE(r)) {
             if (!q->rc)
@@ -164,8 +180,10 @@ static void match_ids(struct qb *q, const char **vals, unsigned roles)
         if (len && vals[i][len - 1] == '*') {
             add(q, "(x.id >= ");
             bind_text(q, vals[i], len - 1);
-            add(q, " AND x.id < ");
-            bind_kind(q, B_PREFIX_HI, vals[i], len - 1);
+            if (prefix_successor_len(vals[i], len - 1)) {
+                add(q, " AND x.id < ");
+                bind_kind(q, B_PREFIX_HI, vals[i], len - 1);
+            }
             add(q, ")");
         } else {
             add(q, "x.id = ");
@@ -301,9 +319,36 @@ static void build(struct qb *q, const struct zl_event_filter *f)
     }
 }
 
+/* The filter's work budget, checked by SQLite every PROGRESS_OPS virtual
+ * machine instructions (well under a millisecond); the stop callback,
+ * which may cost a system call, only every STOP_EVERY checks. */
+#define PROGRESS_OPS 8192
+#define STOP_EVERY 64
+
+struct budget {
+    const struct zl_event_filter *f;
+    unsigned calls;
+    int rc;
+};
+
+static int progress(void *ctx)
+{
+    struct budget *b = ctx;
+
+    if (b->f->deadline_ms && zl_time_now_ms() > b->f->deadline_ms) {
+        b->rc = ZL_ETIMEOUT;
+        return 1;
+    }
+    if (b->f->stop && b->calls++ % STOP_EVERY == 0 &&
+        (b->rc = b->f->stop(b->f->stop_ctx)) != 0)
+        return 1;
+    return 0;
+}
+
 int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
                            zl_event_cb cb, void *ctx)
 {
+    struct budget bud = {f, 0, 0};
     struct qb *q = zl_calloc(1, sizeof *q);
     sqlite3_stmt *st = NULL;
     char *hi[MAX_BINDS] = {0};
@@ -311,6 +356,10 @@ int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
 
     if (!q)
         return ZL_ENOMEM;
+    if (f->deadline_ms && zl_time_now_ms() > f->deadline_ms) {
+        zl_free(q);   /* the budget is spent before the query starts */
+        return ZL_ETIMEOUT;
+    }
     zl_buf_init(&q->sql, 1 << 20);
     build(q, f);
     rc = q->rc;
@@ -334,33 +383,43 @@ int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
             sqlite3_bind_blob(st, i + 1, b->blob, 32, SQLITE_STATIC);
             break;
         case B_PREFIX_HI:
-            /* Upper bound of a prefix range: the prefix followed by a byte
-             * above any character valid in an identifier. */
-            hi[i] = zl_malloc(b->len + 2);
+        {
+            /* Upper bound of a prefix range: its successor (see
+             * prefix_successor_len), exact for any bytes. */
+            size_t hl = prefix_successor_len(b->text, b->len);
+
+            hi[i] = zl_malloc(hl + 1);
             if (!hi[i]) {
                 rc = ZL_ENOMEM;
                 goto out;
             }
-            memcpy(hi[i], b->text, b->len);
-            hi[i][b->len] = (char)0x7f;
-            hi[i][b->len + 1] = '\0';
-            sqlite3_bind_text(st, i + 1, hi[i], (int)b->len + 1, SQLITE_STATIC);
+            memcpy(hi[i], b->text, hl);
+            hi[i][hl - 1] = (char)((unsigned char)hi[i][hl - 1] + 1);
+            hi[i][hl] = '\0';
+            sqlite3_bind_text(st, i + 1, hi[i], (int)hl, SQLITE_STATIC);
             break;
+        }
         }
     }
     {
         struct zl_stored_event ev;
         int src;
 
+        if (f->deadline_ms || f->stop)
+            sqlite3_progress_handler(zl_sqlite_db(s), PROGRESS_OPS, progress, &bud);
         while ((src = sqlite3_step(st)) == SQLITE_ROW) {
             zl_sqlite_row_event(st, &ev);
             rc = cb(ctx, &ev);
             if (rc)
                 goto out;
         }
-        rc = src == SQLITE_DONE ? 0 : ZL_ESTORE;
+        rc = src == SQLITE_DONE        ? 0
+             : src == SQLITE_INTERRUPT ? (bud.rc ? bud.rc : ZL_ETIMEOUT)
+             : src == SQLITE_BUSY || src == SQLITE_LOCKED ? ZL_EBUSY
+                                                          : ZL_ESTORE;
     }
 out:
+    sqlite3_progress_handler(zl_sqlite_db(s), 0, NULL, NULL);
     sqlite3_finalize(st);
     for (int i = 0; i < MAX_BINDS; i++)
         zl_free(hi[i]);

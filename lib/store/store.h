@@ -161,10 +161,20 @@ struct zl_event_filter {
     int has_after;
     int64_t after_time;
     uint8_t after_hash[32];
+    /* Work budget. Past deadline_ms (the zl_time_now_ms() clock; 0 = no
+     * limit) the backend abandons the query and returns ZL_ETIMEOUT. When
+     * stop is set, the backend polls it while the query runs (not for
+     * every row) and a non-zero return, a negative error such as a client
+     * gone away, abandons the query with that value. */
+    int64_t deadline_ms;
+    int (*stop)(void *ctx);
+    void *stop_ctx;
 };
 
 /* Run a query; cb is called for each matching event in order. Returns 0,
- * the callback's non-zero value, or a negative error. */
+ * the callback's non-zero value, or a negative error: ZL_ETIMEOUT or the
+ * stop value when the budget ran out, ZL_EBUSY when the store stayed
+ * locked past its busy timeout. */
 int zl_store_events_query(zl_store *s, const struct zl_event_filter *f,
                           zl_event_cb cb, void *ctx);
 

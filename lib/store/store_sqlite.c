@@ -117,6 +117,9 @@ int zl_sqlite_rc(int rc)
         return 0;
     case SQLITE_NOMEM:
         return ZL_ENOMEM;
+    case SQLITE_BUSY:   /* still locked after the busy timeout */
+    case SQLITE_LOCKED:
+        return ZL_EBUSY;
     case SQLITE_CONSTRAINT:
         return ZL_EEXIST;
     default:

@@ -2,9 +2,12 @@
 # server_robustness.sh ZHILIANG_EXE - hostile and malformed requests:
 # bad methods, huge headers and URIs, bad percent-encoding and UTF-8,
 # invalid and deeply nested JSON, lying Content-Length, random bytes,
-# slowloris-style half-open requests, connection floods. Each must get a
-# 4xx/5xx answer or a closed connection (never a crash), and the server
-# must keep answering normal requests throughout and afterwards.
+# slowloris-style half-open requests, connection floods, HTTP/1.1
+# framing (two Content-Length values, Host missing or twice, NUL in the
+# target) and counts that must not wrap (perPage=-1, 40 digits). Each must
+# get a 4xx/5xx answer or a closed connection (never a crash), and the
+# server must keep answering normal requests throughout and afterwards.
+# The access log shows no token and no raw control character.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/server_common.sh"
 "$EXE" init --store "$STORE" >/dev/null || exit 1
@@ -64,6 +67,22 @@ probes = [
   ("bad_epc_format", b"GET /events HTTP/1.1\r\n" + H + A + b"GS1-EPC-Format: \xff\r\n\r\n"),
   ("qr_long", b"GET /qr?code=" + b"1" * 5000 + b" HTTP/1.1\r\n" + H + b"\r\n"),
   ("host_injection", b"GET /01/09506000134352?linkType=all HTTP/1.1\r\nHost: evil\"><script>\r\n\r\n"),
+  # HTTP/1.1 framing and target rules (RFC 9112 3.2, 6.3)
+  ("two_content_lengths", b"POST /capture HTTP/1.1\r\n" + H + A + b"Content-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}x"),
+  ("same_content_length_twice", b"GET /healthz HTTP/1.1\r\n" + H + b"Content-Length: 0\r\nContent-Length: 0\r\n\r\n"),
+  ("length_and_chunked", b"POST /capture HTTP/1.1\r\n" + H + A + b"Content-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}"),
+  ("http11_no_host", b"GET /healthz HTTP/1.1\r\n\r\n"),
+  ("two_hosts", b"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+  ("http10_no_host", b"GET /healthz HTTP/1.0\r\n\r\n"),
+  ("nul_raw_path", b"GET /healthz\x00/x HTTP/1.1\r\n" + H + b"\r\n"),
+  ("nul_raw_query", b"GET /events?EQ_bizStep=a\x00b HTTP/1.1\r\n" + H + A + b"\r\n"),
+  ("nul_pct_path", b"GET /01/%00 HTTP/1.1\r\n" + H + b"\r\n"),
+  # query parameters that must not wrap or be clamped silently
+  ("per_page_negative", b"GET /events?perPage=-1 HTTP/1.1\r\n" + H + A + b"\r\n"),
+  ("per_page_zero", b"GET /events?perPage=0 HTTP/1.1\r\n" + H + A + b"\r\n"),
+  ("per_page_40_digits", b"GET /events?perPage=" + b"9" * 40 + b" HTTP/1.1\r\n" + H + A + b"\r\n"),
+  ("count_limit_40_digits", b"GET /events?eventCountLimit=" + b"9" * 40 + b" HTTP/1.1\r\n" + H + A + b"\r\n"),
+  ("max_count_signed", b"GET /events?maxEventCount=%2B5 HTTP/1.1\r\n" + H + A + b"\r\n"),
 ]
 for name, data in probes:
     print(name, raw(data))
@@ -114,7 +133,26 @@ want long_token 401
 want bad_epc_format 400
 want qr_long 400
 want host_injection 200
+want two_content_lengths 400
+want same_content_length_twice 200
+want length_and_chunked 400
+want http11_no_host 400
+want two_hosts 400
+want http10_no_host 200
+want nul_raw_path 400
+want nul_raw_query 400
+want nul_pct_path 400
+want per_page_negative 400
+want per_page_zero 400
+want per_page_40_digits 400
+want count_limit_40_digits 400
+want max_count_signed 400
 want fuzz_bad 0
+# A bad count names the parameter in the problem body.
+for p in "perPage=-1" "perPage=$(printf '9%.0s' $(seq 40))" "eventCountLimit=0"; do
+  body=$(curl -s -H "Authorization: Bearer $TOK" "$U/events?$p")
+  ok "400 body names ${p%%=*}" jq -e --arg n "${p%%=*}" '.status == 400 and (.detail | startswith($n + ":"))' <<<"$body"
+done
 # Connections the probes left are reaped asynchronously and may still
 # count against --per-ip for a moment: allow up to 3 s.
 alive() {
@@ -211,5 +249,28 @@ PY
 ok "connections past --per-ip are refused" test "$(awk '$1=="refused"{print $2}' "$TMP/flood")" -ge 10
 sleep 2.5
 is "serves again after the flood" "$(alive)" 200
+
+# The access log (a second server on the same store, not --quiet): no
+# bearer token from the Authorization header or the URL, no raw control
+# character from the request-target.
+"$EXE" serve --store "$STORE" --listen 127.0.0.1:0 >"$TMP/log.out" 2>"$TMP/log.err" &
+LPID=$!
+for i in $(seq 1 100); do grep -q "listening on" "$TMP/log.out" 2>/dev/null && break; sleep 0.05; done
+LU=$(sed -n 's/^listening on //p' "$TMP/log.out")
+curl -s -o /dev/null -H "Authorization: Bearer $TOK" "$LU/events?perPage=1"
+curl -s -o /dev/null -H "Authorization: Bearer $TOK" "$LU/events?access_token=$TOK&token=zlt_0123456789abcdef_secret"
+python3 - "${LU##*:}" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /search?q=\x1b]0;pwned\x07\x1b[2J HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+s.recv(100); s.close()
+PY
+sleep 0.3
+kill -TERM "$LPID"; wait "$LPID" 2>/dev/null
+is "access log has the requests" "$(grep -c '^GET /events' "$TMP/log.err")" 2
+is "no token in the access log" "$(grep -c -e "$TOK" -e 'zlt_0123' "$TMP/log.err")" 0
+is "token parameters are shown redacted" "$(grep -c 'access_token=\[redacted\]&token=\[redacted\]' "$TMP/log.err")" 1
+is "no raw control character in the access log" "$(LC_ALL=C grep -c $'[\x01-\x08\x0b-\x1f\x7f]' "$TMP/log.err")" 0
+is "control characters shown escaped" "$(grep -c 'q=\\u001b\]0;pwned\\u0007' "$TMP/log.err")" 1
 
 zl_finish

@@ -12,6 +12,10 @@
  * allocator alone unless the host opts in (zl_global_init), then keeps the
  * host's functions for everything outside a parse, and parses give the
  * same answers either way.
+ * Bad input
+ * corners: bare events need their @context, [] is no document, text from
+ * the input in messages is escaped (controls, invalid UTF-8) and a value
+ * too large names the limit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -454,21 +458,263 @@ static void test_fields(void **state)
     zl_epcis_doc_free(doc);
 }
 
+/* A bare event, alone or in an array, carries its own @context: the rule
+ * an EPCISDocument follows (issue 9; before, a bare event without one was
+ * taken). The forms with a context parse to the same events. */
+#define EV_FIELDS "\"type\":\"ObjectEvent\",\"eventTime\":" \
+                  "\"2024-01-01T10:00:00.000+08:00\",\"eventTimeZoneOffset\":" \
+                  "\"+08:00\",\"action\":\"OBSERVE\",\"epcList\":[" \
+                  "\"urn:epc:id:sgtin:0614141.107346.2017\"]"
+#define BARE_EV "{\"@context\":[\"https://ref.gs1.org/standards/epcis/" \
+                "2.0.0/epcis-context.jsonld\"]," EV_FIELDS "}"
+
 static void test_bare_forms(void **state)
 {
-    static const char one[] = OK_EV;
-    static const char list[] = "[" OK_EV "," OK_EV "]";
-    zl_epcis_doc *doc = NULL;
+    static const char one[] = "{\"@context\":\"https://ref.gs1.org/"
+                              "standards/epcis/epcis-context.jsonld\","
+                              EV_FIELDS "}";
+    static const char two[] = "[" BARE_EV "," BARE_EV "]";
+    static const struct {
+        const char *doc, *path, *rule;
+    } bad[] = {
+        {OK_EV, "$.@context", "carries its own"},
+        {"[" OK_EV "]", "$[0].@context", "carries its own"},
+        {"[" BARE_EV "," OK_EV "]", "$[1].@context", "carries its own"},
+        {"{\"@context\":5," EV_FIELDS "}", "$.@context", "a URI, an object"},
+        {"[]", "$", "empty array"},
+        {" [ ] ", "$", "empty array"},
+    };
+    zl_epcis_doc *doc = NULL, *ref = NULL;
     struct zl_error err;
+    size_t i;
     (void)state;
     assert_int_equal(zl_epcis_parse(one, sizeof one - 1, NULL, &doc, &err), 0);
     assert_int_equal(zl_epcis_doc_count(doc), 1);
+    assert_int_equal(zl_epcis_parse(two, sizeof two - 1, NULL, &ref, &err), 0);
+    assert_int_equal(zl_epcis_doc_count(ref), 2);
+    assert_memory_equal(zl_epcis_doc_event(ref, 0)->hash,
+                        zl_epcis_doc_event(ref, 1)->hash, 32);
+    /* the (prefix-free) context does not change the event's hash */
+    assert_memory_equal(zl_epcis_doc_event(ref, 0)->hash,
+                        zl_epcis_doc_event(doc, 0)->hash, 32);
+    zl_epcis_doc_free(ref);
     zl_epcis_doc_free(doc);
-    assert_int_equal(zl_epcis_parse(list, sizeof list - 1, NULL, &doc, &err), 0);
-    assert_int_equal(zl_epcis_doc_count(doc), 2);
-    assert_memory_equal(zl_epcis_doc_event(doc, 0)->hash,
-                        zl_epcis_doc_event(doc, 1)->hash, 32);
-    zl_epcis_doc_free(doc);
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        doc = NULL;
+        memset(&err, 0, sizeof err);
+        if (zl_epcis_parse(bad[i].doc, strlen(bad[i].doc), NULL, &doc, &err) !=
+            ZL_EINVAL)
+            fail_msg("accepted: %s", bad[i].doc);
+        assert_null(doc);
+        assert_string_equal(err.path, bad[i].path);
+        if (!strstr(err.rule, bad[i].rule))
+            fail_msg("%s: %s", bad[i].doc, err.rule);
+    }
+}
+
+/* ---- text from the input in messages ---- */
+
+/* Valid UTF-8 without C0, DEL or C1 controls: what every message made
+ * from input must be (naive: decode each sequence by the table). */
+static int clean_text(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p, cp;
+        int len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2
+                : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+        if (!len)
+            return 0;
+        cp = len == 1 ? c : c & (0x7f >> len);
+        for (int k = 1; k < len; k++) {
+            if ((p[k] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (p[k] & 0x3f);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+            (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+            return 0;
+        p += len;
+    }
+    return 1;
+}
+
+/* zl_text_escape: known answers, then random bytes must always come out
+ * clean, never cut inside a character or escape, and clean text (as the
+ * naive model says) must come through unchanged. */
+static void test_text_escape(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain 中文", "plain 中文"},
+        {"\x1b[31mred", "\\u001b[31mred"},
+        {"bell\a", "bell\\u0007"},
+        {"del\x7f", "del\\u007f"},
+        {"csi\xc2\x9b" "2J", "csi\\u009b2J"},
+        {"nbsp\xc2\xa0", "nbsp\xc2\xa0"},
+        {"bad\xff\xfe", "bad\\xff\\xfe"},
+        {"cut\xe4\xb8", "cut\\xe4\\xb8"},
+        {"overlong\xc0\xaf", "overlong\\xc0\\xaf"},
+        {"surrogate\xed\xa0\x80", "surrogate\\xed\\xa0\\x80"},
+    };
+    char out[64], in[40];
+    unsigned seed = 7;
+    size_t i, n;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        zl_text_escape(out, sizeof out, cases[i].in, (size_t)-1);
+        assert_string_equal(out, cases[i].out);
+    }
+    /* a NUL inside the given length is escaped too */
+    zl_text_escape(out, sizeof out, "a\0b", 3);
+    assert_string_equal(out, "a\\u0000b");
+    /* truncation keeps whole characters and whole escapes */
+    zl_text_escape(out, 6, "ab中文", (size_t)-1);
+    assert_string_equal(out, "ab中");
+    zl_text_escape(out, 8, "ab\x1b", (size_t)-1);
+    assert_string_equal(out, "ab");
+    for (int round = 0; round < 20000; round++) {
+        n = (seed = seed * 1103515245 + 12345) % sizeof in;
+        for (i = 0; i < n; i++)
+            in[i] = (char)((seed = seed * 1103515245 + 12345) >> 16);
+        in[n] = '\0';
+        zl_text_escape(out, 1 + (seed >> 20) % sizeof out, in, n);
+        if (!clean_text(out))
+            fail_msg("round %d: not clean", round);
+        if (clean_text(in) && strlen(in) == n && n < 10) {
+            zl_text_escape(out, sizeof out, in, n);
+            assert_string_equal(out, in);
+        }
+    }
+}
+
+/* Through the parser: control characters from values and keys, invalid
+ * UTF-8 in a path (a key jansson refuses, so the path comes from our own
+ * scan of the raw text), too long values naming the limit. Every field of
+ * the error, and the formatted message, is clean text. */
+static void test_error_text(void **state)
+{
+    static const struct {
+        const char *doc, *want;   /* substring of the formatted message */
+    } cases[] = {
+        {HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T10:00:00Z\","
+         "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"\\u001b[2J\\u001b]0;x"
+         "\\u0007\",\"epcList\":[]}" TAIL,
+         "(value: \"\\u001b[2J\\u001b]0;x\\u0007\")"},
+        {HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T10:00:00Z\","
+         "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+         "\"\\u001b[31mkey\":1,\"epcList\":[]}" TAIL,
+         "eventList[0].\\u001b[31mkey:"},
+        {HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T10:00:00Z\","
+         "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+         "\"epcList\":[\"https://example.com/\\u009b31m\"]}" TAIL,
+         "must be an absolute URI (value: \"https://example.com/\\u009b31m\")"},
+        {HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T10:00:00Z\","
+         "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+         "\"\xff\xfe\":1,\"epcList\":[]}" TAIL,
+         "eventList[0].\\xff\\xfe: JSON syntax"},
+        {"{\"\xe4\xb8\":{\"a\":[}}", "$.\\xe4\\xb8: JSON syntax"},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        zl_epcis_doc *doc = NULL;
+        struct zl_error err;
+        char msg[1024];
+        json_t *j;
+        memset(&err, 0, sizeof err);
+        assert_true(zl_epcis_parse(cases[i].doc, strlen(cases[i].doc), NULL,
+                                   &doc, &err) < 0);
+        zl_error_format(&err, msg, sizeof msg);
+        if (!strstr(msg, cases[i].want))
+            fail_msg("case %zu: %s", i, msg);
+        assert_true(clean_text(err.path) && clean_text(err.rule) &&
+                    clean_text(err.value) && clean_text(msg));
+        /* and so a JSON problem can carry every field */
+        j = json_pack("{s:s,s:s,s:s,s:s}", "path", err.path, "rule", err.rule,
+                      "value", err.value, "detail", msg);
+        assert_non_null(j);
+        json_decref(j);
+    }
+}
+
+/* A value too large names the limit it passes. */
+static void test_too_large_names_limit(void **state)
+{
+    size_t big = 9u << 20, len = 0, cap = big + 4096, i;
+    char *d = malloc(cap), id[1100];
+    zl_epcis_doc *doc = NULL;
+    struct zl_error err;
+    (void)state;
+    assert_non_null(d);
+    /* an identifier past the 1023-byte limit */
+    memcpy(id, "https://example.com/", 20);
+    memset(id + 20, 'a', 1030);
+    id[1050] = '\0';
+    put(d, cap, &len, "%s{\"type\":\"ObjectEvent\",\"eventTime\":"
+        "\"2024-01-01T10:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
+        "\"action\":\"OBSERVE\",\"epcList\":[\"%s\"]}%s", HEAD, id, TAIL);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(zl_epcis_parse(d, len, NULL, &doc, &err), ZL_EINVAL);
+    assert_string_equal(err.path, "$.epcisBody.eventList[0].epcList[0]");
+    if (!strstr(err.rule, "1050 bytes is longer than the limit of 1023 bytes"))
+        fail_msg("%s", err.rule);
+    /* an event whose pre-hash string passes 8 MiB */
+    len = 0;
+    put(d, cap, &len, "%s", "{\"@context\":[\"https://ref.gs1.org/standards/"
+        "epcis/2.0.0/epcis-context.jsonld\",{\"ex\":\"https://ex.com/\"}],"
+        "\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T10:00:00Z\","
+        "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+        "\"epcList\":[],\"ex:big\":\"");
+    for (i = 0; i < big; i++)
+        d[len++] = 'x';
+    put(d, cap, &len, "%s", "\"}");
+    memset(&err, 0, sizeof err);
+    assert_int_equal(zl_epcis_parse(d, len, NULL, &doc, &err), ZL_ELIMIT);
+    if (!strstr(err.rule, "limit of 8388608 bytes"))
+        fail_msg("%s", err.rule);
+    /* a document @context binding 300 prefixes */
+    len = 0;
+    put(d, cap, &len, "%s", "{\"@context\":[{");
+    for (i = 0; i < 300; i++)
+        put(d, cap, &len, "%s\"p%zu\":\"https://p%zu.example/\"",
+            i ? "," : "", i, i);
+    put(d, cap, &len, "%s", "}],\"type\":\"EPCISDocument\","
+        "\"schemaVersion\":\"2.0\",\"creationDate\":\"2024-01-01T00:00:00Z\","
+        "\"epcisBody\":{\"eventList\":[]}}");
+    memset(&err, 0, sizeof err);
+    assert_int_equal(zl_epcis_parse(d, len, NULL, &doc, &err), ZL_ELIMIT);
+    assert_string_equal(err.path, "$.@context");
+    if (!strstr(err.rule, "limit of 256 namespace prefixes"))
+        fail_msg("%s", err.rule);
+    /* 65 @context objects in one event; then one binding 300 prefixes */
+    for (int round = 0; round < 2; round++) {
+        size_t nctx = round ? 1 : 65, nb = round ? 300 : 1, k;
+        len = 0;
+        put(d, cap, &len, "%s{\"type\":\"ObjectEvent\",\"eventTime\":"
+            "\"2024-01-01T10:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
+            "\"action\":\"OBSERVE\",\"epcList\":[]", HEAD);
+        for (i = 0; i < nctx; i++) {
+            put(d, cap, &len, ",\"ex:e%zu\":{\"@context\":{", i);
+            for (k = 0; k < nb; k++)
+                put(d, cap, &len, "%s\"q%zu\":\"https://q.example/%zu/\"",
+                    k ? "," : "", k, i);
+            put(d, cap, &len, "%s", "},\"q0:v\":\"1\"}");
+        }
+        put(d, cap, &len, "}%s", TAIL);
+        memset(&err, 0, sizeof err);
+        assert_int_equal(zl_epcis_parse(d, len, NULL, &doc, &err), ZL_ELIMIT);
+        if (!strstr(err.rule, round ? "prefix bindings in one event, more "
+                                      "than the limit of 256"
+                                    : "65 @context objects in one event, "
+                                      "more than the limit of 64"))
+            fail_msg("%s", err.rule);
+    }
+    free(d);
 }
 
 /* Every allocation failure must come back as an error, never a crash or a
@@ -689,6 +935,9 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_bare_forms),
+        cmocka_unit_test(test_text_escape),
+        cmocka_unit_test(test_error_text),
+        cmocka_unit_test(test_too_large_names_limit),
         cmocka_unit_test(test_unique_items),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_host_allocator),

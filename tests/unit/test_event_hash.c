@@ -331,6 +331,156 @@ static void test_timestamp_rounding(void **state)
     }
 }
 
+/* Where a prefix is declared must not change the eventID: the document's
+ * @context, the event's own, an @context nested in the extension value
+ * (JSON-LD embedded contexts), an event-level binding overriding the
+ * document's, and a bare event. Each stored form (e->json) must rehash to
+ * the same ID alone, which is what `verify` does. Controls: the same
+ * prefix bound to another URI, and a binding undone by "ex": null, give
+ * other IDs. */
+#define CTX_URL "\"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld\""
+#define CTX_DOC "\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\"," \
+                "\"creationDate\":\"2024-01-01T00:00:00Z\""
+#define CTX_EV "\"type\":\"ObjectEvent\",\"eventTime\":" \
+               "\"2024-01-01T00:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\"," \
+               "\"epcList\":[\"urn:epc:id:sgtin:4012345.011111.9876\"]," \
+               "\"action\":\"OBSERVE\""
+#define EX "{\"ex\":\"https://example.com/ns/\"}"
+#define EX2 "{\"ex2\":\"https://example.com/two/\"}"
+#define BODY "\"ex:temp\":\"5\",\"ex:s\":{\"ex2:v\":\"ex2:x\"}"
+#define BODY_NESTED "\"ex:temp\":\"5\",\"ex:s\":{\"@context\":" EX2 \
+                    ",\"ex2:v\":\"ex2:x\"}"
+
+static void one_id(const char *json, char id[96])
+{
+    zl_epcis_doc *doc = NULL;
+    struct zl_error err;
+    const struct zl_event *e;
+    char again[96], *pre = NULL;
+    size_t pl;
+    uint8_t h[32];
+    int r = zl_epcis_parse(json, strlen(json), NULL, &doc, &err);
+    if (r < 0)
+        fail_msg("%s: %s %s", json, err.path, err.rule);
+    assert_int_equal(zl_epcis_doc_count(doc), 1);
+    e = zl_epcis_doc_event(doc, 0);
+    memcpy(id, e->hash_id, 96);
+    r = zl_epcis_event_hash(e->json, e->json_len, &pre, &pl, h, again, &err);
+    assert_int_equal(r, 0);
+    if (strcmp(again, id))
+        fail_msg("stored form rehashes differently:\n%s\n%s\n%s", e->json,
+                 e->prehash, pre);
+    assert_memory_equal(h, e->hash, 32);
+    zl_free(pre);
+    zl_epcis_doc_free(doc);
+}
+
+static void test_context_placement(void **state)
+{
+    static const char *same[] = {
+        /* both prefixes at document level */
+        "{\"@context\":[" CTX_URL "," EX "," EX2 "]," CTX_DOC
+        ",\"epcisBody\":{\"eventList\":[{" CTX_EV "," BODY "}]}}",
+        /* ex on the event, ex2 on the document */
+        "{\"@context\":[" CTX_URL "," EX2 "]," CTX_DOC
+        ",\"epcisBody\":{\"eventList\":[{\"@context\":" EX "," CTX_EV
+        "," BODY "}]}}",
+        /* both on the event, as an array */
+        "{\"@context\":[" CTX_URL "]," CTX_DOC
+        ",\"epcisBody\":{\"eventList\":[{\"@context\":[" CTX_URL "," EX
+        "," EX2 "]," CTX_EV "," BODY "}]}}",
+        /* ex2 nested in the extension value that uses it */
+        "{\"@context\":[" CTX_URL "," EX "]," CTX_DOC
+        ",\"epcisBody\":{\"eventList\":[{" CTX_EV "," BODY_NESTED "}]}}",
+        /* the event rebinds ex over the document's other binding */
+        "{\"@context\":[" CTX_URL ",{\"ex\":\"https://other.example/\"}],"
+        CTX_DOC ",\"epcisBody\":{\"eventList\":[{\"@context\":[" EX "],"
+        CTX_EV "," BODY_NESTED "}]}}",
+        /* a bare event */
+        "{\"@context\":[" CTX_URL "," EX "]," CTX_EV "," BODY_NESTED "}",
+        /* an event in a bare array, its context only its own */
+        "[{\"@context\":[" CTX_URL "," EX "," EX2 "]," CTX_EV "," BODY "}]",
+    };
+    static const char *other[] = {
+        "{\"@context\":[" CTX_URL ",{\"ex\":\"https://other.example/\"},"
+        EX2 "]," CTX_DOC ",\"epcisBody\":{\"eventList\":[{" CTX_EV ","
+        BODY "}]}}",
+        "{\"@context\":[" CTX_URL "," EX "," EX2 "]," CTX_DOC
+        ",\"epcisBody\":{\"eventList\":[{\"@context\":{\"ex\":null},"
+        CTX_EV "," BODY "}]}}",
+    };
+    char first[96], id[96];
+    size_t i;
+    (void)state;
+    one_id(same[0], first);
+    for (i = 1; i < sizeof same / sizeof same[0]; i++) {
+        one_id(same[i], id);
+        if (strcmp(id, first))
+            fail_msg("placement %zu: %s != %s", i, id, first);
+    }
+    for (i = 0; i < sizeof other / sizeof other[0]; i++) {
+        one_id(other[i], id);
+        if (!strcmp(id, first))
+            fail_msg("control %zu hashes like the others", i);
+    }
+}
+
+/* Stores written before issue 9: events as they were stored then, with
+ * the IDs the code of that time gave them (known answers from commit
+ * 9893ae6). zl_epcis_event_hash_legacy must reproduce each, so that
+ * `verify` keeps passing them; the current rule gives the nested-context
+ * and object-context events other IDs, and the plain one the same. */
+static void test_legacy_rule(void **state)
+{
+    static const struct {
+        const char *json, *id;
+        int same_now;
+    } cases[] = {
+        {"{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+         "epcis-context.jsonld\",{\"ex\":\"https://ex.com/\"}],\"type\":"
+         "\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+         "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+         "\"epcList\":[\"https://id.gs1.org/01/09506000134352/21/OLD1\"],"
+         "\"ex:t\":{\"@context\":{\"ex2\":\"https://ex2.com/\"},"
+         "\"ex2:v\":\"4\"}}",
+         "e76dfc88337f808ebbeb5421374f5882ae3a02c0d515e938de26df96a5967f5f",
+         0},
+        {"{\"@context\":{\"ex\":\"https://ex.com/\"},\"type\":\"ObjectEvent\","
+         "\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventTimeZoneOffset\":"
+         "\"+00:00\",\"action\":\"OBSERVE\",\"epcList\":[\"https://id.gs1.org/"
+         "01/09506000134352/21/OLD1\"],\"ex:t\":\"6\"}",
+         "9f238d263409eac8a5294e1d0a9d3804a9c634fb3d5c60a64af02d74cb921209",
+         0},
+        {"{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+         "epcis-context.jsonld\",{\"ex\":\"https://ex.com/\"}],\"type\":"
+         "\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+         "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+         "\"epcList\":[\"https://id.gs1.org/01/09506000134352/21/OLD1\"],"
+         "\"ex:t\":\"5\"}",
+         "d838b3fc12bb396aff0b126b28e12c753b8b8dca31e8051ea8dd4d0f72abc197",
+         1},
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char id[96], want[96];
+        uint8_t h[32];
+        struct zl_error err;
+        snprintf(want, sizeof want, "ni:///sha-256;%s?ver=CBV2.0",
+                 cases[i].id);
+        assert_int_equal(zl_epcis_event_hash_legacy(cases[i].json,
+                                                    strlen(cases[i].json),
+                                                    NULL, NULL, h, id, &err),
+                         0);
+        assert_string_equal(id, want);
+        assert_int_equal(zl_epcis_event_hash(cases[i].json,
+                                             strlen(cases[i].json), NULL,
+                                             NULL, h, id, &err),
+                         0);
+        assert_int_equal(strcmp(id, want) == 0, cases[i].same_now);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,6 +491,8 @@ int main(void)
         cmocka_unit_test(test_ignore_fields_is_an_option),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_timestamp_rounding),
+        cmocka_unit_test(test_context_placement),
+        cmocka_unit_test(test_legacy_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

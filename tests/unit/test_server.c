@@ -2,9 +2,10 @@
  * test_server.c - the server's own parsers and writers: strict
  * percent-decoding, the UTF-8 check (against a naive model written from
  * Unicode's table of well-formed byte sequences), HTML escaping, the
- * request arena, the QR code SVG (decoded back into modules and
- * compared with libqrencode's matrix, finder patterns checked), and the
- * portal's business step labels (every CBV 2.0 step from the table).
+ * request arena, the 503 mapping of a busy store or a spent budget, the
+ * QR code SVG (decoded back into modules and compared with libqrencode's
+ * matrix, finder patterns checked), and the portal's business step labels
+ * (every CBV 2.0 step from the table).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,8 @@
 
 #include "server_int.h"
 #include "util/buf.h"
+
+#include <errno.h>
 
 #include <qrencode.h>
 #include <stdio.h>
@@ -168,6 +171,65 @@ static void test_arena(void **state)
     zl_arena_free(NULL);
 }
 
+static const char *hdr(const struct zl_req *r, const char *k)
+{
+    size_t i;
+
+    for (i = 0; i < r->n_headers; i++)
+        if (!strcmp(r->headers[i].k, k))
+            return r->headers[i].v;
+    return NULL;
+}
+
+static void req_init(struct zl_req *r, struct zl_server *s)
+{
+    memset(r, 0, sizeof *r);
+    r->srv = s;
+    zl_arena_init(&r->arena, 1 << 20);
+}
+
+static void req_free(struct zl_req *r)
+{
+    zl_arena_free(&r->arena);
+    zl_free(r->resp);
+}
+
+/* A busy store and a spent budget are 503 with Retry-After and a JSON
+ * problem saying what to do; other failures stay 500. */
+static void test_store_error_mapping(void **state)
+{
+    static const struct {
+        int rc;
+        unsigned status;
+        const char *retry, *says;
+    } cases[] = {
+        {ZL_EBUSY, 503, "2", "retry shortly"},
+        {ZL_ETIMEOUT, 503, "5", "1500 ms budget"},
+        {-ECONNRESET, 499, NULL, "client went away"},
+        {ZL_ESTORE, 500, NULL, "store error"},
+    };
+    struct zl_server s;
+    struct zl_req r;
+    size_t i;
+
+    (void)state;
+    memset(&s, 0, sizeof s);
+    s.o.query_ms = 1500;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        req_init(&r, &s);
+        zl_reply_store_error(&r, cases[i].rc, "Query failed");
+        assert_int_equal(r.status, cases[i].status);
+        if (cases[i].retry)
+            assert_string_equal(hdr(&r, "Retry-After"), cases[i].retry);
+        else
+            assert_null(hdr(&r, "Retry-After"));
+        assert_string_equal(r.ctype, "application/problem+json");
+        if (!strstr(r.resp, cases[i].says))
+            fail_msg("%s", r.resp);
+        req_free(&r);
+    }
+}
+
 /* Parse our SVG path ("Mx yhNv1h-Nz" runs) back into a w*w grid. */
 static int svg_grid(const char *svg, unsigned char *grid, int w, int quiet)
 {
@@ -318,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_utf8_vs_naive),
         cmocka_unit_test(test_escape_encode),
         cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_store_error_mapping),
         cmocka_unit_test(test_qr_svg),
         cmocka_unit_test(test_assets),
         cmocka_unit_test(test_step_labels),

@@ -1,0 +1,322 @@
+/*
+ * test_query.c - the query module's guards: strict count parameters
+ * (perPage, eventCountLimit, maxEventCount), identifier patterns answered
+ * by the store's range scans checked against a brute-force prefix match
+ * (a naive model: every stored identifier compared byte by byte), the
+ * work budget (deadline and stop callback), the output cap, and a store
+ * locked by another writer reported as ZL_EBUSY rather than a store
+ * error.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#define FIXTURE_NAME "query"
+#include "store_fixture.h"
+
+#include "store/sqlite_int.h"
+#include "util/buf.h"
+#include "util/timefmt.h"
+#include "zhiliang/query.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <string.h>
+
+/* ---- count parameters --------------------------------------------------- */
+
+static void test_count_params(void **state)
+{
+    static const char *const names[] = {"perPage", "eventCountLimit",
+                                        "maxEventCount"};
+    static const char *const bad[] = {
+        "-1", "0", "+5", " 5", "5 ", "1e3", "", "0x10", "5.0", "100000001",
+        "1234567890123456789012345678901234567890", "18446744073709551617",
+        "٣"};
+    static const char *const good[] = {"1", "100000000", "007"};
+    size_t i, k;
+
+    (void)state;
+    for (k = 0; k < 3; k++) {
+        for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            zl_query *q = NULL;
+            struct zl_error err;
+            memset(&err, 0, sizeof err);
+            assert_int_equal(zl_query_new(&q), 0);
+            if (zl_query_param(q, names[k], bad[i], &err) != ZL_EINVAL)
+                fail_msg("%s=%s accepted", names[k], bad[i]);
+            /* the parameter is named, so a client knows what to fix */
+            assert_string_equal(err.path, names[k]);
+            zl_query_free(q);
+        }
+        for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+            zl_query *q = NULL;
+            struct zl_error err;
+            assert_int_equal(zl_query_new(&q), 0);
+            assert_int_equal(zl_query_param(q, names[k], good[i], &err), 0);
+            zl_query_free(q);
+        }
+    }
+}
+
+/* ---- patterns against a naive model ------------------------------------ */
+
+/* Identifiers that are kept as captured (not GS1 keys, so there is no
+ * canonical form to model): ASCII, '~' (just below the 0x7F the old upper
+ * bound used), multi-byte UTF-8 right after a shared prefix, and ids that
+ * are prefixes of others. */
+static const char *const IDS[] = {
+    "https://example.com/a", "https://example.com/a/1",
+    "https://example.com/a/2", "https://example.com/ab",
+    "https://example.com/a~", "https://example.com/a~b",
+    "https://example.com/牛奶/1", "https://example.com/牛奶/2",
+    "https://example.com/牛肉", "https://example.com/b",
+    "https://example.org/a", "https://example.com0",
+    "urn:example:x", "urn:example:x1", "urn:example:y", "urn:exampl",
+};
+#define N_IDS (sizeof IDS / sizeof IDS[0])
+#define N_EVENTS 64
+
+/* Event i lists the identifiers whose bit is set in mask(i). */
+static unsigned mask(size_t i)
+{
+    return (unsigned)((i * 2654435761u) >> 7) & ((1u << N_IDS) - 1);
+}
+
+/* N_EVENTS events in hour h of 2024-01-01. */
+static int put_events_at(zl_store *s, unsigned h)
+{
+    struct zl_buf b;
+    struct zl_error err;
+    size_t i, k;
+    int rc, first;
+
+    zl_buf_init(&b, 1 << 22);
+    rc = zl_buf_adds(&b, "{\"@context\":[\"https://ref.gs1.org/standards/"
+                         "epcis/2.0.0/epcis-context.jsonld\"],\"type\":"
+                         "\"EPCISDocument\",\"schemaVersion\":\"2.0\","
+                         "\"creationDate\":\"2024-01-01T00:00:00Z\","
+                         "\"epcisBody\":{\"eventList\":[");
+    for (i = 0; i < N_EVENTS && !rc; i++) {
+        rc = zl_buf_printf(&b,
+                           "%s{\"type\":\"ObjectEvent\",\"eventTime\":"
+                           "\"2024-01-01T%02u:%02zu:%02zuZ\","
+                           "\"eventTimeZoneOffset\":\"+00:00\","
+                           "\"action\":\"OBSERVE\",\"epcList\":[",
+                           i ? "," : "", h, i / 60, i % 60);
+        for (k = 0, first = 1; k < N_IDS && !rc; k++)
+            if (mask(i) & (1u << k)) {
+                rc = zl_buf_printf(&b, "%s\"%s\"", first ? "" : ",", IDS[k]);
+                first = 0;
+            }
+        if (!rc)
+            rc = zl_buf_adds(&b, "]}");
+    }
+    if (!rc)
+        rc = zl_buf_adds(&b, "]}}");
+    if (!rc)
+        rc = zl_capture(s, b.data, b.len, NULL, NULL, &err);
+    zl_buf_cleanup(&b);
+    return rc;
+}
+
+static int put_events(zl_store *s)
+{
+    return put_events_at(s, 0);
+}
+
+struct seen {
+    unsigned events;   /* how many */
+    char minute[N_EVENTS];
+};
+
+static int seen_cb(void *ctx, const char *json, size_t len)
+{
+    struct seen *s = ctx;
+    const char *t = strstr(json, "\"eventTime\":\"2024-01-01T00:");
+    unsigned mm, ss;
+
+    (void)len;
+    assert_non_null(t);
+    assert_int_equal(sscanf(t + 27, "%2u:%2u", &mm, &ss), 2);
+    assert_true(mm * 60 + ss < N_EVENTS);
+    s->minute[mm * 60 + ss] = 1;
+    s->events++;
+    return 0;
+}
+
+static void check_pattern(zl_store *st, const char *prefix, size_t pl)
+{
+    char value[256];
+    struct seen got, want;
+    struct zl_error err;
+    zl_query *q = NULL;
+    size_t i, k;
+
+    memset(&got, 0, sizeof got);
+    memset(&want, 0, sizeof want);
+    for (i = 0; i < N_EVENTS; i++)
+        for (k = 0; k < N_IDS; k++)
+            if ((mask(i) & (1u << k)) && strlen(IDS[k]) >= pl &&
+                memcmp(IDS[k], prefix, pl) == 0 && !want.minute[i]) {
+                want.minute[i] = 1;
+                want.events++;
+            }
+    snprintf(value, sizeof value, "%.*s*", (int)pl, prefix);
+    assert_int_equal(zl_query_new(&q), 0);
+    assert_int_equal(zl_query_param(q, "MATCH_epc", value, &err), 0);
+    assert_int_equal(zl_query_each(st, q, ZL_EPC_AS_CAPTURED, seen_cb, &got,
+                                   NULL, &err),
+                     0);
+    zl_query_free(q);
+    if (got.events != want.events ||
+        memcmp(got.minute, want.minute, sizeof got.minute))
+        fail_msg("MATCH_epc=%s: %u events, the naive model %u", value,
+                 got.events, want.events);
+}
+
+static void test_patterns_vs_naive(void **state)
+{
+    struct fixture *f = *state;
+    size_t k, pl;
+
+    assert_int_equal(put_events(f->s), 0);
+    /* every prefix of every identifier, cut at every byte (mid-character
+     * too: a pattern is bytes to the store) */
+    for (k = 0; k < N_IDS; k++)
+        for (pl = 1; pl <= strlen(IDS[k]); pl++)
+            check_pattern(f->s, IDS[k], pl);
+    check_pattern(f->s, "\xff", 1);            /* above everything */
+    check_pattern(f->s, "https://example.com/\xe7\xff", 22);
+}
+
+/* ---- budget --------------------------------------------------------------- */
+
+static int stop_now(void *ctx)
+{
+    (*(int *)ctx)++;
+    return -ECONNRESET;
+}
+
+static void test_budget(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err;
+    zl_query *q = NULL;
+    char *json = NULL;
+    size_t len;
+    int calls = 0;
+
+    assert_int_equal(put_events(f->s), 0);
+    assert_int_equal(zl_query_new(&q), 0);
+    assert_int_equal(zl_query_param(q, "MATCH_anyEPC", "https://*", &err), 0);
+    /* a deadline already past: nothing is returned */
+    zl_query_set_budget(q, zl_time_now_ms() - 1, 0, NULL, NULL);
+    assert_int_equal(zl_query_json(f->s, q, ZL_EPC_AS_CAPTURED, &json, &len,
+                                   NULL, &err),
+                     ZL_ETIMEOUT);
+    assert_null(json);
+    /* the stop callback's value comes back (polled while rows are made) */
+    zl_query_set_budget(q, 0, 0, stop_now, &calls);
+    assert_int_equal(zl_query_json(f->s, q, ZL_EPC_AS_CAPTURED, &json, &len,
+                                   NULL, &err),
+                     -ECONNRESET);
+    assert_true(calls > 0);
+    assert_null(json);
+    /* an output cap: 413 material, naming perPage */
+    memset(&err, 0, sizeof err);
+    zl_query_set_budget(q, 0, 2048, NULL, NULL);
+    assert_int_equal(zl_query_json(f->s, q, ZL_EPC_AS_CAPTURED, &json, &len,
+                                   NULL, &err),
+                     ZL_ELIMIT);
+    assert_string_equal(err.path, "perPage");
+    assert_non_null(strstr(err.rule, "2048 bytes"));
+    /* a generous budget changes nothing */
+    zl_query_set_budget(q, zl_time_now_ms() + 60000, 0, NULL, NULL);
+    assert_int_equal(zl_query_json(f->s, q, ZL_EPC_AS_CAPTURED, &json, &len,
+                                   NULL, &err),
+                     0);
+    assert_non_null(strstr(json, "eventList\":[{"));
+    zl_free(json);
+    zl_query_free(q);
+}
+
+/* The store's own budget, below the query module: a spent deadline stops
+ * the query before it starts, and the stop callback is polled from inside
+ * the statement (SQLite's progress handler) while it sorts. */
+static int count_cb(void *ctx, const struct zl_stored_event *ev)
+{
+    (void)ev;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+static void test_store_budget(void **state)
+{
+    struct fixture *f = *state;
+    static const char *pat[] = {"https://*", NULL};
+    struct zl_event_filter flt;
+    size_t n = 0;
+    unsigned h;
+    int calls = 0;
+
+    for (h = 0; h < 20; h++)
+        assert_int_equal(put_events_at(f->s, h), 0);
+    memset(&flt, 0, sizeof flt);
+    flt.match_any_epc = pat;
+    flt.order_by = ZL_ORDER_EVENT_TIME;
+    flt.deadline_ms = 1;   /* long past */
+    assert_int_equal(zl_store_events_query(f->s, &flt, count_cb, &n),
+                     ZL_ETIMEOUT);
+    assert_int_equal(n, 0);
+    flt.deadline_ms = 0;
+    flt.stop = stop_now;
+    flt.stop_ctx = &calls;
+    /* ~1200 events found and sorted before the first row comes out */
+    assert_int_equal(zl_store_events_query(f->s, &flt, count_cb, &n),
+                     -ECONNRESET);
+    assert_int_equal(n, 0);
+    assert_true(calls > 0);
+    flt.stop = NULL;
+    assert_int_equal(zl_store_events_query(f->s, &flt, count_cb, &n), 0);
+    assert_true(n > 1000);
+}
+
+/* ---- a locked store ------------------------------------------------------ */
+
+static void test_busy(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *other = NULL;
+    struct zl_error err;
+    int rc;
+
+    assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+                     SQLITE_OK);
+    /* our handle waits 10 s by default; the test does not */
+    assert_int_equal(zl_sqlite_exec(f->s, "PRAGMA busy_timeout=50"), 0);
+    assert_int_equal(zl_store_begin(f->s), ZL_EBUSY);
+    memset(&err, 0, sizeof err);
+    rc = put_events(f->s);
+    assert_int_equal(rc, ZL_EBUSY);
+    sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(other);
+    assert_int_equal(put_events(f->s), 0);
+    (void)err;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_count_params),
+        cmocka_unit_test_setup_teardown(test_patterns_vs_naive, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
