@@ -179,8 +179,9 @@ void zl_trace_free(zl_trace *t);  /* NULL-safe */
 size_t zl_trace_node_count(const zl_trace *t);
 size_t zl_trace_edge_count(const zl_trace *t);
 size_t zl_trace_event_count(const zl_trace *t);
-/* Borrowed, valid until zl_trace_free; i < the matching count. Events
- * are numbered in event time order (ties: order of discovery). */
+/* Borrowed, valid until zl_trace_free; i < the matching count (checked:
+ * a debug build aborts, a release build returns NULL). Events are
+ * numbered in event time order (ties: order of discovery). */
 const struct zl_trace_node *zl_trace_node(const zl_trace *t, size_t i);
 const struct zl_trace_edge *zl_trace_edge(const zl_trace *t, size_t i);
 const struct zl_trace_event *zl_trace_event(const zl_trace *t, size_t i);

@@ -17,6 +17,7 @@
 #include "zhiliang/draw.h"
 
 #include "util/alloc.h"
+#include "util/assert.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -113,6 +114,8 @@ int zl_rfc3797_key(const char *seeds, size_t len, char *key, size_t cap,
 {
     size_t pos = 0, lineno = 0, klen = 0;
 
+    ZL_ASSERT(seeds || !len, ZL_EINVAL);
+    ZL_ASSERT(key, ZL_EINVAL);
     if (!cap)
         return zl_error_set(err, ZL_ELIMIT, NULL, "no room for the key", NULL,
                             0);
@@ -202,6 +205,7 @@ int zl_rfc3797_select(const char *key, size_t key_len, uint32_t pool,
     uint32_t i;
     int rc = 0;
 
+    ZL_ASSERT(key && (picks || !count), ZL_EINVAL);
     if (!pool || pool > ZL_RFC3797_MAX_POOL || count > pool)
         return ZL_EINVAL;
     if (fenwick_init(&f, pool))

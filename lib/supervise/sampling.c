@@ -15,6 +15,7 @@
 #include "zhiliang/sampling.h"
 
 #include "report/svg_chart.h"
+#include "util/assert.h"
 #include "util/buf.h"
 
 #include <math.h>
@@ -196,6 +197,7 @@ int zl_sampling_plan(uint64_t lot_size, enum zl_insp_level lv, double aql,
     size_t i, at;
     int rc;
 
+    ZL_ASSERT(out, ZL_EINVAL);
     memset(out, 0, sizeof *out);
     if (lot_size < 2)
         return zl_error_set(err, ZL_EINVAL, "lot size",

@@ -24,6 +24,7 @@
 
 #include "trace/trace_int.h"
 #include "util/alloc.h"
+#include "util/assert.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -1260,36 +1261,43 @@ int zl_trace_scope(zl_store *s, const char *const *lots, size_t n,
 
 size_t zl_trace_node_count(const zl_trace *t)
 {
+    ZL_ASSERT(t, 0);
     return t->n_nodes;
 }
 
 size_t zl_trace_edge_count(const zl_trace *t)
 {
+    ZL_ASSERT(t, 0);
     return t->n_edges;
 }
 
 size_t zl_trace_event_count(const zl_trace *t)
 {
+    ZL_ASSERT(t, 0);
     return t->n_events;
 }
 
 const struct zl_trace_node *zl_trace_node(const zl_trace *t, size_t i)
 {
+    ZL_ASSERT(t && i < t->n_nodes, NULL);
     return &t->nodes[i].pub;
 }
 
 const struct zl_trace_edge *zl_trace_edge(const zl_trace *t, size_t i)
 {
+    ZL_ASSERT(t && i < t->n_edges, NULL);
     return &t->edges[i].pub;
 }
 
 const struct zl_trace_event *zl_trace_event(const zl_trace *t, size_t i)
 {
+    ZL_ASSERT(t && i < t->n_events, NULL);
     return &t->events[i];
 }
 
 const struct zl_trace_opts *zl_trace_options(const zl_trace *t)
 {
+    ZL_ASSERT(t, NULL);
     return &t->opts;
 }
 
