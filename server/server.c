@@ -301,8 +301,11 @@ static void *qpool_main(void *arg)
             zl_reply_header(r, "Retry-After", "5");
             zl_reply_problem(r, 503, "ImplementationException",
                              "Service Unavailable",
-                             "the query waited past its time budget for a "
-                             "free query worker; retry later");
+                             zl_arena_printf(&r->arena,
+                                             "the query waited past its %u ms "
+                                             "budget for a free query worker; "
+                                             "retry later",
+                                             s->o.query_ms));
         } else {
             read_request(r);
         }

@@ -69,7 +69,8 @@ curl -s -D "$TMP/b.hdr" -o "$TMP/b.json" "${AUTH[@]}" -H 'GS1-EPC-Format: Always
   "$U/events?MATCH_anyEPC=https://id.gs1.org/*&perPage=1000"
 is "past the budget -> 503" "$(sed -n '1s/^HTTP\/1.1 \([0-9]*\).*/\1/p' "$TMP/b.hdr")" 503
 ok "past the budget -> Retry-After" grep -qi '^Retry-After: [0-9]' "$TMP/b.hdr"
-ok "past the budget -> problem naming the budget" jq -e '.status == 503 and (.type | endswith("QueryTooComplexException")) and (.detail | contains("1 ms budget"))' "$TMP/b.json"
+# (ran past it, or, on a loaded machine, waited past it for a worker)
+ok "past the budget -> problem naming the budget" jq -e '.status == 503 and (.detail | contains("1 ms budget"))' "$TMP/b.json"
 is "public pages answer beside a 1 ms query budget" "$(status "$U$PAGE")" 200
 kill -TERM "$PID"; wait "$PID" 2>/dev/null; PID=
 
