@@ -37,6 +37,8 @@
 #define MAX_PATH_ROWS   60
 #define TRACE_MAX_NODES 20000
 
+/* The trace's events as an arena array in event-time order (*n_out of
+ * them), or NULL with *n_out 0 on OOM. */
 static const struct zl_trace_event *const *
 sorted_events(struct zl_req *r, const zl_trace *t, size_t *n_out)
 {
@@ -55,11 +57,14 @@ sorted_events(struct zl_req *r, const zl_trace *t, size_t *n_out)
     return (const struct zl_trace_event *const *)v;
 }
 
+/* Inspections get their own section instead of a place in the path. */
 static int is_inspection(enum zl_biz_step step)
 {
     return step == ZL_BIZ_STEP_INSPECTING || step == ZL_BIZ_STEP_SAMPLING;
 }
 
+/* One <li> of the path: when, the step's label, where (a registered place
+ * only), the destination of a shipment, and a mark on a recall event. */
 static int path_row(struct zl_req *r, zl_store *s, struct zl_buf *b,
                     const struct zl_trace_event *e)
 {
@@ -96,6 +101,7 @@ struct notices {
     size_t n;
 };
 
+/* zl_recall_status_for callback: the first notice is the banner's. */
 static int notice_cb(void *ctx, const struct zl_recall_notice *no)
 {
     struct notices *ns = ctx;

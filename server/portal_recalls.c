@@ -66,6 +66,8 @@ static void recall_row(struct recall_list *l, const char *ident,
     zl_portal_add_esc(l->b, "<td>", when_iso, "</td></tr>");
 }
 
+/* zl_query_each callback: one row per identifier in the event's lists,
+ * unless a correction withdrew the event. */
 static int recall_event_cb(void *ctx, const char *json, size_t len)
 {
     static const char *const lists[] = {"epcList", "childEPCs", "inputEPCList",
@@ -105,6 +107,7 @@ struct case_list {
     size_t n;
 };
 
+/* zl_recall_list callback: one row per open case. */
 static int case_cb(void *ctx, const struct zl_recall_info *c)
 {
     struct case_list *cl = ctx;
