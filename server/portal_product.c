@@ -121,6 +121,23 @@ static int notice_cb(void *ctx, const struct zl_recall_notice *no)
     return 0;
 }
 
+/* "<dt>label</dt><dd>", with id="id" when id is set: label is literal
+ * HTML (a T() string), the caller adds the value and "</dd>". */
+static int fact_open(struct zl_buf *b, const char *label, const char *id)
+{
+    return id ? zl_buf_printf(b, "<dt>%s</dt><dd id=\"%s\">", label, id)
+              : zl_buf_printf(b, "<dt>%s</dt><dd>", label);
+}
+
+/* One fact of the product's <dl>: value escaped. */
+static int fact(struct zl_buf *b, const char *label, const char *id,
+                const char *value)
+{
+    int rc = fact_open(b, label, id);
+
+    return rc ? rc : zl_portal_add_esc(b, "", value, "</dd>");
+}
+
 /* Events about this code declared erroneous (zl_query_corrections): they
  * no longer shape the path or the banner, and the page says so. */
 static int correction_note(struct zl_req *r, zl_store *s, const char *dl,
@@ -258,45 +275,28 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
     if (!rc)
         rc = zl_buf_adds(&b, "<dl class=\"facts\">");
     if (!rc && (pi.brand || pi.brand_en))
-        rc = zl_portal_add_esc(&b,
-                               zl_arena_printf(&r->arena, "<dt>%s</dt><dd>",
-                                               T(r, "品牌", "Brand")),
-                               r->lang_en && pi.brand_en ? pi.brand_en
-                               : pi.brand                ? pi.brand
-                                                         : pi.brand_en,
-                               "</dd>");
+        rc = fact(&b, T(r, "品牌", "Brand"), NULL,
+                  r->lang_en && pi.brand_en ? pi.brand_en
+                  : pi.brand                ? pi.brand
+                                            : pi.brand_en);
     if (!rc && gtin)
-        rc = zl_portal_add_esc(&b,
-                               zl_arena_printf(&r->arena, "<dt>%s</dt><dd>",
-                                               T(r, "商品条码 (GTIN)", "GTIN")),
-                               gtin, "</dd>");
+        rc = fact(&b, T(r, "商品条码 (GTIN)", "GTIN"), NULL, gtin);
     if (!rc && !gtin) {
         char es[256];
         if (zl_gs1_to_element_string(id, es, sizeof es) > 0)
-            rc = zl_portal_add_esc(&b,
-                                   zl_arena_printf(&r->arena, "<dt>%s</dt><dd>",
-                                                   T(r, "编码", "Code")),
-                                   es, "</dd>");
+            rc = fact(&b, T(r, "编码", "Code"), NULL, es);
     }
     if (!rc && lot)
-        rc = zl_portal_add_esc(&b,
-                               zl_arena_printf(&r->arena,
-                                               "<dt>%s</dt><dd id=\"lot\">",
-                                               T(r, "批次", "Lot")),
-                               lot, "</dd>");
+        rc = fact(&b, T(r, "批次", "Lot"), "lot", lot);
     if (!rc && serial)
-        rc = zl_portal_add_esc(&b,
-                               zl_arena_printf(&r->arena, "<dt>%s</dt><dd>",
-                                               T(r, "序列号", "Serial")),
-                               serial, "</dd>");
+        rc = fact(&b, T(r, "序列号", "Serial"), NULL, serial);
     if (!rc && made) {
         const char *where = zl_portal_place_name(
             r, s, made->biz_location ? made->biz_location : made->read_point);
         zl_portal_fmt_time(made->event_time_ms, made->tz_offset_min, when);
-        rc = zl_portal_add_esc(&b,
-                               zl_arena_printf(&r->arena, "<dt>%s</dt><dd>",
-                                               T(r, "生产/赋码", "Made")),
-                               when, "");
+        rc = fact_open(&b, T(r, "生产/赋码", "Made"), NULL);
+        if (!rc)
+            rc = zl_html_escape(&b, when);
         if (!rc && where)
             rc = zl_portal_add_esc(&b, " · ", where, "");
         if (!rc)
@@ -307,11 +307,11 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
             r, s,
             origin->biz_location ? origin->biz_location : origin->read_point);
         zl_portal_fmt_time(origin->event_time_ms, origin->tz_offset_min, when);
-        rc = zl_portal_add_esc(
-            &b,
-            zl_arena_printf(&r->arena, "<dt>%s</dt><dd id=\"origin\">",
-                            T(r, "产地", "Origin")),
-            where ? where : T(r, "未登记", "not registered"), " · ");
+        rc = fact_open(&b, T(r, "产地", "Origin"), "origin");
+        if (!rc)
+            rc = zl_portal_add_esc(
+                &b, "", where ? where : T(r, "未登记", "not registered"),
+                " · ");
         if (!rc)
             rc = zl_portal_add_esc(&b, "", when, "</dd>");
     }
