@@ -67,7 +67,7 @@ struct zl_req {
     struct zl_buf body;
     int body_too_big;
     int lang_en;                /* portal language */
-    void *portal_cache;         /* portal.c's name cache (in the arena) */
+    void *portal_cache;         /* portal_names.c's name cache (arena) */
     int want_snap;              /* GET/HEAD: reads share one snapshot */
     zl_store *snap;             /* the handle holding it, or NULL */
     int64_t t0_ms;

@@ -1,0 +1,120 @@
+/*
+ * portal_home.c - the ways to a product page: the home page (what the
+ * portal is for, with the search box the layout carries), /search (a
+ * typed, pasted or scanned code -> a redirect to its Digital Link page)
+ * and /qr (the QR code that opens a product page here).
+ *
+ * /search accepts what people have at hand: a GS1 element string or
+ * Digital Link as parsed by zl_gs1_parse, or a bare GTIN-8/12/13/14 as
+ * printed under a barcode, with the whitespace a paste or a scanner adds
+ * trimmed. It answers 303 to the canonical path, so the product page's
+ * URI (and its page cache key) does not depend on how the code was typed.
+ *
+ * /qr points the code at this server's own origin (zl_req_origin), not
+ * at id.gs1.org, so a phone scan opens the page here; ?format=svg gives
+ * the bare SVG for printing.
+ */
+#include "portal_int.h"
+
+#include <string.h>
+
+void zl_portal_home(struct zl_req *r)
+{
+    struct zl_buf b;
+
+    zl_buf_init(&b, 65536);
+    zl_buf_printf(&b, "<section><h1>%s</h1><p>%s</p><p>%s</p></section>",
+                  T(r, "商品质量追溯查询", "Product traceability"),
+                  T(r,
+                    "扫描商品包装上的二维码，或在上方输入商品条码（GTIN）、"
+                    "批次码或 GS1 数字链接，即可查看产地、流通路径和召回信息。",
+                    "Scan the QR code on the pack, or type a GTIN, a lot code "
+                    "or a GS1 Digital Link above to see where the product "
+                    "comes from, the path it travelled and any recall."),
+                  T(r, "例如：(01)06901234567892(10)LOT1",
+                    "For example: (01)06901234567892(10)LOT1"));
+    zl_portal_page(r, 200, T(r, "首页", "Home"), &b);
+    zl_buf_cleanup(&b);
+}
+
+void zl_portal_search(struct zl_req *r)
+{
+    const char *q = zl_req_param(r, "q");
+    struct zl_gs1_id id;
+    char dl[1024];
+    char *loc;
+    size_t n;
+
+    if (!q || !*q) {
+        zl_portal_home(r);
+        return;
+    }
+    /* Trim what a paste or a scanner adds around the code. */
+    while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
+        q++;
+    n = strlen(q);
+    while (n && (q[n - 1] == ' ' || q[n - 1] == '\r' || q[n - 1] == '\n' ||
+                 q[n - 1] == '\t'))
+        n--;
+    if (zl_gs1_parse(q, n, &id, NULL) != 0) {
+        /* A bare GTIN-8/12/13/14 as printed under a barcode. */
+        char *es = NULL;
+        if (n >= 8 && n <= 14 && strspn(q, "0123456789") >= n)
+            es = zl_arena_printf(&r->arena, "(01)%.*s%.*s", (int)(14 - n),
+                                 "00000000000000", (int)n, q);
+        if (!es || zl_gs1_parse(es, strlen(es), &id, NULL) != 0) {
+            zl_portal_error(
+                r, 400, "无法识别该编码，请检查后重试。",
+                "This code is not a valid GS1 code. Please check it.");
+            return;
+        }
+    }
+    if (zl_gs1_to_dl(&id, 0, dl, sizeof dl) < 0) {
+        zl_portal_error(r, 400, "无法识别该编码", "Unrecognised code");
+        return;
+    }
+    loc = zl_arena_printf(&r->arena, "%s%s", zl_portal_dl_path(dl),
+                          r->lang_en ? "?lang=en" : "");
+    zl_reply_redirect(r, 303, loc);
+}
+
+void zl_portal_qr(struct zl_req *r)
+{
+    const char *code = zl_req_param(r, "code");
+    struct zl_gs1_id id;
+    struct zl_buf b, svg;
+    char dl[1024];
+    const char *url;
+
+    if (!code || zl_gs1_parse(code, strlen(code), &id, NULL) ||
+        zl_gs1_to_dl(&id, 1, dl, sizeof dl) < 0) {
+        zl_portal_error(r, 400, "无效的编码", "Invalid code");
+        return;
+    }
+    /* The QR code points at this resolver, so a phone scan opens the
+     * product page here. */
+    url = zl_arena_printf(&r->arena, "%s%s", zl_req_origin(r),
+                          zl_portal_dl_path(dl));
+    zl_buf_init(&svg, (size_t)1 << 20);
+    zl_buf_init(&b, (size_t)2 << 20);
+    if (!url || zl_qr_svg(url, &svg)) {
+        zl_portal_error(r, 400, "编码过长，无法生成二维码",
+                        "Code too long for a QR code");
+        goto out;
+    }
+    if (zl_req_param(r, "format") &&
+        !strcmp(zl_req_param(r, "format"), "svg")) {
+        zl_reply_buf(r, 200, "image/svg+xml", &svg);
+        goto out;
+    }
+    zl_buf_printf(&b, "<section class=\"qr\"><h1>%s</h1>",
+                  T(r, "追溯二维码", "Traceability QR code"));
+    zl_buf_add(&b, svg.data, svg.len);
+    zl_portal_add_esc(&b, "<p><a href=\"", url, "\">");
+    zl_html_escape(&b, url);
+    zl_buf_adds(&b, "</a></p></section>");
+    zl_portal_page(r, 200, T(r, "二维码", "QR code"), &b);
+out:
+    zl_buf_cleanup(&b);
+    zl_buf_cleanup(&svg);
+}

@@ -1,0 +1,374 @@
+/*
+ * portal_product.c - the product page: what the resolver shows for a
+ * GTIN, a lot, a serialised item or a container (GS1 Digital Link
+ * default link, resolver.c).
+ *
+ * Top to bottom: a red banner while the lot is under recall (a recall
+ * case naming it, lib/recall, or a "recalled" disposition in its events),
+ * the facts (name, brand, codes, when and where it was made, its origin),
+ * a note when records about it were declared erroneous, the path it
+ * travelled, inspections when there are any, and a link to its QR code.
+ *
+ * What a page shows is chosen field by field from public data only:
+ * master data names (products, parties, sites), event times, business
+ * steps and places. bizTransactions, prices, sensor readings and any
+ * person's data are never read, so they cannot leak.
+ *
+ * The path travelled comes from the trace engine (backward trace from the
+ * identifier: its own events, the containers that carried it, and through
+ * transformations the farms its inputs came from), capped in size
+ * (TRACE_MAX_NODES nodes, MAX_PATH_ROWS rows) so a public page stays
+ * cheap. The page is a function of the URI and the stored data, so it is
+ * kept in the page cache (pcache.c) until the data generation moves; a
+ * transient store failure is not cached. Rejected: a client-side app
+ * calling the JSON API (a consumer scanning a QR code on a slow phone
+ * should get one small HTML document).
+ */
+#include "portal_int.h"
+
+#include "zhiliang/alloc.h"
+#include "zhiliang/query.h"
+#include "zhiliang/recall.h"
+#include "zhiliang/timefmt.h"
+#include "zhiliang/trace.h"
+
+#include <string.h>
+
+#define MAX_PATH_ROWS   60
+#define TRACE_MAX_NODES 20000
+
+/* The trace's events as an arena array in event-time order (*n_out of
+ * them), or NULL with *n_out 0 on OOM. */
+static const struct zl_trace_event *const *
+sorted_events(struct zl_req *r, const zl_trace *t, size_t *n_out)
+{
+    size_t n = zl_trace_event_count(t), i;
+    const struct zl_trace_event **v =
+        zl_arena_alloc(&r->arena, (n + 1) * sizeof *v);
+
+    if (!v) {
+        *n_out = 0;
+        return NULL;
+    }
+    /* a trace numbers its events by event time already (trace.h) */
+    for (i = 0; i < n; i++)
+        v[i] = zl_trace_event(t, i);
+    *n_out = n;
+    return (const struct zl_trace_event *const *)v;
+}
+
+/* Inspections get their own section instead of a place in the path. */
+static int is_inspection(enum zl_biz_step step)
+{
+    return step == ZL_BIZ_STEP_INSPECTING || step == ZL_BIZ_STEP_SAMPLING;
+}
+
+/* One <li> of the path: when, the step's label, where (a registered place
+ * only), the destination of a shipment, and a mark on a recall event. */
+static int path_row(struct zl_req *r, zl_store *s, struct zl_buf *b,
+                    const struct zl_trace_event *e)
+{
+    char when[24];
+    const char *where = zl_portal_place_name(
+        r, s, e->biz_location ? e->biz_location : e->read_point);
+    const char *to = zl_portal_party_name(r, s, e->dst_owner);
+    int rc;
+
+    zl_portal_fmt_time(e->event_time_ms, e->tz_offset_min, when);
+    rc = zl_portal_add_esc(b, "<li><span class=\"when\">", when, "</span> ");
+    if (!rc)
+        rc = zl_portal_add_esc(
+            b, "<span class=\"step\">",
+            zl_portal_step_label(r->lang_en, e->step, e->type), "</span>");
+    if (!rc && where)
+        rc = zl_portal_add_esc(b, "<span class=\"where\">", where, "</span>");
+    if (!rc && to && e->cte == ZL_CTE_SHIPPING)
+        rc = zl_portal_add_esc(b,
+                               zl_arena_printf(&r->arena,
+                                               "<span class=\"where\">%s ",
+                                               T(r, "发往", "To")),
+                               to, "</span>");
+    if (!rc && e->disp == ZL_DISP_RECALLED)
+        rc = zl_buf_printf(b, " <strong class=\"muted\">%s</strong>",
+                           T(r, "（已召回）", "(recalled)"));
+    return rc ? rc : zl_buf_adds(b, "</li>");
+}
+
+struct notices {
+    struct zl_req *r;
+    const char *reason, *action, *case_id, *hazard;
+    int64_t opened_ms;
+    size_t n;
+};
+
+/* zl_recall_status_for callback: the first notice is the banner's. */
+static int notice_cb(void *ctx, const struct zl_recall_notice *no)
+{
+    struct notices *ns = ctx;
+    struct zl_arena *a = &ns->r->arena;
+    const char *act = ns->r->lang_en ? no->action_en : no->action_zh;
+
+    if (ns->n++)
+        return 0; /* the first (newest) case speaks for the banner */
+    ns->reason =
+        no->reason ? zl_arena_strndup(a, no->reason, strlen(no->reason)) : NULL;
+    ns->action = act ? zl_arena_strndup(a, act, strlen(act)) : NULL;
+    ns->case_id = zl_arena_strndup(a, no->case_id, strlen(no->case_id));
+    ns->hazard = no->hazard_class ? zl_arena_strndup(a, no->hazard_class,
+                                                     strlen(no->hazard_class))
+                                  : NULL;
+    ns->opened_ms = no->opened_ms;
+    return 0;
+}
+
+/* "<dt>label</dt><dd>", with id="id" when id is set: label is literal
+ * HTML (a T() string), the caller adds the value and "</dd>". */
+static int fact_open(struct zl_buf *b, const char *label, const char *id)
+{
+    return id ? zl_buf_printf(b, "<dt>%s</dt><dd id=\"%s\">", label, id)
+              : zl_buf_printf(b, "<dt>%s</dt><dd>", label);
+}
+
+/* One fact of the product's <dl>: value escaped. */
+static int fact(struct zl_buf *b, const char *label, const char *id,
+                const char *value)
+{
+    int rc = fact_open(b, label, id);
+
+    return rc ? rc : zl_portal_add_esc(b, "", value, "</dd>");
+}
+
+/* Events about this code declared erroneous (zl_query_corrections): they
+ * no longer shape the path or the banner, and the page says so. */
+static int correction_note(struct zl_req *r, zl_store *s, const char *dl,
+                           struct zl_buf *b)
+{
+    struct zl_correction_summary cn;
+    char when[32];
+
+    if (zl_query_corrections(s, dl, &cn) < 0 || !cn.n)
+        return 0;
+    zl_time_format_utc(cn.last_ms, when);
+    return zl_buf_printf(
+        b,
+        "<p class=\"correction muted\" id=\"correction\">%s %zu %s %.10s%s</p>",
+        T(r, "更正：", "Correction:"), cn.n,
+        T(r, "条记录已被声明为错误，不再计入流通路径和召回提示（最近一次",
+          "record(s) about this code were declared erroneous and no longer "
+          "count in the path or the recall notice (latest"),
+        when, T(r, "）。", ")."));
+}
+
+void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
+                       const char *dl)
+{
+    struct notices ns = {r, NULL, NULL, NULL, NULL, 0, 0};
+    struct zl_portal_product_names pi;
+    struct zl_trace_opts to;
+    struct zl_error err;
+    struct zl_buf b;
+    zl_trace *t = NULL;
+    zl_store *s = zl_srv_store_nosnap(r);
+    const char *gtin = zl_portal_ai_value(id, "01"),
+               *lot = zl_portal_ai_value(id, "10"),
+               *serial = zl_portal_ai_value(id, "21"), *title;
+    const struct zl_trace_event *const *ev = NULL;
+    const struct zl_trace_event *origin = NULL, *made = NULL;
+    size_t n_ev = 0, i, shown = 0, n_insp = 0;
+    int recalled = 0, rc = 0, trc, rrc, cacheable = 1;
+    char when[24], *cached;
+    uint64_t gen;
+    size_t clen = 0;
+
+    if (!s) {
+        zl_portal_error(r, 500, "服务暂时不可用", "Service unavailable");
+        return;
+    }
+    /* The page is a function of the URI and the stored data: serve it
+     * from the cache while the data generation has not moved. */
+    gen = zl_data_gen(r);
+    if ((cached = zl_pcache_get(r->srv->pcache, r->raw_uri, gen, &clen))) {
+        zl_free(r->resp);
+        r->status = 200;
+        r->ctype = "text/html; charset=utf-8";
+        r->resp = cached;
+        r->resp_len = clen;
+        zl_portal_headers(r);
+        return;
+    }
+    zl_srv_store(r); /* a miss: its reads share one snapshot */
+    zl_portal_product_names(r, s, gtin, &pi);
+    memset(&to, 0, sizeof to);
+    to.dir = ZL_TRACE_BACKWARD;
+    to.max_nodes = TRACE_MAX_NODES;
+    to.depth = 12;
+    memset(&err, 0, sizeof err);
+    trc = zl_trace_run(s, dl, &to, &t, &err);
+    if (trc == 0)
+        ev = sorted_events(r, t, &n_ev);
+    else if (trc == ZL_ESTORE || trc == ZL_EBUSY || trc == ZL_ENOMEM)
+        cacheable = 0; /* a transient failure must not stick */
+    for (i = 0; i < n_ev; i++) {
+        if (!origin && (ev[i]->cte == ZL_CTE_HARVESTING))
+            origin = ev[i];
+        if (ev[i]->disp == ZL_DISP_RECALLED)
+            recalled = 1;
+        if (is_inspection(ev[i]->step))
+            n_insp++;
+    }
+    if (n_ev && !origin)
+        origin = ev[0];
+    /* Recall cases (lib/recall) name the lots, items and containers in
+     * their scope; a "recalled" disposition in the events counts too. */
+    rrc = zl_recall_status_for(s, dl, notice_cb, &ns);
+    if (rrc > 0)
+        recalled = 1;
+    else if (rrc < 0)
+        cacheable = 0;
+    /* The start node's first own event: when and where it was made. */
+    if (t && zl_trace_node_count(t) > 0) {
+        const struct zl_trace_node *start = zl_trace_node(t, 0);
+        if (start->n_events)
+            made = zl_trace_event(t, (size_t)start->events[0]);
+    }
+
+    title = r->lang_en && pi.en ? pi.en : pi.zh ? pi.zh : pi.en;
+    if (!title)
+        title = id->scheme == ZL_GS1_SSCC ? T(r, "物流单元", "Logistic unit")
+                : id->scheme == ZL_GS1_SGLN ? T(r, "地点", "Location")
+                : id->scheme == ZL_GS1_GRAI || id->scheme == ZL_GS1_GRAI_CLASS
+                    ? T(r, "周转资产", "Returnable asset")
+                    : T(r, "商品信息", "Product information");
+    zl_buf_init(&b, (size_t)4 << 20);
+    if (recalled) {
+        rc = zl_buf_printf(
+            &b,
+            "<div class=\"recall-banner\" id=\"recall\" role=\"alert\">"
+            "<h2>%s</h2>",
+            T(r, "⚠ 本批次产品正在召回", "⚠ This lot is being recalled"));
+        if (!rc && ns.reason)
+            rc = zl_portal_add_esc(
+                &b,
+                zl_arena_printf(&r->arena, "<p><strong>%s</strong>",
+                                T(r, "召回原因：", "Reason: ")),
+                ns.reason, "</p>");
+        if (!rc)
+            rc = zl_portal_add_esc(
+                &b, "<p>",
+                ns.action ? ns.action
+                          : T(r,
+                              "请立即停止食用或使用本产品，保留包装，"
+                              "联系购买商店退货或拨打 12315 咨询。",
+                              "Stop eating or using this product now. "
+                              "Keep the packaging and return it to the "
+                              "shop where you bought it, or call "
+                              "12315."),
+                "</p>");
+        if (!rc)
+            rc = zl_buf_printf(&b, "<p><a href=\"/recalls%s\">%s</a></p></div>",
+                               r->lang_en ? "?lang=en" : "",
+                               T(r, "查看召回详情", "Recall details"));
+    }
+    if (!rc)
+        rc = zl_portal_add_esc(&b, "<section class=\"product\"><h1>", title,
+                               "</h1>");
+    if (!rc)
+        rc = zl_buf_adds(&b, "<dl class=\"facts\">");
+    if (!rc && (pi.brand || pi.brand_en))
+        rc = fact(&b, T(r, "品牌", "Brand"), NULL,
+                  r->lang_en && pi.brand_en ? pi.brand_en
+                  : pi.brand                ? pi.brand
+                                            : pi.brand_en);
+    if (!rc && gtin)
+        rc = fact(&b, T(r, "商品条码 (GTIN)", "GTIN"), NULL, gtin);
+    if (!rc && !gtin) {
+        char es[256];
+        if (zl_gs1_to_element_string(id, es, sizeof es) > 0)
+            rc = fact(&b, T(r, "编码", "Code"), NULL, es);
+    }
+    if (!rc && lot)
+        rc = fact(&b, T(r, "批次", "Lot"), "lot", lot);
+    if (!rc && serial)
+        rc = fact(&b, T(r, "序列号", "Serial"), NULL, serial);
+    if (!rc && made) {
+        const char *where = zl_portal_place_name(
+            r, s, made->biz_location ? made->biz_location : made->read_point);
+        zl_portal_fmt_time(made->event_time_ms, made->tz_offset_min, when);
+        rc = fact_open(&b, T(r, "生产/赋码", "Made"), NULL);
+        if (!rc)
+            rc = zl_html_escape(&b, when);
+        if (!rc && where)
+            rc = zl_portal_add_esc(&b, " · ", where, "");
+        if (!rc)
+            rc = zl_buf_adds(&b, "</dd>");
+    }
+    if (!rc && origin) {
+        const char *where = zl_portal_place_name(
+            r, s,
+            origin->biz_location ? origin->biz_location : origin->read_point);
+        zl_portal_fmt_time(origin->event_time_ms, origin->tz_offset_min, when);
+        rc = fact_open(&b, T(r, "产地", "Origin"), "origin");
+        if (!rc)
+            rc = zl_portal_add_esc(
+                &b, "", where ? where : T(r, "未登记", "not registered"),
+                " · ");
+        if (!rc)
+            rc = zl_portal_add_esc(&b, "", when, "</dd>");
+    }
+    if (!rc)
+        rc = zl_buf_adds(&b, "</dl></section>");
+    if (!rc)
+        rc = correction_note(r, s, dl, &b);
+
+    if (!rc) {
+        rc = zl_buf_printf(&b, "<section><h2>%s</h2>",
+                           T(r, "流通路径", "Path travelled"));
+        if (!rc && n_ev == n_insp)
+            rc = zl_buf_printf(&b, "<p class=\"muted\">%s</p>",
+                               T(r, "暂无流通记录。", "No records yet."));
+        if (!rc && n_ev > n_insp)
+            rc = zl_buf_adds(&b, "<ol class=\"path\" id=\"path\">");
+        for (i = 0; i < n_ev && !rc && shown < MAX_PATH_ROWS; i++) {
+            if (is_inspection(ev[i]->step))
+                continue;
+            rc = path_row(r, s, &b, ev[i]);
+            shown++;
+        }
+        if (!rc && n_ev > n_insp)
+            rc = zl_buf_adds(&b, "</ol>");
+        if (!rc && shown == MAX_PATH_ROWS && n_ev > shown)
+            rc = zl_buf_printf(&b, "<p class=\"muted\">%s %zu</p>",
+                               T(r, "记录过多，仅显示前", "Showing the first"),
+                               shown);
+        if (!rc)
+            rc = zl_buf_adds(&b, "</section>");
+    }
+    if (!rc && n_insp) {
+        rc = zl_buf_printf(&b,
+                           "<section id=\"inspections\"><h2>%s</h2>"
+                           "<ol class=\"path\">",
+                           T(r, "检验检测", "Inspections"));
+        for (i = 0; i < n_ev && !rc; i++)
+            if (is_inspection(ev[i]->step))
+                rc = path_row(r, s, &b, ev[i]);
+        if (!rc)
+            rc = zl_buf_adds(&b, "</ol></section>");
+    }
+    if (!rc) {
+        struct zl_buf q;
+        zl_buf_init(&q, 4096);
+        zl_pct_encode(&q, dl);
+        rc = zl_buf_printf(
+            &b, "<p><a href=\"/qr?code=%s%s\">%s</a></p>", q.data ? q.data : "",
+            r->lang_en ? "&amp;lang=en" : "", T(r, "二维码", "QR code"));
+        zl_buf_cleanup(&q);
+    }
+    if (rc)
+        zl_portal_error(r, 500, "页面生成失败", "Page failed");
+    else
+        zl_portal_page(r, 200, title, &b);
+    if (cacheable && r->status == 200 && r->resp)
+        zl_pcache_put(r->srv->pcache, r->raw_uri, gen, r->resp, r->resp_len);
+    zl_buf_cleanup(&b);
+    zl_trace_free(t);
+}

@@ -1,0 +1,219 @@
+/*
+ * portal_recalls.c - /recalls: what a consumer needs to know about
+ * recalls, in two tables.
+ *
+ * First the open recall cases (lib/recall, zl_recall_list): the products
+ * and lots each names, the reason and hazard class, and when it was
+ * opened (shown in China Standard Time: a case has no event offset).
+ * Then the lots enterprises marked with a "recalled" disposition in
+ * their own events (the newest 200 such events, one row per product lot,
+ * or per item without a lot, at most 500 rows); an event withdrawn by a
+ * correction (errorDeclaration) no longer counts.
+ *
+ * Only product names, lot codes, dates and the recall's own reason are
+ * shown; every value is HTML-escaped. The event list is read as JSON
+ * (zl_query_each) because the recall query is an ordinary EPCIS query;
+ * only the identifier lists and eventTime are looked at.
+ */
+#include "portal_int.h"
+
+#include "zhiliang/query.h"
+#include "zhiliang/recall.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+struct recall_list {
+    struct zl_req *r;
+    zl_store *s;
+    struct zl_buf *b;
+    size_t n;
+    const char **seen;
+    size_t n_seen;
+};
+
+/* One identifier of a recall event: list its product and lot once. */
+static void recall_row(struct recall_list *l, const char *ident,
+                       const char *when_iso)
+{
+    struct zl_req *r = l->r;
+    struct zl_portal_product_names pi;
+    struct zl_gs1_id id;
+    char dl[1024];
+    const char *gtin, *lot, *name;
+    size_t i;
+
+    if (!ident || l->n_seen >= 500 ||
+        zl_gs1_parse(ident, strlen(ident), &id, NULL) ||
+        !(gtin = zl_portal_ai_value(&id, "01")))
+        return;
+    lot = zl_portal_ai_value(&id, "10");
+    /* One row per product lot (or per item when it has no lot). */
+    if (zl_gs1_to_dl(&id, 0, dl, sizeof dl) < 0)
+        return;
+    for (i = 0; i < l->n_seen; i++)
+        if (strcmp(l->seen[i], dl) == 0)
+            return;
+    l->seen[l->n_seen++] = zl_arena_strndup(&r->arena, dl, strlen(dl));
+    zl_portal_product_names(r, l->s, gtin, &pi);
+    name = r->lang_en && pi.en ? pi.en : pi.zh ? pi.zh : gtin;
+    l->n++;
+    zl_portal_add_esc(l->b, "<tr><td><a href=\"", zl_portal_dl_path(dl), "");
+    zl_buf_adds(l->b, r->lang_en ? "?lang=en\">" : "\">");
+    zl_html_escape(l->b, name);
+    zl_portal_add_esc(l->b, "</a></td><td>", lot ? lot : "—", "</td>");
+    zl_portal_add_esc(l->b, "<td>", when_iso, "</td></tr>");
+}
+
+/* zl_query_each callback: one row per identifier in the event's lists,
+ * unless a correction withdrew the event. */
+static int recall_event_cb(void *ctx, const char *json, size_t len)
+{
+    static const char *const lists[] = {"epcList", "childEPCs", "inputEPCList",
+                                        "outputEPCList"};
+    static const char *const qlists[] = {"quantityList", "childQuantityList",
+                                         "inputQuantityList",
+                                         "outputQuantityList"};
+    struct recall_list *l = ctx;
+    json_error_t je;
+    json_t *ev = json_loadb(json, len, 0, &je), *v;
+    char when[16];
+    const char *t;
+    size_t i, k;
+
+    if (!ev)
+        return 0;
+    if (json_object_get(ev, "errorDeclaration")) {
+        json_decref(ev); /* withdrawn by a correction: no longer a recall */
+        return 0;
+    }
+    t = json_string_value(json_object_get(ev, "eventTime"));
+    snprintf(when, sizeof when, "%.10s", t ? t : "");
+    for (k = 0; k < 4; k++) {
+        json_array_foreach(json_object_get(ev, lists[k]), i, v)
+            recall_row(l, json_string_value(v), when);
+        json_array_foreach(json_object_get(ev, qlists[k]), i, v) recall_row(
+            l, json_string_value(json_object_get(v, "epcClass")), when);
+    }
+    json_decref(ev);
+    return 0;
+}
+
+struct case_list {
+    struct zl_req *r;
+    zl_store *s;
+    struct zl_buf *b;
+    size_t n;
+};
+
+/* zl_recall_list callback: one row per open case. */
+static int case_cb(void *ctx, const struct zl_recall_info *c)
+{
+    struct case_list *cl = ctx;
+    struct zl_req *r = cl->r;
+    char when[24];
+    size_t i;
+    int first = 1;
+
+    zl_portal_fmt_time(c->opened_ms, 480, when);
+    cl->n++;
+    zl_buf_adds(cl->b, "<tr><td>");
+    for (i = 0; i < c->n_gtins; i++) {
+        struct zl_portal_product_names pi;
+        const char *g = c->gtins[i], *name;
+        zl_portal_product_names(r, cl->s, g, &pi);
+        name = r->lang_en && pi.en ? pi.en : pi.zh ? pi.zh : g;
+        zl_portal_add_esc(cl->b, first ? "" : "<br>", name, "");
+        first = 0;
+    }
+    zl_buf_adds(cl->b, "</td><td>");
+    first = 1;
+    for (i = 0; i < c->n_lots; i++) {
+        struct zl_gs1_id id;
+        char dl[1024];
+        const char *l = c->lots[i], *lot;
+        if (zl_gs1_parse(l, strlen(l), &id, NULL) ||
+            zl_gs1_to_dl(&id, 0, dl, sizeof dl) < 0)
+            continue;
+        lot = zl_portal_ai_value(&id, "10");
+        zl_portal_add_esc(cl->b, first ? "<a href=\"" : "<br><a href=\"",
+                          zl_portal_dl_path(dl),
+                          r->lang_en ? "?lang=en\">" : "\">");
+        zl_html_escape(cl->b, lot ? lot : dl);
+        zl_buf_adds(cl->b, "</a>");
+        first = 0;
+    }
+    zl_portal_add_esc(cl->b, "</td><td>", c->reason, "");
+    if (c->hazard_class)
+        zl_portal_add_esc(
+            cl->b, zl_arena_printf(&r->arena, " (%s ", T(r, "级别", "class")),
+            c->hazard_class, ")");
+    zl_portal_add_esc(cl->b, "</td><td>", when, "</td></tr>");
+    return 0;
+}
+
+void zl_portal_recalls(struct zl_req *r)
+{
+    struct recall_list l;
+    struct zl_error err;
+    struct zl_buf b;
+    zl_query *q = NULL;
+    zl_store *s = zl_srv_store(r);
+
+    if (!s || zl_query_new(&q)) {
+        zl_portal_error(r, 500, "服务暂时不可用", "Service unavailable");
+        return;
+    }
+    zl_query_param(q, "EQ_disposition", "recalled", &err);
+    zl_query_param(q, "orderBy", "eventTime", &err);
+    zl_query_param(q, "orderDirection", "DESC", &err);
+    zl_query_param(q, "eventCountLimit", "200", &err);
+    zl_buf_init(&b, (size_t)4 << 20);
+    memset(&l, 0, sizeof l);
+    l.r = r;
+    l.s = s;
+    l.b = &b;
+    l.seen = zl_arena_alloc(&r->arena, 500 * sizeof *l.seen);
+    {
+        struct case_list cl = {r, s, &b, 0};
+        zl_buf_printf(&b,
+                      "<section><h1>%s</h1><p>%s</p>"
+                      "<table class=\"list\" id=\"cases\"><thead><tr>"
+                      "<th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>"
+                      "</thead><tbody>",
+                      T(r, "召回信息", "Recalls"),
+                      T(r,
+                        "下列产品批次正在召回。如您购买了这些产品，请停止食用或"
+                        "使用，并联系购买商店。",
+                        "The lots below are being recalled. If you bought one, "
+                        "stop eating or using it and contact the shop."),
+                      T(r, "产品", "Product"), T(r, "批次", "Lot"),
+                      T(r, "原因", "Reason"), T(r, "召回时间", "Opened"));
+        zl_recall_list(s, 1, case_cb, &cl);
+        zl_buf_adds(&b, "</tbody></table>");
+        if (!cl.n)
+            zl_buf_printf(&b, "<p class=\"muted\">%s</p>",
+                          T(r, "目前没有召回案件。", "No open recall cases."));
+        zl_buf_adds(&b, "</section>");
+    }
+    zl_buf_printf(&b,
+                  "<section><h2>%s</h2>"
+                  "<table class=\"list\" id=\"recalls\"><thead><tr><th>%s</th>"
+                  "<th>%s</th><th>%s</th></tr></thead><tbody>",
+                  T(r, "企业标记为召回的批次",
+                    "Lots marked recalled by "
+                    "enterprises"),
+                  T(r, "产品", "Product"), T(r, "批次", "Lot"),
+                  T(r, "时间", "Date"));
+    if (l.seen)
+        zl_query_each(s, q, ZL_EPC_DIGITAL_LINK, recall_event_cb, &l, NULL,
+                      &err);
+    zl_buf_adds(&b, "</tbody></table>");
+    if (!l.n)
+        zl_buf_printf(&b, "<p class=\"muted\">%s</p>", T(r, "无。", "None."));
+    zl_buf_adds(&b, "</section>");
+    zl_portal_page(r, 200, T(r, "召回信息", "Recalls"), &b);
+    zl_buf_cleanup(&b);
+    zl_query_free(q);
+}
