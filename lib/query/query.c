@@ -447,11 +447,23 @@ void zl_query_set_viewer(zl_query *q, const struct zl_viewer *viewer)
     q->viewer = viewer;
 }
 
-/* 1 if the query's viewer may see ev, 0 if not, or a negative error. */
+/* 1 if the query's viewer may see ev, 0 if not, or a negative error. The
+ * rule's own lookups run inside the scan, under the store's budget: when
+ * the budget interrupts one of them, the answer is the budget's
+ * (ZL_ETIMEOUT or the stop value), not a store error. */
 static int viewer_sees(zl_store *s, const struct zl_viewer *v,
+                       const struct zl_event_filter *f,
                        const struct zl_stored_event *ev)
 {
-    return v ? zl_viewer_sees_stored(s, v, ev) : 1;
+    int rc = v ? zl_viewer_sees_stored(s, v, ev) : 1, src;
+
+    if (rc >= 0)
+        return rc;
+    if (f->deadline_ms && zl_time_now_ms() > f->deadline_ms)
+        return ZL_ETIMEOUT;
+    if (f->stop && (src = f->stop(f->stop_ctx)) != 0)
+        return src;
+    return rc;
 }
 
 /* ---- output ------------------------------------------------------------- */
@@ -677,7 +689,7 @@ static int each_cb(void *vctx, const struct zl_stored_event *ev)
         if (c->f->stop && ++c->scanned % 64 == 0 &&
             (rc = c->f->stop(c->f->stop_ctx)))
             return rc;
-        if ((rc = viewer_sees(c->s, c->viewer, ev)) <= 0)
+        if ((rc = viewer_sees(c->s, c->viewer, c->f, ev)) <= 0)
             return rc;
         if (c->limit && c->seen == c->limit) {
             c->at_limit = 1;
@@ -728,7 +740,7 @@ static int count_cb(void *ctx, const struct zl_stored_event *ev)
     if (c->viewer) {
         if (c->f->deadline_ms && zl_time_now_ms() > c->f->deadline_ms)
             return ZL_ETIMEOUT;
-        if ((rc = viewer_sees(c->s, c->viewer, ev)) <= 0)
+        if ((rc = viewer_sees(c->s, c->viewer, c->f, ev)) <= 0)
             return rc;
     }
     return ++c->n > c->max; /* one past the maximum is enough to know */
