@@ -187,6 +187,19 @@ for role in public $ROLES; do
          noleak "$role /api/trace/$dir" "$TMP/body" "${SEES[$role]}" ;;
     esac
   done
+  # an ad-hoc recall scope is a forward trace: the same limit
+  s=$(get "$role" "$U/api/scope?lot=$(enc "$MILK")")
+  case $role in
+    public) is "$role /api/scope -> 401" "$s" 401 ;;
+    op1) is "$role /api/scope -> 403" "$s" 403 ;;
+    *) is "$role /api/scope: events over what it sees" \
+         "$(jq -r '.events[].eventTime' "$TMP/body" >"$TMP/t" 2>/dev/null; labels "$TMP/t")" "$(norm "${FWD[$role]}")"
+       noleak "$role /api/scope" "$TMP/body" "${SEES[$role]}" ;;
+  esac
+  # the list of recall cases: public data, for every enterprise and regulator
+  s=$(get "$role" "$U/api/recalls")
+  case $role in public) want=401 ;; op1) want=403 ;; *) want=200 ;; esac
+  is "$role /api/recalls -> $want" "$s" "$want"
   # a node reached only through hidden events is not shown
   if [ "$role" = farm1 ]; then
     get farm1 "$U/api/trace/forward?id=$(enc "$MILK")" >/dev/null
