@@ -227,6 +227,13 @@ for role in public $ROLES; do
   noleak "$role product page" "$TMP/body" ""
 done
 
+# The public recalls page lists E7's lot (a recalled disposition), and
+# nothing private.
+s=$(get public "$U/recalls")
+is "public /recalls -> 200" "$s" 200
+ok "public /recalls lists the recalled lot" grep -q PROD1 "$TMP/body"
+noleak "public /recalls" "$TMP/body" ""
+
 # Pagination counts visible events: the dairy's six events in pages of 2.
 url="$U/events?perPage=2"; pages=0; got=""
 while [ -n "$url" ] && [ $pages -lt 10 ]; do
