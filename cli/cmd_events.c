@@ -1,10 +1,15 @@
 /*
  * cmd_events.c - `zhiliang events`: query stored events with the EPCIS
  * 2.0 query parameters, printed as a table or an EPCISQueryDocument.
+ *
+ * Local access to the store file is operator access: every event. With
+ * --as PARTY the query runs under that party's read rule (docs/access.md,
+ * "Who reads what"), exactly as the server runs it for the party's token.
  */
 #include "cli_util.h"
 #include "commands.h"
 
+#include "zhiliang/party.h"
 #include "zhiliang/query.h"
 
 #include <getopt.h>
@@ -15,7 +20,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: zhiliang events [--store PATH] [--json] [--epc-format dl|urn]\n"
-            "                       [NAME=VALUE ...]\n\n"
+            "                       [--as PARTY] [NAME=VALUE ...]\n\n"
             "List stored events matching EPCIS 2.0 query parameters (as in\n"
             "GS1's REST binding; lists are pipe-delimited):\n"
             "  eventType=ObjectEvent|AggregationEvent|TransactionEvent|\n"
@@ -33,6 +38,8 @@ static void usage(FILE *f)
             "  eventCountLimit=N  maxEventCount=N  perPage=N  nextPageToken=T\n\n"
             "  --json            print an EPCIS 2.0 EPCISQueryDocument\n"
             "  --epc-format F    dl (GS1 Digital Link) or urn (EPC URN) output\n"
+            "  --as PARTY        only what PARTY may read (docs/access.md); without\n"
+            "                    it, every event (local access is operator access)\n"
             "  --store PATH      the store\n\n"
             "Example: zhiliang events EQ_bizStep=shipping MATCH_anyEPC=urn:epc:id:sscc:0614141.1234567890\n"
             "Exit codes: 0 ok, 1 failure (bad parameter or store), 2 usage.\n");
@@ -96,9 +103,11 @@ int cmd_events(int argc, char **argv)
     static const struct option opts[] = {{"store", required_argument, 0, 's'},
                                          {"json", no_argument, 0, 'j'},
                                          {"epc-format", required_argument, 0, 'f'},
+                                         {"as", required_argument, 0, 'a'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *store = NULL;
+    const char *store = NULL, *as = NULL;
+    struct zl_viewer viewer;
     enum zl_epc_format fmt = ZL_EPC_AS_CAPTURED;
     struct zl_error err = {0};
     zl_query *q = NULL;
@@ -110,6 +119,7 @@ int cmd_events(int argc, char **argv)
         switch (c) {
         case 's': store = optarg; break;
         case 'j': json = 1; break;
+        case 'a': as = optarg; break;
         case 'f':
             if (!strcmp(optarg, "dl"))
                 fmt = ZL_EPC_DIGITAL_LINK;
@@ -146,6 +156,19 @@ int cmd_events(int argc, char **argv)
     s = cli_open_store(store);
     if (!s)
         goto out;
+    if (as) {
+        if ((rc = zl_viewer_for_party(s, as, &viewer, &err))) {
+            cli_print_error("events", as, rc, &err, 0);
+            goto out;
+        }
+        if (!zl_viewer_reads_events(&viewer)) {
+            fprintf(stderr, "zhiliang events: party %s is an operator: it "
+                            "administers parties and tokens and reads no "
+                            "events (docs/access.md)\n", viewer.party.id);
+            goto out;
+        }
+        zl_query_set_viewer(q, &viewer);
+    }
     if (json) {
         size_t len;
 

@@ -3,12 +3,16 @@
  * `zhiliang trace scope --lot ID...` (what a recall of those lots covers).
  *
  * Only a client of include/zhiliang/trace.h: parse the options, run the
- * trace, print it as an indented tree (default), JSON, SVG or DOT.
+ * trace, print it as an indented tree (default), JSON, SVG or DOT. With
+ * --as PARTY the trace runs over the events that party may read
+ * (docs/access.md, "Who reads what"), as the server runs it for its token;
+ * without, over every event (local access is operator access).
  */
 #include "cli_util.h"
 #include "commands.h"
 
 #include "zhiliang/buf.h"
+#include "zhiliang/party.h"
 #include "zhiliang/timefmt.h"
 #include "zhiliang/trace.h"
 
@@ -35,6 +39,7 @@ static void usage(FILE *f)
         "  --to TIME     only events at or before TIME\n"
         "  --at TIME     as known then: only events recorded by TIME\n"
         "  --depth N     follow at most N links from the start\n"
+        "  --as PARTY    only over the events PARTY may read (docs/access.md)\n"
         "  --json        print the trace as JSON\n"
         "  --svg FILE    draw the trace graph as SVG into FILE\n"
         "  --dot FILE    write the trace graph as Graphviz DOT into FILE\n"
@@ -76,6 +81,19 @@ static int write_file(const char *path, const struct zl_buf *b)
 static json_t *jstr_or_null(const char *s)
 {
     return s ? json_string(s) : json_null();
+}
+
+struct as_ctx {
+    zl_store *s;
+    const struct zl_viewer *v;
+};
+
+static int as_visible(void *ctx, const uint8_t hash[32])
+{
+    const struct as_ctx *a = ctx;
+    int rc = zl_viewer_sees_event(a->s, a->v, hash);
+
+    return rc == ZL_ENOTFOUND ? 0 : rc;
 }
 
 static int print_scope(const zl_trace *t, const char *const *lots, size_t n,
@@ -170,9 +188,12 @@ int cmd_trace(int argc, char **argv)
         {"to", required_argument, 0, 't'},    {"at", required_argument, 0, 'a'},
         {"depth", required_argument, 0, 'd'}, {"json", no_argument, 0, 'j'},
         {"svg", required_argument, 0, 'S'},   {"dot", required_argument, 0, 'D'},
-        {"lot", required_argument, 0, 'l'},   {"help", no_argument, 0, 'h'},
+        {"lot", required_argument, 0, 'l'},   {"as", required_argument, 0, 'A'},
+        {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
-    const char *store = NULL, *svg = NULL, *dot = NULL, *verb;
+    const char *store = NULL, *svg = NULL, *dot = NULL, *verb, *as = NULL;
+    struct zl_viewer viewer;
+    struct as_ctx actx;
     const char *lots[MAX_LOTS];
     size_t n_lots = 0;
     struct zl_trace_opts o;
@@ -199,6 +220,7 @@ int cmd_trace(int argc, char **argv)
         case 'j': json = 1; break;
         case 'S': svg = optarg; break;
         case 'D': dot = optarg; break;
+        case 'A': as = optarg; break;
         case 'f':
         case 't':
         case 'a':
@@ -248,6 +270,22 @@ int cmd_trace(int argc, char **argv)
     }
     if ((s = cli_open_store(store)) == NULL)
         goto out;
+    if (as) {
+        if ((rc = zl_viewer_for_party(s, as, &viewer, &err)) != 0) {
+            cli_print_error("trace", as, rc, &err, json);
+            goto out;
+        }
+        if (!zl_viewer_reads_events(&viewer)) {
+            fprintf(stderr, "zhiliang trace: party %s is an operator: it "
+                            "administers parties and tokens and reads no "
+                            "events (docs/access.md)\n", viewer.party.id);
+            goto out;
+        }
+        actx.s = s;
+        actx.v = &viewer;
+        o.visible = as_visible;
+        o.visible_ctx = &actx;
+    }
     if (n_lots)
         rc = zl_trace_scope(s, lots, n_lots, &o, &t, &err);
     else

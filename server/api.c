@@ -6,6 +6,15 @@
  * public portal shows a filtered view instead. /api/recalls/{id}/scope is
  * the recall module's scope of the case's lots (JSON, or the FSMA 204
  * sortable spreadsheet with ?format=csv).
+ *
+ * Who reads what (docs/access.md): a trace (and an ad-hoc /api/scope) is
+ * computed over the events the token's party may see (zl_trace_opts.visible
+ * asks zl_viewer_sees_event), so nodes reached only through hidden events
+ * do not appear. A recall case's scope names every custodian, so it goes
+ * whole to a regulator whose region holds the owner of a recalled lot or
+ * one of the case's parties, and to the owner of a recalled lot (the
+ * recalling party); a party of the case sees the case and its own line;
+ * anyone else gets 403. Operators' tokens read none of it (403).
  */
 #include "server_int.h"
 
@@ -18,9 +27,61 @@
 #include <math.h>
 #include <string.h>
 
+int zl_req_viewer(struct zl_req *r, struct zl_viewer *v, int need_events)
+{
+    char party[ZL_PARTY_ID_MAX];
+    struct zl_error err;
+    zl_store *s;
+    int rc;
+
+    memset(&err, 0, sizeof err);
+    if (zl_req_auth(r, party))
+        return 1;
+    if (!(s = zl_srv_store(r))) {
+        zl_reply_problem(r, 500, "ImplementationException", "Store unavailable",
+                         NULL);
+        return 1;
+    }
+    rc = zl_viewer_for_party(s, party, v, &err);
+    if (rc == ZL_ENOTFOUND) {
+        /* a token whose party is gone is no better than an unknown one */
+        zl_reply_header(r, "WWW-Authenticate",
+                        "Bearer realm=\"zhiliang\", error=\"invalid_token\"");
+        zl_reply_problem(r, 401, "SecurityException", "Unauthorized",
+                         "the token's party is not registered");
+        return 1;
+    }
+    if (rc) {
+        zl_reply_store_error(r, rc, "Store failed");
+        return 1;
+    }
+    if (need_events && !zl_viewer_reads_events(v)) {
+        zl_reply_problem(r, 403, "SecurityException", "Forbidden",
+                         "an operator's token administers parties and tokens "
+                         "and reads no events (docs/access.md)");
+        return 1;
+    }
+    return 0;
+}
+
+struct vis_ctx {
+    zl_store *s;
+    const struct zl_viewer *v;
+};
+
+static int trace_visible(void *ctx, const uint8_t hash[32])
+{
+    const struct vis_ctx *c = ctx;
+    int rc = zl_viewer_sees_event(c->s, c->v, hash);
+
+    return rc == ZL_ENOTFOUND ? 0 : rc;
+}
+
 static void trace(struct zl_req *r, enum zl_trace_dir dir, int scope)
 {
-    char party[ZL_PARTY_ID_MAX], d[900];
+    char d[900];
+    struct zl_viewer viewer;
+    struct vis_ctx vc;
     struct zl_trace_opts o;
     struct zl_error err;
     const char *ids[ZL_MAX_PARAMS];
@@ -30,7 +91,7 @@ static void trace(struct zl_req *r, enum zl_trace_dir dir, int scope)
     struct zl_buf b;
     int rc;
 
-    if (zl_req_auth(r, party))
+    if (zl_req_viewer(r, &viewer, 1))
         return;
     for (i = 0; i < r->n_params; i++)
         if (!strcmp(r->params[i].k, scope ? "lot" : "id"))
@@ -49,6 +110,10 @@ static void trace(struct zl_req *r, enum zl_trace_dir dir, int scope)
     memset(&err, 0, sizeof err);
     o.dir = dir;
     o.max_nodes = 1000000;
+    vc.s = s;
+    vc.v = &viewer;
+    o.visible = trace_visible;
+    o.visible_ctx = &vc;
     rc = scope ? zl_trace_scope(s, ids, n, &o, &t, &err)
                : zl_trace_run_many(s, ids, n, &o, &t, &err);
     if (rc == ZL_EINVAL || rc == ZL_ESYNTAX || rc == ZL_ECHECK) {
@@ -209,8 +274,52 @@ static void recalls_list(struct zl_req *r, zl_store *s)
     zl_free(out);
 }
 
-static void recall_case(struct zl_req *r, zl_store *s, const char *id,
-                        int scope)
+/* How much of a case v may read: 2 all (a regulator whose region holds
+ * a recalled lot's owner or a party of the case; the owner of a recalled
+ * lot), 1 the case and v's own line (v is a party of the case), 0
+ * nothing; or a negative store error. */
+static int case_access(zl_store *s, const struct zl_viewer *v,
+                       const struct zl_recall_status *st)
+{
+    char owner[ZL_PARTY_ID_MAX];
+    int rc, mine = 0;
+
+    for (size_t i = 0; i < st->n_lots; i++) {
+        rc = zl_party_prefix_owner(s, st->lots[i], owner, NULL);
+        if (rc == ZL_ENOTFOUND)
+            continue;
+        if (rc < 0)
+            return rc;
+        if ((rc = zl_viewer_answers_for(s, v, owner)))
+            return rc < 0 ? rc : 2;
+    }
+    for (size_t i = 0; i < st->n_parties; i++) {
+        if ((rc = zl_viewer_answers_for(s, v, st->parties[i].party)) < 0)
+            return rc;
+        if (rc && v->party.kind == ZL_PARTY_REGULATOR)
+            return 2;
+        mine |= rc;
+    }
+    return mine;
+}
+
+/* Keep only v's own line of the case (access level 1). */
+static void own_line_only(zl_store *s, const struct zl_viewer *v,
+                          struct zl_recall_status *st)
+{
+    size_t w = 0;
+
+    for (size_t i = 0; i < st->n_parties; i++)
+        if (zl_viewer_answers_for(s, v, st->parties[i].party) == 1)
+            st->parties[w++] = st->parties[i];
+    st->n_parties = w;
+    st->n_overall = 0;
+    st->effectiveness_uom = NULL;
+    st->effectiveness = NAN;
+}
+
+static void recall_case(struct zl_req *r, zl_store *s,
+                        const struct zl_viewer *v, const char *id, int scope)
 {
     const char *fmt = zl_req_param(r, "format");
     struct zl_recall_status *st = NULL;
@@ -231,6 +340,22 @@ static void recall_case(struct zl_req *r, zl_store *s, const char *id,
         zl_reply_store_error(r, rc, "Recall status failed");
         goto out;
     }
+    if ((rc = case_access(s, v, st)) < 0) {
+        zl_reply_store_error(r, rc, "Recall status failed");
+        goto out;
+    }
+    if (rc == 0 || (scope && rc < 2)) {
+        zl_reply_problem(r, 403, NULL, "Forbidden",
+                         scope ? "a recall's scope names every custodian: it "
+                                 "is for the regulators of the region and "
+                                 "the owner of the recalled lots "
+                                 "(docs/access.md)"
+                               : "the token's party has no part in this "
+                                 "recall (docs/access.md)");
+        goto out;
+    }
+    if (rc == 1)
+        own_line_only(s, v, st);
     if (!scope) {
         json_t *o = status_json(st);
 
@@ -273,11 +398,11 @@ out:
  * quantities they hold, so a token is needed (the public sees /recalls). */
 static void recalls(struct zl_req *r)
 {
-    char party[ZL_PARTY_ID_MAX];
+    struct zl_viewer viewer;
     zl_store *s;
     size_t n = r->n_segs;
 
-    if (zl_req_auth(r, party))
+    if (zl_req_viewer(r, &viewer, 1))
         return;
     if (!(s = zl_srv_store(r))) {
         zl_reply_problem(r, 500, NULL, "Store unavailable", NULL);
@@ -286,9 +411,9 @@ static void recalls(struct zl_req *r)
     if (n == 2)
         recalls_list(r, s);
     else if (n == 3)
-        recall_case(r, s, r->segs[2], 0);
+        recall_case(r, s, &viewer, r->segs[2], 0);
     else if (n == 4 && !strcmp(r->segs[3], "scope"))
-        recall_case(r, s, r->segs[2], 1);
+        recall_case(r, s, &viewer, r->segs[2], 1);
     else
         zl_reply_problem(r, 404, NULL, "Not Found", NULL);
 }

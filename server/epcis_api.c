@@ -11,6 +11,11 @@
  * write rule allows (docs/access.md; zl_capture applies it for
  * opts.party).
  *
+ * Queries run under the token party's read rule (docs/access.md, "Who
+ * reads what"; zl_query_set_viewer): lists are filtered inside the scan,
+ * a single event the party may not see is a 404 like a missing one, and
+ * an operator's token gets 403.
+ *
  * Queries hand every URL parameter to zl_query_param (the lead's
  * SimpleEventQuery mapping) and add the path's own filter (/bizSteps/{s}/
  * events = EQ_bizStep=s...). Pagination: perPage (default 100, at most
@@ -491,7 +496,8 @@ static const char *next_link(struct zl_req *r, const char *token)
 static void events_query(struct zl_req *r, const char *fixed_name,
                          const char *fixed_value, int single)
 {
-    char party[ZL_PARTY_ID_MAX], d[900];
+    char d[900];
+    struct zl_viewer viewer;
     struct zl_error err;
     enum zl_epc_format fmt;
     zl_query *q = NULL;
@@ -501,7 +507,7 @@ static void events_query(struct zl_req *r, const char *fixed_name,
     int rc, has_per_page = 0;
 
     memset(&err, 0, sizeof err);
-    if (zl_req_auth(r, party))
+    if (zl_req_viewer(r, &viewer, 1))
         return;
     if (epc_format(r, &fmt)) {
         zl_reply_problem(r, 400, "ValidationException", "Bad header",
@@ -546,6 +552,9 @@ static void events_query(struct zl_req *r, const char *fixed_name,
     if (single) {
         zl_query_param(q, "perPage", "1", &err);
     }
+    /* the read rule (docs/access.md), inside the scan: pages count
+     * visible events, and an event the party may not see is a 404 */
+    zl_query_set_viewer(q, &viewer);
     /* the budget counts from arrival: time in the pool's queue too */
     zl_query_set_budget(q,
                         (r->t_queued ? r->t_queued : zl_time_now_ms()) +

@@ -123,6 +123,12 @@ const char *zl_req_origin(struct zl_req *r);
  * returns non-zero. */
 int zl_req_auth(struct zl_req *r, char party[ZL_PARTY_ID_MAX]);
 
+/* The viewer behind the bearer token (docs/access.md, "Who reads what"):
+ * 0, or answers itself and returns non-zero: 401 without a valid token,
+ * 403 when need_events is set and the token's party reads no raw events
+ * (an operator). api.c. */
+int zl_req_viewer(struct zl_req *r, struct zl_viewer *v, int need_events);
+
 /* HTTP/1.1 framing and target rules MHD 0.9.75 lets through, checked when
  * the head is complete (version is MHD's): one Host header (exactly one
  * for HTTP/1.1), at most one Content-Length value, not both

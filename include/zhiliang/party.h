@@ -225,6 +225,72 @@ int zl_authz_party(zl_store *s, const char *party_id,
 int zl_authz_check_event_as(zl_store *s, const struct zl_authz_party *me,
                             const struct zl_event *ev, struct zl_error *err);
 
+/* ---- read visibility --------------------------------------------------- */
+
+/* Who is reading (docs/access.md, "Who reads what"). The read rule is
+ * decided in one place, zl_viewer_sees_event; queries (zl_query_set_viewer),
+ * traces (zl_trace_opts.visible) and the server's endpoints all ask it. */
+enum zl_viewer_role {
+    ZL_VIEW_PUBLIC = 0,  /* no token: public pages only, no raw events */
+    ZL_VIEW_LOCAL = 1,   /* local access to the store file (the CLI
+                            without --as): the store operator, everything */
+    ZL_VIEW_PARTY = 2    /* a registered party; its kind decides */
+};
+
+/* Caller-allocated; filled by zl_viewer_init or zl_viewer_for_party and
+ * read-only afterwards (so one viewer may serve many threads). */
+struct zl_viewer {
+    enum zl_viewer_role role;
+    struct zl_authz_party party;           /* ZL_VIEW_PARTY: id, kind,
+                                              region ("" if unknown) */
+    char uscc[19];                         /* "" if none */
+    char glns[ZL_PARTY_MAX_GLNS][14];      /* the party's sites */
+    size_t n_glns;
+};
+
+/* A viewer without a party: ZL_VIEW_PUBLIC or ZL_VIEW_LOCAL. */
+void zl_viewer_init(struct zl_viewer *v, enum zl_viewer_role role);
+
+/* The viewer for registered party party_id (ID, USCC or GLN): 0, or
+ * ZL_ENOTFOUND with err set, or a store error. */
+int zl_viewer_for_party(zl_store *s, const char *party_id,
+                        struct zl_viewer *v, struct zl_error *err);
+
+/* 1 if v may read raw events at all (the store operator, enterprises,
+ * regulators), 0 for the public and operator parties (they administer
+ * parties and tokens; the server answers 403 to them). */
+int zl_viewer_reads_events(const struct zl_viewer *v);
+
+/* 1 if GB/T 2260 code `code` lies in region `region` (region is a prefix
+ * of it: "13" covers "1301" and "130102"); 0 when either is empty. */
+int zl_region_covers(const char *region, const char *code);
+
+/* The read rule: may v see the stored event with this hash (its full
+ * text, extensions and all)?
+ *   store operator (ZL_VIEW_LOCAL): every event;
+ *   enterprise: events it captured; events whose readPoint or
+ *     bizLocation is one of its GLNs; events naming it as a source or
+ *     destination (by one of its GLNs, SGLN or PGLN form, or by its ID or
+ *     USCC); events about goods it held just before the event (custody by
+ *     the write rule: zl_authz_check_event's holder);
+ *   regulator: events whose capturing party, or the party holding the
+ *     readPoint's or bizLocation's GLN, is registered in its region
+ *     (zl_region_covers);
+ *   operator party, public: none.
+ * Returns 1 visible, 0 not, ZL_ENOTFOUND when no such event is stored,
+ * or a store error. Decided from the registries and the stored events
+ * only, so the answer for a given store is the same in the CLI and the
+ * server. */
+int zl_viewer_sees_event(zl_store *s, const struct zl_viewer *v,
+                         const uint8_t hash[32]);
+
+/* 1 if party_id (ID, USCC or GLN) is v itself, or, for a regulator, a
+ * party registered in its region; 0 otherwise (also for unknown
+ * parties), or a store error. For endpoints that answer about parties
+ * rather than events (recall cases). */
+int zl_viewer_answers_for(zl_store *s, const struct zl_viewer *v,
+                          const char *party_id);
+
 #ifdef __cplusplus
 }
 #endif

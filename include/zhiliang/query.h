@@ -52,6 +52,17 @@ int zl_query_param(zl_query *q, const char *name, const char *value,
 void zl_query_set_budget(zl_query *q, int64_t deadline_ms, size_t max_bytes,
                          int (*stop)(void *ctx), void *stop_ctx);
 
+/* Limit q to the events viewer may read (docs/access.md, "Who reads
+ * what"; zl_viewer_sees_event in zhiliang/party.h decides). The filter
+ * runs inside the scan, before perPage, eventCountLimit and maxEventCount
+ * count, so pages stay full and nextPageToken resumes where the viewer's
+ * last page ended; the time budget covers it. viewer is borrowed and
+ * must outlive the runs of q; NULL (the default) reads everything, as
+ * local access to the store does. A viewer that reads no raw events (the
+ * public, an operator party) gets none. */
+struct zl_viewer;
+void zl_query_set_viewer(zl_query *q, const struct zl_viewer *viewer);
+
 /* Output options for zl_query_json. */
 enum zl_epc_format {
     ZL_EPC_AS_CAPTURED = 0,     /* Never_Translates */

@@ -100,6 +100,14 @@ struct zl_trace_opts {
     /* Compute on this in-memory index instead of walking the store (must
      * be loaded from the same store; see zl_trace_index_load). */
     const zl_trace_index *index;
+    /* A viewer's trace (docs/access.md, "Who reads what"): when set, only
+     * events for which visible(visible_ctx, hash) returns 1 take part;
+     * the others are as if never captured (a node reached only through
+     * them is not reached, custodians come from visible events). Asked
+     * once per event per trace; a negative return ends the trace with
+     * that error. NULL: every event. */
+    int (*visible)(void *visible_ctx, const uint8_t hash[32]);
+    void *visible_ctx;
 };
 
 struct zl_trace_node {

@@ -32,6 +32,7 @@
  */
 #include "zhiliang/party.h"
 
+#include "party/party_int.h"
 #include "store/store.h"
 #include "store/store_party.h"
 #include "util/alloc.h"
@@ -199,19 +200,29 @@ static int custody_event_cb(void *ctx, const struct zl_stored_event *ev)
 
 /* The custodians of id by the trace: the parties the latest shipping
  * event shipped it to, or the party whose site the latest receiving
- * event received it at (and its destinations). h->n = 0 when no such
- * event names id. */
-static int custodians(zl_store *s, const char *id, struct holders *h)
+ * event received it at (and its destinations). With before set, "latest"
+ * means the latest before that event in the identifier's event-time
+ * order (none when that event is not among the rows kept). h->n = 0 when
+ * no such event names id. */
+static int custodians_before(zl_store *s, const char *id,
+                             const uint8_t *before, struct holders *h)
 {
     struct rows w = {NULL, 0, 0};
     const char *ids[1] = {id};
-    size_t looked = 0;
+    size_t looked = 0, end;
     int rc;
 
     memset(h, 0, sizeof *h);
     h->s = s;
     rc = zl_store_id_lookup(s, ids, 1, row_cb, &w);
-    for (size_t i = w.n; !rc && i > 0 && !h->found && looked < CUSTODY_EVENTS;
+    end = w.n;
+    if (before) {
+        while (end > 0 && memcmp(w.h[end - 1], before, 32))
+            end--;
+        if (end > 0)
+            end--; /* the event itself does not count */
+    }
+    for (size_t i = end; !rc && i > 0 && !h->found && looked < CUSTODY_EVENTS;
          i--, looked++) {
         rc = zl_store_event_get(s, w.h[i - 1], custody_event_cb, h);
         if (rc == ZL_ENOTFOUND)
@@ -221,12 +232,28 @@ static int custodians(zl_store *s, const char *id, struct holders *h)
     return rc;
 }
 
+static int custodians(zl_store *s, const char *id, struct holders *h)
+{
+    return custodians_before(s, id, NULL, h);
+}
+
 static int holds(const struct holders *h, const char *party)
 {
     for (size_t i = 0; i < h->n; i++)
         if (!strcmp(h->id[i], party))
             return 1;
     return 0;
+}
+
+int zl_authz_held_before(zl_store *s, const char *id,
+                         const uint8_t before[32], const char *party_id,
+                         int *held)
+{
+    struct holders h;
+    int rc = custodians_before(s, id, before, &h);
+
+    *held = rc == 0 && holds(&h, party_id);
+    return rc;
 }
 
 /* ---- the rule ----------------------------------------------------------- */

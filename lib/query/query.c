@@ -10,6 +10,7 @@
  */
 #include "zhiliang/query.h"
 
+#include "party/party_int.h"
 #include "store/store.h"
 #include "store/store_correction.h"
 #include "util/alloc.h"
@@ -36,6 +37,7 @@ struct zl_query {
     size_t event_count_limit;
     size_t max_event_count;
     size_t max_bytes;           /* output cap, 0 = MAX_OUTPUT */
+    const struct zl_viewer *viewer;  /* read rule, or NULL: everything */
 };
 
 static void *own(zl_query *q, void *p)
@@ -440,6 +442,30 @@ void zl_query_set_budget(zl_query *q, int64_t deadline_ms, size_t max_bytes,
     q->max_bytes = max_bytes && max_bytes < MAX_OUTPUT ? max_bytes : 0;
 }
 
+void zl_query_set_viewer(zl_query *q, const struct zl_viewer *viewer)
+{
+    q->viewer = viewer;
+}
+
+/* 1 if the query's viewer may see ev, 0 if not, or a negative error. The
+ * rule's own lookups run inside the scan, under the store's budget: when
+ * the budget interrupts one of them, the answer is the budget's
+ * (ZL_ETIMEOUT or the stop value), not a store error. */
+static int viewer_sees(zl_store *s, const struct zl_viewer *v,
+                       const struct zl_event_filter *f,
+                       const struct zl_stored_event *ev)
+{
+    int rc = v ? zl_viewer_sees_stored(s, v, ev) : 1, src;
+
+    if (rc >= 0)
+        return rc;
+    if (f->deadline_ms && zl_time_now_ms() > f->deadline_ms)
+        return ZL_ETIMEOUT;
+    if (f->stop && (src = f->stop(f->stop_ctx)) != 0)
+        return src;
+    return rc;
+}
+
 /* ---- output ------------------------------------------------------------- */
 
 static const char *const EPC_FIELDS[] = {"epcList", "childEPCs", "inputEPCList",
@@ -544,6 +570,10 @@ struct each_ctx {
     struct zl_buf *out;  /* reused for spliced events */
     zl_store *s;         /* for corrections of erroneous events */
     const struct zl_event_filter *f;   /* for its budget */
+    const struct zl_viewer *viewer;    /* read rule, or NULL */
+    size_t limit;        /* eventCountLimit over visible events, 0 = none */
+    size_t scanned;      /* rows the read rule looked at */
+    int at_limit;        /* the scan stopped at limit */
 };
 
 /* Which of recordTime and eventID the object text j[0..n) has as
@@ -651,13 +681,25 @@ static int each_cb(void *vctx, const struct zl_stored_event *ev)
     char *s;
     int rc;
 
+    /* the budget between rows too: decorating big events and the read
+     * rule's lookups are work */
+    if (c->f->deadline_ms && zl_time_now_ms() > c->f->deadline_ms)
+        return ZL_ETIMEOUT;
+    if (c->viewer) {
+        if (c->f->stop && ++c->scanned % 64 == 0 &&
+            (rc = c->f->stop(c->f->stop_ctx)))
+            return rc;
+        if ((rc = viewer_sees(c->s, c->viewer, c->f, ev)) <= 0)
+            return rc;
+        if (c->limit && c->seen == c->limit) {
+            c->at_limit = 1;
+            return 1;
+        }
+    }
     if (c->page && c->seen == c->page) {
         c->seen++; /* one more exists: there is a next page */
         return 1;
     }
-    /* the budget between rows too: decorating big events is work */
-    if (c->f->deadline_ms && zl_time_now_ms() > c->f->deadline_ms)
-        return ZL_ETIMEOUT;
     if (c->f->stop && c->seen % 64 == 0 && (rc = c->f->stop(c->f->stop_ctx)))
         return rc;
     if (c->fmt == ZL_EPC_AS_CAPTURED && c->out &&
@@ -684,14 +726,24 @@ done:
 }
 
 struct count_ctx {
-    size_t n;
+    size_t n, max;
+    zl_store *s;
+    const struct zl_viewer *viewer;
+    const struct zl_event_filter *f;
 };
 
 static int count_cb(void *ctx, const struct zl_stored_event *ev)
 {
-    (void)ev;
-    ((struct count_ctx *)ctx)->n++;
-    return 0;
+    struct count_ctx *c = ctx;
+    int rc;
+
+    if (c->viewer) {
+        if (c->f->deadline_ms && zl_time_now_ms() > c->f->deadline_ms)
+            return ZL_ETIMEOUT;
+        if ((rc = viewer_sees(c->s, c->viewer, c->f, ev)) <= 0)
+            return rc;
+    }
+    return ++c->n > c->max; /* one past the maximum is enough to know */
 }
 
 int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
@@ -700,7 +752,8 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
 {
     struct zl_buf out;
     struct each_ctx c = {fmt, cb, ctx, 0, q->per_page, 0, {0},
-                         q->f.order_by == ZL_ORDER_RECORD_TIME, &out, s, &q->f};
+                         q->f.order_by == ZL_ORDER_RECORD_TIME, &out, s, &q->f,
+                         NULL, 0, 0, 0};
     struct zl_event_filter f = q->f;
     int rc;
 
@@ -708,12 +761,18 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
     zl_buf_init(&out, MAX_OUTPUT);
     if (next_token)
         *next_token = NULL;
+    if (q->viewer && !zl_viewer_reads_events(q->viewer))
+        return 0; /* no raw events for the public and operators */
+    if (q->viewer && q->viewer->role != ZL_VIEW_LOCAL)
+        c.viewer = q->viewer;
     if (q->max_event_count) {
-        struct count_ctx cc = {0};
+        struct count_ctx cc = {0, q->max_event_count, s, c.viewer, &q->f};
 
-        f.limit = q->max_event_count + 1;
+        /* with a read rule the store counts every match: the rule stops
+         * the scan once one visible event past the maximum is seen */
+        f.limit = c.viewer ? 0 : q->max_event_count + 1;
         rc = zl_store_events_query(s, &f, count_cb, &cc);
-        if (rc)
+        if (rc < 0)
             return rc;
         if (cc.n > q->max_event_count)
             return zl_error_setf(err, ZL_ELIMIT, "maxEventCount", NULL,
@@ -724,8 +783,15 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
     f.limit = q->event_count_limit;
     if (q->per_page && (!f.limit || q->per_page < f.limit))
         f.limit = q->per_page + 1;
+    if (c.viewer) {
+        /* invisible rows do not count: the limits apply in each_cb */
+        c.limit = q->event_count_limit;
+        f.limit = 0;
+    }
     rc = zl_store_events_query(s, &f, each_cb, &c);
     zl_buf_cleanup(&out);
+    if (rc == 1 && c.at_limit)
+        rc = 0;
     if (rc == 1 && c.page && c.seen > c.page) {
         char buf[96], hex[65];
 

@@ -104,6 +104,8 @@ struct zl_trace {
     int level;
     struct tpair *tp;     size_t n_tp, cap_tp;
     int *csr;
+    uint8_t *vis;         size_t vis_cap;     /* eid -> 0 ?, 1 yes, 2 no */
+    int vis_rc;           /* first error of opts.visible */
 };
 
 /* ---- small containers ----------------------------------------------------- */
@@ -332,9 +334,42 @@ static int is_output_role(int role)
     return role == ZL_ROLE_OUTPUT || role == ZL_ROLE_OUTPUT_QTY;
 }
 
-static int ev_ok(const struct zl_trace *t, int32_t eid)
+/* A viewer's trace sees only the events opts.visible allows (asked once
+ * per event; an error is kept for the end of the trace and hides the
+ * event meanwhile). */
+static int ev_visible(struct zl_trace *t, int32_t eid)
 {
-    return t->opts.at_ms == 0 || t->g->evs[eid].rt <= t->opts.at_ms;
+    size_t need = (size_t)eid + 1;
+    int rc;
+
+    if (need > t->vis_cap) {
+        size_t cap = t->vis_cap ? t->vis_cap : 64;
+        uint8_t *v;
+
+        while (cap < need)
+            cap *= 2;
+        if (!(v = zl_realloc(t->vis, cap))) {
+            t->vis_rc = t->vis_rc ? t->vis_rc : ZL_ENOMEM;
+            return 0;
+        }
+        memset(v + t->vis_cap, 0, cap - t->vis_cap);
+        t->vis = v;
+        t->vis_cap = cap;
+    }
+    if (!t->vis[eid]) {
+        rc = t->opts.visible(t->opts.visible_ctx, t->g->evs[eid].hash);
+        if (rc < 0 && !t->vis_rc)
+            t->vis_rc = rc;
+        t->vis[eid] = rc == 1 ? 1 : 2;
+    }
+    return t->vis[eid] == 1;
+}
+
+static int ev_ok(struct zl_trace *t, int32_t eid)
+{
+    if (t->opts.at_ms != 0 && t->g->evs[eid].rt > t->opts.at_ms)
+        return 0;
+    return !t->opts.visible || ev_visible(t, eid);
 }
 
 static int32_t parent_of(const struct tg *g, int32_t eid)
@@ -350,7 +385,7 @@ static int32_t parent_of(const struct tg *g, int32_t eid)
 /* End of child c's membership in p that began with event add at time s:
  * the first later DELETE from p naming c or naming no child. Sets *d
  * (POS if none) and *edel (-1 if none). Needs rows(p) and their ids. */
-static void member_end(const struct zl_trace *t, int32_t p, int32_t c,
+static void member_end(struct zl_trace *t, int32_t p, int32_t c,
                        int64_t s, int32_t add, int64_t *d, int32_t *edel)
 {
     const struct tg *g = t->g;
@@ -1070,8 +1105,9 @@ static int finish(struct zl_trace *t)
         for (uint32_t k = 0; k < s->n_rows && !nd->pub.has_quantity; k++) {
             const struct tg_event *e = &g->evs[s->rows[k].x];
 
-            if (s->rows[k].role != ZL_ROLE_QTY &&
-                s->rows[k].role != ZL_ROLE_OUTPUT_QTY)
+            if ((s->rows[k].role != ZL_ROLE_QTY &&
+                 s->rows[k].role != ZL_ROLE_OUTPUT_QTY) ||
+                (t->opts.visible && !ev_ok(t, s->rows[k].x)))
                 continue;
             for (uint32_t j = 0; j < e->n_ids; j++) {
                 if (e->ids[j].x == nd->sid && e->ids[j].has_qty &&
@@ -1126,6 +1162,7 @@ void zl_trace_free(zl_trace *t)
     zl_free(t->evmap);
     zl_free(t->cur.v);
     zl_free(t->next.v);
+    zl_free(t->vis);
     tg_cleanup(&t->own);
     zl_free(t);
 }
@@ -1230,6 +1267,8 @@ int zl_trace_run_many(zl_store *s, const char *const *ids, size_t n,
             goto out;
     }
     if ((rc = run_levels(t)) < 0 || (rc = finish(t)) < 0)
+        goto out;
+    if ((rc = t->vis_rc) < 0)
         goto out;
     *out = t;
     return 0;

@@ -108,8 +108,9 @@ curl -s -D "$TMP/qh" -o "$TMP/q.json" "${AUTH[@]}" "$U/events?eventType=ObjectEv
 ok "GS1-EPCIS-Version header" grep -qi '^GS1-EPCIS-Version: 2.0.0' "$TMP/qh"
 ok "GS1-CBV-Version header" grep -qi '^GS1-CBV-Version: 2.0.0' "$TMP/qh"
 is "query document type" "$(jq -r .type "$TMP/q.json")" EPCISQueryDocument
-# Follow rel="next" pages of 7 and compare with the CLI's answer.
-want=$("$EXE" events --store "$STORE" --json EQ_bizStep=shipping 2>/dev/null | jq -r '[.epcisBody.queryResults.resultsBody.eventList[].eventID] | sort | join(" ")')
+# Follow rel="next" pages of 7 and compare with the CLI's answer for the
+# token's party (--as: the same read rule, docs/access.md).
+want=$("$EXE" events --store "$STORE" --json --as "$P_ID" EQ_bizStep=shipping 2>/dev/null | jq -r '[.epcisBody.queryResults.resultsBody.eventList[].eventID] | sort | join(" ")')
 next="$U/events?EQ_bizStep=shipping&perPage=7"
 got=() pages=0
 while [ -n "$next" ] && [ "$pages" -lt 100 ]; do

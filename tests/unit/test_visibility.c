@@ -1,0 +1,419 @@
+/*
+ * test_visibility.c - the read rule (docs/access.md, "Who reads what"):
+ * zl_viewer_sees_event for every (viewer, event) pair of a small chain,
+ * checked against a table written from the rule; then the same rule as
+ * queries (filtered inside the scan: counts and pages over visible events)
+ * and traces (zl_trace_opts.visible: hidden events link nothing) apply it.
+ *
+ * Chain (one event per hour, E1..E6):
+ *   E1 farm commissions lot MILK at its site
+ *   E2 farm ships MILK to the dairy (destination: the dairy's PGLN)
+ *   E3 dairy turns MILK into lot PROD at its site
+ *   E4 dairy ships PROD to the shop (destination: the shop's SGLN)
+ *   E5 dairy declares PROD recalled at its site (the shop holds it)
+ *   E6 stored by the store operator (no party), no location, about PROD
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "store/store.h"
+#include "zhiliang/gs1.h"
+#include "zhiliang/party.h"
+#include "zhiliang/query.h"
+#include "zhiliang/trace.h"
+#include "zhiliang/zhiliang.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FIXTURE_NAME "test-visibility"
+#include "store_fixture.h"
+
+#define USCC_DAIRY "91130102117504341K" /* registered in 130102 (Hebei) */
+#define USCC_FARM "91130102211618732R"
+static const char *DAIRY_GLNS[] = {"6940277700002"};
+static const char *FARM_GLNS[] = {"6915669000008"};
+static const char *SHOP_GLNS[] = {"6904642000005"};
+static const char *PHARM_GLNS[] = {"6947782500011"};
+
+#define N_EV 6
+static uint8_t H[N_EV + 1][32]; /* H[k] = hash of Ek */
+static char MILK[96], PROD[96];
+
+static void add(zl_store *s, const char *id, const char *uscc,
+                const char **glns, size_t n, const char *prefix,
+                enum zl_party_kind kind, const char *region)
+{
+    const char *pre[1] = {prefix};
+    struct zl_party p;
+    struct zl_error err = {0};
+
+    memset(&p, 0, sizeof p);
+    p.id = id;
+    p.uscc = uscc;
+    p.name_zh = "x";
+    p.glns = glns;
+    p.n_glns = n;
+    p.prefixes = prefix ? pre : NULL;
+    p.n_prefixes = prefix ? 1 : 0;
+    p.kind = kind;
+    p.region = region;
+    assert_int_equal(zl_party_add(s, &p, 0, NULL, &err), 0);
+}
+
+static void capture(zl_store *s, const char *party, int hour,
+                    const char *body)
+{
+    char doc[4096];
+    struct zl_capture_opts o = {0};
+    struct zl_capture_result r;
+    struct zl_error err = {0};
+    int rc;
+
+    snprintf(doc, sizeof doc,
+             "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+             "epcis-context.jsonld\"],\"type\":\"EPCISDocument\","
+             "\"schemaVersion\":\"2.0\",\"creationDate\":"
+             "\"2026-04-01T00:00:00Z\",\"epcisBody\":{\"eventList\":[{"
+             "\"eventTime\":\"2026-05-01T%02d:00:00+08:00\","
+             "\"eventTimeZoneOffset\":\"+08:00\",%s}]}}",
+             hour, body);
+    o.party = party;
+    rc = zl_capture(s, doc, strlen(doc), &o, &r, &err);
+    if (rc)
+        fail_msg("E%d refused: %d %s %s %s", hour, rc, err.path, err.rule,
+                 err.value);
+}
+
+static int hash_cb(void *ctx, const struct zl_stored_event *ev)
+{
+    size_t *k = ctx;
+
+    memcpy(H[++*k], ev->hash, 32);
+    return 0;
+}
+
+/* GTIN-14: "0" + 12 digits + check digit. */
+static const char *gtin(const char *digits12, char out[15])
+{
+    snprintf(out, 15, "0%s", digits12);
+    out[13] = (char)('0' + zl_gs1_check_digit(out, 13));
+    out[14] = '\0';
+    return out;
+}
+
+static void chain(zl_store *s)
+{
+    char b[2048], g1[15], g2[15];
+    struct zl_event_filter f;
+    size_t k = 0;
+
+    add(s, NULL, USCC_DAIRY, DAIRY_GLNS, 1, "6940277", ZL_PARTY_ENTERPRISE,
+        NULL);
+    add(s, NULL, USCC_FARM, FARM_GLNS, 1, "6915669", ZL_PARTY_ENTERPRISE,
+        NULL);
+    add(s, "shop", NULL, SHOP_GLNS, 1, NULL, ZL_PARTY_ENTERPRISE, "110105");
+    add(s, "pharm", NULL, PHARM_GLNS, 1, NULL, ZL_PARTY_ENTERPRISE,
+        "310115");
+    add(s, "reg-hebei", NULL, NULL, 0, NULL, ZL_PARTY_REGULATOR, "13");
+    add(s, "reg-1301", NULL, NULL, 0, NULL, ZL_PARTY_REGULATOR, "1301");
+    add(s, "reg-beijing", NULL, NULL, 0, NULL, ZL_PARTY_REGULATOR, "11");
+    add(s, "op", NULL, NULL, 0, NULL, ZL_PARTY_OPERATOR, NULL);
+    snprintf(MILK, sizeof MILK, "https://id.gs1.org/01/%s/10/M1",
+             gtin("691566920002", g1));
+    snprintf(PROD, sizeof PROD, "https://id.gs1.org/01/%s/10/P1",
+             gtin("694027710001", g2));
+#define AT(g) "\"readPoint\":{\"id\":\"https://id.gs1.org/414/" g "\"}," \
+              "\"bizLocation\":{\"id\":\"https://id.gs1.org/414/" g "\"}"
+#define QTY(list, id) "\"" list "\":[{\"epcClass\":\"%s\",\"quantity\":5," \
+                      "\"uom\":\"KGM\"}]"
+    snprintf(b, sizeof b,
+             "\"type\":\"ObjectEvent\",\"action\":\"ADD\",\"bizStep\":"
+             "\"commissioning\"," QTY("quantityList", x) "," AT("6915669000008"),
+             MILK);
+    capture(s, USCC_FARM, 1, b);
+    snprintf(b, sizeof b,
+             "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":"
+             "\"shipping\"," QTY("quantityList", x) ",\"readPoint\":{\"id\":"
+             "\"https://id.gs1.org/414/6915669000008\"},\"sourceList\":[{"
+             "\"type\":\"owning_party\",\"source\":\"https://id.gs1.org/417/"
+             "6915669000008\"}],\"destinationList\":[{\"type\":"
+             "\"owning_party\",\"destination\":\"https://id.gs1.org/417/"
+             "6940277700002\"}]",
+             MILK);
+    capture(s, USCC_FARM, 2, b);
+    snprintf(b, sizeof b,
+             "\"type\":\"TransformationEvent\"," QTY("inputQuantityList", x)
+             "," QTY("outputQuantityList", y) "," AT("6940277700002")
+             ",\"bizTransactionList\":[{\"type\":\"po\",\"bizTransaction\":"
+             "\"urn:epcglobal:cbv:bt:6940277700002:PO-1\"}]",
+             MILK, PROD);
+    capture(s, USCC_DAIRY, 3, b);
+    snprintf(b, sizeof b,
+             "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":"
+             "\"shipping\"," QTY("quantityList", x) ",\"readPoint\":{\"id\":"
+             "\"https://id.gs1.org/414/6940277700002\"},\"sourceList\":[{"
+             "\"type\":\"owning_party\",\"source\":\"https://id.gs1.org/417/"
+             "6940277700002\"}],\"destinationList\":[{\"type\":"
+             "\"location\",\"destination\":\"https://id.gs1.org/414/"
+             "6904642000005\"}]",
+             PROD);
+    capture(s, USCC_DAIRY, 4, b);
+    snprintf(b, sizeof b,
+             "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":"
+             "\"holding\",\"disposition\":\"recalled\"," QTY("quantityList", x)
+             "," AT("6940277700002"),
+             PROD);
+    capture(s, USCC_DAIRY, 5, b);
+    snprintf(b, sizeof b,
+             "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":"
+             "\"inspecting\"," QTY("quantityList", x),
+             PROD);
+    capture(s, NULL, 6, b);
+    memset(&f, 0, sizeof f);
+    f.order_by = ZL_ORDER_EVENT_TIME;
+    assert_int_equal(zl_store_events_query(s, &f, hash_cb, &k), 0);
+    assert_int_equal(k, N_EV);
+}
+
+/* Who sees what, written from the rule (docs/access.md): a string of the
+ * event numbers each viewer sees. */
+static const struct {
+    const char *party;
+    const char *sees;
+} TABLE[] = {
+    {USCC_FARM, "12"},     /* own; E3 names MILK but the dairy held it */
+    {USCC_DAIRY, "2345"},  /* destination of E2 (PGLN), own E3..E5 */
+    {"shop", "456"},       /* destination of E4 (SGLN); held PROD at E5, E6 */
+    {"pharm", ""},         /* unrelated */
+    {"reg-hebei", "12345"}, /* capturing party registered in 13xxxx */
+    {"reg-1301", "12345"}, /* 1301 covers 130102 */
+    {"reg-beijing", ""},   /* the shop (110105) captured nothing; E6 has no
+                              party and no location */
+    {"op", ""},            /* operators read no events */
+};
+
+static void test_rule_table(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_viewer v;
+    struct zl_error err = {0};
+
+    chain(f->s);
+    for (size_t i = 0; i < sizeof TABLE / sizeof TABLE[0]; i++) {
+        assert_int_equal(zl_viewer_for_party(f->s, TABLE[i].party, &v, &err),
+                         0);
+        for (int k = 1; k <= N_EV; k++) {
+            int want = strchr(TABLE[i].sees, '0' + k) != NULL;
+            int got = zl_viewer_sees_event(f->s, &v, H[k]);
+
+            if (got != want)
+                fail_msg("%s sees E%d: got %d, want %d", TABLE[i].party, k,
+                         got, want);
+        }
+    }
+    zl_viewer_init(&v, ZL_VIEW_LOCAL);
+    for (int k = 1; k <= N_EV; k++)
+        assert_int_equal(zl_viewer_sees_event(f->s, &v, H[k]), 1);
+    assert_true(zl_viewer_reads_events(&v));
+    zl_viewer_init(&v, ZL_VIEW_PUBLIC);
+    for (int k = 1; k <= N_EV; k++)
+        assert_int_equal(zl_viewer_sees_event(f->s, &v, H[k]), 0);
+    assert_false(zl_viewer_reads_events(&v));
+    assert_int_equal(zl_viewer_for_party(f->s, "op", &v, &err), 0);
+    assert_false(zl_viewer_reads_events(&v));
+    assert_int_equal(zl_viewer_for_party(f->s, "nobody", &v, &err),
+                     ZL_ENOTFOUND);
+    /* a viewer found by one of its GLNs is that party */
+    assert_int_equal(zl_viewer_for_party(f->s, "6904642000005", &v, &err), 0);
+    assert_string_equal(v.party.id, "shop");
+    memset(H[0], 0xab, 32);
+    assert_int_equal(zl_viewer_sees_event(f->s, &v, H[0]), ZL_ENOTFOUND);
+}
+
+static void test_region_covers(void **state)
+{
+    (void)state;
+    assert_true(zl_region_covers("13", "130102"));
+    assert_true(zl_region_covers("1301", "130102"));
+    assert_true(zl_region_covers("130102", "130102"));
+    assert_false(zl_region_covers("1302", "130102"));
+    assert_false(zl_region_covers("130102", "13"));
+    assert_false(zl_region_covers("", "130102"));
+    assert_false(zl_region_covers("13", ""));
+    assert_false(zl_region_covers(NULL, "13"));
+}
+
+static int count_cb(void *ctx, const char *json, size_t len)
+{
+    (void)json;
+    (void)len;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+/* Events of a query as viewer, walking every page of size per_page. */
+static size_t walk(zl_store *s, const struct zl_viewer *v, const char *per,
+                   size_t *pages)
+{
+    struct zl_error err = {0};
+    char *next = NULL, tok[128] = "";
+    size_t n = 0;
+
+    *pages = 0;
+    do {
+        zl_query *q;
+
+        assert_int_equal(zl_query_new(&q), 0);
+        zl_query_set_viewer(q, v);
+        if (per)
+            assert_int_equal(zl_query_param(q, "perPage", per, &err), 0);
+        if (tok[0])
+            assert_int_equal(zl_query_param(q, "nextPageToken", tok, &err), 0);
+        zl_free(next);
+        next = NULL;
+        assert_int_equal(zl_query_each(s, q, ZL_EPC_AS_CAPTURED, count_cb, &n,
+                                       &next, &err),
+                         0);
+        zl_query_free(q);
+        (*pages)++;
+        snprintf(tok, sizeof tok, "%s", next ? next : "");
+    } while (next && *pages < 20);
+    zl_free(next);
+    return n;
+}
+
+static void test_query(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_viewer v;
+    struct zl_error err = {0};
+    zl_query *q;
+    size_t n, pages;
+
+    chain(f->s);
+    for (size_t i = 0; i < sizeof TABLE / sizeof TABLE[0]; i++) {
+        assert_int_equal(zl_viewer_for_party(f->s, TABLE[i].party, &v, &err),
+                         0);
+        assert_int_equal(walk(f->s, &v, NULL, &pages), strlen(TABLE[i].sees));
+        /* pages of one: each page full, and exactly as many as events */
+        n = walk(f->s, &v, "1", &pages);
+        assert_int_equal(n, strlen(TABLE[i].sees));
+        assert_int_equal(pages, n ? n : 1);
+    }
+    assert_int_equal(walk(f->s, NULL, "2", &pages), N_EV);
+    assert_int_equal(pages, 3);
+    /* eventCountLimit and maxEventCount count visible events */
+    assert_int_equal(zl_viewer_for_party(f->s, "shop", &v, &err), 0);
+    assert_int_equal(zl_query_new(&q), 0);
+    zl_query_set_viewer(q, &v);
+    assert_int_equal(zl_query_param(q, "eventCountLimit", "2", &err), 0);
+    n = 0;
+    assert_int_equal(
+        zl_query_each(f->s, q, ZL_EPC_AS_CAPTURED, count_cb, &n, NULL, &err),
+        0);
+    assert_int_equal(n, 2);
+    zl_query_free(q);
+    assert_int_equal(zl_query_new(&q), 0);
+    zl_query_set_viewer(q, &v);
+    assert_int_equal(zl_query_param(q, "maxEventCount", "3", &err), 0);
+    n = 0;
+    assert_int_equal(
+        zl_query_each(f->s, q, ZL_EPC_AS_CAPTURED, count_cb, &n, NULL, &err),
+        0);
+    assert_int_equal(n, 3);
+    zl_query_free(q);
+    assert_int_equal(zl_query_new(&q), 0);
+    zl_query_set_viewer(q, &v);
+    assert_int_equal(zl_query_param(q, "maxEventCount", "2", &err), 0);
+    assert_int_equal(
+        zl_query_each(f->s, q, ZL_EPC_AS_CAPTURED, count_cb, &n, NULL, &err),
+        ZL_ELIMIT);
+    zl_query_free(q);
+}
+
+struct vis {
+    zl_store *s;
+    const struct zl_viewer *v;
+};
+
+static int visible(void *ctx, const uint8_t hash[32])
+{
+    const struct vis *c = ctx;
+
+    return zl_viewer_sees_event(c->s, c->v, hash);
+}
+
+/* 1 if the trace has a node for id. */
+static int has_node(const zl_trace *t, const char *id)
+{
+    for (size_t i = 0; i < zl_trace_node_count(t); i++)
+        if (!strcmp(zl_trace_node(t, i)->id, id))
+            return 1;
+    return 0;
+}
+
+static void trace_as(zl_store *s, const char *party, enum zl_trace_dir dir,
+                     const char *start, size_t *events, int *reached,
+                     const char *other)
+{
+    struct zl_trace_opts o;
+    struct zl_viewer v;
+    struct zl_error err = {0};
+    struct vis c = {s, &v};
+    zl_trace *t = NULL;
+
+    memset(&o, 0, sizeof o);
+    o.dir = dir;
+    if (party) {
+        assert_int_equal(zl_viewer_for_party(s, party, &v, &err), 0);
+        o.visible = visible;
+        o.visible_ctx = &c;
+    }
+    assert_int_equal(zl_trace_run(s, start, &o, &t, &err), 0);
+    *events = zl_trace_event_count(t);
+    *reached = has_node(t, other);
+    zl_trace_free(t);
+}
+
+static void test_trace(void **state)
+{
+    struct fixture *f = *state;
+    size_t n;
+    int reached;
+
+    chain(f->s);
+    trace_as(f->s, NULL, ZL_TRACE_FORWARD, MILK, &n, &reached, PROD);
+    assert_int_equal(n, 6);
+    assert_true(reached);
+    /* the farm sees MILK reach the dairy (E1, E2), not what became of it */
+    trace_as(f->s, USCC_FARM, ZL_TRACE_FORWARD, MILK, &n, &reached, PROD);
+    assert_int_equal(n, 2);
+    assert_false(reached);
+    /* the dairy: E2..E5 */
+    trace_as(f->s, USCC_DAIRY, ZL_TRACE_FORWARD, MILK, &n, &reached, PROD);
+    assert_int_equal(n, 4);
+    assert_true(reached);
+    /* the shop traces PROD back: E4..E6, not the dairy's transformation */
+    trace_as(f->s, "shop", ZL_TRACE_BACKWARD, PROD, &n, &reached, MILK);
+    assert_int_equal(n, 3);
+    assert_false(reached);
+    trace_as(f->s, "pharm", ZL_TRACE_BACKWARD, PROD, &n, &reached, MILK);
+    assert_int_equal(n, 0);
+    assert_false(reached);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_rule_table, setup, teardown),
+        cmocka_unit_test(test_region_covers),
+        cmocka_unit_test_setup_teardown(test_query, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trace, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
