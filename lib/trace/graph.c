@@ -1,7 +1,8 @@
 /*
  * graph.c - the event graph the trace engine reads (see trace_int.h):
- * string interning, event table, lazy batched loading from the store and
- * the complete in-memory index.
+ * string interning, event table and lazy batched loading from the store.
+ * The complete in-memory index that fills the same graph at once is
+ * graph_index.c.
  *
  * Interning and the event table are open-addressing hash tables of int32
  * ids over growable arrays, so a node is 4 bytes wherever it is referred
@@ -34,15 +35,6 @@ struct tg_chunk {
     struct tg_chunk *next;
     size_t used, cap;
     char data[];
-};
-
-/* After a full load, every identifier list and row list is moved into one
- * exact-size pool (no per-array malloc overhead or doubling slack); such an
- * array is marked by cap = 0 with a non-NULL pointer, and grows by copying
- * out of the pool. */
-struct tg_pool {
-    struct tg_pool *next;
-    double data[];      /* struct tg_ref or struct tg_row */
 };
 
 static uint64_t hash_bytes(const void *p, size_t n)
@@ -82,8 +74,8 @@ static char *arena_dup(struct tg *g, const char *s, size_t len)
 }
 
 /* Grow an array of elem-sized items to hold at least need. */
-static int grow(void **arr, uint32_t *cap, size_t need, size_t elem,
-                size_t *bytes)
+int tg_grow32(void **arr, uint32_t *cap, size_t need, size_t elem,
+              size_t *bytes)
 {
     size_t nc;
     void *p;
@@ -240,7 +232,7 @@ int32_t tg_intern(struct tg *g, const char *s, size_t len)
     return (int32_t)g->n_strs++;
 }
 
-static int32_t intern0(struct tg *g, const char *s)
+int32_t tg_intern0(struct tg *g, const char *s)
 {
     return s == NULL ? -1 : tg_intern(g, s, strlen(s));
 }
@@ -301,10 +293,10 @@ int32_t tg_event(struct tg *g, const uint8_t hash[32], int create)
     return (int32_t)g->n_evs++;
 }
 
-static int add_row(struct tg *g, struct tg_str *st, int32_t eid, int role)
+int tg_add_row(struct tg *g, struct tg_str *st, int32_t eid, int role)
 {
-    int rc = grow((void **)&st->rows, &st->cap_rows, (size_t)st->n_rows + 1,
-                  sizeof(*st->rows), &g->bytes);
+    int rc = tg_grow32((void **)&st->rows, &st->cap_rows,
+                       (size_t)st->n_rows + 1, sizeof(*st->rows), &g->bytes);
 
     if (rc < 0)
         return rc;
@@ -313,11 +305,11 @@ static int add_row(struct tg *g, struct tg_str *st, int32_t eid, int role)
     return 0;
 }
 
-static int add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n,
-                   uint32_t *cap, const struct tg_ref *r)
+int tg_add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n,
+               uint32_t *cap, const struct tg_ref *r)
 {
-    int rc = grow((void **)arr, cap, (size_t)*n + 1, sizeof(**arr),
-                  &g->bytes);
+    int rc = tg_grow32((void **)arr, cap, (size_t)*n + 1, sizeof(**arr),
+                       &g->bytes);
 
     if (rc < 0)
         return rc;
@@ -384,7 +376,7 @@ static int cmp_rank(const void *pa, const void *pb)
 }
 
 /* Inputs first, outputs last (see trace_int.h). */
-static void sort_ids(struct tg_event *e)
+void tg_sort_ids(struct tg_event *e)
 {
     if (e->n_ids > 1)
         qsort(e->ids, e->n_ids, sizeof(*e->ids), cmp_rank);
@@ -414,7 +406,7 @@ static int row_cb(void *ctx, const struct zl_id_row *r)
     ev_basic(&g->evs[eid], r);
     if (g->strs[sid].flags & TG_S_ROWS)
         return 0;   /* loaded by an earlier batch */
-    return add_row(g, &g->strs[sid], eid, (int)r->role);
+    return tg_add_row(g, &g->strs[sid], eid, (int)r->role);
 }
 
 int tg_need_rows(struct tg *g, const int32_t *sids, size_t n)
@@ -466,12 +458,12 @@ static int ids_cb(void *ctx, const struct zl_id_row *r)
     ref.role = (uint8_t)r->role;
     ref.has_qty = (uint8_t)(r->has_quantity != 0);
     ref.qty = r->quantity;
-    ref.uom = intern0(g, r->uom);
+    ref.uom = tg_intern0(g, r->uom);
     if (ref.uom < -1)
         return ref.uom;
     e = &g->evs[eid];
     ev_basic(e, r);
-    return add_ref(g, &e->ids, &e->n_ids, &e->cap_ids, &ref);
+    return tg_add_ref(g, &e->ids, &e->n_ids, &e->cap_ids, &ref);
 }
 
 int tg_need_ids(struct tg *g, const int32_t *eids, size_t n)
@@ -504,7 +496,7 @@ int tg_need_ids(struct tg *g, const int32_t *eids, size_t n)
                 goto out;
             for (size_t j = 0; j < k; j++) {
                 g->evs[got[j]].flags |= TG_EV_IDS;
-                sort_ids(&g->evs[got[j]]);
+                tg_sort_ids(&g->evs[got[j]]);
             }
             k = 0;
         }
@@ -515,17 +507,17 @@ out:
     return rc;
 }
 
-static int meta_from_stored(struct tg *g, int32_t eid,
-                            const struct zl_stored_event *se)
+int tg_meta_from_stored(struct tg *g, int32_t eid,
+                        const struct zl_stored_event *se)
 {
     struct tg_event *e = &g->evs[eid];
     int32_t v[5];
 
-    v[0] = intern0(g, se->transformation_id);
-    v[1] = intern0(g, se->biz_step);
-    v[2] = intern0(g, se->disposition);
-    v[3] = intern0(g, se->biz_location);
-    v[4] = intern0(g, se->read_point);
+    v[0] = tg_intern0(g, se->transformation_id);
+    v[1] = tg_intern0(g, se->biz_step);
+    v[2] = tg_intern0(g, se->disposition);
+    v[3] = tg_intern0(g, se->biz_location);
+    v[4] = tg_intern0(g, se->read_point);
     for (int i = 0; i < 5; i++)
         if (v[i] < -1)
             return v[i];
@@ -552,18 +544,18 @@ struct meta_ctx {
     int32_t eid;
 };
 
-static int ref_cb(void *ctx, char kind, const char *type, const char *value)
+int tg_event_ref(struct tg *g, int32_t eid, char kind, const char *type,
+                 const char *value)
 {
-    struct meta_ctx *m = ctx;
     struct tg_event *e;
     int32_t sid, *slot = NULL;
 
     if (kind != 's' && kind != 'd')
         return 0;
-    sid = intern0(m->g, value);
+    sid = tg_intern0(g, value);
     if (sid < 0)
         return sid;
-    e = &m->g->evs[m->eid];
+    e = &g->evs[eid];
     switch (zl_sdt_of(type, type ? strlen(type) : 0)) {
     case ZL_SDT_OWNING_PARTY:
         slot = kind == 's' ? &e->so : &e->dso;
@@ -582,7 +574,14 @@ static int ref_cb(void *ctx, char kind, const char *type, const char *value)
     return 0;
 }
 
-static int load_refs(struct tg *g, int32_t eid)
+static int ref_cb(void *ctx, char kind, const char *type, const char *value)
+{
+    struct meta_ctx *m = ctx;
+
+    return tg_event_ref(m->g, m->eid, kind, type, value);
+}
+
+int tg_load_refs(struct tg *g, int32_t eid)
 {
     struct meta_ctx m = {g, eid};
     uint8_t h[32];
@@ -596,7 +595,7 @@ static int meta_cb(void *ctx, const struct zl_stored_event *se)
     struct tg *g = ctx;
     int32_t eid = tg_event(g, se->hash, 0);
 
-    return eid < 0 ? 0 : meta_from_stored(g, eid, se);
+    return eid < 0 ? 0 : tg_meta_from_stored(g, eid, se);
 }
 
 int tg_need_meta(struct tg *g, const int32_t *eids, size_t n)
@@ -621,7 +620,7 @@ int tg_need_meta(struct tg *g, const int32_t *eids, size_t n)
             rc = zl_store_trace_events_meta(g->store, (const uint8_t(*)[32])hs,
                                             k, meta_cb, g);
             for (size_t j = 0; j < k && rc == 0; j++)
-                rc = load_refs(g, got[j]);
+                rc = tg_load_refs(g, got[j]);
             if (rc < 0) {
                 for (size_t j = 0; j < k; j++)
                     g->evs[got[j]].flags &= (uint8_t)~TG_EV_META;
@@ -652,14 +651,14 @@ static int tid_cb(void *ctx, const struct zl_stored_event *se)
     if (eid < 0)
         return eid;
     if (!(g->evs[eid].flags & TG_EV_META)) {
-        if ((rc = meta_from_stored(g, eid, se)) < 0 ||
-            (rc = load_refs(g, eid)) < 0)
+        if ((rc = tg_meta_from_stored(g, eid, se)) < 0 ||
+            (rc = tg_load_refs(g, eid)) < 0)
             return rc;
         g->evs[eid].flags |= TG_EV_META;
     }
     s = &g->strs[c->tid];
-    rc = grow((void **)&s->tid_ev, &s->cap_tid, (size_t)s->n_tid + 1,
-              sizeof(int32_t), &g->bytes);
+    rc = tg_grow32((void **)&s->tid_ev, &s->cap_tid, (size_t)s->n_tid + 1,
+                   sizeof(int32_t), &g->bytes);
     if (rc < 0)
         return rc;
     s->tid_ev[s->n_tid++] = eid;
@@ -691,8 +690,8 @@ struct loc_ctx {
     size_t *n, *cap;
 };
 
-static int push_eid(struct tg *g, int32_t **out, size_t *n, size_t *cap,
-                    int32_t eid)
+int tg_push_eid(struct tg *g, int32_t **out, size_t *n, size_t *cap,
+                int32_t eid)
 {
     int rc = tg_grow((void **)out, cap, *n + 1, sizeof(int32_t), 64,
                      &g->bytes);
@@ -712,12 +711,12 @@ static int loc_cb(void *ctx, const struct zl_stored_event *se)
     if (eid < 0)
         return eid;
     if (!(c->g->evs[eid].flags & TG_EV_META)) {
-        if ((rc = meta_from_stored(c->g, eid, se)) < 0 ||
-            (rc = load_refs(c->g, eid)) < 0)
+        if ((rc = tg_meta_from_stored(c->g, eid, se)) < 0 ||
+            (rc = tg_load_refs(c->g, eid)) < 0)
             return rc;
         c->g->evs[eid].flags |= TG_EV_META;
     }
-    return push_eid(c->g, c->out, c->n, c->cap, eid);
+    return tg_push_eid(c->g, c->out, c->n, c->cap, eid);
 }
 
 int tg_location_events(struct tg *g, const char *loc, int32_t **out,
@@ -735,7 +734,7 @@ int tg_location_events(struct tg *g, const char *loc, int32_t **out,
             return 0;
         for (size_t i = 0; i < g->n_evs; i++)
             if (g->evs[i].bizloc == sid || g->evs[i].readpt == sid)
-                if ((rc = push_eid(g, out, n, cap, (int32_t)i)) < 0)
+                if ((rc = tg_push_eid(g, out, n, cap, (int32_t)i)) < 0)
                     return rc;
         return 0;
     }
@@ -746,285 +745,4 @@ int tg_location_events(struct tg *g, const char *loc, int32_t **out,
     memset(&f, 0, sizeof(f));
     f.read_points = one;
     return zl_store_events_query(g->store, &f, loc_cb, &c);
-}
-
-/* ---- the complete index ---------------------------------------------------- */
-
-struct load_ctx {
-    struct tg *g;
-    int32_t *fresh;
-    size_t n_fresh, cap_fresh;
-};
-
-static int load_ev_cb(void *ctx, const struct zl_stored_event *se)
-{
-    struct load_ctx *c = ctx;
-    struct tg *g = c->g;
-    int32_t eid = tg_event(g, se->hash, 0);
-    int rc;
-
-    if (eid >= 0)
-        return 0;   /* already indexed */
-    eid = tg_event(g, se->hash, 1);
-    if (eid < 0)
-        return eid;
-    if ((rc = meta_from_stored(g, eid, se)) < 0)
-        return rc;
-    if (se->record_time_ms > g->max_rt)
-        g->max_rt = se->record_time_ms;
-    if (se->has_error_declaration)
-        g->evs[eid].flags |= TG_EV_ERR;
-    return push_eid(g, &c->fresh, &c->n_fresh, &c->cap_fresh, eid);
-}
-
-/* Move every owned identifier and row list into one exact-size pool. */
-static int compact(struct tg *g)
-{
-    size_t n_refs = 0, n_rows = 0, k = 0;
-    struct tg_pool *p, *q;
-    struct tg_ref *refs;
-    struct tg_row *rows;
-
-    for (size_t i = 0; i < g->n_evs; i++)
-        if (g->evs[i].cap_ids)
-            n_refs += g->evs[i].n_ids;
-    for (size_t i = 0; i < g->n_strs; i++)
-        if (g->strs[i].cap_rows)
-            n_rows += g->strs[i].n_rows;
-    p = zl_malloc(sizeof(*p) + n_refs * sizeof(struct tg_ref));
-    q = zl_malloc(sizeof(*q) + n_rows * sizeof(struct tg_row));
-    if (p == NULL || q == NULL) {
-        zl_free(p);
-        zl_free(q);
-        return ZL_ENOMEM;
-    }
-    p->next = q;
-    q->next = g->pools;
-    g->pools = p;
-    g->bytes += sizeof(*p) + n_refs * sizeof(struct tg_ref) + sizeof(*q) +
-                n_rows * sizeof(struct tg_row);
-    refs = (struct tg_ref *)(void *)p->data;
-    rows = (struct tg_row *)(void *)q->data;
-    for (size_t i = 0; i < g->n_evs; i++) {
-        struct tg_event *e = &g->evs[i];
-
-        if (!e->cap_ids)
-            continue;
-        sort_ids(e);
-        memcpy(&refs[k], e->ids, e->n_ids * sizeof(struct tg_ref));
-        zl_free(e->ids);
-        g->bytes -= e->cap_ids * sizeof(struct tg_ref);
-        e->ids = &refs[k];
-        e->cap_ids = 0;
-        k += e->n_ids;
-    }
-    k = 0;
-    for (size_t i = 0; i < g->n_strs; i++) {
-        struct tg_str *st = &g->strs[i];
-
-        if (!st->cap_rows)
-            continue;
-        memcpy(&rows[k], st->rows, st->n_rows * sizeof(struct tg_row));
-        zl_free(st->rows);
-        g->bytes -= st->cap_rows * sizeof(struct tg_row);
-        st->rows = &rows[k];
-        st->cap_rows = 0;
-        k += st->n_rows;
-    }
-    return 0;
-}
-
-/* Load events recorded at or after since (all when since = 0) and link
- * them in: identifier rows, refs, transformation groups. */
-static int index_load_since(struct tg *g, zl_store *s, int64_t since)
-{
-    struct load_ctx c = {g, NULL, 0, 0};
-    struct zl_event_filter f;
-    int rc;
-
-    memset(&f, 0, sizeof(f));
-    f.ge_record_time = since;
-    g->complete = 0;
-    g->store = s;
-    if ((rc = zl_store_events_query(s, &f, load_ev_cb, &c)) < 0)
-        goto out;
-    if ((rc = tg_need_ids(g, c.fresh, c.n_fresh)) < 0)
-        goto out;
-    for (size_t i = 0; i < c.n_fresh; i++) {
-        int32_t eid = c.fresh[i];
-        struct tg_event *e;
-
-        if ((rc = load_refs(g, eid)) < 0)
-            goto out;
-        e = &g->evs[eid];
-        e->flags |= TG_EV_META | TG_EV_IDS;
-        for (uint32_t k = 0; k < e->n_ids && !(e->flags & TG_EV_ERR); k++) {
-            if ((rc = add_row(g, &g->strs[e->ids[k].x], eid,
-                              e->ids[k].role)) < 0)
-                goto out;
-            e = &g->evs[eid];
-        }
-        if (e->tid >= 0) {
-            struct tg_str *st = &g->strs[e->tid];
-
-            rc = grow((void **)&st->tid_ev, &st->cap_tid,
-                      (size_t)st->n_tid + 1, sizeof(int32_t), &g->bytes);
-            if (rc < 0)
-                goto out;
-            st->tid_ev[st->n_tid++] = eid;
-        }
-    }
-    for (size_t i = 0; i < g->n_strs; i++)
-        g->strs[i].flags |= TG_S_ROWS | TG_S_TID;
-    rc = compact(g);
-out:
-    zl_free(c.fresh);
-    g->complete = 1;
-    g->store = NULL;
-    return rc;
-}
-
-/* Full load by three sequential scans (store_trace.h): events, then the
- * identifier rows (which give both each identifier's rows and each
- * event's identifiers), then sources and destinations. */
-static int scan_ev_cb(void *ctx, const struct zl_stored_event *se)
-{
-    struct tg *g = ctx;
-    int32_t eid = tg_event(g, se->hash, 1);
-    int rc;
-
-    if (eid < 0)
-        return eid;
-    if ((rc = meta_from_stored(g, eid, se)) < 0)
-        return rc;
-    g->evs[eid].flags = TG_EV_META | TG_EV_IDS;
-    /* a declared-erroneous event stays known but links nothing */
-    if (se->has_error_declaration)
-        g->evs[eid].flags |= TG_EV_ERR;
-    if (se->record_time_ms > g->max_rt)
-        g->max_rt = se->record_time_ms;
-    if (g->evs[eid].tid >= 0) {
-        struct tg_str *st = &g->strs[g->evs[eid].tid];
-
-        rc = grow((void **)&st->tid_ev, &st->cap_tid, (size_t)st->n_tid + 1,
-                  sizeof(int32_t), &g->bytes);
-        if (rc < 0)
-            return rc;
-        st->tid_ev[st->n_tid++] = eid;
-    }
-    return 0;
-}
-
-static int scan_id_cb(void *ctx, const struct zl_id_row *r)
-{
-    struct tg *g = ctx;
-    int32_t eid = tg_event(g, r->hash, 0);
-    int32_t sid;
-    struct tg_ref ref;
-    struct tg_str *st;
-    struct tg_event *e;
-    int rc;
-
-    if (eid < 0)
-        return 0;   /* an event stored after the events scan */
-    sid = tg_intern(g, r->id, strlen(r->id));
-    if (sid < 0)
-        return sid;
-    ref.role = (uint8_t)r->role;
-    ref.has_qty = (uint8_t)(r->has_quantity != 0);
-    ref.qty = r->quantity;
-    ref.uom = intern0(g, r->uom);
-    if (ref.uom < -1)
-        return ref.uom;
-    st = &g->strs[sid];
-    if (!(g->evs[eid].flags & TG_EV_ERR) &&
-        (rc = add_row(g, st, eid, (int)r->role)) < 0)
-        return rc;
-    ref.x = sid;
-    e = &g->evs[eid];
-    return add_ref(g, &e->ids, &e->n_ids, &e->cap_ids, &ref);
-}
-
-static int scan_ref_cb(void *ctx, const uint8_t hash[32], char kind,
-                       const char *type, const char *value)
-{
-    struct meta_ctx m;
-
-    m.g = ctx;
-    m.eid = tg_event(m.g, hash, 0);
-    if (m.eid < 0)
-        return 0;
-    return ref_cb(&m, kind, type, value);
-}
-
-static int index_scan(struct tg *g, zl_store *s)
-{
-    int rc;
-
-    g->complete = 0;
-    if ((rc = zl_store_trace_scan_events(s, 0, scan_ev_cb, g)) < 0 ||
-        (rc = zl_store_trace_scan_ids(s, scan_id_cb, g)) < 0 ||
-        (rc = zl_store_trace_scan_refs(s, scan_ref_cb, g)) < 0)
-        goto out;
-    for (size_t i = 0; i < g->n_strs; i++)
-        g->strs[i].flags |= TG_S_ROWS | TG_S_TID;
-    rc = compact(g);
-out:
-    g->complete = 1;
-    g->store = NULL;
-    return rc;
-}
-
-int zl_trace_index_load(zl_store *s, zl_trace_index **out)
-{
-    zl_trace_index *ix = zl_calloc(1, sizeof(*ix));
-    int rc;
-
-    *out = NULL;
-    if (ix == NULL)
-        return ZL_ENOMEM;
-    tg_init(&ix->g, s);
-    if ((rc = zl_store_correction_count(s, &ix->n_corrections)) < 0 ||
-        (rc = index_scan(&ix->g, s)) < 0) {
-        zl_trace_index_free(ix);
-        return rc;
-    }
-    *out = ix;
-    return 0;
-}
-
-int zl_trace_index_update(zl_trace_index *ix, zl_store *s)
-{
-    int64_t n;
-    int rc;
-
-    /* A correction marks an old event erroneous: rows already indexed
-     * must go, so the index is loaded again (corrections are rare). */
-    if ((rc = zl_store_correction_count(s, &n)) < 0)
-        return rc;
-    if (n != ix->n_corrections) {
-        tg_cleanup(&ix->g);
-        tg_init(&ix->g, s);
-        ix->n_corrections = n;
-        return index_scan(&ix->g, s);
-    }
-    return index_load_since(&ix->g, s, ix->g.max_rt);
-}
-
-void zl_trace_index_free(zl_trace_index *ix)
-{
-    if (ix == NULL)
-        return;
-    tg_cleanup(&ix->g);
-    zl_free(ix);
-}
-
-size_t zl_trace_index_bytes(const zl_trace_index *ix)
-{
-    return ix->g.bytes;
-}
-
-size_t zl_trace_index_events(const zl_trace_index *ix)
-{
-    return ix->g.n_evs;
 }
