@@ -203,31 +203,7 @@ int zl_pct_encode(struct zl_buf *b, const char *s)
 
 int zl_html_escape(struct zl_buf *b, const char *s)
 {
-    int rc = 0;
-    const char *run = s;
-
-    if (!s)
-        return 0;
-    for (; *s && !rc; s++) {
-        const char *e = NULL;
-        switch (*s) {
-        case '&': e = "&amp;"; break;
-        case '<': e = "&lt;"; break;
-        case '>': e = "&gt;"; break;
-        case '"': e = "&quot;"; break;
-        case '\'': e = "&#39;"; break;
-        default: break;
-        }
-        if (e) {
-            rc = zl_buf_add(b, run, (size_t)(s - run));
-            if (!rc)
-                rc = zl_buf_adds(b, e);
-            run = s + 1;
-        }
-    }
-    if (!rc)
-        rc = zl_buf_add(b, run, (size_t)(s - run));
-    return rc;
+    return zl_buf_add_xml(b, s, (size_t)-1, 1);
 }
 
 /* ---- request accessors ---------------------------------------------------- */
@@ -525,22 +501,7 @@ static const char *status_title(unsigned s)
 
 static int json_str(struct zl_buf *b, const char *s)
 {
-    static const char hx[] = "0123456789abcdef";
-    int rc = zl_buf_addc(b, '"');
-
-    for (; s && *s && !rc; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            char e[2] = {'\\', (char)c};
-            rc = zl_buf_add(b, e, 2);
-        } else if (c < 0x20) {
-            char e[6] = {'\\', 'u', '0', '0', hx[c >> 4], hx[c & 15]};
-            rc = zl_buf_add(b, e, 6);
-        } else {
-            rc = zl_buf_addc(b, (char)c);
-        }
-    }
-    return rc ? rc : zl_buf_addc(b, '"');
+    return zl_buf_add_json_string(b, s ? s : "");
 }
 
 /* s as it may go into a JSON string: itself when it is valid UTF-8, else

@@ -24,6 +24,7 @@
 #include "store/store_correction.h"
 #include "store/store_trace.h"
 #include "util/alloc.h"
+#include "util/strmap.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -37,15 +38,11 @@ struct tg_chunk {
     char data[];
 };
 
+/* FNV-1a with the high bits folded in (the tables mask the low ones). */
 static uint64_t hash_bytes(const void *p, size_t n)
 {
-    const unsigned char *c = p;
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = zl_fnv1a64(p, n);
 
-    for (size_t i = 0; i < n; i++) {
-        h ^= c[i];
-        h *= 1099511628211ull;
-    }
     return h ^ (h >> 29);
 }
 

@@ -195,10 +195,61 @@ static void test_strmap(void **state)
     zl_strmap_cleanup(NULL, NULL);
 }
 
+/* The one JSON string and XML/HTML escapers (lib/util/escape.c). */
+static void test_escape(void **state)
+{
+    struct zl_buf b, small;
+
+    (void)state;
+    zl_buf_init(&b, 1 << 16);
+    assert_int_equal(zl_buf_add_json_string(&b, ""), 0);
+    assert_int_equal(zl_buf_add_json_string(&b, "a\"b\\c\n\x01\x1f\x7f\xe7\x89\x9b"),
+                     0);
+    assert_string_equal(b.data, "\"\"\"a\\\"b\\\\c\\u000a\\u0001\\u001f\x7f\xe7\x89\x9b\"");
+    zl_buf_reset(&b);
+    assert_int_equal(zl_buf_add_xml(&b, "a<b>&\"c'd", (size_t)-1, 0), 0);
+    assert_string_equal(b.data, "a&lt;b&gt;&amp;&quot;c'd");
+    zl_buf_reset(&b);
+    assert_int_equal(zl_buf_add_xml(&b, "'x'&y", (size_t)-1, 1), 0);
+    assert_string_equal(b.data, "&#39;x&#39;&amp;y");
+    zl_buf_reset(&b);
+    assert_int_equal(zl_buf_add_xml(&b, "a&bcd", 2, 0), 0);   /* a prefix */
+    assert_int_equal(zl_buf_add_xml(&b, NULL, 5, 0), 0);      /* nothing */
+    assert_string_equal(b.data, "a&amp;");
+    zl_buf_cleanup(&b);
+    /* The cap holds: an escape that does not fit fails. */
+    zl_buf_init(&small, 8);
+    assert_int_equal(zl_buf_add_json_string(&small, "ab\x01"), ZL_ELIMIT);
+    zl_buf_cleanup(&small);
+    zl_buf_init(&small, 4);
+    assert_int_equal(zl_buf_add_xml(&small, "<<", (size_t)-1, 0), ZL_ELIMIT);
+    zl_buf_cleanup(&small);
+}
+
+/* The calendar (zl_days_from_civil / zl_civil_from_days) round-trips. */
+static void test_civil(void **state)
+{
+    static const int64_t days[] = {-719468, -1, 0, 1, 59, 60, 10957, 11016,
+                                   19000, 2932896};
+    int y, m, d;
+
+    (void)state;
+    assert_int_equal(zl_days_from_civil(1970, 1, 1), 0);
+    assert_int_equal(zl_days_from_civil(2000, 3, 1), 11017);
+    assert_int_equal(zl_days_from_civil(1969, 12, 31), -1);
+    for (size_t i = 0; i < sizeof days / sizeof days[0]; i++) {
+        zl_civil_from_days(days[i], &y, &m, &d);
+        assert_int_equal(zl_days_from_civil(y, m, d), days[i]);
+    }
+    zl_civil_from_days(11016, &y, &m, &d);
+    assert_int_equal(y * 10000 + m * 100 + d, 20000229);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strmap),
+        cmocka_unit_test(test_escape),      cmocka_unit_test(test_civil),
         cmocka_unit_test(test_buf_cap),     cmocka_unit_test(test_buf_oom),
         cmocka_unit_test(test_time),        cmocka_unit_test(test_base64),
         cmocka_unit_test(test_hex),         cmocka_unit_test(test_error_format),
