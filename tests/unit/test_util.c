@@ -203,9 +203,10 @@ static void test_escape(void **state)
     (void)state;
     zl_buf_init(&b, 1 << 16);
     assert_int_equal(zl_buf_add_json_string(&b, ""), 0);
-    assert_int_equal(zl_buf_add_json_string(&b, "a\"b\\c\n\x01\x1f\x7f\xe7\x89\x9b"),
-                     0);
-    assert_string_equal(b.data, "\"\"\"a\\\"b\\\\c\\u000a\\u0001\\u001f\x7f\xe7\x89\x9b\"");
+    assert_int_equal(
+        zl_buf_add_json_string(&b, "a\"b\\c\n\x01\x1f\x7f\xe7\x89\x9b"), 0);
+    assert_string_equal(b.data, "\"\"\"a\\\"b\\\\c\\u000a\\u0001\\u001f"
+                                "\x7f\xe7\x89\x9b\"");
     zl_buf_reset(&b);
     assert_int_equal(zl_buf_add_xml(&b, "a<b>&\"c'd", (size_t)-1, 0), 0);
     assert_string_equal(b.data, "a&lt;b&gt;&amp;&quot;c'd");
