@@ -1,5 +1,6 @@
 /*
- * http.c - request arena, strict percent-decoding, response helpers.
+ * http.c - strict percent-decoding, response helpers (the request arena
+ * is the library's, zhiliang/arena.h).
  *
  * Decoding is ours, not libmicrohttpd's: MHD unescapes the path before a
  * handler sees it, which would turn a Digital Link lot "AB%2FC" into two
@@ -25,87 +26,6 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-
-/* ---- arena -------------------------------------------------------------- */
-
-struct zl_arena_chunk {
-    struct zl_arena_chunk *next;
-    size_t used, cap;
-    _Alignas(16) unsigned char data[];
-};
-
-void zl_arena_init(struct zl_arena *a, size_t max)
-{
-    a->head = NULL;
-    a->total = 0;
-    a->max = max;
-}
-
-void zl_arena_free(struct zl_arena *a)
-{
-    struct zl_arena_chunk *c, *n;
-
-    if (!a)
-        return;
-    for (c = a->head; c; c = n) {
-        n = c->next;
-        zl_free(c);
-    }
-    a->head = NULL;
-    a->total = 0;
-}
-
-void *zl_arena_alloc(struct zl_arena *a, size_t n)
-{
-    struct zl_arena_chunk *c = a->head;
-    size_t need = (n + 15) & ~(size_t)15, cap;
-    void *p;
-
-    if (need < n || a->total + need > a->max)
-        return NULL;
-    if (!c || c->cap - c->used < need) {
-        cap = need > 8192 ? need : 8192;
-        c = zl_malloc(sizeof *c + cap);
-        if (!c)
-            return NULL;
-        c->used = 0;
-        c->cap = cap;
-        c->next = a->head;
-        a->head = c;
-    }
-    p = c->data + c->used;
-    c->used += need;
-    a->total += need;
-    return p;
-}
-
-char *zl_arena_strndup(struct zl_arena *a, const char *s, size_t n)
-{
-    char *d = zl_arena_alloc(a, n + 1);
-
-    if (!d)
-        return NULL;
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
-}
-
-char *zl_arena_printf(struct zl_arena *a, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    char *d;
-
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || !(d = zl_arena_alloc(a, (size_t)n + 1)))
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(d, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return d;
-}
 
 /* ---- encoding ----------------------------------------------------------- */
 

@@ -32,12 +32,6 @@
 #define BATCH 512
 #define CHUNK ((size_t)1 << 20)
 
-struct tg_chunk {
-    struct tg_chunk *next;
-    size_t used, cap;
-    char data[];
-};
-
 /* FNV-1a with the high bits folded in (the tables mask the low ones). */
 static uint64_t hash_bytes(const void *p, size_t n)
 {
@@ -46,27 +40,13 @@ static uint64_t hash_bytes(const void *p, size_t n)
     return h ^ (h >> 29);
 }
 
+/* A packed copy of s[0..len) in the graph's arena, counted in g->bytes. */
 static char *arena_dup(struct tg *g, const char *s, size_t len)
 {
-    struct tg_chunk *c = g->arena;
-    char *p;
+    size_t held = g->arena.held;
+    char *p = zl_arena_strndup_packed(&g->arena, s, len);
 
-    if (c == NULL || c->cap - c->used < len + 1) {
-        size_t cap = len + 1 > CHUNK ? len + 1 : CHUNK;
-
-        c = zl_malloc(sizeof(*c) + cap);
-        if (c == NULL)
-            return NULL;
-        c->next = g->arena;
-        c->used = 0;
-        c->cap = cap;
-        g->arena = c;
-        g->bytes += sizeof(*c) + cap;
-    }
-    p = c->data + c->used;
-    memcpy(p, s, len);
-    p[len] = '\0';
-    c->used += len + 1;
+    g->bytes += g->arena.held - held;
     return p;
 }
 
@@ -124,14 +104,13 @@ int tg_grow(void **arr, size_t *cap, size_t need, size_t elem, size_t first,
 int tg_init(struct tg *g, zl_store *s)
 {
     memset(g, 0, sizeof(*g));
+    zl_arena_init_chunk(&g->arena, (size_t)-1, CHUNK);
     g->store = s;
     return 0;
 }
 
 void tg_cleanup(struct tg *g)
 {
-    struct tg_chunk *c, *n;
-
     if (g == NULL)
         return;
     for (size_t i = 0; i < g->n_strs; i++) {
@@ -152,10 +131,7 @@ void tg_cleanup(struct tg *g)
     zl_free(g->smap);
     zl_free(g->evs);
     zl_free(g->emap);
-    for (c = g->arena; c != NULL; c = n) {
-        n = c->next;
-        zl_free(c);
-    }
+    zl_arena_free(&g->arena);
     memset(g, 0, sizeof(*g));
 }
 

@@ -16,6 +16,7 @@
 #ifndef ZL_TRACE_INT_H
 #define ZL_TRACE_INT_H
 
+#include "zhiliang/arena.h"
 #include "zhiliang/trace.h"
 
 #include <stddef.h>
@@ -72,7 +73,6 @@ struct tg_str {
     int32_t *tid_ev;         /* events with this transformationID */
 };
 
-struct tg_chunk;
 struct zl_stored_event;
 
 /* After a full load, every identifier list and row list is moved into one
@@ -92,7 +92,7 @@ struct tg {
     int32_t *smap;  size_t smap_cap;      /* open addressing: sid+1 */
     struct tg_event *evs; size_t n_evs, cap_evs;
     int32_t *emap;  size_t emap_cap;      /* open addressing: eid+1 */
-    struct tg_chunk *arena;
+    struct zl_arena arena;   /* the strings, packed in 1 MiB chunks */
     struct tg_pool *pools;   /* exact-size ids/rows storage (index) */
     size_t bytes;            /* heap held (approximate, for reports) */
     int64_t max_rt;          /* highest record time loaded (index) */

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "util/alloc.h"
+#include "zhiliang/arena.h"
 #include "util/buf.h"
 #include "util/codec.h"
 #include "util/strmap.h"
@@ -246,11 +247,48 @@ static void test_civil(void **state)
     assert_int_equal(y * 10000 + m * 100 + d, 20000229);
 }
 
+/* The capped arena (lib/util/arena.c): packed strings take no padding,
+ * aligned pieces stay aligned after them, the cap and `held` hold. */
+static void test_arena(void **state)
+{
+    struct zl_arena a;
+    char *p, *q;
+    void *x;
+
+    (void)state;
+    zl_arena_init_chunk(&a, 64, 32);
+    p = zl_arena_strndup_packed(&a, "abc", 3);
+    q = zl_arena_strndup_packed(&a, "de", 2);
+    assert_string_equal(p, "abc");
+    assert_string_equal(q, "de");
+    assert_ptr_equal(q, p + 4);               /* packed */
+    assert_int_equal(a.total, 7);
+    x = zl_arena_alloc(&a, 5);                /* aligned after them */
+    assert_non_null(x);
+    assert_int_equal((uintptr_t)x % 16, 0);
+    assert_int_equal(a.total, 7 + 16);
+    assert_null(zl_arena_alloc(&a, 48));      /* past the cap of 64 */
+    assert_non_null(zl_arena_alloc(&a, 24));  /* 32 more: a new chunk */
+    assert_int_equal(a.total, 55);
+    assert_true(a.held >= 2 * 32);
+    assert_null(zl_arena_strndup_packed(&a, "123456789", 9));  /* 65 */
+    assert_string_equal(zl_arena_strndup_packed(&a, "12345678", 8),
+                        "12345678");          /* exactly 64 */
+    assert_null(zl_arena_strndup_packed(&a, "", 0));   /* full */
+    zl_arena_free(&a);
+    assert_int_equal(a.total, 0);
+    assert_int_equal(a.held, 0);
+    assert_string_equal(zl_arena_strndup(&a, "again", 5), "again");
+    zl_arena_free(&a);
+    zl_arena_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strmap),
         cmocka_unit_test(test_escape),      cmocka_unit_test(test_civil),
+        cmocka_unit_test(test_arena),
         cmocka_unit_test(test_buf_cap),     cmocka_unit_test(test_buf_oom),
         cmocka_unit_test(test_time),        cmocka_unit_test(test_base64),
         cmocka_unit_test(test_hex),         cmocka_unit_test(test_error_format),
