@@ -1,6 +1,6 @@
 /*
  * recall_int.h - parts of the recall module shared by scope.c, case.c,
- * scope_json.c and the writers in lib/report (fsma_csv.c, recall_report.c).
+ * recall_json.c and the writers in lib/report (fsma_csv.c, recall_report.c).
  *
  * A scope is a typed model: nodes, custodians with their holdings, the
  * FSMA rows, counts. JSON is made from it only where JSON is the output:

@@ -1,7 +1,7 @@
 /*
  * scope.c - recall scope: what a recall of some lots reaches, who holds it,
  * and the rows of the FSMA 204 sortable spreadsheet (see zhiliang/recall.h).
- * The outputs are elsewhere: scope_json.c (JSON and a case's record),
+ * The outputs are elsewhere: recall_json.c (JSON and a case's record),
  * lib/report/fsma_csv.c (the spreadsheet) and lib/report/recall_report.c
  * (the bilingual text report).
  *
@@ -19,7 +19,7 @@
  * Party, location and product names come from the registry, resolved once
  * per identifier (a string hash table is the cache). The result is a
  * typed model (recall_int.h); JSON is made from it only in
- * zl_recall_scope_json and for a case's "open" record (scope_json.c).
+ * zl_recall_scope_json and for a case's "open" record (recall_json.c).
  *
  * Rejected: one CSV row per identifier per event. A case of 24 cartons
  * would give 24 identical rows; FSMA records are kept per lot code, so

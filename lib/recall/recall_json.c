@@ -1,12 +1,15 @@
 /*
- * scope_json.c - a recall scope as JSON: the whole scope for `recall
- * scope --json` (zl_recall_scope_json) and the part a case's "open"
- * record embeds (zl_recall_scope_record, recall_int.h).
+ * recall_json.c - recalls as JSON: the whole scope for `recall scope
+ * --json` (zl_recall_scope_json), the part a case's "open" record embeds
+ * (zl_recall_scope_record, recall_int.h), and a case's status for `recall
+ * status --json` and GET /api/recalls/{id} (zl_recall_status_json; the
+ * CLI and the server each had a copy of it).
  *
- * JSON is made here and nowhere else in the scope code: scope.c builds a
- * typed model (recall_int.h) and this file walks it with jansson, keys
- * sorted, so the output does not depend on the order the model was built
- * in. Quantities are integers when whole (so 24 prints as 24, not 24.0).
+ * JSON is made here and nowhere else in the recall code: scope.c and
+ * case.c build typed models and this file walks them with jansson, keys
+ * sorted, so the output does not depend on the order a model was built
+ * in. Quantities are integers when whole (so 24 prints as 24, not 24.0);
+ * a ratio with nothing to divide by is null.
  */
 #include "zhiliang/recall.h"
 
@@ -14,6 +17,7 @@
 #include "util/buf.h"
 
 #include <jansson.h>
+#include <math.h>
 
 /* A quantity for JSON: an integer when whole. */
 static json_t *num(double v)
@@ -164,4 +168,87 @@ int zl_recall_scope_json(const zl_recall_scope *sc, struct zl_buf *out)
         rc = ZL_ENOMEM;
     json_decref(doc);
     return rc ? rc : zl_buf_addc(out, '\n');
+}
+
+/* A ratio; null when there is none (nothing distributed). */
+static json_t *ratio(double v)
+{
+    return isnan(v) ? json_null() : json_real(v);
+}
+
+/* The status object, or NULL when out of memory. */
+static json_t *status_json(const struct zl_recall_status *st)
+{
+    const struct zl_recall_summary *sm = &st->summary;
+    json_t *o, *parties = json_array(), *overall = json_array();
+    int bad = !parties || !overall;
+    size_t i;
+
+    for (i = 0; i < st->n_parties && !bad; i++) {
+        const struct zl_recall_party_status *p = &st->parties[i];
+        json_t *po = json_pack(
+            "{s:s,s:b,s:b,s:s,s:o,s:o,s:o,s:o,s:o}", "party", p->party,
+            "notified", p->notified, "acknowledged", p->acknowledged, "uom",
+            p->uom, "held", num(p->held), "sold", num(p->sold),
+            "distributed", num(p->distributed), "recovered",
+            num(p->recovered), "effectiveness", ratio(p->effectiveness));
+
+        bad = !po || (p->name && json_object_set_new(po, "name",
+                                                     json_string(p->name)));
+        bad |= json_array_append_new(parties, po) != 0;
+    }
+    for (i = 0; i < st->n_overall && !bad; i++) {
+        const struct zl_recall_unit_total *t = &st->overall[i];
+
+        bad = json_array_append_new(
+                  overall,
+                  json_pack("{s:s,s:o,s:o,s:o}", "uom", t->uom, "distributed",
+                            num(t->distributed), "recovered",
+                            num(t->recovered), "effectiveness",
+                            ratio(t->effectiveness))) != 0;
+    }
+    o = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:I}", "case", st->case_id,
+                  "status", st->closed ? "closed" : "open", "reason",
+                  st->reason, "hazardClass", st->hazard_class, "opened",
+                  st->opened, "records", (json_int_t)st->records);
+    /* json_object_set_new takes the value even when it fails */
+    bad |= json_object_set_new(o, "parties", parties) |
+           json_object_set_new(o, "overall", overall) |
+           json_object_set_new(o, "lots",
+                               zl_recall_strings_json(st->lots, st->n_lots)) |
+           json_object_set_new(o, "summary", summary_json(sm)) |
+           json_object_set_new(o, "effectiveness", ratio(st->effectiveness));
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    if (o && st->closed &&
+        json_object_update_new(
+            o, json_pack("{s:s?,s:s?,s:b}", "closed", st->closed_at,
+                         "closeSummary", st->close_summary, "forced",
+                         st->forced))) {
+        json_decref(o);
+        return NULL;
+    }
+    if (o && st->effectiveness_uom &&
+        json_object_set_new(o, "effectivenessUom",
+                            json_string(st->effectiveness_uom))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* See zhiliang/recall.h. */
+int zl_recall_status_json(const struct zl_recall_status *st,
+                          struct zl_buf *out)
+{
+    json_t *o = status_json(st);
+    int rc = 0;
+
+    if (o == NULL || json_dump_callback(o, dump_cb, out,
+                                        JSON_INDENT(2) | JSON_SORT_KEYS))
+        rc = ZL_ENOMEM;
+    json_decref(o);
+    return rc;
 }
