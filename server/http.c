@@ -66,31 +66,19 @@ int zl_utf8_valid(const char *s, size_t n)
     return 1;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 char *zl_pct_decode(struct zl_arena *a, const char *s, size_t n, int form)
 {
     char *d = zl_arena_alloc(a, n + 1);
     size_t i, j = 0;
-    int h, l;
+    uint8_t v;
 
     if (!d)
         return NULL;
     for (i = 0; i < n; i++) {
         if (s[i] == '%') {
-            if (n - i < 3 || (h = hexval(s[i + 1])) < 0 ||
-                (l = hexval(s[i + 2])) < 0)
+            if (n - i < 3 || zl_hex_decode(s + i + 1, 2, &v, 1))
                 return NULL;
-            d[j++] = (char)(h * 16 + l);
+            d[j++] = (char)v;
             i += 2;
         } else if (form && s[i] == '+') {
             d[j++] = ' ';
