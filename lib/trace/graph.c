@@ -4,7 +4,7 @@
  * The complete in-memory index that fills the same graph at once is
  * graph_index.c.
  *
- * Interning and the event table are open-addressing hash tables of int32
+ * Interning and the event table are index tables (util/itab.h) of int32
  * ids over growable arrays, so a node is 4 bytes wherever it is referred
  * to. Strings live in an arena of 1 MiB chunks that is freed at once.
  *
@@ -24,6 +24,7 @@
 #include "store/store_correction.h"
 #include "store/store_trace.h"
 #include "util/alloc.h"
+#include "util/itab.h"
 #include "util/strmap.h"
 
 #include <stdlib.h>
@@ -128,47 +129,32 @@ void tg_cleanup(struct tg *g)
         zl_free(p);
     }
     zl_free(g->strs);
-    zl_free(g->smap);
+    zl_itab_free(&g->smap);
     zl_free(g->evs);
-    zl_free(g->emap);
+    zl_itab_free(&g->emap);
     zl_arena_free(&g->arena);
     memset(g, 0, sizeof(*g));
 }
 
-static int rehash_s(struct tg *g)
+static uint64_t str_hash_of(const void *ctx, int32_t sid)
 {
-    size_t cap = g->smap_cap ? g->smap_cap * 2 : 1024;
-    int32_t *m = zl_calloc(cap, sizeof(*m));
+    const struct tg *g = ctx;
 
-    if (m == NULL)
-        return ZL_ENOMEM;
-    for (size_t i = 0; i < g->n_strs; i++) {
-        size_t h = hash_bytes(g->strs[i].s, g->strs[i].len) & (cap - 1);
-
-        while (m[h])
-            h = (h + 1) & (cap - 1);
-        m[h] = (int32_t)i + 1;
-    }
-    g->bytes += (cap - g->smap_cap) * sizeof(*m);
-    zl_free(g->smap);
-    g->smap = m;
-    g->smap_cap = cap;
-    return 0;
+    return hash_bytes(g->strs[sid].s, g->strs[sid].len);
 }
 
 int32_t tg_find(const struct tg *g, const char *s, size_t len)
 {
     size_t h;
 
-    if (g->smap_cap == 0)
+    if (g->smap.cap == 0)
         return -1;
-    h = hash_bytes(s, len) & (g->smap_cap - 1);
-    while (g->smap[h]) {
-        const struct tg_str *e = &g->strs[g->smap[h] - 1];
+    for (h = zl_itab_start(&g->smap, hash_bytes(s, len)); g->smap.slot[h];
+         h = zl_itab_step(&g->smap, h)) {
+        const struct tg_str *e = &g->strs[g->smap.slot[h] - 1];
 
         if (e->len == len && memcmp(e->s, s, len) == 0)
-            return g->smap[h] - 1;
-        h = (h + 1) & (g->smap_cap - 1);
+            return g->smap.slot[h] - 1;
     }
     return -1;
 }
@@ -177,14 +163,14 @@ int32_t tg_intern(struct tg *g, const char *s, size_t len)
 {
     int32_t sid = tg_find(g, s, len);
     struct tg_str *e;
-    size_t h;
     int rc;
 
     if (sid >= 0)
         return sid;
     if (g->n_strs >= INT32_MAX - 1)
         return ZL_ELIMIT;
-    if ((g->n_strs + 1) * 2 > g->smap_cap && (rc = rehash_s(g)) < 0)
+    if ((rc = zl_itab_reserve(&g->smap, g->n_strs, 1024, str_hash_of, g,
+                              &g->bytes)) < 0)
         return rc;
     if ((rc = tg_grow((void **)&g->strs, &g->cap_strs, g->n_strs + 1,
                       sizeof(*g->strs), 64, &g->bytes)) < 0)
@@ -198,10 +184,7 @@ int32_t tg_intern(struct tg *g, const char *s, size_t len)
     e->kind = (uint8_t)tg_classify(e->s);
     if (g->complete)
         e->flags = TG_S_ROWS | TG_S_TID;
-    h = hash_bytes(s, len) & (g->smap_cap - 1);
-    while (g->smap[h])
-        h = (h + 1) & (g->smap_cap - 1);
-    g->smap[h] = (int32_t)g->n_strs + 1;
+    zl_itab_put(&g->smap, hash_bytes(s, len), (int32_t)g->n_strs);
     return (int32_t)g->n_strs++;
 }
 
@@ -210,25 +193,11 @@ int32_t tg_intern0(struct tg *g, const char *s)
     return s == NULL ? -1 : tg_intern(g, s, strlen(s));
 }
 
-static int rehash_e(struct tg *g)
+static uint64_t ev_hash_of(const void *ctx, int32_t eid)
 {
-    size_t cap = g->emap_cap ? g->emap_cap * 2 : 1024;
-    int32_t *m = zl_calloc(cap, sizeof(*m));
+    const struct tg *g = ctx;
 
-    if (m == NULL)
-        return ZL_ENOMEM;
-    for (size_t i = 0; i < g->n_evs; i++) {
-        size_t h = hash_bytes(g->evs[i].hash, 8) & (cap - 1);
-
-        while (m[h])
-            h = (h + 1) & (cap - 1);
-        m[h] = (int32_t)i + 1;
-    }
-    g->bytes += (cap - g->emap_cap) * sizeof(*m);
-    zl_free(g->emap);
-    g->emap = m;
-    g->emap_cap = cap;
-    return 0;
+    return hash_bytes(g->evs[eid].hash, 8);
 }
 
 int32_t tg_event(struct tg *g, const uint8_t hash[32], int create)
@@ -237,19 +206,18 @@ int32_t tg_event(struct tg *g, const uint8_t hash[32], int create)
     size_t h;
     int rc;
 
-    if (g->emap_cap) {
-        h = hash_bytes(hash, 8) & (g->emap_cap - 1);
-        while (g->emap[h]) {
-            if (memcmp(g->evs[g->emap[h] - 1].hash, hash, 32) == 0)
-                return g->emap[h] - 1;
-            h = (h + 1) & (g->emap_cap - 1);
-        }
+    if (g->emap.cap) {
+        for (h = zl_itab_start(&g->emap, hash_bytes(hash, 8)); g->emap.slot[h];
+             h = zl_itab_step(&g->emap, h))
+            if (memcmp(g->evs[g->emap.slot[h] - 1].hash, hash, 32) == 0)
+                return g->emap.slot[h] - 1;
     }
     if (!create)
         return -1;
     if (g->n_evs >= INT32_MAX - 1)
         return ZL_ELIMIT;
-    if ((g->n_evs + 1) * 2 > g->emap_cap && (rc = rehash_e(g)) < 0)
+    if ((rc = zl_itab_reserve(&g->emap, g->n_evs, 1024, ev_hash_of, g,
+                              &g->bytes)) < 0)
         return rc;
     if ((rc = tg_grow((void **)&g->evs, &g->cap_evs, g->n_evs + 1,
                       sizeof(*g->evs), 64, &g->bytes)) < 0)
@@ -259,10 +227,7 @@ int32_t tg_event(struct tg *g, const uint8_t hash[32], int create)
     memcpy(e->hash, hash, 32);
     e->tid = e->biz_step = e->disp = e->bizloc = e->readpt = -1;
     e->so = e->sp = e->sl = e->dso = e->dsp = e->dsl = -1;
-    h = hash_bytes(hash, 8) & (g->emap_cap - 1);
-    while (g->emap[h])
-        h = (h + 1) & (g->emap_cap - 1);
-    g->emap[h] = (int32_t)g->n_evs + 1;
+    zl_itab_put(&g->emap, hash_bytes(hash, 8), (int32_t)g->n_evs);
     return (int32_t)g->n_evs++;
 }
 

@@ -18,6 +18,7 @@
 
 #include "zhiliang/arena.h"
 #include "zhiliang/trace.h"
+#include "util/itab.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -89,9 +90,9 @@ struct tg {
     zl_store *store;         /* for lazy loads; NULL when complete */
     int complete;
     struct tg_str *strs;  size_t n_strs, cap_strs;
-    int32_t *smap;  size_t smap_cap;      /* open addressing: sid+1 */
+    struct zl_itab smap;     /* string -> sid */
     struct tg_event *evs; size_t n_evs, cap_evs;
-    int32_t *emap;  size_t emap_cap;      /* open addressing: eid+1 */
+    struct zl_itab emap;     /* event hash -> eid */
     struct zl_arena arena;   /* the strings, packed in 1 MiB chunks */
     struct tg_pool *pools;   /* exact-size ids/rows storage (index) */
     size_t bytes;            /* heap held (approximate, for reports) */

@@ -13,6 +13,7 @@
 #include "zhiliang/arena.h"
 #include "util/buf.h"
 #include "util/codec.h"
+#include "util/itab.h"
 #include "util/strmap.h"
 #include "util/timefmt.h"
 #include "zhiliang/error.h"
@@ -283,12 +284,65 @@ static void test_arena(void **state)
     zl_arena_free(NULL);
 }
 
+/* The index table (lib/util/itab.c): keys in the caller's array, found
+ * again after every growth; a key never added is not found. */
+static uint64_t itab_hash(const void *ctx, int32_t idx)
+{
+    const uint32_t *keys = ctx;
+
+    return keys[idx] * 0x9e3779b97f4a7c15ull;
+}
+
+static int32_t itab_find(const struct zl_itab *t, const uint32_t *keys,
+                         uint32_t key)
+{
+    size_t h;
+
+    if (t->cap == 0)
+        return -1;
+    for (h = zl_itab_start(t, key * 0x9e3779b97f4a7c15ull); t->slot[h];
+         h = zl_itab_step(t, h))
+        if (keys[t->slot[h] - 1] == key)
+            return t->slot[h] - 1;
+    return -1;
+}
+
+static void test_itab(void **state)
+{
+    static uint32_t keys[5000];
+    struct zl_itab t = {NULL, 0};
+    size_t bytes = 0;
+
+    (void)state;
+    assert_int_equal(itab_find(&t, keys, 7), -1);
+    for (int32_t i = 0; i < 5000; i++) {
+        keys[i] = (uint32_t)i * 7919u + 3u;
+        assert_int_equal(zl_itab_reserve(&t, (size_t)i, 16, itab_hash, keys,
+                                         &bytes), 0);
+        zl_itab_put(&t, itab_hash(keys, i), i);
+    }
+    assert_true(t.cap >= 2 * 5000);
+    assert_int_equal(bytes, t.cap * sizeof(int32_t));
+    for (int32_t i = 0; i < 5000; i++)
+        assert_int_equal(itab_find(&t, keys, keys[i]), i);
+    assert_int_equal(itab_find(&t, keys, 1), -1);
+    /* a failed growth leaves the table as it was */
+    zl_alloc_fail_after(0);
+    assert_int_equal(zl_itab_reserve(&t, t.cap, 16, itab_hash, keys, NULL),
+                     ZL_ENOMEM);
+    zl_alloc_fail_after(-1);
+    assert_int_equal(itab_find(&t, keys, keys[4999]), 4999);
+    zl_itab_free(&t);
+    assert_int_equal(t.cap, 0);
+    zl_itab_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strmap),
         cmocka_unit_test(test_escape),      cmocka_unit_test(test_civil),
-        cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_arena),       cmocka_unit_test(test_itab),
         cmocka_unit_test(test_buf_cap),     cmocka_unit_test(test_buf_oom),
         cmocka_unit_test(test_time),        cmocka_unit_test(test_base64),
         cmocka_unit_test(test_hex),         cmocka_unit_test(test_error_format),
