@@ -280,19 +280,6 @@ static int do_progress(zl_store *s, struct opts *o)
 }
 
 /* A quantity: an integer when whole, as the recall records print them. */
-static json_t *jnum(double v)
-{
-    if (v >= -9e15 && v <= 9e15 && v == (double)(long long)v)
-        return json_integer((json_int_t)v);
-    return json_real(v);
-}
-
-/* A ratio; null when there is none (nothing distributed). */
-static json_t *jratio(double v)
-{
-    return isnan(v) ? json_null() : json_real(v);
-}
-
 static json_t *jstrings(const char *const *v, size_t n)
 {
     json_t *a = json_array();
@@ -303,77 +290,6 @@ static json_t *jstrings(const char *const *v, size_t n)
             a = NULL;
         }
     return a;
-}
-
-/* status --json: the same object as GET /api/recalls/{id}. NULL when out
- * of memory. */
-static json_t *status_json(const struct zl_recall_status *st)
-{
-    const struct zl_recall_summary *sm = &st->summary;
-    json_t *o, *parties = json_array(), *overall = json_array();
-    int bad = !parties || !overall;
-    size_t i;
-
-    for (i = 0; i < st->n_parties && !bad; i++) {
-        const struct zl_recall_party_status *p = &st->parties[i];
-        json_t *po = json_pack(
-            "{s:s,s:b,s:b,s:s,s:o,s:o,s:o,s:o,s:o}", "party", p->party,
-            "notified", p->notified, "acknowledged", p->acknowledged, "uom",
-            p->uom, "held", jnum(p->held), "sold", jnum(p->sold),
-            "distributed", jnum(p->distributed), "recovered",
-            jnum(p->recovered), "effectiveness", jratio(p->effectiveness));
-
-        bad = !po || (p->name && json_object_set_new(po, "name",
-                                                     json_string(p->name)));
-        bad |= json_array_append_new(parties, po) != 0;
-    }
-    for (i = 0; i < st->n_overall && !bad; i++) {
-        const struct zl_recall_unit_total *t = &st->overall[i];
-
-        bad = json_array_append_new(
-                  overall,
-                  json_pack("{s:s,s:o,s:o,s:o}", "uom", t->uom, "distributed",
-                            jnum(t->distributed), "recovered",
-                            jnum(t->recovered), "effectiveness",
-                            jratio(t->effectiveness))) != 0;
-    }
-    o = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:I}", "case", st->case_id,
-                  "status", st->closed ? "closed" : "open", "reason",
-                  st->reason, "hazardClass", st->hazard_class, "opened",
-                  st->opened, "records", (json_int_t)st->records);
-    /* json_object_set_new takes the value even when it fails */
-    bad |= json_object_set_new(o, "parties", parties) |
-           json_object_set_new(o, "overall", overall) |
-           json_object_set_new(o, "lots", jstrings(st->lots, st->n_lots)) |
-           json_object_set_new(
-               o, "summary",
-               json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "items",
-                         (json_int_t)sm->items, "lots", (json_int_t)sm->lots,
-                         "classes", (json_int_t)sm->classes, "containers",
-                         (json_int_t)sm->containers, "assets",
-                         (json_int_t)sm->assets, "itemsAtConsumers",
-                         (json_int_t)sm->items_at_consumers, "events",
-                         (json_int_t)sm->events)) |
-           json_object_set_new(o, "effectiveness", jratio(st->effectiveness));
-    if (bad) {
-        json_decref(o);
-        return NULL;
-    }
-    if (o && st->closed &&
-        json_object_update_new(
-            o, json_pack("{s:s?,s:s?,s:b}", "closed", st->closed_at,
-                         "closeSummary", st->close_summary, "forced",
-                         st->forced))) {
-        json_decref(o);
-        return NULL;
-    }
-    if (o && st->effectiveness_uom &&
-        json_object_set_new(o, "effectivenessUom",
-                            json_string(st->effectiveness_uom))) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
 }
 
 static void pct(double v, char out[16])
@@ -400,16 +316,15 @@ static int do_status(zl_store *s, struct opts *o)
     if (rc)
         return fail("status", rc, NULL, o->json);
     if (o->json) {
-        json_t *j = status_json(st);
-        char *t = j ? json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+        struct zl_buf t;
 
-        json_decref(j);
+        zl_buf_init(&t, (size_t)1 << 30);
+        rc = zl_recall_status_json(st, &t);
         zl_recall_status_free(st);
-        if (!t)
-            return EXIT_FAIL;
-        printf("%s\n", t);
-        free(t);
-        return EXIT_OK;
+        if (!rc)
+            printf("%s\n", t.data);
+        zl_buf_cleanup(&t);
+        return rc ? EXIT_FAIL : EXIT_OK;
     }
     printf("召回案件 / Recall case %s\n状态 / Status: %s\n"
            "原因 / Reason: %s\n危害等级 / Hazard class: %s\n"

@@ -142,20 +142,6 @@ out:
 
 /* ---- recalls ----------------------------------------------------------- */
 
-/* A quantity: an integer when whole, as the recall records print them. */
-static json_t *jnum(double v)
-{
-    if (v >= -9e15 && v <= 9e15 && v == (double)(long long)v)
-        return json_integer((json_int_t)v);
-    return json_real(v);
-}
-
-/* A ratio; null when there is none (nothing distributed). */
-static json_t *jratio(double v)
-{
-    return isnan(v) ? json_null() : json_real(v);
-}
-
 static json_t *jstrings(const char *const *v, size_t n)
 {
     json_t *a = json_array();
@@ -166,77 +152,6 @@ static json_t *jstrings(const char *const *v, size_t n)
             a = NULL;
         }
     return a;
-}
-
-/* GET /api/recalls/{id}: the case status (zl_recall_status_get) as JSON.
- * NULL when out of memory. */
-static json_t *status_json(const struct zl_recall_status *st)
-{
-    const struct zl_recall_summary *sm = &st->summary;
-    json_t *o, *parties = json_array(), *overall = json_array();
-    int bad = !parties || !overall;
-    size_t i;
-
-    for (i = 0; i < st->n_parties && !bad; i++) {
-        const struct zl_recall_party_status *p = &st->parties[i];
-        json_t *po = json_pack(
-            "{s:s,s:b,s:b,s:s,s:o,s:o,s:o,s:o,s:o}", "party", p->party,
-            "notified", p->notified, "acknowledged", p->acknowledged, "uom",
-            p->uom, "held", jnum(p->held), "sold", jnum(p->sold),
-            "distributed", jnum(p->distributed), "recovered",
-            jnum(p->recovered), "effectiveness", jratio(p->effectiveness));
-
-        bad = !po || (p->name && json_object_set_new(po, "name",
-                                                     json_string(p->name)));
-        bad |= json_array_append_new(parties, po) != 0;
-    }
-    for (i = 0; i < st->n_overall && !bad; i++) {
-        const struct zl_recall_unit_total *t = &st->overall[i];
-
-        bad = json_array_append_new(
-                  overall,
-                  json_pack("{s:s,s:o,s:o,s:o}", "uom", t->uom, "distributed",
-                            jnum(t->distributed), "recovered",
-                            jnum(t->recovered), "effectiveness",
-                            jratio(t->effectiveness))) != 0;
-    }
-    o = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:I}", "case", st->case_id,
-                  "status", st->closed ? "closed" : "open", "reason",
-                  st->reason, "hazardClass", st->hazard_class, "opened",
-                  st->opened, "records", (json_int_t)st->records);
-    /* json_object_set_new takes the value even when it fails */
-    bad |= json_object_set_new(o, "parties", parties) |
-           json_object_set_new(o, "overall", overall) |
-           json_object_set_new(o, "lots", jstrings(st->lots, st->n_lots)) |
-           json_object_set_new(
-               o, "summary",
-               json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "items",
-                         (json_int_t)sm->items, "lots", (json_int_t)sm->lots,
-                         "classes", (json_int_t)sm->classes, "containers",
-                         (json_int_t)sm->containers, "assets",
-                         (json_int_t)sm->assets, "itemsAtConsumers",
-                         (json_int_t)sm->items_at_consumers, "events",
-                         (json_int_t)sm->events)) |
-           json_object_set_new(o, "effectiveness", jratio(st->effectiveness));
-    if (bad) {
-        json_decref(o);
-        return NULL;
-    }
-    if (o && st->closed &&
-        json_object_update_new(
-            o, json_pack("{s:s?,s:s?,s:b}", "closed", st->closed_at,
-                         "closeSummary", st->close_summary, "forced",
-                         st->forced))) {
-        json_decref(o);
-        return NULL;
-    }
-    if (o && st->effectiveness_uom &&
-        json_object_set_new(o, "effectivenessUom",
-                            json_string(st->effectiveness_uom))) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
 }
 
 static int list_cb(void *ctx, const struct zl_recall_info *c)
@@ -326,7 +241,7 @@ static void recall_case(struct zl_req *r, zl_store *s,
     zl_recall_scope *sc = NULL;
     struct zl_error err;
     struct zl_buf b;
-    char *json = NULL, d[900];
+    char d[900];
     int rc;
 
     memset(&err, 0, sizeof err);
@@ -357,13 +272,9 @@ static void recall_case(struct zl_req *r, zl_store *s,
     if (rc == 1)
         own_line_only(s, v, st);
     if (!scope) {
-        json_t *o = status_json(st);
-
-        json = o ? json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-        json_decref(o);
-        if (!json)
+        if (zl_recall_status_json(st, &b))
             goto fail;
-        zl_reply(r, 200, "application/json", json, strlen(json));
+        zl_reply_buf(r, 200, "application/json", &b);
         goto out;
     }
     rc = zl_recall_scope_compute(s, st->lots, st->n_lots, &sc, &err);
@@ -391,7 +302,6 @@ out:
     zl_buf_cleanup(&b);
     zl_recall_scope_free(sc);
     zl_recall_status_free(st);
-    zl_free(json);
 }
 
 /* /api/recalls[/{id}[/scope]]: recall cases name the custodians and the

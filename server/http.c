@@ -1,5 +1,6 @@
 /*
- * http.c - request arena, strict percent-decoding, response helpers.
+ * http.c - strict percent-decoding, response helpers (the request arena
+ * is the library's, zhiliang/arena.h).
  *
  * Decoding is ours, not libmicrohttpd's: MHD unescapes the path before a
  * handler sees it, which would turn a Digital Link lot "AB%2FC" into two
@@ -25,87 +26,6 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-
-/* ---- arena -------------------------------------------------------------- */
-
-struct zl_arena_chunk {
-    struct zl_arena_chunk *next;
-    size_t used, cap;
-    _Alignas(16) unsigned char data[];
-};
-
-void zl_arena_init(struct zl_arena *a, size_t max)
-{
-    a->head = NULL;
-    a->total = 0;
-    a->max = max;
-}
-
-void zl_arena_free(struct zl_arena *a)
-{
-    struct zl_arena_chunk *c, *n;
-
-    if (!a)
-        return;
-    for (c = a->head; c; c = n) {
-        n = c->next;
-        zl_free(c);
-    }
-    a->head = NULL;
-    a->total = 0;
-}
-
-void *zl_arena_alloc(struct zl_arena *a, size_t n)
-{
-    struct zl_arena_chunk *c = a->head;
-    size_t need = (n + 15) & ~(size_t)15, cap;
-    void *p;
-
-    if (need < n || a->total + need > a->max)
-        return NULL;
-    if (!c || c->cap - c->used < need) {
-        cap = need > 8192 ? need : 8192;
-        c = zl_malloc(sizeof *c + cap);
-        if (!c)
-            return NULL;
-        c->used = 0;
-        c->cap = cap;
-        c->next = a->head;
-        a->head = c;
-    }
-    p = c->data + c->used;
-    c->used += need;
-    a->total += need;
-    return p;
-}
-
-char *zl_arena_strndup(struct zl_arena *a, const char *s, size_t n)
-{
-    char *d = zl_arena_alloc(a, n + 1);
-
-    if (!d)
-        return NULL;
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
-}
-
-char *zl_arena_printf(struct zl_arena *a, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-    char *d;
-
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || !(d = zl_arena_alloc(a, (size_t)n + 1)))
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(d, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return d;
-}
 
 /* ---- encoding ----------------------------------------------------------- */
 
@@ -146,31 +66,19 @@ int zl_utf8_valid(const char *s, size_t n)
     return 1;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 char *zl_pct_decode(struct zl_arena *a, const char *s, size_t n, int form)
 {
     char *d = zl_arena_alloc(a, n + 1);
     size_t i, j = 0;
-    int h, l;
+    uint8_t v;
 
     if (!d)
         return NULL;
     for (i = 0; i < n; i++) {
         if (s[i] == '%') {
-            if (n - i < 3 || (h = hexval(s[i + 1])) < 0 ||
-                (l = hexval(s[i + 2])) < 0)
+            if (n - i < 3 || zl_hex_decode(s + i + 1, 2, &v, 1))
                 return NULL;
-            d[j++] = (char)(h * 16 + l);
+            d[j++] = (char)v;
             i += 2;
         } else if (form && s[i] == '+') {
             d[j++] = ' ';
@@ -203,31 +111,7 @@ int zl_pct_encode(struct zl_buf *b, const char *s)
 
 int zl_html_escape(struct zl_buf *b, const char *s)
 {
-    int rc = 0;
-    const char *run = s;
-
-    if (!s)
-        return 0;
-    for (; *s && !rc; s++) {
-        const char *e = NULL;
-        switch (*s) {
-        case '&': e = "&amp;"; break;
-        case '<': e = "&lt;"; break;
-        case '>': e = "&gt;"; break;
-        case '"': e = "&quot;"; break;
-        case '\'': e = "&#39;"; break;
-        default: break;
-        }
-        if (e) {
-            rc = zl_buf_add(b, run, (size_t)(s - run));
-            if (!rc)
-                rc = zl_buf_adds(b, e);
-            run = s + 1;
-        }
-    }
-    if (!rc)
-        rc = zl_buf_add(b, run, (size_t)(s - run));
-    return rc;
+    return zl_buf_add_xml(b, s, (size_t)-1, 1);
 }
 
 /* ---- request accessors ---------------------------------------------------- */
@@ -525,22 +409,7 @@ static const char *status_title(unsigned s)
 
 static int json_str(struct zl_buf *b, const char *s)
 {
-    static const char hx[] = "0123456789abcdef";
-    int rc = zl_buf_addc(b, '"');
-
-    for (; s && *s && !rc; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            char e[2] = {'\\', (char)c};
-            rc = zl_buf_add(b, e, 2);
-        } else if (c < 0x20) {
-            char e[6] = {'\\', 'u', '0', '0', hx[c >> 4], hx[c & 15]};
-            rc = zl_buf_add(b, e, 6);
-        } else {
-            rc = zl_buf_addc(b, (char)c);
-        }
-    }
-    return rc ? rc : zl_buf_addc(b, '"');
+    return zl_buf_add_json_string(b, s ? s : "");
 }
 
 /* s as it may go into a JSON string: itself when it is valid UTF-8, else

@@ -20,23 +20,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
-/* ---- arena -------------------------------------------------------------- */
-
-struct zl_arena_chunk;
-struct zl_arena {
-    struct zl_arena_chunk *head;
-    size_t total, max;          /* bytes handed out, and the cap */
-};
-void zl_arena_init(struct zl_arena *a, size_t max);
-void zl_arena_free(struct zl_arena *a);
-/* NULL on OOM or past the cap. Memory is 16-byte aligned. */
-void *zl_arena_alloc(struct zl_arena *a, size_t n);
-char *zl_arena_strndup(struct zl_arena *a, const char *s, size_t n);
-char *zl_arena_printf(struct zl_arena *a, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+/* The request arena is the library's capped arena (zhiliang/arena.h). */
 
 /* ---- server and request ------------------------------------------------- */
 

@@ -54,6 +54,19 @@ int zl_buf_vprintf(struct zl_buf *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)))
 #endif
     ;
+/* Append s as a JSON string literal: in double quotes, '"' and '\\'
+ * backslashed, bytes below 0x20 as \u00XX (lower-case hex), every other
+ * byte as it is (s must already be UTF-8; nothing is checked). s must not
+ * be NULL. Returns 0, ZL_ELIMIT or ZL_ENOMEM (a partial append may stay). */
+int zl_buf_add_json_string(struct zl_buf *b, const char *s);
+
+/* Append s[0..n) (n = (size_t)-1: up to the NUL) as XML or HTML text:
+ * & < > " become &amp; &lt; &gt; &quot;, and ' becomes &#39; when apos
+ * is non-zero (needed in single-quoted attributes). Other bytes are
+ * copied. s NULL appends nothing. Returns 0, ZL_ELIMIT or ZL_ENOMEM (a
+ * partial append may stay). */
+int zl_buf_add_xml(struct zl_buf *b, const char *s, size_t n, int apos);
+
 /* Take the content: the result is new (free with zl_free) and b is left
  * empty, ready for appends under the same cap. Returns an allocated ""
  * if the buffer was empty, NULL on out of memory (b unchanged). */

@@ -176,6 +176,16 @@ struct zl_recall_status {
 int zl_recall_status_get(zl_store *s, const char *case_id,
                          struct zl_recall_status **out);
 void zl_recall_status_free(struct zl_recall_status *st); /* NULL-safe */
+/* A case's status as the JSON object `recall status --json` prints and
+ * GET /api/recalls/{id} returns (2-space indented, sorted keys, no
+ * trailing newline): {"case","status","reason","hazardClass","opened",
+ * "records","parties":[{"party","name","notified","acknowledged","uom",
+ * "held","sold","distributed","recovered","effectiveness"}],"overall",
+ * "lots","summary","effectiveness","effectivenessUom", and when closed
+ * "closed","closeSummary","forced"}; a ratio with nothing distributed is
+ * null. Appends to out; 0 or ZL_ENOMEM (also when out's cap is hit). */
+int zl_recall_status_json(const struct zl_recall_status *st,
+                          struct zl_buf *out);
 
 /* Cases, newest first. Strings and arrays borrowed during the callback. */
 struct zl_recall_info {

@@ -36,6 +36,13 @@ void zl_time_format_utc(int64_t ms, char out[32]);
 /* Format as local time at offset: "YYYY-MM-DDTHH:MM:SS.mmm+HH:MM". */
 void zl_time_format_local(int64_t ms, int offset_min, char out[40]);
 
+/* Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1..12,
+ * d 1..31; negative before 1970), and back. Howard Hinnant's formulas,
+ * exact for any year an int holds; the only calendar arithmetic in the project
+ * (dates in formatted times, in the demo data, in derived keys). */
+int64_t zl_days_from_civil(int64_t y, int m, int d);
+void zl_civil_from_days(int64_t days, int *y, int *m, int *d);
+
 /* Current time in ms since epoch (CLOCK_REALTIME). */
 int64_t zl_time_now_ms(void);
 

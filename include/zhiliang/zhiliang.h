@@ -112,6 +112,7 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
 #endif
 
 /* The rest of the public API (each header is self-contained too). */
+#include "zhiliang/arena.h"
 #include "zhiliang/audit.h"
 #include "zhiliang/buf.h"
 #include "zhiliang/cbv.h"

@@ -24,6 +24,7 @@
 #include "recall/recall_int.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/codec.h"
 #include "zhiliang/epcis.h"
 #include "zhiliang/sign.h"
 
@@ -476,8 +477,7 @@ static int doc_cb(void *ctx, const uint8_t doc_hash[32], const char *party,
     size_t i, n;
     int rc = 0;
 
-    for (i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", doc_hash[i]);
+    zl_hex_encode(doc_hash, 32, hex);
     if (EVP_Digest(doc, len, h, &hl, EVP_sha256(), NULL) != 1 ||
         memcmp(h, doc_hash, 32))
         return audit_report(a, "signed-doc-altered", 0, hex,

@@ -8,6 +8,8 @@
  */
 #include "demo_int.h"
 
+#include "zhiliang/timefmt.h"
+
 #include <string.h>
 
 #define DL_HOST "https://id.gs1.org"
@@ -102,21 +104,6 @@ void w_tenths(struct demo_w *w, int tenths)
     w_put(w, tmp, n);
 }
 
-/* Howard Hinnant's civil_from_days. */
-static void civil(int64_t days, int *y, int *m, int *d)
-{
-    int64_t z = days + 719468, era, doe, yoe, doy, mp;
-
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 static int64_t floordiv(int64_t a, int64_t b)
 {
     int64_t q = a / b;
@@ -131,7 +118,7 @@ void demo_fmt_time(char t[29], int64_t ms)
     int64_t rem = local - days * 86400000LL;
     int y, m, d;
 
-    civil(days, &y, &m, &d);
+    zl_civil_from_days(days, &y, &m, &d);
     fmt_pad(t, (uint64_t)y, 4);
     t[4] = '-';
     fmt_pad(t + 5, (uint64_t)m, 2);
@@ -161,7 +148,8 @@ void w_date(struct demo_w *w, int64_t ms)
     char t[10];
     int y, m, d;
 
-    civil(floordiv(ms + 8 * 3600000LL, 86400000LL), &y, &m, &d);
+    zl_civil_from_days(floordiv(ms + 8 * 3600000LL, 86400000LL), &y, &m,
+                       &d);
     fmt_pad(t, (uint64_t)y, 4);
     t[4] = '-';
     fmt_pad(t + 5, (uint64_t)m, 2);
@@ -172,30 +160,13 @@ void w_date(struct demo_w *w, int64_t ms)
 
 void w_json_str(struct demo_w *w, const char *s)
 {
-    const char *run = s;
-    char esc[8];
+    int rc;
 
-    W_LIT(w, "\"");
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        w_put(w, run, (size_t)(s - run));
-        esc[0] = '\\';
-        if (c == '"' || c == '\\') {
-            esc[1] = (char)c;
-            w_put(w, esc, 2);
-        } else {
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = "0123456789abcdef"[c >> 4];
-            esc[5] = "0123456789abcdef"[c & 15];
-            w_put(w, esc, 6);
-        }
-        run = s + 1;
-    }
-    w_put(w, run, (size_t)(s - run));
-    W_LIT(w, "\"");
+    if (w->err)
+        return;
+    rc = zl_buf_add_json_string(w->b, s);
+    if (rc)
+        w->err = rc;
 }
 
 char demo_gs1_check(const char *d, size_t n)

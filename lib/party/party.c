@@ -1,15 +1,14 @@
 /*
- * party.c - parties, products, tokens and the location check.
+ * party.c - the party registry, location names, the registry JSON import
+ * (parties and products) and the location check.
  *
  * Validation happens here, storage in lib/store/sqlite_party.c. The write
- * rule that uses these registries is lib/party/authz.c. Tokens are
- * "zlt_<16 hex id>_<43 base64url secret>" (256 random bits); the store
- * keeps only SHA-256 of the full text, looked up by the id part, compared
- * in constant time. Rejected: bcrypt/argon2 hashing as for passwords. The
- * secret carries 256 bits of entropy, so a fast hash is safe, and the
- * server checks a token on every write.
+ * rule that uses these registries is lib/party/authz.c; products are
+ * product.c, API tokens token.c.
  */
 #include "zhiliang/party.h"
+
+#include "party/party_int.h"
 
 #include "store/store.h"
 #include "store/store_party.h"
@@ -19,13 +18,10 @@
 #include "util/timefmt.h"
 
 #include <jansson.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
 
-static int all_digits(const char *s, size_t n)
+int zl_party_all_digits(const char *s, size_t n)
 {
     size_t i;
 
@@ -39,7 +35,7 @@ static int check_gln(const char *g, struct zl_error *err)
 {
     size_t n = strlen(g);
 
-    if (n != 13 || !all_digits(g, n))
+    if (n != 13 || !zl_party_all_digits(g, n))
         return zl_error_set(err, ZL_EINVAL, "glns", "a GLN has 13 digits",
                             g, (size_t)-1);
     if (zl_gs1_check_digit(g, 12) != g[12] - '0')
@@ -52,7 +48,7 @@ static int check_prefix(const char *g, struct zl_error *err)
 {
     size_t n = strlen(g);
 
-    if (n < 4 || n > 12 || !all_digits(g, n))
+    if (n < 4 || n > 12 || !zl_party_all_digits(g, n))
         return zl_error_set(err, ZL_EINVAL, "companyPrefixes",
                             "a GS1 Company Prefix has 4 to 12 digits", g,
                             (size_t)-1);
@@ -64,7 +60,7 @@ static int check_region(const char *r, struct zl_error *err)
 {
     size_t n = strlen(r);
 
-    if ((n != 2 && n != 4 && n != 6) || !all_digits(r, n))
+    if ((n != 2 && n != 4 && n != 6) || !zl_party_all_digits(r, n))
         return zl_error_set(err, ZL_EINVAL, "region",
                             "a GB/T 2260 region code has 2, 4 or 6 digits",
                             r, (size_t)-1);
@@ -194,55 +190,6 @@ int zl_location_get(zl_store *s, const char *loc, zl_location_cb cb,
 int zl_party_list(zl_store *s, zl_party_cb cb, void *ctx)
 {
     return zl_store_party_list(s, cb, ctx);
-}
-
-/* GTIN-8/12/13/14 -> 14 digits with a verified check digit. */
-static int gtin14(const char *g, char out[15])
-{
-    size_t n = g ? strlen(g) : 0;
-
-    if ((n != 8 && n != 12 && n != 13 && n != 14) || !all_digits(g, n))
-        return ZL_EINVAL;
-    memset(out, '0', 14 - n);
-    memcpy(out + 14 - n, g, n);
-    out[14] = '\0';
-    if (zl_gs1_check_digit(out, 13) != out[13] - '0')
-        return ZL_ECHECK;
-    return 0;
-}
-
-int zl_product_put(zl_store *s, const struct zl_product *p,
-                   struct zl_error *err)
-{
-    struct zl_product q = *p;
-    char g[15];
-    int rc;
-
-    if ((rc = gtin14(p->gtin, g)))
-        return zl_error_set(err, rc, "gtin",
-                            rc == ZL_ECHECK ? "GTIN check digit"
-                                            : "a GTIN has 8, 12, 13 or 14 digits",
-                            p->gtin, (size_t)-1);
-    if (!p->name_zh || !p->name_zh[0])
-        return zl_error_set(err, ZL_EINVAL, "name_zh",
-                            "a product needs a name", NULL, 0);
-    q.gtin = g;
-    rc = zl_store_product_put(s, &q);
-    return rc ? zl_error_set(err, rc, NULL, "store failed", NULL, 0) : 0;
-}
-
-int zl_product_get(zl_store *s, const char *gtin, zl_product_cb cb, void *ctx)
-{
-    char g[15];
-
-    if (gtin14(gtin, g))
-        return ZL_ENOTFOUND;
-    return zl_store_product_get(s, g, cb, ctx);
-}
-
-int zl_product_list(zl_store *s, zl_product_cb cb, void *ctx)
-{
-    return zl_store_product_list(s, cb, ctx);
 }
 
 /* ---- JSON import -------------------------------------------------------- */
@@ -476,91 +423,6 @@ out:
     return rc;
 }
 
-/* ---- tokens ------------------------------------------------------------- */
-
-static int sha256_hex(const char *p, size_t n, char out[65])
-{
-    uint8_t d[32];
-    unsigned int dl = 0;
-
-    if (!EVP_Digest(p, n, d, &dl, EVP_sha256(), NULL) || dl != 32)
-        return ZL_ENOMEM;
-    zl_hex_encode(d, 32, out);
-    return 0;
-}
-
-static int copy_party_id(void *ctx, const struct zl_party *p)
-{
-    snprintf(ctx, ZL_PARTY_ID_MAX, "%s", p->id);
-    return 0;
-}
-
-int zl_token_create(zl_store *s, const char *party_id,
-                    char token[ZL_TOKEN_MAX], char token_id[ZL_TOKEN_ID_MAX])
-{
-    uint8_t rnd[8 + 32];
-    char b64[48], hash[65], pid[ZL_PARTY_ID_MAX];
-    size_t n, i, j;
-    int rc;
-
-    /* The token binds to the party's ID even when named by USCC or GLN. */
-    if ((rc = zl_party_get(s, party_id, copy_party_id, pid)))
-        return rc;
-    if (RAND_bytes(rnd, sizeof rnd) != 1)
-        return ZL_ENOMEM;
-    zl_hex_encode(rnd, 8, token_id);
-    n = zl_base64_encode(rnd + 8, 32, b64);
-    /* base64url without padding: tokens travel in headers and shells. */
-    for (i = j = 0; i < n; i++) {
-        char c = b64[i];
-        if (c == '=')
-            continue;
-        b64[j++] = c == '+' ? '-' : c == '/' ? '_' : c;
-    }
-    b64[j] = '\0';
-    snprintf(token, ZL_TOKEN_MAX, "zlt_%s_%s", token_id, b64);
-    if ((rc = sha256_hex(token, strlen(token), hash)))
-        return rc;
-    return zl_store_token_put(s, token_id, pid, hash, zl_time_now_ms());
-}
-
-int zl_token_revoke(zl_store *s, const char *token_id)
-{
-    return zl_store_token_revoke(s, token_id, zl_time_now_ms());
-}
-
-int zl_token_verify(zl_store *s, const char *tok, size_t len,
-                    char party_id[ZL_PARTY_ID_MAX])
-{
-    char id[ZL_TOKEN_ID_MAX], want[65], got[65];
-    char party[ZL_PARTY_ID_MAX];
-    int64_t revoked = 0;
-    int rc;
-
-    if (len < 4 + 16 + 2 || len >= ZL_TOKEN_MAX || memcmp(tok, "zlt_", 4) ||
-        tok[20] != '_')
-        return ZL_EPERM;
-    memcpy(id, tok + 4, 16);
-    id[16] = '\0';
-    rc = zl_store_token_get(s, id, party, want, &revoked);
-    if (rc == ZL_ENOTFOUND)
-        return ZL_EPERM;
-    if (rc)
-        return rc;
-    if ((rc = sha256_hex(tok, len, got)))
-        return rc;
-    if (CRYPTO_memcmp(got, want, 64) != 0 || revoked)
-        return ZL_EPERM;
-    memcpy(party_id, party, ZL_PARTY_ID_MAX);
-    return 0;
-}
-
-int zl_token_list(zl_store *s, const char *party_id, zl_token_cb cb,
-                  void *ctx)
-{
-    return zl_store_token_list(s, party_id, cb, ctx);
-}
-
 /* ---- access control ----------------------------------------------------- */
 
 int zl_party_location_gln(const char *loc, char gln[14])
@@ -568,7 +430,7 @@ int zl_party_location_gln(const char *loc, char gln[14])
     struct zl_gs1_id id;
     size_t n = loc ? strlen(loc) : 0;
 
-    if (n == 13 && all_digits(loc, 13)) {
+    if (n == 13 && zl_party_all_digits(loc, 13)) {
         if (zl_gs1_check_digit(loc, 12) != loc[12] - '0')
             return ZL_EINVAL;
         memcpy(gln, loc, 14);

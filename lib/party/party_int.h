@@ -1,6 +1,7 @@
 /*
  * party_int.h - what the party module shares with the rest of the library
- * but not with its users: the custody question of the write rule
+ * but not with its users: a digit check shared by the registry files
+ * (party.c, product.c), the custody question of the write rule
  * (authz.c), asked by the read rule (visibility.c), and the read rule on
  * an event row already in hand, asked by queries (lib/query) so that the
  * filter runs inside the scan.
@@ -10,6 +11,11 @@
 
 #include "store/store.h"
 #include "zhiliang/party.h"
+
+#include <stddef.h>
+
+/* 1 when s[0..n) are all ASCII digits (also for n = 0), else 0. */
+int zl_party_all_digits(const char *s, size_t n);
 
 /* Did party_id hold identifier id just before the event with hash
  * `before` (by the write rule's custody: the latest shipping or receiving

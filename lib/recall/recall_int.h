@@ -1,5 +1,6 @@
 /*
- * recall_int.h - parts of the recall module shared by scope.c and case.c.
+ * recall_int.h - parts of the recall module shared by scope.c, case.c,
+ * recall_json.c and the writers in lib/report (fsma_csv.c, recall_report.c).
  *
  * A scope is a typed model: nodes, custodians with their holdings, the
  * FSMA rows, counts. JSON is made from it only where JSON is the output:
@@ -92,6 +93,10 @@ struct zl_recall_derived {
 int zl_recall_derive(zl_store *s, const char *case_id,
                      struct zl_recall_derived *d);
 void zl_recall_derived_cleanup(struct zl_recall_derived *d);
+
+/* A quantity as the CSV rows and the text report print it ("%.15g"),
+ * NUL-terminated in out. */
+void zl_recall_fmt_num(double v, char out[48]);
 
 /* A JSON array of the strings v[0..n) (new), or NULL. */
 json_t *zl_recall_strings_json(const char *const *v, size_t n);

@@ -1,6 +1,9 @@
 /*
  * scope.c - recall scope: what a recall of some lots reaches, who holds it,
- * and the FSMA 204 sortable spreadsheet (see zhiliang/recall.h).
+ * and the rows of the FSMA 204 sortable spreadsheet (see zhiliang/recall.h).
+ * The outputs are elsewhere: recall_json.c (JSON and a case's record),
+ * lib/report/fsma_csv.c (the spreadsheet) and lib/report/recall_report.c
+ * (the bilingual text report).
  *
  * The walk itself is the trace engine's (zl_trace_scope). This file only
  * interprets its nodes and events:
@@ -16,7 +19,7 @@
  * Party, location and product names come from the registry, resolved once
  * per identifier (a string hash table is the cache). The result is a
  * typed model (recall_int.h); JSON is made from it only in
- * zl_recall_scope_json and for a case's "open" record.
+ * zl_recall_scope_json and for a case's "open" record (recall_json.c).
  *
  * Rejected: one CSV row per identifier per event. A case of 24 cartons
  * would give 24 identical rows; FSMA records are kept per lot code, so
@@ -40,8 +43,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Lists in the readable report stop here; --json has everything. */
-#define REPORT_LIST_MAX 40
 /* Caps on the working maps (entries); a scope is bounded by the trace
  * engine's own limits long before these. */
 #define MAP_MAX ((size_t)1 << 26)
@@ -68,26 +69,6 @@ enum {
     C_EVENT
 };
 
-static const char *const fsma_header[ZL_FSMA_COLS] = {
-    "Event Date",
-    "Event Time",
-    "CTE Type",
-    "Traceability Lot Code (TLC)",
-    "Product Description",
-    "GTIN",
-    "Quantity",
-    "Unit of Measure",
-    "Location Description",
-    "Ship-from Location",
-    "Ship-to Location",
-    "Immediate Previous Source",
-    "Immediate Subsequent Recipient",
-    "TLC Source Location",
-    "Reference Document Type",
-    "Reference Document Number",
-    "Transformation Role",
-    "Transformation Input TLCs",
-    "Event ID"};
 
 /* A party or location identifier resolved through the registry; strings
  * interned in the scope, NULL when the registry does not say. */
@@ -173,15 +154,8 @@ static int is_carrier(enum zl_trace_kind k)
     return k == ZL_TK_CONTAINER || k == ZL_TK_ASSET;
 }
 
-/* A quantity for JSON: an integer when whole. */
-static json_t *num(double v)
-{
-    if (v >= -9e15 && v <= 9e15 && v == (double)(long long)v)
-        return json_integer((json_int_t)v);
-    return json_real(v);
-}
-
-static void fmt_num(double v, char out[48])
+/* A quantity printed as %.15g (CSV rows and the text report). */
+void zl_recall_fmt_num(double v, char out[48])
 {
     snprintf(out, 48, "%.15g", v);
 }
@@ -989,7 +963,7 @@ static int emit_rows(struct ctx *c, zl_recall_scope *sc,
         } else {
             gtin[0] = 0;
         }
-        fmt_num(gs->g[i].qty, qbuf);
+        zl_recall_fmt_num(gs->g[i].qty, qbuf);
         col[C_DATE] = zl_strndup(tbuf, 10);
         col[C_TIME] = zl_strdup(tbuf);
         col[C_CTE] = zl_strdup(zl_cte_name(e->cte));
@@ -1297,267 +1271,4 @@ out:
 size_t zl_recall_scope_rows(const zl_recall_scope *sc)
 {
     return sc ? sc->n_rows : 0;
-}
-
-static int dump_cb(const char *buf, size_t size, void *data)
-{
-    return zl_buf_add(data, buf, size) ? -1 : 0;
-}
-
-json_t *zl_recall_strings_json(const char *const *v, size_t n)
-{
-    json_t *a = json_array();
-
-    for (size_t i = 0; i < n && a; i++)
-        if (json_array_append_new(a, json_string(v[i]))) {
-            json_decref(a);
-            a = NULL;
-        }
-    return a;
-}
-
-/* o[k] = v (taken) when v is non-NULL; 1 on failure. */
-static int set_opt(json_t *o, const char *k, const char *v)
-{
-    return v && json_object_set_new(o, k, json_string(v)) ? 1 : 0;
-}
-
-static json_t *summary_json(const struct zl_recall_summary *s)
-{
-    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "items",
-                     (json_int_t)s->items, "lots", (json_int_t)s->lots,
-                     "classes", (json_int_t)s->classes, "containers",
-                     (json_int_t)s->containers, "assets",
-                     (json_int_t)s->assets, "itemsAtConsumers",
-                     (json_int_t)s->items_at_consumers, "events",
-                     (json_int_t)s->events);
-}
-
-static json_t *custodians_json(const zl_recall_scope *sc)
-{
-    json_t *arr = json_array();
-    int bad = !arr;
-
-    for (size_t i = 0; i < sc->n_custodians && !bad; i++) {
-        const struct zl_recall_custodian *cu = &sc->custodians[i];
-        json_t *hs = json_array(), *o = json_object();
-
-        bad = json_array_append_new(arr, o) || !hs ||
-              json_object_set(o, "holdings", hs) ||
-              set_opt(o, "party", cu->party) || set_opt(o, "name", cu->name) ||
-              set_opt(o, "nameEn", cu->name_en) || set_opt(o, "gln", cu->gln) ||
-              set_opt(o, "address", cu->address);
-        json_decref(hs); /* o holds it (or nothing does) */
-        for (size_t k = 0; k < cu->n_holdings && !bad; k++)
-            bad = json_array_append_new(
-                hs, json_pack("{s:s,s:o,s:o}", "uom", cu->holdings[k].uom,
-                              "held", num(cu->holdings[k].held), "sold",
-                              num(cu->holdings[k].sold)));
-    }
-    if (bad) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
-}
-
-static json_t *nodes_json(const zl_recall_scope *sc)
-{
-    json_t *arr = json_array();
-    int bad = !arr;
-
-    for (size_t i = 0; i < sc->n_nodes && !bad; i++) {
-        const struct zl_recall_node *n = &sc->nodes[i];
-        json_t *o = json_pack("{s:s,s:s,s:i,s:b,s:b}", "id", n->id, "kind",
-                              n->kind, "depth", n->depth, "reachedConsumer",
-                              n->reached_consumer, "terminal", n->terminal);
-
-        bad = !o || json_array_append_new(arr, o) ||
-              set_opt(o, "tlc", n->tlc) || set_opt(o, "gtin", n->gtin) ||
-              set_opt(o, "custodian", n->custodian) ||
-              set_opt(o, "location", n->location) ||
-              set_opt(o, "custodianName", n->custodian_name) ||
-              set_opt(o, "locationDescription", n->location_description) ||
-              set_opt(o, "lastEventTime", n->last_event_time);
-        if (!bad && n->has_quantity)
-            bad = json_object_set_new(o, "quantity", num(n->quantity)) ||
-                  set_opt(o, "uom", n->uom);
-    }
-    if (bad) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
-}
-
-/* o[k] = v, taking v even on failure (json_pack would leak the values
- * after a NULL one); 1 on failure (v NULL included). */
-static int put(json_t *o, const char *k, json_t *v)
-{
-    return json_object_set_new(o, k, v) ? 1 : 0;
-}
-
-json_t *zl_recall_scope_record(const zl_recall_scope *sc)
-{
-    json_t *o = json_object();
-    int bad = put(o, "summary", summary_json(&sc->summary)) |
-              put(o, "custodians", custodians_json(sc)) |
-              put(o, "ids", zl_recall_strings_json(sc->ids, sc->n_ids)) |
-              put(o, "gtins", zl_recall_strings_json(sc->gtins, sc->n_gtins));
-
-    if (bad) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-int zl_recall_scope_json(const zl_recall_scope *sc, struct zl_buf *out)
-{
-    json_t *ctes, *doc;
-    int rc = 0;
-
-    ctes = json_object();
-
-    for (size_t i = 0; i < sc->n_ctes && ctes; i++)
-        if (json_object_set_new(ctes, sc->ctes[i].cte,
-                                json_integer(sc->ctes[i].n))) {
-            json_decref(ctes);
-            ctes = NULL;
-        }
-    doc = json_object();
-    if (put(doc, "lots", zl_recall_strings_json(sc->lots, sc->n_lots)) |
-        put(doc, "summary", summary_json(&sc->summary)) |
-        put(doc, "custodians", custodians_json(sc)) |
-        put(doc, "nodes", nodes_json(sc)) | put(doc, "cteCounts", ctes) |
-        put(doc, "fsmaRows", json_integer((json_int_t)sc->n_rows)) ||
-        json_dump_callback(doc, dump_cb, out,
-                           JSON_INDENT(2) | JSON_SORT_KEYS |
-                               JSON_REAL_PRECISION(15)))
-        rc = ZL_ENOMEM;
-    json_decref(doc);
-    return rc ? rc : zl_buf_addc(out, '\n');
-}
-
-static int csv_field(struct zl_buf *b, const char *v, int last)
-{
-    int rc = 0;
-
-    if (strpbrk(v, ",\"\r\n")) {
-        rc = zl_buf_addc(b, '"');
-        for (const char *p = v; *p && !rc; p++)
-            rc = *p == '"' ? zl_buf_add(b, "\"\"", 2) : zl_buf_addc(b, *p);
-        if (!rc)
-            rc = zl_buf_addc(b, '"');
-    } else {
-        rc = zl_buf_adds(b, v);
-    }
-    if (!rc)
-        rc = last ? zl_buf_add(b, "\r\n", 2) : zl_buf_addc(b, ',');
-    return rc;
-}
-
-int zl_recall_scope_csv(const zl_recall_scope *sc, struct zl_buf *out)
-{
-    int rc = 0;
-
-    for (int k = 0; k < ZL_FSMA_COLS && !rc; k++)
-        rc = csv_field(out, fsma_header[k], k == ZL_FSMA_COLS - 1);
-    for (size_t i = 0; i < sc->n_rows && !rc; i++)
-        for (int k = 0; k < ZL_FSMA_COLS && !rc; k++)
-            rc = csv_field(out, sc->rows[i].col[k], k == ZL_FSMA_COLS - 1);
-    return rc;
-}
-
-static const char *or_empty(const char *s)
-{
-    return s ? s : "";
-}
-
-int zl_recall_scope_report(const zl_recall_scope *sc, struct zl_buf *out)
-{
-    const struct zl_recall_summary *sum = &sc->summary;
-    size_t i, j;
-    int rc;
-
-    rc = zl_buf_adds(out, "召回范围报告 / Recall scope report\n"
-                          "================================\n\n"
-                          "召回批次 / Recalled lots:\n");
-    for (i = 0; i < sc->n_lots && !rc; i++)
-        rc = zl_buf_printf(out, "  %s\n", sc->lots[i]);
-    if (!rc)
-        rc = zl_buf_printf(
-            out,
-            "\n汇总 / Summary:\n"
-            "  单品 items: %lld   批次 lots: %lld   类别 classes: %lld\n"
-            "  容器 containers: %lld   周转器具 assets: %lld\n"
-            "  已售给消费者的单品 items sold to consumers: %lld\n"
-            "  涉及事件 events: %lld   FSMA 204 记录行 rows: %zu\n",
-            (long long)sum->items, (long long)sum->lots,
-            (long long)sum->classes, (long long)sum->containers,
-            (long long)sum->assets, (long long)sum->items_at_consumers,
-            (long long)sum->events, sc->n_rows);
-    if (!rc)
-        rc = zl_buf_adds(out,
-                         "\n按持有方 / By custodian (who holds how much):\n");
-    for (i = 0; i < sc->n_custodians && !rc; i++) {
-        const struct zl_recall_custodian *v = &sc->custodians[i];
-
-        rc = zl_buf_printf(out, "  %s%s%s%s [%s]%s%s%s%s\n", or_empty(v->name),
-                           v->name_en ? " (" : "", or_empty(v->name_en),
-                           v->name_en ? ")" : "", v->party,
-                           v->gln ? " GLN " : "", or_empty(v->gln),
-                           v->address ? ", " : "", or_empty(v->address));
-        for (j = 0; j < v->n_holdings && !rc; j++) {
-            const struct zl_recall_holding *h = &v->holdings[j];
-            char a[48], b[48];
-
-            fmt_num(h->held, a);
-            fmt_num(h->sold, b);
-            rc = zl_buf_printf(
-                out, "      持有 held: %s %s   已售 sold to consumers: %s %s\n",
-                a, h->uom, b, h->uom);
-        }
-    }
-    if (!rc)
-        rc = zl_buf_adds(out, "\n已售给消费者 / Items sold to consumers:\n");
-    j = 0;
-    for (i = 0; i < sc->n_nodes && !rc; i++) {
-        const struct zl_recall_node *v = &sc->nodes[i];
-
-        if (!v->reached_consumer || !v->terminal)
-            continue;
-        if (j++ < REPORT_LIST_MAX)
-            rc = zl_buf_printf(out, "  %s  (%s)\n", v->id,
-                               v->custodian ? v->custodian : "?");
-    }
-    if (!rc && !j)
-        rc = zl_buf_adds(out, "  无 none\n");
-    if (!rc && j > REPORT_LIST_MAX)
-        rc = zl_buf_printf(out, "  ... 另有 %zu 件 / %zu more (see --json)\n",
-                           j - REPORT_LIST_MAX, j - REPORT_LIST_MAX);
-    if (!rc)
-        rc = zl_buf_adds(
-            out, "\n关键追踪事件 / Critical tracking events (FSMA 204):\n");
-    for (i = 0; i < sc->n_ctes && !rc; i++)
-        rc = zl_buf_printf(out, "  %-16s %lld\n", sc->ctes[i].cte,
-                           sc->ctes[i].n);
-    if (!rc)
-        rc = zl_buf_adds(
-            out, "\n受影响对象 / Affected lots, items and containers:\n");
-    for (i = 0; i < sc->n_nodes && i < REPORT_LIST_MAX && !rc; i++) {
-        const struct zl_recall_node *v = &sc->nodes[i];
-        char q[48] = "";
-
-        if (v->has_quantity)
-            fmt_num(v->quantity, q);
-        rc = zl_buf_printf(out, "  %-9s %s %s%s%s -> %s\n", v->kind, v->id, q,
-                           q[0] ? " " : "", q[0] ? or_empty(v->uom) : "",
-                           v->custodian ? v->custodian : "?");
-    }
-    if (!rc && sc->n_nodes > REPORT_LIST_MAX)
-        rc = zl_buf_printf(out, "  ... 另有 %zu 项 / %zu more (see --json)\n",
-                           sc->n_nodes - REPORT_LIST_MAX,
-                           sc->n_nodes - REPORT_LIST_MAX);
-    return rc;
 }

@@ -23,18 +23,7 @@
 
 static int esc(struct zl_buf *b, const char *s)
 {
-    int rc = 0;
-
-    for (; s && *s && !rc; s++) {
-        switch (*s) {
-        case '<': rc = zl_buf_adds(b, "&lt;"); break;
-        case '>': rc = zl_buf_adds(b, "&gt;"); break;
-        case '&': rc = zl_buf_adds(b, "&amp;"); break;
-        case '"': rc = zl_buf_adds(b, "&quot;"); break;
-        default: rc = zl_buf_addc(b, *s);
-        }
-    }
-    return rc;
+    return zl_buf_add_xml(b, s, (size_t)-1, 0);
 }
 
 static double px(const struct zl_svg_chart *c, double x)

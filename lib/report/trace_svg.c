@@ -32,21 +32,15 @@
 /* Text with XML special characters escaped, cut to max characters. */
 static int xml_text(struct zl_buf *b, const char *s, size_t max)
 {
-    size_t n = 0;
-    int rc = 0;
+    size_t n;
+    int rc;
 
     if (s == NULL)
         return 0;
-    for (; rc == 0 && *s && n < max; s++, n++) {
-        switch (*s) {
-        case '<': rc = zl_buf_adds(b, "&lt;"); break;
-        case '>': rc = zl_buf_adds(b, "&gt;"); break;
-        case '&': rc = zl_buf_adds(b, "&amp;"); break;
-        case '"': rc = zl_buf_adds(b, "&quot;"); break;
-        default: rc = zl_buf_addc(b, *s); break;
-        }
-    }
-    if (rc == 0 && *s)
+    for (n = 0; n < max && s[n]; n++)
+        ;
+    rc = zl_buf_add_xml(b, s, n, 0);
+    if (rc == 0 && s[n])
         rc = zl_buf_adds(b, "\xe2\x80\xa6");   /* ellipsis */
     return rc;
 }

@@ -15,6 +15,7 @@
  */
 #include "store/sqlite_int.h"
 #include "util/alloc.h"
+#include "util/strmap.h"
 #include "zhiliang/error.h"
 
 #include <string.h>
@@ -37,15 +38,10 @@ static int log_schema(zl_store *s)
     return zl_sqlite_exec(s, LOG_SCHEMA);
 }
 
+/* Stored: the FNV-1a of the key, shifted to stay a positive int64. */
 static sqlite3_int64 key_hash(const char *k)
 {
-    uint64_t h = 0xcbf29ce484222325u;
-
-    for (; *k; k++) {
-        h ^= (unsigned char)*k;
-        h *= 0x100000001b3u;
-    }
-    return (sqlite3_int64)(h >> 1);
+    return (sqlite3_int64)(zl_fnv1a64(k, strlen(k)) >> 1);
 }
 
 static int step_done(sqlite3_stmt *st)

@@ -1,9 +1,10 @@
 /*
  * graph.c - the event graph the trace engine reads (see trace_int.h):
- * string interning, event table, lazy batched loading from the store and
- * the complete in-memory index.
+ * string interning, event table and lazy batched loading from the store.
+ * The complete in-memory index that fills the same graph at once is
+ * graph_index.c.
  *
- * Interning and the event table are open-addressing hash tables of int32
+ * Interning and the event table are index tables (util/itab.h) of int32
  * ids over growable arrays, so a node is 4 bytes wherever it is referred
  * to. Strings live in an arena of 1 MiB chunks that is freed at once.
  *
@@ -23,6 +24,8 @@
 #include "store/store_correction.h"
 #include "store/store_trace.h"
 #include "util/alloc.h"
+#include "util/itab.h"
+#include "util/strmap.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,60 +33,27 @@
 #define BATCH 512
 #define CHUNK ((size_t)1 << 20)
 
-struct tg_chunk {
-    struct tg_chunk *next;
-    size_t used, cap;
-    char data[];
-};
-
-/* After a full load, every identifier list and row list is moved into one
- * exact-size pool (no per-array malloc overhead or doubling slack); such an
- * array is marked by cap = 0 with a non-NULL pointer, and grows by copying
- * out of the pool. */
-struct tg_pool {
-    struct tg_pool *next;
-    double data[];      /* struct tg_ref or struct tg_row */
-};
-
+/* FNV-1a with the high bits folded in (the tables mask the low ones). */
 static uint64_t hash_bytes(const void *p, size_t n)
 {
-    const unsigned char *c = p;
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = zl_fnv1a64(p, n);
 
-    for (size_t i = 0; i < n; i++) {
-        h ^= c[i];
-        h *= 1099511628211ull;
-    }
     return h ^ (h >> 29);
 }
 
+/* A packed copy of s[0..len) in the graph's arena, counted in g->bytes. */
 static char *arena_dup(struct tg *g, const char *s, size_t len)
 {
-    struct tg_chunk *c = g->arena;
-    char *p;
+    size_t held = g->arena.held;
+    char *p = zl_arena_strndup_packed(&g->arena, s, len);
 
-    if (c == NULL || c->cap - c->used < len + 1) {
-        size_t cap = len + 1 > CHUNK ? len + 1 : CHUNK;
-
-        c = zl_malloc(sizeof(*c) + cap);
-        if (c == NULL)
-            return NULL;
-        c->next = g->arena;
-        c->used = 0;
-        c->cap = cap;
-        g->arena = c;
-        g->bytes += sizeof(*c) + cap;
-    }
-    p = c->data + c->used;
-    memcpy(p, s, len);
-    p[len] = '\0';
-    c->used += len + 1;
+    g->bytes += g->arena.held - held;
     return p;
 }
 
 /* Grow an array of elem-sized items to hold at least need. */
-static int grow(void **arr, uint32_t *cap, size_t need, size_t elem,
-                size_t *bytes)
+int tg_grow32(void **arr, uint32_t *cap, size_t need, size_t elem,
+              size_t *bytes)
 {
     size_t nc;
     void *p;
@@ -135,14 +105,13 @@ int tg_grow(void **arr, size_t *cap, size_t need, size_t elem, size_t first,
 int tg_init(struct tg *g, zl_store *s)
 {
     memset(g, 0, sizeof(*g));
+    zl_arena_init_chunk(&g->arena, (size_t)-1, CHUNK);
     g->store = s;
     return 0;
 }
 
 void tg_cleanup(struct tg *g)
 {
-    struct tg_chunk *c, *n;
-
     if (g == NULL)
         return;
     for (size_t i = 0; i < g->n_strs; i++) {
@@ -160,50 +129,32 @@ void tg_cleanup(struct tg *g)
         zl_free(p);
     }
     zl_free(g->strs);
-    zl_free(g->smap);
+    zl_itab_free(&g->smap);
     zl_free(g->evs);
-    zl_free(g->emap);
-    for (c = g->arena; c != NULL; c = n) {
-        n = c->next;
-        zl_free(c);
-    }
+    zl_itab_free(&g->emap);
+    zl_arena_free(&g->arena);
     memset(g, 0, sizeof(*g));
 }
 
-static int rehash_s(struct tg *g)
+static uint64_t str_hash_of(const void *ctx, int32_t sid)
 {
-    size_t cap = g->smap_cap ? g->smap_cap * 2 : 1024;
-    int32_t *m = zl_calloc(cap, sizeof(*m));
+    const struct tg *g = ctx;
 
-    if (m == NULL)
-        return ZL_ENOMEM;
-    for (size_t i = 0; i < g->n_strs; i++) {
-        size_t h = hash_bytes(g->strs[i].s, g->strs[i].len) & (cap - 1);
-
-        while (m[h])
-            h = (h + 1) & (cap - 1);
-        m[h] = (int32_t)i + 1;
-    }
-    g->bytes += (cap - g->smap_cap) * sizeof(*m);
-    zl_free(g->smap);
-    g->smap = m;
-    g->smap_cap = cap;
-    return 0;
+    return hash_bytes(g->strs[sid].s, g->strs[sid].len);
 }
 
 int32_t tg_find(const struct tg *g, const char *s, size_t len)
 {
     size_t h;
 
-    if (g->smap_cap == 0)
+    if (g->smap.cap == 0)
         return -1;
-    h = hash_bytes(s, len) & (g->smap_cap - 1);
-    while (g->smap[h]) {
-        const struct tg_str *e = &g->strs[g->smap[h] - 1];
+    for (h = zl_itab_start(&g->smap, hash_bytes(s, len)); g->smap.slot[h];
+         h = zl_itab_step(&g->smap, h)) {
+        const struct tg_str *e = &g->strs[g->smap.slot[h] - 1];
 
         if (e->len == len && memcmp(e->s, s, len) == 0)
-            return g->smap[h] - 1;
-        h = (h + 1) & (g->smap_cap - 1);
+            return g->smap.slot[h] - 1;
     }
     return -1;
 }
@@ -212,14 +163,14 @@ int32_t tg_intern(struct tg *g, const char *s, size_t len)
 {
     int32_t sid = tg_find(g, s, len);
     struct tg_str *e;
-    size_t h;
     int rc;
 
     if (sid >= 0)
         return sid;
     if (g->n_strs >= INT32_MAX - 1)
         return ZL_ELIMIT;
-    if ((g->n_strs + 1) * 2 > g->smap_cap && (rc = rehash_s(g)) < 0)
+    if ((rc = zl_itab_reserve(&g->smap, g->n_strs, 1024, str_hash_of, g,
+                              &g->bytes)) < 0)
         return rc;
     if ((rc = tg_grow((void **)&g->strs, &g->cap_strs, g->n_strs + 1,
                       sizeof(*g->strs), 64, &g->bytes)) < 0)
@@ -233,37 +184,20 @@ int32_t tg_intern(struct tg *g, const char *s, size_t len)
     e->kind = (uint8_t)tg_classify(e->s);
     if (g->complete)
         e->flags = TG_S_ROWS | TG_S_TID;
-    h = hash_bytes(s, len) & (g->smap_cap - 1);
-    while (g->smap[h])
-        h = (h + 1) & (g->smap_cap - 1);
-    g->smap[h] = (int32_t)g->n_strs + 1;
+    zl_itab_put(&g->smap, hash_bytes(s, len), (int32_t)g->n_strs);
     return (int32_t)g->n_strs++;
 }
 
-static int32_t intern0(struct tg *g, const char *s)
+int32_t tg_intern0(struct tg *g, const char *s)
 {
     return s == NULL ? -1 : tg_intern(g, s, strlen(s));
 }
 
-static int rehash_e(struct tg *g)
+static uint64_t ev_hash_of(const void *ctx, int32_t eid)
 {
-    size_t cap = g->emap_cap ? g->emap_cap * 2 : 1024;
-    int32_t *m = zl_calloc(cap, sizeof(*m));
+    const struct tg *g = ctx;
 
-    if (m == NULL)
-        return ZL_ENOMEM;
-    for (size_t i = 0; i < g->n_evs; i++) {
-        size_t h = hash_bytes(g->evs[i].hash, 8) & (cap - 1);
-
-        while (m[h])
-            h = (h + 1) & (cap - 1);
-        m[h] = (int32_t)i + 1;
-    }
-    g->bytes += (cap - g->emap_cap) * sizeof(*m);
-    zl_free(g->emap);
-    g->emap = m;
-    g->emap_cap = cap;
-    return 0;
+    return hash_bytes(g->evs[eid].hash, 8);
 }
 
 int32_t tg_event(struct tg *g, const uint8_t hash[32], int create)
@@ -272,19 +206,18 @@ int32_t tg_event(struct tg *g, const uint8_t hash[32], int create)
     size_t h;
     int rc;
 
-    if (g->emap_cap) {
-        h = hash_bytes(hash, 8) & (g->emap_cap - 1);
-        while (g->emap[h]) {
-            if (memcmp(g->evs[g->emap[h] - 1].hash, hash, 32) == 0)
-                return g->emap[h] - 1;
-            h = (h + 1) & (g->emap_cap - 1);
-        }
+    if (g->emap.cap) {
+        for (h = zl_itab_start(&g->emap, hash_bytes(hash, 8)); g->emap.slot[h];
+             h = zl_itab_step(&g->emap, h))
+            if (memcmp(g->evs[g->emap.slot[h] - 1].hash, hash, 32) == 0)
+                return g->emap.slot[h] - 1;
     }
     if (!create)
         return -1;
     if (g->n_evs >= INT32_MAX - 1)
         return ZL_ELIMIT;
-    if ((g->n_evs + 1) * 2 > g->emap_cap && (rc = rehash_e(g)) < 0)
+    if ((rc = zl_itab_reserve(&g->emap, g->n_evs, 1024, ev_hash_of, g,
+                              &g->bytes)) < 0)
         return rc;
     if ((rc = tg_grow((void **)&g->evs, &g->cap_evs, g->n_evs + 1,
                       sizeof(*g->evs), 64, &g->bytes)) < 0)
@@ -294,17 +227,14 @@ int32_t tg_event(struct tg *g, const uint8_t hash[32], int create)
     memcpy(e->hash, hash, 32);
     e->tid = e->biz_step = e->disp = e->bizloc = e->readpt = -1;
     e->so = e->sp = e->sl = e->dso = e->dsp = e->dsl = -1;
-    h = hash_bytes(hash, 8) & (g->emap_cap - 1);
-    while (g->emap[h])
-        h = (h + 1) & (g->emap_cap - 1);
-    g->emap[h] = (int32_t)g->n_evs + 1;
+    zl_itab_put(&g->emap, hash_bytes(hash, 8), (int32_t)g->n_evs);
     return (int32_t)g->n_evs++;
 }
 
-static int add_row(struct tg *g, struct tg_str *st, int32_t eid, int role)
+int tg_add_row(struct tg *g, struct tg_str *st, int32_t eid, int role)
 {
-    int rc = grow((void **)&st->rows, &st->cap_rows, (size_t)st->n_rows + 1,
-                  sizeof(*st->rows), &g->bytes);
+    int rc = tg_grow32((void **)&st->rows, &st->cap_rows,
+                       (size_t)st->n_rows + 1, sizeof(*st->rows), &g->bytes);
 
     if (rc < 0)
         return rc;
@@ -313,11 +243,11 @@ static int add_row(struct tg *g, struct tg_str *st, int32_t eid, int role)
     return 0;
 }
 
-static int add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n,
-                   uint32_t *cap, const struct tg_ref *r)
+int tg_add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n,
+               uint32_t *cap, const struct tg_ref *r)
 {
-    int rc = grow((void **)arr, cap, (size_t)*n + 1, sizeof(**arr),
-                  &g->bytes);
+    int rc = tg_grow32((void **)arr, cap, (size_t)*n + 1, sizeof(**arr),
+                       &g->bytes);
 
     if (rc < 0)
         return rc;
@@ -384,7 +314,7 @@ static int cmp_rank(const void *pa, const void *pb)
 }
 
 /* Inputs first, outputs last (see trace_int.h). */
-static void sort_ids(struct tg_event *e)
+void tg_sort_ids(struct tg_event *e)
 {
     if (e->n_ids > 1)
         qsort(e->ids, e->n_ids, sizeof(*e->ids), cmp_rank);
@@ -414,7 +344,7 @@ static int row_cb(void *ctx, const struct zl_id_row *r)
     ev_basic(&g->evs[eid], r);
     if (g->strs[sid].flags & TG_S_ROWS)
         return 0;   /* loaded by an earlier batch */
-    return add_row(g, &g->strs[sid], eid, (int)r->role);
+    return tg_add_row(g, &g->strs[sid], eid, (int)r->role);
 }
 
 int tg_need_rows(struct tg *g, const int32_t *sids, size_t n)
@@ -466,12 +396,12 @@ static int ids_cb(void *ctx, const struct zl_id_row *r)
     ref.role = (uint8_t)r->role;
     ref.has_qty = (uint8_t)(r->has_quantity != 0);
     ref.qty = r->quantity;
-    ref.uom = intern0(g, r->uom);
+    ref.uom = tg_intern0(g, r->uom);
     if (ref.uom < -1)
         return ref.uom;
     e = &g->evs[eid];
     ev_basic(e, r);
-    return add_ref(g, &e->ids, &e->n_ids, &e->cap_ids, &ref);
+    return tg_add_ref(g, &e->ids, &e->n_ids, &e->cap_ids, &ref);
 }
 
 int tg_need_ids(struct tg *g, const int32_t *eids, size_t n)
@@ -504,7 +434,7 @@ int tg_need_ids(struct tg *g, const int32_t *eids, size_t n)
                 goto out;
             for (size_t j = 0; j < k; j++) {
                 g->evs[got[j]].flags |= TG_EV_IDS;
-                sort_ids(&g->evs[got[j]]);
+                tg_sort_ids(&g->evs[got[j]]);
             }
             k = 0;
         }
@@ -515,17 +445,17 @@ out:
     return rc;
 }
 
-static int meta_from_stored(struct tg *g, int32_t eid,
-                            const struct zl_stored_event *se)
+int tg_meta_from_stored(struct tg *g, int32_t eid,
+                        const struct zl_stored_event *se)
 {
     struct tg_event *e = &g->evs[eid];
     int32_t v[5];
 
-    v[0] = intern0(g, se->transformation_id);
-    v[1] = intern0(g, se->biz_step);
-    v[2] = intern0(g, se->disposition);
-    v[3] = intern0(g, se->biz_location);
-    v[4] = intern0(g, se->read_point);
+    v[0] = tg_intern0(g, se->transformation_id);
+    v[1] = tg_intern0(g, se->biz_step);
+    v[2] = tg_intern0(g, se->disposition);
+    v[3] = tg_intern0(g, se->biz_location);
+    v[4] = tg_intern0(g, se->read_point);
     for (int i = 0; i < 5; i++)
         if (v[i] < -1)
             return v[i];
@@ -552,18 +482,18 @@ struct meta_ctx {
     int32_t eid;
 };
 
-static int ref_cb(void *ctx, char kind, const char *type, const char *value)
+int tg_event_ref(struct tg *g, int32_t eid, char kind, const char *type,
+                 const char *value)
 {
-    struct meta_ctx *m = ctx;
     struct tg_event *e;
     int32_t sid, *slot = NULL;
 
     if (kind != 's' && kind != 'd')
         return 0;
-    sid = intern0(m->g, value);
+    sid = tg_intern0(g, value);
     if (sid < 0)
         return sid;
-    e = &m->g->evs[m->eid];
+    e = &g->evs[eid];
     switch (zl_sdt_of(type, type ? strlen(type) : 0)) {
     case ZL_SDT_OWNING_PARTY:
         slot = kind == 's' ? &e->so : &e->dso;
@@ -582,7 +512,14 @@ static int ref_cb(void *ctx, char kind, const char *type, const char *value)
     return 0;
 }
 
-static int load_refs(struct tg *g, int32_t eid)
+static int ref_cb(void *ctx, char kind, const char *type, const char *value)
+{
+    struct meta_ctx *m = ctx;
+
+    return tg_event_ref(m->g, m->eid, kind, type, value);
+}
+
+int tg_load_refs(struct tg *g, int32_t eid)
 {
     struct meta_ctx m = {g, eid};
     uint8_t h[32];
@@ -596,7 +533,7 @@ static int meta_cb(void *ctx, const struct zl_stored_event *se)
     struct tg *g = ctx;
     int32_t eid = tg_event(g, se->hash, 0);
 
-    return eid < 0 ? 0 : meta_from_stored(g, eid, se);
+    return eid < 0 ? 0 : tg_meta_from_stored(g, eid, se);
 }
 
 int tg_need_meta(struct tg *g, const int32_t *eids, size_t n)
@@ -621,7 +558,7 @@ int tg_need_meta(struct tg *g, const int32_t *eids, size_t n)
             rc = zl_store_trace_events_meta(g->store, (const uint8_t(*)[32])hs,
                                             k, meta_cb, g);
             for (size_t j = 0; j < k && rc == 0; j++)
-                rc = load_refs(g, got[j]);
+                rc = tg_load_refs(g, got[j]);
             if (rc < 0) {
                 for (size_t j = 0; j < k; j++)
                     g->evs[got[j]].flags &= (uint8_t)~TG_EV_META;
@@ -652,14 +589,14 @@ static int tid_cb(void *ctx, const struct zl_stored_event *se)
     if (eid < 0)
         return eid;
     if (!(g->evs[eid].flags & TG_EV_META)) {
-        if ((rc = meta_from_stored(g, eid, se)) < 0 ||
-            (rc = load_refs(g, eid)) < 0)
+        if ((rc = tg_meta_from_stored(g, eid, se)) < 0 ||
+            (rc = tg_load_refs(g, eid)) < 0)
             return rc;
         g->evs[eid].flags |= TG_EV_META;
     }
     s = &g->strs[c->tid];
-    rc = grow((void **)&s->tid_ev, &s->cap_tid, (size_t)s->n_tid + 1,
-              sizeof(int32_t), &g->bytes);
+    rc = tg_grow32((void **)&s->tid_ev, &s->cap_tid, (size_t)s->n_tid + 1,
+                   sizeof(int32_t), &g->bytes);
     if (rc < 0)
         return rc;
     s->tid_ev[s->n_tid++] = eid;
@@ -691,8 +628,8 @@ struct loc_ctx {
     size_t *n, *cap;
 };
 
-static int push_eid(struct tg *g, int32_t **out, size_t *n, size_t *cap,
-                    int32_t eid)
+int tg_push_eid(struct tg *g, int32_t **out, size_t *n, size_t *cap,
+                int32_t eid)
 {
     int rc = tg_grow((void **)out, cap, *n + 1, sizeof(int32_t), 64,
                      &g->bytes);
@@ -712,12 +649,12 @@ static int loc_cb(void *ctx, const struct zl_stored_event *se)
     if (eid < 0)
         return eid;
     if (!(c->g->evs[eid].flags & TG_EV_META)) {
-        if ((rc = meta_from_stored(c->g, eid, se)) < 0 ||
-            (rc = load_refs(c->g, eid)) < 0)
+        if ((rc = tg_meta_from_stored(c->g, eid, se)) < 0 ||
+            (rc = tg_load_refs(c->g, eid)) < 0)
             return rc;
         c->g->evs[eid].flags |= TG_EV_META;
     }
-    return push_eid(c->g, c->out, c->n, c->cap, eid);
+    return tg_push_eid(c->g, c->out, c->n, c->cap, eid);
 }
 
 int tg_location_events(struct tg *g, const char *loc, int32_t **out,
@@ -735,7 +672,7 @@ int tg_location_events(struct tg *g, const char *loc, int32_t **out,
             return 0;
         for (size_t i = 0; i < g->n_evs; i++)
             if (g->evs[i].bizloc == sid || g->evs[i].readpt == sid)
-                if ((rc = push_eid(g, out, n, cap, (int32_t)i)) < 0)
+                if ((rc = tg_push_eid(g, out, n, cap, (int32_t)i)) < 0)
                     return rc;
         return 0;
     }
@@ -746,285 +683,4 @@ int tg_location_events(struct tg *g, const char *loc, int32_t **out,
     memset(&f, 0, sizeof(f));
     f.read_points = one;
     return zl_store_events_query(g->store, &f, loc_cb, &c);
-}
-
-/* ---- the complete index ---------------------------------------------------- */
-
-struct load_ctx {
-    struct tg *g;
-    int32_t *fresh;
-    size_t n_fresh, cap_fresh;
-};
-
-static int load_ev_cb(void *ctx, const struct zl_stored_event *se)
-{
-    struct load_ctx *c = ctx;
-    struct tg *g = c->g;
-    int32_t eid = tg_event(g, se->hash, 0);
-    int rc;
-
-    if (eid >= 0)
-        return 0;   /* already indexed */
-    eid = tg_event(g, se->hash, 1);
-    if (eid < 0)
-        return eid;
-    if ((rc = meta_from_stored(g, eid, se)) < 0)
-        return rc;
-    if (se->record_time_ms > g->max_rt)
-        g->max_rt = se->record_time_ms;
-    if (se->has_error_declaration)
-        g->evs[eid].flags |= TG_EV_ERR;
-    return push_eid(g, &c->fresh, &c->n_fresh, &c->cap_fresh, eid);
-}
-
-/* Move every owned identifier and row list into one exact-size pool. */
-static int compact(struct tg *g)
-{
-    size_t n_refs = 0, n_rows = 0, k = 0;
-    struct tg_pool *p, *q;
-    struct tg_ref *refs;
-    struct tg_row *rows;
-
-    for (size_t i = 0; i < g->n_evs; i++)
-        if (g->evs[i].cap_ids)
-            n_refs += g->evs[i].n_ids;
-    for (size_t i = 0; i < g->n_strs; i++)
-        if (g->strs[i].cap_rows)
-            n_rows += g->strs[i].n_rows;
-    p = zl_malloc(sizeof(*p) + n_refs * sizeof(struct tg_ref));
-    q = zl_malloc(sizeof(*q) + n_rows * sizeof(struct tg_row));
-    if (p == NULL || q == NULL) {
-        zl_free(p);
-        zl_free(q);
-        return ZL_ENOMEM;
-    }
-    p->next = q;
-    q->next = g->pools;
-    g->pools = p;
-    g->bytes += sizeof(*p) + n_refs * sizeof(struct tg_ref) + sizeof(*q) +
-                n_rows * sizeof(struct tg_row);
-    refs = (struct tg_ref *)(void *)p->data;
-    rows = (struct tg_row *)(void *)q->data;
-    for (size_t i = 0; i < g->n_evs; i++) {
-        struct tg_event *e = &g->evs[i];
-
-        if (!e->cap_ids)
-            continue;
-        sort_ids(e);
-        memcpy(&refs[k], e->ids, e->n_ids * sizeof(struct tg_ref));
-        zl_free(e->ids);
-        g->bytes -= e->cap_ids * sizeof(struct tg_ref);
-        e->ids = &refs[k];
-        e->cap_ids = 0;
-        k += e->n_ids;
-    }
-    k = 0;
-    for (size_t i = 0; i < g->n_strs; i++) {
-        struct tg_str *st = &g->strs[i];
-
-        if (!st->cap_rows)
-            continue;
-        memcpy(&rows[k], st->rows, st->n_rows * sizeof(struct tg_row));
-        zl_free(st->rows);
-        g->bytes -= st->cap_rows * sizeof(struct tg_row);
-        st->rows = &rows[k];
-        st->cap_rows = 0;
-        k += st->n_rows;
-    }
-    return 0;
-}
-
-/* Load events recorded at or after since (all when since = 0) and link
- * them in: identifier rows, refs, transformation groups. */
-static int index_load_since(struct tg *g, zl_store *s, int64_t since)
-{
-    struct load_ctx c = {g, NULL, 0, 0};
-    struct zl_event_filter f;
-    int rc;
-
-    memset(&f, 0, sizeof(f));
-    f.ge_record_time = since;
-    g->complete = 0;
-    g->store = s;
-    if ((rc = zl_store_events_query(s, &f, load_ev_cb, &c)) < 0)
-        goto out;
-    if ((rc = tg_need_ids(g, c.fresh, c.n_fresh)) < 0)
-        goto out;
-    for (size_t i = 0; i < c.n_fresh; i++) {
-        int32_t eid = c.fresh[i];
-        struct tg_event *e;
-
-        if ((rc = load_refs(g, eid)) < 0)
-            goto out;
-        e = &g->evs[eid];
-        e->flags |= TG_EV_META | TG_EV_IDS;
-        for (uint32_t k = 0; k < e->n_ids && !(e->flags & TG_EV_ERR); k++) {
-            if ((rc = add_row(g, &g->strs[e->ids[k].x], eid,
-                              e->ids[k].role)) < 0)
-                goto out;
-            e = &g->evs[eid];
-        }
-        if (e->tid >= 0) {
-            struct tg_str *st = &g->strs[e->tid];
-
-            rc = grow((void **)&st->tid_ev, &st->cap_tid,
-                      (size_t)st->n_tid + 1, sizeof(int32_t), &g->bytes);
-            if (rc < 0)
-                goto out;
-            st->tid_ev[st->n_tid++] = eid;
-        }
-    }
-    for (size_t i = 0; i < g->n_strs; i++)
-        g->strs[i].flags |= TG_S_ROWS | TG_S_TID;
-    rc = compact(g);
-out:
-    zl_free(c.fresh);
-    g->complete = 1;
-    g->store = NULL;
-    return rc;
-}
-
-/* Full load by three sequential scans (store_trace.h): events, then the
- * identifier rows (which give both each identifier's rows and each
- * event's identifiers), then sources and destinations. */
-static int scan_ev_cb(void *ctx, const struct zl_stored_event *se)
-{
-    struct tg *g = ctx;
-    int32_t eid = tg_event(g, se->hash, 1);
-    int rc;
-
-    if (eid < 0)
-        return eid;
-    if ((rc = meta_from_stored(g, eid, se)) < 0)
-        return rc;
-    g->evs[eid].flags = TG_EV_META | TG_EV_IDS;
-    /* a declared-erroneous event stays known but links nothing */
-    if (se->has_error_declaration)
-        g->evs[eid].flags |= TG_EV_ERR;
-    if (se->record_time_ms > g->max_rt)
-        g->max_rt = se->record_time_ms;
-    if (g->evs[eid].tid >= 0) {
-        struct tg_str *st = &g->strs[g->evs[eid].tid];
-
-        rc = grow((void **)&st->tid_ev, &st->cap_tid, (size_t)st->n_tid + 1,
-                  sizeof(int32_t), &g->bytes);
-        if (rc < 0)
-            return rc;
-        st->tid_ev[st->n_tid++] = eid;
-    }
-    return 0;
-}
-
-static int scan_id_cb(void *ctx, const struct zl_id_row *r)
-{
-    struct tg *g = ctx;
-    int32_t eid = tg_event(g, r->hash, 0);
-    int32_t sid;
-    struct tg_ref ref;
-    struct tg_str *st;
-    struct tg_event *e;
-    int rc;
-
-    if (eid < 0)
-        return 0;   /* an event stored after the events scan */
-    sid = tg_intern(g, r->id, strlen(r->id));
-    if (sid < 0)
-        return sid;
-    ref.role = (uint8_t)r->role;
-    ref.has_qty = (uint8_t)(r->has_quantity != 0);
-    ref.qty = r->quantity;
-    ref.uom = intern0(g, r->uom);
-    if (ref.uom < -1)
-        return ref.uom;
-    st = &g->strs[sid];
-    if (!(g->evs[eid].flags & TG_EV_ERR) &&
-        (rc = add_row(g, st, eid, (int)r->role)) < 0)
-        return rc;
-    ref.x = sid;
-    e = &g->evs[eid];
-    return add_ref(g, &e->ids, &e->n_ids, &e->cap_ids, &ref);
-}
-
-static int scan_ref_cb(void *ctx, const uint8_t hash[32], char kind,
-                       const char *type, const char *value)
-{
-    struct meta_ctx m;
-
-    m.g = ctx;
-    m.eid = tg_event(m.g, hash, 0);
-    if (m.eid < 0)
-        return 0;
-    return ref_cb(&m, kind, type, value);
-}
-
-static int index_scan(struct tg *g, zl_store *s)
-{
-    int rc;
-
-    g->complete = 0;
-    if ((rc = zl_store_trace_scan_events(s, 0, scan_ev_cb, g)) < 0 ||
-        (rc = zl_store_trace_scan_ids(s, scan_id_cb, g)) < 0 ||
-        (rc = zl_store_trace_scan_refs(s, scan_ref_cb, g)) < 0)
-        goto out;
-    for (size_t i = 0; i < g->n_strs; i++)
-        g->strs[i].flags |= TG_S_ROWS | TG_S_TID;
-    rc = compact(g);
-out:
-    g->complete = 1;
-    g->store = NULL;
-    return rc;
-}
-
-int zl_trace_index_load(zl_store *s, zl_trace_index **out)
-{
-    zl_trace_index *ix = zl_calloc(1, sizeof(*ix));
-    int rc;
-
-    *out = NULL;
-    if (ix == NULL)
-        return ZL_ENOMEM;
-    tg_init(&ix->g, s);
-    if ((rc = zl_store_correction_count(s, &ix->n_corrections)) < 0 ||
-        (rc = index_scan(&ix->g, s)) < 0) {
-        zl_trace_index_free(ix);
-        return rc;
-    }
-    *out = ix;
-    return 0;
-}
-
-int zl_trace_index_update(zl_trace_index *ix, zl_store *s)
-{
-    int64_t n;
-    int rc;
-
-    /* A correction marks an old event erroneous: rows already indexed
-     * must go, so the index is loaded again (corrections are rare). */
-    if ((rc = zl_store_correction_count(s, &n)) < 0)
-        return rc;
-    if (n != ix->n_corrections) {
-        tg_cleanup(&ix->g);
-        tg_init(&ix->g, s);
-        ix->n_corrections = n;
-        return index_scan(&ix->g, s);
-    }
-    return index_load_since(&ix->g, s, ix->g.max_rt);
-}
-
-void zl_trace_index_free(zl_trace_index *ix)
-{
-    if (ix == NULL)
-        return;
-    tg_cleanup(&ix->g);
-    zl_free(ix);
-}
-
-size_t zl_trace_index_bytes(const zl_trace_index *ix)
-{
-    return ix->g.bytes;
-}
-
-size_t zl_trace_index_events(const zl_trace_index *ix)
-{
-    return ix->g.n_evs;
 }

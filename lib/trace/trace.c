@@ -93,13 +93,13 @@ struct zl_trace {
     int64_t from, to;
     size_t max_nodes;
     struct tnode *nodes;  size_t n_nodes, cap_nodes;
-    int32_t *nmap;        size_t nmap_cap;    /* sid -> node + 1 */
+    struct zl_itab nmap;  /* sid -> node */
     struct xedge *edges;  size_t n_edges, cap_edges;
     struct u64set eset;   /* edges made: (from, to, event, link) */
     struct u64set gdone;  /* (transformationID, node) groups expanded */
     struct zl_trace_event *events; int32_t *ev_eid;
     size_t n_events, cap_events;
-    int32_t *evmap;       size_t evmap_cap;   /* eid -> event + 1 */
+    struct zl_itab evmap; /* eid -> event */
     struct pvec cur, next;
     int level;
     struct tpair *tp;     size_t n_tp, cap_tp;
@@ -119,50 +119,43 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 33);
 }
 
-/* Open-addressing map int32 key -> int32 value + 1 (0 = empty); keys are
- * stored implicitly through the value's record, so the caller passes a
- * key getter. Kept tiny: two maps, written out. */
+/* The node of an identifier and the event of a graph event, as index
+ * tables (util/itab.h) over t->nodes and t->ev_eid. */
+static uint64_t node_hash_of(const void *ctx, int32_t node)
+{
+    const struct zl_trace *t = ctx;
+
+    return mix((uint64_t)t->nodes[node].sid);
+}
+
+static uint64_t ev_hash_of(const void *ctx, int32_t idx)
+{
+    const struct zl_trace *t = ctx;
+
+    return mix((uint64_t)t->ev_eid[idx]);
+}
+
 static int32_t nmap_get(const struct zl_trace *t, int32_t sid)
 {
     size_t h;
 
-    if (t->nmap_cap == 0)
+    if (t->nmap.cap == 0)
         return -1;
-    h = mix((uint64_t)sid) & (t->nmap_cap - 1);
-    while (t->nmap[h]) {
-        if (t->nodes[t->nmap[h] - 1].sid == sid)
-            return t->nmap[h] - 1;
-        h = (h + 1) & (t->nmap_cap - 1);
-    }
+    for (h = zl_itab_start(&t->nmap, mix((uint64_t)sid)); t->nmap.slot[h];
+         h = zl_itab_step(&t->nmap, h))
+        if (t->nodes[t->nmap.slot[h] - 1].sid == sid)
+            return t->nmap.slot[h] - 1;
     return -1;
 }
 
 static int nmap_put(struct zl_trace *t, int32_t sid, int32_t node)
 {
-    size_t h;
+    int rc = zl_itab_reserve(&t->nmap, t->n_nodes, 256, node_hash_of, t,
+                             NULL);
 
-    if ((t->n_nodes + 1) * 2 > t->nmap_cap) {
-        size_t cap = t->nmap_cap ? t->nmap_cap * 2 : 256;
-        int32_t *m = zl_calloc(cap, sizeof(*m));
-
-        if (m == NULL)
-            return ZL_ENOMEM;
-        for (size_t i = 0; i < t->nmap_cap; i++) {
-            if (!t->nmap[i])
-                continue;
-            h = mix((uint64_t)t->nodes[t->nmap[i] - 1].sid) & (cap - 1);
-            while (m[h])
-                h = (h + 1) & (cap - 1);
-            m[h] = t->nmap[i];
-        }
-        zl_free(t->nmap);
-        t->nmap = m;
-        t->nmap_cap = cap;
-    }
-    h = mix((uint64_t)sid) & (t->nmap_cap - 1);
-    while (t->nmap[h])
-        h = (h + 1) & (t->nmap_cap - 1);
-    t->nmap[h] = node + 1;
+    if (rc < 0)
+        return rc;
+    zl_itab_put(&t->nmap, mix((uint64_t)sid), node);
     return 0;
 }
 
@@ -170,43 +163,23 @@ static int32_t evmap_get(const struct zl_trace *t, int32_t eid)
 {
     size_t h;
 
-    if (t->evmap_cap == 0)
+    if (t->evmap.cap == 0)
         return -1;
-    h = mix((uint64_t)eid) & (t->evmap_cap - 1);
-    while (t->evmap[h]) {
-        if (t->ev_eid[t->evmap[h] - 1] == eid)
-            return t->evmap[h] - 1;
-        h = (h + 1) & (t->evmap_cap - 1);
-    }
+    for (h = zl_itab_start(&t->evmap, mix((uint64_t)eid)); t->evmap.slot[h];
+         h = zl_itab_step(&t->evmap, h))
+        if (t->ev_eid[t->evmap.slot[h] - 1] == eid)
+            return t->evmap.slot[h] - 1;
     return -1;
 }
 
 static int evmap_put(struct zl_trace *t, int32_t eid, int32_t idx)
 {
-    size_t h;
+    int rc = zl_itab_reserve(&t->evmap, (size_t)idx, 256, ev_hash_of, t,
+                             NULL);
 
-    if (((size_t)idx + 1) * 2 > t->evmap_cap) {
-        size_t cap = t->evmap_cap ? t->evmap_cap * 2 : 256;
-        int32_t *m = zl_calloc(cap, sizeof(*m));
-
-        if (m == NULL)
-            return ZL_ENOMEM;
-        for (size_t i = 0; i < t->evmap_cap; i++) {
-            if (!t->evmap[i])
-                continue;
-            h = mix((uint64_t)t->ev_eid[t->evmap[i] - 1]) & (cap - 1);
-            while (m[h])
-                h = (h + 1) & (cap - 1);
-            m[h] = t->evmap[i];
-        }
-        zl_free(t->evmap);
-        t->evmap = m;
-        t->evmap_cap = cap;
-    }
-    h = mix((uint64_t)eid) & (t->evmap_cap - 1);
-    while (t->evmap[h])
-        h = (h + 1) & (t->evmap_cap - 1);
-    t->evmap[h] = idx + 1;
+    if (rc < 0)
+        return rc;
+    zl_itab_put(&t->evmap, mix((uint64_t)eid), idx);
     return 0;
 }
 
@@ -1153,13 +1126,13 @@ void zl_trace_free(zl_trace *t)
     zl_free(t->tp);
     zl_free(t->csr);
     zl_free(t->nodes);
-    zl_free(t->nmap);
+    zl_itab_free(&t->nmap);
     zl_free(t->edges);
     zl_free(t->eset.v);
     zl_free(t->gdone.v);
     zl_free(t->events);
     zl_free(t->ev_eid);
-    zl_free(t->evmap);
+    zl_itab_free(&t->evmap);
     zl_free(t->cur.v);
     zl_free(t->next.v);
     zl_free(t->vis);

@@ -16,7 +16,9 @@
 #ifndef ZL_TRACE_INT_H
 #define ZL_TRACE_INT_H
 
+#include "zhiliang/arena.h"
 #include "zhiliang/trace.h"
+#include "util/itab.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -72,17 +74,26 @@ struct tg_str {
     int32_t *tid_ev;         /* events with this transformationID */
 };
 
-struct tg_chunk;
-struct tg_pool;
+struct zl_stored_event;
+
+/* After a full load, every identifier list and row list is moved into one
+ * exact-size pool (no per-array malloc overhead or doubling slack); such an
+ * array is marked by cap = 0 with a non-NULL pointer, and grows by copying
+ * out of the pool. */
+struct tg_pool {
+    struct tg_pool *next;
+    double data[];      /* struct tg_ref or struct tg_row */
+};
+
 
 struct tg {
     zl_store *store;         /* for lazy loads; NULL when complete */
     int complete;
     struct tg_str *strs;  size_t n_strs, cap_strs;
-    int32_t *smap;  size_t smap_cap;      /* open addressing: sid+1 */
+    struct zl_itab smap;     /* string -> sid */
     struct tg_event *evs; size_t n_evs, cap_evs;
-    int32_t *emap;  size_t emap_cap;      /* open addressing: eid+1 */
-    struct tg_chunk *arena;
+    struct zl_itab emap;     /* event hash -> eid */
+    struct zl_arena arena;   /* the strings, packed in 1 MiB chunks */
     struct tg_pool *pools;   /* exact-size ids/rows storage (index) */
     size_t bytes;            /* heap held (approximate, for reports) */
     int64_t max_rt;          /* highest record time loaded (index) */
@@ -122,6 +133,35 @@ int tg_need_tid(struct tg *g, const int32_t *tids, size_t n);
 /* Events whose bizLocation or readPoint is loc (appends eids to *out). */
 int tg_location_events(struct tg *g, const char *loc, int32_t **out,
                        size_t *n, size_t *cap);
+
+/* Used by both the lazy loads (graph.c) and the index (graph_index.c). */
+/* Grow a uint32-counted array (*cap = 0 with *arr set: pooled, copied
+ * out); 0, ZL_ENOMEM or ZL_ELIMIT past UINT32_MAX elements. */
+int tg_grow32(void **arr, uint32_t *cap, size_t need, size_t elem,
+              size_t *bytes);
+/* tg_intern of a NUL-terminated s; -1 for NULL. */
+int32_t tg_intern0(struct tg *g, const char *s);
+/* Append to an identifier's occurrences / an event's identifiers;
+ * 0 or a negative ZL_E* code. */
+int tg_add_row(struct tg *g, struct tg_str *st, int32_t eid, int role);
+int tg_add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n,
+               uint32_t *cap, const struct tg_ref *r);
+/* Order an event's identifiers by tg_role_rank, then by sid. */
+void tg_sort_ids(struct tg_event *e);
+/* Fill event eid's metadata (ids interned, CTE, consumer flag, times)
+ * from a stored event; 0 or a negative ZL_E* code. */
+int tg_meta_from_stored(struct tg *g, int32_t eid,
+                        const struct zl_stored_event *se);
+/* A source ('s') or destination ('d') of event eid: fills the first free
+ * owning/possessing/location slot of its type; other kinds are ignored.
+ * 0 or a negative ZL_E* code. */
+int tg_event_ref(struct tg *g, int32_t eid, char kind, const char *type,
+                 const char *value);
+/* Load event eid's sources and destinations from g->store. */
+int tg_load_refs(struct tg *g, int32_t eid);
+/* Append eid to the growable array *out (*n used, *cap allocated). */
+int tg_push_eid(struct tg *g, int32_t **out, size_t *n, size_t *cap,
+                int32_t eid);
 
 /* The index wraps one complete graph. */
 struct zl_trace_index {

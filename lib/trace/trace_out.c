@@ -12,6 +12,7 @@
 
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/codec.h"
 #include "util/timefmt.h"
 
 #include <string.h>
@@ -178,24 +179,10 @@ out:
 
 /* ---- JSON -------------------------------------------------------------------- */
 
+/* A JSON string, or null for NULL. */
 static int jstr(struct zl_buf *b, const char *s)
 {
-    int rc;
-
-    if (s == NULL)
-        return zl_buf_adds(b, "null");
-    rc = zl_buf_addc(b, '"');
-    for (; rc == 0 && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-
-        if (c == '"' || c == '\\')
-            rc = zl_buf_printf(b, "\\%c", c);
-        else if (c < 0x20)
-            rc = zl_buf_printf(b, "\\u%04x", c);
-        else
-            rc = zl_buf_addc(b, (char)c);
-    }
-    return rc < 0 ? rc : zl_buf_addc(b, '"');
+    return s == NULL ? zl_buf_adds(b, "null") : zl_buf_add_json_string(b, s);
 }
 
 static int jtime(struct zl_buf *b, int64_t ms)
@@ -221,7 +208,6 @@ static int jkey(struct zl_buf *b, const char *k, const char *v)
 
 int zl_trace_write_json(const zl_trace *t, struct zl_buf *b)
 {
-    const char hex[] = "0123456789abcdef";
     int rc;
 
     rc = zl_buf_printf(b, "{\"direction\":\"%s\",\"nodes\":[",
@@ -273,11 +259,7 @@ int zl_trace_write_json(const zl_trace *t, struct zl_buf *b)
         char h[65];
         const char *a = zl_action_name(e->action);
 
-        for (int k = 0; k < 32; k++) {
-            h[2 * k] = hex[e->hash[k] >> 4];
-            h[2 * k + 1] = hex[e->hash[k] & 15];
-        }
-        h[64] = '\0';
+        zl_hex_encode(e->hash, 32, h);
         rc = zl_buf_printf(b, "%s{\"index\":%zu,\"eventID\":\"ni:///sha-256;"
                            "%s?ver=CBV2.0\",\"type\":\"%s\"", i ? "," : "",
                            i, h, zl_event_type_name(e->type));

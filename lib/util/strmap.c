@@ -18,12 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t fnv1a(const char *s, size_t n)
+uint64_t zl_fnv1a64(const void *p, size_t n)
 {
+    const unsigned char *s = p;
     uint64_t h = 0xcbf29ce484222325ULL;
 
     for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
+        h ^= s[i];
         h *= 0x100000001b3ULL;
     }
     return h;
@@ -52,7 +53,7 @@ void zl_strmap_cleanup(struct zl_strmap *m, void (*free_val)(void *))
 /* The slot holding key, or the empty slot where it would go. */
 static size_t probe(const struct zl_strmap *m, const char *key, size_t len)
 {
-    size_t mask = m->n_slots - 1, h = (size_t)fnv1a(key, len) & mask;
+    size_t mask = m->n_slots - 1, h = (size_t)zl_fnv1a64(key, len) & mask;
 
     while (m->slot[h]) {
         const struct zl_strmap_entry *e = &m->e[m->slot[h] - 1];

@@ -31,6 +31,12 @@ struct zl_strmap {
     size_t max;
 };
 
+/* 64-bit FNV-1a of p[0..n): the one byte-string hash of the library
+ * (this map, the trace graph's tables, the log's key_hash column, where
+ * it is stored and so must never change). Not for untrusted keys where
+ * flooding matters: every table using it is capped. */
+uint64_t zl_fnv1a64(const void *p, size_t n);
+
 /* Start empty (allocates nothing) holding at most max entries. */
 void zl_strmap_init(struct zl_strmap *m, size_t max);
 /* Free the keys and tables, and each value with free_val when it is not

@@ -2,7 +2,7 @@
  * timefmt.c - ISO 8601 timestamps <-> ms since epoch.
  *
  * Hand-written rather than strptime/timegm: strptime ignores fractions and
- * offsets and is locale-sensitive, timegm is not C11. days_from_civil is the
+ * offsets and is locale-sensitive, timegm is not C11. zl_days_from_civil is the
  * well-known proleptic Gregorian formula (valid for years 0..9999 here).
  */
 #include "util/timefmt.h"
@@ -25,7 +25,7 @@ static int digits(const char *s, size_t n, int *out)
     return 0;
 }
 
-static int64_t days_from_civil(int y, int m, int d)
+int64_t zl_days_from_civil(int64_t y, int m, int d)
 {
     int64_t era, yoe, doy, doe;
 
@@ -37,7 +37,7 @@ static int64_t days_from_civil(int y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
+void zl_civil_from_days(int64_t z, int *y, int *m, int *d)
 {
     int64_t era, doe, yoe, doy, mp;
 
@@ -118,7 +118,7 @@ int zl_time_parse(const char *s, size_t len, int64_t *ms, int *offset_min)
     }
     if (sec == 60)
         sec = 59; /* leap second: clamp, instants stay ordered */
-    *ms = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) -
+    *ms = ((zl_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) -
            (int64_t)off * 60) * 1000 + frac_ms;
     *offset_min = off;
     return 0;
@@ -132,7 +132,7 @@ static void format_parts(int64_t ms, char *out, size_t cap, const char *suffix)
     int64_t rem = secs - days * 86400;
     int y, m, d;
 
-    civil_from_days(days, &y, &m, &d);
+    zl_civil_from_days(days, &y, &m, &d);
     /* Years are 0..9999 in ISO 8601 basic form; the modulo bounds every
      * field's width so the output always fits the callers' buffers. */
     snprintf(out, cap, "%04u-%02u-%02uT%02u:%02u:%02u.%03u%s",

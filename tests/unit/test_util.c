@@ -10,8 +10,10 @@
 #include <cmocka.h>
 
 #include "util/alloc.h"
+#include "zhiliang/arena.h"
 #include "util/buf.h"
 #include "util/codec.h"
+#include "util/itab.h"
 #include "util/strmap.h"
 #include "util/timefmt.h"
 #include "zhiliang/error.h"
@@ -195,10 +197,152 @@ static void test_strmap(void **state)
     zl_strmap_cleanup(NULL, NULL);
 }
 
+/* The one JSON string and XML/HTML escapers (lib/util/escape.c). */
+static void test_escape(void **state)
+{
+    struct zl_buf b, small;
+
+    (void)state;
+    zl_buf_init(&b, 1 << 16);
+    assert_int_equal(zl_buf_add_json_string(&b, ""), 0);
+    assert_int_equal(
+        zl_buf_add_json_string(&b, "a\"b\\c\n\x01\x1f\x7f\xe7\x89\x9b"), 0);
+    assert_string_equal(b.data, "\"\"\"a\\\"b\\\\c\\u000a\\u0001\\u001f"
+                                "\x7f\xe7\x89\x9b\"");
+    zl_buf_reset(&b);
+    assert_int_equal(zl_buf_add_xml(&b, "a<b>&\"c'd", (size_t)-1, 0), 0);
+    assert_string_equal(b.data, "a&lt;b&gt;&amp;&quot;c'd");
+    zl_buf_reset(&b);
+    assert_int_equal(zl_buf_add_xml(&b, "'x'&y", (size_t)-1, 1), 0);
+    assert_string_equal(b.data, "&#39;x&#39;&amp;y");
+    zl_buf_reset(&b);
+    assert_int_equal(zl_buf_add_xml(&b, "a&bcd", 2, 0), 0);   /* a prefix */
+    assert_int_equal(zl_buf_add_xml(&b, NULL, 5, 0), 0);      /* nothing */
+    assert_string_equal(b.data, "a&amp;");
+    zl_buf_cleanup(&b);
+    /* The cap holds: an escape that does not fit fails. */
+    zl_buf_init(&small, 8);
+    assert_int_equal(zl_buf_add_json_string(&small, "ab\x01"), ZL_ELIMIT);
+    zl_buf_cleanup(&small);
+    zl_buf_init(&small, 4);
+    assert_int_equal(zl_buf_add_xml(&small, "<<", (size_t)-1, 0), ZL_ELIMIT);
+    zl_buf_cleanup(&small);
+}
+
+/* The calendar (zl_days_from_civil / zl_civil_from_days) round-trips. */
+static void test_civil(void **state)
+{
+    static const int64_t days[] = {-719468, -1, 0, 1, 59, 60, 10957, 11016,
+                                   19000, 2932896};
+    int y, m, d;
+
+    (void)state;
+    assert_int_equal(zl_days_from_civil(1970, 1, 1), 0);
+    assert_int_equal(zl_days_from_civil(2000, 3, 1), 11017);
+    assert_int_equal(zl_days_from_civil(1969, 12, 31), -1);
+    for (size_t i = 0; i < sizeof days / sizeof days[0]; i++) {
+        zl_civil_from_days(days[i], &y, &m, &d);
+        assert_int_equal(zl_days_from_civil(y, m, d), days[i]);
+    }
+    zl_civil_from_days(11016, &y, &m, &d);
+    assert_int_equal(y * 10000 + m * 100 + d, 20000229);
+}
+
+/* The capped arena (lib/util/arena.c): packed strings take no padding,
+ * aligned pieces stay aligned after them, the cap and `held` hold. */
+static void test_arena(void **state)
+{
+    struct zl_arena a;
+    char *p, *q;
+    void *x;
+
+    (void)state;
+    zl_arena_init_chunk(&a, 64, 32);
+    p = zl_arena_strndup_packed(&a, "abc", 3);
+    q = zl_arena_strndup_packed(&a, "de", 2);
+    assert_string_equal(p, "abc");
+    assert_string_equal(q, "de");
+    assert_ptr_equal(q, p + 4);               /* packed */
+    assert_int_equal(a.total, 7);
+    x = zl_arena_alloc(&a, 5);                /* aligned after them */
+    assert_non_null(x);
+    assert_int_equal((uintptr_t)x % 16, 0);
+    assert_int_equal(a.total, 7 + 16);
+    assert_null(zl_arena_alloc(&a, 48));      /* past the cap of 64 */
+    assert_non_null(zl_arena_alloc(&a, 24));  /* 32 more: a new chunk */
+    assert_int_equal(a.total, 55);
+    assert_true(a.held >= 2 * 32);
+    assert_null(zl_arena_strndup_packed(&a, "123456789", 9));  /* 65 */
+    assert_string_equal(zl_arena_strndup_packed(&a, "12345678", 8),
+                        "12345678");          /* exactly 64 */
+    assert_null(zl_arena_strndup_packed(&a, "", 0));   /* full */
+    zl_arena_free(&a);
+    assert_int_equal(a.total, 0);
+    assert_int_equal(a.held, 0);
+    assert_string_equal(zl_arena_strndup(&a, "again", 5), "again");
+    zl_arena_free(&a);
+    zl_arena_free(NULL);
+}
+
+/* The index table (lib/util/itab.c): keys in the caller's array, found
+ * again after every growth; a key never added is not found. */
+static uint64_t itab_hash(const void *ctx, int32_t idx)
+{
+    const uint32_t *keys = ctx;
+
+    return keys[idx] * 0x9e3779b97f4a7c15ull;
+}
+
+static int32_t itab_find(const struct zl_itab *t, const uint32_t *keys,
+                         uint32_t key)
+{
+    size_t h;
+
+    if (t->cap == 0)
+        return -1;
+    for (h = zl_itab_start(t, key * 0x9e3779b97f4a7c15ull); t->slot[h];
+         h = zl_itab_step(t, h))
+        if (keys[t->slot[h] - 1] == key)
+            return t->slot[h] - 1;
+    return -1;
+}
+
+static void test_itab(void **state)
+{
+    static uint32_t keys[5000];
+    struct zl_itab t = {NULL, 0};
+    size_t bytes = 0;
+
+    (void)state;
+    assert_int_equal(itab_find(&t, keys, 7), -1);
+    for (int32_t i = 0; i < 5000; i++) {
+        keys[i] = (uint32_t)i * 7919u + 3u;
+        assert_int_equal(zl_itab_reserve(&t, (size_t)i, 16, itab_hash, keys,
+                                         &bytes), 0);
+        zl_itab_put(&t, itab_hash(keys, i), i);
+    }
+    assert_true(t.cap >= 2 * 5000);
+    assert_int_equal(bytes, t.cap * sizeof(int32_t));
+    for (int32_t i = 0; i < 5000; i++)
+        assert_int_equal(itab_find(&t, keys, keys[i]), i);
+    assert_int_equal(itab_find(&t, keys, 1), -1);
+    /* a failed growth leaves the table as it was */
+    zl_alloc_fail_after(0);
+    assert_int_equal(zl_itab_reserve(&t, t.cap, 16, itab_hash, keys, NULL),
+                     ZL_ENOMEM);
+    zl_alloc_fail_after(-1);
+    assert_int_equal(itab_find(&t, keys, keys[4999]), 4999);
+    zl_itab_free(&t);
+    assert_int_equal(t.cap, 0);
+    zl_itab_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strmap),
+        cmocka_unit_test(test_escape),      cmocka_unit_test(test_civil),
+        cmocka_unit_test(test_arena),       cmocka_unit_test(test_itab),
         cmocka_unit_test(test_buf_cap),     cmocka_unit_test(test_buf_oom),
         cmocka_unit_test(test_time),        cmocka_unit_test(test_base64),
         cmocka_unit_test(test_hex),         cmocka_unit_test(test_error_format),
