@@ -2,11 +2,11 @@
  * ep_arena.c - the bump arena of the EPCIS module, and the per-thread
  * arena jansson allocates a parse's JSON tree from.
  *
- * What: 8-byte aligned pieces of 16 KiB+ chunks (a chunk doubles up to
- * 16 MiB as an arena grows); every string of a parsed document lives in
- * one arena, freed at once by zl_epcis_doc_free(). ep_arena_keep() keeps
- * one chunk as large as a whole parse needed, so that the next parse of
- * the same size allocates nothing.
+ * What: 8-byte aligned pieces of 16 KiB+ chunks (each new chunk twice
+ * the last while that is under 16 MiB); every string of a parsed
+ * document lives in one arena, freed at once by zl_epcis_doc_free().
+ * ep_arena_keep() keeps one chunk as large as a whole parse needed, so
+ * that the next parse of the same size allocates nothing.
  *
  * Why here and not lib/util: the arena's contract (reset keeps the newest
  * chunk, keep() sizes one chunk to the high-water mark, no per-piece
@@ -14,9 +14,11 @@
  * to lib/util as "the one capped arena" is the util consolidation's call
  * (issue 8), and its callers only see ep_arena_* here.
  *
- * Rejected: malloc per string (a document has tens of thousands; the
- * frees were a measurable part of capture), and a fixed-size pool (event
- * sizes vary by orders of magnitude).
+ * Rejected: malloc per string (a document holds tens of thousands of
+ * strings, each would need its own free and its own error path), and a
+ * fixed-size pool (event sizes vary by orders of magnitude). Not capped
+ * itself: what goes in is bounded by the capture limits (max_bytes,
+ * max_events) and EP_PREHASH_MAX.
  */
 #include "epcis/epcis_int.h"
 

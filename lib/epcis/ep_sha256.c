@@ -2,10 +2,11 @@
  * ep_sha256.c - SHA-256 of a pre-hash string and the CBV 2.0 event hash
  * ID written from it ("ni:///sha-256;<hex>?ver=CBV2.0", RFC 6920).
  *
- * OpenSSL's EVP with the digest fetched once per process (pthread_once):
- * an implicit fetch per EVP_Digest() call was a visible part of hashing
- * thousands of small events. A SHA-256 of our own was rejected: OpenSSL
- * is a dependency anyway (signatures) and its code is the checked one.
+ * OpenSSL's EVP with the digest fetched once per process (pthread_once)
+ * instead of EVP_sha256(), whose implicit fetch repeats the provider
+ * lookup for every one of thousands of small events. A SHA-256 of our
+ * own was rejected: OpenSSL is a dependency anyway (signatures) and its
+ * code is the checked one.
  */
 #include "epcis/epcis_int.h"
 

@@ -506,7 +506,7 @@ static int event_hash(const char *json, size_t len,
     zl_buf_init(&pre, EP_PREHASH_MAX);
     memset(&hc, 0, sizeof hc);
     if ((r = ep_load_json(json, len, ZL_DEFAULT_MAX_DEPTH, (size_t)-1, &ev, err,
-                       NULL)) < 0)
+                          NULL)) < 0)
         goto out;
     t = json_object_get(ev, "type");
     if (!json_is_object(ev) || !ep_event_type_of(t)) {

@@ -135,7 +135,8 @@ int ep_event_text(struct ep_vctx *v, json_t *ev, json_t *ctxj,
                 rr = !d || (v->ign && !d2) ||
                      zl_buf_adds(&b, "\"@context\":") < 0 ||
                      zl_buf_adds(&b, d) < 0 ||
-                     (d2 && zl_buf_printf(&b, ",\"%s\":%s", v->ign_key, d2) < 0);
+                     (d2 && zl_buf_printf(&b, ",\"%s\":%s", v->ign_key,
+                                          d2) < 0);
                 ep_jfree(d);
                 ep_jfree(d2);
                 if (!rr)

@@ -68,7 +68,8 @@ int ep_prescan(const char *buf, size_t len, size_t max_depth, size_t stop,
                     i++;
                 i++;
             }
-            if (depth && st[depth - 1].kind == '{' && st[depth - 1].expect_key) {
+            if (depth && st[depth - 1].kind == '{' &&
+                st[depth - 1].expect_key) {
                 st[depth - 1].key = buf + s;
                 st[depth - 1].klen = (i < len ? i : len) - s;
                 st[depth - 1].expect_key = 0;
@@ -102,7 +103,8 @@ int ep_prescan(const char *buf, size_t len, size_t max_depth, size_t stop,
             }
         } else if (c == '}' || c == ']') {
             if (depth) {
-                if (sl && rec_depth == depth && c == '}' && sl->n && !sl->failed) {
+                if (sl && rec_depth == depth && c == '}' && sl->n &&
+                    !sl->failed) {
                     sl->r[sl->n - 1][1] = i + 1;
                     rec_depth = 0;
                 }
@@ -162,7 +164,7 @@ int ep_load_json(const char *buf, size_t len, size_t max_depth,
     if (!*root) {
         int dup = strstr(je.text, "duplicate") != NULL;
         ep_prescan(buf, len, (size_t)-1,
-                (size_t)(je.position > 0 ? je.position : 0), &p, NULL);
+                   (size_t)(je.position > 0 ? je.position : 0), &p, NULL);
         if (dup)
             snprintf(rule, sizeof rule,
                      "duplicate object key (JSON keys must be unique): %s",

@@ -175,11 +175,12 @@ int ep_want_time(struct ep_vctx *v, json_t *j, int64_t *ms, int *off)
     int64_t m;
     int o;
     if (!json_is_string(j))
-        return ep_fail(v, ZL_EINVAL, "must be a string (ISO 8601 date-time)", j);
+        return ep_fail(v, ZL_EINVAL, "must be a string (ISO 8601 date-time)",
+                       j);
     if (zl_time_parse(json_string_value(j), json_string_length(j), &m, &o) < 0)
         return ep_fail(v, ZL_EINVAL,
-                    "must be an ISO 8601 date-time with seconds and a time "
-                    "zone (Z or +hh:mm)", j);
+                       "must be an ISO 8601 date-time with seconds and a time "
+                       "zone (Z or +hh:mm)", j);
     if (ms)
         *ms = m;
     if (off)
@@ -266,7 +267,8 @@ static int want_uom(struct ep_vctx *v, json_t *j)
     const char *s;
     size_t n, i;
     if (!json_is_string(j))
-        return ep_fail(v, ZL_EINVAL, "must be a string (UN/CEFACT unit code)", j);
+        return ep_fail(v, ZL_EINVAL, "must be a string (UN/CEFACT unit code)",
+                       j);
     s = json_string_value(j);
     n = json_string_length(j);
     if (n < 2 || n > 3)
@@ -276,8 +278,8 @@ static int want_uom(struct ep_vctx *v, json_t *j)
             goto bad;
     return 0;
 bad:
-    return ep_fail(v, ZL_EINVAL, "must be a UN/CEFACT unit code (2-3 of A-Z0-9)",
-                j);
+    return ep_fail(v, ZL_EINVAL,
+                   "must be a UN/CEFACT unit code (2-3 of A-Z0-9)", j);
 }
 
 static const char *const type_names[] = { NULL, "ObjectEvent",
@@ -385,23 +387,24 @@ static int sensor_list(struct ep_vctx *v, json_t *arr, struct zl_event *e)
                  * (and so does the CBV 2.0 hash order); epcis2.js
                  * refuses it too. */
                 r = ep_fail_key(v, "bizRules", ZL_EINVAL,
-                             "bizRules belongs in sensorMetadata, not in a "
-                             "sensorReport (EPCIS 2.0 sec. 7.3.8.3)",
-                             json_object_get(rp, "bizRules"));
+                                "bizRules belongs in sensorMetadata, not in a "
+                                "sensorReport (EPCIS 2.0 sec. 7.3.8.3)",
+                                json_object_get(rp, "bizRules"));
                 goto out;
             }
             if ((r = ep_check_names(v, rp, rp_names, 1, "sensorReport")) < 0)
                 goto out;
             if (!json_object_get(rp, "type")) {
                 r = ep_fail_key(v, "type", ZL_EINVAL,
-                             "required (the measurement type of a "
-                             "sensorReport)", NULL);
+                                "required (the measurement type of a "
+                                "sensorReport)", NULL);
                 goto out;
             }
             json_object_foreach(rp, k, x) {
                 size_t o5 = ep_path_key(&v->path, k);
                 if (!strcmp(k, "type"))
-                    r = want_cbv(v, x, EP_VOC_MEASURE, "measurement type", NULL);
+                    r = want_cbv(v, x, EP_VOC_MEASURE, "measurement type",
+                                 NULL);
                 else if (!strcmp(k, "exception"))
                     r = want_cbv(v, x, EP_VOC_ALERT, "sensor alert type", NULL);
                 else if (!strcmp(k, "component"))
@@ -1087,11 +1090,11 @@ int ep_bare_context(struct ep_vctx *v, json_t *ev)
     c = json_object_get(ev, "@context");
     if (!c)
         return ep_fail_key(v, "@context", ZL_EINVAL,
-                        "required (JSON-LD context of EPCIS 2.0): an event "
-                        "sent without an EPCISDocument carries its own",
-                        NULL);
+                           "required (JSON-LD context of EPCIS 2.0): an event "
+                           "sent without an EPCISDocument carries its own",
+                           NULL);
     if (!json_is_string(c) && !json_is_array(c) && !json_is_object(c))
         return ep_fail_key(v, "@context", ZL_EINVAL,
-                        "must be a URI, an object or an array", c);
+                           "must be a URI, an object or an array", c);
     return 0;
 }
