@@ -1,7 +1,11 @@
 /*
- * epcis_int.h - private parts of the EPCIS module: a bump arena, the CBV
- * vocabularies, and the pre-hash engine shared by zl_epcis_parse() and
- * zl_epcis_event_hash().
+ * epcis_int.h - private parts of the EPCIS module: a bump arena
+ * (ep_arena.c), the CBV vocabularies (vocab.c, cbv.c), SHA-256
+ * (ep_sha256.c), the pre-hash engine shared by zl_epcis_parse() and
+ * zl_epcis_event_hash() (prehash.c), and the pieces of the parser: JSON
+ * paths (epcis_path.c), the structural pre-scan (epcis_prescan.c), the
+ * identifier cache (epcis_idcache.c), the validator (epcis_validate.c),
+ * the stored event text (epcis_minify.c) and the driver (epcis.c).
  *
  * The pre-hash engine reproduces the CBV 2.0 "event hash ID" algorithm as
  * the reference generator (RalphTro/epcis-event-hash-generator) computes it
@@ -37,7 +41,21 @@ void ep_arena_cleanup(struct ep_arena *a);
 void ep_arena_keep(struct ep_arena *a, size_t max);
 /* 8-byte aligned; NULL on OOM. */
 void *ep_alloc(struct ep_arena *a, size_t n);
+/* A NUL-terminated copy of s[0..n); NULL on OOM. */
 char *ep_strndup(struct ep_arena *a, const char *s, size_t n);
+
+/* The JSON tree of one parse is allocated from an arena (see
+ * zl_alloc_json_route): ep_jarena_alloc() is the allocator to route to
+ * (ctx: the arena), ep_jarena_get() this thread's arena, kept between
+ * parses and freed at thread exit (NULL when thread-local storage fails:
+ * the caller then uses an arena of its own). After a parse, keep at most
+ * EP_JARENA_KEEP bytes of it (ep_arena_keep). */
+#define EP_JARENA_KEEP ((size_t)16 << 20)
+void *ep_jarena_alloc(void *ctx, size_t n);
+struct ep_arena *ep_jarena_get(void);
+/* Free what jansson allocated (json_dumps text) with jansson's current
+ * free function: during a routed parse that is the arena's no-op. */
+void ep_jfree(void *p);
 
 /* ---- vocabularies ---- */
 enum ep_vocab {
@@ -120,9 +138,9 @@ int ep_collect_expanded(json_t *event, struct ep_arena *a, const char ***exp,
 int ep_prehash(json_t *event, const char *type, const struct ep_hashctx *hc,
                struct ep_arena *scratch, struct zl_buf *out);
 
-/* SHA-256 with the digest fetched once per process. */
+/* SHA-256 of p[0..n) into out, with the digest fetched once per process.
+ * 0, or ZL_ENOMEM when OpenSSL cannot provide or run it. */
 int ep_sha256(const void *p, size_t n, uint8_t out[32]);
-/* "ni:///sha-256;<hex>?ver=CBV2.0" */
 
 /* Canonical CBV value: "shipping" -> https://ref.gs1.org/cbv/BizStep-
  * shipping, urn:epcglobal:cbv:... -> web URI; other URIs unchanged.
@@ -136,5 +154,140 @@ const char *ep_cbv_canonical(enum ep_vocab v, const char *s, size_t n,
 int ep_canon_number(const char *s, size_t n, char *out, size_t cap);
 /* Same for a double already parsed. */
 void ep_format_double(double d, char *out, size_t cap);
+
+/* ---- the parser (epcis*.c) ---- */
+
+/* Largest pre-hash string of one event (ZL_ELIMIT past it). */
+#define EP_PREHASH_MAX ((size_t)8 << 20)
+
+/* A parsed document: every string and event lives in its arena. */
+struct zl_epcis_doc {
+    struct ep_arena a;
+    struct zl_event *events;
+    size_t n;
+};
+
+/* A JSON path for error messages ("$.epcisBody.eventList[3].epcList[0]"),
+ * built as the validator descends: push returns the old length, pop goes
+ * back to it. A path longer than the buffer is cut (as snprintf would);
+ * s is always NUL-terminated. */
+struct ep_path {
+    char s[256];
+    size_t len;
+};
+/* Set the path to the string s (cut to fit). */
+void ep_path_set(struct ep_path *p, const char *s);
+/* Append ".k"; returns the length before. */
+size_t ep_path_key(struct ep_path *p, const char *k);
+/* Append "[i]"; returns the length before. */
+size_t ep_path_idx(struct ep_path *p, size_t i);
+/* Cut the path back to length old (a value push returned). */
+void ep_path_pop(struct ep_path *p, size_t old);
+
+/* Byte ranges [r[i][0], r[i][1]) of the events in the raw text (elements
+ * of an "eventList" array at document or query-document depth, or of a
+ * top-level array). failed: the list ran out of memory (then it is not
+ * to be used); depth: nesting depth of the first event (2, 4 or 6). The
+ * caller frees r with zl_free. */
+struct ep_slices {
+    size_t (*r)[2];
+    size_t n, cap;
+    int failed;
+    size_t depth;
+};
+/* Walk the raw text buf[0..len) without building anything. Returns
+ * ZL_ELIMIT when nesting passes max_depth, else 0; stops there or at
+ * byte offset stop (when stop < len), and either way sets path to the
+ * location reached. Malformed text is left for jansson to report. When
+ * sl is not NULL it receives the event ranges. */
+int ep_prescan(const char *buf, size_t len, size_t max_depth, size_t stop,
+               struct ep_path *path, struct ep_slices *sl);
+/* Pre-scan (depth cap, event count cap when sl is given) and then load
+ * buf with jansson (duplicate keys rejected) into *root. On failure sets
+ * err with the path of the problem and returns ZL_ELIMIT or ZL_ESYNTAX. */
+int ep_load_json(const char *buf, size_t len, size_t max_depth,
+                 size_t max_events, json_t **root, struct zl_error *err,
+                 struct ep_slices *sl);
+
+/* One slot of the document-wide identifier cache (see struct ep_vctx). */
+struct ep_idc_slot {
+    const char *raw;     /* the JSON string (lives as long as the tree) */
+    size_t len;
+    const char *canon;   /* doc arena */
+    size_t stamp;        /* identifier list that last held the entry */
+};
+
+/* Validation state of one parse. */
+struct ep_vctx {
+    zl_epcis_doc *doc;
+    struct zl_error *err;
+    struct ep_path path;
+    char canon[1024];
+    /* identifiers of the current event: JSON string -> canonical form */
+    const char **id_raw, **id_canon;
+    size_t n_id, cap_id;
+    const char *ctxtext;   /* "@context":... (and ignoreFields) to add */
+    /* Identifiers canonicalised so far in this document, by raw text: the
+     * same EPCs and locations recur from event to event (a pack, then its
+     * aggregation, then its shipping), and the GS1 parse with check digits
+     * was the largest part of validation. Open addressing, mask + 1 slots.
+     * stamp marks the identifier list that last held the entry, which
+     * makes uniqueItems one lookup. */
+    struct ep_idc_slot *idc;
+    size_t idc_mask, idc_n, stamp;
+    json_t *ign;           /* the document's ignoreFields list, or NULL */
+    char ign_key[160];     /* its key, "<prefix>:ignoreFields" */
+};
+/* Free what the context owns (not the context, not the document). */
+void ep_vctx_cleanup(struct ep_vctx *v);
+
+/* ---- identifier cache (epcis_idcache.c) ---- */
+/* The cache slot of s[0..n): its entry (raw != NULL), or the empty slot
+ * it would take; the caller fills an empty slot and counts it in idc_n.
+ * Grows the table first when half full; NULL when it cannot grow. */
+struct ep_idc_slot *ep_idc_find(struct ep_vctx *v, const char *s, size_t n);
+/* Note that the current event's JSON string raw canonicalises to canon
+ * (for the pre-hash). 0 or ZL_ENOMEM. */
+int ep_id_remember(struct ep_vctx *v, const char *raw, const char *canon);
+/* Index the identifiers remembered for the current event by the address
+ * of their JSON string into hc->id_raw/id_canon/id_mask (scratch-owned;
+ * empty when there are none). 0 or ZL_ENOMEM. */
+int ep_id_index(const struct ep_vctx *v, struct ep_arena *scratch,
+                struct ep_hashctx *hc);
+
+/* ---- validator (epcis_validate.c) ---- */
+/* Set v->err at the current path with rule and the value val (a JSON
+ * string as is, anything else compact JSON, NULL none); returns code. */
+int ep_fail(struct ep_vctx *v, int code, const char *rule, json_t *val);
+/* The same at the path of member key of the current object. */
+int ep_fail_key(struct ep_vctx *v, const char *key, int code,
+                const char *rule, json_t *val);
+/* j must be an ISO 8601 date-time with seconds and zone; *ms and *off
+ * (either may be NULL) get its instant and offset. 0 or ep_fail(). */
+int ep_want_time(struct ep_vctx *v, json_t *j, int64_t *ms, int *off);
+/* Every member of obj is in the NULL-terminated names, or (allow_ext) an
+ * extension key with a ':'; else fail at that member naming what. */
+int ep_check_names(struct ep_vctx *v, json_t *obj, const char *const *names,
+                   int allow_ext, const char *what);
+/* The event type named by the JSON string t (1..5), or 0. */
+int ep_event_type_of(json_t *t);
+/* An event sent without a document must carry its own @context (a URI,
+ * an object or an array); 0 when ev is no object (validation says so). */
+int ep_bare_context(struct ep_vctx *v, json_t *ev);
+/* Validate one event at v->path and fill *e (zeroed by the caller) with
+ * arena copies of its canonical values; the identifiers met are
+ * remembered for the pre-hash. 0, or a negative code with v->err set. */
+int ep_validate_event(struct ep_vctx *v, json_t *ev, struct zl_event *e);
+
+/* ---- stored event text (epcis_minify.c) ---- */
+/* Set e->json/json_len to the event's stored text (doc arena): its raw
+ * text raw[0..raw_len) minus insignificant whitespace when raw is given,
+ * else jansson's compact dump; with the document's @context (ctxj) and
+ * ignoreFields list put in front when the document binds prefixes
+ * (hc->n_ns) that the event does not bind itself, or merged in front of
+ * the event's own @context when it has one. 0 or ZL_ENOMEM. */
+int ep_event_text(struct ep_vctx *v, json_t *ev, json_t *ctxj,
+                  const char *raw, size_t raw_len,
+                  const struct ep_hashctx *hc, struct zl_event *e);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * vocab.c - CBV 2.0 and GS1 web vocabularies used by EPCIS events, the
- * bump arena the module allocates from, and SHA-256.
+ * vocab.c - CBV 2.0 and GS1 web vocabularies used by EPCIS events: term
+ * lists, membership, and the canonical web URI of a term.
  *
  * The term lists are the enumerations of the GS1 EPCIS 2.0 JSON Schema
  * (bizTransaction type, error reason; bizStep, disposition and source/
@@ -11,16 +11,11 @@
  * context does for them; a general JSON-LD processor was rejected as far
  * too slow for capture and unnecessary for these closed lists.
  *
- * The arena hands out 8-byte aligned pieces of 16 KiB+ chunks; every
- * string of a parsed document lives in one, freed at once.
+ * The bump arena these functions allocate from is ep_arena.c; SHA-256 is
+ * ep_sha256.c.
  */
 #include "epcis/epcis_int.h"
 
-#include "util/alloc.h"
-#include "util/codec.h"
-
-#include <openssl/evp.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,131 +140,4 @@ const char *ep_cbv_canonical(enum ep_vocab v, const char *s, size_t n,
     if (n > 4 && memcmp(s, "gs1:", 4) == 0)
         return concat(a, "https://gs1.org/voc/", s + 4, n - 4);
     return ep_strndup(a, s, n);
-}
-
-/* ---- arena ---- */
-struct ep_chunk {
-    struct ep_chunk *next;
-    size_t used, cap;
-    _Alignas(8) char data[];
-};
-
-#define EP_CHUNK_MIN ((size_t)16384)
-
-void ep_arena_init(struct ep_arena *a)
-{
-    a->head = NULL;
-    a->total = 0;
-}
-
-void ep_arena_reset(struct ep_arena *a)
-{
-    struct ep_chunk *c = a->head, *next;
-    if (!c)
-        return;
-    next = c->next;
-    while (next) {
-        struct ep_chunk *n2 = next->next;
-        zl_free(next);
-        next = n2;
-    }
-    c->next = NULL;
-    c->used = 0;
-    a->total = c->cap;
-}
-
-void ep_arena_keep(struct ep_arena *a, size_t max)
-{
-    size_t want = a->total;
-    struct ep_chunk *c;
-
-    if (a->head && !a->head->next && a->head->cap >= want) {
-        a->head->used = 0;
-        return;
-    }
-    ep_arena_cleanup(a);
-    if (want == 0 || want > max)
-        return;
-    c = zl_malloc(sizeof *c + want);
-    if (!c)
-        return;
-    c->cap = want;
-    c->used = 0;
-    c->next = NULL;
-    a->head = c;
-    a->total = want;
-}
-
-void ep_arena_cleanup(struct ep_arena *a)
-{
-    struct ep_chunk *c = a->head;
-    while (c) {
-        struct ep_chunk *n = c->next;
-        zl_free(c);
-        c = n;
-    }
-    a->head = NULL;
-    a->total = 0;
-}
-
-void *ep_alloc(struct ep_arena *a, size_t n)
-{
-    struct ep_chunk *c = a->head;
-    n = (n + 7) & ~(size_t)7;
-    if (n == 0)
-        n = 8;
-    if (!c || c->cap - c->used < n) {
-        size_t cap = n > EP_CHUNK_MIN ? n : EP_CHUNK_MIN;
-        if (c && c->cap * 2 > cap && c->cap < ((size_t)1 << 24))
-            cap = c->cap * 2 > n ? c->cap * 2 : n;
-        c = zl_malloc(sizeof *c + cap);
-        if (!c)
-            return NULL;
-        c->cap = cap;
-        c->used = 0;
-        c->next = a->head;
-        a->head = c;
-        a->total += cap;
-    }
-    c->used += n;
-    return c->data + c->used - n;
-}
-
-char *ep_strndup(struct ep_arena *a, const char *s, size_t n)
-{
-    char *r = ep_alloc(a, n + 1);
-    if (!r)
-        return NULL;
-    memcpy(r, s, n);
-    r[n] = '\0';
-    return r;
-}
-
-/* ---- SHA-256 ---- */
-static EVP_MD *sha256_md;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void fetch_sha256(void)
-{
-    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
-int ep_sha256(const void *p, size_t n, uint8_t out[32])
-{
-    unsigned int len = 0;
-    pthread_once(&sha256_once, fetch_sha256);
-    if (!sha256_md)
-        return ZL_ENOMEM;
-    if (EVP_Digest(p, n, out, &len, sha256_md, NULL) != 1 || len != 32)
-        return ZL_ENOMEM;
-    return 0;
-}
-
-void zl_event_hash_id(const uint8_t h[32], char out[96])
-{
-    static const char pre[] = "ni:///sha-256;";
-    static const char post[] = "?ver=CBV2.0";
-    memcpy(out, pre, sizeof pre - 1);
-    zl_hex_encode(h, 32, out + sizeof pre - 1);
-    memcpy(out + sizeof pre - 1 + 64, post, sizeof post);
 }

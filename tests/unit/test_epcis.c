@@ -927,6 +927,74 @@ static void test_host_allocator(void **state)
     free(d);
 }
 
+/* Which properties each event type allows (epcis_validate.c encodes them
+ * as bitmasks in its field table): every property of any type, put into
+ * an event of each type, is refused as "not a property of <type>" exactly
+ * when the EPCIS 2.0 JSON Schema's list for that type lacks it. */
+static void test_property_matrix(void **state)
+{
+    static const char *const types[] = {
+        "ObjectEvent", "AggregationEvent", "TransactionEvent",
+        "TransformationEvent", "AssociationEvent" };
+    static const char *const common =
+        " eventTime recordTime eventTimeZoneOffset eventID certificationInfo "
+        "errorDeclaration ";
+    static const char *const own[] = {
+        " action epcList quantityList bizStep disposition "
+        "persistentDisposition readPoint bizLocation bizTransactionList "
+        "sourceList destinationList sensorElementList ilmd ",
+        " parentID childEPCs childQuantityList action bizStep disposition "
+        "readPoint bizLocation bizTransactionList sourceList destinationList "
+        "sensorElementList ",
+        " bizTransactionList parentID epcList quantityList action bizStep "
+        "disposition readPoint bizLocation sourceList destinationList "
+        "sensorElementList ",
+        " inputEPCList inputQuantityList outputEPCList outputQuantityList "
+        "transformationID bizStep disposition persistentDisposition "
+        "readPoint bizLocation bizTransactionList sourceList destinationList "
+        "sensorElementList ilmd ",
+        " parentID childEPCs childQuantityList action bizStep disposition "
+        "readPoint bizLocation bizTransactionList sourceList destinationList "
+        "sensorElementList " };
+    static const char *const props[] = {
+        "eventTime", "recordTime", "eventTimeZoneOffset", "eventID",
+        "certificationInfo", "errorDeclaration", "action", "parentID",
+        "epcList", "quantityList", "childEPCs", "childQuantityList",
+        "inputEPCList", "inputQuantityList", "outputEPCList",
+        "outputQuantityList", "transformationID", "bizStep", "disposition",
+        "persistentDisposition", "readPoint", "bizLocation",
+        "bizTransactionList", "sourceList", "destinationList",
+        "sensorElementList", "ilmd", "bizRules", "id", "quantity" };
+    size_t t, p;
+    (void)state;
+    for (t = 0; t < 5; t++) {
+        for (p = 0; p < sizeof props / sizeof props[0]; p++) {
+            char doc[1024], word[64], path[96], rule[96];
+            zl_epcis_doc *d = NULL;
+            struct zl_error err;
+            int allowed, no;
+            snprintf(word, sizeof word, " %s ", props[p]);
+            allowed = strstr(common, word) || strstr(own[t], word);
+            snprintf(doc, sizeof doc,
+                     HEAD "{\"type\":\"%s\",\"%s\":1}" TAIL, types[t],
+                     props[p]);
+            memset(&err, 0, sizeof err);
+            (void)zl_epcis_parse(doc, strlen(doc), NULL, &d, &err);
+            zl_epcis_doc_free(d);
+            snprintf(path, sizeof path, "$.epcisBody.eventList[0].%s",
+                     props[p]);
+            snprintf(rule, sizeof rule, "not a property of %s ", types[t]);
+            no = !strcmp(err.path, path) &&
+                      !strncmp(err.rule, rule, strlen(rule));
+            if (no == allowed)
+                fail_msg("%s.%s: %s, want %s (%s: %s)", types[t], props[p],
+                         no ? "refused" : "accepted",
+                         allowed ? "accepted" : "refused", err.path,
+                         err.rule);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -941,6 +1009,7 @@ int main(void)
         cmocka_unit_test(test_unique_items),
         cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_host_allocator),
+        cmocka_unit_test(test_property_matrix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
