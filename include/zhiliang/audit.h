@@ -22,6 +22,7 @@ extern "C" {
 
 struct zl_audit_issue {
     const char *kind;        /* "record-altered", "record-missing",
+                                "metadata-altered", "metadata-unanchored",
                                 "record-unlogged", "leaf-gap", "leaf-duplicate",
                                 "node-changed", "node-missing",
                                 "checkpoint-signature", "checkpoint-root",
@@ -68,9 +69,12 @@ struct zl_audit_reindex_stats {
     uint64_t documents;   /* signed documents relinked */
     uint64_t cases;       /* recall cases rewritten from their records */
     uint64_t skipped;     /* records that no longer hash to their key */
+    uint64_t metadata;    /* events whose record_time or party were put
+                             back as their capture receipt states */
 };
 
-/* Rebuild every derived row (the events rows' index columns and packed
+/* Rebuild every derived row (the events rows' capture metadata from their
+ * capture receipts, the events rows' index columns and packed
  * identifiers, the identifier index, bizTransaction/source/destination
  * rows, signed-document links, recall case rows and their identifier
  * index) from the records, in one transaction.
