@@ -7,7 +7,10 @@
  * pre-hash string of its stored JSON), the whole tree is rebuilt and
  * compared with the stored leaves, nodes and signed checkpoints, and every
  * stored record is checked to have a leaf. Whatever was altered, removed,
- * reordered or slipped in behind the log's back is named.
+ * reordered or slipped in behind the log's back is named. An event's
+ * record time and capturing party, which its record does not state, are
+ * checked against the first logged capture receipt that lists it
+ * (docs/architecture.md, "Capture receipts").
  */
 #ifndef ZL_AUDIT_H
 #define ZL_AUDIT_H

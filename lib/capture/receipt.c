@@ -217,11 +217,10 @@ static int existing_cb(void *ctx, const struct zl_stored_event *ev)
     return 0;
 }
 
-static const struct existing *sort_ctx;
-
-static int found_cmp(const void *x, const void *y)
+static int found_cmp(const void *x, const void *y, void *ctx)
 {
     const struct found *a = x, *b = y;
+    const struct existing *e = ctx;
     int c;
 
     if (a->rt != b->rt)
@@ -229,8 +228,7 @@ static int found_cmp(const void *x, const void *y)
     if (a->party != b->party) {
         if (!a->party || !b->party)
             return a->party ? 1 : -1;
-        c = strcmp(sort_ctx->parties[a->party - 1],
-                   sort_ctx->parties[b->party - 1]);
+        c = strcmp(e->parties[a->party - 1], e->parties[b->party - 1]);
         if (c)
             return c;
     }
@@ -249,8 +247,7 @@ int zl_receipt_migrate(zl_store *s)
     rc = zl_store_events_query(s, &all, existing_cb, &e);
     if (rc || !e.n)
         goto out;
-    sort_ctx = &e;  /* the migration holds the store's write lock */
-    qsort(e.v, e.n, sizeof *e.v, found_cmp);
+    qsort_r(e.v, e.n, sizeof *e.v, found_cmp, &e);
     hashes = zl_malloc(e.n * sizeof *hashes);
     g = zl_calloc(e.n, sizeof *g);
     if (!hashes || !g) {
