@@ -35,7 +35,8 @@ static void usage(FILE *f)
         "  --record FILE      the record's canonical bytes (events: the CBV 2.0\n"
         "                     pre-hash string)\n"
         "  --leaf-type T      1 event (default), 2 recall, 3 party,\n"
-        "                     4 inspection, 5 complaint\n"
+        "                     4 inspection, 5 complaint, 6 correction,\n"
+        "                     7 capture receipt\n"
         "  --leaf-hex HEX     the leaf hash instead of the record (64 hex)\n"
         "Exit codes: 0 proof valid, 1 invalid or unreadable, 2 usage.\n");
 }

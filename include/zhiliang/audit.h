@@ -7,7 +7,10 @@
  * pre-hash string of its stored JSON), the whole tree is rebuilt and
  * compared with the stored leaves, nodes and signed checkpoints, and every
  * stored record is checked to have a leaf. Whatever was altered, removed,
- * reordered or slipped in behind the log's back is named.
+ * reordered or slipped in behind the log's back is named. An event's
+ * record time and capturing party, which its record does not state, are
+ * checked against the first logged capture receipt that lists it
+ * (docs/architecture.md, "Capture receipts").
  */
 #ifndef ZL_AUDIT_H
 #define ZL_AUDIT_H
@@ -22,6 +25,7 @@ extern "C" {
 
 struct zl_audit_issue {
     const char *kind;        /* "record-altered", "record-missing",
+                                "metadata-altered", "metadata-unanchored",
                                 "record-unlogged", "leaf-gap", "leaf-duplicate",
                                 "node-changed", "node-missing",
                                 "checkpoint-signature", "checkpoint-root",
@@ -68,9 +72,12 @@ struct zl_audit_reindex_stats {
     uint64_t documents;   /* signed documents relinked */
     uint64_t cases;       /* recall cases rewritten from their records */
     uint64_t skipped;     /* records that no longer hash to their key */
+    uint64_t metadata;    /* events whose record_time or party were put
+                             back as their capture receipt states */
 };
 
-/* Rebuild every derived row (the events rows' index columns and packed
+/* Rebuild every derived row (the events rows' capture metadata from their
+ * capture receipts, the events rows' index columns and packed
  * identifiers, the identifier index, bizTransaction/source/destination
  * rows, signed-document links, recall case rows and their identifier
  * index) from the records, in one transaction.

@@ -9,8 +9,11 @@
 #include "util/strmap.h"
 #include "zhiliang/audit.h"
 
+struct audit_meta;
+
 struct audit {
     zl_store *s;
+    struct audit_meta *meta;  /* capture metadata the receipts state */
     zl_audit_cb cb;
     void *ctx;
     struct zl_audit_stats st;
@@ -51,5 +54,22 @@ int audit_recall_cases(zl_store *s, struct zl_strmap *out);
 /* After every event: the derived tables hold no rows beyond those the
  * records account for; signed documents and their links check out. */
 int audit_derived_totals(struct audit *a);
+
+/* ---- capture receipts (receipts.c) ---- */
+
+/* Receipt key's canonical bytes recomputed from its rows (*canon new).
+ * ZL_ENOTFOUND when no row has the key. */
+int audit_receipt_canon(zl_store *s, const char *key, char **canon,
+                        size_t *len);
+
+/* Map every event listed by a receipt that still matches its leaf to the
+ * record time and party of the first such receipt in log order. *out new
+ * (audit_meta_free). */
+int audit_meta_build(zl_store *s, struct audit_meta **out);
+/* 1 and the values when some receipt lists hash, else 0. *party is
+ * borrowed from the map (NULL: the operator). */
+int audit_meta_get(const struct audit_meta *m, const uint8_t hash[32],
+                   int64_t *record_time_ms, const char **party);
+void audit_meta_free(struct audit_meta *m);
 
 #endif

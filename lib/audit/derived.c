@@ -13,8 +13,9 @@
  * event) are caught by counting: per event the expected rows are found by
  * primary key, so equal totals mean nothing else is there.
  *
- * Not derived, so not checkable here: record_time and the capturing party
- * (capture metadata, not part of the CBV hash), and the party registry.
+ * Not derived from the event record: record_time and the capturing party
+ * (capture metadata, not part of the CBV hash) are checked against the
+ * capture receipts instead (receipts.c); the party registry is not checked.
  * docs/access.md and the README's known limits say so.
  */
 #include "audit/audit_int.h"

@@ -6,7 +6,10 @@
  * links are emptied, then each stored event's row is written again from
  * its parsed record (keeping its capture metadata), and each signed
  * document whose bytes and signature still check is linked to its events
- * again. A crash leaves the store as it was. Records that no longer hash
+ * again. Each event's record_time and party are taken from the first
+ * capture receipt that lists it and still matches its leaf (receipts.c);
+ * an event no receipt lists keeps its own. A crash leaves the store as it
+ * was. Records that no longer hash
  * to their key (edited JSON, a changed signed document) cannot be
  * repaired from themselves: they are counted as skipped and `zhiliang
  * verify` keeps naming them.
@@ -51,6 +54,7 @@ static int collect_cb(void *ctx, const struct zl_stored_event *ev)
 struct rewrite {
     zl_store *s;
     struct zl_audit_reindex_stats *st;
+    struct audit_meta *meta;
 };
 
 static int rewrite_cb(void *ctx, const struct zl_stored_event *row)
@@ -58,16 +62,25 @@ static int rewrite_cb(void *ctx, const struct zl_stored_event *row)
     struct rewrite *r = ctx;
     zl_epcis_doc *d = audit_reparse(row);
     struct zl_event ev;
+    const char *mparty;
     char *party;
+    int64_t rt;
     int rc;
 
     if (!d) {
         r->st->skipped++;
         return 0;
     }
+    /* capture metadata: as the first receipt listing the event says */
+    rt = row->record_time_ms;
+    mparty = row->party;
+    if (audit_meta_get(r->meta, row->hash, &rt, &mparty) &&
+        (rt != row->record_time_ms ||
+         (mparty ? !row->party || strcmp(mparty, row->party) : !!row->party)))
+        r->st->metadata++;
     /* row's strings are borrowed from the statement the replace resets */
-    party = row->party ? zl_strndup(row->party, strlen(row->party)) : NULL;
-    if (row->party && !party) {
+    party = mparty ? zl_strndup(mparty, strlen(mparty)) : NULL;
+    if (mparty && !party) {
         zl_epcis_doc_free(d);
         return ZL_ENOMEM;
     }
@@ -76,7 +89,7 @@ static int rewrite_cb(void *ctx, const struct zl_stored_event *row)
     if (rc > 0)  /* a correction declared it erroneous */
         ev.has_error_declaration = 1;
     if (rc >= 0)
-        rc = zl_store_event_replace(r->s, &ev, row->record_time_ms, party);
+        rc = zl_store_event_replace(r->s, &ev, rt, party);
     if (!rc)
         r->st->events++;
     zl_free(party);
@@ -183,13 +196,15 @@ int zl_audit_reindex(zl_store *s, struct zl_audit_reindex_stats *stats)
     struct zl_event_filter all = {0};
     struct collect c = {0};
     struct docs ds = {0};
-    struct rewrite r = {s, &st};
+    struct rewrite r = {s, &st, NULL};
     int rc;
 
     rc = zl_store_begin(s);
     if (rc)
         return rc;
-    rc = zl_store_events_query(s, &all, collect_cb, &c);
+    rc = audit_meta_build(s, &r.meta);
+    if (!rc)
+        rc = zl_store_events_query(s, &all, collect_cb, &c);
     if (!rc)
         rc = zl_store_signed_docs_all(s, keep_doc, &ds);
     if (!rc)
@@ -212,6 +227,7 @@ int zl_audit_reindex(zl_store *s, struct zl_audit_reindex_stats *stats)
     }
     zl_free(ds.v);
     zl_free(c.hash);
+    audit_meta_free(r.meta);
     if (stats)
         *stats = st;
     return rc;

@@ -5,7 +5,10 @@
  * leaf's record, recomputed from the store (so an edited field shows as a
  * changed leaf and a deleted row as a missing record). The record pass
  * walks the stored events and recall records and checks each has a leaf (so a row inserted
- * behind the log's back is named too). Recomputing from the stored JSON,
+ * behind the log's back is named too). A capture receipt (ZL_LEAF_CAPTURE)
+ * is recomputed from its rows; each event's record_time and party must be
+ * what the first receipt listing it says (receipts.c), since no event
+ * record states them. Recomputing from the stored JSON,
  * not from a stored pre-hash, is the point: the auditor trusts only the
  * record and the signed checkpoints. A recall record is recomputed by
  * zl_recall_record_canon: RFC 8785 canonical JSON for records marked
@@ -17,8 +20,10 @@
 #include "audit/audit_int.h"
 #include "store/store.h"
 #include "store/store_correction.h"
+#include "store/store_receipt.h"
 #include "util/alloc.h"
 #include "util/codec.h"
+#include "util/timefmt.h"
 #include "zhiliang/log.h"
 #include "zhiliang/recall.h"
 
@@ -133,6 +138,15 @@ static int recompute(void *ctx, uint8_t leaf_type, const char *key,
     }
     if (leaf_type == ZL_LEAF_CORRECTION)
         return recompute_correction(a, key, canon, len);
+    if (leaf_type == ZL_LEAF_CAPTURE) {
+        zl_free(a->canon);
+        a->canon = NULL;
+        rc = audit_receipt_canon(a->s, key, &a->canon, len);
+        if (!rc)
+            a->st.records++;
+        *canon = a->canon;
+        return rc;
+    }
     if (leaf_type != ZL_LEAF_EVENT)
         return ZL_EUNSUPPORTED;
     if (key_to_hash(key, hash))
@@ -205,15 +219,51 @@ static int check_key_logged(void *ctx, const char *key)
     return rc;
 }
 
-/* Each stored event: it has its leaf, and its derived rows say what its
- * record says. */
+/* The events row's capture metadata against the first receipt listing
+ * the event. */
+static int check_metadata(struct audit *a, const char *key,
+                          const struct zl_stored_event *ev)
+{
+    char detail[400], t1[32], t2[32];
+    const char *party = NULL;
+    int64_t rt = 0;
+
+    if (!audit_meta_get(a->meta, ev->hash, &rt, &party))
+        return audit_report(a, "metadata-unanchored", 0, key,
+                            "no capture receipt that verifies lists this "
+                            "event: its record time and capturing party "
+                            "are unproven");
+    if (rt != ev->record_time_ms) {
+        zl_time_format_utc(ev->record_time_ms, t1);
+        zl_time_format_utc(rt, t2);
+        snprintf(detail, sizeof detail,
+                 "events.record_time: stored %s, the capture receipt says %s",
+                 t1, t2);
+        return audit_report(a, "metadata-altered", 0, key, detail);
+    }
+    if (party ? !ev->party || strcmp(party, ev->party) : ev->party != NULL) {
+        snprintf(detail, sizeof detail,
+                 "events.party: stored %.150s, the capture receipt says %.150s",
+                 ev->party ? ev->party : "(none)", party ? party : "(none)");
+        return audit_report(a, "metadata-altered", 0, key, detail);
+    }
+    return 0;
+}
+
+/* Each stored event: it has its leaf, its capture metadata is the one
+ * its receipt states, and its derived rows say what its record says. */
 static int check_event(void *ctx, const struct zl_stored_event *ev)
 {
+    struct audit *a = ctx;
+    uint64_t before = a->st.issues;
     char key[96];
     int rc;
 
     zl_event_hash_id(ev->hash, key);
     rc = check_key_logged(ctx, key);
+    /* an unlogged event is named once, as unlogged */
+    if (!rc && a->st.issues == before)
+        rc = check_metadata(ctx, key, ev);
     if (!rc)
         rc = audit_event_derived(ctx, ev);
     return rc;
@@ -235,11 +285,15 @@ int zl_audit_verify(zl_store *s, zl_audit_cb cb, void *ctx,
         goto out;
     a.st.leaves = ls.leaves;
     a.st.checkpoints = ls.checkpoints;
-    rc = zl_store_events_query(s, &all, check_event, &a);
+    rc = audit_meta_build(s, &a.meta);
+    if (!rc)
+        rc = zl_store_events_query(s, &all, check_event, &a);
     if (!rc)
         rc = zl_recall_record_keys(s, check_key_logged, &a);
     if (!rc)
         rc = zl_store_correction_keys(s, check_key_logged, &a);
+    if (!rc)
+        rc = zl_store_receipt_keys(s, check_key_logged, &a);
     if (!rc)
         rc = audit_derived_totals(&a);
     if (rc)
@@ -248,6 +302,7 @@ int zl_audit_verify(zl_store *s, zl_audit_cb cb, void *ctx,
 out:
     if (stats)
         *stats = a.st;
+    audit_meta_free(a.meta);
     zl_free(a.canon);
     zl_free(a.json);
     return rc;

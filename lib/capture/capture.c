@@ -19,12 +19,18 @@
  * rule (zl_authz_check_event, docs/access.md) before the transaction, so
  * the command line and the HTTP server cannot disagree about it.
  *
+ * Receipt: the events a capture stores are listed, with the capture's
+ * record time, party and document hash, in one capture receipt
+ * (receipt.h), logged in the same transaction, so verify can check the
+ * capture metadata the CBV 2.0 hash leaves out. One leaf a document.
+ *
  * Each new event also gets an outbox row (kind "event", key its hash in
  * hex) in the same transaction, so followers of the outbox see exactly
  * the committed events.
  */
 #include "zhiliang/zhiliang.h"
 
+#include "capture/receipt.h"
 #include "store/store.h"
 #include "store/store_correction.h"
 #include "store/store_docs.h"
@@ -133,15 +139,12 @@ static int store_correction(zl_store *s, const struct zl_event *ev,
 /* Keep a signed document and link its events to it (the signature was
  * checked before the transaction began). */
 static int keep_signed(zl_store *s, const char *buf, size_t len,
-                       const zl_epcis_doc *doc, const struct zl_capture_opts *o)
+                       const uint8_t doc_hash[32], const zl_epcis_doc *doc,
+                       const struct zl_capture_opts *o)
 {
-    uint8_t doc_hash[32];
-    unsigned int hl = 32;
     size_t n = zl_epcis_doc_count(doc);
     int rc;
 
-    if (EVP_Digest(buf, len, doc_hash, &hl, EVP_sha256(), NULL) != 1)
-        return ZL_EVERIFY;
     rc = zl_store_signed_doc_put(s, doc_hash, o->party, o->signature_b64, buf,
                                  len);
     for (size_t i = 0; i < n && !rc; i++)
@@ -150,9 +153,10 @@ static int keep_signed(zl_store *s, const char *buf, size_t len,
     return rc;
 }
 
+/* The events stored are listed in stored[] (room for every event). */
 static int store_events(zl_store *s, const zl_epcis_doc *doc,
                         const char *refused, const struct zl_capture_opts *o,
-                        struct zl_capture_result *res)
+                        struct zl_capture_result *res, uint8_t (*stored)[32])
 {
     size_t n = zl_epcis_doc_count(doc);
     char hex[65];
@@ -185,6 +189,7 @@ static int store_events(zl_store *s, const zl_epcis_doc *doc,
         rc = zl_store_outbox_append(s, "event", hex, res->record_time_ms);
         if (rc)
             return rc;
+        memcpy(stored[res->n_new], ev->hash, 32);
         res->n_new++;
         if (o && o->progress && (i + 1) % 4096 == 0)
             o->progress(o->progress_ctx, i + 1, n);
@@ -198,6 +203,8 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
 {
     zl_epcis_doc *doc = NULL;
     char *refused = NULL;
+    uint8_t (*stored)[32] = NULL, doc_hash[32];
+    unsigned int hl = 32;
     struct zl_capture_result local;
     int rc;
 
@@ -209,7 +216,9 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
         goto out;
     res->n_events = zl_epcis_doc_count(doc);
     refused = zl_calloc(res->n_events + 1, 1);
-    if (!refused) {
+    stored = zl_malloc((res->n_events + 1) * sizeof *stored);
+    if (!refused || !stored ||
+        EVP_Digest(buf, len, doc_hash, &hl, EVP_sha256(), NULL) != 1) {
         rc = ZL_ENOMEM;
         goto out;
     }
@@ -226,9 +235,13 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
     rc = zl_store_begin(s);
     if (rc)
         goto out;
-    rc = store_events(s, doc, refused, opts, res);
+    rc = store_events(s, doc, refused, opts, res, stored);
+    if (!rc && res->n_new)
+        rc = zl_receipt_capture(s, res->record_time_ms,
+                                opts ? opts->party : NULL, doc_hash,
+                                (const uint8_t(*)[32])stored, res->n_new);
     if (!rc && opts && opts->signature_b64)
-        rc = keep_signed(s, buf, len, doc, opts);
+        rc = keep_signed(s, buf, len, doc_hash, doc, opts);
     if (!rc)
         rc = zl_store_commit(s);
     if (rc) {
@@ -244,6 +257,7 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
     zl_log_size(s, &res->log_size);
 out:
     zl_free(refused);
+    zl_free(stored);
     zl_epcis_doc_free(doc);
     return rc;
 }

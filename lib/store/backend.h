@@ -39,6 +39,7 @@
 #include "store/store_docs.h"
 #include "store/store_log.h"
 #include "store/store_party.h"
+#include "store/store_receipt.h"
 #include "store/store_recall.h"
 #include "store/store_trace.h"
 
@@ -50,6 +51,7 @@ enum zl_store_module_id {
     ZL_STORE_MOD_DOCS,
     ZL_STORE_MOD_AUDIT,
     ZL_STORE_MOD_CORRECTION,
+    ZL_STORE_MOD_RECEIPT,
     ZL_STORE_MOD_COUNT
 };
 
@@ -224,6 +226,15 @@ struct zl_store_correction_ops {
     int (*keys)(zl_store *s, int (*cb)(void *ctx, const char *key),
                 void *ctx);
     int (*count)(zl_store *s, int64_t *n);
+};
+
+struct zl_store_receipt_ops {
+    struct zl_store_module_ops base;
+    int (*put)(zl_store *s, const struct zl_receipt_group *g);
+    int (*get)(zl_store *s, const char *key, zl_receipt_group_cb cb,
+               void *ctx);
+    int (*keys)(zl_store *s, int (*cb)(void *ctx, const char *key),
+                void *ctx);
 };
 
 struct zl_store_docs_ops {

@@ -18,6 +18,8 @@
 #define AUDIT(s)  ZL_STORE_MODULE(s, ZL_STORE_MOD_AUDIT, zl_store_audit_ops)
 #define CORR(s)   ZL_STORE_MODULE(s, ZL_STORE_MOD_CORRECTION, \
                                   zl_store_correction_ops)
+#define RECEIPT(s) ZL_STORE_MODULE(s, ZL_STORE_MOD_RECEIPT, \
+                                   zl_store_receipt_ops)
 
 /* Call fn of module table m with the handle and the rest of the
  * arguments, or answer ZL_EUNSUPPORTED when the backend lacks m. */
@@ -348,4 +350,23 @@ int zl_store_prefix_owner(zl_store *s, const char *digits,
                           char party_id[ZL_PARTY_ID_MAX], char prefix[13])
 {
     return DISPATCH(PARTY(s), prefix_owner, s, digits, party_id, prefix);
+}
+
+/* ---- capture receipts ------------------------------------------------------ */
+
+int zl_store_receipt_put(zl_store *s, const struct zl_receipt_group *g)
+{
+    return DISPATCH(RECEIPT(s), put, s, g);
+}
+
+int zl_store_receipt_get(zl_store *s, const char *key, zl_receipt_group_cb cb,
+                         void *ctx)
+{
+    return DISPATCH(RECEIPT(s), get, s, key, cb, ctx);
+}
+
+int zl_store_receipt_keys(zl_store *s, int (*cb)(void *ctx, const char *key),
+                          void *ctx)
+{
+    return DISPATCH(RECEIPT(s), keys, s, cb, ctx);
 }

@@ -41,9 +41,11 @@
  * in sqlite_<module>.c.
  *
  * Schema versions (store.c records them): 1 = release 0.1.0; 2 adds the
- * outbox; 3 the parties' Company Prefixes and kinds, and corrections. migrate() holds one step per version.
+ * outbox; 3 the parties' Company Prefixes and kinds, and corrections; 4
+ * capture receipts (sqlite_receipt.c). migrate() holds one step per version.
  */
 #include "store/sqlite_int.h"
+#include "capture/receipt.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -274,6 +276,10 @@ static int sq_migrate(zl_store *s, int from)
     case 2:  /* 2 -> 3: Company Prefixes, party kinds, corrections */
         rc = zl_sqlite_party_ops.base.schema(s);
         return rc ? rc : zl_sqlite_correction_ops.base.schema(s);
+    case 3:  /* 3 -> 4: capture receipts, and one receipt anchoring the
+              * capture metadata of every event stored before them */
+        rc = zl_sqlite_receipt_ops.base.schema(s);
+        return rc ? rc : zl_receipt_migrate(s);
     default:
         return ZL_EUNSUPPORTED;
     }
@@ -1043,5 +1049,6 @@ const struct zl_store_backend zl_sqlite_backend = {
         [ZL_STORE_MOD_DOCS] = &zl_sqlite_docs_ops.base,
         [ZL_STORE_MOD_AUDIT] = &zl_sqlite_audit_ops.base,
         [ZL_STORE_MOD_CORRECTION] = &zl_sqlite_correction_ops.base,
+        [ZL_STORE_MOD_RECEIPT] = &zl_sqlite_receipt_ops.base,
     },
 };

@@ -34,12 +34,12 @@ out=$("$ZL" capture --store "$store" --json "$bad" || true)
 jq -e -s --arg f "$bad" '.[0].file == $f and (.[0].error | length > 0)
     and .[1].failed == 1' <<<"$out" >/dev/null || fail "capture error --json: $out"
 
-# hash, verify, party list, token list
+# hash, verify, party list, token list (verify: 17 events, 1 capture receipt)
 "$ZL" hash --json "$doc" | jq -e 'length == 17 and all(.hashID | startswith("ni:"))' \
     >/dev/null || fail "hash --json"
 "$ZL" hash --check --json "$doc" | jq -e '.valid and .events == 17' >/dev/null ||
     fail "hash --check --json"
-"$ZL" verify --store "$store" --json | jq -e '.ok and .leaves == 17' >/dev/null ||
+"$ZL" verify --store "$store" --json | jq -e '.ok and .leaves == 18' >/dev/null ||
     fail "verify --json"
 "$ZL" party list --store "$store" --json | jq -e 'type == "array"' >/dev/null ||
     fail "party list --json"
