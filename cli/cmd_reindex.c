@@ -59,10 +59,11 @@ int cmd_reindex(int argc, char **argv)
         return EXIT_FAIL;
     }
     if (json) {
-        json_t *o = json_pack("{s:I, s:I, s:I, s:I}", "events",
+        json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I}", "events",
                               (json_int_t)st.events, "documents",
                               (json_int_t)st.documents, "recallCases",
-                              (json_int_t)st.cases, "skipped",
+                              (json_int_t)st.cases, "metadataRestored",
+                              (json_int_t)st.metadata, "skipped",
                               (json_int_t)st.skipped);
 
         json_dumpf(o, stdout, JSON_COMPACT);
@@ -73,6 +74,10 @@ int cmd_reindex(int argc, char **argv)
                "recall cases",
                (unsigned long long)st.events,
                (unsigned long long)st.documents, (unsigned long long)st.cases);
+        if (st.metadata)
+            printf("; capture time or party of %llu events restored from "
+                   "their receipts",
+                   (unsigned long long)st.metadata);
         if (st.skipped)
             printf("; %llu edited records skipped (see zhiliang verify)",
                    (unsigned long long)st.skipped);
