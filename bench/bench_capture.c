@@ -168,8 +168,10 @@ static int child_naive(struct result *r)
                  "CREATE TABLE epcs(epc TEXT, event INTEGER);"
                  "CREATE INDEX epcs_epc ON epcs(epc);",
                  NULL, NULL, NULL);
-    sqlite3_prepare_v2(db, "INSERT INTO events(type, event_time, biz_step, json)"
-                           " VALUES(?,?,?,?)", -1, &ev, NULL);
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO events(type, event_time, biz_step, json)"
+                       " VALUES(?,?,?,?)",
+                       -1, &ev, NULL);
     sqlite3_prepare_v2(db, "INSERT INTO epcs(epc, event) VALUES(?,?)", -1, &ep,
                        NULL);
     t0 = now();
@@ -177,18 +179,26 @@ static int child_naive(struct result *r)
         size_t len, k;
         char *doc = read_doc(i, &len);
         json_t *j = doc ? json_loadb(doc, len, 0, NULL) : NULL, *e;
-        json_t *list = json_object_get(json_object_get(j, "epcisBody"), "eventList");
+        json_t *list =
+            json_object_get(json_object_get(j, "epcisBody"), "eventList");
 
         if (!j)
             return 1;
         sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
-        json_array_foreach(list, k, e) {
+        json_array_foreach(list, k, e)
+        {
             char *txt = json_dumps(e, JSON_COMPACT);
             sqlite3_int64 id;
 
-            sqlite3_bind_text(ev, 1, json_string_value(json_object_get(e, "type")), -1, SQLITE_STATIC);
-            sqlite3_bind_text(ev, 2, json_string_value(json_object_get(e, "eventTime")), -1, SQLITE_STATIC);
-            sqlite3_bind_text(ev, 3, json_string_value(json_object_get(e, "bizStep")), -1, SQLITE_STATIC);
+            sqlite3_bind_text(ev, 1,
+                              json_string_value(json_object_get(e, "type")), -1,
+                              SQLITE_STATIC);
+            sqlite3_bind_text(
+                ev, 2, json_string_value(json_object_get(e, "eventTime")), -1,
+                SQLITE_STATIC);
+            sqlite3_bind_text(ev, 3,
+                              json_string_value(json_object_get(e, "bizStep")),
+                              -1, SQLITE_STATIC);
             sqlite3_bind_text(ev, 4, txt, -1, SQLITE_STATIC);
             sqlite3_step(ev);
             sqlite3_reset(ev);
@@ -198,8 +208,10 @@ static int child_naive(struct result *r)
                 size_t m;
                 json_t *x;
 
-                json_array_foreach(json_object_get(e, EPC_LISTS[l]), m, x) {
-                    sqlite3_bind_text(ep, 1, json_string_value(x), -1, SQLITE_STATIC);
+                json_array_foreach(json_object_get(e, EPC_LISTS[l]), m, x)
+                {
+                    sqlite3_bind_text(ep, 1, json_string_value(x), -1,
+                                      SQLITE_STATIC);
                     sqlite3_bind_int64(ep, 2, id);
                     sqlite3_step(ep);
                     sqlite3_reset(ep);
@@ -272,12 +284,12 @@ int main(int argc, char **argv)
     double t0;
     int bad = 0;
 
-    zl_global_init();  /* as the CLI and server: JSON trees in an arena */
+    zl_global_init(); /* as the CLI and server: JSON trees in an arena */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--events") && i + 1 < argc)
             events = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
-            only = argv[++i];  /* zhiliang | parse | naive: for profiling */
+            only = argv[++i]; /* zhiliang | parse | naive: for profiling */
         else {
             fprintf(stderr, "usage: bench_capture [--events N] "
                             "[--only zhiliang|parse|naive]\n");
@@ -303,10 +315,10 @@ int main(int argc, char **argv)
            now() - t0);
     if (only) {
         struct result r = {0};
-        int (*fn)(struct result *) =
-            !strcmp(only, "zhiliang") ? child_zhiliang
-            : !strcmp(only, "parse")  ? child_parse_only
-            : !strcmp(only, "naive")  ? child_naive : NULL;
+        int (*fn)(struct result *) = !strcmp(only, "zhiliang") ? child_zhiliang
+                                     : !strcmp(only, "parse") ? child_parse_only
+                                     : !strcmp(only, "naive") ? child_naive
+                                                              : NULL;
 
         if (!fn || fn(&r)) {
             cleanup();
@@ -325,8 +337,8 @@ int main(int argc, char **argv)
         cleanup();
         return 1;
     }
-    printf("\n%-44s %10s %8s %8s %10s %9s\n", "", "events/s", "wall s",
-           "CPU s", "ev/CPU-s", "peak RSS");
+    printf("\n%-44s %10s %8s %8s %10s %9s\n", "", "events/s", "wall s", "CPU s",
+           "ev/CPU-s", "peak RSS");
     printf("%-44s %10.0f %8.2f %8.2f %10.0f %6ld MB\n",
            "zhiliang capture (parse+validate+hash+store+log)",
            full.events / full.seconds, full.seconds, cpu_full,
@@ -347,7 +359,8 @@ int main(int argc, char **argv)
            100 * parse.seconds / full.seconds,
            100 * (full.seconds - parse.seconds) / full.seconds);
     printf("store bytes per event: zhiliang %.0f, naive %.0f\n",
-           (double)full.bytes / full.events, (double)naive.bytes / naive.events);
+           (double)full.bytes / full.events,
+           (double)naive.bytes / naive.events);
     cleanup();
     return 0;
 }

@@ -41,7 +41,8 @@ static int add_event(struct zl_buf *b, size_t i)
     size_t k;
     int r = 0;
     if (i % 4 == 3) {
-        r |= zl_buf_printf(b,
+        r |= zl_buf_printf(
+            b,
             "{\"type\":\"AggregationEvent\",\"eventTime\":"
             "\"2024-03-%02zuT%02zu:%02zu:%02zu.%03zu+08:00\","
             "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"ADD\","
@@ -55,16 +56,20 @@ static int add_event(struct zl_buf *b, size_t i)
                             "\"urn:epc:id:sgln:0614141.07346.1234\"}}");
         return r;
     }
-    r |= zl_buf_printf(b,
+    r |= zl_buf_printf(
+        b,
         "{\"type\":\"ObjectEvent\",\"eventTime\":"
         "\"2024-03-%02zuT%02zu:%02zu:%02zu.%03zu+08:00\","
         "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"OBSERVE\","
         "\"epcList\":[",
         1 + i % 28, i % 24, i % 60, (i / 60) % 60, i % 1000);
     for (k = 0; k < 6; k++)
-        r |= zl_buf_printf(b, "%s\"https://id.gs1.org/01/09506000134352/21/"
-                              "S%zu\"", k ? "," : "", i * 8 + k);
-    r |= zl_buf_printf(b,
+        r |= zl_buf_printf(b,
+                           "%s\"https://id.gs1.org/01/09506000134352/21/"
+                           "S%zu\"",
+                           k ? "," : "", i * 8 + k);
+    r |= zl_buf_printf(
+        b,
         "],\"quantityList\":[{\"epcClass\":\"urn:epc:class:lgtin:4012345."
         "012345.L%zu\",\"quantity\":%zu.5,\"uom\":\"KGM\"}],"
         "\"bizStep\":\"shipping\",\"disposition\":\"in_transit\","
@@ -83,7 +88,7 @@ int main(int argc, char **argv)
     struct zl_buf doc, pre;
     struct ep_arena scratch;
     struct ep_hashctx hc;
-    struct ep_ns ns = { "example", "https://ns.example.com/epcis/" };
+    struct ep_ns ns = {"example", "https://ns.example.com/epcis/"};
     json_t **evs;
     zl_epcis_doc *d = NULL;
     struct zl_error err;
@@ -93,7 +98,7 @@ int main(int argc, char **argv)
 
     if (n == 0)
         n = 1;
-    zl_global_init();  /* as the CLI and server: JSON trees in an arena */
+    zl_global_init(); /* as the CLI and server: JSON trees in an arena */
     zl_buf_init(&doc, (size_t)1 << 31);
     r |= zl_buf_adds(&doc, "{\"@context\":[\"https://ref.gs1.org/standards/"
                            "epcis/2.0.0/epcis-context.jsonld\",{\"example\":"
@@ -124,7 +129,7 @@ int main(int argc, char **argv)
     /* document: parse + validate + hash */
     {
         /* one big document: lift the default caps to its size */
-        struct zl_capture_limits lim = { doc.len + 1, n, 0 };
+        struct zl_capture_limits lim = {doc.len + 1, n, 0};
         t0 = now();
         r = zl_epcis_parse(doc.data, doc.len, &lim, &d, &err);
     }
@@ -173,8 +178,8 @@ int main(int argc, char **argv)
     for (i = 0; i < n; i++) {
         const struct zl_event *e = zl_epcis_doc_event(d, i);
         char id[96];
-        if (zl_epcis_event_hash(e->json, e->json_len, NULL, NULL, h, id,
-                                &err) < 0 ||
+        if (zl_epcis_event_hash(e->json, e->json_len, NULL, NULL, h, id, &err) <
+                0 ||
             strcmp(id, e->hash_id)) {
             fprintf(stderr, "bench_hash: event %zu: recomputed hash differs\n",
                     i);

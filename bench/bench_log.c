@@ -86,8 +86,8 @@ static void bench_tree(size_t reclen, uint64_t n)
 
         t0 = now();
         for (uint64_t i = 0; i < n; i++) {
-            zl_merkle_leaf(&h, ZL_LEAF_EVENT, rec + (i & 1023) * reclen,
-                           reclen, leaf);
+            zl_merkle_leaf(&h, ZL_LEAF_EVENT, rec + (i & 1023) * reclen, reclen,
+                           leaf);
             acc ^= leaf[0];
         }
         t = now() - t0;
@@ -96,8 +96,8 @@ static void bench_tree(size_t reclen, uint64_t n)
         memset(f, 0, sizeof *f);
         t0 = now();
         for (uint64_t i = 0; i < n; i++) {
-            zl_merkle_leaf(&h, ZL_LEAF_EVENT, rec + (i & 1023) * reclen,
-                           reclen, leaf);
+            zl_merkle_leaf(&h, ZL_LEAF_EVENT, rec + (i & 1023) * reclen, reclen,
+                           leaf);
             zl_frontier_add(f, &h, leaf, emit_mem, sink);
         }
         t = now() - t0;
@@ -171,25 +171,26 @@ static void bench_append(const char *dir, uint64_t n, uint64_t batch)
         /* A realistic record key: an event hash ID. */
         snprintf(key, sizeof key,
                  "ni:///sha-256;%016" PRIx64 "%016" PRIx64 "%016" PRIx64
-                 "%016" PRIx64 "?ver=CBV2.0", rnd(), rnd(), rnd(), rnd());
+                 "%016" PRIx64 "?ver=CBV2.0",
+                 rnd(), rnd(), rnd(), rnd());
         memcpy(rec, &i, sizeof i);
-        if ((rc = zl_log_append(s, ZL_LEAF_EVENT, key, rec, sizeof rec,
-                                NULL)))
+        if ((rc = zl_log_append(s, ZL_LEAF_EVENT, key, rec, sizeof rec, NULL)))
             die("append", rc);
-        if ((i % batch == batch - 1 || i == n - 1) &&
-            (rc = zl_store_commit(s)))
+        if ((i % batch == batch - 1 || i == n - 1) && (rc = zl_store_commit(s)))
             die("commit", rc);
     }
     t = now() - t0;
     c0 = cpu_now() - c0;
     zl_store_log_bytes(s, &bytes);
     zl_store_close(s);
-    printf("  %" PRIu64 " appends (300 B records, %" PRIu64 " per transaction,"
-           " synchronous=FULL): %.0f leaves/s wall, %.0f leaves per CPU-second\n",
-           n, batch, n / t, n / c0);
+    printf(
+        "  %" PRIu64 " appends (300 B records, %" PRIu64 " per transaction,"
+        " synchronous=FULL): %.0f leaves/s wall, %.0f leaves per CPU-second\n",
+        n, batch, n / t, n / c0);
     if (bytes)
         printf("  log storage: %.1f bytes/record (leaf row + record-key index "
-               "+ interior nodes, SQLite dbstat)\n", (double)bytes / n);
+               "+ interior nodes, SQLite dbstat)\n",
+               (double)bytes / n);
     printf("  store file: %.1f bytes/record (log tables only)\n",
            (double)file_size(path) / n);
     remove_db(path);
@@ -244,8 +245,8 @@ static void bench_proofs(const char *dir, uint64_t n)
             fprintf(stderr, "  ... %" PRIu64 " leaves\n", i);
     }
     printf("  bulk build of %" PRIu64 " leaves: %.1f s, file %.2f GB "
-           "(%.1f bytes/leaf with short keys)\n", n, now() - t0,
-           file_size(path) / 1e9, (double)file_size(path) / n);
+           "(%.1f bytes/leaf with short keys)\n",
+           n, now() - t0, file_size(path) / 1e9, (double)file_size(path) / n);
     zl_frontier_root(f, &h, root);
     zl_store_close(s);
     {
@@ -271,9 +272,8 @@ static void bench_proofs(const char *dir, uint64_t n)
                 die("prove", rc);
             if (pass == 0 && q < 100) {
                 zl_log_leaf(s, idx, leaf);
-                if (zl_log_verify_inclusion(idx, n, leaf,
-                                            (const uint8_t(*)[32])proof, pn,
-                                            root))
+                if (zl_log_verify_inclusion(
+                        idx, n, leaf, (const uint8_t(*)[32])proof, pn, root))
                     die("proof does not verify", ZL_EVERIFY);
             }
         }
@@ -282,8 +282,8 @@ static void bench_proofs(const char *dir, uint64_t n)
         printf("  %s proof at %" PRIu64 " leaves (%d random, %zu hashes "
                "last): wall median %.1f us, p99 %.1f us; CPU median %.1f us,"
                " p99 %.1f us\n",
-               pass ? "consistency" : "inclusion", n, Q, pn,
-               lat[Q / 2] * 1e6, lat[Q * 99 / 100] * 1e6, cpu[Q / 2] * 1e6,
+               pass ? "consistency" : "inclusion", n, Q, pn, lat[Q / 2] * 1e6,
+               lat[Q * 99 / 100] * 1e6, cpu[Q / 2] * 1e6,
                cpu[Q * 99 / 100] * 1e6);
     }
     zl_store_close(s);

@@ -63,7 +63,8 @@ static double pct(double *v, size_t n, double p)
     return v[i];
 }
 
-/* ---- building the store ---------------------------------------------------- */
+/* ---- building the store ----------------------------------------------------
+ */
 
 struct cap_ctx {
     zl_store *s;
@@ -120,7 +121,8 @@ static int build_store(const char *path, uint64_t scale, int resume)
     return rc;
 }
 
-/* ---- samples ----------------------------------------------------------------- */
+/* ---- samples
+ * ----------------------------------------------------------------- */
 
 struct idlist {
     char **v;
@@ -152,7 +154,8 @@ static void sample(sqlite3 *db, const char *step, int role, size_t max,
     sqlite3_finalize(st);
 }
 
-/* ---- recursive SQL ---------------------------------------------------------------- */
+/* ---- recursive SQL
+ * ---------------------------------------------------------------- */
 
 /* roles: 1 epc 2 parent 3 child 4 input 5 output 6 qty 7 childqty
  * 8 inputqty 9 outputqty; types: 1 object 2 aggregation 5 association */
@@ -206,7 +209,8 @@ static double sql_run(sqlite3_stmt *st, const char *id, long *nodes,
     return now() - t0;
 }
 
-/* ---- engine runs --------------------------------------------------------------------- */
+/* ---- engine runs
+ * --------------------------------------------------------------------- */
 
 static double trace_run(zl_store *s, const zl_trace_index *ix, const char *id,
                         enum zl_trace_dir dir, size_t *nodes, size_t *events,
@@ -242,7 +246,8 @@ static void lat_block(const char *label, zl_store *s, const zl_trace_index *ix,
                       enum zl_trace_dir dir, double *p50_out, double *p99_out)
 {
     size_t n = items->n;
-    double *te = calloc(n + 1, sizeof(double)), *ts = calloc(n + 1, sizeof(double));
+    double *te = calloc(n + 1, sizeof(double)),
+           *ts = calloc(n + 1, sizeof(double));
     size_t nodes = 0, events = 0, sum_nodes = 0, sum_events = 0;
     long sn = 0, se = 0, sum_sn = 0;
     double e50, e99, s50 = 0, s99 = 0;
@@ -258,13 +263,15 @@ static void lat_block(const char *label, zl_store *s, const zl_trace_index *ix,
     }
     e50 = pct(te, n, 0.5);
     e99 = pct(te, n, 0.99);
-    printf("%-34s median %8.3f ms  p99 %8.3f ms  (%.1f nodes, %.1f events avg)\n",
-           label, e50 * 1e3, e99 * 1e3, (double)sum_nodes / (double)(n ? n : 1),
-           (double)sum_events / (double)(n ? n : 1));
+    printf(
+        "%-34s median %8.3f ms  p99 %8.3f ms  (%.1f nodes, %.1f events avg)\n",
+        label, e50 * 1e3, e99 * 1e3, (double)sum_nodes / (double)(n ? n : 1),
+        (double)sum_events / (double)(n ? n : 1));
     if (sql) {
         s50 = pct(ts, n, 0.5);
         s99 = pct(ts, n, 0.99);
-        printf("%-34s median %8.3f ms  p99 %8.3f ms  (%.1f ids avg, no time windows)\n",
+        printf("%-34s median %8.3f ms  p99 %8.3f ms  (%.1f ids avg, no time "
+               "windows)\n",
                "  recursive SQL", s50 * 1e3, s99 * 1e3,
                (double)sum_sn / (double)(n ? n : 1));
         printf("%-34s median %6.1fx  p99 %6.1fx\n", "  ratio SQL/engine",
@@ -281,7 +288,7 @@ static void lat_block(const char *label, zl_store *s, const zl_trace_index *ix,
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    zl_global_init();  /* as the CLI and server: JSON trees in an arena */
+    zl_global_init(); /* as the CLI and server: JSON trees in an arena */
     uint64_t scale = 1000;
     size_t queries = 1000;
     int walk = 1, resume = 0;
@@ -333,8 +340,10 @@ int main(int argc, char **argv)
      * index to its own store file (once) to give SQL a fair chance. */
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
         sqlite3_busy_timeout(db, 3600000) != SQLITE_OK ||
-        sqlite3_exec(db, "CREATE INDEX IF NOT EXISTS bench_event_ids_hash"
-                         " ON event_ids(hash)", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(db,
+                     "CREATE INDEX IF NOT EXISTS bench_event_ids_hash"
+                     " ON event_ids(hash)",
+                     NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, SQL_BACK, -1, &qb, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, SQL_FWD, -1, &qf, NULL) != SQLITE_OK) {
         fprintf(stderr, "sql: %s\n", sqlite3_errmsg(db));
@@ -361,11 +370,12 @@ int main(int argc, char **argv)
         sql_run(qb, items.v[i], &x, &y);
     }
     if (walk) {
-        printf("== retail item traces, store walk (batched lookups, no index)\n");
+        printf(
+            "== retail item traces, store walk (batched lookups, no index)\n");
         lat_block("backward (store walk)", s, NULL, qb, &items,
                   ZL_TRACE_BACKWARD, NULL, NULL);
-        lat_block("forward (store walk)", s, NULL, qf, &items,
-                  ZL_TRACE_FORWARD, NULL, NULL);
+        lat_block("forward (store walk)", s, NULL, qf, &items, ZL_TRACE_FORWARD,
+                  NULL, NULL);
     }
 
     t0 = now();
@@ -374,10 +384,12 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("\n== in-memory index: loaded %zu events in %.2f s, %.1f MB, "
-           "%.0f bytes/event\n", zl_trace_index_events(ix), now() - t0,
+           "%.0f bytes/event\n",
+           zl_trace_index_events(ix), now() - t0,
            (double)zl_trace_index_bytes(ix) / 1e6,
            (double)zl_trace_index_bytes(ix) /
-               (double)(zl_trace_index_events(ix) ? zl_trace_index_events(ix) : 1));
+               (double)(zl_trace_index_events(ix) ? zl_trace_index_events(ix)
+                                                  : 1));
     lat_block("backward (index)", s, ix, qb, &items, ZL_TRACE_BACKWARD, NULL,
               NULL);
     lat_block("forward (index)", s, ix, qf, &items, ZL_TRACE_FORWARD, NULL,
@@ -397,8 +409,9 @@ int main(int argc, char **argv)
         tsql = sql_run(qf, lots.v[i], &sn, &se);
         printf("%s\n  %zu items, %zu nodes, %zu events: index %.1f ms, store "
                "walk %.1f ms, recursive SQL %.1f ms (%ld ids) -> SQL/index "
-               "%.1fx\n", lots.v[i], n_items, nodes, events, ts_ix * 1e3,
-               ts_store * 1e3, tsql * 1e3, sn, tsql / ts_ix);
+               "%.1fx\n",
+               lots.v[i], n_items, nodes, events, ts_ix * 1e3, ts_store * 1e3,
+               tsql * 1e3, sn, tsql / ts_ix);
     }
     sqlite3_finalize(qb);
     sqlite3_finalize(qf);

@@ -80,7 +80,8 @@ int cli_read_file(const char *path, size_t max, char **data, size_t *len)
         if (rc == ZL_ELIMIT)
             fprintf(stderr,
                     "zhiliang: %s: larger than the capture file size limit"
-                    " of %zu bytes (--max-bytes)\n", path, max);
+                    " of %zu bytes (--max-bytes)\n",
+                    path, max);
         else
             fprintf(stderr, "zhiliang: cannot read %s: %s\n", path,
                     zl_strerror(rc));
@@ -96,11 +97,10 @@ void cli_print_error(const char *cmd, const char *file, int rc,
                      const struct zl_error *err, int json)
 {
     if (json) {
-        json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s}", "file",
-                              file ? file : "", "error", zl_strerror(rc),
-                              "code", rc, "path", err ? err->path : "",
-                              "rule", err ? err->rule : "", "value",
-                              err ? err->value : "");
+        json_t *o = json_pack(
+            "{s:s, s:s, s:i, s:s, s:s, s:s}", "file", file ? file : "", "error",
+            zl_strerror(rc), "code", rc, "path", err ? err->path : "", "rule",
+            err ? err->rule : "", "value", err ? err->value : "");
 
         if (o) {
             json_dumpf(o, stdout, JSON_COMPACT);

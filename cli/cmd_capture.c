@@ -33,37 +33,41 @@ static double now_s(void)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: zhiliang capture [options] FILE|DIR|- ...\n\n"
-            "Validate EPCIS 2.0 documents (JSON or JSON-LD) and store every\n"
-            "event with its CBV 2.0 event hash and a Merkle log leaf. Each\n"
-            "document is stored whole or not at all; capturing it again\n"
-            "changes nothing. A directory is captured file by file (*.json,\n"
-            "*.jsonld, in name order).\n\n"
-            "  --store PATH      the store (default $ZHILIANG_STORE, then ./zhiliang.db)\n"
-            "  --party ID        capture as this party (ID, USCC or GLN): every\n"
-            "                    event must pass the write rule (docs/access.md);\n"
-            "                    without it the capture is the store operator's\n"
-            "                    own load (local access to the store file)\n"
-            "  --signature SIG   the party's detached Ed25519 signature over the\n"
-            "                    document (base64, or a file holding it; from\n"
-            "                    `zhiliang key sign`); a bad one refuses the document\n"
-            "  --max-bytes N     capture file size limit (default %zu)\n"
-            "  --max-events N    capture limit, events per document (default %zu)\n"
-            "  --keep-going      continue with the next file after a refused one\n"
-            "  --json            one JSON line per document and a summary\n"
-            "  --quiet           no progress\n\n"
-            "Exit codes: 0 all stored, 1 a document was refused or the store\n"
-            "failed (the error names the file, JSON path, rule and value),\n"
-            "2 usage error.\n",
-            ZL_DEFAULT_MAX_BYTES, ZL_DEFAULT_MAX_EVENTS);
+    fprintf(
+        f,
+        "usage: zhiliang capture [options] FILE|DIR|- ...\n\n"
+        "Validate EPCIS 2.0 documents (JSON or JSON-LD) and store every\n"
+        "event with its CBV 2.0 event hash and a Merkle log leaf. Each\n"
+        "document is stored whole or not at all; capturing it again\n"
+        "changes nothing. A directory is captured file by file (*.json,\n"
+        "*.jsonld, in name order).\n\n"
+        "  --store PATH      the store (default $ZHILIANG_STORE, then "
+        "./zhiliang.db)\n"
+        "  --party ID        capture as this party (ID, USCC or GLN): every\n"
+        "                    event must pass the write rule (docs/access.md);\n"
+        "                    without it the capture is the store operator's\n"
+        "                    own load (local access to the store file)\n"
+        "  --signature SIG   the party's detached Ed25519 signature over the\n"
+        "                    document (base64, or a file holding it; from\n"
+        "                    `zhiliang key sign`); a bad one refuses the "
+        "document\n"
+        "  --max-bytes N     capture file size limit (default %zu)\n"
+        "  --max-events N    capture limit, events per document (default %zu)\n"
+        "  --keep-going      continue with the next file after a refused one\n"
+        "  --json            one JSON line per document and a summary\n"
+        "  --quiet           no progress\n\n"
+        "Exit codes: 0 all stored, 1 a document was refused or the store\n"
+        "failed (the error names the file, JSON path, rule and value),\n"
+        "2 usage error.\n",
+        ZL_DEFAULT_MAX_BYTES, ZL_DEFAULT_MAX_EVENTS);
 }
 
 static void progress(const struct totals *t, const char *name)
 {
     double dt = now_s() - t->t0;
 
-    fprintf(stderr, "\r%zu documents, %zu events (%zu new) %.0f events/s  %-40.40s",
+    fprintf(stderr,
+            "\r%zu documents, %zu events (%zu new) %.0f events/s  %-40.40s",
             t->docs, t->events, t->fresh, dt > 0 ? t->events / dt : 0.0, name);
 }
 
@@ -136,7 +140,8 @@ static int capture_dir(zl_store *s, const char *dir,
     while ((e = readdir(d))) {
         char *p;
 
-        if (!has_suffix(e->d_name, ".json") && !has_suffix(e->d_name, ".jsonld"))
+        if (!has_suffix(e->d_name, ".json") &&
+            !has_suffix(e->d_name, ".jsonld"))
             continue;
         if (n == cap) {
             char **nn = realloc(names, (cap = cap ? cap * 2 : 64) * sizeof *nn);
@@ -213,7 +218,8 @@ int cmd_capture(int argc, char **argv)
             unsigned long long v = strtoull(optarg, &end, 10);
 
             if (*end || !v) {
-                fprintf(stderr, "zhiliang capture: --%s needs a positive number\n",
+                fprintf(stderr,
+                        "zhiliang capture: --%s needs a positive number\n",
                         c == 'B' ? "max-bytes" : "max-events");
                 return EXIT_USAGE;
             }
@@ -244,7 +250,8 @@ int cmd_capture(int argc, char **argv)
         struct stat st;
         int r;
 
-        if (strcmp(argv[i], "-") && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
+        if (strcmp(argv[i], "-") && stat(argv[i], &st) == 0 &&
+            S_ISDIR(st.st_mode))
             r = capture_dir(s, argv[i], &o, &t, keep_going);
         else
             r = capture_one(s, argv[i], &o, &t);
@@ -257,14 +264,13 @@ int cmd_capture(int argc, char **argv)
     if (t.tty)
         fputc('\n', stderr);
     if (t.json)
-        cli_print_json(json_pack("{s:I,s:I,s:I,s:I,s:I,s:f}", "documents",
-                                 (json_int_t)t.docs, "failed",
-                                 (json_int_t)t.failed, "events",
-                                 (json_int_t)t.events, "new",
-                                 (json_int_t)t.fresh, "duplicates",
-                                 (json_int_t)t.dup, "seconds",
-                                 (double)(long long)(dt * 1000 + 0.5) / 1000),
-                       JSON_REAL_PRECISION(9));
+        cli_print_json(
+            json_pack("{s:I,s:I,s:I,s:I,s:I,s:f}", "documents",
+                      (json_int_t)t.docs, "failed", (json_int_t)t.failed,
+                      "events", (json_int_t)t.events, "new",
+                      (json_int_t)t.fresh, "duplicates", (json_int_t)t.dup,
+                      "seconds", (double)(long long)(dt * 1000 + 0.5) / 1000),
+            JSON_REAL_PRECISION(9));
     else
         printf("captured %zu documents (%zu refused): %zu events, %zu new, "
                "%zu already stored, %.2f s (%.0f events/s)\n",

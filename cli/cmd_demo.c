@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 struct out_ctx {
-    const char *dir;       /* NULL: stdout */
+    const char *dir; /* NULL: stdout */
     int progress;
     uint64_t events, docs, target;
     double t_start, t_last;
@@ -83,8 +83,8 @@ static int emit_doc(void *vctx, const char *doc, size_t len, size_t n)
     o->docs++;
     o->events += n;
     if (o->dir) {
-        if (snprintf(path, sizeof path, "%s/chain-%06" PRIu64 ".jsonld",
-                     o->dir, o->docs) >= (int)sizeof path)
+        if (snprintf(path, sizeof path, "%s/chain-%06" PRIu64 ".jsonld", o->dir,
+                     o->docs) >= (int)sizeof path)
             return ZL_ELIMIT;
         rc = write_file(path, doc, len);
     } else {
@@ -97,9 +97,11 @@ static int emit_doc(void *vctx, const char *doc, size_t len, size_t n)
 
         if (t - o->t_last >= 0.5) {
             o->t_last = t;
-            fprintf(stderr, "\r%" PRIu64 " / ~%" PRIu64 " events, %" PRIu64
-                    " documents, %.0f events/s   ", o->events, o->target,
-                    o->docs, (double)o->events / (t - o->t_start + 1e-9));
+            fprintf(stderr,
+                    "\r%" PRIu64 " / ~%" PRIu64 " events, %" PRIu64
+                    " documents, %.0f events/s   ",
+                    o->events, o->target, o->docs,
+                    (double)o->events / (t - o->t_start + 1e-9));
         }
     }
     return 0;
@@ -107,18 +109,21 @@ static int emit_doc(void *vctx, const char *doc, size_t len, size_t n)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
+    fprintf(
+        f,
         "usage: zhiliang demo generate --seed N --scale S [--out DIR|-]\n"
         "         [--per-doc N] [--sector dairy|vegetables|drugs|all]\n"
         "         [--parties FILE] [--truth N] [--json] [--help]\n\n"
         "Write a realistic GS1 EPCIS 2.0 JSON-LD supply chain (Chinese dairy,\n"
-        "vegetable and drug chains): the same seed and scale give the same bytes.\n"
+        "vegetable and drug chains): the same seed and scale give the same "
+        "bytes.\n"
         "  --scale S     about 100*S events (1 = ~100, 100000 = ~10 million)\n"
         "  --out DIR     DIR/chain-000001.jsonld..., DIR/parties.json\n"
         "  --out -       one document on stdout (scale <= 100)\n"
         "  --per-doc N   events per document (default 1000)\n"
         "  --parties F   also write the master data (parties, products) to F\n"
-        "  --truth N     DIR/truth.json: downstream of N sample milk collection\n"
+        "  --truth N     DIR/truth.json: downstream of N sample milk "
+        "collection\n"
         "                lots (scale <= 10000), for trace and recall tests\n"
         "  --json        print the summary as JSON\n\n"
         "       zhiliang demo sample [--store DB] --what collection-lot|"
@@ -195,39 +200,43 @@ static int generate(int argc, char **argv)
             else if (!strcmp(val, "all"))
                 o.sectors = ZL_DEMO_ALL;
             else {
-                fprintf(stderr, "zhiliang demo: unknown sector '%s' (dairy,"
-                        " vegetables, drugs or all)\n", val);
+                fprintf(stderr,
+                        "zhiliang demo: unknown sector '%s' (dairy,"
+                        " vegetables, drugs or all)\n",
+                        val);
                 return 2;
             }
             i++;
         } else {
-            fprintf(stderr, "zhiliang demo generate: bad or incomplete "
-                    "option '%s'\n", a);
+            fprintf(stderr,
+                    "zhiliang demo generate: bad or incomplete "
+                    "option '%s'\n",
+                    a);
             usage(stderr);
             return 2;
         }
     }
     if (!have_seed || !have_scale) {
         fprintf(stderr, "zhiliang demo generate: --seed and --scale are "
-                "required\n");
+                        "required\n");
         return 2;
     }
     if (!out)
         out = o.scale <= 100 ? "-" : NULL;
     if (!out) {
         fprintf(stderr, "zhiliang demo generate: --out DIR is required "
-                "above scale 100\n");
+                        "above scale 100\n");
         return 2;
     }
     if (!strcmp(out, "-")) {
         if (o.scale > 100) {
             fprintf(stderr, "zhiliang demo generate: --out - is for scale "
-                    "<= 100\n");
+                            "<= 100\n");
             return 2;
         }
         if (o.truth_lots) {
             fprintf(stderr, "zhiliang demo generate: --truth needs --out "
-                    "DIR\n");
+                            "DIR\n");
             return 2;
         }
         o.per_doc = (size_t)-1;
@@ -271,8 +280,7 @@ static int generate(int argc, char **argv)
         else
             rc = write_file(path, st.truth_json, st.truth_len);
         if (rc) {
-            fprintf(stderr, "zhiliang demo: truth.json: %s\n",
-                    zl_strerror(rc));
+            fprintf(stderr, "zhiliang demo: truth.json: %s\n", zl_strerror(rc));
             goto out;
         }
     }
@@ -280,23 +288,21 @@ static int generate(int argc, char **argv)
     if (oc.dir) {
         if (json)
             cli_print_json(
-                json_pack("{s:I,s:I,s:I,s:I,s:I,s:f,s:I,s:o}", "events",
-                          (json_int_t)st.n_events, "documents",
-                          (json_int_t)st.n_docs, "bytes",
-                          (json_int_t)st.n_bytes, "items",
-                          (json_int_t)st.n_items, "cycles",
-                          (json_int_t)st.n_cycles, "seconds",
-                          (double)(long long)(secs * 1000 + 0.5) / 1000,
-                          "eventsPerSecond",
-                          (json_int_t)((double)st.n_events / (secs + 1e-9) +
-                                       0.5),
-                          "out", cli_json_str(out)),
+                json_pack(
+                    "{s:I,s:I,s:I,s:I,s:I,s:f,s:I,s:o}", "events",
+                    (json_int_t)st.n_events, "documents", (json_int_t)st.n_docs,
+                    "bytes", (json_int_t)st.n_bytes, "items",
+                    (json_int_t)st.n_items, "cycles", (json_int_t)st.n_cycles,
+                    "seconds", (double)(long long)(secs * 1000 + 0.5) / 1000,
+                    "eventsPerSecond",
+                    (json_int_t)((double)st.n_events / (secs + 1e-9) + 0.5),
+                    "out", cli_json_str(out)),
                 JSON_REAL_PRECISION(9));
         else
             printf("%" PRIu64 " events in %" PRIu64 " documents (%" PRIu64
                    " bytes, %" PRIu64 " serialised items) in %s, %.2f s, "
-                   "%.0f events/s\n", st.n_events, st.n_docs, st.n_bytes,
-                   st.n_items, out, secs,
+                   "%.0f events/s\n",
+                   st.n_events, st.n_docs, st.n_bytes, st.n_items, out, secs,
                    (double)st.n_events / (secs + 1e-9));
     }
     ret = 0;
@@ -307,7 +313,7 @@ out:
 }
 
 struct sample_ctx {
-    int what;          /* 0 collection lot, 1 sold item */
+    int what; /* 0 collection lot, 1 sold item */
     char id[512];
 };
 
@@ -327,8 +333,8 @@ static int sample_event(void *vctx, const char *ev_json, size_t len)
         if (id && !strstr(id, "/10/C") && !strstr(id, ".C"))
             id = NULL;
     } else {
-        id = json_string_value(json_array_get(json_object_get(ev, "epcList"),
-                                              0));
+        id = json_string_value(
+            json_array_get(json_object_get(ev, "epcList"), 0));
     }
     if (id && strlen(id) < sizeof sc->id)
         memcpy(sc->id, id, strlen(id) + 1);
@@ -363,15 +369,14 @@ static int sample(int argc, char **argv)
         } else if (!strcmp(argv[i], "--what") && i + 1 < argc) {
             what = argv[++i];
         } else {
-            fprintf(stderr, "zhiliang demo sample: bad option '%s'\n",
-                    argv[i]);
+            fprintf(stderr, "zhiliang demo sample: bad option '%s'\n", argv[i]);
             return 2;
         }
     }
-    if (!what || (strcmp(what, "collection-lot") && strcmp(what,
-                                                           "sold-item"))) {
+    if (!what ||
+        (strcmp(what, "collection-lot") && strcmp(what, "sold-item"))) {
         fprintf(stderr, "zhiliang demo sample: --what collection-lot|"
-                "sold-item is required\n");
+                        "sold-item is required\n");
         return 2;
     }
     sc.what = strcmp(what, "collection-lot") ? 1 : 0;
@@ -382,12 +387,12 @@ static int sample(int argc, char **argv)
     if (!rc && sc.what == 0)
         rc = zl_query_param(q, "eventType", "TransformationEvent", &err);
     if (!rc)
-        rc = zl_query_param(q, "EQ_bizStep", sc.what == 0
-                            ? "creating_class_instance" : "retail_selling",
-                            &err);
+        rc = zl_query_param(
+            q, "EQ_bizStep",
+            sc.what == 0 ? "creating_class_instance" : "retail_selling", &err);
     if (!rc) {
-        rc = zl_query_each(s, q, ZL_EPC_DIGITAL_LINK, sample_event, &sc,
-                           NULL, &err);
+        rc = zl_query_each(s, q, ZL_EPC_DIGITAL_LINK, sample_event, &sc, NULL,
+                           &err);
         if (rc == 1)
             rc = 0;
     }

@@ -25,8 +25,10 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-        "usage: zhiliang draw pick --names FILE [--seeds FILE] [--beacon TEXT]\n"
+    fprintf(
+        f,
+        "usage: zhiliang draw pick --names FILE [--seeds FILE] [--beacon "
+        "TEXT]\n"
         "                          [--count N] [--json]\n"
         "       zhiliang draw beacon (--plan-index I | --plan-record KEY)\n"
         "                          --size S [--store PATH] [--json]\n"
@@ -37,10 +39,12 @@ static void usage(FILE *f)
         "results) followed by the beacon text, if given. Prints the key and\n"
         "each step: index, MD5, names left, position selected, name.\n\n"
         "beacon: the randomness a logged plan fixed for itself: the Merkle\n"
-        "root of the log at tree size S, which must lie after the plan's leaf.\n"
+        "root of the log at tree size S, which must lie after the plan's "
+        "leaf.\n"
         "Until the log reaches S the seed does not exist (exit 1, says so).\n"
         "--json prints the evidence for `draw check`: the beacon, a signed\n"
-        "checkpoint, a consistency proof to it and the plan's inclusion proof.\n\n"
+        "checkpoint, a consistency proof to it and the plan's inclusion "
+        "proof.\n\n"
         "check: verify that evidence offline with the operator's verifier key\n"
         "(text or file, as printed by `zhiliang log key`).\n\n"
         "Exit codes: 0 ok, 1 failure or not yet available, 2 usage error.\n");
@@ -87,7 +91,7 @@ static int run_pick(const struct pick_opts *o)
     char key[ZL_RFC3797_KEY_MAX] = "";
     size_t slen = 0, nlen = 0, klen = 0, n, i;
     uint32_t *picks = NULL, count;
-    uint8_t (*md5)[16] = NULL;
+    uint8_t(*md5)[16] = NULL;
     struct zl_error err = {0};
     json_t *out = NULL, *steps = NULL;
     int rc = EXIT_FAIL;
@@ -95,8 +99,7 @@ static int run_pick(const struct pick_opts *o)
     if (cli_read_file(o->names, FILE_MAX, &ntext, &nlen) ||
         (o->seeds && cli_read_file(o->seeds, 1 << 20, &seeds, &slen)))
         goto out;
-    if (o->seeds &&
-        zl_rfc3797_key(seeds, slen, key, sizeof key, &klen, &err)) {
+    if (o->seeds && zl_rfc3797_key(seeds, slen, key, sizeof key, &klen, &err)) {
         cli_print_error("draw", o->seeds, err.code, &err, o->json);
         goto out;
     }
@@ -113,8 +116,10 @@ static int run_pick(const struct pick_opts *o)
     }
     n = split_names(ntext, nlen, &names);
     if (!n || n > ZL_RFC3797_MAX_POOL) {
-        fprintf(stderr, "zhiliang draw: %s: %zu names (RFC 3797 takes 1 to "
-                        "%d)\n", o->names, n, ZL_RFC3797_MAX_POOL);
+        fprintf(stderr,
+                "zhiliang draw: %s: %zu names (RFC 3797 takes 1 to "
+                "%d)\n",
+                o->names, n, ZL_RFC3797_MAX_POOL);
         goto out;
     }
     count = o->count < n ? (uint32_t)o->count : (uint32_t)n;
@@ -131,7 +136,8 @@ static int run_pick(const struct pick_opts *o)
         steps = json_object_get(out, "picks");
     } else {
         printf("Key string is %s\n\n"
-               " index        hex value of MD5        div  selected\n", key);
+               " index        hex value of MD5        div  selected\n",
+               key);
     }
     for (i = 0; i < count; i++) {
         char hex[33];
@@ -141,12 +147,12 @@ static int run_pick(const struct pick_opts *o)
             if (*c >= 'a')
                 *c = (char)(*c - 'a' + 'A');
         if (o->json)
-            json_array_append_new(
-                steps, json_pack("{s:I, s:s, s:I, s:I, s:s}", "step",
-                                 (json_int_t)i + 1, "md5", hex, "div",
-                                 (json_int_t)(n - i), "position",
-                                 (json_int_t)picks[i], "name",
-                                 names[picks[i] - 1]));
+            json_array_append_new(steps,
+                                  json_pack("{s:I, s:s, s:I, s:I, s:s}", "step",
+                                            (json_int_t)i + 1, "md5", hex,
+                                            "div", (json_int_t)(n - i),
+                                            "position", (json_int_t)picks[i],
+                                            "name", names[picks[i] - 1]));
         else
             printf(" %4zu  %s  %2zu  -> %2u <- %s\n", i + 1, hex, n - i,
                    picks[i], names[picks[i] - 1]);
@@ -245,10 +251,9 @@ static int run_beacon(const struct beacon_opts *o)
         json_t *j = json_pack(
             "{s:I, s:s, s:I, s:s, s:s, s:s, s:o, s:o}", "plan_index",
             (json_int_t)b.plan_index, "plan_leaf", leaf, "size",
-            (json_int_t)b.size, "root", root, "text", text, "checkpoint",
-            note, "consistency",
-            hashes_json((const uint8_t(*)[32])cons, nc), "inclusion",
-            hashes_json((const uint8_t(*)[32])incl, ni));
+            (json_int_t)b.size, "root", root, "text", text, "checkpoint", note,
+            "consistency", hashes_json((const uint8_t(*)[32])cons, nc),
+            "inclusion", hashes_json((const uint8_t(*)[32])incl, ni));
 
         json_dumpf(j, stdout, JSON_INDENT(2));
         putchar('\n');
@@ -275,7 +280,8 @@ static int hashes_from_json(json_t *a, uint8_t (*h)[32], size_t *n)
 
     if (!json_is_array(a) || json_array_size(a) > ZL_LOG_MAX_PROOF)
         return -1;
-    json_array_foreach(a, i, x) {
+    json_array_foreach(a, i, x)
+    {
         const char *v = json_string_value(x);
 
         if (!v || zl_hex_decode(v, strlen(v), h[i], 32))
@@ -321,8 +327,9 @@ static int run_check(const char *evidence, const char *keyarg, int json)
         hex32(e, "plan_leaf", b.plan_leaf) || hex32(e, "root", b.root) ||
         hashes_from_json(json_object_get(e, "consistency"), cons, &nc) ||
         hashes_from_json(json_object_get(e, "inclusion"), incl, &ni)) {
-        fprintf(stderr, "zhiliang draw: %s: not beacon evidence (expected "
-                        "the JSON of `zhiliang draw beacon --json`)\n",
+        fprintf(stderr,
+                "zhiliang draw: %s: not beacon evidence (expected "
+                "the JSON of `zhiliang draw beacon --json`)\n",
                 evidence);
         goto out;
     }
@@ -383,7 +390,7 @@ int cmd_draw(int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     verb = argv[1];
-    po.count = 12;  /* the reference tool's default */
+    po.count = 12; /* the reference tool's default */
     bo.plan_index = -1;
     bo.size = -1;
     optind = 2;

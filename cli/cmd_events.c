@@ -18,31 +18,37 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: zhiliang events [--store PATH] [--json] [--epc-format dl|urn]\n"
-            "                       [--as PARTY] [NAME=VALUE ...]\n\n"
-            "List stored events matching EPCIS 2.0 query parameters (as in\n"
-            "GS1's REST binding; lists are pipe-delimited):\n"
-            "  eventType=ObjectEvent|AggregationEvent|TransactionEvent|\n"
-            "            TransformationEvent|AssociationEvent\n"
-            "  GE_eventTime, LT_eventTime, GE_recordTime, LT_recordTime (ISO 8601)\n"
-            "  EQ_action=ADD|OBSERVE|DELETE  EQ_bizStep=shipping  EQ_disposition=...\n"
-            "  EQ_readPoint, EQ_bizLocation, EQ_eventID, EQ_transformationID\n"
-            "  MATCH_epc, MATCH_anyEPC, MATCH_parentID, MATCH_inputEPC,\n"
-            "  MATCH_outputEPC, MATCH_epcClass, MATCH_inputEPCClass,\n"
-            "  MATCH_outputEPCClass, MATCH_anyEPCClass (any identifier form;\n"
-            "  patterns like urn:epc:idpat:sgtin:0614141.107346.*)\n"
-            "  EQ_bizTransaction_<type>, EQ_source_<type>, EQ_destination_<type>\n"
-            "  EXISTS_errorDeclaration=true\n"
-            "  orderBy=eventTime|recordTime  orderDirection=ASC|DESC\n"
-            "  eventCountLimit=N  maxEventCount=N  perPage=N  nextPageToken=T\n\n"
-            "  --json            print an EPCIS 2.0 EPCISQueryDocument\n"
-            "  --epc-format F    dl (GS1 Digital Link) or urn (EPC URN) output\n"
-            "  --as PARTY        only what PARTY may read (docs/access.md); without\n"
-            "                    it, every event (local access is operator access)\n"
-            "  --store PATH      the store\n\n"
-            "Example: zhiliang events EQ_bizStep=shipping MATCH_anyEPC=urn:epc:id:sscc:0614141.1234567890\n"
-            "Exit codes: 0 ok, 1 failure (bad parameter or store), 2 usage.\n");
+    fprintf(
+        f,
+        "usage: zhiliang events [--store PATH] [--json] [--epc-format dl|urn]\n"
+        "                       [--as PARTY] [NAME=VALUE ...]\n\n"
+        "List stored events matching EPCIS 2.0 query parameters (as in\n"
+        "GS1's REST binding; lists are pipe-delimited):\n"
+        "  eventType=ObjectEvent|AggregationEvent|TransactionEvent|\n"
+        "            TransformationEvent|AssociationEvent\n"
+        "  GE_eventTime, LT_eventTime, GE_recordTime, LT_recordTime (ISO "
+        "8601)\n"
+        "  EQ_action=ADD|OBSERVE|DELETE  EQ_bizStep=shipping  "
+        "EQ_disposition=...\n"
+        "  EQ_readPoint, EQ_bizLocation, EQ_eventID, EQ_transformationID\n"
+        "  MATCH_epc, MATCH_anyEPC, MATCH_parentID, MATCH_inputEPC,\n"
+        "  MATCH_outputEPC, MATCH_epcClass, MATCH_inputEPCClass,\n"
+        "  MATCH_outputEPCClass, MATCH_anyEPCClass (any identifier form;\n"
+        "  patterns like urn:epc:idpat:sgtin:0614141.107346.*)\n"
+        "  EQ_bizTransaction_<type>, EQ_source_<type>, EQ_destination_<type>\n"
+        "  EXISTS_errorDeclaration=true\n"
+        "  orderBy=eventTime|recordTime  orderDirection=ASC|DESC\n"
+        "  eventCountLimit=N  maxEventCount=N  perPage=N  nextPageToken=T\n\n"
+        "  --json            print an EPCIS 2.0 EPCISQueryDocument\n"
+        "  --epc-format F    dl (GS1 Digital Link) or urn (EPC URN) output\n"
+        "  --as PARTY        only what PARTY may read (docs/access.md); "
+        "without\n"
+        "                    it, every event (local access is operator "
+        "access)\n"
+        "  --store PATH      the store\n\n"
+        "Example: zhiliang events EQ_bizStep=shipping "
+        "MATCH_anyEPC=urn:epc:id:sscc:0614141.1234567890\n"
+        "Exit codes: 0 ok, 1 failure (bad parameter or store), 2 usage.\n");
 }
 
 static const char *short_uri(const char *v)
@@ -51,7 +57,8 @@ static const char *short_uri(const char *v)
 
     if (!v)
         return "-";
-    if (!strncmp(v, "https://ref.gs1.org/cbv/", 24) && (dash = strchr(v + 24, '-')))
+    if (!strncmp(v, "https://ref.gs1.org/cbv/", 24) &&
+        (dash = strchr(v + 24, '-')))
         return dash + 1;
     return v;
 }
@@ -59,9 +66,10 @@ static const char *short_uri(const char *v)
 static int print_row(void *ctx, const char *json, size_t len)
 {
     json_t *j = json_loadb(json, len, 0, NULL), *v;
-    const char *lists[] = {"epcList", "childEPCs", "inputEPCList", "outputEPCList",
-                           "quantityList", "childQuantityList",
-                           "inputQuantityList", "outputQuantityList", NULL};
+    const char *lists[] = {
+        "epcList",           "childEPCs",          "inputEPCList",
+        "outputEPCList",     "quantityList",       "childQuantityList",
+        "inputQuantityList", "outputQuantityList", NULL};
     const char *first = NULL;
     size_t nids = 0;
 
@@ -72,9 +80,12 @@ static int print_row(void *ctx, const char *json, size_t len)
         size_t i;
         json_t *e;
 
-        json_array_foreach(json_object_get(j, lists[k]), i, e) {
-            const char *id = json_is_string(e) ? json_string_value(e)
-                                               : json_string_value(json_object_get(e, "epcClass"));
+        json_array_foreach(json_object_get(j, lists[k]), i, e)
+        {
+            const char *id =
+                json_is_string(e)
+                    ? json_string_value(e)
+                    : json_string_value(json_object_get(e, "epcClass"));
 
             if (id && !first)
                 first = id;
@@ -86,7 +97,8 @@ static int print_row(void *ctx, const char *json, size_t len)
            json_string_value(json_object_get(j, "eventTime")),
            json_string_value(json_object_get(j, "type")),
            json_string_value(json_object_get(j, "action"))
-               ? json_string_value(json_object_get(j, "action")) : "-",
+               ? json_string_value(json_object_get(j, "action"))
+               : "-",
            short_uri(json_string_value(json_object_get(j, "bizStep"))),
            v ? "parent " : "", v ? json_string_value(v) : "");
     if (first)
@@ -100,12 +112,13 @@ static int print_row(void *ctx, const char *json, size_t len)
 
 int cmd_events(int argc, char **argv)
 {
-    static const struct option opts[] = {{"store", required_argument, 0, 's'},
-                                         {"json", no_argument, 0, 'j'},
-                                         {"epc-format", required_argument, 0, 'f'},
-                                         {"as", required_argument, 0, 'a'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"store", required_argument, 0, 's'},
+        {"json", no_argument, 0, 'j'},
+        {"epc-format", required_argument, 0, 'f'},
+        {"as", required_argument, 0, 'a'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     const char *store = NULL, *as = NULL;
     struct zl_viewer viewer;
     enum zl_epc_format fmt = ZL_EPC_AS_CAPTURED;
@@ -140,7 +153,8 @@ int cmd_events(int argc, char **argv)
         char *eq = strchr(argv[i], '=');
 
         if (!eq) {
-            fprintf(stderr, "zhiliang events: '%s' is not NAME=VALUE\n", argv[i]);
+            fprintf(stderr, "zhiliang events: '%s' is not NAME=VALUE\n",
+                    argv[i]);
             code = EXIT_USAGE;
             goto out;
         }
@@ -162,9 +176,11 @@ int cmd_events(int argc, char **argv)
             goto out;
         }
         if (!zl_viewer_reads_events(&viewer)) {
-            fprintf(stderr, "zhiliang events: party %s is an operator: it "
-                            "administers parties and tokens and reads no "
-                            "events (docs/access.md)\n", viewer.party.id);
+            fprintf(stderr,
+                    "zhiliang events: party %s is an operator: it "
+                    "administers parties and tokens and reads no "
+                    "events (docs/access.md)\n",
+                    viewer.party.id);
             goto out;
         }
         zl_query_set_viewer(q, &viewer);

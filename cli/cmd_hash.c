@@ -112,9 +112,9 @@ int cmd_hash(int argc, char **argv)
             json_t *pre = json_stringn(e->prehash, e->prehash_len);
 
             if (json_array_append_new(
-                    arr, json_pack("{s:o,s:o}", "hashID",
-                                   cli_json_str(e->hash_id), "prehash",
-                                   pre ? pre : cli_json_str(e->prehash))))
+                    arr,
+                    json_pack("{s:o,s:o}", "hashID", cli_json_str(e->hash_id),
+                              "prehash", pre ? pre : cli_json_str(e->prehash))))
                 goto out;
         } else if (prehash) {
             fwrite(e->prehash, 1, e->prehash_len, stdout);

@@ -50,8 +50,7 @@ static json_t *json_ai_list(const struct zl_gs1_ai *a, size_t n)
 
     for (i = 0; i < n && arr; i++)
         if (json_array_append_new(arr, json_pack("{s:o,s:o}", "ai",
-                                                 cli_json_str(a[i].ai),
-                                                 "value",
+                                                 cli_json_str(a[i].ai), "value",
                                                  cli_json_str(a[i].value)))) {
             json_decref(arr);
             arr = NULL;
@@ -106,7 +105,8 @@ static const char *authority_name(char c)
     case '7': return "宗教 religious affairs";
     case '8': return "工会 trade unions";
     case '9': return "工商 market regulation";
-    case 'A': return "中央军委改革和编制办公室 CMC reform and establishment office";
+    case 'A':
+        return "中央军委改革和编制办公室 CMC reform and establishment office";
     case 'N': return "农业 agriculture";
     default: return "其他 other";
     }
@@ -124,8 +124,8 @@ static int do_uscc(const char *code, int json)
                                  "input", cli_json_str(code), "valid", 1,
                                  "scheme", "uscc", "authority", code, 1,
                                  "entity_type", code + 1, 1, "division",
-                                 code + 2, 6, "organisation_code", code + 8,
-                                 9, "check", code + 17, 1),
+                                 code + 2, 6, "organisation_code", code + 8, 9,
+                                 "check", code + 17, 1),
                        0);
     } else {
         printf("scheme:                  uscc (unified social credit code, "
@@ -192,8 +192,8 @@ static int do_gs1(const char *code, int gcp_len, int json)
                       json_ai_list(id.attrs, id.n_attrs), "digital_link",
                       cli_json_str(dl), "digital_link_with_attributes",
                       cli_json_str(dla), "canonical", cli_json_str(canon),
-                      "element_string", cli_json_str(es),
-                      "element_string_raw", cli_json_str(raw), "epc_urn",
+                      "element_string", cli_json_str(es), "element_string_raw",
+                      cli_json_str(raw), "epc_urn",
                       urc >= 0 ? cli_json_str(urn) : json_null()),
             0);
         return 0;
@@ -233,8 +233,8 @@ int cmd_id(int argc, char **argv)
         } else if (!strcmp(a, "--json")) {
             json = 1;
         } else if (!strcmp(a, "--gcp-len") || !strncmp(a, "--gcp-len=", 10)) {
-            const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i]
-                                                                : NULL);
+            const char *v =
+                a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
             char *end = NULL;
             long n = v ? strtol(v, &end, 10) : 0;
             if (!v || !*v || *end || n < 6 || n > 12) {

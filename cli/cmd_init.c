@@ -12,17 +12,18 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: zhiliang init [--store PATH] [--origin NAME] [--json]\n\n"
-            "Create a new Zhiliang store: an SQLite database in WAL mode with\n"
-            "the event tables, the Merkle log and the operator's Ed25519\n"
-            "signing key for log checkpoints. Refuses to overwrite an\n"
-            "existing store.\n\n"
-            "  --store PATH   where (default $ZHILIANG_STORE, then ./zhiliang.db)\n"
-            "  --origin NAME  log origin line in checkpoints (default\n"
-            "                 zhiliang.local/log); also the signing key's name\n"
-            "  --json         print the result as JSON\n\n"
-            "Exit codes: 0 created, 1 failure, 2 usage error.\n");
+    fprintf(
+        f,
+        "usage: zhiliang init [--store PATH] [--origin NAME] [--json]\n\n"
+        "Create a new Zhiliang store: an SQLite database in WAL mode with\n"
+        "the event tables, the Merkle log and the operator's Ed25519\n"
+        "signing key for log checkpoints. Refuses to overwrite an\n"
+        "existing store.\n\n"
+        "  --store PATH   where (default $ZHILIANG_STORE, then ./zhiliang.db)\n"
+        "  --origin NAME  log origin line in checkpoints (default\n"
+        "                 zhiliang.local/log); also the signing key's name\n"
+        "  --json         print the result as JSON\n\n"
+        "Exit codes: 0 created, 1 failure, 2 usage error.\n");
 }
 
 int cmd_init(int argc, char **argv)

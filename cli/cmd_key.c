@@ -17,18 +17,19 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: zhiliang key generate --out PREFIX\n"
-            "       zhiliang key sign --key PREFIX.key FILE|-\n"
-            "       zhiliang key verify --pub PREFIX.pub --signature SIG FILE|-\n\n"
-            "Ed25519 keys for parties that sign what they submit.\n"
-            "  generate  writes PREFIX.key (private, mode 0600) and PREFIX.pub\n"
-            "            (register it with `zhiliang party add --pubkey`)\n"
-            "  sign      prints the base64 detached signature of FILE's bytes\n"
-            "            (give it to `zhiliang capture --signature`)\n"
-            "  verify    checks a signature (a file or the base64 itself)\n\n"
-            "Exit codes: 0 ok, 1 failure or a signature that does not verify,\n"
-            "2 usage error.\n");
+    fprintf(
+        f,
+        "usage: zhiliang key generate --out PREFIX\n"
+        "       zhiliang key sign --key PREFIX.key FILE|-\n"
+        "       zhiliang key verify --pub PREFIX.pub --signature SIG FILE|-\n\n"
+        "Ed25519 keys for parties that sign what they submit.\n"
+        "  generate  writes PREFIX.key (private, mode 0600) and PREFIX.pub\n"
+        "            (register it with `zhiliang party add --pubkey`)\n"
+        "  sign      prints the base64 detached signature of FILE's bytes\n"
+        "            (give it to `zhiliang capture --signature`)\n"
+        "  verify    checks a signature (a file or the base64 itself)\n\n"
+        "Exit codes: 0 ok, 1 failure or a signature that does not verify,\n"
+        "2 usage error.\n");
 }
 
 static int write_file(const char *path, const char *text, mode_t mode)
@@ -56,7 +57,8 @@ int cmd_key(int argc, char **argv)
 {
     const char *verb = argc > 1 ? argv[1] : "";
     const char *file = argc > 2 && argv[argc - 1][0] != '-' ? argv[argc - 1]
-                       : argc > 2 && !strcmp(argv[argc - 1], "-") ? "-" : NULL;
+                       : argc > 2 && !strcmp(argv[argc - 1], "-") ? "-"
+                                                                  : NULL;
     char priv[ZL_SIGN_KEY_B64], pub[ZL_SIGN_KEY_B64], sig[ZL_SIGN_SIG_B64];
     char *data = NULL;
     size_t len;
@@ -109,10 +111,12 @@ int cmd_key(int argc, char **argv)
             rc = EXIT_OK;
         }
     } else {
-        const char *p = opt(argc, argv, "--pub"), *sg = opt(argc, argv, "--signature");
+        const char *p = opt(argc, argv, "--pub"),
+                   *sg = opt(argc, argv, "--signature");
         int v;
 
-        if (!p || !sg || cli_read_b64_arg(p, pub, sizeof pub) || cli_read_b64_arg(sg, sig, sizeof sig)) {
+        if (!p || !sg || cli_read_b64_arg(p, pub, sizeof pub) ||
+            cli_read_b64_arg(sg, sig, sizeof sig)) {
             usage(stderr);
             rc = EXIT_USAGE;
         } else if ((v = zl_sign_verify(pub, data, len, sig)) == 0) {
@@ -120,7 +124,8 @@ int cmd_key(int argc, char **argv)
             rc = EXIT_OK;
         } else {
             printf("signature INVALID: %s\n", v == ZL_ESYNTAX
-                       ? "malformed key or signature" : "does not verify");
+                                                  ? "malformed key or signature"
+                                                  : "does not verify");
         }
     }
     free(data);

@@ -27,10 +27,12 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
+    fprintf(
+        f,
         "usage: zhiliang log checkpoint [--json] [--store PATH]\n"
         "       zhiliang log prove --record ID [--json] [--store PATH]\n"
-        "       zhiliang log consistency --from N --to M [--json] [--store PATH]\n"
+        "       zhiliang log consistency --from N --to M [--json] [--store "
+        "PATH]\n"
         "       zhiliang log verify-proof --proof FILE [--checkpoint FILE]\n"
         "                 (--record FILE [--leaf-type T] | --leaf-hex HEX)\n"
         "                 --key KEYFILE [--json]\n"
@@ -42,12 +44,15 @@ static void usage(FILE *f)
         "  consistency   proof that tree size M extends tree size N\n"
         "  verify-proof  check a proof offline (no store): the checkpoint is\n"
         "                signed by KEYFILE's key (a C2SP verifier key, as\n"
-        "                printed by `log key`) and the leaf is under its root.\n"
-        "                --record FILE holds the record's canonical bytes (for\n"
+        "                printed by `log key`) and the leaf is under its "
+        "root.\n"
+        "                --record FILE holds the record's canonical bytes "
+        "(for\n"
         "                events the CBV 2.0 pre-hash string), --leaf-type its\n"
         "                type (1 event, 2 recall, 3 party, 4 inspection,\n"
         "                5 complaint; default 1); --leaf-hex is the 32-byte\n"
-        "                leaf hash in hex. --checkpoint defaults to the one in\n"
+        "                leaf hash in hex. --checkpoint defaults to the one "
+        "in\n"
         "                the tlog-proof.\n"
         "  key           print the operator's verifier key\n\n"
         "Exit codes: 0 ok (proof valid), 1 failure (proof invalid, not\n"
@@ -217,10 +222,9 @@ static int do_prove(const struct opts *o)
         zl_hex_encode(leaf, 32, hx);
         zl_hex_encode(cp.root, 32, rh);
         print_json(json_pack("{s:s, s:I, s:i, s:s, s:I, s:s, s:o, s:s, s:s}",
-                             "record", o->record, "leaf_index",
-                             (json_int_t)idx, "leaf_type", type, "leaf_hash",
-                             hx, "tree_size", (json_int_t)cp.size, "root_hex",
-                             rh, "proof",
+                             "record", o->record, "leaf_index", (json_int_t)idx,
+                             "leaf_type", type, "leaf_hash", hx, "tree_size",
+                             (json_int_t)cp.size, "root_hex", rh, "proof",
                              proof_json((const uint8_t(*)[32])proof, n),
                              "checkpoint", note, "tlog_proof", text));
     } else {
@@ -345,15 +349,17 @@ static int do_verify_proof(const struct opts *o)
 
         zl_hex_encode(leaf, 32, hx);
         print_json(json_pack("{s:b, s:s, s:I, s:I, s:s}", "valid", rc == 0,
-                             "origin", ck.origin, "leaf_index",
-                             (json_int_t)idx, "tree_size", (json_int_t)ck.size,
-                             "leaf_hash", hx));
+                             "origin", ck.origin, "leaf_index", (json_int_t)idx,
+                             "tree_size", (json_int_t)ck.size, "leaf_hash",
+                             hx));
     } else if (rc == 0) {
         printf("OK: leaf %" PRIu64 " is in %s at tree size %" PRIu64
-               " (checkpoint signature valid)\n", idx, ck.origin, ck.size);
+               " (checkpoint signature valid)\n",
+               idx, ck.origin, ck.size);
     } else {
-        fprintf(stderr, "FAILED: the leaf is not at index %" PRIu64
-                        " of the signed tree of size %" PRIu64 "\n",
+        fprintf(stderr,
+                "FAILED: the leaf is not at index %" PRIu64
+                " of the signed tree of size %" PRIu64 "\n",
                 idx, ck.size);
     }
     ex = rc ? EXIT_FAIL : EXIT_OK;

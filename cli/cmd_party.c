@@ -13,28 +13,29 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: zhiliang party add --name NAME [--name-en NAME] [--uscc CODE]\n"
-            "                          [--gln GLN]... [--role ROLE] [--id ID]\n"
-            "                          [--address TEXT] [--pubkey FILE]\n"
-            "                          [--prefix GCP]... [--kind KIND]\n"
-            "                          [--region CODE]\n"
-            "       zhiliang party list [--json]\n"
-            "       zhiliang party import FILE [--json]\n"
-            "       (all take --store PATH)\n\n"
-            "add     register a party; its ID is the USCC (checked per\n"
-            "        GB 32100) unless --id is given; each --gln is a site whose\n"
-            "        events the party's tokens may capture; --pubkey reads a\n"
-            "        base64 Ed25519 public key (32 bytes) from FILE; each\n"
-            "        --prefix is a GS1 Company Prefix (4-12 digits) licensed to\n"
-            "        it: it owns the goods keyed under it (docs/access.md);\n"
-            "        --kind enterprise (default), regulator or operator;\n"
-            "        --region its GB/T 2260 code (required for a regulator)\n"
-            "list    parties with their GLNs\n"
-            "import  parties and products from JSON (the parties.json that\n"
-            "        `zhiliang demo` writes), replacing entries with the same\n"
-            "        ID or GTIN; all or nothing\n\n"
-            "Exit codes: 0 ok, 1 failure (invalid data, duplicate), 2 usage.\n");
+    fprintf(
+        f,
+        "usage: zhiliang party add --name NAME [--name-en NAME] [--uscc CODE]\n"
+        "                          [--gln GLN]... [--role ROLE] [--id ID]\n"
+        "                          [--address TEXT] [--pubkey FILE]\n"
+        "                          [--prefix GCP]... [--kind KIND]\n"
+        "                          [--region CODE]\n"
+        "       zhiliang party list [--json]\n"
+        "       zhiliang party import FILE [--json]\n"
+        "       (all take --store PATH)\n\n"
+        "add     register a party; its ID is the USCC (checked per\n"
+        "        GB 32100) unless --id is given; each --gln is a site whose\n"
+        "        events the party's tokens may capture; --pubkey reads a\n"
+        "        base64 Ed25519 public key (32 bytes) from FILE; each\n"
+        "        --prefix is a GS1 Company Prefix (4-12 digits) licensed to\n"
+        "        it: it owns the goods keyed under it (docs/access.md);\n"
+        "        --kind enterprise (default), regulator or operator;\n"
+        "        --region its GB/T 2260 code (required for a regulator)\n"
+        "list    parties with their GLNs\n"
+        "import  parties and products from JSON (the parties.json that\n"
+        "        `zhiliang demo` writes), replacing entries with the same\n"
+        "        ID or GTIN; all or nothing\n\n"
+        "Exit codes: 0 ok, 1 failure (invalid data, duplicate), 2 usage.\n");
 }
 
 struct list_ctx {
@@ -74,11 +75,10 @@ static int list_cb(void *ctx, const struct zl_party *p)
             glns = NULL;
         }
     return json_array_append_new(
-               l->arr, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "id",
-                                 jstr(p->id), "nameZh", jstr(p->name_zh),
-                                 "nameEn", jstr(p->name_en), "uscc",
-                                 jstr(p->uscc), "role", jstr(p->role), "glns",
-                                 glns))
+               l->arr, json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "id", jstr(p->id),
+                                 "nameZh", jstr(p->name_zh), "nameEn",
+                                 jstr(p->name_en), "uscc", jstr(p->uscc),
+                                 "role", jstr(p->role), "glns", glns))
                ? ZL_ENOMEM
                : 0;
 }
@@ -100,22 +100,21 @@ static int read_pubkey(const char *path, char out[64])
 
 int cmd_party(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"name", required_argument, 0, 'n'},
-        {"name-en", required_argument, 0, 'N'},
-        {"uscc", required_argument, 0, 'u'},
-        {"gln", required_argument, 0, 'g'},
-        {"role", required_argument, 0, 'r'},
-        {"id", required_argument, 0, 'i'},
-        {"address", required_argument, 0, 'a'},
-        {"pubkey", required_argument, 0, 'k'},
-        {"prefix", required_argument, 0, 'P'},
-        {"kind", required_argument, 0, 'K'},
-        {"region", required_argument, 0, 'R'},
-        {"store", required_argument, 0, 's'},
-        {"json", no_argument, 0, 'j'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"name", required_argument, 0, 'n'},
+                                         {"name-en", required_argument, 0, 'N'},
+                                         {"uscc", required_argument, 0, 'u'},
+                                         {"gln", required_argument, 0, 'g'},
+                                         {"role", required_argument, 0, 'r'},
+                                         {"id", required_argument, 0, 'i'},
+                                         {"address", required_argument, 0, 'a'},
+                                         {"pubkey", required_argument, 0, 'k'},
+                                         {"prefix", required_argument, 0, 'P'},
+                                         {"kind", required_argument, 0, 'K'},
+                                         {"region", required_argument, 0, 'R'},
+                                         {"store", required_argument, 0, 's'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     const char *glns[ZL_PARTY_MAX_GLNS], *store = NULL, *verb;
     const char *prefixes[ZL_PARTY_MAX_PREFIXES];
     char key[64], id[ZL_PARTY_ID_MAX];

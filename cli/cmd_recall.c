@@ -271,9 +271,9 @@ static int do_progress(zl_store *s, struct opts *o)
     if (rc)
         return fail("progress", rc, &err, o->json);
     if (o->json)
-        return cli_print_json(json_pack("{s:o,s:b}", "case",
-                                        cli_json_str(o->pos[1]), "ok", 1),
-                              0);
+        return cli_print_json(
+            json_pack("{s:o,s:b}", "case", cli_json_str(o->pos[1]), "ok", 1),
+            0);
     else
         printf("recorded\n");
     return EXIT_OK;

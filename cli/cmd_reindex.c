@@ -13,16 +13,17 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: zhiliang reindex [--store PATH] [--json]\n\n"
-            "Rebuild the derived data (events' index columns and identifier\n"
-            "lists, the identifier index, bizTransaction/source/destination\n"
-            "rows, links to signed documents, recall case rows) from the\n"
-            "records themselves, in\n"
-            "one transaction. Records that were edited (they no longer hash to\n"
-            "their log leaf) cannot be rebuilt from: they are counted as\n"
-            "skipped, and `zhiliang verify` keeps reporting them.\n\n"
-            "Exit codes: 0 rebuilt, 1 failure (nothing changed), 2 usage error.\n");
+    fprintf(
+        f,
+        "usage: zhiliang reindex [--store PATH] [--json]\n\n"
+        "Rebuild the derived data (events' index columns and identifier\n"
+        "lists, the identifier index, bizTransaction/source/destination\n"
+        "rows, links to signed documents, recall case rows) from the\n"
+        "records themselves, in\n"
+        "one transaction. Records that were edited (they no longer hash to\n"
+        "their log leaf) cannot be rebuilt from: they are counted as\n"
+        "skipped, and `zhiliang verify` keeps reporting them.\n\n"
+        "Exit codes: 0 rebuilt, 1 failure (nothing changed), 2 usage error.\n");
 }
 
 int cmd_reindex(int argc, char **argv)
@@ -59,12 +60,11 @@ int cmd_reindex(int argc, char **argv)
         return EXIT_FAIL;
     }
     if (json) {
-        json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I}", "events",
-                              (json_int_t)st.events, "documents",
-                              (json_int_t)st.documents, "recallCases",
-                              (json_int_t)st.cases, "metadataRestored",
-                              (json_int_t)st.metadata, "skipped",
-                              (json_int_t)st.skipped);
+        json_t *o = json_pack(
+            "{s:I, s:I, s:I, s:I, s:I}", "events", (json_int_t)st.events,
+            "documents", (json_int_t)st.documents, "recallCases",
+            (json_int_t)st.cases, "metadataRestored", (json_int_t)st.metadata,
+            "skipped", (json_int_t)st.skipped);
 
         json_dumpf(o, stdout, JSON_COMPACT);
         putchar('\n');
@@ -72,8 +72,8 @@ int cmd_reindex(int argc, char **argv)
     } else {
         printf("reindexed %llu events, %llu signed documents and %llu "
                "recall cases",
-               (unsigned long long)st.events,
-               (unsigned long long)st.documents, (unsigned long long)st.cases);
+               (unsigned long long)st.events, (unsigned long long)st.documents,
+               (unsigned long long)st.cases);
         if (st.metadata)
             printf("; capture time or party of %llu events restored from "
                    "their receipts",

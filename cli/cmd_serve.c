@@ -13,32 +13,34 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: zhiliang serve [--listen HOST:PORT] [--store PATH]\n"
-            "                      [--threads N] [--max-body BYTES]\n"
-            "                      [--max-events N] [--per-ip N]\n"
-            "                      [--timeout SECONDS] [--base-url URL] [--quiet]\n"
-            "                      [--query-budget MS] [--query-workers N]\n\n"
-            "Serve the EPCIS 2.0 REST binding (/capture, /events...), the GS1\n"
-            "Digital Link resolver (/01/{gtin}/10/{lot}...), the public portal\n"
-            "(Chinese, ?lang=en for English) and the JSON API (/api/...).\n"
-            "Writes and raw queries need a bearer token (zhiliang token create).\n"
-            "Stops cleanly on SIGTERM or SIGINT.\n\n"
-            "  --listen HOST:PORT  default 127.0.0.1:8080; port 0 picks a free\n"
-            "                      port (printed as \"listening on URL\")\n"
-            "  --store PATH        default $ZHILIANG_STORE, then ./zhiliang.db\n"
-            "  --threads N         worker threads (default: one per CPU, >= 2)\n"
-            "  --max-body BYTES    largest request body, 413 past it (16 MiB)\n"
-            "  --max-events N      events per capture (default 10000)\n"
-            "  --per-ip N          connections per client address (64)\n"
-            "  --timeout SECONDS   idle connection timeout (30)\n"
-            "  --base-url URL      public origin for absolute links and QR codes\n"
-            "  --quiet             no access log on stderr\n"
-            "  --query-budget MS   time budget of one event query; 503 with\n"
-            "                      Retry-After past it (5000)\n"
-            "  --query-workers N   threads for event queries and /api/ calls,\n"
-            "                      apart from those serving the public pages (2)\n\n"
-            "Exit codes: 0 stopped by a signal, 1 failure, 2 usage error.\n");
+    fprintf(
+        f,
+        "usage: zhiliang serve [--listen HOST:PORT] [--store PATH]\n"
+        "                      [--threads N] [--max-body BYTES]\n"
+        "                      [--max-events N] [--per-ip N]\n"
+        "                      [--timeout SECONDS] [--base-url URL] [--quiet]\n"
+        "                      [--query-budget MS] [--query-workers N]\n\n"
+        "Serve the EPCIS 2.0 REST binding (/capture, /events...), the GS1\n"
+        "Digital Link resolver (/01/{gtin}/10/{lot}...), the public portal\n"
+        "(Chinese, ?lang=en for English) and the JSON API (/api/...).\n"
+        "Writes and raw queries need a bearer token (zhiliang token create).\n"
+        "Stops cleanly on SIGTERM or SIGINT.\n\n"
+        "  --listen HOST:PORT  default 127.0.0.1:8080; port 0 picks a free\n"
+        "                      port (printed as \"listening on URL\")\n"
+        "  --store PATH        default $ZHILIANG_STORE, then ./zhiliang.db\n"
+        "  --threads N         worker threads (default: one per CPU, >= 2)\n"
+        "  --max-body BYTES    largest request body, 413 past it (16 MiB)\n"
+        "  --max-events N      events per capture (default 10000)\n"
+        "  --per-ip N          connections per client address (64)\n"
+        "  --timeout SECONDS   idle connection timeout (30)\n"
+        "  --base-url URL      public origin for absolute links and QR codes\n"
+        "  --quiet             no access log on stderr\n"
+        "  --query-budget MS   time budget of one event query; 503 with\n"
+        "                      Retry-After past it (5000)\n"
+        "  --query-workers N   threads for event queries and /api/ calls,\n"
+        "                      apart from those serving the public pages "
+        "(2)\n\n"
+        "Exit codes: 0 stopped by a signal, 1 failure, 2 usage error.\n");
 }
 
 static int num(const char *s, unsigned long long max, unsigned long long *out)
@@ -90,13 +92,20 @@ int cmd_serve(int argc, char **argv)
                 fprintf(stderr, "zhiliang serve: bad number: %s\n", optarg);
                 return EXIT_USAGE;
             }
-            if (c == 't') o.threads = (unsigned)v;
-            if (c == 'b') o.max_body = (size_t)v;
-            if (c == 'e') o.max_events = (size_t)v;
-            if (c == 'p') o.per_ip = (unsigned)v;
-            if (c == 'T') o.timeout_s = (unsigned)v;
-            if (c == 'Q') o.query_ms = (unsigned)v;
-            if (c == 'W') o.query_workers = (unsigned)v;
+            if (c == 't')
+                o.threads = (unsigned)v;
+            if (c == 'b')
+                o.max_body = (size_t)v;
+            if (c == 'e')
+                o.max_events = (size_t)v;
+            if (c == 'p')
+                o.per_ip = (unsigned)v;
+            if (c == 'T')
+                o.timeout_s = (unsigned)v;
+            if (c == 'Q')
+                o.query_ms = (unsigned)v;
+            if (c == 'W')
+                o.query_workers = (unsigned)v;
             break;
         default: usage(stderr); return EXIT_USAGE;
         }

@@ -15,16 +15,16 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: zhiliang token create --party ID [--store PATH] [--json]\n"
-            "       zhiliang token revoke TOKEN-ID [--store PATH] [--json]\n"
-            "       zhiliang token list [--party ID] [--store PATH] [--json]\n\n"
-            "create  make a bearer token for a registered party (ID, USCC or\n"
-            "        GLN) and print it once; the server then lets it capture\n"
-            "        events at that party's locations and query events\n"
-            "revoke  stop a token from working (by the ID printed at creation)\n"
-            "list    show tokens (IDs, parties, dates; never the secrets)\n\n"
-            "Exit codes: 0 ok, 1 failure (unknown party or token), 2 usage.\n");
+    fprintf(
+        f, "usage: zhiliang token create --party ID [--store PATH] [--json]\n"
+           "       zhiliang token revoke TOKEN-ID [--store PATH] [--json]\n"
+           "       zhiliang token list [--party ID] [--store PATH] [--json]\n\n"
+           "create  make a bearer token for a registered party (ID, USCC or\n"
+           "        GLN) and print it once; the server then lets it capture\n"
+           "        events at that party's locations and query events\n"
+           "revoke  stop a token from working (by the ID printed at creation)\n"
+           "list    show tokens (IDs, parties, dates; never the secrets)\n\n"
+           "Exit codes: 0 ok, 1 failure (unknown party or token), 2 usage.\n");
 }
 
 struct list_ctx {

@@ -23,19 +23,26 @@
 #include <string.h>
 
 #define MAX_LOTS 256
-#define OUT_CAP ((size_t)1 << 31)
+#define OUT_CAP  ((size_t)1 << 31)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-        "usage: zhiliang trace back ID [options]      trace to the sources (来源可查)\n"
-        "       zhiliang trace forward ID [options]   trace to the destinations (去向可追)\n"
+    fprintf(
+        f,
+        "usage: zhiliang trace back ID [options]      trace to the sources "
+        "(来源可查)\n"
+        "       zhiliang trace forward ID [options]   trace to the "
+        "destinations (去向可追)\n"
         "       zhiliang trace scope --lot ID [--lot ID...] [--json]\n"
-        "                                             what a recall of these lots covers\n\n"
-        "ID is any identifier form (EPC URN, GS1 Digital Link, element string):\n"
-        "an item (SGTIN), a lot (LGTIN), a container (SSCC), a returnable asset\n"
+        "                                             what a recall of these "
+        "lots covers\n\n"
+        "ID is any identifier form (EPC URN, GS1 Digital Link, element "
+        "string):\n"
+        "an item (SGTIN), a lot (LGTIN), a container (SSCC), a returnable "
+        "asset\n"
         "(GRAI) or a location (SGLN: what passed through it).\n\n"
-        "  --from TIME   only events at or after TIME (ISO 8601, or YYYY-MM-DD)\n"
+        "  --from TIME   only events at or after TIME (ISO 8601, or "
+        "YYYY-MM-DD)\n"
         "  --to TIME     only events at or before TIME\n"
         "  --at TIME     as known then: only events recorded by TIME\n"
         "  --depth N     follow at most N links from the start\n"
@@ -44,7 +51,8 @@ static void usage(FILE *f)
         "  --svg FILE    draw the trace graph as SVG into FILE\n"
         "  --dot FILE    write the trace graph as Graphviz DOT into FILE\n"
         "  --store PATH  the store\n\n"
-        "Example: zhiliang trace back https://id.gs1.org/01/09506000134352/21/1001\n"
+        "Example: zhiliang trace back "
+        "https://id.gs1.org/01/09506000134352/21/1001\n"
         "Exit codes: 0 ok, 1 failure (bad identifier or store), 2 usage.\n");
 }
 
@@ -53,7 +61,7 @@ static int parse_time(const char *s, int64_t *ms)
     char buf[40];
     int off;
 
-    if (strlen(s) == 10) {   /* a date: midnight UTC */
+    if (strlen(s) == 10) { /* a date: midnight UTC */
         snprintf(buf, sizeof buf, "%sT00:00:00Z", s);
         s = buf;
     }
@@ -115,7 +123,8 @@ static int print_scope(const zl_trace *t, const char *const *lots, size_t n,
             json_t *a = json_object();
 
             json_object_set_new(a, "id", json_string(nd->id));
-            json_object_set_new(a, "kind", json_string(zl_trace_kind_name(nd->kind)));
+            json_object_set_new(a, "kind",
+                                json_string(zl_trace_kind_name(nd->kind)));
             json_object_set_new(a, "depth", json_integer(nd->depth));
             if (nd->has_quantity)
                 json_object_set_new(a, "quantity", json_real(nd->quantity));
@@ -124,10 +133,13 @@ static int print_scope(const zl_trace *t, const char *const *lots, size_t n,
             json_object_set_new(a, "possessor", jstr_or_null(nd->possessor));
             json_object_set_new(a, "location", jstr_or_null(nd->location));
             if (nd->last_event >= 0) {
-                zl_time_format_utc(zl_trace_event(t, (size_t)nd->last_event)->event_time_ms, tb);
+                zl_time_format_utc(
+                    zl_trace_event(t, (size_t)nd->last_event)->event_time_ms,
+                    tb);
                 json_object_set_new(a, "lastEventTime", json_string(tb));
             }
-            json_object_set_new(a, "reachedConsumer", json_boolean(nd->reached_consumer));
+            json_object_set_new(a, "reachedConsumer",
+                                json_boolean(nd->reached_consumer));
             json_array_append_new(aff, a);
         }
         for (size_t i = 0; i < zl_trace_event_count(t); i++) {
@@ -140,16 +152,21 @@ static int print_scope(const zl_trace *t, const char *const *lots, size_t n,
             json_object_set_new(c, "cte", json_string(zl_cte_name(e->cte)));
             zl_time_format_utc(e->event_time_ms, tb);
             json_object_set_new(c, "eventTime", json_string(tb));
-            json_object_set_new(c, "bizLocation", jstr_or_null(e->biz_location));
+            json_object_set_new(c, "bizLocation",
+                                jstr_or_null(e->biz_location));
             json_object_set_new(c, "source", jstr_or_null(e->src_owner));
             json_object_set_new(c, "destination", jstr_or_null(e->dst_owner));
             json_array_append_new(ctes, c);
         }
         json_object_set_new(o, "lots", jl);
         json_object_set_new(o, "items", json_integer((json_int_t)sum.items));
-        json_object_set_new(o, "itemsAtConsumers", json_integer((json_int_t)sum.items_at_consumers));
-        json_object_set_new(o, "lotsAffected", json_integer((json_int_t)sum.lots));
-        json_object_set_new(o, "containers", json_integer((json_int_t)(sum.containers + sum.assets)));
+        json_object_set_new(o, "itemsAtConsumers",
+                            json_integer((json_int_t)sum.items_at_consumers));
+        json_object_set_new(o, "lotsAffected",
+                            json_integer((json_int_t)sum.lots));
+        json_object_set_new(
+            o, "containers",
+            json_integer((json_int_t)(sum.containers + sum.assets)));
         json_object_set_new(o, "affected", aff);
         json_object_set_new(o, "ctes", ctes);
         text = json_dumps(o, JSON_COMPACT);
@@ -161,8 +178,8 @@ static int print_scope(const zl_trace *t, const char *const *lots, size_t n,
         return 0;
     }
     printf("recall scope of %zu lot(s): %zu items (%zu already at consumers), "
-           "%zu lots, %zu containers, %zu events\n", n, sum.items,
-           sum.items_at_consumers, sum.lots + sum.classes,
+           "%zu lots, %zu containers, %zu events\n",
+           n, sum.items, sum.items_at_consumers, sum.lots + sum.classes,
            sum.containers + sum.assets, sum.events);
     for (size_t i = 0; i < zl_trace_node_count(t); i++) {
         const struct zl_trace_node *nd = zl_trace_node(t, i);
@@ -183,14 +200,18 @@ static int print_scope(const zl_trace *t, const char *const *lots, size_t n,
 
 int cmd_trace(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"store", required_argument, 0, 's'}, {"from", required_argument, 0, 'f'},
-        {"to", required_argument, 0, 't'},    {"at", required_argument, 0, 'a'},
-        {"depth", required_argument, 0, 'd'}, {"json", no_argument, 0, 'j'},
-        {"svg", required_argument, 0, 'S'},   {"dot", required_argument, 0, 'D'},
-        {"lot", required_argument, 0, 'l'},   {"as", required_argument, 0, 'A'},
-        {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"store", required_argument, 0, 's'},
+                                         {"from", required_argument, 0, 'f'},
+                                         {"to", required_argument, 0, 't'},
+                                         {"at", required_argument, 0, 'a'},
+                                         {"depth", required_argument, 0, 'd'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"svg", required_argument, 0, 'S'},
+                                         {"dot", required_argument, 0, 'D'},
+                                         {"lot", required_argument, 0, 'l'},
+                                         {"as", required_argument, 0, 'A'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     const char *store = NULL, *svg = NULL, *dot = NULL, *verb, *as = NULL;
     struct zl_viewer viewer;
     struct as_ctx actx;
@@ -224,10 +245,13 @@ int cmd_trace(int argc, char **argv)
         case 'f':
         case 't':
         case 'a':
-            if (parse_time(optarg, c == 'f' ? &o.from_ms : c == 't' ? &o.to_ms
-                                                                    : &o.at_ms) != 0) {
-                fprintf(stderr, "zhiliang trace: bad time '%s' (ISO 8601 with "
-                                "offset, or YYYY-MM-DD)\n", optarg);
+            if (parse_time(optarg, c == 'f'   ? &o.from_ms
+                                   : c == 't' ? &o.to_ms
+                                              : &o.at_ms) != 0) {
+                fprintf(stderr,
+                        "zhiliang trace: bad time '%s' (ISO 8601 with "
+                        "offset, or YYYY-MM-DD)\n",
+                        optarg);
                 return EXIT_USAGE;
             }
             break;
@@ -276,9 +300,11 @@ int cmd_trace(int argc, char **argv)
             goto out;
         }
         if (!zl_viewer_reads_events(&viewer)) {
-            fprintf(stderr, "zhiliang trace: party %s is an operator: it "
-                            "administers parties and tokens and reads no "
-                            "events (docs/access.md)\n", viewer.party.id);
+            fprintf(stderr,
+                    "zhiliang trace: party %s is an operator: it "
+                    "administers parties and tokens and reads no "
+                    "events (docs/access.md)\n",
+                    viewer.party.id);
             goto out;
         }
         actx.s = s;
@@ -291,7 +317,8 @@ int cmd_trace(int argc, char **argv)
     else
         rc = zl_trace_run(s, argv[optind], &o, &t, &err);
     if (rc != 0) {
-        cli_print_error("trace", n_lots ? lots[0] : argv[optind], rc, &err, json);
+        cli_print_error("trace", n_lots ? lots[0] : argv[optind], rc, &err,
+                        json);
         goto out;
     }
     if (svg) {

@@ -14,23 +14,26 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: zhiliang verify [--store PATH] [--key VKEY] [--checkpoint FILE]\n"
-            "                       [--json]\n\n"
-            "Recompute every log leaf from the stored records (for events, the\n"
-            "CBV 2.0 pre-hash of the stored JSON), rebuild the Merkle tree,\n"
-            "check every signed checkpoint and that they are consistent, and\n"
-            "check every stored event has its leaf, and recompute every derived\n"
-            "row (index columns, identifier index, refs, signed-document links)\n"
-            "from the records. Each problem is printed with the record it\n"
-            "concerns; `zhiliang reindex` repairs derived rows.\n\n"
-            "Outside anchors (obtained elsewhere than this store):\n"
-            "  --key VKEY         the operator's published verifier key (text or\n"
-            "                     file): the store's key must be it\n"
-            "  --checkpoint FILE  a signed checkpoint seen earlier: the log must\n"
-            "                     still hold it (not rolled back, not rewritten)\n\n"
-            "Exit codes: 0 everything matches, 1 tampering found or the check\n"
-            "failed, 2 usage error.\n");
+    fprintf(
+        f,
+        "usage: zhiliang verify [--store PATH] [--key VKEY] [--checkpoint "
+        "FILE]\n"
+        "                       [--json]\n\n"
+        "Recompute every log leaf from the stored records (for events, the\n"
+        "CBV 2.0 pre-hash of the stored JSON), rebuild the Merkle tree,\n"
+        "check every signed checkpoint and that they are consistent, and\n"
+        "check every stored event has its leaf, and recompute every derived\n"
+        "row (index columns, identifier index, refs, signed-document links)\n"
+        "from the records. Each problem is printed with the record it\n"
+        "concerns; `zhiliang reindex` repairs derived rows.\n\n"
+        "Outside anchors (obtained elsewhere than this store):\n"
+        "  --key VKEY         the operator's published verifier key (text or\n"
+        "                     file): the store's key must be it\n"
+        "  --checkpoint FILE  a signed checkpoint seen earlier: the log must\n"
+        "                     still hold it (not rolled back, not "
+        "rewritten)\n\n"
+        "Exit codes: 0 everything matches, 1 tampering found or the check\n"
+        "failed, 2 usage error.\n");
 }
 
 static int print_issue(void *ctx, const struct zl_audit_issue *is)
@@ -55,12 +58,13 @@ static int print_issue(void *ctx, const struct zl_audit_issue *is)
 
 int cmd_verify(int argc, char **argv)
 {
-    static const struct option opts[] = {{"store", required_argument, 0, 's'},
-                                         {"key", required_argument, 0, 'k'},
-                                         {"checkpoint", required_argument, 0, 'c'},
-                                         {"json", no_argument, 0, 'j'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"store", required_argument, 0, 's'},
+        {"key", required_argument, 0, 'k'},
+        {"checkpoint", required_argument, 0, 'c'},
+        {"json", no_argument, 0, 'j'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     const char *store = NULL, *key = NULL, *cpfile = NULL;
     struct zl_audit_anchor an = {0};
     char *keytext = NULL, *cptext = NULL;
@@ -94,7 +98,8 @@ int cmd_verify(int argc, char **argv)
     }
     if (keytext) {
         keylen = strlen(keytext);
-        while (keylen && (keytext[keylen - 1] == '\n' || keytext[keylen - 1] == ' '))
+        while (keylen &&
+               (keytext[keylen - 1] == '\n' || keytext[keylen - 1] == ' '))
             keytext[--keylen] = '\0';
     }
     an.vkey = keytext;
@@ -117,7 +122,8 @@ int cmd_verify(int argc, char **argv)
                                  (json_int_t)st.issues),
                        0);
     else if (rc == 0)
-        printf("verified: %llu leaves, %llu records, %llu checkpoints: all match\n",
+        printf("verified: %llu leaves, %llu records, %llu checkpoints: all "
+               "match\n",
                (unsigned long long)st.leaves, (unsigned long long)st.records,
                (unsigned long long)st.checkpoints);
     else if (rc == ZL_ETAMPER)

@@ -39,15 +39,16 @@ static const struct command commands[] = {
     {"draw", cmd_draw, "verifiable random selection (RFC 3797, log beacon)"},
     {"sampling", cmd_sampling, "GB/T 2828.1 sampling plans and OC curves"},
     {"serve", cmd_serve, "run the HTTP server and public portal"},
-    {NULL, NULL, NULL}
-};
+    {NULL, NULL, NULL}};
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: zhiliang <command> [options]   (zhiliang <command> --help)\n\n"
-               "Zhiliang %s - quality traceability: EPCIS 2.0 capture, trace,\n"
-               "recall and a tamper-evident log.\n\ncommands:\n",
-            ZL_VERSION);
+    fprintf(
+        f,
+        "usage: zhiliang <command> [options]   (zhiliang <command> --help)\n\n"
+        "Zhiliang %s - quality traceability: EPCIS 2.0 capture, trace,\n"
+        "recall and a tamper-evident log.\n\ncommands:\n",
+        ZL_VERSION);
     for (size_t i = 0; commands[i].name; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nEvery command takes --store PATH (default $ZHILIANG_STORE,"

@@ -31,8 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t klen = 0, i;
     uint32_t pool;
 
-    if (zl_rfc3797_key((const char *)data, size, key, sizeof key, &klen,
-                       &err))
+    if (zl_rfc3797_key((const char *)data, size, key, sizeof key, &klen, &err))
         return 0;
     must(klen == strlen(key) && klen >= 2);
     for (i = 0; i < klen; i++)
@@ -46,8 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         must(picks[i] >= 1 && picks[i] <= pool && !seen[picks[i]]);
         seen[picks[i]] = 1;
     }
-    must(!zl_rfc3797_select(key, klen, pool, pool < 8 ? pool : 8, again,
-                            NULL));
+    must(!zl_rfc3797_select(key, klen, pool, pool < 8 ? pool : 8, again, NULL));
     must(!memcmp(again, picks, (pool < 8 ? pool : 8) * sizeof again[0]));
     return 0;
 }

@@ -28,7 +28,7 @@ static void must(int cond)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct zl_capture_limits lim = { 1 << 20, 64, 32 };
+    struct zl_capture_limits lim = {1 << 20, 64, 32};
     zl_epcis_doc *doc = NULL;
     struct zl_error err;
     size_t i;

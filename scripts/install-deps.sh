@@ -33,7 +33,7 @@ PKGS=(build-essential pkg-config meson ninja-build python3
       libsqlite3-dev libjansson-dev libssl-dev libmicrohttpd-dev
       libqrencode-dev libcmocka-dev jq)
 if [ "$TEST" = 1 ]; then
-  PKGS+=(clang libclang-rt-14-dev sqlite3 curl ca-certificates chromium
+  PKGS+=(clang clang-format libclang-rt-14-dev sqlite3 curl ca-certificates chromium
          fonts-wqy-microhei groff-base man-db bsdextrautils)
   # Node.js and npm run the JavaScript oracles (epcis2.js, digital-link.js)
   # and the browser test; keep an existing Node.js installation.

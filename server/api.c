@@ -160,10 +160,9 @@ static int list_cb(void *ctx, const struct zl_recall_info *c)
 
     return json_array_append_new(
                arr, json_pack("{s:s, s:s, s:s?, s:s?, s:I, s:I, s:o, s:o}",
-                              "case", c->case_id, "status", c->status,
-                              "reason", c->reason, "hazardClass",
-                              c->hazard_class, "openedMs",
-                              (json_int_t)c->opened_ms, "closedMs",
+                              "case", c->case_id, "status", c->status, "reason",
+                              c->reason, "hazardClass", c->hazard_class,
+                              "openedMs", (json_int_t)c->opened_ms, "closedMs",
                               (json_int_t)c->closed_ms, "lots",
                               jstrings(c->lots, c->n_lots), "gtins",
                               jstrings(c->gtins, c->n_gtins)))

@@ -38,18 +38,18 @@
 #include <string.h>
 #include <strings.h>
 
-#define CTX_URL "https://ref.gs1.org/standards/epcis/epcis-context.jsonld"
-#define MAX_JOBS 4096
-#define MAX_JOB_ERRORS 100
+#define CTX_URL          "https://ref.gs1.org/standards/epcis/epcis-context.jsonld"
+#define MAX_JOBS         4096
+#define MAX_JOB_ERRORS   100
 #define DEFAULT_PER_PAGE 100
-#define MAX_PER_PAGE 1000
+#define MAX_PER_PAGE     1000
 /* One query response at most (413 QueryTooLargeException past it). */
 #define MAX_QUERY_BYTES ((size_t)256 << 20)
 
 struct zl_capture_job {
     char id[24];
     char party[ZL_PARTY_ID_MAX];
-    char *json;                 /* the job document, zl_malloc'ed */
+    char *json; /* the job document, zl_malloc'ed */
 };
 
 void zl_jobs_free(struct zl_server *s)
@@ -107,9 +107,9 @@ static char *job_get(struct zl_server *s, const char *id, const char *party)
 
 /* ---- routing ------------------------------------------------------------ */
 
-static const char *const TOP[] = {"capture", "events", "eventTypes", "epcs",
-                                  "bizSteps", "bizLocations", "readPoints",
-                                  "dispositions", NULL};
+static const char *const TOP[] = {"capture",    "events",       "eventTypes",
+                                  "epcs",       "bizSteps",     "bizLocations",
+                                  "readPoints", "dispositions", NULL};
 
 int zl_is_epcis_path(const struct zl_req *r)
 {
@@ -144,8 +144,7 @@ static void discovery(struct zl_req *r, const char *allow)
     zl_reply(r, 204, NULL, "", 0);
 }
 
-static void collection(struct zl_req *r, const char *const *members,
-                       size_t n)
+static void collection(struct zl_req *r, const char *const *members, size_t n)
 {
     struct zl_buf b;
     size_t i;
@@ -171,7 +170,7 @@ static void collection(struct zl_req *r, const char *const *members,
 struct auth_ctx {
     zl_store *s;
     const char *party;
-    json_t *errors;             /* refused events under proceed */
+    json_t *errors; /* refused events under proceed */
 };
 
 static json_t *problem_obj(const char *type, const char *title, int status,
@@ -241,9 +240,9 @@ static char *query_doc_to_doc(const char *body, size_t len)
                "EPCISQueryDocument"))
         goto out;
     events = json_object_get(
-        json_object_get(json_object_get(json_object_get(in, "epcisBody"),
-                                        "queryResults"),
-                        "resultsBody"),
+        json_object_get(
+            json_object_get(json_object_get(in, "epcisBody"), "queryResults"),
+            "resultsBody"),
         "eventList");
     if (!json_is_array(events))
         goto out;
@@ -336,8 +335,8 @@ static void capture_post(struct zl_req *r)
                          "Capture limit exceeded", d);
         goto out;
     }
-    if (rc == ZL_EVERIFY || (opts.signature_b64 && rc == ZL_EPERM &&
-                             !strcmp(err.path, "party"))) {
+    if (rc == ZL_EVERIFY ||
+        (opts.signature_b64 && rc == ZL_EPERM && !strcmp(err.path, "party"))) {
         char d[900];
         zl_error_format(&err, d, sizeof d);
         zl_reply_problem(r, 403, "SecurityException",
@@ -348,8 +347,7 @@ static void capture_post(struct zl_req *r)
         char d[900];
         zl_error_format(&err, d, sizeof d);
         zl_reply_problem(r, 403, "SecurityException",
-                         "Event refused by the write rule (docs/access.md)",
-                         d);
+                         "Event refused by the write rule (docs/access.md)", d);
         goto out;
     }
     if (rc && rc != ZL_EINVAL && rc != ZL_ECHECK && rc != ZL_EUNSUPPORTED) {
@@ -369,16 +367,15 @@ static void capture_post(struct zl_req *r)
     zl_hex_encode(rnd, sizeof rnd, id + 3);
     zl_time_format_utc(created, t0);
     zl_time_format_utc(zl_time_now_ms(), t1);
-    job = json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:O, s:{s:I, s:I, s:I, "
-                    "s:I, s:I}}",
-                    "captureID", id, "createdAt", t0, "finishedAt", t1,
-                    "running", 0, "success", success, "captureErrorBehaviour",
-                    proceed ? "proceed" : "rollback", "errors", errors,
-                    "zhiliang", "events", (json_int_t)res.n_events, "new",
-                    (json_int_t)res.n_new, "duplicate",
-                    (json_int_t)res.n_duplicate, "refused",
-                    (json_int_t)res.n_refused, "corrected",
-                    (json_int_t)res.n_corrected);
+    job = json_pack(
+        "{s:s, s:s, s:s, s:b, s:b, s:s, s:O, s:{s:I, s:I, s:I, "
+        "s:I, s:I}}",
+        "captureID", id, "createdAt", t0, "finishedAt", t1, "running", 0,
+        "success", success, "captureErrorBehaviour",
+        proceed ? "proceed" : "rollback", "errors", errors, "zhiliang",
+        "events", (json_int_t)res.n_events, "new", (json_int_t)res.n_new,
+        "duplicate", (json_int_t)res.n_duplicate, "refused",
+        (json_int_t)res.n_refused, "corrected", (json_int_t)res.n_corrected);
     if (!job || !(json = json_dumps(job, JSON_COMPACT)) ||
         job_add(r->srv, id, party, json)) {
         zl_reply_problem(r, 500, "ImplementationException", NULL, NULL);
@@ -402,8 +399,8 @@ static void capture_get(struct zl_req *r)
         return;
     doc = job_get(r->srv, r->segs[1], party);
     if (!doc) {
-        zl_reply_problem(r, 404, "NoSuchResourceException", "No such capture job",
-                         NULL);
+        zl_reply_problem(r, 404, "NoSuchResourceException",
+                         "No such capture job", NULL);
         return;
     }
     zl_reply(r, 200, "application/json", doc, strlen(doc));
@@ -556,14 +553,14 @@ static void events_query(struct zl_req *r, const char *fixed_name,
      * visible events, and an event the party may not see is a 404 */
     zl_query_set_viewer(q, &viewer);
     /* the budget counts from arrival: time in the pool's queue too */
-    zl_query_set_budget(q,
-                        (r->t_queued ? r->t_queued : zl_time_now_ms()) +
-                            r->srv->o.query_ms,
-                        MAX_QUERY_BYTES, zl_req_client_gone, r);
+    zl_query_set_budget(
+        q, (r->t_queued ? r->t_queued : zl_time_now_ms()) + r->srv->o.query_ms,
+        MAX_QUERY_BYTES, zl_req_client_gone, r);
     rc = zl_query_json(s, q, fmt, &json, &len, single ? NULL : &next, &err);
     if (rc == ZL_ELIMIT) {
         zl_error_format(&err, d, sizeof d);
-        zl_reply_problem(r, 413, "QueryTooLargeException", "Query too large", d);
+        zl_reply_problem(r, 413, "QueryTooLargeException", "Query too large",
+                         d);
         goto out;
     }
     if (rc == ZL_EINVAL) {
@@ -587,8 +584,8 @@ static void events_query(struct zl_req *r, const char *fixed_name,
         ev = json_array_get(json_object_get(body, "eventList"), 0);
         if (!ev) {
             json_decref(doc);
-            zl_reply_problem(r, 404, "NoSuchResourceException",
-                             "No such event", fixed_value);
+            zl_reply_problem(r, 404, "NoSuchResourceException", "No such event",
+                             fixed_value);
             goto out;
         }
         if (!json_object_get(ev, "@context"))
@@ -620,15 +617,14 @@ out:
     zl_query_free(q);
 }
 
-static const char *const EVENT_TYPES[] = {"ObjectEvent", "AggregationEvent",
-                                          "TransactionEvent",
-                                          "TransformationEvent",
-                                          "AssociationEvent"};
+static const char *const EVENT_TYPES[] = {
+    "ObjectEvent", "AggregationEvent", "TransactionEvent",
+    "TransformationEvent", "AssociationEvent"};
 
 static const struct {
     const char *seg, *param;
 } SUBRES[] = {
-    {"eventTypes", "eventType"},     {"bizSteps", "EQ_bizStep"},
+    {"eventTypes", "eventType"},        {"bizSteps", "EQ_bizStep"},
     {"dispositions", "EQ_disposition"}, {"readPoints", "EQ_readPoint"},
     {"bizLocations", "EQ_bizLocation"}, {"epcs", "MATCH_anyEPC"},
 };
@@ -646,10 +642,9 @@ void zl_h_epcis(struct zl_req *r)
         return;
     }
     if (n == 0) {
-        static const char *const top[] = {"capture", "events", "eventTypes",
-                                          "epcs", "readPoints",
-                                          "bizLocations", "dispositions",
-                                          "bizSteps"};
+        static const char *const top[] = {
+            "capture",    "events",       "eventTypes",   "epcs",
+            "readPoints", "bizLocations", "dispositions", "bizSteps"};
         if (get)
             collection(r, top, sizeof top / sizeof top[0]);
         return;

@@ -114,7 +114,8 @@ int zl_html_escape(struct zl_buf *b, const char *s)
     return zl_buf_add_xml(b, s, (size_t)-1, 1);
 }
 
-/* ---- request accessors ---------------------------------------------------- */
+/* ---- request accessors ----------------------------------------------------
+ */
 
 const char *zl_req_param(const struct zl_req *r, const char *name)
 {
@@ -141,8 +142,8 @@ int zl_req_accepts(const struct zl_req *r, const char *t)
     for (p = a; (p = strcasestr(p, t)) != NULL; p += tl) {
         char after = p[tl];
         int start_ok = p == a || p[-1] == ',' || p[-1] == ' ';
-        if (start_ok && (after == '\0' || after == ',' || after == ';' ||
-                         after == ' '))
+        if (start_ok &&
+            (after == '\0' || after == ',' || after == ';' || after == ' '))
             return 1;
     }
     return 0;
@@ -210,8 +211,8 @@ int zl_req_auth(struct zl_req *r, char party[ZL_PARTY_ID_MAX])
 
 struct head_scan {
     unsigned hosts, lengths, chunked;
-    const char *length;     /* the first Content-Length value */
-    int length_bad;         /* two different values, or not digits */
+    const char *length; /* the first Content-Length value */
+    int length_bad;     /* two different values, or not digits */
 };
 
 static int digits_only(const char *v)
@@ -312,8 +313,8 @@ int zl_req_client_gone(void *ctx)
      * means nobody waits for the answer. A client that half-closes after
      * its request looks the same and is treated the same. */
     n = recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
-                   errno != EINTR))
+    if (n == 0 ||
+        (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
         return -ECONNRESET;
     return 0;
 }

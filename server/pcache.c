@@ -31,12 +31,12 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#define PC_BUCKETS 4096u
+#define PC_BUCKETS   4096u
 #define PC_MAX_ENTRY ((size_t)1 << 20)
 
 struct pc_entry {
-    struct pc_entry *hnext;        /* hash chain */
-    struct pc_entry *prev, *next;  /* LRU list, head = most recent */
+    struct pc_entry *hnext;       /* hash chain */
+    struct pc_entry *prev, *next; /* LRU list, head = most recent */
     uint64_t gen;
     uint32_t hash;
     size_t key_len, len;
@@ -176,7 +176,7 @@ char *zl_pcache_get(struct zl_pcache *c, const char *key, uint64_t gen,
     pthread_mutex_lock(&c->lock);
     e = find(c, key, n, h);
     if (e && e->gen != gen) {
-        drop(c, e);  /* stale: rendered from older data */
+        drop(c, e); /* stale: rendered from older data */
         e = NULL;
     }
     if (e && (out = zl_malloc(e->len + 1))) {

@@ -17,9 +17,9 @@
 #include <jansson.h>
 #include <string.h>
 
-static const char *const KEYS[] = {"01", "00", "414", "417", "8003", "8004",
-                                   "8006", "8010", "8017", "8018", "253",
-                                   "255", "401", "402", NULL};
+static const char *const KEYS[] = {"01",   "00",   "414",  "417",  "8003",
+                                   "8004", "8006", "8010", "8017", "8018",
+                                   "253",  "255",  "401",  "402",  NULL};
 
 int zl_is_resolver_path(const struct zl_req *r)
 {
@@ -39,7 +39,7 @@ int zl_is_resolver_path(const struct zl_req *r)
 #define VOC "https://gs1.org/voc/"
 
 struct link {
-    const char *type;   /* short name after gs1: */
+    const char *type; /* short name after gs1: */
     const char *title_zh, *title_en;
     const char *media;
     const char *href;
@@ -56,11 +56,11 @@ static void well_known(struct zl_req *r)
         json_array_append_new(keys, json_string(KEYS[i]));
     o = json_pack("{s:s, s:s, s:o, s:b, s:b, s:[{s:s, s:s, s:s}], s:s, "
                   "s:[s, s]}",
-                  "name", "Zhiliang GS1 Digital Link resolver",
-                  "resolverRoot", zl_req_origin(r), "supportedPrimaryKeys",
-                  keys, "linkTypeDefaultCanBeLinkset", 1, "validatingResolver",
-                  1, "supportedLinkType", "namespace", VOC, "prefix", "gs1:",
-                  "profile", "https://www.gs1.org/voc/?show=linktypes",
+                  "name", "Zhiliang GS1 Digital Link resolver", "resolverRoot",
+                  zl_req_origin(r), "supportedPrimaryKeys", keys,
+                  "linkTypeDefaultCanBeLinkset", 1, "validatingResolver", 1,
+                  "supportedLinkType", "namespace", VOC, "prefix",
+                  "gs1:", "profile", "https://www.gs1.org/voc/?show=linktypes",
                   "jsonLdContextLocation", "https://gs1.org/voc/",
                   "supportedContextValuesEnumerated", "zh", "en");
     s = o ? json_dumps(o, JSON_COMPACT) : NULL;
@@ -155,19 +155,21 @@ void zl_h_resolver(struct zl_req *r)
     zl_buf_init(&enc, 4096);
     zl_pct_encode(&enc, dl);
     pip = self;
-    links[n++] = (struct link){"pip", "产品信息与追溯", "Product information and "
-                               "traceability", "text/html", pip};
-    links[n++] = (struct link){"defaultLink", "产品信息与追溯",
-                               "Product information and traceability",
+    links[n++] = (struct link){"pip", "产品信息与追溯",
+                               "Product information and "
+                               "traceability",
                                "text/html", pip};
-    links[n++] = (struct link){
-        "traceability", "追溯数据 (JSON)", "Traceability data (JSON)",
-        "application/json",
-        zl_arena_printf(&r->arena, "%s/api/trace/back?id=%s", origin,
-                        enc.data ? enc.data : "")};
-    links[n++] = (struct link){"recallStatus", "召回信息", "Recall status",
-                               "text/html",
-                               zl_arena_printf(&r->arena, "%s/recalls", origin)};
+    links[n++] =
+        (struct link){"defaultLink", "产品信息与追溯",
+                      "Product information and traceability", "text/html", pip};
+    links[n++] =
+        (struct link){"traceability", "追溯数据 (JSON)",
+                      "Traceability data (JSON)", "application/json",
+                      zl_arena_printf(&r->arena, "%s/api/trace/back?id=%s",
+                                      origin, enc.data ? enc.data : "")};
+    links[n++] =
+        (struct link){"recallStatus", "召回信息", "Recall status", "text/html",
+                      zl_arena_printf(&r->arena, "%s/recalls", origin)};
     links[n++] = (struct link){
         "epcis", "EPCIS 事件", "EPCIS events", "application/ld+json",
         zl_arena_printf(&r->arena, "%s/epcs/%s/events", origin,

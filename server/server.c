@@ -11,8 +11,8 @@
  *
  * Lifecycle of a request: the URI log callback starts the request in its
  * connection's state (allocated when the connection opens, freed when it
- * closes) and keeps the raw URI; the first access callback only records that headers
- * are complete (refusing an announced oversized body at once); upload
+ * closes) and keeps the raw URI; the first access callback only records that
+ * headers are complete (refusing an announced oversized body at once); upload
  * callbacks append to a capped buffer; the final callback (upload size 0)
  * dispatches and queues the response. Answering on that second call keeps
  * the connection alive; answering on the first would make MHD close it.
@@ -108,7 +108,7 @@ static void parse_uri(struct zl_req *r)
         e = memchr(p, '/', (size_t)(u + plen - p));
         if (!e)
             e = u + plen;
-        if (e > p) {  /* empty segments ("//") are skipped */
+        if (e > p) { /* empty segments ("//") are skipped */
             if (r->n_segs == ZL_MAX_SEGS ||
                 !(v = zl_pct_decode(&r->arena, p, (size_t)(e - p), 0))) {
                 r->bad_uri = 1;
@@ -125,8 +125,8 @@ static void parse_uri(struct zl_req *r)
         if (e > p) {
             eq = memchr(p, '=', (size_t)(e - p));
             if (r->n_params == ZL_MAX_PARAMS ||
-                !(k = zl_pct_decode(&r->arena, p,
-                                    (size_t)((eq ? eq : e) - p), 1)) ||
+                !(k = zl_pct_decode(&r->arena, p, (size_t)((eq ? eq : e) - p),
+                                    1)) ||
                 !(v = eq ? zl_pct_decode(&r->arena, eq + 1,
                                          (size_t)(e - eq - 1), 1)
                          : zl_arena_strndup(&r->arena, "", 0))) {
@@ -141,7 +141,8 @@ static void parse_uri(struct zl_req *r)
     }
 }
 
-/* ---- dispatch -------------------------------------------------------------- */
+/* ---- dispatch --------------------------------------------------------------
+ */
 
 /* Requests that run on the query pool: they query the events. */
 static int is_query(const struct zl_req *r)
@@ -214,9 +215,9 @@ static enum MHD_Result queue(struct zl_req *r)
  * never logged. */
 static void log_target(const char *u, char *out, size_t cap)
 {
-    static const char *const secret_keys[] = {"access_token=", "token=",
-                                              "api_key=", "apikey=",
-                                              "authorization=", NULL};
+    static const char *const secret_keys[] = {
+        "access_token=", "token=",         "api_key=",
+        "apikey=",       "authorization=", NULL};
     char red[256];
     size_t ul = strlen(u), i = 0, o = 0, n = ul < 200 ? ul : 200;
 
@@ -228,7 +229,7 @@ static void log_target(const char *u, char *out, size_t cap)
             !strncmp(u + i, "zlt%5f", 6))
             skip = 1;
         for (k = 0; !skip && secret_keys[k]; k++) {
-            size_t kl = strlen(secret_keys[k]);   /* at most 14 */
+            size_t kl = strlen(secret_keys[k]); /* at most 14 */
             if ((i == 0 || u[i - 1] == '?' || u[i - 1] == '&') &&
                 !strncasecmp(u + i, secret_keys[k], kl)) {
                 memcpy(red + o, u + i, kl);
@@ -250,7 +251,8 @@ static void log_target(const char *u, char *out, size_t cap)
     zl_text_escape(out, cap, red, o);
 }
 
-/* ---- query pool ------------------------------------------------------------ */
+/* ---- query pool ------------------------------------------------------------
+ */
 
 #define QPOOL_QUEUE 64
 
@@ -443,7 +445,7 @@ static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
     if (!k)
         return NULL;
     r = &k->req;
-    if (k->in_use)  /* a previous request was abandoned by MHD */
+    if (k->in_use) /* a previous request was abandoned by MHD */
         req_cleanup(r);
     k->in_use = 1;
     r->srv = cls;
@@ -471,7 +473,7 @@ static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     if (!r)
         return;
-    k = (struct zl_conn *)r;  /* req is the first member */
+    k = (struct zl_conn *)r; /* req is the first member */
     req_cleanup(r);
     k->in_use = 0;
     *con_cls = NULL;
@@ -535,7 +537,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
     }
     if (r->answered || r->q_state == 1)
         return MHD_YES;
-    if (r->q_state == 2)    /* resumed: the query pool made the answer */
+    if (r->q_state == 2) /* resumed: the query pool made the answer */
         goto answer;
     if (zl_time_now_ms() - r->t0_ms > (int64_t)r->srv->o.timeout_s * 4000) {
         /* The idle timeout resets with every byte; this bounds the whole
@@ -553,16 +555,16 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         zl_reply_header(r, "Allow", "GET, HEAD, POST, OPTIONS");
         zl_reply_problem(r, 405, NULL, "Method Not Allowed", NULL);
     } else if (!strcmp(method, "GET") || !strcmp(method, "HEAD")) {
-        r->want_snap = 1;  /* read-only: see zl_srv_store */
+        r->want_snap = 1; /* read-only: see zl_srv_store */
         parse_uri(r);
         if (!is_query(r))
             read_request(r);
         else if (qpool_submit(r->srv, r) == 0)
-            return MHD_YES;   /* suspended until a query thread is done */
+            return MHD_YES; /* suspended until a query thread is done */
     } else {
         parse_uri(r);
         dispatch(r);
-        zl_data_changed();  /* this worker's own commits */
+        zl_data_changed(); /* this worker's own commits */
     }
 answer:
     ret = queue(r);
@@ -570,7 +572,8 @@ answer:
     return ret;
 }
 
-/* ---- listen address -------------------------------------------------------- */
+/* ---- listen address --------------------------------------------------------
+ */
 
 static int parse_listen(const char *l, struct sockaddr_storage *ss,
                         socklen_t *sl)
@@ -694,25 +697,24 @@ int zl_server_run(const struct zl_server_opts *o)
     pthread_sigmask(SIG_BLOCK, &set, &old);
     signal(SIGPIPE, SIG_IGN);
 
-    if ((rc = qpool_start(s))) {   /* signals blocked: threads inherit */
+    if ((rc = qpool_start(s))) { /* signals blocked: threads inherit */
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         goto out;
     }
-    flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
-            MHD_ALLOW_SUSPEND_RESUME;
+    flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     if (!s->o.quiet)
         flags |= MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     s->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, access_cb, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)s->o.threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)s->o.max_conn,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)s->o.per_ip,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)s->o.timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->o.header_limit,
-        MHD_OPTION_URI_LOG_CALLBACK, uri_cb, s,
+        flags, 0, NULL, NULL, access_cb, s, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned int)s->o.threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned int)s->o.max_conn, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned int)s->o.per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)s->o.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        s->o.header_limit, MHD_OPTION_URI_LOG_CALLBACK, uri_cb, s,
         MHD_OPTION_NOTIFY_COMPLETED, completed_cb, s,
         MHD_OPTION_NOTIFY_CONNECTION, conn_cb, s, MHD_OPTION_END);
     if (!s->d) {
@@ -729,8 +731,8 @@ int zl_server_run(const struct zl_server_opts *o)
             inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host,
                       sizeof host);
         else
-            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
-                      host, sizeof host);
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host,
+                      sizeof host);
         printf(ss.ss_family == AF_INET6 ? "listening on http://[%s]:%u\n"
                                         : "listening on http://%s:%u\n",
                host, s->port);
@@ -742,7 +744,7 @@ int zl_server_run(const struct zl_server_opts *o)
         fprintf(stderr, "zhiliang serve: signal %d, shutting down\n", sig);
     {
         MHD_socket lfd = MHD_quiesce_daemon(s->d);
-        qpool_stop(s);   /* no suspended connection may outlive this */
+        qpool_stop(s); /* no suspended connection may outlive this */
         MHD_stop_daemon(s->d);
         if (lfd != MHD_INVALID_SOCKET)
             close(lfd);

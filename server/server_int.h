@@ -24,7 +24,7 @@
 
 /* ---- server and request ------------------------------------------------- */
 
-#define ZL_MAX_SEGS 32
+#define ZL_MAX_SEGS   32
 #define ZL_MAX_PARAMS 64
 
 struct zl_server;
@@ -37,36 +37,36 @@ struct zl_req {
     struct zl_server *srv;
     struct MHD_Connection *conn;
     struct zl_arena arena;
-    char *raw_uri;              /* as received, before any decoding */
+    char *raw_uri; /* as received, before any decoding */
     const char *method;
-    int started;                /* first callback seen */
-    int answered;               /* a response was queued */
+    int started;  /* first callback seen */
+    int answered; /* a response was queued */
     /* Decoded path segments (NULL on a decoding error: bad_uri set). */
     const char *segs[ZL_MAX_SEGS];
     size_t n_segs;
-    const char *raw_query;      /* after '?', or "" */
+    const char *raw_query; /* after '?', or "" */
     struct zl_kv params[ZL_MAX_PARAMS];
     size_t n_params;
-    int bad_uri;                /* malformed percent-encoding, UTF-8... */
+    int bad_uri; /* malformed percent-encoding, UTF-8... */
     struct zl_buf body;
     int body_too_big;
-    int lang_en;                /* portal language */
-    void *portal_cache;         /* portal_names.c's name cache (arena) */
-    int want_snap;              /* GET/HEAD: reads share one snapshot */
-    zl_store *snap;             /* the handle holding it, or NULL */
+    int lang_en;        /* portal language */
+    void *portal_cache; /* portal_names.c's name cache (arena) */
+    int want_snap;      /* GET/HEAD: reads share one snapshot */
+    zl_store *snap;     /* the handle holding it, or NULL */
     int64_t t0_ms;
-    const char *uri_at;         /* MHD's request-target as the URI log
-                                   callback saw it, and its strlen then:
-                                   see zl_req_strict */
+    const char *uri_at; /* MHD's request-target as the URI log
+                           callback saw it, and its strlen then:
+                           see zl_req_strict */
     size_t uri_len;
-    int q_state;                /* query pool: 0 not handed over, 1 queued
-                                   or running (connection suspended), 2
-                                   answered by the pool */
+    int q_state; /* query pool: 0 not handed over, 1 queued
+                    or running (connection suspended), 2
+                    answered by the pool */
     int64_t t_queued;
     /* Response. */
     unsigned status;
     const char *ctype;
-    char *resp;                 /* zl_malloc'ed, handed to MHD */
+    char *resp; /* zl_malloc'ed, handed to MHD */
     size_t resp_len;
     struct zl_kv headers[16];
     size_t n_headers;
@@ -79,13 +79,13 @@ struct zl_server {
     char store_path[1024];
     struct MHD_Daemon *d;
     unsigned port;
-    pthread_mutex_t lock;       /* guards stores[] and jobs */
-    zl_store *stores[128];      /* every per-thread handle, closed at exit */
+    pthread_mutex_t lock;  /* guards stores[] and jobs */
+    zl_store *stores[128]; /* every per-thread handle, closed at exit */
     size_t n_stores;
     struct zl_capture_job *jobs; /* ring of recent capture jobs */
     size_t n_jobs, job_head;
-    struct zl_pcache *pcache;   /* rendered public pages (pcache.c) */
-    struct zl_qpool *qpool;     /* query workers (server.c) */
+    struct zl_pcache *pcache; /* rendered public pages (pcache.c) */
+    struct zl_qpool *qpool;   /* query workers (server.c) */
 };
 
 /* The calling thread's store handle (opened on first use), or NULL. For
@@ -158,12 +158,12 @@ int zl_utf8_valid(const char *s, size_t n);
 
 /* ---- handlers (return after queuing nothing or one response) ----------- */
 
-void zl_h_epcis(struct zl_req *r);       /* /capture, /events, ... */
+void zl_h_epcis(struct zl_req *r); /* /capture, /events, ... */
 int zl_is_epcis_path(const struct zl_req *r);
-void zl_h_resolver(struct zl_req *r);    /* /01/..., /.well-known/gs1resolver */
+void zl_h_resolver(struct zl_req *r); /* /01/..., /.well-known/gs1resolver */
 int zl_is_resolver_path(const struct zl_req *r);
-void zl_h_portal(struct zl_req *r);      /* /, /search, /recalls, /qr, /static */
-void zl_h_api(struct zl_req *r);         /* /api/... */
+void zl_h_portal(struct zl_req *r); /* /, /search, /recalls, /qr, /static */
+void zl_h_api(struct zl_req *r);    /* /api/... */
 
 /* The label the portal shows for a business step: the CBV table's
  * (zhiliang/cbv.h) Chinese or English one, else one by event type. */
@@ -195,7 +195,7 @@ uint64_t zl_data_gen(struct zl_req *r);
 void zl_data_changed(void);
 /* cap in bytes (entries, keys and bodies); NULL on OOM. */
 struct zl_pcache *zl_pcache_new(size_t cap);
-void zl_pcache_free(struct zl_pcache *c);  /* NULL-safe */
+void zl_pcache_free(struct zl_pcache *c); /* NULL-safe */
 /* A zl_malloc'ed copy of the body cached under key at generation gen
  * (with *len), or NULL (miss, stale or OOM). */
 char *zl_pcache_get(struct zl_pcache *c, const char *key, uint64_t gen,

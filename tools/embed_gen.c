@@ -42,8 +42,8 @@ int main(int argc, char **argv)
                  "} table[] = {\n");
     for (i = 3; i < argc; i++) {
         const char *b = strrchr(argv[i], '/');
-        fprintf(out, "    {\"%s\", a%d, sizeof a%d - 1},\n", b ? b + 1 : argv[i],
-                i, i);
+        fprintf(out, "    {\"%s\", a%d, sizeof a%d - 1},\n",
+                b ? b + 1 : argv[i], i, i);
     }
     fprintf(out,
             "    {NULL, NULL, 0}};\n"

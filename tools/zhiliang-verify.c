@@ -22,17 +22,22 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
+    fprintf(
+        f,
         "usage: zhiliang-verify --proof FILE [--checkpoint FILE]\n"
-        "                       (--record FILE [--leaf-type T] | --leaf-hex HEX)\n"
+        "                       (--record FILE [--leaf-type T] | --leaf-hex "
+        "HEX)\n"
         "                       --key KEYFILE [--json]\n\n"
         "Check offline that a record is in a Zhiliang log: the checkpoint is\n"
         "signed by the key in KEYFILE (a C2SP verifier key\n"
         "name+keyid+base64, as `zhiliang log key` prints) and the inclusion\n"
         "proof leads from the record's leaf to the checkpoint's root.\n"
-        "  --proof FILE       C2SP tlog-proof text or `log prove --json` output\n"
-        "  --checkpoint FILE  signed checkpoint (default: the one in the proof)\n"
-        "  --record FILE      the record's canonical bytes (events: the CBV 2.0\n"
+        "  --proof FILE       C2SP tlog-proof text or `log prove --json` "
+        "output\n"
+        "  --checkpoint FILE  signed checkpoint (default: the one in the "
+        "proof)\n"
+        "  --record FILE      the record's canonical bytes (events: the CBV "
+        "2.0\n"
         "                     pre-hash string)\n"
         "  --leaf-type T      1 event (default), 2 recall, 3 party,\n"
         "                     4 inspection, 5 complaint, 6 correction,\n"
@@ -154,7 +159,8 @@ int main(int argc, char **argv)
         goto out;
     if (o_hex) {
         if (zl_hex_decode(o_hex, strlen(o_hex), leaf, 32)) {
-            fprintf(stderr, "zhiliang-verify: --leaf-hex needs 64 hex digits\n");
+            fprintf(stderr,
+                    "zhiliang-verify: --leaf-hex needs 64 hex digits\n");
             ex = 2;
             goto out;
         }
@@ -174,10 +180,12 @@ int main(int argc, char **argv)
                rc ? "false" : "true", ck.origin, idx, ck.size);
     else if (!rc)
         printf("OK: leaf %" PRIu64 " is in %s at tree size %" PRIu64
-               " (checkpoint signature valid)\n", idx, ck.origin, ck.size);
+               " (checkpoint signature valid)\n",
+               idx, ck.origin, ck.size);
     else
-        fprintf(stderr, "FAILED: the leaf is not at index %" PRIu64
-                        " of the signed tree of size %" PRIu64 "\n",
+        fprintf(stderr,
+                "FAILED: the leaf is not at index %" PRIu64
+                " of the signed tree of size %" PRIu64 "\n",
                 idx, ck.size);
     ex = rc ? 1 : 0;
 out:

@@ -24,15 +24,15 @@ extern "C" {
 #endif
 
 struct zl_audit_issue {
-    const char *kind;        /* "record-altered", "record-missing",
-                                "metadata-altered", "metadata-unanchored",
-                                "record-unlogged", "leaf-gap", "leaf-duplicate",
-                                "node-changed", "node-missing",
-                                "checkpoint-signature", "checkpoint-root",
-                                "checkpoint-consistency" */
-    uint64_t index;          /* leaf index (or checkpoint size) */
-    const char *record_key;  /* e.g. the event hash ID, or NULL */
-    const char *detail;      /* human-readable explanation */
+    const char *kind;       /* "record-altered", "record-missing",
+                               "metadata-altered", "metadata-unanchored",
+                               "record-unlogged", "leaf-gap", "leaf-duplicate",
+                               "node-changed", "node-missing",
+                               "checkpoint-signature", "checkpoint-root",
+                               "checkpoint-consistency" */
+    uint64_t index;         /* leaf index (or checkpoint size) */
+    const char *record_key; /* e.g. the event hash ID, or NULL */
+    const char *detail;     /* human-readable explanation */
 };
 
 typedef int (*zl_audit_cb)(void *ctx, const struct zl_audit_issue *issue);
@@ -51,8 +51,8 @@ int zl_audit_verify(zl_store *s, zl_audit_cb cb, void *ctx,
  * the store being checked (a published key, a checkpoint a mirror or
  * witness saw). Either may be NULL. */
 struct zl_audit_anchor {
-    const char *vkey;          /* the operator's C2SP verifier key */
-    const char *checkpoint;    /* a signed checkpoint note */
+    const char *vkey;       /* the operator's C2SP verifier key */
+    const char *checkpoint; /* a signed checkpoint note */
     size_t checkpoint_len;
 };
 
@@ -68,12 +68,12 @@ int zl_audit_verify_anchored(zl_store *s, const struct zl_audit_anchor *an,
                              struct zl_audit_stats *stats);
 
 struct zl_audit_reindex_stats {
-    uint64_t events;      /* events whose rows were rewritten */
-    uint64_t documents;   /* signed documents relinked */
-    uint64_t cases;       /* recall cases rewritten from their records */
-    uint64_t skipped;     /* records that no longer hash to their key */
-    uint64_t metadata;    /* events whose record_time or party were put
-                             back as their capture receipt states */
+    uint64_t events;    /* events whose rows were rewritten */
+    uint64_t documents; /* signed documents relinked */
+    uint64_t cases;     /* recall cases rewritten from their records */
+    uint64_t skipped;   /* records that no longer hash to their key */
+    uint64_t metadata;  /* events whose record_time or party were put
+                           back as their capture receipt states */
 };
 
 /* Rebuild every derived row (the events rows' capture metadata from their

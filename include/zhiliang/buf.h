@@ -28,10 +28,10 @@ extern "C" {
 #endif
 
 struct zl_buf {
-    char *data;   /* NULL until the first append */
-    size_t len;   /* bytes used, excluding the terminating NUL */
-    size_t cap;   /* bytes allocated */
-    size_t max;   /* hard cap on len */
+    char *data; /* NULL until the first append */
+    size_t len; /* bytes used, excluding the terminating NUL */
+    size_t cap; /* bytes allocated */
+    size_t max; /* hard cap on len */
 };
 
 /* Start empty with the given cap. Allocates nothing, cannot fail. */

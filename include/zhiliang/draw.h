@@ -69,17 +69,16 @@ int zl_rfc3797_select(const char *key, size_t key_len, uint32_t pool,
 /* The log beacon of a plan: the plan's leaf and the root of the log at
  * `size`, which must exceed plan_index (the plan was logged before). */
 struct zl_draw_beacon {
-    uint64_t plan_index;      /* leaf index of the logged plan */
-    uint8_t plan_leaf[32];    /* its leaf hash */
-    uint64_t size;            /* beacon tree size, > plan_index */
-    uint8_t root[32];         /* Merkle root of the first `size` leaves */
+    uint64_t plan_index;   /* leaf index of the logged plan */
+    uint8_t plan_leaf[32]; /* its leaf hash */
+    uint64_t size;         /* beacon tree size, > plan_index */
+    uint8_t root[32];      /* Merkle root of the first `size` leaves */
 };
 
 /* Text source of a beacon for the key string:
  * "zl1:<plan leaf hex>:<size>:<root hex>./" into out (cap bytes, at least
  * 160). Returns the length written, or ZL_ELIMIT. */
-int zl_draw_beacon_text(const struct zl_draw_beacon *b, char *out,
-                        size_t cap);
+int zl_draw_beacon_text(const struct zl_draw_beacon *b, char *out, size_t cap);
 
 /* Read the beacon from the store's log: the leaf at plan_index and the
  * root at size. Returns 0; ZL_EINVAL when size <= plan_index;

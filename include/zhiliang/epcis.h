@@ -37,28 +37,33 @@ enum zl_event_type {
     ZL_EV_ASSOCIATION = 5
 };
 
-enum zl_action { ZL_ACT_NONE = 0, ZL_ACT_ADD = 1, ZL_ACT_OBSERVE = 2, ZL_ACT_DELETE = 3 };
+enum zl_action {
+    ZL_ACT_NONE = 0,
+    ZL_ACT_ADD = 1,
+    ZL_ACT_OBSERVE = 2,
+    ZL_ACT_DELETE = 3
+};
 
 /* The role an identifier plays in an event. Instance roles name one
  * physical thing (EPC); class roles name a class or lot (quantity lists). */
 enum zl_id_role {
-    ZL_ROLE_EPC = 1,         /* epcList (Object, Transaction) */
-    ZL_ROLE_PARENT = 2,      /* parentID (Aggregation, Transaction, Association) */
-    ZL_ROLE_CHILD = 3,       /* childEPCs */
-    ZL_ROLE_INPUT = 4,       /* inputEPCList */
-    ZL_ROLE_OUTPUT = 5,      /* outputEPCList */
-    ZL_ROLE_QTY = 6,         /* quantityList epcClass */
-    ZL_ROLE_CHILD_QTY = 7,   /* childQuantityList epcClass */
-    ZL_ROLE_INPUT_QTY = 8,   /* inputQuantityList epcClass */
-    ZL_ROLE_OUTPUT_QTY = 9   /* outputQuantityList epcClass */
+    ZL_ROLE_EPC = 1,    /* epcList (Object, Transaction) */
+    ZL_ROLE_PARENT = 2, /* parentID (Aggregation, Transaction, Association) */
+    ZL_ROLE_CHILD = 3,  /* childEPCs */
+    ZL_ROLE_INPUT = 4,  /* inputEPCList */
+    ZL_ROLE_OUTPUT = 5, /* outputEPCList */
+    ZL_ROLE_QTY = 6,    /* quantityList epcClass */
+    ZL_ROLE_CHILD_QTY = 7, /* childQuantityList epcClass */
+    ZL_ROLE_INPUT_QTY = 8, /* inputQuantityList epcClass */
+    ZL_ROLE_OUTPUT_QTY = 9 /* outputQuantityList epcClass */
 };
 
 struct zl_event_id {
-    const char *id;      /* canonical identifier */
+    const char *id; /* canonical identifier */
     enum zl_id_role role;
-    int has_quantity;    /* quantity lists: 1 if "quantity" was present */
+    int has_quantity; /* quantity lists: 1 if "quantity" was present */
     double quantity;
-    const char *uom;     /* UN/CEFACT unit code or NULL */
+    const char *uom; /* UN/CEFACT unit code or NULL */
 };
 
 /* A bizTransaction, source or destination: type (canonical CBV URI or the
@@ -70,52 +75,56 @@ struct zl_typed_ref {
 
 struct zl_event {
     enum zl_event_type type;
-    uint8_t hash[32];           /* CBV 2.0 event hash (SHA-256 of prehash) */
-    char hash_id[96];           /* "ni:///sha-256;<hex>?ver=CBV2.0" */
-    const char *declared_id;    /* the event's own eventID, or NULL */
-    int64_t event_time_ms;      /* UTC ms since epoch */
-    int tz_offset_min;          /* eventTimeZoneOffset */
-    int64_t record_time_ms;     /* 0 if absent (set by the store at capture) */
-    enum zl_action action;      /* NONE for Transformation */
-    const char *biz_step;       /* canonical URI or NULL */
+    uint8_t hash[32];        /* CBV 2.0 event hash (SHA-256 of prehash) */
+    char hash_id[96];        /* "ni:///sha-256;<hex>?ver=CBV2.0" */
+    const char *declared_id; /* the event's own eventID, or NULL */
+    int64_t event_time_ms;   /* UTC ms since epoch */
+    int tz_offset_min;       /* eventTimeZoneOffset */
+    int64_t record_time_ms;  /* 0 if absent (set by the store at capture) */
+    enum zl_action action;   /* NONE for Transformation */
+    const char *biz_step;    /* canonical URI or NULL */
     const char *disposition;
-    enum zl_biz_step step;      /* biz_step resolved (zhiliang/cbv.h) */
-    enum zl_disposition disp;   /* disposition resolved */
-    const char *read_point;     /* canonical (SGLN as DL) or NULL */
+    enum zl_biz_step step;    /* biz_step resolved (zhiliang/cbv.h) */
+    enum zl_disposition disp; /* disposition resolved */
+    const char *read_point;   /* canonical (SGLN as DL) or NULL */
     const char *biz_location;
     const char *transformation_id;
     const char *certification_info; /* or NULL */
     int has_error_declaration;
-    const char *error_declaration_reason; /* or NULL */
+    const char *error_declaration_reason;    /* or NULL */
     const char *const *corrective_event_ids; /* NULL-terminated or NULL */
 
-    struct zl_event_id *ids;   size_t n_ids;
-    struct zl_typed_ref *biz_transactions; size_t n_biz_transactions;
-    struct zl_typed_ref *sources; size_t n_sources;
-    struct zl_typed_ref *destinations; size_t n_destinations;
+    struct zl_event_id *ids;
+    size_t n_ids;
+    struct zl_typed_ref *biz_transactions;
+    size_t n_biz_transactions;
+    struct zl_typed_ref *sources;
+    size_t n_sources;
+    struct zl_typed_ref *destinations;
+    size_t n_destinations;
 
-    const char *json;           /* the event as compact JSON text, as given;
-                                   when the document's @context binds
-                                   namespace prefixes, that @context is
-                                   added as the first key (followed by the
-                                   event's own entries, if it has an
-                                   @context) so the event stays
-                                   self-contained (its hash can be
-                                   recomputed by zl_epcis_event_hash) */
+    const char *json; /* the event as compact JSON text, as given;
+                         when the document's @context binds
+                         namespace prefixes, that @context is
+                         added as the first key (followed by the
+                         event's own entries, if it has an
+                         @context) so the event stays
+                         self-contained (its hash can be
+                         recomputed by zl_epcis_event_hash) */
     size_t json_len;
-    const char *prehash;        /* CBV 2.0 canonical pre-hash string */
+    const char *prehash; /* CBV 2.0 canonical pre-hash string */
     size_t prehash_len;
 };
 
 /* Limits on what one document may cost. Zero fields take the defaults. */
 struct zl_capture_limits {
-    size_t max_bytes;           /* default 64 MiB */
-    size_t max_events;          /* default 100000 */
-    size_t max_depth;           /* JSON nesting, default 64 */
+    size_t max_bytes;  /* default 64 MiB */
+    size_t max_events; /* default 100000 */
+    size_t max_depth;  /* JSON nesting, default 64 */
 };
-#define ZL_DEFAULT_MAX_BYTES ((size_t)64 << 20)
+#define ZL_DEFAULT_MAX_BYTES  ((size_t)64 << 20)
 #define ZL_DEFAULT_MAX_EVENTS ((size_t)100000)
-#define ZL_DEFAULT_MAX_DEPTH ((size_t)64)
+#define ZL_DEFAULT_MAX_DEPTH  ((size_t)64)
 
 typedef struct zl_epcis_doc zl_epcis_doc;
 
@@ -138,8 +147,8 @@ int zl_epcis_parse_any(const char *buf, size_t len,
 /* Options of zl_epcis_parse_opts and zl_epcis_event_hash_opts. Zero is
  * the default for every field (what zl_epcis_parse does). */
 struct zl_epcis_opts {
-    const struct zl_capture_limits *limits;  /* NULL = defaults */
-    int allow_query;            /* 1: as zl_epcis_parse_any */
+    const struct zl_capture_limits *limits; /* NULL = defaults */
+    int allow_query;                        /* 1: as zl_epcis_parse_any */
     /* The "ignoreFields" repository extension of the CBV 2.0 event hash
      * (as the reference generator, epcis-event-hash-generator, implements
      * it): a repository that adds fields of its own to the events it
@@ -161,7 +170,7 @@ int zl_epcis_parse_opts(const char *buf, size_t len,
                         const struct zl_epcis_opts *o, zl_epcis_doc **out,
                         struct zl_error *err);
 
-void zl_epcis_doc_free(zl_epcis_doc *doc);   /* NULL-safe */
+void zl_epcis_doc_free(zl_epcis_doc *doc); /* NULL-safe */
 size_t zl_epcis_doc_count(const zl_epcis_doc *doc);
 /* Borrowed: valid until zl_epcis_doc_free. i < zl_epcis_doc_count. */
 const struct zl_event *zl_epcis_doc_event(const zl_epcis_doc *doc, size_t i);
@@ -171,8 +180,8 @@ const struct zl_event *zl_epcis_doc_event(const zl_epcis_doc *doc, size_t i);
  * `hash` command and by the log verifier to recompute a leaf from the stored
  * event alone. hash_id gets "ni:///sha-256;...?ver=CBV2.0". */
 int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
-                        size_t *prehash_len, uint8_t hash[32],
-                        char hash_id[96], struct zl_error *err);
+                        size_t *prehash_len, uint8_t hash[32], char hash_id[96],
+                        struct zl_error *err);
 /* The same with options (o may be NULL; only ignore_fields_ns applies). */
 int zl_epcis_event_hash_opts(const char *json, size_t len,
                              const struct zl_epcis_opts *o, char **prehash,
@@ -192,8 +201,8 @@ int zl_epcis_event_hash_legacy(const char *json, size_t len, char **prehash,
  * of hash into out (NUL-terminated, 90 bytes used). */
 void zl_event_hash_id(const uint8_t hash[32], char out[96]);
 
-const char *zl_event_type_name(enum zl_event_type t);  /* "ObjectEvent" */
-const char *zl_action_name(enum zl_action a);          /* "ADD" or NULL */
+const char *zl_event_type_name(enum zl_event_type t); /* "ObjectEvent" */
+const char *zl_action_name(enum zl_action a);         /* "ADD" or NULL */
 /* The inverses: the enum of s[0..n) ("ObjectEvent", "ADD"), or 0 when s
  * names none. */
 enum zl_event_type zl_event_type_of(const char *s, size_t n);

@@ -23,20 +23,20 @@ extern "C" {
 enum zl_errcode {
     ZL_OK = 0,
     ZL_EFIRST = -1000,
-    ZL_EINVAL = -1000,      /* input breaks a rule of the standard */
-    ZL_ESYNTAX = -1001,     /* input is not well-formed (JSON, URI...) */
-    ZL_ELIMIT = -1002,      /* a configured size or count cap was passed */
-    ZL_ENOTFOUND = -1003,   /* the thing asked for does not exist */
-    ZL_ESTORE = -1004,      /* the store failed (I/O, corruption, schema) */
-    ZL_ECHECK = -1005,      /* a check digit or checksum is wrong */
-    ZL_EUNSUPPORTED = -1006,/* valid but not (yet) handled */
-    ZL_EVERIFY = -1007,     /* a signature or proof does not verify */
-    ZL_EEXIST = -1008,      /* already exists */
-    ZL_EPERM = -1009,       /* not allowed for these credentials */
-    ZL_ENOMEM = -1010,      /* allocation failed */
-    ZL_ETAMPER = -1011,     /* stored history does not match the log */
-    ZL_EBUSY = -1012,       /* the store is locked by another writer: retry */
-    ZL_ETIMEOUT = -1013,    /* a time or work budget ran out */
+    ZL_EINVAL = -1000,       /* input breaks a rule of the standard */
+    ZL_ESYNTAX = -1001,      /* input is not well-formed (JSON, URI...) */
+    ZL_ELIMIT = -1002,       /* a configured size or count cap was passed */
+    ZL_ENOTFOUND = -1003,    /* the thing asked for does not exist */
+    ZL_ESTORE = -1004,       /* the store failed (I/O, corruption, schema) */
+    ZL_ECHECK = -1005,       /* a check digit or checksum is wrong */
+    ZL_EUNSUPPORTED = -1006, /* valid but not (yet) handled */
+    ZL_EVERIFY = -1007,      /* a signature or proof does not verify */
+    ZL_EEXIST = -1008,       /* already exists */
+    ZL_EPERM = -1009,        /* not allowed for these credentials */
+    ZL_ENOMEM = -1010,       /* allocation failed */
+    ZL_ETAMPER = -1011,      /* stored history does not match the log */
+    ZL_EBUSY = -1012,        /* the store is locked by another writer: retry */
+    ZL_ETIMEOUT = -1013,     /* a time or work budget ran out */
     ZL_ELAST = -1099
 };
 
@@ -45,10 +45,10 @@ enum zl_errcode {
  * characters and invalid UTF-8 escaped (zl_text_escape); an empty path
  * means "the whole input". */
 struct zl_error {
-    int code;            /* one of enum zl_errcode */
-    char path[256];      /* JSON path like $.epcisBody.eventList[3].epcList[0] */
-    char rule[256];      /* the rule broken, in words */
-    char value[256];     /* the offending value, truncated */
+    int code;        /* one of enum zl_errcode */
+    char path[256];  /* JSON path like $.epcisBody.eventList[3].epcList[0] */
+    char rule[256];  /* the rule broken, in words */
+    char value[256]; /* the offending value, truncated */
 };
 
 /* Name an error code (ours or -errno). Returns a static string. */

@@ -25,23 +25,23 @@ extern "C" {
 
 enum zl_gs1_scheme {
     ZL_GS1_NONE = 0,
-    ZL_GS1_SGTIN,  /* (01)+(21) instance */
-    ZL_GS1_SSCC,   /* (00) */
-    ZL_GS1_SGLN,   /* (414)[+(254)] */
-    ZL_GS1_GRAI,   /* (8003) */
-    ZL_GS1_GIAI,   /* (8004) */
-    ZL_GS1_GSRN,   /* (8018) */
-    ZL_GS1_GSRNP,  /* (8017) */
-    ZL_GS1_GDTI,   /* (253) */
-    ZL_GS1_CPI,    /* (8010)+(8011) */
-    ZL_GS1_SGCN,   /* (255) */
-    ZL_GS1_GINC,   /* (401) */
-    ZL_GS1_GSIN,   /* (402) */
-    ZL_GS1_ITIP,   /* (8006)+(21) */
-    ZL_GS1_UPUI,   /* (01)+(235) */
-    ZL_GS1_PGLN,   /* (417) */
-    ZL_GS1_LGTIN,  /* class: (01)+(10) */
-    ZL_GS1_GTIN,   /* class: (01) alone, e.g. urn:epc:idpat:sgtin:C.I.* */
+    ZL_GS1_SGTIN,      /* (01)+(21) instance */
+    ZL_GS1_SSCC,       /* (00) */
+    ZL_GS1_SGLN,       /* (414)[+(254)] */
+    ZL_GS1_GRAI,       /* (8003) */
+    ZL_GS1_GIAI,       /* (8004) */
+    ZL_GS1_GSRN,       /* (8018) */
+    ZL_GS1_GSRNP,      /* (8017) */
+    ZL_GS1_GDTI,       /* (253) */
+    ZL_GS1_CPI,        /* (8010)+(8011) */
+    ZL_GS1_SGCN,       /* (255) */
+    ZL_GS1_GINC,       /* (401) */
+    ZL_GS1_GSIN,       /* (402) */
+    ZL_GS1_ITIP,       /* (8006)+(21) */
+    ZL_GS1_UPUI,       /* (01)+(235) */
+    ZL_GS1_PGLN,       /* (417) */
+    ZL_GS1_LGTIN,      /* class: (01)+(10) */
+    ZL_GS1_GTIN,       /* class: (01) alone, e.g. urn:epc:idpat:sgtin:C.I.* */
     ZL_GS1_GRAI_CLASS, /* class: (8003) without serial (idpat:grai) */
     ZL_GS1_ITIP_CLASS, /* class: (8006) without serial (idpat:itip) */
     ZL_GS1_CPI_CLASS,  /* class: (8010) without serial (idpat:cpi) */
@@ -53,17 +53,17 @@ enum zl_gs1_scheme {
 
 /* One application identifier and its value, as in an element string. */
 struct zl_gs1_ai {
-    char ai[5];      /* "01", "21", "414", "8003"... NUL-terminated */
-    char value[96];  /* value with check digit where the AI has one */
+    char ai[5];     /* "01", "21", "414", "8003"... NUL-terminated */
+    char value[96]; /* value with check digit where the AI has one */
 };
 
 struct zl_gs1_id {
     enum zl_gs1_scheme scheme;
-    int is_class;              /* 1 for LGTIN, GTIN and other class forms */
-    int gcp_len;               /* GS1 Company Prefix digits, 0 if unknown */
-    size_t n_ais;              /* primary key first, then key qualifiers */
+    int is_class; /* 1 for LGTIN, GTIN and other class forms */
+    int gcp_len;  /* GS1 Company Prefix digits, 0 if unknown */
+    size_t n_ais; /* primary key first, then key qualifiers */
     struct zl_gs1_ai ais[ZL_GS1_MAX_AIS];
-    size_t n_attrs;            /* Digital Link data attributes (?17=...) */
+    size_t n_attrs; /* Digital Link data attributes (?17=...) */
     struct zl_gs1_ai attrs[ZL_GS1_MAX_AIS];
 };
 
@@ -100,8 +100,7 @@ int zl_gs1_to_urn(const struct zl_gs1_id *id, int gcp_len, char *out,
                   size_t cap);
 
 /* Human-readable element string "(01)09506000134352(10)ABC". */
-int zl_gs1_to_element_string(const struct zl_gs1_id *id, char *out,
-                             size_t cap);
+int zl_gs1_to_element_string(const struct zl_gs1_id *id, char *out, size_t cap);
 
 /* Convenience for canonicalising identifiers found in EPCIS documents:
  * a GS1 identifier in any form becomes its canonical Digital Link as the

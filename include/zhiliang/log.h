@@ -42,8 +42,8 @@ enum zl_leaf_type {
     ZL_LEAF_PARTY = 3,
     ZL_LEAF_INSPECTION = 4,
     ZL_LEAF_COMPLAINT = 5,
-    ZL_LEAF_CORRECTION = 6,  /* errorDeclaration on a stored event */
-    ZL_LEAF_CAPTURE = 7      /* a capture receipt: record time, party */
+    ZL_LEAF_CORRECTION = 6, /* errorDeclaration on a stored event */
+    ZL_LEAF_CAPTURE = 7     /* a capture receipt: record time, party */
 };
 
 #define ZL_LOG_HASH_LEN 32
@@ -63,9 +63,8 @@ int zl_log_leaf_hash_raw(const void *data, size_t len, uint8_t out[32]);
  * leaves with root `root`? proof[0..n) goes from the leaf's sibling up.
  * Returns 0, ZL_EVERIFY when it does not, ZL_ENOMEM. */
 int zl_log_verify_inclusion(uint64_t index, uint64_t size,
-                            const uint8_t leaf[32],
-                            const uint8_t (*proof)[32], size_t n,
-                            const uint8_t root[32]);
+                            const uint8_t leaf[32], const uint8_t (*proof)[32],
+                            size_t n, const uint8_t root[32]);
 
 /* RFC 9162 2.1.4.2: is the tree (size2, root2) an append-only extension of
  * (size1, root1)? Equal sizes need an empty proof and equal roots; size1 0
@@ -85,8 +84,8 @@ struct zl_checkpoint {
 /* Parse a C2SP note verifier key "<name>+<hex key id>+<base64(0x01||pub)>".
  * name gets the key name (NUL-terminated, namecap bytes). Checks that the
  * key id matches the name and key. Returns 0 or ZL_ESYNTAX / ZL_EVERIFY. */
-int zl_log_vkey_parse(const char *vkey, size_t len, char *name,
-                      size_t namecap, uint8_t keyid[4], uint8_t pub[32]);
+int zl_log_vkey_parse(const char *vkey, size_t len, char *name, size_t namecap,
+                      uint8_t keyid[4], uint8_t pub[32]);
 
 /* Parse the checkpoint note and verify it carries a valid signature by the
  * key vkey (other signatures, e.g. witnesses', are ignored). Also checks
@@ -110,9 +109,8 @@ int zl_log_proof_format(uint64_t index, const uint8_t (*proof)[32], size_t n,
 /* Parse a tlog-proof. proof must hold ZL_LOG_MAX_PROOF hashes.
  * *checkpoint points into text (borrowed), *cplen its length. */
 int zl_log_proof_parse(const char *text, size_t len, uint64_t *index,
-                       uint8_t (*proof)[32], size_t *n,
-                       const char **checkpoint, size_t *cplen,
-                       struct zl_error *err);
+                       uint8_t (*proof)[32], size_t *n, const char **checkpoint,
+                       size_t *cplen, struct zl_error *err);
 
 /* Full offline check: the proof text's checkpoint is signed by vkey and
  * leaf sits at the proof's index under its root. Returns 0, ZL_EVERIFY,
@@ -189,27 +187,27 @@ int zl_log_checkpoint_latest(zl_store *s, char **note);
  * (borrowed until the next call). Return 0, ZL_ENOTFOUND if the record is
  * gone, or another negative error (which aborts the walk). */
 typedef int (*zl_log_leaf_source_cb)(void *ctx, uint8_t leaf_type,
-                                     const char *record_key,
-                                     const void **canon, size_t *len);
+                                     const char *record_key, const void **canon,
+                                     size_t *len);
 
 enum zl_log_issue_kind {
-    ZL_LOGV_LEAF_CHANGED = 1,   /* record now hashes to another leaf */
-    ZL_LOGV_RECORD_MISSING,     /* leaf's record no longer in the store */
-    ZL_LOGV_LEAF_GAP,           /* leaf index missing from the sequence */
-    ZL_LOGV_LEAF_DUPLICATE,     /* record key logged again (reorder/replay) */
-    ZL_LOGV_NODE_CHANGED,       /* stored interior node differs */
-    ZL_LOGV_NODE_MISSING,       /* stored interior node absent */
-    ZL_LOGV_CHECKPOINT_SIG,     /* checkpoint signature does not verify */
-    ZL_LOGV_CHECKPOINT_ROOT,    /* checkpoint root != recomputed root */
-    ZL_LOGV_CHECKPOINT_CONSISTENCY  /* two checkpoints not consistent */
+    ZL_LOGV_LEAF_CHANGED = 1, /* record now hashes to another leaf */
+    ZL_LOGV_RECORD_MISSING,   /* leaf's record no longer in the store */
+    ZL_LOGV_LEAF_GAP,         /* leaf index missing from the sequence */
+    ZL_LOGV_LEAF_DUPLICATE,   /* record key logged again (reorder/replay) */
+    ZL_LOGV_NODE_CHANGED,     /* stored interior node differs */
+    ZL_LOGV_NODE_MISSING,     /* stored interior node absent */
+    ZL_LOGV_CHECKPOINT_SIG,   /* checkpoint signature does not verify */
+    ZL_LOGV_CHECKPOINT_ROOT,  /* checkpoint root != recomputed root */
+    ZL_LOGV_CHECKPOINT_CONSISTENCY /* two checkpoints not consistent */
 };
 
 struct zl_log_issue {
     enum zl_log_issue_kind kind;
-    uint64_t index;            /* leaf index, node index or checkpoint size */
-    unsigned level;            /* for node issues */
-    const char *record_key;    /* borrowed, or NULL */
-    const char *detail;        /* borrowed text */
+    uint64_t index;         /* leaf index, node index or checkpoint size */
+    unsigned level;         /* for node issues */
+    const char *record_key; /* borrowed, or NULL */
+    const char *detail;     /* borrowed text */
 };
 
 typedef int (*zl_log_report_cb)(void *ctx, const struct zl_log_issue *issue);
@@ -224,8 +222,8 @@ struct zl_log_verify_stats {
  * consistent. report is called once per problem (non-zero stops). Returns
  * 0 when everything matches, ZL_ETAMPER when any issue was reported,
  * another negative error on failure. stats may be NULL. */
-int zl_log_verify_all(zl_store *s, zl_log_leaf_source_cb recompute,
-                      void *rctx, zl_log_report_cb report, void *pctx,
+int zl_log_verify_all(zl_store *s, zl_log_leaf_source_cb recompute, void *rctx,
+                      zl_log_report_cb report, void *pctx,
                       struct zl_log_verify_stats *stats);
 
 #ifdef __cplusplus

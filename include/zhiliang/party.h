@@ -33,12 +33,12 @@
 extern "C" {
 #endif
 
-#define ZL_PARTY_ID_MAX 64   /* bytes including NUL */
-#define ZL_TOKEN_MAX 96      /* "zlt_" + 16 hex + "_" + 43 base64url + NUL */
-#define ZL_TOKEN_ID_MAX 17   /* 16 hex + NUL */
-#define ZL_PARTY_MAX_GLNS 64
+#define ZL_PARTY_ID_MAX       64 /* bytes including NUL */
+#define ZL_TOKEN_MAX          96 /* "zlt_" + 16 hex + "_" + 43 base64url + NUL */
+#define ZL_TOKEN_ID_MAX       17 /* 16 hex + NUL */
+#define ZL_PARTY_MAX_GLNS     64
 #define ZL_PARTY_MAX_PREFIXES 64
-#define ZL_REGION_MAX 7      /* GB/T 2260: 2, 4 or 6 digits + NUL */
+#define ZL_REGION_MAX         7 /* GB/T 2260: 2, 4 or 6 digits + NUL */
 
 /* What a party's tokens may do (docs/access.md). */
 enum zl_party_kind {
@@ -57,33 +57,33 @@ struct zl_party {
     const char *address_en;  /* or NULL */
     const char *const *glns; /* 13-digit GLNs with valid check digit */
     size_t n_glns;
-    const char *pubkey_b64;  /* Ed25519 public key (32 bytes base64), or NULL */
+    const char *pubkey_b64; /* Ed25519 public key (32 bytes base64), or NULL */
     /* GS1 Company Prefixes (4-12 digits) licensed to the party: it owns
      * every GTIN, SSCC, GRAI... key that starts with one. One prefix
      * belongs to at most one party. */
     const char *const *prefixes;
     size_t n_prefixes;
     enum zl_party_kind kind;
-    const char *region;      /* GB/T 2260 code (2, 4 or 6 digits): the
-                                region a regulator answers for (required
-                                for regulators), or where an enterprise is
-                                registered; NULL if unknown */
+    const char *region; /* GB/T 2260 code (2, 4 or 6 digits): the
+                           region a regulator answers for (required
+                           for regulators), or where an enterprise is
+                           registered; NULL if unknown */
 };
 
 struct zl_product {
-    const char *gtin;        /* 14 digits (shorter GTINs are left-padded) */
+    const char *gtin; /* 14 digits (shorter GTINs are left-padded) */
     const char *name_zh;
-    const char *name_en;     /* or NULL */
-    const char *brand;       /* or NULL */
-    const char *brand_en;    /* or NULL */
+    const char *name_en;  /* or NULL */
+    const char *brand;    /* or NULL */
+    const char *brand_en; /* or NULL */
 };
 
 /* A site of a party: one of its GLNs, with the name a consumer sees. */
 struct zl_location {
     const char *gln;
     const char *party_id;
-    const char *name_zh;     /* or NULL */
-    const char *name_en;     /* or NULL */
+    const char *name_zh; /* or NULL */
+    const char *name_en; /* or NULL */
 };
 typedef int (*zl_location_cb)(void *ctx, const struct zl_location *l);
 
@@ -95,8 +95,9 @@ typedef int (*zl_product_cb)(void *ctx, const struct zl_product *p);
  * each GLN's length and check digit, each Company Prefix (4-12 digits),
  * the kind and region (a regulator needs one) and the public key's
  * encoding. Returns 0, ZL_EINVAL/ZL_ECHECK with err, ZL_EEXIST when the
- * ID exists (replace = 0) or a GLN or prefix belongs to another party. id_out (may be NULL,
- * ZL_PARTY_ID_MAX bytes) receives the ID the party was stored under. */
+ * ID exists (replace = 0) or a GLN or prefix belongs to another party. id_out
+ * (may be NULL, ZL_PARTY_ID_MAX bytes) receives the ID the party was stored
+ * under. */
 int zl_party_add(zl_store *s, const struct zl_party *p, int replace,
                  char *id_out, struct zl_error *err);
 
@@ -120,8 +121,7 @@ int zl_party_get(zl_store *s, const char *key, zl_party_cb cb, void *ctx);
 int zl_location_name(zl_store *s, const char *gln, const char *name_zh,
                      const char *name_en);
 /* Location by GLN (13 digits) or any SGLN/PGLN form, or ZL_ENOTFOUND. */
-int zl_location_get(zl_store *s, const char *loc, zl_location_cb cb,
-                    void *ctx);
+int zl_location_get(zl_store *s, const char *loc, zl_location_cb cb, void *ctx);
 
 /* Every party in ID order. */
 int zl_party_list(zl_store *s, zl_party_cb cb, void *ctx);
@@ -130,8 +130,7 @@ int zl_party_list(zl_store *s, zl_party_cb cb, void *ctx);
 int zl_product_put(zl_store *s, const struct zl_product *p,
                    struct zl_error *err);
 /* Product by GTIN (8, 12, 13 or 14 digits), or ZL_ENOTFOUND. */
-int zl_product_get(zl_store *s, const char *gtin, zl_product_cb cb,
-                   void *ctx);
+int zl_product_get(zl_store *s, const char *gtin, zl_product_cb cb, void *ctx);
 int zl_product_list(zl_store *s, zl_product_cb cb, void *ctx);
 
 /* Import master data from JSON text, as `zhiliang demo` writes it
@@ -157,8 +156,8 @@ int zl_party_import_json(zl_store *s, const char *buf, size_t len,
 /* Create a token for an existing party (ZL_ENOTFOUND otherwise). token
  * gets the secret text (show it once; it is not stored), token_id its
  * public ID. */
-int zl_token_create(zl_store *s, const char *party_id,
-                    char token[ZL_TOKEN_MAX], char token_id[ZL_TOKEN_ID_MAX]);
+int zl_token_create(zl_store *s, const char *party_id, char token[ZL_TOKEN_MAX],
+                    char token_id[ZL_TOKEN_ID_MAX]);
 
 /* Revoke by token ID: 0, or ZL_ENOTFOUND. Revoking twice is not an error. */
 int zl_token_revoke(zl_store *s, const char *token_id);
@@ -172,13 +171,12 @@ int zl_token_verify(zl_store *s, const char *tok, size_t len,
 struct zl_token_info {
     const char *id, *party_id;
     int64_t created_ms;
-    int64_t revoked_ms;      /* 0 if active */
+    int64_t revoked_ms; /* 0 if active */
 };
 typedef int (*zl_token_cb)(void *ctx, const struct zl_token_info *t);
 /* Tokens (never their secrets) of one party, or of all when party_id is
  * NULL. */
-int zl_token_list(zl_store *s, const char *party_id, zl_token_cb cb,
-                  void *ctx);
+int zl_token_list(zl_store *s, const char *party_id, zl_token_cb cb, void *ctx);
 
 /* ---- access control ---------------------------------------------------- */
 
@@ -218,7 +216,7 @@ int zl_authz_check_event(zl_store *s, const char *party_id,
 struct zl_authz_party {
     char id[ZL_PARTY_ID_MAX];
     enum zl_party_kind kind;
-    char region[ZL_REGION_MAX];   /* "" if unknown */
+    char region[ZL_REGION_MAX]; /* "" if unknown */
 };
 int zl_authz_party(zl_store *s, const char *party_id,
                    struct zl_authz_party *out, struct zl_error *err);
@@ -231,20 +229,20 @@ int zl_authz_check_event_as(zl_store *s, const struct zl_authz_party *me,
  * decided in one place, zl_viewer_sees_event; queries (zl_query_set_viewer),
  * traces (zl_trace_opts.visible) and the server's endpoints all ask it. */
 enum zl_viewer_role {
-    ZL_VIEW_PUBLIC = 0,  /* no token: public pages only, no raw events */
-    ZL_VIEW_LOCAL = 1,   /* local access to the store file (the CLI
-                            without --as): the store operator, everything */
-    ZL_VIEW_PARTY = 2    /* a registered party; its kind decides */
+    ZL_VIEW_PUBLIC = 0, /* no token: public pages only, no raw events */
+    ZL_VIEW_LOCAL = 1,  /* local access to the store file (the CLI
+                           without --as): the store operator, everything */
+    ZL_VIEW_PARTY = 2   /* a registered party; its kind decides */
 };
 
 /* Caller-allocated; filled by zl_viewer_init or zl_viewer_for_party and
  * read-only afterwards (so one viewer may serve many threads). */
 struct zl_viewer {
     enum zl_viewer_role role;
-    struct zl_authz_party party;           /* ZL_VIEW_PARTY: id, kind,
-                                              region ("" if unknown) */
-    char uscc[19];                         /* "" if none */
-    char glns[ZL_PARTY_MAX_GLNS][14];      /* the party's sites */
+    struct zl_authz_party party;      /* ZL_VIEW_PARTY: id, kind,
+                                         region ("" if unknown) */
+    char uscc[19];                    /* "" if none */
+    char glns[ZL_PARTY_MAX_GLNS][14]; /* the party's sites */
     size_t n_glns;
 };
 
@@ -253,8 +251,8 @@ void zl_viewer_init(struct zl_viewer *v, enum zl_viewer_role role);
 
 /* The viewer for registered party party_id (ID, USCC or GLN): 0, or
  * ZL_ENOTFOUND with err set, or a store error. */
-int zl_viewer_for_party(zl_store *s, const char *party_id,
-                        struct zl_viewer *v, struct zl_error *err);
+int zl_viewer_for_party(zl_store *s, const char *party_id, struct zl_viewer *v,
+                        struct zl_error *err);
 
 /* 1 if v may read raw events at all (the store operator, enterprises,
  * regulators), 0 for the public and operator parties (they administer

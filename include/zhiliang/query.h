@@ -27,7 +27,7 @@ typedef struct zl_query zl_query;
 
 /* A new empty query (matches every event, ascending event time). */
 int zl_query_new(zl_query **out);
-void zl_query_free(zl_query *q);  /* NULL-safe */
+void zl_query_free(zl_query *q); /* NULL-safe */
 
 /* Add one parameter. Unknown names and malformed values return ZL_EINVAL
  * with err naming the parameter (err->path = the name), the rule and the
@@ -65,9 +65,9 @@ void zl_query_set_viewer(zl_query *q, const struct zl_viewer *viewer);
 
 /* Output options for zl_query_json. */
 enum zl_epc_format {
-    ZL_EPC_AS_CAPTURED = 0,     /* Never_Translates */
-    ZL_EPC_DIGITAL_LINK = 1,    /* Always_GS1_Digital_Link */
-    ZL_EPC_URN = 2              /* Always_EPC_URN */
+    ZL_EPC_AS_CAPTURED = 0,  /* Never_Translates */
+    ZL_EPC_DIGITAL_LINK = 1, /* Always_GS1_Digital_Link */
+    ZL_EPC_URN = 2           /* Always_EPC_URN */
 };
 
 /* Run the query and write an EPCISQueryDocument (JSON-LD, validates
@@ -76,15 +76,13 @@ enum zl_epc_format {
  * that many events and *next_token (new, or NULL on the last page) to
  * pass back as nextPageToken. *json is new (zl_free). maxEventCount
  * exceeded returns ZL_ELIMIT. */
-int zl_query_json(zl_store *s, zl_query *q, enum zl_epc_format fmt,
-                  char **json, size_t *len, char **next_token,
-                  struct zl_error *err);
+int zl_query_json(zl_store *s, zl_query *q, enum zl_epc_format fmt, char **json,
+                  size_t *len, char **next_token, struct zl_error *err);
 
 /* Events as JSON objects one per callback (same decoration as above);
  * event_json is borrowed for the call. Returns 0, the callback's value or
  * a negative error. */
-typedef int (*zl_query_event_cb)(void *ctx, const char *event_json,
-                                 size_t len);
+typedef int (*zl_query_event_cb)(void *ctx, const char *event_json, size_t len);
 int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
                   zl_query_event_cb cb, void *ctx, char **next_token,
                   struct zl_error *err);

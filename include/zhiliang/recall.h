@@ -120,13 +120,13 @@ int zl_recall_close(zl_store *s, const char *case_id, const char *summary,
  * party notified. Quantities are in uom, the party's main unit in scope
  * (most held + sold; else the unit it reported, else "EA"). */
 struct zl_recall_party_status {
-    const char *party;  /* registry party ID (or the identifier given) */
-    const char *name;   /* its name in the scope; NULL when unknown */
+    const char *party; /* registry party ID (or the identifier given) */
+    const char *name;  /* its name in the scope; NULL when unknown */
     int notified, acknowledged;
     const char *uom;
-    double held, sold;  /* at this custodian, from the scope */
-    double distributed; /* held + sold */
-    double recovered;   /* sum of the progress records, in uom */
+    double held, sold;    /* at this custodian, from the scope */
+    double distributed;   /* held + sold */
+    double recovered;     /* sum of the progress records, in uom */
     double effectiveness; /* recovered / distributed; NaN if distributed 0 */
 };
 
@@ -147,26 +147,26 @@ struct zl_recall_summary {
  * the status and valid until zl_recall_status_free. */
 struct zl_recall_status {
     char case_id[ZL_RECALL_ID_MAX];
-    int closed;               /* 0 open, 1 closed */
+    int closed; /* 0 open, 1 closed */
     const char *reason;
-    const char *hazard_class; /* "I", "II", "III" */
-    const char *opened;       /* UTC time of the open record */
-    const char *closed_at;    /* of the close record; NULL while open */
+    const char *hazard_class;  /* "I", "II", "III" */
+    const char *opened;        /* UTC time of the open record */
+    const char *closed_at;     /* of the close record; NULL while open */
     const char *close_summary; /* NULL while open */
-    int forced;               /* closed with --force */
-    const char *const *lots;  /* recalled lots */
+    int forced;                /* closed with --force */
+    const char *const *lots;   /* recalled lots */
     size_t n_lots;
     struct zl_recall_summary summary;
     struct zl_recall_party_status *parties; /* by party ID */
     size_t n_parties;
-    struct zl_recall_unit_total *overall;   /* by unit */
+    struct zl_recall_unit_total *overall; /* by unit */
     size_t n_overall;
     /* the headline: effectiveness for the unit with most distributed
      * (effectiveness_uom NULL and effectiveness NaN when there is none) */
     const char *effectiveness_uom;
     double effectiveness;
-    uint64_t records;         /* records replayed */
-    void *internal_;          /* the records the strings point into */
+    uint64_t records; /* records replayed */
+    void *internal_;  /* the records the strings point into */
 };
 
 /* Replay a case: *out is new (zl_recall_status_free). effectiveness =
@@ -196,7 +196,7 @@ struct zl_recall_info {
     int64_t opened_ms, closed_ms; /* closed_ms 0 while open */
     const char *const *lots;      /* recalled lots */
     size_t n_lots;
-    const char *const *gtins;     /* affected GTINs (14 digits), sorted */
+    const char *const *gtins; /* affected GTINs (14 digits), sorted */
     size_t n_gtins;
 };
 typedef int (*zl_recall_info_cb)(void *ctx, const struct zl_recall_info *r);

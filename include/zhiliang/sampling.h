@@ -29,20 +29,25 @@ extern "C" {
 #endif
 
 enum zl_insp_level {
-    ZL_LEVEL_S1, ZL_LEVEL_S2, ZL_LEVEL_S3, ZL_LEVEL_S4,
-    ZL_LEVEL_I, ZL_LEVEL_II, ZL_LEVEL_III
+    ZL_LEVEL_S1,
+    ZL_LEVEL_S2,
+    ZL_LEVEL_S3,
+    ZL_LEVEL_S4,
+    ZL_LEVEL_I,
+    ZL_LEVEL_II,
+    ZL_LEVEL_III
 };
 
 enum zl_severity { ZL_INSP_NORMAL, ZL_INSP_TIGHTENED, ZL_INSP_REDUCED };
 
 struct zl_sampling_plan {
-    char code_letter;     /* Table 1's letter for the lot size and level */
-    char plan_letter;     /* the letter whose plan applies (after arrows) */
-    double aql;           /* the AQL column used */
-    char aql_text[8];     /* as printed: "0.010", "1.0", "10" */
-    uint32_t n;           /* sample size (the lot size when 100 %) */
-    uint32_t ac, re;      /* accept with <= ac, reject with >= re */
-    int hundred_percent;  /* the plan's sample is not smaller than the lot */
+    char code_letter;    /* Table 1's letter for the lot size and level */
+    char plan_letter;    /* the letter whose plan applies (after arrows) */
+    double aql;          /* the AQL column used */
+    char aql_text[8];    /* as printed: "0.010", "1.0", "10" */
+    uint32_t n;          /* sample size (the lot size when 100 %) */
+    uint32_t ac, re;     /* accept with <= ac, reject with >= re */
+    int hundred_percent; /* the plan's sample is not smaller than the lot */
     enum zl_severity severity;
 };
 

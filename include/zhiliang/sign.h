@@ -25,11 +25,12 @@
 extern "C" {
 #endif
 
-#define ZL_SIGN_KEY_B64 48   /* 32 bytes -> 44 chars + NUL, rounded */
-#define ZL_SIGN_SIG_B64 92   /* 64 bytes -> 88 chars + NUL, rounded */
+#define ZL_SIGN_KEY_B64 48 /* 32 bytes -> 44 chars + NUL, rounded */
+#define ZL_SIGN_SIG_B64 92 /* 64 bytes -> 88 chars + NUL, rounded */
 
 /* A new key pair. Returns 0 or ZL_EVERIFY if the crypto library fails. */
-int zl_sign_keygen(char priv_b64[ZL_SIGN_KEY_B64], char pub_b64[ZL_SIGN_KEY_B64]);
+int zl_sign_keygen(char priv_b64[ZL_SIGN_KEY_B64],
+                   char pub_b64[ZL_SIGN_KEY_B64]);
 
 /* Public key of a private key. */
 int zl_sign_public(const char *priv_b64, char pub_b64[ZL_SIGN_KEY_B64]);

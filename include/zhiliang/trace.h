@@ -69,23 +69,23 @@ enum zl_trace_dir { ZL_TRACE_BACKWARD = 0, ZL_TRACE_FORWARD = 1 };
 
 enum zl_trace_kind {
     ZL_TK_OTHER = 0,
-    ZL_TK_ITEM,       /* SGTIN and other instance keys */
-    ZL_TK_LOT,        /* LGTIN: GTIN + lot */
-    ZL_TK_CLASS,      /* GTIN alone or other class forms */
-    ZL_TK_CONTAINER,  /* SSCC */
-    ZL_TK_ASSET,      /* GRAI (returnable asset) */
-    ZL_TK_LOCATION,   /* SGLN */
-    ZL_TK_PARTY       /* PGLN */
+    ZL_TK_ITEM,      /* SGTIN and other instance keys */
+    ZL_TK_LOT,       /* LGTIN: GTIN + lot */
+    ZL_TK_CLASS,     /* GTIN alone or other class forms */
+    ZL_TK_CONTAINER, /* SSCC */
+    ZL_TK_ASSET,     /* GRAI (returnable asset) */
+    ZL_TK_LOCATION,  /* SGLN */
+    ZL_TK_PARTY      /* PGLN */
 };
 
 /* How a node was reached from another (edge kinds). */
 enum zl_trace_link {
     ZL_LINK_START = 0,
-    ZL_LINK_PACKED_IN,    /* from a child to the container it was in (R1) */
-    ZL_LINK_CONTAINS,     /* from a container to its content (R2) */
-    ZL_LINK_TRANSFORMED,  /* input -> output forward, output -> input back */
-    ZL_LINK_MEMBER,       /* class -> instance forward, back instance -> class */
-    ZL_LINK_AT_LOCATION   /* from a location start to what passed there */
+    ZL_LINK_PACKED_IN,   /* from a child to the container it was in (R1) */
+    ZL_LINK_CONTAINS,    /* from a container to its content (R2) */
+    ZL_LINK_TRANSFORMED, /* input -> output forward, output -> input back */
+    ZL_LINK_MEMBER,      /* class -> instance forward, back instance -> class */
+    ZL_LINK_AT_LOCATION  /* from a location start to what passed there */
 };
 
 /* FSMA 204 critical tracking events: enum zl_cte in zhiliang/cbv.h,
@@ -93,10 +93,10 @@ enum zl_trace_link {
 
 struct zl_trace_opts {
     enum zl_trace_dir dir;
-    int64_t from_ms, to_ms;   /* event time window; 0 = unbounded */
-    int64_t at_ms;            /* only events recorded by then; 0 = all */
-    int depth;                /* max levels; 0 = unlimited */
-    size_t max_nodes;         /* cap on nodes reached; 0 = 50 million */
+    int64_t from_ms, to_ms; /* event time window; 0 = unbounded */
+    int64_t at_ms;          /* only events recorded by then; 0 = all */
+    int depth;              /* max levels; 0 = unlimited */
+    size_t max_nodes;       /* cap on nodes reached; 0 = 50 million */
     /* Compute on this in-memory index instead of walking the store (must
      * be loaded from the same store; see zl_trace_index_load). */
     const zl_trace_index *index;
@@ -111,37 +111,37 @@ struct zl_trace_opts {
 };
 
 struct zl_trace_node {
-    const char *id;             /* canonical identifier */
+    const char *id; /* canonical identifier */
     enum zl_trace_kind kind;
-    int depth;                  /* level first reached; 0 for starts */
-    int via;                    /* node that first reached it, -1 at start */
-    enum zl_trace_link link;    /* how via reached it */
-    int via_event;              /* event of that link, -1 at start */
-    int64_t first_ms, last_ms;  /* hull of the windows it was followed in */
+    int depth;                 /* level first reached; 0 for starts */
+    int via;                   /* node that first reached it, -1 at start */
+    enum zl_trace_link link;   /* how via reached it */
+    int via_event;             /* event of that link, -1 at start */
+    int64_t first_ms, last_ms; /* hull of the windows it was followed in */
     /* Quantity of a lot or class as created or carried (output quantity,
      * commissioned quantity), 1 EA for an instance. */
     int has_quantity;
     double quantity;
-    const char *uom;            /* UN/CEFACT code or NULL */
+    const char *uom; /* UN/CEFACT code or NULL */
     /* Latest touched event on its own or on a container carrying it. */
-    int last_event;             /* event index or -1 */
+    int last_event; /* event index or -1 */
     /* Last known custodian: destination owning_party and possessing_party
      * of the latest event naming them, and the bizLocation (else the
      * destination location) of the latest event naming a place, on the
      * node's own events and those of containers while it was inside.
      * May be NULL. */
     const char *owner, *possessor, *location;
-    int reached_consumer;       /* a touched event (own or carrier's) is
-                                   retail_selling or disposition retail_sold */
-    size_t n_events;            /* touched events of this node */
-    const int *events;          /* indices, by event time */
+    int reached_consumer; /* a touched event (own or carrier's) is
+                             retail_selling or disposition retail_sold */
+    size_t n_events;      /* touched events of this node */
+    const int *events;    /* indices, by event time */
 };
 
 struct zl_trace_edge {
-    int from, to;               /* node indices */
+    int from, to; /* node indices */
     enum zl_trace_link link;
-    int event;                  /* event index */
-    int has_quantity;           /* quantity of `to` (or `from` for inputs) */
+    int event;        /* event index */
+    int has_quantity; /* quantity of `to` (or `from` for inputs) */
     double quantity;
     const char *uom;
 };
@@ -153,21 +153,21 @@ struct zl_trace_event {
     int64_t event_time_ms, record_time_ms;
     int tz_offset_min;
     const char *biz_step, *disposition, *biz_location, *read_point;
-    enum zl_biz_step step;      /* biz_step and disposition resolved */
+    enum zl_biz_step step; /* biz_step and disposition resolved */
     enum zl_disposition disp;
     const char *transformation_id;
     /* Source and destination lists, by CBV type (NULL if absent). */
     const char *src_owner, *src_possessor, *src_location;
     const char *dst_owner, *dst_possessor, *dst_location;
     enum zl_cte cte;
-    int consumer;               /* retail_selling or disposition retail_sold */
+    int consumer; /* retail_selling or disposition retail_sold */
 };
 
 /* Trace from one identifier (any form: EPC URN, Digital Link, element
  * string; canonicalised with zl_gs1_canonical). *out is new
  * (zl_trace_free). Returns 0 (an identifier never seen gives a trace with
- * the start node alone, or no node at all on an index), ZL_EINVAL for a bad identifier (err filled),
- * ZL_ELIMIT past max_nodes, ZL_ESTORE. */
+ * the start node alone, or no node at all on an index), ZL_EINVAL for a bad
+ * identifier (err filled), ZL_ELIMIT past max_nodes, ZL_ESTORE. */
 int zl_trace_run(zl_store *s, const char *id, const struct zl_trace_opts *o,
                  zl_trace **out, struct zl_error *err);
 
@@ -182,7 +182,7 @@ int zl_trace_scope(zl_store *s, const char *const *lots, size_t n,
                    const struct zl_trace_opts *o, zl_trace **out,
                    struct zl_error *err);
 
-void zl_trace_free(zl_trace *t);  /* NULL-safe */
+void zl_trace_free(zl_trace *t); /* NULL-safe */
 
 size_t zl_trace_node_count(const zl_trace *t);
 size_t zl_trace_edge_count(const zl_trace *t);
@@ -199,7 +199,7 @@ const struct zl_trace_opts *zl_trace_options(const zl_trace *t);
 /* Summary counts of a scope or trace, by node kind. */
 struct zl_trace_summary {
     size_t items, lots, classes, containers, assets, other;
-    size_t items_at_consumers;  /* items with reached_consumer */
+    size_t items_at_consumers; /* items with reached_consumer */
     size_t events;
 };
 void zl_trace_summarize(const zl_trace *t, struct zl_trace_summary *sum);
@@ -212,7 +212,7 @@ void zl_trace_summarize(const zl_trace *t, struct zl_trace_summary *sum);
  * the last load (call after captures to keep it consistent). */
 int zl_trace_index_load(zl_store *s, zl_trace_index **out);
 int zl_trace_index_update(zl_trace_index *ix, zl_store *s);
-void zl_trace_index_free(zl_trace_index *ix);  /* NULL-safe */
+void zl_trace_index_free(zl_trace_index *ix); /* NULL-safe */
 /* Bytes held and events indexed. */
 size_t zl_trace_index_bytes(const zl_trace_index *ix);
 size_t zl_trace_index_events(const zl_trace_index *ix);

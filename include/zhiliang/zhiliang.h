@@ -47,21 +47,21 @@ int zl_init(const char *path, const char *origin, struct zl_error *err);
 /* Open an existing store by URI (ZL_ENOTFOUND if missing), migrating an
  * older schema (see zhiliang/store.h). *out is new. */
 int zl_open(const char *path, zl_store **out, struct zl_error *err);
-void zl_close(zl_store *s);  /* NULL-safe */
+void zl_close(zl_store *s); /* NULL-safe */
 
 struct zl_capture_result {
-    size_t n_events;      /* events in the document */
-    size_t n_new;         /* stored now */
-    size_t n_duplicate;   /* already stored (same event hash): unchanged */
+    size_t n_events;    /* events in the document */
+    size_t n_new;       /* stored now */
+    size_t n_duplicate; /* already stored (same event hash): unchanged */
     int64_t record_time_ms;
-    size_t n_refused;     /* refused by authorize under proceed */
-    size_t n_corrected;   /* stored events declared erroneous now (a
-                             corrective event with errorDeclaration) */
-    uint64_t log_size;    /* log tree size after the capture */
+    size_t n_refused;   /* refused by authorize under proceed */
+    size_t n_corrected; /* stored events declared erroneous now (a
+                           corrective event with errorDeclaration) */
+    uint64_t log_size;  /* log tree size after the capture */
 };
 
 struct zl_capture_opts {
-    const struct zl_capture_limits *limits;  /* NULL = defaults */
+    const struct zl_capture_limits *limits; /* NULL = defaults */
     /* Capturing party (its ID, USCC or GLN), or NULL. When set, every
      * event must pass the write rule (zl_authz_check_event,
      * docs/access.md) before anything is stored; NULL is the store

@@ -13,12 +13,12 @@ struct audit_meta;
 
 struct audit {
     zl_store *s;
-    struct audit_meta *meta;  /* capture metadata the receipts state */
+    struct audit_meta *meta; /* capture metadata the receipts state */
     zl_audit_cb cb;
     void *ctx;
     struct zl_audit_stats st;
-    char *canon;          /* last recomputed pre-hash (owned) */
-    char *json;           /* event JSON copied out of the store row */
+    char *canon; /* last recomputed pre-hash (owned) */
+    char *json;  /* event JSON copied out of the store row */
     size_t json_len;
     /* derived pass: rows the records account for */
     uint64_t expect_id_rows, expect_ref_rows, expect_doc_links;

@@ -56,8 +56,9 @@ static int mismatch(struct audit *a, const char *key, const char *what,
 {
     char detail[1024];
 
-    snprintf(detail, sizeof detail, "%.400s: stored %.180s, the record says %.180s",
-             what, stored ? stored : "(none)", record ? record : "(none)");
+    snprintf(detail, sizeof detail,
+             "%.400s: stored %.180s, the record says %.180s", what,
+             stored ? stored : "(none)", record ? record : "(none)");
     return audit_report(a, "derived-altered", 0, key, detail);
 }
 
@@ -77,7 +78,7 @@ static int any_cb(void *ctx, const struct zl_correction *c)
 {
     (void)c;
     *(int *)ctx = 1;
-    return 1;  /* one is enough */
+    return 1; /* one is enough */
 }
 
 int audit_corrected(zl_store *s, const uint8_t hash[32])
@@ -93,12 +94,12 @@ static int check_columns(struct audit *a, const char *key,
 {
     int rc = 0;
 
-#define STR(col, field)                                                       \
-    if (!rc && !same_str(row->field, ev->field))                              \
+#define STR(col, field)                                                        \
+    if (!rc && !same_str(row->field, ev->field))                               \
     rc = mismatch(a, key, "events." col, row->field, ev->field)
-#define INT(col, sf, ef)                                                      \
-    if (!rc && (long long)(row->sf) != (long long)(ev->ef))                   \
-    rc = mismatch_int(a, key, "events." col, (long long)(row->sf),            \
+#define INT(col, sf, ef)                                                       \
+    if (!rc && (long long)(row->sf) != (long long)(ev->ef))                    \
+    rc = mismatch_int(a, key, "events." col, (long long)(row->sf),             \
                       (long long)(ev->ef))
     STR("declared_id", declared_id);
     STR("biz_step", biz_step);
@@ -123,7 +124,7 @@ struct packed {
     const struct zl_event *ev;
     struct audit *a;
     const char *key;
-    size_t i;        /* next expected occurrence */
+    size_t i; /* next expected occurrence */
     int reported;
 };
 
@@ -136,7 +137,8 @@ static int same_qty(int has_a, double qa, const char *ua, int has_b, double qb,
 static int packed_cb(void *ctx, const struct zl_id_row *r)
 {
     struct packed *p = ctx;
-    const struct zl_event_id *e = p->i < p->ev->n_ids ? &p->ev->ids[p->i] : NULL;
+    const struct zl_event_id *e =
+        p->i < p->ev->n_ids ? &p->ev->ids[p->i] : NULL;
     char what[64];
     int rc = 0;
 
@@ -242,7 +244,7 @@ static int check_id_index(struct audit *a, const char *key,
 /* ---- bizTransactions, sources, destinations ----------------------------- */
 
 struct refs {
-    struct zl_buf text;     /* "k\ttype\tvalue\n" per stored row */
+    struct zl_buf text; /* "k\ttype\tvalue\n" per stored row */
     size_t n;
 };
 
@@ -369,7 +371,7 @@ zl_epcis_doc *audit_reparse(const struct zl_stored_event *row)
 /* An edited record is already named by the log pass; its rows are
  * accounted for as they stand so the totals do not name it twice. */
 struct held {
-    struct zl_buf pairs;  /* "role\tid\n" per packed occurrence */
+    struct zl_buf pairs; /* "role\tid\n" per packed occurrence */
     uint64_t refs;
 };
 
@@ -401,12 +403,12 @@ static int account_unparsed(struct audit *a, const struct zl_stored_event *row)
     rc = zl_store_event_ids(a->s, (const uint8_t(*)[32])row->hash, 1,
                             held_id_cb, &h);
     if (rc == ZL_ESTORE)
-        rc = 0;  /* an undecodable list accounts for nothing */
+        rc = 0; /* an undecodable list accounts for nothing */
     if (!rc)
         rc = zl_store_event_refs(a->s, row->hash, held_ref_cb, &h);
     if (!rc) {
-        n = sorted_lines(h.pairs.data ? h.pairs.data : (char *)"",
-                         h.pairs.len, &v);
+        n = sorted_lines(h.pairs.data ? h.pairs.data : (char *)"", h.pairs.len,
+                         &v);
         if (n == (size_t)-1)
             rc = ZL_ENOMEM;
         else
@@ -432,7 +434,7 @@ int audit_event_derived(struct audit *a, const struct zl_stored_event *row)
     zl_event_hash_id(row->hash, key);
     ev = zl_epcis_doc_event(d, 0);
     rc = audit_corrected(a->s, row->hash);
-    if (rc > 0) {  /* what the store derives: the record plus corrections */
+    if (rc > 0) { /* what the store derives: the record plus corrections */
         fixed = *ev;
         fixed.has_error_declaration = 1;
         ev = &fixed;
@@ -474,7 +476,7 @@ static int doc_cb(void *ctx, const uint8_t doc_hash[32], const char *party,
     char hex[65], detail[400];
     struct zl_error err = {0};
     zl_epcis_doc *d = NULL;
-    uint8_t (*hashes)[32];
+    uint8_t(*hashes)[32];
     size_t i, n;
     int rc = 0;
 
@@ -537,10 +539,11 @@ static int count_issue(struct audit *a, const char *table, uint64_t have,
     return audit_report(a, "derived-extra", 0, table, detail);
 }
 
-/* ---- recall cases ---------------------------------------------------------- */
+/* ---- recall cases ----------------------------------------------------------
+ */
 
 struct cases {
-    struct zl_strmap ids;   /* case id -> NULL, in first-seen order */
+    struct zl_strmap ids; /* case id -> NULL, in first-seen order */
 };
 
 static int case_key_cb(void *ctx, const char *case_id, long seq)
@@ -580,17 +583,17 @@ static int row_cb(void *ctx, const struct zl_store_recall_case *r)
     const struct zl_store_recall_case *w = x->want;
 
     x->found = 1;
-#define CMP_S(f)                                                              \
-    if (!x->what[0] && !same_str(r->f, w->f)) {                              \
-        snprintf(x->what, sizeof x->what, "recall_cases." #f);                \
-        snprintf(x->got, sizeof x->got, "%.190s", r->f ? r->f : "(none)");    \
-        snprintf(x->exp, sizeof x->exp, "%.190s", w->f ? w->f : "(none)");    \
+#define CMP_S(f)                                                               \
+    if (!x->what[0] && !same_str(r->f, w->f)) {                                \
+        snprintf(x->what, sizeof x->what, "recall_cases." #f);                 \
+        snprintf(x->got, sizeof x->got, "%.190s", r->f ? r->f : "(none)");     \
+        snprintf(x->exp, sizeof x->exp, "%.190s", w->f ? w->f : "(none)");     \
     }
-#define CMP_I(f)                                                              \
-    if (!x->what[0] && r->f != w->f) {                                        \
-        snprintf(x->what, sizeof x->what, "recall_cases." #f);                \
-        snprintf(x->got, sizeof x->got, "%lld", (long long)r->f);             \
-        snprintf(x->exp, sizeof x->exp, "%lld", (long long)w->f);             \
+#define CMP_I(f)                                                               \
+    if (!x->what[0] && r->f != w->f) {                                         \
+        snprintf(x->what, sizeof x->what, "recall_cases." #f);                 \
+        snprintf(x->got, sizeof x->got, "%lld", (long long)r->f);              \
+        snprintf(x->exp, sizeof x->exp, "%lld", (long long)w->f);              \
     }
     CMP_S(status)
     CMP_S(reason)
@@ -605,7 +608,7 @@ static int row_cb(void *ctx, const struct zl_store_recall_case *r)
 }
 
 struct id_list {
-    struct zl_buf text;   /* "id\n" per stored row */
+    struct zl_buf text; /* "id\n" per stored row */
 };
 
 static int rid_cb(void *ctx, const char *id)
@@ -624,7 +627,7 @@ static int check_case(struct audit *a, const char *case_id)
     int rc = zl_recall_derive(a->s, case_id, &d);
 
     snprintf(key, sizeof key, "recall:%s", case_id);
-    if (rc == ZL_ENOTFOUND)  /* no open record: the log pass names it */
+    if (rc == ZL_ENOTFOUND) /* no open record: the log pass names it */
         return 0;
     if (rc)
         return rc;

@@ -27,13 +27,13 @@
 struct meta_slot {
     uint8_t hash[32];
     int64_t rt;
-    const char *party;  /* owned by the map's party list, or NULL */
+    const char *party; /* owned by the map's party list, or NULL */
     int used;
 };
 
 struct audit_meta {
     struct meta_slot *v;
-    size_t cap, n;           /* cap a power of two, n < cap / 2 */
+    size_t cap, n; /* cap a power of two, n < cap / 2 */
     char **parties;
     size_t n_parties;
 };
@@ -76,10 +76,11 @@ static struct meta_slot *find_slot(const struct audit_meta *m,
 
     if (!m->cap)
         return NULL;
-    for (j = slot_of(h) & (m->cap - 1); m->v[j].used; j = (j + 1) & (m->cap - 1))
+    for (j = slot_of(h) & (m->cap - 1); m->v[j].used;
+         j = (j + 1) & (m->cap - 1))
         if (!memcmp(m->v[j].hash, h, 32))
             return &m->v[j];
-    return &m->v[j];  /* the free slot it would take */
+    return &m->v[j]; /* the free slot it would take */
 }
 
 static int intern(struct audit_meta *m, const char *party, const char **out)
@@ -127,8 +128,7 @@ static int map_group(struct audit_meta *m, const struct zl_receipt_group *g)
     return rc;
 }
 
-int audit_receipt_canon(zl_store *s, const char *key, char **canon,
-                        size_t *len)
+int audit_receipt_canon(zl_store *s, const char *key, char **canon, size_t *len)
 {
     struct zl_receipt r;
     struct zl_buf b;
@@ -143,7 +143,7 @@ int audit_receipt_canon(zl_store *s, const char *key, char **canon,
      * the trailing byte makes it differ. */
     if (!rc && r.damaged)
         rc = zl_buf_addc(&b, '!');
-    if (rc == ZL_EINVAL) {  /* an edited party that is not UTF-8 */
+    if (rc == ZL_EINVAL) { /* an edited party that is not UTF-8 */
         zl_buf_reset(&b);
         rc = zl_buf_adds(&b, "(not canonical)");
     }
@@ -162,7 +162,7 @@ struct verified {
     struct rk {
         uint64_t index;
         char *key;
-    } *v;
+    } * v;
     size_t n, cap;
 };
 

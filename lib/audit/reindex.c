@@ -86,7 +86,7 @@ static int rewrite_cb(void *ctx, const struct zl_stored_event *row)
     }
     ev = *zl_epcis_doc_event(d, 0);
     rc = audit_corrected(r->s, row->hash);
-    if (rc > 0)  /* a correction declared it erroneous */
+    if (rc > 0) /* a correction declared it erroneous */
         ev.has_error_declaration = 1;
     if (rc >= 0)
         rc = zl_store_event_replace(r->s, &ev, rt, party);
@@ -130,7 +130,7 @@ struct docs {
         uint8_t hash[32];
         char *party, *sig, *bytes;
         size_t len;
-    } *v;
+    } * v;
     size_t n, cap;
 };
 

@@ -4,16 +4,16 @@
  * Two passes. The log pass walks the leaves in order and asks us for each
  * leaf's record, recomputed from the store (so an edited field shows as a
  * changed leaf and a deleted row as a missing record). The record pass
- * walks the stored events and recall records and checks each has a leaf (so a row inserted
- * behind the log's back is named too). A capture receipt (ZL_LEAF_CAPTURE)
- * is recomputed from its rows; each event's record_time and party must be
- * what the first receipt listing it says (receipts.c), since no event
- * record states them. Recomputing from the stored JSON,
- * not from a stored pre-hash, is the point: the auditor trusts only the
- * record and the signed checkpoints. A recall record is recomputed by
- * zl_recall_record_canon: RFC 8785 canonical JSON for records marked
- * "v": 2, the frozen pre-JCS form for older ones (lib/recall/case.c), so
- * neither depends on what the installed jansson prints.
+ * walks the stored events and recall records and checks each has a leaf (so a
+ * row inserted behind the log's back is named too). A capture receipt
+ * (ZL_LEAF_CAPTURE) is recomputed from its rows; each event's record_time and
+ * party must be what the first receipt listing it says (receipts.c), since no
+ * event record states them. Recomputing from the stored JSON, not from a stored
+ * pre-hash, is the point: the auditor trusts only the record and the signed
+ * checkpoints. A recall record is recomputed by zl_recall_record_canon: RFC
+ * 8785 canonical JSON for records marked "v": 2, the frozen pre-JCS form for
+ * older ones (lib/recall/case.c), so neither depends on what the installed
+ * jansson prints.
  */
 #include "zhiliang/audit.h"
 
@@ -31,7 +31,7 @@
 #include <string.h>
 
 int audit_report(struct audit *a, const char *kind, uint64_t index,
-                  const char *key, const char *detail)
+                 const char *key, const char *detail)
 {
     struct zl_audit_issue is = {kind, index, key, detail};
 
@@ -107,7 +107,7 @@ static int recompute_correction(struct audit *a, const char *key,
         return ZL_ENOTFOUND;
     if (memcmp(again, k.target, 32) ||
         zl_store_event_get(a->s, k.target, marked_cb, &marked) || !marked)
-        return ZL_ENOTFOUND;  /* retargeted, or its event unmarked */
+        return ZL_ENOTFOUND; /* retargeted, or its event unmarked */
     /* the leaf is over the corrective event's text itself */
     zl_free(a->canon);
     a->canon = zl_strndup(a->json, a->json_len);
@@ -202,7 +202,7 @@ static int on_log_issue(void *ctx, const struct zl_log_issue *is)
     struct audit *a = ctx;
 
     return audit_report(a, kind_name(is->kind), is->index, is->record_key,
-                  is->detail);
+                        is->detail);
 }
 
 /* A stored record must have its leaf; one without was slipped in
@@ -214,8 +214,8 @@ static int check_key_logged(void *ctx, const char *key)
 
     if (rc == ZL_ENOTFOUND)
         return audit_report(a, "record-unlogged", 0, key,
-                      "record stored without a log leaf (inserted behind"
-                      " the log's back)");
+                            "record stored without a log leaf (inserted behind"
+                            " the log's back)");
     return rc;
 }
 

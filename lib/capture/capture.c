@@ -55,8 +55,8 @@ static void absolute_path(struct zl_error *err, size_t i)
     if (!err || !strncmp(err->path, "$.", 2))
         return;
     snprintf(rel, sizeof rel, "%.199s", err->path);
-    snprintf(err->path, sizeof err->path, "$.epcisBody.eventList[%zu]%s%s",
-             i, rel[0] ? "." : "", rel);
+    snprintf(err->path, sizeof err->path, "$.epcisBody.eventList[%zu]%s%s", i,
+             rel[0] ? "." : "", rel);
 }
 
 /* The write rule for the options' party, then the caller's hook; under
@@ -168,8 +168,8 @@ static int store_events(zl_store *s, const zl_epcis_doc *doc,
         if (refused && refused[i])
             continue;
         /* the insert is the existence check: ZL_EEXIST = already stored */
-        rc = zl_store_event_put(s, ev, res->record_time_ms,
-                                o ? o->party : NULL);
+        rc =
+            zl_store_event_put(s, ev, res->record_time_ms, o ? o->party : NULL);
         if (rc == ZL_EEXIST && ev->has_error_declaration) {
             if ((rc = store_correction(s, ev, o, res)))
                 return rc;
@@ -203,7 +203,7 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
 {
     zl_epcis_doc *doc = NULL;
     char *refused = NULL;
-    uint8_t (*stored)[32] = NULL, doc_hash[32];
+    uint8_t(*stored)[32] = NULL, doc_hash[32];
     unsigned int hl = 32;
     struct zl_capture_result local;
     int rc;

@@ -35,7 +35,7 @@ static int add_party(struct zl_buf *out, const char *party)
     if (!party)
         return zl_buf_adds(out, "null");
     if (!(j = json_string(party)))
-        return ZL_EINVAL;  /* not UTF-8 */
+        return ZL_EINVAL; /* not UTF-8 */
     rc = zl_jcs_dump(j, out);
     json_decref(j);
     return rc;
@@ -127,8 +127,8 @@ static int put_receipt(zl_store *s, struct zl_receipt_group *g, size_t n)
         rc = zl_store_receipt_put(s, &g[i]);
     }
     if (!rc)
-        rc = zl_log_append(s, ZL_LEAF_CAPTURE, key, canon.data, canon.len,
-                           NULL);
+        rc =
+            zl_log_append(s, ZL_LEAF_CAPTURE, key, canon.data, canon.len, NULL);
     zl_buf_cleanup(&canon);
     return rc;
 }
@@ -151,11 +151,12 @@ int zl_receipt_capture(zl_store *s, int64_t record_time_ms, const char *party,
     return put_receipt(s, &g, 1);
 }
 
-/* ---- the migration receipt ------------------------------------------------ */
+/* ---- the migration receipt ------------------------------------------------
+ */
 
 struct found {
     int64_t rt;
-    size_t party;        /* index into parties + 1, 0 = none */
+    size_t party; /* index into parties + 1, 0 = none */
     uint8_t hash[32];
 };
 
@@ -173,7 +174,7 @@ static int intern(struct existing *e, const char *party, size_t *out)
     *out = 0;
     if (!party)
         return 0;
-    for (i = e->n_parties; i > 0; i--)  /* recent captures first */
+    for (i = e->n_parties; i > 0; i--) /* recent captures first */
         if (!strcmp(e->parties[i - 1], party)) {
             *out = i;
             return 0;
@@ -240,7 +241,7 @@ int zl_receipt_migrate(zl_store *s)
     struct zl_event_filter all = {0};
     struct existing e = {0};
     struct zl_receipt_group *g = NULL;
-    uint8_t (*hashes)[32] = NULL;
+    uint8_t(*hashes)[32] = NULL;
     size_t i, ng = 0, gs = 0, rec_first = 0, rec_events = 0;
     int rc;
 
@@ -288,7 +289,8 @@ out:
     return rc;
 }
 
-/* ---- reading a receipt back ------------------------------------------------ */
+/* ---- reading a receipt back ------------------------------------------------
+ */
 
 static int load_cb(void *ctx, const struct zl_receipt_group *src)
 {

@@ -26,9 +26,9 @@
 /* A receipt's groups read back from the store, owned. */
 struct zl_receipt {
     char *key;
-    struct zl_receipt_group *g;   /* strings and lists owned here */
+    struct zl_receipt_group *g; /* strings and lists owned here */
     size_t n;
-    int damaged;                  /* a group row no writer could make */
+    int damaged; /* a group row no writer could make */
 };
 
 /* Canonical bytes of one receipt's groups g[0..n) into out: the capture

@@ -52,7 +52,8 @@ int zl_sign_public(const char *priv_b64, char pub_b64[ZL_SIGN_KEY_B64])
     return rc;
 }
 
-int zl_sign_keygen(char priv_b64[ZL_SIGN_KEY_B64], char pub_b64[ZL_SIGN_KEY_B64])
+int zl_sign_keygen(char priv_b64[ZL_SIGN_KEY_B64],
+                   char pub_b64[ZL_SIGN_KEY_B64])
 {
     uint8_t seed[32];
 

@@ -37,31 +37,31 @@
 #include <stdint.h>
 #include <string.h>
 
-#define START_MS 1772294400000LL   /* 2026-03-01T00:00:00+08:00 */
-#define HOUR 3600000LL
-#define MINUTE 60000LL
-#define DAY (24 * HOUR)
-#define FILL_MAX 500               /* cartons per filling event */
-#define PALLET_CASES 40            /* cases per plant pallet */
-#define MIXED_CASES 20             /* cases per DC store pallet */
-#define GRAI_POOL 24
-#define MAX_TRUTH 32
-#define MAX_BATCH 2
+#define START_MS            1772294400000LL /* 2026-03-01T00:00:00+08:00 */
+#define HOUR                3600000LL
+#define MINUTE              60000LL
+#define DAY                 (24 * HOUR)
+#define FILL_MAX            500 /* cartons per filling event */
+#define PALLET_CASES        40  /* cases per plant pallet */
+#define MIXED_CASES         20  /* cases per DC store pallet */
+#define GRAI_POOL           24
+#define MAX_TRUTH           32
+#define MAX_BATCH           2
 #define MAX_CASES_PER_BATCH 6000
-#define TRUTH_MAX_SCALE 10000
+#define TRUTH_MAX_SCALE     10000
 
 struct pallet {
-    int grai;          /* 1: returnable GRAI of the plant, 0: SSCC */
+    int grai; /* 1: returnable GRAI of the plant, 0: SSCC */
     int pool_slot;
     uint64_t serial;
     int dc;
-    uint64_t case0, n_cases;   /* case indices within the batch */
+    uint64_t case0, n_cases; /* case indices within the batch */
 };
 
 struct batch {
     int prod;
-    int plant;               /* party index */
-    int case_sscc;           /* cases are SSCCs (else case SGTINs) */
+    int plant;     /* party index */
+    int case_sscc; /* cases are SSCCs (else case SGTINs) */
     char lot[24];
     uint64_t item0, n_items;
     uint64_t case0, n_cases; /* case serials */
@@ -72,13 +72,13 @@ struct batch {
 };
 
 struct caseref {
-    unsigned char b;         /* batch index in the cycle */
-    uint64_t ci;             /* case index in the batch */
+    unsigned char b; /* batch index in the cycle */
+    uint64_t ci;     /* case index in the batch */
 };
 
 struct truth {
-    struct zl_buf head;      /* "lot", "batchLots", "items", "cases" */
-    struct zl_buf pallets;   /* comma-separated list */
+    struct zl_buf head;    /* "lot", "batchLots", "items", "cases" */
+    struct zl_buf pallets; /* comma-separated list */
 };
 
 struct gen {
@@ -100,7 +100,7 @@ struct gen {
     unsigned grai_cursor;
     uint64_t cases_per_batch;
     struct batch b[MAX_BATCH];
-    struct caseref *dc_cases;     /* cases arriving at one DC */
+    struct caseref *dc_cases; /* cases arriving at one DC */
     struct truth truth[MAX_TRUTH];
     size_t n_truth;
 };
@@ -170,7 +170,10 @@ static int ev_end(struct gen *g)
 
 /* -------------------------------------------------------------- fields */
 
-static struct demo_party *P(struct gen *g, int i) { return &g->c->p[i]; }
+static struct demo_party *P(struct gen *g, int i)
+{
+    return &g->c->p[i];
+}
 
 static void f_word(struct gen *g, const char *key, const char *val)
 {
@@ -266,11 +269,11 @@ static void f_biztx(struct gen *g, int buyer, int seller, uint64_t no)
 static void f_sensor(struct gen *g, int writer, int owner, const char *asset,
                      int64_t t1, int64_t t2)
 {
-    int lo = 15 + (int)demo_below(&g->rs, 15);       /* 1.5 .. 2.9 C */
-    int hi = lo + 10 + (int)demo_below(&g->rs, 20);  /* up to 5.8 C */
+    int lo = 15 + (int)demo_below(&g->rs, 15);      /* 1.5 .. 2.9 C */
+    int hi = lo + 10 + (int)demo_below(&g->rs, 20); /* up to 5.8 C */
 
     if (demo_below(&g->rs, 100) == 0)
-        hi += 40;                                    /* a rare excursion */
+        hi += 40; /* a rare excursion */
     W_LIT(&g->w, ",\"sensorElementList\":[{\"sensorMetadata\":{"
                  "\"startTime\":\"");
     w_time(&g->w, t1);
@@ -328,8 +331,8 @@ static void f_uuid(struct gen *g, const char *key)
     char u[36];
     int i, j = 0;
 
-    a = (a & ~0xF000ULL) | 0x4000ULL;                   /* version 4 */
-    b = (b & ~(3ULL << 62)) | (2ULL << 62);             /* RFC variant */
+    a = (a & ~0xF000ULL) | 0x4000ULL;       /* version 4 */
+    b = (b & ~(3ULL << 62)) | (2ULL << 62); /* RFC variant */
     for (i = 0; i < 36; i++) {
         uint64_t v = j < 16 ? a >> (60 - 4 * j) : b >> (60 - 4 * (j - 16));
 
@@ -401,8 +404,8 @@ static void agg_begin(struct gen *g, int64_t t)
 }
 
 /* childEPCs of an AggregationEvent: a range as for w_range(). */
-static void f_children(struct gen *g, int dl, const struct batch *b,
-                       int cases, uint64_t first, uint64_t n)
+static void f_children(struct gen *g, int dl, const struct batch *b, int cases,
+                       uint64_t first, uint64_t n)
 {
     W_LIT(&g->w, ",\"childEPCs\":[");
     w_range(g, dl, b, cases, first, n);
@@ -513,8 +516,8 @@ static int collection_lot(struct gen *g, int64_t t0, int cc_k, uint64_t *kg,
     first_farm = (int)demo_below(&g->rs, DEMO_N_FARMS / DEMO_N_CC);
     for (f = 0; f < nf; f++) {
         /* farms selling to this CC: k with k % DEMO_N_CC == cc_k */
-        int k = ((first_farm + f) % (DEMO_N_FARMS / DEMO_N_CC)) * DEMO_N_CC
-                + cc_k;
+        int k =
+            ((first_farm + f) % (DEMO_N_FARMS / DEMO_N_CC)) * DEMO_N_CC + cc_k;
         int fp = c->first[ROLE_FARM] + k;
 
         farms[f] = k;
@@ -595,8 +598,8 @@ static int collection_lot(struct gen *g, int64_t t0, int cc_k, uint64_t *kg,
         g->w.b = &tr->head;
         g->w.err = 0;
         W_LIT(&g->w, "{\"lot\":");
-        w_lgtin(&g->w, 1, c->prod[c->pooled_milk[cc_k]].gtin,
-                P(g, cc)->gcp_len, lot);
+        w_lgtin(&g->w, 1, c->prod[c->pooled_milk[cc_k]].gtin, P(g, cc)->gcp_len,
+                lot);
         rc = g->w.err;
         g->w = saved;
         if (rc)
@@ -608,8 +611,7 @@ static int collection_lot(struct gen *g, int64_t t0, int cc_k, uint64_t *kg,
 }
 
 /* Plant: batch lot from collection lots, filling, packing. */
-static int plant_batch(struct gen *g, struct batch *b, int64_t t0,
-                       int line)
+static int plant_batch(struct gen *g, struct batch *b, int64_t t0, int line)
 {
     struct demo_cast *c = g->c;
     const struct demo_product *d = &c->prod[b->prod];
@@ -624,8 +626,8 @@ static int plant_batch(struct gen *g, struct batch *b, int64_t t0,
 
     b->n_truth = 0;
     for (l = 0; l < n_lots; l++) {
-        ccs[l] = (int)((g->st.n_cycles + (uint64_t)line + (uint64_t)l)
-                       % DEMO_N_CC);
+        ccs[l] =
+            (int)((g->st.n_cycles + (uint64_t)line + (uint64_t)l) % DEMO_N_CC);
         rc = collection_lot(g, t0, ccs[l], &ckg[l], b->plant, clot[l], &ti);
         if (rc)
             return rc;
@@ -657,7 +659,7 @@ static int plant_batch(struct gen *g, struct batch *b, int64_t t0,
 
         if (g->w.err)
             return g->w.err;
-        start = end - 46;    /* "urn:uuid:" + 36 + quote */
+        start = end - 46; /* "urn:uuid:" + 36 + quote */
         memcpy(tid, g->doc.data + start, 45);
         tid[45] = '\0';
         f_step(g, NULL, "creating_class_instance", "active");
@@ -699,8 +701,9 @@ static int plant_batch(struct gen *g, struct batch *b, int64_t t0,
     /* cases onto pallets: a returnable GRAI if one is back, else SSCC */
     for (p = 0; p < b->n_pal; p++) {
         struct pallet *pl = &b->pal[p];
-        int64_t tp = tfill + (int64_t)((pl->case0 + pl->n_cases) *
-                                       d->per_case) * 150 + 5 * MINUTE;
+        int64_t tp = tfill +
+                     (int64_t)((pl->case0 + pl->n_cases) * d->per_case) * 150 +
+                     5 * MINUTE;
         unsigned s;
 
         pl->grai = 0;
@@ -761,8 +764,7 @@ static int plant_batch(struct gen *g, struct batch *b, int64_t t0,
 
 /* A sale of 1-3 cartons, or a destroyed / decommissioned one. */
 static int store_item_event(struct gen *g, int store, const struct batch *b,
-                            const uint64_t *items, int n, int kind,
-                            int64_t t)
+                            const uint64_t *items, int n, int kind, int64_t t)
 {
     int dl = P(g, store)->use_dl, k;
 
@@ -846,8 +848,8 @@ static int store_delivery(struct gen *g, int dc, int store,
         pend_n = 0;
         for (k = 0; k < d->per_case; k++) {
             uint64_t r = demo_below(&g->rs, 1000);
-            int64_t ts = tu + HOUR + (int64_t)demo_below(&g->rs,
-                                                         (uint64_t)span);
+            int64_t ts =
+                tu + HOUR + (int64_t)demo_below(&g->rs, (uint64_t)span);
 
             if (r < 600) {
                 pend[pend_n++] = first + k;
@@ -875,8 +877,7 @@ static int store_delivery(struct gen *g, int dc, int store,
             }
         }
         if (pend_n) {
-            rc = store_item_event(g, store, b, pend, pend_n, 0,
-                                  tu + 2 * HOUR);
+            rc = store_item_event(g, store, b, pend, pend_n, 0, tu + 2 * HOUR);
             if (rc)
                 return rc;
         }
@@ -937,8 +938,8 @@ static int distribute(struct gen *g, int nb, int64_t t0)
                 agg_begin(g, tu);
                 w_pallet(g, dl, &g->b[k], pl);
                 f_children(g, dl, &g->b[k], 1, pl->case0, pl->n_cases);
-                if ((rc = ev_end_at(g, "DELETE", "unpacking", "in_progress",
-                                    dc, 1)))
+                if ((rc = ev_end_at(g, "DELETE", "unpacking", "in_progress", dc,
+                                    1)))
                     return rc;
                 if (pl->grai)
                     g->grai_free[pl->pool_slot] = tu + 2 * DAY;
@@ -1000,9 +1001,8 @@ static int distribute(struct gen *g, int nb, int64_t t0)
                         return rc;
                 }
             }
-            rc = store_delivery(g, dc, stores[pi % (size_t)ns],
-                                g->dc_cases + p, n, sscc,
-                                tp + 5 * HOUR);
+            rc = store_delivery(g, dc, stores[pi % (size_t)ns], g->dc_cases + p,
+                                n, sscc, tp + 5 * HOUR);
             if (rc)
                 return rc;
         }
@@ -1042,8 +1042,8 @@ static int dairy_cycle(struct gen *g, uint64_t cyc)
             struct pallet *pl = &b->pal[p];
 
             pl->case0 = (uint64_t)p * PALLET_CASES;
-            pl->n_cases = ncase - pl->case0 < PALLET_CASES
-                              ? ncase - pl->case0 : PALLET_CASES;
+            pl->n_cases = ncase - pl->case0 < PALLET_CASES ? ncase - pl->case0
+                                                           : PALLET_CASES;
             /* pallet p of each batch goes to the same DC: mixed loads */
             pl->dc = (int)((p + (size_t)cyc) % DEMO_N_DC);
         }
@@ -1084,8 +1084,7 @@ static int veg_cycle(struct gen *g, uint64_t cyc)
         if ((rc = ev_harvest(g, fp, c->harvest[vf], hlot[f], hkg[f], t)))
             return rc;
         po = ++g->po_seq;
-        qty_begin(g, t + 2 * HOUR, dlp, c->harvest[vf], hlot[f],
-                  hkg[f] * 1000);
+        qty_begin(g, t + 2 * HOUR, dlp, c->harvest[vf], hlot[f], hkg[f] * 1000);
         f_move(g, 1, fp, packer, po, "in_progress", 1);
         if ((rc = ev_end(g)))
             return rc;
@@ -1134,8 +1133,7 @@ static int veg_cycle(struct gen *g, uint64_t cyc)
             agg_begin(g, t + 4 * HOUR + (int64_t)i * MINUTE);
             w_sscc(&g->w, dlp, P(g, packer), s0 + i);
             f_children(g, dlp, &vb, 0, c0, n);
-            if ((rc = ev_end_at(g, "ADD", "packing", "in_progress", packer,
-                                1)))
+            if ((rc = ev_end_at(g, "ADD", "packing", "in_progress", packer, 1)))
                 return rc;
         }
         for (int pass = 0; pass < 2; pass++) {
@@ -1170,8 +1168,8 @@ static int veg_cycle(struct gen *g, uint64_t cyc)
     /* market sells cases on to supermarkets (10 a delivery), sold there */
     for (i = 0; i < ncase; i += 10) {
         uint64_t n = ncase - i < 10 ? ncase - i : 10;
-        int store = c->first[ROLE_STORE] +
-                    (int)demo_below(&g->rs, DEMO_N_STORES);
+        int store =
+            c->first[ROLE_STORE] + (int)demo_below(&g->rs, DEMO_N_STORES);
         int dls = P(g, store)->use_dl;
         int64_t ts = t + DAY + (int64_t)demo_below(&g->rs, 8) * HOUR;
 
@@ -1191,9 +1189,9 @@ static int veg_cycle(struct gen *g, uint64_t cyc)
             uint64_t it = i + k;
             int kind = demo_below(&g->rs, 20) == 0 ? 1 : 0;
 
-            rc = store_item_event(g, store, &vb, &it, 1, kind,
-                                  ts + 3 * HOUR + (int64_t)demo_below(
-                                      &g->rs, 3 * 24) * HOUR);
+            rc = store_item_event(
+                g, store, &vb, &it, 1, kind,
+                ts + 3 * HOUR + (int64_t)demo_below(&g->rs, 3 * 24) * HOUR);
             if (rc)
                 return rc;
         }
@@ -1297,8 +1295,8 @@ static int drug_cycle(struct gen *g, uint64_t cyc)
     }
     /* every pallet: to a wholesaler, unpacked, cases on to pharmacies */
     for (i = 0; i < npal; i++) {
-        int ws = c->first[ROLE_WHOLESALER] + (int)((i + cyc) %
-                                                   DEMO_N_WHOLESALERS);
+        int ws =
+            c->first[ROLE_WHOLESALER] + (int)((i + cyc) % DEMO_N_WHOLESALERS);
         int dlw = P(g, ws)->use_dl;
         uint64_t c0 = i * 20, n = ncase - c0 < 20 ? ncase - c0 : 20;
         int64_t ts = t + DAY + (int64_t)i * 10 * MINUTE, tr = ts + 5 * HOUR;
@@ -1320,8 +1318,8 @@ static int drug_cycle(struct gen *g, uint64_t cyc)
         agg_begin(g, tr + HOUR);
         w_sscc(&g->w, dlw, P(g, mfr), s0 + i);
         f_children(g, dlw, &b, 1, c0, n);
-        if ((rc = ev_end_at(g, "DELETE", "unpacking",
-                            "sellable_not_accessible", ws, 1)))
+        if ((rc = ev_end_at(g, "DELETE", "unpacking", "sellable_not_accessible",
+                            ws, 1)))
             return rc;
         for (k = 0; k < n; k++) {
             uint64_t ci = c0 + k, j, first = ci * d->per_case;
@@ -1359,8 +1357,8 @@ static int drug_cycle(struct gen *g, uint64_t cyc)
             /* dispensing: most packs over the next weeks, a few damaged */
             for (j = 0; j < d->per_case; j++) {
                 uint64_t r = demo_below(&g->rs, 100), it = first + j;
-                int64_t td = trc + HOUR +
-                             (int64_t)demo_below(&g->rs, 30 * 24) * HOUR;
+                int64_t td =
+                    trc + HOUR + (int64_t)demo_below(&g->rs, 30 * 24) * HOUR;
 
                 if (r >= 72)
                     continue;
@@ -1428,7 +1426,7 @@ int zl_demo_generate(const struct zl_demo_opts *o, zl_demo_emit_fn emit,
     g->emit = emit;
     g->ctx = ctx;
     g->per_doc = o->per_doc ? o->per_doc : 1000;
-    g->rs = o->seed ^ 0x5A4C44454D4FULL;    /* "ZLDEMO" */
+    g->rs = o->seed ^ 0x5A4C44454D4FULL; /* "ZLDEMO" */
     zl_buf_init(&g->doc, (size_t)1 << 31);
     g->w.b = &g->doc;
     g->c = zl_malloc(sizeof *g->c);
@@ -1437,8 +1435,8 @@ int zl_demo_generate(const struct zl_demo_opts *o, zl_demo_emit_fn emit,
         g->cases_per_batch = 1;
     if (g->cases_per_batch > MAX_CASES_PER_BATCH)
         g->cases_per_batch = MAX_CASES_PER_BATCH;
-    g->dc_cases = zl_calloc(MAX_BATCH * g->cases_per_batch + 1,
-                            sizeof *g->dc_cases);
+    g->dc_cases =
+        zl_calloc(MAX_BATCH * g->cases_per_batch + 1, sizeof *g->dc_cases);
     for (k = 0; k < MAX_BATCH; k++)
         g->b[k].pal = zl_calloc(g->cases_per_batch / PALLET_CASES + 1,
                                 sizeof *g->b[k].pal);
@@ -1459,8 +1457,9 @@ int zl_demo_generate(const struct zl_demo_opts *o, zl_demo_emit_fn emit,
         unsigned on[3], n_on = 0;
 
         /* dairy leads; every 8 cycles one vegetable and one drug cycle */
-        want = cyc % 8 == 3 ? ZL_DEMO_VEGETABLES
-             : cyc % 8 == 7 ? ZL_DEMO_DRUGS : ZL_DEMO_DAIRY;
+        want = cyc % 8 == 3   ? ZL_DEMO_VEGETABLES
+               : cyc % 8 == 7 ? ZL_DEMO_DRUGS
+                              : ZL_DEMO_DAIRY;
         if (!(sec & want)) {
             if (sec & ZL_DEMO_DAIRY)
                 on[n_on++] = ZL_DEMO_DAIRY;
@@ -1470,9 +1469,9 @@ int zl_demo_generate(const struct zl_demo_opts *o, zl_demo_emit_fn emit,
                 on[n_on++] = ZL_DEMO_DRUGS;
             want = on[cyc % n_on];
         }
-        rc = want == ZL_DEMO_DAIRY ? dairy_cycle(g, cyc)
-           : want == ZL_DEMO_VEGETABLES ? veg_cycle(g, cyc)
-           : drug_cycle(g, cyc);
+        rc = want == ZL_DEMO_DAIRY        ? dairy_cycle(g, cyc)
+             : want == ZL_DEMO_VEGETABLES ? veg_cycle(g, cyc)
+                                          : drug_cycle(g, cyc);
         if (rc)
             goto out;
         g->st.n_cycles++;
@@ -1509,7 +1508,10 @@ out:
     return rc;
 }
 
-void zl_demo_free(void *p) { zl_free(p); }
+void zl_demo_free(void *p)
+{
+    zl_free(p);
+}
 
 void zl_demo_stats_cleanup(struct zl_demo_stats *st)
 {

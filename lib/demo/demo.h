@@ -7,9 +7,10 @@
  * Generates GS1 EPCIS 2.0 JSON-LD documents for Chinese supply chains
  * (dairy: farms, milk collection centres, a UHT plant, distribution
  * centres, stores; vegetables: farms, packing houses, wholesale markets,
- * supermarkets; drugs: manufacturers, wholesalers, pharmacies) plus their master data (parties with unified social credit
- * codes, GLNs, addresses; products by GTIN). It feeds the README's main
- * job, the tests and every benchmark.
+ * supermarkets; drugs: manufacturers, wholesalers, pharmacies) plus their
+ * master data (parties with unified social credit codes, GLNs, addresses;
+ * products by GTIN). It feeds the README's main job, the tests and every
+ * benchmark.
  *
  * Determinism: the same options give byte-identical output on every
  * machine (own PRNG, no clock, no locale). Memory stays flat whatever the
@@ -46,9 +47,9 @@ enum zl_demo_sector {
 
 struct zl_demo_opts {
     uint64_t seed;
-    uint64_t scale;        /* >= 1; events ~= 100 * scale */
-    size_t per_doc;        /* events per document, 0 = 1000 */
-    unsigned sectors;      /* enum zl_demo_sector bits, 0 = dairy */
+    uint64_t scale;   /* >= 1; events ~= 100 * scale */
+    size_t per_doc;   /* events per document, 0 = 1000 */
+    unsigned sectors; /* enum zl_demo_sector bits, 0 = dairy */
     /* Ground truth: record the downstream of this many sample milk
      * collection lots (0 = none). Refused (ZL_ELIMIT) past scale 10000,
      * where the lists would be too long to be useful. */
@@ -58,9 +59,9 @@ struct zl_demo_opts {
 struct zl_demo_stats {
     uint64_t n_events;
     uint64_t n_docs;
-    uint64_t n_bytes;      /* document bytes handed to emit */
-    uint64_t n_items;      /* serialised consumer items commissioned */
-    uint64_t n_cycles;     /* production cycles generated */
+    uint64_t n_bytes;  /* document bytes handed to emit */
+    uint64_t n_items;  /* serialised consumer items commissioned */
+    uint64_t n_cycles; /* production cycles generated */
     /* When opts.truth_lots > 0: a JSON object (new; free with
      * zl_demo_stats_cleanup) {"collectionLots":[{"lot":DL,"batchLots":[..],
      * "items":[..],"cases":[..],"pallets":[..]}...]}. Identifiers are in
@@ -91,8 +92,7 @@ int zl_demo_generate(const struct zl_demo_opts *o, zl_demo_emit_fn emit,
  * "nameZh","nameEn"}],"address":{"province","city","street"}}...],
  * "products":[{"gtin","nameZh","nameEn","brandZh","brandEn","netContent",
  * "shelfLifeDays","owner"}...]}. *out is new (zl_demo_free). */
-int zl_demo_parties_json(const struct zl_demo_opts *o, char **out,
-                         size_t *len);
+int zl_demo_parties_json(const struct zl_demo_opts *o, char **out, size_t *len);
 
 /* Free memory returned by this module. NULL-safe. */
 void zl_demo_free(void *p);

@@ -46,26 +46,27 @@ struct word {
 };
 
 static const struct word words[] = {
-    {"草原", "Caoyuan"}, {"绿野", "Lvye"}, {"金穗", "Jinsui"},
-    {"青山", "Qingshan"}, {"白云", "Baiyun"}, {"蓝天", "Lantian"},
-    {"丰收", "Fengshou"}, {"福源", "Fuyuan"}, {"康宁", "Kangning"},
-    {"瑞雪", "Ruixue"}, {"天润", "Tianrun"}, {"沃土", "Wotu"},
-    {"祥和", "Xianghe"}, {"晨光", "Chenguang"}, {"牧歌", "Muge"},
-    {"长青", "Changqing"}, {"鑫源", "Xinyuan"}, {"恒信", "Hengxin"},
-    {"嘉禾", "Jiahe"}, {"安泰", "Antai"},
+    {"草原", "Caoyuan"},   {"绿野", "Lvye"},      {"金穗", "Jinsui"},
+    {"青山", "Qingshan"},  {"白云", "Baiyun"},    {"蓝天", "Lantian"},
+    {"丰收", "Fengshou"},  {"福源", "Fuyuan"},    {"康宁", "Kangning"},
+    {"瑞雪", "Ruixue"},    {"天润", "Tianrun"},   {"沃土", "Wotu"},
+    {"祥和", "Xianghe"},   {"晨光", "Chenguang"}, {"牧歌", "Muge"},
+    {"长青", "Changqing"}, {"鑫源", "Xinyuan"},   {"恒信", "Hengxin"},
+    {"嘉禾", "Jiahe"},     {"安泰", "Antai"},
 };
 #define N_WORDS (sizeof words / sizeof words[0])
 
 static const struct word roads[] = {
-    {"建设", "Jianshe"}, {"人民", "Renmin"}, {"解放", "Jiefang"},
-    {"中山", "Zhongshan"}, {"迎宾", "Yingbin"}, {"新华", "Xinhua"},
-    {"长江", "Changjiang"}, {"黄河", "Huanghe"}, {"友谊", "Youyi"},
+    {"建设", "Jianshe"},      {"人民", "Renmin"},  {"解放", "Jiefang"},
+    {"中山", "Zhongshan"},    {"迎宾", "Yingbin"}, {"新华", "Xinhua"},
+    {"长江", "Changjiang"},   {"黄河", "Huanghe"}, {"友谊", "Youyi"},
     {"工业园", "Gongyeyuan"},
 };
 #define N_ROADS (sizeof roads / sizeof roads[0])
 
 static const struct word chains[] = {
-    {"鲜丰汇", "Xianfenghui"}, {"邻家优选", "Linjia Select"},
+    {"鲜丰汇", "Xianfenghui"},
+    {"邻家优选", "Linjia Select"},
 };
 
 /* Where each role's parties live (indices into regions). */
@@ -84,17 +85,25 @@ static const unsigned char role_regions[ROLE_COUNT][6] = {
 };
 
 static const int role_counts[ROLE_COUNT] = {
-    DEMO_N_FARMS, DEMO_N_CC, DEMO_N_PLANTS, DEMO_N_DC, DEMO_N_STORES,
-    DEMO_N_VFARMS, DEMO_N_PACKERS, DEMO_N_MARKETS, DEMO_N_PHARMA,
-    DEMO_N_WHOLESALERS, DEMO_N_PHARMACIES,
+    DEMO_N_FARMS,  DEMO_N_CC,          DEMO_N_PLANTS,     DEMO_N_DC,
+    DEMO_N_STORES, DEMO_N_VFARMS,      DEMO_N_PACKERS,    DEMO_N_MARKETS,
+    DEMO_N_PHARMA, DEMO_N_WHOLESALERS, DEMO_N_PHARMACIES,
 };
 
 const char *demo_role_name(int role)
 {
     static const char *const names[ROLE_COUNT] = {
-        "farm", "collection_centre", "dairy_plant", "distribution_centre",
-        "retailer", "vegetable_farm", "packer", "wholesale_market",
-        "pharma_manufacturer", "wholesaler", "pharmacy",
+        "farm",
+        "collection_centre",
+        "dairy_plant",
+        "distribution_centre",
+        "retailer",
+        "vegetable_farm",
+        "packer",
+        "wholesale_market",
+        "pharma_manufacturer",
+        "wholesaler",
+        "pharmacy",
     };
 
     return role >= 0 && role < ROLE_COUNT ? names[role] : "other";
@@ -112,8 +121,8 @@ static int uscc_value(char c)
 
 char zl_demo_uscc_check(const char *s17)
 {
-    static const int wt[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25,
-                               13, 8, 24, 10, 30, 28};
+    static const int wt[17] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
+                               29, 25, 13, 8,  24, 10, 30, 28};
     int sum = 0, i, v;
 
     for (i = 0; i < 17; i++) {
@@ -193,8 +202,8 @@ static void make_uscc(struct demo_party *p, uint64_t *rs, const char *region)
     char *u = p->uscc;
     int i;
 
-    u[0] = '9';                                  /* market regulator */
-    u[1] = p->role == ROLE_VFARM ? '3' : '1';    /* cooperative / company */
+    u[0] = '9';                               /* market regulator */
+    u[1] = p->role == ROLE_VFARM ? '3' : '1'; /* cooperative / company */
     memcpy(u + 2, region, 6);
     for (i = 0; i < 8; i++)
         u[8 + i] = i < 2 ? uscc_chars[1 + demo_below(rs, 9)]
@@ -240,14 +249,13 @@ static void num(char *out, unsigned v)
  * and pharmacies are branches named after their street instead. */
 static const struct {
     const char *zh, *en;
-    int city;    /* 1: prefixed with the city */
+    int city; /* 1: prefixed with the city */
 } company[ROLE_COUNT] = {
     [ROLE_FARM] = {"牧业有限公司", " Dairy Farming Co., Ltd.", 1},
     [ROLE_CC] = {"生鲜乳收购站", " Raw Milk Collection Station", 1},
     [ROLE_PLANT] = {"乳业股份有限公司", " Dairy Co., Ltd.", 0},
     [ROLE_DC] = {"冷链物流有限公司", " Cold Chain Logistics Co., Ltd.", 1},
-    [ROLE_VFARM] = {"蔬菜种植专业合作社", " Vegetable Growers' Cooperative",
-                    1},
+    [ROLE_VFARM] = {"蔬菜种植专业合作社", " Vegetable Growers' Cooperative", 1},
     [ROLE_PACKER] = {"果蔬包装有限公司", " Produce Packing Co., Ltd.", 1},
     [ROLE_MARKET] = {"农产品批发市场有限公司",
                      " Agricultural Wholesale Market Co., Ltd.", 1},
@@ -268,8 +276,8 @@ static void name_party(struct demo_party *p, int k, const struct region *r,
         cat(p->name_zh, sizeof p->name_zh, ch->zh, "超市", r->city_zh,
             road->zh);
         cat(p->name_zh, sizeof p->name_zh, p->name_zh, "路店", NULL, NULL);
-        cat(p->name_en, sizeof p->name_en, ch->en, " Supermarket ",
-            r->city_en, " ");
+        cat(p->name_en, sizeof p->name_en, ch->en, " Supermarket ", r->city_en,
+            " ");
         cat(p->name_en, sizeof p->name_en, p->name_en, road->en,
             " Road Store No. ", nbuf);
         break;
@@ -342,20 +350,20 @@ static const struct {
  * rebuilt identically, so sharing across builds is harmless. */
 static const char *const veg_names_zh[N_VEG] = {
     "精品番茄 5kg 箱装", "新鲜黄瓜 5kg 箱装", "有机菠菜 5kg 箱装",
-    "大白菜 5kg 箱装", "西兰花 5kg 箱装", "青椒 5kg 箱装",
+    "大白菜 5kg 箱装",   "西兰花 5kg 箱装",   "青椒 5kg 箱装",
 };
 static const char *const veg_names_en[N_VEG] = {
     "Premium tomatoes, 5 kg case", "Fresh cucumbers, 5 kg case",
-    "Organic spinach, 5 kg case", "Chinese cabbage, 5 kg case",
-    "Broccoli, 5 kg case", "Green peppers, 5 kg case",
+    "Organic spinach, 5 kg case",  "Chinese cabbage, 5 kg case",
+    "Broccoli, 5 kg case",         "Green peppers, 5 kg case",
 };
 static const char *const harvest_zh[N_VEG] = {
-    "番茄（采收批）", "黄瓜（采收批）", "菠菜（采收批）",
+    "番茄（采收批）",   "黄瓜（采收批）",   "菠菜（采收批）",
     "大白菜（采收批）", "西兰花（采收批）", "青椒（采收批）",
 };
 static const char *const harvest_en[N_VEG] = {
     "Tomatoes (harvest lot)", "Cucumbers (harvest lot)",
-    "Spinach (harvest lot)", "Chinese cabbage (harvest lot)",
+    "Spinach (harvest lot)",  "Chinese cabbage (harvest lot)",
     "Broccoli (harvest lot)", "Green peppers (harvest lot)",
 };
 
@@ -377,7 +385,7 @@ static const struct {
 
 void demo_cast_build(struct demo_cast *c, uint64_t seed)
 {
-    uint64_t rs = seed ^ 0x5A4C2D43415354ULL;   /* "ZL-CAST" */
+    uint64_t rs = seed ^ 0x5A4C2D43415354ULL; /* "ZL-CAST" */
     unsigned word_off = (unsigned)demo_below(&rs, N_WORDS);
     int role, k, idx = 0, i;
 
@@ -387,8 +395,8 @@ void demo_cast_build(struct demo_cast *c, uint64_t seed)
         c->count[role] = role_counts[role];
         for (k = 0; k < role_counts[role]; k++, idx++) {
             struct demo_party *p = &c->p[idx];
-            const struct region *r = &regions[role_regions[role][k % 6]
-                                              % N_REGIONS];
+            const struct region *r =
+                &regions[role_regions[role][k % 6] % N_REGIONS];
             unsigned pfx;
 
             p->role = role;
@@ -420,15 +428,15 @@ void demo_cast_build(struct demo_cast *c, uint64_t seed)
     for (k = 0; k < DEMO_N_FARMS; k++) {
         int pi = c->first[ROLE_FARM] + k;
 
-        c->p[pi].link = k % DEMO_N_CC;   /* the CC that buys its milk */
-        c->raw_milk[k] = add_product(c, pi, 1, "生鲜牛乳", "Raw cow milk",
-                                     NULL, NULL, "bulk", "KGM", 1000, 2, 1);
+        c->p[pi].link = k % DEMO_N_CC; /* the CC that buys its milk */
+        c->raw_milk[k] = add_product(c, pi, 1, "生鲜牛乳", "Raw cow milk", NULL,
+                                     NULL, "bulk", "KGM", 1000, 2, 1);
     }
     for (k = 0; k < DEMO_N_CC; k++)
-        c->pooled_milk[k] = add_product(c, c->first[ROLE_CC] + k, 1,
-                                        "混合生鲜乳（收购批）",
-                                        "Pooled raw milk (collection lot)",
-                                        NULL, NULL, "bulk", "KGM", 1000, 2, 1);
+        c->pooled_milk[k] =
+            add_product(c, c->first[ROLE_CC] + k, 1, "混合生鲜乳（收购批）",
+                        "Pooled raw milk (collection lot)", NULL, NULL, "bulk",
+                        "KGM", 1000, 2, 1);
     for (k = 0; k < DEMO_N_PLANTS; k++) {
         int pi = c->first[ROLE_PLANT] + k;
         const struct word *wd = &words[(word_off + (unsigned)pi * 7) % N_WORDS];
@@ -446,9 +454,9 @@ void demo_cast_build(struct demo_cast *c, uint64_t seed)
         int v = k % (int)N_VEG;
 
         c->p[c->first[ROLE_VFARM] + k].link = k % DEMO_N_PACKERS;
-        c->harvest[k] = add_product(c, c->first[ROLE_VFARM] + k, 1,
-                                    harvest_zh[v], harvest_en[v], NULL, NULL,
-                                    "bulk", "KGM", 1000, 7, 1);
+        c->harvest[k] =
+            add_product(c, c->first[ROLE_VFARM] + k, 1, harvest_zh[v],
+                        harvest_en[v], NULL, NULL, "bulk", "KGM", 1000, 7, 1);
     }
     for (k = 0; k < DEMO_N_PACKERS; k++) {
         int pi = c->first[ROLE_PACKER] + k;
@@ -458,9 +466,8 @@ void demo_cast_build(struct demo_cast *c, uint64_t seed)
             int v = (k + 2 * i) % (int)N_VEG;
 
             c->veg[k][i] = add_product(c, pi, 201 + (unsigned)v,
-                                       veg_names_zh[v], veg_names_en[v],
-                                       wd->zh, wd->en, "5 kg", "KGM", 5000,
-                                       7, 1);
+                                       veg_names_zh[v], veg_names_en[v], wd->zh,
+                                       wd->en, "5 kg", "KGM", 5000, 7, 1);
         }
     }
     for (k = 0; k < DEMO_N_PHARMA; k++) {
@@ -470,11 +477,10 @@ void demo_cast_build(struct demo_cast *c, uint64_t seed)
         for (i = 0; i < 2; i++) {
             int v = k * 2 + i;
 
-            c->drug[k][i] = add_product(c, pi, 301 + (unsigned)v, drugs[v].zh,
-                                        drugs[v].en, wd->zh, wd->en,
-                                        drugs[v].net, "KGM",
-                                        drugs[v].api_milli, drugs[v].shelf,
-                                        50);
+            c->drug[k][i] =
+                add_product(c, pi, 301 + (unsigned)v, drugs[v].zh, drugs[v].en,
+                            wd->zh, wd->en, drugs[v].net, "KGM",
+                            drugs[v].api_milli, drugs[v].shelf, 50);
             c->api[k][i] = add_product(c, pi, 401 + (unsigned)v,
                                        drugs[v].api_zh, drugs[v].api_en, NULL,
                                        NULL, "bulk", "KGM", 1000, 1095, 1);
@@ -509,8 +515,7 @@ static void w_location(struct demo_w *w, const char *gln, const char *zh,
     W_LIT(w, "\"}");
 }
 
-int zl_demo_parties_json(const struct zl_demo_opts *o, char **out,
-                         size_t *len)
+int zl_demo_parties_json(const struct zl_demo_opts *o, char **out, size_t *len)
 {
     struct demo_cast *c = NULL;
     struct zl_buf b;
@@ -545,8 +550,7 @@ int zl_demo_parties_json(const struct zl_demo_opts *o, char **out,
         w_kv(&w, "gln", p->gln, 1);
         W_LIT(&w, ",\"pgln\":");
         w_pgln(&w, 0, p);
-        w_kv(&w, "identifierSyntax", p->use_dl ? "digital-link" : "epc-urn",
-             1);
+        w_kv(&w, "identifierSyntax", p->use_dl ? "digital-link" : "epc-urn", 1);
         W_LIT(&w, ",\"locations\":[");
         w_location(&w, p->site_gln, "主厂区", "main site");
         W_LIT(&w, ",");

@@ -25,7 +25,10 @@ void w_put(struct demo_w *w, const char *s, size_t n)
         w->err = rc;
 }
 
-void w_str(struct demo_w *w, const char *s) { w_put(w, s, strlen(s)); }
+void w_str(struct demo_w *w, const char *s)
+{
+    w_put(w, s, strlen(s));
+}
 
 static size_t fmt_u64(char *out, uint64_t v)
 {
@@ -148,8 +151,7 @@ void w_date(struct demo_w *w, int64_t ms)
     char t[10];
     int y, m, d;
 
-    zl_civil_from_days(floordiv(ms + 8 * 3600000LL, 86400000LL), &y, &m,
-                       &d);
+    zl_civil_from_days(floordiv(ms + 8 * 3600000LL, 86400000LL), &y, &m, &d);
     fmt_pad(t, (uint64_t)y, 4);
     t[4] = '-';
     fmt_pad(t + 5, (uint64_t)m, 2);
@@ -221,7 +223,7 @@ void w_sscc(struct demo_w *w, int dl, const struct demo_party *p,
             uint64_t serial)
 {
     char s[19], r[20];
-    int rest = 17 - p->gcp_len;   /* extension digit + serial reference */
+    int rest = 17 - p->gcp_len; /* extension digit + serial reference */
 
     fmt_pad(r, serial, rest);
     s[0] = r[0];

@@ -47,8 +47,7 @@ int zl_draw_beacon_from_log(zl_store *s, uint64_t plan_index, uint64_t size,
                             0);
     rc = zl_log_size(s, &have);
     if (rc)
-        return zl_error_set(err, rc, NULL, "cannot read the log size", NULL,
-                            0);
+        return zl_error_set(err, rc, NULL, "cannot read the log size", NULL, 0);
     if (have < size)
         return zl_error_setf(err, ZL_ENOTFOUND, "size", NULL,
                              "the log holds %" PRIu64 " records; the seed "
@@ -91,8 +90,8 @@ int zl_draw_beacon_check(const struct zl_draw_beacon *b, const char *note,
                             "the beacon root is not a prefix of the signed "
                             "checkpoint (consistency proof fails)",
                             NULL, 0);
-    if (zl_log_verify_inclusion(b->plan_index, b->size, b->plan_leaf,
-                                inclusion, n_incl, b->root))
+    if (zl_log_verify_inclusion(b->plan_index, b->size, b->plan_leaf, inclusion,
+                                n_incl, b->root))
         return zl_error_set(err, ZL_EVERIFY, "plan",
                             "the plan's leaf is not in the beacon tree "
                             "(inclusion proof fails)",

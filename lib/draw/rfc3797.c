@@ -24,11 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_VALUES 256   /* values in one source */
-#define MAX_DIGITS 20    /* digits in one value (2^64 has 20) */
+#define MAX_VALUES 256 /* values in one source */
+#define MAX_DIGITS 20  /* digits in one value (2^64 has 20) */
 
 struct value {
-    const char *p;   /* first significant digit (or the last '0') */
+    const char *p; /* first significant digit (or the last '0') */
     size_t n;
 };
 
@@ -74,8 +74,8 @@ static int add_source(const char *line, size_t n, size_t lineno, char *key,
         start = i;
         while (i < n && line[i] >= '0' && line[i] <= '9')
             i++;
-        if (i == start || (i < n && line[i] != ' ' && line[i] != '\t' &&
-                           line[i] != '\r'))
+        if (i == start ||
+            (i < n && line[i] != ' ' && line[i] != '\t' && line[i] != '\r'))
             return zl_error_set(err, ZL_ESYNTAX, where,
                                 "a seed value must be a decimal integer",
                                 line + start, n - start);
@@ -156,7 +156,7 @@ static uint32_t digest_mod(const uint8_t d[16], uint32_t m)
 /* Fenwick tree over pool slots, each 1 while its name is not yet picked. */
 struct fenwick {
     uint32_t *t;
-    uint32_t n, top;  /* top: highest power of two <= n */
+    uint32_t n, top; /* top: highest power of two <= n */
 };
 
 static int fenwick_init(struct fenwick *f, uint32_t n)
@@ -219,12 +219,11 @@ int zl_rfc3797_select(const char *key, size_t key_len, uint32_t pool,
         uint8_t c[2] = {(uint8_t)(i >> 8), (uint8_t)i}, d[16];
         unsigned dlen = 0;
 
-        if (!EVP_DigestInit_ex(ctx, md, NULL) ||
-            !EVP_DigestUpdate(ctx, c, 2) ||
+        if (!EVP_DigestInit_ex(ctx, md, NULL) || !EVP_DigestUpdate(ctx, c, 2) ||
             !EVP_DigestUpdate(ctx, key, key_len) ||
             !EVP_DigestUpdate(ctx, c, 2) ||
             !EVP_DigestFinal_ex(ctx, d, &dlen) || dlen != 16) {
-            rc = ZL_EUNSUPPORTED;  /* MD5 unavailable (FIPS-only build) */
+            rc = ZL_EUNSUPPORTED; /* MD5 unavailable (FIPS-only build) */
             goto out;
         }
         picks[i] = fenwick_take(&f, digest_mod(d, pool - i));

@@ -72,7 +72,8 @@ static void count_contexts(json_t *j, size_t *n_ctx, size_t *n_bind,
     }
     if (!json_is_object(j))
         return;
-    json_object_foreach(j, k, v) {
+    json_object_foreach(j, k, v)
+    {
         if (!strcmp(k, "@context")) {
             (*n_ctx)++;
             if (json_is_object(v))
@@ -102,15 +103,18 @@ static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
         if (n_ctx > EP_MAX_CONTEXTS)
             snprintf(rule, sizeof rule,
                      "%zu @context objects in one event, more than the "
-                     "limit of %d", n_ctx, EP_MAX_CONTEXTS);
+                     "limit of %d",
+                     n_ctx, EP_MAX_CONTEXTS);
         else if (n_bind > EP_MAX_PREFIXES)
             snprintf(rule, sizeof rule,
                      "%zu prefix bindings in one event, more than the limit "
-                     "of %d", n_bind, EP_MAX_PREFIXES);
+                     "of %d",
+                     n_bind, EP_MAX_PREFIXES);
         else
             snprintf(rule, sizeof rule,
                      "event too large: its CBV 2.0 pre-hash string passes "
-                     "the limit of %zu bytes", (size_t)EP_PREHASH_MAX);
+                     "the limit of %zu bytes",
+                     (size_t)EP_PREHASH_MAX);
         return ep_fail(v, r, rule, NULL);
     }
     if (r < 0)
@@ -165,11 +169,11 @@ static int ignore_list(json_t *ign, const char *extra, struct ep_arena *a,
 
 /* Where the events of a document are. */
 struct found {
-    json_t *events;          /* the array of events, or NULL (single) */
-    json_t *single;          /* a lone event as the whole document */
-    json_t *ctxj;            /* the document's @context, or NULL */
-    json_t *query_results;   /* an EPCISQueryDocument's queryResults */
-    const char *base;        /* JSON path of the event list */
+    json_t *events;        /* the array of events, or NULL (single) */
+    json_t *single;        /* a lone event as the whole document */
+    json_t *ctxj;          /* the document's @context, or NULL */
+    json_t *query_results; /* an EPCISQueryDocument's queryResults */
+    const char *base;      /* JSON path of the event list */
 };
 
 /* The header of an EPCISDocument (or EPCISQueryDocument, query):
@@ -178,10 +182,17 @@ struct found {
 static int doc_header(struct ep_vctx *v, json_t *root, int query,
                       struct found *fd)
 {
-    static const char *const doc_names[] = {
-        "@context", "id", "type", "schemaVersion", "creationDate",
-        "instanceIdentifier", "sender", "receiver", "epcisHeader",
-        "epcisBody", NULL };
+    static const char *const doc_names[] = {"@context",
+                                            "id",
+                                            "type",
+                                            "schemaVersion",
+                                            "creationDate",
+                                            "instanceIdentifier",
+                                            "sender",
+                                            "receiver",
+                                            "epcisHeader",
+                                            "epcisBody",
+                                            NULL};
     json_t *x = json_object_get(root, "schemaVersion"), *body;
     size_t o;
     int r;
@@ -199,8 +210,7 @@ static int doc_header(struct ep_vctx *v, json_t *root, int query,
     if (!x)
         return ep_fail_key(v, "schemaVersion", ZL_EINVAL, "required", NULL);
     if (!json_is_string(x) || strcmp(json_string_value(x), "2.0"))
-        return ep_fail_key(v, "schemaVersion", ZL_EINVAL, "must be \"2.0\"",
-                           x);
+        return ep_fail_key(v, "schemaVersion", ZL_EINVAL, "must be \"2.0\"", x);
     x = json_object_get(root, "creationDate");
     if (!x)
         return ep_fail_key(v, "creationDate", ZL_EINVAL, "required", NULL);
@@ -214,19 +224,18 @@ static int doc_header(struct ep_vctx *v, json_t *root, int query,
                            body ? "must be an object" : "required", body);
     if (query) {
         json_t *qr = json_object_get(body, "queryResults");
-        fd->events = json_object_get(json_object_get(qr, "resultsBody"),
-                                     "eventList");
+        fd->events =
+            json_object_get(json_object_get(qr, "resultsBody"), "eventList");
         fd->base = "$.epcisBody.queryResults.resultsBody.eventList";
         fd->query_results = qr;
         if (!json_is_array(fd->events))
             return zl_error_set(v->err, ZL_EINVAL, fd->base,
                                 "required: an array of events", NULL, 0);
-    } else if (!json_is_array(fd->events = json_object_get(body,
-                                                           "eventList"))) {
+    } else if (!json_is_array(fd->events =
+                                  json_object_get(body, "eventList"))) {
         o = ep_path_key(&v->path, "epcisBody");
         r = ep_fail_key(v, "eventList", ZL_EINVAL,
-                        fd->events ? "must be an array of events"
-                                   : "required",
+                        fd->events ? "must be an array of events" : "required",
                         fd->events);
         ep_path_pop(&v->path, o);
         return r;
@@ -258,16 +267,18 @@ static int find_events(struct ep_vctx *v, json_t *root, int allow_query,
     if (!json_is_object(root))
         return zl_error_set(v->err, ZL_EINVAL, "$",
                             "must be an EPCISDocument, an event or an array "
-                            "of events", NULL, 0);
+                            "of events",
+                            NULL, 0);
     t = json_object_get(root, "type");
     query = json_is_string(t) &&
             !strcmp(json_string_value(t), "EPCISQueryDocument");
     if (query && !allow_query)
         return ep_fail_key(v, "type", ZL_EINVAL,
                            "an EPCISQueryDocument is a query result, not a "
-                           "capture document; capture an EPCISDocument", t);
-    if (query || (json_is_string(t) &&
-                  !strcmp(json_string_value(t), "EPCISDocument")))
+                           "capture document; capture an EPCISDocument",
+                           t);
+    if (query ||
+        (json_is_string(t) && !strcmp(json_string_value(t), "EPCISDocument")))
         return doc_header(v, root, query, fd);
     if (ep_event_type_of(t)) {
         fd->single = root;
@@ -290,8 +301,8 @@ struct parse_state {
 };
 
 /* Validate, pre-hash and hash event i (raw: its text, or NULL). */
-static int parse_event(struct parse_state *ps, const struct found *fd,
-                       size_t i, const char *raw, size_t raw_len)
+static int parse_event(struct parse_state *ps, const struct found *fd, size_t i,
+                       const char *raw, size_t raw_len)
 {
     struct ep_vctx *v = ps->v;
     json_t *ev = fd->single ? fd->single : json_array_get(fd->events, i);
@@ -304,7 +315,7 @@ static int parse_event(struct parse_state *ps, const struct found *fd,
         ep_path_idx(&v->path, i);
     v->n_id = 0;
     if (fd->base[1] == '\0' && (r = ep_bare_context(v, ev)) < 0)
-        return r;   /* "$": events without a document */
+        return r; /* "$": events without a document */
     if ((r = ep_validate_event(v, ev, e)) < 0)
         return r;
     /* the scratch arena is reset by the pre-hash; the index must be
@@ -329,17 +340,17 @@ static int parse(const char *buf, size_t len,
                  const struct zl_capture_limits *lim, int allow_query,
                  const char *ign_ns, zl_epcis_doc **out, struct zl_error *err)
 {
-    size_t max_bytes = lim && lim->max_bytes ? lim->max_bytes
-                                             : ZL_DEFAULT_MAX_BYTES;
-    size_t max_events = lim && lim->max_events ? lim->max_events
-                                               : ZL_DEFAULT_MAX_EVENTS;
-    size_t max_depth = lim && lim->max_depth ? lim->max_depth
-                                             : ZL_DEFAULT_MAX_DEPTH;
+    size_t max_bytes =
+        lim && lim->max_bytes ? lim->max_bytes : ZL_DEFAULT_MAX_BYTES;
+    size_t max_events =
+        lim && lim->max_events ? lim->max_events : ZL_DEFAULT_MAX_EVENTS;
+    size_t max_depth =
+        lim && lim->max_depth ? lim->max_depth : ZL_DEFAULT_MAX_DEPTH;
     json_t *root = NULL, *ign = NULL;
     zl_epcis_doc *doc = NULL;
     struct ep_vctx *v = NULL;
     struct ep_arena jlocal, *jarena = ep_jarena_get();
-    struct ep_slices sl = { NULL, 0, 0, 0, 0 };
+    struct ep_slices sl = {NULL, 0, 0, 0, 0};
     struct parse_state ps;
     struct found fd;
     struct ep_ns *ns = NULL;
@@ -377,8 +388,8 @@ static int parse(const char *buf, size_t len,
      * a parse). Nothing allocated by jansson here outlives the call: the
      * document copies what it keeps. */
     routed = zl_alloc_json_route(ep_jarena_alloc, jarena) == 0;
-    if ((r = ep_load_json(buf, len, max_depth, max_events, &root, err,
-                          &sl)) < 0)
+    if ((r = ep_load_json(buf, len, max_depth, max_events, &root, err, &sl)) <
+        0)
         goto out;
     v = zl_calloc(1, sizeof *v);
     doc = zl_calloc(1, sizeof *doc);
@@ -395,8 +406,8 @@ static int parse(const char *buf, size_t len,
         goto out;
     n = fd.single ? 1 : json_array_size(fd.events);
     if (n > max_events) {
-        snprintf(rule, sizeof rule,
-                 "%zu events is more than max_events (%zu)", n, max_events);
+        snprintf(rule, sizeof rule, "%zu events is more than max_events (%zu)",
+                 n, max_events);
         r = zl_error_set(err, ZL_ELIMIT, fd.base, rule, NULL, 0);
         goto out;
     }
@@ -477,17 +488,17 @@ int zl_epcis_parse_opts(const char *buf, size_t len,
                         const struct zl_epcis_opts *o, zl_epcis_doc **out,
                         struct zl_error *err)
 {
-    return o ? parse(buf, len, o->limits, o->allow_query,
-                     o->ignore_fields_ns, out, err)
+    return o ? parse(buf, len, o->limits, o->allow_query, o->ignore_fields_ns,
+                     out, err)
              : parse(buf, len, NULL, 0, NULL, out, err);
 }
 
 /* zl_epcis_event_hash() and zl_epcis_event_hash_legacy(): legacy selects
  * the @context rule before issue 9 (ep_hashctx.legacy_ctx). */
 static int event_hash(const char *json, size_t len,
-                      const struct zl_epcis_opts *o, int legacy,
-                      char **prehash, size_t *prehash_len, uint8_t hash[32],
-                      char hash_id[96], struct zl_error *err)
+                      const struct zl_epcis_opts *o, int legacy, char **prehash,
+                      size_t *prehash_len, uint8_t hash[32], char hash_id[96],
+                      struct zl_error *err)
 {
     json_t *ev = NULL, *t, *ctxj;
     struct ep_arena a;
@@ -527,9 +538,9 @@ static int event_hash(const char *json, size_t len,
         json_t *ign = NULL;
         char key[160];
         find_ignore(ev, ns, n_ns, o ? o->ignore_fields_ns : NULL, &ign, key);
-        if (ign && ignore_list(ign, json_object_iter_key(
-                                        json_object_iter_at(ev, key)),
-                               &a, &hc) < 0)
+        if (ign &&
+            ignore_list(ign, json_object_iter_key(json_object_iter_at(ev, key)),
+                        &a, &hc) < 0)
             goto nomem;
     }
     {
@@ -589,8 +600,8 @@ out:
 }
 
 int zl_epcis_event_hash(const char *json, size_t len, char **prehash,
-                        size_t *prehash_len, uint8_t hash[32],
-                        char hash_id[96], struct zl_error *err)
+                        size_t *prehash_len, uint8_t hash[32], char hash_id[96],
+                        struct zl_error *err)
 {
     return event_hash(json, len, NULL, 0, prehash, prehash_len, hash, hash_id,
                       err);

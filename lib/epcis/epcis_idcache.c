@@ -30,7 +30,7 @@
 
 static size_t idc_hash(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
 
     for (size_t i = 0; i < n; i++)
         h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
@@ -103,8 +103,8 @@ int ep_id_index(const struct ep_vctx *v, struct ep_arena *scratch,
     memset(hc->id_raw, 0, slots * sizeof *hc->id_raw);
     hc->id_mask = slots - 1;
     for (i = 0; i < v->n_id; i++) {
-        size_t h = ((size_t)(uintptr_t)v->id_raw[i] >> 3) *
-                   0x9E3779B97F4A7C15ull;
+        size_t h =
+            ((size_t)(uintptr_t)v->id_raw[i] >> 3) * 0x9E3779B97F4A7C15ull;
         for (h &= hc->id_mask; hc->id_raw[h]; h = (h + 1) & hc->id_mask)
             ;
         hc->id_raw[h] = v->id_raw[i];

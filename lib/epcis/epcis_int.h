@@ -29,7 +29,7 @@
 struct ep_chunk;
 struct ep_arena {
     struct ep_chunk *head;
-    size_t total;            /* bytes allocated so far (chunks) */
+    size_t total; /* bytes allocated so far (chunks) */
 };
 void ep_arena_init(struct ep_arena *a);
 /* Forget all allocations but keep the newest chunk for reuse. */
@@ -59,8 +59,15 @@ void ep_jfree(void *p);
 
 /* ---- vocabularies ---- */
 enum ep_vocab {
-    EP_VOC_BIZSTEP, EP_VOC_DISP, EP_VOC_BTT, EP_VOC_SDT, EP_VOC_ER,
-    EP_VOC_COMP, EP_VOC_MEASURE, EP_VOC_ALERT, EP_VOC_N
+    EP_VOC_BIZSTEP,
+    EP_VOC_DISP,
+    EP_VOC_BTT,
+    EP_VOC_SDT,
+    EP_VOC_ER,
+    EP_VOC_COMP,
+    EP_VOC_MEASURE,
+    EP_VOC_ALERT,
+    EP_VOC_N
 };
 /* Web URI prefix of a vocabulary ("https://ref.gs1.org/cbv/BizStep-"). */
 const char *ep_vocab_prefix(enum ep_vocab v);
@@ -71,9 +78,9 @@ int ep_vocab_has(enum ep_vocab v, const char *s, size_t n);
 int ep_cbv_has(enum ep_vocab v, const char *s, size_t n);
 
 /* ---- pre-hash ---- */
-struct ep_ns {               /* a JSON-LD @context prefix: "ex" -> URI */
+struct ep_ns { /* a JSON-LD @context prefix: "ex" -> URI */
     const char *prefix;
-    const char *uri;         /* NULL (in a scope only): unbound */
+    const char *uri; /* NULL (in a scope only): unbound */
 };
 
 /* Caps on @context work per event (ZL_ELIMIT past them): prefix bindings
@@ -87,16 +94,16 @@ struct ep_ns {               /* a JSON-LD @context prefix: "ex" -> URI */
 struct ep_hashctx {
     const struct ep_ns *ns;
     size_t n_ns;
-    const char **expanded;   /* web-vocabulary URIs seen in the document */
+    const char **expanded; /* web-vocabulary URIs seen in the document */
     size_t n_expanded;
-    const char **ignore;     /* repository ignoreFields keys */
+    const char **ignore; /* repository ignoreFields keys */
     size_t n_ignore;
-    int skip_context;        /* an @context is no field but binds the
-                              * prefixes of its object and below */
-    int legacy_ctx;          /* the rule before issue 9, for records
-                              * stored under it: only the event's own
-                              * top-level @context is skipped (nested ones
-                              * hash as fields) and binds nothing */
+    int skip_context; /* an @context is no field but binds the
+                       * prefixes of its object and below */
+    int legacy_ctx;   /* the rule before issue 9, for records
+                       * stored under it: only the event's own
+                       * top-level @context is skipped (nested ones
+                       * hash as fields) and binds nothing */
     /* Identifiers already canonicalised by validation, keyed by the
      * address of the JSON string (so the pre-hash does not run the GS1
      * parser twice): open addressing, mask + 1 slots, NULL keys empty. */
@@ -121,8 +128,8 @@ int ep_ns_apply(json_t *context, struct ep_arena *a, struct ep_ns **ns,
                 size_t *n_ns, size_t *cap);
 /* The rule before issue 9 (see legacy_ctx): only the objects inside an
  * @context array bind, with string values; nothing unbinds. */
-int ep_collect_ns_legacy(json_t *context, struct ep_arena *a,
-                         struct ep_ns **ns, size_t *n_ns);
+int ep_collect_ns_legacy(json_t *context, struct ep_arena *a, struct ep_ns **ns,
+                         size_t *n_ns);
 /* A growable copy of n_from bindings, for ep_ns_apply(). */
 int ep_ns_copy(const struct ep_ns *from, size_t n_from, struct ep_arena *a,
                struct ep_ns **ns, size_t *n_ns, size_t *cap);
@@ -211,10 +218,10 @@ int ep_load_json(const char *buf, size_t len, size_t max_depth,
 
 /* One slot of the document-wide identifier cache (see struct ep_vctx). */
 struct ep_idc_slot {
-    const char *raw;     /* the JSON string (lives as long as the tree) */
+    const char *raw; /* the JSON string (lives as long as the tree) */
     size_t len;
-    const char *canon;   /* doc arena */
-    size_t stamp;        /* identifier list that last held the entry */
+    const char *canon; /* doc arena */
+    size_t stamp;      /* identifier list that last held the entry */
 };
 
 /* Validation state of one parse. */
@@ -226,7 +233,7 @@ struct ep_vctx {
     /* identifiers of the current event: JSON string -> canonical form */
     const char **id_raw, **id_canon;
     size_t n_id, cap_id;
-    const char *ctxtext;   /* "@context":... (and ignoreFields) to add */
+    const char *ctxtext; /* "@context":... (and ignoreFields) to add */
     /* Identifiers canonicalised so far in this document, by raw text: the
      * same EPCs and locations recur from event to event (a pack, then its
      * aggregation, then its shipping), and the GS1 parse with check digits
@@ -235,8 +242,8 @@ struct ep_vctx {
      * makes uniqueItems one lookup. */
     struct ep_idc_slot *idc;
     size_t idc_mask, idc_n, stamp;
-    json_t *ign;           /* the document's ignoreFields list, or NULL */
-    char ign_key[160];     /* its key, "<prefix>:ignoreFields" */
+    json_t *ign;       /* the document's ignoreFields list, or NULL */
+    char ign_key[160]; /* its key, "<prefix>:ignoreFields" */
 };
 /* Free what the context owns (not the context, not the document). */
 void ep_vctx_cleanup(struct ep_vctx *v);
@@ -260,8 +267,8 @@ int ep_id_index(const struct ep_vctx *v, struct ep_arena *scratch,
  * string as is, anything else compact JSON, NULL none); returns code. */
 int ep_fail(struct ep_vctx *v, int code, const char *rule, json_t *val);
 /* The same at the path of member key of the current object. */
-int ep_fail_key(struct ep_vctx *v, const char *key, int code,
-                const char *rule, json_t *val);
+int ep_fail_key(struct ep_vctx *v, const char *key, int code, const char *rule,
+                json_t *val);
 /* j must be an ISO 8601 date-time with seconds and zone; *ms and *off
  * (either may be NULL) get its instant and offset. 0 or ep_fail(). */
 int ep_want_time(struct ep_vctx *v, json_t *j, int64_t *ms, int *off);
@@ -286,8 +293,8 @@ int ep_validate_event(struct ep_vctx *v, json_t *ev, struct zl_event *e);
  * ignoreFields list put in front when the document binds prefixes
  * (hc->n_ns) that the event does not bind itself, or merged in front of
  * the event's own @context when it has one. 0 or ZL_ENOMEM. */
-int ep_event_text(struct ep_vctx *v, json_t *ev, json_t *ctxj,
-                  const char *raw, size_t raw_len,
-                  const struct ep_hashctx *hc, struct zl_event *e);
+int ep_event_text(struct ep_vctx *v, json_t *ev, json_t *ctxj, const char *raw,
+                  size_t raw_len, const struct ep_hashctx *hc,
+                  struct zl_event *e);
 
 #endif

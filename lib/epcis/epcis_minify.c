@@ -88,7 +88,8 @@ static int store_context(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
         (v->ign && !json_object_get(ev, v->ign_key) &&
          json_object_set(out, v->ign_key, v->ign) < 0))
         goto out;
-    json_object_foreach(ev, k, x) {
+    json_object_foreach(ev, k, x)
+    {
         if (strcmp(k, "@context") && json_object_set(out, k, x) < 0)
             goto out;
     }
@@ -106,9 +107,9 @@ out:
     return r;
 }
 
-int ep_event_text(struct ep_vctx *v, json_t *ev, json_t *ctxj,
-                  const char *raw, size_t raw_len,
-                  const struct ep_hashctx *hc, struct zl_event *e)
+int ep_event_text(struct ep_vctx *v, json_t *ev, json_t *ctxj, const char *raw,
+                  size_t raw_len, const struct ep_hashctx *hc,
+                  struct zl_event *e)
 {
     zl_epcis_doc *doc = v->doc;
     char *dump;
@@ -132,11 +133,11 @@ int ep_event_text(struct ep_vctx *v, json_t *ev, json_t *ctxj,
                 char *d2 = v->ign ? json_dumps(v->ign, JSON_COMPACT) : NULL;
                 int rr;
                 zl_buf_init(&b, (size_t)1 << 24);
-                rr = !d || (v->ign && !d2) ||
-                     zl_buf_adds(&b, "\"@context\":") < 0 ||
-                     zl_buf_adds(&b, d) < 0 ||
-                     (d2 && zl_buf_printf(&b, ",\"%s\":%s", v->ign_key,
-                                          d2) < 0);
+                rr =
+                    !d || (v->ign && !d2) ||
+                    zl_buf_adds(&b, "\"@context\":") < 0 ||
+                    zl_buf_adds(&b, d) < 0 ||
+                    (d2 && zl_buf_printf(&b, ",\"%s\":%s", v->ign_key, d2) < 0);
                 ep_jfree(d);
                 ep_jfree(d2);
                 if (!rr)

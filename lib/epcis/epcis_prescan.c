@@ -26,7 +26,7 @@
 #include <string.h>
 
 struct frame {
-    char kind;           /* '{' or '[' */
+    char kind; /* '{' or '[' */
     size_t idx;
     const char *key;
     size_t klen;
@@ -39,7 +39,7 @@ static void slice_add(struct ep_slices *sl, size_t start)
         return;
     if (sl->n == sl->cap) {
         size_t nc = sl->cap ? sl->cap * 2 : 256;
-        size_t (*a)[2] = zl_realloc(sl->r, nc * sizeof *a);
+        size_t(*a)[2] = zl_realloc(sl->r, nc * sizeof *a);
         if (!a) {
             sl->failed = 1;
             return;
@@ -92,10 +92,9 @@ int ep_prescan(const char *buf, size_t len, size_t max_depth, size_t stop,
              * 3 (document) or 5 (query document), or in a top-level array */
             if (sl && c == '{' && depth >= 2 && st[depth - 2].kind == '[' &&
                 !rec_depth &&
-                (depth == 2 ||
-                 ((depth == 4 || depth == 6) && st[depth - 3].key &&
-                  st[depth - 3].klen == 9 &&
-                  !memcmp(st[depth - 3].key, "eventList", 9)))) {
+                (depth == 2 || ((depth == 4 || depth == 6) &&
+                                st[depth - 3].key && st[depth - 3].klen == 9 &&
+                                !memcmp(st[depth - 3].key, "eventList", 9)))) {
                 if (!sl->n)
                     sl->depth = depth;
                 slice_add(sl, i);
@@ -145,8 +144,8 @@ int ep_load_json(const char *buf, size_t len, size_t max_depth,
     char rule[300];
     int r;
     if ((r = ep_prescan(buf, len, max_depth, (size_t)-1, &p, sl)) < 0) {
-        snprintf(rule, sizeof rule,
-                 "JSON nesting deeper than max_depth (%zu)", max_depth);
+        snprintf(rule, sizeof rule, "JSON nesting deeper than max_depth (%zu)",
+                 max_depth);
         return zl_error_set(err, ZL_ELIMIT, p.s, rule, NULL, 0);
     }
     /* refuse an oversized event list before building its tree */

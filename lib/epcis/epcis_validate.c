@@ -54,8 +54,8 @@ int ep_fail(struct ep_vctx *v, int code, const char *rule, json_t *val)
     return zl_error_set(v->err, code, v->path.s, rule, s, n);
 }
 
-int ep_fail_key(struct ep_vctx *v, const char *key, int code,
-                    const char *rule, json_t *val)
+int ep_fail_key(struct ep_vctx *v, const char *key, int code, const char *rule,
+                json_t *val)
 {
     size_t old = ep_path_key(&v->path, key);
     int r = ep_fail(v, code, rule, val);
@@ -140,7 +140,8 @@ static int want_id_in(struct ep_vctx *v, json_t *j, const char **out, int *dup)
         char rule[200];
         snprintf(rule, sizeof rule,
                  "identifier of %zu bytes is longer than the limit of %zu "
-                 "bytes", len, sizeof v->canon - 1);
+                 "bytes",
+                 len, sizeof v->canon - 1);
         return ep_fail(v, ZL_EINVAL, rule, j);
     }
     memset(&gerr, 0, sizeof gerr);
@@ -149,9 +150,11 @@ static int want_id_in(struct ep_vctx *v, json_t *j, const char **out, int *dup)
         char rule[300];
         snprintf(rule, sizeof rule, "invalid GS1 identifier: %.250s",
                  gerr.rule[0] ? gerr.rule : zl_strerror(r));
-        return ep_fail(v, r == ZL_ENOMEM ? ZL_ENOMEM
-                       : (r == ZL_ECHECK ? ZL_ECHECK : ZL_EINVAL),
-                    rule, j);
+        return ep_fail(v,
+                       r == ZL_ENOMEM
+                           ? ZL_ENOMEM
+                           : (r == ZL_ECHECK ? ZL_ECHECK : ZL_EINVAL),
+                       rule, j);
     }
     if (!(*out = adup(v, v->canon, (size_t)r)))
         return ZL_ENOMEM;
@@ -180,7 +183,8 @@ int ep_want_time(struct ep_vctx *v, json_t *j, int64_t *ms, int *off)
     if (zl_time_parse(json_string_value(j), json_string_length(j), &m, &o) < 0)
         return ep_fail(v, ZL_EINVAL,
                        "must be an ISO 8601 date-time with seconds and a time "
-                       "zone (Z or +hh:mm)", j);
+                       "zone (Z or +hh:mm)",
+                       j);
     if (ms)
         *ms = m;
     if (off)
@@ -203,13 +207,14 @@ static int want_cbv(struct ep_vctx *v, json_t *j, enum ep_vocab voc,
     if (!ep_vocab_has(voc, s, n)) {
         int old = (n >= 17 && !memcmp(s, "urn:epcglobal:cbv", 17)) ||
                   strstr(s, "://ns.gs1.org/cbv/") != NULL;
-        int gs1voc = (voc == EP_VOC_MEASURE || voc == EP_VOC_ALERT) &&
-                     (strstr(s, "://gs1.org/voc/") ||
-                      strstr(s, "://www.gs1.org/voc/"));
+        int gs1voc =
+            (voc == EP_VOC_MEASURE || voc == EP_VOC_ALERT) &&
+            (strstr(s, "://gs1.org/voc/") || strstr(s, "://www.gs1.org/voc/"));
         if (!is_uri(s, n) || old || gs1voc) {
             snprintf(rule, sizeof rule,
                      "must be a CBV %s name or a URI of your own "
-                     "(not an urn:epcglobal:cbv or gs1.org/voc URI)", what);
+                     "(not an urn:epcglobal:cbv or gs1.org/voc URI)",
+                     what);
             return ep_fail(v, ZL_EINVAL, rule, j);
         }
     }
@@ -244,18 +249,20 @@ static int in_list(const char *k, const char *const *names)
 
 /* Property names: listed ones or extension URIs/CURIEs ("ex:field"). */
 int ep_check_names(struct ep_vctx *v, json_t *obj, const char *const *names,
-                       int allow_ext, const char *what)
+                   int allow_ext, const char *what)
 {
     const char *k;
     json_t *x;
-    json_object_foreach(obj, k, x) {
+    json_object_foreach(obj, k, x)
+    {
         if (in_list(k, names) || (allow_ext && is_ext_key(k)))
             continue;
         {
             char rule[200];
             snprintf(rule, sizeof rule,
                      "unknown property for %s (extensions need a "
-                     "namespace prefix such as \"ex:%s\")", what, k);
+                     "namespace prefix such as \"ex:%s\")",
+                     what, k);
             return ep_fail_key(v, k, ZL_EINVAL, rule, NULL);
         }
     }
@@ -282,11 +289,12 @@ bad:
                    "must be a UN/CEFACT unit code (2-3 of A-Z0-9)", j);
 }
 
-static const char *const type_names[] = { NULL, "ObjectEvent",
-                                          "AggregationEvent",
-                                          "TransactionEvent",
-                                          "TransformationEvent",
-                                          "AssociationEvent" };
+static const char *const type_names[] = {NULL,
+                                         "ObjectEvent",
+                                         "AggregationEvent",
+                                         "TransactionEvent",
+                                         "TransformationEvent",
+                                         "AssociationEvent"};
 
 int ep_event_type_of(json_t *t)
 {
@@ -303,28 +311,51 @@ int ep_event_type_of(json_t *t)
  * its own property lists per level, so it stays a function of its own. */
 static int sensor_list(struct ep_vctx *v, json_t *arr, struct zl_event *e)
 {
-    static const char *const se_names[] = { "sensorMetadata", "sensorReport",
-                                            NULL };
+    static const char *const se_names[] = {"sensorMetadata", "sensorReport",
+                                           NULL};
     static const char *const md_names[] = {
-        "time", "deviceID", "deviceMetadata", "rawData", "startTime",
-        "endTime", "dataProcessingMethod", "bizRules", NULL };
-    static const char *const md_uris[] = { "deviceID", "deviceMetadata",
-                                           "rawData", "dataProcessingMethod",
-                                           "bizRules", NULL };
-    static const char *const rp_names[] = {
-        "type", "exception", "deviceID", "deviceMetadata", "rawData",
-        "dataProcessingMethod", "time", "microorganism",
-        "chemicalSubstance", "coordinateReferenceSystem", "value",
-        "component", "stringValue", "booleanValue", "hexBinaryValue",
-        "uriValue", "minValue", "maxValue", "meanValue", "sDev", "percRank",
-        "percValue", "uom", NULL };
-    static const char *const rp_uris[] = {
-        "deviceID", "deviceMetadata", "rawData", "dataProcessingMethod",
-        "microorganism", "chemicalSubstance",
-        "coordinateReferenceSystem", "uriValue", NULL };
-    static const char *const rp_nums[] = { "value", "minValue", "maxValue",
-                                           "meanValue", "sDev", "percRank",
-                                           "percValue", NULL };
+        "time",      "deviceID", "deviceMetadata",       "rawData",
+        "startTime", "endTime",  "dataProcessingMethod", "bizRules",
+        NULL};
+    static const char *const md_uris[] = {"deviceID", "deviceMetadata",
+                                          "rawData",  "dataProcessingMethod",
+                                          "bizRules", NULL};
+    static const char *const rp_names[] = {"type",
+                                           "exception",
+                                           "deviceID",
+                                           "deviceMetadata",
+                                           "rawData",
+                                           "dataProcessingMethod",
+                                           "time",
+                                           "microorganism",
+                                           "chemicalSubstance",
+                                           "coordinateReferenceSystem",
+                                           "value",
+                                           "component",
+                                           "stringValue",
+                                           "booleanValue",
+                                           "hexBinaryValue",
+                                           "uriValue",
+                                           "minValue",
+                                           "maxValue",
+                                           "meanValue",
+                                           "sDev",
+                                           "percRank",
+                                           "percValue",
+                                           "uom",
+                                           NULL};
+    static const char *const rp_uris[] = {"deviceID",
+                                          "deviceMetadata",
+                                          "rawData",
+                                          "dataProcessingMethod",
+                                          "microorganism",
+                                          "chemicalSubstance",
+                                          "coordinateReferenceSystem",
+                                          "uriValue",
+                                          NULL};
+    static const char *const rp_nums[] = {"value",     "minValue", "maxValue",
+                                          "meanValue", "sDev",     "percRank",
+                                          "percValue", NULL};
     json_t *se;
     size_t i;
     int r = 0;
@@ -333,7 +364,8 @@ static int sensor_list(struct ep_vctx *v, json_t *arr, struct zl_event *e)
         r = ep_fail(v, ZL_EINVAL, "must be an array of sensor elements", arr);
         goto out;
     }
-    json_array_foreach(arr, i, se) {
+    json_array_foreach(arr, i, se)
+    {
         json_t *md, *reps, *rp, *x;
         const char *k;
         size_t o2 = ep_path_idx(&v->path, i), o3, j;
@@ -352,7 +384,8 @@ static int sensor_list(struct ep_vctx *v, json_t *arr, struct zl_event *e)
             }
             if ((r = ep_check_names(v, md, md_names, 1, "sensorMetadata")) < 0)
                 goto out;
-            json_object_foreach(md, k, x) {
+            json_object_foreach(md, k, x)
+            {
                 size_t o4 = ep_path_key(&v->path, k);
                 if (!strcmp(k, "time") || !strcmp(k, "startTime") ||
                     !strcmp(k, "endTime"))
@@ -375,7 +408,8 @@ static int sensor_list(struct ep_vctx *v, json_t *arr, struct zl_event *e)
             r = ep_fail(v, ZL_EINVAL, "must be a non-empty array", reps);
             goto out;
         }
-        json_array_foreach(reps, j, rp) {
+        json_array_foreach(reps, j, rp)
+        {
             size_t o4 = ep_path_idx(&v->path, j);
             if (!json_is_object(rp)) {
                 r = ep_fail(v, ZL_EINVAL, "must be an object", rp);
@@ -397,10 +431,12 @@ static int sensor_list(struct ep_vctx *v, json_t *arr, struct zl_event *e)
             if (!json_object_get(rp, "type")) {
                 r = ep_fail_key(v, "type", ZL_EINVAL,
                                 "required (the measurement type of a "
-                                "sensorReport)", NULL);
+                                "sensorReport)",
+                                NULL);
                 goto out;
             }
-            json_object_foreach(rp, k, x) {
+            json_object_foreach(rp, k, x)
+            {
                 size_t o5 = ep_path_key(&v->path, k);
                 if (!strcmp(k, "type"))
                     r = want_cbv(v, x, EP_VOC_MEASURE, "measurement type",
@@ -447,40 +483,40 @@ out:
 struct evbuild {
     struct zl_event *ev;
     size_t ids_cap;
-    size_t count[ZL_ROLE_OUTPUT_QTY + 1];   /* list lengths by role */
+    size_t count[ZL_ROLE_OUTPUT_QTY + 1]; /* list lengths by role */
 };
 
 /* One field of an event: how to check it and where its value goes. */
 enum fkind {
-    F_HEAD,       /* @context, type: checked before the loop */
-    F_TIME,       /* date-time -> int64_t ms at out */
-    F_URI,        /* absolute URI -> string at out */
-    F_ID,         /* one identifier (canonical) with role */
-    F_EPCS,       /* array of identifiers with role */
-    F_QTYS,       /* array of quantity elements with role */
-    F_CBV,        /* vocabulary term (canonical web URI) -> string at out */
-    F_LOCATION,   /* {"id": identifier} -> string at out */
-    F_TYPED,      /* array of {type, <item>} -> zl_typed_ref at out, n_out */
-    F_CHECK       /* a named function of its own (check) */
+    F_HEAD,     /* @context, type: checked before the loop */
+    F_TIME,     /* date-time -> int64_t ms at out */
+    F_URI,      /* absolute URI -> string at out */
+    F_ID,       /* one identifier (canonical) with role */
+    F_EPCS,     /* array of identifiers with role */
+    F_QTYS,     /* array of quantity elements with role */
+    F_CBV,      /* vocabulary term (canonical web URI) -> string at out */
+    F_LOCATION, /* {"id": identifier} -> string at out */
+    F_TYPED,    /* array of {type, <item>} -> zl_typed_ref at out, n_out */
+    F_CHECK     /* a named function of its own (check) */
 };
 
 struct field {
     const char *key;
     enum fkind kind;
-    unsigned allow;          /* event types (bit 1 << type) that may have it */
-    unsigned require;        /* ... and that must */
-    const char *missing;     /* rule when required and absent ("required") */
-    size_t out;              /* offset of the value in struct zl_event */
-    size_t n_out;            /* F_TYPED: offset of the count */
-    enum zl_id_role role;    /* F_ID, F_EPCS, F_QTYS */
-    enum ep_vocab voc;       /* F_CBV, F_TYPED: vocabulary of the term */
-    const char *what;        /* its name in messages */
-    const char *item;        /* F_TYPED: the value's key */
-    int item_is_id;          /* F_TYPED: the value is an identifier, not
-                              * just a URI */
-    int type_required;       /* F_TYPED: "type" must be given */
+    unsigned allow;       /* event types (bit 1 << type) that may have it */
+    unsigned require;     /* ... and that must */
+    const char *missing;  /* rule when required and absent ("required") */
+    size_t out;           /* offset of the value in struct zl_event */
+    size_t n_out;         /* F_TYPED: offset of the count */
+    enum zl_id_role role; /* F_ID, F_EPCS, F_QTYS */
+    enum ep_vocab voc;    /* F_CBV, F_TYPED: vocabulary of the term */
+    const char *what;     /* its name in messages */
+    const char *item;     /* F_TYPED: the value's key */
+    int item_is_id;       /* F_TYPED: the value is an identifier, not
+                           * just a URI */
+    int type_required;    /* F_TYPED: "type" must be given */
     int (*check)(struct ep_vctx *v, json_t *x, struct zl_event *e);
-    void (*derive)(struct zl_event *e);   /* after F_CBV: the enum */
+    void (*derive)(struct zl_event *e); /* after F_CBV: the enum */
 };
 
 /* Where field f puts its value in event e. */
@@ -509,16 +545,19 @@ static int epc_list(struct ep_vctx *v, struct evbuild *b, json_t *arr,
     int r;
     if (!json_is_array(arr))
         return ep_fail(v, ZL_EINVAL, "must be an array of URIs", arr);
-    v->stamp++;   /* a new list: no entry of the cache is in it yet */
-    json_array_foreach(arr, i, x) {
+    v->stamp++; /* a new list: no entry of the cache is in it yet */
+    json_array_foreach(arr, i, x)
+    {
         const char *id;
         int dup;
         size_t o2 = ep_path_idx(&v->path, i);
         if ((r = want_id_in(v, x, &id, &dup)) < 0)
             return r;
         if (dup)
-            return ep_fail(v, ZL_EINVAL, "duplicate identifier in list "
-                           "(uniqueItems)", x);
+            return ep_fail(v, ZL_EINVAL,
+                           "duplicate identifier in list "
+                           "(uniqueItems)",
+                           x);
         if ((r = add_id(b, id, role, 0, 0, NULL)) < 0)
             return r;
         ep_path_pop(&v->path, o2);
@@ -530,14 +569,15 @@ static int epc_list(struct ep_vctx *v, struct evbuild *b, json_t *arr,
 static int qty_list(struct ep_vctx *v, struct evbuild *b, json_t *arr,
                     enum zl_id_role role)
 {
-    static const char *const names[] = { "epcClass", "quantity", "uom", NULL };
+    static const char *const names[] = {"epcClass", "quantity", "uom", NULL};
     json_t *x;
     size_t i;
     int r;
     if (!json_is_array(arr))
         return ep_fail(v, ZL_EINVAL, "must be an array of quantity elements",
                        arr);
-    json_array_foreach(arr, i, x) {
+    json_array_foreach(arr, i, x)
+    {
         const char *id, *uom = NULL;
         double q = 0;
         json_t *jq, *ju;
@@ -580,7 +620,7 @@ static int qty_list(struct ep_vctx *v, struct evbuild *b, json_t *arr,
 static int typed_list(struct ep_vctx *v, const struct field *f, json_t *arr,
                       struct zl_event *e)
 {
-    const char *names[] = { "type", f->item, NULL };
+    const char *names[] = {"type", f->item, NULL};
     struct zl_typed_ref **out = FIELD(e, f);
     size_t *n_out = (size_t *)((char *)e + f->n_out);
     json_t *x;
@@ -591,7 +631,8 @@ static int typed_list(struct ep_vctx *v, const struct field *f, json_t *arr,
     *out = ep_alloc(&v->doc->a, (json_array_size(arr) + 1) * sizeof **out);
     if (!*out)
         return ZL_ENOMEM;
-    json_array_foreach(arr, i, x) {
+    json_array_foreach(arr, i, x)
+    {
         struct zl_typed_ref *t = &(*out)[i];
         json_t *jt, *jv;
         size_t o2 = ep_path_idx(&v->path, i), o3;
@@ -646,25 +687,23 @@ static int tz_offset(struct ep_vctx *v, json_t *x, struct zl_event *e)
     const char *s = json_string_value(x);
     int off;
     if (!s || json_string_length(x) != 6 ||
-        zl_time_parse_offset(s, 6, &off) < 0 || off > 14 * 60 ||
-        off < -14 * 60)
+        zl_time_parse_offset(s, 6, &off) < 0 || off > 14 * 60 || off < -14 * 60)
         return ep_fail(v, ZL_EINVAL,
-                       "must be +hh:mm or -hh:mm between -14:00 and +14:00",
-                       x);
+                       "must be +hh:mm or -hh:mm between -14:00 and +14:00", x);
     e->tz_offset_min = off;
     return 0;
 }
 
 /* One URI or an array of them; the first is kept. */
-static int certification_info(struct ep_vctx *v, json_t *x,
-                              struct zl_event *e)
+static int certification_info(struct ep_vctx *v, json_t *x, struct zl_event *e)
 {
     json_t *c;
     size_t i;
     int r;
     if (!json_is_array(x))
         return want_uri(v, x, &e->certification_info);
-    json_array_foreach(x, i, c) {
+    json_array_foreach(x, i, c)
+    {
         size_t o2 = ep_path_idx(&v->path, i);
         if ((r = want_uri(v, c, i ? NULL : &e->certification_info)) < 0)
             return r;
@@ -675,8 +714,8 @@ static int certification_info(struct ep_vctx *v, json_t *x,
 
 static int error_declaration(struct ep_vctx *v, json_t *x, struct zl_event *e)
 {
-    static const char *const ed_names[] = { "declarationTime", "reason",
-                                            "correctiveEventIDs", NULL };
+    static const char *const ed_names[] = {"declarationTime", "reason",
+                                           "correctiveEventIDs", NULL};
     json_t *y;
     size_t o2;
     int r;
@@ -710,7 +749,8 @@ static int error_declaration(struct ep_vctx *v, json_t *x, struct zl_event *e)
         ids = ep_alloc(&v->doc->a, (json_array_size(y) + 1) * sizeof *ids);
         if (!ids)
             return ZL_ENOMEM;
-        json_array_foreach(y, i, c) {
+        json_array_foreach(y, i, c)
+        {
             size_t o3 = ep_path_idx(&v->path, i);
             if ((r = want_uri(v, c, &ids[i])) < 0)
                 return r;
@@ -741,7 +781,7 @@ static int action(struct ep_vctx *v, json_t *x, struct zl_event *e)
 static int persistent_disposition(struct ep_vctx *v, json_t *x,
                                   struct zl_event *e)
 {
-    static const char *const pd_names[] = { "set", "unset", NULL };
+    static const char *const pd_names[] = {"set", "unset", NULL};
     size_t kk;
     int r;
     (void)e;
@@ -761,7 +801,8 @@ static int persistent_disposition(struct ep_vctx *v, json_t *x,
         if (!json_is_array(l) || json_array_size(l) == 0)
             return ep_fail(v, ZL_EINVAL,
                            "must be a non-empty array of dispositions", l);
-        json_array_foreach(l, i, d) {
+        json_array_foreach(l, i, d)
+        {
             size_t o3 = ep_path_idx(&v->path, i);
             if ((r = want_cbv(v, d, EP_VOC_DISP, "disposition", NULL)) < 0)
                 return r;
@@ -780,15 +821,15 @@ static int ilmd(struct ep_vctx *v, json_t *x, struct zl_event *e)
     json_t *y;
     if (!json_is_object(x))
         return ep_fail(v, ZL_EINVAL, "must be an object", x);
-    json_object_foreach(x, k, y) {
+    json_object_foreach(x, k, y)
+    {
         if (!is_ext_key(k))
             return ep_fail_key(v, k, ZL_EINVAL,
-                               "ilmd properties need a namespace prefix",
-                               NULL);
+                               "ilmd properties need a namespace prefix", NULL);
     }
     if (e->type == ZL_EV_OBJECT && e->action != ZL_ACT_ADD)
-        return ep_fail(v, ZL_EINVAL,
-                       "ilmd is only allowed when action is ADD", NULL);
+        return ep_fail(v, ZL_EINVAL, "ilmd is only allowed when action is ADD",
+                       NULL);
     return 0;
 }
 
@@ -809,8 +850,8 @@ static void derive_disp(struct zl_event *e)
 #define XFM (1u << ZL_EV_TRANSFORMATION)
 #define ASC (1u << ZL_EV_ASSOCIATION)
 #define ALL (OBJ | AGG | TRX | XFM | ASC)
-#define ROW(k, kd, al, rq) .key = (k), .kind = (kd), .allow = (al), \
-                           .require = (rq)
+#define ROW(k, kd, al, rq)                                                     \
+    .key = (k), .kind = (kd), .allow = (al), .require = (rq)
 #define AT(m) offsetof(struct zl_event, m)
 
 /* Every property an event may have, in the order they are checked (which
@@ -819,50 +860,45 @@ static void derive_disp(struct zl_event *e)
  * AssociationEvent has an AggregationEvent's properties. The per-type
  * "anyOf" rules that involve several fields are type_rules() below. */
 static const struct field fields[] = {
-    { ROW("@context", F_HEAD, ALL, 0) },
-    { ROW("type", F_HEAD, ALL, 0) },
-    { ROW("eventTime", F_TIME, ALL, ALL), .out = AT(event_time_ms) },
-    { ROW("eventTimeZoneOffset", F_CHECK, ALL, ALL), .check = tz_offset },
-    { ROW("recordTime", F_TIME, ALL, 0), .out = AT(record_time_ms) },
-    { ROW("eventID", F_URI, ALL, 0), .out = AT(declared_id) },
-    { ROW("certificationInfo", F_CHECK, ALL, 0),
-      .check = certification_info },
-    { ROW("errorDeclaration", F_CHECK, ALL, 0), .check = error_declaration },
-    { ROW("action", F_CHECK, ALL & ~XFM, ALL & ~XFM), .check = action },
-    { ROW("parentID", F_ID, AGG | TRX | ASC, ASC),
-      .missing = "required for an AssociationEvent", .role = ZL_ROLE_PARENT },
-    { ROW("epcList", F_EPCS, OBJ | TRX, 0), .role = ZL_ROLE_EPC },
-    { ROW("quantityList", F_QTYS, OBJ | TRX, 0), .role = ZL_ROLE_QTY },
-    { ROW("childEPCs", F_EPCS, AGG | ASC, 0), .role = ZL_ROLE_CHILD },
-    { ROW("childQuantityList", F_QTYS, AGG | ASC, 0),
-      .role = ZL_ROLE_CHILD_QTY },
-    { ROW("inputEPCList", F_EPCS, XFM, 0), .role = ZL_ROLE_INPUT },
-    { ROW("inputQuantityList", F_QTYS, XFM, 0), .role = ZL_ROLE_INPUT_QTY },
-    { ROW("outputEPCList", F_EPCS, XFM, 0), .role = ZL_ROLE_OUTPUT },
-    { ROW("outputQuantityList", F_QTYS, XFM, 0),
-      .role = ZL_ROLE_OUTPUT_QTY },
-    { ROW("transformationID", F_URI, XFM, 0), .out = AT(transformation_id) },
-    { ROW("bizStep", F_CBV, ALL, 0), .out = AT(biz_step),
-      .voc = EP_VOC_BIZSTEP, .what = "business step", .derive = derive_step },
-    { ROW("disposition", F_CBV, ALL, 0), .out = AT(disposition),
-      .voc = EP_VOC_DISP, .what = "disposition", .derive = derive_disp },
-    { ROW("persistentDisposition", F_CHECK, OBJ | XFM, 0),
-      .check = persistent_disposition },
-    { ROW("readPoint", F_LOCATION, ALL, 0), .out = AT(read_point) },
-    { ROW("bizLocation", F_LOCATION, ALL, 0), .out = AT(biz_location) },
-    { ROW("bizTransactionList", F_TYPED, ALL, 0), .out = AT(biz_transactions),
-      .n_out = AT(n_biz_transactions), .item = "bizTransaction",
-      .voc = EP_VOC_BTT, .what = "business transaction type" },
-    { ROW("sourceList", F_TYPED, ALL, 0), .out = AT(sources),
-      .n_out = AT(n_sources), .item = "source", .item_is_id = 1,
-      .type_required = 1, .voc = EP_VOC_SDT,
-      .what = "source/destination type" },
-    { ROW("destinationList", F_TYPED, ALL, 0), .out = AT(destinations),
-      .n_out = AT(n_destinations), .item = "destination", .item_is_id = 1,
-      .type_required = 1, .voc = EP_VOC_SDT,
-      .what = "source/destination type" },
-    { ROW("sensorElementList", F_CHECK, ALL, 0), .check = sensor_list },
-    { ROW("ilmd", F_CHECK, OBJ | XFM, 0), .check = ilmd },
+    {ROW("@context", F_HEAD, ALL, 0)},
+    {ROW("type", F_HEAD, ALL, 0)},
+    {ROW("eventTime", F_TIME, ALL, ALL), .out = AT(event_time_ms)},
+    {ROW("eventTimeZoneOffset", F_CHECK, ALL, ALL), .check = tz_offset},
+    {ROW("recordTime", F_TIME, ALL, 0), .out = AT(record_time_ms)},
+    {ROW("eventID", F_URI, ALL, 0), .out = AT(declared_id)},
+    {ROW("certificationInfo", F_CHECK, ALL, 0), .check = certification_info},
+    {ROW("errorDeclaration", F_CHECK, ALL, 0), .check = error_declaration},
+    {ROW("action", F_CHECK, ALL & ~XFM, ALL & ~XFM), .check = action},
+    {ROW("parentID", F_ID, AGG | TRX | ASC, ASC),
+     .missing = "required for an AssociationEvent", .role = ZL_ROLE_PARENT},
+    {ROW("epcList", F_EPCS, OBJ | TRX, 0), .role = ZL_ROLE_EPC},
+    {ROW("quantityList", F_QTYS, OBJ | TRX, 0), .role = ZL_ROLE_QTY},
+    {ROW("childEPCs", F_EPCS, AGG | ASC, 0), .role = ZL_ROLE_CHILD},
+    {ROW("childQuantityList", F_QTYS, AGG | ASC, 0), .role = ZL_ROLE_CHILD_QTY},
+    {ROW("inputEPCList", F_EPCS, XFM, 0), .role = ZL_ROLE_INPUT},
+    {ROW("inputQuantityList", F_QTYS, XFM, 0), .role = ZL_ROLE_INPUT_QTY},
+    {ROW("outputEPCList", F_EPCS, XFM, 0), .role = ZL_ROLE_OUTPUT},
+    {ROW("outputQuantityList", F_QTYS, XFM, 0), .role = ZL_ROLE_OUTPUT_QTY},
+    {ROW("transformationID", F_URI, XFM, 0), .out = AT(transformation_id)},
+    {ROW("bizStep", F_CBV, ALL, 0), .out = AT(biz_step), .voc = EP_VOC_BIZSTEP,
+     .what = "business step", .derive = derive_step},
+    {ROW("disposition", F_CBV, ALL, 0), .out = AT(disposition),
+     .voc = EP_VOC_DISP, .what = "disposition", .derive = derive_disp},
+    {ROW("persistentDisposition", F_CHECK, OBJ | XFM, 0),
+     .check = persistent_disposition},
+    {ROW("readPoint", F_LOCATION, ALL, 0), .out = AT(read_point)},
+    {ROW("bizLocation", F_LOCATION, ALL, 0), .out = AT(biz_location)},
+    {ROW("bizTransactionList", F_TYPED, ALL, 0), .out = AT(biz_transactions),
+     .n_out = AT(n_biz_transactions), .item = "bizTransaction",
+     .voc = EP_VOC_BTT, .what = "business transaction type"},
+    {ROW("sourceList", F_TYPED, ALL, 0), .out = AT(sources),
+     .n_out = AT(n_sources), .item = "source", .item_is_id = 1,
+     .type_required = 1, .voc = EP_VOC_SDT, .what = "source/destination type"},
+    {ROW("destinationList", F_TYPED, ALL, 0), .out = AT(destinations),
+     .n_out = AT(n_destinations), .item = "destination", .item_is_id = 1,
+     .type_required = 1, .voc = EP_VOC_SDT, .what = "source/destination type"},
+    {ROW("sensorElementList", F_CHECK, ALL, 0), .check = sensor_list},
+    {ROW("ilmd", F_CHECK, OBJ | XFM, 0), .check = ilmd},
 };
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
@@ -883,31 +919,23 @@ static int apply(struct ep_vctx *v, const struct field *f, json_t *x,
     int r;
 
     switch (f->kind) {
-    case F_HEAD:
-        return 0;
-    case F_TIME:
-        return ep_want_time(v, x, FIELD(e, f), NULL);
-    case F_URI:
-        return want_uri(v, x, FIELD(e, f));
+    case F_HEAD: return 0;
+    case F_TIME: return ep_want_time(v, x, FIELD(e, f), NULL);
+    case F_URI: return want_uri(v, x, FIELD(e, f));
     case F_ID:
         if ((r = want_id(v, x, &id)) < 0)
             return r;
         return add_id(b, id, f->role, 0, 0, NULL);
-    case F_EPCS:
-        return epc_list(v, b, x, f->role);
-    case F_QTYS:
-        return qty_list(v, b, x, f->role);
+    case F_EPCS: return epc_list(v, b, x, f->role);
+    case F_QTYS: return qty_list(v, b, x, f->role);
     case F_CBV:
         if ((r = want_cbv(v, x, f->voc, f->what, FIELD(e, f))) < 0)
             return r;
         f->derive(e);
         return 0;
-    case F_LOCATION:
-        return location(v, x, FIELD(e, f));
-    case F_TYPED:
-        return typed_list(v, f, x, e);
-    case F_CHECK:
-        return f->check(v, x, e);
+    case F_LOCATION: return location(v, x, FIELD(e, f));
+    case F_TYPED: return typed_list(v, f, x, e);
+    case F_CHECK: return f->check(v, x, e);
     }
     return ZL_EINVAL;
 }
@@ -932,10 +960,12 @@ static int event_head(struct ep_vctx *v, json_t *ev, struct zl_event *e)
         return ep_fail_key(v, "type", ZL_EINVAL,
                            "must be ObjectEvent, AggregationEvent, "
                            "TransactionEvent, TransformationEvent or "
-                           "AssociationEvent", x);
+                           "AssociationEvent",
+                           x);
     e->type = (enum zl_event_type)t;
     bit = 1u << t;
-    json_object_foreach(ev, k, x) {
+    json_object_foreach(ev, k, x)
+    {
         char rule[200];
         if (((f = field_of(k)) && (f->allow & bit)) || is_ext_key(k))
             continue;
@@ -981,7 +1011,8 @@ static int type_rules(struct ep_vctx *v, json_t *ev, const struct zl_event *e,
             return ep_fail(v, ZL_EINVAL,
                            "an ObjectEvent needs epcList, a non-empty "
                            "quantityList, or sensorElementList with "
-                           "readPoint", NULL);
+                           "readPoint",
+                           NULL);
         break;
     case ZL_EV_AGGREGATION:
     case ZL_EV_ASSOCIATION:
@@ -989,7 +1020,8 @@ static int type_rules(struct ep_vctx *v, json_t *ev, const struct zl_event *e,
             e->action != ZL_ACT_DELETE)
             return ep_fail(v, ZL_EINVAL,
                            "needs non-empty childEPCs or childQuantityList "
-                           "unless action is DELETE", NULL);
+                           "unless action is DELETE",
+                           NULL);
         break;
     case ZL_EV_TRANSACTION:
         /* required, but checked here, after every field (the table's
@@ -1006,7 +1038,8 @@ static int type_rules(struct ep_vctx *v, json_t *ev, const struct zl_event *e,
             e->action != ZL_ACT_DELETE)
             return ep_fail(v, ZL_EINVAL,
                            "a TransactionEvent needs epcList or a non-empty "
-                           "quantityList unless action is DELETE", NULL);
+                           "quantityList unless action is DELETE",
+                           NULL);
         break;
     case ZL_EV_TRANSFORMATION: {
         int in = n[ZL_ROLE_INPUT] > 0 || n[ZL_ROLE_INPUT_QTY] > 0;
@@ -1018,8 +1051,7 @@ static int type_rules(struct ep_vctx *v, json_t *ev, const struct zl_event *e,
                            NULL);
         break;
     }
-    default:
-        break;
+    default: break;
     }
     return 0;
 }
@@ -1048,8 +1080,7 @@ int ep_validate_event(struct ep_vctx *v, json_t *ev, struct zl_event *e)
         if (!x) {
             if (f->require & bit)
                 return ep_fail_key(v, f->key, ZL_EINVAL,
-                                   f->missing ? f->missing : "required",
-                                   NULL);
+                                   f->missing ? f->missing : "required", NULL);
             continue;
         }
         old = ep_path_key(&v->path, f->key);
@@ -1086,7 +1117,7 @@ int ep_bare_context(struct ep_vctx *v, json_t *ev)
     json_t *c;
 
     if (!json_is_object(ev))
-        return 0;   /* ep_validate_event says what it must be */
+        return 0; /* ep_validate_event says what it must be */
     c = json_object_get(ev, "@context");
     if (!c)
         return ep_fail_key(v, "@context", ZL_EINVAL,

@@ -64,7 +64,7 @@ struct ph {
      * below it). Arena-owned; a new array per object with a @context. */
     const struct ep_ns *ns;
     size_t n_ns;
-    size_t n_ctx;           /* @context objects met (EP_MAX_CONTEXTS) */
+    size_t n_ctx; /* @context objects met (EP_MAX_CONTEXTS) */
 };
 
 /* ---- canonical property order (reference PROP_ORDER) ---- */
@@ -76,64 +76,79 @@ struct ph_order {
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-static const struct ph_order o_epc[] = { { "epc", 3, NULL, 0 } };
+static const struct ph_order o_epc[] = {{"epc", 3, NULL, 0}};
 static const struct ph_order o_qe_fields[] = {
-    { "epcClass", 8, NULL, 0 }, { "quantity", 8, NULL, 0 }, { "uom", 3, NULL, 0 } };
+    {"epcClass", 8, NULL, 0}, {"quantity", 8, NULL, 0}, {"uom", 3, NULL, 0}};
 static const struct ph_order o_qe[] = {
-    { "quantityElement", 15, o_qe_fields, N(o_qe_fields) } };
-static const struct ph_order o_pd[] = { { "set", 3, NULL, 0 },
-                                        { "unset", 5, NULL, 0 } };
-static const struct ph_order o_id[] = { { "id", 2, NULL, 0 } };
+    {"quantityElement", 15, o_qe_fields, N(o_qe_fields)}};
+static const struct ph_order o_pd[] = {{"set", 3, NULL, 0},
+                                       {"unset", 5, NULL, 0}};
+static const struct ph_order o_id[] = {{"id", 2, NULL, 0}};
 /* The reference's order for the three typed lists never matches a child
  * (its pairs are not named), so the lists fall through to the leftovers;
  * an order of length zero with a non-NULL pointer reproduces that. */
-static const struct ph_order o_none[] = { { "", 0, NULL, 0 } };
-static const struct ph_order o_meta[] = {
-    { "time", 4, NULL, 0 }, { "startTime", 9, NULL, 0 }, { "endTime", 7, NULL, 0 },
-    { "deviceID", 8, NULL, 0 }, { "deviceMetadata", 14, NULL, 0 },
-    { "rawData", 7, NULL, 0 }, { "dataProcessingMethod", 20, NULL, 0 },
-    { "bizRules", 8, NULL, 0 } };
+static const struct ph_order o_none[] = {{"", 0, NULL, 0}};
+static const struct ph_order o_meta[] = {{"time", 4, NULL, 0},
+                                         {"startTime", 9, NULL, 0},
+                                         {"endTime", 7, NULL, 0},
+                                         {"deviceID", 8, NULL, 0},
+                                         {"deviceMetadata", 14, NULL, 0},
+                                         {"rawData", 7, NULL, 0},
+                                         {"dataProcessingMethod", 20, NULL, 0},
+                                         {"bizRules", 8, NULL, 0}};
 static const struct ph_order o_report[] = {
-    { "type", 4, NULL, 0 }, { "exception", 9, NULL, 0 }, { "deviceID", 8, NULL, 0 },
-    { "deviceMetadata", 14, NULL, 0 }, { "rawData", 7, NULL, 0 },
-    { "dataProcessingMethod", 20, NULL, 0 }, { "time", 4, NULL, 0 },
-    { "microorganism", 13, NULL, 0 }, { "chemicalSubstance", 17, NULL, 0 },
-    { "value", 5, NULL, 0 }, { "component", 9, NULL, 0 },
-    { "stringValue", 11, NULL, 0 }, { "booleanValue", 12, NULL, 0 },
-    { "hexBinaryValue", 14, NULL, 0 }, { "uriValue", 8, NULL, 0 },
-    { "minValue", 8, NULL, 0 }, { "maxValue", 8, NULL, 0 },
-    { "meanValue", 9, NULL, 0 }, { "sDev", 4, NULL, 0 }, { "percRank", 8, NULL, 0 },
-    { "percValue", 9, NULL, 0 }, { "uom", 3, NULL, 0 },
-    { "coordinateReferenceSystem", 25, NULL, 0 } };
+    {"type", 4, NULL, 0},
+    {"exception", 9, NULL, 0},
+    {"deviceID", 8, NULL, 0},
+    {"deviceMetadata", 14, NULL, 0},
+    {"rawData", 7, NULL, 0},
+    {"dataProcessingMethod", 20, NULL, 0},
+    {"time", 4, NULL, 0},
+    {"microorganism", 13, NULL, 0},
+    {"chemicalSubstance", 17, NULL, 0},
+    {"value", 5, NULL, 0},
+    {"component", 9, NULL, 0},
+    {"stringValue", 11, NULL, 0},
+    {"booleanValue", 12, NULL, 0},
+    {"hexBinaryValue", 14, NULL, 0},
+    {"uriValue", 8, NULL, 0},
+    {"minValue", 8, NULL, 0},
+    {"maxValue", 8, NULL, 0},
+    {"meanValue", 9, NULL, 0},
+    {"sDev", 4, NULL, 0},
+    {"percRank", 8, NULL, 0},
+    {"percValue", 9, NULL, 0},
+    {"uom", 3, NULL, 0},
+    {"coordinateReferenceSystem", 25, NULL, 0}};
 static const struct ph_order o_se_fields[] = {
-    { "sensorMetadata", 14, o_meta, N(o_meta) },
-    { "sensorReport", 12, o_report, N(o_report) } };
+    {"sensorMetadata", 14, o_meta, N(o_meta)},
+    {"sensorReport", 12, o_report, N(o_report)}};
 static const struct ph_order o_se[] = {
-    { "sensorElement", 13, o_se_fields, N(o_se_fields) } };
+    {"sensorElement", 13, o_se_fields, N(o_se_fields)}};
 static const struct ph_order o_event[] = {
-    { "eventTime", 9, NULL, 0 },
-    { "eventTimeZoneOffset", 19, NULL, 0 },
-    { "certificationInfo", 17, NULL, 0 },
-    { "parentID", 8, NULL, 0 },
-    { "epcList", 7, o_epc, N(o_epc) },
-    { "inputEPCList", 12, o_epc, N(o_epc) },
-    { "childEPCs", 9, o_epc, N(o_epc) },
-    { "quantityList", 12, o_qe, N(o_qe) },
-    { "childQuantityList", 17, o_qe, N(o_qe) },
-    { "inputQuantityList", 17, o_qe, N(o_qe) },
-    { "outputEPCList", 13, o_epc, N(o_epc) },
-    { "outputQuantityList", 18, o_qe, N(o_qe) },
-    { "action", 6, NULL, 0 },
-    { "transformationID", 16, NULL, 0 },
-    { "bizStep", 7, NULL, 0 },
-    { "disposition", 11, NULL, 0 },
-    { "persistentDisposition", 21, o_pd, N(o_pd) },
-    { "readPoint", 9, o_id, N(o_id) },
-    { "bizLocation", 11, o_id, N(o_id) },
-    { "bizTransactionList", 18, o_none, 0 },
-    { "sourceList", 10, o_none, 0 },
-    { "destinationList", 15, o_none, 0 },
-    { "sensorElementList", 17, o_se, N(o_se) },
+    {"eventTime", 9, NULL, 0},
+    {"eventTimeZoneOffset", 19, NULL, 0},
+    {"certificationInfo", 17, NULL, 0},
+    {"parentID", 8, NULL, 0},
+    {"epcList", 7, o_epc, N(o_epc)},
+    {"inputEPCList", 12, o_epc, N(o_epc)},
+    {"childEPCs", 9, o_epc, N(o_epc)},
+    {"quantityList", 12, o_qe, N(o_qe)},
+    {"childQuantityList", 17, o_qe, N(o_qe)},
+    {"inputQuantityList", 17, o_qe, N(o_qe)},
+    {"outputEPCList", 13, o_epc, N(o_epc)},
+    {"outputQuantityList", 18, o_qe, N(o_qe)},
+    {"action", 6, NULL, 0},
+    {"transformationID", 16, NULL, 0},
+    {"bizStep", 7, NULL, 0},
+    {"disposition", 11, NULL, 0},
+    {"persistentDisposition", 21, o_pd, N(o_pd)},
+    {"readPoint", 9, o_id, N(o_id)},
+    {"bizLocation", 11, o_id, N(o_id)},
+    {"bizTransactionList", 18, o_none, 0},
+    {"sourceList", 10, o_none, 0},
+    {"destinationList", 15, o_none, 0},
+    {"sensorElementList", 17, o_se, N(o_se)},
 };
 
 /* ---- small helpers ---- */
@@ -214,8 +229,8 @@ static void python_repr(double d, char *out, size_t cap)
     }
 }
 
-static size_t digitpart(const char *s, size_t n, size_t i, char *o,
-                        size_t *ol, size_t ocap)
+static size_t digitpart(const char *s, size_t n, size_t i, char *o, size_t *ol,
+                        size_t ocap)
 {
     size_t start = i;
     while (i < n) {
@@ -256,7 +271,7 @@ int ep_canon_number(const char *s, size_t n, char *out, size_t cap)
             return 1;
         }
         if (s[0] > '9' && s[0] != '.' && s[0] != '+' && s[0] != '-')
-            return 0;  /* cannot start a number */
+            return 0; /* cannot start a number */
     }
     if (s[i] == '+' || s[i] == '-')
         tmp[tl++] = s[i++];
@@ -437,7 +452,7 @@ static int add_identifier(struct ph *p, const char *s, size_t n)
     if (c && (len = strlen(c)) < sizeof dl) {
         if (strncmp(c, "https://id.gs1.org/01/", 22) &&
             strncmp(c, "https://id.gs1.org/8006/", 24))
-            return zl_buf_add(p->out, c, len);   /* nothing to trim */
+            return zl_buf_add(p->out, c, len); /* nothing to trim */
         memcpy(dl, c, len + 1);
         r = (int)len;
     } else {
@@ -463,11 +478,11 @@ static int add_canonical(struct ph *p, const char *s, size_t n)
     int r;
     if (n > 18 && mem_has(s, n, "urn:epcglobal:cbv:")) {
         static const char *const m[][2] = {
-            { "urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-" },
-            { "urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Disp-" },
-            { "urn:epcglobal:cbv:btt:", "https://ref.gs1.org/cbv/BTT-" },
-            { "urn:epcglobal:cbv:sdt:", "https://ref.gs1.org/cbv/SDT-" },
-            { "urn:epcglobal:cbv:er:", "https://ref.gs1.org/cbv/ER-" },
+            {"urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-"},
+            {"urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Disp-"},
+            {"urn:epcglobal:cbv:btt:", "https://ref.gs1.org/cbv/BTT-"},
+            {"urn:epcglobal:cbv:sdt:", "https://ref.gs1.org/cbv/SDT-"},
+            {"urn:epcglobal:cbv:er:", "https://ref.gs1.org/cbv/ER-"},
         };
         struct zl_buf b;
         size_t i = 0, k;
@@ -530,11 +545,11 @@ static const char *ns_lookup(const struct ph *p, const char *s, size_t n,
     if (!c)
         return NULL;
     pl = (size_t)(c - s);
-    for (i = p->n_ns; i-- > 0;)     /* the innermost binding wins */
+    for (i = p->n_ns; i-- > 0;) /* the innermost binding wins */
         if (strlen(p->ns[i].prefix) == pl &&
             memcmp(p->ns[i].prefix, s, pl) == 0) {
             *plen = pl;
-            return p->ns[i].uri;    /* NULL: unbound there */
+            return p->ns[i].uri; /* NULL: unbound there */
         }
     return NULL;
 }
@@ -655,10 +670,22 @@ static int skip_key(struct ph *p, const char *k, int top)
 {
     size_t i;
     switch (k[0]) {
-    case '#': if (!strcmp(k, "#text")) return 1; break;
-    case 'r': if (!strcmp(k, "rdfs:comment")) return 1; break;
-    case 'c': if (!strcmp(k, "comment")) return 1; break;
-    case '@': if (!strncmp(k, "@xmlns", 6)) return 1; break;
+    case '#':
+        if (!strcmp(k, "#text"))
+            return 1;
+        break;
+    case 'r':
+        if (!strcmp(k, "rdfs:comment"))
+            return 1;
+        break;
+    case 'c':
+        if (!strcmp(k, "comment"))
+            return 1;
+        break;
+    case '@':
+        if (!strncmp(k, "@xmlns", 6))
+            return 1;
+        break;
     default: break;
     }
     /* An @context anywhere is JSON-LD machinery that binds prefixes (see
@@ -742,7 +769,8 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
             nd->val = json_string_value(text);
             nd->vlen = json_string_length(text);
         }
-        json_object_foreach(j, k, v) {
+        json_object_foreach(j, k, v)
+        {
             if (skip_key(p, k, top))
                 continue;
             n += json_is_array(v) ? json_array_size(v) : 1;
@@ -751,7 +779,8 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
         if (!nd->kids)
             return ZL_ENOMEM;
         n = 0;
-        json_object_foreach(j, k, v) {
+        json_object_foreach(j, k, v)
+        {
             if (skip_key(p, k, top))
                 continue;
             if ((k[0] == 'b' && !strcmp(k, "bizTransaction")) ||
@@ -772,13 +801,12 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
         p->n_ns = n_outer;
         break;
     }
-    default:
-        return 0;
+    default: return 0;
     }
     if (sort && nd->nk > 1)
         qsort(nd->kids, nd->nk, sizeof *nd->kids, node_qcmp);
     return 0;
-scalar: {
+scalar : {
     size_t l = strlen(num);
     char *s = ep_strndup(p->a, num, l);
     if (!s)
@@ -1137,7 +1165,7 @@ int ep_prehash(json_t *event, const char *type, const struct ep_hashctx *hc,
         (r = zl_buf_adds(out, type)) < 0)
         return r;
     {
-        struct ph_order top = { "", 0, o_event, N(o_event) };
+        struct ph_order top = {"", 0, o_event, N(o_event)};
         if ((r = ordered(&p, &root, top.sub, top.nsub)) < 0)
             return r;
     }
@@ -1180,9 +1208,8 @@ int ep_ns_copy(const struct ep_ns *from, size_t n_from, struct ep_arena *a,
  * build()) is O(1) and relies on ns_lookup() searching from the end, so
  * a hostile event cannot make every nested @context cost its size times
  * the bindings in scope. Either way at most EP_MAX_PREFIXES entries. */
-static int ns_set(struct ep_arena *a, struct ep_ns **ns, size_t *n,
-                  size_t *cap, const char *prefix, const char *uri,
-                  int append)
+static int ns_set(struct ep_arena *a, struct ep_ns **ns, size_t *n, size_t *cap,
+                  const char *prefix, const char *uri, int append)
 {
     size_t j = *n;
     if (!append) {
@@ -1225,18 +1252,19 @@ static int ns_apply_one(json_t *c, struct ep_arena *a, struct ep_ns **ns,
     const char *k;
     json_t *v;
     int r;
-    if (json_is_null(c)) {          /* "@context": null resets */
+    if (json_is_null(c)) { /* "@context": null resets */
         *n = 0;
         return 0;
     }
-    if (!json_is_object(c))         /* a remote context: not fetched */
+    if (!json_is_object(c)) /* a remote context: not fetched */
         return 0;
-    json_object_foreach(c, k, v) {
+    json_object_foreach(c, k, v)
+    {
         if (k[0] == '@')
             continue;
         if (json_is_string(v))
             r = ns_set(a, ns, n, cap, k, json_string_value(v), append);
-        else if (json_is_null(v))   /* "ex": null unbinds */
+        else if (json_is_null(v)) /* "ex": null unbinds */
             r = ns_set(a, ns, n, cap, k, NULL, append);
         else
             r = 0;
@@ -1266,8 +1294,8 @@ int ep_ns_apply(json_t *context, struct ep_arena *a, struct ep_ns **ns,
     return ns_apply(context, a, ns, n_ns, cap, 1);
 }
 
-int ep_collect_ns_legacy(json_t *context, struct ep_arena *a,
-                         struct ep_ns **ns, size_t *n_ns)
+int ep_collect_ns_legacy(json_t *context, struct ep_arena *a, struct ep_ns **ns,
+                         size_t *n_ns)
 {
     size_t i, cap = 0;
     int r;
@@ -1280,10 +1308,10 @@ int ep_collect_ns_legacy(json_t *context, struct ep_arena *a,
         const char *k;
         if (!json_is_object(c))
             continue;
-        json_object_foreach(c, k, v) {
+        json_object_foreach(c, k, v)
+        {
             if (json_is_string(v) && k[0] != '@' &&
-                (r = ns_set(a, ns, n_ns, &cap, k, json_string_value(v), 0)) <
-                    0)
+                (r = ns_set(a, ns, n_ns, &cap, k, json_string_value(v), 0)) < 0)
                 return r;
         }
     }
@@ -1373,7 +1401,8 @@ static int walk_full_uris(json_t *j, struct ep_arena *a, const char ***exp,
     } else if (json_is_object(j)) {
         const char *k;
         json_t *v;
-        json_object_foreach(j, k, v) {
+        json_object_foreach(j, k, v)
+        {
             /* a context's URIs are prefix bindings, not values */
             if (!legacy && !strcmp(k, "@context"))
                 continue;
@@ -1390,16 +1419,16 @@ int ep_collect_expanded(json_t *ev, struct ep_arena *a, const char ***exp,
     static const struct {
         const char *list, *key;
         enum ep_vocab v;
-    } typed[] = { { "bizTransactionList", "type", EP_VOC_BTT },
-                  { "sourceList", "type", EP_VOC_SDT },
-                  { "destinationList", "type", EP_VOC_SDT } };
+    } typed[] = {{"bizTransactionList", "type", EP_VOC_BTT},
+                 {"sourceList", "type", EP_VOC_SDT},
+                 {"destinationList", "type", EP_VOC_SDT}};
     json_t *x, *pd, *sel;
     size_t i, j, k;
     int r;
     if (!json_is_object(ev))
         return 0;
-    if ((r = vocab_value(json_object_get(ev, "bizStep"), EP_VOC_BIZSTEP, a,
-                         exp, n, cap)) < 0 ||
+    if ((r = vocab_value(json_object_get(ev, "bizStep"), EP_VOC_BIZSTEP, a, exp,
+                         n, cap)) < 0 ||
         (r = vocab_value(json_object_get(ev, "disposition"), EP_VOC_DISP, a,
                          exp, n, cap)) < 0)
         return r;
@@ -1414,25 +1443,24 @@ int ep_collect_expanded(json_t *ev, struct ep_arena *a, const char ***exp,
     for (k = 0; k < N(typed); k++) {
         x = json_object_get(ev, typed[k].list);
         for (i = 0; i < json_array_size(x); i++)
-            if ((r = vocab_value(json_object_get(json_array_get(x, i),
-                                                 typed[k].key),
-                                 typed[k].v, a, exp, n, cap)) < 0)
+            if ((r = vocab_value(
+                     json_object_get(json_array_get(x, i), typed[k].key),
+                     typed[k].v, a, exp, n, cap)) < 0)
                 return r;
     }
     x = json_object_get(ev, "errorDeclaration");
-    if (json_is_object(x) &&
-        (r = vocab_value(json_object_get(x, "reason"), EP_VOC_ER, a, exp, n,
-                         cap)) < 0)
+    if (json_is_object(x) && (r = vocab_value(json_object_get(x, "reason"),
+                                              EP_VOC_ER, a, exp, n, cap)) < 0)
         return r;
     sel = json_object_get(ev, "sensorElementList");
     for (i = 0; i < json_array_size(sel); i++) {
         json_t *rep = json_object_get(json_array_get(sel, i), "sensorReport");
         for (j = 0; j < json_array_size(rep); j++) {
             json_t *rp = json_array_get(rep, j);
-            if ((r = vocab_value(json_object_get(rp, "type"), EP_VOC_MEASURE,
+            if ((r = vocab_value(json_object_get(rp, "type"), EP_VOC_MEASURE, a,
+                                 exp, n, cap)) < 0 ||
+                (r = vocab_value(json_object_get(rp, "exception"), EP_VOC_ALERT,
                                  a, exp, n, cap)) < 0 ||
-                (r = vocab_value(json_object_get(rp, "exception"),
-                                 EP_VOC_ALERT, a, exp, n, cap)) < 0 ||
                 (r = vocab_value(json_object_get(rp, "component"), EP_VOC_COMP,
                                  a, exp, n, cap)) < 0)
                 return r;

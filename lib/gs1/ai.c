@@ -230,8 +230,7 @@ const struct ai_def *ai_find(const char *ai, size_t n)
             continue;
         dl = strlen(d->ai);
         if (d->fam) {
-            if (n == 4 && memcmp(d->ai, ai, 3) == 0 &&
-                ai[3] - '0' <= d->nmax)
+            if (n == 4 && memcmp(d->ai, ai, 3) == 0 && ai[3] - '0' <= d->nmax)
                 return d;
         } else if (dl == n && memcmp(d->ai, ai, n) == 0) {
             return d;
@@ -348,8 +347,8 @@ static int two(const char *s)
  * the one leniency. */
 static const char *bad_date(const char *s)
 {
-    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
-                                  30, 31};
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30,
+                                  31, 31, 30, 31, 30, 31};
     int yy = two(s), mm = two(s + 2), dd = two(s + 4);
 
     if (mm < 1 || mm > 12)
@@ -378,11 +377,14 @@ int ai_check_value(const struct ai_def *d, const char *ai, const char *v,
     ai_lens(d, &minl, &maxl);
     if (n < minl || n > maxl) {
         if (minl == maxl)
-            return zl_error_setf(err, ZL_EINVAL, NULL, v, "wrong length: AI (%s) "
-                                 "takes %zu characters, got %zu", ai, minl, n);
-        return zl_error_setf(err, ZL_EINVAL, NULL, v, "wrong length: AI (%s) "
-                             "takes %zu to %zu characters, got %zu", ai, minl,
-                             maxl, n);
+            return zl_error_setf(err, ZL_EINVAL, NULL, v,
+                                 "wrong length: AI (%s) "
+                                 "takes %zu characters, got %zu",
+                                 ai, minl, n);
+        return zl_error_setf(err, ZL_EINVAL, NULL, v,
+                             "wrong length: AI (%s) "
+                             "takes %zu to %zu characters, got %zu",
+                             ai, minl, maxl, n);
     }
     while (*f) {
         size_t clen, i;
@@ -396,17 +398,20 @@ int ai_check_value(const struct ai_def *d, const char *ai, const char *v,
             clen = n - pos;
         for (i = 0; i < clen; i++) {
             int ch = (unsigned char)v[pos + i];
-            int ok = c.type == 'N' ? (ch >= '0' && ch <= '9')
-                   : c.type == 'Y' ? gs1_cs39(ch) : gs1_cs82(ch);
+            int ok = c.type == 'N'   ? (ch >= '0' && ch <= '9')
+                     : c.type == 'Y' ? gs1_cs39(ch)
+                                     : gs1_cs82(ch);
             if (!ok) {
                 char_desc(cd, sizeof cd, ch);
-                return zl_error_setf(err, ZL_EINVAL, NULL, v,
+                return zl_error_setf(
+                    err, ZL_EINVAL, NULL, v,
                     "bad character %s at position %zu of AI (%s): %s", cd,
                     pos + i + 1, ai,
                     c.type == 'N' ? "only digits are allowed"
-                    : c.type == 'Y' ? "only # - / 0-9 A-Z (GS1 character set "
-                                      "39) are allowed"
-                    : "not in the GS1 AI encodable character set 82");
+                    : c.type == 'Y'
+                        ? "only # - / 0-9 A-Z (GS1 character set "
+                          "39) are allowed"
+                        : "not in the GS1 AI encodable character set 82");
             }
         }
         if (c.zero && clen > 0 && v[pos] != '0')
@@ -415,9 +420,10 @@ int ai_check_value(const struct ai_def *d, const char *ai, const char *v,
         if (c.check && clen > 1) {
             int want = zl_gs1_check_digit(v + pos, clen - 1);
             if (want != v[pos + clen - 1] - '0')
-                return zl_error_setf(err, ZL_ECHECK, NULL, v,
-                    "bad check digit in AI (%s): expected %d, got %c", ai,
-                    want, v[pos + clen - 1]);
+                return zl_error_setf(
+                    err, ZL_ECHECK, NULL, v,
+                    "bad check digit in AI (%s): expected %d, got %c", ai, want,
+                    v[pos + clen - 1]);
         }
         if (c.date || c.datetime) {
             const char *why = bad_date(v + pos);

@@ -37,11 +37,11 @@ struct seg {
 static const struct {
     const char *name, *ai;
 } short_names[] = {
-    {"gtin", "01"},   {"itip", "8006"}, {"cpid", "8010"}, {"gln", "414"},
+    {"gtin", "01"},   {"itip", "8006"},  {"cpid", "8010"}, {"gln", "414"},
     {"party", "417"}, {"gsrnp", "8017"}, {"gsrn", "8018"}, {"gcn", "255"},
-    {"sscc", "00"},   {"gdti", "253"},  {"ginc", "401"},  {"gsin", "402"},
-    {"grai", "8003"}, {"giai", "8004"}, {"cpv", "22"},    {"lot", "10"},
-    {"ser", "21"},    {"glnx", "254"},  {"cpsn", "8011"}, {"srin", "8019"},
+    {"sscc", "00"},   {"gdti", "253"},   {"ginc", "401"},  {"gsin", "402"},
+    {"grai", "8003"}, {"giai", "8004"},  {"cpv", "22"},    {"lot", "10"},
+    {"ser", "21"},    {"glnx", "254"},   {"cpsn", "8011"}, {"srin", "8019"},
 };
 
 static int is_digits(const char *s, size_t n)
@@ -111,27 +111,32 @@ static int parse_path_from(const struct seg *segs, size_t nseg, size_t i,
         int group = 0, rank;
 
         if (!seg_ai(&segs[j], q))
-            return zl_error_set(err, ZL_ESYNTAX, NULL,
-                "path segment after the primary key is not an AI",
-                segs[j].p, segs[j].n);
+            return zl_error_set(
+                err, ZL_ESYNTAX, NULL,
+                "path segment after the primary key is not an AI", segs[j].p,
+                segs[j].n);
         rank = gs1_qualifier_rank(key, q, &group);
         if (!rank) {
             if (!ai_find(q, strlen(q)))
                 return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
                                      "unknown AI '%s'", q);
             if (gs1_is_primary_key(q))
-                return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
-                    "only one primary key is allowed: (%s) after (%s)", q,
-                    key);
-            return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
+                return zl_error_setf(
+                    err, ZL_EINVAL, NULL, NULL,
+                    "only one primary key is allowed: (%s) after (%s)", q, key);
+            return zl_error_setf(
+                err, ZL_EINVAL, NULL, NULL,
                 "AI (%s) is not a key qualifier of (%s): data attributes "
-                "go in the query string", q, key);
+                "go in the query string",
+                q, key);
         }
         if (first_group && group != first_group)
-            return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
+            return zl_error_setf(
+                err, ZL_EINVAL, NULL, NULL,
                 "key qualifier (%s) cannot be combined with (%s)", q, last_q);
         if (rank <= last_rank)
-            return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
+            return zl_error_setf(
+                err, ZL_EINVAL, NULL, NULL,
                 "key qualifier order: (%s) must come before (%s)", q, last_q);
         first_group = group;
         last_rank = rank;
@@ -169,9 +174,11 @@ static int parse_query(const char *p, size_t n, struct zl_gs1_id *id,
             memcpy(ai, p + start, an);
             ai[an] = '\0';
             if (gs1_qualifier_rank(id->ais[0].ai, ai, NULL))
-                return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
+                return zl_error_setf(
+                    err, ZL_EINVAL, NULL, NULL,
                     "AI (%s) is a key qualifier of (%s): it belongs in the "
-                    "path", ai, id->ais[0].ai);
+                    "path",
+                    ai, id->ais[0].ai);
             v.p = p + eq + 1;
             v.n = i - eq - 1;
             rc = add_value(id, 1, ai, &v, err);
@@ -183,8 +190,8 @@ static int parse_query(const char *p, size_t n, struct zl_gs1_id *id,
     return 0;
 }
 
-int gs1_parse_dl(const char *s, size_t len, struct zl_gs1_id *id,
-                 int *claims, struct zl_error *err)
+int gs1_parse_dl(const char *s, size_t len, struct zl_gs1_id *id, int *claims,
+                 struct zl_error *err)
 {
     struct seg segs[MAX_SEGS];
     struct zl_error first;
@@ -214,8 +221,8 @@ int gs1_parse_dl(const char *s, size_t len, struct zl_gs1_id *id,
         while (i < path_end && s[i] != '/')
             i++;
         if (nseg == MAX_SEGS)
-            return zl_error_set(err, ZL_ESYNTAX, NULL,
-                                "too many path segments", s, len);
+            return zl_error_set(err, ZL_ESYNTAX, NULL, "too many path segments",
+                                s, len);
         segs[nseg].p = s + st;
         segs[nseg].n = i - st;
         nseg++;
@@ -228,8 +235,7 @@ int gs1_parse_dl(const char *s, size_t len, struct zl_gs1_id *id,
 
         if (!seg_ai(&segs[i], ai) || !gs1_is_primary_key(ai))
             continue;
-        if (i + 1 < nseg && segs[i + 1].n >= 4 &&
-            is_digits(segs[i + 1].p, 4))
+        if (i + 1 < nseg && segs[i + 1].n >= 4 && is_digits(segs[i + 1].p, 4))
             *claims = 1;
         if (i + 1 >= nseg || (nseg - i) % 2 != 0) {
             if (!have_first) {
@@ -237,7 +243,8 @@ int gs1_parse_dl(const char *s, size_t len, struct zl_gs1_id *id,
                               i + 1 >= nseg
                                   ? "missing value after primary key (%s)"
                                   : "missing value after a key qualifier of "
-                                    "(%s)", ai);
+                                    "(%s)",
+                              ai);
                 have_first = 1;
             }
             continue;

@@ -22,7 +22,7 @@
 
 #include <string.h>
 
-#define GS 0x1D
+#define GS     0x1D
 #define MAX_ES 24
 
 struct es_item {
@@ -40,8 +40,8 @@ static int unknown_ai(const char *s, size_t n, struct zl_error *err)
     if (k < 2) {
         char c = n ? s[0] : '?';
         return zl_error_setf(err, ZL_ESYNTAX, NULL, NULL,
-            "bad character: expected an AI (digits), got '%c'",
-            c > 32 && c < 127 ? c : '?');
+                             "bad character: expected an AI (digits), got '%c'",
+                             c > 32 && c < 127 ? c : '?');
     }
     return zl_error_setf(err, ZL_EINVAL, NULL, NULL, "unknown AI '%.*s'",
                          (int)k, s);
@@ -80,7 +80,8 @@ static int parse_raw(const char *s, size_t len, struct es_item *items,
             size_t fl = ai_fixed_len(d);
             end = st + fl;
             if (end > len)
-                return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
+                return zl_error_setf(
+                    err, ZL_EINVAL, NULL, NULL,
                     "wrong length: AI (%.*s) takes %zu characters, got %zu",
                     (int)al, s + pos, fl, len - st);
         } else {
@@ -126,7 +127,8 @@ static int parse_bracketed(const char *s, size_t len, struct es_item *items,
         if (!hl) {
             size_t k = pos + 1;
             if (s[pos] != '(')
-                return zl_error_set(err, ZL_ESYNTAX, NULL,
+                return zl_error_set(
+                    err, ZL_ESYNTAX, NULL,
                     "element string must start with '(' and an AI", s, len);
             while (k < len && s[k] != ')')
                 k++;
@@ -169,15 +171,17 @@ int gs1_parse_es(const char *s, size_t len, struct zl_gs1_id *id,
             if (len >= 3 && memcmp(s, ids[i], 3) == 0)
                 ok = 1;
         if (!ok)
-            return zl_error_set(err, ZL_EUNSUPPORTED, NULL,
+            return zl_error_set(
+                err, ZL_EUNSUPPORTED, NULL,
                 "unsupported symbology identifier (GS1 data starts ]C1, ]e0, "
-                "]d2, ]Q3 or ]J1)", s, len < 3 ? len : 3);
+                "]d2, ]Q3 or ]J1)",
+                s, len < 3 ? len : 3);
         s += 3;
         len -= 3;
     }
     if (len == 0)
-        return zl_error_set(err, ZL_ESYNTAX, NULL, "empty element string",
-                            orig, olen);
+        return zl_error_set(err, ZL_ESYNTAX, NULL, "empty element string", orig,
+                            olen);
     rc = s[0] == '(' ? parse_bracketed(s, len, items, &n, err)
                      : parse_raw(s, len, items, &n, err);
     if (rc < 0)
@@ -190,7 +194,8 @@ int gs1_parse_es(const char *s, size_t len, struct zl_gs1_id *id,
             if (!strcmp(items[i].ai, items[j].ai)) {
                 if (items[i].n != items[j].n ||
                     memcmp(items[i].v, items[j].v, items[i].n) != 0) {
-                    rc = zl_error_setf(err, ZL_EINVAL, NULL, NULL,
+                    rc = zl_error_setf(
+                        err, ZL_EINVAL, NULL, NULL,
                         "AI (%s) appears twice with different values",
                         items[i].ai);
                     goto fail;
@@ -205,9 +210,12 @@ int gs1_parse_es(const char *s, size_t len, struct zl_gs1_id *id,
         if (gs1_is_primary_key(items[i].ai))
             key = i;
     if (key == (size_t)-1) {
-        rc = zl_error_set(err, ZL_EINVAL, NULL, "missing primary key: no "
+        rc = zl_error_set(
+            err, ZL_EINVAL, NULL,
+            "missing primary key: no "
             "GS1 key AI (00, 01, 253, 255, 401, 402, 414, 417, 8003, 8004, "
-            "8006, 8010, 8017, 8018) in the element string", orig, olen);
+            "8006, 8010, 8017, 8018) in the element string",
+            orig, olen);
         goto fail;
     }
     rc = gs1_add_ai(id, 0, items[key].ai, strlen(items[key].ai), items[key].v,
@@ -221,14 +229,15 @@ int gs1_parse_es(const char *s, size_t len, struct zl_gs1_id *id,
             if (i == key || r != (int)j)
                 continue;
             if (group && g != group) {
-                rc = zl_error_setf(err, ZL_EINVAL, NULL, NULL,
+                rc = zl_error_setf(
+                    err, ZL_EINVAL, NULL, NULL,
                     "key qualifier (%s) cannot be combined with (%s)",
                     items[i].ai, id->ais[1].ai);
                 goto fail;
             }
             group = g;
-            rc = gs1_add_ai(id, 0, items[i].ai, strlen(items[i].ai),
-                            items[i].v, items[i].n, err);
+            rc = gs1_add_ai(id, 0, items[i].ai, strlen(items[i].ai), items[i].v,
+                            items[i].n, err);
             if (rc < 0)
                 goto fail;
         }
@@ -250,16 +259,15 @@ fail:
     return rc;
 }
 
-int zl_gs1_to_element_string(const struct zl_gs1_id *id, char *out,
-                             size_t cap)
+int zl_gs1_to_element_string(const struct zl_gs1_id *id, char *out, size_t cap)
 {
     struct gs1_out o;
     size_t i;
 
     out_init(&o, out, cap);
     for (i = 0; i < id->n_ais + id->n_attrs; i++) {
-        const struct zl_gs1_ai *a = i < id->n_ais ? &id->ais[i]
-                                                  : &id->attrs[i - id->n_ais];
+        const struct zl_gs1_ai *a =
+            i < id->n_ais ? &id->ais[i] : &id->attrs[i - id->n_ais];
         out_chr(&o, '(');
         out_str(&o, a->ai);
         out_chr(&o, ')');
@@ -276,8 +284,8 @@ int zl_gs1_to_element_string_raw(const struct zl_gs1_id *id, char *out,
 
     out_init(&o, out, cap);
     for (i = 0; i < total; i++) {
-        const struct zl_gs1_ai *a = i < id->n_ais ? &id->ais[i]
-                                                  : &id->attrs[i - id->n_ais];
+        const struct zl_gs1_ai *a =
+            i < id->n_ais ? &id->ais[i] : &id->attrs[i - id->n_ais];
         const struct ai_def *d = ai_find(a->ai, strlen(a->ai));
         out_str(&o, a->ai);
         out_str(&o, a->value);

@@ -19,17 +19,28 @@
 #include <string.h>
 
 static const char *const scheme_names[] = {
-    [ZL_GS1_NONE] = "none",       [ZL_GS1_SGTIN] = "sgtin",
-    [ZL_GS1_SSCC] = "sscc",       [ZL_GS1_SGLN] = "sgln",
-    [ZL_GS1_GRAI] = "grai",       [ZL_GS1_GIAI] = "giai",
-    [ZL_GS1_GSRN] = "gsrn",       [ZL_GS1_GSRNP] = "gsrnp",
-    [ZL_GS1_GDTI] = "gdti",       [ZL_GS1_CPI] = "cpi",
-    [ZL_GS1_SGCN] = "sgcn",       [ZL_GS1_GINC] = "ginc",
-    [ZL_GS1_GSIN] = "gsin",       [ZL_GS1_ITIP] = "itip",
-    [ZL_GS1_UPUI] = "upui",       [ZL_GS1_PGLN] = "pgln",
-    [ZL_GS1_LGTIN] = "lgtin",     [ZL_GS1_GTIN] = "gtin",
-    [ZL_GS1_GRAI_CLASS] = "grai-class", [ZL_GS1_ITIP_CLASS] = "itip-class",
-    [ZL_GS1_CPI_CLASS] = "cpi-class",   [ZL_GS1_GDTI_CLASS] = "gdti-class",
+    [ZL_GS1_NONE] = "none",
+    [ZL_GS1_SGTIN] = "sgtin",
+    [ZL_GS1_SSCC] = "sscc",
+    [ZL_GS1_SGLN] = "sgln",
+    [ZL_GS1_GRAI] = "grai",
+    [ZL_GS1_GIAI] = "giai",
+    [ZL_GS1_GSRN] = "gsrn",
+    [ZL_GS1_GSRNP] = "gsrnp",
+    [ZL_GS1_GDTI] = "gdti",
+    [ZL_GS1_CPI] = "cpi",
+    [ZL_GS1_SGCN] = "sgcn",
+    [ZL_GS1_GINC] = "ginc",
+    [ZL_GS1_GSIN] = "gsin",
+    [ZL_GS1_ITIP] = "itip",
+    [ZL_GS1_UPUI] = "upui",
+    [ZL_GS1_PGLN] = "pgln",
+    [ZL_GS1_LGTIN] = "lgtin",
+    [ZL_GS1_GTIN] = "gtin",
+    [ZL_GS1_GRAI_CLASS] = "grai-class",
+    [ZL_GS1_ITIP_CLASS] = "itip-class",
+    [ZL_GS1_CPI_CLASS] = "cpi-class",
+    [ZL_GS1_GDTI_CLASS] = "gdti-class",
     [ZL_GS1_SGCN_CLASS] = "sgcn-class",
 };
 
@@ -42,8 +53,8 @@ const char *zl_gs1_scheme_name(enum zl_gs1_scheme s)
 }
 
 static const char *const primary_keys[] = {
-    "00", "01", "253", "255", "401", "402", "414", "417",
-    "8003", "8004", "8006", "8010", "8017", "8018",
+    "00",  "01",   "253",  "255",  "401",  "402",  "414",
+    "417", "8003", "8004", "8006", "8010", "8017", "8018",
 };
 
 int gs1_is_primary_key(const char *ai)
@@ -62,9 +73,9 @@ static const struct {
     const char *key, *qual;
     int rank, group;
 } qual_table[] = {
-    {"01", "22", 1, 1},   {"01", "10", 2, 1},   {"01", "21", 3, 1},
-    {"01", "235", 1, 2},  {"8006", "22", 1, 1}, {"8006", "10", 2, 1},
-    {"8006", "21", 3, 1}, {"414", "254", 1, 1}, {"8010", "8011", 1, 1},
+    {"01", "22", 1, 1},     {"01", "10", 2, 1},     {"01", "21", 3, 1},
+    {"01", "235", 1, 2},    {"8006", "22", 1, 1},   {"8006", "10", 2, 1},
+    {"8006", "21", 3, 1},   {"414", "254", 1, 1},   {"8010", "8011", 1, 1},
     {"8017", "8019", 1, 1}, {"8018", "8019", 1, 1},
 };
 
@@ -155,18 +166,20 @@ int gs1_add_ai(struct zl_gs1_id *id, int attr, const char *ai, size_t ailen,
     if (n >= sizeof slot->value)
         return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
                              "wrong length: AI (%.*s) value of %zu characters "
-                             "is too long", (int)ailen, ai, n);
+                             "is too long",
+                             (int)ailen, ai, n);
     /* A repeated AI is one value said twice, or a contradiction (General
      * Specifications 4.14.1). */
     for (i = 0; i < id->n_ais + id->n_attrs; i++) {
-        const struct zl_gs1_ai *o = i < id->n_ais ? &id->ais[i]
-                                                  : &id->attrs[i - id->n_ais];
+        const struct zl_gs1_ai *o =
+            i < id->n_ais ? &id->ais[i] : &id->attrs[i - id->n_ais];
         if (strlen(o->ai) == ailen && !memcmp(o->ai, ai, ailen)) {
             if (strlen(o->value) == n && !memcmp(o->value, v, n))
                 return 0;
             return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
                                  "AI (%s) appears twice with different "
-                                 "values", o->ai);
+                                 "values",
+                                 o->ai);
         }
     }
     memcpy(slot->ai, ai, ailen);
@@ -201,8 +214,7 @@ int gs1_check_requires(const struct zl_gs1_id *id, struct zl_error *err)
     size_t i, r, k;
 
     for (i = 0; i < id->n_attrs; i++)
-        for (r = 0; r < sizeof requires_table / sizeof requires_table[0];
-             r++) {
+        for (r = 0; r < sizeof requires_table / sizeof requires_table[0]; r++) {
             const char *const *keys = requires_table[r].keys;
             char list[64];
             size_t o = 0;
@@ -211,8 +223,9 @@ int gs1_check_requires(const struct zl_gs1_id *id, struct zl_error *err)
             if (strcmp(id->attrs[i].ai, requires_table[r].ai) != 0)
                 continue;
             for (k = 0; k < 5 && keys[k]; k++) {
-                const char *sep = k == 0 ? ""
-                                  : (k + 1 < 5 && keys[k + 1]) ? ", " : " or ";
+                const char *sep = k == 0                       ? ""
+                                  : (k + 1 < 5 && keys[k + 1]) ? ", "
+                                                               : " or ";
                 size_t a;
 
                 if (!strcmp(id->ais[0].ai, keys[k]))
@@ -220,13 +233,15 @@ int gs1_check_requires(const struct zl_gs1_id *id, struct zl_error *err)
                 for (a = 0; a < id->n_attrs; a++)
                     if (!strcmp(id->attrs[a].ai, keys[k]))
                         found = 1;
-                o += (size_t)snprintf(list + o, sizeof list - o, "%s(%s)",
-                                      sep, keys[k]);
+                o += (size_t)snprintf(list + o, sizeof list - o, "%s(%s)", sep,
+                                      keys[k]);
             }
             if (!found)
-                return zl_error_setf(err, ZL_EINVAL, NULL, id->attrs[i].value,
+                return zl_error_setf(
+                    err, ZL_EINVAL, NULL, id->attrs[i].value,
                     "missing key: AI (%s) is only valid with %s, not with "
-                    "(%s)", id->attrs[i].ai, list, id->ais[0].ai);
+                    "(%s)",
+                    id->attrs[i].ai, list, id->ais[0].ai);
         }
     return 0;
 }
@@ -256,8 +271,7 @@ static int parse_syntax(const char *s, size_t len, struct zl_gs1_id *id,
         *claims = 1;
         return gs1_parse_urn(s, len, id, err);
     }
-    if (gs1_ieq_prefix(s, len, "http://") ||
-        gs1_ieq_prefix(s, len, "https://"))
+    if (gs1_ieq_prefix(s, len, "http://") || gs1_ieq_prefix(s, len, "https://"))
         return gs1_parse_dl(s, len, id, claims, err);
     if (len > 0 && (s[0] == '(' || s[0] == ']' || s[0] == 0x1D ||
                     (s[0] >= '0' && s[0] <= '9'))) {
@@ -360,15 +374,19 @@ int gs1_pct_decode(const char *s, size_t n, char *out, size_t cap,
         if (c == '%') {
             int h, l;
             if (i + 2 >= n)
-                return zl_error_set(err, ZL_ESYNTAX, NULL,
+                return zl_error_set(
+                    err, ZL_ESYNTAX, NULL,
                     "bad percent-encoding: '%' must be followed by two hex "
-                    "digits", s, n);
+                    "digits",
+                    s, n);
             h = gs1_hexval((unsigned char)s[i + 1]);
             l = gs1_hexval((unsigned char)s[i + 2]);
             if (h < 0 || l < 0)
-                return zl_error_set(err, ZL_ESYNTAX, NULL,
+                return zl_error_set(
+                    err, ZL_ESYNTAX, NULL,
                     "bad percent-encoding: '%' must be followed by two hex "
-                    "digits", s, n);
+                    "digits",
+                    s, n);
             c = h * 16 + l;
             i += 2;
         }

@@ -20,10 +20,10 @@
  * after a component: 'k' check digit (mod 10) over it, 'd' date YYMMDD,
  * 't' date and time YYMMDDHHMM, 'z' first digit must be 0. */
 struct ai_def {
-    char ai[5];          /* "01", "310" for the 310n family */
-    unsigned char fam;   /* 1: ai is three digits + a decimal digit n */
-    unsigned char nmax;  /* largest n for a family */
-    unsigned char pre;   /* 1: predefined length, no FNC1 after it */
+    char ai[5];         /* "01", "310" for the 310n family */
+    unsigned char fam;  /* 1: ai is three digits + a decimal digit n */
+    unsigned char nmax; /* largest n for a family */
+    unsigned char pre;  /* 1: predefined length, no FNC1 after it */
     const char *format;
     const char *title;
 };
@@ -71,8 +71,8 @@ int gs1_add_ai(struct zl_gs1_id *id, int attr, const char *ai, size_t ailen,
  * dl: *claims set to 1 when the URI names a GS1 primary key. */
 int gs1_parse_urn(const char *s, size_t len, struct zl_gs1_id *id,
                   struct zl_error *err);
-int gs1_parse_dl(const char *s, size_t len, struct zl_gs1_id *id,
-                 int *claims, struct zl_error *err);
+int gs1_parse_dl(const char *s, size_t len, struct zl_gs1_id *id, int *claims,
+                 struct zl_error *err);
 int gs1_parse_es(const char *s, size_t len, struct zl_gs1_id *id,
                  struct zl_error *err);
 

@@ -90,10 +90,11 @@ static int split(const char *s, size_t n, size_t want, struct part *parts,
         }
     }
     if (k + 1 != want)
-        return zl_error_setf(err, ZL_ESYNTAX, NULL, NULL,
+        return zl_error_setf(
+            err, ZL_ESYNTAX, NULL, NULL,
             "missing component: a%s %s EPC URN is %s%s (%zu parts "
-            "separated by '.'), got %zu", idpat ? " pattern" : "n", scheme,
-            layout(scheme),
+            "separated by '.'), got %zu",
+            idpat ? " pattern" : "n", scheme, layout(scheme),
             idpat ? " with '*' for the serial" : "", want, k + 1);
     parts[k].p = s + st;
     parts[k].n = n - st;
@@ -103,27 +104,32 @@ static int split(const char *s, size_t n, size_t want, struct part *parts,
 static int check_gcp(const struct part *g, struct zl_error *err)
 {
     if (!digits(g))
-        return zl_error_set(err, ZL_EINVAL, NULL, "bad character: the GS1 "
-                            "Company Prefix must be digits", g->p, g->n);
+        return zl_error_set(err, ZL_EINVAL, NULL,
+                            "bad character: the GS1 "
+                            "Company Prefix must be digits",
+                            g->p, g->n);
     if (g->n < 6 || g->n > 12)
-        return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
+        return zl_error_setf(
+            err, ZL_EINVAL, NULL, NULL,
             "impossible company prefix split: the GS1 Company Prefix must "
-            "have 6 to 12 digits, got %zu", g->n);
+            "have 6 to 12 digits, got %zu",
+            g->n);
     return 0;
 }
 
 /* A digit reference whose length is total - L. */
-static int check_ref(const struct part *g, const struct part *r,
-                     size_t total, const char *what, struct zl_error *err)
+static int check_ref(const struct part *g, const struct part *r, size_t total,
+                     const char *what, struct zl_error *err)
 {
     if (!digits(r))
         return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
                              "bad character: the %s must be digits", what);
     if (g->n + r->n != total)
-        return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
+        return zl_error_setf(
+            err, ZL_EINVAL, NULL, NULL,
             "impossible company prefix split: with a %zu-digit company "
-            "prefix the %s must have %zu digits, got %zu", g->n, what,
-            total - g->n, r->n);
+            "prefix the %s must have %zu digits, got %zu",
+            g->n, what, total - g->n, r->n);
     return 0;
 }
 
@@ -139,27 +145,32 @@ static int unescape(const struct part *c, char *out, size_t cap, int cs39,
             int h = i + 2 < c->n ? gs1_hexval((unsigned char)c->p[i + 1]) : -1;
             int l = i + 2 < c->n ? gs1_hexval((unsigned char)c->p[i + 2]) : -1;
             if (h < 0 || l < 0)
-                return zl_error_setf(err, ZL_ESYNTAX, NULL, NULL,
+                return zl_error_setf(
+                    err, ZL_ESYNTAX, NULL, NULL,
                     "bad escape in %s: '%%' must be followed by two hex "
-                    "digits", what);
+                    "digits",
+                    what);
             ch = h * 16 + l;
             i += 2;
             if (cs39 ? !gs1_cs39(ch) : !gs1_cs82(ch))
-                return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
+                return zl_error_setf(
+                    err, ZL_EINVAL, NULL, NULL,
                     "bad character: escape %%%02X in %s is not in the GS1 "
-                    "character set %s", (unsigned)ch, what,
-                    cs39 ? "39" : "82");
+                    "character set %s",
+                    (unsigned)ch, what, cs39 ? "39" : "82");
         } else if (cs39 ? !(gs1_cs39(ch) && ch != '#' && ch != '/')
                         : !(gs1_cs82(ch) && !strchr("\"%&/<>?", ch))) {
             if (ch > 32 && ch < 127)
                 return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
-                    "bad character '%c' in %s of an EPC URN%s", ch, what,
-                    (cs39 && (ch == '#' || ch == '/')) ||
-                            (!cs39 && strchr("\"&/<>?", ch))
-                        ? " (it must be percent-escaped)" : "");
+                                     "bad character '%c' in %s of an EPC URN%s",
+                                     ch, what,
+                                     (cs39 && (ch == '#' || ch == '/')) ||
+                                             (!cs39 && strchr("\"&/<>?", ch))
+                                         ? " (it must be percent-escaped)"
+                                         : "");
             return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
-                "bad character 0x%02X in %s of an EPC URN", (unsigned)ch,
-                what);
+                                 "bad character 0x%02X in %s of an EPC URN",
+                                 (unsigned)ch, what);
         }
         if (o + 1 >= cap)
             return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
@@ -221,7 +232,8 @@ int gs1_parse_urn(const char *s, size_t len, struct zl_gs1_id *id,
 
     colon = memchr(p, ':', (size_t)(end - p));
     if (!colon)
-        return zl_error_set(err, ZL_ESYNTAX, NULL, "EPC URN must be "
+        return zl_error_set(err, ZL_ESYNTAX, NULL,
+                            "EPC URN must be "
                             "urn:epc:id:, urn:epc:class: or urn:epc:idpat:",
                             s, len);
     if (ieq(p, (size_t)(colon - p), "id"))
@@ -231,47 +243,64 @@ int gs1_parse_urn(const char *s, size_t len, struct zl_gs1_id *id,
     else if (ieq(p, (size_t)(colon - p), "idpat"))
         kind = K_IDPAT;
     else
-        return zl_error_set(err, ZL_EUNSUPPORTED, NULL, "EPC URN must be "
+        return zl_error_set(err, ZL_EUNSUPPORTED, NULL,
+                            "EPC URN must be "
                             "urn:epc:id:, urn:epc:class: or urn:epc:idpat: "
                             "(tag and raw URNs carry no GS1 key as such)",
                             s, len);
     sch = colon + 1;
     colon = memchr(sch, ':', (size_t)(end - sch));
     if (!colon)
-        return zl_error_set(err, ZL_ESYNTAX, NULL,
-                            "EPC URN has no scheme", s, len);
+        return zl_error_set(err, ZL_ESYNTAX, NULL, "EPC URN has no scheme", s,
+                            len);
     schn = (size_t)(colon - sch);
     body = colon + 1;
     bn = (size_t)(end - body);
 
-#define SPLIT(k) do { \
-        rc = split(body, bn, (k), c, scheme, kind == K_IDPAT, err); \
-        if (rc < 0) goto fail; \
-        rc = check_gcp(&c[0], err); \
-        if (rc < 0) goto fail; \
+#define SPLIT(k)                                                               \
+    do {                                                                       \
+        rc = split(body, bn, (k), c, scheme, kind == K_IDPAT, err);            \
+        if (rc < 0)                                                            \
+            goto fail;                                                         \
+        rc = check_gcp(&c[0], err);                                            \
+        if (rc < 0)                                                            \
+            goto fail;                                                         \
     } while (0)
-#define TRY(x) do { rc = (x); if (rc < 0) goto fail; } while (0)
-#define STAR(i) do { if (!is_star(&c[i])) { \
-        rc = zl_error_set(err, ZL_EUNSUPPORTED, NULL, "only a '*' in place of " \
-                          "the serial is supported in an EPC pattern URN", \
-                          s, len); goto fail; } } while (0)
+#define TRY(x)                                                                 \
+    do {                                                                       \
+        rc = (x);                                                              \
+        if (rc < 0)                                                            \
+            goto fail;                                                         \
+    } while (0)
+#define STAR(i)                                                                \
+    do {                                                                       \
+        if (!is_star(&c[i])) {                                                 \
+            rc = zl_error_set(err, ZL_EUNSUPPORTED, NULL,                      \
+                              "only a '*' in place of "                        \
+                              "the serial is supported in an EPC pattern URN", \
+                              s, len);                                         \
+            goto fail;                                                         \
+        }                                                                      \
+    } while (0)
 
     {
         char scheme[8];
         if (schn == 0 || schn >= sizeof scheme) {
-            rc = zl_error_set(err, ZL_EUNSUPPORTED, NULL,
-                              "unknown EPC scheme", sch, schn);
+            rc = zl_error_set(err, ZL_EUNSUPPORTED, NULL, "unknown EPC scheme",
+                              sch, schn);
             goto fail;
         }
         for (n = 0; n < schn; n++)
-            scheme[n] = (char)((sch[n] >= 'A' && sch[n] <= 'Z')
-                                   ? sch[n] - 'A' + 'a' : sch[n]);
+            scheme[n] =
+                (char)((sch[n] >= 'A' && sch[n] <= 'Z') ? sch[n] - 'A' + 'a'
+                                                        : sch[n]);
         scheme[schn] = '\0';
 
         if (kind == K_CLASS) {
             if (strcmp(scheme, "lgtin") != 0) {
                 rc = zl_error_set(err, ZL_EUNSUPPORTED, NULL,
-                    "unknown EPC class scheme (only lgtin)", sch, schn);
+                                  "unknown EPC class scheme (only lgtin)", sch,
+                                  schn);
                 goto fail;
             }
             SPLIT(3);
@@ -291,8 +320,8 @@ int gs1_parse_urn(const char *s, size_t len, struct zl_gs1_id *id,
                 STAR(2);
             } else {
                 TRY(sn = unescape(&c[2], ser, sizeof ser, 0, "serial", err));
-                TRY(add(id, 0, scheme[0] == 's' ? "21" : "235", ser,
-                        (size_t)sn, err));
+                TRY(add(id, 0, scheme[0] == 's' ? "21" : "235", ser, (size_t)sn,
+                        err));
             }
         } else if (!strcmp(scheme, "itip")) {
             SPLIT(5);
@@ -300,8 +329,10 @@ int gs1_parse_urn(const char *s, size_t len, struct zl_gs1_id *id,
                           err));
             if (c[2].n != 2 || c[3].n != 2 || !digits(&c[2]) ||
                 !digits(&c[3])) {
-                rc = zl_error_set(err, ZL_EINVAL, NULL, "wrong length: ITIP "
-                    "piece and total must be two digits each", s, len);
+                rc = zl_error_set(err, ZL_EINVAL, NULL,
+                                  "wrong length: ITIP "
+                                  "piece and total must be two digits each",
+                                  s, len);
                 goto fail;
             }
             n = gtin_from(buf, &c[0], &c[1]);
@@ -321,27 +352,30 @@ int gs1_parse_urn(const char *s, size_t len, struct zl_gs1_id *id,
             n = with_check(buf, c[1].p, 1, c[0].p, c[0].n, c[1].p + 1,
                            c[1].n - 1);
             TRY(add(id, 0, "00", buf, n, err));
-        } else if (kind == K_ID && (!strcmp(scheme, "sgln") ||
-                                    !strcmp(scheme, "pgln"))) {
+        } else if (kind == K_ID &&
+                   (!strcmp(scheme, "sgln") || !strcmp(scheme, "pgln"))) {
             int sgln = scheme[0] == 's';
             SPLIT(sgln ? 3 : 2);
-            TRY(check_ref(&c[0], &c[1], 12, sgln ? "location reference"
-                          : "party reference", err));
+            TRY(check_ref(&c[0], &c[1], 12,
+                          sgln ? "location reference" : "party reference",
+                          err));
             n = with_check(buf, c[0].p, c[0].n, c[1].p, c[1].n, "", 0);
             TRY(add(id, 0, sgln ? "414" : "417", buf, n, err));
             if (sgln && !(c[2].n == 1 && c[2].p[0] == '0')) {
-                TRY(sn = unescape(&c[2], ser, sizeof ser, 0, "extension",
-                                  err));
+                TRY(sn = unescape(&c[2], ser, sizeof ser, 0, "extension", err));
                 TRY(add(id, 0, "254", ser, (size_t)sn, err));
             }
         } else if (!strcmp(scheme, "grai") || !strcmp(scheme, "gdti") ||
                    !strcmp(scheme, "sgcn")) {
-            const char *ai = scheme[1] == 'r' ? "8003"
-                             : scheme[1] == 'd' ? "253" : "255";
+            const char *ai = scheme[1] == 'r'   ? "8003"
+                             : scheme[1] == 'd' ? "253"
+                                                : "255";
             SPLIT(3);
-            TRY(check_ref(&c[0], &c[1], 12, scheme[1] == 'r' ? "asset type"
+            TRY(check_ref(&c[0], &c[1], 12,
+                          scheme[1] == 'r'   ? "asset type"
                           : scheme[1] == 'd' ? "document type"
-                          : "coupon reference", err));
+                                             : "coupon reference",
+                          err));
             if (ai[0] == '8')
                 n = with_check(buf, "0", 1, c[0].p, c[0].n, c[1].p, c[1].n);
             else
@@ -356,9 +390,10 @@ int gs1_parse_urn(const char *s, size_t len, struct zl_gs1_id *id,
                     goto fail;
                 }
                 if (ai[2] == '5' && !digits(&c[2])) {
-                    rc = zl_error_set(err, ZL_EINVAL, NULL, "bad character: "
-                                      "SGCN serial must be digits", c[2].p,
-                                      c[2].n);
+                    rc = zl_error_set(err, ZL_EINVAL, NULL,
+                                      "bad character: "
+                                      "SGCN serial must be digits",
+                                      c[2].p, c[2].n);
                     goto fail;
                 }
                 TRY(sn = unescape(&c[2], ser, sizeof ser, 0, "serial", err));
@@ -371,29 +406,36 @@ int gs1_parse_urn(const char *s, size_t len, struct zl_gs1_id *id,
                 n += (size_t)sn;
             }
             TRY(add(id, 0, ai, buf, n, err));
-        } else if (kind == K_ID && (!strcmp(scheme, "giai") ||
-                                    !strcmp(scheme, "ginc"))) {
+        } else if (kind == K_ID &&
+                   (!strcmp(scheme, "giai") || !strcmp(scheme, "ginc"))) {
             SPLIT(2);
             memcpy(buf, c[0].p, c[0].n);
             TRY(sn = unescape(&c[1], buf + c[0].n, sizeof buf - c[0].n, 0,
                               scheme[2] == 'a' ? "asset reference"
-                              : "consignment reference", err));
+                                               : "consignment reference",
+                              err));
             if (sn == 0) {
-                rc = zl_error_setf(err, ZL_EINVAL, NULL, NULL, "wrong length: "
-                                   "%s reference is empty", scheme);
+                rc = zl_error_setf(err, ZL_EINVAL, NULL, NULL,
+                                   "wrong length: "
+                                   "%s reference is empty",
+                                   scheme);
                 goto fail;
             }
             TRY(add(id, 0, scheme[2] == 'a' ? "8004" : "401", buf,
                     c[0].n + (size_t)sn, err));
-        } else if (kind == K_ID && (!strcmp(scheme, "gsrn") ||
-                                    !strcmp(scheme, "gsrnp") ||
-                                    !strcmp(scheme, "gsin"))) {
+        } else if (kind == K_ID &&
+                   (!strcmp(scheme, "gsrn") || !strcmp(scheme, "gsrnp") ||
+                    !strcmp(scheme, "gsin"))) {
             int gsin = scheme[2] == 'i';
             SPLIT(2);
-            TRY(check_ref(&c[0], &c[1], gsin ? 16 : 17, gsin
-                          ? "shipper reference" : "service reference", err));
+            TRY(check_ref(&c[0], &c[1], gsin ? 16 : 17,
+                          gsin ? "shipper reference" : "service reference",
+                          err));
             n = with_check(buf, c[0].p, c[0].n, c[1].p, c[1].n, "", 0);
-            TRY(add(id, 0, gsin ? "402" : scheme[4] == 'p' ? "8017" : "8018",
+            TRY(add(id, 0,
+                    gsin               ? "402"
+                    : scheme[4] == 'p' ? "8017"
+                                       : "8018",
                     buf, n, err));
         } else if (!strcmp(scheme, "cpi")) {
             SPLIT(3);
@@ -401,8 +443,10 @@ int gs1_parse_urn(const char *s, size_t len, struct zl_gs1_id *id,
             TRY(sn = unescape(&c[1], buf + c[0].n, sizeof buf - c[0].n, 1,
                               "component/part reference", err));
             if (sn == 0) {
-                rc = zl_error_set(err, ZL_EINVAL, NULL, "wrong length: "
-                                  "component/part reference is empty", s, len);
+                rc = zl_error_set(err, ZL_EINVAL, NULL,
+                                  "wrong length: "
+                                  "component/part reference is empty",
+                                  s, len);
                 goto fail;
             }
             TRY(add(id, 0, "8010", buf, c[0].n + (size_t)sn, err));
@@ -410,9 +454,10 @@ int gs1_parse_urn(const char *s, size_t len, struct zl_gs1_id *id,
                 STAR(2);
             } else {
                 if (!digits(&c[2])) {
-                    rc = zl_error_set(err, ZL_EINVAL, NULL, "bad character: "
-                                      "CPI serial must be digits", c[2].p,
-                                      c[2].n);
+                    rc = zl_error_set(err, ZL_EINVAL, NULL,
+                                      "bad character: "
+                                      "CPI serial must be digits",
+                                      c[2].p, c[2].n);
                     goto fail;
                 }
                 TRY(add(id, 0, "8011", c[2].p, c[2].n, err));
@@ -481,14 +526,17 @@ int zl_gs1_to_urn(const struct zl_gs1_id *id, int gcp_len, char *out,
     out_init(&o, out, cap);
 
     switch (id->scheme) {
-    case ZL_GS1_SGTIN: case ZL_GS1_LGTIN: case ZL_GS1_GTIN:
-    case ZL_GS1_UPUI: case ZL_GS1_ITIP: case ZL_GS1_ITIP_CLASS: {
-        int itip = id->scheme == ZL_GS1_ITIP ||
-                   id->scheme == ZL_GS1_ITIP_CLASS;
-        out_str(&o, id->scheme == ZL_GS1_LGTIN ? "urn:epc:class:lgtin:"
-                    : id->scheme == ZL_GS1_GTIN ? "urn:epc:idpat:sgtin:"
-                    : id->scheme == ZL_GS1_UPUI ? "urn:epc:id:upui:"
-                    : id->scheme == ZL_GS1_ITIP ? "urn:epc:id:itip:"
+    case ZL_GS1_SGTIN:
+    case ZL_GS1_LGTIN:
+    case ZL_GS1_GTIN:
+    case ZL_GS1_UPUI:
+    case ZL_GS1_ITIP:
+    case ZL_GS1_ITIP_CLASS: {
+        int itip = id->scheme == ZL_GS1_ITIP || id->scheme == ZL_GS1_ITIP_CLASS;
+        out_str(&o, id->scheme == ZL_GS1_LGTIN        ? "urn:epc:class:lgtin:"
+                    : id->scheme == ZL_GS1_GTIN       ? "urn:epc:idpat:sgtin:"
+                    : id->scheme == ZL_GS1_UPUI       ? "urn:epc:id:upui:"
+                    : id->scheme == ZL_GS1_ITIP       ? "urn:epc:id:itip:"
                     : id->scheme == ZL_GS1_ITIP_CLASS ? "urn:epc:idpat:itip:"
                                                       : "urn:epc:id:sgtin:");
         out_mem(&o, v + 1, L);
@@ -502,8 +550,9 @@ int zl_gs1_to_urn(const struct zl_gs1_id *id, int gcp_len, char *out,
             out_mem(&o, v + 16, 2);
         }
         out_chr(&o, '.');
-        q = id->scheme == ZL_GS1_LGTIN ? "10"
-            : id->scheme == ZL_GS1_UPUI ? "235" : "21";
+        q = id->scheme == ZL_GS1_LGTIN  ? "10"
+            : id->scheme == ZL_GS1_UPUI ? "235"
+                                        : "21";
         qi = gs1_find_ai(id, q);
         if (id->scheme == ZL_GS1_GTIN || id->scheme == ZL_GS1_ITIP_CLASS)
             out_chr(&o, '*');
@@ -518,7 +567,8 @@ int zl_gs1_to_urn(const struct zl_gs1_id *id, int gcp_len, char *out,
         out_chr(&o, v[0]);
         out_mem(&o, v + 1 + L, 16 - L);
         break;
-    case ZL_GS1_SGLN: case ZL_GS1_PGLN:
+    case ZL_GS1_SGLN:
+    case ZL_GS1_PGLN:
         out_str(&o, id->scheme == ZL_GS1_SGLN ? "urn:epc:id:sgln:"
                                               : "urn:epc:id:pgln:");
         out_mem(&o, v, L);
@@ -533,7 +583,8 @@ int zl_gs1_to_urn(const struct zl_gs1_id *id, int gcp_len, char *out,
                 out_chr(&o, '0');
         }
         break;
-    case ZL_GS1_GRAI: case ZL_GS1_GRAI_CLASS:
+    case ZL_GS1_GRAI:
+    case ZL_GS1_GRAI_CLASS:
         out_str(&o, id->scheme == ZL_GS1_GRAI ? "urn:epc:id:grai:"
                                               : "urn:epc:idpat:grai:");
         out_mem(&o, v + 1, L);
@@ -545,12 +596,13 @@ int zl_gs1_to_urn(const struct zl_gs1_id *id, int gcp_len, char *out,
         else
             out_chr(&o, '*');
         break;
-    case ZL_GS1_GDTI: case ZL_GS1_GDTI_CLASS:
-    case ZL_GS1_SGCN: case ZL_GS1_SGCN_CLASS: {
-        int cls = id->scheme == ZL_GS1_GDTI_CLASS ||
-                  id->scheme == ZL_GS1_SGCN_CLASS;
-        int gdti = id->scheme == ZL_GS1_GDTI ||
-                   id->scheme == ZL_GS1_GDTI_CLASS;
+    case ZL_GS1_GDTI:
+    case ZL_GS1_GDTI_CLASS:
+    case ZL_GS1_SGCN:
+    case ZL_GS1_SGCN_CLASS: {
+        int cls =
+            id->scheme == ZL_GS1_GDTI_CLASS || id->scheme == ZL_GS1_SGCN_CLASS;
+        int gdti = id->scheme == ZL_GS1_GDTI || id->scheme == ZL_GS1_GDTI_CLASS;
         out_str(&o, cls ? "urn:epc:idpat:" : "urn:epc:id:");
         out_str(&o, gdti ? "gdti:" : "sgcn:");
         out_mem(&o, v, L);
@@ -563,21 +615,23 @@ int zl_gs1_to_urn(const struct zl_gs1_id *id, int gcp_len, char *out,
             put_esc(&o, v + 13, vn - 13, 0);
         break;
     }
-    case ZL_GS1_GIAI: case ZL_GS1_GINC:
-    case ZL_GS1_CPI: case ZL_GS1_CPI_CLASS:
+    case ZL_GS1_GIAI:
+    case ZL_GS1_GINC:
+    case ZL_GS1_CPI:
+    case ZL_GS1_CPI_CLASS:
         if (L >= vn)
             return ZL_EINVAL;
         for (i = 0; i < L; i++)
             if (v[i] < '0' || v[i] > '9')
                 return ZL_EINVAL;
-        out_str(&o, id->scheme == ZL_GS1_GIAI ? "urn:epc:id:giai:"
+        out_str(&o, id->scheme == ZL_GS1_GIAI   ? "urn:epc:id:giai:"
                     : id->scheme == ZL_GS1_GINC ? "urn:epc:id:ginc:"
-                    : id->scheme == ZL_GS1_CPI ? "urn:epc:id:cpi:"
-                                               : "urn:epc:idpat:cpi:");
+                    : id->scheme == ZL_GS1_CPI  ? "urn:epc:id:cpi:"
+                                                : "urn:epc:idpat:cpi:");
         out_mem(&o, v, L);
         out_chr(&o, '.');
-        put_esc(&o, v + L, vn - L, id->scheme == ZL_GS1_CPI ||
-                                   id->scheme == ZL_GS1_CPI_CLASS);
+        put_esc(&o, v + L, vn - L,
+                id->scheme == ZL_GS1_CPI || id->scheme == ZL_GS1_CPI_CLASS);
         if (id->scheme == ZL_GS1_CPI) {
             qi = gs1_find_ai(id, "8011");
             out_chr(&o, '.');
@@ -587,16 +641,17 @@ int zl_gs1_to_urn(const struct zl_gs1_id *id, int gcp_len, char *out,
             out_str(&o, ".*");
         }
         break;
-    case ZL_GS1_GSRN: case ZL_GS1_GSRNP: case ZL_GS1_GSIN:
-        out_str(&o, id->scheme == ZL_GS1_GSRN ? "urn:epc:id:gsrn:"
+    case ZL_GS1_GSRN:
+    case ZL_GS1_GSRNP:
+    case ZL_GS1_GSIN:
+        out_str(&o, id->scheme == ZL_GS1_GSRN    ? "urn:epc:id:gsrn:"
                     : id->scheme == ZL_GS1_GSRNP ? "urn:epc:id:gsrnp:"
                                                  : "urn:epc:id:gsin:");
         out_mem(&o, v, L);
         out_chr(&o, '.');
         out_mem(&o, v + L, vn - 1 - L);
         break;
-    default:
-        return ZL_EUNSUPPORTED;
+    default: return ZL_EUNSUPPORTED;
     }
     return out_done(&o);
 }

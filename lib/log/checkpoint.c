@@ -28,9 +28,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define NOTE_MAX (64 * 1024)
+#define NOTE_MAX      (64 * 1024)
 #define SIG_LINES_MAX 100
-static const char EMDASH[] = "\xe2\x80\x94";  /* U+2014 */
+static const char EMDASH[] = "\xe2\x80\x94"; /* U+2014 */
 
 int zl_note_name_ok(const char *name, size_t len)
 {
@@ -98,8 +98,8 @@ int zl_note_vkey_format(const char *name, const uint8_t pub[32], char **out)
     return *out ? 0 : ZL_ENOMEM;
 }
 
-int zl_log_vkey_parse(const char *vkey, size_t len, char *name,
-                      size_t namecap, uint8_t keyid[4], uint8_t pub[32])
+int zl_log_vkey_parse(const char *vkey, size_t len, char *name, size_t namecap,
+                      uint8_t keyid[4], uint8_t pub[32])
 {
     const char *p1, *p2, *end = vkey + len;
     uint8_t kb[48], id[4];
@@ -120,8 +120,8 @@ int zl_log_vkey_parse(const char *vkey, size_t len, char *name,
         return ZL_ESYNTAX;
     if (zl_hex_decode(p1 + 1, (size_t)(p2 - p1 - 1), keyid, 4))
         return ZL_ESYNTAX;
-    if ((size_t)(end - p2 - 1) != 44 ||
-        zl_base64_decode(p2 + 1, 44, kb, &kl) || kl != 33 || kb[0] != 0x01)
+    if ((size_t)(end - p2 - 1) != 44 || zl_base64_decode(p2 + 1, 44, kb, &kl) ||
+        kl != 33 || kb[0] != 0x01)
         return ZL_ESYNTAX;
     memcpy(pub, kb + 1, 32);
     memcpy(name, vkey, nlen);
@@ -135,7 +135,8 @@ int zl_log_vkey_parse(const char *vkey, size_t len, char *name,
 
 int zl_ed25519_public(const uint8_t priv[32], uint8_t pub[32])
 {
-    EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, priv, 32);
+    EVP_PKEY *k =
+        EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, priv, 32);
     size_t n = 32;
     int rc = 0;
 
@@ -150,7 +151,8 @@ int zl_ed25519_public(const uint8_t priv[32], uint8_t pub[32])
 int zl_ed25519_sign(const uint8_t priv[32], const void *msg, size_t len,
                     uint8_t sig[64])
 {
-    EVP_PKEY *k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, priv, 32);
+    EVP_PKEY *k =
+        EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, priv, 32);
     EVP_MD_CTX *c = EVP_MD_CTX_new();
     size_t sl = 64;
     int rc = ZL_EUNSUPPORTED;
@@ -186,7 +188,8 @@ out:
     return rc;
 }
 
-/* ---- checkpoints ---------------------------------------------------------- */
+/* ---- checkpoints ----------------------------------------------------------
+ */
 
 int zl_note_sign(const char *text, size_t len, const char *name,
                  const uint8_t priv[32], char **note)
@@ -275,8 +278,8 @@ static int split_note(const char *note, size_t len, size_t *textlen,
     const char *sep;
 
     if (len > NOTE_MAX)
-        return zl_error_set(err, ZL_ELIMIT, "", "note longer than 64 KiB",
-                            NULL, 0);
+        return zl_error_set(err, ZL_ELIMIT, "", "note longer than 64 KiB", NULL,
+                            0);
     if (memchr(note, '\0', len))
         return zl_error_set(err, ZL_ESYNTAX, "", "note contains a NUL byte",
                             NULL, 0);
@@ -301,8 +304,8 @@ static int parse_body(const char *t, size_t tl, struct zl_checkpoint *out,
 
     e1 = memchr(l1, '\n', tl);
     if (!e1 || e1 == l1 || (size_t)(e1 - l1) >= sizeof out->origin)
-        return zl_error_set(err, ZL_ESYNTAX, "line 1", "bad origin line",
-                            NULL, 0);
+        return zl_error_set(err, ZL_ESYNTAX, "line 1", "bad origin line", NULL,
+                            0);
     e2 = memchr(e1 + 1, '\n', (size_t)(t + tl - e1 - 1));
     if (!e2 || parse_u64(e1 + 1, (size_t)(e2 - e1 - 1), &out->size))
         return zl_error_set(err, ZL_ESYNTAX, "line 2",
@@ -356,7 +359,8 @@ int zl_note_verify(const char *note, size_t len, const char *vkey,
         if ((size_t)(e - p) < 4 || memcmp(p, EMDASH, 3) || p[3] != ' ')
             return zl_error_set(err, ZL_ESYNTAX, "signatures",
                                 "signature line must start with U+2014 and a "
-                                "space", p, (size_t)(e - p));
+                                "space",
+                                p, (size_t)(e - p));
         sp = memchr(p + 4, ' ', (size_t)(e - p - 4));
         if (!sp)
             return zl_error_set(err, ZL_ESYNTAX, "signatures",
@@ -370,7 +374,8 @@ int zl_note_verify(const char *note, size_t len, const char *vkey,
                 if (zl_ed25519_verify(pub, note, tl, sb + 4))
                     return zl_error_set(err, ZL_EVERIFY, "signatures",
                                         "signature by the key does not "
-                                        "verify", name, (size_t)-1);
+                                        "verify",
+                                        name, (size_t)-1);
                 found = 1;
             }
         }
@@ -433,9 +438,8 @@ out:
 }
 
 int zl_log_proof_parse(const char *text, size_t len, uint64_t *index,
-                       uint8_t (*proof)[32], size_t *n,
-                       const char **checkpoint, size_t *cplen,
-                       struct zl_error *err)
+                       uint8_t (*proof)[32], size_t *n, const char **checkpoint,
+                       size_t *cplen, struct zl_error *err)
 {
     const char *p = text, *end = text + len, *e;
     size_t hl = sizeof PROOF_HDR - 1;
@@ -449,13 +453,13 @@ int zl_log_proof_parse(const char *text, size_t len, uint64_t *index,
     p += hl;
     e = memchr(p, '\n', (size_t)(end - p));
     if (e && e - p > 6 && !memcmp(p, "extra ", 6)) {
-        p = e + 1;  /* unauthenticated extra data: ignored */
+        p = e + 1; /* unauthenticated extra data: ignored */
         e = memchr(p, '\n', (size_t)(end - p));
     }
     if (!e || e - p < 7 || memcmp(p, "index ", 6) ||
         parse_u64(p + 6, (size_t)(e - p - 6), index))
-        return zl_error_set(err, ZL_ESYNTAX, "index",
-                            "expected 'index N'", NULL, 0);
+        return zl_error_set(err, ZL_ESYNTAX, "index", "expected 'index N'",
+                            NULL, 0);
     p = e + 1;
     for (;;) {
         e = memchr(p, '\n', (size_t)(end - p));

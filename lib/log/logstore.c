@@ -33,12 +33,12 @@
 #include <string.h>
 
 #define META_ORIGIN "log.origin"
-#define META_KEY "log.private_key"
+#define META_KEY    "log.private_key"
 
 struct log_state {
     struct zl_hasher h;
     struct zl_frontier f;
-    uint8_t last[32];   /* hash of leaf f.size - 1 when f.size > 0 */
+    uint8_t last[32]; /* hash of leaf f.size - 1 when f.size > 0 */
     int valid;
 };
 
@@ -77,8 +77,7 @@ static int get_state(zl_store *s, struct log_state **out)
     return 0;
 }
 
-static int get_node(void *ctx, unsigned level, uint64_t index,
-                    uint8_t out[32])
+static int get_node(void *ctx, unsigned level, uint64_t index, uint8_t out[32])
 {
     int rc = zl_store_log_node_get(ctx, level, index, out);
 
@@ -132,7 +131,7 @@ int zl_log_append(zl_store *s, uint8_t leaf_type, const char *record_key,
     if (!record_key || (!canon && canon_len))
         return ZL_EINVAL;
     if (!zl_store_log_in_tx(s))
-        return ZL_EINVAL;  /* the record and its leaf must commit together */
+        return ZL_EINVAL; /* the record and its leaf must commit together */
     if ((rc = get_state(s, &st)) || (rc = sync_state(s, st)))
         return rc;
     idx = st->f.size;
@@ -221,7 +220,8 @@ int zl_log_prove_consistency(zl_store *s, uint64_t size1, uint64_t size2,
     return zl_merkle_consistency(&st->h, get_node, s, size1, size2, proof, n);
 }
 
-/* ---- keys ------------------------------------------------------------------ */
+/* ---- keys ------------------------------------------------------------------
+ */
 
 static int load_key(zl_store *s, char **origin, uint8_t priv[32])
 {
@@ -300,7 +300,8 @@ out:
     return rc;
 }
 
-/* ---- checkpoints ------------------------------------------------------------ */
+/* ---- checkpoints ------------------------------------------------------------
+ */
 
 int zl_log_checkpoint_issue(zl_store *s, char **note)
 {
@@ -347,18 +348,19 @@ int zl_log_checkpoint_latest(zl_store *s, char **note)
     return zl_store_log_checkpoint_get(s, UINT64_MAX, note);
 }
 
-/* ---- full verification --------------------------------------------------------- */
+/* ---- full verification
+ * --------------------------------------------------------- */
 
 struct cp_rec {
     uint64_t size;
-    uint8_t root[32];   /* as signed in the note (column if unparsable) */
+    uint8_t root[32]; /* as signed in the note (column if unparsable) */
     int sig_ok;
 };
 
 struct verify_ctx {
     zl_store *s;
     struct zl_hasher h;
-    struct zl_frontier f;       /* tree rebuilt from stored leaf hashes */
+    struct zl_frontier f; /* tree rebuilt from stored leaf hashes */
     zl_log_leaf_source_cb recompute;
     void *rctx;
     zl_log_report_cb report;
@@ -366,8 +368,8 @@ struct verify_ctx {
     struct zl_log_verify_stats stats;
     struct cp_rec *cps;
     size_t n_cps, cap_cps, next_cp;
-    int broken;                 /* a gap: the rebuilt tree is meaningless */
-    int stop;                   /* the report callback asked to stop */
+    int broken; /* a gap: the rebuilt tree is meaningless */
+    int stop;   /* the report callback asked to stop */
     const char *vkey;
 };
 
@@ -488,7 +490,7 @@ static int verify_leaf(void *ctx, uint64_t index, uint8_t leaf_type,
         else
             rc = 0;
         v->broken = 1;
-        v->f.size = index;  /* keep counting; the tree is no longer checked */
+        v->f.size = index; /* keep counting; the tree is no longer checked */
         if (rc)
             return rc;
     }
@@ -526,12 +528,12 @@ static int verify_leaf(void *ctx, uint64_t index, uint8_t leaf_type,
     return check_cps_at_size(v);
 }
 
-int zl_log_verify_all(zl_store *s, zl_log_leaf_source_cb recompute,
-                      void *rctx, zl_log_report_cb report, void *pctx,
+int zl_log_verify_all(zl_store *s, zl_log_leaf_source_cb recompute, void *rctx,
+                      zl_log_report_cb report, void *pctx,
                       struct zl_log_verify_stats *stats)
 {
     struct verify_ctx v;
-    uint8_t (*proof)[32] = NULL;
+    uint8_t(*proof)[32] = NULL;
     char *vkey = NULL;
     size_t n;
     int rc;
@@ -570,9 +572,9 @@ int zl_log_verify_all(zl_store *s, zl_log_leaf_source_cb recompute,
         rc = zl_merkle_consistency(&v.h, get_node, s, a->size, b->size, proof,
                                    &n);
         if (!rc)
-            rc = zl_merkle_verify_consistency(
-                &v.h, a->size, b->size, a->root, b->root,
-                (const uint8_t(*)[32])proof, n);
+            rc = zl_merkle_verify_consistency(&v.h, a->size, b->size, a->root,
+                                              b->root,
+                                              (const uint8_t(*)[32])proof, n);
         if (rc == ZL_EVERIFY || rc == ZL_ETAMPER)
             rc = issue(&v, ZL_LOGV_CHECKPOINT_CONSISTENCY, b->size, 0, NULL,
                        "checkpoint is not an append-only extension of the "

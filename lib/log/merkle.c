@@ -50,9 +50,8 @@ void zl_hasher_cleanup(struct zl_hasher *h)
 }
 
 /* Hash up to three pieces; every hash in this module has that shape. */
-static int hash3(struct zl_hasher *h, const void *a, size_t alen,
-                 const void *b, size_t blen, const void *c, size_t clen,
-                 uint8_t out[32])
+static int hash3(struct zl_hasher *h, const void *a, size_t alen, const void *b,
+                 size_t blen, const void *c, size_t clen, uint8_t out[32])
 {
     EVP_MD_CTX *ctx = h->ctx;
     unsigned int olen = 0;
@@ -72,8 +71,8 @@ int zl_sha256(struct zl_hasher *h, const void *data, size_t len,
     return hash3(h, data, len, NULL, 0, NULL, 0, out);
 }
 
-int zl_merkle_leaf(struct zl_hasher *h, int type, const void *data,
-                   size_t len, uint8_t out[32])
+int zl_merkle_leaf(struct zl_hasher *h, int type, const void *data, size_t len,
+                   uint8_t out[32])
 {
     uint8_t pre[2] = {0x00, (uint8_t)type};
 
@@ -155,9 +154,9 @@ static void reverse(uint8_t (*p)[32], size_t n)
     }
 }
 
-int zl_merkle_inclusion(struct zl_hasher *h, zl_merkle_node_fn get,
-                        void *ctx, uint64_t index, uint64_t size,
-                        uint8_t (*proof)[32], size_t *n)
+int zl_merkle_inclusion(struct zl_hasher *h, zl_merkle_node_fn get, void *ctx,
+                        uint64_t index, uint64_t size, uint8_t (*proof)[32],
+                        size_t *n)
 {
     uint64_t start = 0, end = size;
     size_t cnt = 0;
@@ -187,12 +186,12 @@ int zl_merkle_inclusion(struct zl_hasher *h, zl_merkle_node_fn get,
     return 0;
 }
 
-int zl_merkle_consistency(struct zl_hasher *h, zl_merkle_node_fn get,
-                          void *ctx, uint64_t size1, uint64_t size2,
-                          uint8_t (*proof)[32], size_t *n)
+int zl_merkle_consistency(struct zl_hasher *h, zl_merkle_node_fn get, void *ctx,
+                          uint64_t size1, uint64_t size2, uint8_t (*proof)[32],
+                          size_t *n)
 {
     uint64_t start = 0, end = size2, m = size1;
-    int whole = 1;  /* the RFC's b: m is the whole old tree */
+    int whole = 1; /* the RFC's b: m is the whole old tree */
     size_t cnt = 0;
     int rc;
 
@@ -208,8 +207,7 @@ int zl_merkle_consistency(struct zl_hasher *h, zl_merkle_node_fn get,
             return ZL_ELIMIT;
         if (m == len) {
             if (!whole) {
-                if ((rc = zl_merkle_range(h, get, ctx, start, end,
-                                          proof[cnt])))
+                if ((rc = zl_merkle_range(h, get, ctx, start, end, proof[cnt])))
                     return rc;
                 cnt++;
             }
@@ -273,7 +271,7 @@ int zl_merkle_verify_consistency(struct zl_hasher *h, uint64_t size1,
                                  const uint8_t root2[32],
                                  const uint8_t (*proof)[32], size_t n)
 {
-    const uint8_t (*p)[32] = proof;
+    const uint8_t(*p)[32] = proof;
     uint8_t fr[32], sr[32];
     uint64_t fn, sn;
     size_t i = 0;
@@ -319,8 +317,7 @@ int zl_merkle_verify_consistency(struct zl_hasher *h, uint64_t size1,
         fn >>= 1;
         sn >>= 1;
     }
-    return sn == 0 && memcmp(fr, root1, 32) == 0 &&
-                   memcmp(sr, root2, 32) == 0
+    return sn == 0 && memcmp(fr, root1, 32) == 0 && memcmp(sr, root2, 32) == 0
                ? 0
                : ZL_EVERIFY;
 }
@@ -340,8 +337,7 @@ int zl_frontier_load(struct zl_frontier *f, zl_merkle_node_fn get, void *ctx,
 }
 
 int zl_frontier_add(struct zl_frontier *f, struct zl_hasher *h,
-                    const uint8_t leaf[32], zl_merkle_emit_fn emit,
-                    void *ectx)
+                    const uint8_t leaf[32], zl_merkle_emit_fn emit, void *ectx)
 {
     uint8_t cur[32];
     uint64_t idx = f->size;
@@ -409,9 +405,8 @@ int zl_log_leaf_hash_raw(const void *data, size_t len, uint8_t out[32])
 }
 
 int zl_log_verify_inclusion(uint64_t index, uint64_t size,
-                            const uint8_t leaf[32],
-                            const uint8_t (*proof)[32], size_t n,
-                            const uint8_t root[32])
+                            const uint8_t leaf[32], const uint8_t (*proof)[32],
+                            size_t n, const uint8_t root[32])
 {
     struct zl_hasher h;
     int rc = zl_hasher_init(&h);
@@ -430,8 +425,8 @@ int zl_log_verify_consistency(uint64_t size1, uint64_t size2,
     int rc = zl_hasher_init(&h);
 
     if (!rc)
-        rc = zl_merkle_verify_consistency(&h, size1, size2, root1, root2,
-                                          proof, n);
+        rc = zl_merkle_verify_consistency(&h, size1, size2, root1, root2, proof,
+                                          n);
     zl_hasher_cleanup(&h);
     return rc;
 }

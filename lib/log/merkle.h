@@ -16,18 +16,18 @@
 
 /* A reusable SHA-256 context (one per thread / per store handle). */
 struct zl_hasher {
-    void *ctx;  /* EVP_MD_CTX */
+    void *ctx; /* EVP_MD_CTX */
 };
 
 int zl_hasher_init(struct zl_hasher *h);
-void zl_hasher_cleanup(struct zl_hasher *h);  /* NULL-safe, idempotent */
+void zl_hasher_cleanup(struct zl_hasher *h); /* NULL-safe, idempotent */
 
 /* SHA-256 of data alone (known-answer tests, benchmark baseline). */
 int zl_sha256(struct zl_hasher *h, const void *data, size_t len,
               uint8_t out[32]);
 /* SHA-256(0x00 || [type] || data); type < 0 means no type byte. */
-int zl_merkle_leaf(struct zl_hasher *h, int type, const void *data,
-                   size_t len, uint8_t out[32]);
+int zl_merkle_leaf(struct zl_hasher *h, int type, const void *data, size_t len,
+                   uint8_t out[32]);
 /* SHA-256(0x01 || l || r); out may alias l or r. */
 int zl_merkle_node(struct zl_hasher *h, const uint8_t l[32],
                    const uint8_t r[32], uint8_t out[32]);
@@ -48,14 +48,14 @@ int zl_merkle_range(struct zl_hasher *h, zl_merkle_node_fn get, void *ctx,
 
 /* RFC 9162 2.1.3.1 PATH(index, D[0:size]); proof has ZL_LOG_MAX_PROOF
  * room. ZL_EINVAL if index >= size. */
-int zl_merkle_inclusion(struct zl_hasher *h, zl_merkle_node_fn get,
-                        void *ctx, uint64_t index, uint64_t size,
-                        uint8_t (*proof)[32], size_t *n);
+int zl_merkle_inclusion(struct zl_hasher *h, zl_merkle_node_fn get, void *ctx,
+                        uint64_t index, uint64_t size, uint8_t (*proof)[32],
+                        size_t *n);
 /* RFC 9162 2.1.4.1 PROOF(size1, D[0:size2]); ZL_EINVAL if size1 > size2.
  * size1 == 0 or size1 == size2 gives an empty proof. */
-int zl_merkle_consistency(struct zl_hasher *h, zl_merkle_node_fn get,
-                          void *ctx, uint64_t size1, uint64_t size2,
-                          uint8_t (*proof)[32], size_t *n);
+int zl_merkle_consistency(struct zl_hasher *h, zl_merkle_node_fn get, void *ctx,
+                          uint64_t size1, uint64_t size2, uint8_t (*proof)[32],
+                          size_t *n);
 
 /* Verifiers with a caller-supplied hasher (the public ones wrap these). */
 int zl_merkle_verify_inclusion(struct zl_hasher *h, uint64_t index,
@@ -84,8 +84,7 @@ int zl_frontier_load(struct zl_frontier *f, zl_merkle_node_fn get, void *ctx,
 typedef int (*zl_merkle_emit_fn)(void *ctx, unsigned level, uint64_t index,
                                  const uint8_t hash[32]);
 int zl_frontier_add(struct zl_frontier *f, struct zl_hasher *h,
-                    const uint8_t leaf[32], zl_merkle_emit_fn emit,
-                    void *ectx);
+                    const uint8_t leaf[32], zl_merkle_emit_fn emit, void *ectx);
 /* Root of the frontier's tree. */
 int zl_frontier_root(const struct zl_frontier *f, struct zl_hasher *h,
                      uint8_t root[32]);

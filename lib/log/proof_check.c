@@ -33,7 +33,8 @@ static int decode_json(const char *text, size_t len, uint64_t *idx,
                             "expected leaf_index and proof", NULL, 0);
     *idx = (uint64_t)json_integer_value(x);
     *n = json_array_size(a);
-    json_array_foreach(a, i, x) {
+    json_array_foreach(a, i, x)
+    {
         const char *s = json_string_value(x);
 
         if (!s || zl_hex_decode(s, strlen(s), proof[i], 32))
@@ -51,7 +52,7 @@ int zl_log_proof_check(const char *proof_text, size_t plen,
                        struct zl_checkpoint *ck, uint64_t *index,
                        struct zl_error *err)
 {
-    uint8_t (*proof)[32] = zl_malloc(ZL_LOG_MAX_PROOF * 32);
+    uint8_t(*proof)[32] = zl_malloc(ZL_LOG_MAX_PROOF * 32);
     char key[512];
     size_t n = 0, klen = strlen(vkey), embedded_len = 0;
     const char *embedded = NULL;
@@ -66,8 +67,8 @@ int zl_log_proof_check(const char *proof_text, size_t plen,
                     vkey[klen - 1] == ' '))
         klen--;
     if (klen >= sizeof key) {
-        rc = zl_error_set(err, ZL_ESYNTAX, "key", "verifier key too long",
-                          NULL, 0);
+        rc = zl_error_set(err, ZL_ESYNTAX, "key", "verifier key too long", NULL,
+                          0);
         goto out;
     }
     memcpy(key, vkey, klen);
@@ -99,7 +100,8 @@ int zl_log_proof_check(const char *proof_text, size_t plen,
     if (rc == ZL_EVERIFY)
         zl_error_setf(err, rc, "proof", NULL,
                       "leaf is not at index %" PRIu64 " of the tree of size "
-                      "%" PRIu64 " with the signed root", idx, ck->size);
+                      "%" PRIu64 " with the signed root",
+                      idx, ck->size);
 out:
     json_decref(j);
     zl_free(proof);
@@ -111,8 +113,8 @@ int zl_log_proof_verify(const char *text, size_t len, const uint8_t leaf[32],
                         struct zl_error *err)
 {
     struct zl_checkpoint ck;
-    int rc = zl_log_proof_check(text, len, NULL, 0, leaf, vkey, &ck, index,
-                                err);
+    int rc =
+        zl_log_proof_check(text, len, NULL, 0, leaf, vkey, &ck, index, err);
 
     if (size && (rc == 0 || rc == ZL_EVERIFY))
         *size = ck.size;

@@ -204,8 +204,8 @@ static int custody_event_cb(void *ctx, const struct zl_stored_event *ev)
  * means the latest before that event in the identifier's event-time
  * order (none when that event is not among the rows kept). h->n = 0 when
  * no such event names id. */
-static int custodians_before(zl_store *s, const char *id,
-                             const uint8_t *before, struct holders *h)
+static int custodians_before(zl_store *s, const char *id, const uint8_t *before,
+                             struct holders *h)
 {
     struct rows w = {NULL, 0, 0};
     const char *ids[1] = {id};
@@ -245,9 +245,8 @@ static int holds(const struct holders *h, const char *party)
     return 0;
 }
 
-int zl_authz_held_before(zl_store *s, const char *id,
-                         const uint8_t before[32], const char *party_id,
-                         int *held)
+int zl_authz_held_before(zl_store *s, const char *id, const uint8_t before[32],
+                         const char *party_id, int *held)
 {
     struct holders h;
     int rc = custodians_before(s, id, before, &h);

@@ -36,8 +36,8 @@ static int check_gln(const char *g, struct zl_error *err)
     size_t n = strlen(g);
 
     if (n != 13 || !zl_party_all_digits(g, n))
-        return zl_error_set(err, ZL_EINVAL, "glns", "a GLN has 13 digits",
-                            g, (size_t)-1);
+        return zl_error_set(err, ZL_EINVAL, "glns", "a GLN has 13 digits", g,
+                            (size_t)-1);
     if (zl_gs1_check_digit(g, 12) != g[12] - '0')
         return zl_error_set(err, ZL_ECHECK, "glns", "GLN check digit", g,
                             (size_t)-1);
@@ -62,8 +62,8 @@ static int check_region(const char *r, struct zl_error *err)
 
     if ((n != 2 && n != 4 && n != 6) || !zl_party_all_digits(r, n))
         return zl_error_set(err, ZL_EINVAL, "region",
-                            "a GB/T 2260 region code has 2, 4 or 6 digits",
-                            r, (size_t)-1);
+                            "a GB/T 2260 region code has 2, 4 or 6 digits", r,
+                            (size_t)-1);
     return 0;
 }
 
@@ -177,8 +177,7 @@ int zl_location_name(zl_store *s, const char *gln, const char *name_zh,
     return zl_store_location_name(s, gln, name_zh, name_en);
 }
 
-int zl_location_get(zl_store *s, const char *loc, zl_location_cb cb,
-                    void *ctx)
+int zl_location_get(zl_store *s, const char *loc, zl_location_cb cb, void *ctx)
 {
     char gln[14];
 
@@ -296,12 +295,14 @@ static int import_party(zl_store *s, json_t *o, size_t idx,
     p.pubkey_b64 = jstr(o, "pubkey");
     rc = add_gln(glns, &p.n_glns, jstr(o, "gln"));
     g = json_object_get(o, "glns");
-    json_array_foreach(g, i, v) {
+    json_array_foreach(g, i, v)
+    {
         if (!rc)
             rc = add_gln(glns, &p.n_glns, json_string_value(v));
     }
     locs = json_object_get(o, "locations");
-    json_array_foreach(locs, i, v) {
+    json_array_foreach(locs, i, v)
+    {
         if (!rc)
             rc = add_gln(glns, &p.n_glns, jstr(v, "gln"));
     }
@@ -318,7 +319,8 @@ static int import_party(zl_store *s, json_t *o, size_t idx,
                           "an array of strings", NULL, 0);
         goto out;
     }
-    json_array_foreach(g, i, v) {
+    json_array_foreach(g, i, v)
+    {
         if (!json_is_string(v)) {
             rc = zl_error_set(err, ZL_EINVAL, "companyPrefixes",
                               "an array of strings", NULL, 0);
@@ -341,7 +343,8 @@ static int import_party(zl_store *s, json_t *o, size_t idx,
     p.region = jstr(o, "region");
     if ((rc = zl_party_add(s, &p, 1, NULL, err)))
         goto out;
-    json_array_foreach(locs, i, v) {
+    json_array_foreach(locs, i, v)
+    {
         const char *zh, *en;
         names(v, "name", &zh, &en);
         if ((zh || en) && jstr(v, "gln") &&
@@ -387,9 +390,8 @@ int zl_party_import_json(zl_store *s, const char *buf, size_t len,
 
     root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root || !json_is_object(root)) {
-        rc = zl_error_set(err, ZL_ESYNTAX, "$", root ? "not an object"
-                                                     : jerr.text,
-                          NULL, 0);
+        rc = zl_error_set(err, ZL_ESYNTAX, "$",
+                          root ? "not an object" : jerr.text, NULL, 0);
         goto out;
     }
     if ((rc = zl_store_begin(s))) {
@@ -398,13 +400,15 @@ int zl_party_import_json(zl_store *s, const char *buf, size_t len,
     }
     in_tx = 1;
     arr = json_object_get(root, "parties");
-    json_array_foreach(arr, i, v) {
+    json_array_foreach(arr, i, v)
+    {
         if ((rc = import_party(s, v, i, err)))
             goto out;
         np++;
     }
     arr = json_object_get(root, "products");
-    json_array_foreach(arr, i, v) {
+    json_array_foreach(arr, i, v)
+    {
         if ((rc = import_product(s, v, i, err)))
             goto out;
         nq++;

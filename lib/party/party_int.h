@@ -22,9 +22,8 @@ int zl_party_all_digits(const char *s, size_t n);
  * event naming id earlier in its event-time order shipped it to the party
  * or received it at one of its GLNs)? before NULL: now. *held gets 1 or
  * 0. Returns 0 or a store error (then *held is 0). */
-int zl_authz_held_before(zl_store *s, const char *id,
-                         const uint8_t before[32], const char *party_id,
-                         int *held);
+int zl_authz_held_before(zl_store *s, const char *id, const uint8_t before[32],
+                         const char *party_id, int *held);
 
 /* zl_viewer_sees_event for a stored event row (borrowed): 1 visible, 0
  * not, or a negative store error. */

@@ -18,8 +18,7 @@ static int gtin14(const char *g, char out[15])
 {
     size_t n = g ? strlen(g) : 0;
 
-    if ((n != 8 && n != 12 && n != 13 && n != 14) ||
-        !zl_party_all_digits(g, n))
+    if ((n != 8 && n != 12 && n != 13 && n != 14) || !zl_party_all_digits(g, n))
         return ZL_EINVAL;
     memset(out, '0', 14 - n);
     memcpy(out + 14 - n, g, n);
@@ -38,12 +37,13 @@ int zl_product_put(zl_store *s, const struct zl_product *p,
 
     if ((rc = gtin14(p->gtin, g)))
         return zl_error_set(err, rc, "gtin",
-                            rc == ZL_ECHECK ? "GTIN check digit"
-                                            : "a GTIN has 8, 12, 13 or 14 digits",
+                            rc == ZL_ECHECK
+                                ? "GTIN check digit"
+                                : "a GTIN has 8, 12, 13 or 14 digits",
                             p->gtin, (size_t)-1);
     if (!p->name_zh || !p->name_zh[0])
-        return zl_error_set(err, ZL_EINVAL, "name_zh",
-                            "a product needs a name", NULL, 0);
+        return zl_error_set(err, ZL_EINVAL, "name_zh", "a product needs a name",
+                            NULL, 0);
     q.gtin = g;
     rc = zl_store_product_put(s, &q);
     return rc ? zl_error_set(err, rc, NULL, "store failed", NULL, 0) : 0;

@@ -38,8 +38,8 @@ static int copy_party_id(void *ctx, const struct zl_party *p)
     return 0;
 }
 
-int zl_token_create(zl_store *s, const char *party_id,
-                    char token[ZL_TOKEN_MAX], char token_id[ZL_TOKEN_ID_MAX])
+int zl_token_create(zl_store *s, const char *party_id, char token[ZL_TOKEN_MAX],
+                    char token_id[ZL_TOKEN_ID_MAX])
 {
     uint8_t rnd[8 + 32];
     char b64[48], hash[65], pid[ZL_PARTY_ID_MAX];
@@ -98,8 +98,7 @@ int zl_token_verify(zl_store *s, const char *tok, size_t len,
     return 0;
 }
 
-int zl_token_list(zl_store *s, const char *party_id, zl_token_cb cb,
-                  void *ctx)
+int zl_token_list(zl_store *s, const char *party_id, zl_token_cb cb, void *ctx)
 {
     return zl_store_token_list(s, party_id, cb, ctx);
 }

@@ -57,8 +57,8 @@ static int copy_sites(void *ctx, const struct zl_party *p)
     return 0;
 }
 
-int zl_viewer_for_party(zl_store *s, const char *party_id,
-                        struct zl_viewer *v, struct zl_error *err)
+int zl_viewer_for_party(zl_store *s, const char *party_id, struct zl_viewer *v,
+                        struct zl_error *err)
 {
     int rc;
 
@@ -157,8 +157,7 @@ static int enterprise_sees(zl_store *s, const struct zl_viewer *v,
     if (v->n_glns == 0)
         return 0; /* custody is by GLN: a party without sites holds nothing */
     memset(&ids, 0, sizeof ids);
-    rc = zl_store_event_ids(s, (const uint8_t(*)[32])ev->hash, 1, ids_cb,
-                            &ids);
+    rc = zl_store_event_ids(s, (const uint8_t(*)[32])ev->hash, 1, ids_cb, &ids);
     if (rc > 0)
         rc = 0;
     for (size_t i = 0; i < ids.n && !rc && !held; i++)

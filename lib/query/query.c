@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_VALUES 256     /* values in one pipe-delimited parameter */
-#define MAX_REFS 64        /* EQ_bizTransaction_/source_/destination_ */
+#define MAX_VALUES 256 /* values in one pipe-delimited parameter */
+#define MAX_REFS   64  /* EQ_bizTransaction_/source_/destination_ */
 #define MAX_OUTPUT ((size_t)1 << 30)
 
 struct zl_query {
@@ -36,8 +36,8 @@ struct zl_query {
     size_t per_page;
     size_t event_count_limit;
     size_t max_event_count;
-    size_t max_bytes;           /* output cap, 0 = MAX_OUTPUT */
-    const struct zl_viewer *viewer;  /* read rule, or NULL: everything */
+    size_t max_bytes;               /* output cap, 0 = MAX_OUTPUT */
+    const struct zl_viewer *viewer; /* read rule, or NULL: everything */
 };
 
 static void *own(zl_query *q, void *p)
@@ -105,8 +105,8 @@ static char *cbv_uri(zl_query *q, const char *prefix, const char *urn_kind,
  * (zhiliang/cbv.h), which is how capture stores it; anything else goes by
  * cbv_uri's rules. */
 static char *cbv_value(zl_query *q, const struct zl_cbv_term *t,
-                       const char *prefix, const char *urn_kind,
-                       const char *v, size_t len)
+                       const char *prefix, const char *urn_kind, const char *v,
+                       size_t len)
 {
     if (t && t->uri)
         return own(q, zl_strdup(t->uri));
@@ -145,8 +145,8 @@ static char *id_value(zl_query *q, const char *v, size_t len, int pattern,
     if (n >= 0)
         return own(q, zl_strndup(out, (size_t)n));
 bad:
-    zl_error_set(err, ZL_EINVAL, name, "not a valid identifier or pattern",
-                 v, len);
+    zl_error_set(err, ZL_EINVAL, name, "not a valid identifier or pattern", v,
+                 len);
     return NULL;
 }
 
@@ -162,13 +162,10 @@ static char *convert(zl_query *q, enum vkind k, const char *v, size_t len,
         return cbv_value(q, zl_disposition_term(zl_disposition_of(v, len)),
                          "https://ref.gs1.org/cbv/Disp-",
                          "urn:epcglobal:cbv:disp:", v, len);
-    case V_ID:
-        return id_value(q, v, len, 0, err, name);
-    case V_PATTERN:
-        return id_value(q, v, len, 1, err, name);
+    case V_ID: return id_value(q, v, len, 0, err, name);
+    case V_PATTERN: return id_value(q, v, len, 1, err, name);
     case V_TEXT:
-    default:
-        return own(q, zl_strndup(v, len));
+    default: return own(q, zl_strndup(v, len));
     }
 }
 
@@ -176,8 +173,7 @@ static char *convert(zl_query *q, enum vkind k, const char *v, size_t len,
  * strings; appends to an existing list (a parameter given twice ANDs in
  * SQL terms would be wrong: EPCIS ORs values within one parameter). */
 static int list_param(zl_query *q, const char ***list, enum vkind k,
-                      const char *name, const char *value,
-                      struct zl_error *err)
+                      const char *name, const char *value, struct zl_error *err)
 {
     const char *items[MAX_VALUES];
     size_t n = 0, old = 0;
@@ -257,8 +253,8 @@ static int ref_param(zl_query *q, int kind, const char *type_prefix,
                      const char *type, const char *name, const char *value,
                      struct zl_error *err)
 {
-    const char *urn_kind = kind == 0 ? "urn:epcglobal:cbv:btt:"
-                                     : "urn:epcglobal:cbv:sdt:";
+    const char *urn_kind =
+        kind == 0 ? "urn:epcglobal:cbv:btt:" : "urn:epcglobal:cbv:sdt:";
     char *t = cbv_uri(q, type_prefix, urn_kind, type, strlen(type));
     const char *p = value;
 
@@ -342,7 +338,7 @@ static int action_of(const char *s, size_t n)
 
 struct list_spec {
     const char *name;
-    size_t offset;   /* of the const char ** field in zl_event_filter */
+    size_t offset; /* of the const char ** field in zl_event_filter */
     enum vkind kind;
 };
 
@@ -504,7 +500,8 @@ static void translate_ids(json_t *ev, enum zl_epc_format fmt)
     for (int k = 0; EPC_FIELDS[k]; k++) {
         json_t *arr = json_object_get(ev, EPC_FIELDS[k]);
 
-        json_array_foreach(arr, i, v) {
+        json_array_foreach(arr, i, v)
+        {
             if (json_is_string(v) && (t = translate(json_string_value(v), fmt)))
                 json_array_set_new(arr, i, t);
         }
@@ -567,13 +564,13 @@ struct each_ctx {
     int64_t last_time;
     uint8_t last_hash[32];
     int order_record;
-    struct zl_buf *out;  /* reused for spliced events */
-    zl_store *s;         /* for corrections of erroneous events */
-    const struct zl_event_filter *f;   /* for its budget */
-    const struct zl_viewer *viewer;    /* read rule, or NULL */
-    size_t limit;        /* eventCountLimit over visible events, 0 = none */
-    size_t scanned;      /* rows the read rule looked at */
-    int at_limit;        /* the scan stopped at limit */
+    struct zl_buf *out;              /* reused for spliced events */
+    zl_store *s;                     /* for corrections of erroneous events */
+    const struct zl_event_filter *f; /* for its budget */
+    const struct zl_viewer *viewer;  /* read rule, or NULL */
+    size_t limit;   /* eventCountLimit over visible events, 0 = none */
+    size_t scanned; /* rows the read rule looked at */
+    int at_limit;   /* the scan stopped at limit */
 };
 
 /* Which of recordTime and eventID the object text j[0..n) has as
@@ -586,8 +583,8 @@ static int top_keys(const char *j, size_t n, int *has_rt, int *has_id)
     int want_key = 0, esc;
 
     *has_rt = *has_id = 0;
-    while (i < n && (j[i] == ' ' || j[i] == '\n' || j[i] == '\t' ||
-                     j[i] == '\r'))
+    while (i < n &&
+           (j[i] == ' ' || j[i] == '\n' || j[i] == '\t' || j[i] == '\r'))
         i++;
     if (i == n || j[i] != '{')
         return -1;
@@ -652,7 +649,7 @@ static int splice(const struct zl_stored_event *ev, struct zl_buf *b)
         ;
     if (end == 0)
         return 1;
-    end--;  /* the closing brace */
+    end--; /* the closing brace */
     for (i = end; i > 0; i--) {
         char c = j[i - 1];
         if (c != ' ' && c != '\n' && c != '\t' && c != '\r') {
@@ -702,8 +699,8 @@ static int each_cb(void *vctx, const struct zl_stored_event *ev)
     }
     if (c->f->stop && c->seen % 64 == 0 && (rc = c->f->stop(c->f->stop_ctx)))
         return rc;
-    if (c->fmt == ZL_EPC_AS_CAPTURED && c->out &&
-        !ev->has_error_declaration && (rc = splice(ev, c->out)) <= 0) {
+    if (c->fmt == ZL_EPC_AS_CAPTURED && c->out && !ev->has_error_declaration &&
+        (rc = splice(ev, c->out)) <= 0) {
         if (rc)
             return rc;
         rc = c->cb(c->ctx, c->out->data, c->out->len);
@@ -751,9 +748,11 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
                   struct zl_error *err)
 {
     struct zl_buf out;
-    struct each_ctx c = {fmt, cb, ctx, 0, q->per_page, 0, {0},
-                         q->f.order_by == ZL_ORDER_RECORD_TIME, &out, s, &q->f,
-                         NULL, 0, 0, 0};
+    struct each_ctx c = {
+        fmt,         cb, ctx,   0,
+        q->per_page, 0,  {0},   q->f.order_by == ZL_ORDER_RECORD_TIME,
+        &out,        s,  &q->f, NULL,
+        0,           0,  0};
     struct zl_event_filter f = q->f;
     int rc;
 
@@ -820,9 +819,8 @@ static int doc_cb(void *ctx, const char *json, size_t len)
     return rc ? rc : zl_buf_add(d->b, json, len);
 }
 
-int zl_query_json(zl_store *s, zl_query *q, enum zl_epc_format fmt,
-                  char **json, size_t *len, char **next_token,
-                  struct zl_error *err)
+int zl_query_json(zl_store *s, zl_query *q, enum zl_epc_format fmt, char **json,
+                  size_t *len, char **next_token, struct zl_error *err)
 {
     struct zl_buf b;
     struct doc_ctx d = {&b, 1};

@@ -59,7 +59,7 @@
 
 #define KEY_MAX        128
 #define PARTY_MAX_ARGS 100000
-#define RECORD_V       2         /* record format: JCS canonical bytes */
+#define RECORD_V       2          /* record format: JCS canonical bytes */
 #define RECORD_MAX     (1u << 29) /* cap on one record's canonical bytes */
 
 const char *zl_hazard_name(enum zl_hazard_class h)
@@ -158,8 +158,7 @@ static int append(zl_store *s, const char *case_id, const char *type,
     rc = zl_store_recall_record_put(s, case_id, seq, type, canon.data,
                                     canon.len);
     if (!rc)
-        rc = zl_log_append(s, ZL_LEAF_RECALL, key, canon.data, canon.len,
-                           NULL);
+        rc = zl_log_append(s, ZL_LEAF_RECALL, key, canon.data, canon.len, NULL);
 out:
     zl_buf_cleanup(&canon);
     return rc;
@@ -214,8 +213,8 @@ int zl_recall_record_canon(zl_store *s, const char *record_key, char **canon,
         goto out;
     j = json_loadb(raw, rlen, JSON_REJECT_DUPLICATES, NULL);
     v = json_object_get(j, "v");
-    if (!j || (v && !(json_is_integer(v) &&
-                      json_integer_value(v) == RECORD_V))) {
+    if (!j ||
+        (v && !(json_is_integer(v) && json_integer_value(v) == RECORD_V))) {
         /* no longer JSON, or a format we cannot recompute: hand back
          * the bytes, so the leaf check decides */
         *canon = raw;
@@ -272,14 +271,14 @@ struct pstate {
     struct recovered {
         char *uom;
         double q;
-    } *rec;
+    } * rec;
     size_t n_rec;
 };
 
 struct state {
-    json_t *open;              /* the open record */
-    struct zl_strmap parties;  /* party -> struct pstate */
-    json_t *close;             /* the close record or NULL */
+    json_t *open;             /* the open record */
+    struct zl_strmap parties; /* party -> struct pstate */
+    json_t *close;            /* the close record or NULL */
     long n;
 };
 
@@ -293,8 +292,7 @@ static void pstate_free(void *p)
     zl_free(ps);
 }
 
-static struct pstate *party_state(struct state *st, const char *party,
-                                  int *rc)
+static struct pstate *party_state(struct state *st, const char *party, int *rc)
 {
     struct zl_strmap_entry *e = zl_strmap_put(&st->parties, party, NULL, rc);
 
@@ -564,8 +562,8 @@ int zl_recall_notify(zl_store *s, const char *case_id,
             targets[nt++] = keys[i];
         }
     } else {
-        targets = zl_calloc(json_array_size(custodians(&st)) + 1,
-                            sizeof *targets);
+        targets =
+            zl_calloc(json_array_size(custodians(&st)) + 1, sizeof *targets);
         if (!targets) {
             rc = ZL_ENOMEM;
             goto out;
@@ -774,7 +772,8 @@ out:
     return rc;
 }
 
-/* ---- derived rows --------------------------------------------------------- */
+/* ---- derived rows ---------------------------------------------------------
+ */
 
 static char *dup_str(const char *v)
 {
@@ -817,9 +816,10 @@ int zl_recall_derive(zl_store *s, const char *case_id,
         rc = ZL_ENOMEM;
         goto out;
     }
-    json_array_foreach(ids, i, v) {
-        if (json_is_string(v) && !(d->ids[d->n_ids++] =
-                                        dup_str(json_string_value(v)))) {
+    json_array_foreach(ids, i, v)
+    {
+        if (json_is_string(v) &&
+            !(d->ids[d->n_ids++] = dup_str(json_string_value(v)))) {
             rc = ZL_ENOMEM;
             goto out;
         }
@@ -963,14 +963,14 @@ int zl_recall_status_get(zl_store *s, const char *case_id,
         rc = ZL_ENOMEM;
         goto out;
     }
-    json_array_foreach(lots, i, c) if (json_is_string(c)) p->lots[st->n_lots++] =
-        json_string_value(c);
+    json_array_foreach(lots, i, c) if (json_is_string(c))
+        p->lots[st->n_lots++] = json_string_value(c);
     st->lots = p->lots;
     sum = json_object_get(json_object_get(p->st.open, "scope"), "summary");
     st->summary = (struct zl_recall_summary){
-        count_of(sum, "items"),      count_of(sum, "lots"),
-        count_of(sum, "classes"),    count_of(sum, "containers"),
-        count_of(sum, "assets"),     count_of(sum, "itemsAtConsumers"),
+        count_of(sum, "items"),   count_of(sum, "lots"),
+        count_of(sum, "classes"), count_of(sum, "containers"),
+        count_of(sum, "assets"),  count_of(sum, "itemsAtConsumers"),
         count_of(sum, "events")};
     /* every party: the custodians and the notified ones, by ID */
     json_array_foreach(custodians(&p->st), i, c)
@@ -1042,7 +1042,7 @@ static int string_list(const char *text, json_t **owner, const char ***out,
     *out = zl_calloc(json_array_size(a) + 1, sizeof **out);
     if (!*out)
         return ZL_ENOMEM;
-    json_array_foreach(a, i, v) if (json_is_string(v)) (*out)[(*n)++] =
+    json_array_foreach(a, i, v) if (json_is_string(v))(*out)[(*n)++] =
         json_string_value(v);
     return 0;
 }
@@ -1056,10 +1056,11 @@ struct list_ctx {
 static int info_cb(void *vctx, const struct zl_store_recall_case *r)
 {
     struct list_ctx *lc = vctx;
-    struct zl_recall_info ri = {r->case_id,   r->status,    r->reason,
-                                r->hazard_class, r->opened_ms, r->closed_ms,
-                                NULL,         0,            NULL,
-                                0};
+    struct zl_recall_info ri = {r->case_id,   r->status,
+                                r->reason,    r->hazard_class,
+                                r->opened_ms, r->closed_ms,
+                                NULL,         0,
+                                NULL,         0};
     const char **lots = NULL, **gtins = NULL;
     json_t *lj = NULL, *gj = NULL;
     int rc;

@@ -85,7 +85,7 @@ json_t *zl_recall_scope_record(const zl_recall_scope *sc);
  * zl_recall_derived_cleanup frees them. ZL_ENOTFOUND when the case has
  * no open record. verify compares, reindex rewrites. */
 struct zl_recall_derived {
-    struct zl_store_recall_case row;  /* strings owned below */
+    struct zl_store_recall_case row; /* strings owned below */
     char *reason, *hazard, *lots_json, *gtins_json;
     char **ids;
     size_t n_ids;

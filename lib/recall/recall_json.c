@@ -56,10 +56,9 @@ static json_t *summary_json(const struct zl_recall_summary *s)
     return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "items",
                      (json_int_t)s->items, "lots", (json_int_t)s->lots,
                      "classes", (json_int_t)s->classes, "containers",
-                     (json_int_t)s->containers, "assets",
-                     (json_int_t)s->assets, "itemsAtConsumers",
-                     (json_int_t)s->items_at_consumers, "events",
-                     (json_int_t)s->events);
+                     (json_int_t)s->containers, "assets", (json_int_t)s->assets,
+                     "itemsAtConsumers", (json_int_t)s->items_at_consumers,
+                     "events", (json_int_t)s->events);
 }
 
 static json_t *custodians_json(const zl_recall_scope *sc)
@@ -158,10 +157,10 @@ int zl_recall_scope_json(const zl_recall_scope *sc, struct zl_buf *out)
         }
     doc = json_object();
     if (put(doc, "lots", zl_recall_strings_json(sc->lots, sc->n_lots)) |
-        put(doc, "summary", summary_json(&sc->summary)) |
-        put(doc, "custodians", custodians_json(sc)) |
-        put(doc, "nodes", nodes_json(sc)) | put(doc, "cteCounts", ctes) |
-        put(doc, "fsmaRows", json_integer((json_int_t)sc->n_rows)) ||
+            put(doc, "summary", summary_json(&sc->summary)) |
+            put(doc, "custodians", custodians_json(sc)) |
+            put(doc, "nodes", nodes_json(sc)) | put(doc, "cteCounts", ctes) |
+            put(doc, "fsmaRows", json_integer((json_int_t)sc->n_rows)) ||
         json_dump_callback(doc, dump_cb, out,
                            JSON_INDENT(2) | JSON_SORT_KEYS |
                                JSON_REAL_PRECISION(15)))
@@ -189,12 +188,12 @@ static json_t *status_json(const struct zl_recall_status *st)
         json_t *po = json_pack(
             "{s:s,s:b,s:b,s:s,s:o,s:o,s:o,s:o,s:o}", "party", p->party,
             "notified", p->notified, "acknowledged", p->acknowledged, "uom",
-            p->uom, "held", num(p->held), "sold", num(p->sold),
-            "distributed", num(p->distributed), "recovered",
-            num(p->recovered), "effectiveness", ratio(p->effectiveness));
+            p->uom, "held", num(p->held), "sold", num(p->sold), "distributed",
+            num(p->distributed), "recovered", num(p->recovered),
+            "effectiveness", ratio(p->effectiveness));
 
-        bad = !po || (p->name && json_object_set_new(po, "name",
-                                                     json_string(p->name)));
+        bad = !po || (p->name &&
+                      json_object_set_new(po, "name", json_string(p->name)));
         bad |= json_array_append_new(parties, po) != 0;
     }
     for (i = 0; i < st->n_overall && !bad; i++) {
@@ -203,14 +202,13 @@ static json_t *status_json(const struct zl_recall_status *st)
         bad = json_array_append_new(
                   overall,
                   json_pack("{s:s,s:o,s:o,s:o}", "uom", t->uom, "distributed",
-                            num(t->distributed), "recovered",
-                            num(t->recovered), "effectiveness",
-                            ratio(t->effectiveness))) != 0;
+                            num(t->distributed), "recovered", num(t->recovered),
+                            "effectiveness", ratio(t->effectiveness))) != 0;
     }
-    o = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:I}", "case", st->case_id,
-                  "status", st->closed ? "closed" : "open", "reason",
-                  st->reason, "hazardClass", st->hazard_class, "opened",
-                  st->opened, "records", (json_int_t)st->records);
+    o = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:I}", "case", st->case_id, "status",
+                  st->closed ? "closed" : "open", "reason", st->reason,
+                  "hazardClass", st->hazard_class, "opened", st->opened,
+                  "records", (json_int_t)st->records);
     /* json_object_set_new takes the value even when it fails */
     bad |= json_object_set_new(o, "parties", parties) |
            json_object_set_new(o, "overall", overall) |
@@ -223,10 +221,10 @@ static json_t *status_json(const struct zl_recall_status *st)
         return NULL;
     }
     if (o && st->closed &&
-        json_object_update_new(
-            o, json_pack("{s:s?,s:s?,s:b}", "closed", st->closed_at,
-                         "closeSummary", st->close_summary, "forced",
-                         st->forced))) {
+        json_object_update_new(o, json_pack("{s:s?,s:s?,s:b}", "closed",
+                                            st->closed_at, "closeSummary",
+                                            st->close_summary, "forced",
+                                            st->forced))) {
         json_decref(o);
         return NULL;
     }
@@ -240,14 +238,13 @@ static json_t *status_json(const struct zl_recall_status *st)
 }
 
 /* See zhiliang/recall.h. */
-int zl_recall_status_json(const struct zl_recall_status *st,
-                          struct zl_buf *out)
+int zl_recall_status_json(const struct zl_recall_status *st, struct zl_buf *out)
 {
     json_t *o = status_json(st);
     int rc = 0;
 
-    if (o == NULL || json_dump_callback(o, dump_cb, out,
-                                        JSON_INDENT(2) | JSON_SORT_KEYS))
+    if (o == NULL ||
+        json_dump_callback(o, dump_cb, out, JSON_INDENT(2) | JSON_SORT_KEYS))
         rc = ZL_ENOMEM;
     json_decref(o);
     return rc;

@@ -69,7 +69,6 @@ enum {
     C_EVENT
 };
 
-
 /* A party or location identifier resolved through the registry; strings
  * interned in the scope, NULL when the registry does not say. */
 struct resolved {
@@ -94,7 +93,7 @@ struct cust {
 struct ctx {
     zl_store *s;
     const zl_trace *t;
-    zl_recall_scope *sc; /* strings are interned in sc->strs */
+    zl_recall_scope *sc;       /* strings are interned in sc->strs */
     struct zl_strmap cache;    /* identifier -> struct resolved */
     struct zl_strmap evqty;    /* "<hex hash>|<id>" -> struct evqty */
     struct zl_strmap evin;     /* "<hex hash>" -> struct zl_strmap (set) */
@@ -523,9 +522,9 @@ static int build_custodians(struct ctx *c, zl_recall_scope *sc)
         if (!c->terminal[i])
             continue;
         p = custodian_of(c, n);
-        rc = add_holding(c, &custs, p ? p : &unknown, uom_of(n),
-                         n->has_quantity ? n->quantity : 1,
-                         n->reached_consumer);
+        rc =
+            add_holding(c, &custs, p ? p : &unknown, uom_of(n),
+                        n->has_quantity ? n->quantity : 1, n->reached_consumer);
     }
     if (rc || !(keys = zl_strmap_sorted_keys(&custs, &rc)))
         goto out;

@@ -14,9 +14,9 @@
 #include <math.h>
 #include <stdio.h>
 
-#define W 640
-#define H 400
-#define ML 64   /* left margin: y tick labels and axis title */
+#define W  640
+#define H  400
+#define ML 64 /* left margin: y tick labels and axis title */
 #define MR 24
 #define MT 40
 #define MB 56
@@ -64,8 +64,8 @@ static int axes(struct zl_buf *b, const struct zl_svg_chart *c)
                            "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
                            "stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" "
                            "text-anchor=\"end\">%g</text>\n",
-                           ML, py(c, v), W - MR, py(c, v), ML - 6,
-                           py(c, v) + 4, v);
+                           ML, py(c, v), W - MR, py(c, v), ML - 6, py(c, v) + 4,
+                           v);
     if (!rc)
         rc = zl_buf_printf(b,
                            "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
@@ -125,13 +125,13 @@ static int rule(struct zl_buf *b, const struct zl_svg_chart *c,
     double x2 = r->vertical ? px(c, r->at) : W - MR;
     double y1 = r->vertical ? MT : py(c, r->at);
     double y2 = r->vertical ? H - MB : py(c, r->at);
-    int rc = zl_buf_printf(b,
-                           "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-                           "y2=\"%.1f\" stroke=\"%s\" stroke-dasharray=\"3 3\"/>"
-                           "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\">",
-                           x1, y1, x2, y2, r->color ? r->color : "#c00",
-                           x1 + 4, y1 + (r->vertical ? 14 : -4),
-                           r->color ? r->color : "#c00");
+    int rc = zl_buf_printf(
+        b,
+        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+        "y2=\"%.1f\" stroke=\"%s\" stroke-dasharray=\"3 3\"/>"
+        "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\">",
+        x1, y1, x2, y2, r->color ? r->color : "#c00", x1 + 4,
+        y1 + (r->vertical ? 14 : -4), r->color ? r->color : "#c00");
 
     if (!rc)
         rc = esc(b, r->label);
@@ -146,15 +146,16 @@ int zl_svg_chart(struct zl_buf *b, const struct zl_svg_chart *c)
 
     if (!(c->x_max > c->x_min) || !(c->y_max > c->y_min))
         return ZL_EINVAL;
-    rc = zl_buf_printf(b,
-                       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
-                       "height=\"%d\" viewBox=\"0 0 %d %d\" "
-                       "font-family=\"'Noto Sans CJK SC','WenQuanYi Micro Hei',"
-                       "sans-serif\" font-size=\"12\">\n"
-                       "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n"
-                       "<text x=\"%d\" y=\"24\" font-size=\"15\" "
-                       "font-weight=\"bold\">",
-                       W, H, W, H, ML);
+    rc =
+        zl_buf_printf(b,
+                      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+                      "height=\"%d\" viewBox=\"0 0 %d %d\" "
+                      "font-family=\"'Noto Sans CJK SC','WenQuanYi Micro Hei',"
+                      "sans-serif\" font-size=\"12\">\n"
+                      "<rect width=\"100%%\" height=\"100%%\" fill=\"#fff\"/>\n"
+                      "<text x=\"%d\" y=\"24\" font-size=\"15\" "
+                      "font-weight=\"bold\">",
+                      W, H, W, H, ML);
     if (!rc)
         rc = esc(b, c->title);
     if (!rc)

@@ -14,16 +14,16 @@
 #include <stddef.h>
 
 struct zl_svg_series {
-    const char *label;       /* legend text, or NULL */
-    const double *x, *y;     /* n points, x ascending */
+    const char *label;   /* legend text, or NULL */
+    const double *x, *y; /* n points, x ascending */
     size_t n;
-    const char *color;       /* CSS colour, e.g. "#1f6feb" */
+    const char *color; /* CSS colour, e.g. "#1f6feb" */
     int dashed;
 };
 
 /* A horizontal or vertical reference line (a control limit, an AQL). */
 struct zl_svg_rule {
-    int vertical;            /* 0: y = at, 1: x = at */
+    int vertical; /* 0: y = at, 1: x = at */
     double at;
     const char *label;
     const char *color;

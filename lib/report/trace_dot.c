@@ -35,13 +35,15 @@ int zl_trace_write_dot(const zl_trace *t, struct zl_buf *b)
                            zl_trace_kind_name(n->kind));
         rc = rc < 0 ? rc : dot_str(b, n->id);
         if (rc == 0 && n->has_quantity && n->kind != ZL_TK_ITEM)
-            rc = zl_buf_printf(b, "\\n%g %s", n->quantity, n->uom ? n->uom : "");
+            rc =
+                zl_buf_printf(b, "\\n%g %s", n->quantity, n->uom ? n->uom : "");
         if (rc == 0 && (n->owner || n->location)) {
             rc = zl_buf_adds(b, "\\n");
             rc = rc < 0 ? rc : dot_str(b, n->owner ? n->owner : n->location);
         }
-        rc = rc < 0 ? rc : zl_buf_printf(b, "\"%s];\n",
-                                         n->via < 0 ? ", penwidth=2" : "");
+        rc = rc < 0 ? rc
+                    : zl_buf_printf(b, "\"%s];\n",
+                                    n->via < 0 ? ", penwidth=2" : "");
     }
     for (size_t i = 0; rc == 0 && i < zl_trace_edge_count(t); i++) {
         const struct zl_trace_edge *e = zl_trace_edge(t, i);
@@ -56,7 +58,8 @@ int zl_trace_write_dot(const zl_trace *t, struct zl_buf *b)
                                                   ev->biz_step));
         }
         if (rc == 0 && e->has_quantity)
-            rc = zl_buf_printf(b, "\\n%g %s", e->quantity, e->uom ? e->uom : "");
+            rc =
+                zl_buf_printf(b, "\\n%g %s", e->quantity, e->uom ? e->uom : "");
         rc = rc < 0 ? rc : zl_buf_adds(b, "\"];\n");
     }
     return rc < 0 ? rc : zl_buf_adds(b, "}\n");

@@ -23,11 +23,11 @@
 #include <string.h>
 
 #define MAX_NODES 400
-#define COL_W 510   /* box + room for the edge labels between columns */
-#define BOX_W 340   /* fits a lot or SSCC with its quantity at 11px */
-#define BOX_H 64
-#define ROW_H 80
-#define MARGIN 30
+#define COL_W     510 /* box + room for the edge labels between columns */
+#define BOX_W     340 /* fits a lot or SSCC with its quantity at 11px */
+#define BOX_H     64
+#define ROW_H     80
+#define MARGIN    30
 
 /* Text with XML special characters escaped, cut to max characters. */
 static int xml_text(struct zl_buf *b, const char *s, size_t max)
@@ -41,7 +41,7 @@ static int xml_text(struct zl_buf *b, const char *s, size_t max)
         ;
     rc = zl_buf_add_xml(b, s, n, 0);
     if (rc == 0 && s[n])
-        rc = zl_buf_adds(b, "\xe2\x80\xa6");   /* ellipsis */
+        rc = zl_buf_adds(b, "\xe2\x80\xa6"); /* ellipsis */
     return rc;
 }
 
@@ -75,7 +75,7 @@ static void day(int64_t ms, char out[32])
         return;
     }
     zl_time_format_utc(ms, out);
-    out[16] = '\0';          /* YYYY-MM-DDTHH:MM */
+    out[16] = '\0'; /* YYYY-MM-DDTHH:MM */
     out[10] = ' ';
 }
 
@@ -105,15 +105,18 @@ int zl_trace_write_svg(const zl_trace *t, struct zl_buf *b)
     }
     w = 2 * MARGIN + (max_depth + 1) * COL_W;
     h = 2 * MARGIN + 30 + (max_rows ? max_rows : 1) * ROW_H + 20;
-    rc = zl_buf_printf(b,
+    rc = zl_buf_printf(
+        b,
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
         "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"11\">\n"
         "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-        "<text x=\"%d\" y=\"%d\" font-size=\"14\" font-weight=\"bold\">%s</text>\n",
+        "<text x=\"%d\" y=\"%d\" font-size=\"14\" "
+        "font-weight=\"bold\">%s</text>\n",
         w, h, w, h, MARGIN, MARGIN,
         zl_trace_options(t)->dir == ZL_TRACE_FORWARD
-            ? "Forward trace 去向可追" : "Backward trace 来源可查");
+            ? "Forward trace 去向可追"
+            : "Backward trace 来源可查");
     /* edges first, under the boxes */
     for (size_t i = 0; rc == 0 && i < zl_trace_edge_count(t); i++) {
         const struct zl_trace_edge *e = zl_trace_edge(t, i);
@@ -127,24 +130,28 @@ int zl_trace_write_svg(const zl_trace *t, struct zl_buf *b)
         y1 = y[e->from] + BOX_H / 2;
         x2 = x[e->to];
         y2 = y[e->to] + BOX_H / 2;
-        if (x2 <= x1) {   /* same or earlier column: loop around */
+        if (x2 <= x1) { /* same or earlier column: loop around */
             x2 = x[e->to] + BOX_W / 2;
             y2 = y[e->to] + (y[e->to] > y1 ? 0 : BOX_H);
         }
-        rc = zl_buf_printf(b, "<path d=\"M%d %d C%d %d %d %d %d %d\" "
-                           "fill=\"none\" stroke=\"#777\" "
-                           "marker-end=\"url(#arrow)\"/>\n", x1, y1,
-                           (x1 + x2) / 2, y1, (x1 + x2) / 2, y2, x2, y2);
+        rc =
+            zl_buf_printf(b,
+                          "<path d=\"M%d %d C%d %d %d %d %d %d\" "
+                          "fill=\"none\" stroke=\"#777\" "
+                          "marker-end=\"url(#arrow)\"/>\n",
+                          x1, y1, (x1 + x2) / 2, y1, (x1 + x2) / 2, y2, x2, y2);
         if (rc == 0)
-            rc = zl_buf_printf(b, "<text x=\"%d\" y=\"%d\" fill=\"#555\" "
+            rc = zl_buf_printf(b,
+                               "<text x=\"%d\" y=\"%d\" fill=\"#555\" "
                                "font-size=\"9\" text-anchor=\"middle\">%s",
                                (x1 + x2) / 2, (y1 + y2) / 2 - 3,
                                zl_trace_link_name(e->link));
         if (rc == 0 && ev->biz_step) {
             rc = zl_buf_adds(b, " \xc2\xb7 ");
             rc = rc < 0 ? rc
-                        : xml_text(b, zl_cbv_short(zl_biz_step_term(ev->step),
-                                                   ev->biz_step),
+                        : xml_text(b,
+                                   zl_cbv_short(zl_biz_step_term(ev->step),
+                                                ev->biz_step),
                                    24);
         }
         if (rc == 0 && e->has_quantity)
@@ -162,7 +169,8 @@ int zl_trace_write_svg(const zl_trace *t, struct zl_buf *b)
         const struct zl_trace_node *nd = zl_trace_node(t, i);
         char t1[32], t2[32];
 
-        rc = zl_buf_printf(b, "<g><rect x=\"%d\" y=\"%d\" width=\"%d\" "
+        rc = zl_buf_printf(b,
+                           "<g><rect x=\"%d\" y=\"%d\" width=\"%d\" "
                            "height=\"%d\" rx=\"6\" fill=\"%s\" stroke=\"%s\" "
                            "stroke-width=\"%d\"/>\n<text x=\"%d\" y=\"%d\">"
                            "<tspan font-weight=\"bold\">%s</tspan> ",
@@ -173,8 +181,11 @@ int zl_trace_write_svg(const zl_trace *t, struct zl_buf *b)
         if (rc == 0 && nd->has_quantity && nd->kind != ZL_TK_ITEM)
             rc = zl_buf_printf(b, " (%g%s%s)", nd->quantity, nd->uom ? " " : "",
                                nd->uom ? nd->uom : "");
-        rc = rc < 0 ? rc : zl_buf_printf(b, "</text>\n<text x=\"%d\" y=\"%d\" "
-                                         "fill=\"#333\">", x[i] + 6, y[i] + 29);
+        rc = rc < 0 ? rc
+                    : zl_buf_printf(b,
+                                    "</text>\n<text x=\"%d\" y=\"%d\" "
+                                    "fill=\"#333\">",
+                                    x[i] + 6, y[i] + 29);
         if (rc == 0 && nd->owner)
             rc = xml_text(b, short_id(nd->owner), 20);
         if (rc == 0 && nd->owner && nd->location)
@@ -183,17 +194,19 @@ int zl_trace_write_svg(const zl_trace *t, struct zl_buf *b)
             rc = xml_text(b, short_id(nd->location), 22);
         day(nd->first_ms, t1);
         day(nd->last_ms, t2);
-        rc = rc < 0 ? rc : zl_buf_printf(b, "</text>\n<text x=\"%d\" y=\"%d\" "
-                                         "fill=\"#666\" font-size=\"9\">%s \xe2"
-                                         "\x80\x93 %s  %zu events%s</text></g>\n",
-                                         x[i] + 6, y[i] + 44, t1, t2,
-                                         nd->n_events,
-                                         nd->reached_consumer ? "  sold" : "");
+        rc = rc < 0 ? rc
+                    : zl_buf_printf(b,
+                                    "</text>\n<text x=\"%d\" y=\"%d\" "
+                                    "fill=\"#666\" font-size=\"9\">%s \xe2"
+                                    "\x80\x93 %s  %zu events%s</text></g>\n",
+                                    x[i] + 6, y[i] + 44, t1, t2, nd->n_events,
+                                    nd->reached_consumer ? "  sold" : "");
     }
     if (rc == 0 && shown < n)
-        rc = zl_buf_printf(b, "<text x=\"%d\" y=\"%d\" fill=\"#c00\">%zu more "
-                           "nodes not drawn (see --json)</text>\n", MARGIN,
-                           h - 10, n - shown);
+        rc = zl_buf_printf(b,
+                           "<text x=\"%d\" y=\"%d\" fill=\"#c00\">%zu more "
+                           "nodes not drawn (see --json)</text>\n",
+                           MARGIN, h - 10, n - shown);
     rc = rc < 0 ? rc : zl_buf_adds(b, "</svg>\n");
 out:
     zl_free(col_rows);

@@ -203,8 +203,8 @@ struct zl_store_audit_ops {
     struct zl_store_module_ops base;
     int (*derived_counts)(zl_store *s, struct zl_store_derived_counts *c);
     int (*id_row_get)(zl_store *s, const char *id, int64_t event_time_ms,
-                      const uint8_t hash[32], enum zl_id_role role,
-                      zl_id_cb cb, void *ctx);
+                      const uint8_t hash[32], enum zl_id_role role, zl_id_cb cb,
+                      void *ctx);
     int (*signed_docs_all)(zl_store *s, zl_store_doc_cb cb, void *ctx);
     int (*doc_link_exists)(zl_store *s, const uint8_t event_hash[32],
                            const uint8_t doc_hash[32]);
@@ -221,20 +221,16 @@ struct zl_store_correction_ops {
     int (*get)(zl_store *s, const char *key, zl_correction_cb cb, void *ctx);
     int (*of)(zl_store *s, const uint8_t target[32], zl_correction_cb cb,
               void *ctx);
-    int (*for_id)(zl_store *s, const char *id, zl_correction_cb cb,
-                  void *ctx);
-    int (*keys)(zl_store *s, int (*cb)(void *ctx, const char *key),
-                void *ctx);
+    int (*for_id)(zl_store *s, const char *id, zl_correction_cb cb, void *ctx);
+    int (*keys)(zl_store *s, int (*cb)(void *ctx, const char *key), void *ctx);
     int (*count)(zl_store *s, int64_t *n);
 };
 
 struct zl_store_receipt_ops {
     struct zl_store_module_ops base;
     int (*put)(zl_store *s, const struct zl_receipt_group *g);
-    int (*get)(zl_store *s, const char *key, zl_receipt_group_cb cb,
-               void *ctx);
-    int (*keys)(zl_store *s, int (*cb)(void *ctx, const char *key),
-                void *ctx);
+    int (*get)(zl_store *s, const char *key, zl_receipt_group_cb cb, void *ctx);
+    int (*keys)(zl_store *s, int (*cb)(void *ctx, const char *key), void *ctx);
 };
 
 struct zl_store_docs_ops {

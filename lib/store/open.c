@@ -44,4 +44,7 @@ int zl_open(const char *path, zl_store **out, struct zl_error *err)
     return zl_store_open(path, ZL_STORE_EXISTING, out, err);
 }
 
-void zl_close(zl_store *s) { zl_store_close(s); }
+void zl_close(zl_store *s)
+{
+    zl_store_close(s);
+}

@@ -44,8 +44,8 @@ static int derived_counts(zl_store *s, struct zl_store_derived_counts *c)
 }
 
 static int id_row_get(zl_store *s, const char *id, int64_t event_time_ms,
-                        const uint8_t hash[32], enum zl_id_role role,
-                        zl_id_cb cb, void *ctx)
+                      const uint8_t hash[32], enum zl_id_role role, zl_id_cb cb,
+                      void *ctx)
 {
     static const char SQL[] =
         "SELECT type, action, record_time, qty, uom FROM event_ids"
@@ -101,7 +101,7 @@ static int signed_docs_all(zl_store *s, zl_store_doc_cb cb, void *ctx)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         uint8_t h[32] = {0};
 
-        blob32(st, 0, h);  /* a damaged hash shows as a mismatch */
+        blob32(st, 0, h); /* a damaged hash shows as a mismatch */
         rc = cb(ctx, h, (const char *)sqlite3_column_text(st, 1),
                 (const char *)sqlite3_column_text(st, 2),
                 (const char *)sqlite3_column_blob(st, 3),
@@ -116,7 +116,7 @@ static int signed_docs_all(zl_store *s, zl_store_doc_cb cb, void *ctx)
 }
 
 static int doc_link_exists(zl_store *s, const uint8_t event_hash[32],
-                             const uint8_t doc_hash[32])
+                           const uint8_t doc_hash[32])
 {
     static const char SQL[] = "SELECT 1 FROM event_docs"
                               " WHERE event_hash = ?1 AND doc_hash = ?2";

@@ -103,7 +103,7 @@ static int each(zl_store *s, sqlite3_stmt *st, zl_correction_cb cb, void *ctx,
 }
 
 static int correction_get(zl_store *s, const char *key, zl_correction_cb cb,
-                            void *ctx)
+                          void *ctx)
 {
     static const char SQL[] = "SELECT " COLS " FROM corrections WHERE key=?1";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
@@ -117,7 +117,7 @@ static int correction_get(zl_store *s, const char *key, zl_correction_cb cb,
 }
 
 static int corrections_of(zl_store *s, const uint8_t target[32],
-                            zl_correction_cb cb, void *ctx)
+                          zl_correction_cb cb, void *ctx)
 {
     static const char SQL[] = "SELECT " COLS " FROM corrections"
                               " WHERE target=?1 ORDER BY record_time, key";
@@ -129,8 +129,8 @@ static int corrections_of(zl_store *s, const uint8_t target[32],
     return each(s, st, cb, ctx, NULL);
 }
 
-static int corrections_for_id(zl_store *s, const char *id,
-                                zl_correction_cb cb, void *ctx)
+static int corrections_for_id(zl_store *s, const char *id, zl_correction_cb cb,
+                              void *ctx)
 {
     static const char SQL[] = "SELECT " COLS " FROM corrections WHERE target IN"
                               " (SELECT hash FROM event_ids WHERE id=?1)"
@@ -144,7 +144,7 @@ static int corrections_for_id(zl_store *s, const char *id,
 }
 
 static int correction_keys(zl_store *s, int (*cb)(void *ctx, const char *key),
-                             void *ctx)
+                           void *ctx)
 {
     static const char SQL[] = "SELECT key FROM corrections ORDER BY key";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);

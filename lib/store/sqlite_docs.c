@@ -11,7 +11,10 @@ static const char DOCS_SCHEMA[] =
     " event_hash BLOB NOT NULL, doc_hash BLOB NOT NULL,"
     " PRIMARY KEY(event_hash, doc_hash)) WITHOUT ROWID;";
 
-static int docs_schema(zl_store *s) { return zl_sqlite_exec(s, DOCS_SCHEMA); }
+static int docs_schema(zl_store *s)
+{
+    return zl_sqlite_exec(s, DOCS_SCHEMA);
+}
 
 static int signed_doc_put(zl_store *s, const uint8_t doc_hash[32],
                           const char *party, const char *sig_b64,

@@ -17,7 +17,7 @@
 #define ZL_STMT_CACHE 96
 
 struct zl_stmt_slot {
-    const char *sql;   /* identity: the literal's address */
+    const char *sql; /* identity: the literal's address */
     sqlite3_stmt *stmt;
 };
 
@@ -27,7 +27,7 @@ struct zl_sqlite {
     char *path;
     struct zl_stmt_slot stmts[ZL_STMT_CACHE];
     size_t n_stmts;
-    uint64_t commits;   /* write transactions committed on this handle */
+    uint64_t commits; /* write transactions committed on this handle */
 };
 
 static inline struct zl_sqlite *zl_sqlite_of(zl_store *s)
@@ -50,9 +50,9 @@ int zl_sqlite_exec(zl_store *s, const char *sql);
 
 /* The events columns every event SELECT returns, in this order (table
  * alias e), and the decoder of such a row. Strings stay owned by st. */
-#define ZL_SQLITE_EVENT_COLS                                                  \
-    "e.hash, e.declared_id, e.type, e.action, e.event_time, e.tz,"            \
-    " e.record_time, e.biz_step, e.disposition, e.read_point,"                \
+#define ZL_SQLITE_EVENT_COLS                                                   \
+    "e.hash, e.declared_id, e.type, e.action, e.event_time, e.tz,"             \
+    " e.record_time, e.biz_step, e.disposition, e.read_point,"                 \
     " e.biz_location, e.transformation_id, e.has_error, e.party, e.json"
 void zl_sqlite_row_event(sqlite3_stmt *st, struct zl_stored_event *ev);
 

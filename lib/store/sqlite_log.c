@@ -193,9 +193,8 @@ out:
     return rc;
 }
 
-static int checkpoint_put(zl_store *s, uint64_t size,
-                          const uint8_t root[32], const char *note,
-                          int64_t issued_ms)
+static int checkpoint_put(zl_store *s, uint64_t size, const uint8_t root[32],
+                          const char *note, int64_t issued_ms)
 {
     static const char SQL[] = "INSERT INTO log_checkpoint(size, root, note,"
                               " issued_ms) VALUES(?1, ?2, ?3, ?4)";
@@ -238,8 +237,7 @@ static int checkpoint_get(zl_store *s, uint64_t size, char **note)
     return rc;
 }
 
-static int checkpoints(zl_store *s, zl_store_log_checkpoint_cb cb,
-                       void *ctx)
+static int checkpoints(zl_store *s, zl_store_log_checkpoint_cb cb, void *ctx)
 {
     static const char SQL[] =
         "SELECT size, root, note FROM log_checkpoint ORDER BY size";

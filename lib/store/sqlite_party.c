@@ -48,7 +48,10 @@ static const char added_sql[] =
     "CREATE TABLE IF NOT EXISTS party_kinds ("
     " party_id TEXT PRIMARY KEY, kind INTEGER NOT NULL, region TEXT);";
 
-static sqlite3 *dbof(zl_store *s) { return zl_sqlite_db(s); }
+static sqlite3 *dbof(zl_store *s)
+{
+    return zl_sqlite_db(s);
+}
 
 static int party_schema(zl_store *s)
 {
@@ -153,8 +156,9 @@ static int put_prefixes_kind(zl_store *s, const struct zl_party *p)
         goto out;
     sqlite3_finalize(st);
     st = NULL;
-    if ((rc = prep(s, "INSERT INTO party_prefixes(prefix, party_id)"
-                      " VALUES(?,?) ON CONFLICT(prefix) DO NOTHING",
+    if ((rc = prep(s,
+                   "INSERT INTO party_prefixes(prefix, party_id)"
+                   " VALUES(?,?) ON CONFLICT(prefix) DO NOTHING",
                    &st)))
         goto out;
     for (i = 0; i < p->n_prefixes; i++) {
@@ -181,15 +185,15 @@ out:
 
 /* Gather the party's prefixes (new strings into pre[], count in *n) and
  * its kind and region (region new into *region, NULL if none). */
-static int get_prefixes_kind(zl_store *s, const char *id, char **pre,
-                             size_t *n, enum zl_party_kind *kind,
-                             char **region)
+static int get_prefixes_kind(zl_store *s, const char *id, char **pre, size_t *n,
+                             enum zl_party_kind *kind, char **region)
 {
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (prep(s, "SELECT prefix FROM party_prefixes WHERE party_id=?"
-                " ORDER BY prefix",
+    if (prep(s,
+             "SELECT prefix FROM party_prefixes WHERE party_id=?"
+             " ORDER BY prefix",
              &st)) {
         rc = added_missing(s) ? 0 : ZL_ESTORE;
         goto out;
@@ -293,8 +297,8 @@ static int party_put(zl_store *s, const struct zl_party *p, int replace)
     if (rc)
         goto out;
     if ((rc = bind_text(st, 1, p->id)) || (rc = bind_text(st, 2, p->name_zh)) ||
-        (rc = bind_text(st, 3, p->name_en)) || (rc = bind_text(st, 4, p->uscc)) ||
-        (rc = bind_text(st, 5, p->role)) ||
+        (rc = bind_text(st, 3, p->name_en)) ||
+        (rc = bind_text(st, 4, p->uscc)) || (rc = bind_text(st, 5, p->role)) ||
         (rc = bind_text(st, 6, p->address_zh)) ||
         (rc = bind_text(st, 7, p->address_en)) ||
         (rc = bind_text(st, 8, p->pubkey_b64)))
@@ -310,19 +314,20 @@ static int party_put(zl_store *s, const struct zl_party *p, int replace)
     if (p->n_glns) {
         sqlite3_finalize(st);
         st = NULL;
-        if ((rc = prep(s, "DELETE FROM party_gln WHERE party_id=?1 AND gln NOT IN"
-                          " (SELECT value FROM json_each(?2))",
+        if ((rc = prep(s,
+                       "DELETE FROM party_gln WHERE party_id=?1 AND gln NOT IN"
+                       " (SELECT value FROM json_each(?2))",
                        &st)) ||
-            (rc = bind_text(st, 1, p->id)) ||
-            (rc = bind_gln_array(st, 2, p)))
+            (rc = bind_text(st, 1, p->id)) || (rc = bind_gln_array(st, 2, p)))
             goto out;
     }
     if ((rc = step_done(st)))
         goto out;
     sqlite3_finalize(st);
     st = NULL;
-    if ((rc = prep(s, "INSERT OR IGNORE INTO party_gln(gln, party_id)"
-                      " VALUES(?,?)",
+    if ((rc = prep(s,
+                   "INSERT OR IGNORE INTO party_gln(gln, party_id)"
+                   " VALUES(?,?)",
                    &st)))
         goto out;
     for (i = 0; i < p->n_glns; i++) {
@@ -341,8 +346,7 @@ out:
 
 /* Build a party from the current row of a "SELECT * FROM parties" and
  * call cb with its GLNs gathered. */
-static int emit_party(zl_store *s, sqlite3_stmt *row, zl_party_cb cb,
-                      void *ctx)
+static int emit_party(zl_store *s, sqlite3_stmt *row, zl_party_cb cb, void *ctx)
 {
     sqlite3_stmt *st = NULL;
     char *glns[ZL_PARTY_MAX_GLNS];
@@ -408,8 +412,7 @@ static int run_party_query(zl_store *s, sqlite3_stmt *st, zl_party_cb cb,
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-static int party_get(zl_store *s, const char *key, zl_party_cb cb,
-                     void *ctx)
+static int party_get(zl_store *s, const char *key, zl_party_cb cb, void *ctx)
 {
     sqlite3_stmt *st = NULL;
     int rc, found = 0;
@@ -486,8 +489,9 @@ static int location_get(zl_store *s, const char *gln, zl_location_cb cb,
     struct zl_location l;
     int rc;
 
-    if ((rc = prep(s, "SELECT gln, party_id, name_zh, name_en FROM party_gln"
-                      " WHERE gln=?",
+    if ((rc = prep(s,
+                   "SELECT gln, party_id, name_zh, name_en FROM party_gln"
+                   " WHERE gln=?",
                    &st)) ||
         (rc = bind_text(st, 1, gln)))
         goto out;
@@ -513,8 +517,10 @@ static int product_put(zl_store *s, const struct zl_product *p)
 
     if ((rc = prep(s, "INSERT OR REPLACE INTO products VALUES(?,?,?,?,?)",
                    &st)) ||
-        (rc = bind_text(st, 1, p->gtin)) || (rc = bind_text(st, 2, p->name_zh)) ||
-        (rc = bind_text(st, 3, p->name_en)) || (rc = bind_text(st, 4, p->brand)) ||
+        (rc = bind_text(st, 1, p->gtin)) ||
+        (rc = bind_text(st, 2, p->name_zh)) ||
+        (rc = bind_text(st, 3, p->name_en)) ||
+        (rc = bind_text(st, 4, p->brand)) ||
         (rc = bind_text(st, 5, p->brand_en)))
         goto out;
     rc = step_done(st);
@@ -623,8 +629,9 @@ static int token_get(zl_store *s, const char *id,
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if ((rc = prep(s, "SELECT party_id, sha256, revoked_ms FROM tokens"
-                      " WHERE id=?",
+    if ((rc = prep(s,
+                   "SELECT party_id, sha256, revoked_ms FROM tokens"
+                   " WHERE id=?",
                    &st)) ||
         (rc = bind_text(st, 1, id)))
         goto out;

@@ -38,7 +38,7 @@ struct qb {
     struct bind binds[MAX_BINDS];
     int n;
     int rc;
-    uint8_t hashes[MAX_BINDS][32];  /* decoded hash IDs, bound as blobs */
+    uint8_t hashes[MAX_BINDS][32]; /* decoded hash IDs, bound as blobs */
     int n_hashes;
 };
 
@@ -248,8 +248,8 @@ static void time_range(struct qb *q, const char *col, int64_t ge, int64_t lt)
 
 static void build(struct qb *q, const struct zl_event_filter *f)
 {
-    const char *tcol = f->order_by == ZL_ORDER_RECORD_TIME ? "e.record_time"
-                                                            : "e.event_time";
+    const char *tcol =
+        f->order_by == ZL_ORDER_RECORD_TIME ? "e.record_time" : "e.event_time";
 
     add(q, "SELECT " ZL_SQLITE_EVENT_COLS " FROM events e WHERE 1");
     bitset_in(q, "e.type", f->event_types);
@@ -323,7 +323,7 @@ static void build(struct qb *q, const struct zl_event_filter *f)
  * machine instructions (well under a millisecond); the stop callback,
  * which may cost a system call, only every STOP_EVERY checks. */
 #define PROGRESS_OPS 8192
-#define STOP_EVERY 64
+#define STOP_EVERY   64
 
 struct budget {
     const struct zl_event_filter *f;
@@ -357,7 +357,7 @@ int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
     if (!q)
         return ZL_ENOMEM;
     if (f->deadline_ms && zl_time_now_ms() > f->deadline_ms) {
-        zl_free(q);   /* the budget is spent before the query starts */
+        zl_free(q); /* the budget is spent before the query starts */
         return ZL_ETIMEOUT;
     }
     zl_buf_init(&q->sql, 1 << 20);
@@ -365,7 +365,8 @@ int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
     rc = q->rc;
     if (rc)
         goto out;
-    if (sqlite3_prepare_v2(zl_sqlite_db(s), q->sql.data, -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), q->sql.data, -1, &st, NULL) !=
+        SQLITE_OK) {
         rc = ZL_ESTORE;
         goto out;
     }
@@ -376,14 +377,11 @@ int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
         case B_TEXT:
             sqlite3_bind_text(st, i + 1, b->text, (int)b->len, SQLITE_STATIC);
             break;
-        case B_INT:
-            sqlite3_bind_int64(st, i + 1, b->i);
-            break;
+        case B_INT: sqlite3_bind_int64(st, i + 1, b->i); break;
         case B_BLOB:
             sqlite3_bind_blob(st, i + 1, b->blob, 32, SQLITE_STATIC);
             break;
-        case B_PREFIX_HI:
-        {
+        case B_PREFIX_HI: {
             /* Upper bound of a prefix range: its successor (see
              * prefix_successor_len), exact for any bytes. */
             size_t hl = prefix_successor_len(b->text, b->len);
@@ -406,7 +404,8 @@ int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
         int src;
 
         if (f->deadline_ms || f->stop)
-            sqlite3_progress_handler(zl_sqlite_db(s), PROGRESS_OPS, progress, &bud);
+            sqlite3_progress_handler(zl_sqlite_db(s), PROGRESS_OPS, progress,
+                                     &bud);
         while ((src = sqlite3_step(st)) == SQLITE_ROW) {
             zl_sqlite_row_event(st, &ev);
             rc = cb(ctx, &ev);

@@ -60,8 +60,8 @@ static int record_put(zl_store *s, const char *case_id, long seq,
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-static int record_get(zl_store *s, const char *case_id, long seq,
-                      char **json, size_t *len)
+static int record_get(zl_store *s, const char *case_id, long seq, char **json,
+                      size_t *len)
 {
     static const char SQL[] = "SELECT json FROM recall_records"
                               " WHERE case_id = ?1 AND seq = ?2";
@@ -179,13 +179,13 @@ static int emit_cases(sqlite3_stmt *st, zl_store_recall_case_cb cb, void *ctx,
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         struct zl_store_recall_case ri = {col(st, 0),
-                                    col(st, 1),
-                                    col(st, 2),
-                                    col(st, 3),
-                                    sqlite3_column_int64(st, 4),
-                                    sqlite3_column_int64(st, 5),
-                                    col(st, 6),
-                                    col(st, 7)};
+                                          col(st, 1),
+                                          col(st, 2),
+                                          col(st, 3),
+                                          sqlite3_column_int64(st, 4),
+                                          sqlite3_column_int64(st, 5),
+                                          col(st, 6),
+                                          col(st, 7)};
 
         (*found)++;
         if (cb && (r = cb(ctx, &ri)) != 0)
@@ -225,8 +225,8 @@ static int case_list(zl_store *s, const char *case_id, int open_only,
     return rc;
 }
 
-static int ids_put(zl_store *s, const char *case_id,
-                   const char *const *ids, size_t n)
+static int ids_put(zl_store *s, const char *case_id, const char *const *ids,
+                   size_t n)
 {
     static const char SQL[] = "INSERT OR IGNORE INTO recall_ids(id, case_id)"
                               " VALUES(?1, ?2)";
@@ -247,8 +247,8 @@ static int ids_put(zl_store *s, const char *case_id,
     return 0;
 }
 
-static int cases_for_id(zl_store *s, const char *id,
-                        zl_store_recall_case_cb cb, void *ctx)
+static int cases_for_id(zl_store *s, const char *id, zl_store_recall_case_cb cb,
+                        void *ctx)
 {
     static const char SQL[] = "SELECT " CASE_COLS " FROM recall_ids i"
                               " JOIN recall_cases c ON c.case_id = i.case_id"

@@ -10,9 +10,9 @@
 
 #include <string.h>
 
-#define META_COLS                                                             \
-    "hash, type, action, event_time, tz, record_time, biz_step,"              \
-    " disposition, read_point, biz_location, transformation_id, has_error,"   \
+#define META_COLS                                                              \
+    "hash, type, action, event_time, tz, record_time, biz_step,"               \
+    " disposition, read_point, biz_location, transformation_id, has_error,"    \
     " party"
 
 static void row_meta(sqlite3_stmt *st, struct zl_stored_event *ev)
@@ -29,10 +29,10 @@ static void row_meta(sqlite3_stmt *st, struct zl_stored_event *ev)
     ev->record_time_ms = sqlite3_column_int64(st, 5);
     ev->biz_step = (const char *)sqlite3_column_text(st, 6);
     ev->disposition = (const char *)sqlite3_column_text(st, 7);
-    ev->step = zl_biz_step_of(ev->biz_step,
-                              (size_t)sqlite3_column_bytes(st, 6));
-    ev->disp = zl_disposition_of(ev->disposition,
-                                 (size_t)sqlite3_column_bytes(st, 7));
+    ev->step =
+        zl_biz_step_of(ev->biz_step, (size_t)sqlite3_column_bytes(st, 6));
+    ev->disp =
+        zl_disposition_of(ev->disposition, (size_t)sqlite3_column_bytes(st, 7));
     ev->read_point = (const char *)sqlite3_column_text(st, 8);
     ev->biz_location = (const char *)sqlite3_column_text(st, 9);
     ev->transformation_id = (const char *)sqlite3_column_text(st, 10);
@@ -56,11 +56,10 @@ static int each_meta(sqlite3_stmt *st, zl_event_cb cb, void *ctx)
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-static int scan_events(zl_store *s, int64_t since_rt, zl_event_cb cb,
-                       void *ctx)
+static int scan_events(zl_store *s, int64_t since_rt, zl_event_cb cb, void *ctx)
 {
-    static const char SQL[] = "SELECT " META_COLS
-                              " FROM events WHERE record_time >= ?1";
+    static const char SQL[] =
+        "SELECT " META_COLS " FROM events WHERE record_time >= ?1";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
 
     if (!st)
@@ -69,10 +68,11 @@ static int scan_events(zl_store *s, int64_t since_rt, zl_event_cb cb,
     return each_meta(st, cb, ctx);
 }
 
-static int events_meta(zl_store *s, const uint8_t (*hashes)[32],
-                       size_t n, zl_event_cb cb, void *ctx)
+static int events_meta(zl_store *s, const uint8_t (*hashes)[32], size_t n,
+                       zl_event_cb cb, void *ctx)
 {
-    static const char SQL[] = "SELECT " META_COLS " FROM events WHERE hash = ?1";
+    static const char SQL[] =
+        "SELECT " META_COLS " FROM events WHERE hash = ?1";
     int rc = 0;
 
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -125,9 +125,8 @@ static int scan_ids(zl_store *s, zl_id_cb cb, void *ctx)
 
 static int scan_refs(zl_store *s, zl_trace_ref_cb cb, void *ctx)
 {
-    static const char SQL[] =
-        "SELECT hash, kind, type, value FROM event_refs"
-        " WHERE kind IN ('s', 'd')";
+    static const char SQL[] = "SELECT hash, kind, type, value FROM event_refs"
+                              " WHERE kind IN ('s', 'd')";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
     uint8_t h[32];
     int rc;

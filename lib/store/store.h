@@ -34,9 +34,9 @@
 /* ---- lifecycle ---------------------------------------------------------- */
 
 enum zl_store_mode {
-    ZL_STORE_EXISTING = 0,   /* open a store that exists */
-    ZL_STORE_CREATE = 1,     /* create it (with its schema) if missing */
-    ZL_STORE_CREATE_NEW = 2  /* create it; ZL_EEXIST if something is there */
+    ZL_STORE_EXISTING = 0,  /* open a store that exists */
+    ZL_STORE_CREATE = 1,    /* create it (with its schema) if missing */
+    ZL_STORE_CREATE_NEW = 2 /* create it; ZL_EEXIST if something is there */
 };
 
 /* Open the store named by uri (zhiliang/store.h lists the forms) in mode.
@@ -48,7 +48,7 @@ enum zl_store_mode {
  * built, ZL_ESTORE; err says which. */
 int zl_store_open(const char *uri, enum zl_store_mode mode, zl_store **out,
                   struct zl_error *err);
-void zl_store_close(zl_store *s);  /* NULL-safe */
+void zl_store_close(zl_store *s); /* NULL-safe */
 
 /* Delete the store named by uri (zl_init undoes a half-made store with
  * it; tests clean up with it). 0, or a negative error. */
@@ -100,19 +100,20 @@ int zl_store_meta_set(zl_store *s, const char *key, const char *value,
 /* A stored event as queries return it. Strings are borrowed. */
 struct zl_stored_event {
     uint8_t hash[32];
-    const char *declared_id;        /* or NULL */
+    const char *declared_id; /* or NULL */
     enum zl_event_type type;
     enum zl_action action;
     int64_t event_time_ms;
     int tz_offset_min;
     int64_t record_time_ms;
     const char *biz_step, *disposition, *read_point, *biz_location;
-    enum zl_biz_step step;          /* biz_step, disposition resolved */
+    enum zl_biz_step step; /* biz_step, disposition resolved */
     enum zl_disposition disp;
     const char *transformation_id;
     int has_error_declaration;
-    const char *party;              /* capturing party, or NULL */
-    const char *json;  size_t json_len;
+    const char *party; /* capturing party, or NULL */
+    const char *json;
+    size_t json_len;
 };
 
 /* Insert one event with its identifier, bizTransaction, source and
@@ -132,31 +133,34 @@ int zl_store_event_get(zl_store *s, const uint8_t hash[32], zl_event_cb cb,
  * evaluates. Unset fields are 0/NULL. String lists are NULL-terminated
  * arrays of canonical values (OR within a parameter, AND across). */
 struct zl_event_filter {
-    unsigned event_types;           /* bit (1 << zl_event_type), 0 = all */
-    int64_t ge_event_time, lt_event_time;   /* 0 = unset */
+    unsigned event_types; /* bit (1 << zl_event_type), 0 = all */
+    int64_t ge_event_time, lt_event_time; /* 0 = unset */
     int64_t ge_record_time, lt_record_time;
-    unsigned actions;               /* bit (1 << zl_action), 0 = all */
+    unsigned actions; /* bit (1 << zl_action), 0 = all */
     const char **biz_steps, **dispositions, **read_points, **biz_locations;
-    const char **event_ids;         /* hash IDs or declared eventIDs */
+    const char **event_ids; /* hash IDs or declared eventIDs */
     /* MATCH_*: exact canonical IDs, or prefixes ending in '*' for patterns. */
-    const char **match_epc;         /* epcList, childEPCs */
-    const char **match_any_epc;     /* any instance role */
+    const char **match_epc;     /* epcList, childEPCs */
+    const char **match_any_epc; /* any instance role */
     const char **match_parent_id;
     const char **match_input_epc;
     const char **match_output_epc;
-    const char **match_epc_class;   /* quantityList, childQuantityList */
+    const char **match_epc_class; /* quantityList, childQuantityList */
     const char **match_input_epc_class;
     const char **match_output_epc_class;
     const char **match_any_epc_class;
     const char **transformation_ids;
     /* EQ_bizTransaction_<type>=v: type/value pairs (value NULL = any). */
-    const struct zl_typed_ref *biz_transactions; size_t n_biz_transactions;
-    const struct zl_typed_ref *sources; size_t n_sources;
-    const struct zl_typed_ref *destinations; size_t n_destinations;
-    int exists_error_declaration;   /* 1 = only events with one */
+    const struct zl_typed_ref *biz_transactions;
+    size_t n_biz_transactions;
+    const struct zl_typed_ref *sources;
+    size_t n_sources;
+    const struct zl_typed_ref *destinations;
+    size_t n_destinations;
+    int exists_error_declaration; /* 1 = only events with one */
     enum { ZL_ORDER_NONE, ZL_ORDER_EVENT_TIME, ZL_ORDER_RECORD_TIME } order_by;
     int order_desc;
-    size_t limit;                   /* eventCountLimit / page size, 0 = all */
+    size_t limit; /* eventCountLimit / page size, 0 = all */
     /* Keyset pagination: resume after (time, hash) of the last row seen. */
     int has_after;
     int64_t after_time;

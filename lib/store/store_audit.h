@@ -11,9 +11,9 @@
 
 /* Rows held by the derived tables. */
 struct zl_store_derived_counts {
-    uint64_t id_rows;     /* identifier index (event_ids) */
-    uint64_t ref_rows;    /* bizTransactions, sources, destinations */
-    uint64_t doc_links;   /* event -> signed document links */
+    uint64_t id_rows;   /* identifier index (event_ids) */
+    uint64_t ref_rows;  /* bizTransactions, sources, destinations */
+    uint64_t doc_links; /* event -> signed document links */
     uint64_t signed_docs;
     uint64_t recall_cases, recall_ids;
 };

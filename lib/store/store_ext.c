@@ -16,10 +16,10 @@
 #define RECALL(s) ZL_STORE_MODULE(s, ZL_STORE_MOD_RECALL, zl_store_recall_ops)
 #define DOCS(s)   ZL_STORE_MODULE(s, ZL_STORE_MOD_DOCS, zl_store_docs_ops)
 #define AUDIT(s)  ZL_STORE_MODULE(s, ZL_STORE_MOD_AUDIT, zl_store_audit_ops)
-#define CORR(s)   ZL_STORE_MODULE(s, ZL_STORE_MOD_CORRECTION, \
-                                  zl_store_correction_ops)
-#define RECEIPT(s) ZL_STORE_MODULE(s, ZL_STORE_MOD_RECEIPT, \
-                                   zl_store_receipt_ops)
+#define CORR(s)                                                                \
+    ZL_STORE_MODULE(s, ZL_STORE_MOD_CORRECTION, zl_store_correction_ops)
+#define RECEIPT(s)                                                             \
+    ZL_STORE_MODULE(s, ZL_STORE_MOD_RECEIPT, zl_store_receipt_ops)
 
 /* Call fn of module table m with the handle and the rest of the
  * arguments, or answer ZL_EUNSUPPORTED when the backend lacks m. */
@@ -309,7 +309,8 @@ int zl_store_recall_ids_of(zl_store *s, const char *case_id,
     return DISPATCH(AUDIT(s), recall_ids_of, s, case_id, cb, ctx);
 }
 
-/* ---- corrections ----------------------------------------------------------- */
+/* ---- corrections -----------------------------------------------------------
+ */
 
 int zl_store_correction_put(zl_store *s, const struct zl_correction *c)
 {
@@ -352,7 +353,8 @@ int zl_store_prefix_owner(zl_store *s, const char *digits,
     return DISPATCH(PARTY(s), prefix_owner, s, digits, party_id, prefix);
 }
 
-/* ---- capture receipts ------------------------------------------------------ */
+/* ---- capture receipts ------------------------------------------------------
+ */
 
 int zl_store_receipt_put(zl_store *s, const struct zl_receipt_group *g)
 {

@@ -3,9 +3,9 @@
  *
  * Small reference tables (DESIGN.md: registries are reference tables in a
  * distributed deployment), so plain keyed rows: parties(id), party_gln(gln
- * -> party), products(gtin), tokens(id -> party, sha256 hex), party_prefixes(prefix ->
- * party), party_kinds(party -> kind, region). The logic
- * (validation, hashing, JSON import, location checks) lives in
+ * -> party), products(gtin), tokens(id -> party, sha256 hex),
+ * party_prefixes(prefix -> party), party_kinds(party -> kind, region). The
+ * logic (validation, hashing, JSON import, location checks) lives in
  * lib/party/party.c; this layer only moves rows.
  */
 #ifndef ZL_STORE_PARTY_H
@@ -18,8 +18,7 @@
  * another party gives ZL_EEXIST. */
 int zl_store_party_put(zl_store *s, const struct zl_party *p, int replace);
 /* By ID, USCC or GLN. */
-int zl_store_party_get(zl_store *s, const char *key, zl_party_cb cb,
-                       void *ctx);
+int zl_store_party_get(zl_store *s, const char *key, zl_party_cb cb, void *ctx);
 int zl_store_party_list(zl_store *s, zl_party_cb cb, void *ctx);
 /* Party holding gln: 0 with party_id filled, or ZL_ENOTFOUND. */
 int zl_store_gln_owner(zl_store *s, const char *gln,

@@ -21,24 +21,20 @@
 
 #define ZL_RECEIPT_KEY_PREFIX "urn:zhiliang:receipt:"
 
-enum zl_receipt_kind {
-    ZL_RECEIPT_CAPTURE = 0,
-    ZL_RECEIPT_MIGRATION = 1
-};
+enum zl_receipt_kind { ZL_RECEIPT_CAPTURE = 0, ZL_RECEIPT_MIGRATION = 1 };
 
 struct zl_receipt_group {
     const char *key;
     enum zl_receipt_kind kind;
-    long grp;                      /* 0.. within the receipt */
+    long grp; /* 0.. within the receipt */
     int64_t record_time_ms;
-    const char *party;             /* or NULL */
-    const uint8_t *doc;            /* 32 bytes, or NULL */
+    const char *party;  /* or NULL */
+    const uint8_t *doc; /* 32 bytes, or NULL */
     const uint8_t (*events)[32];
     size_t n_events;
-    int damaged;  /* read back: a column no writer could have stored */
+    int damaged; /* read back: a column no writer could have stored */
 };
-typedef int (*zl_receipt_group_cb)(void *ctx,
-                                   const struct zl_receipt_group *g);
+typedef int (*zl_receipt_group_cb)(void *ctx, const struct zl_receipt_group *g);
 
 /* Store one group of a receipt (inside a transaction). ZL_EEXIST when
  * (key, grp) is stored already. */

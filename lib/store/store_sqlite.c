@@ -115,17 +115,12 @@ int zl_sqlite_rc(int rc)
     switch (rc) {
     case SQLITE_OK:
     case SQLITE_DONE:
-    case SQLITE_ROW:
-        return 0;
-    case SQLITE_NOMEM:
-        return ZL_ENOMEM;
-    case SQLITE_BUSY:   /* still locked after the busy timeout */
-    case SQLITE_LOCKED:
-        return ZL_EBUSY;
-    case SQLITE_CONSTRAINT:
-        return ZL_EEXIST;
-    default:
-        return ZL_ESTORE;
+    case SQLITE_ROW: return 0;
+    case SQLITE_NOMEM: return ZL_ENOMEM;
+    case SQLITE_BUSY: /* still locked after the busy timeout */
+    case SQLITE_LOCKED: return ZL_EBUSY;
+    case SQLITE_CONSTRAINT: return ZL_EEXIST;
+    default: return ZL_ESTORE;
     }
 }
 
@@ -160,8 +155,9 @@ static int is_empty(zl_store *s, int *empty)
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(zl_sqlite_db(s), "SELECT count(*) FROM sqlite_master",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(zl_sqlite_db(s),
+                           "SELECT count(*) FROM sqlite_master", -1, &st,
+                           NULL) != SQLITE_OK)
         return ZL_ESTORE;
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
@@ -184,8 +180,8 @@ static int sq_open(zl_store *s, const char *path, enum zl_store_mode mode,
                             "no store here (run `zhiliang init` first)", NULL,
                             0);
     if (mode == ZL_STORE_CREATE_NEW && exists)
-        return zl_error_set(err, ZL_EEXIST, path,
-                            "a store already exists here", NULL, 0);
+        return zl_error_set(err, ZL_EEXIST, path, "a store already exists here",
+                            NULL, 0);
     if (mode != ZL_STORE_EXISTING)
         flags |= SQLITE_OPEN_CREATE;
     q = zl_calloc(1, sizeof *q);
@@ -271,17 +267,16 @@ static int sq_migrate(zl_store *s, int from)
     int rc;
 
     switch (from) {
-    case 1:  /* 0.1.0 -> 2: the outbox */
+    case 1: /* 0.1.0 -> 2: the outbox */
         return zl_sqlite_exec(s, OUTBOX_SCHEMA);
-    case 2:  /* 2 -> 3: Company Prefixes, party kinds, corrections */
+    case 2: /* 2 -> 3: Company Prefixes, party kinds, corrections */
         rc = zl_sqlite_party_ops.base.schema(s);
         return rc ? rc : zl_sqlite_correction_ops.base.schema(s);
-    case 3:  /* 3 -> 4: capture receipts, and one receipt anchoring the
-              * capture metadata of every event stored before them */
+    case 3: /* 3 -> 4: capture receipts, and one receipt anchoring the
+             * capture metadata of every event stored before them */
         rc = zl_sqlite_receipt_ops.base.schema(s);
         return rc ? rc : zl_receipt_migrate(s);
-    default:
-        return ZL_EUNSUPPORTED;
+    default: return ZL_EUNSUPPORTED;
     }
 }
 
@@ -290,10 +285,10 @@ static int sq_exec_sql(zl_store *s, const char *sql)
     return zl_sqlite_exec(s, sql);
 }
 
-/* ---- meta ----------------------------------------------------------------- */
+/* ---- meta -----------------------------------------------------------------
+ */
 
-static int sq_meta_get(zl_store *s, const char *key, char **value,
-                       size_t *len)
+static int sq_meta_get(zl_store *s, const char *key, char **value, size_t *len)
 {
     static const char SQL[] = "SELECT value FROM meta WHERE key = ?1";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
@@ -308,8 +303,8 @@ static int sq_meta_get(zl_store *s, const char *key, char **value,
     if (rc != SQLITE_ROW)
         return ZL_ESTORE;
     *len = (size_t)sqlite3_column_bytes(st, 0);
-    *value = zl_strndup(sqlite3_column_blob(st, 0) ? sqlite3_column_blob(st, 0) : "",
-                        *len);
+    *value = zl_strndup(
+        sqlite3_column_blob(st, 0) ? sqlite3_column_blob(st, 0) : "", *len);
     sqlite3_reset(st);
     return *value ? 0 : ZL_ENOMEM;
 }
@@ -329,7 +324,8 @@ static int sq_meta_set(zl_store *s, const char *key, const char *value,
     return zl_sqlite_rc(sqlite3_step(st));
 }
 
-/* ---- events --------------------------------------------------------------- */
+/* ---- events ---------------------------------------------------------------
+ */
 
 static void bind_opt_text(sqlite3_stmt *st, int i, const char *v)
 {
@@ -398,14 +394,16 @@ static int pack_ids(const struct zl_event *ev, struct zl_buf *b)
     rc = zl_buf_add(b, &ver, 1);
     for (size_t i = 0; i < ev->n_ids && !rc; i++) {
         const struct zl_event_id *id = &ev->ids[i];
-        uint8_t head = (uint8_t)((uint8_t)id->role | (id->has_quantity ? 0x80 : 0));
+        uint8_t head =
+            (uint8_t)((uint8_t)id->role | (id->has_quantity ? 0x80 : 0));
         size_t ul = id->uom ? strlen(id->uom) : 0;
         size_t il = strlen(id->id), shared = 0;
         uint8_t ulb = (uint8_t)ul;
 
         if (ul > 255 || (unsigned)id->role >= 0x80)
             return ZL_EINVAL;
-        while (shared < il && shared < prev_len && id->id[shared] == prev[shared])
+        while (shared < il && shared < prev_len &&
+               id->id[shared] == prev[shared])
             shared++;
         rc = zl_buf_add(b, &head, 1);
         if (!rc && id->has_quantity)
@@ -433,14 +431,14 @@ static int event_write(zl_store *s, const struct zl_event *ev,
 {
     /* The conflict clause makes the insert its own existence check: one
      * descent of the hash index instead of a SELECT and then the insert. */
-#define EV_INSERT                                                             \
-    "INSERT INTO events(hash, declared_id, type, action, event_time, tz,"     \
-    " record_time, biz_step, disposition, read_point, biz_location,"          \
-    " transformation_id, has_error, party, json, ids)"                        \
+#define EV_INSERT                                                              \
+    "INSERT INTO events(hash, declared_id, type, action, event_time, tz,"      \
+    " record_time, biz_step, disposition, read_point, biz_location,"           \
+    " transformation_id, has_error, party, json, ids)"                         \
     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
     static const char SQL_NEW[] = EV_INSERT " ON CONFLICT(hash) DO NOTHING";
-    static const char SQL_REPLACE[] =
-        EV_INSERT " ON CONFLICT(hash) DO UPDATE SET declared_id = ?2,"
+    static const char SQL_REPLACE[] = EV_INSERT
+        " ON CONFLICT(hash) DO UPDATE SET declared_id = ?2,"
         " type = ?3, action = ?4, event_time = ?5, tz = ?6, record_time = ?7,"
         " biz_step = ?8, disposition = ?9, read_point = ?10,"
         " biz_location = ?11, transformation_id = ?12, has_error = ?13,"
@@ -508,7 +506,8 @@ static int event_write(zl_store *s, const struct zl_event *ev,
         if (sqlite3_step(st) != SQLITE_DONE)
             return ZL_ESTORE;
     }
-    rc = put_refs(s, ev->hash, "b", ev->biz_transactions, ev->n_biz_transactions);
+    rc = put_refs(s, ev->hash, "b", ev->biz_transactions,
+                  ev->n_biz_transactions);
     if (!rc)
         rc = put_refs(s, ev->hash, "s", ev->sources, ev->n_sources);
     if (!rc)
@@ -545,10 +544,10 @@ void zl_sqlite_row_event(sqlite3_stmt *st, struct zl_stored_event *ev)
     ev->record_time_ms = sqlite3_column_int64(st, 6);
     ev->biz_step = (const char *)sqlite3_column_text(st, 7);
     ev->disposition = (const char *)sqlite3_column_text(st, 8);
-    ev->step = zl_biz_step_of(ev->biz_step,
-                              (size_t)sqlite3_column_bytes(st, 7));
-    ev->disp = zl_disposition_of(ev->disposition,
-                                 (size_t)sqlite3_column_bytes(st, 8));
+    ev->step =
+        zl_biz_step_of(ev->biz_step, (size_t)sqlite3_column_bytes(st, 7));
+    ev->disp =
+        zl_disposition_of(ev->disposition, (size_t)sqlite3_column_bytes(st, 8));
     ev->read_point = (const char *)sqlite3_column_text(st, 9);
     ev->biz_location = (const char *)sqlite3_column_text(st, 10);
     ev->transformation_id = (const char *)sqlite3_column_text(st, 11);
@@ -602,9 +601,9 @@ static int sq_event_get(zl_store *s, const uint8_t hash[32], zl_event_cb cb,
 static int sq_events_by_transformation(zl_store *s, const char *tid,
                                        zl_event_cb cb, void *ctx)
 {
-    static const char SQL[] = "SELECT " EVENT_COLS
-                              " FROM events e WHERE e.transformation_id = ?1"
-                              " ORDER BY e.event_time";
+    static const char SQL[] =
+        "SELECT " EVENT_COLS " FROM events e WHERE e.transformation_id = ?1"
+        " ORDER BY e.event_time";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
 
     if (!st)
@@ -625,7 +624,8 @@ static int sq_event_count(zl_store *s, int64_t *count)
     return 0;
 }
 
-/* ---- identifier lookups ---------------------------------------------------- */
+/* ---- identifier lookups ----------------------------------------------------
+ */
 
 static void row_to_id(sqlite3_stmt *st, struct zl_id_row *r)
 {
@@ -662,7 +662,8 @@ static int each_id(sqlite3_stmt *st, zl_id_cb cb, void *ctx)
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-#define ID_COLS "id, event_time, hash, role, type, action, record_time, qty, uom"
+#define ID_COLS                                                                \
+    "id, event_time, hash, role, type, action, record_time, qty, uom"
 
 /* SQLite answers a batch as n cached point lookups: one prepared range
  * scan per identifier is as fast as an IN list and keeps rows grouped by
@@ -675,16 +676,15 @@ static int sq_id_lookup(zl_store *s, const char *const *ids, size_t n,
      * probe of the tiny partial index events_erroneous per row. A store
      * made before that index existed has no corrections yet (the first
      * one creates it) and is read as before. */
-    static const char SQL[] = "SELECT " ID_COLS
-                              " FROM event_ids WHERE id = ?1"
+    static const char SQL[] = "SELECT " ID_COLS " FROM event_ids WHERE id = ?1"
                               " AND NOT EXISTS (SELECT 1 FROM events e"
                               " INDEXED BY events_erroneous"
                               " WHERE e.hash = event_ids.hash"
                               " AND e.has_error = 1)"
                               " ORDER BY event_time, hash, role";
-    static const char SQL_OLD[] = "SELECT " ID_COLS
-                                  " FROM event_ids WHERE id = ?1"
-                                  " ORDER BY event_time, hash, role";
+    static const char SQL_OLD[] =
+        "SELECT " ID_COLS " FROM event_ids WHERE id = ?1"
+        " ORDER BY event_time, hash, role";
     int rc = 0;
 
     for (size_t i = 0; i < n && !rc; i++) {
@@ -993,8 +993,8 @@ static int sq_outbox_read(zl_store *s, uint64_t after_seq, size_t limit,
     if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
         return ZL_ESTORE;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)after_seq);
-    sqlite3_bind_int64(st, 2, limit && limit < INT64_MAX ? (sqlite3_int64)limit
-                                                         : -1);
+    sqlite3_bind_int64(st, 2,
+                       limit && limit < INT64_MAX ? (sqlite3_int64)limit : -1);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         row.seq = (uint64_t)sqlite3_column_int64(st, 0);
         row.kind = (const char *)sqlite3_column_text(st, 1);
@@ -1041,14 +1041,15 @@ const struct zl_store_backend zl_sqlite_backend = {
     .event_count = sq_event_count,
     .outbox_append = sq_outbox_append,
     .outbox_read = sq_outbox_read,
-    .modules = {
-        [ZL_STORE_MOD_LOG] = &zl_sqlite_log_ops.base,
-        [ZL_STORE_MOD_TRACE] = &zl_sqlite_trace_ops.base,
-        [ZL_STORE_MOD_PARTY] = &zl_sqlite_party_ops.base,
-        [ZL_STORE_MOD_RECALL] = &zl_sqlite_recall_ops.base,
-        [ZL_STORE_MOD_DOCS] = &zl_sqlite_docs_ops.base,
-        [ZL_STORE_MOD_AUDIT] = &zl_sqlite_audit_ops.base,
-        [ZL_STORE_MOD_CORRECTION] = &zl_sqlite_correction_ops.base,
-        [ZL_STORE_MOD_RECEIPT] = &zl_sqlite_receipt_ops.base,
-    },
+    .modules =
+        {
+            [ZL_STORE_MOD_LOG] = &zl_sqlite_log_ops.base,
+            [ZL_STORE_MOD_TRACE] = &zl_sqlite_trace_ops.base,
+            [ZL_STORE_MOD_PARTY] = &zl_sqlite_party_ops.base,
+            [ZL_STORE_MOD_RECALL] = &zl_sqlite_recall_ops.base,
+            [ZL_STORE_MOD_DOCS] = &zl_sqlite_docs_ops.base,
+            [ZL_STORE_MOD_AUDIT] = &zl_sqlite_audit_ops.base,
+            [ZL_STORE_MOD_CORRECTION] = &zl_sqlite_correction_ops.base,
+            [ZL_STORE_MOD_RECEIPT] = &zl_sqlite_receipt_ops.base,
+        },
 };

@@ -52,7 +52,8 @@ int zl_sampling_level_parse(const char *s, enum zl_insp_level *out)
     static const char *const alt[] = {"S1", "S2", "S3", "S4"};
 
     for (int i = 0; i < 7; i++)
-        if (!strcasecmp(s, LEVEL_NAMES[i]) || (i < 4 && !strcasecmp(s, alt[i]))) {
+        if (!strcasecmp(s, LEVEL_NAMES[i]) ||
+            (i < 4 && !strcasecmp(s, alt[i]))) {
             *out = (enum zl_insp_level)i;
             return 0;
         }
@@ -140,14 +141,14 @@ static int t1_cb(void *ctx, char **f, size_t n)
 struct cell {
     char letter;
     uint32_t row_n;
-    char text[16];   /* "2/3", "up", "down", "-" */
+    char text[16]; /* "2/3", "up", "down", "-" */
 };
 
 struct t2 {
-    struct cell col[MAX_LETTERS];   /* the AQL's column, letters in order */
+    struct cell col[MAX_LETTERS]; /* the AQL's column, letters in order */
     size_t n;
-    double want, below, above;      /* nearest printed AQLs, for errors */
-    char text[8], below_text[8], above_text[8];  /* as printed */
+    double want, below, above; /* nearest printed AQLs, for errors */
+    char text[8], below_text[8], above_text[8]; /* as printed */
 };
 
 static int t2_cb(void *ctx, char **f, size_t n)
@@ -296,7 +297,7 @@ double zl_sampling_quality_at(const struct zl_sampling_plan *p, double pa,
 {
     double lo = 0, hi = 100;
 
-    if (poisson)  /* Pa falls below any pa well before mu = n * hi / 100 */
+    if (poisson) /* Pa falls below any pa well before mu = n * hi / 100 */
         while (zl_sampling_pa(p, hi, 1) > pa && hi < 1e9)
             hi *= 2;
     while (hi - lo > 1e-9) {

@@ -65,7 +65,7 @@ int tg_grow32(void **arr, uint32_t *cap, size_t need, size_t elem,
         nc *= 2;
     if (nc > UINT32_MAX)
         return ZL_ELIMIT;
-    if (*cap == 0 && *arr != NULL) {   /* pooled: copy out (need - 1 used) */
+    if (*cap == 0 && *arr != NULL) { /* pooled: copy out (need - 1 used) */
         p = zl_malloc(nc * elem);
         if (p == NULL)
             return ZL_ENOMEM;
@@ -243,11 +243,11 @@ int tg_add_row(struct tg *g, struct tg_str *st, int32_t eid, int role)
     return 0;
 }
 
-int tg_add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n,
-               uint32_t *cap, const struct tg_ref *r)
+int tg_add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n, uint32_t *cap,
+               const struct tg_ref *r)
 {
-    int rc = tg_grow32((void **)arr, cap, (size_t)*n + 1, sizeof(**arr),
-                       &g->bytes);
+    int rc =
+        tg_grow32((void **)arr, cap, (size_t)*n + 1, sizeof(**arr), &g->bytes);
 
     if (rc < 0)
         return rc;
@@ -255,7 +255,8 @@ int tg_add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n,
     return 0;
 }
 
-/* ---- classification -------------------------------------------------------- */
+/* ---- classification --------------------------------------------------------
+ */
 
 enum zl_trace_kind tg_classify(const char *id)
 {
@@ -292,7 +293,8 @@ int tg_consumer(enum zl_biz_step step, enum zl_disposition disp)
     return step == ZL_BIZ_STEP_RETAIL_SELLING || disp == ZL_DISP_RETAIL_SOLD;
 }
 
-/* ---- identifier order within an event ------------------------------------- */
+/* ---- identifier order within an event -------------------------------------
+ */
 
 int tg_role_rank(int role)
 {
@@ -343,7 +345,7 @@ static int row_cb(void *ctx, const struct zl_id_row *r)
         return eid;
     ev_basic(&g->evs[eid], r);
     if (g->strs[sid].flags & TG_S_ROWS)
-        return 0;   /* loaded by an earlier batch */
+        return 0; /* loaded by an earlier batch */
     return tg_add_row(g, &g->strs[sid], eid, (int)r->role);
 }
 
@@ -406,7 +408,7 @@ static int ids_cb(void *ctx, const struct zl_id_row *r)
 
 int tg_need_ids(struct tg *g, const int32_t *eids, size_t n)
 {
-    uint8_t (*hs)[32] = NULL;
+    uint8_t(*hs)[32] = NULL;
     int32_t got[BATCH];
     size_t k = 0;
     int rc = 0;
@@ -459,7 +461,7 @@ int tg_meta_from_stored(struct tg *g, int32_t eid,
     for (int i = 0; i < 5; i++)
         if (v[i] < -1)
             return v[i];
-    e = &g->evs[eid];  /* interning may not move evs, but stay safe */
+    e = &g->evs[eid]; /* interning may not move evs, but stay safe */
     e->tid = v[0];
     e->biz_step = v[1];
     e->disp = v[2];
@@ -495,17 +497,10 @@ int tg_event_ref(struct tg *g, int32_t eid, char kind, const char *type,
         return sid;
     e = &g->evs[eid];
     switch (zl_sdt_of(type, type ? strlen(type) : 0)) {
-    case ZL_SDT_OWNING_PARTY:
-        slot = kind == 's' ? &e->so : &e->dso;
-        break;
-    case ZL_SDT_POSSESSING_PARTY:
-        slot = kind == 's' ? &e->sp : &e->dsp;
-        break;
-    case ZL_SDT_LOCATION:
-        slot = kind == 's' ? &e->sl : &e->dsl;
-        break;
-    default:
-        break;
+    case ZL_SDT_OWNING_PARTY: slot = kind == 's' ? &e->so : &e->dso; break;
+    case ZL_SDT_POSSESSING_PARTY: slot = kind == 's' ? &e->sp : &e->dsp; break;
+    case ZL_SDT_LOCATION: slot = kind == 's' ? &e->sl : &e->dsl; break;
+    default: break;
     }
     if (slot != NULL && *slot < 0)
         *slot = sid;
@@ -538,7 +533,7 @@ static int meta_cb(void *ctx, const struct zl_stored_event *se)
 
 int tg_need_meta(struct tg *g, const int32_t *eids, size_t n)
 {
-    uint8_t (*hs)[32] = NULL;
+    uint8_t(*hs)[32] = NULL;
     int32_t got[BATCH];
     size_t k = 0;
     int rc = 0;
@@ -552,7 +547,7 @@ int tg_need_meta(struct tg *g, const int32_t *eids, size_t n)
         if (i < n && !(g->evs[eids[i]].flags & TG_EV_META)) {
             got[k] = eids[i];
             memcpy(hs[k++], g->evs[eids[i]].hash, 32);
-            g->evs[eids[i]].flags |= TG_EV_META;  /* once per batch */
+            g->evs[eids[i]].flags |= TG_EV_META; /* once per batch */
         }
         if (k > 0 && (k == BATCH || i == n)) {
             rc = zl_store_trace_events_meta(g->store, (const uint8_t(*)[32])hs,
@@ -631,8 +626,7 @@ struct loc_ctx {
 int tg_push_eid(struct tg *g, int32_t **out, size_t *n, size_t *cap,
                 int32_t eid)
 {
-    int rc = tg_grow((void **)out, cap, *n + 1, sizeof(int32_t), 64,
-                     &g->bytes);
+    int rc = tg_grow((void **)out, cap, *n + 1, sizeof(int32_t), 64, &g->bytes);
 
     if (rc < 0)
         return rc;
@@ -657,8 +651,8 @@ static int loc_cb(void *ctx, const struct zl_stored_event *se)
     return tg_push_eid(c->g, c->out, c->n, c->cap, eid);
 }
 
-int tg_location_events(struct tg *g, const char *loc, int32_t **out,
-                       size_t *n, size_t *cap)
+int tg_location_events(struct tg *g, const char *loc, int32_t **out, size_t *n,
+                       size_t *cap)
 {
     struct zl_event_filter f;
     const char *one[2] = {loc, NULL};

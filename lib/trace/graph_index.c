@@ -36,7 +36,7 @@ static int load_ev_cb(void *ctx, const struct zl_stored_event *se)
     int rc;
 
     if (eid >= 0)
-        return 0;   /* already indexed */
+        return 0; /* already indexed */
     eid = tg_event(g, se->hash, 1);
     if (eid < 0)
         return eid;
@@ -198,7 +198,7 @@ static int scan_id_cb(void *ctx, const struct zl_id_row *r)
     int rc;
 
     if (eid < 0)
-        return 0;   /* an event stored after the events scan */
+        return 0; /* an event stored after the events scan */
     sid = tg_intern(g, r->id, strlen(r->id));
     if (sid < 0)
         return sid;

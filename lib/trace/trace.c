@@ -29,8 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NEG (INT64_MIN / 4)
-#define POS (INT64_MAX / 4)
+#define NEG               (INT64_MIN / 4)
+#define POS               (INT64_MAX / 4)
 #define DEFAULT_MAX_NODES ((size_t)50000000)
 
 struct iv {
@@ -53,9 +53,9 @@ struct tnode {
     int32_t sid;
     struct ivset plain, down;
     struct zl_trace_node pub;
-    int *evs;             /* slice of zl_trace.csr */
+    int *evs; /* slice of zl_trace.csr */
     uint32_t n_evs;
-    int first_out;        /* first PACKED_IN edge from this node, -1 */
+    int first_out; /* first PACKED_IN edge from this node, -1 */
 };
 
 /* A touch: node touched event (index); gathered in one array and turned
@@ -66,7 +66,7 @@ struct tpair {
 
 struct xedge {
     struct zl_trace_edge pub;
-    int64_t a, b;         /* window of a PACKED_IN edge */
+    int64_t a, b; /* window of a PACKED_IN edge */
     int next_out;
 };
 
@@ -78,7 +78,7 @@ struct u64set {
 struct piece {
     int32_t node;
     int64_t a, b;
-    int down;             /* 0: plain rules, 1: down rules */
+    int down; /* 0: plain rules, 1: down rules */
 };
 
 struct pvec {
@@ -92,23 +92,29 @@ struct zl_trace {
     struct zl_trace_opts opts;
     int64_t from, to;
     size_t max_nodes;
-    struct tnode *nodes;  size_t n_nodes, cap_nodes;
-    struct zl_itab nmap;  /* sid -> node */
-    struct xedge *edges;  size_t n_edges, cap_edges;
-    struct u64set eset;   /* edges made: (from, to, event, link) */
-    struct u64set gdone;  /* (transformationID, node) groups expanded */
-    struct zl_trace_event *events; int32_t *ev_eid;
+    struct tnode *nodes;
+    size_t n_nodes, cap_nodes;
+    struct zl_itab nmap; /* sid -> node */
+    struct xedge *edges;
+    size_t n_edges, cap_edges;
+    struct u64set eset;  /* edges made: (from, to, event, link) */
+    struct u64set gdone; /* (transformationID, node) groups expanded */
+    struct zl_trace_event *events;
+    int32_t *ev_eid;
     size_t n_events, cap_events;
     struct zl_itab evmap; /* eid -> event */
     struct pvec cur, next;
     int level;
-    struct tpair *tp;     size_t n_tp, cap_tp;
+    struct tpair *tp;
+    size_t n_tp, cap_tp;
     int *csr;
-    uint8_t *vis;         size_t vis_cap;     /* eid -> 0 ?, 1 yes, 2 no */
-    int vis_rc;           /* first error of opts.visible */
+    uint8_t *vis;
+    size_t vis_cap; /* eid -> 0 ?, 1 yes, 2 no */
+    int vis_rc;     /* first error of opts.visible */
 };
 
-/* ---- small containers ----------------------------------------------------- */
+/* ---- small containers -----------------------------------------------------
+ */
 
 static uint64_t mix(uint64_t x)
 {
@@ -150,8 +156,7 @@ static int32_t nmap_get(const struct zl_trace *t, int32_t sid)
 
 static int nmap_put(struct zl_trace *t, int32_t sid, int32_t node)
 {
-    int rc = zl_itab_reserve(&t->nmap, t->n_nodes, 256, node_hash_of, t,
-                             NULL);
+    int rc = zl_itab_reserve(&t->nmap, t->n_nodes, 256, node_hash_of, t, NULL);
 
     if (rc < 0)
         return rc;
@@ -174,8 +179,7 @@ static int32_t evmap_get(const struct zl_trace *t, int32_t eid)
 
 static int evmap_put(struct zl_trace *t, int32_t eid, int32_t idx)
 {
-    int rc = zl_itab_reserve(&t->evmap, (size_t)idx, 256, ev_hash_of, t,
-                             NULL);
+    int rc = zl_itab_reserve(&t->evmap, (size_t)idx, 256, ev_hash_of, t, NULL);
 
     if (rc < 0)
         return rc;
@@ -358,8 +362,8 @@ static int32_t parent_of(const struct tg *g, int32_t eid)
 /* End of child c's membership in p that began with event add at time s:
  * the first later DELETE from p naming c or naming no child. Sets *d
  * (POS if none) and *edel (-1 if none). Needs rows(p) and their ids. */
-static void member_end(struct zl_trace *t, int32_t p, int32_t c,
-                       int64_t s, int32_t add, int64_t *d, int32_t *edel)
+static void member_end(struct zl_trace *t, int32_t p, int32_t c, int64_t s,
+                       int32_t add, int64_t *d, int32_t *edel)
 {
     const struct tg *g = t->g;
     const struct tg_str *ps = &g->strs[p];
@@ -390,7 +394,8 @@ static void member_end(struct zl_trace *t, int32_t p, int32_t c,
     }
 }
 
-/* ---- nodes, edges, events --------------------------------------------------- */
+/* ---- nodes, edges, events ---------------------------------------------------
+ */
 
 static int node_get(struct zl_trace *t, int32_t sid, int depth, int via,
                     enum zl_trace_link link, int via_event, int32_t *out)
@@ -432,8 +437,8 @@ static int touch(struct zl_trace *t, int32_t node, int32_t eid)
     int rc;
 
     if (idx < 0) {
-        if ((rc = tg_grow((void **)&t->events, &t->cap_events,
-                          t->n_events + 1, sizeof(*t->events), 16, NULL)) < 0)
+        if ((rc = tg_grow((void **)&t->events, &t->cap_events, t->n_events + 1,
+                          sizeof(*t->events), 16, NULL)) < 0)
             return rc;
         cap = t->n_events;
         if ((rc = tg_grow((void **)&t->ev_eid, &cap, t->n_events + 1,
@@ -445,8 +450,8 @@ static int touch(struct zl_trace *t, int32_t node, int32_t eid)
             return rc;
         t->n_events++;
     }
-    if ((rc = tg_grow((void **)&t->tp, &t->cap_tp, t->n_tp + 1,
-                      sizeof(*t->tp), 16, NULL)) < 0)
+    if ((rc = tg_grow((void **)&t->tp, &t->cap_tp, t->n_tp + 1, sizeof(*t->tp),
+                      16, NULL)) < 0)
         return rc;
     t->tp[t->n_tp++] = (struct tpair){node, idx};
     return 0;
@@ -470,9 +475,8 @@ static int reach(struct zl_trace *t, int32_t sid, int64_t a, int64_t b,
     if ((rc = node_get(t, sid, lvl, from, link, eid, &n)) < 0)
         return rc;
     if (from >= 0 && from != n) {
-        uint64_t key = mix(((uint64_t)(uint32_t)from << 32) |
-                           (uint32_t)n) ^ (uint64_t)(uint32_t)eid ^
-                       ((uint64_t)link << 60);
+        uint64_t key = mix(((uint64_t)(uint32_t)from << 32) | (uint32_t)n) ^
+                       (uint64_t)(uint32_t)eid ^ ((uint64_t)link << 60);
 
         rc = set_add(&t->eset, key);
         if (rc < 0)
@@ -480,15 +484,15 @@ static int reach(struct zl_trace *t, int32_t sid, int64_t a, int64_t b,
         if (rc == 1) {
             struct xedge *e;
 
-            if ((rc = tg_grow((void **)&t->edges, &t->cap_edges,
-                              t->n_edges + 1, sizeof(*t->edges), 16, NULL)) < 0)
+            if ((rc = tg_grow((void **)&t->edges, &t->cap_edges, t->n_edges + 1,
+                              sizeof(*t->edges), 16, NULL)) < 0)
                 return rc;
             e = &t->edges[t->n_edges];
             memset(e, 0, sizeof(*e));
             e->pub.from = from;
             e->pub.to = n;
             e->pub.link = link;
-            e->pub.event = eid;   /* eid for now; mapped at the end */
+            e->pub.event = eid; /* eid for now; mapped at the end */
             if (qref != NULL && qref->has_qty) {
                 e->pub.has_quantity = 1;
                 e->pub.quantity = qref->qty;
@@ -511,7 +515,8 @@ static int reach(struct zl_trace *t, int32_t sid, int64_t a, int64_t b,
     return 0;
 }
 
-/* ---- one level -------------------------------------------------------------- */
+/* ---- one level --------------------------------------------------------------
+ */
 
 struct ivec {
     int32_t *v;
@@ -520,8 +525,8 @@ struct ivec {
 
 static int ivec_push(struct ivec *v, int32_t x)
 {
-    int rc = tg_grow((void **)&v->v, &v->cap, v->n + 1, sizeof(int32_t), 16,
-                     NULL);
+    int rc =
+        tg_grow((void **)&v->v, &v->cap, v->n + 1, sizeof(int32_t), 16, NULL);
 
     if (rc < 0)
         return rc;
@@ -596,8 +601,7 @@ static int prefetch(struct zl_trace *t)
         const struct tg_str *s = &g->strs[par.v[i]];
 
         for (uint32_t k = 0; k < s->n_rows; k++)
-            if (s->rows[k].role == ZL_ROLE_PARENT &&
-                s->rows[k].x >= 0 &&
+            if (s->rows[k].role == ZL_ROLE_PARENT && s->rows[k].x >= 0 &&
                 (rc = ivec_push(&pev, s->rows[k].x)) < 0)
                 goto out;
     }
@@ -615,8 +619,8 @@ out:
 /* Follow sid onward from an event at time tm in the trace's direction:
  * over [tm, end] forward, [start, tm] backward. */
 static int reach_on(struct zl_trace *t, int32_t sid, int64_t tm, int down,
-                    int lvl, int32_t from, enum zl_trace_link link,
-                    int32_t eid, const struct tg_ref *qref)
+                    int lvl, int32_t from, enum zl_trace_link link, int32_t eid,
+                    const struct tg_ref *qref)
 {
     if (t->opts.dir == ZL_TRACE_FORWARD)
         return reach(t, sid, tm, POS, down, lvl, from, link, eid, qref);
@@ -638,8 +642,8 @@ static int expand_transform(struct zl_trace *t, int32_t node, int32_t eid,
          * node whichever of its rows triggers it: expand it once per node
          * (a lot feeding 100 filling events of one run would otherwise
          * walk the run's 100,000 items 100 times). */
-        rc = set_add(&t->gdone, ((uint64_t)(uint32_t)e->tid << 32) |
-                                    (uint32_t)node);
+        rc = set_add(&t->gdone,
+                     ((uint64_t)(uint32_t)e->tid << 32) | (uint32_t)node);
         if (rc <= 0)
             return rc;
         grp = g->strs[e->tid].tid_ev;
@@ -659,8 +663,8 @@ static int expand_transform(struct zl_trace *t, int32_t node, int32_t eid,
 
             if (tg_role_rank(r.role) != (fwd ? 2 : 0))
                 break;
-            rc = reach_on(t, r.x, ot, 0, lvl + 1, node, ZL_LINK_TRANSFORMED,
-                          x, &r);
+            rc = reach_on(t, r.x, ot, 0, lvl + 1, node, ZL_LINK_TRANSFORMED, x,
+                          &r);
             if (rc < 0)
                 return rc;
         }
@@ -695,8 +699,8 @@ static int expand_plain(struct zl_trace *t, const struct piece *pc, int lvl)
                 continue;
             member_end(t, p, sid, tm, r.x, &d, &edel);
             f = d == POS ? POS : d - 1;
-            rc = reach(t, p, tm > pc->a ? tm : pc->a, f < pc->b ? f : pc->b,
-                       0, lvl + 1, node, ZL_LINK_PACKED_IN, r.x, NULL);
+            rc = reach(t, p, tm > pc->a ? tm : pc->a, f < pc->b ? f : pc->b, 0,
+                       lvl + 1, node, ZL_LINK_PACKED_IN, r.x, NULL);
             if (rc < 0)
                 return rc;
             if (edel >= 0 && d >= pc->a && d <= pc->b &&
@@ -706,7 +710,8 @@ static int expand_plain(struct zl_trace *t, const struct piece *pc, int lvl)
         }
         if (!in)
             continue;
-        if ((fwd && is_input_role(r.role)) || (!fwd && is_output_role(r.role))) {
+        if ((fwd && is_input_role(r.role)) ||
+            (!fwd && is_output_role(r.role))) {
             if ((rc = expand_transform(t, node, r.x, lvl)) < 0)
                 return rc;
             continue;
@@ -720,8 +725,8 @@ static int expand_plain(struct zl_trace *t, const struct piece *pc, int lvl)
 
                 if (o.role != want)
                     continue;
-                rc = reach_on(t, o.x, tm, 0, lvl + 1, node, ZL_LINK_MEMBER,
-                              r.x, &o);
+                rc = reach_on(t, o.x, tm, 0, lvl + 1, node, ZL_LINK_MEMBER, r.x,
+                              &o);
                 if (rc < 0)
                     return rc;
             }
@@ -759,8 +764,8 @@ static int expand_down(struct zl_trace *t, const struct piece *pc, int lvl)
             f = d == POS ? POS : d - 1;
             if (f < pc->a || tm > pc->b)
                 continue;
-            rc = fwd ? reach(t, c.x, tm > pc->a ? tm : pc->a, POS, 1,
-                             lvl + 1, node, ZL_LINK_CONTAINS, r.x, &c)
+            rc = fwd ? reach(t, c.x, tm > pc->a ? tm : pc->a, POS, 1, lvl + 1,
+                             node, ZL_LINK_CONTAINS, r.x, &c)
                      : reach(t, c.x, NEG, f < pc->b ? f : pc->b, 1, lvl + 1,
                              node, ZL_LINK_CONTAINS, r.x, &c);
             if (rc < 0)
@@ -795,7 +800,8 @@ static int run_levels(struct zl_trace *t)
     return 0;
 }
 
-/* ---- finishing ---------------------------------------------------------------- */
+/* ---- finishing
+ * ---------------------------------------------------------------- */
 
 static int cmp_int(const void *pa, const void *pb)
 {
@@ -1030,7 +1036,7 @@ static int finish(struct zl_trace *t)
 
         if (nd->n_evs > 24) {
             qsort(nd->evs, nd->n_evs, sizeof(int), cmp_int);
-        } else {   /* most nodes touch a handful of events */
+        } else { /* most nodes touch a handful of events */
             for (k = 1; k < nd->n_evs; k++) {
                 int v = nd->evs[k];
                 uint32_t j = k;
@@ -1093,8 +1099,8 @@ static int finish(struct zl_trace *t)
             }
         }
         for (uint32_t k = 0; k < nd->plain.n; k++)
-            path_last(t, (int32_t)i, ivs(&nd->plain)[k].a,
-                      ivs(&nd->plain)[k].b, 16, &pi);
+            path_last(t, (int32_t)i, ivs(&nd->plain)[k].a, ivs(&nd->plain)[k].b,
+                      16, &pi);
         nd->pub.last_event = pi.any;
         nd->pub.reached_consumer = pi.consumer;
         if (pi.party >= 0) {
@@ -1104,14 +1110,15 @@ static int finish(struct zl_trace *t)
         if (pi.place >= 0) {
             const struct zl_trace_event *e = &t->events[pi.place];
 
-            nd->pub.location = e->biz_location ? e->biz_location
-                                               : e->dst_location;
+            nd->pub.location =
+                e->biz_location ? e->biz_location : e->dst_location;
         }
     }
     return 0;
 }
 
-/* ---- entry points --------------------------------------------------------------- */
+/* ---- entry points
+ * --------------------------------------------------------------- */
 
 void zl_trace_free(zl_trace *t)
 {
@@ -1163,8 +1170,7 @@ static int start_location(zl_trace *t, int32_t sid)
         for (uint32_t k = 0; k < g->evs[eid].n_ids; k++) {
             struct tg_ref r = g->evs[eid].ids[k];
 
-            rc = reach_on(t, r.x, tm, 1, 1, loc, ZL_LINK_AT_LOCATION, eid,
-                          &r);
+            rc = reach_on(t, r.x, tm, 1, 1, loc, ZL_LINK_AT_LOCATION, eid, &r);
             if (rc < 0)
                 goto out;
         }
@@ -1213,8 +1219,8 @@ int zl_trace_run_many(zl_store *s, const char *const *ids, size_t n,
                 goto out;
             continue;
         }
-        len = zl_gs1_canonical(ids[i], strlen(ids[i]), canon, sizeof(canon),
-                               err);
+        len =
+            zl_gs1_canonical(ids[i], strlen(ids[i]), canon, sizeof(canon), err);
         if (len < 0) {
             rc = len == ZL_ELIMIT ? ZL_EINVAL : len;
             goto out;

@@ -26,9 +26,9 @@
 /* One identifier of an event: `x` is the identifier (sid). */
 struct tg_ref {
     int32_t x;
-    int32_t uom;        /* sid or -1 */
+    int32_t uom; /* sid or -1 */
     double qty;
-    uint8_t role;       /* enum zl_id_role */
+    uint8_t role; /* enum zl_id_role */
     uint8_t has_qty;
 };
 
@@ -39,20 +39,20 @@ struct tg_row {
     uint8_t role;
 };
 
-#define TG_EV_IDS 1u    /* ids[] complete */
-#define TG_EV_META 2u   /* tid, bizStep... and source/destination known */
-#define TG_EV_ERR 4u    /* declared erroneous: contributes no rows */
+#define TG_EV_IDS  1u /* ids[] complete */
+#define TG_EV_META 2u /* tid, bizStep... and source/destination known */
+#define TG_EV_ERR  4u /* declared erroneous: contributes no rows */
 
 struct tg_event {
     uint8_t hash[32];
     int64_t t, rt;
-    int32_t tid, biz_step, disp, bizloc, readpt;      /* sids or -1 */
-    int32_t so, sp, sl, dso, dsp, dsl;                /* src/dst owner,
-                                                          possessor, location */
+    int32_t tid, biz_step, disp, bizloc, readpt; /* sids or -1 */
+    int32_t so, sp, sl, dso, dsp, dsl;           /* src/dst owner,
+                                                     possessor, location */
     int16_t tz;
     uint8_t type, action, flags;
-    uint8_t cte, consumer;   /* enum zl_cte; retail sale (with META) */
-    uint8_t vstep, vdisp;    /* enum zl_biz_step, zl_disposition (META) */
+    uint8_t cte, consumer; /* enum zl_cte; retail sale (with META) */
+    uint8_t vstep, vdisp;  /* enum zl_biz_step, zl_disposition (META) */
     uint32_t n_ids, cap_ids;
     /* Once complete (TG_EV_IDS), sorted by tg_role_rank: inputs first,
      * outputs last, so a transformation step reads only the side it
@@ -60,18 +60,18 @@ struct tg_event {
     struct tg_ref *ids;
 };
 
-#define TG_S_ROWS 1u    /* rows complete */
-#define TG_S_TID 2u     /* tid group complete */
+#define TG_S_ROWS 1u /* rows complete */
+#define TG_S_TID  2u /* tid group complete */
 
 struct tg_str {
     const char *s;
     uint32_t len;
     uint8_t flags;
-    uint8_t kind;            /* enum zl_trace_kind of the string */
+    uint8_t kind; /* enum zl_trace_kind of the string */
     uint32_t n_rows, cap_rows;
-    struct tg_row *rows;     /* occurrences of this identifier */
+    struct tg_row *rows; /* occurrences of this identifier */
     uint32_t n_tid, cap_tid;
-    int32_t *tid_ev;         /* events with this transformationID */
+    int32_t *tid_ev; /* events with this transformationID */
 };
 
 struct zl_stored_event;
@@ -82,21 +82,22 @@ struct zl_stored_event;
  * out of the pool. */
 struct tg_pool {
     struct tg_pool *next;
-    double data[];      /* struct tg_ref or struct tg_row */
+    double data[]; /* struct tg_ref or struct tg_row */
 };
 
-
 struct tg {
-    zl_store *store;         /* for lazy loads; NULL when complete */
+    zl_store *store; /* for lazy loads; NULL when complete */
     int complete;
-    struct tg_str *strs;  size_t n_strs, cap_strs;
-    struct zl_itab smap;     /* string -> sid */
-    struct tg_event *evs; size_t n_evs, cap_evs;
-    struct zl_itab emap;     /* event hash -> eid */
-    struct zl_arena arena;   /* the strings, packed in 1 MiB chunks */
-    struct tg_pool *pools;   /* exact-size ids/rows storage (index) */
-    size_t bytes;            /* heap held (approximate, for reports) */
-    int64_t max_rt;          /* highest record time loaded (index) */
+    struct tg_str *strs;
+    size_t n_strs, cap_strs;
+    struct zl_itab smap; /* string -> sid */
+    struct tg_event *evs;
+    size_t n_evs, cap_evs;
+    struct zl_itab emap;   /* event hash -> eid */
+    struct zl_arena arena; /* the strings, packed in 1 MiB chunks */
+    struct tg_pool *pools; /* exact-size ids/rows storage (index) */
+    size_t bytes;          /* heap held (approximate, for reports) */
+    int64_t max_rt;        /* highest record time loaded (index) */
 };
 
 /* Grow the array *arr of elements of size elem to hold need of them,
@@ -105,7 +106,7 @@ struct tg {
 int tg_grow(void **arr, size_t *cap, size_t need, size_t elem, size_t first,
             size_t *bytes);
 
-int tg_role_rank(int role);   /* 0 input, 1 other, 2 output */
+int tg_role_rank(int role); /* 0 input, 1 other, 2 output */
 /* Kind of a canonical identifier; consumer sale of an event (the CTE is
  * zl_cte_classify's). */
 enum zl_trace_kind tg_classify(const char *id);
@@ -131,8 +132,8 @@ int tg_need_ids(struct tg *g, const int32_t *eids, size_t n);
 int tg_need_meta(struct tg *g, const int32_t *eids, size_t n);
 int tg_need_tid(struct tg *g, const int32_t *tids, size_t n);
 /* Events whose bizLocation or readPoint is loc (appends eids to *out). */
-int tg_location_events(struct tg *g, const char *loc, int32_t **out,
-                       size_t *n, size_t *cap);
+int tg_location_events(struct tg *g, const char *loc, int32_t **out, size_t *n,
+                       size_t *cap);
 
 /* Used by both the lazy loads (graph.c) and the index (graph_index.c). */
 /* Grow a uint32-counted array (*cap = 0 with *arr set: pooled, copied
@@ -144,8 +145,8 @@ int32_t tg_intern0(struct tg *g, const char *s);
 /* Append to an identifier's occurrences / an event's identifiers;
  * 0 or a negative ZL_E* code. */
 int tg_add_row(struct tg *g, struct tg_str *st, int32_t eid, int role);
-int tg_add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n,
-               uint32_t *cap, const struct tg_ref *r);
+int tg_add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n, uint32_t *cap,
+               const struct tg_ref *r);
 /* Order an event's identifiers by tg_role_rank, then by sid. */
 void tg_sort_ids(struct tg_event *e);
 /* Fill event eid's metadata (ids interned, CTE, consumer flag, times)
@@ -166,7 +167,7 @@ int tg_push_eid(struct tg *g, int32_t **out, size_t *n, size_t *cap,
 /* The index wraps one complete graph. */
 struct zl_trace_index {
     struct tg g;
-    int64_t n_corrections;   /* when it changes, the index is rebuilt */
+    int64_t n_corrections; /* when it changes, the index is rebuilt */
 };
 
 #endif

@@ -53,8 +53,7 @@ const char *zl_cte_name(enum zl_cte c)
     case ZL_CTE_INITIAL_PACKING: return "initial_packing";
     case ZL_CTE_HARVESTING: return "harvesting";
     case ZL_CTE_COOLING: return "cooling";
-    case ZL_CTE_FIRST_LAND_BASED_RECEIVING:
-        return "first_land_based_receiving";
+    case ZL_CTE_FIRST_LAND_BASED_RECEIVING: return "first_land_based_receiving";
     default: return NULL;
     }
 }
@@ -76,16 +75,16 @@ static int text_event(struct zl_buf *b, const struct zl_trace_event *e,
     const char *a = zl_action_name(e->action);
 
     rc = rc < 0 ? rc : fmt_time(b, e->event_time_ms);
-    rc = rc < 0 ? rc : zl_buf_printf(b, "  %s%s%s", zl_event_type_name(e->type),
-                                     a ? " " : "", a ? a : "");
+    rc = rc < 0 ? rc
+                : zl_buf_printf(b, "  %s%s%s", zl_event_type_name(e->type),
+                                a ? " " : "", a ? a : "");
     if (rc == 0 && e->biz_step)
-        rc = zl_buf_printf(b, "  %s",
-                           zl_cbv_short(zl_biz_step_term(e->step),
-                                        e->biz_step));
+        rc = zl_buf_printf(
+            b, "  %s", zl_cbv_short(zl_biz_step_term(e->step), e->biz_step));
     if (rc == 0 && e->disposition)
-        rc = zl_buf_printf(b, " [%s]",
-                           zl_cbv_short(zl_disposition_term(e->disp),
-                                        e->disposition));
+        rc = zl_buf_printf(
+            b, " [%s]",
+            zl_cbv_short(zl_disposition_term(e->disp), e->disposition));
     if (rc == 0 && e->biz_location)
         rc = zl_buf_printf(b, "  at %s", e->biz_location);
     else if (rc == 0 && e->read_point)
@@ -95,7 +94,7 @@ static int text_event(struct zl_buf *b, const struct zl_trace_event *e,
                            e->src_owner ? e->src_owner : e->src_possessor);
     if (rc == 0 && (e->dst_owner || e->dst_possessor || e->dst_location))
         rc = zl_buf_printf(b, "  to %s",
-                           e->dst_owner ? e->dst_owner
+                           e->dst_owner       ? e->dst_owner
                            : e->dst_possessor ? e->dst_possessor
                                               : e->dst_location);
     if (rc == 0 && e->transformation_id)
@@ -109,8 +108,8 @@ static const char *dir_arrow(const zl_trace *t)
     return zl_trace_options(t)->dir == ZL_TRACE_FORWARD ? "->" : "<-";
 }
 
-static int text_node(const zl_trace *t, struct zl_buf *b, size_t i,
-                     int indent, const int *first_child, const int *next_sib)
+static int text_node(const zl_trace *t, struct zl_buf *b, size_t i, int indent,
+                     const int *first_child, const int *next_sib)
 {
     const struct zl_trace_node *n = zl_trace_node(t, i);
     int rc = zl_buf_printf(b, "%*s", indent, "");
@@ -132,8 +131,7 @@ static int text_node(const zl_trace *t, struct zl_buf *b, size_t i,
         rc = zl_buf_adds(b, "  (sold to consumers)");
     rc = rc < 0 ? rc : zl_buf_addc(b, '\n');
     for (size_t k = 0; rc == 0 && k < n->n_events; k++)
-        rc = text_event(b, zl_trace_event(t, (size_t)n->events[k]),
-                        indent + 4);
+        rc = text_event(b, zl_trace_event(t, (size_t)n->events[k]), indent + 4);
     for (int c = first_child[i]; rc == 0 && c >= 0; c = next_sib[c])
         rc = text_node(t, b, (size_t)c, indent + 2, first_child, next_sib);
     return rc;
@@ -165,7 +163,8 @@ int zl_trace_write_text(const zl_trace *t, struct zl_buf *b)
     }
     rc = zl_buf_printf(b, "%s trace: %zu nodes, %zu events\n",
                        zl_trace_options(t)->dir == ZL_TRACE_FORWARD
-                           ? "forward (去向可追)" : "backward (来源可查)",
+                           ? "forward (去向可追)"
+                           : "backward (来源可查)",
                        n, zl_trace_event_count(t));
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (zl_trace_node(t, i)->via < 0)
@@ -177,7 +176,8 @@ out:
     return rc;
 }
 
-/* ---- JSON -------------------------------------------------------------------- */
+/* ---- JSON
+ * -------------------------------------------------------------------- */
 
 /* A JSON string, or null for NULL. */
 static int jstr(struct zl_buf *b, const char *s)
@@ -210,19 +210,20 @@ int zl_trace_write_json(const zl_trace *t, struct zl_buf *b)
 {
     int rc;
 
-    rc = zl_buf_printf(b, "{\"direction\":\"%s\",\"nodes\":[",
-                       zl_trace_options(t)->dir == ZL_TRACE_FORWARD
-                           ? "forward" : "backward");
+    rc = zl_buf_printf(
+        b, "{\"direction\":\"%s\",\"nodes\":[",
+        zl_trace_options(t)->dir == ZL_TRACE_FORWARD ? "forward" : "backward");
     for (size_t i = 0; rc == 0 && i < zl_trace_node_count(t); i++) {
         const struct zl_trace_node *n = zl_trace_node(t, i);
 
         rc = zl_buf_printf(b, "%s{\"index\":%zu,\"id\":", i ? "," : "", i);
         rc = rc < 0 ? rc : jstr(b, n->id);
-        rc = rc < 0 ? rc : zl_buf_printf(b, ",\"kind\":\"%s\",\"depth\":%d,"
-                                         "\"via\":%d,\"link\":\"%s\"",
-                                         zl_trace_kind_name(n->kind),
-                                         n->depth, n->via,
-                                         zl_trace_link_name(n->link));
+        rc = rc < 0 ? rc
+                    : zl_buf_printf(b,
+                                    ",\"kind\":\"%s\",\"depth\":%d,"
+                                    "\"via\":%d,\"link\":\"%s\"",
+                                    zl_trace_kind_name(n->kind), n->depth,
+                                    n->via, zl_trace_link_name(n->link));
         rc = rc < 0 ? rc : zl_buf_adds(b, ",\"from\":");
         rc = rc < 0 ? rc : jtime(b, n->first_ms);
         rc = rc < 0 ? rc : zl_buf_adds(b, ",\"to\":");
@@ -234,8 +235,10 @@ int zl_trace_write_json(const zl_trace *t, struct zl_buf *b)
         rc = rc < 0 ? rc : jkey(b, "possessor", n->possessor);
         rc = rc < 0 ? rc : jkey(b, "location", n->location);
         if (rc == 0)
-            rc = zl_buf_printf(b, ",\"lastEvent\":%d,\"reachedConsumer\":%s,"
-                               "\"events\":[", n->last_event,
+            rc = zl_buf_printf(b,
+                               ",\"lastEvent\":%d,\"reachedConsumer\":%s,"
+                               "\"events\":[",
+                               n->last_event,
                                n->reached_consumer ? "true" : "false");
         for (size_t k = 0; rc == 0 && k < n->n_events; k++)
             rc = zl_buf_printf(b, "%s%d", k ? "," : "", n->events[k]);
@@ -245,8 +248,10 @@ int zl_trace_write_json(const zl_trace *t, struct zl_buf *b)
     for (size_t i = 0; rc == 0 && i < zl_trace_edge_count(t); i++) {
         const struct zl_trace_edge *e = zl_trace_edge(t, i);
 
-        rc = zl_buf_printf(b, "%s{\"from\":%d,\"to\":%d,\"link\":\"%s\","
-                           "\"event\":%d", i ? "," : "", e->from, e->to,
+        rc = zl_buf_printf(b,
+                           "%s{\"from\":%d,\"to\":%d,\"link\":\"%s\","
+                           "\"event\":%d",
+                           i ? "," : "", e->from, e->to,
                            zl_trace_link_name(e->link), e->event);
         if (rc == 0 && e->has_quantity)
             rc = zl_buf_printf(b, ",\"quantity\":%.17g", e->quantity);
@@ -260,9 +265,10 @@ int zl_trace_write_json(const zl_trace *t, struct zl_buf *b)
         const char *a = zl_action_name(e->action);
 
         zl_hex_encode(e->hash, 32, h);
-        rc = zl_buf_printf(b, "%s{\"index\":%zu,\"eventID\":\"ni:///sha-256;"
-                           "%s?ver=CBV2.0\",\"type\":\"%s\"", i ? "," : "",
-                           i, h, zl_event_type_name(e->type));
+        rc = zl_buf_printf(b,
+                           "%s{\"index\":%zu,\"eventID\":\"ni:///sha-256;"
+                           "%s?ver=CBV2.0\",\"type\":\"%s\"",
+                           i ? "," : "", i, h, zl_event_type_name(e->type));
         rc = rc < 0 ? rc : jkey(b, "action", a);
         rc = rc < 0 ? rc : zl_buf_adds(b, ",\"eventTime\":");
         rc = rc < 0 ? rc : jtime(b, e->event_time_ms);

@@ -29,7 +29,10 @@ static int should_fail(void)
     return 0;
 }
 
-void zl_alloc_fail_after(long n) { fail_countdown = n; }
+void zl_alloc_fail_after(long n)
+{
+    fail_countdown = n;
+}
 
 void *zl_malloc(size_t n)
 {
@@ -63,9 +66,15 @@ char *zl_strndup(const char *s, size_t len)
     return d;
 }
 
-char *zl_strdup(const char *s) { return zl_strndup(s, strlen(s)); }
+char *zl_strdup(const char *s)
+{
+    return zl_strndup(s, strlen(s));
+}
 
-void zl_free(void *p) { free(p); }
+void zl_free(void *p)
+{
+    free(p);
+}
 
 /* ---- jansson hooks (zl_global_init) ------------------------------------
  *

@@ -21,19 +21,19 @@
 #include <stdlib.h>
 
 #ifdef NDEBUG
-#define ZL_ASSERT(cond, ret)                                                  \
-    do {                                                                      \
-        if (!(cond))                                                          \
-            return ret;                                                       \
+#define ZL_ASSERT(cond, ret)                                                   \
+    do {                                                                       \
+        if (!(cond))                                                           \
+            return ret;                                                        \
     } while (0)
 #else
-#define ZL_ASSERT(cond, ret)                                                  \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            fprintf(stderr, "%s:%d: %s: contract broken: %s\n", __FILE__,     \
-                    __LINE__, __func__, #cond);                               \
-            abort();                                                          \
-        }                                                                     \
+#define ZL_ASSERT(cond, ret)                                                   \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            fprintf(stderr, "%s:%d: %s: contract broken: %s\n", __FILE__,      \
+                    __LINE__, __func__, #cond);                                \
+            abort();                                                           \
+        }                                                                      \
     } while (0)
 #endif
 

@@ -72,9 +72,15 @@ int zl_buf_add(struct zl_buf *b, const void *p, size_t n)
     return 0;
 }
 
-int zl_buf_adds(struct zl_buf *b, const char *s) { return zl_buf_add(b, s, strlen(s)); }
+int zl_buf_adds(struct zl_buf *b, const char *s)
+{
+    return zl_buf_add(b, s, strlen(s));
+}
 
-int zl_buf_addc(struct zl_buf *b, char c) { return zl_buf_add(b, &c, 1); }
+int zl_buf_addc(struct zl_buf *b, char c)
+{
+    return zl_buf_add(b, &c, 1);
+}
 
 int zl_buf_vprintf(struct zl_buf *b, const char *fmt, va_list ap)
 {

@@ -90,15 +90,14 @@ size_t zl_text_escape(char *out, size_t cap, const char *src, size_t n)
             cp = s[i];
         else if (len == 2)
             cp = ((s[i] & 0x1fu) << 6) | (s[i + 1] & 0x3fu);
-        if (len == 0) {                 /* not UTF-8: the byte in hex */
-            e[0] = '\\', e[1] = 'x', e[2] = hx[s[i] >> 4],
-            e[3] = hx[s[i] & 15];
+        if (len == 0) { /* not UTF-8: the byte in hex */
+            e[0] = '\\', e[1] = 'x', e[2] = hx[s[i] >> 4], e[3] = hx[s[i] & 15];
             el = 4;
             len = 1;
         } else if ((len <= 2 && (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)))) {
             /* C0, DEL, C1: terminal control sequences start here */
-            e[0] = '\\', e[1] = 'u', e[2] = '0', e[3] = '0',
-            e[4] = hx[cp >> 4], e[5] = hx[cp & 15];
+            e[0] = '\\', e[1] = 'u', e[2] = '0', e[3] = '0', e[4] = hx[cp >> 4],
+            e[5] = hx[cp & 15];
             el = 6;
         }
         if (el) {
@@ -106,7 +105,7 @@ size_t zl_text_escape(char *out, size_t cap, const char *src, size_t n)
                 break;
             memcpy(out + o, e, el);
         } else {
-            if (o + len >= cap)         /* never cut a character */
+            if (o + len >= cap) /* never cut a character */
                 break;
             memcpy(out + o, s + i, len);
             el = len;

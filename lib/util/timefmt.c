@@ -119,7 +119,9 @@ int zl_time_parse(const char *s, size_t len, int64_t *ms, int *offset_min)
     if (sec == 60)
         sec = 59; /* leap second: clamp, instants stay ordered */
     *ms = ((zl_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) -
-           (int64_t)off * 60) * 1000 + frac_ms;
+           (int64_t)off * 60) *
+              1000 +
+          frac_ms;
     *offset_min = off;
     return 0;
 }
@@ -141,7 +143,10 @@ static void format_parts(int64_t ms, char *out, size_t cap, const char *suffix)
              (unsigned)(rem % 60) % 100u, (unsigned)msec % 1000u, suffix);
 }
 
-void zl_time_format_utc(int64_t ms, char out[32]) { format_parts(ms, out, 32, "Z"); }
+void zl_time_format_utc(int64_t ms, char out[32])
+{
+    format_parts(ms, out, 32, "Z");
+}
 
 /* "+HH:MM" of an offset in minutes. */
 static void format_offset(int offset_min, char out[8])

@@ -36,7 +36,7 @@ static void test_release_returns(void **state)
     (void)state;
     assert_non_null(item(&b, 2));
     assert_int_equal(*item(&b, 2), 3);
-    assert_null(item(&b, 3));   /* past n: NULL, not v[3] */
+    assert_null(item(&b, 3)); /* past n: NULL, not v[3] */
     assert_null(item(NULL, 0));
     assert_int_equal(check(1), 0);
     assert_int_equal(check(0), -22);

@@ -25,25 +25,35 @@
 /* Three events by three parties: a commissioning, a packing aggregation
  * and a shipping event with a purchase order and source/destination. */
 static const char DOC[] =
-    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld\"],"
+    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+    "epcis-context.jsonld\"],"
     "\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\","
     "\"creationDate\":\"2024-01-01T00:00:00Z\",\"epcisBody\":{\"eventList\":["
     "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-03-01T08:00:00.000+08:00\","
-    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"ADD\",\"bizStep\":\"commissioning\","
-    "\"disposition\":\"active\",\"epcList\":[\"urn:epc:id:sgtin:0614141.107346.2017\","
+    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"ADD\",\"bizStep\":"
+    "\"commissioning\","
+    "\"disposition\":\"active\",\"epcList\":[\"urn:epc:id:sgtin:0614141.107346."
+    "2017\","
     "\"urn:epc:id:sgtin:0614141.107346.2018\"],"
     "\"readPoint\":{\"id\":\"urn:epc:id:sgln:0614141.07346.1234\"}},"
-    "{\"type\":\"AggregationEvent\",\"eventTime\":\"2024-03-01T09:00:00.000+08:00\","
-    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"ADD\",\"bizStep\":\"packing\","
+    "{\"type\":\"AggregationEvent\",\"eventTime\":\"2024-03-01T09:00:00.000+08:"
+    "00\","
+    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"ADD\",\"bizStep\":"
+    "\"packing\","
     "\"parentID\":\"urn:epc:id:sscc:0614141.1234567890\","
     "\"childEPCs\":[\"urn:epc:id:sgtin:0614141.107346.2017\","
     "\"urn:epc:id:sgtin:0614141.107346.2018\"]},"
     "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-03-02T10:00:00.000+08:00\","
-    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"OBSERVE\",\"bizStep\":\"shipping\","
-    "\"disposition\":\"in_transit\",\"epcList\":[\"urn:epc:id:sscc:0614141.1234567890\"],"
-    "\"bizTransactionList\":[{\"type\":\"po\",\"bizTransaction\":\"urn:epcglobal:cbv:bt:0614141073467:PO-77\"}],"
-    "\"sourceList\":[{\"type\":\"owning_party\",\"source\":\"urn:epc:id:pgln:0614141.00001\"}],"
-    "\"destinationList\":[{\"type\":\"owning_party\",\"destination\":\"urn:epc:id:pgln:0614141.00002\"}]}"
+    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"OBSERVE\",\"bizStep\":"
+    "\"shipping\","
+    "\"disposition\":\"in_transit\",\"epcList\":[\"urn:epc:id:sscc:0614141."
+    "1234567890\"],"
+    "\"bizTransactionList\":[{\"type\":\"po\",\"bizTransaction\":\"urn:"
+    "epcglobal:cbv:bt:0614141073467:PO-77\"}],"
+    "\"sourceList\":[{\"type\":\"owning_party\",\"source\":\"urn:epc:id:pgln:"
+    "0614141.00001\"}],"
+    "\"destinationList\":[{\"type\":\"owning_party\",\"destination\":\"urn:epc:"
+    "id:pgln:0614141.00002\"}]}"
     "]}}";
 
 /* The same document with a bad character in the first childEPC. */
@@ -122,11 +132,13 @@ static void test_limits(void **state)
     struct zl_error err = {0};
 
     o.limits = &lim;
-    assert_int_equal(zl_capture(f->s, DOC, strlen(DOC), &o, NULL, &err), ZL_ELIMIT);
+    assert_int_equal(zl_capture(f->s, DOC, strlen(DOC), &o, NULL, &err),
+                     ZL_ELIMIT);
     assert_int_equal(count(f->s), 0);
     lim.max_events = 0;
     lim.max_bytes = 100;
-    assert_int_equal(zl_capture(f->s, DOC, strlen(DOC), &o, NULL, &err), ZL_ELIMIT);
+    assert_int_equal(zl_capture(f->s, DOC, strlen(DOC), &o, NULL, &err),
+                     ZL_ELIMIT);
     assert_int_equal(count(f->s), 0);
 }
 
@@ -215,8 +227,8 @@ static size_t run(zl_store *s, const char *const *params, char **next)
         snprintf(name, sizeof name, "%.*s", (int)(eq - params[i]), params[i]);
         assert_int_equal(zl_query_param(q, name, eq + 1, &err), 0);
     }
-    assert_int_equal(zl_query_each(s, q, ZL_EPC_AS_CAPTURED, collect_cb, &c,
-                                   next, &err), 0);
+    assert_int_equal(
+        zl_query_each(s, q, ZL_EPC_AS_CAPTURED, collect_cb, &c, next, &err), 0);
     zl_query_free(q);
     return c.n;
 }
@@ -232,28 +244,58 @@ static void test_queries(void **state)
 
     assert_int_equal(zl_capture(f->s, DOC, strlen(DOC), NULL, NULL, &err), 0);
     assert_int_equal(run(f->s, Q("eventType=ObjectEvent"), NULL), 2);
-    assert_int_equal(run(f->s, Q("eventType=AggregationEvent|ObjectEvent"), NULL), 3);
+    assert_int_equal(
+        run(f->s, Q("eventType=AggregationEvent|ObjectEvent"), NULL), 3);
     assert_int_equal(run(f->s, Q("EQ_bizStep=shipping"), NULL), 1);
-    assert_int_equal(run(f->s, Q("EQ_bizStep=urn:epcglobal:cbv:bizstep:packing"), NULL), 1);
+    assert_int_equal(
+        run(f->s, Q("EQ_bizStep=urn:epcglobal:cbv:bizstep:packing"), NULL), 1);
     assert_int_equal(run(f->s, Q("EQ_action=ADD"), NULL), 2);
     assert_int_equal(run(f->s, Q("EQ_disposition=in_transit|active"), NULL), 2);
-    assert_int_equal(run(f->s, Q("MATCH_epc=urn:epc:id:sgtin:0614141.107346.2017"), NULL), 2);
+    assert_int_equal(
+        run(f->s, Q("MATCH_epc=urn:epc:id:sgtin:0614141.107346.2017"), NULL),
+        2);
     /* The same item as a Digital Link with another host. */
-    assert_int_equal(run(f->s, Q("MATCH_epc=https://example.com/01/10614141073464/21/2018"), NULL), 2);
-    assert_int_equal(run(f->s, Q("MATCH_epc=urn:epc:idpat:sgtin:0614141.107346.*"), NULL), 2);
-    assert_int_equal(run(f->s, Q("MATCH_anyEPC=urn:epc:id:sscc:0614141.1234567890"), NULL), 2);
-    assert_int_equal(run(f->s, Q("MATCH_parentID=urn:epc:id:sscc:0614141.1234567890"), NULL), 1);
-    assert_int_equal(run(f->s, Q("EQ_readPoint=urn:epc:id:sgln:0614141.07346.1234"), NULL), 1);
-    assert_int_equal(run(f->s, Q("EQ_bizTransaction_po=urn:epcglobal:cbv:bt:0614141073467:PO-77"), NULL), 1);
+    assert_int_equal(
+        run(f->s, Q("MATCH_epc=https://example.com/01/10614141073464/21/2018"),
+            NULL),
+        2);
+    assert_int_equal(
+        run(f->s, Q("MATCH_epc=urn:epc:idpat:sgtin:0614141.107346.*"), NULL),
+        2);
+    assert_int_equal(
+        run(f->s, Q("MATCH_anyEPC=urn:epc:id:sscc:0614141.1234567890"), NULL),
+        2);
+    assert_int_equal(
+        run(f->s, Q("MATCH_parentID=urn:epc:id:sscc:0614141.1234567890"), NULL),
+        1);
+    assert_int_equal(
+        run(f->s, Q("EQ_readPoint=urn:epc:id:sgln:0614141.07346.1234"), NULL),
+        1);
+    assert_int_equal(
+        run(f->s,
+            Q("EQ_bizTransaction_po=urn:epcglobal:cbv:bt:0614141073467:PO-77"),
+            NULL),
+        1);
     assert_int_equal(run(f->s, Q("EQ_bizTransaction_po=nope"), NULL), 0);
-    assert_int_equal(run(f->s, Q("EQ_source_owning_party=urn:epc:id:pgln:0614141.00001"), NULL), 1);
-    assert_int_equal(run(f->s, Q("EQ_destination_owning_party=urn:epc:id:pgln:0614141.00001"), NULL), 0);
-    assert_int_equal(run(f->s, Q("GE_eventTime=2024-03-01T09:00:00+08:00"), NULL), 2);
-    assert_int_equal(run(f->s, Q("LT_eventTime=2024-03-01T01:00:00Z"), NULL), 1);
-    assert_int_equal(run(f->s, Q("GE_recordTime=2000-01-01T00:00:00Z"), NULL), 3);
+    assert_int_equal(
+        run(f->s, Q("EQ_source_owning_party=urn:epc:id:pgln:0614141.00001"),
+            NULL),
+        1);
+    assert_int_equal(
+        run(f->s,
+            Q("EQ_destination_owning_party=urn:epc:id:pgln:0614141.00001"),
+            NULL),
+        0);
+    assert_int_equal(
+        run(f->s, Q("GE_eventTime=2024-03-01T09:00:00+08:00"), NULL), 2);
+    assert_int_equal(run(f->s, Q("LT_eventTime=2024-03-01T01:00:00Z"), NULL),
+                     1);
+    assert_int_equal(run(f->s, Q("GE_recordTime=2000-01-01T00:00:00Z"), NULL),
+                     3);
     assert_int_equal(run(f->s, Q("EXISTS_errorDeclaration=true"), NULL), 0);
     assert_int_equal(run(f->s, Q("eventCountLimit=2"), NULL), 2);
-    assert_int_equal(run(f->s, Q("eventType=ObjectEvent", "EQ_bizStep=packing"), NULL), 0);
+    assert_int_equal(
+        run(f->s, Q("eventType=ObjectEvent", "EQ_bizStep=packing"), NULL), 0);
 
     /* Pagination: perPage=1 walks all three events in order, once each. */
     {
@@ -266,14 +308,18 @@ static void test_queries(void **state)
 
             assert_int_equal(zl_query_new(&q), 0);
             assert_int_equal(zl_query_param(q, "perPage", "1", &err), 0);
-            assert_int_equal(zl_query_param(q, "orderDirection", "DESC", &err), 0);
+            assert_int_equal(zl_query_param(q, "orderDirection", "DESC", &err),
+                             0);
             if (pages)
-                assert_int_equal(zl_query_param(q, "nextPageToken", tok, &err), 0);
-            assert_int_equal(zl_query_each(f->s, q, 0, collect_cb, &c, &next, &err), 0);
+                assert_int_equal(zl_query_param(q, "nextPageToken", tok, &err),
+                                 0);
+            assert_int_equal(
+                zl_query_each(f->s, q, 0, collect_cb, &c, &next, &err), 0);
             zl_query_free(q);
             assert_int_equal(c.n, 1);
             order[pages++] = strstr(c.times[0], "2024-03-02") ? "ship"
-                             : strstr(c.times[0], "09:00") ? "pack" : "commission";
+                             : strstr(c.times[0], "09:00")    ? "pack"
+                                                              : "commission";
             if (!next)
                 break;
             snprintf(tok, sizeof tok, "%s", next);
@@ -291,9 +337,13 @@ static void test_queries(void **state)
     assert_int_equal(zl_query_new(&q), 0);
     assert_int_equal(zl_query_param(q, "EQ_nonsense", "x", &err), ZL_EINVAL);
     assert_string_equal(err.path, "EQ_nonsense");
-    assert_int_equal(zl_query_param(q, "GE_eventTime", "yesterday", &err), ZL_EINVAL);
-    assert_int_equal(zl_query_param(q, "eventType", "FooEvent", &err), ZL_EINVAL);
-    assert_int_equal(zl_query_param(q, "MATCH_epc", "urn:epc:id:sgtin:0614141.107346", &err), ZL_EINVAL);
+    assert_int_equal(zl_query_param(q, "GE_eventTime", "yesterday", &err),
+                     ZL_EINVAL);
+    assert_int_equal(zl_query_param(q, "eventType", "FooEvent", &err),
+                     ZL_EINVAL);
+    assert_int_equal(
+        zl_query_param(q, "MATCH_epc", "urn:epc:id:sgtin:0614141.107346", &err),
+        ZL_EINVAL);
     zl_query_free(q);
 
     /* maxEventCount refuses a too-large result. */
@@ -302,7 +352,8 @@ static void test_queries(void **state)
     {
         char *json = NULL;
 
-        assert_int_equal(zl_query_json(f->s, q, 0, &json, NULL, NULL, &err), ZL_ELIMIT);
+        assert_int_equal(zl_query_json(f->s, q, 0, &json, NULL, NULL, &err),
+                         ZL_ELIMIT);
         zl_free(json);
     }
     zl_query_free(q);
@@ -311,10 +362,13 @@ static void test_queries(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_capture_idempotent, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_invalid_stores_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_capture_idempotent, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_invalid_stores_nothing, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_alloc_failure_atomic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alloc_failure_atomic, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_survives_crash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
     };

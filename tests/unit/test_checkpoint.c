@@ -49,7 +49,8 @@ static void ed25519_rfc8032(void **state)
 }
 
 /* golang.org/x/mod/sumdb/note documentation example. */
-static const char GO_SKEY_B64[] = "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+static const char GO_SKEY_B64[] =
+    "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
 static const char GO_VKEY[] =
     "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
 static const char GO_TEXT[] =
@@ -96,28 +97,34 @@ static void signed_note_known_answers(void **state)
     assert_string_equal(vkey, GO_VKEY);
     assert_int_equal(zl_note_keyid("PeterNeumann", pub, id), 0);
     assert_int_equal(zl_log_vkey_parse(GO_VKEY, strlen(GO_VKEY), name,
-                                       sizeof name, pid, ppub), 0);
+                                       sizeof name, pid, ppub),
+                     0);
     assert_string_equal(name, "PeterNeumann");
     assert_memory_equal(pid, id, 4);
     assert_memory_equal(ppub, pub, 32);
-    assert_int_equal(zl_note_sign(GO_TEXT, strlen(GO_TEXT), "PeterNeumann",
-                                  seed, &note), 0);
+    assert_int_equal(
+        zl_note_sign(GO_TEXT, strlen(GO_TEXT), "PeterNeumann", seed, &note), 0);
     assert_string_equal(note, GO_NOTE);
-    assert_int_equal(zl_note_verify(GO_NOTE, strlen(GO_NOTE), GO_VKEY, &tl,
-                                    &err), 0);
+    assert_int_equal(
+        zl_note_verify(GO_NOTE, strlen(GO_NOTE), GO_VKEY, &tl, &err), 0);
     assert_int_equal(tl, strlen(GO_TEXT));
-    assert_int_equal(zl_note_verify(SPEC_NOTE, strlen(SPEC_NOTE), SPEC_VKEY,
-                                    &tl, &err), 0);
+    assert_int_equal(
+        zl_note_verify(SPEC_NOTE, strlen(SPEC_NOTE), SPEC_VKEY, &tl, &err), 0);
     /* The spec's note is not signed by Peter's key and vice versa. */
-    assert_int_equal(zl_note_verify(SPEC_NOTE, strlen(SPEC_NOTE), GO_VKEY, &tl,
-                                     &err), ZL_EVERIFY);
+    assert_int_equal(
+        zl_note_verify(SPEC_NOTE, strlen(SPEC_NOTE), GO_VKEY, &tl, &err),
+        ZL_EVERIFY);
     /* Mangled verifier keys are refused (wrong id, wrong algorithm). */
-    assert_int_not_equal(zl_log_vkey_parse(
-        "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-        66, name, sizeof name, pid, ppub), 0);
-    assert_int_not_equal(zl_log_vkey_parse(
-        "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-        66, name, sizeof name, pid, ppub), 0);
+    assert_int_not_equal(
+        zl_log_vkey_parse("PeterNeumann+c74f20a4+"
+                          "ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+                          66, name, sizeof name, pid, ppub),
+        0);
+    assert_int_not_equal(
+        zl_log_vkey_parse("PeterNeumann+173116ae+"
+                          "ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+                          66, name, sizeof name, pid, ppub),
+        0);
     zl_free(note);
     zl_free(vkey);
 }
@@ -130,10 +137,9 @@ static void make_checkpoint(char **note, char **vkey, uint8_t root[32])
     for (int i = 0; i < 32; i++)
         root[i] = (uint8_t)(i * 7 + 1);
     assert_int_equal(zl_ed25519_public(seed, pub), 0);
-    assert_int_equal(zl_note_vkey_format("zhiliang.example/log", pub, vkey),
-                     0);
-    assert_int_equal(zl_checkpoint_sign("zhiliang.example/log", 12345, root,
-                                        seed, note), 0);
+    assert_int_equal(zl_note_vkey_format("zhiliang.example/log", pub, vkey), 0);
+    assert_int_equal(
+        zl_checkpoint_sign("zhiliang.example/log", 12345, root, seed, note), 0);
 }
 
 static void checkpoint_round_trip_and_damage(void **state)
@@ -151,8 +157,8 @@ static void checkpoint_round_trip_and_damage(void **state)
     assert_true(strncmp(note, "zhiliang.example/log\n12345\n", 27) == 0);
     body = (size_t)(strstr(note, "\n\n") - note) + 1;
     assert_int_equal(body, 27 + 45);
-    assert_true(strncmp(note + body, "\n\xe2\x80\x94 zhiliang.example/log ",
-                        25) == 0);
+    assert_true(
+        strncmp(note + body, "\n\xe2\x80\x94 zhiliang.example/log ", 25) == 0);
     assert_int_equal(zl_log_checkpoint_verify(note, len, vkey, &cp, &err), 0);
     assert_int_equal(cp.size, 12345);
     assert_memory_equal(cp.root, root, 32);
@@ -170,8 +176,8 @@ static void checkpoint_round_trip_and_damage(void **state)
     }
     /* Truncation anywhere is rejected. */
     for (size_t i = 0; i < len; i++)
-        assert_int_not_equal(zl_log_checkpoint_verify(note, i, vkey, &cp,
-                                                      &err), 0);
+        assert_int_not_equal(zl_log_checkpoint_verify(note, i, vkey, &cp, &err),
+                             0);
     zl_free(bad);
     /* Another log's key does not verify it. */
     assert_int_equal(zl_log_checkpoint_verify(note, len, GO_VKEY, &cp, &err),
@@ -190,11 +196,13 @@ static void checkpoint_with_cosignature(void **state)
     (void)state;
     make_checkpoint(&note, &vkey, root);
     /* A witness cosignature line by an unknown key is ignored. */
-    snprintf(buf, sizeof buf, "%s\xe2\x80\x94 witness.example "
+    snprintf(buf, sizeof buf,
+             "%s\xe2\x80\x94 witness.example "
              "jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJs"
-             "X3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==\n", note);
-    assert_int_equal(zl_log_checkpoint_verify(buf, strlen(buf), vkey, &cp,
-                                              &err), 0);
+             "X3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==\n",
+             note);
+    assert_int_equal(
+        zl_log_checkpoint_verify(buf, strlen(buf), vkey, &cp, &err), 0);
     zl_free(note);
     zl_free(vkey);
 }
@@ -211,19 +219,23 @@ static void tlog_proof_text(void **state)
     (void)state;
     make_checkpoint(&note, &vkey, root);
     memset(proof, 0xab, sizeof proof);
-    assert_int_equal(zl_log_proof_format(77, (const uint8_t(*)[32])proof, 3,
-                                         note, &text), 0);
+    assert_int_equal(
+        zl_log_proof_format(77, (const uint8_t(*)[32])proof, 3, note, &text),
+        0);
     assert_true(strncmp(text, "c2sp.org/tlog-proof@v1\nindex 77\n", 32) == 0);
-    assert_int_equal(zl_log_proof_parse(text, strlen(text), &idx, got, &n,
-                                        &cpt, &cpl, &err), 0);
+    assert_int_equal(
+        zl_log_proof_parse(text, strlen(text), &idx, got, &n, &cpt, &cpl, &err),
+        0);
     assert_int_equal(idx, 77);
     assert_int_equal(n, 3);
     assert_memory_equal(got, proof, sizeof proof);
     assert_int_equal(cpl, strlen(note));
     assert_memory_equal(cpt, note, cpl);
     assert_int_not_equal(zl_log_proof_parse("c2sp.org/tlog-proof@v1\nindex 01"
-                                            "\n\n", 35, &idx, got, &n, &cpt,
-                                            &cpl, &err), 0);
+                                            "\n\n",
+                                            35, &idx, got, &n, &cpt, &cpl,
+                                            &err),
+                         0);
     zl_free(text);
     zl_free(note);
     zl_free(vkey);

@@ -27,21 +27,21 @@
 #include <time.h>
 
 /* snprintf that fails the test instead of truncating */
-#define SNP(buf, cap, ...)                                                  \
-    do {                                                                    \
-        int n_ = snprintf((buf), (cap), __VA_ARGS__);                       \
-        if (n_ < 0 || (size_t)n_ >= (size_t)(cap))                          \
-            fail_msg("identifier too long");                                \
+#define SNP(buf, cap, ...)                                                     \
+    do {                                                                       \
+        int n_ = snprintf((buf), (cap), __VA_ARGS__);                          \
+        if (n_ < 0 || (size_t)n_ >= (size_t)(cap))                             \
+            fail_msg("identifier too long");                                   \
     } while (0)
 
 /* ------------------------------------------------------------ helpers */
 
 struct collect {
-    json_t *events;     /* array of every event */
+    json_t *events; /* array of every event */
     size_t docs, max_per_doc, events_seen;
     uint64_t fnv;
-    size_t stop_after;  /* docs; 0 = never */
-    int parse_epcis;    /* run zl_epcis_parse on each document */
+    size_t stop_after; /* docs; 0 = never */
+    int parse_epcis;   /* run zl_epcis_parse on each document */
     int parse_failures;
 };
 
@@ -331,11 +331,12 @@ static void test_memory_flat(void **state)
     memset(&st, 0, sizeof st);
     assert_int_equal(zl_demo_generate(&o, noop_emit, &bytes, &st), 0);
     getrusage(RUSAGE_SELF, &r0);
-    o.scale = 3000;     /* ~300k events, ~200 MB of JSON */
+    o.scale = 3000; /* ~300k events, ~200 MB of JSON */
     assert_int_equal(zl_demo_generate(&o, noop_emit, &bytes, &st), 0);
     getrusage(RUSAGE_SELF, &r1);
     print_message("scale 3000: %llu events, %llu bytes, max RSS %ld -> %ld "
-                  "KiB\n", (unsigned long long)st.n_events,
+                  "KiB\n",
+                  (unsigned long long)st.n_events,
                   (unsigned long long)st.n_bytes, r0.ru_maxrss, r1.ru_maxrss);
     assert_true(st.n_bytes > 100u << 20);
     assert_true(r1.ru_maxrss - r0.ru_maxrss < 8 * 1024);
@@ -348,8 +349,8 @@ static void test_uscc_check(void **state)
     json_t *root, *parties, *p;
     struct zl_demo_opts o = opts(42, 1);
     static const char ch[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    static const int w[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13,
-                              8, 24, 10, 30, 28};
+    static const int w[17] = {1,  3,  9,  27, 19, 26, 16, 17, 20,
+                              29, 25, 13, 8,  24, 10, 30, 28};
 
     (void)state;
     /* known answer: a published example code */
@@ -362,7 +363,8 @@ static void test_uscc_check(void **state)
     assert_non_null(root);
     parties = json_object_get(root, "parties");
     assert_true(json_array_size(parties) >= 40);
-    json_array_foreach(parties, i, p) {
+    json_array_foreach(parties, i, p)
+    {
         const char *u = json_string_value(json_object_get(p, "uscc"));
         const char *gln = json_string_value(json_object_get(p, "gln"));
         const char *gcp = json_string_value(json_object_get(p, "gcp"));
@@ -395,12 +397,11 @@ static void test_uscc_check(void **state)
         assert_memory_equal(gln, gcp, strlen(gcp));
         assert_non_null(json_string_value(json_object_get(p, "nameZh")));
         assert_non_null(json_string_value(json_object_get(p, "nameEn")));
-        assert_non_null(json_object_get(json_object_get(p, "address"),
-                                        "street"));
+        assert_non_null(
+            json_object_get(json_object_get(p, "address"), "street"));
     }
-    json_array_foreach(json_object_get(root, "products"), i, p)
-        assert_true(naive_check_ok(
-            json_string_value(json_object_get(p, "gtin")), 14));
+    json_array_foreach(json_object_get(root, "products"), i, p) assert_true(
+        naive_check_ok(json_string_value(json_object_get(p, "gtin")), 14));
     json_decref(root);
     zl_demo_free(md);
 }
@@ -472,12 +473,11 @@ static void test_content(void **state)
     json_t *ev;
     size_t i;
     int types[5] = {0}, gs1_checked = 0;
-    int sensor = 0, biztx = 0, srcdst = 0, ilmd_bb = 0, sold = 0,
-        destroyed = 0, delete_agg = 0, transf_id = 0, qty = 0, grai = 0,
-        dispensed = 0, expiry = 0;
+    int sensor = 0, biztx = 0, srcdst = 0, ilmd_bb = 0, sold = 0, destroyed = 0,
+        delete_agg = 0, transf_id = 0, qty = 0, grai = 0, dispensed = 0,
+        expiry = 0;
     static const char *const tn[5] = {"ObjectEvent", "AggregationEvent",
-                                      "TransactionEvent",
-                                      "TransformationEvent",
+                                      "TransactionEvent", "TransformationEvent",
                                       "AssociationEvent"};
 
     (void)state;
@@ -491,11 +491,11 @@ static void test_content(void **state)
     assert_int_equal(zl_demo_generate(&o, collect_emit, &c, &st), 0);
     assert_int_equal(c.parse_failures, 0);
     assert_true(c.max_per_doc <= 250);
-    json_array_foreach(c.events, i, ev) {
+    json_array_foreach(c.events, i, ev)
+    {
         const char *t = json_string_value(json_object_get(ev, "type"));
         const char *bs = json_string_value(json_object_get(ev, "bizStep"));
-        const char *ds = json_string_value(json_object_get(ev,
-                                                           "disposition"));
+        const char *ds = json_string_value(json_object_get(ev, "disposition"));
         const char *act = json_string_value(json_object_get(ev, "action"));
         const char *tm = json_string_value(json_object_get(ev, "eventTime"));
         json_t *pid = json_object_get(ev, "parentID");
@@ -523,8 +523,8 @@ static void test_content(void **state)
         sold += bs && ds && !strcmp(bs, "retail_selling") &&
                 !strcmp(ds, "retail_sold");
         destroyed += ds && !strcmp(ds, "destroyed");
-        dispensed += bs && ds && !strcmp(bs, "dispensing") &&
-                     !strcmp(ds, "dispensed");
+        dispensed +=
+            bs && ds && !strcmp(bs, "dispensing") && !strcmp(ds, "dispensed");
         expiry += json_object_get(json_object_get(ev, "ilmd"),
                                   "cbvmda:itemExpirationDate") != NULL;
         delete_agg += t && act && !strcmp(t, "AggregationEvent") &&
@@ -540,8 +540,7 @@ static void test_content(void **state)
     for (i = 0; i < 4; i++)
         assert_true(types[i] > 0);
     assert_true(sensor && biztx && srcdst && ilmd_bb && sold && destroyed &&
-                delete_agg && transf_id && qty && grai && dispensed &&
-                expiry);
+                delete_agg && transf_id && qty && grai && dispensed && expiry);
     assert_true(ct.sgtin && ct.lgtin && ct.sscc && ct.sgln && ct.pgln &&
                 ct.grai && ct.giai);
     assert_true(ct.urn > 1000 && ct.dl > 1000);
@@ -561,7 +560,8 @@ static void ids_of(json_t *arr, const char *member, json_t *set)
     json_t *x;
     char out[256];
 
-    json_array_foreach(arr, i, x) {
+    json_array_foreach(arr, i, x)
+    {
         json_t *v = member ? json_object_get(x, member) : x;
 
         canon(json_string_value(v), out, sizeof out, NULL);
@@ -578,7 +578,8 @@ static int set_equal_to_list(json_t *set, json_t *list)
 
     if (json_object_size(set) != json_array_size(list))
         return 0;
-    json_array_foreach(list, i, x) {
+    json_array_foreach(list, i, x)
+    {
         canon(json_string_value(x), out, sizeof out, NULL);
         if (!json_object_get(set, out))
             return 0;
@@ -605,15 +606,16 @@ static void test_truth_downstream(void **state)
     o.truth_lots = 4;
     assert_int_equal(zl_demo_generate(&o, collect_emit, &c, &st), 0);
     assert_non_null(st.truth_json);
-    truth = json_loadb(st.truth_json, st.truth_len, JSON_REJECT_DUPLICATES,
-                       NULL);
+    truth =
+        json_loadb(st.truth_json, st.truth_len, JSON_REJECT_DUPLICATES, NULL);
     assert_non_null(truth);
     lots = json_object_get(truth, "collectionLots");
     assert_int_equal(json_array_size(lots), 4);
 
     /* transformation groups: id -> {"in": set, "out": set} */
     groups = json_object();
-    json_array_foreach(c.events, i, ev) {
+    json_array_foreach(c.events, i, ev)
+    {
         char idbuf[64];
         const char *tid;
 
@@ -644,7 +646,8 @@ static void test_truth_downstream(void **state)
             ids_of(json_object_get(ev, "outputEPCList"), NULL,
                    json_object_get(g, "out"));
     }
-    json_array_foreach(lots, i, lot) {
+    json_array_foreach(lots, i, lot)
+    {
         json_t *reach = json_object(), *items = json_object();
         json_t *cases = json_object(), *pallets = json_object();
         char start[256];
@@ -654,48 +657,51 @@ static void test_truth_downstream(void **state)
               sizeof start, NULL);
         assert_true(!strncmp(start, "01/", 3));
         set_add(reach, start);
-        while (grew) {         /* naive fixpoint */
+        while (grew) { /* naive fixpoint */
             grew = 0;
-            json_object_foreach(groups, k, g) {
+            json_object_foreach(groups, k, g)
+            {
                 const char *in;
                 json_t *x, *y;
                 int hit = 0;
 
-                json_object_foreach(json_object_get(g, "in"), in, x)
-                    if (json_object_get(reach, in))
-                        hit = 1;
+                json_object_foreach(json_object_get(g, "in"), in,
+                                    x) if (json_object_get(reach, in)) hit = 1;
                 if (!hit)
                     continue;
-                json_object_foreach(json_object_get(g, "out"), in, y)
-                    if (!json_object_get(reach, in)) {
-                        set_add(reach, in);
-                        grew = 1;
-                    }
+                json_object_foreach(json_object_get(g, "out"), in,
+                                    y) if (!json_object_get(reach, in))
+                {
+                    set_add(reach, in);
+                    grew = 1;
+                }
             }
         }
-        json_object_foreach(reach, k, g)
-            if (strstr(k, "/21/"))
-                set_add(items, k);
+        json_object_foreach(reach, k, g) if (strstr(k, "/21/"))
+            set_add(items, k);
         /* containers: two rounds of "parent of something we hold" */
         for (j = 0; j < 2; j++) {
-            json_t *from = j == 0 ? items : cases, *to = j == 0 ? cases
-                                                                 : pallets;
+            json_t *from = j == 0 ? items : cases,
+                   *to = j == 0 ? cases : pallets;
             size_t e;
 
-            json_array_foreach(c.events, e, ev) {
+            json_array_foreach(c.events, e, ev)
+            {
                 json_t *kids = json_object_get(ev, "childEPCs"), *x;
                 size_t q;
                 char out[256];
 
-                if (!kids || strcmp(json_string_value(json_object_get(
-                                        ev, "action")), "ADD"))
+                if (!kids ||
+                    strcmp(json_string_value(json_object_get(ev, "action")),
+                           "ADD"))
                     continue;
-                json_array_foreach(kids, q, x) {
+                json_array_foreach(kids, q, x)
+                {
                     canon(json_string_value(x), out, sizeof out, NULL);
                     if (json_object_get(from, out)) {
-                        canon(json_string_value(json_object_get(ev,
-                                                                "parentID")),
-                              out, sizeof out, NULL);
+                        canon(
+                            json_string_value(json_object_get(ev, "parentID")),
+                            out, sizeof out, NULL);
                         set_add(to, out);
                         break;
                     }
@@ -738,7 +744,8 @@ static void test_grai_reuse(void **state)
     memset(&st, 0, sizeof st);
     c.events = json_array();
     assert_int_equal(zl_demo_generate(&o, collect_emit, &c, &st), 0);
-    json_array_foreach(c.events, i, ev) {
+    json_array_foreach(c.events, i, ev)
+    {
         const char *pid = json_string_value(json_object_get(ev, "parentID"));
         char key[256];
 
@@ -750,11 +757,13 @@ static void test_grai_reuse(void **state)
             lst = json_array();
             json_object_set_new(per, key, lst);
         }
-        json_array_append_new(lst, json_pack("[s,s]",
-            json_string_value(json_object_get(ev, "eventTime")),
-            json_string_value(json_object_get(ev, "action"))));
+        json_array_append_new(
+            lst, json_pack("[s,s]",
+                           json_string_value(json_object_get(ev, "eventTime")),
+                           json_string_value(json_object_get(ev, "action"))));
     }
-    json_object_foreach(per, k, lst) {
+    json_object_foreach(per, k, lst)
+    {
         size_t n = json_array_size(lst), a, b;
         int adds = 0;
 
@@ -772,8 +781,8 @@ static void test_grai_reuse(void **state)
                 json_array_set_new(lst, b, x);
             }
         for (a = 0; a < n; a++) {
-            const char *act = json_string_value(
-                json_array_get(json_array_get(lst, a), 1));
+            const char *act =
+                json_string_value(json_array_get(json_array_get(lst, a), 1));
 
             assert_string_equal(act, a % 2 ? "DELETE" : "ADD");
             adds += a % 2 == 0;
@@ -803,9 +812,10 @@ static void test_big_lot(void **state)
     c.events = json_array();
     c.stop_after = 2;
     assert_int_equal(zl_demo_generate(&o, collect_emit, &c, NULL), 1);
-    json_array_foreach(c.events, i, ev) {
-        const char *t = json_string_value(json_object_get(ev,
-                                                          "transformationID"));
+    json_array_foreach(c.events, i, ev)
+    {
+        const char *t =
+            json_string_value(json_object_get(ev, "transformationID"));
         json_t *in = json_object_get(ev, "inputQuantityList"), *x;
         size_t q;
 
@@ -813,11 +823,10 @@ static void test_big_lot(void **state)
             continue;
         if (!tid) {
             tid = t;
-            json_array_foreach(in, q, x)
-                coll_inputs += strstr(json_string_value(json_object_get(
-                                          x, "epcClass")), "/10/C") ||
-                               strstr(json_string_value(json_object_get(
-                                          x, "epcClass")), ".C");
+            json_array_foreach(in, q, x) coll_inputs +=
+                strstr(json_string_value(json_object_get(x, "epcClass")),
+                       "/10/C") ||
+                strstr(json_string_value(json_object_get(x, "epcClass")), ".C");
         }
         if (!strcmp(t, tid))
             cartons += json_array_size(json_object_get(ev, "outputEPCList"));
@@ -846,8 +855,9 @@ static void test_speed(void **state)
     s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
     rate = (double)st.n_events / s;
     print_message("%llu events, %.1f MB in %.3f s CPU: %.0f events/s, %.0f MB/s"
-                  "\n", (unsigned long long)st.n_events, bytes / 1e6, s,
-                  rate, bytes / 1e6 / s);
+                  "\n",
+                  (unsigned long long)st.n_events, bytes / 1e6, s, rate,
+                  bytes / 1e6 / s);
 #if defined(__OPTIMIZE__) && !defined(__SANITIZE_ADDRESS__)
     assert_true(rate >= 500000);
 #endif

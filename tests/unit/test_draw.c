@@ -58,8 +58,8 @@ static size_t check_results(const char *set, const char *expect_key)
     snprintf(path, sizeof path, CORPUS "%s.seeds", set);
     seeds = slurp(path, &slen);
     assert_non_null(seeds);
-    assert_int_equal(zl_rfc3797_key(seeds, slen, key, sizeof key, &klen,
-                                    &err), 0);
+    assert_int_equal(zl_rfc3797_key(seeds, slen, key, sizeof key, &klen, &err),
+                     0);
     if (expect_key)
         assert_string_equal(key, expect_key);
     snprintf(path, sizeof path, CORPUS "%s.names", set);
@@ -71,8 +71,8 @@ static size_t check_results(const char *set, const char *expect_key)
     assert_non_null(results);
     nlines = split_lines(results, lines, 400);
     count = nnames < 300 ? (uint32_t)nnames : 300;
-    assert_int_equal(zl_rfc3797_select(key, klen, (uint32_t)nnames, count,
-                                       picks, md5), 0);
+    assert_int_equal(
+        zl_rfc3797_select(key, klen, (uint32_t)nnames, count, picks, md5), 0);
     for (i = 0; i < nlines; i++) {
         unsigned idx, div, pos;
         char hex[33], got[33];
@@ -208,15 +208,13 @@ static void test_rfc3797_fenwick_matches_walk(void **state)
         uint32_t fast[300], slow[300];
 
         snprintf(key, sizeof key, "%u.%u./", pool, pool * 7 + 3);
-        assert_int_equal(zl_rfc3797_select(key, strlen(key), pool, count,
-                                           fast, NULL), 0);
+        assert_int_equal(
+            zl_rfc3797_select(key, strlen(key), pool, count, fast, NULL), 0);
         naive_select(key, strlen(key), pool, count, slow);
         assert_memory_equal(fast, slow, count * sizeof fast[0]);
     }
-    assert_int_equal(zl_rfc3797_select("1./", 3, 3, 4, spare, NULL),
-                     ZL_EINVAL);
-    assert_int_equal(zl_rfc3797_select("1./", 3, 0, 0, spare, NULL),
-                     ZL_EINVAL);
+    assert_int_equal(zl_rfc3797_select("1./", 3, 3, 4, spare, NULL), ZL_EINVAL);
+    assert_int_equal(zl_rfc3797_select("1./", 3, 0, 0, spare, NULL), ZL_EINVAL);
     assert_int_equal(zl_rfc3797_select("1./", 3, 70000, 1, spare, NULL),
                      ZL_EINVAL);
 }
@@ -232,8 +230,7 @@ static void append_records(zl_store *s, int from, int n)
 
         snprintf(key, sizeof key, "rec-%d", i);
         snprintf(body, sizeof body, "{\"record\":%d}", i);
-        assert_int_equal(zl_log_append(s, 2, key, body, strlen(body), NULL),
-                         0);
+        assert_int_equal(zl_log_append(s, 2, key, body, strlen(body), NULL), 0);
     }
     assert_int_equal(zl_store_commit(s), 0);
 }
@@ -250,15 +247,14 @@ static void test_beacon(void **state)
     char *note = NULL, *vkey = NULL, text[200];
     int n;
 
-    append_records(f->s, 0, 5);  /* the plan is leaf 4 */
+    append_records(f->s, 0, 5); /* the plan is leaf 4 */
     /* The seed does not exist before the log reaches the beacon size. */
     assert_int_equal(zl_draw_beacon_from_log(f->s, 4, 9, &b, &err),
                      ZL_ENOTFOUND);
-    assert_int_equal(zl_draw_beacon_from_log(f->s, 4, 4, &b, &err),
-                     ZL_EINVAL);
+    assert_int_equal(zl_draw_beacon_from_log(f->s, 4, 4, &b, &err), ZL_EINVAL);
     append_records(f->s, 5, 4);
     assert_int_equal(zl_draw_beacon_from_log(f->s, 4, 9, &b, &err), 0);
-    append_records(f->s, 9, 7);  /* later records do not change it */
+    append_records(f->s, 9, 7); /* later records do not change it */
     assert_int_equal(zl_draw_beacon_from_log(f->s, 4, 9, &b2, &err), 0);
     assert_memory_equal(&b, &b2, sizeof b);
     n = zl_draw_beacon_text(&b, text, sizeof text);
@@ -274,28 +270,33 @@ static void test_beacon(void **state)
     assert_int_equal(zl_log_prove_inclusion(f->s, 4, 9, incl, &ni), 0);
     assert_int_equal(zl_draw_beacon_check(&b, note, strlen(note), vkey,
                                           PROOF(cons), nc, PROOF(incl), ni,
-                                          &err), 0);
+                                          &err),
+                     0);
     /* A different root, plan leaf or key is caught. */
     b2 = b;
     b2.root[0] ^= 1;
     assert_int_equal(zl_draw_beacon_check(&b2, note, strlen(note), vkey,
                                           PROOF(cons), nc, PROOF(incl), ni,
-                                          &err), ZL_EVERIFY);
+                                          &err),
+                     ZL_EVERIFY);
     b2 = b;
     b2.plan_leaf[31] ^= 1;
     assert_int_equal(zl_draw_beacon_check(&b2, note, strlen(note), vkey,
                                           PROOF(cons), nc, PROOF(incl), ni,
-                                          &err), ZL_EVERIFY);
+                                          &err),
+                     ZL_EVERIFY);
     assert_string_equal(err.path, "plan");
     b2 = b;
     b2.plan_index = 9;
     assert_int_equal(zl_draw_beacon_check(&b2, note, strlen(note), vkey,
                                           PROOF(cons), nc, PROOF(incl), ni,
-                                          &err), ZL_EVERIFY);
-    *(strchr(note, '\n') + 1) = '9';  /* signed body changed: 16 -> 96 */
+                                          &err),
+                     ZL_EVERIFY);
+    *(strchr(note, '\n') + 1) = '9'; /* signed body changed: 16 -> 96 */
     assert_int_not_equal(zl_draw_beacon_check(&b, note, strlen(note), vkey,
-                                              PROOF(cons), nc, PROOF(incl),
-                                              ni, &err), 0);
+                                              PROOF(cons), nc, PROOF(incl), ni,
+                                              &err),
+                         0);
     zl_free(note);
     zl_free(vkey);
 }

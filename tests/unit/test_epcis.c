@@ -43,19 +43,22 @@ static const struct {
     const char *file, *path, *why;
     int code;
 } refused[] = {
-    { "EPCISQueryDocument.jsonld", "$.type",
-      "a query result, not a capture document (EPCIS 2.0 sec. 8.2.5: "
-      "capture takes an EPCISDocument)", ZL_EINVAL },
-    { "AssociationEvent/AssociationEvent-h.jsonld",
-      "$.epcisBody.eventList[0].eventID",
-      "the event has the key \"eventID\" twice; RFC 8259 sec. 4 names "
-      "SHOULD be unique and JSON-LD 1.1 gives a repeated key no meaning, so "
-      "which eventID is meant is undefined", ZL_ESYNTAX },
-    { "WithSensorData/SensorDataExample8.jsonld",
-      "$.epcisBody.eventList[0].sensorElementList[2].sensorReport[0].bizRules",
-      "bizRules in a sensorReport: EPCIS 2.0 sec. 7.3.8.3 defines it for "
-      "sensorMetadata only (GS1's JSON Schema lists it in both; epcis2.js "
-      "refuses it)", ZL_EINVAL },
+    {"EPCISQueryDocument.jsonld", "$.type",
+     "a query result, not a capture document (EPCIS 2.0 sec. 8.2.5: "
+     "capture takes an EPCISDocument)",
+     ZL_EINVAL},
+    {"AssociationEvent/AssociationEvent-h.jsonld",
+     "$.epcisBody.eventList[0].eventID",
+     "the event has the key \"eventID\" twice; RFC 8259 sec. 4 names "
+     "SHOULD be unique and JSON-LD 1.1 gives a repeated key no meaning, so "
+     "which eventID is meant is undefined",
+     ZL_ESYNTAX},
+    {"WithSensorData/SensorDataExample8.jsonld",
+     "$.epcisBody.eventList[0].sensorElementList[2].sensorReport[0].bizRules",
+     "bizRules in a sensorReport: EPCIS 2.0 sec. 7.3.8.3 defines it for "
+     "sensorMetadata only (GS1's JSON Schema lists it in both; epcis2.js "
+     "refuses it)",
+     ZL_EINVAL},
 };
 
 /* The stored event text (compacted from the input) must be the same JSON
@@ -149,134 +152,136 @@ static void test_gs1_examples(void **state)
 }
 
 /* ---- negative cases ---- */
-#define HEAD "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/" \
-             "epcis-context.jsonld\"],\"type\":\"EPCISDocument\"," \
-             "\"schemaVersion\":\"2.0\",\"creationDate\":" \
-             "\"2024-01-01T00:00:00Z\",\"epcisBody\":{\"eventList\":["
+#define HEAD                                                                   \
+    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"              \
+    "epcis-context.jsonld\"],\"type\":\"EPCISDocument\","                      \
+    "\"schemaVersion\":\"2.0\",\"creationDate\":"                              \
+    "\"2024-01-01T00:00:00Z\",\"epcisBody\":{\"eventList\":["
 #define TAIL "]}}"
-#define OK_EV "{\"type\":\"ObjectEvent\",\"eventTime\":" \
-              "\"2024-01-01T10:00:00.000+08:00\",\"eventTimeZoneOffset\":" \
-              "\"+08:00\",\"action\":\"OBSERVE\",\"epcList\":[" \
-              "\"urn:epc:id:sgtin:0614141.107346.2017\"]}"
+#define OK_EV                                                                  \
+    "{\"type\":\"ObjectEvent\",\"eventTime\":"                                 \
+    "\"2024-01-01T10:00:00.000+08:00\",\"eventTimeZoneOffset\":"               \
+    "\"+08:00\",\"action\":\"OBSERVE\",\"epcList\":["                          \
+    "\"urn:epc:id:sgtin:0614141.107346.2017\"]}"
 
 struct neg {
     const char *name, *doc, *path;
     int code;
-    const char *value;   /* substring of err.value, or NULL */
+    const char *value; /* substring of err.value, or NULL */
 };
 
 static const struct neg negs[] = {
-    { "GTIN check digit",
-      HEAD OK_EV ",{\"type\":\"ObjectEvent\",\"eventTime\":"
-      "\"2024-01-01T10:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
-      "\"action\":\"OBSERVE\",\"epcList\":[\"https://id.gs1.org/01/"
-      "09506000134352/21/1\",\"https://id.gs1.org/01/09506000134353/21/1\"]}"
-      TAIL,
-      "$.epcisBody.eventList[1].epcList[1]", ZL_ECHECK, "09506000134353" },
-    { "missing eventTime",
-      HEAD "{\"type\":\"ObjectEvent\",\"eventTimeZoneOffset\":\"+00:00\","
-      "\"action\":\"ADD\",\"epcList\":[]}" TAIL,
-      "$.epcisBody.eventList[0].eventTime", ZL_EINVAL, NULL },
-    { "missing eventTimeZoneOffset",
-      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
-      "\"action\":\"ADD\",\"epcList\":[]}" TAIL,
-      "$.epcisBody.eventList[0].eventTimeZoneOffset", ZL_EINVAL, NULL },
-    { "bad action",
-      HEAD OK_EV ",{\"type\":\"ObjectEvent\",\"eventTime\":"
-      "\"2024-01-01T00:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
-      "\"action\":\"UPDATE\",\"epcList\":[]}" TAIL,
-      "$.epcisBody.eventList[1].action", ZL_EINVAL, "UPDATE" },
-    { "bad timestamp (no offset)",
-      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00\","
-      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"ADD\",\"epcList\":[]}"
-      TAIL,
-      "$.epcisBody.eventList[0].eventTime", ZL_EINVAL, "2024-01-01T00:00:00" },
-    { "bad timestamp (month 13)",
-      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-13-01T00:00:00Z\","
-      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"ADD\",\"epcList\":[]}"
-      TAIL,
-      "$.epcisBody.eventList[0].eventTime", ZL_EINVAL, "2024-13" },
-    { "wrong event type",
-      HEAD "{\"type\":\"ThingEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
-      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"ADD\"}" TAIL,
-      "$.epcisBody.eventList[0].type", ZL_EINVAL, "ThingEvent" },
-    { "wrong document type",
-      "{\"type\":\"EPCISDoc\",\"schemaVersion\":\"2.0\"}", "$.type",
-      ZL_EINVAL, "EPCISDoc" },
-    { "query document",
-      "{\"@context\":[],\"type\":\"EPCISQueryDocument\",\"schemaVersion\":"
-      "\"2.0\",\"creationDate\":\"2024-01-01T00:00:00Z\",\"epcisBody\":{}}",
-      "$.type", ZL_EINVAL, "EPCISQueryDocument" },
-    { "schemaVersion",
-      "{\"@context\":[],\"type\":\"EPCISDocument\",\"schemaVersion\":"
-      "\"1.2\",\"creationDate\":\"2024-01-01T00:00:00Z\",\"epcisBody\":"
-      "{\"eventList\":[]}}",
-      "$.schemaVersion", ZL_EINVAL, "1.2" },
-    { "duplicate key",
-      HEAD OK_EV ",{\"type\":\"ObjectEvent\",\"eventTime\":"
-      "\"2024-01-01T00:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
-      "\"action\":\"ADD\",\"action\":\"ADD\",\"epcList\":[]}" TAIL,
-      "$.epcisBody.eventList[1].action", ZL_ESYNTAX, NULL },
-    { "negative quantity",
-      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
-      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
-      "\"quantityList\":[{\"epcClass\":\"urn:epc:class:lgtin:4012345.012345."
-      "998877\",\"quantity\":-2,\"uom\":\"KGM\"}]}" TAIL,
-      "$.epcisBody.eventList[0].quantityList[0].quantity", ZL_EINVAL, "-2" },
-    { "unknown bizStep",
-      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
-      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
-      "\"epcList\":[],\"bizStep\":\"shiping\"}" TAIL,
-      "$.epcisBody.eventList[0].bizStep", ZL_EINVAL, "shiping" },
-    { "unknown non-namespaced field",
-      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
-      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
-      "\"epcList\":[],\"colour\":\"red\"}" TAIL,
-      "$.epcisBody.eventList[0].colour", ZL_EINVAL, NULL },
-    { "ilmd with OBSERVE",
-      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
-      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
-      "\"epcList\":[],\"ilmd\":{\"ex:lot\":\"1\"}}" TAIL,
-      "$.epcisBody.eventList[0].ilmd", ZL_EINVAL, NULL },
-    { "SGLN check digit in readPoint",
-      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
-      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
-      "\"epcList\":[],\"readPoint\":{\"id\":\"https://id.gs1.org/414/"
-      "4012345000055\"}}" TAIL,
-      "$.epcisBody.eventList[0].readPoint.id", ZL_ECHECK, NULL },
-    { "source without type",
-      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
-      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
-      "\"epcList\":[],\"sourceList\":[{\"source\":\"urn:epc:id:pgln:"
-      "4012345.00001\"}]}" TAIL,
-      "$.epcisBody.eventList[0].sourceList[0].type", ZL_EINVAL, NULL },
-    { "TransformationEvent without outputs or transformationID",
-      HEAD "{\"type\":\"TransformationEvent\",\"eventTime\":"
-      "\"2024-01-01T00:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
-      "\"inputEPCList\":[\"urn:epc:id:sgtin:0614141.107346.2017\"]}" TAIL,
-      "$.epcisBody.eventList[0]", ZL_EINVAL, NULL },
-    { "AssociationEvent without parentID",
-      HEAD "{\"type\":\"AssociationEvent\",\"eventTime\":"
-      "\"2024-01-01T00:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
-      "\"action\":\"ADD\",\"childEPCs\":[\"urn:epc:id:giai:4000001.12345\"]}"
-      TAIL,
-      "$.epcisBody.eventList[0].parentID", ZL_EINVAL, NULL },
-    { "sensor value not a number",
-      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
-      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
-      "\"epcList\":[],\"sensorElementList\":[{\"sensorReport\":[{\"type\":"
-      "\"Temperature\",\"value\":\"hot\"}]}]}" TAIL,
-      "$.epcisBody.eventList[0].sensorElementList[0].sensorReport[0].value",
-      ZL_EINVAL, "hot" },
-    { "sensorReport without type",
-      HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
-      "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
-      "\"epcList\":[],\"sensorElementList\":[{\"sensorReport\":[{\"type\":"
-      "\"Temperature\",\"value\":1},{\"value\":2}]}]}" TAIL,
-      "$.epcisBody.eventList[0].sensorElementList[0].sensorReport[1].type",
-      ZL_EINVAL, NULL },
-    { "syntax error",
-      HEAD OK_EV "," TAIL, "$.epcisBody.eventList", ZL_ESYNTAX, NULL },
+    {"GTIN check digit",
+     HEAD OK_EV ",{\"type\":\"ObjectEvent\",\"eventTime\":"
+                "\"2024-01-01T10:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
+                "\"action\":\"OBSERVE\",\"epcList\":[\"https://id.gs1.org/01/"
+                "09506000134352/21/1\",\"https://id.gs1.org/01/09506000134353/"
+                "21/1\"]}" TAIL,
+     "$.epcisBody.eventList[1].epcList[1]", ZL_ECHECK, "09506000134353"},
+    {"missing eventTime",
+     HEAD "{\"type\":\"ObjectEvent\",\"eventTimeZoneOffset\":\"+00:00\","
+          "\"action\":\"ADD\",\"epcList\":[]}" TAIL,
+     "$.epcisBody.eventList[0].eventTime", ZL_EINVAL, NULL},
+    {"missing eventTimeZoneOffset",
+     HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+          "\"action\":\"ADD\",\"epcList\":[]}" TAIL,
+     "$.epcisBody.eventList[0].eventTimeZoneOffset", ZL_EINVAL, NULL},
+    {"bad action",
+     HEAD OK_EV ",{\"type\":\"ObjectEvent\",\"eventTime\":"
+                "\"2024-01-01T00:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
+                "\"action\":\"UPDATE\",\"epcList\":[]}" TAIL,
+     "$.epcisBody.eventList[1].action", ZL_EINVAL, "UPDATE"},
+    {"bad timestamp (no offset)",
+     HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00\","
+          "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"ADD\",\"epcList\":[]"
+          "}" TAIL,
+     "$.epcisBody.eventList[0].eventTime", ZL_EINVAL, "2024-01-01T00:00:00"},
+    {"bad timestamp (month 13)",
+     HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-13-01T00:00:00Z\","
+          "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"ADD\",\"epcList\":[]"
+          "}" TAIL,
+     "$.epcisBody.eventList[0].eventTime", ZL_EINVAL, "2024-13"},
+    {"wrong event type",
+     HEAD "{\"type\":\"ThingEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+          "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"ADD\"}" TAIL,
+     "$.epcisBody.eventList[0].type", ZL_EINVAL, "ThingEvent"},
+    {"wrong document type", "{\"type\":\"EPCISDoc\",\"schemaVersion\":\"2.0\"}",
+     "$.type", ZL_EINVAL, "EPCISDoc"},
+    {"query document",
+     "{\"@context\":[],\"type\":\"EPCISQueryDocument\",\"schemaVersion\":"
+     "\"2.0\",\"creationDate\":\"2024-01-01T00:00:00Z\",\"epcisBody\":{}}",
+     "$.type", ZL_EINVAL, "EPCISQueryDocument"},
+    {"schemaVersion",
+     "{\"@context\":[],\"type\":\"EPCISDocument\",\"schemaVersion\":"
+     "\"1.2\",\"creationDate\":\"2024-01-01T00:00:00Z\",\"epcisBody\":"
+     "{\"eventList\":[]}}",
+     "$.schemaVersion", ZL_EINVAL, "1.2"},
+    {"duplicate key",
+     HEAD OK_EV ",{\"type\":\"ObjectEvent\",\"eventTime\":"
+                "\"2024-01-01T00:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
+                "\"action\":\"ADD\",\"action\":\"ADD\",\"epcList\":[]}" TAIL,
+     "$.epcisBody.eventList[1].action", ZL_ESYNTAX, NULL},
+    {"negative quantity",
+     HEAD
+     "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+     "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+     "\"quantityList\":[{\"epcClass\":\"urn:epc:class:lgtin:4012345.012345."
+     "998877\",\"quantity\":-2,\"uom\":\"KGM\"}]}" TAIL,
+     "$.epcisBody.eventList[0].quantityList[0].quantity", ZL_EINVAL, "-2"},
+    {"unknown bizStep",
+     HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+          "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+          "\"epcList\":[],\"bizStep\":\"shiping\"}" TAIL,
+     "$.epcisBody.eventList[0].bizStep", ZL_EINVAL, "shiping"},
+    {"unknown non-namespaced field",
+     HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+          "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+          "\"epcList\":[],\"colour\":\"red\"}" TAIL,
+     "$.epcisBody.eventList[0].colour", ZL_EINVAL, NULL},
+    {"ilmd with OBSERVE",
+     HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+          "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+          "\"epcList\":[],\"ilmd\":{\"ex:lot\":\"1\"}}" TAIL,
+     "$.epcisBody.eventList[0].ilmd", ZL_EINVAL, NULL},
+    {"SGLN check digit in readPoint",
+     HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+          "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+          "\"epcList\":[],\"readPoint\":{\"id\":\"https://id.gs1.org/414/"
+          "4012345000055\"}}" TAIL,
+     "$.epcisBody.eventList[0].readPoint.id", ZL_ECHECK, NULL},
+    {"source without type",
+     HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+          "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+          "\"epcList\":[],\"sourceList\":[{\"source\":\"urn:epc:id:pgln:"
+          "4012345.00001\"}]}" TAIL,
+     "$.epcisBody.eventList[0].sourceList[0].type", ZL_EINVAL, NULL},
+    {"TransformationEvent without outputs or transformationID",
+     HEAD "{\"type\":\"TransformationEvent\",\"eventTime\":"
+          "\"2024-01-01T00:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
+          "\"inputEPCList\":[\"urn:epc:id:sgtin:0614141.107346.2017\"]}" TAIL,
+     "$.epcisBody.eventList[0]", ZL_EINVAL, NULL},
+    {"AssociationEvent without parentID",
+     HEAD "{\"type\":\"AssociationEvent\",\"eventTime\":"
+          "\"2024-01-01T00:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
+          "\"action\":\"ADD\",\"childEPCs\":[\"urn:epc:id:giai:4000001.12345\"]"
+          "}" TAIL,
+     "$.epcisBody.eventList[0].parentID", ZL_EINVAL, NULL},
+    {"sensor value not a number",
+     HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+          "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+          "\"epcList\":[],\"sensorElementList\":[{\"sensorReport\":[{\"type\":"
+          "\"Temperature\",\"value\":\"hot\"}]}]}" TAIL,
+     "$.epcisBody.eventList[0].sensorElementList[0].sensorReport[0].value",
+     ZL_EINVAL, "hot"},
+    {"sensorReport without type",
+     HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
+          "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
+          "\"epcList\":[],\"sensorElementList\":[{\"sensorReport\":[{\"type\":"
+          "\"Temperature\",\"value\":1},{\"value\":2}]}]}" TAIL,
+     "$.epcisBody.eventList[0].sensorElementList[0].sensorReport[1].type",
+     ZL_EINVAL, NULL},
+    {"syntax error", HEAD OK_EV "," TAIL, "$.epcisBody.eventList", ZL_ESYNTAX,
+     NULL},
 };
 
 static void test_negative(void **state)
@@ -326,8 +331,8 @@ static char *make_doc(size_t n_events, size_t depth)
     for (i = 0; i < n_events; i++)
         put(d, cap, &len, "%s%s", i ? "," : "", OK_EV);
     if (depth) {
-        put(d, cap, &len, "%s{\"type\":\"ObjectEvent\",\"ex:deep\":",
-            n_events ? "," : "");
+        put(d, cap, &len,
+            "%s{\"type\":\"ObjectEvent\",\"ex:deep\":", n_events ? "," : "");
         for (i = 0; i < depth; i++)
             put(d, cap, &len, "[");
         for (i = 0; i < depth; i++)
@@ -340,7 +345,7 @@ static char *make_doc(size_t n_events, size_t depth)
 
 static void test_limits(void **state)
 {
-    struct zl_capture_limits lim = { 0, 10, 0 };
+    struct zl_capture_limits lim = {0, 10, 0};
     zl_epcis_doc *doc = NULL;
     struct zl_error err;
     char *d;
@@ -371,7 +376,8 @@ static void test_limits(void **state)
     d = make_doc(1, 7);
     r = zl_epcis_parse(d, strlen(d), &lim, &doc, &err);
     assert_int_equal(r, ZL_ELIMIT);
-    assert_string_equal(err.path, "$.epcisBody.eventList[1].ex:deep[0][0][0][0][0][0]");
+    assert_string_equal(err.path,
+                        "$.epcisBody.eventList[1].ex:deep[0][0][0][0][0][0]");
     assert_non_null(strstr(err.rule, "max_depth (10)"));
     free(d);
     /* and the default cap holds against a hostile nesting */
@@ -410,9 +416,8 @@ static void test_fields(void **state)
     struct zl_error err;
     const struct zl_event *e;
     (void)state;
-    assert_int_equal(zl_epcis_parse(doc_text, sizeof doc_text - 1, NULL,
-                                    &doc, &err),
-                     0);
+    assert_int_equal(
+        zl_epcis_parse(doc_text, sizeof doc_text - 1, NULL, &doc, &err), 0);
     assert_int_equal(zl_epcis_doc_count(doc), 2);
     e = zl_epcis_doc_event(doc, 0);
     assert_int_equal(e->type, ZL_EV_OBJECT);
@@ -422,11 +427,14 @@ static void test_fields(void **state)
     assert_string_equal(e->declared_id, "urn:uuid:1");
     assert_int_equal(e->tz_offset_min, -360);
     assert_true(e->event_time_ms == 1645065211116LL);
-    assert_string_equal(e->biz_step, "https://ref.gs1.org/cbv/BizStep-shipping");
-    assert_string_equal(e->disposition, "https://ref.gs1.org/cbv/Disp-in_transit");
+    assert_string_equal(e->biz_step,
+                        "https://ref.gs1.org/cbv/BizStep-shipping");
+    assert_string_equal(e->disposition,
+                        "https://ref.gs1.org/cbv/Disp-in_transit");
     assert_string_equal(e->read_point,
                         "https://id.gs1.org/414/0614141073467/254/1234");
-    assert_string_equal(e->biz_location, "https://id.gs1.org/414/0614141073467");
+    assert_string_equal(e->biz_location,
+                        "https://id.gs1.org/414/0614141073467");
     assert_int_equal(e->n_ids, 2);
     assert_string_equal(e->ids[0].id,
                         "https://id.gs1.org/01/10614141073464/21/2017");
@@ -442,7 +450,8 @@ static void test_fields(void **state)
     assert_int_equal(e->n_sources, 1);
     assert_string_equal(e->sources[0].type,
                         "https://ref.gs1.org/cbv/SDT-owning_party");
-    assert_string_equal(e->sources[0].value, "https://id.gs1.org/417/0614141000012");
+    assert_string_equal(e->sources[0].value,
+                        "https://id.gs1.org/417/0614141000012");
     /* the document's namespace travels with the event */
     assert_non_null(strstr(e->json, "\"@context\":"));
     assert_non_null(strstr(e->json, "\"ex:note\":\"x\""));
@@ -452,7 +461,8 @@ static void test_fields(void **state)
     assert_int_equal(e->type, ZL_EV_AGGREGATION);
     assert_int_equal(e->n_ids, 2);
     assert_int_equal(e->ids[0].role, ZL_ROLE_PARENT);
-    assert_string_equal(e->ids[0].id, "https://id.gs1.org/00/106141412345678908");
+    assert_string_equal(e->ids[0].id,
+                        "https://id.gs1.org/00/106141412345678908");
     assert_int_equal(e->ids[1].role, ZL_ROLE_CHILD);
     assert_null(zl_epcis_doc_event(doc, 2));
     zl_epcis_doc_free(doc);
@@ -461,18 +471,20 @@ static void test_fields(void **state)
 /* A bare event, alone or in an array, carries its own @context: the rule
  * an EPCISDocument follows (issue 9; before, a bare event without one was
  * taken). The forms with a context parse to the same events. */
-#define EV_FIELDS "\"type\":\"ObjectEvent\",\"eventTime\":" \
-                  "\"2024-01-01T10:00:00.000+08:00\",\"eventTimeZoneOffset\":" \
-                  "\"+08:00\",\"action\":\"OBSERVE\",\"epcList\":[" \
-                  "\"urn:epc:id:sgtin:0614141.107346.2017\"]"
-#define BARE_EV "{\"@context\":[\"https://ref.gs1.org/standards/epcis/" \
-                "2.0.0/epcis-context.jsonld\"]," EV_FIELDS "}"
+#define EV_FIELDS                                                              \
+    "\"type\":\"ObjectEvent\",\"eventTime\":"                                  \
+    "\"2024-01-01T10:00:00.000+08:00\",\"eventTimeZoneOffset\":"               \
+    "\"+08:00\",\"action\":\"OBSERVE\",\"epcList\":["                          \
+    "\"urn:epc:id:sgtin:0614141.107346.2017\"]"
+#define BARE_EV                                                                \
+    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/"                    \
+    "2.0.0/epcis-context.jsonld\"]," EV_FIELDS "}"
 
 static void test_bare_forms(void **state)
 {
-    static const char one[] = "{\"@context\":\"https://ref.gs1.org/"
-                              "standards/epcis/epcis-context.jsonld\","
-                              EV_FIELDS "}";
+    static const char one[] =
+        "{\"@context\":\"https://ref.gs1.org/"
+        "standards/epcis/epcis-context.jsonld\"," EV_FIELDS "}";
     static const char two[] = "[" BARE_EV "," BARE_EV "]";
     static const struct {
         const char *doc, *path, *rule;
@@ -521,8 +533,11 @@ static int clean_text(const char *s)
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
         unsigned c = *p, cp;
-        int len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2
-                : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+        int len = c < 0x80             ? 1
+                  : (c & 0xe0) == 0xc0 ? 2
+                  : (c & 0xf0) == 0xe0 ? 3
+                  : (c & 0xf8) == 0xf0 ? 4
+                                       : 0;
         if (!len)
             return 0;
         cp = len == 1 ? c : c & (0x7f >> len);
@@ -554,7 +569,9 @@ static void test_text_escape(void **state)
         {"\x1b[31mred", "\\u001b[31mred"},
         {"bell\a", "bell\\u0007"},
         {"del\x7f", "del\\u007f"},
-        {"csi\xc2\x9b" "2J", "csi\\u009b2J"},
+        {"csi\xc2\x9b"
+         "2J",
+         "csi\\u009b2J"},
         {"nbsp\xc2\xa0", "nbsp\xc2\xa0"},
         {"bad\xff\xfe", "bad\\xff\\xfe"},
         {"cut\xe4\xb8", "cut\\xe4\\xb8"},
@@ -599,21 +616,25 @@ static void test_text_escape(void **state)
 static void test_error_text(void **state)
 {
     static const struct {
-        const char *doc, *want;   /* substring of the formatted message */
+        const char *doc, *want; /* substring of the formatted message */
     } cases[] = {
-        {HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T10:00:00Z\","
+        {HEAD
+         "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T10:00:00Z\","
          "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"\\u001b[2J\\u001b]0;x"
          "\\u0007\",\"epcList\":[]}" TAIL,
          "(value: \"\\u001b[2J\\u001b]0;x\\u0007\")"},
-        {HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T10:00:00Z\","
+        {HEAD
+         "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T10:00:00Z\","
          "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
          "\"\\u001b[31mkey\":1,\"epcList\":[]}" TAIL,
          "eventList[0].\\u001b[31mkey:"},
-        {HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T10:00:00Z\","
+        {HEAD
+         "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T10:00:00Z\","
          "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
          "\"epcList\":[\"https://example.com/\\u009b31m\"]}" TAIL,
          "must be an absolute URI (value: \"https://example.com/\\u009b31m\")"},
-        {HEAD "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T10:00:00Z\","
+        {HEAD
+         "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T10:00:00Z\","
          "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
          "\"\xff\xfe\":1,\"epcList\":[]}" TAIL,
          "eventList[0].\\xff\\xfe: JSON syntax"},
@@ -655,9 +676,11 @@ static void test_too_large_names_limit(void **state)
     memcpy(id, "https://example.com/", 20);
     memset(id + 20, 'a', 1030);
     id[1050] = '\0';
-    put(d, cap, &len, "%s{\"type\":\"ObjectEvent\",\"eventTime\":"
+    put(d, cap, &len,
+        "%s{\"type\":\"ObjectEvent\",\"eventTime\":"
         "\"2024-01-01T10:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
-        "\"action\":\"OBSERVE\",\"epcList\":[\"%s\"]}%s", HEAD, id, TAIL);
+        "\"action\":\"OBSERVE\",\"epcList\":[\"%s\"]}%s",
+        HEAD, id, TAIL);
     memset(&err, 0, sizeof err);
     assert_int_equal(zl_epcis_parse(d, len, NULL, &doc, &err), ZL_EINVAL);
     assert_string_equal(err.path, "$.epcisBody.eventList[0].epcList[0]");
@@ -665,7 +688,8 @@ static void test_too_large_names_limit(void **state)
         fail_msg("%s", err.rule);
     /* an event whose pre-hash string passes 8 MiB */
     len = 0;
-    put(d, cap, &len, "%s", "{\"@context\":[\"https://ref.gs1.org/standards/"
+    put(d, cap, &len, "%s",
+        "{\"@context\":[\"https://ref.gs1.org/standards/"
         "epcis/2.0.0/epcis-context.jsonld\",{\"ex\":\"https://ex.com/\"}],"
         "\"type\":\"ObjectEvent\",\"eventTime\":\"2024-01-01T10:00:00Z\","
         "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
@@ -681,9 +705,10 @@ static void test_too_large_names_limit(void **state)
     len = 0;
     put(d, cap, &len, "%s", "{\"@context\":[{");
     for (i = 0; i < 300; i++)
-        put(d, cap, &len, "%s\"p%zu\":\"https://p%zu.example/\"",
-            i ? "," : "", i, i);
-    put(d, cap, &len, "%s", "}],\"type\":\"EPCISDocument\","
+        put(d, cap, &len, "%s\"p%zu\":\"https://p%zu.example/\"", i ? "," : "",
+            i, i);
+    put(d, cap, &len, "%s",
+        "}],\"type\":\"EPCISDocument\","
         "\"schemaVersion\":\"2.0\",\"creationDate\":\"2024-01-01T00:00:00Z\","
         "\"epcisBody\":{\"eventList\":[]}}");
     memset(&err, 0, sizeof err);
@@ -695,9 +720,11 @@ static void test_too_large_names_limit(void **state)
     for (int round = 0; round < 2; round++) {
         size_t nctx = round ? 1 : 65, nb = round ? 300 : 1, k;
         len = 0;
-        put(d, cap, &len, "%s{\"type\":\"ObjectEvent\",\"eventTime\":"
+        put(d, cap, &len,
+            "%s{\"type\":\"ObjectEvent\",\"eventTime\":"
             "\"2024-01-01T10:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
-            "\"action\":\"OBSERVE\",\"epcList\":[]", HEAD);
+            "\"action\":\"OBSERVE\",\"epcList\":[]",
+            HEAD);
         for (i = 0; i < nctx; i++) {
             put(d, cap, &len, ",\"ex:e%zu\":{\"@context\":{", i);
             for (k = 0; k < nb; k++)
@@ -730,7 +757,9 @@ static void test_unique_items(void **state)
     static const char *const pool[] = {
         "urn:epc:id:sgtin:0614141.107346.2017",
         "https://id.gs1.org/01/00614141073467/21/2017",
-        "urn:example:item:1", "urn:example:item:2", "urn:example:item:3",
+        "urn:example:item:1",
+        "urn:example:item:2",
+        "urn:example:item:3",
     };
     unsigned seed = 12345;
     (void)state;
@@ -744,11 +773,15 @@ static void test_unique_items(void **state)
         put(d, cap, &len, "%s", HEAD);
         for (size_t e = 0; e < n_ev; e++) {
             /* long lists only sometimes: they exceed the pool */
-            size_t n = round % 10 == 0 ? 600 : 1 + (seed = seed * 1103515245 + 12345) % 4;
+            size_t n = round % 10 == 0
+                           ? 600
+                           : 1 + (seed = seed * 1103515245 + 12345) % 4;
             int unique_pool = round % 3 == 0;
-            put(d, cap, &len, "%s{\"type\":\"TransformationEvent\",\"eventTime\":"
+            put(d, cap, &len,
+                "%s{\"type\":\"TransformationEvent\",\"eventTime\":"
                 "\"2024-01-01T10:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
-                "\"inputEPCList\":[", e ? "," : "");
+                "\"inputEPCList\":[",
+                e ? "," : "");
             for (int l = 0; l < 2; l++) {
                 const char *items[600];
                 char num[600][40];
@@ -780,8 +813,8 @@ static void test_unique_items(void **state)
         if (want_path[0]) {
             if (r != ZL_EINVAL || strcmp(err.path, want_path) ||
                 !strstr(err.rule, "uniqueItems"))
-                fail_msg("round %d: got %d %s %s, want %s", round, r,
-                         err.path, err.rule, want_path);
+                fail_msg("round %d: got %d %s %s, want %s", round, r, err.path,
+                         err.rule, want_path);
             assert_null(doc);
         } else {
             if (r != 0)
@@ -796,7 +829,8 @@ static void alloc_failures(void)
 {
     size_t len;
     char *d = slurp(GS1 "/WithFullCombinationOfFields/"
-                        "object_event_all_possible_fields.jsonld", &len);
+                        "object_event_all_possible_fields.jsonld",
+                    &len);
     long n;
     int ok = 0;
     assert_non_null(d);
@@ -823,9 +857,9 @@ static void alloc_failures(void)
 static void test_alloc_failures(void **state)
 {
     (void)state;
-    alloc_failures();          /* jansson on its own malloc */
+    alloc_failures(); /* jansson on its own malloc */
     assert_int_equal(zl_global_init(), 0);
-    alloc_failures();          /* JSON trees in the arena */
+    alloc_failures(); /* JSON trees in the arena */
     zl_global_cleanup();
 }
 
@@ -869,7 +903,8 @@ static void test_host_allocator(void **state)
 {
     size_t len;
     char *d = slurp(GS1 "/WithFullCombinationOfFields/"
-                        "object_event_all_possible_fields.jsonld", &len);
+                        "object_event_all_possible_fields.jsonld",
+                    &len);
     char *plain, *hooked, *replaced;
     json_malloc_t m;
     json_free_t f;
@@ -884,13 +919,13 @@ static void test_host_allocator(void **state)
     json_get_alloc_funcs(&m, &f);
     assert_ptr_equal(m, host_malloc);
     assert_ptr_equal(f, host_free);
-    assert_true(host_mallocs > 0);             /* the parse used jansson */
+    assert_true(host_mallocs > 0);              /* the parse used jansson */
     assert_int_equal(host_mallocs, host_frees); /* and freed its tree */
 
     /* with it: the host's values still come from the host's allocator,
      * the parse tree does not */
     assert_int_equal(zl_global_init(), 0);
-    assert_int_equal(zl_global_init(), 0);      /* idempotent */
+    assert_int_equal(zl_global_init(), 0); /* idempotent */
     host_mallocs = host_frees = 0;
     mine = json_object();
     assert_non_null(mine);
@@ -935,7 +970,7 @@ static void test_property_matrix(void **state)
 {
     static const char *const types[] = {
         "ObjectEvent", "AggregationEvent", "TransactionEvent",
-        "TransformationEvent", "AssociationEvent" };
+        "TransformationEvent", "AssociationEvent"};
     static const char *const common =
         " eventTime recordTime eventTimeZoneOffset eventID certificationInfo "
         "errorDeclaration ";
@@ -955,16 +990,37 @@ static void test_property_matrix(void **state)
         "sensorElementList ilmd ",
         " parentID childEPCs childQuantityList action bizStep disposition "
         "readPoint bizLocation bizTransactionList sourceList destinationList "
-        "sensorElementList " };
-    static const char *const props[] = {
-        "eventTime", "recordTime", "eventTimeZoneOffset", "eventID",
-        "certificationInfo", "errorDeclaration", "action", "parentID",
-        "epcList", "quantityList", "childEPCs", "childQuantityList",
-        "inputEPCList", "inputQuantityList", "outputEPCList",
-        "outputQuantityList", "transformationID", "bizStep", "disposition",
-        "persistentDisposition", "readPoint", "bizLocation",
-        "bizTransactionList", "sourceList", "destinationList",
-        "sensorElementList", "ilmd", "bizRules", "id", "quantity" };
+        "sensorElementList "};
+    static const char *const props[] = {"eventTime",
+                                        "recordTime",
+                                        "eventTimeZoneOffset",
+                                        "eventID",
+                                        "certificationInfo",
+                                        "errorDeclaration",
+                                        "action",
+                                        "parentID",
+                                        "epcList",
+                                        "quantityList",
+                                        "childEPCs",
+                                        "childQuantityList",
+                                        "inputEPCList",
+                                        "inputQuantityList",
+                                        "outputEPCList",
+                                        "outputQuantityList",
+                                        "transformationID",
+                                        "bizStep",
+                                        "disposition",
+                                        "persistentDisposition",
+                                        "readPoint",
+                                        "bizLocation",
+                                        "bizTransactionList",
+                                        "sourceList",
+                                        "destinationList",
+                                        "sensorElementList",
+                                        "ilmd",
+                                        "bizRules",
+                                        "id",
+                                        "quantity"};
     size_t t, p;
     (void)state;
     for (t = 0; t < 5; t++) {
@@ -975,9 +1031,8 @@ static void test_property_matrix(void **state)
             int allowed, no;
             snprintf(word, sizeof word, " %s ", props[p]);
             allowed = strstr(common, word) || strstr(own[t], word);
-            snprintf(doc, sizeof doc,
-                     HEAD "{\"type\":\"%s\",\"%s\":1}" TAIL, types[t],
-                     props[p]);
+            snprintf(doc, sizeof doc, HEAD "{\"type\":\"%s\",\"%s\":1}" TAIL,
+                     types[t], props[p]);
             memset(&err, 0, sizeof err);
             (void)zl_epcis_parse(doc, strlen(doc), NULL, &d, &err);
             zl_epcis_doc_free(d);
@@ -985,12 +1040,11 @@ static void test_property_matrix(void **state)
                      props[p]);
             snprintf(rule, sizeof rule, "not a property of %s ", types[t]);
             no = !strcmp(err.path, path) &&
-                      !strncmp(err.rule, rule, strlen(rule));
+                 !strncmp(err.rule, rule, strlen(rule));
             if (no == allowed)
                 fail_msg("%s.%s: %s, want %s (%s: %s)", types[t], props[p],
                          no ? "refused" : "accepted",
-                         allowed ? "accepted" : "refused", err.path,
-                         err.rule);
+                         allowed ? "accepted" : "refused", err.path, err.rule);
         }
     }
 }

@@ -34,8 +34,7 @@
  * of its own and names them in "<p>:ignoreFields", p bound to this
  * namespace: the reference generator is told so, and so are we. */
 static const struct zl_epcis_opts corpus_opts = {
-    NULL, 1, "https://repository-x.example.com/"
-};
+    NULL, 1, "https://repository-x.example.com/"};
 
 /* Next line of *p (without the newline), or NULL at the end. */
 static char *next_line(char **p)
@@ -199,15 +198,13 @@ static void test_single_event_api(void **state)
             size_t pl = 0;
             uint8_t h[32];
             struct zl_error err;
-            int r = zl_epcis_event_hash_opts(e->json, e->json_len,
-                                             &corpus_opts, &pre, &pl, h, id,
-                                             &err);
+            int r = zl_epcis_event_hash_opts(e->json, e->json_len, &corpus_opts,
+                                             &pre, &pl, h, id, &err);
             if (r < 0)
                 fail_msg("%s event %zu: %d %s %s", docs[k], i, r, err.path,
                          err.rule);
             if (pl != e->prehash_len || memcmp(pre, e->prehash, pl))
-                fail_msg("%s event %zu:\n%s\n%s", docs[k], i, pre,
-                         e->prehash);
+                fail_msg("%s event %zu:\n%s\n%s", docs[k], i, pre, e->prehash);
             assert_memory_equal(pre, e->prehash, pl);
             assert_memory_equal(h, e->hash, 32);
             assert_string_equal(id, e->hash_id);
@@ -258,9 +255,9 @@ static void test_ignore_fields_is_an_option(void **state)
         assert_null(strstr(w0->prehash, "captureID"));
         /* the list rides along in the event's json: rehashing it needs the
          * same option, and without it the fields count again */
-        assert_int_equal(zl_epcis_event_hash(w0->json, w0->json_len, &pre, &pl,
-                                             h, id, &err),
-                         0);
+        assert_int_equal(
+            zl_epcis_event_hash(w0->json, w0->json_len, &pre, &pl, h, id, &err),
+            0);
         assert_string_not_equal(id, w0->hash_id);
         zl_free(pre);
         zl_epcis_doc_free(plain);
@@ -272,28 +269,35 @@ static void test_ignore_fields_is_an_option(void **state)
 static void test_numbers(void **state)
 {
     static const char *cases[][2] = {
-        { "12.10", "12.1" }, { "1E2", "100" }, { "0.050", "0.05" },
-        { "+5", "5" }, { "-0", "0" }, { "1_000", "1000" }, { "26.0", "26" },
-        { "1e-7", "1e-07" }, { ".5", "0.5" }, { "5.", "5" },
-        { "0614141", "614141" }, { "0.1", "0.1" },
-        { "123456789012345678901", "123456789012345683968" },
+        {"12.10", "12.1"},
+        {"1E2", "100"},
+        {"0.050", "0.05"},
+        {"+5", "5"},
+        {"-0", "0"},
+        {"1_000", "1000"},
+        {"26.0", "26"},
+        {"1e-7", "1e-07"},
+        {".5", "0.5"},
+        {"5.", "5"},
+        {"0614141", "614141"},
+        {"0.1", "0.1"},
+        {"123456789012345678901", "123456789012345683968"},
     };
-    static const char *not_numbers[] = { "abc", "1.2.3", "1__0", "_1", "1_",
-                                         "e5", "0x10", "", "nan", "inf",
-                                         "1e999", "+", "." };
+    static const char *not_numbers[] = {"abc",   "1.2.3", "1__0", "_1",  "1_",
+                                        "e5",    "0x10",  "",     "nan", "inf",
+                                        "1e999", "+",     "."};
     char out[400];
     size_t i;
     (void)state;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        assert_int_equal(ep_canon_number(cases[i][0], strlen(cases[i][0]), out,
-                                         sizeof out),
-                         1);
+        assert_int_equal(
+            ep_canon_number(cases[i][0], strlen(cases[i][0]), out, sizeof out),
+            1);
         assert_string_equal(out, cases[i][1]);
     }
     for (i = 0; i < sizeof not_numbers / sizeof not_numbers[0]; i++)
-        assert_int_equal(ep_canon_number(not_numbers[i],
-                                         strlen(not_numbers[i]), out,
-                                         sizeof out),
+        assert_int_equal(ep_canon_number(not_numbers[i], strlen(not_numbers[i]),
+                                         out, sizeof out),
                          0);
 }
 
@@ -302,12 +306,12 @@ static void test_numbers(void **state)
 static void test_timestamp_rounding(void **state)
 {
     static const char *cases[][2] = {
-        { "2023-02-02T11:04:03.1415Z", "2023-02-02T11:04:03.142Z" },
-        { "2023-02-02T11:04:03.1425Z", "2023-02-02T11:04:03.142Z" },
-        { "2023-02-02T11:04:03.1414999Z", "2023-02-02T11:04:03.141Z" },
-        { "2023-02-02T11:04:03.14250001Z", "2023-02-02T11:04:03.142Z" },
-        { "2023-02-02T11:04:03.142501Z", "2023-02-02T11:04:03.143Z" },
-        { "2023-02-02T01:04:03+02:00", "2023-02-01T23:04:03.000Z" },
+        {"2023-02-02T11:04:03.1415Z", "2023-02-02T11:04:03.142Z"},
+        {"2023-02-02T11:04:03.1425Z", "2023-02-02T11:04:03.142Z"},
+        {"2023-02-02T11:04:03.1414999Z", "2023-02-02T11:04:03.141Z"},
+        {"2023-02-02T11:04:03.14250001Z", "2023-02-02T11:04:03.142Z"},
+        {"2023-02-02T11:04:03.142501Z", "2023-02-02T11:04:03.143Z"},
+        {"2023-02-02T01:04:03+02:00", "2023-02-01T23:04:03.000Z"},
     };
     size_t i;
     (void)state;
@@ -338,18 +342,21 @@ static void test_timestamp_rounding(void **state)
  * the same ID alone, which is what `verify` does. Controls: the same
  * prefix bound to another URI, and a binding undone by "ex": null, give
  * other IDs. */
-#define CTX_URL "\"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld\""
-#define CTX_DOC "\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\"," \
-                "\"creationDate\":\"2024-01-01T00:00:00Z\""
-#define CTX_EV "\"type\":\"ObjectEvent\",\"eventTime\":" \
-               "\"2024-01-01T00:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\"," \
-               "\"epcList\":[\"urn:epc:id:sgtin:4012345.011111.9876\"]," \
-               "\"action\":\"OBSERVE\""
-#define EX "{\"ex\":\"https://example.com/ns/\"}"
-#define EX2 "{\"ex2\":\"https://example.com/two/\"}"
+#define CTX_URL                                                                \
+    "\"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld\""
+#define CTX_DOC                                                                \
+    "\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\","                    \
+    "\"creationDate\":\"2024-01-01T00:00:00Z\""
+#define CTX_EV                                                                 \
+    "\"type\":\"ObjectEvent\",\"eventTime\":"                                  \
+    "\"2024-01-01T00:00:00Z\",\"eventTimeZoneOffset\":\"+00:00\","             \
+    "\"epcList\":[\"urn:epc:id:sgtin:4012345.011111.9876\"],"                  \
+    "\"action\":\"OBSERVE\""
+#define EX   "{\"ex\":\"https://example.com/ns/\"}"
+#define EX2  "{\"ex2\":\"https://example.com/two/\"}"
 #define BODY "\"ex:temp\":\"5\",\"ex:s\":{\"ex2:v\":\"ex2:x\"}"
-#define BODY_NESTED "\"ex:temp\":\"5\",\"ex:s\":{\"@context\":" EX2 \
-                    ",\"ex2:v\":\"ex2:x\"}"
+#define BODY_NESTED                                                            \
+    "\"ex:temp\":\"5\",\"ex:s\":{\"@context\":" EX2 ",\"ex2:v\":\"ex2:x\"}"
 
 static void one_id(const char *json, char id[96])
 {
@@ -383,31 +390,31 @@ static void test_context_placement(void **state)
         ",\"epcisBody\":{\"eventList\":[{" CTX_EV "," BODY "}]}}",
         /* ex on the event, ex2 on the document */
         "{\"@context\":[" CTX_URL "," EX2 "]," CTX_DOC
-        ",\"epcisBody\":{\"eventList\":[{\"@context\":" EX "," CTX_EV
-        "," BODY "}]}}",
+        ",\"epcisBody\":{\"eventList\":[{\"@context\":" EX "," CTX_EV "," BODY
+        "}]}}",
         /* both on the event, as an array */
         "{\"@context\":[" CTX_URL "]," CTX_DOC
-        ",\"epcisBody\":{\"eventList\":[{\"@context\":[" CTX_URL "," EX
-        "," EX2 "]," CTX_EV "," BODY "}]}}",
+        ",\"epcisBody\":{\"eventList\":[{\"@context\":[" CTX_URL "," EX "," EX2
+        "]," CTX_EV "," BODY "}]}}",
         /* ex2 nested in the extension value that uses it */
         "{\"@context\":[" CTX_URL "," EX "]," CTX_DOC
         ",\"epcisBody\":{\"eventList\":[{" CTX_EV "," BODY_NESTED "}]}}",
         /* the event rebinds ex over the document's other binding */
-        "{\"@context\":[" CTX_URL ",{\"ex\":\"https://other.example/\"}],"
-        CTX_DOC ",\"epcisBody\":{\"eventList\":[{\"@context\":[" EX "],"
-        CTX_EV "," BODY_NESTED "}]}}",
+        "{\"@context\":[" CTX_URL
+        ",{\"ex\":\"https://other.example/\"}]," CTX_DOC
+        ",\"epcisBody\":{\"eventList\":[{\"@context\":[" EX "]," CTX_EV
+        "," BODY_NESTED "}]}}",
         /* a bare event */
         "{\"@context\":[" CTX_URL "," EX "]," CTX_EV "," BODY_NESTED "}",
         /* an event in a bare array, its context only its own */
         "[{\"@context\":[" CTX_URL "," EX "," EX2 "]," CTX_EV "," BODY "}]",
     };
     static const char *other[] = {
-        "{\"@context\":[" CTX_URL ",{\"ex\":\"https://other.example/\"},"
-        EX2 "]," CTX_DOC ",\"epcisBody\":{\"eventList\":[{" CTX_EV ","
-        BODY "}]}}",
+        "{\"@context\":[" CTX_URL ",{\"ex\":\"https://other.example/\"}," EX2
+        "]," CTX_DOC ",\"epcisBody\":{\"eventList\":[{" CTX_EV "," BODY "}]}}",
         "{\"@context\":[" CTX_URL "," EX "," EX2 "]," CTX_DOC
-        ",\"epcisBody\":{\"eventList\":[{\"@context\":{\"ex\":null},"
-        CTX_EV "," BODY "}]}}",
+        ",\"epcisBody\":{\"eventList\":[{\"@context\":{\"ex\":null}," CTX_EV
+        "," BODY "}]}}",
     };
     char first[96], id[96];
     size_t i;
@@ -443,22 +450,19 @@ static void test_legacy_rule(void **state)
          "\"epcList\":[\"https://id.gs1.org/01/09506000134352/21/OLD1\"],"
          "\"ex:t\":{\"@context\":{\"ex2\":\"https://ex2.com/\"},"
          "\"ex2:v\":\"4\"}}",
-         "e76dfc88337f808ebbeb5421374f5882ae3a02c0d515e938de26df96a5967f5f",
-         0},
+         "e76dfc88337f808ebbeb5421374f5882ae3a02c0d515e938de26df96a5967f5f", 0},
         {"{\"@context\":{\"ex\":\"https://ex.com/\"},\"type\":\"ObjectEvent\","
          "\"eventTime\":\"2024-01-01T00:00:00Z\",\"eventTimeZoneOffset\":"
          "\"+00:00\",\"action\":\"OBSERVE\",\"epcList\":[\"https://id.gs1.org/"
          "01/09506000134352/21/OLD1\"],\"ex:t\":\"6\"}",
-         "9f238d263409eac8a5294e1d0a9d3804a9c634fb3d5c60a64af02d74cb921209",
-         0},
+         "9f238d263409eac8a5294e1d0a9d3804a9c634fb3d5c60a64af02d74cb921209", 0},
         {"{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
          "epcis-context.jsonld\",{\"ex\":\"https://ex.com/\"}],\"type\":"
          "\"ObjectEvent\",\"eventTime\":\"2024-01-01T00:00:00Z\","
          "\"eventTimeZoneOffset\":\"+00:00\",\"action\":\"OBSERVE\","
          "\"epcList\":[\"https://id.gs1.org/01/09506000134352/21/OLD1\"],"
          "\"ex:t\":\"5\"}",
-         "d838b3fc12bb396aff0b126b28e12c753b8b8dca31e8051ea8dd4d0f72abc197",
-         1},
+         "d838b3fc12bb396aff0b126b28e12c753b8b8dca31e8051ea8dd4d0f72abc197", 1},
     };
     size_t i;
     (void)state;
@@ -466,16 +470,15 @@ static void test_legacy_rule(void **state)
         char id[96], want[96];
         uint8_t h[32];
         struct zl_error err;
-        snprintf(want, sizeof want, "ni:///sha-256;%s?ver=CBV2.0",
-                 cases[i].id);
+        snprintf(want, sizeof want, "ni:///sha-256;%s?ver=CBV2.0", cases[i].id);
         assert_int_equal(zl_epcis_event_hash_legacy(cases[i].json,
-                                                    strlen(cases[i].json),
-                                                    NULL, NULL, h, id, &err),
+                                                    strlen(cases[i].json), NULL,
+                                                    NULL, h, id, &err),
                          0);
         assert_string_equal(id, want);
         assert_int_equal(zl_epcis_event_hash(cases[i].json,
-                                             strlen(cases[i].json), NULL,
-                                             NULL, h, id, &err),
+                                             strlen(cases[i].json), NULL, NULL,
+                                             h, id, &err),
                          0);
         assert_int_equal(strcmp(id, want) == 0, cases[i].same_now);
     }

@@ -132,9 +132,8 @@ static void naive_mth(struct zl_hasher *h, const uint8_t (*d)[32], uint64_t n,
     assert_int_equal(zl_merkle_node(h, l, r, out), 0);
 }
 
-static void naive_path(struct zl_hasher *h, uint64_t m,
-                       const uint8_t (*d)[32], uint64_t n,
-                       uint8_t (*out)[32], size_t *cnt)
+static void naive_path(struct zl_hasher *h, uint64_t m, const uint8_t (*d)[32],
+                       uint64_t n, uint8_t (*out)[32], size_t *cnt)
 {
     uint64_t k;
 
@@ -255,7 +254,8 @@ static void conformance_rfc6962(void **state)
     hex32(json_string_value(json_array_get(roots, 0)), want);
     assert_int_equal(zl_frontier_root(&f, &h, root), 0);
     assert_memory_equal(root, want, 32);
-    json_array_foreach(leaves, i, x) {
+    json_array_foreach(leaves, i, x)
+    {
         const char *hx = json_string_value(x);
         uint8_t in[64], leaf[32];
         size_t il = strlen(hx) / 2;
@@ -271,38 +271,41 @@ static void conformance_rfc6962(void **state)
         assert_int_equal(zl_merkle_root(&h, mt_get, &t, i + 1, root), 0);
         assert_memory_equal(root, want, 32);
     }
-    json_array_foreach(json_object_get(v, "inclusion_proofs"), i, x) {
+    json_array_foreach(json_object_get(v, "inclusion_proofs"), i, x)
+    {
         uint64_t idx = json_integer_value(json_object_get(x, "leaf_index"));
         uint64_t size = json_integer_value(json_object_get(x, "tree_size"));
 
         en = json_proof(json_object_get(x, "proof_hex"), exp);
-        assert_int_equal(zl_merkle_inclusion(&h, mt_get, &t, idx, size,
-                                             proof, &n), 0);
+        assert_int_equal(
+            zl_merkle_inclusion(&h, mt_get, &t, idx, size, proof, &n), 0);
         assert_int_equal(n, en);
         assert_memory_equal(proof, exp, 32 * n);
         hex32(json_string_value(json_array_get(roots, size)), want);
         assert_int_equal(zl_log_verify_inclusion(idx, size, t.lv[0][idx],
-                                                 (const uint8_t(*)[32])exp,
-                                                 en, want), 0);
+                                                 (const uint8_t(*)[32])exp, en,
+                                                 want),
+                         0);
     }
-    json_array_foreach(json_object_get(v, "consistency_proofs"), i, x) {
+    json_array_foreach(json_object_get(v, "consistency_proofs"), i, x)
+    {
         uint64_t s1 = json_integer_value(json_object_get(x, "size1"));
         uint64_t s2 = json_integer_value(json_object_get(x, "size2"));
         uint8_t r1[32];
 
         en = json_proof(json_object_get(x, "proof_hex"), exp);
-        assert_int_equal(zl_merkle_consistency(&h, mt_get, &t, s1, s2, proof,
-                                               &n), 0);
+        assert_int_equal(
+            zl_merkle_consistency(&h, mt_get, &t, s1, s2, proof, &n), 0);
         assert_int_equal(n, en);
         assert_memory_equal(proof, exp, 32 * n);
         hex32(json_string_value(json_array_get(roots, s1)), r1);
         hex32(json_string_value(json_array_get(roots, s2)), want);
-        assert_int_equal(zl_log_verify_consistency(s1, s2, r1, want,
-                                                   (const uint8_t(*)[32])exp,
-                                                   en), 0);
-        assert_int_equal(zl_log_verify_consistency(s1, s2, want, r1,
-                                                   (const uint8_t(*)[32])exp,
-                                                   en), ZL_EVERIFY);
+        assert_int_equal(zl_log_verify_consistency(
+                             s1, s2, r1, want, (const uint8_t(*)[32])exp, en),
+                         0);
+        assert_int_equal(zl_log_verify_consistency(
+                             s1, s2, want, r1, (const uint8_t(*)[32])exp, en),
+                         ZL_EVERIFY);
     }
     mt_free(&t);
     zl_hasher_cleanup(&h);
@@ -349,8 +352,7 @@ static int check_cons(void *c, const uint8_t (*p)[32], size_t n)
 {
     struct cons_ctx *x = c;
 
-    return zl_merkle_verify_consistency(x->h, x->s1, x->s2, x->r1, x->r2, p,
-                                        n);
+    return zl_merkle_verify_consistency(x->h, x->s1, x->s2, x->r1, x->r2, p, n);
 }
 
 static void differential_random_trees(void **state)
@@ -375,8 +377,8 @@ static void differential_random_trees(void **state)
 
             for (size_t j = 0; j < rl; j++)
                 rec[j] = (uint8_t)rnd();
-            assert_int_equal(zl_merkle_leaf(&h, (int)(1 + i % 5), rec, rl,
-                                            leaf), 0);
+            assert_int_equal(
+                zl_merkle_leaf(&h, (int)(1 + i % 5), rec, rl, leaf), 0);
             mt_put(&t, 0, i, leaf);
             t.n = i + 1;
             assert_int_equal(zl_frontier_add(&f, &h, leaf, mt_emit, &t), 0);
@@ -407,35 +409,38 @@ static void differential_random_trees(void **state)
             /* inclusion */
             en = 0;
             naive_path(&h, idx, (const uint8_t(*)[32])t.lv[0], n, exp, &en);
-            assert_int_equal(zl_merkle_inclusion(&h, mt_get, &t, idx, n, proof,
-                                                 &pn), 0);
+            assert_int_equal(
+                zl_merkle_inclusion(&h, mt_get, &t, idx, n, proof, &pn), 0);
             assert_int_equal(pn, en);
             assert_memory_equal(proof, exp, 32 * pn);
             assert_int_equal(check_incl(&ic, (const uint8_t(*)[32])proof, pn),
                              0);
             flip_each(&h, proof, pn, check_incl, &ic);
             if (pn) {
-                assert_int_equal(check_incl(&ic, (const uint8_t(*)[32])proof,
-                                            pn - 1), ZL_EVERIFY);
+                assert_int_equal(
+                    check_incl(&ic, (const uint8_t(*)[32])proof, pn - 1),
+                    ZL_EVERIFY);
             }
-            assert_int_equal(check_incl(&ic, (const uint8_t(*)[32])proof,
-                                        pn + 1), ZL_EVERIFY);
+            assert_int_equal(
+                check_incl(&ic, (const uint8_t(*)[32])proof, pn + 1),
+                ZL_EVERIFY);
             {
                 uint8_t bad[32];
 
                 memcpy(bad, t.lv[0][idx], 32);
                 bad[rnd_below(32)] ^= (uint8_t)(1u << rnd_below(8));
                 ic.leaf = bad;
-                assert_int_equal(check_incl(&ic, (const uint8_t(*)[32])proof,
-                                            pn), ZL_EVERIFY);
+                assert_int_equal(
+                    check_incl(&ic, (const uint8_t(*)[32])proof, pn),
+                    ZL_EVERIFY);
             }
             /* consistency m -> n */
             en = 0;
             if (m > 0 && m < n)
-                naive_subproof(&h, m, (const uint8_t(*)[32])t.lv[0], n, 1,
-                               exp, &en);
-            assert_int_equal(zl_merkle_consistency(&h, mt_get, &t, m, n, proof,
-                                                   &pn), 0);
+                naive_subproof(&h, m, (const uint8_t(*)[32])t.lv[0], n, 1, exp,
+                               &en);
+            assert_int_equal(
+                zl_merkle_consistency(&h, mt_get, &t, m, n, proof, &pn), 0);
             assert_int_equal(pn, en);
             assert_memory_equal(proof, exp, 32 * pn);
             cc = (struct cons_ctx){&h, m, n, rm, naive};
@@ -448,14 +453,16 @@ static void differential_random_trees(void **state)
                 memcpy(bad, rm, 32);
                 bad[rnd_below(32)] ^= (uint8_t)(1u << rnd_below(8));
                 cc.r1 = bad;
-                assert_int_equal(check_cons(&cc, (const uint8_t(*)[32])proof,
-                                            pn), ZL_EVERIFY);
+                assert_int_equal(
+                    check_cons(&cc, (const uint8_t(*)[32])proof, pn),
+                    ZL_EVERIFY);
                 cc.r1 = rm;
                 memcpy(bad, naive, 32);
                 bad[rnd_below(32)] ^= (uint8_t)(1u << rnd_below(8));
                 cc.r2 = bad;
-                assert_int_equal(check_cons(&cc, (const uint8_t(*)[32])proof,
-                                            pn), ZL_EVERIFY);
+                assert_int_equal(
+                    check_cons(&cc, (const uint8_t(*)[32])proof, pn),
+                    ZL_EVERIFY);
             }
             proofs += 2;
         }
@@ -475,25 +482,26 @@ static void verify_rejects_nonsense(void **state)
     assert_int_equal(zl_log_verify_inclusion(0, 0, z, NULL, 0, z), ZL_EVERIFY);
     assert_int_equal(zl_log_verify_inclusion(5, 5, z, NULL, 0, z), ZL_EVERIFY);
     assert_int_equal(zl_log_verify_inclusion(0, 1, z, NULL, 0, z), 0);
-    assert_int_equal(zl_log_verify_inclusion(0, 1, z,
-                                             (const uint8_t(*)[32])p, 1, z),
-                     ZL_EVERIFY);
+    assert_int_equal(
+        zl_log_verify_inclusion(0, 1, z, (const uint8_t(*)[32])p, 1, z),
+        ZL_EVERIFY);
     assert_int_equal(zl_log_verify_consistency(3, 2, z, z, NULL, 0),
                      ZL_EVERIFY);
     assert_int_equal(zl_log_verify_consistency(2, 2, z, z, NULL, 0), 0);
-    assert_int_equal(zl_log_verify_consistency(2, 2, z, z,
-                                               (const uint8_t(*)[32])p, 1),
-                     ZL_EVERIFY);
+    assert_int_equal(
+        zl_log_verify_consistency(2, 2, z, z, (const uint8_t(*)[32])p, 1),
+        ZL_EVERIFY);
     assert_int_equal(zl_log_verify_consistency(0, 7, z, z, NULL, 0), 0);
     assert_int_equal(zl_log_verify_consistency(1, 7, z, z, NULL, 0),
                      ZL_EVERIFY);
 }
 
-/* ---- the log in a store ------------------------------------------------------ */
+/* ---- the log in a store
+ * ------------------------------------------------------ */
 
 /* A store of the backend under test (store_fixture.h), one per call. */
 struct tmpdb {
-    char path[512];   /* its URI */
+    char path[512]; /* its URI */
 };
 
 static void tmp_path(struct tmpdb *t)
@@ -526,8 +534,7 @@ static zl_store *open_store(const char *path, int create)
 static void record_bytes(uint64_t i, char *buf, size_t cap, size_t *len,
                          char *key, size_t kcap)
 {
-    *len = (size_t)snprintf(buf, cap, "record-%llu-%llu",
-                            (unsigned long long)i,
+    *len = (size_t)snprintf(buf, cap, "record-%llu-%llu", (unsigned long long)i,
                             (unsigned long long)(i * 2654435761u % 1000));
     snprintf(key, kcap, "key-%llu", (unsigned long long)i);
 }
@@ -575,8 +582,8 @@ static void store_append_prove_checkpoint(void **state)
     /* Empty log checkpoint. */
     assert_int_equal(zl_log_checkpoint_issue(s, &note), 0);
     assert_int_equal(zl_log_public_key(s, &vkey), 0);
-    assert_int_equal(zl_log_checkpoint_verify(note, strlen(note), vkey, &cp,
-                                              &err), 0);
+    assert_int_equal(
+        zl_log_checkpoint_verify(note, strlen(note), vkey, &cp, &err), 0);
     assert_int_equal(cp.size, 0);
     zl_free(note);
 
@@ -611,8 +618,9 @@ static void store_append_prove_checkpoint(void **state)
     for (uint64_t i = 0; i < N; i += 13) {
         assert_int_equal(zl_log_prove_inclusion(s, i, N, proof, &n), 0);
         assert_int_equal(zl_log_verify_inclusion(i, N, leaves[i],
-                                                 (const uint8_t(*)[32])proof,
-                                                 n, naive), 0);
+                                                 (const uint8_t(*)[32])proof, n,
+                                                 naive),
+                         0);
     }
     assert_int_equal(zl_log_prove_consistency(s, 123, N, proof, &n), 0);
     naive_mth(&h, (const uint8_t(*)[32])leaves, 123, root);
@@ -620,8 +628,7 @@ static void store_append_prove_checkpoint(void **state)
                                                (const uint8_t(*)[32])proof, n),
                      0);
     assert_int_equal(zl_log_prove_inclusion(s, N, N, proof, &n), ZL_EINVAL);
-    assert_int_equal(zl_log_prove_inclusion(s, 0, N + 1, proof, &n),
-                     ZL_EINVAL);
+    assert_int_equal(zl_log_prove_inclusion(s, 0, N + 1, proof, &n), ZL_EINVAL);
     assert_int_equal(zl_log_find(s, "key-77", &idx, NULL, root), 0);
     assert_int_equal(idx, 77);
     assert_memory_equal(root, leaves[77], 32);
@@ -629,8 +636,8 @@ static void store_append_prove_checkpoint(void **state)
 
     /* Checkpoint at N: signed, verifiable, root matches, stored once. */
     assert_int_equal(zl_log_checkpoint_issue(s, &note), 0);
-    assert_int_equal(zl_log_checkpoint_verify(note, strlen(note), vkey, &cp,
-                                              &err), 0);
+    assert_int_equal(
+        zl_log_checkpoint_verify(note, strlen(note), vkey, &cp, &err), 0);
     assert_int_equal(cp.size, N);
     assert_memory_equal(cp.root, naive, 32);
     assert_string_equal(cp.origin, "zhiliang.example/log");
@@ -643,14 +650,17 @@ static void store_append_prove_checkpoint(void **state)
 
     /* A tlog-proof for leaf 42 verifies offline, and not for leaf 43. */
     assert_int_equal(zl_log_prove_inclusion(s, 42, N, proof, &n), 0);
-    assert_int_equal(zl_log_proof_format(42, (const uint8_t(*)[32])proof, n,
-                                         note, &text), 0);
+    assert_int_equal(
+        zl_log_proof_format(42, (const uint8_t(*)[32])proof, n, note, &text),
+        0);
     assert_int_equal(zl_log_proof_verify(text, strlen(text), leaves[42], vkey,
-                                         &idx, &size, &err), 0);
+                                         &idx, &size, &err),
+                     0);
     assert_int_equal(idx, 42);
     assert_int_equal(size, N);
     assert_int_equal(zl_log_proof_verify(text, strlen(text), leaves[43], vkey,
-                                         NULL, NULL, &err), ZL_EVERIFY);
+                                         NULL, NULL, &err),
+                     ZL_EVERIFY);
     zl_free(text);
     zl_free(note);
     zl_free(vkey);
@@ -659,12 +669,13 @@ static void store_append_prove_checkpoint(void **state)
     zl_hasher_cleanup(&h);
 }
 
-/* ---- zl_log_verify_all ------------------------------------------------------ */
+/* ---- zl_log_verify_all ------------------------------------------------------
+ */
 
 struct src_ctx {
     char buf[64];
-    uint64_t changed;   /* record whose bytes are now different */
-    uint64_t gone;      /* record no longer stored */
+    uint64_t changed; /* record whose bytes are now different */
+    uint64_t gone;    /* record no longer stored */
 };
 
 static int src_cb(void *ctx, uint8_t type, const char *key, const void **canon,
@@ -708,8 +719,7 @@ static void raw_exec(const char *path, const char *sql)
     zl_store_close(s);
 }
 
-static int run_verify(const char *path, struct src_ctx *src,
-                      struct issues *is)
+static int run_verify(const char *path, struct src_ctx *src, struct issues *is)
 {
     zl_store *s = open_store(path, 0);
     struct zl_log_verify_stats st;

@@ -30,7 +30,7 @@
 
 /* Valid demo identities (GB 32100 check char, GS1 mod-10 check digit). */
 #define USCC_PLANT "91130102117504341K"
-#define USCC_FARM "91130102211618732R"
+#define USCC_FARM  "91130102211618732R"
 static const char *PLANT_GLNS[] = {"6940277700002", "6940277700019",
                                    "6940277700026"};
 static const char *FARM_GLNS[] = {"6915669000008", "6915669000015"};
@@ -184,33 +184,33 @@ static void test_import(void **state)
         "\"products\":[{\"gtin\":\"06902310001019\",\"nameZh\":\"纯牛奶\","
         "\"nameEn\":\"Whole milk\",\"brandZh\":\"长青\",\"brandEn\":null}]}";
     static const char bad[] =
-        "{\"parties\":[{\"id\":\"ok1\",\"nameZh\":\"好\",\"gln\":\"6915669000008\"},"
+        "{\"parties\":[{\"id\":\"ok1\",\"nameZh\":\"好\",\"gln\":"
+        "\"6915669000008\"},"
         "{\"id\":\"bad\",\"nameZh\":\"坏\",\"gln\":\"6915669000009\"}]}";
 
-    assert_int_equal(zl_party_import_json(f->s, doc, sizeof doc - 1, &np, &nq,
-                                          &err),
-                     0);
+    assert_int_equal(
+        zl_party_import_json(f->s, doc, sizeof doc - 1, &np, &nq, &err), 0);
     assert_int_equal(np, 1);
     assert_int_equal(nq, 1);
     /* GTIN-13 finds the GTIN-14 row */
     assert_int_equal(zl_product_get(f->s, "6902310001019", prod_cb, &pr), 0);
     assert_string_equal(pr.zh, "纯牛奶");
     assert_string_equal(pr.brand, "长青");
-    assert_int_equal(zl_location_get(f->s, "https://id.gs1.org/414/6940277700019",
+    assert_int_equal(zl_location_get(f->s,
+                                     "https://id.gs1.org/414/6940277700019",
                                      loc_cb, &ln),
                      0);
     assert_string_equal(ln.party, USCC_PLANT);
     assert_string_equal(ln.zh, "主厂区");
     /* importing again replaces, keeps the location's name */
-    assert_int_equal(zl_party_import_json(f->s, doc, sizeof doc - 1, &np, &nq,
-                                          &err),
-                     0);
+    assert_int_equal(
+        zl_party_import_json(f->s, doc, sizeof doc - 1, &np, &nq, &err), 0);
     assert_int_equal(zl_location_get(f->s, "6940277700019", loc_cb, &ln), 0);
     assert_string_equal(ln.zh, "主厂区");
     /* all or nothing: the second party's bad GLN undoes the first */
-    assert_int_equal(zl_party_import_json(f->s, bad, sizeof bad - 1, &np, &nq,
-                                          &err),
-                     ZL_ECHECK);
+    assert_int_equal(
+        zl_party_import_json(f->s, bad, sizeof bad - 1, &np, &nq, &err),
+        ZL_ECHECK);
     assert_string_equal(err.path, "$.parties[1].glns");
     zl_party_list(f->s, count_cb, &n);
     assert_int_equal(n, 1);
@@ -266,11 +266,13 @@ static void test_tokens(void **state)
         assert_int_equal(zl_token_verify(f->s, bad, strlen(bad), party),
                          ZL_EPERM);
     }
-    assert_int_equal(zl_token_verify(f->s, tok, strlen(tok) - 1, party), ZL_EPERM);
+    assert_int_equal(zl_token_verify(f->s, tok, strlen(tok) - 1, party),
+                     ZL_EPERM);
     assert_int_equal(zl_token_verify(f->s, "", 0, party), ZL_EPERM);
     assert_int_equal(zl_token_verify(f->s, "Bearer", 6, party), ZL_EPERM);
     /* unknown party */
-    assert_int_equal(zl_token_create(f->s, "nobody", tok + 0, tid), ZL_ENOTFOUND);
+    assert_int_equal(zl_token_create(f->s, "nobody", tok + 0, tid),
+                     ZL_ENOTFOUND);
     assert_int_equal(zl_token_create(f->s, USCC_PLANT, tok, tid), 0);
     zl_token_list(f->s, NULL, tok_cb, &n);
     assert_int_equal(n, 2);
@@ -319,8 +321,9 @@ static int naive_allowed(int party, int rp, int bl, const int *src, size_t ns,
 static void test_location_check(void **state)
 {
     struct fixture *f = *state;
-    static const char *all[] = {"6940277700002", "6940277700019", "6940277700026",
-                                "6915669000008", "6915669000015", "6904642000005"};
+    static const char *all[] = {"6940277700002", "6940277700019",
+                                "6940277700026", "6915669000008",
+                                "6915669000015", "6904642000005"};
     static const char *parties[] = {USCC_PLANT, USCC_FARM};
     char rpb[64], blb[64], sb[3][64], db[3][64];
     struct zl_typed_ref src[3], dst[3];

@@ -32,8 +32,18 @@ static void test_count_params(void **state)
     static const char *const names[] = {"perPage", "eventCountLimit",
                                         "maxEventCount"};
     static const char *const bad[] = {
-        "-1", "0", "+5", " 5", "5 ", "1e3", "", "0x10", "5.0", "100000001",
-        "1234567890123456789012345678901234567890", "18446744073709551617",
+        "-1",
+        "0",
+        "+5",
+        " 5",
+        "5 ",
+        "1e3",
+        "",
+        "0x10",
+        "5.0",
+        "100000001",
+        "1234567890123456789012345678901234567890",
+        "18446744073709551617",
         "٣"};
     static const char *const good[] = {"1", "100000000", "007"};
     size_t i, k;
@@ -68,15 +78,24 @@ static void test_count_params(void **state)
  * bound used), multi-byte UTF-8 right after a shared prefix, and ids that
  * are prefixes of others. */
 static const char *const IDS[] = {
-    "https://example.com/a", "https://example.com/a/1",
-    "https://example.com/a/2", "https://example.com/ab",
-    "https://example.com/a~", "https://example.com/a~b",
-    "https://example.com/牛奶/1", "https://example.com/牛奶/2",
-    "https://example.com/牛肉", "https://example.com/b",
-    "https://example.org/a", "https://example.com0",
-    "urn:example:x", "urn:example:x1", "urn:example:y", "urn:exampl",
+    "https://example.com/a",
+    "https://example.com/a/1",
+    "https://example.com/a/2",
+    "https://example.com/ab",
+    "https://example.com/a~",
+    "https://example.com/a~b",
+    "https://example.com/牛奶/1",
+    "https://example.com/牛奶/2",
+    "https://example.com/牛肉",
+    "https://example.com/b",
+    "https://example.org/a",
+    "https://example.com0",
+    "urn:example:x",
+    "urn:example:x1",
+    "urn:example:y",
+    "urn:exampl",
 };
-#define N_IDS (sizeof IDS / sizeof IDS[0])
+#define N_IDS    (sizeof IDS / sizeof IDS[0])
 #define N_EVENTS 64
 
 /* Event i lists the identifiers whose bit is set in mask(i). */
@@ -128,7 +147,7 @@ static int put_events(zl_store *s)
 }
 
 struct seen {
-    unsigned events;   /* how many */
+    unsigned events; /* how many */
     char minute[N_EVENTS];
 };
 
@@ -167,9 +186,8 @@ static void check_pattern(zl_store *st, const char *prefix, size_t pl)
     snprintf(value, sizeof value, "%.*s*", (int)pl, prefix);
     assert_int_equal(zl_query_new(&q), 0);
     assert_int_equal(zl_query_param(q, "MATCH_epc", value, &err), 0);
-    assert_int_equal(zl_query_each(st, q, ZL_EPC_AS_CAPTURED, seen_cb, &got,
-                                   NULL, &err),
-                     0);
+    assert_int_equal(
+        zl_query_each(st, q, ZL_EPC_AS_CAPTURED, seen_cb, &got, NULL, &err), 0);
     zl_query_free(q);
     if (got.events != want.events ||
         memcmp(got.minute, want.minute, sizeof got.minute))
@@ -188,11 +206,12 @@ static void test_patterns_vs_naive(void **state)
     for (k = 0; k < N_IDS; k++)
         for (pl = 1; pl <= strlen(IDS[k]); pl++)
             check_pattern(f->s, IDS[k], pl);
-    check_pattern(f->s, "\xff", 1);            /* above everything */
+    check_pattern(f->s, "\xff", 1); /* above everything */
     check_pattern(f->s, "https://example.com/\xe7\xff", 22);
 }
 
-/* ---- budget --------------------------------------------------------------- */
+/* ---- budget ---------------------------------------------------------------
+ */
 
 static int stop_now(void *ctx)
 {
@@ -214,30 +233,29 @@ static void test_budget(void **state)
     assert_int_equal(zl_query_param(q, "MATCH_anyEPC", "https://*", &err), 0);
     /* a deadline already past: nothing is returned */
     zl_query_set_budget(q, zl_time_now_ms() - 1, 0, NULL, NULL);
-    assert_int_equal(zl_query_json(f->s, q, ZL_EPC_AS_CAPTURED, &json, &len,
-                                   NULL, &err),
-                     ZL_ETIMEOUT);
+    assert_int_equal(
+        zl_query_json(f->s, q, ZL_EPC_AS_CAPTURED, &json, &len, NULL, &err),
+        ZL_ETIMEOUT);
     assert_null(json);
     /* the stop callback's value comes back (polled while rows are made) */
     zl_query_set_budget(q, 0, 0, stop_now, &calls);
-    assert_int_equal(zl_query_json(f->s, q, ZL_EPC_AS_CAPTURED, &json, &len,
-                                   NULL, &err),
-                     -ECONNRESET);
+    assert_int_equal(
+        zl_query_json(f->s, q, ZL_EPC_AS_CAPTURED, &json, &len, NULL, &err),
+        -ECONNRESET);
     assert_true(calls > 0);
     assert_null(json);
     /* an output cap: 413 material, naming perPage */
     memset(&err, 0, sizeof err);
     zl_query_set_budget(q, 0, 2048, NULL, NULL);
-    assert_int_equal(zl_query_json(f->s, q, ZL_EPC_AS_CAPTURED, &json, &len,
-                                   NULL, &err),
-                     ZL_ELIMIT);
+    assert_int_equal(
+        zl_query_json(f->s, q, ZL_EPC_AS_CAPTURED, &json, &len, NULL, &err),
+        ZL_ELIMIT);
     assert_string_equal(err.path, "perPage");
     assert_non_null(strstr(err.rule, "2048 bytes"));
     /* a generous budget changes nothing */
     zl_query_set_budget(q, zl_time_now_ms() + 60000, 0, NULL, NULL);
-    assert_int_equal(zl_query_json(f->s, q, ZL_EPC_AS_CAPTURED, &json, &len,
-                                   NULL, &err),
-                     0);
+    assert_int_equal(
+        zl_query_json(f->s, q, ZL_EPC_AS_CAPTURED, &json, &len, NULL, &err), 0);
     assert_non_null(strstr(json, "eventList\":[{"));
     zl_free(json);
     zl_query_free(q);
@@ -267,7 +285,7 @@ static void test_store_budget(void **state)
     memset(&flt, 0, sizeof flt);
     flt.match_any_epc = pat;
     flt.order_by = ZL_ORDER_EVENT_TIME;
-    flt.deadline_ms = 1;   /* long past */
+    flt.deadline_ms = 1; /* long past */
     assert_int_equal(zl_store_events_query(f->s, &flt, count_cb, &n),
                      ZL_ETIMEOUT);
     assert_int_equal(n, 0);

@@ -77,35 +77,35 @@ static void test_dairy_scope(void **state)
     J = g_new_id(&c, GK_ITEM);
     C = g_new_id(&c, GK_SSCC);
     Pal = g_new_id(&c, GK_SSCC);
-    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_ADD, 1000, "commissioning");   /* e0 */
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_ADD, 1000, "commissioning"); /* e0 */
     e->loc = 0;
     g_ref(e, M, ZL_ROLE_QTY, 1000);
     e = h_ev(&c, ZL_EV_TRANSFORMATION, ZL_ACT_NONE, 2000, "commissioning");
     g_ref(e, M, ZL_ROLE_INPUT_QTY, 500);
     g_ref(e, P, ZL_ROLE_OUTPUT_QTY, 480);
-    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_ADD, 3000, "commissioning");   /* e2 */
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_ADD, 3000, "commissioning"); /* e2 */
     e->loc = 1;
     g_ref(e, P, ZL_ROLE_QTY, 3);
     g_ref(e, I1, ZL_ROLE_EPC, 0);
     g_ref(e, I2, ZL_ROLE_EPC, 0);
     g_ref(e, I3, ZL_ROLE_EPC, 0);
-    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_ADD, 4000, "commissioning");   /* e3 */
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_ADD, 4000, "commissioning"); /* e3 */
     g_ref(e, Q, ZL_ROLE_QTY, 1);
     g_ref(e, J, ZL_ROLE_EPC, 0);
-    e = h_ev(&c, ZL_EV_AGGREGATION, ZL_ACT_ADD, 5000, "packing");     /* e4 */
+    e = h_ev(&c, ZL_EV_AGGREGATION, ZL_ACT_ADD, 5000, "packing"); /* e4 */
     g_ref(e, C, ZL_ROLE_PARENT, 0);
     g_ref(e, I1, ZL_ROLE_CHILD, 0);
     g_ref(e, I2, ZL_ROLE_CHILD, 0);
     g_ref(e, J, ZL_ROLE_CHILD, 0);
-    e = h_ev(&c, ZL_EV_AGGREGATION, ZL_ACT_ADD, 6000, "packing");     /* e5 */
+    e = h_ev(&c, ZL_EV_AGGREGATION, ZL_ACT_ADD, 6000, "packing"); /* e5 */
     g_ref(e, Pal, ZL_ROLE_PARENT, 0);
     g_ref(e, C, ZL_ROLE_CHILD, 0);
-    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_OBSERVE, 7000, "shipping");     /* e6 */
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_OBSERVE, 7000, "shipping"); /* e6 */
     e->src = 0;
     e->dst = 1;
     e->loc = 1;
     g_ref(e, Pal, ZL_ROLE_EPC, 0);
-    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_OBSERVE, 8000, "receiving");    /* e7 */
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_OBSERVE, 8000, "receiving"); /* e7 */
     e->src = 0;
     e->dst = 1;
     e->loc = 2;
@@ -124,7 +124,7 @@ static void test_dairy_scope(void **state)
     assert_non_null(find(t, c.ids[P]));
     assert_non_null(find(t, c.ids[C]));
     assert_non_null(find(t, c.ids[Pal]));
-    assert_null(find(t, c.ids[J]));     /* other goods in the same case */
+    assert_null(find(t, c.ids[J])); /* other goods in the same case */
     assert_null(find(t, c.ids[Q]));
     zl_trace_summarize(t, &sum);
     assert_int_equal(sum.items, 3);
@@ -141,12 +141,12 @@ static void test_dairy_scope(void **state)
     assert_string_equal(n->location, g_loc(5, pb));
     assert_string_equal(n->owner, g_party(1, pb));
 
-    n = find(t, c.ids[I2]);          /* still in the case, on the pallet */
+    n = find(t, c.ids[I2]); /* still in the case, on the pallet */
     assert_false(n->reached_consumer);
     assert_string_equal(n->owner, g_party(1, pb));
     assert_string_equal(n->location, g_loc(2, pb));
 
-    n = find(t, c.ids[I3]);          /* never left the plant */
+    n = find(t, c.ids[I3]); /* never left the plant */
     assert_null(n->owner);
     assert_string_equal(n->location, g_loc(1, pb));
 
@@ -192,10 +192,11 @@ static void test_scope_random(void **state)
                 continue;
             memset(&o, 0, sizeof o);
             o.index = mode ? ix : NULL;
-            assert_int_equal(zl_trace_scope(f->s, ids, (size_t)n, &o, &t, &err), 0);
+            assert_int_equal(zl_trace_scope(f->s, ids, (size_t)n, &o, &t, &err),
+                             0);
             naive_run(&m, &c, starts, n, 1, 0, c.n_ev, 0, 0);
-            snprintf(what, sizeof what, "scope seed %d (%d lots, %s)", sd + 5000,
-                     n, mode ? "index" : "store");
+            snprintf(what, sizeof what, "scope seed %d (%d lots, %s)",
+                     sd + 5000, n, mode ? "index" : "store");
             failures += compare_trace(t, &m, &c, what) != 0;
             runs++;
             zl_trace_free(t);

@@ -44,7 +44,7 @@ static const char RAW[] = "https://id.gs1.org/01/06901234000108/10/RAW-1";
 static const char S3[] = "https://id.gs1.org/01/06901234000207/21/S3";
 static const char X1[] = "https://id.gs1.org/01/06901234000306/21/X1";
 
-#define FIXTURE_NAME "recall-case"
+#define FIXTURE_NAME   "recall-case"
 #define FIXTURE_ORIGIN "test.zhiliang/log"
 #include "store_fixture.h"
 
@@ -297,8 +297,7 @@ static void test_case_flow(void **state)
     assert_true(party_of(st, "store-b")->distributed == 2);
     assert_true(isnan(party_of(st, "store-b")->effectiveness) ||
                 party_of(st, "store-b")->effectiveness == 0);
-    assert_true(st->effectiveness ==
-                0.25);
+    assert_true(st->effectiveness == 0.25);
     zl_recall_status_free(st);
 
     assert_int_equal(zl_recall_close(fx->s, id, "done", 0, NULL, &err),
@@ -311,8 +310,7 @@ static void test_case_flow(void **state)
     st = status(fx->s, id);
     assert_true(party_of(st, "store-b")->recovered == 2);
     assert_true(party_of(st, "store-b")->effectiveness == 1);
-    assert_true(st->effectiveness ==
-                0.75);
+    assert_true(st->effectiveness == 0.75);
     assert_int_equal(st->records, 6);
     zl_recall_status_free(st);
 
@@ -411,8 +409,8 @@ static void test_legacy_records(void **state)
     json_t *rec;
     size_t len;
 
-    assert_int_equal(zl_recall_open(fx->s, lots, 1, "x", ZL_HAZARD_II, id, &err),
-                     0);
+    assert_int_equal(
+        zl_recall_open(fx->s, lots, 1, "x", ZL_HAZARD_II, id, &err), 0);
     assert_int_equal(zl_recall_notify(fx->s, id, NULL, 0, NULL, &err), 0);
     assert_int_equal(
         zl_recall_progress(fx->s, id, "store-b", 0, 1, 0.1, NULL, &err), 0);
@@ -613,11 +611,9 @@ static void test_effectiveness_model(void **state)
     st = status(fx->s, id);
     for (int p = 0; p < 2; p++) {
         assert_true(party_of(st, names[p])->recovered == got[p]);
-        assert_true(party_of(st, names[p])->effectiveness ==
-                    got[p] / dist[p]);
+        assert_true(party_of(st, names[p])->effectiveness == got[p] / dist[p]);
     }
-    assert_true(st->effectiveness ==
-                (got[0] + got[1]) / (dist[0] + dist[1]));
+    assert_true(st->effectiveness == (got[0] + got[1]) / (dist[0] + dist[1]));
     zl_recall_status_free(st);
 }
 

@@ -28,14 +28,17 @@
 #include "store_fixture.h"
 
 static const char DOC[] =
-    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld\"],"
+    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+    "epcis-context.jsonld\"],"
     "\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\","
     "\"creationDate\":\"2024-01-01T00:00:00Z\",\"epcisBody\":{\"eventList\":["
     "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-03-01T08:00:00.000+08:00\","
-    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"ADD\",\"bizStep\":\"commissioning\","
+    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"ADD\",\"bizStep\":"
+    "\"commissioning\","
     "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346.2017\"]},"
     "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-03-02T10:00:00.000+08:00\","
-    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"OBSERVE\",\"bizStep\":\"shipping\","
+    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"OBSERVE\",\"bizStep\":"
+    "\"shipping\","
     "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346.2017\"]}"
     "]}}";
 
@@ -87,8 +90,8 @@ static void test_canon_is_jcs(void **state)
     assert_same_as_jcs(g, 1,
                        json_pack("{s:s, s:o, s:s, s:s, s:s, s:i}", "type",
                                  "capture", "events", hex_list(ev, 3), "party",
-                                 g[0].party, "recordTime", t0, "doc", hex,
-                                 "v", 1));
+                                 g[0].party, "recordTime", t0, "doc", hex, "v",
+                                 1));
     g[0].party = NULL;
     g[0].doc = NULL;
     assert_same_as_jcs(g, 1,
@@ -146,7 +149,7 @@ static void test_capture_receipt(void **state)
 
     assert_int_equal(zl_capture(f->s, DOC, strlen(DOC), NULL, &r, &err), 0);
     assert_int_equal(r.n_new, 2);
-    assert_int_equal(log_size(f->s), 3);  /* two events, one receipt */
+    assert_int_equal(log_size(f->s), 3); /* two events, one receipt */
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
     /* a duplicate capture stores nothing and lists nothing */
     assert_int_equal(zl_capture(f->s, DOC, strlen(DOC), NULL, &r, &err), 0);
@@ -155,10 +158,11 @@ static void test_capture_receipt(void **state)
 
     /* record time and party edited behind the log's back */
     assert_int_equal(
-        zl_store_exec_sql(f->s, "UPDATE events SET record_time = 5"
-                                " WHERE rowid = (SELECT min(rowid) FROM events);"
-                                "UPDATE events SET party = 'someone'"
-                                " WHERE rowid = (SELECT max(rowid) FROM events)"),
+        zl_store_exec_sql(f->s,
+                          "UPDATE events SET record_time = 5"
+                          " WHERE rowid = (SELECT min(rowid) FROM events);"
+                          "UPDATE events SET party = 'someone'"
+                          " WHERE rowid = (SELECT max(rowid) FROM events)"),
         0);
     assert_int_equal(zl_audit_verify(f->s, on_issue, &x, NULL), ZL_ETAMPER);
     assert_int_equal(x.altered, 2);
@@ -174,7 +178,7 @@ static void test_capture_receipt(void **state)
     memset(&x, 0, sizeof x);
     assert_int_equal(zl_audit_verify(f->s, on_issue, &x, NULL), ZL_ETAMPER);
     assert_int_equal(x.unanchored, 2);
-    assert_int_equal(x.other, 1);  /* the receipt's own record-missing */
+    assert_int_equal(x.other, 1); /* the receipt's own record-missing */
 }
 
 int main(void)

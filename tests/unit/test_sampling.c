@@ -98,7 +98,7 @@ static int check_table(const char *file, enum zl_severity sev)
         assert_int_equal(i, 10);
         L = f[0][0] - 'A';
         if (L < 0 || L >= 26 || !r[L].found)
-            continue;  /* letter S of 2-B: reached only through arrows */
+            continue; /* letter S of 2-B: reached only through arrows */
         rc = zl_sampling_plan(r[L].lot, r[L].lv, strtod(f[2], NULL), sev, &pl,
                               &err);
         if (!*f[4]) {
@@ -162,14 +162,17 @@ static void test_inputs(void **state)
     assert_int_equal(zl_sampling_level_parse("S-5", &lv), ZL_EINVAL);
     assert_string_equal(zl_sampling_level_name(ZL_LEVEL_S4), "S-4");
     /* An AQL that is not a column names its neighbours. */
-    assert_int_equal(zl_sampling_plan(1000, ZL_LEVEL_II, 1.2, ZL_INSP_NORMAL,
-                                      &p, &err), ZL_EINVAL);
+    assert_int_equal(
+        zl_sampling_plan(1000, ZL_LEVEL_II, 1.2, ZL_INSP_NORMAL, &p, &err),
+        ZL_EINVAL);
     assert_non_null(strstr(err.rule, "1.0 and 1.5"));
-    assert_int_equal(zl_sampling_plan(1, ZL_LEVEL_II, 1.0, ZL_INSP_NORMAL, &p,
-                                      &err), ZL_EINVAL);
+    assert_int_equal(
+        zl_sampling_plan(1, ZL_LEVEL_II, 1.0, ZL_INSP_NORMAL, &p, &err),
+        ZL_EINVAL);
     /* The open-ended last range of Table 1. */
     assert_int_equal(zl_sampling_plan(UINT64_C(5000000000), ZL_LEVEL_III, 1.0,
-                                      ZL_INSP_NORMAL, &p, &err), 0);
+                                      ZL_INSP_NORMAL, &p, &err),
+                     0);
     assert_int_equal(p.code_letter, 'R');
 }
 
@@ -192,8 +195,8 @@ static void test_oc(void **state)
     double q;
 
     (void)state;
-    assert_int_equal(zl_sampling_plan(1000, ZL_LEVEL_II, 1.0, ZL_INSP_NORMAL,
-                                      &p, &err), 0);
+    assert_int_equal(
+        zl_sampling_plan(1000, ZL_LEVEL_II, 1.0, ZL_INSP_NORMAL, &p, &err), 0);
     for (q = 0.5; q <= 20; q += 0.5) {
         double mu = p.n * q / 100, pois = 0, t = exp(-mu);
 
@@ -214,8 +217,8 @@ static void test_oc(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_normal),    cmocka_unit_test(test_tightened),
-        cmocka_unit_test(test_reduced),   cmocka_unit_test(test_inputs),
+        cmocka_unit_test(test_normal),  cmocka_unit_test(test_tightened),
+        cmocka_unit_test(test_reduced), cmocka_unit_test(test_inputs),
         cmocka_unit_test(test_oc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,10 +39,10 @@ static void test_pct_decode(void **state)
     assert_null(zl_pct_decode(&a, "%zz", 3, 0));
     assert_null(zl_pct_decode(&a, "%4", 2, 0));
     assert_null(zl_pct_decode(&a, "ab%", 3, 0));
-    assert_null(zl_pct_decode(&a, "%00", 3, 0));     /* NUL */
-    assert_null(zl_pct_decode(&a, "%FF", 3, 0));     /* not UTF-8 */
-    assert_null(zl_pct_decode(&a, "%C0%AF", 6, 0));  /* overlong '/' */
-    assert_null(zl_pct_decode(&a, "%ED%A0%80", 9, 0)); /* surrogate */
+    assert_null(zl_pct_decode(&a, "%00", 3, 0));           /* NUL */
+    assert_null(zl_pct_decode(&a, "%FF", 3, 0));           /* not UTF-8 */
+    assert_null(zl_pct_decode(&a, "%C0%AF", 6, 0));        /* overlong '/' */
+    assert_null(zl_pct_decode(&a, "%ED%A0%80", 9, 0));     /* surrogate */
     assert_null(zl_pct_decode(&a, "%F4%90%80%80", 12, 0)); /* > U+10FFFF */
     /* only n bytes are read */
     d = zl_pct_decode(&a, "abc%41", 3, 0);
@@ -126,7 +126,8 @@ static void test_escape_encode(void **state)
     (void)state;
     zl_buf_init(&b, 4096);
     assert_int_equal(zl_html_escape(&b, "<a href=\"x\">&'</a>"), 0);
-    assert_string_equal(b.data, "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
+    assert_string_equal(b.data,
+                        "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
     zl_buf_reset(&b);
     assert_int_equal(zl_pct_encode(&b, "https://id.gs1.org/01/1 2?é"), 0);
     assert_string_equal(b.data,
@@ -270,8 +271,7 @@ static void test_qr_svg(void **state)
 {
     static const char *texts[] = {
         "https://id.gs1.org/01/09506000134352/10/ABC",
-        "http://127.0.0.1:8080/01/06902310001019/21/10772208?lang=en",
-        "x"};
+        "http://127.0.0.1:8080/01/06902310001019/21/10772208?lang=en", "x"};
     size_t t;
 
     (void)state;
@@ -339,38 +339,40 @@ static void test_step_labels(void **state)
     (void)state;
     for (v = ZL_BIZ_STEP_NONE + 1; v < ZL_BIZ_STEP_OTHER; v++) {
         const struct zl_cbv_term *t = zl_biz_step_term((enum zl_biz_step)v);
-        const char *zh = zl_portal_step_label(0, (enum zl_biz_step)v,
-                                              ZL_EV_OBJECT);
-        const char *en = zl_portal_step_label(1, (enum zl_biz_step)v,
-                                              ZL_EV_TRANSFORMATION);
+        const char *zh =
+            zl_portal_step_label(0, (enum zl_biz_step)v, ZL_EV_OBJECT);
+        const char *en =
+            zl_portal_step_label(1, (enum zl_biz_step)v, ZL_EV_TRANSFORMATION);
 
         assert_non_null(t);
         n_std += t->standard;
         assert_string_equal(zh, t->zh);
         assert_string_equal(en, t->en);
-        assert_true((unsigned char)zh[0] >= 0x80);  /* Chinese */
+        assert_true((unsigned char)zh[0] >= 0x80); /* Chinese */
         assert_true(en[0] >= 'A' && en[0] <= 'Z');
     }
-    assert_int_equal(n_std, 41);  /* CBV 2.0 has 41 business steps */
-    assert_string_equal(zl_portal_step_label(0, ZL_BIZ_STEP_SHIPPING,
-                                             ZL_EV_OBJECT), "发货");
-    assert_string_equal(zl_portal_step_label(1, ZL_BIZ_STEP_VOID_SHIPPING,
-                                             ZL_EV_OBJECT), "Shipping voided");
-    assert_string_equal(zl_portal_step_label(0, ZL_BIZ_STEP_UNPACKING,
-                                             ZL_EV_OBJECT), "拆包");
+    assert_int_equal(n_std, 41); /* CBV 2.0 has 41 business steps */
+    assert_string_equal(
+        zl_portal_step_label(0, ZL_BIZ_STEP_SHIPPING, ZL_EV_OBJECT), "发货");
+    assert_string_equal(
+        zl_portal_step_label(1, ZL_BIZ_STEP_VOID_SHIPPING, ZL_EV_OBJECT),
+        "Shipping voided");
+    assert_string_equal(
+        zl_portal_step_label(0, ZL_BIZ_STEP_UNPACKING, ZL_EV_OBJECT), "拆包");
     assert_string_equal(
         zl_portal_step_label(0,
                              zl_biz_step_of("https://voc.zhiliang.example/"
-                                            "bizstep/harvesting", 47),
+                                            "bizstep/harvesting",
+                                            47),
                              ZL_EV_OBJECT),
         "采收");
-    assert_string_equal(zl_portal_step_label(1, ZL_BIZ_STEP_OTHER,
-                                             ZL_EV_TRANSFORMATION),
-                        "Processed");
-    assert_string_equal(zl_portal_step_label(1, ZL_BIZ_STEP_NONE,
-                                             ZL_EV_AGGREGATION), "Packed");
-    assert_string_equal(zl_portal_step_label(0, ZL_BIZ_STEP_OTHER,
-                                             ZL_EV_OBJECT), "记录");
+    assert_string_equal(
+        zl_portal_step_label(1, ZL_BIZ_STEP_OTHER, ZL_EV_TRANSFORMATION),
+        "Processed");
+    assert_string_equal(
+        zl_portal_step_label(1, ZL_BIZ_STEP_NONE, ZL_EV_AGGREGATION), "Packed");
+    assert_string_equal(
+        zl_portal_step_label(0, ZL_BIZ_STEP_OTHER, ZL_EV_OBJECT), "记录");
 }
 
 int main(void)

@@ -51,17 +51,20 @@ static void test_rfc8032(void **state)
         assert_string_equal(sig, sig2); /* Ed25519 is deterministic */
         assert_int_equal(zl_sign_verify(pk, msg, mlen, sig), 0);
         msg[0] ^= 1;
-        assert_int_equal(zl_sign_verify(pk, msg, mlen ? mlen : 1, sig), ZL_EVERIFY);
+        assert_int_equal(zl_sign_verify(pk, msg, mlen ? mlen : 1, sig),
+                         ZL_EVERIFY);
     }
     assert_int_equal(zl_sign_verify("AAAA", "", 0, "AAAA"), ZL_ESYNTAX);
 }
 
 static const char DOC[] =
-    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld\"],"
+    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+    "epcis-context.jsonld\"],"
     "\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\","
     "\"creationDate\":\"2024-01-01T00:00:00Z\",\"epcisBody\":{\"eventList\":["
     "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-03-01T08:00:00.000+08:00\","
-    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"ADD\",\"bizStep\":\"commissioning\","
+    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"ADD\",\"bizStep\":"
+    "\"commissioning\","
     "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346.2017\"],"
     "\"readPoint\":{\"id\":\"urn:epc:id:sgln:0614141.07346.1234\"}}]}}";
 
@@ -127,7 +130,8 @@ static void test_signed_capture(void **state)
     assert_int_equal(zl_sign(sk, DOC, strlen(DOC), sig), 0);
     o.signature_b64 = sig;
     o.party = "no-such-party";
-    assert_int_equal(zl_capture(s, DOC, strlen(DOC), &o, &r, &err), ZL_ENOTFOUND);
+    assert_int_equal(zl_capture(s, DOC, strlen(DOC), &o, &r, &err),
+                     ZL_ENOTFOUND);
     assert_int_equal(zl_store_event_count(s, &n), 0);
     assert_int_equal(n, 0);
 
@@ -139,8 +143,9 @@ static void test_signed_capture(void **state)
         zl_epcis_doc *d;
 
         assert_int_equal(zl_epcis_parse(DOC, strlen(DOC), NULL, &d, &err), 0);
-        assert_int_equal(zl_signature_for_event(s, zl_epcis_doc_event(d, 0)->hash,
-                                                got_doc, &g), 0);
+        assert_int_equal(zl_signature_for_event(
+                             s, zl_epcis_doc_event(d, 0)->hash, got_doc, &g),
+                         0);
         zl_epcis_doc_free(d);
     }
     assert_string_equal(g.party, id);

@@ -65,7 +65,8 @@ static int n_seeds(void)
     return v > 0 ? (int)v : 1500;
 }
 
-/* ---- differential ------------------------------------------------------------ */
+/* ---- differential
+ * ------------------------------------------------------------ */
 
 static int run_compare(zl_store *s, const zl_trace_index *ix,
                        const struct gchain *c, int start, int fwd, int depth,
@@ -145,27 +146,29 @@ static void test_random_chains(void **state)
                     runs += 4;
                     failures += run_compare(f->s, use, &c, start, fwd, 0,
                                             c.n_ev, 0, 0, 0) != 0;
-                    failures += run_compare(f->s, use, &c, start, fwd,
-                                            1 + g_pick(&c, 3), c.n_ev, 0, 0,
-                                            0) != 0;
+                    failures +=
+                        run_compare(f->s, use, &c, start, fwd,
+                                    1 + g_pick(&c, 3), c.n_ev, 0, 0, 0) != 0;
                     failures += run_compare(f->s, use, &c, start, fwd, 0,
                                             cut[sd], cut_rt[sd], 0, 0) != 0;
-                    failures += run_compare(f->s, use, &c, start, fwd, 0,
-                                            c.n_ev, 0, fwd ? mid : c.t0,
-                                            fwd ? 0 : mid) != 0;
+                    failures +=
+                        run_compare(f->s, use, &c, start, fwd, 0, c.n_ev, 0,
+                                    fwd ? mid : c.t0, fwd ? 0 : mid) != 0;
                 }
             }
         }
     }
     printf("# %d seeds, %d traces compared (store walk and index), %d "
-           "differences\n", seeds, runs, failures);
+           "differences\n",
+           seeds, runs, failures);
     zl_trace_index_free(ix);
     free(cut_rt);
     free(cut);
     assert_int_equal(failures, 0);
 }
 
-/* ---- hand-built chains ------------------------------------------------------------ */
+/* ---- hand-built chains
+ * ------------------------------------------------------------ */
 
 static struct gev *h_ev(struct gchain *c, int type, int action, int64_t dt)
 {
@@ -205,16 +208,19 @@ static void h_sets(const zl_trace *t, const struct gchain *c, char *nodes,
                 seen_id[k] = 1;
         for (size_t j = 0; j < n->n_events; j++)
             for (int k = 0; k < c->n_ev; k++)
-                if (c->ev[k].t == zl_trace_event(t, (size_t)n->events[j])->event_time_ms)
+                if (c->ev[k].t ==
+                    zl_trace_event(t, (size_t)n->events[j])->event_time_ms)
                     seen_ev[k] = 1;
     }
     nodes[0] = events[0] = '\0';
     for (int k = 0; k < c->n_ids; k++)
         if (seen_id[k])
-            snprintf(nodes + strlen(nodes), 16, "%sn%d", nodes[0] ? " " : "", k);
+            snprintf(nodes + strlen(nodes), 16, "%sn%d", nodes[0] ? " " : "",
+                     k);
     for (int k = 0; k < c->n_ev; k++)
         if (seen_ev[k])
-            snprintf(events + strlen(events), 16, "%se%d", events[0] ? " " : "", k);
+            snprintf(events + strlen(events), 16, "%se%d", events[0] ? " " : "",
+                     k);
 }
 
 static void expect(zl_store *s, const struct gchain *c, int start, int fwd,
@@ -249,27 +255,27 @@ static void test_pallet_reuse(void **state)
     g_ref(e, A, ZL_ROLE_EPC, 0);
     g_ref(e, B, ZL_ROLE_EPC, 0);
     g_ref(e, C, ZL_ROLE_EPC, 0);
-    e = h_ev(&c, ZL_EV_AGGREGATION, ZL_ACT_ADD, 2000);      /* e1 pack A */
+    e = h_ev(&c, ZL_EV_AGGREGATION, ZL_ACT_ADD, 2000); /* e1 pack A */
     g_ref(e, P, ZL_ROLE_PARENT, 0);
     g_ref(e, A, ZL_ROLE_CHILD, 0);
-    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_OBSERVE, 3000);       /* e2 ship P */
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_OBSERVE, 3000); /* e2 ship P */
     e->biz_step = "shipping";
     e->dst = 1;
     g_ref(e, P, ZL_ROLE_EPC, 0);
-    e = h_ev(&c, ZL_EV_AGGREGATION, ZL_ACT_ADD, 4000);      /* e3 pack B late */
+    e = h_ev(&c, ZL_EV_AGGREGATION, ZL_ACT_ADD, 4000); /* e3 pack B late */
     g_ref(e, P, ZL_ROLE_PARENT, 0);
     g_ref(e, B, ZL_ROLE_CHILD, 0);
-    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_OBSERVE, 5000);       /* e4 receive P */
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_OBSERVE, 5000); /* e4 receive P */
     e->biz_step = "receiving";
     e->dst = 1;
     e->loc = 1;
     g_ref(e, P, ZL_ROLE_EPC, 0);
-    e = h_ev(&c, ZL_EV_AGGREGATION, ZL_ACT_DELETE, 6000);   /* e5 unpack all */
+    e = h_ev(&c, ZL_EV_AGGREGATION, ZL_ACT_DELETE, 6000); /* e5 unpack all */
     g_ref(e, P, ZL_ROLE_PARENT, 0);
-    e = h_ev(&c, ZL_EV_AGGREGATION, ZL_ACT_ADD, 7000);      /* e6 reuse: C */
+    e = h_ev(&c, ZL_EV_AGGREGATION, ZL_ACT_ADD, 7000); /* e6 reuse: C */
     g_ref(e, P, ZL_ROLE_PARENT, 0);
     g_ref(e, C, ZL_ROLE_CHILD, 0);
-    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_OBSERVE, 8000);       /* e7 ship again */
+    e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_OBSERVE, 8000); /* e7 ship again */
     e->biz_step = "shipping";
     e->dst = 2;
     g_ref(e, P, ZL_ROLE_EPC, 0);
@@ -325,16 +331,16 @@ static void test_transformation_id(void **state)
     g_ref(e, L2, ZL_ROLE_QTY, 50);
     e = h_ev(&c, ZL_EV_OBJECT, ZL_ACT_ADD, 3000);
     g_ref(e, L3, ZL_ROLE_QTY, 20);
-    e = h_ev(&c, ZL_EV_TRANSFORMATION, ZL_ACT_NONE, 4000);  /* e3 */
+    e = h_ev(&c, ZL_EV_TRANSFORMATION, ZL_ACT_NONE, 4000); /* e3 */
     e->tid = 7;
     g_ref(e, L1, ZL_ROLE_INPUT_QTY, 60);
     g_ref(e, L2, ZL_ROLE_INPUT_QTY, 50);
     g_ref(e, M1, ZL_ROLE_OUTPUT_QTY, 100);
-    e = h_ev(&c, ZL_EV_TRANSFORMATION, ZL_ACT_NONE, 5000);  /* e4 same tid */
+    e = h_ev(&c, ZL_EV_TRANSFORMATION, ZL_ACT_NONE, 5000); /* e4 same tid */
     e->tid = 7;
     g_ref(e, L3, ZL_ROLE_INPUT_QTY, 20);
     g_ref(e, M2, ZL_ROLE_OUTPUT_QTY, 30);
-    e = h_ev(&c, ZL_EV_TRANSFORMATION, ZL_ACT_NONE, 6000);  /* e5 alone */
+    e = h_ev(&c, ZL_EV_TRANSFORMATION, ZL_ACT_NONE, 6000); /* e5 alone */
     g_ref(e, L1, ZL_ROLE_INPUT_QTY, 40);
     g_ref(e, M3, ZL_ROLE_OUTPUT_QTY, 40);
     capture(f->s, &c, 0, c.n_ev, NULL);
@@ -412,7 +418,8 @@ static void test_lot_items_location(void **state)
         struct zl_gs1_id gid;
         char urn[128];
 
-        assert_int_equal(zl_gs1_parse(c.ids[I1], strlen(c.ids[I1]), &gid, NULL), 0);
+        assert_int_equal(zl_gs1_parse(c.ids[I1], strlen(c.ids[I1]), &gid, NULL),
+                         0);
         assert_true(zl_gs1_to_urn(&gid, 7, urn, sizeof urn) > 0);
         o.dir = ZL_TRACE_BACKWARD;
         assert_int_equal(zl_trace_run(f->s, urn, &o, &t, &err), 0);
@@ -426,7 +433,7 @@ static void test_lot_items_location(void **state)
         size_t p;
 
         snprintf(bad, sizeof bad, "%s", c.ids[I1]);
-        p = strlen("https://id.gs1.org/01/") + 13;   /* GTIN check digit */
+        p = strlen("https://id.gs1.org/01/") + 13; /* GTIN check digit */
         bad[p] = bad[p] == '9' ? '0' : (char)(bad[p] + 1);
         t = NULL;
         assert_int_not_equal(zl_trace_run(f->s, bad, &o, &t, &err), 0);
@@ -473,8 +480,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pallet_reuse, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_transformation_id, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lot_items_location, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transformation_id, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_lot_items_location, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_renderings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_chains, setup, teardown),
     };

@@ -75,14 +75,21 @@ static void test_time(void **state)
         {"2000-03-01T00:00:00+00:00", 951868800000LL, 0},
     };
     static const char *bad[] = {
-        "2022-02-16T20:33:31", "2022-02-30T00:00:00Z", "2022-13-01T00:00:00Z",
-        "2022-02-16 20:33:31Z", "2022-02-16T24:00:00Z", "2022-02-16T20:33:31.Z",
-        "2022-02-16T20:33:31+8:00", "2022-02-16T20:33:31Zjunk", "",
+        "2022-02-16T20:33:31",
+        "2022-02-30T00:00:00Z",
+        "2022-13-01T00:00:00Z",
+        "2022-02-16 20:33:31Z",
+        "2022-02-16T24:00:00Z",
+        "2022-02-16T20:33:31.Z",
+        "2022-02-16T20:33:31+8:00",
+        "2022-02-16T20:33:31Zjunk",
+        "",
     };
 
     (void)state;
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
-        assert_int_equal(zl_time_parse(ok[i].in, strlen(ok[i].in), &ms, &off), 0);
+        assert_int_equal(zl_time_parse(ok[i].in, strlen(ok[i].in), &ms, &off),
+                         0);
         assert_int_equal(ms, ok[i].ms);
         assert_int_equal(off, ok[i].off);
     }
@@ -99,9 +106,10 @@ static void test_time(void **state)
 
 static void test_base64(void **state)
 {
-    static const char *plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
-    static const char *enc[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==",
-                                "Zm9vYmE=", "Zm9vYmFy"};
+    static const char *plain[] = {"",     "f",     "fo",    "foo",
+                                  "foob", "fooba", "foobar"};
+    static const char *enc[] = {"",         "Zg==",     "Zm8=",    "Zm9v",
+                                "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
     char out[64];
     uint8_t dec[64];
     size_t n;
@@ -139,9 +147,11 @@ static void test_error_format(void **state)
 
     (void)state;
     assert_int_equal(zl_error_set(&e, ZL_ECHECK, "$.epcList[0]",
-                                  "bad check digit", "urn:x", 5), ZL_ECHECK);
+                                  "bad check digit", "urn:x", 5),
+                     ZL_ECHECK);
     zl_error_format(&e, msg, sizeof msg);
-    assert_string_equal(msg, "$.epcList[0]: bad check digit (value: \"urn:x\")");
+    assert_string_equal(msg,
+                        "$.epcList[0]: bad check digit (value: \"urn:x\")");
     assert_string_equal(zl_strerror(-2), "No such file or directory");
     assert_string_equal(zl_strerror(ZL_ELIMIT), "limit exceeded");
 }
@@ -216,8 +226,8 @@ static void test_escape(void **state)
     assert_int_equal(zl_buf_add_xml(&b, "'x'&y", (size_t)-1, 1), 0);
     assert_string_equal(b.data, "&#39;x&#39;&amp;y");
     zl_buf_reset(&b);
-    assert_int_equal(zl_buf_add_xml(&b, "a&bcd", 2, 0), 0);   /* a prefix */
-    assert_int_equal(zl_buf_add_xml(&b, NULL, 5, 0), 0);      /* nothing */
+    assert_int_equal(zl_buf_add_xml(&b, "a&bcd", 2, 0), 0); /* a prefix */
+    assert_int_equal(zl_buf_add_xml(&b, NULL, 5, 0), 0);    /* nothing */
     assert_string_equal(b.data, "a&amp;");
     zl_buf_cleanup(&b);
     /* The cap holds: an escape that does not fit fails. */
@@ -232,8 +242,8 @@ static void test_escape(void **state)
 /* The calendar (zl_days_from_civil / zl_civil_from_days) round-trips. */
 static void test_civil(void **state)
 {
-    static const int64_t days[] = {-719468, -1, 0, 1, 59, 60, 10957, 11016,
-                                   19000, 2932896};
+    static const int64_t days[] = {-719468, -1,    0,     1,     59,
+                                   60,      10957, 11016, 19000, 2932896};
     int y, m, d;
 
     (void)state;
@@ -262,20 +272,20 @@ static void test_arena(void **state)
     q = zl_arena_strndup_packed(&a, "de", 2);
     assert_string_equal(p, "abc");
     assert_string_equal(q, "de");
-    assert_ptr_equal(q, p + 4);               /* packed */
+    assert_ptr_equal(q, p + 4); /* packed */
     assert_int_equal(a.total, 7);
-    x = zl_arena_alloc(&a, 5);                /* aligned after them */
+    x = zl_arena_alloc(&a, 5); /* aligned after them */
     assert_non_null(x);
     assert_int_equal((uintptr_t)x % 16, 0);
     assert_int_equal(a.total, 7 + 16);
-    assert_null(zl_arena_alloc(&a, 48));      /* past the cap of 64 */
-    assert_non_null(zl_arena_alloc(&a, 24));  /* 32 more: a new chunk */
+    assert_null(zl_arena_alloc(&a, 48));     /* past the cap of 64 */
+    assert_non_null(zl_arena_alloc(&a, 24)); /* 32 more: a new chunk */
     assert_int_equal(a.total, 55);
     assert_true(a.held >= 2 * 32);
-    assert_null(zl_arena_strndup_packed(&a, "123456789", 9));  /* 65 */
+    assert_null(zl_arena_strndup_packed(&a, "123456789", 9)); /* 65 */
     assert_string_equal(zl_arena_strndup_packed(&a, "12345678", 8),
-                        "12345678");          /* exactly 64 */
-    assert_null(zl_arena_strndup_packed(&a, "", 0));   /* full */
+                        "12345678");                 /* exactly 64 */
+    assert_null(zl_arena_strndup_packed(&a, "", 0)); /* full */
     zl_arena_free(&a);
     assert_int_equal(a.total, 0);
     assert_int_equal(a.held, 0);
@@ -317,8 +327,8 @@ static void test_itab(void **state)
     assert_int_equal(itab_find(&t, keys, 7), -1);
     for (int32_t i = 0; i < 5000; i++) {
         keys[i] = (uint32_t)i * 7919u + 3u;
-        assert_int_equal(zl_itab_reserve(&t, (size_t)i, 16, itab_hash, keys,
-                                         &bytes), 0);
+        assert_int_equal(
+            zl_itab_reserve(&t, (size_t)i, 16, itab_hash, keys, &bytes), 0);
         zl_itab_put(&t, itab_hash(keys, i), i);
     }
     assert_true(t.cap >= 2 * 5000);
@@ -340,12 +350,12 @@ static void test_itab(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_strmap),
-        cmocka_unit_test(test_escape),      cmocka_unit_test(test_civil),
-        cmocka_unit_test(test_arena),       cmocka_unit_test(test_itab),
-        cmocka_unit_test(test_buf_cap),     cmocka_unit_test(test_buf_oom),
-        cmocka_unit_test(test_time),        cmocka_unit_test(test_base64),
-        cmocka_unit_test(test_hex),         cmocka_unit_test(test_error_format),
+        cmocka_unit_test(test_strmap),       cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_civil),        cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_itab),         cmocka_unit_test(test_buf_cap),
+        cmocka_unit_test(test_buf_oom),      cmocka_unit_test(test_time),
+        cmocka_unit_test(test_base64),       cmocka_unit_test(test_hex),
+        cmocka_unit_test(test_error_format),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

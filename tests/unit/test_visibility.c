@@ -34,7 +34,7 @@
 #include "store_fixture.h"
 
 #define USCC_DAIRY "91130102117504341K" /* registered in 130102 (Hebei) */
-#define USCC_FARM "91130102211618732R"
+#define USCC_FARM  "91130102211618732R"
 static const char *DAIRY_GLNS[] = {"6940277700002"};
 static const char *FARM_GLNS[] = {"6915669000008"};
 static const char *SHOP_GLNS[] = {"6904642000005"};
@@ -65,8 +65,7 @@ static void add(zl_store *s, const char *id, const char *uscc,
     assert_int_equal(zl_party_add(s, &p, 0, NULL, &err), 0);
 }
 
-static void capture(zl_store *s, const char *party, int hour,
-                    const char *body)
+static void capture(zl_store *s, const char *party, int hour, const char *body)
 {
     char doc[4096];
     struct zl_capture_opts o = {0};
@@ -114,11 +113,9 @@ static void chain(zl_store *s)
 
     add(s, NULL, USCC_DAIRY, DAIRY_GLNS, 1, "6940277", ZL_PARTY_ENTERPRISE,
         NULL);
-    add(s, NULL, USCC_FARM, FARM_GLNS, 1, "6915669", ZL_PARTY_ENTERPRISE,
-        NULL);
+    add(s, NULL, USCC_FARM, FARM_GLNS, 1, "6915669", ZL_PARTY_ENTERPRISE, NULL);
     add(s, "shop", NULL, SHOP_GLNS, 1, NULL, ZL_PARTY_ENTERPRISE, "110105");
-    add(s, "pharm", NULL, PHARM_GLNS, 1, NULL, ZL_PARTY_ENTERPRISE,
-        "310115");
+    add(s, "pharm", NULL, PHARM_GLNS, 1, NULL, ZL_PARTY_ENTERPRISE, "310115");
     add(s, "reg-hebei", NULL, NULL, 0, NULL, ZL_PARTY_REGULATOR, "13");
     add(s, "reg-1301", NULL, NULL, 0, NULL, ZL_PARTY_REGULATOR, "1301");
     add(s, "reg-beijing", NULL, NULL, 0, NULL, ZL_PARTY_REGULATOR, "11");
@@ -127,46 +124,58 @@ static void chain(zl_store *s)
              gtin("691566920002", g1));
     snprintf(PROD, sizeof PROD, "https://id.gs1.org/01/%s/10/P1",
              gtin("694027710001", g2));
-#define AT(g) "\"readPoint\":{\"id\":\"https://id.gs1.org/414/" g "\"}," \
-              "\"bizLocation\":{\"id\":\"https://id.gs1.org/414/" g "\"}"
-#define QTY(list, id) "\"" list "\":[{\"epcClass\":\"%s\",\"quantity\":5," \
-                      "\"uom\":\"KGM\"}]"
-    snprintf(b, sizeof b,
-             "\"type\":\"ObjectEvent\",\"action\":\"ADD\",\"bizStep\":"
-             "\"commissioning\"," QTY("quantityList", x) "," AT("6915669000008"),
-             MILK);
+#define AT(g)                                                                  \
+    "\"readPoint\":{\"id\":\"https://id.gs1.org/414/" g "\"},"                 \
+    "\"bizLocation\":{\"id\":\"https://id.gs1.org/414/" g "\"}"
+#define QTY(list, id)                                                          \
+    "\"" list "\":[{\"epcClass\":\"%s\",\"quantity\":5,"                       \
+    "\"uom\":\"KGM\"}]"
+    snprintf(
+        b, sizeof b,
+        "\"type\":\"ObjectEvent\",\"action\":\"ADD\",\"bizStep\":"
+        "\"commissioning\"," QTY("quantityList", x) "," AT("6915669000008"),
+        MILK);
     capture(s, USCC_FARM, 1, b);
-    snprintf(b, sizeof b,
-             "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":"
-             "\"shipping\"," QTY("quantityList", x) ",\"readPoint\":{\"id\":"
-             "\"https://id.gs1.org/414/6915669000008\"},\"sourceList\":[{"
-             "\"type\":\"owning_party\",\"source\":\"https://id.gs1.org/417/"
-             "6915669000008\"}],\"destinationList\":[{\"type\":"
-             "\"owning_party\",\"destination\":\"https://id.gs1.org/417/"
-             "6940277700002\"}]",
-             MILK);
+    snprintf(
+        b, sizeof b,
+        "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":"
+        "\"shipping\"," QTY(
+            "quantityList",
+            x) ",\"readPoint\":{\"id\":"
+               "\"https://id.gs1.org/414/6915669000008\"},\"sourceList\":[{"
+               "\"type\":\"owning_party\",\"source\":\"https://id.gs1.org/417/"
+               "6915669000008\"}],\"destinationList\":[{\"type\":"
+               "\"owning_party\",\"destination\":\"https://id.gs1.org/417/"
+               "6940277700002\"}]",
+        MILK);
     capture(s, USCC_FARM, 2, b);
-    snprintf(b, sizeof b,
-             "\"type\":\"TransformationEvent\"," QTY("inputQuantityList", x)
-             "," QTY("outputQuantityList", y) "," AT("6940277700002")
-             ",\"bizTransactionList\":[{\"type\":\"po\",\"bizTransaction\":"
-             "\"urn:epcglobal:cbv:bt:6940277700002:PO-1\"}]",
-             MILK, PROD);
+    snprintf(
+        b, sizeof b,
+        "\"type\":\"TransformationEvent\"," QTY("inputQuantityList", x) "," QTY(
+            "outputQuantityList",
+            y) "," AT("6940277700002") ",\"bizTransactionList\":[{\"type\":"
+                                       "\"po\",\"bizTransaction\":"
+                                       "\"urn:epcglobal:cbv:bt:6940277700002:"
+                                       "PO-1\"}]",
+        MILK, PROD);
     capture(s, USCC_DAIRY, 3, b);
-    snprintf(b, sizeof b,
-             "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":"
-             "\"shipping\"," QTY("quantityList", x) ",\"readPoint\":{\"id\":"
-             "\"https://id.gs1.org/414/6940277700002\"},\"sourceList\":[{"
-             "\"type\":\"owning_party\",\"source\":\"https://id.gs1.org/417/"
-             "6940277700002\"}],\"destinationList\":[{\"type\":"
-             "\"location\",\"destination\":\"https://id.gs1.org/414/"
-             "6904642000005\"}]",
-             PROD);
+    snprintf(
+        b, sizeof b,
+        "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":"
+        "\"shipping\"," QTY(
+            "quantityList",
+            x) ",\"readPoint\":{\"id\":"
+               "\"https://id.gs1.org/414/6940277700002\"},\"sourceList\":[{"
+               "\"type\":\"owning_party\",\"source\":\"https://id.gs1.org/417/"
+               "6940277700002\"}],\"destinationList\":[{\"type\":"
+               "\"location\",\"destination\":\"https://id.gs1.org/414/"
+               "6904642000005\"}]",
+        PROD);
     capture(s, USCC_DAIRY, 4, b);
     snprintf(b, sizeof b,
              "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":"
-             "\"holding\",\"disposition\":\"recalled\"," QTY("quantityList", x)
-             "," AT("6940277700002"),
+             "\"holding\",\"disposition\":\"recalled\"," QTY(
+                 "quantityList", x) "," AT("6940277700002"),
              PROD);
     capture(s, USCC_DAIRY, 5, b);
     snprintf(b, sizeof b,
@@ -186,15 +195,15 @@ static const struct {
     const char *party;
     const char *sees;
 } TABLE[] = {
-    {USCC_FARM, "12"},     /* own; E3 names MILK but the dairy held it */
-    {USCC_DAIRY, "2345"},  /* destination of E2 (PGLN), own E3..E5 */
-    {"shop", "456"},       /* destination of E4 (SGLN); held PROD at E5, E6 */
-    {"pharm", ""},         /* unrelated */
+    {USCC_FARM, "12"},      /* own; E3 names MILK but the dairy held it */
+    {USCC_DAIRY, "2345"},   /* destination of E2 (PGLN), own E3..E5 */
+    {"shop", "456"},        /* destination of E4 (SGLN); held PROD at E5, E6 */
+    {"pharm", ""},          /* unrelated */
     {"reg-hebei", "12345"}, /* capturing party registered in 13xxxx */
-    {"reg-1301", "12345"}, /* 1301 covers 130102 */
-    {"reg-beijing", ""},   /* the shop (110105) captured nothing; E6 has no
-                              party and no location */
-    {"op", ""},            /* operators read no events */
+    {"reg-1301", "12345"},  /* 1301 covers 130102 */
+    {"reg-beijing", ""},    /* the shop (110105) captured nothing; E6 has no
+                               party and no location */
+    {"op", ""},             /* operators read no events */
 };
 
 static void test_rule_table(void **state)
@@ -212,8 +221,8 @@ static void test_rule_table(void **state)
             int got = zl_viewer_sees_event(f->s, &v, H[k]);
 
             if (got != want)
-                fail_msg("%s sees E%d: got %d, want %d", TABLE[i].party, k,
-                         got, want);
+                fail_msg("%s sees E%d: got %d, want %d", TABLE[i].party, k, got,
+                         want);
         }
     }
     zl_viewer_init(&v, ZL_VIEW_LOCAL);
@@ -276,9 +285,9 @@ static size_t walk(zl_store *s, const struct zl_viewer *v, const char *per,
             assert_int_equal(zl_query_param(q, "nextPageToken", tok, &err), 0);
         zl_free(next);
         next = NULL;
-        assert_int_equal(zl_query_each(s, q, ZL_EPC_AS_CAPTURED, count_cb, &n,
-                                       &next, &err),
-                         0);
+        assert_int_equal(
+            zl_query_each(s, q, ZL_EPC_AS_CAPTURED, count_cb, &n, &next, &err),
+            0);
         zl_query_free(q);
         (*pages)++;
         snprintf(tok, sizeof tok, "%s", next ? next : "");

@@ -29,10 +29,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define G_MAXID 200
-#define G_MAXEV 64
+#define G_MAXID  200
+#define G_MAXEV  64
 #define G_MAXREF 10
-#define G_T0 1700000000000LL
+#define G_T0     1700000000000LL
 
 enum { GK_ITEM, GK_LOT, GK_SSCC, GK_GRAI };
 
@@ -46,10 +46,10 @@ struct gev {
     int64_t t;
     struct gref r[G_MAXREF];
     int n;
-    int tid;                 /* -1 or tid number */
-    const char *biz_step;    /* short CBV name or NULL */
-    int src, dst;            /* party numbers or -1 */
-    int loc;                 /* location number or -1 */
+    int tid;              /* -1 or tid number */
+    const char *biz_step; /* short CBV name or NULL */
+    int src, dst;         /* party numbers or -1 */
+    int loc;              /* location number or -1 */
 };
 
 struct gchain {
@@ -114,8 +114,7 @@ static int g_new_id(struct gchain *c, int kind)
         snprintf(body, sizeof body, "00614141%09llu",
                  (seed * 200 + (unsigned long long)i) % 1000000000ull);
         g_digits_cd(key, body);
-        snprintf(c->ids[i], sizeof c->ids[i], "https://id.gs1.org/00/%s",
-                 key);
+        snprintf(c->ids[i], sizeof c->ids[i], "https://id.gs1.org/00/%s", key);
         break;
     default:
         snprintf(body, sizeof body, "0061414100001");
@@ -137,8 +136,7 @@ static int g_new_id(struct gchain *c, int kind)
 
 /* Digital Link of GLN number n in a 9-digit company block, under AI ai
  * (417 party, 414 location). */
-static const char *g_gln(int n, const char *block, const char *ai,
-                         char buf[64])
+static const char *g_gln(int n, const char *block, const char *ai, char buf[64])
 {
     char body[32], key[40];
 
@@ -176,7 +174,7 @@ static void g_ref(struct gev *e, int id, int role, double qty)
 {
     for (int i = 0; i < e->n; i++)
         if (e->r[i].id == id)
-            return;   /* an identifier once per event */
+            return; /* an identifier once per event */
     if (e->n >= G_MAXREF)
         return;
     e->r[e->n].id = id;
@@ -187,12 +185,12 @@ static void g_ref(struct gev *e, int id, int role, double qty)
 }
 
 /* Pick an existing identifier of one of the kinds in mask, or -1. */
-static int g_existing(struct gchain *c, unsigned mask, int not)
+static int g_existing(struct gchain *c, unsigned mask, int not )
 {
     int cand[G_MAXID], n = 0;
 
     for (int i = 0; i < c->n_ids; i++)
-        if ((mask >> c->kind[i]) & 1u && i != not)
+        if ((mask >> c->kind[i]) & 1u && i != not )
             cand[n++] = i;
     return n ? cand[g_pick(c, n)] : -1;
 }
@@ -229,8 +227,9 @@ static void g_generate(struct gchain *c, uint64_t seed)
             for (int i = 0; i < k; i++)
                 g_ref(e, g_new_id(c, GK_ITEM), ZL_ROLE_EPC, 0);
         } else if (op < 42) {
-            int p = g_pick(c, 10) < 6 ? g_existing(c, 1u << GK_SSCC | 1u << GK_GRAI, -1)
-                                      : -1;
+            int p = g_pick(c, 10) < 6
+                        ? g_existing(c, 1u << GK_SSCC | 1u << GK_GRAI, -1)
+                        : -1;
             int assoc = g_pick(c, 7) == 0, k = 1 + g_pick(c, 3);
 
             if (p < 0)
@@ -240,15 +239,16 @@ static void g_generate(struct gchain *c, uint64_t seed)
             e->biz_step = assoc ? "assembling" : "packing";
             g_ref(e, p, ZL_ROLE_PARENT, 0);
             for (int i = 0; i < k; i++) {
-                int ch = g_existing(c, assoc ? 1u << GK_ITEM
-                                             : (1u << GK_ITEM | 1u << GK_LOT |
-                                                1u << GK_SSCC | 1u << GK_GRAI),
+                int ch = g_existing(c,
+                                    assoc ? 1u << GK_ITEM
+                                          : (1u << GK_ITEM | 1u << GK_LOT |
+                                             1u << GK_SSCC | 1u << GK_GRAI),
                                     p);
 
                 if (ch < 0)
                     continue;
-                g_ref(e, ch, c->kind[ch] == GK_LOT ? ZL_ROLE_CHILD_QTY
-                                                   : ZL_ROLE_CHILD,
+                g_ref(e, ch,
+                      c->kind[ch] == GK_LOT ? ZL_ROLE_CHILD_QTY : ZL_ROLE_CHILD,
                       c->kind[ch] == GK_LOT ? 1 + g_pick(c, 9) : 0);
             }
             if (e->n < 2)
@@ -264,15 +264,16 @@ static void g_generate(struct gchain *c, uint64_t seed)
                 const struct gev *a = &c->ev[i];
 
                 if ((a->type != ZL_EV_AGGREGATION &&
-                     a->type != ZL_EV_ASSOCIATION) || a->action != ZL_ACT_ADD ||
-                    a->r[0].id != p)
+                     a->type != ZL_EV_ASSOCIATION) ||
+                    a->action != ZL_ACT_ADD || a->r[0].id != p)
                     continue;
                 for (int k = 1; k < a->n; k++)
                     had[nh++] = a->r[k].id;
             }
             if (nh == 0)
                 continue;
-            e = g_ev(c, g_pick(c, 8) == 0 ? ZL_EV_ASSOCIATION : ZL_EV_AGGREGATION,
+            e = g_ev(c,
+                     g_pick(c, 8) == 0 ? ZL_EV_ASSOCIATION : ZL_EV_AGGREGATION,
                      ZL_ACT_DELETE);
             e->biz_step = "unpacking";
             g_ref(e, p, ZL_ROLE_PARENT, 0);
@@ -282,8 +283,9 @@ static void g_generate(struct gchain *c, uint64_t seed)
                 for (int i = 0; i < k; i++) {
                     int ch = had[g_pick(c, nh)];
 
-                    g_ref(e, ch, c->kind[ch] == GK_LOT ? ZL_ROLE_CHILD_QTY
-                                                       : ZL_ROLE_CHILD,
+                    g_ref(e, ch,
+                          c->kind[ch] == GK_LOT ? ZL_ROLE_CHILD_QTY
+                                                : ZL_ROLE_CHILD,
                           c->kind[ch] == GK_LOT ? 1 : 0);
                 }
             }
@@ -296,8 +298,8 @@ static void g_generate(struct gchain *c, uint64_t seed)
             e->dst = g_pick(c, 4);
             e->loc = g_pick(c, 3);
             for (int i = 0; i < k; i++) {
-                int x = g_existing(c, 1u << GK_ITEM | 1u << GK_SSCC |
-                                          1u << GK_GRAI, -1);
+                int x = g_existing(
+                    c, 1u << GK_ITEM | 1u << GK_SSCC | 1u << GK_GRAI, -1);
 
                 if (x >= 0)
                     g_ref(e, x, ZL_ROLE_EPC, 0);
@@ -319,8 +321,9 @@ static void g_generate(struct gchain *c, uint64_t seed)
                 int x = g_existing(c, 1u << GK_ITEM | 1u << GK_LOT, -1);
 
                 if (x >= 0)
-                    g_ref(e, x, c->kind[x] == GK_LOT ? ZL_ROLE_INPUT_QTY
-                                                     : ZL_ROLE_INPUT,
+                    g_ref(e, x,
+                          c->kind[x] == GK_LOT ? ZL_ROLE_INPUT_QTY
+                                               : ZL_ROLE_INPUT,
                           c->kind[x] == GK_LOT ? 1 + g_pick(c, 20) : 0);
             }
             for (int i = 0; i < no; i++) {
@@ -361,7 +364,8 @@ static void g_generate(struct gchain *c, uint64_t seed)
     }
 }
 
-/* ---- JSON ------------------------------------------------------------------ */
+/* ---- JSON ------------------------------------------------------------------
+ */
 
 /* The event's ids of one role as the list `name`: EPCs, or (qty) quantity
  * elements; nothing when it has none. */
@@ -380,9 +384,10 @@ static void g_list(struct zl_buf *b, const struct gchain *c,
         if (e->r[i].role != role)
             continue;
         if (qty)
-            zl_buf_printf(b, "%s{\"epcClass\":\"%s\",\"quantity\":%g,"
-                          "\"uom\":\"KGM\"}", n++ ? "," : "",
-                          c->ids[e->r[i].id], e->r[i].qty);
+            zl_buf_printf(b,
+                          "%s{\"epcClass\":\"%s\",\"quantity\":%g,"
+                          "\"uom\":\"KGM\"}",
+                          n++ ? "," : "", c->ids[e->r[i].id], e->r[i].qty);
         else
             zl_buf_printf(b, "%s\"%s\"", n++ ? "," : "", c->ids[e->r[i].id]);
     }
@@ -407,9 +412,10 @@ static void g_event_json(struct zl_buf *b, const struct gchain *c, int i)
     char tb[32], pb[64];
 
     zl_time_format_utc(e->t, tb);
-    zl_buf_printf(b, "{\"type\":\"%s\",\"eventTime\":\"%s\","
-                  "\"eventTimeZoneOffset\":\"+00:00\"", g_type_name(e->type),
-                  tb);
+    zl_buf_printf(b,
+                  "{\"type\":\"%s\",\"eventTime\":\"%s\","
+                  "\"eventTimeZoneOffset\":\"+00:00\"",
+                  g_type_name(e->type), tb);
     if (e->type != ZL_EV_TRANSFORMATION)
         zl_buf_printf(b, ",\"action\":\"%s\"", acts[e->action]);
     for (int k = 0; k < e->n; k++)
@@ -424,20 +430,23 @@ static void g_event_json(struct zl_buf *b, const struct gchain *c, int i)
     g_list(b, c, e, ZL_ROLE_INPUT_QTY, "inputQuantityList", 1);
     g_list(b, c, e, ZL_ROLE_OUTPUT_QTY, "outputQuantityList", 1);
     if (e->tid >= 0)
-        zl_buf_printf(b, ",\"transformationID\":\"urn:uuid:00000000-0000-4000-"
-                      "8000-%06llx%06x\"", (unsigned long long)c->seed % 0xffffffu,
-                      e->tid);
+        zl_buf_printf(b,
+                      ",\"transformationID\":\"urn:uuid:00000000-0000-4000-"
+                      "8000-%06llx%06x\"",
+                      (unsigned long long)c->seed % 0xffffffu, e->tid);
     if (e->biz_step)
         zl_buf_printf(b, ",\"bizStep\":\"https://ref.gs1.org/cbv/BizStep-%s\"",
                       e->biz_step);
     if (e->loc >= 0)
         zl_buf_printf(b, ",\"bizLocation\":{\"id\":\"%s\"}", g_loc(e->loc, pb));
     if (e->src >= 0)
-        zl_buf_printf(b, ",\"sourceList\":[{\"type\":\"https://ref.gs1.org/cbv/"
+        zl_buf_printf(b,
+                      ",\"sourceList\":[{\"type\":\"https://ref.gs1.org/cbv/"
                       "SDT-owning_party\",\"source\":\"%s\"}]",
                       g_party(e->src, pb));
     if (e->dst >= 0)
-        zl_buf_printf(b, ",\"destinationList\":[{\"type\":\"https://ref.gs1.org/"
+        zl_buf_printf(b,
+                      ",\"destinationList\":[{\"type\":\"https://ref.gs1.org/"
                       "cbv/SDT-owning_party\",\"destination\":\"%s\"}]",
                       g_party(e->dst, pb));
     zl_buf_adds(b, "}");
@@ -459,7 +468,8 @@ static void g_doc(struct zl_buf *b, const struct gchain *c, int from, int to)
     zl_buf_adds(b, "]}}");
 }
 
-/* ---- the naive model ----------------------------------------------------------- */
+/* ---- the naive model
+ * ----------------------------------------------------------- */
 
 struct naive {
     int n_slots;
@@ -469,7 +479,7 @@ struct naive {
     unsigned char fr_d[G_MAXID][G_MAXEV * 4 + 8];
     unsigned char nx_p[G_MAXID][G_MAXEV * 4 + 8];
     unsigned char nx_d[G_MAXID][G_MAXEV * 4 + 8];
-    int depth[G_MAXID];      /* -1 = not reached */
+    int depth[G_MAXID]; /* -1 = not reached */
     int touched[G_MAXEV];
 };
 
@@ -500,7 +510,8 @@ static int n_member_end(const struct gchain *c, int ok_n, int ch, int p, int a,
         for (int k = 0; k < e->n; k++) {
             if (e->r[k].role == ZL_ROLE_PARENT && e->r[k].id == p)
                 is_parent = 1;
-            if (e->r[k].role == ZL_ROLE_CHILD || e->r[k].role == ZL_ROLE_CHILD_QTY) {
+            if (e->r[k].role == ZL_ROLE_CHILD ||
+                e->r[k].role == ZL_ROLE_CHILD_QTY) {
                 names_child = 1;
                 names_ch |= e->r[k].id == ch;
             }
@@ -522,9 +533,9 @@ static void n_set(unsigned char *row, int a, int b)
 
 /* Run the model. starts: identifier numbers. ok_n: only events [0, ok_n)
  * exist (the --at cut). from/to: 0 or a time window. */
-static void naive_run(struct naive *m, const struct gchain *c, const int *starts,
-                      int n_starts, int fwd, int depth, int ok_n, int64_t from,
-                      int64_t to)
+static void naive_run(struct naive *m, const struct gchain *c,
+                      const int *starts, int n_starts, int fwd, int depth,
+                      int ok_n, int64_t from, int64_t to)
 {
     int last, lo, hi, level = 0, any;
 
@@ -590,7 +601,8 @@ static void naive_run(struct naive *m, const struct gchain *c, const int *starts
                     m->touched[i] = 1;
                 if (n_is_agg(e->type) && child && e->action == ZL_ACT_ADD &&
                     parent >= 0) {
-                    int edel, f = n_member_end(c, ok_n, x, parent, i, &edel, last);
+                    int edel,
+                        f = n_member_end(c, ok_n, x, parent, i, &edel, last);
 
                     for (int v = u; v <= f; v++)
                         if (m->fr_p[x][v])
@@ -601,8 +613,10 @@ static void naive_run(struct naive *m, const struct gchain *c, const int *starts
                 }
                 if (!m->fr_p[x][u])
                     continue;
-                if ((fwd && (role == ZL_ROLE_INPUT || role == ZL_ROLE_INPUT_QTY)) ||
-                    (!fwd && (role == ZL_ROLE_OUTPUT || role == ZL_ROLE_OUTPUT_QTY))) {
+                if ((fwd &&
+                     (role == ZL_ROLE_INPUT || role == ZL_ROLE_INPUT_QTY)) ||
+                    (!fwd &&
+                     (role == ZL_ROLE_OUTPUT || role == ZL_ROLE_OUTPUT_QTY))) {
                     for (int j = 0; j < ok_n; j++) {
                         const struct gev *o = &c->ev[j];
 
@@ -611,9 +625,12 @@ static void naive_run(struct naive *m, const struct gchain *c, const int *starts
                         for (int q = 0; q < o->n; q++) {
                             int r = o->r[q].role;
 
-                            if (fwd && (r == ZL_ROLE_OUTPUT || r == ZL_ROLE_OUTPUT_QTY))
-                                n_set(m->nx_p[o->r[q].id], n_slot(c, o->t), last);
-                            if (!fwd && (r == ZL_ROLE_INPUT || r == ZL_ROLE_INPUT_QTY))
+                            if (fwd && (r == ZL_ROLE_OUTPUT ||
+                                        r == ZL_ROLE_OUTPUT_QTY))
+                                n_set(m->nx_p[o->r[q].id], n_slot(c, o->t),
+                                      last);
+                            if (!fwd &&
+                                (r == ZL_ROLE_INPUT || r == ZL_ROLE_INPUT_QTY))
                                 n_set(m->nx_p[o->r[q].id], 0, n_slot(c, o->t));
                         }
                     }
@@ -697,7 +714,8 @@ static int compare_trace(const zl_trace *t, const struct naive *m,
             return -1;
         }
         for (size_t k = 0; k < n->n_events; k++) {
-            const struct zl_trace_event *e = zl_trace_event(t, (size_t)n->events[k]);
+            const struct zl_trace_event *e =
+                zl_trace_event(t, (size_t)n->events[k]);
 
             for (int j = 0; j < c->n_ev; j++)
                 if (c->ev[j].t == e->event_time_ms)
