@@ -155,18 +155,11 @@ static int recall_ids_of(zl_store *s, const char *case_id,
     static const char SQL[] =
         "SELECT id FROM recall_ids WHERE case_id = ?1 ORDER BY id";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
-    int rc;
 
     if (!st)
         return ZL_ESTORE;
     sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        if ((rc = cb(ctx, (const char *)sqlite3_column_text(st, 0))) != 0) {
-            sqlite3_reset(st);
-            return rc;
-        }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+    return zl_sqlite_each_text(st, cb, ctx);
 }
 
 const struct zl_store_audit_ops zl_sqlite_audit_ops = {

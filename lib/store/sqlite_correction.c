@@ -148,17 +148,10 @@ static int correction_keys(zl_store *s, int (*cb)(void *ctx, const char *key),
 {
     static const char SQL[] = "SELECT key FROM corrections ORDER BY key";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
-    int rc;
 
     if (!st)
         return missing(s) ? 0 : ZL_ESTORE;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        if ((rc = cb(ctx, (const char *)sqlite3_column_text(st, 0))) != 0) {
-            sqlite3_reset(st);
-            return rc;
-        }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+    return zl_sqlite_each_text(st, cb, ctx);
 }
 
 static int correction_count(zl_store *s, int64_t *n)

@@ -59,6 +59,12 @@ void zl_sqlite_row_event(sqlite3_stmt *st, struct zl_stored_event *ev);
 /* Map an SQLite result code to ours (SQLITE_OK/DONE/ROW -> 0). */
 int zl_sqlite_rc(int rc);
 
+/* Step st (bound, cached) to the end, calling cb with each row's first
+ * column as text (borrowed for the call); resets st. Returns 0, cb's
+ * non-zero value, or ZL_ESTORE. */
+int zl_sqlite_each_text(sqlite3_stmt *st, int (*cb)(void *ctx, const char *v),
+                        void *ctx);
+
 /* The parts defined outside store_sqlite.c, collected in its table. */
 int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
                            zl_event_cb cb, void *ctx);

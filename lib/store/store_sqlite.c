@@ -110,6 +110,20 @@ sqlite3_stmt *zl_sqlite_stmt(zl_store *s, const char *sql)
     return st;
 }
 
+int zl_sqlite_each_text(sqlite3_stmt *st, int (*cb)(void *ctx, const char *v),
+                        void *ctx)
+{
+    int rc;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if ((rc = cb(ctx, (const char *)sqlite3_column_text(st, 0))) != 0) {
+            sqlite3_reset(st);
+            return rc;
+        }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
 int zl_sqlite_rc(int rc)
 {
     switch (rc) {
