@@ -131,6 +131,8 @@ static int store_correction(zl_store *s, const struct zl_event *ev,
     if (!rc)
         rc = zl_log_append(s, ZL_LEAF_CORRECTION, key, ev->json, ev->json_len,
                            NULL);
+    if (!rc) /* followers re-read the corrected event: key its hash */
+        rc = zl_store_outbox_append(s, "correction", key, res->record_time_ms);
     if (!rc)
         res->n_corrected++;
     return rc;

@@ -159,6 +159,8 @@ static int append(zl_store *s, const char *case_id, const char *type,
                                     canon.len);
     if (!rc)
         rc = zl_log_append(s, ZL_LEAF_RECALL, key, canon.data, canon.len, NULL);
+    if (!rc) /* subscriptions and page caches follow recall steps too */
+        rc = zl_store_outbox_append(s, "recall", key, now);
 out:
     zl_buf_cleanup(&canon);
     return rc;

@@ -239,6 +239,20 @@ static int count_notice(void *ctx, const struct zl_recall_notice *n)
     return 0;
 }
 
+/* The last outbox row's kind and key. */
+struct last_row {
+    char kind[16], key[160];
+};
+
+static int last_row_cb(void *ctx, const struct zl_outbox_row *row)
+{
+    struct last_row *l = ctx;
+
+    snprintf(l->kind, sizeof l->kind, "%s", row->kind);
+    snprintf(l->key, sizeof l->key, "%s", row->key);
+    return 0;
+}
+
 static void test_case_flow(void **state)
 {
     struct fixture *fx = *state;
@@ -258,6 +272,16 @@ static void test_case_flow(void **state)
     assert_non_null(strchr("89ab", id[19])); /* RFC 4122 variant */
     assert_int_equal(log_size(fx->s), n0 + 1);
     check_leaf(fx->s, id, 1);
+    {
+        /* the step reached the outbox, in its transaction */
+        struct last_row l = {"", ""};
+        char want[160];
+
+        assert_int_equal(zl_store_outbox_read(fx->s, 0, 0, last_row_cb, &l), 0);
+        snprintf(want, sizeof want, "recall:%s:1", id);
+        assert_string_equal(l.kind, "recall");
+        assert_string_equal(l.key, want);
+    }
 
     /* the portal's banner: an item in scope, an unrelated one not */
     assert_int_equal(zl_recall_status_for(fx->s, S3, count_notice, &seen), 1);
