@@ -217,6 +217,9 @@ int zl_audit_reindex(zl_store *s, struct zl_audit_reindex_stats *stats)
     if (!rc)
         rc = rebuild_cases(s, &st);
     if (!rc)
+        rc = audit_registry_reindex(s, &st.registry, &st.skipped,
+                                    &st.tokens_lost);
+    if (!rc)
         rc = zl_store_commit(s);
     else
         zl_store_rollback(s);
