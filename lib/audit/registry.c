@@ -67,20 +67,18 @@ static int last_cb(void *ctx, const char *key, long seq, const char *kind,
         rc = zl_buf_add(&b, json, len);
     }
     json_decref(j);
-    if (!rc && !b.data)
-        rc = zl_buf_add(&b, "", 0);
     if (rc) {
         zl_buf_cleanup(&b);
         return rc;
     }
     zl_free(e->val);
-    e->val = b.data;
-    return 0;
+    e->val = b.data ? b.data : zl_strdup(""); /* an empty row */
+    return e->val ? 0 : ZL_ENOMEM;
 }
 
-/* Compare the entry key (its record-to-be in r->cur) with its last
- * record. */
-static int compare(struct reg *r, const char *key)
+/* Compare the entry key (its record-to-be in r->cur, or built is
+ * ZL_EINVAL: its rows are not even valid UTF-8) with its last record. */
+static int compare(struct reg *r, const char *key, int built)
 {
     struct zl_strmap_entry *e = zl_strmap_find(&r->last, key);
     char detail[300];
@@ -90,6 +88,11 @@ static int compare(struct reg *r, const char *key)
                             "registry entry with no logged record (written "
                             "behind Zhiliang's back)");
     e->n = 1; /* seen */
+    if (built == ZL_EINVAL)
+        return audit_report(r->a, "derived-altered", 0, key,
+                            "the registry rows are not valid UTF-8");
+    if (built)
+        return built;
     if (strlen(e->val) == r->cur.len &&
         !memcmp(e->val, r->cur.data, r->cur.len))
         return 0;
@@ -107,10 +110,11 @@ static int party_cb(void *ctx, const struct zl_party *p)
     int rc;
 
     zl_buf_reset(&r->cur);
-    if ((rc = zl_registry_party_json(r->s, p, &r->cur)))
+    rc = zl_registry_party_json(r->s, p, &r->cur);
+    if (rc && rc != ZL_EINVAL)
         return rc;
     snprintf(key, sizeof key, "party:%s", p->id);
-    return compare(r, key);
+    return compare(r, key, rc);
 }
 
 static int product_cb(void *ctx, const struct zl_product *p)
@@ -120,10 +124,11 @@ static int product_cb(void *ctx, const struct zl_product *p)
     int rc;
 
     zl_buf_reset(&r->cur);
-    if ((rc = zl_registry_product_json(p, &r->cur)))
+    rc = zl_registry_product_json(p, &r->cur);
+    if (rc && rc != ZL_EINVAL)
         return rc;
     snprintf(key, sizeof key, "product:%.40s", p->gtin);
-    return compare(r, key);
+    return compare(r, key, rc);
 }
 
 static int token_cb(void *ctx, const struct zl_token_info *t)
@@ -133,10 +138,11 @@ static int token_cb(void *ctx, const struct zl_token_info *t)
     int rc;
 
     zl_buf_reset(&r->cur);
-    if ((rc = zl_registry_token_json(t, &r->cur)))
+    rc = zl_registry_token_json(t, &r->cur);
+    if (rc && rc != ZL_EINVAL)
         return rc;
     snprintf(key, sizeof key, "token:%.60s", t->id);
-    return compare(r, key);
+    return compare(r, key, rc);
 }
 
 static int orphan_cb(void *ctx, const char *what)

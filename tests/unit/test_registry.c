@@ -274,6 +274,8 @@ static void test_edits_caught_and_repaired(void **state)
     caught(f, "derived-extra party:attacker", 1);
     sql(f, "UPDATE products SET name_zh = 'x'");
     caught(f, "derived-altered product:06940277700033", 1);
+    sql(f, "UPDATE products SET name_zh = CAST(x'ff' AS TEXT)");
+    caught(f, "derived-altered product:06940277700033", 1);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, &st), 0);
 
     /* a revoked token made active again: caught, and revoked again */
@@ -302,6 +304,8 @@ static void test_record_edits(void **state)
     assert_int_equal(zl_audit_verify(f->s, issue_cb, &is, &st), ZL_ETAMPER);
     assert_non_null(strstr(is.kinds, "record-altered registry:party:"));
     sql(f, "UPDATE registry_records SET json = x'7b'");
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, &st), ZL_ETAMPER);
+    sql(f, "UPDATE registry_records SET json = x''");
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, &st), ZL_ETAMPER);
     sql(f, "INSERT INTO registry_records SELECT key, seq + 1, kind, json"
            " FROM registry_records");
