@@ -68,19 +68,24 @@ int zl_audit_verify_anchored(zl_store *s, const struct zl_audit_anchor *an,
                              struct zl_audit_stats *stats);
 
 struct zl_audit_reindex_stats {
-    uint64_t events;    /* events whose rows were rewritten */
-    uint64_t documents; /* signed documents relinked */
-    uint64_t cases;     /* recall cases rewritten from their records */
-    uint64_t skipped;   /* records that no longer hash to their key */
-    uint64_t metadata;  /* events whose record_time or party were put
-                           back as their capture receipt states */
+    uint64_t events;      /* events whose rows were rewritten */
+    uint64_t documents;   /* signed documents relinked */
+    uint64_t cases;       /* recall cases rewritten from their records */
+    uint64_t skipped;     /* records that no longer hash to their key */
+    uint64_t metadata;    /* events whose record_time or party were put
+                             back as their capture receipt states */
+    uint64_t registry;    /* parties, products and tokens rewritten from
+                             their last logged record */
+    uint64_t tokens_lost; /* logged tokens whose row (and so hash) is gone:
+                             not rebuilt, verify keeps naming them */
 };
 
 /* Rebuild every derived row (the events rows' capture metadata from their
  * capture receipts, the events rows' index columns and packed
  * identifiers, the identifier index, bizTransaction/source/destination
  * rows, signed-document links, recall case rows and their identifier
- * index) from the records, in one transaction.
+ * index, the party registry's tables) from the records, in one
+ * transaction.
  * Records that were themselves edited are skipped (counted) and stay
  * reported by zl_audit_verify. stats may be NULL. Returns 0 or a negative
  * error (nothing changed). */

@@ -72,4 +72,22 @@ int audit_meta_get(const struct audit_meta *m, const uint8_t hash[32],
                    int64_t *record_time_ms, const char **party);
 void audit_meta_free(struct audit_meta *m);
 
+/* ---- the party registry (registry.c) ---- */
+
+/* The registry tables against the last record of each key: entries with
+ * no record, rows that differ, rows gone, GLN/prefix/kind rows of no
+ * party, each reported. 0 or a store error. */
+int audit_registry(struct audit *a);
+
+typedef int (*zl_registry_leaf_cb)(void *ctx, const char *leaf_key);
+/* cb with the leaf key ("registry:<key>:<seq>") of every stored registry
+ * record. */
+int audit_registry_keys(zl_store *s, zl_registry_leaf_cb cb, void *ctx);
+
+/* Rewrite the registry tables from the last record of each key that still
+ * verifies (inside the caller's transaction): counts entries restored,
+ * records skipped (edited, unparsable) and tokens whose row is gone. */
+int audit_registry_reindex(zl_store *s, uint64_t *restored, uint64_t *skipped,
+                           uint64_t *lost);
+
 #endif

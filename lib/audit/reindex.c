@@ -202,7 +202,11 @@ int zl_audit_reindex(zl_store *s, struct zl_audit_reindex_stats *stats)
     rc = zl_store_begin(s);
     if (rc)
         return rc;
-    rc = audit_meta_build(s, &r.meta);
+    /* the registry first: signed documents are relinked with the keys it
+     * states */
+    rc = audit_registry_reindex(s, &st.registry, &st.skipped, &st.tokens_lost);
+    if (!rc)
+        rc = audit_meta_build(s, &r.meta);
     if (!rc)
         rc = zl_store_events_query(s, &all, collect_cb, &c);
     if (!rc)

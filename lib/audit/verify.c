@@ -13,11 +13,14 @@
  * checkpoints. A recall record is recomputed by zl_recall_record_canon: RFC
  * 8785 canonical JSON for records marked "v": 2, the frozen pre-JCS form for
  * older ones (lib/recall/case.c), so neither depends on what the installed
- * jansson prints.
+ * jansson prints. A party registry record (ZL_LEAF_PARTY) is recomputed as
+ * the JCS of its stored row, and the registry tables are compared with the
+ * last record of each entry (registry.c).
  */
 #include "zhiliang/audit.h"
 
 #include "audit/audit_int.h"
+#include "party/party_int.h"
 #include "store/store.h"
 #include "store/store_correction.h"
 #include "store/store_receipt.h"
@@ -138,6 +141,15 @@ static int recompute(void *ctx, uint8_t leaf_type, const char *key,
     }
     if (leaf_type == ZL_LEAF_CORRECTION)
         return recompute_correction(a, key, canon, len);
+    if (leaf_type == ZL_LEAF_PARTY) {
+        zl_free(a->canon);
+        a->canon = NULL;
+        rc = zl_registry_record_canon(a->s, key, &a->canon, len);
+        if (!rc)
+            a->st.records++;
+        *canon = a->canon;
+        return rc;
+    }
     if (leaf_type == ZL_LEAF_CAPTURE) {
         zl_free(a->canon);
         a->canon = NULL;
@@ -295,7 +307,11 @@ int zl_audit_verify(zl_store *s, zl_audit_cb cb, void *ctx,
     if (!rc)
         rc = zl_store_receipt_keys(s, check_key_logged, &a);
     if (!rc)
+        rc = audit_registry_keys(s, check_key_logged, &a);
+    if (!rc)
         rc = audit_derived_totals(&a);
+    if (!rc)
+        rc = audit_registry(&a);
     if (rc)
         goto out;
     rc = a.st.issues ? ZL_ETAMPER : 0;

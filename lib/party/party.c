@@ -90,14 +90,16 @@ const char *zl_party_kind_name(enum zl_party_kind k)
     return "enterprise";
 }
 
-int zl_party_add(zl_store *s, const struct zl_party *p, int replace,
-                 char *id_out, struct zl_error *err)
+/* zl_party_add; log 0: the caller logs the party (import, after naming
+ * its locations). */
+static int party_add(zl_store *s, const struct zl_party *p, int replace,
+                     char *id_out, int log, struct zl_error *err)
 {
     struct zl_party q = *p;
-    char idbuf[ZL_PARTY_ID_MAX];
-    uint8_t key[48];
+    char idbuf[ZL_PARTY_ID_MAX], key[ZL_PARTY_ID_MAX + 8];
+    uint8_t pk[48];
     size_t i, klen;
-    int rc;
+    int rc, own = 0;
 
     if (!p->name_zh || !p->name_zh[0])
         return zl_error_set(err, ZL_EINVAL, "name_zh", "a party needs a name",
@@ -128,8 +130,7 @@ int zl_party_add(zl_store *s, const struct zl_party *p, int replace,
                             NULL, 0);
     if (p->pubkey_b64 && p->pubkey_b64[0]) {
         if (strlen(p->pubkey_b64) > 60 ||
-            zl_base64_decode(p->pubkey_b64, strlen(p->pubkey_b64), key,
-                             &klen) ||
+            zl_base64_decode(p->pubkey_b64, strlen(p->pubkey_b64), pk, &klen) ||
             klen != 32)
             return zl_error_set(err, ZL_EINVAL, "pubkey",
                                 "an Ed25519 public key is 32 bytes, base64",
@@ -153,7 +154,13 @@ int zl_party_add(zl_store *s, const struct zl_party *p, int replace,
         q.uscc = NULL;
     if (q.region && !q.region[0])
         q.region = NULL;
+    snprintf(key, sizeof key, "party:%s", q.id);
+    if ((rc = zl_registry_tx_begin(s, &own)))
+        return zl_error_set(err, rc, NULL, "store failed", NULL, 0);
     rc = zl_store_party_put(s, &q, replace);
+    if (!rc && log)
+        rc = zl_registry_log(s, key);
+    rc = zl_registry_tx_end(s, own, rc);
     if (rc == ZL_EEXIST)
         return zl_error_set(err, rc, "id",
                             "party exists or one of its GLNs or Company "
@@ -166,6 +173,12 @@ int zl_party_add(zl_store *s, const struct zl_party *p, int replace,
     return 0;
 }
 
+int zl_party_add(zl_store *s, const struct zl_party *p, int replace,
+                 char *id_out, struct zl_error *err)
+{
+    return party_add(s, p, replace, id_out, 1, err);
+}
+
 int zl_party_get(zl_store *s, const char *key, zl_party_cb cb, void *ctx)
 {
     return zl_store_party_get(s, key, cb, ctx);
@@ -174,7 +187,19 @@ int zl_party_get(zl_store *s, const char *key, zl_party_cb cb, void *ctx)
 int zl_location_name(zl_store *s, const char *gln, const char *name_zh,
                      const char *name_en)
 {
-    return zl_store_location_name(s, gln, name_zh, name_en);
+    char owner[ZL_PARTY_ID_MAX], key[ZL_PARTY_ID_MAX + 8];
+    int rc, own = 0;
+
+    if ((rc = zl_registry_tx_begin(s, &own)))
+        return rc;
+    rc = zl_store_location_name(s, gln, name_zh, name_en);
+    if (!rc)
+        rc = zl_store_gln_owner(s, gln, owner);
+    if (!rc) { /* a GLN's names are part of its party's record */
+        snprintf(key, sizeof key, "party:%s", owner);
+        rc = zl_registry_log(s, key);
+    }
+    return zl_registry_tx_end(s, own, rc);
 }
 
 int zl_location_get(zl_store *s, const char *loc, zl_location_cb cb, void *ctx)
@@ -263,6 +288,7 @@ static int import_party(zl_store *s, json_t *o, size_t idx,
 {
     const char *glns[ZL_PARTY_MAX_GLNS];
     const char *prefixes[ZL_PARTY_MAX_PREFIXES];
+    char id[ZL_PARTY_ID_MAX], key[ZL_PARTY_ID_MAX + 8];
     struct zl_party p;
     struct zl_buf addr;
     json_t *g, *v, *a, *locs;
@@ -341,7 +367,7 @@ static int import_party(zl_store *s, json_t *o, size_t idx,
         goto out;
     }
     p.region = jstr(o, "region");
-    if ((rc = zl_party_add(s, &p, 1, NULL, err)))
+    if ((rc = party_add(s, &p, 1, id, 0, err)))
         goto out;
     json_array_foreach(locs, i, v)
     {
@@ -353,6 +379,10 @@ static int import_party(zl_store *s, json_t *o, size_t idx,
             goto out;
         }
     }
+    /* one record per party, with its locations named */
+    snprintf(key, sizeof key, "party:%s", id);
+    if ((rc = zl_registry_log(s, key)))
+        zl_error_set(err, rc, NULL, "store failed", NULL, 0);
 out:
     if (rc)
         prefix_path(err, "$.parties", idx);

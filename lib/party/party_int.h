@@ -30,4 +30,48 @@ int zl_authz_held_before(zl_store *s, const char *id, const uint8_t before[32],
 int zl_viewer_sees_stored(zl_store *s, const struct zl_viewer *v,
                           const struct zl_stored_event *ev);
 
+/* ---- registry records (registry.c) ---- */
+
+struct zl_buf;
+
+/* Begin a transaction unless one is open (*own says which), and end it:
+ * commit when own and rc is 0, roll back when own and rc is not; rc or
+ * the commit's error. */
+int zl_registry_tx_begin(zl_store *s, int *own);
+int zl_registry_tx_end(zl_store *s, int own, int rc);
+
+/* The record of an entry's state (RFC 8785, "type", "v": 1) appended to
+ * out: a party with the names of its GLNs (read from s), a product, a
+ * token (never its hash). 0 or a negative error. */
+int zl_registry_party_json(zl_store *s, const struct zl_party *p,
+                           struct zl_buf *out);
+int zl_registry_product_json(const struct zl_product *p, struct zl_buf *out);
+int zl_registry_token_json(const struct zl_token_info *t, struct zl_buf *out);
+
+/* The record of key's current rows ("party:<id>", "product:<gtin14>",
+ * "token:<id>") appended to out; ZL_ENOTFOUND if the entry has no row. */
+int zl_registry_state(zl_store *s, const char *key, struct zl_buf *out);
+
+/* Store the record of key's current rows (next seq), log it as leaf
+ * "registry:<key>:<seq>" and add an outbox row. Must run inside the
+ * caller's transaction. */
+int zl_registry_log(zl_store *s, const char *key);
+
+/* A registry leaf's canonical bytes from its stored row (*canon new):
+ * the JCS of the parsed row, or the raw row when it is not JSON (so the
+ * leaf check fails). ZL_ENOTFOUND if the row or the key is not there. */
+int zl_registry_record_canon(zl_store *s, const char *leaf_key, char **canon,
+                             size_t *len);
+
+/* Log every party, product and token as it is (the upgrade to schema 5
+ * anchors the registry at that point). Inside the migration's
+ * transaction. */
+int zl_registry_migrate(zl_store *s);
+
+/* Write the rows a record states (reindex; the tables were cleared): a
+ * party with its GLNs, names, prefixes and kind, a product, or a token's
+ * party and times (ZL_ENOTFOUND if the token row is gone: its hash cannot
+ * be rebuilt). ZL_EINVAL for a record that does not parse. */
+int zl_registry_restore(zl_store *s, const char *json, size_t len);
+
 #endif

@@ -11,6 +11,7 @@
 #include "store/store.h"
 #include "store/store_party.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* GTIN-8/12/13/14 -> 14 digits with a verified check digit. */
@@ -32,8 +33,8 @@ int zl_product_put(zl_store *s, const struct zl_product *p,
                    struct zl_error *err)
 {
     struct zl_product q = *p;
-    char g[15];
-    int rc;
+    char g[15], key[24];
+    int rc, own = 0;
 
     if ((rc = gtin14(p->gtin, g)))
         return zl_error_set(err, rc, "gtin",
@@ -45,7 +46,13 @@ int zl_product_put(zl_store *s, const struct zl_product *p,
         return zl_error_set(err, ZL_EINVAL, "name_zh", "a product needs a name",
                             NULL, 0);
     q.gtin = g;
-    rc = zl_store_product_put(s, &q);
+    snprintf(key, sizeof key, "product:%s", g);
+    if (!(rc = zl_registry_tx_begin(s, &own))) {
+        rc = zl_store_product_put(s, &q);
+        if (!rc)
+            rc = zl_registry_log(s, key);
+        rc = zl_registry_tx_end(s, own, rc);
+    }
     return rc ? zl_error_set(err, rc, NULL, "store failed", NULL, 0) : 0;
 }
 

@@ -10,6 +10,7 @@
  */
 #include "zhiliang/party.h"
 
+#include "party/party_int.h"
 #include "store/store.h"
 #include "store/store_party.h"
 #include "util/codec.h"
@@ -42,9 +43,9 @@ int zl_token_create(zl_store *s, const char *party_id, char token[ZL_TOKEN_MAX],
                     char token_id[ZL_TOKEN_ID_MAX])
 {
     uint8_t rnd[8 + 32];
-    char b64[48], hash[65], pid[ZL_PARTY_ID_MAX];
+    char b64[48], hash[65], pid[ZL_PARTY_ID_MAX], key[ZL_TOKEN_ID_MAX + 8];
     size_t n, i, j;
-    int rc;
+    int rc, own = 0;
 
     /* The token binds to the party's ID even when named by USCC or GLN. */
     if ((rc = zl_party_get(s, party_id, copy_party_id, pid)))
@@ -64,12 +65,29 @@ int zl_token_create(zl_store *s, const char *party_id, char token[ZL_TOKEN_MAX],
     snprintf(token, ZL_TOKEN_MAX, "zlt_%s_%s", token_id, b64);
     if ((rc = sha256_hex(token, strlen(token), hash)))
         return rc;
-    return zl_store_token_put(s, token_id, pid, hash, zl_time_now_ms());
+    snprintf(key, sizeof key, "token:%s", token_id);
+    if ((rc = zl_registry_tx_begin(s, &own)))
+        return rc;
+    rc = zl_store_token_put(s, token_id, pid, hash, zl_time_now_ms());
+    if (!rc)
+        rc = zl_registry_log(s, key);
+    return zl_registry_tx_end(s, own, rc);
 }
 
 int zl_token_revoke(zl_store *s, const char *token_id)
 {
-    return zl_store_token_revoke(s, token_id, zl_time_now_ms());
+    char key[ZL_TOKEN_ID_MAX + 8];
+    int rc, own = 0;
+
+    if (strlen(token_id) >= ZL_TOKEN_ID_MAX)
+        return ZL_ENOTFOUND;
+    snprintf(key, sizeof key, "token:%s", token_id);
+    if ((rc = zl_registry_tx_begin(s, &own)))
+        return rc;
+    rc = zl_store_token_revoke(s, token_id, zl_time_now_ms());
+    if (!rc)
+        rc = zl_registry_log(s, key);
+    return zl_registry_tx_end(s, own, rc);
 }
 
 int zl_token_verify(zl_store *s, const char *tok, size_t len,

@@ -178,6 +178,17 @@ struct zl_store_party_ops {
                       void *ctx);
     int (*prefix_owner)(zl_store *s, const char *digits,
                         char party_id[ZL_PARTY_ID_MAX], char prefix[13]);
+    int (*registry_put)(zl_store *s, const char *key, const char *kind,
+                        const char *json, size_t len, long *seq);
+    int (*registry_get)(zl_store *s, const char *key, long seq, char **json,
+                        size_t *len);
+    int (*registry_each)(zl_store *s, int last_only, zl_store_registry_cb cb,
+                         void *ctx);
+    int (*registry_clear)(zl_store *s);
+    int (*token_restore)(zl_store *s, const char *id, const char *party_id,
+                         int64_t created_ms, int64_t revoked_ms);
+    int (*registry_orphans)(zl_store *s, zl_store_registry_key_cb cb,
+                            void *ctx);
 };
 
 struct zl_store_recall_ops {

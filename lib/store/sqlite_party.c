@@ -48,6 +48,14 @@ static const char added_sql[] =
     "CREATE TABLE IF NOT EXISTS party_kinds ("
     " party_id TEXT PRIMARY KEY, kind INTEGER NOT NULL, region TEXT);";
 
+/* Schema 5: the logged records of the registry (lib/party/registry.c),
+ * one per write, seq increasing per key ("party:<id>", "product:<gtin>",
+ * "token:<id>"). */
+static const char registry_sql[] =
+    "CREATE TABLE IF NOT EXISTS registry_records ("
+    " key TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,"
+    " json BLOB NOT NULL, PRIMARY KEY(key, seq));";
+
 static sqlite3 *dbof(zl_store *s)
 {
     return zl_sqlite_db(s);
@@ -57,6 +65,8 @@ static int party_schema(zl_store *s)
 {
     return sqlite3_exec(dbof(s), schema_sql, NULL, NULL, NULL) == SQLITE_OK &&
                    sqlite3_exec(dbof(s), added_sql, NULL, NULL, NULL) ==
+                       SQLITE_OK &&
+                   sqlite3_exec(dbof(s), registry_sql, NULL, NULL, NULL) ==
                        SQLITE_OK
                ? 0
                : ZL_ESTORE;
@@ -677,6 +687,164 @@ out:
     return rc;
 }
 
+/* ---- registry records (schema 5) ---------------------------------------- */
+
+static int registry_put(zl_store *s, const char *key, const char *kind,
+                        const char *json, size_t len, long *seq)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if ((rc = prep(s,
+                   "SELECT COALESCE(MAX(seq), 0) + 1 FROM registry_records"
+                   " WHERE key=?",
+                   &st)) ||
+        (rc = bind_text(st, 1, key)))
+        goto out;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        rc = ZL_ESTORE;
+        goto out;
+    }
+    *seq = (long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if ((rc = prep(s, "INSERT INTO registry_records VALUES(?,?,?,?)", &st)) ||
+        (rc = bind_text(st, 1, key)) || (rc = bind_text(st, 3, kind)))
+        goto out;
+    if (sqlite3_bind_int64(st, 2, *seq) != SQLITE_OK ||
+        sqlite3_bind_blob(st, 4, json, (int)len, SQLITE_TRANSIENT) !=
+            SQLITE_OK) {
+        rc = ZL_ESTORE;
+        goto out;
+    }
+    rc = step_done(st);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int registry_get(zl_store *s, const char *key, long seq, char **json,
+                        size_t *len)
+{
+    sqlite3_stmt *st = NULL;
+    const void *b;
+    int rc;
+
+    if ((rc = prep(s, "SELECT json FROM registry_records WHERE key=? AND seq=?",
+                   &st)) ||
+        (rc = bind_text(st, 1, key)))
+        goto out;
+    if (sqlite3_bind_int64(st, 2, seq) != SQLITE_OK) {
+        rc = ZL_ESTORE;
+        goto out;
+    }
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        rc = rc == SQLITE_DONE ? ZL_ENOTFOUND : ZL_ESTORE;
+        goto out;
+    }
+    *len = (size_t)sqlite3_column_bytes(st, 0);
+    b = sqlite3_column_blob(st, 0);
+    *json = zl_strndup(b ? b : "", *len);
+    rc = *json ? 0 : ZL_ENOMEM;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int registry_each(zl_store *s, int last_only, zl_store_registry_cb cb,
+                         void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    const void *b;
+    int rc;
+
+    if ((rc = prep(s,
+                   last_only
+                       ? "SELECT key, seq, kind, json FROM registry_records r"
+                         " WHERE seq=(SELECT MAX(seq) FROM registry_records"
+                         " WHERE key=r.key) ORDER BY key"
+                       : "SELECT key, seq, kind, json FROM registry_records"
+                         " ORDER BY key, seq",
+                   &st)))
+        goto out;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        b = sqlite3_column_blob(st, 3);
+        rc = cb(ctx, col(st, 0), (long)sqlite3_column_int64(st, 1), col(st, 2),
+                b ? b : "", (size_t)sqlite3_column_bytes(st, 3));
+        if (rc)
+            goto out;
+    }
+    rc = rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int registry_clear(zl_store *s)
+{
+    if ((ensure_added_tables(s)))
+        return ZL_ESTORE;
+    return sqlite3_exec(dbof(s),
+                        "DELETE FROM parties; DELETE FROM party_gln;"
+                        " DELETE FROM party_prefixes; DELETE FROM party_kinds;"
+                        " DELETE FROM products;",
+                        NULL, NULL, NULL) == SQLITE_OK
+               ? 0
+               : ZL_ESTORE;
+}
+
+static int token_restore(zl_store *s, const char *id, const char *party_id,
+                         int64_t created_ms, int64_t revoked_ms)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if ((rc = prep(s,
+                   "UPDATE tokens SET party_id=?, created_ms=?, revoked_ms=?"
+                   " WHERE id=?",
+                   &st)) ||
+        (rc = bind_text(st, 1, party_id)) || (rc = bind_text(st, 4, id)))
+        goto out;
+    if (sqlite3_bind_int64(st, 2, created_ms) != SQLITE_OK ||
+        sqlite3_bind_int64(st, 3, revoked_ms) != SQLITE_OK) {
+        rc = ZL_ESTORE;
+        goto out;
+    }
+    if ((rc = step_done(st)))
+        goto out;
+    rc = sqlite3_changes(dbof(s)) > 0 ? 0 : ZL_ENOTFOUND;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Rows of party_gln, party_prefixes and party_kinds whose party is not in
+ * parties: cb(ctx, "<table>:<key>"). */
+static int registry_orphans(zl_store *s, zl_store_registry_key_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if ((rc = ensure_added_tables(s)) ||
+        (rc = prep(s,
+                   "SELECT 'party_gln:' || gln FROM party_gln WHERE party_id"
+                   " NOT IN (SELECT id FROM parties) UNION ALL"
+                   " SELECT 'party_prefixes:' || prefix FROM party_prefixes"
+                   " WHERE party_id NOT IN (SELECT id FROM parties) UNION ALL"
+                   " SELECT 'party_kinds:' || party_id FROM party_kinds"
+                   " WHERE party_id NOT IN (SELECT id FROM parties)",
+                   &st)))
+        goto out;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if ((rc = cb(ctx, col(st, 0))))
+            goto out;
+    rc = rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
 const struct zl_store_party_ops zl_sqlite_party_ops = {
     .base = {.name = "party", .schema = party_schema},
     .party_put = party_put,
@@ -693,4 +861,10 @@ const struct zl_store_party_ops zl_sqlite_party_ops = {
     .token_get = token_get,
     .token_list = token_list,
     .prefix_owner = prefix_owner,
+    .registry_put = registry_put,
+    .registry_get = registry_get,
+    .registry_each = registry_each,
+    .registry_clear = registry_clear,
+    .token_restore = token_restore,
+    .registry_orphans = registry_orphans,
 };

@@ -353,6 +353,42 @@ int zl_store_prefix_owner(zl_store *s, const char *digits,
     return DISPATCH(PARTY(s), prefix_owner, s, digits, party_id, prefix);
 }
 
+int zl_store_registry_put(zl_store *s, const char *key, const char *kind,
+                          const char *json, size_t len, long *seq)
+{
+    return DISPATCH(PARTY(s), registry_put, s, key, kind, json, len, seq);
+}
+
+int zl_store_registry_get(zl_store *s, const char *key, long seq, char **json,
+                          size_t *len)
+{
+    return DISPATCH(PARTY(s), registry_get, s, key, seq, json, len);
+}
+
+int zl_store_registry_each(zl_store *s, int last_only, zl_store_registry_cb cb,
+                           void *ctx)
+{
+    return DISPATCH(PARTY(s), registry_each, s, last_only, cb, ctx);
+}
+
+int zl_store_registry_clear(zl_store *s)
+{
+    return DISPATCH(PARTY(s), registry_clear, s);
+}
+
+int zl_store_token_restore(zl_store *s, const char *id, const char *party_id,
+                           int64_t created_ms, int64_t revoked_ms)
+{
+    return DISPATCH(PARTY(s), token_restore, s, id, party_id, created_ms,
+                    revoked_ms);
+}
+
+int zl_store_registry_orphans(zl_store *s, zl_store_registry_key_cb cb,
+                              void *ctx)
+{
+    return DISPATCH(PARTY(s), registry_orphans, s, cb, ctx);
+}
+
 /* ---- capture receipts ------------------------------------------------------
  */
 

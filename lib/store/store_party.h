@@ -53,4 +53,30 @@ int zl_store_token_get(zl_store *s, const char *id,
 int zl_store_token_list(zl_store *s, const char *party_id, zl_token_cb cb,
                         void *ctx);
 
+/* ---- registry records (lib/party/registry.c) ---- */
+
+typedef int (*zl_store_registry_cb)(void *ctx, const char *key, long seq,
+                                    const char *kind, const char *json,
+                                    size_t len);
+typedef int (*zl_store_registry_key_cb)(void *ctx, const char *key);
+/* Store a record under key with the next seq (1 for a new key): *seq. */
+int zl_store_registry_put(zl_store *s, const char *key, const char *kind,
+                          const char *json, size_t len, long *seq);
+/* Record (key, seq): *json (NUL-terminated, caller frees), or
+ * ZL_ENOTFOUND. */
+int zl_store_registry_get(zl_store *s, const char *key, long seq, char **json,
+                          size_t *len);
+/* Every record (last_only 0) or the last of each key (1), by key. */
+int zl_store_registry_each(zl_store *s, int last_only, zl_store_registry_cb cb,
+                           void *ctx);
+/* Delete every row of parties, party_gln, party_prefixes, party_kinds and
+ * products (reindex rewrites them from the records). */
+int zl_store_registry_clear(zl_store *s);
+/* Set a token row's party and times (never its hash): 0 or ZL_ENOTFOUND. */
+int zl_store_token_restore(zl_store *s, const char *id, const char *party_id,
+                           int64_t created_ms, int64_t revoked_ms);
+/* GLN, prefix and kind rows of no party: cb(ctx, "<table>:<key>"). */
+int zl_store_registry_orphans(zl_store *s, zl_store_registry_key_cb cb,
+                              void *ctx);
+
 #endif

@@ -46,6 +46,7 @@
  */
 #include "store/sqlite_int.h"
 #include "capture/receipt.h"
+#include "party/party_int.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -290,6 +291,10 @@ static int sq_migrate(zl_store *s, int from)
              * capture metadata of every event stored before them */
         rc = zl_sqlite_receipt_ops.base.schema(s);
         return rc ? rc : zl_receipt_migrate(s);
+    case 4: /* 4 -> 5: registry records, and one record per party, product
+             * and token anchoring the registry as it is at the upgrade */
+        rc = zl_sqlite_party_ops.base.schema(s);
+        return rc ? rc : zl_registry_migrate(s);
     default: return ZL_EUNSUPPORTED;
     }
 }

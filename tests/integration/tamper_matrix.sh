@@ -10,8 +10,9 @@
 # signed_docs and event_docs, recall_cases and recall_ids, the log
 # tables, events.record_time and events.party (capture metadata outside
 # the CBV hash, checked against the logged capture receipts) and the
-# receipts table itself. Not yet covered (a known gap, listed in the
-# README): the party, product and token registry.
+# receipts table itself, and the party registry (parties, party_gln,
+# party_prefixes, party_kinds, products, tokens) against the last logged
+# record of each entry (registry_records, also edited).
 set -euo pipefail
 ZL=$1
 T=$(mktemp -d)
@@ -39,6 +40,10 @@ lot2=$(q "select id from event_ids where role = 6 and id like '%/10/%' order by 
 case1=$("$ZL" recall open --lot "$lot1" --hazard-class II --reason "tamper test" --json | jq -r .case)
 case2=$("$ZL" recall open --lot "$lot2" --hazard-class III --reason "closed one" --json | jq -r .case)
 "$ZL" recall close "$case2" --force test --summary done >/dev/null
+# Two tokens, one revoked.
+"$ZL" token create --party 91350100M000100Y43 >/dev/null
+tok=$("$ZL" token create --party 91350100M000100Y43 --json | jq -r .id)
+"$ZL" token revoke "$tok" >/dev/null
 "$ZL" log checkpoint >/dev/null
 "$ZL" verify >/dev/null || fail "the clean store does not verify"
 [ "$(q 'select count(*) from recall_ids')" -ge 1 ] || fail "no recall ids"
@@ -56,6 +61,11 @@ answers() {  # what users see: queries, a trace, a recall scope
     "$ZL" trace back "$item" --json
     "$ZL" recall scope --lot "$lot" --json
   } 2>/dev/null | jq -cS 'del(.. | .creationDate?)' | md5sum
+  # the registry as reindex must put it back (token hashes included)
+  q "select * from parties order by id; select * from party_gln order by gln;
+     select * from party_prefixes order by prefix;
+     select * from party_kinds order by party_id;
+     select * from products order by gtin; select * from tokens order by id" | md5sum
 }
 answers > "$T/answers.orig"
 
@@ -152,6 +162,32 @@ expect_caught "signed_docs.party" "update signed_docs set party = 'gln:061414100
 expect_caught "signed_docs deleted" "delete from signed_docs"
 expect_caught "event_docs deleted" "delete from event_docs where (event_hash, doc_hash) = (select event_hash, doc_hash from event_docs limit 1)"
 expect_caught "event_docs inserted" "insert into event_docs select (select hash from events order by hash limit 1), doc_hash from signed_docs limit 1"
+
+# the party registry: who may write, who may read, what the portal shows.
+P1="(select id from parties order by id limit 1)"
+expect_repaired "parties.name_zh" "update parties set name_zh = name_zh || 'x' where id = $P1"
+expect_repaired "parties.pubkey" "update parties set pubkey = null where pubkey is not null"
+expect_repaired "party_gln.party_id (a GLN moved to another party)" "update party_gln set party_id = $P1 where gln = (select gln from party_gln where party_id <> $P1 order by gln limit 1)"
+expect_repaired "party_gln.name_zh" "update party_gln set name_zh = coalesce(name_zh, '') || 'x' where gln = (select gln from party_gln order by gln limit 1)"
+expect_repaired "party_gln inserted (no party)" "insert into party_gln values('6900000000005', 'attacker', null, null)"
+expect_repaired "party_prefixes inserted (a prefix for an attacker)" "insert into party_prefixes values('6999999', $P1)"
+expect_repaired "party_prefixes.party_id" "update party_prefixes set party_id = $P1 where prefix = (select prefix from party_prefixes where party_id <> $P1 order by prefix limit 1)"
+expect_repaired "party_prefixes deleted" "delete from party_prefixes where prefix = (select prefix from party_prefixes order by prefix limit 1)"
+expect_repaired "party_kinds.kind (enterprise -> regulator)" "update party_kinds set kind = 1 where party_id = (select party_id from party_kinds where kind = 0 order by party_id limit 1)"
+expect_repaired "party_kinds.region" "update party_kinds set region = coalesce(region, '') || '9' where party_id = (select party_id from party_kinds order by party_id limit 1)"
+expect_repaired "parties row deleted" "delete from parties where id = $P1"
+expect_repaired "parties row inserted" "insert into parties(id, name_zh) values('attacker', '攻击者')"
+expect_repaired "products.name_zh" "update products set name_zh = name_zh || 'x' where gtin = (select gtin from products order by gtin limit 1)"
+expect_repaired "products row deleted" "delete from products where gtin = (select gtin from products order by gtin limit 1)"
+expect_repaired "tokens.revoked_ms (a revoked token made active)" "update tokens set revoked_ms = 0 where revoked_ms <> 0"
+expect_repaired "tokens.party_id" "update tokens set party_id = $P1 where id = (select id from tokens order by id limit 1)"
+expect_caught "tokens row deleted" "delete from tokens where id = (select id from tokens order by id limit 1)"
+expect_caught "tokens row inserted" "insert into tokens values('00000000deadbeef', $P1, zeroblob(32), 0, 0)"
+RK="(key, seq) = (select key, seq from registry_records order by key, seq limit 1)"
+expect_caught "registry_records.json" "update registry_records set json = cast(replace(cast(json as text), '\"v\":1', '\"v\":2') as blob) where $RK"
+expect_caught "registry_records.json not JSON" "update registry_records set json = x'7b' where $RK"
+expect_caught "registry_records deleted" "delete from registry_records where $RK"
+expect_caught "registry_records inserted" "insert into registry_records select key, seq + 100, kind, json from registry_records where $RK"
 
 # the log itself.
 expect_caught "log_leaf.hash" "update log_leaf set hash = zeroblob(32) where idx = 3"

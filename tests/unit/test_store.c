@@ -548,7 +548,8 @@ static void test_schema_versions(void **state)
 
 /* ---- a store made by release 0.1.0 --------------------------------------- */
 
-#define FIXTURE_V1 ZL_SOURCE_ROOT "/tests/fixtures/store-v1.db"
+#define FIXTURE_V1  ZL_SOURCE_ROOT "/tests/fixtures/store-v1.db"
+#define V1_REGISTRY (65 + 56) /* the fixture's parties and products */
 /* What the fixture holds (tests/fixtures/README.md). */
 #define V1_EVENTS 131
 #define V1_LEAVES 132
@@ -619,10 +620,11 @@ static void test_upgrade_from_v1(void **state)
     assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
     /* verify: every record still matches the log and its checkpoint */
     assert_int_equal(zl_audit_verify(s, NULL, NULL, &st), 0);
-    /* the records of 0.1.0 and the migration receipt (schema 4) that
-     * anchors their record times and parties */
-    assert_int_equal(st.leaves, V1_LEAVES + 1);
-    assert_int_equal(st.records, V1_LEAVES + 1);
+    /* the records of 0.1.0, the migration receipt (schema 4) that
+     * anchors their record times and parties, and one record per party
+     * and product (schema 5) anchoring the registry */
+    assert_int_equal(st.leaves, V1_LEAVES + 1 + V1_REGISTRY);
+    assert_int_equal(st.records, V1_LEAVES + 1 + V1_REGISTRY);
     assert_int_equal(st.checkpoints, 1);
     assert_int_equal(st.issues, 0);
     /* events: every one is there and queryable */
@@ -648,7 +650,7 @@ static void test_upgrade_from_v1(void **state)
     assert_int_equal(rows.n, 2);
     assert_int_equal(zl_audit_verify(s, NULL, NULL, &st), 0);
     /* two events and their capture receipt */
-    assert_int_equal(st.leaves, V1_LEAVES + 1 + 3);
+    assert_int_equal(st.leaves, V1_LEAVES + 1 + V1_REGISTRY + 3);
     zl_close(s);
     /* and opens again without migrating twice */
     assert_int_equal(zl_open(uri, &s, &err), 0);
