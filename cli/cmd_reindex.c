@@ -78,6 +78,13 @@ int cmd_reindex(int argc, char **argv)
             printf("; capture time or party of %llu events restored from "
                    "their receipts",
                    (unsigned long long)st.metadata);
+        if (st.registry)
+            printf("; %llu registry entries rewritten from their records",
+                   (unsigned long long)st.registry);
+        if (st.tokens_lost)
+            printf("; %llu API tokens lost (their rows are gone and a token "
+                   "secret cannot be rebuilt: create new ones)",
+                   (unsigned long long)st.tokens_lost);
         if (st.skipped)
             printf("; %llu edited records skipped (see zhiliang verify)",
                    (unsigned long long)st.skipped);
