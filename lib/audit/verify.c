@@ -20,6 +20,7 @@
 #include "zhiliang/audit.h"
 
 #include "audit/audit_int.h"
+#include "capture/receipt.h"
 #include "party/party_int.h"
 #include "store/store.h"
 #include "store/store_correction.h"
@@ -30,6 +31,7 @@
 #include "zhiliang/log.h"
 #include "zhiliang/recall.h"
 
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,9 +69,14 @@ static int copy_json(void *ctx, const struct zl_stored_event *ev)
  * marked erroneous. */
 struct corr {
     struct audit *a;
-    uint8_t target[32];
-    int rc;
+    struct zl_correction c; /* strings owned below */
+    char *key, *party, *reason;
 };
+
+static char *dup_opt(const char *v)
+{
+    return v ? zl_strndup(v, strlen(v)) : NULL;
+}
 
 static int copy_correction(void *ctx, const struct zl_correction *c)
 {
@@ -78,8 +85,15 @@ static int copy_correction(void *ctx, const struct zl_correction *c)
     zl_free(k->a->json);
     k->a->json = zl_strndup(c->json, c->json_len);
     k->a->json_len = c->json_len;
-    memcpy(k->target, c->target, 32);
-    return k->a->json ? 0 : ZL_ENOMEM;
+    k->c = *c;
+    k->c.key = k->key = dup_opt(c->key);
+    k->c.party = k->party = dup_opt(c->party);
+    k->c.reason = k->reason = dup_opt(c->reason);
+    k->c.json = NULL;
+    return k->a->json && k->key && (k->party || !c->party) &&
+                   (k->reason || !c->reason)
+               ? 0
+               : ZL_ENOMEM;
 }
 
 static int marked_cb(void *ctx, const struct zl_stored_event *ev)
@@ -88,37 +102,53 @@ static int marked_cb(void *ctx, const struct zl_stored_event *ev)
     return 0;
 }
 
+/* A correction's leaf, from its row: its text must still hash to the
+ * event it corrects and to its key, the event must still be marked, and
+ * the record (zl_correction_canon) commits to time, party and reason. */
 static int recompute_correction(struct audit *a, const char *key,
                                 const void **canon, size_t *len)
 {
-    struct corr k = {a, {0}, 0};
+    struct corr k = {a, {0}, NULL, NULL, NULL};
     struct zl_error err = {0};
-    uint8_t again[32];
-    char hash_id[96];
-    size_t plen;
+    struct zl_buf b;
+    uint8_t again[32], sha[32];
+    unsigned sl = 32;
+    char hash_id[96], hex[65];
+    size_t plen, pl = strlen(ZL_CORRECTION_KEY_PREFIX);
     int rc, marked = 0;
 
     rc = zl_store_correction_get(a->s, key, copy_correction, &k);
     if (rc)
-        return rc;
+        goto out;
     a->st.records++;
     zl_free(a->canon);
     a->canon = NULL;
-    rc = zl_epcis_event_hash(a->json, a->json_len, &a->canon, &plen, again,
-                             hash_id, &err);
-    if (rc)
-        return ZL_ENOTFOUND;
-    if (memcmp(again, k.target, 32) ||
-        zl_store_event_get(a->s, k.target, marked_cb, &marked) || !marked)
-        return ZL_ENOTFOUND; /* retargeted, or its event unmarked */
-    /* the leaf is over the corrective event's text itself */
+    rc = ZL_ENOTFOUND; /* from here: altered, retargeted or unmarked */
+    if (zl_epcis_event_hash(a->json, a->json_len, &a->canon, &plen, again,
+                            hash_id, &err) ||
+        memcmp(again, k.c.target, 32) ||
+        zl_store_event_get(a->s, k.c.target, marked_cb, &marked) || !marked ||
+        EVP_Digest(a->json, a->json_len, sha, &sl, EVP_sha256(), NULL) != 1)
+        goto out;
+    zl_hex_encode(sha, 32, hex);
+    if (strncmp(key, ZL_CORRECTION_KEY_PREFIX, pl) || strcmp(key + pl, hex))
+        goto out;
     zl_free(a->canon);
-    a->canon = zl_strndup(a->json, a->json_len);
-    if (!a->canon)
-        return ZL_ENOMEM;
+    a->canon = NULL;
+    zl_buf_init(&b, 4096);
+    rc = zl_correction_canon(&k.c, &b);
+    if (!rc) {
+        *len = b.len;
+        a->canon = zl_buf_steal(&b);
+        rc = a->canon ? 0 : ZL_ENOMEM;
+    }
+    zl_buf_cleanup(&b);
     *canon = a->canon;
-    *len = a->json_len;
-    return 0;
+out:
+    zl_free(k.key);
+    zl_free(k.party);
+    zl_free(k.reason);
+    return rc;
 }
 
 static int recompute(void *ctx, uint8_t leaf_type, const char *key,

@@ -128,9 +128,16 @@ static int store_correction(zl_store *s, const struct zl_event *ev,
         res->n_duplicate++;
         return 0;
     }
-    if (!rc)
-        rc = zl_log_append(s, ZL_LEAF_CORRECTION, key, ev->json, ev->json_len,
-                           NULL);
+    if (!rc) {
+        struct zl_buf canon;
+
+        zl_buf_init(&canon, 4096);
+        rc = zl_correction_canon(&c, &canon);
+        if (!rc)
+            rc = zl_log_append(s, ZL_LEAF_CORRECTION, key, canon.data,
+                               canon.len, NULL);
+        zl_buf_cleanup(&canon);
+    }
     if (!rc) /* followers re-read the corrected event: key its hash */
         rc = zl_store_outbox_append(s, "correction", key, res->record_time_ms);
     if (!rc)

@@ -16,6 +16,8 @@
  */
 #include "capture/receipt.h"
 
+#include "store/store_correction.h"
+
 #include "util/alloc.h"
 #include "util/jcs.h"
 #include "zhiliang/codec.h"
@@ -355,4 +357,27 @@ void zl_receipt_cleanup(struct zl_receipt *r)
     zl_free(r->g);
     zl_free(r->key);
     memset(r, 0, sizeof *r);
+}
+
+int zl_correction_canon(const struct zl_correction *c, struct zl_buf *out)
+{
+    char target[65], when[32];
+    json_t *o;
+    int rc;
+
+    zl_hex_encode(c->target, 32, target);
+    zl_time_format_utc(c->record_time_ms, when);
+    o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s?, s:s?}", "type", "correction",
+                  "v", 1, "key", c->key, "target", target, "recordTime", when,
+                  "party", c->party, "reason", c->reason);
+    if (!o)
+        return ZL_EINVAL; /* NULL key or a string that is not UTF-8 */
+    if (!c->party && json_object_set_new(o, "party", json_null()))
+        rc = ZL_ENOMEM;
+    else if (!c->reason && json_object_set_new(o, "reason", json_null()))
+        rc = ZL_ENOMEM;
+    else
+        rc = zl_jcs_dump(o, out);
+    json_decref(o);
+    return rc;
 }

@@ -55,6 +55,16 @@ int zl_receipt_capture(zl_store *s, int64_t record_time_ms, const char *party,
  * the store holds no event. */
 int zl_receipt_migrate(zl_store *s);
 
+/* The logged record of a correction (leaf type ZL_LEAF_CORRECTION): JCS
+ * of {"type":"correction","v":1,"key","target","recordTime","party",
+ * "reason"}. The key names the SHA-256 of the corrective event's text, so
+ * the leaf commits to that text and to when, by whom and about which
+ * event it was submitted (the portal shows the time; the write rule
+ * matches the party). Appends to out; 0, ZL_EINVAL (a string that is not
+ * UTF-8), ZL_ENOMEM. */
+struct zl_correction;
+int zl_correction_canon(const struct zl_correction *c, struct zl_buf *out);
+
 /* Read receipt key back (ZL_ENOTFOUND when no row has it). */
 int zl_receipt_load(zl_store *s, const char *key, struct zl_receipt *out);
 void zl_receipt_cleanup(struct zl_receipt *r);

@@ -44,6 +44,12 @@ case2=$("$ZL" recall open --lot "$lot2" --hazard-class III --reason "closed one"
 "$ZL" token create --party 91350100M000100Y43 >/dev/null
 tok=$("$ZL" token create --party 91350100M000100Y43 --json | jq -r .id)
 "$ZL" token revoke "$tok" >/dev/null
+# A correction: one stored event declared erroneous by the operator.
+ev=$(q "select json from events where json not like '%@context%' and type = 1 order by hash limit 1")
+printf '{"@context":"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld","type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2026-05-02T00:00:00Z","epcisBody":{"eventList":[%s]}}' \
+  "$(echo "$ev" | jq -c '. + {"errorDeclaration":{"declarationTime":"2026-05-02T08:00:00+08:00","reason":"incorrect_data"}}')" > "$T/fix.json"
+"$ZL" capture --quiet "$T/fix.json" >/dev/null || fail "the correction was refused"
+[ "$(q 'select count(*) from corrections')" = 1 ] || fail "no correction stored"
 "$ZL" log checkpoint >/dev/null
 "$ZL" verify >/dev/null || fail "the clean store does not verify"
 [ "$(q 'select count(*) from recall_ids')" -ge 1 ] || fail "no recall ids"
@@ -155,9 +161,20 @@ expect_repaired "recall_ids row deleted" "delete from recall_ids where (id, case
 expect_repaired "recall_ids row inserted" "insert into recall_ids values('https://id.gs1.org/01/09999999999997/10/FORGED', '$case1')"
 expect_repaired "recall_ids row moved" "update recall_ids set case_id = 'a-case-that-never-was' where (id, case_id) = (select id, case_id from recall_ids where $cw limit 1)"
 
+# corrections: the record's every column (the portal shows its time; the
+# write rule matches its party).
+for c in record_time; do
+  expect_caught "corrections.$c" "update corrections set $c = $c + 86400000"
+done
+for c in party reason; do
+  expect_caught "corrections.$c" "update corrections set $c = coalesce($c, '') || 'x'"
+done
+expect_caught "corrections.json" "update corrections set json = replace(json, 'incorrect_data', 'did_not_occur')"
+expect_caught "corrections row deleted" "delete from corrections"
+
 # signed documents and their links.
 expect_caught "signed_docs.doc" "update signed_docs set doc = cast(replace(cast(doc as text), 'ObjectEvent', 'ObjectEvenT') as blob)"
-expect_caught "signed_docs.signature" "update signed_docs set signature = 'A' || substr(signature, 2)"
+expect_caught "signed_docs.signature" "update signed_docs set signature = (case when substr(signature, 1, 1) = 'A' then 'B' else 'A' end) || substr(signature, 2)"
 expect_caught "signed_docs.party" "update signed_docs set party = 'gln:0614141000029'"
 expect_caught "signed_docs deleted" "delete from signed_docs"
 expect_caught "event_docs deleted" "delete from event_docs where (event_hash, doc_hash) = (select event_hash, doc_hash from event_docs limit 1)"
