@@ -185,15 +185,8 @@ static int verified_cb(void *ctx, const char *key)
     zl_free(canon);
     if (rc || type != ZL_LEAF_CAPTURE || memcmp(leaf, stored, 32))
         return rc;
-    if (w->n == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 256;
-        void *p = zl_realloc(w->v, cap * sizeof *w->v);
-
-        if (!p)
-            return ZL_ENOMEM;
-        w->v = p;
-        w->cap = cap;
-    }
+    if (zl_grow((void **)&w->v, &w->cap, w->n + 1, sizeof *w->v, 256, NULL))
+        return ZL_ENOMEM;
     w->v[w->n].index = index;
     if (!(w->v[w->n].key = zl_strdup(key)))
         return ZL_ENOMEM;

@@ -38,15 +38,9 @@ static int collect_cb(void *ctx, const struct zl_stored_event *ev)
 {
     struct collect *c = ctx;
 
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 4096;
-        void *p = zl_realloc(c->hash, cap * sizeof *c->hash);
-
-        if (!p)
-            return ZL_ENOMEM;
-        c->hash = p;
-        c->cap = cap;
-    }
+    if (zl_grow((void **)&c->hash, &c->cap, c->n + 1, sizeof *c->hash, 4096,
+                NULL))
+        return ZL_ENOMEM;
     memcpy(c->hash[c->n++], ev->hash, 32);
     return 0;
 }
@@ -140,15 +134,8 @@ static int keep_doc(void *ctx, const uint8_t doc_hash[32], const char *party,
     struct docs *ds = ctx;
     struct doc *d;
 
-    if (ds->n == ds->cap) {
-        size_t cap = ds->cap ? ds->cap * 2 : 64;
-        void *p = zl_realloc(ds->v, cap * sizeof *ds->v);
-
-        if (!p)
-            return ZL_ENOMEM;
-        ds->v = p;
-        ds->cap = cap;
-    }
+    if (zl_grow((void **)&ds->v, &ds->cap, ds->n + 1, sizeof *ds->v, 64, NULL))
+        return ZL_ENOMEM;
     d = &ds->v[ds->n];
     memcpy(d->hash, doc_hash, 32);
     d->party = zl_strndup(party ? party : "", party ? strlen(party) : 0);

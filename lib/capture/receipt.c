@@ -181,15 +181,9 @@ static int intern(struct existing *e, const char *party, size_t *out)
             *out = i;
             return 0;
         }
-    if (e->n_parties == e->cap_parties) {
-        size_t cap = e->cap_parties ? e->cap_parties * 2 : 16;
-        void *p = zl_realloc(e->parties, cap * sizeof *e->parties);
-
-        if (!p)
-            return ZL_ENOMEM;
-        e->parties = p;
-        e->cap_parties = cap;
-    }
+    if (zl_grow((void **)&e->parties, &e->cap_parties, e->n_parties + 1,
+                sizeof *e->parties, 16, NULL))
+        return ZL_ENOMEM;
     if (!(e->parties[e->n_parties] = zl_strdup(party)))
         return ZL_ENOMEM;
     *out = ++e->n_parties;
@@ -202,15 +196,8 @@ static int existing_cb(void *ctx, const struct zl_stored_event *ev)
     struct found *f;
     int rc;
 
-    if (e->n == e->cap) {
-        size_t cap = e->cap ? e->cap * 2 : 4096;
-        void *p = zl_realloc(e->v, cap * sizeof *e->v);
-
-        if (!p)
-            return ZL_ENOMEM;
-        e->v = p;
-        e->cap = cap;
-    }
+    if (zl_grow((void **)&e->v, &e->cap, e->n + 1, sizeof *e->v, 4096, NULL))
+        return ZL_ENOMEM;
     f = &e->v[e->n];
     f->rt = ev->record_time_ms;
     memcpy(f->hash, ev->hash, 32);

@@ -154,11 +154,30 @@ out:
     return rc;
 }
 
+/* Run the two-parameter insert sql once per value: (vals[i], id). */
+static int insert_each(zl_store *s, const char *sql, const char *const *vals,
+                       size_t n, const char *id)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if ((rc = prep(s, sql, &st)))
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_reset(st);
+        if ((rc = bind_text(st, 1, vals[i])) || (rc = bind_text(st, 2, id)) ||
+            (rc = step_done(st)))
+            goto out;
+    }
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* Replace the party's prefix rows and its kind row. */
 static int put_prefixes_kind(zl_store *s, const struct zl_party *p)
 {
     sqlite3_stmt *st = NULL;
-    size_t i;
     int rc;
 
     if ((rc = prep(s, "DELETE FROM party_prefixes WHERE party_id=?", &st)) ||
@@ -166,19 +185,11 @@ static int put_prefixes_kind(zl_store *s, const struct zl_party *p)
         goto out;
     sqlite3_finalize(st);
     st = NULL;
-    if ((rc = prep(s,
-                   "INSERT INTO party_prefixes(prefix, party_id)"
-                   " VALUES(?,?) ON CONFLICT(prefix) DO NOTHING",
-                   &st)))
+    if ((rc = insert_each(s,
+                          "INSERT INTO party_prefixes(prefix, party_id)"
+                          " VALUES(?,?) ON CONFLICT(prefix) DO NOTHING",
+                          p->prefixes, p->n_prefixes, p->id)))
         goto out;
-    for (i = 0; i < p->n_prefixes; i++) {
-        sqlite3_reset(st);
-        if ((rc = bind_text(st, 1, p->prefixes[i])) ||
-            (rc = bind_text(st, 2, p->id)) || (rc = step_done(st)))
-            goto out;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
     if ((rc = prep(s, "INSERT OR REPLACE INTO party_kinds VALUES(?,?,?)",
                    &st)) ||
         (rc = bind_text(st, 1, p->id)) || (rc = bind_text(st, 3, p->region)))
@@ -335,19 +346,11 @@ static int party_put(zl_store *s, const struct zl_party *p, int replace)
         goto out;
     sqlite3_finalize(st);
     st = NULL;
-    if ((rc = prep(s,
-                   "INSERT OR IGNORE INTO party_gln(gln, party_id)"
-                   " VALUES(?,?)",
-                   &st)))
+    if ((rc = insert_each(s,
+                          "INSERT OR IGNORE INTO party_gln(gln, party_id)"
+                          " VALUES(?,?)",
+                          p->glns, p->n_glns, p->id)))
         goto out;
-    for (i = 0; i < p->n_glns; i++) {
-        sqlite3_reset(st);
-        if ((rc = bind_text(st, 1, p->glns[i])) ||
-            (rc = bind_text(st, 2, p->id)) || (rc = step_done(st)))
-            goto out;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
     rc = put_prefixes_kind(s, p);
 out:
     sqlite3_finalize(st);

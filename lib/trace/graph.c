@@ -81,27 +81,6 @@ int tg_grow32(void **arr, uint32_t *cap, size_t need, size_t elem,
     return 0;
 }
 
-int tg_grow(void **arr, size_t *cap, size_t need, size_t elem, size_t first,
-            size_t *bytes)
-{
-    size_t nc;
-    void *p;
-
-    if (need <= *cap)
-        return 0;
-    nc = *cap ? *cap * 2 : first;
-    while (nc < need)
-        nc *= 2;
-    p = zl_realloc(*arr, nc * elem);
-    if (p == NULL)
-        return ZL_ENOMEM;
-    if (bytes)
-        *bytes += (nc - *cap) * elem;
-    *arr = p;
-    *cap = nc;
-    return 0;
-}
-
 int tg_init(struct tg *g, zl_store *s)
 {
     memset(g, 0, sizeof(*g));
@@ -172,7 +151,7 @@ int32_t tg_intern(struct tg *g, const char *s, size_t len)
     if ((rc = zl_itab_reserve(&g->smap, g->n_strs, 1024, str_hash_of, g,
                               &g->bytes)) < 0)
         return rc;
-    if ((rc = tg_grow((void **)&g->strs, &g->cap_strs, g->n_strs + 1,
+    if ((rc = zl_grow((void **)&g->strs, &g->cap_strs, g->n_strs + 1,
                       sizeof(*g->strs), 64, &g->bytes)) < 0)
         return rc;
     e = &g->strs[g->n_strs];
@@ -219,7 +198,7 @@ int32_t tg_event(struct tg *g, const uint8_t hash[32], int create)
     if ((rc = zl_itab_reserve(&g->emap, g->n_evs, 1024, ev_hash_of, g,
                               &g->bytes)) < 0)
         return rc;
-    if ((rc = tg_grow((void **)&g->evs, &g->cap_evs, g->n_evs + 1,
+    if ((rc = zl_grow((void **)&g->evs, &g->cap_evs, g->n_evs + 1,
                       sizeof(*g->evs), 64, &g->bytes)) < 0)
         return rc;
     e = &g->evs[g->n_evs];
@@ -626,7 +605,7 @@ struct loc_ctx {
 int tg_push_eid(struct tg *g, int32_t **out, size_t *n, size_t *cap,
                 int32_t eid)
 {
-    int rc = tg_grow((void **)out, cap, *n + 1, sizeof(int32_t), 64, &g->bytes);
+    int rc = zl_grow((void **)out, cap, *n + 1, sizeof(int32_t), 64, &g->bytes);
 
     if (rc < 0)
         return rc;

@@ -239,7 +239,7 @@ static int ivset_add(struct ivset *s, int64_t a, int64_t b, int32_t node,
         if (v[i].a > b)
             break;
         if (v[i].a > cur) {
-            if ((rc = tg_grow((void **)&out->v, &out->cap, out->n + 1,
+            if ((rc = zl_grow((void **)&out->v, &out->cap, out->n + 1,
                               sizeof(*out->v), 16, NULL)) < 0)
                 return rc;
             out->v[out->n++] = (struct piece){node, cur, v[i].a - 1, down};
@@ -247,7 +247,7 @@ static int ivset_add(struct ivset *s, int64_t a, int64_t b, int32_t node,
         cur = v[i].b + 1;
     }
     if (cur <= b) {
-        if ((rc = tg_grow((void **)&out->v, &out->cap, out->n + 1,
+        if ((rc = zl_grow((void **)&out->v, &out->cap, out->n + 1,
                           sizeof(*out->v), 16, NULL)) < 0)
             return rc;
         out->v[out->n++] = (struct piece){node, cur, b, down};
@@ -273,7 +273,7 @@ static int ivset_add(struct ivset *s, int64_t a, int64_t b, int32_t node,
         } else if (s->cap != 0) {
             size_t cap = s->cap;
 
-            if ((rc = tg_grow((void **)&s->v, &cap, (size_t)s->n + 1,
+            if ((rc = zl_grow((void **)&s->v, &cap, (size_t)s->n + 1,
                               sizeof(*s->v), 16, NULL)) < 0)
                 return rc;
             s->cap = (uint32_t)cap;
@@ -410,7 +410,7 @@ static int node_get(struct zl_trace *t, int32_t sid, int depth, int via,
     }
     if (t->n_nodes >= t->max_nodes)
         return ZL_ELIMIT;
-    if ((rc = tg_grow((void **)&t->nodes, &t->cap_nodes, t->n_nodes + 1,
+    if ((rc = zl_grow((void **)&t->nodes, &t->cap_nodes, t->n_nodes + 1,
                       sizeof(*t->nodes), 16, NULL)) < 0)
         return rc;
     nd = &t->nodes[t->n_nodes];
@@ -437,11 +437,11 @@ static int touch(struct zl_trace *t, int32_t node, int32_t eid)
     int rc;
 
     if (idx < 0) {
-        if ((rc = tg_grow((void **)&t->events, &t->cap_events, t->n_events + 1,
+        if ((rc = zl_grow((void **)&t->events, &t->cap_events, t->n_events + 1,
                           sizeof(*t->events), 16, NULL)) < 0)
             return rc;
         cap = t->n_events;
-        if ((rc = tg_grow((void **)&t->ev_eid, &cap, t->n_events + 1,
+        if ((rc = zl_grow((void **)&t->ev_eid, &cap, t->n_events + 1,
                           sizeof(*t->ev_eid), 16, NULL)) < 0)
             return rc;
         idx = (int32_t)t->n_events;
@@ -450,7 +450,7 @@ static int touch(struct zl_trace *t, int32_t node, int32_t eid)
             return rc;
         t->n_events++;
     }
-    if ((rc = tg_grow((void **)&t->tp, &t->cap_tp, t->n_tp + 1, sizeof(*t->tp),
+    if ((rc = zl_grow((void **)&t->tp, &t->cap_tp, t->n_tp + 1, sizeof(*t->tp),
                       16, NULL)) < 0)
         return rc;
     t->tp[t->n_tp++] = (struct tpair){node, idx};
@@ -484,7 +484,7 @@ static int reach(struct zl_trace *t, int32_t sid, int64_t a, int64_t b,
         if (rc == 1) {
             struct xedge *e;
 
-            if ((rc = tg_grow((void **)&t->edges, &t->cap_edges, t->n_edges + 1,
+            if ((rc = zl_grow((void **)&t->edges, &t->cap_edges, t->n_edges + 1,
                               sizeof(*t->edges), 16, NULL)) < 0)
                 return rc;
             e = &t->edges[t->n_edges];
@@ -526,7 +526,7 @@ struct ivec {
 static int ivec_push(struct ivec *v, int32_t x)
 {
     int rc =
-        tg_grow((void **)&v->v, &v->cap, v->n + 1, sizeof(int32_t), 16, NULL);
+        zl_grow((void **)&v->v, &v->cap, v->n + 1, sizeof(int32_t), 16, NULL);
 
     if (rc < 0)
         return rc;
@@ -908,11 +908,11 @@ static int event_slot(struct zl_trace *t, int32_t eid, int32_t *idx)
     *idx = evmap_get(t, eid);
     if (*idx >= 0)
         return 0;
-    if ((rc = tg_grow((void **)&t->events, &t->cap_events, t->n_events + 1,
+    if ((rc = zl_grow((void **)&t->events, &t->cap_events, t->n_events + 1,
                       sizeof(*t->events), 16, NULL)) < 0)
         return rc;
     cap = t->n_events;
-    if ((rc = tg_grow((void **)&t->ev_eid, &cap, t->n_events + 1,
+    if ((rc = zl_grow((void **)&t->ev_eid, &cap, t->n_events + 1,
                       sizeof(*t->ev_eid), 16, NULL)) < 0)
         return rc;
     *idx = (int32_t)t->n_events;

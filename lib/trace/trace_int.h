@@ -100,12 +100,6 @@ struct tg {
     int64_t max_rt;        /* highest record time loaded (index) */
 };
 
-/* Grow the array *arr of elements of size elem to hold need of them,
- * doubling from first; adds the growth to *bytes unless bytes is NULL.
- * 0 or ZL_ENOMEM (*arr and *cap unchanged). */
-int tg_grow(void **arr, size_t *cap, size_t need, size_t elem, size_t first,
-            size_t *bytes);
-
 int tg_role_rank(int role); /* 0 input, 1 other, 2 output */
 /* Kind of a canonical identifier; consumer sale of an event (the CTE is
  * zl_cte_classify's). */

@@ -161,3 +161,24 @@ int zl_alloc_json_route(void *(*fn)(void *ctx, size_t n), void *ctx)
     route_ctx = fn ? ctx : NULL;
     return 0;
 }
+
+int zl_grow(void **arr, size_t *cap, size_t need, size_t elem, size_t first,
+            size_t *bytes)
+{
+    size_t nc;
+    void *p;
+
+    if (need <= *cap)
+        return 0;
+    nc = *cap ? *cap * 2 : first;
+    while (nc < need)
+        nc *= 2;
+    p = zl_realloc(*arr, nc * elem);
+    if (p == NULL)
+        return ZL_ENOMEM;
+    if (bytes)
+        *bytes += (nc - *cap) * elem;
+    *arr = p;
+    *cap = nc;
+    return 0;
+}

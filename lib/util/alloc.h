@@ -13,6 +13,12 @@
 
 #include <stddef.h>
 
+/* Grow the array *arr of elements of size elem to hold need of them,
+ * doubling from first; adds the growth to *bytes unless bytes is NULL.
+ * 0 or ZL_ENOMEM (*arr and *cap unchanged). */
+int zl_grow(void **arr, size_t *cap, size_t need, size_t elem, size_t first,
+            size_t *bytes);
+
 /* Testing: make allocation number n (counting from the next one, 0-based)
  * and every later one fail. n < 0 turns failure injection off. */
 void zl_alloc_fail_after(long n);
