@@ -274,6 +274,7 @@ struct zl_store {
 
 /* The backends built in (store.c's registry lists them). */
 extern const struct zl_store_backend zl_sqlite_backend;
+extern const struct zl_store_backend zl_pg_backend;
 
 /* The module table of id, or NULL when the backend lacks the module. */
 #define ZL_STORE_MODULE(s, id, type)                                           \

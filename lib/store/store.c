@@ -31,18 +31,10 @@
 
 /* ---- the registry of backends -------------------------------------------- */
 
-/* Adding a backend: its table here (and remove its line from
- * NOT_BUILT). */
+/* Adding a backend: its table here. */
 static const struct zl_store_backend *const BACKENDS[] = {
     &zl_sqlite_backend,
-};
-
-/* Schemes a later release serves: a clear answer instead of "unknown". */
-static const struct {
-    const char *scheme, *why;
-} NOT_BUILT[] = {
-    {"postgresql", "PostgreSQL backend not built yet"},
-    {"postgres", "PostgreSQL backend not built yet"},
+    &zl_pg_backend,
 };
 
 /* Length of the scheme of uri when it has one ("name:" where name is
@@ -86,10 +78,6 @@ static int pick_backend(const char *uri, const struct zl_store_backend **be,
             }
         }
     }
-    for (i = 0; n && i < sizeof NOT_BUILT / sizeof NOT_BUILT[0]; i++)
-        if (scheme_is(uri, n, NOT_BUILT[i].scheme))
-            return zl_error_set(err, ZL_EUNSUPPORTED, uri, NOT_BUILT[i].why,
-                                NULL, 0);
     if (n && !strncmp(uri + n, "://", 3))
         return zl_error_set(err, ZL_EINVAL, uri,
                             "unknown store URI scheme (want a path, "

@@ -103,14 +103,17 @@ static void test_uris(void **state)
     int fd;
 
     (void)state;
-    assert_int_equal(zl_open("postgresql://localhost/zl", &s, &err),
-                     ZL_EUNSUPPORTED);
+    /* a server that is not there: a clear message naming it, no crash */
+    assert_int_equal(zl_open("postgresql://u@127.0.0.1:1/zl", &s, &err),
+                     ZL_ESTORE);
     assert_null(s);
-    assert_string_equal(err.rule, "PostgreSQL backend not built yet");
+    assert_string_equal(err.rule, "cannot connect to PostgreSQL");
+    assert_string_equal(err.path, "127.0.0.1:1/zl");
     memset(&err, 0, sizeof err);
-    assert_int_equal(zl_init("postgres://u@db/zl", NULL, &err),
-                     ZL_EUNSUPPORTED);
-    assert_string_equal(err.rule, "PostgreSQL backend not built yet");
+    /* a schema name that cannot be one */
+    assert_int_equal(zl_init("postgres://u@db/zl?schema=a;b", NULL, &err),
+                     ZL_EINVAL);
+    assert_string_equal(err.path, "schema");
     /* an unknown scheme is refused, not taken for a file name */
     assert_int_equal(zl_open("mysql://localhost/zl", &s, &err), ZL_EINVAL);
     assert_non_null(strstr(err.rule, "unknown store URI scheme"));

@@ -1,0 +1,165 @@
+/*
+ * pg_int.h - the PostgreSQL backend's private parts, shared by the files
+ * that implement it: pg_conn.c (the connection, statements, parameters,
+ * transactions), store_pg.c (the core tables and the backend table
+ * zl_pg_backend), pg_query.c and one pg_<module>.c per module table.
+ *
+ * Conventions every pg_*.c file follows:
+ *   - SQL text is a string literal with $1.. placeholders; zl_pg_run
+ *     prepares it once per connection (server-side prepared statement,
+ *     cached by the literal's address) and executes it with binary
+ *     results. Parameters whose type PostgreSQL cannot infer are cast
+ *     ($1::text, $2::bigint).
+ *   - Integers are bigint, hashes and blobs bytea, strings text, floats
+ *     double precision: the accessors below read exactly those (and
+ *     count(*)); cast anything else (sum() is numeric: cast to bigint).
+ *   - An error inside a transaction aborts it in PostgreSQL (unlike
+ *     SQLite), so no statement may be expected to fail: duplicates are
+ *     INSERT ... ON CONFLICT DO NOTHING and zl_pg_do's affected-row count
+ *     says whether the row was new.
+ *   - A store is one schema of a database: the URI's "schema" parameter
+ *     (default "zhiliang"), so several stores share a database and a test
+ *     gets a store of its own without creating databases.
+ *   - Writers are serialised by a transaction-level advisory lock taken at
+ *     zl_store_begin, keyed by the schema: the log appender reads its tail
+ *     under it, so processes on different machines append one consistent
+ *     log; readers never wait for it.
+ */
+#ifndef ZL_PG_INT_H
+#define ZL_PG_INT_H
+
+#include "store/backend.h"
+
+#include <libpq-fe.h>
+
+#define ZL_PG_STMT_CACHE 160
+#define ZL_PG_MAX_PARAMS 24
+
+struct zl_pg_stmt {
+    const char *sql; /* identity: the literal's address */
+    char name[12];
+};
+
+/* The backend's data behind zl_store.priv. */
+struct zl_pg {
+    PGconn *conn;
+    char *schema; /* the store's schema (quoted when used) */
+    char *where;  /* "host:port/db schema" for messages */
+    int64_t lock; /* advisory lock key of the schema's writers */
+    struct zl_pg_stmt stmts[ZL_PG_STMT_CACHE];
+    size_t n_stmts;
+    uint64_t commits; /* write transactions committed on this handle */
+};
+
+static inline struct zl_pg *zl_pg_of(zl_store *s)
+{
+    return (struct zl_pg *)s->priv;
+}
+
+/* ---- parameters -----------------------------------------------------------
+ * Filled in order ($1 first). Values are borrowed: they must live until
+ * the statement has run. Integers and floats are copied into the struct.
+ */
+struct zl_pg_params {
+    int n, overflow;
+    const char *v[ZL_PG_MAX_PARAMS];
+    int len[ZL_PG_MAX_PARAMS];
+    int fmt[ZL_PG_MAX_PARAMS];
+    char num[ZL_PG_MAX_PARAMS][32];
+};
+
+void zl_pg_params_init(struct zl_pg_params *p);
+/* A NUL-terminated string; NULL binds SQL NULL. */
+void zl_pg_text(struct zl_pg_params *p, const char *v);
+/* len bytes of text (no NUL inside); NULL binds SQL NULL. */
+void zl_pg_textn(struct zl_pg_params *p, const char *v, size_t len);
+void zl_pg_int(struct zl_pg_params *p, int64_t v);
+void zl_pg_double(struct zl_pg_params *p, double v);
+/* len bytes for a bytea parameter; NULL binds SQL NULL. */
+void zl_pg_blob(struct zl_pg_params *p, const void *v, size_t len);
+void zl_pg_null(struct zl_pg_params *p);
+
+/* ---- running statements ---------------------------------------------------
+ */
+
+/* Run sql (a string literal; prepared once per connection) with p (may be
+ * NULL for none). Returns the result (binary format; PQclear it) with
+ * status PGRES_TUPLES_OK or PGRES_COMMAND_OK, or NULL on failure with *rc
+ * set (ZL_EEXIST for a unique violation, ZL_EBUSY for a serialisation
+ * failure or deadlock, ZL_ENOMEM, else ZL_ESTORE) and the server's message
+ * kept for zl_pg_errmsg. */
+PGresult *zl_pg_run(zl_store *s, const char *sql, const struct zl_pg_params *p,
+                    int *rc);
+
+/* Run a command; *affected (may be NULL) gets the number of rows it
+ * inserted, updated or deleted. Returns 0 or an error as zl_pg_run. */
+int zl_pg_do(zl_store *s, const char *sql, const struct zl_pg_params *p,
+             int64_t *affected);
+
+/* Run sql through the simple-query protocol (several statements, no
+ * parameters: schema, tests). Returns 0 or an error as zl_pg_run. */
+int zl_pg_exec(zl_store *s, const char *sql);
+
+/* The connection's last error message ("" when none). */
+const char *zl_pg_errmsg(zl_store *s);
+
+/* ---- reading rows (binary results) --------------------------------------- */
+
+int zl_pg_isnull(const PGresult *r, int row, int col);
+/* A text column: NUL-terminated, borrowed from r; NULL for SQL NULL. */
+const char *zl_pg_str(const PGresult *r, int row, int col);
+/* The column's length in bytes (0 for NULL). */
+size_t zl_pg_len(const PGresult *r, int row, int col);
+/* A bytea column's bytes, borrowed from r; NULL for SQL NULL. */
+const uint8_t *zl_pg_bytes(const PGresult *r, int row, int col);
+/* smallint, integer, bigint or boolean; 0 for NULL. */
+int64_t zl_pg_i64(const PGresult *r, int row, int col);
+/* double precision or real; 0 for NULL. */
+double zl_pg_f64(const PGresult *r, int row, int col);
+/* Copy a 32-byte bytea column into out; 0, or -1 (and out zeroed) when
+ * the column is NULL or not 32 bytes. */
+int zl_pg_hash(const PGresult *r, int row, int col, uint8_t out[32]);
+
+/* Run sql with p and call cb with the first column of each row as text
+ * (borrowed for the call). Returns 0, cb's non-zero value, or an error. */
+int zl_pg_each_text(zl_store *s, const char *sql, const struct zl_pg_params *p,
+                    int (*cb)(void *ctx, const char *v), void *ctx);
+
+/* The events columns every event SELECT returns, in this order (table
+ * alias e), and the decoder of such a row (strings borrowed from r). */
+#define ZL_PG_EVENT_COLS                                                       \
+    "e.hash, e.declared_id, e.type, e.action, e.event_time, e.tz,"             \
+    " e.record_time, e.biz_step, e.disposition, e.read_point,"                 \
+    " e.biz_location, e.transformation_id, e.has_error, e.party, e.json"
+void zl_pg_row_event(const PGresult *r, int row, struct zl_stored_event *ev);
+
+/* ---- connection (pg_conn.c), collected in store_pg.c's table ------------- */
+
+int zl_pg_open(zl_store *s, const char *target, enum zl_store_mode mode,
+               int *is_new, struct zl_error *err);
+void zl_pg_close(zl_store *s);
+int zl_pg_remove(const char *target);
+int zl_pg_begin(zl_store *s);
+int zl_pg_commit(zl_store *s);
+int zl_pg_rollback(zl_store *s);
+int zl_pg_snapshot_begin(zl_store *s);
+int zl_pg_snapshot_end(zl_store *s);
+int zl_pg_change_token(zl_store *s, uint64_t *token);
+
+/* The parts defined outside store_pg.c, collected in its table. */
+int zl_pg_events_query(zl_store *s, const struct zl_event_filter *f,
+                       zl_event_cb cb, void *ctx);
+extern const struct zl_store_log_ops zl_pg_log_ops;
+extern const struct zl_store_trace_ops zl_pg_trace_ops;
+extern const struct zl_store_party_ops zl_pg_party_ops;
+extern const struct zl_store_recall_ops zl_pg_recall_ops;
+extern const struct zl_store_docs_ops zl_pg_docs_ops;
+extern const struct zl_store_audit_ops zl_pg_audit_ops;
+extern const struct zl_store_correction_ops zl_pg_correction_ops;
+extern const struct zl_store_receipt_ops zl_pg_receipt_ops;
+
+/* Rewrite a stored event's row and derived rows in place (reindex). */
+int zl_pg_event_replace(zl_store *s, const struct zl_event *ev,
+                        int64_t record_time_ms, const char *party);
+
+#endif

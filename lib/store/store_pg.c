@@ -1,0 +1,526 @@
+/*
+ * store_pg.c - the PostgreSQL backend of store.h (libpq): the core tables
+ * and the backend table zl_pg_backend. The connection, statements and
+ * transactions are in pg_conn.c; conventions in pg_int.h.
+ *
+ * Schema: the SQLite backend's tables with PostgreSQL types (bytea hashes,
+ * bigint integers), laid out for distribution (DESIGN.md, storage; the
+ * Citus DDL and the choice of each key are in docs/scale.md):
+ *   events      primary key hash (the distribution key: every lookup of an
+ *               event is by hash).
+ *   event_ids   primary key (id, event_time, hash, role): distributed by
+ *               id, so a trace step (all occurrences of a batch of
+ *               identifiers) is one = ANY($1) lookup per shard.
+ *   event_refs  primary key (hash, kind, type, value), co-located with
+ *               events by hash.
+ *   meta        small settings; outbox (seq, kind, key, created), seq is
+ *               max + 1 under the writers' advisory lock, so it follows
+ *               commit order across every process writing to the store.
+ * events.ids packs an event's identifier occurrences in the same format as
+ * on SQLite (ids_pack.c), so a store migrated between backends keeps its
+ * bytes.
+ *
+ * A PostgreSQL store is born at ZL_STORE_SCHEMA_VERSION; there are no
+ * older PostgreSQL stores to migrate.
+ */
+#include "store/pg_int.h"
+#include "store/ids_pack.h"
+
+#include "util/alloc.h"
+#include "util/buf.h"
+
+#include <string.h>
+
+static const char SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS meta(key text PRIMARY KEY, value bytea);"
+    "CREATE TABLE IF NOT EXISTS events("
+    " hash bytea PRIMARY KEY, declared_id text, type bigint NOT NULL,"
+    " action bigint NOT NULL, event_time bigint NOT NULL,"
+    " tz bigint NOT NULL, record_time bigint NOT NULL, biz_step text,"
+    " disposition text, read_point text, biz_location text,"
+    " transformation_id text, has_error bigint NOT NULL, party text,"
+    " json text NOT NULL, ids bytea NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS events_time ON events(event_time);"
+    "CREATE INDEX IF NOT EXISTS events_declared ON events(declared_id)"
+    " WHERE declared_id IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS events_tid ON events(transformation_id)"
+    " WHERE transformation_id IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS events_erroneous ON events(hash)"
+    " WHERE has_error = 1;"
+    "CREATE TABLE IF NOT EXISTS event_ids("
+    " id text NOT NULL, event_time bigint NOT NULL, hash bytea NOT NULL,"
+    " role bigint NOT NULL, type bigint NOT NULL, action bigint NOT NULL,"
+    " record_time bigint NOT NULL, qty double precision, uom text,"
+    " PRIMARY KEY(id, event_time, hash, role));"
+    "CREATE TABLE IF NOT EXISTS event_refs("
+    " hash bytea NOT NULL, kind text NOT NULL, type text NOT NULL,"
+    " value text NOT NULL, PRIMARY KEY(hash, kind, type, value));"
+    "CREATE TABLE IF NOT EXISTS outbox("
+    " seq bigint PRIMARY KEY, kind text NOT NULL, key text NOT NULL,"
+    " created bigint NOT NULL);";
+
+static int pg_schema(zl_store *s)
+{
+    return zl_pg_exec(s, SCHEMA);
+}
+
+static int pg_migrate(zl_store *s, int from)
+{
+    (void)s;
+    (void)from;
+    return ZL_EUNSUPPORTED;
+}
+
+static int pg_exec_sql(zl_store *s, const char *sql)
+{
+    return zl_pg_exec(s, sql);
+}
+
+/* ---- meta ---------------------------------------------------------------- */
+
+static int pg_meta_get(zl_store *s, const char *key, char **value, size_t *len)
+{
+    static const char SQL[] = "SELECT value FROM meta WHERE key = $1";
+    struct zl_pg_params p;
+    PGresult *r;
+    int rc;
+
+    zl_pg_params_init(&p);
+    zl_pg_text(&p, key);
+    if (!(r = zl_pg_run(s, SQL, &p, &rc)))
+        return rc;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return ZL_ENOTFOUND;
+    }
+    *len = zl_pg_len(r, 0, 0);
+    *value = zl_strndup(*len ? (const char *)zl_pg_bytes(r, 0, 0) : "", *len);
+    PQclear(r);
+    return *value ? 0 : ZL_ENOMEM;
+}
+
+static int pg_meta_set(zl_store *s, const char *key, const char *value,
+                       size_t len)
+{
+    static const char SQL[] =
+        "INSERT INTO meta(key, value) VALUES($1, $2)"
+        " ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+    struct zl_pg_params p;
+
+    zl_pg_params_init(&p);
+    zl_pg_text(&p, key);
+    zl_pg_blob(&p, value, len);
+    return zl_pg_do(s, SQL, &p, NULL);
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+/* One statement per kind of reference list: unnest() of three arrays
+ * would save round trips but needs array literals; lists are short. */
+static int put_refs(zl_store *s, const uint8_t *hash, const char *kind,
+                    const struct zl_typed_ref *refs, size_t n)
+{
+    static const char SQL[] = "INSERT INTO event_refs(hash, kind, type, value)"
+                              " VALUES($1,$2,$3,$4) ON CONFLICT DO NOTHING";
+    int rc = 0;
+
+    for (size_t i = 0; i < n && !rc; i++) {
+        struct zl_pg_params p;
+
+        zl_pg_params_init(&p);
+        zl_pg_blob(&p, hash, 32);
+        zl_pg_text(&p, kind);
+        zl_pg_text(&p, refs[i].type ? refs[i].type : "");
+        zl_pg_text(&p, refs[i].value);
+        rc = zl_pg_do(s, SQL, &p, NULL);
+    }
+    return rc;
+}
+
+static int put_ids(zl_store *s, const struct zl_event *ev,
+                   int64_t record_time_ms)
+{
+    static const char SQL[] =
+        "INSERT INTO event_ids(id, event_time, hash, role, type, action,"
+        " record_time, qty, uom) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9)"
+        " ON CONFLICT DO NOTHING";
+    int rc = 0;
+
+    for (size_t i = 0; i < ev->n_ids && !rc; i++) {
+        const struct zl_event_id *id = &ev->ids[i];
+        struct zl_pg_params p;
+
+        zl_pg_params_init(&p);
+        zl_pg_text(&p, id->id);
+        zl_pg_int(&p, ev->event_time_ms);
+        zl_pg_blob(&p, ev->hash, 32);
+        zl_pg_int(&p, (int64_t)id->role);
+        zl_pg_int(&p, (int64_t)ev->type);
+        zl_pg_int(&p, (int64_t)ev->action);
+        zl_pg_int(&p, record_time_ms);
+        if (id->has_quantity)
+            zl_pg_double(&p, id->quantity);
+        else
+            zl_pg_null(&p);
+        zl_pg_text(&p, id->uom);
+        rc = zl_pg_do(s, SQL, &p, NULL);
+    }
+    return rc;
+}
+
+/* replace = 0: capture (an existing hash is ZL_EEXIST); 1: reindex
+ * (rewrite the row in place). */
+static int event_write(zl_store *s, const struct zl_event *ev,
+                       int64_t record_time_ms, const char *party, int replace)
+{
+#define EV_INSERT                                                              \
+    "INSERT INTO events(hash, declared_id, type, action, event_time, tz,"      \
+    " record_time, biz_step, disposition, read_point, biz_location,"           \
+    " transformation_id, has_error, party, json, ids)"                         \
+    " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)"
+    static const char SQL_NEW[] = EV_INSERT " ON CONFLICT(hash) DO NOTHING";
+    static const char SQL_REPLACE[] = EV_INSERT
+        " ON CONFLICT(hash) DO UPDATE SET declared_id = $2,"
+        " type = $3, action = $4, event_time = $5, tz = $6, record_time = $7,"
+        " biz_step = $8, disposition = $9, read_point = $10,"
+        " biz_location = $11, transformation_id = $12, has_error = $13,"
+        " party = $14, json = $15, ids = $16";
+#undef EV_INSERT
+    struct zl_pg_params p;
+    struct zl_buf packed;
+    int64_t n = 0;
+    int rc;
+
+    zl_buf_init(&packed, (size_t)1 << 30);
+    if ((rc = zl_ids_pack(ev, &packed))) {
+        zl_buf_cleanup(&packed);
+        return rc;
+    }
+    zl_pg_params_init(&p);
+    zl_pg_blob(&p, ev->hash, 32);
+    zl_pg_text(&p, ev->declared_id);
+    zl_pg_int(&p, (int64_t)ev->type);
+    zl_pg_int(&p, (int64_t)ev->action);
+    zl_pg_int(&p, ev->event_time_ms);
+    zl_pg_int(&p, ev->tz_offset_min);
+    zl_pg_int(&p, record_time_ms);
+    zl_pg_text(&p, ev->biz_step);
+    zl_pg_text(&p, ev->disposition);
+    zl_pg_text(&p, ev->read_point);
+    zl_pg_text(&p, ev->biz_location);
+    zl_pg_text(&p, ev->transformation_id);
+    zl_pg_int(&p, ev->has_error_declaration);
+    zl_pg_text(&p, party);
+    zl_pg_textn(&p, ev->json, ev->json_len);
+    zl_pg_blob(&p, packed.data, packed.len);
+    rc = zl_pg_do(s, replace ? SQL_REPLACE : SQL_NEW, &p, &n);
+    zl_buf_cleanup(&packed);
+    if (rc)
+        return rc;
+    if (n == 0)
+        return ZL_EEXIST;
+    rc = put_ids(s, ev, record_time_ms);
+    if (!rc)
+        rc = put_refs(s, ev->hash, "b", ev->biz_transactions,
+                      ev->n_biz_transactions);
+    if (!rc)
+        rc = put_refs(s, ev->hash, "s", ev->sources, ev->n_sources);
+    if (!rc)
+        rc = put_refs(s, ev->hash, "d", ev->destinations, ev->n_destinations);
+    return rc;
+}
+
+static int pg_event_put(zl_store *s, const struct zl_event *ev,
+                        int64_t record_time_ms, const char *party)
+{
+    return event_write(s, ev, record_time_ms, party, 0);
+}
+
+int zl_pg_event_replace(zl_store *s, const struct zl_event *ev,
+                        int64_t record_time_ms, const char *party)
+{
+    return event_write(s, ev, record_time_ms, party, 1);
+}
+
+void zl_pg_row_event(const PGresult *r, int row, struct zl_stored_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    zl_pg_hash(r, row, 0, ev->hash);
+    ev->declared_id = zl_pg_str(r, row, 1);
+    ev->type = (enum zl_event_type)zl_pg_i64(r, row, 2);
+    ev->action = (enum zl_action)zl_pg_i64(r, row, 3);
+    ev->event_time_ms = zl_pg_i64(r, row, 4);
+    ev->tz_offset_min = (int)zl_pg_i64(r, row, 5);
+    ev->record_time_ms = zl_pg_i64(r, row, 6);
+    ev->biz_step = zl_pg_str(r, row, 7);
+    ev->disposition = zl_pg_str(r, row, 8);
+    ev->step = zl_biz_step_of(ev->biz_step, zl_pg_len(r, row, 7));
+    ev->disp = zl_disposition_of(ev->disposition, zl_pg_len(r, row, 8));
+    ev->read_point = zl_pg_str(r, row, 9);
+    ev->biz_location = zl_pg_str(r, row, 10);
+    ev->transformation_id = zl_pg_str(r, row, 11);
+    ev->has_error_declaration = (int)zl_pg_i64(r, row, 12);
+    ev->party = zl_pg_str(r, row, 13);
+    ev->json = zl_pg_str(r, row, 14);
+    ev->json_len = zl_pg_len(r, row, 14);
+}
+
+/* Run sql with p and hand each event row to cb. */
+static int each_event(zl_store *s, const char *sql,
+                      const struct zl_pg_params *p, zl_event_cb cb, void *ctx)
+{
+    struct zl_stored_event ev;
+    int rc;
+    PGresult *r = zl_pg_run(s, sql, p, &rc);
+
+    if (!r)
+        return rc;
+    for (int i = 0, n = PQntuples(r); i < n && !rc; i++) {
+        zl_pg_row_event(r, i, &ev);
+        rc = cb(ctx, &ev);
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int pg_event_get(zl_store *s, const uint8_t hash[32], zl_event_cb cb,
+                        void *ctx)
+{
+    static const char SQL[] =
+        "SELECT " ZL_PG_EVENT_COLS " FROM events e WHERE e.hash = $1";
+    struct zl_stored_event ev;
+    struct zl_pg_params p;
+    PGresult *r;
+    int rc;
+
+    zl_pg_params_init(&p);
+    zl_pg_blob(&p, hash, 32);
+    if (!(r = zl_pg_run(s, SQL, &p, &rc)))
+        return rc;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return ZL_ENOTFOUND;
+    }
+    zl_pg_row_event(r, 0, &ev);
+    rc = cb(ctx, &ev);
+    PQclear(r);
+    return rc;
+}
+
+static int pg_events_by_transformation(zl_store *s, const char *tid,
+                                       zl_event_cb cb, void *ctx)
+{
+    static const char SQL[] =
+        "SELECT " ZL_PG_EVENT_COLS " FROM events e"
+        " WHERE e.transformation_id = $1 ORDER BY e.event_time";
+    struct zl_pg_params p;
+
+    zl_pg_params_init(&p);
+    zl_pg_text(&p, tid);
+    return each_event(s, SQL, &p, cb, ctx);
+}
+
+static int pg_event_count(zl_store *s, int64_t *count)
+{
+    static const char SQL[] = "SELECT count(*) FROM events";
+    PGresult *r;
+    int rc;
+
+    if (!(r = zl_pg_run(s, SQL, NULL, &rc)))
+        return rc;
+    *count = zl_pg_i64(r, 0, 0);
+    PQclear(r);
+    return 0;
+}
+
+/* ---- identifier lookups -------------------------------------------------- */
+
+#define ID_COLS                                                                \
+    "id, event_time, hash, role, type, action, record_time, qty, uom"
+
+static void row_to_id(const PGresult *r, int row, struct zl_id_row *o)
+{
+    memset(o, 0, sizeof *o);
+    o->id = zl_pg_str(r, row, 0);
+    o->event_time_ms = zl_pg_i64(r, row, 1);
+    zl_pg_hash(r, row, 2, o->hash);
+    o->role = (enum zl_id_role)zl_pg_i64(r, row, 3);
+    o->type = (enum zl_event_type)zl_pg_i64(r, row, 4);
+    o->action = (enum zl_action)zl_pg_i64(r, row, 5);
+    o->record_time_ms = zl_pg_i64(r, row, 6);
+    o->has_quantity = !zl_pg_isnull(r, row, 7);
+    o->quantity = zl_pg_f64(r, row, 7);
+    o->uom = zl_pg_str(r, row, 8);
+}
+
+/* One round trip per identifier, in the order asked, each identifier's
+ * rows in time order (the SQLite backend's order). Declared-erroneous
+ * events link nothing (store_correction.h). */
+static int pg_id_lookup(zl_store *s, const char *const *ids, size_t n,
+                        zl_id_cb cb, void *ctx)
+{
+    static const char SQL[] =
+        "SELECT " ID_COLS " FROM event_ids i WHERE i.id = $1"
+        " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.hash = i.hash"
+        " AND e.has_error = 1) ORDER BY event_time, hash, role";
+    int rc = 0;
+
+    for (size_t k = 0; k < n && !rc; k++) {
+        struct zl_pg_params p;
+        struct zl_id_row row;
+        PGresult *r;
+
+        zl_pg_params_init(&p);
+        zl_pg_text(&p, ids[k]);
+        if (!(r = zl_pg_run(s, SQL, &p, &rc)))
+            return rc;
+        for (int i = 0, m = PQntuples(r); i < m && !rc; i++) {
+            row_to_id(r, i, &row);
+            rc = cb(ctx, &row);
+        }
+        PQclear(r);
+    }
+    return rc;
+}
+
+static int pg_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
+                        zl_id_cb cb, void *ctx)
+{
+    static const char SQL[] = "SELECT type, action, event_time, record_time,"
+                              " ids FROM events WHERE hash = $1";
+    int rc = 0;
+
+    for (size_t i = 0; i < n && !rc; i++) {
+        struct zl_pg_params p;
+        struct zl_id_row row;
+        PGresult *r;
+
+        zl_pg_params_init(&p);
+        zl_pg_blob(&p, hashes[i], 32);
+        if (!(r = zl_pg_run(s, SQL, &p, &rc)))
+            return rc;
+        if (PQntuples(r) == 1) {
+            memset(&row, 0, sizeof row);
+            memcpy(row.hash, hashes[i], 32);
+            row.type = (enum zl_event_type)zl_pg_i64(r, 0, 0);
+            row.action = (enum zl_action)zl_pg_i64(r, 0, 1);
+            row.event_time_ms = zl_pg_i64(r, 0, 2);
+            row.record_time_ms = zl_pg_i64(r, 0, 3);
+            rc = zl_ids_unpack(zl_pg_bytes(r, 0, 4), zl_pg_len(r, 0, 4), &row,
+                               cb, ctx);
+        }
+        PQclear(r);
+    }
+    return rc;
+}
+
+static int pg_event_refs(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,
+                         void *ctx)
+{
+    static const char SQL[] =
+        "SELECT kind, type, value FROM event_refs WHERE hash = $1";
+    struct zl_pg_params p;
+    PGresult *r;
+    int rc;
+
+    zl_pg_params_init(&p);
+    zl_pg_blob(&p, hash, 32);
+    if (!(r = zl_pg_run(s, SQL, &p, &rc)))
+        return rc;
+    for (int i = 0, n = PQntuples(r); i < n && !rc; i++) {
+        const char *k = zl_pg_str(r, i, 0);
+
+        rc = cb(ctx, k && k[0] && !k[1] ? k[0] : '?', zl_pg_str(r, i, 1),
+                zl_pg_str(r, i, 2));
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* ---- outbox -------------------------------------------------------------- */
+
+static int pg_outbox_append(zl_store *s, const char *kind, const char *key,
+                            int64_t created_ms)
+{
+    static const char SQL[] =
+        "INSERT INTO outbox(seq, kind, key, created)"
+        " SELECT coalesce(max(seq), 0) + 1, $1, $2, $3 FROM outbox";
+    struct zl_pg_params p;
+
+    zl_pg_params_init(&p);
+    zl_pg_text(&p, kind);
+    zl_pg_text(&p, key);
+    zl_pg_int(&p, created_ms);
+    return zl_pg_do(s, SQL, &p, NULL);
+}
+
+static int pg_outbox_read(zl_store *s, uint64_t after_seq, size_t limit,
+                          zl_outbox_cb cb, void *ctx)
+{
+    static const char SQL[] = "SELECT seq, kind, key, created FROM outbox"
+                              " WHERE seq > $1 ORDER BY seq LIMIT $2";
+    struct zl_outbox_row row;
+    struct zl_pg_params p;
+    PGresult *r;
+    int rc;
+
+    if (after_seq > INT64_MAX)
+        return 0;
+    zl_pg_params_init(&p);
+    zl_pg_int(&p, (int64_t)after_seq);
+    if (limit && limit < INT64_MAX)
+        zl_pg_int(&p, (int64_t)limit);
+    else
+        zl_pg_null(&p); /* LIMIT NULL: all */
+    /* the whole result is in memory: cb may read the store */
+    if (!(r = zl_pg_run(s, SQL, &p, &rc)))
+        return rc;
+    for (int i = 0, n = PQntuples(r); i < n && !rc; i++) {
+        row.seq = (uint64_t)zl_pg_i64(r, i, 0);
+        row.kind = zl_pg_str(r, i, 1);
+        row.key = zl_pg_str(r, i, 2);
+        row.created_ms = zl_pg_i64(r, i, 3);
+        rc = cb(ctx, &row);
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* ---- the backend table --------------------------------------------------- */
+
+static const char *const SCHEMES[] = {"postgresql", "postgres", NULL};
+
+const struct zl_store_backend zl_pg_backend = {
+    .name = "postgresql",
+    .schemes = SCHEMES,
+    .path = 0,
+    .open = zl_pg_open,
+    .close = zl_pg_close,
+    .remove = zl_pg_remove,
+    .begin = zl_pg_begin,
+    .commit = zl_pg_commit,
+    .rollback = zl_pg_rollback,
+    .snapshot_begin = zl_pg_snapshot_begin,
+    .snapshot_end = zl_pg_snapshot_end,
+    .change_token = zl_pg_change_token,
+    .schema = pg_schema,
+    .migrate = pg_migrate,
+    .exec_sql = pg_exec_sql,
+    .meta_get = pg_meta_get,
+    .meta_set = pg_meta_set,
+    .event_put = pg_event_put,
+    .event_get = pg_event_get,
+    .events_query = zl_pg_events_query,
+    .id_lookup = pg_id_lookup,
+    .event_ids = pg_event_ids,
+    .event_refs = pg_event_refs,
+    .events_by_transformation = pg_events_by_transformation,
+    .event_count = pg_event_count,
+    .outbox_append = pg_outbox_append,
+    .outbox_read = pg_outbox_read,
+    .modules =
+        {
+            /* module tables are added here as their pg_<module>.c lands */
+            [ZL_STORE_MOD_LOG] = NULL,
+        },
+};
