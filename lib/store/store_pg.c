@@ -521,6 +521,9 @@ const struct zl_store_backend zl_pg_backend = {
     .modules =
         {
             /* module tables are added here as their pg_<module>.c lands */
-            [ZL_STORE_MOD_LOG] = NULL,
+            [ZL_STORE_MOD_LOG] = &zl_pg_log_ops.base,
+            [ZL_STORE_MOD_DOCS] = &zl_pg_docs_ops.base,
+            [ZL_STORE_MOD_RECEIPT] = &zl_pg_receipt_ops.base,
+            [ZL_STORE_MOD_CORRECTION] = &zl_pg_correction_ops.base,
         },
 };
