@@ -522,5 +522,8 @@ const struct zl_store_backend zl_pg_backend = {
         {
             /* module tables are added here as their pg_<module>.c lands */
             [ZL_STORE_MOD_LOG] = NULL,
+            [ZL_STORE_MOD_PARTY] = &zl_pg_party_ops.base,
+            [ZL_STORE_MOD_RECALL] = &zl_pg_recall_ops.base,
+            [ZL_STORE_MOD_AUDIT] = &zl_pg_audit_ops.base,
         },
 };
