@@ -148,7 +148,7 @@ static int recall_ids_of(zl_store *s, const char *case_id,
                          int (*cb)(void *ctx, const char *id), void *ctx)
 {
     static const char SQL[] = "SELECT id FROM recall_ids WHERE case_id = $1"
-                              " ORDER BY id COLLATE \"C\"";
+                              " ORDER BY id";
     struct zl_pg_params p;
 
     zl_pg_params_init(&p);

@@ -20,9 +20,11 @@
  * reads the affected-row count: an error would abort the whole
  * PostgreSQL transaction. SQLite's INSERT OR REPLACE of a party removes
  * every row it conflicts with (same ID or same USCC) before inserting;
- * here that is a DELETE of those rows, then the INSERT. Text orderings
- * say COLLATE "C" so rows come in SQLite's (bytewise) order whatever the
- * database's collation.
+ * here that is a DELETE of those rows, then the INSERT. Key columns (IDs,
+ * GLNs, prefixes, GTINs, record keys) are text COLLATE "C", like
+ * event_ids.id: rows come in SQLite's bytewise order whatever the
+ * database's collation, the primary keys serve the ORDER BYs, and keys
+ * compared across tables share one collation.
  *
  * A party is handed to its callback complete: its GLNs and prefixes are
  * read into results kept alive for the call (borrowed strings, no copies).
@@ -42,28 +44,31 @@
 
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS parties("
-    " id text PRIMARY KEY, name_zh text NOT NULL, name_en text,"
-    " uscc text UNIQUE, role text, address_zh text, address_en text,"
-    " pubkey text);"
+    " id text COLLATE \"C\" PRIMARY KEY, name_zh text NOT NULL,"
+    " name_en text, uscc text UNIQUE, role text, address_zh text,"
+    " address_en text, pubkey text);"
     "CREATE TABLE IF NOT EXISTS party_gln("
-    " gln text PRIMARY KEY, party_id text NOT NULL, name_zh text,"
-    " name_en text);"
+    " gln text COLLATE \"C\" PRIMARY KEY,"
+    " party_id text COLLATE \"C\" NOT NULL, name_zh text, name_en text);"
     "CREATE INDEX IF NOT EXISTS party_gln_party ON party_gln(party_id);"
     "CREATE TABLE IF NOT EXISTS party_prefixes("
-    " prefix text PRIMARY KEY, party_id text NOT NULL);"
+    " prefix text COLLATE \"C\" PRIMARY KEY,"
+    " party_id text COLLATE \"C\" NOT NULL);"
     "CREATE INDEX IF NOT EXISTS party_prefixes_party"
     " ON party_prefixes(party_id);"
     "CREATE TABLE IF NOT EXISTS party_kinds("
-    " party_id text PRIMARY KEY, kind bigint NOT NULL, region text);"
+    " party_id text COLLATE \"C\" PRIMARY KEY, kind bigint NOT NULL,"
+    " region text);"
     "CREATE TABLE IF NOT EXISTS products("
-    " gtin text PRIMARY KEY, name_zh text NOT NULL, name_en text,"
-    " brand text, brand_en text);"
+    " gtin text COLLATE \"C\" PRIMARY KEY, name_zh text NOT NULL,"
+    " name_en text, brand text, brand_en text);"
     "CREATE TABLE IF NOT EXISTS tokens("
-    " id text PRIMARY KEY, party_id text NOT NULL, sha256 text NOT NULL,"
+    " id text COLLATE \"C\" PRIMARY KEY,"
+    " party_id text COLLATE \"C\" NOT NULL, sha256 text NOT NULL,"
     " created_ms bigint NOT NULL, revoked_ms bigint NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS registry_records("
-    " key text NOT NULL, seq bigint NOT NULL, kind text NOT NULL,"
-    " json bytea NOT NULL, PRIMARY KEY(key, seq));";
+    " key text COLLATE \"C\" NOT NULL, seq bigint NOT NULL,"
+    " kind text NOT NULL, json bytea NOT NULL, PRIMARY KEY(key, seq));";
 
 static int party_schema(zl_store *s)
 {
@@ -324,10 +329,10 @@ static int emit_party(zl_store *s, const PGresult *r, int i, zl_party_cb cb,
                       void *ctx)
 {
     static const char GLNS[] = "SELECT gln FROM party_gln WHERE party_id = $1"
-                               " ORDER BY gln COLLATE \"C\"";
+                               " ORDER BY gln";
     static const char PREFIXES[] =
         "SELECT prefix FROM party_prefixes WHERE party_id = $1"
-        " ORDER BY prefix COLLATE \"C\"";
+        " ORDER BY prefix";
     static const char KIND[] =
         "SELECT kind, region FROM party_kinds WHERE party_id = $1";
     const char *glns[ZL_PARTY_MAX_GLNS], *pre[ZL_PARTY_MAX_PREFIXES];
@@ -409,8 +414,7 @@ static int party_get(zl_store *s, const char *key, zl_party_cb cb, void *ctx)
 
 static int party_list(zl_store *s, zl_party_cb cb, void *ctx)
 {
-    static const char SQL[] =
-        "SELECT " PARTY_COLS " FROM parties ORDER BY id COLLATE \"C\"";
+    static const char SQL[] = "SELECT " PARTY_COLS " FROM parties ORDER BY id";
     int found = 0;
 
     return each_party(s, SQL, NULL, cb, ctx, &found);
@@ -522,7 +526,7 @@ static int product_get(zl_store *s, const char *gtin14, zl_product_cb cb,
 static int product_list(zl_store *s, zl_product_cb cb, void *ctx)
 {
     static const char SQL[] =
-        "SELECT " PRODUCT_COLS " FROM products ORDER BY gtin COLLATE \"C\"";
+        "SELECT " PRODUCT_COLS " FROM products ORDER BY gtin";
     int found = 0;
 
     return each_product(s, SQL, NULL, cb, ctx, &found);
@@ -591,7 +595,7 @@ static int token_list(zl_store *s, const char *party_id, zl_token_cb cb,
     static const char SQL[] =
         "SELECT id, party_id, created_ms, revoked_ms FROM tokens"
         " WHERE $1::text IS NULL OR party_id = $1"
-        " ORDER BY created_ms, id COLLATE \"C\"";
+        " ORDER BY created_ms, id";
     struct zl_token_info t;
     struct zl_pg_params p;
     PGresult *r;
@@ -690,9 +694,9 @@ static int registry_each(zl_store *s, int last_only, zl_store_registry_cb cb,
     static const char LAST[] =
         "SELECT key, seq, kind, json FROM registry_records r"
         " WHERE seq = (SELECT max(seq) FROM registry_records"
-        " WHERE key = r.key) ORDER BY key COLLATE \"C\"";
+        " WHERE key = r.key) ORDER BY key";
     static const char ALL[] = "SELECT key, seq, kind, json FROM"
-                              " registry_records ORDER BY key COLLATE \"C\","
+                              " registry_records ORDER BY key,"
                               " seq";
     int rc;
     PGresult *r = zl_pg_run(s, last_only ? LAST : ALL, NULL, &rc);
@@ -729,7 +733,7 @@ static int registry_orphans(zl_store *s, zl_store_registry_key_cb cb, void *ctx)
         " WHERE party_id NOT IN (SELECT id FROM parties) UNION ALL"
         " SELECT 3, party_id, 'party_kinds:' || party_id FROM party_kinds"
         " WHERE party_id NOT IN (SELECT id FROM parties)) o"
-        " ORDER BY t, key COLLATE \"C\"";
+        " ORDER BY t, key";
 
     return zl_pg_each_text(s, SQL, NULL, cb, ctx);
 }

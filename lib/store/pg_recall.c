@@ -15,8 +15,9 @@
  *
  * A record put twice is ZL_EEXIST through ON CONFLICT DO NOTHING and the
  * affected-row count, not a failing INSERT (which would abort the
- * PostgreSQL transaction). Orderings on text say COLLATE "C" so rows come
- * in SQLite's bytewise order whatever the database's collation.
+ * PostgreSQL transaction). Key columns are text COLLATE "C", like
+ * event_ids.id: rows come in SQLite's bytewise order whatever the
+ * database's collation, and recall_ids.id compares with event_ids.id.
  *
  * Rejected, as on SQLite: a case's state in mutable columns of its own
  * (the state is replayed from the logged records; the summary row is
@@ -30,15 +31,17 @@
 
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS recall_records("
-    " case_id text NOT NULL, seq bigint NOT NULL, kind text NOT NULL,"
-    " json text NOT NULL, PRIMARY KEY(case_id, seq));"
+    " case_id text COLLATE \"C\" NOT NULL, seq bigint NOT NULL,"
+    " kind text NOT NULL, json text NOT NULL, PRIMARY KEY(case_id, seq));"
     "CREATE TABLE IF NOT EXISTS recall_cases("
-    " case_id text PRIMARY KEY, status text NOT NULL, reason text NOT NULL,"
+    " case_id text COLLATE \"C\" PRIMARY KEY, status text NOT NULL,"
+    " reason text NOT NULL,"
     " hazard text NOT NULL, opened_ms bigint NOT NULL,"
     " closed_ms bigint NOT NULL DEFAULT 0, lots text NOT NULL,"
     " gtins text NOT NULL);"
     "CREATE TABLE IF NOT EXISTS recall_ids("
-    " id text NOT NULL, case_id text NOT NULL, PRIMARY KEY(id, case_id));";
+    " id text COLLATE \"C\" NOT NULL, case_id text COLLATE \"C\" NOT NULL,"
+    " PRIMARY KEY(id, case_id));";
 
 static int recall_schema(zl_store *s)
 {
@@ -121,7 +124,7 @@ static int records(zl_store *s, const char *case_id,
 static int all_keys(zl_store *s, zl_store_recall_key_cb cb, void *ctx)
 {
     static const char SQL[] = "SELECT case_id, seq FROM recall_records"
-                              " ORDER BY case_id COLLATE \"C\", seq";
+                              " ORDER BY case_id, seq";
     PGresult *r;
     int rc;
 
@@ -208,10 +211,9 @@ static int case_list(zl_store *s, const char *case_id, int open_only,
 {
     static const char ONE[] = "SELECT " CASE_COLS " FROM recall_cases c"
                               " WHERE c.case_id = $1";
-    static const char ALL[] =
-        "SELECT " CASE_COLS " FROM recall_cases c"
-        " WHERE ($1::bigint = 0 OR c.status = 'open')"
-        " ORDER BY c.opened_ms DESC, c.case_id COLLATE \"C\"";
+    static const char ALL[] = "SELECT " CASE_COLS " FROM recall_cases c"
+                              " WHERE ($1::bigint = 0 OR c.status = 'open')"
+                              " ORDER BY c.opened_ms DESC, c.case_id";
     struct zl_pg_params p;
     int rc, found = 0;
 
@@ -247,11 +249,10 @@ static int ids_put(zl_store *s, const char *case_id, const char *const *ids,
 static int cases_for_id(zl_store *s, const char *id, zl_store_recall_case_cb cb,
                         void *ctx)
 {
-    static const char SQL[] =
-        "SELECT " CASE_COLS " FROM recall_ids i"
-        " JOIN recall_cases c ON c.case_id = i.case_id"
-        " WHERE i.id = $1 AND c.status = 'open'"
-        " ORDER BY c.opened_ms DESC, c.case_id COLLATE \"C\"";
+    static const char SQL[] = "SELECT " CASE_COLS " FROM recall_ids i"
+                              " JOIN recall_cases c ON c.case_id = i.case_id"
+                              " WHERE i.id = $1 AND c.status = 'open'"
+                              " ORDER BY c.opened_ms DESC, c.case_id";
     struct zl_pg_params p;
     int found = 0;
 
