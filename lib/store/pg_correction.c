@@ -17,8 +17,10 @@
  * PostgreSQL store is born at the current schema version with every
  * module's tables (store.c), and DDL inside the capture's transaction
  * would take locks other writers wait on. Hence no "no such table" case
- * either. A second put of a key is ON CONFLICT DO NOTHING, ZL_EEXIST from
- * the affected-row count, and then the target is left as it is.
+ * either. A second put of a key is ON CONFLICT DO NOTHING (no conflict
+ * target: the primary key is the only unique index, and a partitioned
+ * table with foreign partitions has none to name), ZL_EEXIST from the
+ * affected-row count, and then the target is left as it is.
  */
 #include "store/store_correction.h"
 
@@ -44,7 +46,7 @@ static int correction_put(zl_store *s, const struct zl_correction *c)
 {
     static const char INS[] =
         "INSERT INTO corrections(" COLS ") VALUES($1,$2,$3,$4,$5,$6)"
-        " ON CONFLICT(key) DO NOTHING";
+        " ON CONFLICT DO NOTHING";
     static const char MARK[] =
         "UPDATE events SET has_error = 1 WHERE hash = $1";
     struct zl_pg_params p;
