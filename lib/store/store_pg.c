@@ -569,6 +569,12 @@ const struct zl_store_backend zl_pg_backend = {
         {
             [ZL_STORE_MOD_TRACE] = &zl_pg_trace_ops.base,
             /* module tables are added here as their pg_<module>.c lands */
-            [ZL_STORE_MOD_LOG] = NULL,
+            [ZL_STORE_MOD_LOG] = &zl_pg_log_ops.base,
+            [ZL_STORE_MOD_DOCS] = &zl_pg_docs_ops.base,
+            [ZL_STORE_MOD_RECEIPT] = &zl_pg_receipt_ops.base,
+            [ZL_STORE_MOD_CORRECTION] = &zl_pg_correction_ops.base,
+            [ZL_STORE_MOD_PARTY] = &zl_pg_party_ops.base,
+            [ZL_STORE_MOD_RECALL] = &zl_pg_recall_ops.base,
+            [ZL_STORE_MOD_AUDIT] = &zl_pg_audit_ops.base,
         },
 };
