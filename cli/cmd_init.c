@@ -15,10 +15,11 @@ static void usage(FILE *f)
     fprintf(
         f,
         "usage: zhiliang init [--store PATH] [--origin NAME] [--json]\n\n"
-        "Create a new Zhiliang store: an SQLite database in WAL mode with\n"
-        "the event tables, the Merkle log and the operator's Ed25519\n"
-        "signing key for log checkpoints. Refuses to overwrite an\n"
-        "existing store.\n\n"
+        "Create a new Zhiliang store with the event tables, the Merkle log\n"
+        "and the operator's Ed25519 signing key for log checkpoints: an\n"
+        "SQLite database in WAL mode (a path), or a schema of a PostgreSQL\n"
+        "database (postgresql://USER@HOST:PORT/DB?schema=NAME, default\n"
+        "schema zhiliang). Refuses to overwrite an existing store.\n\n"
         "  --store PATH   where (default $ZHILIANG_STORE, then ./zhiliang.db)\n"
         "  --origin NAME  log origin line in checkpoints (default\n"
         "                 zhiliang.local/log); also the signing key's name\n"

@@ -53,8 +53,10 @@ static void usage(FILE *f)
     for (size_t i = 0; commands[i].name; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nEvery command takes --store PATH (default $ZHILIANG_STORE,"
-               " then ./zhiliang.db).\nExit codes: 0 ok, 1 failure, 2 usage"
-               " error.\n");
+               " then ./zhiliang.db).\nA store is an SQLite file (PATH or"
+               " sqlite:PATH) or a schema of a PostgreSQL\ndatabase"
+               " (postgresql://USER@HOST:PORT/DB?schema=NAME).\n"
+               "Exit codes: 0 ok, 1 failure, 2 usage error.\n");
 }
 
 int main(int argc, char **argv)

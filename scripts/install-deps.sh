@@ -9,7 +9,9 @@
 #                            clang and the libFuzzer runtime, Node.js and
 #                            npm for the JavaScript oracles, Chromium and a
 #                            CJK font for the browser test, curl, the
-#                            sqlite3 shell
+#                            sqlite3 shell, PostgreSQL 15 (server and
+#                            psql/pg_dump: scripts/pg.sh runs a throwaway
+#                            server for the suites' second run)
 #   install-deps.sh --bench  that, plus wrk for the HTTP benchmark
 #                            (bench.sh)
 set -euo pipefail
@@ -34,7 +36,7 @@ PKGS=(build-essential pkg-config meson ninja-build python3
       libqrencode-dev libcmocka-dev jq)
 if [ "$TEST" = 1 ]; then
   PKGS+=(clang clang-format libclang-rt-14-dev sqlite3 curl ca-certificates chromium
-         fonts-wqy-microhei groff-base man-db bsdextrautils)
+         fonts-wqy-microhei groff-base man-db bsdextrautils postgresql-15)
   # Node.js and npm run the JavaScript oracles (epcis2.js, digital-link.js)
   # and the browser test; keep an existing Node.js installation.
   if ! command -v node >/dev/null 2>&1; then PKGS+=(nodejs); fi

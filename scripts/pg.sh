@@ -11,6 +11,8 @@
 #                        schemas (?schema=NAME)
 #   pg.sh stop [PORT]    stop it and delete the cluster
 #   pg.sh uri [PORT]     print the URI of a running one
+#   pg.sh running [PORT] exit 0 when a server answers on 127.0.0.1:PORT
+#                        (test.sh stops only a server it started itself)
 #
 # The server runs as an unprivileged user: the caller, or "postgres" when
 # the caller is root (initdb refuses root). fsync stays on: the tests
@@ -52,5 +54,6 @@ case "$cmd" in
     fi
     ;;
   uri) echo "$URI" ;;
-  *) echo "usage: pg.sh start|stop|uri [PORT]" >&2; exit 2 ;;
+  running) "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" ;;
+  *) echo "usage: pg.sh start|stop|uri|running [PORT]" >&2; exit 2 ;;
 esac

@@ -2,18 +2,24 @@
 # test.sh - build and run every test (the README's second command).
 #
 #   1. release build with warnings as errors: unit, conformance and
-#      integration tests (servers on 127.0.0.1, npm oracles, browser)
+#      integration tests (servers on 127.0.0.1, npm oracles, browser),
+#      then the unit and integration tests again with every store in a
+#      throwaway PostgreSQL server (scripts/pg.sh, meson's "pg" setup;
+#      stopped at exit unless it was already running before)
 #   2. ASan+UBSan build: the unit tests again, and the fuzz seed corpora
 #      replayed through the parsers
 #   3. clang build: a 30-second libFuzzer run of each parser
-# Ends with one line "N passed, N failed" summed over both runs.
+# Ends with one line "N passed, N failed" summed over all the runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh --test
 
 status=0
-rm -f build*/meson-logs/testlog.json
+rm -f build*/meson-logs/testlog.json build*/meson-logs/testlog-pg.json
+pg_started=0
+stop_pg() { if [ "$pg_started" = 1 ]; then bash scripts/pg.sh stop; fi; }
+trap stop_pg EXIT
 setup() { # dir, extra meson args...
   local dir=$1; shift
   if [ -d "$dir" ]; then meson setup --reconfigure "$dir" "$@" >/dev/null
@@ -23,6 +29,16 @@ setup() { # dir, extra meson args...
 setup build -Dwerror=true -Dbuildtype=debugoptimized || status=1
 ninja -C build || status=1
 meson test -C build --print-errorlogs --num-processes 2 || status=1
+
+# The same suites on PostgreSQL (a store is a schema of the server's
+# database; tests/meson.build's "pg" setup passes the URI template).
+if ! bash scripts/pg.sh running; then
+  if bash scripts/pg.sh start >/dev/null; then pg_started=1; else status=1; fi
+fi
+if bash scripts/pg.sh running; then
+  meson test -C build --setup pg --suite unit --suite integration \
+    --print-errorlogs --num-processes 2 || status=1
+fi
 
 setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false || status=1
 ninja -C build-asan || status=1
@@ -35,5 +51,5 @@ ninja -C build-fuzz || status=1
 meson test -C build-fuzz --suite fuzzrun --print-errorlogs --num-processes 2 || status=1
 
 python3 scripts/test-summary.py build/meson-logs/testlog.json \
-  build-asan/meson-logs/testlog.json build-fuzz/meson-logs/testlog.json
+  build/meson-logs/testlog-pg.json build-asan/meson-logs/testlog.json build-fuzz/meson-logs/testlog.json
 exit $status

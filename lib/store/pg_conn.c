@@ -449,20 +449,19 @@ static int connect_to(const char *conninfo, PGconn **out, struct zl_error *err)
                         why, (size_t)-1);
 }
 
-/* "SET search_path" for schema, quoted. */
+/* Quiet notices, UTF-8, then (creating the schema first when asked)
+ * search_path set to schema, quoted. */
 static int use_schema(zl_store *s, const char *schema, int create)
 {
     char sql[200];
-    int rc = 0;
+    int rc = zl_pg_exec(s, "SET client_min_messages TO warning;"
+                           " SET client_encoding TO 'UTF8'");
 
-    if (create) {
+    if (!rc && create) {
         snprintf(sql, sizeof sql, "CREATE SCHEMA IF NOT EXISTS \"%s\"", schema);
         rc = zl_pg_exec(s, sql);
     }
-    snprintf(sql, sizeof sql,
-             "SET search_path TO \"%s\"; SET client_encoding TO 'UTF8';"
-             " SET client_min_messages TO warning",
-             schema);
+    snprintf(sql, sizeof sql, "SET search_path TO \"%s\"", schema);
     return rc ? rc : zl_pg_exec(s, sql);
 }
 

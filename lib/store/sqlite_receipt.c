@@ -82,7 +82,8 @@ static int receipt_get(zl_store *s, const char *key, zl_receipt_group_cb cb,
             g.damaged = 1;
         g.events = (const uint8_t(*)[32])sqlite3_column_blob(st, 5);
         g.n_events = (size_t)nb / 32;
-        g.damaged = nb % 32 != 0;
+        if (nb % 32)
+            g.damaged = 1; /* not = : keep a doc that is not a hash */
         found = 1;
         if ((rc = cb(ctx, &g)) != 0) {
             sqlite3_reset(st);

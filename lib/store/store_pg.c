@@ -10,7 +10,10 @@
  *               event is by hash).
  *   event_ids   primary key (id, event_time, hash, role): distributed by
  *               id, so a trace step (all occurrences of a batch of
- *               identifiers) is one = ANY($1) lookup per shard.
+ *               identifiers) is one = ANY($1) lookup per shard. id is
+ *               COLLATE "C": MATCH_ patterns are byte ranges on it
+ *               (query_sql.c), as on SQLite, whatever the database's
+ *               locale, and the range still uses the primary key.
  *   event_refs  primary key (hash, kind, type, value), co-located with
  *               events by hash.
  *   meta        small settings; outbox (seq, kind, key, created), seq is
@@ -48,7 +51,8 @@ static const char SCHEMA[] =
     "CREATE INDEX IF NOT EXISTS events_erroneous ON events(hash)"
     " WHERE has_error = 1;"
     "CREATE TABLE IF NOT EXISTS event_ids("
-    " id text NOT NULL, event_time bigint NOT NULL, hash bytea NOT NULL,"
+    " id text COLLATE \"C\" NOT NULL, event_time bigint NOT NULL,"
+    " hash bytea NOT NULL,"
     " role bigint NOT NULL, type bigint NOT NULL, action bigint NOT NULL,"
     " record_time bigint NOT NULL, qty double precision, uom text,"
     " PRIMARY KEY(id, event_time, hash, role));"
@@ -212,7 +216,8 @@ static int event_write(zl_store *s, const struct zl_event *ev,
     zl_pg_int(&p, ev->has_error_declaration);
     zl_pg_text(&p, party);
     zl_pg_textn(&p, ev->json, ev->json_len);
-    zl_pg_blob(&p, packed.data, packed.len);
+    /* no identifiers packs to nothing: an empty bytea, not NULL */
+    zl_pg_blob(&p, packed.data ? packed.data : "", packed.len);
     rc = zl_pg_do(s, replace ? SQL_REPLACE : SQL_NEW, &p, &n);
     zl_buf_cleanup(&packed);
     if (rc)
@@ -524,6 +529,12 @@ const struct zl_store_backend zl_pg_backend = {
     .modules =
         {
             /* module tables are added here as their pg_<module>.c lands */
-            [ZL_STORE_MOD_LOG] = NULL,
+            [ZL_STORE_MOD_LOG] = &zl_pg_log_ops.base,
+            [ZL_STORE_MOD_DOCS] = &zl_pg_docs_ops.base,
+            [ZL_STORE_MOD_RECEIPT] = &zl_pg_receipt_ops.base,
+            [ZL_STORE_MOD_CORRECTION] = &zl_pg_correction_ops.base,
+            [ZL_STORE_MOD_PARTY] = &zl_pg_party_ops.base,
+            [ZL_STORE_MOD_RECALL] = &zl_pg_recall_ops.base,
+            [ZL_STORE_MOD_AUDIT] = &zl_pg_audit_ops.base,
         },
 };

@@ -8,14 +8,15 @@
 set -u
 EXE=${1:?usage: $0 ZHILIANG_EXE}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/zl-authz-demo.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+. "$(dirname "$0")/store_common.sh"
+trap 'rm -rf "$TMP"; zl_store_cleanup' EXIT
 pass=0 fail=0 n=0
 is() {
   n=$((n + 1))
   if [ "$2" = "$3" ]; then pass=$((pass + 1)); echo "ok $n - $1"
   else fail=$((fail + 1)); echo "not ok $n - $1 (got '$2', want '$3')"; fi
 }
-STORE=$TMP/z.db
+STORE=$(zl_store_uri z "$TMP")
 "$EXE" init --store "$STORE" >/dev/null || exit 1
 "$EXE" demo generate --seed 11 --scale 2 --sector all --out "$TMP/demo" >/dev/null || exit 1
 "$EXE" party import "$TMP/demo/parties.json" --store "$STORE" >/dev/null || exit 1

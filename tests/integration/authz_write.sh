@@ -117,7 +117,7 @@ ok "the recalls page no longer lists the lot" sh -c "! curl -s '$U/recalls' | gr
 is "the correction again changes nothing" "$(post "$P_TOK" "$TMP/fix.json")" 202
 ok "verify passes after the correction" "$EXE" verify --store "$STORE"
 is "the correction has its own log leaf" \
-  "$(sqlite3 "$STORE" "select count(*) from log_leaf where record_key like 'urn:zhiliang:correction:%'")" 1
-sqlite3 "$STORE" "update corrections set json = replace(json, 'incorrect_data', 'did_not_occur')"
+  "$(zl_sql "$STORE" "select count(*) from log_leaf where record_key like 'urn:zhiliang:correction:%'")" 1
+zl_sql "$STORE" "update corrections set json = replace(json, 'incorrect_data', 'did_not_occur')"
 ok "verify catches an edited correction" sh -c "! '$EXE' verify --store '$STORE' >/dev/null 2>&1"
 zl_finish

@@ -8,7 +8,8 @@
 set -u
 exe=${1:?usage: context_hash.sh ZHILIANG_EXE}
 dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+. "$(dirname "$0")/store_common.sh"
+trap 'rm -rf "$dir"; zl_store_cleanup' EXIT
 fail=0
 U='"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"'
 D='"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2024-01-01T00:00:00Z"'
@@ -27,14 +28,14 @@ want=$("$exe" hash "$dir/doc.json")
 for f in doc event mixed nested bare; do
   got=$("$exe" hash "$dir/$f.json")
   [ "$got" = "$want" ] || { echo "FAIL $f: eventID $got, document-level $want"; fail=1; }
-  s="$dir/$f.db"
+  s=$(zl_store_uri "$f" "$dir")
   "$exe" init --store "$s" >/dev/null || { echo "FAIL init $f"; fail=1; continue; }
   out=$("$exe" capture --store "$s" "$dir/$f.json" 2>&1) ||
     { echo "FAIL capture $f: $out"; fail=1; }
   out=$("$exe" verify --store "$s" 2>&1); rc=$?
   [ $rc -eq 0 ] || { echo "FAIL verify $f (rc=$rc): $out"; fail=1; }
 done
-s="$dir/all.db"
+s=$(zl_store_uri all "$dir")
 "$exe" init --store "$s" >/dev/null
 out=$("$exe" capture --store "$s" "$dir"/{event,doc,mixed,nested,bare}.json 2>&1)
 [[ "$out" == *"5 events, 1 new, 4 already stored"* ]] ||

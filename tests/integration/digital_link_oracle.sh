@@ -9,6 +9,8 @@
 # reached: the test compares with an outside implementation and has nothing
 # to say without it.
 set -u
+. "$(dirname "$0")/store_common.sh"
+zl_skip_on_pg "uses no store: the same run as on SQLite"
 exe=${1:?usage: digital_link_oracle.sh ZHILIANG_EXE}
 here=$(cd "$(dirname "$0")" && pwd)
 version=1.4.3

@@ -7,8 +7,10 @@
 set -euo pipefail
 ZL=$1
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export ZHILIANG_STORE=$T/s.db
+. "$(dirname "$0")/store_common.sh"
+trap 'rm -rf "$T"; zl_store_cleanup' EXIT
+ZHILIANG_STORE=$(zl_store_uri s "$T")
+export ZHILIANG_STORE
 C=tests/conformance/rfc3797
 fail() { echo "draw_cli: $*"; exit 1; }
 
@@ -44,7 +46,7 @@ set +e; "$ZL" draw pick --names $C/ref.names >/dev/null 2>&1; rc=$?; set -e
 DIR=tests/conformance/gs1-epcis/JSON
 "$ZL" capture --quiet "$DIR/Example_9.6.1-ObjectEvent.jsonld" >/dev/null
 "$ZL" log key > "$T/key"
-size=$(sqlite3 "$ZHILIANG_STORE" "select count(*) from log_leaf")
+size=$(zl_sql "$ZHILIANG_STORE" "select count(*) from log_leaf")
 want=$((size + 3))
 set +e
 "$ZL" draw beacon --plan-index 0 --size $want 2> "$T/err"; rc=$?

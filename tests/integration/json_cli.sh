@@ -7,12 +7,15 @@
 set -euo pipefail
 ZL=$1
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/store_common.sh"
+trap 'rm -rf "$T"; zl_store_cleanup' EXIT
 fail() { echo "json_cli: $*" >&2; exit 1; }
 command -v jq >/dev/null || { echo "jq missing"; exit 77; }
 
 weird=$'we"ird\\na\nme'
-store="$T/$weird.db"
+# (on PostgreSQL the store is a schema: its name is the weird one made
+# plain, the file names stay weird)
+store=$(zl_store_uri "$weird" "$T")
 doc="$T/$weird.jsonld"
 bad="$T/bad $weird.jsonld"
 cp tests/golden/recall/chain.jsonld "$doc"

@@ -7,8 +7,10 @@
 set -euo pipefail
 ZL=$1
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export ZHILIANG_STORE=$T/s.db
+. "$(dirname "$0")/store_common.sh"
+trap 'rm -rf "$T"; zl_store_cleanup' EXIT
+ZHILIANG_STORE=$(zl_store_uri s "$T")
+export ZHILIANG_STORE
 DIR=tests/conformance/gs1-epcis/JSON
 [ -d "$DIR" ] || DIR=/work/shared/conformance/gs1-epcis/JSON
 DOC1=$DIR/Example_9.6.1-ObjectEvent.jsonld
@@ -21,19 +23,19 @@ grep -Eq '^zhiliang\.test/log\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}$' "$T/key" || fail
 "$ZL" log checkpoint > "$T/cp1"
 n1=$(sed -n 2p "$T/cp1")
 [ "$n1" -ge 1 ] || fail "empty log after capture"
-[ "$(sqlite3 "$ZHILIANG_STORE" "select count(*) from log_leaf")" = "$n1" ] || fail "checkpoint size != leaves"
+[ "$(zl_sql "$ZHILIANG_STORE" "select count(*) from log_leaf")" = "$n1" ] || fail "checkpoint size != leaves"
 # Issuing again without growth returns the same note.
 "$ZL" log checkpoint | cmp -s - "$T/cp1" || fail "checkpoint changed without growth"
 
 for d in "$DIR"/*.jsonld; do "$ZL" capture --quiet "$d" >/dev/null 2>&1 || true; done
 "$ZL" log checkpoint --json > "$T/cp2.json"
-n2=$(sqlite3 "$ZHILIANG_STORE" "select count(*) from log_leaf")
+n2=$(zl_sql "$ZHILIANG_STORE" "select count(*) from log_leaf")
 grep -q "\"tree_size\": $n2" "$T/cp2.json" || fail "checkpoint json: $(cat "$T/cp2.json")"
 
 [ "$n2" -gt "$n1" ] || fail "second capture added no leaves"
 mid=$((n2 / 2))
-key=$(sqlite3 "$ZHILIANG_STORE" "select record_key from log_leaf where idx = $mid")
-leaf=$(sqlite3 "$ZHILIANG_STORE" "select lower(hex(hash)) from log_leaf where idx = $mid")
+key=$(zl_sql "$ZHILIANG_STORE" "select record_key from log_leaf where idx = $mid")
+leaf=$(zl_sql "$ZHILIANG_STORE" "select $(zl_hex hash) from log_leaf where idx = $mid")
 "$ZL" log prove --record "$key" > "$T/proof"
 head -1 "$T/proof" | grep -qx 'c2sp.org/tlog-proof@v1' || fail "not a tlog-proof"
 "$ZL" log prove --record "$key" --json > "$T/proof.json"
@@ -57,8 +59,9 @@ awk -v n="$n2" 'BEGIN{s=0} /^$/ {s++} { if (s==1 && $0 == n) $0 = n+1; print }' 
 cmp -s "$T/proof" "$T/proof.cp" && fail "checkpoint edit did not apply"
 expect_refused --proof "$T/proof.cp" --leaf-hex "$leaf" --key "$T/key"
 # Another operator's key.
-"$ZL" init --store "$T/other.db" --origin zhiliang.test/log >/dev/null
-"$ZL" log key --store "$T/other.db" > "$T/key2"
+OTHER=$(zl_store_uri other "$T")
+"$ZL" init --store "$OTHER" --origin zhiliang.test/log >/dev/null
+"$ZL" log key --store "$OTHER" > "$T/key2"
 expect_refused --proof "$T/proof" --leaf-hex "$leaf" --key "$T/key2"
 
 # Consistency between the two checkpoints.

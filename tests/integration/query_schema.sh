@@ -12,8 +12,10 @@ if [ ! -d "$CACHE/node_modules/ajv-formats" ]; then
   (cd "$CACHE" && npm init -y >/dev/null && npm install --no-audit --no-fund ajv@8 ajv-formats@3 >/dev/null)
 fi
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export ZHILIANG_STORE=$T/s.db
+. "$(dirname "$0")/store_common.sh"
+trap 'rm -rf "$T"; zl_store_cleanup' EXIT
+ZHILIANG_STORE=$(zl_store_uri s "$T")
+export ZHILIANG_STORE
 "$ZL" init >/dev/null
 # GS1's examples (the three refused ones are refused by design; see epcis tests).
 "$ZL" capture --quiet --keep-going $(find tests/conformance/gs1-epcis/JSON -name '*.jsonld' | sort) >/dev/null 2>&1 || true

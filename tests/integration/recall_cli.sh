@@ -5,8 +5,10 @@
 set -euo pipefail
 ZL=$1
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export ZHILIANG_STORE=$T/s.db
+. "$(dirname "$0")/store_common.sh"
+trap 'rm -rf "$T"; zl_store_cleanup' EXIT
+ZHILIANG_STORE=$(zl_store_uri s "$T")
+export ZHILIANG_STORE
 fail() { echo "recall_cli: $*" >&2; exit 1; }
 command -v jq >/dev/null || { echo "jq missing"; exit 77; }
 
@@ -68,7 +70,7 @@ cut -d, -f2 "$T/fsma.csv" | tail -n +2 | sort -c || fail "rows not sorted by tim
 grep -q "PO" "$T/fsma.csv" || fail "no reference documents in the CSV"
 
 # ---- case ------------------------------------------------------------------
-leaves() { sqlite3 "$ZHILIANG_STORE" "select count(*) from log_leaf where type = 2"; }
+leaves() { zl_sql "$ZHILIANG_STORE" "select count(*) from log_leaf where type = 2"; }
 CASE=$("$ZL" recall open --lot "$LOT" --reason "沙门氏菌 Salmonella in raw milk" --hazard-class I)
 echo "$CASE" | grep -Eq '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' \
     || fail "case ID is not a UUID v4: $CASE"
@@ -110,7 +112,7 @@ jq -e '.effectiveness == 1 and ([.parties[] | select(.notified and (.acknowledge
 [ "$(leaves)" = $((2 + 3 * np)) ] || fail "a refused step logged something"
 
 # every record key recall:<case>:<seq> is logged once, seq 1..n in order
-keys=$(sqlite3 "$ZHILIANG_STORE" "select record_key from log_leaf where type = 2 order by idx")
+keys=$(zl_sql "$ZHILIANG_STORE" "select record_key from log_leaf where type = 2 order by idx")
 i=1
 for k in $keys; do
     [ "$k" = "recall:$CASE:$i" ] || fail "leaf $i has key $k"
@@ -119,7 +121,7 @@ done
 # `zhiliang verify` recomputes recall leaves once it is wired to
 # zl_recall_record_canon: then an edited record must be named.
 if "$ZL" verify >/dev/null 2>&1; then
-    sqlite3 "$ZHILIANG_STORE" "update recall_records set json = replace(json, '\"hazardClass\":\"I\"', '\"hazardClass\":\"III\"') where case_id = '$CASE' and seq = 1"
+    zl_sql "$ZHILIANG_STORE" "update recall_records set json = replace(json, '\"hazardClass\":\"I\"', '\"hazardClass\":\"III\"') where case_id = '$CASE' and seq = 1"
     out=$("$ZL" verify --json 2>&1 || true)
     echo "$out" | grep -q "recall:$CASE:1" || fail "edited recall record not named by verify: $out"
 else
@@ -129,7 +131,8 @@ fi
 # ---- scope against the demo generator's ground truth ------------------------
 # The generator records, for sample collection lots, every batch lot, item,
 # case and pallet made from or carrying them (co-packed goods excluded).
-export ZHILIANG_STORE=$T/truth.db
+ZHILIANG_STORE=$(zl_store_uri truth "$T")
+export ZHILIANG_STORE
 "$ZL" demo generate --seed 3 --scale 50 --truth 3 --out "$T/t" >/dev/null
 "$ZL" init >/dev/null
 "$ZL" capture --quiet "$T"/t/chain-*.jsonld >/dev/null

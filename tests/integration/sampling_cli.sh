@@ -4,6 +4,8 @@
 # n = 80, Ac 2, Re 3), an arrow followed, 100 % inspection of a tiny lot,
 # the OC curve as SVG that parses as XML, and clear errors.
 set -euo pipefail
+. "$(dirname "$0")/store_common.sh"
+zl_skip_on_pg "uses no store: the same run as on SQLite"
 ZL=$1
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

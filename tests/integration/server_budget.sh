@@ -93,8 +93,19 @@ kill -TERM "$PID"; wait "$PID" 2>/dev/null; PID=
 
 # Busy store: another process holds the write lock for 12 s; a capture
 # waits out the 10 s busy timeout and is told to retry. Reads go on.
+# (On PostgreSQL the write lock is the schema's advisory lock, its key
+# the 64-bit FNV-1a of "zhiliang:" and the schema, as lib/store/pg_conn.c.)
 zl_serve --threads 2
-python3 - "$STORE" >"$TMP/locker.out" 2>&1 <<'PY' &
+if zl_on_pg; then
+  key=$(python3 -c 'import sys
+h = 0xcbf29ce484222325
+for b in ("zhiliang:" + sys.argv[1]).encode():
+    h = ((h ^ b) * 0x100000001b3) % (1 << 64)
+print(h - (1 << 64) if h >= 1 << 63 else h)' "$(zl_pg_schema "$STORE")")
+  printf 'BEGIN;\nSELECT pg_advisory_xact_lock(%s);\n\\echo locked\nSELECT pg_sleep(12);\nROLLBACK;\n' "$key" |
+    zl_psql "$STORE" -q -A -t -f - >"$TMP/locker.out" 2>&1 &
+else
+  python3 - "$STORE" >"$TMP/locker.out" 2>&1 <<'PY' &
 import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN IMMEDIATE")
@@ -102,6 +113,7 @@ print("locked", flush=True)
 time.sleep(12)
 c.execute("ROLLBACK")
 PY
+fi
 LOCKER=$!
 for i in $(seq 1 50); do grep -q locked "$TMP/locker.out" && break; sleep 0.1; done
 DOC='{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2026-05-01T00:00:00Z","epcisBody":{"eventList":[{"type":"ObjectEvent","eventTime":"2026-05-01T08:00:00+08:00","eventTimeZoneOffset":"+08:00","action":"OBSERVE","epcList":["https://id.gs1.org/01/09506000134352/21/BUSY1"],"bizLocation":{"id":"https://id.gs1.org/414/6940277700002"}}]}}'

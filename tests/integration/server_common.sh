@@ -3,14 +3,17 @@
 # of 127.0.0.1, and small assertion helpers printing TAP-style lines.
 #
 #   zl_setup [serve options...]   sets EXE, TMP, STORE, U (base URL), PID
+#                                 (STORE: a URI on the run's backend, see
+#                                 store_common.sh)
 #   ok NAME COMMAND...            passes when COMMAND succeeds
 #   is NAME GOT WANT              passes when GOT == WANT
 #   zl_finish                     stops the server, prints the totals
 set -u
+. "$(dirname "${BASH_SOURCE[0]}")/store_common.sh"
 EXE=${1:?usage: $0 ZHILIANG_EXE}
 pass=0 fail=0 n=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/zl-server-test.XXXXXX")
-STORE=$TMP/z.db
+STORE=$(zl_store_uri z "$TMP")
 PID=
 cleanup() {
   if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then kill -TERM "$PID"; wait "$PID" 2>/dev/null; fi
@@ -20,6 +23,7 @@ cleanup() {
     echo "# server sanitizer report:"; sed 's/^/# /' "$TMP/serve.err" | head -80
   fi
   rm -rf "$TMP"
+  zl_store_cleanup
 }
 trap cleanup EXIT
 

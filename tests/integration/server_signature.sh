@@ -37,7 +37,7 @@ is "nothing stored after the refusal" "$(count 1)" 0
 ok "capture accepts the party's signature" "$EXE" capture --store "$STORE" --party $PARTY --signature "$TMP/d1.sig" "$TMP/d1.json"
 is "the signed event is stored" "$(count 1)" 1
 is "the signed document is kept byte for byte" \
-  "$(sqlite3 "$STORE" "select count(*) from signed_docs where doc = readfile('$TMP/d1.json')")" 1
+  "$(zl_sql "$STORE" "select count(*) from signed_docs where doc = $(zl_blob "$(od -An -v -tx1 "$TMP/d1.json" | tr -d ' \n')")")" 1
 
 # HTTP.
 zl_serve

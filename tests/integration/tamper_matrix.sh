@@ -13,14 +13,21 @@
 # receipts table itself, and the party registry (parties, party_gln,
 # party_prefixes, party_kinds, products, tokens) against the last logged
 # record of each entry (registry_records, also edited).
+#
+# The edits run through the sqlite3 shell on SQLite and psql on PostgreSQL
+# (the same statements; the few dialect differences - blob literals, blob
+# to text - go through store_common.sh's helpers), and the store is put
+# back between edits from a copy (the file; pg_dump of the schema).
 set -euo pipefail
 ZL=$1
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export ZHILIANG_STORE=$T/s.db
+. "$(dirname "$0")/store_common.sh"
+trap 'rm -rf "$T"; zl_store_cleanup' EXIT
+ZHILIANG_STORE=$(zl_store_uri s "$T")
+export ZHILIANG_STORE
 DB=$ZHILIANG_STORE
 fail() { echo "tamper_matrix: $*"; exit 1; }
-q() { sqlite3 "$DB" "$@"; }
+q() { zl_sql "$DB" "$@"; }
 
 "$ZL" init --origin zhiliang.test/log >/dev/null
 "$ZL" demo generate --seed 7 --scale 1 --out "$T/chain" >/dev/null
@@ -53,14 +60,13 @@ printf '{"@context":"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jso
 "$ZL" log checkpoint >/dev/null
 "$ZL" verify >/dev/null || fail "the clean store does not verify"
 [ "$(q 'select count(*) from recall_ids')" -ge 1 ] || fail "no recall ids"
-cp "$DB" "$T/orig.db"
+zl_snapshot "$DB" "$T/orig"
 [ "$(q 'select count(*) from signed_docs')" -ge 1 ] || fail "no signed document"
 [ "$(q 'select count(*) from event_refs')" -ge 1 ] || fail "no refs in the demo chain"
 
+item=$(q "select id from event_ids where role = 1 and id like '%/21/%' order by id limit 1")
+lot=$(q "select id from event_ids where role = 6 and id like '%/10/%' order by id limit 1")
 answers() {  # what users see: queries, a trace, a recall scope
-  local item lot
-  item=$(sqlite3 "$T/orig.db" "select id from event_ids where role = 1 and id like '%/21/%' order by id limit 1")
-  lot=$(sqlite3 "$T/orig.db" "select id from event_ids where role = 6 and id like '%/10/%' order by id limit 1")
   {
     "$ZL" events --json eventType=ObjectEvent
     "$ZL" events --json EQ_bizStep=shipping
@@ -75,13 +81,13 @@ answers() {  # what users see: queries, a trace, a recall scope
 }
 answers > "$T/answers.orig"
 
-restore() { cp "$T/orig.db" "$DB"; rm -f "$DB-wal" "$DB-shm"; }
+restore() { zl_restore "$DB" "$T/orig"; }
 n=0
 expect_caught() {  # description, SQL
   restore
   local changed
-  changed=$(q "$2; select total_changes();") || fail "$1: the edit does not apply"
-  [ "${changed##*$'\n'}" -gt 0 ] || fail "$1: the edit changed no row"
+  changed=$(zl_sql_changes "$DB" "$2") || fail "$1: the edit does not apply"
+  [ "$changed" -gt 0 ] || fail "$1: the edit changed no row"
   if "$ZL" verify >/dev/null 2>&1; then fail "not caught: $1 ($2)"; fi
   n=$((n + 1))
 }
@@ -101,7 +107,7 @@ done
 for c in type action event_time tz has_error; do
   expect_repaired "events.$c" "update events set $c = $c + 1 where hash = (select hash from events order by hash limit 1 offset 3)"
 done
-expect_repaired "events.ids" "update events set ids = substr(ids, 1, length(ids) - 1) || x'41' where length(ids) > 0 and hash = (select hash from events where length(ids) > 0 order by hash limit 1)"
+expect_repaired "events.ids" "update events set ids = substr(ids, 1, length(ids) - 1) || $(zl_blob 41) where length(ids) > 0 and hash = (select hash from events where length(ids) > 0 order by hash limit 1)"
 expect_repaired "events.ids swapped" "update events set ids = (select ids from events where length(ids) > 0 order by hash limit 1 offset 1) where hash = (select hash from events where length(ids) > 0 order by hash limit 1)"
 expect_caught "events.json" "update events set json = replace(json, '\"eventTime\":\"', '\"eventTime\":\"1') where hash = (select hash from events order by hash limit 1)"
 expect_caught "events row deleted" "delete from events where hash = (select hash from events order by hash limit 1 offset 2)"
@@ -114,16 +120,16 @@ expect_repaired "events.record_time swapped" "update events set record_time = (s
 rk="key = (select key from receipts order by key limit 1)"
 expect_caught "receipts.record_time" "update receipts set record_time = record_time + 1 where $rk"
 expect_caught "receipts.party" "update receipts set party = coalesce(party, '') || 'x' where $rk"
-expect_caught "receipts.doc" "update receipts set doc = zeroblob(32) where $rk"
-expect_caught "receipts.doc torn" "update receipts set doc = x'00' where $rk"
+expect_caught "receipts.doc" "update receipts set doc = $(zl_zeros 32) where $rk"
+expect_caught "receipts.doc torn" "update receipts set doc = $(zl_blob 00) where $rk"
 expect_caught "receipts.events dropped" "update receipts set events = substr(events, 33) where $rk"
-expect_caught "receipts.events torn" "update receipts set events = events || x'00' where $rk"
+expect_caught "receipts.events torn" "update receipts set events = events || $(zl_blob 00) where $rk"
 expect_caught "receipts.kind" "update receipts set kind = 1 where $rk"
 expect_caught "receipts.grp" "update receipts set grp = 1 where $rk"
 expect_caught "receipts row deleted" "delete from receipts where $rk"
 expect_caught "receipts row inserted" "insert into receipts select 'urn:zhiliang:receipt:forged', grp, kind, record_time + 1, party, doc, events from receipts where $rk"
 # both sides at once: the event row and its receipt agree, the log does not
-expect_caught "events.record_time and its receipt" "update events set record_time = record_time + 1 where hash = (select hash from events order by hash limit 1); update receipts set record_time = record_time + 1 where instr(events, (select hash from events order by hash limit 1)) > 0"
+expect_caught "events.record_time and its receipt" "update events set record_time = record_time + 1 where hash = (select hash from events order by hash limit 1); update receipts set record_time = record_time + 1 where $(zl_has_bytes events "(select hash from events order by hash limit 1)")"
 
 # event_ids: every column, a deleted row, an inserted row.
 pk="(id, event_time, hash, role) = (select id, event_time, hash, role from event_ids order by hash, id limit 1 offset 5)"
@@ -136,7 +142,7 @@ done
 expect_repaired "event_ids.hash" "update event_ids set hash = (select hash from events order by hash limit 1 offset 9) where $pk"
 expect_repaired "event_ids row deleted" "delete from event_ids where $pk"
 expect_repaired "event_ids row inserted" "insert into event_ids select 'https://id.gs1.org/01/09999999999997/21/forged', event_time, hash, role, type, action, record_time, qty, uom from event_ids where $pk"
-expect_repaired "event_ids orphan row" "insert into event_ids select id, event_time, zeroblob(32), role, type, action, record_time, qty, uom from event_ids where $pk"
+expect_repaired "event_ids orphan row" "insert into event_ids select id, event_time, $(zl_zeros 32), role, type, action, record_time, qty, uom from event_ids where $pk"
 
 # event_refs: every column, deleted, inserted.
 rpk="(hash, kind, type, value) = (select hash, kind, type, value from event_refs order by hash limit 1)"
@@ -173,7 +179,7 @@ expect_caught "corrections.json" "update corrections set json = replace(json, 'i
 expect_caught "corrections row deleted" "delete from corrections"
 
 # signed documents and their links.
-expect_caught "signed_docs.doc" "update signed_docs set doc = cast(replace(cast(doc as text), 'ObjectEvent', 'ObjectEvenT') as blob)"
+expect_caught "signed_docs.doc" "update signed_docs set doc = $(zl_bytes "replace($(zl_text doc), 'ObjectEvent', 'ObjectEvenT')")"
 expect_caught "signed_docs.signature" "update signed_docs set signature = (case when substr(signature, 1, 1) = 'A' then 'B' else 'A' end) || substr(signature, 2)"
 expect_caught "signed_docs.party" "update signed_docs set party = 'gln:0614141000029'"
 expect_caught "signed_docs deleted" "delete from signed_docs"
@@ -199,26 +205,27 @@ expect_repaired "products row deleted" "delete from products where gtin = (selec
 expect_repaired "tokens.revoked_ms (a revoked token made active)" "update tokens set revoked_ms = 0 where revoked_ms <> 0"
 expect_repaired "tokens.party_id" "update tokens set party_id = $P1 where id = (select id from tokens order by id limit 1)"
 expect_caught "tokens row deleted" "delete from tokens where id = (select id from tokens order by id limit 1)"
-expect_caught "tokens row inserted" "insert into tokens values('00000000deadbeef', $P1, zeroblob(32), 0, 0)"
+expect_caught "tokens row inserted" "insert into tokens values('00000000deadbeef', $P1, '$(printf '0%.0s' $(seq 64))', 0, 0)"
 RK="(key, seq) = (select key, seq from registry_records order by key, seq limit 1)"
-expect_caught "registry_records.json" "update registry_records set json = cast(replace(cast(json as text), '\"v\":1', '\"v\":2') as blob) where $RK"
-expect_caught "registry_records.json not JSON" "update registry_records set json = x'7b' where $RK"
+expect_caught "registry_records.json" "update registry_records set json = $(zl_bytes "replace($(zl_text json), '\"v\":1', '\"v\":2')") where $RK"
+expect_caught "registry_records.json not JSON" "update registry_records set json = $(zl_blob 7b) where $RK"
 expect_caught "registry_records deleted" "delete from registry_records where $RK"
 expect_caught "registry_records inserted" "insert into registry_records select key, seq + 100, kind, json from registry_records where $RK"
 
 # the log itself.
-expect_caught "log_leaf.hash" "update log_leaf set hash = zeroblob(32) where idx = 3"
+expect_caught "log_leaf.hash" "update log_leaf set hash = $(zl_zeros 32) where idx = 3"
 expect_caught "log_leaf deleted" "delete from log_leaf where idx = (select max(idx) from log_leaf)"
-expect_caught "log_node.hash" "update log_node set hash = zeroblob(32) where (level, idx) = (select level, idx from log_node order by level desc limit 1)"
-expect_caught "log_checkpoint.root" "update log_checkpoint set root = zeroblob(32)"
+expect_caught "log_node.hash" "update log_node set hash = $(zl_zeros 32) where (level, idx) = (select level, idx from log_node order by level desc limit 1)"
+expect_caught "log_checkpoint.root" "update log_checkpoint set root = $(zl_zeros 32)"
 
 # Outside anchors: a key and a checkpoint obtained elsewhere.
 restore
 "$ZL" log key > "$T/key"
 "$ZL" log checkpoint > "$T/cp"
 "$ZL" verify --key "$T/key" --checkpoint "$T/cp" >/dev/null || fail "anchored verify of the clean store"
-"$ZL" init --store "$T/other.db" >/dev/null
-"$ZL" log key --store "$T/other.db" > "$T/otherkey"
+OTHER=$(zl_store_uri other "$T")
+"$ZL" init --store "$OTHER" >/dev/null
+"$ZL" log key --store "$OTHER" > "$T/otherkey"
 out=$("$ZL" verify --key "$T/otherkey" || true)
 echo "$out" | grep -q anchor-key || fail "a store signed by another key passed: $out"
 q "delete from log_leaf where idx = (select max(idx) from log_leaf)"

@@ -10,12 +10,22 @@
  * replaced by a name unique to the test process (tests/meson.build sets
  * it per test setup; unset means SQLite files in $TMPDIR or /tmp).
  * fixture_uri() gives tests that need more stores more such URIs.
+ *
+ * Tests that edit a store behind the library's back (verify must catch
+ * it) do so with fixture_sql_changes() on the store's own connection, in
+ * SQL valid on both backends; the few dialect differences (blob literals,
+ * blob <-> text) go through fixture_blob() and fixture_is_pg().
  */
 #ifndef ZL_TEST_STORE_FIXTURE_H
 #define ZL_TEST_STORE_FIXTURE_H
 
+#include "store/pg_int.h"
+#include "store/sqlite_int.h"
 #include "store/store.h"
 #include "zhiliang/zhiliang.h"
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +83,66 @@ static inline void fixture_file(const char *uri, char *out, size_t cap)
     if (n >= cap)
         fail_msg("store path too long: %s", p);
     memcpy(out, p, n + 1);
+}
+
+/* Whether uri names a PostgreSQL store. */
+static inline int fixture_is_pg(const char *uri)
+{
+    return !strncmp(uri, "postgres://", 11) ||
+           !strncmp(uri, "postgresql://", 13);
+}
+
+/* 32 zero bytes, for fixture_blob(). */
+#define FIXTURE_ZEROS32                                                        \
+    "0000000000000000000000000000000000000000000000000000000000000000"
+
+/* The SQL literal of the blob whose hex digits are hex, on uri's backend
+ * (x'..' on SQLite, '\x..'::bytea on PostgreSQL), in out; returns out. */
+static inline const char *fixture_blob(const char *uri, const char *hex,
+                                       char *out, size_t cap)
+{
+    int n = fixture_is_pg(uri) ? snprintf(out, cap, "'\\x%s'::bytea", hex)
+                               : snprintf(out, cap, "x'%s'", hex);
+
+    if (n < 0 || (size_t)n >= cap)
+        fail_msg("blob literal too long: %s", hex);
+    return out;
+}
+
+/* Run sql (one or more statements) on s's own connection, behind the
+ * library's back; returns the number of rows the statements changed
+ * (fails the test when one is refused). */
+static inline long fixture_sql_changes(zl_store *s, const char *sql)
+{
+    long n = 0;
+
+    if (!strcmp(zl_store_backend_name(s), "postgresql")) {
+        PGconn *c = zl_pg_of(s)->conn;
+        PGresult *r;
+        int bad = 0;
+
+        if (!PQsendQuery(c, sql))
+            fail_msg("%s: %s", sql, PQerrorMessage(c));
+        while ((r = PQgetResult(c))) {
+            ExecStatusType st = PQresultStatus(r);
+
+            if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+                bad = 1;
+            else if (*PQcmdTuples(r) && st == PGRES_COMMAND_OK)
+                n += strtol(PQcmdTuples(r), NULL, 10);
+            PQclear(r);
+        }
+        if (bad)
+            fail_msg("%s: refused: %s", sql, PQerrorMessage(c));
+    } else {
+        sqlite3 *db = zl_sqlite_db(s);
+        int before = sqlite3_total_changes(db);
+
+        if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+            fail_msg("%s: refused: %s", sql, sqlite3_errmsg(db));
+        n = sqlite3_total_changes(db) - before;
+    }
+    return n;
 }
 
 static inline int setup(void **state)

@@ -26,7 +26,6 @@
 #include "zhiliang/trace.h"
 #include "zhiliang/zhiliang.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -541,7 +540,6 @@ static void test_correction(void **state)
     zl_trace_index *ix = NULL;
     uint64_t size0, size1;
     char *last = NULL;
-    sqlite3 *db;
 
     add_cast(f->s);
     snprintf(id, sizeof id, "https://id.gs1.org/01/%s/10/LOTC", G_DAIRY);
@@ -605,14 +603,11 @@ static void test_correction(void **state)
     assert_int_equal(st.issues, 0);
 
     /* an edited correction is caught */
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "UPDATE corrections SET json ="
-                                  " replace(json, 'incorrect_data',"
-                                  " 'did_not_occur')",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+    assert_int_equal(fixture_sql_changes(f->s,
+                                         "UPDATE corrections SET json ="
+                                         " replace(json, 'incorrect_data',"
+                                         " 'did_not_occur')"),
+                     1);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, &st), ZL_ETAMPER);
     assert_true(st.issues > 0);
 }

@@ -737,7 +737,7 @@ static void verify_all_detects_tampering(void **state)
     static uint8_t leaves[100][32];
     struct src_ctx src = {.changed = UINT64_MAX, .gone = UINT64_MAX};
     struct issues is;
-    char *note;
+    char *note, sql[160], zeros[96];
     zl_store *s;
 
     (void)state;
@@ -769,8 +769,10 @@ static void verify_all_detects_tampering(void **state)
     src.gone = UINT64_MAX;
 
     /* An interior node rewritten in the store. */
-    raw_exec(db.path, "UPDATE log_node SET hash = zeroblob(32)"
-                      " WHERE level = 2 AND idx = 5");
+    snprintf(sql, sizeof sql,
+             "UPDATE log_node SET hash = %s WHERE level = 2 AND idx = 5",
+             fixture_blob(db.path, FIXTURE_ZEROS32, zeros, sizeof zeros));
+    raw_exec(db.path, sql);
     assert_int_equal(run_verify(db.path, &src, &is), ZL_ETAMPER);
     assert_int_equal(is.count[ZL_LOGV_NODE_CHANGED], 1);
     assert_int_equal(is.last_index[ZL_LOGV_NODE_CHANGED], 5);
@@ -780,7 +782,9 @@ static void verify_all_detects_tampering(void **state)
 
     /* A leaf hash rewritten to match a rewritten record: the record check
      * passes, but the signed checkpoints no longer match. */
-    raw_exec(db.path, "UPDATE log_leaf SET hash = zeroblob(32) WHERE idx = 70");
+    snprintf(sql, sizeof sql, "UPDATE log_leaf SET hash = %s WHERE idx = 70",
+             zeros);
+    raw_exec(db.path, sql);
     assert_int_equal(run_verify(db.path, &src, &is), ZL_ETAMPER);
     assert_int_equal(is.count[ZL_LOGV_CHECKPOINT_ROOT], 1);
     assert_int_equal(is.last_index[ZL_LOGV_CHECKPOINT_ROOT], 100);

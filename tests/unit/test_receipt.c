@@ -159,10 +159,11 @@ static void test_capture_receipt(void **state)
     /* record time and party edited behind the log's back */
     assert_int_equal(
         zl_store_exec_sql(f->s,
-                          "UPDATE events SET record_time = 5"
-                          " WHERE rowid = (SELECT min(rowid) FROM events);"
-                          "UPDATE events SET party = 'someone'"
-                          " WHERE rowid = (SELECT max(rowid) FROM events)"),
+                          "UPDATE events SET record_time = 5 WHERE hash ="
+                          " (SELECT hash FROM events ORDER BY hash LIMIT 1);"
+                          "UPDATE events SET party = 'someone' WHERE hash ="
+                          " (SELECT hash FROM events ORDER BY hash DESC"
+                          " LIMIT 1)"),
         0);
     assert_int_equal(zl_audit_verify(f->s, on_issue, &x, NULL), ZL_ETAMPER);
     assert_int_equal(x.altered, 2);

@@ -18,7 +18,6 @@
 #include "zhiliang/party.h"
 #include "zhiliang/zhiliang.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,15 +116,14 @@ static int issue_cb(void *ctx, const struct zl_audit_issue *is)
     return 0;
 }
 
+/* An edit behind the library's back (store_fixture.h: SQL valid on both
+ * backends). */
 static void sql(struct fixture *f, const char *q)
 {
-    sqlite3 *db = NULL;
+    long n = fixture_sql_changes(f->s, q);
 
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
     /* an edit that changes nothing would test nothing */
-    assert_true(!strncmp(q, "DROP", 4) || sqlite3_changes(db) > 0);
-    sqlite3_close(db);
+    assert_true(!strncmp(q, "DROP", 4) || n > 0);
 }
 
 /* verify fails naming want (kind and key), reindex repairs unless
@@ -274,8 +272,11 @@ static void test_edits_caught_and_repaired(void **state)
     caught(f, "derived-extra party:attacker", 1);
     sql(f, "UPDATE products SET name_zh = 'x'");
     caught(f, "derived-altered product:06940277700033", 1);
-    sql(f, "UPDATE products SET name_zh = CAST(x'ff' AS TEXT)");
-    caught(f, "derived-altered product:06940277700033", 1);
+    /* (PostgreSQL keeps no text that is not UTF-8: no such edit there) */
+    if (!fixture_is_pg(f->uri)) {
+        sql(f, "UPDATE products SET name_zh = CAST(x'ff' AS TEXT)");
+        caught(f, "derived-altered product:06940277700033", 1);
+    }
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, &st), 0);
 
     /* a revoked token made active again: caught, and revoked again */
@@ -297,15 +298,24 @@ static void test_record_edits(void **state)
     struct fixture *f = *state;
     struct issues is = {0};
     struct zl_audit_stats st;
+    char q[128], blob[32];
 
     add_plant(f->s);
-    sql(f, "UPDATE registry_records SET json = CAST(replace(CAST(json AS TEXT),"
-           " 'Changqing', 'Changqinq') AS BLOB)");
+    sql(f, fixture_is_pg(f->uri)
+               ? "UPDATE registry_records SET json = convert_to(replace("
+                 "convert_from(json, 'UTF8'), 'Changqing', 'Changqinq'),"
+                 " 'UTF8')"
+               : "UPDATE registry_records SET json = CAST(replace(CAST(json"
+                 " AS TEXT), 'Changqing', 'Changqinq') AS BLOB)");
     assert_int_equal(zl_audit_verify(f->s, issue_cb, &is, &st), ZL_ETAMPER);
     assert_non_null(strstr(is.kinds, "record-altered registry:party:"));
-    sql(f, "UPDATE registry_records SET json = x'7b'");
+    snprintf(q, sizeof q, "UPDATE registry_records SET json = %s",
+             fixture_blob(f->uri, "7b", blob, sizeof blob));
+    sql(f, q);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, &st), ZL_ETAMPER);
-    sql(f, "UPDATE registry_records SET json = x''");
+    snprintf(q, sizeof q, "UPDATE registry_records SET json = %s",
+             fixture_blob(f->uri, "", blob, sizeof blob));
+    sql(f, q);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, &st), ZL_ETAMPER);
     sql(f, "INSERT INTO registry_records SELECT key, seq + 1, kind, json"
            " FROM registry_records");

@@ -1,0 +1,80 @@
+/*
+ * query_sql.h - the EPCIS SimpleEventQuery (struct zl_event_filter) as one
+ * SQL SELECT text and a list of typed values to bind, for any SQL backend.
+ *
+ * The builder owns everything that decides which rows come back and in
+ * what order (the filters, the identifier prefix ranges, keyset
+ * pagination, ORDER BY, LIMIT); a backend only binds the values and runs
+ * the text (sqlite_query.c, pg_query.c). What differs between SQL
+ * dialects is described by struct zl_query_dialect, so both backends
+ * answer a filter with the same rows in the same order.
+ */
+#ifndef ZL_QUERY_SQL_H
+#define ZL_QUERY_SQL_H
+
+#include "store/store.h"
+
+#include "util/buf.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ZL_QUERY_MAX_BINDS 512
+
+/* How a dialect writes what differs between SQL engines. */
+struct zl_query_dialect {
+    /* 0: "?" placeholders (SQLite); 1: "$n::type" (PostgreSQL: numbered
+     * and cast, so the server never has to guess a parameter's type). */
+    int numbered;
+    /* The events columns every SELECT returns (table alias e). */
+    const char *event_cols;
+    /* 1: text values must be valid UTF-8 (PostgreSQL), so the bounds of
+     * a prefix range are computed on characters, not bytes (a pattern
+     * cut inside a character still selects the same identifiers); 0:
+     * bounds are any bytes (SQLite's BINARY collation). */
+    int utf8_bounds;
+    /* Appended to the identifier column in prefix ranges so that they
+     * compare bytewise whatever the database's collation: "" on SQLite
+     * (BINARY is the default), " COLLATE \"C\"" on PostgreSQL. */
+    const char *bytewise;
+};
+
+enum zl_query_bind_kind {
+    ZL_QB_TEXT, /* text[0..len) (not NUL-terminated) */
+    ZL_QB_INT,  /* i */
+    ZL_QB_HASH  /* blob[0..32) */
+};
+
+struct zl_query_bind {
+    enum zl_query_bind_kind kind;
+    const char *text;
+    size_t len;
+    int64_t i;
+    const uint8_t *blob;
+};
+
+/* A built query: sql.data is the NUL-terminated text, binds[0..n) the
+ * values of its placeholders in order. Values point into the filter (so
+ * it must outlive the query) or into this struct's own storage. */
+struct zl_query_sql {
+    struct zl_buf sql;
+    struct zl_query_bind binds[ZL_QUERY_MAX_BINDS];
+    int n;
+    int rc;
+    uint8_t hashes[ZL_QUERY_MAX_BINDS][32]; /* decoded hash IDs */
+    int n_hashes;
+    char *owned[ZL_QUERY_MAX_BINDS]; /* computed range bounds */
+    int n_owned;
+};
+
+/* Build the SELECT for filter f in dialect d into q (caller-allocated,
+ * large: allocate it). Returns 0, ZL_ELIMIT when the filter has more
+ * values than ZL_QUERY_MAX_BINDS, or ZL_ENOMEM. q must be cleaned up
+ * with zl_query_sql_cleanup in every case. */
+int zl_query_sql_build(struct zl_query_sql *q, const struct zl_event_filter *f,
+                       const struct zl_query_dialect *d);
+
+/* Free what q owns (not q itself). NULL-safe. */
+void zl_query_sql_cleanup(struct zl_query_sql *q);
+
+#endif
