@@ -10,19 +10,9 @@
 # mid-way is continued by the same command, copying no row twice.
 set -euo pipefail
 ZL=$1
+. "$(dirname "$0")/store_common.sh"
 T=$(mktemp -d)
-PG_SCHEMAS=()
-cleanup() {
-  if [ "${#PG_SCHEMAS[@]}" -gt 0 ] && command -v psql >/dev/null; then
-    for s in "${PG_SCHEMAS[@]}"; do
-      psql -q -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" \
-        -c "SET client_min_messages TO warning; DROP SCHEMA IF EXISTS \"$s\" CASCADE" \
-        >/dev/null 2>&1 || true
-    done
-  fi
-  rm -rf "$T"
-}
-trap cleanup EXIT
+trap 'zl_store_cleanup; rm -rf "$T"' EXIT
 fail() { echo "migrate_cli: $*"; exit 1; }
 q() { sqlite3 -cmd ".timeout 5000" "$@"; }
 S=$T/s.db
@@ -60,16 +50,20 @@ for t in $(q "$S" "select name from sqlite_master where type = 'table'"); do
 done
 
 # What users see of a store: the checkpoint (no growth: not re-signed),
-# event queries, a trace and a recall scope, byte for byte.
+# event queries, the recall cases, a trace and a recall scope, byte for
+# byte; "notrace" leaves the last two out (a backend without the trace
+# module yet).
 answers() {
   "$ZL" log checkpoint --store "$1"
   "$ZL" events --store "$1" --json eventType=ObjectEvent | jq -cS 'del(.. | .creationDate?)'
   "$ZL" events --store "$1" --json EQ_bizStep=shipping | jq -cS 'del(.. | .creationDate?)'
+  "$ZL" recall list --store "$1" --json
+  [ "${2:-}" = notrace ] && return
   "$ZL" trace back "$item" --store "$1" --json | jq -cS 'del(.. | .creationDate?)'
   "$ZL" recall scope --store "$1" --lot "$lot1" --json | jq -cS 'del(.. | .creationDate?)'
-  "$ZL" recall list --store "$1" --json
 }
 answers "$S" > "$T/answers.src"
+answers "$S" notrace > "$T/answers.notrace"
 grep -q '"eventList":\[{' "$T/answers.src" || fail "the source answers no events"
 
 # Every table of an SQLite store, rows sorted.
@@ -140,34 +134,20 @@ dump "$K" | cmp -s - "$T/dump.big" || fail "the resumed copy's tables differ (a 
 [ -z "$(q "$K" "select key from meta where key like 'migrate.%'")" ] || fail "progress keys left behind"
 
 # ---- SQLite -> PostgreSQL -> SQLite ---------------------------------------
-PGURI=
-case "${ZL_TEST_STORE_URI:-}" in
-  postgres*) PGURI=$ZL_TEST_STORE_URI ;;
-esac
-if [ -z "$PGURI" ] && command -v pg_isready >/dev/null &&
-   pg_isready -q -h 127.0.0.1 -p 54329 -t 2; then
-  PGURI='postgresql://postgres@127.0.0.1:54329/zhiliang?schema=%s'
+# The sources and the copies back stay SQLite files (compared with the
+# sqlite3 shell); the middle store is PostgreSQL: the run's own server under
+# `meson test --setup pg`, else the test server when one answers.
+if ! zl_on_pg && [ -x "$ZL_PGBIN/pg_isready" ] &&
+   "$ZL_PGBIN/pg_isready" -q -h 127.0.0.1 -p 54329 -t 2; then
+  ZL_STORE_TPL='postgresql://postgres@127.0.0.1:54329/zhiliang?schema=%s'
+  ZL_BACKEND=postgresql
 fi
-if [ -z "$PGURI" ]; then
+if ! zl_on_pg; then
   echo "# no PostgreSQL server: SQLite -> PostgreSQL -> SQLite skipped"
   echo "migrate_cli: ok (SQLite)"
   exit 0
 fi
-# The server's coordinates, for dropping the test's schemas afterwards.
-PG_HOST=$(sed -E 's|^[a-z]+://([^@/]*@)?([^:/?]*).*|\2|' <<<"$PGURI")
-PG_PORT=$(sed -nE 's|^[a-z]+://([^@/]*@)?[^:/?]*:([0-9]+).*|\2|p' <<<"$PGURI")
-PG_USER=$(sed -nE 's|^[a-z]+://([^:@/]*)[^@/]*@.*|\1|p' <<<"$PGURI")
-PG_DB=$(sed -E 's|^[a-z]+://[^/]*/([^?]*).*|\1|' <<<"$PGURI")
-: "${PG_HOST:=127.0.0.1}" "${PG_PORT:=5432}" "${PG_USER:=postgres}"
-pg_uri() {  # PG_URI: a store URI of the template, schema named after $1
-  local name="zl_migrate_$1_$$"
-  PG_SCHEMAS+=("$name")
-  if [[ $PGURI == *%s* ]]; then PG_URI=${PGURI//%s/$name}
-  elif [[ $PGURI == *\?* ]]; then PG_URI="$PGURI&schema=$name"
-  else PG_URI="$PGURI?schema=$name"; fi
-}
-pg_uri p
-P=$PG_URI
+P=$(zl_store_uri p "$T")
 if ! "$ZL" migrate --from "$S" --to "$P" 2>"$T/pg.err" >/dev/null; then
   if grep -q "has no .* tables yet" "$T/pg.err"; then
     echo "# the PostgreSQL backend lacks modules: $(cat "$T/pg.err")"
@@ -178,7 +158,13 @@ if ! "$ZL" migrate --from "$S" --to "$P" 2>"$T/pg.err" >/dev/null; then
   fail "SQLite -> PostgreSQL: $(cat "$T/pg.err")"
 fi
 "$ZL" verify --store "$P" >/dev/null || fail "the PostgreSQL copy does not verify"
-answers "$P" | cmp -s - "$T/answers.src" || fail "the PostgreSQL copy answers differently"
+scope_err=$("$ZL" recall scope --store "$P" --lot "$lot1" --json 2>&1 >/dev/null || true)
+if [[ $scope_err == *unsupported* ]]; then
+  echo "# the PostgreSQL backend has no trace module yet: traces not compared there"
+  answers "$P" notrace | cmp -s - "$T/answers.notrace" || fail "the PostgreSQL copy answers differently"
+else
+  answers "$P" | cmp -s - "$T/answers.src" || fail "the PostgreSQL copy answers differently"
+fi
 C=$T/c.db
 "$ZL" migrate --from "$P" --to "$C" --quiet >/dev/null
 "$ZL" verify --store "$C" >/dev/null || fail "the copy back does not verify"
@@ -186,13 +172,8 @@ answers "$C" | cmp -s - "$T/answers.src" || fail "the copy back answers differen
 dump "$C" | cmp -s - "$T/dump.src" || fail "SQLite -> PostgreSQL -> SQLite changed a table"
 
 # killed mid-way into PostgreSQL, continued, and back
-pg_uri k
-PK=$PG_URI
-pk_started() {
-  command -v psql >/dev/null || return 0
-  [ -n "$(psql -qAt -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" \
-    -c "select 1 from \"${PG_SCHEMAS[-1]}\".meta where key = 'migrate.key'" 2>/dev/null)" ]
-}
+PK=$(zl_store_uri k "$T")
+pk_started() { [ -n "$(zl_sql "$PK" "select 1 from meta where key = 'migrate.key'" 2>/dev/null)" ]; }
 kill_midway "$B" "$PK" pk_started
 "$ZL" migrate --from "$B" --to "$PK" --batch 20 --json > "$T/pk.json"
 jq -e '.resumed == true' "$T/pk.json" >/dev/null || fail "PostgreSQL: not resumed: $(cat "$T/pk.json")"
