@@ -130,7 +130,7 @@ int cmd_migrate(int argc, char **argv)
     rc = zl_store_copy(from, to, &o, &res, &err);
     dt = now_s() - sh.t0;
     if (sh.tty)
-        fprintf(stderr, "\r%*s\r", 78, "");
+        fprintf(stderr, "\r%*s\r", 100, "");
     if (rc) {
         cli_print_error("migrate", NULL, rc, &err, json);
         if (!json && res.rows)
