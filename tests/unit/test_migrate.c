@@ -9,7 +9,8 @@
  * log, and verifies; a copy stopped after every batch finishes after as
  * many calls with the same rows; a target holding data, a source whose
  * log moved since the copy began and a source that is itself an
- * unfinished copy are refused.
+ * unfinished copy are refused; allocation failures anywhere leave a
+ * target the next call finishes.
  *
  * The backend under test is the fixture's ($ZL_TEST_STORE_URI); sources
  * are SQLite files, the direction a deployment moves in. Copies to a
@@ -618,6 +619,44 @@ static void test_copy_resumes(void **state)
     zl_store_remove(to);
 }
 
+/* Allocation failures anywhere in the copy leave a target the next call
+ * continues: one target through calls where the n-th allocation fails,
+ * n = 0, 1, 2..., until one call gets through. */
+static void test_copy_alloc_failures(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_store_copy_opts o = {0};
+    struct zl_store_copy_result res;
+    struct zl_error err = {0};
+    zl_store *a = NULL, *b = NULL;
+    char to[512];
+    long n;
+    int rc = -1;
+
+    need_all_modules(f->s);
+    fixture_uri(to, sizeof to, "migrate-alloc");
+    zl_store_remove(to);
+    o.batch = 500;
+    for (n = 0; n < 5000 && rc; n += 1 + n / 8) {
+        zl_alloc_fail_after(n);
+        rc = zl_store_copy(src_uri, to, &o, &res, &err);
+        zl_alloc_fail_after(-1);
+        if (rc && rc != ZL_ENOMEM && rc != ZL_ESTORE && rc != ZL_ELIMIT)
+            fail_msg("allocation %ld failing: %s (%s)", n, zl_strerror(rc),
+                     err.rule);
+    }
+    if (rc)
+        assert_int_equal(zl_store_copy(src_uri, to, &o, &res, &err), 0);
+    print_message("finished after failures up to allocation %ld\n", n);
+    assert_int_equal(zl_open(src_uri, &a, &err), 0);
+    assert_int_equal(zl_open(to, &b, &err), 0);
+    assert_log_equal(a, b);
+    assert_same_stores(a, b);
+    zl_close(a);
+    zl_close(b);
+    zl_store_remove(to);
+}
+
 static int stop_first(void *ctx, const struct zl_store_copy_progress *p)
 {
     (void)ctx;
@@ -683,6 +722,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_copy_resumes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy_alloc_failures, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
