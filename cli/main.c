@@ -33,6 +33,7 @@ static const struct command commands[] = {
     {"log", cmd_log, "Merkle log: checkpoints and proofs"},
     {"verify", cmd_verify, "recheck every record against the log"},
     {"reindex", cmd_reindex, "rebuild derived data from the records"},
+    {"migrate", cmd_migrate, "copy a store to another (SQLite, PostgreSQL)"},
     {"party", cmd_party, "register enterprises and their keys"},
     {"key", cmd_key, "a party's signing key: generate, sign, verify"},
     {"token", cmd_token, "create and revoke API tokens"},

@@ -42,6 +42,7 @@
 #include "store/store_receipt.h"
 #include "store/store_recall.h"
 #include "store/store_trace.h"
+#include "store/tables.h"
 
 enum zl_store_module_id {
     ZL_STORE_MOD_LOG,
@@ -118,6 +119,29 @@ struct zl_store_backend {
                          int64_t created_ms);
     int (*outbox_read)(zl_store *s, uint64_t after_seq, size_t limit,
                        zl_outbox_cb cb, void *ctx);
+
+    /* Generic rows of a described table (tables.h), for copying a store
+     * between backends (migrate.c); err (may be NULL) gets the table and
+     * the backend's message on failure.
+     * rows_read: the rows of t in primary-key order whose key is greater
+     * than after (t->n_key values; NULL: from the first row), at most
+     * limit of them (0: all). Each row is t->n_cols values in t->cols
+     * order, borrowed during cb; a value's kind is what the backend holds
+     * (SQLite: the storage class; otherwise the column's tag). cb may use
+     * other handles, not this one. Returns 0, cb's non-zero value, or an
+     * error.
+     * rows_write: insert n rows (n * t->n_cols values) inside the caller's
+     * transaction; a row that collides with one present on any unique key
+     * is skipped. *written: the rows inserted.
+     * rows_delete: delete the row whose key is key (none is no error). */
+    int (*rows_read)(zl_store *s, const struct zl_store_table *t,
+                     const struct zl_store_value *after, size_t limit,
+                     zl_store_row_cb cb, void *ctx, struct zl_error *err);
+    int (*rows_write)(zl_store *s, const struct zl_store_table *t,
+                      const struct zl_store_value *rows, size_t n,
+                      uint64_t *written, struct zl_error *err);
+    int (*rows_delete)(zl_store *s, const struct zl_store_table *t,
+                       const struct zl_store_value *key, struct zl_error *err);
 
     const struct zl_store_module_ops *modules[ZL_STORE_MOD_COUNT];
 };

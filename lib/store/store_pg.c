@@ -565,6 +565,9 @@ const struct zl_store_backend zl_pg_backend = {
     .event_count = pg_event_count,
     .outbox_append = pg_outbox_append,
     .outbox_read = pg_outbox_read,
+    .rows_read = zl_pg_rows_read,
+    .rows_write = zl_pg_rows_write,
+    .rows_delete = zl_pg_rows_delete,
     .modules =
         {
             [ZL_STORE_MOD_TRACE] = &zl_pg_trace_ops.base,

@@ -835,6 +835,9 @@ const struct zl_store_backend zl_sqlite_backend = {
     .event_count = sq_event_count,
     .outbox_append = sq_outbox_append,
     .outbox_read = sq_outbox_read,
+    .rows_read = zl_sqlite_rows_read,
+    .rows_write = zl_sqlite_rows_write,
+    .rows_delete = zl_sqlite_rows_delete,
     .modules =
         {
             [ZL_STORE_MOD_LOG] = &zl_sqlite_log_ops.base,

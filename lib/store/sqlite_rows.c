@@ -1,0 +1,233 @@
+/*
+ * sqlite_rows.c - the generic row operations (backend.h: rows_read,
+ * rows_write, rows_delete) on SQLite, for any table described in
+ * tables.h.
+ *
+ * The SQL is built from the description at each call and prepared with
+ * sqlite3_prepare_v2, outside the handle's statement cache: the cache is
+ * keyed by the address of a string literal, and a copy prepares a handful
+ * of statements per batch of thousands of rows, so a parse per batch is
+ * noise. Reads are keyset pages, WHERE (k1, k2) > (?1, ?2) ORDER BY
+ * k1, k2 LIMIT n: a row-value comparison SQLite answers as one range
+ * search on the primary key (or, for events, its UNIQUE hash index), so
+ * every page costs the same however deep into the table it starts.
+ * Rejected: LIMIT/OFFSET (each page re-walks the rows before it) and
+ * rowid ranges (PostgreSQL has no rowid, and a resumed copy must name its
+ * position the same way on both sides).
+ *
+ * Values keep their storage class both ways (read: what sqlite3_column_
+ * type says; write: bound as their kind), so an SQLite-to-SQLite copy is
+ * exact even for a value whose class differs from its column's tag.
+ */
+#include "store/sqlite_int.h"
+#include "store/tables.h"
+#include "util/buf.h"
+
+#include <string.h>
+
+#define SQL_MAX (64 * 1024)
+
+static int add_ident(struct zl_buf *b, const char *name)
+{
+    /* our own names: no quote inside to escape */
+    return zl_buf_addc(b, '"') || zl_buf_adds(b, name) || zl_buf_addc(b, '"');
+}
+
+/* "c1", "c2", ... for the first n columns of t. */
+static int add_cols(struct zl_buf *b, const struct zl_store_table *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((i && zl_buf_adds(b, ", ")) || add_ident(b, t->cols[i].name))
+            return ZL_ENOMEM;
+    return 0;
+}
+
+/* (?first, ?first+1, ...) for n parameters. */
+static int add_params(struct zl_buf *b, size_t first, size_t n)
+{
+    int rc = zl_buf_addc(b, '(');
+
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = zl_buf_printf(b, "%s?%zu", i ? ", " : "", first + i);
+    return rc ? rc : zl_buf_addc(b, ')');
+}
+
+static int fail(zl_store *s, const struct zl_store_table *t, int rc,
+                const char *what, struct zl_error *err)
+{
+    return zl_error_set(err, rc, t->name, what,
+                        s ? sqlite3_errmsg(zl_sqlite_db(s)) : NULL, (size_t)-1);
+}
+
+static int prepare(zl_store *s, const struct zl_buf *b, sqlite3_stmt **st)
+{
+    int rc =
+        sqlite3_prepare_v2(zl_sqlite_db(s), b->data, (int)b->len, st, NULL);
+
+    return rc == SQLITE_OK    ? 0
+           : zl_sqlite_rc(rc) ? zl_sqlite_rc(rc)
+                              : ZL_ESTORE;
+}
+
+static int bind_value(sqlite3_stmt *st, int i, const struct zl_store_value *v)
+{
+    const void *p = v->p ? v->p : "";
+
+    switch (v->type) {
+    case ZL_VALUE_INT: return sqlite3_bind_int64(st, i, v->i);
+    case ZL_VALUE_DOUBLE: return sqlite3_bind_double(st, i, v->d);
+    case ZL_VALUE_TEXT:
+        return sqlite3_bind_text64(st, i, p, v->len, SQLITE_STATIC,
+                                   SQLITE_UTF8);
+    case ZL_VALUE_BLOB:
+        return sqlite3_bind_blob64(st, i, p, v->len, SQLITE_STATIC);
+    default: return sqlite3_bind_null(st, i);
+    }
+}
+
+static void column_value(sqlite3_stmt *st, int i, struct zl_store_value *v)
+{
+    memset(v, 0, sizeof *v);
+    switch (sqlite3_column_type(st, i)) {
+    case SQLITE_INTEGER:
+        v->type = ZL_VALUE_INT;
+        v->i = sqlite3_column_int64(st, i);
+        break;
+    case SQLITE_FLOAT:
+        v->type = ZL_VALUE_DOUBLE;
+        v->d = sqlite3_column_double(st, i);
+        break;
+    case SQLITE_TEXT:
+        v->type = ZL_VALUE_TEXT;
+        v->p = sqlite3_column_text(st, i);
+        v->len = (size_t)sqlite3_column_bytes(st, i);
+        break;
+    case SQLITE_BLOB:
+        v->type = ZL_VALUE_BLOB;
+        v->p = sqlite3_column_blob(st, i);
+        v->len = (size_t)sqlite3_column_bytes(st, i);
+        if (!v->p)
+            v->p = ""; /* a zero-length blob is not NULL */
+        break;
+    default: v->type = ZL_VALUE_NULL;
+    }
+}
+
+int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
+                        const struct zl_store_value *after, size_t limit,
+                        zl_store_row_cb cb, void *ctx, struct zl_error *err)
+{
+    struct zl_store_value row[32];
+    sqlite3_stmt *st = NULL;
+    struct zl_buf b;
+    int rc;
+
+    if (t->n_cols > sizeof row / sizeof row[0])
+        return zl_error_set(err, ZL_ELIMIT, t->name, "too many columns", NULL,
+                            0);
+    zl_buf_init(&b, SQL_MAX);
+    rc = zl_buf_adds(&b, "SELECT ") || add_cols(&b, t, t->n_cols) ||
+                 zl_buf_adds(&b, " FROM ") || add_ident(&b, t->name) ||
+                 (after &&
+                  (zl_buf_adds(&b, " WHERE (") || add_cols(&b, t, t->n_key) ||
+                   zl_buf_adds(&b, ") > ") || add_params(&b, 1, t->n_key))) ||
+                 zl_buf_adds(&b, " ORDER BY ") || add_cols(&b, t, t->n_key) ||
+                 (limit && zl_buf_adds(&b, " LIMIT ?"))
+             ? ZL_ENOMEM
+             : 0;
+    if (!rc)
+        rc = prepare(s, &b, &st);
+    for (size_t i = 0; !rc && after && i < t->n_key; i++)
+        rc = zl_sqlite_rc(bind_value(st, (int)i + 1, &after[i]));
+    if (!rc && limit)
+        rc = zl_sqlite_rc(sqlite3_bind_int64(
+            st, (int)(after ? t->n_key : 0) + 1,
+            limit > INT64_MAX ? INT64_MAX : (sqlite3_int64)limit));
+    if (rc) {
+        rc = fail(s, t, rc, "cannot read the table", err);
+        goto out;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (size_t i = 0; i < t->n_cols; i++)
+            column_value(st, (int)i, &row[i]);
+        if ((rc = cb(ctx, row)) != 0)
+            goto out;
+    }
+    rc = rc == SQLITE_DONE
+             ? 0
+             : fail(s, t, zl_sqlite_rc(rc) ? zl_sqlite_rc(rc) : ZL_ESTORE,
+                    "cannot read the table", err);
+out:
+    sqlite3_finalize(st);
+    zl_buf_cleanup(&b);
+    return rc;
+}
+
+int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
+                         const struct zl_store_value *rows, size_t n,
+                         uint64_t *written, struct zl_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    struct zl_buf b;
+    int rc;
+
+    *written = 0;
+    zl_buf_init(&b, SQL_MAX);
+    rc = zl_buf_adds(&b, "INSERT INTO ") || add_ident(&b, t->name) ||
+                 zl_buf_addc(&b, '(') || add_cols(&b, t, t->n_cols) ||
+                 zl_buf_adds(&b, ") VALUES ") || add_params(&b, 1, t->n_cols) ||
+                 zl_buf_adds(&b, " ON CONFLICT DO NOTHING")
+             ? ZL_ENOMEM
+             : 0;
+    if (!rc)
+        rc = prepare(s, &b, &st);
+    for (size_t r = 0; r < n && !rc; r++) {
+        const struct zl_store_value *row = rows + r * t->n_cols;
+
+        for (size_t i = 0; i < t->n_cols && !rc; i++)
+            rc = zl_sqlite_rc(bind_value(st, (int)i + 1, &row[i]));
+        if (!rc && (rc = sqlite3_step(st)) == SQLITE_DONE) {
+            rc = 0;
+            *written += (uint64_t)sqlite3_changes(zl_sqlite_db(s));
+        } else if (rc) {
+            rc = zl_sqlite_rc(rc) ? zl_sqlite_rc(rc) : ZL_ESTORE;
+        }
+        sqlite3_reset(st);
+    }
+    if (rc)
+        rc = fail(s, t, rc, "cannot write rows", err);
+    sqlite3_finalize(st);
+    zl_buf_cleanup(&b);
+    return rc;
+}
+
+int zl_sqlite_rows_delete(zl_store *s, const struct zl_store_table *t,
+                          const struct zl_store_value *key,
+                          struct zl_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    struct zl_buf b;
+    int rc;
+
+    zl_buf_init(&b, SQL_MAX);
+    rc = zl_buf_adds(&b, "DELETE FROM ") || add_ident(&b, t->name) ||
+                 zl_buf_adds(&b, " WHERE (") || add_cols(&b, t, t->n_key) ||
+                 zl_buf_adds(&b, ") = ") || add_params(&b, 1, t->n_key)
+             ? ZL_ENOMEM
+             : 0;
+    if (!rc)
+        rc = prepare(s, &b, &st);
+    for (size_t i = 0; i < t->n_key && !rc; i++)
+        rc = zl_sqlite_rc(bind_value(st, (int)i + 1, &key[i]));
+    if (!rc) {
+        int step = sqlite3_step(st);
+
+        if (step != SQLITE_DONE)
+            rc = zl_sqlite_rc(step) ? zl_sqlite_rc(step) : ZL_ESTORE;
+    }
+    if (rc)
+        rc = fail(s, t, rc, "cannot delete a row", err);
+    sqlite3_finalize(st);
+    zl_buf_cleanup(&b);
+    return rc;
+}
