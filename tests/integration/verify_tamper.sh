@@ -44,13 +44,16 @@ echo "$out" | grep -q "$key" || { echo "deleted record not named: $out"; exit 1;
 # accounts for, and nothing else.
 [ "$(echo "$out" | grep '"issue"' | grep -vc '"issue":"derived-extra"')" = 1 ] || { echo "more than the one record named: $out"; exit 1; }
 
-# 3. A row slipped in behind the log's back (a forged copy of an event).
+# 3. A row slipped in behind the log's back (a forged copy of an event,
+# under a 32-byte hash: a blob, as the store's own hashes are).
 zl_restore "$ZHILIANG_STORE" "$T/orig"
 "$ZL" verify >/dev/null || { echo "restored store does not verify"; exit 1; }
-q "insert into events(hash, declared_id, type, action, event_time, tz, record_time, biz_step, disposition, read_point, biz_location, transformation_id, has_error, party, json, ids) select $(zl_zeros 31) || $(zl_blob 01), declared_id, type, action, event_time, tz, record_time, biz_step, disposition, read_point, biz_location, transformation_id, has_error, party, json, ids from events where $is_victim"
+q "insert into events(hash, declared_id, type, action, event_time, tz, record_time, biz_step, disposition, read_point, biz_location, transformation_id, has_error, party, json, ids) select $(zl_blob "$(printf '0%.0s' $(seq 62))01"), declared_id, type, action, event_time, tz, record_time, biz_step, disposition, read_point, biz_location, transformation_id, has_error, party, json, ids from events where $is_victim"
 forged="ni:///sha-256;$(printf '0%.0s' $(seq 62))01?ver=CBV2.0"
 out=$("$ZL" verify --json || true)
 echo "$out" | grep -q '"issue":"record-unlogged"' || { echo "forged record not reported: $out"; exit 1; }
 echo "$out" | grep -q "$forged" || { echo "forged record not named: $out"; exit 1; }
-[ "$(echo "$out" | grep -c '"issue"')" = 1 ] || { echo "more than the one record named: $out"; exit 1; }
+# The copy's identifiers have no index rows: counted as rows the records
+# account for that the index lacks, and nothing else.
+[ "$(echo "$out" | grep '"issue"' | grep -vc '"issue":"derived-extra"')" = 1 ] || { echo "more than the one record named: $out"; exit 1; }
 echo "verify_tamper: ok"
