@@ -702,9 +702,16 @@ int zl_pg_begin(zl_store *s)
 {
     char sql[96];
 
+    int rc;
+
     snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%lld)",
              (long long)zl_pg_of(s)->lock);
-    return zl_pg_exec(s, sql);
+    /* a lock wait that timed out leaves an aborted transaction open: end
+     * it, so the caller may simply try again */
+    if ((rc = zl_pg_exec(s, sql)) &&
+        PQtransactionStatus(zl_pg_of(s)->conn) != PQTRANS_IDLE)
+        zl_pg_exec(s, "ROLLBACK");
+    return rc;
 }
 
 int zl_pg_commit(zl_store *s)
