@@ -6,8 +6,8 @@
 #      then the unit and integration tests again with every store in a
 #      throwaway PostgreSQL server (scripts/pg.sh, meson's "pg" setup;
 #      stopped at exit unless it was already running before)
-#   2. ASan+UBSan build: the unit tests again, and the fuzz seed corpora
-#      replayed through the parsers
+#   2. ASan+UBSan build: the unit tests again (on SQLite and on
+#      PostgreSQL), and the fuzz seed corpora replayed through the parsers
 #   3. clang build: a 30-second libFuzzer run of each parser
 # Ends with one line "N passed, N failed" summed over all the runs.
 set -uo pipefail
@@ -44,6 +44,10 @@ setup build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false |
 ninja -C build-asan || status=1
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   meson test -C build-asan --suite unit --suite fuzz --print-errorlogs --num-processes 2 || status=1
+if bash scripts/pg.sh running; then
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    meson test -C build-asan --setup pg --suite unit --print-errorlogs --num-processes 2 || status=1
+fi
 
 # A short bounded libFuzzer run of every parser (clang build).
 setup build-fuzz -Dbuildtype=debugoptimized --native-file scripts/clang.ini || status=1
@@ -51,5 +55,6 @@ ninja -C build-fuzz || status=1
 meson test -C build-fuzz --suite fuzzrun --print-errorlogs --num-processes 2 || status=1
 
 python3 scripts/test-summary.py build/meson-logs/testlog.json \
-  build/meson-logs/testlog-pg.json build-asan/meson-logs/testlog.json build-fuzz/meson-logs/testlog.json
+  build/meson-logs/testlog-pg.json build-asan/meson-logs/testlog.json \
+  build-asan/meson-logs/testlog-pg.json build-fuzz/meson-logs/testlog.json
 exit $status

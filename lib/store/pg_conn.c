@@ -110,6 +110,94 @@ void zl_pg_null(struct zl_pg_params *p)
         p->v[i] = NULL;
 }
 
+/* Arrays: int32 ndim, has-null flag, element type; per dimension int32
+ * length and lower bound; then each element as int32 length (-1: NULL)
+ * and bytes (array_recv in the server's arrayfuncs.c). All big-endian.
+ * The server works out the has-null flag itself. */
+static int put_u32(struct zl_buf *b, uint32_t v)
+{
+    uint8_t be[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
+                     (uint8_t)v};
+
+    return zl_buf_add(b, be, 4);
+}
+
+int zl_pg_array_begin(struct zl_buf *b, unsigned oid, size_t n)
+{
+    int rc;
+
+    if (n > INT32_MAX)
+        return ZL_ELIMIT;
+    zl_buf_reset(b);
+    if ((rc = put_u32(b, 1)) || (rc = put_u32(b, 0)) ||
+        (rc = put_u32(b, oid)) || (rc = put_u32(b, (uint32_t)n)))
+        return rc;
+    return put_u32(b, 1);
+}
+
+int zl_pg_array_elem(struct zl_buf *b, const void *v, size_t len)
+{
+    int rc;
+
+    if (!v)
+        return put_u32(b, UINT32_MAX); /* -1: NULL */
+    if (len > INT32_MAX)
+        return ZL_ELIMIT;
+    if ((rc = put_u32(b, (uint32_t)len)))
+        return rc;
+    return zl_buf_add(b, v, len);
+}
+
+int zl_pg_array_i64(struct zl_buf *b, int64_t v)
+{
+    uint64_t u = (uint64_t)v;
+    uint8_t be[8];
+
+    for (int i = 7; i >= 0; i--, u >>= 8)
+        be[i] = (uint8_t)u;
+    return zl_pg_array_elem(b, be, 8);
+}
+
+int zl_pg_array_f64(struct zl_buf *b, double v)
+{
+    uint64_t u;
+
+    memcpy(&u, &v, sizeof u);
+    return zl_pg_array_i64(b, (int64_t)u);
+}
+
+int zl_pg_array_end(struct zl_pg_params *p, struct zl_buf *b, int rc)
+{
+    if (!rc && b->len > INT32_MAX)
+        rc = ZL_ELIMIT;
+    if (rc) {
+        p->overflow = 1; /* the statement must not run without it */
+        return rc;
+    }
+    zl_pg_blob(p, b->data, b->len);
+    return 0;
+}
+
+int zl_pg_text_array(struct zl_pg_params *p, struct zl_buf *b,
+                     const char *const *v, size_t n)
+{
+    int rc = zl_pg_array_begin(b, ZL_PG_OID_TEXT, n);
+
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = zl_pg_array_elem(b, v[i], strlen(v[i]));
+    return zl_pg_array_end(p, b, rc);
+}
+
+int zl_pg_hash_array(struct zl_pg_params *p, struct zl_buf *b,
+                     const uint8_t (*h)[32], size_t n)
+{
+    int rc = zl_pg_array_begin(b, ZL_PG_OID_BYTEA, n);
+
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = zl_pg_array_elem(b, h[i], 32);
+    return zl_pg_array_end(p, b, rc);
+}
+
 /* ---- running statements -------------------------------------------------- */
 
 const char *zl_pg_errmsg(zl_store *s)
@@ -195,6 +283,51 @@ PGresult *zl_pg_run(zl_store *s, const char *sql, const struct zl_pg_params *p,
         return NULL;
     }
     return r;
+}
+
+int zl_pg_stream(zl_store *s, const char *sql, const struct zl_pg_params *p,
+                 int (*cb)(void *ctx, const PGresult *r, int row), void *ctx)
+{
+    struct zl_pg *g = zl_pg_of(s);
+    /* outside a transaction a cancel costs nothing; inside it would
+     * abort the caller's transaction */
+    int in_tx = PQtransactionStatus(g->conn) != PQTRANS_IDLE;
+    const char *name;
+    PGresult *r;
+    int rc = 0, failed = 0;
+
+    if (p && p->overflow)
+        return ZL_ELIMIT;
+    if (!(name = prepared(s, sql, p, &rc)))
+        return rc;
+    if (!PQsendQueryPrepared(g->conn, name, p ? p->n : 0, p ? p->v : NULL,
+                             p ? p->len : NULL, p ? p->fmt : NULL, 1))
+        return ZL_ESTORE;
+    PQsetSingleRowMode(g->conn); /* if refused, one result of all rows */
+    while ((r = PQgetResult(g->conn))) {
+        ExecStatusType st = PQresultStatus(r);
+
+        if ((st == PGRES_SINGLE_TUPLE || st == PGRES_TUPLES_OK) && !rc &&
+            !failed) {
+            for (int i = 0, n = PQntuples(r); i < n && !rc; i++)
+                rc = cb(ctx, r, i);
+            if (rc && !in_tx) {
+                PGcancel *cn = PQgetCancel(g->conn);
+                char why[128];
+
+                if (cn) {
+                    PQcancel(cn, why, sizeof why);
+                    PQfreeCancel(cn);
+                }
+            }
+        } else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK &&
+                   st != PGRES_COMMAND_OK && !failed) {
+            failed = result_rc(r);
+        }
+        PQclear(r);
+    }
+    /* cb's value wins over the error its cancel caused */
+    return rc ? rc : failed;
 }
 
 int zl_pg_do(zl_store *s, const char *sql, const struct zl_pg_params *p,

@@ -30,6 +30,8 @@
 
 #include "store/backend.h"
 
+#include "util/buf.h"
+
 #include <libpq-fe.h>
 
 #define ZL_PG_STMT_CACHE 160
@@ -78,6 +80,30 @@ void zl_pg_double(struct zl_pg_params *p, double v);
 /* len bytes for a bytea parameter; NULL binds SQL NULL. */
 void zl_pg_blob(struct zl_pg_params *p, const void *v, size_t len);
 void zl_pg_null(struct zl_pg_params *p);
+/* A one-dimensional array parameter in binary form, built into b
+ * (initialised by the caller, cleaned up after the statement ran;
+ * nothing else may be appended to it meanwhile): zl_pg_array_begin with
+ * the element type and count, then exactly n elements (_elem: bytes in
+ * the type's binary form, v NULL for SQL NULL; _i64 for bigint, _f64 for
+ * double precision), then zl_pg_array_end binds it to p with the rc of
+ * the steps (on failure p is marked so the statement does not run).
+ * Each returns 0, ZL_ENOMEM or ZL_ELIMIT. */
+#define ZL_PG_OID_BYTEA  17
+#define ZL_PG_OID_INT8   20
+#define ZL_PG_OID_TEXT   25
+#define ZL_PG_OID_FLOAT8 701
+int zl_pg_array_begin(struct zl_buf *b, unsigned oid, size_t n);
+int zl_pg_array_elem(struct zl_buf *b, const void *v, size_t len);
+int zl_pg_array_i64(struct zl_buf *b, int64_t v);
+int zl_pg_array_f64(struct zl_buf *b, double v);
+int zl_pg_array_end(struct zl_pg_params *p, struct zl_buf *b, int rc);
+/* The common cases in one call (for "= ANY($n::text[])" and unnest()):
+ * the n NUL-terminated strings v[0..n), or the n 32-byte hashes h[0..n)
+ * ("$n::bytea[]"). */
+int zl_pg_text_array(struct zl_pg_params *p, struct zl_buf *b,
+                     const char *const *v, size_t n);
+int zl_pg_hash_array(struct zl_pg_params *p, struct zl_buf *b,
+                     const uint8_t (*h)[32], size_t n);
 
 /* ---- running statements ---------------------------------------------------
  */
@@ -90,6 +116,15 @@ void zl_pg_null(struct zl_pg_params *p);
  * kept for zl_pg_errmsg. */
 PGresult *zl_pg_run(zl_store *s, const char *sql, const struct zl_pg_params *p,
                     int *rc);
+
+/* Run sql with p in single-row mode: cb gets each row as it arrives
+ * (row `row` of r, borrowed for the call), so a scan of any
+ * size holds one row in client memory. cb must not use the store: the
+ * connection is busy until the last row. Returns 0, cb's non-zero value
+ * (the statement is then cancelled, or its rest read and dropped inside
+ * a transaction, which a cancel would abort), or an error as zl_pg_run. */
+int zl_pg_stream(zl_store *s, const char *sql, const struct zl_pg_params *p,
+                 int (*cb)(void *ctx, const PGresult *r, int row), void *ctx);
 
 /* Run a command; *affected (may be NULL) gets the number of rows it
  * inserted, updated or deleted. Returns 0 or an error as zl_pg_run. */

@@ -119,87 +119,115 @@ static int pg_meta_set(zl_store *s, const char *key, const char *value,
 
 /* ---- events -------------------------------------------------------------- */
 
-/* One statement per kind of reference list: unnest() of three arrays
- * would save round trips but needs array literals; lists are short. */
-static int put_refs(zl_store *s, const uint8_t *hash, const char *kind,
-                    const struct zl_typed_ref *refs, size_t n)
+/* An event's identifier rows and references as array parameters for
+ * event_write's unnest()s: ids $17..$20 (id, role, qty, uom), refs
+ * $21..$23 (kind, type, value). */
+enum { A_ID, A_ROLE, A_QTY, A_UOM, A_KIND, A_TYPE, A_VALUE, N_ARRAYS };
+
+static size_t refs_count(const struct zl_event *ev)
 {
-    static const char SQL[] = "INSERT INTO event_refs(hash, kind, type, value)"
-                              " VALUES($1,$2,$3,$4) ON CONFLICT DO NOTHING";
+    return ev->n_biz_transactions + ev->n_sources + ev->n_destinations;
+}
+
+static int ref_elems(struct zl_buf *a, const char *kind,
+                     const struct zl_typed_ref *refs, size_t n)
+{
     int rc = 0;
 
     for (size_t i = 0; i < n && !rc; i++) {
-        struct zl_pg_params p;
+        const char *t = refs[i].type ? refs[i].type : "";
+        const char *v = refs[i].value;
 
-        zl_pg_params_init(&p);
-        zl_pg_blob(&p, hash, 32);
-        zl_pg_text(&p, kind);
-        zl_pg_text(&p, refs[i].type ? refs[i].type : "");
-        zl_pg_text(&p, refs[i].value);
-        rc = zl_pg_do(s, SQL, &p, NULL);
+        if (!(rc = zl_pg_array_elem(&a[A_KIND], kind, 1)) &&
+            !(rc = zl_pg_array_elem(&a[A_TYPE], t, strlen(t))))
+            rc = zl_pg_array_elem(&a[A_VALUE], v, v ? strlen(v) : 0);
     }
     return rc;
 }
 
-static int put_ids(zl_store *s, const struct zl_event *ev,
-                   int64_t record_time_ms)
+static int bind_rows(struct zl_pg_params *p, struct zl_buf *a,
+                     const struct zl_event *ev)
 {
-    static const char SQL[] =
-        "INSERT INTO event_ids(id, event_time, hash, role, type, action,"
-        " record_time, qty, uom) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9)"
-        " ON CONFLICT DO NOTHING";
+    static const unsigned OID[N_ARRAYS] = {
+        ZL_PG_OID_TEXT, ZL_PG_OID_INT8, ZL_PG_OID_FLOAT8, ZL_PG_OID_TEXT,
+        ZL_PG_OID_TEXT, ZL_PG_OID_TEXT, ZL_PG_OID_TEXT};
+    size_t n_refs = refs_count(ev);
     int rc = 0;
 
+    for (int k = 0; k < N_ARRAYS && !rc; k++)
+        rc = zl_pg_array_begin(&a[k], OID[k], k < A_KIND ? ev->n_ids : n_refs);
     for (size_t i = 0; i < ev->n_ids && !rc; i++) {
         const struct zl_event_id *id = &ev->ids[i];
-        struct zl_pg_params p;
 
-        zl_pg_params_init(&p);
-        zl_pg_text(&p, id->id);
-        zl_pg_int(&p, ev->event_time_ms);
-        zl_pg_blob(&p, ev->hash, 32);
-        zl_pg_int(&p, (int64_t)id->role);
-        zl_pg_int(&p, (int64_t)ev->type);
-        zl_pg_int(&p, (int64_t)ev->action);
-        zl_pg_int(&p, record_time_ms);
-        if (id->has_quantity)
-            zl_pg_double(&p, id->quantity);
-        else
-            zl_pg_null(&p);
-        zl_pg_text(&p, id->uom);
-        rc = zl_pg_do(s, SQL, &p, NULL);
+        if (!(rc = zl_pg_array_elem(&a[A_ID], id->id, strlen(id->id))) &&
+            !(rc = zl_pg_array_i64(&a[A_ROLE], (int64_t)id->role)) &&
+            !(rc = id->has_quantity ? zl_pg_array_f64(&a[A_QTY], id->quantity)
+                                    : zl_pg_array_elem(&a[A_QTY], NULL, 0)))
+            rc = zl_pg_array_elem(&a[A_UOM], id->uom,
+                                  id->uom ? strlen(id->uom) : 0);
+    }
+    if (!rc)
+        rc = ref_elems(a, "b", ev->biz_transactions, ev->n_biz_transactions);
+    if (!rc)
+        rc = ref_elems(a, "s", ev->sources, ev->n_sources);
+    if (!rc)
+        rc = ref_elems(a, "d", ev->destinations, ev->n_destinations);
+    for (int k = 0; k < N_ARRAYS; k++) {
+        int e = zl_pg_array_end(p, &a[k], rc);
+
+        rc = rc ? rc : e;
     }
     return rc;
 }
 
 /* replace = 0: capture (an existing hash is ZL_EEXIST); 1: reindex
- * (rewrite the row in place). */
+ * (rewrite the row in place). One statement, one round trip: the events
+ * row, and when it was written its identifier rows and references from
+ * unnest()ed array parameters (data-modifying CTEs). Per-row INSERTs cost
+ * 1 + identifiers + references round trips an event. */
 static int event_write(zl_store *s, const struct zl_event *ev,
                        int64_t record_time_ms, const char *party, int replace)
 {
 #define EV_INSERT                                                              \
-    "INSERT INTO events(hash, declared_id, type, action, event_time, tz,"      \
-    " record_time, biz_step, disposition, read_point, biz_location,"           \
-    " transformation_id, has_error, party, json, ids)"                         \
-    " VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)"
-    static const char SQL_NEW[] = EV_INSERT " ON CONFLICT(hash) DO NOTHING";
+    "WITH ev AS (INSERT INTO events(hash, declared_id, type, action,"          \
+    " event_time, tz, record_time, biz_step, disposition, read_point,"         \
+    " biz_location, transformation_id, has_error, party, json, ids)"           \
+    " VALUES($1,$2,$3::bigint,$4::bigint,$5::bigint,$6,$7::bigint,$8,$9,$10,"  \
+    "$11,$12,$13,$14,$15,$16)"
+#define EV_ROWS                                                                \
+    " RETURNING hash),"                                                        \
+    " i AS (INSERT INTO event_ids(id, event_time, hash, role, type, action,"   \
+    " record_time, qty, uom) SELECT u.id, $5::bigint, ev.hash, u.role,"        \
+    " $3::bigint, $4::bigint, $7::bigint, u.qty, u.uom FROM ev,"               \
+    " unnest($17::text[], $18::bigint[], $19::float8[], $20::text[])"          \
+    " AS u(id, role, qty, uom) ON CONFLICT DO NOTHING),"                       \
+    " r AS (INSERT INTO event_refs(hash, kind, type, value)"                   \
+    " SELECT ev.hash, u.kind, u.type, u.value FROM ev,"                        \
+    " unnest($21::text[], $22::text[], $23::text[]) AS u(kind, type, value)"   \
+    " ON CONFLICT DO NOTHING)"                                                 \
+    " SELECT count(*) FROM ev"
+    static const char SQL_NEW[] =
+        EV_INSERT " ON CONFLICT(hash) DO NOTHING" EV_ROWS;
     static const char SQL_REPLACE[] = EV_INSERT
         " ON CONFLICT(hash) DO UPDATE SET declared_id = $2,"
         " type = $3, action = $4, event_time = $5, tz = $6, record_time = $7,"
         " biz_step = $8, disposition = $9, read_point = $10,"
         " biz_location = $11, transformation_id = $12, has_error = $13,"
-        " party = $14, json = $15, ids = $16";
+        " party = $14, json = $15, ids = $16" EV_ROWS;
 #undef EV_INSERT
+#undef EV_ROWS
+    struct zl_buf arrays[N_ARRAYS];
     struct zl_pg_params p;
     struct zl_buf packed;
+    PGresult *r = NULL;
     int64_t n = 0;
     int rc;
 
     zl_buf_init(&packed, (size_t)1 << 30);
-    if ((rc = zl_ids_pack(ev, &packed))) {
-        zl_buf_cleanup(&packed);
-        return rc;
-    }
+    for (int k = 0; k < N_ARRAYS; k++)
+        zl_buf_init(&arrays[k], (size_t)1 << 30);
+    if ((rc = zl_ids_pack(ev, &packed)))
+        goto out;
     zl_pg_params_init(&p);
     zl_pg_blob(&p, ev->hash, 32);
     zl_pg_text(&p, ev->declared_id);
@@ -218,20 +246,17 @@ static int event_write(zl_store *s, const struct zl_event *ev,
     zl_pg_textn(&p, ev->json, ev->json_len);
     /* no identifiers packs to nothing: an empty bytea, not NULL */
     zl_pg_blob(&p, packed.data ? packed.data : "", packed.len);
-    rc = zl_pg_do(s, replace ? SQL_REPLACE : SQL_NEW, &p, &n);
+    if ((rc = bind_rows(&p, arrays, ev)))
+        goto out;
+    if (!(r = zl_pg_run(s, replace ? SQL_REPLACE : SQL_NEW, &p, &rc)))
+        goto out;
+    n = PQntuples(r) == 1 ? zl_pg_i64(r, 0, 0) : 0;
+    rc = n == 0 ? ZL_EEXIST : 0;
+out:
+    PQclear(r);
     zl_buf_cleanup(&packed);
-    if (rc)
-        return rc;
-    if (n == 0)
-        return ZL_EEXIST;
-    rc = put_ids(s, ev, record_time_ms);
-    if (!rc)
-        rc = put_refs(s, ev->hash, "b", ev->biz_transactions,
-                      ev->n_biz_transactions);
-    if (!rc)
-        rc = put_refs(s, ev->hash, "s", ev->sources, ev->n_sources);
-    if (!rc)
-        rc = put_refs(s, ev->hash, "d", ev->destinations, ev->n_destinations);
+    for (int k = 0; k < N_ARRAYS; k++)
+        zl_buf_cleanup(&arrays[k]);
     return rc;
 }
 
@@ -340,9 +365,6 @@ static int pg_event_count(zl_store *s, int64_t *count)
 
 /* ---- identifier lookups -------------------------------------------------- */
 
-#define ID_COLS                                                                \
-    "id, event_time, hash, role, type, action, record_time, qty, uom"
-
 static void row_to_id(const PGresult *r, int row, struct zl_id_row *o)
 {
     memset(o, 0, sizeof *o);
@@ -358,64 +380,83 @@ static void row_to_id(const PGresult *r, int row, struct zl_id_row *o)
     o->uom = zl_pg_str(r, row, 8);
 }
 
-/* One round trip per identifier, in the order asked, each identifier's
- * rows in time order (the SQLite backend's order). Declared-erroneous
- * events link nothing (store_correction.h). */
+/* Each identifier's rows then the next's, in the order asked (a repeated
+ * identifier's rows come again), each in (event_time, hash, role) order:
+ * the SQLite backend's order, in one round trip for the batch. Declared-
+ * erroneous events link nothing (store_correction.h). The whole result is
+ * in memory before the first callback, so cb may use the store. */
 static int pg_id_lookup(zl_store *s, const char *const *ids, size_t n,
                         zl_id_cb cb, void *ctx)
 {
     static const char SQL[] =
-        "SELECT " ID_COLS " FROM event_ids i WHERE i.id = $1"
-        " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.hash = i.hash"
-        " AND e.has_error = 1) ORDER BY event_time, hash, role";
-    int rc = 0;
+        "SELECT i.id, i.event_time, i.hash, i.role, i.type, i.action,"
+        " i.record_time, i.qty, i.uom"
+        " FROM unnest($1::text[]) WITH ORDINALITY AS q(id, ord)"
+        " JOIN event_ids i ON i.id = q.id"
+        " WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.hash = i.hash"
+        " AND e.has_error = 1)"
+        " ORDER BY q.ord, i.event_time, i.hash, i.role";
+    struct zl_pg_params p;
+    struct zl_id_row row;
+    struct zl_buf arr;
+    PGresult *r;
+    int rc;
 
-    for (size_t k = 0; k < n && !rc; k++) {
-        struct zl_pg_params p;
-        struct zl_id_row row;
-        PGresult *r;
-
-        zl_pg_params_init(&p);
-        zl_pg_text(&p, ids[k]);
-        if (!(r = zl_pg_run(s, SQL, &p, &rc)))
-            return rc;
-        for (int i = 0, m = PQntuples(r); i < m && !rc; i++) {
-            row_to_id(r, i, &row);
-            rc = cb(ctx, &row);
-        }
-        PQclear(r);
+    if (n == 0)
+        return 0;
+    zl_buf_init(&arr, (size_t)1 << 30);
+    zl_pg_params_init(&p);
+    if ((rc = zl_pg_text_array(&p, &arr, ids, n)) ||
+        !(r = zl_pg_run(s, SQL, &p, &rc))) {
+        zl_buf_cleanup(&arr);
+        return rc;
     }
+    for (int i = 0, m = PQntuples(r); i < m && !rc; i++) {
+        row_to_id(r, i, &row);
+        rc = cb(ctx, &row);
+    }
+    PQclear(r);
+    zl_buf_cleanup(&arr);
     return rc;
 }
 
+/* Each event's identifier rows (unpacked from events.ids), events in the
+ * order asked, absent ones skipped; one round trip for the batch. */
 static int pg_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
                         zl_id_cb cb, void *ctx)
 {
-    static const char SQL[] = "SELECT type, action, event_time, record_time,"
-                              " ids FROM events WHERE hash = $1";
-    int rc = 0;
+    static const char SQL[] =
+        "SELECT e.hash, e.type, e.action, e.event_time, e.record_time, e.ids"
+        " FROM unnest($1::bytea[]) WITH ORDINALITY AS q(hash, ord)"
+        " JOIN events e ON e.hash = q.hash ORDER BY q.ord";
+    struct zl_pg_params p;
+    struct zl_buf arr;
+    PGresult *r;
+    int rc;
 
-    for (size_t i = 0; i < n && !rc; i++) {
-        struct zl_pg_params p;
-        struct zl_id_row row;
-        PGresult *r;
-
-        zl_pg_params_init(&p);
-        zl_pg_blob(&p, hashes[i], 32);
-        if (!(r = zl_pg_run(s, SQL, &p, &rc)))
-            return rc;
-        if (PQntuples(r) == 1) {
-            memset(&row, 0, sizeof row);
-            memcpy(row.hash, hashes[i], 32);
-            row.type = (enum zl_event_type)zl_pg_i64(r, 0, 0);
-            row.action = (enum zl_action)zl_pg_i64(r, 0, 1);
-            row.event_time_ms = zl_pg_i64(r, 0, 2);
-            row.record_time_ms = zl_pg_i64(r, 0, 3);
-            rc = zl_ids_unpack(zl_pg_bytes(r, 0, 4), zl_pg_len(r, 0, 4), &row,
-                               cb, ctx);
-        }
-        PQclear(r);
+    if (n == 0)
+        return 0;
+    zl_buf_init(&arr, (size_t)1 << 30);
+    zl_pg_params_init(&p);
+    if ((rc = zl_pg_hash_array(&p, &arr, hashes, n)) ||
+        !(r = zl_pg_run(s, SQL, &p, &rc))) {
+        zl_buf_cleanup(&arr);
+        return rc;
     }
+    for (int i = 0, m = PQntuples(r); i < m && !rc; i++) {
+        struct zl_id_row row;
+
+        memset(&row, 0, sizeof row);
+        zl_pg_hash(r, i, 0, row.hash);
+        row.type = (enum zl_event_type)zl_pg_i64(r, i, 1);
+        row.action = (enum zl_action)zl_pg_i64(r, i, 2);
+        row.event_time_ms = zl_pg_i64(r, i, 3);
+        row.record_time_ms = zl_pg_i64(r, i, 4);
+        rc = zl_ids_unpack(zl_pg_bytes(r, i, 5), zl_pg_len(r, i, 5), &row, cb,
+                           ctx);
+    }
+    PQclear(r);
+    zl_buf_cleanup(&arr);
     return rc;
 }
 
@@ -423,7 +464,8 @@ static int pg_event_refs(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,
                          void *ctx)
 {
     static const char SQL[] =
-        "SELECT kind, type, value FROM event_refs WHERE hash = $1";
+        "SELECT kind, type, value FROM event_refs WHERE hash = $1"
+        " ORDER BY kind, type COLLATE \"C\", value COLLATE \"C\"";
     struct zl_pg_params p;
     PGresult *r;
     int rc;
@@ -528,6 +570,7 @@ const struct zl_store_backend zl_pg_backend = {
     .rows_delete = zl_pg_rows_delete,
     .modules =
         {
+            [ZL_STORE_MOD_TRACE] = &zl_pg_trace_ops.base,
             /* module tables are added here as their pg_<module>.c lands */
             [ZL_STORE_MOD_LOG] = &zl_pg_log_ops.base,
             [ZL_STORE_MOD_DOCS] = &zl_pg_docs_ops.base,

@@ -44,9 +44,9 @@ DOC=tests/conformance/gs1-epcis/JSON/Example_9.6.1-ObjectEvent.jsonld
 # A recall case, and a second one closed.
 lot1=$(q "select id from event_ids where role = 6 and id like '%/10/%' order by id limit 1")
 lot2=$(q "select id from event_ids where role = 6 and id like '%/10/%' order by id limit 1 offset 1")
-case1=$("$ZL" recall open --lot "$lot1" --hazard-class II --reason "tamper test" --json | jq -r .case)
-case2=$("$ZL" recall open --lot "$lot2" --hazard-class III --reason "closed one" --json | jq -r .case)
-"$ZL" recall close "$case2" --force test --summary done >/dev/null
+case1=$("$ZL" recall open --lot "$lot1" --hazard-class II --reason "tamper test" --json | jq -r .case) || fail "recall open refused"
+case2=$("$ZL" recall open --lot "$lot2" --hazard-class III --reason "closed one" --json | jq -r .case) || fail "recall open refused"
+"$ZL" recall close "$case2" --force test --summary done >/dev/null || fail "recall close refused"
 # Two tokens, one revoked.
 "$ZL" token create --party 91350100M000100Y43 >/dev/null
 tok=$("$ZL" token create --party 91350100M000100Y43 --json | jq -r .id)
