@@ -5,8 +5,10 @@
  *
  * Store URIs (zl_open, zl_init):
  *   PATH or sqlite:PATH        an SQLite file (the default backend)
- *   postgresql://... or        PostgreSQL (not built yet: zl_open fails
- *   postgres://...             with ZL_EUNSUPPORTED and says so)
+ *   postgresql://USER@HOST:PORT/DB?schema=NAME (or postgres://)
+ *                              a schema of a PostgreSQL database (default
+ *                              schema "zhiliang"); libpq's own URI
+ *                              parameters pass through
  * Any other "scheme://" is refused with ZL_EINVAL, so a typo never turns
  * into a file of that name.
  *
