@@ -5,8 +5,10 @@
  *
  * Store URIs (zl_open, zl_init):
  *   PATH or sqlite:PATH        an SQLite file (the default backend)
- *   postgresql://... or        PostgreSQL (not built yet: zl_open fails
- *   postgres://...             with ZL_EUNSUPPORTED and says so)
+ *   postgresql://USER@HOST:PORT/DB?schema=NAME (or postgres://)
+ *                              a schema of a PostgreSQL database (default
+ *                              schema "zhiliang"); libpq's own URI
+ *                              parameters pass through
  * Any other "scheme://" is refused with ZL_EINVAL, so a typo never turns
  * into a file of that name.
  *
@@ -96,8 +98,8 @@ struct zl_store_copy_result {
  * "migrate.*", removed at the end). A copy cut short by a crash, a kill
  * or progress returning non-zero continues where it stopped when called
  * again with the same source and target, and never copies a row twice.
- * Until it finishes the target is not a usable store (it lacks the
- * signing key, which is copied last).
+ * Until it finishes the target is not a usable store: the migrate.*
+ * keys mark it, and the signing key is among the last rows copied.
  *
  * opts and res may be NULL. Returns 0 (the target's log checked against
  * the source's), or: ZL_EEXIST when the target holds other data, or an

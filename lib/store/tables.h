@@ -63,7 +63,7 @@ struct zl_store_table {
 
 /* Every table, in the order a copy goes through them: the records and
  * their derived rows, the log, and meta last (a store whose copy was cut
- * short has no signing key, so it cannot issue a checkpoint). */
+ * short before it has no signing key, so it cannot issue a checkpoint). */
 extern const struct zl_store_table zl_store_tables[];
 extern const size_t zl_store_n_tables;
 

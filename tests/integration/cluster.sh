@@ -48,9 +48,9 @@ answers() { # store, out prefix
     | jq -S "$NOTIME" >"$o.events"
   "$ZL" events --store "$st" --json "MATCH_anyEPC=$ITEM" \
     | jq -S "$NOTIME" >"$o.match"
-  "$ZL" trace back --store "$st" --json "$ITEM" >"$o.back"
-  "$ZL" trace forward --store "$st" --json "$LOT" >"$o.fwd"
-  "$ZL" recall scope --store "$st" --lot "$LOT" --json >"$o.scope"
+  "$ZL" trace back --store "$st" --json "$ITEM" | jq -S "$NOTIME" >"$o.back"
+  "$ZL" trace forward --store "$st" --json "$LOT" | jq -S "$NOTIME" >"$o.fwd"
+  "$ZL" recall scope --store "$st" --lot "$LOT" --json | jq -S "$NOTIME" >"$o.scope"
   "$ZL" recall scope --store "$st" --lot "$LOT" --csv "$o.csv" >/dev/null
   # capture receipts and registry records carry their own times: the
   # roots differ between two captures, the sizes may not
