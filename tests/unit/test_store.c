@@ -466,45 +466,25 @@ static void test_schema_versions(void **state)
     assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
     capture(f->s, DOC, 2);
 
-    /* 0.1.0 wrote SQLite files only: a PostgreSQL store begins at the
-     * current version, and one recording an older version is refused (it
-     * has no upgrade path), never used as it stands */
-    if (fixture_is_pg(f->uri)) {
-        char uri[512];
-        zl_store *s = NULL;
-
-        fixture_uri(uri, sizeof uri, "store-old");
-        zl_store_remove(uri);
-        assert_int_equal(zl_init(uri, NULL, &err), 0);
-        assert_int_equal(zl_open(uri, &s, &err), 0);
-        assert_int_equal(zl_store_meta_set(s, "store.schema_version", "1", 1),
-                         0);
-        zl_close(s);
-        s = NULL;
-        assert_int_not_equal(zl_open(uri, &s, &err), 0);
-        assert_null(s);
-        zl_store_remove(uri);
-    } else {
-        /* as written by 0.1.0: no version recorded, no outbox */
-        assert_int_equal(zl_store_exec_sql(f->s, "DROP TABLE outbox"), 0);
-        assert_int_equal(zl_store_exec_sql(f->s, "DELETE FROM meta WHERE key ="
-                                                 " 'store.schema_version'"),
-                         0);
-        assert_int_equal(zl_store_schema_version(f->s, &v), 0);
-        assert_int_equal(v, 1);
-        zl_close(f->s);
-        /* opening migrates it, data kept */
-        assert_int_equal(zl_open(f->uri, &f->s, &err), 0);
-        assert_int_equal(zl_store_schema_version(f->s, &v), 0);
-        assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
-        assert_int_equal(count(f->s), 2);
-        assert_int_equal(zl_store_outbox_read(f->s, 0, 0, collect, &o), 0);
-        assert_int_equal(o.n, 0);
-        capture(f->s, DOC2, 1);
-        assert_int_equal(zl_store_outbox_read(f->s, 0, 0, collect, &o), 0);
-        assert_int_equal(o.n, 1);
-        assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
-    }
+    /* as written by 0.1.0: no version recorded, no outbox */
+    assert_int_equal(zl_store_exec_sql(f->s, "DROP TABLE outbox"), 0);
+    assert_int_equal(zl_store_exec_sql(f->s, "DELETE FROM meta WHERE key ="
+                                             " 'store.schema_version'"),
+                     0);
+    assert_int_equal(zl_store_schema_version(f->s, &v), 0);
+    assert_int_equal(v, 1);
+    zl_close(f->s);
+    /* opening migrates it, data kept */
+    assert_int_equal(zl_open(f->uri, &f->s, &err), 0);
+    assert_int_equal(zl_store_schema_version(f->s, &v), 0);
+    assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
+    assert_int_equal(count(f->s), 2);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 0, collect, &o), 0);
+    assert_int_equal(o.n, 0);
+    capture(f->s, DOC2, 1);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 0, collect, &o), 0);
+    assert_int_equal(o.n, 1);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
 
     /* written by a newer release: refused, naming both versions, and left
      * as it was */
@@ -520,9 +500,8 @@ static void test_schema_versions(void **state)
     assert_non_null(strstr(err.rule, want));
     assert_non_null(strstr(err.rule, "upgrade zhiliang"));
 
-    /* a migration that fails changes nothing: the next open tries again
-     * (SQLite: see above) */
-    if (!fixture_is_pg(f->uri)) {
+    /* a migration that fails changes nothing: the next open tries again */
+    {
         char uri[512];
         zl_store *s = NULL;
         int i;
