@@ -582,13 +582,16 @@ static int connect_to(const char *conninfo, PGconn **out, struct zl_error *err)
                         why, (size_t)-1);
 }
 
-/* Quiet notices, UTF-8, then (creating the schema first when asked)
- * search_path set to schema, quoted. */
+/* Quiet notices, UTF-8, a lock wait of at most 10 s (a writer waiting
+ * for the writers' lock then gets ZL_EBUSY, as after the SQLite backend's
+ * busy timeout), then (creating the schema first when asked) search_path
+ * set to schema, quoted. */
 static int use_schema(zl_store *s, const char *schema, int create)
 {
     char sql[200];
     int rc = zl_pg_exec(s, "SET client_min_messages TO warning;"
-                           " SET client_encoding TO 'UTF8'");
+                           " SET client_encoding TO 'UTF8';"
+                           " SET lock_timeout TO '10s'");
 
     if (!rc && create) {
         snprintf(sql, sizeof sql, "CREATE SCHEMA IF NOT EXISTS \"%s\"", schema);
@@ -702,9 +705,16 @@ int zl_pg_begin(zl_store *s)
 {
     char sql[96];
 
+    int rc;
+
     snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%lld)",
              (long long)zl_pg_of(s)->lock);
-    return zl_pg_exec(s, sql);
+    /* a lock wait past lock_timeout (ZL_EBUSY) fails after BEGIN: leave
+     * no aborted transaction behind, or the next begin fails as well */
+    if ((rc = zl_pg_exec(s, sql)) &&
+        PQtransactionStatus(zl_pg_of(s)->conn) != PQTRANS_IDLE)
+        zl_pg_exec(s, "ROLLBACK");
+    return rc;
 }
 
 int zl_pg_commit(zl_store *s)

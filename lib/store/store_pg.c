@@ -206,8 +206,10 @@ static int event_write(zl_store *s, const struct zl_event *ev,
     " unnest($21::text[], $22::text[], $23::text[]) AS u(kind, type, value)"   \
     " ON CONFLICT DO NOTHING)"                                                 \
     " SELECT count(*) FROM ev"
-    static const char SQL_NEW[] =
-        EV_INSERT " ON CONFLICT(hash) DO NOTHING" EV_ROWS;
+    /* no conflict target: hash is the only unique key, and a table
+     * partitioned into foreign partitions (scripts/cluster.sh) has no
+     * index to name */
+    static const char SQL_NEW[] = EV_INSERT " ON CONFLICT DO NOTHING" EV_ROWS;
     static const char SQL_REPLACE[] = EV_INSERT
         " ON CONFLICT(hash) DO UPDATE SET declared_id = $2,"
         " type = $3, action = $4, event_time = $5, tz = $6, record_time = $7,"
