@@ -705,7 +705,6 @@ int zl_pg_remove(const char *target)
 int zl_pg_begin(zl_store *s)
 {
     char sql[96];
-
     int rc;
 
     snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%lld)",
