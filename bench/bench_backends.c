@@ -6,14 +6,16 @@
  * in-memory index, zl_recall_scope_compute).
  *
  *   bench_backends [--scale S] [--queries N] [--per-doc D]
- *                  LABEL=URI [LABEL=URI...]
+ *                  LABEL=URI [LABEL+=URI...]
  *
- * Each store is removed and rebuilt from the demo generator (seed 1,
- * about 100*S events, documents of D events). The first store is the
- * baseline: samples (N retail-sold items, the milk collection lots) are
- * taken from it with the store's own query, and every other store's
- * figures are printed with their ratio to it. Bytes per event are left
- * to scripts/bench.sh (a file size for SQLite, pg_total_relation_size
+ * Each store is built from the demo generator (seed 1, about 100*S
+ * events, documents of D events): LABEL=URI removes the store first,
+ * LABEL+=URI creates it where it is (a layout prepared beforehand, such
+ * as scripts/cluster.sh's partitioned tables, which removing would drop). The
+ * first store is the baseline: samples (N retail-sold items, the milk
+ * collection lots) are taken from it with the store's own query, and every
+ * other store's figures are printed with their ratio to it. Bytes per event are
+ * left to scripts/bench.sh (a file size for SQLite, pg_total_relation_size
  * summed over every node for PostgreSQL).
  */
 #include "demo.h"
@@ -81,7 +83,8 @@ static int emit(void *ctx, const char *doc, size_t len, size_t n_events)
     return 0;
 }
 
-static int build(const char *uri, uint64_t scale, size_t per_doc, double *eps)
+static int build(const char *uri, int keep, uint64_t scale, size_t per_doc,
+                 double *eps)
 {
     struct zl_demo_opts o = {.seed = 1, .scale = scale, .per_doc = per_doc};
     struct zl_error err = {0};
@@ -89,7 +92,8 @@ static int build(const char *uri, uint64_t scale, size_t per_doc, double *eps)
     double t0;
     int rc;
 
-    zl_store_remove(uri);
+    if (!keep)
+        zl_store_remove(uri);
     if ((rc = zl_init(uri, "bench.local/log", &err)) ||
         (rc = zl_open(uri, &c.s, &err))) {
         char msg[512];
@@ -212,6 +216,7 @@ static void measure(const char *uri, const struct idlist *items,
 int main(int argc, char **argv)
 {
     const char *label[MAX_STORES], *uri[MAX_STORES];
+    int keep[MAX_STORES];
     struct figures fig[MAX_STORES];
     uint64_t scale = 100;
     size_t queries = 200, per_doc = 1000, n = 0;
@@ -232,7 +237,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--per-doc") && i + 1 < argc)
             per_doc = strtoull(argv[++i], NULL, 10);
         else if (eq && argv[i][0] != '-' && n < MAX_STORES) {
-            *eq = '\0';
+            keep[n] = eq > argv[i] && eq[-1] == '+';
+            eq[-keep[n]] = '\0';
             label[n] = argv[i];
             uri[n++] = eq + 1;
         } else {
@@ -244,7 +250,7 @@ int main(int argc, char **argv)
     if (!n || !scale || !queries)
         return 2;
     for (size_t k = 0; k < n; k++) {
-        if (build(uri[k], scale, per_doc, &fig[k].capture_eps))
+        if (build(uri[k], keep[k], scale, per_doc, &fig[k].capture_eps))
             return 1;
         printf("%-10s capture %.0f events/s\n", label[k], fig[k].capture_eps);
     }

@@ -410,7 +410,11 @@ static void row_to_id(const PGresult *r, int row, struct zl_id_row *o)
  * identifier's rows come again), each in (event_time, hash, role) order:
  * the SQLite backend's order, in one round trip for the batch. Declared-
  * erroneous events link nothing (store_correction.h). The whole result is
- * in memory before the first callback, so cb may use the store. */
+ * in memory before the first callback, so cb may use the store. The
+ * LATERAL join makes the plan a point lookup of the primary key per
+ * identifier whatever the statistics say: a plain join's generic plan on a
+ * freshly loaded (unanalysed) store was a sequential scan of event_ids,
+ * 2 ms a trace step at 10k events and growing with the store. */
 static int pg_id_lookup(zl_store *s, const char *const *ids, size_t n,
                         zl_id_cb cb, void *ctx)
 {
@@ -418,9 +422,9 @@ static int pg_id_lookup(zl_store *s, const char *const *ids, size_t n,
         "SELECT i.id, i.event_time, i.hash, i.role, i.type, i.action,"
         " i.record_time, i.qty, i.uom"
         " FROM unnest($1::text[]) WITH ORDINALITY AS q(id, ord)"
-        " JOIN event_ids i ON i.id = q.id"
-        " WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.hash = i.hash"
-        " AND e.has_error = 1)"
+        " CROSS JOIN LATERAL (SELECT * FROM event_ids i WHERE i.id = q.id"
+        " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.hash = i.hash"
+        " AND e.has_error = 1)) i"
         " ORDER BY q.ord, i.event_time, i.hash, i.role";
     struct zl_pg_params p;
     struct zl_id_row row;
