@@ -175,6 +175,8 @@ struct zl_store_trace_ops {
     int (*scan_refs)(zl_store *s, zl_trace_ref_cb cb, void *ctx);
     int (*events_meta)(zl_store *s, const uint8_t (*hashes)[32], size_t n,
                        zl_event_cb cb, void *ctx);
+    int (*events_refs)(zl_store *s, const uint8_t (*hashes)[32], size_t n,
+                       zl_trace_ref_cb cb, void *ctx);
 };
 
 struct zl_store_party_ops {

@@ -15,10 +15,12 @@
  * sorting every event would cost the server a sort of the whole table
  * for nothing the engine needs).
  *
- * events_meta answers a batch in one round trip: unnest($1::bytea[]) WITH
- * ORDINALITY joined to events, ordered by position, so events come in
- * the order asked, absent ones skipped, as the SQLite backend's loop of
- * point lookups gives them.
+ * events_meta answers a batch in one round trip: the events found by
+ * hash = ANY($1) (one index scan with array keys; on a partitioned store
+ * one query per shard, docs/scale.md) joined to unnest($1::bytea[]) WITH
+ * ORDINALITY and ordered by position, so events come in the order asked,
+ * absent ones skipped, as the SQLite backend's loop of point lookups gives
+ * them. events_refs answers a batch the same way.
  *
  * Rejected: a cursor (needs a transaction of ours around the scan, and a
  * round trip per batch); LIMIT/keyset batches (a fresh snapshot per batch,
@@ -81,7 +83,9 @@ static int events_meta(zl_store *s, const uint8_t (*hashes)[32], size_t n,
 {
     static const char SQL[] =
         "SELECT " META_COLS " FROM unnest($1::bytea[]) WITH ORDINALITY"
-        " AS q(hash, ord) JOIN events e ON e.hash = q.hash ORDER BY q.ord";
+        " AS q(hash, ord) JOIN (SELECT * FROM events"
+        " WHERE hash = ANY($1::bytea[]) OFFSET 0) e ON e.hash = q.hash"
+        " ORDER BY q.ord";
     struct ev_ctx c = {cb, ctx};
     struct zl_pg_params p;
     struct zl_buf arr;
@@ -100,6 +104,40 @@ static int events_meta(zl_store *s, const uint8_t (*hashes)[32], size_t n,
     /* the whole batch is in memory: cb may read the store */
     for (int i = 0, m = PQntuples(r); i < m && !rc; i++)
         rc = meta_row(&c, r, i);
+    PQclear(r);
+    zl_buf_cleanup(&arr);
+    return rc;
+}
+
+static int events_refs(zl_store *s, const uint8_t (*hashes)[32], size_t n,
+                       zl_trace_ref_cb cb, void *ctx)
+{
+    /* per event in key order, as zl_store_event_refs gives them */
+    static const char SQL[] =
+        "SELECT hash, kind, type, value FROM event_refs"
+        " WHERE hash = ANY($1::bytea[]) AND kind IN ('s', 'd')"
+        " ORDER BY hash, kind, type COLLATE \"C\", value COLLATE \"C\"";
+    struct zl_pg_params p;
+    struct zl_buf arr;
+    uint8_t h[32];
+    PGresult *r;
+    int rc;
+
+    if (n == 0)
+        return 0;
+    zl_buf_init(&arr, (size_t)1 << 30);
+    zl_pg_params_init(&p);
+    if ((rc = zl_pg_hash_array(&p, &arr, hashes, n)) ||
+        !(r = zl_pg_run(s, SQL, &p, &rc))) {
+        zl_buf_cleanup(&arr);
+        return rc;
+    }
+    for (int i = 0, m = PQntuples(r); i < m && !rc; i++) {
+        const char *k = zl_pg_str(r, i, 1);
+
+        if (k && !zl_pg_hash(r, i, 0, h))
+            rc = cb(ctx, h, k[0], zl_pg_str(r, i, 2), zl_pg_str(r, i, 3));
+    }
     PQclear(r);
     zl_buf_cleanup(&arr);
     return rc;
@@ -174,4 +212,5 @@ const struct zl_store_trace_ops zl_pg_trace_ops = {
     .scan_ids = scan_ids,
     .scan_refs = scan_refs,
     .events_meta = events_meta,
+    .events_refs = events_refs,
 };

@@ -151,10 +151,43 @@ static int scan_refs(zl_store *s, zl_trace_ref_cb cb, void *ctx)
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
+/* A point lookup per event: local reads, as cheap batched as not. */
+static int events_refs(zl_store *s, const uint8_t (*hashes)[32], size_t n,
+                       zl_trace_ref_cb cb, void *ctx)
+{
+    static const char SQL[] = "SELECT kind, type, value FROM event_refs"
+                              " WHERE hash = ?1 AND kind IN ('s', 'd')";
+    int rc = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+        int step;
+
+        if (!st)
+            return ZL_ESTORE;
+        sqlite3_bind_blob(st, 1, hashes[i], 32, SQLITE_STATIC);
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *k = (const char *)sqlite3_column_text(st, 0);
+
+            if (k && (rc = cb(ctx, hashes[i], k[0],
+                              (const char *)sqlite3_column_text(st, 1),
+                              (const char *)sqlite3_column_text(st, 2))))
+                break;
+        }
+        sqlite3_reset(st);
+        if (rc)
+            return rc;
+        if (step != SQLITE_DONE)
+            return ZL_ESTORE;
+    }
+    return 0;
+}
+
 const struct zl_store_trace_ops zl_sqlite_trace_ops = {
     .base = {.name = "trace", .schema = NULL},
     .scan_events = scan_events,
     .scan_ids = scan_ids,
     .scan_refs = scan_refs,
     .events_meta = events_meta,
+    .events_refs = events_refs,
 };

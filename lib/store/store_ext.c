@@ -115,6 +115,12 @@ int zl_store_trace_events_meta(zl_store *s, const uint8_t (*hashes)[32],
     return DISPATCH(TRACE(s), events_meta, s, hashes, n, cb, ctx);
 }
 
+int zl_store_trace_events_refs(zl_store *s, const uint8_t (*hashes)[32],
+                               size_t n, zl_trace_ref_cb cb, void *ctx)
+{
+    return DISPATCH(TRACE(s), events_refs, s, hashes, n, cb, ctx);
+}
+
 /* ---- parties, products, tokens ------------------------------------------- */
 
 int zl_store_party_put(zl_store *s, const struct zl_party *p, int replace)

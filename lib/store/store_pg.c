@@ -411,21 +411,26 @@ static void row_to_id(const PGresult *r, int row, struct zl_id_row *o)
  * the SQLite backend's order, in one round trip for the batch. Declared-
  * erroneous events link nothing (store_correction.h). The whole result is
  * in memory before the first callback, so cb may use the store. The
- * LATERAL join makes the plan a point lookup of the primary key per
- * identifier whatever the statistics say: a plain join's generic plan on a
- * freshly loaded (unanalysed) store was a sequential scan of event_ids,
- * 2 ms a trace step at 10k events and growing with the store. */
+ * rows are found by id = ANY($1) in a subquery the planner may not flatten
+ * (OFFSET 0), then put in the order asked: one index scan with array keys
+ * whatever the statistics say (a plain join's generic plan on a freshly
+ * loaded store was a sequential scan of event_ids, 2 ms a trace step at
+ * 10k events and growing), and on a partitioned store one query per shard
+ * instead of one per identifier and shard (docs/scale.md). */
 static int pg_id_lookup(zl_store *s, const char *const *ids, size_t n,
                         zl_id_cb cb, void *ctx)
 {
+#define ANY_ROWS                                                               \
+    "SELECT * FROM event_ids i WHERE i.id = ANY($1::text[])"                   \
+    " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.hash = i.hash"            \
+    " AND e.has_error = 1) OFFSET 0"
     static const char SQL[] =
         "SELECT i.id, i.event_time, i.hash, i.role, i.type, i.action,"
         " i.record_time, i.qty, i.uom"
         " FROM unnest($1::text[]) WITH ORDINALITY AS q(id, ord)"
-        " CROSS JOIN LATERAL (SELECT * FROM event_ids i WHERE i.id = q.id"
-        " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.hash = i.hash"
-        " AND e.has_error = 1)) i"
+        " JOIN (" ANY_ROWS ") i ON i.id = q.id"
         " ORDER BY q.ord, i.event_time, i.hash, i.role";
+#undef ANY_ROWS
     struct zl_pg_params p;
     struct zl_id_row row;
     struct zl_buf arr;
@@ -458,7 +463,8 @@ static int pg_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
     static const char SQL[] =
         "SELECT e.hash, e.type, e.action, e.event_time, e.record_time, e.ids"
         " FROM unnest($1::bytea[]) WITH ORDINALITY AS q(hash, ord)"
-        " JOIN events e ON e.hash = q.hash ORDER BY q.ord";
+        " JOIN (SELECT * FROM events WHERE hash = ANY($1::bytea[]) OFFSET 0)"
+        " e ON e.hash = q.hash ORDER BY q.ord";
     struct zl_pg_params p;
     struct zl_buf arr;
     PGresult *r;

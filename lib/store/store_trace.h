@@ -30,4 +30,11 @@ int zl_store_trace_scan_refs(zl_store *s, zl_trace_ref_cb cb, void *ctx);
 int zl_store_trace_events_meta(zl_store *s, const uint8_t (*hashes)[32],
                                size_t n, zl_event_cb cb, void *ctx);
 
+/* The source and destination rows of each event in hashes[0..n), in one
+ * round trip on a server backend (a trace step's events at once, instead
+ * of one zl_store_event_refs each): cb(ctx, hash, kind, type, value),
+ * rows of one event together, in no promised order across events. */
+int zl_store_trace_events_refs(zl_store *s, const uint8_t (*hashes)[32],
+                               size_t n, zl_trace_ref_cb cb, void *ctx);
+
 #endif

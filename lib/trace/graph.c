@@ -502,6 +502,15 @@ int tg_load_refs(struct tg *g, int32_t eid)
     return zl_store_event_refs(g->store, h, ref_cb, &m);
 }
 
+static int refs_cb(void *ctx, const uint8_t hash[32], char kind,
+                   const char *type, const char *value)
+{
+    struct tg *g = ctx;
+    int32_t eid = tg_event(g, hash, 0);
+
+    return eid < 0 ? 0 : tg_event_ref(g, eid, kind, type, value);
+}
+
 static int meta_cb(void *ctx, const struct zl_stored_event *se)
 {
     struct tg *g = ctx;
@@ -531,8 +540,9 @@ int tg_need_meta(struct tg *g, const int32_t *eids, size_t n)
         if (k > 0 && (k == BATCH || i == n)) {
             rc = zl_store_trace_events_meta(g->store, (const uint8_t(*)[32])hs,
                                             k, meta_cb, g);
-            for (size_t j = 0; j < k && rc == 0; j++)
-                rc = tg_load_refs(g, got[j]);
+            if (rc == 0)
+                rc = zl_store_trace_events_refs(
+                    g->store, (const uint8_t(*)[32])hs, k, refs_cb, g);
             if (rc < 0) {
                 for (size_t j = 0; j < k; j++)
                     g->evs[got[j]].flags &= (uint8_t)~TG_EV_META;
