@@ -5,7 +5,8 @@
 #
 #   cluster.sh start [ZHILIANG]  start a coordinator (port 54340) and two
 #                                shards (54341, 54342) with scripts/pg.sh,
-#                                lay out the store "zhiliang" on them and
+#                                lay out the store "zhiliang" on them
+#                                (afresh: an existing one is dropped) and
 #                                print the coordinator's store URI
 #   cluster.sh stop              stop all three and delete them
 #
@@ -47,6 +48,12 @@ case "${1:-}" in
   start)
     [ -x "$ZHILIANG" ] || { echo "cluster.sh: no zhiliang binary at $ZHILIANG (build first)" >&2; exit 1; }
     for p in "$COORD" "${SHARDS[@]}"; do bash scripts/pg.sh start "$p" >/dev/null; done
+    # a fresh layout: whatever an earlier start left goes first
+    for p in "$COORD" "${SHARDS[@]}"; do
+      sql "$p" -c "SET client_min_messages TO warning;
+                   DROP SCHEMA IF EXISTS zl_template CASCADE;
+                   DROP SCHEMA IF EXISTS $SCHEMA CASCADE"
+    done
     # the exact DDL, from zhiliang itself, in a template schema per node
     for p in "$COORD" "${SHARDS[@]}"; do
       "$ZHILIANG" init --store "$(uri "$p" zl_template)" >/dev/null
