@@ -5,7 +5,8 @@
 #
 #   bash scripts/bench.sh            quick sizes (minutes)
 #   bash scripts/bench.sh --full     the issue sizes: 1M-event capture,
-#                                    10M-event trace store, 10M/100M-leaf log
+#                                    10M-event trace store, 10M/100M-leaf log,
+#                                    1M events on each backend
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FULL=0
@@ -33,5 +34,23 @@ OUT=demo-run/bench-$(date +%Y%m%d-%H%M).txt
     echo "## trace and recall scope (100k events) vs WITH RECURSIVE"; "$B/bench_trace" --scale 1000
     echo "## HTTP (5k events)";                                     bash bench/bench_http.sh build-release/cli/zhiliang 50
   fi
+  # the same chain on SQLite, one PostgreSQL and the three-node stand-in
+  SC=$([ $FULL = 1 ] && echo 10000 || echo 100)
+  PGU=$(bash scripts/pg.sh start)
+  CL=$(bash scripts/cluster.sh start build-release/cli/zhiliang)
+  echo "## backends side by side (demo chain, scale $SC)"
+  "$B/bench_backends" --scale "$SC" --queries 200 sqlite=/tmp/zl-bench-backends.db \
+    "pg=$PGU?schema=bench_backends" "cluster+=$CL"
+  bytes() { # port schema: bytes of a store's tables and indexes on one node
+    /usr/lib/postgresql/15/bin/psql -At -h 127.0.0.1 -p "$1" -U postgres zhiliang -c \
+      "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
+       JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = '$2' AND c.relkind = 'r'"
+  }
+  n=$(sqlite3 /tmp/zl-bench-backends.db 'SELECT count(*) FROM events')
+  echo "bytes per event ($n events): sqlite $(( $(stat -c %s /tmp/zl-bench-backends.db) / n )),"\
+    "pg $(( $(bytes 54329 bench_backends) / n )),"\
+    "cluster $(( ($(bytes 54340 zhiliang) + $(bytes 54341 zhiliang) + $(bytes 54342 zhiliang)) / n ))"
+  bash scripts/cluster.sh stop
 } 2>&1 | tee "$OUT"
 echo "figures saved in $OUT"
