@@ -447,6 +447,64 @@ int zl_pg_hash(const PGresult *r, int row, int col, uint8_t out[32])
     return 0;
 }
 
+PGresult *zl_pg_run_hashes(zl_store *s, const char *sql,
+                           const uint8_t (*hashes)[32], size_t n, int *rc)
+{
+    struct zl_pg_params p;
+    struct zl_buf arr;
+    PGresult *r = NULL;
+
+    *rc = 0;
+    if (n == 0)
+        return NULL;
+    zl_buf_init(&arr, (size_t)1 << 30);
+    zl_pg_params_init(&p);
+    if (!(*rc = zl_pg_hash_array(&p, &arr, hashes, n)))
+        r = zl_pg_run(s, sql, &p, rc);
+    zl_buf_cleanup(&arr);
+    return r;
+}
+
+PGresult *zl_pg_run_texts(zl_store *s, const char *sql, const char *const *ids,
+                          size_t n, int *rc)
+{
+    struct zl_pg_params p;
+    struct zl_buf arr;
+    PGresult *r = NULL;
+
+    *rc = 0;
+    if (n == 0)
+        return NULL;
+    zl_buf_init(&arr, (size_t)1 << 30);
+    zl_pg_params_init(&p);
+    if (!(*rc = zl_pg_text_array(&p, &arr, ids, n)))
+        r = zl_pg_run(s, sql, &p, rc);
+    zl_buf_cleanup(&arr);
+    return r;
+}
+
+int zl_pg_get_value(zl_store *s, const char *sql, const struct zl_pg_params *p,
+                    char **out, size_t *len)
+{
+    PGresult *r;
+    size_t n;
+    int rc;
+
+    *out = NULL;
+    if (!(r = zl_pg_run(s, sql, p, &rc)))
+        return rc;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        return ZL_ENOTFOUND;
+    }
+    n = zl_pg_len(r, 0, 0);
+    *out = zl_strndup(n ? PQgetvalue(r, 0, 0) : "", n);
+    PQclear(r);
+    if (len)
+        *len = n;
+    return *out ? 0 : ZL_ENOMEM;
+}
+
 int zl_pg_each_text(zl_store *s, const char *sql, const struct zl_pg_params *p,
                     int (*cb)(void *ctx, const char *v), void *ctx)
 {

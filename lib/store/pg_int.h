@@ -155,6 +155,21 @@ double zl_pg_f64(const PGresult *r, int row, int col);
  * the column is NULL or not 32 bytes. */
 int zl_pg_hash(const PGresult *r, int row, int col, uint8_t out[32]);
 
+/* Run sql with one parameter, $1: the array of hashes[0..n) (bytea[]) or
+ * of ids[0..n) (text[]). NULL with *rc = 0 when n is 0 (nothing to ask),
+ * else as zl_pg_run. */
+PGresult *zl_pg_run_hashes(zl_store *s, const char *sql,
+                           const uint8_t (*hashes)[32], size_t n, int *rc);
+PGresult *zl_pg_run_texts(zl_store *s, const char *sql, const char *const *ids,
+                          size_t n, int *rc);
+
+/* Run sql with p, which selects at most one row, and copy its first
+ * column (text or bytea) into *out (new, NUL-terminated, zl_free) with
+ * *len (len may be NULL). Returns 0, ZL_ENOTFOUND when there is no row,
+ * ZL_ENOMEM, or an error as zl_pg_run. */
+int zl_pg_get_value(zl_store *s, const char *sql, const struct zl_pg_params *p,
+                    char **out, size_t *len);
+
 /* Run sql with p and call cb with the first column of each row as text
  * (borrowed for the call). Returns 0, cb's non-zero value, or an error. */
 int zl_pg_each_text(zl_store *s, const char *sql, const struct zl_pg_params *p,

@@ -249,8 +249,6 @@ static int checkpoint_get(zl_store *s, uint64_t size, char **note)
     static const char LATEST[] =
         "SELECT note FROM log_checkpoint ORDER BY size DESC LIMIT 1";
     struct zl_pg_params p;
-    PGresult *r;
-    int rc;
 
     *note = NULL;
     zl_pg_params_init(&p);
@@ -259,16 +257,7 @@ static int checkpoint_get(zl_store *s, uint64_t size, char **note)
             return ZL_ENOTFOUND;
         zl_pg_int(&p, (int64_t)size);
     }
-    if (!(r = zl_pg_run(s, size == UINT64_MAX ? LATEST : AT, &p, &rc)))
-        return rc;
-    if (PQntuples(r) != 1) {
-        rc = ZL_ENOTFOUND;
-    } else {
-        *note = zl_strndup(zl_pg_str(r, 0, 0), zl_pg_len(r, 0, 0));
-        rc = *note ? 0 : ZL_ENOMEM;
-    }
-    PQclear(r);
-    return rc;
+    return zl_pg_get_value(s, size == UINT64_MAX ? LATEST : AT, &p, note, NULL);
 }
 
 /* One round trip: a log has one checkpoint per signing, few enough to

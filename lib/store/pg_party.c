@@ -670,22 +670,11 @@ static int registry_get(zl_store *s, const char *key, long seq, char **json,
     static const char SQL[] =
         "SELECT json FROM registry_records WHERE key = $1 AND seq = $2";
     struct zl_pg_params p;
-    PGresult *r;
-    int rc;
 
     zl_pg_params_init(&p);
     zl_pg_text(&p, key);
     zl_pg_int(&p, seq);
-    if (!(r = zl_pg_run(s, SQL, &p, &rc)))
-        return rc;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return ZL_ENOTFOUND;
-    }
-    *len = zl_pg_len(r, 0, 0);
-    *json = zl_strndup(*len ? (const char *)zl_pg_bytes(r, 0, 0) : "", *len);
-    PQclear(r);
-    return *json ? 0 : ZL_ENOMEM;
+    return zl_pg_get_value(s, SQL, &p, json, len);
 }
 
 static int registry_each(zl_store *s, int last_only, zl_store_registry_cb cb,

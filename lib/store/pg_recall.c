@@ -82,23 +82,11 @@ static int record_get(zl_store *s, const char *case_id, long seq, char **json,
     static const char SQL[] = "SELECT json FROM recall_records"
                               " WHERE case_id = $1 AND seq = $2";
     struct zl_pg_params p;
-    PGresult *r;
-    int rc;
 
-    *json = NULL;
     zl_pg_params_init(&p);
     zl_pg_text(&p, case_id);
     zl_pg_int(&p, seq);
-    if (!(r = zl_pg_run(s, SQL, &p, &rc)))
-        return rc;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return ZL_ENOTFOUND;
-    }
-    *len = zl_pg_len(r, 0, 0);
-    *json = zl_strndup(col(r, 0, 0), *len);
-    PQclear(r);
-    return *json ? 0 : ZL_ENOMEM;
+    return zl_pg_get_value(s, SQL, &p, json, len);
 }
 
 static int records(zl_store *s, const char *case_id,

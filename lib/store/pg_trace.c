@@ -87,25 +87,15 @@ static int events_meta(zl_store *s, const uint8_t (*hashes)[32], size_t n,
         " WHERE hash = ANY($1::bytea[]) OFFSET 0) e ON e.hash = q.hash"
         " ORDER BY q.ord";
     struct ev_ctx c = {cb, ctx};
-    struct zl_pg_params p;
-    struct zl_buf arr;
     PGresult *r;
     int rc;
 
-    if (n == 0)
-        return 0;
-    zl_buf_init(&arr, (size_t)1 << 30);
-    zl_pg_params_init(&p);
-    if ((rc = zl_pg_hash_array(&p, &arr, hashes, n)) ||
-        !(r = zl_pg_run(s, SQL, &p, &rc))) {
-        zl_buf_cleanup(&arr);
+    if (!(r = zl_pg_run_hashes(s, SQL, hashes, n, &rc)))
         return rc;
-    }
     /* the whole batch is in memory: cb may read the store */
     for (int i = 0, m = PQntuples(r); i < m && !rc; i++)
         rc = meta_row(&c, r, i);
     PQclear(r);
-    zl_buf_cleanup(&arr);
     return rc;
 }
 
@@ -117,21 +107,12 @@ static int events_refs(zl_store *s, const uint8_t (*hashes)[32], size_t n,
         "SELECT hash, kind, type, value FROM event_refs"
         " WHERE hash = ANY($1::bytea[]) AND kind IN ('s', 'd')"
         " ORDER BY hash, kind, type COLLATE \"C\", value COLLATE \"C\"";
-    struct zl_pg_params p;
-    struct zl_buf arr;
     uint8_t h[32];
     PGresult *r;
     int rc;
 
-    if (n == 0)
-        return 0;
-    zl_buf_init(&arr, (size_t)1 << 30);
-    zl_pg_params_init(&p);
-    if ((rc = zl_pg_hash_array(&p, &arr, hashes, n)) ||
-        !(r = zl_pg_run(s, SQL, &p, &rc))) {
-        zl_buf_cleanup(&arr);
+    if (!(r = zl_pg_run_hashes(s, SQL, hashes, n, &rc)))
         return rc;
-    }
     for (int i = 0, m = PQntuples(r); i < m && !rc; i++) {
         const char *k = zl_pg_str(r, i, 1);
 
@@ -139,7 +120,6 @@ static int events_refs(zl_store *s, const uint8_t (*hashes)[32], size_t n,
             rc = cb(ctx, h, k[0], zl_pg_str(r, i, 2), zl_pg_str(r, i, 3));
     }
     PQclear(r);
-    zl_buf_cleanup(&arr);
     return rc;
 }
 

@@ -110,21 +110,10 @@ static int pg_meta_get(zl_store *s, const char *key, char **value, size_t *len)
 {
     static const char SQL[] = "SELECT value FROM meta WHERE key = $1";
     struct zl_pg_params p;
-    PGresult *r;
-    int rc;
 
     zl_pg_params_init(&p);
     zl_pg_text(&p, key);
-    if (!(r = zl_pg_run(s, SQL, &p, &rc)))
-        return rc;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return ZL_ENOTFOUND;
-    }
-    *len = zl_pg_len(r, 0, 0);
-    *value = zl_strndup(*len ? (const char *)zl_pg_bytes(r, 0, 0) : "", *len);
-    PQclear(r);
-    return *value ? 0 : ZL_ENOMEM;
+    return zl_pg_get_value(s, SQL, &p, value, len);
 }
 
 static int pg_meta_set(zl_store *s, const char *key, const char *value,
@@ -431,27 +420,17 @@ static int pg_id_lookup(zl_store *s, const char *const *ids, size_t n,
         " JOIN (" ANY_ROWS ") i ON i.id = q.id"
         " ORDER BY q.ord, i.event_time, i.hash, i.role";
 #undef ANY_ROWS
-    struct zl_pg_params p;
     struct zl_id_row row;
-    struct zl_buf arr;
     PGresult *r;
     int rc;
 
-    if (n == 0)
-        return 0;
-    zl_buf_init(&arr, (size_t)1 << 30);
-    zl_pg_params_init(&p);
-    if ((rc = zl_pg_text_array(&p, &arr, ids, n)) ||
-        !(r = zl_pg_run(s, SQL, &p, &rc))) {
-        zl_buf_cleanup(&arr);
+    if (!(r = zl_pg_run_texts(s, SQL, ids, n, &rc)))
         return rc;
-    }
     for (int i = 0, m = PQntuples(r); i < m && !rc; i++) {
         row_to_id(r, i, &row);
         rc = cb(ctx, &row);
     }
     PQclear(r);
-    zl_buf_cleanup(&arr);
     return rc;
 }
 
@@ -465,20 +444,11 @@ static int pg_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
         " FROM unnest($1::bytea[]) WITH ORDINALITY AS q(hash, ord)"
         " JOIN (SELECT * FROM events WHERE hash = ANY($1::bytea[]) OFFSET 0)"
         " e ON e.hash = q.hash ORDER BY q.ord";
-    struct zl_pg_params p;
-    struct zl_buf arr;
     PGresult *r;
     int rc;
 
-    if (n == 0)
-        return 0;
-    zl_buf_init(&arr, (size_t)1 << 30);
-    zl_pg_params_init(&p);
-    if ((rc = zl_pg_hash_array(&p, &arr, hashes, n)) ||
-        !(r = zl_pg_run(s, SQL, &p, &rc))) {
-        zl_buf_cleanup(&arr);
+    if (!(r = zl_pg_run_hashes(s, SQL, hashes, n, &rc)))
         return rc;
-    }
     for (int i = 0, m = PQntuples(r); i < m && !rc; i++) {
         struct zl_id_row row;
 
@@ -492,7 +462,6 @@ static int pg_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
                            ctx);
     }
     PQclear(r);
-    zl_buf_cleanup(&arr);
     return rc;
 }
 
