@@ -483,6 +483,22 @@ PGresult *zl_pg_run_texts(zl_store *s, const char *sql, const char *const *ids,
     return r;
 }
 
+int zl_pg_get_i64(zl_store *s, const char *sql, const struct zl_pg_params *p,
+                  int64_t *out)
+{
+    int rc;
+    PGresult *r = zl_pg_run(s, sql, p, &rc);
+
+    if (!r)
+        return rc;
+    if (PQntuples(r) == 1)
+        *out = zl_pg_i64(r, 0, 0);
+    else
+        rc = ZL_ESTORE;
+    PQclear(r);
+    return rc;
+}
+
 int zl_pg_get_value(zl_store *s, const char *sql, const struct zl_pg_params *p,
                     char **out, size_t *len)
 {

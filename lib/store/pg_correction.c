@@ -146,16 +146,8 @@ static int correction_keys(zl_store *s, int (*cb)(void *ctx, const char *key),
 static int correction_count(zl_store *s, int64_t *n)
 {
     static const char SQL[] = "SELECT count(*) FROM corrections";
-    PGresult *r;
-    int rc;
-
     *n = 0;
-    if (!(r = zl_pg_run(s, SQL, NULL, &rc)))
-        return rc;
-    if (PQntuples(r) == 1)
-        *n = zl_pg_i64(r, 0, 0);
-    PQclear(r);
-    return 0;
+    return zl_pg_get_i64(s, SQL, NULL, n);
 }
 
 const struct zl_store_correction_ops zl_pg_correction_ops = {

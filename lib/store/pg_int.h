@@ -163,6 +163,12 @@ PGresult *zl_pg_run_hashes(zl_store *s, const char *sql,
 PGresult *zl_pg_run_texts(zl_store *s, const char *sql, const char *const *ids,
                           size_t n, int *rc);
 
+/* Run sql with p (may be NULL), which selects one row of one integer
+ * column (count(*), max(...)): *out gets it. 0, ZL_ESTORE when there is
+ * no row, or an error as zl_pg_run. */
+int zl_pg_get_i64(zl_store *s, const char *sql, const struct zl_pg_params *p,
+                  int64_t *out);
+
 /* Run sql with p, which selects at most one row, and copy its first
  * column (text or bytea) into *out (new, NUL-terminated, zl_free) with
  * *len (len may be NULL). Returns 0, ZL_ENOTFOUND when there is no row,

@@ -291,16 +291,11 @@ static int log_bytes(zl_store *s, uint64_t *bytes)
         "SELECT coalesce(sum(pg_total_relation_size(to_regclass(t))), 0)"
         "::bigint FROM unnest(ARRAY['log_leaf', 'log_node',"
         " 'log_checkpoint']) AS t";
-    PGresult *r;
-    int rc;
+    int64_t v = 0;
+    int rc = zl_pg_get_i64(s, SQL, NULL, &v);
 
-    *bytes = 0;
-    if (!(r = zl_pg_run(s, SQL, NULL, &rc)))
-        return rc;
-    if (PQntuples(r) == 1)
-        *bytes = (uint64_t)zl_pg_i64(r, 0, 0);
-    PQclear(r);
-    return 0;
+    *bytes = (uint64_t)v;
+    return rc;
 }
 
 const struct zl_store_log_ops zl_pg_log_ops = {

@@ -130,18 +130,13 @@ static int last_seq(zl_store *s, const char *case_id, long *seq)
     static const char SQL[] = "SELECT coalesce(max(seq), 0) FROM"
                               " recall_records WHERE case_id = $1";
     struct zl_pg_params p;
-    PGresult *r;
+    int64_t v = 0;
     int rc;
 
     zl_pg_params_init(&p);
     zl_pg_text(&p, case_id);
-    if (!(r = zl_pg_run(s, SQL, &p, &rc)))
-        return rc;
-    if (PQntuples(r) == 1)
-        *seq = (long)zl_pg_i64(r, 0, 0);
-    else
-        rc = ZL_ESTORE;
-    PQclear(r);
+    if (!(rc = zl_pg_get_i64(s, SQL, &p, &v)))
+        *seq = (long)v;
     return rc;
 }
 

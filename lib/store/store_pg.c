@@ -368,14 +368,8 @@ static int pg_events_by_transformation(zl_store *s, const char *tid,
 static int pg_event_count(zl_store *s, int64_t *count)
 {
     static const char SQL[] = "SELECT count(*) FROM events";
-    PGresult *r;
-    int rc;
 
-    if (!(r = zl_pg_run(s, SQL, NULL, &rc)))
-        return rc;
-    *count = zl_pg_i64(r, 0, 0);
-    PQclear(r);
-    return 0;
+    return zl_pg_get_i64(s, SQL, NULL, count);
 }
 
 /* ---- identifier lookups -------------------------------------------------- */
