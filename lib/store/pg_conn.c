@@ -17,6 +17,11 @@
  * cache; results come back in binary form (no text-to-number parsing, and
  * bytea without hex), which is why every column has a fixed type.
  *
+ * A commit first writes the log rows pg_log.c holds back (write-behind,
+ * one statement); if that fails the transaction is rolled back and the
+ * commit fails with the flush's error. A rollback, a begin and a close
+ * discard whatever rows are still held.
+ *
  * Rejected: a statement per call through PQexecParams (a parse and plan
  * each time: twice the round-trip cost on a trace step); a counter row
  * bumped by every commit for the change token (a write on every
