@@ -4,13 +4,19 @@
  *
  * Appends keep the right frontier (one node per set bit of the size) in a
  * per-handle state so a leaf costs its own hash plus, amortised, one node
- * hash and one node row. Before each append the frontier is checked
- * against the stored tail (size and last leaf hash, one indexed read):
- * after a rollback, or after another connection appended, they disagree
- * and the frontier is reloaded from stored nodes (at most 64 reads).
- * zl_log_on_rollback() drops it eagerly too. Rejected: trusting the
- * in-memory frontier alone (a rolled-back append would corrupt every later
- * root) and recomputing the frontier on every append (64 reads a leaf).
+ * hash and one node row. The first append of a write transaction checks
+ * the frontier against the stored tail (size and last leaf hash, one
+ * indexed read): after a rollback, or after another connection appended,
+ * they disagree and the frontier is reloaded from stored nodes (at most 64
+ * reads). Later appends of the same transaction (zl_store_tx_id unchanged
+ * since the last check, the state still valid) skip the read: the
+ * writers' lock keeps other writers out until the transaction ends, so
+ * the tail moved only by our own appends, which the frontier followed. A
+ * failed append marks the state invalid and zl_log_on_rollback() drops
+ * it, so either re-reads. Rejected: trusting the in-memory frontier
+ * across transactions (a rolled-back append, or another process's, would
+ * corrupt every later root) and recomputing the frontier on every append
+ * (64 reads a leaf).
  *
  * Roots and proofs are built from stored nodes by merkle.c (O(log n)
  * reads). The private key lives in the store's meta as base64 of the
@@ -39,6 +45,7 @@ struct log_state {
     struct zl_hasher h;
     struct zl_frontier f;
     uint8_t last[32]; /* hash of leaf f.size - 1 when f.size > 0 */
+    uint64_t tx;      /* zl_store_tx_id when last checked against the tail */
     int valid;
 };
 
@@ -91,24 +98,31 @@ static int emit_node(void *ctx, unsigned level, uint64_t index,
     return zl_store_log_node_put(ctx, level, index, hash);
 }
 
-/* Make st->f match the stored tree. */
+/* Make st->f match the stored tree: trusted as is when valid and checked
+ * earlier in the open transaction, else checked against the tail. */
 static int sync_state(zl_store *s, struct log_state *st)
 {
+    uint64_t tx = zl_store_tx_id(s), size;
     uint8_t last[32];
-    uint64_t size;
     int rc;
 
+    if (st->valid && tx && st->tx == tx)
+        return 0;
+    st->tx = 0;
     if ((rc = zl_store_log_tail(s, &size, last)))
         return rc;
     if (st->valid && st->f.size == size &&
-        (size == 0 || !memcmp(last, st->last, 32)))
+        (size == 0 || !memcmp(last, st->last, 32))) {
+        st->tx = tx;
         return 0;
+    }
     st->valid = 0;
     if ((rc = zl_frontier_load(&st->f, get_node, s, size)))
         return rc;
     if (size)
         memcpy(st->last, last, 32);
     st->valid = 1;
+    st->tx = tx;
     return 0;
 }
 

@@ -294,6 +294,7 @@ struct zl_store {
     void *priv; /* the backend's own data */
     char *uri;
     int in_tx;
+    uint64_t n_tx; /* write transactions begun on this handle */
     struct zl_store_module_slot mods[ZL_STORE_MAX_MODULES];
     size_t n_mods;
 };

@@ -17,6 +17,11 @@
  * cache; results come back in binary form (no text-to-number parsing, and
  * bytea without hex), which is why every column has a fixed type.
  *
+ * A commit first writes the log rows pg_log.c holds back (write-behind,
+ * one statement); if that fails the transaction is rolled back and the
+ * commit fails with the flush's error. A rollback, a begin and a close
+ * discard whatever rows are still held.
+ *
  * Rejected: a statement per call through PQexecParams (a parse and plan
  * each time: twice the round-trip cost on a trace step); a counter row
  * bumped by every commit for the change token (a write on every
@@ -740,6 +745,7 @@ void zl_pg_close(zl_store *s)
 
     if (!g)
         return;
+    zl_pg_log_discard(s);
     if (g->conn)
         PQfinish(g->conn); /* an open transaction is rolled back */
     zl_free(g->schema);
@@ -781,6 +787,7 @@ int zl_pg_begin(zl_store *s)
     char sql[96];
     int rc;
 
+    zl_pg_log_discard(s); /* nothing may be left of an earlier one */
     snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%lld)",
              (long long)zl_pg_of(s)->lock);
     /* a lock wait that timed out leaves an aborted transaction open: end
@@ -791,15 +798,24 @@ int zl_pg_begin(zl_store *s)
     return rc;
 }
 
+/* The log rows pg_log.c holds back are written first: a transaction
+ * whose rows could not all be written (ZL_EEXIST: a taken key) is rolled
+ * back, never committed without them. */
 int zl_pg_commit(zl_store *s)
 {
-    PGresult *r = PQexec(zl_pg_of(s)->conn, "COMMIT");
-    /* COMMIT of a failed transaction "succeeds" as a ROLLBACK */
-    int rc = ok_status(r) && !strcmp(PQcmdStatus(r), "COMMIT")
-                 ? 0
-                 : (r && PQresultStatus(r) == PGRES_COMMAND_OK ? ZL_ESTORE
-                                                               : result_rc(r));
+    PGresult *r;
+    int rc;
 
+    if ((rc = zl_pg_log_flush(s))) {
+        zl_pg_exec(s, "ROLLBACK");
+        return rc;
+    }
+    r = PQexec(zl_pg_of(s)->conn, "COMMIT");
+    /* COMMIT of a failed transaction "succeeds" as a ROLLBACK */
+    rc = ok_status(r) && !strcmp(PQcmdStatus(r), "COMMIT")
+             ? 0
+             : (r && PQresultStatus(r) == PGRES_COMMAND_OK ? ZL_ESTORE
+                                                           : result_rc(r));
     PQclear(r);
     if (!rc)
         zl_pg_of(s)->commits++;
@@ -808,6 +824,7 @@ int zl_pg_commit(zl_store *s)
 
 int zl_pg_rollback(zl_store *s)
 {
+    zl_pg_log_discard(s);
     return zl_pg_exec(s, "ROLLBACK");
 }
 

@@ -51,6 +51,7 @@ struct zl_pg {
     struct zl_pg_stmt stmts[ZL_PG_STMT_CACHE];
     size_t n_stmts;
     uint64_t commits; /* write transactions committed on this handle */
+    struct zl_pg_logbuf *logbuf; /* log rows not yet written (pg_log.c) */
 };
 
 static inline struct zl_pg *zl_pg_of(zl_store *s)
@@ -206,6 +207,14 @@ int zl_pg_change_token(zl_store *s, uint64_t *token);
 int zl_pg_events_query(zl_store *s, const struct zl_event_filter *f,
                        zl_event_cb cb, void *ctx);
 extern const struct zl_store_log_ops zl_pg_log_ops;
+/* Write the log rows pg_log.c buffered in the open transaction (one
+ * statement; nothing when none wait) and empty the buffer: 0, ZL_EEXIST
+ * when a row met a taken key (the transaction must then roll back), or an
+ * error as zl_pg_run. Called before COMMIT and before reading the log's
+ * tables elsewhere (pg_rows.c). */
+int zl_pg_log_flush(zl_store *s);
+/* Drop the buffered log rows unwritten (rollback, close). */
+void zl_pg_log_discard(zl_store *s);
 extern const struct zl_store_trace_ops zl_pg_trace_ops;
 extern const struct zl_store_party_ops zl_pg_party_ops;
 extern const struct zl_store_recall_ops zl_pg_recall_ops;

@@ -24,17 +24,29 @@
  *
  * Writes never expect a statement to fail (an error aborts a PostgreSQL
  * transaction): a second row at a taken key is ON CONFLICT DO NOTHING,
- * and no affected row is ZL_EEXIST, what SQLite's constraint error gives.
+ * and fewer rows added than sent is ZL_EEXIST, what SQLite's constraint
+ * error gives.
+ *
+ * Write-behind: inside a transaction leaf_put and node_put only copy
+ * their row into the handle's buffer (struct zl_pg.logbuf); the rows go
+ * in one statement (INSERT ... SELECT FROM unnest() of array parameters,
+ * both tables in one round trip) when the transaction commits
+ * (zl_pg_commit flushes before COMMIT; a failed flush rolls back and
+ * fails the commit), before any read of log_leaf or log_node (every read
+ * here, and pg_rows.c's table copies, flush first, so a reader in the
+ * transaction sees its own rows), and when MAX_PENDING rows wait. A
+ * rollback or close discards the buffer. Outside a transaction a put is
+ * written at once. A duplicate key is still ZL_EEXIST, but from the
+ * flush (the commit, or the next read) rather than from the put itself:
+ * the appender (logstore.c) makes indexes from the tail under the
+ * writers' lock, so a duplicate means a damaged store or a broken
+ * caller, and every caller rolls back on the error wherever it comes
+ * from. Before, a capture cost one round trip per leaf and per node.
  *
  * Reading every leaf (leaves) goes in pages of PAGE rows by index, so a
  * log of millions of leaves is not held in memory at once and the
  * callback may run statements of its own between rows. The log only
  * grows at its end, so the pages read a consistent prefix of it.
- *
- * Rejected: a multi-row INSERT for nodes. The log appends one leaf and,
- * amortised, one node per record (logstore.c calls leaf_put and node_put
- * one row at a time), so there is no batch to send at this layer;
- * batching would need the append path to buffer rows across calls.
  */
 #include "store/pg_int.h"
 
@@ -43,7 +55,26 @@
 
 #include <string.h>
 
-#define PAGE 10000
+#define PAGE        10000
+#define MAX_PENDING 4096 /* buffered rows before a flush */
+
+struct pending_leaf {
+    int64_t idx, type, key_hash;
+    char *key;
+    uint8_t hash[32];
+};
+
+struct pending_node {
+    int64_t level, idx;
+    uint8_t hash[32];
+};
+
+struct zl_pg_logbuf {
+    struct pending_leaf *leaves;
+    size_t n_leaves, cap_leaves;
+    struct pending_node *nodes;
+    size_t n_nodes, cap_nodes;
+};
 
 static const char LOG_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS log_leaf("
@@ -81,39 +112,161 @@ static int insert_new(zl_store *s, const char *sql,
     return rc ? rc : n ? 0 : ZL_EEXIST;
 }
 
+static void buf_empty(struct zl_pg_logbuf *b)
+{
+    for (size_t i = 0; i < b->n_leaves; i++)
+        zl_free(b->leaves[i].key);
+    b->n_leaves = 0;
+    b->n_nodes = 0;
+}
+
+void zl_pg_log_discard(zl_store *s)
+{
+    struct zl_pg *g = zl_pg_of(s);
+    struct zl_pg_logbuf *b = g ? g->logbuf : NULL;
+
+    if (!b)
+        return;
+    buf_empty(b);
+    zl_free(b->leaves);
+    zl_free(b->nodes);
+    zl_free(b);
+    g->logbuf = NULL;
+}
+
+/* The buffered rows as the flush's eight array parameters. */
+static int bind_pending(struct zl_pg_params *p, struct zl_buf *a,
+                        const struct zl_pg_logbuf *b)
+{
+    static const unsigned OID[8] = {
+        ZL_PG_OID_INT8,  ZL_PG_OID_INT8, ZL_PG_OID_INT8, ZL_PG_OID_TEXT,
+        ZL_PG_OID_BYTEA, ZL_PG_OID_INT8, ZL_PG_OID_INT8, ZL_PG_OID_BYTEA};
+    int rc = 0;
+
+    for (int k = 0; k < 8 && !rc; k++)
+        rc = zl_pg_array_begin(&a[k], OID[k], k < 5 ? b->n_leaves : b->n_nodes);
+    for (size_t i = 0; i < b->n_leaves && !rc; i++) {
+        const struct pending_leaf *l = &b->leaves[i];
+
+        if (!(rc = zl_pg_array_i64(&a[0], l->idx)) &&
+            !(rc = zl_pg_array_i64(&a[1], l->type)) &&
+            !(rc = zl_pg_array_i64(&a[2], l->key_hash)) &&
+            !(rc = zl_pg_array_elem(&a[3], l->key, strlen(l->key))))
+            rc = zl_pg_array_elem(&a[4], l->hash, 32);
+    }
+    for (size_t i = 0; i < b->n_nodes && !rc; i++) {
+        const struct pending_node *n = &b->nodes[i];
+
+        if (!(rc = zl_pg_array_i64(&a[5], n->level)) &&
+            !(rc = zl_pg_array_i64(&a[6], n->idx)))
+            rc = zl_pg_array_elem(&a[7], n->hash, 32);
+    }
+    for (int k = 0; k < 8; k++) {
+        int e = zl_pg_array_end(p, &a[k], rc);
+
+        rc = rc ? rc : e;
+    }
+    return rc;
+}
+
+int zl_pg_log_flush(zl_store *s)
+{
+    static const char SQL[] =
+        "WITH l AS (INSERT INTO log_leaf(idx, type, key_hash, record_key,"
+        " hash) SELECT * FROM unnest($1::bigint[], $2::bigint[],"
+        " $3::bigint[], $4::text[], $5::bytea[])"
+        " ON CONFLICT DO NOTHING RETURNING 1),"
+        " n AS (INSERT INTO log_node(level, idx, hash) SELECT * FROM"
+        " unnest($6::bigint[], $7::bigint[], $8::bytea[])"
+        " ON CONFLICT DO NOTHING RETURNING 1)"
+        " SELECT (SELECT count(*) FROM l), (SELECT count(*) FROM n)";
+    struct zl_pg *g = zl_pg_of(s);
+    struct zl_pg_logbuf *b = g ? g->logbuf : NULL;
+    struct zl_buf a[8];
+    struct zl_pg_params p;
+    PGresult *r = NULL;
+    int rc;
+
+    if (!b || (!b->n_leaves && !b->n_nodes))
+        return 0;
+    for (int k = 0; k < 8; k++)
+        zl_buf_init(&a[k], (size_t)1 << 30);
+    zl_pg_params_init(&p);
+    if (!(rc = bind_pending(&p, a, b)) && (r = zl_pg_run(s, SQL, &p, &rc))) {
+        /* a row not added met a taken key (or its twin in the batch) */
+        if (PQntuples(r) != 1 || zl_pg_i64(r, 0, 0) != (int64_t)b->n_leaves ||
+            zl_pg_i64(r, 0, 1) != (int64_t)b->n_nodes)
+            rc = ZL_EEXIST;
+        PQclear(r);
+    }
+    for (int k = 0; k < 8; k++)
+        zl_buf_cleanup(&a[k]);
+    buf_empty(b); /* written, or the transaction must roll back */
+    return rc;
+}
+
+/* After a row was buffered: write now outside a transaction (autocommit,
+ * as an immediate INSERT would) or when the buffer is full. */
+static int after_put(zl_store *s, const struct zl_pg_logbuf *b)
+{
+    if (b->n_leaves + b->n_nodes >= MAX_PENDING ||
+        PQtransactionStatus(zl_pg_of(s)->conn) == PQTRANS_IDLE)
+        return zl_pg_log_flush(s);
+    return 0;
+}
+
+static int get_buf(zl_store *s, struct zl_pg_logbuf **out)
+{
+    struct zl_pg *g = zl_pg_of(s);
+
+    if (!g->logbuf && !(g->logbuf = zl_calloc(1, sizeof *g->logbuf)))
+        return ZL_ENOMEM;
+    *out = g->logbuf;
+    return 0;
+}
+
 static int leaf_put(zl_store *s, uint64_t index, uint8_t leaf_type,
                     const char *record_key, const uint8_t hash[32])
 {
-    static const char SQL[] =
-        "INSERT INTO log_leaf(idx, type, key_hash, record_key, hash)"
-        " VALUES($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
-    struct zl_pg_params p;
+    struct zl_pg_logbuf *b;
+    struct pending_leaf *l;
+    int rc;
 
     if (index > INT64_MAX)
         return ZL_ESTORE;
-    zl_pg_params_init(&p);
-    zl_pg_int(&p, (int64_t)index);
-    zl_pg_int(&p, leaf_type);
-    zl_pg_int(&p, key_hash(record_key));
-    zl_pg_text(&p, record_key);
-    zl_pg_blob(&p, hash, 32);
-    return insert_new(s, SQL, &p);
+    if ((rc = get_buf(s, &b)) ||
+        (rc = zl_grow((void **)&b->leaves, &b->cap_leaves, b->n_leaves + 1,
+                      sizeof *b->leaves, 64, NULL)))
+        return rc;
+    l = &b->leaves[b->n_leaves];
+    if (!(l->key = zl_strdup(record_key)))
+        return ZL_ENOMEM;
+    l->idx = (int64_t)index;
+    l->type = leaf_type;
+    l->key_hash = key_hash(record_key);
+    memcpy(l->hash, hash, 32);
+    b->n_leaves++;
+    return after_put(s, b);
 }
 
 static int node_put(zl_store *s, unsigned level, uint64_t index,
                     const uint8_t hash[32])
 {
-    static const char SQL[] = "INSERT INTO log_node(level, idx, hash)"
-                              " VALUES($1, $2, $3) ON CONFLICT DO NOTHING";
-    struct zl_pg_params p;
+    struct zl_pg_logbuf *b;
+    struct pending_node *n;
+    int rc;
 
     if (index > INT64_MAX)
         return ZL_ESTORE;
-    zl_pg_params_init(&p);
-    zl_pg_int(&p, (int64_t)level);
-    zl_pg_int(&p, (int64_t)index);
-    zl_pg_blob(&p, hash, 32);
-    return insert_new(s, SQL, &p);
+    if ((rc = get_buf(s, &b)) ||
+        (rc = zl_grow((void **)&b->nodes, &b->cap_nodes, b->n_nodes + 1,
+                      sizeof *b->nodes, 64, NULL)))
+        return rc;
+    n = &b->nodes[b->n_nodes++];
+    n->level = (int64_t)level;
+    n->idx = (int64_t)index;
+    memcpy(n->hash, hash, 32);
+    return after_put(s, b);
 }
 
 static int node_get(zl_store *s, unsigned level, uint64_t index,
@@ -126,6 +279,8 @@ static int node_get(zl_store *s, unsigned level, uint64_t index,
     PGresult *r;
     int rc;
 
+    if ((rc = zl_pg_log_flush(s)))
+        return rc;
     if (index > INT64_MAX)
         return ZL_ENOTFOUND;
     zl_pg_params_init(&p);
@@ -149,6 +304,8 @@ static int tail(zl_store *s, uint64_t *size, uint8_t last[32])
     PGresult *r;
     int rc;
 
+    if ((rc = zl_pg_log_flush(s)))
+        return rc;
     if (!(r = zl_pg_run(s, SQL, NULL, &rc)))
         return rc;
     if (PQntuples(r) == 1) {
@@ -171,6 +328,8 @@ static int find(zl_store *s, const char *record_key, uint64_t *index,
     PGresult *r;
     int rc;
 
+    if ((rc = zl_pg_log_flush(s)))
+        return rc;
     zl_pg_params_init(&p);
     zl_pg_int(&p, key_hash(record_key));
     zl_pg_text(&p, record_key);
@@ -196,6 +355,8 @@ static int leaves(zl_store *s, zl_store_log_leaf_cb cb, void *ctx)
     int64_t from = 0;
     int rc = 0, more;
 
+    if ((rc = zl_pg_log_flush(s)))
+        return rc;
     do {
         struct zl_pg_params p;
         PGresult *r;
@@ -232,7 +393,10 @@ static int checkpoint_put(zl_store *s, uint64_t size, const uint8_t root[32],
         "INSERT INTO log_checkpoint(size, root, note, issued_ms)"
         " VALUES($1, $2, $3, $4) ON CONFLICT DO NOTHING";
     struct zl_pg_params p;
+    int rc;
 
+    if ((rc = zl_pg_log_flush(s)))
+        return rc;
     if (size > INT64_MAX)
         return ZL_ESTORE;
     zl_pg_params_init(&p);
@@ -249,7 +413,10 @@ static int checkpoint_get(zl_store *s, uint64_t size, char **note)
     static const char LATEST[] =
         "SELECT note FROM log_checkpoint ORDER BY size DESC LIMIT 1";
     struct zl_pg_params p;
+    int rc;
 
+    if ((rc = zl_pg_log_flush(s)))
+        return rc;
     *note = NULL;
     zl_pg_params_init(&p);
     if (size != UINT64_MAX) {
@@ -269,6 +436,8 @@ static int checkpoints(zl_store *s, zl_store_log_checkpoint_cb cb, void *ctx)
     PGresult *r;
     int rc;
 
+    if ((rc = zl_pg_log_flush(s)))
+        return rc;
     if (!(r = zl_pg_run(s, SQL, NULL, &rc)))
         return rc;
     for (int i = 0, n = PQntuples(r); i < n && !rc; i++) {
@@ -292,10 +461,13 @@ static int log_bytes(zl_store *s, uint64_t *bytes)
         "::bigint FROM unnest(ARRAY['log_leaf', 'log_node',"
         " 'log_checkpoint']) AS t";
     int64_t v = 0;
-    int rc = zl_pg_get_i64(s, SQL, NULL, &v);
+    int rc;
 
+    *bytes = 0;
+    if ((rc = zl_pg_log_flush(s)) || (rc = zl_pg_get_i64(s, SQL, NULL, &v)))
+        return rc;
     *bytes = (uint64_t)v;
-    return rc;
+    return 0;
 }
 
 const struct zl_store_log_ops zl_pg_log_ops = {

@@ -21,9 +21,11 @@
  * and a copy into an empty table never collides, so the fallback only
  * serves writes that overlap. Binary COPY needs each column's exact type
  * (int4 and int8 differ on the wire): a LIMIT 0 query of the table gives
- * them, once per batch. Rejected: COPY into a temporary table, then
- * INSERT ... SELECT ... ON CONFLICT (two passes over every row: 6.2 s for
- * 0.8M identifier rows that COPY alone writes in 2.2 s), and a prepared
+ * them, once per batch. Every operation first writes the log rows
+ * pg_log.c holds back in the open transaction (zl_pg_log_flush), so a
+ * copy of log_leaf or log_node sees them. Rejected: COPY into a temporary
+ * table, then INSERT ... SELECT ... ON CONFLICT (two passes over every row: 6.2
+ * s for 0.8M identifier rows that COPY alone writes in 2.2 s), and a prepared
  * single-row INSERT (a round trip per row: ~10x slower over a local
  * socket).
  *
@@ -220,6 +222,16 @@ static int value_of(const PGresult *r, int row, int col, enum zl_value_type tag,
     }
 }
 
+/* The log's buffered rows (pg_log.c) are written before any table is
+ * read, written or deleted from here, so a copy sees them. */
+static int flush_log(zl_store *s, const struct zl_store_table *t,
+                     struct zl_error *err)
+{
+    int rc = zl_pg_log_flush(s);
+
+    return rc ? zl_error_set(err, rc, t->name, "pending log rows", NULL, 0) : 0;
+}
+
 int zl_pg_rows_read(zl_store *s, const struct zl_store_table *t,
                     const struct zl_store_value *after, size_t limit,
                     zl_store_row_cb cb, void *ctx, struct zl_error *err)
@@ -233,6 +245,8 @@ int zl_pg_rows_read(zl_store *s, const struct zl_store_table *t,
     if (t->n_cols > sizeof row / sizeof row[0])
         return zl_error_set(err, ZL_ELIMIT, t->name, "too many columns", NULL,
                             0);
+    if ((rc = flush_log(s, t, err)))
+        return rc;
     zl_buf_init(&b, SQL_MAX);
     if ((rc = params_init(&p, t->n_key)))
         goto out;
@@ -534,6 +548,8 @@ int zl_pg_rows_write(zl_store *s, const struct zl_store_table *t,
     *written = 0;
     if (!n)
         return 0;
+    if ((rc = flush_log(s, t, err)))
+        return rc;
     /* COPY within a savepoint needs a transaction (the caller's) */
     if (PQtransactionStatus(zl_pg_of(s)->conn) == PQTRANS_INTRANS &&
         (rc = copy_rows(s, t, rows, n, written, err)) != 1)
@@ -561,6 +577,8 @@ int zl_pg_rows_delete(zl_store *s, const struct zl_store_table *t,
     struct zl_buf b;
     int rc;
 
+    if ((rc = flush_log(s, t, err)))
+        return rc;
     zl_buf_init(&b, SQL_MAX);
     if ((rc = params_init(&p, t->n_key)))
         goto out;

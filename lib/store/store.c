@@ -325,8 +325,10 @@ int zl_store_begin(zl_store *s)
 {
     int rc = s->be->begin(s);
 
-    if (!rc)
+    if (!rc) {
         s->in_tx = 1;
+        s->n_tx++;
+    }
     return rc;
 }
 
@@ -351,6 +353,11 @@ int zl_store_rollback(zl_store *s)
 int zl_store_in_tx(const zl_store *s)
 {
     return s->in_tx;
+}
+
+uint64_t zl_store_tx_id(const zl_store *s)
+{
+    return s->in_tx ? s->n_tx : 0;
 }
 
 int zl_store_snapshot_begin(zl_store *s)

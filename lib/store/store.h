@@ -61,6 +61,11 @@ int zl_store_commit(zl_store *s);
 int zl_store_rollback(zl_store *s);
 /* 1 if a write transaction is open on s. */
 int zl_store_in_tx(const zl_store *s);
+/* The open write transaction's number on this handle: 0 when none is
+ * open, else a value no other transaction of the handle had (they count
+ * from 1). A module may trust what it learned of the store under the same
+ * number: the writers' lock keeps other writers out until it ends. */
+uint64_t zl_store_tx_id(const zl_store *s);
 
 /* ---- module state ------------------------------------------------------- */
 

@@ -10,6 +10,7 @@
 
 #include "log/merkle.h"
 #include "store/store.h"
+#include "store/store_log.h"
 #include "util/alloc.h"
 #include "util/codec.h"
 
@@ -669,6 +670,54 @@ static void store_append_prove_checkpoint(void **state)
     zl_hasher_cleanup(&h);
 }
 
+/* Rows the transaction wrote are read back before it commits, and a
+ * second leaf at a taken index is refused: at once on SQLite, at the
+ * commit on PostgreSQL (whose log rows wait for it), which then fails
+ * and leaves nothing of the transaction. */
+static void store_duplicate_leaf_refused(void **state)
+{
+    static uint8_t leaves[8][32];
+    struct tmpdb db;
+    struct zl_hasher h;
+    uint8_t got[32], root[32], naive[32], x[32] = {1};
+    uint64_t size;
+    zl_store *s;
+    int rc;
+
+    (void)state;
+    assert_int_equal(zl_hasher_init(&h), 0);
+    tmp_path(&db);
+    s = open_store(db.path, 1);
+    assert_int_equal(zl_store_begin(s), 0);
+    append_n(s, 0, 5, leaves);
+    assert_int_equal(zl_log_size(s, &size), 0);
+    assert_int_equal(size, 5);
+    assert_int_equal(zl_log_leaf(s, 4, got), 0);
+    assert_memory_equal(got, leaves[4], 32);
+    append_n(s, 5, 1, leaves);
+    assert_int_equal(zl_store_commit(s), 0);
+
+    assert_int_equal(zl_store_begin(s), 0);
+    assert_int_equal(zl_store_log_leaf_put(s, 6, ZL_LEAF_EVENT, "new", x), 0);
+    rc = zl_store_log_leaf_put(s, 2, ZL_LEAF_EVENT, "dup", x);
+    if (!rc)
+        rc = zl_store_commit(s);
+    assert_int_equal(rc, ZL_EEXIST);
+    assert_int_equal(zl_store_rollback(s), 0);
+    assert_int_equal(zl_log_size(s, &size), 0);
+    assert_int_equal(size, 6);
+
+    assert_int_equal(zl_store_begin(s), 0);
+    append_n(s, 6, 2, leaves);
+    assert_int_equal(zl_store_commit(s), 0);
+    naive_mth(&h, (const uint8_t(*)[32])leaves, 8, naive);
+    assert_int_equal(zl_log_root(s, 8, root), 0);
+    assert_memory_equal(root, naive, 32);
+    zl_store_close(s);
+    tmp_remove(&db);
+    zl_hasher_cleanup(&h);
+}
+
 /* ---- zl_log_verify_all ------------------------------------------------------
  */
 
@@ -813,6 +862,7 @@ int main(void)
         cmocka_unit_test(differential_random_trees),
         cmocka_unit_test(verify_rejects_nonsense),
         cmocka_unit_test(store_append_prove_checkpoint),
+        cmocka_unit_test(store_duplicate_leaf_refused),
         cmocka_unit_test(verify_all_detects_tampering),
     };
 
