@@ -745,7 +745,7 @@ void zl_pg_close(zl_store *s)
 
     if (!g)
         return;
-    zl_pg_log_discard(s);
+    zl_pg_discard(s);
     if (g->conn)
         PQfinish(g->conn); /* an open transaction is rolled back */
     zl_free(g->schema);
@@ -787,7 +787,7 @@ int zl_pg_begin(zl_store *s)
     char sql[96];
     int rc;
 
-    zl_pg_log_discard(s); /* nothing may be left of an earlier one */
+    zl_pg_discard(s); /* nothing may be left of an earlier one */
     snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%lld)",
              (long long)zl_pg_of(s)->lock);
     /* a lock wait that timed out leaves an aborted transaction open: end
@@ -798,7 +798,7 @@ int zl_pg_begin(zl_store *s)
     return rc;
 }
 
-/* The log rows pg_log.c holds back are written first: a transaction
+/* The rows held back (the log's, the outbox's) are written first: a transaction
  * whose rows could not all be written (ZL_EEXIST: a taken key) is rolled
  * back, never committed without them. */
 int zl_pg_commit(zl_store *s)
@@ -806,7 +806,7 @@ int zl_pg_commit(zl_store *s)
     PGresult *r;
     int rc;
 
-    if ((rc = zl_pg_log_flush(s))) {
+    if ((rc = zl_pg_flush(s))) {
         zl_pg_exec(s, "ROLLBACK");
         return rc;
     }
@@ -824,7 +824,7 @@ int zl_pg_commit(zl_store *s)
 
 int zl_pg_rollback(zl_store *s)
 {
-    zl_pg_log_discard(s);
+    zl_pg_discard(s);
     return zl_pg_exec(s, "ROLLBACK");
 }
 

@@ -52,6 +52,7 @@ struct zl_pg {
     size_t n_stmts;
     uint64_t commits; /* write transactions committed on this handle */
     struct zl_pg_logbuf *logbuf; /* log rows not yet written (pg_log.c) */
+    struct zl_pg_outbuf *outbuf; /* outbox rows not yet written */
 };
 
 static inline struct zl_pg *zl_pg_of(zl_store *s)
@@ -215,6 +216,12 @@ extern const struct zl_store_log_ops zl_pg_log_ops;
 int zl_pg_log_flush(zl_store *s);
 /* Drop the buffered log rows unwritten (rollback, close). */
 void zl_pg_log_discard(zl_store *s);
+/* Every row held back in the open transaction (the log's, the outbox's in
+ * store_pg.c), written or dropped: zl_pg_flush returns as zl_pg_log_flush
+ * (ZL_EEXIST: the transaction must roll back); zl_pg_discard frees them.
+ */
+int zl_pg_flush(zl_store *s);
+void zl_pg_discard(zl_store *s);
 extern const struct zl_store_trace_ops zl_pg_trace_ops;
 extern const struct zl_store_party_ops zl_pg_party_ops;
 extern const struct zl_store_recall_ops zl_pg_recall_ops;

@@ -222,12 +222,12 @@ static int value_of(const PGresult *r, int row, int col, enum zl_value_type tag,
     }
 }
 
-/* The log's buffered rows (pg_log.c) are written before any table is
+/* The rows held back (pg_log.c's, the outbox's) are written before any table is
  * read, written or deleted from here, so a copy sees them. */
 static int flush_log(zl_store *s, const struct zl_store_table *t,
                      struct zl_error *err)
 {
-    int rc = zl_pg_log_flush(s);
+    int rc = zl_pg_flush(s);
 
     return rc ? zl_error_set(err, rc, t->name, "pending log rows", NULL, 0) : 0;
 }
