@@ -23,7 +23,13 @@
  *   - Writers are serialised by a transaction-level advisory lock taken at
  *     zl_store_begin, keyed by the schema: the log appender reads its tail
  *     under it, so processes on different machines append one consistent
- *     log; readers never wait for it.
+ *     log; readers never wait for it. A writer waits at most 10 s
+ *     (lock_timeout) and then gets ZL_EBUSY.
+ *   - Rows nothing reads back in the same transaction (log leaves and
+ *     nodes, outbox rows) are held in the handle and written in one
+ *     statement at commit or before their tables are read (zl_pg_flush).
+ *   - Inserts into the large tables name no conflict target, so that they
+ *     work on a store partitioned into foreign tables (docs/scale.md).
  */
 #ifndef ZL_PG_INT_H
 #define ZL_PG_INT_H

@@ -23,8 +23,8 @@
  * on SQLite (ids_pack.c), so a store migrated between backends keeps its
  * bytes.
  *
- * A PostgreSQL store is born at ZL_STORE_SCHEMA_VERSION; there are no
- * older PostgreSQL stores to migrate.
+ * A PostgreSQL store is born at ZL_STORE_SCHEMA_VERSION; pg_migrate takes
+ * the SQLite backend's steps for a schema laid out at an older version.
  */
 #include "store/pg_int.h"
 #include "store/ids_pack.h"
@@ -668,9 +668,8 @@ const struct zl_store_backend zl_pg_backend = {
     .rows_delete = zl_pg_rows_delete,
     .modules =
         {
-            [ZL_STORE_MOD_TRACE] = &zl_pg_trace_ops.base,
-            /* module tables are added here as their pg_<module>.c lands */
             [ZL_STORE_MOD_LOG] = &zl_pg_log_ops.base,
+            [ZL_STORE_MOD_TRACE] = &zl_pg_trace_ops.base,
             [ZL_STORE_MOD_DOCS] = &zl_pg_docs_ops.base,
             [ZL_STORE_MOD_RECEIPT] = &zl_pg_receipt_ops.base,
             [ZL_STORE_MOD_CORRECTION] = &zl_pg_correction_ops.base,
