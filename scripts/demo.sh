@@ -5,28 +5,38 @@
 #   checkpointed and verified, a contamination is found in one milk
 #   collection lot, its recall scope is computed, one retail item is traced
 #   back to the farms, and the portal is served.
-# Options: --scale S (default 20, about 2,000 events), --no-serve.
+# Options: --scale S (default 20, about 2,000 events), --no-serve,
+# --pg (the same job on PostgreSQL: a throwaway server from scripts/pg.sh,
+# the store in its schema "demo", made afresh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SCALE=20
 SERVE=1
+PG=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --scale) SCALE=$2; shift 2 ;;
     --no-serve) SERVE=0; shift ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --pg) PG=1; shift ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 
-bash scripts/install-deps.sh
+if [ $PG = 1 ]; then bash scripts/install-deps.sh --pg; else bash scripts/install-deps.sh; fi
 [ -d build ] || meson setup build -Dbuildtype=release >/dev/null
 ninja -C build >/dev/null
 ZL=$PWD/build/cli/zhiliang
 OUT=$PWD/demo-run
 rm -rf "$OUT"; mkdir -p "$OUT"
 export ZHILIANG_STORE=$OUT/zhiliang.db
+if [ $PG = 1 ]; then
+  PGURI=$(bash scripts/pg.sh start)
+  /usr/lib/postgresql/15/bin/psql -q "$PGURI" \
+    -c "SET client_min_messages TO warning; DROP SCHEMA IF EXISTS demo CASCADE"
+  export ZHILIANG_STORE="$PGURI?schema=demo"
+fi
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 

@@ -14,17 +14,21 @@
 #                            server for the suites' second run)
 #   install-deps.sh --bench  that, plus wrk for the HTTP benchmark
 #                            (bench.sh)
+#   install-deps.sh --pg     that, plus the PostgreSQL 15 server
+#                            (demo.sh --pg, scripts/pg.sh)
 set -euo pipefail
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 TEST=0
 BENCH=0
+PG=0
 for a in "$@"; do
   case "$a" in
     --test) TEST=1 ;;
     --bench) BENCH=1 ;;
-    *) echo "usage: install-deps.sh [--test] [--bench]" >&2; exit 2 ;;
+    --pg) PG=1 ;;
+    *) echo "usage: install-deps.sh [--test] [--bench] [--pg]" >&2; exit 2 ;;
   esac
 done
 
@@ -41,6 +45,9 @@ if [ "$TEST" = 1 ]; then
   # and the browser test; keep an existing Node.js installation.
   if ! command -v node >/dev/null 2>&1; then PKGS+=(nodejs); fi
   if ! command -v npm >/dev/null 2>&1; then PKGS+=(npm); fi
+fi
+if [ "$PG" = 1 ]; then
+  PKGS+=(postgresql-15)  # a local server for scripts/pg.sh (demo.sh --pg)
 fi
 if [ "$BENCH" = 1 ]; then
   PKGS+=(wrk curl sqlite3)
