@@ -126,29 +126,6 @@ static void param(struct params *p, const struct zl_store_value *v)
     }
 }
 
-static int add_ident(struct zl_buf *b, const char *name)
-{
-    return zl_buf_addc(b, '"') || zl_buf_adds(b, name) || zl_buf_addc(b, '"');
-}
-
-static int add_cols(struct zl_buf *b, const struct zl_store_table *t, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((i && zl_buf_adds(b, ", ")) || add_ident(b, t->cols[i].name))
-            return ZL_ENOMEM;
-    return 0;
-}
-
-/* ($first, $first+1, ...) for n parameters. */
-static int add_params(struct zl_buf *b, size_t first, size_t n)
-{
-    int rc = zl_buf_addc(b, '(');
-
-    for (size_t i = 0; i < n && !rc; i++)
-        rc = zl_buf_printf(b, "%s$%zu", i ? ", " : "", first + i);
-    return rc ? rc : zl_buf_addc(b, ')');
-}
-
 /* Our code for a failed result, and err filled with the server's words. */
 static int fail(const struct zl_store_table *t, PGresult *r, const char *what,
                 const char *why, struct zl_error *err)
@@ -250,15 +227,7 @@ int zl_pg_rows_read(zl_store *s, const struct zl_store_table *t,
     zl_buf_init(&b, SQL_MAX);
     if ((rc = params_init(&p, t->n_key)))
         goto out;
-    rc = zl_buf_adds(&b, "SELECT ") || add_cols(&b, t, t->n_cols) ||
-                 zl_buf_adds(&b, " FROM ") || add_ident(&b, t->name) ||
-                 (after &&
-                  (zl_buf_adds(&b, " WHERE (") || add_cols(&b, t, t->n_key) ||
-                   zl_buf_adds(&b, ") > ") || add_params(&b, 1, t->n_key))) ||
-                 zl_buf_adds(&b, " ORDER BY ") || add_cols(&b, t, t->n_key) ||
-                 (limit && zl_buf_printf(&b, " LIMIT %zu", limit))
-             ? ZL_ENOMEM
-             : 0;
+    rc = zl_store_sql_select(&b, t, after != NULL, limit, '$');
     if (rc)
         goto out;
     for (size_t i = 0; after && i < t->n_key; i++)
@@ -299,8 +268,8 @@ static int column_types(zl_store *s, const struct zl_store_table *t, Oid *types,
 
     memset(&p, 0, sizeof p);
     zl_buf_init(&b, SQL_MAX);
-    rc = zl_buf_adds(&b, "SELECT ") || add_cols(&b, t, t->n_cols) ||
-                 zl_buf_adds(&b, " FROM ") || add_ident(&b, t->name) ||
+    rc = zl_buf_adds(&b, "SELECT ") || zl_store_sql_cols(&b, t, t->n_cols) ||
+                 zl_buf_adds(&b, " FROM ") || zl_store_sql_ident(&b, t->name) ||
                  zl_buf_adds(&b, " LIMIT 0")
              ? ZL_ENOMEM
              : 0;
@@ -467,8 +436,8 @@ static int copy_rows(zl_store *s, const struct zl_store_table *t,
     if ((rc = column_types(s, t, types, err)) ||
         (rc = copy_stream(t, rows, n, types, &data, err)))
         goto out;
-    if (zl_buf_adds(&sql, "COPY ") || add_ident(&sql, t->name) ||
-        zl_buf_adds(&sql, " (") || add_cols(&sql, t, t->n_cols) ||
+    if (zl_buf_adds(&sql, "COPY ") || zl_store_sql_ident(&sql, t->name) ||
+        zl_buf_adds(&sql, " (") || zl_store_sql_cols(&sql, t, t->n_cols) ||
         zl_buf_adds(&sql, ") FROM STDIN (FORMAT binary)")) {
         rc = ZL_ENOMEM;
         goto out;
@@ -509,19 +478,7 @@ static int write_some(zl_store *s, const struct zl_store_table *t,
 
     zl_buf_init(&b, SQL_MAX);
     p->n = 0;
-    rc = zl_buf_adds(&b, "INSERT INTO ") || add_ident(&b, t->name) ||
-                 zl_buf_addc(&b, '(') || add_cols(&b, t, t->n_cols) ||
-                 zl_buf_adds(&b, ") VALUES ")
-             ? ZL_ENOMEM
-             : 0;
-    for (size_t i = 0; i < m && !rc; i++)
-        rc = (i && zl_buf_adds(&b, ", ")) ||
-                     add_params(&b, i * t->n_cols + 1, t->n_cols)
-                 ? ZL_ENOMEM
-                 : 0;
-    if (!rc && zl_buf_adds(&b, " ON CONFLICT DO NOTHING"))
-        rc = ZL_ENOMEM;
-    if (rc)
+    if ((rc = zl_store_sql_insert(&b, t, m, '$')))
         goto out;
     for (size_t i = 0; i < m * t->n_cols; i++)
         param(p, &rows[i]);
@@ -582,11 +539,7 @@ int zl_pg_rows_delete(zl_store *s, const struct zl_store_table *t,
     zl_buf_init(&b, SQL_MAX);
     if ((rc = params_init(&p, t->n_key)))
         goto out;
-    rc = zl_buf_adds(&b, "DELETE FROM ") || add_ident(&b, t->name) ||
-                 zl_buf_adds(&b, " WHERE (") || add_cols(&b, t, t->n_key) ||
-                 zl_buf_adds(&b, ") = ") || add_params(&b, 1, t->n_key)
-             ? ZL_ENOMEM
-             : 0;
+    rc = zl_store_sql_delete(&b, t, '$');
     if (rc)
         goto out;
     for (size_t i = 0; i < t->n_key; i++)

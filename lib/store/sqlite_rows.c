@@ -27,31 +27,6 @@
 
 #define SQL_MAX (64 * 1024)
 
-static int add_ident(struct zl_buf *b, const char *name)
-{
-    /* our own names: no quote inside to escape */
-    return zl_buf_addc(b, '"') || zl_buf_adds(b, name) || zl_buf_addc(b, '"');
-}
-
-/* "c1", "c2", ... for the first n columns of t. */
-static int add_cols(struct zl_buf *b, const struct zl_store_table *t, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((i && zl_buf_adds(b, ", ")) || add_ident(b, t->cols[i].name))
-            return ZL_ENOMEM;
-    return 0;
-}
-
-/* (?first, ?first+1, ...) for n parameters. */
-static int add_params(struct zl_buf *b, size_t first, size_t n)
-{
-    int rc = zl_buf_addc(b, '(');
-
-    for (size_t i = 0; i < n && !rc; i++)
-        rc = zl_buf_printf(b, "%s?%zu", i ? ", " : "", first + i);
-    return rc ? rc : zl_buf_addc(b, ')');
-}
-
 static int fail(zl_store *s, const struct zl_store_table *t, int rc,
                 const char *what, struct zl_error *err)
 {
@@ -126,23 +101,11 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
         return zl_error_set(err, ZL_ELIMIT, t->name, "too many columns", NULL,
                             0);
     zl_buf_init(&b, SQL_MAX);
-    rc = zl_buf_adds(&b, "SELECT ") || add_cols(&b, t, t->n_cols) ||
-                 zl_buf_adds(&b, " FROM ") || add_ident(&b, t->name) ||
-                 (after &&
-                  (zl_buf_adds(&b, " WHERE (") || add_cols(&b, t, t->n_key) ||
-                   zl_buf_adds(&b, ") > ") || add_params(&b, 1, t->n_key))) ||
-                 zl_buf_adds(&b, " ORDER BY ") || add_cols(&b, t, t->n_key) ||
-                 (limit && zl_buf_adds(&b, " LIMIT ?"))
-             ? ZL_ENOMEM
-             : 0;
+    rc = zl_store_sql_select(&b, t, after != NULL, limit, '?');
     if (!rc)
         rc = prepare(s, &b, &st);
     for (size_t i = 0; !rc && after && i < t->n_key; i++)
         rc = zl_sqlite_rc(bind_value(st, (int)i + 1, &after[i]));
-    if (!rc && limit)
-        rc = zl_sqlite_rc(sqlite3_bind_int64(
-            st, (int)(after ? t->n_key : 0) + 1,
-            limit > INT64_MAX ? INT64_MAX : (sqlite3_int64)limit));
     if (rc) {
         rc = fail(s, t, rc, "cannot read the table", err);
         goto out;
@@ -173,12 +136,7 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
 
     *written = 0;
     zl_buf_init(&b, SQL_MAX);
-    rc = zl_buf_adds(&b, "INSERT INTO ") || add_ident(&b, t->name) ||
-                 zl_buf_addc(&b, '(') || add_cols(&b, t, t->n_cols) ||
-                 zl_buf_adds(&b, ") VALUES ") || add_params(&b, 1, t->n_cols) ||
-                 zl_buf_adds(&b, " ON CONFLICT DO NOTHING")
-             ? ZL_ENOMEM
-             : 0;
+    rc = zl_store_sql_insert(&b, t, 1, '?');
     if (!rc)
         rc = prepare(s, &b, &st);
     for (size_t r = 0; r < n && !rc; r++) {
@@ -210,11 +168,7 @@ int zl_sqlite_rows_delete(zl_store *s, const struct zl_store_table *t,
     int rc;
 
     zl_buf_init(&b, SQL_MAX);
-    rc = zl_buf_adds(&b, "DELETE FROM ") || add_ident(&b, t->name) ||
-                 zl_buf_adds(&b, " WHERE (") || add_cols(&b, t, t->n_key) ||
-                 zl_buf_adds(&b, ") = ") || add_params(&b, 1, t->n_key)
-             ? ZL_ENOMEM
-             : 0;
+    rc = zl_store_sql_delete(&b, t, '?');
     if (!rc)
         rc = prepare(s, &b, &st);
     for (size_t i = 0; i < t->n_key && !rc; i++)

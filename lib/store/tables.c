@@ -18,6 +18,7 @@
 #include "store/tables.h"
 
 #include "store/backend.h"
+#include "util/buf.h"
 
 #include <string.h>
 
@@ -127,4 +128,78 @@ const struct zl_store_table *zl_store_table_find(const char *name)
         if (!strcmp(zl_store_tables[i].name, name))
             return &zl_store_tables[i];
     return NULL;
+}
+
+/* ---- the SQL text of the row operations ---------------------------------- */
+
+int zl_store_sql_ident(struct zl_buf *b, const char *name)
+{
+    return zl_buf_addc(b, '"') || zl_buf_adds(b, name) || zl_buf_addc(b, '"')
+               ? ZL_ENOMEM
+               : 0;
+}
+
+int zl_store_sql_cols(struct zl_buf *b, const struct zl_store_table *t,
+                      size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((i && zl_buf_adds(b, ", ")) ||
+            zl_store_sql_ident(b, t->cols[i].name))
+            return ZL_ENOMEM;
+    return 0;
+}
+
+/* (?first, ?first+1, ...) for n parameters. */
+static int sql_params(struct zl_buf *b, char mark, size_t first, size_t n)
+{
+    int rc = zl_buf_addc(b, '(');
+
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = zl_buf_printf(b, "%s%c%zu", i ? ", " : "", mark, first + i);
+    return rc || zl_buf_addc(b, ')') ? ZL_ENOMEM : 0;
+}
+
+int zl_store_sql_select(struct zl_buf *b, const struct zl_store_table *t,
+                        int after, size_t limit, char mark)
+{
+    return zl_buf_adds(b, "SELECT ") || zl_store_sql_cols(b, t, t->n_cols) ||
+                   zl_buf_adds(b, " FROM ") || zl_store_sql_ident(b, t->name) ||
+                   (after && (zl_buf_adds(b, " WHERE (") ||
+                              zl_store_sql_cols(b, t, t->n_key) ||
+                              zl_buf_adds(b, ") > ") ||
+                              sql_params(b, mark, 1, t->n_key))) ||
+                   zl_buf_adds(b, " ORDER BY ") ||
+                   zl_store_sql_cols(b, t, t->n_key) ||
+                   (limit &&
+                    zl_buf_printf(b, " LIMIT %llu",
+                                  (unsigned long long)(limit > INT64_MAX
+                                                           ? INT64_MAX
+                                                           : limit)))
+               ? ZL_ENOMEM
+               : 0;
+}
+
+int zl_store_sql_insert(struct zl_buf *b, const struct zl_store_table *t,
+                        size_t rows, char mark)
+{
+    if (zl_buf_adds(b, "INSERT INTO ") || zl_store_sql_ident(b, t->name) ||
+        zl_buf_addc(b, '(') || zl_store_sql_cols(b, t, t->n_cols) ||
+        zl_buf_adds(b, ") VALUES "))
+        return ZL_ENOMEM;
+    for (size_t i = 0; i < rows; i++)
+        if ((i && zl_buf_adds(b, ", ")) ||
+            sql_params(b, mark, i * t->n_cols + 1, t->n_cols))
+            return ZL_ENOMEM;
+    return zl_buf_adds(b, " ON CONFLICT DO NOTHING") ? ZL_ENOMEM : 0;
+}
+
+int zl_store_sql_delete(struct zl_buf *b, const struct zl_store_table *t,
+                        char mark)
+{
+    return zl_buf_adds(b, "DELETE FROM ") || zl_store_sql_ident(b, t->name) ||
+                   zl_buf_adds(b, " WHERE (") ||
+                   zl_store_sql_cols(b, t, t->n_key) ||
+                   zl_buf_adds(b, ") = ") || sql_params(b, mark, 1, t->n_key)
+               ? ZL_ENOMEM
+               : 0;
 }

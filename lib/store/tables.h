@@ -74,6 +74,27 @@ const struct zl_store_table *zl_store_table_find(const char *name);
  * the read and is returned by it. */
 typedef int (*zl_store_row_cb)(void *ctx, const struct zl_store_value *row);
 
+/* ---- the SQL text of the row operations, for both backends -------------
+ * Each appends to b and returns 0 or ZL_ENOMEM. Names are ours (no quote
+ * inside to escape); mark is the placeholder's sign, '?' for SQLite's ?N
+ * and '$' for PostgreSQL's $N, numbered from 1. */
+struct zl_buf;
+/* "name", quoted. */
+int zl_store_sql_ident(struct zl_buf *b, const char *name);
+/* "c1", "c2", ... for the first n columns of t. */
+int zl_store_sql_cols(struct zl_buf *b, const struct zl_store_table *t,
+                      size_t n);
+/* SELECT every column of t in key order, after the key given as
+ * parameters 1..n_key when after is set, at most limit rows (0: all). */
+int zl_store_sql_select(struct zl_buf *b, const struct zl_store_table *t,
+                        int after, size_t limit, char mark);
+/* INSERT rows rows of t (parameters row by row) ON CONFLICT DO NOTHING. */
+int zl_store_sql_insert(struct zl_buf *b, const struct zl_store_table *t,
+                        size_t rows, char mark);
+/* DELETE the row of t whose key is parameters 1..n_key. */
+int zl_store_sql_delete(struct zl_buf *b, const struct zl_store_table *t,
+                        char mark);
+
 /* ---- the backends' row operations (sqlite_rows.c, pg_rows.c), collected
  * in their backend tables; contracts at struct zl_store_backend --------- */
 
