@@ -782,6 +782,12 @@ int zl_pg_remove(const char *target)
 
 /* ---- transactions -------------------------------------------------------- */
 
+int zl_pg_write_now(zl_store *s, size_t held)
+{
+    return held >= ZL_PG_HOLD_MAX ||
+           PQtransactionStatus(zl_pg_of(s)->conn) == PQTRANS_IDLE;
+}
+
 int zl_pg_begin(zl_store *s)
 {
     char sql[96];

@@ -227,6 +227,10 @@ void zl_pg_log_discard(zl_store *s);
  * (ZL_EEXIST: the transaction must roll back); zl_pg_discard frees them.
  */
 int zl_pg_flush(zl_store *s);
+/* Whether rows held back (held of them, after a put) must be written now:
+ * outside a transaction (as if not held), or once ZL_PG_HOLD_MAX wait. */
+#define ZL_PG_HOLD_MAX 4096
+int zl_pg_write_now(zl_store *s, size_t held);
 void zl_pg_discard(zl_store *s);
 extern const struct zl_store_trace_ops zl_pg_trace_ops;
 extern const struct zl_store_party_ops zl_pg_party_ops;

@@ -34,7 +34,7 @@
  * (zl_pg_commit flushes before COMMIT; a failed flush rolls back and
  * fails the commit), before any read of log_leaf or log_node (every read
  * here, and pg_rows.c's table copies, flush first, so a reader in the
- * transaction sees its own rows), and when MAX_PENDING rows wait. A
+ * transaction sees its own rows), and when ZL_PG_HOLD_MAX rows wait. A
  * rollback or close discards the buffer. Outside a transaction a put is
  * written at once. A duplicate key is still ZL_EEXIST, but from the
  * flush (the commit, or the next read) rather than from the put itself:
@@ -55,8 +55,7 @@
 
 #include <string.h>
 
-#define PAGE        10000
-#define MAX_PENDING 4096 /* buffered rows before a flush */
+#define PAGE 10000
 
 struct pending_leaf {
     int64_t idx, type, key_hash;
@@ -209,8 +208,7 @@ int zl_pg_log_flush(zl_store *s)
  * as an immediate INSERT would) or when the buffer is full. */
 static int after_put(zl_store *s, const struct zl_pg_logbuf *b)
 {
-    if (b->n_leaves + b->n_nodes >= MAX_PENDING ||
-        PQtransactionStatus(zl_pg_of(s)->conn) == PQTRANS_IDLE)
+    if (zl_pg_write_now(s, b->n_leaves + b->n_nodes))
         return zl_pg_log_flush(s);
     return 0;
 }

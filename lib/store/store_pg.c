@@ -490,7 +490,6 @@ static int pg_event_refs(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,
  * the log's rows do (pg_log.c): a capture appends one row per event, and
  * a round trip each was a third of capture's. seq is max + position, under
  * the writers' lock as before. */
-#define OUTBOX_BATCH 4096
 
 struct zl_pg_outbuf {
     char **kind, **key;
@@ -592,7 +591,7 @@ static int pg_outbox_append(zl_store *s, const char *kind, const char *key,
     b->key[b->n] = y;
     b->created[b->n++] = created_ms;
     /* outside a transaction the row goes at once, as before */
-    if (b->n >= OUTBOX_BATCH || PQtransactionStatus(g->conn) == PQTRANS_IDLE)
+    if (zl_pg_write_now(s, b->n))
         return outbox_flush(s);
     return 0;
 }
