@@ -90,8 +90,9 @@ struct zl_store_backend {
     /* The core tables at ZL_STORE_SCHEMA_VERSION (inside a transaction;
      * module tables follow through modules[]). */
     int (*schema)(zl_store *s);
-    /* One migration step, from version `from` to from + 1, inside the
-     * transaction store.c holds; store.c records the new version. */
+    /* The core tables' part of migration step `from` -> from + 1 (0 when
+     * the step has none), inside the transaction store.c holds; store.c
+     * runs the modules' part and records the new version. */
     int (*migrate)(zl_store *s, int from);
     int (*exec_sql)(zl_store *s, const char *sql);
 

@@ -21,6 +21,8 @@
 #include "store/store.h"
 
 #include "store/backend.h"
+#include "capture/receipt.h"
+#include "party/party_int.h"
 #include "util/alloc.h"
 
 #include <ctype.h>
@@ -215,6 +217,40 @@ static int newer_store(zl_store *s, int v, struct zl_error *err)
                          v, ZL_STORE_SCHEMA_VERSION);
 }
 
+static int module_schema(zl_store *s, enum zl_store_module_id id)
+{
+    const struct zl_store_module_ops *m = s->be->modules[id];
+
+    return m && m->schema ? m->schema(s) : ZL_EUNSUPPORTED;
+}
+
+/* One migration step, from version `from` to from + 1: the backend's DDL
+ * for the core tables, then the modules' tables through their schema
+ * hooks (idempotent, the same on every backend) and the records the step
+ * anchors in the log. */
+static int migrate_step(zl_store *s, int from)
+{
+    int rc = s->be->migrate(s, from);
+
+    if (rc)
+        return rc;
+    switch (from) {
+    case 1: return 0; /* 0.1.0 -> 2: the outbox (core) */
+    case 2:           /* 2 -> 3: Company Prefixes, party kinds, corrections */
+        rc = module_schema(s, ZL_STORE_MOD_PARTY);
+        return rc ? rc : module_schema(s, ZL_STORE_MOD_CORRECTION);
+    case 3: /* 3 -> 4: capture receipts, and one receipt anchoring the
+             * capture metadata of every event stored before them */
+        rc = module_schema(s, ZL_STORE_MOD_RECEIPT);
+        return rc ? rc : zl_receipt_migrate(s);
+    case 4: /* 4 -> 5: registry records, and one record per party, product
+             * and token anchoring the registry as it is at the upgrade */
+        rc = module_schema(s, ZL_STORE_MOD_PARTY);
+        return rc ? rc : zl_registry_migrate(s);
+    default: return ZL_EUNSUPPORTED;
+    }
+}
+
 /* Check the recorded version; migrate an older store in one transaction. */
 static int check_schema(zl_store *s, struct zl_error *err)
 {
@@ -240,7 +276,7 @@ static int check_schema(zl_store *s, struct zl_error *err)
     }
     from = v;
     while (v < ZL_STORE_SCHEMA_VERSION && !rc)
-        if (!(rc = s->be->migrate(s, v)))
+        if (!(rc = migrate_step(s, v)))
             v++;
     if (!rc && from != v)
         rc = set_version(s, v);

@@ -23,13 +23,11 @@
  * on SQLite (ids_pack.c), so a store migrated between backends keeps its
  * bytes.
  *
- * A PostgreSQL store is born at ZL_STORE_SCHEMA_VERSION; pg_migrate takes
- * the SQLite backend's steps for a schema laid out at an older version.
+ * A PostgreSQL store is born at ZL_STORE_SCHEMA_VERSION; pg_migrate serves
+ * a schema laid out at an older version (store.c runs the steps).
  */
 #include "store/pg_int.h"
 #include "store/ids_pack.h"
-#include "capture/receipt.h"
-#include "party/party_int.h"
 
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -76,27 +74,12 @@ static int pg_schema(zl_store *s)
     return zl_pg_exec(s, SCHEMA);
 }
 
-/* PostgreSQL stores are born at the current version; a schema made by an
- * older release of this backend, or an older layout loaded by hand, takes
- * the same steps as on SQLite: the tables of the version (idempotent DDL)
- * and the data each step anchors in the log. */
+/* The core tables' migration step (store.c runs the modules'): version
+ * 1 -> 2 adds the outbox. PostgreSQL stores are born at the current
+ * version; this serves a schema laid out at an older one. */
 static int pg_migrate(zl_store *s, int from)
 {
-    int rc;
-
-    switch (from) {
-    case 1: /* the outbox */ return zl_pg_exec(s, OUTBOX_MIGRATION);
-    case 2: /* Company Prefixes, party kinds, corrections */
-        rc = zl_pg_party_ops.base.schema(s);
-        return rc ? rc : zl_pg_correction_ops.base.schema(s);
-    case 3: /* capture receipts, one anchoring the events stored before */
-        rc = zl_pg_receipt_ops.base.schema(s);
-        return rc ? rc : zl_receipt_migrate(s);
-    case 4: /* registry records, one per party, product and token */
-        rc = zl_pg_party_ops.base.schema(s);
-        return rc ? rc : zl_registry_migrate(s);
-    default: return ZL_EUNSUPPORTED;
-    }
+    return from == 1 ? zl_pg_exec(s, OUTBOX_MIGRATION) : 0;
 }
 
 static int pg_exec_sql(zl_store *s, const char *sql)

@@ -42,12 +42,11 @@
  *
  * Schema versions (store.c records them): 1 = release 0.1.0; 2 adds the
  * outbox; 3 the parties' Company Prefixes and kinds, and corrections; 4
- * capture receipts (sqlite_receipt.c). migrate() holds one step per version.
+ * capture receipts (sqlite_receipt.c). store.c runs the steps; sq_migrate
+ * holds the core tables' part.
  */
 #include "store/sqlite_int.h"
 #include "store/ids_pack.h"
-#include "capture/receipt.h"
-#include "party/party_int.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -278,26 +277,11 @@ static int sq_schema(zl_store *s)
     return rc ? rc : zl_sqlite_exec(s, OUTBOX_SCHEMA);
 }
 
+/* The core tables' migration step (store.c runs the modules'): 0.1.0 -> 2
+ * adds the outbox. */
 static int sq_migrate(zl_store *s, int from)
 {
-    int rc;
-
-    switch (from) {
-    case 1: /* 0.1.0 -> 2: the outbox */
-        return zl_sqlite_exec(s, OUTBOX_SCHEMA);
-    case 2: /* 2 -> 3: Company Prefixes, party kinds, corrections */
-        rc = zl_sqlite_party_ops.base.schema(s);
-        return rc ? rc : zl_sqlite_correction_ops.base.schema(s);
-    case 3: /* 3 -> 4: capture receipts, and one receipt anchoring the
-             * capture metadata of every event stored before them */
-        rc = zl_sqlite_receipt_ops.base.schema(s);
-        return rc ? rc : zl_receipt_migrate(s);
-    case 4: /* 4 -> 5: registry records, and one record per party, product
-             * and token anchoring the registry as it is at the upgrade */
-        rc = zl_sqlite_party_ops.base.schema(s);
-        return rc ? rc : zl_registry_migrate(s);
-    default: return ZL_EUNSUPPORTED;
-    }
+    return from == 1 ? zl_sqlite_exec(s, OUTBOX_SCHEMA) : 0;
 }
 
 static int sq_exec_sql(zl_store *s, const char *sql)
