@@ -33,6 +33,7 @@
 
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/strmap.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -610,16 +611,14 @@ static int parse_target(const char *target, char **conninfo, char **schema,
     return rc;
 }
 
-/* 64-bit FNV-1a: the advisory lock key of a schema's writers. */
+/* The advisory lock key of a schema's writers: 64-bit FNV-1a of
+ * "zhiliang:" and the schema (at most 63 bytes, schema_ok). */
 static int64_t lock_key(const char *schema)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
+    char text[80];
+    int n = snprintf(text, sizeof text, "zhiliang:%s", schema);
 
-    for (const char *p = "zhiliang:"; *p; p++)
-        h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
-    for (const char *p = schema; *p; p++)
-        h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
-    return (int64_t)h;
+    return (int64_t)zl_fnv1a64(text, n > 0 ? (size_t)n : 0);
 }
 
 /* libpq's message as one line: "a\n\tb\n" -> "a; b". */
@@ -855,15 +854,14 @@ int zl_pg_snapshot_end(zl_store *s)
 int zl_pg_change_token(zl_store *s, uint64_t *token)
 {
     static const char SQL[] = "SELECT pg_current_snapshot()::text";
-    uint64_t h = 0xcbf29ce484222325ULL;
     PGresult *r;
     int rc;
 
     if (!(r = zl_pg_run(s, SQL, NULL, &rc)))
         return rc;
-    for (const char *p = PQntuples(r) ? zl_pg_str(r, 0, 0) : ""; p && *p; p++)
-        h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+    *token = zl_fnv1a64(PQntuples(r) ? PQgetvalue(r, 0, 0) : "",
+                        PQntuples(r) ? zl_pg_len(r, 0, 0) : 0) +
+             zl_pg_of(s)->commits;
     PQclear(r);
-    *token = h + zl_pg_of(s)->commits;
     return 0;
 }
