@@ -19,20 +19,13 @@
 
 #include <string.h>
 
-/* The single bigint sql answers into *out. */
+/* The count sql answers into *out. */
 static int count(zl_store *s, const char *sql, uint64_t *out)
 {
-    int rc;
-    PGresult *r = zl_pg_run(s, sql, NULL, &rc);
+    int64_t v = 0;
+    int rc = zl_pg_get_i64(s, sql, NULL, &v);
 
-    *out = 0;
-    if (!r)
-        return rc;
-    if (PQntuples(r) == 1)
-        *out = (uint64_t)zl_pg_i64(r, 0, 0);
-    else
-        rc = ZL_ESTORE;
-    PQclear(r);
+    *out = (uint64_t)v;
     return rc;
 }
 

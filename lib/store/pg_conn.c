@@ -686,16 +686,14 @@ static int has_store(zl_store *s, const char *schema, int *yes)
     static const char SQL[] = "SELECT to_regclass(quote_ident($1::text)"
                               " || '.meta') IS NOT NULL";
     struct zl_pg_params p;
-    PGresult *r;
+    int64_t v = 0;
     int rc;
 
     zl_pg_params_init(&p);
     zl_pg_text(&p, schema);
-    if (!(r = zl_pg_run(s, SQL, &p, &rc)))
-        return rc;
-    *yes = PQntuples(r) == 1 && zl_pg_i64(r, 0, 0);
-    PQclear(r);
-    return 0;
+    rc = zl_pg_get_i64(s, SQL, &p, &v);
+    *yes = v != 0;
+    return rc;
 }
 
 int zl_pg_open(zl_store *s, const char *target, enum zl_store_mode mode,
