@@ -49,8 +49,8 @@ OUT=demo-run/bench-$(date +%Y%m%d-%H%M).txt
   }
   n=$(sqlite3 /tmp/zl-bench-backends.db 'SELECT count(*) FROM events')
   echo "bytes per event ($n events): sqlite $(( $(stat -c %s /tmp/zl-bench-backends.db) / n )),"\
-    "pg $(( $(bytes 54329 bench_backends) / n )),"\
-    "cluster $(( ($(bytes 54340 zhiliang) + $(bytes 54341 zhiliang) + $(bytes 54342 zhiliang)) / n ))"
+    "pg $(( $(bytes 25432 bench_backends) / n )),"\
+    "cluster $(( ($(bytes 25440 zhiliang) + $(bytes 25441 zhiliang) + $(bytes 25442 zhiliang)) / n ))"
   bash scripts/cluster.sh stop
 } 2>&1 | tee "$OUT"
 echo "figures saved in $OUT"

@@ -3,8 +3,8 @@
 # testing the schema past one machine (Citus is not packaged in Debian 12;
 # docs/scale.md gives the Citus DDL and explains each distribution key).
 #
-#   cluster.sh start [ZHILIANG]  start a coordinator (port 54340) and two
-#                                shards (54341, 54342) with scripts/pg.sh,
+#   cluster.sh start [ZHILIANG]  start a coordinator (port 25440) and two
+#                                shards (25441, 25442) with scripts/pg.sh,
 #                                lay out the store "zhiliang" on them
 #                                (afresh: an existing one is dropped) and
 #                                print the coordinator's store URI
@@ -29,8 +29,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-COORD=54340
-SHARDS=(54341 54342)
+COORD=25440
+SHARDS=(25441 25442)
 PARTS=4
 SCHEMA=zhiliang
 BIG=(events:hash event_ids:id event_refs:hash)

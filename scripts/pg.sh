@@ -5,7 +5,7 @@
 #
 #   pg.sh start [PORT]   initdb a fresh cluster in $ZL_PG_DIR (default
 #                        /tmp/zl-pg-PORT), start it on 127.0.0.1:PORT
-#                        (default 54329) with trust authentication for
+#                        (default 25432) with trust authentication for
 #                        loopback, create the database "zhiliang", and print
 #                        its URI (postgresql://...); stores in it are
 #                        schemas (?schema=NAME)
@@ -14,13 +14,16 @@
 #   pg.sh running [PORT] exit 0 when a server answers on 127.0.0.1:PORT
 #                        (test.sh stops only a server it started itself)
 #
+# Ports are below 32768, outside Linux's range for outgoing connections'
+# local ports (32768-60999), so a busy test run's clients can never hold
+# the port a server is about to take.
 # The server runs as an unprivileged user: the caller, or "postgres" when
 # the caller is root (initdb refuses root). fsync stays on: the tests
 # check that an accepted record survives.
 set -euo pipefail
 
 cmd=${1:-}
-PORT=${2:-54329}
+PORT=${2:-25432}
 BIN=/usr/lib/postgresql/15/bin
 DIR=${ZL_PG_DIR:-/tmp/zl-pg-$PORT}
 URI="postgresql://postgres@127.0.0.1:$PORT/zhiliang"
@@ -42,7 +45,8 @@ case "$cmd" in
     as_owner "$BIN/initdb" -D "$DIR" -U postgres -A trust -E UTF8 --no-locale >"$DIR.initdb.log" 2>&1 \
       || { cat "$DIR.initdb.log" >&2; exit 1; }
     as_owner "$BIN/pg_ctl" -D "$DIR" -l "$DIR/server.log" -w -t 60 \
-      -o "-h 127.0.0.1 -p $PORT -k $DIR -c max_connections=200 -c shared_buffers=256MB" start >/dev/null
+      -o "-h 127.0.0.1 -p $PORT -k $DIR -c max_connections=200 -c shared_buffers=256MB" start >/dev/null \
+      || { echo "pg.sh: the server on port $PORT did not start:" >&2; tail -5 "$DIR/server.log" >&2; exit 1; }
     "$BIN/psql" -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres \
       -c "CREATE DATABASE zhiliang" >/dev/null
     echo "$URI"

@@ -6,7 +6,7 @@
 # traces both ways, recall scope (JSON and the FSMA 204 sheet), the log's
 # size, and `zhiliang verify` passes on it. Runs in the PostgreSQL
 # test setup (it starts and stops its own three servers on ports
-# 54340-54342); skipped on SQLite runs.
+# 25440-25442); skipped on SQLite runs.
 set -euo pipefail
 ZL=$1
 T=$(mktemp -d)
@@ -27,9 +27,9 @@ for st in "$SQ" "$CL"; do
 done
 
 # the events really are on the shards
-n0=$(zl_sql "postgresql://postgres@127.0.0.1:54341/zhiliang?schema=zhiliang" \
+n0=$(zl_sql "postgresql://postgres@127.0.0.1:25441/zhiliang?schema=zhiliang" \
   "SELECT (SELECT count(*) FROM events_p0) + (SELECT count(*) FROM events_p2)")
-n1=$(zl_sql "postgresql://postgres@127.0.0.1:54342/zhiliang?schema=zhiliang" \
+n1=$(zl_sql "postgresql://postgres@127.0.0.1:25442/zhiliang?schema=zhiliang" \
   "SELECT (SELECT count(*) FROM events_p1) + (SELECT count(*) FROM events_p3)")
 [ "$n0" -gt 0 ] && [ "$n1" -gt 0 ] || fail "events not spread over the shards ($n0, $n1)"
 

@@ -3,7 +3,7 @@
 # every table (the demo chain, a signed document, recall cases, tokens, a
 # correction, a checkpoint) copied SQLite -> SQLite, and, when a
 # PostgreSQL server is there ($ZL_TEST_STORE_URI names one, or one answers
-# at 127.0.0.1:54329), SQLite -> PostgreSQL -> SQLite. Every copy prints
+# at 127.0.0.1:25432), SQLite -> PostgreSQL -> SQLite. Every copy prints
 # the source's checkpoint, passes `zhiliang verify` and gives the same
 # answers (event queries, a trace, a recall scope); back on SQLite every
 # table is byte-identical to the source's. A copy killed with SIGKILL
@@ -138,8 +138,8 @@ dump "$K" | cmp -s - "$T/dump.big" || fail "the resumed copy's tables differ (a 
 # sqlite3 shell); the middle store is PostgreSQL: the run's own server under
 # `meson test --setup pg`, else the test server when one answers.
 if ! zl_on_pg && [ -x "$ZL_PGBIN/pg_isready" ] &&
-   "$ZL_PGBIN/pg_isready" -q -h 127.0.0.1 -p 54329 -t 2; then
-  ZL_STORE_TPL='postgresql://postgres@127.0.0.1:54329/zhiliang?schema=%s'
+   "$ZL_PGBIN/pg_isready" -q -h 127.0.0.1 -p 25432 -t 2; then
+  ZL_STORE_TPL='postgresql://postgres@127.0.0.1:25432/zhiliang?schema=%s'
   ZL_BACKEND=postgresql
 fi
 if ! zl_on_pg; then
