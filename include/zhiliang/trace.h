@@ -44,8 +44,12 @@
  *
  * Results: a zl_trace holds nodes (identifiers reached), edges (how each
  * was reached) and events (touched), each addressed by index. Strings in
- * them are borrowed from the trace (or from the index it was computed on)
- * and live until zl_trace_free (and zl_trace_index_free).
+ * them are borrowed from the trace and live until zl_trace_free.
+ *
+ * Every trace reads the store's persistent trace index (store_tix.h in the
+ * library): a handful of primary-key reads a level, written in the same
+ * transaction as the events, so nothing needs loading first and no trace
+ * sees a stale graph.
  */
 #ifndef ZL_TRACE_H
 #define ZL_TRACE_H
@@ -63,7 +67,6 @@ extern "C" {
 #endif
 
 typedef struct zl_trace zl_trace;
-typedef struct zl_trace_index zl_trace_index;
 
 enum zl_trace_dir { ZL_TRACE_BACKWARD = 0, ZL_TRACE_FORWARD = 1 };
 
@@ -97,9 +100,6 @@ struct zl_trace_opts {
     int64_t at_ms;          /* only events recorded by then; 0 = all */
     int depth;              /* max levels; 0 = unlimited */
     size_t max_nodes;       /* cap on nodes reached; 0 = 50 million */
-    /* Compute on this in-memory index instead of walking the store (must
-     * be loaded from the same store; see zl_trace_index_load). */
-    const zl_trace_index *index;
     /* A viewer's trace (docs/access.md, "Who reads what"): when set, only
      * events for which visible(visible_ctx, hash) returns 1 take part;
      * the others are as if never captured (a node reached only through
@@ -203,19 +203,6 @@ struct zl_trace_summary {
     size_t events;
 };
 void zl_trace_summarize(const zl_trace *t, struct zl_trace_summary *sum);
-
-/* ---- in-memory index ---------------------------------------------------- */
-
-/* Load every event of the store into a compact in-memory graph (integer
- * ids, CSR arrays) so traces run without store round trips. *out is new
- * (zl_trace_index_free). zl_trace_index_update loads events recorded since
- * the last load (call after captures to keep it consistent). */
-int zl_trace_index_load(zl_store *s, zl_trace_index **out);
-int zl_trace_index_update(zl_trace_index *ix, zl_store *s);
-void zl_trace_index_free(zl_trace_index *ix); /* NULL-safe */
-/* Bytes held and events indexed. */
-size_t zl_trace_index_bytes(const zl_trace_index *ix);
-size_t zl_trace_index_events(const zl_trace_index *ix);
 
 /* ---- output ------------------------------------------------------------- */
 

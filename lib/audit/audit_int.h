@@ -6,6 +6,7 @@
 #define ZL_AUDIT_INT_H
 
 #include "store/store.h"
+#include "store/store_tix.h"
 #include "util/strmap.h"
 #include "zhiliang/audit.h"
 
@@ -23,7 +24,13 @@ struct audit {
     /* derived pass: rows the records account for */
     uint64_t expect_id_rows, expect_ref_rows, expect_doc_links;
     uint64_t expect_cases, expect_recall_ids;
+    struct zl_tix_check tix; /* the trace index against the records */
 };
+
+/* Build the persistent trace index from every stored event, inside the
+ * caller's transaction (the schema migration that introduces it). 0 or a
+ * negative ZL_E* code. */
+int audit_tix_build(zl_store *s);
 
 /* Report one issue (counted in st.issues); the callback's value. */
 int audit_report(struct audit *a, const char *kind, uint64_t index,

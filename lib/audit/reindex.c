@@ -177,6 +177,35 @@ static int rebuild_cases(zl_store *s, struct zl_audit_reindex_stats *st)
     return rc;
 }
 
+static int tix_add_cb(void *ctx, const struct zl_stored_event *row)
+{
+    zl_epcis_doc *d = audit_reparse(row);
+    struct zl_event ev;
+    int rc;
+
+    if (!d)
+        return 0; /* an edited record: verify names it */
+    ev = *zl_epcis_doc_event(d, 0);
+    ev.has_error_declaration = row->has_error_declaration;
+    rc = zl_tix_add((zl_store *)ctx, &ev, row->record_time_ms);
+    zl_epcis_doc_free(d);
+    return rc;
+}
+
+int audit_tix_build(zl_store *s)
+{
+    struct zl_event_filter all = {0};
+    struct collect c = {0};
+    int rc = zl_store_events_query(s, &all, collect_cb, &c);
+
+    if (!rc)
+        rc = zl_tix_clear(s);
+    for (size_t i = 0; i < c.n && !rc; i++)
+        rc = zl_store_event_get(s, c.hash[i], tix_add_cb, s);
+    zl_free(c.hash);
+    return rc;
+}
+
 int zl_audit_reindex(zl_store *s, struct zl_audit_reindex_stats *stats)
 {
     struct zl_audit_reindex_stats st = {0};

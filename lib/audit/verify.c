@@ -349,6 +349,7 @@ out:
     if (stats)
         *stats = a.st;
     audit_meta_free(a.meta);
+    zl_tix_check_cleanup(&a.tix);
     zl_free(a.canon);
     zl_free(a.json);
     return rc;

@@ -41,6 +41,7 @@
 #include "store/store_party.h"
 #include "store/store_receipt.h"
 #include "store/store_recall.h"
+#include "store/store_tix.h"
 #include "store/store_trace.h"
 #include "store/tables.h"
 
@@ -53,6 +54,7 @@ enum zl_store_module_id {
     ZL_STORE_MOD_AUDIT,
     ZL_STORE_MOD_CORRECTION,
     ZL_STORE_MOD_RECEIPT,
+    ZL_STORE_MOD_TIX,
     ZL_STORE_MOD_COUNT
 };
 
@@ -178,6 +180,30 @@ struct zl_store_trace_ops {
                        zl_event_cb cb, void *ctx);
     int (*events_refs)(zl_store *s, const uint8_t (*hashes)[32], size_t n,
                        zl_trace_ref_cb cb, void *ctx);
+};
+
+/* The persistent trace index's tables (store_tix.h; tix.c owns every
+ * byte format, a backend only moves rows).
+ * get: the rows of t whose id is in ids[0..n) (any order; absent ids
+ * skipped). keys_by_hash: the keys whose h is in h[0..n). ranges: the rows
+ * of t with lo[i] <= id <= hi[i] for some i, ascending within each range,
+ * or with last set only the highest row of each range; cb must not use
+ * the store. put: insert or replace rows[0..n) (inside the caller's
+ * transaction). max_id: the highest id of t, 0 when empty. clear: empty
+ * all three tables. Each returns 0, cb's non-zero value, or an error. */
+struct zl_store_tix_ops {
+    struct zl_store_module_ops base;
+    int (*get)(zl_store *s, enum zl_tix_table t, const int64_t *ids, size_t n,
+               zl_tix_rows_cb cb, void *ctx);
+    int (*keys_by_hash)(zl_store *s, const int64_t *h, size_t n,
+                        zl_tix_rows_cb cb, void *ctx);
+    int (*ranges)(zl_store *s, enum zl_tix_table t, const int64_t *lo,
+                  const int64_t *hi, size_t n, int last, zl_tix_rows_cb cb,
+                  void *ctx);
+    int (*put)(zl_store *s, enum zl_tix_table t, const struct zl_tix_row *rows,
+               size_t n);
+    int (*max_id)(zl_store *s, enum zl_tix_table t, int64_t *max);
+    int (*clear)(zl_store *s);
 };
 
 struct zl_store_party_ops {

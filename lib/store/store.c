@@ -21,6 +21,7 @@
 #include "store/store.h"
 
 #include "store/backend.h"
+#include "audit/audit_int.h"
 #include "capture/receipt.h"
 #include "party/party_int.h"
 #include "util/alloc.h"
@@ -247,6 +248,9 @@ static int migrate_step(zl_store *s, int from)
              * and token anchoring the registry as it is at the upgrade */
         rc = module_schema(s, ZL_STORE_MOD_PARTY);
         return rc ? rc : zl_registry_migrate(s);
+    case 5: /* 5 -> 6: the persistent trace index, built from the records */
+        rc = module_schema(s, ZL_STORE_MOD_TIX);
+        return rc ? rc : audit_tix_build(s);
     default: return ZL_EUNSUPPORTED;
     }
 }
@@ -370,7 +374,11 @@ int zl_store_begin(zl_store *s)
 
 int zl_store_commit(zl_store *s)
 {
-    int rc = s->be->commit(s);
+    /* the trace index's rows for this transaction's events go first */
+    int rc = zl_tix_flush(s);
+
+    if (!rc)
+        rc = s->be->commit(s);
 
     if (!rc)
         s->in_tx = 0;
@@ -434,7 +442,9 @@ int zl_store_meta_set(zl_store *s, const char *key, const char *value,
 int zl_store_event_put(zl_store *s, const struct zl_event *ev,
                        int64_t record_time_ms, const char *party)
 {
-    return s->be->event_put(s, ev, record_time_ms, party);
+    int rc = s->be->event_put(s, ev, record_time_ms, party);
+
+    return rc ? rc : zl_tix_add(s, ev, record_time_ms);
 }
 
 int zl_store_event_get(zl_store *s, const uint8_t hash[32], zl_event_cb cb,

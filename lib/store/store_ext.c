@@ -300,13 +300,17 @@ int zl_store_doc_link_exists(zl_store *s, const uint8_t event_hash[32],
 
 int zl_store_derived_clear(zl_store *s)
 {
-    return DISPATCH(AUDIT(s), derived_clear, s);
+    int rc = DISPATCH(AUDIT(s), derived_clear, s);
+
+    return rc ? rc : zl_tix_clear(s);
 }
 
 int zl_store_event_replace(zl_store *s, const struct zl_event *ev,
                            int64_t record_time_ms, const char *party)
 {
-    return DISPATCH(AUDIT(s), event_replace, s, ev, record_time_ms, party);
+    int rc = DISPATCH(AUDIT(s), event_replace, s, ev, record_time_ms, party);
+
+    return rc ? rc : zl_tix_add(s, ev, record_time_ms);
 }
 
 int zl_store_recall_ids_of(zl_store *s, const char *case_id,
@@ -320,7 +324,9 @@ int zl_store_recall_ids_of(zl_store *s, const char *case_id,
 
 int zl_store_correction_put(zl_store *s, const struct zl_correction *c)
 {
-    return DISPATCH(CORR(s), put, s, c);
+    int rc = DISPATCH(CORR(s), put, s, c);
+
+    return rc ? rc : zl_tix_mark_erroneous(s, c->target);
 }
 
 int zl_store_correction_get(zl_store *s, const char *key, zl_correction_cb cb,

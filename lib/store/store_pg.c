@@ -654,6 +654,7 @@ const struct zl_store_backend zl_pg_backend = {
             [ZL_STORE_MOD_TRACE] = &zl_pg_trace_ops.base,
             [ZL_STORE_MOD_DOCS] = &zl_pg_docs_ops.base,
             [ZL_STORE_MOD_RECEIPT] = &zl_pg_receipt_ops.base,
+            [ZL_STORE_MOD_TIX] = &zl_pg_tix_ops.base,
             [ZL_STORE_MOD_CORRECTION] = &zl_pg_correction_ops.base,
             [ZL_STORE_MOD_PARTY] = &zl_pg_party_ops.base,
             [ZL_STORE_MOD_RECALL] = &zl_pg_recall_ops.base,

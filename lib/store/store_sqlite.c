@@ -832,5 +832,6 @@ const struct zl_store_backend zl_sqlite_backend = {
             [ZL_STORE_MOD_AUDIT] = &zl_sqlite_audit_ops.base,
             [ZL_STORE_MOD_CORRECTION] = &zl_sqlite_correction_ops.base,
             [ZL_STORE_MOD_RECEIPT] = &zl_sqlite_receipt_ops.base,
+            [ZL_STORE_MOD_TIX] = &zl_sqlite_tix_ops.base,
         },
 };

@@ -87,6 +87,11 @@ static const struct zl_store_column LOG_NODE[] = {
 static const struct zl_store_column LOG_CHECKPOINT[] = {
     {"size", I}, {"root", B}, {"note", T}, {"issued_ms", I}};
 
+static const struct zl_store_column TRACE_KEYS[] = {
+    {"kid", I}, {"h", I}, {"key", T}};
+static const struct zl_store_column TRACE_EVENTS[] = {{"eid", I}, {"rec", B}};
+static const struct zl_store_column TRACE_ADJ[] = {{"id", I}, {"rows", B}};
+
 static const struct zl_store_column META[] = {{"key", T}, {"value", B}};
 
 #define TABLE(name, module, cols, n_key)                                       \
@@ -117,6 +122,9 @@ const struct zl_store_table zl_store_tables[] = {
     TABLE("log_leaf", ZL_STORE_MOD_LOG, LOG_LEAF, 1),
     TABLE("log_node", ZL_STORE_MOD_LOG, LOG_NODE, 2),
     TABLE("log_checkpoint", ZL_STORE_MOD_LOG, LOG_CHECKPOINT, 1),
+    TABLE("trace_keys", ZL_STORE_MOD_TIX, TRACE_KEYS, 1),
+    TABLE("trace_events", ZL_STORE_MOD_TIX, TRACE_EVENTS, 1),
+    TABLE("trace_adj", ZL_STORE_MOD_TIX, TRACE_ADJ, 1),
     TABLE("meta", CORE, META, 1),
 };
 

@@ -1,17 +1,19 @@
 /*
  * graph.c - the event graph the trace engine reads (see trace_int.h):
- * string interning, event table and lazy batched loading from the store.
- * The complete in-memory index that fills the same graph at once is
- * graph_index.c.
+ * string interning, event table and lazy batched loading from the store's
+ * persistent trace index (store_tix.h).
  *
  * Interning and the event table are index tables (util/itab.h) of int32
  * ids over growable arrays, so a node is 4 bytes wherever it is referred
  * to. Strings live in an arena of 1 MiB chunks that is freed at once.
  *
- * Lazy loading batches up to BATCH keys per store call, which is one round
- * trip per level and per kind of data on a server backend. Rejected: one
- * query per identifier (a trace of 10 levels over 1000 nodes would make
- * 1000 round trips) and recursive SQL (DESIGN.md: does not distribute).
+ * Lazy loading asks for all the keys of one step of a level in one batch
+ * (their entries, then the records of the events they name, then the
+ * strings of keys not seen yet), which is one round trip per step on a
+ * server backend. Rejected: one query per identifier (a trace of 10 levels
+ * over 1000 nodes would make 1000 round trips); recursive SQL (DESIGN.md:
+ * does not distribute); a graph loaded whole into memory before tracing
+ * (800 bytes an event and minutes to load at 10M events).
  *
  * An event's CTE, retail sale and source/destination slots are decided on
  * the enums the store resolved on read (zhiliang/cbv.h), never on URI
@@ -20,9 +22,7 @@
  */
 #include "trace/trace_int.h"
 
-#include "store/store.h"
-#include "store/store_correction.h"
-#include "store/store_trace.h"
+#include "store/store_tix.h"
 #include "util/alloc.h"
 #include "util/itab.h"
 #include "util/strmap.h"
@@ -30,7 +30,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH 512
 #define CHUNK ((size_t)1 << 20)
 
 /* FNV-1a with the high bits folded in (the tables mask the low ones). */
@@ -65,14 +64,7 @@ int tg_grow32(void **arr, uint32_t *cap, size_t need, size_t elem,
         nc *= 2;
     if (nc > UINT32_MAX)
         return ZL_ELIMIT;
-    if (*cap == 0 && *arr != NULL) { /* pooled: copy out (need - 1 used) */
-        p = zl_malloc(nc * elem);
-        if (p == NULL)
-            return ZL_ENOMEM;
-        memcpy(p, *arr, (need - 1) * elem);
-    } else {
-        p = zl_realloc(*arr, nc * elem);
-    }
+    p = zl_realloc(*arr, nc * elem);
     if (p == NULL)
         return ZL_ENOMEM;
     *bytes += (nc - *cap) * elem;
@@ -101,16 +93,11 @@ void tg_cleanup(struct tg *g)
     for (size_t i = 0; i < g->n_evs; i++)
         if (g->evs[i].cap_ids)
             zl_free(g->evs[i].ids);
-    while (g->pools != NULL) {
-        struct tg_pool *p = g->pools;
-
-        g->pools = p->next;
-        zl_free(p);
-    }
     zl_free(g->strs);
     zl_itab_free(&g->smap);
     zl_free(g->evs);
-    zl_itab_free(&g->emap);
+    zl_itab_free(&g->kmap);
+    zl_itab_free(&g->xmap);
     zl_arena_free(&g->arena);
     memset(g, 0, sizeof(*g));
 }
@@ -161,8 +148,6 @@ int32_t tg_intern(struct tg *g, const char *s, size_t len)
         return ZL_ENOMEM;
     e->len = (uint32_t)len;
     e->kind = (uint8_t)tg_classify(e->s);
-    if (g->complete)
-        e->flags = TG_S_ROWS | TG_S_TID;
     zl_itab_put(&g->smap, hash_bytes(s, len), (int32_t)g->n_strs);
     return (int32_t)g->n_strs++;
 }
@@ -170,44 +155,6 @@ int32_t tg_intern(struct tg *g, const char *s, size_t len)
 int32_t tg_intern0(struct tg *g, const char *s)
 {
     return s == NULL ? -1 : tg_intern(g, s, strlen(s));
-}
-
-static uint64_t ev_hash_of(const void *ctx, int32_t eid)
-{
-    const struct tg *g = ctx;
-
-    return hash_bytes(g->evs[eid].hash, 8);
-}
-
-int32_t tg_event(struct tg *g, const uint8_t hash[32], int create)
-{
-    struct tg_event *e;
-    size_t h;
-    int rc;
-
-    if (g->emap.cap) {
-        for (h = zl_itab_start(&g->emap, hash_bytes(hash, 8)); g->emap.slot[h];
-             h = zl_itab_step(&g->emap, h))
-            if (memcmp(g->evs[g->emap.slot[h] - 1].hash, hash, 32) == 0)
-                return g->emap.slot[h] - 1;
-    }
-    if (!create)
-        return -1;
-    if (g->n_evs >= INT32_MAX - 1)
-        return ZL_ELIMIT;
-    if ((rc = zl_itab_reserve(&g->emap, g->n_evs, 1024, ev_hash_of, g,
-                              &g->bytes)) < 0)
-        return rc;
-    if ((rc = zl_grow((void **)&g->evs, &g->cap_evs, g->n_evs + 1,
-                      sizeof(*g->evs), 64, &g->bytes)) < 0)
-        return rc;
-    e = &g->evs[g->n_evs];
-    memset(e, 0, sizeof(*e));
-    memcpy(e->hash, hash, 32);
-    e->tid = e->biz_step = e->disp = e->bizloc = e->readpt = -1;
-    e->so = e->sp = e->sl = e->dso = e->dsp = e->dsl = -1;
-    zl_itab_put(&g->emap, hash_bytes(hash, 8), (int32_t)g->n_evs);
-    return (int32_t)g->n_evs++;
 }
 
 int tg_add_row(struct tg *g, struct tg_str *st, int32_t eid, int role)
@@ -301,316 +248,425 @@ void tg_sort_ids(struct tg_event *e)
         qsort(e->ids, e->n_ids, sizeof(*e->ids), cmp_rank);
 }
 
-/* ---- lazy loads ---------------------------------------------------------- */
+/* ---- lazy loads from the persistent index (store_tix.h) -------------------
+ * Strings carry their key id once known (kid; -1: the index has no such
+ * key) and events their index id (xeid); kmap and xmap find them back.
+ * One record read gives an event's identifiers, metadata and sources and
+ * destinations at once, so tg_need_ids and tg_need_meta are one load. */
 
-static void ev_basic(struct tg_event *e, const struct zl_id_row *r)
+static uint64_t mix64(int64_t v)
 {
-    e->type = (uint8_t)r->type;
-    e->action = (uint8_t)r->action;
-    e->t = r->event_time_ms;
-    e->rt = r->record_time_ms;
+    uint64_t x = (uint64_t)v * 0x9E3779B97F4A7C15ull;
+
+    return x ^ (x >> 29);
 }
 
-static int row_cb(void *ctx, const struct zl_id_row *r)
+static uint64_t kid_hash_of(const void *ctx, int32_t sid)
 {
-    struct tg *g = ctx;
-    int32_t sid = tg_intern(g, r->id, strlen(r->id));
-    int32_t eid;
+    const struct tg *g = ctx;
 
-    if (sid < 0)
-        return sid;
-    eid = tg_event(g, r->hash, 1);
-    if (eid < 0)
-        return eid;
-    ev_basic(&g->evs[eid], r);
-    if (g->strs[sid].flags & TG_S_ROWS)
-        return 0; /* loaded by an earlier batch */
-    return tg_add_row(g, &g->strs[sid], eid, (int)r->role);
+    return mix64(g->strs[sid].kid);
 }
 
-int tg_need_rows(struct tg *g, const int32_t *sids, size_t n)
+static uint64_t xeid_hash_of(const void *ctx, int32_t eid)
 {
-    const char *ids[BATCH];
-    int32_t got[BATCH];
-    size_t k = 0;
-    int rc = 0;
+    const struct tg *g = ctx;
 
-    if (g->complete)
+    return mix64(g->evs[eid].xeid);
+}
+
+static int32_t sid_of_kid(const struct tg *g, int64_t kid)
+{
+    if (g->kmap.cap == 0 || kid <= 0)
+        return -1;
+    for (size_t h = zl_itab_start(&g->kmap, mix64(kid)); g->kmap.slot[h];
+         h = zl_itab_step(&g->kmap, h))
+        if (g->strs[g->kmap.slot[h] - 1].kid == kid)
+            return g->kmap.slot[h] - 1;
+    return -1;
+}
+
+/* Record that sid is key kid. */
+static int set_kid(struct tg *g, int32_t sid, int64_t kid)
+{
+    int rc;
+
+    g->strs[sid].kid = kid;
+    if (kid <= 0 || sid_of_kid(g, kid) >= 0)
         return 0;
-    for (size_t i = 0; i <= n; i++) {
-        if (i < n && !(g->strs[sids[i]].flags & TG_S_ROWS)) {
-            int dup = 0;
-
-            for (size_t j = 0; j < k && !dup; j++)
-                dup = got[j] == sids[i];
-            if (!dup) {
-                got[k] = sids[i];
-                ids[k++] = g->strs[sids[i]].s;
-            }
-        }
-        if (k > 0 && (k == BATCH || i == n)) {
-            rc = zl_store_id_lookup(g->store, ids, k, row_cb, g);
-            if (rc < 0)
-                return rc;
-            for (size_t j = 0; j < k; j++)
-                g->strs[got[j]].flags |= TG_S_ROWS;
-            k = 0;
-        }
-    }
+    if ((rc = zl_itab_reserve(&g->kmap, g->n_kmap, 1024, kid_hash_of, g,
+                              &g->bytes)) < 0)
+        return rc;
+    zl_itab_put(&g->kmap, mix64(kid), sid);
+    g->n_kmap++;
     return 0;
 }
 
-static int ids_cb(void *ctx, const struct zl_id_row *r)
+/* The event of index id xeid, created (empty) when missing. */
+static int32_t event_of_x(struct tg *g, int64_t xeid)
 {
-    struct tg *g = ctx;
-    int32_t eid = tg_event(g, r->hash, 0);
-    int32_t sid;
     struct tg_event *e;
-    struct tg_ref ref;
+    int rc;
 
-    if (eid < 0 || (g->evs[eid].flags & TG_EV_IDS))
-        return 0;
-    sid = tg_intern(g, r->id, strlen(r->id));
-    if (sid < 0)
-        return sid;
-    ref.x = sid;
-    ref.role = (uint8_t)r->role;
-    ref.has_qty = (uint8_t)(r->has_quantity != 0);
-    ref.qty = r->quantity;
-    ref.uom = tg_intern0(g, r->uom);
-    if (ref.uom < -1)
-        return ref.uom;
-    e = &g->evs[eid];
-    ev_basic(e, r);
-    return tg_add_ref(g, &e->ids, &e->n_ids, &e->cap_ids, &ref);
+    if (g->xmap.cap)
+        for (size_t h = zl_itab_start(&g->xmap, mix64(xeid)); g->xmap.slot[h];
+             h = zl_itab_step(&g->xmap, h))
+            if (g->evs[g->xmap.slot[h] - 1].xeid == xeid)
+                return g->xmap.slot[h] - 1;
+    if (g->n_evs >= INT32_MAX - 1)
+        return ZL_ELIMIT;
+    if ((rc = zl_itab_reserve(&g->xmap, g->n_evs, 1024, xeid_hash_of, g,
+                              &g->bytes)) < 0 ||
+        (rc = zl_grow((void **)&g->evs, &g->cap_evs, g->n_evs + 1,
+                      sizeof(*g->evs), 64, &g->bytes)) < 0)
+        return rc;
+    e = &g->evs[g->n_evs];
+    memset(e, 0, sizeof(*e));
+    e->xeid = xeid;
+    e->tid = e->biz_step = e->disp = e->bizloc = e->readpt = -1;
+    e->so = e->sp = e->sl = e->dso = e->dsp = e->dsl = -1;
+    zl_itab_put(&g->xmap, mix64(xeid), (int32_t)g->n_evs);
+    return (int32_t)g->n_evs++;
 }
 
-int tg_need_ids(struct tg *g, const int32_t *eids, size_t n)
+/* Resolve the key ids of sids[0..n) not yet looked up (one batch). */
+static int need_kids(struct tg *g, const int32_t *sids, size_t n)
 {
-    uint8_t(*hs)[32] = NULL;
-    int32_t got[BATCH];
-    size_t k = 0;
+    const char **keys = NULL;
+    size_t *lens = NULL, k = 0;
+    int32_t *which = NULL;
+    int64_t *kids = NULL;
     int rc = 0;
 
-    if (g->complete || n == 0)
+    if (!n)
         return 0;
-    hs = zl_malloc(BATCH * 32);
-    if (hs == NULL)
-        return ZL_ENOMEM;
-    for (size_t i = 0; i <= n; i++) {
-        if (i < n && !(g->evs[eids[i]].flags & TG_EV_IDS)) {
-            int dup = 0;
-
-            for (size_t j = 0; j < k && !dup; j++)
-                dup = got[j] == eids[i];
-            if (!dup) {
-                got[k] = eids[i];
-                memcpy(hs[k++], g->evs[eids[i]].hash, 32);
-            }
-        }
-        if (k > 0 && (k == BATCH || i == n)) {
-            rc = zl_store_event_ids(g->store, (const uint8_t(*)[32])hs, k,
-                                    ids_cb, g);
-            if (rc < 0)
-                goto out;
-            for (size_t j = 0; j < k; j++) {
-                g->evs[got[j]].flags |= TG_EV_IDS;
-                tg_sort_ids(&g->evs[got[j]]);
-            }
-            k = 0;
-        }
+    keys = zl_malloc(n * sizeof(*keys));
+    lens = zl_malloc(n * sizeof(*lens));
+    which = zl_malloc(n * sizeof(*which));
+    kids = zl_malloc(n * sizeof(*kids));
+    if (!keys || !lens || !which || !kids) {
+        rc = ZL_ENOMEM;
+        goto out;
     }
-    rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct tg_str *st = &g->strs[sids[i]];
+
+        if (st->kid != 0)
+            continue;
+        st->kid = -2; /* asked in this batch */
+        which[k] = sids[i];
+        keys[k] = st->s;
+        lens[k++] = st->len;
+    }
+    if (k && (rc = zl_tix_find_keys(g->store, keys, lens, k, kids)) < 0)
+        goto out;
+    for (size_t i = 0; i < k && rc >= 0; i++)
+        rc = set_kid(g, which[i], kids[i] ? kids[i] : -1);
 out:
-    zl_free(hs);
+    if (rc < 0)
+        for (size_t i = 0; i < k; i++)
+            if (g->strs[which[i]].kid == -2)
+                g->strs[which[i]].kid = 0;
+    zl_free(keys);
+    zl_free(lens);
+    zl_free(which);
+    zl_free(kids);
+    return rc < 0 ? rc : 0;
+}
+
+/* Decoded records waiting for the strings of their keys. */
+struct recs {
+    struct tg *g;
+    struct zl_tix_event *ev;
+    struct zl_tix_ref *ids;
+    size_t n, cap, n_ids, cap_ids;
+    int64_t *unknown; /* key ids without a string yet */
+    size_t n_unknown, cap_unknown;
+};
+
+static int want_kid(struct recs *r, int64_t kid)
+{
+    if (kid <= 0 || sid_of_kid(r->g, kid) >= 0)
+        return 0;
+    if (zl_grow((void **)&r->unknown, &r->cap_unknown, r->n_unknown + 1,
+                sizeof(*r->unknown), 64, NULL))
+        return ZL_ENOMEM;
+    r->unknown[r->n_unknown++] = kid;
+    return 0;
+}
+
+static int rec_cb(void *ctx, const struct zl_tix_event *e)
+{
+    struct recs *r = ctx;
+    const int64_t *k = &e->tid;
+    int rc = 0;
+
+    if (zl_grow((void **)&r->ev, &r->cap, r->n + 1, sizeof(*r->ev), 64, NULL) ||
+        zl_grow((void **)&r->ids, &r->cap_ids, r->n_ids + e->n_ids,
+                sizeof(*r->ids), 256, NULL))
+        return ZL_ENOMEM;
+    r->ev[r->n] = *e;
+    r->ev[r->n++].ids = NULL; /* r->ids moves: kept as a count */
+    memcpy(r->ids + r->n_ids, e->ids, e->n_ids * sizeof(*e->ids));
+    r->n_ids += e->n_ids;
+    /* tid .. dst_location are consecutive key ids */
+    for (int i = 0; i < 11 && !rc; i++)
+        rc = want_kid(r, k[i]);
+    for (size_t i = 0; i < e->n_ids && !rc; i++)
+        if (!(rc = want_kid(r, e->ids[i].kid)))
+            rc = want_kid(r, e->ids[i].uom);
     return rc;
 }
 
-int tg_meta_from_stored(struct tg *g, int32_t eid,
-                        const struct zl_stored_event *se)
+static int key_cb(void *ctx, int64_t kid, const char *key, size_t len)
 {
-    struct tg_event *e = &g->evs[eid];
-    int32_t v[5];
+    struct tg *g = ctx;
+    int32_t sid = tg_intern(g, key, len);
 
-    v[0] = tg_intern0(g, se->transformation_id);
-    v[1] = tg_intern0(g, se->biz_step);
-    v[2] = tg_intern0(g, se->disposition);
-    v[3] = tg_intern0(g, se->biz_location);
-    v[4] = tg_intern0(g, se->read_point);
-    for (int i = 0; i < 5; i++)
-        if (v[i] < -1)
-            return v[i];
-    e = &g->evs[eid]; /* interning may not move evs, but stay safe */
-    e->tid = v[0];
-    e->biz_step = v[1];
-    e->disp = v[2];
-    e->bizloc = v[3];
-    e->readpt = v[4];
-    e->tz = (int16_t)se->tz_offset_min;
-    e->cte = (uint8_t)zl_cte_classify(se->type, se->action, se->step);
-    e->consumer = (uint8_t)tg_consumer(se->step, se->disp);
-    e->vstep = (uint8_t)se->step;
-    e->vdisp = (uint8_t)se->disp;
-    e->type = (uint8_t)se->type;
-    e->action = (uint8_t)se->action;
-    e->t = se->event_time_ms;
-    e->rt = se->record_time_ms;
-    return 0;
+    return sid < 0 ? sid : set_kid(g, sid, kid);
 }
 
-struct meta_ctx {
-    struct tg *g;
-    int32_t eid;
-};
-
-int tg_event_ref(struct tg *g, int32_t eid, char kind, const char *type,
-                 const char *value)
+static int fill_event(struct tg *g, const struct zl_tix_event *x,
+                      const struct zl_tix_ref *ids)
 {
+    int32_t eid = event_of_x(g, x->eid);
     struct tg_event *e;
-    int32_t sid, *slot = NULL;
-
-    if (kind != 's' && kind != 'd')
-        return 0;
-    sid = tg_intern0(g, value);
-    if (sid < 0)
-        return sid;
-    e = &g->evs[eid];
-    switch (zl_sdt_of(type, type ? strlen(type) : 0)) {
-    case ZL_SDT_OWNING_PARTY: slot = kind == 's' ? &e->so : &e->dso; break;
-    case ZL_SDT_POSSESSING_PARTY: slot = kind == 's' ? &e->sp : &e->dsp; break;
-    case ZL_SDT_LOCATION: slot = kind == 's' ? &e->sl : &e->dsl; break;
-    default: break;
-    }
-    if (slot != NULL && *slot < 0)
-        *slot = sid;
-    return 0;
-}
-
-static int ref_cb(void *ctx, char kind, const char *type, const char *value)
-{
-    struct meta_ctx *m = ctx;
-
-    return tg_event_ref(m->g, m->eid, kind, type, value);
-}
-
-int tg_load_refs(struct tg *g, int32_t eid)
-{
-    struct meta_ctx m = {g, eid};
-    uint8_t h[32];
-
-    memcpy(h, g->evs[eid].hash, 32);
-    return zl_store_event_refs(g->store, h, ref_cb, &m);
-}
-
-static int refs_cb(void *ctx, const uint8_t hash[32], char kind,
-                   const char *type, const char *value)
-{
-    struct tg *g = ctx;
-    int32_t eid = tg_event(g, hash, 0);
-
-    return eid < 0 ? 0 : tg_event_ref(g, eid, kind, type, value);
-}
-
-static int meta_cb(void *ctx, const struct zl_stored_event *se)
-{
-    struct tg *g = ctx;
-    int32_t eid = tg_event(g, se->hash, 0);
-
-    return eid < 0 ? 0 : tg_meta_from_stored(g, eid, se);
-}
-
-int tg_need_meta(struct tg *g, const int32_t *eids, size_t n)
-{
-    uint8_t(*hs)[32] = NULL;
-    int32_t got[BATCH];
-    size_t k = 0;
-    int rc = 0;
-
-    if (g->complete || n == 0)
-        return 0;
-    hs = zl_malloc(BATCH * 32);
-    if (hs == NULL)
-        return ZL_ENOMEM;
-    for (size_t i = 0; i <= n; i++) {
-        if (i < n && !(g->evs[eids[i]].flags & TG_EV_META)) {
-            got[k] = eids[i];
-            memcpy(hs[k++], g->evs[eids[i]].hash, 32);
-            g->evs[eids[i]].flags |= TG_EV_META; /* once per batch */
-        }
-        if (k > 0 && (k == BATCH || i == n)) {
-            rc = zl_store_trace_events_meta(g->store, (const uint8_t(*)[32])hs,
-                                            k, meta_cb, g);
-            if (rc == 0)
-                rc = zl_store_trace_events_refs(
-                    g->store, (const uint8_t(*)[32])hs, k, refs_cb, g);
-            if (rc < 0) {
-                for (size_t j = 0; j < k; j++)
-                    g->evs[got[j]].flags &= (uint8_t)~TG_EV_META;
-                goto out;
-            }
-            k = 0;
-        }
-    }
-    rc = 0;
-out:
-    zl_free(hs);
-    return rc;
-}
-
-struct tid_ctx {
-    struct tg *g;
-    int32_t tid;
-};
-
-static int tid_cb(void *ctx, const struct zl_stored_event *se)
-{
-    struct tid_ctx *c = ctx;
-    struct tg *g = c->g;
-    int32_t eid = tg_event(g, se->hash, 1);
-    struct tg_str *s;
     int rc;
 
     if (eid < 0)
         return eid;
-    if (!(g->evs[eid].flags & TG_EV_META)) {
-        if ((rc = tg_meta_from_stored(g, eid, se)) < 0 ||
-            (rc = tg_load_refs(g, eid)) < 0)
+    e = &g->evs[eid];
+    if (e->flags & TG_EV_IDS)
+        return 0;
+    memcpy(e->hash, x->hash, 32);
+    e->type = (uint8_t)x->type;
+    e->action = (uint8_t)x->action;
+    e->t = x->event_time_ms;
+    e->rt = x->record_time_ms;
+    e->tz = (int16_t)x->tz_offset_min;
+    e->vstep = (uint8_t)x->step;
+    e->vdisp = (uint8_t)x->disp;
+    e->cte = (uint8_t)zl_cte_classify(x->type, x->action, x->step);
+    e->consumer = (uint8_t)tg_consumer(x->step, x->disp);
+    e->tid = sid_of_kid(g, x->tid);
+    e->biz_step = sid_of_kid(g, x->biz_step);
+    e->disp = sid_of_kid(g, x->disposition);
+    e->bizloc = sid_of_kid(g, x->biz_location);
+    e->readpt = sid_of_kid(g, x->read_point);
+    e->so = sid_of_kid(g, x->src_owner);
+    e->sp = sid_of_kid(g, x->src_possessor);
+    e->sl = sid_of_kid(g, x->src_location);
+    e->dso = sid_of_kid(g, x->dst_owner);
+    e->dsp = sid_of_kid(g, x->dst_possessor);
+    e->dsl = sid_of_kid(g, x->dst_location);
+    for (size_t i = 0; i < x->n_ids; i++) {
+        struct tg_ref r;
+
+        r.x = sid_of_kid(g, ids[i].kid);
+        r.uom = sid_of_kid(g, ids[i].uom);
+        r.qty = ids[i].qty;
+        r.role = ids[i].role;
+        r.has_qty = ids[i].has_qty;
+        if (r.x < 0)
+            return ZL_ESTORE; /* a record naming a key that is not there */
+        e = &g->evs[eid];
+        if ((rc = tg_add_ref(g, &e->ids, &e->n_ids, &e->cap_ids, &r)) < 0)
             return rc;
-        g->evs[eid].flags |= TG_EV_META;
     }
-    s = &g->strs[c->tid];
-    rc = tg_grow32((void **)&s->tid_ev, &s->cap_tid, (size_t)s->n_tid + 1,
-                   sizeof(int32_t), &g->bytes);
-    if (rc < 0)
-        return rc;
-    s->tid_ev[s->n_tid++] = eid;
+    e = &g->evs[eid];
+    e->flags |= TG_EV_IDS | TG_EV_META | (x->erroneous ? TG_EV_ERR : 0);
+    tg_sort_ids(e);
     return 0;
+}
+
+/* Load the records of events eids[0..n) not loaded yet. */
+static int load_records(struct tg *g, const int32_t *eids, size_t n)
+{
+    struct recs r = {.g = g};
+    int64_t *x = NULL;
+    size_t k = 0;
+    int rc = 0;
+
+    if (!n)
+        return 0;
+    if (!(x = zl_malloc(n * sizeof(*x))))
+        return ZL_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        struct tg_event *e = &g->evs[eids[i]];
+
+        if (e->flags & (TG_EV_IDS | TG_EV_ASKED))
+            continue;
+        e->flags |= TG_EV_ASKED;
+        x[k++] = e->xeid;
+    }
+    for (size_t i = 0; i < n; i++)
+        g->evs[eids[i]].flags &= (uint8_t)~TG_EV_ASKED;
+    if (k)
+        rc = zl_tix_events(g->store, x, k, rec_cb, &r);
+    if (!rc && r.n_unknown)
+        rc = zl_tix_key_strings(g->store, r.unknown, r.n_unknown, key_cb, g);
+    for (size_t i = 0, off = 0; i < r.n && !rc; i++) {
+        rc = fill_event(g, &r.ev[i], r.ids + off);
+        off += r.ev[i].n_ids;
+    }
+    zl_free(x);
+    zl_free(r.ev);
+    zl_free(r.ids);
+    zl_free(r.unknown);
+    return rc < 0 ? rc : (rc > 0 ? ZL_ESTORE : 0);
+}
+
+int tg_need_ids(struct tg *g, const int32_t *eids, size_t n)
+{
+    return load_records(g, eids, n);
+}
+
+int tg_need_meta(struct tg *g, const int32_t *eids, size_t n)
+{
+    return load_records(g, eids, n);
+}
+
+/* Index entries of some keys, read in one batch. */
+struct hits {
+    struct tg *g;
+    int lo, hi; /* roles kept */
+    struct hit {
+        int32_t sid, eid;
+        int role;
+    } * v;
+    size_t n, cap;
+    int32_t *eids;
+    size_t n_eids, cap_eids;
+};
+
+static int hit_cb(void *ctx, int64_t kid, int64_t xeid, int role)
+{
+    struct hits *h = ctx;
+    int32_t eid;
+
+    if (role < h->lo || role > h->hi)
+        return 0;
+    if ((eid = event_of_x(h->g, xeid)) < 0)
+        return eid;
+    if (zl_grow((void **)&h->v, &h->cap, h->n + 1, sizeof(*h->v), 64, NULL) ||
+        zl_grow((void **)&h->eids, &h->cap_eids, h->n_eids + 1,
+                sizeof(*h->eids), 64, NULL))
+        return ZL_ENOMEM;
+    h->v[h->n++] = (struct hit){sid_of_kid(h->g, kid), eid, role};
+    h->eids[h->n_eids++] = eid;
+    return 0;
+}
+
+/* The entries of sids[0..n) with roles lo..hi, their events loaded. */
+static int read_hits(struct tg *g, const int32_t *sids, size_t n, int lo,
+                     int hi, struct hits *h)
+{
+    int64_t *kids;
+    size_t k = 0;
+    int rc;
+
+    memset(h, 0, sizeof(*h));
+    h->g = g;
+    h->lo = lo;
+    h->hi = hi;
+    if ((rc = need_kids(g, sids, n)) < 0)
+        return rc;
+    if (!(kids = zl_malloc((n ? n : 1) * sizeof(*kids))))
+        return ZL_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (g->strs[sids[i]].kid > 0)
+            kids[k++] = g->strs[sids[i]].kid;
+    rc = zl_tix_rows(g->store, kids, k, hit_cb, h);
+    zl_free(kids);
+    if (!rc)
+        rc = load_records(g, h->eids, h->n_eids);
+    return rc < 0 ? rc : 0;
+}
+
+static void hits_free(struct hits *h)
+{
+    zl_free(h->v);
+    zl_free(h->eids);
+}
+
+/* Occurrence order within an identifier: event time, then hash, then
+ * role (what the identifier rows were ordered by). */
+static int row_cmp(const void *x, const void *y, void *ctx)
+{
+    const struct tg *g = ctx;
+    const struct tg_row *a = x, *b = y;
+    const struct tg_event *ea = &g->evs[a->x], *eb = &g->evs[b->x];
+    int c;
+
+    if (ea->t != eb->t)
+        return ea->t < eb->t ? -1 : 1;
+    if ((c = memcmp(ea->hash, eb->hash, 32)))
+        return c;
+    return (int)a->role - (int)b->role;
+}
+
+int tg_need_rows(struct tg *g, const int32_t *sids, size_t n)
+{
+    struct hits h;
+    int32_t *todo;
+    size_t k = 0;
+    int rc;
+
+    if (!n)
+        return 0;
+    /* only identifiers whose rows are not loaded, each once */
+    if (!(todo = zl_malloc(n * sizeof(*todo))))
+        return ZL_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        struct tg_str *st = &g->strs[sids[i]];
+
+        if (st->flags & (TG_S_ROWS | TG_S_ASKED))
+            continue;
+        st->flags |= TG_S_ASKED;
+        todo[k++] = sids[i];
+    }
+    rc = read_hits(g, todo, k, ZL_ROLE_EPC, ZL_ROLE_OUTPUT_QTY, &h);
+    for (size_t i = 0; i < h.n && rc >= 0; i++)
+        if (h.v[i].sid >= 0 && !(g->evs[h.v[i].eid].flags & TG_EV_ERR))
+            rc = tg_add_row(g, &g->strs[h.v[i].sid], h.v[i].eid, h.v[i].role);
+    for (size_t i = 0; i < k; i++) {
+        struct tg_str *st = &g->strs[todo[i]];
+
+        st->flags &= (uint8_t)~TG_S_ASKED;
+        if (rc >= 0) {
+            st->flags |= TG_S_ROWS;
+            if (st->n_rows > 1)
+                qsort_r(st->rows, st->n_rows, sizeof(*st->rows), row_cmp, g);
+        }
+    }
+    hits_free(&h);
+    zl_free(todo);
+    return rc < 0 ? rc : 0;
 }
 
 int tg_need_tid(struct tg *g, const int32_t *tids, size_t n)
 {
-    if (g->complete)
+    struct hits h;
+    int rc;
+
+    if (!n)
         return 0;
-    for (size_t i = 0; i < n; i++) {
-        struct tid_ctx c = {g, tids[i]};
-        int rc;
+    rc = read_hits(g, tids, n, ZL_TIX_ROLE_TID, ZL_TIX_ROLE_TID, &h);
+    for (size_t i = 0; i < h.n && rc >= 0; i++) {
+        struct tg_str *st = &g->strs[h.v[i].sid];
 
-        if (g->strs[tids[i]].flags & TG_S_TID)
+        if (h.v[i].sid < 0 || (st->flags & TG_S_TID))
             continue;
-        rc = zl_store_events_by_transformation(g->store, g->strs[tids[i]].s,
-                                               tid_cb, &c);
-        if (rc < 0)
-            return rc;
-        g->strs[tids[i]].flags |= TG_S_TID;
+        rc = tg_grow32((void **)&st->tid_ev, &st->cap_tid,
+                       (size_t)st->n_tid + 1, sizeof(int32_t), &g->bytes);
+        if (rc >= 0)
+            st->tid_ev[st->n_tid++] = h.v[i].eid;
     }
-    return 0;
+    for (size_t i = 0; i < n && rc >= 0; i++)
+        g->strs[tids[i]].flags |= TG_S_TID;
+    hits_free(&h);
+    return rc < 0 ? rc : 0;
 }
-
-struct loc_ctx {
-    struct tg *g;
-    int32_t **out;
-    size_t *n, *cap;
-};
 
 int tg_push_eid(struct tg *g, int32_t **out, size_t *n, size_t *cap,
                 int32_t eid)
@@ -623,47 +679,19 @@ int tg_push_eid(struct tg *g, int32_t **out, size_t *n, size_t *cap,
     return 0;
 }
 
-static int loc_cb(void *ctx, const struct zl_stored_event *se)
-{
-    struct loc_ctx *c = ctx;
-    int32_t eid = tg_event(c->g, se->hash, 1);
-    int rc;
-
-    if (eid < 0)
-        return eid;
-    if (!(c->g->evs[eid].flags & TG_EV_META)) {
-        if ((rc = tg_meta_from_stored(c->g, eid, se)) < 0 ||
-            (rc = tg_load_refs(c->g, eid)) < 0)
-            return rc;
-        c->g->evs[eid].flags |= TG_EV_META;
-    }
-    return tg_push_eid(c->g, c->out, c->n, c->cap, eid);
-}
-
 int tg_location_events(struct tg *g, const char *loc, int32_t **out, size_t *n,
                        size_t *cap)
 {
-    struct zl_event_filter f;
-    const char *one[2] = {loc, NULL};
-    struct loc_ctx c = {g, out, n, cap};
+    struct hits h;
     int32_t sid;
     int rc;
 
-    if (g->complete) {
-        sid = tg_find(g, loc, strlen(loc));
-        if (sid < 0)
-            return 0;
-        for (size_t i = 0; i < g->n_evs; i++)
-            if (g->evs[i].bizloc == sid || g->evs[i].readpt == sid)
-                if ((rc = tg_push_eid(g, out, n, cap, (int32_t)i)) < 0)
-                    return rc;
-        return 0;
-    }
-    memset(&f, 0, sizeof(f));
-    f.biz_locations = one;
-    if ((rc = zl_store_events_query(g->store, &f, loc_cb, &c)) < 0)
-        return rc;
-    memset(&f, 0, sizeof(f));
-    f.read_points = one;
-    return zl_store_events_query(g->store, &f, loc_cb, &c);
+    if ((sid = tg_intern(g, loc, strlen(loc))) < 0)
+        return sid;
+    rc = read_hits(g, &sid, 1, ZL_TIX_ROLE_BIZLOC, ZL_TIX_ROLE_READPT, &h);
+    for (size_t i = 0; i < h.n && rc >= 0; i++)
+        if (i == 0 || h.v[i].eid != h.v[i - 1].eid)
+            rc = tg_push_eid(g, out, n, cap, h.v[i].eid);
+    hits_free(&h);
+    return rc < 0 ? rc : 0;
 }

@@ -542,8 +542,6 @@ static int prefetch(struct zl_trace *t)
                 pev = {0};
     int rc;
 
-    if (g->complete)
-        return 0;
     for (size_t i = 0; i < t->cur.n; i++)
         if ((rc = ivec_push(&sids, t->nodes[t->cur.v[i].node].sid)) < 0)
             goto out;
@@ -1195,12 +1193,8 @@ int zl_trace_run_many(zl_store *s, const char *const *ids, size_t n,
         return ZL_ENOMEM;
     if (o != NULL)
         t->opts = *o;
-    if (t->opts.index != NULL) {
-        t->g = (struct tg *)&t->opts.index->g;
-    } else {
-        tg_init(&t->own, s);
-        t->g = &t->own;
-    }
+    tg_init(&t->own, s);
+    t->g = &t->own;
     t->from = t->opts.from_ms ? t->opts.from_ms : NEG;
     t->to = t->opts.to_ms ? t->opts.to_ms : POS;
     t->max_nodes = t->opts.max_nodes ? t->opts.max_nodes : DEFAULT_MAX_NODES;
@@ -1208,32 +1202,13 @@ int zl_trace_run_many(zl_store *s, const char *const *ids, size_t n,
         int32_t sid = -1;
         int len;
 
-        /* an identifier the index holds verbatim is canonical already */
-        if (t->g->complete &&
-            (sid = tg_find(t->g, ids[i], strlen(ids[i]))) >= 0) {
-            rc = tg_classify(ids[i]) == ZL_TK_LOCATION
-                     ? start_location(t, sid)
-                     : reach(t, sid, NEG, POS, 1, 0, -1, ZL_LINK_START, -1,
-                             NULL);
-            if (rc < 0)
-                goto out;
-            continue;
-        }
         len =
             zl_gs1_canonical(ids[i], strlen(ids[i]), canon, sizeof(canon), err);
         if (len < 0) {
             rc = len == ZL_ELIMIT ? ZL_EINVAL : len;
             goto out;
         }
-        /* a read-only index cannot take new identifiers: one it has never
-         * seen has no events, and the trace has no node for it */
-        if (t->g->complete) {
-            sid = tg_find(t->g, canon, (size_t)len);
-            if (sid < 0)
-                continue;
-        } else {
-            sid = tg_intern(t->g, canon, (size_t)len);
-        }
+        sid = tg_intern(t->g, canon, (size_t)len);
         if (sid < 0) {
             rc = sid;
             goto out;

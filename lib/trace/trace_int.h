@@ -4,14 +4,10 @@
  * The graph (struct tg) is what a trace reads: identifiers and other
  * strings interned to integer ids (sid), events by integer id (eid), for
  * each identifier its occurrences (rows), for each event its identifiers,
- * for each transformationID its events. It fills in two ways:
- *   - lazily, as a per-trace cache of store lookups: each level of a trace
- *     asks tg_need_* for what it will read, which fetches the missing parts
- *     in batches (zl_store_id_lookup, zl_store_event_ids...);
- *   - completely, once, as the in-memory index (zl_trace_index_load); then
- *     `complete` is set, the tg_need_* calls return at once and the graph
- *     is read-only, so many traces (threads) can share it.
- * The engine (trace.c) does not know which.
+ * for each transformationID its events. It is a per-trace cache of the
+ * store's persistent trace index (store_tix.h): each level of a trace asks
+ * tg_need_* for what it will read, which fetches the missing parts in
+ * batches (graph.c).
  */
 #ifndef ZL_TRACE_INT_H
 #define ZL_TRACE_INT_H
@@ -39,12 +35,14 @@ struct tg_row {
     uint8_t role;
 };
 
-#define TG_EV_IDS  1u /* ids[] complete */
-#define TG_EV_META 2u /* tid, bizStep... and source/destination known */
-#define TG_EV_ERR  4u /* declared erroneous: contributes no rows */
+#define TG_EV_IDS   1u /* ids[] complete */
+#define TG_EV_META  2u /* tid, bizStep... and source/destination known */
+#define TG_EV_ERR   4u /* declared erroneous: contributes no rows */
+#define TG_EV_ASKED 8u /* in the batch being loaded */
 
 struct tg_event {
     uint8_t hash[32];
+    int64_t xeid; /* id in the persistent index (lazy graph) */
     int64_t t, rt;
     int32_t tid, biz_step, disp, bizloc, readpt; /* sids or -1 */
     int32_t so, sp, sl, dso, dsp, dsl;           /* src/dst owner,
@@ -60,14 +58,17 @@ struct tg_event {
     struct tg_ref *ids;
 };
 
-#define TG_S_ROWS 1u /* rows complete */
-#define TG_S_TID  2u /* tid group complete */
+#define TG_S_ROWS  1u /* rows complete */
+#define TG_S_TID   2u /* tid group complete */
+#define TG_S_ASKED 4u /* in the batch being loaded */
 
 struct tg_str {
     const char *s;
     uint32_t len;
     uint8_t flags;
     uint8_t kind; /* enum zl_trace_kind of the string */
+    int64_t kid;  /* key id in the persistent index: 0 not asked yet,
+                     -1 the index has no such key */
     uint32_t n_rows, cap_rows;
     struct tg_row *rows; /* occurrences of this identifier */
     uint32_t n_tid, cap_tid;
@@ -76,28 +77,18 @@ struct tg_str {
 
 struct zl_stored_event;
 
-/* After a full load, every identifier list and row list is moved into one
- * exact-size pool (no per-array malloc overhead or doubling slack); such an
- * array is marked by cap = 0 with a non-NULL pointer, and grows by copying
- * out of the pool. */
-struct tg_pool {
-    struct tg_pool *next;
-    double data[]; /* struct tg_ref or struct tg_row */
-};
-
 struct tg {
-    zl_store *store; /* for lazy loads; NULL when complete */
-    int complete;
+    zl_store *store; /* where lazy loads read */
     struct tg_str *strs;
     size_t n_strs, cap_strs;
     struct zl_itab smap; /* string -> sid */
     struct tg_event *evs;
     size_t n_evs, cap_evs;
-    struct zl_itab emap;   /* event hash -> eid */
+    struct zl_itab kmap; /* key id -> sid (lazy graph) */
+    struct zl_itab xmap; /* index event id -> eid (lazy graph) */
+    size_t n_kmap;
     struct zl_arena arena; /* the strings, packed in 1 MiB chunks */
-    struct tg_pool *pools; /* exact-size ids/rows storage (index) */
     size_t bytes;          /* heap held (approximate, for reports) */
-    int64_t max_rt;        /* highest record time loaded (index) */
 };
 
 int tg_role_rank(int role); /* 0 input, 1 other, 2 output */
@@ -112,8 +103,6 @@ void tg_cleanup(struct tg *g);
 /* Intern s[0..len): sid >= 0 or ZL_ENOMEM. Find only: -1 if absent. */
 int32_t tg_intern(struct tg *g, const char *s, size_t len);
 int32_t tg_find(const struct tg *g, const char *s, size_t len);
-/* Event by hash: eid (created empty if absent when create) or -1. */
-int32_t tg_event(struct tg *g, const uint8_t hash[32], int create);
 
 static inline const char *tg_s(const struct tg *g, int32_t sid)
 {
@@ -129,9 +118,8 @@ int tg_need_tid(struct tg *g, const int32_t *tids, size_t n);
 int tg_location_events(struct tg *g, const char *loc, int32_t **out, size_t *n,
                        size_t *cap);
 
-/* Used by both the lazy loads (graph.c) and the index (graph_index.c). */
-/* Grow a uint32-counted array (*cap = 0 with *arr set: pooled, copied
- * out); 0, ZL_ENOMEM or ZL_ELIMIT past UINT32_MAX elements. */
+/* Grow a uint32-counted array; 0, ZL_ENOMEM or ZL_ELIMIT past UINT32_MAX
+ * elements. */
 int tg_grow32(void **arr, uint32_t *cap, size_t need, size_t elem,
               size_t *bytes);
 /* tg_intern of a NUL-terminated s; -1 for NULL. */
@@ -143,25 +131,8 @@ int tg_add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n, uint32_t *cap,
                const struct tg_ref *r);
 /* Order an event's identifiers by tg_role_rank, then by sid. */
 void tg_sort_ids(struct tg_event *e);
-/* Fill event eid's metadata (ids interned, CTE, consumer flag, times)
- * from a stored event; 0 or a negative ZL_E* code. */
-int tg_meta_from_stored(struct tg *g, int32_t eid,
-                        const struct zl_stored_event *se);
-/* A source ('s') or destination ('d') of event eid: fills the first free
- * owning/possessing/location slot of its type; other kinds are ignored.
- * 0 or a negative ZL_E* code. */
-int tg_event_ref(struct tg *g, int32_t eid, char kind, const char *type,
-                 const char *value);
-/* Load event eid's sources and destinations from g->store. */
-int tg_load_refs(struct tg *g, int32_t eid);
 /* Append eid to the growable array *out (*n used, *cap allocated). */
 int tg_push_eid(struct tg *g, int32_t **out, size_t *n, size_t *cap,
                 int32_t eid);
-
-/* The index wraps one complete graph. */
-struct zl_trace_index {
-    struct tg g;
-    int64_t n_corrections; /* when it changes, the index is rebuilt */
-};
 
 #endif

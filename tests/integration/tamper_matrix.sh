@@ -7,6 +7,7 @@
 #
 # Covered: events (every index column, the packed identifier list, the
 # record itself), event_ids (every column), event_refs (every column),
+# the persistent trace index (trace_keys, trace_events, trace_adj),
 # signed_docs and event_docs, recall_cases and recall_ids, the log
 # tables, events.record_time and events.party (capture metadata outside
 # the CBV hash, checked against the logged capture receipts) and the
@@ -152,6 +153,20 @@ done
 expect_repaired "event_refs.hash" "update event_refs set hash = (select hash from events order by hash limit 1 offset 9) where $rpk"
 expect_repaired "event_refs row deleted" "delete from event_refs where $rpk"
 expect_repaired "event_refs row inserted" "insert into event_refs select hash, kind, type, value || 'forged' from event_refs where $rpk"
+
+# the persistent trace index (what every trace reads): keys, records,
+# adjacency chunks edited, swapped, deleted; reindex rebuilds it.
+tk="kid = (select kid from trace_keys where key = '$item')"
+expect_repaired "trace_keys.key" "update trace_keys set key = key || 'x' where $tk"
+expect_repaired "trace_keys.h" "update trace_keys set h = h + 1 where $tk"
+expect_repaired "trace_keys row deleted" "delete from trace_keys where $tk"
+te="eid = (select min(eid) + 7 from trace_events)"
+expect_repaired "trace_events.rec swapped" "update trace_events set rec = (select rec from trace_events where eid = (select min(eid) + 8 from trace_events)) where $te"
+expect_repaired "trace_events row deleted" "delete from trace_events where $te"
+expect_repaired "trace_events row inserted" "insert into trace_events select eid + 1000000, rec from trace_events where $te"
+ta="id = (select min(id) from trace_adj where id >= (select kid from trace_keys where key = '$item') * 1048576)"
+expect_repaired "trace_adj row deleted" "delete from trace_adj where $ta"
+expect_repaired "trace_adj.rows swapped" "update trace_adj set rows = (select rows from trace_adj order by id limit 1) where $ta"
 
 # recall cases: the row's every column, the identifier index.
 cw="case_id = '$case1'"

@@ -509,8 +509,7 @@ static size_t query_err(zl_store *s, const char *epc_class, char **last)
     return c.n;
 }
 
-static int trace_has_recall(zl_store *s, const char *id,
-                            const zl_trace_index *ix)
+static int trace_has_recall(zl_store *s, const char *id)
 {
     struct zl_trace_opts o;
     struct zl_error err = {0};
@@ -519,7 +518,6 @@ static int trace_has_recall(zl_store *s, const char *id,
 
     memset(&o, 0, sizeof o);
     o.dir = ZL_TRACE_BACKWARD;
-    o.index = ix;
     assert_int_equal(zl_trace_run(s, id, &o, &t, &err), 0);
     for (size_t i = 0; i < zl_trace_event_count(t); i++) {
         const char *d = zl_trace_event(t, i)->disposition;
@@ -537,7 +535,6 @@ static void test_correction(void **state)
     struct zl_capture_result r;
     struct zl_error err;
     struct zl_audit_stats st;
-    zl_trace_index *ix = NULL;
     uint64_t size0, size1;
     char *last = NULL;
 
@@ -555,9 +552,7 @@ static void test_correction(void **state)
              object_event("OBSERVE", "holding", "recalled", DAIRY_GLNS[0], body,
                           NULL));
     accepted(f->s, USCC_DAIRY, wrong);
-    assert_int_equal(zl_trace_index_load(f->s, &ix), 0);
-    assert_true(trace_has_recall(f->s, id, NULL));
-    assert_true(trace_has_recall(f->s, id, ix));
+    assert_true(trace_has_recall(f->s, id));
     assert_int_equal(query_err(f->s, id, &last), 0);
     free(last);
 
@@ -593,11 +588,10 @@ static void test_correction(void **state)
     assert_non_null(strstr(last, "\"errorDeclaration\""));
     assert_non_null(strstr(last, "incorrect_data"));
     free(last);
-    /* traces leave it out, lazily and on an updated index */
-    assert_false(trace_has_recall(f->s, id, NULL));
-    assert_int_equal(zl_trace_index_update(ix, f->s), 0);
-    assert_false(trace_has_recall(f->s, id, ix));
-    zl_trace_index_free(ix);
+    /* traces leave it out, as captured and after a rebuilt index */
+    assert_false(trace_has_recall(f->s, id));
+    assert_int_equal(zl_audit_reindex(f->s, NULL), 0);
+    assert_false(trace_has_recall(f->s, id));
     /* the original is still there (nothing deleted) and verify passes */
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, &st), 0);
     assert_int_equal(st.issues, 0);
@@ -613,8 +607,7 @@ static void test_correction(void **state)
 }
 
 /* Does a forward trace from id reach node? */
-static int reaches(zl_store *s, const char *id, const char *node,
-                   const zl_trace_index *ix)
+static int reaches(zl_store *s, const char *id, const char *node)
 {
     struct zl_trace_opts o;
     struct zl_error err = {0};
@@ -623,7 +616,6 @@ static int reaches(zl_store *s, const char *id, const char *node,
 
     memset(&o, 0, sizeof o);
     o.dir = ZL_TRACE_FORWARD;
-    o.index = ix;
     assert_int_equal(zl_trace_run(s, id, &o, &t, &err), 0);
     for (size_t i = 0; i < zl_trace_node_count(t); i++)
         if (!strcmp(zl_trace_node(t, i)->id, node))
@@ -659,7 +651,6 @@ static void test_correction_edges(void **state)
     struct zl_capture_result r;
     struct zl_error err;
     struct zl_audit_stats st;
-    zl_trace_index *ix = NULL;
     char body[512];
 
     add_cast(f->s);
@@ -687,17 +678,14 @@ static void test_correction_edges(void **state)
              in, out, DAIRY_GLNS[0]);
 #undef TRANSFORM
     accepted(f->s, USCC_DAIRY, tr);
-    assert_int_equal(zl_trace_index_load(f->s, &ix), 0);
-    assert_true(reaches(f->s, in, out, NULL));
-    assert_true(reaches(f->s, in, out, ix));
+    assert_true(reaches(f->s, in, out));
     assert_true(scope_names(f->s, in, out));
     assert_int_equal(capture_as(f->s, USCC_DAIRY, fix, &r, &err), 0);
     assert_int_equal(r.n_corrected, 1);
-    assert_false(reaches(f->s, in, out, NULL));
-    assert_int_equal(zl_trace_index_update(ix, f->s), 0);
-    assert_false(reaches(f->s, in, out, ix));
+    assert_false(reaches(f->s, in, out));
     assert_false(scope_names(f->s, in, out));
-    zl_trace_index_free(ix);
+    assert_int_equal(zl_audit_reindex(f->s, NULL), 0);
+    assert_false(reaches(f->s, in, out));
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, &st), 0);
 }
 

@@ -196,8 +196,9 @@ static void test_module_state(void **state)
     for (i = 0; i < ZL_STORE_MAX_MODULES; i++)
         if (zl_store_module_set(f->s, &keys[i], &keys[i], NULL))
             break;
-    /* A, B (kept registered after the rollback) and the log's */
-    assert_int_equal(i, ZL_STORE_MAX_MODULES - 3);
+    /* A, B (kept registered after the rollback), the log's and the
+     * trace index's */
+    assert_int_equal(i, ZL_STORE_MAX_MODULES - 4);
     assert_int_equal(zl_store_module_set(f->s, &KEY_C, x, count_free),
                      ZL_ELIMIT);
     assert_null(zl_store_module_state(f->s, &KEY_C));

@@ -68,9 +68,9 @@ static int n_seeds(void)
 /* ---- differential
  * ------------------------------------------------------------ */
 
-static int run_compare(zl_store *s, const zl_trace_index *ix,
-                       const struct gchain *c, int start, int fwd, int depth,
-                       int ok_n, int64_t at, int64_t from, int64_t to)
+static int run_compare(zl_store *s, int reindexed, const struct gchain *c,
+                       int start, int fwd, int depth, int ok_n, int64_t at,
+                       int64_t from, int64_t to)
 {
     static struct naive m;
     struct zl_trace_opts o;
@@ -85,14 +85,13 @@ static int run_compare(zl_store *s, const zl_trace_index *ix,
     o.at_ms = at;
     o.from_ms = from;
     o.to_ms = to;
-    o.index = ix;
     rc = zl_trace_run(s, c->ids[start], &o, &t, &err);
     assert_int_equal(rc, 0);
     naive_run(&m, c, &start, 1, fwd, depth, ok_n, from, to);
     snprintf(what, sizeof what, "seed %llu %s %s depth %d at %s window %s %s",
              (unsigned long long)c->seed, fwd ? "forward" : "backward",
              c->ids[start], depth, at ? "cut" : "-", from ? "from" : "-",
-             ix ? "index" : "store");
+             reindexed ? "reindexed" : "captured");
     rc = compare_trace(t, &m, c, what);
     zl_trace_free(t);
     return rc;
@@ -105,13 +104,8 @@ static void test_random_chains(void **state)
     int64_t *cut_rt = calloc((size_t)seeds, sizeof(int64_t));
     int *cut = calloc((size_t)seeds, sizeof(int));
     static struct gchain c;
-    zl_trace_index *ix = NULL;
 
     for (int sd = 0; sd < seeds; sd++) {
-        /* the index is loaded half way and brought up to date after, as a
-         * server keeps it consistent with captures */
-        if (sd == seeds / 2)
-            assert_int_equal(zl_trace_index_load(f->s, &ix), 0);
         g_generate(&c, (uint64_t)sd + 1);
         cut[sd] = c.n_ev / 2 + 1;
         if (cut[sd] > c.n_ev)
@@ -122,12 +116,10 @@ static void test_random_chains(void **state)
             capture(f->s, &c, cut[sd], c.n_ev, NULL);
         }
     }
-    if (ix == NULL)
-        assert_int_equal(zl_trace_index_load(f->s, &ix), 0);
-    else
-        assert_int_equal(zl_trace_index_update(ix, f->s), 0);
     for (int mode = 0; mode < 2; mode++) {
-        const zl_trace_index *use = mode ? ix : NULL;
+        /* mode 1: on the trace index rebuilt from the records */
+        if (mode == 1)
+            assert_int_equal(zl_audit_reindex(f->s, NULL), 0);
 
         for (int sd = 0; sd < seeds && failures < 5; sd++) {
             g_generate(&c, (uint64_t)sd + 1);
@@ -144,15 +136,15 @@ static void test_random_chains(void **state)
                     int64_t mid = c.ev[c.n_ev / 2].t;
 
                     runs += 4;
-                    failures += run_compare(f->s, use, &c, start, fwd, 0,
+                    failures += run_compare(f->s, mode, &c, start, fwd, 0,
                                             c.n_ev, 0, 0, 0) != 0;
                     failures +=
-                        run_compare(f->s, use, &c, start, fwd,
+                        run_compare(f->s, mode, &c, start, fwd,
                                     1 + g_pick(&c, 3), c.n_ev, 0, 0, 0) != 0;
-                    failures += run_compare(f->s, use, &c, start, fwd, 0,
+                    failures += run_compare(f->s, mode, &c, start, fwd, 0,
                                             cut[sd], cut_rt[sd], 0, 0) != 0;
                     failures +=
-                        run_compare(f->s, use, &c, start, fwd, 0, c.n_ev, 0,
+                        run_compare(f->s, mode, &c, start, fwd, 0, c.n_ev, 0,
                                     fwd ? mid : c.t0, fwd ? 0 : mid) != 0;
                 }
             }
@@ -161,7 +153,6 @@ static void test_random_chains(void **state)
     printf("# %d seeds, %d traces compared (store walk and index), %d "
            "differences\n",
            seeds, runs, failures);
-    zl_trace_index_free(ix);
     free(cut_rt);
     free(cut);
     assert_int_equal(failures, 0);

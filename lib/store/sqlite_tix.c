@@ -1,0 +1,178 @@
+/*
+ * sqlite_tix.c - the persistent trace index's tables on SQLite (the
+ * operations of backend.h's zl_store_tix_ops; formats in tix.c).
+ *
+ * All three are rowid tables keyed by their integer id, so a read is a
+ * primary-key seek and a chunk range is one B-tree walk; trace_keys has
+ * one more index, on the FNV hash of the key. Batches are loops over one
+ * cached statement: in-process SQLite pays no round trip per row.
+ */
+#include "store/sqlite_int.h"
+
+#include <string.h>
+
+static const char SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS trace_keys(kid INTEGER PRIMARY KEY,"
+    " h INTEGER NOT NULL, key TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS trace_keys_h ON trace_keys(h);"
+    "CREATE TABLE IF NOT EXISTS trace_events(eid INTEGER PRIMARY KEY,"
+    " rec BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS trace_adj(id INTEGER PRIMARY KEY,"
+    " rows BLOB NOT NULL);";
+
+static int tix_schema(zl_store *s)
+{
+    return zl_sqlite_exec(s, SCHEMA);
+}
+
+/* The statements of each table, indexed by enum zl_tix_table. */
+static const char *const GET[] = {
+    "SELECT kid, h, key FROM trace_keys WHERE kid = ?1",
+    "SELECT eid, 0, rec FROM trace_events WHERE eid = ?1",
+    "SELECT id, 0, rows FROM trace_adj WHERE id = ?1"};
+static const char *const RANGE[] = {
+    "SELECT kid, h, key FROM trace_keys WHERE kid BETWEEN ?1 AND ?2"
+    " ORDER BY kid",
+    "SELECT eid, 0, rec FROM trace_events WHERE eid BETWEEN ?1 AND ?2"
+    " ORDER BY eid",
+    "SELECT id, 0, rows FROM trace_adj WHERE id BETWEEN ?1 AND ?2"
+    " ORDER BY id"};
+static const char *const LAST[] = {
+    "SELECT kid, h, key FROM trace_keys WHERE kid BETWEEN ?1 AND ?2"
+    " ORDER BY kid DESC LIMIT 1",
+    "SELECT eid, 0, rec FROM trace_events WHERE eid BETWEEN ?1 AND ?2"
+    " ORDER BY eid DESC LIMIT 1",
+    "SELECT id, 0, rows FROM trace_adj WHERE id BETWEEN ?1 AND ?2"
+    " ORDER BY id DESC LIMIT 1"};
+static const char *const PUT[] = {
+    "INSERT OR REPLACE INTO trace_keys(kid, h, key) VALUES(?1, ?2, ?3)",
+    "INSERT OR REPLACE INTO trace_events(eid, rec) VALUES(?1, ?3)",
+    "INSERT OR REPLACE INTO trace_adj(id, rows) VALUES(?1, ?3)"};
+static const char *const MAX[] = {"SELECT max(kid) FROM trace_keys",
+                                  "SELECT max(eid) FROM trace_events",
+                                  "SELECT max(id) FROM trace_adj"};
+
+/* Step st to its end, calling cb with each (id, h, bytes) row; resets. */
+static int each_row(sqlite3_stmt *st, zl_tix_rows_cb cb, void *ctx)
+{
+    struct zl_tix_row r;
+    int rc, src;
+
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        r.id = sqlite3_column_int64(st, 0);
+        r.h = sqlite3_column_int64(st, 1);
+        r.p = sqlite3_column_blob(st, 2);
+        r.n = (size_t)sqlite3_column_bytes(st, 2);
+        if (r.p == NULL)
+            r.p = "";
+        if ((rc = cb(ctx, &r))) {
+            sqlite3_reset(st);
+            return rc;
+        }
+    }
+    sqlite3_reset(st);
+    return src == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+static int tix_get(zl_store *s, enum zl_tix_table t, const int64_t *ids,
+                   size_t n, zl_tix_rows_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = zl_sqlite_stmt(s, GET[t]);
+    int rc = 0;
+
+    if (!st)
+        return ZL_ESTORE;
+    for (size_t i = 0; i < n && !rc; i++) {
+        sqlite3_bind_int64(st, 1, ids[i]);
+        rc = each_row(st, cb, ctx);
+    }
+    return rc;
+}
+
+static int tix_keys_by_hash(zl_store *s, const int64_t *h, size_t n,
+                            zl_tix_rows_cb cb, void *ctx)
+{
+    static const char SQL[] = "SELECT kid, h, key FROM trace_keys WHERE h = ?1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc = 0;
+
+    if (!st)
+        return ZL_ESTORE;
+    for (size_t i = 0; i < n && !rc; i++) {
+        sqlite3_bind_int64(st, 1, h[i]);
+        rc = each_row(st, cb, ctx);
+    }
+    return rc;
+}
+
+static int tix_ranges(zl_store *s, enum zl_tix_table t, const int64_t *lo,
+                      const int64_t *hi, size_t n, int last, zl_tix_rows_cb cb,
+                      void *ctx)
+{
+    sqlite3_stmt *st = zl_sqlite_stmt(s, last ? LAST[t] : RANGE[t]);
+    int rc = 0;
+
+    if (!st)
+        return ZL_ESTORE;
+    for (size_t i = 0; i < n && !rc; i++) {
+        sqlite3_bind_int64(st, 1, lo[i]);
+        sqlite3_bind_int64(st, 2, hi[i]);
+        rc = each_row(st, cb, ctx);
+    }
+    return rc;
+}
+
+static int tix_put(zl_store *s, enum zl_tix_table t,
+                   const struct zl_tix_row *rows, size_t n)
+{
+    sqlite3_stmt *st = zl_sqlite_stmt(s, PUT[t]);
+
+    if (!st)
+        return ZL_ESTORE;
+    for (size_t i = 0; i < n; i++) {
+        int rc;
+
+        sqlite3_bind_int64(st, 1, rows[i].id);
+        if (t == ZL_TIX_KEYS) {
+            sqlite3_bind_int64(st, 2, rows[i].h);
+            sqlite3_bind_text(st, 3, rows[i].p, (int)rows[i].n, SQLITE_STATIC);
+        } else {
+            sqlite3_bind_blob(st, 3, rows[i].p, (int)rows[i].n, SQLITE_STATIC);
+        }
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return zl_sqlite_rc(rc) ? zl_sqlite_rc(rc) : ZL_ESTORE;
+    }
+    sqlite3_clear_bindings(st);
+    return 0;
+}
+
+static int tix_max_id(zl_store *s, enum zl_tix_table t, int64_t *max)
+{
+    sqlite3_stmt *st = zl_sqlite_stmt(s, MAX[t]);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    rc = sqlite3_step(st);
+    *max = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : ZL_ESTORE;
+}
+
+static int tix_clear(zl_store *s)
+{
+    return zl_sqlite_exec(s, "DELETE FROM trace_keys; DELETE FROM trace_events;"
+                             " DELETE FROM trace_adj;");
+}
+
+const struct zl_store_tix_ops zl_sqlite_tix_ops = {
+    .base = {"tix", tix_schema},
+    .get = tix_get,
+    .keys_by_hash = tix_keys_by_hash,
+    .ranges = tix_ranges,
+    .put = tix_put,
+    .max_id = tix_max_id,
+    .clear = tix_clear,
+};

@@ -1,0 +1,145 @@
+/*
+ * store_tix.h - the persistent trace index: the event graph a trace walks,
+ * kept in the store beside the records and written in the same
+ * transaction as the events it describes (tix.c; layout there).
+ *
+ * Three tables, the same on every backend:
+ *   trace_keys(kid, h, key)  every string a trace follows or shows
+ *                            (identifiers, transformation IDs, locations,
+ *                            bizStep, disposition, parties, units),
+ *                            interned once; h = FNV-1a 64 of the key
+ *   trace_events(eid, rec)   one compact record an event: its hash, type,
+ *                            times, vocabulary, the kids of its strings and
+ *                            its identifiers with roles and quantities
+ *   trace_adj(id, rows)      for each key, the events that carry it, as
+ *                            chunks of delta-coded (event, role) entries;
+ *                            id = kid << 20 | chunk number
+ * A trace reads a handful of rows per level by primary key, so opening a
+ * store and tracing needs no load; `zhiliang reindex` rebuilds the index
+ * from the records and `zhiliang verify` checks it against them.
+ */
+#ifndef ZL_STORE_TIX_H
+#define ZL_STORE_TIX_H
+
+#include "store/store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Roles of an adjacency entry beyond the identifier roles (zl_id_role,
+ * 1..9): the event has the key as its transformationID, bizLocation or
+ * readPoint. */
+#define ZL_TIX_ROLE_TID    16
+#define ZL_TIX_ROLE_BIZLOC 17
+#define ZL_TIX_ROLE_READPT 18
+
+/* One identifier of an indexed event. kid and uom are key ids (uom 0 when
+ * none). */
+struct zl_tix_ref {
+    int64_t kid, uom;
+    double qty;
+    uint8_t role; /* enum zl_id_role */
+    uint8_t has_qty;
+};
+
+/* An indexed event as a trace reads it. Key ids are 0 when absent. */
+struct zl_tix_event {
+    int64_t eid;
+    uint8_t hash[32];
+    int erroneous; /* declared erroneous (by itself or a correction) */
+    enum zl_event_type type;
+    enum zl_action action;
+    enum zl_biz_step step;
+    enum zl_disposition disp;
+    int64_t event_time_ms, record_time_ms;
+    int tz_offset_min;
+    int64_t tid, biz_step, disposition, biz_location, read_point;
+    /* first source / destination of each CBV type: owning party,
+     * possessing party, location */
+    int64_t src_owner, src_possessor, src_location;
+    int64_t dst_owner, dst_possessor, dst_location;
+    size_t n_ids;
+    const struct zl_tix_ref *ids; /* borrowed for the callback */
+};
+
+/* ---- writing (store.c calls these; nothing else needs to) ---------------- */
+
+/* Index a newly stored event (record_time_ms as stored). Held in memory
+ * and written at commit (or before the next index read in the same
+ * transaction). Returns 0 or ZL_ENOMEM. */
+int zl_tix_add(zl_store *s, const struct zl_event *ev, int64_t record_time_ms);
+/* Write what zl_tix_add holds; store.c calls it before committing.
+ * Returns 0 or a negative ZL_E* code (the caller rolls back). */
+int zl_tix_flush(zl_store *s);
+/* Mark the event with this hash erroneous (a correction declared it so):
+ * its identifiers stop linking anything. Not indexed: 0. */
+int zl_tix_mark_erroneous(zl_store *s, const uint8_t hash[32]);
+/* Empty the index (reindex, before adding every event again). */
+int zl_tix_clear(zl_store *s);
+
+/* ---- reading --------------------------------------------------------------
+ */
+
+/* kids[i] = the key id of keys[i] (lens[i] bytes), 0 when the index has no
+ * such key. Returns 0 or a negative ZL_E* code. */
+int zl_tix_find_keys(zl_store *s, const char *const *keys, const size_t *lens,
+                     size_t n, int64_t *kids);
+/* The strings of key ids kids[0..n): cb once for each that exists (any
+ * order; key borrowed for the call). Returns 0, cb's value or an error. */
+typedef int (*zl_tix_key_cb)(void *ctx, int64_t kid, const char *key,
+                             size_t len);
+int zl_tix_key_strings(zl_store *s, const int64_t *kids, size_t n,
+                       zl_tix_key_cb cb, void *ctx);
+/* The events carrying keys kids[0..n): cb(kid, eid, role) for each entry,
+ * each key's entries in event order. Returns 0, cb's value or an error. */
+typedef int (*zl_tix_row_cb)(void *ctx, int64_t kid, int64_t eid, int role);
+int zl_tix_rows(zl_store *s, const int64_t *kids, size_t n, zl_tix_row_cb cb,
+                void *ctx);
+/* The indexed events eids[0..n): cb once for each (any order). Returns 0,
+ * cb's value, ZL_ESTORE for a malformed record, or an error. */
+typedef int (*zl_tix_event_cb)(void *ctx, const struct zl_tix_event *e);
+int zl_tix_events(zl_store *s, const int64_t *eids, size_t n,
+                  zl_tix_event_cb cb, void *ctx);
+
+/* ---- checking (verify) ----------------------------------------------------
+ * The index agrees with the records when the multiset of its event records
+ * equals the records rebuilt from the stored events, and its adjacency is
+ * exactly the entries those records imply. A check accumulates both sides
+ * as sums of SHA-256 digests (order-free, so neither side needs sorting). */
+struct zl_tix_check {
+    uint64_t expect[4], have[4];         /* event records */
+    uint64_t adj_expect[4], adj_have[4]; /* adjacency entries */
+    uint64_t n_expect, n_have;           /* event counts */
+    uint64_t n_missing_keys;             /* strings with no key */
+    uint64_t n_bad_keys, n_bad_records;  /* wrong h, undecodable */
+    uint8_t (*skip)[32];                 /* events accounted as stored */
+    size_t n_skip, cap_skip;
+};
+/* An event whose record no longer parses (verify names it elsewhere): its
+ * index record is accounted as it stands. 0 or ZL_ENOMEM. */
+int zl_tix_check_skip(struct zl_tix_check *c, const uint8_t hash[32]);
+/* Add the record ev (as stored, record_time_ms) should have. */
+int zl_tix_check_event(zl_store *s, struct zl_tix_check *c,
+                       const struct zl_event *ev, int64_t record_time_ms,
+                       int erroneous);
+/* Read the whole index into the other side. */
+int zl_tix_check_index(zl_store *s, struct zl_tix_check *c);
+/* 1 when both sides agree. */
+int zl_tix_check_ok(const struct zl_tix_check *c);
+/* Free what a check holds. */
+void zl_tix_check_cleanup(struct zl_tix_check *c);
+
+/* ---- backend operations (sqlite_tix.c, pg_tix.c) ------------------------- */
+
+enum zl_tix_table { ZL_TIX_KEYS, ZL_TIX_EVENTS, ZL_TIX_ADJ };
+
+/* A row of an index table: id (kid, eid, or the adjacency id) and its
+ * bytes; h only for keys. */
+struct zl_tix_row {
+    int64_t id, h;
+    const void *p;
+    size_t n;
+};
+typedef int (*zl_tix_rows_cb)(void *ctx, const struct zl_tix_row *r);
+
+#endif

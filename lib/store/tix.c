@@ -1,0 +1,1256 @@
+/*
+ * tix.c - the persistent trace index (store_tix.h): its record and chunk
+ * formats, the write path capture takes, the reads a trace makes and the
+ * check verify runs. The three tables are reached through the backend's
+ * tix operations (sqlite_tix.c, pg_tix.c), which only move rows; every
+ * byte format lives here, so both backends hold the same bytes.
+ *
+ * Writing. zl_tix_add copies a new event into a pending list (the
+ * module's per-handle state, dropped at rollback); zl_tix_flush, run by
+ * zl_store_commit, writes the list set-at-a-time: every distinct string
+ * looked up once by its FNV hash (one batch), the missing ones inserted
+ * with the next key ids, one record per event with the next event ids,
+ * then each key's new entries appended to its last chunk (fetched in one
+ * batch, only for keys that existed before) or to new chunks. Ids are the
+ * table's maximum + 1, read once per transaction under the writers' lock.
+ * A key carried by thousands of events of one document is thus one chunk
+ * write, not thousands.
+ *
+ * Record (trace_events.rec), version 1: byte 1; a flags byte (bit 0:
+ * erroneous; at offset 1 so a correction flips it in place); the 32-byte
+ * event hash; type and action bytes; bizStep and disposition enums as
+ * varints; event time, record time - event time and the time-zone offset
+ * as zigzag varints; the key ids (0 = none) of the transformationID,
+ * bizStep, disposition, bizLocation, readPoint and the six source /
+ * destination slots as varints; the identifier count, then per
+ * identifier its key id, a byte (role | 0x80 quantity | 0x40 unit), the
+ * quantity as 8 bytes (host double) and the unit's key id when flagged.
+ * About 60 bytes for a typical event.
+ *
+ * Chunk (trace_adj.rows): entries varint((eid - previous eid) << 5 | role)
+ * in event order, the previous eid starting at 0 in each chunk; a chunk
+ * is closed past CHUNK_BYTES. About 3 bytes an entry.
+ *
+ * Rejected: one row per (key, event) entry (8-15 bytes an entry and one
+ * B-tree step each on a trace; a location's millions of entries as
+ * millions of rows); a blob per key rewritten whole on append (quadratic
+ * for busy keys); a file beside the store (PostgreSQL stores have no
+ * "beside", and a second file is a second crash-consistency problem);
+ * the 64-bit key hash as the key id (a collision, or a crafted identifier,
+ * would merge two keys).
+ */
+#include "store/store_tix.h"
+
+#include "store/backend.h"
+#include "util/alloc.h"
+#include "util/strmap.h"
+#include "zhiliang/arena.h"
+#include "zhiliang/buf.h"
+#include "zhiliang/cbv.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REC_V1      1
+#define REC_ERR     1u
+#define CHUNK_BYTES 1024
+#define BUF_MAX     ((size_t)1 << 32) /* one flush or check buffer */
+#define ADJ_SHIFT   20
+#define ADJ_MASK    (((int64_t)1 << ADJ_SHIFT) - 1)
+#define ROLE_BITS   5
+#define PEND_MAX    16384 /* pending events written at once, at most */
+#define N_STR       11    /* the string slots of a record, in record order */
+
+#define TIX(s) ZL_STORE_MODULE(s, ZL_STORE_MOD_TIX, zl_store_tix_ops)
+
+enum { S_TID, S_STEP, S_DISP, S_LOC, S_RP, S_SO, S_SP, S_SL, S_DO, S_DP, S_DL };
+
+/* ---- varints ------------------------------------------------------------- */
+
+static int put_uv(struct zl_buf *b, uint64_t v)
+{
+    uint8_t t[10];
+    size_t n = 0;
+
+    do {
+        t[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return zl_buf_add(b, t, n);
+}
+
+static int put_sv(struct zl_buf *b, int64_t v)
+{
+    return put_uv(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+struct rd {
+    const uint8_t *p, *end;
+    int bad;
+};
+
+static uint64_t get_uv(struct rd *r)
+{
+    uint64_t v = 0;
+
+    for (int sh = 0; sh < 64; sh += 7) {
+        if (r->p >= r->end) {
+            r->bad = 1;
+            return 0;
+        }
+        v |= (uint64_t)(*r->p & 0x7f) << sh;
+        if (!(*r->p++ & 0x80))
+            return v;
+    }
+    r->bad = 1;
+    return 0;
+}
+
+static int64_t get_sv(struct rd *r)
+{
+    uint64_t u = get_uv(r);
+
+    return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+static uint8_t get_byte(struct rd *r)
+{
+    if (r->p >= r->end) {
+        r->bad = 1;
+        return 0;
+    }
+    return *r->p++;
+}
+
+/* ---- an event as the index sees it ----------------------------------------
+ */
+
+struct pid {
+    const char *id, *uom;
+    double qty;
+    uint8_t role, has_qty;
+};
+
+struct pev {
+    uint8_t hash[32];
+    uint8_t err, type, action;
+    int step, disp;
+    int64_t t, rt;
+    int tz;
+    const char *str[N_STR];
+    size_t n_ids;
+    struct pid *ids;
+};
+
+/* The first value of each source/destination type fills its slot. */
+static void ref_slots(const char **slot, const struct zl_typed_ref *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int k = -1;
+
+        switch (zl_sdt_of(r[i].type, r[i].type ? strlen(r[i].type) : 0)) {
+        case ZL_SDT_OWNING_PARTY: k = 0; break;
+        case ZL_SDT_POSSESSING_PARTY: k = 1; break;
+        case ZL_SDT_LOCATION: k = 2; break;
+        default: break;
+        }
+        if (k >= 0 && !slot[k])
+            slot[k] = r[i].value;
+    }
+}
+
+/* Describe ev in p; strings are copied into a when a is not NULL, else
+ * borrowed from ev. Returns 0 or ZL_ENOMEM. */
+static int pev_of(struct pev *p, const struct zl_event *ev, int64_t rt,
+                  struct zl_arena *a)
+{
+    memset(p, 0, sizeof(*p));
+    memcpy(p->hash, ev->hash, 32);
+    p->err = ev->has_error_declaration ? 1 : 0;
+    p->type = (uint8_t)ev->type;
+    p->action = (uint8_t)ev->action;
+    p->step = (int)ev->step;
+    p->disp = (int)ev->disp;
+    p->t = ev->event_time_ms;
+    p->rt = rt;
+    p->tz = ev->tz_offset_min;
+    p->str[S_TID] = ev->transformation_id;
+    p->str[S_STEP] = ev->biz_step;
+    p->str[S_DISP] = ev->disposition;
+    p->str[S_LOC] = ev->biz_location;
+    p->str[S_RP] = ev->read_point;
+    ref_slots(&p->str[S_SO], ev->sources, ev->n_sources);
+    ref_slots(&p->str[S_DO], ev->destinations, ev->n_destinations);
+    p->n_ids = ev->n_ids;
+    if (a == NULL) {
+        p->ids = zl_malloc((ev->n_ids ? ev->n_ids : 1) * sizeof(*p->ids));
+    } else {
+        p->ids =
+            zl_arena_alloc(a, (ev->n_ids ? ev->n_ids : 1) * sizeof(*p->ids));
+        for (int i = 0; i < N_STR; i++)
+            if (p->str[i] && !(p->str[i] = zl_arena_strndup(a, p->str[i],
+                                                            strlen(p->str[i]))))
+                return ZL_ENOMEM;
+    }
+    if (p->ids == NULL)
+        return ZL_ENOMEM;
+    for (size_t i = 0; i < ev->n_ids; i++) {
+        const struct zl_event_id *e = &ev->ids[i];
+        struct pid *d = &p->ids[i];
+
+        d->id = e->id;
+        d->uom = e->uom;
+        d->qty = e->quantity;
+        d->role = (uint8_t)e->role;
+        d->has_qty = (uint8_t)(e->has_quantity != 0);
+        if (a && !(d->id = zl_arena_strndup(a, e->id, strlen(e->id))))
+            return ZL_ENOMEM;
+        if (a && d->uom &&
+            !(d->uom = zl_arena_strndup(a, e->uom, strlen(e->uom))))
+            return ZL_ENOMEM;
+    }
+    return 0;
+}
+
+/* Call f for every string of p (f's value stops the walk). */
+static int pev_strings(const struct pev *p, int (*f)(void *ctx, const char *s),
+                       void *ctx)
+{
+    int rc = 0;
+
+    for (int i = 0; i < N_STR && !rc; i++)
+        if (p->str[i])
+            rc = f(ctx, p->str[i]);
+    for (size_t i = 0; i < p->n_ids && !rc; i++) {
+        rc = f(ctx, p->ids[i].id);
+        if (!rc && p->ids[i].uom)
+            rc = f(ctx, p->ids[i].uom);
+    }
+    return rc;
+}
+
+/* Key ids of strings: a map string -> kid (entry n; 0 = none yet). */
+static int64_t kid_of(const struct zl_strmap *m, const char *s)
+{
+    const struct zl_strmap_entry *e;
+
+    if (s == NULL)
+        return 0;
+    e = zl_strmap_find(m, s);
+    return e ? (int64_t)e->n : 0;
+}
+
+/* Encode p's record with the key ids m holds. */
+static int encode_rec(const struct pev *p, const struct zl_strmap *m,
+                      struct zl_buf *b)
+{
+    uint8_t head[2 + 32 + 2];
+    int rc;
+
+    head[0] = REC_V1;
+    head[1] = p->err ? REC_ERR : 0;
+    memcpy(head + 2, p->hash, 32);
+    head[34] = p->type;
+    head[35] = p->action;
+    rc = zl_buf_add(b, head, sizeof head);
+    rc = rc ? rc : put_uv(b, (uint64_t)p->step);
+    rc = rc ? rc : put_uv(b, (uint64_t)p->disp);
+    rc = rc ? rc : put_sv(b, p->t);
+    rc = rc ? rc : put_sv(b, p->rt - p->t);
+    rc = rc ? rc : put_sv(b, p->tz);
+    for (int i = 0; i < N_STR && !rc; i++)
+        rc = put_uv(b, (uint64_t)kid_of(m, p->str[i]));
+    rc = rc ? rc : put_uv(b, p->n_ids);
+    for (size_t i = 0; i < p->n_ids && !rc; i++) {
+        const struct pid *d = &p->ids[i];
+        uint8_t f =
+            (uint8_t)(d->role | (d->has_qty ? 0x80 : 0) | (d->uom ? 0x40 : 0));
+
+        rc = put_uv(b, (uint64_t)kid_of(m, d->id));
+        rc = rc ? rc : zl_buf_add(b, &f, 1);
+        if (!rc && d->has_qty)
+            rc = zl_buf_add(b, &d->qty, sizeof d->qty);
+        if (!rc && d->uom)
+            rc = put_uv(b, (uint64_t)kid_of(m, d->uom));
+    }
+    return rc ? ZL_ENOMEM : 0;
+}
+
+/* Decode a record into e; ids grows as needed (*cap entries). Returns 0 or
+ * ZL_ESTORE (malformed), ZL_ENOMEM. */
+static int decode_rec(const uint8_t *p, size_t n, int64_t eid,
+                      struct zl_tix_event *e, struct zl_tix_ref **ids,
+                      size_t *cap)
+{
+    struct rd r = {p, p + n, 0};
+    int64_t *slot[N_STR];
+    uint64_t n_ids;
+
+    memset(e, 0, sizeof(*e));
+    if (n < 36 || p[0] != REC_V1)
+        return ZL_ESTORE;
+    e->eid = eid;
+    e->erroneous = (p[1] & REC_ERR) != 0;
+    memcpy(e->hash, p + 2, 32);
+    e->type = (enum zl_event_type)p[34];
+    e->action = (enum zl_action)p[35];
+    r.p = p + 36;
+    e->step = (enum zl_biz_step)get_uv(&r);
+    e->disp = (enum zl_disposition)get_uv(&r);
+    e->event_time_ms = get_sv(&r);
+    e->record_time_ms = e->event_time_ms + get_sv(&r);
+    e->tz_offset_min = (int)get_sv(&r);
+    slot[S_TID] = &e->tid;
+    slot[S_STEP] = &e->biz_step;
+    slot[S_DISP] = &e->disposition;
+    slot[S_LOC] = &e->biz_location;
+    slot[S_RP] = &e->read_point;
+    slot[S_SO] = &e->src_owner;
+    slot[S_SP] = &e->src_possessor;
+    slot[S_SL] = &e->src_location;
+    slot[S_DO] = &e->dst_owner;
+    slot[S_DP] = &e->dst_possessor;
+    slot[S_DL] = &e->dst_location;
+    for (int i = 0; i < N_STR; i++)
+        *slot[i] = (int64_t)get_uv(&r);
+    n_ids = get_uv(&r);
+    if (r.bad || n_ids > n)
+        return ZL_ESTORE;
+    if (zl_grow((void **)ids, cap, (size_t)n_ids, sizeof(**ids), 16, NULL))
+        return ZL_ENOMEM;
+    for (uint64_t i = 0; i < n_ids; i++) {
+        struct zl_tix_ref *d = &(*ids)[i];
+        uint8_t f;
+
+        d->kid = (int64_t)get_uv(&r);
+        f = get_byte(&r);
+        d->role = (uint8_t)(f & 0x3f);
+        d->has_qty = (uint8_t)((f & 0x80) != 0);
+        d->qty = 0;
+        d->uom = 0;
+        if (d->has_qty) {
+            if (r.end - r.p < (ptrdiff_t)sizeof d->qty) {
+                r.bad = 1;
+                break;
+            }
+            memcpy(&d->qty, r.p, sizeof d->qty);
+            r.p += sizeof d->qty;
+        }
+        if (f & 0x40)
+            d->uom = (int64_t)get_uv(&r);
+    }
+    if (r.bad || r.p != r.end)
+        return ZL_ESTORE;
+    e->n_ids = (size_t)n_ids;
+    e->ids = *ids;
+    return 0;
+}
+
+/* ---- adjacency entries ----------------------------------------------------
+ */
+
+struct entry {
+    int64_t kid, eid;
+    int role;
+};
+
+static int entry_cmp(const void *x, const void *y)
+{
+    const struct entry *a = x, *b = y;
+
+    if (a->kid != b->kid)
+        return a->kid < b->kid ? -1 : 1;
+    if (a->eid != b->eid)
+        return a->eid < b->eid ? -1 : 1;
+    return a->role - b->role;
+}
+
+/* The entries an event implies, sorted and without repeats (an event
+ * naming one identifier twice in one role links it once). An erroneous
+ * event keeps its entries (a correction only flips its record's flag);
+ * readers leave it out. */
+static int rec_entries(const struct zl_tix_event *e, struct entry **out,
+                       size_t *n, size_t *cap)
+{
+    size_t k = 0;
+
+    *n = 0;
+    if (zl_grow((void **)out, cap, e->n_ids + 3, sizeof(**out), 16, NULL))
+        return ZL_ENOMEM;
+    for (size_t i = 0; i < e->n_ids; i++)
+        (*out)[k++] = (struct entry){e->ids[i].kid, e->eid, e->ids[i].role};
+    if (e->tid)
+        (*out)[k++] = (struct entry){e->tid, e->eid, ZL_TIX_ROLE_TID};
+    if (e->biz_location)
+        (*out)[k++] =
+            (struct entry){e->biz_location, e->eid, ZL_TIX_ROLE_BIZLOC};
+    if (e->read_point)
+        (*out)[k++] = (struct entry){e->read_point, e->eid, ZL_TIX_ROLE_READPT};
+    qsort(*out, k, sizeof(**out), entry_cmp);
+    for (size_t i = 0; i < k; i++)
+        if (*n == 0 || entry_cmp(&(*out)[*n - 1], &(*out)[i]))
+            (*out)[(*n)++] = (*out)[i];
+    return 0;
+}
+
+/* Walk a chunk's entries: f(ctx, eid, role) for each. 0, f's value or
+ * ZL_ESTORE; *last (may be NULL) gets the last eid. */
+static int chunk_walk(const uint8_t *p, size_t n, int64_t *last,
+                      int (*f)(void *ctx, int64_t eid, int role), void *ctx)
+{
+    struct rd r = {p, p + n, 0};
+    int64_t eid = 0;
+    int rc = 0;
+
+    while (r.p < r.end && !rc) {
+        uint64_t v = get_uv(&r);
+
+        if (r.bad)
+            return ZL_ESTORE;
+        eid += (int64_t)(v >> ROLE_BITS);
+        if (f)
+            rc = f(ctx, eid, (int)(v & ((1u << ROLE_BITS) - 1)));
+    }
+    if (last)
+        *last = eid;
+    return rc;
+}
+
+/* ---- per-handle state: the pending events ----------------------------------
+ */
+
+struct tix_state {
+    struct zl_arena arena; /* pending strings and identifier arrays */
+    struct pev *pend;
+    size_t n_pend, cap_pend;
+    uint64_t tx;      /* transaction in which next_* were read */
+    int64_t next_kid; /* next free key id */
+    int64_t next_eid; /* next free event id */
+};
+
+static const int STATE_KEY = 0;
+
+static void state_free(void *p)
+{
+    struct tix_state *st = p;
+
+    zl_arena_free(&st->arena);
+    zl_free(st->pend);
+    zl_free(st);
+}
+
+static struct tix_state *state_get(zl_store *s, int create)
+{
+    struct tix_state *st = zl_store_module_state(s, &STATE_KEY);
+
+    if (st || !create)
+        return st;
+    if (!(st = zl_calloc(1, sizeof(*st))))
+        return NULL;
+    zl_arena_init(&st->arena, (size_t)-1);
+    if (zl_store_module_set(s, &STATE_KEY, st, state_free)) {
+        state_free(st);
+        return NULL;
+    }
+    return st;
+}
+
+int zl_tix_add(zl_store *s, const struct zl_event *ev, int64_t record_time_ms)
+{
+    struct tix_state *st;
+
+    if (!TIX(s))
+        return 0; /* a backend without the index */
+    if (!(st = state_get(s, 1)) ||
+        zl_grow((void **)&st->pend, &st->cap_pend, st->n_pend + 1,
+                sizeof(*st->pend), 64, NULL))
+        return ZL_ENOMEM;
+    if (pev_of(&st->pend[st->n_pend], ev, record_time_ms, &st->arena))
+        return ZL_ENOMEM;
+    /* a rebuild adds millions: write them as they come, a batch a time */
+    return ++st->n_pend >= PEND_MAX ? zl_tix_flush(s) : 0;
+}
+
+/* ---- flush ------------------------------------------------------------------
+ */
+
+struct flush {
+    zl_store *s;
+    struct tix_state *st;
+    struct zl_strmap keys; /* string -> kid (n); val non-NULL: new key */
+    struct zl_buf buf;
+    int rc;
+};
+
+static int collect_str(void *ctx, const char *s)
+{
+    struct flush *f = ctx;
+    int rc;
+
+    zl_strmap_put(&f->keys, s, NULL, &rc);
+    return rc;
+}
+
+static int found_key(void *ctx, const struct zl_tix_row *r)
+{
+    struct zl_strmap *m = ctx;
+    struct zl_strmap_entry *e;
+    char tmp[256], *k = r->n < sizeof tmp ? tmp : zl_malloc(r->n + 1);
+
+    if (!k)
+        return ZL_ENOMEM;
+    memcpy(k, r->p, r->n);
+    k[r->n] = 0;
+    e = strlen(k) == r->n ? zl_strmap_find(m, k) : NULL;
+    if (e && (e->n == 0 || r->id < e->n))
+        e->n = r->id; /* the lowest of duplicates: as find_keys decides */
+    if (k != tmp)
+        zl_free(k);
+    return 0;
+}
+
+static int64_t key_hash(const char *s, size_t n)
+{
+    return (int64_t)zl_fnv1a64(s, n);
+}
+
+/* Look up every string of m in the index (its n set, or left 0). */
+static int lookup_keys(zl_store *s, struct zl_strmap *m)
+{
+    size_t n = zl_strmap_count(m);
+    int64_t *h;
+    int rc = 0;
+
+    if (!n)
+        return 0;
+    if (!(h = zl_malloc(n * sizeof(*h))))
+        return ZL_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const struct zl_strmap_entry *e = zl_strmap_at(m, i);
+
+        h[i] = key_hash(e->key, e->len);
+    }
+    rc = TIX(s)->keys_by_hash(s, h, n, found_key, m);
+    zl_free(h);
+    return rc;
+}
+
+static int read_next_ids(zl_store *s, struct tix_state *st)
+{
+    int64_t mk = 0, me = 0;
+    int rc;
+
+    if (st->tx == zl_store_tx_id(s) && st->tx)
+        return 0;
+    if ((rc = TIX(s)->max_id(s, ZL_TIX_KEYS, &mk)) ||
+        (rc = TIX(s)->max_id(s, ZL_TIX_EVENTS, &me)))
+        return rc;
+    st->next_kid = mk + 1;
+    st->next_eid = me + 1;
+    st->tx = zl_store_tx_id(s);
+    return 0;
+}
+
+struct tail {
+    int64_t kid, seq;
+    uint8_t *p;
+    size_t n;
+};
+
+struct tails {
+    struct tail *v;
+    size_t n, cap;
+};
+
+static int tail_cb(void *ctx, const struct zl_tix_row *r)
+{
+    struct tails *t = ctx;
+    struct tail *x;
+
+    if (zl_grow((void **)&t->v, &t->cap, t->n + 1, sizeof(*t->v), 64, NULL))
+        return ZL_ENOMEM;
+    x = &t->v[t->n];
+    x->kid = r->id >> ADJ_SHIFT;
+    x->seq = r->id & ADJ_MASK;
+    x->n = r->n;
+    if (!(x->p = zl_malloc(r->n ? r->n : 1)))
+        return ZL_ENOMEM;
+    memcpy(x->p, r->p, r->n);
+    t->n++;
+    return 0;
+}
+
+static int tail_cmp(const void *x, const void *y)
+{
+    const struct tail *a = x, *b = y;
+
+    return (a->kid > b->kid) - (a->kid < b->kid);
+}
+
+/* Chunks to write: ids and where their bytes start in one buffer. */
+struct chunks {
+    struct zl_tix_row *rows;
+    size_t *off;
+    size_t n, cap_rows, cap_off;
+    struct zl_buf all; /* every chunk's bytes, back to back */
+};
+
+static int chunk_close(struct chunks *c, int64_t id, size_t start)
+{
+    if (zl_grow((void **)&c->rows, &c->cap_rows, c->n + 1, sizeof(*c->rows), 64,
+                NULL) ||
+        zl_grow((void **)&c->off, &c->cap_off, c->n + 1, sizeof(*c->off), 64,
+                NULL))
+        return ZL_ENOMEM;
+    c->rows[c->n] = (struct zl_tix_row){id, 0, NULL, c->all.len - start};
+    c->off[c->n++] = start;
+    return 0;
+}
+
+/* Append the sorted entries e[0..n) to their keys' chunks: each key's
+ * last chunk is fetched (one batch) and continued, new chunks follow. */
+static int write_entries(zl_store *s, const struct entry *e, size_t n)
+{
+    struct tails t = {0};
+    struct chunks c = {0};
+    int64_t *lo = NULL, *hi = NULL;
+    size_t n_lo = 0;
+    int rc = 0;
+
+    zl_buf_init(&c.all, BUF_MAX);
+    if (!(lo = zl_malloc((n ? n : 1) * sizeof(*lo))) ||
+        !(hi = zl_malloc((n ? n : 1) * sizeof(*hi)))) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || e[i].kid != e[i - 1].kid) {
+            lo[n_lo] = e[i].kid << ADJ_SHIFT;
+            hi[n_lo++] = (e[i].kid << ADJ_SHIFT) | ADJ_MASK;
+        }
+    if (n_lo &&
+        (rc = TIX(s)->ranges(s, ZL_TIX_ADJ, lo, hi, n_lo, 1, tail_cb, &t)))
+        goto out;
+    qsort(t.v, t.n, sizeof(*t.v), tail_cmp);
+    for (size_t i = 0; i < n && !rc;) {
+        int64_t kid = e[i].kid, seq = 0, prev = 0;
+        struct tail key = {kid, 0, NULL, 0}, *tl;
+        size_t start = c.all.len;
+
+        tl = t.n ? bsearch(&key, t.v, t.n, sizeof(*t.v), tail_cmp) : NULL;
+        if (tl) {
+            seq = tl->seq;
+            if ((rc = chunk_walk(tl->p, tl->n, &prev, NULL, NULL)) ||
+                (rc = zl_buf_add(&c.all, tl->p, tl->n) ? ZL_ENOMEM : 0))
+                break;
+        }
+        for (; i < n && e[i].kid == kid && !rc; i++) {
+            if (i > 0 && !entry_cmp(&e[i], &e[i - 1]))
+                continue;
+            if (c.all.len - start >= CHUNK_BYTES) {
+                if ((rc = chunk_close(&c, (kid << ADJ_SHIFT) | seq, start)))
+                    break;
+                if (++seq > ADJ_MASK) {
+                    rc = ZL_ELIMIT;
+                    break;
+                }
+                start = c.all.len;
+                prev = 0;
+            }
+            if (put_uv(&c.all, ((uint64_t)(e[i].eid - prev) << ROLE_BITS) |
+                                   (uint64_t)e[i].role))
+                rc = ZL_ENOMEM;
+            prev = e[i].eid;
+        }
+        if (!rc && c.all.len > start)
+            rc = chunk_close(&c, (kid << ADJ_SHIFT) | seq, start);
+    }
+    for (size_t i = 0; i < c.n; i++)
+        c.rows[i].p = c.all.data + c.off[i];
+    if (!rc && c.n)
+        rc = TIX(s)->put(s, ZL_TIX_ADJ, c.rows, c.n);
+out:
+    for (size_t i = 0; i < t.n; i++)
+        zl_free(t.v[i].p);
+    zl_free(t.v);
+    zl_free(lo);
+    zl_free(hi);
+    zl_free(c.rows);
+    zl_free(c.off);
+    zl_buf_cleanup(&c.all);
+    return rc;
+}
+
+int zl_tix_flush(zl_store *s)
+{
+    struct tix_state *st = state_get(s, 0);
+    struct flush f = {0};
+    struct zl_tix_row *rows = NULL;
+    struct entry *ents = NULL, *one = NULL;
+    size_t n_ents = 0, cap_ents = 0, n_one = 0, cap_one = 0, n_new = 0;
+    size_t *off = NULL;
+    struct zl_tix_ref *ids = NULL;
+    size_t cap_ids = 0;
+    int rc;
+
+    if (!st || !st->n_pend)
+        return 0;
+    f.s = s;
+    zl_strmap_init(&f.keys, (size_t)-1);
+    zl_buf_init(&f.buf, BUF_MAX);
+    if ((rc = read_next_ids(s, st)))
+        goto out;
+    for (size_t i = 0; i < st->n_pend && !rc; i++)
+        rc = pev_strings(&st->pend[i], collect_str, &f);
+    if (rc || (rc = lookup_keys(s, &f.keys)))
+        goto out;
+    /* the new keys */
+    for (size_t i = 0; i < zl_strmap_count(&f.keys); i++)
+        n_new += zl_strmap_at(&f.keys, i)->n == 0;
+    if (!(rows = zl_malloc(((n_new > st->n_pend ? n_new : st->n_pend) + 1) *
+                           sizeof(*rows))) ||
+        !(off = zl_malloc((st->n_pend + 1) * sizeof(*off)))) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    n_new = 0;
+    for (size_t i = 0; i < zl_strmap_count(&f.keys); i++) {
+        struct zl_strmap_entry *e = zl_strmap_at(&f.keys, i);
+
+        if (e->n)
+            continue;
+        e->n = st->next_kid++;
+        rows[n_new++] =
+            (struct zl_tix_row){e->n, key_hash(e->key, e->len), e->key, e->len};
+    }
+    if (n_new && (rc = TIX(s)->put(s, ZL_TIX_KEYS, rows, n_new)))
+        goto out;
+    /* the records, and the entries they imply */
+    for (size_t i = 0; i < st->n_pend && !rc; i++) {
+        struct zl_tix_event ev;
+        int64_t eid = st->next_eid++;
+
+        off[i] = f.buf.len;
+        rc = encode_rec(&st->pend[i], &f.keys, &f.buf);
+        rc = rc ? rc
+                : decode_rec((const uint8_t *)f.buf.data + off[i],
+                             f.buf.len - off[i], eid, &ev, &ids, &cap_ids);
+        rc = rc ? rc : rec_entries(&ev, &one, &n_one, &cap_one);
+        if (!rc && zl_grow((void **)&ents, &cap_ents, n_ents + n_one,
+                           sizeof(*ents), 256, NULL))
+            rc = ZL_ENOMEM;
+        if (!rc) {
+            memcpy(ents + n_ents, one, n_one * sizeof(*one));
+            n_ents += n_one;
+            rows[i] = (struct zl_tix_row){eid, 0, NULL, 0};
+        }
+    }
+    for (size_t i = 0; i < st->n_pend && !rc; i++) {
+        rows[i].p = f.buf.data + off[i];
+        rows[i].n = (i + 1 < st->n_pend ? off[i + 1] : f.buf.len) - off[i];
+    }
+    if (!rc)
+        rc = TIX(s)->put(s, ZL_TIX_EVENTS, rows, st->n_pend);
+    if (!rc) {
+        qsort(ents, n_ents, sizeof(*ents), entry_cmp);
+        rc = write_entries(s, ents, n_ents);
+    }
+    if (!rc) { /* written: the pending list starts again */
+        st->n_pend = 0;
+        zl_arena_free(&st->arena);
+        zl_arena_init(&st->arena, (size_t)-1);
+    }
+out:
+    zl_strmap_cleanup(&f.keys, NULL);
+    zl_buf_cleanup(&f.buf);
+    zl_free(rows);
+    zl_free(off);
+    zl_free(ents);
+    zl_free(one);
+    zl_free(ids);
+    return rc;
+}
+
+int zl_tix_clear(zl_store *s)
+{
+    struct tix_state *st = state_get(s, 0);
+
+    if (!TIX(s))
+        return 0;
+    if (st) {
+        st->n_pend = 0;
+        st->tx = 0;
+    }
+    return TIX(s)->clear(s);
+}
+
+/* ---- reading ------------------------------------------------------------- */
+
+struct want {
+    int64_t h;
+    size_t i;
+};
+
+struct find_ctx {
+    const char *const *keys;
+    const size_t *lens;
+    int64_t *kids;
+    struct want *w;
+    size_t n;
+};
+
+static int want_cmp(const void *x, const void *y)
+{
+    const struct want *a = x, *b = y;
+
+    return (a->h > b->h) - (a->h < b->h);
+}
+
+static int find_cb(void *ctx, const struct zl_tix_row *r)
+{
+    struct find_ctx *c = ctx;
+    size_t lo = 0, hi = c->n;
+
+    while (lo < hi) { /* first want with h >= r->h */
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (c->w[mid].h < r->h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < c->n && c->w[lo].h == r->h; lo++) {
+        size_t i = c->w[lo].i;
+
+        if (c->lens[i] == r->n && !memcmp(c->keys[i], r->p, r->n) &&
+            (c->kids[i] == 0 || r->id < c->kids[i]))
+            c->kids[i] = r->id;
+    }
+    return 0;
+}
+
+int zl_tix_find_keys(zl_store *s, const char *const *keys, const size_t *lens,
+                     size_t n, int64_t *kids)
+{
+    struct find_ctx c = {keys, lens, kids, NULL, n};
+    int64_t *h = NULL;
+    int rc;
+
+    memset(kids, 0, n * sizeof(*kids));
+    if (!n || !TIX(s))
+        return 0;
+    if ((rc = zl_tix_flush(s)))
+        return rc;
+    c.w = zl_malloc(n * sizeof(*c.w));
+    h = zl_malloc(n * sizeof(*h));
+    if (!c.w || !h) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        c.w[i].h = h[i] = key_hash(keys[i], lens[i]);
+        c.w[i].i = i;
+    }
+    qsort(c.w, n, sizeof(*c.w), want_cmp);
+    rc = TIX(s)->keys_by_hash(s, h, n, find_cb, &c);
+out:
+    zl_free(c.w);
+    zl_free(h);
+    return rc;
+}
+
+struct str_ctx {
+    zl_tix_key_cb cb;
+    void *ctx;
+};
+
+static int str_cb(void *ctx, const struct zl_tix_row *r)
+{
+    struct str_ctx *c = ctx;
+
+    return c->cb(c->ctx, r->id, r->p, r->n);
+}
+
+int zl_tix_key_strings(zl_store *s, const int64_t *kids, size_t n,
+                       zl_tix_key_cb cb, void *ctx)
+{
+    struct str_ctx c = {cb, ctx};
+    int rc;
+
+    if (!n || !TIX(s))
+        return 0;
+    if ((rc = zl_tix_flush(s)))
+        return rc;
+    return TIX(s)->get(s, ZL_TIX_KEYS, kids, n, str_cb, &c);
+}
+
+struct rows_ctx {
+    zl_tix_row_cb cb;
+    void *ctx;
+    int64_t kid;
+};
+
+static int row_entry(void *ctx, int64_t eid, int role)
+{
+    struct rows_ctx *c = ctx;
+
+    return c->cb(c->ctx, c->kid, eid, role);
+}
+
+static int chunk_cb(void *ctx, const struct zl_tix_row *r)
+{
+    struct rows_ctx *c = ctx;
+
+    c->kid = r->id >> ADJ_SHIFT;
+    return chunk_walk(r->p, r->n, NULL, row_entry, c);
+}
+
+int zl_tix_rows(zl_store *s, const int64_t *kids, size_t n, zl_tix_row_cb cb,
+                void *ctx)
+{
+    struct rows_ctx c = {cb, ctx, 0};
+    int64_t *lo, *hi;
+    int rc;
+
+    if (!n || !TIX(s))
+        return 0;
+    if ((rc = zl_tix_flush(s)))
+        return rc;
+    lo = zl_malloc(n * sizeof(*lo));
+    hi = zl_malloc(n * sizeof(*hi));
+    if (lo && hi) {
+        for (size_t i = 0; i < n; i++) {
+            lo[i] = kids[i] << ADJ_SHIFT;
+            hi[i] = lo[i] | ADJ_MASK;
+        }
+        rc = TIX(s)->ranges(s, ZL_TIX_ADJ, lo, hi, n, 0, chunk_cb, &c);
+    } else {
+        rc = ZL_ENOMEM;
+    }
+    zl_free(lo);
+    zl_free(hi);
+    return rc;
+}
+
+struct ev_ctx {
+    zl_tix_event_cb cb;
+    void *ctx;
+    struct zl_tix_ref *ids;
+    size_t cap;
+};
+
+static int ev_cb(void *ctx, const struct zl_tix_row *r)
+{
+    struct ev_ctx *c = ctx;
+    struct zl_tix_event e;
+    int rc = decode_rec(r->p, r->n, r->id, &e, &c->ids, &c->cap);
+
+    return rc ? rc : c->cb(c->ctx, &e);
+}
+
+int zl_tix_events(zl_store *s, const int64_t *eids, size_t n,
+                  zl_tix_event_cb cb, void *ctx)
+{
+    struct ev_ctx c = {cb, ctx, NULL, 0};
+    int rc;
+
+    if (!n || !TIX(s))
+        return 0;
+    if ((rc = zl_tix_flush(s)))
+        return rc;
+    rc = TIX(s)->get(s, ZL_TIX_EVENTS, eids, n, ev_cb, &c);
+    zl_free(c.ids);
+    return rc;
+}
+
+/* ---- corrections ------------------------------------------------------------
+ */
+
+struct mark {
+    const uint8_t *hash;
+    struct zl_strmap keys;
+    int64_t *eids;
+    size_t n, cap;
+    uint8_t *rec;
+    size_t rec_n;
+    int64_t eid;
+};
+
+static int mark_id(void *ctx, const struct zl_id_row *r)
+{
+    struct mark *m = ctx;
+    int rc;
+
+    zl_strmap_put(&m->keys, r->id, NULL, &rc);
+    return rc;
+}
+
+static int mark_event(void *ctx, const struct zl_stored_event *ev)
+{
+    struct mark *m = ctx;
+    const char *v[3] = {ev->transformation_id, ev->biz_location,
+                        ev->read_point};
+    int rc = 0;
+
+    for (int i = 0; i < 3 && !rc; i++)
+        if (v[i])
+            zl_strmap_put(&m->keys, v[i], NULL, &rc);
+    return rc;
+}
+
+static int mark_row(void *ctx, int64_t kid, int64_t eid, int role)
+{
+    struct mark *m = ctx;
+
+    (void)kid;
+    (void)role;
+    if (zl_grow((void **)&m->eids, &m->cap, m->n + 1, sizeof(*m->eids), 64,
+                NULL))
+        return ZL_ENOMEM;
+    m->eids[m->n++] = eid;
+    return 0;
+}
+
+static int mark_rec(void *ctx, const struct zl_tix_row *r)
+{
+    struct mark *m = ctx;
+
+    if (m->rec || r->n < 34 || memcmp((const uint8_t *)r->p + 2, m->hash, 32))
+        return 0;
+    if (!(m->rec = zl_malloc(r->n)))
+        return ZL_ENOMEM;
+    memcpy(m->rec, r->p, r->n);
+    m->rec_n = r->n;
+    m->eid = r->id;
+    return 0;
+}
+
+/* The event is found through the keys it carries (the index keeps no
+ * hash -> event map: corrections are rare, and such a map would cost
+ * more than the records themselves). */
+int zl_tix_mark_erroneous(zl_store *s, const uint8_t hash[32])
+{
+    struct mark m = {.hash = hash};
+    const char **keys = NULL;
+    size_t *lens = NULL, n;
+    int64_t *kids = NULL;
+    int rc;
+
+    if (!TIX(s))
+        return 0;
+    if ((rc = zl_tix_flush(s)))
+        return rc;
+    zl_strmap_init(&m.keys, (size_t)-1);
+    rc = zl_store_event_ids(s, (const uint8_t(*)[32])hash, 1, mark_id, &m);
+    if (!rc)
+        rc = zl_store_event_get(s, hash, mark_event, &m);
+    if (rc == ZL_ENOTFOUND)
+        rc = 0;
+    n = zl_strmap_count(&m.keys);
+    if (rc || !n)
+        goto out;
+    keys = zl_malloc(n * sizeof(*keys));
+    lens = zl_malloc(n * sizeof(*lens));
+    kids = zl_malloc(n * sizeof(*kids));
+    if (!keys || !lens || !kids) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        keys[i] = zl_strmap_at(&m.keys, i)->key;
+        lens[i] = zl_strmap_at(&m.keys, i)->len;
+    }
+    if ((rc = zl_tix_find_keys(s, keys, lens, n, kids)))
+        goto out;
+    for (size_t i = 0; i < n && !m.rec && !rc; i++) {
+        m.n = 0;
+        if (kids[i] && !(rc = zl_tix_rows(s, &kids[i], 1, mark_row, &m)))
+            rc = TIX(s)->get(s, ZL_TIX_EVENTS, m.eids, m.n, mark_rec, &m);
+    }
+    if (!rc && m.rec && !(m.rec[1] & REC_ERR)) {
+        struct zl_tix_row r = {m.eid, 0, m.rec, m.rec_n};
+
+        m.rec[1] |= REC_ERR;
+        rc = TIX(s)->put(s, ZL_TIX_EVENTS, &r, 1);
+    }
+out:
+    zl_strmap_cleanup(&m.keys, NULL);
+    zl_free(m.eids);
+    zl_free(m.rec);
+    zl_free(keys);
+    zl_free(lens);
+    zl_free(kids);
+    return rc;
+}
+
+/* ---- checking
+ * ---------------------------------------------------------------- */
+
+/* Add SHA-256(p[0..n)) to the 256-bit sum acc (four 64-bit lanes). */
+static int digest_add(uint64_t acc[4], const void *p, size_t n)
+{
+    uint8_t md[32];
+    uint64_t w;
+
+    if (!EVP_Digest(p, n, md, NULL, EVP_sha256(), NULL))
+        return ZL_ENOMEM;
+    for (int i = 0; i < 4; i++) {
+        memcpy(&w, md + 8 * i, 8);
+        acc[i] += w;
+    }
+    return 0;
+}
+
+static int entry_digest(uint64_t acc[4], const struct entry *e)
+{
+    int64_t v[3] = {e->kid, e->eid, e->role};
+
+    return digest_add(acc, v, sizeof v);
+}
+
+int zl_tix_check_event(zl_store *s, struct zl_tix_check *c,
+                       const struct zl_event *ev, int64_t record_time_ms,
+                       int erroneous)
+{
+    struct flush f = {0};
+    struct pev p;
+    int rc;
+
+    if (!TIX(s))
+        return 0;
+    if ((rc = pev_of(&p, ev, record_time_ms, NULL)))
+        return rc;
+    p.err = erroneous ? 1 : 0;
+    zl_strmap_init(&f.keys, (size_t)-1);
+    zl_buf_init(&f.buf, BUF_MAX);
+    rc = pev_strings(&p, collect_str, &f);
+    rc = rc ? rc : lookup_keys(s, &f.keys);
+    for (size_t i = 0; !rc && i < zl_strmap_count(&f.keys); i++)
+        c->n_missing_keys += zl_strmap_at(&f.keys, i)->n == 0;
+    rc = rc ? rc : encode_rec(&p, &f.keys, &f.buf);
+    rc = rc ? rc : digest_add(c->expect, f.buf.data, f.buf.len);
+    if (!rc)
+        c->n_expect++;
+    zl_strmap_cleanup(&f.keys, NULL);
+    zl_buf_cleanup(&f.buf);
+    zl_free(p.ids);
+    return rc;
+}
+
+struct check_ctx {
+    struct zl_tix_check *c;
+    struct zl_tix_ref *ids;
+    size_t cap_ids;
+    struct entry *ents;
+    size_t cap_ents;
+    int64_t kid;
+};
+
+int zl_tix_check_skip(struct zl_tix_check *c, const uint8_t hash[32])
+{
+    if (zl_grow((void **)&c->skip, &c->cap_skip, c->n_skip + 1,
+                sizeof(*c->skip), 16, NULL))
+        return ZL_ENOMEM;
+    memcpy(c->skip[c->n_skip++], hash, 32);
+    return 0;
+}
+
+void zl_tix_check_cleanup(struct zl_tix_check *c)
+{
+    zl_free(c->skip);
+    c->skip = NULL;
+    c->n_skip = c->cap_skip = 0;
+}
+
+static int hash_cmp(const void *x, const void *y)
+{
+    return memcmp(x, y, 32);
+}
+
+static int check_rec(void *ctx, const struct zl_tix_row *r)
+{
+    struct check_ctx *x = ctx;
+    struct zl_tix_event e;
+    size_t n = 0;
+    int rc;
+
+    /* a record of an event verify could not parse is taken as it stands */
+    if (r->n < 34 || !x->c->n_skip ||
+        !bsearch((const uint8_t *)r->p + 2, x->c->skip, x->c->n_skip, 32,
+                 hash_cmp)) {
+        x->c->n_have++;
+        if ((rc = digest_add(x->c->have, r->p, r->n)))
+            return rc;
+    }
+    rc = decode_rec(r->p, r->n, r->id, &e, &x->ids, &x->cap_ids);
+    if (rc == ZL_ESTORE) {
+        x->c->n_bad_records++;
+        return 0;
+    }
+    rc = rc ? rc : rec_entries(&e, &x->ents, &n, &x->cap_ents);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = entry_digest(x->c->adj_expect, &x->ents[i]);
+    return rc;
+}
+
+static int check_entry(void *ctx, int64_t eid, int role)
+{
+    struct check_ctx *x = ctx;
+    struct entry e = {x->kid, eid, role};
+
+    return entry_digest(x->c->adj_have, &e);
+}
+
+static int check_chunk(void *ctx, const struct zl_tix_row *r)
+{
+    struct check_ctx *x = ctx;
+    int rc;
+
+    x->kid = r->id >> ADJ_SHIFT;
+    rc = chunk_walk(r->p, r->n, NULL, check_entry, x);
+    if (rc == ZL_ESTORE) {
+        x->c->n_bad_records++;
+        return 0;
+    }
+    return rc;
+}
+
+static int check_key(void *ctx, const struct zl_tix_row *r)
+{
+    struct check_ctx *x = ctx;
+
+    if (r->h != key_hash(r->p, r->n) || memchr(r->p, 0, r->n))
+        x->c->n_bad_keys++;
+    return 0;
+}
+
+int zl_tix_check_index(zl_store *s, struct zl_tix_check *c)
+{
+    struct check_ctx x = {c, NULL, 0, NULL, 0, 0};
+    int64_t lo = INT64_MIN, hi = INT64_MAX;
+    int rc;
+
+    if (!TIX(s))
+        return 0;
+    if ((rc = zl_tix_flush(s)))
+        return rc;
+    if (c->n_skip)
+        qsort(c->skip, c->n_skip, 32, hash_cmp);
+    rc = TIX(s)->ranges(s, ZL_TIX_EVENTS, &lo, &hi, 1, 0, check_rec, &x);
+    if (!rc)
+        rc = TIX(s)->ranges(s, ZL_TIX_ADJ, &lo, &hi, 1, 0, check_chunk, &x);
+    if (!rc)
+        rc = TIX(s)->ranges(s, ZL_TIX_KEYS, &lo, &hi, 1, 0, check_key, &x);
+    zl_free(x.ids);
+    zl_free(x.ents);
+    return rc;
+}
+
+int zl_tix_check_ok(const struct zl_tix_check *c)
+{
+    return !memcmp(c->expect, c->have, sizeof c->have) &&
+           !memcmp(c->adj_expect, c->adj_have, sizeof c->adj_have) &&
+           c->n_expect == c->n_have && !c->n_missing_keys && !c->n_bad_keys &&
+           !c->n_bad_records;
+}
