@@ -231,21 +231,25 @@ int tg_role_rank(int role)
     return 1;
 }
 
-static int cmp_rank(const void *pa, const void *pb)
+static int cmp_rank(const void *pa, const void *pb, void *ctx)
 {
+    const struct tg *g = ctx;
     const struct tg_ref *a = pa, *b = pb;
     int ra = tg_role_rank(a->role), rb = tg_role_rank(b->role);
 
     if (ra != rb)
         return ra - rb;
-    return (a->x > b->x) - (a->x < b->x);
+    if (a->x == b->x)
+        return 0;
+    return strcmp(g->strs[a->x].s, g->strs[b->x].s);
 }
 
-/* Inputs first, outputs last (see trace_int.h). */
-void tg_sort_ids(struct tg_event *e)
+/* Inputs first, outputs last (see trace_int.h), then by identifier: an
+ * order of the content alone, whatever order the strings were met in. */
+void tg_sort_ids(const struct tg *g, struct tg_event *e)
 {
     if (e->n_ids > 1)
-        qsort(e->ids, e->n_ids, sizeof(*e->ids), cmp_rank);
+        qsort_r(e->ids, e->n_ids, sizeof(*e->ids), cmp_rank, (void *)g);
 }
 
 /* ---- lazy loads from the persistent index (store_tix.h) -------------------
@@ -303,16 +307,26 @@ static int set_kid(struct tg *g, int32_t sid, int64_t kid)
 }
 
 /* The event of index id xeid, created (empty) when missing. */
-static int32_t event_of_x(struct tg *g, int64_t xeid)
+/* The event of index id xeid, or -1. */
+static int32_t find_x(const struct tg *g, int64_t xeid)
 {
-    struct tg_event *e;
-    int rc;
-
     if (g->xmap.cap)
         for (size_t h = zl_itab_start(&g->xmap, mix64(xeid)); g->xmap.slot[h];
              h = zl_itab_step(&g->xmap, h))
             if (g->evs[g->xmap.slot[h] - 1].xeid == xeid)
                 return g->xmap.slot[h] - 1;
+    return -1;
+}
+
+/* The event of index id xeid, created (empty) when missing. */
+static int32_t event_of_x(struct tg *g, int64_t xeid)
+{
+    struct tg_event *e;
+    int32_t eid = find_x(g, xeid);
+    int rc;
+
+    if (eid >= 0)
+        return eid;
     if (g->n_evs >= INT32_MAX - 1)
         return ZL_ELIMIT;
     if ((rc = zl_itab_reserve(&g->xmap, g->n_evs, 1024, xeid_hash_of, g,
@@ -475,55 +489,87 @@ static int fill_event(struct tg *g, const struct zl_tix_event *x,
     }
     e = &g->evs[eid];
     e->flags |= TG_EV_IDS | TG_EV_META | (x->erroneous ? TG_EV_ERR : 0);
-    tg_sort_ids(e);
+    tg_sort_ids(g, e);
     return 0;
 }
 
-/* Load the records of events eids[0..n) not loaded yet. */
-static int load_records(struct tg *g, const int32_t *eids, size_t n)
+static int x_cmp(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+
+    return (a > b) - (a < b);
+}
+
+/* Content order of records: event time, then hash. Local event ids are
+ * handed out in this order, so a trace's answer never depends on the
+ * index's own ids (which a rebuild renumbers). */
+static int rec_order(const void *x, const void *y, void *ctx)
+{
+    const struct recs *r = ctx;
+    const struct zl_tix_event *a = &r->ev[*(const size_t *)x],
+                              *b = &r->ev[*(const size_t *)y];
+
+    if (a->event_time_ms != b->event_time_ms)
+        return a->event_time_ms < b->event_time_ms ? -1 : 1;
+    return memcmp(a->hash, b->hash, 32);
+}
+
+/* Load the events of index ids x[0..n) (sorted in place) not loaded yet:
+ * their records, then the strings of keys not seen yet. Every event of
+ * the graph is loaded whole when it is created. */
+static int load_x(struct tg *g, int64_t *x, size_t n)
 {
     struct recs r = {.g = g};
-    int64_t *x = NULL;
-    size_t k = 0;
+    size_t k = 0, *order = NULL, *off = NULL;
     int rc = 0;
 
-    if (!n)
-        return 0;
-    if (!(x = zl_malloc(n * sizeof(*x))))
-        return ZL_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        struct tg_event *e = &g->evs[eids[i]];
-
-        if (e->flags & (TG_EV_IDS | TG_EV_ASKED))
-            continue;
-        e->flags |= TG_EV_ASKED;
-        x[k++] = e->xeid;
-    }
+    qsort(x, n, sizeof(*x), x_cmp);
     for (size_t i = 0; i < n; i++)
-        g->evs[eids[i]].flags &= (uint8_t)~TG_EV_ASKED;
-    if (k)
-        rc = zl_tix_events(g->store, x, k, rec_cb, &r);
+        if ((i == 0 || x[i] != x[i - 1]) && find_x(g, x[i]) < 0)
+            x[k++] = x[i];
+    if (!k)
+        return 0;
+    rc = zl_tix_events(g->store, x, k, rec_cb, &r);
     if (!rc && r.n_unknown)
         rc = zl_tix_key_strings(g->store, r.unknown, r.n_unknown, key_cb, g);
-    for (size_t i = 0, off = 0; i < r.n && !rc; i++) {
-        rc = fill_event(g, &r.ev[i], r.ids + off);
-        off += r.ev[i].n_ids;
+    if (!rc && r.n) {
+        order = zl_malloc(r.n * sizeof(*order));
+        off = zl_malloc(r.n * sizeof(*off));
+        if (!order || !off)
+            rc = ZL_ENOMEM;
+        for (size_t i = 0, o = 0; i < r.n && !rc; i++) {
+            order[i] = i;
+            off[i] = o;
+            o += r.ev[i].n_ids;
+        }
+        if (!rc)
+            qsort_r(order, r.n, sizeof(*order), rec_order, &r);
     }
-    zl_free(x);
+    for (size_t i = 0; i < r.n && !rc; i++)
+        rc = fill_event(g, &r.ev[order[i]], r.ids + off[order[i]]);
+    zl_free(order);
+    zl_free(off);
     zl_free(r.ev);
     zl_free(r.ids);
     zl_free(r.unknown);
     return rc < 0 ? rc : (rc > 0 ? ZL_ESTORE : 0);
 }
 
+/* Events are loaded whole when they enter the graph (load_x). */
 int tg_need_ids(struct tg *g, const int32_t *eids, size_t n)
 {
-    return load_records(g, eids, n);
+    (void)g;
+    (void)eids;
+    (void)n;
+    return 0;
 }
 
 int tg_need_meta(struct tg *g, const int32_t *eids, size_t n)
 {
-    return load_records(g, eids, n);
+    (void)g;
+    (void)eids;
+    (void)n;
+    return 0;
 }
 
 /* Index entries of some keys, read in one batch. */
@@ -531,29 +577,23 @@ struct hits {
     struct tg *g;
     int lo, hi; /* roles kept */
     struct hit {
+        int64_t xeid;
         int32_t sid, eid;
         int role;
     } * v;
     size_t n, cap;
-    int32_t *eids;
-    size_t n_eids, cap_eids;
+    int64_t *x; /* the hits' index event ids */
 };
 
 static int hit_cb(void *ctx, int64_t kid, int64_t xeid, int role)
 {
     struct hits *h = ctx;
-    int32_t eid;
 
     if (role < h->lo || role > h->hi)
         return 0;
-    if ((eid = event_of_x(h->g, xeid)) < 0)
-        return eid;
-    if (zl_grow((void **)&h->v, &h->cap, h->n + 1, sizeof(*h->v), 64, NULL) ||
-        zl_grow((void **)&h->eids, &h->cap_eids, h->n_eids + 1,
-                sizeof(*h->eids), 64, NULL))
+    if (zl_grow((void **)&h->v, &h->cap, h->n + 1, sizeof(*h->v), 64, NULL))
         return ZL_ENOMEM;
-    h->v[h->n++] = (struct hit){sid_of_kid(h->g, kid), eid, role};
-    h->eids[h->n_eids++] = eid;
+    h->v[h->n++] = (struct hit){xeid, sid_of_kid(h->g, kid), -1, role};
     return 0;
 }
 
@@ -578,15 +618,22 @@ static int read_hits(struct tg *g, const int32_t *sids, size_t n, int lo,
             kids[k++] = g->strs[sids[i]].kid;
     rc = zl_tix_rows(g->store, kids, k, hit_cb, h);
     zl_free(kids);
+    if (!rc && h->n && !(h->x = zl_malloc(h->n * sizeof(*h->x))))
+        rc = ZL_ENOMEM;
+    for (size_t i = 0; i < h->n && !rc; i++)
+        h->x[i] = h->v[i].xeid;
     if (!rc)
-        rc = load_records(g, h->eids, h->n_eids);
+        rc = load_x(g, h->x, h->n);
+    /* an entry whose record is missing (a damaged index) links nothing */
+    for (size_t i = 0; i < h->n && !rc; i++)
+        h->v[i].eid = find_x(g, h->v[i].xeid);
     return rc < 0 ? rc : 0;
 }
 
 static void hits_free(struct hits *h)
 {
     zl_free(h->v);
-    zl_free(h->eids);
+    zl_free(h->x);
 }
 
 /* Occurrence order within an identifier: event time, then hash, then
@@ -627,7 +674,8 @@ int tg_need_rows(struct tg *g, const int32_t *sids, size_t n)
     }
     rc = read_hits(g, todo, k, ZL_ROLE_EPC, ZL_ROLE_OUTPUT_QTY, &h);
     for (size_t i = 0; i < h.n && rc >= 0; i++)
-        if (h.v[i].sid >= 0 && !(g->evs[h.v[i].eid].flags & TG_EV_ERR))
+        if (h.v[i].sid >= 0 && h.v[i].eid >= 0 &&
+            !(g->evs[h.v[i].eid].flags & TG_EV_ERR))
             rc = tg_add_row(g, &g->strs[h.v[i].sid], h.v[i].eid, h.v[i].role);
     for (size_t i = 0; i < k; i++) {
         struct tg_str *st = &g->strs[todo[i]];
@@ -655,7 +703,7 @@ int tg_need_tid(struct tg *g, const int32_t *tids, size_t n)
     for (size_t i = 0; i < h.n && rc >= 0; i++) {
         struct tg_str *st = &g->strs[h.v[i].sid];
 
-        if (h.v[i].sid < 0 || (st->flags & TG_S_TID))
+        if (h.v[i].sid < 0 || h.v[i].eid < 0 || (st->flags & TG_S_TID))
             continue;
         rc = tg_grow32((void **)&st->tid_ev, &st->cap_tid,
                        (size_t)st->n_tid + 1, sizeof(int32_t), &g->bytes);
@@ -690,7 +738,7 @@ int tg_location_events(struct tg *g, const char *loc, int32_t **out, size_t *n,
         return sid;
     rc = read_hits(g, &sid, 1, ZL_TIX_ROLE_BIZLOC, ZL_TIX_ROLE_READPT, &h);
     for (size_t i = 0; i < h.n && rc >= 0; i++)
-        if (i == 0 || h.v[i].eid != h.v[i - 1].eid)
+        if (h.v[i].eid >= 0 && (i == 0 || h.v[i].eid != h.v[i - 1].eid))
             rc = tg_push_eid(g, out, n, cap, h.v[i].eid);
     hits_free(&h);
     return rc < 0 ? rc : 0;

@@ -35,10 +35,9 @@ struct tg_row {
     uint8_t role;
 };
 
-#define TG_EV_IDS   1u /* ids[] complete */
-#define TG_EV_META  2u /* tid, bizStep... and source/destination known */
-#define TG_EV_ERR   4u /* declared erroneous: contributes no rows */
-#define TG_EV_ASKED 8u /* in the batch being loaded */
+#define TG_EV_IDS  1u /* ids[] complete */
+#define TG_EV_META 2u /* tid, bizStep... and source/destination known */
+#define TG_EV_ERR  4u /* declared erroneous: contributes no rows */
 
 struct tg_event {
     uint8_t hash[32];
@@ -129,8 +128,8 @@ int32_t tg_intern0(struct tg *g, const char *s);
 int tg_add_row(struct tg *g, struct tg_str *st, int32_t eid, int role);
 int tg_add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n, uint32_t *cap,
                const struct tg_ref *r);
-/* Order an event's identifiers by tg_role_rank, then by sid. */
-void tg_sort_ids(struct tg_event *e);
+/* Order an event's identifiers by tg_role_rank, then by identifier. */
+void tg_sort_ids(const struct tg *g, struct tg_event *e);
 /* Append eid to the growable array *out (*n used, *cap allocated). */
 int tg_push_eid(struct tg *g, int32_t **out, size_t *n, size_t *cap,
                 int32_t eid);

@@ -150,7 +150,7 @@ static void test_random_chains(void **state)
             }
         }
     }
-    printf("# %d seeds, %d traces compared (store walk and index), %d "
+    printf("# %d seeds, %d traces compared (as captured and reindexed), %d "
            "differences\n",
            seeds, runs, failures);
     free(cut_rt);
