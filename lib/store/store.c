@@ -247,6 +247,7 @@ static int migrate_step(zl_store *s, int from)
              * and token anchoring the registry as it is at the upgrade */
         rc = module_schema(s, ZL_STORE_MOD_PARTY);
         return rc ? rc : zl_registry_migrate(s);
+    case 5: return 0; /* 5 -> 6: the query indexes (core) */
     default: return ZL_EUNSUPPORTED;
     }
 }
