@@ -52,5 +52,7 @@ OUT=demo-run/bench-$(date +%Y%m%d-%H%M).txt
     "pg $(( $(bytes 25432 bench_backends) / n )),"\
     "cluster $(( ($(bytes 25440 zhiliang) + $(bytes 25441 zhiliang) + $(bytes 25442 zhiliang)) / n ))"
   bash scripts/cluster.sh stop
+  echo "## queries: first page of each EQ_/MATCH_/GE_/LT_ parameter alone (SQLite, demo chain, scale $SC) vs the same without the query indexes"
+  "$B/bench_query" /tmp/zl-bench-backends.db --peer
 } 2>&1 | tee "$OUT"
 echo "figures saved in $OUT"

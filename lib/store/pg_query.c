@@ -49,6 +49,7 @@ static const struct zl_query_dialect DIALECT = {
     .event_cols = ZL_PG_EVENT_COLS,
     .utf8_bounds = 1,
     .bytewise = " COLLATE \"C\"",
+    .lead_order = 1,
 };
 
 /* The query's parameters in libpq's form. */

@@ -37,6 +37,10 @@ struct zl_query_dialect {
      * compare bytewise whatever the database's collation: "" on SQLite
      * (BINARY is the default), " COLLATE \"C\"" on PostgreSQL. */
     const char *bytewise;
+    /* 1: a query on one value of an indexed EQ_ column leads its ORDER
+     * BY with that column (query_sql.c, lead_col), so that the planner
+     * takes the column's index (PostgreSQL); 0: no need (SQLite). */
+    int lead_order;
 };
 
 enum zl_query_bind_kind {

@@ -14,6 +14,7 @@ static const struct zl_query_dialect DIALECT = {
     .event_cols = ZL_SQLITE_EVENT_COLS,
     .utf8_bounds = 0,
     .bytewise = "", /* BINARY is the default collation */
+    .lead_order = 0,
 };
 
 /* The filter's work budget, checked by SQLite every PROGRESS_OPS virtual

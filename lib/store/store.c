@@ -248,7 +248,8 @@ static int migrate_step(zl_store *s, int from)
              * and token anchoring the registry as it is at the upgrade */
         rc = module_schema(s, ZL_STORE_MOD_PARTY);
         return rc ? rc : zl_registry_migrate(s);
-    case 5: /* 5 -> 6: the persistent trace index, built from the records */
+    case 5: /* 5 -> 6: the query indexes (core), and the persistent trace
+             * index built from the records */
         rc = module_schema(s, ZL_STORE_MOD_TIX);
         return rc ? rc : audit_tix_build(s);
     default: return ZL_EUNSUPPORTED;

@@ -42,6 +42,20 @@
     " created bigint NOT NULL)"
 static const char OUTBOX_MIGRATION[] = "CREATE TABLE outbox" OUTBOX_COLS;
 
+/* The query indexes (version 6), as on SQLite (store_sqlite.c says why):
+ * the first page of an EQ_bizStep, EQ_disposition, EQ_readPoint or
+ * EQ_bizLocation query is an index range in event time order (the hash
+ * tie-break an incremental sort), not a scan of events_time. */
+static const char QUERY_INDEXES[] =
+    "CREATE INDEX IF NOT EXISTS events_step_time"
+    " ON events(biz_step, event_time);"
+    "CREATE INDEX IF NOT EXISTS events_disp_time"
+    " ON events(disposition, event_time);"
+    "CREATE INDEX IF NOT EXISTS events_rp_time"
+    " ON events(read_point, event_time);"
+    "CREATE INDEX IF NOT EXISTS events_loc_time"
+    " ON events(biz_location, event_time);";
+
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS meta(key text PRIMARY KEY, value bytea);"
     "CREATE TABLE IF NOT EXISTS events("
@@ -71,15 +85,22 @@ static const char SCHEMA[] =
 
 static int pg_schema(zl_store *s)
 {
-    return zl_pg_exec(s, SCHEMA);
+    int rc = zl_pg_exec(s, SCHEMA);
+
+    return rc ? rc : zl_pg_exec(s, QUERY_INDEXES);
 }
 
-/* The core tables' migration step (store.c runs the modules'): version
- * 1 -> 2 adds the outbox. PostgreSQL stores are born at the current
- * version; this serves a schema laid out at an older one. */
+/* The core tables' migration steps (store.c runs the modules'): version
+ * 1 -> 2 adds the outbox, 5 -> 6 the query indexes. PostgreSQL stores are
+ * born at the current version; this serves a schema laid out at an older
+ * one. */
 static int pg_migrate(zl_store *s, int from)
 {
-    return from == 1 ? zl_pg_exec(s, OUTBOX_MIGRATION) : 0;
+    if (from == 1)
+        return zl_pg_exec(s, OUTBOX_MIGRATION);
+    if (from == 5)
+        return zl_pg_exec(s, QUERY_INDEXES);
+    return 0;
 }
 
 static int pg_exec_sql(zl_store *s, const char *sql)

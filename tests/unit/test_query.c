@@ -3,6 +3,8 @@
  * (perPage, eventCountLimit, maxEventCount), identifier patterns answered
  * by the store's range scans checked against a brute-force prefix match
  * (a naive model: every stored identifier compared byte by byte), the
+ * EQ_ parameters paged in both directions against the unfiltered order
+ * (a naive model: the events filtered one by one), the
  * work budget (deadline and stop callback), the output cap, and a store
  * locked by another writer reported as ZL_EBUSY rather than a store
  * error.
@@ -210,6 +212,171 @@ static void test_patterns_vs_naive(void **state)
     check_pattern(f->s, "https://example.com/\xe7\xff", 22);
 }
 
+/* ---- EQ_ parameters and their order, against a naive model ------------
+ * N_ORD events, two to a minute (so ties on eventTime are broken by the
+ * hash), each with a bizStep, disposition, readPoint and bizLocation
+ * from short cycles. A query with one EQ_ value may lead its ORDER BY with
+ * that column (query_sql.c, lead_col): every page must still come in the
+ * order of the unfiltered query, which the model filters event by event.
+ */
+#define N_ORD 60
+static const char *const STEPS[] = {"shipping", "receiving", "packing"};
+static const char *const DISPS[] = {"in_transit", "active", "in_progress",
+                                    "sellable_accessible"};
+#define RP(i)  ((i) % 5)
+#define LOC(i) ((i) % 2)
+
+static int put_ordered(zl_store *s)
+{
+    struct zl_buf b;
+    struct zl_error err;
+    int rc;
+
+    zl_buf_init(&b, 1 << 20);
+    rc = zl_buf_adds(&b, "{\"@context\":[\"https://ref.gs1.org/standards/"
+                         "epcis/2.0.0/epcis-context.jsonld\"],\"type\":"
+                         "\"EPCISDocument\",\"schemaVersion\":\"2.0\","
+                         "\"creationDate\":\"2024-01-01T00:00:00Z\","
+                         "\"epcisBody\":{\"eventList\":[");
+    for (int i = 0; i < N_ORD && !rc; i++)
+        rc = zl_buf_printf(
+            &b,
+            "%s{\"type\":\"ObjectEvent\",\"eventTime\":"
+            "\"2024-01-01T00:%02d:00Z\",\"eventTimeZoneOffset\":\"+00:00\","
+            "\"action\":\"OBSERVE\",\"epcList\":[\"urn:epc:id:sgtin:0614141."
+            "107346.%d\"],\"bizStep\":\"%s\",\"disposition\":\"%s\","
+            "\"readPoint\":{\"id\":\"urn:epc:id:sgln:0614141.07346.%d\"},"
+            "\"bizLocation\":{\"id\":\"urn:epc:id:sgln:0614141.00888.%d\"}}",
+            i ? "," : "", (i * 7 % N_ORD) / 2, i, STEPS[i % 3], DISPS[i % 4],
+            RP(i), LOC(i));
+    if (!rc)
+        rc = zl_buf_adds(&b, "]}}");
+    if (!rc)
+        rc = zl_capture(s, b.data, b.len, NULL, NULL, &err);
+    zl_buf_cleanup(&b);
+    return rc;
+}
+
+struct ord {
+    int n;
+    int at[N_ORD * 2]; /* event numbers in the order they came */
+};
+
+static int ord_cb(void *ctx, const char *json, size_t len)
+{
+    struct ord *o = ctx;
+    const char *p = strstr(json, "sgtin:0614141.107346.");
+
+    (void)len;
+    assert_non_null(p);
+    assert_true(o->n < N_ORD * 2);
+    o->at[o->n++] = atoi(p + 21);
+    return 0;
+}
+
+/* Every page of params (NAME=VALUE, NULL-terminated) at perPage=4, in
+ * direction dir, into o. */
+static void walk(zl_store *s, const char *const *params, const char *dir,
+                 struct ord *o)
+{
+    char tok[200], name[64];
+    struct zl_error err;
+    char *next = NULL;
+    int pages = 0;
+
+    memset(o, 0, sizeof *o);
+    do {
+        zl_query *q = NULL;
+
+        assert_int_equal(zl_query_new(&q), 0);
+        for (size_t i = 0; params[i]; i++) {
+            const char *eq = strchr(params[i], '=');
+
+            snprintf(name, sizeof name, "%.*s", (int)(eq - params[i]),
+                     params[i]);
+            assert_int_equal(zl_query_param(q, name, eq + 1, &err), 0);
+        }
+        assert_int_equal(zl_query_param(q, "perPage", "4", &err), 0);
+        assert_int_equal(zl_query_param(q, "orderDirection", dir, &err), 0);
+        if (pages)
+            assert_int_equal(zl_query_param(q, "nextPageToken", tok, &err), 0);
+        assert_int_equal(
+            zl_query_each(s, q, ZL_EPC_AS_CAPTURED, ord_cb, o, &next, &err), 0);
+        zl_query_free(q);
+        if (next)
+            snprintf(tok, sizeof tok, "%s", next);
+        zl_free(next);
+        assert_true(++pages <= N_ORD);
+    } while (next);
+}
+
+/* Does event i match the model of query k? */
+static int model(int k, int i)
+{
+    switch (k) {
+    case 0: return i % 3 == 0;                /* shipping */
+    case 1: return i % 4 == 1;                /* active */
+    case 2: return RP(i) == 3;                /* readPoint 3 */
+    case 3: return LOC(i) == 1;               /* bizLocation 1 */
+    case 4: return LOC(i) == 0 && i % 3 == 1; /* + receiving */
+    case 5: return i % 3 != 2;                /* shipping|receiving */
+    case 6: return RP(i) == 2 && (i * 7 % N_ORD) / 2 >= 10;
+    case 7: return i % 3 == 0 && i == 12;     /* + MATCH_epc */
+    default: return i % 4 == 2 && i % 3 == 2; /* two single values */
+    }
+}
+
+static void test_eq_order_vs_naive(void **state)
+{
+    const char *const *const QUERIES[] = {
+        (const char *const[]){"EQ_bizStep=shipping", NULL},
+        (const char *const[]){"EQ_disposition=active", NULL},
+        (const char *const[]){"EQ_readPoint=urn:epc:id:sgln:0614141.07346.3",
+                              NULL},
+        (const char *const[]){"EQ_bizLocation=urn:epc:id:sgln:0614141.00888.1",
+                              NULL},
+        (const char *const[]){"EQ_bizLocation=urn:epc:id:sgln:0614141.00888.0",
+                              "EQ_bizStep=receiving", NULL},
+        (const char *const[]){"EQ_bizStep=shipping|receiving", NULL},
+        (const char *const[]){"EQ_readPoint=urn:epc:id:sgln:0614141.07346.2",
+                              "GE_eventTime=2024-01-01T00:10:00Z", NULL},
+        (const char *const[]){"EQ_bizStep=shipping",
+                              "MATCH_epc=urn:epc:id:sgtin:0614141.107346.12",
+                              NULL},
+        (const char *const[]){"EQ_disposition=in_progress",
+                              "EQ_bizStep=packing", NULL},
+    };
+    static const char *const NONE[] = {NULL};
+    static const char *const DIRS[] = {"ASC", "DESC"};
+    struct fixture *f = *state;
+    struct ord all, got;
+
+    assert_int_equal(put_ordered(f->s), 0);
+    for (int d = 0; d < 2; d++) {
+        walk(f->s, NONE, DIRS[d], &all);
+        assert_int_equal(all.n, N_ORD);
+        for (int k = 0; k < (int)(sizeof QUERIES / sizeof QUERIES[0]); k++) {
+            int want = 0;
+
+            walk(f->s, QUERIES[k], DIRS[d], &got);
+            for (int j = 0; j < all.n; j++) {
+                if (!model(k, all.at[j]))
+                    continue;
+                if (want >= got.n || got.at[want] != all.at[j])
+                    fail_msg("query %d %s: row %d is event %d, the model's"
+                             " is %d",
+                             k, DIRS[d], want, want < got.n ? got.at[want] : -1,
+                             all.at[j]);
+                want++;
+            }
+            if (want != got.n)
+                fail_msg("query %d %s: %d events, the model %d", k, DIRS[d],
+                         got.n, want);
+            assert_true(want > 0);
+        }
+    }
+}
+
 /* ---- budget ---------------------------------------------------------------
  */
 
@@ -347,6 +514,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_count_params),
         cmocka_unit_test_setup_teardown(test_patterns_vs_naive, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_eq_order_vs_naive, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_budget, setup, teardown),

@@ -455,6 +455,12 @@ static void test_event_id(void **state)
 
 /* ---- schema versions ----------------------------------------------------- */
 
+/* The query indexes of schema version 6, dropped (fails if one is not
+ * there). */
+#define QUERY_INDEXES_DROP                                                     \
+    "DROP INDEX events_step_time; DROP INDEX events_disp_time;"                \
+    " DROP INDEX events_rp_time; DROP INDEX events_loc_time"
+
 static void test_schema_versions(void **state)
 {
     struct fixture *f = *state;
@@ -486,6 +492,18 @@ static void test_schema_versions(void **state)
     assert_int_equal(zl_store_outbox_read(f->s, 0, 0, collect, &o), 0);
     assert_int_equal(o.n, 1);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+
+    /* as written at version 5: no query indexes; 5 -> 6 builds them (the
+     * DROP INDEX after the open fails if one is missing) */
+    assert_int_equal(zl_store_exec_sql(f->s, QUERY_INDEXES_DROP), 0);
+    assert_int_equal(zl_store_meta_set(f->s, "store.schema_version", "5", 1),
+                     0);
+    zl_close(f->s);
+    assert_int_equal(zl_open(f->uri, &f->s, &err), 0);
+    assert_int_equal(zl_store_schema_version(f->s, &v), 0);
+    assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
+    assert_int_equal(zl_store_exec_sql(f->s, QUERY_INDEXES_DROP), 0);
+    assert_int_equal(count(f->s), 3);
 
     /* written by a newer release: refused, naming both versions, and left
      * as it was */
