@@ -42,6 +42,24 @@ struct zl_tix_ref {
     uint8_t has_qty;
 };
 
+/* The strings of an event beside its identifiers, by position in
+ * zl_tix_event.key (and in the record). */
+enum zl_tix_str {
+    ZL_TIX_TID,
+    ZL_TIX_BIZ_STEP,
+    ZL_TIX_DISPOSITION,
+    ZL_TIX_BIZ_LOCATION,
+    ZL_TIX_READ_POINT,
+    /* the first source / destination of each CBV type */
+    ZL_TIX_SRC_OWNER,
+    ZL_TIX_SRC_POSSESSOR,
+    ZL_TIX_SRC_LOCATION,
+    ZL_TIX_DST_OWNER,
+    ZL_TIX_DST_POSSESSOR,
+    ZL_TIX_DST_LOCATION,
+    ZL_TIX_N_STR
+};
+
 /* An indexed event as a trace reads it. Key ids are 0 when absent. */
 struct zl_tix_event {
     int64_t eid;
@@ -53,11 +71,7 @@ struct zl_tix_event {
     enum zl_disposition disp;
     int64_t event_time_ms, record_time_ms;
     int tz_offset_min;
-    int64_t tid, biz_step, disposition, biz_location, read_point;
-    /* first source / destination of each CBV type: owning party,
-     * possessing party, location */
-    int64_t src_owner, src_possessor, src_location;
-    int64_t dst_owner, dst_possessor, dst_location;
+    int64_t key[ZL_TIX_N_STR]; /* by enum zl_tix_str */
     size_t n_ids;
     const struct zl_tix_ref *ids; /* borrowed for the callback */
 };

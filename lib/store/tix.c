@@ -64,8 +64,6 @@
 
 #define TIX(s) ZL_STORE_MODULE(s, ZL_STORE_MOD_TIX, zl_store_tix_ops)
 
-enum { S_TID, S_STEP, S_DISP, S_LOC, S_RP, S_SO, S_SP, S_SL, S_DO, S_DP, S_DL };
-
 /* ---- varints ------------------------------------------------------------- */
 
 static int put_uv(struct zl_buf *b, uint64_t v)
@@ -175,13 +173,13 @@ static int pev_of(struct pev *p, const struct zl_event *ev, int64_t rt,
     p->t = ev->event_time_ms;
     p->rt = rt;
     p->tz = ev->tz_offset_min;
-    p->str[S_TID] = ev->transformation_id;
-    p->str[S_STEP] = ev->biz_step;
-    p->str[S_DISP] = ev->disposition;
-    p->str[S_LOC] = ev->biz_location;
-    p->str[S_RP] = ev->read_point;
-    ref_slots(&p->str[S_SO], ev->sources, ev->n_sources);
-    ref_slots(&p->str[S_DO], ev->destinations, ev->n_destinations);
+    p->str[ZL_TIX_TID] = ev->transformation_id;
+    p->str[ZL_TIX_BIZ_STEP] = ev->biz_step;
+    p->str[ZL_TIX_DISPOSITION] = ev->disposition;
+    p->str[ZL_TIX_BIZ_LOCATION] = ev->biz_location;
+    p->str[ZL_TIX_READ_POINT] = ev->read_point;
+    ref_slots(&p->str[ZL_TIX_SRC_OWNER], ev->sources, ev->n_sources);
+    ref_slots(&p->str[ZL_TIX_DST_OWNER], ev->destinations, ev->n_destinations);
     p->n_ids = ev->n_ids;
     if (a == NULL) {
         p->ids = zl_malloc((ev->n_ids ? ev->n_ids : 1) * sizeof(*p->ids));
@@ -284,7 +282,6 @@ static int decode_rec(const uint8_t *p, size_t n, int64_t eid,
                       size_t *cap)
 {
     struct rd r = {p, p + n, 0};
-    int64_t *slot[N_STR];
     uint64_t n_ids;
 
     memset(e, 0, sizeof(*e));
@@ -301,19 +298,8 @@ static int decode_rec(const uint8_t *p, size_t n, int64_t eid,
     e->event_time_ms = get_sv(&r);
     e->record_time_ms = e->event_time_ms + get_sv(&r);
     e->tz_offset_min = (int)get_sv(&r);
-    slot[S_TID] = &e->tid;
-    slot[S_STEP] = &e->biz_step;
-    slot[S_DISP] = &e->disposition;
-    slot[S_LOC] = &e->biz_location;
-    slot[S_RP] = &e->read_point;
-    slot[S_SO] = &e->src_owner;
-    slot[S_SP] = &e->src_possessor;
-    slot[S_SL] = &e->src_location;
-    slot[S_DO] = &e->dst_owner;
-    slot[S_DP] = &e->dst_possessor;
-    slot[S_DL] = &e->dst_location;
     for (int i = 0; i < N_STR; i++)
-        *slot[i] = (int64_t)get_uv(&r);
+        e->key[i] = (int64_t)get_uv(&r);
     n_ids = get_uv(&r);
     if (r.bad || n_ids > n)
         return ZL_ESTORE;
@@ -380,13 +366,15 @@ static int rec_entries(const struct zl_tix_event *e, struct entry **out,
         return ZL_ENOMEM;
     for (size_t i = 0; i < e->n_ids; i++)
         (*out)[k++] = (struct entry){e->ids[i].kid, e->eid, e->ids[i].role};
-    if (e->tid)
-        (*out)[k++] = (struct entry){e->tid, e->eid, ZL_TIX_ROLE_TID};
-    if (e->biz_location)
+    if (e->key[ZL_TIX_TID])
         (*out)[k++] =
-            (struct entry){e->biz_location, e->eid, ZL_TIX_ROLE_BIZLOC};
-    if (e->read_point)
-        (*out)[k++] = (struct entry){e->read_point, e->eid, ZL_TIX_ROLE_READPT};
+            (struct entry){e->key[ZL_TIX_TID], e->eid, ZL_TIX_ROLE_TID};
+    if (e->key[ZL_TIX_BIZ_LOCATION])
+        (*out)[k++] = (struct entry){e->key[ZL_TIX_BIZ_LOCATION], e->eid,
+                                     ZL_TIX_ROLE_BIZLOC};
+    if (e->key[ZL_TIX_READ_POINT])
+        (*out)[k++] = (struct entry){e->key[ZL_TIX_READ_POINT], e->eid,
+                                     ZL_TIX_ROLE_READPT};
     qsort(*out, k, sizeof(**out), entry_cmp);
     for (size_t i = 0; i < k; i++)
         if (*n == 0 || entry_cmp(&(*out)[*n - 1], &(*out)[i]))

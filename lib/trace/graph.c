@@ -106,7 +106,7 @@ static uint64_t str_hash_of(const void *ctx, int32_t sid)
 {
     const struct tg *g = ctx;
 
-    return hash_bytes(g->strs[sid].s, g->strs[sid].len);
+    return g->strs[sid].h;
 }
 
 int32_t tg_find(const struct tg *g, const char *s, size_t len)
@@ -148,8 +148,29 @@ int32_t tg_intern(struct tg *g, const char *s, size_t len)
         return ZL_ENOMEM;
     e->len = (uint32_t)len;
     e->kind = (uint8_t)tg_classify(e->s);
-    zl_itab_put(&g->smap, hash_bytes(s, len), (int32_t)g->n_strs);
+    e->h = hash_bytes(s, len);
+    zl_itab_put(&g->smap, e->h, (int32_t)g->n_strs);
     return (int32_t)g->n_strs++;
+}
+
+int tg_name(struct tg *g, int32_t sid, const char *s, size_t len)
+{
+    struct tg_str *e;
+    int rc;
+
+    if (tg_find(g, s, len) < 0 && /* else: found by its key from now on */
+        (rc = zl_itab_reserve(&g->smap, g->n_strs, 1024, str_hash_of, g,
+                              &g->bytes)) < 0)
+        return rc;
+    e = &g->strs[sid];
+    if (!(e->s = arena_dup(g, s, len)))
+        return ZL_ENOMEM;
+    e->len = (uint32_t)len;
+    e->kind = (uint8_t)tg_classify(e->s);
+    e->h = hash_bytes(s, len);
+    if (tg_find(g, s, len) < 0)
+        zl_itab_put(&g->smap, e->h, sid);
+    return 0;
 }
 
 int32_t tg_intern0(struct tg *g, const char *s)
@@ -231,25 +252,25 @@ int tg_role_rank(int role)
     return 1;
 }
 
-static int cmp_rank(const void *pa, const void *pb, void *ctx)
+/* Inputs first, outputs last (see trace_int.h), each part in the event's
+ * own order: an order of the content alone (a stable partition). */
+int tg_sort_ids(struct tg *g, struct tg_event *e)
 {
-    const struct tg *g = ctx;
-    const struct tg_ref *a = pa, *b = pb;
-    int ra = tg_role_rank(a->role), rb = tg_role_rank(b->role);
+    struct tg_ref *tmp;
+    size_t k = 0;
 
-    if (ra != rb)
-        return ra - rb;
-    if (a->x == b->x)
+    if (e->n_ids < 2)
         return 0;
-    return strcmp(g->strs[a->x].s, g->strs[b->x].s);
-}
-
-/* Inputs first, outputs last (see trace_int.h), then by identifier: an
- * order of the content alone, whatever order the strings were met in. */
-void tg_sort_ids(const struct tg *g, struct tg_event *e)
-{
-    if (e->n_ids > 1)
-        qsort_r(e->ids, e->n_ids, sizeof(*e->ids), cmp_rank, (void *)g);
+    if (!(tmp = zl_malloc(e->n_ids * sizeof(*tmp))))
+        return ZL_ENOMEM;
+    for (int rank = 0; rank < 3; rank++)
+        for (uint32_t i = 0; i < e->n_ids; i++)
+            if (tg_role_rank(e->ids[i].role) == rank)
+                tmp[k++] = e->ids[i];
+    memcpy(e->ids, tmp, e->n_ids * sizeof(*tmp));
+    zl_free(tmp);
+    (void)g;
+    return 0;
 }
 
 /* ---- lazy loads from the persistent index (store_tix.h) -------------------
@@ -307,6 +328,25 @@ static int set_kid(struct tg *g, int32_t sid, int64_t kid)
 }
 
 /* The event of index id xeid, created (empty) when missing. */
+/* The sid of key kid, created without its string when new (named later
+ * by tg_need_names: a trace reads many more identifiers than it shows). */
+static int32_t sid_for_kid(struct tg *g, int64_t kid)
+{
+    int32_t sid = sid_of_kid(g, kid);
+    int rc;
+
+    if (sid >= 0)
+        return sid;
+    if (g->n_strs >= INT32_MAX - 1)
+        return ZL_ELIMIT;
+    if ((rc = zl_grow((void **)&g->strs, &g->cap_strs, g->n_strs + 1,
+                      sizeof(*g->strs), 64, &g->bytes)) < 0)
+        return rc;
+    memset(&g->strs[g->n_strs], 0, sizeof(*g->strs));
+    sid = (int32_t)g->n_strs++;
+    return (rc = set_kid(g, sid, kid)) < 0 ? rc : sid;
+}
+
 /* The event of index id xeid, or -1. */
 static int32_t find_x(const struct tg *g, int64_t xeid)
 {
@@ -388,6 +428,11 @@ out:
     return rc < 0 ? rc : 0;
 }
 
+int tg_need_keys(struct tg *g, const int32_t *sids, size_t n)
+{
+    return need_kids(g, sids, n);
+}
+
 /* Decoded records waiting for the strings of their keys. */
 struct recs {
     struct tg *g;
@@ -400,7 +445,9 @@ struct recs {
 
 static int want_kid(struct recs *r, int64_t kid)
 {
-    if (kid <= 0 || sid_of_kid(r->g, kid) >= 0)
+    int32_t sid = kid > 0 ? sid_of_kid(r->g, kid) : -1;
+
+    if (kid <= 0 || (sid >= 0 && r->g->strs[sid].s))
         return 0;
     if (zl_grow((void **)&r->unknown, &r->cap_unknown, r->n_unknown + 1,
                 sizeof(*r->unknown), 64, NULL))
@@ -412,7 +459,6 @@ static int want_kid(struct recs *r, int64_t kid)
 static int rec_cb(void *ctx, const struct zl_tix_event *e)
 {
     struct recs *r = ctx;
-    const int64_t *k = &e->tid;
     int rc = 0;
 
     if (zl_grow((void **)&r->ev, &r->cap, r->n + 1, sizeof(*r->ev), 64, NULL) ||
@@ -423,20 +469,21 @@ static int rec_cb(void *ctx, const struct zl_tix_event *e)
     r->ev[r->n++].ids = NULL; /* r->ids moves: kept as a count */
     memcpy(r->ids + r->n_ids, e->ids, e->n_ids * sizeof(*e->ids));
     r->n_ids += e->n_ids;
-    /* tid .. dst_location are consecutive key ids */
-    for (int i = 0; i < 11 && !rc; i++)
-        rc = want_kid(r, k[i]);
+    /* units now; identifiers by key id, named when shown (tg_need_names);
+     * the other strings when asked (tg_need_meta) */
     for (size_t i = 0; i < e->n_ids && !rc; i++)
-        if (!(rc = want_kid(r, e->ids[i].kid)))
-            rc = want_kid(r, e->ids[i].uom);
+        rc = want_kid(r, e->ids[i].uom);
     return rc;
 }
 
 static int key_cb(void *ctx, int64_t kid, const char *key, size_t len)
 {
     struct tg *g = ctx;
-    int32_t sid = tg_intern(g, key, len);
+    int32_t sid = sid_of_kid(g, kid);
 
+    if (sid >= 0) /* a sid known by its key alone: name it */
+        return g->strs[sid].s ? 0 : tg_name(g, sid, key, len);
+    sid = tg_intern(g, key, len);
     return sid < 0 ? sid : set_kid(g, sid, kid);
 }
 
@@ -462,35 +509,24 @@ static int fill_event(struct tg *g, const struct zl_tix_event *x,
     e->vdisp = (uint8_t)x->disp;
     e->cte = (uint8_t)zl_cte_classify(x->type, x->action, x->step);
     e->consumer = (uint8_t)tg_consumer(x->step, x->disp);
-    e->tid = sid_of_kid(g, x->tid);
-    e->biz_step = sid_of_kid(g, x->biz_step);
-    e->disp = sid_of_kid(g, x->disposition);
-    e->bizloc = sid_of_kid(g, x->biz_location);
-    e->readpt = sid_of_kid(g, x->read_point);
-    e->so = sid_of_kid(g, x->src_owner);
-    e->sp = sid_of_kid(g, x->src_possessor);
-    e->sl = sid_of_kid(g, x->src_location);
-    e->dso = sid_of_kid(g, x->dst_owner);
-    e->dsp = sid_of_kid(g, x->dst_possessor);
-    e->dsl = sid_of_kid(g, x->dst_location);
+    memcpy(e->mk, x->key, sizeof e->mk);
     for (size_t i = 0; i < x->n_ids; i++) {
         struct tg_ref r;
 
-        r.x = sid_of_kid(g, ids[i].kid);
+        r.x = sid_for_kid(g, ids[i].kid);
         r.uom = sid_of_kid(g, ids[i].uom);
         r.qty = ids[i].qty;
         r.role = ids[i].role;
         r.has_qty = ids[i].has_qty;
         if (r.x < 0)
-            return ZL_ESTORE; /* a record naming a key that is not there */
+            return r.x;
         e = &g->evs[eid];
         if ((rc = tg_add_ref(g, &e->ids, &e->n_ids, &e->cap_ids, &r)) < 0)
             return rc;
     }
     e = &g->evs[eid];
-    e->flags |= TG_EV_IDS | TG_EV_META | (x->erroneous ? TG_EV_ERR : 0);
-    tg_sort_ids(g, e);
-    return 0;
+    e->flags |= TG_EV_IDS | (x->erroneous ? TG_EV_ERR : 0);
+    return tg_sort_ids(g, e);
 }
 
 static int x_cmp(const void *x, const void *y)
@@ -555,6 +591,23 @@ static int load_x(struct tg *g, int64_t *x, size_t n)
     return rc < 0 ? rc : (rc > 0 ? ZL_ESTORE : 0);
 }
 
+int tg_need_names(struct tg *g, const int32_t *sids, size_t n)
+{
+    struct recs r = {.g = g};
+    int rc = 0;
+
+    for (size_t i = 0; i < n && !rc; i++)
+        if (!g->strs[sids[i]].s)
+            rc = want_kid(&r, g->strs[sids[i]].kid);
+    if (!rc && r.n_unknown)
+        rc = zl_tix_key_strings(g->store, r.unknown, r.n_unknown, key_cb, g);
+    for (size_t i = 0; i < n && !rc; i++)
+        if (!g->strs[sids[i]].s)
+            rc = ZL_ESTORE; /* a record names a key that is not there */
+    zl_free(r.unknown);
+    return rc < 0 ? rc : (rc > 0 ? ZL_ESTORE : 0);
+}
+
 /* Events are loaded whole when they enter the graph (load_x). */
 int tg_need_ids(struct tg *g, const int32_t *eids, size_t n)
 {
@@ -564,12 +617,36 @@ int tg_need_ids(struct tg *g, const int32_t *eids, size_t n)
     return 0;
 }
 
+/* The strings beside the identifiers (tid, bizStep, locations, parties)
+ * of events eids[0..n): one batch for those not seen yet. */
 int tg_need_meta(struct tg *g, const int32_t *eids, size_t n)
 {
-    (void)g;
-    (void)eids;
-    (void)n;
-    return 0;
+    struct recs r = {.g = g};
+    int rc = 0;
+
+    for (size_t i = 0; i < n && !rc; i++) {
+        const struct tg_event *e = &g->evs[eids[i]];
+
+        if (!(e->flags & TG_EV_META))
+            for (int k = 0; k < ZL_TIX_N_STR && !rc; k++)
+                rc = want_kid(&r, e->mk[k]);
+    }
+    if (!rc && r.n_unknown)
+        rc = zl_tix_key_strings(g->store, r.unknown, r.n_unknown, key_cb, g);
+    for (size_t i = 0; i < n && !rc; i++) {
+        struct tg_event *e = &g->evs[eids[i]];
+        int32_t *slot[ZL_TIX_N_STR] = {
+            &e->tid, &e->biz_step, &e->disp, &e->bizloc, &e->readpt, &e->so,
+            &e->sp,  &e->sl,       &e->dso,  &e->dsp,    &e->dsl};
+
+        if (e->flags & TG_EV_META)
+            continue;
+        for (int k = 0; k < ZL_TIX_N_STR; k++)
+            *slot[k] = sid_of_kid(g, e->mk[k]);
+        e->flags |= TG_EV_META;
+    }
+    zl_free(r.unknown);
+    return rc < 0 ? rc : (rc > 0 ? ZL_ESTORE : 0);
 }
 
 /* Index entries of some keys, read in one batch. */

@@ -417,8 +417,7 @@ static int node_get(struct zl_trace *t, int32_t sid, int depth, int via,
     memset(nd, 0, sizeof(*nd));
     nd->sid = sid;
     nd->first_out = -1;
-    nd->pub.id = t->g->strs[sid].s;
-    nd->pub.kind = (enum zl_trace_kind)t->g->strs[sid].kind;
+    /* id and kind: at finish, when every node's string is loaded at once */
     nd->pub.depth = depth;
     nd->pub.via = via;
     nd->pub.link = link;
@@ -996,7 +995,23 @@ static int build_csr(struct zl_trace *t)
 static int finish(struct zl_trace *t)
 {
     struct tg *g = t->g;
+    int32_t *sids = zl_malloc((t->n_nodes + 1) * sizeof(*sids));
     int rc;
+
+    if (sids == NULL)
+        return ZL_ENOMEM;
+    for (size_t i = 0; i < t->n_nodes; i++)
+        sids[i] = t->nodes[i].sid;
+    rc = tg_need_names(g, sids, t->n_nodes);
+    zl_free(sids);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < t->n_nodes; i++) {
+        const struct tg_str *st = &g->strs[t->nodes[i].sid];
+
+        t->nodes[i].pub.id = st->s;
+        t->nodes[i].pub.kind = (enum zl_trace_kind)st->kind;
+    }
 
     for (size_t i = 0; i < t->n_edges; i++) {
         int32_t idx;
@@ -1180,11 +1195,12 @@ out:
     return rc;
 }
 
-int zl_trace_run_many(zl_store *s, const char *const *ids, size_t n,
-                      const struct zl_trace_opts *o, zl_trace **out,
-                      struct zl_error *err)
+static int run_many(zl_store *s, const char *const *ids, size_t n,
+                    const struct zl_trace_opts *o, zl_trace **out,
+                    struct zl_error *err)
 {
     zl_trace *t = zl_calloc(1, sizeof(*t));
+    int32_t *starts = NULL;
     char canon[512];
     int rc;
 
@@ -1198,22 +1214,30 @@ int zl_trace_run_many(zl_store *s, const char *const *ids, size_t n,
     t->from = t->opts.from_ms ? t->opts.from_ms : NEG;
     t->to = t->opts.to_ms ? t->opts.to_ms : POS;
     t->max_nodes = t->opts.max_nodes ? t->opts.max_nodes : DEFAULT_MAX_NODES;
+    if (!(starts = zl_malloc((n + 1) * sizeof(*starts)))) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
     for (size_t i = 0; i < n; i++) {
-        int32_t sid = -1;
-        int len;
-
-        len =
+        int len =
             zl_gs1_canonical(ids[i], strlen(ids[i]), canon, sizeof(canon), err);
+
         if (len < 0) {
             rc = len == ZL_ELIMIT ? ZL_EINVAL : len;
             goto out;
         }
-        sid = tg_intern(t->g, canon, (size_t)len);
-        if (sid < 0) {
-            rc = sid;
+        if ((starts[i] = tg_intern(t->g, canon, (size_t)len)) < 0) {
+            rc = starts[i];
             goto out;
         }
-        if (tg_classify(canon) == ZL_TK_LOCATION)
+    }
+    /* the starts' keys in one batch, before any record names a key */
+    if ((rc = tg_need_keys(t->g, starts, n)) < 0)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        int32_t sid = starts[i];
+
+        if (t->g->strs[sid].kind == ZL_TK_LOCATION)
             rc = start_location(t, sid);
         else
             rc = reach(t, sid, NEG, POS, 1, 0, -1, ZL_LINK_START, -1, NULL);
@@ -1224,10 +1248,27 @@ int zl_trace_run_many(zl_store *s, const char *const *ids, size_t n,
         goto out;
     if ((rc = t->vis_rc) < 0)
         goto out;
+    zl_free(starts);
     *out = t;
     return 0;
 out:
+    zl_free(starts);
     zl_trace_free(t);
+    return rc;
+}
+
+/* A trace makes many small reads: inside one read snapshot they see one
+ * state of the store and, on SQLite, share one lock instead of taking one
+ * a statement (unless the caller holds a transaction or snapshot). */
+int zl_trace_run_many(zl_store *s, const char *const *ids, size_t n,
+                      const struct zl_trace_opts *o, zl_trace **out,
+                      struct zl_error *err)
+{
+    int snap = zl_store_snapshot_begin(s) == 0;
+    int rc = run_many(s, ids, n, o, out, err);
+
+    if (snap)
+        zl_store_snapshot_end(s);
     return rc;
 }
 

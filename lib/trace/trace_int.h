@@ -41,7 +41,9 @@ struct tg_row {
 
 struct tg_event {
     uint8_t hash[32];
-    int64_t xeid; /* id in the persistent index (lazy graph) */
+    int64_t xeid;   /* id in the persistent index */
+    int64_t mk[11]; /* key ids of tid .. dsl (enum zl_tix_str), whose
+                       sids below are set by tg_need_meta */
     int64_t t, rt;
     int32_t tid, biz_step, disp, bizloc, readpt; /* sids or -1 */
     int32_t so, sp, sl, dso, dsp, dsl;           /* src/dst owner,
@@ -62,7 +64,8 @@ struct tg_event {
 #define TG_S_ASKED 4u /* in the batch being loaded */
 
 struct tg_str {
-    const char *s;
+    const char *s; /* NULL while known by its key id alone (tg_name) */
+    uint64_t h;    /* hash of s */
     uint32_t len;
     uint8_t flags;
     uint8_t kind; /* enum zl_trace_kind of the string */
@@ -108,7 +111,13 @@ static inline const char *tg_s(const struct tg *g, int32_t sid)
     return sid < 0 ? NULL : g->strs[sid].s;
 }
 
-/* Make sure the listed parts are loaded (batched store calls). */
+/* Give sid, known by its key id alone, its string s[0..len). */
+int tg_name(struct tg *g, int32_t sid, const char *s, size_t len);
+
+/* Make sure the listed parts are loaded (batched store calls): the key
+ * ids of strings, the strings of sids known by key id alone, ... */
+int tg_need_keys(struct tg *g, const int32_t *sids, size_t n);
+int tg_need_names(struct tg *g, const int32_t *sids, size_t n);
 int tg_need_rows(struct tg *g, const int32_t *sids, size_t n);
 int tg_need_ids(struct tg *g, const int32_t *eids, size_t n);
 int tg_need_meta(struct tg *g, const int32_t *eids, size_t n);
@@ -128,8 +137,9 @@ int32_t tg_intern0(struct tg *g, const char *s);
 int tg_add_row(struct tg *g, struct tg_str *st, int32_t eid, int role);
 int tg_add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n, uint32_t *cap,
                const struct tg_ref *r);
-/* Order an event's identifiers by tg_role_rank, then by identifier. */
-void tg_sort_ids(const struct tg *g, struct tg_event *e);
+/* Order an event's identifiers by tg_role_rank, keeping the event's own
+ * order within a rank. 0 or ZL_ENOMEM. */
+int tg_sort_ids(struct tg *g, struct tg_event *e);
 /* Append eid to the growable array *out (*n used, *cap allocated). */
 int tg_push_eid(struct tg *g, int32_t **out, size_t *n, size_t *cap,
                 int32_t eid);
