@@ -161,14 +161,21 @@ static int name_is(const struct ph_node *n, const char *s)
     return n->nlen == l && memcmp(n->name, s, l) == 0;
 }
 
+/* 1 if needle occurs in h[0..hl): memchr for its first byte, then one
+ * memcmp per candidate (the naive memcmp at every offset was a visible
+ * part of the pre-hash, called on every value and name). */
 static int mem_has(const char *h, size_t hl, const char *needle)
 {
-    size_t nl = strlen(needle), i;
-    if (nl > hl)
-        return 0;
-    for (i = 0; i + nl <= hl; i++)
-        if (memcmp(h + i, needle, nl) == 0)
+    size_t nl = strlen(needle);
+    const char *p = h, *end = h + hl;
+    if (nl == 0)
+        return 1;
+    while (nl <= (size_t)(end - p) &&
+           (p = memchr(p, needle[0], (size_t)(end - p) - nl + 1)) != NULL) {
+        if (memcmp(p, needle, nl) == 0)
             return 1;
+        p++;
+    }
     return 0;
 }
 
@@ -415,16 +422,14 @@ static int looks_gs1(const char *s, size_t n)
            (n > 8 && memcmp(s, "https://", 8) == 0);
 }
 
-/* Remove "/<ai>/<value>" from a DL path in place. */
-static size_t drop_segment(char *u, size_t len, const char *ai)
+/* Remove "/<ai>/<value>" from a DL path in place; pat is "/<ai>/". */
+static size_t drop_segment(char *u, size_t len, const char *pat)
 {
-    char pat[8];
-    char *p, *e;
-    size_t pl = (size_t)snprintf(pat, sizeof pat, "/%s/", ai);
-    p = strstr(u, pat);
+    size_t pl = strlen(pat);
+    char *p = memmem(u, len, pat, pl), *e;
     if (!p)
         return len;
-    e = strchr(p + pl, '/');
+    e = memchr(p + pl, '/', (size_t)(u + len - (p + pl)));
     if (!e)
         e = u + len;
     memmove(p, e, (size_t)(u + len - e) + 1);
@@ -443,29 +448,40 @@ static const char *cached_id(const struct ep_hashctx *hc, const char *s)
     return NULL;
 }
 
+static int gtin_keyed(const char *c, size_t len)
+{
+    return (len >= 22 && !memcmp(c, "https://id.gs1.org/01/", 22)) ||
+           (len >= 24 && !memcmp(c, "https://id.gs1.org/8006/", 24));
+}
+
 static int add_identifier(struct ph *p, const char *s, size_t n)
 {
     char dl[512];
     int r;
     size_t len;
-    const char *c = cached_id(p->hc, s);
+    const char *c;
+    if (ep_id_as_is(s, n))
+        return zl_buf_add(p->out, s, n);
+    c = cached_id(p->hc, s);
     if (c && (len = strlen(c)) < sizeof dl) {
-        if (strncmp(c, "https://id.gs1.org/01/", 22) &&
-            strncmp(c, "https://id.gs1.org/8006/", 24))
-            return zl_buf_add(p->out, c, len); /* nothing to trim */
+        /* nothing to trim: most cached forms */
+        if (!gtin_keyed(c, len) ||
+            (!memmem(c, len, "/22/", 4) && !memmem(c, len, "/10/", 4)))
+            return zl_buf_add(p->out, c, len);
         memcpy(dl, c, len + 1);
         r = (int)len;
+    } else if ((len = ep_id_from_urn(s, n, dl, sizeof dl)) > 0) {
+        return zl_buf_add(p->out, dl, len); /* nothing to trim */
     } else {
         r = zl_gs1_canonical(s, n, dl, sizeof dl, NULL);
     }
     if (r < 0)
         return zl_buf_add(p->out, s, n);
     len = (size_t)r;
-    if (strncmp(dl, "https://id.gs1.org/01/", 22) == 0 ||
-        strncmp(dl, "https://id.gs1.org/8006/", 24) == 0) {
-        len = drop_segment(dl, len, "22");
-        if (strstr(dl, "/21/") || strstr(dl, "/235/"))
-            len = drop_segment(dl, len, "10");
+    if (gtin_keyed(dl, len)) {
+        len = drop_segment(dl, len, "/22/");
+        if (memmem(dl, len, "/21/", 4) || memmem(dl, len, "/235/", 5))
+            len = drop_segment(dl, len, "/10/");
     }
     return zl_buf_add(p->out, dl, len);
 }
