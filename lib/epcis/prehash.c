@@ -208,16 +208,121 @@ static size_t shortest_digits(double d, char *out, size_t cap, int expo)
     return strlen(out);
 }
 
+/* The decimal digits of v (v < 10^19) at out; their count. */
+static size_t put_u64(char *out, uint64_t v)
+{
+    char t[24];
+    size_t n = 0, i;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (i = 0; i < n; i++)
+        out[i] = t[n - 1 - i];
+    return n;
+}
+
+/* An integral d with |d| < 2^53 as "%.0f" prints it (suffix appended),
+ * or 0 when d is not such a number (zero too: its sign needs printf). */
+static size_t fast_integral(double d, char *out, size_t cap, const char *suffix)
+{
+    size_t k = 0, sl = strlen(suffix);
+    double a = fabs(d);
+    if (d == 0 || !(a < 9007199254740992.0) || d != floor(d) || cap < 24 + sl)
+        return 0;
+    if (d < 0)
+        out[k++] = '-';
+    k += put_u64(out + k, (uint64_t)a);
+    memcpy(out + k, suffix, sl + 1);
+    return k + sl;
+}
+
+/* shortest_digits(d, ..., 0) without snprintf for a non-integral d with
+ * 1e-4 <= |d| < 1e15 and at most 15 significant digits: 0 (not decided
+ * here, use the general path) or the length written.
+ *
+ * Why it is the same text: for p <= 15, p-digit decimals of one
+ * exponent are further apart than two doubles near them, so at most one
+ * of them reads back as d, and if one does, the correctly rounded one
+ * that "%.*g" prints does (it is no further from d). c / 10^k (or
+ * c * 10^-k) with c < 2^53 and an exact power of ten is one correctly
+ * rounded operation, the double strtod() would give for that decimal.
+ * The scaled value's rounding error is far below 1, so the decimal, if
+ * any, is m - 1, m or m + 1. With -4 <= exponent < p "%g" writes fixed
+ * notation without trailing zeros. */
+static size_t fast_g(double d, char *out, size_t cap)
+{
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
+                                 1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13,
+                                 1e14, 1e15, 1e16, 1e17, 1e18};
+    static const double neg[] = {1e0, 1e-1, 1e-2, 1e-3, 1e-4};
+    double a = fabs(d);
+    char dg[24];
+    int X, p;
+    uint64_t c = 0;
+    size_t k = 0, i, nd;
+    if (!(a >= 1e-4 && a < 1e15) || a == floor(a) || cap < 40)
+        return 0;
+    for (X = 14; X > 0 && a < p10[X]; X--)
+        ;
+    if (X == 0)
+        for (; X > -4 && a < neg[-X]; X--)
+            ;
+    for (p = 1; p <= 15; p++) {
+        int sh = p - 1 - X; /* value = c / 10^sh */
+        double sc = sh >= 0 ? a * p10[sh] : a / p10[-sh];
+        int64_t m = llround(sc), t;
+        for (t = m - 1; t <= m + 1; t++) {
+            double v;
+            if (t <= 0)
+                continue;
+            v = sh >= 0 ? (double)t / p10[sh] : (double)t * p10[-sh];
+            if (v != a)
+                continue;
+            if (!((double)t >= p10[p - 1] && (double)t < p10[p]))
+                return 0; /* exponent misjudged: leave it to printf */
+            c = (uint64_t)t;
+            goto found;
+        }
+    }
+    return 0;
+found:
+    nd = put_u64(dg, c);
+    while (nd > 1 && dg[nd - 1] == '0') /* none expected; as %g */
+        nd--;
+    if (d < 0)
+        out[k++] = '-';
+    if (X >= 0) {
+        for (i = 0; i <= (size_t)X; i++)
+            out[k++] = i < nd ? dg[i] : '0';
+        if (nd > (size_t)X + 1) {
+            out[k++] = '.';
+            for (; i < nd; i++)
+                out[k++] = dg[i];
+        }
+    } else {
+        out[k++] = '0';
+        out[k++] = '.';
+        for (i = 0; i < (size_t)(-X - 1); i++)
+            out[k++] = '0';
+        for (i = 0; i < nd; i++)
+            out[k++] = dg[i];
+    }
+    out[k] = '\0';
+    return k;
+}
+
 void ep_format_double(double d, char *out, size_t cap)
 {
     if (d == floor(d) && fabs(d) < 1e300) {
         if (d == 0)
             snprintf(out, cap, "0");
-        else
+        else if (!fast_integral(d, out, cap, ""))
             snprintf(out, cap, "%.0f", d);
         return;
     }
-    shortest_digits(d, out, cap, 0);
+    if (!fast_g(d, out, cap))
+        shortest_digits(d, out, cap, 0);
 }
 
 /* Python repr() of a float: the text the reference sees for a JSON real. */
@@ -228,10 +333,11 @@ static void python_repr(double d, char *out, size_t cap)
     } else if (isinf(d)) {
         snprintf(out, cap, d < 0 ? "-inf" : "inf");
     } else if (d == floor(d) && fabs(d) < 1e16) {
-        snprintf(out, cap, "%.1f", d);
+        if (!fast_integral(d, out, cap, ".0"))
+            snprintf(out, cap, "%.1f", d);
     } else if (fabs(d) >= 1e16 || (d != 0 && fabs(d) < 1e-4)) {
         shortest_digits(d, out, cap, 1);
-    } else {
+    } else if (!fast_g(d, out, cap)) {
         shortest_digits(d, out, cap, 0);
     }
 }
@@ -701,19 +807,38 @@ static int skip_key(struct ph *p, const char *k, int top)
     case '@':
         if (!strncmp(k, "@xmlns", 6))
             return 1;
+        /* An @context anywhere is JSON-LD machinery that binds prefixes
+         * (see build()), not event data. */
+        if (p->hc->skip_context && !strcmp(k, "@context") &&
+            (top || !p->hc->legacy_ctx))
+            return 1;
         break;
     default: break;
     }
-    /* An @context anywhere is JSON-LD machinery that binds prefixes (see
-     * build()), not event data. */
-    if (p->hc->skip_context && !strcmp(k, "@context") &&
-        (top || !p->hc->legacy_ctx))
-        return 1;
     if (top)
         for (i = 0; i < p->hc->n_ignore; i++)
             if (!strcmp(k, p->hc->ignore[i]))
                 return 1;
     return 0;
+}
+
+/* Sort siblings into node_cmp() order. Lists are short (a dozen fields,
+ * a few identifiers): insertion sort there, without qsort's indirect
+ * calls; nodes that compare equal are identical, so stability does not
+ * matter. */
+static void sort_nodes(struct ph_node **a, size_t n)
+{
+    size_t i, j;
+    if (n > 24) {
+        qsort(a, n, sizeof *a, node_qcmp);
+        return;
+    }
+    for (i = 1; i < n; i++) {
+        struct ph_node *x = a[i];
+        for (j = i; j > 0 && node_cmp(a[j - 1], x) > 0; j--)
+            a[j] = a[j - 1];
+        a[j] = x;
+    }
 }
 
 static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
@@ -728,9 +853,15 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
     case JSON_STRING:
         return set_string_value(p, nd, json_string_value(j),
                                 json_string_length(j));
-    case JSON_INTEGER:
-        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(j));
+    case JSON_INTEGER: {
+        json_int_t iv = json_integer_value(j);
+        size_t k = 0;
+        if (iv < 0)
+            num[k++] = '-';
+        k += put_u64(num + k, iv < 0 ? 0 - (uint64_t)iv : (uint64_t)iv);
+        num[k] = '\0';
         goto scalar;
+    }
     case JSON_REAL:
         python_repr(json_real_value(j), num, sizeof num);
         goto scalar;
@@ -765,11 +896,21 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
         break;
     case JSON_OBJECT: {
         const char *k;
-        json_t *v;
-        json_t *text = json_object_get(j, "#text");
-        json_t *ctx = json_object_get(j, "@context");
+        json_t *v, *text = NULL, *ctx = NULL;
         const struct ep_ns *outer = p->ns;
         size_t n_outer = p->n_ns;
+        /* one pass counts the children and finds #text and @context (a
+         * lookup each per object cost more than the pass) */
+        json_object_foreach(j, k, v)
+        {
+            if (k[0] == '#' && !strcmp(k, "#text"))
+                text = v;
+            else if (k[0] == '@' && !strcmp(k, "@context"))
+                ctx = v;
+            if (skip_key(p, k, top))
+                continue;
+            n += json_is_array(v) ? json_array_size(v) : 1;
+        }
         if (ctx && p->hc->skip_context && !p->hc->legacy_ctx) {
             struct ep_ns *in = NULL;
             size_t n_in = 0, cap = 0;
@@ -784,12 +925,6 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
         if (json_is_string(text)) {
             nd->val = json_string_value(text);
             nd->vlen = json_string_length(text);
-        }
-        json_object_foreach(j, k, v)
-        {
-            if (skip_key(p, k, top))
-                continue;
-            n += json_is_array(v) ? json_array_size(v) : 1;
         }
         nd->kids = ep_alloc(p->a, (n ? n : 1) * sizeof *nd->kids);
         if (!nd->kids)
@@ -820,7 +955,7 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
     default: return 0;
     }
     if (sort && nd->nk > 1)
-        qsort(nd->kids, nd->nk, sizeof *nd->kids, node_qcmp);
+        sort_nodes(nd->kids, nd->nk);
     return 0;
 scalar : {
     size_t l = strlen(num);
@@ -965,7 +1100,18 @@ static int sort_region(struct ph *p, size_t start, struct piece *pc, size_t n)
     char *copy;
     if (n < 2)
         return 0;
-    qsort_r(pc, n, sizeof *pc, piece_cmp, p->out->data);
+    if (n > 24) {
+        qsort_r(pc, n, sizeof *pc, piece_cmp, p->out->data);
+    } else { /* short lists, as sort_nodes() */
+        for (i = 1; i < n; i++) {
+            struct piece x = pc[i];
+            size_t j;
+            for (j = i; j > 0 && piece_cmp(&pc[j - 1], &x, p->out->data) > 0;
+                 j--)
+                pc[j] = pc[j - 1];
+            pc[j] = x;
+        }
+    }
     copy = ep_alloc(p->a, len);
     if (!copy)
         return ZL_ENOMEM;
