@@ -161,22 +161,28 @@ static int name_is(const struct ph_node *n, const char *s)
     return n->nlen == l && memcmp(n->name, s, l) == 0;
 }
 
-/* 1 if needle occurs in h[0..hl): memchr for its first byte, then one
- * memcmp per candidate (the naive memcmp at every offset was a visible
- * part of the pre-hash, called on every value and name). */
-static int mem_has(const char *h, size_t hl, const char *needle)
+/* The first needle in h[0..hl), or NULL: memchr for its first byte, then
+ * one memcmp per candidate. The naive memcmp at every offset was a
+ * visible part of the pre-hash (it runs on every value and name), and
+ * glibc's memmem() costs its setup on these short strings. */
+static const char *mem_find(const char *h, size_t hl, const char *needle,
+                            size_t nl)
 {
-    size_t nl = strlen(needle);
     const char *p = h, *end = h + hl;
     if (nl == 0)
-        return 1;
+        return h;
     while (nl <= (size_t)(end - p) &&
            (p = memchr(p, needle[0], (size_t)(end - p) - nl + 1)) != NULL) {
         if (memcmp(p, needle, nl) == 0)
-            return 1;
+            return p;
         p++;
     }
-    return 0;
+    return NULL;
+}
+
+static int mem_has(const char *h, size_t hl, const char *needle)
+{
+    return mem_find(h, hl, needle, strlen(needle)) != NULL;
 }
 
 static int is_ws(char c)
@@ -448,6 +454,45 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
+static void put2(char *o, int v)
+{
+    o[0] = (char)('0' + v / 10);
+    o[1] = (char)('0' + v % 10);
+}
+
+/* zl_time_format_utc() without snprintf for years 0 to 9999 (all that a
+ * four-digit year and an offset give but the first and last hours). */
+static void format_utc(int64_t ms, char out[32])
+{
+    int64_t secs, days;
+    int y, m, d, rem;
+    if (ms < 0 || ms >= INT64_C(253402300800000)) { /* 10000-01-01 */
+        zl_time_format_utc(ms, out);
+        return;
+    }
+    secs = ms / 1000;
+    days = secs / 86400;
+    rem = (int)(secs - days * 86400);
+    zl_civil_from_days(days, &y, &m, &d);
+    put2(out, y / 100);
+    put2(out + 2, y % 100);
+    out[4] = '-';
+    put2(out + 5, m);
+    out[7] = '-';
+    put2(out + 8, d);
+    out[10] = 'T';
+    put2(out + 11, rem / 3600);
+    out[13] = ':';
+    put2(out + 14, rem / 60 % 60);
+    out[16] = ':';
+    put2(out + 17, rem % 60);
+    out[19] = '.';
+    out[20] = (char)('0' + (int)(ms % 1000) / 100);
+    put2(out + 21, (int)(ms % 100));
+    out[23] = 'Z';
+    out[24] = '\0';
+}
+
 static int fix_timestamp(const char *s, size_t n, char out[32])
 {
     int Y, M, D, h, mi, sec = 0, oh = 0, om = 0, sign = 1;
@@ -510,7 +555,7 @@ static int fix_timestamp(const char *s, size_t n, char out[32])
     }
     total = ((days_from_civil(Y, M, D) * 24 + h) * 60 + mi) * 60 + sec;
     total -= (int64_t)sign * (oh * 60 + om) * 60;
-    zl_time_format_utc(total * 1000 + ms, out);
+    format_utc(total * 1000 + ms, out);
     return 1;
 }
 
@@ -532,7 +577,7 @@ static int looks_gs1(const char *s, size_t n)
 static size_t drop_segment(char *u, size_t len, const char *pat)
 {
     size_t pl = strlen(pat);
-    char *p = memmem(u, len, pat, pl), *e;
+    char *p = (char *)mem_find(u, len, pat, pl), *e;
     if (!p)
         return len;
     e = memchr(p + pl, '/', (size_t)(u + len - (p + pl)));
@@ -572,7 +617,7 @@ static int add_identifier(struct ph *p, const char *s, size_t n)
     if (c && (len = strlen(c)) < sizeof dl) {
         /* nothing to trim: most cached forms */
         if (!gtin_keyed(c, len) ||
-            (!memmem(c, len, "/22/", 4) && !memmem(c, len, "/10/", 4)))
+            (!mem_find(c, len, "/22/", 4) && !mem_find(c, len, "/10/", 4)))
             return zl_buf_add(p->out, c, len);
         memcpy(dl, c, len + 1);
         r = (int)len;
@@ -586,7 +631,7 @@ static int add_identifier(struct ph *p, const char *s, size_t n)
     len = (size_t)r;
     if (gtin_keyed(dl, len)) {
         len = drop_segment(dl, len, "/22/");
-        if (memmem(dl, len, "/21/", 4) || memmem(dl, len, "/235/", 5))
+        if (mem_find(dl, len, "/21/", 4) || mem_find(dl, len, "/235/", 5))
             len = drop_segment(dl, len, "/10/");
     }
     return zl_buf_add(p->out, dl, len);
@@ -596,9 +641,8 @@ static int add_identifier(struct ph *p, const char *s, size_t n)
 static int add_canonical(struct ph *p, const char *s, size_t n)
 {
     char num[400];
-    char *tmp = NULL;
-    int r;
-    if (n > 18 && mem_has(s, n, "urn:epcglobal:cbv:")) {
+    const char *u;
+    if (n > 18 && (u = mem_find(s, n, "urn:epcglobal:cbv:", 18)) != NULL) {
         static const char *const m[][2] = {
             {"urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-"},
             {"urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Disp-"},
@@ -606,41 +650,34 @@ static int add_canonical(struct ph *p, const char *s, size_t n)
             {"urn:epcglobal:cbv:sdt:", "https://ref.gs1.org/cbv/SDT-"},
             {"urn:epcglobal:cbv:er:", "https://ref.gs1.org/cbv/ER-"},
         };
-        struct zl_buf b;
-        size_t i = 0, k;
-        zl_buf_init(&b, n * 4 + 64);
-        while (i < n) {
-            for (k = 0; k < N(m); k++) {
-                size_t ml = strlen(m[k][0]);
-                if (n - i >= ml && memcmp(s + i, m[k][0], ml) == 0) {
-                    if ((r = zl_buf_adds(&b, m[k][1])) < 0)
-                        goto fail;
-                    i += ml;
-                    break;
-                }
-            }
-            if (k == N(m)) {
-                if ((r = zl_buf_addc(&b, s[i])) < 0)
-                    goto fail;
-                i++;
-            }
-        }
-        if (!b.data) {
-            zl_buf_cleanup(&b);
-            return 0;
-        }
-        tmp = ep_strndup(p->a, b.data, b.len);
-        n = b.len;
-        zl_buf_cleanup(&b);
+        /* every replacement is at most 7 bytes longer than the 21 or
+         * more it replaces: 2n bounds the result */
+        char *tmp = ep_alloc(p->a, 2 * n + 1);
+        size_t i = (size_t)(u - s), o = i, k;
         if (!tmp)
             return ZL_ENOMEM;
+        memcpy(tmp, s, i);
+        while (i < n) {
+            k = N(m);
+            if (s[i] == 'u' && n - i > 18 &&
+                !memcmp(s + i, "urn:epcglobal:cbv:", 18))
+                for (k = 0; k < N(m); k++) {
+                    size_t ml = strlen(m[k][0]);
+                    if (n - i >= ml && memcmp(s + i, m[k][0], ml) == 0) {
+                        size_t rl = strlen(m[k][1]);
+                        memcpy(tmp + o, m[k][1], rl);
+                        o += rl;
+                        i += ml;
+                        break;
+                    }
+                }
+            if (k == N(m))
+                tmp[o++] = s[i++];
+        }
+        tmp[o] = '\0';
         s = tmp;
-        goto numeric;
-    fail:
-        zl_buf_cleanup(&b);
-        return r;
+        n = o;
     }
-numeric:
     if (ep_canon_number(s, n, num, sizeof num))
         return zl_buf_adds(p->out, num);
     if (looks_gs1(s, n))
@@ -668,15 +705,18 @@ static const char *ns_lookup(const struct ph *p, const char *s, size_t n,
         return NULL;
     pl = (size_t)(c - s);
     for (i = p->n_ns; i-- > 0;) /* the innermost binding wins */
-        if (strlen(p->ns[i].prefix) == pl &&
-            memcmp(p->ns[i].prefix, s, pl) == 0) {
+        if (strncmp(p->ns[i].prefix, s, pl) == 0 &&
+            p->ns[i].prefix[pl] == '\0') {
             *plen = pl;
             return p->ns[i].uri; /* NULL: unbound there */
         }
     return NULL;
 }
 
-static int set_key(struct ph *p, struct ph_node *nd, const char *k)
+/* The node name of JSON key k: "{uri}local" when its prefix is bound in
+ * scope, else k itself. */
+static int key_name(struct ph *p, const char *k, const char **name,
+                    size_t *nlen)
 {
     size_t kl = strlen(k), pl;
     const char *uri = ns_lookup(p, k, kl, &pl);
@@ -690,11 +730,11 @@ static int set_key(struct ph *p, struct ph_node *nd, const char *k)
         s[ul + 1] = '}';
         memcpy(s + ul + 2, k + pl + 1, rl);
         s[ul + 2 + rl] = '\0';
-        nd->name = s;
-        nd->nlen = ul + 2 + rl;
+        *name = s;
+        *nlen = ul + 2 + rl;
     } else {
-        nd->name = k;
-        nd->nlen = kl;
+        *name = k;
+        *nlen = kl;
     }
     return 0;
 }
@@ -770,7 +810,8 @@ static int node_qcmp(const void *x, const void *y)
 static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
                  size_t depth);
 
-static int build_child(struct ph *p, json_t *v, const char *key,
+/* A new child node for v, named name (NULL: an array element, no name). */
+static int build_child(struct ph *p, json_t *v, const char *name, size_t nlen,
                        struct ph_node **slot, size_t depth)
 {
     struct ph_node *c = ep_alloc(p->a, sizeof *c);
@@ -782,8 +823,10 @@ static int build_child(struct ph *p, json_t *v, const char *key,
     c->val = "";
     if ((r = build(p, v, c, 0, depth + 1)) < 0)
         return r;
-    if (key && (r = set_key(p, c, key)) < 0)
-        return r;
+    if (name) {
+        c->name = name;
+        c->nlen = nlen;
+    }
     *slot = c;
     return 0;
 }
@@ -884,7 +927,7 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
             return ZL_ENOMEM;
         for (i = 0; i < n; i++) {
             json_t *e = json_array_get(j, i);
-            if ((r = build_child(p, e, NULL, &nd->kids[i], depth)) < 0)
+            if ((r = build_child(p, e, NULL, 0, &nd->kids[i], depth)) < 0)
                 return r;
             if (json_is_string(e) &&
                 (!strcmp(json_string_value(e), "bizTransaction") ||
@@ -895,20 +938,27 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
         nd->nk = n;
         break;
     case JSON_OBJECT: {
-        const char *k;
-        json_t *v, *text = NULL, *ctx = NULL;
+        const char *k, **keys;
+        json_t *v, *text = NULL, *ctx = NULL, **vals;
         const struct ep_ns *outer = p->ns;
-        size_t n_outer = p->n_ns;
-        /* one pass counts the children and finds #text and @context (a
-         * lookup each per object cost more than the pass) */
+        size_t n_outer = p->n_ns, nkeys = 0, m = json_object_size(j);
+        /* one pass over jansson's table finds #text and @context (a
+         * lookup each per object cost more than the pass), counts the
+         * children and keeps the members for the second loop */
+        keys = ep_alloc(p->a, (m ? m : 1) * sizeof *keys);
+        vals = ep_alloc(p->a, (m ? m : 1) * sizeof *vals);
+        if (!keys || !vals)
+            return ZL_ENOMEM;
         json_object_foreach(j, k, v)
         {
             if (k[0] == '#' && !strcmp(k, "#text"))
                 text = v;
             else if (k[0] == '@' && !strcmp(k, "@context"))
                 ctx = v;
-            if (skip_key(p, k, top))
+            if (nkeys == m || skip_key(p, k, top))
                 continue;
+            keys[nkeys] = k;
+            vals[nkeys++] = v;
             n += json_is_array(v) ? json_array_size(v) : 1;
         }
         if (ctx && p->hc->skip_context && !p->hc->legacy_ctx) {
@@ -930,20 +980,25 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
         if (!nd->kids)
             return ZL_ENOMEM;
         n = 0;
-        json_object_foreach(j, k, v)
-        {
-            if (skip_key(p, k, top))
-                continue;
+        for (m = 0; m < nkeys; m++) {
+            const char *name;
+            size_t nlen;
+            k = keys[m];
+            v = vals[m];
             if ((k[0] == 'b' && !strcmp(k, "bizTransaction")) ||
                 (k[0] == 's' && !strcmp(k, "source")) ||
                 (k[0] == 'd' && !strcmp(k, "destination")))
                 sort = 0;
+            /* one name for all the elements of an array */
+            if ((r = key_name(p, k, &name, &nlen)) < 0)
+                return r;
             if (json_is_array(v)) {
                 for (i = 0; i < json_array_size(v); i++)
-                    if ((r = build_child(p, json_array_get(v, i), k,
+                    if ((r = build_child(p, json_array_get(v, i), name, nlen,
                                          &nd->kids[n++], depth)) < 0)
                         return r;
-            } else if ((r = build_child(p, v, k, &nd->kids[n++], depth)) < 0) {
+            } else if ((r = build_child(p, v, name, nlen, &nd->kids[n++],
+                                        depth)) < 0) {
                 return r;
             }
         }
