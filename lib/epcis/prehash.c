@@ -193,7 +193,11 @@ static int is_ws(char c)
 
 static int cmp_str(const char *a, size_t al, const char *b, size_t bl)
 {
-    int c = memcmp(a, b, al < bl ? al : bl);
+    int c;
+    /* most names and values differ in their first byte: no call then */
+    if (al && bl && a[0] != b[0])
+        return (unsigned char)a[0] < (unsigned char)b[0] ? -1 : 1;
+    c = memcmp(a, b, al < bl ? al : bl);
     if (c)
         return c;
     return al < bl ? -1 : (al > bl ? 1 : 0);
@@ -940,6 +944,7 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
     case JSON_OBJECT: {
         const char *k, **keys;
         json_t *v, *text = NULL, *ctx = NULL, **vals;
+        void *it;
         const struct ep_ns *outer = p->ns;
         size_t n_outer = p->n_ns, nkeys = 0, m = json_object_size(j);
         /* one pass over jansson's table finds #text and @context (a
@@ -949,8 +954,11 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
         vals = ep_alloc(p->a, (m ? m : 1) * sizeof *vals);
         if (!keys || !vals)
             return ZL_ENOMEM;
-        json_object_foreach(j, k, v)
-        {
+        /* jansson's iterator directly: json_object_foreach() makes five
+         * library calls per member, this three */
+        for (it = json_object_iter(j); it; it = json_object_iter_next(j, it)) {
+            k = json_object_iter_key(it);
+            v = json_object_iter_value(it);
             if (k[0] == '#' && !strcmp(k, "#text"))
                 text = v;
             else if (k[0] == '@' && !strcmp(k, "@context"))
@@ -993,7 +1001,8 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
             if ((r = key_name(p, k, &name, &nlen)) < 0)
                 return r;
             if (json_is_array(v)) {
-                for (i = 0; i < json_array_size(v); i++)
+                size_t na = json_array_size(v);
+                for (i = 0; i < na; i++)
                     if ((r = build_child(p, json_array_get(v, i), name, nlen,
                                          &nd->kids[n++], depth)) < 0)
                         return r;
