@@ -38,6 +38,7 @@
 
 #include <string.h>
 
+/* Length of the run of ASCII digits at s[0..n). */
 static size_t digit_run(const char *s, size_t n)
 {
     size_t i = 0;

@@ -27,11 +27,13 @@ static pthread_key_t sha256_key;
 static int sha256_have_key;
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
 
+/* The key's destructor: a thread's context when the thread ends. */
 static void ctx_free(void *c)
 {
     EVP_MD_CTX_free(c);
 }
 
+/* Once per process: the digest, and the key of the per-thread contexts. */
 static void fetch_sha256(void)
 {
     sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
