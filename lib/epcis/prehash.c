@@ -720,7 +720,8 @@ static const char *ns_lookup(const struct ph *p, const char *s, size_t n,
         return NULL;
     pl = (size_t)(c - s);
     for (i = p->n_ns; i-- > 0;) /* the innermost binding wins */
-        if (strncmp(p->ns[i].prefix, s, pl) == 0 &&
+        if ((pl == 0 || p->ns[i].prefix[0] == s[0]) &&
+            strncmp(p->ns[i].prefix, s, pl) == 0 &&
             p->ns[i].prefix[pl] == '\0') {
             *plen = pl;
             return p->ns[i].uri; /* NULL: unbound there */
@@ -1324,7 +1325,7 @@ static int ordered(struct ph *p, struct ph_node *parent,
     /* user extensions nested in this element go after its own fields */
     if (active_count(parent) > 1) {
         int top = 0;
-        for (i = 0; i < parent->nk; i++) {
+        for (i = 0; i < parent->nk && !top; i++) {
             struct ph_node *c = parent->kids[i];
             if (!c->removed && !c->pair &&
                 (mem_has(c->name, c->nlen, "eventTime") ||
