@@ -149,6 +149,16 @@ int ep_prehash(json_t *event, const char *type, const struct ep_hashctx *hc,
  * 0, or ZL_ENOMEM when OpenSSL cannot provide or run it. */
 int ep_sha256(const void *p, size_t n, uint8_t out[32]);
 
+/* ep_idfast.c: the pre-hash form of common GS1 identifiers without the
+ * GS1 parser. ep_id_as_is(): 1 if s[0..n) is a Digital Link whose
+ * pre-hash form is itself (zl_gs1_canonical() writes it back or rejects
+ * it). ep_id_from_urn(): for an sgtin, sscc, sgln or lgtin EPC URN of a
+ * plain shape that zl_gs1_canonical() accepts, writes the same Digital
+ * Link into out (cap >= 96, NUL-terminated) and returns its length; 0
+ * for anything else (the caller takes the general path). */
+int ep_id_as_is(const char *s, size_t n);
+size_t ep_id_from_urn(const char *s, size_t n, char *out, size_t cap);
+
 /* Canonical CBV value: "shipping" -> https://ref.gs1.org/cbv/BizStep-
  * shipping, urn:epcglobal:cbv:... -> web URI; other URIs unchanged.
  * Returns a pointer into the arena or NULL on OOM. */

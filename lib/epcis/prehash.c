@@ -31,6 +31,16 @@
  * Everything is allocated from a scratch arena reset per event; the output
  * is one capped zl_buf; sorting rewrites regions of that buffer in place,
  * so no per-piece strings are allocated.
+ *
+ * Speed (this runs once per captured event and once per event checked):
+ * the common GS1 identifiers reach their Digital Link form without the
+ * GS1 parser (ep_idfast.c), integers, the usual doubles and timestamps
+ * are written without printf (each fast path falls back to the general
+ * code for what it cannot decide, so the text is the same), short lists
+ * are sorted by insertion, and each JSON object is read from jansson once.
+ * Rejected: hashing while writing (the sorts rewrite earlier output) and
+ * a tree of our own built by the parser (the pre-hash must also run on
+ * trees it did not build: zl_epcis_event_hash, stored events).
  */
 #include "epcis/epcis_int.h"
 
@@ -161,15 +171,28 @@ static int name_is(const struct ph_node *n, const char *s)
     return n->nlen == l && memcmp(n->name, s, l) == 0;
 }
 
+/* The first needle in h[0..hl), or NULL: memchr for its first byte, then
+ * one memcmp per candidate. The naive memcmp at every offset was a
+ * visible part of the pre-hash (it runs on every value and name), and
+ * glibc's memmem() costs its setup on these short strings. */
+static const char *mem_find(const char *h, size_t hl, const char *needle,
+                            size_t nl)
+{
+    const char *p = h, *end = h + hl;
+    if (nl == 0)
+        return h;
+    while (nl <= (size_t)(end - p) &&
+           (p = memchr(p, needle[0], (size_t)(end - p) - nl + 1)) != NULL) {
+        if (memcmp(p, needle, nl) == 0)
+            return p;
+        p++;
+    }
+    return NULL;
+}
+
 static int mem_has(const char *h, size_t hl, const char *needle)
 {
-    size_t nl = strlen(needle), i;
-    if (nl > hl)
-        return 0;
-    for (i = 0; i + nl <= hl; i++)
-        if (memcmp(h + i, needle, nl) == 0)
-            return 1;
-    return 0;
+    return mem_find(h, hl, needle, strlen(needle)) != NULL;
 }
 
 static int is_ws(char c)
@@ -180,7 +203,11 @@ static int is_ws(char c)
 
 static int cmp_str(const char *a, size_t al, const char *b, size_t bl)
 {
-    int c = memcmp(a, b, al < bl ? al : bl);
+    int c;
+    /* most names and values differ in their first byte: no call then */
+    if (al && bl && a[0] != b[0])
+        return (unsigned char)a[0] < (unsigned char)b[0] ? -1 : 1;
+    c = memcmp(a, b, al < bl ? al : bl);
     if (c)
         return c;
     return al < bl ? -1 : (al > bl ? 1 : 0);
@@ -201,16 +228,121 @@ static size_t shortest_digits(double d, char *out, size_t cap, int expo)
     return strlen(out);
 }
 
+/* The decimal digits of v (v < 10^19) at out; their count. */
+static size_t put_u64(char *out, uint64_t v)
+{
+    char t[24];
+    size_t n = 0, i;
+    do {
+        t[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (i = 0; i < n; i++)
+        out[i] = t[n - 1 - i];
+    return n;
+}
+
+/* An integral d with |d| < 2^53 as "%.0f" prints it (suffix appended),
+ * or 0 when d is not such a number (zero too: its sign needs printf). */
+static size_t fast_integral(double d, char *out, size_t cap, const char *suffix)
+{
+    size_t k = 0, sl = strlen(suffix);
+    double a = fabs(d);
+    if (d == 0 || !(a < 9007199254740992.0) || d != floor(d) || cap < 24 + sl)
+        return 0;
+    if (d < 0)
+        out[k++] = '-';
+    k += put_u64(out + k, (uint64_t)a);
+    memcpy(out + k, suffix, sl + 1);
+    return k + sl;
+}
+
+/* shortest_digits(d, ..., 0) without snprintf for a non-integral d with
+ * 1e-4 <= |d| < 1e15 and at most 15 significant digits: 0 (not decided
+ * here, use the general path) or the length written.
+ *
+ * Why it is the same text: for p <= 15, p-digit decimals of one
+ * exponent are further apart than two doubles near them, so at most one
+ * of them reads back as d, and if one does, the correctly rounded one
+ * that "%.*g" prints does (it is no further from d). c / 10^k (or
+ * c * 10^-k) with c < 2^53 and an exact power of ten is one correctly
+ * rounded operation, the double strtod() would give for that decimal.
+ * The scaled value's rounding error is far below 1, so the decimal, if
+ * any, is m - 1, m or m + 1. With -4 <= exponent < p "%g" writes fixed
+ * notation without trailing zeros. */
+static size_t fast_g(double d, char *out, size_t cap)
+{
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
+                                 1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13,
+                                 1e14, 1e15, 1e16, 1e17, 1e18};
+    static const double neg[] = {1e0, 1e-1, 1e-2, 1e-3, 1e-4};
+    double a = fabs(d);
+    char dg[24];
+    int X, p;
+    uint64_t c = 0;
+    size_t k = 0, i, nd;
+    if (!(a >= 1e-4 && a < 1e15) || a == floor(a) || cap < 40)
+        return 0;
+    for (X = 14; X > 0 && a < p10[X]; X--)
+        ;
+    if (X == 0)
+        for (; X > -4 && a < neg[-X]; X--)
+            ;
+    for (p = 1; p <= 15; p++) {
+        int sh = p - 1 - X; /* value = c / 10^sh */
+        double sc = sh >= 0 ? a * p10[sh] : a / p10[-sh];
+        int64_t m = llround(sc), t;
+        for (t = m - 1; t <= m + 1; t++) {
+            double v;
+            if (t <= 0)
+                continue;
+            v = sh >= 0 ? (double)t / p10[sh] : (double)t * p10[-sh];
+            if (v != a)
+                continue;
+            if (!((double)t >= p10[p - 1] && (double)t < p10[p]))
+                return 0; /* exponent misjudged: leave it to printf */
+            c = (uint64_t)t;
+            goto found;
+        }
+    }
+    return 0;
+found:
+    nd = put_u64(dg, c);
+    while (nd > 1 && dg[nd - 1] == '0') /* none expected; as %g */
+        nd--;
+    if (d < 0)
+        out[k++] = '-';
+    if (X >= 0) {
+        for (i = 0; i <= (size_t)X; i++)
+            out[k++] = i < nd ? dg[i] : '0';
+        if (nd > (size_t)X + 1) {
+            out[k++] = '.';
+            for (; i < nd; i++)
+                out[k++] = dg[i];
+        }
+    } else {
+        out[k++] = '0';
+        out[k++] = '.';
+        for (i = 0; i < (size_t)(-X - 1); i++)
+            out[k++] = '0';
+        for (i = 0; i < nd; i++)
+            out[k++] = dg[i];
+    }
+    out[k] = '\0';
+    return k;
+}
+
 void ep_format_double(double d, char *out, size_t cap)
 {
     if (d == floor(d) && fabs(d) < 1e300) {
         if (d == 0)
             snprintf(out, cap, "0");
-        else
+        else if (!fast_integral(d, out, cap, ""))
             snprintf(out, cap, "%.0f", d);
         return;
     }
-    shortest_digits(d, out, cap, 0);
+    if (!fast_g(d, out, cap))
+        shortest_digits(d, out, cap, 0);
 }
 
 /* Python repr() of a float: the text the reference sees for a JSON real. */
@@ -221,10 +353,11 @@ static void python_repr(double d, char *out, size_t cap)
     } else if (isinf(d)) {
         snprintf(out, cap, d < 0 ? "-inf" : "inf");
     } else if (d == floor(d) && fabs(d) < 1e16) {
-        snprintf(out, cap, "%.1f", d);
+        if (!fast_integral(d, out, cap, ".0"))
+            snprintf(out, cap, "%.1f", d);
     } else if (fabs(d) >= 1e16 || (d != 0 && fabs(d) < 1e-4)) {
         shortest_digits(d, out, cap, 1);
-    } else {
+    } else if (!fast_g(d, out, cap)) {
         shortest_digits(d, out, cap, 0);
     }
 }
@@ -335,6 +468,46 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
+/* Two digits of v (0..99) at o. */
+static void put2(char *o, int v)
+{
+    o[0] = (char)('0' + v / 10);
+    o[1] = (char)('0' + v % 10);
+}
+
+/* zl_time_format_utc() without snprintf for years 0 to 9999 (all that a
+ * four-digit year and an offset give but the first and last hours). */
+static void format_utc(int64_t ms, char out[32])
+{
+    int64_t secs, days;
+    int y, m, d, rem;
+    if (ms < 0 || ms >= INT64_C(253402300800000)) { /* 10000-01-01 */
+        zl_time_format_utc(ms, out);
+        return;
+    }
+    secs = ms / 1000;
+    days = secs / 86400;
+    rem = (int)(secs - days * 86400);
+    zl_civil_from_days(days, &y, &m, &d);
+    put2(out, y / 100);
+    put2(out + 2, y % 100);
+    out[4] = '-';
+    put2(out + 5, m);
+    out[7] = '-';
+    put2(out + 8, d);
+    out[10] = 'T';
+    put2(out + 11, rem / 3600);
+    out[13] = ':';
+    put2(out + 14, rem / 60 % 60);
+    out[16] = ':';
+    put2(out + 17, rem % 60);
+    out[19] = '.';
+    out[20] = (char)('0' + (int)(ms % 1000) / 100);
+    put2(out + 21, (int)(ms % 100));
+    out[23] = 'Z';
+    out[24] = '\0';
+}
+
 static int fix_timestamp(const char *s, size_t n, char out[32])
 {
     int Y, M, D, h, mi, sec = 0, oh = 0, om = 0, sign = 1;
@@ -397,7 +570,7 @@ static int fix_timestamp(const char *s, size_t n, char out[32])
     }
     total = ((days_from_civil(Y, M, D) * 24 + h) * 60 + mi) * 60 + sec;
     total -= (int64_t)sign * (oh * 60 + om) * 60;
-    zl_time_format_utc(total * 1000 + ms, out);
+    format_utc(total * 1000 + ms, out);
     return 1;
 }
 
@@ -415,16 +588,14 @@ static int looks_gs1(const char *s, size_t n)
            (n > 8 && memcmp(s, "https://", 8) == 0);
 }
 
-/* Remove "/<ai>/<value>" from a DL path in place. */
-static size_t drop_segment(char *u, size_t len, const char *ai)
+/* Remove "/<ai>/<value>" from a DL path in place; pat is "/<ai>/". */
+static size_t drop_segment(char *u, size_t len, const char *pat)
 {
-    char pat[8];
-    char *p, *e;
-    size_t pl = (size_t)snprintf(pat, sizeof pat, "/%s/", ai);
-    p = strstr(u, pat);
+    size_t pl = strlen(pat);
+    char *p = (char *)mem_find(u, len, pat, pl), *e;
     if (!p)
         return len;
-    e = strchr(p + pl, '/');
+    e = memchr(p + pl, '/', (size_t)(u + len - (p + pl)));
     if (!e)
         e = u + len;
     memmove(p, e, (size_t)(u + len - e) + 1);
@@ -443,29 +614,40 @@ static const char *cached_id(const struct ep_hashctx *hc, const char *s)
     return NULL;
 }
 
+static int gtin_keyed(const char *c, size_t len)
+{
+    return (len >= 22 && !memcmp(c, "https://id.gs1.org/01/", 22)) ||
+           (len >= 24 && !memcmp(c, "https://id.gs1.org/8006/", 24));
+}
+
 static int add_identifier(struct ph *p, const char *s, size_t n)
 {
     char dl[512];
     int r;
     size_t len;
-    const char *c = cached_id(p->hc, s);
+    const char *c;
+    if (ep_id_as_is(s, n))
+        return zl_buf_add(p->out, s, n);
+    c = cached_id(p->hc, s);
     if (c && (len = strlen(c)) < sizeof dl) {
-        if (strncmp(c, "https://id.gs1.org/01/", 22) &&
-            strncmp(c, "https://id.gs1.org/8006/", 24))
-            return zl_buf_add(p->out, c, len); /* nothing to trim */
+        /* nothing to trim: most cached forms */
+        if (!gtin_keyed(c, len) ||
+            (!mem_find(c, len, "/22/", 4) && !mem_find(c, len, "/10/", 4)))
+            return zl_buf_add(p->out, c, len);
         memcpy(dl, c, len + 1);
         r = (int)len;
+    } else if ((len = ep_id_from_urn(s, n, dl, sizeof dl)) > 0) {
+        return zl_buf_add(p->out, dl, len); /* nothing to trim */
     } else {
         r = zl_gs1_canonical(s, n, dl, sizeof dl, NULL);
     }
     if (r < 0)
         return zl_buf_add(p->out, s, n);
     len = (size_t)r;
-    if (strncmp(dl, "https://id.gs1.org/01/", 22) == 0 ||
-        strncmp(dl, "https://id.gs1.org/8006/", 24) == 0) {
-        len = drop_segment(dl, len, "22");
-        if (strstr(dl, "/21/") || strstr(dl, "/235/"))
-            len = drop_segment(dl, len, "10");
+    if (gtin_keyed(dl, len)) {
+        len = drop_segment(dl, len, "/22/");
+        if (mem_find(dl, len, "/21/", 4) || mem_find(dl, len, "/235/", 5))
+            len = drop_segment(dl, len, "/10/");
     }
     return zl_buf_add(p->out, dl, len);
 }
@@ -474,9 +656,8 @@ static int add_identifier(struct ph *p, const char *s, size_t n)
 static int add_canonical(struct ph *p, const char *s, size_t n)
 {
     char num[400];
-    char *tmp = NULL;
-    int r;
-    if (n > 18 && mem_has(s, n, "urn:epcglobal:cbv:")) {
+    const char *u;
+    if (n > 18 && (u = mem_find(s, n, "urn:epcglobal:cbv:", 18)) != NULL) {
         static const char *const m[][2] = {
             {"urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-"},
             {"urn:epcglobal:cbv:disp:", "https://ref.gs1.org/cbv/Disp-"},
@@ -484,41 +665,34 @@ static int add_canonical(struct ph *p, const char *s, size_t n)
             {"urn:epcglobal:cbv:sdt:", "https://ref.gs1.org/cbv/SDT-"},
             {"urn:epcglobal:cbv:er:", "https://ref.gs1.org/cbv/ER-"},
         };
-        struct zl_buf b;
-        size_t i = 0, k;
-        zl_buf_init(&b, n * 4 + 64);
-        while (i < n) {
-            for (k = 0; k < N(m); k++) {
-                size_t ml = strlen(m[k][0]);
-                if (n - i >= ml && memcmp(s + i, m[k][0], ml) == 0) {
-                    if ((r = zl_buf_adds(&b, m[k][1])) < 0)
-                        goto fail;
-                    i += ml;
-                    break;
-                }
-            }
-            if (k == N(m)) {
-                if ((r = zl_buf_addc(&b, s[i])) < 0)
-                    goto fail;
-                i++;
-            }
-        }
-        if (!b.data) {
-            zl_buf_cleanup(&b);
-            return 0;
-        }
-        tmp = ep_strndup(p->a, b.data, b.len);
-        n = b.len;
-        zl_buf_cleanup(&b);
+        /* every replacement is at most 7 bytes longer than the 21 or
+         * more it replaces: 2n bounds the result */
+        char *tmp = ep_alloc(p->a, 2 * n + 1);
+        size_t i = (size_t)(u - s), o = i, k;
         if (!tmp)
             return ZL_ENOMEM;
+        memcpy(tmp, s, i);
+        while (i < n) {
+            k = N(m);
+            if (s[i] == 'u' && n - i > 18 &&
+                !memcmp(s + i, "urn:epcglobal:cbv:", 18))
+                for (k = 0; k < N(m); k++) {
+                    size_t ml = strlen(m[k][0]);
+                    if (n - i >= ml && memcmp(s + i, m[k][0], ml) == 0) {
+                        size_t rl = strlen(m[k][1]);
+                        memcpy(tmp + o, m[k][1], rl);
+                        o += rl;
+                        i += ml;
+                        break;
+                    }
+                }
+            if (k == N(m))
+                tmp[o++] = s[i++];
+        }
+        tmp[o] = '\0';
         s = tmp;
-        goto numeric;
-    fail:
-        zl_buf_cleanup(&b);
-        return r;
+        n = o;
     }
-numeric:
     if (ep_canon_number(s, n, num, sizeof num))
         return zl_buf_adds(p->out, num);
     if (looks_gs1(s, n))
@@ -546,15 +720,19 @@ static const char *ns_lookup(const struct ph *p, const char *s, size_t n,
         return NULL;
     pl = (size_t)(c - s);
     for (i = p->n_ns; i-- > 0;) /* the innermost binding wins */
-        if (strlen(p->ns[i].prefix) == pl &&
-            memcmp(p->ns[i].prefix, s, pl) == 0) {
+        if ((pl == 0 || p->ns[i].prefix[0] == s[0]) &&
+            strncmp(p->ns[i].prefix, s, pl) == 0 &&
+            p->ns[i].prefix[pl] == '\0') {
             *plen = pl;
             return p->ns[i].uri; /* NULL: unbound there */
         }
     return NULL;
 }
 
-static int set_key(struct ph *p, struct ph_node *nd, const char *k)
+/* The node name of JSON key k: "{uri}local" when its prefix is bound in
+ * scope, else k itself. */
+static int key_name(struct ph *p, const char *k, const char **name,
+                    size_t *nlen)
 {
     size_t kl = strlen(k), pl;
     const char *uri = ns_lookup(p, k, kl, &pl);
@@ -568,11 +746,11 @@ static int set_key(struct ph *p, struct ph_node *nd, const char *k)
         s[ul + 1] = '}';
         memcpy(s + ul + 2, k + pl + 1, rl);
         s[ul + 2 + rl] = '\0';
-        nd->name = s;
-        nd->nlen = ul + 2 + rl;
+        *name = s;
+        *nlen = ul + 2 + rl;
     } else {
-        nd->name = k;
-        nd->nlen = kl;
+        *name = k;
+        *nlen = kl;
     }
     return 0;
 }
@@ -648,7 +826,8 @@ static int node_qcmp(const void *x, const void *y)
 static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
                  size_t depth);
 
-static int build_child(struct ph *p, json_t *v, const char *key,
+/* A new child node for v, named name (NULL: an array element, no name). */
+static int build_child(struct ph *p, json_t *v, const char *name, size_t nlen,
                        struct ph_node **slot, size_t depth)
 {
     struct ph_node *c = ep_alloc(p->a, sizeof *c);
@@ -660,8 +839,10 @@ static int build_child(struct ph *p, json_t *v, const char *key,
     c->val = "";
     if ((r = build(p, v, c, 0, depth + 1)) < 0)
         return r;
-    if (key && (r = set_key(p, c, key)) < 0)
-        return r;
+    if (name) {
+        c->name = name;
+        c->nlen = nlen;
+    }
     *slot = c;
     return 0;
 }
@@ -685,19 +866,38 @@ static int skip_key(struct ph *p, const char *k, int top)
     case '@':
         if (!strncmp(k, "@xmlns", 6))
             return 1;
+        /* An @context anywhere is JSON-LD machinery that binds prefixes
+         * (see build()), not event data. */
+        if (p->hc->skip_context && !strcmp(k, "@context") &&
+            (top || !p->hc->legacy_ctx))
+            return 1;
         break;
     default: break;
     }
-    /* An @context anywhere is JSON-LD machinery that binds prefixes (see
-     * build()), not event data. */
-    if (p->hc->skip_context && !strcmp(k, "@context") &&
-        (top || !p->hc->legacy_ctx))
-        return 1;
     if (top)
         for (i = 0; i < p->hc->n_ignore; i++)
             if (!strcmp(k, p->hc->ignore[i]))
                 return 1;
     return 0;
+}
+
+/* Sort siblings into node_cmp() order. Lists are short (a dozen fields,
+ * a few identifiers): insertion sort there, without qsort's indirect
+ * calls; nodes that compare equal are identical, so stability does not
+ * matter. */
+static void sort_nodes(struct ph_node **a, size_t n)
+{
+    size_t i, j;
+    if (n > 24) {
+        qsort(a, n, sizeof *a, node_qcmp);
+        return;
+    }
+    for (i = 1; i < n; i++) {
+        struct ph_node *x = a[i];
+        for (j = i; j > 0 && node_cmp(a[j - 1], x) > 0; j--)
+            a[j] = a[j - 1];
+        a[j] = x;
+    }
 }
 
 static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
@@ -712,9 +912,15 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
     case JSON_STRING:
         return set_string_value(p, nd, json_string_value(j),
                                 json_string_length(j));
-    case JSON_INTEGER:
-        snprintf(num, sizeof num, "%lld", (long long)json_integer_value(j));
+    case JSON_INTEGER: {
+        json_int_t iv = json_integer_value(j);
+        size_t k = 0;
+        if (iv < 0)
+            num[k++] = '-';
+        k += put_u64(num + k, iv < 0 ? 0 - (uint64_t)iv : (uint64_t)iv);
+        num[k] = '\0';
         goto scalar;
+    }
     case JSON_REAL:
         python_repr(json_real_value(j), num, sizeof num);
         goto scalar;
@@ -737,7 +943,7 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
             return ZL_ENOMEM;
         for (i = 0; i < n; i++) {
             json_t *e = json_array_get(j, i);
-            if ((r = build_child(p, e, NULL, &nd->kids[i], depth)) < 0)
+            if ((r = build_child(p, e, NULL, 0, &nd->kids[i], depth)) < 0)
                 return r;
             if (json_is_string(e) &&
                 (!strcmp(json_string_value(e), "bizTransaction") ||
@@ -748,12 +954,33 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
         nd->nk = n;
         break;
     case JSON_OBJECT: {
-        const char *k;
-        json_t *v;
-        json_t *text = json_object_get(j, "#text");
-        json_t *ctx = json_object_get(j, "@context");
+        const char *k, **keys;
+        json_t *v, *text = NULL, *ctx = NULL, **vals;
+        void *it;
         const struct ep_ns *outer = p->ns;
-        size_t n_outer = p->n_ns;
+        size_t n_outer = p->n_ns, nkeys = 0, m = json_object_size(j);
+        /* one pass over jansson's table finds #text and @context (a
+         * lookup each per object cost more than the pass), counts the
+         * children and keeps the members for the second loop */
+        keys = ep_alloc(p->a, (m ? m : 1) * sizeof *keys);
+        vals = ep_alloc(p->a, (m ? m : 1) * sizeof *vals);
+        if (!keys || !vals)
+            return ZL_ENOMEM;
+        /* jansson's iterator directly: json_object_foreach() makes five
+         * library calls per member, this three */
+        for (it = json_object_iter(j); it; it = json_object_iter_next(j, it)) {
+            k = json_object_iter_key(it);
+            v = json_object_iter_value(it);
+            if (k[0] == '#' && !strcmp(k, "#text"))
+                text = v;
+            else if (k[0] == '@' && !strcmp(k, "@context"))
+                ctx = v;
+            if (nkeys == m || skip_key(p, k, top))
+                continue;
+            keys[nkeys] = k;
+            vals[nkeys++] = v;
+            n += json_is_array(v) ? json_array_size(v) : 1;
+        }
         if (ctx && p->hc->skip_context && !p->hc->legacy_ctx) {
             struct ep_ns *in = NULL;
             size_t n_in = 0, cap = 0;
@@ -769,30 +996,30 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
             nd->val = json_string_value(text);
             nd->vlen = json_string_length(text);
         }
-        json_object_foreach(j, k, v)
-        {
-            if (skip_key(p, k, top))
-                continue;
-            n += json_is_array(v) ? json_array_size(v) : 1;
-        }
         nd->kids = ep_alloc(p->a, (n ? n : 1) * sizeof *nd->kids);
         if (!nd->kids)
             return ZL_ENOMEM;
         n = 0;
-        json_object_foreach(j, k, v)
-        {
-            if (skip_key(p, k, top))
-                continue;
+        for (m = 0; m < nkeys; m++) {
+            const char *name;
+            size_t nlen;
+            k = keys[m];
+            v = vals[m];
             if ((k[0] == 'b' && !strcmp(k, "bizTransaction")) ||
                 (k[0] == 's' && !strcmp(k, "source")) ||
                 (k[0] == 'd' && !strcmp(k, "destination")))
                 sort = 0;
+            /* one name for all the elements of an array */
+            if ((r = key_name(p, k, &name, &nlen)) < 0)
+                return r;
             if (json_is_array(v)) {
-                for (i = 0; i < json_array_size(v); i++)
-                    if ((r = build_child(p, json_array_get(v, i), k,
+                size_t na = json_array_size(v);
+                for (i = 0; i < na; i++)
+                    if ((r = build_child(p, json_array_get(v, i), name, nlen,
                                          &nd->kids[n++], depth)) < 0)
                         return r;
-            } else if ((r = build_child(p, v, k, &nd->kids[n++], depth)) < 0) {
+            } else if ((r = build_child(p, v, name, nlen, &nd->kids[n++],
+                                        depth)) < 0) {
                 return r;
             }
         }
@@ -804,7 +1031,7 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
     default: return 0;
     }
     if (sort && nd->nk > 1)
-        qsort(nd->kids, nd->nk, sizeof *nd->kids, node_qcmp);
+        sort_nodes(nd->kids, nd->nk);
     return 0;
 scalar : {
     size_t l = strlen(num);
@@ -949,7 +1176,18 @@ static int sort_region(struct ph *p, size_t start, struct piece *pc, size_t n)
     char *copy;
     if (n < 2)
         return 0;
-    qsort_r(pc, n, sizeof *pc, piece_cmp, p->out->data);
+    if (n > 24) {
+        qsort_r(pc, n, sizeof *pc, piece_cmp, p->out->data);
+    } else { /* short lists, as sort_nodes() */
+        for (i = 1; i < n; i++) {
+            struct piece x = pc[i];
+            size_t j;
+            for (j = i; j > 0 && piece_cmp(&pc[j - 1], &x, p->out->data) > 0;
+                 j--)
+                pc[j] = pc[j - 1];
+            pc[j] = x;
+        }
+    }
     copy = ep_alloc(p->a, len);
     if (!copy)
         return ZL_ENOMEM;
@@ -1087,7 +1325,7 @@ static int ordered(struct ph *p, struct ph_node *parent,
     /* user extensions nested in this element go after its own fields */
     if (active_count(parent) > 1) {
         int top = 0;
-        for (i = 0; i < parent->nk; i++) {
+        for (i = 0; i < parent->nk && !top; i++) {
             struct ph_node *c = parent->kids[i];
             if (!c->removed && !c->pair &&
                 (mem_has(c->name, c->nlen, "eventTime") ||
