@@ -490,7 +490,7 @@ static int key_cb(void *ctx, int64_t kid, const char *key, size_t len)
 static int fill_event(struct tg *g, const struct zl_tix_event *x,
                       const struct zl_tix_ref *ids)
 {
-    int32_t eid = event_of_x(g, x->eid);
+    int32_t eid = event_of_x(g, x->eid), tid;
     struct tg_event *e;
     int rc;
 
@@ -510,6 +510,13 @@ static int fill_event(struct tg *g, const struct zl_tix_event *x,
     e->cte = (uint8_t)zl_cte_classify(x->type, x->action, x->step);
     e->consumer = (uint8_t)tg_consumer(x->step, x->disp);
     memcpy(e->mk, x->key, sizeof e->mk);
+    /* the transformationID groups events: its key id is enough to follow
+     * it (named, like every string, only when shown) */
+    tid = x->key[ZL_TIX_TID] ? sid_for_kid(g, x->key[ZL_TIX_TID]) : -1;
+    if (tid < -1)
+        return tid;
+    e = &g->evs[eid];
+    e->tid = tid;
     for (size_t i = 0; i < x->n_ids; i++) {
         struct tg_ref r;
 

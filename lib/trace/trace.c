@@ -559,8 +559,7 @@ static int prefetch(struct zl_trace *t)
                 goto out;
         }
     }
-    if ((rc = tg_need_ids(g, eids.v, eids.n)) < 0 ||
-        (rc = tg_need_meta(g, tev.v, tev.n)) < 0)
+    if ((rc = tg_need_ids(g, eids.v, eids.n)) < 0)
         goto out;
     for (size_t i = 0; i < tev.n; i++)
         if (g->evs[tev.v[i]].tid >= 0 &&
