@@ -736,40 +736,49 @@ static int row_cmp(const void *x, const void *y, void *ctx)
     return (int)a->role - (int)b->role;
 }
 
-int tg_need_rows(struct tg *g, const int32_t *sids, size_t n)
+/* The sids of sids[0..n) without `done` in their flags, each once, in
+ * *todo (new, zl_free) with *k. 0 or ZL_ENOMEM. */
+static int todo_of(struct tg *g, const int32_t *sids, size_t n, unsigned done,
+                   int32_t **todo, size_t *k)
 {
-    struct hits h;
-    int32_t *todo;
-    size_t k = 0;
-    int rc;
-
-    if (!n)
-        return 0;
-    /* only identifiers whose rows are not loaded, each once */
-    if (!(todo = zl_malloc(n * sizeof(*todo))))
+    *k = 0;
+    if (!(*todo = zl_malloc((n ? n : 1) * sizeof(**todo))))
         return ZL_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         struct tg_str *st = &g->strs[sids[i]];
 
-        if (st->flags & (TG_S_ROWS | TG_S_ASKED))
+        if (st->flags & (done | TG_S_ASKED))
             continue;
         st->flags |= TG_S_ASKED;
-        todo[k++] = sids[i];
+        (*todo)[(*k)++] = sids[i];
     }
+    for (size_t i = 0; i < *k; i++)
+        g->strs[(*todo)[i]].flags &= (uint8_t)~TG_S_ASKED;
+    return 0;
+}
+
+int tg_need_rows(struct tg *g, const int32_t *sids, size_t n)
+{
+    struct hits h;
+    int32_t *todo;
+    size_t k;
+    int rc;
+
+    if (!n)
+        return 0;
+    if ((rc = todo_of(g, sids, n, TG_S_ROWS, &todo, &k)) < 0)
+        return rc;
     rc = read_hits(g, todo, k, ZL_ROLE_EPC, ZL_ROLE_OUTPUT_QTY, &h);
     for (size_t i = 0; i < h.n && rc >= 0; i++)
         if (h.v[i].sid >= 0 && h.v[i].eid >= 0 &&
             !(g->evs[h.v[i].eid].flags & TG_EV_ERR))
             rc = tg_add_row(g, &g->strs[h.v[i].sid], h.v[i].eid, h.v[i].role);
-    for (size_t i = 0; i < k; i++) {
+    for (size_t i = 0; i < k && rc >= 0; i++) {
         struct tg_str *st = &g->strs[todo[i]];
 
-        st->flags &= (uint8_t)~TG_S_ASKED;
-        if (rc >= 0) {
-            st->flags |= TG_S_ROWS;
-            if (st->n_rows > 1)
-                qsort_r(st->rows, st->n_rows, sizeof(*st->rows), row_cmp, g);
-        }
+        st->flags |= TG_S_ROWS;
+        if (st->n_rows > 1)
+            qsort_r(st->rows, st->n_rows, sizeof(*st->rows), row_cmp, g);
     }
     hits_free(&h);
     zl_free(todo);
@@ -779,24 +788,30 @@ int tg_need_rows(struct tg *g, const int32_t *sids, size_t n)
 int tg_need_tid(struct tg *g, const int32_t *tids, size_t n)
 {
     struct hits h;
+    int32_t *todo;
+    size_t k;
     int rc;
 
     if (!n)
         return 0;
-    rc = read_hits(g, tids, n, ZL_TIX_ROLE_TID, ZL_TIX_ROLE_TID, &h);
+    if ((rc = todo_of(g, tids, n, TG_S_TID, &todo, &k)) < 0)
+        return rc;
+    rc = read_hits(g, todo, k, ZL_TIX_ROLE_TID, ZL_TIX_ROLE_TID, &h);
     for (size_t i = 0; i < h.n && rc >= 0; i++) {
-        struct tg_str *st = &g->strs[h.v[i].sid];
+        struct tg_str *st;
 
-        if (h.v[i].sid < 0 || h.v[i].eid < 0 || (st->flags & TG_S_TID))
+        if (h.v[i].sid < 0 || h.v[i].eid < 0)
             continue;
+        st = &g->strs[h.v[i].sid];
         rc = tg_grow32((void **)&st->tid_ev, &st->cap_tid,
                        (size_t)st->n_tid + 1, sizeof(int32_t), &g->bytes);
         if (rc >= 0)
             st->tid_ev[st->n_tid++] = h.v[i].eid;
     }
-    for (size_t i = 0; i < n && rc >= 0; i++)
-        g->strs[tids[i]].flags |= TG_S_TID;
+    for (size_t i = 0; i < k && rc >= 0; i++)
+        g->strs[todo[i]].flags |= TG_S_TID;
     hits_free(&h);
+    zl_free(todo);
     return rc < 0 ? rc : 0;
 }
 
