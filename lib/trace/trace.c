@@ -554,7 +554,10 @@ static int prefetch(struct zl_trace *t)
 
             if ((rc = ivec_push(&eids, s->rows[k].x)) < 0)
                 goto out;
-            if ((is_input_role(role) || is_output_role(role)) &&
+            /* transformation groups are followed from an input forward
+             * and from an output backward (expand_transform) */
+            if ((t->opts.dir == ZL_TRACE_FORWARD ? is_input_role(role)
+                                                 : is_output_role(role)) &&
                 (rc = ivec_push(&tev, s->rows[k].x)) < 0)
                 goto out;
         }
