@@ -24,18 +24,6 @@
  * sharing) is still read. */
 #define IDS_V1 0xB1
 
-static int put_varint(struct zl_buf *b, size_t v)
-{
-    uint8_t t[10];
-    size_t n = 0;
-
-    do {
-        t[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-        v >>= 7;
-    } while (v);
-    return zl_buf_add(b, t, n);
-}
-
 int zl_ids_pack(const struct zl_event *ev, struct zl_buf *b)
 {
     static const uint8_t ver = IDS_V1;
@@ -67,9 +55,9 @@ int zl_ids_pack(const struct zl_event *ev, struct zl_buf *b)
         if (!rc && ul)
             rc = zl_buf_add(b, id->uom, ul);
         if (!rc)
-            rc = put_varint(b, shared);
+            rc = zl_buf_add_uvarint(b, shared);
         if (!rc)
-            rc = put_varint(b, il - shared);
+            rc = zl_buf_add_uvarint(b, il - shared);
         if (!rc)
             rc = zl_buf_add(b, id->id + shared, il - shared);
         prev = id->id;

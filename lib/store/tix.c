@@ -45,7 +45,7 @@
 #include "util/alloc.h"
 #include "util/strmap.h"
 #include "zhiliang/arena.h"
-#include "zhiliang/buf.h"
+#include "util/buf.h"
 #include "zhiliang/cbv.h"
 
 #include <openssl/evp.h>
@@ -66,21 +66,9 @@
 
 /* ---- varints ------------------------------------------------------------- */
 
-static int put_uv(struct zl_buf *b, uint64_t v)
-{
-    uint8_t t[10];
-    size_t n = 0;
-
-    do {
-        t[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-        v >>= 7;
-    } while (v);
-    return zl_buf_add(b, t, n);
-}
-
 static int put_sv(struct zl_buf *b, int64_t v)
 {
-    return put_uv(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+    return zl_buf_add_uvarint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
 }
 
 struct rd {
@@ -252,25 +240,25 @@ static int encode_rec(const struct pev *p, const struct zl_strmap *m,
     head[34] = p->type;
     head[35] = p->action;
     rc = zl_buf_add(b, head, sizeof head);
-    rc = rc ? rc : put_uv(b, (uint64_t)p->step);
-    rc = rc ? rc : put_uv(b, (uint64_t)p->disp);
+    rc = rc ? rc : zl_buf_add_uvarint(b, (uint64_t)p->step);
+    rc = rc ? rc : zl_buf_add_uvarint(b, (uint64_t)p->disp);
     rc = rc ? rc : put_sv(b, p->t);
     rc = rc ? rc : put_sv(b, p->rt - p->t);
     rc = rc ? rc : put_sv(b, p->tz);
     for (int i = 0; i < N_STR && !rc; i++)
-        rc = put_uv(b, (uint64_t)kid_of(m, p->str[i]));
-    rc = rc ? rc : put_uv(b, p->n_ids);
+        rc = zl_buf_add_uvarint(b, (uint64_t)kid_of(m, p->str[i]));
+    rc = rc ? rc : zl_buf_add_uvarint(b, p->n_ids);
     for (size_t i = 0; i < p->n_ids && !rc; i++) {
         const struct pid *d = &p->ids[i];
         uint8_t f =
             (uint8_t)(d->role | (d->has_qty ? 0x80 : 0) | (d->uom ? 0x40 : 0));
 
-        rc = put_uv(b, (uint64_t)kid_of(m, d->id));
+        rc = zl_buf_add_uvarint(b, (uint64_t)kid_of(m, d->id));
         rc = rc ? rc : zl_buf_add(b, &f, 1);
         if (!rc && d->has_qty)
             rc = zl_buf_add(b, &d->qty, sizeof d->qty);
         if (!rc && d->uom)
-            rc = put_uv(b, (uint64_t)kid_of(m, d->uom));
+            rc = zl_buf_add_uvarint(b, (uint64_t)kid_of(m, d->uom));
     }
     return rc ? ZL_ENOMEM : 0;
 }
@@ -646,8 +634,9 @@ static int write_entries(zl_store *s, const struct entry *e, size_t n)
                 start = c.all.len;
                 prev = 0;
             }
-            if (put_uv(&c.all, ((uint64_t)(e[i].eid - prev) << ROLE_BITS) |
-                                   (uint64_t)e[i].role))
+            if (zl_buf_add_uvarint(&c.all,
+                                   ((uint64_t)(e[i].eid - prev) << ROLE_BITS) |
+                                       (uint64_t)e[i].role))
                 rc = ZL_ENOMEM;
             prev = e[i].eid;
         }

@@ -121,3 +121,15 @@ char *zl_buf_steal(struct zl_buf *b)
     b->len = b->cap = 0;
     return p;
 }
+
+int zl_buf_add_uvarint(struct zl_buf *b, uint64_t v)
+{
+    uint8_t t[10];
+    size_t n = 0;
+
+    do {
+        t[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return zl_buf_add(b, t, n);
+}

@@ -8,4 +8,11 @@
 
 #include "zhiliang/buf.h"
 
+#include <stdint.h>
+
+/* Append v as an unsigned LEB128 varint (7 bits a byte, low first; the
+ * library's compact formats: events.ids, the trace index). 0, ZL_ENOMEM or
+ * ZL_ELIMIT. Library-internal. */
+int zl_buf_add_uvarint(struct zl_buf *b, uint64_t v);
+
 #endif
