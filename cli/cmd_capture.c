@@ -9,10 +9,10 @@
  * one transaction, each document a savepoint of it) of up to --batch
  * documents or BATCH_EVENTS events, which writes the index pages the
  * documents share once per batch instead of once per document (issue 11,
- * docs/capture-speed.md). A document that fails is undone alone; the
- * batch's documents are reported in file order once it has committed, so
- * nothing is reported stored that a crash could still take back (a
- * refused document's error is printed then too). --batch 1 is a
+ * docs/capture-speed.md). A document that fails is undone alone and ends
+ * its batch; the batch's documents are reported in file order once it has
+ * committed, so nothing is reported stored that a crash could still take
+ * back (a refused document's error is printed then too). --batch 1 is a
  * transaction per document.
  */
 #include "cli_util.h"
@@ -188,7 +188,10 @@ static int capture_one(zl_store *s, const char *path,
     t->pend[t->n_pend].rc = rc;
     t->pend[t->n_pend].res = res;
     t->pend[t->n_pend++].err = err;
-    if (t->n_pend >= t->batch_docs || t->batch_events >= BATCH_EVENTS) {
+    /* a refused document ends its batch: should the store have had to
+     * drop the whole transaction, the commit says so for every document
+     * before it, and the next document starts afresh */
+    if (rc || t->n_pend >= t->batch_docs || t->batch_events >= BATCH_EVENTS) {
         int c = batch_end(s, t);
 
         return rc ? rc : c;
