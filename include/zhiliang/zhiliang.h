@@ -119,7 +119,11 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
  * a few seconds of documents. begin returns 0, ZL_EINVAL when a
  * transaction is already open, or the store's error; commit returns 0,
  * ZL_EINVAL when no batch is open, or the store's error (then nothing of
- * the batch is stored); abort drops the batch (safe when none is open). */
+ * the batch is stored); abort drops the batch (safe when none is open).
+ * One failure drops the whole batch instead of one document: a write of
+ * the trace index that fails after the document's savepoint was released
+ * (an allocation or I/O failure); zl_capture then returns it and the
+ * batch's commit returns ZL_EINVAL. Never is part of a document stored. */
 int zl_capture_batch_begin(zl_store *s);
 int zl_capture_batch_commit(zl_store *s);
 void zl_capture_batch_abort(zl_store *s);

@@ -68,10 +68,11 @@ int zl_store_rollback(zl_store *s);
  * never been tried (also after a failed statement, which on PostgreSQL
  * aborts the transaction). rollback_to drops every module state, as
  * zl_store_rollback does: a state must hold nothing the backend has not
- * been given when a mark is set or released (the trace index's pending
- * rows and the backends' held-back rows are written then). A failed
- * savepoint rolls the whole transaction back (rows no mark covers may
- * have been written); a failed release keeps the mark. 0, ZL_EINVAL,
+ * been given when a mark is set (the trace index's pending rows are
+ * written then and right after each release, the backends' held-back
+ * rows at both). A failed savepoint, or a failed write after a release,
+ * rolls the whole transaction back (rows no mark covers may have been
+ * written); a failed release itself keeps the mark. 0, ZL_EINVAL,
  * ZL_EUNSUPPORTED (a backend without them) or the backend's error. */
 int zl_store_savepoint(zl_store *s);
 int zl_store_release(zl_store *s);
