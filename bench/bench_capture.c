@@ -14,6 +14,12 @@
  *    per EPC, one transaction per document, same WAL/synchronous settings),
  *    no validation, no hashing, no log.
  * Each side runs in its own child process so peak memory is its own.
+ *
+ * --batch N captures N documents per commit (zl_capture_batch_begin: each
+ * document a savepoint), as `zhiliang capture` does with several files;
+ * the naive loop keeps one transaction per document. --keep leaves the
+ * store (e.g. for sqlite3's dbstat); --only runs one side in-process (for
+ * perf) and reports its CPU seconds too.
  */
 #include "demo.h"
 #include "zhiliang/epcis.h"
@@ -33,6 +39,8 @@
 
 static char dir[256];
 static size_t n_docs;
+static size_t batch; /* --batch N: documents per group commit (0: none) */
+static int keep_dir; /* --keep: leave the store for inspection */
 
 static double now(void)
 {
@@ -109,6 +117,8 @@ static int child_zhiliang(struct result *r)
         size_t len;
         char *doc = read_doc(i, &len);
 
+        if (batch && i % batch == 0 && zl_capture_batch_begin(s))
+            return 1;
         if (!doc || zl_capture(s, doc, len, NULL, &res, &err)) {
             fprintf(stderr, "capture failed at doc %zu: %s %s %s\n", i,
                     err.path, err.rule, err.value);
@@ -116,6 +126,9 @@ static int child_zhiliang(struct result *r)
         }
         r->events += res.n_new;
         free(doc);
+        if (batch && (i % batch == batch - 1 || i + 1 == n_docs) &&
+            zl_capture_batch_commit(s))
+            return 1;
     }
     r->seconds = now() - t0;
     zl_close(s);
@@ -263,10 +276,24 @@ static int in_child(int (*fn)(struct result *), struct result *r, long *rss_kb,
     return 0;
 }
 
+/* CPU seconds (user + system) of this process so far. */
+static double cpu_self(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
 static void cleanup(void)
 {
     char cmd[400];
 
+    if (keep_dir) {
+        fprintf(stderr, "kept %s\n", dir);
+        return;
+    }
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", dir);
@@ -290,9 +317,13 @@ int main(int argc, char **argv)
             events = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             only = argv[++i]; /* zhiliang | parse | naive: for profiling */
+        else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
+            batch = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--keep"))
+            keep_dir = 1;
         else {
-            fprintf(stderr, "usage: bench_capture [--events N] "
-                            "[--only zhiliang|parse|naive]\n");
+            fprintf(stderr, "usage: bench_capture [--events N] [--batch N] "
+                            "[--keep] [--only zhiliang|parse|naive]\n");
             return 2;
         }
     }
@@ -320,12 +351,16 @@ int main(int argc, char **argv)
                                      : !strcmp(only, "naive") ? child_naive
                                                               : NULL;
 
+        double c0 = cpu_self(), c1;
+
         if (!fn || fn(&r)) {
             cleanup();
             return 1;
         }
-        printf("%s: %.0f events/s, %.2f s\n", only, r.events / r.seconds,
-               r.seconds);
+        c1 = cpu_self() - c0;
+        printf("%s: %.0f events/s, %.2f s wall, %.2f CPU s (%.0f events/CPU-s)"
+               "\n",
+               only, r.events / r.seconds, r.seconds, c1, r.events / c1);
         cleanup();
         return 0;
     }
@@ -340,7 +375,8 @@ int main(int argc, char **argv)
     printf("\n%-44s %10s %8s %8s %10s %9s\n", "", "events/s", "wall s", "CPU s",
            "ev/CPU-s", "peak RSS");
     printf("%-44s %10.0f %8.2f %8.2f %10.0f %6ld MB\n",
-           "zhiliang capture (parse+validate+hash+store+log)",
+           batch ? "zhiliang capture, batches (group commit)"
+                 : "zhiliang capture (parse+validate+hash+store+log)",
            full.events / full.seconds, full.seconds, cpu_full,
            full.events / cpu_full, rss_full / 1024);
     printf("%-44s %10.0f %8.2f %8.2f %10.0f %6ld MB\n",

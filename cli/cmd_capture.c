@@ -1,10 +1,19 @@
 /*
  * cmd_capture.c - `zhiliang capture`: store EPCIS 2.0 documents.
  *
- * Each document is one transaction (all its events or none); a directory
- * is captured file by file in name order, so a failure names the file and
- * everything before it stays stored. Progress goes to stderr when it is a
- * terminal.
+ * Each document is stored whole or not at all; a directory is captured
+ * file by file in name order, so a failure names the file and everything
+ * before it stays stored. Progress goes to stderr when it is a terminal.
+ *
+ * Group commit: documents are captured in batches (zl_capture_batch_begin:
+ * one transaction, each document a savepoint of it) of up to --batch
+ * documents or BATCH_EVENTS events, which writes the index pages the
+ * documents share once per batch instead of once per document (issue 11,
+ * docs/capture-speed.md). A document that fails is undone alone and ends
+ * its batch; the batch's documents are reported in file order once it has
+ * committed, so nothing is reported stored that a crash could still take
+ * back (a refused document's error is printed then too). --batch 1 is a
+ * transaction per document.
  */
 #include "cli_util.h"
 #include "commands.h"
@@ -17,10 +26,29 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A batch ends at whichever comes first: --batch documents (default
+ * BATCH_DOCS) or BATCH_EVENTS events, so the store's write lock is held
+ * for about a second at the usual rates. */
+#define BATCH_DOCS   16
+#define BATCH_EVENTS 16000
+
+/* A document of the open batch, reported when the batch ends (in file
+ * order, refused ones too). */
+struct pending {
+    char *path;
+    int rc; /* its capture's: non-zero, it was refused (err says why) */
+    struct zl_capture_result res;
+    struct zl_error err;
+};
+
 struct totals {
     size_t docs, failed, events, fresh, dup, corrected;
     double t0;
     int tty, json;
+    size_t batch_docs;    /* documents per batch */
+    struct pending *pend; /* the open batch's documents, if one is open */
+    size_t n_pend, batch_events;
+    int in_batch;
 };
 
 static double now_s(void)
@@ -54,12 +82,14 @@ static void usage(FILE *f)
         "  --max-bytes N     capture file size limit (default %zu)\n"
         "  --max-events N    capture limit, events per document (default %zu)\n"
         "  --keep-going      continue with the next file after a refused one\n"
+        "  --batch N         documents per commit (default %d; 1 = one\n"
+        "                    transaction per document)\n"
         "  --json            one JSON line per document and a summary\n"
         "  --quiet           no progress\n\n"
         "Exit codes: 0 all stored, 1 a document was refused or the store\n"
         "failed (the error names the file, JSON path, rule and value),\n"
         "2 usage error.\n",
-        ZL_DEFAULT_MAX_BYTES, ZL_DEFAULT_MAX_EVENTS);
+        ZL_DEFAULT_MAX_BYTES, ZL_DEFAULT_MAX_EVENTS, BATCH_DOCS);
 }
 
 static void progress(const struct totals *t, const char *name)
@@ -69,6 +99,57 @@ static void progress(const struct totals *t, const char *name)
     fprintf(stderr,
             "\r%zu documents, %zu events (%zu new) %.0f events/s  %-40.40s",
             t->docs, t->events, t->fresh, dt > 0 ? t->events / dt : 0.0, name);
+}
+
+/* Commit the open batch (if any) and report its documents: counted and
+ * listed when it committed, each named as not stored when it did not. */
+static int batch_end(zl_store *s, struct totals *t)
+{
+    struct zl_error err = {0};
+    int rc;
+
+    if (!t->in_batch)
+        return 0;
+    t->in_batch = 0;
+    rc = zl_capture_batch_commit(s);
+    for (size_t i = 0; i < t->n_pend; i++) {
+        struct pending *p = &t->pend[i];
+
+        if (p->rc) {
+            if (t->tty)
+                fputc('\n', stderr);
+            cli_print_error("capture", p->path ? p->path : "-", p->rc, &p->err,
+                            t->json);
+        } else if (rc) {
+            zl_error_set(&err, rc, "", "the store refused the commit",
+                         zl_strerror(rc), (size_t)-1);
+            if (t->tty)
+                fputc('\n', stderr);
+            cli_print_error("capture", p->path ? p->path : "-", rc, &err,
+                            t->json);
+            t->failed++;
+        } else {
+            t->events += p->res.n_events;
+            t->fresh += p->res.n_new;
+            t->dup += p->res.n_duplicate;
+            t->corrected += p->res.n_corrected;
+            if (t->json)
+                cli_print_json(
+                    json_pack("{s:o,s:I,s:I,s:I,s:I}", "file",
+                              cli_json_str(p->path ? p->path : "-"), "events",
+                              (json_int_t)p->res.n_events, "new",
+                              (json_int_t)p->res.n_new, "duplicates",
+                              (json_int_t)p->res.n_duplicate, "logSize",
+                              (json_int_t)p->res.log_size),
+                    0);
+        }
+        free(p->path);
+    }
+    if (!rc && t->tty && t->n_pend)
+        progress(t, t->pend[t->n_pend - 1].path ? t->pend[t->n_pend - 1].path
+                                                : "-");
+    t->n_pend = t->batch_events = 0;
+    return rc;
 }
 
 static int capture_one(zl_store *s, const char *path,
@@ -84,31 +165,38 @@ static int capture_one(zl_store *s, const char *path,
         t->failed++;
         return rc;
     }
+    if (!t->in_batch) {
+        if ((rc = zl_capture_batch_begin(s))) {
+            free(data);
+            zl_error_set(&err, rc, "", "cannot open a write transaction",
+                         zl_strerror(rc), (size_t)-1);
+            cli_print_error("capture", path, rc, &err, t->json);
+            t->docs++;
+            t->failed++;
+            return rc;
+        }
+        t->in_batch = 1;
+    }
     rc = zl_capture(s, data, len, o, &res, &err);
     free(data);
     t->docs++;
-    if (rc) {
+    if (rc)
         t->failed++;
-        if (t->tty)
-            fputc('\n', stderr);
-        cli_print_error("capture", path, rc, &err, t->json);
-        return rc;
+    else
+        t->batch_events += res.n_events;
+    t->pend[t->n_pend].path = strdup(path);
+    t->pend[t->n_pend].rc = rc;
+    t->pend[t->n_pend].res = res;
+    t->pend[t->n_pend++].err = err;
+    /* a refused document ends its batch: should the store have had to
+     * drop the whole transaction, the commit says so for every document
+     * before it, and the next document starts afresh */
+    if (rc || t->n_pend >= t->batch_docs || t->batch_events >= BATCH_EVENTS) {
+        int c = batch_end(s, t);
+
+        return rc ? rc : c;
     }
-    t->events += res.n_events;
-    t->fresh += res.n_new;
-    t->dup += res.n_duplicate;
-    t->corrected += res.n_corrected;
-    if (t->json)
-        cli_print_json(json_pack("{s:o,s:I,s:I,s:I,s:I}", "file",
-                                 cli_json_str(path), "events",
-                                 (json_int_t)res.n_events, "new",
-                                 (json_int_t)res.n_new, "duplicates",
-                                 (json_int_t)res.n_duplicate, "logSize",
-                                 (json_int_t)res.log_size),
-                       0);
-    else if (t->tty)
-        progress(t, path);
-    return 0;
+    return rc;
 }
 
 static int has_suffix(const char *s, const char *suf)
@@ -185,6 +273,7 @@ int cmd_capture(int argc, char **argv)
         {"max-bytes", required_argument, 0, 'B'},
         {"max-events", required_argument, 0, 'E'},
         {"keep-going", no_argument, 0, 'k'},
+        {"batch", required_argument, 0, 'b'},
         {"json", no_argument, 0, 'j'},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
@@ -214,19 +303,25 @@ int cmd_capture(int argc, char **argv)
             o.signature_b64 = sig;
             break;
         case 'B':
-        case 'E': {
+        case 'E':
+        case 'b': {
             unsigned long long v = strtoull(optarg, &end, 10);
 
-            if (*end || !v) {
+            if (*end || !v || (c == 'b' && v > 100000)) {
                 fprintf(stderr,
-                        "zhiliang capture: --%s needs a positive number\n",
-                        c == 'B' ? "max-bytes" : "max-events");
+                        "zhiliang capture: --%s needs a positive number%s\n",
+                        c == 'B'   ? "max-bytes"
+                        : c == 'E' ? "max-events"
+                                   : "batch",
+                        c == 'b' ? " (at most 100000)" : "");
                 return EXIT_USAGE;
             }
             if (c == 'B')
                 lim.max_bytes = (size_t)v;
-            else
+            else if (c == 'E')
                 lim.max_events = (size_t)v;
+            else
+                t.batch_docs = (size_t)v;
             break;
         }
         case 'k': keep_going = 1; break;
@@ -241,9 +336,18 @@ int cmd_capture(int argc, char **argv)
         return EXIT_USAGE;
     }
     o.limits = &lim;
-    s = cli_open_store(store);
-    if (!s)
+    if (!t.batch_docs)
+        t.batch_docs = BATCH_DOCS;
+    t.pend = calloc(t.batch_docs, sizeof *t.pend);
+    if (!t.pend) {
+        fprintf(stderr, "zhiliang capture: out of memory\n");
         return EXIT_FAIL;
+    }
+    s = cli_open_store(store);
+    if (!s) {
+        free(t.pend);
+        return EXIT_FAIL;
+    }
     t.tty = !quiet && !t.json && isatty(2);
     t.t0 = now_s();
     for (int i = optind; i < argc; i++) {
@@ -260,6 +364,10 @@ int cmd_capture(int argc, char **argv)
         if (r && !keep_going)
             break;
     }
+    /* the documents before a failure stay stored */
+    if ((c = batch_end(s, &t)) && !rc)
+        rc = c;
+    free(t.pend);
     dt = now_s() - t.t0;
     if (t.tty)
         fputc('\n', stderr);

@@ -107,6 +107,27 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
                const struct zl_capture_opts *opts,
                struct zl_capture_result *res, struct zl_error *err);
 
+/* Group commit for bulk loads. Between zl_capture_batch_begin and
+ * zl_capture_batch_commit every zl_capture on s is a savepoint of one
+ * transaction instead of a transaction of its own: a document still
+ * lands whole or not at all (one that fails is undone to its savepoint,
+ * returns its error as usual and the batch goes on without it), but
+ * nothing of the batch is durable, or visible to other connections,
+ * until zl_capture_batch_commit returns 0. Its gain is the pages shared
+ * by the documents' index inserts, written once per batch instead of
+ * once per document. The batch holds the store's write lock: keep it to
+ * a few seconds of documents. begin returns 0, ZL_EINVAL when a
+ * transaction is already open, or the store's error; commit returns 0,
+ * ZL_EINVAL when no batch is open, or the store's error (then nothing of
+ * the batch is stored); abort drops the batch (safe when none is open).
+ * One failure drops the whole batch instead of one document: a write of
+ * the trace index that fails after the document's savepoint was released
+ * (an allocation or I/O failure); zl_capture then returns it and the
+ * batch's commit returns ZL_EINVAL. Never is part of a document stored. */
+int zl_capture_batch_begin(zl_store *s);
+int zl_capture_batch_commit(zl_store *s);
+void zl_capture_batch_abort(zl_store *s);
+
 #ifdef __cplusplus
 }
 #endif

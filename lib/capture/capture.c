@@ -215,7 +215,7 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
     uint8_t(*stored)[32] = NULL, doc_hash[32];
     unsigned int hl = 32;
     struct zl_capture_result local;
-    int rc;
+    int rc, nested;
 
     if (!res)
         res = &local;
@@ -241,7 +241,10 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
     if (rc)
         goto out;
     res->record_time_ms = zl_time_now_ms();
-    rc = zl_store_begin(s);
+    /* in a caller's batch (zl_capture_batch_begin) the document is a
+     * savepoint of the batch's transaction, else a transaction */
+    nested = zl_store_in_tx(s);
+    rc = nested ? zl_store_savepoint(s) : zl_store_begin(s);
     if (rc)
         goto out;
     rc = store_events(s, doc, refused, opts, res, stored);
@@ -252,9 +255,12 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
     if (!rc && opts && opts->signature_b64)
         rc = keep_signed(s, buf, len, doc_hash, doc, opts);
     if (!rc)
-        rc = zl_store_commit(s);
+        rc = nested ? zl_store_release(s) : zl_store_commit(s);
     if (rc) {
-        zl_store_rollback(s);
+        if (nested)
+            zl_store_rollback_to(s);
+        else
+            zl_store_rollback(s);
         res->n_new = res->n_duplicate = res->n_corrected = 0;
         if (err && !err->code)
             zl_error_set(err, rc, "", "the store refused the write",
@@ -269,4 +275,25 @@ out:
     zl_free(stored);
     zl_epcis_doc_free(doc);
     return rc;
+}
+
+int zl_capture_batch_begin(zl_store *s)
+{
+    return zl_store_in_tx(s) ? ZL_EINVAL : zl_store_begin(s);
+}
+
+int zl_capture_batch_commit(zl_store *s)
+{
+    int rc;
+
+    if (!zl_store_in_tx(s))
+        return ZL_EINVAL;
+    if ((rc = zl_store_commit(s)))
+        zl_store_rollback(s);
+    return rc;
+}
+
+void zl_capture_batch_abort(zl_store *s)
+{
+    zl_store_rollback(s);
 }

@@ -85,6 +85,12 @@ struct zl_store_backend {
     int (*begin)(zl_store *s);
     int (*commit)(zl_store *s);
     int (*rollback)(zl_store *s);
+    /* A savepoint inside the open write transaction (store.h): mark,
+     * forget the mark keeping the work, undo the work since the mark
+     * (and forget it). One level: store_savepoint.c never nests them. */
+    int (*savepoint)(zl_store *s);
+    int (*release)(zl_store *s);
+    int (*rollback_to)(zl_store *s);
     int (*snapshot_begin)(zl_store *s);
     int (*snapshot_end)(zl_store *s);
     int (*change_token)(zl_store *s, uint64_t *token);
@@ -321,7 +327,8 @@ struct zl_store {
     void *priv; /* the backend's own data */
     char *uri;
     int in_tx;
-    uint64_t n_tx; /* write transactions begun on this handle */
+    uint64_t n_tx;  /* write transactions begun on this handle */
+    uint64_t sp_tx; /* n_tx when a savepoint was set and is still held */
     struct zl_store_module_slot mods[ZL_STORE_MAX_MODULES];
     size_t n_mods;
 };

@@ -59,6 +59,24 @@ int zl_store_commit(zl_store *s);
 /* Safe to call when nothing is open. Drops every module state (below):
  * it may describe rows the rollback removed. */
 int zl_store_rollback(zl_store *s);
+/* Savepoints, for group commit (zl_capture inside a caller's
+ * transaction): zl_store_savepoint marks the open write transaction
+ * (ZL_EINVAL when none is open, or a mark is already set: one level);
+ * zl_store_release forgets the mark and keeps the work done since;
+ * zl_store_rollback_to undoes that work, forgets the mark and leaves the
+ * transaction open with everything before the mark, as if the work had
+ * never been tried (also after a failed statement, which on PostgreSQL
+ * aborts the transaction). rollback_to drops every module state, as
+ * zl_store_rollback does: a state must hold nothing the backend has not
+ * been given when a mark is set (the trace index's pending rows are
+ * written then and right after each release, the backends' held-back
+ * rows at both). A failed savepoint, or a failed write after a release,
+ * rolls the whole transaction back (rows no mark covers may have been
+ * written); a failed release itself keeps the mark. 0, ZL_EINVAL,
+ * ZL_EUNSUPPORTED (a backend without them) or the backend's error. */
+int zl_store_savepoint(zl_store *s);
+int zl_store_release(zl_store *s);
+int zl_store_rollback_to(zl_store *s);
 /* 1 if a write transaction is open on s. */
 int zl_store_in_tx(const zl_store *s);
 /* The open write transaction's number on this handle: 0 when none is

@@ -103,6 +103,32 @@ static int pg_migrate(zl_store *s, int from)
     return 0;
 }
 
+/* Savepoints (store.h): the rows held back so far are written before the
+ * mark, so undoing to it only has to drop what is held since. ROLLBACK TO
+ * also ends the abort a failed statement leaves. */
+static int pg_savepoint(zl_store *s)
+{
+    int rc = zl_pg_flush(s);
+
+    return rc ? rc : zl_pg_exec(s, "SAVEPOINT zl_mark");
+}
+
+/* The rows held since the mark go now, so that a taken key fails the
+ * work it belongs to (the caller then undoes it to the mark). */
+static int pg_release(zl_store *s)
+{
+    int rc = zl_pg_flush(s);
+
+    return rc ? rc : zl_pg_exec(s, "RELEASE SAVEPOINT zl_mark");
+}
+
+static int pg_rollback_to(zl_store *s)
+{
+    zl_pg_discard(s);
+    return zl_pg_exec(s, "ROLLBACK TO SAVEPOINT zl_mark;"
+                         " RELEASE SAVEPOINT zl_mark");
+}
+
 static int pg_exec_sql(zl_store *s, const char *sql)
 {
     return zl_pg_exec(s, sql);
@@ -648,6 +674,9 @@ const struct zl_store_backend zl_pg_backend = {
     .begin = zl_pg_begin,
     .commit = zl_pg_commit,
     .rollback = zl_pg_rollback,
+    .savepoint = pg_savepoint,
+    .release = pg_release,
+    .rollback_to = pg_rollback_to,
     .snapshot_begin = zl_pg_snapshot_begin,
     .snapshot_end = zl_pg_snapshot_end,
     .change_token = zl_pg_change_token,

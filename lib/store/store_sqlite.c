@@ -290,6 +290,23 @@ static int sq_rollback(zl_store *s)
     return zl_sqlite_exec(s, "ROLLBACK");
 }
 
+/* One name: store.c holds at most one mark. ROLLBACK TO leaves the mark
+ * in place, so it is released too. */
+static int sq_savepoint(zl_store *s)
+{
+    return zl_sqlite_exec(s, "SAVEPOINT zl_mark");
+}
+
+static int sq_release(zl_store *s)
+{
+    return zl_sqlite_exec(s, "RELEASE zl_mark");
+}
+
+static int sq_rollback_to(zl_store *s)
+{
+    return zl_sqlite_exec(s, "ROLLBACK TO zl_mark; RELEASE zl_mark");
+}
+
 static int sq_schema(zl_store *s)
 {
     int rc = zl_sqlite_exec(s, SCHEMA);
@@ -828,6 +845,9 @@ const struct zl_store_backend zl_sqlite_backend = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .savepoint = sq_savepoint,
+    .release = sq_release,
+    .rollback_to = sq_rollback_to,
     .snapshot_begin = sq_snapshot_begin,
     .snapshot_end = sq_snapshot_end,
     .change_token = sq_change_token,

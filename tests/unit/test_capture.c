@@ -12,6 +12,7 @@
 
 #include "store/store.h"
 #include "util/alloc.h"
+#include "zhiliang/audit.h"
 #include "zhiliang/log.h"
 #include "zhiliang/query.h"
 #include "zhiliang/zhiliang.h"
@@ -359,6 +360,111 @@ static void test_queries(void **state)
     zl_query_free(q);
 }
 
+/* DOC with every event a month later: three other events. */
+static const char *later_doc(void)
+{
+    static char buf[sizeof DOC];
+    char *p;
+
+    memcpy(buf, DOC, sizeof DOC);
+    while ((p = strstr(buf, "2024-03-0")))
+        p[6] = '5';
+    return buf;
+}
+
+/* Group commit: in a batch each document is a savepoint. A bad one is
+ * refused as usual and changes nothing; duplicates stay duplicates
+ * within the batch; nothing is visible to another handle before the
+ * commit; the log verifies afterwards. */
+static void test_batch(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_capture_result r;
+    struct zl_error err = {0};
+    const char *bad = bad_doc(), *later = later_doc();
+    struct zl_audit_stats st;
+    zl_store *other;
+
+    assert_int_equal(zl_capture_batch_commit(f->s), ZL_EINVAL);
+    assert_int_equal(zl_capture_batch_begin(f->s), 0);
+    assert_int_equal(zl_capture_batch_begin(f->s), ZL_EINVAL);
+    assert_int_equal(zl_capture(f->s, DOC, strlen(DOC), NULL, &r, &err), 0);
+    assert_int_equal(r.n_new, 3);
+    assert_int_equal(r.log_size, 4);
+    assert_true(zl_capture(f->s, bad, strlen(bad), NULL, &r, &err) < 0);
+    assert_non_null(strstr(err.path, "eventList[1]"));
+    assert_non_null(strstr(err.path, "childEPCs[0]"));
+    assert_int_equal(r.n_new, 0);
+    assert_int_equal(zl_capture(f->s, DOC, strlen(DOC), NULL, &r, &err), 0);
+    assert_int_equal(r.n_duplicate, 3);
+    assert_int_equal(r.log_size, 4);
+    assert_int_equal(zl_capture(f->s, later, strlen(later), NULL, &r, &err), 0);
+    assert_int_equal(r.n_new, 3);
+    assert_int_equal(r.log_size, 8);
+    /* not committed yet: another handle sees nothing */
+    assert_int_equal(zl_open(f->uri, &other, NULL), 0);
+    assert_int_equal(count(other), 0);
+    assert_int_equal(zl_capture_batch_commit(f->s), 0);
+    assert_int_equal(count(other), 6);
+    assert_int_equal(log_size(other), 8);
+    zl_close(other);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, &st), 0);
+    assert_int_equal(st.leaves, 8);
+    /* an aborted batch leaves nothing */
+    assert_int_equal(zl_capture_batch_begin(f->s), 0);
+    assert_int_equal(
+        zl_capture(f->s, bad_doc(), strlen(bad_doc()), NULL, &r, &err) < 0, 1);
+    zl_capture_batch_abort(f->s);
+    assert_int_equal(count(f->s), 6);
+}
+
+/* Inside a batch, a document whose capture fails at any allocation is
+ * undone to its savepoint: the batch keeps exactly the documents before
+ * it, and goes on; or, when the failure hit the trace index's write
+ * after the document's savepoint was released, the whole batch is gone
+ * (nothing of it stored, its commit says so). Never part of a document. */
+static void test_batch_alloc_failure_atomic(void **state)
+{
+    struct fixture *f = *state;
+    const char *later = later_doc();
+    struct zl_audit_stats st;
+    int done = 0;
+
+    assert_int_equal(zl_capture_batch_begin(f->s), 0);
+    assert_int_equal(zl_capture(f->s, DOC, strlen(DOC), NULL, NULL, NULL), 0);
+    for (long n = 0; n < 100000 && !done; n++) {
+        struct zl_error err = {0};
+        int rc;
+
+        zl_alloc_fail_after(n);
+        rc = zl_capture(f->s, later, strlen(later), NULL, NULL, &err);
+        zl_alloc_fail_after(-1);
+        if (!zl_store_in_tx(f->s)) { /* the batch was dropped whole */
+            assert_true(rc < 0);
+            assert_int_equal(zl_capture_batch_commit(f->s), ZL_EINVAL);
+            assert_int_equal(count(f->s), 0);
+            assert_int_equal(log_size(f->s), 0);
+            assert_int_equal(zl_capture_batch_begin(f->s), 0);
+            assert_int_equal(
+                zl_capture(f->s, DOC, strlen(DOC), NULL, NULL, NULL), 0);
+            continue;
+        }
+        if (rc == 0) {
+            done = 1;
+            assert_int_equal(count(f->s), 6);
+            assert_int_equal(log_size(f->s), 8);
+        } else {
+            assert_int_equal(count(f->s), 3);
+            assert_int_equal(log_size(f->s), 4);
+        }
+    }
+    assert_true(done);
+    assert_int_equal(zl_capture_batch_commit(f->s), 0);
+    assert_int_equal(count(f->s), 6);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, &st), 0);
+    assert_int_equal(st.leaves, 8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +477,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_survives_crash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_alloc_failure_atomic, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
