@@ -123,7 +123,7 @@ done
 if "$ZL" verify >/dev/null 2>&1; then
     zl_sql "$ZHILIANG_STORE" "update recall_records set json = replace(json, '\"hazardClass\":\"I\"', '\"hazardClass\":\"III\"') where case_id = '$CASE' and seq = 1"
     out=$("$ZL" verify --json 2>&1 || true)
-    echo "$out" | grep -q "recall:$CASE:1" || fail "edited recall record not named by verify: $out"
+    grep -q "recall:$CASE:1" <<<"$out" || fail "edited recall record not named by verify: $out"
 else
     echo "recall_cli: zhiliang verify does not check recall leaves yet (skipped)"
 fi

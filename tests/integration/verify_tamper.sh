@@ -30,16 +30,16 @@ zl_snapshot "$ZHILIANG_STORE" "$T/orig"
 q "update events set json = replace(json, '\"eventTime\":\"2005', '\"eventTime\":\"2006') where $is_victim"
 [ "$(q "select count(*) from events where json like '%\"eventTime\":\"2006%'")" = 1 ] || { echo "the edit did not apply"; exit 1; }
 out=$("$ZL" verify --json || true)
-echo "$out" | grep -q '"issue":"record-altered"' || { echo "altered record not reported: $out"; exit 1; }
-echo "$out" | grep -q "$key" || { echo "altered record not named: $out"; exit 1; }
+grep -q '"issue":"record-altered"' <<<"$out" || { echo "altered record not reported: $out"; exit 1; }
+grep -q "$key" <<<"$out" || { echo "altered record not named: $out"; exit 1; }
 [ "$(echo "$out" | grep -c '"issue"')" = 1 ] || { echo "more than the one record named: $out"; exit 1; }
 
 # 2. One deleted row.
 zl_restore "$ZHILIANG_STORE" "$T/orig"
 q "delete from events where $is_victim"
 out=$("$ZL" verify --json || true)
-echo "$out" | grep -q '"issue":"record-missing"' || { echo "deleted record not reported: $out"; exit 1; }
-echo "$out" | grep -q "$key" || { echo "deleted record not named: $out"; exit 1; }
+grep -q '"issue":"record-missing"' <<<"$out" || { echo "deleted record not reported: $out"; exit 1; }
+grep -q "$key" <<<"$out" || { echo "deleted record not named: $out"; exit 1; }
 # Its identifier and ref rows are left behind: named as rows no record
 # accounts for, and nothing else.
 [ "$(echo "$out" | grep '"issue"' | grep -vEc '"issue":"(derived-extra|trace-index)"')" = 1 ] || { echo "more than the one record named: $out"; exit 1; }
@@ -51,8 +51,8 @@ zl_restore "$ZHILIANG_STORE" "$T/orig"
 q "insert into events(hash, declared_id, type, action, event_time, tz, record_time, biz_step, disposition, read_point, biz_location, transformation_id, has_error, party, json, ids) select $(zl_blob "$(printf '0%.0s' $(seq 62))01"), declared_id, type, action, event_time, tz, record_time, biz_step, disposition, read_point, biz_location, transformation_id, has_error, party, json, ids from events where $is_victim"
 forged="ni:///sha-256;$(printf '0%.0s' $(seq 62))01?ver=CBV2.0"
 out=$("$ZL" verify --json || true)
-echo "$out" | grep -q '"issue":"record-unlogged"' || { echo "forged record not reported: $out"; exit 1; }
-echo "$out" | grep -q "$forged" || { echo "forged record not named: $out"; exit 1; }
+grep -q '"issue":"record-unlogged"' <<<"$out" || { echo "forged record not reported: $out"; exit 1; }
+grep -q "$forged" <<<"$out" || { echo "forged record not named: $out"; exit 1; }
 # The copy's identifiers have no index rows: counted as rows the records
 # account for that the index lacks, and nothing else.
 [ "$(echo "$out" | grep '"issue"' | grep -vEc '"issue":"(derived-extra|trace-index)"')" = 1 ] || { echo "more than the one record named: $out"; exit 1; }
