@@ -363,7 +363,8 @@ static int rec_entries(const struct zl_tix_event *e, struct entry **out,
     if (e->key[ZL_TIX_READ_POINT])
         (*out)[k++] = (struct entry){e->key[ZL_TIX_READ_POINT], e->eid,
                                      ZL_TIX_ROLE_READPT};
-    qsort(*out, k, sizeof(**out), entry_cmp);
+    if (k > 1)
+        qsort(*out, k, sizeof(**out), entry_cmp);
     for (size_t i = 0; i < k; i++)
         if (*n == 0 || entry_cmp(&(*out)[*n - 1], &(*out)[i]))
             (*out)[(*n)++] = (*out)[i];
@@ -552,7 +553,8 @@ static int tail_cb(void *ctx, const struct zl_tix_row *r)
     x->n = r->n;
     if (!(x->p = zl_malloc(r->n ? r->n : 1)))
         return ZL_ENOMEM;
-    memcpy(x->p, r->p, r->n);
+    if (r->n)
+        memcpy(x->p, r->p, r->n);
     t->n++;
     return 0;
 }
@@ -608,7 +610,8 @@ static int write_entries(zl_store *s, const struct entry *e, size_t n)
     if (n_lo &&
         (rc = TIX(s)->ranges(s, ZL_TIX_ADJ, lo, hi, n_lo, 1, tail_cb, &t)))
         goto out;
-    qsort(t.v, t.n, sizeof(*t.v), tail_cmp);
+    if (t.n > 1)
+        qsort(t.v, t.n, sizeof(*t.v), tail_cmp);
     for (size_t i = 0; i < n && !rc;) {
         int64_t kid = e[i].kid, seq = 0, prev = 0;
         struct tail key = {kid, 0, NULL, 0}, *tl;
@@ -717,11 +720,12 @@ int zl_tix_flush(zl_store *s)
         if (!rc && zl_grow((void **)&ents, &cap_ents, n_ents + n_one,
                            sizeof(*ents), 256, NULL))
             rc = ZL_ENOMEM;
-        if (!rc) {
+        if (!rc && n_one) {
             memcpy(ents + n_ents, one, n_one * sizeof(*one));
             n_ents += n_one;
-            rows[i] = (struct zl_tix_row){eid, 0, NULL, 0};
         }
+        if (!rc)
+            rows[i] = (struct zl_tix_row){eid, 0, NULL, 0};
     }
     for (size_t i = 0; i < st->n_pend && !rc; i++) {
         rows[i].p = f.buf.data + off[i];
@@ -730,7 +734,8 @@ int zl_tix_flush(zl_store *s)
     if (!rc)
         rc = TIX(s)->put(s, ZL_TIX_EVENTS, rows, st->n_pend);
     if (!rc) {
-        qsort(ents, n_ents, sizeof(*ents), entry_cmp);
+        if (n_ents > 1)
+            qsort(ents, n_ents, sizeof(*ents), entry_cmp);
         rc = write_entries(s, ents, n_ents);
     }
     if (!rc) { /* written: the pending list starts again */

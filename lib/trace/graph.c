@@ -467,7 +467,8 @@ static int rec_cb(void *ctx, const struct zl_tix_event *e)
         return ZL_ENOMEM;
     r->ev[r->n] = *e;
     r->ev[r->n++].ids = NULL; /* r->ids moves: kept as a count */
-    memcpy(r->ids + r->n_ids, e->ids, e->n_ids * sizeof(*e->ids));
+    if (e->n_ids)
+        memcpy(r->ids + r->n_ids, e->ids, e->n_ids * sizeof(*e->ids));
     r->n_ids += e->n_ids;
     /* units now; identifiers by key id, named when shown (tg_need_names);
      * the other strings when asked (tg_need_meta) */
@@ -566,7 +567,8 @@ static int load_x(struct tg *g, int64_t *x, size_t n)
     size_t k = 0, *order = NULL, *off = NULL;
     int rc = 0;
 
-    qsort(x, n, sizeof(*x), x_cmp);
+    if (n > 1)
+        qsort(x, n, sizeof(*x), x_cmp);
     for (size_t i = 0; i < n; i++)
         if ((i == 0 || x[i] != x[i - 1]) && find_x(g, x[i]) < 0)
             x[k++] = x[i];
