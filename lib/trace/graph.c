@@ -276,8 +276,9 @@ int tg_sort_ids(struct tg *g, struct tg_event *e)
 /* ---- lazy loads from the persistent index (store_tix.h) -------------------
  * Strings carry their key id once known (kid; -1: the index has no such
  * key) and events their index id (xeid); kmap and xmap find them back.
- * One record read gives an event's identifiers, metadata and sources and
- * destinations at once, so tg_need_ids and tg_need_meta are one load. */
+ * One record read gives an event's identifiers (by key id), times and
+ * vocabulary: an event enters the graph with them (load_x); strings are
+ * read only for what a trace shows (tg_need_names, tg_need_meta). */
 
 static uint64_t mix64(int64_t v)
 {
@@ -615,15 +616,6 @@ int tg_need_names(struct tg *g, const int32_t *sids, size_t n)
             rc = ZL_ESTORE; /* a record names a key that is not there */
     zl_free(r.unknown);
     return rc < 0 ? rc : (rc > 0 ? ZL_ESTORE : 0);
-}
-
-/* Events are loaded whole when they enter the graph (load_x). */
-int tg_need_ids(struct tg *g, const int32_t *eids, size_t n)
-{
-    (void)g;
-    (void)eids;
-    (void)n;
-    return 0;
 }
 
 /* The strings beside the identifiers (tid, bizStep, locations, parties)

@@ -533,12 +533,13 @@ static int ivec_push(struct ivec *v, int32_t x)
     return 0;
 }
 
-/* Fetch what expanding t->cur will read. */
+/* Fetch what expanding t->cur will read: the rows of its identifiers
+ * (their events come whole with them), the transformation groups it
+ * follows, and the rows of the containers its memberships were in. */
 static int prefetch(struct zl_trace *t)
 {
     struct tg *g = t->g;
-    struct ivec sids = {0}, eids = {0}, tev = {0}, tids = {0}, par = {0},
-                pev = {0};
+    struct ivec sids = {0}, tev = {0}, tids = {0}, par = {0};
     int rc;
 
     for (size_t i = 0; i < t->cur.n; i++)
@@ -552,8 +553,6 @@ static int prefetch(struct zl_trace *t)
         for (uint32_t k = 0; k < s->n_rows; k++) {
             int role = s->rows[k].role;
 
-            if ((rc = ivec_push(&eids, s->rows[k].x)) < 0)
-                goto out;
             /* transformation groups are followed from an input forward
              * and from an output backward (expand_transform) */
             if ((t->opts.dir == ZL_TRACE_FORWARD ? is_input_role(role)
@@ -562,22 +561,12 @@ static int prefetch(struct zl_trace *t)
                 goto out;
         }
     }
-    if ((rc = tg_need_ids(g, eids.v, eids.n)) < 0)
-        goto out;
     for (size_t i = 0; i < tev.n; i++)
         if (g->evs[tev.v[i]].tid >= 0 &&
             (rc = ivec_push(&tids, g->evs[tev.v[i]].tid)) < 0)
             goto out;
     if ((rc = tg_need_tid(g, tids.v, tids.n)) < 0)
         goto out;
-    eids.n = 0;
-    for (size_t i = 0; i < tids.n; i++) {
-        const struct tg_str *s = &g->strs[tids.v[i]];
-
-        for (uint32_t k = 0; k < s->n_tid; k++)
-            if ((rc = ivec_push(&eids, s->tid_ev[k])) < 0)
-                goto out;
-    }
     /* parents of the memberships, for the ends of those memberships */
     for (size_t i = 0; i < sids.n; i++) {
         const struct tg_str *s = &g->strs[sids.v[i]];
@@ -593,25 +582,12 @@ static int prefetch(struct zl_trace *t)
                 goto out;
         }
     }
-    if ((rc = tg_need_ids(g, eids.v, eids.n)) < 0 ||
-        (rc = tg_need_rows(g, par.v, par.n)) < 0)
-        goto out;
-    for (size_t i = 0; i < par.n; i++) {
-        const struct tg_str *s = &g->strs[par.v[i]];
-
-        for (uint32_t k = 0; k < s->n_rows; k++)
-            if (s->rows[k].role == ZL_ROLE_PARENT && s->rows[k].x >= 0 &&
-                (rc = ivec_push(&pev, s->rows[k].x)) < 0)
-                goto out;
-    }
-    rc = tg_need_ids(g, pev.v, pev.n);
+    rc = tg_need_rows(g, par.v, par.n);
 out:
     zl_free(sids.v);
-    zl_free(eids.v);
     zl_free(tev.v);
     zl_free(tids.v);
     zl_free(par.v);
-    zl_free(pev.v);
     return rc;
 }
 
@@ -1171,8 +1147,7 @@ static int start_location(zl_trace *t, int32_t sid)
 
     if ((rc = node_get(t, sid, 0, -1, ZL_LINK_START, -1, &loc)) < 0)
         goto out;
-    if ((rc = tg_location_events(g, g->strs[sid].s, &evs, &n, &cap)) < 0 ||
-        (rc = tg_need_ids(g, evs, n)) < 0)
+    if ((rc = tg_location_events(g, g->strs[sid].s, &evs, &n, &cap)) < 0)
         goto out;
     for (size_t i = 0; i < n; i++) {
         int32_t eid = evs[i];

@@ -119,7 +119,6 @@ int tg_name(struct tg *g, int32_t sid, const char *s, size_t len);
 int tg_need_keys(struct tg *g, const int32_t *sids, size_t n);
 int tg_need_names(struct tg *g, const int32_t *sids, size_t n);
 int tg_need_rows(struct tg *g, const int32_t *sids, size_t n);
-int tg_need_ids(struct tg *g, const int32_t *eids, size_t n);
 int tg_need_meta(struct tg *g, const int32_t *eids, size_t n);
 int tg_need_tid(struct tg *g, const int32_t *tids, size_t n);
 /* Events whose bizLocation or readPoint is loc (appends eids to *out). */
