@@ -9,15 +9,11 @@
 
 static int count(zl_store *s, const char *sql, uint64_t *out)
 {
-    sqlite3_stmt *st = zl_sqlite_stmt(s, sql);
-    int rc;
+    int64_t v = 0;
+    int rc = zl_sqlite_get_i64(s, sql, &v);
 
-    if (!st)
-        return ZL_ESTORE;
-    rc = sqlite3_step(st);
-    *out = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : ZL_ESTORE;
+    *out = (uint64_t)v;
+    return rc;
 }
 
 static int derived_counts(zl_store *s, struct zl_store_derived_counts *c)

@@ -62,6 +62,11 @@ int zl_sqlite_rc(int rc);
 /* Step st (bound, cached) to the end, calling cb with each row's first
  * column as text (borrowed for the call); resets st. Returns 0, cb's
  * non-zero value, or ZL_ESTORE. */
+/* Run sql (a string literal), which selects one row of one integer
+ * column (count(*), max(...)): *out gets it (0 for NULL). 0, or ZL_ESTORE
+ * when it cannot run or gives no row. */
+int zl_sqlite_get_i64(zl_store *s, const char *sql, int64_t *out);
+
 int zl_sqlite_each_text(sqlite3_stmt *st, int (*cb)(void *ctx, const char *v),
                         void *ctx);
 

@@ -74,35 +74,34 @@ static int each_row(sqlite3_stmt *st, zl_tix_rows_cb cb, void *ctx)
     return src == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
-static int tix_get(zl_store *s, enum zl_tix_table t, const int64_t *ids,
-                   size_t n, zl_tix_rows_cb cb, void *ctx)
+/* Run sql (one integer parameter) once for each of v[0..n). */
+static int each_value(zl_store *s, const char *sql, const int64_t *v, size_t n,
+                      zl_tix_rows_cb cb, void *ctx)
 {
-    sqlite3_stmt *st = zl_sqlite_stmt(s, GET[t]);
+    sqlite3_stmt *st = zl_sqlite_stmt(s, sql);
     int rc = 0;
 
     if (!st)
         return ZL_ESTORE;
     for (size_t i = 0; i < n && !rc; i++) {
-        sqlite3_bind_int64(st, 1, ids[i]);
+        sqlite3_bind_int64(st, 1, v[i]);
         rc = each_row(st, cb, ctx);
     }
     return rc;
+}
+
+static int tix_get(zl_store *s, enum zl_tix_table t, const int64_t *ids,
+                   size_t n, zl_tix_rows_cb cb, void *ctx)
+{
+    return each_value(s, GET[t], ids, n, cb, ctx);
 }
 
 static int tix_keys_by_hash(zl_store *s, const int64_t *h, size_t n,
                             zl_tix_rows_cb cb, void *ctx)
 {
     static const char SQL[] = "SELECT kid, h, key FROM trace_keys WHERE h = ?1";
-    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
-    int rc = 0;
 
-    if (!st)
-        return ZL_ESTORE;
-    for (size_t i = 0; i < n && !rc; i++) {
-        sqlite3_bind_int64(st, 1, h[i]);
-        rc = each_row(st, cb, ctx);
-    }
-    return rc;
+    return each_value(s, SQL, h, n, cb, ctx);
 }
 
 static int tix_ranges(zl_store *s, enum zl_tix_table t, const int64_t *lo,
@@ -150,15 +149,7 @@ static int tix_put(zl_store *s, enum zl_tix_table t,
 
 static int tix_max_id(zl_store *s, enum zl_tix_table t, int64_t *max)
 {
-    sqlite3_stmt *st = zl_sqlite_stmt(s, MAX[t]);
-    int rc;
-
-    if (!st)
-        return ZL_ESTORE;
-    rc = sqlite3_step(st);
-    *max = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : ZL_ESTORE;
+    return zl_sqlite_get_i64(s, MAX[t], max);
 }
 
 static int tix_clear(zl_store *s)

@@ -131,6 +131,19 @@ sqlite3_stmt *zl_sqlite_stmt(zl_store *s, const char *sql)
     return st;
 }
 
+int zl_sqlite_get_i64(zl_store *s, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *st = zl_sqlite_stmt(s, sql);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    rc = sqlite3_step(st);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : ZL_ESTORE;
+}
+
 int zl_sqlite_each_text(sqlite3_stmt *st, int (*cb)(void *ctx, const char *v),
                         void *ctx)
 {
@@ -596,13 +609,8 @@ static int sq_events_by_transformation(zl_store *s, const char *tid,
 static int sq_event_count(zl_store *s, int64_t *count)
 {
     static const char SQL[] = "SELECT count(*) FROM events";
-    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
 
-    if (!st || sqlite3_step(st) != SQLITE_ROW)
-        return ZL_ESTORE;
-    *count = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return 0;
+    return zl_sqlite_get_i64(s, SQL, count);
 }
 
 /* ---- identifier lookups ----------------------------------------------------

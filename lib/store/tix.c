@@ -60,7 +60,6 @@
 #define ADJ_MASK    (((int64_t)1 << ADJ_SHIFT) - 1)
 #define ROLE_BITS   5
 #define PEND_MAX    16384 /* pending events written at once, at most */
-#define N_STR       11    /* the string slots of a record, in record order */
 
 #define TIX(s) ZL_STORE_MODULE(s, ZL_STORE_MOD_TIX, zl_store_tix_ops)
 
@@ -124,7 +123,7 @@ struct pev {
     int step, disp;
     int64_t t, rt;
     int tz;
-    const char *str[N_STR];
+    const char *str[ZL_TIX_N_STR];
     size_t n_ids;
     struct pid *ids;
 };
@@ -174,7 +173,7 @@ static int pev_of(struct pev *p, const struct zl_event *ev, int64_t rt,
     } else {
         p->ids =
             zl_arena_alloc(a, (ev->n_ids ? ev->n_ids : 1) * sizeof(*p->ids));
-        for (int i = 0; i < N_STR; i++)
+        for (int i = 0; i < ZL_TIX_N_STR; i++)
             if (p->str[i] && !(p->str[i] = zl_arena_strndup(a, p->str[i],
                                                             strlen(p->str[i]))))
                 return ZL_ENOMEM;
@@ -205,7 +204,7 @@ static int pev_strings(const struct pev *p, int (*f)(void *ctx, const char *s),
 {
     int rc = 0;
 
-    for (int i = 0; i < N_STR && !rc; i++)
+    for (int i = 0; i < ZL_TIX_N_STR && !rc; i++)
         if (p->str[i])
             rc = f(ctx, p->str[i]);
     for (size_t i = 0; i < p->n_ids && !rc; i++) {
@@ -245,7 +244,7 @@ static int encode_rec(const struct pev *p, const struct zl_strmap *m,
     rc = rc ? rc : put_sv(b, p->t);
     rc = rc ? rc : put_sv(b, p->rt - p->t);
     rc = rc ? rc : put_sv(b, p->tz);
-    for (int i = 0; i < N_STR && !rc; i++)
+    for (int i = 0; i < ZL_TIX_N_STR && !rc; i++)
         rc = zl_buf_add_uvarint(b, (uint64_t)kid_of(m, p->str[i]));
     rc = rc ? rc : zl_buf_add_uvarint(b, p->n_ids);
     for (size_t i = 0; i < p->n_ids && !rc; i++) {
@@ -286,7 +285,7 @@ static int decode_rec(const uint8_t *p, size_t n, int64_t eid,
     e->event_time_ms = get_sv(&r);
     e->record_time_ms = e->event_time_ms + get_sv(&r);
     e->tz_offset_min = (int)get_sv(&r);
-    for (int i = 0; i < N_STR; i++)
+    for (int i = 0; i < ZL_TIX_N_STR; i++)
         e->key[i] = (int64_t)get_uv(&r);
     n_ids = get_uv(&r);
     if (r.bad || n_ids > n)
@@ -453,11 +452,8 @@ int zl_tix_add(zl_store *s, const struct zl_event *ev, int64_t record_time_ms)
  */
 
 struct flush {
-    zl_store *s;
-    struct tix_state *st;
-    struct zl_strmap keys; /* string -> kid (n); val non-NULL: new key */
+    struct zl_strmap keys; /* string -> kid (n; 0 until found or made) */
     struct zl_buf buf;
-    int rc;
 };
 
 static int collect_str(void *ctx, const char *s)
@@ -676,7 +672,6 @@ int zl_tix_flush(zl_store *s)
 
     if (!st || !st->n_pend)
         return 0;
-    f.s = s;
     zl_strmap_init(&f.keys, (size_t)-1);
     zl_buf_init(&f.buf, BUF_MAX);
     if ((rc = read_next_ids(s, st)))
@@ -713,6 +708,8 @@ int zl_tix_flush(zl_store *s)
 
         off[i] = f.buf.len;
         rc = encode_rec(&st->pend[i], &f.keys, &f.buf);
+        /* the entries come from the record as written, as verify
+         * derives them (rec_entries) */
         rc = rc ? rc
                 : decode_rec((const uint8_t *)f.buf.data + off[i],
                              f.buf.len - off[i], eid, &ev, &ids, &cap_ids);

@@ -173,11 +173,6 @@ int tg_name(struct tg *g, int32_t sid, const char *s, size_t len)
     return 0;
 }
 
-int32_t tg_intern0(struct tg *g, const char *s)
-{
-    return s == NULL ? -1 : tg_intern(g, s, strlen(s));
-}
-
 int tg_add_row(struct tg *g, struct tg_str *st, int32_t eid, int role)
 {
     int rc = tg_grow32((void **)&st->rows, &st->cap_rows,
@@ -254,7 +249,7 @@ int tg_role_rank(int role)
 
 /* Inputs first, outputs last (see trace_int.h), each part in the event's
  * own order: an order of the content alone (a stable partition). */
-int tg_sort_ids(struct tg *g, struct tg_event *e)
+int tg_sort_ids(struct tg_event *e)
 {
     struct tg_ref *tmp;
     size_t k = 0;
@@ -269,7 +264,6 @@ int tg_sort_ids(struct tg *g, struct tg_event *e)
                 tmp[k++] = e->ids[i];
     memcpy(e->ids, tmp, e->n_ids * sizeof(*tmp));
     zl_free(tmp);
-    (void)g;
     return 0;
 }
 
@@ -385,7 +379,7 @@ static int32_t event_of_x(struct tg *g, int64_t xeid)
 }
 
 /* Resolve the key ids of sids[0..n) not yet looked up (one batch). */
-static int need_kids(struct tg *g, const int32_t *sids, size_t n)
+int tg_need_keys(struct tg *g, const int32_t *sids, size_t n)
 {
     const char **keys = NULL;
     size_t *lens = NULL, k = 0;
@@ -427,11 +421,6 @@ out:
     zl_free(which);
     zl_free(kids);
     return rc < 0 ? rc : 0;
-}
-
-int tg_need_keys(struct tg *g, const int32_t *sids, size_t n)
-{
-    return need_kids(g, sids, n);
 }
 
 /* Decoded records waiting for the strings of their keys. */
@@ -535,7 +524,7 @@ static int fill_event(struct tg *g, const struct zl_tix_event *x,
     }
     e = &g->evs[eid];
     e->flags |= TG_EV_IDS | (x->erroneous ? TG_EV_ERR : 0);
-    return tg_sort_ids(g, e);
+    return tg_sort_ids(e);
 }
 
 static int x_cmp(const void *x, const void *y)
@@ -687,7 +676,7 @@ static int read_hits(struct tg *g, const int32_t *sids, size_t n, int lo,
     h->g = g;
     h->lo = lo;
     h->hi = hi;
-    if ((rc = need_kids(g, sids, n)) < 0)
+    if ((rc = tg_need_keys(g, sids, n)) < 0)
         return rc;
     if (!(kids = zl_malloc((n ? n : 1) * sizeof(*kids))))
         return ZL_ENOMEM;

@@ -14,6 +14,7 @@
 
 #include "zhiliang/arena.h"
 #include "zhiliang/trace.h"
+#include "store/store_tix.h"
 #include "util/itab.h"
 
 #include <stddef.h>
@@ -41,9 +42,10 @@ struct tg_row {
 
 struct tg_event {
     uint8_t hash[32];
-    int64_t xeid;   /* id in the persistent index */
-    int64_t mk[11]; /* key ids of tid .. dsl (enum zl_tix_str), whose
-                       sids below are set by tg_need_meta */
+    int64_t xeid; /* id in the persistent index */
+    /* key ids of tid .. dsl (enum zl_tix_str); tg_need_meta sets the sids
+     * below from them */
+    int64_t mk[ZL_TIX_N_STR];
     int64_t t, rt;
     int32_t tid, biz_step, disp, bizloc, readpt; /* sids or -1 */
     int32_t so, sp, sl, dso, dsp, dsl;           /* src/dst owner,
@@ -76,8 +78,6 @@ struct tg_str {
     uint32_t n_tid, cap_tid;
     int32_t *tid_ev; /* events with this transformationID */
 };
-
-struct zl_stored_event;
 
 struct tg {
     zl_store *store; /* where lazy loads read */
@@ -129,8 +129,6 @@ int tg_location_events(struct tg *g, const char *loc, int32_t **out, size_t *n,
  * elements. */
 int tg_grow32(void **arr, uint32_t *cap, size_t need, size_t elem,
               size_t *bytes);
-/* tg_intern of a NUL-terminated s; -1 for NULL. */
-int32_t tg_intern0(struct tg *g, const char *s);
 /* Append to an identifier's occurrences / an event's identifiers;
  * 0 or a negative ZL_E* code. */
 int tg_add_row(struct tg *g, struct tg_str *st, int32_t eid, int role);
@@ -138,7 +136,7 @@ int tg_add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n, uint32_t *cap,
                const struct tg_ref *r);
 /* Order an event's identifiers by tg_role_rank, keeping the event's own
  * order within a rank. 0 or ZL_ENOMEM. */
-int tg_sort_ids(struct tg *g, struct tg_event *e);
+int tg_sort_ids(struct tg_event *e);
 /* Append eid to the growable array *out (*n used, *cap allocated). */
 int tg_push_eid(struct tg *g, int32_t **out, size_t *n, size_t *cap,
                 int32_t eid);
