@@ -27,6 +27,7 @@
 #include "portal_int.h"
 
 #include "zhiliang/alloc.h"
+#include "zhiliang/codec.h"
 #include "zhiliang/query.h"
 #include "zhiliang/recall.h"
 #include "zhiliang/timefmt.h"
@@ -91,6 +92,18 @@ static int path_row(struct zl_req *r, zl_store *s, struct zl_buf *b,
     if (!rc && e->disp == ZL_DISP_RECALLED)
         rc = zl_buf_printf(b, " <strong class=\"muted\">%s</strong>",
                            T(r, "（已召回）", "(recalled)"));
+    if (!rc) { /* the record behind the row, provable in the public log */
+        char hx[65];
+
+        zl_hex_encode(e->hash, 32, hx);
+        rc = zl_buf_printf(b,
+                           "<a class=\"logmark\" href=\"/log/record?id=%s%s\" "
+                           "title=\"%s\">%s</a>",
+                           hx, r->lang_en ? "&amp;lang=en" : "",
+                           T(r, "该记录已写入公开日志，点击核验",
+                             "This record is in the public log: check it"),
+                           T(r, "已存证", "Recorded"));
+    }
     return rc ? rc : zl_buf_adds(b, "</li>");
 }
 
