@@ -89,9 +89,10 @@
 
   /* C2SP verifier key "name+hexkeyid+base64(0x01 || key)". */
   async function parseVkey(text) {
-    const parts = text.trim().split("+");
-    if (parts.length !== 3) throw new Error("not a verifier key");
-    const [name, idHex, b64] = parts;
+    /* the base64 part may itself hold "+": split at the first two only */
+    const m = /^([^+\s]+)\+([0-9a-fA-F]{8})\+(\S+)$/.exec(text.trim());
+    if (!m) throw new Error("not a verifier key");
+    const [, name, idHex, b64] = m;
     const raw = unb64(b64);
     if (raw.length !== 33 || raw[0] !== 1) throw new Error("not an Ed25519 key");
     const pub = raw.slice(1);

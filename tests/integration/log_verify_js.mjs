@@ -54,10 +54,11 @@ expect("claimed tree size differs from the checkpoint: inclusion fails", r.inclu
 e = clone(pub); e.leaf_index = e.leaf_index + 1;
 r = await verdict(e);
 expect("wrong leaf index: inclusion fails", r.inclusion === false);
-const parts = key.trim().split("+");
-r = await verdict(pub, parts[0] + "+00000000+" + parts[2]);
+// name+keyid+base64, where the base64 may itself contain "+"
+const [, kname, kid, kb64] = /^([^+]+)\+([0-9a-f]{8})\+(.+)$/.exec(key.trim());
+r = await verdict(pub, kname + "+00000000+" + kb64);
 expect("key with a wrong key ID: key fails", r.key === false);
-r = await verdict(pub, "other.example/log+" + parts[1] + "+" + parts[2]);
+r = await verdict(pub, "other.example/log+" + kid + "+" + kb64);
 expect("key of another name: fails", r.key === false || r.signature === false);
 
 const vec = JSON.parse(readFileSync(vecF, "utf8"));

@@ -59,7 +59,7 @@ ok "zhiliang-verify says it ignored the trailing newline" grep -q "newline" "$TM
 printf 'x' >>"$TMP/record.txt"
 "$VERIFY" --proof "$TMP/proof.txt" --key "$TMP/key.txt" --record "$TMP/record.txt" >/dev/null 2>&1
 is "zhiliang-verify refuses an edited record" "$?" 1
-sed -i '3s/^./A/;3s/^AA/BA/' "$TMP/proof.txt"
+sed -i '3{/^A/!s/^./A/;t;s/^A/B/}' "$TMP/proof.txt"   # first proof hash, one character changed
 "$VERIFY" --proof "$TMP/proof.txt" --key "$TMP/key.txt" --leaf-hex "$(curl -s "$U/log/proof?format=json&record=$H" | jq -r .leaf_hash)" >/dev/null 2>&1
 is "zhiliang-verify refuses an edited proof hash" "$?" 1
 
