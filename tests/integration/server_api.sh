@@ -85,8 +85,11 @@ is "invalid JSON -> 400" "$(status -X POST "${AUTH[@]}" -H 'Content-Type: applic
 curl -s -o "$TMP/b5" -X POST "${AUTH[@]}" -H 'Content-Type: application/json' -d '{"type":' "$U/capture"
 is "400 is a ValidationException" "$(jq -r .type "$TMP/b5")" "epcisException:ValidationException"
 sed 's/"uom":"EA"/"uom":"EA"/; s#/10/RECALL1#/10/BAD1#; s#01/'"$GTIN"'#01/'"${GTIN%?}$(( (${GTIN: -1} + 1) % 10 ))"'#' "$TMP/c1.json" >"$TMP/c6.json"
-curl -s -D "$TMP/h6" -o /dev/null -X POST "${AUTH[@]}" -H 'Content-Type: application/json' \
-  --data-binary @"$TMP/c6.json" "$U/capture"
+code6=$(curl -s -D "$TMP/h6" -o "$TMP/b6" -w '%{http_code}' -X POST "${AUTH[@]}" -H 'Content-Type: application/json' \
+  --data-binary @"$TMP/c6.json" "$U/capture")
+is "bad check digit: 400 at once (curl -f must not read success)" "$code6" 400
+is "... its body is a problem naming the path" "$(jq -r '[.type, .status, .path, .success]|join(",")' "$TMP/b6")" 'epcisException:ValidationException,400,$.epcisBody.eventList[0].quantityList[0].epcClass,false'
+ok "... with Content-Type application/problem+json" grep -qi '^content-type: application/problem+json' "$TMP/h6"
 LOC6=$(sed -n 's/^Location: *\([^\r]*\).*/\1/Ip' "$TMP/h6" | tr -d '\r')
 curl -s "${AUTH[@]}" "$U$LOC6" >"$TMP/job6"
 is "bad check digit: job failed" "$(jq -r .success "$TMP/job6")" false
