@@ -411,6 +411,7 @@ struct zl_conn {
 
 static void req_cleanup(struct zl_req *r)
 {
+    zl_names_close(r->names);
     zl_arena_free(&r->arena);
     zl_buf_cleanup(&r->body);
     zl_free(r->resp);

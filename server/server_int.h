@@ -50,11 +50,11 @@ struct zl_req {
     int bad_uri; /* malformed percent-encoding, UTF-8... */
     struct zl_buf body;
     int body_too_big;
-    int lang_en;        /* portal language */
-    int page_script;    /* the page runs /static scripts (CSP) */
-    void *portal_cache; /* portal_names.c's name cache (arena) */
-    int want_snap;      /* GET/HEAD: reads share one snapshot */
-    zl_store *snap;     /* the handle holding it, or NULL */
+    int lang_en;     /* portal language */
+    int page_script; /* the page runs /static scripts (CSP) */
+    zl_names *names; /* place and party names (portal_names.c) */
+    int want_snap;   /* GET/HEAD: reads share one snapshot */
+    zl_store *snap;  /* the handle holding it, or NULL */
     int64_t t0_ms;
     const char *uri_at; /* MHD's request-target as the URI log
                            callback saw it, and its strlen then:

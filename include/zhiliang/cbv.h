@@ -183,6 +183,13 @@ enum zl_biz_step zl_biz_step_of(const char *s, size_t n);
 enum zl_disposition zl_disposition_of(const char *s, size_t n);
 enum zl_sdt zl_sdt_of(const char *s, size_t n);
 
+/* For "did you mean": the standard CBV 2.0 word nearest to a value that
+ * resolved to ..._OTHER (compared after its CBV URI or URN prefix, if
+ * any), when at most 2 edits (insert, delete, substitute) and a third of
+ * the value's length away; else NULL. Static string. */
+const char *zl_biz_step_suggest(const char *s, size_t n);
+const char *zl_disposition_suggest(const char *s, size_t n);
+
 /* The table row of a value, or NULL for NONE, OTHER and out of range. */
 const struct zl_cbv_term *zl_biz_step_term(enum zl_biz_step v);
 const struct zl_cbv_term *zl_disposition_term(enum zl_disposition v);
