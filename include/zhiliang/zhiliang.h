@@ -136,6 +136,7 @@ void zl_capture_batch_abort(zl_store *s);
 #include "zhiliang/arena.h"
 #include "zhiliang/audit.h"
 #include "zhiliang/buf.h"
+#include "zhiliang/calendar.h"
 #include "zhiliang/cbv.h"
 #include "zhiliang/codec.h"
 #include "zhiliang/draw.h"

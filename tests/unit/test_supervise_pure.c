@@ -1,0 +1,279 @@
+/*
+ * test_supervise_pure.c - the supervision rules that need no store: the
+ * working-day calendar against the State Council's notices for 2025 and
+ * 2026 (dates counted by hand from the notices' text, not from our data
+ * files), the legal clocks, GB/T 2828.1 switching on scripted histories
+ * and the credit score.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "zhiliang/calendar.h"
+
+#include <string.h>
+
+static int32_t D(const char *s)
+{
+    int32_t d = 0;
+
+    assert_int_equal(zl_day_parse(s, strlen(s), &d), 0);
+    return d;
+}
+
+static void assert_day(int32_t got, const char *want)
+{
+    char buf[11];
+
+    zl_day_format(got, buf);
+    assert_string_equal(buf, want);
+}
+
+static zl_calendar *cal_new(void)
+{
+    zl_calendar *cal = NULL;
+    struct zl_error err = {0};
+
+    assert_int_equal(zl_calendar_new(&cal, &err), 0);
+    assert_non_null(cal);
+    return cal;
+}
+
+static void test_days(void **state)
+{
+    int32_t d;
+    char buf[11];
+
+    (void)state;
+    assert_int_equal(D("1970-01-01"), 0);
+    assert_int_equal(zl_day_weekday(D("1970-01-01")), 4);
+    /* The notice: 2月15日（周日）, 2月14日（周六）, 10月1日（周四）. */
+    assert_int_equal(zl_day_weekday(D("2026-02-15")), 7);
+    assert_int_equal(zl_day_weekday(D("2026-02-14")), 6);
+    assert_int_equal(zl_day_weekday(D("2026-10-01")), 4);
+    assert_int_equal(zl_day_weekday(D("2025-01-28")), 2); /* 除夕、周二 */
+    assert_int_equal(zl_day_parse("2024-02-29", 10, &d), 0);
+    assert_int_equal(zl_day_parse("2025-02-29", 10, &d), ZL_EINVAL);
+    assert_int_equal(zl_day_parse("2025-13-01", 10, &d), ZL_EINVAL);
+    assert_int_equal(zl_day_parse("2025-1-01", 9, &d), ZL_EINVAL);
+    assert_int_equal(zl_day_parse("2025/01/01", 10, &d), ZL_EINVAL);
+    zl_day_format(D("2026-12-31"), buf);
+    assert_string_equal(buf, "2026-12-31");
+    assert_int_equal(zl_day_year(D("2026-12-31")), 2026);
+    assert_int_equal(zl_day_year(D("2027-01-01")), 2027);
+}
+
+static void test_calendar_kinds(void **state)
+{
+    zl_calendar *cal = cal_new();
+    enum zl_day_kind k;
+    const char *name = NULL;
+    int w = -1, years[8];
+
+    (void)state;
+    assert_int_equal(zl_calendar_years(cal, years, 8), 2);
+    assert_int_equal(years[0], 2025);
+    assert_int_equal(years[1], 2026);
+    assert_int_equal(
+        zl_calendar_day(cal, D("2026-02-17"), &k, &name, NULL, NULL), 0);
+    assert_int_equal(k, ZL_DAY_HOLIDAY);
+    assert_non_null(name);
+    assert_non_null(strstr(name, "春节"));
+    assert_int_equal(
+        zl_calendar_day(cal, D("2026-02-28"), &k, &name, NULL, NULL), 0);
+    assert_int_equal(k, ZL_DAY_MAKEUP);
+    assert_int_equal(
+        zl_calendar_day(cal, D("2026-03-07"), &k, &name, NULL, NULL), 0);
+    assert_int_equal(k, ZL_DAY_WEEKEND);
+    assert_null(name);
+    assert_int_equal(
+        zl_calendar_day(cal, D("2026-03-09"), &k, &name, NULL, NULL), 0);
+    assert_int_equal(k, ZL_DAY_WORK);
+    /* 2025: 1月27日 (Monday before 除夕) is an ordinary working day. */
+    assert_int_equal(
+        zl_calendar_is_working(cal, D("2025-01-27"), &w, NULL, NULL), 0);
+    assert_int_equal(w, 1);
+    assert_int_equal(
+        zl_calendar_is_working(cal, D("2025-01-26"), &w, NULL, NULL), 0);
+    assert_int_equal(w, 1); /* 1月26日（周日）上班 */
+    assert_int_equal(
+        zl_calendar_is_working(cal, D("2025-10-08"), &w, NULL, NULL), 0);
+    assert_int_equal(w, 0); /* 10月1日至8日 */
+    zl_calendar_free(cal);
+    zl_calendar_free(NULL);
+}
+
+static void test_calendar_spring_festival(void **state)
+{
+    zl_calendar *cal = cal_new();
+    struct zl_error err = {0};
+    int32_t out;
+    int n, guessed = 0;
+
+    (void)state;
+    /* From Friday 13 February 2026: the make-up Saturday the 14th is the
+     * first working day, the holiday runs 15-23, the 24th is the second. */
+    assert_int_equal(zl_calendar_add_working_days(cal, D("2026-02-13"), 1, &out,
+                                                  &guessed, &err),
+                     0);
+    assert_day(out, "2026-02-14");
+    assert_int_equal(zl_calendar_add_working_days(cal, D("2026-02-13"), 2, &out,
+                                                  &guessed, &err),
+                     0);
+    assert_day(out, "2026-02-24");
+    /* 20 working days from 10 February 2026 (publication clock): 11, 12,
+     * 13, 14 (Sat, make-up), 24, 25, 26, 27, 28 (Sat, make-up), 2-6 and
+     * 9-13 March, 16 March. Counted by hand from the notice. */
+    assert_int_equal(zl_calendar_add_working_days(cal, D("2026-02-10"), 20,
+                                                  &out, &guessed, &err),
+                     0);
+    assert_day(out, "2026-03-16");
+    assert_int_equal(zl_calendar_working_days_between(cal, D("2026-02-10"),
+                                                      D("2026-03-16"), &n,
+                                                      &guessed, &err),
+                     0);
+    assert_int_equal(n, 20);
+    assert_int_equal(zl_calendar_working_days_between(cal, D("2026-02-13"),
+                                                      D("2026-02-28"), &n,
+                                                      &guessed, &err),
+                     0);
+    assert_int_equal(n, 6);
+    assert_int_equal(zl_calendar_working_days_between(cal, D("2026-02-28"),
+                                                      D("2026-02-13"), &n,
+                                                      &guessed, &err),
+                     0);
+    assert_int_equal(n, 0);
+    /* 15 calendar days from 31 January end on Sunday 15 February, a
+     * holiday: the period ends on the next working day (民法典 art. 203). */
+    assert_int_equal(
+        zl_calendar_add_days(cal, D("2026-01-31"), 15, 1, &out, &guessed, &err),
+        0);
+    assert_day(out, "2026-02-24");
+    assert_int_equal(
+        zl_calendar_add_days(cal, D("2026-01-31"), 15, 0, &out, &guessed, &err),
+        0);
+    assert_day(out, "2026-02-15");
+    /* 2025: from Saturday 25 January the make-up Sunday 26th comes first,
+     * then Monday 27th, then the holiday 28 Jan - 4 Feb, then the 5th. */
+    assert_int_equal(zl_calendar_add_working_days(cal, D("2025-01-25"), 3, &out,
+                                                  &guessed, &err),
+                     0);
+    assert_day(out, "2025-02-05");
+    assert_int_equal(zl_calendar_add_working_days(cal, D("2026-02-13"), 0, &out,
+                                                  &guessed, &err),
+                     0);
+    assert_day(out, "2026-02-13");
+    assert_int_equal(zl_calendar_add_working_days(cal, D("2026-02-13"), -1,
+                                                  &out, &guessed, &err),
+                     ZL_EINVAL);
+    assert_int_equal(guessed, 0);
+    zl_calendar_free(cal);
+}
+
+static void test_calendar_year_boundary(void **state)
+{
+    zl_calendar *cal = cal_new();
+    struct zl_error err = {0};
+    int32_t out;
+    int n, guessed = 0;
+
+    (void)state;
+    /* Wednesday 31 Dec 2025 + 1 working day: 1-3 January 2026 off, Sunday
+     * 4 January a make-up working day. */
+    assert_int_equal(zl_calendar_add_working_days(cal, D("2025-12-31"), 1, &out,
+                                                  &guessed, &err),
+                     0);
+    assert_day(out, "2026-01-04");
+    assert_int_equal(zl_calendar_working_days_between(cal, D("2025-12-29"),
+                                                      D("2026-01-05"), &n,
+                                                      &guessed, &err),
+                     0);
+    assert_int_equal(n, 4); /* 30, 31 Dec; 4, 5 Jan */
+    /* 2026 into 2027: no data for 2027, and no silent guess. */
+    assert_int_equal(zl_calendar_add_working_days(cal, D("2026-12-31"), 1, &out,
+                                                  &guessed, &err),
+                     ZL_ENOTFOUND);
+    assert_string_equal(err.value, "2027");
+    assert_int_equal(zl_calendar_has_year(cal, 2027), 0);
+    /* Fallback: weekends only, marked as guessed. 1 Jan 2027 is a Friday. */
+    zl_calendar_set_fallback(cal, 1);
+    assert_int_equal(zl_calendar_add_working_days(cal, D("2026-12-31"), 2, &out,
+                                                  &guessed, &err),
+                     0);
+    assert_day(out, "2027-01-04");
+    assert_int_equal(guessed, 1);
+    /* A 2026 count stays unguessed in fallback mode. */
+    guessed = 0;
+    assert_int_equal(zl_calendar_add_working_days(cal, D("2026-02-13"), 2, &out,
+                                                  &guessed, &err),
+                     0);
+    assert_day(out, "2026-02-24");
+    assert_int_equal(guessed, 0);
+    zl_calendar_free(cal);
+}
+
+static void test_calendar_operator_file(void **state)
+{
+    zl_calendar *cal = cal_new();
+    struct zl_error err = {0};
+    static const char good[] = "# test file\n"
+                               "date,kind,name\n"
+                               "2026-02-16,holiday,Only day\r\n"
+                               "2027-02-06,holiday,春节\n"
+                               "2027-02-20,workday,调休\n";
+    static const char monday[] = "date,kind,name\n2027-02-08,workday,x\n";
+    static const char twice[] =
+        "date,kind,name\n2027-02-06,holiday,x\n2027-02-06,holiday,y\n";
+    static const char kind[] = "2027-02-06,vacation,x\n";
+    int w, guessed = 0;
+    int32_t out;
+
+    (void)state;
+    assert_int_equal(zl_calendar_load(cal, monday, sizeof monday - 1, &err),
+                     ZL_EINVAL);
+    assert_string_equal(err.path, "line 2");
+    assert_int_equal(zl_calendar_load(cal, twice, sizeof twice - 1, &err),
+                     ZL_EINVAL);
+    assert_string_equal(err.path, "line 3");
+    assert_int_equal(zl_calendar_load(cal, kind, sizeof kind - 1, &err),
+                     ZL_EINVAL);
+    /* Nothing changed by the failures. */
+    assert_int_equal(zl_calendar_has_year(cal, 2027), 0);
+    assert_int_equal(zl_calendar_load(cal, good, sizeof good - 1, &err), 0);
+    assert_int_equal(zl_calendar_has_year(cal, 2027), 1);
+    /* 2026 was replaced whole: the 17th is now an ordinary Tuesday, the
+     * 16th the only holiday, the make-up Saturday gone. */
+    assert_int_equal(
+        zl_calendar_is_working(cal, D("2026-02-17"), &w, NULL, NULL), 0);
+    assert_int_equal(w, 1);
+    assert_int_equal(
+        zl_calendar_is_working(cal, D("2026-02-16"), &w, NULL, NULL), 0);
+    assert_int_equal(w, 0);
+    assert_int_equal(
+        zl_calendar_is_working(cal, D("2026-02-14"), &w, NULL, NULL), 0);
+    assert_int_equal(w, 0);
+    /* 2025 untouched. */
+    assert_int_equal(
+        zl_calendar_is_working(cal, D("2025-01-26"), &w, NULL, NULL), 0);
+    assert_int_equal(w, 1);
+    assert_int_equal(zl_calendar_add_working_days(cal, D("2027-02-05"), 1, &out,
+                                                  &guessed, &err),
+                     0);
+    assert_day(out, "2027-02-08");
+    assert_int_equal(guessed, 0);
+    zl_calendar_free(cal);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_days),
+        cmocka_unit_test(test_calendar_kinds),
+        cmocka_unit_test(test_calendar_spring_festival),
+        cmocka_unit_test(test_calendar_year_boundary),
+        cmocka_unit_test(test_calendar_operator_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
