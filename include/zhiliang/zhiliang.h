@@ -137,6 +137,7 @@ void zl_capture_batch_abort(zl_store *s);
 #include "zhiliang/audit.h"
 #include "zhiliang/buf.h"
 #include "zhiliang/calendar.h"
+#include "zhiliang/clocks.h"
 #include "zhiliang/cbv.h"
 #include "zhiliang/codec.h"
 #include "zhiliang/draw.h"

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "zhiliang/calendar.h"
+#include "zhiliang/clocks.h"
 
 #include <string.h>
 
@@ -266,6 +267,110 @@ static void test_calendar_operator_file(void **state)
     zl_calendar_free(cal);
 }
 
+static void test_clocks(void **state)
+{
+    zl_calendar *cal = cal_new();
+    struct zl_clock_config cfg;
+    struct zl_clock c;
+    struct zl_error err = {0};
+    enum zl_clock_step st;
+
+    (void)state;
+    zl_clock_defaults(&cfg);
+    /* Every step has an id that parses back, a source and a URL. */
+    for (int i = 0; i < ZL_STEP_COUNT; i++) {
+        assert_int_equal(
+            zl_clock_step_parse(zl_clock_step_id((enum zl_clock_step)i), &st),
+            0);
+        assert_int_equal(st, i);
+        assert_true(strlen(cfg.rule[i].source) > 0);
+        assert_true(!strncmp(cfg.rule[i].url, "http", 4));
+    }
+    assert_int_equal(zl_clock_step_parse("retest", &st), ZL_EINVAL);
+    /* Re-test: 15 days (产品质量法 art. 15), from 31 Jan 2026 the 15th day
+     * is Sunday 15 Feb in the Spring Festival: the period ends on the 24th. */
+    assert_int_equal(zl_clock_compute(&cfg, cal, ZL_STEP_RETEST_APPLY,
+                                      D("2026-01-31"), D("2026-02-24"), &c,
+                                      &err),
+                     0);
+    assert_day(c.deadline, "2026-02-24");
+    assert_int_equal(c.overdue, 0);
+    assert_int_equal(c.left, 0);
+    assert_int_equal(zl_clock_compute(&cfg, cal, ZL_STEP_RETEST_APPLY,
+                                      D("2026-01-31"), D("2026-02-25"), &c,
+                                      &err),
+                     0);
+    assert_int_equal(c.overdue, 1);
+    assert_int_equal(c.left, -1);
+    /* An ordinary one: 3 March 2026 + 15 = 18 March, a Wednesday. */
+    assert_int_equal(zl_clock_compute(&cfg, cal, ZL_STEP_RETEST_APPLY,
+                                      D("2026-03-03"), D("2026-03-10"), &c,
+                                      &err),
+                     0);
+    assert_day(c.deadline, "2026-03-18");
+    assert_int_equal(c.left, 8);
+    /* Publication: 20 working days across the Spring Festival. */
+    assert_int_equal(zl_clock_compute(&cfg, cal, ZL_STEP_PUBLISH,
+                                      D("2026-02-10"), D("2026-02-13"), &c,
+                                      &err),
+                     0);
+    assert_day(c.deadline, "2026-03-16");
+    assert_int_equal(c.left, 17); /* 20 minus 11, 12, 13 February */
+    assert_int_equal(zl_clock_compute(&cfg, cal, ZL_STEP_PUBLISH,
+                                      D("2026-02-10"), D("2026-03-17"), &c,
+                                      &err),
+                     0);
+    assert_int_equal(c.overdue, 1);
+    assert_int_equal(c.left, -1);
+    /* Rectify 60 days, recheck 75 days from the order (Order 18 art. 46,
+     * 47): order 2 March 2026 -> 1 May (a holiday: rolls to 6 May) and
+     * 16 May (a Saturday: rolls to Monday 18 May). */
+    assert_int_equal(zl_clock_compute(&cfg, cal, ZL_STEP_RECTIFY,
+                                      D("2026-03-02"), D("2026-03-02"), &c,
+                                      &err),
+                     0);
+    assert_day(c.deadline, "2026-05-06");
+    assert_int_equal(zl_clock_compute(&cfg, cal, ZL_STEP_RECHECK,
+                                      D("2026-03-02"), D("2026-03-02"), &c,
+                                      &err),
+                     0);
+    assert_day(c.deadline, "2026-05-18");
+    /* The second recheck's window: 60 to 90 days after the announcement. */
+    assert_int_equal(zl_clock_compute(&cfg, cal, ZL_STEP_SECOND_RECHECK,
+                                      D("2026-06-01"), D("2026-07-01"), &c,
+                                      &err),
+                     0);
+    assert_day(c.not_before, "2026-07-31");
+    assert_day(c.deadline, "2026-08-31");
+    assert_int_equal(c.early, 1);
+    /* No statutory period: no deadline, never overdue. */
+    assert_int_equal(zl_clock_compute(&cfg, cal, ZL_STEP_SUSPEND,
+                                      D("2026-06-01"), D("2027-07-01"), &c,
+                                      &err),
+                     0);
+    assert_int_equal(c.has_deadline, 0);
+    assert_int_equal(c.overdue, 0);
+    /* Configuration wins: a region gives 30 working days to rectify. */
+    cfg.rule[ZL_STEP_RECTIFY].days = 30;
+    cfg.rule[ZL_STEP_RECTIFY].unit = ZL_CLOCK_WORKING_DAYS;
+    assert_int_equal(zl_clock_compute(&cfg, cal, ZL_STEP_RECTIFY,
+                                      D("2026-02-10"), D("2026-02-10"), &c,
+                                      &err),
+                     0);
+    assert_day(c.deadline, "2026-03-30");
+    cfg.rule[ZL_STEP_RECTIFY].not_before = 40;
+    assert_int_equal(zl_clock_compute(&cfg, cal, ZL_STEP_RECTIFY,
+                                      D("2026-02-10"), D("2026-02-10"), &c,
+                                      &err),
+                     ZL_EINVAL);
+    /* Into a year without data. */
+    assert_int_equal(zl_clock_compute(&cfg, cal, ZL_STEP_PUBLISH,
+                                      D("2026-12-20"), D("2026-12-21"), &c,
+                                      &err),
+                     ZL_ENOTFOUND);
+    zl_calendar_free(cal);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_calendar_spring_festival),
         cmocka_unit_test(test_calendar_year_boundary),
         cmocka_unit_test(test_calendar_operator_file),
+        cmocka_unit_test(test_clocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
