@@ -13,7 +13,11 @@
 
 #include "zhiliang/calendar.h"
 #include "zhiliang/clocks.h"
+#include "zhiliang/switching.h"
 
+#include "read_file.h"
+
+#include <stdlib.h>
 #include <string.h>
 
 static int32_t D(const char *s)
@@ -371,6 +375,259 @@ static void test_clocks(void **state)
     zl_calendar_free(cal);
 }
 
+/* ---- switching --------------------------------------------------------- */
+
+/* Feed lots (nonconforming counts) at lot size 1000, level II, the given
+ * AQL, each with the plan of the current severity; return the state and
+ * check the step of the last lot. */
+static void feed(struct zl_switch *s, double aql, const int *d, size_t n,
+                 struct zl_switch_step *last)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct zl_sampling_plan p;
+        struct zl_switch_lot lot = {0};
+        enum zl_severity sev;
+
+        assert_int_equal(zl_switch_severity(s, &sev), 0);
+        assert_int_equal(
+            zl_sampling_plan(1000, ZL_LEVEL_II, aql, sev, &p, NULL), 0);
+        lot.nonconforming = (uint32_t)d[i];
+        assert_int_equal(zl_switch_record(s, &p, &lot, last, NULL), 0);
+    }
+}
+
+static void test_switch_tightened(void **state)
+{
+    struct zl_switch s;
+    struct zl_switch_step st;
+    /* Lot 1000, II, AQL 1.0: normal J n 80 Ac 2, tightened n 80 Ac 1. */
+    static const int far[] = {3, 0, 0, 0, 0, 3};
+    static const int two_of_five[] = {3, 0, 0, 0, 3};
+    static const int two_of_two[] = {0, 0, 3, 3};
+    static const int four_ok[] = {0, 1, 0, 0};
+
+    (void)state;
+    zl_switch_init(&s, 1);
+    assert_int_equal(s.state, ZL_SWITCH_NORMAL);
+    /* Two not accepted six lots apart: never 2 within 5 consecutive. */
+    feed(&s, 1.0, far, 6, &st);
+    assert_int_equal(s.state, ZL_SWITCH_NORMAL);
+    assert_int_equal(st.accepted, 0);
+    zl_switch_init(&s, 1);
+    feed(&s, 1.0, two_of_five, 4, &st);
+    assert_int_equal(s.state, ZL_SWITCH_NORMAL);
+    feed(&s, 1.0, two_of_five + 4, 1, &st);
+    assert_int_equal(st.before, ZL_SWITCH_NORMAL);
+    assert_int_equal(st.after, ZL_SWITCH_TIGHTENED);
+    assert_int_equal(st.reason, ZL_SWR_TWO_OF_FIVE);
+    zl_switch_init(&s, 1);
+    feed(&s, 1.0, two_of_two, 4, &st);
+    assert_int_equal(s.state, ZL_SWITCH_TIGHTENED);
+    /* Back to normal after 5 consecutive accepted; on tightened Ac is 1,
+     * so 1 nonconforming is accepted and 2 is not. */
+    feed(&s, 1.0, four_ok, 4, &st);
+    assert_int_equal(s.state, ZL_SWITCH_TIGHTENED);
+    {
+        static const int two[] = {2};
+        static const int five_ok[] = {0, 0, 0, 0, 1};
+
+        feed(&s, 1.0, two, 1, &st); /* breaks the run */
+        assert_int_equal(st.accepted, 0);
+        feed(&s, 1.0, five_ok, 4, &st);
+        assert_int_equal(s.state, ZL_SWITCH_TIGHTENED);
+        feed(&s, 1.0, five_ok + 4, 1, &st);
+        assert_int_equal(st.after, ZL_SWITCH_NORMAL);
+        assert_int_equal(st.reason, ZL_SWR_FIVE_ACCEPTED);
+        assert_int_equal(s.score, 0);
+    }
+}
+
+static void test_switch_discontinue(void **state)
+{
+    struct zl_switch s;
+    struct zl_switch_step st;
+    struct zl_sampling_plan p;
+    struct zl_switch_lot lot = {0};
+    struct zl_error err = {0};
+    enum zl_severity sev;
+    static const int to_t[] = {3, 3};
+    /* On tightened: not accepted 5 times cumulatively, with accepted lots
+     * between (never 5 in a row). */
+    static const int mix[] = {2, 0, 0, 5, 0, 2, 0, 0, 0, 2};
+
+    (void)state;
+    zl_switch_init(&s, 0);
+    feed(&s, 1.0, to_t, 2, &st);
+    assert_int_equal(s.state, ZL_SWITCH_TIGHTENED);
+    feed(&s, 1.0, mix, 9, &st);
+    assert_int_equal(s.state, ZL_SWITCH_TIGHTENED);
+    assert_int_equal(s.rejected_tightened, 3);
+    {
+        static const int more[] = {2, 2};
+
+        feed(&s, 1.0, more, 1, &st);
+        assert_int_equal(s.state, ZL_SWITCH_TIGHTENED);
+        feed(&s, 1.0, more + 1, 1, &st);
+    }
+    assert_int_equal(st.after, ZL_SWITCH_DISCONTINUED);
+    assert_int_equal(st.reason, ZL_SWR_FIVE_ON_TIGHTENED);
+    assert_int_equal(zl_switch_severity(&s, &sev), ZL_EINVAL);
+    assert_int_equal(
+        zl_sampling_plan(1000, ZL_LEVEL_II, 1.0, ZL_INSP_TIGHTENED, &p, NULL),
+        0);
+    assert_int_equal(zl_switch_record(&s, &p, &lot, &st, &err), ZL_EINVAL);
+    assert_int_equal(zl_switch_resume(&s), 0);
+    assert_int_equal(s.state, ZL_SWITCH_TIGHTENED);
+    assert_int_equal(s.rejected_tightened, 0);
+    assert_int_equal(zl_switch_resume(&s), ZL_EINVAL);
+    /* The plan must match the state. */
+    assert_int_equal(
+        zl_sampling_plan(1000, ZL_LEVEL_II, 1.0, ZL_INSP_NORMAL, &p, NULL), 0);
+    assert_int_equal(zl_switch_record(&s, &p, &lot, &st, &err), ZL_EINVAL);
+}
+
+static void test_switch_reduced(void **state)
+{
+    struct zl_switch s;
+    struct zl_switch_step st;
+    struct zl_sampling_plan p;
+    struct zl_switch_lot lot = {0};
+    static const int ones[15] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    static const int two[] = {2};
+
+    (void)state;
+    /* Ac 2 (AQL 1.0, letter J): +3 when the lot has <= 1 nonconforming
+     * (the Ac of AQL 0.65 at n 80), so 10 such lots give 30. */
+    zl_switch_init(&s, 1);
+    feed(&s, 1.0, ones, 9, &st);
+    assert_int_equal(st.score, 27);
+    assert_int_equal(s.state, ZL_SWITCH_NORMAL);
+    feed(&s, 1.0, ones, 1, &st);
+    assert_int_equal(st.after, ZL_SWITCH_REDUCED);
+    assert_int_equal(st.reason, ZL_SWR_SCORE);
+    assert_int_equal(st.score, 30);
+    /* Accepted with 2 but not at the tighter AQL: the score restarts. */
+    zl_switch_init(&s, 1);
+    feed(&s, 1.0, ones, 8, &st);
+    feed(&s, 1.0, two, 1, &st);
+    assert_int_equal(st.accepted, 1);
+    assert_int_equal(st.score, 0);
+    feed(&s, 1.0, ones, 9, &st);
+    assert_int_equal(s.state, ZL_SWITCH_NORMAL);
+    feed(&s, 1.0, ones, 1, &st);
+    assert_int_equal(s.state, ZL_SWITCH_REDUCED);
+    /* Without the authority's approval the score alone does not switch. */
+    zl_switch_init(&s, 0);
+    feed(&s, 1.0, ones, 15, &st);
+    assert_int_equal(s.state, ZL_SWITCH_NORMAL);
+    assert_int_equal(st.score, 45);
+    /* Ac 1 (AQL 0.65, letter J: n 80, Ac 1): +2 per accepted lot, so 15
+     * lots; a lot with 2 nonconforming resets it. */
+    zl_switch_init(&s, 1);
+    feed(&s, 0.65, ones, 14, &st);
+    assert_int_equal(st.score, 28);
+    assert_int_equal(s.state, ZL_SWITCH_NORMAL);
+    feed(&s, 0.65, ones, 1, &st);
+    assert_int_equal(s.state, ZL_SWITCH_REDUCED);
+    /* Production irregular at the 30th point: no switch yet. */
+    zl_switch_init(&s, 1);
+    feed(&s, 1.0, ones, 9, &st);
+    assert_int_equal(
+        zl_sampling_plan(1000, ZL_LEVEL_II, 1.0, ZL_INSP_NORMAL, &p, NULL), 0);
+    lot.nonconforming = 0;
+    lot.irregular = 1;
+    assert_int_equal(zl_switch_record(&s, &p, &lot, &st, NULL), 0);
+    assert_int_equal(s.state, ZL_SWITCH_NORMAL);
+    assert_int_equal(st.score, 30);
+    lot.irregular = 0;
+    assert_int_equal(zl_switch_record(&s, &p, &lot, &st, NULL), 0);
+    assert_int_equal(s.state, ZL_SWITCH_REDUCED);
+    /* Reduced (J at 1.0: n 32, Ac 1): 1 is accepted, 2 is not -> normal. */
+    assert_int_equal(
+        zl_sampling_plan(1000, ZL_LEVEL_II, 1.0, ZL_INSP_REDUCED, &p, NULL), 0);
+    assert_int_equal(p.n, 32);
+    assert_int_equal(p.ac, 1);
+    lot.nonconforming = 1;
+    assert_int_equal(zl_switch_record(&s, &p, &lot, &st, NULL), 0);
+    assert_int_equal(s.state, ZL_SWITCH_REDUCED);
+    lot.nonconforming = 2;
+    assert_int_equal(zl_switch_record(&s, &p, &lot, &st, NULL), 0);
+    assert_int_equal(st.after, ZL_SWITCH_NORMAL);
+    assert_int_equal(st.reason, ZL_SWR_NOT_ACCEPTED);
+    assert_int_equal(s.score, 0);
+}
+
+static void test_switch_reduced_exits(void **state)
+{
+    static const int ones[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    struct zl_switch s;
+    struct zl_switch_step st;
+    struct zl_sampling_plan p;
+    struct zl_switch_lot lot = {0};
+
+    (void)state;
+    assert_int_equal(
+        zl_sampling_plan(1000, ZL_LEVEL_II, 1.0, ZL_INSP_REDUCED, &p, NULL), 0);
+    for (int which = 0; which < 2; which++) {
+        zl_switch_init(&s, 1);
+        feed(&s, 1.0, ones, 10, &st);
+        assert_int_equal(s.state, ZL_SWITCH_REDUCED);
+        memset(&lot, 0, sizeof lot);
+        if (which)
+            lot.other = 1;
+        else
+            lot.irregular = 1;
+        assert_int_equal(zl_switch_record(&s, &p, &lot, &st, NULL), 0);
+        assert_int_equal(st.accepted, 1);
+        assert_int_equal(st.after, ZL_SWITCH_NORMAL);
+        assert_int_equal(st.reason, which ? ZL_SWR_OTHER : ZL_SWR_IRREGULAR);
+    }
+    for (int r = ZL_SWR_NONE; r <= ZL_SWR_FIVE_ON_TIGHTENED; r++)
+        assert_non_null(zl_switch_reason_text((enum zl_switch_reason)r));
+    assert_string_equal(zl_switch_state_name(ZL_SWITCH_DISCONTINUED),
+                        "discontinued");
+}
+
+/* "One AQL step tighter" against the standard's Table 2-A (the corpus):
+ * wherever a cell holds Ac >= 2, the cell one column to the left in the
+ * same row holds zl_switch_tighter_ac(Ac). */
+static void test_switch_tighter_ac(void **state)
+{
+    char *t = slurp(
+        ZL_SOURCE_ROOT "/tests/conformance/gbt2828/table2a_normal.csv", NULL);
+    char *line, *save, prev_letter = 0;
+    int prev_ac = -2, checked = 0;
+
+    (void)state;
+    assert_non_null(t);
+    for (line = strtok_r(t, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *f[4], *p = line;
+        int ac = -2;
+
+        for (int i = 0; i < 4; i++) {
+            f[i] = p;
+            p = p ? strchr(p, ',') : NULL;
+            if (p)
+                *p++ = '\0';
+        }
+        if (!f[3] || !strchr(f[3], '/'))
+            ac = -2;
+        else
+            ac = atoi(f[3]);
+        if (f[0][0] == prev_letter && ac >= 2) {
+            assert_int_equal(zl_switch_tighter_ac((uint32_t)ac), prev_ac);
+            checked++;
+        }
+        prev_letter = f[0][0];
+        prev_ac = ac;
+    }
+    assert_true(checked > 50);
+    assert_int_equal(zl_switch_tighter_ac(0), -1);
+    assert_int_equal(zl_switch_tighter_ac(1), 0);
+    free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +637,11 @@ int main(void)
         cmocka_unit_test(test_calendar_year_boundary),
         cmocka_unit_test(test_calendar_operator_file),
         cmocka_unit_test(test_clocks),
+        cmocka_unit_test(test_switch_tightened),
+        cmocka_unit_test(test_switch_discontinue),
+        cmocka_unit_test(test_switch_reduced),
+        cmocka_unit_test(test_switch_reduced_exits),
+        cmocka_unit_test(test_switch_tighter_ac),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
