@@ -140,6 +140,7 @@ void zl_capture_batch_abort(zl_store *s);
 #include "zhiliang/clocks.h"
 #include "zhiliang/cbv.h"
 #include "zhiliang/codec.h"
+#include "zhiliang/credit.h"
 #include "zhiliang/draw.h"
 #include "zhiliang/log.h"
 #include "zhiliang/party.h"

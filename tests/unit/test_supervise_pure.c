@@ -13,6 +13,7 @@
 
 #include "zhiliang/calendar.h"
 #include "zhiliang/clocks.h"
+#include "zhiliang/credit.h"
 #include "zhiliang/switching.h"
 
 #include "read_file.h"
@@ -628,6 +629,109 @@ static void test_switch_tighter_ac(void **state)
     free(t);
 }
 
+/* ---- credit ------------------------------------------------------------ */
+
+static void test_credit(void **state)
+{
+    struct zl_credit_config cfg;
+    struct zl_credit_result r;
+    struct zl_error err = {0};
+    int32_t at = D("2026-06-30");
+    struct zl_credit_event ev[] = {
+        {ZL_CREDIT_SPOT_FAIL, D("2026-03-01"), 1, 0, "T-1"}, /* 25 x 1 */
+        {ZL_CREDIT_SPOT_PASS, D("2025-09-01"), 0, 0, "T-2"}, /* -2 x 1 */
+        {ZL_CREDIT_RECALL, D("2025-03-01"), 1, 0, "R-1"},    /* 15 x .5 */
+        {ZL_CREDIT_COMPLAINT, D("2024-05-01"), 0, 0, "C-1"}, /* 2 x .25 */
+        {ZL_CREDIT_PENALTY, D("2022-01-01"), 1, 0, "P-1"},   /* 30 x 0 */
+        {ZL_CREDIT_ABNORMAL, D("2021-01-01"), 0, 1, "A-1"},  /* 15 x 1 */
+    };
+    enum zl_credit_kind k;
+
+    (void)state;
+    zl_credit_defaults(&cfg);
+    assert_int_equal(zl_credit_config_check(&cfg, &err), 0);
+    assert_int_equal(zl_credit_score(&cfg, ev, 6, at, &r, &err), 0);
+    assert_int_equal(r.n_lines, 6);
+    assert_true(r.lines[0].total == 25);
+    assert_true(r.lines[1].total == -2);
+    assert_true(r.lines[2].total == 7.5);
+    assert_true(r.lines[3].total == 0.5);
+    assert_true(r.lines[4].total == 0);
+    assert_true(r.lines[5].total == 15);
+    assert_non_null(strstr(r.lines[0].reason, "serious quality problem"));
+    assert_non_null(strstr(r.lines[5].reason, "still listed"));
+    assert_non_null(strstr(r.lines[4].reason, "older than"));
+    assert_true(r.score == 46);
+    assert_int_equal(r.cls, ZL_CREDIT_C);
+    assert_true(r.ratio_min == 21 && r.ratio_max == 60);
+    zl_credit_result_cleanup(&r);
+    /* Off the abnormal list: the old entry no longer counts. */
+    ev[5].active = 0;
+    assert_int_equal(zl_credit_score(&cfg, ev, 6, at, &r, &err), 0);
+    assert_true(r.score == 31);
+    assert_int_equal(r.cls, ZL_CREDIT_C);
+    zl_credit_result_cleanup(&r);
+    /* Without the recall: 21.5, class B (10 <= s < 30). */
+    ev[2] = ev[1];
+    assert_int_equal(zl_credit_score(&cfg, ev, 6, at, &r, &err), 0);
+    assert_true(r.score == 21.5);
+    assert_int_equal(r.cls, ZL_CREDIT_B);
+    zl_credit_result_cleanup(&r);
+    /* Only passes: the raw sum is negative, the score 0, class A. */
+    assert_int_equal(zl_credit_score(&cfg, ev + 1, 2, at, &r, &err), 0);
+    assert_true(r.raw == -4 && r.score == 0);
+    assert_int_equal(r.cls, ZL_CREDIT_A);
+    assert_true(r.ratio_max == 5);
+    zl_credit_result_cleanup(&r);
+    /* Thresholds are inclusive: exactly 10 is B. */
+    {
+        struct zl_credit_event one = {ZL_CREDIT_SPOT_FAIL, D("2026-06-01"), 0,
+                                      0, NULL};
+
+        assert_int_equal(zl_credit_score(&cfg, &one, 1, at, &r, &err), 0);
+        assert_true(r.score == 10);
+        assert_int_equal(r.cls, ZL_CREDIT_B);
+        zl_credit_result_cleanup(&r);
+        /* Age 365 days is in the second band. */
+        one.day = at - 365;
+        assert_int_equal(zl_credit_score(&cfg, &one, 1, at, &r, &err), 0);
+        assert_true(r.score == 5);
+        zl_credit_result_cleanup(&r);
+    }
+    /* The serious-violations list forces D whatever the score. */
+    {
+        struct zl_credit_event sl = {ZL_CREDIT_SERIOUS_LIST, D("2026-01-01"), 0,
+                                     1, "S-1"};
+
+        cfg.points[ZL_CREDIT_SERIOUS_LIST][0] = 0;
+        assert_int_equal(zl_credit_score(&cfg, &sl, 1, at, &r, &err), 0);
+        assert_true(r.score == 0);
+        assert_int_equal(r.forced, 1);
+        assert_int_equal(r.cls, ZL_CREDIT_D);
+        zl_credit_result_cleanup(&r);
+        cfg.serious_list_forces_d = 0;
+        assert_int_equal(zl_credit_score(&cfg, &sl, 1, at, &r, &err), 0);
+        assert_int_equal(r.cls, ZL_CREDIT_A);
+        zl_credit_result_cleanup(&r);
+    }
+    /* Errors. */
+    ev[0].day = at + 1;
+    assert_int_equal(zl_credit_score(&cfg, ev, 1, at, &r, &err), ZL_EINVAL);
+    assert_string_equal(err.path, "events[0]");
+    assert_null(r.lines);
+    zl_credit_defaults(&cfg);
+    cfg.threshold[1] = 5;
+    assert_int_equal(zl_credit_config_check(&cfg, &err), ZL_EINVAL);
+    zl_credit_defaults(&cfg);
+    cfg.ratio_min[2] = 70;
+    assert_int_equal(zl_credit_config_check(&cfg, &err), ZL_EINVAL);
+    assert_int_equal(zl_credit_kind_parse("spot-fail", &k), 0);
+    assert_int_equal(k, ZL_CREDIT_SPOT_FAIL);
+    assert_int_equal(zl_credit_kind_parse("fail", &k), ZL_EINVAL);
+    assert_string_equal(zl_credit_class_name(ZL_CREDIT_D), "D");
+    zl_credit_result_cleanup(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -642,6 +746,7 @@ int main(void)
         cmocka_unit_test(test_switch_reduced),
         cmocka_unit_test(test_switch_reduced_exits),
         cmocka_unit_test(test_switch_tighter_ac),
+        cmocka_unit_test(test_credit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
