@@ -188,6 +188,7 @@ static int sampling_switch(int argc, char **argv)
     struct zl_error err = {0};
     unsigned long long next_lot = 0, last_lot = 0;
     double aql = -1;
+    const char *aql_s = NULL;
     int json = 0, reduced_ok = 0, c, rc = EXIT_FAIL, lineno = 0;
     char *data = NULL, *line, *save = NULL, *end;
     size_t len;
@@ -198,6 +199,7 @@ static int sampling_switch(int argc, char **argv)
         switch (c) {
         case 'a':
             aql = strtod(optarg, &end);
+            aql_s = optarg;
             if (*end || !*optarg || aql <= 0) {
                 fprintf(stderr, "zhiliang sampling: --aql: not a positive "
                                 "number\n");
@@ -236,10 +238,10 @@ static int sampling_switch(int argc, char **argv)
     if (json)
         lots = json_array();
     else
-        printf("GB/T 2828.1 switching, level %s, AQL %g%s\n"
+        printf("GB/T 2828.1 switching, level %s, AQL %s%s\n"
                "lot               size  plan        n  Ac Re    d  verdict   "
                "score  next\n",
-               zl_sampling_level_name(lv), aql,
+               zl_sampling_level_name(lv), aql_s,
                reduced_ok ? ", reduced inspection approved" : "");
     for (line = strtok_r(data, "\n", &save); line;
          line = strtok_r(NULL, "\n", &save)) {

@@ -111,7 +111,8 @@ int zl_calendar_add_working_days(const zl_calendar *cal, int32_t start, int n,
 
 /* start + n calendar days (n >= 0). With roll = 1 a result that is not a
  * working day moves to the next working day (民法典 art. 203), which needs
- * calendar data for those days; with roll = 0 no data is consulted.
+ * calendar data for those days; with roll = 0 no data is consulted
+ * (and cal may be NULL).
  * Returns as zl_calendar_add_working_days. */
 int zl_calendar_add_days(const zl_calendar *cal, int32_t start, int n, int roll,
                          int32_t *out, int *guessed, struct zl_error *err);

@@ -428,7 +428,7 @@ int zl_calendar_add_days(const zl_calendar *cal, int32_t start, int n, int roll,
     int32_t d;
     int w = 0, rc;
 
-    ZL_ASSERT(cal && out, ZL_EINVAL);
+    ZL_ASSERT(out && (cal || !roll), ZL_EINVAL);
     if (n < 0 || n > MAX_SPAN_DAYS)
         return zl_error_set(err, ZL_EINVAL, "days", "must be 0 to 3660", NULL,
                             0);

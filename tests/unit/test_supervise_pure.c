@@ -368,6 +368,17 @@ static void test_clocks(void **state)
                                       D("2026-02-10"), D("2026-02-10"), &c,
                                       &err),
                      ZL_EINVAL);
+    /* A calendar-day rule without roll needs no calendar. */
+    assert_int_equal(zl_clock_compute(&cfg, NULL, ZL_STEP_STOP_SALE,
+                                      D("2026-02-15"), D("2026-02-16"), &c,
+                                      &err),
+                     0);
+    assert_day(c.deadline, "2026-02-15");
+    assert_int_equal(c.overdue, 1);
+    assert_int_equal(zl_clock_compute(&cfg, NULL, ZL_STEP_PUBLISH,
+                                      D("2026-02-15"), D("2026-02-16"), &c,
+                                      &err),
+                     ZL_EINVAL);
     /* Into a year without data. */
     assert_int_equal(zl_clock_compute(&cfg, cal, ZL_STEP_PUBLISH,
                                       D("2026-12-20"), D("2026-12-21"), &c,
