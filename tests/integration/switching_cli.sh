@@ -83,4 +83,23 @@ assert abs(o["ocTable"][-1]["pa"] - 0.01) < 1e-6
 PY
   done
 done
+# The OC SVG: every polyline point, mapped back through the plot rectangle
+# the SVG itself declares, lies on the binomial curve (within the 0.1 px
+# the coordinates are rounded to).
+"$ZL" sampling --lot-size 1000 --aql 1.0 --oc-table=2 --svg "$T/oc.svg" --json > "$T/oc.json"
+python3 - "$T/oc.svg" "$T/oc.json" <<'PY' || fail "OC SVG points off the binomial curve"
+import json, math, re, sys
+svg, o = open(sys.argv[1]).read(), json.load(open(sys.argv[2]))
+n, ac, qmax = o["n"], o["ac"], o["ocTable"][-1]["quality"]
+x0, y0, w, h = (float(v) for v in re.search(
+    r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"', svg).groups())
+pts = re.search(r'<polyline[^>]* points="([^"]+)"', svg).group(1).split()
+assert len(pts) == 101, len(pts)
+for p in pts:
+    x, y = (float(v) for v in p.split(","))
+    q = (x - x0) / w * qmax / 100
+    pa = (y0 + h - y) / h
+    want = sum(math.comb(n, d) * q**d * (1 - q)**(n - d) for d in range(ac + 1))
+    assert abs(pa - want) < 0.003, (p, pa, want)
+PY
 echo "switching_cli: ok"
