@@ -71,5 +71,21 @@ has "--ids shows the place's identifier" "$(cut -c1-20 <<<"${loc}")" "$("$ZL" ev
 lot=$(jq -r '(.quantityList // .epcList)[0] | if type == "object" then .epcClass else . end' <<<"$first")
 es=$("$ZL" id "$lot" --json 2>/dev/null | jq -r '.element_string // empty')
 [ -n "$es" ] && has "WHAT: the lot as printed on packs" "${es:0:30}" "$row"
+
+# Traces for people: summary first, one line a node, --full for events.
+ITEM=$(jq -r '.epcisBody.eventList[] | select(.bizStep | tostring | test("retail_selling")) | .epcList[0]' "$T"/d/chain-*.jsonld | head -1)
+out=$("$ZL" trace back "$ITEM")
+has "trace: summary counts first" "^  1 item, [0-9]* lots, [0-9]* containers; [0-9]* events" "$(sed -n 2p <<<"$out")"
+has "trace: origins named" "origins (nothing further back): [0-9]*, at " "$out"
+farm=$(jq -r '[.parties[] | select(.role=="farm")][0].nameZh' "$T/d/parties.json")
+[ -n "$farm" ] && [ "$farm" != null ] && grep -q "$farm" <<<"$("$ZL" trace back "$ITEM" --full)" && { pass=$((pass + 1)); echo "ok - trace --full names a farm"; } || { fail=$((fail + 1)); echo "not ok - trace --full names a farm ($farm)"; }
+full=$("$ZL" trace back "$ITEM" --full | wc -l); short=$(wc -l <<<"$out")
+is "trace: --full lists events (more lines)" "$([ "$full" -gt "$short" ] && echo yes)" yes
+has "trace --ids: identifiers as stored" "https://id.gs1.org/\|urn:epc:" "$("$ZL" trace back "$ITEM" --ids)"
+has "trace --ids: times in UTC" "T[0-9:.]*Z " "$("$ZL" trace back "$ITEM" --ids)"
+has "trace: element strings" "#0 item (01)" "$out"
+"$ZL" trace back "$ITEM" --from 2026-3-1 >/dev/null 2>&1
+is "trace: a malformed --from is a usage error" "$?" 2
+is "trace --from DATE is midnight in the zone" "$("$ZL" trace back "$ITEM" --from 2026-03-02 --json | jq '.events|length')" "$("$ZL" trace back "$ITEM" --from 2026-03-02T00:00:00+08:00 --json | jq '.events|length')"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
