@@ -380,6 +380,11 @@ static int add_kid(struct ctx *c, int parent, int kid)
     return 0;
 }
 
+static const char *uom_of(const struct zl_trace_node *n)
+{
+    return n->uom ? n->uom : "EA";
+}
+
 static int structure(struct ctx *c)
 {
     size_t nn = zl_trace_node_count(c->t), ne = zl_trace_edge_count(c->t);
@@ -430,6 +435,7 @@ static int structure(struct ctx *c)
 
         if (e->link == ZL_LINK_TRANSFORMED || e->link == ZL_LINK_MEMBER)
             c->terminal[e->from] = 0;
+
         if (e->link == ZL_LINK_PACKED_IN &&
             (rc = add_kid(c, e->to, e->from)) != 0)
             return rc;
@@ -464,11 +470,6 @@ static const struct resolved *custodian_of(struct ctx *c,
     if (n->location)
         return resolve(c, n->location, 1);
     return NULL;
-}
-
-static const char *uom_of(const struct zl_trace_node *n)
-{
-    return n->uom ? n->uom : "EA";
 }
 
 static int add_holding(struct ctx *c, struct zl_strmap *custs,
@@ -506,6 +507,33 @@ static int add_holding(struct ctx *c, struct zl_strmap *custs,
     return c->oom ? ZL_ENOMEM : 0;
 }
 
+/* How much of lot n its transformations took as input (the events'
+ * inputQuantityList, in the lot's own unit); -1 when a use is of unknown
+ * size or unit (then nothing is known to remain). */
+static double consumed(struct ctx *c, const struct zl_trace_node *n)
+{
+    double used = 0;
+    char key[1100], hex[65];
+
+    for (size_t k = 0; k < n->n_events; k++) {
+        const struct zl_trace_event *e =
+            zl_trace_event(c->t, (size_t)n->events[k]);
+        const struct evqty *v;
+
+        if (e->type != ZL_EV_TRANSFORMATION)
+            continue;
+        zl_hex_encode(e->hash, 32, hex);
+        snprintf(key, sizeof key, "%s|%s", hex, n->id);
+        v = zl_strmap_get(&c->evqty, key);
+        if (!v || (v->role != ZL_ROLE_INPUT_QTY && v->role != ZL_ROLE_INPUT))
+            continue; /* an output of this event, not an input */
+        if (!v->has_quantity || strcmp(v->uom ? v->uom : "EA", uom_of(n)))
+            return -1;
+        used += v->quantity;
+    }
+    return used;
+}
+
 static int build_custodians(struct ctx *c, zl_recall_scope *sc)
 {
     size_t nn = zl_trace_node_count(c->t), i;
@@ -517,14 +545,24 @@ static int build_custodians(struct ctx *c, zl_recall_scope *sc)
     zl_strmap_init(&custs, MAP_MAX);
     for (i = 0; i < nn && !rc; i++) {
         const struct zl_trace_node *n = zl_trace_node(c->t, i);
-        const struct resolved *p;
+        const struct resolved *p = custodian_of(c, n);
+        double q = n->has_quantity ? n->quantity : 1;
 
-        if (!c->terminal[i])
-            continue;
-        p = custodian_of(c, n);
-        rc =
-            add_holding(c, &custs, p ? p : &unknown, uom_of(n),
-                        n->has_quantity ? n->quantity : 1, n->reached_consumer);
+        /* A lot only partly used as input is still held, the rest of it,
+         * by whoever held it last: they must be told too. */
+        if (!c->terminal[i]) {
+            double used = consumed(c, n);
+
+            if (n->kind != ZL_TK_LOT && n->kind != ZL_TK_CLASS)
+                continue;
+            /* not an input at all (a lot stands for its items), an input
+             * of unknown size, or used up */
+            if (!n->has_quantity || used <= 0 || used >= n->quantity)
+                continue;
+            q = n->quantity - used;
+        }
+        rc = add_holding(c, &custs, p ? p : &unknown, uom_of(n), q,
+                         n->reached_consumer);
     }
     if (rc || !(keys = zl_strmap_sorted_keys(&custs, &rc)))
         goto out;

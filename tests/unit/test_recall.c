@@ -12,6 +12,11 @@
 #include <cmocka.h>
 
 #include "trace_gen.h"
+#include "zhiliang/recall.h"
+#include "util/buf.h"
+
+#include <jansson.h>
+#include <string.h>
 
 #include <unistd.h>
 
@@ -158,6 +163,37 @@ static void test_dairy_scope(void **state)
     /* commissioning of M (the start) and of P's items */
     assert_int_equal(ctes[ZL_CTE_INITIAL_PACKING], 2);
     zl_trace_free(t);
+
+    /* M (1000 KGM) went half into P: whoever holds M still holds the other
+     * 500 KGM and is a custodian to notify; P (480 KGM, turned into items
+     * whole by its own commissioning) is counted by its items. */
+    {
+        zl_recall_scope *sc = NULL;
+        struct zl_buf j;
+        json_t *doc, *cu;
+        size_t i, k;
+        double kgm = 0;
+
+        assert_int_equal(zl_recall_scope_compute(f->s, lots, 1, &sc, &err), 0);
+        zl_buf_init(&j, 1 << 22);
+        assert_int_equal(zl_recall_scope_json(sc, &j), 0);
+        doc = json_loadb(j.data, j.len, 0, NULL);
+        assert_non_null(doc);
+        json_array_foreach(json_object_get(doc, "custodians"), i, cu)
+        {
+            json_t *h;
+
+            json_array_foreach(
+                json_object_get(cu, "holdings"), k,
+                h) if (!strcmp(json_string_value(json_object_get(h, "uom")),
+                               "KGM")) kgm +=
+                json_number_value(json_object_get(h, "held"));
+        }
+        assert_true(kgm == 500);
+        json_decref(doc);
+        zl_buf_cleanup(&j);
+        zl_recall_scope_free(sc);
+    }
 }
 
 static void test_scope_random(void **state)
