@@ -29,7 +29,9 @@ static void usage(FILE *f)
         "  scope --lot ID [--lot ID...] [--json] [--csv FILE] [--report]\n"
         "        everything downstream of the lots: lots, items, containers,\n"
         "        custodians, what reached consumers. --csv writes the FDA\n"
-        "        FSMA 204 electronic sortable spreadsheet (\"-\" = stdout).\n"
+        "        FSMA 204 electronic sortable spreadsheet (\"-\" = stdout);\n"
+        "        --excel starts it with a UTF-8 byte order mark so that\n"
+        "        spreadsheet programs read its Chinese names right.\n"
         "  open --lot ID [--lot ID...] --reason TEXT --hazard-class I|II|III "
         "[--json]\n"
         "        open a recall case (prints its ID, a UUID)\n"
@@ -54,7 +56,7 @@ struct opts {
     size_t n_lots;
     const char *parties[MAX_ARGS];
     size_t n_parties;
-    int json, report, ack, open_only;
+    int json, report, ack, open_only, excel;
     const char *pos[4];
     size_t n_pos;
 };
@@ -67,6 +69,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"json", no_argument, NULL, 'j'},
         {"csv", required_argument, NULL, 'c'},
         {"report", no_argument, NULL, 'r'},
+        {"excel", no_argument, NULL, 'E'},
         {"reason", required_argument, NULL, 'R'},
         {"hazard-class", required_argument, NULL, 'H'},
         {"party", required_argument, NULL, 'p'},
@@ -94,6 +97,7 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'j': o->json = 1; break;
         case 'c': o->csv = optarg; break;
         case 'r': o->report = 1; break;
+        case 'E': o->excel = 1; break;
         case 'R': o->reason = optarg; break;
         case 'H': o->hazard = optarg; break;
         case 'p':
@@ -156,7 +160,8 @@ static int do_scope(zl_store *s, struct opts *o)
         goto out;
     }
     if (o->csv) {
-        if ((rc = zl_recall_scope_csv(sc, &b)) != 0 ||
+        if ((o->excel && (rc = zl_buf_adds(&b, "\xef\xbb\xbf")) != 0) ||
+            (rc = zl_recall_scope_csv(sc, &b)) != 0 ||
             write_out(o->csv, b.data ? b.data : "", b.len) != EXIT_OK)
             goto out;
         zl_buf_reset(&b);

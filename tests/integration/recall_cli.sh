@@ -43,6 +43,10 @@ if [ $named = 1 ]; then
 fi
 
 head -1 "$T/fsma.csv" | od -c | grep -q '\\r  \\n' || fail "CSV lines must end in CRLF (RFC 4180)"
+[ "$(head -c 3 "$T/fsma.csv" | od -An -tx1 | tr -d ' ')" != efbbbf ] || fail "CSV without --excel has a BOM"
+"$ZL" recall scope --lot "$LOT" --csv "$T/excel.csv" --excel > /dev/null
+[ "$(head -c 3 "$T/excel.csv" | od -An -tx1 | tr -d ' ')" = efbbbf ] || fail "--excel: no UTF-8 BOM"
+[ "$(tail -c +4 "$T/excel.csv" | md5sum)" = "$(md5sum < "$T/fsma.csv")" ] || fail "--excel: not the same CSV after the BOM"
 header=$(head -1 "$T/fsma.csv" | tr -d '\r')
 for col in "CTE Type" "Traceability Lot Code (TLC)" "Quantity" "Unit of Measure" \
            "Product Description" "Location Description" "Event Date" \
