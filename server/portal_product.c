@@ -172,6 +172,43 @@ static int correction_note(struct zl_req *r, zl_store *s, const char *dl,
         when, T(r, "）。", ")."));
 }
 
+struct pack_box {
+    struct zl_req *r;
+    struct zl_buf *b;
+    size_t n;
+};
+
+/* A product page reached by the GTIN alone (most Chinese packs carry only
+ * the EAN-13): the batch codes under recall, for the shopper to compare
+ * with the pack. */
+static int pack_box_cb(void *ctx, const struct zl_recall_pack_lot *l)
+{
+    struct pack_box *pb = ctx;
+    struct zl_req *r = pb->r;
+    int rc = 0;
+
+    if (!pb->n++)
+        rc = zl_buf_printf(
+            pb->b,
+            "<div class=\"recall-banner\" id=\"recall-lots\" role=\"alert\">"
+            "<h2>%s</h2><p>%s</p><ul>",
+            T(r, "⚠ 此商品有批次正在召回",
+              "⚠ Some lots of this product are "
+              "being recalled"),
+            T(r,
+              "请核对包装上的批号（生产批号），如与下列批号相同，请停止食用"
+              "或使用：",
+              "Check the batch number printed on the pack; if it is one of "
+              "these, stop eating or using the product:"));
+    if (!rc)
+        rc =
+            zl_portal_add_esc(pb->b, "<li><a href=\"", zl_portal_dl_path(l->dl),
+                              r->lang_en ? "?lang=en\">" : "\">");
+    if (!rc)
+        rc = zl_html_escape(pb->b, l->lot);
+    return rc ? rc : zl_buf_adds(pb->b, "</a></li>");
+}
+
 /* A code no registry and no record knows (404): a warning, the code as
  * read, and what to do. */
 static void unregistered_page(struct zl_req *r, const struct zl_gs1_id *id)
@@ -342,6 +379,16 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
               "The product is registered, but no enterprise has filed a "
               "record of this code. Check the code on the pack; if in "
               "doubt, report it to 12315."));
+    if (!rc && gtin && !lot && !serial) { /* the GTIN alone: a pack's EAN */
+        struct pack_box pb = {r, &b, 0};
+
+        if (zl_recall_pack_lots(s, NULL, gtin, pack_box_cb, &pb) < 0)
+            cacheable = 0;
+        if (pb.n) {
+            recalled = 1; /* the status line below says so too */
+            rc = zl_buf_adds(&b, "</ul></div>");
+        }
+    }
     if (!rc)
         rc = zl_portal_add_esc(&b, "<section class=\"product\"><h1>", title,
                                "</h1>");
@@ -361,6 +408,9 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
     }
     if (!rc && lot)
         rc = fact(&b, T(r, "批次", "Lot"), "lot", lot);
+    if (!rc && !recalled) /* said plainly, not left for the reader to infer */
+        rc = fact(&b, T(r, "召回状态", "Recall status"), "recall-status",
+                  T(r, "未召回", "No recall"));
     if (!rc && serial)
         rc = fact(&b, T(r, "序列号", "Serial"), NULL, serial);
     if (!rc && made) {

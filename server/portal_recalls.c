@@ -24,6 +24,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Batch codes on packs listed on the page, over all cases. */
+#define MAX_PACK_LOTS 2000
+
 struct recall_list {
     struct zl_req *r;
     zl_store *s;
@@ -105,7 +108,56 @@ struct case_list {
     zl_store *s;
     struct zl_buf *b;
     size_t n;
+    const struct pack_lots *packs;
 };
+
+/* The batch codes on packs of every open case, read before the cases
+ * are listed (a store call inside zl_recall_list's callback would reuse
+ * its statement). */
+struct pack_lots {
+    struct zl_req *r;
+    const char **case_id, **lot, **dl;
+    size_t n, cap;
+};
+
+static int pack_collect_cb(void *ctx, const struct zl_recall_pack_lot *l)
+{
+    struct pack_lots *p = ctx;
+    struct zl_arena *a = &p->r->arena;
+
+    if (p->n == p->cap)
+        return 1; /* enough for a page: stop */
+    if (!(p->case_id[p->n] =
+              zl_arena_strndup(a, l->case_id, strlen(l->case_id))) ||
+        !(p->lot[p->n] = zl_arena_strndup(a, l->lot, strlen(l->lot))) ||
+        !(p->dl[p->n] = zl_arena_strndup(a, l->dl, strlen(l->dl))))
+        return ZL_ENOMEM;
+    p->n++;
+    return 0;
+}
+
+/* The "on packs" line of one case: its batch codes, linked. */
+static void pack_line(struct zl_req *r, struct zl_buf *b,
+                      const struct pack_lots *p, const char *case_id)
+{
+    size_t shown = 0;
+
+    for (size_t i = 0; p && i < p->n; i++) {
+        if (strcmp(p->case_id[i], case_id))
+            continue;
+        if (!shown++)
+            zl_buf_printf(b, "<br><span class=\"packs\">%s ",
+                          T(r, "包装上的批号：", "Batch codes on packs:"));
+        else
+            zl_buf_adds(b, ", ");
+        zl_portal_add_esc(b, "<a href=\"", zl_portal_dl_path(p->dl[i]),
+                          r->lang_en ? "?lang=en\">" : "\">");
+        zl_html_escape(b, p->lot[i]);
+        zl_buf_adds(b, "</a>");
+    }
+    if (shown)
+        zl_buf_adds(b, "</span>");
+}
 
 /* zl_recall_list callback: one row per open case. */
 static int case_cb(void *ctx, const struct zl_recall_info *c)
@@ -144,6 +196,7 @@ static int case_cb(void *ctx, const struct zl_recall_info *c)
         zl_buf_adds(cl->b, "</a>");
         first = 0;
     }
+    pack_line(r, cl->b, cl->packs, c->case_id); /* what shoppers hold */
     zl_portal_add_esc(cl->b, "</td><td>", c->reason, "");
     if (c->hazard_class)
         zl_portal_add_esc(
@@ -176,7 +229,18 @@ void zl_portal_recalls(struct zl_req *r)
     l.b = &b;
     l.seen = zl_arena_alloc(&r->arena, 500 * sizeof *l.seen);
     {
-        struct case_list cl = {r, s, &b, 0};
+        struct pack_lots packs = {r, NULL, NULL, NULL, 0, MAX_PACK_LOTS};
+        struct case_list cl = {r, s, &b, 0, &packs};
+
+        packs.case_id =
+            zl_arena_alloc(&r->arena, 3 * MAX_PACK_LOTS * sizeof(const char *));
+        if (packs.case_id) {
+            packs.lot = packs.case_id + MAX_PACK_LOTS;
+            packs.dl = packs.lot + MAX_PACK_LOTS;
+            zl_recall_pack_lots(s, NULL, NULL, pack_collect_cb, &packs);
+        } else {
+            cl.packs = NULL;
+        }
         zl_buf_printf(&b,
                       "<section><h1>%s</h1><p>%s</p>"
                       "<table class=\"list\" id=\"cases\"><thead><tr>"

@@ -202,6 +202,23 @@ struct zl_recall_info {
 typedef int (*zl_recall_info_cb)(void *ctx, const struct zl_recall_info *r);
 int zl_recall_list(zl_store *s, int open_only, zl_recall_info_cb cb, void *ctx);
 
+/* For shoppers, who hold a pack and read its batch code: the lots an open
+ * recall case reaches (every lot in its scope: the retail lots made from
+ * a recalled raw lot, not only that raw lot; an item known only by its
+ * serial adds none), of case case_id or every open case (NULL), of
+ * product gtin (14
+ * digits) or of every product (NULL). cb
+ * once per case and lot (strings borrowed for the call; lot is the batch
+ * code, dl the lot's Digital Link); a non-zero return stops and is
+ * returned. Returns the number of lots, or a negative error. */
+struct zl_recall_pack_lot {
+    const char *case_id, *gtin, *lot, *dl;
+};
+typedef int (*zl_recall_pack_lot_cb)(void *ctx,
+                                     const struct zl_recall_pack_lot *l);
+int zl_recall_pack_lots(zl_store *s, const char *case_id, const char *gtin,
+                        zl_recall_pack_lot_cb cb, void *ctx);
+
 /* For the portal: is identifier id (any form; canonicalised) in the scope
  * of an open recall? cb is called once per such case with the notice
  * (borrowed strings). Returns the number of open cases found (0 = not

@@ -61,6 +61,7 @@
 #define PARTY_MAX_ARGS 100000
 #define RECORD_V       2          /* record format: JCS canonical bytes */
 #define RECORD_MAX     (1u << 29) /* cap on one record's canonical bytes */
+#define MAP_MAX_LOTS   1000000    /* distinct lots listed from one case */
 
 const char *zl_hazard_name(enum zl_hazard_class h)
 {
@@ -1138,4 +1139,83 @@ int zl_recall_status_for(zl_store *s, const char *id, zl_recall_notice_cb cb,
     if (rc < 0)
         return rc;
     return nc.n;
+}
+
+/* ---- the lots on packs -------------------------------------------------- */
+
+struct open_ids {
+    struct zl_strmap ids; /* open case IDs that may hold the GTIN */
+    const char *case_id, *gtin;
+};
+
+static int open_case_cb(void *ctx, const struct zl_store_recall_case *r)
+{
+    struct open_ids *o = ctx;
+    int rc = 0;
+
+    if (o->case_id && strcmp(o->case_id, r->case_id))
+        return 0;
+    if (o->gtin && (!r->gtins_json || !strstr(r->gtins_json, o->gtin)))
+        return 0; /* its scope names no item of this product */
+    return zl_strmap_put(&o->ids, r->case_id, NULL, &rc) ? 0 : rc;
+}
+
+int zl_recall_pack_lots(zl_store *s, const char *case_id, const char *gtin,
+                        zl_recall_pack_lot_cb cb, void *ctx)
+{
+    struct open_ids o;
+    int rc, total = 0;
+
+    if (gtin && strlen(gtin) != 14)
+        return ZL_EINVAL;
+    o.case_id = case_id;
+    o.gtin = gtin;
+    zl_strmap_init(&o.ids, 4096);
+    rc = zl_store_recall_case_list(s, NULL, 1, open_case_cb, &o);
+    for (size_t i = 0; !rc && i < zl_strmap_count(&o.ids); i++) {
+        const char *cid = zl_strmap_at(&o.ids, i)->key;
+        struct zl_strmap lots;
+        struct state st;
+        json_t *n;
+        size_t k;
+
+        if ((rc = load_state(s, cid, &st)))
+            break;
+        zl_strmap_init(&lots, MAP_MAX_LOTS);
+        /* the scope's identifiers: lots are the ones with a batch */
+        json_array_foreach(
+            json_object_get(json_object_get(st.open, "scope"), "ids"), k, n)
+        {
+            const char *id = json_string_value(n);
+            const char *g = id ? strstr(id, "/01/") : NULL;
+            int added = 0;
+
+            if (!g || !strstr(g, "/10/") || (gtin && strncmp(g + 4, gtin, 14)))
+                continue;
+            if (!zl_strmap_put(&lots, id, &added, &rc))
+                break;
+        }
+        for (k = 0; !rc && k < zl_strmap_count(&lots); k++) {
+            const char *dl = zl_strmap_at(&lots, k)->key;
+            const char *g = strstr(dl, "/01/");
+            char gt[15];
+            struct zl_recall_pack_lot pl;
+
+            if (!g || strlen(g) < 4 + 14 + 4)
+                continue;
+            memcpy(gt, g + 4, 14);
+            gt[14] = '\0';
+            pl.case_id = cid;
+            pl.gtin = gt;
+            pl.lot = strstr(dl, "/10/") + 4;
+            pl.dl = dl;
+            total++;
+            if (cb && (rc = cb(ctx, &pl)))
+                break;
+        }
+        zl_strmap_cleanup(&lots, NULL);
+        state_cleanup(&st);
+    }
+    zl_strmap_cleanup(&o.ids, NULL);
+    return rc ? rc : total;
 }

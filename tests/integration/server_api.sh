@@ -263,6 +263,20 @@ for i in 1 2 3 4 5 6 7 8; do curl -s "$U/01/$GTIN/10/CACHE1" | grep -q recall-ba
 is "event captured over HTTP: every worker shows the banner at once" "$(wc -c <"$TMP/cache1")" 0
 ok "/recalls lists the case's lot" sh -c "curl -s '$U/recalls' | grep -q '>CASE1</a>'"
 ok "/recalls names the product" sh -c "curl -s '$U/recalls' | grep -qF '$NAME_ZH'"
+# Recalls reach the pack in hand (issue 16): the GTIN alone (an EAN-13
+# pack) lists the batch codes under recall; a collection lot's case names
+# the retail lots made from it, on /recalls and on their product's page.
+ok "GTIN-only page lists the recalled batch CASE1" sh -c "curl -s '$U/01/$GTIN' | grep -q 'id=\"recall-lots\".*>CASE1</a>'"
+ok "a lot without recall says so (未召回)" grep -q 'id="recall-status"' "$TMP/normal.html"
+ok "... and a recalled one does not" sh -c "! curl -s '$U/01/$GTIN/10/CASE1' | grep -q 'id=\"recall-status\"'"
+CLOT=$(jq -r '.epcisBody.eventList[] | select(.type == "TransformationEvent") | .outputQuantityList[]?.epcClass | select(test("(/10/|\\.)C[0-9]{6}-[0-9]+$"))' "$TMP"/demo/chain-*.jsonld | head -1)
+CASE3=$("$EXE" recall open --store "$STORE" --lot "$CLOT" --reason "raw milk" --hazard-class II 2>/dev/null | tail -1)
+ok "collection lot case opened" test -n "$CASE3"
+RLOT=$("$EXE" trace forward "$CLOT" --store "$STORE" --json | jq -r --arg c "$("$EXE" id "$CLOT" --json | jq -r .canonical)" '[.nodes[] | select(.kind=="lot" and .id != $c) | .id][0]')
+RGTIN=$(sed -n 's#.*/01/\([0-9]\{14\}\)/10/.*#\1#p' <<<"$RLOT"); RBATCH=${RLOT##*/10/}
+ok "the demo has a retail lot made from it" test -n "$RGTIN" -a -n "$RBATCH"
+ok "/recalls names the retail batch on packs" sh -c "curl -s '$U/recalls' | grep -q '包装上的批号：.*>$RBATCH</a>'"
+ok "the retail product's GTIN page lists that batch" sh -c "curl -s '$U/01/$RGTIN' | grep -q '>$RBATCH</a>'"
 is "/api/recalls needs a token" "$(status "$U/api/recalls")" 401
 is "/api/recalls lists the case" "$(curl -s "${AUTH[@]}" "$U/api/recalls" | jq -r --arg c "$CASE" 'map(select(.case==$c))|length')" 1
 is "/api/recalls/{id} status" "$(curl -s "${AUTH[@]}" "$U/api/recalls/$CASE" | jq -r .status)" open
