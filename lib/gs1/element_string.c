@@ -223,7 +223,7 @@ int gs1_parse_es(const char *s, size_t len, struct zl_gs1_id *id,
     if (rc < 0)
         goto fail;
     /* Qualifiers in rank order, then the rest as attributes. */
-    for (j = 1; j <= 3; j++)
+    for (j = 1; j <= ZL_GS1_MAX_AIS; j++)
         for (i = 0; i < n; i++) {
             int g = 0, r = gs1_qualifier_rank(items[key].ai, items[i].ai, &g);
             if (i == key || r != (int)j)
