@@ -20,6 +20,7 @@
 
 #include "zhiliang/error.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define GS     0x1D
@@ -159,6 +160,7 @@ int gs1_parse_es(const char *s, size_t len, struct zl_gs1_id *id,
                  struct zl_error *err)
 {
     struct es_item items[MAX_ES];
+    unsigned char used[MAX_ES];
     size_t n = 0, i, j, key = (size_t)-1;
     int rc, group = 0;
     const char *orig = s;
@@ -210,39 +212,43 @@ int gs1_parse_es(const char *s, size_t len, struct zl_gs1_id *id,
         if (gs1_is_primary_key(items[i].ai))
             key = i;
     if (key == (size_t)-1) {
-        rc = zl_error_set(
-            err, ZL_EINVAL, NULL,
-            "missing primary key: no "
-            "GS1 key AI (00, 01, 253, 255, 401, 402, 414, 417, 8003, 8004, "
-            "8006, 8010, 8017, 8018) in the element string",
-            orig, olen);
+        char keys[160];
+        size_t k, o = 0;
+
+        for (k = 0; k < gs1_ai_count && o + 8 < sizeof keys; k++)
+            if (gs1_ai_table[k].dlpkey)
+                o += (size_t)snprintf(keys + o, sizeof keys - o, "%s%s",
+                                      o ? ", " : "", gs1_ai_table[k].ai);
+        rc = zl_error_setf(err, ZL_EINVAL, NULL, NULL,
+                           "missing primary key: no GS1 key AI (%s) in the "
+                           "element string",
+                           keys);
         goto fail;
     }
     rc = gs1_add_ai(id, 0, items[key].ai, strlen(items[key].ai), items[key].v,
                     items[key].n, err);
     if (rc < 0)
         goto fail;
-    /* Qualifiers in rank order, then the rest as attributes. */
+    /* Qualifiers in rank order, then the rest as attributes. A qualifier
+     * of another chain than the first one found (10 beside 235) is a data
+     * attribute, as it would be in a Digital Link; the dictionary's ex=
+     * rules then refuse the pairs that cannot meet ((21) with (235)). */
+    memset(used, 0, sizeof used);
+    used[key] = 1;
     for (j = 1; j <= ZL_GS1_MAX_AIS; j++)
         for (i = 0; i < n; i++) {
             int g = 0, r = gs1_qualifier_rank(items[key].ai, items[i].ai, &g);
-            if (i == key || r != (int)j)
+            if (used[i] || r != (int)j || (group && g != group))
                 continue;
-            if (group && g != group) {
-                rc = zl_error_setf(
-                    err, ZL_EINVAL, NULL, NULL,
-                    "key qualifier (%s) cannot be combined with (%s)",
-                    items[i].ai, id->ais[1].ai);
-                goto fail;
-            }
             group = g;
+            used[i] = 1;
             rc = gs1_add_ai(id, 0, items[i].ai, strlen(items[i].ai), items[i].v,
                             items[i].n, err);
             if (rc < 0)
                 goto fail;
         }
     for (i = 0; i < n; i++) {
-        if (i == key || gs1_qualifier_rank(items[key].ai, items[i].ai, NULL))
+        if (used[i])
             continue;
         rc = gs1_add_ai(id, 1, items[i].ai, strlen(items[i].ai), items[i].v,
                         items[i].n, err);

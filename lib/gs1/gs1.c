@@ -338,11 +338,113 @@ int gs1_ieq_prefix(const char *s, size_t len, const char *p)
     return 1;
 }
 
-static int parse_syntax(const char *s, size_t len, struct zl_gs1_id *id,
-                        int *claims, struct zl_error *err)
+static int all_digits(const char *s, size_t n)
 {
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return n > 0;
+}
+
+/* A bare key as printed under a barcode or typed by hand: 8, 12, 13 or 14
+ * digits with a valid GTIN check digit are a GTIN (what EAN/UPC carry);
+ * 18 digits with a valid check digit are an SSCC only when no other
+ * reading exists (a raw element string such as (8004)+14 digits, or a
+ * unified social credit code of 18 digits), so that nothing accepted
+ * before changes meaning.
+ * Returns 1 and fills id when taken, 0 when not a bare key, <0 on error. */
+static int parse_bare(const char *s, size_t len, struct zl_gs1_id *id,
+                      struct zl_error *err)
+{
+    char v[20];
+    struct zl_gs1_id alt;
+    int rc;
+
+    if (!all_digits(s, len))
+        return 0;
+    if (len == 8 || len == 12 || len == 13 || len == 14) {
+        if (zl_gs1_check_digit(s, len - 1) != s[len - 1] - '0')
+            return 0;
+        memset(v, '0', 14 - len);
+        memcpy(v + 14 - len, s, len);
+        rc = gs1_add_ai(id, 0, "01", 2, v, 14, err);
+        if (rc < 0)
+            return rc;
+        gs1_classify(id);
+        return 1;
+    }
+    if (len != 18 || zl_gs1_check_digit(s, 17) != s[17] - '0')
+        return 0;
+    /* Another reading keeps its meaning: a raw element string (as before
+     * bare keys were read) or a unified social credit code (zhiliang id
+     * tries those next). */
+    memset(&alt, 0, sizeof alt);
+    if (gs1_parse_es(s, len, &alt, NULL) == 0 ||
+        zl_uscc_validate(s, len, NULL) == 0)
+        return 0;
+    rc = gs1_add_ai(id, 0, "00", 2, s, len, err);
+    if (rc < 0)
+        return rc;
+    gs1_classify(id);
+    return 1;
+}
+
+/* Symbology identifiers (ISO/IEC 15424) of carriers that hold a GS1
+ * Digital Link URI as plain data: QR Code, Data Matrix, DotCode. */
+static int dl_carrier(const char *s, size_t len)
+{
+    return len >= 3 && (!memcmp(s, "]Q1", 3) || !memcmp(s, "]d1", 3) ||
+                        !memcmp(s, "]J0", 3));
+}
+
+static int parse_syntax(const char *s, size_t len, struct zl_gs1_id *id,
+                        int *claims, int bare, struct zl_error *err)
+{
+    int rc;
+
     memset(id, 0, sizeof *id);
     *claims = 0;
+    if (dl_carrier(s, len)) {
+        s += 3;
+        len -= 3;
+        if (!gs1_ieq_prefix(s, len, "http://") &&
+            !gs1_ieq_prefix(s, len, "https://"))
+            return zl_error_set(err, ZL_EUNSUPPORTED, NULL,
+                                "]Q1, ]d1 and ]J0 carry GS1 data only as a "
+                                "Digital Link URI (http:// or https://)",
+                                s, len);
+        *claims = 1;
+        rc = gs1_parse_dl(s, len, id, claims, err);
+        if (rc < 0 && err && !err->value[0])
+            zl_error_set(err, rc, NULL, err->rule, s, len);
+        return rc;
+    }
+    /* EAN-13 / UPC-A (]E0) and EAN-8 (]E4) carry a bare GTIN. */
+    if (len >= 3 && (!memcmp(s, "]E0", 3) || !memcmp(s, "]E4", 3))) {
+        size_t want = s[2] == '0' ? 13 : 8;
+        *claims = 1;
+        if (len - 3 == want && all_digits(s + 3, want)) {
+            rc = parse_bare(s + 3, want, id, err);
+            if (rc != 0)
+                return rc < 0 ? rc : 0;
+            return zl_error_setf(err, ZL_ECHECK, NULL, NULL,
+                                 "bad check digit in GTIN-%zu: expected %d, "
+                                 "got %c",
+                                 want, zl_gs1_check_digit(s + 3, want - 1),
+                                 s[3 + want - 1]);
+        }
+        return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
+                             "%.3s carries %zu digits", s, want);
+    }
+    if (bare) {
+        rc = parse_bare(s, len, id, err);
+        if (rc != 0) {
+            *claims = 1;
+            return rc < 0 ? rc : 0;
+        }
+    }
     if (gs1_ieq_prefix(s, len, "urn:epc:")) {
         *claims = 1;
         return gs1_parse_urn(s, len, id, err);
@@ -364,13 +466,13 @@ static int parse_syntax(const char *s, size_t len, struct zl_gs1_id *id,
 /* Parse, and name the whole input as the value when the rule broken has
  * no narrower one. */
 static int parse_any(const char *s, size_t len, struct zl_gs1_id *id,
-                     int *claims, struct zl_error *err)
+                     int *claims, int bare, struct zl_error *err)
 {
     int rc;
 
     if (err)
         err->value[0] = '\0';
-    rc = parse_syntax(s, len, id, claims, err);
+    rc = parse_syntax(s, len, id, claims, bare, err);
     if (rc < 0 && err && !err->value[0]) {
         size_t k = len < sizeof err->value - 1 ? len : sizeof err->value - 1;
         memcpy(err->value, s, k);
@@ -387,7 +489,7 @@ int zl_gs1_parse(const char *s, size_t len, struct zl_gs1_id *id,
 
     if (!id)
         id = &tmp;
-    return parse_any(s, len, id, &claims, err);
+    return parse_any(s, len, id, &claims, 1, err);
 }
 
 void out_init(struct gs1_out *o, char *p, size_t cap)
@@ -499,7 +601,9 @@ int zl_gs1_canonical(const char *s, size_t len, char *out, size_t cap,
     struct gs1_out o;
     int claims = 0, rc;
 
-    rc = parse_any(s, len, &id, &claims, err);
+    /* No bare keys here: an EPCIS field holds a URI, and 13 digits in one
+     * are not read as a GTIN. */
+    rc = parse_any(s, len, &id, &claims, 0, err);
     if (rc < 0) {
         if (claims)
             return rc;
