@@ -210,6 +210,10 @@ static int do_gs1(const char *code, int gcp_len, int json)
            id.is_class ? " (class)" : "");
     if (urc >= 0)
         printf("EPC URN:            %s\n", urn);
+    else if (id.scheme == ZL_GS1_GMN || id.scheme == ZL_GS1_PAYTO ||
+             id.scheme == ZL_GS1_NONE)
+        printf("EPC URN:            (none: no EPC URN scheme for this "
+               "key)\n");
     else if (urc == ZL_EUNSUPPORTED && !gcp_len && !id.gcp_len)
         printf("EPC URN:            (give --gcp-len N: the company prefix "
                "length is not in the input)\n");

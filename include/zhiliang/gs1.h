@@ -47,6 +47,8 @@ enum zl_gs1_scheme {
     ZL_GS1_CPI_CLASS,  /* class: (8010) without serial (idpat:cpi) */
     ZL_GS1_GDTI_CLASS, /* class: (253) without serial (idpat:gdti) */
     ZL_GS1_SGCN_CLASS, /* class: (255) without serial (idpat:sgcn) */
+    ZL_GS1_GMN,        /* (8013) global model number: no EPC URN */
+    ZL_GS1_PAYTO,      /* (415)[+(8020)] pay-to GLN, payment slip: no EPC */
 };
 
 #define ZL_GS1_MAX_AIS 8

@@ -42,6 +42,8 @@ static const char *const scheme_names[] = {
     [ZL_GS1_CPI_CLASS] = "cpi-class",
     [ZL_GS1_GDTI_CLASS] = "gdti-class",
     [ZL_GS1_SGCN_CLASS] = "sgcn-class",
+    [ZL_GS1_GMN] = "gmn",
+    [ZL_GS1_PAYTO] = "payto",
 };
 
 const char *zl_gs1_scheme_name(enum zl_gs1_scheme s)
@@ -136,6 +138,10 @@ void gs1_classify(struct zl_gs1_id *id)
         s = gs1_find_ai(id, "21") >= 0 ? ZL_GS1_ITIP : ZL_GS1_ITIP_CLASS;
     else if (!strcmp(k, "8010"))
         s = gs1_find_ai(id, "8011") >= 0 ? ZL_GS1_CPI : ZL_GS1_CPI_CLASS;
+    else if (!strcmp(k, "8013"))
+        s = ZL_GS1_GMN;
+    else if (!strcmp(k, "415"))
+        s = ZL_GS1_PAYTO;
     id->scheme = s;
     id->is_class = s == ZL_GS1_LGTIN || s == ZL_GS1_GTIN ||
                    s == ZL_GS1_GRAI_CLASS || s == ZL_GS1_ITIP_CLASS ||

@@ -1312,6 +1312,7 @@ static void test_linters_in_ais(void **state)
         {"(8013)1987654Ad4X4bL5ttr2310c2K", 0, NULL},
         {"(8013)1987654Ad4X4bL5ttr2310cXK", ZL_ECHECK, NULL},
         {"https://id.gs1.org/8013/1987654Ad4X4bL5ttr2310c2K", 0, NULL},
+        {"https://id.gs1.org/8013/1987654Ad4X4bL5ttr2310c2X", ZL_ECHECK, NULL},
         {"(01)09506000134352(8014)1987654Ad4X4bL5ttr2310c2K", 0, NULL},
         /* keys that begin with a GS1 Company Prefix (gcppos1) */
         {"(401)0", ZL_EINVAL,
@@ -1498,6 +1499,12 @@ static void test_bare_and_scanner(void **state)
     assert_int_equal(parse("]Q1hello", &id, &e), ZL_EUNSUPPORTED);
     assert_int_equal(parse("]Q1https://id.gs1.org/01/09506000134353", &id, &e),
                      ZL_ECHECK);
+    /* GMN (8013) and pay-to (415) are keys with schemes of their own */
+    assert_int_equal(parse("(8013)1987654Ad4X4bL5ttr2310c2K", &id, &e), 0);
+    assert_string_equal(zl_gs1_scheme_name(id.scheme), "gmn");
+    assert_int_equal(zl_gs1_to_urn(&id, 7, out, sizeof out), ZL_EUNSUPPORTED);
+    assert_int_equal(parse("(415)9520123456788(8020)INV1", &id, &e), 0);
+    assert_string_equal(zl_gs1_scheme_name(id.scheme), "payto");
     /* element strings behind their identifiers still work */
     assert_int_equal(parse("]d20109506000134352", &id, &e), 0);
     assert_int_equal(parse("]Q30109506000134352", &id, &e), 0);
