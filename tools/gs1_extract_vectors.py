@@ -14,7 +14,11 @@ code, and writes:
   are skipped);
 - dl_vectors.tsv: "ok|fail<TAB>uri<TAB>expected" from test_parseDLuri(...)
   in src/c-lib/dl.c, only those run with the engine's default options
-  (calls made while an option is switched on are skipped).
+  (calls made while an option is switched on are skipped);
+- ai_rules_vectors.tsv: "repeats|mutex|requisites<TAB>ok|fail<TAB>data" from
+  test_validateAIs(...) in src/c-lib/ai.c: the engine's checks of repeated
+  AIs and of the dictionary's ex= and req= rules on bracketed element
+  strings.
 
 Values are written with C-style escapes (\\\\, \\t, \\xHH) so every byte
 survives a line-based file.
@@ -109,6 +113,19 @@ def dl_vectors(engine):
     return rows
 
 
+def rules_vectors(engine):
+    rows = []
+    with open(os.path.join(engine, "src", "c-lib", "ai.c"),
+              encoding="utf-8") as f:
+        text = f.read()
+    pat = re.compile(r"test_validateAIs\(\s*(true|false)\s*,\s*validateAI"
+                     r"(\w+)\s*,\s*" + STR + r"\s*\)")
+    for m in pat.finditer(text):
+        rows.append((m.group(2), "ok" if m.group(1) == "true" else "fail",
+                     esc(c_unescape(m.group(3)))))
+    return rows
+
+
 def main():
     engine, out = sys.argv[1], sys.argv[2]
     with open(os.path.join(out, "lint_vectors.tsv"), "w") as f:
@@ -116,6 +133,9 @@ def main():
             f.write("\t".join(r) + "\n")
     with open(os.path.join(out, "dl_vectors.tsv"), "w") as f:
         for r in dl_vectors(engine):
+            f.write("\t".join(r) + "\n")
+    with open(os.path.join(out, "ai_rules_vectors.tsv"), "w") as f:
+        for r in rules_vectors(engine):
             f.write("\t".join(r) + "\n")
 
 

@@ -283,16 +283,16 @@ int gs1_check_requires(const struct zl_gs1_id *id, struct zl_error *err)
     size_t i, total = id->n_ais + id->n_attrs;
     char list[96];
 
+    /* ex= over every AI first, then req=, as GS1's syntax engine does, so
+     * that a forbidden pair is named as such even when a requisite is
+     * missing too. "An AI is not exclusive of itself even if it matches a
+     * pattern" (the dictionary's header). */
     for (i = 0; i < total; i++) {
         const struct zl_gs1_ai *a = nth_ai(id, i);
         const struct ai_def *d = ai_find(a->ai, strlen(a->ai));
         const char *p;
 
-        if (!d)
-            continue;
-        /* ex=: "An AI is not exclusive of itself even if it matches a
-         * pattern" (the dictionary's header). */
-        for (p = d->ex; p && *p;) {
+        for (p = d ? d->ex : NULL; p && *p;) {
             size_t k = strcspn(p, ",");
             int j = find_pat(id, p, k, i);
 
@@ -305,7 +305,13 @@ int gs1_check_requires(const struct zl_gs1_id *id, struct zl_error *err)
             if (*p)
                 p++;
         }
-        for (p = d->req; p && *p;) {
+    }
+    for (i = 0; i < total; i++) {
+        const struct zl_gs1_ai *a = nth_ai(id, i);
+        const struct ai_def *d = ai_find(a->ai, strlen(a->ai));
+        const char *p;
+
+        for (p = d ? d->req : NULL; p && *p;) {
             size_t k = strcspn(p, " ");
 
             if (!req_met(id, p, k)) {
