@@ -74,12 +74,17 @@ struct zl_gs1_id {
  * attributes; the Digital Link 1.0 short names gtin, lot, ser... too), or
  * an element string (bracketed "(01)..(10).." or raw scanner data with
  * FNC1 as GS (0x1D), optionally after a "]C1", "]e0", "]d2", "]Q3" or
- * "]J1" symbology identifier). Verifies check digits, lengths, character
- * sets, dates, qualifier order, AIs that need a key ((21) without (01)...)
- * and the company prefix split. Returns 0, or ZL_ESYNTAX / ZL_EINVAL /
- * ZL_ECHECK / ZL_EUNSUPPORTED / ZL_ELIMIT (more than ZL_GS1_MAX_AIS AIs)
- * with err saying why: err->rule names the rule broken ("bad check digit in
- * AI (01): expected 2, got 3"), err->value the offending value (err may be
+ * "]J1" symbology identifier), a Digital Link URI after "]Q1", "]d1" or
+ * "]J0", a bare GTIN (8, 12, 13 or 14 digits with a valid check digit, or
+ * after "]E0"/"]E4"), or 18 digits of an SSCC that read as nothing else.
+ * Verifies every AI against GS1's Barcode Syntax Dictionary (lengths,
+ * character sets, the dictionary's content checks: check digits, dates,
+ * ISO country and currency codes...), its req= and ex= rules ((21) without
+ * (01), (01) with (02)...), qualifier order, the strict Digital Link rules
+ * of docs/gs1.md, and the company prefix split. Returns 0, or ZL_ESYNTAX /
+ * ZL_EINVAL / ZL_ECHECK / ZL_EUNSUPPORTED / ZL_ELIMIT (more than ZL_GS1_MAX_AIS
+ * AIs) with err saying why: err->rule names the rule broken ("bad check digit
+ * in AI (01): expected 2, got 3"), err->value the offending value (err may be
  * NULL). Never reads past s[len-1]; allocates nothing. */
 int zl_gs1_parse(const char *s, size_t len, struct zl_gs1_id *id,
                  struct zl_error *err);

@@ -8,6 +8,12 @@
  * are ignored. The short names of Digital Link 1.0/1.1 (gtin, lot, ser...)
  * are accepted because EPCIS documents in the wild still use them.
  *
+ * Which AIs are keys, their qualifier chains and which AIs may be data
+ * attributes come from GS1's Barcode Syntax Dictionary (dlpkey and the "?"
+ * flag). Strict by default, as GS1's syntax engine (docs/gs1.md has the
+ * reasons): a GTIN in 14 digits, no trailing slash, each AI once, no raw
+ * character that a URI must percent-encode, no '+' in a query value.
+ *
  * Finding the primary key: the first segment that names a primary key and
  * leaves an even number of segments (key/value, qualifier/value...) wins;
  * if it fails to parse, later candidates are tried, and when none parses the

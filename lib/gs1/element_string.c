@@ -6,15 +6,16 @@
  * GS (0x1D) and may be preceded by a symbology identifier (]C1 GS1-128,
  * ]e0 GS1 DataBar, ]d2 GS1 DataMatrix, ]Q3 GS1 QR Code, ]J1 GS1 DotCode).
  *
- * Raw data needs the AI table to know where a value ends: AIs whose first
- * two digits are in the predefined-length table have no FNC1 after them;
- * all others end at GS or at the end of data. In bracketed input a '('
+ * Raw data needs the AI table to know where a value ends: AIs with the
+ * dictionary's "*" flag (predefined length) have no FNC1 after them; all
+ * others end at GS or at the end of data. In bracketed input a '('
  * inside a value (CS82 allows it) is taken literally unless it opens an
  * AI, i.e. 2 to 4 digits and ')': "(21)A(B)(10)X" has serial "A(B)".
  *
  * Element strings have no order, so the primary key is the first key AI
  * found, its key qualifiers are sorted into Digital Link order, and every
- * other AI becomes a data attribute.
+ * other AI becomes a data attribute. Then the dictionary's ex= and req=
+ * rules are checked over all of them.
  */
 #include "gs1_int.h"
 
