@@ -343,13 +343,14 @@ static const char *l_ss(const char *s, size_t n, char *b, size_t c)
 
 static const char *l_hhmi(const char *s, size_t n, char *b, size_t c)
 {
+    const char *why;
+
     (void)b;
     (void)c;
     if (n != 4)
         return "a time is four digits HHMI";
-    if (range2(s, 2, 23, "x"))
-        return "hour must be 00 to 23";
-    return range2(s + 2, 2, 59, "minute must be 00 to 59");
+    why = range2(s, 2, 23, "hour must be 00 to 23");
+    return why ? why : range2(s + 2, 2, 59, "minute must be 00 to 59");
 }
 
 static const char *l_hyphen(const char *s, size_t n, char *b, size_t c)
