@@ -179,6 +179,19 @@ def main():
                 cstr(e["dlpkey"]), cstr(e["title"])))
         o.write("};\n")
         o.write("const size_t gs1_ai_count = %d;\n\n" % len(entries))
+        # Direct lookup by the AI's digits: row + 1 in gs1_ai_table, 0 for
+        # none, one array per AI length (2, 3 and 4 digits).
+        for width in (2, 3, 4):
+            idx = [0] * (10 ** width)
+            for i, e in enumerate(entries):
+                if len(e["ai"]) == width:
+                    idx[int(e["ai"])] = i + 1
+            o.write("const unsigned short gs1_ai_index%d[%d] = {" %
+                    (width, 10 ** width))
+            for k, v in enumerate(idx):
+                o.write("%s%d," % ("\n    " if k % 20 == 0 else "", v))
+            o.write("\n};\n")
+        o.write("\n")
         o.write("/* ISO 3166-1 numeric codes with their alpha-2, sorted by "
                 "numeric code. */\n")
         o.write("const char gs1_iso3166[][6] = {\n")

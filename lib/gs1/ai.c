@@ -29,6 +29,7 @@
 
 #include "zhiliang/error.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,9 @@ static const char cset82[] = "!\"%&'()*+,-./0123456789:;<=>?"
 
 int gs1_cs82(int c)
 {
-    return c != 0 && strchr(cset82, c) != NULL;
+    /* cset82 in ASCII: ! " then % to ? contiguous, A-Z, _, a-z. */
+    return c == '!' || c == '"' || (c >= '%' && c <= '?') ||
+           (c >= 'A' && c <= 'Z') || c == '_' || (c >= 'a' && c <= 'z');
 }
 
 int gs1_cs39(int c)
@@ -87,21 +90,22 @@ static int all_digits(const char *s, size_t n)
     return 1;
 }
 
-static int cmp_ai(const void *key, const void *elem)
-{
-    return strcmp((const char *)key, ((const struct ai_def *)elem)->ai);
-}
-
 const struct ai_def *ai_find(const char *ai, size_t n)
 {
-    char k[5];
+    unsigned v = 0, row;
+    size_t i;
 
-    if (n < 2 || n > 4 || !all_digits(ai, n))
+    if (n < 2 || n > 4)
         return NULL;
-    memcpy(k, ai, n);
-    k[n] = '\0';
-    return bsearch(k, gs1_ai_table, gs1_ai_count, sizeof gs1_ai_table[0],
-                   cmp_ai);
+    for (i = 0; i < n; i++) {
+        if (ai[i] < '0' || ai[i] > '9')
+            return NULL;
+        v = v * 10 + (unsigned)(ai[i] - '0');
+    }
+    row = n == 2   ? gs1_ai_index2[v]
+          : n == 3 ? gs1_ai_index3[v]
+                   : gs1_ai_index4[v];
+    return row ? &gs1_ai_table[row - 1] : NULL;
 }
 
 const struct ai_def *ai_find_prefix(const char *s, size_t n, size_t *ai_len)
@@ -687,10 +691,21 @@ int gs1_lint_known(const char *name)
     return lint_lookup(name) != NULL;
 }
 
-int gs1_lint(const char *name, const char *ai, const char *s, size_t n,
-             struct zl_error *err)
+/* The implementation of each name in gs1_lint_names, bound once. */
+static const struct lint_impl *lint_bound[256];
+static pthread_once_t lint_once = PTHREAD_ONCE_INIT;
+
+static void bind_lints(void)
 {
-    const struct lint_impl *l = lint_lookup(name);
+    size_t i;
+
+    for (i = 0; i < gs1_lint_count && i < 256; i++)
+        lint_bound[i] = lint_lookup(gs1_lint_names[i]);
+}
+
+static int run_lint(const struct lint_impl *l, const char *name, const char *ai,
+                    const char *s, size_t n, struct zl_error *err)
+{
     const char *why;
     char buf[96];
 
@@ -704,6 +719,12 @@ int gs1_lint(const char *name, const char *ai, const char *s, size_t n,
         return 0;
     return zl_error_setf(err, l->code, NULL, NULL, "%s in AI (%s): %s",
                          l->label, ai, why);
+}
+
+int gs1_lint(const char *name, const char *ai, const char *s, size_t n,
+             struct zl_error *err)
+{
+    return run_lint(lint_lookup(name), name, ai, s, n, err);
 }
 
 static void char_desc(char *buf, size_t cap, int c)
@@ -798,8 +819,12 @@ int ai_check_value(const struct ai_def *d, const char *ai, const char *v,
             }
         }
         for (li = 0; li < AI_MAX_LINTS && c->lint[li]; li++) {
-            int rc = gs1_lint(gs1_lint_names[c->lint[li] - 1], ai, v + pos,
-                              clen, err);
+            unsigned k = c->lint[li] - 1u;
+            int rc;
+
+            pthread_once(&lint_once, bind_lints);
+            rc = run_lint(lint_bound[k], gs1_lint_names[k], ai, v + pos, clen,
+                          err);
             if (rc < 0) {
                 if (err)
                     snprintf(err->value, sizeof err->value, "%.*s",

@@ -244,9 +244,10 @@ static int parse_query(const char *p, size_t n, struct zl_gs1_id *id,
  * reserved and '%'); anything else must be percent-encoded. */
 static int uri_char(int c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-           (c >= '0' && c <= '9') ||
-           (c != 0 && strchr("-._~:/?#[]@!$&'()*+,;=%", c) != NULL);
+    /* In ASCII: ! then # to ; contiguous, =, ? to [ , ], _, a-z, ~. */
+    return c == '!' || (c >= '#' && c <= ';') || c == '=' ||
+           (c >= '?' && c <= '[') || c == ']' || c == '_' ||
+           (c >= 'a' && c <= 'z') || c == '~';
 }
 
 int gs1_parse_dl(const char *s, size_t len, struct zl_gs1_id *id, int *claims,

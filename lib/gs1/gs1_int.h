@@ -55,6 +55,10 @@ struct ai_def {
 /* Generated tables (gs1_tables.c), sorted by AI / by numeric code. */
 extern const struct ai_def gs1_ai_table[];
 extern const size_t gs1_ai_count;
+/* Row + 1 of each 2-, 3- and 4-digit AI, indexed by its number; 0 = none. */
+extern const unsigned short gs1_ai_index2[100];
+extern const unsigned short gs1_ai_index3[1000];
+extern const unsigned short gs1_ai_index4[10000];
 extern const char *const gs1_lint_names[];
 extern const size_t gs1_lint_count;
 extern const char gs1_iso3166[][6]; /* "156CN" */
