@@ -171,7 +171,7 @@ static int do_gs1(const char *code, int gcp_len, int json)
     struct zl_error err;
     char dl[1024], dla[2048], canon[1024], es[1024], raw[1024], urn[1024];
     char shown[1100];
-    int urc, digits_only = 0;
+    int urc, dla_rc, digits_only = 0;
 
     memset(&err, 0, sizeof err);
     if (zl_gs1_parse(code, strlen(code), &id, &err) < 0) {
@@ -180,7 +180,7 @@ static int do_gs1(const char *code, int gcp_len, int json)
         return report_invalid(code, &err, json);
     }
     zl_gs1_to_dl(&id, 0, dl, sizeof dl);
-    zl_gs1_to_dl(&id, 1, dla, sizeof dla);
+    dla_rc = zl_gs1_to_dl(&id, 1, dla, sizeof dla);
     /* From the Digital Link, so inputs that are not URIs (bare GTINs,
      * scanner data) get their canonical form too. */
     zl_gs1_canonical(dl, strlen(dl), canon, sizeof canon, NULL);
@@ -199,10 +199,10 @@ static int do_gs1(const char *code, int gcp_len, int json)
                       json_ai_list(id.ais + 1, id.n_ais - 1), "attributes",
                       json_ai_list(id.attrs, id.n_attrs), "digital_link",
                       cli_json_str(dl), "digital_link_with_attributes",
-                      cli_json_str(dla), "canonical", cli_json_str(canon),
-                      "element_string", cli_json_str(es), "element_string_raw",
-                      cli_json_str(raw), "epc_urn",
-                      urc >= 0 ? cli_json_str(urn) : json_null()),
+                      dla_rc >= 0 ? cli_json_str(dla) : json_null(),
+                      "canonical", cli_json_str(canon), "element_string",
+                      cli_json_str(es), "element_string_raw", cli_json_str(raw),
+                      "epc_urn", urc >= 0 ? cli_json_str(urn) : json_null()),
             0);
         return 0;
     }
@@ -223,8 +223,11 @@ static int do_gs1(const char *code, int gcp_len, int json)
         printf("EPC URN:            (--gcp-len %d cannot split this key)\n",
                gcp_len > 0 ? gcp_len : id.gcp_len);
     printf("Digital Link:       %s\n", dl);
-    if (id.n_attrs)
+    if (id.n_attrs && dla_rc >= 0)
         printf("  with attributes:  %s\n", dla);
+    else if (id.n_attrs)
+        printf("  with attributes:  (none: an attribute is not a Digital "
+               "Link data attribute)\n");
     if (strcmp(canon, dl) != 0)
         printf("CBV 2.0 canonical:  %s\n", canon);
     printf("element string:     %s\n", es);

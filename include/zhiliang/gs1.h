@@ -91,13 +91,15 @@ int zl_gs1_parse(const char *s, size_t len, struct zl_gs1_id *id,
 
 /* Canonical Digital Link: "https://id.gs1.org/01/09506000134352/10/ABC".
  * Every key qualifier that id holds, in the order GS1 Digital Link
- * prescribes; data attributes are left out unless with_attrs, and even
- * then those that GS1's Barcode Syntax Dictionary does not allow in a
- * Digital Link (no "?" flag, e.g. (8200)) are left out. Values are
+ * prescribes; data attributes are left out unless with_attrs. With
+ * with_attrs, an id holding an attribute that GS1's Barcode Syntax
+ * Dictionary does not allow in a Digital Link (no "?" flag, e.g. (8200),
+ * (8020) beside (415)) has no Digital Link: ZL_EINVAL. Values are
  * percent-encoded as DL requires (! " # % & ( ) * + , / : < > ? and anything
  * outside the GS1 character sets; ' ; = stay literal, as in the CBV 2.0
  * reference event hash generator).
- * Returns bytes written (excluding NUL) or ZL_ELIMIT if cap is too small. */
+ * Returns bytes written (excluding NUL), ZL_ELIMIT if cap is too small or
+ * ZL_EINVAL (above). */
 int zl_gs1_to_dl(const struct zl_gs1_id *id, int with_attrs, char *out,
                  size_t cap);
 

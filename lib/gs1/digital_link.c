@@ -387,14 +387,17 @@ int zl_gs1_to_dl(const struct zl_gs1_id *id, int with_attrs, char *out,
         out_chr(&o, '/');
         put_enc(&o, id->ais[i].value, 0);
     }
+    /* Only the dictionary's Digital Link data attributes ("?") can be
+     * written; an id with others has no Digital Link with attributes
+     * (leaving them out could break a req= rule of those kept). */
+    for (i = 0; with_attrs && i < id->n_attrs; i++) {
+        const struct ai_def *d =
+            ai_find(id->attrs[i].ai, strlen(id->attrs[i].ai));
+        if (!d || !d->dlattr)
+            return ZL_EINVAL;
+    }
     if (with_attrs)
         for (i = 0; i < id->n_attrs; i++) {
-            const struct ai_def *d =
-                ai_find(id->attrs[i].ai, strlen(id->attrs[i].ai));
-            /* Only the dictionary's Digital Link data attributes ("?");
-             * the others exist in element strings only. */
-            if (!d || !d->dlattr)
-                continue;
             out_chr(&o, first ? '?' : '&');
             first = 0;
             out_str(&o, id->attrs[i].ai);
