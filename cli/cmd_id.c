@@ -9,8 +9,10 @@
  * oracle test feeds on. Exit 1 when any code is invalid.
  *
  * An 18-character code with a letter is taken as a USCC; 18 digits are
- * tried as GS1 first (no GS1 syntax yields a valid key from 18 bare digits)
- * and then as a USCC.
+ * tried as GS1 first (the library reads them as an SSCC only when they are
+ * neither a raw element string nor a valid USCC) and then as a USCC. Bare
+ * GTINs (8, 12, 13, 14 digits with a valid check digit) are the library's
+ * reading too, so the CLI and the portal take the same inputs.
  */
 #include "cli_util.h"
 #include "commands.h"
@@ -23,24 +25,28 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: zhiliang id [--gcp-len N] [--json] CODE...\n\n"
-          "Check and convert GS1 identifiers and unified social credit codes.\n"
-          "CODE is an EPC URN (urn:epc:id:sgtin:0614141.107346.2017), a GS1\n"
-          "Digital Link URI (https://example.com/01/09506000134352/10/ABC),\n"
-          "an element string ((01)09506000134352(10)ABC, or raw scanner data\n"
-          "with GS as FNC1 and an optional ]C1 ]e0 ]d2 ]Q3 ]J1 prefix), or an\n"
-          "18-character unified social credit code (GB 32100-2015).\n\n"
-          "Prints the scheme and every form: EPC URN, canonical Digital Link,\n"
-          "element string. A Digital Link or element string does not say how\n"
-          "long the GS1 Company Prefix is: give --gcp-len N (6-12) to get the\n"
-          "EPC URN.\n\n"
-          "options:\n"
-          "  --gcp-len N   GS1 Company Prefix length for the EPC URN\n"
-          "  --json        one JSON object per code (JSON Lines)\n"
-          "  -h, --help    this help\n\n"
-          "An invalid code prints \"invalid: <rule> (value: ...)\".\n"
-          "Exit codes: 0 all valid, 1 some code invalid, 2 usage error.\n",
-          f);
+    fputs(
+        "usage: zhiliang id [--gcp-len N] [--json] CODE...\n\n"
+        "Check and convert GS1 identifiers and unified social credit codes.\n"
+        "CODE is an EPC URN (urn:epc:id:sgtin:0614141.107346.2017), a GS1\n"
+        "Digital Link URI (https://example.com/01/09506000134352/10/ABC),\n"
+        "an element string ((01)09506000134352(10)ABC, or raw scanner data\n"
+        "with GS as FNC1 and an optional ]C1 ]e0 ]d2 ]Q3 ]J1 prefix), scanner\n"
+        "data ]Q1 ]d1 ]J0 carrying a Digital Link URI, a bare GTIN of 8, 12,\n"
+        "13 or 14 digits (6940277700019; ]E0 ]E4 too), 18 digits of an SSCC\n"
+        "that read as nothing else, or an 18-character unified social\n"
+        "credit code (GB 32100-2015).\n\n"
+        "Prints the scheme and every form: EPC URN, canonical Digital Link,\n"
+        "element string. A Digital Link or element string does not say how\n"
+        "long the GS1 Company Prefix is: give --gcp-len N (6-12) to get the\n"
+        "EPC URN.\n\n"
+        "options:\n"
+        "  --gcp-len N   GS1 Company Prefix length for the EPC URN\n"
+        "  --json        one JSON object per code (JSON Lines)\n"
+        "  -h, --help    this help\n\n"
+        "An invalid code prints \"invalid: <rule> (value: ...)\".\n"
+        "Exit codes: 0 all valid, 1 some code invalid, 2 usage error.\n",
+        f);
 }
 
 static json_t *json_ai_list(const struct zl_gs1_ai *a, size_t n)
@@ -165,7 +171,7 @@ static int do_gs1(const char *code, int gcp_len, int json)
     struct zl_error err;
     char dl[1024], dla[2048], canon[1024], es[1024], raw[1024], urn[1024];
     char shown[1100];
-    int urc, digits_only = 0;
+    int urc, dla_rc, digits_only = 0;
 
     memset(&err, 0, sizeof err);
     if (zl_gs1_parse(code, strlen(code), &id, &err) < 0) {
@@ -174,8 +180,10 @@ static int do_gs1(const char *code, int gcp_len, int json)
         return report_invalid(code, &err, json);
     }
     zl_gs1_to_dl(&id, 0, dl, sizeof dl);
-    zl_gs1_to_dl(&id, 1, dla, sizeof dla);
-    zl_gs1_canonical(code, strlen(code), canon, sizeof canon, NULL);
+    dla_rc = zl_gs1_to_dl(&id, 1, dla, sizeof dla);
+    /* From the Digital Link, so inputs that are not URIs (bare GTINs,
+     * scanner data) get their canonical form too. */
+    zl_gs1_canonical(dl, strlen(dl), canon, sizeof canon, NULL);
     zl_gs1_to_element_string(&id, es, sizeof es);
     zl_gs1_to_element_string_raw(&id, raw, sizeof raw);
     urc = zl_gs1_to_urn(&id, gcp_len, urn, sizeof urn);
@@ -191,10 +199,10 @@ static int do_gs1(const char *code, int gcp_len, int json)
                       json_ai_list(id.ais + 1, id.n_ais - 1), "attributes",
                       json_ai_list(id.attrs, id.n_attrs), "digital_link",
                       cli_json_str(dl), "digital_link_with_attributes",
-                      cli_json_str(dla), "canonical", cli_json_str(canon),
-                      "element_string", cli_json_str(es), "element_string_raw",
-                      cli_json_str(raw), "epc_urn",
-                      urc >= 0 ? cli_json_str(urn) : json_null()),
+                      dla_rc >= 0 ? cli_json_str(dla) : json_null(),
+                      "canonical", cli_json_str(canon), "element_string",
+                      cli_json_str(es), "element_string_raw", cli_json_str(raw),
+                      "epc_urn", urc >= 0 ? cli_json_str(urn) : json_null()),
             0);
         return 0;
     }
@@ -202,6 +210,10 @@ static int do_gs1(const char *code, int gcp_len, int json)
            id.is_class ? " (class)" : "");
     if (urc >= 0)
         printf("EPC URN:            %s\n", urn);
+    else if (id.scheme == ZL_GS1_GMN || id.scheme == ZL_GS1_PAYTO ||
+             id.scheme == ZL_GS1_NONE)
+        printf("EPC URN:            (none: no EPC URN scheme for this "
+               "key)\n");
     else if (urc == ZL_EUNSUPPORTED && !gcp_len && !id.gcp_len)
         printf("EPC URN:            (give --gcp-len N: the company prefix "
                "length is not in the input)\n");
@@ -211,8 +223,11 @@ static int do_gs1(const char *code, int gcp_len, int json)
         printf("EPC URN:            (--gcp-len %d cannot split this key)\n",
                gcp_len > 0 ? gcp_len : id.gcp_len);
     printf("Digital Link:       %s\n", dl);
-    if (id.n_attrs)
+    if (id.n_attrs && dla_rc >= 0)
         printf("  with attributes:  %s\n", dla);
+    else if (id.n_attrs)
+        printf("  with attributes:  (none: an attribute is not a Digital "
+               "Link data attribute)\n");
     if (strcmp(canon, dl) != 0)
         printf("CBV 2.0 canonical:  %s\n", canon);
     printf("element string:     %s\n", es);

@@ -5,9 +5,11 @@
  * zl_uscc_validate, and on every input that parses checks the invariants
  * the rest of Zhiliang relies on: each rendering fits and NUL-terminates,
  * the Digital Link (with attributes) and the raw element string parse back
- * to the same Digital Link, an EPC URN written with any company prefix
- * length parses back to the same key, and canonical output is itself a
- * fixed point. A broken invariant aborts, which libFuzzer reports.
+ * to the same Digital Link (bare keys, scanner input, the dictionary's
+ * req=/ex= rules and the Digital Link strictness all on this path), an EPC URN
+ * written with any company prefix length parses back to the same key, and
+ * canonical output is itself a fixed point. A broken invariant aborts, which
+ * libFuzzer reports.
  */
 #include "zhiliang/gs1.h"
 
@@ -29,20 +31,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct zl_gs1_id id, back;
     struct zl_error err;
     char dl[1024], dl2[1024], es[1024], urn[1024], canon[1024], c2[1024];
-    int n, L;
+    int n, L, attrs;
 
     if (zl_gs1_parse(s, size, &id, &err) == 0) {
         must(id.n_ais >= 1 && id.n_ais <= ZL_GS1_MAX_AIS);
-        n = zl_gs1_to_dl(&id, 1, dl, sizeof dl);
+        /* with attributes when all of them can be Digital Link data
+         * attributes, else the key and qualifiers alone */
+        attrs = zl_gs1_to_dl(&id, 1, dl, sizeof dl) != ZL_EINVAL;
+        n = zl_gs1_to_dl(&id, attrs, dl, sizeof dl);
         must(n > 0 && (size_t)n == strlen(dl));
         must(zl_gs1_parse(dl, (size_t)n, &back, &err) == 0);
-        must(zl_gs1_to_dl(&back, 1, dl2, sizeof dl2) == n);
+        must(zl_gs1_to_dl(&back, attrs, dl2, sizeof dl2) == n);
         must(strcmp(dl, dl2) == 0);
 
-        n = zl_gs1_to_element_string_raw(&id, es, sizeof es);
+        /* behind ]C1, so that all digits are not read as a bare key */
+        memcpy(es, "]C1", 3);
+        n = zl_gs1_to_element_string_raw(&id, es + 3, sizeof es - 3);
         must(n > 0);
-        must(zl_gs1_parse(es, (size_t)n, &back, &err) == 0);
-        zl_gs1_to_dl(&back, 1, dl2, sizeof dl2);
+        must(zl_gs1_parse(es, (size_t)n + 3, &back, &err) == 0);
+        zl_gs1_to_dl(&back, attrs, dl2, sizeof dl2);
         must(strcmp(dl, dl2) == 0);
         must(zl_gs1_to_element_string(&id, es, sizeof es) > 0);
 

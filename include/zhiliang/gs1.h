@@ -47,6 +47,8 @@ enum zl_gs1_scheme {
     ZL_GS1_CPI_CLASS,  /* class: (8010) without serial (idpat:cpi) */
     ZL_GS1_GDTI_CLASS, /* class: (253) without serial (idpat:gdti) */
     ZL_GS1_SGCN_CLASS, /* class: (255) without serial (idpat:sgcn) */
+    ZL_GS1_GMN,        /* (8013) global model number: no EPC URN */
+    ZL_GS1_PAYTO,      /* (415)[+(8020)] pay-to GLN, payment slip: no EPC */
 };
 
 #define ZL_GS1_MAX_AIS 8
@@ -72,23 +74,32 @@ struct zl_gs1_id {
  * attributes; the Digital Link 1.0 short names gtin, lot, ser... too), or
  * an element string (bracketed "(01)..(10).." or raw scanner data with
  * FNC1 as GS (0x1D), optionally after a "]C1", "]e0", "]d2", "]Q3" or
- * "]J1" symbology identifier). Verifies check digits, lengths, character
- * sets, dates, qualifier order, AIs that need a key ((21) without (01)...)
- * and the company prefix split. Returns 0, or ZL_ESYNTAX / ZL_EINVAL /
- * ZL_ECHECK / ZL_EUNSUPPORTED / ZL_ELIMIT (more than ZL_GS1_MAX_AIS AIs)
- * with err saying why: err->rule names the rule broken ("bad check digit in
- * AI (01): expected 2, got 3"), err->value the offending value (err may be
+ * "]J1" symbology identifier), a Digital Link URI after "]Q1", "]d1" or
+ * "]J0", a bare GTIN (8, 12, 13 or 14 digits with a valid check digit, or
+ * after "]E0"/"]E4"), or 18 digits of an SSCC that read as nothing else.
+ * Verifies every AI against GS1's Barcode Syntax Dictionary (lengths,
+ * character sets, the dictionary's content checks: check digits, dates,
+ * ISO country and currency codes...), its req= and ex= rules ((21) without
+ * (01), (01) with (02)...), qualifier order, the strict Digital Link rules
+ * of docs/gs1.md, and the company prefix split. Returns 0, or ZL_ESYNTAX /
+ * ZL_EINVAL / ZL_ECHECK / ZL_EUNSUPPORTED / ZL_ELIMIT (more than ZL_GS1_MAX_AIS
+ * AIs) with err saying why: err->rule names the rule broken ("bad check digit
+ * in AI (01): expected 2, got 3"), err->value the offending value (err may be
  * NULL). Never reads past s[len-1]; allocates nothing. */
 int zl_gs1_parse(const char *s, size_t len, struct zl_gs1_id *id,
                  struct zl_error *err);
 
 /* Canonical Digital Link: "https://id.gs1.org/01/09506000134352/10/ABC".
  * Every key qualifier that id holds, in the order GS1 Digital Link
- * prescribes; data attributes are left out unless with_attrs. Values are
+ * prescribes; data attributes are left out unless with_attrs. With
+ * with_attrs, an id holding an attribute that GS1's Barcode Syntax
+ * Dictionary does not allow in a Digital Link (no "?" flag, e.g. (8200),
+ * (8020) beside (415)) has no Digital Link: ZL_EINVAL. Values are
  * percent-encoded as DL requires (! " # % & ( ) * + , / : < > ? and anything
  * outside the GS1 character sets; ' ; = stay literal, as in the CBV 2.0
  * reference event hash generator).
- * Returns bytes written (excluding NUL) or ZL_ELIMIT if cap is too small. */
+ * Returns bytes written (excluding NUL), ZL_ELIMIT if cap is too small or
+ * ZL_EINVAL (above). */
 int zl_gs1_to_dl(const struct zl_gs1_id *id, int with_attrs, char *out,
                  size_t cap);
 

@@ -8,6 +8,12 @@
  * are ignored. The short names of Digital Link 1.0/1.1 (gtin, lot, ser...)
  * are accepted because EPCIS documents in the wild still use them.
  *
+ * Which AIs are keys, their qualifier chains and which AIs may be data
+ * attributes come from GS1's Barcode Syntax Dictionary (dlpkey and the "?"
+ * flag). Strict by default, as GS1's syntax engine (docs/gs1.md has the
+ * reasons): a GTIN in 14 digits, no trailing slash, each AI once, no raw
+ * character that a URI must percent-encode, no '+' in a query value.
+ *
  * Finding the primary key: the first segment that names a primary key and
  * leaves an even number of segments (key/value, qualifier/value...) wins;
  * if it fails to parse, later candidates are tried, and when none parses the
@@ -75,22 +81,44 @@ static int seg_ai(const struct seg *g, char ai[5])
     return 0;
 }
 
+/* 1 if id already holds ai, as key, qualifier or attribute. */
+static int has_ai(const struct zl_gs1_id *id, const char *ai)
+{
+    size_t i;
+
+    for (i = 0; i < id->n_attrs; i++)
+        if (!strcmp(id->attrs[i].ai, ai))
+            return 1;
+    return gs1_find_ai(id, ai) >= 0;
+}
+
 static int add_value(struct zl_gs1_id *id, int attr, const char *ai,
                      const struct seg *v, struct zl_error *err)
 {
     char buf[128];
-    int n = gs1_pct_decode(v->p, v->n, buf, sizeof buf, err);
+    int n;
 
+    /* Each AI at most once in a Digital Link URI: GS1's syntax engine
+     * rejects a repeat even with the same value, and a URI has one
+     * canonical form. */
+    if (has_ai(id, ai))
+        return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
+                             "AI (%s) appears twice in the Digital Link URI",
+                             ai);
+    n = gs1_pct_decode(v->p, v->n, buf, sizeof buf, err);
     if (n < 0)
         return n;
-    /* Digital Link accepts GTIN-8, -12 and -13 and pads them to 14. */
-    if (!attr && !strcmp(ai, "01") && (n == 8 || n == 12 || n == 13) &&
-        is_digits(buf, (size_t)n)) {
-        char pad[16];
-        memset(pad, '0', 14 - (size_t)n);
-        memcpy(pad + 14 - n, buf, (size_t)n);
-        return gs1_add_ai(id, attr, ai, strlen(ai), pad, 14, err);
-    }
+    /* The URI syntax writes a GTIN in 14 digits; GTIN-8, -12 and -13 are
+     * padded with zeros (GS1 Digital Link: URI Syntax 1.2+, and the
+     * default of GS1's syntax engine, whose option for zero-suppressed
+     * GTINs calls them non-standard). */
+    if (!strcmp(ai, "01") && (n == 8 || n == 12 || n == 13) &&
+        is_digits(buf, (size_t)n))
+        return zl_error_setf(err, ZL_EINVAL, NULL, buf,
+                             "zero-suppressed GTIN: a Digital Link URI "
+                             "writes the GTIN in 14 digits "
+                             "(%.*s%s)",
+                             14 - n, "000000", buf);
     return gs1_add_ai(id, attr, ai, strlen(ai), buf, (size_t)n, err);
 }
 
@@ -153,12 +181,17 @@ static int parse_query(const char *p, size_t n, struct zl_gs1_id *id,
                        struct zl_error *err)
 {
     size_t i = 0;
+    int path_group = 0;
 
+    /* The chain the path chose (01: 22,10,21 or 235). */
+    if (id->n_ais > 1)
+        gs1_qualifier_rank(id->ais[0].ai, id->ais[1].ai, &path_group);
     while (i < n) {
         size_t start = i, eq = (size_t)-1;
         struct seg v;
         char ai[5];
-        int rc;
+        int rc, group = 0;
+        const struct ai_def *d;
 
         while (i < n && p[i] != '&') {
             if (p[i] == '=' && eq == (size_t)-1)
@@ -167,20 +200,37 @@ static int parse_query(const char *p, size_t n, struct zl_gs1_id *id,
         }
         if (eq != (size_t)-1 && is_digits(p + start, eq - start)) {
             size_t an = eq - start;
-            if (an < 2 || an > 4 || !ai_find(p + start, an))
+            if (an < 2 || an > 4 || !(d = ai_find(p + start, an)))
                 return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
                                      "unknown AI '%.*s'",
                                      (int)(an > 8 ? 8 : an), p + start);
             memcpy(ai, p + start, an);
             ai[an] = '\0';
-            if (gs1_qualifier_rank(id->ais[0].ai, ai, NULL))
+            /* A key qualifier of the path's chain goes in the path; one of
+             * another chain (10 after /235/) is a data attribute, as in
+             * GS1's syntax engine. */
+            if (gs1_qualifier_rank(id->ais[0].ai, ai, &group) &&
+                (!path_group || group == path_group))
                 return zl_error_setf(
                     err, ZL_EINVAL, NULL, NULL,
                     "AI (%s) is a key qualifier of (%s): it belongs in the "
                     "path",
                     ai, id->ais[0].ai);
+            if (!d->dlattr && !has_ai(id, ai))
+                return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
+                                     "AI (%s) is not a Digital Link data "
+                                     "attribute (GS1 Barcode Syntax "
+                                     "Dictionary)",
+                                     ai);
             v.p = p + eq + 1;
             v.n = i - eq - 1;
+            /* In a query string '+' means a space (HTML form encoding),
+             * which no AI allows: write %2B for a plus sign. */
+            if (memchr(v.p, '+', v.n))
+                return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
+                                     "'+' in the value of AI (%s) means a "
+                                     "space in a query string; write %%2B",
+                                     ai);
             rc = add_value(id, 1, ai, &v, err);
             if (rc < 0)
                 return rc;
@@ -190,15 +240,29 @@ static int parse_query(const char *p, size_t n, struct zl_gs1_id *id,
     return 0;
 }
 
+/* Characters a URI may carry unencoded (RFC 3986 section 2: unreserved,
+ * reserved and '%'); anything else must be percent-encoded. */
+static int uri_char(int c)
+{
+    /* In ASCII: ! then # to ; contiguous, =, ? to [ , ], _, a-z, ~. */
+    return c == '!' || (c >= '#' && c <= ';') || c == '=' ||
+           (c >= '?' && c <= '[') || c == ']' || c == '_' ||
+           (c >= 'a' && c <= 'z') || c == '~';
+}
+
 int gs1_parse_dl(const char *s, size_t len, struct zl_gs1_id *id, int *claims,
                  struct zl_error *err)
 {
     struct seg segs[MAX_SEGS];
     struct zl_error first;
     size_t i, nseg = 0, pos, path_end, qstart = 0, qend = 0;
-    int have_first = 0, rc;
+    int have_first = 0, rc, trailing = 0;
+    size_t bad_char;
 
     memset(&first, 0, sizeof first);
+    for (bad_char = 0; bad_char < len; bad_char++)
+        if (!uri_char((unsigned char)s[bad_char]))
+            break;
     pos = (size_t)((const char *)memchr(s, ':', len) - s) + 3;
     if (pos > len)
         return zl_error_set(err, ZL_ESYNTAX, NULL, "URI has no host", s, len);
@@ -227,8 +291,10 @@ int gs1_parse_dl(const char *s, size_t len, struct zl_gs1_id *id, int *claims,
         segs[nseg].n = i - st;
         nseg++;
     }
-    if (nseg > 0 && segs[nseg - 1].n == 0)
-        nseg--; /* trailing slash */
+    if (nseg > 0 && segs[nseg - 1].n == 0) {
+        nseg--; /* trailing slash: an error once the URI claims a key */
+        trailing = 1;
+    }
 
     for (i = 0; i < nseg; i++) {
         char ai[5];
@@ -250,6 +316,19 @@ int gs1_parse_dl(const char *s, size_t len, struct zl_gs1_id *id, int *claims,
             continue;
         }
         rc = parse_path_from(segs, nseg, i, id, have_first ? NULL : &first);
+        if (rc == 0 && (bad_char < len || trailing)) {
+            memset(id, 0, sizeof *id);
+            *claims = 1;
+            if (trailing)
+                return zl_error_set(err, ZL_ESYNTAX, NULL,
+                                    "a Digital Link URI does not end in '/'", s,
+                                    len);
+            return zl_error_setf(
+                err, ZL_ESYNTAX, NULL, NULL,
+                "bad character 0x%02X in URI: it must be percent-encoded "
+                "(RFC 3986 section 2)",
+                (unsigned)(unsigned char)s[bad_char]);
+        }
         if (rc == 0) {
             rc = parse_query(s + qstart, qend - qstart, id, err);
             return rc < 0 ? rc : gs1_check_requires(id, err);
@@ -296,6 +375,7 @@ int zl_gs1_to_dl(const struct zl_gs1_id *id, int with_attrs, char *out,
 {
     struct gs1_out o;
     size_t i;
+    int first = 1;
 
     out_init(&o, out, cap);
     if (!id->n_ais)
@@ -307,9 +387,19 @@ int zl_gs1_to_dl(const struct zl_gs1_id *id, int with_attrs, char *out,
         out_chr(&o, '/');
         put_enc(&o, id->ais[i].value, 0);
     }
+    /* Only the dictionary's Digital Link data attributes ("?") can be
+     * written; an id with others has no Digital Link with attributes
+     * (leaving them out could break a req= rule of those kept). */
+    for (i = 0; with_attrs && i < id->n_attrs; i++) {
+        const struct ai_def *d =
+            ai_find(id->attrs[i].ai, strlen(id->attrs[i].ai));
+        if (!d || !d->dlattr)
+            return ZL_EINVAL;
+    }
     if (with_attrs)
         for (i = 0; i < id->n_attrs; i++) {
-            out_chr(&o, i == 0 ? '?' : '&');
+            out_chr(&o, first ? '?' : '&');
+            first = 0;
             out_str(&o, id->attrs[i].ai);
             out_chr(&o, '=');
             put_enc(&o, id->attrs[i].value, 1);

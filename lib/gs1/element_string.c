@@ -6,20 +6,22 @@
  * GS (0x1D) and may be preceded by a symbology identifier (]C1 GS1-128,
  * ]e0 GS1 DataBar, ]d2 GS1 DataMatrix, ]Q3 GS1 QR Code, ]J1 GS1 DotCode).
  *
- * Raw data needs the AI table to know where a value ends: AIs whose first
- * two digits are in the predefined-length table have no FNC1 after them;
- * all others end at GS or at the end of data. In bracketed input a '('
+ * Raw data needs the AI table to know where a value ends: AIs with the
+ * dictionary's "*" flag (predefined length) have no FNC1 after them; all
+ * others end at GS or at the end of data. In bracketed input a '('
  * inside a value (CS82 allows it) is taken literally unless it opens an
  * AI, i.e. 2 to 4 digits and ')': "(21)A(B)(10)X" has serial "A(B)".
  *
  * Element strings have no order, so the primary key is the first key AI
  * found, its key qualifiers are sorted into Digital Link order, and every
- * other AI becomes a data attribute.
+ * other AI becomes a data attribute. Then the dictionary's ex= and req=
+ * rules are checked over all of them.
  */
 #include "gs1_int.h"
 
 #include "zhiliang/error.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define GS     0x1D
@@ -159,6 +161,7 @@ int gs1_parse_es(const char *s, size_t len, struct zl_gs1_id *id,
                  struct zl_error *err)
 {
     struct es_item items[MAX_ES];
+    unsigned char used[MAX_ES];
     size_t n = 0, i, j, key = (size_t)-1;
     int rc, group = 0;
     const char *orig = s;
@@ -210,39 +213,43 @@ int gs1_parse_es(const char *s, size_t len, struct zl_gs1_id *id,
         if (gs1_is_primary_key(items[i].ai))
             key = i;
     if (key == (size_t)-1) {
-        rc = zl_error_set(
-            err, ZL_EINVAL, NULL,
-            "missing primary key: no "
-            "GS1 key AI (00, 01, 253, 255, 401, 402, 414, 417, 8003, 8004, "
-            "8006, 8010, 8017, 8018) in the element string",
-            orig, olen);
+        char keys[160];
+        size_t k, o = 0;
+
+        for (k = 0; k < gs1_ai_count && o + 8 < sizeof keys; k++)
+            if (gs1_ai_table[k].dlpkey)
+                o += (size_t)snprintf(keys + o, sizeof keys - o, "%s%s",
+                                      o ? ", " : "", gs1_ai_table[k].ai);
+        rc = zl_error_setf(err, ZL_EINVAL, NULL, NULL,
+                           "missing primary key: no GS1 key AI (%s) in the "
+                           "element string",
+                           keys);
         goto fail;
     }
     rc = gs1_add_ai(id, 0, items[key].ai, strlen(items[key].ai), items[key].v,
                     items[key].n, err);
     if (rc < 0)
         goto fail;
-    /* Qualifiers in rank order, then the rest as attributes. */
-    for (j = 1; j <= 3; j++)
+    /* Qualifiers in rank order, then the rest as attributes. A qualifier
+     * of another chain than the first one found (10 beside 235) is a data
+     * attribute, as it would be in a Digital Link; the dictionary's ex=
+     * rules then refuse the pairs that cannot meet ((21) with (235)). */
+    memset(used, 0, sizeof used);
+    used[key] = 1;
+    for (j = 1; j <= ZL_GS1_MAX_AIS; j++)
         for (i = 0; i < n; i++) {
             int g = 0, r = gs1_qualifier_rank(items[key].ai, items[i].ai, &g);
-            if (i == key || r != (int)j)
+            if (used[i] || r != (int)j || (group && g != group))
                 continue;
-            if (group && g != group) {
-                rc = zl_error_setf(
-                    err, ZL_EINVAL, NULL, NULL,
-                    "key qualifier (%s) cannot be combined with (%s)",
-                    items[i].ai, id->ais[1].ai);
-                goto fail;
-            }
             group = g;
+            used[i] = 1;
             rc = gs1_add_ai(id, 0, items[i].ai, strlen(items[i].ai), items[i].v,
                             items[i].n, err);
             if (rc < 0)
                 goto fail;
         }
     for (i = 0; i < n; i++) {
-        if (i == key || gs1_qualifier_rank(items[key].ai, items[i].ai, NULL))
+        if (used[i])
             continue;
         rc = gs1_add_ai(id, 1, items[i].ai, strlen(items[i].ai), items[i].v,
                         items[i].n, err);

@@ -42,6 +42,8 @@ static const char *const scheme_names[] = {
     [ZL_GS1_CPI_CLASS] = "cpi-class",
     [ZL_GS1_GDTI_CLASS] = "gdti-class",
     [ZL_GS1_SGCN_CLASS] = "sgcn-class",
+    [ZL_GS1_GMN] = "gmn",
+    [ZL_GS1_PAYTO] = "payto",
 };
 
 const char *zl_gs1_scheme_name(enum zl_gs1_scheme s)
@@ -52,44 +54,40 @@ const char *zl_gs1_scheme_name(enum zl_gs1_scheme s)
     return scheme_names[s];
 }
 
-static const char *const primary_keys[] = {
-    "00",  "01",   "253",  "255",  "401",  "402",  "414",
-    "417", "8003", "8004", "8006", "8010", "8017", "8018",
-};
-
 int gs1_is_primary_key(const char *ai)
 {
-    size_t i;
+    const struct ai_def *d = ai_find(ai, strlen(ai));
 
-    for (i = 0; i < sizeof primary_keys / sizeof primary_keys[0]; i++)
-        if (strcmp(ai, primary_keys[i]) == 0)
-            return 1;
-    return 0;
+    return d && d->dlpkey;
 }
 
-/* Key qualifier chains of GS1 Digital Link: each qualifier is optional but
- * they come in this order; 01 has two alternative chains. */
-static const struct {
-    const char *key, *qual;
-    int rank, group;
-} qual_table[] = {
-    {"01", "22", 1, 1},     {"01", "10", 2, 1},     {"01", "21", 3, 1},
-    {"01", "235", 1, 2},    {"8006", "22", 1, 1},   {"8006", "10", 2, 1},
-    {"8006", "21", 3, 1},   {"414", "254", 1, 1},   {"8010", "8011", 1, 1},
-    {"8017", "8019", 1, 1}, {"8018", "8019", 1, 1},
-};
-
+/* Qualifier chains come from the dictionary's dlpkey attribute: "22,10,21|
+ * 235" is two alternative chains, each optional but ordered. */
 int gs1_qualifier_rank(const char *key, const char *qual, int *group)
 {
-    size_t i;
+    const struct ai_def *d = ai_find(key, strlen(key));
+    const char *p;
+    size_t ql = strlen(qual);
+    int g = 1, rank = 1;
 
-    for (i = 0; i < sizeof qual_table / sizeof qual_table[0]; i++)
-        if (strcmp(key, qual_table[i].key) == 0 &&
-            strcmp(qual, qual_table[i].qual) == 0) {
+    if (!d || !d->dlpkey)
+        return 0;
+    for (p = d->dlpkey; *p;) {
+        size_t k = strcspn(p, ",|");
+        if (k == ql && !memcmp(p, qual, ql)) {
             if (group)
-                *group = qual_table[i].group;
-            return qual_table[i].rank;
+                *group = g;
+            return rank;
         }
+        p += k;
+        if (*p == '|') {
+            g++;
+            rank = 0;
+        }
+        if (*p)
+            p++;
+        rank++;
+    }
     return 0;
 }
 
@@ -140,6 +138,10 @@ void gs1_classify(struct zl_gs1_id *id)
         s = gs1_find_ai(id, "21") >= 0 ? ZL_GS1_ITIP : ZL_GS1_ITIP_CLASS;
     else if (!strcmp(k, "8010"))
         s = gs1_find_ai(id, "8011") >= 0 ? ZL_GS1_CPI : ZL_GS1_CPI_CLASS;
+    else if (!strcmp(k, "8013"))
+        s = ZL_GS1_GMN;
+    else if (!strcmp(k, "415"))
+        s = ZL_GS1_PAYTO;
     id->scheme = s;
     id->is_class = s == ZL_GS1_LGTIN || s == ZL_GS1_GTIN ||
                    s == ZL_GS1_GRAI_CLASS || s == ZL_GS1_ITIP_CLASS ||
@@ -193,56 +195,142 @@ int gs1_add_ai(struct zl_gs1_id *id, int attr, const char *ai, size_t ailen,
     return 0;
 }
 
-/* AIs that qualify a key and mean nothing without one (the "req" rules of
- * the GS1 Barcode Syntax Dictionary, for the AIs Zhiliang sees). */
-static const struct {
-    const char *ai, *keys[5];
-} requires_table[] = {
-    {"21", {"01", "03", "8006", NULL}},
-    {"22", {"01", "8006", NULL}},
-    {"10", {"01", "02", "03", "8006", "8026"}},
-    {"235", {"01", NULL}},
-    {"254", {"414", NULL}},
-    {"8011", {"8010", NULL}},
-    {"8019", {"8017", "8018", NULL}},
-    {"250", {"01", "8006", NULL}},
-    {"251", {"01", "8006", NULL}},
-};
+/* Every AI of an id, key and qualifiers first. */
+static const struct zl_gs1_ai *nth_ai(const struct zl_gs1_id *id, size_t i)
+{
+    return i < id->n_ais ? &id->ais[i] : &id->attrs[i - id->n_ais];
+}
+
+/* A dictionary pattern: an AI, or digits with 'n' for any digit ("31nn"). */
+static int pat_match(const char *pat, size_t pn, const char *ai)
+{
+    size_t i;
+
+    if (strlen(ai) != pn)
+        return 0;
+    for (i = 0; i < pn; i++)
+        if (pat[i] != ai[i] && !(pat[i] == 'n' && ai[i] >= '0' && ai[i] <= '9'))
+            return 0;
+    return 1;
+}
+
+/* Index of the first AI of id matching pattern, other than skip; -1. */
+static int find_pat(const struct zl_gs1_id *id, const char *pat, size_t pn,
+                    size_t skip)
+{
+    size_t i;
+
+    for (i = 0; i < id->n_ais + id->n_attrs; i++)
+        if (i != skip && pat_match(pat, pn, nth_ai(id, i)->ai))
+            return (int)i;
+    return -1;
+}
+
+/* "01,03,8006" -> "(01), (03) or (8006)"; "01+21" -> "(01) with (21)". */
+static void describe_alts(char *out, size_t cap, const char *p, size_t n)
+{
+    struct gs1_out o;
+    size_t i, alts = 1, seen = 0;
+
+    for (i = 0; i < n; i++)
+        alts += p[i] == ',';
+    out_init(&o, out, cap);
+    out_chr(&o, '(');
+    for (i = 0; i < n; i++) {
+        if (p[i] == ',') {
+            seen++;
+            out_str(&o, seen + 1 == alts ? ") or (" : "), (");
+        } else if (p[i] == '+') {
+            out_str(&o, ") with (");
+        } else {
+            out_chr(&o, p[i]);
+        }
+    }
+    out_chr(&o, ')');
+    if (out_done(&o) < 0 && cap)
+        snprintf(out, cap, "%.*s", (int)n, p);
+}
+
+/* One req= group "01+21,02,35nn": any alternative whose '+' parts are all
+ * present. */
+static int req_met(const struct zl_gs1_id *id, const char *p, size_t n)
+{
+    size_t a = 0;
+
+    while (a < n) {
+        size_t e = a, q;
+        int all = 1;
+
+        while (e < n && p[e] != ',')
+            e++;
+        for (q = a; q < e;) {
+            size_t k = q;
+            while (k < e && p[k] != '+')
+                k++;
+            if (find_pat(id, p + q, k - q, (size_t)-1) < 0)
+                all = 0;
+            q = k + 1;
+        }
+        if (all)
+            return 1;
+        a = e + 1;
+    }
+    return 0;
+}
 
 int gs1_check_requires(const struct zl_gs1_id *id, struct zl_error *err)
 {
-    size_t i, r, k;
+    size_t i, total = id->n_ais + id->n_attrs;
+    char list[96];
 
-    for (i = 0; i < id->n_attrs; i++)
-        for (r = 0; r < sizeof requires_table / sizeof requires_table[0]; r++) {
-            const char *const *keys = requires_table[r].keys;
-            char list[64];
-            size_t o = 0;
-            int found = 0;
+    /* ex= over every AI first, then req=, as GS1's syntax engine does, so
+     * that a forbidden pair is named as such even when a requisite is
+     * missing too. "An AI is not exclusive of itself even if it matches a
+     * pattern" (the dictionary's header). */
+    for (i = 0; i < total; i++) {
+        const struct zl_gs1_ai *a = nth_ai(id, i);
+        const struct ai_def *d = ai_find(a->ai, strlen(a->ai));
+        const char *p;
 
-            if (strcmp(id->attrs[i].ai, requires_table[r].ai) != 0)
-                continue;
-            for (k = 0; k < 5 && keys[k]; k++) {
-                const char *sep = k == 0                       ? ""
-                                  : (k + 1 < 5 && keys[k + 1]) ? ", "
-                                                               : " or ";
-                size_t a;
+        for (p = d ? d->ex : NULL; p && *p;) {
+            size_t k = strcspn(p, ",");
+            int j = find_pat(id, p, k, i);
 
-                if (!strcmp(id->ais[0].ai, keys[k]))
-                    found = 1;
-                for (a = 0; a < id->n_attrs; a++)
-                    if (!strcmp(id->attrs[a].ai, keys[k]))
-                        found = 1;
-                o += (size_t)snprintf(list + o, sizeof list - o, "%s(%s)", sep,
-                                      keys[k]);
-            }
-            if (!found)
-                return zl_error_setf(
-                    err, ZL_EINVAL, NULL, id->attrs[i].value,
-                    "missing key: AI (%s) is only valid with %s, not with "
-                    "(%s)",
-                    id->attrs[i].ai, list, id->ais[0].ai);
+            if (j >= 0)
+                return zl_error_setf(err, ZL_EINVAL, NULL, a->value,
+                                     "invalid pair: AI (%s) cannot be used "
+                                     "with (%s)",
+                                     a->ai, nth_ai(id, (size_t)j)->ai);
+            p += k;
+            if (*p)
+                p++;
         }
+    }
+    for (i = 0; i < total; i++) {
+        const struct zl_gs1_ai *a = nth_ai(id, i);
+        const struct ai_def *d = ai_find(a->ai, strlen(a->ai));
+        const char *p;
+
+        for (p = d ? d->req : NULL; p && *p;) {
+            size_t k = strcspn(p, " ");
+
+            if (!req_met(id, p, k)) {
+                describe_alts(list, sizeof list, p, k);
+                if (id->n_ais)
+                    return zl_error_setf(err, ZL_EINVAL, NULL, a->value,
+                                         "missing key: AI (%s) is only valid "
+                                         "with %s, not with (%s)",
+                                         a->ai, list, id->ais[0].ai);
+                return zl_error_setf(err, ZL_EINVAL, NULL, a->value,
+                                     "missing key: AI (%s) is only valid "
+                                     "with %s",
+                                     a->ai, list);
+            }
+            p += k;
+            if (*p)
+                p++;
+        }
+    }
     return 0;
 }
 
@@ -262,11 +350,113 @@ int gs1_ieq_prefix(const char *s, size_t len, const char *p)
     return 1;
 }
 
-static int parse_syntax(const char *s, size_t len, struct zl_gs1_id *id,
-                        int *claims, struct zl_error *err)
+static int all_digits(const char *s, size_t n)
 {
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return n > 0;
+}
+
+/* A bare key as printed under a barcode or typed by hand: 8, 12, 13 or 14
+ * digits with a valid GTIN check digit are a GTIN (what EAN/UPC carry);
+ * 18 digits with a valid check digit are an SSCC only when no other
+ * reading exists (a raw element string such as (8004)+14 digits, or a
+ * unified social credit code of 18 digits), so that nothing accepted
+ * before changes meaning.
+ * Returns 1 and fills id when taken, 0 when not a bare key, <0 on error. */
+static int parse_bare(const char *s, size_t len, struct zl_gs1_id *id,
+                      struct zl_error *err)
+{
+    char v[20];
+    struct zl_gs1_id alt;
+    int rc;
+
+    if (!all_digits(s, len))
+        return 0;
+    if (len == 8 || len == 12 || len == 13 || len == 14) {
+        if (zl_gs1_check_digit(s, len - 1) != s[len - 1] - '0')
+            return 0;
+        memset(v, '0', 14 - len);
+        memcpy(v + 14 - len, s, len);
+        rc = gs1_add_ai(id, 0, "01", 2, v, 14, err);
+        if (rc < 0)
+            return rc;
+        gs1_classify(id);
+        return 1;
+    }
+    if (len != 18 || zl_gs1_check_digit(s, 17) != s[17] - '0')
+        return 0;
+    /* Another reading keeps its meaning: a raw element string (as before
+     * bare keys were read) or a unified social credit code (zhiliang id
+     * tries those next). */
+    memset(&alt, 0, sizeof alt);
+    if (gs1_parse_es(s, len, &alt, NULL) == 0 ||
+        zl_uscc_validate(s, len, NULL) == 0)
+        return 0;
+    rc = gs1_add_ai(id, 0, "00", 2, s, len, err);
+    if (rc < 0)
+        return rc;
+    gs1_classify(id);
+    return 1;
+}
+
+/* Symbology identifiers (ISO/IEC 15424) of carriers that hold a GS1
+ * Digital Link URI as plain data: QR Code, Data Matrix, DotCode. */
+static int dl_carrier(const char *s, size_t len)
+{
+    return len >= 3 && (!memcmp(s, "]Q1", 3) || !memcmp(s, "]d1", 3) ||
+                        !memcmp(s, "]J0", 3));
+}
+
+static int parse_syntax(const char *s, size_t len, struct zl_gs1_id *id,
+                        int *claims, int bare, struct zl_error *err)
+{
+    int rc;
+
     memset(id, 0, sizeof *id);
     *claims = 0;
+    if (dl_carrier(s, len)) {
+        s += 3;
+        len -= 3;
+        if (!gs1_ieq_prefix(s, len, "http://") &&
+            !gs1_ieq_prefix(s, len, "https://"))
+            return zl_error_set(err, ZL_EUNSUPPORTED, NULL,
+                                "]Q1, ]d1 and ]J0 carry GS1 data only as a "
+                                "Digital Link URI (http:// or https://)",
+                                s, len);
+        *claims = 1;
+        rc = gs1_parse_dl(s, len, id, claims, err);
+        if (rc < 0 && err && !err->value[0])
+            zl_error_set(err, rc, NULL, err->rule, s, len);
+        return rc;
+    }
+    /* EAN-13 / UPC-A (]E0) and EAN-8 (]E4) carry a bare GTIN. */
+    if (len >= 3 && (!memcmp(s, "]E0", 3) || !memcmp(s, "]E4", 3))) {
+        size_t want = s[2] == '0' ? 13 : 8;
+        *claims = 1;
+        if (len - 3 == want && all_digits(s + 3, want)) {
+            rc = parse_bare(s + 3, want, id, err);
+            if (rc != 0)
+                return rc < 0 ? rc : 0;
+            return zl_error_setf(err, ZL_ECHECK, NULL, NULL,
+                                 "bad check digit in GTIN-%zu: expected %d, "
+                                 "got %c",
+                                 want, zl_gs1_check_digit(s + 3, want - 1),
+                                 s[3 + want - 1]);
+        }
+        return zl_error_setf(err, ZL_EINVAL, NULL, NULL,
+                             "%.3s carries %zu digits", s, want);
+    }
+    if (bare) {
+        rc = parse_bare(s, len, id, err);
+        if (rc != 0) {
+            *claims = 1;
+            return rc < 0 ? rc : 0;
+        }
+    }
     if (gs1_ieq_prefix(s, len, "urn:epc:")) {
         *claims = 1;
         return gs1_parse_urn(s, len, id, err);
@@ -288,13 +478,13 @@ static int parse_syntax(const char *s, size_t len, struct zl_gs1_id *id,
 /* Parse, and name the whole input as the value when the rule broken has
  * no narrower one. */
 static int parse_any(const char *s, size_t len, struct zl_gs1_id *id,
-                     int *claims, struct zl_error *err)
+                     int *claims, int bare, struct zl_error *err)
 {
     int rc;
 
     if (err)
         err->value[0] = '\0';
-    rc = parse_syntax(s, len, id, claims, err);
+    rc = parse_syntax(s, len, id, claims, bare, err);
     if (rc < 0 && err && !err->value[0]) {
         size_t k = len < sizeof err->value - 1 ? len : sizeof err->value - 1;
         memcpy(err->value, s, k);
@@ -311,7 +501,7 @@ int zl_gs1_parse(const char *s, size_t len, struct zl_gs1_id *id,
 
     if (!id)
         id = &tmp;
-    return parse_any(s, len, id, &claims, err);
+    return parse_any(s, len, id, &claims, 1, err);
 }
 
 void out_init(struct gs1_out *o, char *p, size_t cap)
@@ -423,7 +613,9 @@ int zl_gs1_canonical(const char *s, size_t len, char *out, size_t cap,
     struct gs1_out o;
     int claims = 0, rc;
 
-    rc = parse_any(s, len, &id, &claims, err);
+    /* No bare keys here: an EPCIS field holds a URI, and 13 digits in one
+     * are not read as a GTIN. */
+    rc = parse_any(s, len, &id, &claims, 0, err);
     if (rc < 0) {
         if (claims)
             return rc;

@@ -13,20 +13,67 @@
 
 #include <stddef.h>
 
-/* One row of the AI table (GS1 General Specifications, section 3.2).
- * format is the GS1 Syntax Dictionary notation, components joined by '+':
- * N digits, X GS1 AI encodable character set 82, Y character set 39
- * (# - / 0-9 A-Z); "N14" fixed, "X..20" 1 to 20, "X0..17" 0 to 17; flags
- * after a component: 'k' check digit (mod 10) over it, 'd' date YYMMDD,
- * 't' date and time YYMMDDHHMM, 'z' first digit must be 0. */
+/* The AI table is generated at build time from GS1's Barcode Syntax
+ * Dictionary (data/gs1/gs1-syntax-dictionary.txt) by
+ * tools/gen_gs1_tables.py, which refuses a dictionary beyond these limits
+ * (today's has at most 5 components per AI and 3 linters per component). */
+#define AI_MAX_COMPS 8
+#define AI_MAX_LINTS 4
+
+/* One component of an AI's value, as the dictionary writes it ("N3,iso3166",
+ * "[N..12]"): type N digits, X GS1 AI encodable character set 82, Y
+ * character set 39 (# - / 0-9 A-Z), Z base64url; a length range; optional
+ * components ("[...]") may be left out once the data is exhausted. lint
+ * holds indexes + 1 into gs1_lint_names, 0 = none. */
+struct ai_comp {
+    char type;
+    unsigned char min, max;
+    unsigned char opt;
+    unsigned char lint[AI_MAX_LINTS];
+};
+
+/* One row of the AI table: pre is the dictionary's flag "*" (predefined
+ * length: a scanner sends no FNC1 after it), dlattr its flag "?" (allowed
+ * as a Digital Link data attribute). req, ex and dlpkey are the
+ * dictionary's attributes as written: req "01+21,02 37" is one group per
+ * req= (space separated), each satisfied by any comma alternative whose
+ * '+'-joined AIs are all present; ex "255,37" lists AIs or patterns ('n' =
+ * any digit) that must not appear; dlpkey is NULL for a non-key, "" for a
+ * key without qualifiers, "22,10,21|235" for ordered qualifier chains. */
 struct ai_def {
-    char ai[5];         /* "01", "310" for the 310n family */
-    unsigned char fam;  /* 1: ai is three digits + a decimal digit n */
-    unsigned char nmax; /* largest n for a family */
-    unsigned char pre;  /* 1: predefined length, no FNC1 after it */
-    const char *format;
+    char ai[5];
+    unsigned char pre;
+    unsigned char dlattr;
+    unsigned char ncomp;
+    struct ai_comp comp[AI_MAX_COMPS];
+    const char *req;
+    const char *ex;
+    const char *dlpkey;
     const char *title;
 };
+
+/* Generated tables (gs1_tables.c), sorted by AI / by numeric code. */
+extern const struct ai_def gs1_ai_table[];
+extern const size_t gs1_ai_count;
+/* Row + 1 of each 2-, 3- and 4-digit AI, indexed by its number; 0 = none. */
+extern const unsigned short gs1_ai_index2[100];
+extern const unsigned short gs1_ai_index3[1000];
+extern const unsigned short gs1_ai_index4[10000];
+extern const char *const gs1_lint_names[];
+extern const size_t gs1_lint_count;
+extern const char gs1_iso3166[][6]; /* "156CN" */
+extern const size_t gs1_iso3166_count;
+extern const char gs1_iso4217[][7]; /* "156CNY" */
+extern const size_t gs1_iso4217_count;
+
+/* Run the dictionary linter `name` over s[0..n): 0 if the content is
+ * valid, ZL_EINVAL / ZL_ECHECK with err naming the AI, or ZL_EUNSUPPORTED
+ * for a linter the library does not implement. For tests and the AI
+ * checker. */
+int gs1_lint(const char *name, const char *ai, const char *s, size_t n,
+             struct zl_error *err);
+/* 1 if the linter name is implemented. */
+int gs1_lint_known(const char *name);
 
 /* Look up the AI at the start of s (n bytes available). On success returns
  * the row and sets *ai_len to the AI's digit count; NULL if no AI matches. */
@@ -50,15 +97,15 @@ int gs1_ieq_prefix(const char *s, size_t len, const char *p);
 int gs1_cs82(int c);
 int gs1_cs39(int c);
 
-/* Primary keys and their qualifier chains (GS1 Digital Link 1.2 §4). */
+/* Primary keys and their qualifier chains (the dictionary's dlpkey). */
 int gs1_is_primary_key(const char *ai);
 /* Rank (1..) of qual in key's chain and its group (alternative chains, as
  * 01: 22,10,21 or 235); 0 if qual is not a qualifier of key. */
 int gs1_qualifier_rank(const char *key, const char *qual, int *group);
 /* Set id->scheme and is_class from its key and qualifiers. */
 void gs1_classify(struct zl_gs1_id *id);
-/* Data attributes that need a key the id lacks ((21) with (00)...):
- * ZL_EINVAL naming the keys it needs. */
+/* The dictionary's req= and ex= rules over every AI of the id (key,
+ * qualifiers and attributes): ZL_EINVAL naming the rule broken. */
 int gs1_check_requires(const struct zl_gs1_id *id, struct zl_error *err);
 /* Index of AI in id->ais, or -1. */
 int gs1_find_ai(const struct zl_gs1_id *id, const char *ai);

@@ -47,6 +47,22 @@ check many 1 "invalid:" urn:epc:id:sscc:0614141.1234567890 "(01)09506000134353"
 check bad_len 2 "--gcp-len takes a number from 6 to 12" --gcp-len 13 x
 check no_code 2 "usage: zhiliang id" --json
 check help 0 "usage: zhiliang id" --help
+# bare keys and scanner input (docs/gs1.md)
+check bare_gtin13 0 "Digital Link:       https://id.gs1.org/01/06940277700019" 6940277700019
+check bare_gtin13_canon 0 '"canonical":"https://id.gs1.org/01/06940277700019"' --json 6940277700019
+check bare_gtin8 0 "element string:     (01)00000096385074" 96385074
+check bare_gtin12 0 "element string:     (01)00036000291452" 036000291452
+check bare_gtin14 0 "scheme:             gtin" 09506000134352
+check bare_gtin_bad 1 "invalid: unknown AI '6940'" 6940277700018
+check bare_sscc 0 "scheme:             sscc" 106141412345678908
+check uscc_digits_still 0 "scheme:                  uscc" 914403001922038216
+check scan_q1 0 "https://id.gs1.org/01/09506000134352/10/ABC" "]Q1https://example.com/01/09506000134352/10/ABC"
+check scan_e0 0 "(01)06940277700019" "]E06940277700019"
+check dl_zero_suppressed 1 "zero-suppressed GTIN" https://id.gs1.org/01/6940277700019
+check pair_01_02 1 "invalid pair: AI (02) cannot be used with (01)" "(01)09506000134352(02)09506000134352"
+check new_ai_7040 0 "(8004)9520123ABC(7040)1ABC" "(8004)9520123ABC(7040)1ABC"
+check gmn_key 0 "https://id.gs1.org/8013/1987654Ad4X4bL5ttr2310c2K" "(8013)1987654Ad4X4bL5ttr2310c2K"
+check ginc_zero 1 "bad key in AI (401)" "(401)0"
 
 echo "id_cli: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -16,8 +16,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "gs1/gs1_int.h"
 #include "zhiliang/gs1.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,17 +350,26 @@ static void test_digital_link(void **state)
     assert_string_equal(out, "010950600013435210ABC\x1d"
                              "17201231");
 
-    /* GTIN-8, -12, -13 padded to 14 digits */
-    assert_int_equal(parse("https://id.gs1.org/01/96385074", &id, &e), 0);
-    assert_string_equal(id.ais[0].value, "00000096385074");
-    assert_int_equal(parse("https://id.gs1.org/01/036000291452", &id, &e), 0);
-    assert_string_equal(id.ais[0].value, "00036000291452");
+    /* GTIN-8, -12, -13 are written in 14 digits in a Digital Link URI
+     * (strict default, as GS1's syntax engine) */
+    assert_int_equal(parse("https://id.gs1.org/01/96385074", &id, &e),
+                     ZL_EINVAL);
+    assert_string_equal(e.rule, "zero-suppressed GTIN: a Digital Link URI "
+                                "writes the GTIN in 14 digits "
+                                "(00000096385074)");
+    assert_int_equal(parse("https://id.gs1.org/01/036000291452", &id, &e),
+                     ZL_EINVAL);
     assert_int_equal(parse("https://id.gs1.org/01/4006381333931/21/x", &id, &e),
-                     0);
-    assert_string_equal(id.ais[0].value, "04006381333931");
-    /* trailing slash, fragment, http */
-    assert_int_equal(parse("http://a.b/01/09506000134352/#frag", &id, &e), 0);
+                     ZL_EINVAL);
+    assert_int_equal(
+        parse("https://id.gs1.org/01/04006381333931/21/x", &id, &e), 0);
+    /* fragment, http; a trailing slash is refused (GS1's syntax engine:
+     * "can't end in slash") */
+    assert_int_equal(parse("http://a.b/01/09506000134352#frag", &id, &e), 0);
     assert_int_equal(id.scheme, ZL_GS1_GTIN);
+    assert_int_equal(parse("http://a.b/01/09506000134352/#frag", &id, &e),
+                     ZL_ESYNTAX);
+    assert_string_equal(e.rule, "a Digital Link URI does not end in '/'");
     /* percent-decoding of values */
     assert_int_equal(
         parse("https://x.y/01/09506000134352/21/A%2FB%20", &id, &e),
@@ -388,10 +399,14 @@ static void test_digital_link(void **state)
     assert_int_equal(parse("https://x.y/8010/0614141ABC/8011/12", &id, &e), 0);
     assert_int_equal(id.scheme, ZL_GS1_CPI);
     assert_int_equal(
-        parse("https://x.y/8006/040123451234560102/22/A/10/B/21/C", &id, &e),
-        0);
+        parse("https://x.y/8006/040123451234560102/10/B/21/C", &id, &e), 0);
     assert_int_equal(id.scheme, ZL_GS1_ITIP);
-    assert_int_equal(id.n_ais, 4);
+    assert_int_equal(id.n_ais, 3);
+    /* The dictionary lists (22) as a qualifier of (8006) but (22) req=01:
+     * its own req= rule wins. */
+    assert_int_equal(
+        parse("https://x.y/8006/040123451234560102/22/A/10/B/21/C", &id, &e),
+        ZL_EINVAL);
     /* errors say why */
     assert_int_equal(parse("https://x.y/01/09506000134353", &id, &e),
                      ZL_ECHECK);
@@ -411,12 +426,20 @@ static void test_digital_link(void **state)
     assert_int_equal(
         parse("https://x.y/01/09506000134352?17=201231&17=201230", &id, &e),
         ZL_EINVAL);
-    assert_string_equal(e.rule, "AI (17) appears twice with different values");
+    assert_string_equal(e.rule,
+                        "AI (17) appears twice in the Digital Link URI");
+    assert_int_equal(parse("https://x.y/00/106141412345678908?10=A&02="
+                           "10614141073464&37=12",
+                           &id, &e),
+                     0);
+    assert_int_equal(id.n_attrs, 3);
+    /* the dictionary: (02) req=37 */
     assert_int_equal(parse("https://x.y/00/106141412345678908?10=A&02="
                            "10614141073464",
                            &id, &e),
-                     0);
-    assert_int_equal(id.n_attrs, 2);
+                     ZL_EINVAL);
+    assert_string_equal(e.rule, "missing key: AI (02) is only valid with "
+                                "(37), not with (00)");
     assert_int_equal(parse("https://x.y/01/09506000134352?17=201399", &id, &e),
                      ZL_EINVAL);
     assert_non_null(strstr(e.rule, "bad date in AI (17)"));
@@ -502,7 +525,7 @@ static void test_element_strings(void **state)
         "21123",
         "]J1(01)09506000134352(21)123(10)ABC",
         "https://id.gs1.org/01/09506000134352/10/ABC/21/123",
-        "https://id.gs1.org/gtin/9506000134352/lot/ABC/ser/123",
+        "https://id.gs1.org/gtin/09506000134352/lot/ABC/ser/123",
     };
     size_t i;
     (void)state;
@@ -566,6 +589,10 @@ static void test_element_strings(void **state)
         parse("(00)106141412345678908(01)10614141073464(21)1", &id, &e), 0);
     assert_int_equal(parse("https://a.b/417/9999999999994?254=1", &id, &e),
                      ZL_EINVAL);
+    /* (254) has no "?" flag in the dictionary: never a data attribute */
+    assert_string_equal(e.rule, "AI (254) is not a Digital Link data "
+                                "attribute (GS1 Barcode Syntax Dictionary)");
+    assert_int_equal(parse("(417)9999999999994(254)1", &id, &e), ZL_EINVAL);
     assert_string_equal(e.rule, "missing key: AI (254) is only valid with "
                                 "(414), not with (417)");
     assert_int_equal(parse("(01)09506000134352(10)A\xc3\xa9", &id, &e),
@@ -577,7 +604,7 @@ static void test_element_strings(void **state)
                            &id, &e),
                      ZL_EUNSUPPORTED);
     assert_int_equal(parse("(8003)10614141123452400", &id, &e), ZL_EINVAL);
-    assert_string_equal(e.rule, "AI (8003) must begin with the digit 0");
+    assert_string_equal(e.rule, "bad value in AI (8003): must be zero");
     assert_int_equal(parse("(8010)0614141abc", &id, &e), ZL_EINVAL);
     assert_non_null(strstr(e.rule, "character set 39"));
     assert_int_equal(parse("(00)106141412345678909", &id, &e), ZL_ECHECK);
@@ -585,7 +612,7 @@ static void test_element_strings(void **state)
                                 "got 9");
     assert_int_equal(parse("(01)09506000134352(7003)2512312460", &id, &e),
                      ZL_EINVAL);
-    assert_string_equal(e.rule, "bad date in AI (7003): hour must be 00 to 23");
+    assert_string_equal(e.rule, "bad time in AI (7003): hour must be 00 to 23");
     assert_int_equal(parse("(01)09506000134352(17)250229", &id, &e), ZL_EINVAL);
     assert_int_equal(parse("(01)09506000134352(17)240229", &id, &e), 0);
     assert_int_equal(parse("(01)09506000134352(17)241200", &id, &e), 0);
@@ -691,10 +718,12 @@ static void test_random_round_trip(void **state)
             !strcmp(sch, "lgtin") || !strcmp(sch, "itip")) {
             rdigits(ref, (size_t)(13 - L));
             rserial(ser, raw, !strcmp(sch, "upui") ? 28 : 20);
-            if (!strcmp(sch, "itip"))
+            if (!strcmp(sch, "itip")) {
+                /* piece/total: 1 <= piece <= total (linter pieceoftotal) */
+                unsigned tot = 1 + rnd(99), pc = 1 + rnd(tot);
                 snprintf(urn, sizeof urn, "urn:epc:id:itip:%s.%s.%02u.%02u.%s",
-                         gcp, ref, rnd(100), rnd(100), ser);
-            else
+                         gcp, ref, pc, tot, ser);
+            } else
                 snprintf(urn, sizeof urn, "urn:epc:%s:%s:%s.%s.%s",
                          sch[0] == 'l' ? "class" : "id", sch, gcp, ref, ser);
         } else if (!strcmp(sch, "sscc") || !strcmp(sch, "gsrn") ||
@@ -721,6 +750,8 @@ static void test_random_round_trip(void **state)
             }
             ser[u] = '\0';
             rdigits(raw, 1 + rnd(12));
+            if (raw[0] == '0') /* CPID serial: linter nozeroprefix */
+                raw[0] = '1';
             snprintf(urn, sizeof urn, "urn:epc:id:cpi:%s.%s.%s", gcp, ser, raw);
         } else { /* sgln grai gdti sgcn */
             rdigits(ref, (size_t)(12 - L));
@@ -749,6 +780,12 @@ static void test_random_round_trip(void **state)
             fail_msg("%s -> %s: %s (value: %s)", urn, es, e.rule, e.value);
         assert_true(zl_gs1_to_element_string_raw(&id2, es_raw, sizeof es_raw) >
                     0);
+        /* all digits of a GTIN's or SSCC's length would be read as a bare
+         * key: a scanner's symbology identifier says it is AI data */
+        if (strspn(es_raw, "0123456789") == strlen(es_raw)) {
+            memmove(es_raw + 3, es_raw, strlen(es_raw) + 1);
+            memcpy(es_raw, "]C1", 3);
+        }
         if (parse(es_raw, &id2, &e) < 0)
             fail_msg("%s -> raw: %s (value: %s)", urn, e.rule, e.value);
         assert_true(zl_gs1_to_urn(&id2, L, out, sizeof out) > 0);
@@ -830,6 +867,729 @@ static void test_uscc(void **state)
     assert_non_null(strstr(e.rule, "province"));
 }
 
+/* ---- the AI table against GS1's Barcode Syntax Dictionary ----
+ * An independent reading of data/gs1/gs1-syntax-dictionary.txt (C here,
+ * Python in the generator), compared entry by entry with the table the
+ * library was built with. */
+
+#define DICT ZL_SOURCE_ROOT "/data/gs1/gs1-syntax-dictionary.txt"
+#define GSE  ZL_SOURCE_ROOT "/tests/conformance/gs1-syntax-engine/"
+
+/* Linters the dictionary names that the library does not implement
+ * (docs/gs1.md says why). */
+static const char *const not_implemented[] = {"couponcode", "couponposoffer",
+                                              "packagetype"};
+
+static int is_not_implemented(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof not_implemented / sizeof not_implemented[0]; i++)
+        if (!strcmp(name, not_implemented[i]))
+            return 1;
+    return 0;
+}
+
+struct dict_comp {
+    char type;
+    unsigned min, max;
+    int opt;
+    char lints[4][24];
+    int nl;
+};
+
+/* Check one dictionary line's parts against the table row for ai. */
+static void check_entry(const char *ai, const char *flags,
+                        const struct dict_comp *dc, int nc, const char *req,
+                        const char *ex, const char *dlpkey, int has_dlpkey,
+                        const char *title)
+{
+    const struct ai_def *d = ai_find(ai, strlen(ai));
+    int i, j;
+
+    if (!d)
+        fail_msg("AI (%s) of the dictionary is not in the table", ai);
+    assert_int_equal(d->pre, strchr(flags, '*') != NULL);
+    assert_int_equal(d->dlattr, strchr(flags, '?') != NULL);
+    if (d->ncomp != nc)
+        fail_msg("AI (%s): %d components, dictionary %d", ai, d->ncomp, nc);
+    for (i = 0; i < nc; i++) {
+        const struct ai_comp *c = &d->comp[i];
+        if (c->type != dc[i].type || c->min != dc[i].min ||
+            c->max != dc[i].max || c->opt != dc[i].opt)
+            fail_msg("AI (%s) component %d differs", ai, i + 1);
+        for (j = 0; j < dc[i].nl; j++) {
+            assert_true(c->lint[j] != 0);
+            assert_string_equal(gs1_lint_names[c->lint[j] - 1], dc[i].lints[j]);
+            if (!gs1_lint_known(dc[i].lints[j]) &&
+                !is_not_implemented(dc[i].lints[j]))
+                fail_msg("linter '%s' (AI %s) neither implemented nor "
+                         "listed as not implemented",
+                         dc[i].lints[j], ai);
+        }
+        if (j < AI_MAX_LINTS)
+            assert_int_equal(c->lint[j], 0);
+    }
+    if (req[0])
+        assert_string_equal(d->req ? d->req : "(none)", req);
+    else
+        assert_null(d->req);
+    if (ex[0])
+        assert_string_equal(d->ex ? d->ex : "(none)", ex);
+    else
+        assert_null(d->ex);
+    if (has_dlpkey)
+        assert_string_equal(d->dlpkey ? d->dlpkey : "(none)", dlpkey);
+    else
+        assert_null(d->dlpkey);
+    assert_string_equal(d->title, title);
+    assert_int_equal(gs1_is_primary_key(ai), has_dlpkey);
+}
+
+static void test_dictionary_table(void **state)
+{
+    FILE *f = fopen(DICT, "r");
+    char line[512];
+    size_t entries = 0, lines = 0;
+
+    (void)state;
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f)) {
+        char *p = line, *hash, *tok, *save = NULL;
+        char title[128] = "", flags[16] = "", req[128] = "", ex[128] = "";
+        char dlpkey[64] = "", first[16];
+        struct dict_comp dc[8];
+        int nc = 0, has_dlpkey = 0, lo, hi, k, width;
+
+        line[strcspn(line, "\n")] = '\0';
+        while (*p == ' ')
+            p++;
+        if (!*p || *p == '#')
+            continue;
+        if ((hash = strchr(p, '#'))) {
+            char *t = hash + 1, *e;
+            while (*t == ' ')
+                t++;
+            e = t + strlen(t);
+            while (e > t && e[-1] == ' ')
+                e--;
+            snprintf(title, sizeof title, "%.*s", (int)(e - t), t);
+            *hash = '\0';
+        }
+        tok = strtok_r(p, " \t", &save);
+        snprintf(first, sizeof first, "%s", tok);
+        tok = strtok_r(NULL, " \t", &save);
+        if (tok && !isalpha((unsigned char)tok[0]) && tok[0] != '[') {
+            snprintf(flags, sizeof flags, "%s", tok);
+            tok = strtok_r(NULL, " \t", &save);
+        }
+        for (; tok; tok = strtok_r(NULL, " \t", &save)) {
+            if (!strncmp(tok, "req=", 4)) {
+                size_t o = strlen(req);
+                snprintf(req + o, sizeof req - o, "%s%s", o ? " " : "",
+                         tok + 4);
+            } else if (!strncmp(tok, "ex=", 3)) {
+                size_t o = strlen(ex);
+                snprintf(ex + o, sizeof ex - o, "%s%s", o ? "," : "", tok + 3);
+            } else if (!strncmp(tok, "dlpkey", 6)) {
+                has_dlpkey = 1;
+                snprintf(dlpkey, sizeof dlpkey, "%s",
+                         tok[6] == '=' ? tok + 7 : "");
+            } else {
+                struct dict_comp *c = &dc[nc++];
+                char *q = tok, *comma;
+                assert_true(nc <= 8);
+                memset(c, 0, sizeof *c);
+                if (*q == '[') {
+                    c->opt = 1;
+                    q++;
+                }
+                c->type = *q++;
+                if (q[0] == '.' && q[1] == '.') {
+                    c->min = 1;
+                    c->max = (unsigned)strtoul(q + 2, &q, 10);
+                } else {
+                    c->min = c->max = (unsigned)strtoul(q, &q, 10);
+                    if (q[0] == '.' && q[1] == '.')
+                        c->max = (unsigned)strtoul(q + 2, &q, 10);
+                }
+                if (*q == ']')
+                    q++;
+                while (*q == ',') {
+                    comma = strchr(q + 1, ',');
+                    snprintf(
+                        c->lints[c->nl], sizeof c->lints[0], "%.*s",
+                        (int)(comma ? (size_t)(comma - q - 1) : strlen(q + 1)),
+                        q + 1);
+                    c->nl++;
+                    q = comma ? comma : q + strlen(q);
+                }
+            }
+        }
+        lines++;
+        width = (int)strcspn(first, "-");
+        lo = atoi(first);
+        hi = first[width] == '-' ? atoi(first + width + 1) : lo;
+        for (k = lo; k <= hi; k++) {
+            char ai[8];
+            snprintf(ai, sizeof ai, "%0*d", width, k);
+            check_entry(ai, flags, dc, nc, req, ex, dlpkey, has_dlpkey, title);
+            entries++;
+        }
+    }
+    fclose(f);
+    /* Every row of the table came from the dictionary, and no more. */
+    assert_int_equal(entries, gs1_ai_count);
+    print_message("dictionary: %zu lines, %zu AIs compared\n", lines, entries);
+    /* AIs the issue named as missing or wrong before the table was
+     * generated. */
+    assert_non_null(ai_find("7040", 4));
+    assert_non_null(ai_find("715", 3));
+    assert_non_null(ai_find("4333", 4));
+    assert_non_null(ai_find("3955", 4));
+    assert_non_null(ai_find("8043", 4));
+    assert_null(ai_find("3944", 4));
+    assert_null(ai_find("3949", 4));
+}
+
+/* Decode the vectors' C-style escapes in place; returns the length. */
+static size_t unescape(char *s)
+{
+    size_t i = 0, o = 0;
+
+    while (s[i]) {
+        if (s[i] == '\\' && s[i + 1] == '\\') {
+            s[o++] = '\\';
+            i += 2;
+        } else if (s[i] == '\\' && s[i + 1] == 'x') {
+            char h[3] = {s[i + 2], s[i + 3], 0};
+            s[o++] = (char)strtoul(h, NULL, 16);
+            i += 4;
+        } else {
+            s[o++] = s[i++];
+        }
+    }
+    s[o] = '\0';
+    return o;
+}
+
+/* The character-set linters of the engine are our component types. */
+static int cset_ok(const char *name, const char *v, size_t n)
+{
+    char type = !strcmp(name, "csetnumeric") ? 'N'
+                : !strcmp(name, "cset39")    ? 'Y'
+                : !strcmp(name, "cset64")    ? 'Z'
+                                             : 'X';
+    struct ai_def d;
+
+    memset(&d, 0, sizeof d);
+    memcpy(d.ai, "99", 3);
+    d.ncomp = 1;
+    d.comp[0].type = type;
+    d.comp[0].min = 0;
+    d.comp[0].max = 255;
+    return ai_check_value(&d, "99", v, n, NULL) == 0;
+}
+
+/* Where we knowingly disagree with the engine's vectors. */
+static const struct {
+    const char *lint, *value, *why;
+} lint_disagree[] = {
+    /* The engine's gcppos tests built with a test-only GCP lookup that
+     * refuses this prefix; without a lookup (its default, and ours) the
+     * prefix passes. */
+    {"gcppos1", "1234567", "test-only GCP lookup"},
+    {"gcppos2", "I1234567", "test-only GCP lookup"},
+    /* ISO 4217 from iso-codes (2026-07): the Bulgarian lev is withdrawn
+     * since Bulgaria adopted the euro on 1 January 2026; the engine's list
+     * still has it. */
+    {"iso4217", "975", "BGN withdrawn"},
+};
+
+static int lint_disagreement(const char *name, const char *v)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof lint_disagree / sizeof lint_disagree[0]; i++)
+        if (!strcmp(name, lint_disagree[i].lint) &&
+            !strcmp(v, lint_disagree[i].value))
+            return 1;
+    return 0;
+}
+
+static void test_lint_vectors(void **state)
+{
+    FILE *f = fopen(GSE "lint_vectors.tsv", "r");
+    char line[2048];
+    size_t total = 0, agree = 0, unimpl = 0, bad = 0;
+
+    (void)state;
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f)) {
+        char *name = line, *res, *val;
+        size_t n;
+        int rc, want;
+
+        line[strcspn(line, "\n")] = '\0';
+        res = strchr(name, '\t');
+        assert_non_null(res);
+        *res++ = '\0';
+        val = strchr(res, '\t');
+        assert_non_null(val);
+        *val++ = '\0';
+        n = unescape(val);
+        want = !strcmp(res, "pass");
+        total++;
+        if (!strncmp(name, "cset", 4)) {
+            rc = cset_ok(name, val, n) ? 0 : ZL_EINVAL;
+        } else {
+            rc = gs1_lint(name, "99", val, n, NULL);
+            if (rc == ZL_EUNSUPPORTED) {
+                assert_true(is_not_implemented(name));
+                unimpl++;
+                continue;
+            }
+        }
+        if ((rc == 0) == want) {
+            agree++;
+        } else if (lint_disagreement(name, val)) {
+            continue;
+        } else {
+            bad++;
+            print_error("lint %s('%s'): engine says %s, we say %d\n", name, val,
+                        res, rc);
+        }
+    }
+    fclose(f);
+    print_message("lint vectors: %zu, %zu agree, %zu of not implemented "
+                  "linters\n",
+                  total, agree, unimpl);
+    assert_int_equal(bad, 0);
+    assert_true(total > 5000);
+}
+
+/* ---- GS1's syntax engine: Digital Link URI parser cases ---- */
+
+/* Where we knowingly disagree with dl_vectors.tsv. */
+static const struct {
+    const char *uri, *why;
+} dl_disagree[] = {
+    /* RFC 3986 section 3.1: "schemes are case-insensitive"; the engine
+     * takes http/HTTP but not HtTp. */
+    {"HtTp://a/b/00/006141411234567890", "scheme case"},
+    /* The Digital Link 1.0 short names (deprecated by URI Syntax 1.2, off
+     * by default in the engine) are read because EPCIS documents, the
+     * CBV 2.0 event hash corpus among them, still use them. */
+    {"https://a/gtin/12312312312333", "short names"},
+};
+
+static void test_dl_vectors(void **state)
+{
+    FILE *f = fopen(GSE "dl_vectors.tsv", "r");
+    char line[2048];
+    size_t total = 0, agree = 0, i;
+
+    (void)state;
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f)) {
+        char *res = line, *uri, *want, raw[512];
+        struct zl_gs1_id id, id2;
+        struct zl_error e;
+        int rc, known = 0;
+        size_t k, o = 0;
+
+        line[strcspn(line, "\n")] = '\0';
+        uri = strchr(res, '\t');
+        assert_non_null(uri);
+        *uri++ = '\0';
+        want = strchr(uri, '\t');
+        assert_non_null(want);
+        *want++ = '\0';
+        unescape(uri);
+        unescape(want);
+        total++;
+        for (i = 0; i < sizeof dl_disagree / sizeof dl_disagree[0]; i++)
+            known |= !strcmp(uri, dl_disagree[i].uri);
+        rc = parse(uri, &id, &e);
+        if (known) {
+            assert_true((rc == 0) != !strcmp(res, "ok"));
+            continue;
+        }
+        if (strcmp(res, "ok") != 0) {
+            if (rc == 0)
+                fail_msg("engine refuses %s, we accept it", uri);
+            agree++;
+            continue;
+        }
+        if (rc < 0)
+            fail_msg("engine accepts %s, we say: %s", uri, e.rule);
+        /* The engine's answer is an element string, '^' for FNC1: read it
+         * with our own element string parser and compare the AIs. */
+        memcpy(raw, "]C1", 3);
+        o = 3;
+        for (k = want[0] == '^'; want[k] && o + 1 < sizeof raw; k++)
+            raw[o++] = want[k] == '^' ? '\x1d' : want[k];
+        raw[o] = '\0';
+        if (parse(raw, &id2, &e) < 0)
+            fail_msg("%s: %s", want, e.rule);
+        assert_int_equal(id.n_ais, id2.n_ais);
+        assert_int_equal(id.n_attrs, id2.n_attrs);
+        for (k = 0; k < id.n_ais; k++) {
+            assert_string_equal(id.ais[k].ai, id2.ais[k].ai);
+            assert_string_equal(id.ais[k].value, id2.ais[k].value);
+        }
+        for (k = 0; k < id.n_attrs; k++) {
+            int j;
+            for (j = 0; j < (int)id2.n_attrs; j++)
+                if (!strcmp(id.attrs[k].ai, id2.attrs[j].ai))
+                    break;
+            assert_true(j < (int)id2.n_attrs);
+            assert_string_equal(id.attrs[k].value, id2.attrs[j].value);
+        }
+        agree++;
+    }
+    fclose(f);
+    print_message("DL vectors: %zu, %zu agree\n", total, agree);
+    assert_int_equal(agree + sizeof dl_disagree / sizeof dl_disagree[0], total);
+}
+
+/* ---- GS1's syntax engine: repeated AIs, ex= and req= on element strings */
+
+/* Split "(01)...(21)..." into id->attrs without any other check, so that
+ * gs1_check_requires sees exactly the engine's AIs (unknown ones too). */
+static void split_bracketed(const char *s, struct zl_gs1_id *id)
+{
+    memset(id, 0, sizeof *id);
+    while (*s == '(') {
+        const char *close = strchr(s, ')'), *next;
+        struct zl_gs1_ai *a;
+        assert_non_null(close);
+        next = strchr(close, '(');
+        if (!next)
+            next = close + strlen(close);
+        assert_true(id->n_attrs < ZL_GS1_MAX_AIS);
+        a = &id->attrs[id->n_attrs++];
+        snprintf(a->ai, sizeof a->ai, "%.*s", (int)(close - s - 1), s + 1);
+        snprintf(a->value, sizeof a->value, "%.*s", (int)(next - close - 1),
+                 close + 1);
+        s = next;
+    }
+}
+
+static void test_rules_vectors(void **state)
+{
+    FILE *f = fopen(GSE "ai_rules_vectors.tsv", "r");
+    char line[1024];
+    size_t total = 0, checked = 0, skipped = 0;
+
+    (void)state;
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f)) {
+        char *kind = line, *res, *data;
+        struct zl_gs1_id id;
+        struct zl_error e;
+        int want, rc;
+
+        line[strcspn(line, "\n")] = '\0';
+        res = strchr(kind, '\t');
+        assert_non_null(res);
+        *res++ = '\0';
+        data = strchr(res, '\t');
+        assert_non_null(data);
+        *data++ = '\0';
+        unescape(data);
+        want = !strcmp(res, "ok");
+        total++;
+        memset(&e, 0, sizeof e);
+        if (!strcmp(kind, "repeats")) {
+            /* through the element string parser, behind a key; the engine
+             * ran these with unknown AIs permitted, which we never do */
+            char buf[512];
+            if (strstr(data, "(89)")) {
+                skipped++;
+                continue;
+            }
+            snprintf(buf, sizeof buf, "(00)106141412345678908%s", data);
+            rc = parse(buf, &id, &e);
+            if ((rc == 0) != want)
+                fail_msg("repeats %s: engine %s, we %d (%s)", data, res, rc,
+                         e.rule);
+        } else {
+            split_bracketed(data, &id);
+            rc = gs1_check_requires(&id, &e);
+            if ((rc == 0) != want)
+                fail_msg("%s %s: engine %s, we %d (%s)", kind, data, res, rc,
+                         e.rule);
+            if (rc < 0)
+                assert_non_null(strstr(e.rule, !strcmp(kind, "mutex")
+                                                   ? "invalid pair"
+                                                   : "missing key"));
+        }
+        checked++;
+    }
+    fclose(f);
+    print_message("rule vectors: %zu, %zu checked, %zu need unknown AIs\n",
+                  total, checked, skipped);
+    assert_true(checked >= 60);
+}
+
+/* ---- content checks through whole AIs, valid and invalid ---- */
+
+static void test_linters_in_ais(void **state)
+{
+    static const struct {
+        const char *in;
+        int rc;
+        const char *rule;
+    } cases[] = {
+        /* iso3166 (422, 423 with optional components) */
+        {"(01)09506000134352(422)156", 0, NULL},
+        {"(01)09506000134352(422)999", ZL_EINVAL,
+         "bad country code in AI (422): not an ISO 3166-1 numeric country "
+         "code"},
+        {"(01)09506000134352(423)156276", 0, NULL},
+        {"(01)09506000134352(423)156276250840826", 0, NULL},
+        {"(01)09506000134352(423)1562", ZL_EINVAL,
+         "wrong length: AI (423) component 2 takes 3 characters, 1 left"},
+        {"(01)09506000134352(425)156000", ZL_EINVAL, NULL},
+        /* iso3166999 (7030) */
+        {"(01)09506000134352(7030)999ABC", 0, NULL},
+        {"(01)09506000134352(7030)998ABC", ZL_EINVAL, NULL},
+        /* iso3166alpha2 (4307) */
+        {"(00)106141412345678908(4307)CN", 0, NULL},
+        {"(00)106141412345678908(4307)XX", ZL_EINVAL, NULL},
+        /* iso4217 (3911) */
+        {"(8020)ABC(415)9520123456788(3911)156123", 0, NULL},
+        {"(8020)ABC(415)9520123456788(3911)000123", ZL_EINVAL,
+         "bad currency code in AI (3911): not an ISO 4217 numeric "
+         "currency code"},
+        /* iban (8007) */
+        {"(415)9520123456788(8020)1(8007)DE91100000000123456789", 0, NULL},
+        {"(415)9520123456788(8020)1(8007)DE91100000000123456788", ZL_ECHECK,
+         NULL},
+        /* yymmd0 / yymmdd (17 day 00; 7006 no day 00) */
+        {"(01)09506000134352(17)260200", 0, NULL},
+        {"(01)09506000134352(7006)260200", ZL_EINVAL, NULL},
+        {"(01)09506000134352(7006)240229", 0, NULL},
+        /* 8008: N6 yymmdd, N2 hh, [N2] mi, [N2] ss */
+        {"(01)09506000134352(8008)26010112", 0, NULL},
+        {"(01)09506000134352(8008)2601011230", 0, NULL},
+        {"(01)09506000134352(8008)260101123059", 0, NULL},
+        {"(01)09506000134352(8008)26010124", ZL_EINVAL,
+         "bad time in AI (8008): hour must be 00 to 23"},
+        {"(01)09506000134352(8008)2601011260", ZL_EINVAL, NULL},
+        {"(01)09506000134352(8008)260101123", ZL_EINVAL, NULL},
+        /* 7007: one date or a range of two */
+        {"(01)09506000134352(7007)260101260131", 0, NULL},
+        {"(01)09506000134352(7007)26010126013", ZL_EINVAL, NULL},
+        {"(01)09506000134352(7007)260101261331", ZL_EINVAL, NULL},
+        /* pieceoftotal (8026 ITIP content, needs 37) */
+        {"(00)106141412345678908(8026)095201234567880102(37)1", 0, NULL},
+        {"(00)106141412345678908(8026)095201234567880302(37)1", ZL_EINVAL,
+         "bad piece/total in AI (8026): piece number exceeds the total"},
+        {"(8006)095201234567880000", ZL_EINVAL, NULL},
+        /* csumalpha: GMN (8013) is a key; MUDI (8014) */
+        {"(8013)1987654Ad4X4bL5ttr2310c2K", 0, NULL},
+        {"(8013)1987654Ad4X4bL5ttr2310cXK", ZL_ECHECK, NULL},
+        {"https://id.gs1.org/8013/1987654Ad4X4bL5ttr2310c2K", 0, NULL},
+        {"https://id.gs1.org/8013/1987654Ad4X4bL5ttr2310c2X", ZL_ECHECK, NULL},
+        {"(01)09506000134352(8014)1987654Ad4X4bL5ttr2310c2K", 0, NULL},
+        /* keys that begin with a GS1 Company Prefix (gcppos1) */
+        {"(401)0", ZL_EINVAL,
+         "bad key in AI (401): too short to begin with a GS1 Company "
+         "Prefix"},
+        {"(401)ABCD1234", ZL_EINVAL, NULL},
+        {"(401)95201234ABC", 0, NULL},
+        {"(8004)0", ZL_EINVAL, NULL},
+        {"(8004)ABC123456", ZL_EINVAL, NULL},
+        {"(8010)0", ZL_EINVAL, NULL},
+        {"(8010)9520123ABC/8011", 0, NULL},
+        /* nozeroprefix (8011) */
+        {"(8010)9520123ABC(8011)12", 0, NULL},
+        {"(8010)9520123ABC(8011)012", ZL_EINVAL, NULL},
+        /* importeridx (7040 with 8004) */
+        {"(8004)9520123ABC(7040)1ABa", 0, NULL},
+        {"(8004)9520123ABC(7040)1AB!", ZL_EINVAL, NULL},
+        /* hyphen (4330) */
+        {"(00)106141412345678908(4330)001234", 0, NULL},
+        {"(00)106141412345678908(4330)001234-", 0, NULL},
+        {"(00)106141412345678908(4330)001234+", ZL_EINVAL, NULL},
+        /* latitude/longitude (4309), yesno (4321), pcenc (4300) */
+        {"(00)106141412345678908(4309)18000000003600000000", 0, NULL},
+        {"(00)106141412345678908(4309)18000000013600000000", ZL_EINVAL, NULL},
+        {"(00)106141412345678908(4321)1", 0, NULL},
+        {"(00)106141412345678908(4321)2", ZL_EINVAL, NULL},
+        {"(00)106141412345678908(4300)A%20B", 0, NULL},
+        {"(00)106141412345678908(4300)A%2", ZL_EINVAL, NULL},
+        /* 8001: nonzero, winding */
+        {"(01)09506000134352(8001)12345678901219", 0, NULL},
+        {"(01)09506000134352(8001)00005678901219", ZL_EINVAL, NULL},
+        {"(01)09506000134352(8001)12345678901259", ZL_EINVAL, NULL},
+        /* not implemented linters refuse, never pass unchecked */
+        {"(01)09506000134352(8110)106141416543213500110000310123196000",
+         ZL_EUNSUPPORTED,
+         "AI (8110): content check 'couponcode' of the GS1 Barcode Syntax "
+         "Dictionary is not implemented"},
+        {"(00)106141412345678908(7041)BX", ZL_EUNSUPPORTED, NULL},
+        /* AIs that do not exist */
+        {"(01)09506000134352(3944)1234", ZL_EINVAL, "unknown AI '3944'"},
+        {"(01)09506000134352(3949)1234", ZL_EINVAL, "unknown AI '3949'"},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct zl_gs1_id id;
+        struct zl_error e;
+        int rc = parse(cases[i].in, &id, &e);
+        if (rc != cases[i].rc)
+            fail_msg("%s: got %d (%s), want %d", cases[i].in, rc, e.rule,
+                     cases[i].rc);
+        if (cases[i].rule)
+            assert_string_equal(e.rule, cases[i].rule);
+    }
+}
+
+/* ---- the dictionary's req= and ex= rules, DL paths ---- */
+
+static void test_requires_excludes(void **state)
+{
+    static const struct {
+        const char *in;
+        int rc;
+        const char *rule;
+    } cases[] = {
+        /* 01 ex=255,37; 02 ex=01,03 req=37; 21 ex=235 */
+        {"(01)09506000134352(02)09506000134352", ZL_EINVAL,
+         "invalid pair: AI (02) cannot be used with (01)"},
+        {"(00)106141412345678908(02)09506000134352", ZL_EINVAL,
+         "missing key: AI (02) is only valid with (37), not with (00)"},
+        {"(00)106141412345678908(02)09506000134352(37)10", 0, NULL},
+        {"(01)09506000134352(37)10", ZL_EINVAL, NULL},
+        {"(01)09506000134352(21)1(235)X", ZL_EINVAL, NULL},
+        /* 3103 and 3102 together: ex=310n (not of itself) */
+        {"(01)09506000134352(3103)000100", 0, NULL},
+        {"(01)09506000134352(3103)000100(3102)000100", ZL_EINVAL, NULL},
+        /* 7004 req=01+10 (an AND group) */
+        {"(01)09506000134352(10)A(7004)12", 0, NULL},
+        {"(01)09506000134352(7004)12", ZL_EINVAL,
+         "missing key: AI (7004) is only valid with (01) with (10), not "
+         "with (01)"},
+        /* 3922 req=01 req=30,31nn,...: both groups */
+        {"(01)09506000134352(3922)1999", ZL_EINVAL, NULL},
+        {"(01)09506000134352(30)5(3922)1999", 0, NULL},
+        /* the same rules on Digital Link URIs */
+        {"https://id.gs1.org/01/09506000134352?02=09506000134352", ZL_EINVAL,
+         NULL},
+        {"https://id.gs1.org/01/09506000134352?3103=000100&3102=000100",
+         ZL_EINVAL, NULL},
+        /* DL paths: qualifier order, chains, which key */
+        {"https://id.gs1.org/01/09506000134352/10/A/22/B", ZL_EINVAL, NULL},
+        {"https://id.gs1.org/01/09506000134352/235/A/21/B", ZL_EINVAL, NULL},
+        {"https://id.gs1.org/414/9520123456788/254/A", 0, NULL},
+        {"https://id.gs1.org/414/9520123456788/7040/1ABC", 0, NULL},
+        {"https://id.gs1.org/414/9520123456788/254/A/7040/1ABC", ZL_EINVAL,
+         NULL},
+        {"https://id.gs1.org/417/9520123456788/7040/1ABC", 0, NULL},
+        {"https://id.gs1.org/8004/9520123ABC/7040/1ABC", 0, NULL},
+        {"https://id.gs1.org/415/9520123456788/8020/INV1", 0, NULL},
+        {"https://id.gs1.org/8018/952012345678901233/8019/1", 0, NULL},
+        {"https://id.gs1.org/253/9520123456788/21/1", ZL_EINVAL, NULL},
+        /* (10) after /235/: a data attribute, as in GS1's syntax engine;
+         * after /21/ or alone it belongs in the path */
+        {"https://id.gs1.org/01/09506000134352/235/X?10=A", 0, NULL},
+        {"https://id.gs1.org/01/09506000134352?10=A", ZL_EINVAL, NULL},
+        {"(01)09506000134352(235)X(10)A", 0, NULL},
+        /* DL strictness: repeats, raw characters, '+' in a query value,
+         * non-attributes in the query */
+        {"https://id.gs1.org/01/09506000134352?99=A&99=A", ZL_EINVAL, NULL},
+        {"https://id.gs1.org/01/09506000134352?01=09506000134352", ZL_EINVAL,
+         NULL},
+        {"https://id.gs1.org/01/09506000134352/10/A<B", ZL_ESYNTAX, NULL},
+        {"https://id.gs1.org/01/09506000134352/10/A B", ZL_EINVAL, NULL},
+        {"https://id.gs1.org/01/09506000134352/10/A+B", 0, NULL},
+        {"https://id.gs1.org/01/09506000134352?99=A+B", ZL_EINVAL, NULL},
+        {"https://id.gs1.org/01/09506000134352?8200=x", ZL_EINVAL,
+         "AI (8200) is not a Digital Link data attribute (GS1 Barcode "
+         "Syntax Dictionary)"},
+        {"https://id.gs1.org/01/09506000134352?99=A%00", ZL_EINVAL, NULL},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct zl_gs1_id id;
+        struct zl_error e;
+        int rc = parse(cases[i].in, &id, &e);
+        if (rc != cases[i].rc)
+            fail_msg("%s: got %d (%s), want %d", cases[i].in, rc, e.rule,
+                     cases[i].rc);
+        if (cases[i].rule)
+            assert_string_equal(e.rule, cases[i].rule);
+    }
+}
+
+/* ---- bare keys and scanner input ---- */
+
+static void test_bare_and_scanner(void **state)
+{
+    struct zl_gs1_id id;
+    struct zl_error e;
+    char out[256];
+
+    (void)state;
+    /* a bare GTIN-13 as printed on Chinese packs, GTIN-8, -12, -14 */
+    assert_int_equal(parse("6940277700019", &id, &e), 0);
+    assert_int_equal(id.scheme, ZL_GS1_GTIN);
+    assert_string_equal(id.ais[0].value, "06940277700019");
+    assert_int_equal(parse("96385074", &id, &e), 0);
+    assert_string_equal(id.ais[0].value, "00000096385074");
+    assert_int_equal(parse("036000291452", &id, &e), 0);
+    assert_string_equal(id.ais[0].value, "00036000291452");
+    assert_int_equal(parse("09506000134352", &id, &e), 0);
+    assert_string_equal(id.ais[0].value, "09506000134352");
+    /* German GTIN-13 starting 401 is a GTIN, not (401) GINC */
+    assert_int_equal(parse("4006381333931", &id, &e), 0);
+    assert_string_equal(id.ais[0].ai, "01");
+    /* bad check digit: not a bare GTIN, read as element string */
+    assert_int_equal(parse("6940277700018", &id, &e), ZL_EINVAL);
+    assert_string_equal(e.rule, "unknown AI '6940'");
+    /* 18 digits: an SSCC only when nothing else reads them */
+    assert_int_equal(parse("106141412345678908", &id, &e), 0);
+    assert_int_equal(id.scheme, ZL_GS1_SSCC);
+    /* (8004) + 14 digits is a raw element string and stays one */
+    assert_int_equal(parse("800495201234567899", &id, &e), 0);
+    assert_string_equal(id.ais[0].ai, "8004");
+    /* EPCIS fields hold URIs: canonical does not take bare digits */
+    assert_true(zl_gs1_canonical("6940277700019", 13, out, sizeof out, &e) < 0);
+    /* ]E0 EAN-13, ]E4 EAN-8 */
+    assert_int_equal(parse("]E06940277700019", &id, &e), 0);
+    assert_string_equal(id.ais[0].value, "06940277700019");
+    assert_int_equal(parse("]E496385074", &id, &e), 0);
+    assert_int_equal(parse("]E06940277700018", &id, &e), ZL_ECHECK);
+    /* ]Q1 QR, ]d1 Data Matrix, ]J0 DotCode carrying a Digital Link */
+    assert_int_equal(
+        parse("]Q1https://id.gs1.org/01/09506000134352/10/ABC", &id, &e), 0);
+    assert_int_equal(id.scheme, ZL_GS1_LGTIN);
+    assert_int_equal(
+        parse("]d1https://example.com/01/09506000134352/21/1", &id, &e), 0);
+    assert_int_equal(id.scheme, ZL_GS1_SGTIN);
+    assert_int_equal(
+        parse("]J0HTTPS://id.gs1.org/00/106141412345678908", &id, &e), 0);
+    assert_int_equal(parse("]Q1hello", &id, &e), ZL_EUNSUPPORTED);
+    assert_int_equal(parse("]Q1https://id.gs1.org/01/09506000134353", &id, &e),
+                     ZL_ECHECK);
+    /* GMN (8013) and pay-to (415) are keys with schemes of their own */
+    assert_int_equal(parse("(8013)1987654Ad4X4bL5ttr2310c2K", &id, &e), 0);
+    assert_string_equal(zl_gs1_scheme_name(id.scheme), "gmn");
+    assert_int_equal(zl_gs1_to_urn(&id, 7, out, sizeof out), ZL_EUNSUPPORTED);
+    assert_int_equal(parse("(415)9520123456788(8020)INV1", &id, &e), 0);
+    assert_string_equal(zl_gs1_scheme_name(id.scheme), "payto");
+    /* element strings behind their identifiers still work */
+    assert_int_equal(parse("]d20109506000134352", &id, &e), 0);
+    assert_int_equal(parse("]Q30109506000134352", &id, &e), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -842,6 +1602,13 @@ int main(void)
         cmocka_unit_test(test_urn_to_urn_needs_split),
         cmocka_unit_test(test_random_round_trip),
         cmocka_unit_test(test_uscc),
+        cmocka_unit_test(test_dictionary_table),
+        cmocka_unit_test(test_lint_vectors),
+        cmocka_unit_test(test_dl_vectors),
+        cmocka_unit_test(test_rules_vectors),
+        cmocka_unit_test(test_linters_in_ais),
+        cmocka_unit_test(test_requires_excludes),
+        cmocka_unit_test(test_bare_and_scanner),
     };
     return cmocka_run_group_tests_name("gs1", tests, NULL, NULL);
 }
