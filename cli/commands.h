@@ -27,5 +27,6 @@ int cmd_reindex(int argc, char **argv);
 int cmd_sampling(int argc, char **argv);
 int cmd_draw(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_spc(int argc, char **argv);
 
 #endif

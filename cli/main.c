@@ -39,6 +39,7 @@ static const struct command commands[] = {
     {"token", cmd_token, "create and revoke API tokens"},
     {"draw", cmd_draw, "verifiable random selection (RFC 3797, log beacon)"},
     {"sampling", cmd_sampling, "GB/T 2828.1 sampling plans and OC curves"},
+    {"spc", cmd_spc, "control charts, capability, gauge R&R, Pareto"},
     {"serve", cmd_serve, "run the HTTP server and public portal"},
     {NULL, NULL, NULL}};
 
