@@ -160,6 +160,20 @@ static int group_stats(struct ctx *c, int need_r, int need_s,
 {
     size_t off = 0;
 
+    if (!c->sz && !need_r && !need_s) {
+        /* individuals: a copy, checked in one sweep */
+        int bad = 0;
+
+        for (size_t i = 0; i < c->ng; i++) {
+            c->gmean[i] = c->v[i];
+            bad |= !isfinite(c->v[i]);
+        }
+        for (size_t i = 0; i < c->ng && bad; i++)
+            if (!isfinite(c->v[i]))
+                return zl_error_setf(err, ZL_EINVAL, "values", NULL,
+                                     "value %zu is not a finite number", i + 1);
+        return 0;
+    }
     for (size_t i = 0; i < c->ng; i++) {
         uint32_t n = gsize(c, i);
         const double *x = c->v + off;
@@ -430,6 +444,14 @@ static int check_input(struct ctx *c, size_t n_values, struct zl_error *err)
 
     if (c->ng == 0)
         return zl_error_setf(err, ZL_EINVAL, "groups", NULL, "no data");
+    if (!c->sz && is_variables(t)) {
+        /* individuals: nothing to check per group (values: group_stats) */
+        if (n_values != c->ng)
+            return zl_error_setf(err, ZL_EINVAL, "sizes", NULL,
+                                 "%zu values for %zu individuals", n_values,
+                                 c->ng);
+        return 0;
+    }
     for (size_t i = 0; i < c->ng; i++) {
         uint32_t n = gsize(c, i);
 
@@ -622,13 +644,13 @@ int zl_spc_chart(const double *values, size_t n_values, const uint32_t *sizes,
             memcpy(c.gmean, values, n_groups * sizeof *values);
         }
     }
-    for (size_t i = 0; i < n_groups; i++)
-        r->excluded[i] = i < from || i >= to;
+    memset(r->excluded, 1, from);
+    memset(r->excluded + to, 1, n_groups - to);
     {
-        double sum_n = 0;
+        double sum_n = sizes ? 0 : (double)n_groups;
 
-        for (size_t i = 0; i < n_groups; i++)
-            sum_n += gsize(&c, i);
+        for (size_t i = 0; i < n_groups && sizes; i++)
+            sum_n += sizes[i];
         r->mean_n = sum_n / n_groups;
     }
     rc = estimate(&c, err);

@@ -168,109 +168,332 @@ static int fire(struct zl_spc_series *s, unsigned rule, int chart, size_t first,
     return 0;
 }
 
+/* Points in the zone among the last k of a history register. */
+static const unsigned char POP5[32] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2,
+                                       3, 2, 3, 3, 4, 1, 2, 2, 3, 2, 3,
+                                       3, 4, 2, 3, 3, 4, 3, 4, 4, 5};
+
+/* The slow path, taken only at a point where some rule fired: record
+ * each rule with the first point of its run or window. */
+static int fire_all(struct zl_spc_series *s, unsigned f, int chart, size_t i,
+                    const size_t run[12], struct zl_spc_violation **v,
+                    size_t *n_v, size_t *cap_v)
+{
+    int rc = 0;
+
+    for (unsigned b = 0; b < 12 && !rc; b++)
+        if (f & (1u << b))
+            rc = fire(s, 1u << b, chart, i + 1 - run[b], i, v, n_v, cap_v);
+    return rc;
+}
+
+/* The reference pass, one point at a time: any series (NaN points,
+ * zones that come and go with a varying sd). */
+static int rules_scalar(struct zl_spc_series *s, unsigned mask, int chart,
+                        struct zl_spc_violation **v, size_t *n_v, size_t *cap_v)
+{
+    /* runs ending at the current point, counted in points (trend and
+     * alternation: in differences) */
+    size_t above = 0, below = 0, up = 0, down = 0, alt = 0, in1 = 0, out1 = 0,
+           seen = 0;
+    /* zone histories: bit 0 is the current point */
+    unsigned h2p = 0, h2m = 0, h1p = 0, h1m = 0;
+    double prev = NAN;
+    int psd = 0;
+    double cl = s->cl[0], lcl = s->lcl[0], ucl = s->ucl[0];
+    double inv = 1 / s->sd[0];
+    int zones = isfinite(inv) && inv > 0, rc = 0;
+
+    for (size_t i = 0; i < s->n && !rc; i++) {
+        double x = s->stat[i], z, d;
+        size_t run[12];
+        unsigned f;
+        int gt, lt, sd, ac;
+
+        if (s->varying) {
+            cl = s->cl[i];
+            lcl = s->lcl[i];
+            ucl = s->ucl[i];
+            inv = 1 / s->sd[i];
+            zones = isfinite(inv) && inv > 0;
+        }
+        if (isnan(x)) {
+            s->flags[i] = 0;
+            above = below = up = down = alt = in1 = out1 = seen = 0;
+            h2p = h2m = h1p = h1m = 0;
+            prev = NAN;
+            psd = 0;
+            continue;
+        }
+        /* branch-free: with in-control data every comparison below is a
+         * coin toss, and mispredicted branches cost more than the rest of
+         * the pass together */
+        gt = x > cl;
+        lt = x < cl;
+        above = (above + 1) & -(size_t)gt;
+        below = (below + 1) & -(size_t)lt;
+        d = x - prev; /* NaN at the first point: no comparison holds */
+        sd = (d > 0) - (d < 0);
+        up = (up + 1) & -(size_t)(sd > 0);
+        down = (down + 1) & -(size_t)(sd < 0);
+        ac = sd != 0 && sd == -psd;
+        alt = ((alt + 1) & -(size_t)ac) | (size_t)(sd != 0 && !ac);
+        psd = sd;
+        prev = x;
+        f = (unsigned)(x > ucl || x < lcl) * (ZL_SPC_NELSON1 | ZL_SPC_WE1);
+        f |= (unsigned)((above | below) >= 9) * ZL_SPC_NELSON2;
+        f |= (unsigned)((above | below) >= 8) * ZL_SPC_WE4;
+        f |= (unsigned)((up | down) >= 5) * ZL_SPC_NELSON3;
+        f |= (unsigned)(alt >= 13) * ZL_SPC_NELSON4;
+        if (zones) {
+            unsigned p2, m2, p1, m1;
+
+            z = (x - cl) * inv;
+            p2 = z > 2;
+            m2 = z < -2;
+            p1 = z > 1;
+            m1 = z < -1;
+            h2p = (h2p << 1 | p2) & 31;
+            h2m = (h2m << 1 | m2) & 31;
+            h1p = (h1p << 1 | p1) & 31;
+            h1m = (h1m << 1 | m1) & 31;
+            seen += seen < 5;
+            in1 = (in1 + 1) & -(size_t)(!p1 & !m1 & (z != 1) & (z != -1));
+            out1 = (out1 + 1) & -(size_t)(p1 | m1);
+            f |= (unsigned)(seen >= 3 && ((p2 & (POP5[h2p & 7] >= 2)) |
+                                          (m2 & (POP5[h2m & 7] >= 2)))) *
+                 (ZL_SPC_NELSON5 | ZL_SPC_WE2);
+            f |= (unsigned)(seen >= 5 && ((p1 & (POP5[h1p] >= 4)) |
+                                          (m1 & (POP5[h1m] >= 4)))) *
+                 (ZL_SPC_NELSON6 | ZL_SPC_WE3);
+            f |= (unsigned)(in1 >= 15) * ZL_SPC_NELSON7;
+            f |= (unsigned)(out1 >= 8) * ZL_SPC_NELSON8;
+        } else {
+            in1 = out1 = seen = 0;
+            h2p = h2m = h1p = h1m = 0;
+        }
+        f &= mask;
+        s->flags[i] = (uint16_t)f;
+        if (!f)
+            continue;
+        run[0] = run[8] = 1;
+        run[1] = run[11] = above | below;
+        run[2] = (up | down) + 1;
+        run[3] = alt + 1;
+        run[4] = run[9] = 3;
+        run[5] = run[10] = 5;
+        run[6] = in1;
+        run[7] = out1;
+        rc = fire_all(s, f, chart, i, run, v, n_v, cap_v);
+    }
+    return rc;
+}
+
+#if defined(__GNUC__)
+/*
+ * The fast pass: 64 points at a time as bit words (bit j = point base +
+ * j). A run rule is an AND of shifted words ("9 in a row above" = the
+ * above-word ANDed with itself shifted by 1..8, the previous word
+ * supplying the bits shifted in), a window rule a few ANDs and ORs; only
+ * at points where something fired does the pass look at single bits, and
+ * the run lengths there (for the violation's first point) come from
+ * counting leading ones. Taken when the series has no NaN past its first
+ * point and zones everywhere or nowhere; rules_scalar otherwise. Checked
+ * point by point against a naive model in test_spc.c.
+ */
+enum { QG, QL, QU, QD, QA, QP2, QM2, QP1, QM1, QIN, QOUT, NQ };
+
+static uint64_t shl(uint64_t w, uint64_t prev, int k)
+{
+    return (w << k) | (prev >> (64 - k));
+}
+
+/* All of the k points ending at each bit. */
+static uint64_t run_and(uint64_t w, uint64_t prev, int k)
+{
+    uint64_t r = w;
+
+    for (int i = 1; i < k; i++)
+        r &= shl(w, prev, i);
+    return r;
+}
+
+/* Length of the run of ones ending at bit j of w; carry: the run at the
+ * end of the previous word. */
+static size_t run_at(uint64_t w, int j, size_t carry)
+{
+    uint64_t m = ~w & (j == 63 ? ~(uint64_t)0 : ((uint64_t)2 << j) - 1);
+
+    if (!m)
+        return (size_t)j + 1 + carry;
+    return (size_t)(j - (63 - __builtin_clzll(m)));
+}
+
+static size_t run_end(uint64_t w, size_t carry)
+{
+    return ~w ? (size_t)__builtin_clzll(~w) : carry + 64;
+}
+
+/* Set bit j of the words for one point. */
+static inline void bits(double x, double cl, double lcl, double ucl, double inv,
+                        int zones, size_t j, double *px, uint64_t *q,
+                        uint64_t *o)
+{
+    double z = (x - cl) * inv;
+
+    *o |= (uint64_t)(x > ucl || x < lcl) << j;
+    q[QG] |= (uint64_t)(x > cl) << j;
+    q[QL] |= (uint64_t)(x < cl) << j;
+    q[QU] |= (uint64_t)(x > *px) << j;
+    q[QD] |= (uint64_t)(x < *px) << j;
+    *px = x;
+    if (zones) {
+        q[QP2] |= (uint64_t)(z > 2) << j;
+        q[QM2] |= (uint64_t)(z < -2) << j;
+        q[QP1] |= (uint64_t)(z > 1) << j;
+        q[QM1] |= (uint64_t)(z < -1) << j;
+        q[QIN] |= (uint64_t)(fabs(z) < 1) << j;
+    }
+}
+
+/* Returns 1 if the series is not for this pass (then the caller runs
+ * rules_scalar, which rewrites every flag). */
+static int rules_words(struct zl_spc_series *s, unsigned mask, int chart,
+                       struct zl_spc_violation **v, size_t *n_v, size_t *cap_v,
+                       int *rc)
+{
+    size_t start = 0, carry[NQ] = {0};
+    uint64_t prev[NQ] = {0};
+    double px = NAN;
+    int zones0;
+
+    *rc = 0;
+    if (s->n && isnan(s->stat[0])) {
+        s->flags[0] = 0;
+        start = 1;
+    }
+    if (start >= s->n)
+        return 1;
+    zones0 = isfinite(1 / ZL_SPC_AT(s, s->sd, start)) &&
+             1 / ZL_SPC_AT(s, s->sd, start) > 0;
+    for (size_t i = start; i < s->n; i++) {
+        double sd = ZL_SPC_AT(s, s->sd, i);
+
+        if (isnan(s->stat[i]) || (isfinite(1 / sd) && 1 / sd > 0) != zones0)
+            return 1;
+        if (!s->varying)
+            break; /* the NaN check of the rest is in the loop below */
+    }
+    for (size_t base = start; base < s->n && !*rc; base += 64) {
+        size_t m = s->n - base < 64 ? s->n - base : 64;
+        uint64_t q[NQ] = {0}, o = 0, f[12], any;
+
+        if (s->varying)
+            for (size_t j = 0; j < m; j++) {
+                size_t i = base + j;
+
+                if (isnan(s->stat[i]))
+                    return 1;
+                bits(s->stat[i], s->cl[i], s->lcl[i], s->ucl[i], 1 / s->sd[i],
+                     zones0, j, &px, q, &o);
+            }
+        else {
+            double cl = s->cl[0], lcl = s->lcl[0], ucl = s->ucl[0];
+            double inv = 1 / s->sd[0];
+            int nan = 0;
+
+            for (size_t j = 0; j < m; j++) {
+                nan |= isnan(s->stat[base + j]);
+                bits(s->stat[base + j], cl, lcl, ucl, inv, zones0, j, &px, q,
+                     &o);
+            }
+            if (nan)
+                return 1;
+        }
+        q[QOUT] = q[QP1] | q[QM1];
+        q[QA] = (q[QU] & shl(q[QD], prev[QD], 1)) |
+                (q[QD] & shl(q[QU], prev[QU], 1));
+        f[0] = f[8] = o;
+        f[1] = run_and(q[QG], prev[QG], 9) | run_and(q[QL], prev[QL], 9);
+        f[11] = run_and(q[QG], prev[QG], 8) | run_and(q[QL], prev[QL], 8);
+        f[2] = run_and(q[QU], prev[QU], 5) | run_and(q[QD], prev[QD], 5);
+        f[3] = run_and(q[QA], prev[QA], 12);
+        f[4] = f[9] =
+            (q[QP2] & (shl(q[QP2], prev[QP2], 1) | shl(q[QP2], prev[QP2], 2))) |
+            (q[QM2] & (shl(q[QM2], prev[QM2], 1) | shl(q[QM2], prev[QM2], 2)));
+        {
+            uint64_t w5 = 0;
+
+            for (int side = QP1; side <= QM1; side++) {
+                uint64_t a = shl(q[side], prev[side], 1);
+                uint64_t b = shl(q[side], prev[side], 2);
+                uint64_t c = shl(q[side], prev[side], 3);
+                uint64_t d = shl(q[side], prev[side], 4);
+
+                w5 |= q[side] &
+                      ((a & b & c) | (a & b & d) | (a & c & d) | (b & c & d));
+            }
+            f[5] = f[10] = w5;
+        }
+        f[6] = run_and(q[QIN], prev[QIN], 15);
+        f[7] = run_and(q[QOUT], prev[QOUT], 8);
+        if (base == start) {
+            /* windows need their points: 3 for 2-of-3, 5 for 4-of-5 */
+            f[4] &= f[9] &= ~(uint64_t)3;
+            f[5] &= f[10] &= ~(uint64_t)15;
+        }
+        any = 0;
+        for (int b = 0; b < 12; b++) {
+            if (!(mask & (1u << b)))
+                f[b] = 0;
+            any |= f[b];
+        }
+        for (size_t j = 0; j < m; j++)
+            s->flags[base + j] = 0;
+        while (any && !*rc) {
+            int j = __builtin_ctzll(any);
+            unsigned fl = 0;
+            size_t run[12], g, l;
+
+            any &= any - 1;
+            for (int b = 0; b < 12; b++)
+                fl |= (unsigned)((f[b] >> j) & 1) << b;
+            s->flags[base + j] = (uint16_t)fl;
+            g = run_at(q[QG], j, carry[QG]);
+            l = run_at(q[QL], j, carry[QL]);
+            run[0] = run[8] = 1;
+            run[1] = run[11] = (q[QG] >> j) & 1 ? g : l;
+            run[2] = ((q[QU] >> j) & 1 ? run_at(q[QU], j, carry[QU])
+                                       : run_at(q[QD], j, carry[QD])) +
+                     1;
+            run[3] = run_at(q[QA], j, carry[QA]) + 2;
+            run[4] = run[9] = 3;
+            run[5] = run[10] = 5;
+            run[6] = run_at(q[QIN], j, carry[QIN]);
+            run[7] = run_at(q[QOUT], j, carry[QOUT]);
+            *rc = fire_all(s, fl, chart, base + j, run, v, n_v, cap_v);
+        }
+        for (int k = 0; k < NQ; k++) {
+            if (m < 64)
+                break; /* the last word: nothing follows */
+            carry[k] = run_end(q[k], carry[k]);
+            prev[k] = q[k];
+        }
+    }
+    return 0;
+}
+#endif
+
 int zl_spc_rules_apply(struct zl_spc_series *s, unsigned mask, int chart,
                        struct zl_spc_violation **v, size_t *n_v, size_t *cap_v)
 {
-    /* runs ending at the previous point */
-    size_t above = 0, below = 0, up = 0, down = 0, alt = 0, in1 = 0, out1 = 0,
-           seen = 0;
-    double prev = NAN, prevdiff = 0, zw[5] = {0};
-    int rc = 0;
+#if defined(__GNUC__)
+    size_t n0 = *n_v;
+    int rc;
 
-    for (size_t i = 0; i < s->n && !rc; i++) {
-        double x = s->stat[i], sd = ZL_SPC_AT(s, s->sd, i), z, d;
-        double cl = ZL_SPC_AT(s, s->cl, i);
-        int zones;
-
-        s->flags[i] = 0;
-        if (isnan(x)) {
-            above = below = up = down = alt = in1 = out1 = seen = 0;
-            prev = NAN;
-            continue;
-        }
-        z = (x - cl) / sd;
-        zones = isfinite(z);
-        if (!zones)
-            z = 0;
-        /* rule 1: the limits themselves */
-        if ((mask & (ZL_SPC_NELSON1 | ZL_SPC_WE1)) &&
-            (x > ZL_SPC_AT(s, s->ucl, i) || x < ZL_SPC_AT(s, s->lcl, i))) {
-            if (mask & ZL_SPC_NELSON1)
-                rc = fire(s, ZL_SPC_NELSON1, chart, i, i, v, n_v, cap_v);
-            if (!rc && (mask & ZL_SPC_WE1))
-                rc = fire(s, ZL_SPC_WE1, chart, i, i, v, n_v, cap_v);
-        }
-        /* runs on one side */
-        above = x > cl ? above + 1 : 0;
-        below = x < cl ? below + 1 : 0;
-        if (!rc && (mask & ZL_SPC_NELSON2) && (above >= 9 || below >= 9))
-            rc = fire(s, ZL_SPC_NELSON2, chart, i + 1 - (above | below), i, v,
-                      n_v, cap_v);
-        if (!rc && (mask & ZL_SPC_WE4) && (above >= 8 || below >= 8))
-            rc = fire(s, ZL_SPC_WE4, chart, i + 1 - (above | below), i, v, n_v,
-                      cap_v);
-        /* trend and alternation: counted in differences */
-        if (!isnan(prev)) {
-            d = x - prev;
-            up = d > 0 ? up + 1 : 0;
-            down = d < 0 ? down + 1 : 0;
-            alt = (d != 0 && prevdiff != 0 && (d > 0) != (prevdiff > 0))
-                      ? alt + 1
-                      : (d != 0);
-            prevdiff = d;
-        } else {
-            up = down = alt = 0;
-            prevdiff = 0;
-        }
-        prev = x;
-        if (!rc && (mask & ZL_SPC_NELSON3) && (up >= 5 || down >= 5))
-            rc = fire(s, ZL_SPC_NELSON3, chart, i - (up | down), i, v, n_v,
-                      cap_v);
-        if (!rc && (mask & ZL_SPC_NELSON4) && alt >= 13)
-            rc = fire(s, ZL_SPC_NELSON4, chart, i - alt, i, v, n_v, cap_v);
-        if (!zones) {
-            in1 = out1 = seen = 0;
-            continue;
-        }
-        /* zone rules on the last five z values */
-        memmove(zw + 1, zw, 4 * sizeof *zw);
-        zw[0] = z;
-        if (seen < 5)
-            seen++;
-        if (!rc && (mask & (ZL_SPC_NELSON5 | ZL_SPC_WE2)) && seen >= 3 &&
-            fabs(z) > 2) {
-            int cnt = 0;
-
-            for (int j = 0; j < 3; j++)
-                cnt += z > 0 ? zw[j] > 2 : zw[j] < -2;
-            if (cnt >= 2) {
-                if (mask & ZL_SPC_NELSON5)
-                    rc =
-                        fire(s, ZL_SPC_NELSON5, chart, i - 2, i, v, n_v, cap_v);
-                if (!rc && (mask & ZL_SPC_WE2))
-                    rc = fire(s, ZL_SPC_WE2, chart, i - 2, i, v, n_v, cap_v);
-            }
-        }
-        if (!rc && (mask & (ZL_SPC_NELSON6 | ZL_SPC_WE3)) && seen >= 5 &&
-            fabs(z) > 1) {
-            int cnt = 0;
-
-            for (int j = 0; j < 5; j++)
-                cnt += z > 0 ? zw[j] > 1 : zw[j] < -1;
-            if (cnt >= 4) {
-                if (mask & ZL_SPC_NELSON6)
-                    rc =
-                        fire(s, ZL_SPC_NELSON6, chart, i - 4, i, v, n_v, cap_v);
-                if (!rc && (mask & ZL_SPC_WE3))
-                    rc = fire(s, ZL_SPC_WE3, chart, i - 4, i, v, n_v, cap_v);
-            }
-        }
-        in1 = fabs(z) < 1 ? in1 + 1 : 0;
-        out1 = fabs(z) > 1 ? out1 + 1 : 0;
-        if (!rc && (mask & ZL_SPC_NELSON7) && in1 >= 15)
-            rc = fire(s, ZL_SPC_NELSON7, chart, i + 1 - in1, i, v, n_v, cap_v);
-        if (!rc && (mask & ZL_SPC_NELSON8) && out1 >= 8)
-            rc = fire(s, ZL_SPC_NELSON8, chart, i + 1 - out1, i, v, n_v, cap_v);
-    }
-    return rc;
+    if (!rules_words(s, mask, chart, v, n_v, cap_v, &rc))
+        return rc;
+    *n_v = n0; /* a NaN met half-way: start again, one point at a time */
+#endif
+    return rules_scalar(s, mask, chart, v, n_v, cap_v);
 }

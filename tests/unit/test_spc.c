@@ -504,6 +504,35 @@ static void test_rules_naive(void **state)
         assert_true(v[k].first <= v[k].last && v[k].last < N);
         assert_true(s.flags[v[k].last] & v[k].rule);
     }
+    /* the word-parallel pass and the point-by-point pass (taken when a
+     * NaN is met: one after the last point) agree on every violation */
+    {
+        double *z2 = malloc((N + 1) * sizeof *z2);
+        struct zl_spc_series s2 = s;
+        struct zl_spc_violation *v2 = NULL;
+        size_t nv2 = 0, cap2 = 0;
+
+        assert_non_null(z2);
+        memcpy(z2, z, N * sizeof *z);
+        z2[N] = NAN;
+        s2.stat = z2;
+        s2.n = N + 1;
+        s2.flags = calloc(N + 1, sizeof *s2.flags);
+        assert_non_null(s2.flags);
+        assert_int_equal(zl_spc_rules_apply(&s2, 0xfff, 0, &v2, &nv2, &cap2),
+                         0);
+        assert_int_equal(nv2, nv);
+        for (size_t k = 0; k < nv; k++) {
+            assert_int_equal(v2[k].rule, v[k].rule);
+            assert_int_equal(v2[k].first, v[k].first);
+            assert_int_equal(v2[k].last, v[k].last);
+        }
+        assert_memory_equal(s2.flags, s.flags, N * sizeof *s.flags);
+        printf("# %zu violations, the same from both passes\n", nv);
+        free(v2);
+        free(s2.flags);
+        free(z2);
+    }
     free(v);
     free(s.flags);
     free(z);
