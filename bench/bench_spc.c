@@ -82,7 +82,7 @@ static void count_flags(const struct zl_spc_result *r, long cnt[8])
 
 static double run(const char *what, const double *x, size_t n,
                   const uint32_t *sizes, size_t ng, enum zl_spc_chart chart,
-                  long cnt[8])
+                  long cnt[8], double *cpu)
 {
     struct zl_spc_opts o = {.chart = chart, .rules = ZL_SPC_RULES_NELSON};
     struct zl_spc_result r;
@@ -113,6 +113,7 @@ static double run(const char *what, const double *x, size_t n,
         }
         zl_spc_result_cleanup(&r);
     }
+    *cpu = best_cpu;
     return best;
 }
 
@@ -146,6 +147,7 @@ static const char R_SCRIPT[] =
     "pnorm(u))^(k - 1), -Inf, Inf, rel.tol = 1e-12)$value)), 0, Inf, "
     "rel.tol = 1e-12)$value - d2(k)^2)\n"
     "K <- c(d2(5), d3(5), d2(2), d3(2))\n"
+    "cpu <- function(t) t[['user.self']] + t[['sys.self']]\n"
     "t1 <- system.time({\n"
     "  m <- matrix(x, nrow = 5); xb <- colMeans(m)\n"
     "  hi <- m[1, ]; lo <- m[1, ]\n"
@@ -155,19 +157,20 @@ static const char R_SCRIPT[] =
     "/ sqrt(5)) +\n"
     "        rules(R, K[1] * sg, K[2] * sg, max(0, (K[1] - 3 * K[2]) * sg), "
     "(K[1] + 3 * K[2]) * sg)\n"
-    "})[['elapsed']]\n"
+    "})\n"
     "t2 <- system.time({\n"
     "  mr <- abs(diff(x)); sg <- mean(mr) / K[3]; cl <- mean(x)\n"
     "  f2 <- rules(x, cl, sg, cl - 3 * sg, cl + 3 * sg) +\n"
     "        rules(mr, K[3] * sg, K[4] * sg, max(0, (K[3] - 3 * K[4]) * sg), "
     "(K[3] + 3 * K[4]) * sg)\n"
-    "})[['elapsed']]\n"
-    "cat('xbar', t1, f1, '\\n'); cat('imr', t2, f2, '\\n')\n";
+    "})\n"
+    "cat('xbar', t1[['elapsed']], cpu(t1), f1, '\\n')\n"
+    "cat('imr', t2[['elapsed']], cpu(t2), f2, '\\n')\n";
 
 /* Run R on the data file; fills its times and counts. 0, or -1 if R is
  * missing or failed. */
 static int run_r(const char *dir, const double *x, size_t n, double t[2],
-                 long cnt[2][8])
+                 double tc[2], long cnt[2][8])
 {
     char data[512], script[512], cmd[1400], line[512];
     FILE *f;
@@ -201,6 +204,7 @@ static int run_r(const char *dir, const double *x, size_t n, double t[2],
         if (k < 0 || !p)
             continue;
         t[k] = strtod(p, &p);
+        tc[k] = strtod(p, &p);
         for (int b = 0; b < 8; b++)
             cnt[k][b] = strtol(p, &p, 10);
         got++;
@@ -216,7 +220,7 @@ int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 10000000;
     const char *dir = argc > 2 ? argv[2] : "/tmp";
-    double *x, t_ours[2], t_r[2];
+    double *x, t_ours[2], t_r[2], c_ours[2], c_r[2];
     uint32_t *sizes;
     long cnt[2][8], rcnt[2][8];
     int have_r;
@@ -232,9 +236,9 @@ int main(int argc, char **argv)
     printf("bench_spc: %zu measurements, all 8 Nelson rules on both charts\n",
            n);
     t_ours[0] = run("X-bar/R, subgroups of 5", x, n, sizes, n / 5,
-                    ZL_SPC_XBAR_R, cnt[0]);
-    t_ours[1] = run("I-MR", x, n, NULL, n, ZL_SPC_IMR, cnt[1]);
-    have_r = !run_r(dir, x, n, t_r, rcnt);
+                    ZL_SPC_XBAR_R, cnt[0], &c_ours[0]);
+    t_ours[1] = run("I-MR", x, n, NULL, n, ZL_SPC_IMR, cnt[1], &c_ours[1]);
+    have_r = !run_r(dir, x, n, t_r, c_r, rcnt);
     for (int k = 0; k < 2; k++) {
         int same = 1;
 
@@ -250,8 +254,10 @@ int main(int argc, char **argv)
         for (int b = 0; b < 8; b++)
             printf(" %ld", rcnt[k][b]);
         printf("  %s\n", same ? "(same)" : "(DIFFERENT)");
-        printf("%s: R %.3f s, zhiliang %.3f s: %.0fx faster\n",
-               k ? "I-MR" : "X-bar/R", t_r[k], t_ours[k], t_r[k] / t_ours[k]);
+        printf("%s: R %.3f s wall, %.3f s CPU; zhiliang %.3f s wall, %.3f s "
+               "CPU: %.0fx faster (wall), %.0fx (CPU)\n",
+               k ? "I-MR" : "X-bar/R", t_r[k], c_r[k], t_ours[k], c_ours[k],
+               t_r[k] / t_ours[k], c_r[k] / c_ours[k]);
     }
     free(x);
     free(sizes);

@@ -28,6 +28,9 @@
 #include <math.h>
 #include <string.h>
 #include <strings.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 static const char *const RULE_NAMES[12] = {
     "nelson1", "nelson2", "nelson3", "nelson4", "nelson5", "nelson6",
@@ -356,6 +359,57 @@ static inline void bits(double x, double cl, double lcl, double ucl, double inv,
     }
 }
 
+#if defined(__SSE2__)
+/* bits() for pairs of points with constant limits and zones: x[-1] must
+ * exist (the point before). Returns how many points it did (m rounded
+ * down to even). */
+static size_t bits_sse2(const double *x, size_t m, double cl, double lcl,
+                        double ucl, double inv, uint64_t *q, uint64_t *o,
+                        int *nan)
+{
+    const __m128d CL = _mm_set1_pd(cl), LCL = _mm_set1_pd(lcl),
+                  UCL = _mm_set1_pd(ucl), INV = _mm_set1_pd(inv),
+                  TWO = _mm_set1_pd(2), MTWO = _mm_set1_pd(-2),
+                  ONE = _mm_set1_pd(1), MONE = _mm_set1_pd(-1),
+                  ABS = _mm_castsi128_pd(_mm_set1_epi64x(INT64_MAX));
+    uint64_t g = 0, l = 0, u = 0, d = 0, p2 = 0, m2 = 0, p1 = 0, m1 = 0,
+             in = 0, out = 0;
+    int bad = 0;
+    size_t j;
+
+    for (j = 0; j + 2 <= m; j += 2) {
+        __m128d X = _mm_loadu_pd(x + j), P = _mm_loadu_pd(x + j - 1);
+        __m128d Z = _mm_mul_pd(_mm_sub_pd(X, CL), INV);
+
+#define BITS(w, v) (w) |= (uint64_t)_mm_movemask_pd(v) << j
+        BITS(out, _mm_or_pd(_mm_cmpgt_pd(X, UCL), _mm_cmplt_pd(X, LCL)));
+        BITS(g, _mm_cmpgt_pd(X, CL));
+        BITS(l, _mm_cmplt_pd(X, CL));
+        BITS(u, _mm_cmpgt_pd(X, P));
+        BITS(d, _mm_cmplt_pd(X, P));
+        BITS(p2, _mm_cmpgt_pd(Z, TWO));
+        BITS(m2, _mm_cmplt_pd(Z, MTWO));
+        BITS(p1, _mm_cmpgt_pd(Z, ONE));
+        BITS(m1, _mm_cmplt_pd(Z, MONE));
+        BITS(in, _mm_cmplt_pd(_mm_and_pd(Z, ABS), ONE));
+#undef BITS
+        bad |= _mm_movemask_pd(_mm_cmpunord_pd(X, X));
+    }
+    *o |= out;
+    q[QG] |= g;
+    q[QL] |= l;
+    q[QU] |= u;
+    q[QD] |= d;
+    q[QP2] |= p2;
+    q[QM2] |= m2;
+    q[QP1] |= p1;
+    q[QM1] |= m1;
+    q[QIN] |= in;
+    *nan |= bad;
+    return j;
+}
+#endif
+
 /* Returns 1 if the series is not for this pass (then the caller runs
  * rules_scalar, which rewrites every flag). */
 static int rules_words(struct zl_spc_series *s, unsigned mask, int chart,
@@ -401,8 +455,16 @@ static int rules_words(struct zl_spc_series *s, unsigned mask, int chart,
             double cl = s->cl[0], lcl = s->lcl[0], ucl = s->ucl[0];
             double inv = 1 / s->sd[0];
             int nan = 0;
+            size_t j = 0;
 
-            for (size_t j = 0; j < m; j++) {
+#if defined(__SSE2__)
+            if (zones0 && base > 0) {
+                j = bits_sse2(s->stat + base, m, cl, lcl, ucl, inv, q, &o,
+                              &nan);
+                px = s->stat[base + j - 1];
+            }
+#endif
+            for (; j < m; j++) {
                 nan |= isnan(s->stat[base + j]);
                 bits(s->stat[base + j], cl, lcl, ucl, inv, zones0, j, &px, q,
                      &o);
