@@ -10,8 +10,8 @@
  * converges geometrically (step 1/16 on [-8.5, 8.5] is exact to ~1e-12);
  * the outer one starts at w = 0 where the integrand is not periodic, so it
  * uses composite Simpson with step 1/64 up to w = 14 (error ~1e-10).
- * About 2e5 evaluations of Phi per n: a few milliseconds, so callers that
- * need d2 in a loop compute it once per subgroup size.
+ * About 2e5 evaluations of Phi per n: a few milliseconds, so each size is
+ * computed once per process and kept (under a lock: thread-safe).
  *
  * c4 = sqrt(2/(n-1)) Gamma(n/2) / Gamma((n-1)/2), through lgamma so large
  * n does not overflow. The published tables (Montgomery, Appendix VI;
@@ -23,6 +23,7 @@
 #include "spc/spc_int.h"
 
 #include <math.h>
+#include <pthread.h>
 
 #define X_LO (-8.5)
 #define X_H  (1.0 / 16)
@@ -53,12 +54,35 @@ static double range_tail(int n, double w, const double *phi, const double *Phi)
     return s >= 1 ? 0 : 1 - s;
 }
 
+/* Computed values, kept for the life of the process: a chart call needs
+ * one or two sizes, and recomputing them each time (a few ms) would
+ * dominate small charts. The lock is held while computing so each size is
+ * computed once. */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static double cache_d2[ZL_SPC_MAX_N + 1], cache_d3[ZL_SPC_MAX_N + 1];
+static unsigned char cache_have[ZL_SPC_MAX_N + 1];
+
+static void range_moments(int n, double *d2, double *d3);
+
 int spc_range_moments(int n, double *d2, double *d3)
+{
+    if (n < 2 || n > ZL_SPC_MAX_N)
+        return ZL_EINVAL;
+    pthread_mutex_lock(&cache_lock);
+    if (!cache_have[n]) {
+        range_moments(n, &cache_d2[n], &cache_d3[n]);
+        cache_have[n] = 1;
+    }
+    *d2 = cache_d2[n];
+    *d3 = cache_d3[n];
+    pthread_mutex_unlock(&cache_lock);
+    return 0;
+}
+
+static void range_moments(int n, double *d2, double *d3)
 {
     double phi[X_N + 1], Phi[X_N + 1], e1 = 0, e2 = 0;
 
-    if (n < 2 || n > ZL_SPC_MAX_N)
-        return ZL_EINVAL;
     for (int i = 0; i <= X_N; i++) {
         double x = X_LO + i * X_H;
 
@@ -76,7 +100,6 @@ int spc_range_moments(int n, double *d2, double *d3)
     e2 *= W_H / 3;
     *d2 = e1;
     *d3 = sqrt(e2 - e1 * e1);
-    return 0;
 }
 
 int zl_spc_constants(int n, struct zl_spc_constants *out)

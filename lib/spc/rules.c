@@ -372,8 +372,8 @@ static size_t bits_sse2(const double *x, size_t m, double cl, double lcl,
                   TWO = _mm_set1_pd(2), MTWO = _mm_set1_pd(-2),
                   ONE = _mm_set1_pd(1), MONE = _mm_set1_pd(-1),
                   ABS = _mm_castsi128_pd(_mm_set1_epi64x(INT64_MAX));
-    uint64_t g = 0, l = 0, u = 0, d = 0, p2 = 0, m2 = 0, p1 = 0, m1 = 0,
-             in = 0, out = 0;
+    uint64_t g = 0, l = 0, u = 0, d = 0, p2 = 0, m2 = 0, p1 = 0, m1 = 0, in = 0,
+             out = 0;
     int bad = 0;
     size_t j;
 

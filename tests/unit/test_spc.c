@@ -405,11 +405,12 @@ static unsigned naive(const double *z, size_t i)
     if (i >= 13) {
         int ok = 1;
 
+        /* 13 differences, none zero, each of the other sign */
         for (size_t j = i - 12; j <= i && ok; j++) {
-            double d1 = z[j] - z[j - 1], d0 = z[j - 1] - z[j - 2];
+            double d1 = z[j] - z[j - 1];
 
-            ok = d1 != 0 && (j == i - 12 ? z[j - 1] != z[j - 2] || 1 : 1) &&
-                 (j == i - 12 || (d1 > 0) != (d0 > 0));
+            ok = d1 != 0 &&
+                 (j == i - 12 || (d1 > 0) != (z[j - 1] - z[j - 2] > 0));
         }
         if (ok)
             f |= ZL_SPC_NELSON4;
