@@ -267,7 +267,11 @@ int zl_spc_anderson_darling(const double *x, size_t n, double *a2, double *p);
 /* Gauge R&R study, crossed: every operator measures every part r times.
  * y[((part * n_oper) + oper) * n_rep + rep]. tol = USL - LSL (0: no
  * %tolerance). The interaction is pooled into repeatability when its
- * p-value is above alpha_pool (AIAG: 0.25; 0 never pools). */
+ * p-value is above alpha_pool (AIAG: 0.25; 0 never pools): then pooled is
+ * 1, error is the pooled row (its SS and df include the interaction's),
+ * part and oper are tested against it, and inter keeps the unpooled
+ * interaction row for reference. Returns 0, ZL_EINVAL (fewer than 2
+ * parts or 2 replicates, a non-finite value), ZL_ENOMEM. */
 struct zl_spc_anova_row {
     double df, ss, ms, f, p; /* f, p NaN where not tested */
 };

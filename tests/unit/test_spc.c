@@ -34,6 +34,33 @@
 #include <string.h>
 
 #define CORPUS ZL_SOURCE_ROOT "/tests/conformance/spc/"
+#define GOLDEN ZL_SOURCE_ROOT "/tests/golden/spc/"
+
+/* data[0..len) must equal the golden file (ZL_UPDATE_GOLDEN=1 rewrites
+ * it; look at the picture before committing one). */
+static void golden(const char *name, const char *data, size_t len)
+{
+    char path[512];
+    size_t glen = 0, i = 0;
+    char *want;
+
+    snprintf(path, sizeof path, GOLDEN "%s", name);
+    if (getenv("ZL_UPDATE_GOLDEN")) {
+        FILE *f = fopen(path, "wb");
+
+        assert_non_null(f);
+        assert_int_equal(fwrite(data, 1, len, f), len);
+        fclose(f);
+    }
+    want = slurp(path, &glen);
+    assert_non_null(want);
+    while (i < len && i < glen && want[i] == data[i])
+        i++;
+    if (i < len || i < glen)
+        fail_msg("%s differs from the golden file at byte %zu: got \"%.80s\"",
+                 name, i, data + i);
+    free(want);
+}
 
 static double round_to(double x, int dec)
 {
@@ -781,6 +808,29 @@ static void test_svg(void **state)
     assert_int_equal(zl_spc_chart_svg(&b, &r, NULL, ZL_SPC_EN), ZL_ELIMIT);
     zl_buf_cleanup(&b);
     zl_spc_result_cleanup(&r);
+
+    /* golden pictures: the p chart with all Nelson rules (English), the
+     * piston rings X-bar/R (Chinese) */
+    o.rules = ZL_SPC_RULES_NELSON;
+    assert_int_equal(zl_spc_chart(d, 30, n, 30, &o, &r, &err), 0);
+    zl_buf_init(&b, 1 << 20);
+    assert_int_equal(zl_spc_chart_svg(&b, &r, NULL, ZL_SPC_EN), 0);
+    golden("orange_juice_p.svg", b.data, b.len);
+    zl_buf_cleanup(&b);
+    zl_spc_result_cleanup(&r);
+    {
+        double v[125];
+        uint32_t sizes[25];
+
+        load_piston(v, sizes);
+        o.chart = ZL_SPC_XBAR_R;
+        assert_int_equal(zl_spc_chart(v, 125, sizes, 25, &o, &r, &err), 0);
+        zl_buf_init(&b, 1 << 20);
+        assert_int_equal(zl_spc_chart_svg(&b, &r, NULL, ZL_SPC_ZH), 0);
+        golden("piston_rings_xbar_r.svg", b.data, b.len);
+        zl_buf_cleanup(&b);
+        zl_spc_result_cleanup(&r);
+    }
 }
 
 int main(void)
