@@ -41,6 +41,7 @@ static const struct command commands[] = {
     {"sampling", cmd_sampling, "GB/T 2828.1 sampling plans and OC curves"},
     {"supervise", cmd_supervise, "spot-check legal clocks, working days"},
     {"credit", cmd_credit, "credit-risk class A-D with every point explained"},
+    {"spc", cmd_spc, "control charts, capability, gauge R&R, Pareto"},
     {"serve", cmd_serve, "run the HTTP server and public portal"},
     {NULL, NULL, NULL}};
 

@@ -147,6 +147,7 @@ void zl_capture_batch_abort(zl_store *s);
 #include "zhiliang/query.h"
 #include "zhiliang/recall.h"
 #include "zhiliang/sampling.h"
+#include "zhiliang/spc.h"
 #include "zhiliang/sign.h"
 #include "zhiliang/switching.h"
 #include "zhiliang/timefmt.h"
