@@ -38,6 +38,10 @@ static const struct command commands[] = {
     {"key", cmd_key, "a party's signing key: generate, sign, verify"},
     {"token", cmd_token, "create and revoke API tokens"},
     {"draw", cmd_draw, "verifiable random selection (RFC 3797, log beacon)"},
+    {"registry", cmd_registry,
+     "supervision registries: enterprises, inspectors, categories"},
+    {"inspect", cmd_inspect,
+     "inspection plans and their verifiable draws (双随机)"},
     {"sampling", cmd_sampling, "GB/T 2828.1 sampling plans and OC curves"},
     {"serve", cmd_serve, "run the HTTP server and public portal"},
     {NULL, NULL, NULL}};

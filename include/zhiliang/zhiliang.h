@@ -139,6 +139,7 @@ void zl_capture_batch_abort(zl_store *s);
 #include "zhiliang/cbv.h"
 #include "zhiliang/codec.h"
 #include "zhiliang/draw.h"
+#include "zhiliang/inspect.h"
 #include "zhiliang/log.h"
 #include "zhiliang/party.h"
 #include "zhiliang/query.h"
