@@ -163,6 +163,8 @@ struct run {
     size_t cap_slots;
     struct zl_strmap pools; /* name -> pool (val) */
     struct zl_strmap prev, unavail, recused;
+    uint32_t *taken; /* a task's removals from its pool, undone after */
+    size_t cap_taken;
     int naive;
 };
 
@@ -225,12 +227,26 @@ static int check_input(const struct zl_dp_input *in, struct zl_error *err)
     return 0;
 }
 
+/* "a|b" into k (MSG_MAX bytes): 0, or -1 when it does not fit. */
+static int pair_key(char k[MSG_MAX], const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+
+    if (la + lb + 2 > MSG_MAX)
+        return -1;
+    memcpy(k, a, la);
+    k[la] = '|';
+    memcpy(k + la + 1, b, lb + 1);
+    return 0;
+}
+
 static int set_add(struct zl_strmap *m, const char *a, const char *b)
 {
     char k[MSG_MAX];
     int rc = 0;
 
-    snprintf(k, sizeof k, "%s|%s", a, b);
+    if (pair_key(k, a, b))
+        return ZL_ELIMIT;
     return zl_strmap_put(m, k, NULL, &rc) ? 0 : rc;
 }
 
@@ -238,9 +254,8 @@ static int set_has(const struct zl_strmap *m, const char *a, const char *b)
 {
     char k[MSG_MAX];
 
-    if (!zl_strmap_count(m))
+    if (!zl_strmap_count(m) || pair_key(k, a, b))
         return 0;
-    snprintf(k, sizeof k, "%s|%s", a, b);
     return zl_strmap_find(m, k) != NULL;
 }
 
@@ -251,47 +266,95 @@ static int cmp_name(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-/* Enterprises into strata, in USCC order. */
+/* The index of s in v[0..n), or -1. */
+static long index_of(const char *const *v, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(v[i], s))
+            return (long)i;
+    return -1;
+}
+
+/* Enterprises into strata, in USCC order. Neighbours in USCC order share
+ * their region (its code is inside the USCC), so the region's coverage
+ * and each category's last stratum are cached: a national registry costs
+ * a few comparisons an enterprise, not a formatted key and a lookup. */
 static int build_strata(struct run *r)
 {
     const struct zl_dp_input *in = r->in;
     const struct zl_dp_plan *p = in->plan;
-    char name[MSG_MAX];
-    int rc = 0;
+    struct last {
+        char name[64];
+        size_t slot;
+    } *cache = zl_calloc(p->n_cats + 1, sizeof *cache);
+    const char *last_region = NULL, *last_cat = NULL;
+    long last_pc = -1;
+    char name[64];
+    int rc = 0, cov = 0;
 
-    for (size_t i = 0; i < in->n_ent; i++) {
+    if (!cache)
+        return ZL_ENOMEM;
+    for (size_t i = 0; i < in->n_ent && !rc; i++) {
         const struct zl_dp_enterprise *e = &in->ent[i];
 
-        if (!weight(p, e->credit) || !covered(p, e->region))
+        if (!weight(p, e->credit))
             continue;
-        for (size_t c = 0; c < e->n_cats; c++) {
+        if (!last_region || strcmp(last_region, e->region)) {
+            last_region = e->region;
+            cov = covered(p, e->region);
+        }
+        if (!cov)
+            continue;
+        for (size_t c = 0; c < e->n_cats && !rc; c++) {
             struct zl_strmap_entry *se;
-            size_t k;
+            long pc;
+            size_t k, cl;
+
+            /* registries repeat the same category strings: remember the
+             * last pointer seen */
+            if (e->cats[c] == last_cat) {
+                pc = last_pc;
+            } else {
+                pc = last_pc = index_of(p->cats, p->n_cats, e->cats[c]);
+                last_cat = e->cats[c];
+            }
+            cl = strlen(e->cats[c]);
             int added = 0;
 
-            if (!in_list(p->cats, p->n_cats, e->cats[c]) ||
-                in_list(e->cats, c, e->cats[c]))
+            if (pc < 0 || in_list(e->cats, c, e->cats[c]))
                 continue;
-            snprintf(name, sizeof name, "%.*s/%s", p->level, e->region,
-                     e->cats[c]);
-            if (!(se = zl_strmap_put(&r->strata, name, &added, &rc)))
-                return rc;
-            if (added) {
-                k = zl_strmap_count(&r->strata) - 1;
-                se->n = (long long)k;
-                if ((rc = zl_grow((void **)&r->slots, &r->cap_slots, k + 1,
-                                  sizeof *r->slots, 64, NULL)))
-                    return rc;
-                memset(&r->slots[k], 0, sizeof r->slots[k]);
+            if ((size_t)p->level + 1 + cl >= sizeof name) {
+                rc = ZL_ELIMIT;
+                break;
             }
-            k = (size_t)se->n;
+            memcpy(name, e->region, (size_t)p->level);
+            name[p->level] = '/';
+            memcpy(name + p->level + 1, e->cats[c], cl + 1);
+            if (cache[pc].name[0] && !strcmp(cache[pc].name, name)) {
+                k = cache[pc].slot;
+            } else {
+                if (!(se = zl_strmap_put(&r->strata, name, &added, &rc)))
+                    break;
+                if (added) {
+                    k = zl_strmap_count(&r->strata) - 1;
+                    se->n = (long long)k;
+                    if ((rc = zl_grow((void **)&r->slots, &r->cap_slots, k + 1,
+                                      sizeof *r->slots, 64, NULL)))
+                        break;
+                    memset(&r->slots[k], 0, sizeof r->slots[k]);
+                }
+                k = (size_t)se->n;
+                memcpy(cache[pc].name, name, sizeof name);
+                cache[pc].slot = k;
+            }
             if ((rc = zl_grow((void **)&r->slots[k].m, &r->slots[k].cap,
                               r->slots[k].n + 1, sizeof(uint32_t), 16, NULL)))
-                return rc;
+                break;
             r->slots[k].m[r->slots[k].n++] = (uint32_t)i;
         }
     }
-    return 0;
+    zl_free(cache);
+    return rc;
 }
 
 static void free_pool(void *v)
@@ -321,12 +384,16 @@ static int build_pools(struct run *r)
         for (size_t q = 0; q < x->n_quals; q++) {
             struct zl_strmap_entry *pe;
             struct pool *pl;
+            size_t ql = strlen(x->quals[q]);
 
             if (!in_list(p->cats, p->n_cats, x->quals[q]) ||
                 in_list(x->quals, q, x->quals[q]))
                 continue;
-            snprintf(name, sizeof name, "%.*s/%s", p->level, x->region,
-                     x->quals[q]);
+            if ((size_t)p->level + 2 + ql > sizeof name)
+                return ZL_ELIMIT;
+            memcpy(name, x->region, (size_t)p->level);
+            name[p->level] = '/';
+            memcpy(name + p->level + 1, x->quals[q], ql + 1);
             if (!(pe = zl_strmap_put(&r->pools, name, NULL, &rc)))
                 return rc;
             if (!pe->val && !(pe->val = zl_calloc(1, sizeof(struct pool))))
@@ -408,9 +475,10 @@ static int draw_team(struct run *r, struct zl_dp_task *task,
             pl->built = 1;
         }
         remaining = pl->n;
-        taken = zl_malloc(pl->n * sizeof *taken);
-        if (!taken)
-            return ZL_ENOMEM;
+        if ((rc = zl_grow((void **)&r->taken, &r->cap_taken, pl->n,
+                          sizeof *r->taken, 64, NULL)))
+            return rc;
+        taken = r->taken;
     }
     for (uint64_t j = 0; task->n_team < in->plan->team && remaining; j++) {
         uint64_t k = hmod(&r->h, "team", ts, j, remaining);
@@ -443,7 +511,6 @@ static int draw_team(struct run *r, struct zl_dp_task *task,
     }
     for (size_t i = 0; i < n_taken; i++)
         fen_add(&pl->f, taken[i], 1);
-    zl_free(taken);
     zl_free(work);
     return rc;
 }
@@ -568,6 +635,7 @@ out:
     for (size_t i = 0; r.slots && i < zl_strmap_count(&r.strata); i++)
         zl_free(r.slots[i].m);
     zl_free(r.slots);
+    zl_free(r.taken);
     zl_strmap_cleanup(&r.strata, NULL);
     zl_strmap_cleanup(&r.pools, free_pool);
     zl_strmap_cleanup(&r.prev, NULL);

@@ -26,6 +26,7 @@
 #include "store/store_sup.h"
 #include "util/alloc.h"
 #include "util/jcs.h"
+#include "util/strmap.h"
 #include "zhiliang/gs1.h"
 #include "zhiliang/log.h"
 #include "zhiliang/timefmt.h"
@@ -1009,10 +1010,12 @@ int zl_sup_import(zl_store *s, const char *writer, enum zl_sup_kind k,
     struct zl_error err = {0};
     json_t **recs = NULL;
     char(*keys)[SUP_ID_MAX + 32] = NULL;
+    struct zl_strmap seen;
     size_t n_err = 0;
     int rc, own = 0;
 
     *stored = 0;
+    zl_strmap_init(&seen, IMPORT_MAX_ROWS + 1);
     if ((rc = sup_writer_get(s, writer, &w, &err))) {
         struct zl_sup_row_error e = {0, "writer", err.rule, writer};
 
@@ -1061,12 +1064,14 @@ int zl_sup_import(zl_store *s, const char *writer, enum zl_sup_kind k,
         if (!r2)
             r2 = sup_may_write(&w, k == ZL_SUP_CATEGORY ? NULL : region,
                                KIND[k], &err);
-        if (!r2)
-            for (size_t j = 0; j < i && !r2; j++)
-                if (recs[j] && !strcmp(keys[j], keys[i]))
-                    r2 = zl_error_set(&err, ZL_EINVAL, "",
-                                      "the same entry twice in one file",
-                                      keys[i], (size_t)-1);
+        if (!r2) {
+            int added = 0;
+
+            if (zl_strmap_put(&seen, keys[i], &added, &r2) && !added)
+                r2 = zl_error_set(&err, ZL_EINVAL, "",
+                                  "the same entry twice in one file", keys[i],
+                                  (size_t)-1);
+        }
         if (r2 == ZL_EINVAL || r2 == ZL_EPERM || r2 == ZL_ELIMIT) {
             struct zl_sup_row_error e = {rs.r[i].line, err.path, err.rule,
                                          err.value};
@@ -1101,6 +1106,7 @@ out:
     zl_free(rs.r);
     zl_free(recs);
     zl_free(keys);
+    zl_strmap_cleanup(&seen, NULL);
     return rc;
 }
 

@@ -15,6 +15,7 @@
 
 #include "zhiliang/inspect.h"
 
+#include "demo.h"
 #include "store/store.h"
 #include "supervise/draw_plan.h"
 #include "util/alloc.h"
@@ -888,6 +889,103 @@ static void test_outside_seed(void **state)
     zl_buf_cleanup(&rep);
 }
 
+/* The previous plan's teams are conflicts: no inspector checks the same
+ * enterprise twice running. */
+static void test_previous(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    struct zl_buf a, b;
+    const char *p1 = "{\"id\":\"A\",\"categories\":[\"RAW_MILK\"],"
+                     "\"regions\":[\"13\"],\"count\":15,\"beacon_distance\":2}";
+    const char *p2 = "{\"id\":\"B\",\"categories\":[\"RAW_MILK\"],"
+                     "\"regions\":[\"13\"],\"count\":15,\"beacon_distance\":2,"
+                     "\"previous\":\"A\"}";
+    json_t *da, *db, *ta, *tb;
+    json_error_t je;
+    size_t i, j, common = 0;
+
+    fill(f->s);
+    zl_buf_init(&a, 1 << 24);
+    zl_buf_init(&b, 1 << 24);
+    assert_int_equal(zl_inspect_plan(f->s, NULL, p2, strlen(p2), NULL, &err),
+                     ZL_EINVAL);
+    assert_int_equal(zl_inspect_plan(f->s, NULL, p1, strlen(p1), NULL, &err),
+                     0);
+    grow(f->s, 2, 0);
+    assert_int_equal(zl_inspect_draw(f->s, NULL, "A", NULL, &a, &err), 0);
+    assert_int_equal(zl_inspect_plan(f->s, NULL, p2, strlen(p2), NULL, &err),
+                     0);
+    grow(f->s, 2, 10);
+    assert_int_equal(zl_inspect_draw(f->s, NULL, "B", NULL, &b, &err), 0);
+    assert_int_equal(zl_inspect_verify(f->s, "B", NULL, &err), 0);
+    da = json_loadb((const char *)a.data, a.len, 0, &je);
+    db = json_loadb((const char *)b.data, b.len, 0, &je);
+    json_array_foreach(json_object_get(da, "tasks"), i, ta)
+        json_array_foreach(json_object_get(db, "tasks"), j, tb)
+    {
+        size_t x, y;
+        json_t *ma, *mb;
+
+        if (strcmp(json_string_value(json_object_get(ta, "uscc")),
+                   json_string_value(json_object_get(tb, "uscc"))))
+            continue;
+        common++;
+        json_array_foreach(json_object_get(ta, "team"), x, ma)
+            json_array_foreach(json_object_get(tb, "team"), y, mb)
+                assert_string_not_equal(json_string_value(ma),
+                                        json_string_value(mb));
+    }
+    assert_true(common >= 10);
+    json_decref(da);
+    json_decref(db);
+    zl_buf_cleanup(&a);
+    zl_buf_cleanup(&b);
+}
+
+/* The demo's registries import whole (every row valid) and hold the
+ * chain's own parties by USCC. */
+static void test_demo_registry(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_demo_opts o = {7, 20, 0, 0, 0};
+    char *json = NULL, *parties = NULL, *rec = NULL;
+    size_t len = 0, stored = 0;
+    static const size_t WANT[3] = {5, 300, 300};
+    json_t *pj;
+    json_error_t je;
+
+    for (int w = 0; w < 3; w++) {
+        struct errs e = {0};
+
+        assert_int_equal(zl_demo_registry_json(&o, w, &json, &len), 0);
+        static const enum zl_sup_kind K[3] = {
+            ZL_SUP_CATEGORY, ZL_SUP_ENTERPRISE, ZL_SUP_INSPECTOR};
+
+        assert_int_equal(
+            zl_sup_import(f->s, NULL, K[w], json, len, 0, on_err, &e, &stored),
+            0);
+        assert_int_equal(e.n, 0);
+        assert_true(stored >= WANT[w]);
+        zl_demo_free(json);
+    }
+    assert_int_equal(zl_demo_parties_json(&o, &parties, &len), 0);
+    pj = json_loadb(parties, len, 0, &je);
+    assert_non_null(pj);
+    assert_int_equal(
+        zl_sup_get(
+            f->s, ZL_SUP_ENTERPRISE,
+            json_string_value(json_object_get(
+                json_array_get(json_object_get(pj, "parties"), 0), "uscc")),
+            &rec, &len),
+        0);
+    assert_non_null(strstr(rec, "\"RAW_MILK\""));
+    zl_free(rec);
+    json_decref(pj);
+    zl_demo_free(parties);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -901,6 +999,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_plan_draw, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outside_seed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_previous, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_demo_registry, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
