@@ -257,7 +257,7 @@ static void load_bench(const char *uri, size_t n)
                       "%s{\"uscc\":\"%s\",\"name\":\"企业%zu\",\"region\":"
                       "\"%s\",\"categories\":[\"%s\"],\"credit\":\"%c\","
                       "\"licences\":[{\"type\":\"SC\",\"number\":"
-                      "\"SC10%s%04zu\",\"office\":\"局\",\"unit\":\"U%.4s\"}]}",
+                      "\"SC10%s%06zu\",\"office\":\"局\",\"unit\":\"U%.4s\"}]}",
                       i ? "," : "", u, i, region, CAT[i % N_CAT], "ABCD"[i % 4],
                       region, i % 10000, region);
     }
