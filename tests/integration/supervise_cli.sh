@@ -20,6 +20,10 @@ python3 tests/fixtures/supervise/gen.py "$T"
 "$ZL" registry import category "$T/categories.json" >/dev/null
 "$ZL" registry import enterprise "$T/enterprises.csv" >/dev/null
 "$ZL" registry import inspector "$T/inspectors.json" >/dev/null
+# a category in CSV: a row repeating the code adds a test item
+printf 'code,name_zh,name_en,standard,item,item_name_zh,min,max,unit,method\nFERM,发酵乳,Fermented milk,GB 19302-2010,protein,蛋白质,2.9,,g/100g,GB 5009.5\nFERM,,,,acidity,酸度,70,,°T,GB 5009.239\n' > "$T/cat.csv"
+"$ZL" registry import category "$T/cat.csv" >/dev/null
+"$ZL" registry show category FERM | jq -e '(.items | length) == 2 and .items[1].min == "70"' >/dev/null || fail "category CSV"
 [ "$("$ZL" registry list enterprise | wc -l)" = 60 ] || fail "60 enterprises"
 [ "$("$ZL" registry list inspector --json | jq length)" = 30 ] || fail "30 inspectors"
 "$ZL" registry show category RAW_MILK | jq -e '.items[1].max == "0.5" and .standard == "GB 19301-2010"' >/dev/null ||
@@ -94,4 +98,18 @@ if python3 docs/draw_plan_verify.py "$T/edited.json" >/dev/null; then
     fail "the script accepted an edited export"
   fi
 fi
+# A plan that also commits to an outside public value (lottery numbers,
+# RFC 3797 form): refused without them, and the script agrees with them.
+"$ZL" inspect plan --id P2 --category RAW_MILK --category UHT_MILK --region 1302 \
+  --permille 200 --distance 2 --outside "福利彩票双色球 2026140期" >/dev/null
+for i in 7 8; do
+  jq -c ".[0] + {code: \"X$i\"}" "$T/categories.json" > "$T/x.json"
+  "$ZL" registry put category "$T/x.json"
+done
+if "$ZL" inspect draw P2 2>/dev/null; then fail "drawn without the outside values"; fi
+printf '3 11 17 22 28 31\n9\n' > "$T/lottery.txt"
+"$ZL" inspect draw P2 --seeds "$T/lottery.txt" --json | jq -e '.key | startswith("3.11.17.22.28.31./9./zl1:")' >/dev/null ||
+  fail "outside values in the key string"
+"$ZL" inspect export P2 > "$T/export2.json"
+python3 docs/draw_plan_verify.py "$T/export2.json" | grep -q "identical to the logged draw" || fail "script, outside values"
 echo "supervise_cli: ok"
