@@ -951,14 +951,16 @@ static int csv_parse(enum zl_sup_kind k, const char *data, size_t len,
             p++;
         if (p < end && *p == '\n')
             p++, line++;
-        if (rc)
-            break;
-        if (bad) {
+        if (rc || bad) {
             struct zl_sup_row_error e = {row_line, "", "unterminated quote",
                                          NULL};
 
-            (*n_err)++;
-            rc = cb ? cb(ctx, &e) : 0;
+            free_strs(vals, n);
+            vals = NULL;
+            if (!rc) {
+                (*n_err)++;
+                rc = cb ? cb(ctx, &e) : 0;
+            }
             break;
         }
         if (n == 1 && !vals[0][0]) { /* blank line */
