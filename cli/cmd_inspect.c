@@ -25,6 +25,7 @@ static void usage(FILE *f)
         "                             [--from DATE --to DATE]\n"
         "       zhiliang inspect draw PLAN [--seeds FILE] [--json]\n"
         "       zhiliang inspect draw --verify PLAN\n"
+        "       zhiliang inspect draw --verify --export FILE\n"
         "       zhiliang inspect redraw PLAN --task N --inspector ID"
         " --reason TEXT\n"
         "       zhiliang inspect show PLAN [--json]\n"
@@ -34,7 +35,8 @@ static void usage(FILE *f)
         "draw    draw it once the log has grown D records past the plan\n"
         "        (the beacon); --seeds gives the outside public values the\n"
         "        plan named (RFC 3797 form, one source a line)\n"
-        "--verify  re-run the draw and every redraw and compare\n"
+        "--verify  re-run the draw and every redraw and compare; with\n"
+        "        --export FILE from that public export alone (no store)\n"
         "redraw  replace one inspector of a task; nothing is deleted\n"
         "show    the plan, its draw, redraws and current teams\n"
         "export  the public data docs/draw_plan_verify.py re-runs it from\n\n"
@@ -156,6 +158,7 @@ int cmd_inspect(int argc, char **argv)
         {"json", no_argument, 0, 'j'},
         {"verify", no_argument, 0, 'V'},
         {"seeds", required_argument, 0, 'S'},
+        {"export", required_argument, 0, 'E'},
         {"id", required_argument, 0, 'i'},
         {"title", required_argument, 0, 'T'},
         {"category", required_argument, 0, 'c'},
@@ -176,6 +179,7 @@ int cmd_inspect(int argc, char **argv)
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *store = NULL, *as = NULL, *seeds_file = NULL, *verb;
+    const char *export_file = NULL;
     const char *from = NULL, *to = NULL, *inspector = NULL, *reason = NULL;
     struct zl_error err = {0};
     struct zl_buf out;
@@ -202,6 +206,7 @@ int cmd_inspect(int argc, char **argv)
         case 'j': json = 1; break;
         case 'V': verify = 1; break;
         case 'S': seeds_file = optarg; break;
+        case 'E': export_file = optarg; break;
         case 'i': json_object_set_new(plan, "id", json_string(optarg)); break;
         case 'T':
             json_object_set_new(plan, "title", json_string(optarg));
@@ -280,6 +285,27 @@ int cmd_inspect(int argc, char **argv)
         printf("plan logged at leaf %llu; draw once the log holds its beacon"
                " (see inspect show)\n",
                (unsigned long long)leaf);
+        ret = EXIT_OK;
+        goto out;
+    }
+    if (!strcmp(verb, "draw") && verify && export_file) {
+        /* from public data alone: no store */
+        if (optind != argc && optind + 1 != argc) {
+            usage(stderr);
+            ret = EXIT_USAGE;
+            goto out;
+        }
+        if (cli_read_file(export_file, (size_t)1 << 31, &data, &len))
+            goto out;
+        rc = zl_inspect_verify_export(data, len, &out, &err);
+        if (out.len)
+            fwrite(out.data, 1, out.len, stdout);
+        if (rc) {
+            cli_print_error("inspect draw --verify", export_file, rc, &err, 0);
+            goto out;
+        }
+        printf("verified from the public export: re-running gives the "
+               "published draw\n");
         ret = EXIT_OK;
         goto out;
     }

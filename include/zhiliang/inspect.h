@@ -114,6 +114,18 @@ int zl_inspect_draw(zl_store *s, const char *writer, const char *plan_id,
 int zl_inspect_verify(zl_store *s, const char *plan_id, struct zl_buf *report,
                       struct zl_error *err);
 
+/* The same from public data alone, without a store: an export of
+ * zl_inspect_export (its plan, draw, redraws, registries and previous
+ * teams; declared recusals taken as the records state them). Checks that
+ * the plan hashes to the leaf the beacon names, that the key string and
+ * seed follow from the beacon and the outside values, and that re-running
+ * gives the published draw and redraws. The beacon root itself is proved
+ * with zl_draw_beacon_check. Returns 0, ZL_EVERIFY (err says what
+ * differs), ZL_ESYNTAX, ZL_EINVAL (malformed export), ZL_ENOTFOUND (no
+ * draw in it). */
+int zl_inspect_verify_export(const char *json, size_t len,
+                             struct zl_buf *report, struct zl_error *err);
+
 /* Replace inspector `inspector` of task `task` (ill, recused late...):
  * logs a redraw record naming the record it supersedes and the reason;
  * the new team continues the task's seeded sequence. out gets the

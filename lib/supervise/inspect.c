@@ -427,6 +427,8 @@ struct ctx {
     struct zl_dp_pair *prev;
     size_t n_prev;
     json_t *prev_keep;
+    struct zl_dp_recusal *recusals; /* a public re-run: as stated */
+    size_t n_recusals;
 };
 
 static void ctx_free(struct ctx *c)
@@ -437,6 +439,7 @@ static void ctx_free(struct ctx *c)
     sup_snapshot_free(&c->snap);
     zl_free(c->prev);
     json_decref(c->prev_keep);
+    zl_free(c->recusals);
     memset(c, 0, sizeof *c);
 }
 
@@ -460,17 +463,12 @@ static int teams_of(struct recs *x, json_t **tasks)
     return 0;
 }
 
-static int ctx_load(zl_store *s, const char *plan_id, struct ctx *c,
-                    int with_conflicts, struct zl_error *err)
+/* The draw's plan (c->dp) from the plan record c->plan. */
+static int plan_to_dp(struct ctx *c)
 {
     json_t *w;
     size_t i;
-    int rc;
 
-    memset(c, 0, sizeof *c);
-    c->s = s;
-    if ((rc = plan_load(s, plan_id, &c->plan, &c->plan_leaf, err)))
-        return rc;
     c->dp.n_cats = json_array_size(json_object_get(c->plan, "categories"));
     c->dp.n_regions = json_array_size(json_object_get(c->plan, "regions"));
     c->cats = zl_calloc(c->dp.n_cats + 1, sizeof *c->cats);
@@ -478,11 +476,13 @@ static int ctx_load(zl_store *s, const char *plan_id, struct ctx *c,
     if (!c->cats || !c->regions)
         return ZL_ENOMEM;
     for (i = 0; i < c->dp.n_cats; i++)
-        c->cats[i] = json_string_value(
-            json_array_get(json_object_get(c->plan, "categories"), i));
+        if (!(c->cats[i] = json_string_value(
+                  json_array_get(json_object_get(c->plan, "categories"), i))))
+            return ZL_EINVAL;
     for (i = 0; i < c->dp.n_regions; i++)
-        c->regions[i] = json_string_value(
-            json_array_get(json_object_get(c->plan, "regions"), i));
+        if (!(c->regions[i] = json_string_value(
+                  json_array_get(json_object_get(c->plan, "regions"), i))))
+            return ZL_EINVAL;
     c->dp.cats = c->cats;
     c->dp.regions = c->regions;
     c->dp.level = (int)json_integer_value(json_object_get(c->plan, "level"));
@@ -497,6 +497,20 @@ static int ctx_load(zl_store *s, const char *plan_id, struct ctx *c,
 
         c->dp.weights[k] = (uint32_t)json_integer_value(json_object_get(w, cl));
     }
+    return 0;
+}
+
+static int ctx_load(zl_store *s, const char *plan_id, struct ctx *c,
+                    int with_conflicts, struct zl_error *err)
+{
+    size_t i;
+    int rc;
+
+    memset(c, 0, sizeof *c);
+    c->s = s;
+    if ((rc = plan_load(s, plan_id, &c->plan, &c->plan_leaf, err)) ||
+        (rc = plan_to_dp(c)))
+        return rc;
     if ((rc = sup_snapshot_load(s, c->plan_leaf, with_conflicts, &c->snap)))
         return rc;
     if (json_object_get(c->plan, "previous")) {
@@ -640,6 +654,8 @@ static int run_draw(struct ctx *c, const uint8_t seed[32],
     in.n_prev = c->n_prev;
     in.unavail = un;
     in.n_unavail = n_un;
+    in.recusals = c->recusals;
+    in.n_recusals = c->n_recusals;
     memcpy(in.seed, seed, 32);
     return zl_dp_run(&in, r, err);
 }
@@ -948,6 +964,254 @@ out:
     zl_free(un);
     recs_free(&x);
     zl_dp_free(&r);
+    ctx_free(&c);
+    return rc;
+}
+
+/* ---- the public re-run ---------------------------------------------------
+ */
+
+/* A string list of an export entry as a new array (borrowed strings);
+ * ZL_EINVAL when an element is not a string. */
+static int ex_list(json_t *a, const char *const **out, size_t *n)
+{
+    const char **v = NULL;
+    size_t m = json_array_size(a);
+
+    *out = NULL;
+    *n = 0;
+    if (m && !(v = zl_calloc(m, sizeof *v)))
+        return ZL_ENOMEM;
+    for (size_t i = 0; i < m; i++)
+        if (!(v[i] = json_string_value(json_array_get(a, i)))) {
+            zl_free(v);
+            return ZL_EINVAL;
+        }
+    *out = v;
+    *n = m;
+    return 0;
+}
+
+/* The registries of an export into c->snap (entries keep their JSON). */
+static int ex_registries(struct ctx *c, json_t *ex)
+{
+    json_t *ents = json_object_get(ex, "enterprises"),
+           *insp = json_object_get(ex, "inspectors"), *e;
+    struct sup_snapshot *sn = &c->snap;
+    size_t i, n;
+    int rc = 0;
+
+    n = json_array_size(ents);
+    if (n && (!(sn->ent = zl_calloc(n, sizeof *sn->ent)) ||
+              !(sn->ent_json = zl_calloc(n, sizeof *sn->ent_json))))
+        return ZL_ENOMEM;
+    json_array_foreach(ents, i, e)
+    {
+        struct zl_dp_enterprise *x = &sn->ent[i];
+
+        sn->ent_json[i] = json_incref(e);
+        sn->n_ent = i + 1;
+        x->uscc = json_string_value(json_object_get(e, "uscc"));
+        x->region = json_string_value(json_object_get(e, "region"));
+        x->credit = jstr(e, "credit")[0];
+        if (!x->uscc || !x->region ||
+            (rc = ex_list(json_object_get(e, "categories"), &x->cats,
+                          &x->n_cats)) ||
+            (rc = ex_list(json_object_get(e, "units"), &x->units, &x->n_units)))
+            return rc ? rc : ZL_EINVAL;
+    }
+    n = json_array_size(insp);
+    if (n && (!(sn->insp = zl_calloc(n, sizeof *sn->insp)) ||
+              !(sn->insp_json = zl_calloc(n, sizeof *sn->insp_json))))
+        return ZL_ENOMEM;
+    json_array_foreach(insp, i, e)
+    {
+        struct zl_dp_inspector *x = &sn->insp[i];
+
+        sn->insp_json[i] = json_incref(e);
+        sn->n_insp = i + 1;
+        x->id = json_string_value(json_object_get(e, "id"));
+        x->unit = json_string_value(json_object_get(e, "unit"));
+        x->region = json_string_value(json_object_get(e, "region"));
+        if (!x->id || !x->unit || !x->region ||
+            (rc = ex_list(json_object_get(e, "qualifications"), &x->quals,
+                          &x->n_quals)))
+            return rc ? rc : ZL_EINVAL;
+    }
+    return 0;
+}
+
+/* Previous teams and the recusals the records state. */
+static int ex_pairs(struct ctx *c, json_t *ex)
+{
+    json_t *prev = json_object_get(ex, "previous"), *p, *r, *t, *m;
+    json_t *recs[2] = {json_object_get(json_object_get(ex, "draw"), "tasks"),
+                       json_object_get(ex, "redraws")};
+    size_t i, j, cap = 0;
+    int rc;
+
+    if (json_array_size(prev) &&
+        !(c->prev = zl_calloc(json_array_size(prev), sizeof *c->prev)))
+        return ZL_ENOMEM;
+    json_array_foreach(prev, i, p)
+    {
+        c->prev[i].inspector = json_string_value(json_array_get(p, 0));
+        c->prev[i].uscc = json_string_value(json_array_get(p, 1));
+        if (!c->prev[i].inspector || !c->prev[i].uscc)
+            return ZL_EINVAL;
+        c->n_prev = i + 1;
+    }
+    for (int k = 0; k < 2; k++)
+        json_array_foreach(recs[k], i, t)
+        {
+            r = json_object_get(t, "recused");
+            json_array_foreach(r, j, m)
+            {
+                if ((rc =
+                         zl_grow((void **)&c->recusals, &cap, c->n_recusals + 1,
+                                 sizeof *c->recusals, 16, NULL)))
+                    return rc;
+                c->recusals[c->n_recusals].task =
+                    (uint32_t)json_integer_value(json_object_get(t, "task"));
+                if (!(c->recusals[c->n_recusals++].inspector =
+                          json_string_value(m)))
+                    return ZL_EINVAL;
+            }
+        }
+    if (!c->recusals && !(c->recusals = zl_calloc(1, sizeof *c->recusals)))
+        return ZL_ENOMEM; /* non-NULL: conflicts are not known */
+    return 0;
+}
+
+static int hex32(const char *h, uint8_t out[32])
+{
+    return h && strlen(h) == 64 && !zl_hex_decode(h, 64, out, 32) ? 0
+                                                                  : ZL_EINVAL;
+}
+
+int zl_inspect_verify_export(const char *json, size_t len,
+                             struct zl_buf *report, struct zl_error *err)
+{
+    struct ctx c;
+    struct zl_draw_beacon b;
+    struct zl_dp_result r = {0};
+    struct zl_dp_unavail *un = NULL;
+    struct zl_buf canon;
+    json_error_t je;
+    json_t *ex = NULL, *d, *bj, *again = NULL, *rds;
+    char key[ZL_RFC3797_KEY_MAX + 256], hex[65];
+    const char *outside, *id;
+    uint8_t seed[32], leaf[32];
+    size_t cap = 0, n_un = 0;
+    int rc;
+
+    memset(&c, 0, sizeof c);
+    zl_buf_init(&canon, SUP_RECORD_MAX);
+    if (!(ex = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je))) {
+        rc = zl_error_set(err, ZL_ESYNTAX, "", je.text, NULL, 0);
+        goto out;
+    }
+    d = json_object_get(ex, "draw");
+    bj = json_object_get(d, "beacon");
+    c.plan = json_incref(json_object_get(ex, "plan"));
+    c.plan_leaf = json_integer_value(json_object_get(ex, "plan_leaf"));
+    id = jstr(c.plan, "id");
+    rds = json_object_get(ex, "redraws");
+    if (!json_is_object(d) || !json_is_object(c.plan)) {
+        rc = zl_error_set(err, ZL_ENOTFOUND, "draw",
+                          "the export holds no plan or no draw", NULL, 0);
+        goto out;
+    }
+    /* the published plan is the logged leaf the beacon names */
+    if ((rc = zl_jcs_dump(c.plan, &canon)) ||
+        (rc =
+             zl_log_leaf_hash(ZL_LEAF_INSPECTION, canon.data, canon.len, leaf)))
+        goto out;
+    memset(&b, 0, sizeof b);
+    b.plan_index =
+        (uint64_t)json_integer_value(json_object_get(bj, "plan_index"));
+    b.size = (uint64_t)json_integer_value(json_object_get(bj, "size"));
+    if (hex32(json_string_value(json_object_get(bj, "leaf")), b.plan_leaf) ||
+        hex32(json_string_value(json_object_get(bj, "root")), b.root) ||
+        memcmp(leaf, b.plan_leaf, 32) ||
+        b.plan_index != (uint64_t)c.plan_leaf ||
+        b.size != b.plan_index + (uint64_t)json_integer_value(json_object_get(
+                                     c.plan, "beacon_distance"))) {
+        rc = zl_error_set(err, ZL_EVERIFY, "plan",
+                          "the published plan is not the plan the beacon "
+                          "names (its leaf hash, index or beacon size)",
+                          id, (size_t)-1);
+        goto out;
+    }
+    outside = json_string_value(json_object_get(d, "outside"));
+    if ((rc = key_string(&b, outside, key, sizeof key, seed)))
+        goto out;
+    zl_hex_encode(seed, 32, hex);
+    if (strcmp(key, jstr(d, "key")) || strcmp(hex, jstr(d, "seed"))) {
+        rc = zl_error_set(err, ZL_EVERIFY, "key",
+                          "the key string or seed is not the one the beacon "
+                          "and the outside values give",
+                          jstr(d, "key"), (size_t)-1);
+        goto out;
+    }
+    if ((rc = plan_to_dp(&c)) || (rc = ex_registries(&c, ex)) ||
+        (rc = ex_pairs(&c, ex))) {
+        if (rc == ZL_EINVAL)
+            zl_error_set(err, rc, "", "the export is malformed", NULL, 0);
+        goto out;
+    }
+    if ((rc = run_draw(&c, seed, NULL, 0, &r, err)))
+        goto out;
+    again = draw_json(&c, &r, &b, outside, key, seed);
+    if (report)
+        zl_buf_printf(report,
+                      "plan %s: its leaf hash matches the beacon's; key "
+                      "string: %s\npublic data: %zu enterprises, %zu "
+                      "inspectors, %zu declared recusals as stated\n",
+                      id, key, c.snap.n_ent, c.snap.n_insp, c.n_recusals);
+    if (!same_json(again, d)) {
+        rc = zl_error_set(err, ZL_EVERIFY, "draw",
+                          "re-running the draw from the export gives "
+                          "another result than the one published",
+                          id, (size_t)-1);
+        goto out;
+    }
+    if (report)
+        zl_buf_printf(report, "draw: %zu tasks in %zu strata, identical\n",
+                      r.n_tasks, r.n_strata);
+    for (size_t i = 0; i < json_array_size(rds); i++) {
+        json_t *rd = json_array_get(rds, i);
+        uint32_t t = (uint32_t)json_integer_value(json_object_get(rd, "task"));
+        char rep[SUP_ID_MAX + 32];
+
+        if ((rc = zl_grow((void **)&un, &cap, n_un + 1, sizeof *un, 8, NULL)))
+            goto out;
+        un[n_un].task = t;
+        un[n_un++].inspector = jstr(rd, "inspector");
+        zl_dp_free(&r);
+        json_decref(again);
+        again = NULL;
+        snprintf(rep, sizeof rep, "draw:%s:%zu", id, i + 1);
+        if ((rc = run_draw(&c, seed, un, n_un, &r, err)))
+            goto out;
+        if (t >= 1 && t <= r.n_tasks)
+            again = redraw_json(&c, &r, rep, t, jstr(rd, "inspector"),
+                                jstr(rd, "reason"));
+        if (!same_json(again, rd)) {
+            rc =
+                zl_error_setf(err, ZL_EVERIFY, "redraw", id,
+                              "redraw %zu is not what re-running gives", i + 1);
+            goto out;
+        }
+        if (report)
+            zl_buf_printf(report, "redraw %zu: task %u, identical\n", i + 1, t);
+    }
+out:
+    json_decref(again);
+    json_decref(ex);
+    zl_free(un);
+    zl_dp_free(&r);
+    zl_buf_cleanup(&canon);
     ctx_free(&c);
     return rc;
 }

@@ -91,6 +91,11 @@ grep -q "identical to the logged draw" "$T/py.txt" || fail "script output"
 "$ZL" inspect show P1 --json | jq -r '.current[] | "\(.task) \(.uscc) \(.team | join(", "))"' > "$T/cli.lines"
 awk '/team:/ { t=$1; u=$3; sub(/.*team: /, ""); print t, u, $0 }' "$T/py.txt" > "$T/py.lines"
 diff "$T/cli.lines" "$T/py.lines" || fail "script and CLI disagree"
+# the C twin of the script, from the export alone (no store)
+ZHILIANG_STORE=/nonexistent "$ZL" inspect draw --verify --export "$T/export.json" |
+  grep -q "verified from the public export" || fail "verify --export"
+jq '.plan.count = 4' "$T/export.json" > "$T/edited.json"
+if "$ZL" inspect draw --verify --export "$T/edited.json" >/dev/null 2>&1; then fail "verify --export accepted an edited plan"; fi
 jq '.enterprises[0].credit = (if .enterprises[0].credit == "D" then "A" else "D" end)' "$T/export.json" > "$T/edited.json"
 if python3 docs/draw_plan_verify.py "$T/edited.json" >/dev/null; then
   jq '.plan.count = 4' "$T/export.json" > "$T/edited.json"
