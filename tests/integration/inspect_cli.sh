@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# supervise_cli.sh - `zhiliang registry` and `zhiliang inspect` end to end
+# inspect_cli.sh - `zhiliang registry` and `zhiliang inspect` end to end
 # (docs/supervision.md): CSV and JSON imports, a file with errors stored
 # not at all and each error named by line and field, the write rule
 # (--as), a plan, its draw refused until the log holds the beacon, the
@@ -13,7 +13,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"; zl_store_cleanup' EXIT
 ZHILIANG_STORE=$(zl_store_uri s "$T")
 export ZHILIANG_STORE
-fail() { echo "supervise_cli: $*"; exit 1; }
+fail() { echo "inspect_cli: $*"; exit 1; }
 
 "$ZL" init --origin zhiliang.test/log >/dev/null
 python3 tests/fixtures/supervise/gen.py "$T"
@@ -117,4 +117,4 @@ printf '3 11 17 22 28 31\n9\n' > "$T/lottery.txt"
   fail "outside values in the key string"
 "$ZL" inspect export P2 > "$T/export2.json"
 python3 docs/draw_plan_verify.py "$T/export2.json" | grep -q "identical to the logged draw" || fail "script, outside values"
-echo "supervise_cli: ok"
+echo "inspect_cli: ok"
