@@ -3,6 +3,8 @@
  */
 #include "cli_util.h"
 
+#include "zhiliang/timefmt.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -216,4 +218,100 @@ int cli_read_b64_arg(const char *arg, char *out, size_t cap)
     out[n] = '\0';
     free(data);
     return n ? 0 : -1;
+}
+
+int cli_zone(const char *cmd, const char *opt, int *zone_min)
+{
+    const char *v = opt ? opt : getenv("ZHILIANG_TZ");
+
+    if (!v || !*v || !strcmp(v, "Asia/Shanghai") || !strcmp(v, "PRC")) {
+        *zone_min = 480;
+        return 0;
+    }
+    if (!strcmp(v, "UTC") || !strcmp(v, "Z") || !strcmp(v, "Etc/UTC")) {
+        *zone_min = 0;
+        return 0;
+    }
+    if (zl_time_parse_offset(v, strlen(v), zone_min) == 0)
+        return 0;
+    fprintf(stderr,
+            "zhiliang %s: unknown time zone '%s' (give +HH:MM, UTC or "
+            "Asia/Shanghai)\n",
+            cmd, v);
+    return -1;
+}
+
+void cli_time(int64_t ms, int zone_min, char out[20])
+{
+    char full[40];
+
+    zl_time_format_local(ms, zone_min, full); /* YYYY-MM-DDTHH:MM:SS... */
+    snprintf(out, 20, "%.10s %.5s", full, full + 11);
+}
+
+void cli_zone_name(int zone_min, char out[7])
+{
+    int a = zone_min < 0 ? -zone_min : zone_min;
+
+    snprintf(out, 7, "%c%02d:%02d", zone_min < 0 ? '-' : '+', (a / 60) % 100,
+             a % 60);
+}
+
+/* Terminal columns of the UTF-8 character starting at p (its length in
+ * *len): 2 for East Asian wide and fullwidth ranges, else 1. */
+static int char_cols(const unsigned char *p, size_t *len)
+{
+    unsigned c = p[0];
+
+    if (c < 0x80) {
+        *len = 1;
+        return 1;
+    }
+    if ((c & 0xe0) == 0xc0 && p[1]) {
+        *len = 2;
+        return 1;
+    }
+    if ((c & 0xf0) == 0xe0 && p[1] && p[2]) {
+        unsigned u =
+            ((c & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) | (p[2] & 0x3fu);
+
+        *len = 3;
+        return (u >= 0x1100 && u <= 0x115f) || (u >= 0x2e80 && u <= 0xa4cf) ||
+                       (u >= 0xac00 && u <= 0xd7a3) ||
+                       (u >= 0xf900 && u <= 0xfaff) ||
+                       (u >= 0xfe30 && u <= 0xfe4f) ||
+                       (u >= 0xff00 && u <= 0xff60) ||
+                       (u >= 0xffe0 && u <= 0xffe6)
+                   ? 2
+                   : 1;
+    }
+    if ((c & 0xf8) == 0xf0 && p[1] && p[2] && p[3]) {
+        *len = 4;
+        return 2;
+    }
+    *len = 1; /* a stray byte */
+    return 1;
+}
+
+void cli_print_cell(const char *s, int width)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "-");
+    int used = 0, total = 0;
+    size_t len, i;
+
+    for (i = 0; p[i]; i += len)
+        total += char_cols(p + i, &len);
+    for (i = 0; p[i]; i += len) {
+        int w = char_cols(p + i, &len);
+
+        if (total > width && used + w > width - 1) {
+            fputs("\xe2\x80\xa6", stdout); /* … */
+            used++;
+            break;
+        }
+        fwrite(p + i, 1, len, stdout);
+        used += w;
+    }
+    for (; used < width; used++)
+        putchar(' ');
 }

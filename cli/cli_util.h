@@ -9,6 +9,7 @@
 #include "zhiliang/zhiliang.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Exit codes of every command (documented in --help and the README). */
@@ -45,6 +46,23 @@ int cli_print_json(json_t *v, size_t flags);
  * name, an argument): bytes that are not well-formed UTF-8 become U+FFFD.
  * NULL s gives JSON null. NULL only when out of memory. */
 json_t *cli_json_str(const char *s);
+
+/* The zone people read and type times in: opt (--tz), else $ZHILIANG_TZ,
+ * else China Standard Time. Accepted: "+HH:MM" / "-HH:MM", "UTC" (or
+ * "Z"), "Asia/Shanghai" (+08:00: China has kept one offset without
+ * daylight saving since 1991). *zone_min gets minutes east of UTC; 0, or
+ * -1 after a message naming the value. */
+int cli_zone(const char *cmd, const char *opt, int *zone_min);
+
+/* "YYYY-MM-DD HH:MM" of ms in the zone (out: at least 20 bytes). */
+void cli_time(int64_t ms, int zone_min, char out[20]);
+
+/* The zone as people write it: "+08:00". out: at least 7 bytes. */
+void cli_zone_name(int zone_min, char out[7]);
+
+/* Print s padded with spaces (or cut, ending in "…") to exactly width
+ * terminal columns, counting East Asian wide characters as two. */
+void cli_print_cell(const char *s, int width);
 
 /* 1 if the argument is -h or --help. */
 int cli_is_help(const char *arg);

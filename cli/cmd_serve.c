@@ -19,7 +19,8 @@ static void usage(FILE *f)
         "                      [--threads N] [--max-body BYTES]\n"
         "                      [--max-events N] [--per-ip N]\n"
         "                      [--timeout SECONDS] [--base-url URL] [--quiet]\n"
-        "                      [--query-budget MS] [--query-workers N]\n\n"
+        "                      [--query-budget MS] [--query-workers N]\n"
+        "                      [--checkpoint-every SECONDS]\n\n"
         "Serve the EPCIS 2.0 REST binding (/capture, /events...), the GS1\n"
         "Digital Link resolver (/01/{gtin}/10/{lot}...), the public portal\n"
         "(Chinese, ?lang=en for English) and the JSON API (/api/...).\n"
@@ -39,7 +40,11 @@ static void usage(FILE *f)
         "                      Retry-After past it (5000)\n"
         "  --query-workers N   threads for event queries and /api/ calls,\n"
         "                      apart from those serving the public pages "
-        "(2)\n\n"
+        "(2)\n"
+        "  --checkpoint-every SECONDS\n"
+        "                      sign a log checkpoint this often while the\n"
+        "                      log grows (10; 0 = never): /log/proof covers\n"
+        "                      a record once a checkpoint does\n\n"
         "Exit codes: 0 stopped by a signal, 1 failure, 2 usage error.\n");
 }
 
@@ -66,6 +71,7 @@ int cmd_serve(int argc, char **argv)
         {"quiet", no_argument, 0, 'q'},
         {"query-budget", required_argument, 0, 'Q'},
         {"query-workers", required_argument, 0, 'W'},
+        {"checkpoint-every", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     struct zl_server_opts o;
@@ -81,6 +87,13 @@ int cmd_serve(int argc, char **argv)
         case 'u': o.base_url = optarg; break;
         case 'q': o.quiet = 1; break;
         case 'h': usage(stdout); return EXIT_OK;
+        case 'C':
+            if (num(optarg, 86400, &v)) {
+                fprintf(stderr, "zhiliang serve: bad number: %s\n", optarg);
+                return EXIT_USAGE;
+            }
+            o.checkpoint_s = v ? (unsigned)v : ZL_CHECKPOINT_OFF;
+            break;
         case 't':
         case 'b':
         case 'e':

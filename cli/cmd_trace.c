@@ -24,6 +24,8 @@
 
 #define MAX_LOTS 256
 #define OUT_CAP  ((size_t)1 << 31)
+/* Links listed under one node unless --full. */
+#define MAX_CHILDREN 20
 
 static void usage(FILE *f)
 {
@@ -41,8 +43,18 @@ static void usage(FILE *f)
         "an item (SGTIN), a lot (LGTIN), a container (SSCC), a returnable "
         "asset\n"
         "(GRAI) or a location (SGLN: what passed through it).\n\n"
+        "Prints a summary (counts, time span, origins or where it went),\n"
+        "then one line an item, lot or container: names of places and\n"
+        "parties, lots as printed on packs, times in --tz.\n\n"
+        "  --full        every event under its node, every link listed\n"
+        "  --ids         identifiers as stored and times in UTC, every "
+        "event\n"
+        "  --tz ZONE     +HH:MM, UTC or Asia/Shanghai (default "
+        "$ZHILIANG_TZ,\n"
+        "                else Asia/Shanghai)\n"
         "  --from TIME   only events at or after TIME (ISO 8601, or "
-        "YYYY-MM-DD)\n"
+        "YYYY-MM-DD\n"
+        "                and YYYY-MM-DDTHH:MM read in --tz)\n"
         "  --to TIME     only events at or before TIME\n"
         "  --at TIME     as known then: only events recorded by TIME\n"
         "  --depth N     follow at most N links from the start\n"
@@ -54,18 +66,6 @@ static void usage(FILE *f)
         "Example: zhiliang trace back "
         "https://id.gs1.org/01/09506000134352/21/1001\n"
         "Exit codes: 0 ok, 1 failure (bad identifier or store), 2 usage.\n");
-}
-
-static int parse_time(const char *s, int64_t *ms)
-{
-    char buf[40];
-    int off;
-
-    if (strlen(s) == 10) { /* a date: midnight UTC */
-        snprintf(buf, sizeof buf, "%sT00:00:00Z", s);
-        s = buf;
-    }
-    return zl_time_parse(s, strlen(s), ms, &off);
 }
 
 static int write_file(const char *path, const struct zl_buf *b)
@@ -210,9 +210,15 @@ int cmd_trace(int argc, char **argv)
                                          {"dot", required_argument, 0, 'D'},
                                          {"lot", required_argument, 0, 'l'},
                                          {"as", required_argument, 0, 'A'},
+                                         {"tz", required_argument, 0, 'z'},
+                                         {"full", no_argument, 0, 'F'},
+                                         {"ids", no_argument, 0, 'i'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *store = NULL, *svg = NULL, *dot = NULL, *verb, *as = NULL;
+    const char *tz = NULL, *times[3] = {NULL, NULL, NULL};
+    struct zl_trace_text_opts text = {NULL, 0, 0, MAX_CHILDREN};
+    int ids = 0;
     struct zl_viewer viewer;
     struct as_ctx actx;
     const char *lots[MAX_LOTS];
@@ -242,19 +248,12 @@ int cmd_trace(int argc, char **argv)
         case 'S': svg = optarg; break;
         case 'D': dot = optarg; break;
         case 'A': as = optarg; break;
-        case 'f':
-        case 't':
-        case 'a':
-            if (parse_time(optarg, c == 'f'   ? &o.from_ms
-                                   : c == 't' ? &o.to_ms
-                                              : &o.at_ms) != 0) {
-                fprintf(stderr,
-                        "zhiliang trace: bad time '%s' (ISO 8601 with "
-                        "offset, or YYYY-MM-DD)\n",
-                        optarg);
-                return EXIT_USAGE;
-            }
-            break;
+        case 'f': times[0] = optarg; break;
+        case 't': times[1] = optarg; break;
+        case 'a': times[2] = optarg; break;
+        case 'z': tz = optarg; break;
+        case 'F': text.full = 1; break;
+        case 'i': ids = 1; break;
         case 'd':
             errno = 0;
             v = strtol(optarg, &end, 10);
@@ -275,6 +274,24 @@ int cmd_trace(int argc, char **argv)
         default: usage(stderr); return EXIT_USAGE;
         }
     }
+    if (cli_zone("trace", tz, &text.zone_min))
+        return EXIT_USAGE;
+    for (int k = 0; k < 3; k++) {
+        int64_t *dst = k == 0 ? &o.from_ms : k == 1 ? &o.to_ms : &o.at_ms;
+
+        if (times[k] && zl_time_parse_in_zone(times[k], strlen(times[k]),
+                                              text.zone_min, dst)) {
+            fprintf(stderr,
+                    "zhiliang trace: bad time '%s' (ISO 8601, or "
+                    "2026-03-02 / 2026-03-02T08:30 read in --tz)\n",
+                    times[k]);
+            return EXIT_USAGE;
+        }
+    }
+    if (ids)
+        text.full = 1; /* the raw form: everything, as stored */
+    if (text.full)
+        text.max_children = 0;
     if (strcmp(verb, "scope") == 0) {
         if (n_lots == 0 || optind != argc) {
             usage(stderr);
@@ -336,12 +353,16 @@ int cmd_trace(int argc, char **argv)
             goto out;
     } else if ((svg == NULL || strcmp(svg, "-") != 0) &&
                (dot == NULL || strcmp(dot, "-") != 0)) {
-        rc = json ? zl_trace_write_json(t, &out) : zl_trace_write_text(t, &out);
+        if (!json && !ids && zl_names_open(s, 0, &text.names))
+            goto out;
+        rc = json ? zl_trace_write_json(t, &out)
+                  : zl_trace_write_text_opts(t, &text, &out);
         if (rc != 0 || write_file("-", &out) != 0)
             goto out;
     }
     ret = EXIT_OK;
 out:
+    zl_names_close(text.names);
     zl_trace_free(t);
     zl_close(s);
     zl_buf_cleanup(&out);

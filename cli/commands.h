@@ -29,5 +29,7 @@ int cmd_draw(int argc, char **argv);
 int cmd_registry(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
+int cmd_supervise(int argc, char **argv);
+int cmd_credit(int argc, char **argv);
 
 #endif

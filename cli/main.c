@@ -43,6 +43,8 @@ static const struct command commands[] = {
     {"inspect", cmd_inspect,
      "inspection plans and their verifiable draws (双随机)"},
     {"sampling", cmd_sampling, "GB/T 2828.1 sampling plans and OC curves"},
+    {"supervise", cmd_supervise, "spot-check legal clocks, working days"},
+    {"credit", cmd_credit, "credit-risk class A-D with every point explained"},
     {"serve", cmd_serve, "run the HTTP server and public portal"},
     {NULL, NULL, NULL}};
 

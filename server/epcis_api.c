@@ -5,11 +5,14 @@
  * Capture runs synchronously inside the request (zl_capture is one
  * transaction) and answers 202 with the job already finished: the job
  * document at /capture/{id} then says success or failure with each error
- * as an RFC 7807 object carrying the JSON path. Jobs live in a bounded
- * in-memory ring (recent jobs only; they are a status channel, the events
- * themselves are in the store). A token's party may only capture events the
- * write rule allows (docs/access.md; zl_capture applies it for
- * opts.party).
+ * as an RFC 7807 object carrying the JSON path. A document refused whole
+ * (it does not parse or validate) answers 400 at once, its body the job
+ * document merged with its first error's RFC 7807 members, so a client
+ * that reads only the status (`curl -f`) does not take it for success. Jobs
+ * live in a bounded in-memory ring (recent jobs only; they are a status
+ * channel, the events themselves are in the store). A token's party may only
+ * capture events the write rule allows (docs/access.md; zl_capture applies it
+ * for opts.party).
  *
  * Queries run under the token party's read rule (docs/access.md, "Who
  * reads what"; zl_query_set_viewer): lists are filtered inside the scan,
@@ -383,6 +386,22 @@ static void capture_post(struct zl_req *r)
     }
     loc = zl_arena_printf(&r->arena, "/capture/%s", id);
     zl_reply_header(r, "Location", loc);
+    if (rc) {
+        /* The document was refused whole, and we know it now: say so
+         * with a 400 (a script's `curl -f` must not read success), whose
+         * body is the job document and an RFC 7807 problem at once. */
+        json_t *p = json_deep_copy(job), *first = json_array_get(errors, 0);
+        char *pj = NULL;
+
+        if (p && first && !json_object_update(p, first) &&
+            (pj = json_dumps(p, JSON_COMPACT)))
+            zl_reply(r, 400, "application/problem+json", pj, strlen(pj));
+        else
+            zl_reply_problem(r, 500, "ImplementationException", NULL, NULL);
+        free(pj);
+        json_decref(p);
+        goto out;
+    }
     zl_reply(r, 202, "application/json", json, strlen(json));
 out:
     zl_free(conv);

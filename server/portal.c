@@ -39,7 +39,11 @@ void zl_h_portal(struct zl_req *r)
             return;
         }
         zl_reply_header(r, "Cache-Control", "public, max-age=3600");
-        zl_reply(r, 200, "text/css; charset=utf-8", (const char *)a, alen);
+        zl_reply(r, 200,
+                 strstr(r->segs[1], ".js")    ? "text/javascript; charset=utf-8"
+                 : strstr(r->segs[1], ".svg") ? "image/svg+xml"
+                                              : "text/css; charset=utf-8",
+                 (const char *)a, alen);
     } else if (n == 1 && !strcmp(r->segs[0], "search")) {
         zl_portal_search(r);
     } else if (n == 1 && !strcmp(r->segs[0], "qr")) {

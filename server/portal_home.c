@@ -16,7 +16,44 @@
  */
 #include "portal_int.h"
 
+#include "zhiliang/alloc.h"
+#include "zhiliang/log.h"
+
+#include <inttypes.h>
 #include <string.h>
+
+/* The public log at a glance: how many records, what the latest signed
+ * checkpoint covers, and the way to check it (/log). */
+static void log_summary(struct zl_req *r, struct zl_buf *b)
+{
+    zl_store *s = zl_srv_store(r);
+    struct zl_checkpoint cp = {0};
+    struct zl_error err = {0};
+    uint64_t size = 0;
+    char *note = NULL;
+
+    if (!s || zl_log_size(s, &size))
+        return;
+    if (zl_log_checkpoint_latest(s, &note) ||
+        zl_log_checkpoint_parse(note, strlen(note), &cp, &err))
+        cp.size = 0;
+    zl_free(note);
+    if (r->lang_en)
+        zl_buf_printf(b,
+                      "<section><h2>The public log</h2><p>The log holds "
+                      "%" PRIu64 " records; the latest signed checkpoint "
+                      "covers the first %" PRIu64 ".</p><p><a "
+                      "href=\"/log?lang=en\">What it is and how to check "
+                      "it</a></p></section>",
+                      size, cp.size);
+    else
+        zl_buf_printf(b,
+                      "<section><h2>公开日志（已存证）</h2><p>日志中共有 "
+                      "%" PRIu64 " 条记录；最新签名检查点覆盖前 %" PRIu64
+                      " 条。</p><p><a href=\"/log\">什么是公开日志，"
+                      "如何核验</a></p></section>",
+                      size, cp.size);
+}
 
 void zl_portal_home(struct zl_req *r)
 {
@@ -33,6 +70,7 @@ void zl_portal_home(struct zl_req *r)
                     "comes from, the path it travelled and any recall."),
                   T(r, "例如：(01)06901234567892(10)LOT1",
                     "For example: (01)06901234567892(10)LOT1"));
+    log_summary(r, &b);
     zl_portal_page(r, 200, T(r, "首页", "Home"), &b);
     zl_buf_cleanup(&b);
 }

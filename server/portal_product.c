@@ -27,6 +27,7 @@
 #include "portal_int.h"
 
 #include "zhiliang/alloc.h"
+#include "zhiliang/codec.h"
 #include "zhiliang/query.h"
 #include "zhiliang/recall.h"
 #include "zhiliang/timefmt.h"
@@ -91,6 +92,18 @@ static int path_row(struct zl_req *r, zl_store *s, struct zl_buf *b,
     if (!rc && e->disp == ZL_DISP_RECALLED)
         rc = zl_buf_printf(b, " <strong class=\"muted\">%s</strong>",
                            T(r, "（已召回）", "(recalled)"));
+    if (!rc) { /* the record behind the row, provable in the public log */
+        char hx[65];
+
+        zl_hex_encode(e->hash, 32, hx);
+        rc = zl_buf_printf(b,
+                           "<a class=\"logmark\" href=\"/log/record?id=%s%s\" "
+                           "title=\"%s\">%s</a>",
+                           hx, r->lang_en ? "&amp;lang=en" : "",
+                           T(r, "该记录已写入公开日志，点击核验",
+                             "This record is in the public log: check it"),
+                           T(r, "已存证", "Recorded"));
+    }
     return rc ? rc : zl_buf_adds(b, "</li>");
 }
 
@@ -157,6 +170,42 @@ static int correction_note(struct zl_req *r, zl_store *s, const char *dl,
           "record(s) about this code were declared erroneous and no longer "
           "count in the path or the recall notice (latest"),
         when, T(r, "）。", ")."));
+}
+
+/* A code no registry and no record knows (404): a warning, the code as
+ * read, and what to do. */
+static void unregistered_page(struct zl_req *r, const struct zl_gs1_id *id)
+{
+    struct zl_buf b;
+    char es[256];
+
+    zl_buf_init(&b, 16384);
+    zl_buf_printf(
+        &b,
+        "<section class=\"warn\" id=\"unregistered\" role=\"alert\">"
+        "<h1>%s</h1><p>%s</p>",
+        T(r, "此码未登记，谨防假冒",
+          "This code is not registered: beware of "
+          "counterfeits"),
+        T(r,
+          "本平台没有登记这个商品，也没有任何企业上报过这个编码的追溯记录。"
+          "正规商品的编码由生产企业登记并上报记录；请核对包装上的编码是否"
+          "输入正确，如仍查不到，请保留商品和购物凭证，拨打 12315 举报。",
+          "No product is registered under this code and no enterprise has "
+          "filed a record of it. Genuine products are registered by their "
+          "maker, who files their records; check that the code was typed "
+          "as printed on the pack. If it still is not found, keep the "
+          "product and the receipt and report it to 12315."));
+    if (zl_gs1_to_element_string(id, es, sizeof es) > 0)
+        zl_portal_add_esc(&b,
+                          zl_arena_printf(&r->arena,
+                                          "<dl class=\"facts\"><dt>%s</dt><dd "
+                                          "class=\"code\">",
+                                          T(r, "查询的编码", "Code looked up")),
+                          es, "</dd></dl>");
+    zl_buf_adds(&b, "</section>");
+    zl_portal_page(r, 404, T(r, "此码未登记", "Code not registered"), &b);
+    zl_buf_cleanup(&b);
 }
 
 void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
@@ -232,6 +281,13 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
             made = zl_trace_event(t, (size_t)start->events[0]);
     }
 
+    if (trc == 0 && n_ev == 0 && !recalled && !pi.zh && !pi.en) {
+        /* Nobody registered this product and no record names the code:
+         * say so plainly, not with a tidy empty card. */
+        unregistered_page(r, id); /* not cached: the cache answers 200 */
+        zl_trace_free(t);
+        return;
+    }
     title = r->lang_en && pi.en ? pi.en : pi.zh ? pi.zh : pi.en;
     if (!title)
         title = id->scheme == ZL_GS1_SSCC ? T(r, "物流单元", "Logistic unit")
@@ -269,6 +325,23 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
                                r->lang_en ? "?lang=en" : "",
                                T(r, "查看召回详情", "Recall details"));
     }
+    if (!rc && n_ev == 0 && !recalled && (lot || serial))
+        rc = zl_buf_printf(
+            &b,
+            "<div class=\"warn\" id=\"unregistered\" role=\"alert\">"
+            "<strong>%s</strong> %s</div>",
+            T(r,
+              serial ? "此序列号未登记，谨防假冒。"
+                     : "此批次未登记，谨防假冒。",
+              serial ? "This serial number is not registered: beware of "
+                       "counterfeits."
+                     : "This lot is not registered: beware of counterfeits."),
+            T(r,
+              "该商品已登记，但没有任何企业上报过这个编码的追溯记录。"
+              "请核对包装上的编码，如有疑问请拨打 12315 举报。",
+              "The product is registered, but no enterprise has filed a "
+              "record of this code. Check the code on the pack; if in "
+              "doubt, report it to 12315."));
     if (!rc)
         rc = zl_portal_add_esc(&b, "<section class=\"product\"><h1>", title,
                                "</h1>");

@@ -75,9 +75,14 @@ static char *switch_href(struct zl_req *r)
 void zl_portal_headers(struct zl_req *r)
 {
     zl_reply_header(r, "Content-Security-Policy",
-                    "default-src 'none'; style-src 'self'; img-src 'self' "
-                    "data:; form-action 'self'; base-uri 'none'; "
-                    "frame-ancestors 'none'");
+                    r->page_script
+                        ? "default-src 'none'; style-src 'self'; img-src "
+                          "'self' data:; script-src 'self'; connect-src "
+                          "'self'; form-action 'self'; base-uri 'none'; "
+                          "frame-ancestors 'none'"
+                        : "default-src 'none'; style-src 'self'; img-src "
+                          "'self' data:; form-action 'self'; base-uri "
+                          "'none'; frame-ancestors 'none'");
     zl_reply_header(r, "Content-Language", r->lang_en ? "en" : "zh-CN");
 }
 
@@ -109,6 +114,7 @@ void zl_portal_page(struct zl_req *r, unsigned status, const char *title,
     kv[n++] = (struct zl_kv){"switch_lang", r->lang_en ? "zh" : "en"};
     kv[n++] = (struct zl_kv){"switch_label", r->lang_en ? "中文" : "English"};
     kv[n++] = (struct zl_kv){"recalls_link", T(r, "召回信息", "Recalls")};
+    kv[n++] = (struct zl_kv){"log_link", T(r, "公开日志", "Public log")};
     kv[n++] = (struct zl_kv){"footer",
                              T(r, "数据来自企业按 GS1 EPCIS 2.0 上报的追溯记录",
                                "Data: traceability records filed by "

@@ -169,6 +169,8 @@ static void dispatch(struct zl_req *r)
     r->lang_en = lang && strcmp(lang, "en") == 0;
     if (r->n_segs > 0 && strcmp(r->segs[0], "api") == 0)
         zl_h_api(r);
+    else if (zl_is_log_path(r))
+        zl_h_log(r);
     else if (zl_is_epcis_path(r))
         zl_h_epcis(r);
     else if (zl_is_resolver_path(r))
@@ -409,6 +411,7 @@ struct zl_conn {
 
 static void req_cleanup(struct zl_req *r)
 {
+    zl_names_close(r->names);
     zl_arena_free(&r->arena);
     zl_buf_cleanup(&r->body);
     zl_free(r->resp);
@@ -674,6 +677,8 @@ int zl_server_run(const struct zl_server_opts *o)
         s->o.query_workers = 2;
     if (s->o.query_workers > 64)
         s->o.query_workers = 64;
+    if (!s->o.checkpoint_s)
+        s->o.checkpoint_s = 10;
     if (!(s->pcache = zl_pcache_new(PAGE_CACHE_BYTES))) {
         rc = ZL_ENOMEM;
         goto out;
@@ -697,7 +702,8 @@ int zl_server_run(const struct zl_server_opts *o)
     pthread_sigmask(SIG_BLOCK, &set, &old);
     signal(SIGPIPE, SIG_IGN);
 
-    if ((rc = qpool_start(s))) { /* signals blocked: threads inherit */
+    if ((rc = qpool_start(s)) || /* signals blocked: threads inherit */
+        (rc = zl_checkpointer_start(s))) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         goto out;
     }
@@ -753,6 +759,7 @@ int zl_server_run(const struct zl_server_opts *o)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     rc = 0;
 out:
+    zl_checkpointer_stop(s);
     qpool_stop(s);
     for (i = 0; i < s->n_stores; i++)
         zl_close(s->stores[i]);

@@ -34,7 +34,12 @@ struct zl_server_opts {
                                /api/ calls, apart from the workers
                                serving the public pages, 0 = 2 (at most
                                64); 64 more may wait, past that 503 */
+    unsigned checkpoint_s;  /* sign a checkpoint this often while the
+                               log grows (checkpointer.c), 0 = 10;
+                               ZL_CHECKPOINT_OFF = never */
 };
+
+#define ZL_CHECKPOINT_OFF 0xffffffffu
 
 /* Run until SIGTERM/SIGINT. Prints "listening on http://HOST:PORT" on
  * stdout once the socket is bound (the port actually bound when 0 was

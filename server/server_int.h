@@ -50,10 +50,11 @@ struct zl_req {
     int bad_uri; /* malformed percent-encoding, UTF-8... */
     struct zl_buf body;
     int body_too_big;
-    int lang_en;        /* portal language */
-    void *portal_cache; /* portal_names.c's name cache (arena) */
-    int want_snap;      /* GET/HEAD: reads share one snapshot */
-    zl_store *snap;     /* the handle holding it, or NULL */
+    int lang_en;     /* portal language */
+    int page_script; /* the page runs /static scripts (CSP) */
+    zl_names *names; /* place and party names (portal_names.c) */
+    int want_snap;   /* GET/HEAD: reads share one snapshot */
+    zl_store *snap;  /* the handle holding it, or NULL */
     int64_t t0_ms;
     const char *uri_at; /* MHD's request-target as the URI log
                            callback saw it, and its strlen then:
@@ -84,9 +85,16 @@ struct zl_server {
     size_t n_stores;
     struct zl_capture_job *jobs; /* ring of recent capture jobs */
     size_t n_jobs, job_head;
-    struct zl_pcache *pcache; /* rendered public pages (pcache.c) */
-    struct zl_qpool *qpool;   /* query workers (server.c) */
+    struct zl_pcache *pcache;     /* rendered public pages (pcache.c) */
+    struct zl_qpool *qpool;       /* query workers (server.c) */
+    struct zl_checkpointer *ckpt; /* checkpointer.c, or NULL */
 };
+
+/* Start the thread that signs a checkpoint every o.checkpoint_s seconds
+ * while the log grows (its own store handle); none when checkpoints are
+ * off. 0 or a negative error. Stop joins it (NULL-safe, idempotent). */
+int zl_checkpointer_start(struct zl_server *s);
+void zl_checkpointer_stop(struct zl_server *s);
 
 /* The calling thread's store handle (opened on first use), or NULL. For
  * a GET/HEAD request it also opens the request's read snapshot. */
@@ -164,6 +172,8 @@ void zl_h_resolver(struct zl_req *r); /* /01/..., /.well-known/gs1resolver */
 int zl_is_resolver_path(const struct zl_req *r);
 void zl_h_portal(struct zl_req *r); /* /, /search, /recalls, /qr, /static */
 void zl_h_api(struct zl_req *r);    /* /api/... */
+void zl_h_log(struct zl_req *r);    /* /log, /log/... (log_api.c) */
+int zl_is_log_path(const struct zl_req *r);
 
 /* The label the portal shows for a business step: the CBV table's
  * (zhiliang/cbv.h) Chinese or English one, else one by event type. */

@@ -38,7 +38,9 @@ static void usage(FILE *f)
         "proof)\n"
         "  --record FILE      the record's canonical bytes (events: the CBV "
         "2.0\n"
-        "                     pre-hash string)\n"
+        "                     pre-hash string; a trailing newline, as\n"
+        "                     `zhiliang hash --prehash > FILE` leaves, is\n"
+        "                     ignored when the record verifies without it)\n"
         "  --leaf-type T      1 event (default), 2 recall, 3 party,\n"
         "                     4 inspection, 5 complaint, 6 correction,\n"
         "                     7 capture receipt\n"
@@ -170,6 +172,24 @@ int main(int argc, char **argv)
     }
     rc = zl_log_proof_check(ptext, plen, ctext, clen, leaf, key, &ck, &idx,
                             &err);
+    if (rc == ZL_EVERIFY && rec && rlen && rec[rlen - 1] == '\n') {
+        /* `zhiliang hash --prehash > file` ends the pre-hash with a
+         * newline no pre-hash has: try the record without it, and say so,
+         * rather than call a genuine record tampered. */
+        size_t cut = rlen - 1 - (rlen > 1 && rec[rlen - 2] == '\r');
+        struct zl_error e2 = {0};
+
+        if (!zl_log_leaf_hash((uint8_t)type, rec, cut, leaf) &&
+            !zl_log_proof_check(ptext, plen, ctext, clen, leaf, key, &ck, &idx,
+                                &e2)) {
+            rc = 0;
+            if (!json)
+                fprintf(stderr,
+                        "note: %s: the trailing newline was ignored "
+                        "(the record is the bytes before it)\n",
+                        o_rec);
+        }
+    }
     if (rc && rc != ZL_EVERIFY) {
         report_error(rc == ZL_EINVAL || !o_cp ? o_proof : o_cp, rc, &err);
         goto out;

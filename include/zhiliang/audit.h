@@ -47,6 +47,16 @@ struct zl_audit_stats {
 int zl_audit_verify(zl_store *s, zl_audit_cb cb, void *ctx,
                     struct zl_audit_stats *stats);
 
+/* The canonical bytes of the logged record (leaf_type, record_key) as
+ * the store recomputes them now, i.e. what `verify` hashes into the leaf
+ * (for an event: its CBV 2.0 pre-hash string). For showing a record's
+ * proof to someone who may read the record: the caller decides that.
+ * *canon is new (zl_free), *len its length. Returns 0, ZL_ENOTFOUND (no
+ * such record, or its stored form no longer parses), ZL_EUNSUPPORTED
+ * (a leaf type without records), or a store error. */
+int zl_audit_record_canon(zl_store *s, uint8_t leaf_type,
+                          const char *record_key, char **canon, size_t *len);
+
 /* Outside anchors for zl_audit_verify_anchored, obtained elsewhere than
  * the store being checked (a published key, a checkpoint a mirror or
  * witness saw). Either may be NULL. */

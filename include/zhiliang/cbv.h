@@ -50,10 +50,10 @@ extern "C" {
     X(DEPARTING, "departing", 1, "启运", "Departed")                           \
     X(DESTROYING, "destroying", 1, "销毁", "Destroyed")                        \
     X(DISASSEMBLING, "disassembling", 1, "拆解", "Disassembled")               \
-    X(DISPENSING, "dispensing", 1, "分装", "Dispensed")                        \
-    X(ENCODING, "encoding", 1, "编码", "Encoded")                              \
-    X(ENTERING_EXITING, "entering_exiting", 1, "出入", "Entered/exited")       \
-    X(HOLDING, "holding", 1, "暂扣", "Held")                                   \
+    X(DISPENSING, "dispensing", 1, "发放", "Dispensed")                        \
+    X(ENCODING, "encoding", 1, "写码", "Encoded")                              \
+    X(ENTERING_EXITING, "entering_exiting", 1, "进出场", "Entered/exited")     \
+    X(HOLDING, "holding", 1, "暂存", "Held")                                   \
     X(INSPECTING, "inspecting", 1, "检验", "Inspected")                        \
     X(INSTALLING, "installing", 1, "安装", "Installed")                        \
     X(KILLING, "killing", 1, "屠宰", "Slaughtered")                            \
@@ -62,16 +62,17 @@ extern "C" {
     X(PACKING, "packing", 1, "包装", "Packed")                                 \
     X(PICKING, "picking", 1, "拣货", "Picked")                                 \
     X(RECEIVING, "receiving", 1, "收货", "Received")                           \
-    X(REMOVING, "removing", 1, "移除", "Removed")                              \
+    X(REMOVING, "removing", 1, "取出", "Removed")                              \
     X(REPACKAGING, "repackaging", 1, "重新包装", "Repackaged")                 \
     X(REPAIRING, "repairing", 1, "维修", "Repaired")                           \
     X(REPLACING, "replacing", 1, "更换", "Replaced")                           \
     X(RESERVING, "reserving", 1, "预留", "Reserved")                           \
     X(RETAIL_SELLING, "retail_selling", 1, "零售", "Sold at retail")           \
     X(SAMPLING, "sampling", 1, "抽样", "Sampled")                              \
-    X(SENSOR_REPORTING, "sensor_reporting", 1, "环境监测", "Sensor report")    \
+    X(SENSOR_REPORTING, "sensor_reporting", 1, "传感器上报", "Sensor report")  \
     X(SHIPPING, "shipping", 1, "发货", "Shipped")                              \
-    X(STAGING_OUTBOUND, "staging_outbound", 1, "待发", "Staged for shipping")  \
+    X(STAGING_OUTBOUND, "staging_outbound", 1, "出库备货",                     \
+      "Staged for shipping")                                                   \
     X(STOCK_TAKING, "stock_taking", 1, "盘库", "Stock taken")                  \
     X(STOCKING, "stocking", 1, "上架", "Stocked")                              \
     X(STORING, "storing", 1, "储存", "Stored")                                 \
@@ -99,9 +100,9 @@ extern "C" {
     X(CONTAINER_OPEN, "container_open", 1, "已开箱", "Container open")         \
     X(DAMAGED, "damaged", 1, "损坏", "Damaged")                                \
     X(DESTROYED, "destroyed", 1, "已销毁", "Destroyed")                        \
-    X(DISPENSED, "dispensed", 1, "已分装", "Dispensed")                        \
+    X(DISPENSED, "dispensed", 1, "已发放", "Dispensed")                        \
     X(DISPOSED, "disposed", 1, "已处置", "Disposed")                           \
-    X(ENCODED, "encoded", 1, "已编码", "Encoded")                              \
+    X(ENCODED, "encoded", 1, "已写码", "Encoded")                              \
     X(EXPIRED, "expired", 1, "已过期", "Expired")                              \
     X(IN_PROGRESS, "in_progress", 1, "处理中", "In progress")                  \
     X(IN_TRANSIT, "in_transit", 1, "在途", "In transit")                       \
@@ -117,7 +118,7 @@ extern "C" {
       "No pedigree match")                                                     \
     X(NON_CONFORMANT, "non_conformant", 1, "不合格", "Non-conformant")         \
     X(NON_SELLABLE_OTHER, "non_sellable_other", 1, "不可销售", "Not sellable") \
-    X(PARTIALLY_DISPENSED, "partially_dispensed", 1, "部分分装",               \
+    X(PARTIALLY_DISPENSED, "partially_dispensed", 1, "部分发放",               \
       "Partially dispensed")                                                   \
     X(RECALLED, "recalled", 1, "已召回", "Recalled")                           \
     X(RESERVED, "reserved", 1, "已预留", "Reserved")                           \
@@ -181,6 +182,13 @@ struct zl_cbv_term {
 enum zl_biz_step zl_biz_step_of(const char *s, size_t n);
 enum zl_disposition zl_disposition_of(const char *s, size_t n);
 enum zl_sdt zl_sdt_of(const char *s, size_t n);
+
+/* For "did you mean": the standard CBV 2.0 word nearest to a value that
+ * resolved to ..._OTHER (compared after its CBV URI or URN prefix, if
+ * any), when at most 2 edits (insert, delete, substitute) and a third of
+ * the value's length away; else NULL. Static string. */
+const char *zl_biz_step_suggest(const char *s, size_t n);
+const char *zl_disposition_suggest(const char *s, size_t n);
 
 /* The table row of a value, or NULL for NONE, OTHER and out of range. */
 const struct zl_cbv_term *zl_biz_step_term(enum zl_biz_step v);

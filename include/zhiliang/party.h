@@ -223,6 +223,25 @@ int zl_authz_party(zl_store *s, const char *party_id,
 int zl_authz_check_event_as(zl_store *s, const struct zl_authz_party *me,
                             const struct zl_event *ev, struct zl_error *err);
 
+/* ---- names for people ------------------------------------------------- */
+
+/* The names people know places and parties by (lib/party/names.c), for
+ * pages, tables and traces. A handle caches every answer; the strings it
+ * returns are borrowed until zl_names_close. Chinese names, English ones
+ * with lang_en where registered. */
+typedef struct zl_names zl_names;
+int zl_names_open(zl_store *s, int lang_en, zl_names **out); /* 0/ENOMEM */
+void zl_names_close(zl_names *n);                            /* NULL-safe */
+
+/* A place (readPoint/bizLocation in any form: SGLN URN, Digital Link
+ * /414/, GLN): "site (party)", or the one of them registered; NULL when
+ * the place is not registered. */
+const char *zl_names_place(zl_names *n, const char *loc);
+
+/* A party given by a party GLN in any form, its ID or its USCC; NULL
+ * when not registered. */
+const char *zl_names_party(zl_names *n, const char *party);
+
 /* ---- read visibility --------------------------------------------------- */
 
 /* Who is reading (docs/access.md, "Who reads what"). The read rule is

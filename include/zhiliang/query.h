@@ -25,6 +25,12 @@ extern "C" {
 
 typedef struct zl_query zl_query;
 
+/* The zone in which a time parameter without an offset is read
+ * (GE_eventTime=2026-03-02 is midnight there): China Standard Time
+ * (Asia/Shanghai, UTC+08:00, no daylight saving) unless changed with
+ * zl_query_set_zone. */
+#define ZL_QUERY_DEFAULT_ZONE_MIN 480
+
 /* A new empty query (matches every event, ascending event time). */
 int zl_query_new(zl_query **out);
 void zl_query_free(zl_query *q); /* NULL-safe */
@@ -42,6 +48,12 @@ void zl_query_free(zl_query *q); /* NULL-safe */
  * nextPageToken. */
 int zl_query_param(zl_query *q, const char *name, const char *value,
                    struct zl_error *err);
+
+/* Read the time parameters given after this call without an offset (a
+ * bare date, or a date and time: zl_time_parse_in_zone) at zone_min
+ * minutes east of UTC. The bizStep and disposition parameters refuse a
+ * bare word (or CBV URI) that is no CBV 2.0 term, naming the nearest. */
+void zl_query_set_zone(zl_query *q, int zone_min);
 
 /* Bound the work of the next runs of q. deadline_ms is a point on the
  * zl_time_now_ms() clock (0 = none): past it the query is abandoned with

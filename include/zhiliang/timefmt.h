@@ -26,6 +26,13 @@ extern "C" {
  * Returns 0 or ZL_ESYNTAX (never touches outputs on failure). */
 int zl_time_parse(const char *s, size_t len, int64_t *ms, int *offset_min);
 
+/* Parse a time as people type it in queries and on the command line:
+ * what zl_time_parse accepts, or the same without the offset
+ * ("2026-03-02T08:30", seconds optional) or a bare date ("2026-03-02",
+ * midnight), both read at zone_min minutes east of UTC. Stores ms since
+ * epoch; 0 or ZL_ESYNTAX (ms untouched on failure). */
+int zl_time_parse_in_zone(const char *s, size_t len, int zone_min, int64_t *ms);
+
 /* Parse "+HH:MM" / "-HH:MM" (exactly 6 chars) into minutes; 0 or
  * ZL_ESYNTAX. */
 int zl_time_parse_offset(const char *s, size_t len, int *offset_min);

@@ -206,8 +206,26 @@ void zl_trace_summarize(const zl_trace *t, struct zl_trace_summary *sum);
 
 /* ---- output ------------------------------------------------------------- */
 
-/* Indented readable tree (parties, locations, times, biz steps). */
+/* Indented readable tree (parties, locations, times, biz steps): every
+ * event, identifiers as stored, times in UTC. */
 int zl_trace_write_text(const zl_trace *t, struct zl_buf *out);
+
+/* The same for a person. With names set: a summary first (counts, the
+ * time span, the origins of a backward trace or where a forward one went,
+ * with place names), identifiers as element strings, places and parties
+ * by registered name, times at zone_min minutes east of UTC. full: every
+ * event under its node (else one line a node). max_children: links
+ * listed under one node before "... and N more" (0: all). */
+struct zl_names;
+struct zl_trace_text_opts {
+    struct zl_names *names; /* or NULL: identifiers, UTC, no summary */
+    int zone_min;
+    int full;
+    size_t max_children;
+};
+int zl_trace_write_text_opts(const zl_trace *t,
+                             const struct zl_trace_text_opts *o,
+                             struct zl_buf *out);
 /* JSON object {"direction", "start", "nodes":[...], "edges":[...],
  * "events":[...]}. */
 int zl_trace_write_json(const zl_trace *t, struct zl_buf *out);

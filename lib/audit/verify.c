@@ -330,6 +330,29 @@ static int check_event(void *ctx, const struct zl_stored_event *ev)
     return rc;
 }
 
+int zl_audit_record_canon(zl_store *s, uint8_t leaf_type, const char *key,
+                          char **canon, size_t *len)
+{
+    struct audit a = {0};
+    const void *c = NULL;
+    int rc;
+
+    a.s = s;
+    *canon = NULL;
+    *len = 0;
+    rc = recompute(&a, leaf_type, key, &c, len);
+    if (!rc && c == a.canon) {
+        *canon = a.canon; /* hand the owned copy over */
+        a.canon = NULL;
+    } else if (!rc) {
+        *canon = zl_strndup(c, *len);
+        rc = *canon ? 0 : ZL_ENOMEM;
+    }
+    zl_free(a.canon);
+    zl_free(a.json);
+    return rc;
+}
+
 int zl_audit_verify(zl_store *s, zl_audit_cb cb, void *ctx,
                     struct zl_audit_stats *stats)
 {

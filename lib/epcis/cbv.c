@@ -125,6 +125,74 @@ static size_t resolve(const struct vocab *v, const char *s, size_t n)
     return v->n + 1;
 }
 
+/* Levenshtein distance of a[0..an) and b, capped: stops counting past
+ * cap (returns cap + 1). Words are short (< 64 bytes). */
+static size_t edits(const char *a, size_t an, const char *b, size_t cap)
+{
+    size_t bn = strlen(b), row[64], i, j;
+
+    if (an >= 64 || bn >= 64)
+        return cap + 1;
+    for (j = 0; j <= bn; j++)
+        row[j] = j;
+    for (i = 1; i <= an; i++) {
+        size_t diag = row[0], best;
+
+        row[0] = i;
+        best = row[0];
+        for (j = 1; j <= bn; j++) {
+            size_t up = row[j], d = diag + (a[i - 1] != b[j - 1]);
+
+            if (row[j - 1] + 1 < d)
+                d = row[j - 1] + 1;
+            if (up + 1 < d)
+                d = up + 1;
+            diag = up;
+            row[j] = d;
+            if (d < best)
+                best = d;
+        }
+        if (best > cap)
+            return cap + 1;
+    }
+    return row[bn];
+}
+
+/* The standard word nearest to the value's word part (after a CBV
+ * prefix), if within 2 edits and a third of its length; else NULL. */
+static const char *suggest(const struct vocab *v, const char *s, size_t n)
+{
+    const char *best = NULL;
+    size_t pl, i, bd;
+
+    if (!s)
+        return NULL;
+    if (has_prefix(s, n, v->uri, &pl) || has_prefix(s, n, v->urn, &pl)) {
+        s += pl;
+        n -= pl;
+    }
+    bd = n / 3 < 2 ? n / 3 : 2;
+    for (i = 0; i < v->n_std; i++) {
+        size_t d = edits(s, n, v->t[i].word, bd);
+
+        if (d <= bd && (!best || d < bd)) {
+            best = v->t[i].word;
+            bd = d;
+        }
+    }
+    return best;
+}
+
+const char *zl_biz_step_suggest(const char *s, size_t n)
+{
+    return suggest(&v_steps, s, n);
+}
+
+const char *zl_disposition_suggest(const char *s, size_t n)
+{
+    return suggest(&v_disps, s, n);
+}
+
 static const struct zl_cbv_term *term(const struct vocab *v, int x)
 {
     if (x < 1 || (size_t)x > v->n)

@@ -38,6 +38,7 @@ struct zl_query {
     size_t max_event_count;
     size_t max_bytes;               /* output cap, 0 = MAX_OUTPUT */
     const struct zl_viewer *viewer; /* read rule, or NULL: everything */
+    int zone_min;                   /* for times given without offset */
 };
 
 static void *own(zl_query *q, void *p)
@@ -65,7 +66,13 @@ int zl_query_new(zl_query **out)
     if (!*out)
         return ZL_ENOMEM;
     (*out)->f.order_by = ZL_ORDER_EVENT_TIME;
+    (*out)->zone_min = ZL_QUERY_DEFAULT_ZONE_MIN;
     return 0;
+}
+
+void zl_query_set_zone(zl_query *q, int zone_min)
+{
+    q->zone_min = zone_min;
 }
 
 void zl_query_free(zl_query *q)
@@ -150,18 +157,55 @@ bad:
     return NULL;
 }
 
+/* A value in the CBV's own namespace (a bare word, a ref.gs1.org/cbv URI
+ * or an urn:epcglobal:cbv URN) that is no CBV 2.0 word would match
+ * nothing, as capture would have refused it: refuse it here too, with the
+ * nearest word. 0, or ZL_EINVAL with err set. */
+static int cbv_known(int other, const char *near, const char *what,
+                     const char *v, size_t len, struct zl_error *err,
+                     const char *name)
+{
+    char rule[200];
+
+    if (!other ||
+        (memchr(v, ':', len) && strncmp(v, "https://ref.gs1.org/cbv/", 24) &&
+         strncmp(v, "urn:epcglobal:cbv:", 18)))
+        return 0;
+    if (near)
+        snprintf(rule, sizeof rule, "not a CBV 2.0 %s (did you mean '%s'?)",
+                 what, near);
+    else
+        snprintf(rule, sizeof rule,
+                 "not a CBV 2.0 %s (one of your own vocabulary is given "
+                 "as its full URI)",
+                 what);
+    return zl_error_set(err, ZL_EINVAL, name, rule, v, len);
+}
+
 static char *convert(zl_query *q, enum vkind k, const char *v, size_t len,
                      struct zl_error *err, const char *name)
 {
     switch (k) {
-    case V_BIZSTEP:
-        return cbv_value(q, zl_biz_step_term(zl_biz_step_of(v, len)),
+    case V_BIZSTEP: {
+        enum zl_biz_step st = zl_biz_step_of(v, len);
+
+        if (cbv_known(st == ZL_BIZ_STEP_OTHER, zl_biz_step_suggest(v, len),
+                      "business step", v, len, err, name))
+            return NULL;
+        return cbv_value(q, zl_biz_step_term(st),
                          "https://ref.gs1.org/cbv/BizStep-",
                          "urn:epcglobal:cbv:bizstep:", v, len);
-    case V_DISP:
-        return cbv_value(q, zl_disposition_term(zl_disposition_of(v, len)),
+    }
+    case V_DISP: {
+        enum zl_disposition d = zl_disposition_of(v, len);
+
+        if (cbv_known(d == ZL_DISP_OTHER, zl_disposition_suggest(v, len),
+                      "disposition", v, len, err, name))
+            return NULL;
+        return cbv_value(q, zl_disposition_term(d),
                          "https://ref.gs1.org/cbv/Disp-",
                          "urn:epcglobal:cbv:disp:", v, len);
+    }
     case V_ID: return id_value(q, v, len, 0, err, name);
     case V_PATTERN: return id_value(q, v, len, 1, err, name);
     case V_TEXT:
@@ -211,15 +255,15 @@ static int list_param(zl_query *q, const char ***list, enum vkind k,
     return 0;
 }
 
-static int time_param(const char *name, const char *v, int64_t *out,
-                      struct zl_error *err)
+static int time_param(const zl_query *q, const char *name, const char *v,
+                      int64_t *out, struct zl_error *err)
 {
-    int off;
-
-    if (zl_time_parse(v, strlen(v), out, &off))
+    if (zl_time_parse_in_zone(v, strlen(v), q->zone_min, out))
         return zl_error_set(err, ZL_EINVAL, name,
-                            "must be an ISO 8601 time with an offset", v,
-                            (size_t)-1);
+                            "must be an ISO 8601 time (with an offset, or "
+                            "read in the query's zone: 2026-03-02, "
+                            "2026-03-02T08:30)",
+                            v, (size_t)-1);
     if (!*out)
         *out = 1; /* 0 means "unset" in the filter; 1 ms after is the same */
     return 0;
@@ -378,13 +422,13 @@ int zl_query_param(zl_query *q, const char *name, const char *value,
     if (!strcmp(name, "EQ_action"))
         return bits_param(name, value, action_of, &f->actions, err);
     if (!strcmp(name, "GE_eventTime"))
-        return time_param(name, value, &f->ge_event_time, err);
+        return time_param(q, name, value, &f->ge_event_time, err);
     if (!strcmp(name, "LT_eventTime"))
-        return time_param(name, value, &f->lt_event_time, err);
+        return time_param(q, name, value, &f->lt_event_time, err);
     if (!strcmp(name, "GE_recordTime"))
-        return time_param(name, value, &f->ge_record_time, err);
+        return time_param(q, name, value, &f->ge_record_time, err);
     if (!strcmp(name, "LT_recordTime"))
-        return time_param(name, value, &f->lt_record_time, err);
+        return time_param(q, name, value, &f->lt_record_time, err);
     if (!strncmp(name, "EQ_bizTransaction_", 18) && name[18])
         return ref_param(q, 0, "https://ref.gs1.org/cbv/BTT-", name + 18, name,
                          value, err);

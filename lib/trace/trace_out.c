@@ -14,6 +14,8 @@
 #include "util/buf.h"
 #include "util/codec.h"
 #include "util/timefmt.h"
+#include "zhiliang/gs1.h"
+#include "zhiliang/party.h"
 
 #include <string.h>
 
@@ -58,23 +60,63 @@ const char *zl_cte_name(enum zl_cte c)
     }
 }
 
-static int fmt_time(struct zl_buf *b, int64_t ms)
+/* How the text form is written: the defaults of zl_trace_write_text, or
+ * the reader's (zl_trace_write_text_opts). */
+struct text {
+    const struct zl_trace_text_opts *o;
+    int *first_child, *next_sib;
+};
+
+static int fmt_time(struct zl_buf *b, const struct text *x, int64_t ms)
 {
-    char tb[32];
+    char tb[40];
 
     if (ms == INT64_MIN || ms == INT64_MAX)
         return zl_buf_adds(b, "-");
-    zl_time_format_utc(ms, tb);
-    return zl_buf_adds(b, tb);
+    if (!x->o->names) { /* the identifiers' form: instants in UTC */
+        zl_time_format_utc(ms, tb);
+        return zl_buf_adds(b, tb);
+    }
+    zl_time_format_local(ms, x->o->zone_min, tb);
+    return zl_buf_printf(b, "%.10s %.5s", tb, tb + 11);
 }
 
-static int text_event(struct zl_buf *b, const struct zl_trace_event *e,
-                      int indent)
+/* A place or party: its registered name when names are wanted, else (or
+ * when unregistered) the identifier. */
+static const char *place(const struct text *x, const char *loc)
+{
+    const char *n =
+        x->o->names && loc ? zl_names_place(x->o->names, loc) : NULL;
+
+    return n ? n : loc;
+}
+
+static const char *party(const struct text *x, const char *id)
+{
+    const char *n = x->o->names && id ? zl_names_party(x->o->names, id) : NULL;
+
+    return n ? n : id;
+}
+
+/* An identifier as people read it (element string) when names are
+ * wanted, else as stored. es: at least 512 bytes. */
+static const char *ident(const struct text *x, const char *id, char *es)
+{
+    struct zl_gs1_id g;
+
+    if (x->o->names && id && !zl_gs1_parse(id, strlen(id), &g, NULL) &&
+        zl_gs1_to_element_string(&g, es, 512) > 0)
+        return es;
+    return id;
+}
+
+static int text_event(struct zl_buf *b, const struct text *x,
+                      const struct zl_trace_event *e, int indent)
 {
     int rc = zl_buf_printf(b, "%*s", indent, "");
     const char *a = zl_action_name(e->action);
 
-    rc = rc < 0 ? rc : fmt_time(b, e->event_time_ms);
+    rc = rc < 0 ? rc : fmt_time(b, x, e->event_time_ms);
     rc = rc < 0 ? rc
                 : zl_buf_printf(b, "  %s%s%s", zl_event_type_name(e->type),
                                 a ? " " : "", a ? a : "");
@@ -85,18 +127,20 @@ static int text_event(struct zl_buf *b, const struct zl_trace_event *e,
         rc = zl_buf_printf(
             b, " [%s]",
             zl_cbv_short(zl_disposition_term(e->disp), e->disposition));
-    if (rc == 0 && e->biz_location)
-        rc = zl_buf_printf(b, "  at %s", e->biz_location);
-    else if (rc == 0 && e->read_point)
-        rc = zl_buf_printf(b, "  at %s", e->read_point);
+    if (rc == 0 && (e->biz_location || e->read_point))
+        rc = zl_buf_printf(
+            b, "  at %s",
+            place(x, e->biz_location ? e->biz_location : e->read_point));
     if (rc == 0 && (e->src_owner || e->src_possessor))
-        rc = zl_buf_printf(b, "  from %s",
-                           e->src_owner ? e->src_owner : e->src_possessor);
-    if (rc == 0 && (e->dst_owner || e->dst_possessor || e->dst_location))
-        rc = zl_buf_printf(b, "  to %s",
-                           e->dst_owner       ? e->dst_owner
-                           : e->dst_possessor ? e->dst_possessor
-                                              : e->dst_location);
+        rc = zl_buf_printf(
+            b, "  from %s",
+            party(x, e->src_owner ? e->src_owner : e->src_possessor));
+    if (rc == 0 && (e->dst_owner || e->dst_possessor))
+        rc = zl_buf_printf(
+            b, "  to %s",
+            party(x, e->dst_owner ? e->dst_owner : e->dst_possessor));
+    else if (rc == 0 && e->dst_location)
+        rc = zl_buf_printf(b, "  to %s", place(x, e->dst_location));
     if (rc == 0 && e->transformation_id)
         rc = zl_buf_printf(b, "  tid %s", e->transformation_id);
     return rc < 0 ? rc : zl_buf_addc(b, '\n');
@@ -108,57 +152,169 @@ static const char *dir_arrow(const zl_trace *t)
     return zl_trace_options(t)->dir == ZL_TRACE_FORWARD ? "->" : "<-";
 }
 
-static int text_node(const zl_trace *t, struct zl_buf *b, size_t i, int indent,
-                     const int *first_child, const int *next_sib)
+static int text_node(const zl_trace *t, struct zl_buf *b, const struct text *x,
+                     size_t i, int indent)
 {
     const struct zl_trace_node *n = zl_trace_node(t, i);
+    size_t shown = 0, cap = x->o->max_children;
     int rc = zl_buf_printf(b, "%*s", indent, "");
+    char es[512];
 
     if (rc == 0 && n->via >= 0)
         rc = zl_buf_printf(b, "%s %s ", dir_arrow(t),
                            zl_trace_link_name(n->link));
     if (rc == 0)
         rc = zl_buf_printf(b, "#%zu %s %s", i, zl_trace_kind_name(n->kind),
-                           n->id);
+                           ident(x, n->id, es));
     if (rc == 0 && n->has_quantity && n->kind != ZL_TK_ITEM)
         rc = zl_buf_printf(b, "  %g%s%s", n->quantity, n->uom ? " " : "",
                            n->uom ? n->uom : "");
     if (rc == 0 && (n->owner || n->location))
-        rc = zl_buf_printf(b, "  last: %s%s%s", n->owner ? n->owner : "",
+        rc = zl_buf_printf(b, "  last: %s%s%s",
+                           n->owner ? party(x, n->owner) : "",
                            n->owner && n->location ? " @ " : "",
-                           n->location ? n->location : "");
+                           n->location ? place(x, n->location) : "");
     if (rc == 0 && n->reached_consumer)
         rc = zl_buf_adds(b, "  (sold to consumers)");
     rc = rc < 0 ? rc : zl_buf_addc(b, '\n');
-    for (size_t k = 0; rc == 0 && k < n->n_events; k++)
-        rc = text_event(b, zl_trace_event(t, (size_t)n->events[k]), indent + 4);
-    for (int c = first_child[i]; rc == 0 && c >= 0; c = next_sib[c])
-        rc = text_node(t, b, (size_t)c, indent + 2, first_child, next_sib);
+    for (size_t k = 0; x->o->full && rc == 0 && k < n->n_events; k++)
+        rc = text_event(b, x, zl_trace_event(t, (size_t)n->events[k]),
+                        indent + 4);
+    for (int c = x->first_child[i]; rc == 0 && c >= 0; c = x->next_sib[c]) {
+        if (cap && shown == cap) {
+            size_t more = 0;
+
+            for (; c >= 0; c = x->next_sib[c])
+                more++;
+            rc = zl_buf_printf(b, "%*s... and %zu more (--full lists them)\n",
+                               indent + 2, "", more);
+            break;
+        }
+        rc = text_node(t, b, x, (size_t)c, indent + 2);
+        shown++;
+    }
     return rc;
 }
 
+/* Up to five distinct names, and how many more there were. */
+struct few {
+    const char *name[5];
+    size_t n, more;
+};
+
+static void few_add(struct few *f, const char *name)
+{
+    size_t k;
+
+    if (!name)
+        return;
+    for (k = 0; k < f->n; k++)
+        if (!strcmp(f->name[k], name))
+            return;
+    if (f->n < 5)
+        f->name[f->n++] = name;
+    else
+        f->more++; /* may count a repeated name past the five: "about" */
+}
+
+/* The answer before the details: how many of what, over which time, and
+ * where the trace ends (backward: the origins, the nodes nothing goes
+ * further back from, at the place of their first event; forward: the
+ * ends' last known places, and how many items were sold). */
+static int text_summary(const zl_trace *t, struct zl_buf *b,
+                        const struct text *x)
+{
+    struct zl_trace_summary sum;
+    size_t n = zl_trace_node_count(t), ne = zl_trace_event_count(t), ends = 0,
+           lots, boxes, i;
+    int fwd = zl_trace_options(t)->dir == ZL_TRACE_FORWARD, rc;
+    struct few places = {{NULL}, 0, 0};
+
+    zl_trace_summarize(t, &sum);
+    lots = sum.lots + sum.classes;
+    boxes = sum.containers + sum.assets;
+    rc = zl_buf_printf(
+        b, "  %zu item%s, %zu lot%s, %zu container%s; %zu event%s", sum.items,
+        sum.items == 1 ? "" : "s", lots, lots == 1 ? "" : "s", boxes,
+        boxes == 1 ? "" : "s", ne, ne == 1 ? "" : "s");
+    if (rc == 0 && ne) {
+        rc = zl_buf_adds(b, ", ");
+        rc = rc ? rc : fmt_time(b, x, zl_trace_event(t, 0)->event_time_ms);
+        rc = rc ? rc : zl_buf_adds(b, " to ");
+        rc = rc ? rc : fmt_time(b, x, zl_trace_event(t, ne - 1)->event_time_ms);
+    }
+    rc = rc ? rc : zl_buf_addc(b, '\n');
+    if (fwd && rc == 0 && sum.items_at_consumers)
+        rc = zl_buf_printf(b, "  %zu item%s already sold to consumers\n",
+                           sum.items_at_consumers,
+                           sum.items_at_consumers == 1 ? "" : "s");
+    for (i = 0; i < n; i++) {
+        const struct zl_trace_node *nd = zl_trace_node(t, i);
+        const char *loc = NULL;
+
+        if (x->first_child[i] >= 0 || nd->kind == ZL_TK_LOCATION ||
+            nd->kind == ZL_TK_PARTY ||
+            (!fwd && (nd->kind == ZL_TK_CONTAINER || nd->kind == ZL_TK_ASSET)))
+            continue; /* a pallet the goods rode in is no origin */
+        ends++;
+        if (fwd) {
+            loc = nd->location;
+        } else if (nd->n_events) {
+            const struct zl_trace_event *e =
+                zl_trace_event(t, (size_t)nd->events[0]);
+
+            loc = e->biz_location ? e->biz_location : e->read_point;
+        }
+        few_add(&places, loc ? place(x, loc) : NULL);
+    }
+    if (rc == 0 && ends) {
+        rc = zl_buf_printf(b, "  %s: %zu, at ",
+                           fwd ? "where it went (the ends of the trace)"
+                               : "origins (nothing further back)",
+                           ends);
+        for (i = 0; rc == 0 && i < places.n; i++)
+            rc = zl_buf_printf(b, "%s%s", i ? "; " : "", places.name[i]);
+        if (rc == 0 && !places.n)
+            rc = zl_buf_adds(b, "unknown places");
+        if (rc == 0 && places.more)
+            rc = zl_buf_printf(b, " and about %zu more", places.more);
+        rc = rc ? rc : zl_buf_addc(b, '\n');
+    }
+    return rc;
+}
+
+static const struct zl_trace_text_opts TEXT_DEFAULT = {NULL, 0, 1, 0};
+
 int zl_trace_write_text(const zl_trace *t, struct zl_buf *b)
 {
+    return zl_trace_write_text_opts(t, &TEXT_DEFAULT, b);
+}
+
+int zl_trace_write_text_opts(const zl_trace *t,
+                             const struct zl_trace_text_opts *o,
+                             struct zl_buf *b)
+{
     size_t n = zl_trace_node_count(t);
-    int *first = NULL, *next = NULL, *last = NULL;
+    int *last = NULL;
+    struct text x = {o, NULL, NULL};
     int rc = ZL_ENOMEM;
 
-    first = zl_malloc((n + 1) * sizeof(int));
-    next = zl_malloc((n + 1) * sizeof(int));
+    x.first_child = zl_malloc((n + 1) * sizeof(int));
+    x.next_sib = zl_malloc((n + 1) * sizeof(int));
     last = zl_malloc((n + 1) * sizeof(int));
-    if (first == NULL || next == NULL || last == NULL)
+    if (x.first_child == NULL || x.next_sib == NULL || last == NULL)
         goto out;
     for (size_t i = 0; i < n; i++)
-        first[i] = next[i] = last[i] = -1;
+        x.first_child[i] = x.next_sib[i] = last[i] = -1;
     for (size_t i = 0; i < n; i++) {
         int v = zl_trace_node(t, i)->via;
 
         if (v < 0)
             continue;
         if (last[v] < 0)
-            first[v] = (int)i;
+            x.first_child[v] = (int)i;
         else
-            next[last[v]] = (int)i;
+            x.next_sib[last[v]] = (int)i;
         last[v] = (int)i;
     }
     rc = zl_buf_printf(b, "%s trace: %zu nodes, %zu events\n",
@@ -166,12 +322,16 @@ int zl_trace_write_text(const zl_trace *t, struct zl_buf *b)
                            ? "forward (去向可追)"
                            : "backward (来源可查)",
                        n, zl_trace_event_count(t));
+    if (rc == 0 && o->names)
+        rc = text_summary(t, b, &x);
+    if (rc == 0 && o->names && n)
+        rc = zl_buf_addc(b, '\n');
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (zl_trace_node(t, i)->via < 0)
-            rc = text_node(t, b, i, 0, first, next);
+            rc = text_node(t, b, &x, i, 0);
 out:
-    zl_free(first);
-    zl_free(next);
+    zl_free(x.first_child);
+    zl_free(x.next_sib);
     zl_free(last);
     return rc;
 }

@@ -10,6 +10,7 @@
 #include "zhiliang/error.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static int digits(const char *s, size_t n, int *out)
@@ -171,4 +172,28 @@ int64_t zl_time_now_ms(void)
 
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int zl_time_parse_in_zone(const char *s, size_t len, int zone_min, int64_t *ms)
+{
+    char buf[48];
+    int off, n, a = zone_min < 0 ? -zone_min : zone_min;
+
+    if (!zl_time_parse(s, len, ms, &off))
+        return 0;
+    /* a date, or a date and time without seconds or offset */
+    if (len != 10 && len != 16 && len != 19)
+        return ZL_ESYNTAX;
+    if (len > 10 &&
+        (s[10] != 'T' || memchr(s + 10, 'Z', len - 10) ||
+         memchr(s + 11, '+', len - 11) || memchr(s + 11, '-', len - 11)))
+        return ZL_ESYNTAX;
+    n = snprintf(buf, sizeof buf, "%.*s%s%c%02d:%02d", (int)len, s,
+                 len == 10   ? "T00:00:00"
+                 : len == 16 ? ":00"
+                             : "",
+                 zone_min < 0 ? '-' : '+', a / 60, a % 60);
+    if (n < 0 || (size_t)n >= sizeof buf)
+        return ZL_ESYNTAX;
+    return zl_time_parse(buf, (size_t)n, ms, &off);
 }

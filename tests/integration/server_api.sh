@@ -85,8 +85,11 @@ is "invalid JSON -> 400" "$(status -X POST "${AUTH[@]}" -H 'Content-Type: applic
 curl -s -o "$TMP/b5" -X POST "${AUTH[@]}" -H 'Content-Type: application/json' -d '{"type":' "$U/capture"
 is "400 is a ValidationException" "$(jq -r .type "$TMP/b5")" "epcisException:ValidationException"
 sed 's/"uom":"EA"/"uom":"EA"/; s#/10/RECALL1#/10/BAD1#; s#01/'"$GTIN"'#01/'"${GTIN%?}$(( (${GTIN: -1} + 1) % 10 ))"'#' "$TMP/c1.json" >"$TMP/c6.json"
-curl -s -D "$TMP/h6" -o /dev/null -X POST "${AUTH[@]}" -H 'Content-Type: application/json' \
-  --data-binary @"$TMP/c6.json" "$U/capture"
+code6=$(curl -s -D "$TMP/h6" -o "$TMP/b6" -w '%{http_code}' -X POST "${AUTH[@]}" -H 'Content-Type: application/json' \
+  --data-binary @"$TMP/c6.json" "$U/capture")
+is "bad check digit: 400 at once (curl -f must not read success)" "$code6" 400
+is "... its body is a problem naming the path" "$(jq -r '[.type, .status, .path, .success]|join(",")' "$TMP/b6")" 'epcisException:ValidationException,400,$.epcisBody.eventList[0].quantityList[0].epcClass,false'
+ok "... with Content-Type application/problem+json" grep -qi '^content-type: application/problem+json' "$TMP/h6"
 LOC6=$(sed -n 's/^Location: *\([^\r]*\).*/\1/Ip' "$TMP/h6" | tr -d '\r')
 curl -s "${AUTH[@]}" "$U$LOC6" >"$TMP/job6"
 is "bad check digit: job failed" "$(jq -r .success "$TMP/job6")" false
@@ -193,6 +196,18 @@ ok "product page names the plant" grep -qF "$(jq -r .nameZh <<<"$plant")" "$TMP/
 ok "English page" sh -c "curl -s '$NLOT?lang=en' | grep -qF \"$NAME_EN\""
 ok "public page shows no bizTransaction" sh -c "! grep -qi 'bizTransaction\|urn:epcglobal:cbv:btt\|BTT-' '$TMP/normal.html'"
 is "page without token -> 200" "$(status "$NLOT")" 200
+ok "a path step links to its record in the public log" grep -q 'class="logmark" href="/log/record?id=[0-9a-f]\{64\}' "$TMP/normal.html"
+# Unregistered codes (issue 16): a warning, not a tidy empty card.
+gtin_cd() { # 13 digits -> their GS1 check digit
+  local s=0 i; for i in $(seq 0 12); do s=$((s + ${1:i:1} * (i % 2 ? 1 : 3))); done
+  echo $(((10 - s % 10) % 10))
+}
+UNREG=0690001234567; UNREG=$UNREG$(gtin_cd $UNREG)
+is "unknown GTIN: 404 page" "$(status "$U/01/$UNREG")" 404
+ok "unknown GTIN: 此码未登记，谨防假冒" sh -c "curl -s '$U/01/$UNREG' | grep -q '此码未登记，谨防假冒'"
+ok "unknown GTIN in English: not registered" sh -c "curl -s '$U/01/$UNREG?lang=en' | grep -q 'not registered: beware of counterfeits'"
+ok "registered product, unknown lot: lot warning on the product card" sh -c "curl -s '$U/01/$GTIN/10/NOSUCHLOT' | grep -q 'id=\"unregistered\"'"
+ok "registered lot: no warning" sh -c "! grep -q 'id=\"unregistered\"' '$TMP/normal.html'"
 SSCC=$(grep -o 'https://id.gs1.org/00/[0-9]*' "$TMP"/demo/chain-*.jsonld | head -1 | sed 's/^[^h]*//')
 ok "container (SSCC) page" sh -c "curl -s '$U${SSCC#https://id.gs1.org}' | grep -q '物流单元'"
 is "HEAD of a product page" "$(curl -s -I -o /dev/null -w '%{http_code}' "$NLOT")" 200

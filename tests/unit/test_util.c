@@ -102,6 +102,41 @@ static void test_time(void **state)
     assert_string_equal(out, "2022-02-16T20:33:31.116-06:00");
     zl_time_format_utc(-1, out);
     assert_string_equal(out, "1969-12-31T23:59:59.999Z");
+
+    /* Times as people type them, read in a zone (+08:00 here): the
+     * expected values are the full forms' own. */
+    {
+        static const char *const same[][2] = {
+            {"2026-03-02", "2026-03-02T00:00:00+08:00"},
+            {"2026-03-02T08:30", "2026-03-02T08:30:00+08:00"},
+            {"2026-03-02T08:30:15", "2026-03-02T08:30:15+08:00"},
+            {"2026-03-02T08:30:15Z", "2026-03-02T08:30:15Z"},
+            {"2026-03-02T08:30:15-05:00", "2026-03-02T08:30:15-05:00"},
+        };
+        static const char *const refused[] = {
+            "2026-3-2",   "2026-03-02T8:30",     "2026-03-02 08:30",
+            "2026-02-30", "2026-03-02T08:30+08", "03/02/2026",
+            "",
+        };
+        int64_t want;
+
+        for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+            assert_int_equal(
+                zl_time_parse(same[i][1], strlen(same[i][1]), &want, &off), 0);
+            assert_int_equal(
+                zl_time_parse_in_zone(same[i][0], strlen(same[i][0]), 480, &ms),
+                0);
+            assert_int_equal(ms, want);
+        }
+        assert_int_equal(zl_time_parse_in_zone("2026-03-02", 10, 0, &ms), 0);
+        assert_int_equal(ms, 1772409600000LL); /* midnight UTC */
+        assert_int_equal(zl_time_parse_in_zone("2026-03-02", 10, -330, &ms), 0);
+        assert_int_equal(ms, 1772409600000LL + 330 * 60000LL);
+        for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+            assert_int_equal(
+                zl_time_parse_in_zone(refused[i], strlen(refused[i]), 480, &ms),
+                ZL_ESYNTAX);
+    }
 }
 
 static void test_base64(void **state)
