@@ -118,7 +118,9 @@ static void usage(FILE *f)
         "vegetable and drug chains): the same seed and scale give the same "
         "bytes.\n"
         "  --scale S     about 100*S events (1 = ~100, 100000 = ~10 million)\n"
-        "  --out DIR     DIR/chain-000001.jsonld..., DIR/parties.json\n"
+        "  --out DIR     DIR/chain-000001.jsonld..., DIR/parties.json,\n"
+        "                "
+        "DIR/registry-{categories,enterprises,inspectors}.json\n"
         "  --out -       one document on stdout (scale <= 100)\n"
         "  --per-doc N   events per document (default 1000)\n"
         "  --parties F   also write the master data (parties, products) to F\n"
@@ -266,6 +268,24 @@ static int generate(int argc, char **argv)
         fprintf(stderr, "zhiliang demo: master data: %s\n", zl_strerror(rc));
         goto out;
     }
+    for (int w = 0; !rc && oc.dir && w < 3; w++) {
+        static const char *const NAME[3] = {"categories", "enterprises",
+                                            "inspectors"};
+
+        zl_demo_free(md);
+        md = NULL;
+        rc = zl_demo_registry_json(&o, w, &md, &mdlen);
+        if (!rc && snprintf(path, sizeof path, "%s/registry-%s.json", out,
+                            NAME[w]) >= (int)sizeof path)
+            rc = ZL_ELIMIT;
+        if (!rc)
+            rc = write_file(path, md, mdlen);
+        if (rc)
+            fprintf(stderr, "zhiliang demo: registry-%s.json: %s\n", NAME[w],
+                    zl_strerror(rc));
+    }
+    if (rc)
+        goto out;
     rc = zl_demo_generate(&o, emit_doc, &oc, &st);
     if (oc.progress)
         fprintf(stderr, "\n");

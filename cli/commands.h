@@ -26,6 +26,8 @@ int cmd_key(int argc, char **argv);
 int cmd_reindex(int argc, char **argv);
 int cmd_sampling(int argc, char **argv);
 int cmd_draw(int argc, char **argv);
+int cmd_registry(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_supervise(int argc, char **argv);
 int cmd_credit(int argc, char **argv);

@@ -28,6 +28,8 @@ OUT=demo-run/bench-$(date +%Y%m%d-%H%M).txt
     echo "## Merkle log (appends; proofs at 10M and 100M leaves)"; "$B/bench_log" 1000000 100000000
     echo "## trace and recall scope (10M events) vs WITH RECURSIVE"; "$B/bench_trace" --scale 100000
     echo "## HTTP (1M events)";                                    bash bench/bench_http.sh build-release/cli/zhiliang 10000
+    echo "## 双随机 national plan (5M enterprises, 200k inspectors, 100k tasks) vs naive scan"; "$B/bench_draw"
+    echo "## registry snapshot load (100k enterprises)";           "$B/bench_draw" --load 100000
   else
     echo "## capture (100k events) vs naive jansson+SQLite loop"; "$B/bench_capture" --events 100000
     echo "## capture (100k events), 16 documents a commit";       "$B/bench_capture" --events 100000 --batch 16 --only zhiliang
@@ -36,6 +38,8 @@ OUT=demo-run/bench-$(date +%Y%m%d-%H%M).txt
     echo "## Merkle log (appends; proofs at 1M leaves)";            "$B/bench_log" 100000 1000000
     echo "## trace and recall scope (100k events) vs WITH RECURSIVE"; "$B/bench_trace" --scale 1000
     echo "## HTTP (5k events)";                                     bash bench/bench_http.sh build-release/cli/zhiliang 50
+    echo "## 双随机 plan (500k enterprises, 20k inspectors) vs naive scan"; "$B/bench_draw" --enterprises 500000 --inspectors 20000 --per-stratum 3
+    echo "## registry snapshot load (10k enterprises)";            "$B/bench_draw" --load 10000
   fi
   # the same chain on SQLite, one PostgreSQL and the three-node stand-in
   SC=$([ $FULL = 1 ] && echo 10000 || echo 100)

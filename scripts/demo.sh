@@ -49,12 +49,28 @@ step "2. Generate a supply chain (seed 7, scale $SCALE)"
 step "3. Register the parties and products"
 "$ZL" party import "$OUT/chain/parties.json"
 
+step "3b. Supervision registries and an inspection plan (双随机: fixed before its seed exists)"
+"$ZL" registry import category "$OUT/chain/registry-categories.json"
+"$ZL" registry import enterprise "$OUT/chain/registry-enterprises.json"
+"$ZL" registry import inspector "$OUT/chain/registry-inspectors.json"
+"$ZL" inspect plan --id DAIRY-2026-03 --title "2026年3月乳制品监督抽查（双随机）" \
+  --category RAW_MILK --category UHT_MILK --region 13 --region 15 \
+  --count 2 --team 2 --weights A=1,B=2,C=4,D=8 --distance 100 \
+  --from 2026-03-01 --to 2026-03-31
+
 step "4. Capture every document (validated, hashed, logged)"
 "$ZL" capture "$OUT"/chain/chain-*.jsonld
 
 step "5. Sign a log checkpoint and verify everything against it"
 "$ZL" log checkpoint
 "$ZL" verify
+
+step "5b. Draw the plan: seeded by the log's root 100 records after the plan"
+"$ZL" inspect draw DAIRY-2026-03
+"$ZL" inspect draw --verify DAIRY-2026-03
+"$ZL" inspect export DAIRY-2026-03 > "$OUT/draw-export.json"
+echo "a citizen re-runs it from the public export:"
+python3 docs/draw_plan_verify.py "$OUT/draw-export.json" | tail -1
 
 step "6. Shipping events at a glance"
 "$ZL" events EQ_bizStep=shipping eventCountLimit=5

@@ -40,7 +40,7 @@ enum zl_leaf_type {
     ZL_LEAF_EVENT = 1,
     ZL_LEAF_RECALL = 2,
     ZL_LEAF_PARTY = 3,
-    ZL_LEAF_INSPECTION = 4,
+    ZL_LEAF_INSPECTION = 4, /* supervision: registries, plans, draws */
     ZL_LEAF_COMPLAINT = 5,
     ZL_LEAF_CORRECTION = 6, /* errorDeclaration on a stored event */
     ZL_LEAF_CAPTURE = 7     /* a capture receipt: record time, party */

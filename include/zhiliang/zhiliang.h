@@ -142,6 +142,7 @@ void zl_capture_batch_abort(zl_store *s);
 #include "zhiliang/codec.h"
 #include "zhiliang/credit.h"
 #include "zhiliang/draw.h"
+#include "zhiliang/inspect.h"
 #include "zhiliang/log.h"
 #include "zhiliang/party.h"
 #include "zhiliang/query.h"

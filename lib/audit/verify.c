@@ -15,7 +15,10 @@
  * older ones (lib/recall/case.c), so neither depends on what the installed
  * jansson prints. A party registry record (ZL_LEAF_PARTY) is recomputed as
  * the JCS of its stored row, and the registry tables are compared with the
- * last record of each entry (registry.c).
+ * last record of each entry (registry.c). A supervision record
+ * (ZL_LEAF_INSPECTION: registries, plans, draws) is the JCS of its row,
+ * and each row's leaf column must say where the log has it
+ * (lib/supervise/sup_registry.c).
  */
 #include "zhiliang/audit.h"
 
@@ -25,6 +28,7 @@
 #include "store/store.h"
 #include "store/store_correction.h"
 #include "store/store_receipt.h"
+#include "supervise/sup_int.h"
 #include "util/alloc.h"
 #include "util/codec.h"
 #include "util/timefmt.h"
@@ -180,6 +184,15 @@ static int recompute(void *ctx, uint8_t leaf_type, const char *key,
         *canon = a->canon;
         return rc;
     }
+    if (leaf_type == ZL_LEAF_INSPECTION) {
+        zl_free(a->canon);
+        a->canon = NULL;
+        rc = zl_sup_record_canon(a->s, key, &a->canon, len);
+        if (!rc)
+            a->st.records++;
+        *canon = a->canon;
+        return rc;
+    }
     if (leaf_type == ZL_LEAF_CAPTURE) {
         zl_free(a->canon);
         a->canon = NULL;
@@ -292,6 +305,12 @@ static int check_metadata(struct audit *a, const char *key,
     return 0;
 }
 
+static int sup_report(void *ctx, const char *kind, uint64_t index,
+                      const char *key, const char *detail)
+{
+    return audit_report(ctx, kind, index, key, detail);
+}
+
 /* Each stored event: it has its leaf, its capture metadata is the one
  * its receipt states, and its derived rows say what its record says. */
 static int check_event(void *ctx, const struct zl_stored_event *ev)
@@ -361,6 +380,8 @@ int zl_audit_verify(zl_store *s, zl_audit_cb cb, void *ctx,
         rc = zl_store_receipt_keys(s, check_key_logged, &a);
     if (!rc)
         rc = audit_registry_keys(s, check_key_logged, &a);
+    if (!rc)
+        rc = zl_sup_audit_rows(s, sup_report, &a);
     if (!rc)
         rc = audit_derived_totals(&a);
     if (!rc)

@@ -94,6 +94,15 @@ int zl_demo_generate(const struct zl_demo_opts *o, zl_demo_emit_fn emit,
  * "shelfLifeDays","owner"}...]}. *out is new (zl_demo_free). */
 int zl_demo_parties_json(const struct zl_demo_opts *o, char **out, size_t *len);
 
+/* Supervision registries for the same seed (docs/supervision.md), as the
+ * JSON arrays `zhiliang registry import` reads: which 0 the product
+ * categories (GB 19301, GB 25190, GB 19645, GB 19302, GB 2763 with their
+ * test items), 1 the enterprises (the chain's food parties by USCC and
+ * GLN, and 300 more in the same cities), 2 300 inspectors. *out is new
+ * (zl_demo_free). */
+int zl_demo_registry_json(const struct zl_demo_opts *o, int which, char **out,
+                          size_t *len);
+
 /* Free memory returned by this module. NULL-safe. */
 void zl_demo_free(void *p);
 void zl_demo_stats_cleanup(struct zl_demo_stats *st);

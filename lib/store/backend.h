@@ -41,6 +41,7 @@
 #include "store/store_party.h"
 #include "store/store_receipt.h"
 #include "store/store_recall.h"
+#include "store/store_sup.h"
 #include "store/store_tix.h"
 #include "store/store_trace.h"
 #include "store/tables.h"
@@ -55,6 +56,7 @@ enum zl_store_module_id {
     ZL_STORE_MOD_CORRECTION,
     ZL_STORE_MOD_RECEIPT,
     ZL_STORE_MOD_TIX,
+    ZL_STORE_MOD_SUPERVISE,
     ZL_STORE_MOD_COUNT
 };
 
@@ -267,6 +269,17 @@ struct zl_store_recall_ops {
                    size_t n);
     int (*cases_for_id)(zl_store *s, const char *id, zl_store_recall_case_cb cb,
                         void *ctx);
+};
+
+/* Supervision records (store_sup.h). */
+struct zl_store_sup_ops {
+    struct zl_store_module_ops base;
+    int (*put)(zl_store *s, const struct zl_store_sup_record *r);
+    int (*get)(zl_store *s, const char *key, long seq, zl_store_sup_cb cb,
+               void *ctx);
+    int (*last_seq)(zl_store *s, const char *key, long *seq);
+    int (*range)(zl_store *s, const char *lo, const char *hi, int64_t before,
+                 zl_store_sup_cb cb, void *ctx);
 };
 
 struct zl_store_audit_ops {

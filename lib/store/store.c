@@ -252,6 +252,8 @@ static int migrate_step(zl_store *s, int from)
              * index built from the records */
         rc = module_schema(s, ZL_STORE_MOD_TIX);
         return rc ? rc : audit_tix_build(s);
+    case 6: /* 6 -> 7: supervision records (registries, plans, draws) */
+        return module_schema(s, ZL_STORE_MOD_SUPERVISE);
     default: return ZL_EUNSUPPORTED;
     }
 }

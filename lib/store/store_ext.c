@@ -20,6 +20,7 @@
     ZL_STORE_MODULE(s, ZL_STORE_MOD_CORRECTION, zl_store_correction_ops)
 #define RECEIPT(s)                                                             \
     ZL_STORE_MODULE(s, ZL_STORE_MOD_RECEIPT, zl_store_receipt_ops)
+#define SUP(s) ZL_STORE_MODULE(s, ZL_STORE_MOD_SUPERVISE, zl_store_sup_ops)
 
 /* Call fn of module table m with the handle and the rest of the
  * arguments, or answer ZL_EUNSUPPORTED when the backend lacks m. */
@@ -419,4 +420,29 @@ int zl_store_receipt_keys(zl_store *s, int (*cb)(void *ctx, const char *key),
                           void *ctx)
 {
     return DISPATCH(RECEIPT(s), keys, s, cb, ctx);
+}
+
+/* ---- supervision records ------------------------------------------------- */
+
+int zl_store_sup_put(zl_store *s, const struct zl_store_sup_record *r)
+{
+    return DISPATCH(SUP(s), put, s, r);
+}
+
+int zl_store_sup_get(zl_store *s, const char *key, long seq, zl_store_sup_cb cb,
+                     void *ctx)
+{
+    return DISPATCH(SUP(s), get, s, key, seq, cb, ctx);
+}
+
+int zl_store_sup_last_seq(zl_store *s, const char *key, long *seq)
+{
+    *seq = 0;
+    return DISPATCH(SUP(s), last_seq, s, key, seq);
+}
+
+int zl_store_sup_range(zl_store *s, const char *lo, const char *hi,
+                       int64_t before, zl_store_sup_cb cb, void *ctx)
+{
+    return DISPATCH(SUP(s), range, s, lo, hi, before, cb, ctx);
 }

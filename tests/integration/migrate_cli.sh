@@ -44,6 +44,12 @@ ev=$(q "$S" "select json from events where json not like '%@context%' and type =
 printf '{"@context":"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld","type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2026-05-02T00:00:00Z","epcisBody":{"eventList":[%s]}}' \
   "$(echo "$ev" | jq -c '. + {"errorDeclaration":{"declarationTime":"2026-05-02T08:00:00+08:00","reason":"incorrect_data"}}')" > "$T/fix.json"
 "$ZL" capture --store "$S" --quiet "$T/fix.json" >/dev/null
+# supervision registries and a plan (docs/supervision.md)
+python3 tests/fixtures/supervise/gen.py "$T"
+"$ZL" registry import --store "$S" category "$T/categories.json" >/dev/null
+"$ZL" registry import --store "$S" enterprise "$T/enterprises.csv" >/dev/null
+"$ZL" registry import --store "$S" inspector "$T/inspectors.json" >/dev/null
+"$ZL" inspect plan --store "$S" --id M1 --category RAW_MILK --region 13 --count 1 >/dev/null
 "$ZL" log checkpoint --store "$S" > "$T/cp.src"
 for t in $(q "$S" "select name from sqlite_master where type = 'table'"); do
   [ "$(q "$S" "select count(*) from $t")" -gt 0 ] || fail "table $t of the source is empty"
@@ -84,7 +90,7 @@ set -e
 [ "$rc" = 2 ] || fail "migrate without --to: exit $rc, want 2"
 A=$T/a.db
 "$ZL" migrate --from "$S" --to "$A" --json > "$T/a.json"
-jq -e '.resumed == false and .rows > 1000 and .tables == 25' "$T/a.json" >/dev/null || fail "summary: $(cat "$T/a.json")"
+jq -e '.resumed == false and .rows > 1000 and .tables == 26' "$T/a.json" >/dev/null || fail "summary: $(cat "$T/a.json")"
 [ "$(jq .logSize "$T/a.json")" = "$(sed -n 2p "$T/cp.src")" ] || fail "logSize is not the checkpoint's size"
 "$ZL" verify --store "$A" >/dev/null || fail "the copy does not verify"
 answers "$A" | cmp -s - "$T/answers.src" || fail "the SQLite copy answers differently"

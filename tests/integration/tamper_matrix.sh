@@ -13,7 +13,8 @@
 # the CBV hash, checked against the logged capture receipts) and the
 # receipts table itself, and the party registry (parties, party_gln,
 # party_prefixes, party_kinds, products, tokens) against the last logged
-# record of each entry (registry_records, also edited).
+# record of each entry (registry_records, also edited), and the
+# supervision records (sup_records: registries, a plan, its draw).
 #
 # The edits run through the sqlite3 shell on SQLite and psql on PostgreSQL
 # (the same statements; the few dialect differences - blob literals, blob
@@ -58,6 +59,17 @@ printf '{"@context":"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jso
   "$(echo "$ev" | jq -c '. + {"errorDeclaration":{"declarationTime":"2026-05-02T08:00:00+08:00","reason":"incorrect_data"}}')" > "$T/fix.json"
 "$ZL" capture --quiet "$T/fix.json" >/dev/null || fail "the correction was refused"
 [ "$(q 'select count(*) from corrections')" = 1 ] || fail "no correction stored"
+# Supervision registries, a plan and its draw (docs/supervision.md).
+python3 tests/fixtures/supervise/gen.py "$T"
+"$ZL" registry import category "$T/categories.json" >/dev/null
+"$ZL" registry import enterprise "$T/enterprises.csv" >/dev/null
+"$ZL" registry import inspector "$T/inspectors.json" >/dev/null
+"$ZL" inspect plan --id TM --category RAW_MILK --region 13 --count 2 --distance 2 >/dev/null
+for i in 1 2; do
+  jq -c ".[0] + {code: \"X$i\"}" "$T/categories.json" > "$T/x.json"
+  "$ZL" registry put category "$T/x.json"
+done
+"$ZL" inspect draw TM >/dev/null || fail "the draw was refused"
 "$ZL" log checkpoint >/dev/null
 "$ZL" verify >/dev/null || fail "the clean store does not verify"
 [ "$(q 'select count(*) from recall_ids')" -ge 1 ] || fail "no recall ids"
@@ -226,6 +238,17 @@ expect_caught "registry_records.json" "update registry_records set json = $(zl_b
 expect_caught "registry_records.json not JSON" "update registry_records set json = $(zl_blob 7b) where $RK"
 expect_caught "registry_records deleted" "delete from registry_records where $RK"
 expect_caught "registry_records inserted" "insert into registry_records select key, seq + 100, kind, json from registry_records where $RK"
+
+# supervision records: registries, plans, draws (sup_records).
+SK="key = (select key from sup_records where key like 'enterprise:%' order by key limit 1)"
+expect_caught "sup_records.json (a credit class)" "update sup_records set json = replace(replace(json, '\"credit\":\"A\"', '\"credit\":\"X\"'), '\"credit\":\"B\"', '\"credit\":\"X\"') where $SK"
+expect_caught "sup_records.json (an inspector's conflicts)" "update sup_records set json = replace(json, '\"relatives\":[\"', '\"relatives\":[\"X') where key = 'inspector:I003'"
+expect_caught "sup_records.json (a drawn team)" "update sup_records set json = replace(json, '\"team\":[\"I', '\"team\":[\"J') where key = 'draw:TM'"
+expect_caught "sup_records.json (the plan)" "update sup_records set json = replace(json, '\"count\":2', '\"count\":3') where key = 'plan:TM'"
+expect_caught "sup_records.json not JSON" "update sup_records set json = '{' where $SK"
+expect_caught "sup_records.leaf" "update sup_records set leaf = leaf + 1 where key = 'inspector:I007'"
+expect_caught "sup_records deleted" "delete from sup_records where key = 'inspector:I007'"
+expect_caught "sup_records inserted" "insert into sup_records select key, seq + 1, kind, leaf, json from sup_records where key = 'inspector:I007'"
 
 # the log itself.
 expect_caught "log_leaf.hash" "update log_leaf set hash = $(zl_zeros 32) where idx = 3"

@@ -1,0 +1,73 @@
+/*
+ * sup_int.h - what the supervision registry (sup_registry.c) and the
+ * plans and draws (inspect.c) share: logging a record, the write rule,
+ * and the registries' state as of a leaf, loaded for the draw.
+ */
+#ifndef ZL_SUP_INT_H
+#define ZL_SUP_INT_H
+
+#include "supervise/draw_plan.h"
+#include "zhiliang/inspect.h"
+#include "zhiliang/party.h"
+
+#include <jansson.h>
+
+#define SUP_RECORD_V   1
+#define SUP_RECORD_MAX (4 * 1024 * 1024)
+#define SUP_ID_MAX     64
+
+/* Who writes: the store operator (writer NULL), an operator party, a
+ * regulator with its region, or someone who may not write. */
+struct sup_writer {
+    int local;
+    enum zl_party_kind kind;
+    char id[ZL_PARTY_ID_MAX];
+    char region[ZL_REGION_MAX];
+};
+int sup_writer_get(zl_store *s, const char *writer, struct sup_writer *w,
+                   struct zl_error *err);
+/* 0 when w may write an entry of region (NULL: a national entry such as
+ * a category), else ZL_EPERM with err set. */
+int sup_may_write(const struct sup_writer *w, const char *region,
+                  const char *what, struct zl_error *err);
+
+/* Log rec (taken) under key as a record of kind: its JCS form becomes a
+ * ZL_LEAF_INSPECTION leaf "sup:<key>:<seq>" and a sup_records row, in
+ * the caller's transaction. unchanged_skip: when the key's last record
+ * has the same bytes, log nothing (*seq then 0). *leaf, *seq may be NULL. */
+int sup_append(zl_store *s, const char *key, const char *kind, json_t *rec,
+               int unchanged_skip, uint64_t *leaf, long *seq);
+
+/* "abc" -> 1 when it is 1..max bytes of [A-Za-z0-9._-]. */
+int sup_id_ok(const char *v, size_t max);
+
+/* The registries as logged before leaf `before` (< 0: now), for a draw:
+ * arrays sorted as draw_plan.h requires. Strings point into the parsed
+ * records, kept alive until sup_snapshot_free. with_conflicts 0 leaves
+ * the inspectors' conflicts empty. */
+struct sup_snapshot {
+    struct zl_dp_enterprise *ent; /* lists owned (zl_malloc'd) */
+    json_t **ent_json;            /* the record of ent[i] */
+    size_t n_ent, cap_ent, cap_ej;
+    struct zl_dp_inspector *insp;
+    json_t **insp_json;
+    size_t n_insp, cap_insp, cap_ij;
+};
+int sup_snapshot_load(zl_store *s, int64_t before, int with_conflicts,
+                      struct sup_snapshot *snap);
+void sup_snapshot_free(struct sup_snapshot *snap);
+
+/* For zhiliang verify (lib/audit/verify.c). The canonical bytes of
+ * logged record "sup:<key>:<seq>" recomputed from its row (*canon new):
+ * the JCS of the parsed row, or the row's bytes as they are when it is no
+ * longer JSON (so the leaf check fails). 0, ZL_ENOTFOUND, ZL_ENOMEM. */
+int zl_sup_record_canon(zl_store *s, const char *record_key, char **canon,
+                        size_t *len);
+/* Every sup_records row against the log: a row without its leaf is
+ * "record-unlogged", a row whose leaf column is not where the log has
+ * it "record-altered"; report is called for each. */
+typedef int (*zl_sup_report_fn)(void *ctx, const char *kind, uint64_t index,
+                                const char *key, const char *detail);
+int zl_sup_audit_rows(zl_store *s, zl_sup_report_fn report, void *ctx);
+
+#endif
