@@ -65,10 +65,13 @@ a=$("$ZL" draw pick --names $C/2022.names --beacon "$text" --count 5 | md5sum)
 b=$(python3 docs/draw_verify.py pick --names $C/2022.names --beacon "$text" --count 5 | md5sum)
 [ "$a" = "$b" ] || fail "beacon-seeded pick differs between the CLI and the script"
 # Every edit of the evidence is refused, by both checkers.
-for edit in '.root = ("00" + .root[2:])' '.plan_leaf = ("00" + .plan_leaf[2:])' \
-            '.plan_index = .size' '.inclusion[0] = ("00" + .inclusion[0][2:])' \
+# (flip: the first hex digit always changes; "00" + [2:] did nothing to a
+# hash that began with 00, one time in 256)
+for edit in '.root |= flip' '.plan_leaf |= flip' \
+            '.plan_index = .size' '.inclusion[0] |= flip' \
             '.size = .size - 1'; do
-  jq "$edit" "$T/ev.json" > "$T/bad.json"
+  jq 'def flip: (if .[0:1] == "0" then "1" else "0" end) + .[1:]; '"$edit" "$T/ev.json" > "$T/bad.json"
+  cmp -s "$T/bad.json" "$T/ev.json" && fail "the edit changed nothing: $edit"
   if "$ZL" draw check --evidence "$T/bad.json" --key "$T/key" >/dev/null 2>&1; then
     fail "edited evidence accepted: $edit"
   fi
