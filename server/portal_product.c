@@ -358,9 +358,11 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
                               "12315."),
                 "</p>");
         if (!rc)
-            rc = zl_buf_printf(&b, "<p><a href=\"/recalls%s\">%s</a></p></div>",
-                               r->lang_en ? "?lang=en" : "",
-                               T(r, "查看召回详情", "Recall details"));
+            rc = zl_buf_printf(
+                &b, "<p><a href=\"/recalls%s%s%s\">%s</a></p></div>",
+                ns.case_id ? "/" : "", ns.case_id ? ns.case_id : "",
+                r->lang_en ? "?lang=en" : "",
+                T(r, "查看召回详情", "Recall details"));
     }
     if (!rc && n_ev == 0 && !recalled && (lot || serial))
         rc = zl_buf_printf(

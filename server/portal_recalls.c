@@ -202,7 +202,10 @@ static int case_cb(void *ctx, const struct zl_recall_info *c)
         zl_portal_add_esc(
             cl->b, zl_arena_printf(&r->arena, " (%s ", T(r, "级别", "class")),
             c->hazard_class, ")");
-    zl_portal_add_esc(cl->b, "</td><td>", when, "</td></tr>");
+    zl_portal_add_esc(cl->b, "</td><td>", when, "");
+    zl_portal_add_esc(cl->b, "<br><a href=\"/recalls/", c->case_id,
+                      r->lang_en ? "?lang=en\">" : "\">");
+    zl_buf_printf(cl->b, "%s</a></td></tr>", T(r, "详情", "Details"));
     return 0;
 }
 
@@ -280,4 +283,191 @@ void zl_portal_recalls(struct zl_req *r)
     zl_portal_page(r, 200, T(r, "召回信息", "Recalls"), &b);
     zl_buf_cleanup(&b);
     zl_query_free(q);
+}
+
+/* ---- one case: /recalls/{case} ------------------------------------------ */
+
+/* What a case page needs from zl_recall_list, copied out of its callback
+ * (no store call may run inside it). */
+struct one_case {
+    struct zl_req *r;
+    const char *want;
+    int found;
+    char *status, *reason, *hazard;
+    int64_t opened_ms, closed_ms;
+    const char **lots, **gtins;
+    size_t n_lots, n_gtins;
+};
+
+static char *adup(struct zl_req *r, const char *v)
+{
+    return v ? zl_arena_strndup(&r->arena, v, strlen(v)) : NULL;
+}
+
+static const char **adup_list(struct zl_req *r, const char *const *v, size_t n)
+{
+    const char **out = zl_arena_alloc(&r->arena, (n + 1) * sizeof *out);
+
+    for (size_t i = 0; out && i < n; i++)
+        out[i] = adup(r, v[i]);
+    return out;
+}
+
+static int one_case_cb(void *ctx, const struct zl_recall_info *c)
+{
+    struct one_case *o = ctx;
+
+    if (strcmp(c->case_id, o->want))
+        return 0;
+    o->found = 1;
+    o->status = adup(o->r, c->status);
+    o->reason = adup(o->r, c->reason);
+    o->hazard = adup(o->r, c->hazard_class);
+    o->opened_ms = c->opened_ms;
+    o->closed_ms = c->closed_ms;
+    o->lots = adup_list(o->r, c->lots, c->n_lots);
+    o->n_lots = o->lots ? c->n_lots : 0;
+    o->gtins = adup_list(o->r, c->gtins, c->n_gtins);
+    o->n_gtins = o->gtins ? c->n_gtins : 0;
+    return 1; /* found: stop */
+}
+
+struct owner_name {
+    struct zl_req *r;
+    const char *name, *address;
+};
+
+static int owner_cb(void *ctx, const struct zl_party *p)
+{
+    struct owner_name *o = ctx;
+    const char *n = o->r->lang_en && p->name_en ? p->name_en : p->name_zh;
+    const char *a =
+        o->r->lang_en && p->address_en ? p->address_en : p->address_zh;
+
+    o->name = adup(o->r, n);
+    o->address = adup(o->r, a);
+    return 0;
+}
+
+/* The case as a shopper needs it: the product and who recalls it, why
+ * and how serious, what to do, the batch codes to look for on the pack,
+ * since when and whether it is still open, and the record in the public
+ * log. */
+void zl_portal_recall_case(struct zl_req *r, const char *case_id)
+{
+    struct one_case o = {r, case_id, 0,    NULL, NULL, NULL,
+                         0, 0,       NULL, NULL, 0,    0};
+    struct pack_lots packs = {r, NULL, NULL, NULL, 0, MAX_PACK_LOTS};
+    struct owner_name own = {r, NULL, NULL};
+    zl_store *s = zl_srv_store(r);
+    char when[24], party[ZL_PARTY_ID_MAX];
+    struct zl_buf b;
+    size_t i;
+
+    if (!s || zl_recall_list(s, 0, one_case_cb, &o) < 0) {
+        zl_portal_error(r, 500, "服务暂时不可用", "Service unavailable");
+        return;
+    }
+    if (!o.found) {
+        zl_portal_error(r, 404, "没有这个召回案件", "No such recall case");
+        return;
+    }
+    /* who recalls: the owner of the recalled lot's Company Prefix */
+    if (o.n_lots && !zl_party_prefix_owner(s, o.lots[0], party, NULL))
+        zl_party_get(s, party, owner_cb, &own);
+    packs.case_id =
+        zl_arena_alloc(&r->arena, 3 * MAX_PACK_LOTS * sizeof(const char *));
+    if (packs.case_id) {
+        packs.lot = packs.case_id + MAX_PACK_LOTS;
+        packs.dl = packs.lot + MAX_PACK_LOTS;
+        zl_recall_pack_lots(s, case_id, NULL, pack_collect_cb, &packs);
+    }
+    zl_buf_init(&b, (size_t)4 << 20);
+    zl_buf_printf(&b, "<section><h1>%s", T(r, "召回：", "Recall: "));
+    for (i = 0; i < o.n_gtins; i++) {
+        struct zl_portal_product_names pi;
+        const char *name;
+
+        zl_portal_product_names(r, s, o.gtins[i], &pi);
+        name = r->lang_en && pi.en ? pi.en : pi.zh ? pi.zh : o.gtins[i];
+        zl_portal_add_esc(&b, i ? "、" : "", name, "");
+    }
+    zl_buf_adds(&b, "</h1>");
+    if (!strcmp(o.status, "open"))
+        zl_buf_printf(&b,
+                      "<div class=\"recall-banner\" role=\"alert\"><h2>%s"
+                      "</h2><p>%s</p></div>",
+                      T(r, "⚠ 召回进行中", "⚠ Recall in progress"),
+                      zl_recall_action(o.hazard, r->lang_en));
+    zl_buf_adds(&b, "<dl class=\"facts\" id=\"case\">");
+    zl_portal_add_esc(&b,
+                      zl_arena_printf(&r->arena, "<dt>%s</dt><dd>",
+                                      T(r, "召回企业", "Recalled by")),
+                      own.name ? own.name : T(r, "未登记", "not registered"),
+                      "</dd>");
+    if (own.address)
+        zl_portal_add_esc(&b,
+                          zl_arena_printf(&r->arena, "<dt>%s</dt><dd>",
+                                          T(r, "地址", "Address")),
+                          own.address, "</dd>");
+    zl_portal_add_esc(
+        &b,
+        zl_arena_printf(&r->arena, "<dt>%s</dt><dd>", T(r, "原因", "Reason")),
+        o.reason, "</dd>");
+    zl_portal_add_esc(&b,
+                      zl_arena_printf(&r->arena, "<dt>%s</dt><dd>",
+                                      T(r, "危害级别", "Hazard class")),
+                      o.hazard ? o.hazard : "-", "</dd>");
+    zl_portal_fmt_time(o.opened_ms, 480, when);
+    zl_portal_add_esc(&b,
+                      zl_arena_printf(&r->arena, "<dt>%s</dt><dd>",
+                                      T(r, "开始时间", "Opened")),
+                      when, "</dd>");
+    zl_buf_printf(&b, "<dt>%s</dt><dd id=\"case-status\">%s",
+                  T(r, "状态", "Status"),
+                  strcmp(o.status, "open") ? T(r, "已结束", "Closed")
+                                           : T(r, "进行中", "Open"));
+    if (o.closed_ms) {
+        zl_portal_fmt_time(o.closed_ms, 480, when);
+        zl_portal_add_esc(&b, " · ", when, "");
+    }
+    zl_buf_printf(&b, "</dd><dt>%s</dt><dd>%s</dd></dl>",
+                  T(r, "咨询电话", "Hotline"),
+                  T(r, "12315（全国市场监管投诉举报热线）",
+                    "12315 (national market regulation hotline)"));
+    zl_buf_printf(&b, "<h2>%s</h2><p class=\"muted\">%s</p><ul id=\"batches\">",
+                  T(r, "涉及批次", "Affected batches"),
+                  T(r, "请核对包装上的批号。",
+                    "Compare with the batch number "
+                    "printed on the pack."));
+    for (i = 0; i < packs.n; i++) {
+        struct zl_gs1_id id;
+        struct zl_portal_product_names pi;
+        const char *g = NULL;
+
+        if (!zl_gs1_parse(packs.dl[i], strlen(packs.dl[i]), &id, NULL))
+            g = zl_portal_ai_value(&id, "01");
+        zl_portal_product_names(r, s, g, &pi);
+        zl_portal_add_esc(&b, "<li><a href=\"", zl_portal_dl_path(packs.dl[i]),
+                          r->lang_en ? "?lang=en\">" : "\">");
+        zl_html_escape(&b, packs.lot[i]);
+        zl_portal_add_esc(&b, "</a> ",
+                          r->lang_en && pi.en ? pi.en
+                          : pi.zh             ? pi.zh
+                                              : "",
+                          "</li>");
+    }
+    if (!packs.n)
+        zl_buf_printf(&b, "<li class=\"muted\">%s</li>",
+                      T(r, "（无批号信息）", "(no batch codes)"));
+    zl_buf_adds(&b, "</ul>");
+    zl_portal_add_esc(&b,
+                      "<p><a class=\"logmark\" href=\"/log/record?id=recall%3A",
+                      case_id, ":1");
+    zl_buf_printf(&b, "%s\">%s</a></p></section>",
+                  r->lang_en ? "&amp;lang=en" : "",
+                  T(r, "已存证：在公开日志中核验此召回记录",
+                    "Recorded: check this recall in the public log"));
+    zl_portal_page(r, 200, T(r, "召回详情", "Recall details"), &b);
+    zl_buf_cleanup(&b);
 }

@@ -202,6 +202,10 @@ struct zl_recall_info {
 typedef int (*zl_recall_info_cb)(void *ctx, const struct zl_recall_info *r);
 int zl_recall_list(zl_store *s, int open_only, zl_recall_info_cb cb, void *ctx);
 
+/* What a holder of the goods should do, by hazard class ("I", "II",
+ * "III"; anything else reads as III), in Chinese or English (static). */
+const char *zl_recall_action(const char *hazard_class, int lang_en);
+
 /* For shoppers, who hold a pack and read its batch code: the lots an open
  * recall case reaches (every lot in its scope: the retail lots made from
  * a recalled raw lot, not only that raw lot; an item known only by its

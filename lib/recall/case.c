@@ -1090,6 +1090,25 @@ int zl_recall_list(zl_store *s, int open_only, zl_recall_info_cb cb, void *ctx)
     return zl_store_recall_case_list(s, NULL, open_only, info_cb, &lc);
 }
 
+const char *zl_recall_action(const char *hazard_class, int lang_en)
+{
+    if (hazard_class && !strcmp(hazard_class, "I"))
+        return lang_en ? "Serious hazard: stop eating or using this product "
+                         "now and return it to the place of purchase or "
+                         "contact the producer."
+                       : "严重危害：请立即停止食用或使用，将产品退回购买处或"
+                         "联系生产者。";
+    if (hazard_class && !strcmp(hazard_class, "II"))
+        return lang_en ? "May harm health: stop eating or using this product "
+                         "and return it to the place of purchase."
+                       : "可能危害健康：请停止食用或使用，退回购买处。";
+    return lang_en ? "Unlikely to harm health but does not comply with the "
+                     "rules: stop using it and contact the seller for a "
+                     "refund or exchange."
+                   : "不太可能危害健康，但不符合规定：请停止使用并联系销售者"
+                     "退换。";
+}
+
 struct notice_ctx {
     zl_recall_notice_cb cb;
     void *ctx;
@@ -1102,23 +1121,8 @@ static int notice_cb(void *vctx, const struct zl_store_recall_case *r)
     struct zl_recall_notice no = {r->case_id,   r->reason, r->hazard_class,
                                   r->opened_ms, NULL,      NULL};
 
-    if (!strcmp(r->hazard_class, "I")) {
-        no.action_zh =
-            "严重危害：请立即停止食用或使用，将产品退回购买处或联系生产者。";
-        no.action_en = "Serious hazard: stop eating or using this product now"
-                       " and return it to the place of purchase or contact"
-                       " the producer.";
-    } else if (!strcmp(r->hazard_class, "II")) {
-        no.action_zh = "可能危害健康：请停止食用或使用，退回购买处。";
-        no.action_en = "May harm health: stop eating or using this product"
-                       " and return it to the place of purchase.";
-    } else {
-        no.action_zh =
-            "不太可能危害健康，但不符合规定：请停止使用并联系销售者退换。";
-        no.action_en = "Unlikely to harm health but does not comply with the"
-                       " rules: stop using it and contact the seller for a"
-                       " refund or exchange.";
-    }
+    no.action_zh = zl_recall_action(r->hazard_class, 0);
+    no.action_en = zl_recall_action(r->hazard_class, 1);
     nc->n++;
     return nc->cb ? nc->cb(nc->ctx, &no) : 0;
 }

@@ -277,6 +277,17 @@ RGTIN=$(sed -n 's#.*/01/\([0-9]\{14\}\)/10/.*#\1#p' <<<"$RLOT"); RBATCH=${RLOT##
 ok "the demo has a retail lot made from it" test -n "$RGTIN" -a -n "$RBATCH"
 ok "/recalls names the retail batch on packs" sh -c "curl -s '$U/recalls' | grep -q '包装上的批号：.*>$RBATCH</a>'"
 ok "the retail product's GTIN page lists that batch" sh -c "curl -s '$U/01/$RGTIN' | grep -q '>$RBATCH</a>'"
+# Every case has its own page.
+curl -s "$U/recalls/$CASE3" >"$TMP/case3.html"
+is "case page: 200" "$(status "$U/recalls/$CASE3")" 200
+ok "case page lists the batch on packs" grep -q ">$RBATCH</a>" "$TMP/case3.html"
+ok "case page says what to do (class II)" grep -q '可能危害健康' "$TMP/case3.html"
+ok "case page names who recalls" sh -c "grep -q '召回企业</dt><dd>' '$TMP/case3.html' && ! grep -q '召回企业</dt><dd>未登记' '$TMP/case3.html'"
+ok "case page links its record in the public log" grep -q "/log/record?id=recall%3A$CASE3:1" "$TMP/case3.html"
+is "the logged record's page answers" "$(status "$U/log/record?id=recall%3A$CASE3:1")" 200
+ok "/recalls links each case's page" sh -c "curl -s '$U/recalls' | grep -q 'href=\"/recalls/$CASE3\"'"
+ok "a recalled lot's banner links its case" sh -c "curl -s '$U/01/$GTIN/10/CASE1' | grep -q 'href=\"/recalls/$CASE\"'"
+is "unknown case page: 404" "$(status "$U/recalls/00000000-0000-4000-8000-000000000000")" 404
 is "/api/recalls needs a token" "$(status "$U/api/recalls")" 401
 is "/api/recalls lists the case" "$(curl -s "${AUTH[@]}" "$U/api/recalls" | jq -r --arg c "$CASE" 'map(select(.case==$c))|length')" 1
 is "/api/recalls/{id} status" "$(curl -s "${AUTH[@]}" "$U/api/recalls/$CASE" | jq -r .status)" open
