@@ -3,6 +3,8 @@
  */
 #include "cli_util.h"
 
+#include "zhiliang/gs1.h"
+#include "zhiliang/query.h"
 #include "zhiliang/timefmt.h"
 
 #include <errno.h>
@@ -314,4 +316,55 @@ void cli_print_cell(const char *s, int width)
     }
     for (; used < width; used++)
         putchar(' ');
+}
+
+struct lots_seen {
+    char first[256];
+    int n;
+    const char *cmd, *arg;
+};
+
+static int lot_seen_cb(void *ctx, const char *dl)
+{
+    struct lots_seen *l = ctx;
+
+    if (!l->n++)
+        snprintf(l->first, sizeof l->first, "%s", dl);
+    else {
+        if (l->n == 2)
+            fprintf(stderr,
+                    "zhiliang %s: batch code '%s' is a lot of several "
+                    "products; give one with its GTIN:\n  %s\n",
+                    l->cmd, l->arg, l->first);
+        fprintf(stderr, "  %s\n", dl);
+    }
+    return 0;
+}
+
+const char *cli_lot_arg(zl_store *s, const char *cmd, const char *arg,
+                        char *out, size_t cap)
+{
+    struct lots_seen l = {"", 0, cmd, arg};
+    struct zl_gs1_id id;
+    int rc;
+
+    if (!zl_gs1_parse(arg, strlen(arg), &id, NULL))
+        return arg;
+    rc = zl_query_lots_by_batch(s, arg, lot_seen_cb, &l);
+    if (rc == 1) {
+        snprintf(out, cap, "%s", l.first);
+        fprintf(stderr, "zhiliang %s: batch code %s is lot %s\n", cmd, arg,
+                out);
+        return out;
+    }
+    if (rc == 0)
+        fprintf(stderr,
+                "zhiliang %s: '%s' is neither a GS1 identifier nor the batch "
+                "code of a lot of any registered product\n",
+                cmd, arg);
+    else if (rc < 0)
+        fprintf(stderr, "zhiliang %s: '%s': %s\n", cmd, arg,
+                rc == ZL_EINVAL ? "not a valid identifier or batch code"
+                                : zl_strerror(rc));
+    return NULL;
 }

@@ -64,6 +64,15 @@ void cli_zone_name(int zone_min, char out[7]);
  * terminal columns, counting East Asian wide characters as two. */
 void cli_print_cell(const char *s, int width);
 
+/* An identifier argument as people give it: a GS1 identifier in any form
+ * is returned as it is; anything else is read as a batch code printed on
+ * a pack (AI 10) and looked up among the registered products
+ * (zl_query_lots_by_batch). One lot found: its Digital Link (in out,
+ * cap bytes) with a note on stderr; none or several: NULL after a message
+ * saying so (and which GTINs carry it). */
+const char *cli_lot_arg(zl_store *s, const char *cmd, const char *arg,
+                        char *out, size_t cap);
+
 /* 1 if the argument is -h or --help. */
 int cli_is_help(const char *arg);
 

@@ -19,7 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ARGS 4096
+#define MAX_ARGS   4096
+#define LOT_DL_MAX 256
 
 static void usage(FILE *f)
 {
@@ -53,6 +54,7 @@ struct opts {
     const char *store, *reason, *hazard, *csv, *summary, *force, *uom;
     const char *recovered;
     const char *lots[MAX_ARGS];
+    char lot_dl[MAX_ARGS][LOT_DL_MAX]; /* lots found by batch code */
     size_t n_lots;
     const char *parties[MAX_ARGS];
     size_t n_parties;
@@ -473,6 +475,18 @@ int cmd_recall(int argc, char **argv)
     if (!s) {
         free(o);
         return EXIT_FAIL;
+    }
+    /* lots may be given by the batch code on the pack alone */
+    for (size_t i = 0; i < o->n_lots; i++) {
+        const char *lot =
+            cli_lot_arg(s, "recall", o->lots[i], o->lot_dl[i], LOT_DL_MAX);
+
+        if (!lot) {
+            zl_close(s);
+            free(o);
+            return EXIT_FAIL;
+        }
+        o->lots[i] = lot;
     }
     if (!strcmp(verb, "scope"))
         code = do_scope(s, o);

@@ -221,7 +221,8 @@ int cmd_trace(int argc, char **argv)
     int ids = 0;
     struct zl_viewer viewer;
     struct as_ctx actx;
-    const char *lots[MAX_LOTS];
+    const char *lots[MAX_LOTS], *start = NULL;
+    static char lot_dl[MAX_LOTS][256], start_dl[256];
     size_t n_lots = 0;
     struct zl_trace_opts o;
     struct zl_error err = {0};
@@ -329,13 +330,26 @@ int cmd_trace(int argc, char **argv)
         o.visible = as_visible;
         o.visible_ctx = &actx;
     }
+    /* an identifier may be the batch code on a pack alone */
+    for (size_t i = 0; i < n_lots; i++)
+        if (!(lots[i] = cli_lot_arg(s, "trace", lots[i], lot_dl[i],
+                                    sizeof lot_dl[i])))
+            goto out;
+    if (!n_lots && !(start = cli_lot_arg(s, "trace", argv[optind], start_dl,
+                                         sizeof start_dl)))
+        goto out;
     if (n_lots)
         rc = zl_trace_scope(s, lots, n_lots, &o, &t, &err);
     else
-        rc = zl_trace_run(s, argv[optind], &o, &t, &err);
+        rc = zl_trace_run(s, start, &o, &t, &err);
     if (rc != 0) {
-        cli_print_error("trace", n_lots ? lots[0] : argv[optind], rc, &err,
-                        json);
+        cli_print_error("trace", n_lots ? lots[0] : start, rc, &err, json);
+        goto out;
+    }
+    if (!n_lots && zl_trace_event_count(t) == 0) {
+        /* a code nobody recorded: say so, do not print an empty tree */
+        fprintf(stderr, "zhiliang trace: no stored event names %s%s\n", start,
+                as ? " (that this party may read)" : "");
         goto out;
     }
     if (svg) {

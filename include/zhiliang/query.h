@@ -49,6 +49,16 @@ void zl_query_free(zl_query *q); /* NULL-safe */
 int zl_query_param(zl_query *q, const char *name, const char *value,
                    struct zl_error *err);
 
+/* The lots whose batch code (AI 10) is batch, among the registered
+ * products: cb gets each lot's Digital Link that a stored event names,
+ * in GTIN order (a non-zero return stops and is returned). For people who
+ * have only the code printed on a pack or in a report. One indexed query
+ * per registered product. Returns the number of lots found, ZL_EINVAL for
+ * a code GS1 cannot carry in AI (10), or a negative error. */
+typedef int (*zl_lot_dl_cb)(void *ctx, const char *dl);
+int zl_query_lots_by_batch(zl_store *s, const char *batch, zl_lot_dl_cb cb,
+                           void *ctx);
+
 /* Read the time parameters given after this call without an offset (a
  * bare date, or a date and time: zl_time_parse_in_zone) at zone_min
  * minutes east of UTC. The bizStep and disposition parameters refuse a

@@ -87,5 +87,18 @@ has "trace: element strings" "#0 item (01)" "$out"
 "$ZL" trace back "$ITEM" --from 2026-3-1 >/dev/null 2>&1
 is "trace: a malformed --from is a usage error" "$?" 2
 is "trace --from DATE is midnight in the zone" "$("$ZL" trace back "$ITEM" --from 2026-03-02 --json | jq '.events|length')" "$("$ZL" trace back "$ITEM" --from 2026-03-02T00:00:00+08:00 --json | jq '.events|length')"
+
+# Codes as people have them: a batch code without its GTIN; an unknown code.
+CLOT=$(jq -r '.epcisBody.eventList[] | select(.type == "TransformationEvent") | .outputQuantityList[]?.epcClass | select(test("(/10/|\\.)C[0-9]{6}-[0-9]+$"))' "$T"/d/chain-*.jsonld | head -1)
+BATCH=${CLOT##*[./]10/}; BATCH=${BATCH##*.}
+is "recall scope --lot BATCH equals the full lot" "$("$ZL" recall scope --lot "$BATCH" --json 2>/dev/null | md5sum)" "$("$ZL" recall scope --lot "$CLOT" --json | md5sum)"
+has "... and says which lot it took" "batch code $BATCH is lot https://id.gs1.org/01/" "$("$ZL" recall scope --lot "$BATCH" --json 2>&1 >/dev/null)"
+is "trace forward BATCH equals the full lot" "$("$ZL" trace forward "$BATCH" --json 2>/dev/null | md5sum)" "$("$ZL" trace forward "$CLOT" --json | md5sum)"
+"$ZL" recall scope --lot NO-SUCH-BATCH >/dev/null 2>"$T/e"; rc=$?
+is "an unknown batch code: exit 1" "$rc" 1
+has "... saying so" "neither a GS1 identifier nor the batch code" "$(cat "$T/e")"
+"$ZL" trace back '(01)06900012345677' >/dev/null 2>"$T/e"; rc=$?
+is "a valid code no event names: exit 1" "$rc" 1
+has "... saying so" "no stored event names" "$(cat "$T/e")"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
