@@ -52,6 +52,9 @@ void zl_h_portal(struct zl_req *r)
         zl_portal_recalls(r);
     } else if (n == 2 && !strcmp(r->segs[0], "recalls")) {
         zl_portal_recall_case(r, r->segs[1]);
+    } else if (n == 1 && !strcmp(r->segs[0], "favicon.ico")) {
+        zl_reply_header(r, "Cache-Control", "public, max-age=86400");
+        zl_reply_redirect(r, 301, "/static/favicon.svg");
     } else if (n == 1 && !strcmp(r->segs[0], "healthz")) {
         zl_reply(r, 200, "text/plain; charset=utf-8", "ok\n", 3);
     } else {

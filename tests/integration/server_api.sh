@@ -226,6 +226,9 @@ ok "QR page has an inline SVG" sh -c "curl -s '$U/qr?code=%2801%29$GTIN%2810%29N
 ok "recall page lists the recalled lot" sh -c "curl -s '$U/recalls' | grep -q 'RECALL1'"
 ok "recall page does not list the normal lot" sh -c "! curl -s '$U/recalls' | grep -q 'NORMAL1'"
 is "static CSS" "$(status "$U/static/style.css")" 200
+is "favicon (SVG)" "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$U/static/favicon.svg")" "200 image/svg+xml"
+is "/favicon.ico points at it" "$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$U/favicon.ico")" "301 $U/static/favicon.svg"
+ok "pages name their icon" sh -c "curl -s '$U/' | grep -q 'rel=\"icon\" href=\"/static/favicon.svg\"'"
 is "unknown page -> 404" "$(status "$U/nothing/here")" 404
 is "DELETE -> 405" "$(status -X DELETE "$U/events")" 405
 
