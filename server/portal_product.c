@@ -421,7 +421,8 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
         zl_portal_fmt_time(made->event_time_ms, made->tz_offset_min, when);
         rc = fact_open(&b, T(r, "生产/赋码", "Made"), NULL);
         if (!rc)
-            rc = zl_html_escape(&b, when);
+            rc =
+                zl_portal_add_esc(&b, "<span class=\"when\">", when, "</span>");
         if (!rc && where)
             rc = zl_portal_add_esc(&b, " · ", where, "");
         if (!rc)
@@ -438,7 +439,8 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
                 &b, "", where ? where : T(r, "未登记", "not registered"),
                 " · ");
         if (!rc)
-            rc = zl_portal_add_esc(&b, "", when, "</dd>");
+            rc = zl_portal_add_esc(&b, "<span class=\"when\">", when,
+                                   "</span></dd>");
     }
     if (!rc)
         rc = zl_buf_adds(&b, "</dl></section>");

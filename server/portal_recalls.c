@@ -66,7 +66,8 @@ static void recall_row(struct recall_list *l, const char *ident,
     zl_buf_adds(l->b, r->lang_en ? "?lang=en\">" : "\">");
     zl_html_escape(l->b, name);
     zl_portal_add_esc(l->b, "</a></td><td>", lot ? lot : "—", "</td>");
-    zl_portal_add_esc(l->b, "<td>", when_iso, "</td></tr>");
+    zl_portal_add_esc(l->b, "<td><span class=\"when\">", when_iso,
+                      "</span></td></tr>");
 }
 
 /* zl_query_each callback: one row per identifier in the event's lists,
@@ -202,7 +203,7 @@ static int case_cb(void *ctx, const struct zl_recall_info *c)
         zl_portal_add_esc(
             cl->b, zl_arena_printf(&r->arena, " (%s ", T(r, "级别", "class")),
             c->hazard_class, ")");
-    zl_portal_add_esc(cl->b, "</td><td>", when, "");
+    zl_portal_add_esc(cl->b, "</td><td><span class=\"when\">", when, "</span>");
     zl_portal_add_esc(cl->b, "<br><a href=\"/recalls/", c->case_id,
                       r->lang_en ? "?lang=en\">" : "\">");
     zl_buf_printf(cl->b, "%s</a></td></tr>", T(r, "详情", "Details"));
