@@ -65,6 +65,9 @@ const char *zl_portal_dl_path(const char *dl);
 /* "Site name (Party name)" for a location identifier in the request's
  * language, or NULL when the GLN is not registered (unregistered places
  * are not named publicly). Arena memory; looked up once per request. */
+/* The party holding a place, by name; NULL when unregistered. */
+const char *zl_portal_place_holder(struct zl_req *r, zl_store *s,
+                                   const char *loc);
 const char *zl_portal_place_name(struct zl_req *r, zl_store *s,
                                  const char *loc);
 /* The name of the party owning a party-GLN identifier, or NULL. Same

@@ -26,6 +26,14 @@ const char *zl_portal_place_name(struct zl_req *r, zl_store *s, const char *loc)
     return n ? zl_names_place(n, loc) : NULL;
 }
 
+const char *zl_portal_place_holder(struct zl_req *r, zl_store *s,
+                                   const char *loc)
+{
+    zl_names *n = loc ? names(r, s) : NULL;
+
+    return n ? zl_names_place_holder(n, loc) : NULL;
+}
+
 const char *zl_portal_party_name(struct zl_req *r, zl_store *s,
                                  const char *pgln)
 {

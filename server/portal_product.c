@@ -107,6 +107,77 @@ static int path_row(struct zl_req *r, zl_store *s, struct zl_buf *b,
     return rc ? rc : zl_buf_adds(b, "</li>");
 }
 
+/* The path as a sentence before the list: how many sources the goods
+ * came from (the trace's ends: lots and items nothing goes further back
+ * from), then the parties that held them, each once, in the order they
+ * first held them ("原料来自 8 个来源 → 瑞雪乳业 → 青山冷链 → 鲜丰汇超市").
+ * The sources' own events stay out of the chain (eight farms are one
+ * step); parties working side by side (two collection stations) are
+ * still listed one after the other. */
+#define STORY_MAX 8
+static int path_story(struct zl_req *r, zl_store *s, const zl_trace *t,
+                      struct zl_buf *b)
+{
+    size_t nn = zl_trace_node_count(t), ne = zl_trace_event_count(t), i, k;
+    unsigned char *has_child = zl_arena_alloc(&r->arena, nn + 1);
+    unsigned char *main_ev = zl_arena_alloc(&r->arena, ne + 1);
+    const char *chain[STORY_MAX];
+    size_t n_chain = 0, sources = 0, more = 0;
+    int rc;
+
+    if (!has_child || !main_ev)
+        return 0; /* no story on a page that ran out of room */
+    memset(has_child, 0, nn + 1);
+    memset(main_ev, 0, ne + 1);
+    for (i = 0; i < nn; i++) {
+        int v = zl_trace_node(t, i)->via;
+
+        if (v >= 0)
+            has_child[v] = 1;
+    }
+    for (i = 0; i < nn; i++) {
+        const struct zl_trace_node *n = zl_trace_node(t, i);
+        int leaf = !has_child[i] && n->depth > 0;
+
+        if (leaf && n->kind != ZL_TK_CONTAINER && n->kind != ZL_TK_ASSET &&
+            n->kind != ZL_TK_LOCATION && n->kind != ZL_TK_PARTY)
+            sources++;
+        for (k = 0; !leaf && k < n->n_events; k++)
+            main_ev[n->events[k]] = 1;
+    }
+    for (i = 0; i < ne; i++) {
+        const struct zl_trace_event *e = zl_trace_event(t, i);
+        const char *who;
+
+        if (!main_ev[i] || is_inspection(e->step))
+            continue;
+        who = zl_portal_place_holder(
+            r, s, e->biz_location ? e->biz_location : e->read_point);
+        for (k = 0; who && k < n_chain; k++)
+            if (!strcmp(chain[k], who))
+                who = NULL; /* each holder once, where it first appears */
+        if (!who)
+            continue;
+        if (n_chain == STORY_MAX) {
+            more++;
+            continue;
+        }
+        chain[n_chain++] = who;
+    }
+    if (!n_chain && sources < 2)
+        return 0;
+    rc = zl_buf_adds(b, "<p class=\"story\" id=\"story\">");
+    if (!rc && sources > 1)
+        rc = zl_buf_printf(
+            b, r->lang_en ? "From %zu sources" : "原料来自 %zu 个来源",
+            sources);
+    for (i = 0; !rc && i < n_chain; i++)
+        rc = zl_portal_add_esc(b, i || sources > 1 ? " → " : "", chain[i], "");
+    if (!rc && more)
+        rc = zl_buf_adds(b, " → …");
+    return rc ? rc : zl_buf_adds(b, "</p>");
+}
+
 struct notices {
     struct zl_req *r;
     const char *reason, *action, *case_id, *hazard;
@@ -453,6 +524,8 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
         if (!rc && n_ev == n_insp)
             rc = zl_buf_printf(&b, "<p class=\"muted\">%s</p>",
                                T(r, "暂无流通记录。", "No records yet."));
+        if (!rc && n_ev > n_insp)
+            rc = path_story(r, s, t, &b);
         if (!rc && n_ev > n_insp)
             rc = zl_buf_adds(&b, "<ol class=\"path\" id=\"path\">");
         for (i = 0; i < n_ev && !rc && shown < MAX_PATH_ROWS; i++) {

@@ -238,6 +238,10 @@ void zl_names_close(zl_names *n);                            /* NULL-safe */
  * the place is not registered. */
 const char *zl_names_place(zl_names *n, const char *loc);
 
+/* The party that holds a place (its registered site's party); NULL when
+ * the place or its party is not registered. */
+const char *zl_names_place_holder(zl_names *n, const char *loc);
+
 /* A party given by a party GLN in any form, its ID or its USCC; NULL
  * when not registered. */
 const char *zl_names_party(zl_names *n, const char *party);

@@ -30,7 +30,8 @@
 struct zl_names {
     zl_store *s;
     int lang_en;
-    struct zl_strmap places, parties; /* value: the name, or "" for none */
+    struct zl_strmap places, parties, holders; /* value: the name, or ""
+                                                  for none */
 };
 
 int zl_names_open(zl_store *s, int lang_en, zl_names **out)
@@ -44,6 +45,7 @@ int zl_names_open(zl_store *s, int lang_en, zl_names **out)
     n->lang_en = lang_en;
     zl_strmap_init(&n->places, NAMES_MAX);
     zl_strmap_init(&n->parties, NAMES_MAX);
+    zl_strmap_init(&n->holders, NAMES_MAX);
     *out = n;
     return 0;
 }
@@ -54,6 +56,7 @@ void zl_names_close(zl_names *n)
         return;
     zl_strmap_cleanup(&n->places, zl_free);
     zl_strmap_cleanup(&n->parties, zl_free);
+    zl_strmap_cleanup(&n->holders, zl_free);
     zl_free(n);
 }
 
@@ -160,6 +163,24 @@ static char *party_fill(zl_names *n, const char *id)
         out = dup_or_null(pick(n, &p));
     pair_free(&p);
     return out;
+}
+
+static char *holder_fill(zl_names *n, const char *loc)
+{
+    struct pair site = {0}, party = {0};
+    char *out = NULL;
+
+    if (zl_location_get(n->s, loc, loc_cb, &site) == 0 && site.party &&
+        zl_party_get(n->s, site.party, party_cb, &party) == 0)
+        out = dup_or_null(pick(n, &party));
+    pair_free(&site);
+    pair_free(&party);
+    return out;
+}
+
+const char *zl_names_place_holder(zl_names *n, const char *loc)
+{
+    return cached(n, &n->holders, loc, holder_fill);
 }
 
 const char *zl_names_place(zl_names *n, const char *loc)

@@ -196,6 +196,10 @@ ok "product page names the plant" grep -qF "$(jq -r .nameZh <<<"$plant")" "$TMP/
 ok "English page" sh -c "curl -s '$NLOT?lang=en' | grep -qF \"$NAME_EN\""
 ok "public page shows no bizTransaction" sh -c "! grep -qi 'bizTransaction\|urn:epcglobal:cbv:btt\|BTT-' '$TMP/normal.html'"
 is "page without token -> 200" "$(status "$NLOT")" 200
+SOLD=$(jq -r '.epcisBody.eventList[] | select(.bizStep | tostring | test("retail_selling")) | .epcList[0]' "$TMP"/demo/chain-*.jsonld | head -1)
+story=$(curl -s "$U$("$EXE" id "$SOLD" --json | jq -r .canonical | sed 's#^https://id.gs1.org##')" | grep -o '<p class="story" id="story">[^<]*')
+ok "a sold item's path starts with its story: sources, then holders" grep -q '原料来自 [0-9]* 个来源 → .* → ' <<<"$story"
+ok "... ending at the shop" grep -q "$(jq -r '[.parties[] | select(.role=="retailer" or .role=="supermarket")][0].nameZh // "超市"' "$TMP/demo/parties.json" | cut -c1-3)" <<<"$story"
 ok "a path step links to its record in the public log" grep -q 'class="logmark" href="/log/record?id=[0-9a-f]\{64\}' "$TMP/normal.html"
 # Unregistered codes (issue 16): a warning, not a tidy empty card.
 gtin_cd() { # 13 digits -> their GS1 check digit
