@@ -267,7 +267,11 @@ static int signals(int argc, char **argv)
         goto out;
     }
     lab = col != 0 ? 0 : -1;
-    if (!t.n_rows || !(y = malloc(sizeof(double) * t.n_rows)))
+    if (!t.n_rows) {
+        fprintf(stderr, "zhiliang risk: %s: no rows\n", path);
+        goto out;
+    }
+    if (!(y = malloc(sizeof(double) * t.n_rows)))
         goto out;
     for (size_t r = 0; r < t.n_rows; r++)
         if (zl_spc_table_number(&t, r, (size_t)col, 1, &y[r], &err)) {

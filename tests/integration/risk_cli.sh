@@ -29,6 +29,13 @@ n=$(grep -c ALARM <<<"$out")
 python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$T/s.svg" || fail "SVG is not XML"
 grep -q 'threshold' "$T/s.svg" && grep -q 'expected' "$T/s.svg" || fail "SVG legend"
 
+# A missing week (empty cell) is left out of the fits and the chart.
+awk -F, 'NR==201{print $1","; next}{print}' $C/salmonella_agona.csv > "$T/miss.csv"
+"$ZL" risk signals "$T/miss.csv" --b 3 --svg "$T/miss.svg" --json |
+  jq -e '[.periods[] | select(.period == 200)][0].observed == null' >/dev/null || fail "missing week"
+python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$T/miss.svg" || fail "SVG with a gap"
+! grep -qi nan "$T/miss.svg" || fail "NaN in the SVG"
+
 # The NB CUSUM flags the 1995 outbreak weeks with a low threshold.
 "$ZL" risk signals $C/salmonella_agona.csv --method nbcusum --baseline 104 --h 1 --json |
   jq -e '.alarms >= 1 and (.periods[0].period == 105)' >/dev/null || fail "nbcusum"
