@@ -286,9 +286,11 @@ int zl_risk_farrington(const double *y, size_t n,
         pt->t = k0;
         pt->observed = y[k0];
         pt->expected = pt->upper = pt->score = pt->pvalue = NAN;
-        /* 1. blocks */
-        for (size_t i = 0; i < n; i++)
-            fac[i] = 0;
+        /* 1. blocks; only lo..k (1-based) can hold a level */
+        long lo = k - (long)o->b * o->freq - o->w;
+
+        for (long i = lo; i <= k; i++)
+            fac[i - 1] = 0;
         for (long i = k - o->w; i <= k; i++)
             fac[i - 1] = P;
         for (int i = 1; i <= o->b; i++) {
@@ -313,7 +315,7 @@ int zl_risk_farrington(const double *y, size_t n,
         for (long i = k - pwni; i <= k; i++)
             if (i >= 1)
                 fac[i - 1] = 0;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = (size_t)lo - 1; i < (size_t)k; i++) {
             if (!fac[i] || isnan(y[i]))
                 continue;
             ry[m] = y[i];
