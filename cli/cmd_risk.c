@@ -320,8 +320,10 @@ static int signals(int argc, char **argv)
             fprintf(stderr, "zhiliang risk: --limit54: C/P, e.g. 5/4\n");
             goto out;
         }
-        if (zl_risk_farrington(y, t.n_rows, &o, &s, &err)) {
-            cli_print_error("risk", path, ZL_EINVAL, &err, json);
+        int frc = zl_risk_farrington(y, t.n_rows, &o, &s, &err);
+
+        if (frc) {
+            cli_print_error("risk", path, frc, &err, json);
             goto out;
         }
     } else {
@@ -339,8 +341,10 @@ static int signals(int argc, char **argv)
             o.h = h;
         if (!isnan(disp))
             o.alpha = disp;
-        if (zl_risk_nbcusum(y, t.n_rows, &o, &s, &err)) {
-            cli_print_error("risk", path, ZL_EINVAL, &err, json);
+        int nrc = zl_risk_nbcusum(y, t.n_rows, &o, &s, &err);
+
+        if (nrc) {
+            cli_print_error("risk", path, nrc, &err, json);
             goto out;
         }
     }
