@@ -46,6 +46,7 @@ static const struct command commands[] = {
     {"supervise", cmd_supervise, "spot-check legal clocks, working days"},
     {"credit", cmd_credit, "credit-risk class A-D with every point explained"},
     {"spc", cmd_spc, "control charts, capability, gauge R&R, Pareto"},
+    {"risk", cmd_risk, "outbreak signals, Safety Gate risk assessment"},
     {"serve", cmd_serve, "run the HTTP server and public portal"},
     {NULL, NULL, NULL}};
 

@@ -12,7 +12,8 @@
 #                            sqlite3 shell, PostgreSQL 15 (server and
 #                            psql/pg_dump: scripts/pg.sh runs a throwaway
 #                            server for the suites' second run), R and its
-#                            spc package (the SPC oracle test)
+#                            spc package (the SPC oracle test), its
+#                            surveillance package (the risk signals oracle)
 #   install-deps.sh --bench  that, plus wrk for the HTTP benchmark
 #                            (bench.sh)
 #   install-deps.sh --pg     that, plus the PostgreSQL 15 server
@@ -42,7 +43,7 @@ PKGS=(build-essential pkg-config meson ninja-build python3
 if [ "$TEST" = 1 ]; then
   PKGS+=(clang clang-format libclang-rt-14-dev sqlite3 curl ca-certificates chromium
          fonts-wqy-microhei groff-base man-db bsdextrautils postgresql-15
-         r-base-core r-cran-spc)
+         r-base-core r-cran-spc r-cran-surveillance)
   # Node.js and npm run the JavaScript oracles (epcis2.js, digital-link.js)
   # and the browser test; keep an existing Node.js installation.
   if ! command -v node >/dev/null 2>&1; then PKGS+=(nodejs); fi
