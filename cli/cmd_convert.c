@@ -20,12 +20,14 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: zhiliang convert IN.xml|- [-o OUT.jsonld]\n"
+    fprintf(f, "usage: zhiliang convert IN|- [-o OUT]\n"
                "\n"
                "Convert an EPCIS 1.2 or 2.0 XML document (EPCISDocument or\n"
                "EPCISQueryDocument) into the EPCIS 2.0 JSON-LD document that\n"
-               "`zhiliang capture` takes; every event keeps its CBV 2.0 hash.\n"
-               "Written to OUT (default: standard output).\n"
+               "`zhiliang capture` takes, or an EPCIS 2.0 JSON-LD document\n"
+               "into EPCIS 2.0 XML (IN is XML when its first character is\n"
+               "'<'). Every event keeps its CBV 2.0 hash. Written to OUT\n"
+               "(default: standard output).\n"
                "\n"
                "Exit codes: 0 ok, 1 not convertible or I/O error, 2 usage.\n");
 }
@@ -62,15 +64,10 @@ int cmd_convert(int argc, char **argv)
     }
     if (cli_read_file(in, ZL_DEFAULT_MAX_BYTES, &data, &len) != 0)
         goto out;
-    if (!zl_epcis_is_xml(data, len)) {
-        fprintf(stderr,
-                "zhiliang convert: %s: not XML (JSON-LD to XML is not "
-                "supported yet)\n",
-                in);
-        goto out;
-    }
     memset(&err, 0, sizeof err);
-    r = zl_epcis_xml_to_json(data, len, NULL, &json, &jlen, &err);
+    r = zl_epcis_is_xml(data, len)
+            ? zl_epcis_xml_to_json(data, len, NULL, &json, &jlen, &err)
+            : zl_epcis_json_to_xml(data, len, &json, &jlen, &err);
     if (r < 0) {
         cli_print_error("convert", in, r, &err, 0);
         goto out;

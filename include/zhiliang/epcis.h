@@ -196,6 +196,17 @@ int zl_epcis_parse_xml(const char *buf, size_t len,
                        const struct zl_epcis_opts *o, zl_epcis_doc **out,
                        struct zl_error *err);
 
+/* The inverse: an EPCIS 2.0 JSON-LD EPCISDocument from json[0..len) as an
+ * EPCIS 2.0 XML document (bare CBV terms as their web URIs, "p:name"
+ * extensions in the namespace @context binds p to, sensor properties as
+ * attributes), which zl_epcis_parse_xml reads back to the same event
+ * hashes. *xml is new (zl_free), xml_len may be NULL. Elements follow the
+ * JSON's order, not the XSD's sequence. Fails with ZL_ESYNTAX (not JSON),
+ * ZL_EINVAL (no eventList, an event without a known type), ZL_ELIMIT or
+ * ZL_ENOMEM. The events are not validated. */
+int zl_epcis_json_to_xml(const char *json, size_t len, char **xml,
+                         size_t *xml_len, struct zl_error *err);
+
 /* 1 if buf[0..len) looks like XML (its first byte after an optional
  * UTF-8 byte order mark and white space is '<'), else 0. */
 int zl_epcis_is_xml(const char *buf, size_t len);

@@ -77,6 +77,7 @@
 #define GS1_VOC  "https://gs1.org/voc/"
 #define MAX_NS   64         /* distinct user namespaces in one document */
 #define MAX_TEXT (1u << 20) /* one element's text */
+#define TB_DEPTH 160        /* > 2 * the deepest allowed nesting */
 #define PATH_CAP 512
 
 struct nsmap {
@@ -120,6 +121,8 @@ struct xctx {
         int line;
     } * pos;
     size_t n_pos, cap_pos;
+    /* one text buffer per nesting depth, reused across elements */
+    struct zl_buf tb[TB_DEPTH];
 };
 
 static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
@@ -196,13 +199,20 @@ static int fail_syntax(struct xctx *x)
 
 static size_t path_push(struct xctx *x, const char *name, size_t idx, int force)
 {
-    size_t old = x->plen;
-    int n;
-    if (idx > 1 || force)
+    size_t old = x->plen, nl = strlen(name);
+    int n = 0;
+    /* the common case without printf: it runs for every element */
+    if (!(idx > 1 || force)) {
+        if (nl + 2 < PATH_CAP - x->plen) {
+            x->path[x->plen] = '/';
+            memcpy(x->path + x->plen + 1, name, nl + 1);
+            x->plen += nl + 1;
+            return old;
+        }
+    } else {
         n = snprintf(x->path + x->plen, PATH_CAP - x->plen, "/%s[%zu]", name,
                      idx);
-    else
-        n = snprintf(x->path + x->plen, PATH_CAP - x->plen, "/%s", name);
+    }
     if (n > 0 && (size_t)n < PATH_CAP - x->plen)
         x->plen += (size_t)n;
     else
@@ -701,6 +711,10 @@ static int read_children(struct xctx *x, enum kind k, json_t *obj, json_t *arr,
         }
         if (t != XML_READER_TYPE_ELEMENT)
             continue;
+        if (!obj && !arr) {
+            path_push(x, (const char *)xmlTextReaderConstName(x->r), 1, 0);
+            return fail(x, ZL_EINVAL, "an element where text is expected");
+        }
         has_children = 1;
         if (text && text->len) {
             const char *s = text->data;
@@ -775,11 +789,14 @@ static int read_children(struct xctx *x, enum kind k, json_t *obj, json_t *arr,
 static int read_elem(struct xctx *x, enum kind k, const char *key, int user,
                      size_t depth, json_t **out)
 {
-    struct zl_buf text;
+    struct zl_buf *tp = &x->tb[depth < TB_DEPTH ? depth : TB_DEPTH - 1];
     json_t *v = NULL, *arr = NULL;
     int r = 0;
+#define text (*tp)
     *out = NULL;
-    zl_buf_init(&text, MAX_TEXT);
+    if (!tp->max)
+        zl_buf_init(tp, MAX_TEXT);
+    zl_buf_reset(tp);
     switch (k) {
     case K_IDLIST:
     case K_QTYLIST:
@@ -854,7 +871,7 @@ static int read_elem(struct xctx *x, enum kind k, const char *key, int user,
 nomem:
     r = fail(x, ZL_ENOMEM, "out of memory");
 out:
-    zl_buf_cleanup(&text);
+#undef text
     if (r < 0) {
         json_decref(v);
         return r;
@@ -1096,6 +1113,8 @@ static void ctx_cleanup(struct xctx *x)
     zl_free(x->pos);
     zl_free(x->query_name);
     zl_buf_cleanup(&x->head);
+    for (i = 0; i < TB_DEPTH; i++)
+        zl_buf_cleanup(&x->tb[i]);
 }
 
 static int convert(struct xctx *x, const char *buf, size_t len,
@@ -1127,7 +1146,7 @@ static int convert(struct xctx *x, const char *buf, size_t len,
      * text and name sizes hold). */
     x->r = xmlReaderForMemory(buf, (int)len, NULL, NULL,
                               XML_PARSE_NONET | XML_PARSE_NOCDATA |
-                                  XML_PARSE_BIG_LINES);
+                                  XML_PARSE_COMPACT | XML_PARSE_BIG_LINES);
     if (!x->r) {
         r = zl_error_set(x->err, ZL_ENOMEM, "/", "out of memory", NULL, 0);
         goto out;
@@ -1308,4 +1327,359 @@ int zl_epcis_is_xml(const char *buf, size_t len)
                        buf[i] == '\r'))
         i++;
     return i < len && buf[i] == '<';
+}
+
+/* ---- JSON-LD -> XML (the inverse, for round trips and `convert`) ----
+ *
+ * The EPCIS 2.0 XML binding of a JSON-LD EPCISDocument: lists become their
+ * list elements (epcList/epc, quantityList/quantityElement, a typed list's
+ * items with a type attribute), sensorMetadata and sensorReport properties
+ * become attributes, a bare CBV or GS1 Web Vocabulary term becomes its web
+ * URI, "p:name" keys become elements in the namespace @context binds p to
+ * (declared on the root), a JSON array of a user key repeats the element.
+ * Elements are written in the JSON's order. Converting the result back
+ * gives JSON whose events hash as the input's do. */
+
+struct xw {
+    struct zl_buf *b;
+    json_t *ctx; /* prefix -> URI of the document's @context objects */
+    struct zl_error *err;
+};
+
+static int xw_text(struct xw *w, const char *s, size_t n)
+{
+    return zl_buf_add_xml(w->b, s, n, 0);
+}
+
+/* The text of a scalar JSON value (numbers as JSON writes them). */
+static int xw_scalar(struct xw *w, const char *key, const char *item, json_t *v)
+{
+    char num[64];
+    if (json_is_string(v)) {
+        size_t i;
+        const char *s = json_string_value(v);
+        size_t n = json_string_length(v);
+        /* a bare vocabulary term: its web URI */
+        for (i = 0; i < sizeof vocab_pfxs / sizeof vocab_pfxs[0]; i++) {
+            const struct vocab_pfx *p = &vocab_pfxs[i];
+            if (strcmp(p->key, key) ||
+                (p->item && (!item || strcmp(p->item, item))))
+                continue;
+            if (!memchr(s, ':', n) && ep_vocab_has(p->voc, s, n))
+                return zl_buf_adds(w->b, ep_vocab_prefix(p->voc)) ||
+                       xw_text(w, s, n);
+        }
+        return xw_text(w, s, n);
+    }
+    if (json_is_integer(v)) {
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
+                 json_integer_value(v));
+        return zl_buf_adds(w->b, num);
+    }
+    if (json_is_real(v)) {
+        snprintf(num, sizeof num, "%.17g", json_real_value(v));
+        return zl_buf_adds(w->b, num);
+    }
+    if (json_is_true(v))
+        return zl_buf_adds(w->b, "true");
+    if (json_is_false(v))
+        return zl_buf_adds(w->b, "false");
+    return 0; /* null: empty */
+}
+
+static int xw_value(struct xw *w, const char *key, json_t *v, size_t depth);
+
+static int xw_elem(struct xw *w, const char *name, const char *key,
+                   const char *item, json_t *v, size_t depth)
+{
+    int r = zl_buf_printf(w->b, "<%s>", name);
+    if (!r)
+        r = json_is_object(v) || json_is_array(v)
+                ? xw_value(w, key, v, depth + 1)
+                : xw_scalar(w, key, item, v);
+    return r ? r : zl_buf_printf(w->b, "</%s>", name);
+}
+
+/* Attributes of a sensorMetadata / sensorReport object; other values
+ * (user objects) as child elements. */
+static int xw_attr_elem(struct xw *w, const char *name, json_t *o, size_t depth)
+{
+    const char *k;
+    json_t *v;
+    int r = zl_buf_printf(w->b, "<%s", name), kids = 0;
+    json_object_foreach(o, k, v)
+    {
+        if (r)
+            break;
+        if (json_is_object(v) || json_is_array(v)) {
+            kids = 1;
+            continue;
+        }
+        r = zl_buf_printf(w->b, " %s=\"", k) || xw_scalar(w, k, name, v) ||
+            zl_buf_addc(w->b, '"');
+    }
+    if (!r && !kids)
+        return zl_buf_adds(w->b, "/>");
+    if (!r)
+        r = zl_buf_addc(w->b, '>');
+    json_object_foreach(o, k, v)
+    {
+        if (r)
+            break;
+        if (json_is_object(v) || json_is_array(v))
+            r = xw_value(w, k, v, depth + 1) ? -1 : 0;
+    }
+    return r ? r : zl_buf_printf(w->b, "</%s>", name);
+}
+
+/* The members of object o as child elements. */
+static int xw_members(struct xw *w, json_t *o, size_t depth)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v)
+    {
+        int r;
+        if (k[0] == '@' || !strcmp(k, "type"))
+            continue;
+        if ((r = xw_value(w, k, v, depth)) < 0)
+            return r;
+    }
+    return 0;
+}
+
+/* Write key: v as the XML element(s) it is. */
+static int xw_value(struct xw *w, const char *key, json_t *v, size_t depth)
+{
+    static const char *const idlists[] = {
+        "epcList", "childEPCs", "inputEPCList", "outputEPCList", NULL};
+    static const char *const qtylists[] = {"quantityList", "childQuantityList",
+                                           "inputQuantityList",
+                                           "outputQuantityList", NULL};
+    json_t *x;
+    size_t i;
+    int r = 0;
+    if (depth > 64)
+        return zl_error_set(w->err, ZL_ELIMIT, key, "nested too deep", NULL, 0);
+    if (in_list(key, idlists) || !strcmp(key, "correctiveEventIDs")) {
+        const char *item =
+            strcmp(key, "correctiveEventIDs") ? "epc" : "correctiveEventID";
+        r = zl_buf_printf(w->b, "<%s>", key);
+        json_array_foreach(v, i, x)
+        {
+            if (r)
+                break;
+            r = xw_elem(w, item, item, NULL, x, depth);
+        }
+        return r ? r : zl_buf_printf(w->b, "</%s>", key);
+    }
+    if (in_list(key, qtylists)) {
+        r = zl_buf_printf(w->b, "<%s>", key);
+        json_array_foreach(v, i, x)
+        {
+            if (r)
+                break;
+            r = zl_buf_adds(w->b, "<quantityElement>") ||
+                xw_members(w, x, depth + 1) ||
+                zl_buf_adds(w->b, "</quantityElement>");
+        }
+        return r ? r : zl_buf_printf(w->b, "</%s>", key);
+    }
+    if (!strcmp(key, "bizTransactionList") || !strcmp(key, "sourceList") ||
+        !strcmp(key, "destinationList")) {
+        char item[32];
+        snprintf(item, sizeof item, "%.*s", (int)(strlen(key) - 4), key);
+        r = zl_buf_printf(w->b, "<%s>", key);
+        json_array_foreach(v, i, x)
+        {
+            json_t *t = json_object_get(x, "type");
+            if (r)
+                break;
+            r = zl_buf_printf(w->b, "<%s", item);
+            if (!r && t)
+                r = zl_buf_adds(w->b, " type=\"") ||
+                    xw_scalar(w, "type", item, t) || zl_buf_addc(w->b, '"');
+            if (!r)
+                r = zl_buf_addc(w->b, '>') ||
+                    xw_scalar(w, item, item, json_object_get(x, item)) ||
+                    zl_buf_printf(w->b, "</%s>", item);
+        }
+        return r ? r : zl_buf_printf(w->b, "</%s>", key);
+    }
+    if (!strcmp(key, "sensorElementList")) {
+        r = zl_buf_adds(w->b, "<sensorElementList>");
+        json_array_foreach(v, i, x)
+        {
+            const char *k;
+            json_t *y, *z;
+            size_t j;
+            if (r)
+                break;
+            r = zl_buf_adds(w->b, "<sensorElement>");
+            json_object_foreach(x, k, y)
+            {
+                if (r)
+                    break;
+                if (!strcmp(k, "sensorMetadata"))
+                    r = xw_attr_elem(w, "sensorMetadata", y, depth + 1);
+                else if (!strcmp(k, "sensorReport"))
+                    json_array_foreach(y, j, z)
+                    {
+                        if (r)
+                            break;
+                        r = xw_attr_elem(w, "sensorReport", z, depth + 1);
+                    }
+                else
+                    r = xw_value(w, k, y, depth + 1) ? -1 : 0;
+            }
+            if (!r)
+                r = zl_buf_adds(w->b, "</sensorElement>");
+        }
+        return r ? r : zl_buf_adds(w->b, "</sensorElementList>");
+    }
+    if (!strcmp(key, "persistentDisposition")) {
+        const char *k;
+        json_t *y;
+        r = zl_buf_adds(w->b, "<persistentDisposition>");
+        json_object_foreach(v, k, y)
+        {
+            json_array_foreach(y, i, x)
+            {
+                if (r)
+                    break;
+                r = xw_elem(w, k, k, NULL, x, depth);
+            }
+        }
+        return r ? r : zl_buf_adds(w->b, "</persistentDisposition>");
+    }
+    if (json_is_array(v)) {
+        /* a user key's array: the element repeated */
+        json_array_foreach(v, i, x)
+        {
+            if ((r = xw_elem(w, key, key, NULL, x, depth)) != 0)
+                return r;
+        }
+        return 0;
+    }
+    if (json_is_object(v)) {
+        r = zl_buf_printf(w->b, "<%s>", key) || xw_members(w, v, depth + 1) ||
+            zl_buf_printf(w->b, "</%s>", key);
+        return r;
+    }
+    if (!strcmp(key, "certificationInfo") || !strchr(key, ':') ||
+        json_is_string(v) || json_is_number(v) || json_is_boolean(v))
+        return xw_elem(w, key, key, NULL, v, depth);
+    return 0;
+}
+
+/* Collect prefix -> URI from an @context (string, object or array). */
+static void xw_context(json_t *ctx, json_t *map)
+{
+    size_t i;
+    json_t *x;
+    const char *k;
+    if (json_is_array(ctx)) {
+        json_array_foreach(ctx, i, x) xw_context(x, map);
+        return;
+    }
+    if (!json_is_object(ctx))
+        return;
+    json_object_foreach(ctx, k, x)
+    {
+        if (json_is_string(x) && !strchr(k, ':') && k[0] != '@')
+            json_object_set(map, k, x);
+    }
+}
+
+int zl_epcis_json_to_xml(const char *json, size_t len, char **xml,
+                         size_t *xml_len, struct zl_error *err)
+{
+    struct zl_buf b;
+    struct xw w;
+    json_error_t je;
+    json_t *root, *events, *created, *x;
+    const char *k;
+    size_t i;
+    int r = 0;
+
+    *xml = NULL;
+    if (xml_len)
+        *xml_len = 0;
+    root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return zl_error_setf(err, ZL_ESYNTAX, "$", NULL,
+                             "not JSON: %s (line %d)", je.text, je.line);
+    events = json_object_get(json_object_get(root, "epcisBody"), "eventList");
+    if (!events) /* a query result: its events, as an EPCISDocument */
+        events = json_object_get(
+            json_object_get(json_object_get(json_object_get(root, "epcisBody"),
+                                            "queryResults"),
+                            "resultsBody"),
+            "eventList");
+    if (!json_is_array(events)) {
+        json_decref(root);
+        return zl_error_set(err, ZL_EINVAL, "$.epcisBody.eventList",
+                            "required: an EPCISDocument with an eventList",
+                            NULL, 0);
+    }
+    zl_buf_init(&b, 8 * len + 4096);
+    w.b = &b;
+    w.err = err;
+    w.ctx = json_object();
+    if (!w.ctx) {
+        json_decref(root);
+        return zl_error_set(err, ZL_ENOMEM, "", "out of memory", NULL, 0);
+    }
+    xw_context(json_object_get(root, "@context"), w.ctx);
+    for (i = 0; i < json_array_size(events); i++)
+        xw_context(json_object_get(json_array_get(events, i), "@context"),
+                   w.ctx);
+    r = zl_buf_adds(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                        "<epcis:EPCISDocument xmlns:epcis=\"" NS_EPCIS2 "\"");
+    json_object_foreach(w.ctx, k, x)
+    {
+        if (r)
+            break;
+        if (!strcmp(k, "epcis") || !strcmp(k, "xsi"))
+            continue;
+        r = zl_buf_printf(&b, " xmlns:%s=\"", k) ||
+            xw_text(&w, json_string_value(x), json_string_length(x)) ||
+            zl_buf_addc(&b, '"');
+    }
+    created = json_object_get(root, "creationDate");
+    if (!r)
+        r = zl_buf_adds(&b, " schemaVersion=\"2.0\" creationDate=\"") ||
+            (json_is_string(created) && xw_text(&w, json_string_value(created),
+                                                json_string_length(created))) ||
+            zl_buf_adds(&b, "\">\n<EPCISBody>\n<EventList>\n");
+    json_array_foreach(events, i, x)
+    {
+        const char *type = json_string_value(json_object_get(x, "type"));
+        if (r)
+            break;
+        if (!type || !zl_event_type_of(type, strlen(type))) {
+            r = zl_error_setf(err, ZL_EINVAL, "$.epcisBody.eventList", NULL,
+                              "event %zu: no known type", i);
+            break;
+        }
+        r = zl_buf_printf(&b, "<%s>", type) || xw_members(&w, x, 1) ||
+            zl_buf_printf(&b, "</%s>\n", type);
+    }
+    if (!r)
+        r = zl_buf_adds(&b, "</EventList>\n</EPCISBody>\n"
+                            "</epcis:EPCISDocument>\n");
+    json_decref(w.ctx);
+    json_decref(root);
+    if (r) {
+        zl_buf_cleanup(&b);
+        if (err && err->code)
+            return err->code;
+        return zl_error_set(err, r < 0 ? r : ZL_ENOMEM, "",
+                            "cannot write the XML", NULL, 0);
+    }
+    if (xml_len)
+        *xml_len = b.len;
+    if (!(*xml = zl_buf_steal(&b)))
+        return zl_error_set(err, ZL_ENOMEM, "", "out of memory", NULL, 0);
+    return 0;
 }

@@ -2,7 +2,7 @@
 # xml_cli.sh ZHILIANG_EXE - the EPCIS XML binding end to end (issue 15):
 # `zhiliang hash` on every XML document of the CBV 2.0 event hash corpus
 # gives the published IDs; `zhiliang convert` writes JSON-LD that hashes
-# the same; `zhiliang capture doc.xml` stores the events under the IDs of
+# the same (and XML from JSON-LD, which hashes the same too); `zhiliang capture doc.xml` stores the events under the IDs of
 # their JSON twin (the twin then adds nothing); errors name the element
 # path and line; POST /capture takes application/xml and text/xml and
 # refuses a body that is not what its Content-Type says.
@@ -26,8 +26,11 @@ ok "convert -o" "$EXE" convert "$x" -o "$TMP/v.jsonld"
 ok "the output is JSON" jq -e '.type == "EPCISDocument"' "$TMP/v.jsonld"
 is "convert keeps the hashes" "$("$EXE" hash "$TMP/v.jsonld")" "$(cat "${x%.xml}.hashes")"
 is "convert to stdout" "$("$EXE" convert "$x" | "$EXE" hash -)" "$(cat "${x%.xml}.hashes")"
-is "convert refuses JSON input (JSON to XML not done)" \
-  "$("$EXE" convert "${x%.xml}.jsonld" >/dev/null 2>&1; echo $?)" 1
+# and back: JSON-LD -> XML -> the same hashes
+is "convert JSON-LD to XML and back" \
+  "$("$EXE" convert "${x%.xml}.jsonld" | "$EXE" hash -)" "$(cat "${x%.xml}.hashes")"
+ok "the XML output is XML" sh -c "'$EXE' convert '${x%.xml}.jsonld' | grep -q '^<epcis:EPCISDocument'"
+is "convert refuses what is neither" "$(echo 'hello' | "$EXE" convert - >/dev/null 2>&1; echo $?)" 1
 is "convert usage" "$("$EXE" convert >/dev/null 2>&1; echo $?)" 2
 
 # capture: XML, then its JSON twin adds nothing
