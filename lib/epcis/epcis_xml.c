@@ -251,8 +251,9 @@ static size_t sib_next(struct sibs *s, const char *name)
 
 static int is_epcis_ns(const char *uri)
 {
-    return !uri || !strcmp(uri, NS_EPCIS2) || !strcmp(uri, NS_EPCIS1) ||
-           !strcmp(uri, NS_QUERY2) || !strcmp(uri, NS_QUERY1);
+    return !uri || (!strncmp(uri, "urn:epcglobal:epcis", 19) &&
+                    (!strcmp(uri, NS_EPCIS2) || !strcmp(uri, NS_EPCIS1) ||
+                     !strcmp(uri, NS_QUERY2) || !strcmp(uri, NS_QUERY1)));
 }
 
 /* The JSON-LD prefix for a user namespace: the one the document used if
@@ -435,7 +436,7 @@ static json_t *scalar(struct xctx *x, const char *key, const char *item,
             }
         }
     }
-    if (!user) {
+    if (!user && in_list(key, vocab_keys)) {
         size_t k = vocab_skip(key, item, s, n);
         s += k;
         n -= k;
@@ -562,6 +563,14 @@ static enum kind kind_of(const char *key, int user, enum kind parent)
         return K_EXT;
     if (parent == K_SENSOR)
         return K_ATTROBJ;
+    {
+        /* most elements are plain fields: decide those without the lists */
+        size_t kl = strlen(key);
+        if (!(kl > 4 && !strcmp(key + kl - 4, "List")) &&
+            strcmp(key, "childEPCs") && strcmp(key, "correctiveEventIDs") &&
+            strcmp(key, "persistentDisposition") && !in_list(key, objs))
+            return K_TEXT;
+    }
     if (in_list(key, idlists))
         return K_IDLIST;
     if (in_list(key, qtylists))
