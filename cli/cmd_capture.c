@@ -64,11 +64,12 @@ static void usage(FILE *f)
     fprintf(
         f,
         "usage: zhiliang capture [options] FILE|DIR|- ...\n\n"
-        "Validate EPCIS 2.0 documents (JSON or JSON-LD) and store every\n"
+        "Validate EPCIS 2.0 documents (JSON or JSON-LD, or XML of EPCIS\n"
+        "1.2 or 2.0, told by its first byte '<') and store every\n"
         "event with its CBV 2.0 event hash and a Merkle log leaf. Each\n"
         "document is stored whole or not at all; capturing it again\n"
         "changes nothing. A directory is captured file by file (*.json,\n"
-        "*.jsonld, in name order).\n\n"
+        "*.jsonld, *.xml, in name order).\n\n"
         "  --store PATH      the store (default $ZHILIANG_STORE, then "
         "./zhiliang.db)\n"
         "  --party ID        capture as this party (ID, USCC or GLN): every\n"
@@ -229,7 +230,7 @@ static int capture_dir(zl_store *s, const char *dir,
         char *p;
 
         if (!has_suffix(e->d_name, ".json") &&
-            !has_suffix(e->d_name, ".jsonld"))
+            !has_suffix(e->d_name, ".jsonld") && !has_suffix(e->d_name, ".xml"))
             continue;
         if (n == cap) {
             char **nn = realloc(names, (cap = cap ? cap * 2 : 64) * sizeof *nn);

@@ -21,7 +21,8 @@ static void usage(FILE *f)
             "usage: zhiliang hash [--prehash] [--check] [--json]\n"
             "                     [--ignore-fields-extension URI] FILE|-\n"
             "\n"
-            "Validate an EPCIS 2.0 document (JSON or JSON-LD) and print the\n"
+            "Validate an EPCIS document (JSON, JSON-LD, or XML of EPCIS\n"
+            "1.2 or 2.0) and print the\n"
             "CBV 2.0 event hash ID (ni:///sha-256;...?ver=CBV2.0) of each\n"
             "event, one per line, in document order.\n"
             "\n"
@@ -82,7 +83,9 @@ int cmd_hash(int argc, char **argv)
     memset(&err, 0, sizeof err);
     /* a query result has events to hash but is no capture document */
     po.allow_query = !check;
-    r = zl_epcis_parse_opts(data, len, &po, &doc, &err);
+    r = zl_epcis_is_xml(data, len)
+            ? zl_epcis_parse_xml(data, len, &po, &doc, &err)
+            : zl_epcis_parse_opts(data, len, &po, &doc, &err);
     if (r < 0) {
         if (check && !json) {
             char msg[1024];

@@ -33,5 +33,6 @@ int cmd_supervise(int argc, char **argv);
 int cmd_credit(int argc, char **argv);
 int cmd_spc(int argc, char **argv);
 int cmd_risk(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ static const struct command commands[] = {
     {"capture", cmd_capture, "validate and store EPCIS 2.0 documents"},
     {"events", cmd_events, "query stored events (EPCIS 2.0 query parameters)"},
     {"hash", cmd_hash, "print the CBV 2.0 event hash ID of every event"},
+    {"convert", cmd_convert, "EPCIS XML (1.2/2.0) to JSON-LD and back"},
     {"id", cmd_id, "check and convert GS1 identifiers and USCCs"},
     {"demo", cmd_demo, "generate a realistic demo supply chain"},
     {"trace", cmd_trace, "trace back to sources or forward to destinations"},

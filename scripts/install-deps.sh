@@ -39,7 +39,7 @@ done
 # python3 runs the man page generator; jq reads demo.sh's JSON.
 PKGS=(build-essential pkg-config meson ninja-build python3
       libsqlite3-dev libpq-dev libjansson-dev libssl-dev libmicrohttpd-dev
-      libqrencode-dev libcmocka-dev jq)
+      libqrencode-dev libcmocka-dev libxml2-dev jq)
 if [ "$TEST" = 1 ]; then
   PKGS+=(clang clang-format libclang-rt-14-dev sqlite3 curl ca-certificates chromium
          fonts-wqy-microhei groff-base man-db bsdextrautils postgresql-15

@@ -214,6 +214,8 @@ static void refused(void *ctx, size_t index, const struct zl_error *err)
                                           "Event refused", 403, err));
 }
 
+/* 1 for JSON (application/json, application/ld+json), 2 for the XML
+ * binding (application/xml, text/xml), 0 for anything else. */
 static int media_ok(const char *ct)
 {
     size_t n;
@@ -221,8 +223,13 @@ static int media_ok(const char *ct)
     if (!ct)
         return 0;
     n = strcspn(ct, "; ");
-    return (n == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
-           (n == 19 && strncasecmp(ct, "application/ld+json", 19) == 0);
+    if ((n == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
+        (n == 19 && strncasecmp(ct, "application/ld+json", 19) == 0))
+        return 1;
+    if ((n == 15 && strncasecmp(ct, "application/xml", 15) == 0) ||
+        (n == 8 && strncasecmp(ct, "text/xml", 8) == 0))
+        return 2;
+    return 0;
 }
 
 /* The REST binding accepts an EPCISQueryDocument as capture input (events
@@ -275,17 +282,30 @@ static void capture_post(struct zl_req *r)
     json_t *job = NULL, *errors = NULL;
     char *json = NULL, *loc, *conv = NULL;
     uint8_t rnd[8];
-    int rc, proceed = 0, success;
+    int rc, proceed = 0, success, media;
     int64_t created = zl_time_now_ms();
 
     memset(&err, 0, sizeof err);
     memset(&res, 0, sizeof res);
     if (zl_req_auth(r, party))
         return;
-    if (!media_ok(zl_req_header(r, "Content-Type"))) {
+    media = media_ok(zl_req_header(r, "Content-Type"));
+    if (!media) {
         zl_reply_problem(r, 415, "UnsupportedMediaTypeException",
                          "Unsupported Media Type",
-                         "send application/json or application/ld+json");
+                         "send application/json, application/ld+json or "
+                         "application/xml");
+        return;
+    }
+    /* zl_capture tells XML from JSON by the body's first byte: the body
+     * must be what the header says */
+    if ((media == 2) !=
+        (r->body.data && zl_epcis_is_xml(r->body.data, r->body.len))) {
+        zl_reply_problem(r, 400, "ValidationException",
+                         "Not a well-formed EPCIS document",
+                         media == 2 ? "Content-Type is XML, the body is not"
+                                    : "the body is XML: send it as "
+                                      "application/xml");
         return;
     }
     beh = zl_req_header(r, "GS1-Capture-Error-Behaviour");

@@ -170,6 +170,47 @@ int zl_epcis_parse_opts(const char *buf, size_t len,
                         const struct zl_epcis_opts *o, zl_epcis_doc **out,
                         struct zl_error *err);
 
+/* The XML binding (EPCIS 1.2 and 2.0, lib/epcis/epcis_xml.c).
+ *
+ * zl_epcis_xml_to_json: convert an EPCISDocument or EPCISQueryDocument in
+ * XML (namespace urn:epcglobal:epcis:xsd:2 or :1) from buf[0..len) into
+ * the EPCIS 2.0 JSON-LD document zl_epcis_parse takes: 1.2's extension
+ * wrappers flattened, lists as arrays, user extensions as "prefix:name"
+ * with the prefixes in @context. *json is new (zl_free), NUL-terminated,
+ * *json_len (may be NULL) its length. The parser reads no network, no DTD
+ * (a DOCTYPE is refused) and expands no entity; lim (may be NULL) caps
+ * the document's bytes, element depth and events. Fails with ZL_ESYNTAX
+ * (not well-formed), ZL_EINVAL, ZL_ELIMIT or ZL_ENOMEM, err naming the
+ * element path and line ("/epcis:EPCISDocument/EPCISBody/EventList/
+ * ObjectEvent[2]/epcList", rule "line 17: ..."). The events are not
+ * validated here: that is zl_epcis_parse's work. */
+int zl_epcis_xml_to_json(const char *buf, size_t len,
+                         const struct zl_capture_limits *lim, char **json,
+                         size_t *json_len, struct zl_error *err);
+
+/* zl_epcis_parse_opts for an XML document: convert, then parse and
+ * validate the JSON-LD, so an event has the same hash as its JSON twin.
+ * A validation error is reported on the event's element path and start
+ * line, followed by the JSON path inside the event. */
+int zl_epcis_parse_xml(const char *buf, size_t len,
+                       const struct zl_epcis_opts *o, zl_epcis_doc **out,
+                       struct zl_error *err);
+
+/* The inverse: an EPCIS 2.0 JSON-LD EPCISDocument from json[0..len) as an
+ * EPCIS 2.0 XML document (bare CBV terms as their web URIs, "p:name"
+ * extensions in the namespace @context binds p to, sensor properties as
+ * attributes), which zl_epcis_parse_xml reads back to the same event
+ * hashes. *xml is new (zl_free), xml_len may be NULL. Elements follow the
+ * JSON's order, not the XSD's sequence. Fails with ZL_ESYNTAX (not JSON),
+ * ZL_EINVAL (no eventList, an event without a known type), ZL_ELIMIT or
+ * ZL_ENOMEM. The events are not validated. */
+int zl_epcis_json_to_xml(const char *json, size_t len, char **xml,
+                         size_t *xml_len, struct zl_error *err);
+
+/* 1 if buf[0..len) looks like XML (its first byte after an optional
+ * UTF-8 byte order mark and white space is '<'), else 0. */
+int zl_epcis_is_xml(const char *buf, size_t len);
+
 void zl_epcis_doc_free(zl_epcis_doc *doc); /* NULL-safe */
 size_t zl_epcis_doc_count(const zl_epcis_doc *doc);
 /* Borrowed: valid until zl_epcis_doc_free. i < zl_epcis_doc_count. */

@@ -220,7 +220,13 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
     if (!res)
         res = &local;
     memset(res, 0, sizeof *res);
-    rc = zl_epcis_parse(buf, len, opts ? opts->limits : NULL, &doc, err);
+    /* XML (EPCIS 1.2/2.0 binding) or JSON: told apart by the first byte */
+    if (zl_epcis_is_xml(buf, len)) {
+        struct zl_epcis_opts xo = {opts ? opts->limits : NULL, 0, NULL};
+        rc = zl_epcis_parse_xml(buf, len, &xo, &doc, err);
+    } else {
+        rc = zl_epcis_parse(buf, len, opts ? opts->limits : NULL, &doc, err);
+    }
     if (rc)
         goto out;
     res->n_events = zl_epcis_doc_count(doc);
