@@ -176,9 +176,9 @@ static void print_results(json_t *o)
                                                    : "不合格 FAIL",
                jstr(r, "published"));
         json_array_foreach(json_object_get(r, "failed_items"), j, it)
-            printf("    %s %s: %s %s (limit %s%s%s%s)\n", jstr(it, "item"),
+            printf("    %s %s: %s %s (limit%s%s%s%s)\n", jstr(it, "item"),
                    jstr(it, "name_zh"), jstr(it, "value"), jstr(it, "unit"),
-                   *jstr(it, "min") ? ">= " : "", jstr(it, "min"),
+                   *jstr(it, "min") ? " >= " : "", jstr(it, "min"),
                    *jstr(it, "max") ? " <= " : "", jstr(it, "max"));
         json_array_foreach(json_object_get(r, "handling"), j, it)
             printf("    handling: %s\n", json_string_value(it));

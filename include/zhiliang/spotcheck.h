@@ -99,9 +99,11 @@ struct zl_spot_filter {
 
 /* {"results": [{"task", "uscc", "enterprise", "region", "category",
  * "product", "lot", "report_no", "tested", "verdict", "failed_items":
- * [{"item", "name_zh", "value", "min", "max", "unit"}], "handling",
- * "published", "publish_deadline"}], "pass_rate": {"by_category",
- * "by_region", "by_period": [{"key", "batches", "passed", "rate"}]}}.
+ * [{"item", "name_zh", "value", "min", "max", "unit"}], "handling":
+ * [text...], "published", "publish_deadline", "published_on_time"}],
+ * "pass_rate": {"by_category", "by_region", "by_period" (YYYY-MM of the
+ * test): {KEY: {"batches", "passed", "rate"}}}}, rate = passed / batches
+ * rounded to 4 places, over the published results the filter keeps.
  * Never the samplers, teams, testers' names, conflicts or anything not
  * published. Returns 0 or a store error. */
 int zl_spot_results(zl_store *s, const struct zl_spot_filter *f,
