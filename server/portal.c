@@ -50,6 +50,8 @@ void zl_h_portal(struct zl_req *r)
         zl_portal_qr(r);
     } else if (n == 1 && !strcmp(r->segs[0], "recalls")) {
         zl_portal_recalls(r);
+    } else if (n == 1 && !strcmp(r->segs[0], "results")) {
+        zl_portal_results(r);
     } else if (n == 1 && !strcmp(r->segs[0], "healthz")) {
         zl_reply(r, 200, "text/plain; charset=utf-8", "ok\n", 3);
     } else {

@@ -121,10 +121,19 @@ jq -e '.overdue and (.open[] | select(.step == "stop-sale") | .overdue) and .sta
 "$ZL" inspect tasks --overdue --at 2026-01-25 --json | jq -e '. == []' >/dev/null ||
   fail "tasks --overdue before any deadline"
 "$ZL" inspect task P1:1 --at 2026-02-10 | grep -q "rectify .*deadline 2026-04-07" || fail "text view"
+# an operator's calendar (a day off declared later) moves the deadline
+{ cat data/calendar/cn-2026.csv; echo "2026-03-10,holiday,test day off"; } > "$T/cal.csv"
+"$ZL" inspect task P1:1 --at 2026-02-10 --calendar "$T/cal.csv" --json |
+  jq -e '.open[] | select(.step == "publish") | .deadline == "2026-03-11"' >/dev/null || fail "--calendar"
+# the write rule: a regulator outside the enterprise's region may not
+"$ZL" party add --id reg-gd --name 广东省市场监督管理局 --kind regulator --region 44 >/dev/null
+"$ZL" party add --id reg-hb --name 河北省市场监督管理局 --kind regulator --region 13 >/dev/null
+refused "a regulator outside the region" "outside its region" \
+  "$ZL" inspect stop-sale P1:1 --date 2026-02-05 --as reg-gd
 # the re-test window closes with 02-24: 02-25 is refused, 02-24 accepted
 refused "late re-test" "after the deadline 2026-02-24" "$ZL" inspect retest P1:1 --date 2026-02-25
 "$ZL" inspect retest P1:1 --date 2026-02-24 --outcome upheld >/dev/null
-"$ZL" inspect stop-sale P1:1 --date 2026-02-05 --scope "批次 B20260120 全部" >/dev/null
+"$ZL" inspect stop-sale P1:1 --date 2026-02-05 --scope "批次 B20260120 全部" --as reg-hb >/dev/null
 "$ZL" inspect recall P1:1 --reason "抽检不合格: 黄曲霉毒素M1 0.62 µg/kg" --hazard 2 --date 2026-02-06 > "$T/recall.txt"
 CASE=$(awk '{print $3}' "$T/recall.txt")
 "$ZL" recall list --json > "$T/cases.json"
@@ -161,6 +170,29 @@ for f in "$T/pub.json" "$T/pub.csv" "$T/pub.txt"; do
 done
 "$ZL" inspect results --region 44 --json | jq -e '.results == []' >/dev/null || fail "--region filter"
 "$ZL" inspect results --from 2026-03-01 --to 2026-03-31 --json | jq -e '.results == []' >/dev/null || fail "--from/--to filter"
+
+# the portal's /results page and its CSV: the same rows, nothing unpublished
+if command -v curl >/dev/null; then
+  "$ZL" serve --listen 127.0.0.1:0 --quiet > "$T/serve.out" 2> "$T/serve.err" &
+  SPID=$!
+  trap '[ -n "${KEEP:-}" ] || rm -rf "$T"; kill $SPID 2>/dev/null || true; zl_store_cleanup' EXIT
+  for _ in $(seq 1 100); do grep -q "listening on" "$T/serve.out" 2>/dev/null && break; sleep 0.05; done
+  U=$(sed -n 's/^listening on //p' "$T/serve.out")
+  [ -n "$U" ] || fail "server did not start: $(cat "$T/serve.err")"
+  curl -s "$U/results" > "$T/page.html"
+  curl -s "$U/results?format=csv" > "$T/page.csv"
+  curl -s "$U/results?region=44" > "$T/page44.html"
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$U/results?from=2026-2-1")" = 400 ] || fail "/results bad date"
+  kill $SPID; wait $SPID 2>/dev/null || true
+  grep -q "黄曲霉毒素M1 0.62 µg/kg" "$T/page.html" || fail "/results: $(head -c 2000 "$T/page.html")"
+  grep -q "B20260120" "$T/page.html" || fail "/results: no lot"
+  grep -q "2026-03-10" "$T/page.html" || fail "/results: no publish deadline"
+  cmp -s "$T/page.csv" "$T/pub.csv" || fail "/results?format=csv differs from inspect results --csv"
+  if grep -q "黄曲霉" "$T/page44.html"; then fail "/results?region=44 shows Hebei"; fi
+  for word in "$S1" 检查员 检验员张三 samplers tester relatives employers conflicts 收奶站; do
+    if grep -q -- "$word" "$T/page.html"; then fail "unpublished '$word' on /results"; fi
+  done
+fi
 
 # ---- the log accounts for all of it ---------------------------------------
 "$ZL" verify >/dev/null || fail "verify"
