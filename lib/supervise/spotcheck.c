@@ -195,20 +195,25 @@ static int load_json_record(zl_store *s, enum zl_sup_kind k, const char *id,
     return *out ? 0 : ZL_ESTORE;
 }
 
-/* Load task t->name's context; draw_recs (may be NULL) are the plan's
- * draw records when the caller has them. */
-static int task_load(zl_store *s, struct task *t, json_t *draw_recs,
+/* Load task t->name's context. A caller walking every task passes the
+ * task's entry of the current draw and the plan record (then both are
+ * used as given) and the task's records (NULL: read here), so a listing
+ * reads each draw and plan once. */
+static int task_load(zl_store *s, struct task *t, json_t *entry, json_t *plan,
                      json_t *task_recs, struct zl_error *err)
 {
     char key[SUP_ID_MAX + 8];
-    json_t *d = json_incref(draw_recs), *tasks = NULL, *p = NULL;
+    json_t *d = NULL, *tasks = NULL, *p = NULL;
     int rc = 0;
 
-    if (!d) {
-        snprintf(key, sizeof key, "draw:%s", t->plan_id);
-        if ((rc = load_key(s, key, &d)))
-            goto out;
+    if (entry) {
+        t->entry = json_incref(entry);
+        t->plan = json_incref(plan);
+        goto rest;
     }
+    snprintf(key, sizeof key, "draw:%s", t->plan_id);
+    if ((rc = load_key(s, key, &d)))
+        goto out;
     if (!json_array_size(d)) {
         rc = zl_error_set(err, ZL_ENOTFOUND, "task",
                           "no such plan, or it has not been drawn", t->plan_id,
@@ -231,6 +236,7 @@ static int task_load(zl_store *s, struct task *t, json_t *draw_recs,
     if ((rc = load_key(s, key, &p)))
         goto out;
     t->plan = json_incref(json_object_get(json_array_get(p, 0), "rec"));
+rest:
     rc =
         load_json_record(s, ZL_SUP_ENTERPRISE, jstr(t->entry, "uscc"), &t->ent);
     if (rc == ZL_ENOTFOUND)
@@ -899,7 +905,7 @@ int zl_spot_record(zl_store *s, const char *writer, const char *task,
         rc = zl_error_set(err, ZL_ESYNTAX, "", je.text, NULL, 0);
         goto out;
     }
-    if ((rc = task_load(s, &t, NULL, NULL, err)))
+    if ((rc = task_load(s, &t, NULL, NULL, NULL, err)))
         goto out;
     replay(&t, INT32_MAX, &st);
     if (!(o = json_object())) {
@@ -908,9 +914,9 @@ int zl_spot_record(zl_store *s, const char *writer, const char *task,
     }
     if ((rc = step_rec(s, &t, &st, k, in, e.cfg, e.cal, o, err)))
         goto out;
-    if (out && (rc = zl_jcs_dump(o, out)))
-        goto out;
-    rc = append_step(s, writer, &t, k, json_incref(o), err);
+    /* append_step completes o (type, step, task, by) before logging it */
+    if (!(rc = append_step(s, writer, &t, k, json_incref(o), err)) && out)
+        rc = zl_jcs_dump(o, out);
 out:
     json_decref(o);
     json_decref(in);
@@ -932,7 +938,7 @@ int zl_spot_recall(zl_store *s, const char *writer, const char *task,
     int rc;
 
     if ((rc = parse_name(task, &t, err)) ||
-        (rc = task_load(s, &t, NULL, NULL, err)))
+        (rc = task_load(s, &t, NULL, NULL, NULL, err)))
         goto out;
     replay(&t, INT32_MAX, &st);
     if (st.rec[S_RECALL]) {
@@ -1193,7 +1199,7 @@ int zl_spot_task(zl_store *s, const char *task,
     if ((rc = env_init(&e, cfg, cal, err)))
         return rc;
     if (!(rc = parse_name(task, &t, err)) &&
-        !(rc = task_load(s, &t, NULL, NULL, err)) &&
+        !(rc = task_load(s, &t, NULL, NULL, NULL, err)) &&
         !(rc = task_view(&t, &e, at, 1, &v, &overdue, err)))
         rc = zl_jcs_dump(v, out);
     json_decref(v);
@@ -1207,22 +1213,31 @@ typedef int (*task_fn)(void *ctx, struct task *t);
 
 static int each_task(zl_store *s, task_fn fn, void *ctx, struct zl_error *err)
 {
-    json_t *draws = NULL, *recs = NULL, *d;
+    json_t *draws = NULL, *recs = NULL, *d, *none = json_array();
     const char *dk;
     int rc;
 
+    if (!none)
+        return ZL_ENOMEM;
     if ((rc = load_range(s, "draw:", "draw;", &draws)) ||
         (rc = load_range(s, "task:", "task;", &recs)))
         goto out;
     json_object_foreach(draws, dk, d)
     {
-        json_t *tasks = current_tasks(d), *x;
+        json_t *tasks = current_tasks(d), *x, *pr = NULL, *plan;
+        char pkey[SUP_ID_MAX + 8];
         size_t i;
 
         if (!tasks) {
             rc = ZL_ENOMEM;
             goto out;
         }
+        snprintf(pkey, sizeof pkey, "plan:%s", dk + 5);
+        if ((rc = load_key(s, pkey, &pr))) {
+            json_decref(tasks);
+            goto out;
+        }
+        plan = json_object_get(json_array_get(pr, 0), "rec");
         json_array_foreach(tasks, i, x)
         {
             struct task t = {0};
@@ -1233,7 +1248,7 @@ static int each_task(zl_store *s, task_fn fn, void *ctx, struct zl_error *err)
             if (!(rc = parse_name(name, &t, err))) {
                 json_t *tr = json_object_get(recs, t.key);
 
-                if (!(rc = task_load(s, &t, d, tr ? tr : NULL, err)))
+                if (!(rc = task_load(s, &t, x, plan, tr ? tr : none, err)))
                     rc = fn(ctx, &t);
             }
             task_free(&t);
@@ -1241,12 +1256,14 @@ static int each_task(zl_store *s, task_fn fn, void *ctx, struct zl_error *err)
                 break;
         }
         json_decref(tasks);
+        json_decref(pr);
         if (rc)
             goto out;
     }
 out:
     json_decref(draws);
     json_decref(recs);
+    json_decref(none);
     return rc;
 }
 
