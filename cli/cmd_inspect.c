@@ -197,6 +197,10 @@ int cmd_inspect(int argc, char **argv)
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     verb = argv[1];
+    if (cmd_inspect_spot_verb(verb)) { /* a task's steps: cmd_spotcheck.c */
+        json_decref(plan);
+        return cmd_inspect_spot(argc - 1, argv + 1);
+    }
     argc--;
     argv++;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {

@@ -28,6 +28,8 @@ int cmd_sampling(int argc, char **argv);
 int cmd_draw(int argc, char **argv);
 int cmd_registry(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_inspect_spot(int argc, char **argv);
+int cmd_inspect_spot_verb(const char *verb);
 int cmd_migrate(int argc, char **argv);
 int cmd_supervise(int argc, char **argv);
 int cmd_credit(int argc, char **argv);

@@ -72,6 +72,35 @@ step "5b. Draw the plan: seeded by the log's root 100 records after the plan"
 echo "a citizen re-runs it from the public export:"
 python3 docs/draw_plan_verify.py "$OUT/draw-export.json" | tail -1
 
+step "5c. Spot checks: sampling and test reports for the first drawn tasks (one fails)"
+# Measured values at the category's limits pass (limits are inclusive);
+# the failed task has its last upper-limited item (aflatoxin M1 for raw
+# milk) 24% over the limit.
+SLOT=$("$ZL" demo sample --store "$ZHILIANG_STORE" --what collection-lot 2>/dev/null || true)
+if [ -n "$SLOT" ]; then
+  "$ZL" inspect show DAIRY-2026-03 --json | jq -c '.current[:3][]' | while read -r t; do
+    n=$(jq -r .task <<<"$t")
+    task="DAIRY-2026-03:$n"
+    cat=$("$ZL" registry show category "$(jq -r .category <<<"$t")")
+    "$ZL" inspect sample "$task" --date 2026-03-10 --product "$(jq -r .name_zh <<<"$cat")" \
+      --lot "$SLOT" --quantity 4 --code "$SLOT/21/$n" --sampler "$(jq -r '.team[0]' <<<"$t")" >/dev/null
+    items=$(jq -r --argjson bad "$([ "$n" = 1 ] && echo true || echo false)" '
+        (.items | map(.max != null and .max != "") | rindex(true)) as $f
+        | .items | to_entries[] | .value as $i
+        | "--item=\($i.item)=\(if $bad and .key == $f then ($i.max | tonumber * 1.24 | tostring)
+                               elif ($i.min // "") != "" then $i.min else $i.max end)"' <<<"$cat")
+    # shellcheck disable=SC2086
+    "$ZL" inspect report "$task" --date 2026-03-17 --no "JC-2026-03-$n" --lab "河北省食品检验研究院" \
+      $(sed 's/^--item=/--item /' <<<"$items") | sed "s/^/  /"
+    "$ZL" inspect notify "$task" --date 2026-03-18 >/dev/null
+    "$ZL" inspect publish "$task" --date 2026-03-25 >/dev/null
+  done
+  "$ZL" inspect stop-sale DAIRY-2026-03:1 --date 2026-03-18 >/dev/null
+  "$ZL" inspect task DAIRY-2026-03:1 --at 2026-03-26
+  echo "published results (一公开) and the pass rate:"
+  "$ZL" inspect results
+fi
+
 step "6. Shipping events at a glance"
 "$ZL" events EQ_bizStep=shipping eventCountLimit=5
 

@@ -14,6 +14,7 @@
  *   portal_home.c      home, /search and /qr: the ways to a product page
  *   portal_product.c   the product page (recall banner, facts, path)
  *   portal_recalls.c   /recalls
+ *   portal_results.c   /results (published spot-check results)
  *
  * Escaping: every value goes through zl_html_escape (http.c), the
  * server's one HTML escaper, directly or via zl_portal_add_esc; the
@@ -90,5 +91,6 @@ void zl_portal_search(struct zl_req *r);  /* portal_home.c */
 void zl_portal_qr(struct zl_req *r);      /* portal_home.c */
 void zl_portal_recalls(struct zl_req *r); /* portal_recalls.c */
 void zl_portal_recall_case(struct zl_req *r, const char *case_id);
+void zl_portal_results(struct zl_req *r); /* portal_results.c */
 
 #endif

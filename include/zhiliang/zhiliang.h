@@ -143,6 +143,7 @@ void zl_capture_batch_abort(zl_store *s);
 #include "zhiliang/credit.h"
 #include "zhiliang/draw.h"
 #include "zhiliang/inspect.h"
+#include "zhiliang/spotcheck.h"
 #include "zhiliang/log.h"
 #include "zhiliang/party.h"
 #include "zhiliang/query.h"

@@ -14,7 +14,8 @@
 # receipts table itself, and the party registry (parties, party_gln,
 # party_prefixes, party_kinds, products, tokens) against the last logged
 # record of each entry (registry_records, also edited), and the
-# supervision records (sup_records: registries, a plan, its draw).
+# supervision records (sup_records: registries, a plan, its draw, the
+# steps of a spot-check task).
 #
 # The edits run through the sqlite3 shell on SQLite and psql on PostgreSQL
 # (the same statements; the few dialect differences - blob literals, blob
@@ -70,6 +71,14 @@ for i in 1 2; do
   "$ZL" registry put category "$T/x.json"
 done
 "$ZL" inspect draw TM >/dev/null || fail "the draw was refused"
+# A spot-check task taken to a failed result (docs/supervision.md, "Spot
+# checks to closure").
+SMP=$("$ZL" inspect show TM --json | jq -r '.current[0].team[0]')
+"$ZL" inspect sample TM:1 --date 2026-01-20 --product 生牛乳 --lot "(01)06901234567892(10)B1" \
+  --quantity 2 --code "(01)06901234567892(10)B1(21)1" --sampler "$SMP" >/dev/null || fail "sample refused"
+"$ZL" inspect report TM:1 --date 2026-02-04 --no R1 --lab L --item protein=3.0 \
+  --item aflatoxin_m1=0.62 >/dev/null || fail "report refused"
+"$ZL" inspect notify TM:1 --date 2026-02-05 >/dev/null || fail "notify refused"
 "$ZL" log checkpoint >/dev/null
 "$ZL" verify >/dev/null || fail "the clean store does not verify"
 [ "$(q 'select count(*) from recall_ids')" -ge 1 ] || fail "no recall ids"
@@ -249,6 +258,13 @@ expect_caught "sup_records.json not JSON" "update sup_records set json = '{' whe
 expect_caught "sup_records.leaf" "update sup_records set leaf = leaf + 1 where key = 'inspector:I007'"
 expect_caught "sup_records deleted" "delete from sup_records where key = 'inspector:I007'"
 expect_caught "sup_records inserted" "insert into sup_records select key, seq + 1, kind, leaf, json from sup_records where key = 'inspector:I007'"
+# spot-check steps (task:PLAN:N): a measured value, a verdict, a date
+# moved (the clocks would move with it), a step deleted, a step inserted
+expect_caught "sup_records.json (a measured value)" "update sup_records set json = replace(json, '\"0.62\"', '\"0.42\"') where key = 'task:TM:1' and seq = 2"
+expect_caught "sup_records.json (the verdict)" "update sup_records set json = replace(json, '\"verdict\":\"fail\"', '\"verdict\":\"pass\"') where key = 'task:TM:1' and seq = 2"
+expect_caught "sup_records.json (the notification date)" "update sup_records set json = replace(json, '2026-02-05', '2026-03-05') where key = 'task:TM:1' and seq = 3"
+expect_caught "sup_records deleted (a spot-check step)" "delete from sup_records where key = 'task:TM:1' and seq = 3"
+expect_caught "sup_records inserted (a spot-check step)" "insert into sup_records select key, seq + 10, kind, leaf, replace(json, '2026-02-05', '2026-02-06') from sup_records where key = 'task:TM:1' and seq = 3"
 
 # the log itself.
 expect_caught "log_leaf.hash" "update log_leaf set hash = $(zl_zeros 32) where idx = 3"
