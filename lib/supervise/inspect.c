@@ -366,17 +366,6 @@ out:
     return rc;
 }
 
-static int tx_run_end(zl_store *s, int own, int rc)
-{
-    if (!own)
-        return rc;
-    if (!rc)
-        rc = zl_store_commit(s);
-    if (rc)
-        zl_store_rollback(s);
-    return rc;
-}
-
 int zl_inspect_plan(zl_store *s, const char *writer, const char *json,
                     size_t len, uint64_t *leaf, struct zl_error *err)
 {
@@ -394,8 +383,7 @@ int zl_inspect_plan(zl_store *s, const char *writer, const char *json,
     if ((rc = plan_rec(s, &w, in, &rec, err)))
         goto out;
     snprintf(key, sizeof key, "plan:%s", jstr(rec, "id"));
-    own = !zl_store_in_tx(s);
-    if (own && (rc = zl_store_begin(s)))
+    if ((rc = sup_tx_begin(s, &own)))
         goto out;
     rc = zl_store_sup_last_seq(s, key, &last);
     if (!rc && last)
@@ -407,7 +395,7 @@ int zl_inspect_plan(zl_store *s, const char *writer, const char *json,
         rc = sup_append(s, key, "plan", rec, 0, leaf, NULL);
         rec = NULL;
     }
-    rc = tx_run_end(s, own, rc);
+    rc = sup_tx_end(s, own, rc);
 out:
     json_decref(rec);
     json_decref(in);
@@ -723,12 +711,11 @@ int zl_inspect_draw(zl_store *s, const char *writer, const char *plan_id,
     }
     if (out && (rc = dump(rec, out)))
         goto out;
-    own = !zl_store_in_tx(s);
-    if (own && (rc = zl_store_begin(s)))
+    if ((rc = sup_tx_begin(s, &own)))
         goto out;
     rc = sup_append(s, dkey, "draw", rec, 0, NULL, NULL);
     rec = NULL;
-    rc = tx_run_end(s, own, rc);
+    rc = sup_tx_end(s, own, rc);
 out:
     json_decref(rec);
     zl_dp_free(&r);
@@ -845,12 +832,11 @@ int zl_inspect_redraw(zl_store *s, const char *writer, const char *plan_id,
     }
     if (out && (rc = dump(rec, out)))
         goto out;
-    own = !zl_store_in_tx(s);
-    if (own && (rc = zl_store_begin(s)))
+    if ((rc = sup_tx_begin(s, &own)))
         goto out;
     rc = sup_append(s, dkey, "redraw", rec, 0, NULL, NULL);
     rec = NULL;
-    rc = tx_run_end(s, own, rc);
+    rc = sup_tx_end(s, own, rc);
 out:
     json_decref(rec);
     json_decref(tasks);

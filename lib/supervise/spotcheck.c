@@ -835,17 +835,6 @@ static void env_cleanup(struct env *e)
     zl_calendar_free(e->cal_own);
 }
 
-static int tx_end(zl_store *s, int own, int rc)
-{
-    if (!own)
-        return rc;
-    if (!rc)
-        rc = zl_store_commit(s);
-    if (rc)
-        zl_store_rollback(s);
-    return rc;
-}
-
 /* Log o (taken) as step k of t after the writer check. */
 static int append_step(zl_store *s, const char *writer, struct task *t, int k,
                        json_t *o, struct zl_error *err)
@@ -865,12 +854,11 @@ static int append_step(zl_store *s, const char *writer, struct task *t, int k,
         rc = ZL_ENOMEM;
         goto out;
     }
-    own = !zl_store_in_tx(s);
-    if (own && (rc = zl_store_begin(s)))
+    if ((rc = sup_tx_begin(s, &own)))
         goto out;
     rc = sup_append(s, t->key, STEP_NAME[k], o, 0, NULL, NULL);
     o = NULL;
-    rc = tx_end(s, own, rc);
+    rc = sup_tx_end(s, own, rc);
 out:
     json_decref(o);
     return rc;
