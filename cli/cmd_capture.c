@@ -380,11 +380,15 @@ int cmd_capture(int argc, char **argv)
                       (json_int_t)t.fresh, "duplicates", (json_int_t)t.dup,
                       "seconds", (double)(long long)(dt * 1000 + 0.5) / 1000),
             JSON_REAL_PRECISION(9));
-    else
-        printf("captured %zu documents (%zu refused): %zu events, %zu new, "
+    else {
+        size_t ok = t.docs - (t.failed > t.docs ? t.docs : t.failed);
+
+        printf("captured %zu document%s (%zu refused): %zu event%s, %zu new, "
                "%zu already stored, %.2f s (%.0f events/s)\n",
-               t.docs - (t.failed > t.docs ? t.docs : t.failed), t.failed,
-               t.events, t.fresh, t.dup, dt, dt > 0 ? t.events / dt : 0.0);
+               ok, ok == 1 ? "" : "s", t.failed, t.events,
+               t.events == 1 ? "" : "s", t.fresh, t.dup, dt,
+               dt > 0 ? t.events / dt : 0.0);
+    }
     if (!t.json && t.corrected)
         printf("%zu stored events declared erroneous (corrections)\n",
                t.corrected);

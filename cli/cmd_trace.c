@@ -177,10 +177,13 @@ static int print_scope(const zl_trace *t, const char *const *lots, size_t n,
         free(text);
         return 0;
     }
-    printf("recall scope of %zu lot(s): %zu items (%zu already at consumers), "
-           "%zu lots, %zu containers, %zu events\n",
-           n, sum.items, sum.items_at_consumers, sum.lots + sum.classes,
-           sum.containers + sum.assets, sum.events);
+    printf("recall scope of %zu lot%s: %zu item%s (%zu already at "
+           "consumers), %zu lot%s, %zu container%s, %zu event%s\n",
+           n, n == 1 ? "" : "s", sum.items, sum.items == 1 ? "" : "s",
+           sum.items_at_consumers, sum.lots + sum.classes,
+           sum.lots + sum.classes == 1 ? "" : "s", sum.containers + sum.assets,
+           sum.containers + sum.assets == 1 ? "" : "s", sum.events,
+           sum.events == 1 ? "" : "s");
     for (size_t i = 0; i < zl_trace_node_count(t); i++) {
         const struct zl_trace_node *nd = zl_trace_node(t, i);
 
