@@ -21,6 +21,7 @@
  * Rejected: storing the draw as rows per task (the record is the state,
  * as for the registries; a show reads one record and its redraws).
  */
+#include "party/party_int.h"
 #include "supervise/sup_int.h"
 
 #include "store/store.h"
@@ -383,7 +384,7 @@ int zl_inspect_plan(zl_store *s, const char *writer, const char *json,
     if ((rc = plan_rec(s, &w, in, &rec, err)))
         goto out;
     snprintf(key, sizeof key, "plan:%s", jstr(rec, "id"));
-    if ((rc = sup_tx_begin(s, &own)))
+    if ((rc = zl_registry_tx_begin(s, &own)))
         goto out;
     rc = zl_store_sup_last_seq(s, key, &last);
     if (!rc && last)
@@ -395,7 +396,7 @@ int zl_inspect_plan(zl_store *s, const char *writer, const char *json,
         rc = sup_append(s, key, "plan", rec, 0, leaf, NULL);
         rec = NULL;
     }
-    rc = sup_tx_end(s, own, rc);
+    rc = zl_registry_tx_end(s, own, rc);
 out:
     json_decref(rec);
     json_decref(in);
@@ -711,11 +712,11 @@ int zl_inspect_draw(zl_store *s, const char *writer, const char *plan_id,
     }
     if (out && (rc = dump(rec, out)))
         goto out;
-    if ((rc = sup_tx_begin(s, &own)))
+    if ((rc = zl_registry_tx_begin(s, &own)))
         goto out;
     rc = sup_append(s, dkey, "draw", rec, 0, NULL, NULL);
     rec = NULL;
-    rc = sup_tx_end(s, own, rc);
+    rc = zl_registry_tx_end(s, own, rc);
 out:
     json_decref(rec);
     zl_dp_free(&r);
@@ -832,11 +833,11 @@ int zl_inspect_redraw(zl_store *s, const char *writer, const char *plan_id,
     }
     if (out && (rc = dump(rec, out)))
         goto out;
-    if ((rc = sup_tx_begin(s, &own)))
+    if ((rc = zl_registry_tx_begin(s, &own)))
         goto out;
     rc = sup_append(s, dkey, "redraw", rec, 0, NULL, NULL);
     rec = NULL;
-    rc = sup_tx_end(s, own, rc);
+    rc = zl_registry_tx_end(s, own, rc);
 out:
     json_decref(rec);
     json_decref(tasks);

@@ -25,6 +25,7 @@
 
 #include "store/store.h"
 #include "store/store_sup.h"
+#include "party/party_int.h"
 #include "supervise/sup_int.h"
 #include "util/alloc.h"
 #include "util/jcs.h"
@@ -854,11 +855,11 @@ static int append_step(zl_store *s, const char *writer, struct task *t, int k,
         rc = ZL_ENOMEM;
         goto out;
     }
-    if ((rc = sup_tx_begin(s, &own)))
+    if ((rc = zl_registry_tx_begin(s, &own)))
         goto out;
     rc = sup_append(s, t->key, STEP_NAME[k], o, 0, NULL, NULL);
     o = NULL;
-    rc = sup_tx_end(s, own, rc);
+    rc = zl_registry_tx_end(s, own, rc);
 out:
     json_decref(o);
     return rc;

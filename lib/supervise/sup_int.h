@@ -38,13 +38,6 @@ int sup_may_write(const struct sup_writer *w, const char *region,
 int sup_append(zl_store *s, const char *key, const char *kind, json_t *rec,
                int unchanged_skip, uint64_t *leaf, long *seq);
 
-/* A write in the caller's transaction, or in one of its own: begin sets
- * *own (1: no transaction was open, one is begun now); end commits an own
- * transaction when rc is 0, rolls it back otherwise, and returns rc or
- * the commit's error. */
-int sup_tx_begin(zl_store *s, int *own);
-int sup_tx_end(zl_store *s, int own, int rc);
-
 /* "abc" -> 1 when it is 1..max bytes of [A-Za-z0-9._-]. */
 int sup_id_ok(const char *v, size_t max);
 

@@ -20,6 +20,7 @@
  * would register an inspector with no qualification and the draw would
  * never pick him, with nobody told).
  */
+#include "party/party_int.h"
 #include "supervise/sup_int.h"
 
 #include "store/store.h"
@@ -682,23 +683,6 @@ static int entry_rec(zl_store *s, enum zl_sup_kind k, json_t *in, json_t **rec,
     return rc;
 }
 
-int sup_tx_begin(zl_store *s, int *own)
-{
-    *own = !zl_store_in_tx(s);
-    return *own ? zl_store_begin(s) : 0;
-}
-
-int sup_tx_end(zl_store *s, int own, int rc)
-{
-    if (!own)
-        return rc;
-    if (!rc)
-        rc = zl_store_commit(s);
-    if (rc)
-        zl_store_rollback(s);
-    return rc;
-}
-
 int zl_sup_put(zl_store *s, const char *writer, enum zl_sup_kind k,
                const char *json, size_t len, struct zl_error *err)
 {
@@ -717,10 +701,10 @@ int zl_sup_put(zl_store *s, const char *writer, enum zl_sup_kind k,
         (rc = sup_may_write(&w, k == ZL_SUP_CATEGORY ? NULL : region, KIND[k],
                             err)))
         goto out;
-    if (!(rc = sup_tx_begin(s, &own))) {
+    if (!(rc = zl_registry_tx_begin(s, &own))) {
         rc = sup_append(s, key, KIND[k], rec, 1, NULL, NULL);
         rec = NULL;
-        rc = sup_tx_end(s, own, rc);
+        rc = zl_registry_tx_end(s, own, rc);
     }
 out:
     json_decref(rec);
@@ -1086,7 +1070,7 @@ int zl_sup_import(zl_store *s, const char *writer, enum zl_sup_kind k,
     }
     if (!rc && n_err)
         rc = ZL_EINVAL;
-    if (rc || (rc = sup_tx_begin(s, &own)))
+    if (rc || (rc = zl_registry_tx_begin(s, &own)))
         goto out;
     for (size_t i = 0; i < rs.n && !rc; i++) {
         long seq = 0;
@@ -1096,7 +1080,7 @@ int zl_sup_import(zl_store *s, const char *writer, enum zl_sup_kind k,
         if (seq)
             (*stored)++;
     }
-    rc = sup_tx_end(s, own, rc);
+    rc = zl_registry_tx_end(s, own, rc);
     if (rc)
         *stored = 0;
 out:
