@@ -499,18 +499,21 @@ static int truth_put_items(struct gen *g, struct zl_buf *tb,
 
 /* ------------------------------------------------------------- dairy */
 
-/* Farms, collection centre, tanker: one milk collection lot for the
- * batch; returns its number in lot and its weight in *kg. */
-static int collection_lot(struct gen *g, int64_t t0, int cc_k, uint64_t *kg,
-                          int plant, char lot[24], int *truth_ix)
+/* Farms, collection centre, tanker: one milk collection lot of need_kg
+ * kilograms for the batch (the farms' shares in proportion to a day's
+ * milk of each, 2 to 20 tonnes, so the lot balances: what the farms
+ * deliver is what the plant takes); returns its number in lot and its
+ * weight in *kg. */
+static int collection_lot(struct gen *g, int64_t t0, int cc_k, uint64_t need_kg,
+                          uint64_t *kg, int plant, char lot[24], int *truth_ix)
 {
     struct demo_cast *c = g->c;
     int cc = c->first[ROLE_CC] + cc_k;
     int nf = 3 + (int)demo_below(&g->rs, 3), f, first_farm;
     int farms[5];
     char flot[5][24];
-    uint64_t fkg[5], total = 0;
-    int64_t t;
+    uint64_t fkg[5], day[5], day_sum = 0, total = 0;
+    int64_t t, tf[5];
     int rc, dl;
 
     first_farm = (int)demo_below(&g->rs, DEMO_N_FARMS / DEMO_N_CC);
@@ -518,15 +521,21 @@ static int collection_lot(struct gen *g, int64_t t0, int cc_k, uint64_t *kg,
         /* farms selling to this CC: k with k % DEMO_N_CC == cc_k */
         int k =
             ((first_farm + f) % (DEMO_N_FARMS / DEMO_N_CC)) * DEMO_N_CC + cc_k;
-        int fp = c->first[ROLE_FARM] + k;
 
         farms[f] = k;
-        /* a day's milk of a farm: 2 to 20 tonnes */
-        fkg[f] = 2000 + demo_below(&g->rs, 18000);
+        /* a day's milk of the farm: 2 to 20 tonnes */
+        day[f] = 2000 + demo_below(&g->rs, 18000);
+        day_sum += day[f];
+        tf[f] = t0 + 5 * HOUR + (int64_t)demo_below(&g->rs, 90) * MINUTE;
+        make_lot(g, 'M', tf[f], flot[f]);
+    }
+    for (f = 0; f < nf; f++) {
+        int fp = c->first[ROLE_FARM] + farms[f];
+
+        fkg[f] = f == nf - 1 ? need_kg - total : need_kg * day[f] / day_sum;
         total += fkg[f];
-        t = t0 + 5 * HOUR + (int64_t)demo_below(&g->rs, 90) * MINUTE;
-        make_lot(g, 'M', t, flot[f]);
-        if ((rc = ev_harvest(g, fp, c->raw_milk[k], flot[f], fkg[f], t)))
+        if ((rc = ev_harvest(g, fp, c->raw_milk[farms[f]], flot[f], fkg[f],
+                             tf[f])))
             return rc;
     }
     dl = P(g, cc)->use_dl;
@@ -619,7 +628,8 @@ static int plant_batch(struct gen *g, struct batch *b, int64_t t0, int line)
     int n_lots = b->n_cases >= 1000 ? 4 : b->n_cases >= 50 ? 3 : 2;
     char clot[4][24];
     uint64_t ckg[4], total_milli = b->n_items * d->net_milli;
-    uint64_t need_kg = total_milli * 103 / 100000 + 1, i;
+    /* milk at 1.03 kg/L, 2% lost in processing and filling */
+    uint64_t need_kg = total_milli * 103 / 98000 + 1, i;
     int ccs[4], l, rc, ti;
     int64_t t, tfill;
     size_t p;
@@ -628,7 +638,10 @@ static int plant_batch(struct gen *g, struct batch *b, int64_t t0, int line)
     for (l = 0; l < n_lots; l++) {
         ccs[l] =
             (int)((g->st.n_cycles + (uint64_t)line + (uint64_t)l) % DEMO_N_CC);
-        rc = collection_lot(g, t0, ccs[l], &ckg[l], b->plant, clot[l], &ti);
+        rc = collection_lot(g, t0, ccs[l],
+                            need_kg / (uint64_t)n_lots +
+                                (l < (int)(need_kg % (uint64_t)n_lots)),
+                            &ckg[l], b->plant, clot[l], &ti);
         if (rc)
             return rc;
         if (ti >= 0)
@@ -642,11 +655,8 @@ static int plant_batch(struct gen *g, struct batch *b, int64_t t0, int line)
     for (l = 0; l < n_lots; l++) {
         if (l)
             W_LIT(&g->w, ",");
-        /* the batch takes its share; the rest of the lot goes elsewhere */
-        uint64_t take = need_kg / (uint64_t)n_lots + 1;
-
-        w_qty(g, dl, c->pooled_milk[ccs[l]], clot[l],
-              (take < ckg[l] ? take : ckg[l]) * 1000);
+        /* each collection lot goes whole into the batch */
+        w_qty(g, dl, c->pooled_milk[ccs[l]], clot[l], ckg[l] * 1000);
     }
     W_LIT(&g->w, "],\"outputQuantityList\":[");
     w_qty(g, dl, b->prod, b->lot, total_milli);

@@ -63,7 +63,7 @@ struct demo_party {
     char name_zh[96];
     char name_en[128];
     const char *province_zh;
-    const char *city_zh;
+    const char *city_zh, *city_en;
     char street_zh[96];
     int link; /* farm -> CC index, store -> DC index */
 };

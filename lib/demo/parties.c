@@ -402,6 +402,7 @@ void demo_cast_build(struct demo_cast *c, uint64_t seed)
             p->role = role;
             p->province_zh = r->prov_zh;
             p->city_zh = r->city_zh;
+            p->city_en = r->city_en;
             do {
                 pfx = 690 + (unsigned)demo_below(&rs, 10);
                 p->gcp_len = pfx <= 691 ? 7 : pfx <= 695 ? 8 : 9;
@@ -503,14 +504,48 @@ static void w_kv(struct demo_w *w, const char *key, const char *val, int comma)
         W_LIT(w, "null");
 }
 
-static void w_location(struct demo_w *w, const char *gln, const char *zh,
-                       const char *en)
+/* What each role's two locations are (the site where it makes, keeps or
+ * sells goods, and the dock or store room where they come and go), named
+ * as people there would name them, after the party's city. */
+static const struct {
+    const char *site_zh, *site_en, *dock_zh, *dock_en;
+} sites[ROLE_COUNT] = {
+    [ROLE_FARM] = {"牧场挤奶厅", "milking parlour", "奶罐间", "milk tank room"},
+    [ROLE_CC] = {"生鲜乳收购站", "collection station", "冷却储奶罐区",
+                 "cooling tanks"},
+    [ROLE_PLANT] = {"乳品生产基地", "dairy plant", "成品库发货月台",
+                    "finished goods dock"},
+    [ROLE_DC] = {"冷链配送中心", "cold-chain distribution centre",
+                 "冷库收发货月台", "cold store dock"},
+    [ROLE_STORE] = {"门店卖场", "store floor", "门店收货区", "store receiving"},
+    [ROLE_VFARM] = {"蔬菜种植基地", "growing site", "田头预冷库",
+                    "field cooling room"},
+    [ROLE_PACKER] = {"果蔬包装车间", "packing house", "冷藏发货月台",
+                     "chilled dispatch dock"},
+    [ROLE_MARKET] = {"农产品交易大厅", "trading hall", "进场查验区",
+                     "inbound inspection area"},
+    [ROLE_PHARMA] = {"药品生产基地", "drug manufacturing site", "成品药库",
+                     "finished drug store"},
+    [ROLE_WHOLESALER] = {"医药物流中心", "pharmaceutical logistics centre",
+                         "阴凉库收发区", "cool store dock"},
+    [ROLE_PHARMACY] = {"药房营业厅", "pharmacy counter", "药房库房",
+                       "pharmacy store room"},
+};
+
+static void w_location(struct demo_w *w, const char *gln,
+                       const struct demo_party *p, int dock)
 {
+    const char *zh = dock ? sites[p->role].dock_zh : sites[p->role].site_zh;
+    const char *en = dock ? sites[p->role].dock_en : sites[p->role].site_en;
+
     W_LIT(w, "{\"gln\":\"");
     w_str(w, gln);
     W_LIT(w, "\",\"nameZh\":\"");
+    w_str(w, p->city_zh);
     w_str(w, zh);
     W_LIT(w, "\",\"nameEn\":\"");
+    w_str(w, p->city_en);
+    W_LIT(w, " ");
     w_str(w, en);
     W_LIT(w, "\"}");
 }
@@ -552,9 +587,9 @@ int zl_demo_parties_json(const struct zl_demo_opts *o, char **out, size_t *len)
         w_pgln(&w, 0, p);
         w_kv(&w, "identifierSyntax", p->use_dl ? "digital-link" : "epc-urn", 1);
         W_LIT(&w, ",\"locations\":[");
-        w_location(&w, p->site_gln, "主厂区", "main site");
+        w_location(&w, p->site_gln, p, 0);
         W_LIT(&w, ",");
-        w_location(&w, p->dock_gln, "冷库/装卸月台", "cold store / dock");
+        w_location(&w, p->dock_gln, p, 1);
         W_LIT(&w, "],\"address\":{");
         w_kv(&w, "country", "CN", 0);
         w_kv(&w, "province", p->province_zh, 1);

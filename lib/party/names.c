@@ -5,8 +5,8 @@
  *
  * A place (a readPoint or bizLocation in any form: SGLN URN, Digital Link
  * /414/, bare GLN) is named by its registered site and the party that
- * holds it: "主厂区 (瑞雪乳业)", or one of them alone when the other is
- * missing or the same. A party identifier (a party GLN in any form, a
+ * holds it: "呼和浩特乳品生产基地 (瑞雪乳业)", or one of them alone when the
+ * other is missing or the same. A party identifier (a party GLN in any form, a
  * party ID or USCC) is named by the party. Chinese, or English when asked
  * and registered. Unregistered identifiers have no name (NULL): callers
  * show the identifier instead, never an invented name.
