@@ -469,9 +469,9 @@ static void qty_begin(struct gen *g, int64_t t, int dl, int prod,
 
 /* A farm's harvest (or day's milk) lot commissioned at the farm. */
 static int ev_harvest(struct gen *g, int fp, int prod, const char *lot,
-                      uint64_t kg, int64_t t)
+                      uint64_t grams, int64_t t)
 {
-    qty_begin(g, t, P(g, fp)->use_dl, prod, lot, kg * 1000);
+    qty_begin(g, t, P(g, fp)->use_dl, prod, lot, grams);
     f_step(g, "ADD", "commissioning", "active");
     f_where(g, fp, 0);
     W_LIT(&g->w, ",\"ilmd\":{\"cbvmda:lotNumber\":\"");
@@ -499,20 +499,21 @@ static int truth_put_items(struct gen *g, struct zl_buf *tb,
 
 /* ------------------------------------------------------------- dairy */
 
-/* Farms, collection centre, tanker: one milk collection lot of need_kg
- * kilograms for the batch (the farms' shares in proportion to a day's
+/* Farms, collection centre, tanker: one milk collection lot of need_g
+ * grams for the batch (the farms' shares in proportion to a day's
  * milk of each, 2 to 20 tonnes, so the lot balances: what the farms
  * deliver is what the plant takes); returns its number in lot and its
- * weight in *kg. */
-static int collection_lot(struct gen *g, int64_t t0, int cc_k, uint64_t need_kg,
-                          uint64_t *kg, int plant, char lot[24], int *truth_ix)
+ * weight in grams in *grams. */
+static int collection_lot(struct gen *g, int64_t t0, int cc_k, uint64_t need_g,
+                          uint64_t *grams, int plant, char lot[24],
+                          int *truth_ix)
 {
     struct demo_cast *c = g->c;
     int cc = c->first[ROLE_CC] + cc_k;
     int nf = 3 + (int)demo_below(&g->rs, 3), f, first_farm;
     int farms[5];
     char flot[5][24];
-    uint64_t fkg[5], day[5], day_sum = 0, total = 0;
+    uint64_t fg[5], day[5], day_sum = 0, total = 0;
     int64_t t, tf[5];
     int rc, dl;
 
@@ -532,9 +533,9 @@ static int collection_lot(struct gen *g, int64_t t0, int cc_k, uint64_t need_kg,
     for (f = 0; f < nf; f++) {
         int fp = c->first[ROLE_FARM] + farms[f];
 
-        fkg[f] = f == nf - 1 ? need_kg - total : need_kg * day[f] / day_sum;
-        total += fkg[f];
-        if ((rc = ev_harvest(g, fp, c->raw_milk[farms[f]], flot[f], fkg[f],
+        fg[f] = f == nf - 1 ? need_g - total : need_g * day[f] / day_sum;
+        total += fg[f];
+        if ((rc = ev_harvest(g, fp, c->raw_milk[farms[f]], flot[f], fg[f],
                              tf[f])))
             return rc;
     }
@@ -546,7 +547,7 @@ static int collection_lot(struct gen *g, int64_t t0, int cc_k, uint64_t need_kg,
     for (f = 0; f < nf; f++) {
         if (f)
             W_LIT(&g->w, ",");
-        w_qty(g, dl, c->raw_milk[farms[f]], flot[f], fkg[f] * 1000);
+        w_qty(g, dl, c->raw_milk[farms[f]], flot[f], fg[f]);
     }
     W_LIT(&g->w, "]");
     f_step(g, "OBSERVE", "receiving", "in_progress");
@@ -572,10 +573,10 @@ static int collection_lot(struct gen *g, int64_t t0, int cc_k, uint64_t need_kg,
     for (f = 0; f < nf; f++) {
         if (f)
             W_LIT(&g->w, ",");
-        w_qty(g, dl, c->raw_milk[farms[f]], flot[f], fkg[f] * 1000);
+        w_qty(g, dl, c->raw_milk[farms[f]], flot[f], fg[f]);
     }
     W_LIT(&g->w, "],\"outputQuantityList\":[");
-    w_qty(g, dl, c->pooled_milk[cc_k], lot, total * 1000);
+    w_qty(g, dl, c->pooled_milk[cc_k], lot, total);
     W_LIT(&g->w, "]");
     f_step(g, NULL, "creating_class_instance", "active");
     f_where(g, cc, 0);
@@ -584,18 +585,18 @@ static int collection_lot(struct gen *g, int64_t t0, int cc_k, uint64_t need_kg,
         return rc;
     /* tanker to the plant, temperature logged on the way */
     t += HOUR;
-    qty_begin(g, t, dl, c->pooled_milk[cc_k], lot, total * 1000);
+    qty_begin(g, t, dl, c->pooled_milk[cc_k], lot, total);
     f_move(g, 0, cc, plant, ++g->po_seq, NULL, 0);
     if ((rc = ev_end(g)))
         return rc;
     dl = P(g, plant)->use_dl;
-    qty_begin(g, t + 4 * HOUR, dl, c->pooled_milk[cc_k], lot, total * 1000);
+    qty_begin(g, t + 4 * HOUR, dl, c->pooled_milk[cc_k], lot, total);
     f_move(g, 1, cc, plant, g->po_seq, "in_progress", 1);
     f_sensor(g, plant, cc, "TANKER-01", t, t + 4 * HOUR);
     if ((rc = ev_end(g)))
         return rc;
 
-    *kg = total;
+    *grams = total;
     *truth_ix = -1;
     if (g->o->truth_lots && g->n_truth < g->o->truth_lots &&
         g->n_truth < MAX_TRUTH && g->coll_lots % 3 == 0) {
@@ -627,9 +628,9 @@ static int plant_batch(struct gen *g, struct batch *b, int64_t t0, int line)
     int dl = P(g, b->plant)->use_dl;
     int n_lots = b->n_cases >= 1000 ? 4 : b->n_cases >= 50 ? 3 : 2;
     char clot[4][24];
-    uint64_t ckg[4], total_milli = b->n_items * d->net_milli;
-    /* milk at 1.03 kg/L, 2% lost in processing and filling */
-    uint64_t need_kg = total_milli * 103 / 98000 + 1, i;
+    uint64_t cg[4], total_milli = b->n_items * d->net_milli;
+    /* grams of milk: 1.03 g/mL, 2% lost in processing and filling */
+    uint64_t need_g = total_milli * 103 / 98, i;
     int ccs[4], l, rc, ti;
     int64_t t, tfill;
     size_t p;
@@ -639,9 +640,9 @@ static int plant_batch(struct gen *g, struct batch *b, int64_t t0, int line)
         ccs[l] =
             (int)((g->st.n_cycles + (uint64_t)line + (uint64_t)l) % DEMO_N_CC);
         rc = collection_lot(g, t0, ccs[l],
-                            need_kg / (uint64_t)n_lots +
-                                (l < (int)(need_kg % (uint64_t)n_lots)),
-                            &ckg[l], b->plant, clot[l], &ti);
+                            need_g / (uint64_t)n_lots +
+                                (l < (int)(need_g % (uint64_t)n_lots)),
+                            &cg[l], b->plant, clot[l], &ti);
         if (rc)
             return rc;
         if (ti >= 0)
@@ -656,7 +657,7 @@ static int plant_batch(struct gen *g, struct batch *b, int64_t t0, int line)
         if (l)
             W_LIT(&g->w, ",");
         /* each collection lot goes whole into the batch */
-        w_qty(g, dl, c->pooled_milk[ccs[l]], clot[l], ckg[l] * 1000);
+        w_qty(g, dl, c->pooled_milk[ccs[l]], clot[l], cg[l]);
     }
     W_LIT(&g->w, "],\"outputQuantityList\":[");
     w_qty(g, dl, b->prod, b->lot, total_milli);
@@ -1091,7 +1092,7 @@ static int veg_cycle(struct gen *g, uint64_t cyc)
         hkg[f] = ncase * 5 / 3 + 5 + demo_below(&g->rs, 20);
         t = t0 + 5 * HOUR + f * 30 * MINUTE;
         make_lot(g, 'H', t, hlot[f]);
-        if ((rc = ev_harvest(g, fp, c->harvest[vf], hlot[f], hkg[f], t)))
+        if ((rc = ev_harvest(g, fp, c->harvest[vf], hlot[f], hkg[f] * 1000, t)))
             return rc;
         po = ++g->po_seq;
         qty_begin(g, t + 2 * HOUR, dlp, c->harvest[vf], hlot[f], hkg[f] * 1000);

@@ -511,7 +511,7 @@ static const struct {
     const char *site_zh, *site_en, *dock_zh, *dock_en;
 } sites[ROLE_COUNT] = {
     [ROLE_FARM] = {"牧场挤奶厅", "milking parlour", "奶罐间", "milk tank room"},
-    [ROLE_CC] = {"生鲜乳收购站", "collection station", "冷却储奶罐区",
+    [ROLE_CC] = {"收奶大厅", "milk reception hall", "冷却储奶罐区",
                  "cooling tanks"},
     [ROLE_PLANT] = {"乳品生产基地", "dairy plant", "成品库发货月台",
                     "finished goods dock"},

@@ -98,6 +98,18 @@ static const char *party(const struct text *x, const char *id)
     return n ? n : id;
 }
 
+/* Whether names are wanted and the party named id holds the place loc. */
+static int owner_holds(const struct text *x, const char *id, const char *loc)
+{
+    const char *holder, *own;
+
+    if (!x->o->names || !loc)
+        return 0;
+    holder = zl_names_place_holder(x->o->names, loc);
+    own = zl_names_party(x->o->names, id);
+    return holder && own && strcmp(holder, own) == 0;
+}
+
 /* An identifier as people read it (element string) when names are
  * wanted, else as stored. es: at least 512 bytes. */
 static const char *ident(const struct text *x, const char *id, char *es)
@@ -169,11 +181,16 @@ static int text_node(const zl_trace *t, struct zl_buf *b, const struct text *x,
     if (rc == 0 && n->has_quantity && n->kind != ZL_TK_ITEM)
         rc = zl_buf_printf(b, "  %g%s%s", n->quantity, n->uom ? " " : "",
                            n->uom ? n->uom : "");
-    if (rc == 0 && (n->owner || n->location))
-        rc = zl_buf_printf(b, "  last: %s%s%s",
-                           n->owner ? party(x, n->owner) : "",
-                           n->owner && n->location ? " @ " : "",
+    if (rc == 0 && (n->owner || n->location)) {
+        /* "place (holder)" already names an owner who holds the place */
+        const char *own = n->owner && !owner_holds(x, n->owner, n->location)
+                              ? party(x, n->owner)
+                              : NULL;
+
+        rc = zl_buf_printf(b, "  last: %s%s%s", own ? own : "",
+                           own && n->location ? " @ " : "",
                            n->location ? place(x, n->location) : "");
+    }
     if (rc == 0 && n->reached_consumer)
         rc = zl_buf_adds(b, "  (sold to consumers)");
     rc = rc < 0 ? rc : zl_buf_addc(b, '\n');
