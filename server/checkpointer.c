@@ -9,6 +9,10 @@
  * to sign: the thread says so once and keeps waiting (keys can be added
  * while the server runs).
  *
+ * The same thread writes the portal's pending lookup counts (lookups.c)
+ * every FLUSH_S seconds and once more when it stops, so it always runs,
+ * signing or not.
+ *
  * Rejected: signing on demand inside GET /log/proof (a read that writes,
  * and as many checkpoints as there are curious clients); signing in the
  * capture transaction (a signature per capture, and captures that fail
@@ -25,12 +29,15 @@
 #include <string.h>
 #include <time.h>
 
+#define FLUSH_S 2 /* seconds between writes of the lookup counts */
+
 struct zl_checkpointer {
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int stop;
-    unsigned every_s;
+    unsigned every_s; /* 0: no signing */
+    struct zl_lookups *lookups;
     char path[1024];
     int quiet;
 };
@@ -67,31 +74,39 @@ static void *run(void *arg)
     struct zl_checkpointer *c = arg;
     zl_store *st = NULL;
     struct zl_error err;
-    int last = 0;
+    time_t next_sign = 0;
+    int last = 0, stop = 0;
 
-    pthread_mutex_lock(&c->mu);
-    while (!c->stop) {
+    while (!stop) {
         struct timespec until;
         int rc;
 
-        pthread_mutex_unlock(&c->mu);
         if (!st && zl_open(c->path, &st, &err))
             st = NULL;
-        rc = st ? round_once(st) : ZL_ESTORE;
-        if (rc && rc != last && !c->quiet)
-            fprintf(stderr, "zhiliang serve: cannot sign a checkpoint: %s\n",
-                    rc == ZL_ENOTFOUND ? "the store has no log key (zhiliang "
-                                         "init / key)"
-                                       : zl_strerror(rc));
-        last = rc;
+        if (st)
+            zl_lookups_flush(c->lookups, st); /* failures retry next round */
+        if (c->every_s && time(NULL) >= next_sign) {
+            rc = st ? round_once(st) : ZL_ESTORE;
+            if (rc && rc != last && !c->quiet)
+                fprintf(stderr,
+                        "zhiliang serve: cannot sign a checkpoint: %s\n",
+                        rc == ZL_ENOTFOUND ? "the store has no log key "
+                                             "(zhiliang init / key)"
+                                           : zl_strerror(rc));
+            last = rc;
+            next_sign = time(NULL) + c->every_s;
+        }
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += c->every_s;
+        until.tv_sec += FLUSH_S;
         pthread_mutex_lock(&c->mu);
         while (!c->stop &&
                pthread_cond_timedwait(&c->cv, &c->mu, &until) != ETIMEDOUT)
             ;
+        stop = c->stop;
+        pthread_mutex_unlock(&c->mu);
     }
-    pthread_mutex_unlock(&c->mu);
+    if (st) /* the last views before shutdown */
+        zl_lookups_flush(c->lookups, st);
     zl_close(st);
     return NULL;
 }
@@ -100,11 +115,10 @@ int zl_checkpointer_start(struct zl_server *s)
 {
     struct zl_checkpointer *c;
 
-    if (s->o.checkpoint_s == ZL_CHECKPOINT_OFF)
-        return 0;
     if (!(c = zl_calloc(1, sizeof *c)))
         return ZL_ENOMEM;
-    c->every_s = s->o.checkpoint_s;
+    c->every_s = s->o.checkpoint_s == ZL_CHECKPOINT_OFF ? 0 : s->o.checkpoint_s;
+    c->lookups = s->lookups;
     c->quiet = s->o.quiet;
     snprintf(c->path, sizeof c->path, "%s", s->store_path);
     pthread_mutex_init(&c->mu, NULL);

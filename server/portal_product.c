@@ -26,6 +26,8 @@
  */
 #include "portal_int.h"
 
+#include "zhiliang/lookups.h"
+
 #include "zhiliang/alloc.h"
 #include "zhiliang/codec.h"
 #include "zhiliang/query.h"
@@ -33,6 +35,7 @@
 #include "zhiliang/timefmt.h"
 #include "zhiliang/trace.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #define MAX_PATH_ROWS   60
@@ -222,6 +225,61 @@ static int fact(struct zl_buf *b, const char *label, const char *id,
     return rc ? rc : zl_portal_add_esc(b, "", value, "</dd>");
 }
 
+/* Where a serial's lookup count goes in its page: the page is cached
+ * with this mark, and each view writes its own count into it. */
+#define LOOKUPS_MARK "<!--zl:lookups-->"
+
+/* Count this view of the serialised code dl and write the count into the
+ * page in r->resp at LOOKUPS_MARK (no mark: nothing to do). A count that
+ * cannot be read shows what is known; the page never fails for it. */
+static void show_lookups(struct zl_req *r, zl_store *s, const char *dl)
+{
+    struct zl_lookup_count c = {0};
+    struct zl_buf b;
+    const char *at;
+    char when[24];
+    size_t pre;
+    int rc;
+
+    if (!r->resp || !(at = memmem(r->resp, r->resp_len, LOOKUPS_MARK,
+                                  sizeof LOOKUPS_MARK - 1)))
+        return;
+    if (strcmp(r->method, "HEAD"))
+        zl_lookups_note(r->srv->lookups, s, dl, zl_time_now_ms(), &c);
+    else
+        zl_lookups_get(s, dl, &c); /* a HEAD is no lookup */
+    pre = (size_t)(at - r->resp);
+    zl_buf_init(&b, r->resp_len + 1024);
+    rc = zl_buf_add(&b, r->resp, pre);
+    if (!rc && c.n <= 1) {
+        rc = fact(&b, T(r, "查询记录", "Lookups"), "lookups",
+                  T(r, "首次查询", "First lookup of this code"));
+    } else if (!rc) {
+        zl_portal_fmt_time(c.first_ms, 480, when);
+        rc = zl_buf_printf(
+            &b,
+            r->lang_en
+                ? "<dt>Lookups</dt><dd id=\"lookups\" class=\"warn-text\">"
+                  "Looked up %" PRIu64 " times, first on <span class=\"when\">"
+                  "%s</span>. If you have not looked it up before, the code "
+                  "may have been copied: beware of counterfeits.</dd>"
+                : "<dt>查询记录</dt><dd id=\"lookups\" class=\"warn-text\">"
+                  "本码已被查询 %" PRIu64 " 次，首次查询于 <span "
+                  "class=\"when\">%s</span>。如果您此前没有查询过，此码可能"
+                  "已被复制，谨防假冒。</dd>",
+            c.n, when);
+    }
+    pre += sizeof LOOKUPS_MARK - 1;
+    if (!rc)
+        rc = zl_buf_add(&b, r->resp + pre, r->resp_len - pre);
+    if (!rc) {
+        zl_free(r->resp);
+        r->resp_len = b.len;
+        r->resp = zl_buf_steal(&b);
+    }
+    zl_buf_cleanup(&b);
+}
+
 /* Events about this code declared erroneous (zl_query_corrections): they
  * no longer shape the path or the banner, and the page says so. */
 static int correction_note(struct zl_req *r, zl_store *s, const char *dl,
@@ -351,6 +409,8 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
         r->resp = cached;
         r->resp_len = clen;
         zl_portal_headers(r);
+        if (serial)
+            show_lookups(r, s, dl);
         return;
     }
     zl_srv_store(r); /* a miss: its reads share one snapshot */
@@ -486,6 +546,8 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
                   T(r, "未召回", "No recall"));
     if (!rc && serial)
         rc = fact(&b, T(r, "序列号", "Serial"), NULL, serial);
+    if (!rc && serial && n_ev) /* a registered serial: count its lookups */
+        rc = zl_buf_adds(&b, LOOKUPS_MARK);
     if (!rc && made) {
         const char *where = zl_portal_place_name(
             r, s, made->biz_location ? made->biz_location : made->read_point);
@@ -569,6 +631,8 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
         zl_portal_page(r, 200, title, &b);
     if (cacheable && r->status == 200 && r->resp)
         zl_pcache_put(r->srv->pcache, r->raw_uri, gen, r->resp, r->resp_len);
+    if (serial)
+        show_lookups(r, s, dl);
     zl_buf_cleanup(&b);
     zl_trace_free(t);
 }

@@ -679,7 +679,8 @@ int zl_server_run(const struct zl_server_opts *o)
         s->o.query_workers = 64;
     if (!s->o.checkpoint_s)
         s->o.checkpoint_s = 10;
-    if (!(s->pcache = zl_pcache_new(PAGE_CACHE_BYTES))) {
+    if (!(s->pcache = zl_pcache_new(PAGE_CACHE_BYTES)) ||
+        !(s->lookups = zl_lookups_new())) {
         rc = ZL_ENOMEM;
         goto out;
     }
@@ -765,6 +766,7 @@ out:
         zl_close(s->stores[i]);
     zl_jobs_free(s);
     zl_pcache_free(s->pcache);
+    zl_lookups_free(s->lookups);
     pthread_mutex_destroy(&s->lock);
     zl_free(s);
     return rc;

@@ -88,13 +88,30 @@ struct zl_server {
     struct zl_pcache *pcache;     /* rendered public pages (pcache.c) */
     struct zl_qpool *qpool;       /* query workers (server.c) */
     struct zl_checkpointer *ckpt; /* checkpointer.c, or NULL */
+    struct zl_lookups *lookups;   /* pending lookup counts (lookups.c) */
 };
 
-/* Start the thread that signs a checkpoint every o.checkpoint_s seconds
- * while the log grows (its own store handle); none when checkpoints are
- * off. 0 or a negative error. Stop joins it (NULL-safe, idempotent). */
+/* Start the background thread (its own store handle): it writes the
+ * pending lookup counts every few seconds and at stop, and signs a
+ * checkpoint every o.checkpoint_s seconds while the log grows (unless
+ * checkpoints are off). 0 or a negative error. Stop joins it (NULL-safe,
+ * idempotent). */
 int zl_checkpointer_start(struct zl_server *s);
 void zl_checkpointer_stop(struct zl_server *s);
+
+/* Lookup counts of serialised codes (lookups.c). */
+struct zl_lookups;
+struct zl_lookup_count;
+struct zl_lookups *zl_lookups_new(void);    /* NULL on OOM */
+void zl_lookups_free(struct zl_lookups *l); /* NULL-safe; drops pending */
+/* Count one lookup of code at now_ms and put the code's total so far
+ * (stored and pending, this one included) in *total. Returns 0 or the
+ * error of reading or writing the store (*total still counts this one). */
+int zl_lookups_note(struct zl_lookups *l, zl_store *s, const char *code,
+                    int64_t now_ms, struct zl_lookup_count *total);
+/* Write every pending count to s in one transaction; on failure they stay
+ * pending. 0 or a store error. */
+int zl_lookups_flush(struct zl_lookups *l, zl_store *s);
 
 /* The calling thread's store handle (opened on first use), or NULL. For
  * a GET/HEAD request it also opens the request's read snapshot. */

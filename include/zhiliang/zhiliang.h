@@ -145,6 +145,7 @@ void zl_capture_batch_abort(zl_store *s);
 #include "zhiliang/inspect.h"
 #include "zhiliang/spotcheck.h"
 #include "zhiliang/log.h"
+#include "zhiliang/lookups.h"
 #include "zhiliang/party.h"
 #include "zhiliang/query.h"
 #include "zhiliang/recall.h"

@@ -42,6 +42,7 @@
 #include "store/store_receipt.h"
 #include "store/store_recall.h"
 #include "store/store_sup.h"
+#include "store/store_lookups.h"
 #include "store/store_tix.h"
 #include "store/store_trace.h"
 #include "store/tables.h"
@@ -57,6 +58,7 @@ enum zl_store_module_id {
     ZL_STORE_MOD_RECEIPT,
     ZL_STORE_MOD_TIX,
     ZL_STORE_MOD_SUPERVISE,
+    ZL_STORE_MOD_LOOKUPS,
     ZL_STORE_MOD_COUNT
 };
 
@@ -280,6 +282,13 @@ struct zl_store_sup_ops {
     int (*last_seq)(zl_store *s, const char *key, long *seq);
     int (*range)(zl_store *s, const char *lo, const char *hi, int64_t before,
                  zl_store_sup_cb cb, void *ctx);
+};
+
+/* Code lookup counts (store_lookups.h). */
+struct zl_store_lookups_ops {
+    struct zl_store_module_ops base;
+    int (*add)(zl_store *s, const char *code, const struct zl_lookup_count *c);
+    int (*get)(zl_store *s, const char *code, struct zl_lookup_count *c);
 };
 
 struct zl_store_audit_ops {

@@ -10,6 +10,8 @@
  */
 #include "store/backend.h"
 
+#include <string.h>
+
 #define LOG(s)    ZL_STORE_MODULE(s, ZL_STORE_MOD_LOG, zl_store_log_ops)
 #define TRACE(s)  ZL_STORE_MODULE(s, ZL_STORE_MOD_TRACE, zl_store_trace_ops)
 #define PARTY(s)  ZL_STORE_MODULE(s, ZL_STORE_MOD_PARTY, zl_store_party_ops)
@@ -21,6 +23,8 @@
 #define RECEIPT(s)                                                             \
     ZL_STORE_MODULE(s, ZL_STORE_MOD_RECEIPT, zl_store_receipt_ops)
 #define SUP(s) ZL_STORE_MODULE(s, ZL_STORE_MOD_SUPERVISE, zl_store_sup_ops)
+#define LOOKUPS(s)                                                             \
+    ZL_STORE_MODULE(s, ZL_STORE_MOD_LOOKUPS, zl_store_lookups_ops)
 
 /* Call fn of module table m with the handle and the rest of the
  * arguments, or answer ZL_EUNSUPPORTED when the backend lacks m. */
@@ -445,4 +449,35 @@ int zl_store_sup_range(zl_store *s, const char *lo, const char *hi,
                        int64_t before, zl_store_sup_cb cb, void *ctx)
 {
     return DISPATCH(SUP(s), range, s, lo, hi, before, cb, ctx);
+}
+
+/* ---- code lookup counts -------------------------------------------------- */
+
+int zl_lookups_add(zl_store *s, const struct zl_lookup *v, size_t n)
+{
+    size_t i;
+    int rc;
+
+    for (i = 0; i < n; i++)
+        if (!v[i].code || !*v[i].code || v[i].c.n == 0)
+            return ZL_EINVAL;
+    if (!LOOKUPS(s))
+        return ZL_EUNSUPPORTED;
+    if ((rc = zl_store_begin(s)))
+        return rc;
+    for (i = 0; i < n && !rc; i++)
+        rc = LOOKUPS(s)->add(s, v[i].code, &v[i].c);
+    if (rc) {
+        zl_store_rollback(s);
+        return rc;
+    }
+    return zl_store_commit(s);
+}
+
+int zl_lookups_get(zl_store *s, const char *code, struct zl_lookup_count *c)
+{
+    memset(c, 0, sizeof *c);
+    if (!code || !*code)
+        return ZL_EINVAL;
+    return DISPATCH(LOOKUPS(s), get, s, code, c);
 }

@@ -200,6 +200,17 @@ SOLD=$(jq -r '.epcisBody.eventList[] | select(.bizStep | tostring | test("retail
 story=$(curl -s "$U$("$EXE" id "$SOLD" --json | jq -r .canonical | sed 's#^https://id.gs1.org##')" | grep -o '<p class="story" id="story">[^<]*')
 ok "a sold item's path starts with its story: sources, then holders" grep -q '原料来自 [0-9]* 个来源 → .* → ' <<<"$story"
 ok "... ending at the shop" grep -q "$(jq -r '[.parties[] | select(.role=="retailer" or .role=="supermarket")][0].nameZh // "超市"' "$TMP/demo/parties.json" | cut -c1-3)" <<<"$story"
+# A serial's page counts its lookups (issue 16: a copied code shows); the
+# story check above was this item's first.
+SOLD_URL=$U$("$EXE" id "$SOLD" --json | jq -r .canonical | sed 's#^https://id.gs1.org##')
+lookups() { curl -s "$@" | grep -o 'id="lookups"[^>]*>[^<]*<span[^>]*>[^<]*\|id="lookups">[^<]*' | head -1; }
+ok "the second lookup of a serial counts 2, with the first time" grep -q '本码已被查询 2 次，首次查询于 <span class="when">20' <<<"$(lookups "$SOLD_URL")"
+curl -s -I -o /dev/null "$SOLD_URL"
+ok "a HEAD is no lookup; the English page counts the same code" grep -q 'Looked up 3 times' <<<"$(lookups "$SOLD_URL?lang=en")"
+SOLD2=$(jq -r '.epcisBody.eventList[] | select(.bizStep | tostring | test("retail_selling")) | .epcList[0]' "$TMP"/demo/chain-*.jsonld | sed -n 2p)
+SOLD2_URL=$U$("$EXE" id "$SOLD2" --json | jq -r .canonical | sed 's#^https://id.gs1.org##')
+is "a serial never looked up before: 首次查询" "$(lookups "$SOLD2_URL")" 'id="lookups">首次查询'
+ok "a lot page has no lookup count" sh -c "! grep -q 'id=\"lookups\"' '$TMP/normal.html'"
 ok "a path step links to its record in the public log" grep -q 'class="logmark" href="/log/record?id=[0-9a-f]\{64\}' "$TMP/normal.html"
 # Unregistered codes (issue 16): a warning, not a tidy empty card.
 gtin_cd() { # 13 digits -> their GS1 check digit
@@ -313,4 +324,6 @@ ok "SIGTERM stops the server" sh -c "! kill -0 $PID 2>/dev/null"
 wait "$PID"; rc=$?
 is "exit status 0 after SIGTERM" "$rc" 0
 PID=
+zl_serve
+ok "lookup counts survive a restart (written at shutdown)" grep -q '本码已被查询 4 次' <<<"$(lookups "$U/${SOLD_URL#http://*/}")"
 zl_finish

@@ -380,6 +380,32 @@ static int query_ids(zl_store *s, const char **ids)
     return n;
 }
 
+/* Lookup counts add up per code, keep the earliest first and the latest
+ * last, and a batch with a bad entry writes nothing. */
+static void test_lookups(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_lookup v[2] = {{"https://id.gs1.org/01/1/21/A", {2, 2000, 3000}},
+                             {"https://id.gs1.org/01/1/21/B", {1, 500, 500}}};
+    struct zl_lookup bad[2] = {{"https://id.gs1.org/01/1/21/A", {5, 1, 9}},
+                               {"", {1, 1, 1}}};
+    struct zl_lookup_count c;
+
+    assert_int_equal(zl_lookups_get(f->s, v[0].code, &c), ZL_ENOTFOUND);
+    assert_int_equal(zl_lookups_add(f->s, v, 2), 0);
+    v[0].c = (struct zl_lookup_count){3, 1000, 2500};
+    assert_int_equal(zl_lookups_add(f->s, v, 1), 0);
+    assert_int_equal(zl_lookups_get(f->s, v[0].code, &c), 0);
+    assert_int_equal(c.n, 5);
+    assert_int_equal(c.first_ms, 1000);
+    assert_int_equal(c.last_ms, 3000);
+    assert_int_equal(zl_lookups_get(f->s, v[1].code, &c), 0);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(zl_lookups_add(f->s, bad, 2), ZL_EINVAL);
+    assert_int_equal(zl_lookups_get(f->s, v[0].code, &c), 0);
+    assert_int_equal(c.n, 5);
+}
+
 static void test_event_id(void **state)
 {
     struct fixture *f = *state;
@@ -690,6 +716,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lookups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_versions, setup, teardown),
         cmocka_unit_test(test_upgrade_from_v1),
     };
