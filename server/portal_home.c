@@ -1,6 +1,8 @@
 /*
  * portal_home.c - the ways to a product page: the home page (what the
- * portal is for, with the search box the layout carries), /search (a
+ * portal is for, with the search box the layout carries; the recalls
+ * under way, the latest published spot-check results and the public
+ * log's size, what the public comes for), /search (a
  * typed, pasted or scanned code -> a redirect to its Digital Link page)
  * and /qr (the QR code that opens a product page here).
  *
@@ -18,6 +20,10 @@
 
 #include "zhiliang/alloc.h"
 #include "zhiliang/log.h"
+#include "zhiliang/recall.h"
+#include "zhiliang/spotcheck.h"
+
+#include <jansson.h>
 
 #include <inttypes.h>
 #include <string.h>
@@ -55,8 +61,139 @@ static void log_summary(struct zl_req *r, struct zl_buf *b)
                       size, cp.size);
 }
 
+#define HOME_ROWS 5 /* recalls and results the home page lists */
+
+/* A recall case as the home page lists it, copied out of the callback. */
+struct home_recall {
+    const char *case_id, *gtin, *hazard;
+    int64_t opened_ms;
+    size_t n_lots;
+};
+
+struct home_recalls {
+    struct zl_req *r;
+    struct home_recall v[HOME_ROWS];
+    size_t n, total;
+};
+
+/* zl_recall_list callback: keep the HOME_ROWS latest opened. */
+static int home_recall_cb(void *ctx, const struct zl_recall_info *c)
+{
+    struct home_recalls *h = ctx;
+    struct home_recall x = {
+        zl_arena_printf(&h->r->arena, "%s", c->case_id),
+        c->n_gtins ? zl_arena_printf(&h->r->arena, "%s", c->gtins[0]) : NULL,
+        zl_arena_printf(&h->r->arena, "%s", c->hazard_class),
+        c->opened_ms,
+        c->n_lots,
+    };
+    size_t i;
+
+    h->total++;
+    for (i = h->n; i > 0 && h->v[i - 1].opened_ms < x.opened_ms; i--)
+        if (i < HOME_ROWS)
+            h->v[i] = h->v[i - 1];
+    if (i < HOME_ROWS) {
+        h->v[i] = x;
+        if (h->n < HOME_ROWS)
+            h->n++;
+    }
+    return 0;
+}
+
+/* The open recalls, latest first: what a shopper most needs to see. */
+static void recalls_summary(struct zl_req *r, zl_store *s, struct zl_buf *b)
+{
+    struct home_recalls h = {.r = r};
+    size_t i;
+    char when[24];
+
+    if (zl_recall_list(s, 1, home_recall_cb, &h) < 0)
+        return;
+    zl_buf_printf(b, "<section id=\"home-recalls\"><h2>%s</h2>",
+                  T(r, "正在召回", "Recalls under way"));
+    if (!h.n)
+        zl_buf_printf(
+            b, "<p>%s</p>",
+            T(r, "目前没有正在进行的召回。", "No recall is under way."));
+    else
+        zl_buf_adds(b, "<ul class=\"plain\">");
+    for (i = 0; i < h.n; i++) {
+        struct zl_portal_product_names pn;
+        const char *name;
+
+        zl_portal_product_names(r, s, h.v[i].gtin, &pn);
+        name = r->lang_en && pn.en ? pn.en : pn.zh ? pn.zh : pn.en;
+        zl_portal_fmt_time(h.v[i].opened_ms, 480, when);
+        when[10] = '\0';
+        zl_buf_printf(b, "<li><a href=\"/recalls/%s%s\">", h.v[i].case_id,
+                      r->lang_en ? "?lang=en" : "");
+        zl_portal_add_esc(b, "", name ? name : h.v[i].case_id, "</a> ");
+        if (r->lang_en)
+            zl_buf_printf(b,
+                          "<small>class %s · %zu lot%s · since <span "
+                          "class=\"when\">%s</span></small></li>",
+                          h.v[i].hazard, h.v[i].n_lots,
+                          h.v[i].n_lots == 1 ? "" : "s", when);
+        else
+            zl_buf_printf(b,
+                          "<small>%s 级 · %zu 个批次 · <span "
+                          "class=\"when\">%s</span> 起</small></li>",
+                          h.v[i].hazard, h.v[i].n_lots, when);
+    }
+    if (h.n)
+        zl_buf_adds(b, "</ul>");
+    zl_buf_printf(b, "<p><a href=\"/recalls%s\">%s</a></p></section>",
+                  r->lang_en ? "?lang=en" : "",
+                  h.total > h.n ? T(r, "全部召回", "All recalls")
+                                : T(r, "召回公告", "Recall notices"));
+}
+
+/* The latest published spot-check results (监督抽查), failures named. */
+static void results_summary(struct zl_req *r, zl_store *s, struct zl_buf *b)
+{
+    struct zl_spot_filter f = {0};
+    struct zl_error err = {0};
+    struct zl_buf out;
+    json_t *o = NULL, *rows;
+    size_t n, i;
+
+    zl_buf_init(&out, (size_t)16 << 20);
+    if (zl_spot_results(s, &f, NULL, NULL, &out, &err) == 0)
+        o = json_loadb((const char *)out.data, out.len, 0, NULL);
+    zl_buf_cleanup(&out);
+    rows = json_object_get(o, "results");
+    n = json_array_size(rows);
+    if (n) {
+        zl_buf_printf(b,
+                      "<section id=\"home-results\"><h2>%s</h2>"
+                      "<ul class=\"plain\">",
+                      T(r, "最新监督抽查结果", "Latest spot-check results"));
+        for (i = n; i > 0 && i + HOME_ROWS > n; i--) {
+            json_t *row = json_array_get(rows, i - 1);
+            const char *v = json_string_value(json_object_get(row, "verdict"));
+            int pass = v && !strcmp(v, "pass");
+
+            zl_portal_add_esc(
+                b, "<li>",
+                json_string_value(json_object_get(row, "enterprise")), " · ");
+            zl_portal_add_esc(
+                b, "", json_string_value(json_object_get(row, "product")), " ");
+            zl_buf_printf(b, "<strong%s>%s</strong></li>",
+                          pass ? "" : " class=\"warn-text\"",
+                          pass ? T(r, "合格", "pass") : T(r, "不合格", "fail"));
+        }
+        zl_buf_printf(
+            b, "</ul><p><a href=\"/results%s\">%s</a></p></section>",
+            r->lang_en ? "?lang=en" : "",
+            T(r, "全部抽查结果与合格率", "All results and pass rates"));
+    }
+    json_decref(o);
+}
+
 void zl_portal_home(struct zl_req *r)
 {
+    zl_store *s = zl_srv_store(r);
     struct zl_buf b;
 
     zl_buf_init(&b, 65536);
@@ -70,6 +207,10 @@ void zl_portal_home(struct zl_req *r)
                     "comes from, the path it travelled and any recall."),
                   T(r, "例如：(01)06901234567892(10)LOT1",
                     "For example: (01)06901234567892(10)LOT1"));
+    if (s) {
+        recalls_summary(r, s, &b);
+        results_summary(r, s, &b);
+    }
     log_summary(r, &b);
     zl_portal_page(r, 200, T(r, "首页", "Home"), &b);
     zl_buf_cleanup(&b);

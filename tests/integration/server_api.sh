@@ -281,6 +281,9 @@ for i in 1 2 3 4 5 6 7 8; do curl -s "$U/01/$GTIN/10/CACHE1" | grep -q recall-ba
 is "event captured over HTTP: every worker shows the banner at once" "$(wc -c <"$TMP/cache1")" 0
 ok "/recalls lists the case's lot" sh -c "curl -s '$U/recalls' | grep -q '>CASE1</a>'"
 ok "/recalls names the product" sh -c "curl -s '$U/recalls' | grep -qF '$NAME_ZH'"
+curl -s "$U/" | sed 's/<section/\n<section/g' | grep 'id="home-recalls"' >"$TMP/home-recalls.html"
+ok "the home page lists the open case, linked, with the product's name" sh -c "grep -q 'href=\"/recalls/$CASE\">$NAME_ZH</a> <small>I 级' '$TMP/home-recalls.html'"
+ok "no spot checks published: no results section" sh -c "! curl -s '$U/' | grep -q 'home-results'"
 # Recalls reach the pack in hand (issue 16): the GTIN alone (an EAN-13
 # pack) lists the batch codes under recall; a collection lot's case names
 # the retail lots made from it, on /recalls and on their product's page.
@@ -289,6 +292,7 @@ ok "a lot without recall says so (未召回)" grep -q 'id="recall-status"' "$TMP
 ok "... and a recalled one does not" sh -c "! curl -s '$U/01/$GTIN/10/CASE1' | grep -q 'id=\"recall-status\"'"
 CLOT=$(jq -r '.epcisBody.eventList[] | select(.type == "TransformationEvent") | .outputQuantityList[]?.epcClass | select(test("(/10/|\\.)C[0-9]{6}-[0-9]+$"))' "$TMP"/demo/chain-*.jsonld | head -1)
 CASE3=$("$EXE" recall open --store "$STORE" --lot "$CLOT" --reason "raw milk" --hazard-class II 2>/dev/null | tail -1)
+ok "the home page lists the latest case first" sh -c "curl -s '$U/' | grep -o 'href=\"/recalls/[^\"?]*' | head -1 | grep -q '$CASE3'"
 ok "collection lot case opened" test -n "$CASE3"
 RLOT=$("$EXE" trace forward "$CLOT" --store "$STORE" --json | jq -r --arg c "$("$EXE" id "$CLOT" --json | jq -r .canonical)" '[.nodes[] | select(.kind=="lot" and .id != $c) | .id][0]')
 RGTIN=$(sed -n 's#.*/01/\([0-9]\{14\}\)/10/.*#\1#p' <<<"$RLOT"); RBATCH=${RLOT##*/10/}

@@ -182,6 +182,7 @@ if command -v curl >/dev/null; then
   curl -s "$U/results" > "$T/page.html"
   curl -s "$U/results?format=csv" > "$T/page.csv"
   curl -s "$U/results?region=44" > "$T/page44.html"
+  curl -s "$U/" > "$T/home.html"
   [ "$(curl -s -o /dev/null -w '%{http_code}' "$U/results?from=2026-2-1")" = 400 ] || fail "/results bad date"
   kill $SPID; wait $SPID 2>/dev/null || true
   grep -q "黄曲霉毒素M1 0.62 µg/kg" "$T/page.html" || fail "/results: $(head -c 2000 "$T/page.html")"
@@ -189,8 +190,9 @@ if command -v curl >/dev/null; then
   grep -q "2026-03-10" "$T/page.html" || fail "/results: no publish deadline"
   cmp -s "$T/page.csv" "$T/pub.csv" || fail "/results?format=csv differs from inspect results --csv"
   if grep -q "黄曲霉" "$T/page44.html"; then fail "/results?region=44 shows Hebei"; fi
+  grep -q 'id="home-results".*<strong class="warn-text">不合格</strong>' "$T/home.html" || fail "home page: no failed result among the latest"
   for word in "$S1" 检查员 检验员张三 samplers tester relatives employers conflicts 收奶站; do
-    if grep -q -- "$word" "$T/page.html"; then fail "unpublished '$word' on /results"; fi
+    if grep -q -- "$word" "$T/page.html" "$T/home.html"; then fail "unpublished '$word' on /results or the home page"; fi
   done
 fi
 
