@@ -35,7 +35,10 @@ static void usage(FILE *f)
         "        spreadsheet programs read its Chinese names right.\n"
         "  open --lot ID [--lot ID...] --reason TEXT --hazard-class I|II|III "
         "[--json]\n"
-        "        open a recall case (prints its ID, a UUID)\n"
+        "        [--reason-en TEXT] [--advice TEXT] [--advice-en TEXT]\n"
+        "        open a recall case (prints its ID, a UUID). The reason in\n"
+        "        Chinese and, apart, in English; advice: what holders should\n"
+        "        do (default: the hazard class's standard advice)\n"
         "  notify CASE [--party ID ...]    record notifications (default:\n"
         "        every custodian in scope)\n"
         "  progress CASE --party ID [--ack] [--recovered QTY [--uom U]]\n"
@@ -52,6 +55,7 @@ static void usage(FILE *f)
 
 struct opts {
     const char *store, *reason, *hazard, *csv, *summary, *force, *uom;
+    const char *reason_en, *advice, *advice_en;
     const char *recovered;
     const char *lots[MAX_ARGS];
     char lot_dl[MAX_ARGS][LOT_DL_MAX]; /* lots found by batch code */
@@ -73,6 +77,9 @@ static int parse(int argc, char **argv, struct opts *o)
         {"report", no_argument, NULL, 'r'},
         {"excel", no_argument, NULL, 'E'},
         {"reason", required_argument, NULL, 'R'},
+        {"reason-en", required_argument, NULL, 'e'},
+        {"advice", required_argument, NULL, 'A'},
+        {"advice-en", required_argument, NULL, 'V'},
         {"hazard-class", required_argument, NULL, 'H'},
         {"party", required_argument, NULL, 'p'},
         {"ack", no_argument, NULL, 'a'},
@@ -101,6 +108,9 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'r': o->report = 1; break;
         case 'E': o->excel = 1; break;
         case 'R': o->reason = optarg; break;
+        case 'e': o->reason_en = optarg; break;
+        case 'A': o->advice = optarg; break;
+        case 'V': o->advice_en = optarg; break;
         case 'H': o->hazard = optarg; break;
         case 'p':
             if (o->n_parties == MAX_ARGS)
@@ -221,7 +231,11 @@ static int do_open(zl_store *s, struct opts *o)
                         " --hazard-class I|II|III\n");
         return EXIT_USAGE;
     }
-    rc = zl_recall_open(s, o->lots, o->n_lots, o->reason, h, id, &err);
+    rc =
+        zl_recall_open_texts(s, o->lots, o->n_lots,
+                             &(struct zl_recall_texts){o->reason, o->reason_en,
+                                                       o->advice, o->advice_en},
+                             h, id, &err);
     if (rc)
         return fail("open", rc, &err, o->json);
     if (o->json)
@@ -334,10 +348,15 @@ static int do_status(zl_store *s, struct opts *o)
         return rc ? EXIT_FAIL : EXIT_OK;
     }
     printf("召回案件 / Recall case %s\n状态 / Status: %s\n"
-           "原因 / Reason: %s\n危害等级 / Hazard class: %s\n"
+           "原因 / Reason: %s%s%s\n危害等级 / Hazard class: %s\n"
            "开启 / Opened: %s\n",
            st->case_id, st->closed ? "closed" : "open", or_empty(st->reason),
+           st->reason_en ? " / " : "", or_empty(st->reason_en),
            or_empty(st->hazard_class), or_empty(st->opened));
+    if (st->advice || st->advice_en)
+        printf("建议 / Advice: %s%s%s\n", or_empty(st->advice),
+               st->advice && st->advice_en ? " / " : "",
+               or_empty(st->advice_en));
     if (st->closed)
         printf("结案 / Closed: %s (%s)\n", or_empty(st->closed_at),
                or_empty(st->close_summary));

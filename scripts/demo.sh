@@ -113,7 +113,11 @@ if [ -n "$LOT" ]; then
   echo "FSMA 204 sortable spreadsheet: $OUT/fsma204.csv"
   step "7b. Open the recall case and notify every holder"
   CASE=$("$ZL" recall open --lot "$LOT" --hazard-class I \
-           --reason "Aflatoxin M1 above GB 2761 limit in collection lot / 收奶批次黄曲霉毒素M1超标" --json | jq -r .case)
+           --reason "收奶批次黄曲霉毒素M1超过 GB 2761 限量" \
+           --reason-en "Aflatoxin M1 above the GB 2761 limit in a milk collection lot" \
+           --advice "请立即停止饮用，保留包装，到购买门店退货或拨打 12315。" \
+           --advice-en "Stop drinking it now, keep the pack and return it to the shop, or call 12315." \
+           --json | jq -r .case)
   "$ZL" recall notify "$CASE"
   "$ZL" recall status "$CASE"
 fi

@@ -194,11 +194,12 @@ static int notice_cb(void *ctx, const struct zl_recall_notice *no)
     struct notices *ns = ctx;
     struct zl_arena *a = &ns->r->arena;
     const char *act = ns->r->lang_en ? no->action_en : no->action_zh;
+    const char *why =
+        ns->r->lang_en && no->reason_en ? no->reason_en : no->reason;
 
     if (ns->n++)
         return 0; /* the first (newest) case speaks for the banner */
-    ns->reason =
-        no->reason ? zl_arena_strndup(a, no->reason, strlen(no->reason)) : NULL;
+    ns->reason = why ? zl_arena_strndup(a, why, strlen(why)) : NULL;
     ns->action = act ? zl_arena_strndup(a, act, strlen(act)) : NULL;
     ns->case_id = zl_arena_strndup(a, no->case_id, strlen(no->case_id));
     ns->hazard = no->hazard_class ? zl_arena_strndup(a, no->hazard_class,

@@ -160,11 +160,35 @@ static void pack_line(struct zl_req *r, struct zl_buf *b,
         zl_buf_adds(b, "</span>");
 }
 
+/* A case's reason and advice in the reader's language (copied into the
+ * request's arena): the English reason on English pages when the case
+ * has one, else the reason as given; the case's own advice in the
+ * reader's language, else the hazard class's standard advice. */
+static void case_texts(struct zl_req *r, zl_store *s, const char *case_id,
+                       const char *hazard, const char **reason,
+                       const char **advice)
+{
+    struct zl_recall_status *st = NULL;
+    const char *v;
+
+    if (zl_recall_status_get(s, case_id, &st) == 0) {
+        if (r->lang_en && st->reason_en)
+            *reason = zl_arena_printf(&r->arena, "%s", st->reason_en);
+        v = r->lang_en ? st->advice_en : st->advice;
+        if (advice && v)
+            *advice = zl_arena_printf(&r->arena, "%s", v);
+    }
+    zl_recall_status_free(st);
+    if (advice && !*advice)
+        *advice = zl_recall_action(hazard, r->lang_en);
+}
+
 /* zl_recall_list callback: one row per open case. */
 static int case_cb(void *ctx, const struct zl_recall_info *c)
 {
     struct case_list *cl = ctx;
     struct zl_req *r = cl->r;
+    const char *reason;
     char when[24];
     size_t i;
     int first = 1;
@@ -198,7 +222,10 @@ static int case_cb(void *ctx, const struct zl_recall_info *c)
         first = 0;
     }
     pack_line(r, cl->b, cl->packs, c->case_id); /* what shoppers hold */
-    zl_portal_add_esc(cl->b, "</td><td>", c->reason, "");
+    reason = c->reason;
+    if (r->lang_en)
+        case_texts(r, cl->s, c->case_id, c->hazard_class, &reason, NULL);
+    zl_portal_add_esc(cl->b, "</td><td>", reason, "");
     if (c->hazard_class)
         zl_portal_add_esc(
             cl->b, zl_arena_printf(&r->arena, " (%s ", T(r, "级别", "class")),
@@ -362,6 +389,7 @@ void zl_portal_recall_case(struct zl_req *r, const char *case_id)
     struct owner_name own = {r, NULL, NULL};
     zl_store *s = zl_srv_store(r);
     char when[24], party[ZL_PARTY_ID_MAX];
+    const char *advice = NULL;
     struct zl_buf b;
     size_t i;
 
@@ -394,12 +422,14 @@ void zl_portal_recall_case(struct zl_req *r, const char *case_id)
         zl_portal_add_esc(&b, i ? "、" : "", name, "");
     }
     zl_buf_adds(&b, "</h1>");
-    if (!strcmp(o.status, "open"))
+    case_texts(r, s, case_id, o.hazard, (const char **)&o.reason, &advice);
+    if (!strcmp(o.status, "open")) {
         zl_buf_printf(&b,
                       "<div class=\"recall-banner\" role=\"alert\"><h2>%s"
-                      "</h2><p>%s</p></div>",
-                      T(r, "⚠ 召回进行中", "⚠ Recall in progress"),
-                      zl_recall_action(o.hazard, r->lang_en));
+                      "</h2>",
+                      T(r, "⚠ 召回进行中", "⚠ Recall in progress"));
+        zl_portal_add_esc(&b, "<p id=\"advice\">", advice, "</p></div>");
+    }
     zl_buf_adds(&b, "<dl class=\"facts\" id=\"case\">");
     zl_portal_add_esc(&b,
                       zl_arena_printf(&r->arena, "<dt>%s</dt><dd>",

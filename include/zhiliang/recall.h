@@ -95,6 +95,23 @@ int zl_recall_open(zl_store *s, const char *const *lots, size_t n,
                    const char *reason, enum zl_hazard_class hazard,
                    char case_id[ZL_RECALL_ID_MAX], struct zl_error *err);
 
+/* What a case says to people, per language: the reason (required; in
+ * Chinese, or the only language given) and, optionally, its English, and
+ * what holders should do (advice; NULL: the hazard class's standard
+ * advice, zl_recall_action). Pages show each in the reader's language
+ * and fall back to the other. */
+struct zl_recall_texts {
+    const char *reason, *reason_en;
+    const char *advice, *advice_en;
+};
+
+/* zl_recall_open with the texts of t (zl_recall_open is this with the
+ * reason alone). Same returns. */
+int zl_recall_open_texts(zl_store *s, const char *const *lots, size_t n,
+                         const struct zl_recall_texts *t,
+                         enum zl_hazard_class hazard,
+                         char case_id[ZL_RECALL_ID_MAX], struct zl_error *err);
+
 /* Record one notification per party (party IDs, USCCs, GLNs or PGLNs as
  * given; resolved to the registry's party ID when known). parties NULL or
  * n 0: every custodian of the scope. *n_notified (may be NULL) gets the
@@ -149,6 +166,9 @@ struct zl_recall_status {
     char case_id[ZL_RECALL_ID_MAX];
     int closed; /* 0 open, 1 closed */
     const char *reason;
+    const char *reason_en;     /* NULL when only one was given */
+    const char *advice;        /* NULL: the class's standard advice */
+    const char *advice_en;     /* likewise */
     const char *hazard_class;  /* "I", "II", "III" */
     const char *opened;        /* UTC time of the open record */
     const char *closed_at;     /* of the close record; NULL while open */
@@ -231,6 +251,7 @@ struct zl_recall_notice {
     const char *case_id, *reason, *hazard_class;
     int64_t opened_ms;
     const char *action_zh, *action_en; /* what a holder should do */
+    const char *reason_en;             /* NULL when only one was given */
 };
 typedef int (*zl_recall_notice_cb)(void *ctx, const struct zl_recall_notice *n);
 int zl_recall_status_for(zl_store *s, const char *id, zl_recall_notice_cb cb,

@@ -461,6 +461,23 @@ int zl_recall_open(zl_store *s, const char *const *lots, size_t n,
                    const char *reason, enum zl_hazard_class hazard,
                    char case_id[ZL_RECALL_ID_MAX], struct zl_error *err)
 {
+    struct zl_recall_texts t = {reason, NULL, NULL, NULL};
+
+    return zl_recall_open_texts(s, lots, n, &t, hazard, case_id, err);
+}
+
+/* Set key to v in o unless v is NULL or empty; non-zero on OOM. */
+static int oset_text(json_t *o, const char *key, const char *v)
+{
+    return v && *v && json_object_set_new(o, key, json_string(v));
+}
+
+int zl_recall_open_texts(zl_store *s, const char *const *lots, size_t n,
+                         const struct zl_recall_texts *t,
+                         enum zl_hazard_class hazard,
+                         char case_id[ZL_RECALL_ID_MAX], struct zl_error *err)
+{
+    const char *reason = t ? t->reason : NULL;
     zl_recall_scope *sc = NULL;
     json_t *rec = NULL, *scope, *lots_j = NULL, *gtins_j = NULL;
     char *lots_txt = NULL, *gtins_txt = NULL;
@@ -484,7 +501,10 @@ int zl_recall_open(zl_store *s, const char *const *lots, size_t n,
     scope = zl_recall_scope_record(sc);
     rec = json_pack("{s:s,s:s}", "reason", reason, "hazardClass",
                     zl_hazard_name(hazard));
-    if (rec && (json_object_set(rec, "lots", lots_j) |
+    if (rec && (oset_text(rec, "reasonEn", t->reason_en) |
+                oset_text(rec, "advice", t->advice) |
+                oset_text(rec, "adviceEn", t->advice_en) |
+                json_object_set(rec, "lots", lots_j) |
                 json_object_set_new(rec, "scope", scope))) {
         json_decref(rec);
         rec = NULL;
@@ -950,6 +970,9 @@ int zl_recall_status_get(zl_store *s, const char *case_id,
     snprintf(st->case_id, sizeof st->case_id, "%s", case_id);
     st->closed = p->st.close != NULL;
     st->reason = json_string_value(json_object_get(p->st.open, "reason"));
+    st->reason_en = json_string_value(json_object_get(p->st.open, "reasonEn"));
+    st->advice = json_string_value(json_object_get(p->st.open, "advice"));
+    st->advice_en = json_string_value(json_object_get(p->st.open, "adviceEn"));
     st->hazard_class =
         json_string_value(json_object_get(p->st.open, "hazardClass"));
     st->opened = json_string_value(json_object_get(p->st.open, "time"));
@@ -1109,29 +1132,88 @@ const char *zl_recall_action(const char *hazard_class, int lang_en)
                      "退换。";
 }
 
+/* The open record of a case, alone (recall_records stops after it). */
+struct open_rec {
+    json_t *open;
+};
+
+static int open_rec_cb(void *ctx, long seq, const char *kind, const char *json,
+                       size_t len)
+{
+    struct open_rec *o = ctx;
+
+    (void)seq;
+    if (strcmp(kind, "open"))
+        return 0;
+    o->open = json_loadb(json, len, 0, NULL);
+    return o->open ? 1 : ZL_ESTORE;
+}
+
+/* The cases a notice is for, copied out of the store's iteration: their
+ * texts are in their open records, read once it is over. */
+struct notice_row {
+    char *case_id, *reason, *hazard_class;
+    int64_t opened_ms;
+};
+
 struct notice_ctx {
-    zl_recall_notice_cb cb;
-    void *ctx;
-    int n;
+    struct notice_row *v;
+    size_t n, cap;
 };
 
 static int notice_cb(void *vctx, const struct zl_store_recall_case *r)
 {
     struct notice_ctx *nc = vctx;
-    struct zl_recall_notice no = {r->case_id,   r->reason, r->hazard_class,
-                                  r->opened_ms, NULL,      NULL};
+    struct notice_row *row;
 
-    no.action_zh = zl_recall_action(r->hazard_class, 0);
-    no.action_en = zl_recall_action(r->hazard_class, 1);
+    if (nc->n == nc->cap) {
+        size_t cap = nc->cap ? nc->cap * 2 : 4;
+        struct notice_row *v = zl_realloc(nc->v, cap * sizeof *v);
+
+        if (!v)
+            return ZL_ENOMEM;
+        nc->v = v;
+        nc->cap = cap;
+    }
+    row = &nc->v[nc->n];
+    row->case_id = dup_str(r->case_id);
+    row->reason = dup_str(r->reason);
+    row->hazard_class = dup_str(r->hazard_class);
+    row->opened_ms = r->opened_ms;
     nc->n++;
-    return nc->cb ? nc->cb(nc->ctx, &no) : 0;
+    return row->case_id && row->reason && row->hazard_class ? 0 : ZL_ENOMEM;
+}
+
+/* Tell cb about one case, with the texts of its open record. */
+static int notify_one(zl_store *s, const struct notice_row *row,
+                      zl_recall_notice_cb cb, void *ctx)
+{
+    struct zl_recall_notice no = {
+        row->case_id, row->reason, row->hazard_class, row->opened_ms, NULL,
+        NULL,         NULL};
+    struct open_rec o = {NULL};
+    int rc = zl_store_recall_records(s, row->case_id, open_rec_cb, &o);
+
+    if (rc < 0)
+        return rc;
+    no.reason_en = json_string_value(json_object_get(o.open, "reasonEn"));
+    no.action_zh = json_string_value(json_object_get(o.open, "advice"));
+    no.action_en = json_string_value(json_object_get(o.open, "adviceEn"));
+    if (!no.action_zh)
+        no.action_zh = zl_recall_action(row->hazard_class, 0);
+    if (!no.action_en)
+        no.action_en = zl_recall_action(row->hazard_class, 1);
+    rc = cb(ctx, &no);
+    json_decref(o.open);
+    return rc;
 }
 
 int zl_recall_status_for(zl_store *s, const char *id, zl_recall_notice_cb cb,
                          void *ctx)
 {
     char canon[1024];
-    struct notice_ctx nc = {cb, ctx, 0};
+    struct notice_ctx nc = {NULL, 0, 0};
+    size_t i;
     int w, rc;
 
     if (!id)
@@ -1140,9 +1222,15 @@ int zl_recall_status_for(zl_store *s, const char *id, zl_recall_notice_cb cb,
     if (w < 0)
         return ZL_EINVAL;
     rc = zl_store_recall_cases_for_id(s, canon, notice_cb, &nc);
-    if (rc < 0)
-        return rc;
-    return nc.n;
+    for (i = 0; rc == 0 && cb && i < nc.n; i++)
+        rc = notify_one(s, &nc.v[i], cb, ctx);
+    for (i = 0; i < nc.n; i++) {
+        zl_free(nc.v[i].case_id);
+        zl_free(nc.v[i].reason);
+        zl_free(nc.v[i].hazard_class);
+    }
+    zl_free(nc.v);
+    return rc < 0 ? rc : (int)nc.n;
 }
 
 /* ---- the lots on packs -------------------------------------------------- */

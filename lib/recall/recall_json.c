@@ -209,6 +209,9 @@ static json_t *status_json(const struct zl_recall_status *st)
                   st->closed ? "closed" : "open", "reason", st->reason,
                   "hazardClass", st->hazard_class, "opened", st->opened,
                   "records", (json_int_t)st->records);
+    bad |= !o || set_opt(o, "reasonEn", st->reason_en) ||
+           set_opt(o, "advice", st->advice) ||
+           set_opt(o, "adviceEn", st->advice_en);
     /* json_object_set_new takes the value even when it fails */
     bad |= json_object_set_new(o, "parties", parties) |
            json_object_set_new(o, "overall", overall) |

@@ -251,11 +251,19 @@ is "DELETE -> 405" "$(status -X DELETE "$U/events")" 405
 doc CASE1 active "$P_SITE" >"$TMP/k1.json"
 is "lot CASE1 captured" "$(status -X POST "${AUTH[@]}" -H 'Content-Type: application/json' --data-binary @"$TMP/k1.json" "$U/capture")" 202
 ok "CASE1 page has no banner before the case" sh -c "! curl -s '$U/01/$GTIN/10/CASE1' | grep -q recall-banner"
-CASE=$("$EXE" recall open --store "$STORE" --lot "https://id.gs1.org/01/$GTIN/10/CASE1" --reason "沙门氏菌检出 Salmonella" --hazard-class I 2>/dev/null | tail -1)
+CASE=$("$EXE" recall open --store "$STORE" --lot "https://id.gs1.org/01/$GTIN/10/CASE1" --reason "沙门氏菌检出" --reason-en "Salmonella found" --advice-en "Do not eat it; return it to the shop." --hazard-class I 2>/dev/null | tail -1)
 ok "recall case opened" test -n "$CASE"
 curl -s "$U/01/$GTIN/10/CASE1" >"$TMP/case.html"
 ok "case lot shows the banner" grep -q 'class="recall-banner"' "$TMP/case.html"
 ok "banner gives the case's reason" grep -q '沙门氏菌检出' "$TMP/case.html"
+ok "... in Chinese only on the Chinese page" sh -c "! grep -q 'Salmonella' '$TMP/case.html'"
+curl -s "$U/01/$GTIN/10/CASE1?lang=en" >"$TMP/case-en.html"
+ok "the English page gives the English reason" sh -c "grep -q 'Salmonella found' '$TMP/case-en.html' && ! grep -q '沙门氏菌' '$TMP/case-en.html'"
+ok "... and the case's own advice in English" grep -q 'Do not eat it; return it to the shop.' "$TMP/case-en.html"
+ok "the Chinese page, with no Chinese advice given, has the class I standard advice" grep -qF "$("$EXE" recall status --store "$STORE" "$CASE" --json | jq -r '.advice // "请立即"' | cut -c1-3)" "$TMP/case.html"
+is "recall status --json keeps each language apart" "$("$EXE" recall status --store "$STORE" "$CASE" --json | jq -r '[.reason, .reasonEn, .adviceEn, (.advice // "none")] | join("|")')" "沙门氏菌检出|Salmonella found|Do not eat it; return it to the shop.|none"
+ok "the case page in English: English reason and advice" sh -c "curl -s '$U/recalls/$CASE?lang=en' | grep -q 'Salmonella found' && curl -s '$U/recalls/$CASE?lang=en' | grep -q 'id=\"advice\">Do not eat it'"
+ok "the recall list in English gives the English reason" sh -c "curl -s '$U/recalls?lang=en' | grep -q 'Salmonella found'"
 ok "other lot still has no banner" sh -c "! curl -s '$NLOT' | grep -q recall-banner"
 # The rendered page cache: a repeat is served whole, a recall case
 # closed by the CLI (another connection) and an event captured over HTTP

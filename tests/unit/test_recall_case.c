@@ -482,6 +482,59 @@ static void test_legacy_records(void **state)
     assert_int_equal(st.issues, 1);
 }
 
+/* The notice a page shows, copied out of zl_recall_status_for. */
+struct texts_seen {
+    char reason[64], reason_en[64], zh[128], en[128];
+};
+
+static int texts_cb(void *ctx, const struct zl_recall_notice *n)
+{
+    struct texts_seen *t = ctx;
+
+    snprintf(t->reason, sizeof t->reason, "%s", n->reason);
+    snprintf(t->reason_en, sizeof t->reason_en, "%s",
+             n->reason_en ? n->reason_en : "(none)");
+    snprintf(t->zh, sizeof t->zh, "%s", n->action_zh);
+    snprintf(t->en, sizeof t->en, "%s", n->action_en);
+    return 0;
+}
+
+/* Reason and advice per language: stored apart, replayed apart, and the
+ * standard advice of the class stands in for a language not given. */
+static void test_texts(void **state)
+{
+    struct fixture *fx = *state;
+    const char *lots[] = {RAW};
+    struct zl_recall_texts t = {"李斯特菌检出", "Listeria found", NULL,
+                                "Return it to the shop."};
+    struct zl_error err = {0};
+    char id[ZL_RECALL_ID_MAX];
+    struct zl_recall_status *st;
+    struct texts_seen seen;
+
+    assert_int_equal(
+        zl_recall_open_texts(fx->s, lots, 1, &t, ZL_HAZARD_II, id, &err), 0);
+    assert_int_equal(zl_recall_status_get(fx->s, id, &st), 0);
+    assert_string_equal(st->reason, "李斯特菌检出");
+    assert_string_equal(st->reason_en, "Listeria found");
+    assert_null(st->advice);
+    assert_string_equal(st->advice_en, "Return it to the shop.");
+    zl_recall_status_free(st);
+    assert_int_equal(zl_recall_status_for(fx->s, S3, texts_cb, &seen), 1);
+    assert_string_equal(seen.reason, "李斯特菌检出");
+    assert_string_equal(seen.reason_en, "Listeria found");
+    assert_string_equal(seen.en, "Return it to the shop.");
+    assert_string_equal(seen.zh, zl_recall_action("II", 0));
+    /* the reason alone: no English, standard advice both ways */
+    t = (struct zl_recall_texts){"only one", NULL, "", NULL};
+    assert_int_equal(
+        zl_recall_open_texts(fx->s, lots, 1, &t, ZL_HAZARD_I, id, &err), 0);
+    assert_int_equal(zl_recall_status_get(fx->s, id, &st), 0);
+    assert_null(st->reason_en);
+    assert_null(st->advice); /* empty is not given */
+    zl_recall_status_free(st);
+}
+
 static void test_force_close(void **state)
 {
     struct fixture *fx = *state;
@@ -647,6 +700,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_scope_golden, setup_chain,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_case_flow, setup_chain, teardown),
+        cmocka_unit_test_setup_teardown(test_texts, setup_chain, teardown),
         cmocka_unit_test_setup_teardown(test_force_close, setup_chain,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_tamper, setup_chain, teardown),
