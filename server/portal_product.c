@@ -35,6 +35,8 @@
 #include "zhiliang/timefmt.h"
 #include "zhiliang/trace.h"
 
+#include <jansson.h>
+
 #include <inttypes.h>
 #include <string.h>
 
@@ -224,6 +226,51 @@ static int fact(struct zl_buf *b, const char *label, const char *id,
     int rc = fact_open(b, label, id);
 
     return rc ? rc : zl_portal_add_esc(b, "", value, "</dd>");
+}
+
+/* The dates and lot a pack carries, from the instance/lot master data
+ * (ILMD) of the event that made it: strings in the request's arena, NULL
+ * when the event has none. */
+struct pack_dates {
+    struct zl_req *r;
+    const char *lot, *best_before, *expiry, *sell_by;
+};
+
+static int ilmd_cb(void *ctx, const char *json, size_t len)
+{
+    struct pack_dates *d = ctx;
+    json_t *ev = json_loadb(json, len, 0, NULL);
+    json_t *m = json_object_get(ev, "ilmd");
+    const char *keys[4] = {"cbvmda:lotNumber", "cbvmda:bestBeforeDate",
+                           "cbvmda:itemExpirationDate", "cbvmda:sellByDate"};
+    const char **out[4] = {&d->lot, &d->best_before, &d->expiry, &d->sell_by};
+
+    for (size_t i = 0; i < 4; i++) {
+        const char *v = json_string_value(json_object_get(m, keys[i]));
+
+        if (v)
+            *out[i] = zl_arena_printf(&d->r->arena, "%s", v);
+    }
+    json_decref(ev);
+    return 1; /* the one event */
+}
+
+static void pack_dates(struct zl_req *r, zl_store *s,
+                       const struct zl_trace_event *made, struct pack_dates *d)
+{
+    char id[96], hex[65];
+    struct zl_error err = {0};
+    zl_query *q = NULL;
+
+    memset(d, 0, sizeof *d);
+    d->r = r;
+    if (!made || zl_query_new(&q))
+        return;
+    zl_hex_encode(made->hash, 32, hex);
+    snprintf(id, sizeof id, "ni:///sha-256;%s?ver=CBV2.0", hex);
+    if (!zl_query_param(q, "EQ_eventID", id, &err))
+        zl_query_each(s, q, ZL_EPC_DIGITAL_LINK, ilmd_cb, d, NULL, &err);
+    zl_query_free(q);
 }
 
 /* Where a serial's lookup count goes in its page: the page is cached
@@ -561,6 +608,20 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
             rc = zl_portal_add_esc(&b, " · ", where, "");
         if (!rc)
             rc = zl_buf_adds(&b, "</dd>");
+    }
+    if (!rc && made) {
+        struct pack_dates pd;
+
+        pack_dates(r, s, made, &pd);
+        if (!rc && !lot && pd.lot) /* an item: the batch printed on it */
+            rc = fact(&b, T(r, "批次", "Lot"), "lot", pd.lot);
+        if (!rc && pd.best_before)
+            rc = fact(&b, T(r, "保质期至", "Best before"), "best-before",
+                      pd.best_before);
+        if (!rc && pd.expiry)
+            rc = fact(&b, T(r, "有效期至", "Use by"), "expiry", pd.expiry);
+        if (!rc && pd.sell_by)
+            rc = fact(&b, T(r, "销售截止", "Sell by"), "sell-by", pd.sell_by);
     }
     if (!rc && origin) {
         const char *where = zl_portal_place_name(

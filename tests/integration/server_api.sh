@@ -207,6 +207,9 @@ lookups() { curl -s "$@" | grep -o 'id="lookups"[^>]*>[^<]*<span[^>]*>[^<]*\|id=
 ok "the second lookup of a serial counts 2, with the first time" grep -q '本码已被查询 2 次，首次查询于 <span class="when">20' <<<"$(lookups "$SOLD_URL")"
 curl -s -I -o /dev/null "$SOLD_URL"
 ok "a HEAD is no lookup; the English page counts the same code" grep -q 'Looked up 3 times' <<<"$(lookups "$SOLD_URL?lang=en")"
+BB=$(jq -r --arg s "$SOLD" '.epcisBody.eventList[] | select((.outputEPCList // []) | index($s)) | .ilmd["cbvmda:bestBeforeDate"] // empty' "$TMP"/demo/chain-*.jsonld | head -1)
+ok "an item's page shows its best-before date from the ILMD of the event that made it" grep -q "id=\"best-before\">$BB<" <<<"$(curl -s "$SOLD_URL")"
+ok "... and the batch printed on it" grep -q "id=\"lot\">$(jq -r --arg s "$SOLD" '.epcisBody.eventList[] | select((.outputEPCList // []) | index($s)) | .ilmd["cbvmda:lotNumber"] // empty' "$TMP"/demo/chain-*.jsonld | head -1)<" <<<"$(curl -s "$SOLD_URL")"
 SOLD2=$(jq -r '.epcisBody.eventList[] | select(.bizStep | tostring | test("retail_selling")) | .epcList[0]' "$TMP"/demo/chain-*.jsonld | sed -n 2p)
 SOLD2_URL=$U$("$EXE" id "$SOLD2" --json | jq -r .canonical | sed 's#^https://id.gs1.org##')
 is "a serial never looked up before: 首次查询" "$(lookups "$SOLD2_URL")" 'id="lookups">首次查询'
@@ -337,5 +340,5 @@ wait "$PID"; rc=$?
 is "exit status 0 after SIGTERM" "$rc" 0
 PID=
 zl_serve
-ok "lookup counts survive a restart (written at shutdown)" grep -q '本码已被查询 4 次' <<<"$(lookups "$U/${SOLD_URL#http://*/}")"
+ok "lookup counts survive a restart (written at shutdown)" grep -q '本码已被查询 6 次' <<<"$(lookups "$U/${SOLD_URL#http://*/}")"
 zl_finish
