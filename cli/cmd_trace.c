@@ -355,8 +355,11 @@ int cmd_trace(int argc, char **argv)
                 as ? " (that this party may read)" : "");
         goto out;
     }
+    if (!json && !ids && zl_names_open(s, 0, &text.names))
+        goto out;
     if (svg) {
-        if (zl_trace_write_svg(t, &out) != 0 || write_file(svg, &out) != 0)
+        if (zl_trace_write_svg_opts(t, &text, &out) != 0 ||
+            write_file(svg, &out) != 0)
             goto out;
         zl_buf_reset(&out);
     }
@@ -370,8 +373,6 @@ int cmd_trace(int argc, char **argv)
             goto out;
     } else if ((svg == NULL || strcmp(svg, "-") != 0) &&
                (dot == NULL || strcmp(dot, "-") != 0)) {
-        if (!json && !ids && zl_names_open(s, 0, &text.names))
-            goto out;
         rc = json ? zl_trace_write_json(t, &out)
                   : zl_trace_write_text_opts(t, &text, &out);
         if (rc != 0 || write_file("-", &out) != 0)

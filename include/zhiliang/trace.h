@@ -229,7 +229,15 @@ int zl_trace_write_text_opts(const zl_trace *t,
 /* JSON object {"direction", "start", "nodes":[...], "edges":[...],
  * "events":[...]}. */
 int zl_trace_write_json(const zl_trace *t, struct zl_buf *out);
-/* SVG picture: layered left to right by depth (lib/report/trace_svg.c). */
+/* SVG picture: layered left to right by depth, alike nodes (same kind,
+ * parent, holder and place; three or more) drawn as one box, a legend
+ * (lib/report/trace_svg.c). With o->names: parties and places named,
+ * identifiers as element strings, labels in Chinese, times at
+ * o->zone_min; o NULL: identifiers as stored, English, UTC. */
+int zl_trace_write_svg_opts(const zl_trace *t,
+                            const struct zl_trace_text_opts *o,
+                            struct zl_buf *out);
+/* zl_trace_write_svg_opts with o NULL. */
 int zl_trace_write_svg(const zl_trace *t, struct zl_buf *out);
 /* Graphviz DOT (lib/report/trace_dot.c). */
 int zl_trace_write_dot(const zl_trace *t, struct zl_buf *out);

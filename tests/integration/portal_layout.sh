@@ -8,20 +8,10 @@
 # at both widths. Screenshots of every page and width are kept in
 # $ZL_BUILD_DIR/screenshots/layout-*.png. Exit 77 without chromium or npm.
 here=$(cd "$(dirname "$0")" && pwd)
-CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
-if [ -z "$CHROMIUM" ] || ! command -v npm >/dev/null; then
-  echo "SKIP: chromium or npm missing"; exit 77
-fi
+. "$here/playwright_common.sh"
 . "$here/server_common.sh"
-PW_VERSION=1.65.2
-cache=${ZL_BUILD_DIR:-$TMP}/npm-playwright
 shots=${ZL_BUILD_DIR:-$TMP}/screenshots
-mkdir -p "$cache" "$shots"
-if ! grep -q "\"version\": \"$PW_VERSION\"" "$cache/node_modules/playwright-core/package.json" 2>/dev/null; then
-  printf '{"name":"zl-layout","private":true,"dependencies":{"playwright-core":"%s"}}\n' "$PW_VERSION" >"$cache/package.json"
-  (cd "$cache" && timeout 300 npm install --no-audit --no-fund >"$cache/npm.log" 2>&1) ||
-    { echo "FAIL: npm install playwright-core"; tail -20 "$cache/npm.log"; exit 1; }
-fi
+mkdir -p "$shots"
 zl_setup
 PARTIES=$TMP/demo/parties.json
 # A recall case on a collection lot, so recall pages and banners exist.
@@ -39,7 +29,7 @@ cat >"$TMP/pages.json" <<JSON
  ["case", "/recalls/$CASE"], ["log", "/log"], ["record", "/log/record?id=$H"],
  ["unregistered", "/01/06900012345677"], ["qr", "/qr?code=$(jq -rn --arg v "$ITEM" '$v|@uri')"]]
 JSON
-NODE_PATH="$cache/node_modules" node "$here/portal_layout.mjs" "$CHROMIUM" "$U" "$TMP/pages.json" "$shots" >"$TMP/layout.out" 2>&1
+NODE_PATH="$PW_MODULES" node "$here/portal_layout.mjs" "$CHROMIUM" "$U" "$TMP/pages.json" "$shots" >"$TMP/layout.out" 2>&1
 rc=$?
 cat "$TMP/layout.out"
 is "layout checks at 390x844 and 1366x900" "$rc" 0
