@@ -84,6 +84,16 @@ struct zl_portal_product_names {
 void zl_portal_product_names(struct zl_req *r, zl_store *s, const char *gtin,
                              struct zl_portal_product_names *pn);
 
+/* Who made a product: the registered owner of the Company Prefix of GS1
+ * key id (any form), its address, USCC and SC production licence (from
+ * the supervision registry), in the reader's language; strings in r's
+ * arena, all NULL when nobody registered the prefix. */
+struct zl_portal_maker {
+    const char *name, *address, *uscc, *licence;
+};
+void zl_portal_maker(struct zl_req *r, zl_store *s, const char *id,
+                     struct zl_portal_maker *m);
+
 /* ---- pages --------------------------------------------------------------- */
 
 void zl_portal_home(struct zl_req *r);    /* portal_home.c */

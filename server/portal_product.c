@@ -609,6 +609,18 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
         if (!rc)
             rc = zl_buf_adds(&b, "</dd>");
     }
+    if (!rc && gtin) {
+        struct zl_portal_maker mk;
+
+        zl_portal_maker(r, s, gtin, &mk);
+        if (mk.name)
+            rc = fact(&b, T(r, "生产企业", "Made by"), "maker", mk.name);
+        if (!rc && mk.address)
+            rc = fact(&b, T(r, "企业地址", "Address"), NULL, mk.address);
+        if (!rc && mk.licence)
+            rc = fact(&b, T(r, "生产许可证", "Production licence (SC)"),
+                      "licence", mk.licence);
+    }
     if (!rc && made) {
         struct pack_dates pd;
 

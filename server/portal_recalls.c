@@ -360,23 +360,6 @@ static int one_case_cb(void *ctx, const struct zl_recall_info *c)
     return 1; /* found: stop */
 }
 
-struct owner_name {
-    struct zl_req *r;
-    const char *name, *address;
-};
-
-static int owner_cb(void *ctx, const struct zl_party *p)
-{
-    struct owner_name *o = ctx;
-    const char *n = o->r->lang_en && p->name_en ? p->name_en : p->name_zh;
-    const char *a =
-        o->r->lang_en && p->address_en ? p->address_en : p->address_zh;
-
-    o->name = adup(o->r, n);
-    o->address = adup(o->r, a);
-    return 0;
-}
-
 /* The case as a shopper needs it: the product and who recalls it, why
  * and how serious, what to do, the batch codes to look for on the pack,
  * since when and whether it is still open, and the record in the public
@@ -386,9 +369,9 @@ void zl_portal_recall_case(struct zl_req *r, const char *case_id)
     struct one_case o = {r, case_id, 0,    NULL, NULL, NULL,
                          0, 0,       NULL, NULL, 0,    0};
     struct pack_lots packs = {r, NULL, NULL, NULL, 0, MAX_PACK_LOTS};
-    struct owner_name own = {r, NULL, NULL};
+    struct zl_portal_maker own;
     zl_store *s = zl_srv_store(r);
-    char when[24], party[ZL_PARTY_ID_MAX];
+    char when[24];
     const char *advice = NULL;
     struct zl_buf b;
     size_t i;
@@ -402,8 +385,7 @@ void zl_portal_recall_case(struct zl_req *r, const char *case_id)
         return;
     }
     /* who recalls: the owner of the recalled lot's Company Prefix */
-    if (o.n_lots && !zl_party_prefix_owner(s, o.lots[0], party, NULL))
-        zl_party_get(s, party, owner_cb, &own);
+    zl_portal_maker(r, s, o.n_lots ? o.lots[0] : NULL, &own);
     packs.case_id =
         zl_arena_alloc(&r->arena, 3 * MAX_PACK_LOTS * sizeof(const char *));
     if (packs.case_id) {

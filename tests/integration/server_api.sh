@@ -207,6 +207,17 @@ lookups() { curl -s "$@" | grep -o 'id="lookups"[^>]*>[^<]*<span[^>]*>[^<]*\|id=
 ok "the second lookup of a serial counts 2, with the first time" grep -q '本码已被查询 2 次，首次查询于 <span class="when">20' <<<"$(lookups "$SOLD_URL")"
 curl -s -I -o /dev/null "$SOLD_URL"
 ok "a HEAD is no lookup; the English page counts the same code" grep -q 'Looked up 3 times' <<<"$(lookups "$SOLD_URL?lang=en")"
+# who made it: the prefix owner, its address, its SC licence from the
+# supervision registry (imported here from the demo's registry files)
+"$EXE" registry import --store "$STORE" category "$TMP/demo/registry-categories.json" >/dev/null &&
+  "$EXE" registry import --store "$STORE" enterprise "$TMP/demo/registry-enterprises.json" >/dev/null
+SOLD_GTIN=$("$EXE" id "$SOLD" --json | jq -r .canonical | sed -n 's#.*/01/\([0-9]*\)/.*#\1#p')
+MAKER_USCC=$(jq -r --arg g "$SOLD_GTIN" '.products[] | select(.gtin == $g) | .owner' "$TMP/demo/parties.json")
+MAKER=$(jq -r --arg u "$MAKER_USCC" '.parties[] | select(.uscc == $u) | .nameZh' "$TMP/demo/parties.json")
+SC=$(jq -r --arg u "$MAKER_USCC" '.[] | select(.uscc == $u) | .licences[] | select(.type == "SC") | .number' "$TMP/demo/registry-enterprises.json")
+curl -s "$SOLD_URL" >"$TMP/sold.html"
+ok "an item's page names its maker" grep -q "id=\"maker\">$MAKER<" "$TMP/sold.html"
+ok "... and the maker's SC production licence from the registry" grep -q "id=\"licence\">$SC<" "$TMP/sold.html"
 BB=$(jq -r --arg s "$SOLD" '.epcisBody.eventList[] | select((.outputEPCList // []) | index($s)) | .ilmd["cbvmda:bestBeforeDate"] // empty' "$TMP"/demo/chain-*.jsonld | head -1)
 ok "an item's page shows its best-before date from the ILMD of the event that made it" grep -q "id=\"best-before\">$BB<" <<<"$(curl -s "$SOLD_URL")"
 ok "... and the batch printed on it" grep -q "id=\"lot\">$(jq -r --arg s "$SOLD" '.epcisBody.eventList[] | select((.outputEPCList // []) | index($s)) | .ilmd["cbvmda:lotNumber"] // empty' "$TMP"/demo/chain-*.jsonld | head -1)<" <<<"$(curl -s "$SOLD_URL")"
@@ -340,5 +351,5 @@ wait "$PID"; rc=$?
 is "exit status 0 after SIGTERM" "$rc" 0
 PID=
 zl_serve
-ok "lookup counts survive a restart (written at shutdown)" grep -q '本码已被查询 6 次' <<<"$(lookups "$U/${SOLD_URL#http://*/}")"
+ok "lookup counts survive a restart (written at shutdown)" grep -q '本码已被查询 7 次' <<<"$(lookups "$U/${SOLD_URL#http://*/}")"
 zl_finish
