@@ -368,3 +368,20 @@ const char *cli_lot_arg(zl_store *s, const char *cmd, const char *arg,
                                 : zl_strerror(rc));
     return NULL;
 }
+
+const char *cli_party_arg(zl_store *s, const char *cmd, const char *arg,
+                          char *id, int strict)
+{
+    struct zl_error err = {0};
+    int rc = zl_party_find(s, arg, id, &err);
+
+    if (rc == 0) {
+        if (strcmp(id, arg))
+            fprintf(stderr, "zhiliang %s: party %s is %s\n", cmd, arg, id);
+        return id;
+    }
+    if (rc == ZL_ENOTFOUND && !strict)
+        return arg;
+    cli_print_error(cmd, arg, rc, &err, 0);
+    return NULL;
+}

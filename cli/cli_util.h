@@ -73,6 +73,14 @@ void cli_print_cell(const char *s, int width);
 const char *cli_lot_arg(zl_store *s, const char *cmd, const char *arg,
                         char *out, size_t cap);
 
+/* A party argument as people give it: an ID, USCC, GLN or registered
+ * name (zl_party_find); id (ZL_PARTY_ID_MAX bytes) gets the ID and is
+ * returned. A name that fits several parties is an error, printed, and
+ * NULL returned; one that fits none too when strict, else arg is
+ * returned as it is (for commands that also take unregistered parties). */
+const char *cli_party_arg(zl_store *s, const char *cmd, const char *arg,
+                          char *id, int strict);
+
 /* 1 if the argument is -h or --help. */
 int cli_is_help(const char *arg);
 

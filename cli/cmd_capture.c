@@ -72,8 +72,9 @@ static void usage(FILE *f)
         "*.jsonld, *.xml, in name order).\n\n"
         "  --store PATH      the store (default $ZHILIANG_STORE, then "
         "./zhiliang.db)\n"
-        "  --party ID        capture as this party (ID, USCC or GLN): every\n"
-        "                    event must pass the write rule (docs/access.md);\n"
+        "  --party P         capture as this party (ID, USCC, GLN or name):\n"
+        "                    every event must pass the write rule\n"
+        "                    (docs/access.md);\n"
         "                    without it the capture is the store operator's\n"
         "                    own load (local access to the store file)\n"
         "  --signature SIG   the party's detached Ed25519 signature over the\n"
@@ -282,6 +283,7 @@ int cmd_capture(int argc, char **argv)
     struct zl_capture_limits lim = {ZL_DEFAULT_MAX_BYTES, ZL_DEFAULT_MAX_EVENTS,
                                     ZL_DEFAULT_MAX_DEPTH};
     struct zl_capture_opts o = {0};
+    char party_id[ZL_PARTY_ID_MAX];
     struct totals t = {0};
     const char *store = NULL;
     char sig[128];
@@ -345,7 +347,9 @@ int cmd_capture(int argc, char **argv)
         return EXIT_FAIL;
     }
     s = cli_open_store(store);
-    if (!s) {
+    if (!s || (o.party && !(o.party = cli_party_arg(s, "capture", o.party,
+                                                    party_id, 1)))) {
+        zl_close(s);
         free(t.pend);
         return EXIT_FAIL;
     }

@@ -210,6 +210,7 @@ int cmd_events(int argc, char **argv)
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *store = NULL, *as = NULL, *tz = NULL;
+    char as_id[ZL_PARTY_ID_MAX];
     struct table table = {NULL, 0, 0};
     struct zl_viewer viewer;
     enum zl_epc_format fmt = ZL_EPC_AS_CAPTURED;
@@ -273,6 +274,8 @@ int cmd_events(int argc, char **argv)
     if (!s)
         goto out;
     if (as) {
+        if (!(as = cli_party_arg(s, "events", as, as_id, 1)))
+            goto out;
         if ((rc = zl_viewer_for_party(s, as, &viewer, &err))) {
             cli_print_error("events", as, rc, &err, 0);
             goto out;

@@ -61,6 +61,7 @@ struct opts {
     char lot_dl[MAX_ARGS][LOT_DL_MAX]; /* lots found by batch code */
     size_t n_lots;
     const char *parties[MAX_ARGS];
+    char party_ids[MAX_ARGS][ZL_PARTY_ID_MAX]; /* parties given by name */
     size_t n_parties;
     int json, report, ack, open_only, excel;
     const char *pos[4];
@@ -245,12 +246,25 @@ static int do_open(zl_store *s, struct opts *o)
     return EXIT_OK;
 }
 
+/* --party values given by name become IDs (cli_party_arg). */
+static int resolve_parties(zl_store *s, const char *cmd, struct opts *o,
+                           int strict)
+{
+    for (size_t i = 0; i < o->n_parties; i++)
+        if (!(o->parties[i] = cli_party_arg(s, cmd, o->parties[i],
+                                            o->party_ids[i], strict)))
+            return -1;
+    return 0;
+}
+
 static int do_notify(zl_store *s, struct opts *o)
 {
     struct zl_error err = {0};
     size_t n = 0;
     int rc;
 
+    if (resolve_parties(s, "recall notify", o, 0))
+        return EXIT_FAIL;
     rc = zl_recall_notify(s, o->pos[1], o->n_parties ? o->parties : NULL,
                           o->n_parties, &n, &err);
     if (rc)
@@ -287,6 +301,8 @@ static int do_progress(zl_store *s, struct opts *o)
             return EXIT_USAGE;
         }
     }
+    if (resolve_parties(s, "recall progress", o, 0))
+        return EXIT_FAIL;
     rc = zl_recall_progress(s, o->pos[1], o->parties[0], o->ack,
                             o->recovered != NULL, q, o->uom, &err);
     if (rc)

@@ -56,7 +56,7 @@ int cmd_token(int argc, char **argv)
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *party = NULL, *store = NULL, *verb;
-    char token[ZL_TOKEN_MAX], tid[ZL_TOKEN_ID_MAX];
+    char token[ZL_TOKEN_MAX], tid[ZL_TOKEN_ID_MAX], pid[ZL_PARTY_ID_MAX];
     int json = 0, c, rc, ret = EXIT_FAIL;
     zl_store *s = NULL;
 
@@ -81,7 +81,8 @@ int cmd_token(int argc, char **argv)
             usage(stderr);
             return EXIT_USAGE;
         }
-        if (!(s = cli_open_store(store)))
+        if (!(s = cli_open_store(store)) ||
+            !(party = cli_party_arg(s, "token", party, pid, 1)))
             goto out;
         rc = zl_token_create(s, party, token, tid);
         if (rc) {

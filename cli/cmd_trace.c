@@ -219,6 +219,7 @@ int cmd_trace(int argc, char **argv)
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *store = NULL, *svg = NULL, *dot = NULL, *verb, *as = NULL;
+    char as_id[ZL_PARTY_ID_MAX];
     const char *tz = NULL, *times[3] = {NULL, NULL, NULL};
     struct zl_trace_text_opts text = {NULL, 0, 0, MAX_CHILDREN};
     int ids = 0;
@@ -316,6 +317,8 @@ int cmd_trace(int argc, char **argv)
     if ((s = cli_open_store(store)) == NULL)
         goto out;
     if (as) {
+        if (!(as = cli_party_arg(s, "trace", as, as_id, 1)))
+            goto out;
         if ((rc = zl_viewer_for_party(s, as, &viewer, &err)) != 0) {
             cli_print_error("trace", as, rc, &err, json);
             goto out;

@@ -117,6 +117,16 @@ int zl_party_prefix_owner(zl_store *s, const char *id,
 /* Find a party by ID, USCC or GLN; cb called once, or ZL_ENOTFOUND. */
 int zl_party_get(zl_store *s, const char *key, zl_party_cb cb, void *ctx);
 
+/* The party people mean by q: its ID, USCC or GLN (as zl_party_get), or
+ * else its registered name, Chinese or English: the one party whose name
+ * is q exactly (English case-insensitively), else the one whose name
+ * contains q. id gets its ID. Returns 0; ZL_EINVAL when q names several
+ * (err's rule lists up to five, "ID name; ..."); ZL_ENOTFOUND when
+ * nothing matches; or a store error. Names are matched by a scan of the
+ * registry: for people at a command line, not for a hot path. */
+int zl_party_find(zl_store *s, const char *q, char id[ZL_PARTY_ID_MAX],
+                  struct zl_error *err);
+
 /* Name a GLN of a registered party (ZL_ENOTFOUND if no party holds it). */
 int zl_location_name(zl_store *s, const char *gln, const char *name_zh,
                      const char *name_en);

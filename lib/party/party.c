@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <strings.h>
 #include <string.h>
 
 int zl_party_all_digits(const char *s, size_t n)
@@ -182,6 +183,72 @@ int zl_party_add(zl_store *s, const struct zl_party *p, int replace,
 int zl_party_get(zl_store *s, const char *key, zl_party_cb cb, void *ctx)
 {
     return zl_store_party_get(s, key, cb, ctx);
+}
+
+/* zl_party_find's scan: exact and partial name matches, the first few
+ * of each kept for the answer. */
+struct find {
+    const char *q;
+    size_t n_exact, n_part;
+    char exact[5][ZL_PARTY_ID_MAX], part[5][ZL_PARTY_ID_MAX];
+};
+
+static int copy_id_cb(void *ctx, const struct zl_party *p)
+{
+    snprintf(ctx, ZL_PARTY_ID_MAX, "%s", p->id);
+    return 0;
+}
+
+static int find_cb(void *ctx, const struct zl_party *p)
+{
+    struct find *f = ctx;
+    const char *en = p->name_en ? p->name_en : "";
+    int exact = (p->name_zh && !strcmp(p->name_zh, f->q)) ||
+                (*en && !strcasecmp(en, f->q));
+    int part = exact || (p->name_zh && strstr(p->name_zh, f->q)) ||
+               (*en && strcasestr(en, f->q));
+
+    if (exact && f->n_exact++ < 5)
+        snprintf(f->exact[f->n_exact - 1], ZL_PARTY_ID_MAX, "%s", p->id);
+    if (part && f->n_part++ < 5)
+        snprintf(f->part[f->n_part - 1], ZL_PARTY_ID_MAX, "%s", p->id);
+    return 0;
+}
+
+int zl_party_find(zl_store *s, const char *q, char id[ZL_PARTY_ID_MAX],
+                  struct zl_error *err)
+{
+    struct find f;
+    char(*ids)[ZL_PARTY_ID_MAX], listed[5 * ZL_PARTY_ID_MAX + 16];
+    size_t n, i, len = 0;
+    int rc;
+
+    if (!q || !*q)
+        return zl_error_set(err, ZL_EINVAL, "party", "a party is named", NULL,
+                            0);
+    rc = zl_party_get(s, q, copy_id_cb, id);
+    if (rc != ZL_ENOTFOUND)
+        return rc;
+    memset(&f, 0, sizeof f);
+    f.q = q;
+    if ((rc = zl_party_list(s, find_cb, &f)))
+        return rc;
+    n = f.n_exact ? f.n_exact : f.n_part;
+    ids = f.n_exact ? f.exact : f.part;
+    if (n == 1) {
+        memcpy(id, ids[0], ZL_PARTY_ID_MAX);
+        return 0;
+    }
+    if (n == 0)
+        return zl_error_set(err, ZL_ENOTFOUND, "party",
+                            "no party has this ID, USCC, GLN or name", q,
+                            strlen(q));
+    for (i = 0; i < n && i < 5; i++)
+        len += (size_t)snprintf(listed + len, sizeof listed - len, "%s%s",
+                                i ? "; " : "", ids[i]);
+    return zl_error_setf(err, ZL_EINVAL, "party", q,
+                         "%zu parties are named so; give one's ID: %s%s", n,
+                         listed, n > 5 ? "; ..." : "");
 }
 
 int zl_location_name(zl_store *s, const char *gln, const char *name_zh,

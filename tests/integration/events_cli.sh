@@ -100,5 +100,19 @@ has "... saying so" "neither a GS1 identifier nor the batch code" "$(cat "$T/e")
 "$ZL" trace back '(01)06900012345677' >/dev/null 2>"$T/e"; rc=$?
 is "a valid code no event names: exit 1" "$rc" 1
 has "... saying so" "no stored event names" "$(cat "$T/e")"
+# Parties by name: the one whose name it is, or contains; several is an
+# error that lists them; none is an error.
+PLANT=$(jq -r '.parties[] | select(.role == "dairy_plant") | .uscc' "$T/d/parties.json" | head -1)
+PNAME=$(jq -r --arg u "$PLANT" '.parties[] | select(.uscc == $u) | .nameZh' "$T/d/parties.json")
+is "events --as NAME sees what --as USCC sees" "$("$ZL" events --as "$PNAME" --json 2>/dev/null | jq -c '[.epcisBody.queryResults.resultsBody.eventList[].eventID]' | md5sum)" "$("$ZL" events --as "$PLANT" --json | jq -c '[.epcisBody.queryResults.resultsBody.eventList[].eventID]' | md5sum)"
+has "... and says which party the name is" "party $PNAME is $PLANT" "$("$ZL" events --as "$PNAME" 2>&1 >/dev/null)"
+"$ZL" token create --party 牧业 >/dev/null 2>"$T/e"; rc=$?
+is "a name part several parties share: exit 1" "$rc" 1
+has "... listing them" "parties are named so; give one's ID: " "$(cat "$T/e")"
+"$ZL" trace back '(01)06900012345677' --as 无此企业 >/dev/null 2>"$T/e"; rc=$?
+is "a party nobody registered: exit 1" "$rc" 1
+has "... saying so" "no party has this ID, USCC, GLN or name" "$(cat "$T/e")"
+tok=$("$ZL" token create --party "$PNAME" --json 2>/dev/null | jq -r .party)
+is "token create --party NAME issues the token to the party's ID" "$tok" "$PLANT"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
