@@ -72,6 +72,16 @@ static const struct zl_store_column RECALL_IDS[] = {{"id", T}, {"case_id", T}};
 static const struct zl_store_column SUP_RECORDS[] = {
     {"key", T}, {"seq", I}, {"kind", T}, {"leaf", I}, {"json", T}};
 
+/* live SPC streams (store_spc.h) */
+static const struct zl_store_column SPC_RECORDS[] = {
+    {"stream", T}, {"kind", T}, {"seq", I}, {"leaf", I}, {"json", T}};
+static const struct zl_store_column SPC_POINTS[] = {
+    {"stream", T}, {"seq", I},  {"t_ms", I}, {"value", D},
+    {"code", T},   {"oper", T}, {"batch", I}};
+static const struct zl_store_column SPC_STATE[] = {
+    {"stream", T},   {"n_values", I},  {"n_points", I},
+    {"n_alarms", I}, {"n_batches", I}, {"state", T}};
+
 static const struct zl_store_column SIGNED_DOCS[] = {
     {"doc_hash", B}, {"party", T}, {"signature", T}, {"doc", B}};
 static const struct zl_store_column EVENT_DOCS[] = {{"event_hash", B},
@@ -119,6 +129,9 @@ const struct zl_store_table zl_store_tables[] = {
     TABLE("recall_cases", ZL_STORE_MOD_RECALL, RECALL_CASES, 1),
     TABLE("recall_ids", ZL_STORE_MOD_RECALL, RECALL_IDS, 2),
     TABLE("sup_records", ZL_STORE_MOD_SUPERVISE, SUP_RECORDS, 2),
+    TABLE("spc_records", ZL_STORE_MOD_SPC, SPC_RECORDS, 3),
+    TABLE("spc_points", ZL_STORE_MOD_SPC, SPC_POINTS, 2),
+    TABLE("spc_state", ZL_STORE_MOD_SPC, SPC_STATE, 1),
     TABLE("signed_docs", ZL_STORE_MOD_DOCS, SIGNED_DOCS, 1),
     TABLE("event_docs", ZL_STORE_MOD_DOCS, EVENT_DOCS, 2),
     TABLE("corrections", ZL_STORE_MOD_CORRECTION, CORRECTIONS, 1),
