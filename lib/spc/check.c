@@ -285,7 +285,8 @@ int zl_spc_check_push(struct zl_spc_check *c, double x, struct zl_spc_point *pt)
     } else {
         s0 = (t == ZL_SPC_P || t == ZL_SPC_U) ? x / (double)n : x;
     }
-    memset(pt, 0, sizeof *pt);
+    pt->n_fired = 0;
+    pt->flags[0] = pt->flags[1] = 0;
     pt->index = c->n_points;
     pt->stat[0] = s0;
     pt->stat[1] = s1;

@@ -67,22 +67,28 @@ static int records(zl_store *s, const char *stream, const char *kind,
                    int64_t after, size_t limit, zl_store_spc_record_cb cb,
                    void *ctx)
 {
-    static const char SQL[] =
+    /* two statements: "$1 IS NULL OR stream = $1" would scan the table */
+    static const char ONE[] =
         "SELECT stream, kind, seq, leaf, json FROM spc_records"
-        " WHERE ($1::text IS NULL OR stream = $1::text) AND kind = $2::text"
+        " WHERE stream = $1::text AND kind = $2::text"
         " AND seq > $3::bigint ORDER BY stream, seq"
         " LIMIT CASE WHEN $4::bigint > 0 THEN $4::bigint END";
+    static const char ALL[] =
+        "SELECT stream, kind, seq, leaf, json FROM spc_records"
+        " WHERE kind = $1::text AND seq > $2::bigint ORDER BY stream, seq"
+        " LIMIT CASE WHEN $3::bigint > 0 THEN $3::bigint END";
     struct zl_pg_params p;
     PGresult *r;
     int rc = 0;
 
     zl_pg_params_init(&p);
-    zl_pg_text(&p, stream);
+    if (stream)
+        zl_pg_text(&p, stream);
     zl_pg_text(&p, kind);
     zl_pg_int(&p, after);
     zl_pg_int(&p, (int64_t)limit);
     /* the whole result in memory: cb may use the store */
-    if (!(r = zl_pg_run(s, SQL, &p, &rc)))
+    if (!(r = zl_pg_run(s, stream ? ONE : ALL, &p, &rc)))
         return rc;
     for (int i = 0, n = PQntuples(r); i < n && !rc; i++) {
         struct zl_store_spc_record rec;

@@ -81,16 +81,21 @@ static int records(zl_store *s, const char *stream, const char *kind,
                    int64_t after, size_t limit, zl_store_spc_record_cb cb,
                    void *ctx)
 {
-    static const char SQL[] =
+    /* two statements: "?1 IS NULL OR stream = ?1" would scan the table */
+    static const char ONE[] =
         "SELECT stream, kind, seq, leaf, json FROM spc_records"
-        " WHERE (?1 IS NULL OR stream = ?1) AND kind = ?2 AND seq > ?3"
+        " WHERE stream = ?1 AND kind = ?2 AND seq > ?3"
         " ORDER BY stream, seq LIMIT ?4";
+    static const char ALL[] =
+        "SELECT stream, kind, seq, leaf, json FROM spc_records"
+        " WHERE kind = ?2 AND seq > ?3 ORDER BY stream, seq LIMIT ?4";
     sqlite3_stmt *st = NULL;
     struct rec *v = NULL;
     size_t n = 0, cap = 0;
     int rc, x = 0;
 
-    if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), stream ? ONE : ALL, -1, &st,
+                           NULL) != SQLITE_OK)
         return ZL_ESTORE;
     if (stream)
         sqlite3_bind_text(st, 1, stream, -1, SQLITE_STATIC);
