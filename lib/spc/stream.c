@@ -335,12 +335,33 @@ static int def_parse(const char *json, size_t len, struct zl_spc_stream *st)
     st->def.rules =
         (unsigned)json_integer_value(json_object_get(o, "rules_mask"));
     st->created_ms = json_integer_value(json_object_get(o, "created"));
+    /* the limits as logged at creation (exact: JCS numbers round-trip), so
+     * an append does not recompute the chart constants */
     v = json_object_get(o, "limits");
-    (void)v;
-    json_decref(o);
-    if (!rc)
+    if (!rc && json_is_array(v) && json_array_size(v) >= 1 &&
+        json_array_size(v) <= 2) {
+        struct zl_spc_limits *l = &st->lim;
+
+        memset(l, 0, sizeof *l);
+        l->chart = st->def.chart;
+        l->n = st->def.n;
+        l->center = st->def.center;
+        l->sigma = st->def.sigma;
+        l->nsigma = st->def.nsigma;
+        l->n_series = (int)json_array_size(v);
+        for (int k = 0; k < l->n_series; k++) {
+            json_t *e = json_array_get(v, (size_t)k);
+
+            l->cl[k] = json_number_value(json_object_get(e, "cl"));
+            l->lcl[k] = json_number_value(json_object_get(e, "lcl"));
+            l->ucl[k] = json_number_value(json_object_get(e, "ucl"));
+            l->sd[k] = json_number_value(json_object_get(e, "sd"));
+        }
+    } else if (!rc) {
         rc = zl_spc_limits_fixed(st->def.chart, st->def.n, st->def.center,
                                  st->def.sigma, st->def.nsigma, &st->lim, NULL);
+    }
+    json_decref(o);
     return rc ? ZL_EINVAL : 0;
 }
 
@@ -555,12 +576,16 @@ int zl_spc_append(zl_store *s, const char *name, const char *as,
     zl_spc_check_init(&ck, &st.lim, st.def.rules);
     for (size_t i = 0; i < n; i++) {
         const char *raw = m[i].code && *m[i].code ? m[i].code : st.def.code;
-        struct zl_spc_point pt;
-        struct zl_spc_check probe = ck;
         char path[48];
+        double x = m[i].value;
 
         snprintf(path, sizeof path, "measurements[%zu]", i);
-        if (zl_spc_check_push(&probe, m[i].value, &pt) < 0) {
+        /* what zl_spc_check_push refuses, refused before anything is
+         * written */
+        if (!isfinite(x) || (st.lim.chart >= ZL_SPC_P &&
+                             (x < 0 || ((st.lim.chart == ZL_SPC_P ||
+                                         st.lim.chart == ZL_SPC_NP) &&
+                                        x > st.lim.n)))) {
             rc = zl_error_setf(err, ZL_EINVAL, path, NULL, "value %g: %s",
                                m[i].value,
                                st.lim.chart >= ZL_SPC_P
