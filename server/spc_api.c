@@ -463,12 +463,37 @@ struct alarm_list {
     json_t *arr;
 };
 
+/* Where the lot of an alarm leads: its trace both ways, the scope a
+ * recall of it would have, its page on this server. */
+static json_t *lot_links(const char *code)
+{
+    struct zl_buf q;
+    json_t *o = NULL;
+
+    zl_buf_init(&q, 4096);
+    if (!zl_pct_encode(&q, code) && !zl_buf_addc(&q, '\0')) {
+        const char *e = (const char *)q.data;
+
+        o = json_pack("{s:s+,s:s+,s:s+}", "trace_forward",
+                      "/api/trace/forward?id=", e, "trace_back",
+                      "/api/trace/back?id=", e, "recall_scope",
+                      "/api/scope?lot=", e);
+        if (o && !strncmp(code, "https://id.gs1.org/", 19))
+            json_object_set_new(o, "page", json_string(code + 18));
+    }
+    zl_buf_cleanup(&q);
+    return o;
+}
+
 static int collect(void *ctx, const struct zl_spc_alarm *a)
 {
     struct alarm_list *l = ctx;
     json_error_t je;
     json_t *o = json_loadb(a->json, a->len, 0, &je);
+    const char *code = json_string_value(json_object_get(o, "code"));
 
+    if (o && code)
+        json_object_set_new(o, "links", lot_links(code));
     return o && !json_array_append_new(l->arr, o) ? 0 : ZL_ENOMEM;
 }
 

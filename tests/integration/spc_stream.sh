@@ -85,6 +85,8 @@ kill "$SSE" 2>/dev/null; wait "$SSE" 2>/dev/null
 curl -s "${AUTH[@]}" "$U/api/spc/bore" >"$TMP/g.json"
 ok "GET: series, limits, alarms" jq -e '.measurement_count == 8 and (.measurements|length) == 8 and (.limits|length) == 2 and (.alarms|length) >= 2' "$TMP/g.json"
 ok "the alarm links the lot to trace and recall" jq -e '.alarms[0].action_en | test("zhiliang recall open --lot")' "$TMP/g.json"
+ok "the alarm's trace link" jq -e '.alarms[0].links.trace_forward == "/api/trace/forward?id=https%3A%2F%2Fid.gs1.org%2F01%2F09506000134352%2F10%2FLOT7"' "$TMP/g.json"
+is "the trace link answers" "$(status "${AUTH[@]}" "$U$(jq -r '.alarms[0].links.trace_forward' "$TMP/g.json")")" 200
 is "GET alarms" "$(curl -s "${AUTH[@]}" "$U/api/spc/bore/alarms?after=1" | jq '.alarms[0].alarm')" 2
 curl -s "${AUTH[@]}" "$U/spc/bore?lang=en" >"$TMP/page.html"
 ok "stream page: chart" grep -q "<svg" "$TMP/page.html"
