@@ -12,6 +12,7 @@
  * for Phase II (--limits).
  */
 #include "cli_util.h"
+#include "cmd_spc_stream.h"
 #include "commands.h"
 
 #include "zhiliang/spc.h"
@@ -90,7 +91,9 @@ static void usage(FILE *f)
         "explanations), --title TEXT, --json.\n\n"
         "Exit codes: 0 ok (a chart out of control is still 0: see the\n"
         "violations), 1 bad data or a file that cannot be read or written,\n"
-        "2 usage error.\n");
+        "2 usage error.\n\nLive streams (limits fixed, each measurement "
+        "checked as it arrives):\n");
+    cmd_spc_stream_usage(f);
 }
 
 enum {
@@ -1306,6 +1309,9 @@ int cmd_spc(int argc, char **argv)
         return spc_arl(argc - 1, argv + 1);
     if (!strcmp(sub, "constants"))
         return spc_constants(argc - 1, argv + 1);
+    if (!strcmp(sub, "stream") || !strcmp(sub, "append") ||
+        !strcmp(sub, "alarms")) /* live streams: cmd_spc_stream.c */
+        return cmd_spc_live(argc - 1, argv + 1);
     fprintf(stderr, "zhiliang spc: unknown subcommand %s\n", sub);
     usage(stderr);
     return EXIT_USAGE;

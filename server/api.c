@@ -17,6 +17,7 @@
  * anyone else gets 403. Operators' tokens read none of it (403).
  */
 #include "server_int.h"
+#include "spc_server.h"
 
 #include "zhiliang/alloc.h"
 #include "zhiliang/recall.h"
@@ -330,6 +331,11 @@ static void recalls(struct zl_req *r)
 void zl_h_api(struct zl_req *r)
 {
     size_t n = r->n_segs;
+
+    if (n >= 3 && !strcmp(r->segs[1], "spc")) { /* live SPC: spc_api.c */
+        zl_h_spc_api(r);
+        return;
+    }
 
     if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
         zl_reply_header(r, "Allow", "GET, HEAD");

@@ -16,6 +16,7 @@
  * are never served raw (they are templates, not pages).
  */
 #include "portal_int.h"
+#include "spc_server.h"
 
 #include <string.h>
 
@@ -57,6 +58,8 @@ void zl_h_portal(struct zl_req *r)
         zl_reply_redirect(r, 301, "/static/favicon.svg");
     } else if (n == 1 && !strcmp(r->segs[0], "results")) {
         zl_portal_results(r);
+    } else if (n == 2 && !strcmp(r->segs[0], "spc")) {
+        zl_portal_spc(r, r->segs[1]); /* portal_spc.c */
     } else if (n == 1 && !strcmp(r->segs[0], "healthz")) {
         zl_reply(r, 200, "text/plain; charset=utf-8", "ok\n", 3);
     } else {

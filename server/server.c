@@ -40,6 +40,7 @@
  * queries: 1.3 s under six hostile clients on two workers).
  */
 #include "server_int.h"
+#include "spc_server.h"
 
 #include "zhiliang/alloc.h"
 #include "zhiliang/timefmt.h"
@@ -189,8 +190,13 @@ static enum MHD_Result queue(struct zl_req *r)
     char *body = r->resp;
 
     r->resp = NULL;
-    resp = MHD_create_response_from_buffer_with_free_callback(
-        r->resp_len, body ? body : (char *)"", body ? zl_free : NULL);
+    resp = r->stream_resp; /* server-sent events (spc_api.c), else: */
+    r->stream_resp = NULL;
+    if (resp)
+        zl_free(body);
+    else
+        resp = MHD_create_response_from_buffer_with_free_callback(
+            r->resp_len, body ? body : (char *)"", body ? zl_free : NULL);
     if (!resp) {
         zl_free(body);
         return MHD_NO;
@@ -416,6 +422,8 @@ static void req_cleanup(struct zl_req *r)
     zl_buf_cleanup(&r->body);
     zl_free(r->resp);
     zl_free(r->raw_uri);
+    if (r->stream_resp)
+        MHD_destroy_response(r->stream_resp);
     memset(r, 0, sizeof *r);
 }
 
@@ -751,7 +759,8 @@ int zl_server_run(const struct zl_server_opts *o)
         fprintf(stderr, "zhiliang serve: signal %d, shutting down\n", sig);
     {
         MHD_socket lfd = MHD_quiesce_daemon(s->d);
-        qpool_stop(s); /* no suspended connection may outlive this */
+        qpool_stop(s);        /* no suspended connection may outlive this */
+        zl_spc_events_stop(); /* nor an event stream's */
         MHD_stop_daemon(s->d);
         if (lfd != MHD_INVALID_SOCKET)
             close(lfd);

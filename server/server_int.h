@@ -71,6 +71,7 @@ struct zl_req {
     size_t resp_len;
     struct zl_kv headers[16];
     size_t n_headers;
+    struct MHD_Response *stream_resp; /* a streaming answer (spc_api.c) */
 };
 
 struct zl_capture_job;

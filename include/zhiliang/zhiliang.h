@@ -151,6 +151,7 @@ void zl_capture_batch_abort(zl_store *s);
 #include "zhiliang/recall.h"
 #include "zhiliang/sampling.h"
 #include "zhiliang/spc.h"
+#include "zhiliang/spc_stream.h"
 #include "zhiliang/risk.h"
 #include "zhiliang/sign.h"
 #include "zhiliang/switching.h"

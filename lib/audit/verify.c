@@ -28,6 +28,7 @@
 #include "store/store.h"
 #include "store/store_correction.h"
 #include "store/store_receipt.h"
+#include "spc/spc_stream_int.h"
 #include "supervise/sup_int.h"
 #include "util/alloc.h"
 #include "util/codec.h"
@@ -190,6 +191,14 @@ static int recompute(void *ctx, uint8_t leaf_type, const char *key,
         rc = zl_sup_record_canon(a->s, key, &a->canon, len);
         if (!rc)
             a->st.records++;
+        *canon = a->canon;
+        return rc;
+    }
+    if (leaf_type == ZL_LEAF_SPC) { /* SPC streams: lib/spc/stream.c */
+        zl_free(a->canon);
+        a->canon = NULL;
+        rc = zl_spc_record_canon(a->s, key, &a->canon, len);
+        a->st.records += !rc;
         *canon = a->canon;
         return rc;
     }
@@ -382,6 +391,8 @@ int zl_audit_verify(zl_store *s, zl_audit_cb cb, void *ctx,
         rc = audit_registry_keys(s, check_key_logged, &a);
     if (!rc)
         rc = zl_sup_audit_rows(s, sup_report, &a);
+    if (!rc)
+        rc = zl_spc_audit_rows(s, sup_report, &a);
     if (!rc)
         rc = audit_derived_totals(&a);
     if (!rc)

@@ -140,25 +140,32 @@ int zl_spc_rules_parse(const char *s, unsigned *mask)
     return 0;
 }
 
-/* Record that rule fired at point i involving points [first, i]. */
+/* The last violation of each rule on the chart being tested: index + 1
+ * into the violations, 0 for none. */
+struct open_v {
+    size_t idx[12];
+};
+
+/* Record that rule fired at point i involving points [first, i]: extend
+ * the rule's last violation on this chart if it touches, else start one.
+ * (An earlier version searched back through the violations and stopped at
+ * any violation ending 15 points before first, which split a long
+ * violation of one rule when another rule's violation lay in between; the
+ * live checker of check.c found it.) */
 static int fire(struct zl_spc_series *s, unsigned rule, int chart, size_t first,
                 size_t i, struct zl_spc_violation **v, size_t *n_v,
-                size_t *cap_v)
+                size_t *cap_v, struct open_v *ov)
 {
-    s->flags[i] |= (uint16_t)rule;
-    /* extend the last violation of this rule on this chart if it touches */
-    for (size_t j = *n_v; j-- > 0;) {
-        struct zl_spc_violation *p = &(*v)[j];
+    int b = rule_index(rule);
 
-        if (p->chart == chart && p->rule == rule) {
-            if (first <= p->last + 1) {
-                p->last = i;
-                return 0;
-            }
-            break;
+    s->flags[i] |= (uint16_t)rule;
+    if (ov->idx[b]) {
+        struct zl_spc_violation *p = &(*v)[ov->idx[b] - 1];
+
+        if (first <= p->last + 1) {
+            p->last = i;
+            return 0;
         }
-        if (p->last + 15 < first)
-            break; /* older than any window: no merge possible */
     }
     if (*n_v == *cap_v &&
         zl_grow((void **)v, cap_v, *n_v + 1, sizeof **v, 64, NULL))
@@ -168,6 +175,7 @@ static int fire(struct zl_spc_series *s, unsigned rule, int chart, size_t first,
     (*v)[*n_v].first = first;
     (*v)[*n_v].last = i;
     (*n_v)++;
+    ov->idx[b] = *n_v;
     return 0;
 }
 
@@ -180,20 +188,21 @@ static const unsigned char POP5[32] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2,
  * each rule with the first point of its run or window. */
 static int fire_all(struct zl_spc_series *s, unsigned f, int chart, size_t i,
                     const size_t run[12], struct zl_spc_violation **v,
-                    size_t *n_v, size_t *cap_v)
+                    size_t *n_v, size_t *cap_v, struct open_v *ov)
 {
     int rc = 0;
 
     for (unsigned b = 0; b < 12 && !rc; b++)
         if (f & (1u << b))
-            rc = fire(s, 1u << b, chart, i + 1 - run[b], i, v, n_v, cap_v);
+            rc = fire(s, 1u << b, chart, i + 1 - run[b], i, v, n_v, cap_v, ov);
     return rc;
 }
 
 /* The reference pass, one point at a time: any series (NaN points,
  * zones that come and go with a varying sd). */
 static int rules_scalar(struct zl_spc_series *s, unsigned mask, int chart,
-                        struct zl_spc_violation **v, size_t *n_v, size_t *cap_v)
+                        struct zl_spc_violation **v, size_t *n_v, size_t *cap_v,
+                        struct open_v *ov)
 {
     /* runs ending at the current point, counted in points (trend and
      * alternation: in differences) */
@@ -287,7 +296,7 @@ static int rules_scalar(struct zl_spc_series *s, unsigned mask, int chart,
         run[5] = run[10] = 5;
         run[6] = in1;
         run[7] = out1;
-        rc = fire_all(s, f, chart, i, run, v, n_v, cap_v);
+        rc = fire_all(s, f, chart, i, run, v, n_v, cap_v, ov);
     }
     return rc;
 }
@@ -414,7 +423,7 @@ static size_t bits_sse2(const double *x, size_t m, double cl, double lcl,
  * rules_scalar, which rewrites every flag). */
 static int rules_words(struct zl_spc_series *s, unsigned mask, int chart,
                        struct zl_spc_violation **v, size_t *n_v, size_t *cap_v,
-                       int *rc)
+                       struct open_v *ov, int *rc)
 {
     size_t start = 0, carry[NQ] = {0};
     uint64_t prev[NQ] = {0};
@@ -533,7 +542,7 @@ static int rules_words(struct zl_spc_series *s, unsigned mask, int chart,
             run[5] = run[10] = 5;
             run[6] = run_at(q[QIN], j, carry[QIN]);
             run[7] = run_at(q[QOUT], j, carry[QOUT]);
-            *rc = fire_all(s, fl, chart, base + j, run, v, n_v, cap_v);
+            *rc = fire_all(s, fl, chart, base + j, run, v, n_v, cap_v, ov);
         }
         for (int k = 0; k < NQ; k++) {
             if (m < 64)
@@ -549,13 +558,22 @@ static int rules_words(struct zl_spc_series *s, unsigned mask, int chart,
 int zl_spc_rules_apply(struct zl_spc_series *s, unsigned mask, int chart,
                        struct zl_spc_violation **v, size_t *n_v, size_t *cap_v)
 {
+    struct open_v ov, ov0;
+
+    /* violations of this chart already listed may be extended */
+    memset(&ov, 0, sizeof ov);
+    for (size_t j = 0; j < *n_v; j++)
+        if ((*v)[j].chart == chart && rule_index((*v)[j].rule) >= 0)
+            ov.idx[rule_index((*v)[j].rule)] = j + 1;
+    ov0 = ov;
 #if defined(__GNUC__)
     size_t n0 = *n_v;
     int rc;
 
-    if (!rules_words(s, mask, chart, v, n_v, cap_v, &rc))
+    if (!rules_words(s, mask, chart, v, n_v, cap_v, &ov, &rc))
         return rc;
     *n_v = n0; /* a NaN met half-way: start again, one point at a time */
+    ov = ov0;
 #endif
-    return rules_scalar(s, mask, chart, v, n_v, cap_v);
+    return rules_scalar(s, mask, chart, v, n_v, cap_v, &ov);
 }

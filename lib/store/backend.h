@@ -59,6 +59,7 @@ enum zl_store_module_id {
     ZL_STORE_MOD_TIX,
     ZL_STORE_MOD_SUPERVISE,
     ZL_STORE_MOD_LOOKUPS,
+    ZL_STORE_MOD_SPC, /* live SPC streams (spc_backend.h) */
     ZL_STORE_MOD_COUNT
 };
 

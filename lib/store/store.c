@@ -256,6 +256,8 @@ static int migrate_step(zl_store *s, int from)
         return module_schema(s, ZL_STORE_MOD_SUPERVISE);
     case 7: /* 7 -> 8: code lookup counts */
         return module_schema(s, ZL_STORE_MOD_LOOKUPS);
+    case 8: /* 8 -> 9: live SPC streams */
+        return module_schema(s, ZL_STORE_MOD_SPC);
     default: return ZL_EUNSUPPORTED;
     }
 }

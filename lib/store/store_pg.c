@@ -28,6 +28,7 @@
  */
 #include "store/pg_int.h"
 #include "store/ids_pack.h"
+#include "store/spc_backend.h"
 
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -711,5 +712,6 @@ const struct zl_store_backend zl_pg_backend = {
             [ZL_STORE_MOD_AUDIT] = &zl_pg_audit_ops.base,
             [ZL_STORE_MOD_SUPERVISE] = &zl_pg_sup_ops.base,
             [ZL_STORE_MOD_LOOKUPS] = &zl_pg_lookups_ops.base,
+            [ZL_STORE_MOD_SPC] = &zl_pg_spc_ops.base,
         },
 };

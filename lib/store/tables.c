@@ -74,6 +74,15 @@ static const struct zl_store_column SUP_RECORDS[] = {
 
 static const struct zl_store_column CODE_LOOKUPS[] = {
     {"code", T}, {"n", I}, {"first_ms", I}, {"last_ms", I}};
+/* live SPC streams (store_spc.h) */
+static const struct zl_store_column SPC_RECORDS[] = {
+    {"stream", T}, {"kind", T}, {"seq", I}, {"leaf", I}, {"json", T}};
+static const struct zl_store_column SPC_POINTS[] = {
+    {"stream", T}, {"seq", I},  {"t_ms", I}, {"value", D},
+    {"code", T},   {"oper", T}, {"batch", I}};
+static const struct zl_store_column SPC_STATE[] = {
+    {"stream", T},   {"n_values", I},  {"n_points", I},
+    {"n_alarms", I}, {"n_batches", I}, {"state", T}};
 
 static const struct zl_store_column SIGNED_DOCS[] = {
     {"doc_hash", B}, {"party", T}, {"signature", T}, {"doc", B}};
@@ -123,6 +132,9 @@ const struct zl_store_table zl_store_tables[] = {
     TABLE("recall_ids", ZL_STORE_MOD_RECALL, RECALL_IDS, 2),
     TABLE("sup_records", ZL_STORE_MOD_SUPERVISE, SUP_RECORDS, 2),
     TABLE("code_lookups", ZL_STORE_MOD_LOOKUPS, CODE_LOOKUPS, 1),
+    TABLE("spc_records", ZL_STORE_MOD_SPC, SPC_RECORDS, 3),
+    TABLE("spc_points", ZL_STORE_MOD_SPC, SPC_POINTS, 2),
+    TABLE("spc_state", ZL_STORE_MOD_SPC, SPC_STATE, 1),
     TABLE("signed_docs", ZL_STORE_MOD_DOCS, SIGNED_DOCS, 1),
     TABLE("event_docs", ZL_STORE_MOD_DOCS, EVENT_DOCS, 2),
     TABLE("corrections", ZL_STORE_MOD_CORRECTION, CORRECTIONS, 1),

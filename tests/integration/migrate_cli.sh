@@ -52,6 +52,9 @@ python3 tests/fixtures/supervise/gen.py "$T"
 "$ZL" inspect plan --store "$S" --id M1 --category RAW_MILK --region 13 --count 1 >/dev/null
 # a serial's lookup counts, as the server writes them (server/lookups.c)
 q "$S" "insert into code_lookups values('$item', 3, 1772300000000, 1772400000000)"
+# a live SPC stream with an alarm (issue 13)
+"$ZL" spc stream create bore --store "$S" --chart imr --characteristic d --center 10 --sigma 0.1 >/dev/null
+"$ZL" spc append bore 10.01 12.3 --code '(01)09506000134352(10)L1' --store "$S" >/dev/null
 "$ZL" log checkpoint --store "$S" > "$T/cp.src"
 for t in $(q "$S" "select name from sqlite_master where type = 'table'"); do
   [ "$(q "$S" "select count(*) from $t")" -gt 0 ] || fail "table $t of the source is empty"
