@@ -617,6 +617,12 @@ int cmd_risk(int argc, char **argv)
         usage(sub ? stdout : stderr);
         return sub ? EXIT_OK : EXIT_USAGE;
     }
+    if (!strcmp(sub, "report") || !strcmp(sub, "reports") ||
+        !strcmp(sub, "show") || !strcmp(sub, "codes"))
+        return cmd_risk_intake(argc - 1, argv + 1);
+    for (int i = 2; !strcmp(sub, "signals") && i < argc; i++)
+        if (!strcmp(argv[i], "--reports"))
+            return cmd_risk_intake(argc - 1, argv + 1);
     if (!strcmp(sub, "signals"))
         return signals(argc - 1, argv + 1);
     if (!strcmp(sub, "assess"))

@@ -151,6 +151,7 @@ void zl_capture_batch_abort(zl_store *s);
 #include "zhiliang/sampling.h"
 #include "zhiliang/spc.h"
 #include "zhiliang/risk.h"
+#include "zhiliang/risk_intake.h"
 #include "zhiliang/sign.h"
 #include "zhiliang/switching.h"
 #include "zhiliang/timefmt.h"

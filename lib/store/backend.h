@@ -41,6 +41,7 @@
 #include "store/store_party.h"
 #include "store/store_receipt.h"
 #include "store/store_recall.h"
+#include "store/store_risk.h"
 #include "store/store_sup.h"
 #include "store/store_tix.h"
 #include "store/store_trace.h"
@@ -57,6 +58,7 @@ enum zl_store_module_id {
     ZL_STORE_MOD_RECEIPT,
     ZL_STORE_MOD_TIX,
     ZL_STORE_MOD_SUPERVISE,
+    ZL_STORE_MOD_RISK,
     ZL_STORE_MOD_COUNT
 };
 
@@ -280,6 +282,17 @@ struct zl_store_sup_ops {
     int (*last_seq)(zl_store *s, const char *key, long *seq);
     int (*range)(zl_store *s, const char *lo, const char *hi, int64_t before,
                  zl_store_sup_cb cb, void *ctx);
+};
+
+/* Risk reports and their reporters' personal data (store_risk.h). */
+struct zl_store_risk_ops {
+    struct zl_store_module_ops base;
+    int (*put)(zl_store *s, const struct zl_store_risk_report *r,
+               const struct zl_store_risk_pii *pii);
+    int (*get)(zl_store *s, const char *id, zl_store_risk_cb cb, void *ctx);
+    int (*list)(zl_store *s, const char *kind, zl_store_risk_cb cb, void *ctx);
+    int (*pii_get)(zl_store *s, const char *id, zl_store_risk_pii_cb cb,
+                   void *ctx);
 };
 
 struct zl_store_audit_ops {

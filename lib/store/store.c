@@ -254,6 +254,8 @@ static int migrate_step(zl_store *s, int from)
         return rc ? rc : audit_tix_build(s);
     case 6: /* 6 -> 7: supervision records (registries, plans, draws) */
         return module_schema(s, ZL_STORE_MOD_SUPERVISE);
+    case 7: /* 7 -> 8: risk reports and their personal data (issue 14) */
+        return module_schema(s, ZL_STORE_MOD_RISK);
     default: return ZL_EUNSUPPORTED;
     }
 }

@@ -710,5 +710,6 @@ const struct zl_store_backend zl_pg_backend = {
             [ZL_STORE_MOD_RECALL] = &zl_pg_recall_ops.base,
             [ZL_STORE_MOD_AUDIT] = &zl_pg_audit_ops.base,
             [ZL_STORE_MOD_SUPERVISE] = &zl_pg_sup_ops.base,
+            [ZL_STORE_MOD_RISK] = &zl_pg_risk_ops.base,
         },
 };
