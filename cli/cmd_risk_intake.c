@@ -14,6 +14,7 @@
 
 #include "zhiliang/alloc.h"
 #include "zhiliang/buf.h"
+#include "zhiliang/query.h"
 #include "zhiliang/calendar.h"
 #include "zhiliang/recall.h"
 #include "zhiliang/risk.h"
@@ -41,6 +42,7 @@ static void usage(FILE *f)
         "       zhiliang risk codes [LIST]\n"
         "       zhiliang risk signals --reports [--kind KIND] [--by DIM]\n"
         "                  [--period day|week] [--baseline N] [--h H]\n"
+        "                  [--method nbcusum|farrington] [--svg DIR]\n"
         "                  [--cluster N] [--window MINUTES] [--json]\n"
         "(all take --store PATH)\n\n"
         "report: check a report field by field and store it (nothing is "
@@ -68,7 +70,11 @@ static void usage(FILE *f)
         "  the negative binomial CUSUM (baseline: all but the last 7 "
         "periods),\n"
         "  and list complaint clusters: N (default 3) complaints on one lot\n"
-        "  within WINDOW minutes (default 60).\n");
+        "  within WINDOW minutes (default 60). --method farrington uses "
+        "the\n"
+        "  Noufaily setting with one year of history (shorter series are\n"
+        "  skipped); --svg DIR writes each alarming series as "
+        "DIR/DIM-N.svg.\n");
 }
 
 static const char *opt_val(int argc, char **argv, const char *name)
@@ -366,6 +372,11 @@ static int recall_cb(void *ctx, const struct zl_recall_notice *n)
     return 0;
 }
 
+static int lot_cb(void *ctx, const char *dl)
+{
+    return json_array_append_new(ctx, json_string(dl)) ? ZL_ENOMEM : 0;
+}
+
 static int show(int argc, char **argv)
 {
     const char *id = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
@@ -375,7 +386,7 @@ static int show(int argc, char **argv)
     char *rec = NULL, *pii = NULL;
     size_t rl, pl;
     zl_store *s = NULL;
-    json_t *o = NULL, *recalls = json_array(), *prod;
+    json_t *o = NULL, *recalls = json_array(), *lots = json_array(), *prod;
     int rc = EXIT_FAIL, x, kr = 0;
 
     if (!id) {
@@ -419,11 +430,15 @@ static int show(int argc, char **argv)
     if (json_object_get(prod, "gs1"))
         zl_recall_status_for(s, json_string_value(json_object_get(prod, "gs1")),
                              recall_cb, recalls);
+    if (json_object_get(prod, "lot"))
+        zl_query_lots_by_batch(
+            s, json_string_value(json_object_get(prod, "lot")), lot_cb, lots);
     if (has_flag(argc, argv, "--json")) {
         json_t *r = json_object();
 
         json_object_set(r, "report", o);
         json_object_set(r, "recalls", recalls);
+        json_object_set(r, "lots", lots);
         if (pii)
             json_object_set_new(r, "personal", json_loadb(pii, pl, 0, NULL));
         rc = cli_print_json(r, 0);
@@ -434,6 +449,9 @@ static int show(int argc, char **argv)
         const char *dl = json_string_value(json_object_get(prod, "gs1"));
 
         printf("product: %s\n  trace: zhiliang trace %s\n", dl, dl);
+        for (size_t i = 0; i < json_array_size(lots); i++)
+            printf("  stored lot with this batch code: %s\n",
+                   json_string_value(json_array_get(lots, i)));
         if (!json_array_size(recalls))
             printf("  recall: none open\n");
         for (size_t i = 0; i < json_array_size(recalls); i++) {
@@ -456,6 +474,7 @@ out:
     }
     json_decref(o);
     json_decref(recalls);
+    json_decref(lots);
     zl_free(rec);
     zl_close(s);
     return rc;
@@ -531,7 +550,9 @@ static int signals_reports(int argc, char **argv)
                *bl = opt_val(argc, argv, "--baseline"),
                *hs = opt_val(argc, argv, "--h"),
                *cn = opt_val(argc, argv, "--cluster"),
-               *win = opt_val(argc, argv, "--window");
+               *win = opt_val(argc, argv, "--window"),
+               *method = opt_val(argc, argv, "--method"),
+               *svgdir = opt_val(argc, argv, "--svg");
     struct zl_risk_series_set set = {0};
     struct zl_error err = {0};
     struct cl_ctx cl;
@@ -549,7 +570,8 @@ static int signals_reports(int argc, char **argv)
         (by && zl_risk_dim_parse(by, &dim)) ||
         (period && strcmp(period, "day") && strcmp(period, "week")) ||
         (bl && baseline < 2) || (cn && min_count < 2) || !(h > 0) ||
-        !(window > 0)) {
+        !(window > 0) ||
+        (method && strcmp(method, "nbcusum") && strcmp(method, "farrington"))) {
         usage(stderr);
         json_decref(sig);
         return EXIT_USAGE;
@@ -568,20 +590,49 @@ static int signals_reports(int argc, char **argv)
     for (size_t i = 0; i < set.n; i++) {
         struct zl_risk_series *sr = &set.s[i];
         struct zl_risk_nbcusum_opts no;
+        struct zl_risk_farrington_opts fo;
         struct zl_risk_signals out = {0};
         size_t n = set.n_periods, b;
+        int far = method && !strcmp(method, "farrington");
 
         b = baseline ? (size_t)baseline : n > 14 ? n - 7 : 0;
-        if (!b || b >= n) {
+        if (far) {
+            /* one year back (b = 1): series shorter than that are
+             * skipped by the detector itself */
+            zl_risk_farrington_defaults(&fo, pd == 7 ? 52 : 365, 1);
+            fo.b = 1;
+            if (zl_risk_farrington(sr->y, n, &fo, &out, NULL)) {
+                skipped++;
+                continue;
+            }
+        } else if (!b || b >= n) {
             skipped++;
             continue;
+        } else {
+            zl_risk_nbcusum_defaults(&no);
+            no.baseline = b;
+            no.h = h;
+            if (zl_risk_nbcusum(sr->y, n, &no, &out, NULL)) {
+                skipped++;
+                continue;
+            }
         }
-        zl_risk_nbcusum_defaults(&no);
-        no.baseline = b;
-        no.h = h;
-        if (zl_risk_nbcusum(sr->y, n, &no, &out, NULL)) {
-            skipped++;
-            continue;
+        if (svgdir && out.n_alarms) {
+            struct zl_buf svg;
+            char path[1024], title[200];
+            FILE *fp;
+
+            snprintf(path, sizeof path, "%s/%s-%zu.svg", svgdir,
+                     zl_risk_dim_name(dim), i + 1);
+            snprintf(title, sizeof title, "%s %s", zl_risk_dim_name(dim),
+                     sr->key);
+            zl_buf_init(&svg, (size_t)64 << 20);
+            if (!zl_risk_svg(&svg, sr->y, n, &out, title) &&
+                (fp = fopen(path, "wb"))) {
+                fwrite(svg.data, 1, svg.len, fp);
+                fclose(fp);
+            }
+            zl_buf_cleanup(&svg);
         }
         for (size_t j = 0; j < out.n; j++) {
             struct zl_risk_point *p = &out.pts[j];
@@ -592,7 +643,8 @@ static int signals_reports(int argc, char **argv)
                 continue;
             zl_day_format(set.first_day + (int32_t)(p->t * (size_t)pd), d);
             o = json_object();
-            json_object_set_new(o, "type", json_string("nbcusum"));
+            json_object_set_new(o, "type",
+                                json_string(far ? "farrington" : "nbcusum"));
             json_object_set_new(o, "by", json_string(zl_risk_dim_name(dim)));
             json_object_set_new(o, "key", json_string(sr->key));
             json_object_set_new(o, "period", json_string(d));

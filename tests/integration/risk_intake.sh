@@ -112,6 +112,26 @@ s=json.loads(sys.argv[1])["signals"]
 c=[x for x in s if x["type"]=="cluster" and x["lot"]=="09506000134352/K9"]
 sys.exit(0 if c and c[0]["observed"]==3 and len(c[0]["reports"])==3 else 1)' "$sig"
 
+# a lot with one complaint every other day of November, then 8 on 4 Dec:
+# the CUSUM over stored reports alarms on 4 Dec with the naive count 8
+for d in 01 03 05 07 09 11 13 15 17 19 21 23 25 27; do
+  echo "{\"occurred\":\"2026-11-$d\",\"description\":\"x\",\"gs1\":\"(01)09506000134352(10)Q7\"}" >"$TMP/q.json"
+  "$EXE" risk report complaint --json "$TMP/q.json" "${S[@]}" >/dev/null
+done
+echo '{"occurred":"2026-12-04","description":"x","gs1":"(01)09506000134352(10)Q7"}' >"$TMP/q.json"
+for i in 1 2 3 4 5 6 7 8; do "$EXE" risk report complaint --json "$TMP/q.json" "${S[@]}" >/dev/null; done
+sig=$("$EXE" risk signals --reports --by lot --cluster 99 --json "${S[@]}")
+ok "signals: CUSUM alarm on the spike, observed 8, with its lot" python3 -c '
+import json,sys
+s=json.loads(sys.argv[1])["signals"]
+q=[x for x in s if x["type"]=="nbcusum" and x["key"]=="09506000134352/Q7"]
+ok=q and q[0]["period"]=="2026-12-04" and q[0]["observed"]==8 and q[0]["expected"]<1 and q[0]["lots"]==["09506000134352/Q7"]
+before=[x for x in q if x["period"]<"2026-12-04"]
+sys.exit(0 if ok and not before else 1)' "$sig"
+mkdir -p "$TMP/svg"
+"$EXE" risk signals --reports --by lot --svg "$TMP/svg" "${S[@]}" >/dev/null
+ok "signals: the alarming series as SVG" bash -c "grep -lq '<svg' '$TMP'/svg/lot-*.svg"
+
 # ---- the personal data is nowhere public ------------------------------------
 {
   for p in / /complain /complaints "/complaints?lang=en" /recalls /results /log \
