@@ -20,7 +20,8 @@
  * from a start day with no window, are the same).
  *
  * Default deadline: 2 working days from discovery. Source: 广东省消费品
- * 召回管理办法 (粤府令第308号, 2023), as reported by 南方+ (URL below):
+ * 召回管理办法 (粤府令第308号, 2023), as reported by 南方+ (URL_GD; the
+ * quotation is the report's wording, the article itself was not read):
  * a producer or other operator who finds that a consumer product it made
  * or sold has caused or may cause death, serious injury or major property
  * loss reports within 2 working days of discovery. The national 消费品召回
@@ -54,7 +55,7 @@
 
 const unsigned char *rk_injury_table(const char *name, size_t *len);
 
-#define URL_GD "http://m.bbjpxb.cn/zzzq/zxzc/content/post_4311502.html"
+#define URL_GD "http://www.bbjpxb.cn/zzzq/zcjd/content/post_4323330.html"
 
 void zl_risk_incident_rule_default(struct zl_clock_rule *r)
 {

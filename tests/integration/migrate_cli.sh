@@ -50,6 +50,10 @@ python3 tests/fixtures/supervise/gen.py "$T"
 "$ZL" registry import --store "$S" enterprise "$T/enterprises.csv" >/dev/null
 "$ZL" registry import --store "$S" inspector "$T/inspectors.json" >/dev/null
 "$ZL" inspect plan --store "$S" --id M1 --category RAW_MILK --region 13 --count 1 >/dev/null
+# a risk report with sealed personal data (issue 14)
+openssl rand -hex 32 > "$T/pii.key"
+echo '{"occurred":"2026-05-01","description":"x","personal":{"phone":"13800138000"}}' > "$T/c.json"
+"$ZL" risk report complaint --store "$S" --pii-key "$T/pii.key" --json "$T/c.json" >/dev/null
 "$ZL" log checkpoint --store "$S" > "$T/cp.src"
 for t in $(q "$S" "select name from sqlite_master where type = 'table'"); do
   [ "$(q "$S" "select count(*) from $t")" -gt 0 ] || fail "table $t of the source is empty"
@@ -90,7 +94,7 @@ set -e
 [ "$rc" = 2 ] || fail "migrate without --to: exit $rc, want 2"
 A=$T/a.db
 "$ZL" migrate --from "$S" --to "$A" --json > "$T/a.json"
-jq -e '.resumed == false and .rows > 1000 and .tables == 26' "$T/a.json" >/dev/null || fail "summary: $(cat "$T/a.json")"
+jq -e '.resumed == false and .rows > 1000 and .tables == 28' "$T/a.json" >/dev/null || fail "summary: $(cat "$T/a.json")"
 [ "$(jq .logSize "$T/a.json")" = "$(sed -n 2p "$T/cp.src")" ] || fail "logSize is not the checkpoint's size"
 "$ZL" verify --store "$A" >/dev/null || fail "the copy does not verify"
 answers "$A" | cmp -s - "$T/answers.src" || fail "the SQLite copy answers differently"
