@@ -88,6 +88,12 @@ int zl_risk_submit(zl_store *s, enum zl_risk_kind k, const char *json,
                    char id[ZL_RISK_ID_MAX], zl_risk_error_cb cb, void *ctx,
                    struct zl_error *err);
 
+/* The checks of zl_risk_submit alone: 0 when the report would be
+ * accepted, else ZL_EINVAL with every error to cb; touches no store. */
+int zl_risk_check(enum zl_risk_kind k, const char *json, size_t len,
+                  const struct zl_risk_intake_opts *o, zl_risk_error_cb cb,
+                  void *ctx, struct zl_error *err);
+
 /* The public record of report id: *json new (zl_free). 0, ZL_ENOTFOUND. */
 int zl_risk_report_get(zl_store *s, const char *id, char **json, size_t *len);
 

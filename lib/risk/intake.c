@@ -651,22 +651,90 @@ static void hex(const uint8_t *b, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-int zl_risk_submit(zl_store *s, enum zl_risk_kind k, const char *json,
-                   size_t len, const struct zl_risk_intake_opts *o,
-                   char id[ZL_RISK_ID_MAX], zl_risk_error_cb cb, void *ctx,
-                   struct zl_error *err)
+/* Check the report into x (x->rec holds the checked fields after): 0, or
+ * ZL_EINVAL (or the callback's value) with every error reported. */
+static int validate(struct intake *x, enum zl_risk_kind k, const char *json,
+                    size_t len, const struct zl_risk_intake_opts *o,
+                    int64_t now_ms)
 {
     static const char *const COMMON[] = {
         "occurred",   "region",      "category", "enterprise", "gs1",
         "product",    "description", "personal", "hospital",   "injury",
         "discovered", "deaths",      "injured",  NULL};
+    json_error_t je;
+
+    x->today = (int32_t)(now_ms / 86400000);
+    if ((unsigned)k > ZL_RISK_INCIDENT)
+        return zl_error_set(x->c.err, ZL_EINVAL, "kind", "unknown report kind",
+                            NULL, 0);
+    x->in = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+    if (!x->in || !json_is_object(x->in)) {
+        char why[240];
+
+        snprintf(why, sizeof why, "must be one JSON object (%s)",
+                 x->in ? "not an object" : je.text);
+        bad(&x->c, "$", "", 0, why);
+        return x->c.cb_rc ? x->c.cb_rc : ZL_EINVAL;
+    }
+    x->rec = json_object();
+    only_known(&x->c, x->in, "", COMMON);
+    if (k != ZL_RISK_INJURY) {
+        if (json_object_get(x->in, "injury"))
+            bad(&x->c, "injury", "", 0, "belongs to injury reports only");
+        if (json_object_get(x->in, "hospital"))
+            bad(&x->c, "hospital", "", 0, "belongs to injury reports only");
+    }
+    if (k != ZL_RISK_INCIDENT) {
+        static const char *const INC[] = {"discovered", "deaths", "injured"};
+
+        for (int i = 0; i < 3; i++)
+            if (json_object_get(x->in, INC[i]))
+                bad(&x->c, INC[i], "", 0, "belongs to incident reports only");
+    }
+    common_fields(x, k);
+    if (k == ZL_RISK_INJURY)
+        injury_fields(x);
+    if (k == ZL_RISK_INCIDENT)
+        incident_fields(x, o, now_ms);
+    if (x->pii && !(o && o->key))
+        bad(&x->c, "personal", "", 0,
+            "cannot be stored: the server has no personal-data key "
+            "(--pii-key or ZHILIANG_PII_KEY)");
+    if (x->c.n)
+        return x->c.cb_rc ? x->c.cb_rc : ZL_EINVAL;
+    return 0;
+}
+
+int zl_risk_check(enum zl_risk_kind k, const char *json, size_t len,
+                  const struct zl_risk_intake_opts *o, zl_risk_error_cb cb,
+                  void *ctx, struct zl_error *err)
+{
+    struct intake x;
+    int rc;
+
+    memset(&x, 0, sizeof x);
+    x.c.cb = cb;
+    x.c.ctx = ctx;
+    x.c.err = err;
+    rc = validate(&x, k, json, len, o,
+                  o && o->now_ms ? o->now_ms : zl_time_now_ms());
+    json_decref(x.in);
+    json_decref(x.rec);
+    json_decref(x.pii);
+    return rc;
+}
+
+int zl_risk_submit(zl_store *s, enum zl_risk_kind k, const char *json,
+                   size_t len, const struct zl_risk_intake_opts *o,
+                   char id[ZL_RISK_ID_MAX], zl_risk_error_cb cb, void *ctx,
+                   struct zl_error *err)
+{
     struct intake x;
     struct zl_buf rec, pcanon;
     struct zl_store_risk_report row = {0};
     struct zl_store_risk_pii prow = {0};
     uint8_t salt[PII_SALT_LEN], nonce[PII_NONCE_LEN], commit[32], *blob = NULL;
     char lkey[ZL_RISK_ID_MAX + 8], when[32], chex[65];
-    json_error_t je;
     int64_t now_ms = o && o->now_ms ? o->now_ms : zl_time_now_ms();
     uint64_t idx = 0;
     int rc = 0, own = 0;
@@ -675,51 +743,11 @@ int zl_risk_submit(zl_store *s, enum zl_risk_kind k, const char *json,
     x.c.cb = cb;
     x.c.ctx = ctx;
     x.c.err = err;
-    x.today = (int32_t)(now_ms / 86400000);
     id[0] = '\0';
     zl_buf_init(&rec, RECORD_MAX);
     zl_buf_init(&pcanon, RECORD_MAX);
-    if ((unsigned)k > ZL_RISK_INCIDENT)
-        return zl_error_set(err, ZL_EINVAL, "kind", "unknown report kind", NULL,
-                            0);
-    x.in = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
-    if (!x.in || !json_is_object(x.in)) {
-        char why[240];
-
-        snprintf(why, sizeof why, "must be one JSON object (%s)",
-                 x.in ? "not an object" : je.text);
-        bad(&x.c, "$", "", 0, why);
-        rc = ZL_EINVAL;
+    if ((rc = validate(&x, k, json, len, o, now_ms)))
         goto out;
-    }
-    x.rec = json_object();
-    only_known(&x.c, x.in, "", COMMON);
-    if (k != ZL_RISK_INJURY) {
-        if (json_object_get(x.in, "injury"))
-            bad(&x.c, "injury", "", 0, "belongs to injury reports only");
-        if (json_object_get(x.in, "hospital"))
-            bad(&x.c, "hospital", "", 0, "belongs to injury reports only");
-    }
-    if (k != ZL_RISK_INCIDENT) {
-        static const char *const INC[] = {"discovered", "deaths", "injured"};
-
-        for (int i = 0; i < 3; i++)
-            if (json_object_get(x.in, INC[i]))
-                bad(&x.c, INC[i], "", 0, "belongs to incident reports only");
-    }
-    common_fields(&x, k);
-    if (k == ZL_RISK_INJURY)
-        injury_fields(&x);
-    if (k == ZL_RISK_INCIDENT)
-        incident_fields(&x, o, now_ms);
-    if (x.pii && !(o && o->key))
-        bad(&x.c, "personal", "", 0,
-            "cannot be stored: the server has no personal-data key "
-            "(--pii-key or ZHILIANG_PII_KEY)");
-    if (x.c.n) {
-        rc = x.c.cb_rc ? x.c.cb_rc : ZL_EINVAL;
-        goto out;
-    }
     if ((rc = make_id(k, now_ms, id)))
         goto out;
     zl_time_format_utc(now_ms, when);

@@ -143,6 +143,26 @@ static void test_bad_input_stores_nothing(void **state)
     assert_int_equal(n_reports(f->s), 0);
     assert_int_equal(zl_log_size(f->s, &size1), 0);
     assert_true(size0 == size1);
+    /* the checks alone give the same errors and touch no store */
+    {
+        struct errs e2 = {0};
+        struct zl_risk_intake_opts o = {0};
+        const char *j = "{\"occurred\":\"2026-02-30\",\"region\":\"1101\","
+                        "\"gs1\":\"(01)09506000134353\",\"descripton\":"
+                        "\"x\",\"personal\":{\"phone\":\"call me\","
+                        "\"id_number\":\"11010519491231002Y\"}}";
+
+        o.key = KEY;
+        o.now_ms = at(2026, 12, 6, 9, 0);
+        assert_int_equal(zl_risk_check(ZL_RISK_COMPLAINT, j, strlen(j), &o,
+                                       err_cb, &e2, NULL),
+                         ZL_EINVAL);
+        assert_int_equal(e2.n, e.n);
+        j = "{\"occurred\":\"2026-12-01\",\"description\":\"x\"}";
+        assert_int_equal(zl_risk_check(ZL_RISK_COMPLAINT, j, strlen(j), &o,
+                                       err_cb, &e2, NULL),
+                         0);
+    }
 
     /* a future date, not JSON, and personal data without a key */
     memset(&e, 0, sizeof e);
