@@ -34,6 +34,9 @@ static void usage(FILE *f)
         "usage: zhiliang risk signals SERIES.csv [options]\n"
         "       zhiliang risk assess SCENARIO.json [--json]\n"
         "       zhiliang risk assess --severity S --probability P [--json]\n"
+        "       zhiliang risk report complaint|injury|incident --json FILE\n"
+        "       zhiliang risk reports | show ID | codes | signals --reports\n"
+        "         (risk reports: see `zhiliang risk report --help`)\n"
         "\n"
         "signals: judge each period of a count series (one row a period,\n"
         "oldest first) against its history and list the alarms with their\n"
@@ -617,6 +620,12 @@ int cmd_risk(int argc, char **argv)
         usage(sub ? stdout : stderr);
         return sub ? EXIT_OK : EXIT_USAGE;
     }
+    if (!strcmp(sub, "report") || !strcmp(sub, "reports") ||
+        !strcmp(sub, "show") || !strcmp(sub, "codes"))
+        return cmd_risk_intake(argc - 1, argv + 1);
+    for (int i = 2; !strcmp(sub, "signals") && i < argc; i++)
+        if (!strcmp(argv[i], "--reports"))
+            return cmd_risk_intake(argc - 1, argv + 1);
     if (!strcmp(sub, "signals"))
         return signals(argc - 1, argv + 1);
     if (!strcmp(sub, "assess"))

@@ -35,6 +35,7 @@ int cmd_supervise(int argc, char **argv);
 int cmd_credit(int argc, char **argv);
 int cmd_spc(int argc, char **argv);
 int cmd_risk(int argc, char **argv);
+int cmd_risk_intake(int argc, char **argv); /* report, reports, show */
 int cmd_convert(int argc, char **argv);
 
 #endif

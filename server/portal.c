@@ -25,6 +25,11 @@ void zl_h_portal(struct zl_req *r)
     const char *m = r->method;
     size_t n = r->n_segs;
 
+    if (n == 1 && (!strcmp(r->segs[0], "complain") ||
+                   !strcmp(r->segs[0], "complaints"))) {
+        zl_portal_complain(r); /* portal_complain.c: GET and POST */
+        return;
+    }
     if (strcmp(m, "GET") && strcmp(m, "HEAD")) {
         zl_reply_header(r, "Allow", "GET, HEAD");
         zl_reply_problem(r, 405, NULL, "Method Not Allowed", NULL);

@@ -168,7 +168,10 @@ static void dispatch(struct zl_req *r)
     }
     lang = zl_req_param(r, "lang");
     r->lang_en = lang && strcmp(lang, "en") == 0;
-    if (r->n_segs > 0 && strcmp(r->segs[0], "api") == 0)
+    if (r->n_segs > 1 && !strcmp(r->segs[0], "api") &&
+        !strcmp(r->segs[1], "risk"))
+        zl_h_risk_api(r); /* risk_api.c (issue 14) */
+    else if (r->n_segs > 0 && strcmp(r->segs[0], "api") == 0)
         zl_h_api(r);
     else if (zl_is_log_path(r))
         zl_h_log(r);

@@ -153,6 +153,7 @@ void zl_capture_batch_abort(zl_store *s);
 #include "zhiliang/spc.h"
 #include "zhiliang/spc_stream.h"
 #include "zhiliang/risk.h"
+#include "zhiliang/risk_intake.h"
 #include "zhiliang/sign.h"
 #include "zhiliang/switching.h"
 #include "zhiliang/timefmt.h"

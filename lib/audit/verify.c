@@ -35,6 +35,7 @@
 #include "util/timefmt.h"
 #include "zhiliang/log.h"
 #include "zhiliang/recall.h"
+#include "zhiliang/risk_intake.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -199,6 +200,15 @@ static int recompute(void *ctx, uint8_t leaf_type, const char *key,
         a->canon = NULL;
         rc = zl_spc_record_canon(a->s, key, &a->canon, len);
         a->st.records += !rc;
+        *canon = a->canon;
+        return rc;
+    }
+    if (leaf_type == ZL_LEAF_COMPLAINT) { /* risk reports (issue 14) */
+        zl_free(a->canon);
+        a->canon = NULL;
+        rc = zl_risk_record_canon(a->s, key, &a->canon, len);
+        if (!rc)
+            a->st.records++;
         *canon = a->canon;
         return rc;
     }
@@ -393,6 +403,8 @@ int zl_audit_verify(zl_store *s, zl_audit_cb cb, void *ctx,
         rc = zl_sup_audit_rows(s, sup_report, &a);
     if (!rc)
         rc = zl_spc_audit_rows(s, sup_report, &a);
+    if (!rc)
+        rc = zl_risk_audit_rows(s, sup_report, &a);
     if (!rc)
         rc = audit_derived_totals(&a);
     if (!rc)

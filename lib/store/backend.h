@@ -41,6 +41,7 @@
 #include "store/store_party.h"
 #include "store/store_receipt.h"
 #include "store/store_recall.h"
+#include "store/store_risk.h"
 #include "store/store_sup.h"
 #include "store/store_lookups.h"
 #include "store/store_tix.h"
@@ -60,6 +61,7 @@ enum zl_store_module_id {
     ZL_STORE_MOD_SUPERVISE,
     ZL_STORE_MOD_LOOKUPS,
     ZL_STORE_MOD_SPC, /* live SPC streams (spc_backend.h) */
+    ZL_STORE_MOD_RISK,
     ZL_STORE_MOD_COUNT
 };
 
@@ -290,6 +292,17 @@ struct zl_store_lookups_ops {
     struct zl_store_module_ops base;
     int (*add)(zl_store *s, const char *code, const struct zl_lookup_count *c);
     int (*get)(zl_store *s, const char *code, struct zl_lookup_count *c);
+};
+
+/* Risk reports and their reporters' personal data (store_risk.h). */
+struct zl_store_risk_ops {
+    struct zl_store_module_ops base;
+    int (*put)(zl_store *s, const struct zl_store_risk_report *r,
+               const struct zl_store_risk_pii *pii);
+    int (*get)(zl_store *s, const char *id, zl_store_risk_cb cb, void *ctx);
+    int (*list)(zl_store *s, const char *kind, zl_store_risk_cb cb, void *ctx);
+    int (*pii_get)(zl_store *s, const char *id, zl_store_risk_pii_cb cb,
+                   void *ctx);
 };
 
 struct zl_store_audit_ops {

@@ -242,6 +242,7 @@ extern const struct zl_store_receipt_ops zl_pg_receipt_ops;
 extern const struct zl_store_tix_ops zl_pg_tix_ops;
 extern const struct zl_store_sup_ops zl_pg_sup_ops;
 extern const struct zl_store_lookups_ops zl_pg_lookups_ops;
+extern const struct zl_store_risk_ops zl_pg_risk_ops;
 
 /* Rewrite a stored event's row and derived rows in place (reindex). */
 int zl_pg_event_replace(zl_store *s, const struct zl_event *ev,

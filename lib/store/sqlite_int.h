@@ -84,6 +84,7 @@ extern const struct zl_store_receipt_ops zl_sqlite_receipt_ops;
 extern const struct zl_store_tix_ops zl_sqlite_tix_ops;
 extern const struct zl_store_sup_ops zl_sqlite_sup_ops;
 extern const struct zl_store_lookups_ops zl_sqlite_lookups_ops;
+extern const struct zl_store_risk_ops zl_sqlite_risk_ops;
 
 /* Rewrite a stored event's row and derived rows in place (reindex). */
 int zl_sqlite_event_replace(zl_store *s, const struct zl_event *ev,

@@ -258,6 +258,8 @@ static int migrate_step(zl_store *s, int from)
         return module_schema(s, ZL_STORE_MOD_LOOKUPS);
     case 8: /* 8 -> 9: live SPC streams */
         return module_schema(s, ZL_STORE_MOD_SPC);
+    case 9: /* 9 -> 10: risk reports and their personal data (issue 14) */
+        return module_schema(s, ZL_STORE_MOD_RISK);
     default: return ZL_EUNSUPPORTED;
     }
 }

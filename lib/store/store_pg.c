@@ -713,5 +713,6 @@ const struct zl_store_backend zl_pg_backend = {
             [ZL_STORE_MOD_SUPERVISE] = &zl_pg_sup_ops.base,
             [ZL_STORE_MOD_LOOKUPS] = &zl_pg_lookups_ops.base,
             [ZL_STORE_MOD_SPC] = &zl_pg_spc_ops.base,
+            [ZL_STORE_MOD_RISK] = &zl_pg_risk_ops.base,
         },
 };

@@ -83,6 +83,12 @@ static const struct zl_store_column SPC_POINTS[] = {
 static const struct zl_store_column SPC_STATE[] = {
     {"stream", T},   {"n_values", I},  {"n_points", I},
     {"n_alarms", I}, {"n_batches", I}, {"state", T}};
+static const struct zl_store_column RISK_REPORTS[] = {
+    {"id", T},       {"kind", T},   {"received_ms", I}, {"leaf", I},
+    {"day", T},      {"gtin", T},   {"lot", T},         {"enterprise", T},
+    {"category", T}, {"region", T}, {"json", T}};
+static const struct zl_store_column RISK_PII[] = {
+    {"id", T}, {"salt", B}, {"nonce", B}, {"blob", B}};
 
 static const struct zl_store_column SIGNED_DOCS[] = {
     {"doc_hash", B}, {"party", T}, {"signature", T}, {"doc", B}};
@@ -135,6 +141,8 @@ const struct zl_store_table zl_store_tables[] = {
     TABLE("spc_records", ZL_STORE_MOD_SPC, SPC_RECORDS, 3),
     TABLE("spc_points", ZL_STORE_MOD_SPC, SPC_POINTS, 2),
     TABLE("spc_state", ZL_STORE_MOD_SPC, SPC_STATE, 1),
+    TABLE("risk_reports", ZL_STORE_MOD_RISK, RISK_REPORTS, 1),
+    TABLE("risk_pii", ZL_STORE_MOD_RISK, RISK_PII, 1),
     TABLE("signed_docs", ZL_STORE_MOD_DOCS, SIGNED_DOCS, 1),
     TABLE("event_docs", ZL_STORE_MOD_DOCS, EVENT_DOCS, 2),
     TABLE("corrections", ZL_STORE_MOD_CORRECTION, CORRECTIONS, 1),

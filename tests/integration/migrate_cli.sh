@@ -55,6 +55,10 @@ q "$S" "insert into code_lookups values('$item', 3, 1772300000000, 1772400000000
 # a live SPC stream with an alarm (issue 13)
 "$ZL" spc stream create bore --store "$S" --chart imr --characteristic d --center 10 --sigma 0.1 >/dev/null
 "$ZL" spc append bore 10.01 12.3 --code '(01)09506000134352(10)L1' --store "$S" >/dev/null
+# a risk report with sealed personal data (issue 14)
+openssl rand -hex 32 > "$T/pii.key"
+echo '{"occurred":"2026-05-01","description":"x","personal":{"phone":"13800138000"}}' > "$T/c.json"
+"$ZL" risk report complaint --store "$S" --pii-key "$T/pii.key" --json "$T/c.json" >/dev/null
 "$ZL" log checkpoint --store "$S" > "$T/cp.src"
 for t in $(q "$S" "select name from sqlite_master where type = 'table'"); do
   [ "$(q "$S" "select count(*) from $t")" -gt 0 ] || fail "table $t of the source is empty"

@@ -1,0 +1,39 @@
+/*
+ * intake_int.h - what the intake files of lib/risk (intake.c, pii.c,
+ * counts.c) share and nobody else sees.
+ */
+#ifndef ZL_RISK_INTAKE_INT_H
+#define ZL_RISK_INTAKE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PII_SALT_LEN  16
+#define PII_NONCE_LEN 12
+#define PII_TAG_LEN   16
+
+/* Encrypt canon[0..len) for report id under key (AES-256-GCM, id as
+ * associated data, a fresh random nonce and salt): blob receives len +
+ * PII_TAG_LEN bytes (ciphertext then tag), commit the salted commitment
+ * SHA-256(salt || canon). Returns 0, ZL_ENOMEM or ZL_EVERIFY (the
+ * library refused). */
+int rk_pii_seal(const uint8_t key[32], const char *id, const char *canon,
+                size_t len, uint8_t salt[PII_SALT_LEN],
+                uint8_t nonce[PII_NONCE_LEN], uint8_t *blob,
+                uint8_t commit[32]);
+
+/* Decrypt blob[0..blob_len) into out (blob_len - PII_TAG_LEN bytes):
+ * 0, or ZL_EVERIFY when the key, id, nonce or bytes are not the ones
+ * sealed. */
+int rk_pii_open(const uint8_t key[32], const char *id, const uint8_t *nonce,
+                size_t nonce_len, const uint8_t *blob, size_t blob_len,
+                uint8_t *out);
+
+/* SHA-256(salt || data) into out. 0 or ZL_ENOMEM. */
+int rk_pii_commit(const uint8_t *salt, size_t salt_len, const void *data,
+                  size_t len, uint8_t out[32]);
+
+/* n random bytes: 0 or ZL_EVERIFY. */
+int rk_random(uint8_t *out, size_t n);
+
+#endif

@@ -1,0 +1,179 @@
+/*
+ * pg_risk.c - store_risk.h on PostgreSQL, the twin of sqlite_risk.c;
+ * conventions in pg_int.h.
+ *
+ * id is text COLLATE "C" so the ORDER BY (received_ms, id) is bytewise as
+ * on SQLite. A report put twice is ZL_EEXIST through ON CONFLICT DO
+ * NOTHING and the affected-row count (a failed statement would abort the
+ * caller's transaction). Listings stream (zl_pg_stream).
+ */
+#include "store/pg_int.h"
+
+#include <string.h>
+
+static const char SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS risk_reports("
+    " id text COLLATE \"C\" PRIMARY KEY, kind text NOT NULL,"
+    " received_ms bigint NOT NULL, leaf bigint NOT NULL, day text NOT NULL,"
+    " gtin text NOT NULL, lot text NOT NULL, enterprise text NOT NULL,"
+    " category text NOT NULL, region text NOT NULL, json text NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS risk_reports_received"
+    " ON risk_reports(received_ms, id);"
+    "CREATE TABLE IF NOT EXISTS risk_pii("
+    " id text COLLATE \"C\" PRIMARY KEY, salt bytea NOT NULL,"
+    " nonce bytea NOT NULL, blob bytea NOT NULL);";
+
+static int risk_schema(zl_store *s)
+{
+    return zl_pg_exec(s, SCHEMA);
+}
+
+static const char *col(const PGresult *r, int row, int c)
+{
+    const char *v = zl_pg_str(r, row, c);
+
+    return v ? v : "";
+}
+
+static int put(zl_store *s, const struct zl_store_risk_report *r,
+               const struct zl_store_risk_pii *pii)
+{
+    static const char SQL[] =
+        "INSERT INTO risk_reports(id, kind, received_ms, leaf, day, gtin, lot,"
+        " enterprise, category, region, json) VALUES($1, $2, $3, $4, $5, $6,"
+        " $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING";
+    static const char PII[] = "INSERT INTO risk_pii(id, salt, nonce, blob)"
+                              " VALUES($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+    const char *t[6] = {r->day,        r->gtin,     r->lot,
+                        r->enterprise, r->category, r->region};
+    struct zl_pg_params p;
+    int64_t n = 0;
+    int rc;
+
+    zl_pg_params_init(&p);
+    zl_pg_text(&p, r->id);
+    zl_pg_text(&p, r->kind);
+    zl_pg_int(&p, r->received_ms);
+    zl_pg_int(&p, r->leaf);
+    for (int i = 0; i < 6; i++)
+        zl_pg_text(&p, t[i] ? t[i] : "");
+    zl_pg_textn(&p, r->json, r->len);
+    if ((rc = zl_pg_do(s, SQL, &p, &n)))
+        return rc;
+    if (!n)
+        return ZL_EEXIST;
+    if (!pii)
+        return 0;
+    zl_pg_params_init(&p);
+    zl_pg_text(&p, pii->id);
+    zl_pg_blob(&p, pii->salt, pii->salt_len);
+    zl_pg_blob(&p, pii->nonce, pii->nonce_len);
+    zl_pg_blob(&p, pii->blob, pii->blob_len);
+    if ((rc = zl_pg_do(s, PII, &p, &n)))
+        return rc;
+    return n ? 0 : ZL_EEXIST;
+}
+
+struct each {
+    zl_store_risk_cb cb;
+    void *ctx;
+    int found;
+};
+
+static int row_cb(void *ctx, const PGresult *r, int i)
+{
+    struct each *e = ctx;
+    struct zl_store_risk_report rec;
+
+    rec.id = col(r, i, 0);
+    rec.kind = col(r, i, 1);
+    rec.received_ms = zl_pg_i64(r, i, 2);
+    rec.leaf = zl_pg_i64(r, i, 3);
+    rec.day = col(r, i, 4);
+    rec.gtin = col(r, i, 5);
+    rec.lot = col(r, i, 6);
+    rec.enterprise = col(r, i, 7);
+    rec.category = col(r, i, 8);
+    rec.region = col(r, i, 9);
+    rec.json = col(r, i, 10);
+    rec.len = zl_pg_len(r, i, 10);
+    e->found = 1;
+    return e->cb(e->ctx, &rec);
+}
+
+#define COLS                                                                   \
+    "id, kind, received_ms, leaf, day, gtin, lot, enterprise, category,"       \
+    " region, json"
+
+static int get(zl_store *s, const char *id, zl_store_risk_cb cb, void *ctx)
+{
+    static const char SQL[] = "SELECT " COLS " FROM risk_reports WHERE id = $1";
+    struct zl_pg_params p;
+    struct each e = {cb, ctx, 0};
+    PGresult *r;
+    int rc;
+
+    zl_pg_params_init(&p);
+    zl_pg_text(&p, id);
+    /* the whole (one-row) result in memory: cb may use the store */
+    if (!(r = zl_pg_run(s, SQL, &p, &rc)))
+        return rc;
+    for (int i = 0, n = PQntuples(r); i < n && !rc; i++)
+        rc = row_cb(&e, r, i);
+    PQclear(r);
+    return rc ? rc : e.found ? 0 : ZL_ENOTFOUND;
+}
+
+static int list(zl_store *s, const char *kind, zl_store_risk_cb cb, void *ctx)
+{
+    static const char SQL[] = "SELECT " COLS " FROM risk_reports"
+                              " WHERE $1::text IS NULL OR kind = $1::text"
+                              " ORDER BY received_ms, id";
+    struct zl_pg_params p;
+    struct each e = {cb, ctx, 0};
+
+    zl_pg_params_init(&p);
+    if (kind)
+        zl_pg_text(&p, kind);
+    else
+        zl_pg_null(&p);
+    return zl_pg_stream(s, SQL, &p, row_cb, &e);
+}
+
+static int pii_get(zl_store *s, const char *id, zl_store_risk_pii_cb cb,
+                   void *ctx)
+{
+    static const char SQL[] =
+        "SELECT salt, nonce, blob FROM risk_pii WHERE id = $1";
+    struct zl_store_risk_pii pi;
+    struct zl_pg_params p;
+    PGresult *r;
+    int rc;
+
+    zl_pg_params_init(&p);
+    zl_pg_text(&p, id);
+    if (!(r = zl_pg_run(s, SQL, &p, &rc)))
+        return rc;
+    if (PQntuples(r) < 1) {
+        PQclear(r);
+        return ZL_ENOTFOUND;
+    }
+    pi.id = id;
+    pi.salt = zl_pg_bytes(r, 0, 0);
+    pi.salt_len = zl_pg_len(r, 0, 0);
+    pi.nonce = zl_pg_bytes(r, 0, 1);
+    pi.nonce_len = zl_pg_len(r, 0, 1);
+    pi.blob = zl_pg_bytes(r, 0, 2);
+    pi.blob_len = zl_pg_len(r, 0, 2);
+    rc = cb(ctx, &pi);
+    PQclear(r);
+    return rc;
+}
+
+const struct zl_store_risk_ops zl_pg_risk_ops = {
+    .base = {.name = "risk", .schema = risk_schema},
+    .put = put,
+    .get = get,
+    .list = list,
+    .pii_get = pii_get,
+};

@@ -1,0 +1,35 @@
+/*
+ * store_risk.c - the dispatchers of store_risk.h: each forwards to the
+ * backend's risk module, or answers ZL_EUNSUPPORTED when it has none.
+ * Kept out of store_ext.c so the module is one set of files.
+ */
+#include "store/store_risk.h"
+
+#include "store/backend.h"
+
+#define RISK(s)              ZL_STORE_MODULE(s, ZL_STORE_MOD_RISK, zl_store_risk_ops)
+#define DISPATCH(m, fn, ...) ((m) ? (m)->fn(__VA_ARGS__) : ZL_EUNSUPPORTED)
+
+int zl_store_risk_put(zl_store *s, const struct zl_store_risk_report *r,
+                      const struct zl_store_risk_pii *pii)
+{
+    return DISPATCH(RISK(s), put, s, r, pii);
+}
+
+int zl_store_risk_get(zl_store *s, const char *id, zl_store_risk_cb cb,
+                      void *ctx)
+{
+    return DISPATCH(RISK(s), get, s, id, cb, ctx);
+}
+
+int zl_store_risk_list(zl_store *s, const char *kind, zl_store_risk_cb cb,
+                       void *ctx)
+{
+    return DISPATCH(RISK(s), list, s, kind, cb, ctx);
+}
+
+int zl_store_risk_pii_get(zl_store *s, const char *id, zl_store_risk_pii_cb cb,
+                          void *ctx)
+{
+    return DISPATCH(RISK(s), pii_get, s, id, cb, ctx);
+}

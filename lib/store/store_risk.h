@@ -1,0 +1,71 @@
+/*
+ * store_risk.h - storage of risk reports (zhiliang/risk_intake.h):
+ * consumer complaints, injury reports, mandatory incident reports, and the
+ * personal data of their reporters, kept apart.
+ *
+ * Two tables. risk_reports(id, kind, received_ms, leaf, day, gtin, lot,
+ * enterprise, category, region, json): the public record as RFC 8785 JSON,
+ * logged as a ZL_LEAF_COMPLAINT leaf whose index is kept in `leaf`; the
+ * typed columns are copies of the record's fields that signals count by.
+ * risk_pii(id, salt, nonce, blob): the reporter's personal data, AES-256-GCM
+ * ciphertext with its tag (blob), its nonce, and the salt of the
+ * commitment the record carries. Nothing in risk_pii is logged or
+ * published; lib/risk/pii.c owns every byte of it. lib/risk decides
+ * everything; this layer only moves rows. Strings and bytes handed to
+ * callbacks are borrowed for the call.
+ *
+ * Rejected: personal data in the record (the log would keep it forever,
+ * and the record is what verify and the public side read); a column per
+ * personal field (each would be one more place for plaintext to leak).
+ */
+#ifndef ZL_STORE_RISK_H
+#define ZL_STORE_RISK_H
+
+#include "zhiliang/store.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct zl_store_risk_report {
+    const char *id;      /* "C-...", "I-...", "M-..." */
+    const char *kind;    /* "complaint", "injury", "incident" */
+    int64_t received_ms; /* when the report was accepted */
+    int64_t leaf;        /* its leaf index in the log */
+    const char *day;     /* "YYYY-MM-DD" the event occurred */
+    const char *gtin, *lot, *enterprise, *category, *region; /* "" if none */
+    const char *json; /* canonical JSON, len bytes */
+    size_t len;
+};
+typedef int (*zl_store_risk_cb)(void *ctx,
+                                const struct zl_store_risk_report *r);
+
+struct zl_store_risk_pii {
+    const char *id;
+    const uint8_t *salt;
+    size_t salt_len;
+    const uint8_t *nonce;
+    size_t nonce_len;
+    const uint8_t *blob; /* ciphertext || 16-byte tag */
+    size_t blob_len;
+};
+typedef int (*zl_store_risk_pii_cb)(void *ctx,
+                                    const struct zl_store_risk_pii *p);
+
+/* Insert a report, and its personal data when pii is not NULL, inside the
+ * caller's transaction: 0, ZL_EEXIST when the id exists, or a store
+ * error. */
+int zl_store_risk_put(zl_store *s, const struct zl_store_risk_report *r,
+                      const struct zl_store_risk_pii *pii);
+/* The report id into cb: 0, ZL_ENOTFOUND, cb's value or a store error. */
+int zl_store_risk_get(zl_store *s, const char *id, zl_store_risk_cb cb,
+                      void *ctx);
+/* Every report of kind (NULL: all kinds), by received_ms then id. cb must
+ * not use the store (rows may be streaming). 0, cb's value or an error. */
+int zl_store_risk_list(zl_store *s, const char *kind, zl_store_risk_cb cb,
+                       void *ctx);
+/* The personal data of report id: 0, ZL_ENOTFOUND (none was given), cb's
+ * value or a store error. */
+int zl_store_risk_pii_get(zl_store *s, const char *id, zl_store_risk_pii_cb cb,
+                          void *ctx);
+
+#endif

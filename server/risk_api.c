@@ -1,0 +1,260 @@
+/*
+ * risk_api.c - /api/risk: risk reports over HTTP (zhiliang/risk_intake.h).
+ *
+ *   POST /api/risk/complaints  public, anonymous: a consumer complaint
+ *   POST /api/risk/injury      bearer token of a party whose role is
+ *                              "hospital" (a sentinel hospital), or a
+ *                              regulator
+ *   POST /api/risk/incident    bearer token of the enterprise the report
+ *                              names (its USCC), or a regulator
+ *   GET  /api/risk/reports     regulators: the public records
+ *                              (?kind=...), never personal data
+ *
+ * Bodies are JSON as `zhiliang risk report` reads. A report with any bad
+ * field answers 400 with every error ({"errors": [{"field", "value",
+ * "why"}]}) and stores nothing; 201 {"id"} when stored. Limits are the
+ * server's (body size, connections per IP). Personal data is accepted
+ * only when the operator started the server with ZHILIANG_PII_KEY naming
+ * its key file; there is no endpoint that returns it (the CLI's `risk
+ * show --reveal` is the one way, for a regulator holding the key).
+ */
+#include "server_int.h"
+
+#include "zhiliang/party.h"
+#include "zhiliang/risk_intake.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static uint8_t pii_key[ZL_RISK_KEY_LEN];
+static int have_key;
+
+static void load_key(void)
+{
+    const char *path = getenv("ZHILIANG_PII_KEY");
+    char text[256];
+    size_t n;
+    FILE *f;
+
+    if (!path || !*path || !(f = fopen(path, "rb")))
+        return;
+    n = fread(text, 1, sizeof text, f);
+    fclose(f);
+    have_key = !zl_risk_key_parse(text, n, pii_key);
+    memset(text, 0, sizeof text);
+    if (!have_key)
+        fprintf(stderr,
+                "zhiliang serve: ZHILIANG_PII_KEY %s is not a key: "
+                "personal data will be refused\n",
+                path);
+}
+
+static const uint8_t *pii_key_get(void)
+{
+    pthread_once(&key_once, load_key);
+    return have_key ? pii_key : NULL;
+}
+
+static int collect(void *ctx, const struct zl_risk_field_error *e)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "field", json_string(e->field));
+    json_object_set_new(o, "value", json_string(e->value));
+    json_object_set_new(o, "why", json_string(e->why));
+    return json_array_append_new(ctx, o) ? ZL_ENOMEM : 0;
+}
+
+static void reply_json(struct zl_req *r, unsigned status, json_t *o)
+{
+    char *t = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+
+    if (!t) {
+        zl_reply_problem(r, 500, NULL, "Internal Server Error", NULL);
+    } else {
+        zl_reply(r, status, "application/json", t, strlen(t));
+        free(t);
+    }
+    json_decref(o);
+}
+
+int zl_srv_risk_submit(struct zl_req *r, int kind, const char *submitter,
+                       const char *json, size_t len, char *id,
+                       struct json_t *errors)
+{
+    enum zl_risk_kind k = (enum zl_risk_kind)kind;
+    struct zl_risk_intake_opts o = {0};
+    struct zl_error err = {0};
+    zl_store *s = zl_srv_store_nosnap(r);
+
+    if (!s)
+        return ZL_ESTORE;
+    o.key = pii_key_get();
+    o.submitter = submitter;
+    return zl_risk_submit(s, k, json, len, &o, id, collect, errors, &err);
+}
+
+struct who {
+    enum zl_party_kind kind;
+    char role[32], uscc[19];
+};
+
+static int who_cb(void *ctx, const struct zl_party *p)
+{
+    struct who *w = ctx;
+
+    w->kind = p->kind;
+    snprintf(w->role, sizeof w->role, "%s", p->role ? p->role : "");
+    snprintf(w->uscc, sizeof w->uscc, "%s", p->uscc ? p->uscc : "");
+    return 0;
+}
+
+/* May party submit a report of kind k naming enterprise (may be NULL)? */
+static int may_submit(zl_store *s, const char *party, enum zl_risk_kind k,
+                      const char *enterprise)
+{
+    struct who w = {0};
+
+    if (zl_party_get(s, party, who_cb, &w))
+        return 0;
+    if (w.kind == ZL_PARTY_REGULATOR)
+        return 1;
+    if (w.kind != ZL_PARTY_ENTERPRISE)
+        return 0;
+    if (k == ZL_RISK_INJURY)
+        return !strcmp(w.role, "hospital");
+    return enterprise && w.uscc[0] && !strcmp(enterprise, w.uscc);
+}
+
+static void submit(struct zl_req *r, enum zl_risk_kind k)
+{
+    char party[ZL_PARTY_ID_MAX] = "", id[ZL_RISK_ID_MAX];
+    json_t *errors, *o;
+    const char *body = (const char *)r->body.data;
+    int rc;
+
+    if (r->body_too_big) {
+        zl_reply_problem(r, 413, NULL, "Payload Too Large", NULL);
+        return;
+    }
+    if (k != ZL_RISK_COMPLAINT) {
+        zl_store *s = zl_srv_store_nosnap(r);
+        json_t *in;
+        const char *ent;
+
+        if (zl_req_auth(r, party))
+            return;
+        in = json_loadb(body ? body : "", r->body.len, 0, NULL);
+        ent = json_string_value(json_object_get(in, "enterprise"));
+        rc = s && may_submit(s, party, k, ent);
+        json_decref(in);
+        if (!rc) {
+            zl_reply_problem(
+                r, 403, NULL, "Forbidden",
+                k == ZL_RISK_INJURY
+                    ? "injury reports come from a sentinel hospital (a "
+                      "party with role \"hospital\") or a regulator"
+                    : "an incident report comes from the enterprise it "
+                      "names (\"enterprise\" is its USCC) or a regulator");
+            return;
+        }
+    }
+    errors = json_array();
+    rc = zl_srv_risk_submit(r, k, party[0] ? party : NULL, body ? body : "",
+                            r->body.len, id, errors);
+    if (rc == ZL_EINVAL) {
+        o = json_object();
+        json_object_set_new(o, "errors", errors);
+        json_object_set_new(o, "stored", json_false());
+        reply_json(r, 400, o);
+        return;
+    }
+    json_decref(errors);
+    if (rc) {
+        zl_reply_store_error(r, rc, "store the report");
+        return;
+    }
+    o = json_object();
+    json_object_set_new(o, "id", json_string(id));
+    json_object_set_new(o, "kind", json_string(zl_risk_kind_name(k)));
+    reply_json(r, 201, o);
+}
+
+static int list_cb(void *ctx, const struct zl_risk_report_row *row)
+{
+    json_t *rec = json_loadb(row->json, row->len, 0, NULL);
+
+    return json_array_append_new(ctx, rec ? rec : json_null()) ? ZL_ENOMEM : 0;
+}
+
+static void reports(struct zl_req *r)
+{
+    struct zl_viewer v;
+    const char *kind = zl_req_param(r, "kind");
+    enum zl_risk_kind k = ZL_RISK_COMPLAINT;
+    zl_store *s;
+    json_t *arr, *o;
+    int rc;
+
+    if (zl_req_viewer(r, &v, 1))
+        return;
+    if (v.role != ZL_VIEW_PARTY || v.party.kind != ZL_PARTY_REGULATOR) {
+        zl_reply_problem(r, 403, NULL, "Forbidden",
+                         "risk reports are for regulators");
+        return;
+    }
+    if (kind && zl_risk_kind_parse(kind, &k)) {
+        zl_reply_problem(r, 400, NULL, "Bad Request",
+                         "kind is complaint, injury or incident");
+        return;
+    }
+    if (!(s = zl_srv_store(r))) {
+        zl_reply_store_error(r, ZL_ESTORE, "open the store");
+        return;
+    }
+    arr = json_array();
+    if ((rc = zl_risk_report_list(s, kind ? (int)k : -1, list_cb, arr))) {
+        json_decref(arr);
+        zl_reply_store_error(r, rc, "list the reports");
+        return;
+    }
+    o = json_object();
+    json_object_set_new(o, "reports", arr);
+    reply_json(r, 200, o);
+}
+
+void zl_h_risk_api(struct zl_req *r)
+{
+    const char *m = r->method, *what = r->n_segs == 3 ? r->segs[2] : "";
+
+    if (r->n_segs != 3) {
+        zl_reply_problem(r, 404, NULL, "Not Found", NULL);
+        return;
+    }
+    if (!strcmp(what, "reports")) {
+        if (strcmp(m, "GET") && strcmp(m, "HEAD")) {
+            zl_reply_header(r, "Allow", "GET, HEAD");
+            zl_reply_problem(r, 405, NULL, "Method Not Allowed", NULL);
+            return;
+        }
+        reports(r);
+        return;
+    }
+    if (strcmp(what, "complaints") && strcmp(what, "injury") &&
+        strcmp(what, "incident")) {
+        zl_reply_problem(r, 404, NULL, "Not Found", NULL);
+        return;
+    }
+    if (strcmp(m, "POST")) {
+        zl_reply_header(r, "Allow", "POST");
+        zl_reply_problem(r, 405, NULL, "Method Not Allowed", NULL);
+        return;
+    }
+    submit(r, !strcmp(what, "complaints") ? ZL_RISK_COMPLAINT
+              : !strcmp(what, "injury")   ? ZL_RISK_INJURY
+                                          : ZL_RISK_INCIDENT);
+}
