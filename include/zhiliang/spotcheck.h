@@ -95,10 +95,12 @@ struct zl_spot_filter {
     const char *category;
     const char *region;
     int32_t from, to;
+    const char *gtin; /* the sampled product's GTIN (14 digits), NULL: any */
+    const char *uscc; /* the sampled enterprise, NULL: any */
 };
 
 /* {"results": [{"task", "uscc", "enterprise", "region", "category",
- * "product", "lot", "report_no", "tested", "verdict", "failed_items":
+ * "product", "gtin", "lot", "report_no", "tested", "verdict", "failed_items":
  * [{"item", "name_zh", "value", "min", "max", "unit"}], "handling":
  * [text...], "published", "publish_deadline", "published_on_time"}],
  * "pass_rate": {"by_category", "by_region", "by_period" (YYYY-MM of the

@@ -1391,6 +1391,10 @@ static int pub_fn(void *ctx, struct task *t)
         return 0;
     if (f && f->region && strncmp(region, f->region, strlen(f->region)))
         return 0;
+    if (f && f->gtin && strcmp(f->gtin, jstr(st.rec[S_SAMPLE], "gtin")))
+        return 0;
+    if (f && f->uscc && strcmp(f->uscc, jstr(t->entry, "uscc")))
+        return 0;
     if (f && ((f->from && st.day[S_REPORT] < f->from) ||
               (f->to && st.day[S_REPORT] > f->to)))
         return 0;
@@ -1423,6 +1427,7 @@ static int pub_fn(void *ctx, struct task *t)
         setn(o, "category", json_string(jstr(t->entry, "category"))) ||
         setn(o, "standard", json_string(jstr(st.rec[S_REPORT], "standard"))) ||
         setn(o, "product", json_string(jstr(st.rec[S_SAMPLE], "product"))) ||
+        setn(o, "gtin", json_string(jstr(st.rec[S_SAMPLE], "gtin"))) ||
         setn(o, "lot", json_string(jstr(st.rec[S_SAMPLE], "lot"))) ||
         setn(o, "report_no",
              json_string(jstr(st.rec[S_REPORT], "report_no"))) ||

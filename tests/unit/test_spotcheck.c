@@ -346,7 +346,7 @@ static void test_failed_to_closure(void **state)
     json_decref(r);
     zl_buf_reset(&out);
     {
-        struct zl_spot_filter flt = {"RAW_MILK", "44", 0, 0};
+        struct zl_spot_filter flt = {"RAW_MILK", "44", 0, 0, NULL, NULL};
 
         assert_int_equal(zl_spot_results(f->s, &flt, NULL, NULL, &out, &err),
                          0);
