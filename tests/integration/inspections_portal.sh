@@ -56,6 +56,20 @@ JSON
   --tester "检验员张三" --item protein=3.05 --item aflatoxin_m1=0.62 >/dev/null
 "$ZL" inspect notify P1:1 --date 2026-02-05 >/dev/null
 "$ZL" inspect publish P1:1 --date 2026-03-09 --handling "责令整改" >/dev/null
+# P3 weights by credit classes computed from the published spot checks:
+# task 1's enterprise failed (spot-fail 10) and, by 2026-05-01, has not
+# rectified within the 60 days of Order 18 art. 46 (overdue 10): 20, B.
+"$ZL" inspect plan --id P3 --category RAW_MILK --region 13 --count 2 --distance 2 \
+  --from 2026-05-01 --to 2026-05-31 --credit computed >/dev/null
+for i in 3 4; do
+  jq -c ".[0] + {code: \"X$i\"}" "$T/categories.json" > "$T/x.json"
+  "$ZL" registry put category "$T/x.json"
+done
+"$ZL" inspect draw P3 --json > "$T/p3.json"
+U1=$(jq -r '.current[0].uscc' "$T/show.json")
+jq -e --arg u "$U1" '.credit.classes[$u].class == "B" and ([.credit.classes[$u].events[].kind] == ["spot-fail", "overdue-rectification"])' \
+  "$T/p3.json" >/dev/null || fail "P3's credit snapshot: $(jq -c .credit "$T/p3.json")"
+"$ZL" inspect draw --verify P3 >/dev/null || fail "verify P3"
 "$ZL" inspect export P1 > "$T/cli-export.json"
 "$ZL" inspect results --json > "$T/cli-results.json"
 "$ZL" inspect results --csv > "$T/cli-results.csv"
@@ -77,7 +91,7 @@ grep -q "2026年1月生乳监督抽查" "$T/list.html" || fail "/inspections: no
 grep -q "$SEED" "$T/list.html" || fail "/inspections: no seed"
 grep -q "尚未抽取" "$T/list.html" || fail "/inspections: P2 not shown as not drawn"
 grep -q "Not drawn yet" "$T/list-en.html" || fail "/inspections?lang=en not English"
-jq -e --arg s "$SEED" 'length == 2 and .[0].plan.id == "P1" and .[0].draw.seed == $s
+jq -e --arg s "$SEED" 'length == 3 and .[0].plan.id == "P1" and .[0].draw.seed == $s
   and .[0].draw.tasks == 4 and .[0].redraws == 1 and .[1].plan.id == "P2" and .[1].draw == null' \
   "$T/list.json" >/dev/null || fail "/inspections?format=json: $(cat "$T/list.json")"
 
@@ -111,6 +125,16 @@ cmp -s "$T/verify.py" docs/draw_plan_verify.py || fail "served script differs fr
 python3 "$T/verify.py" "$T/export.json" > "$T/py.txt" || fail "script: $(cat "$T/py.txt")"
 grep -q "identical to the logged draw" "$T/py.txt" || fail "script: $(cat "$T/py.txt")"
 "$ZL" inspect draw --verify --export "$T/export.json" >/dev/null || fail "verify --export"
+get /inspections/P3 p3.html
+grep -q "信用分类快照" "$T/p3.html" || fail "/inspections/P3: no credit snapshot"
+get /inspections/P3/export.json export3.json
+jq -e --arg u "$U1" '[.enterprises[] | select(.uscc == $u) | .credit] == ["B"]' "$T/export3.json" >/dev/null ||
+  fail "P3 export: the computed class"
+python3 "$T/verify.py" "$T/export3.json" > "$T/py3.txt" || fail "script on P3: $(cat "$T/py3.txt")"
+grep -q "credit classes computed on 2026-05-01" "$T/py3.txt" || fail "script on P3: $(cat "$T/py3.txt")"
+jq --arg u "$U1" '(.enterprises[] | select(.uscc == $u) | .credit) = "A"' "$T/export3.json" > "$T/edited3.json"
+if python3 "$T/verify.py" "$T/edited3.json" >/dev/null; then fail "script accepted an edited credit class"; fi
+if "$ZL" inspect draw --verify --export "$T/edited3.json" >/dev/null 2>&1; then fail "verify --export accepted an edited class"; fi
 
 # ---- the product page lists its published spot check -----------------------
 get "/01/$GTIN/10/B20260120" lot.html
@@ -140,7 +164,7 @@ for svg in re.findall(r"<svg.*?</svg>", open(sys.argv[1], encoding="utf-8").read
 PY
 
 # ---- nothing unpublished -------------------------------------------------------
-for f in list.html list-en.html list.json p1.html p1-en.html p2.html export.json lot.html \
+for f in list.html list-en.html list.json p1.html p1-en.html p2.html p3.html export.json export3.json lot.html \
          lot-en.html results.html results.json results.csv; do
   for word in relatives employers conflicts 检验员张三 收奶站 samplers tester; do
     if grep -q -- "$word" "$T/$f"; then fail "unpublished '$word' in $f"; fi
