@@ -494,8 +494,10 @@ int zl_portal_inspections_section(struct zl_req *r, zl_store *s,
         rc = rc || zl_portal_add_esc(b, T(r, "批次 ", "lot "), "", "");
         rc = rc || zl_portal_add_esc(b, "<span class=\"code\">", js(row, "lot"),
                                      "</span> · ");
-        rc = rc || zl_portal_add_esc(b, T(r, "报告 ", "report "),
-                                     js(row, "report_no"), "");
+        rc = rc || zl_portal_add_esc(b, T(r, "报告 ", "report "), "", "");
+        rc = rc || zl_portal_add_esc(b, "<a href=\"/results#r-",
+                                     js(row, "task"), "\">");
+        rc = rc || zl_portal_add_esc(b, "", js(row, "report_no"), "</a>");
         json_array_foreach(json_object_get(row, "failed_items"), j, it)
         {
             rc = rc || zl_portal_add_esc(b, "<br>", js(it, "name_zh"), " ");

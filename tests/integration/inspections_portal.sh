@@ -141,7 +141,7 @@ get "/01/$GTIN/10/B20260120" lot.html
 get "/01/$GTIN/10/B20260120?lang=en" lot-en.html
 grep -q 'id="spotchecks"' "$T/lot.html" || fail "product page: no spot-check section"
 grep -q "不合格" "$T/lot.html" || fail "product page: no 不合格"
-grep -q "JC-2026-0042" "$T/lot.html" || fail "product page: no report number"
+grep -q 'href="/results#r-P1:1">JC-2026-0042</a>' "$T/lot.html" || fail "product page: no report link"
 grep -q "黄曲霉毒素M1 0.62 µg/kg" "$T/lot.html" || fail "product page: no failed item"
 grep -q "Government spot checks" "$T/lot-en.html" || fail "product page en"
 curl -s "$U/01/06900012345677" > "$T/other.html"
@@ -151,6 +151,7 @@ if grep -q 'id="spotchecks"' "$T/other.html"; then fail "spot checks on another 
 get /results results.html
 get "/results?format=json" results.json
 get "/results?format=csv" results.csv
+grep -q 'id="r-P1:1"' "$T/results.html" || fail "/results: no anchor for the product page's link"
 cmp -s <(cat "$T/results.json"; echo) "$T/cli-results.json" || fail "/results?format=json differs from inspect results --json"
 cmp -s "$T/results.csv" "$T/cli-results.csv" || fail "/results?format=csv differs"
 [ "$(grep -o '<svg' "$T/results.html" | wc -l)" -ge 3 ] || fail "/results: fewer than 3 charts"
