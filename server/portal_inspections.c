@@ -104,8 +104,8 @@ static void plan_facts(struct zl_req *r, struct zl_buf *b, json_t *plan,
     add_weights(b, json_object_get(plan, "weights"));
     if (!strcmp(js(plan, "credit"), "computed"))
         zl_buf_printf(b, " (%s)",
-                      T(r, "信用分类由抽查记录计算",
-                        "classes computed from the logged spot checks"));
+                      T(r, "信用分类由已公示的抽查结果计算",
+                        "classes computed from the published spot checks"));
     zl_buf_printf(b, "</dd><dt>%s</dt><dd>%lld</dd>",
                   T(r, "检查组人数", "Team size"),
                   (long long)json_integer_value(json_object_get(plan, "team")));
@@ -359,8 +359,8 @@ static void plan_page(struct zl_req *r, zl_store *s, const char *id)
         zl_portal_add_esc(&b, "<dt>", T(r, "信用分类快照", "Credit snapshot"),
                           "</dt>");
         zl_portal_add_esc(&b, "<dd>",
-                          T(r, "按抽查记录计算，评分日 ",
-                            "computed from the logged spot "
+                          T(r, "由已公示的抽查结果计算，评分日 ",
+                            "computed from the published spot "
                             "checks, scored on "),
                           "");
         zl_portal_add_esc(&b, "<span class=\"when\">", js(cr, "day"),
