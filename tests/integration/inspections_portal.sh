@@ -56,6 +56,13 @@ JSON
   --tester "检验员张三" --item protein=3.05 --item aflatoxin_m1=0.62 >/dev/null
 "$ZL" inspect notify P1:1 --date 2026-02-05 >/dev/null
 "$ZL" inspect publish P1:1 --date 2026-03-09 --handling "责令整改" >/dev/null
+# task 2 passes (0.20 <= 0.5): RAW_MILK's pass rate is 1 of 2, 50%
+"$ZL" inspect sample P1:2 --date 2026-01-21 --product "生牛乳 raw milk" --lot "$LOT" --quantity 4 \
+  --code "(01)$GTIN(10)B20260120(21)2" --sampler "$(jq -r '.current[1].team[0]' "$T/show.json")" >/dev/null
+"$ZL" inspect report P1:2 --date 2026-02-04 --no "JC-2026-0043" --lab "河北省食品检验研究院" \
+  --item protein=3.05 --item aflatoxin_m1=0.20 >/dev/null
+"$ZL" inspect notify P1:2 --date 2026-02-05 >/dev/null
+"$ZL" inspect publish P1:2 --date 2026-03-09 >/dev/null
 # P3 weights by credit classes computed from the published spot checks:
 # task 1's enterprise failed (spot-fail 10) and, by 2026-05-01, has not
 # rectified within the 60 days of Order 18 art. 46 (overdue 10): 20, B.
@@ -156,7 +163,22 @@ cmp -s <(cat "$T/results.json"; echo) "$T/cli-results.json" || fail "/results?fo
 cmp -s "$T/results.csv" "$T/cli-results.csv" || fail "/results?format=csv differs"
 [ "$(grep -o '<svg' "$T/results.html" | wc -l)" -ge 3 ] || fail "/results: fewer than 3 charts"
 grep -q 'aria-label="批次合格率' "$T/results.html" || fail "/results: chart without a label"
-grep -q '0.0%' "$T/results.html" || fail "/results: the 0% bar's label"
+grep -q '50.0% (1/2)' "$T/results.html" || fail "/results: RAW_MILK's bar label"
+# every bar against the JSON's rates (bar = 210 units at 100%), every
+# month's point against its rate (140 units tall from y=24)
+python3 - "$T/results.html" "$T/results.json" <<'PY' || fail "/results: a chart disagrees with the JSON"
+import json, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+pr = json.load(open(sys.argv[2]))["pass_rate"]
+for label, key in (("按品种", "by_category"), ("按地区", "by_region")):
+    svg = re.search(r'aria-label="批次合格率：%s">(.*?)</svg>' % label, html, re.S).group(1)
+    bars = [float(w) for w, f in re.findall(r'<rect [^>]*width="([0-9.]+)"[^>]*fill="(#[0-9a-f]+)"', svg) if f != "#eef1f4"]
+    want = [round(210 * g["rate"], 1) for _, g in sorted(pr[key].items())]
+    assert bars == want, (label, bars, want)
+svg = re.search(r'aria-label="批次合格率：按月份">(.*?)</svg>', html, re.S).group(1)
+ys = [float(y) for y in re.findall(r'<circle cx="[0-9.]+" cy="([0-9.]+)"', svg)]
+assert ys == [round(24 + 140 * (1 - g["rate"]), 1) for _, g in sorted(pr["by_period"].items())], ys
+PY
 if grep -q "<script" "$T/results.html"; then fail "a script on /results"; fi
 python3 - "$T/results.html" <<'PY' || fail "/results: an SVG chart is not well-formed XML"
 import re, sys, xml.dom.minidom
