@@ -250,6 +250,8 @@ static void add_team(struct zl_buf *b, zl_store *s, json_t *team)
 
 static void verify_box(struct zl_req *r, struct zl_buf *b, const char *id)
 {
+    const char *origin = zl_req_origin(r);
+
     zl_buf_printf(b, "<section id=\"verify\"><h2>%s</h2><p>%s</p>",
                   T(r, "自己核验这次抽取", "Verify this draw yourself"),
                   T(r,
@@ -263,11 +265,12 @@ static void verify_box(struct zl_req *r, struct zl_buf *b, const char *id)
                     "byte the one published. What inspectors declare about "
                     "their interests is not public: the draw record names "
                     "the inspectors each task skipped because of it."));
-    zl_portal_add_esc(b, "<pre class=\"code\">curl -o export.json ", "", "");
-    zl_portal_add_esc(b, "https://HOST/inspections/", id, "/export.json\n");
-    zl_portal_add_esc(b,
-                      "curl -o draw_plan_verify.py https://HOST/inspections/",
-                      id, "/draw_plan_verify.py\n");
+    zl_portal_add_esc(b, "<pre class=\"code\">curl -o export.json ", origin,
+                      "");
+    zl_portal_add_esc(b, "/inspections/", id, "/export.json\n");
+    zl_portal_add_esc(b, "curl -o draw_plan_verify.py ", origin,
+                      "/inspections/");
+    zl_portal_add_esc(b, "", id, "/draw_plan_verify.py\n");
     zl_buf_adds(b, "python3 draw_plan_verify.py export.json\n");
     zl_portal_add_esc(b, "# ", T(r, "或者用 zhiliang：", "or with zhiliang:"),
                       "\n");

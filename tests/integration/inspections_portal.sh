@@ -116,6 +116,7 @@ grep -q "病假 sick leave" "$T/p1.html" || fail "/inspections/P1 lacks the redr
 grep -q "自己核验这次抽取" "$T/p1.html" || fail "/inspections/P1 lacks the verify box"
 grep -q "Verify this draw yourself" "$T/p1-en.html" || fail "/inspections/P1?lang=en"
 grep -q "/inspections/P1/export.json" "$T/p1.html" || fail "no export link"
+grep -qF "curl -o export.json $U/inspections/P1/export.json" "$T/p1.html" || fail "verify box: not this server's URL"
 get /inspections/P2 p2.html
 grep -q "尚未抽取" "$T/p2.html" || fail "/inspections/P2: not drawn"
 [ "$(code /inspections/NOPE)" = 404 ] || fail "/inspections/NOPE not 404"
