@@ -34,7 +34,7 @@ static const char *js(json_t *o, const char *k)
     return v ? v : "";
 }
 
-#define CHART_W 480
+#define CHART_W 360
 
 /* The rate of group g in [0, 1]. */
 static double rate_of(json_t *g)
@@ -49,7 +49,7 @@ static void chart_open(struct zl_buf *b, const char *label, int h)
     zl_buf_printf(b,
                   "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" "
                   "viewBox=\"0 0 %d %d\" width=\"100%%\" role=\"img\" "
-                  "font-family=\"sans-serif\" font-size=\"13\" ",
+                  "font-family=\"sans-serif\" font-size=\"14\" ",
                   CHART_W, h);
     zl_portal_add_esc(b, "aria-label=\"", label, "\">");
     zl_portal_add_esc(b, "<title>", label, "</title>");
@@ -59,7 +59,7 @@ static void chart_open(struct zl_buf *b, const char *label, int h)
  * "97.5% (39/40)". */
 static void bar_chart(struct zl_buf *b, json_t *groups, const char *label)
 {
-    const int row = 26, top = 8, lx = 150, bw = 210;
+    const int row = 26, top = 8, lx = 100, bw = 140;
     size_t n = json_object_size(groups), i = 0;
     const char *k;
     json_t *g;
@@ -103,10 +103,12 @@ static void bar_chart(struct zl_buf *b, json_t *groups, const char *label)
  * point labelled. */
 static void line_chart(struct zl_buf *b, json_t *groups, const char *label)
 {
-    const int left = 40, right = 20, top = 24, ph = 140;
+    const int left = 48, right = 24, top = 24, ph = 140;
     size_t n = json_object_size(groups), i = 0;
     double step =
         n > 1 ? (double)(CHART_W - left - right) / (double)(n - 1) : 0;
+    /* one month alone stands in the middle */
+    double x0 = n > 1 ? left : (CHART_W + left - right) / 2.0;
     const char *k;
     json_t *g;
 
@@ -123,7 +125,7 @@ static void line_chart(struct zl_buf *b, json_t *groups, const char *label)
                    "stroke-width=\"2\" points=\"");
     json_object_foreach(groups, k, g)
     {
-        zl_buf_printf(b, "%s%.1f,%.1f", i ? " " : "", left + step * (double)i,
+        zl_buf_printf(b, "%s%.1f,%.1f", i ? " " : "", x0 + step * (double)i,
                       top + ph * (1 - rate_of(g)));
         i++;
     }
@@ -131,7 +133,7 @@ static void line_chart(struct zl_buf *b, json_t *groups, const char *label)
     i = 0;
     json_object_foreach(groups, k, g)
     {
-        double x = left + step * (double)i++, y = top + ph * (1 - rate_of(g));
+        double x = x0 + step * (double)i++, y = top + ph * (1 - rate_of(g));
 
         zl_buf_printf(b,
                       "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" "

@@ -165,7 +165,7 @@ cmp -s "$T/results.csv" "$T/cli-results.csv" || fail "/results?format=csv differ
 [ "$(grep -o '<svg' "$T/results.html" | wc -l)" -ge 3 ] || fail "/results: fewer than 3 charts"
 grep -q 'aria-label="批次合格率' "$T/results.html" || fail "/results: chart without a label"
 grep -q '50.0% (1/2)' "$T/results.html" || fail "/results: RAW_MILK's bar label"
-# every bar against the JSON's rates (bar = 210 units at 100%), every
+# every bar against the JSON's rates (bar = 140 units at 100%), every
 # month's point against its rate (140 units tall from y=24)
 python3 - "$T/results.html" "$T/results.json" <<'PY' || fail "/results: a chart disagrees with the JSON"
 import json, re, sys
@@ -174,7 +174,7 @@ pr = json.load(open(sys.argv[2]))["pass_rate"]
 for label, key in (("按品种", "by_category"), ("按地区", "by_region")):
     svg = re.search(r'aria-label="批次合格率：%s">(.*?)</svg>' % label, html, re.S).group(1)
     bars = [float(w) for w, f in re.findall(r'<rect [^>]*width="([0-9.]+)"[^>]*fill="(#[0-9a-f]+)"', svg) if f != "#eef1f4"]
-    want = [round(210 * g["rate"], 1) for _, g in sorted(pr[key].items())]
+    want = [round(140 * g["rate"], 1) for _, g in sorted(pr[key].items())]
     assert bars == want, (label, bars, want)
 svg = re.search(r'aria-label="批次合格率：按月份">(.*?)</svg>', html, re.S).group(1)
 ys = [float(y) for y in re.findall(r'<circle cx="[0-9.]+" cy="([0-9.]+)"', svg)]
