@@ -200,4 +200,18 @@ for f in list.html p1.html p1-en.html lot.html results.html; do
 done
 kill $SPID; wait $SPID 2>/dev/null || true
 SPID=
+
+# ---- the CLI's later rechecks (Order 18 art. 47-48), then the log ----------
+"$ZL" inspect rectify P1:1 --date 2026-03-20 >/dev/null
+"$ZL" inspect recheck P1:1 --date 2026-04-08 --verdict fail >/dev/null
+if "$ZL" inspect recheck P1:1 --date 2026-04-09 --verdict pass 2>/dev/null; then fail "a second recheck before the announcement"; fi
+"$ZL" inspect announce P1:1 --date 2026-04-10 --ref "冀市监公告2026年第5号" >/dev/null
+"$ZL" inspect task P1:1 --at 2026-04-11 --json |
+  jq -e '[.open[] | select(.step == "second-recheck")][0].deadline == "2026-07-09"' >/dev/null ||
+  fail "second recheck window: $("$ZL" inspect task P1:1 --at 2026-04-11 --json | jq -c .open)"
+"$ZL" inspect recheck P1:1 --date 2026-06-15 --verdict fail >/dev/null
+"$ZL" inspect suspend P1:1 --date 2026-06-16 --until 2026-09-15 >/dev/null
+"$ZL" inspect results --json | jq -e '.results[0].handling | index("公告 / announced 2026-04-10 冀市监公告2026年第5号") != null' >/dev/null ||
+  fail "results: the announcement in the handling"
+"$ZL" verify >/dev/null || fail "verify"
 echo "inspections_portal: ok"
