@@ -23,6 +23,7 @@ static void usage(FILE *f)
         "                             [--distance D] [--outside TEXT]\n"
         "                             [--previous PLAN] [--title TEXT]\n"
         "                             [--from DATE --to DATE]\n"
+        "                             [--credit registry|computed]\n"
         "       zhiliang inspect draw PLAN [--seeds FILE] [--json]\n"
         "       zhiliang inspect draw --verify PLAN\n"
         "       zhiliang inspect draw --verify --export FILE\n"
@@ -31,7 +32,9 @@ static void usage(FILE *f)
         "       zhiliang inspect show PLAN [--json]\n"
         "       zhiliang inspect export PLAN\n"
         "       (all take --store PATH; writers take --as PARTY)\n\n"
-        "plan    fix and log a plan (a JSON file, or the options)\n"
+        "plan    fix and log a plan (a JSON file, or the options);\n"
+        "        --credit computed weights by classes computed from the\n"
+        "        published spot checks (scored on the --from day)\n"
         "draw    draw it once the log has grown D records past the plan\n"
         "        (the beacon); --seeds gives the outside public values the\n"
         "        plan named (RFC 3797 form, one source a line)\n"
@@ -176,6 +179,7 @@ int cmd_inspect(int argc, char **argv)
         {"task", required_argument, 0, 'k'},
         {"inspector", required_argument, 0, 'I'},
         {"reason", required_argument, 0, 'R'},
+        {"credit", required_argument, 0, 'C'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *store = NULL, *as = NULL, *seeds_file = NULL, *verb;
@@ -222,6 +226,9 @@ int cmd_inspect(int argc, char **argv)
             break;
         case 'P':
             json_object_set_new(plan, "previous", json_string(optarg));
+            break;
+        case 'C':
+            json_object_set_new(plan, "credit", json_string(optarg));
             break;
         case 'l':
         case 'n':

@@ -37,6 +37,8 @@ static void usage(FILE *f)
         "       zhiliang inspect recheck TASK --date D --verdict pass|fail"
         " [--no R]\n"
         "       zhiliang inspect publish TASK --date D [--handling TEXT]\n"
+        "       zhiliang inspect announce TASK --date D [--ref TEXT]\n"
+        "       zhiliang inspect suspend TASK --date D [--until D]\n"
         "       zhiliang inspect recall TASK --reason TEXT [--hazard 1|2|3]"
         " [--date D]\n"
         "       zhiliang inspect task TASK [--at DATE] [--json]\n"
@@ -47,7 +49,11 @@ static void usage(FILE *f)
         "--as PARTY)\n\n"
         "TASK is PLAN:N, task N of a drawn plan. Each step is a logged "
         "record;\n"
-        "a step out of order is refused with the reason. task and tasks show\n"
+        "a step out of order is refused with the reason. A failed recheck is\n"
+        "announced and rechecked again, then the business stopped (suspend)\n"
+        "and rechecked a third time (Order 18 art. 47-48; 产品质量法 art. "
+        "17).\n"
+        "task and tasks show\n"
         "each open step's legal deadline (working days per the calendar) as\n"
         "of --at (default today), overdue steps flagged. results lists the\n"
         "published results only, with the pass rate (批次合格率) by category,\n"
@@ -64,9 +70,9 @@ static const char *jstr(json_t *o, const char *k)
 
 static int is_step(const char *v)
 {
-    static const char *const S[] = {"sample",    "report",  "notify",
-                                    "retest",    "rectify", "recheck",
-                                    "stop-sale", "publish", NULL};
+    static const char *const S[] = {
+        "sample",    "report",  "notify",   "retest",  "rectify", "recheck",
+        "stop-sale", "publish", "announce", "suspend", NULL};
 
     for (size_t i = 0; S[i]; i++)
         if (!strcmp(S[i], v))
@@ -210,8 +216,9 @@ static int parse_day(const char *opt, const char *v, int32_t *d)
 int cmd_inspect_spot(int argc, char **argv)
 {
     static const char *const TEXT[] = {
-        "date",    "product",  "lot",     "unit", "place",  "scope", "measures",
-        "verdict", "handling", "outcome", "lab",  "tester", NULL};
+        "date",  "product",  "lot",     "unit",     "place",
+        "scope", "measures", "verdict", "handling", "outcome",
+        "lab",   "tester",   "ref",     "until",    NULL};
     const char *verb = argv[0], *store = NULL, *as = NULL, *task = NULL;
     const char *file = NULL, *reason = NULL, *calfile = NULL;
     struct zl_spot_filter f = {0};

@@ -12,9 +12,25 @@ identical to what was logged. Exit 0 identical, 1 different.
 Check the beacon itself (the root, against a signed checkpoint) with
 docs/draw_verify.py beacon and the evidence of `zhiliang draw beacon`.
 """
+import datetime
 import hashlib
 import json
 import sys
+
+# The default credit rule (docs/sampling.md) for the kinds a computed
+# snapshot lists: points, age weights by band, class thresholds.
+POINTS = {"spot-pass": -2, "spot-fail": 10, "overdue-rectification": 10}
+
+
+def credit_class(events, day):
+    at = datetime.date.fromisoformat(day)
+    score = 0.0
+    for e in events:
+        age = (at - datetime.date.fromisoformat(e["date"])).days
+        w = 1 if age < 365 else 0.5 if age < 730 else 0.25 if age < 1095 else 0
+        score += POINTS[e["kind"]] * w
+    return "D" if score >= 60 else "C" if score >= 30 else \
+        "B" if score >= 10 else "A"
 
 
 def jcs(v):
@@ -119,6 +135,21 @@ def main():
             b["plan_index"] != ex["plan_leaf"]:
         print("DIFFERENT: key string or seed")
         ok = False
+    cr = d.get("credit")
+    if cr is not None:
+        # computed classes: the draw record's snapshot, each class redone
+        # from the published spot checks it lists, and the export's agree
+        for u, c in cr["classes"].items():
+            if credit_class(c["events"], cr["day"]) != c["class"]:
+                print("DIFFERENT: credit class of %s from its events" % u)
+                ok = False
+        for e in ex["enterprises"]:
+            want = cr["classes"].get(e["uscc"], {}).get("class", cr["default"])
+            if e["credit"] != want:
+                print("DIFFERENT: credit class of %s" % e["uscc"])
+                ok = False
+        print("credit classes computed on %s: %d enterprises with events"
+              % (cr["day"], len(cr["classes"])))
     recs = [d] + ex["redraws"]
     recusals = {(t["task"], i) for r in recs
                 for t in (r["tasks"] if r is d else [r])

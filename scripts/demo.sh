@@ -130,5 +130,8 @@ if [ "$SERVE" = 1 ]; then
   step "9. The portal"
   echo "open http://127.0.0.1:8080/ (Ctrl-C to stop)"
   [ -n "$ITEM" ] && echo "product page of the traced item: http://127.0.0.1:8080/qr?code=$ITEM"
+  echo "the draw and how to verify it: http://127.0.0.1:8080/inspections/DAIRY-2026-03"
+  echo "published spot checks and pass-rate charts: http://127.0.0.1:8080/results"
+  [ -n "$SLOT" ] && echo "the failed spot check on its product's page: http://127.0.0.1:8080$("$ZL" id "$SLOT" --json | jq -r .canonical | sed 's#^https://id.gs1.org##')"
   exec "$ZL" serve --listen 127.0.0.1:8080
 fi

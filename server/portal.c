@@ -65,6 +65,8 @@ void zl_h_portal(struct zl_req *r)
         zl_portal_results(r);
     } else if (n == 2 && !strcmp(r->segs[0], "spc")) {
         zl_portal_spc(r, r->segs[1]); /* portal_spc.c */
+    } else if (n >= 1 && n <= 3 && !strcmp(r->segs[0], "inspections")) {
+        zl_portal_inspections(r);
     } else if (n == 1 && !strcmp(r->segs[0], "healthz")) {
         zl_reply(r, 200, "text/plain; charset=utf-8", "ok\n", 3);
     } else {

@@ -15,6 +15,7 @@
  *   portal_product.c   the product page (recall banner, facts, path)
  *   portal_recalls.c   /recalls
  *   portal_results.c   /results (published spot-check results)
+ *   portal_inspections.c  /inspections (plans and draws, their export)
  *
  * Escaping: every value goes through zl_html_escape (http.c), the
  * server's one HTML escaper, directly or via zl_portal_add_esc; the
@@ -103,5 +104,12 @@ void zl_portal_recalls(struct zl_req *r); /* portal_recalls.c */
 void zl_portal_recall_case(struct zl_req *r, const char *case_id);
 void zl_portal_results(struct zl_req *r);  /* portal_results.c */
 void zl_portal_complain(struct zl_req *r); /* portal_complain.c */
+void zl_portal_results(struct zl_req *r);  /* portal_results.c */
+/* /inspections and below (portal_inspections.c). */
+void zl_portal_inspections(struct zl_req *r);
+/* The published spot checks of the product gtin as a section appended
+ * to b (nothing when there are none or gtin is NULL). 0 or b's error. */
+int zl_portal_inspections_section(struct zl_req *r, zl_store *s,
+                                  const char *gtin, struct zl_buf *b);
 
 #endif

@@ -690,6 +690,8 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
         if (!rc)
             rc = zl_buf_adds(&b, "</ol></section>");
     }
+    if (!rc)
+        rc = zl_portal_inspections_section(r, s, gtin, &b);
     if (!rc) {
         struct zl_buf q;
         zl_buf_init(&q, 4096);

@@ -40,17 +40,20 @@ extern "C" {
 enum zl_credit_class { ZL_CREDIT_A, ZL_CREDIT_B, ZL_CREDIT_C, ZL_CREDIT_D };
 
 enum zl_credit_kind {
-    ZL_CREDIT_SPOT_PASS,      /* a spot check passed */
-    ZL_CREDIT_SPOT_FAIL,      /* failed; serious = a serious quality problem
-                                 (产品质量法 art. 17 para. 2) */
-    ZL_CREDIT_RECALL,         /* a recall; serious = ordered (责令召回) */
-    ZL_CREDIT_COMPLAINT,      /* a substantiated complaint */
-    ZL_CREDIT_OVERDUE_REPORT, /* a mandatory report filed late or not at
-                                 all (annual report, recall report...) */
-    ZL_CREDIT_PENALTY,        /* an administrative penalty; serious = a
-                                 heavy one (large fine, licence revoked) */
-    ZL_CREDIT_ABNORMAL,       /* listed in 经营异常名录 */
-    ZL_CREDIT_SERIOUS_LIST,   /* listed in 严重违法失信名单 */
+    ZL_CREDIT_SPOT_PASS,       /* a spot check passed */
+    ZL_CREDIT_SPOT_FAIL,       /* failed; serious = a serious quality problem
+                                  (产品质量法 art. 17 para. 2) */
+    ZL_CREDIT_RECALL,          /* a recall; serious = ordered (责令召回) */
+    ZL_CREDIT_COMPLAINT,       /* a substantiated complaint */
+    ZL_CREDIT_OVERDUE_REPORT,  /* a mandatory report filed late or not at
+                                  all (annual report, recall report...) */
+    ZL_CREDIT_PENALTY,         /* an administrative penalty; serious = a
+                                  heavy one (large fine, licence revoked) */
+    ZL_CREDIT_ABNORMAL,        /* listed in 经营异常名录 */
+    ZL_CREDIT_SERIOUS_LIST,    /* listed in 严重违法失信名单 */
+    ZL_CREDIT_OVERDUE_RECTIFY, /* a spot check's rectification not done by
+                                  its deadline (产品质量监督抽查管理暂行办法
+                                  art. 46: 60 days from the order) */
     ZL_CREDIT_KIND_COUNT
 };
 

@@ -146,6 +146,12 @@ int zl_inspect_show(zl_store *s, const char *plan_id, struct zl_buf *out);
  * teams. Never the declared conflicts. */
 int zl_inspect_export(zl_store *s, const char *plan_id, struct zl_buf *out);
 
+/* Every plan, in plan id order, as the portal's /inspections lists it: a
+ * JSON array of {"plan": the plan record, "plan_leaf", "draw": null or
+ * {"key", "seed", "beacon", "tasks", "strata", "leaf", "credit"?},
+ * "redraws": count}. Appended to out. Returns 0 or a store error. */
+int zl_inspect_list(zl_store *s, struct zl_buf *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,7 +21,11 @@
  *   notify     after report; the day the enterprise received the result
  *   retest     after notify of a failed result, by the retest deadline
  *   stop-sale, rectify, recall   after notify of a failed result
- *   recheck    after rectify
+ *   recheck    after rectify; after a failed recheck, again once it is
+ *              announced, and a third time once the business is stopped
+ *              (Order 18 art. 47-48, 产品质量法 art. 17): at most three
+ *   announce   after a failed first recheck ("ref": the announcement)
+ *   suspend    after a failed second recheck ("until": end of the period)
  *   publish    after notify
  * Dates are "YYYY-MM-DD"; a step's date may not precede the step it
  * follows. The records' fields are listed in docs/supervision.md.
@@ -47,10 +51,10 @@ extern "C" {
 #endif
 
 /* Record step ("sample", "report", "notify", "retest", "stop-sale",
- * "rectify", "recheck", "publish") of task, its fields given as a JSON
- * object. Validated (err names the field), checked against the write rule
- * of inspect.h (a regulator of the enterprise's region, an operator, the
- * store operator) and the step order, then logged inside the caller's
+ * "rectify", "recheck", "publish", "announce", "suspend") of task, its fields
+ * given as a JSON object. Validated (err names the field), checked against the
+ * write rule of inspect.h (a regulator of the enterprise's region, an operator,
+ * the store operator) and the step order, then logged inside the caller's
  * transaction or one of its own. out (may be NULL) gets the record.
  * Returns 0, ZL_EINVAL / ZL_ESYNTAX (err set), ZL_ENOTFOUND (no such task
  * or writer), ZL_EPERM, or a store error. */
@@ -95,10 +99,12 @@ struct zl_spot_filter {
     const char *category;
     const char *region;
     int32_t from, to;
+    const char *gtin; /* the sampled product's GTIN (14 digits), NULL: any */
+    const char *uscc; /* the sampled enterprise, NULL: any */
 };
 
 /* {"results": [{"task", "uscc", "enterprise", "region", "category",
- * "product", "lot", "report_no", "tested", "verdict", "failed_items":
+ * "product", "gtin", "lot", "report_no", "tested", "verdict", "failed_items":
  * [{"item", "name_zh", "value", "min", "max", "unit"}], "handling":
  * [text...], "published", "publish_deadline", "published_on_time"}],
  * "pass_rate": {"by_category", "by_region", "by_period" (YYYY-MM of the

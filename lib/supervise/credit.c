@@ -31,6 +31,8 @@ static const struct {
     [ZL_CREDIT_PENALTY] = {"penalty", "administrative penalty"},
     [ZL_CREDIT_ABNORMAL] = {"abnormal-list", "abnormal operation list"},
     [ZL_CREDIT_SERIOUS_LIST] = {"serious-list", "list of serious violations"},
+    [ZL_CREDIT_OVERDUE_RECTIFY] = {"overdue-rectification",
+                                   "spot-check rectification overdue"},
 };
 
 static const char *const SERIOUS_TEXT[ZL_CREDIT_KIND_COUNT] = {
@@ -60,6 +62,8 @@ void zl_credit_defaults(struct zl_credit_config *cfg)
         15;
     cfg->points[ZL_CREDIT_SERIOUS_LIST][0] =
         cfg->points[ZL_CREDIT_SERIOUS_LIST][1] = 60;
+    cfg->points[ZL_CREDIT_OVERDUE_RECTIFY][0] =
+        cfg->points[ZL_CREDIT_OVERDUE_RECTIFY][1] = 10;
     cfg->age_days[0] = 365;
     cfg->age_days[1] = 730;
     cfg->age_days[2] = 1095;

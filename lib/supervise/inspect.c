@@ -216,11 +216,13 @@ static int plan_rec(zl_store *s, const struct sup_writer *w, json_t *in,
                     json_t **rec, struct zl_error *err)
 {
     static const char *const OK[] = {
-        "id",       "title",  "categories",      "regions",
-        "level",    "period", "count",           "permille",
-        "weights",  "team",   "beacon_distance", "outside",
-        "previous", NULL};
-    const char *k, *id, *title = NULL, *outside = NULL, *prev = NULL;
+        "id",       "title",           "categories",
+        "regions",  "level",           "period",
+        "count",    "permille",        "weights",
+        "team",     "beacon_distance", "outside",
+        "previous", "credit",          NULL};
+    const char *k, *id, *title = NULL, *outside = NULL, *prev = NULL,
+                        *credit = NULL;
     json_t *v, *o = NULL, *cats = NULL, *regs = NULL, *wt = NULL, *per;
     long long level, count, permille, team, dist;
     int rc = 0;
@@ -254,6 +256,19 @@ static int plan_rec(zl_store *s, const struct sup_writer *w, json_t *in,
         return zl_error_set(err, ZL_EINVAL, "outside",
                             "describe the outside public source (at most 512 "
                             "bytes)",
+                            NULL, 0);
+    if (json_object_get(in, "credit") &&
+        (!(credit = json_string_value(json_object_get(in, "credit"))) ||
+         (strcmp(credit, "registry") && strcmp(credit, "computed"))))
+        return zl_error_set(err, ZL_EINVAL, "credit",
+                            "registry (the class each registry entry states) "
+                            "or computed (from the published spot checks)",
+                            NULL, 0);
+    if (credit && !strcmp(credit, "computed") &&
+        !json_is_object(json_object_get(in, "period")))
+        return zl_error_set(err, ZL_EINVAL, "credit",
+                            "computed classes need the plan's period: its "
+                            "first day is the day the classes are scored on",
                             NULL, 0);
     if ((rc = int_field(in, "level", 2, 6, DEFAULT_LEVEL, &level, err)) ||
         (rc = int_field(in, "count", 1, PLAN_MAX_COUNT, 0, &count, err)) ||
@@ -353,6 +368,8 @@ static int plan_rec(zl_store *s, const struct sup_writer *w, json_t *in,
         setn(o, "beacon_distance", json_integer(dist)) ||
         (outside && setn(o, "outside", json_string(outside))) ||
         (prev && setn(o, "previous", json_string(prev))) ||
+        (credit && !strcmp(credit, "computed") &&
+         setn(o, "credit", json_string("computed"))) ||
         setn(o, "by", json_string(w->local ? "store operator" : w->id))) {
         rc = ZL_ENOMEM;
         goto out;
@@ -418,6 +435,7 @@ struct ctx {
     json_t *prev_keep;
     struct zl_dp_recusal *recusals; /* a public re-run: as stated */
     size_t n_recusals;
+    json_t *credit; /* the computed credit snapshot, or NULL */
 };
 
 static void ctx_free(struct ctx *c)
@@ -429,6 +447,7 @@ static void ctx_free(struct ctx *c)
     zl_free(c->prev);
     json_decref(c->prev_keep);
     zl_free(c->recusals);
+    json_decref(c->credit);
     memset(c, 0, sizeof *c);
 }
 
@@ -501,6 +520,11 @@ static int ctx_load(zl_store *s, const char *plan_id, struct ctx *c,
         (rc = plan_to_dp(c)))
         return rc;
     if ((rc = sup_snapshot_load(s, c->plan_leaf, with_conflicts, &c->snap)))
+        return rc;
+    if (!strcmp(jstr(c->plan, "credit"), "computed") &&
+        (rc = sup_credit_apply(s, c->plan_leaf,
+                               jstr(json_object_get(c->plan, "period"), "from"),
+                               &c->snap, &c->credit, err)))
         return rc;
     if (json_object_get(c->plan, "previous")) {
         struct recs x;
@@ -600,6 +624,7 @@ static json_t *draw_json(const struct ctx *c, const struct zl_dp_result *r,
         setn(o, "plan", json_string(jstr(c->plan, "id"))) ||
         setn(o, "beacon", json_incref(bj)) ||
         (outside && setn(o, "outside", json_string(outside))) ||
+        (c->credit && setn(o, "credit", json_incref(c->credit))) ||
         setn(o, "key", json_string(key)) || setn(o, "seed", json_string(hex)) ||
         setn(o, "strata", json_incref(st)) || setn(o, "tasks", json_incref(tk));
     json_decref(bj);
@@ -1147,6 +1172,20 @@ int zl_inspect_verify_export(const char *json, size_t len,
             zl_error_set(err, rc, "", "the export is malformed", NULL, 0);
         goto out;
     }
+    /* computed classes: the export's must be the draw record's snapshot */
+    if (json_is_object(json_object_get(d, "credit"))) {
+        c.credit = json_incref(json_object_get(d, "credit"));
+        for (size_t i = 0; i < c.snap.n_ent; i++)
+            if (!sup_credit_check(c.credit, c.snap.ent[i].uscc,
+                                  c.snap.ent[i].credit)) {
+                rc = zl_error_set(err, ZL_EVERIFY, "credit",
+                                  "an enterprise's credit class in the export "
+                                  "is not the one the draw's credit snapshot "
+                                  "states",
+                                  c.snap.ent[i].uscc, (size_t)-1);
+                goto out;
+            }
+    }
     if ((rc = run_draw(&c, seed, NULL, 0, &r, err)))
         goto out;
     again = draw_json(&c, &r, &b, outside, key, seed);
@@ -1294,7 +1333,8 @@ int zl_inspect_export(zl_store *s, const char *plan_id, struct zl_buf *out)
              setn(v, "uscc", json_string(jstr(e, "uscc"))) ||
              setn(v, "name", json_string(jstr(e, "name"))) ||
              setn(v, "region", json_string(jstr(e, "region"))) ||
-             setn(v, "credit", json_string(jstr(e, "credit"))) ||
+             setn(v, "credit",
+                  json_stringn(&(char){(char)c.snap.ent[i].credit}, 1)) ||
              setn(v, "categories",
                   json_incref(json_object_get(e, "categories"))) ||
              setn(v, "units", u);

@@ -268,18 +268,22 @@ enum step {
     S_RECTIFY,
     S_RECHECK,
     S_PUBLISH,
+    S_ANNOUNCE,
+    S_SUSPEND,
     S_RECALL,
     S_COUNT
 };
 
 static const char *const STEP_NAME[S_COUNT] = {
-    "sample",  "report",  "notify",  "retest", "stop-sale",
-    "rectify", "recheck", "publish", "recall"};
+    "sample",  "report",  "notify",   "retest",  "stop-sale", "rectify",
+    "recheck", "publish", "announce", "suspend", "recall"};
 
 struct state {
     json_t *rec[S_COUNT]; /* borrowed from the task's records */
     int32_t day[S_COUNT];
-    int failed; /* the effective verdict after notify: report, retest */
+    int failed;         /* the effective verdict after notify: report, retest */
+    int n_recheck;      /* rechecks recorded (rec[S_RECHECK] the last) */
+    int recheck_failed; /* the last recheck's verdict was fail */
 };
 
 static int day_of(json_t *rec, int32_t *d)
@@ -311,6 +315,10 @@ static void replay(const struct task *t, int32_t upto, struct state *st)
                 st->rec[k] = r;
                 day_of(r, &st->day[k]);
             }
+        if (!strcmp(step, "recheck")) {
+            st->n_recheck++;
+            st->recheck_failed = !strcmp(jstr(r, "verdict"), "fail");
+        }
     }
     st->failed = st->rec[S_REPORT] &&
                  !strcmp(jstr(st->rec[S_REPORT], "verdict"), "fail") &&
@@ -680,14 +688,16 @@ static int step_rec(zl_store *s, const struct task *t, const struct state *st,
     static const char *const F_RECHECK[] = {"date", "verdict", "report_no",
                                             NULL};
     static const char *const F_PUB[] = {"date", "handling", NULL};
-    static const char *const *const F[S_COUNT] = {F_SAMPLE,  F_REPORT, F_NOTIFY,
-                                                  F_RETEST,  F_STOP,   F_RECT,
-                                                  F_RECHECK, F_PUB,    NULL};
+    static const char *const F_ANN[] = {"date", "ref", NULL};
+    static const char *const F_SUSP[] = {"date", "until", NULL};
+    static const char *const *const F[S_COUNT] = {
+        F_SAMPLE,  F_REPORT, F_NOTIFY, F_RETEST, F_STOP, F_RECT,
+        F_RECHECK, F_PUB,    F_ANN,    F_SUSP,   NULL};
     const char *txt;
     int32_t day;
     int rc;
 
-    if (st->rec[k])
+    if (st->rec[k] && k != S_RECHECK)
         return refuse(err, ZL_EEXIST, STEP_NAME[k],
                       "recorded already for this task (a step is recorded "
                       "once; nothing is replaced)");
@@ -772,12 +782,34 @@ static int step_rec(zl_store *s, const struct task *t, const struct state *st,
     case S_RECHECK: {
         const char *v = json_string_value(json_object_get(in, "verdict"));
 
-        if (!st->rec[S_RECTIFY])
+        /* up to three, as the law orders them: after the rectification
+         * (Order 18 art. 47), after the announcement of a failed one
+         * (art. 48), after the stop of business (产品质量法 art. 17) */
+        static const int AFTER[3] = {S_RECTIFY, S_ANNOUNCE, S_SUSPEND};
+        static const char *const WHAT[3] = {"rectification", "announcement",
+                                            "stop of business"};
+        int n = st->n_recheck;
+
+        if (n && !st->recheck_failed)
+            return refuse(err, ZL_EEXIST, "recheck",
+                          "the last recheck passed: nothing is left to "
+                          "recheck");
+        if (n >= 3)
+            return refuse(err, ZL_EEXIST, "recheck",
+                          "three rechecks are recorded, the last failed: the "
+                          "law's next step is revoking the business licence "
+                          "(产品质量法 art. 17), not a fourth recheck");
+        if (!st->rec[AFTER[n]] || (n && st->day[AFTER[n]] < st->day[S_RECHECK]))
             return refuse(err, ZL_EINVAL, "recheck",
-                          "no rectification recorded yet (rectify comes "
-                          "before the recheck)");
-        if ((rc = need_date(in, st->day[S_RECTIFY], "rectification", &day,
-                            err)) ||
+                          n == 0   ? "no rectification recorded yet (rectify "
+                                     "comes before the recheck)"
+                          : n == 1 ? "a failed recheck is announced before "
+                                     "the next recheck (announce; Order 18 "
+                                     "art. 47-48)"
+                                   : "after a failed second recheck the "
+                                     "business is stopped before the next "
+                                     "recheck (suspend; 产品质量法 art. 17)");
+        if ((rc = need_date(in, st->day[AFTER[n]], WHAT[n], &day, err)) ||
             (rc = need_text(in, "report_no", 0, 64, &txt, err)))
             return rc;
         if (!v || (strcmp(v, "pass") && strcmp(v, "fail")))
@@ -788,6 +820,36 @@ static int step_rec(zl_store *s, const struct task *t, const struct state *st,
             return ZL_ENOMEM;
         break;
     }
+    case S_ANNOUNCE:
+    case S_SUSPEND:
+        if (st->n_recheck != (k == S_ANNOUNCE ? 1 : 2) || !st->recheck_failed)
+            return refuse(err, ZL_EINVAL, STEP_NAME[k],
+                          k == S_ANNOUNCE
+                              ? "the announcement follows a failed first "
+                                "recheck (Order 18 art. 47)"
+                              : "the stop of business follows a failed "
+                                "recheck after the announcement (Order 18 "
+                                "art. 48; 产品质量法 art. 17)");
+        if ((rc = need_date(in, st->day[S_RECHECK], "recheck", &day, err)))
+            return rc;
+        if (k == S_ANNOUNCE) {
+            if ((rc = need_text(in, "ref", 0, 128, &txt, err)))
+                return rc;
+            if (txt && setn(o, "ref", json_string(txt)))
+                return ZL_ENOMEM;
+        } else if (json_object_get(in, "until")) {
+            const char *u = json_string_value(json_object_get(in, "until"));
+            int32_t until;
+
+            if (!u || zl_day_parse(u, strlen(u), &until) || until < day)
+                return zl_error_set(err, ZL_EINVAL, "until",
+                                    "the end of the period set to rectify "
+                                    "(YYYY-MM-DD, not before the date)",
+                                    u, u ? strlen(u) : 0);
+            if (setn(o, "until", json_string(u)))
+                return ZL_ENOMEM;
+        }
+        break;
     case S_PUBLISH:
         if (!st->rec[S_NOTIFY])
             return refuse(err, ZL_EINVAL, "publish",
@@ -884,7 +946,7 @@ int zl_spot_record(zl_store *s, const char *writer, const char *task,
     if (k == S_RECALL) {
         rc = zl_error_set(err, ZL_EINVAL, "step",
                           "sample, report, notify, retest, stop-sale, "
-                          "rectify, recheck or publish",
+                          "rectify, recheck, publish, announce or suspend",
                           step, step ? strlen(step) : 0);
         goto out;
     }
@@ -1092,10 +1154,26 @@ static int open_steps(const struct task *t, const struct state *st,
         if (!st->rec[S_RECHECK] &&
             (rc = add_clock(open, e, ZL_STEP_RECHECK, n, at, 0, overdue, err)))
             return rc;
-        if (st->rec[S_RECHECK] &&
-            !strcmp(jstr(st->rec[S_RECHECK], "verdict"), "fail") &&
+        /* a failed recheck: announce it, recheck 60-90 days later (Order
+         * 18 art. 47-48); that failing, stop the business and recheck at
+         * the end of its period (产品质量法 art. 17) */
+        if (st->n_recheck == 1 && st->recheck_failed && !st->rec[S_ANNOUNCE] &&
             (rc = add_clock(open, e, ZL_STEP_ANNOUNCE, st->day[S_RECHECK], at,
                             0, overdue, err)))
+            return rc;
+        if (st->n_recheck == 1 && st->recheck_failed && st->rec[S_ANNOUNCE] &&
+            (rc = add_clock(open, e, ZL_STEP_SECOND_RECHECK,
+                            st->day[S_ANNOUNCE], at, 0, overdue, err)))
+            return rc;
+        if (st->n_recheck == 2 && st->recheck_failed && !st->rec[S_SUSPEND] &&
+            (rc = add_clock(open, e, ZL_STEP_SUSPEND, st->day[S_RECHECK], at, 0,
+                            overdue, err)))
+            return rc;
+        if (st->n_recheck == 2 && st->recheck_failed && st->rec[S_SUSPEND] &&
+            (rc = add_plain(open, "recheck",
+                            "整顿期满后复查 / recheck at the end of the stop "
+                            "of business",
+                            jstr(st->rec[S_SUSPEND], "until"), at, overdue)))
             return rc;
     }
     if (!st->rec[S_PUBLISH] &&
@@ -1331,10 +1409,11 @@ static int count_in(json_t *groups, const char *key, int pass)
 }
 
 /* What the public sees of the follow-up: steps done, no names. */
-static json_t *handling_of(const struct state *st)
+static json_t *handling_of(const struct task *t, const struct state *st)
 {
-    json_t *a = json_array();
+    json_t *a = json_array(), *w;
     char buf[160];
+    size_t i;
 
     if (!a)
         return NULL;
@@ -1363,10 +1442,25 @@ static json_t *handling_of(const struct state *st)
                  jstr(st->rec[S_RECTIFY], "date"));
         json_array_append_new(a, json_string(buf));
     }
-    if (st->rec[S_RECHECK]) {
-        snprintf(buf, sizeof buf, "复查 / recheck %s: %s",
-                 jstr(st->rec[S_RECHECK], "date"),
-                 jstr(st->rec[S_RECHECK], "verdict"));
+    /* every recheck, announcement and stop of business, in order */
+    json_array_foreach(t->recs, i, w)
+    {
+        json_t *r = json_object_get(w, "rec");
+        const char *step = jstr(r, "step");
+
+        if (!strcmp(step, "recheck"))
+            snprintf(buf, sizeof buf, "复查 / recheck %s: %s", jstr(r, "date"),
+                     jstr(r, "verdict"));
+        else if (!strcmp(step, "announce"))
+            snprintf(buf, sizeof buf, "公告 / announced %s%s%s",
+                     jstr(r, "date"), *jstr(r, "ref") ? " " : "",
+                     jstr(r, "ref"));
+        else if (!strcmp(step, "suspend"))
+            snprintf(buf, sizeof buf, "停业整顿 / business stopped %s%s%s",
+                     jstr(r, "date"), *jstr(r, "until") ? " – " : "",
+                     jstr(r, "until"));
+        else
+            continue;
         json_array_append_new(a, json_string(buf));
     }
     return a;
@@ -1390,6 +1484,10 @@ static int pub_fn(void *ctx, struct task *t)
     if (f && f->category && strcmp(f->category, jstr(t->entry, "category")))
         return 0;
     if (f && f->region && strncmp(region, f->region, strlen(f->region)))
+        return 0;
+    if (f && f->gtin && strcmp(f->gtin, jstr(st.rec[S_SAMPLE], "gtin")))
+        return 0;
+    if (f && f->uscc && strcmp(f->uscc, jstr(t->entry, "uscc")))
         return 0;
     if (f && ((f->from && st.day[S_REPORT] < f->from) ||
               (f->to && st.day[S_REPORT] > f->to)))
@@ -1423,6 +1521,7 @@ static int pub_fn(void *ctx, struct task *t)
         setn(o, "category", json_string(jstr(t->entry, "category"))) ||
         setn(o, "standard", json_string(jstr(st.rec[S_REPORT], "standard"))) ||
         setn(o, "product", json_string(jstr(st.rec[S_SAMPLE], "product"))) ||
+        setn(o, "gtin", json_string(jstr(st.rec[S_SAMPLE], "gtin"))) ||
         setn(o, "lot", json_string(jstr(st.rec[S_SAMPLE], "lot"))) ||
         setn(o, "report_no",
              json_string(jstr(st.rec[S_REPORT], "report_no"))) ||
@@ -1430,7 +1529,7 @@ static int pub_fn(void *ctx, struct task *t)
         setn(o, "tested", json_string(jstr(st.rec[S_REPORT], "date"))) ||
         setn(o, "verdict", json_string(st.failed ? "fail" : "pass")) ||
         setn(o, "failed_items", json_incref(fi)) ||
-        setn(o, "handling", handling_of(&st)) ||
+        setn(o, "handling", handling_of(t, &st)) ||
         setn(o, "published", json_string(jstr(st.rec[S_PUBLISH], "date"))) ||
         setn(o, "publish_deadline", json_string(dl)) ||
         setn(o, "published_on_time", json_boolean(!c.overdue)) ||

@@ -57,6 +57,17 @@ int sup_snapshot_load(zl_store *s, int64_t before, int with_conflicts,
                       struct sup_snapshot *snap);
 void sup_snapshot_free(struct sup_snapshot *snap);
 
+/* Credit classes computed from the published spot checks logged before
+ * leaf `before`, scored on day (YYYY-MM-DD) with the default rule
+ * (credit_link.c): sets snap->ent[i].credit of every enterprise and *rec
+ * (new) to the snapshot the draw record carries. 0, ZL_EINVAL (no day),
+ * ZL_ENOMEM or a store error. */
+int sup_credit_apply(zl_store *s, int64_t before, const char *day,
+                     struct sup_snapshot *snap, json_t **rec,
+                     struct zl_error *err);
+/* 1 when cls ('A'..'D') is the class snapshot credit gives uscc. */
+int sup_credit_check(const json_t *credit, const char *uscc, int cls);
+
 /* For zhiliang verify (lib/audit/verify.c). The canonical bytes of
  * logged record "sup:<key>:<seq>" recomputed from its row (*canon new):
  * the JCS of the parsed row, or the row's bytes as they are when it is no

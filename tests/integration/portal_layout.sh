@@ -14,6 +14,33 @@ shots=${ZL_BUILD_DIR:-$TMP}/screenshots
 mkdir -p "$shots"
 zl_setup
 PARTIES=$TMP/demo/parties.json
+# A drawn inspection plan with a failed, published spot check on a
+# collection lot, so /inspections, a plan's page, the charts of /results
+# and a product page's spot-check section exist.
+"$EXE" registry import category "$TMP/demo/registry-categories.json" --store "$STORE" >/dev/null
+"$EXE" registry import enterprise "$TMP/demo/registry-enterprises.json" --store "$STORE" >/dev/null
+"$EXE" registry import inspector "$TMP/demo/registry-inspectors.json" --store "$STORE" >/dev/null
+"$EXE" inspect plan --store "$STORE" --id L1 --title "乳制品监督抽查（双随机）" --category RAW_MILK \
+  --region 13 --region 15 --count 1 --distance 2 >/dev/null
+for i in 1 2; do # two records after the plan: its beacon exists
+  jq -c ".[0] + {code: \"LAYOUT$i\"}" "$TMP/demo/registry-categories.json" > "$TMP/cat.json"
+  "$EXE" registry put category "$TMP/cat.json" --store "$STORE" >/dev/null
+done
+"$EXE" inspect draw L1 --store "$STORE" >/dev/null
+SLOT=$("$EXE" demo sample --store "$STORE" --what collection-lot 2>/dev/null || true)
+if [ -n "$SLOT" ]; then
+  T1=$("$EXE" inspect show L1 --store "$STORE" --json | jq -c '.current[0]')
+  CATJ=$("$EXE" registry show category "$(jq -r .category <<<"$T1")" --store "$STORE")
+  "$EXE" inspect sample L1:1 --store "$STORE" --date 2026-03-10 --product "$(jq -r .name_zh <<<"$CATJ")" \
+    --lot "$SLOT" --quantity 4 --code "$SLOT/21/1" --sampler "$(jq -r '.team[0]' <<<"$T1")" >/dev/null
+  # shellcheck disable=SC2046
+  "$EXE" inspect report L1:1 --store "$STORE" --date 2026-03-17 --no JC-L1 --lab 检验院 $(jq -r '
+      (.items | map(.max != null and .max != "") | rindex(true)) as $f | .items | to_entries[]
+      | "--item \(.value.item)=\(if .key == $f then (.value.max | tonumber * 1.24 | tostring)
+                                elif (.value.min // "") != "" then .value.min else .value.max end)"' <<<"$CATJ") >/dev/null
+  "$EXE" inspect notify L1:1 --store "$STORE" --date 2026-03-18 >/dev/null
+  "$EXE" inspect publish L1:1 --store "$STORE" --date 2026-03-25 >/dev/null
+fi
 # A recall case on a collection lot, so recall pages and banners exist.
 CLOT=$(jq -r '.epcisBody.eventList[] | select(.type == "TransformationEvent") | .outputQuantityList[]?.epcClass | select(test("(/10/|\\.)C[0-9]{6}-[0-9]+$"))' "$TMP"/demo/chain-*.jsonld | head -1)
 CASE=$("$EXE" recall open --store "$STORE" --lot "$CLOT" --reason "黄曲霉毒素M1超标 aflatoxin M1 above the limit" --hazard-class I 2>/dev/null | tail -1)
@@ -27,7 +54,8 @@ cat >"$TMP/pages.json" <<JSON
 [["home", "/"], ["item", "$ITEM_PATH"], ["item-en", "$ITEM_PATH?lang=en"],
  ["recalled-lot", "$LOT_PATH"], ["gtin", "/01/$GTIN"], ["recalls", "/recalls"],
  ["case", "/recalls/$CASE"], ["log", "/log"], ["record", "/log/record?id=$H"],
- ["unregistered", "/01/06900012345677"], ["qr", "/qr?code=$(jq -rn --arg v "$ITEM" '$v|@uri')"]]
+ ["results", "/results"], ["inspections", "/inspections"], ["plan", "/inspections/L1"],
+ ["plan-en", "/inspections/L1?lang=en"], ["unregistered", "/01/06900012345677"], ["qr", "/qr?code=$(jq -rn --arg v "$ITEM" '$v|@uri')"]]
 JSON
 NODE_PATH="$PW_MODULES" node "$here/portal_layout.mjs" "$CHROMIUM" "$U" "$TMP/pages.json" "$shots" >"$TMP/layout.out" 2>&1
 rc=$?

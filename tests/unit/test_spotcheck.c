@@ -346,7 +346,7 @@ static void test_failed_to_closure(void **state)
     json_decref(r);
     zl_buf_reset(&out);
     {
-        struct zl_spot_filter flt = {"RAW_MILK", "44", 0, 0};
+        struct zl_spot_filter flt = {"RAW_MILK", "44", 0, 0, NULL, NULL};
 
         assert_int_equal(zl_spot_results(f->s, &flt, NULL, NULL, &out, &err),
                          0);
@@ -402,12 +402,125 @@ static void test_tasks_list(void **state)
     zl_buf_cleanup(&out);
 }
 
+/* The law's sequence after a failed recheck (Order 18 art. 47-48, 产品质量
+ * 法 art. 17): announce, recheck 60-90 days after the announcement, stop
+ * of business, recheck at the end of its period; each a logged record,
+ * out-of-order ones refused, no fourth recheck. Deadlines by hand: the
+ * announcement on 2026-03-25 opens the second recheck's window on
+ * 2026-05-24 (day 60) and closes it on 2026-06-23 (day 90, a Tuesday:
+ * no roll; 端午 is 06-19..21). */
+static void test_rechecks(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err;
+    struct zl_buf out;
+    const char *who;
+    char j[512];
+    json_t *v, *r, *h;
+
+    prepare(f->s, &who);
+    snprintf(j, sizeof j,
+             "{\"date\":\"2026-01-20\",\"product\":\"生牛乳\",\"lot\":\"%s\","
+             "\"quantity\":4,\"codes\":[\"%s\"],\"samplers\":[\"%s\"]}",
+             LOT, CODE, who);
+    assert_int_equal(step(f->s, "P1:1", "sample", j, &err), 0);
+    assert_int_equal(
+        step(f->s, "P1:1", "report",
+             "{\"date\":\"2026-02-04\",\"report_no\":\"JC-42\",\"lab\":\"L\","
+             "\"items\":[{\"item\":\"protein\",\"value\":\"3\"},{\"item\":"
+             "\"aflatoxin_m1\",\"value\":\"0.62\"}]}",
+             &err),
+        0);
+    assert_int_equal(
+        step(f->s, "P1:1", "notify", "{\"date\":\"2026-02-05\"}", &err), 0);
+    assert_int_equal(
+        step(f->s, "P1:1", "publish", "{\"date\":\"2026-02-20\"}", &err), 0);
+    assert_int_equal(
+        step(f->s, "P1:1", "rectify", "{\"date\":\"2026-03-01\"}", &err), 0);
+    assert_int_equal(
+        step(f->s, "P1:1", "announce", "{\"date\":\"2026-03-02\"}", &err),
+        ZL_EINVAL); /* nothing failed a recheck yet */
+    assert_int_equal(step(f->s, "P1:1", "recheck",
+                          "{\"date\":\"2026-03-20\",\"verdict\":\"fail\"}",
+                          &err),
+                     0);
+    assert_int_equal(step(f->s, "P1:1", "recheck",
+                          "{\"date\":\"2026-03-21\",\"verdict\":\"pass\"}",
+                          &err),
+                     ZL_EINVAL);
+    assert_non_null(strstr(err.rule, "announced"));
+    assert_int_equal(
+        step(f->s, "P1:1", "suspend", "{\"date\":\"2026-03-21\"}", &err),
+        ZL_EINVAL);
+    v = view(f->s, "P1:1", "2026-03-21");
+    assert_string_equal(deadline(v, "second-recheck"), "(not open)");
+    json_decref(v);
+    assert_int_equal(
+        step(f->s, "P1:1", "announce", "{\"date\":\"2026-03-19\"}", &err),
+        ZL_EINVAL); /* before the recheck it announces */
+    assert_int_equal(step(f->s, "P1:1", "announce",
+                          "{\"date\":\"2026-03-25\",\"ref\":\"2026年第3号\"}",
+                          &err),
+                     0);
+    v = view(f->s, "P1:1", "2026-03-26");
+    assert_string_equal(deadline(v, "second-recheck"), "2026-06-23");
+    json_decref(v);
+    assert_int_equal(step(f->s, "P1:1", "recheck",
+                          "{\"date\":\"2026-05-30\",\"verdict\":\"fail\"}",
+                          &err),
+                     0);
+    assert_int_equal(
+        step(f->s, "P1:1", "announce", "{\"date\":\"2026-05-31\"}", &err),
+        ZL_EEXIST);
+    assert_int_equal(step(f->s, "P1:1", "suspend",
+                          "{\"date\":\"2026-06-01\",\"until\":\"2026-05-01\"}",
+                          &err),
+                     ZL_EINVAL); /* a period ending before it starts */
+    assert_int_equal(step(f->s, "P1:1", "suspend",
+                          "{\"date\":\"2026-06-01\",\"until\":\"2026-08-31\"}",
+                          &err),
+                     0);
+    v = view(f->s, "P1:1", "2026-09-02");
+    assert_string_equal(deadline(v, "recheck"), "2026-08-31");
+    json_decref(v);
+    assert_int_equal(step(f->s, "P1:1", "recheck",
+                          "{\"date\":\"2026-09-01\",\"verdict\":\"fail\"}",
+                          &err),
+                     0);
+    assert_int_equal(step(f->s, "P1:1", "recheck",
+                          "{\"date\":\"2026-09-02\",\"verdict\":\"pass\"}",
+                          &err),
+                     ZL_EEXIST);
+    assert_non_null(strstr(err.rule, "revoking"));
+    /* the public handling lists every recheck, the announcement and the
+     * stop of business in order */
+    zl_buf_init(&out, 1 << 20);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(zl_spot_results(f->s, NULL, NULL, NULL, &out, &err), 0);
+    v = json_loadb((const char *)out.data, out.len, 0, NULL);
+    assert_non_null(v);
+    r = json_array_get(json_object_get(v, "results"), 0);
+    h = json_object_get(r, "handling");
+    assert_int_equal(json_array_size(h), 6);
+    assert_string_equal(json_string_value(json_array_get(h, 1)),
+                        "复查 / recheck 2026-03-20: fail");
+    assert_string_equal(json_string_value(json_array_get(h, 2)),
+                        "公告 / announced 2026-03-25 2026年第3号");
+    assert_string_equal(json_string_value(json_array_get(h, 4)),
+                        "停业整顿 / business stopped 2026-06-01 – 2026-08-31");
+    assert_string_equal(json_string_value(json_array_get(h, 5)),
+                        "复查 / recheck 2026-09-01: fail");
+    json_decref(v);
+    zl_buf_cleanup(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_failed_to_closure, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_tasks_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rechecks, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

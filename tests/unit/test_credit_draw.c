@@ -1,0 +1,271 @@
+/*
+ * test_credit_draw.c - a draw weighted by credit classes computed from the
+ * published spot checks (lib/supervise/credit_link.c) on every backend
+ * (store_fixture.h).
+ *
+ * Six enterprises all registered as class B. Plan P1 draws three of them;
+ * task 1 fails (aflatoxin M1 0.62 > 0.5 µg/kg, GB 19301-2010), is
+ * notified on 2026-02-05 and published, never rectified; task 2 passes
+ * and is published; task 3 fails but is not published. Plan P2, with
+ * "credit": "computed" and its period from 2026-05-01, then scores by
+ * hand (docs/sampling.md's default rule, every event under a year old,
+ * weight 1):
+ *   task 1's enterprise: spot-fail 10 + overdue-rectification 10 (the 60
+ *                        days of Order 18 art. 46 from 2026-02-05 end on
+ *                        2026-04-06, a 清明 holiday in the State Council's
+ *                        notice, so the deadline is 04-07 and the event
+ *                        04-08, before 05-01) = 20: B (10 <= 20 < 30)
+ *   task 2's enterprise: spot-pass -2, floored at 0: A
+ *   task 3's and the rest: no published event: A
+ * so the registry's B is replaced for five of the six. The draw states
+ * the snapshot, verify re-runs it from the store, the export re-runs it
+ * from public data alone, and an export whose class differs from the
+ * snapshot fails; records logged after P2 do not move it.
+ */
+#define FIXTURE_NAME "credit_draw"
+
+#include "zhiliang/inspect.h"
+#include "zhiliang/log.h"
+#include "zhiliang/spotcheck.h"
+
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "store_fixture.h"
+
+/* A valid USCC (GB 32100) for region and serial n. */
+static void make_uscc(const char *region, unsigned n, char out[19])
+{
+    static const char A[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+    static const int OW[8] = {3, 7, 9, 10, 5, 8, 4, 2};
+    int s = 0, oc, w = 1, t = 0;
+
+    snprintf(out, 19, "91%.6s%08u", region, n % 100000000u);
+    for (int i = 0; i < 8; i++)
+        s += (out[8 + i] - '0') * OW[i];
+    oc = 11 - s % 11;
+    out[16] = oc == 10 ? 'X' : oc == 11 ? '0' : (char)('0' + oc);
+    for (int i = 0; i < 17; i++) {
+        t += (int)(strchr(A, out[i]) - A) * w;
+        w = w * 3 % 31;
+    }
+    t = 31 - t % 31;
+    out[17] = A[t == 31 ? 0 : t];
+    out[18] = '\0';
+}
+
+static void put(zl_store *s, enum zl_sup_kind k, const char *json)
+{
+    struct zl_error err = {0};
+
+    if (zl_sup_put(s, NULL, k, json, strlen(json), &err))
+        fail_msg("put: %s: %s", err.path, err.rule);
+}
+
+static void grow(zl_store *s, int n)
+{
+    char j[256];
+    static int serial;
+
+    for (int i = 0; i < n; i++) {
+        snprintf(j, sizeof j,
+                 "{\"code\":\"X%d\",\"name_zh\":\"x\",\"standard\":\"s\","
+                 "\"items\":[{\"item\":\"a\",\"name_zh\":\"a\",\"max\":\"1\","
+                 "\"unit\":\"u\",\"method\":\"m\"}]}",
+                 ++serial);
+        put(s, ZL_SUP_CATEGORY, j);
+    }
+}
+
+static void step(zl_store *s, const char *task, const char *st,
+                 const char *json)
+{
+    struct zl_error err = {0};
+
+    if (zl_spot_record(s, NULL, task, st, json, strlen(json), NULL, NULL, NULL,
+                       &err))
+        fail_msg("%s %s: %s: %s", task, st, err.path, err.rule);
+}
+
+static json_t *load(struct zl_buf *b)
+{
+    json_error_t je;
+    json_t *o = json_loadb((const char *)b->data, b->len, 0, &je);
+
+    assert_non_null(o);
+    return o;
+}
+
+/* One task of P1 through sample, report (aflatoxin value), notify and,
+ * when published, publish. Its USCC into uscc. */
+static void spot(zl_store *s, json_t *draw, int n, const char *afla,
+                 int published, char uscc[19])
+{
+    json_t *t = json_array_get(json_object_get(draw, "tasks"), (size_t)n - 1);
+    char task[16], j[512];
+
+    snprintf(uscc, 19, "%s", json_string_value(json_object_get(t, "uscc")));
+    snprintf(task, sizeof task, "P1:%d", n);
+    snprintf(j, sizeof j,
+             "{\"date\":\"2026-01-20\",\"product\":\"生牛乳\",\"lot\":"
+             "\"(01)06901234567892(10)B%d\",\"quantity\":4,\"codes\":["
+             "\"(01)06901234567892(10)B%d(21)1\"],\"samplers\":[\"%s\"]}",
+             n, n,
+             json_string_value(json_array_get(json_object_get(t, "team"), 0)));
+    step(s, task, "sample", j);
+    snprintf(j, sizeof j,
+             "{\"date\":\"2026-02-04\",\"report_no\":\"R%d\",\"lab\":\"L\","
+             "\"items\":[{\"item\":\"protein\",\"value\":\"3.05\"},"
+             "{\"item\":\"aflatoxin_m1\",\"value\":\"%s\"}]}",
+             n, afla);
+    step(s, task, "report", j);
+    step(s, task, "notify", "{\"date\":\"2026-02-05\"}");
+    if (published)
+        step(s, task, "publish", "{\"date\":\"2026-02-10\"}");
+}
+
+static const char *cls_of(json_t *export, const char *uscc)
+{
+    size_t i;
+    json_t *e;
+
+    json_array_foreach(json_object_get(export, "enterprises"), i, e) if (
+        !strcmp(json_string_value(json_object_get(e, "uscc")),
+                uscc)) return json_string_value(json_object_get(e, "credit"));
+    return "(absent)";
+}
+
+static void test_computed_credit(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    struct zl_buf out, ex;
+    const char *p1 = "{\"id\":\"P1\",\"categories\":[\"RAW_MILK\"],"
+                     "\"regions\":[\"13\"],\"count\":3,\"team\":2,"
+                     "\"beacon_distance\":2}";
+    const char *p2 = "{\"id\":\"P2\",\"categories\":[\"RAW_MILK\"],"
+                     "\"regions\":[\"13\"],\"count\":2,\"team\":2,"
+                     "\"beacon_distance\":2,\"credit\":\"computed\","
+                     "\"period\":{\"from\":\"2026-05-01\",\"to\":"
+                     "\"2026-05-31\"}}";
+    const char *bad = "{\"id\":\"P3\",\"categories\":[\"RAW_MILK\"],"
+                      "\"regions\":[\"13\"],\"count\":2,\"credit\":"
+                      "\"computed\"}";
+    char j[512], u[19], fail1[19], pass2[19], unpub3[19];
+    json_t *d, *cr, *c, *x;
+    size_t n_b = 0, i;
+
+    put(f->s, ZL_SUP_CATEGORY,
+        "{\"code\":\"RAW_MILK\",\"name_zh\":\"生乳\",\"standard\":\"GB "
+        "19301-2010\",\"items\":[{\"item\":\"protein\",\"name_zh\":\"蛋白质\","
+        "\"min\":\"2.8\",\"unit\":\"g/100g\",\"method\":\"GB 5009.5\"},"
+        "{\"item\":\"aflatoxin_m1\",\"name_zh\":\"黄曲霉毒素M1\",\"max\":"
+        "\"0.5\",\"unit\":\"µg/kg\",\"method\":\"GB 5009.24\"}]}");
+    for (unsigned k = 0; k < 6; k++) {
+        make_uscc("130102", 700 + k, u);
+        snprintf(j, sizeof j,
+                 "{\"uscc\":\"%s\",\"name\":\"乳企%u\",\"region\":\"130102\","
+                 "\"categories\":[\"RAW_MILK\"],\"credit\":\"B\"}",
+                 u, k);
+        put(f->s, ZL_SUP_ENTERPRISE, j);
+        snprintf(j, sizeof j,
+                 "{\"id\":\"I%u\",\"name\":\"检查员%u\",\"unit\":\"X%u\","
+                 "\"region\":\"130102\",\"qualifications\":[\"RAW_MILK\"]}",
+                 k, k, k);
+        put(f->s, ZL_SUP_INSPECTOR, j);
+    }
+    /* computed classes need a scoring day */
+    assert_int_equal(zl_inspect_plan(f->s, NULL, bad, strlen(bad), NULL, &err),
+                     ZL_EINVAL);
+    assert_string_equal(err.path, "credit");
+
+    zl_buf_init(&out, 1 << 22);
+    zl_buf_init(&ex, 1 << 22);
+    assert_int_equal(zl_inspect_plan(f->s, NULL, p1, strlen(p1), NULL, &err),
+                     0);
+    grow(f->s, 2);
+    assert_int_equal(zl_inspect_draw(f->s, NULL, "P1", NULL, &out, &err), 0);
+    d = load(&out);
+    spot(f->s, d, 1, "0.62", 1, fail1);
+    spot(f->s, d, 2, "0.20", 1, pass2);
+    spot(f->s, d, 3, "0.70", 0, unpub3);
+    json_decref(d);
+
+    assert_int_equal(zl_inspect_plan(f->s, NULL, p2, strlen(p2), NULL, &err),
+                     0);
+    grow(f->s, 2);
+    zl_buf_reset(&out);
+    assert_int_equal(zl_inspect_draw(f->s, NULL, "P2", NULL, &out, &err), 0);
+    d = load(&out);
+    cr = json_object_get(d, "credit");
+    assert_string_equal(json_string_value(json_object_get(cr, "source")),
+                        "computed");
+    assert_string_equal(json_string_value(json_object_get(cr, "day")),
+                        "2026-05-01");
+    c = json_object_get(json_object_get(cr, "classes"), fail1);
+    assert_non_null(c);
+    assert_string_equal(json_string_value(json_object_get(c, "class")), "B");
+    assert_int_equal(json_array_size(json_object_get(c, "events")), 2);
+    x = json_array_get(json_object_get(c, "events"), 1);
+    assert_string_equal(json_string_value(json_object_get(x, "kind")),
+                        "overdue-rectification");
+    assert_string_equal(json_string_value(json_object_get(x, "date")),
+                        "2026-04-08");
+    c = json_object_get(json_object_get(cr, "classes"), pass2);
+    assert_string_equal(json_string_value(json_object_get(c, "class")), "A");
+    /* the unpublished failure never reaches the public snapshot */
+    assert_null(json_object_get(json_object_get(cr, "classes"), unpub3));
+    json_decref(d);
+
+    assert_int_equal(zl_inspect_verify(f->s, "P2", NULL, &err), 0);
+    assert_int_equal(zl_inspect_export(f->s, "P2", &ex), 0);
+    d = load(&ex);
+    assert_string_equal(cls_of(d, fail1), "B");
+    assert_string_equal(cls_of(d, pass2), "A");
+    assert_string_equal(cls_of(d, unpub3), "A");
+    json_array_foreach(json_object_get(d, "enterprises"), i, x) n_b +=
+        !strcmp(json_string_value(json_object_get(x, "credit")), "B");
+    assert_int_equal((int)n_b, 1); /* the registry said B for all six */
+    assert_int_equal(
+        zl_inspect_verify_export((const char *)ex.data, ex.len, NULL, &err), 0);
+    /* an export whose class is not the snapshot's */
+    json_array_foreach(
+        json_object_get(d, "enterprises"), i,
+        x) if (!strcmp(json_string_value(json_object_get(x, "uscc")), pass2))
+        json_object_set_new(x, "credit", json_string("D"));
+    {
+        char *t = json_dumps(d, JSON_COMPACT);
+
+        assert_non_null(t);
+        assert_int_equal(zl_inspect_verify_export(t, strlen(t), NULL, &err),
+                         ZL_EVERIFY);
+        assert_string_equal(err.path, "credit");
+        free(t);
+    }
+    json_decref(d);
+
+    /* after the plan: a rectification of task 1 and the third result
+     * published. The draw of P2 stands: verify re-runs it identically. */
+    step(f->s, "P1:1", "rectify", "{\"date\":\"2026-04-01\"}");
+    step(f->s, "P1:3", "publish", "{\"date\":\"2026-02-12\"}");
+    assert_int_equal(zl_inspect_verify(f->s, "P2", NULL, &err), 0);
+    zl_buf_cleanup(&out);
+    zl_buf_cleanup(&ex);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_computed_credit, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
