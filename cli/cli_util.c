@@ -385,3 +385,20 @@ const char *cli_party_arg(zl_store *s, const char *cmd, const char *arg,
     cli_print_error(cmd, arg, rc, &err, 0);
     return NULL;
 }
+
+int cli_write_file(const char *cmd, const char *path, const void *data,
+                   size_t len)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "wb") : stdout;
+    int ok;
+
+    if (!f) {
+        fprintf(stderr, "zhiliang %s: %s: %s\n", cmd, path, strerror(errno));
+        return -1;
+    }
+    ok = fwrite(data ? data : "", 1, len, f) == len;
+    ok = (f == stdout ? fflush(f) : fclose(f)) == 0 && ok;
+    if (!ok)
+        fprintf(stderr, "zhiliang %s: %s: write failed\n", cmd, path);
+    return ok ? 0 : -1;
+}

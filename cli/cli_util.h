@@ -81,6 +81,11 @@ const char *cli_lot_arg(zl_store *s, const char *cmd, const char *arg,
 const char *cli_party_arg(zl_store *s, const char *cmd, const char *arg,
                           char *id, int strict);
 
+/* Write len bytes of data to path ("-": standard output, flushed).
+ * Returns 0, or -1 after printing "zhiliang <cmd>: <path>: <why>". */
+int cli_write_file(const char *cmd, const char *path, const void *data,
+                   size_t len);
+
 /* 1 if the argument is -h or --help. */
 int cli_is_help(const char *arg);
 

@@ -138,27 +138,6 @@ static int parse(int argc, char **argv, struct opts *o)
     return 0;
 }
 
-static int write_out(const char *path, const char *data, size_t len)
-{
-    FILE *f = strcmp(path, "-") ? fopen(path, "wb") : stdout;
-    int ok;
-
-    if (!f) {
-        fprintf(stderr, "zhiliang recall: %s: %s\n", path, strerror(errno));
-        return EXIT_FAIL;
-    }
-    ok = fwrite(data, 1, len, f) == len;
-    if (f != stdout)
-        ok = (fclose(f) == 0) && ok;
-    else
-        ok = (fflush(f) == 0) && ok;
-    if (!ok) {
-        fprintf(stderr, "zhiliang recall: %s: write failed\n", path);
-        return EXIT_FAIL;
-    }
-    return EXIT_OK;
-}
-
 static int do_scope(zl_store *s, struct opts *o)
 {
     struct zl_error err = {0};
@@ -175,19 +154,19 @@ static int do_scope(zl_store *s, struct opts *o)
     if (o->csv) {
         if ((o->excel && (rc = zl_buf_adds(&b, "\xef\xbb\xbf")) != 0) ||
             (rc = zl_recall_scope_csv(sc, &b)) != 0 ||
-            write_out(o->csv, b.data ? b.data : "", b.len) != EXIT_OK)
+            cli_write_file("recall", o->csv, b.data, b.len))
             goto out;
         zl_buf_reset(&b);
     }
     if (o->json) {
         if ((rc = zl_recall_scope_json(sc, &b)) != 0 ||
-            write_out("-", b.data, b.len) != EXIT_OK)
+            cli_write_file("recall", "-", b.data, b.len))
             goto out;
         zl_buf_reset(&b);
     }
     if (o->report || (!o->json && !o->csv)) {
         if ((rc = zl_recall_scope_report(sc, &b)) != 0 ||
-            write_out("-", b.data, b.len) != EXIT_OK)
+            cli_write_file("recall", "-", b.data, b.len))
             goto out;
     }
     code = EXIT_OK;

@@ -68,24 +68,6 @@ static void usage(FILE *f)
         "Exit codes: 0 ok, 1 failure (bad identifier or store), 2 usage.\n");
 }
 
-static int write_file(const char *path, const struct zl_buf *b)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
-    int rc = 0;
-
-    if (f == NULL) {
-        fprintf(stderr, "zhiliang trace: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    if (fwrite(b->data, 1, b->len, f) != b->len)
-        rc = -1;
-    if (f != stdout && fclose(f) != 0)
-        rc = -1;
-    if (rc != 0)
-        fprintf(stderr, "zhiliang trace: %s: write failed\n", path);
-    return rc;
-}
-
 static json_t *jstr_or_null(const char *s)
 {
     return s ? json_string(s) : json_null();
@@ -362,12 +344,13 @@ int cmd_trace(int argc, char **argv)
         goto out;
     if (svg) {
         if (zl_trace_write_svg_opts(t, &text, &out) != 0 ||
-            write_file(svg, &out) != 0)
+            cli_write_file("trace", svg, out.data, out.len) != 0)
             goto out;
         zl_buf_reset(&out);
     }
     if (dot) {
-        if (zl_trace_write_dot(t, &out) != 0 || write_file(dot, &out) != 0)
+        if (zl_trace_write_dot(t, &out) != 0 ||
+            cli_write_file("trace", dot, out.data, out.len) != 0)
             goto out;
         zl_buf_reset(&out);
     }
@@ -378,7 +361,7 @@ int cmd_trace(int argc, char **argv)
                (dot == NULL || strcmp(dot, "-") != 0)) {
         rc = json ? zl_trace_write_json(t, &out)
                   : zl_trace_write_text_opts(t, &text, &out);
-        if (rc != 0 || write_file("-", &out) != 0)
+        if (rc != 0 || cli_write_file("trace", "-", out.data, out.len) != 0)
             goto out;
     }
     ret = EXIT_OK;
