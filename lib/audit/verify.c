@@ -157,19 +157,39 @@ out:
     return rc;
 }
 
+/* The module that rebuilds the canonical bytes of a record logged as a
+ * leaf of leaf_type from what it stores, or NULL (events and corrections
+ * are rebuilt here). */
+typedef int (*record_canon_fn)(zl_store *s, const char *key, char **canon,
+                               size_t *len);
+
+static record_canon_fn record_canon_of(uint8_t leaf_type)
+{
+    switch (leaf_type) {
+    case ZL_LEAF_RECALL: return zl_recall_record_canon;
+    case ZL_LEAF_PARTY: return zl_registry_record_canon;
+    case ZL_LEAF_INSPECTION: return zl_sup_record_canon;
+    case ZL_LEAF_SPC: return zl_spc_record_canon;        /* lib/spc/stream.c */
+    case ZL_LEAF_COMPLAINT: return zl_risk_record_canon; /* lib/risk */
+    case ZL_LEAF_CAPTURE: return audit_receipt_canon;
+    default: return NULL;
+    }
+}
+
 static int recompute(void *ctx, uint8_t leaf_type, const char *key,
                      const void **canon, size_t *len)
 {
     struct audit *a = ctx;
+    record_canon_fn record_canon = record_canon_of(leaf_type);
     uint8_t hash[32], again[32];
     char hash_id[96];
     struct zl_error err = {0};
     int rc;
 
-    if (leaf_type == ZL_LEAF_RECALL) {
+    if (record_canon) {
         zl_free(a->canon);
         a->canon = NULL;
-        rc = zl_recall_record_canon(a->s, key, &a->canon, len);
+        rc = record_canon(a->s, key, &a->canon, len);
         if (!rc)
             a->st.records++;
         *canon = a->canon;
@@ -177,50 +197,6 @@ static int recompute(void *ctx, uint8_t leaf_type, const char *key,
     }
     if (leaf_type == ZL_LEAF_CORRECTION)
         return recompute_correction(a, key, canon, len);
-    if (leaf_type == ZL_LEAF_PARTY) {
-        zl_free(a->canon);
-        a->canon = NULL;
-        rc = zl_registry_record_canon(a->s, key, &a->canon, len);
-        if (!rc)
-            a->st.records++;
-        *canon = a->canon;
-        return rc;
-    }
-    if (leaf_type == ZL_LEAF_INSPECTION) {
-        zl_free(a->canon);
-        a->canon = NULL;
-        rc = zl_sup_record_canon(a->s, key, &a->canon, len);
-        if (!rc)
-            a->st.records++;
-        *canon = a->canon;
-        return rc;
-    }
-    if (leaf_type == ZL_LEAF_SPC) { /* SPC streams: lib/spc/stream.c */
-        zl_free(a->canon);
-        a->canon = NULL;
-        rc = zl_spc_record_canon(a->s, key, &a->canon, len);
-        a->st.records += !rc;
-        *canon = a->canon;
-        return rc;
-    }
-    if (leaf_type == ZL_LEAF_COMPLAINT) { /* risk reports (issue 14) */
-        zl_free(a->canon);
-        a->canon = NULL;
-        rc = zl_risk_record_canon(a->s, key, &a->canon, len);
-        if (!rc)
-            a->st.records++;
-        *canon = a->canon;
-        return rc;
-    }
-    if (leaf_type == ZL_LEAF_CAPTURE) {
-        zl_free(a->canon);
-        a->canon = NULL;
-        rc = audit_receipt_canon(a->s, key, &a->canon, len);
-        if (!rc)
-            a->st.records++;
-        *canon = a->canon;
-        return rc;
-    }
     if (leaf_type != ZL_LEAF_EVENT)
         return ZL_EUNSUPPORTED;
     if (key_to_hash(key, hash))
