@@ -126,6 +126,29 @@ if [ -n "$ITEM" ]; then
   "$ZL" trace back "$ITEM" --svg "$OUT/trace.svg"
 fi
 
+step "8b. Quality control on the filling line: an SPC stream that raises an alarm (issue 13)"
+# Fill volume of the 250 mL cartons, I-MR chart with limits from the line's
+# validated process (250.0 mL, sigma 0.8); the last readings drift high.
+"$ZL" spc stream create fill-250 --chart imr --characteristic "灌装量 fill volume" \
+  --unit mL --center 250 --sigma 0.8 --rules nelson >/dev/null
+"$ZL" spc append fill-250 250.3 249.6 250.8 249.9 250.1 249.4 250.6 250.2 249.8 250.4 >/dev/null
+"$ZL" spc append fill-250 251.2 251.5 251.1 251.8 251.4 251.6 253.9 ${ITEM:+--code "$ITEM"} >/dev/null
+"$ZL" spc alarms fill-250
+"$ZL" spc stream show fill-250 --svg "$OUT/fill-250.svg" >/dev/null && echo "chart: $OUT/fill-250.svg"
+
+if [ -n "$ITEM" ]; then
+  step "8c. Shoppers complain about the same pack: a signal within the hour (issue 14)"
+  # what a shopper reads off the pack: the GTIN and the batch printed on it
+  GTIN=$("$ZL" id "$ITEM" --json | jq -r .canonical | sed -n 's#.*/01/\([0-9]*\)/.*#\1#p')
+  PACK=$("$ZL" trace back "$ITEM" --json | jq -r '.nodes[] | select(.kind == "lot") | .id' | grep "/01/$GTIN/10/" | head -1)
+  for who in 1 2 3; do
+    printf '{"occurred":"2026-03-04","region":"110105","category":"灭菌乳","description":"牛奶有异味，喝后腹泻","gs1":"%s"}' "${PACK:-$ITEM}" |
+      "$ZL" risk report complaint --json - >/dev/null
+  done
+  "$ZL" risk reports
+  "$ZL" risk signals --reports --by lot
+fi
+
 if [ "$SERVE" = 1 ]; then
   step "9. The portal"
   echo "open http://127.0.0.1:8080/ (Ctrl-C to stop)"
