@@ -1119,6 +1119,21 @@ static int correct(struct ph *p, struct ph_node *nd)
     int r;
     if (nd->nk == 0)
         goto rename;
+    /* Most nodes (identifiers, quantity elements, readPoint) have no list
+     * to regroup: their children stay as they are, without the new array
+     * and the copy. */
+    for (i = 0; i < nd->nk; i++) {
+        struct ph_node *c = nd->kids[i];
+        if ((c->nlen >= 4 && !memcmp(c->name + c->nlen - 4, "List", 4)) ||
+            NAME_IS(c, "childEPCs"))
+            break;
+    }
+    if (i == nd->nk) {
+        for (i = 0; i < nd->nk; i++)
+            if ((r = correct(p, nd->kids[i])) < 0)
+                return r;
+        goto rename;
+    }
     /* every new list is at most nk long plus the groups */
     nk = ep_alloc(p->a, (nd->nk + 66) * sizeof *nk);
     if (!nk)
