@@ -81,6 +81,7 @@ struct ph {
     const struct ep_ns *ns;
     size_t n_ns;
     size_t n_ctx; /* @context objects met (EP_MAX_CONTEXTS) */
+    size_t *xlen; /* strlen of each hc->expanded[i], computed once */
 };
 
 /* ---- canonical property order (reference PROP_ORDER) ---- */
@@ -817,7 +818,7 @@ static int set_string_value(struct ph *p, struct ph_node *nd, const char *v,
     if (hc->n_expanded && !memchr(v, ':', vl)) {
         for (i = 0; i < hc->n_expanded; i++) {
             const char *x = hc->expanded[i];
-            size_t xl = strlen(x);
+            size_t xl = p->xlen[i];
             if (xl > vl && memcmp(x + xl - vl, v, vl) == 0 &&
                 (x[xl - vl - 1] == '-' || x[xl - vl - 1] == '/')) {
                 hit = x;
@@ -1547,6 +1548,13 @@ int ep_prehash(json_t *event, const char *type, const struct ep_hashctx *hc,
     p.n_ctx = 0;
     ep_arena_reset(scratch);
     zl_buf_reset(out);
+    p.xlen = NULL;
+    if (hc->n_expanded) {
+        if (!(p.xlen = ep_alloc(scratch, hc->n_expanded * sizeof *p.xlen)))
+            return ZL_ENOMEM;
+        for (i = 0; i < hc->n_expanded; i++)
+            p.xlen[i] = strlen(hc->expanded[i]);
+    }
     memset(&root, 0, sizeof root);
     root.name = type;
     root.nlen = strlen(type);
