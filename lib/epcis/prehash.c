@@ -1512,6 +1512,8 @@ static int ordered(struct ph *p, struct ph_node *parent,
             idx[cnt[slot[i]]++] = i;
     for (k = 0, at = 0; k < norder; k++) {
         size_t start = p->out->len, np = 0;
+        if (at == cnt[k])
+            continue; /* no child of this name: most entries */
         /* cnt[k] is now the end of slot k */
         for (; at < cnt[k]; at++) {
             struct ph_node *c = parent->kids[idx[at]];
