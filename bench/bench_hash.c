@@ -16,10 +16,19 @@
  *   doc1k     zl_epcis_parse of documents of 1,000 such events (the usual
  *             capture unit; the tree stays small)
  *   jansson   json_loadb alone on the same text, the floor of "document"
+ *   reference the peer: the CBV 2.0 reference implementation (RalphTro/
+ *             epcis-event-hash-generator, Python) on the first R of the same
+ *             events (default 2,000), run in this run when --reference DIR
+ *             names a checkout of it; its figure is the CPU time of the
+ *             child for R events minus that for one (Python's start and
+ *             the JSON-LD context load), and every hash it prints must equal
+ *             ours
  * Capture has to reach 100,000 events/s on 2 cores end to end, so "document"
  * must stay well above 50,000 events/s per core.
  * Times are CPU time of the process (one core).
- * usage: bench_hash [N]   (default 100000)
+ * usage: bench_hash [N] [--reference DIR] [--python EXE] [--ref-events R]
+ *        (N default 100000; EXE default /usr/bin/python3, which needs
+ *        Debian's python3-pyld and python3-dateutil)
  */
 #include "epcis/epcis_int.h"
 #include "util/alloc.h"
@@ -30,7 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 /* CPU time of this (single-threaded) process: the figure stays meaningful
  * on a machine busy with other work. */
@@ -87,9 +98,89 @@ static int add_event(struct zl_buf *b, size_t i)
     return r;
 }
 
+/* The document of events [0, k) as bench_hash builds it (the same text as
+ * the first k events of the big document). 0 or nonzero on failure. */
+static int build_doc(struct zl_buf *b, size_t k)
+{
+    size_t i;
+    int r = zl_buf_adds(b, "{\"@context\":[\"https://ref.gs1.org/standards/"
+                           "epcis/2.0.0/epcis-context.jsonld\",{\"example\":"
+                           "\"https://ns.example.com/epcis/\"}],\"type\":"
+                           "\"EPCISDocument\",\"schemaVersion\":\"2.0\","
+                           "\"creationDate\":\"2024-03-01T00:00:00Z\","
+                           "\"epcisBody\":{\"eventList\":[");
+    for (i = 0; i < k; i++) {
+        if (i)
+            r |= zl_buf_addc(b, ',');
+        r |= add_event(b, i);
+    }
+    return r | zl_buf_adds(b, "]}}");
+}
+
+/* CPU seconds (user + system) of the waited-for children so far. */
+static double child_cpu(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_CHILDREN, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Run the reference generator on the document of events [0, k) (written to
+ * a temporary file); *cpu gets the child's CPU seconds. Returns how many
+ * of its hashes equal ours (d's first k events, in order), or -1 when it
+ * cannot run or prints a different number of hashes. */
+static long run_reference(const char *dir, const char *python, size_t k,
+                          const zl_epcis_doc *d, double *cpu)
+{
+    char path[] = "/tmp/zl-bench-hash-XXXXXX.jsonld", cmd[2048], line[512];
+    struct zl_buf b;
+    FILE *f, *p;
+    int fd;
+    size_t got = 0;
+    long same = 0;
+    double c0;
+    zl_buf_init(&b, (size_t)1 << 30);
+    fd = mkstemps(path, 7);
+    if (fd < 0 || build_doc(&b, k) || !(f = fdopen(fd, "w"))) {
+        zl_buf_cleanup(&b);
+        return -1;
+    }
+    fwrite(b.data, 1, b.len, f);
+    fclose(f);
+    zl_buf_cleanup(&b);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && '%s' -m epcis_event_hash_generator '%s' 2>/dev/null",
+             dir, python, path);
+    c0 = child_cpu();
+    p = popen(cmd, "r");
+    if (!p) {
+        unlink(path);
+        return -1;
+    }
+    while (fgets(line, sizeof line, p)) {
+        const char *h = strstr(line, "ni:///");
+        const struct zl_event *e;
+        if (!h)
+            continue;
+        line[strcspn(line, "\r\n")] = '\0';
+        e = zl_epcis_doc_event(d, got++);
+        if (e && !strcmp(h, e->hash_id))
+            same++;
+    }
+    if (pclose(p) != 0)
+        same = -1;
+    *cpu = child_cpu() - c0;
+    unlink(path);
+    return got == k ? same : -1;
+}
+
 int main(int argc, char **argv)
 {
-    size_t n = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 100000, i;
+    size_t n = 100000, i, ref_n = 2000;
+    const char *ref_dir = NULL, *python = "/usr/bin/python3";
+    double t_ref = 0;
+    long ref_same = -2;
     struct zl_buf doc, pre;
     struct ep_arena scratch, exp_arena;
     struct ep_hashctx hc;
@@ -104,22 +195,25 @@ int main(int argc, char **argv)
     uint8_t h[32];
     int r = 0;
 
+    for (i = 1; i < (size_t)argc; i++) {
+        if (!strcmp(argv[i], "--reference") && i + 1 < (size_t)argc)
+            ref_dir = argv[++i];
+        else if (!strcmp(argv[i], "--python") && i + 1 < (size_t)argc)
+            python = argv[++i];
+        else if (!strcmp(argv[i], "--ref-events") && i + 1 < (size_t)argc)
+            ref_n = (size_t)strtoul(argv[++i], NULL, 10);
+        else
+            n = (size_t)strtoul(argv[i], NULL, 10);
+    }
     if (n == 0)
         n = 1;
+    if (ref_n > n)
+        ref_n = n;
+    if (ref_n < 2)
+        ref_n = 2;
     zl_global_init(); /* as the CLI and server: JSON trees in an arena */
     zl_buf_init(&doc, (size_t)1 << 31);
-    r |= zl_buf_adds(&doc, "{\"@context\":[\"https://ref.gs1.org/standards/"
-                           "epcis/2.0.0/epcis-context.jsonld\",{\"example\":"
-                           "\"https://ns.example.com/epcis/\"}],\"type\":"
-                           "\"EPCISDocument\",\"schemaVersion\":\"2.0\","
-                           "\"creationDate\":\"2024-03-01T00:00:00Z\","
-                           "\"epcisBody\":{\"eventList\":[");
-    for (i = 0; i < n; i++) {
-        if (i)
-            r |= zl_buf_addc(&doc, ',');
-        r |= add_event(&doc, i);
-    }
-    r |= zl_buf_adds(&doc, "]}}");
+    r = build_doc(&doc, n);
     if (r) {
         fprintf(stderr, "bench_hash: cannot build the document\n");
         return 1;
@@ -249,6 +343,27 @@ int main(int argc, char **argv)
             return 1;
         }
 
+    /* the peer, in the same run */
+    if (ref_dir) {
+        double c1 = 0, ck = 0;
+        long one = run_reference(ref_dir, python, 1, d, &c1);
+        ref_same =
+            one == 1 ? run_reference(ref_dir, python, ref_n, d, &ck) : -1;
+        t_ref = ck - c1;
+        if (ref_same < 0 || t_ref <= 0) {
+            fprintf(stderr, "bench_hash: the reference generator did not run "
+                            "(see --reference, --python)\n");
+            return 1;
+        }
+        if ((size_t)ref_same != ref_n) {
+            fprintf(stderr,
+                    "bench_hash: the reference generator gave %zu hashes "
+                    "different from ours\n",
+                    ref_n - (size_t)ref_same);
+            return 1;
+        }
+    }
+
     printf("events: %zu (document %.1f MB, %.0f bytes/event)\n", n,
            (double)doc.len / 1e6, (double)doc.len / (double)n);
     printf("hash      %10.0f events/s  %6.2f us/event  (pre-hash + SHA-256)\n",
@@ -263,6 +378,18 @@ int main(int argc, char **argv)
     printf("jansson   %10.0f events/s  %6.2f us/event  (json_loadb alone: "
            "the floor of document)\n",
            (double)n / t_json, t_json * 1e6 / (double)n);
+    if (ref_dir) {
+        /* events/s of the reference, from its marginal CPU per event */
+        double rps = (double)(ref_n - 1) / t_ref;
+        printf("reference %10.0f events/s  %6.0f us/event  (epcis-event-hash-"
+               "generator, Python: %zu events, CPU beyond its start; all %zu "
+               "hashes equal ours)\n",
+               rps, 1e6 / rps, ref_n, ref_n);
+        printf("ratio     hash %.0fx, event %.0fx, document %.0fx, doc1k %.0fx "
+               "the reference's events/s\n",
+               (double)n / t_hash / rps, (double)n / t_event / rps,
+               (double)n / t_doc / rps, (double)n / t_doc1k / rps);
+    }
     for (i = 0; evs && i < n; i++)
         json_decref(evs[i]);
     free(evs);

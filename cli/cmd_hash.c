@@ -19,7 +19,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: zhiliang hash [--prehash] [--check] [--json]\n"
-            "                     [--ignore-fields-extension URI] FILE|-\n"
+            "                     [--ignore-fields-extension URI]\n"
+            "                     [--max-bytes N] [--max-events N] FILE|-\n"
             "\n"
             "Validate an EPCIS document (JSON, JSON-LD, or XML of EPCIS\n"
             "1.2 or 2.0) and print the\n"
@@ -35,14 +36,19 @@ static void usage(FILE *f)
             "             \"<p>:ignoreFields\" list, p bound to URI in the\n"
             "             @context, do not count in the hash (the reference\n"
             "             corpus uses https://repository-x.example.com/)\n"
+            "  --max-bytes N, --max-events N\n"
+            "             the document limits, as for capture (defaults\n"
+            "             %zu bytes, %zu events)\n"
             "\n"
-            "Exit codes: 0 ok, 1 invalid document or I/O error, 2 usage.\n");
+            "Exit codes: 0 ok, 1 invalid document or I/O error, 2 usage.\n",
+            ZL_DEFAULT_MAX_BYTES, ZL_DEFAULT_MAX_EVENTS);
 }
 
 int cmd_hash(int argc, char **argv)
 {
     const char *file = NULL;
     struct zl_epcis_opts po = {NULL, 0, NULL};
+    struct zl_capture_limits lim = {0, 0, 0};
     int prehash = 0, check = 0, json = 0, i, rc = EXIT_FAIL, r;
     char *data = NULL;
     size_t len = 0, k, n;
@@ -63,6 +69,22 @@ int cmd_hash(int argc, char **argv)
         } else if (!strcmp(argv[i], "--ignore-fields-extension") &&
                    i + 1 < argc) {
             po.ignore_fields_ns = argv[++i];
+        } else if ((!strcmp(argv[i], "--max-bytes") ||
+                    !strcmp(argv[i], "--max-events")) &&
+                   i + 1 < argc) {
+            char *end;
+            unsigned long long v = strtoull(argv[i + 1], &end, 10);
+            if (*end || !v || argv[i + 1][0] == '-') {
+                fprintf(stderr, "zhiliang hash: %s needs a positive number\n",
+                        argv[i]);
+                return EXIT_USAGE;
+            }
+            if (argv[i][6] == 'b')
+                lim.max_bytes = (size_t)v;
+            else
+                lim.max_events = (size_t)v;
+            po.limits = &lim;
+            i++;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             fprintf(stderr, "zhiliang hash: unknown option %s\n", argv[i]);
             usage(stderr);
@@ -78,7 +100,9 @@ int cmd_hash(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (cli_read_file(file, ZL_DEFAULT_MAX_BYTES, &data, &len) != 0)
+    if (cli_read_file(file,
+                      lim.max_bytes ? lim.max_bytes : ZL_DEFAULT_MAX_BYTES,
+                      &data, &len) != 0)
         goto out;
     memset(&err, 0, sizeof err);
     /* a query result has events to hash but is no capture document */

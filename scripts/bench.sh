@@ -7,6 +7,9 @@
 #   bash scripts/bench.sh --full     the issue sizes: 1M-event capture,
 #                                    10M-event trace store, 10M/100M-leaf log,
 #                                    1M events on each backend
+#   ZL_HASH_REFERENCE=DIR            a checkout of RalphTro/epcis-event-hash-
+#                                    generator: bench_hash runs it as its peer
+#                                    (needs python3-pyld, python3-dateutil)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FULL=0
@@ -24,7 +27,7 @@ OUT=demo-run/bench-$(date +%Y%m%d-%H%M).txt
   if [ $FULL = 1 ]; then
     echo "## capture (1M events) vs naive jansson+SQLite loop";  "$B/bench_capture" --events 1000000
     echo "## capture (1M events), 16 documents a commit";        "$B/bench_capture" --events 1000000 --batch 16 --only zhiliang
-    echo "## event hash";                                         "$B/bench_hash" 1000000
+    echo "## event hash";                                         "$B/bench_hash" 1000000 ${ZL_HASH_REFERENCE:+--reference "$ZL_HASH_REFERENCE"}
     echo "## Merkle log (appends; proofs at 10M and 100M leaves)"; "$B/bench_log" 1000000 100000000
     echo "## trace and recall scope (10M events) vs WITH RECURSIVE"; "$B/bench_trace" --scale 100000
     echo "## HTTP (1M events)";                                    bash bench/bench_http.sh build-release/cli/zhiliang 10000
@@ -34,7 +37,7 @@ OUT=demo-run/bench-$(date +%Y%m%d-%H%M).txt
     echo "## capture (100k events) vs naive jansson+SQLite loop"; "$B/bench_capture" --events 100000
     echo "## capture (100k events), 16 documents a commit";       "$B/bench_capture" --events 100000 --batch 16 --only zhiliang
     echo "## parse floor: jansson, yajl, simdjson (100k events)"; "$B/bench_parse" --events 100000
-    echo "## event hash";                                          "$B/bench_hash" 100000
+    echo "## event hash";                                          "$B/bench_hash" 100000 ${ZL_HASH_REFERENCE:+--reference "$ZL_HASH_REFERENCE"}
     echo "## Merkle log (appends; proofs at 1M leaves)";            "$B/bench_log" 100000 1000000
     echo "## trace and recall scope (100k events) vs WITH RECURSIVE"; "$B/bench_trace" --scale 1000
     echo "## HTTP (5k events)";                                     bash bench/bench_http.sh build-release/cli/zhiliang 50

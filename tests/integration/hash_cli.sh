@@ -52,5 +52,17 @@ rm -f "$bad"
 "$exe" hash >/dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL usage exit"; fail=1; }
 "$exe" hash --bogus x >/dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL bad option"; fail=1; }
 "$exe" hash --help | grep -q "usage: zhiliang hash" || { echo "FAIL --help"; fail=1; }
+# the document limits, as capture's: a 100k-event demo document is ~72 MB,
+# past the 64 MiB default, so `hash` takes --max-bytes / --max-events too
+two=$corpus/epcisDocWithVariousEventTypes.jsonld
+sz=$(wc -c <"$two")
+"$exe" hash --max-bytes $((sz - 1)) "$two" >/dev/null 2>&1 &&
+  { echo "FAIL --max-bytes below the size accepted"; fail=1; }
+[ "$("$exe" hash --max-bytes "$sz" "$two")" = "$(cat "${two%.jsonld}.hashes")" ] ||
+  { echo "FAIL --max-bytes at the size"; fail=1; }
+"$exe" hash --max-events 1 "$two" >/dev/null 2>&1 &&
+  { echo "FAIL --max-events 1 accepted a document of several events"; fail=1; }
+"$exe" hash --max-events 0 "$two" >/dev/null 2>&1; [ $? -eq 2 ] ||
+  { echo "FAIL --max-events 0 not a usage error"; fail=1; }
 [ $fail -eq 0 ] && echo "ok: $n corpus documents"
 exit $fail

@@ -9,7 +9,9 @@
  * (expected_equal_json/); the controls in expected_different.jsonld must
  * all differ, so the equality tests cannot pass by hashing everything
  * alike. Also: zl_epcis_event_hash on one event's JSON agrees with the
- * document path, and the value canonicalisation rules on their own.
+ * document path, the value canonicalisation rules on their own, and 999
+ * random events agree with the reference generator's own answers on every
+ * path that computes a pre-hash.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -214,6 +216,95 @@ static void test_single_event_api(void **state)
     }
     closedir(dir);
     assert_true(files >= 20);
+}
+
+/* Random events against the reference generator itself: 999 events of
+ * tests/conformance/epcis-event-hash-random/ (our generator, the
+ * reference's answers, see its README), through the three doors that
+ * run the pre-hash: the document parse (validated identifiers, cached
+ * canonical forms), zl_epcis_event_hash on each stored event (a tree the
+ * parser did not build), and ep_prehash() on pre-parsed trees with the
+ * document's inputs prepared as bench_hash does. Every fast path of the
+ * pre-hash (identifier shortcuts, number and timestamp formatting, the
+ * order tables' lookup, the inline appends) must give the reference's
+ * bytes on all of them. */
+#define RANDOM "tests/conformance/epcis-event-hash-random/random"
+static void test_random_events_reference(void **state)
+{
+    char *hashes = slurp(RANDOM ".hashes", NULL);
+    char *pre = slurp(RANDOM ".prehashes", NULL), *hp = hashes, *pp = pre;
+    char *line, *text;
+    size_t len, i;
+    zl_epcis_doc *doc = NULL;
+    struct zl_error err;
+    struct ep_arena scratch, xa;
+    struct zl_buf out;
+    struct ep_ns ns = {"example", "https://ns.example.com/epcis/"};
+    (void)state;
+    assert_non_null(hashes);
+    assert_non_null(pre);
+    text = slurp(RANDOM ".jsonld", &len);
+    assert_non_null(text);
+    memset(&err, 0, sizeof err);
+    if (zl_epcis_parse_opts(text, len, NULL, &doc, &err) < 0)
+        fail_msg("%s: %s (%s)", err.path, err.rule, err.value);
+    ep_arena_init(&scratch);
+    ep_arena_init(&xa);
+    zl_buf_init(&out, EP_PREHASH_MAX);
+    for (i = 0; (line = next_line(&hp)); i++) {
+        const struct zl_event *e = zl_epcis_doc_event(doc, i);
+        char *pl = next_line(&pp), *p1 = NULL, id[96];
+        size_t p1l = 0, cap = 0;
+        uint8_t h[32];
+        struct ep_hashctx hc;
+        json_t *j;
+        assert_non_null(e);
+        assert_non_null(pl);
+        if (strlen(pl) != e->prehash_len ||
+            memcmp(pl, e->prehash, e->prehash_len))
+            fail_msg("event %zu: parse pre-hash\n got %s\nwant %s", i,
+                     e->prehash, pl);
+        assert_string_equal(e->hash_id, line);
+        /* the stored event on its own */
+        assert_int_equal(zl_epcis_event_hash_opts(e->json, e->json_len, NULL,
+                                                  &p1, &p1l, h, id, &err),
+                         0);
+        if (p1l != strlen(pl) || memcmp(p1, pl, p1l))
+            fail_msg("event %zu: event_hash pre-hash\n got %s\nwant %s", i, p1,
+                     pl);
+        assert_string_equal(id, line);
+        zl_free(p1);
+        /* ep_prehash on a pre-parsed tree */
+        j = json_loadb(e->json, e->json_len, 0, NULL);
+        assert_non_null(j);
+        memset(&hc, 0, sizeof hc);
+        hc.ns = &ns;
+        hc.n_ns = 1;
+        hc.skip_context = 1;
+        ep_arena_reset(&xa);
+        assert_int_equal(
+            ep_collect_expanded(j, &xa, &hc.expanded, &hc.n_expanded, &cap, 0),
+            0);
+        assert_int_equal(
+            ep_prehash(j, json_string_value(json_object_get(j, "type")), &hc,
+                       &scratch, &out),
+            0);
+        if (out.len != strlen(pl) || memcmp(out.data, pl, out.len))
+            fail_msg("event %zu: ep_prehash\n got %s\nwant %s", i, out.data,
+                     pl);
+        assert_int_equal(ep_sha256(out.data, out.len, h), 0);
+        assert_memory_equal(h, e->hash, 32);
+        json_decref(j);
+    }
+    assert_int_equal(i, 999);
+    assert_int_equal(zl_epcis_doc_count(doc), 999);
+    zl_buf_cleanup(&out);
+    ep_arena_cleanup(&scratch);
+    ep_arena_cleanup(&xa);
+    zl_epcis_doc_free(doc);
+    free(text);
+    free(hashes);
+    free(pre);
 }
 
 /* Without the option no namespace is special: the repository's own fields
@@ -496,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_timestamp_rounding),
         cmocka_unit_test(test_context_placement),
         cmocka_unit_test(test_legacy_rule),
+        cmocka_unit_test(test_random_events_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
