@@ -125,7 +125,7 @@ ok "signals: CUSUM alarm on the spike, observed 8, with its lot" python3 -c '
 import json,sys
 s=json.loads(sys.argv[1])["signals"]
 q=[x for x in s if x["type"]=="nbcusum" and x["key"]=="09506000134352/Q7"]
-ok=q and q[0]["period"]=="2026-12-04" and q[0]["observed"]==8 and q[0]["expected"]<1 and q[0]["lots"]==["09506000134352/Q7"]
+ok=q and q[0]["period"]=="2026-12-04" and q[0]["observed"]==8 and q[0]["expected"]<1 and q[0]["lots"]==["09506000134352/Q7"] and q[0]["products"]==["09506000134352"]
 before=[x for x in q if x["period"]<"2026-12-04"]
 sys.exit(0 if ok and not before else 1)' "$sig"
 mkdir -p "$TMP/svg"
