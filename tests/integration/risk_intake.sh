@@ -88,6 +88,7 @@ curl -s "$U/complain" >"$TMP/form.html"
 ok "form: plain POST form" grep -q '<form method="post" action="/complain"' "$TMP/form.html"
 ok "form: no script" bash -c "! grep -qi '<script' '$TMP/form.html'"
 ok "form: bilingual" grep -q 'Consumer complaint' "$TMP/form.html"
+ok "form: ?gs1= prefills the code, escaped" bash -c "curl -s '$U/complain?gs1=%3Cb%3E0950' | grep -q 'value=\"&lt;b&gt;0950\"'"
 code=$(curl -s -o "$TMP/formresp.html" -w '%{http_code}' --data-urlencode "occurred=2026-12-04" \
   --data-urlencode "description=水壶外壳烫手" --data-urlencode "category=电热水壶" \
   --data-urlencode "region=110105" --data-urlencode "gs1=(01)09506000134352(10)K1" \
