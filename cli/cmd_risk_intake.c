@@ -652,6 +652,7 @@ static int signals_reports(int argc, char **argv)
             json_object_set_new(o, "expected", json_real(p->expected));
             json_object_set_new(o, "upper", json_real(p->upper));
             json_object_set_new(o, "score", json_real(p->score));
+            json_object_set_new(o, "products", strs(sr->gtins, sr->n_gtins));
             json_object_set_new(o, "lots", strs(sr->lots, sr->n_lots));
             if (p->t == n - 1)
                 json_object_set_new(o, "reports", strs(sr->ids, sr->n_ids));

@@ -298,9 +298,15 @@ void zl_portal_complain(struct zl_req *r)
     int complain = !strcmp(r->segs[0], "complain");
 
     if (!strcmp(m, "GET") || !strcmp(m, "HEAD")) {
-        if (complain)
-            form_page(r, 200, NULL, NULL);
-        else
+        if (complain) { /* ?gs1=...: a product page or a scan prefills it */
+            const char *g = zl_req_param(r, "gs1");
+            json_t *pre = json_object();
+
+            if (g && *g && zl_utf8_valid(g, strlen(g)) && strlen(g) <= 200)
+                json_object_set_new(pre, "gs1", json_string(g));
+            form_page(r, 200, pre, NULL);
+            json_decref(pre);
+        } else
             stats_page(r);
     } else if (complain && !strcmp(m, "POST")) {
         post(r);

@@ -102,9 +102,11 @@ void zl_portal_search(struct zl_req *r);  /* portal_home.c */
 void zl_portal_qr(struct zl_req *r);      /* portal_home.c */
 void zl_portal_recalls(struct zl_req *r); /* portal_recalls.c */
 void zl_portal_recall_case(struct zl_req *r, const char *case_id);
-void zl_portal_results(struct zl_req *r);  /* portal_results.c */
-void zl_portal_complain(struct zl_req *r); /* portal_complain.c */
-void zl_portal_results(struct zl_req *r);  /* portal_results.c */
+void zl_portal_results(struct zl_req *r); /* portal_results.c */
+
+/* /complain and /complaints (portal_complain.c, issue 14). */
+void zl_portal_complain(struct zl_req *r);
+
 /* /inspections and below (portal_inspections.c). */
 void zl_portal_inspections(struct zl_req *r);
 /* The published spot checks of the product gtin as a section appended

@@ -188,18 +188,21 @@ void zl_h_epcis(struct zl_req *r); /* /capture, /events, ... */
 int zl_is_epcis_path(const struct zl_req *r);
 void zl_h_resolver(struct zl_req *r); /* /01/..., /.well-known/gs1resolver */
 int zl_is_resolver_path(const struct zl_req *r);
-void zl_h_portal(struct zl_req *r);   /* /, /search, /recalls, /qr, /static */
-void zl_h_api(struct zl_req *r);      /* /api/... */
-void zl_h_risk_api(struct zl_req *r); /* /api/risk/... (risk_api.c) */
-/* Submit a risk report of kind (enum zl_risk_kind) with the server's
- * personal-data key; field errors appended to errors (a JSON array) as
- * {field, value, why}; id ZL_RISK_ID_MAX bytes. Returns as zl_risk_submit. */
+void zl_h_portal(struct zl_req *r); /* /, /search, /recalls, /qr, /static */
+void zl_h_api(struct zl_req *r);    /* /api/... */
+void zl_h_log(struct zl_req *r);    /* /log, /log/... (log_api.c) */
+int zl_is_log_path(const struct zl_req *r);
+
+/* Risk reports (issue 14): /api/risk/... (risk_api.c); and the submission
+ * the portal's complaint form shares with it: kind an enum zl_risk_kind,
+ * the server's personal-data key, field errors appended to errors (a JSON
+ * array) as {field, value, why}, id ZL_RISK_ID_MAX bytes. Returns as
+ * zl_risk_submit. */
+void zl_h_risk_api(struct zl_req *r);
 struct json_t;
 int zl_srv_risk_submit(struct zl_req *r, int kind, const char *submitter,
                        const char *json, size_t len, char *id,
                        struct json_t *errors);
-void zl_h_log(struct zl_req *r); /* /log, /log/... (log_api.c) */
-int zl_is_log_path(const struct zl_req *r);
 
 /* The label the portal shows for a business step: the CBV table's
  * (zhiliang/cbv.h) Chinese or English one, else one by event type. */

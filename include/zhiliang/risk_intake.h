@@ -160,6 +160,8 @@ struct zl_risk_series {
     size_t n_ids;
     char **lots; /* distinct "GTIN/lot" of the key's reports */
     size_t n_lots;
+    char **gtins; /* distinct GTINs (products) of the key's reports */
+    size_t n_gtins;
 };
 struct zl_risk_series_set {
     struct zl_risk_series *s;

@@ -40,7 +40,7 @@ int zl_risk_dim_parse(const char *s, enum zl_risk_dim *d)
 }
 
 struct item {
-    char *key, *id, *lot;
+    char *key, *id, *lot, *gtin;
     int32_t day;
     int64_t ms;
 };
@@ -58,6 +58,7 @@ static void items_free(struct items *it)
         zl_free(it->v[i].key);
         zl_free(it->v[i].id);
         zl_free(it->v[i].lot);
+        zl_free(it->v[i].gtin);
     }
     zl_free(it->v);
 }
@@ -81,10 +82,11 @@ static int collect_cb(void *ctx, const struct zl_risk_report_row *r)
     x->key = zl_strdup(key);
     x->id = zl_strdup(r->id);
     x->lot = zl_strdup(r->lot ? r->lot : "");
+    x->gtin = zl_strdup(r->gtin ? r->gtin : "");
     x->day = day;
     x->ms = r->received_ms;
     it->n++;
-    return x->key && x->id && x->lot ? 0 : ZL_ENOMEM;
+    return x->key && x->id && x->lot && x->gtin ? 0 : ZL_ENOMEM;
 }
 
 static int by_key_day(const void *a, const void *b)
@@ -126,6 +128,9 @@ void zl_risk_series_cleanup(struct zl_risk_series_set *set)
         for (size_t j = 0; j < s->n_lots; j++)
             zl_free(s->lots[j]);
         zl_free(s->lots);
+        for (size_t j = 0; j < s->n_gtins; j++)
+            zl_free(s->gtins[j]);
+        zl_free(s->gtins);
     }
     zl_free(set->s);
     memset(set, 0, sizeof *set);
@@ -208,6 +213,8 @@ int zl_risk_series_build(zl_store *s, int k, enum zl_risk_dim dim,
         p = (size_t)((it.v[i].day - first) / period_days);
         sr->y[p] += 1;
         rc = add_unique(&sr->lots, &sr->n_lots, it.v[i].lot);
+        if (!rc)
+            rc = add_unique(&sr->gtins, &sr->n_gtins, it.v[i].gtin);
         if (!rc && p == out->n_periods - 1)
             rc = add_unique(&sr->ids, &sr->n_ids, it.v[i].id);
     }

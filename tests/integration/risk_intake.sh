@@ -88,6 +88,7 @@ curl -s "$U/complain" >"$TMP/form.html"
 ok "form: plain POST form" grep -q '<form method="post" action="/complain"' "$TMP/form.html"
 ok "form: no script" bash -c "! grep -qi '<script' '$TMP/form.html'"
 ok "form: bilingual" grep -q 'Consumer complaint' "$TMP/form.html"
+ok "form: ?gs1= prefills the code, escaped" bash -c "curl -s '$U/complain?gs1=%3Cb%3E0950' | grep -q 'value=\"&lt;b&gt;0950\"'"
 code=$(curl -s -o "$TMP/formresp.html" -w '%{http_code}' --data-urlencode "occurred=2026-12-04" \
   --data-urlencode "description=水壶外壳烫手" --data-urlencode "category=电热水壶" \
   --data-urlencode "region=110105" --data-urlencode "gs1=(01)09506000134352(10)K1" \
@@ -125,7 +126,7 @@ ok "signals: CUSUM alarm on the spike, observed 8, with its lot" python3 -c '
 import json,sys
 s=json.loads(sys.argv[1])["signals"]
 q=[x for x in s if x["type"]=="nbcusum" and x["key"]=="09506000134352/Q7"]
-ok=q and q[0]["period"]=="2026-12-04" and q[0]["observed"]==8 and q[0]["expected"]<1 and q[0]["lots"]==["09506000134352/Q7"]
+ok=q and q[0]["period"]=="2026-12-04" and q[0]["observed"]==8 and q[0]["expected"]<1 and q[0]["lots"]==["09506000134352/Q7"] and q[0]["products"]==["09506000134352"]
 before=[x for x in q if x["period"]<"2026-12-04"]
 sys.exit(0 if ok and not before else 1)' "$sig"
 mkdir -p "$TMP/svg"

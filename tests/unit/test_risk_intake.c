@@ -565,6 +565,8 @@ static void test_counts(void **state)
     assert_string_equal(set.s[1].key, "09506000134352/B");
     assert_true(set.s[1].y[4] == 3 && set.s[1].y[0] == 0);
     assert_int_equal(set.s[0].n_ids, 3);
+    assert_int_equal(set.s[0].n_gtins, 1);
+    assert_string_equal(set.s[0].gtins[0], "09506000134352");
     zl_risk_series_cleanup(&set);
     /* weekly: 1 Dec 2026 is a Tuesday, so period 0 starts Mon 30 Nov and
      * all seven fall in it */
