@@ -285,8 +285,11 @@ void zl_spc_events_stop(void)
     resume_all(wake, nw);
     if (running)
         pthread_join(hub.th, NULL);
+    /* a later server in this process starts a hub of its own; streams
+     * still listed are ended and go when MHD frees their responses */
     pthread_mutex_lock(&hub.mu);
     hub.running = 0;
+    hub.stopping = 0;
     pthread_mutex_unlock(&hub.mu);
 }
 
