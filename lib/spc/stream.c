@@ -84,7 +84,13 @@ static int text_ok(const char *v, size_t max)
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
             return 0;
-    return json_string(v) ? 1 : 0; /* jansson checks UTF-8 */
+    {
+        json_t *j = json_string(v); /* NULL when v is not UTF-8 */
+        int ok = j != NULL;
+
+        json_decref(j);
+        return ok;
+    }
 }
 
 int spc_code_canon(const char *code, char *out, size_t cap,
