@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 
         if ((rc = zl_spc_append(s, "b", NULL, m + i, 1, &res, NULL, NULL,
                                 &err)) ||
-            (rc = zl_spc_stream_chart(s, "b", &r, &err)))
+            (rc = zl_spc_stream_chart(s, "b", 0, &r, &err)))
             die("naive", rc, &err);
         zl_spc_result_cleanup(&r);
     }
@@ -179,7 +179,7 @@ int main(int argc, char **argv)
 
         if ((rc = zl_spc_append(s, "b", NULL, m + i, 1, &res, NULL, NULL,
                                 &err)) ||
-            (rc = zl_spc_stream_chart(s, "b", &r, &err)))
+            (rc = zl_spc_stream_chart(s, "b", 0, &r, &err)))
             die("naive", rc, &err);
         zl_spc_result_cleanup(&r);
     }

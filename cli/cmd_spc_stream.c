@@ -49,7 +49,8 @@ enum {
     O_OPER,
     O_AS,
     O_AFTER,
-    O_DROP
+    O_DROP,
+    O_LAST
 };
 
 static const struct option OPTS[] = {
@@ -74,13 +75,14 @@ static const struct option OPTS[] = {
     {"operator", required_argument, NULL, O_OPER},
     {"as", required_argument, NULL, O_AS},
     {"after", required_argument, NULL, O_AFTER},
+    {"last", required_argument, NULL, O_LAST},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
 struct args {
     const char *chart, *characteristic, *unit, *rules, *owner, *code;
     const char *phase1, *column, *store, *svg, *csv, *oper, *as;
-    double size, center, sigma, nsigma, after, drop;
+    double size, center, sigma, nsigma, after, drop, last;
     int has_center, has_sigma, json, en;
     int n_pos;
     char **pos;
@@ -89,19 +91,20 @@ struct args {
 void cmd_spc_stream_usage(FILE *f)
 {
     fprintf(
-        f, "       zhiliang spc stream create NAME --chart T --characteristic "
-           "TEXT\n"
-           "             [--size n] (--center X [--sigma S] | --phase1 FILE "
-           "[--column C])\n"
-           "             [--rules nelson|we|LIST] [--unit U] [--owner PARTY] "
-           "[--code GS1]\n"
-           "       zhiliang spc stream list [--json]\n"
-           "       zhiliang spc stream show NAME [--json] [--svg OUT] [--lang "
-           "zh|en]\n"
-           "       zhiliang spc append STREAM [VALUE...] [--csv FILE [--column "
-           "C]]\n"
-           "             [--code GS1] [--operator OP] [--as PARTY] [--json]\n"
-           "       zhiliang spc alarms [STREAM] [--after N] [--json]\n");
+        f,
+        "       zhiliang spc stream create NAME --chart T --characteristic "
+        "TEXT\n"
+        "             [--size n] (--center X [--sigma S] | --phase1 FILE "
+        "[--column C])\n"
+        "             [--rules nelson|we|LIST] [--unit U] [--owner PARTY] "
+        "[--code GS1]\n"
+        "       zhiliang spc stream list [--json]\n"
+        "       zhiliang spc stream show NAME [--json] [--svg OUT [--last N]] "
+        "[--lang zh|en]\n"
+        "       zhiliang spc append STREAM [VALUE...] [--csv FILE [--column "
+        "C]]\n"
+        "             [--code GS1] [--operator OP] [--as PARTY] [--json]\n"
+        "       zhiliang spc alarms [STREAM] [--after N] [--json]\n");
 }
 
 static int num(const char *opt, const char *s, double *out)
@@ -155,6 +158,7 @@ static int parse(int argc, char **argv, struct args *a)
         case O_OPER: a->oper = v; break;
         case O_AS: a->as = v; break;
         case O_AFTER: rc = num("after", v, &a->after); break;
+        case O_LAST: rc = num("last", v, &a->last); break;
         case 'h': cmd_spc_stream_usage(stdout); return 1;
         default:
             fprintf(stderr, "zhiliang spc: unknown or incomplete option %s\n",
@@ -442,7 +446,8 @@ static int stream_show(struct args *a, zl_store *s)
         snprintf(title, sizeof title, "%s: %s%s%s%s", st.def.name,
                  st.def.characteristic, st.def.unit ? " (" : "",
                  st.def.unit ? st.def.unit : "", st.def.unit ? ")" : "");
-        if ((rc = zl_spc_stream_chart(s, st.def.name, &r, &err))) {
+        if ((rc = zl_spc_stream_chart(s, st.def.name, (size_t)a->last, &r,
+                                      &err))) {
             cli_print_error("spc stream show", a->svg, rc, &err, 0);
             zl_spc_stream_cleanup(&st);
             return EXIT_FAIL;

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #define PAGE_ALARMS 100
+#define PAGE_POINTS 500 /* the chart of the last 500 points */
 
 struct alarms {
     json_t *arr;
@@ -114,7 +115,7 @@ void zl_portal_spc(struct zl_req *r, const char *name)
         zl_buf_adds(&b, line);
     }
     memset(&res, 0, sizeof res);
-    if (zl_spc_stream_chart(s, name, &res, &err) == 0) {
+    if (zl_spc_stream_chart(s, name, PAGE_POINTS, &res, &err) == 0) {
         zl_buf_adds(&b, "<figure class=\"chart\">");
         zl_spc_chart_svg(&b, &res, st.def.characteristic,
                          r->lang_en ? ZL_SPC_EN : ZL_SPC_ZH);

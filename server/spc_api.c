@@ -285,8 +285,11 @@ void zl_spc_events_stop(void)
     resume_all(wake, nw);
     if (running)
         pthread_join(hub.th, NULL);
+    /* a later server in this process starts a hub of its own; streams
+     * still listed are ended and go when MHD frees their responses */
     pthread_mutex_lock(&hub.mu);
     hub.running = 0;
+    hub.stopping = 0;
     pthread_mutex_unlock(&hub.mu);
 }
 
@@ -336,7 +339,12 @@ static void events(struct zl_req *r, const char *name)
     struct sse *c;
     const char *last = zl_req_header(r, "Last-Event-ID");
     const char *after = zl_req_param(r, "after");
-    const char *env = getenv("ZL_SSE_LIFE_S");
+    /* test hooks: a shorter life, a lower bound (never above the
+     * built-in ones) */
+    const char *env = getenv("ZL_SSE_LIFE_S"), *cap = getenv("ZL_SSE_MAX");
+    unsigned max = cap && atoi(cap) > 0 && atoi(cap) < MAX_CLIENTS
+                       ? (unsigned)atoi(cap)
+                       : MAX_CLIENTS;
     int64_t from;
     int full;
 
@@ -370,8 +378,7 @@ static void events(struct zl_req *r, const char *name)
         return;
     }
     pthread_mutex_lock(&hub.mu);
-    full = hub.n >= MAX_CLIENTS || hub.stopping ||
-           hub.n + 2 > r->srv->o.max_conn / 2;
+    full = hub.n >= max || hub.stopping || hub.n + 2 > r->srv->o.max_conn / 2;
     if (!full && !hub.running) {
         snprintf(hub.store_path, sizeof hub.store_path, "%s",
                  r->srv->store_path);

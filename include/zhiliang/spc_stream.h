@@ -212,10 +212,12 @@ int zl_spc_measurements(zl_store *s, const char *name, int64_t from, int64_t to,
                         zl_spc_stored_cb cb, void *ctx);
 
 /* The stored series as a chart against the stream's fixed limits (the
- * batch computation of zl_spc_chart, Phase II), e.g. for its SVG. r is
- * the caller's (zl_spc_result_cleanup). Only complete subgroups count. */
-int zl_spc_stream_chart(zl_store *s, const char *name, struct zl_spc_result *r,
-                        struct zl_error *err);
+ * batch computation of zl_spc_chart, Phase II), e.g. for its SVG: its
+ * last `last` points (0: all; the run rules then start afresh at the
+ * first one drawn). r is the caller's (zl_spc_result_cleanup). Only
+ * complete subgroups count. */
+int zl_spc_stream_chart(zl_store *s, const char *name, size_t last,
+                        struct zl_spc_result *r, struct zl_error *err);
 
 #ifdef __cplusplus
 }

@@ -84,7 +84,13 @@ static int text_ok(const char *v, size_t max)
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
             return 0;
-    return json_string(v) ? 1 : 0; /* jansson checks UTF-8 */
+    {
+        json_t *j = json_string(v); /* NULL when v is not UTF-8 */
+        int ok = j != NULL;
+
+        json_decref(j);
+        return ok;
+    }
 }
 
 int spc_code_canon(const char *code, char *out, size_t cap,
@@ -807,8 +813,8 @@ static int vals_cb(void *ctx, const struct zl_store_spc_point *p)
     return 0;
 }
 
-int zl_spc_stream_chart(zl_store *s, const char *name, struct zl_spc_result *r,
-                        struct zl_error *err)
+int zl_spc_stream_chart(zl_store *s, const char *name, size_t last,
+                        struct zl_spc_result *r, struct zl_error *err)
 {
     struct zl_spc_stream st;
     struct zl_spc_opts o;
@@ -823,9 +829,15 @@ int zl_spc_stream_chart(zl_store *s, const char *name, struct zl_spc_result *r,
                             rc == ZL_ENOTFOUND ? "no such stream"
                                                : "store failed",
                             name, (size_t)-1);
-    if ((rc = zl_store_spc_points(s, name, 1, 0, vals_cb, &x)))
-        goto out;
     variables = st.lim.chart < ZL_SPC_P;
+    {
+        int64_t per = variables ? st.lim.n : 1, from = 1;
+
+        if (last && st.n_points > (int64_t)last)
+            from = (st.n_points - (int64_t)last) * per + 1;
+        if ((rc = zl_store_spc_points(s, name, from, 0, vals_cb, &x)))
+            goto out;
+    }
     ng = variables ? x.n / (size_t)st.lim.n : x.n;
     if (ng < 2) {
         rc = zl_error_setf(err, ZL_EINVAL, "stream", name,

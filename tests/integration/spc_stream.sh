@@ -42,7 +42,9 @@ is "list" "$("$EXE" spc stream list --json --store "$STORE" | jq -r '.[0].name')
 is "no alarms yet" "$("$EXE" spc alarms bore --json --store "$STORE" | jq length)" 0
 
 # ---- server --------------------------------------------------------------
-zl_serve
+# event streams: at most 2 open, each ending after 3 s (the test hooks of
+# server/spc_api.c; the defaults are 64 and 30 minutes)
+ZL_SSE_MAX=2 ZL_SSE_LIFE_S=3 zl_serve
 AUTH=(-H "Authorization: Bearer $TOK")
 J=(-H 'Content-Type: application/json')
 is "POST without token -> 401" "$(status -X POST "${J[@]}" -d '{"values":[10]}' "$U/api/spc/bore")" 401
@@ -58,7 +60,7 @@ is "GET by another enterprise -> 403" "$(status -H "Authorization: Bearer $OTHER
 is "GET by a regulator -> 200" "$(status -H "Authorization: Bearer $REG" "$U/api/spc/bore")" 200
 
 # server-sent events: an alarm arrives within a second
-curl -sN --max-time 4 "${AUTH[@]}" "$U/api/spc/bore/events" >"$TMP/sse.txt" &
+curl -sN --max-time 6 "${AUTH[@]}" "$U/api/spc/bore/events" >"$TMP/sse.txt" &
 SSE=$!
 sleep 0.5
 is "event stream opened" "$(grep -c 'retry:' "$TMP/sse.txt")" 1
@@ -80,7 +82,16 @@ for i in $(seq 1 50); do [ "$(grep -c '^event: alarm' "$TMP/sse.txt")" -ge 2 ] &
 ok "SSE delivered the CLI's alarm too" test "$(grep -c '^event: alarm' "$TMP/sse.txt")" -ge 2
 # other requests are not held up by the open stream
 is "healthz while a stream is open" "$(status --max-time 2 "$U/healthz")" 200
-kill "$SSE" 2>/dev/null; wait "$SSE" 2>/dev/null
+curl -sN --max-time 6 "${AUTH[@]}" "$U/api/spc/bore/events" >/dev/null &
+SSE2=$!
+sleep 0.3
+is "a third event stream past the bound -> 503" "$(status --max-time 2 "${AUTH[@]}" "$U/api/spc/bore/events")" 503
+t0=$(date +%s)
+wait "$SSE"; rc=$?
+is "the event stream ends by itself (max life)" "$rc" 0
+ok "... after about 3 s" test $(( $(date +%s) - t0 )) -le 5
+wait "$SSE2" 2>/dev/null
+is "a new stream after the old ones ended (headers, then cut by the client)" "$(status --max-time 1 "${AUTH[@]}" "$U/api/spc/bore/events")" 200
 
 curl -s "${AUTH[@]}" "$U/api/spc/bore" >"$TMP/g.json"
 ok "GET: series, limits, alarms" jq -e '.measurement_count == 8 and (.measurements|length) == 8 and (.limits|length) == 2 and (.alarms|length) >= 2' "$TMP/g.json"

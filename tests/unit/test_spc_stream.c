@@ -436,10 +436,15 @@ static void test_store(void **state)
     {
         struct zl_spc_result r;
 
-        assert_int_equal(zl_spc_stream_chart(f->s, "bore", &r, &err), 0);
+        assert_int_equal(zl_spc_stream_chart(f->s, "bore", 0, &r, &err), 0);
         assert_int_equal(r.n_groups, 24);
         assert_true(r.s[0].flags[5] & ZL_SPC_NELSON1);
         assert_true(r.s[0].flags[17] & ZL_SPC_NELSON1);
+        zl_spc_result_cleanup(&r);
+        /* the last 10 points: measurements 15..24, the jump at 18 */
+        assert_int_equal(zl_spc_stream_chart(f->s, "bore", 10, &r, &err), 0);
+        assert_int_equal(r.n_groups, 10);
+        assert_true(r.s[0].flags[3] & ZL_SPC_NELSON1);
         zl_spc_result_cleanup(&r);
     }
 
