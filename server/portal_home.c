@@ -2,7 +2,8 @@
  * portal_home.c - the ways to a product page: the home page (what the
  * portal is for, with the search box the layout carries; the recalls
  * under way, the latest published spot-check results and the public
- * log's size, what the public comes for), /search (a
+ * log's size, and the ways to complain and to check the inspections:
+ * what the public comes for), /search (a
  * typed, pasted or scanned code -> a redirect to its Digital Link page)
  * and /qr (the QR code that opens a product page here).
  *
@@ -211,6 +212,20 @@ void zl_portal_home(struct zl_req *r)
         recalls_summary(r, s, &b);
         results_summary(r, s, &b);
     }
+    zl_buf_printf(&b,
+                  "<section id=\"home-links\"><h2>%s</h2><ul class=\"plain\">"
+                  "<li><a href=\"/complain%s\">%s</a></li>"
+                  "<li><a href=\"/complaints%s\">%s</a></li>"
+                  "<li><a href=\"/inspections%s\">%s</a></li></ul></section>",
+                  T(r, "消费者与公众", "For consumers and the public"),
+                  r->lang_en ? "?lang=en" : "",
+                  T(r, "投诉一件商品（无需注册）",
+                    "Complain about a product (no account needed)"),
+                  r->lang_en ? "?lang=en" : "",
+                  T(r, "消费投诉统计", "Complaint statistics"),
+                  r->lang_en ? "?lang=en" : "",
+                  T(r, "双随机抽查计划与抽取结果（可自行验证）",
+                    "Random inspection plans and draws (check them yourself)"));
     log_summary(r, &b);
     zl_portal_page(r, 200, T(r, "首页", "Home"), &b);
     zl_buf_cleanup(&b);

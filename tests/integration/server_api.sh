@@ -305,6 +305,9 @@ ok "/recalls lists the case's lot" sh -c "curl -s '$U/recalls' | grep -q '>CASE1
 ok "/recalls names the product" sh -c "curl -s '$U/recalls' | grep -qF '$NAME_ZH'"
 curl -s "$U/" | sed 's/<section/\n<section/g' | grep 'id="home-recalls"' >"$TMP/home-recalls.html"
 ok "the home page lists the open case, linked, with the product's name" sh -c "grep -q 'href=\"/recalls/$CASE\">$NAME_ZH</a> <small>I 级' '$TMP/home-recalls.html'"
+for l in /complain /complaints /inspections; do
+  ok "the home page links to $l, and it answers" sh -c "curl -s '$U/' | grep -q 'href=\"$l\"' && [ \"\$(curl -s -o /dev/null -w '%{http_code}' '$U$l')\" = 200 ]"
+done
 ok "no spot checks published: no results section" sh -c "! curl -s '$U/' | grep -q 'home-results'"
 # Recalls reach the pack in hand (issue 16): the GTIN alone (an EAN-13
 # pack) lists the batch codes under recall; a collection lot's case names
