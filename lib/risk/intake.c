@@ -976,7 +976,6 @@ int zl_risk_record_canon(zl_store *s, const char *record_key, char **canon,
                          size_t *len)
 {
     struct copy c = {0};
-    struct zl_buf b;
     json_t *o;
     int rc;
 
@@ -990,16 +989,9 @@ int zl_risk_record_canon(zl_store *s, const char *record_key, char **canon,
         *len = c.len;
         return 0;
     }
-    zl_buf_init(&b, RECORD_MAX * 4);
-    rc = zl_jcs_dump(o, &b);
+    rc = zl_jcs_dump_new(o, RECORD_MAX * 4, canon, len);
     json_decref(o);
     zl_free(c.json);
-    if (!rc) {
-        *len = b.len;
-        *canon = zl_buf_steal(&b);
-        rc = *canon || !b.len ? 0 : ZL_ENOMEM;
-    }
-    zl_buf_cleanup(&b);
     return rc;
 }
 

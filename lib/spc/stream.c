@@ -928,7 +928,6 @@ int zl_spc_record_canon(zl_store *s, const char *record_key, char **canon,
 {
     char stream[ZL_SPC_NAME_MAX + 1], kind[16];
     struct copy c = {0};
-    struct zl_buf b;
     json_error_t je;
     json_t *o;
     int64_t seq;
@@ -976,15 +975,8 @@ int zl_spc_record_canon(zl_store *s, const char *record_key, char **canon,
                      (long long)d.n);
         json_object_set_new(o, "points_sha256", json_string(hx));
     }
-    zl_buf_init(&b, RECORD_MAX * 4);
-    rc = zl_jcs_dump(o, &b);
+    rc = zl_jcs_dump_new(o, RECORD_MAX * 4, canon, len);
     json_decref(o);
-    if (!rc) {
-        *len = b.len;
-        *canon = zl_buf_steal(&b);
-        rc = *canon || !b.len ? 0 : ZL_ENOMEM;
-    }
-    zl_buf_cleanup(&b);
     return rc;
 }
 

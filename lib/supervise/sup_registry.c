@@ -1403,7 +1403,6 @@ int zl_sup_record_canon(zl_store *s, const char *record_key, char **canon,
     const char *colon = strrchr(record_key, ':');
     struct copy c = {0};
     char key[SUP_ID_MAX + 40];
-    struct zl_buf b;
     json_error_t je;
     json_t *o;
     long seq;
@@ -1424,16 +1423,9 @@ int zl_sup_record_canon(zl_store *s, const char *record_key, char **canon,
         *len = c.len;
         return 0;
     }
-    zl_buf_init(&b, SUP_RECORD_MAX * 4);
-    rc = zl_jcs_dump(o, &b);
+    rc = zl_jcs_dump_new(o, SUP_RECORD_MAX * 4, canon, len);
     json_decref(o);
     zl_free(c.json);
-    if (!rc) {
-        *len = b.len;
-        *canon = zl_buf_steal(&b);
-        rc = *canon || !b.len ? 0 : ZL_ENOMEM;
-    }
-    zl_buf_cleanup(&b);
     return rc;
 }
 

@@ -442,3 +442,21 @@ int zl_json_legacy_dump(const json_t *v, struct zl_buf *out)
 {
     return put_value(v, LEGACY, 0, out);
 }
+
+int zl_jcs_dump_new(const json_t *v, size_t cap, char **out, size_t *len)
+{
+    struct zl_buf b;
+    int rc;
+
+    *out = NULL;
+    *len = 0;
+    zl_buf_init(&b, cap);
+    rc = zl_jcs_dump(v, &b);
+    if (!rc) {
+        *len = b.len;
+        *out = zl_buf_steal(&b);
+        rc = *out || !b.len ? 0 : ZL_ENOMEM;
+    }
+    zl_buf_cleanup(&b);
+    return rc;
+}

@@ -33,6 +33,10 @@ struct zl_buf;
  * form after a failure. */
 int zl_jcs_dump(const json_t *v, struct zl_buf *out);
 
+/* The RFC 8785 form of v as a new string (zl_free) in *out and *len, at
+ * most cap bytes. Returns 0 or as zl_jcs_dump (nothing in *out then). */
+int zl_jcs_dump_new(const json_t *v, size_t cap, char **out, size_t *len);
+
 /* d as ECMAScript Number::toString prints it ("1e+21", "5e-7", "0" for
  * -0). Returns the length written to out (NUL-terminated), or ZL_EINVAL
  * for NaN and the infinities (which JSON cannot carry). */
