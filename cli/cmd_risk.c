@@ -88,18 +88,6 @@ static void usage(FILE *f)
         "that of its worst scenario. docs/risk.md gives the methods.\n");
 }
 
-static int write_file(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    int ok = f && fwrite(data, 1, len, f) == len;
-
-    if (f && fclose(f))
-        ok = 0;
-    if (!ok)
-        fprintf(stderr, "zhiliang risk: cannot write %s\n", path);
-    return ok ? 0 : -1;
-}
-
 /* "1/500", "0.002", "2e-3" -> p; 0 or -1 */
 static int parse_prob(const char *s, double *p)
 {
@@ -359,7 +347,7 @@ static int signals(int argc, char **argv)
         src = zl_risk_svg(&sb, y, t.n_rows, &s, path);
         if (src)
             fprintf(stderr, "zhiliang risk: SVG: %s\n", zl_strerror(src));
-        else if (write_file(svg, sb.data ? sb.data : "", sb.len))
+        else if (cli_write_file("risk", svg, sb.data ? sb.data : "", sb.len))
             src = -1;
         zl_buf_cleanup(&sb);
         if (src)

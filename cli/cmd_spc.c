@@ -541,25 +541,13 @@ static int read_attributes(const struct zl_spc_table *t, const char *path,
     return 0;
 }
 
-static int write_file(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    int ok = f && fwrite(data, 1, len, f) == len;
-
-    if (f && fclose(f))
-        ok = 0;
-    if (!ok)
-        fprintf(stderr, "zhiliang spc: cannot write %s\n", path);
-    return ok ? 0 : -1;
-}
-
 static int write_buf(const char *path, struct zl_buf *b, int rc)
 {
     if (rc) {
         fprintf(stderr, "zhiliang spc: SVG: %s\n", zl_strerror(rc));
         return -1;
     }
-    return write_file(path, b->data ? b->data : "", b->len);
+    return cli_write_file("spc", path, b->data ? b->data : "", b->len);
 }
 
 /* Phase II parameters from a --save-limits file. */
@@ -799,7 +787,7 @@ static int spc_chart(int argc, char **argv)
                               "groupsUsed", (json_int_t)r.n_used);
         char *s =
             l ? json_dumps(l, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) : NULL;
-        int wrc = s ? write_file(a.save, s, strlen(s)) : -1;
+        int wrc = s ? cli_write_file("spc", a.save, s, strlen(s)) : -1;
 
         free(s);
         json_decref(l);
