@@ -33,6 +33,7 @@
  */
 #include "zhiliang/risk_intake.h"
 
+#include "audit/logged_rows.h"
 #include "party/party_int.h"
 #include "risk/intake_int.h"
 #include "store/store.h"
@@ -995,58 +996,24 @@ int zl_risk_record_canon(zl_store *s, const char *record_key, char **canon,
     return rc;
 }
 
-struct keys {
-    char **ids;
-    int64_t *leaf;
-    size_t n, cap, cap_l;
-};
-
 static int keys_cb(void *ctx, const struct zl_store_risk_report *r)
 {
-    struct keys *k = ctx;
-    int rc;
+    char key[ZL_RISK_ID_MAX + 8];
 
-    if ((rc = zl_grow((void **)&k->ids, &k->cap, k->n + 1, sizeof *k->ids, 64,
-                      NULL)) ||
-        (rc = zl_grow((void **)&k->leaf, &k->cap_l, k->n + 1, sizeof *k->leaf,
-                      64, NULL)))
-        return rc;
-    if (!(k->ids[k->n] = zl_strdup(r->id)))
-        return ZL_ENOMEM;
-    k->leaf[k->n++] = r->leaf;
-    return 0;
+    snprintf(key, sizeof key, "risk:%s", r->id);
+    return zl_logged_rows_add(ctx, key, r->leaf);
 }
 
 int zl_risk_audit_rows(zl_store *s, zl_risk_audit_fn report, void *ctx)
 {
-    struct keys k = {0};
+    struct zl_logged_rows k = {0};
     int rc = zl_store_risk_list(s, NULL, keys_cb, &k);
 
     if (rc == ZL_EUNSUPPORTED)
         rc = 0;
-    for (size_t i = 0; i < k.n && !rc; i++) {
-        char key[ZL_RISK_ID_MAX + 8], detail[200];
-        uint64_t idx = 0;
-        uint8_t type = 0;
-
-        snprintf(key, sizeof key, "risk:%s", k.ids[i]);
-        rc = zl_log_find(s, key, &idx, &type, NULL);
-        if (rc == ZL_ENOTFOUND) {
-            rc = report(ctx, "record-unlogged", 0, key,
-                        "risk report stored without a log leaf (inserted "
-                        "behind the log's back)");
-        } else if (!rc &&
-                   (idx != (uint64_t)k.leaf[i] || type != ZL_LEAF_COMPLAINT)) {
-            snprintf(detail, sizeof detail,
-                     "risk_reports.leaf says %lld, the log has the report at "
-                     "%llu",
-                     (long long)k.leaf[i], (unsigned long long)idx);
-            rc = report(ctx, "record-altered", idx, key, detail);
-        }
-    }
-    for (size_t i = 0; i < k.n; i++)
-        zl_free(k.ids[i]);
-    zl_free(k.ids);
-    zl_free(k.leaf);
+    if (!rc)
+        rc = zl_logged_rows_check(s, &k, ZL_LEAF_COMPLAINT, "risk report",
+                                  "risk_reports", report, ctx);
+    zl_logged_rows_free(&k);
     return rc;
 }

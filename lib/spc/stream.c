@@ -26,6 +26,7 @@
  */
 #include "zhiliang/spc_stream.h"
 
+#include "audit/logged_rows.h"
 #include "party/party_int.h"
 #include "spc/spc_stream_int.h"
 #include "store/store.h"
@@ -980,61 +981,28 @@ int zl_spc_record_canon(zl_store *s, const char *record_key, char **canon,
     return rc;
 }
 
-struct rowkeys {
-    char **keys;
-    int64_t *leaf;
-    size_t n, cap, cap_l;
-};
-
 static int rowkeys_cb(void *ctx, const struct zl_store_spc_record *r)
 {
-    struct rowkeys *k = ctx;
     char lk[ZL_SPC_NAME_MAX + 64];
 
-    if (zl_grow((void **)&k->keys, &k->cap, k->n + 1, sizeof *k->keys, 64,
-                NULL) ||
-        zl_grow((void **)&k->leaf, &k->cap_l, k->n + 1, sizeof *k->leaf, 64,
-                NULL))
-        return ZL_ENOMEM;
     snprintf(lk, sizeof lk, "spc:%s:%s:%lld", r->stream, r->kind,
              (long long)r->seq);
-    if (!(k->keys[k->n] = zl_strdup(lk)))
-        return ZL_ENOMEM;
-    k->leaf[k->n++] = r->leaf;
-    return 0;
+    return zl_logged_rows_add(ctx, lk, r->leaf);
 }
 
 int zl_spc_audit_rows(zl_store *s, zl_spc_report_fn report, void *ctx)
 {
     static const char *const KINDS[] = {"stream", "batch", "alarm"};
-    struct rowkeys k = {0};
+    struct zl_logged_rows k = {0};
     int rc = 0;
 
     for (size_t i = 0; i < 3 && !rc; i++)
         rc = zl_store_spc_records(s, NULL, KINDS[i], 0, 0, rowkeys_cb, &k);
     if (rc == ZL_EUNSUPPORTED)
         rc = 0;
-    for (size_t i = 0; i < k.n && !rc; i++) {
-        uint64_t idx = 0;
-        uint8_t type = 0;
-        char detail[200];
-
-        rc = zl_log_find(s, k.keys[i], &idx, &type, NULL);
-        if (rc == ZL_ENOTFOUND) {
-            rc = report(ctx, "record-unlogged", 0, k.keys[i],
-                        "SPC record stored without a log leaf (inserted "
-                        "behind the log's back)");
-        } else if (!rc && (idx != (uint64_t)k.leaf[i] || type != ZL_LEAF_SPC)) {
-            snprintf(detail, sizeof detail,
-                     "spc_records.leaf says %lld, the log has the record at "
-                     "%llu",
-                     (long long)k.leaf[i], (unsigned long long)idx);
-            rc = report(ctx, "record-altered", idx, k.keys[i], detail);
-        }
-    }
-    for (size_t i = 0; i < k.n; i++)
-        zl_free(k.keys[i]);
-    zl_free(k.keys);
-    zl_free(k.leaf);
+    if (!rc)
+        rc = zl_logged_rows_check(s, &k, ZL_LEAF_SPC, "SPC record",
+                                  "spc_records", report, ctx);
+    zl_logged_rows_free(&k);
     return rc;
 }

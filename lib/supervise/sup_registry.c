@@ -20,6 +20,7 @@
  * would register an inspector with no qualification and the draw would
  * never pick him, with nobody told).
  */
+#include "audit/logged_rows.h"
 #include "party/party_int.h"
 #include "supervise/sup_int.h"
 
@@ -1429,60 +1430,25 @@ int zl_sup_record_canon(zl_store *s, const char *record_key, char **canon,
     return rc;
 }
 
-struct rowkeys {
-    char **keys;
-    int64_t *leaf;
-    size_t n, cap, cap_l;
-};
-
 static int rowkeys_cb(void *ctx, const struct zl_store_sup_record *r)
 {
-    struct rowkeys *k = ctx;
     char lk[SUP_ID_MAX + 64];
-    int rc;
 
-    if ((rc = zl_grow((void **)&k->keys, &k->cap, k->n + 1, sizeof *k->keys, 64,
-                      NULL)) ||
-        (rc = zl_grow((void **)&k->leaf, &k->cap_l, k->n + 1, sizeof *k->leaf,
-                      64, NULL)))
-        return rc;
     snprintf(lk, sizeof lk, "sup:%s:%ld", r->key, r->seq);
-    if (!(k->keys[k->n] = zl_strdup(lk)))
-        return ZL_ENOMEM;
-    k->leaf[k->n++] = r->leaf;
-    return 0;
+    return zl_logged_rows_add(ctx, lk, r->leaf);
 }
 
 int zl_sup_audit_rows(zl_store *s, zl_sup_report_fn report, void *ctx)
 {
-    struct rowkeys k = {0};
+    struct zl_logged_rows k = {0};
     int rc = zl_store_sup_range(s, "", "\x7f", -1, rowkeys_cb, &k);
 
     if (rc == ZL_EUNSUPPORTED)
         rc = 0;
-    for (size_t i = 0; i < k.n && !rc; i++) {
-        uint64_t idx = 0;
-        uint8_t type = 0;
-        char detail[200];
-
-        rc = zl_log_find(s, k.keys[i], &idx, &type, NULL);
-        if (rc == ZL_ENOTFOUND) {
-            rc = report(ctx, "record-unlogged", 0, k.keys[i],
-                        "supervision record stored without a log leaf "
-                        "(inserted behind the log's back)");
-        } else if (!rc &&
-                   (idx != (uint64_t)k.leaf[i] || type != ZL_LEAF_INSPECTION)) {
-            snprintf(detail, sizeof detail,
-                     "sup_records.leaf says %lld, the log has the record at "
-                     "%llu: the registry state as of a plan would be read "
-                     "wrongly",
-                     (long long)k.leaf[i], (unsigned long long)idx);
-            rc = report(ctx, "record-altered", idx, k.keys[i], detail);
-        }
-    }
-    for (size_t i = 0; i < k.n; i++)
-        zl_free(k.keys[i]);
-    zl_free(k.keys);
-    zl_free(k.leaf);
+    if (!rc)
+        rc = zl_logged_rows_check(s, &k, ZL_LEAF_INSPECTION,
+                                  "supervision record", "sup_records", report,
+                                  ctx);
+    zl_logged_rows_free(&k);
     return rc;
 }
