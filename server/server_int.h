@@ -88,6 +88,7 @@ struct zl_server {
     struct zl_pcache *pcache;     /* rendered public pages (pcache.c) */
     struct zl_qpool *qpool;       /* query workers (server.c) */
     struct zl_checkpointer *ckpt; /* checkpointer.c, or NULL */
+    struct zl_subscriber *subs;   /* subscriber.c, or NULL */
 };
 
 /* Start the thread that signs a checkpoint every o.checkpoint_s seconds
@@ -168,6 +169,17 @@ int zl_utf8_valid(const char *s, size_t n);
 
 void zl_h_epcis(struct zl_req *r); /* /capture, /events, ... */
 int zl_is_epcis_path(const struct zl_req *r);
+/* GET /queries/{name}/events: run the named query `definition` (its JSON
+ * object) with the request's parameters, as GET /events (epcis_api.c). */
+void zl_epcis_named_query(struct zl_req *r, const char *name,
+                          const char *definition);
+/* /queries... (queries_api.c): named queries and subscriptions. */
+void zl_h_queries(struct zl_req *r);
+/* The webhook delivery thread (subscriber.c): its own store handle,
+ * follows the outbox; none when o.no_subscriber. Stop joins it
+ * (NULL-safe). */
+int zl_subscriber_start(struct zl_server *s);
+void zl_subscriber_stop(struct zl_server *s);
 void zl_h_resolver(struct zl_req *r); /* /01/..., /.well-known/gs1resolver */
 int zl_is_resolver_path(const struct zl_req *r);
 void zl_h_portal(struct zl_req *r); /* /, /search, /recalls, /qr, /static */

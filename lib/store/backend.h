@@ -57,6 +57,7 @@ enum zl_store_module_id {
     ZL_STORE_MOD_RECEIPT,
     ZL_STORE_MOD_TIX,
     ZL_STORE_MOD_SUPERVISE,
+    ZL_STORE_MOD_SUBS, /* named queries, subscriptions (subs_ops.h) */
     ZL_STORE_MOD_COUNT
 };
 

@@ -254,6 +254,8 @@ static int migrate_step(zl_store *s, int from)
         return rc ? rc : audit_tix_build(s);
     case 6: /* 6 -> 7: supervision records (registries, plans, draws) */
         return module_schema(s, ZL_STORE_MOD_SUPERVISE);
+    case 7: /* 7 -> 8: named queries and subscriptions */
+        return module_schema(s, ZL_STORE_MOD_SUBS);
     default: return ZL_EUNSUPPORTED;
     }
 }

@@ -28,6 +28,7 @@
  */
 #include "store/pg_int.h"
 #include "store/ids_pack.h"
+#include "store/subs_ops.h"
 
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -710,5 +711,6 @@ const struct zl_store_backend zl_pg_backend = {
             [ZL_STORE_MOD_RECALL] = &zl_pg_recall_ops.base,
             [ZL_STORE_MOD_AUDIT] = &zl_pg_audit_ops.base,
             [ZL_STORE_MOD_SUPERVISE] = &zl_pg_sup_ops.base,
+            [ZL_STORE_MOD_SUBS] = &zl_pg_subs_ops.base,
         },
 };

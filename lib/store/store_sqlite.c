@@ -47,6 +47,7 @@
  */
 #include "store/sqlite_int.h"
 #include "store/ids_pack.h"
+#include "store/subs_ops.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -884,6 +885,7 @@ const struct zl_store_backend zl_sqlite_backend = {
             [ZL_STORE_MOD_PARTY] = &zl_sqlite_party_ops.base,
             [ZL_STORE_MOD_RECALL] = &zl_sqlite_recall_ops.base,
             [ZL_STORE_MOD_SUPERVISE] = &zl_sqlite_sup_ops.base,
+            [ZL_STORE_MOD_SUBS] = &zl_sqlite_subs_ops.base,
             [ZL_STORE_MOD_DOCS] = &zl_sqlite_docs_ops.base,
             [ZL_STORE_MOD_AUDIT] = &zl_sqlite_audit_ops.base,
             [ZL_STORE_MOD_CORRECTION] = &zl_sqlite_correction_ops.base,

@@ -72,6 +72,12 @@ static const struct zl_store_column RECALL_IDS[] = {{"id", T}, {"case_id", T}};
 static const struct zl_store_column SUP_RECORDS[] = {
     {"key", T}, {"seq", I}, {"kind", T}, {"leaf", I}, {"json", T}};
 
+static const struct zl_store_column NAMED_QUERIES[] = {
+    {"name", T}, {"owner", T}, {"query", T}, {"created", I}};
+static const struct zl_store_column SUBSCRIPTIONS[] = {
+    {"id", T},      {"query_name", T}, {"owner", T},   {"dest", T},
+    {"secret", T},  {"spec", T},       {"created", I}, {"cursor", I},
+    {"pending", I}, {"notified", I}};
 static const struct zl_store_column SIGNED_DOCS[] = {
     {"doc_hash", B}, {"party", T}, {"signature", T}, {"doc", B}};
 static const struct zl_store_column EVENT_DOCS[] = {{"event_hash", B},
@@ -119,6 +125,8 @@ const struct zl_store_table zl_store_tables[] = {
     TABLE("recall_cases", ZL_STORE_MOD_RECALL, RECALL_CASES, 1),
     TABLE("recall_ids", ZL_STORE_MOD_RECALL, RECALL_IDS, 2),
     TABLE("sup_records", ZL_STORE_MOD_SUPERVISE, SUP_RECORDS, 2),
+    TABLE("named_queries", ZL_STORE_MOD_SUBS, NAMED_QUERIES, 1),
+    TABLE("subscriptions", ZL_STORE_MOD_SUBS, SUBSCRIPTIONS, 1),
     TABLE("signed_docs", ZL_STORE_MOD_DOCS, SIGNED_DOCS, 1),
     TABLE("event_docs", ZL_STORE_MOD_DOCS, EVENT_DOCS, 2),
     TABLE("corrections", ZL_STORE_MOD_CORRECTION, CORRECTIONS, 1),
