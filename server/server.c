@@ -569,6 +569,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         parse_uri(r);
         dispatch(r);
         zl_data_changed(); /* this worker's own commits */
+        zl_subscriber_wake(r->srv);
     }
 answer:
     ret = queue(r);

@@ -180,6 +180,9 @@ void zl_h_queries(struct zl_req *r);
  * (NULL-safe). */
 int zl_subscriber_start(struct zl_server *s);
 void zl_subscriber_stop(struct zl_server *s);
+/* A write request of this server finished: look at the outbox now rather
+ * than at the next poll (NULL-safe, cheap). */
+void zl_subscriber_wake(struct zl_server *s);
 void zl_h_resolver(struct zl_req *r); /* /01/..., /.well-known/gs1resolver */
 int zl_is_resolver_path(const struct zl_req *r);
 void zl_h_portal(struct zl_req *r); /* /, /search, /recalls, /qr, /static */

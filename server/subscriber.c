@@ -17,9 +17,11 @@
  * Rejected: delivering inside the capture request (a slow webhook would
  * slow every capture, and a crash after the commit would lose the
  * delivery); a thread per subscription (thousands of idle threads); a
- * notification from the capture path instead of polling (the outbox is
+ * notification from the capture path instead of the outbox (the outbox is
  * the only channel that survives a restart, and it also carries captures
- * made by other processes on the same store; POLL_MS bounds the delay).
+ * made by other processes on the same store). This server's own write
+ * requests wake the thread at once (zl_subscriber_wake); POLL_MS bounds
+ * the delay for the others.
  * One subscription's slow receiver delays the others by at most its
  * timeout per round (TIMEOUT_MS): a known limit.
  */
@@ -54,7 +56,7 @@ struct zl_subscriber {
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int stop, quiet;
+    int stop, quiet, woken;
     char path[1024];
     CURL *curl;
     struct backoff *bo; /* MAX_SUBS */
@@ -223,9 +225,10 @@ static void *run(void *arg)
             until.tv_nsec -= 1000000000L;
         }
         pthread_mutex_lock(&c->mu);
-        while (!c->stop &&
+        while (!c->stop && !c->woken &&
                pthread_cond_timedwait(&c->cv, &c->mu, &until) != ETIMEDOUT)
             ;
+        c->woken = 0;
     }
     pthread_mutex_unlock(&c->mu);
     zl_close(st);
@@ -269,6 +272,18 @@ int zl_subscriber_start(struct zl_server *s)
     }
     s->subs = c;
     return 0;
+}
+
+void zl_subscriber_wake(struct zl_server *s)
+{
+    struct zl_subscriber *c = s ? s->subs : NULL;
+
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->mu);
+    c->woken = 1;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
 }
 
 void zl_subscriber_stop(struct zl_server *s)

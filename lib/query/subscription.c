@@ -1001,8 +1001,14 @@ int zl_subscription_next(zl_store *s, const char *id, int64_t now_ms,
     if (x.secret[0] && (rc = zl_hmac_sha256_b64(x.secret, strlen(x.secret),
                                                 d->body, d->len, d->signature)))
         goto out;
-    snprintf(d->idempotency_key, sizeof d->idempotency_key, "%s:%lld-%lld",
-             x.id, (long long)d->lo, (long long)d->hi);
+    /* an empty scheduled report covers no rows: its run names it */
+    if (d->lo == d->hi)
+        snprintf(d->idempotency_key, sizeof d->idempotency_key,
+                 "%s:%lld-%lld@%lld", x.id, (long long)d->lo, (long long)d->hi,
+                 (long long)(now_ms / 1000));
+    else
+        snprintf(d->idempotency_key, sizeof d->idempotency_key, "%s:%lld-%lld",
+                 x.id, (long long)d->lo, (long long)d->hi);
     /* the batch's end, before it is sent: a retry sends the same batch */
     if (!retry && (rc = zl_store_sub_progress(s, id, x.cursor, r.hi, 0)))
         goto out;
