@@ -370,6 +370,8 @@ static void capture_post(struct zl_req *r, int single)
                          "proceed");
         return;
     }
+    if (single) /* one event: stored or refused, nothing in between */
+        proceed = 0;
     if (!(actx.s = zl_srv_store(r))) {
         zl_reply_problem(r, 500, "ImplementationException", "Store unavailable",
                          NULL);

@@ -172,6 +172,8 @@ done
 is "every POST /events answered 201 with a Location" "$(awk 'NF==2' "$TMP/captured" | wc -l)" "$N"
 FIRST=$(head -1 "$TMP/captured" | cut -d' ' -f1)
 is "GET the Location -> 200" "$(curl -s -o /dev/null -w '%{http_code}' -H "$(auth dairy1)" "$U/events/$(python3 -c "import sys,urllib.parse;print(urllib.parse.quote(sys.argv[1],safe=''))" "$FIRST")")" 200
+is "POST /events with an invalid event, even under proceed -> 400" "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "$(auth dairy1)" -H 'Content-Type: application/json' -H 'GS1-Capture-Error-Behaviour: proceed' --data-binary "$(event 99 "$G_DAIRY" commissioning | sed 's/"action":"ADD"/"action":"ADDX"/')" "$U/events")" 400
+is "POST /events of an event the write rule refuses -> 403" "$(req pharm1 POST /events "$(event 98 "$G_DAIRY" commissioning)")" 403
 is "POST /events with a document -> 400" "$(req dairy1 POST /events '{"type":"EPCISDocument","epcisBody":{}}')" 400
 
 # a recall of milk the dairy holds (farm commissions, ships; dairy receives)
