@@ -42,7 +42,9 @@
 #include <string.h>
 #include <time.h>
 
-#define CHUNK          200   /* event IDs per restricted query */
+/* event IDs per restricted query: two binds each, under
+ * ZL_QUERY_MAX_BINDS with room for the named query's own values */
+#define CHUNK          100
 #define STREAM_ROWS    500   /* outbox rows per streaming batch */
 #define SCHEDULE_ROWS  20000 /* per scheduled run */
 #define MAX_BODY       ((size_t)64 << 20)

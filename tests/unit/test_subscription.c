@@ -20,6 +20,7 @@
 
 #include "store/store.h"
 #include "store/store_subs.h"
+#include "zhiliang/buf.h"
 #include "zhiliang/party.h"
 #include "zhiliang/query.h"
 #include "zhiliang/subscription.h"
@@ -386,6 +387,51 @@ static void test_batches(void **state)
     zl_delivery_cleanup(&again);
 }
 
+/* A batch larger than the chunk of IDs one restricted query takes. */
+static void test_big_batch(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    struct zl_capture_result r;
+    struct zl_delivery d;
+    struct zl_buf b;
+    char id[ZL_SUBSCRIPTION_ID_MAX];
+    const char *body = "{\"dest\":\"http://h/x\",\"stream\":true}";
+
+    memset(&d, 0, sizeof d);
+    assert_int_equal(zl_named_query_save(f->s, "q", NULL, "{}", 2, &err), 0);
+    assert_int_equal(
+        zl_subscription_create(f->s, "q", NULL, body, strlen(body), id, &err),
+        0);
+    zl_buf_init(&b, 1 << 20);
+    assert_int_equal(
+        zl_buf_adds(&b, "{\"@context\":[\"https://ref.gs1.org/standards/"
+                        "epcis/2.0.0/epcis-context.jsonld\"],\"type\":"
+                        "\"EPCISDocument\",\"schemaVersion\":\"2.0\","
+                        "\"creationDate\":\"2026-04-01T00:00:00Z\","
+                        "\"epcisBody\":{\"eventList\":["),
+        0);
+    for (int k = 0; k < 333; k++)
+        assert_int_equal(
+            zl_buf_printf(&b,
+                          "%s{\"type\":\"ObjectEvent\",\"action\":"
+                          "\"OBSERVE\",\"eventTime\":\"2026-05-01T01:00:"
+                          "00+08:00\",\"eventTimeZoneOffset\":\"+08:00\","
+                          "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346."
+                          "%d\"]}",
+                          k ? "," : "", k),
+            0);
+    assert_int_equal(zl_buf_adds(&b, "]}}"), 0);
+    assert_int_equal(zl_capture(f->s, b.data, b.len, NULL, &r, &err), 0);
+    assert_int_equal(r.n_new, 333);
+    zl_buf_cleanup(&b);
+    assert_int_equal(zl_subscription_next(f->s, id, 1000, &d), 1);
+    assert_int_equal(d.n_events, 333);
+    assert_int_equal(zl_subscription_delivered(f->s, &d, 1000), 0);
+    assert_int_equal(zl_subscription_next(f->s, id, 1000, &d), 0);
+    zl_delivery_cleanup(&d);
+}
+
 static void test_schedule(void **state)
 {
     struct fixture *f = *state;
@@ -495,6 +541,7 @@ int main(void)
         cmocka_unit_test(test_hmac_rfc4231),
         cmocka_unit_test_setup_teardown(test_named_queries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_big_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schedule, setup, teardown),
         cmocka_unit_test_setup_teardown(test_proceed, setup, teardown),
     };
