@@ -12,6 +12,7 @@
 int cmd_init(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_query(int argc, char **argv);
 int cmd_hash(int argc, char **argv);
 int cmd_id(int argc, char **argv);
 int cmd_demo(int argc, char **argv);

@@ -25,6 +25,7 @@ static const struct command commands[] = {
     {"init", cmd_init, "create a store (SQLite, WAL) with its signing key"},
     {"capture", cmd_capture, "validate and store EPCIS 2.0 documents"},
     {"events", cmd_events, "query stored events (EPCIS 2.0 query parameters)"},
+    {"query", cmd_query, "named queries: save, list, run, delete"},
     {"hash", cmd_hash, "print the CBV 2.0 event hash ID of every event"},
     {"convert", cmd_convert, "EPCIS XML (1.2/2.0) to JSON-LD and back"},
     {"id", cmd_id, "check and convert GS1 identifiers and USCCs"},

@@ -37,12 +37,12 @@ done
 # Build and run. cmocka is here because the unit tests are part of every
 # build (a missing dependency is an error, never a silently smaller build);
 # python3 runs the man page generator; jq reads demo.sh's JSON.
-PKGS=(build-essential pkg-config meson ninja-build python3
+PKGS=(build-essential pkg-config meson ninja-build python3 libcurl4-openssl-dev
       libsqlite3-dev libpq-dev libjansson-dev libssl-dev libmicrohttpd-dev
       libqrencode-dev libcmocka-dev libxml2-dev jq)
 if [ "$TEST" = 1 ]; then
   PKGS+=(clang clang-format libclang-rt-14-dev sqlite3 curl ca-certificates chromium
-         fonts-wqy-microhei groff-base man-db bsdextrautils postgresql-15
+         fonts-wqy-microhei groff-base man-db bsdextrautils postgresql-15 libxml2-utils
          r-base-core r-cran-spc r-cran-surveillance)
   # Node.js and npm run the JavaScript oracles (epcis2.js, digital-link.js)
   # and the browser test; keep an existing Node.js installation.

@@ -33,6 +33,7 @@
 #include "zhiliang/codec.h"
 #include "zhiliang/timefmt.h"
 #include "zhiliang/query.h"
+#include "zhiliang/subscription.h"
 
 #include <jansson.h>
 #include <openssl/rand.h>
@@ -110,9 +111,9 @@ static char *job_get(struct zl_server *s, const char *id, const char *party)
 
 /* ---- routing ------------------------------------------------------------ */
 
-static const char *const TOP[] = {"capture",    "events",       "eventTypes",
-                                  "epcs",       "bizSteps",     "bizLocations",
-                                  "readPoints", "dispositions", NULL};
+static const char *const TOP[] = {
+    "capture",      "events",     "eventTypes",   "epcs",    "bizSteps",
+    "bizLocations", "readPoints", "dispositions", "queries", NULL};
 
 int zl_is_epcis_path(const struct zl_req *r)
 {
@@ -209,9 +210,12 @@ static void refused(void *ctx, size_t index, const struct zl_error *err)
 
     (void)index;
     if (a->errors && json_array_size(a->errors) < MAX_JOB_ERRORS)
-        json_array_append_new(a->errors,
-                              problem_obj("epcisException:SecurityException",
-                                          "Event refused", 403, err));
+        json_array_append_new(
+            a->errors, err->code == ZL_EPERM
+                           ? problem_obj("epcisException:SecurityException",
+                                         "Event refused", 403, err)
+                           : problem_obj("epcisException:ValidationException",
+                                         "Invalid event", 400, err));
 }
 
 /* 1 for JSON (application/json, application/ld+json), 2 for the XML
@@ -270,7 +274,47 @@ out:
     return text;
 }
 
-static void capture_post(struct zl_req *r)
+/* POST /events: one event object, captured as the document holding it
+ * alone (its @context moves up to the document). Returns a new JSON text
+ * (zl_free) and the event's hash ID in id, or NULL (with *why) when the
+ * body is not one event. */
+static char *one_event_doc(const char *body, size_t len, char id[96],
+                           const char **why)
+{
+    json_error_t je;
+    json_t *ev = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je), *doc;
+    json_t *ctx;
+    char now[32], *text = NULL;
+    zl_epcis_doc *d = NULL;
+    struct zl_error err;
+
+    *why = "the body is one EPCIS event (a JSON object with a type)";
+    if (!json_is_object(ev) || !json_is_string(json_object_get(ev, "type")) ||
+        json_object_get(ev, "epcisBody")) {
+        json_decref(ev);
+        return NULL;
+    }
+    ctx = json_object_get(ev, "@context");
+    ctx = ctx ? json_incref(ctx) : json_string(CTX_URL);
+    json_object_del(ev, "@context");
+    zl_time_format_utc(zl_time_now_ms(), now);
+    doc = json_pack("{s:o, s:s, s:s, s:s, s:{s:[O]}}", "@context", ctx, "type",
+                    "EPCISDocument", "schemaVersion", "2.0", "creationDate",
+                    now, "epcisBody", "eventList", ev);
+    json_decref(ev);
+    if (doc)
+        text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    memset(&err, 0, sizeof err);
+    id[0] = '\0';
+    if (text && !zl_epcis_parse(text, strlen(text), NULL, &d, &err) &&
+        zl_epcis_doc_count(d) == 1)
+        zl_event_hash_id(zl_epcis_doc_event(d, 0)->hash, id);
+    zl_epcis_doc_free(d);
+    return text; /* json_dumps's, as query_doc_to_doc's: zl_free takes it */
+}
+
+static void capture_post(struct zl_req *r, int single)
 {
     char party[ZL_PARTY_ID_MAX], id[24], t0[32], t1[32];
     struct zl_capture_limits lim = {0};
@@ -285,11 +329,20 @@ static void capture_post(struct zl_req *r)
     int rc, proceed = 0, success, media;
     int64_t created = zl_time_now_ms();
 
+    char one_id[96] = "";
+
     memset(&err, 0, sizeof err);
     memset(&res, 0, sizeof res);
     if (zl_req_auth(r, party))
         return;
     media = media_ok(zl_req_header(r, "Content-Type"));
+    if (single && media == 2) {
+        zl_reply_problem(r, 415, "UnsupportedMediaTypeException",
+                         "Unsupported Media Type",
+                         "POST /events takes one event as application/json "
+                         "or application/ld+json");
+        return;
+    }
     if (!media) {
         zl_reply_problem(r, 415, "UnsupportedMediaTypeException",
                          "Unsupported Media Type",
@@ -317,6 +370,8 @@ static void capture_post(struct zl_req *r)
                          "proceed");
         return;
     }
+    if (single) /* one event: stored or refused, nothing in between */
+        proceed = 0;
     if (!(actx.s = zl_srv_store(r))) {
         zl_reply_problem(r, 500, "ImplementationException", "Store unavailable",
                          NULL);
@@ -335,7 +390,26 @@ static void capture_post(struct zl_req *r)
     /* A detached Ed25519 signature by the token's party over the body
      * (`zhiliang key sign`): checked against its registered key and kept. */
     opts.signature_b64 = zl_req_header(r, "Zhiliang-Signature");
-    conv = r->body.data ? query_doc_to_doc(r->body.data, r->body.len) : NULL;
+    if (single) {
+        const char *why = NULL;
+        if (opts.signature_b64) {
+            zl_reply_problem(r, 400, "ValidationException", "Bad signature",
+                             "sign an EPCISDocument sent to /capture");
+            goto out;
+        }
+        conv = r->body.data
+                   ? one_event_doc(r->body.data, r->body.len, one_id, &why)
+                   : NULL;
+        if (!conv) {
+            zl_reply_problem(r, 400, "ValidationException",
+                             "Not an EPCIS event",
+                             why ? why : "the body is empty");
+            goto out;
+        }
+    } else {
+        conv =
+            r->body.data ? query_doc_to_doc(r->body.data, r->body.len) : NULL;
+    }
     if (conv && opts.signature_b64) {
         zl_reply_problem(r, 400, "ValidationException", "Bad signature",
                          "sign an EPCISDocument, not a query document");
@@ -402,6 +476,17 @@ static void capture_post(struct zl_req *r)
     if (!job || !(json = json_dumps(job, JSON_COMPACT)) ||
         job_add(r->srv, id, party, json)) {
         zl_reply_problem(r, 500, "ImplementationException", NULL, NULL);
+        goto out;
+    }
+    if (single && !rc && one_id[0]) {
+        /* synchronous: the event is stored (or was already) */
+        struct zl_buf lb;
+        zl_buf_init(&lb, 1024);
+        if (!zl_buf_adds(&lb, "/events/") && !zl_pct_encode(&lb, one_id) &&
+            (loc = zl_arena_strndup(&r->arena, lb.data, lb.len)))
+            zl_reply_header(r, "Location", loc);
+        zl_buf_cleanup(&lb);
+        zl_reply(r, 201, "application/json", json, strlen(json));
         goto out;
     }
     loc = zl_arena_printf(&r->arena, "/capture/%s", id);
@@ -496,6 +581,15 @@ static int epc_format(struct zl_req *r, enum zl_epc_format *f)
     return -1;
 }
 
+/* 1 if the client asks for the XML binding (and not for JSON). */
+static int wants_xml(const struct zl_req *r)
+{
+    return (zl_req_accepts(r, "application/xml") ||
+            zl_req_accepts(r, "text/xml")) &&
+           !zl_req_accepts(r, "application/json") &&
+           !zl_req_accepts(r, "application/ld+json");
+}
+
 /* Build the Link header for the next page: the request's own query minus
  * nextPageToken, plus the new token. */
 static const char *next_link(struct zl_req *r, const char *token)
@@ -527,10 +621,37 @@ static const char *next_link(struct zl_req *r, const char *token)
     return out;
 }
 
+/* The query document's queryName is SimpleEventQuery; a named query's
+ * run says its name (name is [A-Za-z0-9._-]: no escaping). Returns a new
+ * text (zl_free) or NULL (keep the original). */
+static char *rename_query(const char *json, size_t len, const char *name,
+                          size_t *out_len)
+{
+    static const char K[] = "\"queryName\":\"SimpleEventQuery\"";
+    const char *at = memmem(json, len, K, sizeof K - 1);
+    struct zl_buf b;
+
+    if (!at)
+        return NULL;
+    zl_buf_init(&b, len + 256);
+    if (zl_buf_add(&b, json, (size_t)(at - json)) ||
+        zl_buf_printf(&b, "\"queryName\":\"%s\"", name) ||
+        zl_buf_add(&b, at + sizeof K - 1,
+                   len - (size_t)(at - json) - (sizeof K - 1))) {
+        zl_buf_cleanup(&b);
+        return NULL;
+    }
+    *out_len = b.len;
+    return zl_buf_steal(&b);
+}
+
 /* Run the request's query with an optional fixed parameter from the path;
- * single = 1 answers one event (or 404) rather than a document. */
-static void events_query(struct zl_req *r, const char *fixed_name,
-                         const char *fixed_value, int single)
+ * single = 1 answers one event (or 404) rather than a document. named
+ * (may be NULL) is a named query's definition (zhiliang/subscription.h),
+ * applied before the URL's parameters, and qname its name. */
+static void run_query(struct zl_req *r, const char *fixed_name,
+                      const char *fixed_value, int single, const char *named,
+                      const char *qname)
 {
     char d[900];
     struct zl_viewer viewer;
@@ -554,6 +675,12 @@ static void events_query(struct zl_req *r, const char *fixed_name,
     }
     if (!(s = zl_srv_store(r)) || zl_query_new(&q)) {
         zl_reply_problem(r, 500, "ImplementationException", NULL, NULL);
+        goto out;
+    }
+    if (named && (rc = zl_named_query_apply(q, named, &err))) {
+        zl_error_format(&err, d, sizeof d);
+        zl_reply_problem(r, 400, "QueryParameterException",
+                         "Invalid named query", d);
         goto out;
     }
     for (i = 0; i < r->n_params; i++) {
@@ -644,6 +771,29 @@ static void events_query(struct zl_req *r, const char *fixed_name,
         if (l)
             zl_reply_header(r, "Link", l);
     }
+    if (qname) {
+        size_t nl = 0;
+        char *renamed = rename_query(json, len, qname, &nl);
+        if (renamed) {
+            zl_free(json);
+            json = renamed;
+            len = nl;
+        }
+    }
+    if (wants_xml(r)) {
+        /* the XML binding: the same events as an EPCIS 2.0 document */
+        char *xml = NULL;
+        size_t xl = 0;
+        if (zl_epcis_json_to_xml(json, len, &xml, &xl, &err)) {
+            zl_free(xml);
+            zl_reply_problem(r, 500, "ImplementationException",
+                             "XML output failed", NULL);
+            goto out;
+        }
+        zl_reply(r, 200, "application/xml", xml, xl);
+        zl_free(xml);
+        goto out;
+    }
     zl_reply(r, 200,
              zl_req_accepts(r, "application/json") &&
                      !zl_req_accepts(r, "application/ld+json")
@@ -654,6 +804,18 @@ out:
     zl_free(json);
     zl_free(next);
     zl_query_free(q);
+}
+
+static void events_query(struct zl_req *r, const char *fixed_name,
+                         const char *fixed_value, int single)
+{
+    run_query(r, fixed_name, fixed_value, single, NULL, NULL);
+}
+
+void zl_epcis_named_query(struct zl_req *r, const char *name,
+                          const char *definition)
+{
+    run_query(r, NULL, NULL, 0, definition, name);
 }
 
 static const char *const EVENT_TYPES[] = {
@@ -690,13 +852,21 @@ void zl_h_epcis(struct zl_req *r)
     }
     if (!strcmp(r->segs[0], "capture")) {
         if (n == 1 && !strcmp(m, "POST"))
-            capture_post(r);
+            capture_post(r, 0);
         else if (n == 1 && get)
             capture_list(r);
         else if (n == 2 && get)
             capture_get(r);
         else
             goto bad_method;
+        return;
+    }
+    if (!strcmp(r->segs[0], "queries")) {
+        zl_h_queries(r);
+        return;
+    }
+    if (!strcmp(r->segs[0], "events") && n == 1 && !strcmp(m, "POST")) {
+        capture_post(r, 1);
         return;
     }
     if (!get)

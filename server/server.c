@@ -565,8 +565,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
                          "Payload Too Large",
                          "the body exceeds GS1-EPCIS-Capture-File-Size-Limit");
     } else if (strcmp(method, "GET") && strcmp(method, "HEAD") &&
-               strcmp(method, "POST") && strcmp(method, "OPTIONS")) {
-        zl_reply_header(r, "Allow", "GET, HEAD, POST, OPTIONS");
+               strcmp(method, "POST") && strcmp(method, "OPTIONS") &&
+               strcmp(method, "DELETE")) {
+        zl_reply_header(r, "Allow", "GET, HEAD, POST, DELETE, OPTIONS");
         zl_reply_problem(r, 405, NULL, "Method Not Allowed", NULL);
     } else if (!strcmp(method, "GET") || !strcmp(method, "HEAD")) {
         r->want_snap = 1; /* read-only: see zl_srv_store */
@@ -579,6 +580,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
         parse_uri(r);
         dispatch(r);
         zl_data_changed(); /* this worker's own commits */
+        zl_subscriber_wake(r->srv);
     }
 answer:
     ret = queue(r);
@@ -715,7 +717,7 @@ int zl_server_run(const struct zl_server_opts *o)
     signal(SIGPIPE, SIG_IGN);
 
     if ((rc = qpool_start(s)) || /* signals blocked: threads inherit */
-        (rc = zl_checkpointer_start(s))) {
+        (rc = zl_checkpointer_start(s)) || (rc = zl_subscriber_start(s))) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         goto out;
     }
@@ -772,6 +774,7 @@ int zl_server_run(const struct zl_server_opts *o)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     rc = 0;
 out:
+    zl_subscriber_stop(s);
     zl_checkpointer_stop(s);
     qpool_stop(s);
     for (i = 0; i < s->n_stores; i++)

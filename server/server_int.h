@@ -90,6 +90,7 @@ struct zl_server {
     struct zl_qpool *qpool;       /* query workers (server.c) */
     struct zl_checkpointer *ckpt; /* checkpointer.c, or NULL */
     struct zl_lookups *lookups;   /* pending lookup counts (lookups.c) */
+    struct zl_subscriber *subs;   /* subscriber.c, or NULL */
 };
 
 /* Start the background thread (its own store handle): it writes the
@@ -186,6 +187,20 @@ int zl_utf8_valid(const char *s, size_t n);
 
 void zl_h_epcis(struct zl_req *r); /* /capture, /events, ... */
 int zl_is_epcis_path(const struct zl_req *r);
+/* GET /queries/{name}/events: run the named query `definition` (its JSON
+ * object) with the request's parameters, as GET /events (epcis_api.c). */
+void zl_epcis_named_query(struct zl_req *r, const char *name,
+                          const char *definition);
+/* /queries... (queries_api.c): named queries and subscriptions. */
+void zl_h_queries(struct zl_req *r);
+/* The webhook delivery thread (subscriber.c): its own store handle,
+ * follows the outbox; none when o.no_subscriber. Stop joins it
+ * (NULL-safe). */
+int zl_subscriber_start(struct zl_server *s);
+void zl_subscriber_stop(struct zl_server *s);
+/* A write request of this server finished: look at the outbox now rather
+ * than at the next poll (NULL-safe, cheap). */
+void zl_subscriber_wake(struct zl_server *s);
 void zl_h_resolver(struct zl_req *r); /* /01/..., /.well-known/gs1resolver */
 int zl_is_resolver_path(const struct zl_req *r);
 void zl_h_portal(struct zl_req *r); /* /, /search, /recalls, /qr, /static */

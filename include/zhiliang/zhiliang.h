@@ -82,8 +82,9 @@ struct zl_capture_opts {
     void *refused_ctx;
     /* 1 = GS1-Capture-Error-Behaviour: proceed (store the events that
      * pass authorize, report the others); 0 = rollback (all or nothing,
-     * the default). A document that fails validation is refused whole
-     * in both modes. */
+     * the default). Under proceed an event that fails validation is
+     * refused (reported) too; a document whose own header fails is
+     * refused whole in both modes. */
     int proceed_on_error;
     /* Optional detached Ed25519 signature (base64) by `party` over the
      * document bytes, checked against the party's registered key before
@@ -148,6 +149,7 @@ void zl_capture_batch_abort(zl_store *s);
 #include "zhiliang/lookups.h"
 #include "zhiliang/party.h"
 #include "zhiliang/query.h"
+#include "zhiliang/subscription.h"
 #include "zhiliang/recall.h"
 #include "zhiliang/sampling.h"
 #include "zhiliang/spc.h"

@@ -30,6 +30,7 @@
  */
 #include "zhiliang/zhiliang.h"
 
+#include "capture/proceed.h"
 #include "capture/receipt.h"
 #include "store/store.h"
 #include "store/store_correction.h"
@@ -211,6 +212,7 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
                struct zl_capture_result *res, struct zl_error *err)
 {
     zl_epcis_doc *doc = NULL;
+    struct zl_capture_split *split = NULL;
     char *refused = NULL;
     uint8_t(*stored)[32] = NULL, doc_hash[32];
     unsigned int hl = 32;
@@ -226,6 +228,13 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
         rc = zl_epcis_parse_xml(buf, len, &xo, &doc, err);
     } else {
         rc = zl_epcis_parse(buf, len, opts ? opts->limits : NULL, &doc, err);
+    }
+    /* proceed: keep the valid events, report each invalid one (proceed.c) */
+    if (rc && rc != ZL_ESYNTAX && rc != ZL_ELIMIT && rc != ZL_ENOMEM && opts &&
+        opts->proceed_on_error &&
+        !(rc = zl_capture_split(buf, len, opts, &doc, &split, rc, err))) {
+        opts = &split->opts;
+        res->n_refused = split->n_refused;
     }
     if (rc)
         goto out;
@@ -277,6 +286,9 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
         opts->progress(opts->progress_ctx, res->n_events, res->n_events);
     zl_log_size(s, &res->log_size);
 out:
+    if (split)
+        res->n_events = split->n_total;
+    zl_capture_split_free(split);
     zl_free(refused);
     zl_free(stored);
     zl_epcis_doc_free(doc);

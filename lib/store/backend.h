@@ -62,6 +62,7 @@ enum zl_store_module_id {
     ZL_STORE_MOD_LOOKUPS,
     ZL_STORE_MOD_SPC, /* live SPC streams (spc_backend.h) */
     ZL_STORE_MOD_RISK,
+    ZL_STORE_MOD_SUBS, /* named queries, subscriptions (subs_ops.h) */
     ZL_STORE_MOD_COUNT
 };
 

@@ -260,6 +260,8 @@ static int migrate_step(zl_store *s, int from)
         return module_schema(s, ZL_STORE_MOD_SPC);
     case 9: /* 9 -> 10: risk reports and their personal data (issue 14) */
         return module_schema(s, ZL_STORE_MOD_RISK);
+    case 10: /* 10 -> 11: named queries and subscriptions (issue 15) */
+        return module_schema(s, ZL_STORE_MOD_SUBS);
     default: return ZL_EUNSUPPORTED;
     }
 }

@@ -29,6 +29,7 @@
 #include "store/pg_int.h"
 #include "store/ids_pack.h"
 #include "store/spc_backend.h"
+#include "store/subs_ops.h"
 
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -714,5 +715,6 @@ const struct zl_store_backend zl_pg_backend = {
             [ZL_STORE_MOD_LOOKUPS] = &zl_pg_lookups_ops.base,
             [ZL_STORE_MOD_SPC] = &zl_pg_spc_ops.base,
             [ZL_STORE_MOD_RISK] = &zl_pg_risk_ops.base,
+            [ZL_STORE_MOD_SUBS] = &zl_pg_subs_ops.base,
         },
 };

@@ -48,6 +48,7 @@
 #include "store/sqlite_int.h"
 #include "store/ids_pack.h"
 #include "store/spc_backend.h"
+#include "store/subs_ops.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
@@ -888,6 +889,7 @@ const struct zl_store_backend zl_sqlite_backend = {
             [ZL_STORE_MOD_LOOKUPS] = &zl_sqlite_lookups_ops.base,
             [ZL_STORE_MOD_SPC] = &zl_sqlite_spc_ops.base,
             [ZL_STORE_MOD_RISK] = &zl_sqlite_risk_ops.base,
+            [ZL_STORE_MOD_SUBS] = &zl_sqlite_subs_ops.base,
             [ZL_STORE_MOD_DOCS] = &zl_sqlite_docs_ops.base,
             [ZL_STORE_MOD_AUDIT] = &zl_sqlite_audit_ops.base,
             [ZL_STORE_MOD_CORRECTION] = &zl_sqlite_correction_ops.base,

@@ -90,6 +90,12 @@ static const struct zl_store_column RISK_REPORTS[] = {
 static const struct zl_store_column RISK_PII[] = {
     {"id", T}, {"salt", B}, {"nonce", B}, {"blob", B}};
 
+static const struct zl_store_column NAMED_QUERIES[] = {
+    {"name", T}, {"owner", T}, {"query", T}, {"created", I}};
+static const struct zl_store_column SUBSCRIPTIONS[] = {
+    {"id", T},      {"query_name", T}, {"owner", T},   {"dest", T},
+    {"secret", T},  {"spec", T},       {"created", I}, {"cursor", I},
+    {"pending", I}, {"notified", I}};
 static const struct zl_store_column SIGNED_DOCS[] = {
     {"doc_hash", B}, {"party", T}, {"signature", T}, {"doc", B}};
 static const struct zl_store_column EVENT_DOCS[] = {{"event_hash", B},
@@ -143,6 +149,8 @@ const struct zl_store_table zl_store_tables[] = {
     TABLE("spc_state", ZL_STORE_MOD_SPC, SPC_STATE, 1),
     TABLE("risk_reports", ZL_STORE_MOD_RISK, RISK_REPORTS, 1),
     TABLE("risk_pii", ZL_STORE_MOD_RISK, RISK_PII, 1),
+    TABLE("named_queries", ZL_STORE_MOD_SUBS, NAMED_QUERIES, 1),
+    TABLE("subscriptions", ZL_STORE_MOD_SUBS, SUBSCRIPTIONS, 1),
     TABLE("signed_docs", ZL_STORE_MOD_DOCS, SIGNED_DOCS, 1),
     TABLE("event_docs", ZL_STORE_MOD_DOCS, EVENT_DOCS, 2),
     TABLE("corrections", ZL_STORE_MOD_CORRECTION, CORRECTIONS, 1),

@@ -59,6 +59,9 @@ q "$S" "insert into code_lookups values('$item', 3, 1772300000000, 1772400000000
 openssl rand -hex 32 > "$T/pii.key"
 echo '{"occurred":"2026-05-01","description":"x","personal":{"phone":"13800138000"}}' > "$T/c.json"
 "$ZL" risk report complaint --store "$S" --pii-key "$T/pii.key" --json "$T/c.json" >/dev/null
+# a named query and a subscription on it (issue 15)
+"$ZL" query save --store "$S" shipped EQ_bizStep=shipping >/dev/null
+"$ZL" query subscribe --store "$S" shipped --dest http://127.0.0.1:9/hook --secret s >/dev/null
 "$ZL" log checkpoint --store "$S" > "$T/cp.src"
 for t in $(q "$S" "select name from sqlite_master where type = 'table'"); do
   [ "$(q "$S" "select count(*) from $t")" -gt 0 ] || fail "table $t of the source is empty"

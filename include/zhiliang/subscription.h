@@ -1,0 +1,152 @@
+/*
+ * zhiliang/subscription.h - named queries and query subscriptions, as the
+ * EPCIS 2.0 REST binding has them (/queries, /queries/{name}/events,
+ * /queries/{name}/subscriptions).
+ *
+ * A named query is the binding's query object ({"EQ_bizStep": ["shipping"],
+ * "eventType": ["ObjectEvent"]...}: the SimpleEventQuery parameters of
+ * zhiliang/query.h, list values as arrays) kept under a store-wide name
+ * with the party that made it. Whoever runs it runs it under their own
+ * read rule (zl_query_set_viewer): a query is a filter, never a grant.
+ *
+ * A subscription stands on a named query and sends its results to a
+ * webhook (dest) as EPCISQueryDocuments: streaming (each batch of newly
+ * captured events, moments after the capture commits) or on a schedule
+ * (cron-like fields, UTC). It follows the store's transactional outbox:
+ * its cursor is the outbox seq delivered through, moved only after the
+ * receiver answered 2xx, and the batch being delivered is recorded before
+ * the POST, so a retry (after a failure or a restart) sends exactly the
+ * same batch with the same Idempotency-Key. Results run under the read
+ * rule of the subscription's owner, so a subscription never delivers an
+ * event its owner could not query. With "recalls": true (a Zhiliang
+ * extension) it also carries recall-opened notices for the recalls whose
+ * scope lists the owner as a custodian of affected goods.
+ *
+ * Each delivery is signed: GS1-Signature is the base64 HMAC-SHA256 of the
+ * body under the subscription's signatureToken (as FasTnT does; the
+ * binding leaves the scheme to the implementation).
+ */
+#ifndef ZL_SUBSCRIPTION_H
+#define ZL_SUBSCRIPTION_H
+
+#include "zhiliang/error.h"
+#include "zhiliang/query.h"
+#include "zhiliang/zhiliang.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* query.h's handle (repeated: the umbrella header may include this file
+ * from inside query.h, before its body) */
+typedef struct zl_query zl_query;
+
+#define ZL_QUERY_NAME_MAX      65 /* 64 characters [A-Za-z0-9._-] and NUL */
+#define ZL_SUBSCRIPTION_ID_MAX 37 /* a UUID */
+
+/* ---- named queries ------------------------------------------------------ */
+
+/* Save query_json[0..len) (a JSON object of query parameters) as `name`
+ * for owner ("" or NULL: local access). Every parameter is checked as
+ * zl_query_param would (err names it); nextPageToken and perPage belong
+ * to a run, not a definition, and are refused. Returns 0, ZL_EINVAL (bad
+ * name or query, err set), ZL_EEXIST (name taken) or a store error. */
+int zl_named_query_save(zl_store *s, const char *name, const char *owner,
+                        const char *query_json, size_t len,
+                        struct zl_error *err);
+
+/* The query object of `name` as compact JSON (*json new, zl_free). owner
+ * NULL reads any; otherwise a query of another owner is ZL_ENOTFOUND, as
+ * is a missing one. */
+int zl_named_query_get(zl_store *s, const char *name, const char *owner,
+                       char **json);
+
+/* Named queries of owner (NULL: all) in name order; strings borrowed for
+ * the call. Returns 0, cb's non-zero value or an error. */
+typedef int (*zl_named_query_cb)(void *ctx, const char *name, const char *owner,
+                                 const char *query_json);
+int zl_named_query_list(zl_store *s, const char *owner, zl_named_query_cb cb,
+                        void *ctx);
+
+/* Delete `name` (owner as for _get) and every subscription on it: 0,
+ * ZL_ENOTFOUND or an error. */
+int zl_named_query_delete(zl_store *s, const char *name, const char *owner);
+
+/* Add the parameters of query_json (NUL-terminated) to q. 0 or ZL_EINVAL
+ * with err naming the parameter. */
+int zl_named_query_apply(zl_query *q, const char *query_json,
+                         struct zl_error *err);
+
+/* ---- subscriptions ------------------------------------------------------ */
+
+/* Subscribe owner to named query query_name with the binding's body
+ * ({"dest", "signatureToken", "stream": true | "schedule": {...},
+ * "reportIfEmpty", "initialRecordTime"} and Zhiliang's "recalls": true).
+ * dest is an http or https URL. Without initialRecordTime the subscription
+ * sees what is captured after it. id gets the new subscription's ID.
+ * Returns 0, ZL_ENOTFOUND (no such query for owner), ZL_EINVAL (err
+ * names the field) or a store error. */
+int zl_subscription_create(zl_store *s, const char *query_name,
+                           const char *owner, const char *body, size_t len,
+                           char id[ZL_SUBSCRIPTION_ID_MAX],
+                           struct zl_error *err);
+
+/* The subscription as the binding answers it (no secret), *json new:
+ * 0, ZL_ENOTFOUND (also for another owner's or another query's) or an
+ * error. */
+int zl_subscription_get(zl_store *s, const char *query_name, const char *id,
+                        const char *owner, char **json);
+
+/* The subscriptions of query_name as a JSON array (*json new). */
+int zl_subscription_list(zl_store *s, const char *query_name, const char *owner,
+                         char **json);
+
+/* Unsubscribe: 0, ZL_ENOTFOUND or an error. */
+int zl_subscription_delete(zl_store *s, const char *query_name, const char *id,
+                           const char *owner);
+
+/* Every subscription's ID (the delivery loop's round), borrowed. */
+typedef int (*zl_subscription_id_cb)(void *ctx, const char *id);
+int zl_subscription_ids(zl_store *s, zl_subscription_id_cb cb, void *ctx);
+
+/* One delivery: POST body to dest with Content-Type application/json,
+ * GS1-Signature (when signature[0]) and Idempotency-Key. */
+struct zl_delivery {
+    char id[ZL_SUBSCRIPTION_ID_MAX];
+    char *dest;
+    char *body; /* an EPCISQueryDocument */
+    size_t len;
+    char signature[48];
+    char idempotency_key[96];
+    int64_t lo, hi; /* the outbox rows (lo, hi] it covers */
+    size_t n_events, n_recalls;
+};
+
+/* The next delivery of subscription id at now_ms (ms since the epoch).
+ * Returns 1 when d holds one (send it, then zl_subscription_delivered),
+ * 2 when outbox rows were passed over with nothing to report (call
+ * again), 0 when nothing is due, or a negative error (ZL_ENOTFOUND: the
+ * subscription is gone). d is cleaned up first and must be initialised
+ * (zeroed) before the first call. */
+int zl_subscription_next(zl_store *s, const char *id, int64_t now_ms,
+                         struct zl_delivery *d);
+
+/* The receiver took d (2xx): move the cursor past it. 0, ZL_ENOTFOUND
+ * (unsubscribed meanwhile) or an error. */
+int zl_subscription_delivered(zl_store *s, const struct zl_delivery *d,
+                              int64_t now_ms);
+
+void zl_delivery_cleanup(struct zl_delivery *d); /* NULL-safe */
+
+/* base64 of HMAC-SHA256(key, msg): the GS1-Signature value. 0 or
+ * ZL_ENOMEM. */
+int zl_hmac_sha256_b64(const char *key, size_t key_len, const void *msg,
+                       size_t len, char out[48]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,290 @@
+/*
+ * sqlite_subs.c - named queries and subscriptions on SQLite (see
+ * store_subs.h).
+ *
+ * Both tables are keyed by text and WITHOUT ROWID: listings are key
+ * order, which is also what the PostgreSQL twin returns (COLLATE "C").
+ * Reads use statements of their own (not the cache), so callbacks may use
+ * the store: the delivery thread updates a subscription while it walks
+ * the list.
+ */
+#include "store/sqlite_int.h"
+#include "store/subs_ops.h"
+
+#include <string.h>
+
+static const char SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS named_queries("
+    " name TEXT PRIMARY KEY NOT NULL, owner TEXT NOT NULL,"
+    " query TEXT NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS subscriptions("
+    " id TEXT PRIMARY KEY NOT NULL, query_name TEXT NOT NULL,"
+    " owner TEXT NOT NULL, dest TEXT NOT NULL, secret TEXT NOT NULL,"
+    " spec TEXT NOT NULL, created INTEGER NOT NULL,"
+    " cursor INTEGER NOT NULL, pending INTEGER NOT NULL,"
+    " notified INTEGER NOT NULL) WITHOUT ROWID;";
+
+static int subs_schema(zl_store *s)
+{
+    return zl_sqlite_exec(s, SCHEMA);
+}
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+    const char *v = (const char *)sqlite3_column_text(st, i);
+
+    return v ? v : "";
+}
+
+/* Step a write statement from the cache: 0, ZL_EEXIST or ZL_ESTORE;
+ * *changed gets the rows it changed. */
+static int step_write(zl_store *s, sqlite3_stmt *st, int *changed)
+{
+    int rc = sqlite3_step(st);
+
+    sqlite3_reset(st);
+    if (changed)
+        *changed = sqlite3_changes(zl_sqlite_db(s));
+    if (rc == SQLITE_CONSTRAINT)
+        return ZL_EEXIST;
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+static sqlite3_stmt *prepare(zl_store *s, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), sql, -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    return st;
+}
+
+/* ---- named queries --------------------------------------------------------
+ */
+
+static int nq_put(zl_store *s, const struct zl_store_nq *q)
+{
+    static const char SQL[] = "INSERT INTO named_queries(name, owner, query,"
+                              " created) VALUES(?1, ?2, ?3, ?4)";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, q->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, q->owner ? q->owner : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, q->query, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, q->created_ms);
+    return step_write(s, st, NULL);
+}
+
+static int nq_emit(sqlite3_stmt *st, zl_store_nq_cb cb, void *ctx, int *found)
+{
+    struct zl_store_nq q;
+    int rc, x = 0;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        q.name = col(st, 0);
+        q.owner = col(st, 1);
+        q.query = col(st, 2);
+        q.created_ms = sqlite3_column_int64(st, 3);
+        if (found)
+            *found = 1;
+        if ((x = cb(ctx, &q)))
+            break;
+    }
+    sqlite3_finalize(st);
+    if (x)
+        return x;
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+static int nq_get(zl_store *s, const char *name, zl_store_nq_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = prepare(s, "SELECT name, owner, query, created FROM"
+                                  " named_queries WHERE name = ?1");
+    int found = 0, rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    rc = nq_emit(st, cb, ctx, &found);
+    return rc ? rc : found ? 0 : ZL_ENOTFOUND;
+}
+
+static int nq_list(zl_store *s, const char *owner, zl_store_nq_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = prepare(s, "SELECT name, owner, query, created FROM"
+                                  " named_queries WHERE ?1 IS NULL OR"
+                                  " owner = ?1 ORDER BY name");
+
+    if (!st)
+        return ZL_ESTORE;
+    if (owner)
+        sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+    return nq_emit(st, cb, ctx, NULL);
+}
+
+static int nq_delete(zl_store *s, const char *name)
+{
+    static const char DEL_SUBS[] =
+        "DELETE FROM subscriptions WHERE query_name = ?1";
+    static const char DEL[] = "DELETE FROM named_queries WHERE name = ?1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, DEL_SUBS);
+    int changed = 0, rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if ((rc = step_write(s, st, NULL)))
+        return rc;
+    if (!(st = zl_sqlite_stmt(s, DEL)))
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    rc = step_write(s, st, &changed);
+    return rc ? rc : changed ? 0 : ZL_ENOTFOUND;
+}
+
+/* ---- subscriptions --------------------------------------------------------
+ */
+
+static int sub_put(zl_store *s, const struct zl_store_sub *r)
+{
+    static const char SQL[] =
+        "INSERT INTO subscriptions(id, query_name, owner, dest, secret, spec,"
+        " created, cursor, pending, notified)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->query_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, r->owner ? r->owner : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, r->dest, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, r->secret ? r->secret : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, r->spec, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, r->created_ms);
+    sqlite3_bind_int64(st, 8, r->cursor);
+    sqlite3_bind_int64(st, 9, r->pending);
+    sqlite3_bind_int64(st, 10, r->notified_ms);
+    return step_write(s, st, NULL);
+}
+
+#define SUB_COLS                                                               \
+    "SELECT id, query_name, owner, dest, secret, spec, created, cursor,"       \
+    " pending, notified FROM subscriptions"
+
+static int sub_emit(sqlite3_stmt *st, zl_store_sub_cb cb, void *ctx, int *found)
+{
+    struct zl_store_sub r;
+    int rc, x = 0;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        r.id = col(st, 0);
+        r.query_name = col(st, 1);
+        r.owner = col(st, 2);
+        r.dest = col(st, 3);
+        r.secret = col(st, 4);
+        r.spec = col(st, 5);
+        r.created_ms = sqlite3_column_int64(st, 6);
+        r.cursor = sqlite3_column_int64(st, 7);
+        r.pending = sqlite3_column_int64(st, 8);
+        r.notified_ms = sqlite3_column_int64(st, 9);
+        if (found)
+            *found = 1;
+        if ((x = cb(ctx, &r)))
+            break;
+    }
+    sqlite3_finalize(st);
+    if (x)
+        return x;
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+static int sub_get(zl_store *s, const char *id, zl_store_sub_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = prepare(s, SUB_COLS " WHERE id = ?1");
+    int found = 0, rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    rc = sub_emit(st, cb, ctx, &found);
+    return rc ? rc : found ? 0 : ZL_ENOTFOUND;
+}
+
+static int sub_list(zl_store *s, const char *query_name, zl_store_sub_cb cb,
+                    void *ctx)
+{
+    sqlite3_stmt *st =
+        prepare(s, SUB_COLS " WHERE ?1 IS NULL OR query_name = ?1 ORDER BY id");
+
+    if (!st)
+        return ZL_ESTORE;
+    if (query_name)
+        sqlite3_bind_text(st, 1, query_name, -1, SQLITE_STATIC);
+    return sub_emit(st, cb, ctx, NULL);
+}
+
+static int sub_delete(zl_store *s, const char *id)
+{
+    static const char SQL[] = "DELETE FROM subscriptions WHERE id = ?1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int changed = 0, rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    rc = step_write(s, st, &changed);
+    return rc ? rc : changed ? 0 : ZL_ENOTFOUND;
+}
+
+static int sub_progress(zl_store *s, const char *id, int64_t cursor,
+                        int64_t pending, int64_t notified_ms)
+{
+    static const char SQL[] =
+        "UPDATE subscriptions SET cursor = ?2, pending = ?3,"
+        " notified = CASE WHEN ?4 = 0 THEN notified ELSE ?4 END WHERE id = ?1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int changed = 0, rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, cursor);
+    sqlite3_bind_int64(st, 3, pending);
+    sqlite3_bind_int64(st, 4, notified_ms);
+    rc = step_write(s, st, &changed);
+    return rc ? rc : changed ? 0 : ZL_ENOTFOUND;
+}
+
+static int outbox_last(zl_store *s, int64_t *seq)
+{
+    static const char SQL[] = "SELECT COALESCE(MAX(seq), 0) FROM outbox";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *seq = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : ZL_ESTORE;
+}
+
+const struct zl_store_subs_ops zl_sqlite_subs_ops = {
+    .base = {.name = "subscriptions", .schema = subs_schema},
+    .nq_put = nq_put,
+    .nq_get = nq_get,
+    .nq_list = nq_list,
+    .nq_delete = nq_delete,
+    .sub_put = sub_put,
+    .sub_get = sub_get,
+    .sub_list = sub_list,
+    .sub_delete = sub_delete,
+    .sub_progress = sub_progress,
+    .outbox_last = outbox_last,
+};

@@ -1,0 +1,550 @@
+/*
+ * test_subscription.c - named queries and subscription batches
+ * (zhiliang/subscription.h, lib/query/subscription.c, store_subs.h), on
+ * every backend (store_fixture.h).
+ *
+ * Known answers from outside: the GS1-Signature is checked against RFC
+ * 4231's HMAC-SHA256 test cases 1 and 2. The batches are checked against
+ * a naive model: the events a batch holds are exactly the events captured
+ * after the subscription that the owner's own GET /events (zl_query_json
+ * with its viewer) returns; a batch not acknowledged comes back byte for
+ * byte; an acknowledged one never again. Proceed capture is checked
+ * against the events the parser accepts one by one.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "store/store.h"
+#include "store/store_subs.h"
+#include "zhiliang/buf.h"
+#include "zhiliang/party.h"
+#include "zhiliang/query.h"
+#include "zhiliang/subscription.h"
+#include "zhiliang/zhiliang.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FIXTURE_NAME "test-subscription"
+#include "store_fixture.h"
+
+/* ---- RFC 4231 -------------------------------------------------------------
+ */
+
+static void test_hmac_rfc4231(void **state)
+{
+    char key1[20], out[48];
+
+    (void)state;
+    memset(key1, 0x0b, sizeof key1);
+    /* test case 1: 0xb0344c61...2e32cff7 */
+    assert_int_equal(
+        zl_hmac_sha256_b64(key1, 20, "Hi There", strlen("Hi There"), out), 0);
+    assert_string_equal(out, "sDRMYdjbOFNcqK/OrwvxK4gdwgDJgz2nJuk3bC4yz/c=");
+    /* test case 2: 0x5bdcc146...64ec3843 */
+    assert_int_equal(zl_hmac_sha256_b64(
+                         "Jefe", strlen("Jefe"), "what do ya want for nothing?",
+                         strlen("what do ya want for nothing?"), out),
+                     0);
+    assert_string_equal(out, "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
+}
+
+/* ---- named queries --------------------------------------------------------
+ */
+
+static int collect_names(void *ctx, const char *name, const char *owner,
+                         const char *q)
+{
+    char *b = ctx;
+
+    (void)q;
+    strcat(b, name);
+    strcat(b, "@");
+    strcat(b, owner);
+    strcat(b, ";");
+    return 0;
+}
+
+static void test_named_queries(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    char *json = NULL, names[512] = "";
+    const char *q = "{\"EQ_bizStep\":[\"shipping\",\"receiving\"],"
+                    "\"eventType\":[\"ObjectEvent\"]}";
+
+    assert_int_equal(zl_named_query_save(f->s, "b", "p1", q, strlen(q), &err),
+                     0);
+    assert_int_equal(
+        zl_named_query_save(f->s, "b", "p2", "{}", strlen("{}"), &err),
+        ZL_EEXIST);
+    assert_int_equal(
+        zl_named_query_save(f->s, "B", "p2", "{}", strlen("{}"), &err), 0);
+    assert_int_equal(
+        zl_named_query_save(f->s, "a", NULL, "{}", strlen("{}"), &err), 0);
+    /* bad names, bad parameters, pagination, not an object */
+    memset(&err, 0, sizeof err);
+    assert_int_equal(
+        zl_named_query_save(f->s, "a/b", NULL, "{}", strlen("{}"), &err),
+        ZL_EINVAL);
+    assert_int_equal(
+        zl_named_query_save(f->s, "", NULL, "{}", strlen("{}"), &err),
+        ZL_EINVAL);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(
+        zl_named_query_save(f->s, "x", NULL, "{\"EQ_bizStepp\":[\"x\"]}",
+                            strlen("{\"EQ_bizStepp\":[\"x\"]}"), &err),
+        ZL_EINVAL);
+    assert_string_equal(err.path, "EQ_bizStepp");
+    assert_int_equal(
+        zl_named_query_save(f->s, "x", NULL, "{\"EQ_bizStep\":[\"shippin\"]}",
+                            strlen("{\"EQ_bizStep\":[\"shippin\"]}"), &err),
+        ZL_EINVAL);
+    assert_int_equal(zl_named_query_save(f->s, "x", NULL, "{\"perPage\":5}",
+                                         strlen("{\"perPage\":5}"), &err),
+                     ZL_EINVAL);
+    assert_int_equal(
+        zl_named_query_save(f->s, "x", NULL, "[]", strlen("[]"), &err),
+        ZL_EINVAL);
+    /* ownership: another owner's query does not exist for it */
+    assert_int_equal(zl_named_query_get(f->s, "b", "p2", &json), ZL_ENOTFOUND);
+    assert_null(json);
+    assert_int_equal(zl_named_query_get(f->s, "b", "p1", &json), 0);
+    assert_string_equal(json, "{\"EQ_bizStep\":[\"shipping\",\"receiving\"],"
+                              "\"eventType\":[\"ObjectEvent\"]}");
+    zl_free(json);
+    assert_int_equal(zl_named_query_get(f->s, "b", NULL, &json), 0);
+    zl_free(json);
+    /* bytewise name order on every backend */
+    assert_int_equal(zl_named_query_list(f->s, NULL, collect_names, names), 0);
+    assert_string_equal(names, "B@p2;a@;b@p1;");
+    names[0] = '\0';
+    assert_int_equal(zl_named_query_list(f->s, "p1", collect_names, names), 0);
+    assert_string_equal(names, "b@p1;");
+    assert_int_equal(zl_named_query_delete(f->s, "b", "p2"), ZL_ENOTFOUND);
+    assert_int_equal(zl_named_query_delete(f->s, "b", "p1"), 0);
+    assert_int_equal(zl_named_query_delete(f->s, "b", "p1"), ZL_ENOTFOUND);
+}
+
+/* ---- batches --------------------------------------------------------------
+ */
+
+static const char *DAIRY_GLNS[] = {"6940277700002"};
+static const char *PHARM_GLNS[] = {"6947782500011"};
+
+static void add(zl_store *s, const char *id, const char **glns,
+                const char *prefix)
+{
+    const char *pre[1] = {prefix};
+    struct zl_party p;
+    struct zl_error err = {0};
+
+    memset(&p, 0, sizeof p);
+    p.id = id;
+    p.name_zh = "x";
+    p.glns = glns;
+    p.n_glns = 1;
+    p.prefixes = pre;
+    p.n_prefixes = 1;
+    p.kind = ZL_PARTY_ENTERPRISE;
+    p.region = "130102";
+    assert_int_equal(zl_party_add(s, &p, 0, NULL, &err), 0);
+}
+
+/* Capture one ObjectEvent as party at gln with serial k. */
+static void capture(zl_store *s, const char *party, const char *gln,
+                    const char *prefix, int k, const char *step)
+{
+    char doc[2048], gtin[15];
+    struct zl_capture_opts o = {0};
+    struct zl_capture_result r;
+    struct zl_error err = {0};
+    int rc;
+
+    snprintf(gtin, sizeof gtin, "0%s00099", prefix);
+    gtin[13] = (char)('0' + zl_gs1_check_digit(gtin, 13));
+    gtin[14] = '\0';
+    snprintf(doc, sizeof doc,
+             "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+             "epcis-context.jsonld\"],\"type\":\"EPCISDocument\","
+             "\"schemaVersion\":\"2.0\",\"creationDate\":"
+             "\"2026-04-01T00:00:00Z\",\"epcisBody\":{\"eventList\":[{"
+             "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":"
+             "\"%s\",\"eventTime\":\"2026-05-01T01:%02d:00+08:00\","
+             "\"eventTimeZoneOffset\":\"+08:00\",\"epcList\":["
+             "\"https://id.gs1.org/01/%s/21/S%d\"],\"readPoint\":{\"id\":"
+             "\"https://id.gs1.org/414/%s\"}}]}}",
+             step, k % 60, gtin, k, gln);
+    o.party = party;
+    rc = zl_capture(s, doc, strlen(doc), &o, &r, &err);
+    if (rc || r.n_new != 1)
+        fail_msg("capture %d: %d %s %s", k, rc, err.path, err.rule);
+}
+
+/* The eventIDs of an EPCISQueryDocument, sorted, as "a|b|c". */
+static void ids_of(const char *doc, size_t len, char *out, size_t cap)
+{
+    json_error_t je;
+    json_t *d = json_loadb(doc, len, 0, &je), *e;
+    json_t *list = json_object_get(
+        json_object_get(
+            json_object_get(json_object_get(d, "epcisBody"), "queryResults"),
+            "resultsBody"),
+        "eventList");
+    const char *v[256];
+    size_t i, n = 0;
+
+    assert_non_null(d);
+    json_array_foreach(list, i, e)
+    {
+        if (n < 256)
+            v[n++] = json_string_value(json_object_get(e, "eventID"));
+    }
+    for (i = 1; i < n; i++) /* insertion sort: few */
+        for (size_t j = i; j > 0 && strcmp(v[j - 1], v[j]) > 0; j--) {
+            const char *t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    out[0] = '\0';
+    for (i = 0; i < n; i++) {
+        strncat(out, v[i], cap - strlen(out) - 1);
+        if (i + 1 < n)
+            strncat(out, "|", cap - strlen(out) - 1);
+    }
+    json_decref(d);
+}
+
+/* What the owner's own query returns, restricted to serials >= from. */
+static void oracle(zl_store *s, const char *owner, const char *query,
+                   const char *extra_name, const char *extra, char *out,
+                   size_t cap)
+{
+    struct zl_viewer v;
+    struct zl_error err = {0};
+    zl_query *q = NULL;
+    char *json = NULL;
+    size_t len = 0;
+
+    assert_int_equal(zl_viewer_for_party(s, owner, &v, &err), 0);
+    assert_int_equal(zl_query_new(&q), 0);
+    assert_int_equal(zl_named_query_apply(q, query, &err), 0);
+    if (extra_name)
+        assert_int_equal(zl_query_param(q, extra_name, extra, &err), 0);
+    zl_query_set_viewer(q, &v);
+    assert_int_equal(
+        zl_query_json(s, q, ZL_EPC_AS_CAPTURED, &json, &len, NULL, &err), 0);
+    ids_of(json, len, out, cap);
+    zl_free(json);
+    zl_query_free(q);
+}
+
+static void test_batches(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    struct zl_delivery d, again;
+    char id[ZL_SUBSCRIPTION_ID_MAX], id2[ZL_SUBSCRIPTION_ID_MAX];
+    char got[8192], want[8192], *json = NULL;
+    int64_t t;
+    int rc;
+
+    memset(&d, 0, sizeof d);
+    memset(&again, 0, sizeof again);
+    add(f->s, "dairy", DAIRY_GLNS, "6940277");
+    add(f->s, "pharm", PHARM_GLNS, "6947782");
+    /* before the subscription: never delivered */
+    capture(f->s, "dairy", DAIRY_GLNS[0], "6940277", 1, "inspecting");
+    assert_int_equal(
+        zl_named_query_save(f->s, "all", "dairy", "{}", strlen("{}"), &err), 0);
+    assert_int_equal(
+        zl_named_query_save(f->s, "insp", "pharm",
+                            "{\"EQ_bizStep\":[\"inspecting\"]}",
+                            strlen("{\"EQ_bizStep\":[\"inspecting\"]}"), &err),
+        0);
+    /* the body's checks */
+    memset(&err, 0, sizeof err);
+    assert_int_equal(zl_subscription_create(
+                         f->s, "all", "dairy", "{\"dest\":\"http://h/x\"}",
+                         strlen("{\"dest\":\"http://h/x\"}"), id, &err),
+                     ZL_EINVAL);
+    assert_int_equal(zl_subscription_create(
+                         f->s, "all", "dairy",
+                         "{\"dest\":\"http://h/x\",\"stream\":true,"
+                         "\"schedule\":{\"minute\":\"5\"}}",
+                         strlen("{\"dest\":\"http://h/x\",\"stream\":true,"
+                                "\"schedule\":{\"minute\":\"5\"}}"),
+                         id, &err),
+                     ZL_EINVAL);
+    assert_int_equal(
+        zl_subscription_create(
+            f->s, "all", "dairy",
+            "{\"dest\":\"http://h/x\",\"schedule\":{\"hour\":"
+            "\"[3-25]\"}}",
+            strlen("{\"dest\":\"http://h/x\",\"schedule\":{\"hour\":"
+                   "\"[3-25]\"}}"),
+            id, &err),
+        ZL_EINVAL);
+    assert_string_equal(err.path, "hour");
+    assert_int_equal(zl_subscription_create(f->s, "all", "pharm",
+                                            "{\"dest\":\"http://h/x\","
+                                            "\"stream\":true}",
+                                            strlen("{\"dest\":\"http://h/x\","
+                                                   "\"stream\":true}"),
+                                            id, &err),
+                     ZL_ENOTFOUND);
+    assert_int_equal(zl_subscription_create(f->s, "all", "dairy",
+                                            "{\"dest\":\"http://h/x\","
+                                            "\"stream\":true,"
+                                            "\"signatureToken\":\"k\"}",
+                                            strlen("{\"dest\":\"http://h/x\","
+                                                   "\"stream\":true,"
+                                                   "\"signatureToken\":\"k\"}"),
+                                            id, &err),
+                     0);
+    assert_int_equal(zl_subscription_create(f->s, "insp", "pharm",
+                                            "{\"dest\":\"http://h/y\","
+                                            "\"stream\":true}",
+                                            strlen("{\"dest\":\"http://h/y\","
+                                                   "\"stream\":true}"),
+                                            id2, &err),
+                     0);
+    assert_int_equal(zl_subscription_get(f->s, "all", id, "dairy", &json), 0);
+    assert_null(strstr(json, "\"k\"")); /* never the secret */
+    zl_free(json);
+    assert_int_equal(zl_subscription_get(f->s, "all", id, "pharm", &json),
+                     ZL_ENOTFOUND);
+    assert_int_equal(zl_subscription_get(f->s, "insp", id, "dairy", &json),
+                     ZL_ENOTFOUND);
+    /* nothing new: nothing due */
+    t = 1000000;
+    assert_int_equal(zl_subscription_next(f->s, id, t, &d), 0);
+    /* both parties capture */
+    for (int k = 10; k < 16; k++)
+        capture(f->s, k % 2 ? "dairy" : "pharm",
+                k % 2 ? DAIRY_GLNS[0] : PHARM_GLNS[0],
+                k % 2 ? "6940277" : "6947782", k,
+                k % 3 ? "inspecting" : "shipping");
+    rc = zl_subscription_next(f->s, id, t, &d);
+    assert_int_equal(rc, 1);
+    assert_string_equal(d.id, id);
+    assert_string_equal(d.dest, "http://h/x");
+    /* the owner's own query, after the subscription: serials 11, 13, 15 */
+    ids_of(d.body, d.len, got, sizeof got);
+    oracle(f->s, "dairy", "{}", "GE_eventTime", "2026-05-01T01:10:00+08:00",
+           want, sizeof want);
+    assert_string_equal(got, want);
+    assert_int_equal(d.n_events, 3);
+    {
+        char sig[48];
+        assert_int_equal(
+            zl_hmac_sha256_b64("k", strlen("k"), d.body, d.len, sig), 0);
+        assert_string_equal(d.signature, sig);
+    }
+    /* not acknowledged (the POST failed, or the server died): the same
+     * batch again, byte for byte, even after more captures */
+    capture(f->s, "dairy", DAIRY_GLNS[0], "6940277", 17, "inspecting");
+    assert_int_equal(zl_subscription_next(f->s, id, t + 5000, &again), 1);
+    assert_string_equal(again.idempotency_key, d.idempotency_key);
+    assert_int_equal(again.len, d.len);
+    assert_memory_equal(again.body, d.body, d.len);
+    assert_int_equal(zl_subscription_delivered(f->s, &again, t + 5000), 0);
+    /* acknowledged: the next batch holds only serial 17 */
+    assert_int_equal(zl_subscription_next(f->s, id, t + 6000, &d), 1);
+    assert_int_equal(d.n_events, 1);
+    assert_non_null(strstr(d.body, "/21/S17\""));
+    assert_string_not_equal(d.idempotency_key, again.idempotency_key);
+    assert_int_equal(zl_subscription_delivered(f->s, &d, t + 6000), 0);
+    assert_int_equal(zl_subscription_next(f->s, id, t + 7000, &d), 0);
+    /* pharm: its query (inspecting) under its read rule: 10 and 14 */
+    assert_int_equal(zl_subscription_next(f->s, id2, t, &d), 1);
+    ids_of(d.body, d.len, got, sizeof got);
+    oracle(f->s, "pharm", "{\"EQ_bizStep\":[\"inspecting\"]}", "GE_eventTime",
+           "2026-05-01T01:10:00+08:00", want, sizeof want);
+    assert_string_equal(got, want);
+    assert_int_equal(d.n_events, 2);
+    assert_null(strstr(d.body, DAIRY_GLNS[0]));
+    assert_string_equal(d.signature, ""); /* no secret, no signature */
+    assert_int_equal(zl_subscription_delivered(f->s, &d, t), 0);
+    /* rows its owner may not see are passed over, not sent */
+    capture(f->s, "dairy", DAIRY_GLNS[0], "6940277", 18, "inspecting");
+    assert_int_equal(zl_subscription_next(f->s, id2, t, &d), 2);
+    assert_int_equal(zl_subscription_next(f->s, id2, t, &d), 0);
+    /* unsubscribed: gone, and deleting the query takes the rest */
+    assert_int_equal(zl_subscription_delete(f->s, "insp", id2, "dairy"),
+                     ZL_ENOTFOUND);
+    assert_int_equal(zl_subscription_delete(f->s, "insp", id2, "pharm"), 0);
+    assert_int_equal(zl_subscription_next(f->s, id2, t, &d), ZL_ENOTFOUND);
+    assert_int_equal(zl_named_query_delete(f->s, "all", "dairy"), 0);
+    assert_int_equal(zl_subscription_next(f->s, id, t, &d), ZL_ENOTFOUND);
+    zl_delivery_cleanup(&d);
+    zl_delivery_cleanup(&again);
+}
+
+/* A batch larger than the chunk of IDs one restricted query takes. */
+static void test_big_batch(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    struct zl_capture_result r;
+    struct zl_delivery d;
+    struct zl_buf b;
+    char id[ZL_SUBSCRIPTION_ID_MAX];
+    const char *body = "{\"dest\":\"http://h/x\",\"stream\":true}";
+
+    memset(&d, 0, sizeof d);
+    assert_int_equal(zl_named_query_save(f->s, "q", NULL, "{}", 2, &err), 0);
+    assert_int_equal(
+        zl_subscription_create(f->s, "q", NULL, body, strlen(body), id, &err),
+        0);
+    zl_buf_init(&b, 1 << 20);
+    assert_int_equal(
+        zl_buf_adds(&b, "{\"@context\":[\"https://ref.gs1.org/standards/"
+                        "epcis/2.0.0/epcis-context.jsonld\"],\"type\":"
+                        "\"EPCISDocument\",\"schemaVersion\":\"2.0\","
+                        "\"creationDate\":\"2026-04-01T00:00:00Z\","
+                        "\"epcisBody\":{\"eventList\":["),
+        0);
+    for (int k = 0; k < 333; k++)
+        assert_int_equal(
+            zl_buf_printf(&b,
+                          "%s{\"type\":\"ObjectEvent\",\"action\":"
+                          "\"OBSERVE\",\"eventTime\":\"2026-05-01T01:00:"
+                          "00+08:00\",\"eventTimeZoneOffset\":\"+08:00\","
+                          "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346."
+                          "%d\"]}",
+                          k ? "," : "", k),
+            0);
+    assert_int_equal(zl_buf_adds(&b, "]}}"), 0);
+    assert_int_equal(zl_capture(f->s, b.data, b.len, NULL, &r, &err), 0);
+    assert_int_equal(r.n_new, 333);
+    zl_buf_cleanup(&b);
+    assert_int_equal(zl_subscription_next(f->s, id, 1000, &d), 1);
+    assert_int_equal(d.n_events, 333);
+    assert_int_equal(zl_subscription_delivered(f->s, &d, 1000), 0);
+    assert_int_equal(zl_subscription_next(f->s, id, 1000, &d), 0);
+    zl_delivery_cleanup(&d);
+}
+
+static void test_schedule(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    struct zl_delivery d;
+    char id[ZL_SUBSCRIPTION_ID_MAX];
+    /* 2026-12-06T01:05:00Z is a Sunday (dayOfWeek 7) */
+    const int64_t at = 1796519100000LL;
+    const char *body = "{\"dest\":\"https://h/s\",\"reportIfEmpty\":true,"
+                       "\"schedule\":{\"hour\":\"1\",\"minute\":\"0/5\","
+                       "\"dayOfWeek\":\"[6-7]\"}}";
+
+    memset(&d, 0, sizeof d);
+    assert_int_equal(
+        zl_named_query_save(f->s, "q", NULL, "{}", strlen("{}"), &err), 0);
+    assert_int_equal(
+        zl_subscription_create(f->s, "q", NULL, body, strlen(body), id, &err),
+        0);
+    /* off schedule: a second too late, a minute off the step, an hour */
+    assert_int_equal(zl_subscription_next(f->s, id, at + 1000, &d), 0);
+    assert_int_equal(zl_subscription_next(f->s, id, at + 60000, &d), 0);
+    assert_int_equal(zl_subscription_next(f->s, id, at + 3600000, &d), 0);
+    /* on it: an empty report (reportIfEmpty), once in that second */
+    assert_int_equal(zl_subscription_next(f->s, id, at, &d), 1);
+    assert_int_equal(d.n_events, 0);
+    assert_non_null(strstr(d.body, "\"eventList\":[]"));
+    assert_int_equal(zl_subscription_delivered(f->s, &d, at), 0);
+    assert_int_equal(zl_subscription_next(f->s, id, at + 500, &d), 0);
+    assert_int_equal(zl_subscription_next(f->s, id, at + 300000, &d), 1);
+    zl_delivery_cleanup(&d);
+}
+
+/* ---- proceed --------------------------------------------------------------
+ */
+
+struct refusals {
+    char paths[4][256];
+    int n;
+};
+
+static void on_refused(void *ctx, size_t index, const struct zl_error *err)
+{
+    struct refusals *r = ctx;
+
+    (void)index;
+    if (r->n < 4)
+        snprintf(r->paths[r->n++], sizeof r->paths[0], "%s", err->path);
+}
+
+static void test_proceed(void **state)
+{
+    struct fixture *f = *state;
+    static const char DOC[] =
+        "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+        "epcis-context.jsonld\"],\"type\":\"EPCISDocument\",\"schemaVersion\":"
+        "\"2.0\",\"creationDate\":\"2026-04-01T00:00:00Z\",\"epcisBody\":{"
+        "\"eventList\":["
+        "{\"type\":\"ObjectEvent\",\"action\":\"ADD\",\"eventTime\":"
+        "\"2026-05-01T01:00:00+08:00\",\"eventTimeZoneOffset\":\"+08:00\","
+        "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346.1\"]},"
+        "{\"type\":\"ObjectEvent\",\"action\":\"ADD\",\"eventTime\":"
+        "\"not a time\",\"eventTimeZoneOffset\":\"+08:00\","
+        "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346.2\"]},"
+        "{\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"eventTime\":"
+        "\"2026-05-01T03:00:00+08:00\",\"eventTimeZoneOffset\":\"+08:00\","
+        "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346.3\"]},"
+        "{\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"eventTime\":"
+        "\"2026-05-01T04:00:00+08:00\",\"eventTimeZoneOffset\":\"+08:00\","
+        "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346.4\"],"
+        "\"bizStep\":\"no_such_step\"}]}}";
+    struct zl_capture_opts o = {0};
+    struct zl_capture_result r;
+    struct zl_error err = {0};
+    struct refusals ref = {0};
+    int64_t n = 0;
+
+    /* rollback: all or nothing, exactly as before */
+    assert_int_not_equal(zl_capture(f->s, DOC, sizeof DOC - 1, NULL, &r, &err),
+                         0);
+    assert_int_equal(zl_store_event_count(f->s, &n), 0);
+    assert_int_equal(n, 0);
+    /* proceed: events 0 and 2 stored, 1 and 3 reported by path */
+    o.proceed_on_error = 1;
+    o.refused = on_refused;
+    o.refused_ctx = &ref;
+    memset(&err, 0, sizeof err);
+    assert_int_equal(zl_capture(f->s, DOC, sizeof DOC - 1, &o, &r, &err), 0);
+    assert_int_equal(r.n_events, 4);
+    assert_int_equal(r.n_new, 2);
+    assert_int_equal(r.n_refused, 2);
+    assert_int_equal(ref.n, 2);
+    assert_string_equal(ref.paths[0], "$.epcisBody.eventList[1].eventTime");
+    assert_string_equal(ref.paths[1], "$.epcisBody.eventList[3].bizStep");
+    assert_int_equal(zl_store_event_count(f->s, &n), 0);
+    assert_int_equal(n, 2);
+    /* a document-level fault still refuses the whole document */
+    memset(&err, 0, sizeof err);
+    assert_int_not_equal(zl_capture(f->s, "{\"type\":\"EPCISDocument\"}",
+                                    strlen("{\"type\":\"EPCISDocument\"}"), &o,
+                                    &r, &err),
+                         0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hmac_rfc4231),
+        cmocka_unit_test_setup_teardown(test_named_queries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_big_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schedule, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_proceed, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
