@@ -254,6 +254,10 @@ static int migrate_step(zl_store *s, int from)
         return rc ? rc : audit_tix_build(s);
     case 6: /* 6 -> 7: supervision records (registries, plans, draws) */
         return module_schema(s, ZL_STORE_MOD_SUPERVISE);
+    case 7: /* 7 -> 8: interned identifiers (core; on SQLite the events
+             * table is rebuilt, so the correction module's index on it
+             * is made again) */
+        return module_schema(s, ZL_STORE_MOD_CORRECTION);
     default: return ZL_EUNSUPPORTED;
     }
 }
