@@ -112,6 +112,11 @@ int zl_sqlite_json_unpack(zl_store *s, const void *p, size_t n,
                           struct zl_buf *scratch, const char **json,
                           size_t *len);
 int zl_sqlite_json_train_in_tx(zl_store *s, int64_t min_events);
+/* The same, rewriting the text rows only when rewrite is 1 (the migration
+ * compresses as it copies, through zl_sqlite_json_pack_fn's SQL function
+ * zl_zjson_pack(json), registered while on is 1). */
+int zl_sqlite_json_train(zl_store *s, int64_t min_events, int rewrite);
+int zl_sqlite_json_pack_fn(zl_store *s, int on);
 void zl_sqlite_json_after_commit(zl_store *s);
 void zl_sqlite_zjson_free(struct zl_zjson *z);
 

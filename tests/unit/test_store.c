@@ -855,6 +855,95 @@ static void test_compressed_dict_tamper(void **state)
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), ZL_ETAMPER);
 }
 
+static int json_copy_cb(void *ctx, const struct zl_stored_event *ev)
+{
+    struct zl_buf *b = ctx;
+
+    b->len = 0;
+    assert_int_equal(zl_buf_add(b, ev->json, ev->json_len), 0);
+    return 0;
+}
+
+/* A schema 7 store big enough for a dictionary: the migration trains it
+ * and writes every row compressed, the JSON the same bytes. */
+static void test_compressed_from_v7(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_demo_opts o = {0};
+    struct zl_buf before, after, one;
+    sqlite3_stmt *st = NULL, *up = NULL;
+    char *ids_before, *ids_after;
+    int64_t n;
+    int v = 0;
+
+    if (strcmp(zl_store_backend_name(f->s), "sqlite"))
+        skip();
+    o.seed = 13;
+    o.scale = 23;
+    o.per_doc = 500;
+    assert_int_equal(zl_demo_generate(&o, emit_capture, f->s, NULL), 0);
+    n = count(f->s);
+    assert_true(n >= 2048);
+    all_json(f->s, &before);
+    ids_before = dump_ids(f->s);
+    /* schema 7 stored the JSON as text and had no dictionary */
+    assert_int_equal(
+        zl_store_exec_sql(f->s, "CREATE TABLE v7_json(hash BLOB PRIMARY KEY,"
+                                " json TEXT NOT NULL)"),
+        0);
+    zl_buf_init(&one, (size_t)1 << 26);
+    assert_int_equal(sqlite3_prepare_v2(zl_sqlite_db(f->s),
+                                        "SELECT hash FROM events", -1, &st,
+                                        NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(zl_sqlite_db(f->s),
+                                        "INSERT INTO v7_json VALUES(?1, ?2)",
+                                        -1, &up, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        assert_int_equal(zl_store_event_get(f->s, sqlite3_column_blob(st, 0),
+                                            json_copy_cb, &one),
+                         0);
+        sqlite3_bind_blob(up, 1, sqlite3_column_blob(st, 0), 32,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_text(up, 2, one.data, (int)one.len, SQLITE_TRANSIENT);
+        assert_int_equal(sqlite3_step(up), SQLITE_DONE);
+        sqlite3_reset(up);
+    }
+    sqlite3_finalize(st);
+    sqlite3_finalize(up);
+    zl_buf_cleanup(&one);
+    assert_int_equal(zl_store_exec_sql(f->s, TO_V7), 0);
+    assert_int_equal(
+        zl_store_exec_sql(f->s, "UPDATE events SET json = (SELECT json FROM"
+                                " v7_json j WHERE j.hash = events.hash);"
+                                "DROP TABLE v7_json;"
+                                "DELETE FROM meta WHERE key LIKE"
+                                " 'events.zdict%'"),
+        0);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
+                                   " WHERE typeof(json) = 'text'"),
+                     n);
+    zl_close(f->s);
+    f->s = NULL;
+    assert_int_equal(zl_open(f->uri, &f->s, NULL), 0);
+    assert_int_equal(zl_store_schema_version(f->s, &v), 0);
+    assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
+                                   " WHERE typeof(json) = 'blob'"),
+                     n);
+    all_json(f->s, &after);
+    assert_int_equal(after.len, before.len);
+    assert_memory_equal(after.data, before.data, before.len);
+    ids_after = dump_ids(f->s);
+    assert_string_equal(ids_after, ids_before);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    zl_buf_cleanup(&before);
+    zl_buf_cleanup(&after);
+    free(ids_before);
+    free(ids_after);
+}
+
 static void test_upgrade_from_v1(void **state)
 {
     struct zl_error err = {0};
@@ -942,6 +1031,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_intern_from_v7, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compressed_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compressed_dict_tamper, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_compressed_from_v7, setup,
                                         teardown),
     };
 
