@@ -38,7 +38,7 @@ done
 # build (a missing dependency is an error, never a silently smaller build);
 # python3 runs the man page generator; jq reads demo.sh's JSON.
 PKGS=(build-essential pkg-config meson ninja-build python3 libcurl4-openssl-dev
-      libsqlite3-dev libpq-dev libjansson-dev libssl-dev libmicrohttpd-dev
+      libsqlite3-dev libpq-dev libjansson-dev libssl-dev libmicrohttpd-dev libzstd-dev
       libqrencode-dev libcmocka-dev libxml2-dev jq)
 if [ "$TEST" = 1 ]; then
   PKGS+=(clang clang-format libclang-rt-14-dev sqlite3 curl ca-certificates chromium

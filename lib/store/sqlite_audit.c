@@ -18,7 +18,13 @@ static int count(zl_store *s, const char *sql, uint64_t *out)
 
 static int derived_counts(zl_store *s, struct zl_store_derived_counts *c)
 {
-    static const char IDS[] = "SELECT count(*) FROM event_ids";
+    /* The occurrences themselves, not the view (which hides one whose
+     * event or identifier is gone), plus dictionary entries no occurrence
+     * uses: a row added to either table counts as one too many. */
+    static const char IDS[] =
+        "SELECT (SELECT count(*) FROM event_occ) + (SELECT count(*)"
+        " FROM idents d WHERE NOT EXISTS (SELECT 1 FROM event_occ o"
+        " WHERE o.n = d.n))";
     static const char REFS[] = "SELECT count(*) FROM event_refs";
     static const char LINKS[] = "SELECT count(*) FROM event_docs";
     static const char DOCS[] = "SELECT count(*) FROM signed_docs";
@@ -132,7 +138,7 @@ static int doc_link_exists(zl_store *s, const uint8_t event_hash[32],
 
 static int derived_clear(zl_store *s)
 {
-    int rc = zl_sqlite_exec(s, "DELETE FROM event_ids");
+    int rc = zl_sqlite_exec(s, "DELETE FROM event_occ; DELETE FROM idents");
 
     if (!rc)
         rc = zl_sqlite_exec(s, "DELETE FROM event_refs");

@@ -21,13 +21,16 @@ struct zl_stmt_slot {
     sqlite3_stmt *stmt;
 };
 
+struct zl_zjson;
+
 /* The backend's data behind zl_store.priv. */
 struct zl_sqlite {
     sqlite3 *db;
     char *path;
     struct zl_stmt_slot stmts[ZL_STMT_CACHE];
     size_t n_stmts;
-    uint64_t commits; /* write transactions committed on this handle */
+    uint64_t commits;    /* write transactions committed on this handle */
+    struct zl_zjson *zj; /* events.json compression (sqlite_zjson.c) */
 };
 
 static inline struct zl_sqlite *zl_sqlite_of(zl_store *s)
@@ -49,12 +52,16 @@ sqlite3_stmt *zl_sqlite_stmt(zl_store *s, const char *sql);
 int zl_sqlite_exec(zl_store *s, const char *sql);
 
 /* The events columns every event SELECT returns, in this order (table
- * alias e), and the decoder of such a row. Strings stay owned by st. */
+ * alias e), and the decoder of such a row. Strings stay owned by st, the
+ * JSON by st or (compressed rows) by scratch, which the caller inits and
+ * cleans up. 0, ZL_ESTORE (a JSON blob that does not decode), ZL_ENOMEM. */
 #define ZL_SQLITE_EVENT_COLS                                                   \
     "e.hash, e.declared_id, e.type, e.action, e.event_time, e.tz,"             \
     " e.record_time, e.biz_step, e.disposition, e.read_point,"                 \
     " e.biz_location, e.transformation_id, e.has_error, e.party, e.json"
-void zl_sqlite_row_event(sqlite3_stmt *st, struct zl_stored_event *ev);
+struct zl_buf;
+int zl_sqlite_row_event(zl_store *s, sqlite3_stmt *st,
+                        struct zl_stored_event *ev, struct zl_buf *scratch);
 
 /* Map an SQLite result code to ours (SQLITE_OK/DONE/ROW -> 0). */
 int zl_sqlite_rc(int rc);
@@ -87,6 +94,37 @@ extern const struct zl_store_lookups_ops zl_sqlite_lookups_ops;
 extern const struct zl_store_risk_ops zl_sqlite_risk_ops;
 
 /* Rewrite a stored event's row and derived rows in place (reindex). */
+/* ---- events.json compression (sqlite_zjson.c) ---------------------------
+ * zl_sqlite_json_pack: json as stored: *packed = 1 and out (reset, then
+ * filled) holds the blob, or *packed = 0 and the text is stored as is
+ * (no dictionary yet). 0 or a negative ZL_E* code.
+ * zl_sqlite_json_unpack: the JSON of a stored blob (p, n) into scratch;
+ * *json points into scratch (NUL-terminated), valid until its next use.
+ * 0, ZL_ESTORE for a blob that does not decode, ZL_ENOMEM.
+ * zl_sqlite_json_train_in_tx: train the store's first dictionary if it
+ * has none and at least min_events events (0: the default, 2,048), and
+ * rewrite the text rows with it (inside the caller's write transaction).
+ * 0 or a negative ZL_E* code.
+ * zl_sqlite_json_after_commit: the same in its own transaction after a
+ * commit that wrote text rows; failures leave the store as it was. */
+struct zl_buf;
+int zl_sqlite_json_pack(zl_store *s, const char *json, size_t len,
+                        struct zl_buf *out, int *packed);
+int zl_sqlite_json_unpack(zl_store *s, const void *p, size_t n,
+                          struct zl_buf *scratch, const char **json,
+                          size_t *len);
+int zl_sqlite_json_train_in_tx(zl_store *s, int64_t min_events);
+/* The same, rewriting the text rows only when rewrite is 1 (the migration
+ * compresses as it copies, through zl_sqlite_json_pack_fn's SQL function
+ * zl_zjson_pack(json), registered while on is 1). */
+int zl_sqlite_json_train(zl_store *s, int64_t min_events, int rewrite);
+int zl_sqlite_json_pack_fn(zl_store *s, int on);
+void zl_sqlite_json_after_commit(zl_store *s);
+void zl_sqlite_zjson_free(struct zl_zjson *z);
+
+/* The number of identifier id in the dictionary (idents), added when
+ * new; inside the caller's write transaction. 0 or ZL_ESTORE. */
+int zl_sqlite_intern(zl_store *s, const char *id, int64_t *n);
 int zl_sqlite_event_replace(zl_store *s, const struct zl_event *ev,
                             int64_t record_time_ms, const char *party);
 

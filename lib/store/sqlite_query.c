@@ -4,6 +4,7 @@
  * filter's work budget (SQLite's progress handler).
  */
 #include "store/sqlite_int.h"
+#include "util/buf.h"
 #include "store/query_sql.h"
 
 #include "util/alloc.h"
@@ -49,12 +50,14 @@ int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
     struct budget bud = {f, 0, 0};
     struct zl_query_sql *q = NULL;
     sqlite3_stmt *st = NULL;
+    struct zl_buf scratch; /* compressed events' JSON */
     int rc;
 
     if (f->deadline_ms && zl_time_now_ms() > f->deadline_ms)
         return ZL_ETIMEOUT; /* the budget is spent before the query starts */
     if (!(q = zl_malloc(sizeof *q)))
         return ZL_ENOMEM;
+    zl_buf_init(&scratch, (size_t)64 << 20);
     if ((rc = zl_query_sql_build(q, f, &DIALECT)))
         goto out;
     if (sqlite3_prepare_v2(zl_sqlite_db(s), q->sql.data, -1, &st, NULL) !=
@@ -83,8 +86,9 @@ int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
             sqlite3_progress_handler(zl_sqlite_db(s), PROGRESS_OPS, progress,
                                      &bud);
         while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-            zl_sqlite_row_event(st, &ev);
-            rc = cb(ctx, &ev);
+            rc = zl_sqlite_row_event(s, st, &ev, &scratch);
+            if (!rc)
+                rc = cb(ctx, &ev);
             if (rc)
                 goto out;
         }
@@ -94,6 +98,7 @@ int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
                                                           : ZL_ESTORE;
     }
 out:
+    zl_buf_cleanup(&scratch);
     sqlite3_progress_handler(zl_sqlite_db(s), 0, NULL, NULL);
     sqlite3_finalize(st);
     if (q)

@@ -21,6 +21,7 @@
  */
 #include "store/sqlite_int.h"
 #include "store/tables.h"
+#include "util/alloc.h"
 #include "util/buf.h"
 
 #include <string.h>
@@ -94,13 +95,14 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
 {
     struct zl_store_value row[32];
     sqlite3_stmt *st = NULL;
-    struct zl_buf b;
+    struct zl_buf b, scratch;
     int rc;
 
     if (t->n_cols > sizeof row / sizeof row[0])
         return zl_error_set(err, ZL_ELIMIT, t->name, "too many columns", NULL,
                             0);
     zl_buf_init(&b, SQL_MAX);
+    zl_buf_init(&scratch, (size_t)64 << 20);
     rc = zl_store_sql_select(&b, t, after != NULL, limit, '?');
     if (!rc)
         rc = prepare(s, &b, &st);
@@ -111,8 +113,25 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
         goto out;
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        for (size_t i = 0; i < t->n_cols; i++)
+        for (size_t i = 0; i < t->n_cols; i++) {
             column_value(st, (int)i, &row[i]);
+            /* a compressed events.json goes out as the JSON it holds
+             * (sqlite_zjson.c), so any backend can take it */
+            if (row[i].type == ZL_VALUE_BLOB && !strcmp(t->name, "events") &&
+                !strcmp(t->cols[i].name, "json")) {
+                const char *json;
+                size_t len;
+
+                if ((rc = zl_sqlite_json_unpack(s, row[i].p, row[i].len,
+                                                &scratch, &json, &len))) {
+                    rc = fail(s, t, rc, "cannot read a compressed event", err);
+                    goto out;
+                }
+                row[i].type = ZL_VALUE_TEXT;
+                row[i].p = json;
+                row[i].len = len;
+            }
+        }
         if ((rc = cb(ctx, row)) != 0)
             goto out;
     }
@@ -123,6 +142,36 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
 out:
     sqlite3_finalize(st);
     zl_buf_cleanup(&b);
+    zl_buf_cleanup(&scratch);
+    return rc;
+}
+
+/* event_ids is a view over the interned tables (store_sqlite.c): rows
+ * written to it go to event_occ, their identifier interned first, their
+ * event found by hash (an occurrence of an event the store lacks fails,
+ * NOT NULL). Type, action and record time are the event's own, so the
+ * copies in the row are only checked to be bound. */
+#define OCC_INSERT                                                             \
+    "INSERT INTO event_occ(n, event_time, ev, role, qty, uom)"                 \
+    " SELECT (SELECT n FROM idents WHERE id = ?1), ?2,"                        \
+    " (SELECT rid FROM events WHERE hash = ?3), ?4, ?8, ?9"                    \
+    " WHERE coalesce(?5, ?6, ?7, 1) IS NOT NULL ON CONFLICT DO NOTHING"
+#define OCC_DELETE                                                             \
+    "DELETE FROM event_occ WHERE n = (SELECT n FROM idents WHERE id = ?1)"     \
+    " AND event_time = ?2 AND ev = (SELECT rid FROM events WHERE hash = ?3)"   \
+    " AND role = ?4"
+
+static int is_ids(const struct zl_store_table *t)
+{
+    return !strcmp(t->name, "event_ids");
+}
+
+static int intern_value(zl_store *s, const struct zl_store_value *v, int64_t *n)
+{
+    char *id = zl_strndup(v->p ? v->p : "", v->len);
+    int rc = id ? zl_sqlite_intern(s, id, n) : ZL_ENOMEM;
+
+    zl_free(id);
     return rc;
 }
 
@@ -136,11 +185,17 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
 
     *written = 0;
     zl_buf_init(&b, SQL_MAX);
-    rc = zl_store_sql_insert(&b, t, 1, '?');
+    rc = is_ids(t) ? zl_buf_adds(&b, OCC_INSERT) ? ZL_ENOMEM : 0
+                   : zl_store_sql_insert(&b, t, 1, '?');
     if (!rc)
         rc = prepare(s, &b, &st);
     for (size_t r = 0; r < n && !rc; r++) {
         const struct zl_store_value *row = rows + r * t->n_cols;
+        int64_t id_n;
+
+        if (is_ids(t) && row[0].type == ZL_VALUE_TEXT &&
+            (rc = intern_value(s, &row[0], &id_n)))
+            break;
 
         for (size_t i = 0; i < t->n_cols && !rc; i++)
             rc = zl_sqlite_rc(bind_value(st, (int)i + 1, &row[i]));
@@ -168,7 +223,8 @@ int zl_sqlite_rows_delete(zl_store *s, const struct zl_store_table *t,
     int rc;
 
     zl_buf_init(&b, SQL_MAX);
-    rc = zl_store_sql_delete(&b, t, '?');
+    rc = is_ids(t) ? zl_buf_adds(&b, OCC_DELETE) ? ZL_ENOMEM : 0
+                   : zl_store_sql_delete(&b, t, '?');
     if (!rc)
         rc = prepare(s, &b, &st);
     for (size_t i = 0; i < t->n_key && !rc; i++)

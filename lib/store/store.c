@@ -262,6 +262,10 @@ static int migrate_step(zl_store *s, int from)
         return module_schema(s, ZL_STORE_MOD_RISK);
     case 10: /* 10 -> 11: named queries and subscriptions (issue 15) */
         return module_schema(s, ZL_STORE_MOD_SUBS);
+    case 11: /* 11 -> 12: interned identifiers (core; on SQLite the events
+              * table is rebuilt, so the correction module's index on it
+              * is made again) */
+        return module_schema(s, ZL_STORE_MOD_CORRECTION);
     default: return ZL_EUNSUPPORTED;
     }
 }

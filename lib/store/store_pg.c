@@ -67,7 +67,8 @@ static const char SCHEMA[] =
     " disposition text, read_point text, biz_location text,"
     " transformation_id text, has_error bigint NOT NULL, party text,"
     " json text NOT NULL, ids bytea NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS events_time ON events(event_time);"
+    "CREATE INDEX IF NOT EXISTS events_time ON events(event_time,"
+    " record_time);"
     "CREATE INDEX IF NOT EXISTS events_declared ON events(declared_id)"
     " WHERE declared_id IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS events_tid ON events(transformation_id)"
@@ -84,6 +85,12 @@ static const char SCHEMA[] =
     " hash bytea NOT NULL, kind text NOT NULL, type text NOT NULL,"
     " value text NOT NULL, PRIMARY KEY(hash, kind, type, value));"
     "CREATE TABLE IF NOT EXISTS outbox" OUTBOX_COLS ";";
+
+/* 7 -> 8: events_time carries the record time, so GE_/LT_recordTime
+ * ordered by eventTime filters in the index (store_sqlite.c). */
+static const char EVENTS_TIME_V8[] =
+    "DROP INDEX IF EXISTS events_time;"
+    "CREATE INDEX events_time ON events(event_time, record_time);";
 
 static int pg_schema(zl_store *s)
 {
@@ -102,6 +109,8 @@ static int pg_migrate(zl_store *s, int from)
         return zl_pg_exec(s, OUTBOX_MIGRATION);
     if (from == 5)
         return zl_pg_exec(s, QUERY_INDEXES);
+    if (from == 11)
+        return zl_pg_exec(s, EVENTS_TIME_V8);
     return 0;
 }
 

@@ -6,7 +6,8 @@
 # answers.
 #
 # Covered: events (every index column, the packed identifier list, the
-# record itself), event_ids (every column), event_refs (every column),
+# record itself), event_ids (every column; on SQLite its interned tables
+# event_occ and the dictionary idents, and events.rid), event_refs (every column),
 # the persistent trace index (trace_keys, trace_events, trace_adj),
 # signed_docs and event_docs, recall_cases and recall_ids, the log
 # tables, events.record_time and events.party (capture metadata outside
@@ -153,18 +154,39 @@ expect_caught "receipts row inserted" "insert into receipts select 'urn:zhiliang
 # both sides at once: the event row and its receipt agree, the log does not
 expect_caught "events.record_time and its receipt" "update events set record_time = record_time + 1 where hash = (select hash from events order by hash limit 1); update receipts set record_time = record_time + 1 where $(zl_has_bytes events "(select hash from events order by hash limit 1)")"
 
-# event_ids: every column, a deleted row, an inserted row.
-pk="(id, event_time, hash, role) = (select id, event_time, hash, role from event_ids order by hash, id limit 1 offset 5)"
-for c in id uom; do
-  expect_repaired "event_ids.$c" "update event_ids set $c = coalesce($c, '') || 'x' where $pk"
-done
-for c in event_time role type action record_time qty; do
-  expect_repaired "event_ids.$c" "update event_ids set $c = coalesce($c, 0) + 1 where $pk"
-done
-expect_repaired "event_ids.hash" "update event_ids set hash = (select hash from events order by hash limit 1 offset 9) where $pk"
-expect_repaired "event_ids row deleted" "delete from event_ids where $pk"
-expect_repaired "event_ids row inserted" "insert into event_ids select 'https://id.gs1.org/01/09999999999997/21/forged', event_time, hash, role, type, action, record_time, qty, uom from event_ids where $pk"
-expect_repaired "event_ids orphan row" "insert into event_ids select id, event_time, $(zl_zeros 32), role, type, action, record_time, qty, uom from event_ids where $pk"
+# event_ids: every column, a deleted row, an inserted row. On SQLite
+# (schema 8) event_ids is a view over the interned identifiers: the
+# occurrences (event_occ, every column), the dictionary (idents) and the
+# event numbers they refer to (events.rid) are what can be edited.
+if zl_on_pg; then
+  pk="(id, event_time, hash, role) = (select id, event_time, hash, role from event_ids order by hash, id limit 1 offset 5)"
+  for c in id uom; do
+    expect_repaired "event_ids.$c" "update event_ids set $c = coalesce($c, '') || 'x' where $pk"
+  done
+  for c in event_time role type action record_time qty; do
+    expect_repaired "event_ids.$c" "update event_ids set $c = coalesce($c, 0) + 1 where $pk"
+  done
+  expect_repaired "event_ids.hash" "update event_ids set hash = (select hash from events order by hash limit 1 offset 9) where $pk"
+  expect_repaired "event_ids row deleted" "delete from event_ids where $pk"
+  expect_repaired "event_ids row inserted" "insert into event_ids select 'https://id.gs1.org/01/09999999999997/21/forged', event_time, hash, role, type, action, record_time, qty, uom from event_ids where $pk"
+  expect_repaired "event_ids orphan row" "insert into event_ids select id, event_time, $(zl_zeros 32), role, type, action, record_time, qty, uom from event_ids where $pk"
+else
+  opk="(n, event_time, ev, role) = (select n, event_time, ev, role from event_occ order by ev, n limit 1 offset 5)"
+  expect_repaired "event_occ.uom" "update event_occ set uom = coalesce(uom, '') || 'x' where $opk"
+  for c in n event_time ev role qty; do
+    expect_repaired "event_occ.$c" "update event_occ set $c = coalesce($c, 0) + 1 where $opk"
+  done
+  expect_repaired "event_occ row deleted" "delete from event_occ where $opk"
+  expect_repaired "event_occ row inserted" "insert into idents(id) values('https://id.gs1.org/01/09999999999997/21/forged'); insert into event_occ select (select n from idents where id = 'https://id.gs1.org/01/09999999999997/21/forged'), event_time, ev, role, qty, uom from event_occ where $opk"
+  expect_repaired "event_occ orphan row" "insert into event_occ select n, event_time, (select max(rid) + 1 from events), role, qty, uom from event_occ where $opk"
+  dk="n = (select n from idents where id = '$item')"
+  expect_repaired "idents.id" "update idents set id = id || 'x' where $dk"
+  expect_repaired "idents.id to another's" "update idents set id = (select id from idents where n <> (select n from idents where id = '$item') and id like '%/21/%' order by n limit 1) || 'y' where $dk"
+  expect_repaired "idents.n" "update idents set n = (select max(n) + 1 from idents) where $dk"
+  expect_repaired "idents row deleted" "delete from idents where $dk"
+  expect_repaired "idents row inserted" "insert into idents(id) values('https://id.gs1.org/01/09999999999997/21/unused')"
+  expect_repaired "events.rid" "update events set rid = (select max(rid) + 1 from events) where hash = (select hash from events order by hash limit 1 offset 6)"
+fi
 
 # event_refs: every column, deleted, inserted.
 rpk="(hash, kind, type, value) = (select hash, kind, type, value from event_refs order by hash limit 1)"

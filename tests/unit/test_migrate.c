@@ -200,6 +200,21 @@ static int group_setup(void **state)
     assert_int_equal(zl_party_import_json(s, json, len, &np, &nprod, &err), 0);
     zl_demo_free(json);
     assert_int_equal(zl_demo_generate(&o, capture_emit, s, NULL), 0);
+    /* its events' JSON compressed (sqlite_zjson.c; a store trains at
+     * 2,048 events, this one is smaller): a copy reads the JSON */
+    assert_int_equal(zl_store_begin(s), 0);
+    assert_int_equal(zl_sqlite_json_train_in_tx(s, 100), 0);
+    assert_int_equal(zl_store_commit(s), 0);
+    {
+        int64_t blobs = 0;
+
+        assert_int_equal(zl_sqlite_get_i64(s,
+                                           "SELECT count(*) FROM events"
+                                           " WHERE typeof(json) = 'blob'",
+                                           &blobs),
+                         0);
+        assert_true(blobs > 250);
+    }
     memset(&p, 0, sizeof p);
     p.name_zh = "迁移测试企业";
     p.uscc = "91350100M000100Y43";
@@ -250,7 +265,9 @@ static void names_free(struct names *ns)
     ns->n = 0;
 }
 
-/* The columns of every table in the database behind s. */
+/* The columns of every table in the database behind s; on SQLite the
+ * interned occurrences count as the view event_ids that shows them (their
+ * tables and events.rid are storage detail, store_sqlite.c). */
 static void catalogue(zl_store *s, struct names *ns)
 {
     if (!strcmp(zl_store_backend_name(s), "sqlite")) {
@@ -259,8 +276,10 @@ static void catalogue(zl_store *s, struct names *ns)
 
         assert_int_equal(
             sqlite3_prepare_v2(db,
-                               "SELECT name FROM sqlite_master WHERE type ="
-                               " 'table' AND name NOT LIKE 'sqlite_%'",
+                               "SELECT name FROM sqlite_master WHERE type IN"
+                               " ('table', 'view') AND name NOT LIKE"
+                               " 'sqlite_%' AND name NOT IN ('idents',"
+                               " 'event_occ')",
                                -1, &st, NULL),
             SQLITE_OK);
         while (sqlite3_step(st) == SQLITE_ROW) {
@@ -272,7 +291,10 @@ static void catalogue(zl_store *s, struct names *ns)
                 SQLITE_OK);
             sqlite3_bind_text(cols, 1, t, -1, SQLITE_STATIC);
             while (sqlite3_step(cols) == SQLITE_ROW)
-                names_add(ns, t, (const char *)sqlite3_column_text(cols, 0));
+                if (strcmp(t, "events") ||
+                    strcmp((const char *)sqlite3_column_text(cols, 0), "rid"))
+                    names_add(ns, t,
+                              (const char *)sqlite3_column_text(cols, 0));
             sqlite3_finalize(cols);
         }
         sqlite3_finalize(st);
@@ -425,6 +447,13 @@ static void test_rows_roundtrip(void **state)
         uint64_t written = 0;
 
         if (!has_table(s, t) || !strcmp(t->name, "meta"))
+            continue;
+        /* SQLite's event_ids is a view of interned occurrences whose type,
+         * action and record time are their event's: synthetic rows of
+         * events that do not exist cannot go in (the copies of real
+         * stores above carry it) */
+        if (!strcmp(t->name, "event_ids") &&
+            !strcmp(zl_store_backend_name(s), "sqlite"))
             continue;
         memset(&c, 0, sizeof c);
         c.t = t;

@@ -33,6 +33,8 @@
 
 #define FIXTURE_NAME "store"
 #include "store_fixture.h"
+#include "demo.h"
+#include "util/buf.h"
 
 /* Two events: a commissioning and a shipping. */
 static const char DOC[] =
@@ -634,6 +636,340 @@ static int count_json(void *ctx, const char *json, size_t len)
     return 0;
 }
 
+/* ---- interned identifiers (schema 8, SQLite) ------------------------------
+ */
+
+/* Every row of the event_ids view, in key order, as text. */
+static char *dump_ids(zl_store *s)
+{
+    sqlite3_stmt *st = NULL;
+    char *out = calloc(1, 1);
+    size_t len = 0;
+
+    assert_int_equal(
+        sqlite3_prepare_v2(zl_sqlite_db(s),
+                           "SELECT id || '|' || event_time || '|' || hex(hash)"
+                           " || '|' || role || '|' || type || '|' || action"
+                           " || '|' || record_time || '|' || ifnull(qty, '-')"
+                           " || '|' || ifnull(uom, '-') FROM event_ids"
+                           " ORDER BY id, event_time, hash, role",
+                           -1, &st, NULL),
+        SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *r = (const char *)sqlite3_column_text(st, 0);
+        size_t n = strlen(r);
+
+        out = realloc(out, len + n + 2);
+        assert_non_null(out);
+        memcpy(out + len, r, n);
+        len += n;
+        out[len++] = '\n';
+        out[len] = 0;
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
+/* Lay the store out as schema 11 (and 7 before it) wrote it: event_ids a table
+ * holding every occurrence in full, events without rid. */
+static const char TO_V7[] =
+    "CREATE TABLE v7_ids(id TEXT NOT NULL, event_time INTEGER NOT NULL,"
+    " hash BLOB NOT NULL, role INTEGER NOT NULL, type INTEGER NOT NULL,"
+    " action INTEGER NOT NULL, record_time INTEGER NOT NULL, qty REAL,"
+    " uom TEXT, PRIMARY KEY(id, event_time, hash, role)) WITHOUT ROWID;"
+    "INSERT INTO v7_ids SELECT * FROM event_ids;"
+    "DROP VIEW event_ids; DROP TABLE event_occ; DROP TABLE idents;"
+    "ALTER TABLE v7_ids RENAME TO event_ids;"
+    "CREATE TABLE v7_events(hash BLOB NOT NULL UNIQUE, declared_id TEXT,"
+    " type INTEGER NOT NULL, action INTEGER NOT NULL,"
+    " event_time INTEGER NOT NULL, tz INTEGER NOT NULL,"
+    " record_time INTEGER NOT NULL, biz_step TEXT, disposition TEXT,"
+    " read_point TEXT, biz_location TEXT, transformation_id TEXT,"
+    " has_error INTEGER NOT NULL, party TEXT, json TEXT NOT NULL,"
+    " ids BLOB NOT NULL);"
+    "INSERT INTO v7_events SELECT hash, declared_id, type, action,"
+    " event_time, tz, record_time, biz_step, disposition, read_point,"
+    " biz_location, transformation_id, has_error, party, json, ids"
+    " FROM events ORDER BY rid;"
+    "DROP TABLE events; ALTER TABLE v7_events RENAME TO events;"
+    "CREATE INDEX events_time ON events(event_time);"
+    "UPDATE meta SET value = '11' WHERE key = 'store.schema_version'";
+
+static void test_intern_from_v7(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    char *before, *after;
+    int64_t n = 0;
+    int v = 0;
+
+    if (strcmp(zl_store_backend_name(f->s), "sqlite"))
+        skip(); /* PostgreSQL keeps event_ids a table */
+    capture(f->s, DOC, 2);
+    capture(f->s, DOC2, 1);
+    before = dump_ids(f->s);
+    /* three occurrences of the one item (as a Digital Link URI) */
+    assert_non_null(strstr(before, "https://id.gs1.org/01/10614141073464/21/"
+                                   "2017|1709251200000|"));
+    assert_int_equal(zl_store_exec_sql(f->s, TO_V7), 0);
+    assert_int_equal(zl_store_schema_version(f->s, &v), 0);
+    assert_int_equal(v, 11);
+    zl_close(f->s);
+    f->s = NULL;
+    assert_int_equal(zl_open(f->uri, &f->s, &err), 0);
+    assert_int_equal(zl_store_schema_version(f->s, &v), 0);
+    assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
+    /* the same occurrences, one dictionary entry for the identifier */
+    after = dump_ids(f->s);
+    assert_string_equal(after, before);
+    assert_int_equal(zl_store_exec_sql(f->s, "SELECT 1 FROM event_occ"), 0);
+    assert_int_equal(zl_sqlite_get_i64(f->s, "SELECT count(*) FROM idents", &n),
+                     0);
+    assert_int_equal(n, 1);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    /* a new capture interns into the same entry */
+    capture(f->s, DOC2, 0);
+    assert_int_equal(zl_sqlite_get_i64(f->s, "SELECT count(*) FROM idents", &n),
+                     0);
+    assert_int_equal(n, 1);
+    free(before);
+    free(after);
+
+    /* an edit of the dictionary changes what every occurrence says */
+    assert_int_equal(
+        zl_store_exec_sql(f->s, "UPDATE idents SET id = id || 'x'"), 0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), ZL_ETAMPER);
+    assert_int_equal(zl_audit_reindex(f->s, NULL), 0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    /* and so does an entry no occurrence uses */
+    assert_int_equal(zl_store_exec_sql(f->s,
+                                       "INSERT INTO idents(id)"
+                                       " VALUES('urn:epc:id:sgtin:1.2.3')"),
+                     0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), ZL_ETAMPER);
+    assert_int_equal(zl_audit_reindex(f->s, NULL), 0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    after = dump_ids(f->s);
+    assert_non_null(
+        strstr(after, "https://id.gs1.org/01/10614141073464/21/2017|"));
+    assert_null(strstr(after, "2017x"));
+    free(after);
+}
+
+/* ---- compressed events' JSON (schema 8, SQLite) ---------------------------
+ */
+
+static int emit_capture(void *ctx, const char *doc, size_t len, size_t n)
+{
+    struct zl_capture_result r;
+    struct zl_error err = {0};
+
+    (void)n;
+    assert_int_equal(zl_capture(ctx, doc, len, NULL, &r, &err), 0);
+    return 0;
+}
+
+static int cat_json(void *ctx, const char *json, size_t len)
+{
+    struct zl_buf *b = ctx;
+
+    assert_int_equal(zl_buf_add(b, json, len), 0);
+    assert_int_equal(zl_buf_add(b, "\n", 1), 0);
+    return 0;
+}
+
+/* Every event's JSON as the store answers it, in query order. */
+static void all_json(zl_store *s, struct zl_buf *b)
+{
+    struct zl_error err = {0};
+    zl_query *q = NULL;
+    char *next = NULL;
+
+    zl_buf_init(b, (size_t)1 << 30);
+    assert_int_equal(zl_query_new(&q), 0);
+    assert_int_equal(
+        zl_query_each(s, q, ZL_EPC_AS_CAPTURED, cat_json, b, &next, &err), 0);
+    zl_query_free(q);
+    zl_free(next);
+}
+
+static int64_t sql_i64(zl_store *s, const char *sql)
+{
+    int64_t v = -1;
+
+    assert_int_equal(zl_sqlite_get_i64(s, sql, &v), 0);
+    return v;
+}
+
+static void test_compressed_json(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_demo_opts o = {0};
+    struct zl_buf before, after;
+    int64_t n;
+
+    if (strcmp(zl_store_backend_name(f->s), "sqlite"))
+        skip(); /* PostgreSQL stores the JSON as text */
+    o.seed = 11;
+    o.scale = 4;
+    o.per_doc = 100;
+    assert_int_equal(zl_demo_generate(&o, emit_capture, f->s, NULL), 0);
+    n = count(f->s);
+    assert_true(n > 300);
+    /* below 2,048 events: no dictionary, every row text */
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM meta WHERE key LIKE"
+                                   " 'events.zdict%'"),
+                     0);
+    all_json(f->s, &before);
+    /* trained (as at 2,048 events; here from what there is) */
+    assert_int_equal(zl_store_begin(f->s), 0);
+    assert_int_equal(zl_sqlite_json_train_in_tx(f->s, 100), 0);
+    assert_int_equal(zl_store_commit(f->s), 0);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
+                                   " WHERE typeof(json) = 'blob'"),
+                     n);
+    /* the bytes shrank by well over half */
+    assert_true(sql_i64(f->s, "SELECT sum(length(json)) FROM events") * 3 <
+                (int64_t)before.len);
+    /* the same JSON, byte for byte, and verify reproduces every hash */
+    all_json(f->s, &after);
+    assert_int_equal(after.len, before.len);
+    assert_memory_equal(after.data, before.data, before.len);
+    zl_buf_cleanup(&after);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    /* new captures are stored compressed */
+    capture(f->s, DOC, 2);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
+                                   " WHERE typeof(json) = 'blob'"),
+                     n + 2);
+    /* a row damaged behind our back is caught, not skipped */
+    assert_int_equal(
+        zl_store_exec_sql(f->s,
+                          "UPDATE events SET json = substr(json, 1, 9)"
+                          " || x'00' || substr(json, 11)"
+                          " WHERE rid = (SELECT min(rid) + 5 FROM events)"),
+        0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), ZL_ETAMPER);
+    zl_buf_cleanup(&before);
+}
+
+static void test_compressed_dict_tamper(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_demo_opts o = {0};
+
+    if (strcmp(zl_store_backend_name(f->s), "sqlite"))
+        skip();
+    o.seed = 12;
+    o.scale = 3;
+    o.per_doc = 100;
+    assert_int_equal(zl_demo_generate(&o, emit_capture, f->s, NULL), 0);
+    assert_int_equal(zl_store_begin(f->s), 0);
+    assert_int_equal(zl_sqlite_json_train_in_tx(f->s, 100), 0);
+    assert_int_equal(zl_store_commit(f->s), 0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    /* the dictionary edited: the rows it decodes are no longer the
+     * records the log holds */
+    assert_int_equal(
+        zl_store_exec_sql(f->s, "UPDATE meta SET value = substr(value, 1, 100)"
+                                " || x'5a5a5a5a' || substr(value, 105)"
+                                " WHERE key = 'events.zdict.1'"),
+        0);
+    zl_close(f->s); /* a new handle reads the edited dictionary */
+    f->s = NULL;
+    assert_int_equal(zl_open(f->uri, &f->s, NULL), 0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), ZL_ETAMPER);
+}
+
+static int json_copy_cb(void *ctx, const struct zl_stored_event *ev)
+{
+    struct zl_buf *b = ctx;
+
+    b->len = 0;
+    assert_int_equal(zl_buf_add(b, ev->json, ev->json_len), 0);
+    return 0;
+}
+
+/* A schema 7 store big enough for a dictionary: the migration trains it
+ * and writes every row compressed, the JSON the same bytes. */
+static void test_compressed_from_v7(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_demo_opts o = {0};
+    struct zl_buf before, after, one;
+    sqlite3_stmt *st = NULL, *up = NULL;
+    char *ids_before, *ids_after;
+    int64_t n;
+    int v = 0;
+
+    if (strcmp(zl_store_backend_name(f->s), "sqlite"))
+        skip();
+    o.seed = 13;
+    o.scale = 23;
+    o.per_doc = 500;
+    assert_int_equal(zl_demo_generate(&o, emit_capture, f->s, NULL), 0);
+    n = count(f->s);
+    assert_true(n >= 2048);
+    all_json(f->s, &before);
+    ids_before = dump_ids(f->s);
+    /* schema 7 stored the JSON as text and had no dictionary */
+    assert_int_equal(
+        zl_store_exec_sql(f->s, "CREATE TABLE v7_json(hash BLOB PRIMARY KEY,"
+                                " json TEXT NOT NULL)"),
+        0);
+    zl_buf_init(&one, (size_t)1 << 26);
+    assert_int_equal(sqlite3_prepare_v2(zl_sqlite_db(f->s),
+                                        "SELECT hash FROM events", -1, &st,
+                                        NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(zl_sqlite_db(f->s),
+                                        "INSERT INTO v7_json VALUES(?1, ?2)",
+                                        -1, &up, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        assert_int_equal(zl_store_event_get(f->s, sqlite3_column_blob(st, 0),
+                                            json_copy_cb, &one),
+                         0);
+        sqlite3_bind_blob(up, 1, sqlite3_column_blob(st, 0), 32,
+                          SQLITE_TRANSIENT);
+        sqlite3_bind_text(up, 2, one.data, (int)one.len, SQLITE_TRANSIENT);
+        assert_int_equal(sqlite3_step(up), SQLITE_DONE);
+        sqlite3_reset(up);
+    }
+    sqlite3_finalize(st);
+    sqlite3_finalize(up);
+    zl_buf_cleanup(&one);
+    assert_int_equal(zl_store_exec_sql(f->s, TO_V7), 0);
+    assert_int_equal(
+        zl_store_exec_sql(f->s, "UPDATE events SET json = (SELECT json FROM"
+                                " v7_json j WHERE j.hash = events.hash);"
+                                "DROP TABLE v7_json;"
+                                "DELETE FROM meta WHERE key LIKE"
+                                " 'events.zdict%'"),
+        0);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
+                                   " WHERE typeof(json) = 'text'"),
+                     n);
+    zl_close(f->s);
+    f->s = NULL;
+    assert_int_equal(zl_open(f->uri, &f->s, NULL), 0);
+    assert_int_equal(zl_store_schema_version(f->s, &v), 0);
+    assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
+                                   " WHERE typeof(json) = 'blob'"),
+                     n);
+    all_json(f->s, &after);
+    assert_int_equal(after.len, before.len);
+    assert_memory_equal(after.data, before.data, before.len);
+    ids_after = dump_ids(f->s);
+    assert_string_equal(ids_after, ids_before);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    zl_buf_cleanup(&before);
+    zl_buf_cleanup(&after);
+    free(ids_before);
+    free(ids_after);
+}
+
 static void test_upgrade_from_v1(void **state)
 {
     struct zl_error err = {0};
@@ -719,6 +1055,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lookups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_versions, setup, teardown),
         cmocka_unit_test(test_upgrade_from_v1),
+        cmocka_unit_test_setup_teardown(test_intern_from_v7, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compressed_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compressed_dict_tamper, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_compressed_from_v7, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
