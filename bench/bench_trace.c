@@ -19,7 +19,8 @@
  *    and p99; recall scope of the collection lots (items reached, time);
  *    the index's size on disk per event and the process's peak RSS.
  * 4. Recursive SQL, same process, same store file (with an index on
- *    event_ids(hash) added for it): WITH RECURSIVE over event_ids/events
+ *    event_occ(ev, role) added for it): WITH RECURSIVE over the interned
+ *    identifiers (idents, event_occ) and events
  *    following the same links (container, transformation
  *    by event and by transformationID, class -> instance) but WITHOUT the
  *    time windows, which SQL cannot express cheaply: it does less work than
@@ -162,41 +163,33 @@ static void sample(sqlite3 *db, const char *step, int role, size_t max,
 
 /* roles: 1 epc 2 parent 3 child 4 input 5 output 6 qty 7 childqty
  * 8 inputqty 9 outputqty; types: 1 object 2 aggregation 5 association */
-static const char SQL_BACK[] =
-    "WITH RECURSIVE r(id) AS (SELECT ?1"
-    " UNION SELECT p.id FROM r JOIN event_ids c ON c.id = r.id"
-    "  AND c.role IN (3,7) AND c.action = 1 AND c.type IN (2,5)"
-    "  JOIN event_ids p ON p.hash = c.hash AND p.role = 2"
-    " UNION SELECT i.id FROM r JOIN event_ids o ON o.id = r.id"
-    "  AND o.role IN (5,9) JOIN event_ids i ON i.hash = o.hash"
-    "  AND i.role IN (4,8)"
-    " UNION SELECT i.id FROM r JOIN event_ids o ON o.id = r.id"
-    "  AND o.role IN (5,9) JOIN events e ON e.hash = o.hash"
-    "  JOIN events e2 ON e2.transformation_id = e.transformation_id"
-    "  JOIN event_ids i ON i.hash = e2.hash AND i.role IN (4,8)"
-    " UNION SELECT q.id FROM r JOIN event_ids x ON x.id = r.id"
-    "  AND x.role = 1 AND x.type = 1 AND x.action = 1"
-    "  JOIN event_ids q ON q.hash = x.hash AND q.role = 6)"
-    " SELECT (SELECT count(*) FROM r),"
-    " (SELECT count(DISTINCT hash) FROM event_ids WHERE id IN r)";
+/* Over the interned tables (SQLite since schema 12): r holds identifier
+ * numbers (idents.n); an occurrence names its event by events.rid. */
+#define SQL_CONTAINER /* child -> parent, ADD aggregations/associations */     \
+    " UNION SELECT p.n FROM r JOIN event_occ c ON c.n = r.n"                   \
+    "  AND c.role IN (3,7) JOIN events ce ON ce.rid = c.ev"                    \
+    "  AND ce.action = 1 AND ce.type IN (2,5)"                                 \
+    "  JOIN event_occ p ON p.ev = c.ev AND p.role = 2"
+#define SQL_STEP(FROM, TO, CLASS, INSTANCE) /* transformations, classes */     \
+    " UNION SELECT t.n FROM r JOIN event_occ f ON f.n = r.n"                   \
+    "  AND f.role IN " FROM " JOIN event_occ t ON t.ev = f.ev"                 \
+    "  AND t.role IN " TO                                                      \
+    " UNION SELECT t.n FROM r JOIN event_occ f ON f.n = r.n"                   \
+    "  AND f.role IN " FROM " JOIN events e ON e.rid = f.ev"                   \
+    "  JOIN events e2 ON e2.transformation_id = e.transformation_id"           \
+    "  JOIN event_occ t ON t.ev = e2.rid AND t.role IN " TO                    \
+    " UNION SELECT q.n FROM r JOIN event_occ x ON x.n = r.n"                   \
+    "  AND x.role = " CLASS " JOIN events xe ON xe.rid = x.ev"                 \
+    "  AND xe.type = 1 AND xe.action = 1"                                      \
+    "  JOIN event_occ q ON q.ev = x.ev AND q.role = " INSTANCE
+#define SQL_TRACE(STEPS)                                                       \
+    "WITH RECURSIVE r(n) AS (SELECT n FROM idents WHERE id = ?1" SQL_CONTAINER \
+        STEPS ")"                                                              \
+    " SELECT (SELECT count(*) FROM r),"                                        \
+    " (SELECT count(DISTINCT ev) FROM event_occ WHERE n IN r)"
 
-static const char SQL_FWD[] =
-    "WITH RECURSIVE r(id) AS (SELECT ?1"
-    " UNION SELECT p.id FROM r JOIN event_ids c ON c.id = r.id"
-    "  AND c.role IN (3,7) AND c.action = 1 AND c.type IN (2,5)"
-    "  JOIN event_ids p ON p.hash = c.hash AND p.role = 2"
-    " UNION SELECT o.id FROM r JOIN event_ids i ON i.id = r.id"
-    "  AND i.role IN (4,8) JOIN event_ids o ON o.hash = i.hash"
-    "  AND o.role IN (5,9)"
-    " UNION SELECT o.id FROM r JOIN event_ids i ON i.id = r.id"
-    "  AND i.role IN (4,8) JOIN events e ON e.hash = i.hash"
-    "  JOIN events e2 ON e2.transformation_id = e.transformation_id"
-    "  JOIN event_ids o ON o.hash = e2.hash AND o.role IN (5,9)"
-    " UNION SELECT q.id FROM r JOIN event_ids x ON x.id = r.id"
-    "  AND x.role = 6 AND x.type = 1 AND x.action = 1"
-    "  JOIN event_ids q ON q.hash = x.hash AND q.role = 1)"
-    " SELECT (SELECT count(*) FROM r),"
-    " (SELECT count(DISTINCT hash) FROM event_ids WHERE id IN r)";
+static const char SQL_BACK[] = SQL_TRACE(SQL_STEP("(5,9)", "(4,8)", "1", "6"));
+static const char SQL_FWD[] = SQL_TRACE(SQL_STEP("(4,8)", "(5,9)", "6", "1"));
 
 static double sql_run(sqlite3_stmt *st, const char *id, long *nodes,
                       long *events)
@@ -346,22 +339,28 @@ int main(int argc, char **argv)
     if (stat(path, &stb) != 0 ? build_store(path, scale, 0) != 0
                               : resume && build_store(path, scale, 1) != 0)
         return 1;
+    { /* a store from an older build: to the current schema first */
+        struct zl_error e = {0};
+        zl_store *m = NULL;
+
+        if (zl_open(path, &m, &e) != 0) {
+            fprintf(stderr, "%s: %s\n", path, e.rule);
+            return 1;
+        }
+        zl_close(m);
+    }
 
     /* The store keeps an event's identifiers packed in its row; recursive
-     * SQL needs event_ids indexed by hash to join, so the bench adds that
-     * index to its own store file (once) to give SQL a fair chance: on the
-     * occurrences' event number since schema 8 (event_ids is a view over
-     * the interned tables there), on event_ids(hash) before. */
+     * SQL needs the occurrences indexed by event to join, so the bench adds
+     * that index (event_occ(ev, role)) to its own store file (once) to give
+     * SQL a fair chance. A store from an older build is brought to the
+     * current schema by zl_open first (build_store or the open below). */
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
         sqlite3_busy_timeout(db, 3600000) != SQLITE_OK ||
-        (sqlite3_exec(db,
-                      "CREATE INDEX IF NOT EXISTS bench_event_occ_ev"
-                      " ON event_occ(ev)",
-                      NULL, NULL, NULL) != SQLITE_OK &&
-         sqlite3_exec(db,
-                      "CREATE INDEX IF NOT EXISTS bench_event_ids_hash"
-                      " ON event_ids(hash)",
-                      NULL, NULL, NULL) != SQLITE_OK) ||
+        sqlite3_exec(db,
+                     "CREATE INDEX IF NOT EXISTS bench_event_occ_ev"
+                     " ON event_occ(ev, role)",
+                     NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, SQL_BACK, -1, &qb, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, SQL_FWD, -1, &qf, NULL) != SQLITE_OK) {
         fprintf(stderr, "sql: %s\n", sqlite3_errmsg(db));
