@@ -40,35 +40,7 @@
 #include <cmocka.h>
 
 #include "store_fixture.h"
-
-/* A valid USCC (GB 32100) for region and serial n. */
-static void make_uscc(const char *region, unsigned n, char out[19])
-{
-    static const char A[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    static const int OW[8] = {3, 7, 9, 10, 5, 8, 4, 2};
-    int s = 0, oc, w = 1, t = 0;
-
-    snprintf(out, 19, "91%.6s%08u", region, n % 100000000u);
-    for (int i = 0; i < 8; i++)
-        s += (out[8 + i] - '0') * OW[i];
-    oc = 11 - s % 11;
-    out[16] = oc == 10 ? 'X' : oc == 11 ? '0' : (char)('0' + oc);
-    for (int i = 0; i < 17; i++) {
-        t += (int)(strchr(A, out[i]) - A) * w;
-        w = w * 3 % 31;
-    }
-    t = 31 - t % 31;
-    out[17] = A[t == 31 ? 0 : t];
-    out[18] = '\0';
-}
-
-static void put(zl_store *s, enum zl_sup_kind k, const char *json)
-{
-    struct zl_error err = {0};
-
-    if (zl_sup_put(s, NULL, k, json, strlen(json), &err))
-        fail_msg("put: %s: %s", err.path, err.rule);
-}
+#include "sup_fixture.h"
 
 static void grow(zl_store *s, int n)
 {
