@@ -385,6 +385,13 @@ const char *zl_pg_str(const PGresult *r, int row, int col)
     return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
 }
 
+const char *zl_pg_str_or_empty(const PGresult *r, int row, int col)
+{
+    const char *v = zl_pg_str(r, row, col);
+
+    return v ? v : "";
+}
+
 size_t zl_pg_len(const PGresult *r, int row, int col)
 {
     return PQgetisnull(r, row, col) ? 0 : (size_t)PQgetlength(r, row, col);

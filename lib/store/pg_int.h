@@ -151,6 +151,8 @@ const char *zl_pg_errmsg(zl_store *s);
 int zl_pg_isnull(const PGresult *r, int row, int col);
 /* A text column: NUL-terminated, borrowed from r; NULL for SQL NULL. */
 const char *zl_pg_str(const PGresult *r, int row, int col);
+/* The same, "" for SQL NULL. */
+const char *zl_pg_str_or_empty(const PGresult *r, int row, int col);
 /* The column's length in bytes (0 for NULL). */
 size_t zl_pg_len(const PGresult *r, int row, int col);
 /* A bytea column's bytes, borrowed from r; NULL for SQL NULL. */

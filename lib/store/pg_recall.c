@@ -48,14 +48,6 @@ static int recall_schema(zl_store *s)
     return zl_pg_exec(s, SCHEMA);
 }
 
-/* A text column, "" for NULL (the SQLite twin's convention). */
-static const char *col(const PGresult *r, int row, int c)
-{
-    const char *v = zl_pg_str(r, row, c);
-
-    return v ? v : "";
-}
-
 static int record_put(zl_store *s, const char *case_id, long seq,
                       const char *kind, const char *json, size_t len)
 {
@@ -103,8 +95,8 @@ static int records(zl_store *s, const char *case_id,
     if (!(r = zl_pg_run(s, SQL, &p, &rc)))
         return rc;
     for (int i = 0, n = PQntuples(r); i < n && !rc; i++)
-        rc = cb(ctx, (long)zl_pg_i64(r, i, 0), col(r, i, 1), col(r, i, 2),
-                zl_pg_len(r, i, 2));
+        rc = cb(ctx, (long)zl_pg_i64(r, i, 0), zl_pg_str_or_empty(r, i, 1),
+                zl_pg_str_or_empty(r, i, 2), zl_pg_len(r, i, 2));
     PQclear(r);
     return rc;
 }
@@ -120,7 +112,7 @@ static int all_keys(zl_store *s, zl_store_recall_key_cb cb, void *ctx)
     if (!(r = zl_pg_run(s, SQL, NULL, &rc)))
         return rc;
     for (int i = 0, n = PQntuples(r); i < n && !rc; i++)
-        rc = cb(ctx, col(r, i, 0), (long)zl_pg_i64(r, i, 1));
+        rc = cb(ctx, zl_pg_str_or_empty(r, i, 0), (long)zl_pg_i64(r, i, 1));
     PQclear(r);
     return rc;
 }
@@ -180,8 +172,10 @@ static int each_case(zl_store *s, const char *sql, const struct zl_pg_params *p,
     *found = PQntuples(r);
     for (int i = 0, n = PQntuples(r); i < n && cb && !rc; i++) {
         struct zl_store_recall_case c = {
-            col(r, i, 0),       col(r, i, 1),       col(r, i, 2), col(r, i, 3),
-            zl_pg_i64(r, i, 4), zl_pg_i64(r, i, 5), col(r, i, 6), col(r, i, 7)};
+            zl_pg_str_or_empty(r, i, 0), zl_pg_str_or_empty(r, i, 1),
+            zl_pg_str_or_empty(r, i, 2), zl_pg_str_or_empty(r, i, 3),
+            zl_pg_i64(r, i, 4),          zl_pg_i64(r, i, 5),
+            zl_pg_str_or_empty(r, i, 6), zl_pg_str_or_empty(r, i, 7)};
 
         rc = cb(ctx, &c);
     }

@@ -28,13 +28,6 @@ static int risk_schema(zl_store *s)
     return zl_pg_exec(s, SCHEMA);
 }
 
-static const char *col(const PGresult *r, int row, int c)
-{
-    const char *v = zl_pg_str(r, row, c);
-
-    return v ? v : "";
-}
-
 static int put(zl_store *s, const struct zl_store_risk_report *r,
                const struct zl_store_risk_pii *pii)
 {
@@ -85,17 +78,17 @@ static int row_cb(void *ctx, const PGresult *r, int i)
     struct each *e = ctx;
     struct zl_store_risk_report rec;
 
-    rec.id = col(r, i, 0);
-    rec.kind = col(r, i, 1);
+    rec.id = zl_pg_str_or_empty(r, i, 0);
+    rec.kind = zl_pg_str_or_empty(r, i, 1);
     rec.received_ms = zl_pg_i64(r, i, 2);
     rec.leaf = zl_pg_i64(r, i, 3);
-    rec.day = col(r, i, 4);
-    rec.gtin = col(r, i, 5);
-    rec.lot = col(r, i, 6);
-    rec.enterprise = col(r, i, 7);
-    rec.category = col(r, i, 8);
-    rec.region = col(r, i, 9);
-    rec.json = col(r, i, 10);
+    rec.day = zl_pg_str_or_empty(r, i, 4);
+    rec.gtin = zl_pg_str_or_empty(r, i, 5);
+    rec.lot = zl_pg_str_or_empty(r, i, 6);
+    rec.enterprise = zl_pg_str_or_empty(r, i, 7);
+    rec.category = zl_pg_str_or_empty(r, i, 8);
+    rec.region = zl_pg_str_or_empty(r, i, 9);
+    rec.json = zl_pg_str_or_empty(r, i, 10);
     rec.len = zl_pg_len(r, i, 10);
     e->found = 1;
     return e->cb(e->ctx, &rec);

@@ -36,13 +36,6 @@ static int spc_schema(zl_store *s)
     return zl_pg_exec(s, SCHEMA);
 }
 
-static const char *col(const PGresult *r, int row, int c)
-{
-    const char *v = zl_pg_str(r, row, c);
-
-    return v ? v : "";
-}
-
 static int record_put(zl_store *s, const struct zl_store_spc_record *r)
 {
     static const char SQL[] =
@@ -93,11 +86,11 @@ static int records(zl_store *s, const char *stream, const char *kind,
     for (int i = 0, n = PQntuples(r); i < n && !rc; i++) {
         struct zl_store_spc_record rec;
 
-        rec.stream = col(r, i, 0);
-        rec.kind = col(r, i, 1);
+        rec.stream = zl_pg_str_or_empty(r, i, 0);
+        rec.kind = zl_pg_str_or_empty(r, i, 1);
         rec.seq = zl_pg_i64(r, i, 2);
         rec.leaf = zl_pg_i64(r, i, 3);
-        rec.json = col(r, i, 4);
+        rec.json = zl_pg_str_or_empty(r, i, 4);
         rec.len = zl_pg_len(r, i, 4);
         rc = cb(ctx, &rec);
     }
@@ -168,8 +161,8 @@ static int point_cb(void *ctx, const PGresult *r, int i)
     pt.seq = zl_pg_i64(r, i, 0);
     pt.t_ms = zl_pg_i64(r, i, 1);
     pt.value = zl_pg_f64(r, i, 2);
-    pt.code = col(r, i, 3);
-    pt.oper = col(r, i, 4);
+    pt.code = zl_pg_str_or_empty(r, i, 3);
+    pt.oper = zl_pg_str_or_empty(r, i, 4);
     pt.batch = zl_pg_i64(r, i, 5);
     return e->cb(e->ctx, &pt);
 }
@@ -234,7 +227,7 @@ static int state_get(zl_store *s, const char *stream,
         v->n_alarms = zl_pg_i64(r, 0, 2);
         v->n_batches = zl_pg_i64(r, 0, 3);
         v->len = zl_pg_len(r, 0, 4);
-        v->state = zl_strndup(col(r, 0, 4), v->len);
+        v->state = zl_strndup(zl_pg_str_or_empty(r, 0, 4), v->len);
         rc = v->state ? 0 : ZL_ENOMEM;
     }
     PQclear(r);

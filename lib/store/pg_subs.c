@@ -29,13 +29,6 @@ static int subs_schema(zl_store *s)
     return zl_pg_exec(s, SCHEMA);
 }
 
-static const char *col(const PGresult *r, int row, int c)
-{
-    const char *v = zl_pg_str(r, row, c);
-
-    return v ? v : "";
-}
-
 /* ---- named queries --------------------------------------------------------
  */
 
@@ -64,9 +57,9 @@ static int nq_rows(PGresult *r, zl_store_nq_cb cb, void *ctx, int *found)
     int rc = 0;
 
     for (int i = 0, n = PQntuples(r); i < n && !rc; i++) {
-        q.name = col(r, i, 0);
-        q.owner = col(r, i, 1);
-        q.query = col(r, i, 2);
+        q.name = zl_pg_str_or_empty(r, i, 0);
+        q.owner = zl_pg_str_or_empty(r, i, 1);
+        q.query = zl_pg_str_or_empty(r, i, 2);
         q.created_ms = zl_pg_i64(r, i, 3);
         if (found)
             *found = 1;
@@ -161,12 +154,12 @@ static int sub_rows(PGresult *r, zl_store_sub_cb cb, void *ctx, int *found)
     int rc = 0;
 
     for (int i = 0, n = PQntuples(r); i < n && !rc; i++) {
-        x.id = col(r, i, 0);
-        x.query_name = col(r, i, 1);
-        x.owner = col(r, i, 2);
-        x.dest = col(r, i, 3);
-        x.secret = col(r, i, 4);
-        x.spec = col(r, i, 5);
+        x.id = zl_pg_str_or_empty(r, i, 0);
+        x.query_name = zl_pg_str_or_empty(r, i, 1);
+        x.owner = zl_pg_str_or_empty(r, i, 2);
+        x.dest = zl_pg_str_or_empty(r, i, 3);
+        x.secret = zl_pg_str_or_empty(r, i, 4);
+        x.spec = zl_pg_str_or_empty(r, i, 5);
         x.created_ms = zl_pg_i64(r, i, 6);
         x.cursor = zl_pg_i64(r, i, 7);
         x.pending = zl_pg_i64(r, i, 8);

@@ -25,13 +25,6 @@ static int sup_schema(zl_store *s)
     return zl_pg_exec(s, SCHEMA);
 }
 
-static const char *col(const PGresult *r, int row, int c)
-{
-    const char *v = zl_pg_str(r, row, c);
-
-    return v ? v : "";
-}
-
 static int put(zl_store *s, const struct zl_store_sup_record *r)
 {
     static const char SQL[] =
@@ -63,11 +56,11 @@ static int row_cb(void *ctx, const PGresult *r, int i)
     struct each *e = ctx;
     struct zl_store_sup_record rec;
 
-    rec.key = col(r, i, 0);
+    rec.key = zl_pg_str_or_empty(r, i, 0);
     rec.seq = (long)zl_pg_i64(r, i, 1);
-    rec.kind = col(r, i, 2);
+    rec.kind = zl_pg_str_or_empty(r, i, 2);
     rec.leaf = zl_pg_i64(r, i, 3);
-    rec.json = col(r, i, 4);
+    rec.json = zl_pg_str_or_empty(r, i, 4);
     rec.len = zl_pg_len(r, i, 4);
     e->found = 1;
     return e->cb(e->ctx, &rec);

@@ -48,6 +48,10 @@ static inline sqlite3 *zl_sqlite_db(zl_store *s)
  * bindings cleared, or NULL on error (sqlite3_errmsg tells). */
 sqlite3_stmt *zl_sqlite_stmt(zl_store *s, const char *sql);
 
+/* Text column i of st's current row, borrowed until the next step; ""
+ * for NULL. */
+const char *zl_sqlite_text(sqlite3_stmt *st, int i);
+
 /* Run SQL without results (schema, pragmas). Returns 0 or ZL_ESTORE. */
 int zl_sqlite_exec(zl_store *s, const char *sql);
 

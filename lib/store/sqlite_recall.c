@@ -32,13 +32,6 @@ static int recall_schema(zl_store *s)
     return zl_sqlite_exec(s, RECALL_SCHEMA);
 }
 
-static const char *col(sqlite3_stmt *st, int i)
-{
-    const char *v = (const char *)sqlite3_column_text(st, i);
-
-    return v ? v : "";
-}
-
 static int record_put(zl_store *s, const char *case_id, long seq,
                       const char *kind, const char *json, size_t len)
 {
@@ -83,7 +76,7 @@ static int record_get(zl_store *s, const char *case_id, long seq, char **json,
         return ZL_ESTORE;
     }
     *len = (size_t)sqlite3_column_bytes(st, 0);
-    *json = zl_strndup(col(st, 0), *len);
+    *json = zl_strndup(zl_sqlite_text(st, 0), *len);
     sqlite3_reset(st);
     return *json ? 0 : ZL_ENOMEM;
 }
@@ -100,8 +93,8 @@ static int records(zl_store *s, const char *case_id,
         return ZL_ESTORE;
     sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        r = cb(ctx, (long)sqlite3_column_int64(st, 0), col(st, 1), col(st, 2),
-               (size_t)sqlite3_column_bytes(st, 2));
+        r = cb(ctx, (long)sqlite3_column_int64(st, 0), zl_sqlite_text(st, 1),
+               zl_sqlite_text(st, 2), (size_t)sqlite3_column_bytes(st, 2));
         if (r)
             break;
     }
@@ -122,7 +115,7 @@ static int all_keys(zl_store *s, zl_store_recall_key_cb cb, void *ctx)
     if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
         return ZL_ESTORE;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        r = cb(ctx, col(st, 0), (long)sqlite3_column_int64(st, 1));
+        r = cb(ctx, zl_sqlite_text(st, 0), (long)sqlite3_column_int64(st, 1));
         if (r)
             break;
     }
@@ -178,14 +171,11 @@ static int emit_cases(sqlite3_stmt *st, zl_store_recall_case_cb cb, void *ctx,
     int rc, r = 0;
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct zl_store_recall_case ri = {col(st, 0),
-                                          col(st, 1),
-                                          col(st, 2),
-                                          col(st, 3),
-                                          sqlite3_column_int64(st, 4),
-                                          sqlite3_column_int64(st, 5),
-                                          col(st, 6),
-                                          col(st, 7)};
+        struct zl_store_recall_case ri = {
+            zl_sqlite_text(st, 0),       zl_sqlite_text(st, 1),
+            zl_sqlite_text(st, 2),       zl_sqlite_text(st, 3),
+            sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 5),
+            zl_sqlite_text(st, 6),       zl_sqlite_text(st, 7)};
 
         (*found)++;
         if (cb && (r = cb(ctx, &ri)) != 0)

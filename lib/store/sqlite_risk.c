@@ -28,13 +28,6 @@ static int risk_schema(zl_store *s)
     return zl_sqlite_exec(s, RISK_SCHEMA);
 }
 
-static const char *col(sqlite3_stmt *st, int i)
-{
-    const char *v = (const char *)sqlite3_column_text(st, i);
-
-    return v ? v : "";
-}
-
 static int put(zl_store *s, const struct zl_store_risk_report *r,
                const struct zl_store_risk_pii *pii)
 {
@@ -87,17 +80,17 @@ static int emit(sqlite3_stmt *st, zl_store_risk_cb cb, void *ctx, int *found)
     int rc, x = 0;
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        r.id = col(st, 0);
-        r.kind = col(st, 1);
+        r.id = zl_sqlite_text(st, 0);
+        r.kind = zl_sqlite_text(st, 1);
         r.received_ms = sqlite3_column_int64(st, 2);
         r.leaf = sqlite3_column_int64(st, 3);
-        r.day = col(st, 4);
-        r.gtin = col(st, 5);
-        r.lot = col(st, 6);
-        r.enterprise = col(st, 7);
-        r.category = col(st, 8);
-        r.region = col(st, 9);
-        r.json = col(st, 10);
+        r.day = zl_sqlite_text(st, 4);
+        r.gtin = zl_sqlite_text(st, 5);
+        r.lot = zl_sqlite_text(st, 6);
+        r.enterprise = zl_sqlite_text(st, 7);
+        r.category = zl_sqlite_text(st, 8);
+        r.region = zl_sqlite_text(st, 9);
+        r.json = zl_sqlite_text(st, 10);
         r.len = (size_t)sqlite3_column_bytes(st, 10);
         if (found)
             *found = 1;

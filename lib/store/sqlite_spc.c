@@ -32,13 +32,6 @@ static int spc_schema(zl_store *s)
     return zl_sqlite_exec(s, SPC_SCHEMA);
 }
 
-static const char *col(sqlite3_stmt *st, int i)
-{
-    const char *v = (const char *)sqlite3_column_text(st, i);
-
-    return v ? v : "";
-}
-
 static int record_put(zl_store *s, const struct zl_store_spc_record *r)
 {
     static const char SQL[] = "INSERT INTO spc_records(stream, kind, seq,"
@@ -110,12 +103,12 @@ static int records(zl_store *s, const char *stream, const char *kind,
             break;
         }
         r = &v[n++];
-        r->stream = zl_strdup(col(st, 0));
-        r->kind = zl_strdup(col(st, 1));
+        r->stream = zl_strdup(zl_sqlite_text(st, 0));
+        r->kind = zl_strdup(zl_sqlite_text(st, 1));
         r->seq = sqlite3_column_int64(st, 2);
         r->leaf = sqlite3_column_int64(st, 3);
         r->len = (size_t)sqlite3_column_bytes(st, 4);
-        r->json = zl_strndup(col(st, 4), r->len);
+        r->json = zl_strndup(zl_sqlite_text(st, 4), r->len);
         if (!r->stream || !r->kind || !r->json) {
             x = ZL_ENOMEM;
             break;
@@ -185,8 +178,8 @@ static int points(zl_store *s, const char *stream, int64_t from, int64_t to,
         p.seq = sqlite3_column_int64(st, 0);
         p.t_ms = sqlite3_column_int64(st, 1);
         p.value = sqlite3_column_double(st, 2);
-        p.code = col(st, 3);
-        p.oper = col(st, 4);
+        p.code = zl_sqlite_text(st, 3);
+        p.oper = zl_sqlite_text(st, 4);
         p.batch = sqlite3_column_int64(st, 5);
         if ((x = cb(ctx, &p)))
             break;
@@ -238,7 +231,7 @@ static int state_get(zl_store *s, const char *stream,
         v->n_alarms = sqlite3_column_int64(st, 2);
         v->n_batches = sqlite3_column_int64(st, 3);
         v->len = (size_t)sqlite3_column_bytes(st, 4);
-        v->state = zl_strndup(col(st, 4), v->len);
+        v->state = zl_strndup(zl_sqlite_text(st, 4), v->len);
         x = v->state ? 0 : ZL_ENOMEM;
     } else {
         x = rc == SQLITE_DONE ? ZL_ENOTFOUND : ZL_ESTORE;

@@ -29,13 +29,6 @@ static int subs_schema(zl_store *s)
     return zl_sqlite_exec(s, SCHEMA);
 }
 
-static const char *col(sqlite3_stmt *st, int i)
-{
-    const char *v = (const char *)sqlite3_column_text(st, i);
-
-    return v ? v : "";
-}
-
 /* Step a write statement from the cache: 0, ZL_EEXIST or ZL_ESTORE;
  * *changed gets the rows it changed. */
 static int step_write(zl_store *s, sqlite3_stmt *st, int *changed)
@@ -85,9 +78,9 @@ static int nq_emit(sqlite3_stmt *st, zl_store_nq_cb cb, void *ctx, int *found)
     int rc, x = 0;
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        q.name = col(st, 0);
-        q.owner = col(st, 1);
-        q.query = col(st, 2);
+        q.name = zl_sqlite_text(st, 0);
+        q.owner = zl_sqlite_text(st, 1);
+        q.query = zl_sqlite_text(st, 2);
         q.created_ms = sqlite3_column_int64(st, 3);
         if (found)
             *found = 1;
@@ -182,12 +175,12 @@ static int sub_emit(sqlite3_stmt *st, zl_store_sub_cb cb, void *ctx, int *found)
     int rc, x = 0;
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        r.id = col(st, 0);
-        r.query_name = col(st, 1);
-        r.owner = col(st, 2);
-        r.dest = col(st, 3);
-        r.secret = col(st, 4);
-        r.spec = col(st, 5);
+        r.id = zl_sqlite_text(st, 0);
+        r.query_name = zl_sqlite_text(st, 1);
+        r.owner = zl_sqlite_text(st, 2);
+        r.dest = zl_sqlite_text(st, 3);
+        r.secret = zl_sqlite_text(st, 4);
+        r.spec = zl_sqlite_text(st, 5);
         r.created_ms = sqlite3_column_int64(st, 6);
         r.cursor = sqlite3_column_int64(st, 7);
         r.pending = sqlite3_column_int64(st, 8);

@@ -22,13 +22,6 @@ static int sup_schema(zl_store *s)
     return zl_sqlite_exec(s, SUP_SCHEMA);
 }
 
-static const char *col(sqlite3_stmt *st, int i)
-{
-    const char *v = (const char *)sqlite3_column_text(st, i);
-
-    return v ? v : "";
-}
-
 static int put(zl_store *s, const struct zl_store_sup_record *r)
 {
     static const char SQL[] = "INSERT INTO sup_records(key, seq, kind, leaf,"
@@ -58,11 +51,11 @@ static int emit(sqlite3_stmt *st, zl_store_sup_cb cb, void *ctx, int *found)
     int rc, x = 0;
 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        r.key = col(st, 0);
+        r.key = zl_sqlite_text(st, 0);
         r.seq = (long)sqlite3_column_int64(st, 1);
-        r.kind = col(st, 2);
+        r.kind = zl_sqlite_text(st, 2);
         r.leaf = sqlite3_column_int64(st, 3);
-        r.json = col(st, 4);
+        r.json = zl_sqlite_text(st, 4);
         r.len = (size_t)sqlite3_column_bytes(st, 4);
         if (found)
             *found = 1;

@@ -149,6 +149,13 @@ static const char SCHEMA[] =
     " value TEXT NOT NULL, PRIMARY KEY(hash, kind, type, value))"
     " WITHOUT ROWID;";
 
+const char *zl_sqlite_text(sqlite3_stmt *st, int i)
+{
+    const char *v = (const char *)sqlite3_column_text(st, i);
+
+    return v ? v : "";
+}
+
 sqlite3_stmt *zl_sqlite_stmt(zl_store *s, const char *sql)
 {
     struct zl_sqlite *q = zl_sqlite_of(s);
