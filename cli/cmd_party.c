@@ -34,7 +34,10 @@ static void usage(FILE *f)
         "list    parties with their GLNs\n"
         "import  parties and products from JSON (the parties.json that\n"
         "        `zhiliang demo` writes), replacing entries with the same\n"
-        "        ID or GTIN; all or nothing\n\n"
+        "        ID or GTIN; all or nothing; a product may declare\n"
+        "        netContent, shelfLifeDays, standard (执行标准), hotline and\n"
+        "        a drug's approvalNumber (批准文号), each checked\n"
+        "        (docs/products.md)\n\n"
         "Exit codes: 0 ok, 1 failure (invalid data, duplicate), 2 usage.\n");
 }
 

@@ -77,9 +77,12 @@ const char *zl_portal_place_name(struct zl_req *r, zl_store *s,
 const char *zl_portal_party_name(struct zl_req *r, zl_store *s,
                                  const char *pgln);
 
-/* A product's names from master data (arena copies, NULL when absent). */
+/* A product's names and what its pack declares, from master data (arena
+ * copies, NULL or 0 when absent; see struct zl_product). */
 struct zl_portal_product_names {
     char *zh, *en, *brand, *brand_en;
+    char *net_content, *standard, *hotline, *approval;
+    int shelf_life_days;
 };
 /* Fill *pn for gtin (all NULL when gtin is NULL or not registered). */
 void zl_portal_product_names(struct zl_req *r, zl_store *s, const char *gtin,

@@ -56,21 +56,26 @@ struct product_ctx {
     struct zl_portal_product_names *pn;
 };
 
+static char *copy(struct zl_arena *a, const char *v)
+{
+    return v ? zl_arena_strndup(a, v, strlen(v)) : NULL;
+}
+
 static int product_cb(void *ctx, const struct zl_product *p)
 {
     struct product_ctx *pc = ctx;
     struct zl_portal_product_names *pn = pc->pn;
     struct zl_arena *a = &pc->r->arena;
 
-    pn->zh =
-        p->name_zh ? zl_arena_strndup(a, p->name_zh, strlen(p->name_zh)) : NULL;
-    pn->en =
-        p->name_en ? zl_arena_strndup(a, p->name_en, strlen(p->name_en)) : NULL;
-    pn->brand =
-        p->brand ? zl_arena_strndup(a, p->brand, strlen(p->brand)) : NULL;
-    pn->brand_en = p->brand_en
-                       ? zl_arena_strndup(a, p->brand_en, strlen(p->brand_en))
-                       : NULL;
+    pn->zh = copy(a, p->name_zh);
+    pn->en = copy(a, p->name_en);
+    pn->brand = copy(a, p->brand);
+    pn->brand_en = copy(a, p->brand_en);
+    pn->net_content = copy(a, p->net_content);
+    pn->standard = copy(a, p->standard);
+    pn->hotline = copy(a, p->hotline);
+    pn->approval = copy(a, p->approval);
+    pn->shelf_life_days = p->shelf_life_days;
     return 0;
 }
 
@@ -79,7 +84,7 @@ void zl_portal_product_names(struct zl_req *r, zl_store *s, const char *gtin,
 {
     struct product_ctx pc = {r, pn};
 
-    *pn = (struct zl_portal_product_names){NULL, NULL, NULL, NULL};
+    memset(pn, 0, sizeof *pn);
     if (gtin)
         zl_product_get(s, gtin, product_cb, &pc);
 }

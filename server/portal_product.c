@@ -228,6 +228,38 @@ static int fact(struct zl_buf *b, const char *label, const char *id,
     return rc ? rc : zl_portal_add_esc(b, "", value, "</dd>");
 }
 
+/* What the product's pack declares, from master data: net content,
+ * shelf life, product standard, a drug's approval number and the maker's
+ * hotline (a tel: link, so a phone dials it). */
+static int declared_facts(struct zl_req *r,
+                          const struct zl_portal_product_names *pi,
+                          struct zl_buf *b)
+{
+    int rc = 0;
+
+    if (pi->net_content && strcmp(pi->net_content, "bulk"))
+        rc = fact(b, T(r, "净含量", "Net content"), NULL, pi->net_content);
+    if (!rc && pi->shelf_life_days)
+        rc = fact(b, T(r, "保质期", "Shelf life"), "shelf-life",
+                  zl_arena_printf(
+                      &r->arena, "%d %s", pi->shelf_life_days,
+                      T(r, "天", pi->shelf_life_days == 1 ? "day" : "days")));
+    if (!rc && pi->standard)
+        rc = fact(b, T(r, "执行标准", "Product standard"), "standard",
+                  pi->standard);
+    if (!rc && pi->approval)
+        rc = fact(b, T(r, "批准文号", "Approval number"), "approval",
+                  pi->approval);
+    if (!rc && pi->hotline) {
+        rc = fact_open(b, T(r, "客服电话", "Consumer hotline"), "hotline");
+        if (!rc)
+            rc = zl_portal_add_esc(b, "<a href=\"tel:", pi->hotline, "\">");
+        if (!rc)
+            rc = zl_portal_add_esc(b, "", pi->hotline, "</a></dd>");
+    }
+    return rc;
+}
+
 /* The dates and lot a pack carries, from the instance/lot master data
  * (ILMD) of the event that made it: strings in the request's arena, NULL
  * when the event has none. */
@@ -582,11 +614,18 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
                                             : pi.brand_en);
     if (!rc && gtin)
         rc = fact(&b, T(r, "商品条码 (GTIN)", "GTIN"), NULL, gtin);
-    if (!rc && !gtin) {
+    if (!rc && (!gtin || (pi.approval && serial))) {
+        /* a drug pack's GS1 code is its 药品追溯码 (NMPAB/T 1002-2019
+         * admits codes built on ISO/IEC standards: docs/products.md) */
         char es[256];
         if (zl_gs1_to_element_string(id, es, sizeof es) > 0)
-            rc = fact(&b, T(r, "编码", "Code"), NULL, es);
+            rc = fact(&b,
+                      gtin ? T(r, "药品追溯码", "Drug traceability code")
+                           : T(r, "编码", "Code"),
+                      gtin ? "drug-code" : NULL, es);
     }
+    if (!rc)
+        rc = declared_facts(r, &pi, &b);
     if (!rc && lot)
         rc = fact(&b, T(r, "批次", "Lot"), "lot", lot);
     if (!rc && !recalled) /* said plainly, not left for the reader to infer */

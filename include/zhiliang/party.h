@@ -14,8 +14,11 @@
  * leak working tokens; the token text is shown once, at creation. The
  * <id> part is public (it names the token in `token revoke ID`).
  *
- * Products map a GTIN to the names a consumer sees (Chinese and English)
- * and the brand; the public portal shows only these master-data fields.
+ * Products map a GTIN to the names a consumer sees (Chinese and English),
+ * the brand and what the pack declares: net content, shelf life, the
+ * product standard (执行标准), the maker's consumer hotline and, for a
+ * drug, its approval number (批准文号); the public portal shows only these
+ * master-data fields.
  *
  * Strings handed to callbacks are borrowed: valid during the callback.
  */
@@ -76,6 +79,17 @@ struct zl_product {
     const char *name_en;  /* or NULL */
     const char *brand;    /* or NULL */
     const char *brand_en; /* or NULL */
+    /* What the pack declares; each NULL (or 0) when not registered. */
+    const char *net_content; /* as printed, "250 mL" (at most 32 bytes) */
+    const char *standard;    /* 执行标准, "GB 25190" (a standard's code:
+                                an ASCII capital first, at most 64 bytes) */
+    const char *hotline;     /* consumer service number, "400-810-5888":
+                                digits, spaces and hyphens, an optional
+                                leading "+", 5 to 15 digits */
+    const char *approval;    /* a drug's 批准文号, "国药准字H20990001":
+                                国药准字, H, Z, S or J, a 4-digit year and a
+                                4-digit number (docs/products.md) */
+    int shelf_life_days;     /* 保质期 in days, 1..36500; 0 unknown */
 };
 
 /* A site of a party: one of its GLNs, with the name a consumer sees. */
@@ -136,7 +150,10 @@ int zl_location_get(zl_store *s, const char *loc, zl_location_cb cb, void *ctx);
 /* Every party in ID order. */
 int zl_party_list(zl_store *s, zl_party_cb cb, void *ctx);
 
-/* Store (insert or replace) a product; validates the GTIN check digit. */
+/* Store (insert or replace) a product, a logged registry record.
+ * Validates the GTIN check digit and each declared field as struct
+ * zl_product describes it; ZL_EINVAL/ZL_ECHECK with err naming the field
+ * and the rule, nothing stored. */
 int zl_product_put(zl_store *s, const struct zl_product *p,
                    struct zl_error *err);
 /* Product by GTIN (8, 12, 13 or 14 digits), or ZL_ENOTFOUND. */
@@ -154,7 +171,9 @@ int zl_product_list(zl_store *s, zl_product_cb cb, void *ctx);
  *                 "region"?: "<GB/T 2260 code>",
  *                 "locations"?: [{"gln","nameZh","nameEn"}]}],
  *    "products": [{"gtin", "nameZh"/"nameEn" (or as above),
- *                  "brandZh"/"brandEn" | "brand"}]}
+ *                  "brandZh"/"brandEn" | "brand", "netContent"?,
+ *                  "shelfLifeDays"?, "standard"?, "hotline"?,
+ *                  "approvalNumber"?}]}
  * in one transaction (all or nothing), replacing existing entries with the
  * same ID/GTIN. Counts go to n_parties/n_products (may be NULL). */
 int zl_party_import_json(zl_store *s, const char *buf, size_t len,

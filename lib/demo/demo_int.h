@@ -77,6 +77,9 @@ struct demo_product {
     unsigned net_milli; /* content of one unit in thousandths of uom */
     unsigned shelf_days;
     unsigned per_case;
+    const char *standard; /* 执行标准, or NULL */
+    char hotline[16];     /* the maker's consumer line; "" for bulk goods */
+    char approval[24];    /* a drug's 批准文号 (year 2099: never issued) */
 };
 
 #define DEMO_N_FARMS       24

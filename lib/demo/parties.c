@@ -18,6 +18,7 @@
 #include "zhiliang/alloc.h"
 #include "zhiliang/error.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct region {
@@ -328,6 +329,10 @@ static int add_product(struct demo_cast *c, int owner, unsigned itemref,
     d->net_milli = net_milli;
     d->shelf_days = shelf;
     d->per_case = per_case;
+    if (bzh) /* a branded consumer product: the maker's service line */
+        snprintf(d->hotline, sizeof d->hotline, "400-%03u-%04u",
+                 (unsigned)(owner * 37 + 101) % 1000,
+                 (unsigned)(owner * 7919 + 1234) % 10000);
     return c->n_prod++;
 }
 
@@ -335,12 +340,14 @@ static const struct {
     const char *zh, *en, *net;
     const char *uom;
     unsigned milli, shelf, per_case;
+    const char *standard; /* the national food safety standard it meets */
 } dairy_products[3] = {
     {"纯牛奶（超高温灭菌乳）250mL", "Whole UHT milk 250 mL", "250 mL", "LTR",
-     250, 180, 24},
+     250, 180, 24, "GB 25190"}, /* 灭菌乳 */
     {"高钙低脂牛奶 250mL", "High-calcium low-fat UHT milk 250 mL", "250 mL",
-     "LTR", 250, 180, 24},
-    {"原味酸牛奶 200g", "Plain yogurt 200 g", "200 g", "KGM", 200, 21, 16},
+     "LTR", 250, 180, 24, "GB 25191"}, /* 调制乳 */
+    {"原味酸牛奶 200g", "Plain yogurt 200 g", "200 g", "KGM", 200, 21, 16,
+     "GB 19302"}, /* 发酵乳 */
 };
 
 #define N_VEG 6
@@ -432,6 +439,7 @@ void demo_cast_build(struct demo_cast *c, uint64_t seed)
         c->p[pi].link = k % DEMO_N_CC; /* the CC that buys its milk */
         c->raw_milk[k] = add_product(c, pi, 1, "生鲜牛乳", "Raw cow milk", NULL,
                                      NULL, "bulk", "KGM", 1000, 2, 1);
+        c->prod[c->raw_milk[k]].standard = "GB 19301"; /* 生乳 */
     }
     for (k = 0; k < DEMO_N_CC; k++)
         c->pooled_milk[k] =
@@ -442,12 +450,14 @@ void demo_cast_build(struct demo_cast *c, uint64_t seed)
         int pi = c->first[ROLE_PLANT] + k;
         const struct word *wd = &words[(word_off + (unsigned)pi * 7) % N_WORDS];
 
-        for (i = 0; i < 3; i++)
+        for (i = 0; i < 3; i++) {
             c->dairy[k][i] = add_product(
                 c, pi, 101 + (unsigned)i, dairy_products[i].zh,
                 dairy_products[i].en, wd->zh, wd->en, dairy_products[i].net,
                 dairy_products[i].uom, dairy_products[i].milli,
                 dairy_products[i].shelf, dairy_products[i].per_case);
+            c->prod[c->dairy[k][i]].standard = dairy_products[i].standard;
+        }
     }
     for (k = 0; k < DEMO_N_STORES; k++)
         c->p[c->first[ROLE_STORE] + k].link = k % DEMO_N_DC;
@@ -482,6 +492,9 @@ void demo_cast_build(struct demo_cast *c, uint64_t seed)
                 add_product(c, pi, 301 + (unsigned)v, drugs[v].zh, drugs[v].en,
                             wd->zh, wd->en, drugs[v].net, "KGM",
                             drugs[v].api_milli, drugs[v].shelf, 50);
+            snprintf(c->prod[c->drug[k][i]].approval,
+                     sizeof c->prod[0].approval, "国药准字H2099%04u",
+                     301 + (unsigned)v);
             c->api[k][i] = add_product(c, pi, 401 + (unsigned)v,
                                        drugs[v].api_zh, drugs[v].api_en, NULL,
                                        NULL, "bulk", "KGM", 1000, 1095, 1);
@@ -613,6 +626,12 @@ int zl_demo_parties_json(const struct zl_demo_opts *o, char **out, size_t *len)
         w_u64(&w, d->shelf_days);
         W_LIT(&w, ",\"unitsPerCase\":");
         w_u64(&w, d->per_case);
+        if (d->standard)
+            w_kv(&w, "standard", d->standard, 1);
+        if (d->hotline[0])
+            w_kv(&w, "hotline", d->hotline, 1);
+        if (d->approval[0])
+            w_kv(&w, "approvalNumber", d->approval, 1);
         w_kv(&w, "owner", c->p[d->owner].uscc, 1);
         W_LIT(&w, "}");
     }

@@ -457,6 +457,23 @@ out:
     return rc;
 }
 
+/* "shelfLifeDays": absent, or a whole number of days. */
+static int shelf_days(json_t *o, int *out, struct zl_error *err)
+{
+    json_t *v = json_object_get(o, "shelfLifeDays");
+
+    *out = 0;
+    if (!v)
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+        json_integer_value(v) > 36500)
+        return zl_error_set(err, ZL_EINVAL, "shelfLifeDays",
+                            "shelf life is a whole number of days, 1 to 36500",
+                            NULL, 0);
+    *out = (int)json_integer_value(v);
+    return 0;
+}
+
 static int import_product(zl_store *s, json_t *o, size_t idx,
                           struct zl_error *err)
 {
@@ -470,7 +487,12 @@ static int import_product(zl_store *s, json_t *o, size_t idx,
     p.gtin = jstr(o, "gtin");
     names(o, "name", &p.name_zh, &p.name_en);
     names(o, "brand", &p.brand, &p.brand_en);
-    rc = zl_product_put(s, &p, err);
+    p.net_content = jstr(o, "netContent");
+    p.standard = jstr(o, "standard");
+    p.hotline = jstr(o, "hotline");
+    p.approval = jstr(o, "approvalNumber");
+    if ((rc = shelf_days(o, &p.shelf_life_days, err)) == 0)
+        rc = zl_product_put(s, &p, err);
     if (rc)
         prefix_path(err, "$.products", idx);
     return rc;

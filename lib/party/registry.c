@@ -168,7 +168,14 @@ int zl_registry_product_json(const struct zl_product *p, struct zl_buf *out)
         (rc = set_str(o, "name_zh", p->name_zh)) ||
         (rc = set_str(o, "name_en", p->name_en)) ||
         (rc = set_str(o, "brand", p->brand)) ||
-        (rc = set_str(o, "brand_en", p->brand_en))) {
+        (rc = set_str(o, "brand_en", p->brand_en)) ||
+        (rc = set_str(o, "net_content", p->net_content)) ||
+        (rc = set_str(o, "standard", p->standard)) ||
+        (rc = set_str(o, "hotline", p->hotline)) ||
+        (rc = set_str(o, "approval", p->approval)) ||
+        (p->shelf_life_days &&
+         json_object_set_new(o, "shelf_life_days",
+                             json_integer(p->shelf_life_days)))) {
         json_decref(o);
         return rc ? rc : ZL_ENOMEM;
     }
@@ -465,9 +472,17 @@ int zl_registry_restore(zl_store *s, const char *json, size_t len)
     if (!strcmp(type, "party")) {
         rc = restore_party(s, o);
     } else if (!strcmp(type, "product")) {
-        struct zl_product p = {jstr(o, "gtin"), jstr(o, "name_zh"),
-                               jstr(o, "name_en"), jstr(o, "brand"),
-                               jstr(o, "brand_en")};
+        struct zl_product p = {
+            jstr(o, "gtin"),
+            jstr(o, "name_zh"),
+            jstr(o, "name_en"),
+            jstr(o, "brand"),
+            jstr(o, "brand_en"),
+            jstr(o, "net_content"),
+            jstr(o, "standard"),
+            jstr(o, "hotline"),
+            jstr(o, "approval"),
+            (int)json_integer_value(json_object_get(o, "shelf_life_days"))};
         if (p.gtin && p.name_zh)
             rc = zl_store_product_put(s, &p);
     } else if (!strcmp(type, "token")) {

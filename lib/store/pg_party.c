@@ -62,6 +62,10 @@ static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS products("
     " gtin text COLLATE \"C\" PRIMARY KEY, name_zh text NOT NULL,"
     " name_en text, brand text, brand_en text);"
+    "CREATE TABLE IF NOT EXISTS product_facts("
+    " gtin text COLLATE \"C\" PRIMARY KEY, net_content text, standard text,"
+    " hotline text, approval text,"
+    " shelf_life_days bigint NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS tokens("
     " id text COLLATE \"C\" PRIMARY KEY,"
     " party_id text COLLATE \"C\" NOT NULL, sha256 text NOT NULL,"
@@ -469,7 +473,14 @@ static int product_put(zl_store *s, const struct zl_product *pr)
         " VALUES($1, $2, $3, $4, $5) ON CONFLICT(gtin) DO UPDATE SET"
         " name_zh = excluded.name_zh, name_en = excluded.name_en,"
         " brand = excluded.brand, brand_en = excluded.brand_en";
+    static const char FACTS[] =
+        "INSERT INTO product_facts VALUES($1, $2, $3, $4, $5, $6)"
+        " ON CONFLICT(gtin) DO UPDATE SET net_content = excluded.net_content,"
+        " standard = excluded.standard, hotline = excluded.hotline,"
+        " approval = excluded.approval,"
+        " shelf_life_days = excluded.shelf_life_days";
     struct zl_pg_params p;
+    int rc;
 
     zl_pg_params_init(&p);
     zl_pg_text(&p, pr->gtin);
@@ -477,10 +488,24 @@ static int product_put(zl_store *s, const struct zl_product *pr)
     zl_pg_text(&p, pr->name_en);
     zl_pg_text(&p, pr->brand);
     zl_pg_text(&p, pr->brand_en);
-    return zl_pg_do(s, SQL, &p, NULL);
+    if ((rc = zl_pg_do(s, SQL, &p, NULL)))
+        return rc;
+    zl_pg_params_init(&p);
+    zl_pg_text(&p, pr->gtin);
+    zl_pg_text(&p, pr->net_content);
+    zl_pg_text(&p, pr->standard);
+    zl_pg_text(&p, pr->hotline);
+    zl_pg_text(&p, pr->approval);
+    zl_pg_int(&p, pr->shelf_life_days);
+    return zl_pg_do(s, FACTS, &p, NULL);
 }
 
-#define PRODUCT_COLS "gtin, name_zh, name_en, brand, brand_en"
+/* A product with what its pack declares (no facts row: none declared). */
+#define PRODUCT_SELECT                                                         \
+    "SELECT p.gtin, p.name_zh, p.name_en, p.brand, p.brand_en,"                \
+    " f.net_content, f.standard, f.hotline, f.approval,"                       \
+    " coalesce(f.shelf_life_days, 0)"                                          \
+    " FROM products p LEFT JOIN product_facts f ON f.gtin = p.gtin"
 
 /* Run sql (rows of PRODUCT_COLS) and call cb per product; *found counts
  * them. */
@@ -501,6 +526,11 @@ static int each_product(zl_store *s, const char *sql,
         pr.name_en = zl_pg_str(r, i, 2);
         pr.brand = zl_pg_str(r, i, 3);
         pr.brand_en = zl_pg_str(r, i, 4);
+        pr.net_content = zl_pg_str(r, i, 5);
+        pr.standard = zl_pg_str(r, i, 6);
+        pr.hotline = zl_pg_str(r, i, 7);
+        pr.approval = zl_pg_str(r, i, 8);
+        pr.shelf_life_days = (int)zl_pg_i64(r, i, 9);
         rc = cb(ctx, &pr);
     }
     PQclear(r);
@@ -510,8 +540,7 @@ static int each_product(zl_store *s, const char *sql,
 static int product_get(zl_store *s, const char *gtin14, zl_product_cb cb,
                        void *ctx)
 {
-    static const char SQL[] =
-        "SELECT " PRODUCT_COLS " FROM products WHERE gtin = $1";
+    static const char SQL[] = PRODUCT_SELECT " WHERE p.gtin = $1";
     struct zl_pg_params p;
     int rc, found = 0;
 
@@ -525,8 +554,7 @@ static int product_get(zl_store *s, const char *gtin14, zl_product_cb cb,
 
 static int product_list(zl_store *s, zl_product_cb cb, void *ctx)
 {
-    static const char SQL[] =
-        "SELECT " PRODUCT_COLS " FROM products ORDER BY gtin";
+    static const char SQL[] = PRODUCT_SELECT " ORDER BY p.gtin";
     int found = 0;
 
     return each_product(s, SQL, NULL, cb, ctx, &found);
@@ -707,7 +735,8 @@ static int registry_clear(zl_store *s)
 {
     return zl_pg_exec(s, "DELETE FROM parties; DELETE FROM party_gln;"
                          " DELETE FROM party_prefixes;"
-                         " DELETE FROM party_kinds; DELETE FROM products");
+                         " DELETE FROM party_kinds; DELETE FROM products;"
+                         " DELETE FROM product_facts");
 }
 
 /* Rows of party_gln, party_prefixes and party_kinds whose party is not in
@@ -721,7 +750,9 @@ static int registry_orphans(zl_store *s, zl_store_registry_key_cb cb, void *ctx)
         " SELECT 2, prefix, 'party_prefixes:' || prefix FROM party_prefixes"
         " WHERE party_id NOT IN (SELECT id FROM parties) UNION ALL"
         " SELECT 3, party_id, 'party_kinds:' || party_id FROM party_kinds"
-        " WHERE party_id NOT IN (SELECT id FROM parties)) o"
+        " WHERE party_id NOT IN (SELECT id FROM parties) UNION ALL"
+        " SELECT 4, gtin, 'product_facts:' || gtin FROM product_facts"
+        " WHERE gtin NOT IN (SELECT gtin FROM products)) o"
         " ORDER BY t, key";
 
     return zl_pg_each_text(s, SQL, NULL, cb, ctx);

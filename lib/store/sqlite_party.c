@@ -46,7 +46,11 @@ static const char added_sql[] =
     "CREATE INDEX IF NOT EXISTS party_prefixes_party"
     " ON party_prefixes(party_id);"
     "CREATE TABLE IF NOT EXISTS party_kinds ("
-    " party_id TEXT PRIMARY KEY, kind INTEGER NOT NULL, region TEXT);";
+    " party_id TEXT PRIMARY KEY, kind INTEGER NOT NULL, region TEXT);"
+    /* schema 13: what a product's pack declares (zl_product) */
+    "CREATE TABLE IF NOT EXISTS product_facts ("
+    " gtin TEXT PRIMARY KEY, net_content TEXT, standard TEXT, hotline TEXT,"
+    " approval TEXT, shelf_life_days INTEGER NOT NULL DEFAULT 0);";
 
 /* Schema 5: the logged records of the registry (lib/party/registry.c),
  * one per write, seq increasing per key ("party:<id>", "product:<gtin>",
@@ -528,19 +532,42 @@ static int product_put(zl_store *s, const struct zl_product *p)
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if ((rc = prep(s, "INSERT OR REPLACE INTO products VALUES(?,?,?,?,?)",
+    if ((rc = ensure_added_tables(s)) ||
+        (rc = prep(s, "INSERT OR REPLACE INTO products VALUES(?,?,?,?,?)",
                    &st)) ||
         (rc = bind_text(st, 1, p->gtin)) ||
         (rc = bind_text(st, 2, p->name_zh)) ||
         (rc = bind_text(st, 3, p->name_en)) ||
         (rc = bind_text(st, 4, p->brand)) ||
-        (rc = bind_text(st, 5, p->brand_en)))
+        (rc = bind_text(st, 5, p->brand_en)) || (rc = step_done(st)))
+        goto out;
+    sqlite3_finalize(st);
+    st = NULL;
+    if ((rc = prep(s,
+                   "INSERT OR REPLACE INTO product_facts"
+                   " VALUES(?,?,?,?,?,?)",
+                   &st)) ||
+        (rc = bind_text(st, 1, p->gtin)) ||
+        (rc = bind_text(st, 2, p->net_content)) ||
+        (rc = bind_text(st, 3, p->standard)) ||
+        (rc = bind_text(st, 4, p->hotline)) ||
+        (rc = bind_text(st, 5, p->approval)) ||
+        (rc = sqlite3_bind_int(st, 6, p->shelf_life_days) == SQLITE_OK
+                  ? 0
+                  : ZL_ESTORE))
         goto out;
     rc = step_done(st);
 out:
     sqlite3_finalize(st);
     return rc;
 }
+
+/* A product with what its pack declares (no facts row: none declared). */
+#define PRODUCT_SELECT                                                         \
+    "SELECT p.gtin, p.name_zh, p.name_en, p.brand, p.brand_en,"                \
+    " f.net_content, f.standard, f.hotline, f.approval,"                       \
+    " coalesce(f.shelf_life_days, 0)"                                          \
+    " FROM products p LEFT JOIN product_facts f ON f.gtin = p.gtin"
 
 static int run_product_query(sqlite3_stmt *st, zl_product_cb cb, void *ctx,
                              int *found)
@@ -555,6 +582,11 @@ static int run_product_query(sqlite3_stmt *st, zl_product_cb cb, void *ctx,
         p.name_en = col(st, 2);
         p.brand = col(st, 3);
         p.brand_en = col(st, 4);
+        p.net_content = col(st, 5);
+        p.standard = col(st, 6);
+        p.hotline = col(st, 7);
+        p.approval = col(st, 8);
+        p.shelf_life_days = sqlite3_column_int(st, 9);
         rc = cb(ctx, &p);
         if (rc)
             return rc;
@@ -568,7 +600,7 @@ static int product_get(zl_store *s, const char *gtin14, zl_product_cb cb,
     sqlite3_stmt *st = NULL;
     int rc, found = 0;
 
-    if ((rc = prep(s, "SELECT * FROM products WHERE gtin=?", &st)) ||
+    if ((rc = prep(s, PRODUCT_SELECT " WHERE p.gtin=?", &st)) ||
         (rc = bind_text(st, 1, gtin14)))
         goto out;
     rc = run_product_query(st, cb, ctx, &found);
@@ -584,7 +616,7 @@ static int product_list(zl_store *s, zl_product_cb cb, void *ctx)
     sqlite3_stmt *st = NULL;
     int rc, found = 0;
 
-    if ((rc = prep(s, "SELECT * FROM products ORDER BY gtin", &st)))
+    if ((rc = prep(s, PRODUCT_SELECT " ORDER BY p.gtin", &st)))
         goto out;
     rc = run_product_query(st, cb, ctx, &found);
 out:
@@ -791,7 +823,7 @@ static int registry_clear(zl_store *s)
     return sqlite3_exec(dbof(s),
                         "DELETE FROM parties; DELETE FROM party_gln;"
                         " DELETE FROM party_prefixes; DELETE FROM party_kinds;"
-                        " DELETE FROM products;",
+                        " DELETE FROM products; DELETE FROM product_facts;",
                         NULL, NULL, NULL) == SQLITE_OK
                ? 0
                : ZL_ESTORE;
@@ -836,7 +868,9 @@ static int registry_orphans(zl_store *s, zl_store_registry_key_cb cb, void *ctx)
                    " SELECT 'party_prefixes:' || prefix FROM party_prefixes"
                    " WHERE party_id NOT IN (SELECT id FROM parties) UNION ALL"
                    " SELECT 'party_kinds:' || party_id FROM party_kinds"
-                   " WHERE party_id NOT IN (SELECT id FROM parties)",
+                   " WHERE party_id NOT IN (SELECT id FROM parties) UNION ALL"
+                   " SELECT 'product_facts:' || gtin FROM product_facts"
+                   " WHERE gtin NOT IN (SELECT gtin FROM products)",
                    &st)))
         goto out;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)

@@ -50,6 +50,9 @@ static const struct zl_store_column PARTY_GLN[] = {
     {"gln", T}, {"party_id", T}, {"name_zh", T}, {"name_en", T}};
 static const struct zl_store_column PRODUCTS[] = {
     {"gtin", T}, {"name_zh", T}, {"name_en", T}, {"brand", T}, {"brand_en", T}};
+static const struct zl_store_column PRODUCT_FACTS[] = {
+    {"gtin", T},    {"net_content", T}, {"standard", T},
+    {"hotline", T}, {"approval", T},    {"shelf_life_days", I}};
 static const struct zl_store_column TOKENS[] = {{"id", T},
                                                 {"party_id", T},
                                                 {"sha256", T},
@@ -135,6 +138,7 @@ const struct zl_store_table zl_store_tables[] = {
     TABLE("parties", ZL_STORE_MOD_PARTY, PARTIES, 1),
     TABLE("party_gln", ZL_STORE_MOD_PARTY, PARTY_GLN, 1),
     TABLE("products", ZL_STORE_MOD_PARTY, PRODUCTS, 1),
+    TABLE("product_facts", ZL_STORE_MOD_PARTY, PRODUCT_FACTS, 1),
     TABLE("tokens", ZL_STORE_MOD_PARTY, TOKENS, 1),
     TABLE("party_prefixes", ZL_STORE_MOD_PARTY, PARTY_PREFIXES, 1),
     TABLE("party_kinds", ZL_STORE_MOD_PARTY, PARTY_KINDS, 1),

@@ -221,6 +221,17 @@ ok "... and the maker's SC production licence from the registry" grep -q "id=\"l
 BB=$(jq -r --arg s "$SOLD" '.epcisBody.eventList[] | select((.outputEPCList // []) | index($s)) | .ilmd["cbvmda:bestBeforeDate"] // empty' "$TMP"/demo/chain-*.jsonld | head -1)
 ok "an item's page shows its best-before date from the ILMD of the event that made it" grep -q "id=\"best-before\">$BB<" <<<"$(curl -s "$SOLD_URL")"
 ok "... and the batch printed on it" grep -q "id=\"lot\">$(jq -r --arg s "$SOLD" '.epcisBody.eventList[] | select((.outputEPCList // []) | index($s)) | .ilmd["cbvmda:lotNumber"] // empty' "$TMP"/demo/chain-*.jsonld | head -1)<" <<<"$(curl -s "$SOLD_URL")"
+# what the pack declares, from the product's master data (issue 16)
+jprod() { jq -r --arg g "$SOLD_GTIN" ".products[] | select(.gtin == \$g) | $1" "$TMP/demo/parties.json"; }
+ok "an item's page shows the product standard (执行标准)" grep -q "id=\"standard\">$(jprod .standard)<" "$TMP/sold.html"
+ok "... the shelf life in days" grep -q "id=\"shelf-life\">$(jprod .shelfLifeDays) 天<" "$TMP/sold.html"
+ok "... and the maker's hotline as a tel: link" grep -q "id=\"hotline\"><a href=\"tel:$(jprod .hotline)\">" "$TMP/sold.html"
+# (this small demo has no drug cycle: a drug pack's page by its code)
+DRUG_GTIN=$(jq -r '[.products[] | select(.approvalNumber)][0].gtin' "$TMP/demo/parties.json")
+curl -s "$U/01/$DRUG_GTIN/21/A1B2C3" >"$TMP/drug.html"
+ok "a drug pack's page shows its approval number (批准文号)" grep -q "id=\"approval\">$(jq -r --arg g "$DRUG_GTIN" '.products[] | select(.gtin == $g) | .approvalNumber' "$TMP/demo/parties.json")<" "$TMP/drug.html"
+ok "... and its GS1 code as the 药品追溯码" grep -q "id=\"drug-code\">(01)$DRUG_GTIN(21)A1B2C3<" "$TMP/drug.html"
+ok "a food item has no 药品追溯码" sh -c "! grep -q 'drug-code' '$TMP/sold.html'"
 SOLD2=$(jq -r '.epcisBody.eventList[] | select(.bizStep | tostring | test("retail_selling")) | .epcList[0]' "$TMP"/demo/chain-*.jsonld | sed -n 2p)
 SOLD2_URL=$U$("$EXE" id "$SOLD2" --json | jq -r .canonical | sed 's#^https://id.gs1.org##')
 is "a serial never looked up before: 首次查询" "$(lookups "$SOLD2_URL")" 'id="lookups">首次查询'

@@ -34,7 +34,12 @@ static const char IMPORT[] =
     " \"kind\": \"regulator\", \"region\": \"11\","
     " \"locations\": [{\"gln\": \"6915669000008\", \"name\": \"办公楼\"}]}],"
     " \"products\": [{\"gtin\": \"6940277700033\", \"name\": \"纯牛奶\","
-    " \"brand\": \"长青\"}]}";
+    " \"brand\": \"长青\", \"netContent\": \"250 mL\", \"shelfLifeDays\": 21,"
+    " \"standard\": \"GB 25190\", \"hotline\": \"400-810-5888\"}]}";
+
+static const char BAD_IMPORT[] =
+    "{\"products\":[{\"gtin\":\"6940277700033\",\"name\":\"奶\"},"
+    " {\"gtin\":\"6940277700040\",\"name\":\"奶\",\"shelfLifeDays\":\"21\"}]}";
 
 static void add_plant(zl_store *s)
 {
@@ -143,10 +148,26 @@ static void caught(struct fixture *f, const char *want, int repairable)
                      repairable ? 0 : ZL_ETAMPER);
 }
 
+static int no_party(void *ctx, const struct zl_party *p)
+{
+    (void)ctx;
+    (void)p;
+    return 0;
+}
+
+static int no_product(void *ctx, const struct zl_product *p)
+{
+    (void)ctx;
+    (void)p;
+    return 0;
+}
+
 static void test_writes_are_logged(void **state)
 {
     struct fixture *f = *state;
-    struct zl_product pr = {"6940277700040", "酸奶", NULL, NULL, NULL};
+    struct zl_product pr = {.gtin = "6940277700040",
+                            .name_zh = "阿莫西林胶囊",
+                            .approval = "国药准字H20990001"};
     struct zl_error err = {0};
     struct zl_audit_stats st;
     struct outbox ob = {0};
@@ -195,27 +216,103 @@ static void test_writes_are_logged(void **state)
     assert_null(strstr(json, "\"revoked_ms\":0"));
     assert_null(strstr(json, "sha256"));
     assert_null(strstr(json, "hash"));
+    /* what the packs declare is in the records */
+    assert_int_equal(last_of(f->s, "product:06940277700033", json, sizeof json),
+                     0);
+    assert_string_equal(json, "{\"brand\":\"长青\",\"gtin\":\"06940277700033\","
+                              "\"hotline\":\"400-810-5888\",\"name_zh\":"
+                              "\"纯牛奶\",\"net_content\":\"250 mL\","
+                              "\"shelf_life_days\":21,\"standard\":"
+                              "\"GB 25190\",\"type\":\"product\",\"v\":1}");
+    assert_int_equal(last_of(f->s, "product:06940277700040", json, sizeof json),
+                     0);
+    assert_non_null(strstr(json, "\"approval\":\"国药准字H20990001\""));
 }
 
-static int no_party(void *ctx, const struct zl_party *p)
+struct facts {
+    char hotline[32], standard[32], approval[32];
+    int shelf;
+};
+
+static int facts_cb(void *ctx, const struct zl_product *p)
 {
-    (void)ctx;
-    (void)p;
+    struct facts *fa = ctx;
+
+    snprintf(fa->hotline, sizeof fa->hotline, "%s",
+             p->hotline ? p->hotline : "-");
+    snprintf(fa->standard, sizeof fa->standard, "%s",
+             p->standard ? p->standard : "-");
+    snprintf(fa->approval, sizeof fa->approval, "%s",
+             p->approval ? p->approval : "-");
+    fa->shelf = p->shelf_life_days;
     return 0;
 }
 
-static int no_product(void *ctx, const struct zl_product *p)
+/* Each declared field is checked: a bad one names itself and stores
+ * nothing; a good product reads back as written. */
+static void test_declared_fields(void **state)
 {
-    (void)ctx;
-    (void)p;
-    return 0;
+    struct fixture *f = *state;
+    static const struct {
+        const char *field, *standard, *hotline, *approval;
+        int shelf;
+    } bad[] = {
+        {"standard", "gb 25190", NULL, NULL, 0},
+        {"hotline", NULL, "400-810-588x", NULL, 0},
+        {"hotline", NULL, "1234", NULL, 0},
+        {"approvalNumber", NULL, NULL, "国药准字X20990001", 0},
+        {"approvalNumber", NULL, NULL, "国药准字H2099000", 0},
+        {"approvalNumber", NULL, NULL, "国药证字H20990001", 0},
+        {"shelfLifeDays", NULL, NULL, NULL, 36501},
+    };
+    struct zl_error err;
+    struct facts fa;
+
+    add_plant(f->s);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct zl_product pr = {.gtin = "6940277700040",
+                                .name_zh = "药",
+                                .standard = bad[i].standard,
+                                .hotline = bad[i].hotline,
+                                .approval = bad[i].approval,
+                                .shelf_life_days = bad[i].shelf};
+        memset(&err, 0, sizeof err);
+        assert_int_equal(zl_product_put(f->s, &pr, &err), ZL_EINVAL);
+        assert_string_equal(err.path, bad[i].field);
+        assert_int_equal(zl_product_get(f->s, pr.gtin, no_product, NULL),
+                         ZL_ENOTFOUND);
+    }
+    {
+        struct zl_product pr = {.gtin = "6940277700040",
+                                .name_zh = "阿莫西林胶囊",
+                                .standard = "Q/KN 0001S-2026",
+                                .hotline = "+86 10 8888 6666",
+                                .approval = "国药准字J20990042",
+                                .shelf_life_days = 730};
+        assert_int_equal(zl_product_put(f->s, &pr, &err), 0);
+        assert_int_equal(zl_product_get(f->s, "06940277700040", facts_cb, &fa),
+                         0);
+        assert_string_equal(fa.hotline, "+86 10 8888 6666");
+        assert_string_equal(fa.standard, "Q/KN 0001S-2026");
+        assert_string_equal(fa.approval, "国药准字J20990042");
+        assert_int_equal(fa.shelf, 730);
+    }
+    /* a bad field inside an import names the product's path */
+    memset(&err, 0, sizeof err);
+    assert_int_equal(zl_party_import_json(f->s, BAD_IMPORT, strlen(BAD_IMPORT),
+                                          NULL, NULL, &err),
+                     ZL_EINVAL);
+    assert_non_null(strstr(err.path, "products[1]"));
+    assert_non_null(strstr(err.path, "shelfLifeDays"));
+    assert_int_equal(zl_product_get(f->s, "6940277700033", no_product, NULL),
+                     ZL_ENOTFOUND);
 }
 
 /* A registry write whose record cannot be stored changes nothing. */
 static void test_all_or_nothing(void **state)
 {
     struct fixture *f = *state;
-    struct zl_product pr = {"6940277700040", "酸奶", NULL, NULL, NULL};
+    struct zl_product pr = {.gtin = "6940277700040", .name_zh = "酸奶"};
     struct zl_error err = {0};
     char tok[ZL_TOKEN_MAX], tid[ZL_TOKEN_ID_MAX], pid[ZL_PARTY_ID_MAX];
 
@@ -272,6 +369,12 @@ static void test_edits_caught_and_repaired(void **state)
     caught(f, "derived-extra party:attacker", 1);
     sql(f, "UPDATE products SET name_zh = 'x'");
     caught(f, "derived-altered product:06940277700033", 1);
+    /* what the pack declares: another hotline, a row for no product */
+    sql(f, "UPDATE product_facts SET hotline = '400-000-0000'");
+    caught(f, "derived-altered product:06940277700033", 1);
+    sql(f, "INSERT INTO product_facts VALUES('06900000000000', NULL,"
+           " 'GB 1', NULL, NULL, 0)");
+    caught(f, "derived-extra product_facts:06900000000000", 1);
     /* (PostgreSQL keeps no text that is not UTF-8: no such edit there) */
     if (!fixture_is_pg(f->uri)) {
         sql(f, "UPDATE products SET name_zh = CAST(x'ff' AS TEXT)");
@@ -327,6 +430,7 @@ static void test_record_edits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_declared_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writes_are_logged, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_all_or_nothing, setup, teardown),
