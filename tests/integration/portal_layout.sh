@@ -5,7 +5,14 @@
 # wider than the screen), no date or time broken over two lines, every
 # section inside the viewport, the favicon named; the page order a
 # shopper reads (warning or banner, then the product, then its path) holds
-# at both widths. Screenshots of every page and width are kept in
+# at both widths; and every page's boxes (header, sections, headings, fact
+# lists, paths, tables, forms, charts, banners) stand where the reference
+# layout portal_layout.ref.json has them: same boxes in the same order,
+# each with its left edge and width within 2 px. After a deliberate change
+# of the style sheet or of a page's structure, look at the screenshots
+# and renew the reference:
+#   ZL_LAYOUT_UPDATE=1 meson test -C build portal_layout
+# Screenshots of every page and width are kept in
 # $ZL_BUILD_DIR/screenshots/layout-*.png. Exit 77 without chromium or npm.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/playwright_common.sh"
@@ -57,7 +64,7 @@ cat >"$TMP/pages.json" <<JSON
  ["results", "/results"], ["inspections", "/inspections"], ["plan", "/inspections/L1"],
  ["plan-en", "/inspections/L1?lang=en"], ["unregistered", "/01/06900012345677"], ["qr", "/qr?code=$(jq -rn --arg v "$ITEM" '$v|@uri')"]]
 JSON
-NODE_PATH="$PW_MODULES" node "$here/portal_layout.mjs" "$CHROMIUM" "$U" "$TMP/pages.json" "$shots" >"$TMP/layout.out" 2>&1
+NODE_PATH="$PW_MODULES" node "$here/portal_layout.mjs" "$CHROMIUM" "$U" "$TMP/pages.json" "$shots" "$here/portal_layout.ref.json" >"$TMP/layout.out" 2>&1
 rc=$?
 cat "$TMP/layout.out"
 is "layout checks at 390x844 and 1366x900" "$rc" 0
