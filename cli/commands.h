@@ -21,6 +21,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_recall(int argc, char **argv);
 int cmd_party(int argc, char **argv);
+int cmd_product(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_key(int argc, char **argv);

@@ -37,6 +37,7 @@ static const struct command commands[] = {
     {"reindex", cmd_reindex, "rebuild derived data from the records"},
     {"migrate", cmd_migrate, "copy a store to another (SQLite, PostgreSQL)"},
     {"party", cmd_party, "register enterprises and their keys"},
+    {"product", cmd_product, "register a product and what its pack declares"},
     {"key", cmd_key, "a party's signing key: generate, sign, verify"},
     {"token", cmd_token, "create and revoke API tokens"},
     {"draw", cmd_draw, "verifiable random selection (RFC 3797, log beacon)"},

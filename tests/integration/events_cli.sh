@@ -114,5 +114,17 @@ is "a party nobody registered: exit 1" "$rc" 1
 has "... saying so" "no party has this ID, USCC, GLN or name" "$(cat "$T/e")"
 tok=$("$ZL" token create --party "$PNAME" --json 2>/dev/null | jq -r .party)
 is "token create --party NAME issues the token to the party's ID" "$tok" "$PLANT"
+# `zhiliang product`: one product and what its pack declares (docs/products.md)
+MILK=$(jq -r '[.products[] | select(.standard == "GB 25190")][0]' "$T/d/parties.json")
+MG=$(jq -r .gtin <<<"$MILK")
+is "product show --json: what the demo's pack declares" "$("$ZL" product show "${MG#0}" --json | jq -c '[.standard, .shelfLifeDays, .hotline]')" "$(jq -c '[.standard, .shelfLifeDays, .hotline]' <<<"$MILK")"
+out=$("$ZL" product add --gtin 6940277700040 --name 阿莫西林胶囊 --approval 国药准字H2099001 2>&1); rc=$?
+is "a malformed 批准文号: exit 1" "$rc" 1
+has "... naming the field and the rule" "approvalNumber: a drug approval number is 国药准字" "$out"
+is "... and nothing stored" "$("$ZL" product show 6940277700040 >/dev/null 2>&1; echo $?)" 1
+"$ZL" product add --gtin 6940277700040 --name 阿莫西林胶囊 --approval 国药准字H20990001 --shelf-life 730 >/dev/null
+has "product add then show" "shelf life   730 days" "$("$ZL" product show 06940277700040)"
+is "product list counts the demo's products and the new one" "$("$ZL" product list --json | jq length)" "$(($(jq '.products | length' "$T/d/parties.json") + 1))"
+is "verify: the product records hold" "$("$ZL" verify >/dev/null 2>&1; echo $?)" 0
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
