@@ -372,7 +372,7 @@ void zl_portal_recall_case(struct zl_req *r, const char *case_id)
     struct zl_portal_maker own;
     zl_store *s = zl_srv_store(r);
     char when[24];
-    const char *advice = NULL;
+    const char *advice = NULL, *hotline = NULL;
     struct zl_buf b;
     size_t i;
 
@@ -402,6 +402,8 @@ void zl_portal_recall_case(struct zl_req *r, const char *case_id)
         zl_portal_product_names(r, s, o.gtins[i], &pi);
         name = r->lang_en && pi.en ? pi.en : pi.zh ? pi.zh : o.gtins[i];
         zl_portal_add_esc(&b, i ? "、" : "", name, "");
+        if (!hotline)
+            hotline = pi.hotline;
     }
     zl_buf_adds(&b, "</h1>");
     case_texts(r, s, case_id, o.hazard, (const char **)&o.reason, &advice);
@@ -444,7 +446,14 @@ void zl_portal_recall_case(struct zl_req *r, const char *case_id)
         zl_portal_fmt_time(o.closed_ms, 480, when);
         zl_portal_add_esc(&b, " · ", when, "");
     }
-    zl_buf_printf(&b, "</dd><dt>%s</dt><dd>%s</dd></dl>",
+    zl_buf_adds(&b, "</dd>");
+    if (hotline) { /* the company's own line first: it runs the recall */
+        zl_buf_printf(&b, "<dt>%s</dt><dd id=\"company-hotline\">",
+                      T(r, "企业客服电话", "Company hotline"));
+        zl_portal_add_esc(&b, "<a href=\"tel:", hotline, "\">");
+        zl_portal_add_esc(&b, "", hotline, "</a></dd>");
+    }
+    zl_buf_printf(&b, "<dt>%s</dt><dd>%s</dd></dl>",
                   T(r, "咨询电话", "Hotline"),
                   T(r, "12315（全国市场监管投诉举报热线）",
                     "12315 (national market regulation hotline)"));

@@ -341,6 +341,8 @@ is "case page: 200" "$(status "$U/recalls/$CASE3")" 200
 ok "case page lists the batch on packs" grep -q ">$RBATCH</a>" "$TMP/case3.html"
 ok "case page says what to do (class II)" grep -q '可能危害健康' "$TMP/case3.html"
 ok "case page names who recalls" sh -c "grep -q '召回企业</dt><dd>' '$TMP/case3.html' && ! grep -q '召回企业</dt><dd>未登记' '$TMP/case3.html'"
+RHOT=$(jq -r --arg g "$RGTIN" '.products[] | select(.gtin == $g) | .hotline' "$TMP/demo/parties.json")
+ok "case page gives the company's hotline as a tel: link" grep -q "id=\"company-hotline\"><a href=\"tel:$RHOT\">$RHOT</a>" "$TMP/case3.html"
 ok "case page links its record in the public log" grep -q "/log/record?id=recall%3A$CASE3:1" "$TMP/case3.html"
 is "the logged record's page answers" "$(status "$U/log/record?id=recall%3A$CASE3:1")" 200
 ok "/recalls links each case's page" sh -c "curl -s '$U/recalls' | grep -q 'href=\"/recalls/$CASE3\"'"
