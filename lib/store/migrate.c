@@ -28,7 +28,10 @@
  * from logged records) would go unnoticed across a resume.
  *
  * What is not copied: the target's own meta keys (its schema version,
- * the same as the source's once the source is opened, and migrate.*);
+ * the same as the source's once the source is opened, migrate.*, and
+ * the events.zdict* dictionaries of an SQLite store: events' JSON is read
+ * out as text, and an SQLite target compresses it as capture would,
+ * training its own dictionary after the first batch past 2,048 events);
  * nothing else is backend-specific. The source's events go over with
  * their events.ids packing, which both backends share (ids_pack.c).
  *
@@ -61,6 +64,7 @@
 
 #define META_VERSION  "store.schema_version"
 #define META_PREFIX   "migrate."
+#define META_ZDICT    "events.zdict"
 #define META_SOURCE   "migrate.source"
 #define META_TABLE    "migrate.table"
 #define META_KEY      "migrate.key"
@@ -239,16 +243,19 @@ static int copy_value(struct zl_arena *a, struct zl_store_value *dst,
     return 0;
 }
 
-/* meta rows that stay the target's own. */
+/* meta rows that stay the target's own: its schema version, the copy's
+ * position, and an SQLite store's JSON dictionaries (events' JSON leaves
+ * the source as text, and the target stores it its own way). */
 static int own_meta_key(const struct zl_store_value *key)
 {
-    static const size_t PN = sizeof META_PREFIX - 1;
+    static const size_t PN = sizeof META_PREFIX - 1, DN = sizeof META_ZDICT - 1;
 
     if (key->type != ZL_VALUE_TEXT && key->type != ZL_VALUE_BLOB)
         return 0;
     return (key->len == sizeof META_VERSION - 1 &&
             !memcmp(key->p, META_VERSION, key->len)) ||
-           (key->len >= PN && !memcmp(key->p, META_PREFIX, PN));
+           (key->len >= PN && !memcmp(key->p, META_PREFIX, PN)) ||
+           (key->len >= DN && !memcmp(key->p, META_ZDICT, DN));
 }
 
 static int page_row(void *ctx, const struct zl_store_value *row)

@@ -175,15 +175,47 @@ static int intern_value(zl_store *s, const struct zl_store_value *v, int64_t *n)
     return rc;
 }
 
+/* The column of t that holds an event's JSON (events.json), or -1. */
+static int json_column(const struct zl_store_table *t)
+{
+    if (strcmp(t->name, "events"))
+        return -1;
+    for (size_t i = 0; i < t->n_cols; i++)
+        if (!strcmp(t->cols[i].name, "json"))
+            return (int)i;
+    return -1;
+}
+
+/* Bind column i of a row; an event's JSON text is stored as capture
+ * stores it (sqlite_zjson.c: compressed once the store has a dictionary,
+ * else kept as text and the dictionary trained after the commit), so a
+ * copied store is as compact as one that captured its events. */
+static int bind_column(zl_store *s, sqlite3_stmt *st, int i,
+                       const struct zl_store_value *v, int json_col,
+                       struct zl_buf *zbuf)
+{
+    int packed = 0, rc;
+
+    if (i != json_col || v->type != ZL_VALUE_TEXT)
+        return zl_sqlite_rc(bind_value(st, i + 1, v));
+    if ((rc = zl_sqlite_json_pack(s, v->p ? v->p : "", v->len, zbuf, &packed)))
+        return rc;
+    if (!packed)
+        return zl_sqlite_rc(bind_value(st, i + 1, v));
+    return zl_sqlite_rc(
+        sqlite3_bind_blob64(st, i + 1, zbuf->data, zbuf->len, SQLITE_STATIC));
+}
+
 int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
                          const struct zl_store_value *rows, size_t n,
                          uint64_t *written, struct zl_error *err)
 {
     sqlite3_stmt *st = NULL;
-    struct zl_buf b;
-    int rc;
+    struct zl_buf b, zbuf;
+    int rc, json_col = json_column(t);
 
     *written = 0;
+    zl_buf_init(&zbuf, (size_t)1 << 30);
     zl_buf_init(&b, SQL_MAX);
     rc = is_ids(t) ? zl_buf_adds(&b, OCC_INSERT) ? ZL_ENOMEM : 0
                    : zl_store_sql_insert(&b, t, 1, '?');
@@ -198,7 +230,7 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
             break;
 
         for (size_t i = 0; i < t->n_cols && !rc; i++)
-            rc = zl_sqlite_rc(bind_value(st, (int)i + 1, &row[i]));
+            rc = bind_column(s, st, (int)i, &row[i], json_col, &zbuf);
         if (!rc && (rc = sqlite3_step(st)) == SQLITE_DONE) {
             rc = 0;
             *written += (uint64_t)sqlite3_changes(zl_sqlite_db(s));
@@ -211,6 +243,7 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
         rc = fail(s, t, rc, "cannot write rows", err);
     sqlite3_finalize(st);
     zl_buf_cleanup(&b);
+    zl_buf_cleanup(&zbuf);
     return rc;
 }
 

@@ -77,6 +77,10 @@ static int dump_row(void *ctx, const struct zl_store_value *row)
     struct dump *d = ctx;
     struct zl_buf b;
 
+    /* an SQLite store's JSON dictionaries are its own (migrate.c) */
+    if (!strcmp(d->t->name, "meta") && row[0].len >= 12 &&
+        !memcmp(row[0].p, "events.zdict", 12))
+        return 0;
     zl_buf_init(&b, (size_t)1 << 30);
     put(&b, "", 1); /* never an empty buffer */
     for (size_t i = 0; i < d->t->n_cols; i++) {
@@ -580,6 +584,50 @@ static void test_copy_there_and_back(void **state)
     zl_store_remove(back);
 }
 
+/* A copy to SQLite stores events' JSON as capture would: compressed with
+ * a dictionary the target trains itself once it holds 2,048 events. */
+static void test_copy_compresses(void **state)
+{
+    struct zl_demo_opts o = {0};
+    struct zl_audit_stats st = {0};
+    struct zl_error err = {0};
+    char big[512], to[512], *json = NULL;
+    size_t len = 0;
+    int64_t n = 0, blobs = 0;
+    zl_store *s = NULL;
+
+    (void)state;
+    sqlite_uri(big, sizeof big, "migrate-big");
+    sqlite_uri(to, sizeof to, "migrate-big-copy");
+    assert_int_equal(zl_init(big, "migrate.test/log", &err), 0);
+    assert_int_equal(zl_open(big, &s, &err), 0);
+    o.seed = 3;
+    o.scale = 30;
+    o.per_doc = 500;
+    assert_int_equal(zl_demo_parties_json(&o, &json, &len), 0);
+    assert_int_equal(zl_party_import_json(s, json, len, NULL, NULL, &err), 0);
+    zl_demo_free(json);
+    assert_int_equal(zl_demo_generate(&o, capture_emit, s, NULL), 0);
+    zl_close(s);
+    assert_int_equal(zl_store_copy(big, to, NULL, NULL, &err), 0);
+    assert_int_equal(zl_open(to, &s, &err), 0);
+    assert_int_equal(zl_store_event_count(s, &n), 0);
+    assert_true(n > 2048);
+    assert_int_equal(zl_sqlite_get_i64(s,
+                                       "SELECT count(*) FROM events"
+                                       " WHERE typeof(json) = 'blob'",
+                                       &blobs),
+                     0);
+    if (blobs < n * 9 / 10)
+        fail_msg("%lld of %lld events compressed in the copy", (long long)blobs,
+                 (long long)n);
+    assert_int_equal(zl_audit_verify(s, NULL, NULL, &st), 0);
+    assert_int_equal(st.issues, 0);
+    zl_close(s);
+    zl_store_remove(big);
+    zl_store_remove(to);
+}
+
 struct stopper {
     int batches, stop_after;
     uint64_t last_rows;
@@ -750,6 +798,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_copy_there_and_back, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_copy_resumes, setup, teardown),
+        cmocka_unit_test(test_copy_compresses),
         cmocka_unit_test_setup_teardown(test_copy_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_alloc_failures, setup,
                                         teardown),
