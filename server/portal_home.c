@@ -8,10 +8,14 @@
  * and /qr (the QR code that opens a product page here).
  *
  * /search accepts what people have at hand: a GS1 element string or
- * Digital Link as parsed by zl_gs1_parse, or a bare GTIN-8/12/13/14 as
- * printed under a barcode, with the whitespace a paste or a scanner adds
- * trimmed. It answers 303 to the canonical path, so the product page's
- * URI (and its page cache key) does not depend on how the code was typed.
+ * Digital Link as parsed by zl_gs1_parse, a bare GTIN-8/12/13/14 as
+ * printed under a barcode, or the batch code alone as printed on a pack
+ * ("B260301-00011", zl_query_lots_by_batch: one indexed lookup per
+ * registered product), with the whitespace a paste or a scanner adds
+ * trimmed. It answers 303 to the canonical path (one lot with that batch
+ * code), so the product page's URI (and its page cache key) does not
+ * depend on how the code was typed; several lots get a page to choose
+ * from, none a 404 page that says what to type instead.
  *
  * /qr points the code at this server's own origin (zl_req_origin), not
  * at id.gs1.org, so a phone scan opens the page here; ?format=svg gives
@@ -20,7 +24,9 @@
 #include "portal_int.h"
 
 #include "zhiliang/alloc.h"
+#include "zhiliang/gs1.h"
 #include "zhiliang/log.h"
+#include "zhiliang/query.h"
 #include "zhiliang/recall.h"
 #include "zhiliang/spotcheck.h"
 
@@ -231,6 +237,95 @@ void zl_portal_home(struct zl_req *r)
     zl_buf_cleanup(&b);
 }
 
+#define MAX_BATCH_LOTS 20 /* lots listed for one batch code */
+
+struct batch_lots {
+    const char *dl[MAX_BATCH_LOTS];
+    size_t n;
+    struct zl_arena *a;
+};
+
+static int batch_lot_cb(void *ctx, const char *dl)
+{
+    struct batch_lots *l = ctx;
+
+    l->dl[l->n] = zl_arena_strndup(l->a, dl, strlen(dl));
+    return ++l->n == MAX_BATCH_LOTS ? 1 : 0;
+}
+
+/* The batch code alone: its one lot (a redirect), a list to choose from,
+ * or a 404 page naming the code and what to type instead. */
+static void search_batch(struct zl_req *r, const char *q, size_t n)
+{
+    struct batch_lots l = {{NULL}, 0, &r->arena};
+    zl_store *s = zl_srv_store(r);
+    const char *batch = zl_arena_strndup(&r->arena, q, n);
+    struct zl_buf b;
+    int rc;
+
+    rc = s && batch ? zl_query_lots_by_batch(s, batch, batch_lot_cb, &l)
+                    : ZL_ESTORE;
+    if (rc == ZL_EINVAL) {
+        zl_portal_error(r, 400, "无法识别该编码，请检查后重试。",
+                        "This code is not a valid GS1 code. Please check it.");
+        return;
+    }
+    if (rc < 0) {
+        zl_portal_error(r, 503, "服务暂时不可用", "Service unavailable");
+        return;
+    }
+    if (l.n == 1) {
+        zl_reply_redirect(r, 303,
+                          zl_arena_printf(&r->arena, "%s%s",
+                                          zl_portal_dl_path(l.dl[0]),
+                                          r->lang_en ? "?lang=en" : ""));
+        return;
+    }
+    zl_buf_init(&b, 65536);
+    zl_portal_add_esc(&b, "<section id=\"batch\"><h1>", batch, "</h1>");
+    if (!l.n) {
+        zl_buf_printf(
+            &b, "<p>%s</p>",
+            T(r,
+              "没有找到这个批号的记录。请输入包装上的商品条码（GTIN）和批号，"
+              "或扫描包装上的二维码。药品包装上的 20 位药品追溯码请在"
+              "包装的 GS1 二维码中查询。",
+              "No records of this batch code. Type the GTIN printed under "
+              "the barcode with the batch code, or scan the QR code on the "
+              "pack. For a drug's 20-digit traceability code, scan the "
+              "pack's GS1 code instead."));
+    } else {
+        zl_buf_printf(&b, "<p>%s</p><ul id=\"batch-lots\">",
+                      T(r, "多种商品使用这个批号，请选择包装上的商品：",
+                        "Several products carry this batch code; choose "
+                        "the one on your pack:"));
+        for (size_t i = 0; i < l.n; i++) {
+            struct zl_portal_product_names pn;
+            struct zl_gs1_id id;
+            char gtin[15] = "";
+
+            if (!l.dl[i])
+                continue;
+            if (!zl_gs1_parse(l.dl[i], strlen(l.dl[i]), &id, NULL) &&
+                id.n_ais && strlen(id.ais[0].value) == 14)
+                memcpy(gtin, id.ais[0].value, 15);
+            zl_portal_product_names(r, s, gtin[0] ? gtin : NULL, &pn);
+            zl_portal_add_esc(&b, "<li><a href=\"", zl_portal_dl_path(l.dl[i]),
+                              r->lang_en ? "?lang=en\">" : "\">");
+            zl_portal_add_esc(&b, "",
+                              r->lang_en && pn.en ? pn.en
+                              : pn.zh             ? pn.zh
+                                                  : gtin,
+                              "");
+            zl_portal_add_esc(&b, " · ", batch, "</a></li>");
+        }
+        zl_buf_adds(&b, "</ul>");
+    }
+    zl_buf_adds(&b, "</section>");
+    zl_portal_page(r, l.n ? 200 : 404, T(r, "批号查询", "Batch code"), &b);
+    zl_buf_cleanup(&b);
+}
+
 void zl_portal_search(struct zl_req *r)
 {
     const char *q = zl_req_param(r, "q");
@@ -257,9 +352,7 @@ void zl_portal_search(struct zl_req *r)
             es = zl_arena_printf(&r->arena, "(01)%.*s%.*s", (int)(14 - n),
                                  "00000000000000", (int)n, q);
         if (!es || zl_gs1_parse(es, strlen(es), &id, NULL) != 0) {
-            zl_portal_error(
-                r, 400, "无法识别该编码，请检查后重试。",
-                "This code is not a valid GS1 code. Please check it.");
+            search_batch(r, q, n);
             return;
         }
     }

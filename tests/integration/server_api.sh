@@ -261,7 +261,18 @@ loc=$(curl -s -o /dev/null -w '%{redirect_url}' "$U/search?q=%2801%29$GTIN%2810%
 is "search by element string redirects to the DL page" "$loc" "$U/01/$GTIN/10/NORMAL1"
 loc=$(curl -s -o /dev/null -w '%{redirect_url}' "$U/search?q=${GTIN#0}")
 is "search by bare GTIN-13" "$loc" "$U/01/$GTIN"
-is "search with a bad code -> 400 page" "$(status "$U/search?q=hello")" 400
+is "search with a code no GS1 AI can carry -> 400 page" "$(status "$U/search?q=hello%20world")" 400
+# the batch code alone, as printed on a pack (issue 16)
+loc=$(curl -s -o /dev/null -w '%{redirect_url}' "$U/search?q=NORMAL1")
+is "search by the batch code alone redirects to its lot" "$loc" "$U/01/$GTIN/10/NORMAL1"
+is "a batch code nobody recorded: 404 page" "$(status "$U/search?q=NOSUCHBATCH9")" 404
+ok "... saying what to type instead" sh -c "curl -s '$U/search?q=NOSUCHBATCH9' | grep -q '没有找到这个批号的记录'"
+GTIN2=$(jq -r --arg o "$P_ID" '[.products[] | select(.owner==$o)][1].gtin' "$PARTIES")
+GTIN=$GTIN2 doc NORMAL1 active "$P_SITE" >"$TMP/c2b.json"
+curl -s -o /dev/null -X POST "${AUTH[@]}" -H 'Content-Type: application/ld+json' -H 'Prefer: return=minimal' --data-binary @"$TMP/c2b.json" "$U/capture"
+sleep 0.5
+curl -s "$U/search?q=NORMAL1" >"$TMP/batch.html"
+ok "a batch code two products carry: a page listing both lots" sh -c "grep -q 'href=\"/01/$GTIN/10/NORMAL1\"' '$TMP/batch.html' && grep -q 'href=\"/01/$GTIN2/10/NORMAL1\"' '$TMP/batch.html'"
 ok "QR page has an inline SVG" sh -c "curl -s '$U/qr?code=%2801%29$GTIN%2810%29NORMAL1' | grep -q '<svg'"
 ok "recall page lists the recalled lot" sh -c "curl -s '$U/recalls' | grep -q 'RECALL1'"
 ok "recall page does not list the normal lot" sh -c "! curl -s '$U/recalls' | grep -q 'NORMAL1'"
