@@ -112,9 +112,11 @@ int zl_sup_finding_put(zl_store *s, const char *writer, const char *json,
  * the store holds now, by the default rule 2 (credit_link.c), with each
  * event's points explained: appends the JCS JSON {"uscc", "at", "rule",
  * "raw", "score", "class", "risk", "samplingRatio", "lines": [{"kind",
- * "date", "ref", "serious", "points", "weight", "total", "reason"}]} to
- * out. 0, ZL_EINVAL (bad USCC or day; err set), ZL_ENOMEM or a store
- * error. */
+ * "date", "ref", "serious", "points", "weight", "total", "reason"}],
+ * "history": [{"date", "class", "score"}]} to out; history is the class
+ * over time, an entry on each day the score changed (an event, or an
+ * event's age entering the next weight band) up to day. 0, ZL_EINVAL (bad USCC
+ * or day; err set), ZL_ENOMEM or a store error. */
 int zl_credit_show(zl_store *s, const char *uscc, const char *day,
                    struct zl_buf *out, struct zl_error *err);
 

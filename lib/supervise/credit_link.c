@@ -63,6 +63,7 @@
 #include "zhiliang/credit.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *jstr(json_t *o, const char *k)
@@ -500,6 +501,71 @@ out:
     return rc;
 }
 
+static int cmp_day(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* The class over time: at every day the score can change (an event's
+ * day and the days its age enters the next weight band) up to at, one
+ * entry each time the class or score changes. */
+static int history(const struct zl_credit_config *cr,
+                   const struct zl_credit_event *ev, size_t n, int32_t at,
+                   json_t *out, struct zl_error *err)
+{
+    struct zl_credit_event *sub = NULL;
+    int32_t *days = NULL;
+    size_t nd = 0, i, j;
+    double last = -1;
+    int lastc = -1, rc = 0;
+
+    if (!n)
+        return 0;
+    if (!(days = zl_calloc(n * 4 + 1, sizeof *days)) ||
+        !(sub = zl_calloc(n, sizeof *sub))) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        days[nd++] = ev[i].day;
+        for (j = 0; j < 3; j++)
+            if (ev[i].day + cr->age_days[j] <= at)
+                days[nd++] = ev[i].day + cr->age_days[j];
+    }
+    days[nd++] = at;
+    qsort(days, nd, sizeof *days, cmp_day);
+    for (i = 0; i < nd && !rc; i++) {
+        struct zl_credit_result r = {0};
+        size_t m = 0;
+        char d[11];
+
+        if (i && days[i] == days[i - 1])
+            continue;
+        for (j = 0; j < n; j++)
+            if (ev[j].day <= days[i])
+                sub[m++] = ev[j];
+        if ((rc = zl_credit_score(cr, sub, m, days[i], &r, err)))
+            break;
+        if ((int)r.cls != lastc || r.score != last) {
+            zl_day_format(days[i], d);
+            if (json_array_append_new(
+                    out,
+                    json_pack("{s:s,s:s,s:f}", "date", d, "class",
+                              zl_credit_class_name(r.cls), "score", r.score)))
+                rc = ZL_ENOMEM;
+            lastc = (int)r.cls;
+            last = r.score;
+        }
+        zl_credit_result_cleanup(&r);
+    }
+out:
+    zl_free(days);
+    zl_free(sub);
+    return rc;
+}
+
 int zl_credit_show(zl_store *s, const char *uscc, const char *day,
                    struct zl_buf *out, struct zl_error *err)
 {
@@ -507,11 +573,12 @@ int zl_credit_show(zl_store *s, const char *uscc, const char *day,
     struct zl_credit_event *ev = NULL;
     struct zl_credit_result res = {0};
     json_t *per = json_object(), *o = NULL, *lines = json_array(), *evs, *e;
+    json_t *hist = json_array();
     int32_t at;
     size_t n, i;
     int rc;
 
-    if (!per || !lines) {
+    if (!per || !lines || !hist) {
         rc = ZL_ENOMEM;
         goto out;
     }
@@ -545,7 +612,8 @@ int zl_credit_show(zl_store *s, const char *uscc, const char *day,
         ev[i].ref = jstr(e, "ref");
         ev[i].serious = json_is_true(json_object_get(e, "serious"));
     }
-    if ((rc = zl_credit_score(&cr, ev, n, at, &res, err)))
+    if ((rc = zl_credit_score(&cr, ev, n, at, &res, err)) ||
+        (rc = history(&cr, ev, n, at, hist, err)))
         goto out;
     for (i = 0; i < res.n_lines; i++) {
         const struct zl_credit_line *l = &res.lines[i];
@@ -563,11 +631,12 @@ int zl_credit_show(zl_store *s, const char *uscc, const char *day,
             goto out;
         }
     }
-    if (!(o = json_pack("{s:s,s:s,s:i,s:f,s:f,s:s,s:s,s:[f,f],s:O}", "uscc",
+    if (!(o = json_pack("{s:s,s:s,s:i,s:f,s:f,s:s,s:s,s:[f,f],s:O,s:O}", "uscc",
                         uscc, "at", day, "rule", 2, "raw", res.raw, "score",
                         res.score, "class", zl_credit_class_name(res.cls),
                         "risk", zl_credit_class_risk(res.cls), "samplingRatio",
-                        res.ratio_min, res.ratio_max, "lines", lines))) {
+                        res.ratio_min, res.ratio_max, "lines", lines, "history",
+                        hist))) {
         rc = ZL_ENOMEM;
         goto out;
     }
@@ -577,6 +646,7 @@ out:
     zl_free(ev);
     json_decref(per);
     json_decref(lines);
+    json_decref(hist);
     json_decref(o);
     return rc;
 }

@@ -13,7 +13,8 @@ set -euo pipefail
 ZL=$1
 T=$(mktemp -d)
 . "$(dirname "$0")/store_common.sh"
-trap '[ -n "${KEEP:-}" ] || rm -rf "$T"; zl_store_cleanup' EXIT
+SPID=
+trap '[ -n "$SPID" ] && kill $SPID 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"; zl_store_cleanup' EXIT
 ZHILIANG_STORE=$(zl_store_uri s "$T")
 export ZHILIANG_STORE
 fail() { echo "credit_evidence: $*" >&2; exit 1; }
@@ -122,6 +123,30 @@ jq -e '[.inspectors[] | keys[]] | unique == ["id", "qualifications", "region", "
 jq -r '.[].name' "$T/inspectors.json" > "$T/names"
 if grep -qFf "$T/names" "$T/export.json"; then fail "an inspector's name in the export"; fi
 if grep -qFf "$T/names" "$T/py.txt"; then fail "an inspector's name in the script's output"; fi
+
+# ---- the enterprise's public page: the penalty by number, the recall by
+# link, the complaint as upheld but never by its report id ------------------
+command -v curl >/dev/null || { echo "curl missing"; exit 77; }
+"$ZL" serve --listen 127.0.0.1:0 --quiet > "$T/serve.out" 2> "$T/serve.err" &
+SPID=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$T/serve.out" 2>/dev/null && break; sleep 0.05; done
+SU=$(sed -n 's/^listening on //p' "$T/serve.out")
+[ -n "$SU" ] || fail "server did not start: $(cat "$T/serve.err")"
+curl -sf "$SU/enterprises/$UP" > "$T/up.html" || fail "GET /enterprises/$UP"
+grep -q "冀石市监处罚〔2026〕101号" "$T/up.html" || fail "page: no penalty decision"
+grep -q "消费者投诉经核查属实" "$T/up.html" || fail "page: no upheld complaint"
+grep -q "C 类" "$T/up.html" || fail "page: not class C"
+if grep -q "$C1" "$T/up.html"; then fail "page: the complaint's report id is published"; fi
+curl -sf "$SU/enterprises/$UR?lang=en" > "$T/ur.html" || fail "GET /enterprises/$UR"
+grep -q 'href="/recalls/' "$T/ur.html" || fail "page: no recall link"
+grep -q "Product recall (serious)" "$T/ur.html" || fail "page: recall in English"
+curl -sf "$SU/01/$GTIN/10/B1120" > "$T/lot.html" || fail "GET product page"
+grep -q "href=\"/enterprises/$UR\"" "$T/lot.html" || fail "product page: no link to its maker's record"
+for f in up.html ur.html lot.html; do
+  if grep -qFf "$T/names" "$T/$f"; then fail "an inspector's name in $f"; fi
+done
+kill $SPID; wait $SPID 2>/dev/null || true
+SPID=
 
 "$ZL" verify >/dev/null || fail "verify"
 echo "credit_evidence: ok"
