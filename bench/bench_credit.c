@@ -10,8 +10,8 @@
  *
  *   bench_credit [--enterprises N] [--db PATH] [--peer N]
  *
- * The records: three enterprises in ten have any (one to six each, ~1.05
- * million enterprises and ~3.7 million records at N = 5M): spot check
+ * The records: three enterprises in ten have any (one to six each: 1.5
+ * million enterprises and 5.25 million records at N = 5M): spot check
  * passed 40 %, failed 15 %, rectification overdue 5 %, penalty 15 %,
  * upheld complaint 15 %, recall 10 %; a fifth of the failures, penalties
  * and recalls serious; dated up to four years before the scoring day. A
