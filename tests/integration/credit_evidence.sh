@@ -57,9 +57,20 @@ if "$ZL" registry penalty 911301020000999999 --decision X --date "$DP" 2> "$T/er
 if "$ZL" registry penalty "$UP" --decision X 2> "$T/err"; then fail "a penalty without a date accepted"; fi
 grep -q "date" "$T/err" || fail "missing date not named: $(cat "$T/err")"
 
+# the write rule: a regulator outside the enterprise's region is refused,
+# one inside it writes (a decision set aside at once: it counts nothing)
+"$ZL" party add --name "江苏省市场监督管理局" --id reg-js --kind regulator --region 32 >/dev/null
+"$ZL" party add --name "河北省市场监督管理局" --id reg-he --kind regulator --region 13 >/dev/null
+if "$ZL" registry penalty "$UP" --decision "苏市监处罚〔2026〕1号" --date "$DP" --as reg-js 2> "$T/err"; then
+  fail "a regulator outside the region wrote a penalty"
+fi
+grep -q "region" "$T/err" || fail "refusal does not say why: $(cat "$T/err")"
+"$ZL" registry penalty "$UQ" --decision "冀市监处罚〔2026〕9号" --date "$DP" --revoked --as reg-he >/dev/null ||
+  fail "the region's regulator was refused"
+
 # ---- complaints: UP's upheld (2), UC's rejected (0) ------------------------
 cpl() {
-  printf '{"occurred":"%s","region":"130102","enterprise":"%s","description":"牛奶有异味"}' "$TODAY" "$1" |
+  printf '{"occurred":"%s","region":"130102","enterprise":"%s","description":"牛奶有异味"}' "$DP" "$1" |
     "$ZL" risk report complaint --json - | grep -o 'C-[A-Za-z0-9-]*' | head -1
 }
 C1=$(cpl "$UP")
