@@ -160,4 +160,9 @@ kill $SPID; wait $SPID 2>/dev/null || true
 SPID=
 
 "$ZL" verify >/dev/null || fail "verify"
+# a penalty made light behind Zhiliang's back: verify names the record
+N=$(zl_sql_changes "$ZHILIANG_STORE" "UPDATE sup_records SET json = replace(json, '\"serious\":true', '\"serious\":false') WHERE key LIKE 'penalty:$UP:%'")
+[ "$N" = 1 ] || fail "the tamper edit changed $N rows"
+if "$ZL" verify > "$T/verify.txt" 2>&1; then fail "verify missed an edited penalty"; fi
+grep -q "penalty:$UP" "$T/verify.txt" || fail "verify does not name the penalty: $(cat "$T/verify.txt")"
 echo "credit_evidence: ok"
