@@ -116,7 +116,8 @@ int zl_sup_finding_put(zl_store *s, const char *writer, const char *json,
  * "history": [{"date", "class", "score"}]} to out; history is the class
  * over time, an entry on each day the score changed (an event, or an
  * event's age entering the next weight band) up to day. 0, ZL_EINVAL (bad USCC
- * or day; err set), ZL_ENOMEM or a store error. */
+ * or day; err set), ZL_ENOTFOUND (not in the registry; err set),
+ * ZL_ENOMEM or a store error. */
 int zl_credit_show(zl_store *s, const char *uscc, const char *day,
                    struct zl_buf *out, struct zl_error *err);
 

@@ -593,6 +593,20 @@ int zl_credit_show(zl_store *s, const char *uscc, const char *day,
                           day ? (size_t)-1 : 0);
         goto out;
     }
+    {
+        char *ej = NULL;
+        size_t el = 0;
+
+        rc = zl_sup_get(s, ZL_SUP_ENTERPRISE, uscc, &ej, &el);
+        zl_free(ej);
+        if (rc == ZL_ENOTFOUND)
+            rc = zl_error_set(err, ZL_ENOTFOUND, "uscc",
+                              "the enterprise is not in the supervision "
+                              "registry (zhiliang registry put enterprise)",
+                              uscc, (size_t)-1);
+        if (rc)
+            goto out;
+    }
     zl_credit_defaults(&cr);
     if ((rc = credit_events(s, -1, at, 2, per, err)))
         goto out;

@@ -94,6 +94,7 @@ jq -e '.class == "B" and .score == 15 and .lines[0].kind == "recall" and .lines[
   fail "a revoked penalty still counts"
 "$ZL" credit show "$UC" --at "$AT" --json | jq -e '.class == "A" and (.lines | length) == 0' >/dev/null ||
   fail "a rejected complaint counts"
+if "$ZL" credit show 911301020000999999 --at "$AT" 2> "$T/err"; then fail "credit show of a bad USCC"; fi
 "$ZL" credit show "$UP" --at "$AT" | grep -q "administrative penalty (heavy penalty)" ||
   fail "credit show text: $("$ZL" credit show "$UP" --at "$AT")"
 

@@ -462,6 +462,12 @@ static void test_rule2_evidence(void **state)
     json_decref(d);
     assert_int_equal(zl_credit_show(f->s, "91XX", "2026-05-01", &out, &err),
                      ZL_EINVAL);
+    assert_int_equal(zl_credit_show(f->s, bad, "2026-05-01", &out, &err),
+                     ZL_ENOTFOUND);
+    assert_string_equal(err.path, "uscc");
+    assert_int_equal(zl_credit_show(f->s, e[0], "2026-5-1", &out, &err),
+                     ZL_EINVAL);
+    assert_string_equal(err.path, "at");
     zl_buf_cleanup(&out);
 }
 
