@@ -1,8 +1,9 @@
 /*
  * cmd_credit.c - `zhiliang credit score HISTORY.json`: an enterprise's
  * credit-risk class (A-D, 国市监信发〔2022〕6号) from its history, with
- * every point explained. The store-backed `credit show USCC` comes with
- * the enterprise registry; this command takes the history as a file.
+ * every point explained, the history given as a file; and `zhiliang
+ * credit show USCC`, the same from every record the store holds (spot
+ * checks, penalties, upheld complaints, recalls; docs/credit.md).
  *
  * HISTORY.json:
  *   {"uscc": "...", "name": "...",
@@ -21,6 +22,7 @@
 
 #include "zhiliang/calendar.h"
 #include "zhiliang/credit.h"
+#include "zhiliang/inspect.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -32,7 +34,9 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: zhiliang credit score HISTORY.json [--config F] [--at "
-            "DATE] [--json]\n\n"
+            "DATE] [--json]\n"
+            "       zhiliang credit show USCC [--at DATE] [--json] [--store "
+            "PATH]\n\n"
             "The enterprise's credit-risk class (A 低, B 一般, C 较高, D 高; "
             "国市监信发〔2022〕6号)\n"
             "from its history of spot checks, recalls, complaints, overdue "
@@ -43,7 +47,12 @@ static void usage(FILE *f)
             "The rule\n"
             "and its defaults: docs/sampling.md, \"Credit classes\". "
             "--config F\n"
-            "overrides points, age weights, thresholds and ratios (JSON).\n\n"
+            "overrides points, age weights, thresholds and ratios (JSON).\n"
+            "show takes the history from the store: published spot checks,\n"
+            "overdue rectifications, penalties (registry penalty), upheld\n"
+            "complaints (registry finding) and recalls of its products, by\n"
+            "the default rule a draw's computed classes use "
+            "(docs/credit.md).\n\n"
             "Exit codes: 0 ok, 1 bad file, 2 usage error.\n");
 }
 
@@ -328,6 +337,78 @@ out:
     return rc;
 }
 
+static int credit_show(int argc, char **argv)
+{
+    static const struct option opts[] = {{"store", required_argument, 0, 's'},
+                                         {"at", required_argument, 0, 'a'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *store = NULL, *at_s = NULL;
+    struct zl_error err = {0};
+    struct zl_buf b;
+    zl_store *s = NULL;
+    json_t *o = NULL, *l;
+    json_error_t je;
+    int json = 0, c, rc, ret = EXIT_FAIL;
+    char day[11];
+    size_t i;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': store = optarg; break;
+        case 'a': at_s = optarg; break;
+        case 'j': json = 1; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind + 1 != argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!at_s)
+        zl_day_format(today_china(), day);
+    zl_buf_init(&b, 1u << 26);
+    if (!(s = cli_open_store(store)))
+        goto out;
+    rc = zl_credit_show(s, argv[optind], at_s ? at_s : day, &b, &err);
+    if (rc) {
+        cli_print_error("credit", argv[optind], rc, &err, json);
+        goto out;
+    }
+    if (!(o = json_loadb((const char *)b.data, b.len, 0, &je)))
+        goto out;
+    if (json) {
+        ret = cli_print_json(json_incref(o),
+                             JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+        goto out;
+    }
+    printf("%s as of %s (rule %lld, docs/credit.md)\n", argv[optind],
+           json_string_value(json_object_get(o, "at")),
+           (long long)json_integer_value(json_object_get(o, "rule")));
+    json_array_foreach(json_object_get(o, "lines"), i, l) printf(
+        "  %+7.2f  %s  %s\n", json_number_value(json_object_get(l, "total")),
+        json_string_value(json_object_get(l, "reason")),
+        json_string_value(json_object_get(l, "ref")));
+    printf("  -------\n  %7.2f  risk score\nclass %s (%s); sampling ratio "
+           "%g-%g %%\n",
+           json_number_value(json_object_get(o, "score")),
+           json_string_value(json_object_get(o, "class")),
+           json_string_value(json_object_get(o, "risk")),
+           json_number_value(
+               json_array_get(json_object_get(o, "samplingRatio"), 0)),
+           json_number_value(
+               json_array_get(json_object_get(o, "samplingRatio"), 1)));
+    ret = EXIT_OK;
+out:
+    json_decref(o);
+    zl_buf_cleanup(&b);
+    zl_close(s);
+    return ret;
+}
+
 int cmd_credit(int argc, char **argv)
 {
     if (argc < 2 || cli_is_help(argv[1])) {
@@ -336,7 +417,9 @@ int cmd_credit(int argc, char **argv)
     }
     if (!strcmp(argv[1], "score"))
         return credit_score(argc - 1, argv + 1);
-    fprintf(stderr, "zhiliang credit: unknown subcommand %s (score)\n",
+    if (!strcmp(argv[1], "show"))
+        return credit_show(argc - 1, argv + 1);
+    fprintf(stderr, "zhiliang credit: unknown subcommand %s (score, show)\n",
             argv[1]);
     return EXIT_USAGE;
 }

@@ -1,7 +1,9 @@
 /*
  * cmd_registry.c - `zhiliang registry import|put|list|show`: the
  * supervision registries of enterprises, inspectors and product
- * categories (zhiliang/inspect.h, docs/supervision.md).
+ * categories (zhiliang/inspect.h, docs/supervision.md); and
+ * `registry penalty|finding`, the administrative penalties and complaint
+ * findings computed credit classes weigh (docs/credit.md).
  */
 #include "cli_util.h"
 #include "commands.h"
@@ -20,6 +22,12 @@ static void usage(FILE *f)
             "       zhiliang registry put KIND FILE [--as PARTY]\n"
             "       zhiliang registry list KIND [--json]\n"
             "       zhiliang registry show KIND ID\n"
+            "       zhiliang registry penalty USCC --decision NO --date D\n"
+            "                [--authority A] [--summary S] [--serious] "
+            "[--revoked]\n"
+            "       zhiliang registry finding REPORT --upheld|--rejected "
+            "--date D\n"
+            "                [--basis B]\n"
             "       (all take --store PATH)\n\n"
             "KIND is enterprise, inspector or category.\n"
             "import  a JSON array of entries, or a CSV file (--csv, or a\n"
@@ -29,6 +37,10 @@ static void usage(FILE *f)
             "put     one entry (a JSON object)\n"
             "list    the current entries (--json: their records)\n"
             "show    one entry's current record (canonical JSON)\n"
+            "penalty an administrative penalty (行政处罚) by its decision\n"
+            "        number and date; --revoked records it set aside\n"
+            "finding the regulator's finding on a consumer complaint\n"
+            "        (zhiliang risk reports): upheld (属实) or rejected\n"
             "--as    write as this registered party (the write rule of\n"
             "        docs/access.md); without it, as the store operator\n\n"
             "Exit codes: 0 ok, 1 failure (invalid rows, refused), 2 usage.\n");
@@ -108,6 +120,90 @@ static int ends_with(const char *s, const char *suf)
     return n >= m && !strcmp(s + n - m, suf);
 }
 
+/* `registry penalty USCC ...` and `registry finding REPORT ...`: the
+ * options become the JSON object the library validates. */
+static int evidence(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"store", required_argument, 0, 's'},
+        {"as", required_argument, 0, 'a'},
+        {"decision", required_argument, 0, 'd'},
+        {"date", required_argument, 0, 'D'},
+        {"authority", required_argument, 0, 'A'},
+        {"summary", required_argument, 0, 'S'},
+        {"basis", required_argument, 0, 'b'},
+        {"serious", no_argument, 0, 'x'},
+        {"revoked", no_argument, 0, 'r'},
+        {"upheld", no_argument, 0, 'u'},
+        {"rejected", no_argument, 0, 'R'},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    const char *store = NULL, *as = NULL, *verb = argv[0];
+    int penalty = !strcmp(verb, "penalty"), c, rc, ret = EXIT_FAIL;
+    json_t *o = json_object();
+    struct zl_error err = {0};
+    zl_store *s = NULL;
+    char *j = NULL;
+
+    if (!o)
+        return EXIT_FAIL;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': store = optarg; break;
+        case 'a': as = optarg; break;
+        case 'd':
+            json_object_set_new(o, "decision", json_string(optarg));
+            break;
+        case 'D': json_object_set_new(o, "date", json_string(optarg)); break;
+        case 'A':
+            json_object_set_new(o, "authority", json_string(optarg));
+            break;
+        case 'S': json_object_set_new(o, "summary", json_string(optarg)); break;
+        case 'b': json_object_set_new(o, "basis", json_string(optarg)); break;
+        case 'x': json_object_set_new(o, "serious", json_true()); break;
+        case 'r': json_object_set_new(o, "revoked", json_true()); break;
+        case 'u':
+            json_object_set_new(o, "outcome", json_string("upheld"));
+            break;
+        case 'R':
+            json_object_set_new(o, "outcome", json_string("rejected"));
+            break;
+        case 'h':
+            usage(stdout);
+            ret = EXIT_OK;
+            goto out;
+        default:
+            usage(stderr);
+            ret = EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (optind + 1 != argc) {
+        usage(stderr);
+        ret = EXIT_USAGE;
+        goto out;
+    }
+    /* a non-UTF-8 argument leaves json_string NULL: the field stays
+     * unset and the library names it */
+    json_object_set_new(o, penalty ? "uscc" : "report",
+                        json_string(argv[optind]));
+    if (!(j = json_dumps(o, JSON_COMPACT)) || !(s = cli_open_store(store)))
+        goto out;
+    rc = penalty ? zl_sup_penalty_put(s, as, j, strlen(j), &err)
+                 : zl_sup_finding_put(s, as, j, strlen(j), &err);
+    if (rc) {
+        cli_print_error("registry", verb, rc, &err, 0);
+        goto out;
+    }
+    ret = EXIT_OK;
+out:
+    free(j);
+    json_decref(o);
+    zl_close(s);
+    return ret;
+}
+
 int cmd_registry(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -129,6 +225,8 @@ int cmd_registry(int argc, char **argv)
     verb = argv[1];
     argc--;
     argv++;
+    if (!strcmp(verb, "penalty") || !strcmp(verb, "finding"))
+        return evidence(argc, argv);
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 's': store = optarg; break;

@@ -17,9 +17,12 @@ import hashlib
 import json
 import sys
 
-# The default credit rule (docs/sampling.md) for the kinds a computed
-# snapshot lists: points, age weights by band, class thresholds.
-POINTS = {"spot-pass": -2, "spot-fail": 10, "overdue-rectification": 10}
+# The default credit rule (docs/credit.md) for the kinds a computed
+# snapshot lists: points (ordinary, serious), age weights by band, class
+# thresholds.
+POINTS = {"spot-pass": (-2, -2), "spot-fail": (10, 25),
+          "overdue-rectification": (10, 10), "penalty": (10, 30),
+          "complaint": (2, 2), "recall": (5, 15)}
 
 
 def credit_class(events, day):
@@ -28,7 +31,7 @@ def credit_class(events, day):
     for e in events:
         age = (at - datetime.date.fromisoformat(e["date"])).days
         w = 1 if age < 365 else 0.5 if age < 730 else 0.25 if age < 1095 else 0
-        score += POINTS[e["kind"]] * w
+        score += POINTS[e["kind"]][1 if e.get("serious") else 0] * w
     return "D" if score >= 60 else "C" if score >= 30 else \
         "B" if score >= 10 else "A"
 

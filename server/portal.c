@@ -63,6 +63,8 @@ void zl_h_portal(struct zl_req *r)
         zl_reply_redirect(r, 301, "/static/favicon.svg");
     } else if (n == 1 && !strcmp(r->segs[0], "results")) {
         zl_portal_results(r);
+    } else if (n == 2 && !strcmp(r->segs[0], "enterprises")) {
+        zl_portal_enterprise(r, r->segs[1]); /* portal_enterprise.c */
     } else if (n == 2 && !strcmp(r->segs[0], "spc")) {
         zl_portal_spc(r, r->segs[1]); /* portal_spc.c */
     } else if (n >= 1 && n <= 3 && !strcmp(r->segs[0], "inspections")) {

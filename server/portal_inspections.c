@@ -493,7 +493,9 @@ int zl_portal_inspections_section(struct zl_req *r, zl_store *s,
                                       : T(r, "不合格", "Fail"));
         rc = rc || zl_portal_add_esc(b, "<span class=\"when\">",
                                      js(row, "tested"), "</span> ");
-        rc = rc || zl_portal_add_esc(b, "", js(row, "enterprise"), " · ");
+        rc = rc || zl_portal_add_esc(b, "<a href=\"/enterprises/",
+                                     js(row, "uscc"), "\">");
+        rc = rc || zl_portal_add_esc(b, "", js(row, "enterprise"), "</a> · ");
         rc = rc || zl_portal_add_esc(b, T(r, "批次 ", "lot "), "", "");
         rc = rc || zl_portal_add_esc(b, "<span class=\"code\">", js(row, "lot"),
                                      "</span> · ");

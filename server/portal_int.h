@@ -107,6 +107,10 @@ void zl_portal_recalls(struct zl_req *r); /* portal_recalls.c */
 void zl_portal_recall_case(struct zl_req *r, const char *case_id);
 void zl_portal_results(struct zl_req *r); /* portal_results.c */
 
+/* /enterprises/{USCC}: an enterprise's public supervision history
+ * (portal_enterprise.c). */
+void zl_portal_enterprise(struct zl_req *r, const char *uscc);
+
 /* /complain and /complaints (portal_complain.c, issue 14). */
 void zl_portal_complain(struct zl_req *r);
 

@@ -30,6 +30,7 @@
 
 #include "zhiliang/alloc.h"
 #include "zhiliang/codec.h"
+#include "zhiliang/inspect.h"
 #include "zhiliang/query.h"
 #include "zhiliang/recall.h"
 #include "zhiliang/timefmt.h"
@@ -659,6 +660,22 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
         if (!rc && mk.licence)
             rc = fact(&b, T(r, "生产许可证", "Production licence (SC)"),
                       "licence", mk.licence);
+        /* a maker in the supervision registry has a public history */
+        if (!rc && mk.uscc) {
+            char *ej = NULL;
+            size_t el = 0;
+
+            if (!zl_sup_get(s, ZL_SUP_ENTERPRISE, mk.uscc, &ej, &el)) {
+                rc = fact_open(&b, T(r, "监管记录", "Supervision record"),
+                               "supervision");
+                rc = rc || zl_portal_add_esc(&b, "<a href=\"/enterprises/",
+                                             mk.uscc, "\">");
+                rc = rc || zl_buf_printf(&b, "%s</a></dd>",
+                                         T(r, "抽查结果与信用分类",
+                                           "Spot checks and credit class"));
+            }
+            zl_free(ej);
+        }
     }
     if (!rc && made) {
         struct pack_dates pd;

@@ -241,7 +241,9 @@ void zl_portal_results(struct zl_req *r)
         int pass = !strcmp(js(row, "verdict"), "pass");
 
         zl_portal_add_esc(&b, "<tr id=\"r-", js(row, "task"), "\"><td>");
-        zl_portal_add_esc(&b, "", js(row, "enterprise"), "<br>");
+        zl_portal_add_esc(&b, "<a href=\"/enterprises/", js(row, "uscc"),
+                          "\">");
+        zl_portal_add_esc(&b, "", js(row, "enterprise"), "</a><br>");
         zl_portal_add_esc(&b, "<small>", js(row, "uscc"), "</small></td>");
         zl_portal_add_esc(&b, "<td>", js(row, "product"), "<br>");
         zl_portal_add_esc(&b, "<small class=\"code\">", js(row, "lot"),

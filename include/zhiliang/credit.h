@@ -113,6 +113,16 @@ int zl_credit_score(const struct zl_credit_config *cfg,
 /* Frees out's lines; out may be NULL or already cleaned. */
 void zl_credit_result_cleanup(struct zl_credit_result *out);
 
+/* The class (and, when score is not NULL, the floored score) alone, by
+ * the same code as zl_credit_score without writing any line: for scoring
+ * millions of enterprises. The configuration is not checked here (check
+ * it once with zl_credit_config_check). Returns 0, ZL_EINVAL (an unknown
+ * kind or an event after at; err names it) or ZL_ELIMIT. */
+int zl_credit_classify(const struct zl_credit_config *cfg,
+                       const struct zl_credit_event *events, size_t n,
+                       int32_t at, enum zl_credit_class *cls, double *score,
+                       struct zl_error *err);
+
 /* "A".."D"; the risk level in Chinese and English ("低 / low"). */
 const char *zl_credit_class_name(enum zl_credit_class c);
 const char *zl_credit_class_risk(enum zl_credit_class c);

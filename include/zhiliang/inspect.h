@@ -86,6 +86,41 @@ int zl_sup_get(zl_store *s, enum zl_sup_kind k, const char *id, char **json,
 typedef int (*zl_sup_json_cb)(void *ctx, const char *json, size_t len);
 int zl_sup_list(zl_store *s, enum zl_sup_kind k, zl_sup_json_cb cb, void *ctx);
 
+/* ---- evidence for computed credit classes (docs/credit.md) -------------- */
+
+/* Record an administrative penalty (行政处罚) against a registered
+ * enterprise, as JSON {"uscc", "decision" (the decision's number,
+ * 行政处罚决定书文号, at most 64 bytes, no ':'), "date" (of the decision,
+ * YYYY-MM-DD), "authority"?, "summary"?, "serious"? (a heavy penalty),
+ * "revoked"? (a later record of the same decision: set aside on review)}.
+ * Logged under "penalty:<USCC>:<decision>"; the same state again logs
+ * nothing. Returns 0, ZL_EINVAL/ZL_ESYNTAX (err names the field),
+ * ZL_ENOTFOUND (enterprise not registered), ZL_EPERM, or a store error. */
+int zl_sup_penalty_put(zl_store *s, const char *writer, const char *json,
+                       size_t len, struct zl_error *err);
+
+/* Record the regulator's finding on a consumer complaint of lib/risk, as
+ * JSON {"report" (its id), "outcome" ("upheld" or "rejected"), "date",
+ * "basis"?}. The complaint must name a registered enterprise; the record
+ * carries its USCC. Logged under "finding:<report>"; a later finding
+ * replaces it. Returns as zl_sup_penalty_put (ZL_ENOTFOUND also for an
+ * unknown report). */
+int zl_sup_finding_put(zl_store *s, const char *writer, const char *json,
+                       size_t len, struct zl_error *err);
+
+/* An enterprise's credit class as of day (YYYY-MM-DD) from every record
+ * the store holds now, by the default rule 2 (credit_link.c), with each
+ * event's points explained: appends the JCS JSON {"uscc", "at", "rule",
+ * "raw", "score", "class", "risk", "samplingRatio", "lines": [{"kind",
+ * "date", "ref", "serious", "points", "weight", "total", "reason"}],
+ * "history": [{"date", "class", "score"}]} to out; history is the class
+ * over time, an entry on each day the score changed (an event, or an
+ * event's age entering the next weight band) up to day. 0, ZL_EINVAL (bad USCC
+ * or day; err set), ZL_ENOTFOUND (not in the registry; err set),
+ * ZL_ENOMEM or a store error. */
+int zl_credit_show(zl_store *s, const char *uscc, const char *day,
+                   struct zl_buf *out, struct zl_error *err);
+
 /* ---- plans and draws ---------------------------------------------------- */
 
 /* Fix a plan, given as JSON (docs/supervision.md): validated, checked

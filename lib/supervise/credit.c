@@ -163,6 +163,79 @@ static double age_weight(const struct zl_credit_config *cfg, int32_t age,
     return 0;
 }
 
+/* The rule itself, shared by zl_credit_score (lines != NULL: each event's
+ * line, reason text included) and zl_credit_classify (lines NULL: the
+ * sum alone, no text), so the two cannot disagree. */
+static int score_core(const struct zl_credit_config *cfg,
+                      const struct zl_credit_event *events, size_t n,
+                      int32_t at, struct zl_credit_line *lines, double *sum_out,
+                      int *forced_out, struct zl_error *err)
+{
+    double sum = 0;
+    int forced = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct zl_credit_event *e = &events[i];
+        int band = 0, s = !!e->serious;
+        int listed = (e->kind == ZL_CREDIT_ABNORMAL ||
+                      e->kind == ZL_CREDIT_SERIOUS_LIST) &&
+                     e->active;
+        double points, weight;
+
+        if ((unsigned)e->kind >= ZL_CREDIT_KIND_COUNT || e->day > at) {
+            char path[32], date[11];
+
+            snprintf(path, sizeof path, "events[%zu]", i);
+            if ((unsigned)e->kind >= ZL_CREDIT_KIND_COUNT)
+                return zl_error_set(err, ZL_EINVAL, path, "unknown kind", NULL,
+                                    0);
+            zl_day_format(e->day, date);
+            return zl_error_set(err, ZL_EINVAL, path,
+                                "the event is after the day scored", date, 10);
+        }
+        points = cfg->points[e->kind][s];
+        weight = listed ? 1 : age_weight(cfg, at - e->day, &band);
+        sum += points * weight;
+        if (e->kind == ZL_CREDIT_SERIOUS_LIST && listed &&
+            cfg->serious_list_forces_d)
+            forced = 1;
+        if (lines) {
+            struct zl_credit_line *l = &lines[i];
+            char date[11];
+
+            zl_day_format(e->day, date);
+            l->event = i;
+            l->points = points;
+            l->weight = weight;
+            l->total = points * weight;
+            snprintf(l->reason, sizeof l->reason, "%s%s%s%s %s: %+g x %g%s",
+                     KINDS[e->kind].text,
+                     s && SERIOUS_TEXT[e->kind] ? " (" : "",
+                     s && SERIOUS_TEXT[e->kind] ? SERIOUS_TEXT[e->kind] : "",
+                     s && SERIOUS_TEXT[e->kind] ? ")" : "", date, l->points,
+                     l->weight,
+                     listed      ? " (still listed: full weight)"
+                     : band == 0 ? " (within the last year)"
+                     : band == 1 ? " (1-2 years old)"
+                     : band == 2 ? " (2-3 years old)"
+                                 : " (older than the scoring window)");
+        }
+    }
+    *sum_out = sum;
+    *forced_out = forced;
+    return 0;
+}
+
+static enum zl_credit_class class_of(const struct zl_credit_config *cfg,
+                                     double score, int forced)
+{
+    return forced                       ? ZL_CREDIT_D
+           : score >= cfg->threshold[2] ? ZL_CREDIT_D
+           : score >= cfg->threshold[1] ? ZL_CREDIT_C
+           : score >= cfg->threshold[0] ? ZL_CREDIT_B
+                                        : ZL_CREDIT_A;
+}
+
 int zl_credit_score(const struct zl_credit_config *cfg,
                     const struct zl_credit_event *events, size_t n, int32_t at,
                     struct zl_credit_result *out, struct zl_error *err)
@@ -183,58 +256,36 @@ int zl_credit_score(const struct zl_credit_config *cfg,
         if (!out->lines)
             return ZL_ENOMEM;
     }
-    for (size_t i = 0; i < n; i++) {
-        const struct zl_credit_event *e = &events[i];
-        struct zl_credit_line *l = &out->lines[i];
-        char path[32], date[11];
-        int band = 0, s = !!e->serious;
-        int listed = (e->kind == ZL_CREDIT_ABNORMAL ||
-                      e->kind == ZL_CREDIT_SERIOUS_LIST) &&
-                     e->active;
-
-        snprintf(path, sizeof path, "events[%zu]", i);
-        if ((unsigned)e->kind >= ZL_CREDIT_KIND_COUNT) {
-            rc = zl_error_set(err, ZL_EINVAL, path, "unknown kind", NULL, 0);
-            goto fail;
-        }
-        zl_day_format(e->day, date);
-        if (e->day > at) {
-            rc = zl_error_set(err, ZL_EINVAL, path,
-                              "the event is after the day scored", date, 10);
-            goto fail;
-        }
-        l->event = i;
-        l->points = cfg->points[e->kind][s];
-        l->weight = listed ? 1 : age_weight(cfg, at - e->day, &band);
-        l->total = l->points * l->weight;
-        sum += l->total;
-        if (e->kind == ZL_CREDIT_SERIOUS_LIST && listed &&
-            cfg->serious_list_forces_d)
-            forced = 1;
-        snprintf(l->reason, sizeof l->reason, "%s%s%s%s %s: %+g x %g%s",
-                 KINDS[e->kind].text, s && SERIOUS_TEXT[e->kind] ? " (" : "",
-                 s && SERIOUS_TEXT[e->kind] ? SERIOUS_TEXT[e->kind] : "",
-                 s && SERIOUS_TEXT[e->kind] ? ")" : "", date, l->points,
-                 l->weight,
-                 listed      ? " (still listed: full weight)"
-                 : band == 0 ? " (within the last year)"
-                 : band == 1 ? " (1-2 years old)"
-                 : band == 2 ? " (2-3 years old)"
-                             : " (older than the scoring window)");
+    if ((rc = score_core(cfg, events, n, at, out->lines, &sum, &forced, err))) {
+        zl_credit_result_cleanup(out);
+        return rc;
     }
     out->n_lines = n;
     out->raw = sum;
     out->score = sum > 0 ? sum : 0;
     out->forced = forced;
-    out->cls = forced                            ? ZL_CREDIT_D
-               : out->score >= cfg->threshold[2] ? ZL_CREDIT_D
-               : out->score >= cfg->threshold[1] ? ZL_CREDIT_C
-               : out->score >= cfg->threshold[0] ? ZL_CREDIT_B
-                                                 : ZL_CREDIT_A;
+    out->cls = class_of(cfg, out->score, forced);
     out->ratio_min = cfg->ratio_min[out->cls];
     out->ratio_max = cfg->ratio_max[out->cls];
     return 0;
-fail:
-    zl_credit_result_cleanup(out);
-    return rc;
+}
+
+int zl_credit_classify(const struct zl_credit_config *cfg,
+                       const struct zl_credit_event *events, size_t n,
+                       int32_t at, enum zl_credit_class *cls, double *score,
+                       struct zl_error *err)
+{
+    double sum = 0;
+    int forced = 0, rc;
+
+    ZL_ASSERT(cfg && cls && (events || !n), ZL_EINVAL);
+    if (n > MAX_EVENTS)
+        return zl_error_set(err, ZL_ELIMIT, "events", "more than 100000", NULL,
+                            0);
+    if ((rc = score_core(cfg, events, n, at, NULL, &sum, &forced, err)))
+        return rc;
+    *cls = class_of(cfg, sum > 0 ? sum : 0, forced);
+    if (score)
+        *score = sum > 0 ? sum : 0;
+    return 0;
 }

@@ -23,27 +23,47 @@
  *                              past it and no rectification was recorded
  *                              by then
  *
+ * Rule 2 (a plan's "credit_rule": 2, what every new plan gets; rule 1
+ * is the above alone, kept so that draws fixed under it still verify)
+ * adds the other evidence the system holds, each logged before the plan:
+ *
+ *   a penalty record           penalty on its decision date, serious when
+ *   (credit_records.c)         the record says so; none when its last
+ *                              record before the plan says revoked
+ *   an upheld finding on a     complaint on the finding's date (a
+ *   consumer complaint         complaint without a finding, or rejected,
+ *   (lib/risk + finding:)      counts nothing: 投诉 is not 违法)
+ *   a recall case opened       recall on its opening day (China time),
+ *   (lib/recall) whose scope   serious for hazard class I; the enterprise
+ *   holds a GTIN of the        is the party owning the GTIN's GS1 Company
+ *   enterprise                 Prefix, by its USCC
+ *
  * Steps dated after the scoring day are ignored. The draw record carries
- * the result, {"source": "computed", "day", "default": "A", "classes":
- * {USCC: {"class", "events": [{"kind", "date", "ref"}]}}} for the
- * enterprises with events, so a public re-run takes the classes from it
- * and anyone can redo each class by hand from the events listed; verify
- * recomputes it from the log.
+ * the result, {"source": "computed", "day", "default": "A", "rule"?,
+ * "classes": {USCC: {"class", "events": [{"kind", "date", "ref",
+ * "serious"?}]}}} for the enterprises with events, so a public re-run
+ * takes the classes from it and anyone can redo each class by hand from
+ * the events listed (docs/credit.md); verify recomputes it from the log.
  *
  * Rejected: storing a class per enterprise as it changes (a second state
- * beside the records that could disagree with them); recalls and
- * complaints (not in the supervision records; they stay for `zhiliang
- * credit score` from a history file).
+ * beside the records that could disagree with them). Known limit: the
+ * recall's enterprise is found through today's party registry (Company
+ * Prefix owner), not the registry as of the plan's leaf.
  */
 #include "supervise/sup_int.h"
 
+#include "store/store_log.h"
+#include "store/store_recall.h"
+#include "store/store_risk.h"
 #include "store/store_sup.h"
 #include "util/alloc.h"
+#include "util/jcs.h"
 #include "zhiliang/calendar.h"
 #include "zhiliang/clocks.h"
 #include "zhiliang/credit.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *jstr(json_t *o, const char *k)
@@ -96,19 +116,25 @@ static int tasks_cb(void *ctx, const struct zl_store_sup_record *r)
     return json_array_append_new(a, o) ? ZL_ENOMEM : 0;
 }
 
-static int add_event(json_t *per, const char *uscc, const char *kind, int32_t d,
-                     const char *ref)
+static int add_event_s(json_t *per, const char *uscc, const char *kind,
+                       int32_t d, const char *ref, int serious)
 {
-    json_t *a = json_object_get(per, uscc);
+    json_t *a = json_object_get(per, uscc), *e;
     char date[11];
 
     if (!a && (!(a = json_array()) || json_object_set_new(per, uscc, a)))
         return ZL_ENOMEM;
     zl_day_format(d, date);
-    return json_array_append_new(a, json_pack("{s:s,s:s,s:s}", "kind", kind,
-                                              "date", date, "ref", ref))
-               ? ZL_ENOMEM
-               : 0;
+    e = json_pack("{s:s,s:s,s:s}", "kind", kind, "date", date, "ref", ref);
+    if (e && serious && json_object_set_new(e, "serious", json_true()))
+        json_decref(e), e = NULL;
+    return json_array_append_new(a, e) ? ZL_ENOMEM : 0;
+}
+
+static int add_event(json_t *per, const char *uscc, const char *kind, int32_t d,
+                     const char *ref)
+{
+    return add_event_s(per, uscc, kind, d, ref, 0);
 }
 
 static int day_of(json_t *rec, int32_t *d)
@@ -192,6 +218,7 @@ static int score(json_t *evs, int32_t at, const struct zl_credit_config *cfg,
             goto out;
         }
         ev[i].ref = jstr(e, "ref");
+        ev[i].serious = json_is_true(json_object_get(e, "serious"));
     }
     if (!(rc = zl_credit_score(cfg, ev, n, at, &res, err)))
         *cls = res.cls;
@@ -201,33 +228,198 @@ out:
     return rc;
 }
 
-int sup_credit_apply(zl_store *s, int64_t before, const char *day,
-                     struct sup_snapshot *snap, json_t **rec,
-                     struct zl_error *err)
+/* ---- rule 2: penalties, upheld complaints, recalls ----------------------- */
+
+struct lastrec {
+    json_t *by_key; /* key -> last record (leaf < before) */
+};
+
+static int last_cb(void *ctx, const struct zl_store_sup_record *r)
 {
-    struct zl_clock_config cc;
-    struct zl_credit_config cr;
-    zl_calendar *cal = NULL;
-    json_t *map = json_object(), *groups = json_object(), *per = json_object();
-    json_t *classes = json_object(), *recs;
-    const char *name;
-    int32_t at;
+    struct lastrec *l = ctx;
+    json_error_t je;
+    json_t *o = json_loadb(r->json, r->len, 0, &je);
+
+    if (!o)
+        return ZL_ESTORE;
+    /* rows come by key then seq: the last one set stays */
+    return json_object_set_new(l->by_key, r->key, o) ? ZL_ENOMEM : 0;
+}
+
+static int penalty_events(zl_store *s, int64_t before, int32_t at, json_t *per)
+{
+    struct lastrec l = {json_object()};
+    const char *k;
+    json_t *o;
+    int32_t d;
     int rc;
 
-    *rec = NULL;
-    if (!map || !groups || !per || !classes) {
+    if (!l.by_key)
+        return ZL_ENOMEM;
+    rc = zl_store_sup_range(s, "penalty:", "penalty;", before, last_cb, &l);
+    json_object_foreach(l.by_key, k, o)
+    {
+        if (rc)
+            break;
+        if (json_is_true(json_object_get(o, "revoked")) || day_of(o, &d) ||
+            d > at)
+            continue;
+        rc =
+            add_event_s(per, jstr(o, "uscc"), "penalty", d, jstr(o, "decision"),
+                        json_is_true(json_object_get(o, "serious")));
+    }
+    json_decref(l.by_key);
+    return rc;
+}
+
+struct complaint_ctx {
+    int64_t before;
+    json_t *ok; /* report id -> true: a complaint logged before the plan */
+};
+
+static int complaint_cb(void *ctx, const struct zl_store_risk_report *r)
+{
+    struct complaint_ctx *c = ctx;
+
+    if ((c->before >= 0 && r->leaf >= c->before) || !r->enterprise[0])
+        return 0;
+    return json_object_set_new(c->ok, r->id, json_string(r->enterprise))
+               ? ZL_ENOMEM
+               : 0;
+}
+
+static int complaint_events(zl_store *s, int64_t before, int32_t at,
+                            json_t *per)
+{
+    struct lastrec l = {json_object()};
+    struct complaint_ctx c = {before, json_object()};
+    const char *k;
+    json_t *o;
+    int32_t d;
+    int rc;
+
+    if (!l.by_key || !c.ok) {
         rc = ZL_ENOMEM;
         goto out;
     }
-    if (!day || zl_day_parse(day, strlen(day), &at)) {
-        rc = zl_error_set(err, ZL_EINVAL, "period",
-                          "computed credit classes need the plan's period "
-                          "(its first day is the day scored)",
-                          NULL, 0);
+    if ((rc = zl_store_sup_range(s, "finding:", "finding;", before, last_cb,
+                                 &l)))
+        goto out;
+    if (!json_object_size(l.by_key))
+        goto out;
+    rc = zl_store_risk_list(s, "complaint", complaint_cb, &c);
+    if (rc == ZL_EUNSUPPORTED)
+        rc = 0;
+    json_object_foreach(l.by_key, k, o)
+    {
+        const char *u =
+            json_string_value(json_object_get(c.ok, jstr(o, "report")));
+
+        if (rc)
+            break;
+        /* the complaint's own enterprise, not the finding's copy */
+        if (!u || strcmp(jstr(o, "outcome"), "upheld") || day_of(o, &d) ||
+            d > at)
+            continue;
+        rc = add_event(per, u, "complaint", d, jstr(o, "report"));
+    }
+out:
+    json_decref(l.by_key);
+    json_decref(c.ok);
+    return rc;
+}
+
+static int case_cb(void *ctx, const struct zl_store_recall_case *r)
+{
+    json_t *cases = ctx, *o;
+    json_error_t je;
+    json_t *g = json_loads(r->gtins_json ? r->gtins_json : "[]", 0, &je);
+
+    o = json_pack("{s:s,s:s,s:I,s:o}", "case", r->case_id, "class",
+                  r->hazard_class ? r->hazard_class : "", "opened",
+                  (json_int_t)r->opened_ms, "gtins", g ? g : json_array());
+    return o && !json_array_append_new(cases, o) ? 0 : ZL_ENOMEM;
+}
+
+static int uscc_cb(void *ctx, const struct zl_party *p)
+{
+    snprintf(ctx, 19, "%s", p->uscc ? p->uscc : "");
+    return 0;
+}
+
+static int recall_events(zl_store *s, int64_t before, int32_t at, json_t *per)
+{
+    json_t *cases = json_array(), *c, *g;
+    size_t i, j;
+    int rc;
+
+    if (!cases)
+        return ZL_ENOMEM;
+    rc = zl_store_recall_case_list(s, NULL, 0, case_cb, cases);
+    if (rc == ZL_EUNSUPPORTED)
+        rc = 0;
+    json_array_foreach(cases, i, c)
+    {
+        char key[ZL_RECALL_ID_MAX + 16], pid[ZL_PARTY_ID_MAX], uscc[19];
+        json_t *seen;
+        uint64_t idx;
+        int32_t d;
+
+        if (rc)
+            break;
+        snprintf(key, sizeof key, "recall:%s:1", jstr(c, "case"));
+        rc = zl_store_log_find(s, key, &idx, NULL, NULL);
+        if (rc == ZL_ENOTFOUND) {
+            rc = 0;
+            continue;
+        }
+        if (rc || (before >= 0 && idx >= (uint64_t)before))
+            continue;
+        /* opened: UTC milliseconds; the day is China's (UTC+8) */
+        d = (int32_t)((json_integer_value(json_object_get(c, "opened")) +
+                       8 * 3600 * 1000LL) /
+                      86400000);
+        if (d > at)
+            continue;
+        if (!(seen = json_object())) {
+            rc = ZL_ENOMEM;
+            break;
+        }
+        json_array_foreach(json_object_get(c, "gtins"), j, g)
+        {
+            uscc[0] = '\0';
+            if (zl_party_prefix_owner(s, json_string_value(g), pid, NULL) ||
+                zl_party_get(s, pid, uscc_cb, uscc) || !uscc[0] ||
+                json_object_get(seen, uscc))
+                continue;
+            if ((rc = json_object_set_new(seen, uscc, json_true())
+                          ? ZL_ENOMEM
+                          : add_event_s(per, uscc, "recall", d, jstr(c, "case"),
+                                        !strcmp(jstr(c, "class"), "I"))))
+                break;
+        }
+        json_decref(seen);
+    }
+    json_decref(cases);
+    return rc;
+}
+
+/* Every enterprise's events as of day at from the records logged before
+ * leaf before (< 0: all), by rule: per gets USCC -> [event...]. */
+static int credit_events(zl_store *s, int64_t before, int32_t at, int rule,
+                         json_t *per, struct zl_error *err)
+{
+    struct zl_clock_config cc;
+    zl_calendar *cal = NULL;
+    json_t *map = json_object(), *groups = json_object(), *recs;
+    const char *name;
+    int rc;
+
+    if (!map || !groups) {
+        rc = ZL_ENOMEM;
         goto out;
     }
     zl_clock_defaults(&cc);
-    zl_credit_defaults(&cr);
     if ((rc = zl_calendar_new(&cal, err)))
         goto out;
     /* a year without holiday data counts weekends only: the class must be
@@ -245,6 +437,41 @@ int sup_credit_apply(zl_store *s, int64_t before, const char *day,
             (rc = task_events(name, recs, uscc, at, &cc, cal, per, err)))
             goto out;
     }
+    if (rule >= 2 && ((rc = penalty_events(s, before, at, per)) ||
+                      (rc = complaint_events(s, before, at, per)) ||
+                      (rc = recall_events(s, before, at, per))))
+        goto out;
+out:
+    zl_calendar_free(cal);
+    json_decref(map);
+    json_decref(groups);
+    return rc;
+}
+
+int sup_credit_apply(zl_store *s, int64_t before, const char *day, int rule,
+                     struct sup_snapshot *snap, json_t **rec,
+                     struct zl_error *err)
+{
+    struct zl_credit_config cr;
+    json_t *per = json_object(), *classes = json_object();
+    int32_t at;
+    int rc;
+
+    *rec = NULL;
+    if (!per || !classes) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    if (!day || zl_day_parse(day, strlen(day), &at)) {
+        rc = zl_error_set(err, ZL_EINVAL, "period",
+                          "computed credit classes need the plan's period "
+                          "(its first day is the day scored)",
+                          NULL, 0);
+        goto out;
+    }
+    zl_credit_defaults(&cr);
+    if ((rc = credit_events(s, before, at, rule, per, err)))
+        goto out;
     for (size_t i = 0; i < snap->n_ent; i++) {
         json_t *evs = json_object_get(per, snap->ent[i].uscc);
         enum zl_credit_class cls;
@@ -265,14 +492,176 @@ int sup_credit_apply(zl_store *s, int64_t before, const char *day,
         }
     }
     if (!(*rec = json_pack("{s:s,s:s,s:s,s:O}", "source", "computed", "day",
-                           day, "default", "A", "classes", classes)))
+                           day, "default", "A", "classes", classes)) ||
+        (rule >= 2 && json_object_set_new(*rec, "rule", json_integer(rule))))
         rc = ZL_ENOMEM;
 out:
-    zl_calendar_free(cal);
-    json_decref(map);
-    json_decref(groups);
     json_decref(per);
     json_decref(classes);
+    return rc;
+}
+
+static int cmp_day(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* The class over time: at every day the score can change (an event's
+ * day and the days its age enters the next weight band) up to at, one
+ * entry each time the class or score changes. */
+static int history(const struct zl_credit_config *cr,
+                   const struct zl_credit_event *ev, size_t n, int32_t at,
+                   json_t *out, struct zl_error *err)
+{
+    struct zl_credit_event *sub = NULL;
+    int32_t *days = NULL;
+    size_t nd = 0, i, j;
+    double last = -1;
+    int lastc = -1, rc = 0;
+
+    if (!n)
+        return 0;
+    if (!(days = zl_calloc(n * 4 + 1, sizeof *days)) ||
+        !(sub = zl_calloc(n, sizeof *sub))) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        days[nd++] = ev[i].day;
+        for (j = 0; j < 3; j++)
+            if (ev[i].day + cr->age_days[j] <= at)
+                days[nd++] = ev[i].day + cr->age_days[j];
+    }
+    days[nd++] = at;
+    qsort(days, nd, sizeof *days, cmp_day);
+    for (i = 0; i < nd && !rc; i++) {
+        struct zl_credit_result r = {0};
+        size_t m = 0;
+        char d[11];
+
+        if (i && days[i] == days[i - 1])
+            continue;
+        for (j = 0; j < n; j++)
+            if (ev[j].day <= days[i])
+                sub[m++] = ev[j];
+        if ((rc = zl_credit_score(cr, sub, m, days[i], &r, err)))
+            break;
+        if ((int)r.cls != lastc || r.score != last) {
+            zl_day_format(days[i], d);
+            if (json_array_append_new(
+                    out,
+                    json_pack("{s:s,s:s,s:f}", "date", d, "class",
+                              zl_credit_class_name(r.cls), "score", r.score)))
+                rc = ZL_ENOMEM;
+            lastc = (int)r.cls;
+            last = r.score;
+        }
+        zl_credit_result_cleanup(&r);
+    }
+out:
+    zl_free(days);
+    zl_free(sub);
+    return rc;
+}
+
+int zl_credit_show(zl_store *s, const char *uscc, const char *day,
+                   struct zl_buf *out, struct zl_error *err)
+{
+    struct zl_credit_config cr;
+    struct zl_credit_event *ev = NULL;
+    struct zl_credit_result res = {0};
+    json_t *per = json_object(), *o = NULL, *lines = json_array(), *evs, *e;
+    json_t *hist = json_array();
+    int32_t at;
+    size_t n, i;
+    int rc;
+
+    if (!per || !lines || !hist) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    if (!uscc) {
+        rc = zl_error_set(err, ZL_EINVAL, "uscc", "is required", NULL, 0);
+        goto out;
+    }
+    if ((rc = zl_uscc_validate(uscc, strlen(uscc), err)))
+        goto out;
+    if (!day || zl_day_parse(day, strlen(day), &at)) {
+        rc = zl_error_set(err, ZL_EINVAL, "at", "not a date YYYY-MM-DD", day,
+                          day ? (size_t)-1 : 0);
+        goto out;
+    }
+    {
+        char *ej = NULL;
+        size_t el = 0;
+
+        rc = zl_sup_get(s, ZL_SUP_ENTERPRISE, uscc, &ej, &el);
+        zl_free(ej);
+        if (rc == ZL_ENOTFOUND)
+            rc = zl_error_set(err, ZL_ENOTFOUND, "uscc",
+                              "the enterprise is not in the supervision "
+                              "registry (zhiliang registry put enterprise)",
+                              uscc, (size_t)-1);
+        if (rc)
+            goto out;
+    }
+    zl_credit_defaults(&cr);
+    if ((rc = credit_events(s, -1, at, 2, per, err)))
+        goto out;
+    evs = json_object_get(per, uscc);
+    n = json_array_size(evs);
+    if (n && !(ev = zl_calloc(n, sizeof *ev))) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    json_array_foreach(evs, i, e)
+    {
+        if (zl_credit_kind_parse(jstr(e, "kind"), &ev[i].kind) ||
+            day_of(e, &ev[i].day)) {
+            rc = ZL_ESTORE;
+            goto out;
+        }
+        ev[i].ref = jstr(e, "ref");
+        ev[i].serious = json_is_true(json_object_get(e, "serious"));
+    }
+    if ((rc = zl_credit_score(&cr, ev, n, at, &res, err)) ||
+        (rc = history(&cr, ev, n, at, hist, err)))
+        goto out;
+    for (i = 0; i < res.n_lines; i++) {
+        const struct zl_credit_line *l = &res.lines[i];
+        json_t *x = json_array_get(evs, l->event);
+
+        if (json_array_append_new(
+                lines,
+                json_pack("{s:O,s:O,s:O,s:b,s:f,s:f,s:f,s:s}", "kind",
+                          json_object_get(x, "kind"), "date",
+                          json_object_get(x, "date"), "ref",
+                          json_object_get(x, "ref"), "serious",
+                          ev[l->event].serious, "points", l->points, "weight",
+                          l->weight, "total", l->total, "reason", l->reason))) {
+            rc = ZL_ENOMEM;
+            goto out;
+        }
+    }
+    if (!(o = json_pack("{s:s,s:s,s:i,s:f,s:f,s:s,s:s,s:[f,f],s:O,s:O}", "uscc",
+                        uscc, "at", day, "rule", 2, "raw", res.raw, "score",
+                        res.score, "class", zl_credit_class_name(res.cls),
+                        "risk", zl_credit_class_risk(res.cls), "samplingRatio",
+                        res.ratio_min, res.ratio_max, "lines", lines, "history",
+                        hist))) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    rc = zl_jcs_dump(o, out);
+out:
+    zl_credit_result_cleanup(&res);
+    zl_free(ev);
+    json_decref(per);
+    json_decref(lines);
+    json_decref(hist);
+    json_decref(o);
     return rc;
 }
 

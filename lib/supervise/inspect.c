@@ -216,15 +216,14 @@ static int plan_rec(zl_store *s, const struct sup_writer *w, json_t *in,
                     json_t **rec, struct zl_error *err)
 {
     static const char *const OK[] = {
-        "id",       "title",           "categories",
-        "regions",  "level",           "period",
-        "count",    "permille",        "weights",
-        "team",     "beacon_distance", "outside",
-        "previous", "credit",          NULL};
+        "id",       "title",  "categories",      "regions",
+        "level",    "period", "count",           "permille",
+        "weights",  "team",   "beacon_distance", "outside",
+        "previous", "credit", "credit_rule",     NULL};
     const char *k, *id, *title = NULL, *outside = NULL, *prev = NULL,
                         *credit = NULL;
     json_t *v, *o = NULL, *cats = NULL, *regs = NULL, *wt = NULL, *per;
-    long long level, count, permille, team, dist;
+    long long level, count, permille, team, dist, rule;
     int rc = 0;
 
     if (!json_is_object(in))
@@ -269,6 +268,16 @@ static int plan_rec(zl_store *s, const struct sup_writer *w, json_t *in,
         return zl_error_set(err, ZL_EINVAL, "credit",
                             "computed classes need the plan's period: its "
                             "first day is the day the classes are scored on",
+                            NULL, 0);
+    /* the credit rule is fixed with the plan: 2 (every record the system
+     * holds, docs/credit.md) unless the plan asks for 1 (spot checks) */
+    if ((rc = int_field(in, "credit_rule", 1, 2, 2, &rule, err)))
+        return rc;
+    if (json_object_get(in, "credit_rule") &&
+        !(credit && !strcmp(credit, "computed")))
+        return zl_error_set(err, ZL_EINVAL, "credit_rule",
+                            "only a plan with computed credit classes has a "
+                            "credit rule",
                             NULL, 0);
     if ((rc = int_field(in, "level", 2, 6, DEFAULT_LEVEL, &level, err)) ||
         (rc = int_field(in, "count", 1, PLAN_MAX_COUNT, 0, &count, err)) ||
@@ -369,7 +378,8 @@ static int plan_rec(zl_store *s, const struct sup_writer *w, json_t *in,
         (outside && setn(o, "outside", json_string(outside))) ||
         (prev && setn(o, "previous", json_string(prev))) ||
         (credit && !strcmp(credit, "computed") &&
-         setn(o, "credit", json_string("computed"))) ||
+         (setn(o, "credit", json_string("computed")) ||
+          setn(o, "credit_rule", json_integer(rule)))) ||
         setn(o, "by", json_string(w->local ? "store operator" : w->id))) {
         rc = ZL_ENOMEM;
         goto out;
@@ -522,9 +532,14 @@ static int ctx_load(zl_store *s, const char *plan_id, struct ctx *c,
     if ((rc = sup_snapshot_load(s, c->plan_leaf, with_conflicts, &c->snap)))
         return rc;
     if (!strcmp(jstr(c->plan, "credit"), "computed") &&
-        (rc = sup_credit_apply(s, c->plan_leaf,
-                               jstr(json_object_get(c->plan, "period"), "from"),
-                               &c->snap, &c->credit, err)))
+        (rc = sup_credit_apply(
+             s, c->plan_leaf, jstr(json_object_get(c->plan, "period"), "from"),
+             /* plans fixed before rule 2 carry no credit_rule: rule 1 */
+             json_object_get(c->plan, "credit_rule")
+                 ? (int)json_integer_value(
+                       json_object_get(c->plan, "credit_rule"))
+                 : 1,
+             &c->snap, &c->credit, err)))
         return rc;
     if (json_object_get(c->plan, "previous")) {
         struct recs x;
@@ -1351,7 +1366,6 @@ int zl_inspect_export(zl_store *s, const char *plan_id, struct zl_buf *out)
             continue;
         rc = !(v = json_object()) || json_array_append_new(insp, v) ||
              setn(v, "id", json_string(jstr(e, "id"))) ||
-             setn(v, "name", json_string(jstr(e, "name"))) ||
              setn(v, "unit", json_string(jstr(e, "unit"))) ||
              setn(v, "region", json_string(jstr(e, "region"))) ||
              setn(v, "qualifications",

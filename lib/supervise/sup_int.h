@@ -57,12 +57,13 @@ int sup_snapshot_load(zl_store *s, int64_t before, int with_conflicts,
                       struct sup_snapshot *snap);
 void sup_snapshot_free(struct sup_snapshot *snap);
 
-/* Credit classes computed from the published spot checks logged before
- * leaf `before`, scored on day (YYYY-MM-DD) with the default rule
- * (credit_link.c): sets snap->ent[i].credit of every enterprise and *rec
- * (new) to the snapshot the draw record carries. 0, ZL_EINVAL (no day),
- * ZL_ENOMEM or a store error. */
-int sup_credit_apply(zl_store *s, int64_t before, const char *day,
+/* Credit classes computed from the records logged before leaf `before`,
+ * scored on day (YYYY-MM-DD) with the default rule (credit_link.c,
+ * docs/credit.md): rule 1 the published spot checks, rule 2 also
+ * penalties, upheld complaints and recalls. Sets snap->ent[i].credit of
+ * every enterprise and *rec (new) to the snapshot the draw record
+ * carries. 0, ZL_EINVAL (no day), ZL_ENOMEM or a store error. */
+int sup_credit_apply(zl_store *s, int64_t before, const char *day, int rule,
                      struct sup_snapshot *snap, json_t **rec,
                      struct zl_error *err);
 /* 1 when cls ('A'..'D') is the class snapshot credit gives uscc. */

@@ -7,7 +7,7 @@
 # a plan not drawn yet says so; a product page lists its published spot
 # check (不合格 with the measured value); /results carries SVG pass-rate
 # charts and the same data as JSON and CSV; no public page or export holds
-# a declared conflict, an inspector's name (pages), a sampler or a tester.
+# a declared conflict, an inspector's name, a sampler or a tester.
 set -euo pipefail
 ZL=$1
 T=$(mktemp -d)
@@ -187,15 +187,37 @@ for svg in re.findall(r"<svg.*?</svg>", open(sys.argv[1], encoding="utf-8").read
     xml.dom.minidom.parseString(svg)
 PY
 
+# ---- an enterprise's history page, linked from /results and the product ----
+grep -q "href=\"/enterprises/$U1\"" "$T/results.html" || fail "/results does not link the enterprise page"
+grep -q "href=\"/enterprises/$U1\"" "$T/lot.html" || fail "the product page does not link the enterprise page"
+get "/enterprises/$U1" ent.html
+get "/enterprises/$U1?lang=en" ent-en.html
+grep -qF "$NAME1" "$T/ent.html" || fail "/enterprises: no name"
+grep -q '<meta name="viewport"' "$T/ent.html" || fail "/enterprises: not phone-sized"
+grep -q "信用风险分类" "$T/ent.html" || fail "/enterprises: no credit section"
+grep -q 'id="history"' "$T/ent.html" || fail "/enterprises: no class over time"
+grep -q 'href="/results#r-P1:1">P1:1</a>' "$T/ent.html" || fail "/enterprises: a point without its spot check"
+grep -q "逾期未整改" "$T/ent.html" || fail "/enterprises: the overdue rectification"
+grep -q "JC-2026-0042" "$T/ent.html" || fail "/enterprises: no report"
+grep -q "黄曲霉毒素M1 0.62 µg/kg" "$T/ent.html" || fail "/enterprises: no failed item"
+grep -q "Credit risk class" "$T/ent-en.html" || fail "/enterprises?lang=en"
+grep -q "Spot check failed" "$T/ent-en.html" || fail "/enterprises?lang=en: kinds"
+if grep -q "JC-2026-0043" "$T/ent.html"; then fail "/enterprises: another enterprise's result"; fi
+if grep -q "<script" "$T/ent.html"; then fail "a script on /enterprises"; fi
+[ "$(code /enterprises/911301020000999999)" = 404 ] || fail "/enterprises of a bad USCC not 404"
+[ "$(code /enterprises/nope)" = 404 ] || fail "/enterprises/nope not 404"
+
 # ---- nothing unpublished -------------------------------------------------------
 for f in list.html list-en.html list.json p1.html p1-en.html p2.html p3.html export.json export3.json lot.html \
-         lot-en.html results.html results.json results.csv; do
+         lot-en.html results.html results.json results.csv ent.html ent-en.html; do
   for word in relatives employers conflicts 检验员张三 收奶站 samplers tester; do
     if grep -q -- "$word" "$T/$f"; then fail "unpublished '$word' in $f"; fi
   done
 done
-# inspectors by id and unit only on the pages (names are in the export)
-for f in list.html p1.html p1-en.html lot.html results.html; do
+# inspectors by id and unit only, on the pages and in the exports (the
+# re-run needs no name: the script above still said "identical")
+for f in list.html list.json p1.html p1-en.html p3.html lot.html results.html results.json \
+         results.csv export.json export3.json py.txt py3.txt ent.html ent-en.html; do
   if grep -q "检查员" "$T/$f"; then fail "an inspector's name in $f"; fi
 done
 kill $SPID; wait $SPID 2>/dev/null || true

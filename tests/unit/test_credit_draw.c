@@ -26,6 +26,7 @@
 
 #include "zhiliang/inspect.h"
 #include "zhiliang/log.h"
+#include "zhiliang/risk_intake.h"
 #include "zhiliang/spotcheck.h"
 
 #include <jansson.h>
@@ -233,10 +234,248 @@ static void test_computed_credit(void **state)
     zl_buf_cleanup(&ex);
 }
 
+/* ---- rule 2: penalties and upheld complaints ------------------------------
+ *
+ * Six enterprises registered as A, none with a spot check. Logged before
+ * plan P2 (credit rule 2 by default, scored on 2026-05-01, every event
+ * under a year old, weight 1; docs/credit.md):
+ *   E0  a serious penalty (30)                                -> 30: C
+ *   E1  a penalty (10); a second penalty, then revoked (0)    -> 10: B
+ *   E2  an upheld complaint (2) and a penalty (10)            -> 12: B
+ *   E3  a rejected complaint; a complaint with no finding     ->  0: A
+ *   E4  a penalty dated after the scoring day (2026-06-01)    ->  0: A
+ *   E5  a penalty logged after P2 was fixed                   ->  0: A
+ * Plan P1, the same scope with "credit_rule": 1 (spot checks only), gives
+ * all six A. `credit show` as of today counts E5's penalty too.
+ */
+
+static void put_ok(int rc, const struct zl_error *err)
+{
+    if (rc)
+        fail_msg("%d %s: %s", rc, err->path, err->rule);
+}
+
+static void penalty(zl_store *s, const char *u, const char *no,
+                    const char *date, const char *extra)
+{
+    struct zl_error err = {0};
+    char j[512];
+
+    snprintf(j, sizeof j,
+             "{\"uscc\":\"%s\",\"decision\":\"%s\",\"date\":\"%s\","
+             "\"authority\":\"石家庄市市场监督管理局\"%s}",
+             u, no, date, extra);
+    put_ok(zl_sup_penalty_put(s, NULL, j, strlen(j), &err), &err);
+}
+
+static void complaint(zl_store *s, const char *u, char id[ZL_RISK_ID_MAX])
+{
+    struct zl_risk_intake_opts o = {0};
+    struct zl_error err = {0};
+    char j[256];
+
+    o.now_ms = 1772668800000LL; /* 2026-03-05T00:00:00Z */
+    snprintf(j, sizeof j,
+             "{\"occurred\":\"2026-03-01\",\"region\":\"130102\","
+             "\"enterprise\":\"%s\",\"description\":\"牛奶有异味\"}",
+             u);
+    put_ok(zl_risk_submit(s, ZL_RISK_COMPLAINT, j, strlen(j), &o, id, NULL,
+                          NULL, &err),
+           &err);
+}
+
+static void finding(zl_store *s, const char *id, const char *outcome)
+{
+    struct zl_error err = {0};
+    char j[256];
+
+    snprintf(j, sizeof j,
+             "{\"report\":\"%s\",\"outcome\":\"%s\",\"date\":\"2026-03-20\"}",
+             id, outcome);
+    put_ok(zl_sup_finding_put(s, NULL, j, strlen(j), &err), &err);
+}
+
+static const char *snap_class(json_t *d, const char *u)
+{
+    json_t *c = json_object_get(
+        json_object_get(json_object_get(d, "credit"), "classes"), u);
+
+    return c ? json_string_value(json_object_get(c, "class")) : "A";
+}
+
+static void test_rule2_evidence(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    struct zl_buf out;
+    const char *p1 = "{\"id\":\"P1\",\"categories\":[\"RAW_MILK\"],"
+                     "\"regions\":[\"13\"],\"count\":6,\"team\":2,"
+                     "\"beacon_distance\":2,\"credit\":\"computed\","
+                     "\"credit_rule\":1,\"period\":{\"from\":\"2026-05-01\","
+                     "\"to\":\"2026-05-31\"}}";
+    const char *p2 = "{\"id\":\"P2\",\"categories\":[\"RAW_MILK\"],"
+                     "\"regions\":[\"13\"],\"count\":6,\"team\":2,"
+                     "\"beacon_distance\":2,\"credit\":\"computed\","
+                     "\"period\":{\"from\":\"2026-05-01\",\"to\":"
+                     "\"2026-05-31\"}}";
+    char e[6][19], j[512], c2[ZL_RISK_ID_MAX], c3[ZL_RISK_ID_MAX],
+        c3b[ZL_RISK_ID_MAX], bad[19];
+    json_t *d, *ev;
+
+    put(f->s, ZL_SUP_CATEGORY,
+        "{\"code\":\"RAW_MILK\",\"name_zh\":\"生乳\",\"standard\":\"GB "
+        "19301-2010\",\"items\":[{\"item\":\"protein\",\"name_zh\":\"蛋白质\","
+        "\"min\":\"2.8\",\"unit\":\"g/100g\",\"method\":\"GB 5009.5\"}]}");
+    for (unsigned k = 0; k < 6; k++) {
+        make_uscc("130102", 800 + k, e[k]);
+        snprintf(j, sizeof j,
+                 "{\"uscc\":\"%s\",\"name\":\"乳企%u\",\"region\":\"130102\","
+                 "\"categories\":[\"RAW_MILK\"],\"credit\":\"A\"}",
+                 e[k], k);
+        put(f->s, ZL_SUP_ENTERPRISE, j);
+        snprintf(j, sizeof j,
+                 "{\"id\":\"I%u\",\"name\":\"检查员%u\",\"unit\":\"X%u\","
+                 "\"region\":\"130102\",\"qualifications\":[\"RAW_MILK\"]}",
+                 k, k, k);
+        put(f->s, ZL_SUP_INSPECTOR, j);
+    }
+
+    /* clear errors, nothing stored */
+    make_uscc("130102", 999, bad);
+    snprintf(j, sizeof j,
+             "{\"uscc\":\"%s\",\"decision\":\"X1\",\"date\":\"2026-03-01\"}",
+             bad);
+    assert_int_equal(zl_sup_penalty_put(f->s, NULL, j, strlen(j), &err),
+                     ZL_ENOTFOUND);
+    assert_string_equal(err.path, "uscc");
+    snprintf(j, sizeof j,
+             "{\"uscc\":\"%s\",\"decision\":\"a:b\",\"date\":\"2026-03-01\"}",
+             e[0]);
+    assert_int_equal(zl_sup_penalty_put(f->s, NULL, j, strlen(j), &err),
+                     ZL_EINVAL);
+    assert_string_equal(err.path, "decision");
+    snprintf(j, sizeof j,
+             "{\"uscc\":\"%s\",\"decision\":\"X1\",\"date\":\"2026-02-30\"}",
+             e[0]);
+    assert_int_equal(zl_sup_penalty_put(f->s, NULL, j, strlen(j), &err),
+                     ZL_EINVAL);
+    assert_string_equal(err.path, "date");
+    snprintf(j, sizeof j,
+             "{\"uscc\":\"%s\",\"decision\":\"X1\",\"date\":\"2026-03-01\","
+             "\"fine\":5}",
+             e[0]);
+    assert_int_equal(zl_sup_penalty_put(f->s, NULL, j, strlen(j), &err),
+                     ZL_EINVAL);
+    assert_string_equal(err.path, "fine");
+    snprintf(j, sizeof j,
+             "{\"report\":\"C-NOPE\",\"outcome\":\"upheld\",\"date\":"
+             "\"2026-03-20\"}");
+    assert_int_equal(zl_sup_finding_put(f->s, NULL, j, strlen(j), &err),
+                     ZL_ENOTFOUND);
+    assert_string_equal(err.path, "report");
+
+    penalty(f->s, e[0], "冀石市监处罚〔2026〕1号", "2026-03-01",
+            ",\"serious\":true");
+    penalty(f->s, e[1], "冀石市监处罚〔2026〕2号", "2026-03-02", "");
+    penalty(f->s, e[1], "冀石市监处罚〔2026〕3号", "2026-03-03", "");
+    penalty(f->s, e[1], "冀石市监处罚〔2026〕3号", "2026-03-03",
+            ",\"revoked\":true");
+    complaint(f->s, e[2], c2);
+    finding(f->s, c2, "upheld");
+    penalty(f->s, e[2], "冀石市监处罚〔2026〕4号", "2026-03-04", "");
+    complaint(f->s, e[3], c3);
+    finding(f->s, c3, "rejected");
+    complaint(f->s, e[3], c3b);
+    snprintf(j, sizeof j,
+             "{\"report\":\"%s\",\"outcome\":\"maybe\",\"date\":"
+             "\"2026-03-20\"}",
+             c3b);
+    assert_int_equal(zl_sup_finding_put(f->s, NULL, j, strlen(j), &err),
+                     ZL_EINVAL);
+    assert_string_equal(err.path, "outcome");
+    penalty(f->s, e[4], "冀石市监处罚〔2026〕5号", "2026-06-01", "");
+
+    zl_buf_init(&out, 1 << 22);
+    assert_int_equal(zl_inspect_plan(f->s, NULL, p1, strlen(p1), NULL, &err),
+                     0);
+    assert_int_equal(zl_inspect_plan(f->s, NULL, p2, strlen(p2), NULL, &err),
+                     0);
+    penalty(f->s, e[5], "冀石市监处罚〔2026〕6号", "2026-03-06",
+            ",\"serious\":true");
+    grow(f->s, 2);
+
+    assert_int_equal(zl_inspect_draw(f->s, NULL, "P2", NULL, &out, &err), 0);
+    d = load(&out);
+    assert_int_equal(json_integer_value(
+                         json_object_get(json_object_get(d, "credit"), "rule")),
+                     2);
+    assert_string_equal(snap_class(d, e[0]), "C");
+    assert_string_equal(snap_class(d, e[1]), "B");
+    assert_string_equal(snap_class(d, e[2]), "B");
+    assert_string_equal(snap_class(d, e[3]), "A");
+    assert_string_equal(snap_class(d, e[4]), "A");
+    assert_string_equal(snap_class(d, e[5]), "A");
+    ev = json_object_get(
+        json_object_get(
+            json_object_get(json_object_get(d, "credit"), "classes"), e[2]),
+        "events");
+    assert_int_equal(json_array_size(ev), 2);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(ev, 0), "kind")),
+        "penalty");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(ev, 1), "kind")),
+        "complaint");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(ev, 1), "ref")), c2);
+    json_decref(d);
+    assert_int_equal(zl_inspect_verify(f->s, "P2", NULL, &err), 0);
+
+    /* rule 1: spot checks only, so every class is A */
+    zl_buf_reset(&out);
+    assert_int_equal(zl_inspect_draw(f->s, NULL, "P1", NULL, &out, &err), 0);
+    d = load(&out);
+    assert_null(json_object_get(json_object_get(d, "credit"), "rule"));
+    assert_int_equal(json_object_size(json_object_get(
+                         json_object_get(d, "credit"), "classes")),
+                     0);
+    json_decref(d);
+    assert_int_equal(zl_inspect_verify(f->s, "P1", NULL, &err), 0);
+
+    /* after the plans: the upheld finding becomes rejected. P2 stands. */
+    finding(f->s, c2, "rejected");
+    assert_int_equal(zl_inspect_verify(f->s, "P2", NULL, &err), 0);
+
+    /* credit show: today's records, E5's serious penalty included */
+    zl_buf_reset(&out);
+    assert_int_equal(zl_credit_show(f->s, e[5], "2026-05-01", &out, &err), 0);
+    d = load(&out);
+    assert_string_equal(json_string_value(json_object_get(d, "class")), "C");
+    assert_int_equal(json_array_size(json_object_get(d, "lines")), 1);
+    assert_true(json_number_value(json_object_get(d, "score")) == 30);
+    json_decref(d);
+    zl_buf_reset(&out);
+    assert_int_equal(zl_credit_show(f->s, e[2], "2026-05-01", &out, &err), 0);
+    d = load(&out);
+    assert_string_equal(json_string_value(json_object_get(d, "class")), "B");
+    assert_true(json_number_value(json_object_get(d, "score")) == 10);
+    json_decref(d);
+    assert_int_equal(zl_credit_show(f->s, "91XX", "2026-05-01", &out, &err),
+                     ZL_EINVAL);
+    assert_int_equal(zl_credit_show(f->s, bad, "2026-05-01", &out, &err),
+                     ZL_ENOTFOUND);
+    assert_string_equal(err.path, "uscc");
+    assert_int_equal(zl_credit_show(f->s, e[0], "2026-5-1", &out, &err),
+                     ZL_EINVAL);
+    assert_string_equal(err.path, "at");
+    zl_buf_cleanup(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_computed_credit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rule2_evidence, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
