@@ -80,8 +80,10 @@ static int credit_section(struct zl_req *r, struct zl_buf *b, json_t *cr)
                        class_text(r, js(cr, "class")));
     rc = rc || zl_buf_printf(b, " · %s %g · ", T(r, "风险分", "score"),
                              json_number_value(json_object_get(cr, "score")));
-    rc = rc ||
-         zl_portal_add_esc(b, T(r, "截至 ", "as of "), js(cr, "at"), "</p>");
+    rc = rc || zl_portal_add_esc(b,
+                                 T(r, "截至 <span class=\"when\">",
+                                   "as of <span class=\"when\">"),
+                                 js(cr, "at"), "</span></p>");
     rc =
         rc || zl_buf_printf(
                   b, "<p class=\"muted\">%s</p>",

@@ -57,12 +57,13 @@ LOT_PATH=$("$EXE" id "$CLOT" --json | jq -r .canonical | sed 's#^https://id.gs1.
 GTIN=$(sed -n 's#^/01/\([0-9]*\).*#\1#p' <<<"$ITEM_PATH")
 H=$("$EXE" events --json perPage=1 2>/dev/null | jq -r '.epcisBody.queryResults.resultsBody.eventList[0].eventID' | grep -o '[0-9a-f]\{64\}')
 sleep 11   # the server's checkpointer covers the records (every 10 s)
+ENT=$(jq -r '.[0].uscc' "$TMP/demo/registry-enterprises.json")
 cat >"$TMP/pages.json" <<JSON
 [["home", "/"], ["item", "$ITEM_PATH"], ["item-en", "$ITEM_PATH?lang=en"],
  ["recalled-lot", "$LOT_PATH"], ["gtin", "/01/$GTIN"], ["recalls", "/recalls"],
  ["case", "/recalls/$CASE"], ["log", "/log"], ["record", "/log/record?id=$H"],
  ["results", "/results"], ["inspections", "/inspections"], ["plan", "/inspections/L1"],
- ["plan-en", "/inspections/L1?lang=en"], ["unregistered", "/01/06900012345677"], ["qr", "/qr?code=$(jq -rn --arg v "$ITEM" '$v|@uri')"]]
+ ["plan-en", "/inspections/L1?lang=en"], ["unregistered", "/01/06900012345677"], ["enterprise", "/enterprises/$ENT"], ["qr", "/qr?code=$(jq -rn --arg v "$ITEM" '$v|@uri')"]]
 JSON
 NODE_PATH="$PW_MODULES" node "$here/portal_layout.mjs" "$CHROMIUM" "$U" "$TMP/pages.json" "$shots" "$here/portal_layout.ref.json" >"$TMP/layout.out" 2>&1
 rc=$?
