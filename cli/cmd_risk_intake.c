@@ -416,6 +416,13 @@ static int show(int argc, char **argv)
             goto out;
         }
         x = zl_risk_pii_reveal(s, id, key, &pii, &pl);
+        if (x == ZL_EPERM) {
+            fprintf(stderr,
+                    "zhiliang risk show: %s: this key has been retired by "
+                    "`zhiliang risk rekey`: use the new key\n",
+                    id);
+            goto out;
+        }
         if (x && x != ZL_ENOTFOUND) {
             fprintf(stderr,
                     "zhiliang risk show: %s: the personal data does not open "

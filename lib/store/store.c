@@ -266,6 +266,9 @@ static int migrate_step(zl_store *s, int from)
               * table is rebuilt, so the correction module's index on it
               * is made again) */
         return module_schema(s, ZL_STORE_MOD_CORRECTION);
+    case 12: /* 12 -> 13: complaint handling steps, personal-data key ids
+              * and the keys' register (issue 14) */
+        return module_schema(s, ZL_STORE_MOD_RISK);
     default: return ZL_EUNSUPPORTED;
     }
 }
