@@ -97,6 +97,10 @@ sys.exit(0 if not [x for x in o["overdue"] if x["kind"]=="complaint"] else 1)' "
 echo '{"accept":{"days":-4}}' >"$TMP/bad-deadlines.json"
 ok "overdue: a bad deadline file is refused" bash -c "! '$EXE' risk overdue --deadlines '$TMP/bad-deadlines.json' --store '$STORE' 2>/dev/null"
 
+# ---- the false-alarm level is tunable and checked ----------------------------------
+ok "signals: --alpha 0.7 is refused" bash -c "! '$EXE' risk signals --reports --method farrington --alpha 0.7 --store '$STORE' 2>/dev/null"
+ok "signals: --alpha 0.001 runs" "$EXE" risk signals --reports --method farrington --alpha 0.001 "${S[@]}"
+
 # ---- publication ---------------------------------------------------------------
 curl -s "$U/complaints?format=json" >"$TMP/pub.json"
 ok "publish: the enterprise row counts by hand" python3 -c '
