@@ -102,8 +102,8 @@ unsigned zl_ratelimit_take_key(const void *key, size_t len, int64_t now_ms,
         b->at_ms = now_ms;
     }
     refill(b, now_ms, burst, per_minute);
-    if (b->tokens >= 1) {
-        b->tokens -= 1;
+    if (b->tokens >= 1 - 1e-9) { /* refills in steps sum to 1 inexactly */
+        b->tokens = b->tokens > 1 ? b->tokens - 1 : 0;
     } else {
         double s = (1 - b->tokens) * 60.0 / per_minute;
 
