@@ -375,6 +375,12 @@ static void handle_case(struct zl_req *r, const char *id)
         zl_reply_problem(r, 403, NULL, "Forbidden", err.rule);
         return;
     }
+    if (rc == ZL_EEXIST) { /* another step took this number first */
+        zl_reply_problem(r, 409, NULL, "Conflict",
+                         "another step was taken on this complaint at the "
+                         "same time: read it again and retry");
+        return;
+    }
     if (rc) {
         zl_reply_store_error(r, rc, "store the step");
         return;
