@@ -248,6 +248,7 @@ struct stats {
     struct zl_req *r;
     struct zl_buf *b;
     char dim[16];
+    zl_store *s;
 };
 
 static int stat_cb(void *ctx, const char *dim, const char *value, long count)
@@ -318,7 +319,25 @@ static int pub_html(void *ctx, const struct zl_risk_pub_row *p)
         snprintf(days, sizeof days, "-");
     else
         snprintf(days, sizeof days, "%.1f", p->median_days);
-    zl_portal_add_esc(x->b, "<tr><td>", p->value, "</td>");
+    {
+        /* the registered name beside the code: the enterprise by its USCC,
+         * the product by its GTIN; codes alone when not registered */
+        const char *name = NULL;
+        struct zl_portal_product_names pn = {0};
+
+        if (!strcmp(p->dim, "enterprise"))
+            name = zl_portal_party_name(r, x->s, p->value);
+        else if (!strcmp(p->dim, "product")) {
+            zl_portal_product_names(r, x->s, p->value, &pn);
+            name = r->lang_en && pn.en ? pn.en : pn.zh;
+        }
+        if (name) {
+            zl_portal_add_esc(x->b, "<tr><td>", name, " <small>");
+            zl_portal_add_esc(x->b, "", p->value, "</small></td>");
+        } else {
+            zl_portal_add_esc(x->b, "<tr><td>", p->value, "</td>");
+        }
+    }
     snprintf(cell, sizeof cell,
              "<td>%ld</td><td>%ld</td><td>%ld</td><td>%ld</td><td>%ld</td>"
              "<td>%ld</td><td>%s</td><td>%s</td></tr>",
@@ -382,7 +401,7 @@ static void stats_page(struct zl_req *r)
 {
     zl_store *s = zl_srv_store(r);
     struct zl_buf b;
-    struct stats x = {r, &b, ""};
+    struct stats x = {r, &b, "", s};
     int rc;
 
     if (!s) {

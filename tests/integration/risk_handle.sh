@@ -112,6 +112,7 @@ ok=(e["complaints"],e["duplicates"],e["accepted"],e["rejected"],e["closed"],e["r
 ok=ok and abs(e["handledShare"]-2/3)<1e-5 and e["medianDaysToClose"]<1
 sys.exit(0 if ok else 1)' "$TMP/pub.json" "$USCC"
 ok "publish: the page has the handling table" grep -q 'id="handled-enterprise"' <(curl -s "$U/complaints")
+ok "publish: the enterprise by its registered name" grep -q '某电器公司 <small>'$USCC'</small>' <(curl -s "$U/complaints")
 ok "publish: and in English" grep -q 'How complaints were handled' <(curl -s "$U/complaints?lang=en")
 ok "publish: the CLI export agrees" python3 -c '
 import json,sys
