@@ -37,6 +37,8 @@ static void usage(FILE *f)
         "       zhiliang risk report complaint|injury|incident --json FILE\n"
         "       zhiliang risk reports | show ID | codes | signals --reports\n"
         "         (risk reports: see `zhiliang risk report --help`)\n"
+        "       zhiliang risk review|case|overdue|published|rekey ...\n"
+        "         (complaint handling: see `zhiliang risk review --help`)\n"
         "\n"
         "signals: judge each period of a count series (one row a period,\n"
         "oldest first) against its history and list the alarms with their\n"
@@ -611,6 +613,10 @@ int cmd_risk(int argc, char **argv)
     if (!strcmp(sub, "report") || !strcmp(sub, "reports") ||
         !strcmp(sub, "show") || !strcmp(sub, "codes"))
         return cmd_risk_intake(argc - 1, argv + 1);
+    if (!strcmp(sub, "review") || !strcmp(sub, "case") ||
+        !strcmp(sub, "overdue") || !strcmp(sub, "published") ||
+        !strcmp(sub, "rekey"))
+        return cmd_risk_handle(argc - 1, argv + 1);
     for (int i = 2; !strcmp(sub, "signals") && i < argc; i++)
         if (!strcmp(argv[i], "--reports"))
             return cmd_risk_intake(argc - 1, argv + 1);

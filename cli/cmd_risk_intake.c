@@ -42,7 +42,8 @@ static void usage(FILE *f)
         "       zhiliang risk codes [LIST]\n"
         "       zhiliang risk signals --reports [--kind KIND] [--by DIM]\n"
         "                  [--period day|week] [--baseline N] [--h H]\n"
-        "                  [--method nbcusum|farrington] [--svg DIR]\n"
+        "                  [--method nbcusum|farrington] [--alpha A]\n"
+        "                  [--svg DIR]\n"
         "                  [--cluster N] [--window MINUTES] [--json]\n"
         "(all take --store PATH)\n\n"
         "report: check a report field by field and store it (nothing is "
@@ -74,7 +75,12 @@ static void usage(FILE *f)
         "the\n"
         "  Noufaily setting with one year of history (shorter series are\n"
         "  skipped); --svg DIR writes each alarming series as "
-        "DIR/DIM-N.svg.\n");
+        "DIR/DIM-N.svg.\n"
+        "  The false-alarm rate is tuned by --h (CUSUM threshold, default "
+        "5)\n"
+        "  and --alpha (Farrington's one-sided level per period, default "
+        "0.05);\n"
+        "  bench_risk_fa measures the rate each gives (README).\n");
 }
 
 static const char *opt_val(int argc, char **argv, const char *name)
@@ -416,6 +422,13 @@ static int show(int argc, char **argv)
             goto out;
         }
         x = zl_risk_pii_reveal(s, id, key, &pii, &pl);
+        if (x == ZL_EPERM) {
+            fprintf(stderr,
+                    "zhiliang risk show: %s: this key has been retired by "
+                    "`zhiliang risk rekey`: use the new key\n",
+                    id);
+            goto out;
+        }
         if (x && x != ZL_ENOTFOUND) {
             fprintf(stderr,
                     "zhiliang risk show: %s: the personal data does not open "
@@ -552,6 +565,7 @@ static int signals_reports(int argc, char **argv)
                *cn = opt_val(argc, argv, "--cluster"),
                *win = opt_val(argc, argv, "--window"),
                *method = opt_val(argc, argv, "--method"),
+               *as = opt_val(argc, argv, "--alpha"),
                *svgdir = opt_val(argc, argv, "--svg");
     struct zl_risk_series_set set = {0};
     struct zl_error err = {0};
@@ -562,6 +576,7 @@ static int signals_reports(int argc, char **argv)
     long baseline = bl ? strtol(bl, NULL, 10) : 0;
     long min_count = cn ? strtol(cn, NULL, 10) : 3;
     double h = hs ? strtod(hs, NULL) : 5, window = win ? strtod(win, NULL) : 60;
+    double alpha = as ? strtod(as, NULL) : -1;
     zl_store *s;
     json_t *sig = json_array();
     size_t skipped = 0;
@@ -570,7 +585,7 @@ static int signals_reports(int argc, char **argv)
         (by && zl_risk_dim_parse(by, &dim)) ||
         (period && strcmp(period, "day") && strcmp(period, "week")) ||
         (bl && baseline < 2) || (cn && min_count < 2) || !(h > 0) ||
-        !(window > 0) ||
+        (as && !(alpha > 0 && alpha < 0.5)) || !(window > 0) ||
         (method && strcmp(method, "nbcusum") && strcmp(method, "farrington"))) {
         usage(stderr);
         json_decref(sig);
@@ -601,6 +616,8 @@ static int signals_reports(int argc, char **argv)
              * skipped by the detector itself */
             zl_risk_farrington_defaults(&fo, pd == 7 ? 52 : 365, 1);
             fo.b = 1;
+            if (alpha > 0)
+                fo.alpha = alpha;
             if (zl_risk_farrington(sr->y, n, &fo, &out, NULL)) {
                 skipped++;
                 continue;

@@ -38,6 +38,7 @@ int cmd_credit(int argc, char **argv);
 int cmd_spc(int argc, char **argv);
 int cmd_risk(int argc, char **argv);
 int cmd_risk_intake(int argc, char **argv); /* report, reports, show */
+int cmd_risk_handle(int argc, char **argv); /* review, case, overdue */
 int cmd_convert(int argc, char **argv);
 
 #endif

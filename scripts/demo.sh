@@ -147,6 +147,16 @@ if [ -n "$ITEM" ]; then
   done
   "$ZL" risk reports
   "$ZL" risk signals --reports --by lot
+  # the regulator handles them: the first accepted and closed, the others
+  # merged into it as duplicates; the public side shows counts only
+  "$ZL" party add --name 北京市朝阳区市场监督管理局 --id reg-chaoyang --kind regulator \
+    --region 110105 >/dev/null
+  mapfile -t CIDS < <("$ZL" risk reports --kind complaint --json | jq -r '.reports[-3:][].id')
+  "$ZL" risk review "${CIDS[0]}" accept --as reg-chaoyang
+  "$ZL" risk review "${CIDS[1]}" merge --into "${CIDS[0]}" --as reg-chaoyang
+  "$ZL" risk review "${CIDS[2]}" merge --into "${CIDS[0]}" --as reg-chaoyang
+  "$ZL" risk review "${CIDS[0]}" close --outcome settled --as reg-chaoyang
+  "$ZL" risk published
 fi
 
 if [ "$SERVE" = 1 ]; then

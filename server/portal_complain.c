@@ -14,13 +14,20 @@
  *
  * /complaints shows counts only (by category, region and month): no
  * description, no product code of a single complaint, no personal data,
- * so nothing a complainant typed is ever published unreviewed.
+ * so nothing a complainant typed is ever published unreviewed. Below
+ * them, the handling of complaints per enterprise, product and category
+ * (消费投诉信息公示, zl_risk_publication): complaints, accepted, not
+ * accepted, closed, resolved, the handled share and the median days to
+ * close. /complaints?format=json is the same rows as an export.
  */
 #include "portal_int.h"
+#include "ratelimit.h"
 
+#include "zhiliang/risk_handle.h"
 #include "zhiliang/risk_intake.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -169,8 +176,21 @@ static void post(struct zl_req *r)
     json_t *form, *in = json_object(), *errors = json_array();
     char id[ZL_RISK_ID_MAX], *text = NULL;
     struct zl_buf b;
+    unsigned wait;
     int rc;
 
+    if ((wait = zl_ratelimit_complaint(r))) {
+        char zh[160], en[160];
+
+        json_decref(in);
+        json_decref(errors);
+        snprintf(zh, sizeof zh, "提交过于频繁，请%u秒后再试", wait);
+        snprintf(en, sizeof en,
+                 "Too many complaints from this address: try again in %u s",
+                 wait);
+        zl_portal_error(r, 429, zh, en);
+        return;
+    }
     if (r->body_too_big || !(form = parse_form(r))) {
         json_decref(in);
         json_decref(errors);
@@ -228,6 +248,7 @@ struct stats {
     struct zl_req *r;
     struct zl_buf *b;
     char dim[16];
+    zl_store *s;
 };
 
 static int stat_cb(void *ctx, const char *dim, const char *value, long count)
@@ -254,15 +275,142 @@ static int stat_cb(void *ctx, const char *dim, const char *value, long count)
     return 0;
 }
 
+/* One row of the handling table: counts, the handled share, the median
+ * days from receipt to closing. */
+static int pub_html(void *ctx, const struct zl_risk_pub_row *p)
+{
+    struct stats *x = ctx;
+    struct zl_req *r = x->r;
+    char cell[200], share[16], days[16];
+
+    if (strcmp(x->dim, p->dim)) {
+        if (x->dim[0])
+            zl_buf_adds(x->b, "</tbody></table>");
+        else
+            zl_buf_printf(x->b, "<h2>%s</h2><p>%s</p>",
+                          T(r, "投诉处理情况", "How complaints were handled"),
+                          T(r,
+                            "依据《市场监督管理投诉信息公示暂行规则》的公示"
+                            "内容汇总：投诉件数、受理、不予受理、办结、和解"
+                            "及办结用时（中位数，天）。重复投诉合并计算。",
+                            "After the SAMR rules on publishing complaint "
+                            "information, aggregated: complaints, accepted, "
+                            "not accepted, closed, resolved, and the median "
+                            "days to close. Duplicates are merged."));
+        snprintf(x->dim, sizeof x->dim, "%s", p->dim);
+        zl_buf_printf(
+            x->b,
+            "<h3>%s</h3><table class=\"list\" id=\"handled-%s\"><thead><tr>"
+            "<th></th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+            "<th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>",
+            !strcmp(p->dim, "enterprise") ? T(r, "按经营者", "By enterprise")
+            : !strcmp(p->dim, "product")  ? T(r, "按商品", "By product")
+                                         : T(r, "按商品类别", "By category"),
+            p->dim, T(r, "投诉", "Complaints"), T(r, "受理", "Accepted"),
+            T(r, "不予受理", "Not accepted"), T(r, "办结", "Closed"),
+            T(r, "和解", "Resolved"), T(r, "逾期未办", "Overdue"),
+            T(r, "处理率", "Handled"), T(r, "办结用时（天）", "Days to close"));
+    }
+    if (isnan(p->handled))
+        snprintf(share, sizeof share, "-");
+    else
+        snprintf(share, sizeof share, "%.0f%%", 100 * p->handled);
+    if (isnan(p->median_days))
+        snprintf(days, sizeof days, "-");
+    else
+        snprintf(days, sizeof days, "%.1f", p->median_days);
+    {
+        /* the registered name beside the code: the enterprise by its USCC,
+         * the product by its GTIN; codes alone when not registered */
+        const char *name = NULL;
+        struct zl_portal_product_names pn = {0};
+
+        if (!strcmp(p->dim, "enterprise"))
+            name = zl_portal_party_name(r, x->s, p->value);
+        else if (!strcmp(p->dim, "product")) {
+            zl_portal_product_names(r, x->s, p->value, &pn);
+            name = r->lang_en && pn.en ? pn.en : pn.zh;
+        }
+        if (name) {
+            zl_portal_add_esc(x->b, "<tr><td>", name, " <small>");
+            zl_portal_add_esc(x->b, "", p->value, "</small></td>");
+        } else {
+            zl_portal_add_esc(x->b, "<tr><td>", p->value, "</td>");
+        }
+    }
+    snprintf(cell, sizeof cell,
+             "<td>%ld</td><td>%ld</td><td>%ld</td><td>%ld</td><td>%ld</td>"
+             "<td>%ld</td><td>%s</td><td>%s</td></tr>",
+             p->complaints, p->accepted, p->rejected, p->closed, p->resolved,
+             p->overdue, share, days);
+    zl_buf_adds(x->b, cell);
+    return 0;
+}
+
+static int pub_json(void *ctx, const struct zl_risk_pub_row *p)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "dim", json_string(p->dim));
+    json_object_set_new(o, "value", json_string(p->value));
+    json_object_set_new(o, "complaints", json_integer(p->complaints));
+    json_object_set_new(o, "duplicates", json_integer(p->duplicates));
+    json_object_set_new(o, "accepted", json_integer(p->accepted));
+    json_object_set_new(o, "rejected", json_integer(p->rejected));
+    json_object_set_new(o, "closed", json_integer(p->closed));
+    json_object_set_new(o, "resolved", json_integer(p->resolved));
+    json_object_set_new(o, "overdue", json_integer(p->overdue));
+    json_object_set_new(o, "handledShare",
+                        isnan(p->handled) ? json_null()
+                                          : json_real(p->handled));
+    json_object_set_new(o, "medianDaysToClose",
+                        isnan(p->median_days) ? json_null()
+                                              : json_real(p->median_days));
+    return json_array_append_new(ctx, o) ? ZL_ENOMEM : 0;
+}
+
+/* /complaints?format=json: the handling rows, nothing else. */
+static void stats_json(struct zl_req *r, zl_store *s)
+{
+    json_t *arr = json_array(), *o;
+    char *t;
+    int rc = zl_risk_publication(s, NULL, pub_json, arr, NULL);
+
+    if (rc) {
+        json_decref(arr);
+        zl_reply_store_error(r, rc, "count the complaints");
+        return;
+    }
+    o = json_object();
+    json_object_set_new(o, "rows", arr);
+    json_object_set_new(
+        o, "source",
+        json_string("市场监督管理投诉信息公示暂行规则 (SAMR, 2023): "
+                    "aggregated, no complainant and no text"));
+    t = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(6));
+    json_decref(o);
+    if (!t) {
+        zl_reply_problem(r, 500, NULL, "Internal Server Error", NULL);
+        return;
+    }
+    zl_reply(r, 200, "application/json", t, strlen(t));
+    free(t);
+}
+
 static void stats_page(struct zl_req *r)
 {
     zl_store *s = zl_srv_store(r);
     struct zl_buf b;
-    struct stats x = {r, &b, ""};
+    struct stats x = {r, &b, "", s};
     int rc;
 
     if (!s) {
         zl_portal_error(r, 500, "服务暂时不可用", "Service unavailable");
+        return;
+    }
+    if (zl_req_param(r, "format") &&
+        !strcmp(zl_req_param(r, "format"), "json")) {
+        stats_json(r, s);
         return;
     }
     zl_buf_init(&b, (size_t)4 << 20);
@@ -285,6 +433,14 @@ static void stats_page(struct zl_req *r)
     else
         zl_buf_printf(&b, "<p class=\"muted\">%s</p>",
                       T(r, "暂无投诉。", "No complaints yet."));
+    x.dim[0] = '\0';
+    if ((rc = zl_risk_publication(s, NULL, pub_html, &x, NULL))) {
+        zl_buf_cleanup(&b);
+        zl_reply_store_error(r, rc, "count the complaints");
+        return;
+    }
+    if (x.dim[0])
+        zl_buf_adds(&b, "</tbody></table>");
     zl_buf_printf(&b, "<p><a href=\"/complain\">%s</a></p></section>",
                   T(r, "我要投诉", "Make a complaint"));
     zl_portal_page(r, 200, T(r, "消费投诉信息公示", "Complaint statistics"),

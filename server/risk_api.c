@@ -9,6 +9,16 @@
  *                              names (its USCC), or a regulator
  *   GET  /api/risk/reports     regulators: the public records
  *                              (?kind=...), never personal data
+ *   GET  /api/risk/case/{id}   a regulator, or the enterprise the
+ *                              complaint names or was routed to: its
+ *                              state, deadlines and steps
+ *   POST /api/risk/case/{id}   one handling step {"action", "reason",
+ *                              "into", "enterprise", "answer",
+ *                              "outcome"}, taken as the token's party
+ *                              (zl_risk_step checks the role)
+ *
+ * POST /api/risk/complaints is rate limited per client address (a token
+ * bucket, ratelimit.c): 429 with Retry-After when the bucket is empty.
  *
  * Bodies are JSON as `zhiliang risk report` reads. A report with any bad
  * field answers 400 with every error ({"errors": [{"field", "value",
@@ -20,7 +30,10 @@
  */
 #include "server_int.h"
 
+#include "ratelimit.h"
+
 #include "zhiliang/party.h"
+#include "zhiliang/risk_handle.h"
 #include "zhiliang/risk_intake.h"
 
 #include <jansson.h>
@@ -137,6 +150,19 @@ static void submit(struct zl_req *r, enum zl_risk_kind k)
     const char *body = (const char *)r->body.data;
     int rc;
 
+    if (k == ZL_RISK_COMPLAINT) {
+        unsigned wait = zl_ratelimit_complaint(r);
+        char why[160];
+
+        if (wait) {
+            snprintf(why, sizeof why,
+                     "too many complaints from this address: try again in "
+                     "%u s",
+                     wait);
+            zl_reply_problem(r, 429, NULL, "Too Many Requests", why);
+            return;
+        }
+    }
     if (r->body_too_big) {
         zl_reply_problem(r, 413, NULL, "Payload Too Large", NULL);
         return;
@@ -174,6 +200,14 @@ static void submit(struct zl_req *r, enum zl_risk_kind k)
         return;
     }
     json_decref(errors);
+    if (rc == ZL_EPERM) { /* the server's key was retired by a rotation */
+        zl_reply_problem(r, 503, NULL, "Service Unavailable",
+                         "personal data cannot be stored now: the server's "
+                         "personal-data key has been retired (the operator "
+                         "must restart it with the new key); send the "
+                         "report without personal data or try later");
+        return;
+    }
     if (rc) {
         zl_reply_store_error(r, rc, "store the report");
         return;
@@ -227,10 +261,151 @@ static void reports(struct zl_req *r)
     reply_json(r, 200, o);
 }
 
+static json_t *case_json(const struct zl_risk_case *c)
+{
+    json_t *o = json_object();
+    char d[11];
+
+    json_object_set_new(o, "id", json_string(c->id));
+    json_object_set_new(o, "state", json_string(c->state));
+    json_object_set_new(o, "enterprise", json_string(c->enterprise));
+    if (c->outcome[0])
+        json_object_set_new(o, "outcome", json_string(c->outcome));
+    if (c->merged_into[0])
+        json_object_set_new(o, "mergedInto", json_string(c->merged_into));
+    if (c->accept_deadline >= 0) {
+        zl_day_format(c->accept_deadline, d);
+        json_object_set_new(o, "acceptBy", json_string(d));
+        json_object_set_new(o, "acceptOverdue",
+                            json_boolean(c->accept_overdue));
+    }
+    if (c->close_deadline >= 0) {
+        zl_day_format(c->close_deadline, d);
+        json_object_set_new(o, "closeBy", json_string(d));
+        json_object_set_new(o, "closeOverdue", json_boolean(c->close_overdue));
+    }
+    return o;
+}
+
+static int step_cb(void *ctx, int64_t seq, const char *json, size_t len)
+{
+    json_t *rec = json_loadb(json, len, 0, NULL);
+
+    (void)seq;
+    return json_array_append_new(ctx, rec ? rec : json_null()) ? ZL_ENOMEM : 0;
+}
+
+static const char *jstr(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+/* GET or POST /api/risk/case/{id}. */
+static void handle_case(struct zl_req *r, const char *id)
+{
+    char party[ZL_PARTY_ID_MAX] = "";
+    struct zl_risk_case c;
+    struct zl_risk_step_in in = {0};
+    struct zl_error err = {0};
+    struct who w = {0};
+    zl_store *s;
+    json_t *o, *in_j, *errors;
+    int rc, seq = 0, post = !strcmp(r->method, "POST");
+
+    if (zl_req_auth(r, party))
+        return;
+    if (!(s = zl_srv_store_nosnap(r))) {
+        zl_reply_store_error(r, ZL_ESTORE, "open the store");
+        return;
+    }
+    zl_party_get(s, party, who_cb, &w);
+    if ((rc = zl_risk_case_get(s, id, NULL, &c, &err))) {
+        zl_reply_problem(r, rc == ZL_ENOTFOUND ? 404 : 500, NULL,
+                         rc == ZL_ENOTFOUND ? "Not Found" : "Store error",
+                         rc == ZL_ENOTFOUND ? "no such complaint" : NULL);
+        return;
+    }
+    if (!post) {
+        if (w.kind != ZL_PARTY_REGULATOR &&
+            !(w.uscc[0] && !strcmp(w.uscc, c.enterprise))) {
+            zl_reply_problem(r, 403, NULL, "Forbidden",
+                             "a complaint's handling is for regulators and "
+                             "the enterprise it concerns");
+            return;
+        }
+        o = case_json(&c);
+        errors = json_array();
+        zl_risk_steps(s, id, step_cb, errors);
+        json_object_set_new(o, "history", errors);
+        reply_json(r, 200, o);
+        return;
+    }
+    if (r->body_too_big) {
+        zl_reply_problem(r, 413, NULL, "Payload Too Large", NULL);
+        return;
+    }
+    in_j = json_loadb(r->body.data ? (const char *)r->body.data : "",
+                      r->body.len, 0, NULL);
+    if (!json_is_object(in_j) || !jstr(in_j, "action") ||
+        zl_risk_action_parse(jstr(in_j, "action"), &in.action)) {
+        json_decref(in_j);
+        zl_reply_problem(r, 400, NULL, "Bad Request",
+                         "a JSON object with \"action\": accept, reject, "
+                         "merge, route, answer or close");
+        return;
+    }
+    in.actor = party;
+    in.reason = jstr(in_j, "reason");
+    in.into = jstr(in_j, "into");
+    in.enterprise = jstr(in_j, "enterprise");
+    in.answer = jstr(in_j, "answer");
+    in.outcome = jstr(in_j, "outcome");
+    errors = json_array();
+    rc = zl_risk_step(s, id, &in, &seq, collect, errors, &err);
+    json_decref(in_j);
+    if (rc == ZL_EINVAL) {
+        o = json_object();
+        json_object_set_new(o, "errors", errors);
+        json_object_set_new(o, "stored", json_false());
+        reply_json(r, 400, o);
+        return;
+    }
+    json_decref(errors);
+    if (rc == ZL_EPERM || rc == ZL_ENOTFOUND) {
+        zl_reply_problem(r, 403, NULL, "Forbidden", err.rule);
+        return;
+    }
+    if (rc == ZL_EEXIST) { /* another step took this number first */
+        zl_reply_problem(r, 409, NULL, "Conflict",
+                         "another step was taken on this complaint at the "
+                         "same time: read it again and retry");
+        return;
+    }
+    if (rc) {
+        zl_reply_store_error(r, rc, "store the step");
+        return;
+    }
+    o = json_object();
+    json_object_set_new(o, "id", json_string(id));
+    json_object_set_new(o, "seq", json_integer(seq));
+    json_object_set_new(o, "action",
+                        json_string(zl_risk_action_name(in.action)));
+    reply_json(r, 201, o);
+}
+
 void zl_h_risk_api(struct zl_req *r)
 {
     const char *m = r->method, *what = r->n_segs == 3 ? r->segs[2] : "";
 
+    if (r->n_segs == 4 && !strcmp(r->segs[2], "case")) {
+        if (strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "POST")) {
+            zl_reply_header(r, "Allow", "GET, HEAD, POST");
+            zl_reply_problem(r, 405, NULL, "Method Not Allowed", NULL);
+            return;
+        }
+        handle_case(r, r->segs[3]);
+        return;
+    }
     if (r->n_segs != 3) {
         zl_reply_problem(r, 404, NULL, "Not Found", NULL);
         return;

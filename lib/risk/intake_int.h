@@ -22,6 +22,12 @@ int rk_pii_seal(const uint8_t key[32], const char *id, const char *canon,
                 uint8_t nonce[PII_NONCE_LEN], uint8_t *blob,
                 uint8_t commit[32]);
 
+/* Seal canon again for report id under key with a fresh nonce (the salt,
+ * and so the commitment, stay as they were): blob receives len +
+ * PII_TAG_LEN bytes. 0, ZL_ELIMIT or ZL_EVERIFY. */
+int rk_pii_reseal(const uint8_t key[32], const char *id, const char *canon,
+                  size_t len, uint8_t nonce[PII_NONCE_LEN], uint8_t *blob);
+
 /* Decrypt blob[0..blob_len) into out (blob_len - PII_TAG_LEN bytes):
  * 0, or ZL_EVERIFY when the key, id, nonce or bytes are not the ones
  * sealed. */

@@ -48,20 +48,14 @@ int rk_pii_commit(const uint8_t *salt, size_t salt_len, const void *data,
     return ok ? 0 : ZL_ENOMEM;
 }
 
-int rk_pii_seal(const uint8_t key[32], const char *id, const char *canon,
-                size_t len, uint8_t salt[PII_SALT_LEN],
-                uint8_t nonce[PII_NONCE_LEN], uint8_t *blob, uint8_t commit[32])
+/* AES-256-GCM of canon under key and a nonce already drawn. */
+static int encrypt(const uint8_t key[32], const char *id, const char *canon,
+                   size_t len, const uint8_t nonce[PII_NONCE_LEN],
+                   uint8_t *blob)
 {
     EVP_CIPHER_CTX *c = NULL;
     int n = 0, m = 0, rc = ZL_EVERIFY;
 
-    if (len > (size_t)1 << 20)
-        return ZL_ELIMIT;
-    if ((rc = rk_random(salt, PII_SALT_LEN)) ||
-        (rc = rk_random(nonce, PII_NONCE_LEN)) ||
-        (rc = rk_pii_commit(salt, PII_SALT_LEN, canon, len, commit)))
-        return rc;
-    rc = ZL_EVERIFY;
     if (!(c = EVP_CIPHER_CTX_new()))
         return ZL_ENOMEM;
     if (EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL) != 1 ||
@@ -79,6 +73,33 @@ int rk_pii_seal(const uint8_t key[32], const char *id, const char *canon,
 out:
     EVP_CIPHER_CTX_free(c);
     return rc;
+}
+
+int rk_pii_seal(const uint8_t key[32], const char *id, const char *canon,
+                size_t len, uint8_t salt[PII_SALT_LEN],
+                uint8_t nonce[PII_NONCE_LEN], uint8_t *blob, uint8_t commit[32])
+{
+    int rc;
+
+    if (len > (size_t)1 << 20)
+        return ZL_ELIMIT;
+    if ((rc = rk_random(salt, PII_SALT_LEN)) ||
+        (rc = rk_random(nonce, PII_NONCE_LEN)) ||
+        (rc = rk_pii_commit(salt, PII_SALT_LEN, canon, len, commit)))
+        return rc;
+    return encrypt(key, id, canon, len, nonce, blob);
+}
+
+int rk_pii_reseal(const uint8_t key[32], const char *id, const char *canon,
+                  size_t len, uint8_t nonce[PII_NONCE_LEN], uint8_t *blob)
+{
+    int rc;
+
+    if (len > (size_t)1 << 20)
+        return ZL_ELIMIT;
+    if ((rc = rk_random(nonce, PII_NONCE_LEN)))
+        return rc;
+    return encrypt(key, id, canon, len, nonce, blob);
 }
 
 int rk_pii_open(const uint8_t key[32], const char *id, const uint8_t *nonce,

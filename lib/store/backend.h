@@ -304,6 +304,14 @@ struct zl_store_risk_ops {
     int (*list)(zl_store *s, const char *kind, zl_store_risk_cb cb, void *ctx);
     int (*pii_get)(zl_store *s, const char *id, zl_store_risk_pii_cb cb,
                    void *ctx);
+    int (*step_put)(zl_store *s, const struct zl_store_risk_step *st);
+    int (*step_list)(zl_store *s, const char *report_id,
+                     zl_store_risk_step_cb cb, void *ctx);
+    int (*pii_list)(zl_store *s, zl_store_risk_pii_cb cb, void *ctx);
+    int (*pii_update)(zl_store *s, const struct zl_store_risk_pii *p);
+    int (*key_get)(zl_store *s, const char *key_id, int64_t *retired_ms);
+    int (*key_put)(zl_store *s, const char *key_id, int64_t now_ms,
+                   int64_t retired_ms);
 };
 
 struct zl_store_audit_ops {

@@ -21,7 +21,16 @@ static const char SCHEMA[] =
     " ON risk_reports(received_ms, id);"
     "CREATE TABLE IF NOT EXISTS risk_pii("
     " id text COLLATE \"C\" PRIMARY KEY, salt bytea NOT NULL,"
-    " nonce bytea NOT NULL, blob bytea NOT NULL);";
+    " nonce bytea NOT NULL, blob bytea NOT NULL);"
+    "ALTER TABLE risk_pii ADD COLUMN IF NOT EXISTS key_id text NOT NULL"
+    " DEFAULT '';"
+    "CREATE TABLE IF NOT EXISTS risk_steps("
+    " report_id text COLLATE \"C\" NOT NULL, seq bigint NOT NULL,"
+    " at_ms bigint NOT NULL, leaf bigint NOT NULL, action text NOT NULL,"
+    " actor text NOT NULL, json text NOT NULL, PRIMARY KEY(report_id, seq));"
+    "CREATE TABLE IF NOT EXISTS risk_keys("
+    " key_id text COLLATE \"C\" PRIMARY KEY, created_ms bigint NOT NULL,"
+    " retired_ms bigint NOT NULL);";
 
 static int risk_schema(zl_store *s)
 {
@@ -35,8 +44,9 @@ static int put(zl_store *s, const struct zl_store_risk_report *r,
         "INSERT INTO risk_reports(id, kind, received_ms, leaf, day, gtin, lot,"
         " enterprise, category, region, json) VALUES($1, $2, $3, $4, $5, $6,"
         " $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING";
-    static const char PII[] = "INSERT INTO risk_pii(id, salt, nonce, blob)"
-                              " VALUES($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+    static const char PII[] =
+        "INSERT INTO risk_pii(id, salt, nonce, blob, key_id)"
+        " VALUES($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
     const char *t[6] = {r->day,        r->gtin,     r->lot,
                         r->enterprise, r->category, r->region};
     struct zl_pg_params p;
@@ -62,6 +72,7 @@ static int put(zl_store *s, const struct zl_store_risk_report *r,
     zl_pg_blob(&p, pii->salt, pii->salt_len);
     zl_pg_blob(&p, pii->nonce, pii->nonce_len);
     zl_pg_blob(&p, pii->blob, pii->blob_len);
+    zl_pg_text(&p, pii->key_id ? pii->key_id : "");
     if ((rc = zl_pg_do(s, PII, &p, &n)))
         return rc;
     return n ? 0 : ZL_EEXIST;
@@ -137,7 +148,7 @@ static int pii_get(zl_store *s, const char *id, zl_store_risk_pii_cb cb,
                    void *ctx)
 {
     static const char SQL[] =
-        "SELECT salt, nonce, blob FROM risk_pii WHERE id = $1";
+        "SELECT salt, nonce, blob, key_id FROM risk_pii WHERE id = $1";
     struct zl_store_risk_pii pi;
     struct zl_pg_params p;
     PGresult *r;
@@ -158,9 +169,157 @@ static int pii_get(zl_store *s, const char *id, zl_store_risk_pii_cb cb,
     pi.nonce_len = zl_pg_len(r, 0, 1);
     pi.blob = zl_pg_bytes(r, 0, 2);
     pi.blob_len = zl_pg_len(r, 0, 2);
+    pi.key_id = zl_pg_str_or_empty(r, 0, 3);
     rc = cb(ctx, &pi);
     PQclear(r);
     return rc;
+}
+
+static int step_put(zl_store *s, const struct zl_store_risk_step *r)
+{
+    static const char SQL[] =
+        "INSERT INTO risk_steps(report_id, seq, at_ms, leaf, action, actor,"
+        " json) VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
+    struct zl_pg_params p;
+    int64_t n = 0;
+    int rc;
+
+    zl_pg_params_init(&p);
+    zl_pg_text(&p, r->report_id);
+    zl_pg_int(&p, r->seq);
+    zl_pg_int(&p, r->at_ms);
+    zl_pg_int(&p, r->leaf);
+    zl_pg_text(&p, r->action);
+    zl_pg_text(&p, r->actor);
+    zl_pg_textn(&p, r->json, r->len);
+    if ((rc = zl_pg_do(s, SQL, &p, &n)))
+        return rc;
+    return n ? 0 : ZL_EEXIST;
+}
+
+struct step_each {
+    zl_store_risk_step_cb cb;
+    void *ctx;
+};
+
+static int step_row(void *ctx, const PGresult *r, int i)
+{
+    struct step_each *e = ctx;
+    struct zl_store_risk_step st;
+
+    st.report_id = zl_pg_str_or_empty(r, i, 0);
+    st.seq = zl_pg_i64(r, i, 1);
+    st.at_ms = zl_pg_i64(r, i, 2);
+    st.leaf = zl_pg_i64(r, i, 3);
+    st.action = zl_pg_str_or_empty(r, i, 4);
+    st.actor = zl_pg_str_or_empty(r, i, 5);
+    st.json = zl_pg_str_or_empty(r, i, 6);
+    st.len = zl_pg_len(r, i, 6);
+    return e->cb(e->ctx, &st);
+}
+
+static int step_list(zl_store *s, const char *report_id,
+                     zl_store_risk_step_cb cb, void *ctx)
+{
+    static const char SQL[] =
+        "SELECT report_id, seq, at_ms, leaf, action, actor, json"
+        " FROM risk_steps WHERE $1::text IS NULL OR report_id = $1::text"
+        " ORDER BY report_id, seq";
+    struct zl_pg_params p;
+    struct step_each e = {cb, ctx};
+
+    zl_pg_params_init(&p);
+    if (report_id)
+        zl_pg_text(&p, report_id);
+    else
+        zl_pg_null(&p);
+    return zl_pg_stream(s, SQL, &p, step_row, &e);
+}
+
+struct pii_each {
+    zl_store_risk_pii_cb cb;
+    void *ctx;
+};
+
+static int pii_row(void *ctx, const PGresult *r, int i)
+{
+    struct pii_each *e = ctx;
+    struct zl_store_risk_pii pi;
+
+    pi.id = zl_pg_str_or_empty(r, i, 0);
+    pi.salt = zl_pg_bytes(r, i, 1);
+    pi.salt_len = zl_pg_len(r, i, 1);
+    pi.nonce = zl_pg_bytes(r, i, 2);
+    pi.nonce_len = zl_pg_len(r, i, 2);
+    pi.blob = zl_pg_bytes(r, i, 3);
+    pi.blob_len = zl_pg_len(r, i, 3);
+    pi.key_id = zl_pg_str_or_empty(r, i, 4);
+    return e->cb(e->ctx, &pi);
+}
+
+static int pii_list(zl_store *s, zl_store_risk_pii_cb cb, void *ctx)
+{
+    static const char SQL[] =
+        "SELECT id, salt, nonce, blob, key_id FROM risk_pii ORDER BY id";
+    struct zl_pg_params p;
+    struct pii_each e = {cb, ctx};
+
+    zl_pg_params_init(&p);
+    return zl_pg_stream(s, SQL, &p, pii_row, &e);
+}
+
+static int pii_update(zl_store *s, const struct zl_store_risk_pii *pi)
+{
+    static const char SQL[] = "UPDATE risk_pii SET nonce = $2, blob = $3,"
+                              " key_id = $4 WHERE id = $1";
+    struct zl_pg_params p;
+    int64_t n = 0;
+    int rc;
+
+    zl_pg_params_init(&p);
+    zl_pg_text(&p, pi->id);
+    zl_pg_blob(&p, pi->nonce, pi->nonce_len);
+    zl_pg_blob(&p, pi->blob, pi->blob_len);
+    zl_pg_text(&p, pi->key_id);
+    if ((rc = zl_pg_do(s, SQL, &p, &n)))
+        return rc;
+    return n ? 0 : ZL_ENOTFOUND;
+}
+
+static int key_get(zl_store *s, const char *key_id, int64_t *retired_ms)
+{
+    static const char SQL[] =
+        "SELECT retired_ms FROM risk_keys WHERE key_id = $1";
+    struct zl_pg_params p;
+    PGresult *r;
+    int rc;
+
+    zl_pg_params_init(&p);
+    zl_pg_text(&p, key_id);
+    if (!(r = zl_pg_run(s, SQL, &p, &rc)))
+        return rc;
+    rc = PQntuples(r) < 1 ? ZL_ENOTFOUND : 0;
+    if (!rc)
+        *retired_ms = zl_pg_i64(r, 0, 0);
+    PQclear(r);
+    return rc;
+}
+
+static int key_put(zl_store *s, const char *key_id, int64_t now_ms,
+                   int64_t retired_ms)
+{
+    static const char SQL[] =
+        "INSERT INTO risk_keys(key_id, created_ms, retired_ms)"
+        " VALUES($1, $2, $3) ON CONFLICT(key_id) DO UPDATE SET"
+        " retired_ms = excluded.retired_ms";
+    struct zl_pg_params p;
+    int64_t n = 0;
+
+    zl_pg_params_init(&p);
+    zl_pg_text(&p, key_id);
+    zl_pg_int(&p, now_ms);
+    zl_pg_int(&p, retired_ms);
+    return zl_pg_do(s, SQL, &p, &n);
 }
 
 const struct zl_store_risk_ops zl_pg_risk_ops = {
@@ -169,4 +328,10 @@ const struct zl_store_risk_ops zl_pg_risk_ops = {
     .get = get,
     .list = list,
     .pii_get = pii_get,
+    .step_put = step_put,
+    .step_list = step_list,
+    .pii_list = pii_list,
+    .pii_update = pii_update,
+    .key_get = key_get,
+    .key_put = key_put,
 };

@@ -21,11 +21,30 @@ static const char RISK_SCHEMA[] =
     " ON risk_reports(received_ms, id);"
     "CREATE TABLE IF NOT EXISTS risk_pii("
     " id TEXT PRIMARY KEY, salt BLOB NOT NULL, nonce BLOB NOT NULL,"
-    " blob BLOB NOT NULL) WITHOUT ROWID;";
+    " blob BLOB NOT NULL, key_id TEXT NOT NULL DEFAULT '') WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS risk_steps("
+    " report_id TEXT NOT NULL, seq INTEGER NOT NULL, at_ms INTEGER NOT NULL,"
+    " leaf INTEGER NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL,"
+    " json TEXT NOT NULL, PRIMARY KEY(report_id, seq)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS risk_keys("
+    " key_id TEXT PRIMARY KEY, created_ms INTEGER NOT NULL,"
+    " retired_ms INTEGER NOT NULL) WITHOUT ROWID;";
 
+/* Schema 13 added risk_pii.key_id: a store made before has the table
+ * without it (CREATE TABLE IF NOT EXISTS left it alone). */
 static int risk_schema(zl_store *s)
 {
-    return zl_sqlite_exec(s, RISK_SCHEMA);
+    static const char HAS[] = "SELECT count(*) FROM pragma_table_info("
+                              "'risk_pii') WHERE name = 'key_id'";
+    int64_t n = 0;
+    int rc = zl_sqlite_exec(s, RISK_SCHEMA);
+
+    if (!rc)
+        rc = zl_sqlite_get_i64(s, HAS, &n);
+    if (!rc && !n)
+        rc = zl_sqlite_exec(s, "ALTER TABLE risk_pii ADD COLUMN key_id TEXT"
+                               " NOT NULL DEFAULT ''");
+    return rc;
 }
 
 static int put(zl_store *s, const struct zl_store_risk_report *r,
@@ -35,8 +54,8 @@ static int put(zl_store *s, const struct zl_store_risk_report *r,
         "INSERT INTO risk_reports(id, kind, received_ms, leaf, day, gtin, lot,"
         " enterprise, category, region, json) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
         " ?7, ?8, ?9, ?10, ?11)";
-    static const char PII[] = "INSERT INTO risk_pii(id, salt, nonce, blob)"
-                              " VALUES(?1, ?2, ?3, ?4)";
+    static const char PII[] = "INSERT INTO risk_pii(id, salt, nonce, blob,"
+                              " key_id) VALUES(?1, ?2, ?3, ?4, ?5)";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
     const char *t[6] = {r->day,        r->gtin,     r->lot,
                         r->enterprise, r->category, r->region};
@@ -65,6 +84,7 @@ static int put(zl_store *s, const struct zl_store_risk_report *r,
     sqlite3_bind_blob(st, 2, pii->salt, (int)pii->salt_len, SQLITE_STATIC);
     sqlite3_bind_blob(st, 3, pii->nonce, (int)pii->nonce_len, SQLITE_STATIC);
     sqlite3_bind_blob(st, 4, pii->blob, (int)pii->blob_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, pii->key_id ? pii->key_id : "", -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc == SQLITE_CONSTRAINT)
@@ -140,7 +160,7 @@ static int pii_get(zl_store *s, const char *id, zl_store_risk_pii_cb cb,
                    void *ctx)
 {
     static const char SQL[] =
-        "SELECT salt, nonce, blob FROM risk_pii WHERE id = ?1";
+        "SELECT salt, nonce, blob, key_id FROM risk_pii WHERE id = ?1";
     struct zl_store_risk_pii p;
     sqlite3_stmt *st = NULL;
     int rc, x = ZL_ENOTFOUND;
@@ -157,6 +177,7 @@ static int pii_get(zl_store *s, const char *id, zl_store_risk_pii_cb cb,
         p.nonce_len = (size_t)sqlite3_column_bytes(st, 1);
         p.blob = sqlite3_column_blob(st, 2);
         p.blob_len = (size_t)sqlite3_column_bytes(st, 2);
+        p.key_id = zl_sqlite_text(st, 3);
         x = cb(ctx, &p);
     } else if (rc != SQLITE_DONE) {
         x = ZL_ESTORE;
@@ -165,10 +186,160 @@ static int pii_get(zl_store *s, const char *id, zl_store_risk_pii_cb cb,
     return x;
 }
 
+static int step_put(zl_store *s, const struct zl_store_risk_step *r)
+{
+    static const char SQL[] =
+        "INSERT INTO risk_steps(report_id, seq, at_ms, leaf, action, actor,"
+        " json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, r->report_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, r->seq);
+    sqlite3_bind_int64(st, 3, r->at_ms);
+    sqlite3_bind_int64(st, 4, r->leaf);
+    sqlite3_bind_text(st, 5, r->action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, r->actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, r->json, (int)r->len, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_CONSTRAINT)
+        return ZL_EEXIST;
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+static int step_list(zl_store *s, const char *report_id,
+                     zl_store_risk_step_cb cb, void *ctx)
+{
+    static const char SQL[] =
+        "SELECT report_id, seq, at_ms, leaf, action, actor, json"
+        " FROM risk_steps WHERE ?1 IS NULL OR report_id = ?1"
+        " ORDER BY report_id, seq";
+    struct zl_store_risk_step r;
+    sqlite3_stmt *st = NULL;
+    int rc, x = 0;
+
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
+        return ZL_ESTORE;
+    if (report_id)
+        sqlite3_bind_text(st, 1, report_id, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 1);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        r.report_id = zl_sqlite_text(st, 0);
+        r.seq = sqlite3_column_int64(st, 1);
+        r.at_ms = sqlite3_column_int64(st, 2);
+        r.leaf = sqlite3_column_int64(st, 3);
+        r.action = zl_sqlite_text(st, 4);
+        r.actor = zl_sqlite_text(st, 5);
+        r.json = zl_sqlite_text(st, 6);
+        r.len = (size_t)sqlite3_column_bytes(st, 6);
+        if ((x = cb(ctx, &r)))
+            break;
+    }
+    sqlite3_finalize(st);
+    if (x)
+        return x;
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+static int pii_list(zl_store *s, zl_store_risk_pii_cb cb, void *ctx)
+{
+    static const char SQL[] =
+        "SELECT id, salt, nonce, blob, key_id FROM risk_pii ORDER BY id";
+    struct zl_store_risk_pii p;
+    sqlite3_stmt *st = NULL;
+    int rc, x = 0;
+
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
+        return ZL_ESTORE;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        p.id = zl_sqlite_text(st, 0);
+        p.salt = sqlite3_column_blob(st, 1);
+        p.salt_len = (size_t)sqlite3_column_bytes(st, 1);
+        p.nonce = sqlite3_column_blob(st, 2);
+        p.nonce_len = (size_t)sqlite3_column_bytes(st, 2);
+        p.blob = sqlite3_column_blob(st, 3);
+        p.blob_len = (size_t)sqlite3_column_bytes(st, 3);
+        p.key_id = zl_sqlite_text(st, 4);
+        if ((x = cb(ctx, &p)))
+            break;
+    }
+    sqlite3_finalize(st);
+    if (x)
+        return x;
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+static int pii_update(zl_store *s, const struct zl_store_risk_pii *p)
+{
+    static const char SQL[] = "UPDATE risk_pii SET nonce = ?2, blob = ?3,"
+                              " key_id = ?4 WHERE id = ?1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, p->id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, p->nonce, (int)p->nonce_len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, p->blob, (int)p->blob_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, p->key_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return ZL_ESTORE;
+    return sqlite3_changes(zl_sqlite_db(s)) ? 0 : ZL_ENOTFOUND;
+}
+
+static int key_get(zl_store *s, const char *key_id, int64_t *retired_ms)
+{
+    static const char SQL[] =
+        "SELECT retired_ms FROM risk_keys WHERE key_id = ?1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, key_id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *retired_ms = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? ZL_ENOTFOUND : ZL_ESTORE;
+}
+
+static int key_put(zl_store *s, const char *key_id, int64_t now_ms,
+                   int64_t retired_ms)
+{
+    static const char SQL[] =
+        "INSERT INTO risk_keys(key_id, created_ms, retired_ms)"
+        " VALUES(?1, ?2, ?3) ON CONFLICT(key_id) DO UPDATE SET"
+        " retired_ms = excluded.retired_ms";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, key_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now_ms);
+    sqlite3_bind_int64(st, 3, retired_ms);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
 const struct zl_store_risk_ops zl_sqlite_risk_ops = {
     .base = {.name = "risk", .schema = risk_schema},
     .put = put,
     .get = get,
     .list = list,
     .pii_get = pii_get,
+    .step_put = step_put,
+    .step_list = step_list,
+    .pii_list = pii_list,
+    .pii_update = pii_update,
+    .key_get = key_get,
+    .key_put = key_put,
 };

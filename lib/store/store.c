@@ -268,6 +268,9 @@ static int migrate_step(zl_store *s, int from)
         return module_schema(s, ZL_STORE_MOD_CORRECTION);
     case 12: /* 12 -> 13: what a product's pack declares (issue 16) */
         return module_schema(s, ZL_STORE_MOD_PARTY);
+    case 13: /* 13 -> 14: complaint handling steps, personal-data key ids
+              * and the keys' register (issue 14) */
+        return module_schema(s, ZL_STORE_MOD_RISK);
     default: return ZL_EUNSUPPORTED;
     }
 }

@@ -33,3 +33,35 @@ int zl_store_risk_pii_get(zl_store *s, const char *id, zl_store_risk_pii_cb cb,
 {
     return DISPATCH(RISK(s), pii_get, s, id, cb, ctx);
 }
+
+int zl_store_risk_step_put(zl_store *s, const struct zl_store_risk_step *st)
+{
+    return DISPATCH(RISK(s), step_put, s, st);
+}
+
+int zl_store_risk_step_list(zl_store *s, const char *report_id,
+                            zl_store_risk_step_cb cb, void *ctx)
+{
+    return DISPATCH(RISK(s), step_list, s, report_id, cb, ctx);
+}
+
+int zl_store_risk_pii_list(zl_store *s, zl_store_risk_pii_cb cb, void *ctx)
+{
+    return DISPATCH(RISK(s), pii_list, s, cb, ctx);
+}
+
+int zl_store_risk_pii_update(zl_store *s, const struct zl_store_risk_pii *p)
+{
+    return DISPATCH(RISK(s), pii_update, s, p);
+}
+
+int zl_store_risk_key_get(zl_store *s, const char *key_id, int64_t *retired_ms)
+{
+    return DISPATCH(RISK(s), key_get, s, key_id, retired_ms);
+}
+
+int zl_store_risk_key_put(zl_store *s, const char *key_id, int64_t now_ms,
+                          int64_t retired_ms)
+{
+    return DISPATCH(RISK(s), key_put, s, key_id, now_ms, retired_ms);
+}

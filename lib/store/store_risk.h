@@ -47,6 +47,7 @@ struct zl_store_risk_pii {
     size_t nonce_len;
     const uint8_t *blob; /* ciphertext || 16-byte tag */
     size_t blob_len;
+    const char *key_id; /* the sealing key's id; "" before schema 14 */
 };
 typedef int (*zl_store_risk_pii_cb)(void *ctx,
                                     const struct zl_store_risk_pii *p);
@@ -67,5 +68,43 @@ int zl_store_risk_list(zl_store *s, const char *kind, zl_store_risk_cb cb,
  * value or a store error. */
 int zl_store_risk_pii_get(zl_store *s, const char *id, zl_store_risk_pii_cb cb,
                           void *ctx);
+
+/* ---- complaint handling steps and personal-data keys (schema 14) ------
+ *
+ * risk_steps(report_id, seq, at_ms, leaf, action, actor, json): one row
+ * per handling step of a report (review, routing, answer, closing), the
+ * record logged as a ZL_LEAF_COMPLAINT leaf "risk-step:<id>/<seq>".
+ * risk_keys(key_id, created_ms, retired_ms): the operator keys personal
+ * data has been sealed under; retired_ms 0 while in use. risk_pii gains
+ * key_id, the id of the key each row is sealed under. */
+struct zl_store_risk_step {
+    const char *report_id;
+    int64_t seq; /* 1, 2, ... per report */
+    int64_t at_ms;
+    int64_t leaf;
+    const char *action, *actor;
+    const char *json;
+    size_t len;
+};
+typedef int (*zl_store_risk_step_cb)(void *ctx,
+                                     const struct zl_store_risk_step *st);
+
+/* Insert a step in the caller's transaction: 0, ZL_EEXIST (report_id,
+ * seq taken) or a store error. */
+int zl_store_risk_step_put(zl_store *s, const struct zl_store_risk_step *st);
+/* The steps of report_id (NULL: every report's), by report_id then seq.
+ * cb must not use the store. 0, cb's value or an error. */
+int zl_store_risk_step_list(zl_store *s, const char *report_id,
+                            zl_store_risk_step_cb cb, void *ctx);
+/* Every personal-data row, by id. cb must not use the store. */
+int zl_store_risk_pii_list(zl_store *s, zl_store_risk_pii_cb cb, void *ctx);
+/* Replace row p->id's nonce, blob and key_id (salt kept): 0,
+ * ZL_ENOTFOUND or a store error. */
+int zl_store_risk_pii_update(zl_store *s, const struct zl_store_risk_pii *p);
+/* Key key_id: 0 and *retired_ms (0 in use), ZL_ENOTFOUND, or an error. */
+int zl_store_risk_key_get(zl_store *s, const char *key_id, int64_t *retired_ms);
+/* Record key_id (created now_ms if new) and set its retired_ms. */
+int zl_store_risk_key_put(zl_store *s, const char *key_id, int64_t now_ms,
+                          int64_t retired_ms);
 
 #endif

@@ -91,7 +91,12 @@ static const struct zl_store_column RISK_REPORTS[] = {
     {"day", T},      {"gtin", T},   {"lot", T},         {"enterprise", T},
     {"category", T}, {"region", T}, {"json", T}};
 static const struct zl_store_column RISK_PII[] = {
-    {"id", T}, {"salt", B}, {"nonce", B}, {"blob", B}};
+    {"id", T}, {"salt", B}, {"nonce", B}, {"blob", B}, {"key_id", T}};
+static const struct zl_store_column RISK_STEPS[] = {
+    {"report_id", T}, {"seq", I},   {"at_ms", I}, {"leaf", I},
+    {"action", T},    {"actor", T}, {"json", T}};
+static const struct zl_store_column RISK_KEYS[] = {
+    {"key_id", T}, {"created_ms", I}, {"retired_ms", I}};
 
 static const struct zl_store_column NAMED_QUERIES[] = {
     {"name", T}, {"owner", T}, {"query", T}, {"created", I}};
@@ -153,6 +158,8 @@ const struct zl_store_table zl_store_tables[] = {
     TABLE("spc_state", ZL_STORE_MOD_SPC, SPC_STATE, 1),
     TABLE("risk_reports", ZL_STORE_MOD_RISK, RISK_REPORTS, 1),
     TABLE("risk_pii", ZL_STORE_MOD_RISK, RISK_PII, 1),
+    TABLE("risk_steps", ZL_STORE_MOD_RISK, RISK_STEPS, 2),
+    TABLE("risk_keys", ZL_STORE_MOD_RISK, RISK_KEYS, 1),
     TABLE("named_queries", ZL_STORE_MOD_SUBS, NAMED_QUERIES, 1),
     TABLE("subscriptions", ZL_STORE_MOD_SUBS, SUBSCRIPTIONS, 1),
     TABLE("signed_docs", ZL_STORE_MOD_DOCS, SIGNED_DOCS, 1),

@@ -58,7 +58,10 @@ q "$S" "insert into code_lookups values('$item', 3, 1772300000000, 1772400000000
 # a risk report with sealed personal data (issue 14)
 openssl rand -hex 32 > "$T/pii.key"
 echo '{"occurred":"2026-05-01","description":"x","personal":{"phone":"13800138000"}}' > "$T/c.json"
-"$ZL" risk report complaint --store "$S" --pii-key "$T/pii.key" --json "$T/c.json" >/dev/null
+C=$("$ZL" risk report complaint --store "$S" --pii-key "$T/pii.key" --json "$T/c.json")
+# ... and a handling step (schema 13)
+"$ZL" party add --store "$S" --name 监管局 --id reg-m --kind regulator --region 11 >/dev/null
+"$ZL" risk review "${C##* }" accept --as reg-m --store "$S" >/dev/null
 # a named query and a subscription on it (issue 15)
 "$ZL" query save --store "$S" shipped EQ_bizStep=shipping >/dev/null
 "$ZL" query subscribe --store "$S" shipped --dest http://127.0.0.1:9/hook --secret s >/dev/null

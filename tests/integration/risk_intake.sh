@@ -135,15 +135,18 @@ ok "signals: the alarming series as SVG" bash -c "grep -lq '<svg' '$TMP'/svg/lot
 
 # ---- the personal data is nowhere public ------------------------------------
 {
-  for p in / /complain /complaints "/complaints?lang=en" /recalls /results /log \
+  for p in / /complain /complaints "/complaints?lang=en" "/complaints?format=json" /recalls /results /log \
     /log/checkpoint /log/key /01/09506000134352/10/K1 /01/09506000134352 \
     "/api/risk/reports"; do curl -s "$U$p"; done
   curl -s -H "Authorization: Bearer $T_REG" "$U/api/risk/reports"
   "$EXE" risk reports --json "${S[@]}"
   "$EXE" risk reports "${S[@]}"
   "$EXE" risk signals --reports --json "${S[@]}"
+  "$EXE" risk published --json "${S[@]}"
+  "$EXE" risk overdue --json "${S[@]}"
   for id in $("$EXE" risk reports --json "${S[@]}" | python3 -c 'import json,sys; [print(r["id"]) for r in json.load(sys.stdin)["reports"]]'); do
     "$EXE" risk show "$id" --json "${S[@]}"
+    "$EXE" risk case "$id" --json "${S[@]}" 2>/dev/null
     curl -s "$U/log/proof?format=json&record=risk:$id"
   done
   zl_sql "$STORE" "SELECT record_key, $(zl_hex hash) FROM log_leaf"
