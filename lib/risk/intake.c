@@ -669,7 +669,9 @@ static int validate(struct intake *x, enum zl_risk_kind k, const char *json,
         "discovered", "deaths",      "injured",  NULL};
     json_error_t je;
 
-    x->today = (int32_t)(now_ms / 86400000);
+    /* report dates are civil dates in China (UTC+8): "today" is China's,
+     * so a report made after 16:00 UTC may carry the Chinese date */
+    x->today = (int32_t)((now_ms + 8 * 3600000) / 86400000);
     if ((unsigned)k > ZL_RISK_INCIDENT)
         return zl_error_set(x->c.err, ZL_EINVAL, "kind", "unknown report kind",
                             NULL, 0);

@@ -172,6 +172,24 @@ static void test_bad_input_stores_nothing(void **state)
                             at(2026, 12, 6, 9, 0), id, &e),
                      ZL_EINVAL);
     assert_true(has_field(&e, "occurred"));
+    {
+        /* at 17:00 UTC it is already the 7th in China: that date is
+         * today there; at 15:59 UTC it is still the future (checked
+         * without storing) */
+        struct zl_risk_intake_opts o = {0};
+        const char *j = "{\"occurred\":\"2026-12-07\",\"description\":\"x\"}";
+
+        o.now_ms = at(2026, 12, 6, 17, 0);
+        memset(&e, 0, sizeof e);
+        assert_int_equal(zl_risk_check(ZL_RISK_COMPLAINT, j, strlen(j), &o,
+                                       err_cb, &e, NULL),
+                         0);
+        o.now_ms = at(2026, 12, 6, 15, 59);
+        assert_int_equal(zl_risk_check(ZL_RISK_COMPLAINT, j, strlen(j), &o,
+                                       err_cb, &e, NULL),
+                         ZL_EINVAL);
+        assert_true(has_field(&e, "occurred"));
+    }
     memset(&e, 0, sizeof e);
     assert_int_equal(submit(f->s, ZL_RISK_COMPLAINT,
                             "{\"occurred\":", at(2026, 12, 6, 9, 0), id, &e),
