@@ -22,6 +22,7 @@
  */
 #include "zhiliang/subscription.h"
 
+#include "query/subs_log.h"
 #include "store/store.h"
 #include "store/store_recall.h"
 #include "store/store_subs.h"
@@ -51,6 +52,25 @@
 #define MAX_QUERY_TEXT 65536
 
 /* ---- named queries ------------------------------------------------------ */
+
+/* A transaction of our own unless the caller holds one: each change and
+ * its log record (subs_log.c) land together. */
+static int tx_begin(zl_store *s, int *own)
+{
+    *own = !zl_store_in_tx(s);
+    return *own ? zl_store_begin(s) : 0;
+}
+
+static int tx_end(zl_store *s, int own, int rc)
+{
+    if (!own)
+        return rc;
+    if (!rc)
+        rc = zl_store_commit(s);
+    if (rc)
+        zl_store_rollback(s);
+    return rc;
+}
 
 static int name_ok(const char *n)
 {
@@ -175,7 +195,14 @@ int zl_named_query_save(zl_store *s, const char *name, const char *owner,
     {
         struct zl_store_nq row = {name, owner ? owner : "", canon,
                                   zl_time_now_ms()};
-        rc = zl_store_nq_put(s, &row);
+        int own = 0;
+
+        if (!(rc = tx_begin(s, &own))) {
+            rc = zl_store_nq_put(s, &row);
+            if (!rc)
+                rc = zl_subs_log_query(s, &row, 0, row.created_ms);
+            rc = tx_end(s, own, rc);
+        }
     }
     if (rc == ZL_EEXIST)
         zl_error_set(err, rc, "name", "a query of this name exists", name,
@@ -245,22 +272,51 @@ int zl_named_query_list(zl_store *s, const char *owner, zl_named_query_cb cb,
     return zl_store_nq_list(s, owner, nq_each_cb, &e);
 }
 
+struct nq_del {
+    zl_store *s;
+    int64_t now_ms;
+    char *owner; /* the deleted query's */
+};
+
+static int sub_del_log(void *ctx, const struct zl_store_sub *r)
+{
+    struct nq_del *d = ctx;
+
+    return zl_subs_log_sub(d->s, r, 1, d->now_ms);
+}
+
+static int nq_owner_cb(void *ctx, const struct zl_store_nq *q)
+{
+    struct nq_del *d = ctx;
+
+    d->owner = zl_strdup(q->owner);
+    return d->owner ? 0 : ZL_ENOMEM;
+}
+
 int zl_named_query_delete(zl_store *s, const char *name, const char *owner)
 {
+    struct nq_del d = {s, zl_time_now_ms(), NULL};
     char *json = NULL;
-    int rc = zl_named_query_get(s, name, owner, &json);
+    int rc = zl_named_query_get(s, name, owner, &json), own = 0;
 
     zl_free(json);
     if (rc)
         return rc;
-    if ((rc = zl_store_begin(s)))
+    if ((rc = tx_begin(s, &own)))
         return rc;
-    rc = zl_store_nq_delete(s, name);
+    /* each subscription on it goes with it, each by its own record */
+    rc = zl_store_nq_get(s, name, nq_owner_cb, &d);
     if (!rc)
-        rc = zl_store_commit(s);
-    if (rc)
-        zl_store_rollback(s);
-    return rc;
+        rc = zl_store_sub_list(s, name, sub_del_log, &d);
+    if (!rc)
+        rc = zl_store_nq_delete(s, name);
+    if (!rc) {
+        struct zl_store_nq q = {name, d.owner, "", 0};
+
+        rc = zl_subs_log_query(s, &q, 1, d.now_ms);
+    }
+    zl_free(d.owner);
+    return tx_end(s, own, rc);
 }
 
 /* ---- schedules -----------------------------------------------------------
@@ -389,9 +445,9 @@ static int schedule_match(json_t *sch, int64_t t_s, struct zl_error *err)
 /* A subscription row copied out of the store's callback. */
 struct sub {
     char id[ZL_SUBSCRIPTION_ID_MAX];
-    char *query_name, *owner, *dest, *secret;
+    char *query_name, *owner, *dest, *secret, *last_error;
     json_t *spec;
-    int64_t created_ms, cursor, pending, notified_ms;
+    int64_t created_ms, cursor, pending, notified_ms, error_ms;
 };
 
 static void sub_clear(struct sub *x)
@@ -400,6 +456,7 @@ static void sub_clear(struct sub *x)
     zl_free(x->owner);
     zl_free(x->dest);
     zl_free(x->secret);
+    zl_free(x->last_error);
     json_decref(x->spec);
     memset(x, 0, sizeof *x);
 }
@@ -419,7 +476,10 @@ static int sub_copy(void *ctx, const struct zl_store_sub *r)
     x->cursor = r->cursor;
     x->pending = r->pending;
     x->notified_ms = r->notified_ms;
-    return x->query_name && x->owner && x->dest && x->secret && x->spec
+    x->last_error = zl_strdup(r->last_error ? r->last_error : "");
+    x->error_ms = r->error_ms;
+    return x->query_name && x->owner && x->dest && x->secret && x->spec &&
+                   x->last_error
                ? 0
                : ZL_ENOMEM;
 }
@@ -489,6 +549,8 @@ int zl_subscription_create(zl_store *s, const char *query_name,
                           (size_t)-1);
         goto out;
     }
+    if ((rc = zl_webhook_dest_check(s, dest, err)))
+        goto out;
     v = json_object_get(in, "signatureToken");
     if (v && !json_is_string(v)) {
         rc = zl_error_set(err, ZL_EINVAL, "signatureToken",
@@ -555,10 +617,26 @@ int zl_subscription_create(zl_store *s, const char *query_name,
         goto out;
     }
     {
-        struct zl_store_sub r = {id,     query_name, owner ? owner : "", dest,
-                                 secret, spec_txt,   zl_time_now_ms(),   cursor,
-                                 cursor, 0};
-        rc = zl_store_sub_put(s, &r);
+        struct zl_store_sub r = {id,
+                                 query_name,
+                                 owner ? owner : "",
+                                 dest,
+                                 secret,
+                                 spec_txt,
+                                 zl_time_now_ms(),
+                                 cursor,
+                                 cursor,
+                                 0,
+                                 "",
+                                 0};
+        int own = 0;
+
+        if (!(rc = tx_begin(s, &own))) {
+            rc = zl_store_sub_put(s, &r);
+            if (!rc)
+                rc = zl_subs_log_sub(s, &r, 0, r.created_ms);
+            rc = tx_end(s, own, rc);
+        }
     }
 out:
     if (rc)
@@ -597,6 +675,13 @@ static json_t *sub_json(const struct sub *x)
     if (x->notified_ms) {
         zl_time_format_utc(x->notified_ms, t);
         json_object_set_new(o, "lastNotifiedAt", json_string(t));
+    }
+    if (x->error_ms && x->last_error[0]) {
+        /* a Zhiliang extension: why the pending batch has not arrived */
+        zl_time_format_utc(x->error_ms, t);
+        json_object_set_new(
+            o, "lastError",
+            json_pack("{s:s, s:s}", "at", t, "reason", x->last_error));
     }
     return o;
 }
@@ -676,12 +761,25 @@ int zl_subscription_delete(zl_store *s, const char *query_name, const char *id,
                            const char *owner)
 {
     struct sub x;
-    int rc;
+    int rc, own = 0;
 
     if ((rc = sub_load(s, id, &x)))
         return rc;
-    rc = visible(&x, query_name, owner) ? zl_store_sub_delete(s, id)
-                                        : ZL_ENOTFOUND;
+    if (!visible(&x, query_name, owner)) {
+        sub_clear(&x);
+        return ZL_ENOTFOUND;
+    }
+    if (!(rc = tx_begin(s, &own))) {
+        struct zl_store_sub r = {0};
+
+        r.id = x.id;
+        r.query_name = x.query_name;
+        r.owner = x.owner;
+        rc = zl_store_sub_delete(s, id);
+        if (!rc)
+            rc = zl_subs_log_sub(s, &r, 1, zl_time_now_ms());
+        rc = tx_end(s, own, rc);
+    }
     sub_clear(&x);
     return rc;
 }
@@ -1022,6 +1120,18 @@ out:
     zl_free(qjson);
     sub_clear(&x);
     return rc;
+}
+
+int zl_subscription_failed(zl_store *s, const char *id, const char *why,
+                           long status, int64_t now_ms)
+{
+    char b[512];
+
+    if (status)
+        snprintf(b, sizeof b, "HTTP %ld from the receiver", status);
+    else
+        snprintf(b, sizeof b, "%s", why ? why : "delivery failed");
+    return zl_store_sub_error(s, id, b, now_ms ? now_ms : 1);
 }
 
 int zl_subscription_delivered(zl_store *s, const struct zl_delivery *d,

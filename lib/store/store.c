@@ -24,6 +24,8 @@
 #include "audit/audit_int.h"
 #include "capture/receipt.h"
 #include "party/party_int.h"
+#include "query/subs_log.h"
+#include "store/store_subs.h"
 #include "util/alloc.h"
 
 #include <ctype.h>
@@ -266,6 +268,11 @@ static int migrate_step(zl_store *s, int from)
               * table is rebuilt, so the correction module's index on it
               * is made again) */
         return module_schema(s, ZL_STORE_MOD_CORRECTION);
+    case 12: /* 12 -> 13: named queries and subscriptions become logged
+              * records (issue 15): one record for each stored one */
+        if (!(rc = module_schema(s, ZL_STORE_MOD_SUBS)))
+            rc = zl_store_subs_upgrade(s);
+        return rc ? rc : zl_subs_migrate(s);
     default: return ZL_EUNSUPPORTED;
     }
 }
