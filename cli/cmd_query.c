@@ -297,6 +297,16 @@ int cmd_query(int argc, char **argv)
         if (as)
             zl_query_set_viewer(q, &viewer);
         rc = zl_query_json(s, q, ZL_EPC_AS_CAPTURED, &out, &len, &next, &err);
+        if (!rc) { /* the document names the query, as the server's does */
+            size_t nl = 0;
+            char *renamed = zl_query_doc_rename(out, len, name, &nl);
+
+            if (renamed) {
+                zl_free(out);
+                out = renamed;
+                len = nl;
+            }
+        }
         if (!rc && xml) {
             char *x = NULL;
             size_t xl = 0;

@@ -75,6 +75,13 @@ int zl_named_query_list(zl_store *s, const char *owner, zl_named_query_cb cb,
  * ZL_ENOTFOUND or an error. */
 int zl_named_query_delete(zl_store *s, const char *name, const char *owner);
 
+/* A query document json[0..len) (zl_query_json's) renamed from
+ * SimpleEventQuery to named query `name`: a new text (zl_free, *out_len
+ * its length), or NULL (no such field, a bad name, no memory: keep the
+ * original). */
+char *zl_query_doc_rename(const char *json, size_t len, const char *name,
+                          size_t *out_len);
+
 /* Add the parameters of query_json (NUL-terminated) to q. 0 or ZL_EINVAL
  * with err naming the parameter. */
 int zl_named_query_apply(zl_query *q, const char *query_json,

@@ -24,6 +24,7 @@
 
 #include "query/subs_log.h"
 #include "store/store.h"
+#include "store/store_correction.h"
 #include "store/store_recall.h"
 #include "store/store_subs.h"
 #include "util/alloc.h"
@@ -291,6 +292,27 @@ static int nq_owner_cb(void *ctx, const struct zl_store_nq *q)
 
     d->owner = zl_strdup(q->owner);
     return d->owner ? 0 : ZL_ENOMEM;
+}
+
+char *zl_query_doc_rename(const char *json, size_t len, const char *name,
+                          size_t *out_len)
+{
+    static const char K[] = "\"queryName\":\"SimpleEventQuery\"";
+    const char *at = memmem(json, len, K, sizeof K - 1);
+    struct zl_buf b;
+
+    if (!at || !name_ok(name))
+        return NULL;
+    zl_buf_init(&b, len + 256);
+    if (zl_buf_add(&b, json, (size_t)(at - json)) ||
+        zl_buf_printf(&b, "\"queryName\":\"%s\"", name) ||
+        zl_buf_add(&b, at + sizeof K - 1,
+                   len - (size_t)(at - json) - (sizeof K - 1))) {
+        zl_buf_cleanup(&b);
+        return NULL;
+    }
+    *out_len = b.len;
+    return zl_buf_steal(&b);
 }
 
 int zl_named_query_delete(zl_store *s, const char *name, const char *owner)
@@ -815,6 +837,8 @@ struct rows {
     size_t n_hashes;
     char **recalls;
     size_t n_recalls;
+    char **corrections; /* outbox keys of corrections in the rows */
+    size_t n_corrections;
     size_t n;
     int rc;
 };
@@ -836,6 +860,41 @@ static int row_cb(void *ctx, const struct zl_outbox_row *row)
         if (!(r->recalls[r->n_recalls] = zl_strdup(row->key)))
             return r->rc = ZL_ENOMEM;
         r->n_recalls++;
+    } else if (!strcmp(row->kind, "correction") &&
+               row->created_ms >= r->since_ms) {
+        if (!(r->corrections[r->n_corrections] = zl_strdup(row->key)))
+            return r->rc = ZL_ENOMEM;
+        r->n_corrections++;
+    }
+    return 0;
+}
+
+static int target_cb(void *ctx, const struct zl_correction *c)
+{
+    memcpy(ctx, c->target, 32);
+    return 0;
+}
+
+/* A correction declares a stored event erroneous: the batch carries that
+ * event again (the query now gives it with its errorDeclaration), so a
+ * subscriber whose query selects it learns of the correction. Once per
+ * batch, after the rows are read (the callbacks of the outbox read may
+ * not use the store). */
+static int add_corrected(zl_store *s, struct rows *r)
+{
+    for (size_t i = 0; i < r->n_corrections; i++) {
+        uint8_t h[32];
+        size_t k;
+        int rc = zl_store_correction_get(s, r->corrections[i], target_cb, h);
+
+        if (rc == ZL_ENOTFOUND)
+            continue;
+        if (rc)
+            return rc;
+        for (k = 0; k < r->n_hashes && memcmp(r->hashes[k], h, 32); k++)
+            ;
+        if (k == r->n_hashes)
+            memcpy(r->hashes[r->n_hashes++], h, 32);
     }
     return 0;
 }
@@ -845,6 +904,9 @@ static void rows_free(struct rows *r)
     for (size_t i = 0; i < r->n_recalls; i++)
         zl_free(r->recalls[i]);
     zl_free(r->recalls);
+    for (size_t i = 0; i < r->n_corrections; i++)
+        zl_free(r->corrections[i]);
+    zl_free(r->corrections);
     zl_free(r->hashes);
 }
 
@@ -1064,7 +1126,8 @@ int zl_subscription_next(zl_store *s, const char *id, int64_t now_ms,
     r.want_recalls = json_is_true(json_object_get(x.spec, "recalls"));
     r.hashes = zl_malloc((r.max + 1) * sizeof *r.hashes);
     r.recalls = zl_calloc(r.max + 1, sizeof *r.recalls);
-    if (!r.hashes || !r.recalls) {
+    r.corrections = zl_calloc(r.max + 1, sizeof *r.corrections);
+    if (!r.hashes || !r.recalls || !r.corrections) {
         rc = ZL_ENOMEM;
         goto out;
     }
@@ -1073,6 +1136,8 @@ int zl_subscription_next(zl_store *s, const char *id, int64_t now_ms,
         rc = 0;
     if (!rc)
         rc = r.rc;
+    if (!rc)
+        rc = add_corrected(s, &r);
     if (rc)
         goto out;
     if (retry)

@@ -17,7 +17,10 @@
 #   - internal webhook addresses (loopback, private, link-local, their
 #     IPv4-in-IPv6 and numeric spellings) are refused at creation until
 #     the operator allows them, and at delivery when the allowance is
-#     withdrawn: the batch waits, is reported, and arrives once allowed.
+#     withdrawn: the batch waits, is reported, and arrives once allowed;
+#   - an event declared erroneous after its delivery (a corrective event)
+#     is delivered again with its errorDeclaration to the subscription
+#     whose query selected it, and to no other.
 # Prints the delivery latency (capture commit -> receiver, median and
 # p99) as a benchmark line.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -76,7 +79,8 @@ class H(BaseHTTPRequestHandler):
         rec = {"sub": name, "key": self.headers.get("Idempotency-Key", ""),
                "sig_ok": hmac.compare_digest(sig, want),
                "sha": hashlib.sha256(body).hexdigest(), "t": now,
-               "events": [e.get("eventID") for e in evs],
+               "events": [e.get("eventID") for e in evs if "errorDeclaration" not in e],
+               "declared": [e.get("eventID") for e in evs if "errorDeclaration" in e],
                "recalls": [r["record"]["case"] for r in doc.get("zhiliang:recalls", [])]}
         with lock:
             log.write(json.dumps(rec) + "\n"); log.flush()
@@ -321,6 +325,18 @@ is "allowed again: the held event arrives" "$(got dairy | grep -cxF "$HELD")" 1
 is "allowed again: once" "$(grep -F '"dairy"' "$TMP/hooks.jsonl" | grep -v '"failed"' | grep -cF "\"$HELD\"")" 1
 req dairy1 GET "/queries/dq/subscriptions/$SUB_D" >/dev/null
 is "allowed again: lastError cleared" "$(jq_ "'lastError' in d")" False
+
+# ---- a correction of a delivered event reaches the subscribers whose query selected it
+declared() { python3 - "$TMP/hooks.jsonl" "$1" "$2" <<'PY'
+import json, sys
+print(sum(1 for l in open(sys.argv[1]) for r in [json.loads(l)]
+          if not r.get("failed") and r["sub"] == sys.argv[2] and sys.argv[3] in r.get("declared", [])))
+PY
+}
+is "the correction (POST /events, errorDeclaration) -> 201" "$(req dairy1 POST /events "$(event 150 "$G_DAIRY" inspecting ',"errorDeclaration":{"declarationTime":"2026-05-03T08:00:00+08:00","reason":"incorrect_data"}')")" 201
+for i in $(seq 1 100); do [ "$(declared dairy "$HELD")" = 1 ] && break; sleep 0.1; done
+is "dairy's stream got the event again, with its errorDeclaration" "$(declared dairy "$HELD")" 1
+is "pharm's streams (another query, another reader) did not" "$(( $(declared pharm "$HELD") + $(declared pharmrecall "$HELD") ))" 0
 
 # ---- unsubscribe, delete ---------------------------------------------------------
 is "DELETE the subscription -> 204" "$(req dairy1 DELETE "/queries/dq/subscriptions/$SUB_D")" 204

@@ -832,6 +832,104 @@ static void test_webhook_dest(void **state)
     zl_free(list);
 }
 
+/* ---- corrections ------------------------------------------------------------
+ * An event declared erroneous after it was delivered goes out again, with
+ * its errorDeclaration, to each subscription whose query selects it and
+ * whose owner may read it; to no other.
+ */
+
+/* Everything subscription id has to deliver now, bodies concatenated
+ * into out (acknowledged as they come). The number of deliveries. */
+static int drain(zl_store *s, const char *id, char *out, size_t cap)
+{
+    struct zl_delivery d;
+    int n = 0, rc;
+
+    memset(&d, 0, sizeof d);
+    out[0] = '\0';
+    while ((rc = zl_subscription_next(s, id, zl_time_now_ms(), &d)) > 0) {
+        if (rc == 1) {
+            strncat(out, d.body, cap - strlen(out) - 1);
+            assert_int_equal(zl_subscription_delivered(s, &d, 0), 0);
+            n++;
+        }
+    }
+    assert_int_equal(rc, 0);
+    zl_delivery_cleanup(&d);
+    return n;
+}
+
+#define CORR_EV                                                                \
+    "{\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":"            \
+    "\"inspecting\",\"eventTime\":\"2026-05-01T01:00:00+08:00\","              \
+    "\"eventTimeZoneOffset\":\"+08:00\",\"epcList\":[\"https://id.gs1.org/"    \
+    "01/06940277000997/21/C1\"],\"readPoint\":{\"id\":\"https://id.gs1."       \
+    "org/414/6940277700002\"}%s}"
+
+#define CORR_DOC                                                               \
+    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"              \
+    "epcis-context.jsonld\"],\"type\":\"EPCISDocument\","                      \
+    "\"schemaVersion\":\"2.0\",\"creationDate\":"                              \
+    "\"2026-04-01T00:00:00Z\",\"epcisBody\":{\"eventList\":[%s]}}"
+
+static void test_corrections(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    struct zl_capture_opts o = {0};
+    struct zl_capture_result r;
+    char s1[ZL_SUBSCRIPTION_ID_MAX], s2[ZL_SUBSCRIPTION_ID_MAX],
+        s3[ZL_SUBSCRIPTION_ID_MAX], got[16384], doc[2048], evj[1024];
+    const char *body = "{\"dest\":\"https://hooks.example.com/c\","
+                       "\"stream\":true}";
+    const char *qi = "{\"EQ_bizStep\":[\"inspecting\"]}";
+    const char *qs = "{\"EQ_bizStep\":[\"shipping\"]}";
+
+    add(f->s, "dairy", DAIRY_GLNS, "6940277");
+    add(f->s, "pharm", PHARM_GLNS, "6947782");
+    assert_int_equal(
+        zl_named_query_save(f->s, "insp", "dairy", qi, strlen(qi), &err), 0);
+    assert_int_equal(
+        zl_named_query_save(f->s, "ship", "dairy", qs, strlen(qs), &err), 0);
+    assert_int_equal(zl_named_query_save(f->s, "pall", "pharm", "{}", 2, &err),
+                     0);
+    assert_int_equal(zl_subscription_create(f->s, "insp", "dairy", body,
+                                            strlen(body), s1, &err),
+                     0);
+    assert_int_equal(zl_subscription_create(f->s, "ship", "dairy", body,
+                                            strlen(body), s2, &err),
+                     0);
+    assert_int_equal(zl_subscription_create(f->s, "pall", "pharm", body,
+                                            strlen(body), s3, &err),
+                     0);
+    o.party = "dairy";
+    snprintf(evj, sizeof evj, CORR_EV, "");
+    snprintf(doc, sizeof doc, CORR_DOC, evj);
+    memset(&r, 0, sizeof r);
+    assert_int_equal(zl_capture(f->s, doc, strlen(doc), &o, &r, &err), 0);
+    assert_int_equal(drain(f->s, s1, got, sizeof got), 1);
+    assert_null(strstr(got, "errorDeclaration"));
+    assert_int_equal(drain(f->s, s2, got, sizeof got), 0);
+    assert_int_equal(drain(f->s, s3, got, sizeof got), 0);
+
+    /* the correction, as the standard has it: the same event with an
+     * errorDeclaration */
+    snprintf(evj, sizeof evj, CORR_EV,
+             ",\"errorDeclaration\":{\"declarationTime\":"
+             "\"2026-05-02T08:00:00+08:00\",\"reason\":\"incorrect_data\"}");
+    snprintf(doc, sizeof doc, CORR_DOC, evj);
+    memset(&r, 0, sizeof r);
+    assert_int_equal(zl_capture(f->s, doc, strlen(doc), &o, &r, &err), 0);
+    assert_int_equal(r.n_corrected, 1);
+    assert_int_equal(drain(f->s, s1, got, sizeof got), 1);
+    assert_non_null(strstr(got, "\"errorDeclaration\""));
+    assert_non_null(strstr(got, "incorrect_data"));
+    assert_int_equal(drain(f->s, s2, got, sizeof got), 0); /* not its query */
+    assert_int_equal(drain(f->s, s3, got, sizeof got), 0); /* cannot read it */
+    /* and only once */
+    assert_int_equal(drain(f->s, s1, got, sizeof got), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -843,6 +941,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_proceed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_logged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_12, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrections, setup, teardown),
         cmocka_unit_test(test_webhook_addrs),
         cmocka_unit_test_setup_teardown(test_webhook_dest, setup, teardown),
     };
