@@ -18,7 +18,10 @@
  * last record of each entry (registry.c). A supervision record
  * (ZL_LEAF_INSPECTION: registries, plans, draws) is the JCS of its row,
  * and each row's leaf column must say where the log has it
- * (lib/supervise/sup_registry.c).
+ * (lib/supervise/sup_registry.c). Named queries and subscriptions
+ * (ZL_LEAF_SUBS) are the JCS of their subs_records row, and the
+ * named_queries and subscriptions tables must say what the last record of
+ * each says (lib/query/subs_log.c).
  */
 #include "zhiliang/audit.h"
 
