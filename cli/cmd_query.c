@@ -28,6 +28,7 @@ static void usage(FILE *f)
         "       zhiliang query delete NAME\n"
         "       zhiliang query subscribe NAME --dest URL [--secret S]\n"
         "                [--schedule JSON] [--recalls]\n"
+        "       zhiliang query webhook-allow [CIDR[,CIDR...] | none]\n"
         "options of each: [--store PATH] [--as PARTY]\n\n"
         "Named queries, as the EPCIS 2.0 REST binding's /queries: a set of\n"
         "query parameters (see `zhiliang events --help`) saved under a\n"
@@ -44,7 +45,14 @@ static void usage(FILE *f)
         "            delivers): streaming, or on --schedule "
         "({\"hour\":\"1\"});\n"
         "            --secret signs each delivery (GS1-Signature); prints\n"
-        "            the subscription's ID\n"
+        "            the subscription's ID. A dest whose host resolves to a\n"
+        "            loopback, private, link-local or other internal\n"
+        "            address is refused, then and at each delivery, unless\n"
+        "            allowed:\n"
+        "  webhook-allow  the internal addresses webhooks may reach\n"
+        "            (operator only): comma-separated addresses or CIDR\n"
+        "            ranges (127.0.0.1/32,10.1.0.0/16), none to allow none;\n"
+        "            without an argument, prints the current list\n"
         "  --as PARTY  act as PARTY (its queries, its read rule); without\n"
         "            it, every query and every event (operator access)\n\n"
         "Example: zhiliang query save shipped EQ_bizStep=shipping\n"
@@ -159,6 +167,24 @@ int cmd_query(int argc, char **argv)
         default: usage(stderr); return EXIT_USAGE;
         }
     }
+    if (!strcmp(verb, "webhook-allow")) {
+        if (as || optind + 1 < argc) {
+            fprintf(stderr, "zhiliang query: webhook-allow is the "
+                            "operator's (no --as) and takes one list\n");
+            return EXIT_USAGE;
+        }
+        if (!(s = cli_open_store(store)))
+            return EXIT_FAIL;
+        if (optind < argc) {
+            rc = zl_webhook_allow_set(s, argv[optind], &err);
+            if (rc)
+                cli_print_error("query", argv[optind], rc, &err, 0);
+        } else if (!(rc = zl_webhook_allow_get(s, &out))) {
+            puts(out[0] ? out : "none");
+        }
+        code = rc ? EXIT_FAIL : EXIT_OK;
+        goto out;
+    }
     if (strcmp(verb, "list")) {
         if (optind >= argc) {
             usage(stderr);
@@ -271,6 +297,16 @@ int cmd_query(int argc, char **argv)
         if (as)
             zl_query_set_viewer(q, &viewer);
         rc = zl_query_json(s, q, ZL_EPC_AS_CAPTURED, &out, &len, &next, &err);
+        if (!rc) { /* the document names the query, as the server's does */
+            size_t nl = 0;
+            char *renamed = zl_query_doc_rename(out, len, name, &nl);
+
+            if (renamed) {
+                zl_free(out);
+                out = renamed;
+                len = nl;
+            }
+        }
         if (!rc && xml) {
             char *x = NULL;
             size_t xl = 0;

@@ -621,30 +621,6 @@ static const char *next_link(struct zl_req *r, const char *token)
     return out;
 }
 
-/* The query document's queryName is SimpleEventQuery; a named query's
- * run says its name (name is [A-Za-z0-9._-]: no escaping). Returns a new
- * text (zl_free) or NULL (keep the original). */
-static char *rename_query(const char *json, size_t len, const char *name,
-                          size_t *out_len)
-{
-    static const char K[] = "\"queryName\":\"SimpleEventQuery\"";
-    const char *at = memmem(json, len, K, sizeof K - 1);
-    struct zl_buf b;
-
-    if (!at)
-        return NULL;
-    zl_buf_init(&b, len + 256);
-    if (zl_buf_add(&b, json, (size_t)(at - json)) ||
-        zl_buf_printf(&b, "\"queryName\":\"%s\"", name) ||
-        zl_buf_add(&b, at + sizeof K - 1,
-                   len - (size_t)(at - json) - (sizeof K - 1))) {
-        zl_buf_cleanup(&b);
-        return NULL;
-    }
-    *out_len = b.len;
-    return zl_buf_steal(&b);
-}
-
 /* Run the request's query with an optional fixed parameter from the path;
  * single = 1 answers one event (or 404) rather than a document. named
  * (may be NULL) is a named query's definition (zhiliang/subscription.h),
@@ -773,7 +749,7 @@ static void run_query(struct zl_req *r, const char *fixed_name,
     }
     if (qname) {
         size_t nl = 0;
-        char *renamed = rename_query(json, len, qname, &nl);
+        char *renamed = zl_query_doc_rename(json, len, qname, &nl);
         if (renamed) {
             zl_free(json);
             json = renamed;

@@ -34,6 +34,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,11 +85,36 @@ static size_t discard(char *p, size_t size, size_t n, void *ctx)
     return size * n;
 }
 
-/* POST d: the HTTP status, or 0 when none came back. */
+/* The address policy at the socket (lib/query/webhook.c): libcurl asks
+ * us for each socket it would connect, with the address it resolved, so a
+ * name that now resolves to an internal address is refused here whatever
+ * it resolved to when the subscription was made (DNS rebinding). */
+struct sock_check {
+    const char *allow; /* the store's webhook.allow_internal */
+    char why[300];
+    int refused;
+};
+
+static curl_socket_t open_socket(void *ctx, curlsocktype purpose,
+                                 struct curl_sockaddr *a)
+{
+    struct sock_check *k = ctx;
+
+    if (purpose == CURLSOCKTYPE_IPCXN &&
+        zl_webhook_addr_ok(k->allow, &a->addr, k->why, sizeof k->why)) {
+        k->refused = 1;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(a->family, a->socktype, a->protocol);
+}
+
+/* POST d: the HTTP status, or 0 when none came back (why says why;
+ * *refused set when the address policy refused every address). */
 static long post(struct zl_subscriber *c, const struct zl_delivery *d,
-                 char *why, size_t why_cap)
+                 const char *allow, int *refused, char *why, size_t why_cap)
 {
     struct curl_slist *h = NULL;
+    struct sock_check k = {allow, "", 0};
     char line[160];
     long status = 0;
     CURLcode cc;
@@ -106,9 +132,14 @@ static long post(struct zl_subscriber *c, const struct zl_delivery *d,
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, d->body);
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)d->len);
+    curl_easy_setopt(c->curl, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    curl_easy_setopt(c->curl, CURLOPT_OPENSOCKETDATA, &k);
     cc = curl_easy_perform(c->curl);
+    *refused = cc != CURLE_OK && k.refused;
     if (cc == CURLE_OK)
         curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+    else if (*refused)
+        snprintf(why, why_cap, "refused to connect to %s", k.why);
     else
         snprintf(why, why_cap, "%s", curl_easy_strerror(cc));
     curl_slist_free_all(h);
@@ -133,13 +164,18 @@ static void serve_one(struct zl_subscriber *c, zl_store *st, const char *id)
     struct backoff *b = backoff_of(c, id);
     struct zl_delivery d;
     int64_t now = zl_time_now_ms();
+    char *allow = NULL;
 
     memset(&d, 0, sizeof d);
     if (b && b->until_ms > now)
         return;
+    /* read each round: the operator may change it while we run */
+    if (zl_webhook_allow_get(st, &allow))
+        allow = NULL; /* nothing internal is allowed */
     for (int round = 0; round < MAX_ROUNDS; round++) {
-        char why[CURL_ERROR_SIZE] = "";
+        char why[400] = "";
         long status;
+        int refused = 0;
         int rc = zl_subscription_next(st, id, zl_time_now_ms(), &d);
 
         if (rc == 2)
@@ -157,7 +193,7 @@ static void serve_one(struct zl_subscriber *c, zl_store *st, const char *id)
             }
             break;
         }
-        status = post(c, &d, why, sizeof why);
+        status = post(c, &d, allow ? allow : "", &refused, why, sizeof why);
         if (status >= 200 && status < 300) {
             zl_subscription_delivered(st, &d, zl_time_now_ms());
             if (b)
@@ -166,7 +202,11 @@ static void serve_one(struct zl_subscriber *c, zl_store *st, const char *id)
             continue;
         }
         back_off(b);
-        if (!c->quiet)
+        /* a refusal is the operator's business even under --quiet: the
+         * batch waits (never dropped) until the policy or dest changes */
+        zl_subscription_failed(st, id, why[0] ? why : "HTTP status",
+                               why[0] ? 0 : status, zl_time_now_ms());
+        if (!c->quiet || refused)
             fprintf(stderr,
                     "zhiliang serve: subscription %s: delivery to %s failed "
                     "(%s%ld), retry in %lld ms\n",
@@ -174,6 +214,7 @@ static void serve_one(struct zl_subscriber *c, zl_store *st, const char *id)
                     (long long)(b ? b->wait_ms : 0));
         break;
     }
+    zl_free(allow);
     zl_delivery_cleanup(&d);
 }
 
@@ -257,6 +298,9 @@ int zl_subscriber_start(struct zl_server *s)
     curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
     curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* no proxy from the environment: the address checked at the socket
+     * must be the receiver's, not a proxy's */
+    curl_easy_setopt(c->curl, CURLOPT_PROXY, "");
     curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, discard);
     curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "zhiliang-subscriber");
     pthread_mutex_init(&c->mu, NULL);

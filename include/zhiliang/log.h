@@ -44,7 +44,8 @@ enum zl_leaf_type {
     ZL_LEAF_COMPLAINT = 5,
     ZL_LEAF_CORRECTION = 6, /* errorDeclaration on a stored event */
     ZL_LEAF_CAPTURE = 7,    /* a capture receipt: record time, party */
-    ZL_LEAF_SPC = 8         /* SPC stream definitions, batches, alarms */
+    ZL_LEAF_SPC = 8,        /* SPC stream definitions, batches, alarms */
+    ZL_LEAF_SUBS = 9        /* named queries and subscriptions */
 };
 
 #define ZL_LOG_HASH_LEN 32

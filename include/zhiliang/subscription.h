@@ -75,6 +75,13 @@ int zl_named_query_list(zl_store *s, const char *owner, zl_named_query_cb cb,
  * ZL_ENOTFOUND or an error. */
 int zl_named_query_delete(zl_store *s, const char *name, const char *owner);
 
+/* A query document json[0..len) (zl_query_json's) renamed from
+ * SimpleEventQuery to named query `name`: a new text (zl_free, *out_len
+ * its length), or NULL (no such field, a bad name, no memory: keep the
+ * original). */
+char *zl_query_doc_rename(const char *json, size_t len, const char *name,
+                          size_t *out_len);
+
 /* Add the parameters of query_json (NUL-terminated) to q. 0 or ZL_EINVAL
  * with err naming the parameter. */
 int zl_named_query_apply(zl_query *q, const char *query_json,
@@ -139,7 +146,49 @@ int zl_subscription_next(zl_store *s, const char *id, int64_t now_ms,
 int zl_subscription_delivered(zl_store *s, const struct zl_delivery *d,
                               int64_t now_ms);
 
+/* A delivery of subscription id failed at now_ms: record why (status:
+ * the receiver's HTTP status, or 0 and why, e.g. an address the policy
+ * refused) as delivery state, shown as "lastError" until the next
+ * delivery succeeds. The batch stays pending. 0, ZL_ENOTFOUND or an
+ * error. */
+int zl_subscription_failed(zl_store *s, const char *id, const char *why,
+                           long status, int64_t now_ms);
+
 void zl_delivery_cleanup(struct zl_delivery *d); /* NULL-safe */
+
+/* ---- webhook destinations (lib/query/webhook.c) --------------------------
+ * A dest whose address is internal (loopback, RFC 1918 private, shared,
+ * link-local, unique-local and site-local IPv6, multicast, documentation
+ * and other special-purpose ranges; IPv4 carried in IPv6 by the address it
+ * carries) is refused unless it lies in a range the operator lists in the
+ * store setting "webhook.allow_internal". Checked when a subscription is
+ * created and again on the address each delivery connects to.
+ */
+
+struct sockaddr;
+
+/* Why sa is internal ("private (RFC 1918)", a static string), or NULL
+ * when it is a public address. */
+const char *zl_addr_internal(const struct sockaddr *sa);
+
+/* 0 when a webhook may connect to sa under allow (comma-separated CIDR
+ * ranges, "" none), else ZL_EPERM with why (cap bytes, may be NULL)
+ * naming the address and its kind. */
+int zl_webhook_addr_ok(const char *allow, const struct sockaddr *sa, char *why,
+                       size_t cap);
+
+/* The operator's allowed internal ranges (*list new, "" when none). */
+int zl_webhook_allow_get(zl_store *s, char **list);
+
+/* Set them: comma-separated addresses or CIDR ranges, "" or "none" for
+ * none. 0, ZL_EINVAL (err names the bad entry) or a store error. */
+int zl_webhook_allow_set(zl_store *s, const char *list, struct zl_error *err);
+
+/* Check url's host: every address it resolves to now must be public or
+ * allowed. A name that does not resolve is accepted (each delivery
+ * checks the address it connects to). 0, ZL_EINVAL (err: path "dest",
+ * the address and why) or an error. */
+int zl_webhook_dest_check(zl_store *s, const char *url, struct zl_error *err);
 
 /* base64 of HMAC-SHA256(key, msg): the GS1-Signature value. 0 or
  * ZL_ENOMEM. */

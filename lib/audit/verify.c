@@ -18,13 +18,17 @@
  * last record of each entry (registry.c). A supervision record
  * (ZL_LEAF_INSPECTION: registries, plans, draws) is the JCS of its row,
  * and each row's leaf column must say where the log has it
- * (lib/supervise/sup_registry.c).
+ * (lib/supervise/sup_registry.c). Named queries and subscriptions
+ * (ZL_LEAF_SUBS) are the JCS of their subs_records row, and the
+ * named_queries and subscriptions tables must say what the last record of
+ * each says (lib/query/subs_log.c).
  */
 #include "zhiliang/audit.h"
 
 #include "audit/audit_int.h"
 #include "capture/receipt.h"
 #include "party/party_int.h"
+#include "query/subs_log.h"
 #include "store/store.h"
 #include "store/store_correction.h"
 #include "store/store_receipt.h"
@@ -172,6 +176,7 @@ static record_canon_fn record_canon_of(uint8_t leaf_type)
     case ZL_LEAF_SPC: return zl_spc_record_canon;        /* lib/spc/stream.c */
     case ZL_LEAF_COMPLAINT: return zl_risk_record_canon; /* lib/risk */
     case ZL_LEAF_CAPTURE: return audit_receipt_canon;
+    case ZL_LEAF_SUBS: return zl_subs_record_canon; /* lib/query/subs_log.c */
     default: return NULL;
     }
 }
@@ -381,6 +386,8 @@ int zl_audit_verify(zl_store *s, zl_audit_cb cb, void *ctx,
         rc = zl_spc_audit_rows(s, sup_report, &a);
     if (!rc)
         rc = zl_risk_audit_rows(s, sup_report, &a);
+    if (!rc)
+        rc = zl_subs_audit_rows(s, sup_report, &a);
     if (!rc)
         rc = audit_derived_totals(&a);
     if (!rc)

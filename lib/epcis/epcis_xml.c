@@ -1398,10 +1398,50 @@ static int xw_scalar(struct xw *w, const char *key, const char *item, json_t *v)
 
 static int xw_value(struct xw *w, const char *key, json_t *v, size_t depth);
 
+/* The namespace of an extension's prefix that the document's @context
+ * does not bind (its events were captured under a document @context that
+ * the stored event does not keep): the standard prefixes of the EPCIS 2.0
+ * JSON-LD context with the namespaces GS1's XML examples give them, else
+ * a URN naming the prefix, so that the XML is namespace-well-formed. */
+static const struct {
+    const char *prefix, *uri;
+} STD_PREFIXES[] = {
+    {"cbvmda", "urn:epcglobal:cbv:mda"},
+    {"gs1", "https://gs1.org/voc/"},
+    {"cbv", "https://ref.gs1.org/cbv/"},
+};
+
+/* "<name", with xmlns:p when name is p:local and p is unbound, then ">". */
+static int xw_open(struct xw *w, const char *name)
+{
+    const char *colon = strchr(name, ':');
+    char p[64];
+    int r = zl_buf_printf(w->b, "<%s", name);
+
+    if (r || !colon || (size_t)(colon - name) >= sizeof p)
+        return r ? r : zl_buf_addc(w->b, '>');
+    memcpy(p, name, (size_t)(colon - name));
+    p[colon - name] = '\0';
+    if (!json_object_get(w->ctx, p) && strcmp(p, "xml")) {
+        const char *uri = NULL;
+
+        for (size_t i = 0; i < sizeof STD_PREFIXES / sizeof STD_PREFIXES[0];
+             i++)
+            if (!strcmp(STD_PREFIXES[i].prefix, p))
+                uri = STD_PREFIXES[i].uri;
+        r = uri ? zl_buf_printf(w->b, " xmlns:%s=\"%s\"", p, uri)
+                : zl_buf_printf(w->b,
+                                " xmlns:%s=\"urn:zhiliang:undeclared-prefix:"
+                                "%s\"",
+                                p, p);
+    }
+    return r ? r : zl_buf_addc(w->b, '>');
+}
+
 static int xw_elem(struct xw *w, const char *name, const char *key,
                    const char *item, json_t *v, size_t depth)
 {
-    int r = zl_buf_printf(w->b, "<%s>", name);
+    int r = xw_open(w, name);
     if (!r)
         r = json_is_object(v) || json_is_array(v)
                 ? xw_value(w, key, v, depth + 1)
@@ -1441,15 +1481,140 @@ static int xw_attr_elem(struct xw *w, const char *name, json_t *o, size_t depth)
     return r ? r : zl_buf_printf(w->b, "</%s>", name);
 }
 
-/* The members of object o as child elements. */
-static int xw_members(struct xw *w, json_t *o, size_t depth)
+/* The XSD's sequences (EPCglobal-epcis-2_0.xsd, GS1 EPCIS 2.0): the
+ * standard's members of each type in the order the schema requires them;
+ * other members (extensions, "p:name") follow in the JSON's order, where
+ * the types' final xsd:any takes them. NULL-terminated; a "" entry ends
+ * the common part of an event and starts its type's own. */
+static const char *const XSD_EVENT_BASE[] = {
+    "eventTime", "recordTime",       "eventTimeZoneOffset",
+    "eventID",   "errorDeclaration", "certificationInfo",
+    NULL};
+static const char *const XSD_OBJECT[] = {"epcList",
+                                         "action",
+                                         "bizStep",
+                                         "disposition",
+                                         "readPoint",
+                                         "bizLocation",
+                                         "bizTransactionList",
+                                         "quantityList",
+                                         "sourceList",
+                                         "destinationList",
+                                         "sensorElementList",
+                                         "persistentDisposition",
+                                         "ilmd",
+                                         NULL};
+static const char *const XSD_AGGREGATION[] = {"parentID",
+                                              "childEPCs",
+                                              "action",
+                                              "bizStep",
+                                              "disposition",
+                                              "readPoint",
+                                              "bizLocation",
+                                              "bizTransactionList",
+                                              "childQuantityList",
+                                              "sourceList",
+                                              "destinationList",
+                                              "sensorElementList",
+                                              "persistentDisposition",
+                                              NULL};
+static const char *const XSD_TRANSACTION[] = {"bizTransactionList",
+                                              "parentID",
+                                              "epcList",
+                                              "action",
+                                              "bizStep",
+                                              "disposition",
+                                              "readPoint",
+                                              "bizLocation",
+                                              "quantityList",
+                                              "sourceList",
+                                              "destinationList",
+                                              "sensorElementList",
+                                              "persistentDisposition",
+                                              NULL};
+static const char *const XSD_TRANSFORMATION[] = {"inputEPCList",
+                                                 "inputQuantityList",
+                                                 "outputEPCList",
+                                                 "outputQuantityList",
+                                                 "transformationID",
+                                                 "bizStep",
+                                                 "disposition",
+                                                 "readPoint",
+                                                 "bizLocation",
+                                                 "bizTransactionList",
+                                                 "sourceList",
+                                                 "destinationList",
+                                                 "sensorElementList",
+                                                 "persistentDisposition",
+                                                 "ilmd",
+                                                 NULL};
+static const char *const XSD_ASSOCIATION[] = {"parentID",
+                                              "childEPCs",
+                                              "childQuantityList",
+                                              "action",
+                                              "bizStep",
+                                              "disposition",
+                                              "readPoint",
+                                              "bizLocation",
+                                              "bizTransactionList",
+                                              "sourceList",
+                                              "destinationList",
+                                              "sensorElementList",
+                                              "persistentDisposition",
+                                              NULL};
+static const char *const XSD_ERROR_DECL[] = {"declarationTime", "reason",
+                                             "correctiveEventIDs", NULL};
+static const char *const XSD_QUANTITY[] = {"epcClass", "quantity", "uom", NULL};
+static const char *const XSD_LOCATION[] = {"id", NULL};
+
+static const char *const *xsd_event_order(const char *type)
+{
+    if (!strcmp(type, "ObjectEvent"))
+        return XSD_OBJECT;
+    if (!strcmp(type, "AggregationEvent"))
+        return XSD_AGGREGATION;
+    if (!strcmp(type, "TransactionEvent"))
+        return XSD_TRANSACTION;
+    if (!strcmp(type, "TransformationEvent"))
+        return XSD_TRANSFORMATION;
+    if (!strcmp(type, "AssociationEvent"))
+        return XSD_ASSOCIATION;
+    return NULL;
+}
+
+/* The order of the members of an object that is the value of key. */
+static const char *const *xsd_member_order(const char *key)
+{
+    if (!strcmp(key, "errorDeclaration"))
+        return XSD_ERROR_DECL;
+    if (!strcmp(key, "readPoint") || !strcmp(key, "bizLocation"))
+        return XSD_LOCATION;
+    return NULL;
+}
+
+static int skip_member(const char *k)
+{
+    return k[0] == '@' || !strcmp(k, "type");
+}
+
+/* The members of object o as child elements: first those named in the
+ * orders a and b (either may be NULL), in that order, then the rest in
+ * the JSON's order. */
+static int xw_members_ordered(struct xw *w, json_t *o, const char *const *a,
+                              const char *const *b, size_t depth)
 {
     const char *k;
     json_t *v;
+    int r;
+    for (const char *const *l = a; l && *l; l++)
+        if ((v = json_object_get(o, *l)) && (r = xw_value(w, *l, v, depth)) < 0)
+            return r;
+    for (const char *const *l = b; l && *l; l++)
+        if ((v = json_object_get(o, *l)) && (r = xw_value(w, *l, v, depth)) < 0)
+            return r;
     json_object_foreach(o, k, v)
     {
-        int r;
-        if (k[0] == '@' || !strcmp(k, "type"))
+        if (skip_member(k) || (a && in_list(k, a)) || (b && in_list(k, b)))
             continue;
         if ((r = xw_value(w, k, v, depth)) < 0)
             return r;
@@ -1489,7 +1654,7 @@ static int xw_value(struct xw *w, const char *key, json_t *v, size_t depth)
             if (r)
                 break;
             r = zl_buf_adds(w->b, "<quantityElement>") ||
-                xw_members(w, x, depth + 1) ||
+                xw_members_ordered(w, x, XSD_QUANTITY, NULL, depth + 1) ||
                 zl_buf_adds(w->b, "</quantityElement>");
         }
         return r ? r : zl_buf_printf(w->b, "</%s>", key);
@@ -1525,38 +1690,45 @@ static int xw_value(struct xw *w, const char *key, json_t *v, size_t depth)
             if (r)
                 break;
             r = zl_buf_adds(w->b, "<sensorElement>");
-            json_object_foreach(x, k, y)
-            {
-                if (r)
-                    break;
-                if (!strcmp(k, "sensorMetadata"))
-                    r = xw_attr_elem(w, "sensorMetadata", y, depth + 1);
-                else if (!strcmp(k, "sensorReport"))
-                    json_array_foreach(y, j, z)
-                    {
-                        if (r)
-                            break;
-                        r = xw_attr_elem(w, "sensorReport", z, depth + 1);
-                    }
-                else
-                    r = xw_value(w, k, y, depth + 1) ? -1 : 0;
-            }
+            /* the XSD's order: sensorMetadata, sensorReport, the rest */
+            for (int pass = 0; pass < 3 && !r; pass++)
+                json_object_foreach(x, k, y)
+                {
+                    int which = !strcmp(k, "sensorMetadata") ? 0
+                                : !strcmp(k, "sensorReport") ? 1
+                                                             : 2;
+                    if (r)
+                        break;
+                    if (which != pass)
+                        continue;
+                    if (!strcmp(k, "sensorMetadata"))
+                        r = xw_attr_elem(w, "sensorMetadata", y, depth + 1);
+                    else if (!strcmp(k, "sensorReport"))
+                        json_array_foreach(y, j, z)
+                        {
+                            if (r)
+                                break;
+                            r = xw_attr_elem(w, "sensorReport", z, depth + 1);
+                        }
+                    else
+                        r = xw_value(w, k, y, depth + 1) ? -1 : 0;
+                }
             if (!r)
                 r = zl_buf_adds(w->b, "</sensorElement>");
         }
         return r ? r : zl_buf_adds(w->b, "</sensorElementList>");
     }
     if (!strcmp(key, "persistentDisposition")) {
-        const char *k;
-        json_t *y;
+        /* the XSD's order: every unset, then every set */
+        static const char *const pd[] = {"unset", "set"};
         r = zl_buf_adds(w->b, "<persistentDisposition>");
-        json_object_foreach(v, k, y)
-        {
+        for (size_t p = 0; p < 2 && !r; p++) {
+            json_t *y = json_object_get(v, pd[p]);
             json_array_foreach(y, i, x)
             {
                 if (r)
                     break;
-                r = xw_elem(w, k, k, NULL, x, depth);
+                r = xw_elem(w, pd[p], pd[p], NULL, x, depth);
             }
         }
         return r ? r : zl_buf_adds(w->b, "</persistentDisposition>");
@@ -1571,7 +1743,8 @@ static int xw_value(struct xw *w, const char *key, json_t *v, size_t depth)
         return 0;
     }
     if (json_is_object(v)) {
-        r = zl_buf_printf(w->b, "<%s>", key) || xw_members(w, v, depth + 1) ||
+        r = xw_open(w, key) ||
+            xw_members_ordered(w, v, xsd_member_order(key), NULL, depth + 1) ||
             zl_buf_printf(w->b, "</%s>", key);
         return r;
     }
@@ -1606,7 +1779,7 @@ int zl_epcis_json_to_xml(const char *json, size_t len, char **xml,
     struct zl_buf b;
     struct xw w;
     json_error_t je;
-    json_t *root, *events, *created, *x;
+    json_t *root, *events, *created, *x, *qr = NULL;
     const char *k;
     size_t i;
     int r = 0;
@@ -1619,12 +1792,12 @@ int zl_epcis_json_to_xml(const char *json, size_t len, char **xml,
         return zl_error_setf(err, ZL_ESYNTAX, "$", NULL,
                              "not JSON: %s (line %d)", je.text, je.line);
     events = json_object_get(json_object_get(root, "epcisBody"), "eventList");
-    if (!events) /* a query result: its events, as an EPCISDocument */
-        events = json_object_get(
-            json_object_get(json_object_get(json_object_get(root, "epcisBody"),
-                                            "queryResults"),
-                            "resultsBody"),
-            "eventList");
+    if (!events) { /* a query result: an EPCISQueryDocument */
+        qr =
+            json_object_get(json_object_get(root, "epcisBody"), "queryResults");
+        events =
+            json_object_get(json_object_get(qr, "resultsBody"), "eventList");
+    }
     if (!json_is_array(events)) {
         json_decref(root);
         return zl_error_set(err, ZL_EINVAL, "$.epcisBody.eventList",
@@ -1643,13 +1816,16 @@ int zl_epcis_json_to_xml(const char *json, size_t len, char **xml,
     for (i = 0; i < json_array_size(events); i++)
         xw_context(json_object_get(json_array_get(events, i), "@context"),
                    w.ctx);
-    r = zl_buf_adds(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                        "<epcis:EPCISDocument xmlns:epcis=\"" NS_EPCIS2 "\"");
+    r = zl_buf_adds(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n") ||
+        zl_buf_adds(&b,
+                    qr ? "<epcisq:EPCISQueryDocument xmlns:epcisq=\"" NS_QUERY2
+                         "\" xmlns:epcis=\"" NS_EPCIS2 "\""
+                       : "<epcis:EPCISDocument xmlns:epcis=\"" NS_EPCIS2 "\"");
     json_object_foreach(w.ctx, k, x)
     {
         if (r)
             break;
-        if (!strcmp(k, "epcis") || !strcmp(k, "xsi"))
+        if (!strcmp(k, "epcis") || !strcmp(k, "xsi") || !strcmp(k, "epcisq"))
             continue;
         r = zl_buf_printf(&b, " xmlns:%s=\"", k) ||
             xw_text(&w, json_string_value(x), json_string_length(x)) ||
@@ -1660,7 +1836,29 @@ int zl_epcis_json_to_xml(const char *json, size_t len, char **xml,
         r = zl_buf_adds(&b, " schemaVersion=\"2.0\" creationDate=\"") ||
             (json_is_string(created) && xw_text(&w, json_string_value(created),
                                                 json_string_length(created))) ||
-            zl_buf_adds(&b, "\">\n<EPCISBody>\n<EventList>\n");
+            zl_buf_adds(&b, "\">\n<EPCISBody>\n");
+    if (!r && qr) {
+        /* the XML binding's QueryResults: queryName, subscriptionID,
+         * resultsBody (EPCglobal-epcis-query-2_0.xsd) */
+        json_t *qn = json_object_get(qr, "queryName");
+        json_t *sid = json_object_get(qr, "subscriptionID");
+
+        r = zl_buf_adds(&b, "<epcisq:QueryResults>\n<queryName>") ||
+            xw_text(&w,
+                    json_is_string(qn) ? json_string_value(qn)
+                                       : "SimpleEventQuery",
+                    json_is_string(qn) ? json_string_length(qn)
+                                       : strlen("SimpleEventQuery")) ||
+            zl_buf_adds(&b, "</queryName>\n");
+        if (!r && json_is_string(sid))
+            r = zl_buf_adds(&b, "<subscriptionID>") ||
+                xw_text(&w, json_string_value(sid), json_string_length(sid)) ||
+                zl_buf_adds(&b, "</subscriptionID>\n");
+        if (!r)
+            r = zl_buf_adds(&b, "<resultsBody>\n");
+    }
+    if (!r)
+        r = zl_buf_adds(&b, "<EventList>\n");
     json_array_foreach(events, i, x)
     {
         const char *type = json_string_value(json_object_get(x, "type"));
@@ -1671,12 +1869,17 @@ int zl_epcis_json_to_xml(const char *json, size_t len, char **xml,
                               "event %zu: no known type", i);
             break;
         }
-        r = zl_buf_printf(&b, "<%s>", type) || xw_members(&w, x, 1) ||
+        r = zl_buf_printf(&b, "<%s>", type) ||
+            xw_members_ordered(&w, x, XSD_EVENT_BASE, xsd_event_order(type),
+                               1) ||
             zl_buf_printf(&b, "</%s>\n", type);
     }
     if (!r)
-        r = zl_buf_adds(&b, "</EventList>\n</EPCISBody>\n"
-                            "</epcis:EPCISDocument>\n");
+        r = zl_buf_adds(&b, "</EventList>\n") ||
+            zl_buf_adds(&b, qr ? "</resultsBody>\n</epcisq:QueryResults>\n"
+                                 "</EPCISBody>\n"
+                                 "</epcisq:EPCISQueryDocument>\n"
+                               : "</EPCISBody>\n</epcis:EPCISDocument>\n");
     json_decref(w.ctx);
     json_decref(root);
     if (r) {

@@ -22,7 +22,9 @@
  */
 #include "zhiliang/subscription.h"
 
+#include "query/subs_log.h"
 #include "store/store.h"
+#include "store/store_correction.h"
 #include "store/store_recall.h"
 #include "store/store_subs.h"
 #include "util/alloc.h"
@@ -51,6 +53,25 @@
 #define MAX_QUERY_TEXT 65536
 
 /* ---- named queries ------------------------------------------------------ */
+
+/* A transaction of our own unless the caller holds one: each change and
+ * its log record (subs_log.c) land together. */
+static int tx_begin(zl_store *s, int *own)
+{
+    *own = !zl_store_in_tx(s);
+    return *own ? zl_store_begin(s) : 0;
+}
+
+static int tx_end(zl_store *s, int own, int rc)
+{
+    if (!own)
+        return rc;
+    if (!rc)
+        rc = zl_store_commit(s);
+    if (rc)
+        zl_store_rollback(s);
+    return rc;
+}
 
 static int name_ok(const char *n)
 {
@@ -175,7 +196,14 @@ int zl_named_query_save(zl_store *s, const char *name, const char *owner,
     {
         struct zl_store_nq row = {name, owner ? owner : "", canon,
                                   zl_time_now_ms()};
-        rc = zl_store_nq_put(s, &row);
+        int own = 0;
+
+        if (!(rc = tx_begin(s, &own))) {
+            rc = zl_store_nq_put(s, &row);
+            if (!rc)
+                rc = zl_subs_log_query(s, &row, 0, row.created_ms);
+            rc = tx_end(s, own, rc);
+        }
     }
     if (rc == ZL_EEXIST)
         zl_error_set(err, rc, "name", "a query of this name exists", name,
@@ -245,22 +273,72 @@ int zl_named_query_list(zl_store *s, const char *owner, zl_named_query_cb cb,
     return zl_store_nq_list(s, owner, nq_each_cb, &e);
 }
 
+struct nq_del {
+    zl_store *s;
+    int64_t now_ms;
+    char *owner; /* the deleted query's */
+};
+
+static int sub_del_log(void *ctx, const struct zl_store_sub *r)
+{
+    struct nq_del *d = ctx;
+
+    return zl_subs_log_sub(d->s, r, 1, d->now_ms);
+}
+
+static int nq_owner_cb(void *ctx, const struct zl_store_nq *q)
+{
+    struct nq_del *d = ctx;
+
+    d->owner = zl_strdup(q->owner);
+    return d->owner ? 0 : ZL_ENOMEM;
+}
+
+char *zl_query_doc_rename(const char *json, size_t len, const char *name,
+                          size_t *out_len)
+{
+    static const char K[] = "\"queryName\":\"SimpleEventQuery\"";
+    const char *at = memmem(json, len, K, sizeof K - 1);
+    struct zl_buf b;
+
+    if (!at || !name_ok(name))
+        return NULL;
+    zl_buf_init(&b, len + 256);
+    if (zl_buf_add(&b, json, (size_t)(at - json)) ||
+        zl_buf_printf(&b, "\"queryName\":\"%s\"", name) ||
+        zl_buf_add(&b, at + sizeof K - 1,
+                   len - (size_t)(at - json) - (sizeof K - 1))) {
+        zl_buf_cleanup(&b);
+        return NULL;
+    }
+    *out_len = b.len;
+    return zl_buf_steal(&b);
+}
+
 int zl_named_query_delete(zl_store *s, const char *name, const char *owner)
 {
+    struct nq_del d = {s, zl_time_now_ms(), NULL};
     char *json = NULL;
-    int rc = zl_named_query_get(s, name, owner, &json);
+    int rc = zl_named_query_get(s, name, owner, &json), own = 0;
 
     zl_free(json);
     if (rc)
         return rc;
-    if ((rc = zl_store_begin(s)))
+    if ((rc = tx_begin(s, &own)))
         return rc;
-    rc = zl_store_nq_delete(s, name);
+    /* each subscription on it goes with it, each by its own record */
+    rc = zl_store_nq_get(s, name, nq_owner_cb, &d);
     if (!rc)
-        rc = zl_store_commit(s);
-    if (rc)
-        zl_store_rollback(s);
-    return rc;
+        rc = zl_store_sub_list(s, name, sub_del_log, &d);
+    if (!rc)
+        rc = zl_store_nq_delete(s, name);
+    if (!rc) {
+        struct zl_store_nq q = {name, d.owner, "", 0};
+
+        rc = zl_subs_log_query(s, &q, 1, d.now_ms);
+    }
+    zl_free(d.owner);
+    return tx_end(s, own, rc);
 }
 
 /* ---- schedules -----------------------------------------------------------
@@ -389,9 +467,9 @@ static int schedule_match(json_t *sch, int64_t t_s, struct zl_error *err)
 /* A subscription row copied out of the store's callback. */
 struct sub {
     char id[ZL_SUBSCRIPTION_ID_MAX];
-    char *query_name, *owner, *dest, *secret;
+    char *query_name, *owner, *dest, *secret, *last_error;
     json_t *spec;
-    int64_t created_ms, cursor, pending, notified_ms;
+    int64_t created_ms, cursor, pending, notified_ms, error_ms;
 };
 
 static void sub_clear(struct sub *x)
@@ -400,6 +478,7 @@ static void sub_clear(struct sub *x)
     zl_free(x->owner);
     zl_free(x->dest);
     zl_free(x->secret);
+    zl_free(x->last_error);
     json_decref(x->spec);
     memset(x, 0, sizeof *x);
 }
@@ -419,7 +498,10 @@ static int sub_copy(void *ctx, const struct zl_store_sub *r)
     x->cursor = r->cursor;
     x->pending = r->pending;
     x->notified_ms = r->notified_ms;
-    return x->query_name && x->owner && x->dest && x->secret && x->spec
+    x->last_error = zl_strdup(r->last_error ? r->last_error : "");
+    x->error_ms = r->error_ms;
+    return x->query_name && x->owner && x->dest && x->secret && x->spec &&
+                   x->last_error
                ? 0
                : ZL_ENOMEM;
 }
@@ -489,6 +571,8 @@ int zl_subscription_create(zl_store *s, const char *query_name,
                           (size_t)-1);
         goto out;
     }
+    if ((rc = zl_webhook_dest_check(s, dest, err)))
+        goto out;
     v = json_object_get(in, "signatureToken");
     if (v && !json_is_string(v)) {
         rc = zl_error_set(err, ZL_EINVAL, "signatureToken",
@@ -555,10 +639,26 @@ int zl_subscription_create(zl_store *s, const char *query_name,
         goto out;
     }
     {
-        struct zl_store_sub r = {id,     query_name, owner ? owner : "", dest,
-                                 secret, spec_txt,   zl_time_now_ms(),   cursor,
-                                 cursor, 0};
-        rc = zl_store_sub_put(s, &r);
+        struct zl_store_sub r = {id,
+                                 query_name,
+                                 owner ? owner : "",
+                                 dest,
+                                 secret,
+                                 spec_txt,
+                                 zl_time_now_ms(),
+                                 cursor,
+                                 cursor,
+                                 0,
+                                 "",
+                                 0};
+        int own = 0;
+
+        if (!(rc = tx_begin(s, &own))) {
+            rc = zl_store_sub_put(s, &r);
+            if (!rc)
+                rc = zl_subs_log_sub(s, &r, 0, r.created_ms);
+            rc = tx_end(s, own, rc);
+        }
     }
 out:
     if (rc)
@@ -597,6 +697,13 @@ static json_t *sub_json(const struct sub *x)
     if (x->notified_ms) {
         zl_time_format_utc(x->notified_ms, t);
         json_object_set_new(o, "lastNotifiedAt", json_string(t));
+    }
+    if (x->error_ms && x->last_error[0]) {
+        /* a Zhiliang extension: why the pending batch has not arrived */
+        zl_time_format_utc(x->error_ms, t);
+        json_object_set_new(
+            o, "lastError",
+            json_pack("{s:s, s:s}", "at", t, "reason", x->last_error));
     }
     return o;
 }
@@ -676,12 +783,25 @@ int zl_subscription_delete(zl_store *s, const char *query_name, const char *id,
                            const char *owner)
 {
     struct sub x;
-    int rc;
+    int rc, own = 0;
 
     if ((rc = sub_load(s, id, &x)))
         return rc;
-    rc = visible(&x, query_name, owner) ? zl_store_sub_delete(s, id)
-                                        : ZL_ENOTFOUND;
+    if (!visible(&x, query_name, owner)) {
+        sub_clear(&x);
+        return ZL_ENOTFOUND;
+    }
+    if (!(rc = tx_begin(s, &own))) {
+        struct zl_store_sub r = {0};
+
+        r.id = x.id;
+        r.query_name = x.query_name;
+        r.owner = x.owner;
+        rc = zl_store_sub_delete(s, id);
+        if (!rc)
+            rc = zl_subs_log_sub(s, &r, 1, zl_time_now_ms());
+        rc = tx_end(s, own, rc);
+    }
     sub_clear(&x);
     return rc;
 }
@@ -717,6 +837,8 @@ struct rows {
     size_t n_hashes;
     char **recalls;
     size_t n_recalls;
+    char **corrections; /* outbox keys of corrections in the rows */
+    size_t n_corrections;
     size_t n;
     int rc;
 };
@@ -738,6 +860,41 @@ static int row_cb(void *ctx, const struct zl_outbox_row *row)
         if (!(r->recalls[r->n_recalls] = zl_strdup(row->key)))
             return r->rc = ZL_ENOMEM;
         r->n_recalls++;
+    } else if (!strcmp(row->kind, "correction") &&
+               row->created_ms >= r->since_ms) {
+        if (!(r->corrections[r->n_corrections] = zl_strdup(row->key)))
+            return r->rc = ZL_ENOMEM;
+        r->n_corrections++;
+    }
+    return 0;
+}
+
+static int target_cb(void *ctx, const struct zl_correction *c)
+{
+    memcpy(ctx, c->target, 32);
+    return 0;
+}
+
+/* A correction declares a stored event erroneous: the batch carries that
+ * event again (the query now gives it with its errorDeclaration), so a
+ * subscriber whose query selects it learns of the correction. Once per
+ * batch, after the rows are read (the callbacks of the outbox read may
+ * not use the store). */
+static int add_corrected(zl_store *s, struct rows *r)
+{
+    for (size_t i = 0; i < r->n_corrections; i++) {
+        uint8_t h[32];
+        size_t k;
+        int rc = zl_store_correction_get(s, r->corrections[i], target_cb, h);
+
+        if (rc == ZL_ENOTFOUND)
+            continue;
+        if (rc)
+            return rc;
+        for (k = 0; k < r->n_hashes && memcmp(r->hashes[k], h, 32); k++)
+            ;
+        if (k == r->n_hashes)
+            memcpy(r->hashes[r->n_hashes++], h, 32);
     }
     return 0;
 }
@@ -747,6 +904,9 @@ static void rows_free(struct rows *r)
     for (size_t i = 0; i < r->n_recalls; i++)
         zl_free(r->recalls[i]);
     zl_free(r->recalls);
+    for (size_t i = 0; i < r->n_corrections; i++)
+        zl_free(r->corrections[i]);
+    zl_free(r->corrections);
     zl_free(r->hashes);
 }
 
@@ -966,7 +1126,8 @@ int zl_subscription_next(zl_store *s, const char *id, int64_t now_ms,
     r.want_recalls = json_is_true(json_object_get(x.spec, "recalls"));
     r.hashes = zl_malloc((r.max + 1) * sizeof *r.hashes);
     r.recalls = zl_calloc(r.max + 1, sizeof *r.recalls);
-    if (!r.hashes || !r.recalls) {
+    r.corrections = zl_calloc(r.max + 1, sizeof *r.corrections);
+    if (!r.hashes || !r.recalls || !r.corrections) {
         rc = ZL_ENOMEM;
         goto out;
     }
@@ -975,6 +1136,8 @@ int zl_subscription_next(zl_store *s, const char *id, int64_t now_ms,
         rc = 0;
     if (!rc)
         rc = r.rc;
+    if (!rc)
+        rc = add_corrected(s, &r);
     if (rc)
         goto out;
     if (retry)
@@ -1022,6 +1185,18 @@ out:
     zl_free(qjson);
     sub_clear(&x);
     return rc;
+}
+
+int zl_subscription_failed(zl_store *s, const char *id, const char *why,
+                           long status, int64_t now_ms)
+{
+    char b[512];
+
+    if (status)
+        snprintf(b, sizeof b, "HTTP %ld from the receiver", status);
+    else
+        snprintf(b, sizeof b, "%s", why ? why : "delivery failed");
+    return zl_store_sub_error(s, id, b, now_ms ? now_ms : 1);
 }
 
 int zl_subscription_delivered(zl_store *s, const struct zl_delivery *d,

@@ -22,7 +22,12 @@ static const char SCHEMA[] =
     " id text COLLATE \"C\" PRIMARY KEY, query_name text NOT NULL,"
     " owner text NOT NULL, dest text NOT NULL, secret text NOT NULL,"
     " spec text NOT NULL, created bigint NOT NULL, cursor bigint NOT NULL,"
-    " pending bigint NOT NULL, notified bigint NOT NULL);";
+    " pending bigint NOT NULL, notified bigint NOT NULL,"
+    " last_error text NOT NULL DEFAULT '', error_at bigint NOT NULL"
+    " DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS subs_records("
+    " seq bigint PRIMARY KEY, entity text NOT NULL, leaf bigint NOT NULL,"
+    " json text NOT NULL);";
 
 static int subs_schema(zl_store *s)
 {
@@ -164,6 +169,8 @@ static int sub_rows(PGresult *r, zl_store_sub_cb cb, void *ctx, int *found)
         x.cursor = zl_pg_i64(r, i, 7);
         x.pending = zl_pg_i64(r, i, 8);
         x.notified_ms = zl_pg_i64(r, i, 9);
+        x.last_error = zl_pg_str_or_empty(r, i, 10);
+        x.error_ms = zl_pg_i64(r, i, 11);
         if (found)
             *found = 1;
         rc = cb(ctx, &x);
@@ -174,7 +181,7 @@ static int sub_rows(PGresult *r, zl_store_sub_cb cb, void *ctx, int *found)
 
 #define SUB_COLS                                                               \
     "SELECT id, query_name, owner, dest, secret, spec, created, cursor,"       \
-    " pending, notified FROM subscriptions"
+    " pending, notified, last_error, error_at FROM subscriptions"
 
 static int sub_get(zl_store *s, const char *id, zl_store_sub_cb cb, void *ctx)
 {
@@ -227,7 +234,9 @@ static int sub_progress(zl_store *s, const char *id, int64_t cursor,
     static const char SQL[] =
         "UPDATE subscriptions SET cursor = $2::bigint, pending = $3::bigint,"
         " notified = CASE WHEN $4::bigint = 0 THEN notified ELSE $4::bigint"
-        " END WHERE id = $1";
+        " END, last_error = CASE WHEN $4::bigint = 0 THEN last_error ELSE ''"
+        " END, error_at = CASE WHEN $4::bigint = 0 THEN error_at ELSE 0 END"
+        " WHERE id = $1";
     struct zl_pg_params p;
     int64_t n = 0;
     int rc;
@@ -242,6 +251,32 @@ static int sub_progress(zl_store *s, const char *id, int64_t cursor,
     return n ? 0 : ZL_ENOTFOUND;
 }
 
+static int sub_error(zl_store *s, const char *id, const char *why,
+                     int64_t at_ms)
+{
+    static const char SQL[] = "UPDATE subscriptions SET last_error = $2,"
+                              " error_at = $3 WHERE id = $1";
+    struct zl_pg_params p;
+    int64_t n = 0;
+    int rc;
+
+    zl_pg_params_init(&p);
+    zl_pg_text(&p, id);
+    zl_pg_text(&p, why);
+    zl_pg_int(&p, at_ms);
+    if ((rc = zl_pg_do(s, SQL, &p, &n)))
+        return rc;
+    return n ? 0 : ZL_ENOTFOUND;
+}
+
+static int upgrade(zl_store *s)
+{
+    return zl_pg_exec(s, "ALTER TABLE subscriptions ADD COLUMN IF NOT EXISTS"
+                         " last_error text NOT NULL DEFAULT '';"
+                         "ALTER TABLE subscriptions ADD COLUMN IF NOT EXISTS"
+                         " error_at bigint NOT NULL DEFAULT 0;");
+}
+
 static int outbox_last(zl_store *s, int64_t *seq)
 {
     static const char SQL[] = "SELECT COALESCE(MAX(seq), 0)::bigint FROM"
@@ -249,6 +284,84 @@ static int outbox_last(zl_store *s, int64_t *seq)
     int rc = zl_pg_flush(s);
 
     return rc ? rc : zl_pg_get_i64(s, SQL, NULL, seq);
+}
+
+/* ---- logged records -------------------------------------------------------
+ * The log's rows are held back until commit (pg_int.h), but nothing here
+ * reads them: a record's leaf index is known when it is appended.
+ */
+
+static int rec_next(zl_store *s, int64_t *seq)
+{
+    static const char SQL[] = "SELECT (COALESCE(MAX(seq), 0) + 1)::bigint"
+                              " FROM subs_records";
+
+    return zl_pg_get_i64(s, SQL, NULL, seq);
+}
+
+static int rec_put(zl_store *s, const struct zl_store_subs_rec *r)
+{
+    static const char SQL[] =
+        "INSERT INTO subs_records(seq, entity, leaf, json)"
+        " VALUES($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+    struct zl_pg_params p;
+    int64_t n = 0;
+    int rc;
+
+    zl_pg_params_init(&p);
+    zl_pg_int(&p, r->seq);
+    zl_pg_text(&p, r->entity);
+    zl_pg_int(&p, r->leaf);
+    zl_pg_text(&p, r->json);
+    if ((rc = zl_pg_do(s, SQL, &p, &n)))
+        return rc;
+    return n ? 0 : ZL_EEXIST;
+}
+
+static int rec_rows(PGresult *r, zl_store_subs_rec_cb cb, void *ctx, int *found)
+{
+    struct zl_store_subs_rec x;
+    int rc = 0;
+
+    for (int i = 0, n = PQntuples(r); i < n && !rc; i++) {
+        x.seq = zl_pg_i64(r, i, 0);
+        x.entity = zl_pg_str_or_empty(r, i, 1);
+        x.leaf = zl_pg_i64(r, i, 2);
+        x.json = zl_pg_str_or_empty(r, i, 3);
+        if (found)
+            *found = 1;
+        rc = cb(ctx, &x);
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int rec_get(zl_store *s, int64_t seq, zl_store_subs_rec_cb cb, void *ctx)
+{
+    static const char SQL[] = "SELECT seq, entity, leaf, json FROM"
+                              " subs_records WHERE seq = $1";
+    struct zl_pg_params p;
+    PGresult *r;
+    int rc, found = 0;
+
+    zl_pg_params_init(&p);
+    zl_pg_int(&p, seq);
+    if (!(r = zl_pg_run(s, SQL, &p, &rc)))
+        return rc;
+    rc = rec_rows(r, cb, ctx, &found);
+    return rc ? rc : found ? 0 : ZL_ENOTFOUND;
+}
+
+static int rec_list(zl_store *s, zl_store_subs_rec_cb cb, void *ctx)
+{
+    static const char SQL[] = "SELECT seq, entity, leaf, json FROM"
+                              " subs_records ORDER BY seq";
+    PGresult *r;
+    int rc;
+
+    if (!(r = zl_pg_run(s, SQL, NULL, &rc)))
+        return rc;
+    return rec_rows(r, cb, ctx, NULL);
 }
 
 const struct zl_store_subs_ops zl_pg_subs_ops = {
@@ -263,4 +376,10 @@ const struct zl_store_subs_ops zl_pg_subs_ops = {
     .sub_delete = sub_delete,
     .sub_progress = sub_progress,
     .outbox_last = outbox_last,
+    .sub_error = sub_error,
+    .upgrade = upgrade,
+    .rec_next = rec_next,
+    .rec_put = rec_put,
+    .rec_get = rec_get,
+    .rec_list = rec_list,
 };

@@ -22,7 +22,11 @@ static const char SCHEMA[] =
     " owner TEXT NOT NULL, dest TEXT NOT NULL, secret TEXT NOT NULL,"
     " spec TEXT NOT NULL, created INTEGER NOT NULL,"
     " cursor INTEGER NOT NULL, pending INTEGER NOT NULL,"
-    " notified INTEGER NOT NULL) WITHOUT ROWID;";
+    " notified INTEGER NOT NULL, last_error TEXT NOT NULL DEFAULT '',"
+    " error_at INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS subs_records("
+    " seq INTEGER PRIMARY KEY NOT NULL, entity TEXT NOT NULL,"
+    " leaf INTEGER NOT NULL, json TEXT NOT NULL);";
 
 static int subs_schema(zl_store *s)
 {
@@ -167,7 +171,7 @@ static int sub_put(zl_store *s, const struct zl_store_sub *r)
 
 #define SUB_COLS                                                               \
     "SELECT id, query_name, owner, dest, secret, spec, created, cursor,"       \
-    " pending, notified FROM subscriptions"
+    " pending, notified, last_error, error_at FROM subscriptions"
 
 static int sub_emit(sqlite3_stmt *st, zl_store_sub_cb cb, void *ctx, int *found)
 {
@@ -185,6 +189,8 @@ static int sub_emit(sqlite3_stmt *st, zl_store_sub_cb cb, void *ctx, int *found)
         r.cursor = sqlite3_column_int64(st, 7);
         r.pending = sqlite3_column_int64(st, 8);
         r.notified_ms = sqlite3_column_int64(st, 9);
+        r.last_error = zl_sqlite_text(st, 10);
+        r.error_ms = sqlite3_column_int64(st, 11);
         if (found)
             *found = 1;
         if ((x = cb(ctx, &r)))
@@ -239,7 +245,9 @@ static int sub_progress(zl_store *s, const char *id, int64_t cursor,
 {
     static const char SQL[] =
         "UPDATE subscriptions SET cursor = ?2, pending = ?3,"
-        " notified = CASE WHEN ?4 = 0 THEN notified ELSE ?4 END WHERE id = ?1";
+        " notified = CASE WHEN ?4 = 0 THEN notified ELSE ?4 END,"
+        " last_error = CASE WHEN ?4 = 0 THEN last_error ELSE '' END,"
+        " error_at = CASE WHEN ?4 = 0 THEN error_at ELSE 0 END WHERE id = ?1";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
     int changed = 0, rc;
 
@@ -251,6 +259,45 @@ static int sub_progress(zl_store *s, const char *id, int64_t cursor,
     sqlite3_bind_int64(st, 4, notified_ms);
     rc = step_write(s, st, &changed);
     return rc ? rc : changed ? 0 : ZL_ENOTFOUND;
+}
+
+static int sub_error(zl_store *s, const char *id, const char *why,
+                     int64_t at_ms)
+{
+    static const char SQL[] = "UPDATE subscriptions SET last_error = ?2,"
+                              " error_at = ?3 WHERE id = ?1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int changed = 0, rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, at_ms);
+    rc = step_write(s, st, &changed);
+    return rc ? rc : changed ? 0 : ZL_ENOTFOUND;
+}
+
+/* Stores made before the delivery-error columns gain them (SQLite has no
+ * ADD COLUMN IF NOT EXISTS: ask the table first). */
+static int upgrade(zl_store *s)
+{
+    sqlite3_stmt *st = prepare(s, "SELECT count(*) FROM"
+                                  " pragma_table_info('subscriptions')"
+                                  " WHERE name = 'last_error'");
+    int has = 0;
+
+    if (!st)
+        return ZL_ESTORE;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        has = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (has)
+        return 0;
+    return zl_sqlite_exec(s, "ALTER TABLE subscriptions ADD COLUMN last_error"
+                             " TEXT NOT NULL DEFAULT '';"
+                             "ALTER TABLE subscriptions ADD COLUMN error_at"
+                             " INTEGER NOT NULL DEFAULT 0;");
 }
 
 static int outbox_last(zl_store *s, int64_t *seq)
@@ -268,6 +315,85 @@ static int outbox_last(zl_store *s, int64_t *seq)
     return rc == SQLITE_ROW ? 0 : ZL_ESTORE;
 }
 
+/* ---- logged records -------------------------------------------------------
+ */
+
+static int rec_next(zl_store *s, int64_t *seq)
+{
+    static const char SQL[] = "SELECT COALESCE(MAX(seq), 0) + 1 FROM"
+                              " subs_records";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *seq = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : ZL_ESTORE;
+}
+
+static int rec_put(zl_store *s, const struct zl_store_subs_rec *r)
+{
+    static const char SQL[] = "INSERT INTO subs_records(seq, entity, leaf,"
+                              " json) VALUES(?1, ?2, ?3, ?4)";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_int64(st, 1, r->seq);
+    sqlite3_bind_text(st, 2, r->entity, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, r->leaf);
+    sqlite3_bind_text(st, 4, r->json, -1, SQLITE_STATIC);
+    return step_write(s, st, NULL);
+}
+
+static int rec_emit(sqlite3_stmt *st, zl_store_subs_rec_cb cb, void *ctx,
+                    int *found)
+{
+    struct zl_store_subs_rec r;
+    int rc, x = 0;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        r.seq = sqlite3_column_int64(st, 0);
+        r.entity = zl_sqlite_text(st, 1);
+        r.leaf = sqlite3_column_int64(st, 2);
+        r.json = zl_sqlite_text(st, 3);
+        if (found)
+            *found = 1;
+        if ((x = cb(ctx, &r)))
+            break;
+    }
+    sqlite3_finalize(st);
+    if (x)
+        return x;
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+static int rec_get(zl_store *s, int64_t seq, zl_store_subs_rec_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = prepare(s, "SELECT seq, entity, leaf, json FROM"
+                                  " subs_records WHERE seq = ?1");
+    int found = 0, rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_int64(st, 1, seq);
+    rc = rec_emit(st, cb, ctx, &found);
+    return rc ? rc : found ? 0 : ZL_ENOTFOUND;
+}
+
+static int rec_list(zl_store *s, zl_store_subs_rec_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = prepare(s, "SELECT seq, entity, leaf, json FROM"
+                                  " subs_records ORDER BY seq");
+
+    if (!st)
+        return ZL_ESTORE;
+    return rec_emit(st, cb, ctx, NULL);
+}
+
 const struct zl_store_subs_ops zl_sqlite_subs_ops = {
     .base = {.name = "subscriptions", .schema = subs_schema},
     .nq_put = nq_put,
@@ -280,4 +406,10 @@ const struct zl_store_subs_ops zl_sqlite_subs_ops = {
     .sub_delete = sub_delete,
     .sub_progress = sub_progress,
     .outbox_last = outbox_last,
+    .sub_error = sub_error,
+    .upgrade = upgrade,
+    .rec_next = rec_next,
+    .rec_put = rec_put,
+    .rec_get = rec_get,
+    .rec_list = rec_list,
 };

@@ -24,6 +24,8 @@
 #include "audit/audit_int.h"
 #include "capture/receipt.h"
 #include "party/party_int.h"
+#include "query/subs_log.h"
+#include "store/store_subs.h"
 #include "util/alloc.h"
 
 #include <ctype.h>
@@ -271,6 +273,11 @@ static int migrate_step(zl_store *s, int from)
     case 13: /* 13 -> 14: complaint handling steps, personal-data key ids
               * and the keys' register (issue 14) */
         return module_schema(s, ZL_STORE_MOD_RISK);
+    case 14: /* 14 -> 15: named queries and subscriptions become logged
+              * records (issue 15): one record for each stored one */
+        if (!(rc = module_schema(s, ZL_STORE_MOD_SUBS)))
+            rc = zl_store_subs_upgrade(s);
+        return rc ? rc : zl_subs_migrate(s);
     default: return ZL_EUNSUPPORTED;
     }
 }

@@ -65,3 +65,36 @@ int zl_store_outbox_last(zl_store *s, int64_t *seq)
     *seq = 0;
     return CALL(outbox_last, s, seq);
 }
+
+int zl_store_subs_rec_next(zl_store *s, int64_t *seq)
+{
+    *seq = 0;
+    return CALL(rec_next, s, seq);
+}
+
+int zl_store_subs_rec_put(zl_store *s, const struct zl_store_subs_rec *r)
+{
+    return CALL(rec_put, s, r);
+}
+
+int zl_store_subs_rec_get(zl_store *s, int64_t seq, zl_store_subs_rec_cb cb,
+                          void *ctx)
+{
+    return CALL(rec_get, s, seq, cb, ctx);
+}
+
+int zl_store_subs_rec_list(zl_store *s, zl_store_subs_rec_cb cb, void *ctx)
+{
+    return CALL(rec_list, s, cb, ctx);
+}
+
+int zl_store_sub_error(zl_store *s, const char *id, const char *why,
+                       int64_t at_ms)
+{
+    return CALL(sub_error, s, id, why, at_ms);
+}
+
+int zl_store_subs_upgrade(zl_store *s)
+{
+    return CALL(upgrade, s);
+}

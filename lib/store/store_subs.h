@@ -21,6 +21,12 @@
  * borrowed for the call; the callbacks may use the store (the rows are
  * read whole first: both tables are small).
  *
+ * A third table, subs_records(seq, entity, leaf, json), holds every
+ * logged record of the module (a query or a subscription created or
+ * deleted, lib/query/subs_log.c) with the index of its log leaf; the
+ * two tables above must say what the last record of each entity says.
+ * Cursors, pending and notified are delivery state, in no record.
+ *
  * Rejected: typed columns for every option of a subscription (the binding
  * keeps growing them; nothing queries by them), and keeping the delivery
  * cursor in memory (a restart would re-send or lose events).
@@ -58,6 +64,8 @@ struct zl_store_sub {
     int64_t created_ms;
     int64_t cursor, pending; /* outbox seqs */
     int64_t notified_ms;     /* 0: never */
+    const char *last_error;  /* the last failed delivery's reason, or "" */
+    int64_t error_ms;        /* when (0: none since the last success) */
 };
 typedef int (*zl_store_sub_cb)(void *ctx, const struct zl_store_sub *r);
 
@@ -75,6 +83,34 @@ int zl_store_sub_delete(zl_store *s, const char *id);
  * error. notified_ms 0 keeps the stored value. */
 int zl_store_sub_progress(zl_store *s, const char *id, int64_t cursor,
                           int64_t pending, int64_t notified_ms);
+/* ---- the module's logged records ---------------------------------------- */
+
+struct zl_store_subs_rec {
+    int64_t seq;
+    const char *entity; /* "query:NAME" or "subscription:ID" */
+    int64_t leaf;       /* the log leaf index */
+    const char *json;   /* the record as logged (JCS) */
+};
+typedef int (*zl_store_subs_rec_cb)(void *ctx,
+                                    const struct zl_store_subs_rec *r);
+
+/* The seq the next record gets (1 + the highest). */
+int zl_store_subs_rec_next(zl_store *s, int64_t *seq);
+/* Insert a record: 0, ZL_EEXIST (seq taken) or an error. */
+int zl_store_subs_rec_put(zl_store *s, const struct zl_store_subs_rec *r);
+/* Record seq to cb: 0, ZL_ENOTFOUND, cb's value or an error. */
+int zl_store_subs_rec_get(zl_store *s, int64_t seq, zl_store_subs_rec_cb cb,
+                          void *ctx);
+/* Every record in seq order. */
+int zl_store_subs_rec_list(zl_store *s, zl_store_subs_rec_cb cb, void *ctx);
+
+/* Record a failed delivery (delivery state, like the cursor; the next
+ * success clears it): 0, ZL_ENOTFOUND or an error. */
+int zl_store_sub_error(zl_store *s, const char *id, const char *why,
+                       int64_t at_ms);
+/* The schema step's column change (last_error, error_at), idempotent. */
+int zl_store_subs_upgrade(zl_store *s);
+
 /* The highest outbox seq (0 when empty). */
 int zl_store_outbox_last(zl_store *s, int64_t *seq);
 

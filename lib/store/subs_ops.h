@@ -24,6 +24,14 @@ struct zl_store_subs_ops {
     int (*sub_progress)(zl_store *s, const char *id, int64_t cursor,
                         int64_t pending, int64_t notified_ms);
     int (*outbox_last)(zl_store *s, int64_t *seq);
+    int (*sub_error)(zl_store *s, const char *id, const char *why,
+                     int64_t at_ms);
+    int (*upgrade)(zl_store *s);
+    int (*rec_next)(zl_store *s, int64_t *seq);
+    int (*rec_put)(zl_store *s, const struct zl_store_subs_rec *r);
+    int (*rec_get)(zl_store *s, int64_t seq, zl_store_subs_rec_cb cb,
+                   void *ctx);
+    int (*rec_list)(zl_store *s, zl_store_subs_rec_cb cb, void *ctx);
 };
 
 extern const struct zl_store_subs_ops zl_sqlite_subs_ops;

@@ -101,9 +101,11 @@ static const struct zl_store_column RISK_KEYS[] = {
 static const struct zl_store_column NAMED_QUERIES[] = {
     {"name", T}, {"owner", T}, {"query", T}, {"created", I}};
 static const struct zl_store_column SUBSCRIPTIONS[] = {
-    {"id", T},      {"query_name", T}, {"owner", T},   {"dest", T},
-    {"secret", T},  {"spec", T},       {"created", I}, {"cursor", I},
-    {"pending", I}, {"notified", I}};
+    {"id", T},      {"query_name", T}, {"owner", T},      {"dest", T},
+    {"secret", T},  {"spec", T},       {"created", I},    {"cursor", I},
+    {"pending", I}, {"notified", I},   {"last_error", T}, {"error_at", I}};
+static const struct zl_store_column SUBS_RECORDS[] = {
+    {"seq", I}, {"entity", T}, {"leaf", I}, {"json", T}};
 static const struct zl_store_column SIGNED_DOCS[] = {
     {"doc_hash", B}, {"party", T}, {"signature", T}, {"doc", B}};
 static const struct zl_store_column EVENT_DOCS[] = {{"event_hash", B},
@@ -162,6 +164,7 @@ const struct zl_store_table zl_store_tables[] = {
     TABLE("risk_keys", ZL_STORE_MOD_RISK, RISK_KEYS, 1),
     TABLE("named_queries", ZL_STORE_MOD_SUBS, NAMED_QUERIES, 1),
     TABLE("subscriptions", ZL_STORE_MOD_SUBS, SUBSCRIPTIONS, 1),
+    TABLE("subs_records", ZL_STORE_MOD_SUBS, SUBS_RECORDS, 1),
     TABLE("signed_docs", ZL_STORE_MOD_DOCS, SIGNED_DOCS, 1),
     TABLE("event_docs", ZL_STORE_MOD_DOCS, EVENT_DOCS, 2),
     TABLE("corrections", ZL_STORE_MOD_CORRECTION, CORRECTIONS, 1),

@@ -64,6 +64,7 @@ C=$("$ZL" risk report complaint --store "$S" --pii-key "$T/pii.key" --json "$T/c
 "$ZL" risk review "${C##* }" accept --as reg-m --store "$S" >/dev/null
 # a named query and a subscription on it (issue 15)
 "$ZL" query save --store "$S" shipped EQ_bizStep=shipping >/dev/null
+"$ZL" query webhook-allow --store "$S" 127.0.0.1/32 >/dev/null # the test's dest is loopback
 "$ZL" query subscribe --store "$S" shipped --dest http://127.0.0.1:9/hook --secret s >/dev/null
 "$ZL" log checkpoint --store "$S" > "$T/cp.src"
 for t in $(q "$S" "select name from sqlite_master where type = 'table'"); do

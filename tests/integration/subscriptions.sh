@@ -13,7 +13,14 @@
 #     in the middle of the stream and a restart, and across receiver
 #     failures (503s) that force retries with backoff;
 #   - a recall opened on goods a party holds reaches that party's recall
-#     subscription, and not a party that holds none.
+#     subscription, and not a party that holds none;
+#   - internal webhook addresses (loopback, private, link-local, their
+#     IPv4-in-IPv6 and numeric spellings) are refused at creation until
+#     the operator allows them, and at delivery when the allowance is
+#     withdrawn: the batch waits, is reported, and arrives once allowed;
+#   - an event declared erroneous after its delivery (a corrective event)
+#     is delivered again with its errorDeclaration to the subscription
+#     whose query selected it, and to no other.
 # Prints the delivery latency (capture commit -> receiver, median and
 # p99) as a benchmark line.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -72,7 +79,8 @@ class H(BaseHTTPRequestHandler):
         rec = {"sub": name, "key": self.headers.get("Idempotency-Key", ""),
                "sig_ok": hmac.compare_digest(sig, want),
                "sha": hashlib.sha256(body).hexdigest(), "t": now,
-               "events": [e.get("eventID") for e in evs],
+               "events": [e.get("eventID") for e in evs if "errorDeclaration" not in e],
+               "declared": [e.get("eventID") for e in evs if "errorDeclaration" in e],
                "recalls": [r["record"]["case"] for r in doc.get("zhiliang:recalls", [])]}
         with lock:
             log.write(json.dumps(rec) + "\n"); log.flush()
@@ -129,6 +137,17 @@ is "subscribe without stream or schedule -> 400" "$(req dairy1 POST /queries/dq/
 is "subscribe with a bad dest -> 400" "$(req dairy1 POST /queries/dq/subscriptions '{"dest":"ftp://x/y","stream":true}')" 400
 is "subscribe with a bad schedule -> 400" "$(req dairy1 POST /queries/dq/subscriptions "{\"dest\":\"$HOOK/dairy\",\"schedule\":{\"minute\":\"61\"}}")" 400
 is "subscribe to another party's query -> 404" "$(sub dairy1 pq dairy ',"stream":true')" 404
+# internal destinations (SSRF): refused until the operator allows them
+for d in "$HOOK/dairy" "http://localhost:9/x" "http://169.254.169.254/latest/meta-data/" \
+         "http://[::1]:9/x" "http://10.0.0.7/admin" "http://2130706433/x" "http://[::ffff:192.168.1.1]/x"; do
+  is "internal dest $d -> 400" "$(req dairy1 POST /queries/dq/subscriptions "{\"dest\":\"$d\",\"stream\":true}")" 400
+done
+is "the refusal names dest and why" "$(jq_ "'dest' in json.dumps(d) and 'private (RFC 1918)' in d['detail']")" True
+is "nothing stored for refused dests" "$(req dairy1 GET /queries/dq/subscriptions >/dev/null; jq_ "len(d)")" 0
+ok "bad allow-list refused" bash -c "! '$EXE' query webhook-allow --store '$STORE' 127.0.0.1/40"
+ok "the operator allows the receiver's address" "$EXE" query webhook-allow --store "$STORE" 127.0.0.1/32
+is "the allow-list as set" "$("$EXE" query webhook-allow --store "$STORE")" 127.0.0.1/32
+is "allowed: still not [::1] -> 400" "$(req dairy1 POST /queries/dq/subscriptions '{"dest":"http://[::1]:9/x","stream":true}')" 400
 is "dairy subscribes (stream) -> 201" "$(sub dairy1 dq dairy ',"stream":true')" 201
 SUB_D=$(jq_ "d['subscriptionID']")
 is "Location of the subscription" "$(hdr Location)" "/queries/dq/subscriptions/$SUB_D"
@@ -287,6 +306,37 @@ if lat:
     p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
     print("# delivery latency (POST /events answered -> webhook received, %d events, loopback): median %.1f ms, p99 %.1f ms" % (len(lat), p(0.5), p(0.99)))
 PY
+
+# ---- the address policy at delivery (as a DNS rebinding would meet it) ----------------
+# The allowance withdrawn: the receiver's address is now refused at the
+# socket; the batch waits, is reported, and arrives once allowed again.
+"$EXE" query webhook-allow --store "$STORE" none >/dev/null
+req dairy1 POST /events "$(event 150 "$G_DAIRY" inspecting)" >/dev/null
+HELD=$(python3 -c "import sys,urllib.parse;print(urllib.parse.unquote(sys.argv[1].split('/events/',1)[1]))" "$(hdr Location)")
+for i in $(seq 1 50); do grep -q "refused to connect" "$TMP/serve.err" 2>/dev/null && break; sleep 0.1; done
+sleep 0.5
+is "refused at delivery: not received" "$(got dairy | grep -cxF "$HELD")" 0
+ok "refused at delivery: reported on the server's stderr (even --quiet)" grep -q "refused to connect to 127.0.0.1, a loopback" "$TMP/serve.err"
+req dairy1 GET "/queries/dq/subscriptions/$SUB_D" >/dev/null
+is "refused at delivery: the subscription's lastError says why" "$(jq_ "'loopback' in d.get('lastError', {}).get('reason', '')")" True
+"$EXE" query webhook-allow --store "$STORE" 127.0.0.0/8 >/dev/null
+for i in $(seq 1 150); do [ "$(got dairy | grep -cxF "$HELD")" = 1 ] && break; sleep 0.1; done
+is "allowed again: the held event arrives" "$(got dairy | grep -cxF "$HELD")" 1
+is "allowed again: once" "$(grep -F '"dairy"' "$TMP/hooks.jsonl" | grep -v '"failed"' | grep -cF "\"$HELD\"")" 1
+req dairy1 GET "/queries/dq/subscriptions/$SUB_D" >/dev/null
+is "allowed again: lastError cleared" "$(jq_ "'lastError' in d")" False
+
+# ---- a correction of a delivered event reaches the subscribers whose query selected it
+declared() { python3 - "$TMP/hooks.jsonl" "$1" "$2" <<'PY'
+import json, sys
+print(sum(1 for l in open(sys.argv[1]) for r in [json.loads(l)]
+          if not r.get("failed") and r["sub"] == sys.argv[2] and sys.argv[3] in r.get("declared", [])))
+PY
+}
+is "the correction (POST /events, errorDeclaration) -> 201" "$(req dairy1 POST /events "$(event 150 "$G_DAIRY" inspecting ',"errorDeclaration":{"declarationTime":"2026-05-03T08:00:00+08:00","reason":"incorrect_data"}')")" 201
+for i in $(seq 1 100); do [ "$(declared dairy "$HELD")" = 1 ] && break; sleep 0.1; done
+is "dairy's stream got the event again, with its errorDeclaration" "$(declared dairy "$HELD")" 1
+is "pharm's streams (another query, another reader) did not" "$(( $(declared pharm "$HELD") + $(declared pharmrecall "$HELD") ))" 0
 
 # ---- unsubscribe, delete ---------------------------------------------------------
 is "DELETE the subscription -> 204" "$(req dairy1 DELETE "/queries/dq/subscriptions/$SUB_D")" 204

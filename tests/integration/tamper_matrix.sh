@@ -16,7 +16,9 @@
 # party_prefixes, party_kinds, products, tokens) against the last logged
 # record of each entry (registry_records, also edited), and the
 # supervision records (sup_records: registries, a plan, its draw, the
-# steps of a spot-check task).
+# steps of a spot-check task), and named queries and subscriptions
+# (named_queries, subscriptions) against their records (subs_records);
+# a subscription's delivery cursor, which is operational state, is not.
 #
 # The edits run through the sqlite3 shell on SQLite and psql on PostgreSQL
 # (the same statements; the few dialect differences - blob literals, blob
@@ -80,6 +82,18 @@ SMP=$("$ZL" inspect show TM --json | jq -r '.current[0].team[0]')
 "$ZL" inspect report TM:1 --date 2026-02-04 --no R1 --lab L --item protein=3.0 \
   --item aflatoxin_m1=0.62 >/dev/null || fail "report refused"
 "$ZL" inspect notify TM:1 --date 2026-02-05 >/dev/null || fail "notify refused"
+# Named queries and subscriptions (logged records, subs_records): one
+# query of a party with a subscription, one of the operator's, one saved
+# and deleted with its subscription.
+SECRET=tamper-matrix-signing-secret-81723
+"$ZL" query save shipped --as 91350100M000100Y43 EQ_bizStep=shipping >/dev/null || fail "query save refused"
+"$ZL" query save allobj eventType=ObjectEvent >/dev/null || fail "query save refused"
+"$ZL" query save gone EQ_bizStep=receiving >/dev/null || fail "query save refused"
+"$ZL" query subscribe gone --dest https://other-hooks.example.com/hook >/dev/null || fail "subscribe refused"
+"$ZL" query delete gone >/dev/null || fail "query delete refused"
+"$ZL" query subscribe shipped --as 91350100M000100Y43 --dest https://hooks.example.com/epcis --secret "$SECRET" >/dev/null || fail "subscribe refused"
+[ "$(q 'select count(*) from subs_records')" = 7 ] || fail "expected 7 query and subscription records (3 queries, 2 subscriptions, 2 deletions)"
+q "select json from subs_records" | grep -q "$SECRET" && fail "a subscription's secret is in its logged record"
 "$ZL" log checkpoint >/dev/null
 "$ZL" verify >/dev/null || fail "the clean store does not verify"
 [ "$(q 'select count(*) from recall_ids')" -ge 1 ] || fail "no recall ids"
@@ -287,6 +301,31 @@ expect_caught "sup_records.json (the verdict)" "update sup_records set json = re
 expect_caught "sup_records.json (the notification date)" "update sup_records set json = replace(json, '2026-02-05', '2026-03-05') where key = 'task:TM:1' and seq = 3"
 expect_caught "sup_records deleted (a spot-check step)" "delete from sup_records where key = 'task:TM:1' and seq = 3"
 expect_caught "sup_records inserted (a spot-check step)" "insert into sup_records select key, seq + 10, kind, leaf, replace(json, '2026-02-05', '2026-02-06') from sup_records where key = 'task:TM:1' and seq = 3"
+
+# named queries and subscriptions against their last logged records
+SUBK="id = (select id from subscriptions order by id limit 1)"
+expect_caught "subscriptions.dest (events sent elsewhere)" "update subscriptions set dest = 'https://attacker.example/hook' where $SUBK"
+expect_caught "subscriptions.owner (another party's read rule)" "update subscriptions set owner = '' where $SUBK"
+expect_caught "subscriptions.secret" "update subscriptions set secret = 'attacker-known' where $SUBK"
+expect_caught "subscriptions.spec" "update subscriptions set spec = replace(spec, '\"recalls\":false', '\"recalls\":true') where $SUBK"
+expect_caught "subscriptions.query_name" "update subscriptions set query_name = 'allobj' where $SUBK"
+expect_caught "subscriptions row deleted" "delete from subscriptions where $SUBK"
+expect_caught "subscriptions row inserted" "insert into subscriptions select 'a-forged-id', query_name, owner, 'https://attacker.example/', secret, spec, created, cursor, pending, notified, last_error, error_at from subscriptions where $SUBK"
+expect_caught "named_queries.query" "update named_queries set query = replace(query, 'shipping', 'receiving') where name = 'shipped'"
+expect_caught "named_queries.owner" "update named_queries set owner = '' where name = 'shipped'"
+expect_caught "named_queries row deleted" "delete from named_queries where name = 'allobj'"
+expect_caught "named_queries row inserted" "insert into named_queries select 'forged', owner, query, created from named_queries where name = 'allobj'"
+expect_caught "named_queries deleted one brought back" "insert into named_queries select 'gone', owner, query, created from named_queries where name = 'allobj'"
+SRK="seq = (select max(seq) from subs_records)"
+expect_caught "subs_records.json (the dest)" "update subs_records set json = replace(json, 'hooks.example.com', 'attacker.example') where $SRK"
+expect_caught "subs_records.json and the row alike" "update subs_records set json = replace(json, 'hooks.example.com', 'attacker.example') where $SRK; update subscriptions set dest = replace(dest, 'hooks.example.com', 'attacker.example')"
+expect_caught "subs_records.leaf" "update subs_records set leaf = leaf + 1 where $SRK"
+expect_caught "subs_records deleted" "delete from subs_records where $SRK"
+expect_caught "subs_records inserted" "insert into subs_records select seq + 100, entity, leaf, json from subs_records where $SRK"
+# delivery state is not a record: a moved cursor passes verify
+restore
+q "update subscriptions set cursor = cursor + 1, pending = pending + 1, notified = 1, last_error = 'HTTP 503', error_at = 5 where $SUBK"
+"$ZL" verify >/dev/null || fail "a subscription's delivery cursor is operational state, yet verify failed"
 
 # the log itself.
 expect_caught "log_leaf.hash" "update log_leaf set hash = $(zl_zeros 32) where idx = 3"

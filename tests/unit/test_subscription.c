@@ -20,13 +20,17 @@
 
 #include "store/store.h"
 #include "store/store_subs.h"
+#include "zhiliang/alloc.h"
+#include "zhiliang/audit.h"
 #include "zhiliang/buf.h"
 #include "zhiliang/party.h"
 #include "zhiliang/query.h"
 #include "zhiliang/subscription.h"
 #include "zhiliang/zhiliang.h"
 
+#include <arpa/inet.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -535,6 +539,397 @@ static void test_proceed(void **state)
                          0);
 }
 
+/* ---- logged records -------------------------------------------------------
+ * Every create and delete is a record verify checks the tables against;
+ * the secret is in no record; a store of schema 12 gains a record for
+ * each query and subscription it holds when it is migrated.
+ */
+
+static int count_issue(void *ctx, const struct zl_audit_issue *is)
+{
+    (void)is;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+static int issues(zl_store *s)
+{
+    int n = 0, rc = zl_audit_verify(s, count_issue, &n, NULL);
+
+    assert_true(rc == 0 || rc == ZL_ETAMPER);
+    assert_int_equal(rc == ZL_ETAMPER, n > 0);
+    return n;
+}
+
+static int rec_text(void *ctx, const struct zl_store_subs_rec *r)
+{
+    struct zl_buf *b = ctx;
+
+    return zl_buf_adds(b, r->entity) || zl_buf_adds(b, r->json) ? ZL_ENOMEM : 0;
+}
+
+static void test_logged(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    char id[ZL_SUBSCRIPTION_ID_MAX], id2[ZL_SUBSCRIPTION_ID_MAX], sql[300];
+    const char *body = "{\"dest\":\"https://hooks.example.com/a\","
+                       "\"signatureToken\":\"s3cr3t-TOKEN-x9\","
+                       "\"stream\":true}";
+    struct zl_buf b;
+
+    const char *qs = "{\"EQ_bizStep\":[\"shipping\"]}";
+
+    assert_int_equal(zl_named_query_save(f->s, "q", "p1", qs, strlen(qs), &err),
+                     0);
+    assert_int_equal(zl_named_query_save(f->s, "r", NULL, "{}", 2, &err), 0);
+    assert_int_equal(
+        zl_subscription_create(f->s, "q", "p1", body, strlen(body), id, &err),
+        0);
+    assert_int_equal(
+        zl_subscription_create(f->s, "r", NULL, body, strlen(body), id2, &err),
+        0);
+    assert_int_equal(zl_subscription_delete(f->s, "r", id2, NULL), 0);
+    assert_int_equal(issues(f->s), 0);
+    zl_buf_init(&b, 1 << 20);
+    assert_int_equal(zl_store_subs_rec_list(f->s, rec_text, &b), 0);
+    assert_int_equal(zl_buf_addc(&b, '\0'), 0);
+    assert_null(strstr((char *)b.data, "s3cr3t-TOKEN-x9"));
+    assert_non_null(strstr((char *)b.data, "\"op\":\"delete\""));
+    zl_buf_cleanup(&b);
+
+    /* edits behind the log's back, each undone by the next statement */
+    snprintf(sql, sizeof sql,
+             "UPDATE subscriptions SET dest = 'https://x.example/' WHERE"
+             " id = '%s'",
+             id);
+    assert_int_equal(fixture_sql_changes(f->s, sql), 1);
+    assert_int_equal(issues(f->s), 1);
+    snprintf(sql, sizeof sql,
+             "UPDATE subscriptions SET dest = 'https://hooks.example.com/a',"
+             " secret = 'other' WHERE id = '%s'",
+             id);
+    assert_int_equal(fixture_sql_changes(f->s, sql), 1);
+    assert_int_equal(issues(f->s), 1);
+    snprintf(sql, sizeof sql,
+             "UPDATE subscriptions SET secret = 's3cr3t-TOKEN-x9', cursor ="
+             " cursor + 5 WHERE id = '%s'",
+             id);
+    assert_int_equal(fixture_sql_changes(f->s, sql), 1);
+    assert_int_equal(issues(f->s), 0); /* the cursor is delivery state */
+    assert_int_equal(fixture_sql_changes(f->s,
+                                         "UPDATE named_queries SET owner = 'p2'"
+                                         " WHERE name = 'q'"),
+                     1);
+    assert_int_equal(issues(f->s), 1);
+    assert_int_equal(fixture_sql_changes(f->s,
+                                         "UPDATE named_queries SET owner = 'p1'"
+                                         " WHERE name = 'q'"),
+                     1);
+    assert_int_equal(issues(f->s), 0);
+    /* a deleted subscription brought back */
+    snprintf(sql, sizeof sql,
+             "INSERT INTO subscriptions SELECT '%s', 'r', owner, dest,"
+             " secret, spec, created, cursor, pending, notified, last_error,"
+             " error_at FROM"
+             " subscriptions WHERE id = '%s'",
+             id2, id);
+    assert_int_equal(fixture_sql_changes(f->s, sql), 1);
+    assert_int_equal(issues(f->s), 1);
+
+    /* deleting the query deletes its subscription, each logged */
+    snprintf(sql, sizeof sql, "DELETE FROM subscriptions WHERE id = '%s'", id2);
+    assert_int_equal(fixture_sql_changes(f->s, sql), 1);
+    assert_int_equal(zl_named_query_delete(f->s, "q", "p1"), 0);
+    assert_int_equal(issues(f->s), 0);
+}
+
+/* A schema-14 store with rows and no records: reopening migrates it and
+ * logs one record for each, so it verifies. */
+static void test_migrate_14(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    struct zl_store_nq q = {"old", "p1", "{}", 1000};
+    struct zl_store_sub r = {"00000000-0000-4000-8000-000000000001",
+                             "old",
+                             "p1",
+                             "https://hooks.example.com/old",
+                             "secret",
+                             "{\"stream\":true}",
+                             2000,
+                             0,
+                             0,
+                             0,
+                             "",
+                             0};
+    int64_t seq = 0;
+
+    assert_int_equal(zl_store_nq_put(f->s, &q), 0);
+    assert_int_equal(zl_store_sub_put(f->s, &r), 0);
+    assert_int_equal(issues(f->s), 2); /* rows with no record */
+    assert_int_equal(zl_store_meta_set(f->s, "store.schema_version", "14", 2),
+                     0);
+    zl_close(f->s);
+    f->s = NULL;
+    assert_int_equal(zl_open(f->uri, &f->s, &err), 0);
+    assert_int_equal(issues(f->s), 0);
+    assert_int_equal(zl_store_subs_rec_next(f->s, &seq), 0);
+    assert_int_equal(seq, 3);
+}
+
+/* ---- webhook destinations -------------------------------------------------
+ * Known answers from the IANA IPv4 and IPv6 Special-Purpose Address
+ * Registries (iana.org/assignments/iana-ipv4-special-registry and
+ * iana-ipv6-special-registry): one address inside and the first one past
+ * each range that is not globally reachable, and public addresses of
+ * well-known services.
+ */
+
+static int addr_internal(const char *txt)
+{
+    struct sockaddr_in a4;
+    struct sockaddr_in6 a6;
+
+    memset(&a4, 0, sizeof a4);
+    memset(&a6, 0, sizeof a6);
+    if (inet_pton(AF_INET, txt, &a4.sin_addr) == 1) {
+        a4.sin_family = AF_INET;
+        return zl_addr_internal((struct sockaddr *)&a4) != NULL;
+    }
+    assert_int_equal(inet_pton(AF_INET6, txt, &a6.sin6_addr), 1);
+    a6.sin6_family = AF_INET6;
+    return zl_addr_internal((struct sockaddr *)&a6) != NULL;
+}
+
+static void test_webhook_addrs(void **state)
+{
+    static const struct {
+        const char *a;
+        int internal;
+    } T[] = {
+        {"0.0.0.0", 1},
+        {"0.255.255.255", 1},
+        {"1.0.0.0", 0},
+        {"10.0.0.1", 1},
+        {"10.255.255.255", 1},
+        {"11.0.0.0", 0},
+        {"100.63.255.255", 0},
+        {"100.64.0.0", 1},
+        {"100.127.255.255", 1},
+        {"100.128.0.0", 0},
+        {"127.0.0.1", 1},
+        {"127.255.255.254", 1},
+        {"128.0.0.0", 0},
+        {"169.254.169.254", 1},
+        {"169.255.0.0", 0},
+        {"172.15.255.255", 0},
+        {"172.16.0.0", 1},
+        {"172.31.255.255", 1},
+        {"172.32.0.0", 0},
+        {"192.0.0.8", 1},
+        {"192.0.2.1", 1},
+        {"192.168.0.1", 1},
+        {"192.169.0.0", 0},
+        {"198.18.0.1", 1},
+        {"198.19.255.255", 1},
+        {"198.20.0.0", 0},
+        {"198.51.100.7", 1},
+        {"203.0.113.9", 1},
+        {"224.0.0.1", 1},
+        {"239.255.255.250", 1},
+        {"240.0.0.1", 1},
+        {"255.255.255.255", 1},
+        {"8.8.8.8", 0},
+        {"1.1.1.1", 0},
+        {"223.5.5.5", 0},
+        {"::", 1},
+        {"::1", 1},
+        {"::2", 0},
+        {"::ffff:127.0.0.1", 1},
+        {"::ffff:10.1.1.1", 1},
+        {"::ffff:8.8.8.8", 0},
+        {"64:ff9b::a00:1", 1},
+        {"64:ff9b::808:808", 0},
+        {"::127.0.0.1", 1},
+        {"100::1", 1},
+        {"2001:db8::1", 1},
+        {"2001::1", 1},
+        {"fc00::1", 1},
+        {"fdff:ffff::1", 1},
+        {"fe00::1", 0},
+        {"fe80::1", 1},
+        {"febf::1", 1},
+        {"fec0::1", 1},
+        {"ff02::1", 1},
+        {"2400:3200::1", 0},
+        {"2001:4860:4860::8888", 0},
+    };
+    char why[300];
+    struct sockaddr_in a4;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
+        if (addr_internal(T[i].a) != T[i].internal)
+            fail_msg("%s: internal %d, want %d", T[i].a, !T[i].internal,
+                     T[i].internal);
+    /* the operator's list lets chosen ranges through, and only them */
+    memset(&a4, 0, sizeof a4);
+    a4.sin_family = AF_INET;
+    inet_pton(AF_INET, "127.0.0.1", &a4.sin_addr);
+    assert_int_equal(
+        zl_webhook_addr_ok("", (struct sockaddr *)&a4, why, sizeof why),
+        ZL_EPERM);
+    assert_non_null(strstr(why, "127.0.0.1, a loopback"));
+    assert_int_equal(zl_webhook_addr_ok("10.0.0.0/8,127.0.0.1/32",
+                                        (struct sockaddr *)&a4, NULL, 0),
+                     0);
+    assert_int_equal(
+        zl_webhook_addr_ok("127.0.0.2/32,::1", (struct sockaddr *)&a4, NULL, 0),
+        ZL_EPERM);
+}
+
+static void test_webhook_dest(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    char id[ZL_SUBSCRIPTION_ID_MAX], *list = NULL;
+    const char *b1 = "{\"dest\":\"http://127.0.0.1:9/x\",\"stream\":true}";
+    const char *b2 = "{\"dest\":\"http://[::ffff:a00:1]/\",\"stream\":true}";
+    int64_t seq0 = 0, seq1 = 0;
+
+    assert_int_equal(zl_named_query_save(f->s, "q", NULL, "{}", 2, &err), 0);
+    assert_int_equal(zl_store_subs_rec_next(f->s, &seq0), 0);
+    err.code = 0;
+    assert_int_equal(
+        zl_subscription_create(f->s, "q", NULL, b1, strlen(b1), id, &err),
+        ZL_EINVAL);
+    assert_string_equal(err.path, "dest");
+    assert_non_null(strstr(err.rule, "loopback"));
+    assert_int_equal(
+        zl_subscription_create(f->s, "q", NULL, b2, strlen(b2), id, &err),
+        ZL_EINVAL);
+    assert_non_null(strstr(err.rule, "private (RFC 1918)"));
+    /* nothing stored, nothing logged */
+    assert_int_equal(zl_store_subs_rec_next(f->s, &seq1), 0);
+    assert_int_equal(seq0, seq1);
+    /* bad lists are refused whole */
+    assert_int_equal(zl_webhook_allow_set(f->s, "127.0.0.1/33", &err),
+                     ZL_EINVAL);
+    assert_int_equal(zl_webhook_allow_set(f->s, "127.0.0.1,", &err), ZL_EINVAL);
+    assert_int_equal(zl_webhook_allow_get(f->s, &list), 0);
+    assert_string_equal(list, "");
+    zl_free(list);
+    assert_int_equal(zl_webhook_allow_set(f->s, "127.0.0.0/8", &err), 0);
+    assert_int_equal(
+        zl_subscription_create(f->s, "q", NULL, b1, strlen(b1), id, &err), 0);
+    assert_int_equal(
+        zl_subscription_create(f->s, "q", NULL, b2, strlen(b2), id, &err),
+        ZL_EINVAL);
+    assert_int_equal(zl_webhook_allow_set(f->s, "none", &err), 0);
+    assert_int_equal(zl_webhook_allow_get(f->s, &list), 0);
+    assert_string_equal(list, "");
+    zl_free(list);
+}
+
+/* ---- corrections ------------------------------------------------------------
+ * An event declared erroneous after it was delivered goes out again, with
+ * its errorDeclaration, to each subscription whose query selects it and
+ * whose owner may read it; to no other.
+ */
+
+/* Everything subscription id has to deliver now, bodies concatenated
+ * into out (acknowledged as they come). The number of deliveries. */
+static int drain(zl_store *s, const char *id, char *out, size_t cap)
+{
+    struct zl_delivery d;
+    int n = 0, rc;
+
+    memset(&d, 0, sizeof d);
+    out[0] = '\0';
+    while ((rc = zl_subscription_next(s, id, zl_time_now_ms(), &d)) > 0) {
+        if (rc == 1) {
+            strncat(out, d.body, cap - strlen(out) - 1);
+            assert_int_equal(zl_subscription_delivered(s, &d, 0), 0);
+            n++;
+        }
+    }
+    assert_int_equal(rc, 0);
+    zl_delivery_cleanup(&d);
+    return n;
+}
+
+#define CORR_EV                                                                \
+    "{\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":"            \
+    "\"inspecting\",\"eventTime\":\"2026-05-01T01:00:00+08:00\","              \
+    "\"eventTimeZoneOffset\":\"+08:00\",\"epcList\":[\"https://id.gs1.org/"    \
+    "01/06940277000997/21/C1\"],\"readPoint\":{\"id\":\"https://id.gs1."       \
+    "org/414/6940277700002\"}%s}"
+
+#define CORR_DOC                                                               \
+    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"              \
+    "epcis-context.jsonld\"],\"type\":\"EPCISDocument\","                      \
+    "\"schemaVersion\":\"2.0\",\"creationDate\":"                              \
+    "\"2026-04-01T00:00:00Z\",\"epcisBody\":{\"eventList\":[%s]}}"
+
+static void test_corrections(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    struct zl_capture_opts o = {0};
+    struct zl_capture_result r;
+    char s1[ZL_SUBSCRIPTION_ID_MAX], s2[ZL_SUBSCRIPTION_ID_MAX],
+        s3[ZL_SUBSCRIPTION_ID_MAX], got[16384], doc[2048], evj[1024];
+    const char *body = "{\"dest\":\"https://hooks.example.com/c\","
+                       "\"stream\":true}";
+    const char *qi = "{\"EQ_bizStep\":[\"inspecting\"]}";
+    const char *qs = "{\"EQ_bizStep\":[\"shipping\"]}";
+
+    add(f->s, "dairy", DAIRY_GLNS, "6940277");
+    add(f->s, "pharm", PHARM_GLNS, "6947782");
+    assert_int_equal(
+        zl_named_query_save(f->s, "insp", "dairy", qi, strlen(qi), &err), 0);
+    assert_int_equal(
+        zl_named_query_save(f->s, "ship", "dairy", qs, strlen(qs), &err), 0);
+    assert_int_equal(zl_named_query_save(f->s, "pall", "pharm", "{}", 2, &err),
+                     0);
+    assert_int_equal(zl_subscription_create(f->s, "insp", "dairy", body,
+                                            strlen(body), s1, &err),
+                     0);
+    assert_int_equal(zl_subscription_create(f->s, "ship", "dairy", body,
+                                            strlen(body), s2, &err),
+                     0);
+    assert_int_equal(zl_subscription_create(f->s, "pall", "pharm", body,
+                                            strlen(body), s3, &err),
+                     0);
+    o.party = "dairy";
+    snprintf(evj, sizeof evj, CORR_EV, "");
+    snprintf(doc, sizeof doc, CORR_DOC, evj);
+    memset(&r, 0, sizeof r);
+    assert_int_equal(zl_capture(f->s, doc, strlen(doc), &o, &r, &err), 0);
+    assert_int_equal(drain(f->s, s1, got, sizeof got), 1);
+    assert_null(strstr(got, "errorDeclaration"));
+    assert_int_equal(drain(f->s, s2, got, sizeof got), 0);
+    assert_int_equal(drain(f->s, s3, got, sizeof got), 0);
+
+    /* the correction, as the standard has it: the same event with an
+     * errorDeclaration */
+    snprintf(evj, sizeof evj, CORR_EV,
+             ",\"errorDeclaration\":{\"declarationTime\":"
+             "\"2026-05-02T08:00:00+08:00\",\"reason\":\"incorrect_data\"}");
+    snprintf(doc, sizeof doc, CORR_DOC, evj);
+    memset(&r, 0, sizeof r);
+    assert_int_equal(zl_capture(f->s, doc, strlen(doc), &o, &r, &err), 0);
+    assert_int_equal(r.n_corrected, 1);
+    assert_int_equal(drain(f->s, s1, got, sizeof got), 1);
+    assert_non_null(strstr(got, "\"errorDeclaration\""));
+    assert_non_null(strstr(got, "incorrect_data"));
+    assert_int_equal(drain(f->s, s2, got, sizeof got), 0); /* not its query */
+    assert_int_equal(drain(f->s, s3, got, sizeof got), 0); /* cannot read it */
+    /* and only once */
+    assert_int_equal(drain(f->s, s1, got, sizeof got), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -544,6 +939,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_big_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schedule, setup, teardown),
         cmocka_unit_test_setup_teardown(test_proceed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_logged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_14, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_corrections, setup, teardown),
+        cmocka_unit_test(test_webhook_addrs),
+        cmocka_unit_test_setup_teardown(test_webhook_dest, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
