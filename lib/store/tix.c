@@ -49,6 +49,7 @@
 #include "zhiliang/cbv.h"
 
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -403,6 +404,7 @@ struct tix_state {
     uint64_t tx;      /* transaction in which next_* were read */
     int64_t next_kid; /* next free key id */
     int64_t next_eid; /* next free event id */
+    uint64_t gen_tx;  /* transaction whose writes bumped the generation */
 };
 
 static const int STATE_KEY = 0;
@@ -446,6 +448,52 @@ int zl_tix_add(zl_store *s, const struct zl_event *ev, int64_t record_time_ms)
         return ZL_ENOMEM;
     /* a rebuild adds millions: write them as they come, a batch a time */
     return ++st->n_pend >= PEND_MAX ? zl_tix_flush(s) : 0;
+}
+
+/* ---- generation -------------------------------------------------------------
+ * A counter in the store's meta, moved in the same transaction as every
+ * write to the index (capture's flush, a correction's flag, reindex's
+ * clear), once a transaction: a reader that saw the same generation saw
+ * the same index (trace.c keeps a handle's graph on it). Per store, so
+ * commits elsewhere on a shared PostgreSQL server do not move it. */
+
+#define META_GEN "tix_gen"
+
+int zl_tix_generation(zl_store *s, uint64_t *gen)
+{
+    char *v = NULL;
+    size_t n = 0;
+    int rc = zl_store_meta_get(s, META_GEN, &v, &n);
+
+    *gen = 0;
+    if (rc == ZL_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n && v[i] >= '0' && v[i] <= '9'; i++)
+        *gen = *gen * 10 + (uint64_t)(v[i] - '0');
+    zl_free(v);
+    return 0;
+}
+
+static int bump_generation(zl_store *s)
+{
+    struct tix_state *st = state_get(s, 1);
+    uint64_t tx = zl_store_tx_id(s), gen;
+    char buf[24];
+    int rc, n;
+
+    if (!st)
+        return ZL_ENOMEM;
+    if (tx && st->gen_tx == tx)
+        return 0;
+    if ((rc = zl_tix_generation(s, &gen)))
+        return rc;
+    n = snprintf(buf, sizeof buf, "%llu", (unsigned long long)(gen + 1));
+    if ((rc = zl_store_meta_set(s, META_GEN, buf, (size_t)n)))
+        return rc;
+    st->gen_tx = tx;
+    return 0;
 }
 
 /* ---- flush ------------------------------------------------------------------
@@ -674,7 +722,7 @@ int zl_tix_flush(zl_store *s)
         return 0;
     zl_strmap_init(&f.keys, (size_t)-1);
     zl_buf_init(&f.buf, BUF_MAX);
-    if ((rc = read_next_ids(s, st)))
+    if ((rc = read_next_ids(s, st)) || (rc = bump_generation(s)))
         goto out;
     for (size_t i = 0; i < st->n_pend && !rc; i++)
         rc = pev_strings(&st->pend[i], collect_str, &f);
@@ -754,6 +802,7 @@ out:
 int zl_tix_clear(zl_store *s)
 {
     struct tix_state *st = state_get(s, 0);
+    int rc;
 
     if (!TIX(s))
         return 0;
@@ -761,7 +810,8 @@ int zl_tix_clear(zl_store *s)
         st->n_pend = 0;
         st->tx = 0;
     }
-    return TIX(s)->clear(s);
+    rc = bump_generation(s);
+    return rc ? rc : TIX(s)->clear(s);
 }
 
 /* ---- reading ------------------------------------------------------------- */
@@ -1120,7 +1170,8 @@ int zl_tix_mark_erroneous(zl_store *s, const uint8_t hash[32])
         struct zl_tix_row r = {m.eid, 0, m.rec, m.rec_n};
 
         m.rec[1] |= REC_ERR;
-        rc = TIX(s)->put(s, ZL_TIX_EVENTS, &r, 1);
+        if (!(rc = bump_generation(s)))
+            rc = TIX(s)->put(s, ZL_TIX_EVENTS, &r, 1);
     }
 out:
     zl_strmap_cleanup(&m.keys, NULL);

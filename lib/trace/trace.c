@@ -1189,21 +1189,25 @@ out:
     return rc;
 }
 
-/* ---- the handle's graph
- * ------------------------------------------------------ What a trace reads
- * from the index (keys, entries, decoded records, the strings it shows) stays
- * in a graph kept per store handle and shared by the traces that follow, as
- * long as the store's change token says nothing was committed since (by anyone:
- * the token moves on every commit, the handle's own included). A long-lived
- * handle (a server worker) thus reads the upstream of a batch once, not once
- * per item. The token is read inside the trace's read snapshot, so the graph
- * never holds more than the state its token names. Bounded: past GRAPH_MAX
- * bytes (or after any error, which may leave a load half done) the graph is
- * dropped after the trace and the next one starts afresh; traces still
- * holding it keep it alive (the strings of their answers live in its
- * arena) by reference count. Inside a write transaction a trace reads
- * into a graph of its own, as uncommitted rows must not outlive a
- * rollback. */
+/* ---- the handle's graph --------------------------------------------- */
+
+/* What a trace reads from the index (keys, entries, decoded records, the
+ * strings it shows) stays in a graph kept per store handle and shared by
+ * the traces that follow, as long as the index's generation
+ * (zl_tix_generation: moved by every transaction that writes the index,
+ * on any connection) is the one the graph was read at. A long-lived
+ * handle (a server worker) thus reads the upstream of a batch once, not
+ * once per item. The generation is read inside the trace's read snapshot,
+ * so the graph never holds more than the state it names. Bounded: past
+ * GRAPH_MAX bytes (or after any error, which may leave a load half done)
+ * the graph is dropped after the trace and the next one starts afresh;
+ * traces still holding it keep it alive (the strings of their answers
+ * live in its arena) by reference count. Inside a write transaction a
+ * trace reads into a graph of its own, as uncommitted rows must not
+ * outlive a rollback. Rejected: the store's change token (it moves on
+ * every commit to any table, and on PostgreSQL with any transaction of
+ * the server, other schemas included: measured, the graph never
+ * survived from one trace to the next there). */
 
 #define GRAPH_MAX ((size_t)128 << 20)
 
@@ -1231,7 +1235,7 @@ static struct tg *graph_get(zl_store *s)
     struct tg *g;
     uint64_t token;
 
-    if (zl_store_in_tx(s) || zl_store_change_token(s, &token))
+    if (zl_store_in_tx(s) || zl_tix_generation(s, &token))
         return graph_new(s);
     g = zl_store_module_state(s, &GRAPH_KEY);
     if (g && g->token == token) {

@@ -94,7 +94,7 @@ struct tg {
     struct zl_arena arena; /* the strings, packed in 1 MiB chunks */
     size_t bytes;          /* heap held (approximate, for reports) */
     atomic_int refs;       /* traces and the handle holding it */
-    uint64_t token;        /* store change token its contents are of */
+    uint64_t token;        /* index generation its contents are of */
 };
 
 int tg_role_rank(int role); /* 0 input, 1 other, 2 output */
