@@ -17,7 +17,7 @@
  *    store's persistent trace index): the cold start (open the store and
  *    run the first trace), backward and forward trace of each item on one
  *    open handle (a server worker's case: the handle keeps what earlier
- *    traces read while nothing is committed), median and p99; the same
+ *    traces read while the index is unwritten), median and p99; the same
  *    on a handle opened for each trace (a CLI command's case, first 100
  *    items); recall scope of the collection lots (items reached, time);
  *    the index's size on disk per event and the process's peak RSS.

@@ -160,7 +160,7 @@ static void test_random_chains(void **state)
     assert_int_equal(failures, 0);
 }
 
-/* A handle keeps the graph its traces read while nothing is committed
+/* A handle keeps the graph its traces read while the index is unwritten
  * (trace.c): a trace after a commit, by another handle or by its own,
  * must see the new events. Handle b traces each chain half captured, then
  * whole after handle a (another connection) captured the rest, then
