@@ -94,6 +94,11 @@ int zl_tix_clear(zl_store *s);
 /* ---- reading --------------------------------------------------------------
  */
 
+/* The index's generation: a counter every transaction that writes the
+ * index moves (0 for an index never written). Two reads that see the same
+ * generation see the same index. Returns 0 or a negative ZL_E* code. */
+int zl_tix_generation(zl_store *s, uint64_t *gen);
+
 /* kids[i] = the key id of keys[i] (lens[i] bytes), 0 when the index has no
  * such key. Returns 0 or a negative ZL_E* code. */
 int zl_tix_find_keys(zl_store *s, const char *const *keys, const size_t *lens,

@@ -49,6 +49,7 @@
 #include "zhiliang/cbv.h"
 
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -403,6 +404,7 @@ struct tix_state {
     uint64_t tx;      /* transaction in which next_* were read */
     int64_t next_kid; /* next free key id */
     int64_t next_eid; /* next free event id */
+    uint64_t gen_tx;  /* transaction whose writes bumped the generation */
 };
 
 static const int STATE_KEY = 0;
@@ -446,6 +448,52 @@ int zl_tix_add(zl_store *s, const struct zl_event *ev, int64_t record_time_ms)
         return ZL_ENOMEM;
     /* a rebuild adds millions: write them as they come, a batch a time */
     return ++st->n_pend >= PEND_MAX ? zl_tix_flush(s) : 0;
+}
+
+/* ---- generation -------------------------------------------------------------
+ * A counter in the store's meta, moved in the same transaction as every
+ * write to the index (capture's flush, a correction's flag, reindex's
+ * clear), once a transaction: a reader that saw the same generation saw
+ * the same index (trace.c keeps a handle's graph on it). Per store, so
+ * commits elsewhere on a shared PostgreSQL server do not move it. */
+
+#define META_GEN "tix_gen"
+
+int zl_tix_generation(zl_store *s, uint64_t *gen)
+{
+    char *v = NULL;
+    size_t n = 0;
+    int rc = zl_store_meta_get(s, META_GEN, &v, &n);
+
+    *gen = 0;
+    if (rc == ZL_ENOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n && v[i] >= '0' && v[i] <= '9'; i++)
+        *gen = *gen * 10 + (uint64_t)(v[i] - '0');
+    zl_free(v);
+    return 0;
+}
+
+static int bump_generation(zl_store *s)
+{
+    struct tix_state *st = state_get(s, 1);
+    uint64_t tx = zl_store_tx_id(s), gen;
+    char buf[24];
+    int rc, n;
+
+    if (!st)
+        return ZL_ENOMEM;
+    if (tx && st->gen_tx == tx)
+        return 0;
+    if ((rc = zl_tix_generation(s, &gen)))
+        return rc;
+    n = snprintf(buf, sizeof buf, "%llu", (unsigned long long)(gen + 1));
+    if ((rc = zl_store_meta_set(s, META_GEN, buf, (size_t)n)))
+        return rc;
+    st->gen_tx = tx;
+    return 0;
 }
 
 /* ---- flush ------------------------------------------------------------------
@@ -674,7 +722,7 @@ int zl_tix_flush(zl_store *s)
         return 0;
     zl_strmap_init(&f.keys, (size_t)-1);
     zl_buf_init(&f.buf, BUF_MAX);
-    if ((rc = read_next_ids(s, st)))
+    if ((rc = read_next_ids(s, st)) || (rc = bump_generation(s)))
         goto out;
     for (size_t i = 0; i < st->n_pend && !rc; i++)
         rc = pev_strings(&st->pend[i], collect_str, &f);
@@ -754,6 +802,7 @@ out:
 int zl_tix_clear(zl_store *s)
 {
     struct tix_state *st = state_get(s, 0);
+    int rc;
 
     if (!TIX(s))
         return 0;
@@ -761,10 +810,94 @@ int zl_tix_clear(zl_store *s)
         st->n_pend = 0;
         st->tx = 0;
     }
-    return TIX(s)->clear(s);
+    rc = bump_generation(s);
+    return rc ? rc : TIX(s)->clear(s);
 }
 
 /* ---- reading ------------------------------------------------------------- */
+
+/* Reads by many ids at once. Ids that follow each other (the items of
+ * one case, the events of one document are numbered together) are read
+ * as one range, one B-tree walk instead of a seek each (on a server
+ * backend the batch is one round trip either way). Key rows may be read
+ * across small gaps (a key row is a short string) and the rows between
+ * are skipped; records and chunks only where every id is wanted, since a
+ * record or a key's chunks can be large. */
+#define KEY_GAP 4
+
+static int i64_cmp(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+
+    return (a > b) - (a < b);
+}
+
+struct sel {
+    const int64_t *want; /* sorted, unique */
+    size_t n;
+    int shift; /* a row's id >> shift is what was asked for */
+    zl_tix_rows_cb cb;
+    void *ctx;
+};
+
+static int sel_cb(void *ctx, const struct zl_tix_row *r)
+{
+    struct sel *c = ctx;
+    int64_t k = r->id >> c->shift;
+
+    return bsearch(&k, c->want, c->n, sizeof(k), i64_cmp) ? c->cb(c->ctx, r)
+                                                          : 0;
+}
+
+/* cb for the rows of table t whose id >> shift is one of ids[0..n) (each
+ * once, in id order within a run of ids; chunks: id >> ADJ_SHIFT is the
+ * key id). Runs whose ids are at most gap apart are read as one range. */
+static int read_ids(zl_store *s, enum zl_tix_table t, const int64_t *ids,
+                    size_t n, int shift, int64_t gap, zl_tix_rows_cb cb,
+                    void *ctx)
+{
+    int64_t *v, *lo, *hi, tail = shift ? ADJ_MASK : 0;
+    size_t k = 0, r = 0;
+    int rc;
+
+    if (!n)
+        return 0;
+    v = zl_malloc(n * sizeof(*v));
+    lo = zl_malloc(n * sizeof(*lo));
+    hi = zl_malloc(n * sizeof(*hi));
+    if (!v || !lo || !hi) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    memcpy(v, ids, n * sizeof(*v));
+    if (n > 1)
+        qsort(v, n, sizeof(*v), i64_cmp);
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || v[i] != v[k - 1])
+            v[k++] = v[i];
+    for (size_t i = 0; i < k; i++) {
+        if (r && v[i] - (hi[r - 1] >> shift) <= gap) {
+            hi[r - 1] = (v[i] << shift) | tail;
+            continue;
+        }
+        lo[r] = v[i] << shift;
+        hi[r++] = (v[i] << shift) | tail;
+    }
+    if (r == k && !shift) {
+        rc = TIX(s)->get(s, t, v, k, cb, ctx);
+    } else if (gap <= 1) {
+        rc = TIX(s)->ranges(s, t, lo, hi, r, 0, cb, ctx);
+    } else {
+        struct sel c = {v, k, shift, cb, ctx};
+
+        rc = TIX(s)->ranges(s, t, lo, hi, r, 0, sel_cb, &c);
+    }
+out:
+    zl_free(v);
+    zl_free(lo);
+    zl_free(hi);
+    return rc;
+}
 
 struct want {
     int64_t h;
@@ -861,7 +994,7 @@ int zl_tix_key_strings(zl_store *s, const int64_t *kids, size_t n,
         return 0;
     if ((rc = zl_tix_flush(s)))
         return rc;
-    return TIX(s)->get(s, ZL_TIX_KEYS, kids, n, str_cb, &c);
+    return read_ids(s, ZL_TIX_KEYS, kids, n, 0, KEY_GAP, str_cb, &c);
 }
 
 struct rows_ctx {
@@ -889,27 +1022,13 @@ int zl_tix_rows(zl_store *s, const int64_t *kids, size_t n, zl_tix_row_cb cb,
                 void *ctx)
 {
     struct rows_ctx c = {cb, ctx, 0};
-    int64_t *lo, *hi;
     int rc;
 
     if (!n || !TIX(s))
         return 0;
     if ((rc = zl_tix_flush(s)))
         return rc;
-    lo = zl_malloc(n * sizeof(*lo));
-    hi = zl_malloc(n * sizeof(*hi));
-    if (lo && hi) {
-        for (size_t i = 0; i < n; i++) {
-            lo[i] = kids[i] << ADJ_SHIFT;
-            hi[i] = lo[i] | ADJ_MASK;
-        }
-        rc = TIX(s)->ranges(s, ZL_TIX_ADJ, lo, hi, n, 0, chunk_cb, &c);
-    } else {
-        rc = ZL_ENOMEM;
-    }
-    zl_free(lo);
-    zl_free(hi);
-    return rc;
+    return read_ids(s, ZL_TIX_ADJ, kids, n, ADJ_SHIFT, 1, chunk_cb, &c);
 }
 
 struct ev_ctx {
@@ -938,7 +1057,7 @@ int zl_tix_events(zl_store *s, const int64_t *eids, size_t n,
         return 0;
     if ((rc = zl_tix_flush(s)))
         return rc;
-    rc = TIX(s)->get(s, ZL_TIX_EVENTS, eids, n, ev_cb, &c);
+    rc = read_ids(s, ZL_TIX_EVENTS, eids, n, 0, 1, ev_cb, &c);
     zl_free(c.ids);
     return rc;
 }
@@ -1051,7 +1170,8 @@ int zl_tix_mark_erroneous(zl_store *s, const uint8_t hash[32])
         struct zl_tix_row r = {m.eid, 0, m.rec, m.rec_n};
 
         m.rec[1] |= REC_ERR;
-        rc = TIX(s)->put(s, ZL_TIX_EVENTS, &r, 1);
+        if (!(rc = bump_generation(s)))
+            rc = TIX(s)->put(s, ZL_TIX_EVENTS, &r, 1);
     }
 out:
     zl_strmap_cleanup(&m.keys, NULL);

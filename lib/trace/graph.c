@@ -102,6 +102,14 @@ void tg_cleanup(struct tg *g)
     memset(g, 0, sizeof(*g));
 }
 
+void tg_unref(struct tg *g)
+{
+    if (g && atomic_fetch_sub(&g->refs, 1) == 1) {
+        tg_cleanup(g);
+        zl_free(g);
+    }
+}
+
 static uint64_t str_hash_of(const void *ctx, int32_t sid)
 {
     const struct tg *g = ctx;
@@ -423,6 +431,25 @@ out:
     return rc < 0 ? rc : 0;
 }
 
+int32_t tg_ref_sid(struct tg *g, struct tg_ref *r)
+{
+    return r->x >= 0 ? r->x : (r->x = sid_for_kid(g, r->kid));
+}
+
+int32_t tg_by_key(struct tg *g, int32_t sid)
+{
+    int32_t k = g->strs[sid].kid > 0 ? sid_of_kid(g, g->strs[sid].kid) : -1;
+    int rc;
+
+    if (k < 0 || k == sid)
+        return sid;
+    /* known by its key alone so far (a graph kept from earlier traces) */
+    if (!g->strs[k].s &&
+        (rc = tg_name(g, k, g->strs[sid].s, g->strs[sid].len)) < 0)
+        return rc;
+    return k;
+}
+
 /* Decoded records waiting for the strings of their keys. */
 struct recs {
     struct tg *g;
@@ -508,21 +535,20 @@ static int fill_event(struct tg *g, const struct zl_tix_event *x,
         return tid;
     e = &g->evs[eid];
     e->tid = tid;
+    if (x->n_ids && (rc = tg_grow32((void **)&e->ids, &e->cap_ids, x->n_ids,
+                                    sizeof(*e->ids), &g->bytes)) < 0)
+        return rc;
     for (size_t i = 0; i < x->n_ids; i++) {
-        struct tg_ref r;
+        struct tg_ref *r = &e->ids[i];
 
-        r.x = sid_for_kid(g, ids[i].kid);
-        r.uom = sid_of_kid(g, ids[i].uom);
-        r.qty = ids[i].qty;
-        r.role = ids[i].role;
-        r.has_qty = ids[i].has_qty;
-        if (r.x < 0)
-            return r.x;
-        e = &g->evs[eid];
-        if ((rc = tg_add_ref(g, &e->ids, &e->n_ids, &e->cap_ids, &r)) < 0)
-            return rc;
+        r->x = -1; /* a sid when followed (tg_ref_sid) */
+        r->kid = ids[i].kid;
+        r->uom = sid_of_kid(g, ids[i].uom);
+        r->qty = ids[i].qty;
+        r->role = ids[i].role;
+        r->has_qty = ids[i].has_qty;
     }
-    e = &g->evs[eid];
+    e->n_ids = (uint32_t)x->n_ids;
     e->flags |= TG_EV_IDS | (x->erroneous ? TG_EV_ERR : 0);
     return tg_sort_ids(e);
 }

@@ -22,10 +22,12 @@
  */
 #include "zhiliang/trace.h"
 
+#include "store/store.h"
 #include "trace/trace_int.h"
 #include "util/alloc.h"
 #include "util/assert.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,8 +89,7 @@ struct pvec {
 };
 
 struct zl_trace {
-    struct tg own;
-    struct tg *g;
+    struct tg *g; /* the handle's cached graph, or this trace's own */
     struct zl_trace_opts opts;
     int64_t from, to;
     size_t max_nodes;
@@ -349,13 +350,15 @@ static int ev_ok(struct zl_trace *t, int32_t eid)
     return !t->opts.visible || ev_visible(t, eid);
 }
 
-static int32_t parent_of(const struct tg *g, int32_t eid)
+/* The parent of aggregation eid: its sid, -1 when none, or a negative
+ * ZL_E* code below -1. */
+static int32_t parent_of(struct tg *g, int32_t eid)
 {
     const struct tg_event *e = &g->evs[eid];
 
     for (uint32_t i = 0; i < e->n_ids; i++)
         if (e->ids[i].role == ZL_ROLE_PARENT)
-            return e->ids[i].x;
+            return tg_ref_sid(g, &e->ids[i]);
     return -1;
 }
 
@@ -381,7 +384,7 @@ static void member_end(struct zl_trace *t, int32_t p, int32_t c, int64_t s,
         for (uint32_t k = 0; k < e->n_ids; k++) {
             if (is_child_role(e->ids[k].role)) {
                 names_child = 1;
-                if (e->ids[k].x == c)
+                if (e->ids[k].kid == g->strs[c].kid)
                     names_c = 1;
             }
         }
@@ -569,15 +572,17 @@ static int prefetch(struct zl_trace *t)
         goto out;
     /* parents of the memberships, for the ends of those memberships */
     for (size_t i = 0; i < sids.n; i++) {
-        const struct tg_str *s = &g->strs[sids.v[i]];
-
-        for (uint32_t k = 0; k < s->n_rows; k++) {
-            const struct tg_event *e = &g->evs[s->rows[k].x];
+        /* g->strs moves as parent_of makes sids: indexed each time */
+        for (uint32_t k = 0; k < g->strs[sids.v[i]].n_rows; k++) {
+            struct tg_row r = g->strs[sids.v[i]].rows[k];
             int32_t p;
 
-            if (!is_agg(e) || !is_child_role(s->rows[k].role))
+            if (!is_agg(&g->evs[r.x]) || !is_child_role(r.role))
                 continue;
-            p = parent_of(g, s->rows[k].x);
+            if ((p = parent_of(g, r.x)) < -1) {
+                rc = p;
+                goto out;
+            }
             if (p >= 0 && (rc = ivec_push(&par, p)) < 0)
                 goto out;
         }
@@ -638,6 +643,8 @@ static int expand_transform(struct zl_trace *t, int32_t node, int32_t eid,
 
             if (tg_role_rank(r.role) != (fwd ? 2 : 0))
                 break;
+            if ((r.x = tg_ref_sid(g, &g->evs[x].ids[k])) < 0)
+                return r.x;
             rc = reach_on(t, r.x, ot, 0, lvl + 1, node, ZL_LINK_TRANSFORMED, x,
                           &r);
             if (rc < 0)
@@ -670,6 +677,8 @@ static int expand_plain(struct zl_trace *t, const struct piece *pc, int lvl)
             int32_t p = parent_of(g, r.x), edel;
             int64_t d, f;
 
+            if (p < -1)
+                return p;
             if (p < 0)
                 continue;
             member_end(t, p, sid, tm, r.x, &d, &edel);
@@ -700,6 +709,8 @@ static int expand_plain(struct zl_trace *t, const struct piece *pc, int lvl)
 
                 if (o.role != want)
                     continue;
+                if ((o.x = tg_ref_sid(g, &g->evs[r.x].ids[k])) < 0)
+                    return o.x;
                 rc = reach_on(t, o.x, tm, 0, lvl + 1, node, ZL_LINK_MEMBER, r.x,
                               &o);
                 if (rc < 0)
@@ -735,6 +746,8 @@ static int expand_down(struct zl_trace *t, const struct piece *pc, int lvl)
 
             if (!is_child_role(c.role))
                 continue;
+            if ((c.x = tg_ref_sid(g, &g->evs[r.x].ids[k])) < 0)
+                return c.x;
             member_end(t, sid, c.x, tm, r.x, &d, &edel);
             f = d == POS ? POS : d - 1;
             if (f < pc->a || tm > pc->b)
@@ -1080,7 +1093,7 @@ static int finish(struct zl_trace *t)
                 (t->opts.visible && !ev_ok(t, s->rows[k].x)))
                 continue;
             for (uint32_t j = 0; j < e->n_ids; j++) {
-                if (e->ids[j].x == nd->sid && e->ids[j].has_qty &&
+                if (e->ids[j].kid == s->kid && e->ids[j].has_qty &&
                     e->ids[j].role == s->rows[k].role) {
                     nd->pub.has_quantity = 1;
                     nd->pub.quantity = e->ids[j].qty;
@@ -1134,7 +1147,7 @@ void zl_trace_free(zl_trace *t)
     zl_free(t->cur.v);
     zl_free(t->next.v);
     zl_free(t->vis);
-    tg_cleanup(&t->own);
+    tg_unref(t->g);
     zl_free(t);
 }
 
@@ -1160,6 +1173,10 @@ static int start_location(zl_trace *t, int32_t sid)
         for (uint32_t k = 0; k < g->evs[eid].n_ids; k++) {
             struct tg_ref r = g->evs[eid].ids[k];
 
+            if ((r.x = tg_ref_sid(g, &g->evs[eid].ids[k])) < 0) {
+                rc = r.x;
+                goto out;
+            }
             rc = reach_on(t, r.x, tm, 1, 1, loc, ZL_LINK_AT_LOCATION, eid, &r);
             if (rc < 0)
                 goto out;
@@ -1170,6 +1187,76 @@ static int start_location(zl_trace *t, int32_t sid)
 out:
     zl_free(evs);
     return rc;
+}
+
+/* ---- the handle's graph --------------------------------------------- */
+
+/* What a trace reads from the index (keys, entries, decoded records, the
+ * strings it shows) stays in a graph kept per store handle and shared by
+ * the traces that follow, as long as the index's generation
+ * (zl_tix_generation: moved by every transaction that writes the index,
+ * on any connection) is the one the graph was read at. A long-lived
+ * handle (a server worker) thus reads the upstream of a batch once, not
+ * once per item. The generation is read inside the trace's read snapshot,
+ * so the graph never holds more than the state it names. Bounded: past
+ * GRAPH_MAX bytes (or after any error, which may leave a load half done)
+ * the graph is dropped after the trace and the next one starts afresh;
+ * traces still holding it keep it alive (the strings of their answers
+ * live in its arena) by reference count. Inside a write transaction a
+ * trace reads into a graph of its own, as uncommitted rows must not
+ * outlive a rollback. Rejected: the store's change token (it moves on
+ * every commit to any table, and on PostgreSQL with any transaction of
+ * the server, other schemas included: measured, the graph never
+ * survived from one trace to the next there). */
+
+#define GRAPH_MAX ((size_t)128 << 20)
+
+static const int GRAPH_KEY = 0;
+
+static struct tg *graph_new(zl_store *s)
+{
+    struct tg *g = zl_malloc(sizeof(*g));
+
+    if (g == NULL)
+        return NULL;
+    tg_init(g, s);
+    atomic_init(&g->refs, 1);
+    return g;
+}
+
+static void graph_unref_cb(void *p)
+{
+    tg_unref(p);
+}
+
+/* The graph a trace on s reads into (a reference for the trace). */
+static struct tg *graph_get(zl_store *s)
+{
+    struct tg *g;
+    uint64_t token;
+
+    if (zl_store_in_tx(s) || zl_tix_generation(s, &token))
+        return graph_new(s);
+    g = zl_store_module_state(s, &GRAPH_KEY);
+    if (g && g->token == token) {
+        atomic_fetch_add(&g->refs, 1);
+        return g;
+    }
+    if (!(g = graph_new(s)))
+        return NULL;
+    g->token = token;
+    atomic_fetch_add(&g->refs, 1); /* the handle's */
+    if (zl_store_module_set(s, &GRAPH_KEY, g, graph_unref_cb))
+        atomic_fetch_sub(&g->refs, 1);
+    return g;
+}
+
+/* After a trace on s with graph g ended with rc. */
+static void graph_done(zl_store *s, struct tg *g, int rc)
+{
+    if (g && zl_store_module_state(s, &GRAPH_KEY) == g &&
+        (rc < 0 || g->bytes > GRAPH_MAX))
+        zl_store_module_set(s, &GRAPH_KEY, NULL, NULL);
 }
 
 static int run_many(zl_store *s, const char *const *ids, size_t n,
@@ -1186,8 +1273,10 @@ static int run_many(zl_store *s, const char *const *ids, size_t n,
         return ZL_ENOMEM;
     if (o != NULL)
         t->opts = *o;
-    tg_init(&t->own, s);
-    t->g = &t->own;
+    if (!(t->g = graph_get(s))) {
+        zl_free(t);
+        return ZL_ENOMEM;
+    }
     t->from = t->opts.from_ms ? t->opts.from_ms : NEG;
     t->to = t->opts.to_ms ? t->opts.to_ms : POS;
     t->max_nodes = t->opts.max_nodes ? t->opts.max_nodes : DEFAULT_MAX_NODES;
@@ -1212,8 +1301,12 @@ static int run_many(zl_store *s, const char *const *ids, size_t n,
     if ((rc = tg_need_keys(t->g, starts, n)) < 0)
         goto out;
     for (size_t i = 0; i < n; i++) {
-        int32_t sid = starts[i];
+        int32_t sid = tg_by_key(t->g, starts[i]);
 
+        if (sid < 0) {
+            rc = sid;
+            goto out;
+        }
         if (t->g->strs[sid].kind == ZL_TK_LOCATION)
             rc = start_location(t, sid);
         else
@@ -1226,10 +1319,12 @@ static int run_many(zl_store *s, const char *const *ids, size_t n,
     if ((rc = t->vis_rc) < 0)
         goto out;
     zl_free(starts);
+    graph_done(s, t->g, 0);
     *out = t;
     return 0;
 out:
     zl_free(starts);
+    graph_done(s, t->g, rc);
     zl_trace_free(t);
     return rc;
 }

@@ -17,13 +17,15 @@
 #include "store/store_tix.h"
 #include "util/itab.h"
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* One identifier of an event: `x` is the identifier (sid). */
 struct tg_ref {
-    int32_t x;
+    int32_t x;   /* sid, -1 until asked for (tg_ref_sid) */
     int32_t uom; /* sid or -1 */
+    int64_t kid; /* key id in the persistent index */
     double qty;
     uint8_t role; /* enum zl_id_role */
     uint8_t has_qty;
@@ -91,6 +93,8 @@ struct tg {
     size_t n_kmap;
     struct zl_arena arena; /* the strings, packed in 1 MiB chunks */
     size_t bytes;          /* heap held (approximate, for reports) */
+    atomic_int refs;       /* traces and the handle holding it */
+    uint64_t token;        /* index generation its contents are of */
 };
 
 int tg_role_rank(int role); /* 0 input, 1 other, 2 output */
@@ -101,6 +105,8 @@ int tg_consumer(enum zl_biz_step step, enum zl_disposition disp);
 
 int tg_init(struct tg *g, zl_store *s);
 void tg_cleanup(struct tg *g);
+/* Drop a reference to a heap graph; the last frees it. NULL: nothing. */
+void tg_unref(struct tg *g);
 
 /* Intern s[0..len): sid >= 0 or ZL_ENOMEM. Find only: -1 if absent. */
 int32_t tg_intern(struct tg *g, const char *s, size_t len);
@@ -117,6 +123,13 @@ int tg_name(struct tg *g, int32_t sid, const char *s, size_t len);
 /* Make sure the listed parts are loaded (batched store calls): the key
  * ids of strings, the strings of sids known by key id alone, ... */
 int tg_need_keys(struct tg *g, const int32_t *sids, size_t n);
+/* The sid the graph follows for sid's key (after tg_need_keys): another
+ * sid when the key was met by its key id before its string was interned,
+ * else sid. Negative ZL_E* on error. */
+int32_t tg_by_key(struct tg *g, int32_t sid);
+/* The sid of an identifier of an event, made when first asked (an event
+ * can list 100,000 outputs a trace never follows). Negative on error. */
+int32_t tg_ref_sid(struct tg *g, struct tg_ref *r);
 int tg_need_names(struct tg *g, const int32_t *sids, size_t n);
 int tg_need_rows(struct tg *g, const int32_t *sids, size_t n);
 int tg_need_meta(struct tg *g, const int32_t *eids, size_t n);

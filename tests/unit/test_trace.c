@@ -5,7 +5,9 @@
  * hand-built chains whose answers are written out here: a reused pallet
  * and goods packed after the pallet shipped, transformations linked by a
  * transformationID with quantities, commissioning that ties items to their
- * lot, tracing a location, and the text/JSON/SVG/DOT renderings.
+ * lot, tracing a location, and the text/JSON/SVG/DOT renderings; and
+ * traces on two handles whose kept graphs must follow each other's
+ * commits.
  *
  * ZL_TRACE_SEEDS overrides the number of random chains (default 1500).
  */
@@ -155,6 +157,54 @@ static void test_random_chains(void **state)
            seeds, runs, failures);
     free(cut_rt);
     free(cut);
+    assert_int_equal(failures, 0);
+}
+
+/* A handle keeps the graph its traces read while the index is unwritten
+ * (trace.c): a trace after a commit, by another handle or by its own,
+ * must see the new events. Handle b traces each chain half captured, then
+ * whole after handle a (another connection) captured the rest, then
+ * again after b itself captured the next chain; every answer against the
+ * model. */
+static void test_handle_graph_follows_commits(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    static struct gchain c;
+    zl_store *b = NULL;
+    int failures = 0, runs = 0;
+
+    assert_int_equal(zl_open(f->uri, &b, &err), 0);
+    for (int sd = 2000; sd < 2060; sd++) {
+        int cut, start;
+
+        g_generate(&c, (uint64_t)sd);
+        cut = c.n_ev / 2 + 1 < c.n_ev ? c.n_ev / 2 + 1 : c.n_ev;
+        capture(sd % 2 ? f->s : b, &c, 0, cut, NULL);
+        for (int k = 0; k < 4; k++) {
+            start = g_pick(&c, c.n_ids);
+            for (int fwd = 0; fwd < 2; fwd++, runs += 2) {
+                failures +=
+                    run_compare(b, 0, &c, start, fwd, 0, cut, 0, 0, 0) != 0;
+                failures +=
+                    run_compare(f->s, 0, &c, start, fwd, 0, cut, 0, 0, 0) != 0;
+            }
+        }
+        if (cut < c.n_ev)
+            capture(sd % 2 ? f->s : b, &c, cut, c.n_ev, NULL);
+        for (int k = 0; k < 4; k++) {
+            start = g_pick(&c, c.n_ids);
+            for (int fwd = 0; fwd < 2; fwd++, runs += 2) {
+                failures +=
+                    run_compare(b, 0, &c, start, fwd, 0, c.n_ev, 0, 0, 0) != 0;
+                failures += run_compare(f->s, 0, &c, start, fwd, 0, c.n_ev, 0,
+                                        0, 0) != 0;
+            }
+        }
+    }
+    printf("# %d traces on two handles across commits, %d differences\n", runs,
+           failures);
+    zl_close(b);
     assert_int_equal(failures, 0);
 }
 
@@ -477,6 +527,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_renderings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_chains, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handle_graph_follows_commits,
+                                        setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
