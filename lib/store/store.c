@@ -266,6 +266,8 @@ static int migrate_step(zl_store *s, int from)
               * table is rebuilt, so the correction module's index on it
               * is made again) */
         return module_schema(s, ZL_STORE_MOD_CORRECTION);
+    case 12: /* 12 -> 13: a sample's own size on SPC points (issue 13) */
+        return module_schema(s, ZL_STORE_MOD_SPC);
     default: return ZL_EUNSUPPORTED;
     }
 }
