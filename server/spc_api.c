@@ -482,6 +482,15 @@ static void *hub_main(void *arg)
             s = NULL;
         for (size_t i = 0; s && i < nf; i++) {
             zl_spc_alarms(s, f[i].stream, f[i].after, 100, fetch_cb, &f[i]);
+            struct zl_spc_stream st;
+
+            /* a feed behind a fast stream skips to its latest measurements
+             * (the page shows the newest; counts come with each event) */
+            if (!zl_spc_stream_get(s, f[i].stream, &st)) {
+                if (st.n_values - MEAS_BATCH > f[i].m_after)
+                    f[i].m_after = st.n_values - MEAS_BATCH;
+                zl_spc_stream_cleanup(&st);
+            }
             zl_spc_measurements(s, f[i].stream, f[i].m_after + 1, 0,
                                 fetch_meas_cb, &f[i]);
         }
