@@ -871,6 +871,12 @@ int zl_spc_append(zl_store *s, const char *name, const char *as,
         goto out;
     }
     in_tx = 1;
+    /* a revision committed since the stream was read: its limits (the
+     * state below was reset for them) */
+    if ((rc = zl_store_spc_records(s, name, "limits", st.limits_version, 0,
+                                   rev_cb, &st)))
+        goto out;
+    zl_spc_check_init(&ck, &st.lim, st.def.rules);
     if ((rc = zl_store_spc_state_get(s, name, &sv)))
         goto out;
     if (zl_spc_check_load(&ck, sv.state, sv.len)) {
