@@ -7,6 +7,7 @@
  *   GET  /api/spc/{stream}/events   new alarms and measurements as
  *                                   server-sent events
  *   POST /api/spc/{stream}/ticket   a short-lived ticket for the above
+ *   POST /api/spc/{stream}/limits   revise the limits (owner's token)
  *   GET  /api/spc/{stream}/chart.svg  the chart against the current limits
  *
  * Who: appending takes the stream owner's token (zl_spc_append decides:
@@ -1031,6 +1032,84 @@ static void ticket(struct zl_req *r, const char *name)
     reply_json(r, o);
 }
 
+/* POST /api/spc/{stream}/limits {"reason", "center", "sigma"} or
+ * {"reason", "from", "to", "drop_ooc"}: a new limits version (the
+ * owner's token; zl_spc_stream_revise decides). */
+static void revise(struct zl_req *r, const char *name)
+{
+    char party[ZL_PARTY_ID_MAX];
+    struct zl_spc_revision rv;
+    struct zl_spc_stream st;
+    struct zl_error err = {0};
+    json_error_t je;
+    json_t *doc, *x;
+    int64_t ver = 0;
+    int rc;
+
+    if (zl_req_auth(r, party))
+        return;
+    memset(&rv, 0, sizeof rv);
+    doc = json_loadb(r->body.data ? (const char *)r->body.data : "",
+                     r->body.len, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        zl_reply_problem(r, 400, "ValidationException", "Bad revision",
+                         "body: a JSON object with a reason and either "
+                         "center (and sigma) or from and to");
+        return;
+    }
+    rv.reason = json_string_value(json_object_get(doc, "reason"));
+    if ((x = json_object_get(doc, "from")))
+        rv.from = json_is_integer(x) && json_integer_value(x) > 0
+                      ? json_integer_value(x)
+                      : -1;
+    rv.to = json_integer_value(json_object_get(doc, "to"));
+    rv.drop_ooc = (int)json_integer_value(json_object_get(doc, "drop_ooc"));
+    x = json_object_get(doc, "center");
+    if ((rv.from == 0 && !json_is_number(x)) || rv.from < 0 ||
+        (rv.from > 0 && x) || rv.drop_ooc < 0 || rv.drop_ooc > 100) {
+        json_decref(doc);
+        zl_reply_problem(r, 400, "ValidationException", "Bad revision",
+                         "give center (and sigma), or from and to (point "
+                         "numbers; drop_ooc 0..100), not both");
+        return;
+    }
+    rv.center = json_number_value(x);
+    rv.sigma = json_number_value(json_object_get(doc, "sigma"));
+    rc = zl_spc_stream_revise(zl_srv_store_nosnap(r), name, party, &rv, &ver,
+                              &err);
+    json_decref(doc);
+    if (rc == ZL_ENOTFOUND) {
+        zl_reply_problem(r, 404, NULL, "Not Found", "no such SPC stream");
+    } else if (rc == ZL_EPERM) {
+        zl_reply_problem(r, 403, "SecurityException", "Forbidden", err.rule);
+    } else if (rc == ZL_EINVAL) {
+        char msg[900];
+
+        zl_error_format(&err, msg, sizeof msg);
+        zl_reply_problem(r, 400, "ValidationException", "Bad revision",
+                         zl_arena_printf(&r->arena, "%s", msg));
+    } else if (rc) {
+        zl_reply_store_error(r, rc, "Store failed");
+    } else if (zl_spc_stream_get(zl_srv_store_nosnap(r), name, &st) == 0) {
+        json_t *lim = json_array();
+
+        for (int k = 0; lim && k < st.lim.n_series; k++)
+            json_array_append_new(lim, json_pack("{s:o,s:o,s:o}", "cl",
+                                                 jnum(st.lim.cl[k]), "lcl",
+                                                 jnum(st.lim.lcl[k]), "ucl",
+                                                 jnum(st.lim.ucl[k])));
+        reply_json(r,
+                   json_pack("{s:s,s:I,s:f,s:f,s:I,s:o}", "stream", name,
+                             "limits_version", (json_int_t)ver, "center",
+                             st.lim.center, "sigma", st.lim.sigma, "from_point",
+                             (json_int_t)(st.n_points + 1), "limits", lim));
+        zl_spc_stream_cleanup(&st);
+    } else {
+        zl_reply_problem(r, 500, NULL, "Store failed", NULL);
+    }
+}
+
 /* GET /api/spc/{stream}/chart.svg[?last=N&lang=en]: the stored series
  * against the current limits, as on the stream page. */
 static void chart_svg(struct zl_req *r, const char *name)
@@ -1085,11 +1164,16 @@ void zl_h_spc_api(struct zl_req *r)
     else if (n == 4 && !strcmp(r->method, "POST") &&
              !strcmp(r->segs[3], "ticket"))
         ticket(r, name);
+    else if (n == 4 && !strcmp(r->method, "POST") &&
+             !strcmp(r->segs[3], "limits"))
+        revise(r, name);
     else if (n == 3 || n == 4) {
         zl_reply_header(r, "Allow",
-                        n == 3                          ? "GET, HEAD, POST"
-                        : !strcmp(r->segs[3], "ticket") ? "POST"
-                                                        : "GET, HEAD");
+                        n == 3 ? "GET, HEAD, POST"
+                        : !strcmp(r->segs[3], "ticket") ||
+                                !strcmp(r->segs[3], "limits")
+                            ? "POST"
+                            : "GET, HEAD");
         zl_reply_problem(r, 405, NULL, "Method Not Allowed", NULL);
     } else
         zl_reply_problem(r, 404, NULL, "Not Found", NULL);

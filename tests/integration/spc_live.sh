@@ -129,9 +129,22 @@ ok "page: the script" grep -q 'src="/static/spc_live.js"' "$TMP/page.html"
 ok "page: limits version" grep -q 'version 3' "$TMP/page.html"
 is "the script is served" "$(status "$U/static/spc_live.js")" 200
 
+# ---- server: limit revisions -----------------------------------------------
+is "POST limits without a token -> 401" "$(status -X POST "${J[@]}" -d '{"reason":"x","center":500,"sigma":2}' "$U/api/spc/fill/limits")" 401
+is "POST limits by another party -> 403" "$(status -X POST "${J[@]}" -H "Authorization: Bearer $OTHER" -d '{"reason":"x","center":500,"sigma":2}' "$U/api/spc/fill/limits")" 403
+is "POST limits without a reason -> 400" "$(status -X POST "${J[@]}" "${AUTH[@]}" -d '{"center":500,"sigma":2}' "$U/api/spc/fill/limits")" 400
+is "POST limits with both kinds -> 400" "$(status -X POST "${J[@]}" "${AUTH[@]}" -d '{"reason":"x","center":500,"from":1,"to":9}' "$U/api/spc/fill/limits")" 400
+curl -s -X POST "${J[@]}" "${AUTH[@]}" -d '{"reason":"back to 500 mL","center":500,"sigma":2}' "$U/api/spc/fill/limits" >"$TMP/l.json"
+is "POST limits: version 4" "$(jq .limits_version "$TMP/l.json")" 4
+is "POST limits: Phase I beyond the data -> 400" "$(status -X POST "${J[@]}" "${AUTH[@]}" -d '{"reason":"trial","from":1,"to":20}' "$U/api/spc/bore/limits")" 400
+curl -s -X POST "${J[@]}" "${AUTH[@]}" -d "{\"values\":[$(for i in $(seq 10); do printf '10.1,9.9,'; done | sed 's/,$//')]}" "$U/api/spc/bore" >/dev/null
+# 10.1, 9.9, ...: mean 10, every moving range 0.2: sigma 0.2 / d2(2)
+is "POST limits: Phase I over points 1..20" "$(curl -s -X POST "${J[@]}" "${AUTH[@]}" -d '{"reason":"trial","from":1,"to":20}' "$U/api/spc/bore/limits" | jq -c '[.limits_version, (.center*1000|round), (.sigma*1e6|round)]')" "[2,10000,$(awk 'BEGIN{printf "%d", 0.2/1.128379167*1e6+0.5}')]"
+is "GET: the current version" "$(curl -s "${AUTH[@]}" "$U/api/spc/fill" | jq .limits_version)" 4
+
 # ---- verify --------------------------------------------------------------
 ok "verify: all match" "$EXE" verify --store "$STORE"
-is "edit a limits version" "$(zl_sql_changes "$STORE" "UPDATE spc_records SET json = replace(json, '\"center\":503', '\"center\":502') WHERE kind = 'limits' AND seq = 2")" 1
+is "edit a limits version" "$(zl_sql_changes "$STORE" "UPDATE spc_records SET json = replace(json, '\"center\":503', '\"center\":502') WHERE kind = 'limits' AND seq = 2 AND stream = 'fill'")" 1
 "$EXE" verify --store "$STORE" >"$TMP/v.txt" 2>&1; rc=$?
 is "verify: the edited limits -> exit 1" "$rc" 1
 ok "verify names the limits version" grep -q "spc:fill:limits:2" "$TMP/v.txt"
