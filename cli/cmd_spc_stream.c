@@ -5,7 +5,9 @@
  *
  * A stream's limits are fixed when it is created: given (--center,
  * --sigma) or estimated from Phase I data by the same code as `zhiliang
- * spc chart` (--phase1 FILE). Appending never changes them. Bad input is
+ * spc chart` (--phase1 FILE). Appending never changes them; `stream
+ * revise` adds a new logged limits version (given values or a Phase I
+ * range of the stream's own points, with a reason). Bad input is
  * refused whole: the library validates every measurement before it writes
  * one, so a CSV with a bad row on line 900 stores nothing.
  */
@@ -50,7 +52,13 @@ enum {
     O_AS,
     O_AFTER,
     O_DROP,
-    O_LAST
+    O_LAST,
+    O_LAMBDA,
+    O_LW,
+    O_K,
+    O_H,
+    O_REASON,
+    O_POINTS
 };
 
 static const struct option OPTS[] = {
@@ -76,13 +84,21 @@ static const struct option OPTS[] = {
     {"as", required_argument, NULL, O_AS},
     {"after", required_argument, NULL, O_AFTER},
     {"last", required_argument, NULL, O_LAST},
+    {"lambda", required_argument, NULL, O_LAMBDA},
+    {"L", required_argument, NULL, O_LW},
+    {"k", required_argument, NULL, O_K},
+    {"h", required_argument, NULL, O_H},
+    {"reason", required_argument, NULL, O_REASON},
+    {"points", required_argument, NULL, O_POINTS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
 struct args {
     const char *chart, *characteristic, *unit, *rules, *owner, *code;
     const char *phase1, *column, *store, *svg, *csv, *oper, *as;
+    const char *reason, *points;
     double size, center, sigma, nsigma, after, drop, last;
+    double lambda, lw, k, h;
     int has_center, has_sigma, json, en;
     int n_pos;
     char **pos;
@@ -98,11 +114,18 @@ void cmd_spc_stream_usage(FILE *f)
         "[--column C])\n"
         "             [--rules nelson|we|LIST] [--unit U] [--owner PARTY] "
         "[--code GS1]\n"
+        "             ewma: [--lambda 0.2] [--L 3]; cusum (two-sided): [--k "
+        "0.5] [--h 4]\n"
+        "       zhiliang spc stream revise NAME --reason TEXT\n"
+        "             (--center X [--sigma S] | --points A:B [--drop-ooc N]) "
+        "[--as PARTY]\n"
         "       zhiliang spc stream list [--json]\n"
         "       zhiliang spc stream show NAME [--json] [--svg OUT [--last N]] "
         "[--lang zh|en]\n"
-        "       zhiliang spc append STREAM [VALUE...] [--csv FILE [--column "
-        "C]]\n"
+        "       zhiliang spc append STREAM [VALUE[/n]...] [--csv FILE "
+        "[--column C]]\n"
+        "             (p, np, u: COUNT/n or a CSV column n gives a sample's "
+        "own size)\n"
         "             [--code GS1] [--operator OP] [--as PARTY] [--json]\n"
         "       zhiliang spc alarms [STREAM] [--after N] [--json]\n");
 }
@@ -159,6 +182,12 @@ static int parse(int argc, char **argv, struct args *a)
         case O_AS: a->as = v; break;
         case O_AFTER: rc = num("after", v, &a->after); break;
         case O_LAST: rc = num("last", v, &a->last); break;
+        case O_LAMBDA: rc = num("lambda", v, &a->lambda); break;
+        case O_LW: rc = num("L", v, &a->lw); break;
+        case O_K: rc = num("k", v, &a->k); break;
+        case O_H: rc = num("h", v, &a->h); break;
+        case O_REASON: a->reason = v; break;
+        case O_POINTS: a->points = v; break;
         case 'h': cmd_spc_stream_usage(stdout); return 1;
         default:
             fprintf(stderr, "zhiliang spc: unknown or incomplete option %s\n",
@@ -215,7 +244,9 @@ static int phase1(const struct args *a, enum zl_spc_chart t, int n,
     double *v = NULL;
     uint32_t *sz = NULL;
     size_t ng;
-    int col, rc = -1, variables = t < ZL_SPC_P;
+    int col, rc = -1,
+             variables = !(t == ZL_SPC_P || t == ZL_SPC_NP || t == ZL_SPC_C ||
+                           t == ZL_SPC_U);
 
     memset(&tab, 0, sizeof tab);
     memset(&r, 0, sizeof r);
@@ -233,13 +264,20 @@ static int phase1(const struct args *a, enum zl_spc_chart t, int n,
             goto out;
         }
     ng = variables && t != ZL_SPC_IMR ? tab.n_rows / (size_t)n : tab.n_rows;
+    if ((t == ZL_SPC_EWMA || t == ZL_SPC_CUSUM) && n <= 1)
+        n = 1;
     for (size_t i = 0; i < ng; i++)
         sz[i] = (uint32_t)n;
     memset(&o, 0, sizeof o);
     o.chart = t;
     o.drop_ooc = (int)a->drop;
+    o.lambda = a->lambda;
+    o.L = a->lw;
+    o.k = a->k;
+    o.h = a->h;
     if (zl_spc_chart(v, variables && t != ZL_SPC_IMR ? ng * (size_t)n : ng,
-                     t == ZL_SPC_IMR ? NULL : sz, ng, &o, &r, &err)) {
+                     t == ZL_SPC_IMR || (variables && n == 1) ? NULL : sz, ng,
+                     &o, &r, &err)) {
         cli_print_error("spc", a->phase1, err.code, &err, 0);
         goto out;
     }
@@ -252,6 +290,11 @@ out:
     free(v);
     free(sz);
     return rc;
+}
+
+static json_t *jnum(double x)
+{
+    return isfinite(x) ? json_real(x) : json_null();
 }
 
 static json_t *stream_json(const struct zl_spc_stream *st)
@@ -274,10 +317,18 @@ static json_t *stream_json(const struct zl_spc_stream *st)
                                   n ? "," : "", zl_spc_rule_name(1u << b));
     for (int k = 0; lim && k < st->lim.n_series; k++)
         json_array_append_new(
-            lim, json_pack("{s:f,s:f,s:f}", "cl", st->lim.cl[k], "lcl",
-                           st->lim.lcl[k], "ucl", st->lim.ucl[k]));
+            lim, json_pack("{s:o,s:o,s:o}", "cl", jnum(st->lim.cl[k]), "lcl",
+                           jnum(st->lim.lcl[k]), "ucl", jnum(st->lim.ucl[k])));
     if (!o)
         return NULL;
+    json_object_set_new(o, "limits_version", json_integer(st->limits_version));
+    if (st->def.chart == ZL_SPC_EWMA) {
+        json_object_set_new(o, "lambda", json_real(st->lim.lambda));
+        json_object_set_new(o, "L", json_real(st->lim.L));
+    } else if (st->def.chart == ZL_SPC_CUSUM) {
+        json_object_set_new(o, "k", json_real(st->lim.k));
+        json_object_set_new(o, "h", json_real(st->lim.h));
+    }
     json_object_set_new(o, "limits", lim);
     json_object_set_new(o, "rules", json_string(rules));
     if (st->def.unit)
@@ -295,8 +346,14 @@ static void stream_print(const struct zl_spc_stream *st)
            st->def.characteristic, st->def.unit ? " (" : "",
            st->def.unit ? st->def.unit : "", st->def.unit ? ")" : "",
            zl_spc_chart_name(st->def.chart), st->lim.n, st->lim.center);
-    if (st->def.chart < ZL_SPC_P)
+    if (st->def.chart < ZL_SPC_P || st->def.chart == ZL_SPC_EWMA ||
+        st->def.chart == ZL_SPC_CUSUM)
         printf(", sigma %.6g", st->lim.sigma);
+    if (st->def.chart == ZL_SPC_EWMA)
+        printf(", lambda %.6g, L %.6g", st->lim.lambda, st->lim.L);
+    if (st->def.chart == ZL_SPC_CUSUM)
+        printf(", k %.6g, h %.6g (two-sided)", st->lim.k, st->lim.h);
+    printf(", limits version %lld", (long long)st->limits_version);
     printf("\n  %lld measurement(s), %lld point(s), %lld alarm(s)",
            (long long)st->n_values, (long long)st->n_points,
            (long long)st->n_alarms);
@@ -320,14 +377,28 @@ static int stream_create(struct args *a, zl_store *s)
     if (zl_spc_chart_parse(a->chart, &d.chart)) {
         fprintf(stderr,
                 "zhiliang spc stream create: --chart: unknown chart "
-                "%s (xbar-r, xbar-s, imr, p, np, c, u)\n",
+                "%s (xbar-r, xbar-s, imr, p, np, c, u, ewma, cusum)\n",
                 a->chart);
         return EXIT_USAGE;
     }
     d.name = a->pos[0];
     d.characteristic = a->characteristic;
     d.unit = a->unit;
-    d.n = a->size > 0 ? (int)a->size : (d.chart == ZL_SPC_IMR ? 1 : 0);
+    d.n = a->size > 0 ? (int)a->size
+                      : (d.chart == ZL_SPC_IMR || d.chart == ZL_SPC_EWMA ||
+                                 d.chart == ZL_SPC_CUSUM
+                             ? 1
+                             : 0);
+    d.a = d.chart == ZL_SPC_EWMA ? a->lambda : a->k;
+    d.b = d.chart == ZL_SPC_EWMA ? a->lw : a->h;
+    if ((d.chart == ZL_SPC_EWMA && (a->k || a->h)) ||
+        (d.chart == ZL_SPC_CUSUM && (a->lambda || a->lw)) ||
+        (d.chart != ZL_SPC_EWMA && d.chart != ZL_SPC_CUSUM &&
+         (a->k || a->h || a->lambda || a->lw))) {
+        fprintf(stderr, "zhiliang spc stream create: --lambda and --L are for "
+                        "ewma streams, --k and --h for cusum streams\n");
+        return EXIT_USAGE;
+    }
     if (a->size != floor(a->size) || a->size < 0 || a->size > 1e9) {
         fprintf(stderr, "zhiliang spc stream create: --size: a whole number "
                         "please\n");
@@ -375,8 +446,9 @@ static int stream_create(struct args *a, zl_store *s)
             printf("created stream ");
             stream_print(&st);
             for (int k = 0; k < st.lim.n_series; k++)
-                printf("  limits %d: LCL %.6g  CL %.6g  UCL %.6g\n", k + 1,
-                       st.lim.lcl[k], st.lim.cl[k], st.lim.ucl[k]);
+                printf("  limits %d: LCL %.6g  CL %.6g  UCL %.6g%s\n", k + 1,
+                       st.lim.lcl[k], st.lim.cl[k], st.lim.ucl[k],
+                       st.lim.chart == ZL_SPC_EWMA ? " (steady state)" : "");
         }
         zl_spc_stream_cleanup(&st);
     }
@@ -423,6 +495,128 @@ static int write_svg(const char *path, struct zl_buf *b)
     return ok ? 0 : -1;
 }
 
+/* The limits history: version 1 (the definition) and each revision. */
+static int hist_cb(void *ctx, const struct zl_spc_alarm *h)
+{
+    json_t *arr = ctx, *o, *lim, *e;
+    json_error_t je;
+    size_t i;
+
+    if (!(o = json_loadb(h->json, h->len, 0, &je)))
+        return ZL_ENOMEM;
+    if (arr) {
+        json_t *x = json_pack("{s:I,s:I}", "version", (json_int_t)h->seq,
+                              "leaf", (json_int_t)h->leaf);
+
+        json_object_update_missing(x, o);
+        json_object_del(x, "type");
+        json_decref(o);
+        return json_array_append_new(arr, x) ? ZL_ENOMEM : 0;
+    }
+    printf("  limits v%lld", (long long)h->seq);
+    if (h->seq == 1) {
+        char t[32];
+
+        zl_time_format_utc(json_integer_value(json_object_get(o, "created")),
+                           t);
+        printf("  %s  at creation", t);
+    } else {
+        json_t *p1 = json_object_get(o, "phase1");
+
+        printf("  %s  from point %lld, ",
+               json_string_value(json_object_get(o, "time")),
+               (long long)json_integer_value(json_object_get(o, "from_point")));
+        if (p1)
+            printf("Phase I over points %lld..%lld",
+                   (long long)json_integer_value(json_object_get(p1, "from")),
+                   (long long)json_integer_value(json_object_get(p1, "to")));
+        else
+            printf("given values");
+    }
+    printf(": center %.6g", json_number_value(json_object_get(o, "center")));
+    if (json_number_value(json_object_get(o, "sigma")) > 0)
+        printf(", sigma %.6g", json_number_value(json_object_get(o, "sigma")));
+    lim = json_object_get(o, "limits");
+    json_array_foreach(lim, i, e)
+    {
+        json_t *lo = json_object_get(e, "lcl");
+
+        printf("; %s ", json_string_value(json_object_get(e, "series")));
+        if (json_is_number(lo))
+            printf("%.6g..", json_number_value(lo));
+        printf("%.6g", json_number_value(json_object_get(e, "ucl")));
+    }
+    printf("\n");
+    if (json_string_value(json_object_get(o, "reason")))
+        printf("    reason: %s\n",
+               json_string_value(json_object_get(o, "reason")));
+    json_decref(o);
+    return 0;
+}
+
+static int stream_revise(struct args *a, zl_store *s)
+{
+    struct zl_spc_revision rv;
+    struct zl_error err = {0};
+    int64_t ver = 0;
+    int rc;
+
+    memset(&rv, 0, sizeof rv);
+    if (a->n_pos != 1 || !a->reason) {
+        fprintf(stderr, "zhiliang spc stream revise: NAME and --reason are "
+                        "required\n");
+        return EXIT_USAGE;
+    }
+    if (!!a->points == !!a->has_center) {
+        fprintf(stderr, "zhiliang spc stream revise: give --center X [--sigma "
+                        "S] or --points A:B (a Phase I range of the stream's "
+                        "own points)\n");
+        return EXIT_USAGE;
+    }
+    rv.reason = a->reason;
+    rv.center = a->center;
+    rv.sigma = a->sigma;
+    rv.drop_ooc = (int)a->drop;
+    if (a->points) {
+        long long f = 0, t = 0;
+        int used = 0;
+
+        if (sscanf(a->points, "%lld:%lld%n", &f, &t, &used) != 2 ||
+            a->points[used] || f < 1 || t < f) {
+            fprintf(stderr,
+                    "zhiliang spc stream revise: --points: A:B with 1 <= A "
+                    "<= B (point numbers, as alarms give them): %s\n",
+                    a->points);
+            return EXIT_USAGE;
+        }
+        rv.from = f;
+        rv.to = t;
+    }
+    if ((rc = zl_spc_stream_revise(s, a->pos[0], a->as, &rv, &ver, &err))) {
+        cli_print_error("spc stream revise", NULL, rc, &err, a->json);
+        return EXIT_FAIL;
+    }
+    {
+        struct zl_spc_stream st;
+
+        if (zl_spc_stream_get(s, a->pos[0], &st))
+            return EXIT_FAIL;
+        if (a->json) {
+            json_t *o = stream_json(&st);
+
+            rc = cli_print_json(o, 0);
+        } else {
+            printf("limits version %lld of %s, from point %lld on:\n",
+                   (long long)ver, st.def.name, (long long)st.n_points + 1);
+            for (int k = 0; k < st.lim.n_series; k++)
+                printf("  limits %d: LCL %.6g  CL %.6g  UCL %.6g\n", k + 1,
+                       st.lim.lcl[k], st.lim.cl[k], st.lim.ucl[k]);
+        }
+        zl_spc_stream_cleanup(&st);
+    }
+    return rc ? EXIT_FAIL : EXIT_OK;
+}
+
 static int stream_show(struct args *a, zl_store *s)
 {
     struct zl_spc_stream st;
@@ -463,10 +657,19 @@ static int stream_show(struct args *a, zl_store *s)
             return EXIT_FAIL;
         }
     }
-    if (a->json)
-        rc = cli_print_json(stream_json(&st), 0);
-    else if (!a->svg || strcmp(a->svg, "-"))
+    if (a->json) {
+        json_t *o = stream_json(&st), *h = json_array();
+
+        rc = zl_spc_limits_history(s, st.def.name, hist_cb, h);
+        if (o)
+            json_object_set_new(o, "limits_history", h);
+        else
+            json_decref(h);
+        rc = rc ? rc : cli_print_json(o, 0);
+    } else if (!a->svg || strcmp(a->svg, "-")) {
         stream_print(&st);
+        rc = zl_spc_limits_history(s, st.def.name, hist_cb, NULL);
+    }
     zl_spc_stream_cleanup(&st);
     return rc ? EXIT_FAIL : EXIT_OK;
 }
@@ -585,11 +788,12 @@ static int append(struct args *a, zl_store *s)
         return EXIT_USAGE;
     }
     if (a->csv) {
-        int vc, cc, tc, oc;
+        int vc, cc, tc, oc, nc;
 
         if (load_csv(a->csv, &tab) ||
             (vc = value_col(&tab, a->csv, a->column)) < 0)
             goto out;
+        nc = zl_spc_table_column(&tab, "n");
         cc = zl_spc_table_column(&tab, "code");
         tc = zl_spc_table_column(&tab, "time");
         oc = zl_spc_table_column(&tab, "operator");
@@ -607,6 +811,20 @@ static int append(struct args *a, zl_store *s)
             }
             m[i].code = a->code;
             m[i].oper = a->oper;
+            if (nc >= 0 && *tab.cells[i * tab.n_cols + (size_t)nc]) {
+                double sz;
+
+                if (zl_spc_table_number(&tab, i, (size_t)nc, 0, &sz, &err) ||
+                    sz < 1 || sz != floor(sz) || sz > 1e9) {
+                    fprintf(stderr,
+                            "zhiliang spc append: %s: line %zu, column n: "
+                            "a sample size is a whole number from 1: %s\n",
+                            a->csv, tab.line[i],
+                            tab.cells[i * tab.n_cols + (size_t)nc]);
+                    goto out;
+                }
+                m[i].size = (int64_t)sz;
+            }
             if (cc >= 0 && *(cell = tab.cells[i * tab.n_cols + (size_t)cc]))
                 m[i].code = cell;
             if (oc >= 0 && *(cell = tab.cells[i * tab.n_cols + (size_t)oc]))
@@ -629,6 +847,22 @@ static int append(struct args *a, zl_store *s)
             const char *v = a->pos[i + 1];
 
             m[i].value = strtod(v, &end);
+            if (end != v && *end == '/') { /* COUNT/n */
+                char *e2;
+                long long sz = strtoll(end + 1, &e2, 10);
+
+                if (e2 == end + 1 || *e2 || sz < 1) {
+                    fprintf(stderr,
+                            "zhiliang spc append: value %zu: COUNT/n needs a "
+                            "sample size n of at least 1: %s (nothing was "
+                            "stored)\n",
+                            i + 1, v);
+                    rc = EXIT_USAGE;
+                    goto out;
+                }
+                m[i].size = sz;
+                end = e2;
+            }
             if (end == v || *end) {
                 fprintf(stderr,
                         "zhiliang spc append: value %zu: not a number: %s "
@@ -680,8 +914,9 @@ int cmd_spc_live(int argc, char **argv)
     int rc, verb = 0;
 
     if (!strcmp(sub, "stream")) {
-        if (argc < 2 || (strcmp(argv[1], "create") && strcmp(argv[1], "list") &&
-                         strcmp(argv[1], "show"))) {
+        if (argc < 2 ||
+            (strcmp(argv[1], "create") && strcmp(argv[1], "list") &&
+             strcmp(argv[1], "show") && strcmp(argv[1], "revise"))) {
             fprintf(stderr, "usage:\n");
             cmd_spc_stream_usage(stderr);
             return EXIT_USAGE;
@@ -700,6 +935,8 @@ int cmd_spc_live(int argc, char **argv)
         rc = stream_list(&a, s);
     else if (verb == 's')
         rc = stream_show(&a, s);
+    else if (verb == 'r')
+        rc = stream_revise(&a, s);
     else if (!strcmp(sub, "append"))
         rc = append(&a, s);
     else

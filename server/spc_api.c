@@ -4,7 +4,11 @@
  *   POST /api/spc/{stream}          append measurements (JSON), owner's token
  *   GET  /api/spc/{stream}          definition, limits, recent series, alarms
  *   GET  /api/spc/{stream}/alarms   the alarms (?after=N)
- *   GET  /api/spc/{stream}/events   new alarms as server-sent events
+ *   GET  /api/spc/{stream}/events   new alarms and measurements as
+ *                                   server-sent events
+ *   POST /api/spc/{stream}/ticket   a short-lived ticket for the above
+ *   POST /api/spc/{stream}/limits   revise the limits (owner's token)
+ *   GET  /api/spc/{stream}/chart.svg  the chart against the current limits
  *
  * Who: appending takes the stream owner's token (zl_spc_append decides:
  * ZL_EPERM is 403); reading takes a token of the owner or of a regulator
@@ -26,6 +30,25 @@
  * the hub's lock, so the hub never resumes a connection that is not yet
  * suspended; zl_spc_events_stop resumes them all before MHD_stop_daemon.
  *
+ * Tickets: a browser's EventSource cannot send an Authorization header,
+ * so the stream page could not follow its own feed. The rule
+ * (docs/spc.md, "Live page"): a request that carries a bearer token
+ * allowed to read the stream (the stream page itself, or POST .../ticket)
+ * gets a ticket: the stream, the party, an expiry TICKET_TTL_MS ahead and
+ * the end of its chain, signed with HMAC-SHA256 under a key this server
+ * process draws at random when it starts. GET requests under
+ * /api/spc/{stream} accept ?ticket= instead of a token: a bad signature or
+ * an expired ticket is 401, a ticket for another stream 403, and the
+ * party must still be one that may read the stream (owner or regulator,
+ * checked again at every use). An open event stream sends a fresh ticket
+ * with each heartbeat (event "ticket"), so the page reconnects with a
+ * valid one; renewals never extend the chain past TICKET_CHAIN_MS from
+ * the bearer request, after which the page must be reloaded with the
+ * token. Tickets never outlive the server process (a restart voids them)
+ * and carry no token. Rejected: an HttpOnly session cookie (a login and
+ * CSRF rules for every portal page, for one feed) and the token in the
+ * URL (long-lived, logged by proxies).
+ *
  * Rejected: a reader callback that waits on a condition variable (it
  * holds an MHD worker, and with the epoll pool that stalls every other
  * connection of the worker); WebSocket (an upgrade handler and framing
@@ -39,6 +62,11 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,23 +77,198 @@
 #define BEAT_MS     15000
 #define OUT_MAX     ((size_t)256 << 10)
 #define SERIES_MAX  5000
+#define MEAS_BATCH  200
+/* a ticket lives 2 minutes; renewals over an open stream until 12 hours
+ * after the bearer request that began the chain */
+#define TICKET_TTL_MS   120000
+#define TICKET_CHAIN_MS (12 * 3600000LL)
+
+/* ---- tickets --------------------------------------------------------------
+ */
+
+static unsigned char tk_key[32];
+static int tk_ok;
+static pthread_once_t tk_once = PTHREAD_ONCE_INIT;
+
+static void tk_init(void)
+{
+    tk_ok = RAND_bytes(tk_key, sizeof tk_key) == 1;
+}
+
+static void tk_mac(const char *payload, size_t n, unsigned char mac[32])
+{
+    static const char DOMAIN[] = "zhiliang spc events ticket v1\n";
+    unsigned char buf[512];
+    unsigned ml = 0;
+
+    memcpy(buf, DOMAIN, sizeof DOMAIN - 1);
+    memcpy(buf + sizeof DOMAIN - 1, payload, n);
+    if (!HMAC(EVP_sha256(), tk_key, (int)sizeof tk_key, buf,
+              sizeof DOMAIN - 1 + n, mac, &ml))
+        memset(mac, 0, 32);
+}
+
+static void tk_hex(const unsigned char *p, size_t n, char *out)
+{
+    static const char X[] = "0123456789abcdef";
+
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = X[p[i] >> 4];
+        out[2 * i + 1] = X[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int tk_unhex(const char *h, size_t n, unsigned char *out)
+{
+    for (size_t i = 0; i < n / 2; i++) {
+        int v = 0;
+
+        for (int j = 0; j < 2; j++) {
+            char c = h[2 * i + (size_t)j];
+
+            v <<= 4;
+            if (c >= '0' && c <= '9')
+                v |= c - '0';
+            else if (c >= 'a' && c <= 'f')
+                v |= c - 'a' + 10;
+            else
+                return -1;
+        }
+        out[i] = (unsigned char)v;
+    }
+    return n % 2 ? -1 : 0;
+}
+
+int zl_spc_ticket_make(const char *stream, const char *party, int64_t chain,
+                       char *out, int64_t *expires)
+{
+    char payload[200];
+    unsigned char mac[32];
+    /* test hook: a shorter life (never a longer one) */
+    const char *env = getenv("ZL_SPC_TICKET_TTL_S");
+    int64_t ttl = env && atol(env) > 0 && atol(env) * 1000 < TICKET_TTL_MS
+                      ? atol(env) * 1000
+                      : TICKET_TTL_MS;
+    int64_t now = zl_time_now_ms(), exp = now + ttl;
+    int n;
+
+    pthread_once(&tk_once, tk_init);
+    if (!tk_ok)
+        return ZL_EVERIFY;
+    if (exp > chain)
+        exp = chain;
+    if (exp <= now)
+        return ZL_EPERM; /* the chain has ended */
+    n = snprintf(payload, sizeof payload, "%s\n%s\n%lld\n%lld", stream, party,
+                 (long long)exp, (long long)chain);
+    if (n < 0 || (size_t)n >= sizeof payload)
+        return ZL_ELIMIT;
+    tk_mac(payload, (size_t)n, mac);
+    tk_hex((const unsigned char *)payload, (size_t)n, out);
+    out[2 * n] = '.';
+    tk_hex(mac, 32, out + 2 * n + 1);
+    if (expires)
+        *expires = exp;
+    return 0;
+}
+
+/* The ticket t for stream name: 0 with party and chain, else answered
+ * (401: unreadable, forged or expired; 403: another stream's). */
+static int ticket_check(struct zl_req *r, const char *name, const char *t,
+                        char party[ZL_PARTY_ID_MAX], int64_t *chain)
+{
+    const char *dot = strchr(t, '.');
+    unsigned char payload[201], mac[32], want[32];
+    size_t pn = dot ? (size_t)(dot - t) : 0;
+    char *f[4], *save = NULL;
+    int64_t exp;
+
+    pthread_once(&tk_once, tk_init);
+    if (!tk_ok || !dot || pn > 400 || strlen(dot + 1) != 64 ||
+        tk_unhex(t, pn, payload) || tk_unhex(dot + 1, 64, mac))
+        goto bad;
+    tk_mac((const char *)payload, pn / 2, want);
+    if (CRYPTO_memcmp(mac, want, 32))
+        goto bad;
+    payload[pn / 2] = '\0';
+    f[0] = strtok_r((char *)payload, "\n", &save);
+    for (int i = 1; i < 4; i++)
+        f[i] = f[i - 1] ? strtok_r(NULL, "\n", &save) : NULL;
+    if (!f[3])
+        goto bad;
+    exp = strtoll(f[2], NULL, 10);
+    *chain = strtoll(f[3], NULL, 10);
+    if (exp <= zl_time_now_ms()) {
+        zl_reply_header(r, "WWW-Authenticate",
+                        "Bearer realm=\"zhiliang\", error=\"invalid_token\"");
+        zl_reply_problem(r, 401, "SecurityException", "Unauthorized",
+                         "the ticket has expired: get a new one "
+                         "(POST /api/spc/{stream}/ticket with a token, or "
+                         "reload the stream page)");
+        return 1;
+    }
+    if (strcmp(f[0], name)) {
+        zl_reply_problem(r, 403, "SecurityException", "Forbidden",
+                         "the ticket is for another stream");
+        return 1;
+    }
+    snprintf(party, ZL_PARTY_ID_MAX, "%s", f[1]);
+    return 0;
+bad:
+    zl_reply_header(r, "WWW-Authenticate",
+                    "Bearer realm=\"zhiliang\", error=\"invalid_token\"");
+    zl_reply_problem(r, 401, "SecurityException", "Unauthorized",
+                     "not a ticket of this server (tickets end when the "
+                     "server restarts)");
+    return 1;
+}
 
 /* ---- who may read ---------------------------------------------------------
  */
 
 /* 0 when the token's party may read the stream (*st filled, caller
  * cleans it up), else answered. */
-int zl_spc_may_read(struct zl_req *r, const char *name,
-                    struct zl_spc_stream *st)
+int zl_spc_may_read_as(struct zl_req *r, const char *name,
+                       struct zl_spc_stream *st, char *party, int64_t *chain)
 {
     struct zl_viewer v;
+    const char *t = zl_req_param(r, "ticket");
     zl_store *s;
     int rc;
 
     memset(st, 0, sizeof *st);
-    if (zl_req_viewer(r, &v, 0))
-        return 1;
-    s = zl_srv_store(r);
+    if (t && !zl_req_header(r, "Authorization") && r->n_segs >= 3 &&
+        !strcmp(r->segs[0], "api") &&
+        (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"))) {
+        struct zl_error err = {0};
+
+        if (ticket_check(r, name, t, party, chain))
+            return 1;
+        if (!(s = zl_srv_store(r))) {
+            zl_reply_problem(r, 500, "ImplementationException",
+                             "Store unavailable", NULL);
+            return 1;
+        }
+        /* the party as it is now: still registered, still allowed */
+        rc = zl_viewer_for_party(s, party, &v, &err);
+        if (rc == ZL_ENOTFOUND) {
+            zl_reply_problem(r, 401, "SecurityException", "Unauthorized",
+                             "the ticket's party is not registered");
+            return 1;
+        }
+        if (rc) {
+            zl_reply_store_error(r, rc, "Store failed");
+            return 1;
+        }
+    } else {
+        if (zl_req_viewer(r, &v, 0))
+            return 1;
+        s = zl_srv_store(r);
+        snprintf(party, ZL_PARTY_ID_MAX, "%s",
+                 v.role == ZL_VIEW_PARTY ? v.party.id : "");
+        *chain = zl_time_now_ms() + TICKET_CHAIN_MS;
+    }
     rc = s ? zl_spc_stream_get(s, name, st) : ZL_ESTORE;
     if (rc == ZL_ENOTFOUND) {
         zl_reply_problem(r, 404, NULL, "Not Found", "no such SPC stream");
@@ -85,6 +288,15 @@ int zl_spc_may_read(struct zl_req *r, const char *name,
     return 1;
 }
 
+int zl_spc_may_read(struct zl_req *r, const char *name,
+                    struct zl_spc_stream *st)
+{
+    char party[ZL_PARTY_ID_MAX];
+    int64_t chain;
+
+    return zl_spc_may_read_as(r, name, st, party, &chain);
+}
+
 /* ---- the hub of event streams -------------------------------------------- */
 
 struct sse {
@@ -92,7 +304,10 @@ struct sse {
     uint64_t id;
     struct MHD_Connection *conn;
     char stream[ZL_SPC_NAME_MAX + 1];
-    int64_t after; /* last alarm sent */
+    int64_t after;   /* last alarm sent */
+    int64_t m_after; /* last measurement sent */
+    char party[ZL_PARTY_ID_MAX];
+    int64_t chain; /* tickets renewed until then */
     int64_t t_open, t_beat;
     char *out;
     size_t len, off;
@@ -108,7 +323,7 @@ static struct {
     unsigned n;
     uint64_t next_id;
     char store_path[1024];
-    int64_t life_ms;
+    int64_t life_ms, beat_ms;
 } hub = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 static int out_add(struct sse *c, const char *p, size_t n)
@@ -140,36 +355,86 @@ static void resume_all(struct MHD_Connection **v, size_t n)
 
 struct fetched {
     char stream[ZL_SPC_NAME_MAX + 1];
-    int64_t after;
+    int64_t after, m_after;
     char **ev; /* "id: ..\nevent: alarm\ndata: ..\n\n" */
     int64_t *seq;
     size_t n;
+    char **mev; /* "event: measurement\ndata: ..\n\n" */
+    int64_t *mseq;
+    size_t nm;
 };
+
+static int push_ev(char ***ev, int64_t **seq, size_t *n, char *e, int64_t sq)
+{
+    char **v = zl_realloc(*ev, (*n + 1) * sizeof *v);
+    int64_t *q = v ? zl_realloc(*seq, (*n + 1) * sizeof *q) : NULL;
+
+    if (v)
+        *ev = v;
+    if (q)
+        *seq = q;
+    if (!v || !q) {
+        zl_free(e);
+        return ZL_ENOMEM;
+    }
+    (*ev)[*n] = e;
+    (*seq)[(*n)++] = sq;
+    return 0;
+}
+
+/* A new measurement as an event (no id: Last-Event-ID counts alarms). */
+static int fetch_meas_cb(void *ctx, const struct zl_spc_stored *m)
+{
+    struct fetched *f = ctx;
+    char t[32], *txt, *e;
+    json_t *o;
+    size_t cap;
+
+    if (f->nm >= MEAS_BATCH)
+        return 1;
+    zl_time_format_utc(m->t_ms, t);
+    o = json_pack("{s:I,s:f,s:s}", "seq", (json_int_t)m->seq, "value", m->value,
+                  "time", t);
+    if (o && *m->code)
+        json_object_set_new(o, "code", json_string(m->code));
+    if (o && m->size)
+        json_object_set_new(o, "n", json_integer(m->size));
+    txt = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!txt)
+        return ZL_ENOMEM;
+    cap = strlen(txt) + 48;
+    if ((e = zl_malloc(cap)))
+        snprintf(e, cap, "event: measurement\ndata: %s\n\n", txt);
+    free(txt);
+    return e ? push_ev(&f->mev, &f->mseq, &f->nm, e, m->seq) : ZL_ENOMEM;
+}
 
 static int fetch_cb(void *ctx, const struct zl_spc_alarm *a)
 {
     struct fetched *f = ctx;
     size_t cap = a->len + 64;
-    char *e = zl_malloc(cap), **ev;
-    int64_t *sq;
+    char *e = zl_malloc(cap);
 
     if (!e)
         return ZL_ENOMEM;
     snprintf(e, cap, "id: %lld\nevent: alarm\ndata: %.*s\n\n",
              (long long)a->seq, (int)a->len, a->json);
-    ev = zl_realloc(f->ev, (f->n + 1) * sizeof *ev);
-    sq = ev ? zl_realloc(f->seq, (f->n + 1) * sizeof *sq) : NULL;
-    if (ev)
-        f->ev = ev;
-    if (sq)
-        f->seq = sq;
-    if (!ev || !sq) {
-        zl_free(e);
-        return ZL_ENOMEM;
-    }
-    f->ev[f->n] = e;
-    f->seq[f->n++] = a->seq;
-    return 0;
+    return push_ev(&f->ev, &f->seq, &f->n, e, a->seq);
+}
+
+/* A renewed ticket for the client's next connection (its chain allowing). */
+static void ticket_event(struct sse *c)
+{
+    char t[ZL_SPC_TICKET_MAX], line[ZL_SPC_TICKET_MAX + 32];
+    int n;
+
+    if (!c->party[0] ||
+        zl_spc_ticket_make(c->stream, c->party, c->chain, t, NULL))
+        return;
+    n = snprintf(line, sizeof line, "event: ticket\ndata: %s\n\n", t);
+    if (n > 0 && (size_t)n < sizeof line)
+        out_add(c, line, (size_t)n);
 }
 
 static void *hub_main(void *arg)
@@ -204,16 +469,32 @@ static void *hub_main(void *arg)
                 ;
             if (i == nf) {
                 snprintf(f[nf].stream, sizeof f[nf].stream, "%s", c->stream);
+                f[nf].m_after = c->m_after;
                 f[nf++].after = c->after;
-            } else if (c->after < f[i].after) {
-                f[i].after = c->after;
+            } else {
+                if (c->after < f[i].after)
+                    f[i].after = c->after;
+                if (c->m_after < f[i].m_after)
+                    f[i].m_after = c->m_after;
             }
         }
         pthread_mutex_unlock(&hub.mu);
         if (!s && nf && zl_open(hub.store_path, &s, &err))
             s = NULL;
-        for (size_t i = 0; s && i < nf; i++)
+        for (size_t i = 0; s && i < nf; i++) {
             zl_spc_alarms(s, f[i].stream, f[i].after, 100, fetch_cb, &f[i]);
+            struct zl_spc_stream st;
+
+            /* a feed behind a fast stream skips to its latest measurements
+             * (the page shows the newest; counts come with each event) */
+            if (!zl_spc_stream_get(s, f[i].stream, &st)) {
+                if (st.n_values - MEAS_BATCH > f[i].m_after)
+                    f[i].m_after = st.n_values - MEAS_BATCH;
+                zl_spc_stream_cleanup(&st);
+            }
+            zl_spc_measurements(s, f[i].stream, f[i].m_after + 1, 0,
+                                fetch_meas_cb, &f[i]);
+        }
         pthread_mutex_lock(&hub.mu);
         now = zl_time_now_ms();
         for (struct sse *c = hub.clients; c; c = c->next) {
@@ -222,6 +503,12 @@ static void *hub_main(void *arg)
             for (size_t i = 0; f && i < nf; i++) {
                 if (strcmp(f[i].stream, c->stream))
                     continue;
+                for (size_t j = 0; j < f[i].nm; j++)
+                    if (f[i].mseq[j] > c->m_after &&
+                        !out_add(c, f[i].mev[j], strlen(f[i].mev[j]))) {
+                        c->m_after = f[i].mseq[j];
+                        more = 1;
+                    }
                 for (size_t j = 0; j < f[i].n; j++)
                     if (f[i].seq[j] > c->after &&
                         !out_add(c, f[i].ev[j], strlen(f[i].ev[j]))) {
@@ -229,9 +516,11 @@ static void *hub_main(void *arg)
                         more = 1;
                     }
             }
-            if (now - c->t_beat >= BEAT_MS && !out_add(c, ": beat\n\n", 8)) {
+            if (now - c->t_beat >= hub.beat_ms &&
+                !out_add(c, ": beat\n\n", 8)) {
                 c->t_beat = now;
                 more = 1;
+                ticket_event(c);
             }
             if (now - c->t_open >= hub.life_ms)
                 c->ended = more = 1;
@@ -245,8 +534,12 @@ static void *hub_main(void *arg)
         for (size_t i = 0; f && i < nf; i++) {
             for (size_t j = 0; j < f[i].n; j++)
                 zl_free(f[i].ev[j]);
+            for (size_t j = 0; j < f[i].nm; j++)
+                zl_free(f[i].mev[j]);
             zl_free(f[i].ev);
             zl_free(f[i].seq);
+            zl_free(f[i].mev);
+            zl_free(f[i].mseq);
         }
         zl_free(f);
         pthread_mutex_lock(&hub.mu);
@@ -345,12 +638,15 @@ static void events(struct zl_req *r, const char *name)
     unsigned max = cap && atoi(cap) > 0 && atoi(cap) < MAX_CLIENTS
                        ? (unsigned)atoi(cap)
                        : MAX_CLIENTS;
-    int64_t from;
+    const char *beat = getenv("ZL_SSE_BEAT_S");
+    char party[ZL_PARTY_ID_MAX];
+    int64_t from, chain = 0, m_from;
     int full;
 
-    if (zl_spc_may_read(r, name, &st))
+    if (zl_spc_may_read_as(r, name, &st, party, &chain))
         return;
     from = st.n_alarms;
+    m_from = st.n_values;
     zl_spc_stream_cleanup(&st);
     if (last || after) {
         char *e;
@@ -369,7 +665,13 @@ static void events(struct zl_req *r, const char *name)
     }
     c->conn = r->conn;
     snprintf(c->stream, sizeof c->stream, "%s", name);
+    /* a feed opened with a ticket is sent renewals; one opened with a
+     * token needs none */
+    if (zl_req_param(r, "ticket") && !zl_req_header(r, "Authorization"))
+        snprintf(c->party, sizeof c->party, "%s", party);
+    c->chain = chain;
     c->after = from;
+    c->m_after = m_from;
     c->t_open = c->t_beat = zl_time_now_ms();
     /* a first chunk at once: the headers reach the client now */
     if (out_add(c, "retry: 2000\n: zhiliang spc events\n\n", 35)) {
@@ -377,12 +679,16 @@ static void events(struct zl_req *r, const char *name)
         zl_reply_problem(r, 500, NULL, "Out of memory", NULL);
         return;
     }
+    ticket_event(c);
     pthread_mutex_lock(&hub.mu);
     full = hub.n >= max || hub.stopping || hub.n + 2 > r->srv->o.max_conn / 2;
     if (!full && !hub.running) {
         snprintf(hub.store_path, sizeof hub.store_path, "%s",
                  r->srv->store_path);
         hub.life_ms = env && atol(env) > 0 ? atol(env) * 1000 : 30 * 60000;
+        hub.beat_ms = beat && atol(beat) > 0 && atol(beat) * 1000 < BEAT_MS
+                          ? atol(beat) * 1000
+                          : BEAT_MS;
         hub.running = pthread_create(&hub.th, NULL, hub_main, NULL) == 0;
         full = !hub.running;
     }
@@ -427,7 +733,7 @@ static int bad(struct zl_req *r, const char *path, const char *why)
 }
 
 /* One measurement from JSON: a number, or {"value", "code", "time",
- * "operator"}. */
+ * "operator", "n"} (n: a p, np or u sample's own size). */
 static int meas_of(struct zl_req *r, json_t *v, size_t i, const char *dcode,
                    const char *doper, struct zl_spc_meas *m)
 {
@@ -457,6 +763,11 @@ static int meas_of(struct zl_req *r, json_t *v, size_t i, const char *dcode,
         if (!json_is_string(x))
             return bad(r, path, "operator: must be a string");
         m->oper = json_string_value(x);
+    }
+    if ((x = json_object_get(v, "n")) && !json_is_null(x)) {
+        if (!json_is_integer(x) || json_integer_value(x) < 1)
+            return bad(r, path, "n: a sample size is a whole number from 1");
+        m->size = json_integer_value(x);
     }
     if ((x = json_object_get(v, "time")) && !json_is_null(x)) {
         t = json_string_value(x);
@@ -613,7 +924,14 @@ static int series_cb(void *ctx, const struct zl_spc_stored *m)
         json_object_set_new(o, "code", json_string(m->code));
     if (o && *m->oper)
         json_object_set_new(o, "operator", json_string(m->oper));
+    if (o && m->size)
+        json_object_set_new(o, "n", json_integer(m->size));
     return o && !json_array_append_new(x->arr, o) ? 0 : ZL_ENOMEM;
+}
+
+static json_t *jnum(double x)
+{
+    return isfinite(x) ? json_real(x) : json_null();
 }
 
 static void reply_json(struct zl_req *r, json_t *o)
@@ -666,9 +984,10 @@ static void show(struct zl_req *r, const char *name, int alarms_only)
         json_decref(lim);
     } else {
         for (int k = 0; lim && k < st.lim.n_series; k++)
-            json_array_append_new(
-                lim, json_pack("{s:f,s:f,s:f}", "cl", st.lim.cl[k], "lcl",
-                               st.lim.lcl[k], "ucl", st.lim.ucl[k]));
+            json_array_append_new(lim, json_pack("{s:o,s:o,s:o}", "cl",
+                                                 jnum(st.lim.cl[k]), "lcl",
+                                                 jnum(st.lim.lcl[k]), "ucl",
+                                                 jnum(st.lim.ucl[k])));
         o = json_pack("{s:s,s:s,s:s,s:i,s:f,s:f,s:I,s:I,s:I,s:o,s:o,s:o}",
                       "stream", name, "characteristic", st.def.characteristic,
                       "chart", zl_spc_chart_name(st.def.chart), "n", st.lim.n,
@@ -677,6 +996,9 @@ static void show(struct zl_req *r, const char *name, int alarms_only)
                       "point_count", (json_int_t)st.n_points, "alarm_count",
                       (json_int_t)st.n_alarms, "limits", lim, "measurements",
                       se.arr, "alarms", al.arr);
+        if (o)
+            json_object_set_new(o, "limits_version",
+                                json_integer(st.limits_version));
         if (o && st.def.unit)
             json_object_set_new(o, "unit", json_string(st.def.unit));
         if (o && st.def.owner)
@@ -684,6 +1006,143 @@ static void show(struct zl_req *r, const char *name, int alarms_only)
     }
     zl_spc_stream_cleanup(&st);
     reply_json(r, o);
+}
+
+/* POST /api/spc/{stream}/ticket: a bearer token that may read the stream
+ * gets a ticket for its GET endpoints (the browser's EventSource). */
+static void ticket(struct zl_req *r, const char *name)
+{
+    struct zl_spc_stream st;
+    char party[ZL_PARTY_ID_MAX], t[ZL_SPC_TICKET_MAX], when[32];
+    int64_t chain = 0, exp = 0;
+    json_t *o;
+
+    if (zl_spc_may_read_as(r, name, &st, party, &chain))
+        return;
+    zl_spc_stream_cleanup(&st);
+    if (!party[0] || zl_spc_ticket_make(name, party, chain, t, &exp)) {
+        zl_reply_problem(r, 500, NULL, "Cannot make a ticket", NULL);
+        return;
+    }
+    zl_time_format_utc(exp, when);
+    o = json_pack(
+        "{s:s,s:s,s:s+}", "ticket", t, "expires", when, "events",
+        zl_arena_printf(&r->arena, "/api/spc/%s/events?ticket=", name), t);
+    zl_reply_header(r, "Cache-Control", "no-store");
+    reply_json(r, o);
+}
+
+/* POST /api/spc/{stream}/limits {"reason", "center", "sigma"} or
+ * {"reason", "from", "to", "drop_ooc"}: a new limits version (the
+ * owner's token; zl_spc_stream_revise decides). */
+static void revise(struct zl_req *r, const char *name)
+{
+    char party[ZL_PARTY_ID_MAX];
+    struct zl_spc_revision rv;
+    struct zl_spc_stream st;
+    struct zl_error err = {0};
+    json_error_t je;
+    json_t *doc, *x;
+    int64_t ver = 0;
+    int rc;
+
+    if (zl_req_auth(r, party))
+        return;
+    memset(&rv, 0, sizeof rv);
+    doc = json_loadb(r->body.data ? (const char *)r->body.data : "",
+                     r->body.len, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        zl_reply_problem(r, 400, "ValidationException", "Bad revision",
+                         "body: a JSON object with a reason and either "
+                         "center (and sigma) or from and to");
+        return;
+    }
+    rv.reason = json_string_value(json_object_get(doc, "reason"));
+    if ((x = json_object_get(doc, "from")))
+        rv.from = json_is_integer(x) && json_integer_value(x) > 0
+                      ? json_integer_value(x)
+                      : -1;
+    rv.to = json_integer_value(json_object_get(doc, "to"));
+    rv.drop_ooc = (int)json_integer_value(json_object_get(doc, "drop_ooc"));
+    x = json_object_get(doc, "center");
+    if ((rv.from == 0 && !json_is_number(x)) || rv.from < 0 ||
+        (rv.from > 0 && x) || rv.drop_ooc < 0 || rv.drop_ooc > 100) {
+        json_decref(doc);
+        zl_reply_problem(r, 400, "ValidationException", "Bad revision",
+                         "give center (and sigma), or from and to (point "
+                         "numbers; drop_ooc 0..100), not both");
+        return;
+    }
+    rv.center = json_number_value(x);
+    rv.sigma = json_number_value(json_object_get(doc, "sigma"));
+    rc = zl_spc_stream_revise(zl_srv_store_nosnap(r), name, party, &rv, &ver,
+                              &err);
+    json_decref(doc);
+    if (rc == ZL_ENOTFOUND) {
+        zl_reply_problem(r, 404, NULL, "Not Found", "no such SPC stream");
+    } else if (rc == ZL_EPERM) {
+        zl_reply_problem(r, 403, "SecurityException", "Forbidden", err.rule);
+    } else if (rc == ZL_EINVAL) {
+        char msg[900];
+
+        zl_error_format(&err, msg, sizeof msg);
+        zl_reply_problem(r, 400, "ValidationException", "Bad revision",
+                         zl_arena_printf(&r->arena, "%s", msg));
+    } else if (rc) {
+        zl_reply_store_error(r, rc, "Store failed");
+    } else if (zl_spc_stream_get(zl_srv_store_nosnap(r), name, &st) == 0) {
+        json_t *lim = json_array();
+
+        for (int k = 0; lim && k < st.lim.n_series; k++)
+            json_array_append_new(lim, json_pack("{s:o,s:o,s:o}", "cl",
+                                                 jnum(st.lim.cl[k]), "lcl",
+                                                 jnum(st.lim.lcl[k]), "ucl",
+                                                 jnum(st.lim.ucl[k])));
+        reply_json(r,
+                   json_pack("{s:s,s:I,s:f,s:f,s:I,s:o}", "stream", name,
+                             "limits_version", (json_int_t)ver, "center",
+                             st.lim.center, "sigma", st.lim.sigma, "from_point",
+                             (json_int_t)(st.n_points + 1), "limits", lim));
+        zl_spc_stream_cleanup(&st);
+    } else {
+        zl_reply_problem(r, 500, NULL, "Store failed", NULL);
+    }
+}
+
+/* GET /api/spc/{stream}/chart.svg[?last=N&lang=en]: the stored series
+ * against the current limits, as on the stream page. */
+static void chart_svg(struct zl_req *r, const char *name)
+{
+    struct zl_spc_stream st;
+    struct zl_spc_result res;
+    struct zl_error err = {0};
+    struct zl_buf b;
+    const char *last = zl_req_param(r, "last");
+    long n = last ? strtol(last, NULL, 10) : 500;
+
+    if (zl_spc_may_read(r, name, &st))
+        return;
+    if (n < 2 || n > 100000)
+        n = 500;
+    memset(&res, 0, sizeof res);
+    if (zl_spc_stream_chart(zl_srv_store(r), name, (size_t)n, &res, &err)) {
+        zl_spc_stream_cleanup(&st);
+        zl_reply_problem(r, 409, NULL, "No chart yet",
+                         "not enough points for a chart");
+        return;
+    }
+    zl_buf_init(&b, (size_t)16 << 20);
+    if (zl_spc_chart_svg(&b, &res, st.def.characteristic,
+                         r->lang_en ? ZL_SPC_EN : ZL_SPC_ZH))
+        zl_reply_problem(r, 500, NULL, "Out of memory", NULL);
+    else {
+        zl_reply_header(r, "Cache-Control", "no-store");
+        zl_reply(r, 200, "image/svg+xml", (const char *)b.data, b.len);
+    }
+    zl_buf_cleanup(&b);
+    zl_spc_result_cleanup(&res);
+    zl_spc_stream_cleanup(&st);
 }
 
 void zl_h_spc_api(struct zl_req *r)
@@ -700,8 +1159,21 @@ void zl_h_spc_api(struct zl_req *r)
         show(r, name, 1);
     else if (n == 4 && get && !strcmp(r->segs[3], "events"))
         events(r, name);
+    else if (n == 4 && get && !strcmp(r->segs[3], "chart.svg"))
+        chart_svg(r, name);
+    else if (n == 4 && !strcmp(r->method, "POST") &&
+             !strcmp(r->segs[3], "ticket"))
+        ticket(r, name);
+    else if (n == 4 && !strcmp(r->method, "POST") &&
+             !strcmp(r->segs[3], "limits"))
+        revise(r, name);
     else if (n == 3 || n == 4) {
-        zl_reply_header(r, "Allow", n == 3 ? "GET, HEAD, POST" : "GET, HEAD");
+        zl_reply_header(r, "Allow",
+                        n == 3 ? "GET, HEAD, POST"
+                        : !strcmp(r->segs[3], "ticket") ||
+                                !strcmp(r->segs[3], "limits")
+                            ? "POST"
+                            : "GET, HEAD");
         zl_reply_problem(r, 405, NULL, "Method Not Allowed", NULL);
     } else
         zl_reply_problem(r, 404, NULL, "Not Found", NULL);

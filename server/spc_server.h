@@ -19,6 +19,20 @@ void zl_portal_spc(struct zl_req *r, const char *name);
 int zl_spc_may_read(struct zl_req *r, const char *name,
                     struct zl_spc_stream *st);
 
+/* The same, with the reading party (ZL_PARTY_ID_MAX bytes, "" for none)
+ * and the end of its ticket chain: a bearer token starts a chain, a
+ * ticket (?ticket=, GET under /api/spc/{stream} only) carries its own. */
+int zl_spc_may_read_as(struct zl_req *r, const char *name,
+                       struct zl_spc_stream *st, char *party, int64_t *chain);
+
+/* A ticket that lets party read stream name's GET endpoints until
+ * min(now + 2 minutes, chain) (out: ZL_SPC_TICKET_MAX bytes; *expires may
+ * be NULL). 0, ZL_EPERM (the chain has ended), ZL_ELIMIT, ZL_EVERIFY (no
+ * randomness for the key). See spc_api.c for the rule. */
+#define ZL_SPC_TICKET_MAX 512
+int zl_spc_ticket_make(const char *stream, const char *party, int64_t chain,
+                       char *out, int64_t *expires);
+
 /* Wake the event hub now (an append raised an alarm). */
 void zl_spc_events_poke(void);
 /* End every event stream and resume its connection, join the hub thread:

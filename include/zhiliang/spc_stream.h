@@ -19,10 +19,18 @@
  * every measurement of the call, so `zhiliang verify` catches an edited
  * alarm, definition or measurement. See lib/spc/stream.c for why.
  *
- * Charts: X-bar/R, X-bar/S, I-MR (variables: one value per measurement,
- * subgroups of the stream's size in arrival order) and p, np, c, u
- * (attributes: one count per measurement, every sample of the stream's
- * size). EWMA and CUSUM streams are not offered.
+ * Charts: X-bar/R, X-bar/S, I-MR, EWMA (lambda, L) and two-sided tabular
+ * CUSUM (k, h) (variables: one value per measurement, subgroups of the
+ * stream's size in arrival order), and p, np, c, u (attributes: one count
+ * per measurement, a sample of the stream's size unless the measurement
+ * gives its own for p, np and u: the limits at that point are then the
+ * batch chart's for that size).
+ *
+ * Limits are versioned: version 1 is the definition's; each revision
+ * (zl_spc_stream_revise: given values or a Phase I estimate over a range
+ * of the stream's own points, with a reason) is a new logged record, never
+ * an overwrite, and every later alarm names the version it was checked
+ * against.
  */
 #ifndef ZL_SPC_STREAM_H
 #define ZL_SPC_STREAM_H
@@ -49,6 +57,8 @@ struct zl_spc_limits {
     double nsigma; /* limit width, 3 by default */
     int n_series;  /* 1 or 2 */
     double cl[2], lcl[2], ucl[2], sd[2];
+    double lambda, L; /* EWMA (cl etc.: its steady-state limits) */
+    double k, h;      /* CUSUM, in sigma units of the subgroup mean */
 };
 
 /* The limits zl_spc_chart computes for fixed center and sigma (Phase II),
@@ -58,6 +68,13 @@ struct zl_spc_limits {
 int zl_spc_limits_fixed(enum zl_spc_chart chart, int n, double center,
                         double sigma, double nsigma, struct zl_spc_limits *out,
                         struct zl_error *err);
+/* The same, and for EWMA (a = lambda, b = L; 0: 0.2 and 3) and CUSUM (a =
+ * k, b = h; 0: 0.5 and 4) streams, subgroups of n = 1..ZL_SPC_MAX_N. */
+int zl_spc_limits_fixed_ex(enum zl_spc_chart chart, int n, double center,
+                           double sigma, double nsigma, double a, double b,
+                           struct zl_spc_limits *out, struct zl_error *err);
+/* 1 when a measurement may carry its own sample size (p, np, u). */
+int zl_spc_size_varies(enum zl_spc_chart c);
 
 /* The state of the run rules on one series (lib/spc/rules.c's counters);
  * vlast[b]: the last point of the last violation of rule bit b, -1 none. */
@@ -81,6 +98,8 @@ struct zl_spc_check {
     /* the last 16 statistics of each series, point i at [i % 16]: the
      * points a new violation involves (at most 15) */
     double hist[2][16];
+    double ez, eq; /* EWMA: the statistic, (1 - lambda)^(2 i) */
+    double cp, cm; /* CUSUM: C+ and C- */
 };
 
 /* A rule that fired at a point: new is 1 when it starts a violation (an
@@ -96,6 +115,8 @@ struct zl_spc_point {
     int64_t index;  /* 0-based point number */
     double stat[2]; /* the plotted statistic(s); NaN: none (first MR) */
     uint16_t flags[2];
+    double cl[2], lcl[2], ucl[2], sd[2]; /* the limits at this point */
+    int64_t size;                        /* its sample size (attributes) */
     size_t n_fired;
     struct zl_spc_fired fired[24];
 };
@@ -109,6 +130,14 @@ void zl_spc_check_init(struct zl_spc_check *c, const struct zl_spc_limits *lim,
  * whole, or above the sample size for p and np): c is then unchanged. */
 int zl_spc_check_push(struct zl_spc_check *c, double x,
                       struct zl_spc_point *pt);
+/* The same for a count x out of a sample of size (0: the limits' n; p, np
+ * and u only, else ZL_EINVAL). */
+int zl_spc_check_push_n(struct zl_spc_check *c, double x, int64_t size,
+                        struct zl_spc_point *pt);
+/* New limits from the next point on: the run rules, EWMA and CUSUM start
+ * afresh; the open subgroup and the previous individual are kept. */
+void zl_spc_check_relimit(struct zl_spc_check *c,
+                          const struct zl_spc_limits *lim);
 /* The state as one line of text (exact: floats in C99 hex) and back.
  * save: 0 or ZL_ENOMEM / ZL_ELIMIT from b. load: 0 or ZL_EINVAL for text
  * that is not a saved state. */
@@ -127,6 +156,7 @@ struct zl_spc_stream_def {
     enum zl_spc_chart chart;
     int n; /* subgroup / sample size */
     double center, sigma, nsigma;
+    double a, b; /* EWMA lambda, L; CUSUM k, h (0: defaults) */
     unsigned rules;
     const char *owner; /* party ID whose tokens may append; NULL: local */
     const char *code;  /* default GS1 code of what is measured, or NULL */
@@ -146,6 +176,7 @@ struct zl_spc_stream {
     struct zl_spc_stream_def def;
     struct zl_spc_limits lim;
     int64_t created_ms;
+    int64_t limits_version; /* 1: the definition's; 2, ...: revisions */
     int64_t n_values, n_points, n_alarms, n_batches;
     char *mem; /* zl_spc_stream_get: what the strings point into */
 };
@@ -163,6 +194,7 @@ struct zl_spc_meas {
     int64_t t_ms;
     const char *code;
     const char *oper;
+    int64_t size; /* p, np, u: this sample's size (0: the stream's) */
 };
 
 struct zl_spc_alarm {
@@ -205,11 +237,34 @@ struct zl_spc_stored {
     int64_t seq, t_ms, batch;
     double value;
     const char *code, *oper; /* "" when none */
+    int64_t size;            /* the sample's own size, 0: the stream's */
 };
 typedef int (*zl_spc_stored_cb)(void *ctx, const struct zl_spc_stored *m);
 /* Measurements with from <= seq < to (to 0: no bound), in order. */
 int zl_spc_measurements(zl_store *s, const char *name, int64_t from, int64_t to,
                         zl_spc_stored_cb cb, void *ctx);
+
+/* A revision of a stream's limits. Either given values (center; sigma
+ * for variables charts) or, with from > 0, a Phase I estimate over the
+ * stream's own points from..to (1-based, inclusive; to 0: the last),
+ * dropping out-of-control points drop_ooc times, by the batch chart. */
+struct zl_spc_revision {
+    const char *reason; /* required: why (text, up to 200 bytes) */
+    int64_t from, to;
+    int drop_ooc;
+    double center, sigma;
+};
+/* Log and store limits version N+1 of stream name as party as (NULL: the
+ * store operator; else the stream's owner, ZL_EPERM), in one transaction;
+ * the checker takes them from the next point on. *version (may be NULL)
+ * gets N+1. 0, ZL_EINVAL, ZL_ENOTFOUND, ZL_EPERM, a store error. */
+int zl_spc_stream_revise(zl_store *s, const char *name, const char *as,
+                         const struct zl_spc_revision *rv, int64_t *version,
+                         struct zl_error *err);
+/* The limits history of a stream, oldest first: version 1 (the stream's
+ * definition record) then each revision record; a->seq is the version. */
+int zl_spc_limits_history(zl_store *s, const char *name, zl_spc_alarm_cb cb,
+                          void *ctx);
 
 /* The stored series as a chart against the stream's fixed limits (the
  * batch computation of zl_spc_chart, Phase II), e.g. for its SVG: its

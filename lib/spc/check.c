@@ -43,9 +43,73 @@ static int is_attr(enum zl_spc_chart c)
     return c == ZL_SPC_P || c == ZL_SPC_NP || c == ZL_SPC_C || c == ZL_SPC_U;
 }
 
+/* EWMA and CUSUM: the checker computes the statistic and (EWMA) the
+ * limits at each point as charts.c's limits() does; what is kept here is
+ * the steady state, for the definition record and the SVG. */
+static int limits_smooth(enum zl_spc_chart chart, int n, double center,
+                         double sigma, double a, double b,
+                         struct zl_spc_limits *out, struct zl_error *err)
+{
+    double lam = a > 0 ? a : 0.2, L = b > 0 ? b : 3;
+    double k = a > 0 ? a : 0.5, h = b > 0 ? b : 4;
+
+    if (n < 1 || n > ZL_SPC_MAX_N)
+        return zl_error_setf(err, ZL_EINVAL, "size", NULL,
+                             "subgroup size %d: this chart needs 1 to %d", n,
+                             ZL_SPC_MAX_N);
+    if (!isfinite(center) || !(sigma > 0) || !isfinite(sigma))
+        return zl_error_setf(err, ZL_EINVAL, "limits", NULL,
+                             "center %g, sigma %g: the limits need a finite "
+                             "center and a positive sigma",
+                             center, sigma);
+    if (!isfinite(a) || !isfinite(b) || a < 0 || b < 0 ||
+        (chart == ZL_SPC_EWMA && lam > 1))
+        return zl_error_setf(
+            err, ZL_EINVAL, chart == ZL_SPC_EWMA ? "lambda" : "k", NULL,
+            chart == ZL_SPC_EWMA
+                ? "EWMA lambda %g must be in (0, 1] and L %g positive"
+                : "CUSUM k %g and h %g must be positive",
+            a, b);
+    out->chart = chart;
+    out->n = n;
+    out->center = center;
+    out->sigma = sigma;
+    out->nsigma = 3;
+    if (chart == ZL_SPC_EWMA) {
+        double sd = sigma / sqrt(n) * sqrt(lam / (2 - lam));
+
+        out->lambda = lam;
+        out->L = L;
+        out->n_series = 1;
+        out->cl[0] = center;
+        out->sd[0] = sd;
+        out->lcl[0] = center - L * sd;
+        out->ucl[0] = center + L * sd;
+        return 0;
+    }
+    out->k = k;
+    out->h = h;
+    out->n_series = 2;
+    for (int j = 0; j < 2; j++) {
+        out->cl[j] = 0;
+        out->lcl[j] = NAN;
+        out->sd[j] = NAN;
+        out->ucl[j] = h;
+    }
+    return 0;
+}
+
 int zl_spc_limits_fixed(enum zl_spc_chart chart, int n, double center,
                         double sigma, double nsigma, struct zl_spc_limits *out,
                         struct zl_error *err)
+{
+    return zl_spc_limits_fixed_ex(chart, n, center, sigma, nsigma, 0, 0, out,
+                                  err);
+}
+
+int zl_spc_limits_fixed_ex(enum zl_spc_chart chart, int n, double center,
+                           double sigma, double nsigma, double a, double b,
+                           struct zl_spc_limits *out, struct zl_error *err)
 {
     struct zl_spc_opts o;
     struct zl_spc_result r;
@@ -56,13 +120,12 @@ int zl_spc_limits_fixed(enum zl_spc_chart chart, int n, double center,
     memset(out, 0, sizeof *out);
     memset(&o, 0, sizeof o);
     memset(&r, 0, sizeof r);
-    if (chart == ZL_SPC_EWMA || chart == ZL_SPC_CUSUM ||
-        !zl_spc_chart_name(chart))
+    if (chart == ZL_SPC_EWMA || chart == ZL_SPC_CUSUM)
+        return limits_smooth(chart, n, center, sigma, a, b, out, err);
+    if (!zl_spc_chart_name(chart))
         return zl_error_setf(err, ZL_EINVAL, "chart", NULL,
-                             "streams take xbar-r, xbar-s, imr, p, np, c or u "
-                             "charts, not %s",
-                             zl_spc_chart_name(chart) ? zl_spc_chart_name(chart)
-                                                      : "this one");
+                             "streams take xbar-r, xbar-s, imr, p, np, c, u, "
+                             "ewma or cusum charts");
     if (chart == ZL_SPC_IMR)
         n = 1;
     if ((chart == ZL_SPC_XBAR_R || chart == ZL_SPC_XBAR_S) &&
@@ -141,6 +204,12 @@ void zl_spc_check_init(struct zl_spc_check *c, const struct zl_spc_limits *lim,
     c->lim = *lim;
     c->mask = mask;
     c->prev_x = NAN;
+    c->ez = lim->center;
+    c->eq = 1;
+    /* run rules assume independent points: on EWMA and CUSUM only the
+     * limits are tested (as zl_spc_chart does) */
+    if (lim->chart == ZL_SPC_EWMA || lim->chart == ZL_SPC_CUSUM)
+        c->mask &= ZL_SPC_NELSON1 | ZL_SPC_WE1;
     for (int k = 0; k < 2; k++) {
         rstate_reset(&c->r[k]);
         for (int b = 0; b < 12; b++)
@@ -148,13 +217,15 @@ void zl_spc_check_init(struct zl_spc_check *c, const struct zl_spc_limits *lim,
     }
 }
 
-/* rules.c's rules_scalar, one point: x at index i of series k. */
+/* rules.c's rules_scalar, one point: x at index i of series k, against
+ * the limits at that point (pt->cl, lcl, ucl, sd: fixed, or per point
+ * for EWMA's start-up and p and u with their own sample size). */
 static void rules_step(struct zl_spc_check *c, int k, double x, int64_t i,
                        struct zl_spc_point *pt)
 {
     struct zl_spc_rstate *r = &c->r[k];
-    double cl = c->lim.cl[k], lcl = c->lim.lcl[k], ucl = c->lim.ucl[k];
-    double inv = 1 / c->lim.sd[k], d;
+    double cl = pt->cl[k], lcl = pt->lcl[k], ucl = pt->ucl[k];
+    double inv = 1 / pt->sd[k], d;
     int zones = isfinite(inv) && inv > 0, sd, ac;
     int64_t run[12];
     unsigned f;
@@ -242,18 +313,50 @@ static void rules_step(struct zl_spc_check *c, int k, double x, int64_t i,
     }
 }
 
+void zl_spc_check_relimit(struct zl_spc_check *c,
+                          const struct zl_spc_limits *lim)
+{
+    c->lim = *lim;
+    c->ez = lim->center;
+    c->eq = 1;
+    c->cp = c->cm = 0;
+    for (int k = 0; k < 2; k++) {
+        rstate_reset(&c->r[k]);
+        for (int b = 0; b < 12; b++)
+            c->r[k].vlast[b] = -1;
+    }
+}
+
 int zl_spc_check_push(struct zl_spc_check *c, double x, struct zl_spc_point *pt)
+{
+    return zl_spc_check_push_n(c, x, 0, pt);
+}
+
+int zl_spc_check_push_n(struct zl_spc_check *c, double x, int64_t size,
+                        struct zl_spc_point *pt)
 {
     enum zl_spc_chart t = c->lim.chart;
     double s0, s1 = NAN;
-    int n = c->lim.n;
+    int n = c->lim.n, k;
+    int64_t ns = size > 0 ? size : n;
 
     if (!isfinite(x))
         return ZL_EINVAL;
-    if (is_attr(t) && (x < 0 || ((t == ZL_SPC_P || t == ZL_SPC_NP) && x > n)))
+    if (size < 0 || (size > 0 && size != n && !zl_spc_size_varies(t)) ||
+        size > 1000000000)
+        return ZL_EINVAL;
+    if (is_attr(t) && (x < 0 || ((t == ZL_SPC_P || t == ZL_SPC_NP) && x > ns)))
         return ZL_EINVAL;
     c->n_values++;
-    if (t == ZL_SPC_XBAR_R || t == ZL_SPC_XBAR_S) {
+    for (k = 0; k < 2; k++) {
+        pt->cl[k] = c->lim.cl[k];
+        pt->lcl[k] = c->lim.lcl[k];
+        pt->ucl[k] = c->lim.ucl[k];
+        pt->sd[k] = c->lim.sd[k];
+    }
+    pt->size = ns;
+    if (t == ZL_SPC_XBAR_R || t == ZL_SPC_XBAR_S || t == ZL_SPC_EWMA ||
+        t == ZL_SPC_CUSUM) {
         double sum = 0, lo, hi;
 
         c->pend[c->n_pend++] = x;
@@ -270,12 +373,31 @@ int zl_spc_check_push(struct zl_spc_check *c, double x, struct zl_spc_point *pt)
         s0 = sum / n;
         if (t == ZL_SPC_XBAR_R) {
             s1 = hi - lo;
-        } else {
+        } else if (t == ZL_SPC_XBAR_S) {
             double m = sum / n, ss = 0;
 
             for (int j = 0; j < n; j++)
                 ss += (c->pend[j] - m) * (c->pend[j] - m);
             s1 = sqrt(ss / (n - 1));
+        } else if (t == ZL_SPC_EWMA) {
+            /* charts.c's limits(): the exact variance at point i */
+            double lam = c->lim.lambda, mu = c->lim.center, sd;
+
+            c->ez = lam * s0 + (1 - lam) * c->ez;
+            c->eq *= (1 - lam) * (1 - lam);
+            sd = c->lim.sigma / sqrt(n) * sqrt(lam / (2 - lam) * (1 - c->eq));
+            s0 = c->ez;
+            pt->cl[0] = mu;
+            pt->sd[0] = sd;
+            pt->lcl[0] = mu - c->lim.L * sd;
+            pt->ucl[0] = mu + c->lim.L * sd;
+        } else {
+            double z = (s0 - c->lim.center) / (c->lim.sigma / sqrt(n));
+
+            c->cp = fmax(0, c->cp + z - c->lim.k);
+            c->cm = fmax(0, c->cm - z - c->lim.k);
+            s0 = c->cp;
+            s1 = c->cm;
         }
         c->n_pend = 0;
     } else if (t == ZL_SPC_IMR) {
@@ -283,7 +405,25 @@ int zl_spc_check_push(struct zl_spc_check *c, double x, struct zl_spc_point *pt)
         s1 = isnan(c->prev_x) ? NAN : fabs(x - c->prev_x);
         c->prev_x = x;
     } else {
-        s0 = (t == ZL_SPC_P || t == ZL_SPC_U) ? x / (double)n : x;
+        double dn = (double)ns;
+
+        s0 = (t == ZL_SPC_P || t == ZL_SPC_U) ? x / dn : x;
+        if (ns != n) { /* charts.c's limits() at this sample size */
+            double mu = c->lim.center, cl = mu, sd, w = c->lim.nsigma;
+
+            if (t == ZL_SPC_P) {
+                sd = sqrt(mu * (1 - mu) / dn);
+            } else if (t == ZL_SPC_NP) {
+                cl = dn * mu;
+                sd = sqrt(dn * mu * (1 - mu));
+            } else {
+                sd = sqrt(mu / dn);
+            }
+            pt->cl[0] = cl;
+            pt->sd[0] = sd;
+            pt->lcl[0] = fmax(0, cl - w * sd);
+            pt->ucl[0] = cl + w * sd;
+        }
     }
     pt->n_fired = 0;
     pt->flags[0] = pt->flags[1] = 0;
@@ -299,9 +439,17 @@ int zl_spc_check_push(struct zl_spc_check *c, double x, struct zl_spc_point *pt)
     return 1;
 }
 
+int zl_spc_size_varies(enum zl_spc_chart c)
+{
+    return c == ZL_SPC_P || c == ZL_SPC_NP || c == ZL_SPC_U;
+}
+
 /* ---- state as text ------------------------------------------------------- */
 
-#define STATE_MAGIC "zlck1"
+/* zlck1: the Shewhart charts' state; zlck2 adds the EWMA and CUSUM
+ * statistics at the end (a zlck1 state loads with them at the start). */
+#define STATE_MAGIC  "zlck2"
+#define STATE_MAGIC1 "zlck1"
 
 int zl_spc_check_save(const struct zl_spc_check *c, struct zl_buf *b)
 {
@@ -325,6 +473,8 @@ int zl_spc_check_save(const struct zl_spc_check *c, struct zl_buf *b)
         for (int j = 0; j < 16 && !rc; j++)
             rc = zl_buf_printf(b, " %a", c->hist[k][j]);
     }
+    if (!rc)
+        rc = zl_buf_printf(b, " %a %a %a %a", c->ez, c->eq, c->cp, c->cm);
     return rc;
 }
 
@@ -373,8 +523,11 @@ int zl_spc_check_load(struct zl_spc_check *c, const char *text, size_t len)
     struct zl_spc_check x = *c;
     struct rd r = {text, text + len, 0};
     char t[16];
+    int v2;
 
-    if (strcmp(tok(&r, t, sizeof t), STATE_MAGIC))
+    tok(&r, t, sizeof t);
+    v2 = !strcmp(t, STATE_MAGIC);
+    if (!v2 && strcmp(t, STATE_MAGIC1))
         return ZL_EINVAL;
     x.n_points = rd_int(&r);
     x.n_values = rd_int(&r);
@@ -405,6 +558,12 @@ int zl_spc_check_load(struct zl_spc_check *c, const char *text, size_t len)
             s->vlast[j] = rd_int(&r);
         for (int j = 0; j < 16; j++)
             x.hist[k][j] = rd_dbl(&r);
+    }
+    if (v2) {
+        x.ez = rd_dbl(&r);
+        x.eq = rd_dbl(&r);
+        x.cp = rd_dbl(&r);
+        x.cm = rd_dbl(&r);
     }
     if (r.bad)
         return ZL_EINVAL;

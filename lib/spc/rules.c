@@ -192,9 +192,14 @@ static int fire_all(struct zl_spc_series *s, unsigned f, int chart, size_t i,
 {
     int rc = 0;
 
-    for (unsigned b = 0; b < 12 && !rc; b++)
-        if (f & (1u << b))
-            rc = fire(s, 1u << b, chart, i + 1 - run[b], i, v, n_v, cap_v, ov);
+    /* the rules that fired, lowest bit first (as a loop over 12 bits, in
+     * the same order, without testing the ones that did not) */
+    while (f && !rc) {
+        unsigned b = (unsigned)__builtin_ctz(f);
+
+        f &= f - 1;
+        rc = fire(s, 1u << b, chart, i + 1 - run[b], i, v, n_v, cap_v, ov);
+    }
     return rc;
 }
 

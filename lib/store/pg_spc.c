@@ -26,6 +26,9 @@ static const char SCHEMA[] =
     " t_ms bigint NOT NULL, value double precision NOT NULL,"
     " code text NOT NULL, oper text NOT NULL, batch bigint NOT NULL,"
     " PRIMARY KEY(stream, seq));"
+    /* schema 16: a sample's own size (0: the stream's) */
+    "ALTER TABLE spc_points ADD COLUMN IF NOT EXISTS n bigint NOT NULL"
+    " DEFAULT 0;"
     "CREATE TABLE IF NOT EXISTS spc_state("
     " stream text COLLATE \"C\" PRIMARY KEY, n_values bigint NOT NULL,"
     " n_points bigint NOT NULL, n_alarms bigint NOT NULL,"
@@ -102,16 +105,16 @@ static int points_put(zl_store *s, const char *stream,
                       const struct zl_store_spc_point *pts, size_t n)
 {
     static const char SQL[] =
-        "INSERT INTO spc_points(stream, seq, t_ms, value, code, oper, batch)"
-        " SELECT $1::text, u.s, u.t, u.v, u.c, u.o, $7::bigint FROM"
+        "INSERT INTO spc_points(stream, seq, t_ms, value, code, oper, batch,"
+        " n) SELECT $1::text, u.s, u.t, u.v, u.c, u.o, $7::bigint, u.n FROM"
         " unnest($2::bigint[], $3::bigint[], $4::float8[], $5::text[],"
-        " $6::text[]) AS u(s, t, v, c, o)";
+        " $6::text[], $8::bigint[]) AS u(s, t, v, c, o, n)";
     struct zl_pg_params p;
-    struct zl_buf b[5];
+    struct zl_buf b[6];
     int64_t done = 0;
     int rc = 0;
 
-    for (int k = 0; k < 5; k++)
+    for (int k = 0; k < 6; k++)
         zl_buf_init(&b[k], (size_t)1 << 30);
     zl_pg_params_init(&p);
     zl_pg_text(&p, stream);
@@ -141,9 +144,14 @@ static int points_put(zl_store *s, const char *stream,
     if ((rc = zl_pg_array_end(&p, &b[4], rc)))
         goto out;
     zl_pg_int(&p, pts[0].batch);
+    rc = zl_pg_array_begin(&b[5], ZL_PG_OID_INT8, n);
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = zl_pg_array_i64(&b[5], pts[i].size);
+    if ((rc = zl_pg_array_end(&p, &b[5], rc)))
+        goto out;
     rc = zl_pg_do(s, SQL, &p, &done);
 out:
-    for (int k = 0; k < 5; k++)
+    for (int k = 0; k < 6; k++)
         zl_buf_cleanup(&b[k]);
     return rc;
 }
@@ -164,6 +172,7 @@ static int point_cb(void *ctx, const PGresult *r, int i)
     pt.code = zl_pg_str_or_empty(r, i, 3);
     pt.oper = zl_pg_str_or_empty(r, i, 4);
     pt.batch = zl_pg_i64(r, i, 5);
+    pt.size = zl_pg_i64(r, i, 6);
     return e->cb(e->ctx, &pt);
 }
 
@@ -171,7 +180,7 @@ static int points(zl_store *s, const char *stream, int64_t from, int64_t to,
                   zl_store_spc_point_cb cb, void *ctx)
 {
     static const char SQL[] =
-        "SELECT seq, t_ms, value, code, oper, batch FROM spc_points"
+        "SELECT seq, t_ms, value, code, oper, batch, n FROM spc_points"
         " WHERE stream = $1::text AND seq >= $2::bigint"
         " AND ($3::bigint <= 0 OR seq < $3::bigint) ORDER BY seq";
     struct zl_pg_params p;

@@ -21,15 +21,32 @@ static const char SPC_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS spc_points("
     " stream TEXT NOT NULL, seq INTEGER NOT NULL, t_ms INTEGER NOT NULL,"
     " value REAL NOT NULL, code TEXT NOT NULL, oper TEXT NOT NULL,"
-    " batch INTEGER NOT NULL, PRIMARY KEY(stream, seq)) WITHOUT ROWID;"
+    " batch INTEGER NOT NULL, n INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY(stream, seq)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS spc_state("
     " stream TEXT PRIMARY KEY NOT NULL, n_values INTEGER NOT NULL,"
     " n_points INTEGER NOT NULL, n_alarms INTEGER NOT NULL,"
     " n_batches INTEGER NOT NULL, state TEXT NOT NULL);";
 
+/* Schema 13 added spc_points.n (a sample's own size, 0: the stream's);
+ * a table made before it gets the column here (idempotent). */
 static int spc_schema(zl_store *s)
 {
-    return zl_sqlite_exec(s, SPC_SCHEMA);
+    static const char HAS_N[] =
+        "SELECT count(*) FROM pragma_table_info('spc_points') WHERE name = 'n'";
+    sqlite3_stmt *st = NULL;
+    int rc = zl_sqlite_exec(s, SPC_SCHEMA), has = 0;
+
+    if (rc)
+        return rc;
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), HAS_N, -1, &st, NULL) != SQLITE_OK)
+        return ZL_ESTORE;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        has = sqlite3_column_int(st, 0) > 0;
+    sqlite3_finalize(st);
+    return has ? 0
+               : zl_sqlite_exec(s, "ALTER TABLE spc_points ADD COLUMN n "
+                                   "INTEGER NOT NULL DEFAULT 0");
 }
 
 static int record_put(zl_store *s, const struct zl_store_spc_record *r)
@@ -131,8 +148,8 @@ static int points_put(zl_store *s, const char *stream,
                       const struct zl_store_spc_point *p, size_t n)
 {
     static const char SQL[] =
-        "INSERT INTO spc_points(stream, seq, t_ms, value, code, oper, batch)"
-        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+        "INSERT INTO spc_points(stream, seq, t_ms, value, code, oper, batch,"
+        " n) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
 
     if (!st)
@@ -147,6 +164,7 @@ static int points_put(zl_store *s, const char *stream,
         sqlite3_bind_text(st, 5, p[i].code, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 6, p[i].oper, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 7, p[i].batch);
+        sqlite3_bind_int64(st, 8, p[i].size);
         rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc == SQLITE_CONSTRAINT)
@@ -161,7 +179,7 @@ static int points(zl_store *s, const char *stream, int64_t from, int64_t to,
                   zl_store_spc_point_cb cb, void *ctx)
 {
     static const char SQL[] =
-        "SELECT seq, t_ms, value, code, oper, batch FROM spc_points"
+        "SELECT seq, t_ms, value, code, oper, batch, n FROM spc_points"
         " WHERE stream = ?1 AND seq >= ?2 AND (?3 <= 0 OR seq < ?3)"
         " ORDER BY seq";
     sqlite3_stmt *st = NULL;
@@ -181,6 +199,7 @@ static int points(zl_store *s, const char *stream, int64_t from, int64_t to,
         p.code = zl_sqlite_text(st, 3);
         p.oper = zl_sqlite_text(st, 4);
         p.batch = sqlite3_column_int64(st, 5);
+        p.size = sqlite3_column_int64(st, 6);
         if ((x = cb(ctx, &p)))
             break;
     }

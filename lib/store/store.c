@@ -278,6 +278,8 @@ static int migrate_step(zl_store *s, int from)
         if (!(rc = module_schema(s, ZL_STORE_MOD_SUBS)))
             rc = zl_store_subs_upgrade(s);
         return rc ? rc : zl_subs_migrate(s);
+    case 15: /* 15 -> 16: a sample's own size on SPC points (issue 13) */
+        return module_schema(s, ZL_STORE_MOD_SPC);
     default: return ZL_EUNSUPPORTED;
     }
 }

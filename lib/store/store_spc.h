@@ -5,7 +5,7 @@
  * logged: the stream's definition (kind "stream", seq 1), one record per
  * append call (kind "batch") and the alarms (kind "alarm"), each the RFC
  * 8785 JSON whose ZL_LEAF_SPC leaf is "spc:<stream>:<kind>:<seq>".
- * spc_points(stream, seq, t_ms, value, code, oper, batch) holds the
+ * spc_points(stream, seq, t_ms, value, code, oper, batch, n) holds the
  * measurements in arrival order ("" for no code or operator), typed so a
  * series reads back without parsing. spc_state(stream, counters, state)
  * is the checker's state after the last append: derived (it can be
@@ -34,6 +34,7 @@ typedef int (*zl_store_spc_record_cb)(void *ctx,
 
 struct zl_store_spc_point {
     int64_t seq, t_ms, batch;
+    int64_t size; /* the sample's own size, 0: the stream's (column n) */
     double value;
     const char *code, *oper; /* never NULL: "" when none */
 };

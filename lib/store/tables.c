@@ -81,8 +81,8 @@ static const struct zl_store_column CODE_LOOKUPS[] = {
 static const struct zl_store_column SPC_RECORDS[] = {
     {"stream", T}, {"kind", T}, {"seq", I}, {"leaf", I}, {"json", T}};
 static const struct zl_store_column SPC_POINTS[] = {
-    {"stream", T}, {"seq", I},  {"t_ms", I}, {"value", D},
-    {"code", T},   {"oper", T}, {"batch", I}};
+    {"stream", T}, {"seq", I},  {"t_ms", I},  {"value", D},
+    {"code", T},   {"oper", T}, {"batch", I}, {"n", I}};
 static const struct zl_store_column SPC_STATE[] = {
     {"stream", T},   {"n_values", I},  {"n_points", I},
     {"n_alarms", I}, {"n_batches", I}, {"state", T}};

@@ -75,6 +75,23 @@ cp <- cm <- 0; zs <- (y - mean(y)) / si
 for (i in 1:300) { cp <- max(0, cp + zs[i] - 0.5); cm <- max(0, cm - zs[i] - 0.5) }
 put("cusum_cp_last", cp); put("cusum_cm_last", cm)
 
+# live streams (zhiliang spc append, fixed target 0 and sigma 1): where an
+# EWMA (lambda 0.1, L 2.814) and a two-sided CUSUM (k 0.5, h 4) stream
+# raise their alarms, in base R: an alarm at each point that begins a run
+# of points beyond a limit (the exact, time-varying EWMA limits)
+w <- rnorm(400); w[201:400] <- w[201:400] + 0.8
+write.csv(data.frame(value = w), "stream.csv", row.names = FALSE)
+starts <- function(out) { i <- which(out); if (length(i)) i[c(TRUE, diff(i) > 1)] else integer() }
+putrun <- function(k, a) { put(paste0(k, "_n"), length(a)); put(paste0(k, "_first"), if (length(a)) a[1] else 0)
+  put(paste0(k, "_sum"), sum(a)) }
+lam <- 0.1; zz <- 0; ew <- numeric(400)
+for (i in 1:400) { zz <- lam * w[i] + (1 - lam) * zz; ew[i] <- zz }
+lim <- 2.814 * sqrt(lam / (2 - lam) * (1 - (1 - lam)^(2 * (1:400))))
+putrun("st_ewma", starts(ew > lim | ew < -lim))
+cp <- cm <- numeric(400); a <- b <- 0
+for (i in 1:400) { a <- max(0, a + w[i] - 0.5); b <- max(0, b - w[i] - 0.5); cp[i] <- a; cm[i] <- b }
+putrun("st_cusum_up", starts(cp > 4)); putrun("st_cusum_lo", starts(cm > 4))
+
 # attributes: p with variable n, u
 pn <- sample(80:120, 30, replace = TRUE); d <- rbinom(30, pn, 0.08)
 write.csv(data.frame(s = 1:30, d = d, n = pn), "p.csv", row.names = FALSE)
@@ -154,6 +171,19 @@ Rscript oracle.R
     jq -r '"p_center \(.center)", "p_ucl_4 \(.series[0].points[3].ucl)", "p_lcl_4 \(.series[0].points[3].lcl)"'
   "$ZL" spc chart u u.csv --value c --n-col n --json |
     jq -r '"u_center \(.center)", "u_ucl_5 \(.series[0].points[4].ucl)"'
+  S="--store $T/s.db"
+  "$ZL" init $S >/dev/null
+  "$ZL" spc stream create ew --chart ewma --characteristic w --center 0 --sigma 1 --lambda 0.1 --L 2.814 $S >/dev/null
+  "$ZL" spc stream create cu --chart cusum --characteristic w --center 0 --sigma 1 --k 0.5 --h 4 $S >/dev/null
+  # in three calls, so the checker's state is saved and reloaded between
+  for st in ew cu; do
+    head -121 stream.csv >s1.csv; { echo value; sed -n 122,300p stream.csv; } >s2.csv; { echo value; sed -n '301,$p' stream.csv; } >s3.csv
+    for f in s1 s2 s3; do "$ZL" spc append $st --csv $f.csv $S >/dev/null; done
+  done
+  run() { jq -r --arg k "$1" '[.[] | .last] | "\($k)_n \(length)", "\($k)_first \(.[0] // 0)", "\($k)_sum \(add // 0)"'; }
+  "$ZL" spc alarms ew --json $S | run st_ewma
+  "$ZL" spc alarms cu --json $S | jq '[.[] | select(.rule == "CUSUM upper")]' | run st_cusum_up
+  "$ZL" spc alarms cu --json $S | jq '[.[] | select(.rule == "CUSUM lower")]' | run st_cusum_lo
   for a in "0.5 3.071 0" "0.5 3.071 1" "0.1 2.814 0" "0.1 2.814 0.5" "0.05 2.615 0" "0.25 2.998 2"; do
     set -- $a
     "$ZL" spc arl ewma $1 $2 $3 | awk -v k="ewma_arl_$1_$2_$3" 'NR==2{print k, $2}'

@@ -75,7 +75,7 @@ for i in $(seq 1 50); do
   sleep 0.02
 done
 ok "SSE delivered the alarm (${got:-never} ms)" test -n "$got" -a "${got:-9999}" -lt 1000
-ok "SSE data is the alarm record" sh -c "grep '^data: ' '$TMP/sse.txt' | head -1 | cut -c7- | jq -e '.rule == \"nelson1\" and .code == \"https://id.gs1.org/01/09506000134352/10/LOT7\"'"
+ok "SSE data is the alarm record" sh -c "grep -A1 '^event: alarm' '$TMP/sse.txt' | grep '^data: ' | head -1 | cut -c7- | jq -e '.rule == \"nelson1\" and .code == \"https://id.gs1.org/01/09506000134352/10/LOT7\"'"
 # an alarm appended by the CLI (another process) reaches the stream too
 "$EXE" spc append bore 8.5 --store "$STORE" >/dev/null
 for i in $(seq 1 50); do [ "$(grep -c '^event: alarm' "$TMP/sse.txt")" -ge 2 ] && break; sleep 0.02; done

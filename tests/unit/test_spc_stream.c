@@ -91,8 +91,9 @@ struct viol {
 /* Push x through the checker, saving and reloading the state at random
  * points; collect flags per point and violations. */
 static void run_checker(const struct zl_spc_limits *lim, unsigned mask,
-                        const double *x, size_t n, uint16_t *flags0,
-                        uint16_t *flags1, struct viol *v, size_t *nv)
+                        const double *x, const uint32_t *sizes, size_t n,
+                        uint16_t *flags0, uint16_t *flags1, double *stat0,
+                        double *stat1, double *lims, struct viol *v, size_t *nv)
 {
     struct zl_spc_check c;
     struct zl_spc_point pt;
@@ -123,13 +124,18 @@ static void run_checker(const struct zl_spc_limits *lim, unsigned mask,
             c = d;
             zl_buf_cleanup(&b);
         }
-        int rc = zl_spc_check_push(&c, x[i], &pt);
+        int rc = sizes ? zl_spc_check_push_n(&c, x[i], sizes[i], &pt)
+                       : zl_spc_check_push(&c, x[i], &pt);
 
         assert_true(rc == 0 || rc == 1);
         if (!rc)
             continue;
         flags0[pt.index] = pt.flags[0];
         flags1[pt.index] = pt.flags[1];
+        stat0[pt.index] = pt.stat[0];
+        stat1[pt.index] = pt.stat[1];
+        lims[2 * pt.index] = pt.lcl[0];
+        lims[2 * pt.index + 1] = pt.ucl[0];
         for (size_t j = 0; j < pt.n_fired; j++) {
             const struct zl_spc_fired *f = &pt.fired[j];
             int b = __builtin_ctz(f->rule);
@@ -162,40 +168,82 @@ static int viol_cmp(const void *a, const void *b)
     return 0;
 }
 
-static void agree(enum zl_spc_chart t, int n, double center, double sigma,
-                  const double *x, size_t nx, unsigned mask)
+static int is_attr(enum zl_spc_chart t)
+{
+    return t == ZL_SPC_P || t == ZL_SPC_NP || t == ZL_SPC_C || t == ZL_SPC_U;
+}
+
+/* The checker fed one measurement at a time against zl_spc_chart on the
+ * whole series with the same fixed parameters: the same statistic (to the
+ * bit), flags and violations at every point. a, b: EWMA lambda and L,
+ * CUSUM k and h. psz: the sample size of each attribute sample (NULL: n). */
+static void agree_ex(enum zl_spc_chart t, int n, double center, double sigma,
+                     double a, double b, const double *x, const uint32_t *psz,
+                     size_t nx, unsigned mask)
 {
     struct zl_spc_limits lim;
     struct zl_spc_opts o;
     struct zl_spc_result r;
     struct zl_error err = {0};
-    size_t ng = t < ZL_SPC_P && t != ZL_SPC_IMR ? nx / (size_t)n : nx, nv = 0;
+    int grouped = !is_attr(t) && t != ZL_SPC_IMR;
+    size_t ng = grouped ? nx / (size_t)n : nx, nv = 0;
     uint16_t *f0 = calloc(ng + 1, 2), *f1 = calloc(ng + 1, 2);
+    double *s0 = calloc(ng + 1, 8), *s1 = calloc(ng + 1, 8);
+    double *lims = calloc(2 * ng + 2, 8);
     uint32_t *sz = calloc(ng + 1, 4);
     struct viol *v = calloc(ng * 24 + 1, sizeof *v),
                 *w = calloc(ng * 24 + 1, sizeof *w);
+    int smooth = t == ZL_SPC_EWMA || t == ZL_SPC_CUSUM;
 
-    assert_int_equal(zl_spc_limits_fixed(t, n, center, sigma, 0, &lim, &err),
-                     0);
-    run_checker(&lim, mask, x, nx, f0, f1, v, &nv);
+    assert_int_equal(
+        zl_spc_limits_fixed_ex(t, n, center, sigma, 0, a, b, &lim, &err), 0);
+    run_checker(&lim, mask, x, psz, nx, f0, f1, s0, s1, lims, v, &nv);
     for (size_t i = 0; i < ng; i++)
-        sz[i] = (uint32_t)n;
+        sz[i] = psz ? psz[i] : (uint32_t)n;
     memset(&o, 0, sizeof o);
     o.chart = t;
     o.fixed_center = 1;
     o.center = center;
-    o.fixed_sigma = t < ZL_SPC_P;
+    o.fixed_sigma = !is_attr(t);
     o.sigma = o.fixed_sigma ? sigma : 0;
     o.rules = mask;
+    if (t == ZL_SPC_EWMA)
+        o.lambda = a, o.L = b;
+    if (t == ZL_SPC_CUSUM)
+        o.k = a, o.h = b;
     assert_int_equal(
-        zl_spc_chart(x, t < ZL_SPC_P && t != ZL_SPC_IMR ? ng * (size_t)n : ng,
-                     t == ZL_SPC_IMR ? NULL : sz, ng, &o, &r, &err),
+        zl_spc_chart(x, grouped ? ng * (size_t)n : ng,
+                     t == ZL_SPC_IMR || (smooth && n == 1) ? NULL : sz, ng, &o,
+                     &r, &err),
         0);
-    /* the limits are the batch chart's */
-    for (int k = 0; k < r.n_series; k++) {
+    /* the limits are the batch chart's (EWMA: at steady state) */
+    for (int k = 0; k < r.n_series && !smooth && !psz; k++) {
         assert_true(lim.ucl[k] == r.s[k].ucl[0]);
         assert_true(lim.lcl[k] == r.s[k].lcl[0]);
     }
+    if (t == ZL_SPC_EWMA)
+        assert_true(fabs(lim.ucl[0] - r.s[0].ucl[ng - 1]) < 1e-9);
+    /* the limits at every point (EWMA's start-up, a sample's own size) */
+    for (size_t i = 0; i < ng; i++) {
+        double lo = ZL_SPC_AT(&r.s[0], r.s[0].lcl, i),
+               hi = ZL_SPC_AT(&r.s[0], r.s[0].ucl, i);
+
+        if (!(lims[2 * i] == lo || (isnan(lo) && isnan(lims[2 * i]))) ||
+            lims[2 * i + 1] != hi)
+            fail_msg("%s point %zu: incremental limits %.17g..%.17g, batch "
+                     "%.17g..%.17g",
+                     zl_spc_chart_name(t), i, lims[2 * i], lims[2 * i + 1], lo,
+                     hi);
+    }
+    for (size_t i = 0; i < ng; i++)
+        for (int k = 0; k < r.n_series; k++) {
+            double want = r.s[k].stat[i], got = k ? s1[i] : s0[i];
+
+            if (!(got == want || (isnan(got) && isnan(want))))
+                fail_msg("%s point %zu series %d: incremental %.17g, batch "
+                         "%.17g",
+                         zl_spc_chart_name(t), i, k, got, want);
+        }
     for (size_t i = 0; i < ng; i++) {
         if (f0[i] != r.s[0].flags[i] ||
             (r.n_series > 1 && f1[i] != r.s[1].flags[i]))
@@ -225,9 +273,18 @@ static void agree(enum zl_spc_chart t, int n, double center, double sigma,
     zl_spc_result_cleanup(&r);
     free(f0);
     free(f1);
+    free(s0);
+    free(s1);
+    free(lims);
     free(sz);
     free(v);
     free(w);
+}
+
+static void agree(enum zl_spc_chart t, int n, double center, double sigma,
+                  const double *x, size_t nx, unsigned mask)
+{
+    agree_ex(t, n, center, sigma, 0, 0, x, NULL, nx, mask);
 }
 
 static void test_agrees_with_batch(void **state)
@@ -248,6 +305,14 @@ static void test_agrees_with_batch(void **state)
         agree(ZL_SPC_XBAR_S, 4, 0, 1, x, n, mask);
         agree(ZL_SPC_XBAR_R, 2, 0.1, 1.3, x, n, mask);
         total_points += n + n / 5 + n / 4 + n / 2;
+        /* EWMA and CUSUM (limits only, whatever mask says); the shifts
+         * of make_series are what they are for */
+        agree_ex(ZL_SPC_EWMA, 1, 0, 1, 0.2, 2.962, x, NULL, n, mask);
+        agree_ex(ZL_SPC_EWMA, 4, 0.05, 0.9, 0.5, 3.071, x, NULL, n, mask);
+        agree_ex(ZL_SPC_EWMA, 1, 0, 1, 1, 3, x, NULL, n, mask);
+        agree_ex(ZL_SPC_CUSUM, 1, 0, 1, 0.5, 4, x, NULL, n, mask);
+        agree_ex(ZL_SPC_CUSUM, 5, -0.1, 1.1, 0.25, 8.01, x, NULL, n, mask);
+        total_points += 2 * n + n / 4 + n / 5;
         /* attributes: counts of a sample of 50 with p 0.1, shifted */
         for (size_t i = 0; i < n; i++) {
             double p = x[i] > 1.2 ? 0.2 : 0.1, k = 0;
@@ -258,6 +323,26 @@ static void test_agrees_with_batch(void **state)
         }
         agree(ZL_SPC_P, 50, 0.1, 0, x, n, mask);
         agree(ZL_SPC_NP, 50, 0.1, 0, x, n, mask);
+        /* p, np and u with a sample size per point (the limits then vary
+         * as the batch chart's do) */
+        {
+            uint32_t *psz = calloc(n, sizeof *psz);
+
+            for (size_t i = 0; i < n; i++) {
+                double p = (i / 97) % 5 == 0 ? 0.2 : 0.1, k = 0;
+
+                psz[i] = unif() < 0.3 ? 50 : 20 + (uint32_t)(unif() * 200);
+                for (uint32_t j = 0; j < psz[i]; j++)
+                    k += unif() < p;
+                x[i] = k;
+            }
+            agree_ex(ZL_SPC_P, 50, 0.1, 0, 0, 0, x, psz, n, mask);
+            agree_ex(ZL_SPC_NP, 50, 0.1, 0, 0, 0, x, psz, n, mask);
+            for (size_t i = 0; i < n; i++)
+                x[i] = poisson((i % 300 < 30 ? 2.5 : 1.3) * psz[i] / 50.0);
+            agree_ex(ZL_SPC_U, 50, 1.3 / 50, 0, 0, 0, x, psz, n, mask);
+            free(psz);
+        }
         for (size_t i = 0; i < n; i++)
             x[i] = poisson(i % 200 < 20 ? 8 : 4);
         agree(ZL_SPC_C, 1, 4, 0, x, n, mask);
@@ -304,7 +389,10 @@ static void test_known_answers(void **state)
     assert_int_equal(zl_spc_check_push(&c, NAN, &pt), ZL_EINVAL);
     assert_int_equal(c.n_values, 10);
     assert_int_not_equal(
-        zl_spc_limits_fixed(ZL_SPC_EWMA, 1, 0, 1, 0, &lim, &err), 0);
+        zl_spc_limits_fixed_ex(ZL_SPC_EWMA, 1, 0, 1, 0, 1.5, 3, &lim, &err), 0);
+    assert_int_not_equal(
+        zl_spc_limits_fixed_ex(ZL_SPC_CUSUM, 1, 0, 0, 0, 0.5, 4, &lim, &err),
+        0);
     assert_int_not_equal(
         zl_spc_limits_fixed(ZL_SPC_P, 50, 1.5, 0, 0, &lim, &err), 0);
     assert_int_equal(zl_spc_check_load(&c, "zlck1 1 2", 9), ZL_EINVAL);
@@ -478,7 +566,7 @@ static void test_attributes_store(void **state)
     struct zl_spc_append_result res;
     struct zl_error err = {0};
     struct zl_spc_meas m[3] = {
-        {2, 0, NULL, NULL}, {51, 0, NULL, NULL}, {3, 0, NULL, NULL}};
+        {2, 0, NULL, NULL, 0}, {51, 0, NULL, NULL, 0}, {3, 0, NULL, NULL, 0}};
 
     memset(&d, 0, sizeof d);
     d.name = "solder";
@@ -502,6 +590,231 @@ static void test_attributes_store(void **state)
                      ZL_EPERM); /* no owner: local only */
 }
 
+/* Alarms' JSON, concatenated, for strstr. */
+static int collect_cb(void *ctx, const struct zl_spc_alarm *a)
+{
+    struct zl_buf *b = ctx;
+
+    return zl_buf_add(b, a->json, a->len) || zl_buf_addc(b, '\n') ? 1 : 0;
+}
+
+static int size_cb(void *ctx, const struct zl_spc_stored *m)
+{
+    int64_t *out = ctx;
+
+    out[m->seq - 1] = m->size;
+    return 0;
+}
+
+/* EWMA and CUSUM streams, codes of every measurement of the point, limit
+ * revisions, a sample size per measurement; verify over all of it. */
+static void test_smooth_store(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_spc_stream_def d;
+    struct zl_spc_stream st;
+    struct zl_spc_append_result res;
+    struct zl_spc_revision rv;
+    struct zl_error err = {0};
+    struct zl_spc_meas m[30];
+    struct zl_buf b;
+    int64_t ver = 0, sizes[8] = {0};
+    size_t n = 0;
+    char issue[256] = "", sql[300];
+
+    zl_buf_init(&b, 1 << 20);
+    memset(&d, 0, sizeof d);
+    d.name = "fill";
+    d.characteristic = "fill volume";
+    d.chart = ZL_SPC_EWMA;
+    d.n = 1;
+    d.center = 500;
+    d.sigma = 2;
+    d.a = 0.2;
+    d.b = 2.962;
+    d.rules = ZL_SPC_RULES_NELSON;
+    assert_int_equal(zl_spc_stream_create(f->s, &d, &err), 0);
+    assert_int_equal(zl_spc_stream_get(f->s, "fill", &st), 0);
+    assert_true(st.lim.lambda == 0.2 && st.lim.L == 2.962);
+    /* steady state: 500 + 2.962 * 2 * sqrt(0.2 / 1.8) */
+    assert_true(fabs(st.lim.ucl[0] - (500 + 2.962 * 2 / 3)) < 1e-9);
+    assert_int_equal(st.def.rules, ZL_SPC_NELSON1);
+    assert_int_equal(st.limits_version, 1);
+    zl_spc_stream_cleanup(&st);
+    /* 20 on target, then a 1.5 sigma shift a Shewhart chart misses (no
+     * value beyond 500 +- 6) and the EWMA sees */
+    memset(m, 0, sizeof m);
+    for (int i = 0; i < 30; i++)
+        m[i].value = i < 20 ? 500 : 503;
+    assert_int_equal(
+        zl_spc_append(f->s, "fill", NULL, m, 30, &res, NULL, NULL, &err), 0);
+    assert_int_equal(res.alarms, 1);
+    assert_int_equal(zl_spc_alarms(f->s, "fill", 0, 0, collect_cb, &b), 0);
+    assert_int_equal(zl_buf_addc(&b, '\0'), 0);
+    assert_non_null(strstr((char *)b.data, "\"rule\":\"EWMA above UCL\""));
+    assert_non_null(strstr((char *)b.data, "\"limits_version\":1"));
+    assert_non_null(strstr((char *)b.data, "指数加权移动平均"));
+    b.len = 0;
+
+    /* revise: a reason is required; given values, then Phase I */
+    memset(&rv, 0, sizeof rv);
+    rv.center = 503;
+    rv.sigma = 2;
+    assert_int_equal(zl_spc_stream_revise(f->s, "fill", NULL, &rv, &ver, &err),
+                     ZL_EINVAL);
+    rv.reason = "new filler head fitted, target 503 mL";
+    assert_int_equal(zl_spc_stream_revise(f->s, "fill", "gln:0614141000005",
+                                          &rv, &ver, &err),
+                     ZL_EPERM);
+    assert_int_equal(zl_spc_stream_revise(f->s, "fill", NULL, &rv, &ver, &err),
+                     0);
+    assert_int_equal(ver, 2);
+    assert_int_equal(zl_spc_stream_get(f->s, "fill", &st), 0);
+    assert_int_equal(st.limits_version, 2);
+    assert_true(st.lim.center == 503);
+    zl_spc_stream_cleanup(&st);
+    /* on the new target nothing fires; a drop below it does */
+    for (int i = 0; i < 30; i++)
+        m[i].value = i < 20 ? 503 : 499;
+    assert_int_equal(
+        zl_spc_append(f->s, "fill", NULL, m, 30, &res, NULL, NULL, &err), 0);
+    assert_int_equal(res.alarms, 1);
+    assert_int_equal(zl_spc_alarms(f->s, "fill", 1, 0, collect_cb, &b), 0);
+    assert_int_equal(zl_buf_addc(&b, '\0'), 0);
+    assert_non_null(strstr((char *)b.data, "\"rule\":\"EWMA below LCL\""));
+    assert_non_null(strstr((char *)b.data, "\"limits_version\":2"));
+    b.len = 0;
+    /* Phase I over points 31..50 of its own data: mean 503, and sigma by
+     * moving ranges: 0 (all equal), so it is refused with a reason */
+    memset(&rv, 0, sizeof rv);
+    rv.reason = "re-estimated after the head change";
+    rv.from = 31;
+    rv.to = 50;
+    assert_int_equal(zl_spc_stream_revise(f->s, "fill", NULL, &rv, &ver, &err),
+                     ZL_EINVAL);
+    rv.to = 60; /* 31..60: includes the drop, sigma > 0 */
+    assert_int_equal(zl_spc_stream_revise(f->s, "fill", NULL, &rv, &ver, &err),
+                     0);
+    assert_int_equal(ver, 3);
+    assert_int_equal(zl_spc_stream_get(f->s, "fill", &st), 0);
+    assert_true(fabs(st.lim.center - (20 * 503 + 10 * 499) / 30.0) < 1e-9);
+    /* one moving range of 4 in 29: sigma 4 / 29 / d2(2) */
+    assert_true(fabs(st.lim.sigma - 4.0 / 29 / 1.128379167) < 1e-6);
+    zl_spc_stream_cleanup(&st);
+    rv.from = 50;
+    rv.to = 61; /* beyond the data */
+    assert_int_equal(zl_spc_stream_revise(f->s, "fill", NULL, &rv, &ver, &err),
+                     ZL_EINVAL);
+    assert_int_equal(zl_spc_limits_history(f->s, "fill", count_cb, &n), 0);
+    assert_int_equal(n, 3);
+
+    /* CUSUM on subgroups of 4: the point that fires spans two calls, and
+     * the alarm names the codes of all four measurements */
+    memset(&d, 0, sizeof d);
+    d.name = "shaft";
+    d.characteristic = "shaft diameter";
+    d.chart = ZL_SPC_CUSUM;
+    d.n = 4;
+    d.center = 0;
+    d.sigma = 1;
+    d.rules = ZL_SPC_RULES_WE;
+    assert_int_equal(zl_spc_stream_create(f->s, &d, &err), 0);
+    memset(m, 0, sizeof m);
+    for (int i = 0; i < 4; i++)
+        m[i].value = 3;
+    m[0].code = m[1].code = "(01)09506000134352(10)A1";
+    assert_int_equal(
+        zl_spc_append(f->s, "shaft", NULL, m, 2, &res, NULL, NULL, &err), 0);
+    assert_int_equal(res.points, 0);
+    m[2].code = "(01)09506000134352(10)B2";
+    m[3].code = "(01)09506000134352(10)C3";
+    assert_int_equal(
+        zl_spc_append(f->s, "shaft", NULL, m + 2, 2, &res, NULL, NULL, &err),
+        0);
+    assert_int_equal(res.points, 1);
+    /* mean 3, sigma of a mean 1/2: z = 6, C+ = 6 - 0.5 > h = 4 */
+    assert_int_equal(res.alarms, 1);
+    assert_int_equal(zl_spc_alarms(f->s, "shaft", 0, 0, collect_cb, &b), 0);
+    assert_int_equal(zl_buf_addc(&b, '\0'), 0);
+    assert_non_null(strstr((char *)b.data, "\"rule\":\"CUSUM upper\""));
+    assert_non_null(strstr((char *)b.data,
+                           "\"codes\":[\"https://id.gs1.org/01/"
+                           "09506000134352/10/A1\",\"https://id.gs1.org/"
+                           "01/09506000134352/10/B2\",\"https://"
+                           "id.gs1.org/01/09506000134352/10/C3\"]"));
+    b.len = 0;
+
+    /* p with a sample size per measurement: 40 of 200 is beyond the limit
+     * at n = 200 (0.164) though within the stream's n = 50 one (0.227) */
+    memset(&d, 0, sizeof d);
+    d.name = "caps";
+    d.characteristic = "misapplied caps";
+    d.chart = ZL_SPC_P;
+    d.n = 50;
+    d.center = 0.1;
+    d.rules = ZL_SPC_NELSON1;
+    assert_int_equal(zl_spc_stream_create(f->s, &d, &err), 0);
+    memset(m, 0, sizeof m);
+    m[0].value = 5;
+    m[1].value = 40;
+    m[1].size = 200;
+    m[2].value = 11;
+    m[2].size = 50;
+    m[3].value = 60; /* of 50: refused */
+    assert_int_equal(
+        zl_spc_append(f->s, "caps", NULL, m, 4, &res, NULL, NULL, &err),
+        ZL_EINVAL);
+    assert_string_equal(err.path, "measurements[3]");
+    m[3].size = 100;
+    assert_int_equal(
+        zl_spc_append(f->s, "caps", NULL, m, 4, &res, NULL, NULL, &err), 0);
+    assert_int_equal(res.alarms, 2); /* 40/200 and 60/100 */
+    assert_int_equal(zl_spc_measurements(f->s, "caps", 1, 0, size_cb, sizes),
+                     0);
+    assert_true(sizes[0] == 0 && sizes[1] == 200 && sizes[2] == 0 &&
+                sizes[3] == 100);
+    assert_int_equal(zl_spc_alarms(f->s, "caps", 0, 0, collect_cb, &b), 0);
+    assert_int_equal(zl_buf_addc(&b, '\0'), 0);
+    assert_non_null(strstr((char *)b.data, "\"sample_size\":200"));
+    b.len = 0;
+    {
+        struct zl_spc_result r;
+
+        assert_int_equal(zl_spc_stream_chart(f->s, "caps", 0, &r, &err), 0);
+        assert_true(r.s[0].varying);
+        assert_true(r.s[0].flags[1] & ZL_SPC_NELSON1);
+        assert_false(r.s[0].flags[2] & ZL_SPC_NELSON1);
+        zl_spc_result_cleanup(&r);
+    }
+    /* a sample size on a stream that takes none */
+    m[0].size = 5;
+    assert_int_equal(
+        zl_spc_append(f->s, "shaft", NULL, m, 1, &res, NULL, NULL, &err),
+        ZL_EINVAL);
+
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    /* an edited limits version is caught */
+    snprintf(sql, sizeof sql,
+             "UPDATE spc_records SET json = replace(json, '\"center\":503',"
+             " '\"center\":504') WHERE kind = 'limits' AND seq = 2");
+    assert_true(fixture_sql_changes(f->s, sql) == 1);
+    assert_int_equal(zl_audit_verify(f->s, tamper_cb, issue, NULL), ZL_ETAMPER);
+    assert_non_null(strstr(issue, "spc:fill:limits:2"));
+    snprintf(sql, sizeof sql,
+             "UPDATE spc_records SET json = replace(json, '\"center\":504',"
+             " '\"center\":503') WHERE kind = 'limits' AND seq = 2");
+    assert_true(fixture_sql_changes(f->s, sql) == 1);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    /* so is an edited sample size */
+    snprintf(sql, sizeof sql,
+             "UPDATE spc_points SET n = 400 WHERE stream = 'caps' AND seq = 2");
+    assert_true(fixture_sql_changes(f->s, sql) == 1);
+    issue[0] = '\0';
+    assert_int_equal(zl_audit_verify(f->s, tamper_cb, issue, NULL), ZL_ETAMPER);
+    assert_non_null(strstr(issue, "spc:caps:batch:1"));
+    zl_buf_cleanup(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -509,6 +822,7 @@ int main(void)
         cmocka_unit_test(test_agrees_with_batch),
         cmocka_unit_test_setup_teardown(test_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attributes_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_smooth_store, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
