@@ -59,10 +59,45 @@ int zl_sqlite_exec(zl_store *s, const char *sql);
  * alias e), and the decoder of such a row. Strings stay owned by st, the
  * JSON by st or (compressed rows) by scratch, which the caller inits and
  * cleans up. 0, ZL_ESTORE (a JSON blob that does not decode), ZL_ENOMEM. */
-#define ZL_SQLITE_EVENT_COLS                                                   \
-    "e.hash, e.declared_id, e.type, e.action, e.event_time, e.tz,"             \
-    " e.record_time, e.biz_step, e.disposition, e.read_point,"                 \
-    " e.biz_location, e.transformation_id, e.has_error, e.party, e.json"
+#define ZL_SQLITE_EVENT_COLS                                                                  \
+    "e.hash, e.declared_id, e.type, e.action, e.event_time, e.tz,"                            \
+    " e.record_time, " ZL_SQLITE_VOCAB("e.biz_step") ", " ZL_SQLITE_VOCAB(                    \
+        "e."                                                                                  \
+        "di"                                                                                  \
+        "sp"                                                                                  \
+        "os"                                                                                  \
+        "it"                                                                                  \
+        "io"                                                                                  \
+        "n") ", " ZL_SQLITE_VOCAB("e.read_point") ", " ZL_SQLITE_VOCAB("e."                   \
+                                                                       "biz_"                 \
+                                                                       "locat"                \
+                                                                       "ion") ", "            \
+                                                                              "e."            \
+                                                                              "transformatio" \
+                                                                              "n_id,"         \
+                                                                              " e.has_error," \
+                                                                              " e.party, "    \
+                                                                              "e.json"
+/* The text of an events column held as a vocab number (schema 14:
+ * biz_step, disposition, read_point, biz_location), as an SQL expression.
+ * A value that is no vocab number reads as itself: the text of a store
+ * that the migration steps before 14 are still reading (receipts, the
+ * trace index), and a number vocab lacks as its digits, which verify
+ * then reports as differing from the event's JSON (NULL would agree with
+ * an event that has no such value). vocab exists during those steps
+ * (sq_migrate makes it first). */
+#define ZL_SQLITE_VOCAB(col)                                                   \
+    "coalesce((SELECT v FROM vocab WHERE n = " col "), " col ")"
+
+/* The outbox's key column (store_sqlite.c): a key of 64 lower-case hex
+ * digits is stored as its 32 bytes. _pack: 1 when key is such a key
+ * (out filled), 0 when it stays text. _key: column i of st as the key's
+ * text, in hex (65 bytes) for a packed one, else borrowed from st. */
+int zl_sqlite_outbox_pack(const char *key, size_t len, uint8_t out[32]);
+const char *zl_sqlite_outbox_key(sqlite3_stmt *st, int i, char hex[65]);
+
+/* The vocab number of v (interned when new) into *n. 0, ZL_ESTORE. */
+int zl_sqlite_vocab(zl_store *s, const char *v, size_t len, int64_t *n);
 struct zl_buf;
 int zl_sqlite_row_event(zl_store *s, sqlite3_stmt *st,
                         struct zl_stored_event *ev, struct zl_buf *scratch);

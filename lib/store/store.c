@@ -268,6 +268,10 @@ static int migrate_step(zl_store *s, int from)
         return module_schema(s, ZL_STORE_MOD_CORRECTION);
     case 12: /* 12 -> 13: what a product's pack declares (issue 16) */
         return module_schema(s, ZL_STORE_MOD_PARTY);
+    case 13: /* 13 -> 14: bizStep, disposition and locations as vocab
+              * numbers (core; on SQLite the events table is rebuilt, so
+              * the correction module's index on it is made again) */
+        return module_schema(s, ZL_STORE_MOD_CORRECTION);
     default: return ZL_EUNSUPPORTED;
     }
 }
