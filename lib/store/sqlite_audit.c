@@ -157,6 +157,7 @@ static int derived_clear(zl_store *s)
     int rc = zl_sqlite_exec(s, "DELETE FROM event_occ; DELETE FROM idents;"
                                " DELETE FROM vocab");
 
+    zl_sqlite_vocab_forget(s);
     if (!rc)
         rc = zl_sqlite_exec(s, "DELETE FROM event_refs");
     if (!rc)
