@@ -23,8 +23,8 @@ static int derived_counts(zl_store *s, struct zl_store_derived_counts *c)
      * uses: a row added to either table counts as one too many. */
     /* ... and vocab's (schema 14) values no events column names, each
      * looked up in the column's query index, and the events whose column
-     * holds text instead of a number (it would read right, as
-     * ZL_SQLITE_VOCAB falls back to the text, but no EQ_ query finds it). */
+     * holds text instead of a number (it would read right, since a
+     * text column reads as itself, but no EQ_ query would find it). */
     static const char IDS[] =
         "SELECT (SELECT count(*) FROM event_occ) + (SELECT count(*)"
         " FROM idents d WHERE NOT EXISTS (SELECT 1 FROM event_occ o"

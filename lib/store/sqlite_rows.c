@@ -108,7 +108,8 @@ static int is_vocab_col(const struct zl_store_table *t, size_t i)
 
 /* A vocab number read from events as its text, copied into *copy (freed
  * by the caller) because the lookup statement is reused for the next
- * column; a number vocab lacks reads as NULL, as the event reads do. */
+ * column; a number vocab lacks (a damaged store, which verify reports)
+ * goes out as NULL. */
 static int vocab_text(zl_store *s, struct zl_store_value *v, char **copy)
 {
     static const char SQL[] = "SELECT v FROM vocab WHERE n = ?1";
