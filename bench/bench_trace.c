@@ -144,7 +144,8 @@ static void sample(sqlite3 *db, const char *step, int role, size_t max,
 {
     static const char SQL[] =
         "SELECT DISTINCT i.id FROM event_ids i WHERE i.role = ?2 AND i.hash IN"
-        " (SELECT hash FROM events WHERE biz_step = ?1 LIMIT ?3)";
+        " (SELECT hash FROM events WHERE biz_step ="
+        " (SELECT n FROM vocab WHERE v = ?1) LIMIT ?3)";
     sqlite3_stmt *st = NULL;
 
     if (sqlite3_prepare_v2(db, SQL, -1, &st, NULL) != SQLITE_OK)

@@ -210,6 +210,45 @@ static void in_list(struct qctx *c, const char *col, const char **vals,
     add(c, ")");
 }
 
+/* The vocab form of in_list (dialect vocab): col = (SELECT n FROM vocab
+ * WHERE v = ?) for one value, an uncorrelated scalar subquery that the
+ * engine evaluates once and then uses as the constant of an equality on
+ * the column's index (col, event_time), so the first page in time order
+ * is still a range scan that stops after a page; IN (SELECT n ... WHERE
+ * v IN (...)) for several. A value vocab lacks matches nothing. */
+static void in_vocab(struct qctx *c, const char *col, const char **vals)
+{
+    size_t n = list_len(vals);
+
+    if (!n)
+        return;
+    add(c, " AND ");
+    add(c, col);
+    if (n == 1) {
+        add(c, " = (SELECT n FROM vocab WHERE v = ");
+        bind_text(c, vals[0], strlen(vals[0]));
+        add(c, ")");
+        return;
+    }
+    add(c, " IN (SELECT n FROM vocab WHERE v IN (");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            add(c, ",");
+        bind_text(c, vals[i], strlen(vals[i]));
+    }
+    add(c, "))");
+}
+
+/* in_list for one of the four vocab columns, in the dialect's form. */
+static void in_coded(struct qctx *c, const char *col, const char **vals,
+                     const char *lead)
+{
+    if (c->d->vocab)
+        in_vocab(c, col, vals);
+    else
+        in_list(c, col, vals, lead);
+}
+
 /* A set of enum zl_id_role values as bits. */
 #define ROLE(r) (1u << (r))
 
@@ -538,10 +577,10 @@ int zl_query_sql_build(struct zl_query_sql *q, const struct zl_event_filter *f,
     bitset_in(&c, "e.action", f->actions);
     time_range(&c, "e.event_time", f->ge_event_time, f->lt_event_time);
     time_range(&c, "e.record_time", f->ge_record_time, f->lt_record_time);
-    in_list(&c, "e.biz_step", f->biz_steps, lead);
-    in_list(&c, "e.disposition", f->dispositions, lead);
-    in_list(&c, "e.read_point", f->read_points, lead);
-    in_list(&c, "e.biz_location", f->biz_locations, lead);
+    in_coded(&c, "e.biz_step", f->biz_steps, lead);
+    in_coded(&c, "e.disposition", f->dispositions, lead);
+    in_coded(&c, "e.read_point", f->read_points, lead);
+    in_coded(&c, "e.biz_location", f->biz_locations, lead);
     event_ids(&c, f->event_ids);
     match_ids(&c, f->match_epc, ROLE(ZL_ROLE_EPC) | ROLE(ZL_ROLE_CHILD));
     match_ids(&c, f->match_any_epc,

@@ -41,6 +41,10 @@ struct zl_query_dialect {
      * BY with that column (query_sql.c, lead_col), so that the planner
      * takes the column's index (PostgreSQL); 0: no need (SQLite). */
     int lead_order;
+    /* 1: biz_step, disposition, read_point and biz_location hold numbers
+     * of the table vocab(n, v) (SQLite, schema 14), so an EQ_ value is
+     * looked up there first; 0: they hold the text (PostgreSQL). */
+    int vocab;
 };
 
 enum zl_query_bind_kind {

@@ -21,10 +21,21 @@ static int derived_counts(zl_store *s, struct zl_store_derived_counts *c)
     /* The occurrences themselves, not the view (which hides one whose
      * event or identifier is gone), plus dictionary entries no occurrence
      * uses: a row added to either table counts as one too many. */
+    /* ... and vocab's (schema 17) values no events column names, each
+     * looked up in the column's query index, and the events whose column
+     * holds text instead of a number (it would read right, since a
+     * text column reads as itself, but no EQ_ query would find it). */
     static const char IDS[] =
         "SELECT (SELECT count(*) FROM event_occ) + (SELECT count(*)"
         " FROM idents d WHERE NOT EXISTS (SELECT 1 FROM event_occ o"
-        " WHERE o.n = d.n))";
+        " WHERE o.n = d.n)) + (SELECT count(*) FROM vocab v"
+        " WHERE NOT EXISTS (SELECT 1 FROM events WHERE biz_step = v.n)"
+        " AND NOT EXISTS (SELECT 1 FROM events WHERE disposition = v.n)"
+        " AND NOT EXISTS (SELECT 1 FROM events WHERE read_point = v.n)"
+        " AND NOT EXISTS (SELECT 1 FROM events WHERE biz_location = v.n))"
+        " + (SELECT count(*) FROM events WHERE typeof(biz_step) = 'text'"
+        " OR typeof(disposition) = 'text' OR typeof(read_point) = 'text'"
+        " OR typeof(biz_location) = 'text')";
     static const char REFS[] = "SELECT count(*) FROM event_refs";
     static const char LINKS[] = "SELECT count(*) FROM event_docs";
     static const char DOCS[] = "SELECT count(*) FROM signed_docs";
@@ -136,10 +147,17 @@ static int doc_link_exists(zl_store *s, const uint8_t event_hash[32],
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
+/* vocab is emptied too: reindex rewrites every event it can read, which
+ * interns its values again, so an entry edited or added behind the
+ * store's back does not outlive it (numbers are never reused: an event
+ * reindex skips keeps a number that names nothing, and verify reports
+ * that event anyway). */
 static int derived_clear(zl_store *s)
 {
-    int rc = zl_sqlite_exec(s, "DELETE FROM event_occ; DELETE FROM idents");
+    int rc = zl_sqlite_exec(s, "DELETE FROM event_occ; DELETE FROM idents;"
+                               " DELETE FROM vocab");
 
+    zl_sqlite_vocab_forget(s);
     if (!rc)
         rc = zl_sqlite_exec(s, "DELETE FROM event_refs");
     if (!rc)

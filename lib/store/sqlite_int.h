@@ -31,6 +31,9 @@ struct zl_sqlite {
     size_t n_stmts;
     uint64_t commits;    /* write transactions committed on this handle */
     struct zl_zjson *zj; /* events.json compression (sqlite_zjson.c) */
+    struct zl_vtext *vt; /* vocab texts read so far (store_sqlite.c) */
+    size_t n_vt;
+    unsigned vt_ring; /* next of the slots past the cache's range */
 };
 
 static inline struct zl_sqlite *zl_sqlite_of(zl_store *s)
@@ -63,6 +66,40 @@ int zl_sqlite_exec(zl_store *s, const char *sql);
     "e.hash, e.declared_id, e.type, e.action, e.event_time, e.tz,"             \
     " e.record_time, e.biz_step, e.disposition, e.read_point,"                 \
     " e.biz_location, e.transformation_id, e.has_error, e.party, e.json"
+/* The text of an events column held as a vocab number (schema 14:
+ * biz_step, disposition, read_point, biz_location), as an SQL expression.
+ * A value that is no vocab number reads as itself: the text of a store
+ * that the migration steps before 14 are still reading (receipts, the
+ * trace index), and a number vocab lacks as its digits, which verify
+ * then reports as differing from the event's JSON (NULL would agree with
+ * an event that has no such value). vocab exists during those steps
+ * (sq_migrate makes it first). */
+#define ZL_SQLITE_VOCAB(col)                                                   \
+    "coalesce((SELECT v FROM vocab WHERE n = " col "), " col ")"
+
+/* The outbox's key column (store_sqlite.c): a key of 64 lower-case hex
+ * digits is stored as its 32 bytes. _pack: 1 when key is such a key
+ * (out filled), 0 when it stays text. _key: column i of st as the key's
+ * text, in hex (65 bytes) for a packed one, else borrowed from st. */
+int zl_sqlite_outbox_pack(const char *key, size_t len, uint8_t out[32]);
+const char *zl_sqlite_outbox_key(sqlite3_stmt *st, int i, char hex[65]);
+
+/* Column i of st, a vocab column of events read raw (ZL_SQLITE_EVENT_COLS),
+ * as its text: NULL for NULL, the text of a number (from a per-handle
+ * cache, filled from vocab on a miss and emptied at every begin, snapshot
+ * begin, rollback and exec_sql: a number's text never changes once
+ * committed, since numbers are never reused, so only an edit behind the
+ * store's back or a rolled-back entry could make it stale), a column
+ * holding text as itself, and a number vocab lacks as a text no event can
+ * carry (verify then reports the event). The length into *len. Borrowed
+ * until the handle's next begin, rollback or exec_sql. */
+const char *zl_sqlite_vocab_col(zl_store *s, sqlite3_stmt *st, int i,
+                                size_t *len);
+/* Empty that cache. */
+void zl_sqlite_vocab_forget(zl_store *s);
+
+/* The vocab number of v (interned when new) into *n. 0, ZL_ESTORE. */
+int zl_sqlite_vocab(zl_store *s, const char *v, size_t len, int64_t *n);
 struct zl_buf;
 int zl_sqlite_row_event(zl_store *s, sqlite3_stmt *st,
                         struct zl_stored_event *ev, struct zl_buf *scratch);

@@ -16,6 +16,7 @@ static const struct zl_query_dialect DIALECT = {
     .utf8_bounds = 0,
     .bytewise = "", /* BINARY is the default collation */
     .lead_order = 0,
+    .vocab = 1,
 };
 
 /* The filter's work budget, checked by SQLite every PROGRESS_OPS virtual

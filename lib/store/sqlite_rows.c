@@ -89,6 +89,59 @@ static void column_value(sqlite3_stmt *st, int i, struct zl_store_value *v)
     }
 }
 
+/* 1 when column i of t holds a vocab number on SQLite (schema 17): the
+ * rows carry its text both ways, as tables.c describes it, so a copy to
+ * or from PostgreSQL (which keeps the text) or another SQLite store moves
+ * the value, never a number that only means something here. */
+static int is_vocab_col(const struct zl_store_table *t, size_t i)
+{
+    static const char *const COLS[] = {"biz_step", "disposition", "read_point",
+                                       "biz_location"};
+
+    if (strcmp(t->name, "events"))
+        return 0;
+    for (size_t k = 0; k < sizeof COLS / sizeof COLS[0]; k++)
+        if (!strcmp(t->cols[i].name, COLS[k]))
+            return 1;
+    return 0;
+}
+
+/* A vocab number read from events as its text, copied into *copy (freed
+ * by the caller) because the lookup statement is reused for the next
+ * column; a number vocab lacks (a damaged store, which verify reports)
+ * goes out as NULL. */
+static int vocab_text(zl_store *s, struct zl_store_value *v, char **copy)
+{
+    static const char SQL[] = "SELECT v FROM vocab WHERE n = ?1";
+    sqlite3_stmt *st;
+    int rc;
+
+    if (v->type != ZL_VALUE_INT)
+        return 0;
+    if (!(st = zl_sqlite_stmt(s, SQL)))
+        return ZL_ESTORE;
+    sqlite3_bind_int64(st, 1, v->i);
+    rc = sqlite3_step(st);
+    memset(v, 0, sizeof *v);
+    if (rc == SQLITE_ROW) {
+        v->len = (size_t)sqlite3_column_bytes(st, 0);
+        *copy = zl_strndup(zl_sqlite_text(st, 0), v->len);
+        v->type = ZL_VALUE_TEXT;
+        v->p = *copy;
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return *copy ? 0 : ZL_ENOMEM;
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+/* 1 for outbox.key, an event's hash stored as 32 bytes (schema 17): the
+ * rows carry the hex text both ways, as the feed reads it. */
+static int is_outbox_key(const struct zl_store_table *t, size_t i)
+{
+    return !strcmp(t->name, "outbox") && !strcmp(t->cols[i].name, "key");
+}
+
 int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
                         const struct zl_store_value *after, size_t limit,
                         zl_store_row_cb cb, void *ctx, struct zl_error *err)
@@ -113,8 +166,23 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
         goto out;
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char *texts[32] = {0};
+        char hex[65];
+
         for (size_t i = 0; i < t->n_cols; i++) {
             column_value(st, (int)i, &row[i]);
+            if (is_outbox_key(t, i) && row[i].type == ZL_VALUE_BLOB) {
+                row[i].p = zl_sqlite_outbox_key(st, (int)i, hex);
+                row[i].type = ZL_VALUE_TEXT;
+                row[i].len = strlen(row[i].p);
+            }
+            if (is_vocab_col(t, i) &&
+                (rc = vocab_text(s, &row[i], &texts[i]))) {
+                for (size_t k = 0; k < i; k++)
+                    zl_free(texts[k]);
+                rc = fail(s, t, rc, "cannot read a vocab value", err);
+                goto out;
+            }
             /* a compressed events.json goes out as the JSON it holds
              * (sqlite_zjson.c), so any backend can take it */
             if (row[i].type == ZL_VALUE_BLOB && !strcmp(t->name, "events") &&
@@ -124,6 +192,8 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
 
                 if ((rc = zl_sqlite_json_unpack(s, row[i].p, row[i].len,
                                                 &scratch, &json, &len))) {
+                    for (size_t k = 0; k < t->n_cols; k++)
+                        zl_free(texts[k]);
                     rc = fail(s, t, rc, "cannot read a compressed event", err);
                     goto out;
                 }
@@ -132,7 +202,10 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
                 row[i].len = len;
             }
         }
-        if ((rc = cb(ctx, row)) != 0)
+        rc = cb(ctx, row);
+        for (size_t k = 0; k < t->n_cols; k++)
+            zl_free(texts[k]);
+        if (rc != 0)
             goto out;
     }
     rc = rc == SQLITE_DONE
@@ -223,14 +296,41 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
         rc = prepare(s, &b, &st);
     for (size_t r = 0; r < n && !rc; r++) {
         const struct zl_store_value *row = rows + r * t->n_cols;
+        uint8_t packed[32]; /* bound SQLITE_STATIC: lives until the step */
         int64_t id_n;
 
         if (is_ids(t) && row[0].type == ZL_VALUE_TEXT &&
             (rc = intern_value(s, &row[0], &id_n)))
             break;
 
-        for (size_t i = 0; i < t->n_cols && !rc; i++)
+        for (size_t i = 0; i < t->n_cols && !rc; i++) {
+            struct zl_store_value num;
+
+            if (is_outbox_key(t, i) && row[i].type == ZL_VALUE_TEXT &&
+                row[i].p &&
+                zl_sqlite_outbox_pack((const char *)row[i].p, row[i].len,
+                                      packed)) {
+                memset(&num, 0, sizeof num);
+                num.type = ZL_VALUE_BLOB;
+                num.p = packed;
+                num.len = 32;
+                rc = zl_sqlite_rc(bind_value(st, (int)i + 1, &num));
+                continue;
+            }
+
+            /* a vocab column's text goes in as its number */
+            if (is_vocab_col(t, i) && row[i].type == ZL_VALUE_TEXT) {
+                memset(&num, 0, sizeof num);
+                num.type = ZL_VALUE_INT;
+                if ((rc = zl_sqlite_vocab(
+                         s, row[i].p ? (const char *)row[i].p : "", row[i].len,
+                         &num.i)))
+                    break;
+                rc = zl_sqlite_rc(bind_value(st, (int)i + 1, &num));
+                continue;
+            }
             rc = bind_column(s, st, (int)i, &row[i], json_col, &zbuf);
+        }
         if (!rc && (rc = sqlite3_step(st)) == SQLITE_DONE) {
             rc = 0;
             *written += (uint64_t)sqlite3_changes(zl_sqlite_db(s));

@@ -11,9 +11,12 @@
 #include <string.h>
 
 #define META_COLS                                                              \
-    "hash, type, action, event_time, tz, record_time, biz_step,"               \
-    " disposition, read_point, biz_location, transformation_id, has_error,"    \
-    " party"
+    "hash, type, action, event_time, tz, record_time,"                         \
+    " " ZL_SQLITE_VOCAB("biz_step") ", " ZL_SQLITE_VOCAB(                      \
+        "disposition") ","                                                     \
+                       " " ZL_SQLITE_VOCAB("read_point") ", " ZL_SQLITE_VOCAB( \
+                           "biz_location") ", transformation_id, has_error, "  \
+                                           "party"
 
 static void row_meta(sqlite3_stmt *st, struct zl_stored_event *ev)
 {

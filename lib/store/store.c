@@ -280,6 +280,10 @@ static int migrate_step(zl_store *s, int from)
         return rc ? rc : zl_subs_migrate(s);
     case 15: /* 15 -> 16: a sample's own size on SPC points (issue 13) */
         return module_schema(s, ZL_STORE_MOD_SPC);
+    case 16: /* 16 -> 17: bizStep, disposition and locations as vocab
+              * numbers (core; on SQLite the events table is rebuilt, so
+              * the correction module's index on it is made again) */
+        return module_schema(s, ZL_STORE_MOD_CORRECTION);
     default: return ZL_EUNSUPPORTED;
     }
 }

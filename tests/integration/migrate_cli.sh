@@ -90,15 +90,16 @@ grep -q '"eventList":\[{' "$T/answers.src" || fail "the source answers no events
 
 # Every table of an SQLite store, rows sorted. Since schema 8 the numbers
 # a store gives its rows (events.rid, the interned identifiers idents and
-# event_occ) are its own, and events.json may be compressed: those go
+# event_occ; since 14 the vocab numbers of bizStep, disposition and the
+# locations) are its own, and events.json may be compressed: those go
 # through the event_ids view, and the events' JSON through the answers
 # above (a copy stores it as text).
 dump() {
   local t
-  for t in $(q "$1" "select name from sqlite_master where type in ('table', 'view') and name not in ('idents', 'event_occ') order by name"); do
+  for t in $(q "$1" "select name from sqlite_master where type in ('table', 'view') and name not in ('idents', 'event_occ', 'vocab', 'sqlite_sequence') order by name"); do
     echo "== $t"
     if [ "$t" = events ]; then
-      q -cmd ".mode quote" "$1" "select hash, declared_id, type, action, event_time, tz, record_time, biz_step, disposition, read_point, biz_location, transformation_id, has_error, party, ids from events" | LC_ALL=C sort
+      q -cmd ".mode quote" "$1" "select hash, declared_id, type, action, event_time, tz, record_time, (select v from vocab where n = biz_step), (select v from vocab where n = disposition), (select v from vocab where n = read_point), (select v from vocab where n = biz_location), transformation_id, has_error, party, ids from events" | LC_ALL=C sort
       continue
     fi
     q -cmd ".mode quote" "$1" "select * from $t" | LC_ALL=C sort
@@ -117,7 +118,7 @@ A=$T/a.db
 # the store's tables as the backend seam lists them: on SQLite event_ids
 # is a view over the interned identifiers (idents, event_occ), which are
 # the backend's own
-NT=$(q "$S" "select count(*) from sqlite_master where type in ('table', 'view') and name not like 'sqlite_%' and name not in ('idents', 'event_occ')")
+NT=$(q "$S" "select count(*) from sqlite_master where type in ('table', 'view') and name not like 'sqlite_%' and name not in ('idents', 'event_occ', 'vocab')")
 jq -e --argjson nt "$NT" '.resumed == false and .rows > 1000 and .tables == $nt' "$T/a.json" >/dev/null || fail "summary: $(cat "$T/a.json")"
 [ "$(jq .logSize "$T/a.json")" = "$(sed -n 2p "$T/cp.src")" ] || fail "logSize is not the checkpoint's size"
 "$ZL" verify --store "$A" >/dev/null || fail "the copy does not verify"

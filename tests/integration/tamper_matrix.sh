@@ -7,7 +7,8 @@
 #
 # Covered: events (every index column, the packed identifier list, the
 # record itself), event_ids (every column; on SQLite its interned tables
-# event_occ and the dictionary idents, and events.rid), event_refs (every column),
+# event_occ and the dictionary idents, and events.rid; since schema 14 the
+# dictionary vocab of bizStep, disposition and the locations), event_refs (every column),
 # the persistent trace index (trace_keys, trace_events, trace_adj),
 # signed_docs and event_docs, recall_cases and recall_ids, the log
 # tables, events.record_time and events.party (capture metadata outside
@@ -200,6 +201,21 @@ else
   expect_repaired "idents row deleted" "delete from idents where $dk"
   expect_repaired "idents row inserted" "insert into idents(id) values('https://id.gs1.org/01/09999999999997/21/unused')"
   expect_repaired "events.rid" "update events set rid = (select max(rid) + 1 from events) where hash = (select hash from events order by hash limit 1 offset 6)"
+  # schema 14: bizStep, disposition and the locations are numbers of the
+  # dictionary vocab; its every column, a deleted and an unused row, and
+  # an event's number swapped for another value's or for the right text
+  # (which reads right but no EQ_ query would find)
+  for c in biz_step disposition read_point biz_location; do
+    w="hash = (select hash from events where $c is not null order by hash limit 1 offset 1)"
+    vk="n = (select $c from events where $w)"
+    expect_repaired "vocab.v of a $c" "update vocab set v = v || 'x' where $vk"
+    expect_repaired "events.$c another value" "update events set $c = (select n from vocab where n <> $c order by n limit 1) where $w"
+    expect_repaired "events.$c as text" "update events set $c = (select v from vocab where n = $c) where $w"
+  done
+  vk="n = (select biz_step from events where biz_step is not null order by hash limit 1)"
+  expect_repaired "vocab.n" "update vocab set n = (select max(n) + 1 from vocab) where $vk"
+  expect_repaired "vocab row deleted" "delete from vocab where $vk"
+  expect_repaired "vocab row inserted" "insert into vocab(v) values('urn:epcglobal:cbv:bizstep:forged')"
 fi
 
 # event_refs: every column, deleted, inserted.

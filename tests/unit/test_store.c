@@ -688,10 +688,13 @@ static const char TO_V7[] =
     " has_error INTEGER NOT NULL, party TEXT, json TEXT NOT NULL,"
     " ids BLOB NOT NULL);"
     "INSERT INTO v7_events SELECT hash, declared_id, type, action,"
-    " event_time, tz, record_time, biz_step, disposition, read_point,"
-    " biz_location, transformation_id, has_error, party, json, ids"
-    " FROM events ORDER BY rid;"
+    " event_time, tz, record_time, (SELECT v FROM vocab WHERE n = biz_step),"
+    " (SELECT v FROM vocab WHERE n = disposition),"
+    " (SELECT v FROM vocab WHERE n = read_point),"
+    " (SELECT v FROM vocab WHERE n = biz_location), transformation_id,"
+    " has_error, party, json, ids FROM events ORDER BY rid;"
     "DROP TABLE events; ALTER TABLE v7_events RENAME TO events;"
+    "DROP TABLE vocab;"
     "CREATE INDEX events_time ON events(event_time);"
     "UPDATE meta SET value = '11' WHERE key = 'store.schema_version'";
 
@@ -970,6 +973,214 @@ static void test_compressed_from_v7(void **state)
     free(ids_after);
 }
 
+/* ---- vocab numbers (schema 17, SQLite) ------------------------------------
+ */
+
+/* Every event's hash and four vocab columns as text, by hash. */
+static char *dump_vocab_cols(zl_store *s, const char *expr)
+{
+    sqlite3_stmt *st = NULL;
+    char *out = calloc(1, 1);
+    size_t len = 0;
+    char sql[512];
+
+    snprintf(sql, sizeof sql, "SELECT %s FROM events ORDER BY hash", expr);
+    assert_int_equal(sqlite3_prepare_v2(zl_sqlite_db(s), sql, -1, &st, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *r = (const char *)sqlite3_column_text(st, 0);
+        size_t n = strlen(r);
+
+        out = realloc(out, len + n + 2);
+        assert_non_null(out);
+        memcpy(out + len, r, n);
+        len += n;
+        out[len++] = '\n';
+        out[len] = 0;
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
+#define VOCAB_TEXT(c) "ifnull((SELECT v FROM vocab WHERE n = " c "), '-')"
+#define VOCAB_DUMP                                                             \
+    "hex(hash) || '|' || " VOCAB_TEXT("biz_step") " || '|' || " VOCAB_TEXT(    \
+        "disposition") " || '|' || " VOCAB_TEXT("read_point") " || '|' "       \
+                                                              "||"             \
+                                                              " " VOCAB_TEXT(  \
+                                                                  "biz_"       \
+                                                                  "location")
+#define TEXT_DUMP                                                              \
+    "hex(hash) || '|' || ifnull(biz_step, '-') || '|' ||"                      \
+    " ifnull(disposition, '-') || '|' || ifnull(read_point, '-') || '|' ||"    \
+    " ifnull(biz_location, '-')"
+
+/* Lay the store out as schema 16 wrote it: the four columns as text. */
+static const char TO_V16[] =
+    "DROP VIEW event_ids;"
+    "CREATE TABLE v16_events(rid INTEGER PRIMARY KEY, hash BLOB NOT NULL"
+    " UNIQUE, declared_id TEXT, type INTEGER NOT NULL, action INTEGER NOT"
+    " NULL, event_time INTEGER NOT NULL, tz INTEGER NOT NULL, record_time"
+    " INTEGER NOT NULL, biz_step TEXT, disposition TEXT, read_point TEXT,"
+    " biz_location TEXT, transformation_id TEXT, has_error INTEGER NOT NULL,"
+    " party TEXT, json TEXT NOT NULL, ids BLOB NOT NULL);"
+    "INSERT INTO v16_events SELECT rid, hash, declared_id, type, action,"
+    " event_time, tz, record_time, (SELECT v FROM vocab WHERE n = biz_step),"
+    " (SELECT v FROM vocab WHERE n = disposition),"
+    " (SELECT v FROM vocab WHERE n = read_point),"
+    " (SELECT v FROM vocab WHERE n = biz_location), transformation_id,"
+    " has_error, party, json, ids FROM events ORDER BY rid;"
+    "DROP TABLE events; ALTER TABLE v16_events RENAME TO events;"
+    "DROP TABLE vocab;"
+    "CREATE INDEX events_time ON events(event_time, record_time);"
+    "CREATE VIEW event_ids(id, event_time, hash, role, type,"
+    " action, record_time, qty, uom) AS SELECT d.id, o.event_time, e.hash,"
+    " o.role, e.type, e.action, e.record_time, o.qty, o.uom"
+    " FROM event_occ o JOIN idents d ON d.n = o.n"
+    " JOIN events e ON e.rid = o.ev;"
+    "UPDATE outbox SET key = lower(hex(key)) WHERE typeof(key) = 'blob';"
+    "UPDATE meta SET value = '16' WHERE key = 'store.schema_version'";
+
+struct vocab_q {
+    const char *want;
+    int col, n, wrong;
+};
+
+static int vocab_q_cb(void *ctx, const struct zl_stored_event *ev)
+{
+    struct vocab_q *q = ctx;
+    const char *v[4] = {ev->biz_step, ev->disposition, ev->read_point,
+                        ev->biz_location};
+
+    q->n++;
+    if (!v[q->col] || strcmp(v[q->col], q->want))
+        q->wrong++;
+    return 0;
+}
+
+/* A store of schema 16 is migrated to vocab numbers with the same values,
+ * verifies, and answers every EQ_ value of the four columns with exactly
+ * the events that carry it, as counted on the text before the step. */
+static void test_vocab_from_v16(void **state)
+{
+    static const char *const COLS[] = {"biz_step", "disposition", "read_point",
+                                       "biz_location"};
+    struct fixture *f = *state;
+    struct zl_demo_opts o = {0};
+    struct rows ob = {0}, oa = {0};
+    char *before, *after;
+    int v = 0;
+
+    if (strcmp(zl_store_backend_name(f->s), "sqlite"))
+        skip(); /* PostgreSQL keeps the text */
+    o.seed = 5;
+    o.scale = 4;
+    o.per_doc = 100;
+    assert_int_equal(zl_demo_generate(&o, emit_capture, f->s, NULL), 0);
+    before = dump_vocab_cols(f->s, VOCAB_DUMP);
+    /* the outbox's event keys are 32 bytes, read as their hex */
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
+                                   " WHERE kind = 'event' AND"
+                                   " (typeof(key) <> 'blob' OR"
+                                   " length(key) <> 32)"),
+                     0);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &ob), 0);
+    assert_int_equal(ob.n, 8);
+    assert_int_equal(strlen(ob.key[0]), 64);
+    assert_int_equal(zl_store_exec_sql(f->s, TO_V16), 0);
+    assert_int_equal(
+        sql_i64(f->s, "SELECT count(*) FROM outbox WHERE typeof(key) = 'blob'"),
+        0);
+    after = dump_vocab_cols(f->s, TEXT_DUMP);
+    assert_string_equal(after, before);
+    free(after);
+    zl_close(f->s);
+    f->s = NULL;
+    assert_int_equal(zl_open(f->uri, &f->s, NULL), 0);
+    assert_int_equal(zl_store_schema_version(f->s, &v), 0);
+    assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events WHERE"
+                                   " typeof(biz_step) = 'text' OR"
+                                   " typeof(disposition) = 'text' OR"
+                                   " typeof(read_point) = 'text' OR"
+                                   " typeof(biz_location) = 'text'"),
+                     0);
+    assert_true(sql_i64(f->s, "SELECT count(*) FROM vocab") > 4);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
+                                   " WHERE kind = 'event' AND"
+                                   " typeof(key) <> 'blob'"),
+                     0);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &oa), 0);
+    assert_memory_equal(&oa, &ob, sizeof oa);
+    after = dump_vocab_cols(f->s, VOCAB_DUMP);
+    assert_string_equal(after, before);
+    free(after);
+    free(before);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    /* every value of every column: the query's rows are the ones that
+     * carry it, as many as the text said */
+    for (int c = 0; c < 4; c++) {
+        sqlite3_stmt *st = NULL;
+        char sql[256];
+
+        snprintf(sql, sizeof sql,
+                 "SELECT v.v, count(*) FROM events e JOIN vocab v"
+                 " ON v.n = e.%s GROUP BY v.v",
+                 COLS[c]);
+        assert_int_equal(
+            sqlite3_prepare_v2(zl_sqlite_db(f->s), sql, -1, &st, NULL),
+            SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            const char *val = (const char *)sqlite3_column_text(st, 0);
+            const char *vals[2] = {val, NULL};
+            struct vocab_q q = {val, c, 0, 0};
+            struct zl_event_filter flt;
+
+            memset(&flt, 0, sizeof flt);
+            if (c == 0)
+                flt.biz_steps = vals;
+            else if (c == 1)
+                flt.dispositions = vals;
+            else if (c == 2)
+                flt.read_points = vals;
+            else
+                flt.biz_locations = vals;
+            assert_int_equal(zl_store_events_query(f->s, &flt, vocab_q_cb, &q),
+                             0);
+            assert_int_equal(q.wrong, 0);
+            assert_int_equal(q.n, sqlite3_column_int(st, 1));
+        }
+        sqlite3_finalize(st);
+    }
+    /* numbers past the reader's cache (store_sqlite.c, VT_MAX) read the
+     * same: every biz_step and read_point renumbered far up */
+    before = dump_vocab_cols(f->s, VOCAB_DUMP);
+    assert_int_equal(zl_store_exec_sql(f->s,
+                                       "UPDATE vocab SET n = n + 1000000;"
+                                       "UPDATE events SET biz_step = biz_step"
+                                       " + 1000000, disposition = disposition"
+                                       " + 1000000, read_point = read_point"
+                                       " + 1000000, biz_location = biz_location"
+                                       " + 1000000"),
+                     0);
+    after = dump_vocab_cols(f->s, VOCAB_DUMP);
+    assert_string_equal(after, before);
+    free(after);
+    free(before);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    /* a value no event has finds nothing */
+    {
+        const char *vals[2] = {"urn:epcglobal:cbv:bizstep:nowhere", NULL};
+        struct vocab_q q = {vals[0], 0, 0, 0};
+        struct zl_event_filter flt;
+
+        memset(&flt, 0, sizeof flt);
+        flt.biz_steps = vals;
+        assert_int_equal(zl_store_events_query(f->s, &flt, vocab_q_cb, &q), 0);
+        assert_int_equal(q.n, 0);
+    }
+}
+
 static void test_upgrade_from_v1(void **state)
 {
     struct zl_error err = {0};
@@ -1056,6 +1267,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_schema_versions, setup, teardown),
         cmocka_unit_test(test_upgrade_from_v1),
         cmocka_unit_test_setup_teardown(test_intern_from_v7, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vocab_from_v16, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compressed_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compressed_dict_tamper, setup,
                                         teardown),
