@@ -200,6 +200,21 @@ int cli_is_help(const char *arg)
     return !strcmp(arg, "-h") || !strcmp(arg, "--help");
 }
 
+int cli_run_verb(int argc, char **argv, const struct cli_verb *verbs,
+                 void (*usage)(FILE *f))
+{
+    for (int i = 1; i < argc; i++)
+        if (cli_is_help(argv[i])) {
+            usage(stdout);
+            return EXIT_OK;
+        }
+    for (; verbs->name; verbs++)
+        if (!strcmp(argv[0], verbs->name))
+            return verbs->run(argc, argv);
+    usage(stderr);
+    return EXIT_USAGE;
+}
+
 int cli_read_b64_arg(const char *arg, char *out, size_t cap)
 {
     struct stat st;

@@ -89,4 +89,18 @@ int cli_write_file(const char *cmd, const char *path, const void *data,
 /* 1 if the argument is -h or --help. */
 int cli_is_help(const char *arg);
 
+/* A subcommand: its name and the function that runs it with argv[0] the
+ * subcommand's name. */
+struct cli_verb {
+    const char *name;
+    int (*run)(int argc, char **argv);
+};
+
+/* Run the verb named argv[0] among verbs (ended by a NULL name): usage
+ * on stdout and EXIT_OK when any argument asks for help, usage on stderr
+ * and EXIT_USAGE for a name not in the table, else the verb's exit
+ * code. */
+int cli_run_verb(int argc, char **argv, const struct cli_verb *verbs,
+                 void (*usage)(FILE *f));
+
 #endif

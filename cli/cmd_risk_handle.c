@@ -530,23 +530,9 @@ out:
 
 int cmd_risk_handle(int argc, char **argv)
 {
-    const char *sub = argv[0];
+    static const struct cli_verb VERBS[] = {
+        {"review", review},       {"case", show_case}, {"overdue", overdue},
+        {"published", published}, {"rekey", rekey},    {NULL, NULL}};
 
-    for (int i = 1; i < argc; i++)
-        if (cli_is_help(argv[i])) {
-            usage(stdout);
-            return EXIT_OK;
-        }
-    if (!strcmp(sub, "review"))
-        return review(argc, argv);
-    if (!strcmp(sub, "case"))
-        return show_case(argc, argv);
-    if (!strcmp(sub, "overdue"))
-        return overdue(argc, argv);
-    if (!strcmp(sub, "published"))
-        return published(argc, argv);
-    if (!strcmp(sub, "rekey"))
-        return rekey(argc, argv);
-    usage(stderr);
-    return EXIT_USAGE;
+    return cli_run_verb(argc, argv, VERBS, usage);
 }

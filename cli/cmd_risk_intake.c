@@ -716,23 +716,9 @@ out:
 
 int cmd_risk_intake(int argc, char **argv)
 {
-    const char *sub = argv[0];
+    static const struct cli_verb VERBS[] = {
+        {"report", report}, {"reports", reports},         {"show", show},
+        {"codes", codes},   {"signals", signals_reports}, {NULL, NULL}};
 
-    for (int i = 1; i < argc; i++)
-        if (cli_is_help(argv[i])) {
-            usage(stdout);
-            return EXIT_OK;
-        }
-    if (!strcmp(sub, "report"))
-        return report(argc, argv);
-    if (!strcmp(sub, "reports"))
-        return reports(argc, argv);
-    if (!strcmp(sub, "show"))
-        return show(argc, argv);
-    if (!strcmp(sub, "codes"))
-        return codes(argc, argv);
-    if (!strcmp(sub, "signals"))
-        return signals_reports(argc, argv);
-    usage(stderr);
-    return EXIT_USAGE;
+    return cli_run_verb(argc, argv, VERBS, usage);
 }
