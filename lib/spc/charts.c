@@ -575,7 +575,6 @@ static int check_group(struct ctx *c, size_t i, struct zl_error *err)
 static int check_input(struct ctx *c, size_t n_values, struct zl_error *err)
 {
     enum zl_spc_chart t = c->r->chart;
-    size_t total = 0;
     int rc;
 
     if (c->ng == 0)
@@ -592,7 +591,7 @@ static int check_input(struct ctx *c, size_t n_values, struct zl_error *err)
         /* one size throughout (the usual case): one branch-free sweep,
          * then the checks below for the first group stand for all */
         uint32_t n0 = c->sz[0], diff = 0;
-        size_t last = c->ng;
+        size_t last = c->ng, total;
 
         for (size_t i = 0; i < c->ng; i++)
             diff |= c->sz[i] ^ n0;
@@ -608,49 +607,28 @@ static int check_input(struct ctx *c, size_t n_values, struct zl_error *err)
                                  n_values, total);
         return 0;
     }
+    /* attribute charts: one count a sample, within its sample's size */
     for (size_t i = 0; i < c->ng; i++) {
         uint32_t n = gsize(c, i);
+        double x = c->v[i];
 
-        if (n == 0)
-            return zl_error_setf(err, ZL_EINVAL, "sizes", NULL,
-                                 "group %zu has size 0", i + 1);
-        if ((t == ZL_SPC_XBAR_R || t == ZL_SPC_XBAR_S) &&
-            (n < 2 || n > ZL_SPC_MAX_N))
-            return zl_error_setf(err, ZL_EINVAL, "sizes", NULL,
-                                 "subgroup %zu has %u measurement(s); this "
-                                 "chart needs 2 to %d",
-                                 i + 1, (unsigned)n, ZL_SPC_MAX_N);
-        if (t == ZL_SPC_IMR && n != 1)
-            return zl_error_setf(err, ZL_EINVAL, "sizes", NULL,
-                                 "individuals chart: group %zu has %u "
-                                 "values, not 1",
-                                 i + 1, (unsigned)n);
-        if ((t == ZL_SPC_EWMA || t == ZL_SPC_CUSUM) && n > ZL_SPC_MAX_N)
-            return zl_error_setf(err, ZL_EINVAL, "sizes", NULL,
-                                 "subgroup %zu is larger than %d", i + 1,
-                                 ZL_SPC_MAX_N);
-        if (i && n != gsize(c, 0))
-            c->varying_n = 1;
-        total += n;
-        if (!is_variables(t)) {
-            double x = c->v[i];
-
-            if (!isfinite(x) || x < 0)
-                return zl_error_setf(err, ZL_EINVAL, "values", NULL,
-                                     "count %g of sample %zu is not a "
-                                     "non-negative number",
-                                     x, i + 1);
-            if ((t == ZL_SPC_P || t == ZL_SPC_NP) && x > n)
-                return zl_error_setf(err, ZL_EINVAL, "values", NULL,
-                                     "sample %zu: %g nonconforming of %u "
-                                     "inspected",
-                                     i + 1, x, (unsigned)n);
-        }
+        if ((rc = check_group(c, i, err)))
+            return rc;
+        if (!isfinite(x) || x < 0)
+            return zl_error_setf(err, ZL_EINVAL, "values", NULL,
+                                 "count %g of sample %zu is not a "
+                                 "non-negative number",
+                                 x, i + 1);
+        if ((t == ZL_SPC_P || t == ZL_SPC_NP) && x > n)
+            return zl_error_setf(err, ZL_EINVAL, "values", NULL,
+                                 "sample %zu: %g nonconforming of %u "
+                                 "inspected",
+                                 i + 1, x, (unsigned)n);
     }
-    if (is_variables(t) ? total != n_values : n_values != c->ng)
+    if (n_values != c->ng)
         return zl_error_setf(err, ZL_EINVAL, "sizes", NULL,
                              "%zu values for groups totalling %zu", n_values,
-                             is_variables(t) ? total : c->ng);
+                             c->ng);
     return 0;
 }
 
