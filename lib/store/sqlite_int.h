@@ -107,6 +107,10 @@ int zl_sqlite_row_event(zl_store *s, sqlite3_stmt *st,
 /* Map an SQLite result code to ours (SQLITE_OK/DONE/ROW -> 0). */
 int zl_sqlite_rc(int rc);
 
+/* Step a bound write statement (from the cache: reset after) once: 0,
+ * ZL_EEXIST when a constraint refused the row, else ZL_ESTORE. */
+int zl_sqlite_step_write(sqlite3_stmt *st);
+
 /* Step st (bound, cached) to the end, calling cb with each row's first
  * column as text (borrowed for the call); resets st. Returns 0, cb's
  * non-zero value, or ZL_ESTORE. */

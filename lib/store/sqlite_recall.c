@@ -38,7 +38,6 @@ static int record_put(zl_store *s, const char *case_id, long seq,
     static const char SQL[] = "INSERT INTO recall_records(case_id, seq, kind,"
                               " json) VALUES(?1, ?2, ?3, ?4)";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
-    int rc;
 
     if (!st)
         return ZL_ESTORE;
@@ -46,11 +45,7 @@ static int record_put(zl_store *s, const char *case_id, long seq,
     sqlite3_bind_int64(st, 2, seq);
     sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, json, (int)len, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_CONSTRAINT)
-        return ZL_EEXIST;
-    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+    return zl_sqlite_step_write(st);
 }
 
 static int record_get(zl_store *s, const char *case_id, long seq, char **json,

@@ -70,12 +70,8 @@ static int put(zl_store *s, const struct zl_store_risk_report *r,
     for (int i = 0; i < 6; i++)
         sqlite3_bind_text(st, 5 + i, t[i] ? t[i] : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 11, r->json, (int)r->len, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_CONSTRAINT)
-        return ZL_EEXIST;
-    if (rc != SQLITE_DONE)
-        return ZL_ESTORE;
+    if ((rc = zl_sqlite_step_write(st)))
+        return rc;
     if (!pii)
         return 0;
     if (!(st = zl_sqlite_stmt(s, PII)))
@@ -85,11 +81,7 @@ static int put(zl_store *s, const struct zl_store_risk_report *r,
     sqlite3_bind_blob(st, 3, pii->nonce, (int)pii->nonce_len, SQLITE_STATIC);
     sqlite3_bind_blob(st, 4, pii->blob, (int)pii->blob_len, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, pii->key_id ? pii->key_id : "", -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_CONSTRAINT)
-        return ZL_EEXIST;
-    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+    return zl_sqlite_step_write(st);
 }
 
 /* Rows of (id, kind, received_ms, leaf, day, gtin, lot, enterprise,
@@ -192,7 +184,6 @@ static int step_put(zl_store *s, const struct zl_store_risk_step *r)
         "INSERT INTO risk_steps(report_id, seq, at_ms, leaf, action, actor,"
         " json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
-    int rc;
 
     if (!st)
         return ZL_ESTORE;
@@ -203,11 +194,7 @@ static int step_put(zl_store *s, const struct zl_store_risk_step *r)
     sqlite3_bind_text(st, 5, r->action, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, r->actor, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, r->json, (int)r->len, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_CONSTRAINT)
-        return ZL_EEXIST;
-    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+    return zl_sqlite_step_write(st);
 }
 
 static int step_list(zl_store *s, const char *report_id,

@@ -54,7 +54,6 @@ static int record_put(zl_store *s, const struct zl_store_spc_record *r)
     static const char SQL[] = "INSERT INTO spc_records(stream, kind, seq,"
                               " leaf, json) VALUES(?1, ?2, ?3, ?4, ?5)";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
-    int rc;
 
     if (!st)
         return ZL_ESTORE;
@@ -63,11 +62,7 @@ static int record_put(zl_store *s, const struct zl_store_spc_record *r)
     sqlite3_bind_int64(st, 3, r->seq);
     sqlite3_bind_int64(st, 4, r->leaf);
     sqlite3_bind_text(st, 5, r->json, (int)r->len, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_CONSTRAINT)
-        return ZL_EEXIST;
-    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+    return zl_sqlite_step_write(st);
 }
 
 /* A copied row, so cb runs after the statement is done. */
@@ -165,12 +160,8 @@ static int points_put(zl_store *s, const char *stream,
         sqlite3_bind_text(st, 6, p[i].oper, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 7, p[i].batch);
         sqlite3_bind_int64(st, 8, p[i].size);
-        rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc == SQLITE_CONSTRAINT)
-            return ZL_EEXIST;
-        if (rc != SQLITE_DONE)
-            return ZL_ESTORE;
+        if ((rc = zl_sqlite_step_write(st)))
+            return rc;
     }
     return 0;
 }

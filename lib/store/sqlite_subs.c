@@ -37,14 +37,11 @@ static int subs_schema(zl_store *s)
  * *changed gets the rows it changed. */
 static int step_write(zl_store *s, sqlite3_stmt *st, int *changed)
 {
-    int rc = sqlite3_step(st);
+    int rc = zl_sqlite_step_write(st);
 
-    sqlite3_reset(st);
     if (changed)
         *changed = sqlite3_changes(zl_sqlite_db(s));
-    if (rc == SQLITE_CONSTRAINT)
-        return ZL_EEXIST;
-    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+    return rc;
 }
 
 static sqlite3_stmt *prepare(zl_store *s, const char *sql)

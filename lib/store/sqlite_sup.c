@@ -27,7 +27,6 @@ static int put(zl_store *s, const struct zl_store_sup_record *r)
     static const char SQL[] = "INSERT INTO sup_records(key, seq, kind, leaf,"
                               " json) VALUES(?1, ?2, ?3, ?4, ?5)";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
-    int rc;
 
     if (!st)
         return ZL_ESTORE;
@@ -36,11 +35,7 @@ static int put(zl_store *s, const struct zl_store_sup_record *r)
     sqlite3_bind_text(st, 3, r->kind, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, r->leaf);
     sqlite3_bind_text(st, 5, r->json, (int)r->len, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_CONSTRAINT)
-        return ZL_EEXIST;
-    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+    return zl_sqlite_step_write(st);
 }
 
 /* Run a prepared statement of (key, seq, kind, leaf, json) rows into cb,

@@ -243,6 +243,16 @@ int zl_sqlite_each_text(sqlite3_stmt *st, int (*cb)(void *ctx, const char *v),
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
+int zl_sqlite_step_write(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+
+    sqlite3_reset(st);
+    if (rc == SQLITE_CONSTRAINT)
+        return ZL_EEXIST;
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
 int zl_sqlite_rc(int rc)
 {
     switch (rc) {
