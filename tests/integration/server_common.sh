@@ -56,8 +56,12 @@ zl_serve() {
     >"$TMP/serve.out" 2>"$TMP/serve.err" &
   PID=$!
   local i
-  for i in $(seq 1 100); do
+  # up to 30 s: a loaded machine (CI runs several builds' suites) has
+  # taken more than 5 s to start a server; a server that died stops the
+  # wait at once
+  for i in $(seq 1 600); do
     if grep -q "listening on" "$TMP/serve.out" 2>/dev/null; then break; fi
+    kill -0 "$PID" 2>/dev/null || break
     sleep 0.05
   done
   U=$(sed -n 's/^listening on //p' "$TMP/serve.out")
