@@ -54,6 +54,41 @@
 
 static void same_both_ways(zl_store *s, const char *u, const char *day);
 
+/* zl_spot_results for enterprise u (the index path) gives the rows the
+ * unfiltered list has for u, n_min of them at least. */
+static void spot_same(zl_store *s, const char *u, size_t n_min)
+{
+    struct zl_spot_filter flt = {0};
+    struct zl_error err = {0};
+    struct zl_buf a, b;
+    json_t *all, *one, *want, *r;
+    json_error_t je;
+    size_t i;
+
+    zl_buf_init(&a, 1 << 22);
+    zl_buf_init(&b, 1 << 22);
+    assert_int_equal(zl_spot_results(s, NULL, NULL, NULL, &a, &err), 0);
+    flt.uscc = u;
+    assert_int_equal(zl_spot_results(s, &flt, NULL, NULL, &b, &err), 0);
+    all = json_loadb((const char *)a.data, a.len, 0, &je);
+    one = json_loadb((const char *)b.data, b.len, 0, &je);
+    assert_non_null(all);
+    assert_non_null(one);
+    want = json_array();
+    json_array_foreach(json_object_get(all, "results"), i, r)
+    {
+        if (!strcmp(json_string_value(json_object_get(r, "uscc")), u))
+            json_array_append(want, r);
+    }
+    assert_true(json_array_size(want) >= n_min);
+    assert_true(json_equal(want, json_object_get(one, "results")));
+    json_decref(want);
+    json_decref(all);
+    json_decref(one);
+    zl_buf_cleanup(&a);
+    zl_buf_cleanup(&b);
+}
+
 static void grow(zl_store *s, int n)
 {
     char j[256];
@@ -249,6 +284,11 @@ static void test_computed_credit(void **state)
         same_both_ways(f->s, unpub3, day);
     }
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    /* an enterprise's published results through the index: the rows the
+     * whole list has for it */
+    spot_same(f->s, fail1, 1);
+    spot_same(f->s, pass2, 1);
+    spot_same(f->s, unpub3, 1);
     zl_buf_cleanup(&out);
     zl_buf_cleanup(&ex);
 }
