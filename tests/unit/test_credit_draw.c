@@ -53,6 +53,8 @@
 #include "sup_fixture.h"
 
 static void same_both_ways(zl_store *s, const char *u, const char *day);
+static void upgrade_keeps(struct fixture *f, char (*u)[19], size_t n,
+                          const char *day);
 
 /* zl_spot_results for enterprise u (the index path) gives the rows the
  * unfiltered list has for u, n_min of them at least. */
@@ -289,6 +291,15 @@ static void test_computed_credit(void **state)
     spot_same(f->s, fail1, 1);
     spot_same(f->s, pass2, 1);
     spot_same(f->s, unpub3, 1);
+    {
+        char u3[3][19];
+
+        memcpy(u3[0], fail1, 19);
+        memcpy(u3[1], pass2, 19);
+        memcpy(u3[2], unpub3, 19);
+        upgrade_keeps(f, u3, 3, "2026-06-01");
+        spot_same(f->s, fail1, 1);
+    }
     zl_buf_cleanup(&out);
     zl_buf_cleanup(&ex);
 }
@@ -323,6 +334,48 @@ static void same_both_ways(zl_store *s, const char *u, const char *day)
     assert_memory_equal(a.data, b.data, a.len);
     zl_buf_cleanup(&a);
     zl_buf_cleanup(&b);
+}
+
+/* A store from before the credit index (schema 17: no sup_records.uscc,
+ * no "uscc:" recall identifiers) upgraded on open: verify passes and
+ * credit show gives each enterprise of u[0..n) what it gave before. */
+static void upgrade_keeps(struct fixture *f, char (*u)[19], size_t n,
+                          const char *day)
+{
+    struct zl_error err = {0};
+    struct zl_buf before[8], after;
+    char v[16];
+    int ver = 0;
+
+    assert_true(n <= 8);
+    for (size_t i = 0; i < n; i++) {
+        zl_buf_init(&before[i], 1 << 22);
+        assert_int_equal(zl_credit_show(f->s, u[i], day, &before[i], &err), 0);
+    }
+    assert_int_equal(zl_store_exec_sql(f->s,
+                                       "DROP INDEX sup_records_uscc;"
+                                       "ALTER TABLE sup_records DROP COLUMN"
+                                       " uscc;"
+                                       "DELETE FROM recall_ids WHERE id LIKE"
+                                       " 'uscc:%'"),
+                     0);
+    snprintf(v, sizeof v, "%d", ZL_STORE_SCHEMA_VERSION - 1);
+    assert_int_equal(
+        zl_store_meta_set(f->s, "store.schema_version", v, strlen(v)), 0);
+    zl_close(f->s);
+    assert_int_equal(zl_open(f->uri, &f->s, &err), 0);
+    assert_int_equal(zl_store_schema_version(f->s, &ver), 0);
+    assert_int_equal(ver, ZL_STORE_SCHEMA_VERSION);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    for (size_t i = 0; i < n; i++) {
+        zl_buf_init(&after, 1 << 22);
+        assert_int_equal(zl_credit_show(f->s, u[i], day, &after, &err), 0);
+        assert_int_equal(after.len, before[i].len);
+        assert_memory_equal(after.data, before[i].data, after.len);
+        same_both_ways(f->s, u[i], day);
+        zl_buf_cleanup(&after);
+        zl_buf_cleanup(&before[i]);
+    }
 }
 
 static void put_ok(int rc, const struct zl_error *err)
@@ -551,6 +604,7 @@ static void test_rule2_evidence(void **state)
         same_both_ways(f->s, e[k], "2026-03-03");
     }
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    upgrade_keeps(f, e, 6, "2026-05-01");
 }
 
 /* ---- recalls: the enterprise recorded when the case opens ---------------- */
@@ -698,6 +752,15 @@ static void test_recall_enterprise(void **state)
     assert_int_equal(zl_credit_index_build(f->s, NULL), 0);
     assert_int_equal(zl_store_commit(f->s), 0);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, &st), 0);
+    assert_int_equal(lines_of(f->s, ua, "recall"), 1);
+    assert_int_equal(lines_of(f->s, ub, "recall"), 1);
+    {
+        char u2[2][19];
+
+        memcpy(u2[0], ua, 19);
+        memcpy(u2[1], ub, 19);
+        upgrade_keeps(f, u2, 2, "2026-12-31");
+    }
     assert_int_equal(lines_of(f->s, ua, "recall"), 1);
     assert_int_equal(lines_of(f->s, ub, "recall"), 1);
 }
