@@ -34,6 +34,7 @@ OUT=demo-run/bench-$(date +%Y%m%d-%H%M).txt
     echo "## 双随机 national plan (5M enterprises, 200k inspectors, 100k tasks) vs naive scan"; "$B/bench_draw"
     echo "## registry snapshot load (100k enterprises)";           "$B/bench_draw" --load 100000
     echo "## credit classes, 5M enterprises: one pass vs a query each"; "$B/bench_credit"
+    echo "## credit show, one enterprise of 5M: the credit index vs reading every record"; "$B/bench_credit_show"
   else
     echo "## capture (100k events) vs naive jansson+SQLite loop"; "$B/bench_capture" --events 100000
     echo "## capture (100k events), 16 documents a commit";       "$B/bench_capture" --events 100000 --batch 16 --only zhiliang
@@ -45,6 +46,7 @@ OUT=demo-run/bench-$(date +%Y%m%d-%H%M).txt
     echo "## 双随机 plan (500k enterprises, 20k inspectors) vs naive scan"; "$B/bench_draw" --enterprises 500000 --inspectors 20000 --per-stratum 3
     echo "## registry snapshot load (10k enterprises)";            "$B/bench_draw" --load 10000
     echo "## credit classes, 200k enterprises: one pass vs a query each"; "$B/bench_credit" --enterprises 200000
+    echo "## credit show, one enterprise of 200k: the credit index vs reading every record"; "$B/bench_credit_show" --enterprises 200000
   fi
   # the same chain on SQLite, one PostgreSQL and the three-node stand-in
   SC=$([ $FULL = 1 ] && echo 10000 || echo 100)

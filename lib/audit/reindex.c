@@ -23,6 +23,7 @@
 #include "store/store_audit.h"
 #include "store/store_docs.h"
 #include "recall/recall_int.h"
+#include "supervise/sup_int.h"
 #include "util/alloc.h"
 #include "zhiliang/sign.h"
 
@@ -236,6 +237,8 @@ int zl_audit_reindex(zl_store *s, struct zl_audit_reindex_stats *stats)
                        ds.v[i].bytes, ds.v[i].len);
     if (!rc)
         rc = rebuild_cases(s, &st);
+    if (!rc) /* the credit index (lib/supervise/credit_index.c) */
+        rc = zl_credit_index_build(s, NULL);
     if (!rc)
         rc = zl_store_commit(s);
     else

@@ -466,6 +466,61 @@ int zl_recall_open(zl_store *s, const char *const *lots, size_t n,
     return zl_recall_open_texts(s, lots, n, &t, hazard, case_id, err);
 }
 
+static int enterprise_ids(json_t *open, struct zl_recall_derived *d);
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int uscc_cb(void *ctx, const struct zl_party *p)
+{
+    snprintf(ctx, 19, "%s", p->uscc ? p->uscc : "");
+    return 0;
+}
+
+/* The enterprises a case is about, recorded when it opens: the USCC of
+ * the party owning each scope GTIN's GS1 Company Prefix, as the party
+ * registry says now, sorted and distinct (a JSON array, new; [] when no
+ * owner is registered with a USCC). Credit (lib/supervise/credit_link.c)
+ * uses them, so a later registry change does not move an old recall. */
+static json_t *case_enterprises(zl_store *s, const zl_recall_scope *sc)
+{
+    json_t *seen = json_object(), *out = json_array();
+    const char **v = NULL;
+    const char *k;
+    json_t *x;
+    size_t n = 0, i = 0;
+
+    if (!seen || !out)
+        goto fail;
+    for (i = 0; i < sc->n_gtins; i++) {
+        char pid[ZL_PARTY_ID_MAX], uscc[19] = "";
+
+        if (zl_party_prefix_owner(s, sc->gtins[i], pid, NULL) ||
+            zl_party_get(s, pid, uscc_cb, uscc) || strlen(uscc) != 18)
+            continue;
+        if (json_object_set_new(seen, uscc, json_true()))
+            goto fail;
+    }
+    /* json_object_foreach's order is not sorted: sort the keys */
+    if (!(v = zl_calloc(json_object_size(seen) + 1, sizeof *v)))
+        goto fail;
+    json_object_foreach(seen, k, x) v[n++] = k;
+    qsort(v, n, sizeof *v, cmp_str);
+    for (i = 0; i < n; i++)
+        if (json_array_append_new(out, json_string(v[i])))
+            goto fail;
+    zl_free(v);
+    json_decref(seen);
+    return out;
+fail:
+    zl_free(v);
+    json_decref(seen);
+    json_decref(out);
+    return NULL;
+}
+
 /* Set key to v in o unless v is NULL or empty; non-zero on OOM. */
 static int oset_text(json_t *o, const char *key, const char *v)
 {
@@ -502,6 +557,7 @@ int zl_recall_open_texts(zl_store *s, const char *const *lots, size_t n,
     rec = json_pack("{s:s,s:s}", "reason", reason, "hazardClass",
                     zl_hazard_name(hazard));
     if (rec && (oset_text(rec, "reasonEn", t->reason_en) |
+                oset(rec, "enterprises", case_enterprises(s, sc)) |
                 oset_text(rec, "advice", t->advice) |
                 oset_text(rec, "adviceEn", t->advice_en) |
                 json_object_set(rec, "lots", lots_j) |
@@ -530,6 +586,15 @@ int zl_recall_open_texts(zl_store *s, const char *const *lots, size_t n,
     }
     if (!rc)
         rc = zl_store_recall_ids_put(s, case_id, sc->ids, sc->n_ids);
+    if (!rc) { /* the credit index: the enterprises recorded above */
+        struct zl_recall_derived e = {0};
+
+        rc = enterprise_ids(rec, &e);
+        if (!rc)
+            rc = zl_store_recall_ids_put(s, case_id, (const char *const *)e.ids,
+                                         e.n_ids);
+        zl_recall_derived_cleanup(&e);
+    }
     if (!rc)
         rc = zl_store_commit(s);
     if (!rc)
@@ -814,6 +879,38 @@ static int64_t record_ms(json_t *rec)
     return ms;
 }
 
+/* The credit index's identifiers of a case (lib/supervise/
+ * credit_index.c): "uscc:<USCC>" for each enterprise the open record
+ * lists, or "uscc:" alone when it lists none because it was written
+ * before cases recorded them (credit then asks today's registry). */
+static int enterprise_ids(json_t *open, struct zl_recall_derived *d)
+{
+    json_t *e = json_object_get(open, "enterprises"), *v;
+    char **grown;
+    size_t i;
+
+    grown = zl_realloc(d->ids,
+                       (d->n_ids + json_array_size(e) + 1) * sizeof *d->ids);
+    if (!grown)
+        return ZL_ENOMEM;
+    d->ids = grown;
+    if (!json_is_array(e))
+        return (d->ids[d->n_ids] = dup_str("uscc:")) ? (d->n_ids++, 0)
+                                                     : ZL_ENOMEM;
+    json_array_foreach(e, i, v)
+    {
+        char id[32];
+
+        if (!json_is_string(v) || strlen(json_string_value(v)) != 18)
+            continue;
+        snprintf(id, sizeof id, "uscc:%s", json_string_value(v));
+        if (!(d->ids[d->n_ids] = dup_str(id)))
+            return ZL_ENOMEM;
+        d->n_ids++;
+    }
+    return 0;
+}
+
 int zl_recall_derive(zl_store *s, const char *case_id,
                      struct zl_recall_derived *d)
 {
@@ -847,6 +944,8 @@ int zl_recall_derive(zl_store *s, const char *case_id,
             goto out;
         }
     }
+    if ((rc = enterprise_ids(st.open, d)))
+        goto out;
     d->row.case_id = case_id;
     d->row.status = st.close ? "closed" : "open";
     d->row.reason = d->reason;

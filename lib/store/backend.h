@@ -275,6 +275,8 @@ struct zl_store_recall_ops {
                    size_t n);
     int (*cases_for_id)(zl_store *s, const char *id, zl_store_recall_case_cb cb,
                         void *ctx);
+    int (*cases_with_id)(zl_store *s, const char *id,
+                         zl_store_recall_case_cb cb, void *ctx);
 };
 
 /* Supervision records (store_sup.h). */
@@ -286,6 +288,9 @@ struct zl_store_sup_ops {
     int (*last_seq)(zl_store *s, const char *key, long *seq);
     int (*range)(zl_store *s, const char *lo, const char *hi, int64_t before,
                  zl_store_sup_cb cb, void *ctx);
+    int (*by_uscc)(zl_store *s, const char *uscc, zl_store_sup_cb cb,
+                   void *ctx);
+    int (*set_uscc)(zl_store *s, const char *key, long seq, const char *uscc);
 };
 
 /* Code lookup counts (store_lookups.h). */

@@ -238,6 +238,21 @@ static int cases_for_id(zl_store *s, const char *id, zl_store_recall_case_cb cb,
     return each_case(s, SQL, &p, cb, ctx, &found);
 }
 
+static int cases_with_id(zl_store *s, const char *id,
+                         zl_store_recall_case_cb cb, void *ctx)
+{
+    static const char SQL[] = "SELECT " CASE_COLS " FROM recall_ids i"
+                              " JOIN recall_cases c ON c.case_id = i.case_id"
+                              " WHERE i.id = $1"
+                              " ORDER BY c.opened_ms DESC, c.case_id";
+    struct zl_pg_params p;
+    int found = 0;
+
+    zl_pg_params_init(&p);
+    zl_pg_text(&p, id);
+    return each_case(s, SQL, &p, cb, ctx, &found);
+}
+
 const struct zl_store_recall_ops zl_pg_recall_ops = {
     .base = {.name = "recall", .schema = recall_schema},
     .record_put = record_put,
@@ -249,4 +264,5 @@ const struct zl_store_recall_ops zl_pg_recall_ops = {
     .case_list = case_list,
     .ids_put = ids_put,
     .cases_for_id = cases_for_id,
+    .cases_with_id = cases_with_id,
 };

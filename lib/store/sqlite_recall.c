@@ -248,6 +248,26 @@ static int cases_for_id(zl_store *s, const char *id, zl_store_recall_case_cb cb,
     return emit_cases(st, cb, ctx, &found);
 }
 
+static int cases_with_id(zl_store *s, const char *id,
+                         zl_store_recall_case_cb cb, void *ctx)
+{
+    static const char SQL[] = "SELECT " CASE_COLS " FROM recall_ids i"
+                              " JOIN recall_cases c ON c.case_id = i.case_id"
+                              " WHERE i.id = ?1"
+                              " ORDER BY c.opened_ms DESC, c.case_id";
+    sqlite3_stmt *st = NULL;
+    size_t found = 0;
+    int rc;
+
+    /* a statement of its own: cb may read the store */
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    rc = emit_cases(st, cb, ctx, &found);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 const struct zl_store_recall_ops zl_sqlite_recall_ops = {
     .base = {.name = "recall", .schema = recall_schema},
     .record_put = record_put,
@@ -259,4 +279,5 @@ const struct zl_store_recall_ops zl_sqlite_recall_ops = {
     .case_list = case_list,
     .ids_put = ids_put,
     .cases_for_id = cases_for_id,
+    .cases_with_id = cases_with_id,
 };

@@ -5,6 +5,9 @@
  * range of keys ("enterprise:" up to "enterprise;"), an entry's history a
  * range of seqs, and both are one B-tree walk in key order, which is also
  * the order the draw needs (enterprises by USCC, inspectors by id).
+ * sup_records_uscc is a partial index over the rows that name an
+ * enterprise (the credit index, store_sup.h): "" for all others, so the
+ * registries' millions of rows cost it nothing.
  */
 #include "store/sqlite_int.h"
 #include "util/alloc.h"
@@ -15,17 +18,33 @@ static const char SUP_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS sup_records("
     " key TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,"
     " leaf INTEGER NOT NULL, json TEXT NOT NULL,"
+    " uscc TEXT NOT NULL DEFAULT '',"
     " PRIMARY KEY(key, seq)) WITHOUT ROWID;";
+static const char SUP_INDEX[] =
+    "CREATE INDEX IF NOT EXISTS sup_records_uscc ON sup_records(uscc, key,"
+    " seq) WHERE uscc <> '';";
 
+/* Schema 18 added the uscc column (the credit index): a store made before
+ * has the table without it. */
 static int sup_schema(zl_store *s)
 {
-    return zl_sqlite_exec(s, SUP_SCHEMA);
+    static const char HAS[] = "SELECT count(*) FROM pragma_table_info("
+                              "'sup_records') WHERE name = 'uscc'";
+    int64_t n = 0;
+    int rc = zl_sqlite_exec(s, SUP_SCHEMA);
+
+    if (!rc)
+        rc = zl_sqlite_get_i64(s, HAS, &n);
+    if (!rc && !n)
+        rc = zl_sqlite_exec(s, "ALTER TABLE sup_records ADD COLUMN uscc TEXT"
+                               " NOT NULL DEFAULT ''");
+    return rc ? rc : zl_sqlite_exec(s, SUP_INDEX);
 }
 
 static int put(zl_store *s, const struct zl_store_sup_record *r)
 {
     static const char SQL[] = "INSERT INTO sup_records(key, seq, kind, leaf,"
-                              " json) VALUES(?1, ?2, ?3, ?4, ?5)";
+                              " json, uscc) VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
 
     if (!st)
@@ -35,6 +54,7 @@ static int put(zl_store *s, const struct zl_store_sup_record *r)
     sqlite3_bind_text(st, 3, r->kind, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, r->leaf);
     sqlite3_bind_text(st, 5, r->json, (int)r->len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, r->uscc ? r->uscc : "", -1, SQLITE_STATIC);
     return zl_sqlite_step_write(st);
 }
 
@@ -52,6 +72,7 @@ static int emit(sqlite3_stmt *st, zl_store_sup_cb cb, void *ctx, int *found)
         r.leaf = sqlite3_column_int64(st, 3);
         r.json = zl_sqlite_text(st, 4);
         r.len = (size_t)sqlite3_column_bytes(st, 4);
+        r.uscc = zl_sqlite_text(st, 5);
         if (found)
             *found = 1;
         if ((x = cb(ctx, &r)))
@@ -67,7 +88,8 @@ static int get(zl_store *s, const char *key, long seq, zl_store_sup_cb cb,
                void *ctx)
 {
     static const char SQL[] =
-        "SELECT key, seq, kind, leaf, json FROM sup_records WHERE key = ?1"
+        "SELECT key, seq, kind, leaf, json, uscc FROM sup_records WHERE key = "
+        "?1"
         " AND (?2 = 0 AND seq = (SELECT MAX(seq) FROM sup_records"
         " WHERE key = ?1) OR seq = ?2)";
     sqlite3_stmt *st = NULL;
@@ -103,7 +125,7 @@ static int range(zl_store *s, const char *lo, const char *hi, int64_t before,
                  zl_store_sup_cb cb, void *ctx)
 {
     static const char SQL[] =
-        "SELECT key, seq, kind, leaf, json FROM sup_records"
+        "SELECT key, seq, kind, leaf, json, uscc FROM sup_records"
         " WHERE key >= ?1 AND key < ?2 AND (?3 < 0 OR leaf < ?3)"
         " ORDER BY key, seq";
     sqlite3_stmt *st = NULL;
@@ -116,10 +138,45 @@ static int range(zl_store *s, const char *lo, const char *hi, int64_t before,
     return emit(st, cb, ctx, NULL);
 }
 
+static int by_uscc(zl_store *s, const char *uscc, zl_store_sup_cb cb, void *ctx)
+{
+    /* "uscc <> ''" lets the planner use the partial index */
+    static const char SQL[] =
+        "SELECT key, seq, kind, leaf, json, uscc FROM sup_records"
+        " WHERE uscc = ?1 AND uscc <> '' ORDER BY uscc, key, seq";
+    sqlite3_stmt *st = NULL;
+
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, uscc, -1, SQLITE_STATIC);
+    return emit(st, cb, ctx, NULL);
+}
+
+static int set_uscc(zl_store *s, const char *key, long seq, const char *uscc)
+{
+    static const char SQL[] =
+        "UPDATE sup_records SET uscc = ?3 WHERE key = ?1 AND seq = ?2";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, seq);
+    sqlite3_bind_text(st, 3, uscc ? uscc : "", -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return ZL_ESTORE;
+    return sqlite3_changes(zl_sqlite_db(s)) ? 0 : ZL_ENOTFOUND;
+}
+
 const struct zl_store_sup_ops zl_sqlite_sup_ops = {
     .base = {.name = "supervise", .schema = sup_schema},
     .put = put,
     .get = get,
     .last_seq = last_seq,
     .range = range,
+    .by_uscc = by_uscc,
+    .set_uscc = set_uscc,
 };

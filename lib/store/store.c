@@ -26,6 +26,7 @@
 #include "party/party_int.h"
 #include "query/subs_log.h"
 #include "store/store_subs.h"
+#include "supervise/sup_int.h"
 #include "util/alloc.h"
 
 #include <ctype.h>
@@ -284,6 +285,11 @@ static int migrate_step(zl_store *s, int from)
               * numbers (core; on SQLite the events table is rebuilt, so
               * the correction module's index on it is made again) */
         return module_schema(s, ZL_STORE_MOD_CORRECTION);
+    case 17: /* 17 -> 18: the credit index (issue 12): sup_records.uscc
+              * and the recall cases' "uscc:" identifiers, filled from
+              * the records */
+        rc = module_schema(s, ZL_STORE_MOD_SUPERVISE);
+        return rc ? rc : zl_credit_index_build(s, NULL);
     default: return ZL_EUNSUPPORTED;
     }
 }

@@ -255,6 +255,12 @@ int zl_store_recall_cases_for_id(zl_store *s, const char *id,
     return DISPATCH(RECALL(s), cases_for_id, s, id, cb, ctx);
 }
 
+int zl_store_recall_cases_with_id(zl_store *s, const char *id,
+                                  zl_store_recall_case_cb cb, void *ctx)
+{
+    return DISPATCH(RECALL(s), cases_with_id, s, id, cb, ctx);
+}
+
 /* ---- signed documents ---------------------------------------------------- */
 
 int zl_store_signed_doc_put(zl_store *s, const uint8_t doc_hash[32],
@@ -449,6 +455,18 @@ int zl_store_sup_range(zl_store *s, const char *lo, const char *hi,
                        int64_t before, zl_store_sup_cb cb, void *ctx)
 {
     return DISPATCH(SUP(s), range, s, lo, hi, before, cb, ctx);
+}
+
+int zl_store_sup_by_uscc(zl_store *s, const char *uscc, zl_store_sup_cb cb,
+                         void *ctx)
+{
+    return DISPATCH(SUP(s), by_uscc, s, uscc, cb, ctx);
+}
+
+int zl_store_sup_set_uscc(zl_store *s, const char *key, long seq,
+                          const char *uscc)
+{
+    return DISPATCH(SUP(s), set_uscc, s, key, seq, uscc);
 }
 
 /* ---- code lookup counts -------------------------------------------------- */

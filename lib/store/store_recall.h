@@ -55,5 +55,10 @@ int zl_store_recall_ids_put(zl_store *s, const char *case_id,
 /* Open cases whose scope holds id (summary rows). */
 int zl_store_recall_cases_for_id(zl_store *s, const char *id,
                                  zl_store_recall_case_cb cb, void *ctx);
+/* Every case, open or closed, indexed under id (summary rows, newest
+ * first): e.g. "uscc:<USCC>", the enterprises a case recorded at opening
+ * (lib/recall/case.c). */
+int zl_store_recall_cases_with_id(zl_store *s, const char *id,
+                                  zl_store_recall_case_cb cb, void *ctx);
 
 #endif

@@ -13,6 +13,11 @@
  * before the plan's leaf. lib/supervise decides everything; this layer
  * only moves rows. Strings handed to callbacks are borrowed for the call.
  *
+ * One derived column, uscc: the enterprise a spot-check task, penalty or
+ * complaint finding is about, indexed (partial index, rows with one) so
+ * that one enterprise's credit reads its own records only
+ * (lib/supervise/credit_index.c says what it holds and how it is checked).
+ *
  * Rejected: typed columns per registry (the draw must read the state at a
  * past leaf, which typed tables overwritten in place cannot give, and a
  * second copy of each entry would be one more thing to keep in step and
@@ -34,6 +39,8 @@ struct zl_store_sup_record {
     int64_t leaf;     /* the record's leaf index in the log */
     const char *json; /* canonical JSON, len bytes */
     size_t len;
+    const char *uscc; /* the enterprise the record is about (the credit
+                         index, credit_index.c); NULL or "" for none */
 };
 typedef int (*zl_store_sup_cb)(void *ctx, const struct zl_store_sup_record *r);
 
@@ -51,5 +58,14 @@ int zl_store_sup_last_seq(zl_store *s, const char *key, long *seq);
  * rows may be streaming). Returns 0, cb's non-zero value, or an error. */
 int zl_store_sup_range(zl_store *s, const char *lo, const char *hi,
                        int64_t before, zl_store_sup_cb cb, void *ctx);
+
+/* Every record indexed under enterprise uscc (its uscc column), ordered
+ * by key then seq; cb may not use the store. 0, cb's value or an error. */
+int zl_store_sup_by_uscc(zl_store *s, const char *uscc, zl_store_sup_cb cb,
+                         void *ctx);
+/* Set the index column of record (key, seq) to uscc (NULL: none), for
+ * reindex and the upgrade. 0, ZL_ENOTFOUND or a store error. */
+int zl_store_sup_set_uscc(zl_store *s, const char *key, long seq,
+                          const char *uscc);
 
 #endif

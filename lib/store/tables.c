@@ -73,7 +73,7 @@ static const struct zl_store_column RECALL_CASES[] = {
 static const struct zl_store_column RECALL_IDS[] = {{"id", T}, {"case_id", T}};
 
 static const struct zl_store_column SUP_RECORDS[] = {
-    {"key", T}, {"seq", I}, {"kind", T}, {"leaf", I}, {"json", T}};
+    {"key", T}, {"seq", I}, {"kind", T}, {"leaf", I}, {"json", T}, {"uscc", T}};
 
 static const struct zl_store_column CODE_LOOKUPS[] = {
     {"code", T}, {"n", I}, {"first_ms", I}, {"last_ms", I}};

@@ -34,9 +34,12 @@
  *   consumer complaint         complaint without a finding, or rejected,
  *   (lib/risk + finding:)      counts nothing: 投诉 is not 违法)
  *   a recall case opened       recall on its opening day (China time),
- *   (lib/recall) whose scope   serious for hazard class I; the enterprise
- *   holds a GTIN of the        is the party owning the GTIN's GS1 Company
- *   enterprise                 Prefix, by its USCC
+ *   (lib/recall) about the     serious for hazard class I; the enterprises
+ *   enterprise                 are those the case recorded when it opened
+ *                              (the owners of its GTINs' GS1 Company
+ *                              Prefixes then, by USCC); a case opened
+ *                              before cases recorded them falls back to
+ *                              the owners the party registry names today
  *
  * Steps dated after the scoring day are ignored. The draw record carries
  * the result, {"source": "computed", "day", "default": "A", "rule"?,
@@ -45,10 +48,17 @@
  * takes the classes from it and anyone can redo each class by hand from
  * the events listed (docs/credit.md); verify recomputes it from the log.
  *
+ * `credit show` (zl_credit_show, and so the portal's /enterprises/USCC)
+ * reads one enterprise's records only, through the credit index
+ * (credit_index.c): its indexed task steps, penalties and findings, and
+ * the recall cases indexed under it; credit_events_one gives the same
+ * events in the same order as the scan of everything (a test compares
+ * the bytes). A draw still scans everything: it classes every enterprise.
+ *
  * Rejected: storing a class per enterprise as it changes (a second state
- * beside the records that could disagree with them). Known limit: the
- * recall's enterprise is found through today's party registry (Company
- * Prefix owner), not the registry as of the plan's leaf.
+ * beside the records that could disagree with them). Known limit: a
+ * recall case older than schema 18 has no recorded enterprise, so its
+ * enterprise is still today's Company Prefix owner.
  */
 #include "supervise/sup_int.h"
 
@@ -347,10 +357,101 @@ static int uscc_cb(void *ctx, const struct zl_party *p)
     return 0;
 }
 
+/* The enterprises of case c: those its open record lists (recorded when
+ * it opened, lib/recall/case.c), or, for a case opened before cases
+ * recorded them, the owners of its GTINs' Company Prefixes as the party
+ * registry says today. *list (new) gets a JSON array of USCCs. */
+static int case_usccs(zl_store *s, json_t *c, json_t **list)
+{
+    char *json = NULL, pid[ZL_PARTY_ID_MAX], uscc[19];
+    size_t len = 0, j;
+    json_error_t je;
+    json_t *open = NULL, *g;
+    int rc;
+
+    *list = NULL;
+    rc = zl_store_recall_record_get(s, jstr(c, "case"), 1, &json, &len);
+    if (!rc && (open = json_loadb(json, len, 0, &je)) &&
+        json_is_array(json_object_get(open, "enterprises"))) {
+        *list = json_incref(json_object_get(open, "enterprises"));
+        goto out;
+    }
+    if (rc && rc != ZL_ENOTFOUND)
+        goto out;
+    rc = 0;
+    if (!(*list = json_array())) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    json_array_foreach(json_object_get(c, "gtins"), j, g)
+    {
+        uscc[0] = '\0';
+        if (zl_party_prefix_owner(s, json_string_value(g), pid, NULL) ||
+            zl_party_get(s, pid, uscc_cb, uscc) || !uscc[0])
+            continue;
+        if (json_array_append_new(*list, json_string(uscc))) {
+            rc = ZL_ENOMEM;
+            break;
+        }
+    }
+out:
+    zl_free(json);
+    json_decref(open);
+    return rc;
+}
+
+/* The recall events of case c (from case_cb) for its enterprises (only:
+ * that one enterprise's, NULL: all), logged before leaf before. */
+static int case_events(zl_store *s, json_t *c, int64_t before, int32_t at,
+                       const char *only, json_t *per)
+{
+    char key[ZL_RECALL_ID_MAX + 16];
+    json_t *seen = NULL, *list = NULL, *u;
+    uint64_t idx;
+    size_t j;
+    int32_t d;
+    int rc;
+
+    snprintf(key, sizeof key, "recall:%s:1", jstr(c, "case"));
+    rc = zl_store_log_find(s, key, &idx, NULL, NULL);
+    if (rc == ZL_ENOTFOUND)
+        return 0;
+    if (rc || (before >= 0 && idx >= (uint64_t)before))
+        return 0;
+    /* opened: UTC milliseconds; the day is China's (UTC+8) */
+    d = (int32_t)((json_integer_value(json_object_get(c, "opened")) +
+                   8 * 3600 * 1000LL) /
+                  86400000);
+    if (d > at)
+        return 0;
+    if ((rc = case_usccs(s, c, &list)))
+        return rc;
+    if (!(seen = json_object())) {
+        json_decref(list);
+        return ZL_ENOMEM;
+    }
+    json_array_foreach(list, j, u)
+    {
+        const char *v = json_string_value(u);
+
+        if (!v || !v[0] || json_object_get(seen, v) ||
+            (only && strcmp(v, only)))
+            continue;
+        if ((rc = json_object_set_new(seen, v, json_true())
+                      ? ZL_ENOMEM
+                      : add_event_s(per, v, "recall", d, jstr(c, "case"),
+                                    !strcmp(jstr(c, "class"), "I"))))
+            break;
+    }
+    json_decref(seen);
+    json_decref(list);
+    return rc;
+}
+
 static int recall_events(zl_store *s, int64_t before, int32_t at, json_t *per)
 {
-    json_t *cases = json_array(), *c, *g;
-    size_t i, j;
+    json_t *cases = json_array(), *c;
+    size_t i;
     int rc;
 
     if (!cases)
@@ -360,45 +461,9 @@ static int recall_events(zl_store *s, int64_t before, int32_t at, json_t *per)
         rc = 0;
     json_array_foreach(cases, i, c)
     {
-        char key[ZL_RECALL_ID_MAX + 16], pid[ZL_PARTY_ID_MAX], uscc[19];
-        json_t *seen;
-        uint64_t idx;
-        int32_t d;
-
         if (rc)
             break;
-        snprintf(key, sizeof key, "recall:%s:1", jstr(c, "case"));
-        rc = zl_store_log_find(s, key, &idx, NULL, NULL);
-        if (rc == ZL_ENOTFOUND) {
-            rc = 0;
-            continue;
-        }
-        if (rc || (before >= 0 && idx >= (uint64_t)before))
-            continue;
-        /* opened: UTC milliseconds; the day is China's (UTC+8) */
-        d = (int32_t)((json_integer_value(json_object_get(c, "opened")) +
-                       8 * 3600 * 1000LL) /
-                      86400000);
-        if (d > at)
-            continue;
-        if (!(seen = json_object())) {
-            rc = ZL_ENOMEM;
-            break;
-        }
-        json_array_foreach(json_object_get(c, "gtins"), j, g)
-        {
-            uscc[0] = '\0';
-            if (zl_party_prefix_owner(s, json_string_value(g), pid, NULL) ||
-                zl_party_get(s, pid, uscc_cb, uscc) || !uscc[0] ||
-                json_object_get(seen, uscc))
-                continue;
-            if ((rc = json_object_set_new(seen, uscc, json_true())
-                          ? ZL_ENOMEM
-                          : add_event_s(per, uscc, "recall", d, jstr(c, "case"),
-                                        !strcmp(jstr(c, "class"), "I"))))
-                break;
-        }
-        json_decref(seen);
+        rc = case_events(s, c, before, at, NULL, per);
     }
     json_decref(cases);
     return rc;
@@ -445,6 +510,136 @@ out:
     zl_calendar_free(cal);
     json_decref(map);
     json_decref(groups);
+    return rc;
+}
+
+/* ---- one enterprise, through the credit index (credit_index.c) --------- */
+
+/* key -> [record...] of the enterprise's indexed rows, in key, seq order. */
+static int own_cb(void *ctx, const struct zl_store_sup_record *r)
+{
+    json_t *groups = ctx, *a, *o;
+    json_error_t je;
+
+    if (!(o = json_loadb(r->json, r->len, 0, &je)))
+        return ZL_ESTORE;
+    if (!(a = json_object_get(groups, r->key))) {
+        a = json_array();
+        if (!a || json_object_set_new(groups, r->key, a)) {
+            json_decref(a);
+            json_decref(o);
+            return ZL_ENOMEM;
+        }
+    }
+    return json_array_append_new(a, o) ? ZL_ENOMEM : 0;
+}
+
+struct complaint_of {
+    const char *uscc;
+    int ok;
+};
+
+static int complaint_of_cb(void *ctx, const struct zl_store_risk_report *r)
+{
+    struct complaint_of *c = ctx;
+
+    c->ok = !strcmp(r->kind, "complaint") && r->enterprise &&
+            !strcmp(r->enterprise, c->uscc);
+    return 0;
+}
+
+static int cmp_case(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    json_int_t p = json_integer_value(json_object_get(x, "opened")),
+               q = json_integer_value(json_object_get(y, "opened"));
+
+    /* as zl_store_recall_case_list: newest first, then by case id */
+    if (p != q)
+        return p > q ? -1 : 1;
+    return strcmp(jstr(x, "case"), jstr(y, "case"));
+}
+
+/* The events of enterprise uscc as of day at, from its own records (the
+ * index) and every record logged so far: the same events, in the same
+ * order, as credit_events(s, -1, at, 2, ...) gives it. */
+static int credit_events_one(zl_store *s, const char *uscc, int32_t at,
+                             json_t *per, struct zl_error *err)
+{
+    struct zl_clock_config cc;
+    zl_calendar *cal = NULL;
+    json_t *groups = json_object(), *cases = json_array(), *recs, *o;
+    json_t **cv = NULL;
+    const char *key;
+    char id[32];
+    size_t n, i;
+    int32_t d;
+    int rc, pass;
+
+    if (!groups || !cases) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    zl_clock_defaults(&cc);
+    if ((rc = zl_calendar_new(&cal, err)))
+        goto out;
+    zl_calendar_set_fallback(cal, 1);
+    if ((rc = zl_store_sup_by_uscc(s, uscc, own_cb, groups)))
+        goto out;
+    /* tasks, then penalties, then findings: credit_events' order */
+    for (pass = 0; pass < 3 && !rc; pass++)
+        json_object_foreach(groups, key, recs)
+        {
+            if (pass == 0 && !strncmp(key, "task:", 5))
+                rc = task_events(key + 5, recs, uscc, at, &cc, cal, per, err);
+            o = json_array_get(recs, json_array_size(recs) - 1);
+            if (pass == 1 && !strncmp(key, "penalty:", 8) &&
+                !json_is_true(json_object_get(o, "revoked")) &&
+                !day_of(o, &d) && d <= at)
+                rc = add_event_s(per, uscc, "penalty", d, jstr(o, "decision"),
+                                 json_is_true(json_object_get(o, "serious")));
+            if (pass == 2 && !strncmp(key, "finding:", 8) &&
+                !strcmp(jstr(o, "outcome"), "upheld") && !day_of(o, &d) &&
+                d <= at) {
+                struct complaint_of c = {uscc, 0};
+
+                rc = zl_store_risk_get(s, jstr(o, "report"), complaint_of_cb,
+                                       &c);
+                if (rc == ZL_ENOTFOUND || rc == ZL_EUNSUPPORTED)
+                    rc = 0;
+                if (!rc && c.ok)
+                    rc =
+                        add_event(per, uscc, "complaint", d, jstr(o, "report"));
+            }
+            if (rc)
+                break;
+        }
+    if (rc)
+        goto out;
+    /* recalls: the cases that recorded this enterprise, and those too old
+     * to have recorded any (today's registry decides those) */
+    snprintf(id, sizeof id, "uscc:%s", uscc);
+    rc = zl_store_recall_cases_with_id(s, id, case_cb, cases);
+    if (!rc)
+        rc = zl_store_recall_cases_with_id(s, "uscc:", case_cb, cases);
+    if (rc == ZL_EUNSUPPORTED)
+        rc = 0;
+    if (rc || !(n = json_array_size(cases)))
+        goto out;
+    if (!(cv = zl_calloc(n, sizeof *cv))) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < n; i++)
+        cv[i] = json_array_get(cases, i);
+    qsort(cv, n, sizeof *cv, cmp_case);
+    for (i = 0; i < n && !rc; i++)
+        rc = case_events(s, cv[i], -1, at, uscc, per);
+out:
+    zl_free(cv);
+    zl_calendar_free(cal);
+    json_decref(groups);
+    json_decref(cases);
     return rc;
 }
 
@@ -569,6 +764,12 @@ out:
 int zl_credit_show(zl_store *s, const char *uscc, const char *day,
                    struct zl_buf *out, struct zl_error *err)
 {
+    return sup_credit_show(s, uscc, day, 1, out, err);
+}
+
+int sup_credit_show(zl_store *s, const char *uscc, const char *day,
+                    int use_index, struct zl_buf *out, struct zl_error *err)
+{
     struct zl_credit_config cr;
     struct zl_credit_event *ev = NULL;
     struct zl_credit_result res = {0};
@@ -608,7 +809,8 @@ int zl_credit_show(zl_store *s, const char *uscc, const char *day,
             goto out;
     }
     zl_credit_defaults(&cr);
-    if ((rc = credit_events(s, -1, at, 2, per, err)))
+    if ((rc = use_index ? credit_events_one(s, uscc, at, per, err)
+                        : credit_events(s, -1, at, 2, per, err)))
         goto out;
     evs = json_object_get(per, uscc);
     n = json_array_size(evs);

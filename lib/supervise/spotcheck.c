@@ -919,7 +919,8 @@ static int append_step(zl_store *s, const char *writer, struct task *t, int k,
     }
     if ((rc = zl_registry_tx_begin(s, &own)))
         goto out;
-    rc = sup_append(s, t->key, STEP_NAME[k], o, 0, NULL, NULL);
+    rc = sup_append_ix(s, t->key, STEP_NAME[k], o, 0, jstr(t->entry, "uscc"),
+                       NULL, NULL);
     o = NULL;
     rc = zl_registry_tx_end(s, own, rc);
 out:
@@ -1334,6 +1335,102 @@ out:
     return rc;
 }
 
+/* ---- one enterprise's tasks, through the credit index ------------------ */
+
+static int own_task_cb(void *ctx, const struct zl_store_sup_record *r)
+{
+    if (strncmp(r->key, "task:", 5) || r->seq != 1)
+        return 0;
+    return json_array_append_new(ctx, json_string(r->key + 5)) ? ZL_ENOMEM : 0;
+}
+
+/* Task names "PLAN:N" in each_task's order: plan id bytewise (the draws'
+ * key order), then task number. */
+static int cmp_task_name(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    const char *cx = strrchr(x, ':'), *cy = strrchr(y, ':');
+    size_t lx = (size_t)(cx - x), ly = (size_t)(cy - y);
+    int c = memcmp(x, y, lx < ly ? lx : ly);
+    long nx, ny;
+
+    if (c || lx != ly)
+        return c ? c : (lx < ly ? -1 : 1);
+    nx = strtol(cx + 1, NULL, 10);
+    ny = strtol(cy + 1, NULL, 10);
+    return (nx > ny) - (nx < ny);
+}
+
+/* each_task for the tasks of enterprise uscc only: their names from the
+ * credit index (lib/supervise/credit_index.c), each plan's draw and plan
+ * record read once, in each_task's order. A task whose draw does not list
+ * it under uscc is skipped, as each_task's filter would. */
+static int each_task_of(zl_store *s, const char *uscc, task_fn fn, void *ctx,
+                        struct zl_error *err)
+{
+    json_t *names = json_array(), *d = NULL, *tasks = NULL, *pr = NULL;
+    const char **v = NULL;
+    char cur[SUP_ID_MAX + 1] = "";
+    size_t n, i;
+    int rc;
+
+    if (!names)
+        return ZL_ENOMEM;
+    if ((rc = zl_store_sup_by_uscc(s, uscc, own_task_cb, names)) ||
+        !(n = json_array_size(names)))
+        goto out;
+    if (!(v = zl_calloc(n, sizeof *v))) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    for (i = 0; i < n; i++)
+        v[i] = json_string_value(json_array_get(names, i));
+    qsort(v, n, sizeof *v, cmp_task_name);
+    for (i = 0; i < n && !rc; i++) {
+        struct task t = {0};
+        json_t *x, *recs = NULL;
+        char key[SUP_ID_MAX + 8];
+
+        if ((rc = parse_name(v[i], &t, err)))
+            break;
+        if (strcmp(cur, t.plan_id)) {
+            json_decref(d);
+            json_decref(tasks);
+            json_decref(pr);
+            d = tasks = pr = NULL;
+            snprintf(cur, sizeof cur, "%s", t.plan_id);
+            snprintf(key, sizeof key, "draw:%s", cur);
+            if ((rc = load_key(s, key, &d)))
+                break;
+            if (!(tasks = current_tasks(d))) {
+                rc = ZL_ENOMEM;
+                break;
+            }
+            snprintf(key, sizeof key, "plan:%s", cur);
+            if ((rc = load_key(s, key, &pr)))
+                break;
+        }
+        x = json_array_get(tasks, (size_t)(t.n - 1));
+        if (!x || json_integer_value(json_object_get(x, "task")) != t.n ||
+            strcmp(jstr(x, "uscc"), uscc))
+            continue;
+        if (!(rc = load_key(s, t.key, &recs)) &&
+            !(rc = task_load(s, &t, x,
+                             json_object_get(json_array_get(pr, 0), "rec"),
+                             recs, err)))
+            rc = fn(ctx, &t);
+        json_decref(recs);
+        task_free(&t);
+    }
+out:
+    zl_free(v);
+    json_decref(names);
+    json_decref(d);
+    json_decref(tasks);
+    json_decref(pr);
+    return rc == ZL_EUNSUPPORTED ? 0 : rc;
+}
+
 struct list_ctx {
     const struct env *e;
     int32_t at;
@@ -1574,6 +1671,9 @@ static int collect(zl_store *s, const struct zl_spot_filter *f,
     if (!(p->rows = json_array()) || !(p->by_cat = json_object()) ||
         !(p->by_reg = json_object()) || !(p->by_period = json_object()))
         return ZL_ENOMEM;
+    /* one enterprise's results (its page): its own tasks only */
+    if (f && f->uscc)
+        return each_task_of(s, f->uscc, pub_fn, p, err);
     return each_task(s, pub_fn, p, err);
 }
 

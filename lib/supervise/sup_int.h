@@ -37,6 +37,18 @@ int sup_may_write(const struct sup_writer *w, const char *region,
  * has the same bytes, log nothing (*seq then 0). *leaf, *seq may be NULL. */
 int sup_append(zl_store *s, const char *key, const char *kind, json_t *rec,
                int unchanged_skip, uint64_t *leaf, long *seq);
+/* sup_append for a spot-check task's step: task_uscc is the task's
+ * enterprise (as its draw lists it), written to the record's credit index
+ * column in the same transaction. */
+int sup_append_ix(zl_store *s, const char *key, const char *kind, json_t *rec,
+                  int unchanged_skip, const char *task_uscc, uint64_t *leaf,
+                  long *seq);
+
+/* ---- the per-enterprise credit index (credit_index.c) ---- */
+/* The index value of a record that is not a task step: the USCC of a
+ * "penalty:" key, the complaint's enterprise for a "finding:", else "".
+ * 0 or a store error. */
+int sup_index_of(zl_store *s, const char *key, char uscc[19]);
 
 /* "abc" -> 1 when it is 1..max bytes of [A-Za-z0-9._-]. */
 int sup_id_ok(const char *v, size_t max);
@@ -81,5 +93,19 @@ int zl_sup_record_canon(zl_store *s, const char *record_key, char **canon,
 typedef int (*zl_sup_report_fn)(void *ctx, const char *kind, uint64_t index,
                                 const char *key, const char *detail);
 int zl_sup_audit_rows(zl_store *s, zl_sup_report_fn report, void *ctx);
+/* The credit index against the records: every sup_records row whose uscc
+ * column is not what the records say is reported as "index-altered"
+ * (zl_sup_audit_rows runs it). */
+int zl_credit_index_check(zl_store *s, zl_sup_report_fn report, void *ctx);
+/* Rewrite every disagreeing uscc column from the records, inside the
+ * caller's transaction (reindex, the schema 18 upgrade); *fixed (may be
+ * NULL) gets how many rows changed. */
+int zl_credit_index_build(zl_store *s, uint64_t *fixed);
+
+/* zl_credit_show reading every enterprise's records (use_index 0, the
+ * path before the index; kept for the benchmark and the tests that show
+ * both give the same bytes) or the enterprise's own (1). */
+int sup_credit_show(zl_store *s, const char *uscc, const char *day,
+                    int use_index, struct zl_buf *out, struct zl_error *err);
 
 #endif

@@ -133,7 +133,15 @@ static int same_cb(void *ctx, const struct zl_store_sup_record *r)
 int sup_append(zl_store *s, const char *key, const char *kind, json_t *rec,
                int unchanged_skip, uint64_t *leaf, long *seq)
 {
+    return sup_append_ix(s, key, kind, rec, unchanged_skip, NULL, leaf, seq);
+}
+
+int sup_append_ix(zl_store *s, const char *key, const char *kind, json_t *rec,
+                  int unchanged_skip, const char *task_uscc, uint64_t *leaf,
+                  long *seq)
+{
     struct zl_store_sup_record r = {0};
+    char ix[19];
     struct zl_buf b;
     char lkey[SUP_ID_MAX * 3 + 64];
     uint64_t idx = 0;
@@ -169,6 +177,12 @@ int sup_append(zl_store *s, const char *key, const char *kind, json_t *rec,
     r.leaf = (int64_t)idx;
     r.json = (const char *)b.data;
     r.len = b.len;
+    /* the credit index (credit_index.c), in the record's transaction */
+    if (!strncmp(key, "task:", 5))
+        snprintf(ix, sizeof ix, "%s", task_uscc ? task_uscc : "");
+    else if ((rc = sup_index_of(s, key, ix)))
+        goto out;
+    r.uscc = ix;
     if ((rc = zl_store_sup_put(s, &r)))
         goto out;
     rc = zl_store_outbox_append(s, kind, key, zl_time_now_ms());
@@ -1449,6 +1463,8 @@ int zl_sup_audit_rows(zl_store *s, zl_sup_report_fn report, void *ctx)
         rc = zl_logged_rows_check(s, &k, ZL_LEAF_INSPECTION,
                                   "supervision record", "sup_records", report,
                                   ctx);
+    if (!rc)
+        rc = zl_credit_index_check(s, report, ctx);
     zl_logged_rows_free(&k);
     return rc;
 }

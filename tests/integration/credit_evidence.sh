@@ -90,6 +90,20 @@ jq -e '.class == "C" and .score == 32 and ([.lines[].kind] | sort) == ["complain
 "$ZL" credit show "$UR" --at "$AT" --json > "$T/ur.json"
 jq -e '.class == "B" and .score == 15 and .lines[0].kind == "recall" and .lines[0].serious' \
   "$T/ur.json" >/dev/null || fail "credit show UR (recall): $(cat "$T/ur.json")"
+# the recall's enterprise was recorded when the case opened: the prefix
+# moving to another party afterwards does not move the recall (credit
+# used to ask today's registry)
+printf '{"parties":[{"id":"%s","nameZh":"乳企0","uscc":"%s","companyPrefixes":[]},{"id":"%s","nameZh":"乳企3","uscc":"%s","companyPrefixes":["6901234"]}]}' \
+  "$UR" "$UR" "$UC" "$UC" > "$T/moved.json"
+"$ZL" party import "$T/moved.json" >/dev/null || fail "party import (prefix moved)"
+"$ZL" credit show "$UR" --at "$AT" --json | jq -e '.score == 15 and .lines[0].kind == "recall"' >/dev/null ||
+  fail "the recall left its enterprise when the prefix moved"
+"$ZL" credit show "$UC" --at "$AT" --json | jq -e '[.lines[] | select(.kind == "recall")] | length == 0' >/dev/null ||
+  fail "the recall followed the prefix to its new owner"
+# and back, for the product page's maker link below
+printf '{"parties":[{"id":"%s","nameZh":"乳企3","uscc":"%s","companyPrefixes":[]},{"id":"%s","nameZh":"乳企0","uscc":"%s","companyPrefixes":["6901234"]}]}' \
+  "$UC" "$UC" "$UR" "$UR" > "$T/back.json"
+"$ZL" party import "$T/back.json" >/dev/null || fail "party import (prefix back)"
 "$ZL" credit show "$UQ" --at "$AT" --json | jq -e '.class == "A" and (.lines | length) == 0' >/dev/null ||
   fail "a revoked penalty still counts"
 "$ZL" credit show "$UC" --at "$AT" --json | jq -e '.class == "A" and (.lines | length) == 0' >/dev/null ||

@@ -254,6 +254,10 @@ expect_repaired "recall_cases closed reopened" "update recall_cases set status =
 expect_repaired "recall_ids row deleted" "delete from recall_ids where (id, case_id) = (select id, case_id from recall_ids where $cw limit 1)"
 expect_repaired "recall_ids row inserted" "insert into recall_ids values('https://id.gs1.org/01/09999999999997/10/FORGED', '$case1')"
 expect_repaired "recall_ids row moved" "update recall_ids set case_id = 'a-case-that-never-was' where (id, case_id) = (select id, case_id from recall_ids where $cw limit 1)"
+# the credit index's rows (the enterprises a case recorded at opening)
+[ -n "$(q "select 1 from recall_ids where id like 'uscc:%' and $cw")" ] || fail "case 1 has no uscc: identifier"
+expect_repaired "recall_ids uscc: row deleted" "delete from recall_ids where id like 'uscc:%' and $cw"
+expect_repaired "recall_ids uscc: row inserted (a recall credited to another enterprise)" "insert into recall_ids values('uscc:91110000000000000X', '$case1')"
 
 # corrections: the record's every column (the portal shows its time; the
 # write rule matches its party).
@@ -309,14 +313,21 @@ expect_caught "sup_records.json (the plan)" "update sup_records set json = repla
 expect_caught "sup_records.json not JSON" "update sup_records set json = '{' where $SK"
 expect_caught "sup_records.leaf" "update sup_records set leaf = leaf + 1 where key = 'inspector:I007'"
 expect_caught "sup_records deleted" "delete from sup_records where key = 'inspector:I007'"
-expect_caught "sup_records inserted" "insert into sup_records select key, seq + 1, kind, leaf, json from sup_records where key = 'inspector:I007'"
+expect_caught "sup_records inserted" "insert into sup_records select key, seq + 1, kind, leaf, json, uscc from sup_records where key = 'inspector:I007'"
 # spot-check steps (task:PLAN:N): a measured value, a verdict, a date
 # moved (the clocks would move with it), a step deleted, a step inserted
 expect_caught "sup_records.json (a measured value)" "update sup_records set json = replace(json, '\"0.62\"', '\"0.42\"') where key = 'task:TM:1' and seq = 2"
 expect_caught "sup_records.json (the verdict)" "update sup_records set json = replace(json, '\"verdict\":\"fail\"', '\"verdict\":\"pass\"') where key = 'task:TM:1' and seq = 2"
 expect_caught "sup_records.json (the notification date)" "update sup_records set json = replace(json, '2026-02-05', '2026-03-05') where key = 'task:TM:1' and seq = 3"
 expect_caught "sup_records deleted (a spot-check step)" "delete from sup_records where key = 'task:TM:1' and seq = 3"
-expect_caught "sup_records inserted (a spot-check step)" "insert into sup_records select key, seq + 10, kind, leaf, replace(json, '2026-02-05', '2026-02-06') from sup_records where key = 'task:TM:1' and seq = 3"
+expect_caught "sup_records inserted (a spot-check step)" "insert into sup_records select key, seq + 10, kind, leaf, replace(json, '2026-02-05', '2026-02-06'), uscc from sup_records where key = 'task:TM:1' and seq = 3"
+# the credit index (lib/supervise/credit_index.c, sup_records.uscc): a
+# step indexed under another enterprise, a task unindexed (its enterprise's
+# page would lose it), a registry row indexed; reindex rebuilds each
+[ -n "$(q "select uscc from sup_records where key = 'task:TM:1' and seq = 1 and uscc <> ''")" ] || fail "task:TM:1 is not indexed"
+expect_repaired "sup_records.uscc (a step moved to another enterprise)" "update sup_records set uscc = '91110000000000000X' where key = 'task:TM:1' and seq = 2"
+expect_repaired "sup_records.uscc (a task unindexed)" "update sup_records set uscc = '' where key = 'task:TM:1'"
+expect_repaired "sup_records.uscc (a registry row indexed)" "update sup_records set uscc = (select uscc from sup_records where key = 'task:TM:1' and seq = 1) where key = 'inspector:I007'"
 
 # named queries and subscriptions against their last logged records
 SUBK="id = (select id from subscriptions order by id limit 1)"

@@ -26,6 +26,15 @@
 
 #include "zhiliang/inspect.h"
 #include "zhiliang/log.h"
+#include "zhiliang/audit.h"
+#include "zhiliang/party.h"
+#include "zhiliang/recall.h"
+#include "zhiliang/zhiliang.h"
+#include "recall/recall_int.h"
+#include "store/store.h"
+#include "store/store_recall.h"
+#include "supervise/sup_int.h"
+#include "util/jcs.h"
 #include "zhiliang/risk_intake.h"
 #include "zhiliang/spotcheck.h"
 
@@ -42,6 +51,45 @@
 
 #include "store_fixture.h"
 #include "sup_fixture.h"
+
+static void same_both_ways(zl_store *s, const char *u, const char *day);
+static void upgrade_keeps(struct fixture *f, char (*u)[19], size_t n,
+                          const char *day);
+
+/* zl_spot_results for enterprise u (the index path) gives the rows the
+ * unfiltered list has for u, n_min of them at least. */
+static void spot_same(zl_store *s, const char *u, size_t n_min)
+{
+    struct zl_spot_filter flt = {0};
+    struct zl_error err = {0};
+    struct zl_buf a, b;
+    json_t *all, *one, *want, *r;
+    json_error_t je;
+    size_t i;
+
+    zl_buf_init(&a, 1 << 22);
+    zl_buf_init(&b, 1 << 22);
+    assert_int_equal(zl_spot_results(s, NULL, NULL, NULL, &a, &err), 0);
+    flt.uscc = u;
+    assert_int_equal(zl_spot_results(s, &flt, NULL, NULL, &b, &err), 0);
+    all = json_loadb((const char *)a.data, a.len, 0, &je);
+    one = json_loadb((const char *)b.data, b.len, 0, &je);
+    assert_non_null(all);
+    assert_non_null(one);
+    want = json_array();
+    json_array_foreach(json_object_get(all, "results"), i, r)
+    {
+        if (!strcmp(json_string_value(json_object_get(r, "uscc")), u))
+            json_array_append(want, r);
+    }
+    assert_true(json_array_size(want) >= n_min);
+    assert_true(json_equal(want, json_object_get(one, "results")));
+    json_decref(want);
+    json_decref(all);
+    json_decref(one);
+    zl_buf_cleanup(&a);
+    zl_buf_cleanup(&b);
+}
 
 static void grow(zl_store *s, int n)
 {
@@ -230,6 +278,28 @@ static void test_computed_credit(void **state)
     step(f->s, "P1:1", "rectify", "{\"date\":\"2026-04-01\"}");
     step(f->s, "P1:3", "publish", "{\"date\":\"2026-02-12\"}");
     assert_int_equal(zl_inspect_verify(f->s, "P2", NULL, &err), 0);
+    /* credit show through the index: what the scan of everything gives */
+    for (const char *day = "2026-02-20"; day;
+         day = strcmp(day, "2026-02-20") ? NULL : "2026-06-01") {
+        same_both_ways(f->s, fail1, day);
+        same_both_ways(f->s, pass2, day);
+        same_both_ways(f->s, unpub3, day);
+    }
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    /* an enterprise's published results through the index: the rows the
+     * whole list has for it */
+    spot_same(f->s, fail1, 1);
+    spot_same(f->s, pass2, 1);
+    spot_same(f->s, unpub3, 1);
+    {
+        char u3[3][19];
+
+        memcpy(u3[0], fail1, 19);
+        memcpy(u3[1], pass2, 19);
+        memcpy(u3[2], unpub3, 19);
+        upgrade_keeps(f, u3, 3, "2026-06-01");
+        spot_same(f->s, fail1, 1);
+    }
     zl_buf_cleanup(&out);
     zl_buf_cleanup(&ex);
 }
@@ -248,6 +318,65 @@ static void test_computed_credit(void **state)
  * Plan P1, the same scope with "credit_rule": 1 (spot checks only), gives
  * all six A. `credit show` as of today counts E5's penalty too.
  */
+
+/* credit show through the per-enterprise index and through the scan of
+ * every record (the path before the index) give the same bytes. */
+static void same_both_ways(zl_store *s, const char *u, const char *day)
+{
+    struct zl_error err = {0};
+    struct zl_buf a, b;
+
+    zl_buf_init(&a, 1 << 22);
+    zl_buf_init(&b, 1 << 22);
+    assert_int_equal(sup_credit_show(s, u, day, 1, &a, &err), 0);
+    assert_int_equal(sup_credit_show(s, u, day, 0, &b, &err), 0);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.data, b.data, a.len);
+    zl_buf_cleanup(&a);
+    zl_buf_cleanup(&b);
+}
+
+/* A store from before the credit index (schema 17: no sup_records.uscc,
+ * no "uscc:" recall identifiers) upgraded on open: verify passes and
+ * credit show gives each enterprise of u[0..n) what it gave before. */
+static void upgrade_keeps(struct fixture *f, char (*u)[19], size_t n,
+                          const char *day)
+{
+    struct zl_error err = {0};
+    struct zl_buf before[8], after;
+    char v[16];
+    int ver = 0;
+
+    assert_true(n <= 8);
+    for (size_t i = 0; i < n; i++) {
+        zl_buf_init(&before[i], 1 << 22);
+        assert_int_equal(zl_credit_show(f->s, u[i], day, &before[i], &err), 0);
+    }
+    assert_int_equal(zl_store_exec_sql(f->s,
+                                       "DROP INDEX sup_records_uscc;"
+                                       "ALTER TABLE sup_records DROP COLUMN"
+                                       " uscc;"
+                                       "DELETE FROM recall_ids WHERE id LIKE"
+                                       " 'uscc:%'"),
+                     0);
+    snprintf(v, sizeof v, "%d", ZL_STORE_SCHEMA_VERSION - 1);
+    assert_int_equal(
+        zl_store_meta_set(f->s, "store.schema_version", v, strlen(v)), 0);
+    zl_close(f->s);
+    assert_int_equal(zl_open(f->uri, &f->s, &err), 0);
+    assert_int_equal(zl_store_schema_version(f->s, &ver), 0);
+    assert_int_equal(ver, ZL_STORE_SCHEMA_VERSION);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    for (size_t i = 0; i < n; i++) {
+        zl_buf_init(&after, 1 << 22);
+        assert_int_equal(zl_credit_show(f->s, u[i], day, &after, &err), 0);
+        assert_int_equal(after.len, before[i].len);
+        assert_memory_equal(after.data, before[i].data, after.len);
+        same_both_ways(f->s, u[i], day);
+        zl_buf_cleanup(&after);
+        zl_buf_cleanup(&before[i]);
+    }
+}
 
 static void put_ok(int rc, const struct zl_error *err)
 {
@@ -469,6 +598,171 @@ static void test_rule2_evidence(void **state)
                      ZL_EINVAL);
     assert_string_equal(err.path, "at");
     zl_buf_cleanup(&out);
+    /* the index gives each enterprise what the scan of everything gives */
+    for (unsigned k = 0; k < 6; k++) {
+        same_both_ways(f->s, e[k], "2026-05-01");
+        same_both_ways(f->s, e[k], "2026-03-03");
+    }
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    upgrade_keeps(f, e, 6, "2026-05-01");
+}
+
+/* ---- recalls: the enterprise recorded when the case opens ---------------- */
+
+static const char RDOC[] =
+    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+    "epcis-context.jsonld\"],\"type\":\"EPCISDocument\",\"schemaVersion\":"
+    "\"2.0\",\"creationDate\":\"2026-03-01T00:00:00Z\",\"epcisBody\":{"
+    "\"eventList\":[{\"type\":\"ObjectEvent\",\"eventTime\":"
+    "\"2026-03-01T08:00:00+08:00\",\"eventTimeZoneOffset\":\"+08:00\","
+    "\"action\":\"ADD\",\"bizStep\":\"commissioning\",\"quantityList\":[{"
+    "\"epcClass\":\"https://id.gs1.org/01/06901234567892/10/B1120\","
+    "\"quantity\":100,\"uom\":\"EA\"}]}]}}";
+
+static void party(zl_store *s, const char *id, const char *u,
+                  const char *prefix)
+{
+    struct zl_party p = {0};
+    struct zl_error err = {0};
+    const char *pre[1] = {prefix};
+
+    p.id = id;
+    p.name_zh = id;
+    p.uscc = u;
+    p.prefixes = prefix ? pre : NULL;
+    p.n_prefixes = prefix ? 1 : 0;
+    p.kind = ZL_PARTY_ENTERPRISE;
+    put_ok(zl_party_add(s, &p, 1, NULL, &err), &err);
+}
+
+static int lines_of(zl_store *s, const char *u, const char *kind)
+{
+    struct zl_error err = {0};
+    struct zl_buf out;
+    json_t *d, *l;
+    size_t i;
+    int n = 0;
+
+    zl_buf_init(&out, 1 << 22);
+    assert_int_equal(zl_credit_show(s, u, "2026-12-31", &out, &err), 0);
+    d = load(&out);
+    json_array_foreach(json_object_get(d, "lines"), i, l)
+    {
+        n += !strcmp(json_string_value(json_object_get(l, "kind")), kind);
+    }
+    json_decref(d);
+    zl_buf_cleanup(&out);
+    same_both_ways(s, u, "2026-12-31");
+    return n;
+}
+
+/* Log a copy of case c's open record without "enterprises", as cases
+ * were written before they recorded them, under case id legacy. */
+static void legacy_case(zl_store *s, const char *c, const char *legacy)
+{
+    struct zl_recall_derived d;
+    struct zl_buf b;
+    char *json = NULL, key[128];
+    size_t len = 0;
+    json_error_t je;
+    json_t *o;
+
+    assert_int_equal(zl_store_recall_record_get(s, c, 1, &json, &len), 0);
+    o = json_loadb(json, len, 0, &je);
+    assert_non_null(o);
+    free(json);
+    assert_int_equal(json_object_del(o, "enterprises"), 0);
+    json_object_set_new(o, "case", json_string(legacy));
+    zl_buf_init(&b, 1 << 20);
+    assert_int_equal(zl_jcs_dump(o, &b), 0);
+    json_decref(o);
+    snprintf(key, sizeof key, "recall:%s:1", legacy);
+    assert_int_equal(zl_store_begin(s), 0);
+    assert_int_equal(zl_store_recall_record_put(s, legacy, 1, "open",
+                                                (const char *)b.data, b.len),
+                     0);
+    assert_int_equal(zl_log_append(s, ZL_LEAF_RECALL, key, b.data, b.len, NULL),
+                     0);
+    assert_int_equal(zl_recall_derive(s, legacy, &d), 0);
+    assert_int_equal(zl_store_recall_case_put(s, &d.row), 0);
+    /* the identifiers an older store has: the scope's, no "uscc:" row */
+    for (size_t i = 0; i < d.n_ids; i++)
+        if (strncmp(d.ids[i], "uscc:", 5))
+            assert_int_equal(zl_store_recall_ids_put(
+                                 s, legacy, (const char *const *)&d.ids[i], 1),
+                             0);
+    zl_recall_derived_cleanup(&d);
+    assert_int_equal(zl_store_commit(s), 0);
+    zl_buf_cleanup(&b);
+}
+
+static void test_recall_enterprise(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    struct zl_capture_result res;
+    struct zl_audit_stats st;
+    const char *lots[1] = {"https://id.gs1.org/01/06901234567892/10/B1120"};
+    char ua[19], ub[19], j[256], id[ZL_RECALL_ID_MAX];
+    char *json = NULL;
+    size_t len = 0;
+    json_error_t je;
+    json_t *o;
+
+    make_uscc("130102", 900, ua);
+    make_uscc("130102", 901, ub);
+    for (int k = 0; k < 2; k++) {
+        snprintf(j, sizeof j,
+                 "{\"uscc\":\"%s\",\"name\":\"乳企%d\",\"region\":"
+                 "\"130102\",\"categories\":[],\"credit\":\"A\"}",
+                 k ? ub : ua, k);
+        put(f->s, ZL_SUP_ENTERPRISE, j);
+    }
+    party(f->s, "maker-a", ua, "6901234");
+    party(f->s, "maker-b", ub, NULL);
+    put_ok(zl_capture(f->s, RDOC, strlen(RDOC), NULL, &res, &err), &err);
+    put_ok(zl_recall_open(f->s, lots, 1, "检出致病菌", ZL_HAZARD_I, id, &err),
+           &err);
+    /* the open record names the enterprise, as the registry says now */
+    assert_int_equal(zl_store_recall_record_get(f->s, id, 1, &json, &len), 0);
+    o = json_loadb(json, len, 0, &je);
+    free(json);
+    assert_non_null(o);
+    assert_int_equal(json_array_size(json_object_get(o, "enterprises")), 1);
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(o, "enterprises"), 0)),
+        ua);
+    json_decref(o);
+    assert_int_equal(lines_of(f->s, ua, "recall"), 1);
+    assert_int_equal(lines_of(f->s, ub, "recall"), 0);
+
+    /* the prefix moves to B: the old recall stays A's */
+    party(f->s, "maker-a", ua, NULL);
+    party(f->s, "maker-b", ub, "6901234");
+    assert_int_equal(lines_of(f->s, ua, "recall"), 1);
+    assert_int_equal(lines_of(f->s, ub, "recall"), 0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, &st), 0);
+
+    /* a case written before cases recorded their enterprise: verify wants
+     * its "uscc:" row (the upgrade adds it), then credit asks today's
+     * registry, which says B */
+    legacy_case(f->s, id, "legacy-case-1");
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, &st), ZL_ETAMPER);
+    assert_int_equal(zl_store_begin(f->s), 0);
+    assert_int_equal(zl_credit_index_build(f->s, NULL), 0);
+    assert_int_equal(zl_store_commit(f->s), 0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, &st), 0);
+    assert_int_equal(lines_of(f->s, ua, "recall"), 1);
+    assert_int_equal(lines_of(f->s, ub, "recall"), 1);
+    {
+        char u2[2][19];
+
+        memcpy(u2[0], ua, 19);
+        memcpy(u2[1], ub, 19);
+        upgrade_keeps(f, u2, 2, "2026-12-31");
+    }
+    assert_int_equal(lines_of(f->s, ua, "recall"), 1);
+    assert_int_equal(lines_of(f->s, ub, "recall"), 1);
 }
 
 int main(void)
@@ -476,6 +770,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_computed_credit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rule2_evidence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recall_enterprise, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
