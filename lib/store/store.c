@@ -25,6 +25,7 @@
 #include "capture/receipt.h"
 #include "party/party_int.h"
 #include "query/subs_log.h"
+#include "risk/intake_int.h"
 #include "store/store_subs.h"
 #include "util/alloc.h"
 
@@ -284,6 +285,10 @@ static int migrate_step(zl_store *s, int from)
               * numbers (core; on SQLite the events table is rebuilt, so
               * the correction module's index on it is made again) */
         return module_schema(s, ZL_STORE_MOD_CORRECTION);
+    case 17: /* 17 -> 18: risk cases and their disposal, logged key
+              * retirements (issue 14): one record per key retired before */
+        rc = module_schema(s, ZL_STORE_MOD_RISK);
+        return rc ? rc : zl_risk_keys_migrate(s);
     default: return ZL_EUNSUPPORTED;
     }
 }
