@@ -148,7 +148,8 @@ int zl_dispo_list(zl_store *s, const char *which, int public_view,
                   int64_t now_ms, struct zl_buf *out, struct zl_error *err);
 
 /* Active consumer warnings (open warning actions of open cases), oldest
- * first; gtin and lot (NULL: any) narrow them to a product or lot. */
+ * first; gtin (NULL: any) narrows them to a product, lot (a batch code;
+ * NULL: any) to the warnings on that lot and on the whole product. */
 struct zl_dispo_warning {
     const char *case_id;
     int n;

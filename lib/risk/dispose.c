@@ -1349,9 +1349,10 @@ int zl_dispo_warnings(zl_store *s, const char *gtin, const char *lot,
         json_t *c = v[i], *x;
         size_t j;
 
+        /* a warning on a product reaches every lot of it */
         if (strcmp(jstr(c, "state"), "open") ||
             (gtin && strcmp(gtin, jstr(c, "gtin"))) ||
-            (lot && strcmp(lot, jstr(c, "batch"))))
+            (lot && *jstr(c, "batch") && strcmp(lot, jstr(c, "batch"))))
             continue;
         json_array_foreach(json_object_get(c, "actions"), j, x)
         {
