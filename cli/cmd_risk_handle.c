@@ -436,6 +436,19 @@ static int pub_cb(void *ctx, const struct zl_risk_pub_row *r)
 
     json_object_set_new(o, "dim", json_string(r->dim));
     json_object_set_new(o, "value", json_string(r->value));
+    if (r->suppressed) { /* the same form as /complaints?format=json */
+        static const char *const K[] = {
+            "complaints", "duplicates",   "accepted",
+            "rejected",   "closed",       "resolved",
+            "overdue",    "handledShare", "medianDaysToClose",
+            NULL};
+
+        for (int i = 0; K[i]; i++)
+            json_object_set_new(o, K[i], json_null());
+        json_object_set_new(o, "suppressed", json_true());
+        json_object_set_new(o, "lessThan", json_integer(r->threshold));
+        return json_array_append_new(ctx, o) ? ZL_ENOMEM : 0;
+    }
     json_object_set_new(o, "complaints", json_integer(r->complaints));
     json_object_set_new(o, "duplicates", json_integer(r->duplicates));
     json_object_set_new(o, "accepted", json_integer(r->accepted));
@@ -490,6 +503,16 @@ static int published(int argc, char **argv)
         json_t *e = json_array_get(arr, i);
         json_t *h = json_object_get(e, "handledShare"),
                *d = json_object_get(e, "medianDaysToClose");
+
+        if (json_is_true(json_object_get(e, "suppressed"))) {
+            printf(
+                "%-10s %-20s    <%lld (fewer complaints are not "
+                "published)\n",
+                json_string_value(json_object_get(e, "dim")),
+                json_string_value(json_object_get(e, "value")),
+                (long long)json_integer_value(json_object_get(e, "lessThan")));
+            continue;
+        }
 
         printf("%-10s %-20s %5lld %4lld %5lld %5lld %5lld %5lld %5lld ",
                json_string_value(json_object_get(e, "dim")),
