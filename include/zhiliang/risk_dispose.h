@@ -136,7 +136,8 @@ int zl_dispo_close(zl_store *s, const char *case_id, const char *actor,
  * "recall", "task", "title", "titleEn", "text", "textEn", "answer",
  * "answered", "done", "result", "note"}], "overdue", "records"}.
  * public: a closed case only (ZL_ENOTFOUND otherwise), without ref,
- * actors, notice texts, answers, notes or records. now_ms judges
+ * actors, answers, notes, records, or the texts of any action but a
+ * warning. now_ms judges
  * overdue (0: the clock). */
 int zl_dispo_json(zl_store *s, const char *case_id, int public_view,
                   int64_t now_ms, struct zl_buf *out, struct zl_error *err);

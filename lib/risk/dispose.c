@@ -429,15 +429,16 @@ static json_t *public_of(json_t *c)
     json_array_foreach(json_object_get(c, "actions"), i, a)
     {
         json_t *x = json_object();
-        int notice = !strcmp(jstr(a, "kind"), "notice");
+        /* texts only of a warning: it was public already; a notice or
+         * an order is the regulator's word to the enterprise */
+        int texts = !strcmp(jstr(a, "kind"), "warning");
 
         if (!x)
             break;
         for (int k = 0; AF[k]; k++)
             if (json_object_get(a, AF[k]) &&
-                !(notice &&
-                  (!strcmp(AF[k], "text") || !strcmp(AF[k], "textEn") ||
-                   !strcmp(AF[k], "title") || !strcmp(AF[k], "titleEn"))))
+                (texts || (strcmp(AF[k], "text") && strcmp(AF[k], "textEn") &&
+                           strcmp(AF[k], "title") && strcmp(AF[k], "titleEn"))))
                 json_object_set(x, AF[k], json_object_get(a, AF[k]));
         json_array_append_new(acts, x);
     }
