@@ -205,6 +205,10 @@ int cmd_inspect(int argc, char **argv)
         json_decref(plan);
         return cmd_inspect_spot(argc - 1, argv + 1);
     }
+    if (!strcmp(verb, "risk")) { /* a risk case: cmd_risk_dispose.c */
+        json_decref(plan);
+        return cmd_inspect_risk(argc - 1, argv + 1);
+    }
     argc--;
     argv++;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {

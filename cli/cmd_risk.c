@@ -38,6 +38,8 @@ static void usage(FILE *f)
         "       zhiliang risk reports | show ID | codes | signals --reports\n"
         "         (risk reports: see `zhiliang risk report --help`)\n"
         "       zhiliang risk review|case|overdue|published|rekey ...\n"
+        "       zhiliang risk dispose open|act|answer|done|close|show|list "
+        "...\n"
         "         (complaint handling: see `zhiliang risk review --help`)\n"
         "\n"
         "signals: judge each period of a count series (one row a period,\n"
@@ -617,6 +619,8 @@ int cmd_risk(int argc, char **argv)
         !strcmp(sub, "overdue") || !strcmp(sub, "published") ||
         !strcmp(sub, "rekey"))
         return cmd_risk_handle(argc - 1, argv + 1);
+    if (!strcmp(sub, "dispose"))
+        return cmd_risk_dispose(argc - 1, argv + 1);
     for (int i = 2; !strcmp(sub, "signals") && i < argc; i++)
         if (!strcmp(argv[i], "--reports"))
             return cmd_risk_intake(argc - 1, argv + 1);

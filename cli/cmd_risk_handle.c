@@ -9,6 +9,7 @@
 
 #include "zhiliang/alloc.h"
 #include "zhiliang/calendar.h"
+#include "zhiliang/risk_dispose.h"
 #include "zhiliang/risk_handle.h"
 #include "zhiliang/timefmt.h"
 
@@ -20,42 +21,42 @@
 static void usage(FILE *f)
 {
     fprintf(
-        f,
-        "usage: zhiliang risk review ID "
-        "accept|reject|merge|route|answer|close\n"
-        "                  --as PARTY [--reason TEXT] [--into ID]\n"
-        "                  [--enterprise USCC] [--answer TEXT]\n"
-        "                  [--outcome agreement|settled|no-agreement|"
-        "withdrawn|terminated]\n"
-        "       zhiliang risk case ID [--json] [--deadlines FILE]\n"
-        "       zhiliang risk overdue [--json] [--deadlines FILE]\n"
-        "       zhiliang risk published [--json] [--deadlines FILE]\n"
-        "       zhiliang risk rekey --old-key FILE --new-key FILE\n"
-        "(all take --store PATH)\n\n"
-        "review: one handling step of a complaint, logged. A regulator "
-        "accepts,\n"
-        "  rejects (--reason), merges a duplicate (--into the complaint "
-        "kept),\n"
-        "  routes to the enterprise (--enterprise, default the one named) "
-        "and\n"
-        "  closes (--outcome); the enterprise routed to (or a regulator)\n"
-        "  answers (--answer).\n"
-        "case: a complaint's state, steps and deadlines.\n"
-        "overdue: complaints past their deadline to be accepted (7 working "
-        "days\n"
-        "  from receipt) or closed (45 working days from acceptance), "
-        "总局令第20号\n"
-        "  arts. 14 and 21; and incident reports made after their deadline.\n"
-        "  --deadlines FILE: {\"accept\": {\"days\": N, \"unit\": "
-        "\"working-days\"|\"days\",\n"
-        "  \"source\": \"...\"}, \"close\": {...}} overrides either.\n"
-        "published: the public complaint statistics (消费投诉信息公示) per\n"
-        "  enterprise, product and category: counts, handled share, "
-        "median days\n"
-        "  to close. No text and no personal data.\n"
-        "rekey: re-seal every row of personal data under the new key in "
-        "one\n"
-        "  transaction and retire the old key (64 hex digits each).\n");
+        f, "usage: zhiliang risk review ID "
+           "accept|reject|merge|route|answer|close\n"
+           "                  --as PARTY [--reason TEXT] [--into ID]\n"
+           "                  [--enterprise USCC] [--answer TEXT]\n"
+           "                  [--outcome agreement|settled|no-agreement|"
+           "withdrawn|terminated]\n"
+           "       zhiliang risk case ID [--json] [--deadlines FILE]\n"
+           "       zhiliang risk overdue [--json] [--deadlines FILE]\n"
+           "       zhiliang risk published [--json] [--deadlines FILE]\n"
+           "       zhiliang risk rekey --old-key FILE --new-key FILE\n"
+           "(all take --store PATH)\n\n"
+           "review: one handling step of a complaint, logged. A regulator "
+           "accepts,\n"
+           "  rejects (--reason), merges a duplicate (--into the complaint "
+           "kept),\n"
+           "  routes to the enterprise (--enterprise, default the one named) "
+           "and\n"
+           "  closes (--outcome); the enterprise routed to (or a regulator)\n"
+           "  answers (--answer).\n"
+           "case: a complaint's state, steps and deadlines.\n"
+           "overdue: complaints past their deadline to be accepted (7 working "
+           "days\n"
+           "  from receipt) or closed (45 working days from acceptance), "
+           "总局令第20号\n"
+           "  arts. 14 and 21; incident reports made after their deadline;\n"
+           "  and risk-case actions past theirs (`risk dispose`).\n"
+           "  --deadlines FILE: {\"accept\": {\"days\": N, \"unit\": "
+           "\"working-days\"|\"days\",\n"
+           "  \"source\": \"...\"}, \"close\": {...}} overrides either.\n"
+           "published: the public complaint statistics (消费投诉信息公示) per\n"
+           "  enterprise, product and category: counts, handled share, "
+           "median days\n"
+           "  to close. No text and no personal data.\n"
+           "rekey: re-seal every row of personal data under the new key in "
+           "one\n"
+           "  transaction and retire the old key (64 hex digits each).\n");
 }
 
 static const char *opt_val(int argc, char **argv, const char *name)
@@ -328,6 +329,47 @@ static int overdue_incident(void *ctx, const struct zl_risk_report_row *r)
     return json_array_append_new(x->arr, o) ? ZL_ENOMEM : 0;
 }
 
+/* Disposal actions of open risk cases past their deadline
+ * (zhiliang/risk_dispose.h): one row per action, "CASE/N". */
+static int overdue_actions(zl_store *s, struct od *x, struct zl_error *err)
+{
+    struct zl_buf b;
+    json_t *arr, *c, *a;
+    size_t i, j;
+    int rc;
+
+    zl_buf_init(&b, (size_t)256 << 20);
+    rc = zl_dispo_list(s, "overdue", 0, 0, &b, err);
+    arr = rc ? NULL : json_loadb((const char *)b.data, b.len, 0, NULL);
+    zl_buf_cleanup(&b);
+    json_array_foreach(arr, i, c)
+    {
+        json_array_foreach(json_object_get(c, "actions"), j, a)
+        {
+            json_t *o;
+            char id[80];
+
+            if (!json_is_true(json_object_get(a, "overdue")))
+                continue;
+            snprintf(id, sizeof id, "%s/%lld",
+                     json_string_value(json_object_get(c, "case")),
+                     (long long)json_integer_value(json_object_get(a, "n")));
+            o = json_object();
+            json_object_set_new(o, "id", json_string(id));
+            json_object_set_new(o, "kind", json_string("risk-action"));
+            json_object_set_new(o, "flag", json_string("action-overdue"));
+            json_object_set(o, "action", json_object_get(a, "kind"));
+            json_object_set(o, "deadline", json_object_get(a, "deadline"));
+            json_object_set(o, "rule", json_object_get(a, "source"));
+            json_object_set(o, "enterprise", json_object_get(c, "enterprise"));
+            if (json_array_append_new(x->arr, o))
+                rc = ZL_ENOMEM;
+        }
+    }
+    json_decref(arr);
+    return rc;
+}
+
 static int overdue(int argc, char **argv)
 {
     struct zl_risk_deadlines dl;
@@ -349,6 +391,8 @@ static int overdue(int argc, char **argv)
     rc = zl_risk_cases(s, &o, overdue_case, &x, &err);
     if (!rc)
         rc = zl_risk_report_list(s, ZL_RISK_INCIDENT, overdue_incident, &x);
+    if (!rc)
+        rc = overdue_actions(s, &x, &err);
     zl_close(s);
     if (rc) {
         cli_print_error("risk overdue", NULL, rc, &err, 0);
@@ -370,7 +414,7 @@ static int overdue(int argc, char **argv)
         printf("%-22s %-9s %-15s %s\n",
                json_string_value(json_object_get(e, "id")),
                json_string_value(json_object_get(e, "kind")), flag,
-               !strcmp(flag, "reported-late")
+               !strcmp(flag, "reported-late") || !strcmp(flag, "action-overdue")
                    ? json_string_value(json_object_get(e, "deadline"))
                : !strcmp(flag, "close-overdue")
                    ? json_string_value(json_object_get(e, "closeBy"))
@@ -392,6 +436,19 @@ static int pub_cb(void *ctx, const struct zl_risk_pub_row *r)
 
     json_object_set_new(o, "dim", json_string(r->dim));
     json_object_set_new(o, "value", json_string(r->value));
+    if (r->suppressed) { /* the same form as /complaints?format=json */
+        static const char *const K[] = {
+            "complaints", "duplicates",   "accepted",
+            "rejected",   "closed",       "resolved",
+            "overdue",    "handledShare", "medianDaysToClose",
+            NULL};
+
+        for (int i = 0; K[i]; i++)
+            json_object_set_new(o, K[i], json_null());
+        json_object_set_new(o, "suppressed", json_true());
+        json_object_set_new(o, "lessThan", json_integer(r->threshold));
+        return json_array_append_new(ctx, o) ? ZL_ENOMEM : 0;
+    }
     json_object_set_new(o, "complaints", json_integer(r->complaints));
     json_object_set_new(o, "duplicates", json_integer(r->duplicates));
     json_object_set_new(o, "accepted", json_integer(r->accepted));
@@ -446,6 +503,16 @@ static int published(int argc, char **argv)
         json_t *e = json_array_get(arr, i);
         json_t *h = json_object_get(e, "handledShare"),
                *d = json_object_get(e, "medianDaysToClose");
+
+        if (json_is_true(json_object_get(e, "suppressed"))) {
+            printf(
+                "%-10s %-20s    <%lld (fewer complaints are not "
+                "published)\n",
+                json_string_value(json_object_get(e, "dim")),
+                json_string_value(json_object_get(e, "value")),
+                (long long)json_integer_value(json_object_get(e, "lessThan")));
+            continue;
+        }
 
         printf("%-10s %-20s %5lld %4lld %5lld %5lld %5lld %5lld %5lld ",
                json_string_value(json_object_get(e, "dim")),

@@ -37,8 +37,10 @@ int cmd_supervise(int argc, char **argv);
 int cmd_credit(int argc, char **argv);
 int cmd_spc(int argc, char **argv);
 int cmd_risk(int argc, char **argv);
-int cmd_risk_intake(int argc, char **argv); /* report, reports, show */
-int cmd_risk_handle(int argc, char **argv); /* review, case, overdue */
+int cmd_risk_intake(int argc, char **argv);  /* report, reports, show */
+int cmd_risk_handle(int argc, char **argv);  /* review, case, overdue */
+int cmd_risk_dispose(int argc, char **argv); /* risk cases, disposal */
+int cmd_inspect_risk(int argc, char **argv); /* inspect risk TASK */
 int cmd_convert(int argc, char **argv);
 
 #endif

@@ -56,6 +56,8 @@ void zl_h_portal(struct zl_req *r)
         zl_portal_qr(r);
     } else if (n == 1 && !strcmp(r->segs[0], "recalls")) {
         zl_portal_recalls(r);
+    } else if (n == 1 && !strcmp(r->segs[0], "warnings")) {
+        zl_portal_warnings(r); /* portal_warnings.c (issue 14) */
     } else if (n == 2 && !strcmp(r->segs[0], "recalls")) {
         zl_portal_recall_case(r, r->segs[1]);
     } else if (n == 1 && !strcmp(r->segs[0], "favicon.ico")) {

@@ -249,6 +249,7 @@ struct stats {
     struct zl_buf *b;
     char dim[16];
     zl_store *s;
+    int suppressed; /* cells shown as "<3" */
 };
 
 static int stat_cb(void *ctx, const char *dim, const char *value, long count)
@@ -270,7 +271,12 @@ static int stat_cb(void *ctx, const char *dim, const char *value, long count)
                       dim, T(x->r, "投诉件数", "Complaints"));
     }
     zl_portal_add_esc(x->b, "<tr><td>", value, "</td>");
-    snprintf(cell, sizeof cell, "<td>%ld</td></tr>", count);
+    if (count < ZL_RISK_PUB_MIN_COUNT) { /* could point at a person */
+        x->suppressed++;
+        snprintf(cell, sizeof cell, "<td class=\"suppressed\">&lt;%d</td></tr>",
+                 ZL_RISK_PUB_MIN_COUNT);
+    } else
+        snprintf(cell, sizeof cell, "<td>%ld</td></tr>", count);
     zl_buf_adds(x->b, cell);
     return 0;
 }
@@ -338,11 +344,19 @@ static int pub_html(void *ctx, const struct zl_risk_pub_row *p)
             zl_portal_add_esc(x->b, "<tr><td>", p->value, "</td>");
         }
     }
-    snprintf(cell, sizeof cell,
-             "<td>%ld</td><td>%ld</td><td>%ld</td><td>%ld</td><td>%ld</td>"
-             "<td>%ld</td><td>%s</td><td>%s</td></tr>",
-             p->complaints, p->accepted, p->rejected, p->closed, p->resolved,
-             p->overdue, share, days);
+    if (p->suppressed) {
+        /* one or two complaints could point at who made them */
+        x->suppressed++;
+        snprintf(cell, sizeof cell,
+                 "<td class=\"suppressed\">&lt;%d</td><td></td><td></td>"
+                 "<td></td><td></td><td></td><td></td><td></td></tr>",
+                 p->threshold);
+    } else
+        snprintf(cell, sizeof cell,
+                 "<td>%ld</td><td>%ld</td><td>%ld</td><td>%ld</td><td>%ld</td>"
+                 "<td>%ld</td><td>%s</td><td>%s</td></tr>",
+                 p->complaints, p->accepted, p->rejected, p->closed,
+                 p->resolved, p->overdue, share, days);
     zl_buf_adds(x->b, cell);
     return 0;
 }
@@ -353,6 +367,19 @@ static int pub_json(void *ctx, const struct zl_risk_pub_row *p)
 
     json_object_set_new(o, "dim", json_string(p->dim));
     json_object_set_new(o, "value", json_string(p->value));
+    if (p->suppressed) { /* withheld: fewer than p->threshold complaints */
+        static const char *const K[] = {
+            "complaints", "duplicates",   "accepted",
+            "rejected",   "closed",       "resolved",
+            "overdue",    "handledShare", "medianDaysToClose",
+            NULL};
+
+        for (int i = 0; K[i]; i++)
+            json_object_set_new(o, K[i], json_null());
+        json_object_set_new(o, "suppressed", json_true());
+        json_object_set_new(o, "lessThan", json_integer(p->threshold));
+        return json_array_append_new(ctx, o) ? ZL_ENOMEM : 0;
+    }
     json_object_set_new(o, "complaints", json_integer(p->complaints));
     json_object_set_new(o, "duplicates", json_integer(p->duplicates));
     json_object_set_new(o, "accepted", json_integer(p->accepted));
@@ -401,7 +428,7 @@ static void stats_page(struct zl_req *r)
 {
     zl_store *s = zl_srv_store(r);
     struct zl_buf b;
-    struct stats x = {r, &b, "", s};
+    struct stats x = {r, &b, "", s, 0};
     int rc;
 
     if (!s) {
@@ -441,6 +468,20 @@ static void stats_page(struct zl_req *r)
     }
     if (x.dim[0])
         zl_buf_adds(&b, "</tbody></table>");
+    if (x.suppressed)
+        zl_buf_printf(
+            &b, "<p class=\"muted\" id=\"small-counts\">%s</p>",
+            r->lang_en
+                ? zl_arena_printf(&r->arena,
+                                  "&lt;%d: fewer than %d complaints are not "
+                                  "published, so that one or two of them "
+                                  "cannot point to who made them.",
+                                  ZL_RISK_PUB_MIN_COUNT, ZL_RISK_PUB_MIN_COUNT)
+                : zl_arena_printf(&r->arena,
+                                  "&lt;%d：不足%d件的不公布具体数字，"
+                                  "以免据此推知投诉人。",
+                                  ZL_RISK_PUB_MIN_COUNT,
+                                  ZL_RISK_PUB_MIN_COUNT));
     zl_buf_printf(&b, "<p><a href=\"/complain\">%s</a></p></section>",
                   T(r, "我要投诉", "Make a complaint"));
     zl_portal_page(r, 200, T(r, "消费投诉信息公示", "Complaint statistics"),

@@ -222,6 +222,7 @@ void zl_portal_home(struct zl_req *r)
                   "<section id=\"home-links\"><h2>%s</h2><ul class=\"plain\">"
                   "<li><a href=\"/complain%s\">%s</a></li>"
                   "<li><a href=\"/complaints%s\">%s</a></li>"
+                  "<li><a href=\"/warnings%s\">%s</a></li>"
                   "<li><a href=\"/inspections%s\">%s</a></li></ul></section>",
                   T(r, "消费者与公众", "For consumers and the public"),
                   r->lang_en ? "?lang=en" : "",
@@ -229,6 +230,9 @@ void zl_portal_home(struct zl_req *r)
                     "Complain about a product (no account needed)"),
                   r->lang_en ? "?lang=en" : "",
                   T(r, "消费投诉统计", "Complaint statistics"),
+                  r->lang_en ? "?lang=en" : "",
+                  T(r, "消费警示与风险处置结案",
+                    "Consumer warnings and closed risk cases"),
                   r->lang_en ? "?lang=en" : "",
                   T(r, "双随机抽查计划与抽取结果（可自行验证）",
                     "Random inspection plans and draws (check them yourself)"));

@@ -111,6 +111,14 @@ void zl_portal_results(struct zl_req *r); /* portal_results.c */
  * (portal_enterprise.c). */
 void zl_portal_enterprise(struct zl_req *r, const char *uscc);
 
+/* /warnings: active consumer warnings and closed risk cases; and the
+ * warning box of a product, lot or item page (lot NULL: any lot of the
+ * product), appended to b (nothing when none is active). 0 or b's error.
+ * portal_warnings.c (issue 14). */
+void zl_portal_warnings(struct zl_req *r);
+int zl_portal_warnings_section(struct zl_req *r, zl_store *s, const char *gtin,
+                               const char *lot, struct zl_buf *b);
+
 /* /complain and /complaints (portal_complain.c, issue 14). */
 void zl_portal_complain(struct zl_req *r);
 

@@ -576,6 +576,8 @@ void zl_portal_product(struct zl_req *r, const struct zl_gs1_id *id,
                 r->lang_en ? "?lang=en" : "",
                 T(r, "查看召回详情", "Recall details"));
     }
+    if (!rc) /* active consumer warnings (risk cases, issue 14) */
+        rc = zl_portal_warnings_section(r, s, gtin, lot, &b);
     if (!rc && n_ev == 0 && !recalled && (lot || serial))
         rc = zl_buf_printf(
             &b,

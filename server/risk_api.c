@@ -25,7 +25,8 @@
  * "why"}]}) and stores nothing; 201 {"id"} when stored. Limits are the
  * server's (body size, connections per IP). Personal data is accepted
  * only when the operator started the server with ZHILIANG_PII_KEY naming
- * its key file; there is no endpoint that returns it (the CLI's `risk
+ * its key file (read again whenever it changes: a rotation needs no
+ * restart); there is no endpoint that returns it (the CLI's `risk
  * show --reveal` is the one way, for a regulator holding the key).
  */
 #include "server_int.h"
@@ -41,24 +42,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
-static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+/* The operator's key file (ZHILIANG_PII_KEY), read again whenever it
+ * changes: each request compares the file's identity (device, inode,
+ * size, modification time to the nanosecond) with the one loaded, so an
+ * operator who runs `zhiliang risk rekey` and then puts the new key in
+ * place (a rename, or a rewrite) is served with it from the next request,
+ * without a restart. A file that cannot be read keeps the last key. */
+static pthread_mutex_t key_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint8_t pii_key[ZL_RISK_KEY_LEN];
-static int have_key;
+static int have_key, key_seen;
+static struct stat key_st;
 
-static void load_key(void)
+static int same_file(const struct stat *a, const struct stat *b)
 {
-    const char *path = getenv("ZHILIANG_PII_KEY");
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+           a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static void load_key(const char *path, const struct stat *st)
+{
     char text[256];
     size_t n;
-    FILE *f;
+    FILE *f = fopen(path, "rb");
 
-    if (!path || !*path || !(f = fopen(path, "rb")))
+    if (!f)
         return;
     n = fread(text, 1, sizeof text, f);
     fclose(f);
     have_key = !zl_risk_key_parse(text, n, pii_key);
     memset(text, 0, sizeof text);
+    key_st = *st;
+    key_seen = 1;
     if (!have_key)
         fprintf(stderr,
                 "zhiliang serve: ZHILIANG_PII_KEY %s is not a key: "
@@ -66,10 +83,23 @@ static void load_key(void)
                 path);
 }
 
-static const uint8_t *pii_key_get(void)
+/* The current key into out: 1, or 0 when there is none. */
+static int pii_key_get(uint8_t out[ZL_RISK_KEY_LEN])
 {
-    pthread_once(&key_once, load_key);
-    return have_key ? pii_key : NULL;
+    const char *path = getenv("ZHILIANG_PII_KEY");
+    struct stat st;
+    int ok;
+
+    if (!path || !*path)
+        return 0;
+    pthread_mutex_lock(&key_mu);
+    if (!stat(path, &st) && (!key_seen || !same_file(&st, &key_st)))
+        load_key(path, &st);
+    ok = have_key;
+    if (ok)
+        memcpy(out, pii_key, ZL_RISK_KEY_LEN);
+    pthread_mutex_unlock(&key_mu);
+    return ok;
 }
 
 static int collect(void *ctx, const struct zl_risk_field_error *e)
@@ -103,12 +133,16 @@ int zl_srv_risk_submit(struct zl_req *r, int kind, const char *submitter,
     struct zl_risk_intake_opts o = {0};
     struct zl_error err = {0};
     zl_store *s = zl_srv_store_nosnap(r);
+    uint8_t key[ZL_RISK_KEY_LEN];
+    int rc;
 
     if (!s)
         return ZL_ESTORE;
-    o.key = pii_key_get();
+    o.key = pii_key_get(key) ? key : NULL;
     o.submitter = submitter;
-    return zl_risk_submit(s, k, json, len, &o, id, collect, errors, &err);
+    rc = zl_risk_submit(s, k, json, len, &o, id, collect, errors, &err);
+    memset(key, 0, sizeof key);
+    return rc;
 }
 
 struct who {
@@ -204,8 +238,9 @@ static void submit(struct zl_req *r, enum zl_risk_kind k)
         zl_reply_problem(r, 503, NULL, "Service Unavailable",
                          "personal data cannot be stored now: the server's "
                          "personal-data key has been retired (the operator "
-                         "must restart it with the new key); send the "
-                         "report without personal data or try later");
+                         "puts the new key in the server's key file, read "
+                         "again at the next request); send the report "
+                         "without personal data or try later");
         return;
     }
     if (rc) {
@@ -397,6 +432,11 @@ void zl_h_risk_api(struct zl_req *r)
 {
     const char *m = r->method, *what = r->n_segs == 3 ? r->segs[2] : "";
 
+    if (r->n_segs >= 3 &&
+        (!strcmp(r->segs[2], "cases") || !strcmp(r->segs[2], "warnings"))) {
+        zl_h_risk_dispose_api(r); /* risk cases: risk_dispose_api.c */
+        return;
+    }
     if (r->n_segs == 4 && !strcmp(r->segs[2], "case")) {
         if (strcmp(m, "GET") && strcmp(m, "HEAD") && strcmp(m, "POST")) {
             zl_reply_header(r, "Allow", "GET, HEAD, POST");

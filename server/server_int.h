@@ -214,6 +214,7 @@ int zl_is_log_path(const struct zl_req *r);
  * array) as {field, value, why}, id ZL_RISK_ID_MAX bytes. Returns as
  * zl_risk_submit. */
 void zl_h_risk_api(struct zl_req *r);
+void zl_h_risk_dispose_api(struct zl_req *r); /* risk_dispose_api.c */
 struct json_t;
 int zl_srv_risk_submit(struct zl_req *r, int kind, const char *submitter,
                        const char *json, size_t len, char *id,

@@ -108,7 +108,15 @@ struct zl_risk_case_opts {
     const struct zl_risk_deadlines *rules; /* NULL: the default */
     const zl_calendar *cal;                /* NULL: the embedded one */
     int64_t now_ms;                        /* 0: the clock */
+    /* publication: a row naming fewer complaints (duplicates included)
+     * is suppressed; 0: ZL_RISK_PUB_MIN_COUNT, 1: none */
+    int min_count;
 };
+
+/* The smallest count published (docs/risk-handling.md, "Small counts"):
+ * one or two complaints about a small enterprise or product can point to
+ * the person who made them, so such rows are shown as "<3". */
+#define ZL_RISK_PUB_MIN_COUNT 3
 
 /* The case of complaint id: 0, ZL_ENOTFOUND (or not a complaint). */
 int zl_risk_case_get(zl_store *s, const char *id,
@@ -138,6 +146,10 @@ struct zl_risk_pub_row {
     long overdue;       /* past a deadline now, not yet handled */
     double handled;     /* (closed + rejected) / complaints */
     double median_days; /* receipt to closing, closed ones; NaN if none */
+    /* 1 when complaints + duplicates < threshold: every count above is
+     * then 0 and both ratios NaN (withheld, shown as "<threshold") */
+    int suppressed;
+    int threshold;
 };
 typedef int (*zl_risk_pub_cb)(void *ctx, const struct zl_risk_pub_row *r);
 /* Rows by dim (enterprise, product, category), values ascending. */

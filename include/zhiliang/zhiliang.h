@@ -157,6 +157,7 @@ void zl_capture_batch_abort(zl_store *s);
 #include "zhiliang/risk.h"
 #include "zhiliang/risk_intake.h"
 #include "zhiliang/risk_handle.h"
+#include "zhiliang/risk_dispose.h"
 #include "zhiliang/sign.h"
 #include "zhiliang/switching.h"
 #include "zhiliang/timefmt.h"

@@ -781,6 +781,15 @@ int zl_risk_publication(zl_store *s, const struct zl_risk_case_opts *o,
 
             r.dim = DIMS[d];
             r.value = x->value;
+            r.threshold =
+                o && o->min_count > 0 ? o->min_count : ZL_RISK_PUB_MIN_COUNT;
+            if (x->complaints + x->duplicates < r.threshold) {
+                /* too few to publish without pointing at a person */
+                r.suppressed = 1;
+                r.handled = r.median_days = NAN;
+                rc = cb(ctx, &r);
+                continue;
+            }
             r.complaints = x->complaints;
             r.duplicates = x->duplicates;
             r.accepted = x->accepted;

@@ -802,7 +802,7 @@ int zl_risk_submit(zl_store *s, enum zl_risk_kind k, const char *json,
     if (x.pii) {
         zl_risk_key_id(o->key, kid);
         if ((rc = zl_risk_key_usable(s, o->key)) ||
-            (rc = zl_store_risk_key_put(s, kid, now_ms, 0))) {
+            (rc = zl_store_risk_key_put(s, kid, now_ms, 0, -1))) {
             if (rc == ZL_EPERM)
                 zl_error_set(err, rc, "personal",
                              "cannot be stored: the personal-data key has "
@@ -1061,6 +1061,10 @@ int zl_risk_record_canon(zl_store *s, const char *record_key, char **canon,
     *canon = NULL;
     if (!strncmp(record_key, "risk-step:", 10))
         return step_canon(s, record_key + 10, canon, len);
+    if (!strncmp(record_key, "risk-dispo:", 11))
+        return rk_dispo_canon(s, record_key + 11, canon, len);
+    if (!strncmp(record_key, "risk-key:", 9))
+        return rk_key_canon(s, record_key + 9, canon, len);
     if (strncmp(record_key, "risk:", 5))
         return ZL_ENOTFOUND;
     if ((rc = zl_store_risk_get(s, record_key + 5, copy_cb, &c)))
@@ -1100,6 +1104,8 @@ int zl_risk_audit_rows(zl_store *s, zl_risk_audit_fn report, void *ctx)
 
     if (!rc)
         rc = zl_store_risk_step_list(s, NULL, step_keys_cb, &k);
+    if (!rc)
+        rc = rk_dispo_keys(s, &k);
     if (rc == ZL_EUNSUPPORTED)
         rc = 0;
     if (!rc)

@@ -42,4 +42,19 @@ int rk_pii_commit(const uint8_t *salt, size_t salt_len, const void *data,
 /* n random bytes: 0 or ZL_EVERIFY. */
 int rk_random(uint8_t *out, size_t n);
 
+/* verify (dispose.c, rekey.c): the canonical record "risk-dispo:<ref>"
+ * and "risk-key:<key id>" rebuilt from its row; 0, ZL_ENOTFOUND, store
+ * errors. */
+struct zl_store;
+int rk_dispo_canon(struct zl_store *s, const char *ref, char **canon,
+                   size_t *len);
+int rk_key_canon(struct zl_store *s, const char *key_id, char **canon,
+                 size_t *len);
+/* The (key, leaf) of every risk_dispo row and logged key retirement into
+ * rows (a struct zl_logged_rows). */
+int rk_dispo_keys(struct zl_store *s, void *rows);
+/* Schema 18 -> 19: log a retirement record for each key retired before
+ * retirements were logged. 0 or a store error. */
+int zl_risk_keys_migrate(struct zl_store *s);
+
 #endif

@@ -24,7 +24,13 @@
 #include "risk/intake_int.h"
 #include "store/store.h"
 #include "store/store_risk.h"
+#include "audit/logged_rows.h"
 #include "util/alloc.h"
+#include "util/jcs.h"
+#include "zhiliang/log.h"
+#include "zhiliang/timefmt.h"
+
+#include <jansson.h>
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -169,6 +175,151 @@ out:
     return rc;
 }
 
+/* ---- the logged register of retired keys ----------------------------
+ *
+ * A retirement is a record "risk-key:<key id>" (type risk-key, the key id,
+ * when the key was first recorded and when it was retired), logged as a
+ * ZL_LEAF_COMPLAINT leaf whose index the risk_keys row keeps; verify
+ * rebuilds it from the row, so a key un-retired by an edit (retired_ms set
+ * back to 0, which would let intake seal under it again) is reported. A
+ * key in use is not a record (its row's leaf is -1). */
+
+struct key_find {
+    const char *id;
+    struct zl_store_risk_key k;
+    char key_id[40];
+    int found;
+};
+
+static int key_find_cb(void *ctx, const struct zl_store_risk_key *k)
+{
+    struct key_find *f = ctx;
+
+    if (strcmp(k->key_id, f->id))
+        return 0;
+    f->k = *k;
+    snprintf(f->key_id, sizeof f->key_id, "%s", k->key_id);
+    f->k.key_id = f->key_id;
+    f->found = 1;
+    return 0;
+}
+
+/* The record of row k (canonical, zl_free'd). */
+static int key_record(const struct zl_store_risk_key *k, char **canon,
+                      size_t *len)
+{
+    char c[32], r[32];
+    json_t *o = json_object();
+    int rc;
+
+    zl_time_format_utc(k->created_ms, c);
+    zl_time_format_utc(k->retired_ms, r);
+    if (!o || json_object_set_new(o, "type", json_string("risk-key")) ||
+        json_object_set_new(o, "v", json_integer(1)) ||
+        json_object_set_new(o, "key", json_string(k->key_id)) ||
+        json_object_set_new(o, "created", json_string(c)) ||
+        json_object_set_new(o, "retired",
+                            k->retired_ms ? json_string(r) : json_null())) {
+        json_decref(o);
+        return ZL_ENOMEM;
+    }
+    rc = zl_jcs_dump_new(o, 4096, canon, len);
+    json_decref(o);
+    return rc;
+}
+
+int rk_key_canon(zl_store *s, const char *key_id, char **canon, size_t *len)
+{
+    struct key_find f = {key_id, {0}, "", 0};
+    int rc = zl_store_risk_key_list(s, key_find_cb, &f);
+
+    if (rc)
+        return rc;
+    return f.found ? key_record(&f.k, canon, len) : ZL_ENOTFOUND;
+}
+
+/* Log key_id's retirement (its row written already) and keep the leaf. */
+static int log_retired(zl_store *s, const char *key_id, int64_t now_ms)
+{
+    struct key_find f = {key_id, {0}, "", 0};
+    char key[64], *canon = NULL;
+    size_t len = 0;
+    uint64_t idx = 0;
+    int rc = zl_store_risk_key_list(s, key_find_cb, &f);
+
+    if (rc)
+        return rc;
+    if (!f.found)
+        return ZL_ENOTFOUND;
+    if ((rc = key_record(&f.k, &canon, &len)))
+        return rc;
+    snprintf(key, sizeof key, "risk-key:%s", key_id);
+    rc = zl_log_append(s, ZL_LEAF_COMPLAINT, key, canon, len, &idx);
+    zl_free(canon);
+    if (!rc)
+        rc = zl_store_risk_key_put(s, key_id, now_ms, f.k.retired_ms,
+                                   (int64_t)idx);
+    return rc;
+}
+
+struct keys_all {
+    char (*id)[40];
+    size_t n, cap;
+};
+
+static int keys_all_cb(void *ctx, const struct zl_store_risk_key *k)
+{
+    struct keys_all *a = ctx;
+
+    if (!k->retired_ms || k->leaf >= 0)
+        return 0;
+    if (zl_grow((void **)&a->id, &a->cap, a->n + 1, sizeof *a->id, 8, NULL))
+        return ZL_ENOMEM;
+    snprintf(a->id[a->n++], 40, "%s", k->key_id);
+    return 0;
+}
+
+int zl_risk_keys_migrate(zl_store *s)
+{
+    struct keys_all a = {0};
+    int rc = zl_store_risk_key_list(s, keys_all_cb, &a);
+
+    if (rc == ZL_EUNSUPPORTED)
+        rc = 0;
+    for (size_t i = 0; !rc && i < a.n; i++)
+        rc = log_retired(s, a.id[i], 0);
+    zl_free(a.id);
+    return rc;
+}
+
+static int key_rows_cb(void *ctx, const struct zl_store_risk_key *k)
+{
+    char key[64];
+
+    if (!k->retired_ms && k->leaf < 0)
+        return 0; /* in use: not a record */
+    snprintf(key, sizeof key, "risk-key:%s", k->key_id);
+    return zl_logged_rows_add(ctx, key, k->leaf);
+}
+
+static int dispo_rows_cb(void *ctx, const struct zl_store_risk_step *st)
+{
+    char key[ZL_RISK_ID_MAX + 40];
+
+    snprintf(key, sizeof key, "risk-dispo:%s/%lld", st->report_id,
+             (long long)st->seq);
+    return zl_logged_rows_add(ctx, key, st->leaf);
+}
+
+int rk_dispo_keys(zl_store *s, void *rows)
+{
+    int rc = zl_store_risk_key_list(s, key_rows_cb, rows);
+
+    if (!rc)
+        rc = zl_store_risk_dispo_list(s, NULL, dispo_rows_cb, rows);
+    return rc;
+}
+
 int zl_risk_rekey(zl_store *s, const uint8_t old_key[ZL_RISK_KEY_LEN],
                   const uint8_t new_key[ZL_RISK_KEY_LEN], int64_t now_ms,
                   size_t *n, struct zl_error *err)
@@ -214,9 +365,11 @@ int zl_risk_rekey(zl_store *s, const uint8_t old_key[ZL_RISK_KEY_LEN],
         rc = reseal(s, x, old_key, new_key, new_id, err);
     }
     if (!rc)
-        rc = zl_store_risk_key_put(s, old_id, now_ms, now_ms ? now_ms : 1);
+        rc = zl_store_risk_key_put(s, old_id, now_ms, now_ms ? now_ms : 1, -1);
     if (!rc)
-        rc = zl_store_risk_key_put(s, new_id, now_ms, 0);
+        rc = log_retired(s, old_id, now_ms);
+    if (!rc)
+        rc = zl_store_risk_key_put(s, new_id, now_ms, 0, -1);
     if (!rc)
         *n = a.n;
 end:

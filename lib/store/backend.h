@@ -316,7 +316,11 @@ struct zl_store_risk_ops {
     int (*pii_update)(zl_store *s, const struct zl_store_risk_pii *p);
     int (*key_get)(zl_store *s, const char *key_id, int64_t *retired_ms);
     int (*key_put)(zl_store *s, const char *key_id, int64_t now_ms,
-                   int64_t retired_ms);
+                   int64_t retired_ms, int64_t leaf);
+    int (*dispo_put)(zl_store *s, const struct zl_store_risk_step *st);
+    int (*dispo_list)(zl_store *s, const char *case_id,
+                      zl_store_risk_step_cb cb, void *ctx);
+    int (*key_list)(zl_store *s, zl_store_risk_key_cb cb, void *ctx);
 };
 
 struct zl_store_audit_ops {

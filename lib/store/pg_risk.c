@@ -30,7 +30,13 @@ static const char SCHEMA[] =
     " actor text NOT NULL, json text NOT NULL, PRIMARY KEY(report_id, seq));"
     "CREATE TABLE IF NOT EXISTS risk_keys("
     " key_id text COLLATE \"C\" PRIMARY KEY, created_ms bigint NOT NULL,"
-    " retired_ms bigint NOT NULL);";
+    " retired_ms bigint NOT NULL);"
+    "ALTER TABLE risk_keys ADD COLUMN IF NOT EXISTS leaf bigint NOT NULL"
+    " DEFAULT -1;"
+    "CREATE TABLE IF NOT EXISTS risk_dispo("
+    " case_id text COLLATE \"C\" NOT NULL, seq bigint NOT NULL,"
+    " at_ms bigint NOT NULL, leaf bigint NOT NULL, action text NOT NULL,"
+    " actor text NOT NULL, json text NOT NULL, PRIMARY KEY(case_id, seq));";
 
 static int risk_schema(zl_store *s)
 {
@@ -306,12 +312,12 @@ static int key_get(zl_store *s, const char *key_id, int64_t *retired_ms)
 }
 
 static int key_put(zl_store *s, const char *key_id, int64_t now_ms,
-                   int64_t retired_ms)
+                   int64_t retired_ms, int64_t leaf)
 {
     static const char SQL[] =
-        "INSERT INTO risk_keys(key_id, created_ms, retired_ms)"
-        " VALUES($1, $2, $3) ON CONFLICT(key_id) DO UPDATE SET"
-        " retired_ms = excluded.retired_ms";
+        "INSERT INTO risk_keys(key_id, created_ms, retired_ms, leaf)"
+        " VALUES($1, $2, $3, $4) ON CONFLICT(key_id) DO UPDATE SET"
+        " retired_ms = excluded.retired_ms, leaf = excluded.leaf";
     struct zl_pg_params p;
     int64_t n = 0;
 
@@ -319,7 +325,76 @@ static int key_put(zl_store *s, const char *key_id, int64_t now_ms,
     zl_pg_text(&p, key_id);
     zl_pg_int(&p, now_ms);
     zl_pg_int(&p, retired_ms);
+    zl_pg_int(&p, leaf);
     return zl_pg_do(s, SQL, &p, &n);
+}
+
+struct key_each {
+    zl_store_risk_key_cb cb;
+    void *ctx;
+};
+
+static int key_row(void *ctx, const PGresult *r, int i)
+{
+    struct key_each *e = ctx;
+    struct zl_store_risk_key k;
+
+    k.key_id = zl_pg_str_or_empty(r, i, 0);
+    k.created_ms = zl_pg_i64(r, i, 1);
+    k.retired_ms = zl_pg_i64(r, i, 2);
+    k.leaf = zl_pg_i64(r, i, 3);
+    return e->cb(e->ctx, &k);
+}
+
+static int key_list(zl_store *s, zl_store_risk_key_cb cb, void *ctx)
+{
+    static const char SQL[] = "SELECT key_id, created_ms, retired_ms, leaf"
+                              " FROM risk_keys ORDER BY key_id";
+    struct zl_pg_params p;
+    struct key_each e = {cb, ctx};
+
+    zl_pg_params_init(&p);
+    return zl_pg_stream(s, SQL, &p, key_row, &e);
+}
+
+static int dispo_put(zl_store *s, const struct zl_store_risk_step *r)
+{
+    static const char SQL[] =
+        "INSERT INTO risk_dispo(case_id, seq, at_ms, leaf, action, actor,"
+        " json) VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
+    struct zl_pg_params p;
+    int64_t n = 0;
+    int rc;
+
+    zl_pg_params_init(&p);
+    zl_pg_text(&p, r->report_id);
+    zl_pg_int(&p, r->seq);
+    zl_pg_int(&p, r->at_ms);
+    zl_pg_int(&p, r->leaf);
+    zl_pg_text(&p, r->action);
+    zl_pg_text(&p, r->actor);
+    zl_pg_textn(&p, r->json, r->len);
+    if ((rc = zl_pg_do(s, SQL, &p, &n)))
+        return rc;
+    return n ? 0 : ZL_EEXIST;
+}
+
+static int dispo_list(zl_store *s, const char *case_id,
+                      zl_store_risk_step_cb cb, void *ctx)
+{
+    static const char SQL[] =
+        "SELECT case_id, seq, at_ms, leaf, action, actor, json"
+        " FROM risk_dispo WHERE $1::text IS NULL OR case_id = $1::text"
+        " ORDER BY case_id, seq";
+    struct zl_pg_params p;
+    struct step_each e = {cb, ctx};
+
+    zl_pg_params_init(&p);
+    if (case_id)
+        zl_pg_text(&p, case_id);
+    else
+        zl_pg_null(&p);
+    return zl_pg_stream(s, SQL, &p, step_row, &e);
 }
 
 const struct zl_store_risk_ops zl_pg_risk_ops = {
@@ -334,4 +409,7 @@ const struct zl_store_risk_ops zl_pg_risk_ops = {
     .pii_update = pii_update,
     .key_get = key_get,
     .key_put = key_put,
+    .dispo_put = dispo_put,
+    .dispo_list = dispo_list,
+    .key_list = key_list,
 };

@@ -28,14 +28,21 @@ static const char RISK_SCHEMA[] =
     " json TEXT NOT NULL, PRIMARY KEY(report_id, seq)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS risk_keys("
     " key_id TEXT PRIMARY KEY, created_ms INTEGER NOT NULL,"
-    " retired_ms INTEGER NOT NULL) WITHOUT ROWID;";
+    " retired_ms INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS risk_dispo("
+    " case_id TEXT NOT NULL, seq INTEGER NOT NULL, at_ms INTEGER NOT NULL,"
+    " leaf INTEGER NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL,"
+    " json TEXT NOT NULL, PRIMARY KEY(case_id, seq)) WITHOUT ROWID;";
 
-/* Schema 13 added risk_pii.key_id: a store made before has the table
- * without it (CREATE TABLE IF NOT EXISTS left it alone). */
+/* Schema 13 added risk_pii.key_id, schema 19 risk_keys.leaf: a store
+ * made before has the table without it (CREATE TABLE IF NOT EXISTS left
+ * it alone). */
 static int risk_schema(zl_store *s)
 {
     static const char HAS[] = "SELECT count(*) FROM pragma_table_info("
                               "'risk_pii') WHERE name = 'key_id'";
+    static const char HAS_LEAF[] = "SELECT count(*) FROM pragma_table_info("
+                                   "'risk_keys') WHERE name = 'leaf'";
     int64_t n = 0;
     int rc = zl_sqlite_exec(s, RISK_SCHEMA);
 
@@ -44,6 +51,11 @@ static int risk_schema(zl_store *s)
     if (!rc && !n)
         rc = zl_sqlite_exec(s, "ALTER TABLE risk_pii ADD COLUMN key_id TEXT"
                                " NOT NULL DEFAULT ''");
+    if (!rc)
+        rc = zl_sqlite_get_i64(s, HAS_LEAF, &n);
+    if (!rc && !n)
+        rc = zl_sqlite_exec(s, "ALTER TABLE risk_keys ADD COLUMN leaf INTEGER"
+                               " NOT NULL DEFAULT -1");
     return rc;
 }
 
@@ -298,12 +310,12 @@ static int key_get(zl_store *s, const char *key_id, int64_t *retired_ms)
 }
 
 static int key_put(zl_store *s, const char *key_id, int64_t now_ms,
-                   int64_t retired_ms)
+                   int64_t retired_ms, int64_t leaf)
 {
     static const char SQL[] =
-        "INSERT INTO risk_keys(key_id, created_ms, retired_ms)"
-        " VALUES(?1, ?2, ?3) ON CONFLICT(key_id) DO UPDATE SET"
-        " retired_ms = excluded.retired_ms";
+        "INSERT INTO risk_keys(key_id, created_ms, retired_ms, leaf)"
+        " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(key_id) DO UPDATE SET"
+        " retired_ms = excluded.retired_ms, leaf = excluded.leaf";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
     int rc;
 
@@ -312,8 +324,87 @@ static int key_put(zl_store *s, const char *key_id, int64_t now_ms,
     sqlite3_bind_text(st, 1, key_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, now_ms);
     sqlite3_bind_int64(st, 3, retired_ms);
+    sqlite3_bind_int64(st, 4, leaf);
     rc = sqlite3_step(st);
     sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+static int key_list(zl_store *s, zl_store_risk_key_cb cb, void *ctx)
+{
+    static const char SQL[] = "SELECT key_id, created_ms, retired_ms, leaf"
+                              " FROM risk_keys ORDER BY key_id";
+    struct zl_store_risk_key k;
+    sqlite3_stmt *st = NULL;
+    int rc, x = 0;
+
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
+        return ZL_ESTORE;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        k.key_id = zl_sqlite_text(st, 0);
+        k.created_ms = sqlite3_column_int64(st, 1);
+        k.retired_ms = sqlite3_column_int64(st, 2);
+        k.leaf = sqlite3_column_int64(st, 3);
+        if ((x = cb(ctx, &k)))
+            break;
+    }
+    sqlite3_finalize(st);
+    if (x)
+        return x;
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+static int dispo_put(zl_store *s, const struct zl_store_risk_step *r)
+{
+    static const char SQL[] =
+        "INSERT INTO risk_dispo(case_id, seq, at_ms, leaf, action, actor,"
+        " json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, r->report_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, r->seq);
+    sqlite3_bind_int64(st, 3, r->at_ms);
+    sqlite3_bind_int64(st, 4, r->leaf);
+    sqlite3_bind_text(st, 5, r->action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, r->actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, r->json, (int)r->len, SQLITE_STATIC);
+    return zl_sqlite_step_write(st);
+}
+
+static int dispo_list(zl_store *s, const char *case_id,
+                      zl_store_risk_step_cb cb, void *ctx)
+{
+    static const char SQL[] =
+        "SELECT case_id, seq, at_ms, leaf, action, actor, json"
+        " FROM risk_dispo WHERE ?1 IS NULL OR case_id = ?1"
+        " ORDER BY case_id, seq";
+    struct zl_store_risk_step r;
+    sqlite3_stmt *st = NULL;
+    int rc, x = 0;
+
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
+        return ZL_ESTORE;
+    if (case_id)
+        sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 1);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        r.report_id = zl_sqlite_text(st, 0);
+        r.seq = sqlite3_column_int64(st, 1);
+        r.at_ms = sqlite3_column_int64(st, 2);
+        r.leaf = sqlite3_column_int64(st, 3);
+        r.action = zl_sqlite_text(st, 4);
+        r.actor = zl_sqlite_text(st, 5);
+        r.json = zl_sqlite_text(st, 6);
+        r.len = (size_t)sqlite3_column_bytes(st, 6);
+        if ((x = cb(ctx, &r)))
+            break;
+    }
+    sqlite3_finalize(st);
+    if (x)
+        return x;
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
@@ -329,4 +420,7 @@ const struct zl_store_risk_ops zl_sqlite_risk_ops = {
     .pii_update = pii_update,
     .key_get = key_get,
     .key_put = key_put,
+    .dispo_put = dispo_put,
+    .dispo_list = dispo_list,
+    .key_list = key_list,
 };

@@ -25,6 +25,7 @@
 #include "capture/receipt.h"
 #include "party/party_int.h"
 #include "query/subs_log.h"
+#include "risk/intake_int.h"
 #include "store/store_subs.h"
 #include "supervise/sup_int.h"
 #include "util/alloc.h"
@@ -290,6 +291,10 @@ static int migrate_step(zl_store *s, int from)
               * the records */
         rc = module_schema(s, ZL_STORE_MOD_SUPERVISE);
         return rc ? rc : zl_credit_index_build(s, NULL);
+    case 18: /* 18 -> 19: risk cases and their disposal, logged key
+              * retirements (issue 14): one record per key retired before */
+        rc = module_schema(s, ZL_STORE_MOD_RISK);
+        return rc ? rc : zl_risk_keys_migrate(s);
     default: return ZL_EUNSUPPORTED;
     }
 }

@@ -61,7 +61,23 @@ int zl_store_risk_key_get(zl_store *s, const char *key_id, int64_t *retired_ms)
 }
 
 int zl_store_risk_key_put(zl_store *s, const char *key_id, int64_t now_ms,
-                          int64_t retired_ms)
+                          int64_t retired_ms, int64_t leaf)
 {
-    return DISPATCH(RISK(s), key_put, s, key_id, now_ms, retired_ms);
+    return DISPATCH(RISK(s), key_put, s, key_id, now_ms, retired_ms, leaf);
+}
+
+int zl_store_risk_dispo_put(zl_store *s, const struct zl_store_risk_step *st)
+{
+    return DISPATCH(RISK(s), dispo_put, s, st);
+}
+
+int zl_store_risk_dispo_list(zl_store *s, const char *case_id,
+                             zl_store_risk_step_cb cb, void *ctx)
+{
+    return DISPATCH(RISK(s), dispo_list, s, case_id, cb, ctx);
+}
+
+int zl_store_risk_key_list(zl_store *s, zl_store_risk_key_cb cb, void *ctx)
+{
+    return DISPATCH(RISK(s), key_list, s, cb, ctx);
 }

@@ -103,8 +103,34 @@ int zl_store_risk_pii_list(zl_store *s, zl_store_risk_pii_cb cb, void *ctx);
 int zl_store_risk_pii_update(zl_store *s, const struct zl_store_risk_pii *p);
 /* Key key_id: 0 and *retired_ms (0 in use), ZL_ENOTFOUND, or an error. */
 int zl_store_risk_key_get(zl_store *s, const char *key_id, int64_t *retired_ms);
-/* Record key_id (created now_ms if new) and set its retired_ms. */
+/* Record key_id (created now_ms if new) and set its retired_ms and the
+ * leaf of its retirement record (-1: not logged, a key in use). */
 int zl_store_risk_key_put(zl_store *s, const char *key_id, int64_t now_ms,
-                          int64_t retired_ms);
+                          int64_t retired_ms, int64_t leaf);
+
+/* ---- risk cases and their disposal; logged key retirements (schema 19)
+ *
+ * risk_dispo(case_id, seq, at_ms, leaf, action, actor, json): one row per
+ * record of a risk case (opening, each disposal action, its answer and
+ * closing, the case's closing), the same shape as risk_steps (report_id
+ * holds the case id), logged as a ZL_LEAF_COMPLAINT leaf
+ * "risk-dispo:<case>/<seq>". risk_keys gains leaf: the index of the
+ * "risk-key:<key_id>" leaf that logged its retirement, -1 before. */
+struct zl_store_risk_key {
+    const char *key_id;
+    int64_t created_ms, retired_ms, leaf;
+};
+typedef int (*zl_store_risk_key_cb)(void *ctx,
+                                    const struct zl_store_risk_key *k);
+
+/* Insert a record of case st->report_id in the caller's transaction: 0,
+ * ZL_EEXIST (case, seq taken) or a store error. */
+int zl_store_risk_dispo_put(zl_store *s, const struct zl_store_risk_step *st);
+/* The records of case_id (NULL: every case's), by case id then seq. cb
+ * must not use the store. 0, cb's value or an error. */
+int zl_store_risk_dispo_list(zl_store *s, const char *case_id,
+                             zl_store_risk_step_cb cb, void *ctx);
+/* Every key row, by key_id. cb must not use the store. */
+int zl_store_risk_key_list(zl_store *s, zl_store_risk_key_cb cb, void *ctx);
 
 #endif

@@ -96,7 +96,10 @@ static const struct zl_store_column RISK_STEPS[] = {
     {"report_id", T}, {"seq", I},   {"at_ms", I}, {"leaf", I},
     {"action", T},    {"actor", T}, {"json", T}};
 static const struct zl_store_column RISK_KEYS[] = {
-    {"key_id", T}, {"created_ms", I}, {"retired_ms", I}};
+    {"key_id", T}, {"created_ms", I}, {"retired_ms", I}, {"leaf", I}};
+static const struct zl_store_column RISK_DISPO[] = {
+    {"case_id", T}, {"seq", I},   {"at_ms", I}, {"leaf", I},
+    {"action", T},  {"actor", T}, {"json", T}};
 
 static const struct zl_store_column NAMED_QUERIES[] = {
     {"name", T}, {"owner", T}, {"query", T}, {"created", I}};
@@ -162,6 +165,7 @@ const struct zl_store_table zl_store_tables[] = {
     TABLE("risk_pii", ZL_STORE_MOD_RISK, RISK_PII, 1),
     TABLE("risk_steps", ZL_STORE_MOD_RISK, RISK_STEPS, 2),
     TABLE("risk_keys", ZL_STORE_MOD_RISK, RISK_KEYS, 1),
+    TABLE("risk_dispo", ZL_STORE_MOD_RISK, RISK_DISPO, 2),
     TABLE("named_queries", ZL_STORE_MOD_SUBS, NAMED_QUERIES, 1),
     TABLE("subscriptions", ZL_STORE_MOD_SUBS, SUBSCRIPTIONS, 1),
     TABLE("subs_records", ZL_STORE_MOD_SUBS, SUBS_RECORDS, 1),

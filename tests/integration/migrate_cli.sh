@@ -62,6 +62,8 @@ C=$("$ZL" risk report complaint --store "$S" --pii-key "$T/pii.key" --json "$T/c
 # ... and a handling step (schema 13)
 "$ZL" party add --store "$S" --name 监管局 --id reg-m --kind regulator --region 11 >/dev/null
 "$ZL" risk review "${C##* }" accept --as reg-m --store "$S" >/dev/null
+# ... and a risk case (schema 19)
+"$ZL" risk dispose open --store "$S" --from-other x --gtin 09506000134352 --hazard x >/dev/null
 # a named query and a subscription on it (issue 15)
 "$ZL" query save --store "$S" shipped EQ_bizStep=shipping >/dev/null
 "$ZL" query webhook-allow --store "$S" 127.0.0.1/32 >/dev/null # the test's dest is loopback

@@ -102,6 +102,9 @@ ok "signals: --alpha 0.7 is refused" bash -c "! '$EXE' risk signals --reports --
 ok "signals: --alpha 0.001 runs" "$EXE" risk signals --reports --method farrington --alpha 0.001 "${S[@]}"
 
 # ---- publication ---------------------------------------------------------------
+# one complaint about another enterprise and category: a count of 1
+echo '{"occurred":"2026-12-01","category":"电吹风","enterprise":"'$OTHER'","description":"x"}' >"$TMP/one.json"
+"$EXE" risk report complaint --json "$TMP/one.json" "${S[@]}" >/dev/null
 curl -s "$U/complaints?format=json" >"$TMP/pub.json"
 ok "publish: the enterprise row counts by hand" python3 -c '
 import json,sys
@@ -112,6 +115,12 @@ ok=(e["complaints"],e["duplicates"],e["accepted"],e["rejected"],e["closed"],e["r
 ok=ok and abs(e["handledShare"]-2/3)<1e-5 and e["medianDaysToClose"]<1
 sys.exit(0 if ok else 1)' "$TMP/pub.json" "$USCC"
 ok "publish: the page has the handling table" grep -q 'id="handled-enterprise"' <(curl -s "$U/complaints")
+ok "publish: fewer than 3 shown as <3, with the reason" bash -c "curl -s '$U/complaints' | grep -q 'class=\"suppressed\">&lt;3' && curl -s '$U/complaints' | grep -q 'id=\"small-counts\"'"
+ok "publish: and withheld in the export" python3 -c '
+import json,sys
+rows=json.load(open(sys.argv[1]))["rows"]
+small=[r for r in rows if r.get("suppressed")]
+sys.exit(0 if sorted(r["value"] for r in small)==sorted([sys.argv[2], "电吹风"]) and all(r["complaints"] is None and r["lessThan"]==3 for r in small) and all(r["complaints"]>=3 for r in rows if not r.get("suppressed")) else 1)' "$TMP/pub.json" "$OTHER"
 ok "publish: the enterprise by its registered name" grep -q '某电器公司 <small>'$USCC'</small>' <(curl -s "$U/complaints")
 ok "publish: and in English" grep -q 'How complaints were handled' <(curl -s "$U/complaints?lang=en")
 ok "publish: the CLI export agrees" python3 -c '

@@ -18,7 +18,8 @@
 # record of each entry (registry_records, also edited), and the
 # supervision records (sup_records: registries, a plan, its draw, the
 # steps of a spot-check task), and named queries and subscriptions
-# (named_queries, subscriptions) against their records (subs_records);
+# (named_queries, subscriptions) against their records (subs_records),
+# and a risk case's records (risk_dispo) and a retired key (risk_keys);
 # a subscription's delivery cursor, which is operational state, is not.
 #
 # The edits run through the sqlite3 shell on SQLite and psql on PostgreSQL
@@ -95,6 +96,17 @@ SECRET=tamper-matrix-signing-secret-81723
 "$ZL" query subscribe shipped --as 91350100M000100Y43 --dest https://hooks.example.com/epcis --secret "$SECRET" >/dev/null || fail "subscribe refused"
 [ "$(q 'select count(*) from subs_records')" = 7 ] || fail "expected 7 query and subscription records (3 queries, 2 subscriptions, 2 deletions)"
 q "select json from subs_records" | grep -q "$SECRET" && fail "a subscription's secret is in its logged record"
+# A risk case from the failed task with a notice the enterprise answered,
+# and a personal-data key retired by a rotation (logged, schema 19).
+RCASE=$("$ZL" inspect risk TM:1 --hazard 黄曲霉毒素M1超标) || fail "risk case refused"
+"$ZL" risk dispose act "$RCASE" notice --text 请整改 >/dev/null || fail "notice refused"
+"$ZL" risk dispose done "$RCASE" 2 --note 已电话确认 >/dev/null || fail "done refused"
+openssl rand -hex 32 > "$T/pii1.key"
+openssl rand -hex 32 > "$T/pii2.key"
+echo '{"occurred":"2026-05-01","description":"x","personal":{"phone":"13800138000"}}' > "$T/c.json"
+"$ZL" risk report complaint --pii-key "$T/pii1.key" --json "$T/c.json" >/dev/null || fail "complaint refused"
+"$ZL" risk rekey --old-key "$T/pii1.key" --new-key "$T/pii2.key" >/dev/null || fail "rekey refused"
+[ "$(q 'select count(*) from risk_keys where retired_ms > 0 and leaf >= 0')" = 1 ] || fail "the retirement is not logged"
 "$ZL" log checkpoint >/dev/null
 "$ZL" verify >/dev/null || fail "the clean store does not verify"
 [ "$(q 'select count(*) from recall_ids')" -ge 1 ] || fail "no recall ids"
@@ -349,6 +361,18 @@ expect_caught "subs_records.json and the row alike" "update subs_records set jso
 expect_caught "subs_records.leaf" "update subs_records set leaf = leaf + 1 where $SRK"
 expect_caught "subs_records deleted" "delete from subs_records where $SRK"
 expect_caught "subs_records inserted" "insert into subs_records select seq + 100, entity, leaf, json from subs_records where $SRK"
+# risk cases (risk_dispo) and the retired keys (risk_keys) against their
+# logged records
+RDK="seq = 2"
+expect_caught "risk_dispo.json (a notice's text)" "update risk_dispo set json = replace(json, '请整改', '无需整改') where $RDK"
+expect_caught "risk_dispo.json (the hazard)" "update risk_dispo set json = replace(json, '超标', '合格') where seq = 1"
+expect_caught "risk_dispo.leaf" "update risk_dispo set leaf = leaf + 1 where $RDK"
+expect_caught "risk_dispo deleted (the action's closing)" "delete from risk_dispo where seq = 3"
+expect_caught "risk_dispo inserted" "insert into risk_dispo select case_id, seq + 100, at_ms, leaf, action, actor, json from risk_dispo where $RDK"
+expect_caught "risk_keys.retired_ms cleared (key un-retired)" "update risk_keys set retired_ms = 0 where leaf >= 0"
+expect_caught "risk_keys un-retired and unlinked" "update risk_keys set retired_ms = 0, leaf = -1 where leaf >= 0"
+expect_caught "risk_keys.retired_ms moved" "update risk_keys set retired_ms = retired_ms + 86400000 where leaf >= 0"
+expect_caught "risk_keys retired row deleted" "delete from risk_keys where leaf >= 0"
 # delivery state is not a record: a moved cursor passes verify
 restore
 q "update subscriptions set cursor = cursor + 1, pending = pending + 1, notified = 1, last_error = 'HTTP 503', error_at = 5 where $SUBK"

@@ -380,6 +380,11 @@ static int pub_cb(void *ctx, const struct zl_risk_pub_row *r)
     struct pub *x = ctx;
     size_t n = strlen(x->lines);
 
+    if (r->suppressed) {
+        snprintf(x->lines + n, sizeof x->lines - n, "%s %s <%d c%ld h%.2f;\n",
+                 r->dim, r->value, r->threshold, r->complaints, r->handled);
+        return 0;
+    }
     snprintf(x->lines + n, sizeof x->lines - n,
              "%s %s c%ld d%ld a%ld r%ld x%ld s%ld o%ld h%.2f m%.1f;\n", r->dim,
              r->value, r->complaints, r->duplicates, r->accepted, r->rejected,
@@ -425,6 +430,7 @@ static void test_publication(void **state)
         step(f->s, id[4], ZL_RISK_ACCEPT, "reg-11", NULL, t + 3600000, NULL),
         0);
     o.now_ms = at(2026, 11, 20, 9);
+    o.min_count = 1; /* every row, to check the counts */
     assert_int_equal(zl_risk_publication(f->s, &o, pub_cb, &p, NULL), 0);
     assert_string_equal(
         p.lines,
@@ -433,6 +439,25 @@ static void test_publication(void **state)
         "product 09506000134352 c3 d1 a2 r1 x2 s1 o0 h1.00 m7.0;\n"
         "product 09506000134369 c2 d0 a1 r0 x0 s0 o1 h0.00 mnan;\n"
         "category kettle c5 d1 a3 r1 x2 s1 o1 h0.60 m7.0;\n");
+    /* the default: OTHER's two complaints are withheld (fewer than 3),
+     * counts zeroed and ratios NaN so no caller can print them; USCC's
+     * 3 + 1 duplicate are published */
+    p.lines[0] = '\0';
+    o.min_count = 0;
+    assert_int_equal(zl_risk_publication(f->s, &o, pub_cb, &p, NULL), 0);
+    assert_string_equal(
+        p.lines,
+        "enterprise 91130102117504341K <3 c0 hnan;\n"
+        "enterprise 91350100M000100Y43 c3 d1 a2 r1 x2 s1 o0 h1.00 m7.0;\n"
+        "product 09506000134352 c3 d1 a2 r1 x2 s1 o0 h1.00 m7.0;\n"
+        "product 09506000134369 <3 c0 hnan;\n"
+        "category kettle c5 d1 a3 r1 x2 s1 o1 h0.60 m7.0;\n");
+    /* a higher threshold withholds the 4 of USCC too */
+    p.lines[0] = '\0';
+    o.min_count = 5;
+    assert_int_equal(zl_risk_publication(f->s, &o, pub_cb, &p, NULL), 0);
+    assert_non_null(strstr(p.lines, "enterprise 91350100M000100Y43 <5 c0"));
+    assert_non_null(strstr(p.lines, "category kettle c5 d1"));
 }
 
 /* ---- key rotation
