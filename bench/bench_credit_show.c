@@ -311,6 +311,7 @@ int main(int argc, char **argv)
     struct zl_buf a, b;
     char u[19];
 
+    setvbuf(stdout, NULL, _IOLBF, 0);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--enterprises") && i + 1 < argc)
             n = strtoul(argv[++i], NULL, 10);

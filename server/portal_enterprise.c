@@ -12,7 +12,10 @@
  * complaint shows as upheld with its date, never by its report id: the
  * complaint records are not published (/complaints shows counts only).
  * A USCC not in the supervision registry is a 404, so the page never
- * answers for a code nobody registered.
+ * answers for a code nobody registered. Both outputs read only this
+ * enterprise's records, through the credit index
+ * (lib/supervise/credit_index.c), so the page costs the same in a city's
+ * store and a nation's.
  *
  * Rejected: the drawn-but-not-yet-published tasks (a draw is public on
  * /inspections, but listing an enterprise's open task beside its history

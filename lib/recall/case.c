@@ -34,6 +34,13 @@
  * derived data written in the same transaction, for listings and the
  * portal's banner lookup.
  *
+ * The open record lists the enterprises the case is about, "enterprises":
+ * the USCCs of its GTINs' Company Prefix owners when it opens (since
+ * schema 18), so credit (docs/credit.md) does not follow a later registry
+ * change; recall_ids maps "uscc:<USCC>" to the case for each, or "uscc:"
+ * for an older case without the list (the per-enterprise credit index,
+ * lib/supervise/credit_index.c).
+ *
  * Rejected: a progress record holding the running totals. Each record
  * holds only what happened at that step (recovered 40 more), so replaying
  * is a sum and two stations reporting at once cannot overwrite each other.
