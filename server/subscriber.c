@@ -26,6 +26,7 @@
  * timeout per round (TIMEOUT_MS): a known limit.
  */
 #include "server_int.h"
+#include "ws.h"
 
 #include "zhiliang/alloc.h"
 #include "zhiliang/error.h"
@@ -322,6 +323,7 @@ void zl_subscriber_wake(struct zl_server *s)
 {
     struct zl_subscriber *c = s ? s->subs : NULL;
 
+    zl_ws_wake(); /* the WebSocket streams follow the same outbox */
     if (!c)
         return;
     pthread_mutex_lock(&c->mu);

@@ -156,6 +156,44 @@ int zl_subscription_failed(zl_store *s, const char *id, const char *why,
 
 void zl_delivery_cleanup(struct zl_delivery *d); /* NULL-safe */
 
+/* ---- live streams (WebSocket subscriptions) ------------------------------
+ * A stream delivers what a streaming subscription would, without a row:
+ * each batch of newly captured events that named query query_name
+ * selects under the owner's read rule, as an EPCISQueryDocument without
+ * subscriptionID. Its cursor is held in memory only: nothing about a
+ * stream is stored or logged, and a closed one is gone. A client that
+ * reconnects opens a new stream with since_ms = the last recordTime it
+ * received (events of that millisecond come again: drop them by
+ * eventID).
+ */
+typedef struct zl_query_stream zl_query_stream;
+
+/* Open a stream of owner's query_name: from what is captured after the
+ * call (since_ms < 0) or of every event recorded at or after since_ms.
+ * *out new (zl_query_stream_free). 0, ZL_ENOTFOUND (no such query for
+ * owner), ZL_EINVAL (a query naming EQ_eventID, err set) or an error. */
+int zl_query_stream_open(zl_store *s, const char *query_name, const char *owner,
+                         int64_t since_ms, zl_query_stream **out,
+                         struct zl_error *err);
+
+/* The next batch: 1 with *body (new, zl_free; *len bytes, *n_events
+ * events), 2 when outbox rows were passed over with nothing the owner
+ * may see (call again), 0 when nothing is new, ZL_ENOTFOUND when the
+ * query was deleted (end the stream), or another error. The cursor moves
+ * past a batch when it is built: the caller sends it or ends the
+ * stream. */
+int zl_query_stream_next(zl_store *s, zl_query_stream *q, int64_t now_ms,
+                         char **body, size_t *len, size_t *n_events);
+
+/* The store outbox's last seq (*seq): a stream whose cursor is below it
+ * has rows to look at. 0 or an error. */
+int zl_query_stream_head(zl_store *s, int64_t *seq);
+
+/* The outbox seq the stream has passed (0 for NULL). */
+int64_t zl_query_stream_cursor(const zl_query_stream *q);
+
+void zl_query_stream_free(zl_query_stream *q); /* NULL-safe */
+
 /* ---- webhook destinations (lib/query/webhook.c) --------------------------
  * A dest whose address is internal (loopback, RFC 1918 private, shared,
  * link-local, unique-local and site-local IPv6, multicast, documentation
