@@ -40,7 +40,6 @@
  * subscription last as long as its connection; a webhook subscription is
  * the durable kind).
  */
-#include "server_int.h"
 #include "ws.h"
 
 #include "zhiliang/alloc.h"
@@ -80,7 +79,9 @@ struct stream {
     MHD_socket fd;
     struct MHD_UpgradeResponseHandle *urh;
     zl_query_stream *q;
-    char *out; /* unsent frames */
+    char *token; /* the bearer token it opened with, checked each
+                    CHECK_MS: a revoked one ends the stream */
+    char *out;   /* unsent frames */
     size_t out_len, out_cap, out_off;
     uint8_t *in; /* received, not yet parsed */
     size_t in_len;
@@ -353,6 +354,9 @@ static void stream_free(struct stream *s)
     if (!s)
         return;
     zl_query_stream_free(s->q);
+    if (s->token)
+        memset(s->token, 0, strlen(s->token));
+    zl_free(s->token);
     zl_free(s->out);
     zl_free(s->in);
     zl_free(s);
@@ -388,6 +392,14 @@ static void feed(zl_store *st, struct stream *s, int64_t last, int64_t now)
 {
     if (zl_query_stream_cursor(s->q) >= last && now - s->checked_ms < CHECK_MS)
         return;
+    if (now - s->checked_ms >= CHECK_MS) {
+        char party[ZL_PARTY_ID_MAX];
+        if (zl_token_verify(st, s->token, strlen(s->token), party) ==
+            ZL_EPERM) {
+            send_close(s, 1008, "token revoked");
+            return;
+        }
+    }
     s->checked_ms = now;
     for (int i = 0; i < ROUNDS && s->state == OPEN; i++) {
         char *body = NULL;
@@ -586,6 +598,18 @@ static int start_locked(struct zl_req *r)
     return 0;
 }
 
+/* The bearer token as zl_req_auth took it (it was checked there). */
+static const char *bearer(struct zl_req *r)
+{
+    const char *h = zl_req_header(r, "Authorization");
+
+    if (!h || strlen(h) < 7)
+        return "";
+    for (h += 7; *h == ' ';)
+        h++;
+    return h;
+}
+
 static void bad(struct zl_req *r, unsigned status, const char *why)
 {
     zl_reply_problem(r, status,
@@ -671,6 +695,10 @@ void zl_ws_upgrade(struct zl_req *r, zl_store *st, const char *party)
         return;
     }
     s->fd = MHD_INVALID_SOCKET;
+    if (!(s->token = zl_strdup(bearer(r)))) {
+        zl_reply_problem(r, 500, "ImplementationException", NULL, NULL);
+        goto fail;
+    }
     rc = zl_query_stream_open(st, r->segs[1], party, since, &s->q, &err);
     if (rc == ZL_ENOTFOUND) {
         zl_reply_problem(r, 404, "NoSuchResourceException", "No such query",

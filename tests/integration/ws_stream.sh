@@ -307,6 +307,18 @@ for i in $(seq 1 100); do [ "$(ids "$TMP/dairy3.jsonl" events | wc -l)" -ge 401 
 is "a stream that reads kept up: all 400 events" "$(ids "$TMP/dairy3.jsonl" events | grep -c '')" 401
 is "after the drop a new stream opens again (a slot freed) -> 101" "$(hstatus farm1 /queries/fq/events?stream=true)" 101
 
+# ---- a token revoked while its stream is open ends the stream -------------------------
+"$EXE" token create --party pharm1 --store "$STORE" --json >"$TMP/tok.json"
+TOK[pharm2]=$(python3 -c "import json; print(json.load(open('$TMP/tok.json'))['token'])")
+stop_listener "$LP" # a slot for it
+listen pharm2 /queries/pq/events?stream=true "$TMP/revoked.jsonl"
+ok "a stream on a second token of the pharmacy opened" grep -q '"pong"' "$TMP/revoked.jsonl"
+"$EXE" token revoke "$(python3 -c "import json; print(json.load(open('$TMP/tok.json'))['id'])")" --store "$STORE" >/dev/null
+for i in $(seq 1 50); do grep -q '"close"' "$TMP/revoked.jsonl" && break; sleep 0.1; done
+is "token revoked: the stream is closed (1008)" "$(python3 -c "
+import json
+print(' '.join('%s %d %s' % (r['kind'], r['code'], r['reason']) for r in map(json.loads, open('$TMP/revoked.jsonl')) if r['kind'] == 'close'))")" "close 1008 token revoked"
+
 # ---- a deleted query closes its streams; shutdown closes the rest ---------------------
 is "DELETE /queries/fq -> 204" "$(req farm1 DELETE /queries/fq)" 204
 for i in $(seq 1 50); do grep -q '"close"' "$TMP/farm.jsonl" && break; sleep 0.1; done
