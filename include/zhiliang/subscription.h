@@ -130,6 +130,7 @@ struct zl_delivery {
     char idempotency_key[96];
     int64_t lo, hi; /* the outbox rows (lo, hi] it covers */
     size_t n_events, n_recalls;
+    char *owner; /* the subscription's ("" local): whose allow-list */
 };
 
 /* The next delivery of subscription id at now_ms (ms since the epoch).
@@ -215,17 +216,32 @@ const char *zl_addr_internal(const struct sockaddr *sa);
 int zl_webhook_addr_ok(const char *allow, const struct sockaddr *sa, char *why,
                        size_t cap);
 
-/* The operator's allowed internal ranges (*list new, "" when none). */
+/* The operator's allowed internal ranges for every party's webhooks
+ * (*list new, "" when none). */
 int zl_webhook_allow_get(zl_store *s, char **list);
 
 /* Set them: comma-separated addresses or CIDR ranges, "" or "none" for
  * none. 0, ZL_EINVAL (err names the bad entry) or a store error. */
 int zl_webhook_allow_set(zl_store *s, const char *list, struct zl_error *err);
 
-/* Check url's host: every address it resolves to now must be public or
- * allowed. A name that does not resolve is accepted (each delivery
- * checks the address it connects to). 0, ZL_EINVAL (err: path "dest",
- * the address and why) or an error. */
+/* The same for one party's subscriptions only (party: its ID; NULL or
+ * "" is the store-wide list): _get gives the party's own list, _set
+ * sets it (ZL_ENOTFOUND, err set, for an unregistered party ID). */
+int zl_webhook_allow_party_get(zl_store *s, const char *party, char **list);
+int zl_webhook_allow_party_set(zl_store *s, const char *party, const char *list,
+                               struct zl_error *err);
+
+/* What owner's webhooks may reach: the store-wide list and owner's own
+ * together (owner NULL or "": the store-wide one). *list new. */
+int zl_webhook_allow_for(zl_store *s, const char *owner, char **list);
+
+/* Check url's host for owner's subscription (NULL: local access): it
+ * must resolve now, and every address it resolves to must be public or
+ * allowed for owner (zl_webhook_allow_for). 0, ZL_EINVAL (err: path
+ * "dest", the host and why: it does not resolve, or the address and
+ * its kind) or an error. _check is _check_for with owner NULL. */
+int zl_webhook_dest_check_for(zl_store *s, const char *owner, const char *url,
+                              struct zl_error *err);
 int zl_webhook_dest_check(zl_store *s, const char *url, struct zl_error *err);
 
 /* base64 of HMAC-SHA256(key, msg): the GS1-Signature value. 0 or

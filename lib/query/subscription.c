@@ -571,7 +571,7 @@ int zl_subscription_create(zl_store *s, const char *query_name,
                           (size_t)-1);
         goto out;
     }
-    if ((rc = zl_webhook_dest_check(s, dest, err)))
+    if ((rc = zl_webhook_dest_check_for(s, owner, dest, err)))
         goto out;
     v = json_object_get(in, "signatureToken");
     if (v && !json_is_string(v)) {
@@ -1032,6 +1032,7 @@ void zl_delivery_cleanup(struct zl_delivery *d)
         return;
     zl_free(d->dest);
     zl_free(d->body);
+    zl_free(d->owner);
     memset(d, 0, sizeof *d);
 }
 
@@ -1186,7 +1187,7 @@ int zl_subscription_next(zl_store *s, const char *id, int64_t now_ms,
         rc = rc ? rc : 2;
         goto out;
     }
-    if (!(d->dest = zl_strdup(x.dest))) {
+    if (!(d->dest = zl_strdup(x.dest)) || !(d->owner = zl_strdup(x.owner))) {
         rc = ZL_ENOMEM;
         goto out;
     }
