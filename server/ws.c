@@ -69,6 +69,7 @@
 #define PING_MS     30000 /* keep-alive */
 #define PENDING_MS  30000 /* a 101 not taken up by then is forgotten */
 #define ROUNDS      16    /* batches per stream per round */
+#define READS       8     /* reads per stream per round */
 #define WS_GUID     "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 enum st { PENDING, OPEN, CLOSING, DEAD };
@@ -291,6 +292,12 @@ static void parse_in(struct stream *s)
             s->msg_len = fin ? 0 : s->msg_len + (size_t)n;
             s->in_fragment = !fin;
         } else if (op == 9) {
+            /* a client that pings without reading our pongs fills its
+             * queue like one that does not read its events */
+            if (unsent(s) > hub.queue_max) {
+                fail(s, 1008, "too slow: pongs unread");
+                break;
+            }
             if (!s->sent_close && frame(s, 0xA, pl, (size_t)n))
                 s->state = DEAD;
         } else if (op == 8) {
@@ -325,7 +332,9 @@ static void read_in(struct stream *s)
         s->state = DEAD;
         return;
     }
-    for (;;) {
+    /* a bounded share of each round: a client that sends without pause
+     * does not keep the thread from the other streams */
+    for (int i = 0; i < READS; i++) {
         if (s->in_len == cap) {
             fail(s, 1009, "message too big");
             return;

@@ -886,11 +886,15 @@ static int record_ms_cb(void *ctx, const struct zl_stored_event *ev)
  * subscriber whose query selects it learns of the correction. Only an
  * event recorded within the subscription's range (at or after start_ms:
  * its creation, or its initialRecordTime) comes again: one recorded
- * before it began was never the subscriber's (EPCIS 2.0 section 7.5.2:
- * a standing query reports events newly recorded since it began, and an
- * error declaration amends the event it names, it is not a new event of
- * its own). Once per batch, after the rows are read (the callbacks of
- * the outbox read may not use the store). */
+ * before it began was never among what the subscription considers (the
+ * REST binding's openapi.yaml, GS1-Query-InitialRecordTime: it
+ * "constrain[s] what resources are considered when processing a query
+ * subscription ... If omitted, the default value is the current time"),
+ * and the declaration amends that event, it is not a new event (it has
+ * the same eventID). Such a subscriber finds it by running the query
+ * with EXISTS_errorDeclaration or GE_errorDeclarationTime. Once per
+ * batch, after the rows are read (the callbacks of the outbox read may
+ * not use the store). */
 static int add_corrected(zl_store *s, struct rows *r, int64_t start_ms)
 {
     for (size_t i = 0; i < r->n_corrections; i++) {
