@@ -22,12 +22,13 @@
  * (zl_ws_wake), reads the outbox's last seq once per round with its own
  * store handle and builds batches only for streams behind it. Sockets
  * are non-blocking with a small send buffer, and each stream's unsent
- * bytes are capped (QUEUE_MAX): a batch due while a stream holds more
- * than that is not queued, the stream is closed (1008, "too slow") and
- * its client reconnects with initialRecordTime. So a client that stops
- * reading costs at most its cap and never delays another stream or any
- * HTTP request (those run on MHD's workers, not here). The number of
- * streams is capped too (MAX_STREAMS; 503 past it).
+ * bytes are capped (QUEUE_MAX): while a stream holds more than that no
+ * batch is built for it (its events wait in the store), and one that
+ * stays over the cap for SLOW_MS is closed (1008, "too slow"); its
+ * client reconnects with initialRecordTime. So a client that stops
+ * reading costs at most its cap and one batch, and never delays another
+ * stream or any HTTP request (those run on MHD's workers, not here). The number
+ * of streams is capped too (MAX_STREAMS; 503 past it).
  *
  * A stream's cursor is memory only (nothing is stored or logged): after
  * a reconnect the client asks for initialRecordTime = the last
@@ -68,6 +69,7 @@
 #define CHECK_MS    1000  /* a quiet stream looks for its query */
 #define PING_MS     30000 /* keep-alive */
 #define PENDING_MS  30000 /* a 101 not taken up by then is forgotten */
+#define SLOW_MS     10000 /* over its queue cap this long: dropped */
 #define ROUNDS      16    /* batches per stream per round */
 #define READS       8     /* reads per stream per round */
 #define WS_GUID     "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -90,6 +92,7 @@ struct stream {
     int in_fragment; /* a data message's continuation is due */
     int sent_close;
     int64_t opened_ms, checked_ms, ping_ms, closing_ms;
+    int64_t over_ms; /* since when it holds more than queue_max unsent */
     struct stream *next;
 };
 
@@ -103,7 +106,8 @@ static struct {
     size_t n;
     uint64_t serial;
     size_t max, queue_max;
-} hub = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, -1, "", 0, NULL, 0, 0, 0, 0};
+    int64_t slow_ms;
+} hub = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, -1, "", 0, NULL, 0, 0, 0, 0, 0};
 
 /* ---- frames ------------------------------------------------------------- */
 
@@ -399,6 +403,24 @@ static void reap(int64_t now, int all)
 /* Queue what is new for s (its query, its caller's read rule). */
 static void feed(zl_store *st, struct stream *s, int64_t last, int64_t now)
 {
+    /* no more batches while a stream holds more than its cap unsent (the
+     * events wait in the store, its cursor stays); one that stays so for
+     * slow_ms is dropped */
+    if (unsent(s) > hub.queue_max) {
+        if (!s->over_ms) {
+            s->over_ms = now;
+        } else if (now - s->over_ms >= hub.slow_ms) {
+            if (!hub.quiet)
+                fprintf(stderr,
+                        "zhiliang serve: websocket stream dropped: the "
+                        "client reads too slowly (%zu bytes unsent for "
+                        "%lld ms)\n",
+                        unsent(s), (long long)(now - s->over_ms));
+            fail(s, 1008, "too slow: reconnect with initialRecordTime");
+        }
+        return;
+    }
+    s->over_ms = 0;
     if (zl_query_stream_cursor(s->q) >= last && now - s->checked_ms < CHECK_MS)
         return;
     if (now - s->checked_ms >= CHECK_MS) {
@@ -413,8 +435,11 @@ static void feed(zl_store *st, struct stream *s, int64_t last, int64_t now)
     for (int i = 0; i < ROUNDS && s->state == OPEN; i++) {
         char *body = NULL;
         size_t len = 0, n = 0;
-        int rc = zl_query_stream_next(st, s->q, now, &body, &len, &n);
+        int rc;
 
+        if (unsent(s) > hub.queue_max)
+            break; /* the next round sees how it drains */
+        rc = zl_query_stream_next(st, s->q, now, &body, &len, &n);
         if (rc == 2)
             continue;
         if (rc == ZL_ENOTFOUND) {
@@ -429,18 +454,6 @@ static void feed(zl_store *st, struct stream *s, int64_t last, int64_t now)
         }
         if (rc == 0)
             break;
-        if (unsent(s) > hub.queue_max) {
-            /* the batch is not kept: the client reconnects with
-             * initialRecordTime and gets it from the store */
-            zl_free(body);
-            if (!hub.quiet)
-                fprintf(stderr,
-                        "zhiliang serve: websocket stream dropped: the "
-                        "client reads too slowly (%zu bytes unsent)\n",
-                        unsent(s));
-            fail(s, 1008, "too slow: reconnect with initialRecordTime");
-            break;
-        }
         if (frame(s, 0x1, body, len))
             s->state = DEAD;
         zl_free(body);
@@ -590,6 +603,7 @@ static void on_upgrade(void *cls, struct MHD_Connection *c, void *con_cls,
 static int start_locked(struct zl_req *r)
 {
     const char *m = getenv("ZL_WS_MAX"), *q = getenv("ZL_WS_QUEUE_BYTES");
+    const char *w = getenv("ZL_WS_SLOW_MS");
 
     if (hub.running)
         return 0;
@@ -597,6 +611,7 @@ static int start_locked(struct zl_req *r)
         return ZL_EBUSY;
     hub.max = m && atol(m) > 0 ? (size_t)atol(m) : MAX_STREAMS;
     hub.queue_max = q && atol(q) > 0 ? (size_t)atol(q) : QUEUE_MAX;
+    hub.slow_ms = w && atol(w) > 0 ? atol(w) : SLOW_MS;
     hub.quiet = r->srv->o.quiet;
     snprintf(hub.path, sizeof hub.path, "%s", r->srv->store_path);
     if (hub.efd < 0 && (hub.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)

@@ -8,7 +8,7 @@ and framing are done here, independently of the server's C code).
   ws_client.py handshake URL TOKEN [Header: value]...
                                         print the status and the headers
   ws_client.py probe URL TOKEN CASE     a protocol case (see probe())
-  ws_client.py slow URL TOKEN OUT       open, then read nothing for a while
+  ws_client.py slow URL TOKEN OUT GO    open, read nothing until file GO exists
 
 Every frame from the server is checked: unmasked, RSV bits clear, a
 known opcode, a control frame of at most 125 bytes.
@@ -258,15 +258,18 @@ def probe(url, token, case):
     print(" ".join(got))
 
 
-def slow(url, token, out, wait):
-    """Open a stream with a tiny receive buffer and read nothing for
-    `wait` seconds; then read: how many bytes came before the end, and
-    whether the end came (the server dropped us)."""
+def slow(url, token, out, go):
+    """Open a stream with a tiny receive buffer and read nothing until the
+    file `go` exists (60 s at most); then read: how many bytes came before
+    the end, and whether the end came (the server dropped us)."""
     st, h, s, rest = connect(url, token, rcvbuf=4096)
     open(out + ".status", "w").write(str(st))
     if st != 101:
         return
-    time.sleep(float(wait))
+    for _ in range(600):
+        if os.path.exists(go):
+            break
+        time.sleep(0.1)
     n, end = len(rest), "timeout"
     s.settimeout(5)
     try:
