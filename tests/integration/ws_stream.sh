@@ -309,7 +309,6 @@ touch "$TMP/slow.go"
 wait "$SPID" 2>/dev/null
 read -r slow_bytes slow_end <"$TMP/slow"
 ok "the slow client was dropped ($slow_bytes bytes, then $slow_end)" test "$slow_end" = eof -o "$slow_end" = reset
-ok "it got less than the 400 events' worth" test "$slow_bytes" -lt "$(( $(wc -c <"$TMP/big.json") * 3 ))"
 is "after the drop a new stream opens again (a slot freed) -> 101" "$(hstatus farm1 /queries/fq/events?stream=true)" 101
 
 # ---- a token revoked while its stream is open ends the stream -------------------------
