@@ -28,7 +28,8 @@ static void usage(FILE *f)
         "       zhiliang query delete NAME\n"
         "       zhiliang query subscribe NAME --dest URL [--secret S]\n"
         "                [--schedule JSON] [--recalls]\n"
-        "       zhiliang query webhook-allow [CIDR[,CIDR...] | none]\n"
+        "       zhiliang query webhook-allow [--party ID] [CIDR[,CIDR...] | "
+        "none]\n"
         "options of each: [--store PATH] [--as PARTY]\n\n"
         "Named queries, as the EPCIS 2.0 REST binding's /queries: a set of\n"
         "query parameters (see `zhiliang events --help`) saved under a\n"
@@ -52,7 +53,9 @@ static void usage(FILE *f)
         "  webhook-allow  the internal addresses webhooks may reach\n"
         "            (operator only): comma-separated addresses or CIDR\n"
         "            ranges (127.0.0.1/32,10.1.0.0/16), none to allow none;\n"
-        "            without an argument, prints the current list\n"
+        "            without an argument, prints the current list; with\n"
+        "            --party ID, the list of that party's webhooks only\n"
+        "            (added to the store-wide one)\n"
         "  --as PARTY  act as PARTY (its queries, its read rule); without\n"
         "            it, every query and every event (operator access)\n\n"
         "Example: zhiliang query save shipped EQ_bizStep=shipping\n"
@@ -130,10 +133,11 @@ int cmd_query(int argc, char **argv)
         {"secret", required_argument, 0, 'k'},
         {"schedule", required_argument, 0, 'S'},
         {"recalls", no_argument, 0, 'r'},
+        {"party", required_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     const char *store = NULL, *as = NULL, *file = NULL, *verb, *name = NULL;
-    const char *dest = NULL, *secret = NULL, *schedule = NULL;
+    const char *dest = NULL, *secret = NULL, *schedule = NULL, *party = NULL;
     int recalls = 0;
     struct zl_error err = {0};
     struct zl_viewer viewer;
@@ -163,9 +167,15 @@ int cmd_query(int argc, char **argv)
         case 'k': secret = optarg; break;
         case 'S': schedule = optarg; break;
         case 'r': recalls = 1; break;
+        case 'P': party = optarg; break;
         case 'h': usage(stdout); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
         }
+    }
+    if (party && strcmp(verb, "webhook-allow")) {
+        fprintf(stderr, "zhiliang query: --party is webhook-allow's (the "
+                        "other verbs act as a party with --as)\n");
+        return EXIT_USAGE;
     }
     if (!strcmp(verb, "webhook-allow")) {
         if (as || optind + 1 < argc) {
@@ -176,10 +186,10 @@ int cmd_query(int argc, char **argv)
         if (!(s = cli_open_store(store)))
             return EXIT_FAIL;
         if (optind < argc) {
-            rc = zl_webhook_allow_set(s, argv[optind], &err);
+            rc = zl_webhook_allow_party_set(s, party, argv[optind], &err);
             if (rc)
                 cli_print_error("query", argv[optind], rc, &err, 0);
-        } else if (!(rc = zl_webhook_allow_get(s, &out))) {
+        } else if (!(rc = zl_webhook_allow_party_get(s, party, &out))) {
             puts(out[0] ? out : "none");
         }
         code = rc ? EXIT_FAIL : EXIT_OK;

@@ -7,6 +7,7 @@
  *   GET    /queries/{name}                  {"name", "query"}
  *   DELETE /queries/{name}                  204 (its subscriptions too)
  *   GET    /queries/{name}/events           run it (as GET /events)
+ *          ... with Upgrade: websocket      a live stream (ws.c)
  *   POST   /queries/{name}/subscriptions    webhook -> 201 + Location
  *   GET    /queries/{name}/subscriptions[/{id}]
  *   DELETE /queries/{name}/subscriptions/{id}
@@ -19,6 +20,7 @@
  * is subscriber.c's.
  */
 #include "server_int.h"
+#include "ws.h"
 
 #include "zhiliang/alloc.h"
 #include "zhiliang/subscription.h"
@@ -226,6 +228,9 @@ void zl_h_queries(struct zl_req *r)
             reply_rc(r, rc, NULL, "No such query");
         else
             zl_reply(r, 204, NULL, "", 0);
+    } else if (n == 3 && get && !strcmp(r->segs[2], "events") &&
+               zl_ws_requested(r)) {
+        zl_ws_upgrade(r, s, party); /* ws.c */
     } else if (n == 3 && get && !strcmp(r->segs[2], "events")) {
         if ((rc = zl_named_query_get(s, r->segs[1], party, &json))) {
             reply_rc(r, rc, NULL, "No such query");

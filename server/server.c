@@ -41,6 +41,7 @@
  */
 #include "server_int.h"
 #include "spc_server.h"
+#include "ws.h"
 
 #include "zhiliang/alloc.h"
 #include "zhiliang/timefmt.h"
@@ -721,8 +722,9 @@ int zl_server_run(const struct zl_server_opts *o)
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         goto out;
     }
-    flags =
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
+    flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
+            MHD_ALLOW_SUSPEND_RESUME |
+            MHD_ALLOW_UPGRADE; /* WebSocket streams (ws.c) */
     if (!s->o.quiet)
         flags |= MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
@@ -766,6 +768,7 @@ int zl_server_run(const struct zl_server_opts *o)
         MHD_socket lfd = MHD_quiesce_daemon(s->d);
         qpool_stop(s);        /* no suspended connection may outlive this */
         zl_spc_events_stop(); /* nor an event stream's */
+        zl_ws_stop();         /* nor a WebSocket's */
         MHD_stop_daemon(s->d);
         if (lfd != MHD_INVALID_SOCKET)
             close(lfd);

@@ -26,6 +26,7 @@
  * timeout per round (TIMEOUT_MS): a known limit.
  */
 #include "server_int.h"
+#include "ws.h"
 
 #include "zhiliang/alloc.h"
 #include "zhiliang/error.h"
@@ -169,9 +170,6 @@ static void serve_one(struct zl_subscriber *c, zl_store *st, const char *id)
     memset(&d, 0, sizeof d);
     if (b && b->until_ms > now)
         return;
-    /* read each round: the operator may change it while we run */
-    if (zl_webhook_allow_get(st, &allow))
-        allow = NULL; /* nothing internal is allowed */
     for (int round = 0; round < MAX_ROUNDS; round++) {
         char why[400] = "";
         long status;
@@ -193,6 +191,11 @@ static void serve_one(struct zl_subscriber *c, zl_store *st, const char *id)
             }
             break;
         }
+        /* read for each batch: the operator may change it while we run;
+         * the store's list and the owner's own (lib/query/webhook.c) */
+        zl_free(allow);
+        if (zl_webhook_allow_for(st, d.owner, &allow))
+            allow = NULL; /* nothing internal is allowed */
         status = post(c, &d, allow ? allow : "", &refused, why, sizeof why);
         if (status >= 200 && status < 300) {
             zl_subscription_delivered(st, &d, zl_time_now_ms());
@@ -322,6 +325,7 @@ void zl_subscriber_wake(struct zl_server *s)
 {
     struct zl_subscriber *c = s ? s->subs : NULL;
 
+    zl_ws_wake(); /* the WebSocket streams follow the same outbox */
     if (!c)
         return;
     pthread_mutex_lock(&c->mu);

@@ -130,6 +130,7 @@ struct zl_delivery {
     char idempotency_key[96];
     int64_t lo, hi; /* the outbox rows (lo, hi] it covers */
     size_t n_events, n_recalls;
+    char *owner; /* the subscription's ("" local): whose allow-list */
 };
 
 /* The next delivery of subscription id at now_ms (ms since the epoch).
@@ -156,6 +157,44 @@ int zl_subscription_failed(zl_store *s, const char *id, const char *why,
 
 void zl_delivery_cleanup(struct zl_delivery *d); /* NULL-safe */
 
+/* ---- live streams (WebSocket subscriptions) ------------------------------
+ * A stream delivers what a streaming subscription would, without a row:
+ * each batch of newly captured events that named query query_name
+ * selects under the owner's read rule, as an EPCISQueryDocument without
+ * subscriptionID. Its cursor is held in memory only: nothing about a
+ * stream is stored or logged, and a closed one is gone. A client that
+ * reconnects opens a new stream with since_ms = the last recordTime it
+ * received (events of that millisecond come again: drop them by
+ * eventID).
+ */
+typedef struct zl_query_stream zl_query_stream;
+
+/* Open a stream of owner's query_name: from what is captured after the
+ * call (since_ms < 0) or of every event recorded at or after since_ms.
+ * *out new (zl_query_stream_free). 0, ZL_ENOTFOUND (no such query for
+ * owner), ZL_EINVAL (a query naming EQ_eventID, err set) or an error. */
+int zl_query_stream_open(zl_store *s, const char *query_name, const char *owner,
+                         int64_t since_ms, zl_query_stream **out,
+                         struct zl_error *err);
+
+/* The next batch: 1 with *body (new, zl_free; *len bytes, *n_events
+ * events), 2 when outbox rows were passed over with nothing the owner
+ * may see (call again), 0 when nothing is new, ZL_ENOTFOUND when the
+ * query was deleted (end the stream), or another error. The cursor moves
+ * past a batch when it is built: the caller sends it or ends the
+ * stream. */
+int zl_query_stream_next(zl_store *s, zl_query_stream *q, int64_t now_ms,
+                         char **body, size_t *len, size_t *n_events);
+
+/* The store outbox's last seq (*seq): a stream whose cursor is below it
+ * has rows to look at. 0 or an error. */
+int zl_query_stream_head(zl_store *s, int64_t *seq);
+
+/* The outbox seq the stream has passed (0 for NULL). */
+int64_t zl_query_stream_cursor(const zl_query_stream *q);
+
+void zl_query_stream_free(zl_query_stream *q); /* NULL-safe */
+
 /* ---- webhook destinations (lib/query/webhook.c) --------------------------
  * A dest whose address is internal (loopback, RFC 1918 private, shared,
  * link-local, unique-local and site-local IPv6, multicast, documentation
@@ -177,17 +216,32 @@ const char *zl_addr_internal(const struct sockaddr *sa);
 int zl_webhook_addr_ok(const char *allow, const struct sockaddr *sa, char *why,
                        size_t cap);
 
-/* The operator's allowed internal ranges (*list new, "" when none). */
+/* The operator's allowed internal ranges for every party's webhooks
+ * (*list new, "" when none). */
 int zl_webhook_allow_get(zl_store *s, char **list);
 
 /* Set them: comma-separated addresses or CIDR ranges, "" or "none" for
  * none. 0, ZL_EINVAL (err names the bad entry) or a store error. */
 int zl_webhook_allow_set(zl_store *s, const char *list, struct zl_error *err);
 
-/* Check url's host: every address it resolves to now must be public or
- * allowed. A name that does not resolve is accepted (each delivery
- * checks the address it connects to). 0, ZL_EINVAL (err: path "dest",
- * the address and why) or an error. */
+/* The same for one party's subscriptions only (party: its ID; NULL or
+ * "" is the store-wide list): _get gives the party's own list, _set
+ * sets it (ZL_ENOTFOUND, err set, for an unregistered party ID). */
+int zl_webhook_allow_party_get(zl_store *s, const char *party, char **list);
+int zl_webhook_allow_party_set(zl_store *s, const char *party, const char *list,
+                               struct zl_error *err);
+
+/* What owner's webhooks may reach: the store-wide list and owner's own
+ * together (owner NULL or "": the store-wide one). *list new. */
+int zl_webhook_allow_for(zl_store *s, const char *owner, char **list);
+
+/* Check url's host for owner's subscription (NULL: local access): it
+ * must resolve now, and every address it resolves to must be public or
+ * allowed for owner (zl_webhook_allow_for). 0, ZL_EINVAL (err: path
+ * "dest", the host and why: it does not resolve, or the address and
+ * its kind) or an error. _check is _check_for with owner NULL. */
+int zl_webhook_dest_check_for(zl_store *s, const char *owner, const char *url,
+                              struct zl_error *err);
 int zl_webhook_dest_check(zl_store *s, const char *url, struct zl_error *err);
 
 /* base64 of HMAC-SHA256(key, msg): the GS1-Signature value. 0 or

@@ -571,7 +571,7 @@ int zl_subscription_create(zl_store *s, const char *query_name,
                           (size_t)-1);
         goto out;
     }
-    if ((rc = zl_webhook_dest_check(s, dest, err)))
+    if ((rc = zl_webhook_dest_check_for(s, owner, dest, err)))
         goto out;
     v = json_object_get(in, "signatureToken");
     if (v && !json_is_string(v)) {
@@ -875,19 +875,39 @@ static int target_cb(void *ctx, const struct zl_correction *c)
     return 0;
 }
 
+static int record_ms_cb(void *ctx, const struct zl_stored_event *ev)
+{
+    *(int64_t *)ctx = ev->record_time_ms;
+    return 0;
+}
+
 /* A correction declares a stored event erroneous: the batch carries that
  * event again (the query now gives it with its errorDeclaration), so a
- * subscriber whose query selects it learns of the correction. Once per
+ * subscriber whose query selects it learns of the correction. Only an
+ * event recorded within the subscription's range (at or after start_ms:
+ * its creation, or its initialRecordTime) comes again: one recorded
+ * before it began was never among what the subscription considers (the
+ * REST binding's openapi.yaml, GS1-Query-InitialRecordTime: it
+ * "constrain[s] what resources are considered when processing a query
+ * subscription ... If omitted, the default value is the current time"),
+ * and the declaration amends that event, it is not a new event (it has
+ * the same eventID). Such a subscriber finds it by running the query
+ * with EXISTS_errorDeclaration or GE_errorDeclarationTime. Once per
  * batch, after the rows are read (the callbacks of the outbox read may
  * not use the store). */
-static int add_corrected(zl_store *s, struct rows *r)
+static int add_corrected(zl_store *s, struct rows *r, int64_t start_ms)
 {
     for (size_t i = 0; i < r->n_corrections; i++) {
         uint8_t h[32];
+        int64_t rec_ms = 0;
         size_t k;
         int rc = zl_store_correction_get(s, r->corrections[i], target_cb, h);
 
         if (rc == ZL_ENOTFOUND)
+            continue;
+        if (!rc)
+            rc = zl_store_event_get(s, h, record_ms_cb, &rec_ms);
+        if (rc == ZL_ENOTFOUND || (!rc && rec_ms < start_ms))
             continue;
         if (rc)
             return rc;
@@ -1016,6 +1036,7 @@ void zl_delivery_cleanup(struct zl_delivery *d)
         return;
     zl_free(d->dest);
     zl_free(d->body);
+    zl_free(d->owner);
     memset(d, 0, sizeof *d);
 }
 
@@ -1031,8 +1052,14 @@ int zl_hmac_sha256_b64(const char *key, size_t key_len, const void *msg,
     return 0;
 }
 
+/* What a body names: the query, the subscription (NULL for a live
+ * stream, which has no ID) and the owner whose read rule applies. */
+struct about {
+    const char *query_name, *sub_id, *owner;
+};
+
 /* Build d's body for rows (lo, hi] of x. */
-static int build(zl_store *s, const struct sub *x, const char *qjson,
+static int build(zl_store *s, const struct about *x, const char *qjson,
                  struct rows *r, int64_t now_ms, struct zl_delivery *d)
 {
     struct zl_viewer viewer;
@@ -1062,9 +1089,10 @@ static int build(zl_store *s, const struct sub *x, const char *qjson,
             "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
             "epcis-context.jsonld\"],\"type\":\"EPCISQueryDocument\","
             "\"schemaVersion\":\"2.0\",\"creationDate\":\"%s\",\"epcisBody\":"
-            "{\"queryResults\":{\"queryName\":\"%s\",\"subscriptionID\":\"%s\","
+            "{\"queryResults\":{\"queryName\":\"%s\",%s%s%s"
             "\"resultsBody\":{\"eventList\":[",
-            now, x->query_name, x->id);
+            now, x->query_name, x->sub_id ? "\"subscriptionID\":\"" : "",
+            x->sub_id ? x->sub_id : "", x->sub_id ? "\"," : "");
     if (!rc && r->n_hashes)
         rc = batch_events(s, qjson, &viewer, (const uint8_t(*)[32])r->hashes,
                           r->n_hashes, &e);
@@ -1096,6 +1124,7 @@ int zl_subscription_next(zl_store *s, const char *id, int64_t now_ms,
                          struct zl_delivery *d)
 {
     struct sub x;
+    struct about ab;
     struct rows r;
     json_t *sched, *irt;
     char *qjson = NULL;
@@ -1137,7 +1166,7 @@ int zl_subscription_next(zl_store *s, const char *id, int64_t now_ms,
     if (!rc)
         rc = r.rc;
     if (!rc)
-        rc = add_corrected(s, &r);
+        rc = add_corrected(s, &r, r.since_ms >= 0 ? r.since_ms : x.created_ms);
     if (rc)
         goto out;
     if (retry)
@@ -1150,7 +1179,10 @@ int zl_subscription_next(zl_store *s, const char *id, int64_t now_ms,
     snprintf(d->id, sizeof d->id, "%s", x.id);
     d->lo = x.cursor;
     d->hi = r.hi;
-    if ((rc = build(s, &x, qjson, &r, now_ms, d)))
+    ab.query_name = x.query_name;
+    ab.sub_id = x.id;
+    ab.owner = x.owner;
+    if ((rc = build(s, &ab, qjson, &r, now_ms, d)))
         goto out;
     if (!d->n_events && !d->n_recalls && !report) {
         /* nothing the owner may see matched: pass the rows over */
@@ -1159,7 +1191,7 @@ int zl_subscription_next(zl_store *s, const char *id, int64_t now_ms,
         rc = rc ? rc : 2;
         goto out;
     }
-    if (!(d->dest = zl_strdup(x.dest))) {
+    if (!(d->dest = zl_strdup(x.dest)) || !(d->owner = zl_strdup(x.owner))) {
         rc = ZL_ENOMEM;
         goto out;
     }
@@ -1203,4 +1235,132 @@ int zl_subscription_delivered(zl_store *s, const struct zl_delivery *d,
                               int64_t now_ms)
 {
     return zl_store_sub_progress(s, d->id, d->hi, d->hi, now_ms ? now_ms : 1);
+}
+
+/* ---- live streams --------------------------------------------------------
+ * A stream is a subscription without a row: the same batches (rows
+ * (cursor, hi] of the outbox, the named query restricted to their events
+ * under the owner's read rule), but the cursor lives in the caller's
+ * memory and moves as soon as a batch is built. The server sends it on a
+ * WebSocket; a dropped connection forgets it.
+ */
+
+struct zl_query_stream {
+    char name[ZL_QUERY_NAME_MAX];
+    char *owner;
+    int64_t cursor, start_ms, since_ms;
+};
+
+int zl_query_stream_open(zl_store *s, const char *query_name, const char *owner,
+                         int64_t since_ms, zl_query_stream **out,
+                         struct zl_error *err)
+{
+    zl_query_stream *q;
+    json_error_t je;
+    json_t *qo;
+    char *qjson = NULL;
+    int rc;
+
+    *out = NULL;
+    if ((rc = zl_named_query_get(s, query_name, owner, &qjson)))
+        return rc;
+    qo = json_loads(qjson, 0, &je);
+    zl_free(qjson);
+    if (json_object_get(qo, "EQ_eventID")) {
+        json_decref(qo);
+        return zl_error_set(err, ZL_EINVAL, "EQ_eventID",
+                            "a subscription cannot stand on a query naming "
+                            "events by EQ_eventID",
+                            NULL, 0);
+    }
+    json_decref(qo);
+    if (!(q = zl_calloc(1, sizeof *q)) ||
+        !(q->owner = zl_strdup(owner ? owner : ""))) {
+        zl_free(q);
+        return ZL_ENOMEM;
+    }
+    snprintf(q->name, sizeof q->name, "%s", query_name);
+    q->since_ms = since_ms;
+    q->start_ms = since_ms >= 0 ? since_ms : zl_time_now_ms();
+    if (since_ms < 0 && (rc = zl_store_outbox_last(s, &q->cursor))) {
+        zl_query_stream_free(q);
+        return rc;
+    }
+    *out = q;
+    return 0;
+}
+
+int zl_query_stream_head(zl_store *s, int64_t *seq)
+{
+    return zl_store_outbox_last(s, seq);
+}
+
+int64_t zl_query_stream_cursor(const zl_query_stream *q)
+{
+    return q ? q->cursor : 0;
+}
+
+int zl_query_stream_next(zl_store *s, zl_query_stream *q, int64_t now_ms,
+                         char **body, size_t *len, size_t *n_events)
+{
+    struct zl_delivery d;
+    struct about ab = {q->name, NULL, q->owner};
+    struct rows r;
+    char *qjson = NULL;
+    int rc;
+
+    *body = NULL;
+    *len = 0;
+    *n_events = 0;
+    memset(&d, 0, sizeof d);
+    memset(&r, 0, sizeof r);
+    /* read each time: a deleted query (or one that changed hands) ends
+     * the stream, as DELETE /queries/{name} unsubscribes every
+     * subscriber */
+    if ((rc = zl_named_query_get(s, q->name, q->owner, &qjson)))
+        return rc;
+    r.lo = r.hi = q->cursor;
+    r.max = STREAM_ROWS;
+    r.since_ms = q->since_ms;
+    r.hashes = zl_malloc((r.max + 1) * sizeof *r.hashes);
+    r.recalls = zl_calloc(r.max + 1, sizeof *r.recalls);
+    r.corrections = zl_calloc(r.max + 1, sizeof *r.corrections);
+    if (!r.hashes || !r.recalls || !r.corrections) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    rc = zl_store_outbox_read(s, (uint64_t)q->cursor, r.max, row_cb, &r);
+    if (rc == 1)
+        rc = 0;
+    if (!rc)
+        rc = r.rc;
+    if (!rc)
+        rc = add_corrected(s, &r, q->start_ms);
+    if (rc || r.hi == q->cursor)
+        goto out; /* rc 0: nothing new */
+    if ((rc = build(s, &ab, qjson, &r, now_ms, &d)))
+        goto out;
+    q->cursor = r.hi;
+    if (!d.n_events) {
+        rc = 2;
+        goto out;
+    }
+    *body = d.body;
+    *len = d.len;
+    *n_events = d.n_events;
+    d.body = NULL;
+    rc = 1;
+out:
+    zl_delivery_cleanup(&d);
+    rows_free(&r);
+    zl_free(qjson);
+    return rc;
+}
+
+void zl_query_stream_free(zl_query_stream *q)
+{
+    if (!q)
+        return;
+    zl_free(q->owner);
+    zl_free(q);
 }

@@ -8,9 +8,14 @@
  * into a probe of the operator's own network (SSRF). Destinations whose
  * address is internal are refused unless the operator lists them in the
  * store setting "webhook.allow_internal" (CIDR ranges, comma-separated;
- * `zhiliang query webhook-allow`). The check runs twice:
- *   - at creation, on every address the dest's host resolves to now (a
- *     name that does not resolve yet is taken: delivery checks again);
+ * `zhiliang query webhook-allow`), for every party, or in a party's own
+ * "webhook.allow_internal:<party ID>" (`webhook-allow --party`), for
+ * that party's subscriptions only: a party's on-premises receiver need
+ * not open the range to every other party. The check runs twice:
+ *   - at creation, on every address the dest's host resolves to now; a
+ *     name that does not resolve now is refused (a typo, or a name not
+ *     yet in DNS, would otherwise fail only at delivery, out of sight of
+ *     whoever made the subscription);
  *   - at delivery, on the address libcurl is about to connect to
  *     (server/subscriber.c, CURLOPT_OPENSOCKETFUNCTION), so a name that
  *     resolved to a public address at creation and to 127.0.0.1 later (DNS
@@ -33,6 +38,7 @@
 #include "store/store.h"
 #include "util/alloc.h"
 #include "zhiliang/error.h"
+#include "zhiliang/party.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -41,10 +47,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define ALLOW_KEY "webhook.allow_internal"
-#define ALLOW_MAX 4096
-#define HOST_MAX  256
-#define ADDRS_MAX 32
+#define ALLOW_KEY       "webhook.allow_internal"
+#define ALLOW_KEY_PARTY ALLOW_KEY ":"
+#define ALLOW_MAX       4096
+#define HOST_MAX        256
+#define ADDRS_MAX       32
 
 /* ---- ranges ------------------------------------------------------------- */
 
@@ -233,10 +240,26 @@ int zl_webhook_addr_ok(const char *allow, const struct sockaddr *sa, char *why,
 
 /* ---- the setting -------------------------------------------------------- */
 
-int zl_webhook_allow_get(zl_store *s, char **list)
+/* The setting's key for party ("" or NULL: the store-wide one). */
+static int allow_key(const char *party, char *key, size_t cap)
 {
+    if (!party || !party[0])
+        return snprintf(key, cap, "%s", ALLOW_KEY) < 0;
+    return (size_t)snprintf(key, cap, "%s%s", ALLOW_KEY_PARTY, party) >= cap
+               ? ZL_EINVAL
+               : 0;
+}
+
+int zl_webhook_allow_party_get(zl_store *s, const char *party, char **list)
+{
+    char key[ZL_PARTY_ID_MAX + sizeof ALLOW_KEY_PARTY];
     size_t len = 0;
-    int rc = zl_store_meta_get(s, ALLOW_KEY, list, &len);
+    int rc;
+
+    *list = NULL;
+    if (allow_key(party, key, sizeof key))
+        return ZL_EINVAL;
+    rc = zl_store_meta_get(s, key, list, &len);
 
     if (rc == ZL_ENOTFOUND) {
         *list = zl_strdup("");
@@ -245,11 +268,67 @@ int zl_webhook_allow_get(zl_store *s, char **list)
     return rc;
 }
 
+int zl_webhook_allow_get(zl_store *s, char **list)
+{
+    return zl_webhook_allow_party_get(s, NULL, list);
+}
+
+int zl_webhook_allow_for(zl_store *s, const char *owner, char **list)
+{
+    char *all = NULL, *own = NULL;
+    int rc;
+
+    *list = NULL;
+    if ((rc = zl_webhook_allow_get(s, &all)))
+        return rc;
+    if (!owner || !owner[0]) { /* local access: the store's list */
+        *list = all;
+        return 0;
+    }
+    if (!(rc = zl_webhook_allow_party_get(s, owner, &own))) {
+        size_t n = strlen(all) + strlen(own) + 2;
+        if (!(*list = zl_malloc(n)))
+            rc = ZL_ENOMEM;
+        else
+            snprintf(*list, n, "%s%s%s", all, all[0] && own[0] ? "," : "", own);
+    }
+    zl_free(all);
+    zl_free(own);
+    return rc;
+}
+
+static int party_cb(void *ctx, const struct zl_party *p)
+{
+    (void)ctx;
+    (void)p;
+    return 0;
+}
+
 int zl_webhook_allow_set(zl_store *s, const char *list, struct zl_error *err)
 {
+    return zl_webhook_allow_party_set(s, NULL, list, err);
+}
+
+int zl_webhook_allow_party_set(zl_store *s, const char *party, const char *list,
+                               struct zl_error *err)
+{
+    char key[ZL_PARTY_ID_MAX + sizeof ALLOW_KEY_PARTY];
     const char *p = list ? list : "";
     struct range r;
     int rc;
+
+    if (party && party[0]) {
+        /* by its ID only: the key must not change when a GLN moves */
+        if (allow_key(party, key, sizeof key) ||
+            (rc = zl_party_get(s, party, party_cb, NULL)) == ZL_ENOTFOUND)
+            return zl_error_set(err, ZL_ENOTFOUND, "party",
+                                "no registered party of this ID", party,
+                                (size_t)-1);
+        if (rc)
+            return rc;
+    } else {
+        allow_key(NULL, key, sizeof key);
+    }
 
     if (strlen(p) > ALLOW_MAX)
         return zl_error_set(err, ZL_EINVAL, "webhook.allow_internal",
@@ -273,7 +352,7 @@ int zl_webhook_allow_set(zl_store *s, const char *list, struct zl_error *err)
     }
     if ((rc = zl_store_begin(s)))
         return rc;
-    rc = zl_store_meta_set(s, ALLOW_KEY, p, strlen(p));
+    rc = zl_store_meta_set(s, key, p, strlen(p));
     if (!rc)
         rc = zl_store_commit(s);
     if (rc)
@@ -320,10 +399,16 @@ static int url_host(const char *url, char host[HOST_MAX])
 
 int zl_webhook_dest_check(zl_store *s, const char *url, struct zl_error *err)
 {
+    return zl_webhook_dest_check_for(s, NULL, url, err);
+}
+
+int zl_webhook_dest_check_for(zl_store *s, const char *owner, const char *url,
+                              struct zl_error *err)
+{
     struct addrinfo hints, *res = NULL, *ai;
     char host[HOST_MAX], why[300];
     char *allow = NULL;
-    int rc, n = 0;
+    int rc, gai, n = 0;
 
     if (url_host(url, host))
         return zl_error_set(err, ZL_EINVAL, "dest",
@@ -332,9 +417,12 @@ int zl_webhook_dest_check(zl_store *s, const char *url, struct zl_error *err)
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    if (getaddrinfo(host, NULL, &hints, &res))
-        return 0; /* not resolvable now: delivery checks each connection */
-    if ((rc = zl_webhook_allow_get(s, &allow)))
+    if ((gai = getaddrinfo(host, NULL, &hints, &res)))
+        return zl_error_setf(
+            err, ZL_EINVAL, "dest", url,
+            "the webhook's host %s does not resolve (%s)", host,
+            gai == EAI_SYSTEM ? "system error" : gai_strerror(gai));
+    if ((rc = zl_webhook_allow_for(s, owner, &allow)))
         goto out;
     for (ai = res; ai && n < ADDRS_MAX; ai = ai->ai_next, n++)
         if (zl_webhook_addr_ok(allow, ai->ai_addr, why, sizeof why)) {

@@ -18,9 +18,13 @@
 #     IPv4-in-IPv6 and numeric spellings) are refused at creation until
 #     the operator allows them, and at delivery when the allowance is
 #     withdrawn: the batch waits, is reported, and arrives once allowed;
+#   - a dest whose name does not resolve is refused at creation; an
+#     allowance for one party's webhooks (webhook-allow --party) does not
+#     open the range to another party's;
 #   - an event declared erroneous after its delivery (a corrective event)
 #     is delivered again with its errorDeclaration to the subscription
-#     whose query selected it, and to no other.
+#     whose query selected it, and to no other: not to another query's,
+#     not to a subscription made after the event was recorded.
 # Prints the delivery latency (capture commit -> receiver, median and
 # p99) as a benchmark line.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -48,7 +52,7 @@ for r in farm1 dairy1 pharm1; do TOK[$r]=$("$EXE" token create --party "$r" --st
 
 # ---- the webhook receiver ---------------------------------------------------
 cat >"$TMP/secrets.json" <<'JSON'
-{"dairy": "dairy-secret-1", "pharm": "pharm-secret-2", "dairyrecall": "r3", "pharmrecall": "r4", "pharmsched": "r5"}
+{"dairy": "dairy-secret-1", "pharm": "pharm-secret-2", "dairyrecall": "r3", "pharmrecall": "r4", "pharmsched": "r5", "dairylate": "r6", "dairytmp": "r7"}
 JSON
 cat >"$TMP/receiver.py" <<'PY'
 import base64, hashlib, hmac, json, sys, time, threading
@@ -145,6 +149,18 @@ done
 is "the refusal names dest and why" "$(jq_ "'dest' in json.dumps(d) and 'private (RFC 1918)' in d['detail']")" True
 is "nothing stored for refused dests" "$(req dairy1 GET /queries/dq/subscriptions >/dev/null; jq_ "len(d)")" 0
 ok "bad allow-list refused" bash -c "! '$EXE' query webhook-allow --store '$STORE' 127.0.0.1/40"
+is "a dest whose name does not resolve -> 400" "$(req dairy1 POST /queries/dq/subscriptions '{"dest":"https://no-such-host.invalid/x","stream":true}')" 400
+is "the refusal says the name does not resolve" "$(jq_ "'no-such-host.invalid does not resolve' in d['detail']")" True
+# an allowance for one party's webhooks only
+ok "the operator allows the receiver for the dairy only" "$EXE" query webhook-allow --store "$STORE" --party dairy1 127.0.0.1/32
+is "the dairy's own list" "$("$EXE" query webhook-allow --store "$STORE" --party dairy1)" 127.0.0.1/32
+is "the store-wide list unchanged" "$("$EXE" query webhook-allow --store "$STORE")" none
+ok "an allowance for an unknown party refused" bash -c "! '$EXE' query webhook-allow --store '$STORE' --party nobody 127.0.0.1/32"
+is "pharm's dest on it -> 400 (not allowed for pharm)" "$(sub pharm1 pq pharm ',"stream":true')" 400
+req dairy1 POST /queries '{"name":"tmpq","query":{}}' >/dev/null
+is "the dairy's dest on it -> 201" "$(sub dairy1 tmpq dairytmp ',"stream":true')" 201
+is "(its temporary query deleted, with the subscription)" "$(req dairy1 DELETE /queries/tmpq)" 204
+ok "the dairy's allowance withdrawn" "$EXE" query webhook-allow --store "$STORE" --party dairy1 none
 ok "the operator allows the receiver's address" "$EXE" query webhook-allow --store "$STORE" 127.0.0.1/32
 is "the allow-list as set" "$("$EXE" query webhook-allow --store "$STORE")" 127.0.0.1/32
 is "allowed: still not [::1] -> 400" "$(req dairy1 POST /queries/dq/subscriptions '{"dest":"http://[::1]:9/x","stream":true}')" 400
@@ -333,10 +349,18 @@ print(sum(1 for l in open(sys.argv[1]) for r in [json.loads(l)]
           if not r.get("failed") and r["sub"] == sys.argv[2] and sys.argv[3] in r.get("declared", [])))
 PY
 }
+# a subscription made now, after the event was recorded and delivered:
+# it never had the event, so it does not get its correction
+is "a later subscription on the dairy's query -> 201" "$(sub dairy1 dq dairylate ',"stream":true')" 201
 is "the correction (POST /events, errorDeclaration) -> 201" "$(req dairy1 POST /events "$(event 150 "$G_DAIRY" inspecting ',"errorDeclaration":{"declarationTime":"2026-05-03T08:00:00+08:00","reason":"incorrect_data"}')")" 201
 for i in $(seq 1 100); do [ "$(declared dairy "$HELD")" = 1 ] && break; sleep 0.1; done
 is "dairy's stream got the event again, with its errorDeclaration" "$(declared dairy "$HELD")" 1
 is "pharm's streams (another query, another reader) did not" "$(( $(declared pharm "$HELD") + $(declared pharmrecall "$HELD") ))" 0
+req dairy1 POST /events "$(event 151 "$G_DAIRY" inspecting)" >/dev/null
+NEXT=$(python3 -c "import sys,urllib.parse;print(urllib.parse.unquote(sys.argv[1].split('/events/',1)[1]))" "$(hdr Location)")
+for i in $(seq 1 100); do [ "$(got dairylate | grep -cxF "$NEXT")" = 1 ] && break; sleep 0.1; done
+is "the later subscription is live (the next event came)" "$(got dairylate | grep -cxF "$NEXT")" 1
+is "the later subscription did not get the correction" "$(declared dairylate "$HELD")" 0
 
 # ---- unsubscribe, delete ---------------------------------------------------------
 is "DELETE the subscription -> 204" "$(req dairy1 DELETE "/queries/dq/subscriptions/$SUB_D")" 204

@@ -26,6 +26,7 @@
 #include "zhiliang/party.h"
 #include "zhiliang/query.h"
 #include "zhiliang/subscription.h"
+#include "zhiliang/timefmt.h"
 #include "zhiliang/zhiliang.h"
 
 #include <arpa/inet.h>
@@ -34,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define FIXTURE_NAME "test-subscription"
 #include "store_fixture.h"
@@ -275,50 +277,55 @@ static void test_batches(void **state)
     /* the body's checks */
     memset(&err, 0, sizeof err);
     assert_int_equal(zl_subscription_create(
-                         f->s, "all", "dairy", "{\"dest\":\"http://h/x\"}",
-                         strlen("{\"dest\":\"http://h/x\"}"), id, &err),
-                     ZL_EINVAL);
-    assert_int_equal(zl_subscription_create(
                          f->s, "all", "dairy",
-                         "{\"dest\":\"http://h/x\",\"stream\":true,"
-                         "\"schedule\":{\"minute\":\"5\"}}",
-                         strlen("{\"dest\":\"http://h/x\",\"stream\":true,"
-                                "\"schedule\":{\"minute\":\"5\"}}"),
-                         id, &err),
+                         "{\"dest\":\"http://8.8.8.8/x\"}",
+                         strlen("{\"dest\":\"http://8.8.8.8/x\"}"), id, &err),
                      ZL_EINVAL);
     assert_int_equal(
         zl_subscription_create(
             f->s, "all", "dairy",
-            "{\"dest\":\"http://h/x\",\"schedule\":{\"hour\":"
+            "{\"dest\":\"http://8.8.8.8/x\",\"stream\":true,"
+            "\"schedule\":{\"minute\":\"5\"}}",
+            strlen("{\"dest\":\"http://8.8.8.8/x\",\"stream\":true,"
+                   "\"schedule\":{\"minute\":\"5\"}}"),
+            id, &err),
+        ZL_EINVAL);
+    assert_int_equal(
+        zl_subscription_create(
+            f->s, "all", "dairy",
+            "{\"dest\":\"http://8.8.8.8/x\",\"schedule\":{\"hour\":"
             "\"[3-25]\"}}",
-            strlen("{\"dest\":\"http://h/x\",\"schedule\":{\"hour\":"
+            strlen("{\"dest\":\"http://8.8.8.8/x\",\"schedule\":{\"hour\":"
                    "\"[3-25]\"}}"),
             id, &err),
         ZL_EINVAL);
     assert_string_equal(err.path, "hour");
-    assert_int_equal(zl_subscription_create(f->s, "all", "pharm",
-                                            "{\"dest\":\"http://h/x\","
-                                            "\"stream\":true}",
-                                            strlen("{\"dest\":\"http://h/x\","
-                                                   "\"stream\":true}"),
-                                            id, &err),
-                     ZL_ENOTFOUND);
-    assert_int_equal(zl_subscription_create(f->s, "all", "dairy",
-                                            "{\"dest\":\"http://h/x\","
-                                            "\"stream\":true,"
-                                            "\"signatureToken\":\"k\"}",
-                                            strlen("{\"dest\":\"http://h/x\","
-                                                   "\"stream\":true,"
-                                                   "\"signatureToken\":\"k\"}"),
-                                            id, &err),
-                     0);
-    assert_int_equal(zl_subscription_create(f->s, "insp", "pharm",
-                                            "{\"dest\":\"http://h/y\","
-                                            "\"stream\":true}",
-                                            strlen("{\"dest\":\"http://h/y\","
-                                                   "\"stream\":true}"),
-                                            id2, &err),
-                     0);
+    assert_int_equal(
+        zl_subscription_create(f->s, "all", "pharm",
+                               "{\"dest\":\"http://8.8.8.8/x\","
+                               "\"stream\":true}",
+                               strlen("{\"dest\":\"http://8.8.8.8/x\","
+                                      "\"stream\":true}"),
+                               id, &err),
+        ZL_ENOTFOUND);
+    assert_int_equal(
+        zl_subscription_create(f->s, "all", "dairy",
+                               "{\"dest\":\"http://8.8.8.8/x\","
+                               "\"stream\":true,"
+                               "\"signatureToken\":\"k\"}",
+                               strlen("{\"dest\":\"http://8.8.8.8/x\","
+                                      "\"stream\":true,"
+                                      "\"signatureToken\":\"k\"}"),
+                               id, &err),
+        0);
+    assert_int_equal(
+        zl_subscription_create(f->s, "insp", "pharm",
+                               "{\"dest\":\"http://8.8.8.8/y\","
+                               "\"stream\":true}",
+                               strlen("{\"dest\":\"http://8.8.8.8/y\","
+                                      "\"stream\":true}"),
+                               id2, &err),
+        0);
     assert_int_equal(zl_subscription_get(f->s, "all", id, "dairy", &json), 0);
     assert_null(strstr(json, "\"k\"")); /* never the secret */
     zl_free(json);
@@ -338,7 +345,7 @@ static void test_batches(void **state)
     rc = zl_subscription_next(f->s, id, t, &d);
     assert_int_equal(rc, 1);
     assert_string_equal(d.id, id);
-    assert_string_equal(d.dest, "http://h/x");
+    assert_string_equal(d.dest, "http://8.8.8.8/x");
     /* the owner's own query, after the subscription: serials 11, 13, 15 */
     ids_of(d.body, d.len, got, sizeof got);
     oracle(f->s, "dairy", "{}", "GE_eventTime", "2026-05-01T01:10:00+08:00",
@@ -400,7 +407,7 @@ static void test_big_batch(void **state)
     struct zl_delivery d;
     struct zl_buf b;
     char id[ZL_SUBSCRIPTION_ID_MAX];
-    const char *body = "{\"dest\":\"http://h/x\",\"stream\":true}";
+    const char *body = "{\"dest\":\"http://8.8.8.8/x\",\"stream\":true}";
 
     memset(&d, 0, sizeof d);
     assert_int_equal(zl_named_query_save(f->s, "q", NULL, "{}", 2, &err), 0);
@@ -444,7 +451,7 @@ static void test_schedule(void **state)
     char id[ZL_SUBSCRIPTION_ID_MAX];
     /* 2026-12-06T01:05:00Z is a Sunday (dayOfWeek 7) */
     const int64_t at = 1796519100000LL;
-    const char *body = "{\"dest\":\"https://h/s\",\"reportIfEmpty\":true,"
+    const char *body = "{\"dest\":\"https://8.8.8.8/s\",\"reportIfEmpty\":true,"
                        "\"schedule\":{\"hour\":\"1\",\"minute\":\"0/5\","
                        "\"dayOfWeek\":\"[6-7]\"}}";
 
@@ -573,7 +580,7 @@ static void test_logged(void **state)
     struct fixture *f = *state;
     struct zl_error err = {0};
     char id[ZL_SUBSCRIPTION_ID_MAX], id2[ZL_SUBSCRIPTION_ID_MAX], sql[300];
-    const char *body = "{\"dest\":\"https://hooks.example.com/a\","
+    const char *body = "{\"dest\":\"https://8.8.8.8/a\","
                        "\"signatureToken\":\"s3cr3t-TOKEN-x9\","
                        "\"stream\":true}";
     struct zl_buf b;
@@ -606,7 +613,7 @@ static void test_logged(void **state)
     assert_int_equal(fixture_sql_changes(f->s, sql), 1);
     assert_int_equal(issues(f->s), 1);
     snprintf(sql, sizeof sql,
-             "UPDATE subscriptions SET dest = 'https://hooks.example.com/a',"
+             "UPDATE subscriptions SET dest = 'https://8.8.8.8/a',"
              " secret = 'other' WHERE id = '%s'",
              id);
     assert_int_equal(fixture_sql_changes(f->s, sql), 1);
@@ -832,6 +839,69 @@ static void test_webhook_dest(void **state)
     zl_free(list);
 }
 
+/* A name that does not resolve is refused at creation (RFC 6761: .invalid
+ * never resolves); an internal range allowed for one party is allowed for
+ * that party's subscriptions only. */
+static void test_webhook_dest_party(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    char id[ZL_SUBSCRIPTION_ID_MAX], *list = NULL;
+    const char *bad = "{\"dest\":\"https://no-such-host.invalid/x\","
+                      "\"stream\":true}";
+    const char *lo = "{\"dest\":\"http://127.0.0.1:9/x\",\"stream\":true}";
+
+    add(f->s, "dairy", DAIRY_GLNS, "6940277");
+    add(f->s, "pharm", PHARM_GLNS, "6947782");
+    assert_int_equal(zl_named_query_save(f->s, "qd", "dairy", "{}", 2, &err),
+                     0);
+    assert_int_equal(zl_named_query_save(f->s, "qp", "pharm", "{}", 2, &err),
+                     0);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(
+        zl_subscription_create(f->s, "qd", "dairy", bad, strlen(bad), id, &err),
+        ZL_EINVAL);
+    assert_string_equal(err.path, "dest");
+    assert_non_null(strstr(err.rule, "does not resolve"));
+    assert_non_null(strstr(err.rule, "no-such-host.invalid"));
+    /* the dairy's own range */
+    assert_int_equal(
+        zl_webhook_allow_party_set(f->s, "nobody", "127.0.0.1/32", &err),
+        ZL_ENOTFOUND);
+    assert_int_equal(
+        zl_webhook_allow_party_set(f->s, "dairy", "127.0.0.1/40", &err),
+        ZL_EINVAL);
+    assert_int_equal(
+        zl_webhook_allow_party_set(f->s, "dairy", "127.0.0.1/32", &err), 0);
+    assert_int_equal(zl_webhook_allow_party_get(f->s, "dairy", &list), 0);
+    assert_string_equal(list, "127.0.0.1/32");
+    zl_free(list);
+    assert_int_equal(zl_webhook_allow_get(f->s, &list), 0);
+    assert_string_equal(list, ""); /* the store-wide list unchanged */
+    zl_free(list);
+    assert_int_equal(
+        zl_subscription_create(f->s, "qd", "dairy", lo, strlen(lo), id, &err),
+        0);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(
+        zl_subscription_create(f->s, "qp", "pharm", lo, strlen(lo), id, &err),
+        ZL_EINVAL);
+    assert_non_null(strstr(err.rule, "loopback"));
+    /* the store-wide list and the party's together */
+    assert_int_equal(zl_webhook_allow_set(f->s, "10.0.0.0/8", &err), 0);
+    assert_int_equal(zl_webhook_allow_for(f->s, "dairy", &list), 0);
+    assert_string_equal(list, "10.0.0.0/8,127.0.0.1/32");
+    zl_free(list);
+    assert_int_equal(zl_webhook_allow_for(f->s, "pharm", &list), 0);
+    assert_string_equal(list, "10.0.0.0/8");
+    zl_free(list);
+    assert_int_equal(zl_webhook_allow_party_set(f->s, "dairy", "none", &err),
+                     0);
+    assert_int_equal(zl_webhook_allow_for(f->s, "dairy", &list), 0);
+    assert_string_equal(list, "10.0.0.0/8");
+    zl_free(list);
+}
+
 /* ---- corrections ------------------------------------------------------------
  * An event declared erroneous after it was delivered goes out again, with
  * its errorDeclaration, to each subscription whose query selects it and
@@ -859,6 +929,45 @@ static int drain(zl_store *s, const char *id, char *out, size_t cap)
     return n;
 }
 
+static void nap_ms(long ms)
+{
+    struct timespec t = {0, ms * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+/* The model of a stream: owner's own run of named query `all` or `pall`
+ * (every event it may read) recorded at or after since_ms. */
+static void run_as(zl_store *s, const char *owner, int64_t since_ms, char *out,
+                   size_t cap)
+{
+    char t[32];
+
+    zl_time_format_utc(since_ms, t);
+    oracle(s, owner, "{}", "GE_recordTime", t, out, cap);
+}
+
+/* Everything stream q has now, bodies concatenated into out. The number
+ * of messages. */
+static int stream_drain(zl_store *s, zl_query_stream *q, char *out, size_t cap)
+{
+    char *body = NULL;
+    size_t len = 0, n = 0;
+    int k = 0, rc;
+
+    out[0] = '\0';
+    while ((rc = zl_query_stream_next(s, q, zl_time_now_ms(), &body, &len,
+                                      &n)) > 0) {
+        if (rc == 1) {
+            assert_true(n > 0);
+            strncat(out, body, cap - strlen(out) - 1);
+            zl_free(body);
+            k++;
+        }
+    }
+    assert_int_equal(rc, 0);
+    return k;
+}
+
 #define CORR_EV                                                                \
     "{\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":"            \
     "\"inspecting\",\"eventTime\":\"2026-05-01T01:00:00+08:00\","              \
@@ -879,8 +988,10 @@ static void test_corrections(void **state)
     struct zl_capture_opts o = {0};
     struct zl_capture_result r;
     char s1[ZL_SUBSCRIPTION_ID_MAX], s2[ZL_SUBSCRIPTION_ID_MAX],
-        s3[ZL_SUBSCRIPTION_ID_MAX], got[16384], doc[2048], evj[1024];
-    const char *body = "{\"dest\":\"https://hooks.example.com/c\","
+        s3[ZL_SUBSCRIPTION_ID_MAX], s4[ZL_SUBSCRIPTION_ID_MAX], got[16384],
+        doc[2048], evj[1024];
+    zl_query_stream *late = NULL;
+    const char *body = "{\"dest\":\"https://8.8.8.8/c\","
                        "\"stream\":true}";
     const char *qi = "{\"EQ_bizStep\":[\"inspecting\"]}";
     const char *qs = "{\"EQ_bizStep\":[\"shipping\"]}";
@@ -911,6 +1022,14 @@ static void test_corrections(void **state)
     assert_null(strstr(got, "errorDeclaration"));
     assert_int_equal(drain(f->s, s2, got, sizeof got), 0);
     assert_int_equal(drain(f->s, s3, got, sizeof got), 0);
+    /* a subscription on the same query made after the event was recorded
+     * (and delivered): it never had the event, so not its correction */
+    nap_ms(2);
+    assert_int_equal(zl_subscription_create(f->s, "insp", "dairy", body,
+                                            strlen(body), s4, &err),
+                     0);
+    zl_query_stream_open(f->s, "insp", "dairy", -1, &late, &err);
+    assert_non_null(late);
 
     /* the correction, as the standard has it: the same event with an
      * errorDeclaration */
@@ -926,8 +1045,84 @@ static void test_corrections(void **state)
     assert_non_null(strstr(got, "incorrect_data"));
     assert_int_equal(drain(f->s, s2, got, sizeof got), 0); /* not its query */
     assert_int_equal(drain(f->s, s3, got, sizeof got), 0); /* cannot read it */
+    assert_int_equal(drain(f->s, s4, got, sizeof got), 0); /* came later */
+    assert_int_equal(stream_drain(f->s, late, got, sizeof got), 0);
+    zl_query_stream_free(late);
     /* and only once */
     assert_int_equal(drain(f->s, s1, got, sizeof got), 0);
+}
+
+/* ---- live streams
+ * ------------------------------------------------------------
+ * zl_query_stream_*: what a streaming subscription would deliver, the
+ * same naive model (the owner's own run of the query, restricted to what
+ * was captured after the stream opened), with no row stored.
+ */
+
+static void test_stream(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    zl_query_stream *sd = NULL, *sp = NULL, *since = NULL;
+    char got[16384], ids[4096], want[4096];
+    int64_t n0 = 0, n1 = 0, t_mid;
+
+    add(f->s, "dairy", DAIRY_GLNS, "6940277");
+    add(f->s, "pharm", PHARM_GLNS, "6947782");
+    capture(f->s, "dairy", DAIRY_GLNS[0], "6940277", 1, "inspecting");
+    assert_int_equal(zl_named_query_save(f->s, "all", "dairy", "{}", 2, &err),
+                     0);
+    assert_int_equal(zl_named_query_save(f->s, "pall", "pharm", "{}", 2, &err),
+                     0);
+    assert_int_equal(zl_query_stream_open(f->s, "pall", "dairy", -1, &sd, &err),
+                     ZL_ENOTFOUND); /* another party's query */
+    assert_int_equal(zl_query_stream_open(f->s, "all", "dairy", -1, &sd, &err),
+                     0);
+    assert_int_equal(zl_query_stream_open(f->s, "pall", "pharm", -1, &sp, &err),
+                     0);
+    assert_int_equal(zl_store_subs_rec_next(f->s, &n0), 0);
+    assert_int_equal(stream_drain(f->s, sd, got, sizeof got), 0);
+    nap_ms(2);
+    t_mid = zl_time_now_ms();
+    capture(f->s, "dairy", DAIRY_GLNS[0], "6940277", 2, "inspecting");
+    capture(f->s, "pharm", PHARM_GLNS[0], "6947782", 3, "inspecting");
+    capture(f->s, "dairy", DAIRY_GLNS[0], "6940277", 4, "shipping");
+    assert_int_equal(stream_drain(f->s, sd, got, sizeof got), 1);
+    assert_null(strstr(got, "subscriptionID"));
+    assert_non_null(strstr(got, "\"queryName\":\"all\""));
+    ids_of(got, strlen(got), ids, sizeof ids);
+    /* the model: the dairy's own run, less the event before the stream */
+    run_as(f->s, "dairy", t_mid, want, sizeof want);
+    assert_string_equal(ids, want);
+    assert_null(strstr(got, "S3")); /* the pharmacy's */
+    assert_int_equal(stream_drain(f->s, sp, got, sizeof got), 1);
+    ids_of(got, strlen(got), ids, sizeof ids);
+    run_as(f->s, "pharm", t_mid, want, sizeof want);
+    assert_string_equal(ids, want);
+    /* nothing twice */
+    assert_int_equal(stream_drain(f->s, sd, got, sizeof got), 0);
+    /* from a record time: the same events again, to a new stream */
+    assert_int_equal(
+        zl_query_stream_open(f->s, "all", "dairy", t_mid, &since, &err), 0);
+    assert_int_equal(stream_drain(f->s, since, got, sizeof got), 1);
+    ids_of(got, strlen(got), ids, sizeof ids);
+    run_as(f->s, "dairy", t_mid, want, sizeof want);
+    assert_string_equal(ids, want);
+    /* nothing was stored or logged for them */
+    assert_int_equal(zl_store_subs_rec_next(f->s, &n1), 0);
+    assert_int_equal(n0, n1);
+    /* a deleted query ends its streams */
+    assert_int_equal(zl_named_query_delete(f->s, "all", "dairy"), 0);
+    {
+        char *body = NULL;
+        size_t len = 0, n = 0;
+        assert_int_equal(
+            zl_query_stream_next(f->s, sd, zl_time_now_ms(), &body, &len, &n),
+            ZL_ENOTFOUND);
+    }
+    zl_query_stream_free(sd);
+    zl_query_stream_free(sp);
+    zl_query_stream_free(since);
 }
 
 int main(void)
@@ -944,6 +1139,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_corrections, setup, teardown),
         cmocka_unit_test(test_webhook_addrs),
         cmocka_unit_test_setup_teardown(test_webhook_dest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_webhook_dest_party, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_stream, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
