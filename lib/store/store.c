@@ -251,9 +251,8 @@ static int migrate_step(zl_store *s, int from)
         rc = module_schema(s, ZL_STORE_MOD_PARTY);
         return rc ? rc : zl_registry_migrate(s);
     case 5: /* 5 -> 6: the query indexes (core), and the persistent trace
-             * index built from the records */
-        rc = module_schema(s, ZL_STORE_MOD_TIX);
-        return rc ? rc : audit_tix_build(s);
+             * index's tables (filled at 17 -> 18) */
+        return module_schema(s, ZL_STORE_MOD_TIX); /* built at 17 -> 18 */
     case 6: /* 6 -> 7: supervision records (registries, plans, draws) */
         return module_schema(s, ZL_STORE_MOD_SUPERVISE);
     case 7: /* 7 -> 8: code lookup counts */
@@ -284,6 +283,10 @@ static int migrate_step(zl_store *s, int from)
               * numbers (core; on SQLite the events table is rebuilt, so
               * the correction module's index on it is made again) */
         return module_schema(s, ZL_STORE_MOD_CORRECTION);
+    case 17: /* 17 -> 18: the trace index refers to interned identifiers
+              * and event numbers where the backend has them (issue 11):
+              * rebuilt from the records */
+        return audit_tix_build(s);
     default: return ZL_EUNSUPPORTED;
     }
 }
