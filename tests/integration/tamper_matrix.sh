@@ -238,6 +238,9 @@ if zl_on_pg; then
 else
   key=$(q "select key from trace_keys where key like '%/414/%' order by kid limit 1")
   [ -n "$key" ] || fail "no location in trace_keys"
+  # the layout itself: no identifier's text twice, no key row of its own
+  [ "$(q "select count(*) from trace_keys k join idents d on d.id = k.key")" = 0 ] || fail "identifiers spelled again in trace_keys"
+  [ "$(q "select count(*) from trace_events t join events e on e.rid = t.eid where substr(t.rec, 3, 32) = e.hash")" = 0 ] || fail "trace_events records carry the event hash"
 fi
 tk="kid = (select kid from trace_keys where key = '$key')"
 expect_repaired "trace_keys.key" "update trace_keys set key = key || 'x' where $tk"
