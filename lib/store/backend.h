@@ -218,6 +218,19 @@ struct zl_store_tix_ops {
                size_t n);
     int (*max_id)(zl_store *s, enum zl_tix_table t, int64_t *max);
     int (*clear)(zl_store *s);
+    /* Optional (NULL: the index keeps every string and entry itself). A
+     * backend that interns identifiers and keeps their occurrences by
+     * event number (SQLite: idents, event_occ, events.rid) lends them to
+     * the index. idents_find: ns[i] = the number of keys[i] (0: none).
+     * occ_rows: cb(number, event number, role) for every occurrence of
+     * ns[0..n). event_nums: nums[i] = the event number of hashes[i] (0:
+     * none). get and ranges then also read ZL_TIX_IDENTS. */
+    int (*idents_find)(zl_store *s, const char *const *keys, const size_t *lens,
+                       size_t n, int64_t *ns);
+    int (*occ_rows)(zl_store *s, const int64_t *ns, size_t n, zl_tix_row_cb cb,
+                    void *ctx);
+    int (*event_nums)(zl_store *s, const uint8_t (*hashes)[32], size_t n,
+                      int64_t *nums);
 };
 
 struct zl_store_party_ops {

@@ -31,9 +31,13 @@
  * the same as the source's once the source is opened, migrate.*, and
  * the events.zdict* dictionaries of an SQLite store: events' JSON is read
  * out as text, and an SQLite target compresses it as capture would,
- * training its own dictionary after the first batch past 2,048 events);
- * nothing else is backend-specific. The source's events go over with
- * their events.ids packing, which both backends share (ids_pack.c).
+ * training its own dictionary after the first batch past 2,048 events),
+ * and the trace index (trace_keys, trace_events, trace_adj and its
+ * generation tix_gen): it refers to the target's own identifier and
+ * event numbers, so finish rebuilds it from the copied events, in the
+ * transaction that ends the copy; nothing else is backend-specific. The
+ * source's events go over with their events.ids packing, which both backends
+ * share (ids_pack.c).
  *
  * Batches: opts->batch rows (default 5,000) or 32 MiB of values,
  * whichever comes first; the first page of each table is one row, and
@@ -51,6 +55,7 @@
  */
 #include "zhiliang/store.h"
 
+#include "audit/audit_int.h"
 #include "store/backend.h"
 #include "store/store.h"
 #include "store/tables.h"
@@ -65,6 +70,7 @@
 #define META_VERSION  "store.schema_version"
 #define META_PREFIX   "migrate."
 #define META_ZDICT    "events.zdict"
+#define META_TIXGEN   "tix_gen" /* the trace index's (rebuilt, not copied) */
 #define META_SOURCE   "migrate.source"
 #define META_TABLE    "migrate.table"
 #define META_KEY      "migrate.key"
@@ -255,7 +261,9 @@ static int own_meta_key(const struct zl_store_value *key)
     return (key->len == sizeof META_VERSION - 1 &&
             !memcmp(key->p, META_VERSION, key->len)) ||
            (key->len >= PN && !memcmp(key->p, META_PREFIX, PN)) ||
-           (key->len >= DN && !memcmp(key->p, META_ZDICT, DN));
+           (key->len >= DN && !memcmp(key->p, META_ZDICT, DN)) ||
+           (key->len == sizeof META_TIXGEN - 1 &&
+            !memcmp(key->p, META_TIXGEN, key->len));
 }
 
 static int page_row(void *ctx, const struct zl_store_value *row)
@@ -570,6 +578,8 @@ static int finish(struct copy *c, const struct zl_buf *ident)
         rc = c->dst->be->rows_delete(c->dst, meta, &k, c->err);
     }
     if (!rc)
+        rc = audit_tix_build(c->dst);
+    if (!rc)
         rc = zl_store_commit(c->dst);
     if (rc) {
         zl_store_rollback(c->dst);
@@ -612,7 +622,10 @@ int zl_store_copy(const char *from_uri, const char *to_uri,
     if ((rc = start(&c, from_uri, &ident, &first, &cursor)))
         goto out;
     for (size_t i = first; i < zl_store_n_tables && !rc; i++) {
-        if (has_table(c.src, &zl_store_tables[i]))
+        /* the trace index refers to the target's own identifier and
+         * event numbers: rebuilt there (finish), not copied */
+        if (has_table(c.src, &zl_store_tables[i]) &&
+            zl_store_tables[i].module != ZL_STORE_MOD_TIX)
             rc = copy_table(&c, i, &cursor);
         zl_buf_reset(&cursor);
     }

@@ -6,6 +6,11 @@
  * primary-key seek and a chunk range is one B-tree walk; trace_keys has
  * one more index, on the FNV hash of the key. Batches are loops over one
  * cached statement: in-process SQLite pays no round trip per row.
+ *
+ * The index borrows the store's interned identifiers (schema 20): idents
+ * (number <-> text, read as ZL_TIX_IDENTS), event_occ (an identifier's
+ * occurrences, one range of its clustered primary key) and events.rid
+ * (an event's number; its hash read as ZL_TIX_HASHES).
  */
 #include "store/sqlite_int.h"
 
@@ -29,21 +34,30 @@ static int tix_schema(zl_store *s)
 static const char *const GET[] = {
     "SELECT kid, h, key FROM trace_keys WHERE kid = ?1",
     "SELECT eid, 0, rec FROM trace_events WHERE eid = ?1",
-    "SELECT id, 0, rows FROM trace_adj WHERE id = ?1"};
+    "SELECT id, 0, rows FROM trace_adj WHERE id = ?1",
+    "SELECT n, 0, id FROM idents WHERE n = ?1",
+    "SELECT rid, 0, hash FROM events WHERE rid = ?1"};
 static const char *const RANGE[] = {
     "SELECT kid, h, key FROM trace_keys WHERE kid BETWEEN ?1 AND ?2"
     " ORDER BY kid",
     "SELECT eid, 0, rec FROM trace_events WHERE eid BETWEEN ?1 AND ?2"
     " ORDER BY eid",
     "SELECT id, 0, rows FROM trace_adj WHERE id BETWEEN ?1 AND ?2"
-    " ORDER BY id"};
+    " ORDER BY id",
+    "SELECT n, 0, id FROM idents WHERE n BETWEEN ?1 AND ?2 ORDER BY n",
+    "SELECT rid, 0, hash FROM events WHERE rid BETWEEN ?1 AND ?2"
+    " ORDER BY rid"};
 static const char *const LAST[] = {
     "SELECT kid, h, key FROM trace_keys WHERE kid BETWEEN ?1 AND ?2"
     " ORDER BY kid DESC LIMIT 1",
     "SELECT eid, 0, rec FROM trace_events WHERE eid BETWEEN ?1 AND ?2"
     " ORDER BY eid DESC LIMIT 1",
     "SELECT id, 0, rows FROM trace_adj WHERE id BETWEEN ?1 AND ?2"
-    " ORDER BY id DESC LIMIT 1"};
+    " ORDER BY id DESC LIMIT 1",
+    "SELECT n, 0, id FROM idents WHERE n BETWEEN ?1 AND ?2"
+    " ORDER BY n DESC LIMIT 1",
+    "SELECT rid, 0, hash FROM events WHERE rid BETWEEN ?1 AND ?2"
+    " ORDER BY rid DESC LIMIT 1"};
 static const char *const PUT[] = {
     "INSERT OR REPLACE INTO trace_keys(kid, h, key) VALUES(?1, ?2, ?3)",
     "INSERT OR REPLACE INTO trace_events(eid, rec) VALUES(?1, ?3)",
@@ -124,7 +138,7 @@ static int tix_ranges(zl_store *s, enum zl_tix_table t, const int64_t *lo,
 static int tix_put(zl_store *s, enum zl_tix_table t,
                    const struct zl_tix_row *rows, size_t n)
 {
-    sqlite3_stmt *st = zl_sqlite_stmt(s, PUT[t]);
+    sqlite3_stmt *st = t <= ZL_TIX_ADJ ? zl_sqlite_stmt(s, PUT[t]) : NULL;
 
     if (!st)
         return ZL_ESTORE;
@@ -149,7 +163,84 @@ static int tix_put(zl_store *s, enum zl_tix_table t,
 
 static int tix_max_id(zl_store *s, enum zl_tix_table t, int64_t *max)
 {
+    if (t > ZL_TIX_ADJ)
+        return ZL_EINVAL;
     return zl_sqlite_get_i64(s, MAX[t], max);
+}
+
+/* One integer answer for each of n text or blob keys (0 when no row). */
+static int each_num(zl_store *s, const char *sql, const void *const *keys,
+                    const size_t *lens, size_t n, int blob, int64_t *out)
+{
+    sqlite3_stmt *st = zl_sqlite_stmt(s, sql);
+
+    if (!st)
+        return ZL_ESTORE;
+    for (size_t i = 0; i < n; i++) {
+        int rc;
+
+        if (blob)
+            sqlite3_bind_blob(st, 1, keys[i], (int)lens[i], SQLITE_STATIC);
+        else
+            sqlite3_bind_text(st, 1, keys[i], (int)lens[i], SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        out[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return ZL_ESTORE;
+    }
+    return 0;
+}
+
+static int tix_idents_find(zl_store *s, const char *const *keys,
+                           const size_t *lens, size_t n, int64_t *ns)
+{
+    return each_num(s, "SELECT n FROM idents WHERE id = ?1",
+                    (const void *const *)keys, lens, n, 0, ns);
+}
+
+static int tix_event_nums(zl_store *s, const uint8_t (*hashes)[32], size_t n,
+                          int64_t *nums)
+{
+    static const char SQL[] = "SELECT rid FROM events WHERE hash = ?1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+
+    if (!st)
+        return ZL_ESTORE;
+    for (size_t i = 0; i < n; i++) {
+        int rc;
+
+        sqlite3_bind_blob(st, 1, hashes[i], 32, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        nums[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return ZL_ESTORE;
+    }
+    return 0;
+}
+
+/* event_occ is clustered by identifier number: each number's occurrences
+ * are one range of its primary key. */
+static int tix_occ_rows(zl_store *s, const int64_t *ns, size_t n,
+                        zl_tix_row_cb cb, void *ctx)
+{
+    static const char SQL[] = "SELECT ev, role FROM event_occ WHERE n = ?1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc = 0, src;
+
+    if (!st)
+        return ZL_ESTORE;
+    for (size_t i = 0; i < n && !rc; i++) {
+        sqlite3_bind_int64(st, 1, ns[i]);
+        while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW)
+            rc = cb(ctx, ns[i], sqlite3_column_int64(st, 0),
+                    sqlite3_column_int(st, 1));
+        sqlite3_reset(st);
+        if (!rc && src != SQLITE_DONE)
+            rc = ZL_ESTORE;
+    }
+    return rc;
 }
 
 static int tix_clear(zl_store *s)
@@ -166,4 +257,7 @@ const struct zl_store_tix_ops zl_sqlite_tix_ops = {
     .put = tix_put,
     .max_id = tix_max_id,
     .clear = tix_clear,
+    .idents_find = tix_idents_find,
+    .occ_rows = tix_occ_rows,
+    .event_nums = tix_event_nums,
 };

@@ -253,9 +253,8 @@ static int migrate_step(zl_store *s, int from)
         rc = module_schema(s, ZL_STORE_MOD_PARTY);
         return rc ? rc : zl_registry_migrate(s);
     case 5: /* 5 -> 6: the query indexes (core), and the persistent trace
-             * index built from the records */
-        rc = module_schema(s, ZL_STORE_MOD_TIX);
-        return rc ? rc : audit_tix_build(s);
+             * index's tables (filled at 19 -> 20) */
+        return module_schema(s, ZL_STORE_MOD_TIX); /* built at 19 -> 20 */
     case 6: /* 6 -> 7: supervision records (registries, plans, draws) */
         return module_schema(s, ZL_STORE_MOD_SUPERVISE);
     case 7: /* 7 -> 8: code lookup counts */
@@ -295,6 +294,10 @@ static int migrate_step(zl_store *s, int from)
               * retirements (issue 14): one record per key retired before */
         rc = module_schema(s, ZL_STORE_MOD_RISK);
         return rc ? rc : zl_risk_keys_migrate(s);
+    case 19: /* 19 -> 20: the trace index refers to interned identifiers
+              * and event numbers where the backend has them (issue 11):
+              * rebuilt from the records */
+        return audit_tix_build(s);
     default: return ZL_EUNSUPPORTED;
     }
 }

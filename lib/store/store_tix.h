@@ -14,6 +14,10 @@
  *   trace_adj(id, rows)      for each key, the events that carry it, as
  *                            chunks of delta-coded (event, role) entries;
  *                            id = kid << 20 | chunk number
+ * On a backend that interns identifiers (SQLite: idents, event_occ,
+ * events.rid) the index borrows them instead: identifiers are key ids 2n
+ * of idents' n, their entries are event_occ's rows, eid is events.rid and
+ * the record carries no hash (tix.c).
  * A trace reads a handful of rows per level by primary key, so opening a
  * store and tracing needs no load; `zhiliang reindex` rebuilds the index
  * from the records and `zhiliang verify` checks it against them.
@@ -109,11 +113,12 @@ typedef int (*zl_tix_key_cb)(void *ctx, int64_t kid, const char *key,
                              size_t len);
 int zl_tix_key_strings(zl_store *s, const int64_t *kids, size_t n,
                        zl_tix_key_cb cb, void *ctx);
-/* The events carrying keys kids[0..n): cb(kid, eid, role) for each entry,
- * each key's entries in event order. Returns 0, cb's value or an error. */
+/* The events carrying keys kids[0..n) in a role lo..hi: cb(kid, eid,
+ * role) for each entry (possibly others of other roles too), each key's
+ * entries together. Returns 0, cb's value or an error. */
 typedef int (*zl_tix_row_cb)(void *ctx, int64_t kid, int64_t eid, int role);
-int zl_tix_rows(zl_store *s, const int64_t *kids, size_t n, zl_tix_row_cb cb,
-                void *ctx);
+int zl_tix_rows(zl_store *s, const int64_t *kids, size_t n, int lo, int hi,
+                zl_tix_row_cb cb, void *ctx);
 /* The indexed events eids[0..n): cb once for each (any order). Returns 0,
  * cb's value, ZL_ESTORE for a malformed record, or an error. */
 typedef int (*zl_tix_event_cb)(void *ctx, const struct zl_tix_event *e);
@@ -150,7 +155,16 @@ void zl_tix_check_cleanup(struct zl_tix_check *c);
 
 /* ---- backend operations (sqlite_tix.c, pg_tix.c) ------------------------- */
 
-enum zl_tix_table { ZL_TIX_KEYS, ZL_TIX_EVENTS, ZL_TIX_ADJ };
+/* ZL_TIX_IDENTS (a row: an interned identifier's number and text) and
+ * ZL_TIX_HASHES (an event's number and its 32-byte hash) are read only,
+ * and only on a backend with idents_find (backend.h). */
+enum zl_tix_table {
+    ZL_TIX_KEYS,
+    ZL_TIX_EVENTS,
+    ZL_TIX_ADJ,
+    ZL_TIX_IDENTS,
+    ZL_TIX_HASHES
+};
 
 /* A row of an index table: id (kid, eid, or the adjacency id) and its
  * bytes; h only for keys. */

@@ -9,27 +9,51 @@
  * module's per-handle state, dropped at rollback); zl_tix_flush, run by
  * zl_store_commit, writes the list set-at-a-time: every distinct string
  * looked up once by its FNV hash (one batch), the missing ones inserted
- * with the next key ids, one record per event with the next event ids,
+ * with the next key ids, one record per event with the next event ids
+ * (or the backend's event numbers, below),
  * then each key's new entries appended to its last chunk (fetched in one
  * batch, only for keys that existed before) or to new chunks. Ids are the
  * table's maximum + 1, read once per transaction under the writers' lock.
  * A key carried by thousands of events of one document is thus one chunk
  * write, not thousands.
  *
- * Record (trace_events.rec), version 1: byte 1; a flags byte (bit 0:
- * erroneous; at offset 1 so a correction flips it in place); the 32-byte
- * event hash; type and action bytes; bizStep and disposition enums as
- * varints; event time, record time - event time and the time-zone offset
- * as zigzag varints; the key ids (0 = none) of the transformationID,
- * bizStep, disposition, bizLocation, readPoint and the six source /
- * destination slots as varints; the identifier count, then per
- * identifier its key id, a byte (role | 0x80 quantity | 0x40 unit), the
- * quantity as 8 bytes (host double) and the unit's key id when flagged.
- * About 60 bytes for a typical event.
+ * Borrowed from the backend (schema 20; SQLite, whose capture already
+ * interns every identifier in idents and keeps each occurrence in
+ * event_occ by identifier number, event rid and role): an identifier's
+ * key id is 2 * its idents number, and its entries in identifier roles
+ * are its event_occ rows, not chunks here; trace_keys holds only the
+ * other strings (transformationIDs, locations, parties, CBV values,
+ * units) under odd key ids, and a string trace_keys holds keeps its key
+ * there; an event's id is its events.rid and its record leaves the hash
+ * out (read from events by rid). The index then repeats none of what the
+ * store keeps anyway: 100,842 demo events hold 366 bytes of index an
+ * event at schema 17 and ~65 here. A backend without idents_find
+ * (PostgreSQL, whose events keep schema 11's layout) keeps every string
+ * and entry itself, as before.
+ *
+ * Record (trace_events.rec), version 2: byte 2; a flags byte (bit 0:
+ * erroneous, at offset 1 so a correction flips it in place; bit 1: no
+ * hash); the 32-byte event hash unless flagged; type and action bytes;
+ * bizStep and disposition enums as varints; event time, record time -
+ * event time and the time-zone offset as zigzag varints; the key ids (0 =
+ * none) of the transformationID, bizStep, disposition, bizLocation,
+ * readPoint and the six source / destination slots as varints; the
+ * identifier count, then per identifier a byte (role | 0x80 quantity |
+ * 0x40 unit | 0x20 whole quantity), its key id as a zigzag varint delta
+ * from the previous identifier's (one event's identifiers are mostly
+ * interned together, so 1-2 bytes), the quantity as a zigzag varint when
+ * whole, else as 8 bytes (host double), and the unit's key id when
+ * flagged. About 55 bytes for a typical event without its hash.
  *
  * Chunk (trace_adj.rows): entries varint((eid - previous eid) << 5 | role)
  * in event order, the previous eid starting at 0 in each chunk; a chunk
  * is closed past CHUNK_BYTES. About 3 bytes an entry.
+ *
+ * Verify recomputes every record from the stored event and compares the
+ * multisets (with each record's event number, where the backend numbers
+ * events: two records exchanged are caught), and the chunks against the
+ * entries the records imply; the borrowed occurrences are checked with
+ * the store's own tables.
  *
  * Rejected: one row per (key, event) entry (8-15 bytes an entry and one
  * B-tree step each on a trace; a location's millions of entries as
@@ -37,7 +61,9 @@
  * for busy keys); a file beside the store (PostgreSQL stores have no
  * "beside", and a second file is a second crash-consistency problem);
  * the 64-bit key hash as the key id (a collision, or a crafted identifier,
- * would merge two keys).
+ * would merge two keys); fixed-size adjacency records (Neo4j's ~34 bytes
+ * a relationship: more than the ~20 bytes an event_occ row the store
+ * keeps anyway, which is already clustered by identifier).
  */
 #include "store/store_tix.h"
 
@@ -48,13 +74,15 @@
 #include "util/buf.h"
 #include "zhiliang/cbv.h"
 
+#include <math.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define REC_V1      1
+#define REC_V2      2
 #define REC_ERR     1u
+#define REC_NOHASH  2u /* the backend numbers events: the hash is theirs */
 #define CHUNK_BYTES 1024
 #define BUF_MAX     ((size_t)1 << 32) /* one flush or check buffer */
 #define ADJ_SHIFT   20
@@ -63,6 +91,23 @@
 #define PEND_MAX    16384 /* pending events written at once, at most */
 
 #define TIX(s) ZL_STORE_MODULE(s, ZL_STORE_MOD_TIX, zl_store_tix_ops)
+
+/* A backend that interns identifiers lends them (backend.h): an
+ * identifier's key id is then 2 * its number there, trace_keys holds odd
+ * key ids only, and the entries of an identifier in an identifier role
+ * are its occurrences there, not chunks here. */
+static int interned(zl_store *s)
+{
+    return TIX(s)->idents_find != NULL;
+}
+
+#define IS_IDENT(kid) (((kid)&1) == 0)
+
+/* An entry the backend's occurrences hold (not written here). */
+static int lent(zl_store *s, int64_t kid, int role)
+{
+    return interned(s) && IS_IDENT(kid) && role < ZL_TIX_ROLE_TID;
+}
 
 /* ---- varints ------------------------------------------------------------- */
 
@@ -227,19 +272,30 @@ static int64_t kid_of(const struct zl_strmap *m, const char *s)
     return e ? (int64_t)e->n : 0;
 }
 
-/* Encode p's record with the key ids m holds. */
+/* A quantity kept as a varint: a whole number of small magnitude whose
+ * double comes back exactly (not -0). */
+static int qty_whole(double q)
+{
+    return q >= -1e15 && q <= 1e15 && q == (double)(int64_t)q &&
+           !(q == 0 && signbit(q));
+}
+
+/* Encode p's record with the key ids m holds (without its hash when the
+ * backend numbers the events: nohash). */
 static int encode_rec(const struct pev *p, const struct zl_strmap *m,
-                      struct zl_buf *b)
+                      int nohash, struct zl_buf *b)
 {
     uint8_t head[2 + 32 + 2];
+    size_t h = nohash ? 0 : 32;
+    int64_t prev = 0;
     int rc;
 
-    head[0] = REC_V1;
-    head[1] = p->err ? REC_ERR : 0;
-    memcpy(head + 2, p->hash, 32);
-    head[34] = p->type;
-    head[35] = p->action;
-    rc = zl_buf_add(b, head, sizeof head);
+    head[0] = REC_V2;
+    head[1] = (uint8_t)((p->err ? REC_ERR : 0) | (nohash ? REC_NOHASH : 0));
+    memcpy(head + 2, p->hash, h);
+    head[2 + h] = p->type;
+    head[3 + h] = p->action;
+    rc = zl_buf_add(b, head, 4 + h);
     rc = rc ? rc : zl_buf_add_uvarint(b, (uint64_t)p->step);
     rc = rc ? rc : zl_buf_add_uvarint(b, (uint64_t)p->disp);
     rc = rc ? rc : put_sv(b, p->t);
@@ -250,12 +306,17 @@ static int encode_rec(const struct pev *p, const struct zl_strmap *m,
     rc = rc ? rc : zl_buf_add_uvarint(b, p->n_ids);
     for (size_t i = 0; i < p->n_ids && !rc; i++) {
         const struct pid *d = &p->ids[i];
-        uint8_t f =
-            (uint8_t)(d->role | (d->has_qty ? 0x80 : 0) | (d->uom ? 0x40 : 0));
+        int64_t kid = kid_of(m, d->id);
+        int whole = d->has_qty && qty_whole(d->qty);
+        uint8_t f = (uint8_t)(d->role | (d->has_qty ? 0x80 : 0) |
+                              (d->uom ? 0x40 : 0) | (whole ? 0x20 : 0));
 
-        rc = zl_buf_add_uvarint(b, (uint64_t)kid_of(m, d->id));
-        rc = rc ? rc : zl_buf_add(b, &f, 1);
-        if (!rc && d->has_qty)
+        rc = zl_buf_add(b, &f, 1);
+        rc = rc ? rc : put_sv(b, kid - prev);
+        prev = kid;
+        if (!rc && whole)
+            rc = put_sv(b, (int64_t)d->qty);
+        else if (!rc && d->has_qty)
             rc = zl_buf_add(b, &d->qty, sizeof d->qty);
         if (!rc && d->uom)
             rc = zl_buf_add_uvarint(b, (uint64_t)kid_of(m, d->uom));
@@ -271,16 +332,22 @@ static int decode_rec(const uint8_t *p, size_t n, int64_t eid,
 {
     struct rd r = {p, p + n, 0};
     uint64_t n_ids;
+    int64_t prev = 0;
+
+    size_t h;
 
     memset(e, 0, sizeof(*e));
-    if (n < 36 || p[0] != REC_V1)
+    if (n < 4 || p[0] != REC_V2)
+        return ZL_ESTORE;
+    h = p[1] & REC_NOHASH ? 0 : 32;
+    if (n < 4 + h)
         return ZL_ESTORE;
     e->eid = eid;
     e->erroneous = (p[1] & REC_ERR) != 0;
-    memcpy(e->hash, p + 2, 32);
-    e->type = (enum zl_event_type)p[34];
-    e->action = (enum zl_action)p[35];
-    r.p = p + 36;
+    memcpy(e->hash, p + 2, h); /* else zero: the caller's to fill */
+    e->type = (enum zl_event_type)p[2 + h];
+    e->action = (enum zl_action)p[3 + h];
+    r.p = p + 4 + h;
     e->step = (enum zl_biz_step)get_uv(&r);
     e->disp = (enum zl_disposition)get_uv(&r);
     e->event_time_ms = get_sv(&r);
@@ -297,13 +364,17 @@ static int decode_rec(const uint8_t *p, size_t n, int64_t eid,
         struct zl_tix_ref *d = &(*ids)[i];
         uint8_t f;
 
-        d->kid = (int64_t)get_uv(&r);
         f = get_byte(&r);
-        d->role = (uint8_t)(f & 0x3f);
+        d->kid = prev += get_sv(&r);
+        d->role = (uint8_t)(f & 0x1f);
         d->has_qty = (uint8_t)((f & 0x80) != 0);
         d->qty = 0;
         d->uom = 0;
-        if (d->has_qty) {
+        if (f & 0x20) {
+            d->qty = (double)get_sv(&r);
+            if (!d->has_qty)
+                r.bad = 1;
+        } else if (d->has_qty) {
             if (r.end - r.p < (ptrdiff_t)sizeof d->qty) {
                 r.bad = 1;
                 break;
@@ -536,6 +607,47 @@ static int64_t key_hash(const char *s, size_t n)
     return (int64_t)zl_fnv1a64(s, n);
 }
 
+/* The strings of m not found yet as the backend's identifiers (key id 2 *
+ * their number). A string trace_keys holds keeps its key there, so every
+ * reference to one string is one key id. */
+static int lookup_idents(zl_store *s, struct zl_strmap *m)
+{
+    size_t n = zl_strmap_count(m), k = 0;
+    const char **keys;
+    size_t *lens, *at;
+    int64_t *ns;
+    int rc = 0;
+
+    if (!n || !interned(s))
+        return 0;
+    keys = zl_malloc(n * sizeof(*keys));
+    lens = zl_malloc(n * sizeof(*lens));
+    at = zl_malloc(n * sizeof(*at));
+    ns = zl_malloc(n * sizeof(*ns));
+    if (!keys || !lens || !at || !ns) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const struct zl_strmap_entry *e = zl_strmap_at(m, i);
+
+        if (e->n)
+            continue;
+        keys[k] = e->key;
+        lens[k] = e->len;
+        at[k++] = i;
+    }
+    if (k && !(rc = TIX(s)->idents_find(s, keys, lens, k, ns)))
+        for (size_t i = 0; i < k; i++)
+            zl_strmap_at(m, at[i])->n = 2 * ns[i];
+out:
+    zl_free(keys);
+    zl_free(lens);
+    zl_free(at);
+    zl_free(ns);
+    return rc;
+}
+
 /* Look up every string of m in the index (its n set, or left 0). */
 static int lookup_keys(zl_store *s, struct zl_strmap *m)
 {
@@ -554,7 +666,7 @@ static int lookup_keys(zl_store *s, struct zl_strmap *m)
     }
     rc = TIX(s)->keys_by_hash(s, h, n, found_key, m);
     zl_free(h);
-    return rc;
+    return rc ? rc : lookup_idents(s, m);
 }
 
 static int read_next_ids(zl_store *s, struct tix_state *st)
@@ -565,9 +677,11 @@ static int read_next_ids(zl_store *s, struct tix_state *st)
     if (st->tx == zl_store_tx_id(s) && st->tx)
         return 0;
     if ((rc = TIX(s)->max_id(s, ZL_TIX_KEYS, &mk)) ||
-        (rc = TIX(s)->max_id(s, ZL_TIX_EVENTS, &me)))
+        (!interned(s) && (rc = TIX(s)->max_id(s, ZL_TIX_EVENTS, &me))))
         return rc;
     st->next_kid = mk + 1;
+    if (interned(s) && IS_IDENT(st->next_kid))
+        st->next_kid++; /* trace_keys' key ids are odd */
     st->next_eid = me + 1;
     st->tx = zl_store_tx_id(s);
     return 0;
@@ -706,6 +820,30 @@ out:
     return rc;
 }
 
+/* The backend's numbers of the pending events (each must have one). */
+static int pend_nums(zl_store *s, const struct tix_state *st, int64_t **out)
+{
+    uint8_t(*h)[32] = zl_malloc(st->n_pend * sizeof(*h));
+    int64_t *v = zl_malloc(st->n_pend * sizeof(*v));
+    int rc = 0;
+
+    if (!h || !v)
+        rc = ZL_ENOMEM;
+    for (size_t i = 0; i < st->n_pend && !rc; i++)
+        memcpy(h[i], st->pend[i].hash, 32);
+    if (!rc)
+        rc = TIX(s)->event_nums(s, (const uint8_t(*)[32])h, st->n_pend, v);
+    for (size_t i = 0; i < st->n_pend && !rc; i++)
+        if (v[i] <= 0)
+            rc = ZL_ESTORE; /* indexed before it was stored */
+    zl_free(h);
+    if (rc)
+        zl_free(v);
+    else
+        *out = v;
+    return rc;
+}
+
 int zl_tix_flush(zl_store *s)
 {
     struct tix_state *st = state_get(s, 0);
@@ -716,6 +854,7 @@ int zl_tix_flush(zl_store *s)
     size_t *off = NULL;
     struct zl_tix_ref *ids = NULL;
     size_t cap_ids = 0;
+    int64_t *nums = NULL;
     int rc;
 
     if (!st || !st->n_pend)
@@ -743,19 +882,23 @@ int zl_tix_flush(zl_store *s)
 
         if (e->n)
             continue;
-        e->n = st->next_kid++;
+        e->n = st->next_kid;
+        st->next_kid += interned(s) ? 2 : 1;
         rows[n_new++] =
             (struct zl_tix_row){e->n, key_hash(e->key, e->len), e->key, e->len};
     }
     if (n_new && (rc = TIX(s)->put(s, ZL_TIX_KEYS, rows, n_new)))
         goto out;
-    /* the records, and the entries they imply */
+    /* the records (numbered as the backend numbers the events, when it
+     * lends its identifiers), and the entries they imply */
+    if (interned(s) && (rc = pend_nums(s, st, &nums)))
+        goto out;
     for (size_t i = 0; i < st->n_pend && !rc; i++) {
         struct zl_tix_event ev;
-        int64_t eid = st->next_eid++;
+        int64_t eid = nums ? nums[i] : st->next_eid++;
 
         off[i] = f.buf.len;
-        rc = encode_rec(&st->pend[i], &f.keys, &f.buf);
+        rc = encode_rec(&st->pend[i], &f.keys, interned(s), &f.buf);
         /* the entries come from the record as written, as verify
          * derives them (rec_entries) */
         rc = rc ? rc
@@ -765,10 +908,9 @@ int zl_tix_flush(zl_store *s)
         if (!rc && zl_grow((void **)&ents, &cap_ents, n_ents + n_one,
                            sizeof(*ents), 256, NULL))
             rc = ZL_ENOMEM;
-        if (!rc && n_one) {
-            memcpy(ents + n_ents, one, n_one * sizeof(*one));
-            n_ents += n_one;
-        }
+        for (size_t j = 0; j < n_one && !rc; j++)
+            if (!lent(s, one[j].kid, one[j].role))
+                ents[n_ents++] = one[j];
         if (!rc)
             rows[i] = (struct zl_tix_row){eid, 0, NULL, 0};
     }
@@ -796,6 +938,7 @@ out:
     zl_free(ents);
     zl_free(one);
     zl_free(ids);
+    zl_free(nums);
     return rc;
 }
 
@@ -966,6 +1109,27 @@ int zl_tix_find_keys(zl_store *s, const char *const *keys, const size_t *lens,
     }
     qsort(c.w, n, sizeof(*c.w), want_cmp);
     rc = TIX(s)->keys_by_hash(s, h, n, find_cb, &c);
+    if (!rc && interned(s)) { /* the rest among the backend's identifiers */
+        const char **k2 = zl_malloc(n * sizeof(*k2));
+        size_t *l2 = zl_malloc(n * sizeof(*l2)), m = 0;
+        int64_t *ns = h; /* reused */
+        size_t *at = zl_malloc(n * sizeof(*at));
+
+        if (!k2 || !l2 || !at)
+            rc = ZL_ENOMEM;
+        for (size_t i = 0; i < n && !rc; i++)
+            if (!kids[i]) {
+                k2[m] = keys[i];
+                l2[m] = lens[i];
+                at[m++] = i;
+            }
+        if (!rc && m && !(rc = TIX(s)->idents_find(s, k2, l2, m, ns)))
+            for (size_t i = 0; i < m; i++)
+                kids[at[i]] = 2 * ns[i];
+        zl_free(k2);
+        zl_free(l2);
+        zl_free(at);
+    }
 out:
     zl_free(c.w);
     zl_free(h);
@@ -984,17 +1148,52 @@ static int str_cb(void *ctx, const struct zl_tix_row *r)
     return c->cb(c->ctx, r->id, r->p, r->n);
 }
 
+static int ident_cb(void *ctx, const struct zl_tix_row *r)
+{
+    struct str_ctx *c = ctx;
+
+    return c->cb(c->ctx, 2 * r->id, r->p, r->n);
+}
+
+/* Split kids[0..n) into trace_keys' (odd, or all on a backend without
+ * identifiers of its own) and the backend's identifiers (even; given as
+ * their numbers, kid / 2). *a and *b are new arrays (zl_free). */
+static int split_kids(zl_store *s, const int64_t *kids, size_t n, int64_t **a,
+                      size_t *na, int64_t **b, size_t *nb)
+{
+    *na = *nb = 0;
+    *a = zl_malloc(n * sizeof(**a));
+    *b = zl_malloc(n * sizeof(**b));
+    if (!*a || !*b)
+        return ZL_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (interned(s) && IS_IDENT(kids[i]))
+            (*b)[(*nb)++] = kids[i] / 2;
+        else
+            (*a)[(*na)++] = kids[i];
+    return 0;
+}
+
 int zl_tix_key_strings(zl_store *s, const int64_t *kids, size_t n,
                        zl_tix_key_cb cb, void *ctx)
 {
     struct str_ctx c = {cb, ctx};
+    int64_t *a = NULL, *b = NULL;
+    size_t na, nb;
     int rc;
 
     if (!n || !TIX(s))
         return 0;
     if ((rc = zl_tix_flush(s)))
         return rc;
-    return read_ids(s, ZL_TIX_KEYS, kids, n, 0, KEY_GAP, str_cb, &c);
+    rc = split_kids(s, kids, n, &a, &na, &b, &nb);
+    if (!rc)
+        rc = read_ids(s, ZL_TIX_KEYS, a, na, 0, KEY_GAP, str_cb, &c);
+    if (!rc)
+        rc = read_ids(s, ZL_TIX_IDENTS, b, nb, 0, KEY_GAP, ident_cb, &c);
+    zl_free(a);
+    zl_free(b);
+    return rc;
 }
 
 struct rows_ctx {
@@ -1018,17 +1217,61 @@ static int chunk_cb(void *ctx, const struct zl_tix_row *r)
     return chunk_walk(r->p, r->n, NULL, row_entry, c);
 }
 
-int zl_tix_rows(zl_store *s, const int64_t *kids, size_t n, zl_tix_row_cb cb,
-                void *ctx)
+static int occ_cb(void *ctx, int64_t num, int64_t eid, int role)
+{
+    struct rows_ctx *c = ctx;
+
+    return c->cb(c->ctx, 2 * num, eid, role);
+}
+
+int zl_tix_rows(zl_store *s, const int64_t *kids, size_t n, int lo, int hi,
+                zl_tix_row_cb cb, void *ctx)
 {
     struct rows_ctx c = {cb, ctx, 0};
+    int64_t *a = NULL, *b = NULL;
+    size_t na, nb;
     int rc;
 
     if (!n || !TIX(s))
         return 0;
     if ((rc = zl_tix_flush(s)))
         return rc;
-    return read_ids(s, ZL_TIX_ADJ, kids, n, ADJ_SHIFT, 1, chunk_cb, &c);
+    if ((rc = split_kids(s, kids, n, &a, &na, &b, &nb)))
+        goto out;
+    if (nb && lo < ZL_TIX_ROLE_TID &&
+        (rc = TIX(s)->occ_rows(s, b, nb, occ_cb, &c)))
+        goto out;
+    if (nb && hi >= ZL_TIX_ROLE_TID) { /* an identifier as a location... */
+        for (size_t i = 0; i < nb; i++)
+            a[na++] = 2 * b[i];
+    }
+    rc = read_ids(s, ZL_TIX_ADJ, a, na, ADJ_SHIFT, 1, chunk_cb, &c);
+out:
+    zl_free(a);
+    zl_free(b);
+    return rc;
+}
+
+/* The hashes of events by number (a record without its own), ascending. */
+struct hashes {
+    int64_t *eid;
+    uint8_t (*h)[32];
+    size_t n, cap, cap_h;
+};
+
+static int hash_cb(void *ctx, const struct zl_tix_row *r)
+{
+    struct hashes *x = ctx;
+
+    if (r->n != 32)
+        return 0; /* not an event's hash: verify names the row */
+    if (zl_grow((void **)&x->eid, &x->cap, x->n + 1, sizeof(*x->eid), 64,
+                NULL) ||
+        zl_grow((void **)&x->h, &x->cap_h, x->n + 1, sizeof(*x->h), 64, NULL))
+        return ZL_ENOMEM;
+    x->eid[x->n] = r->id;
+    memcpy(x->h[x->n++], r->p, 32);
+    return 0;
 }
 
 struct ev_ctx {
@@ -1036,6 +1279,7 @@ struct ev_ctx {
     void *ctx;
     struct zl_tix_ref *ids;
     size_t cap;
+    const struct hashes *hs;
 };
 
 static int ev_cb(void *ctx, const struct zl_tix_row *r)
@@ -1044,21 +1288,37 @@ static int ev_cb(void *ctx, const struct zl_tix_row *r)
     struct zl_tix_event e;
     int rc = decode_rec(r->p, r->n, r->id, &e, &c->ids, &c->cap);
 
+    if (!rc && (((const uint8_t *)r->p)[1] & REC_NOHASH)) {
+        const int64_t *at = c->hs->n ? bsearch(&r->id, c->hs->eid, c->hs->n,
+                                               sizeof(*c->hs->eid), i64_cmp)
+                                     : NULL;
+
+        if (!at)
+            return 0; /* a record of no event (a damaged index): skipped */
+        memcpy(e.hash, c->hs->h[at - c->hs->eid], 32);
+    }
     return rc ? rc : c->cb(c->ctx, &e);
 }
 
 int zl_tix_events(zl_store *s, const int64_t *eids, size_t n,
                   zl_tix_event_cb cb, void *ctx)
 {
-    struct ev_ctx c = {cb, ctx, NULL, 0};
+    struct hashes hs = {0};
+    struct ev_ctx c = {cb, ctx, NULL, 0, &hs};
     int rc;
 
     if (!n || !TIX(s))
         return 0;
     if ((rc = zl_tix_flush(s)))
         return rc;
-    rc = read_ids(s, ZL_TIX_EVENTS, eids, n, 0, 1, ev_cb, &c);
+    /* the backend numbers the events: their hashes are in its rows */
+    if (interned(s))
+        rc = read_ids(s, ZL_TIX_HASHES, eids, n, 0, 1, hash_cb, &hs);
+    if (!rc)
+        rc = read_ids(s, ZL_TIX_EVENTS, eids, n, 0, 1, ev_cb, &c);
     zl_free(c.ids);
+    zl_free(hs.eid);
+    zl_free(hs.h);
     return rc;
 }
 
@@ -1067,6 +1327,7 @@ int zl_tix_events(zl_store *s, const int64_t *eids, size_t n,
 
 struct mark {
     const uint8_t *hash;
+    int64_t want; /* its number, where the backend numbers events */
     struct zl_strmap keys;
     int64_t *eids;
     size_t n, cap;
@@ -1114,7 +1375,11 @@ static int mark_rec(void *ctx, const struct zl_tix_row *r)
 {
     struct mark *m = ctx;
 
-    if (m->rec || r->n < 34 || memcmp((const uint8_t *)r->p + 2, m->hash, 32))
+    if (m->rec || r->n < 2)
+        return 0;
+    if (((const uint8_t *)r->p)[1] & REC_NOHASH
+            ? r->id != m->want
+            : r->n < 34 || memcmp((const uint8_t *)r->p + 2, m->hash, 32))
         return 0;
     if (!(m->rec = zl_malloc(r->n)))
         return ZL_ENOMEM;
@@ -1140,6 +1405,12 @@ int zl_tix_mark_erroneous(zl_store *s, const uint8_t hash[32])
     if ((rc = zl_tix_flush(s)))
         return rc;
     zl_strmap_init(&m.keys, (size_t)-1);
+    if (interned(s)) { /* numbered as the backend numbers it */
+        rc = TIX(s)->event_nums(s, (const uint8_t(*)[32])hash, 1, &m.want);
+        if (!rc && m.want)
+            rc = TIX(s)->get(s, ZL_TIX_EVENTS, &m.want, 1, mark_rec, &m);
+        goto flip;
+    }
     rc = zl_store_event_ids(s, (const uint8_t(*)[32])hash, 1, mark_id, &m);
     if (!rc)
         rc = zl_store_event_get(s, hash, mark_event, &m);
@@ -1163,9 +1434,11 @@ int zl_tix_mark_erroneous(zl_store *s, const uint8_t hash[32])
         goto out;
     for (size_t i = 0; i < n && !m.rec && !rc; i++) {
         m.n = 0;
-        if (kids[i] && !(rc = zl_tix_rows(s, &kids[i], 1, mark_row, &m)))
+        if (kids[i] &&
+            !(rc = zl_tix_rows(s, &kids[i], 1, 0, 255, mark_row, &m)))
             rc = TIX(s)->get(s, ZL_TIX_EVENTS, m.eids, m.n, mark_rec, &m);
     }
+flip:
     if (!rc && m.rec && !(m.rec[1] & REC_ERR)) {
         struct zl_tix_row r = {m.eid, 0, m.rec, m.rec_n};
 
@@ -1186,13 +1459,28 @@ out:
 /* ---- checking
  * ---------------------------------------------------------------- */
 
+static int digest_add2(uint64_t acc[4], const void *a, size_t na, const void *p,
+                       size_t n);
+
 /* Add SHA-256(p[0..n)) to the 256-bit sum acc (four 64-bit lanes). */
 static int digest_add(uint64_t acc[4], const void *p, size_t n)
 {
+    return digest_add2(acc, NULL, 0, p, n);
+}
+
+/* The same of a[0..na) followed by p[0..n). */
+static int digest_add2(uint64_t acc[4], const void *a, size_t na, const void *p,
+                       size_t n)
+{
     uint8_t md[32];
     uint64_t w;
+    EVP_MD_CTX *x = EVP_MD_CTX_new();
+    int ok = x && EVP_DigestInit_ex(x, EVP_sha256(), NULL) &&
+             (!na || EVP_DigestUpdate(x, a, na)) && EVP_DigestUpdate(x, p, n) &&
+             EVP_DigestFinal_ex(x, md, NULL);
 
-    if (!EVP_Digest(p, n, md, NULL, EVP_sha256(), NULL))
+    EVP_MD_CTX_free(x);
+    if (!ok)
         return ZL_ENOMEM;
     for (int i = 0; i < 4; i++) {
         memcpy(&w, md + 8 * i, 8);
@@ -1214,6 +1502,7 @@ int zl_tix_check_event(zl_store *s, struct zl_tix_check *c,
 {
     struct flush f = {0};
     struct pev p;
+    int64_t eid = 0;
     int rc;
 
     if (!TIX(s))
@@ -1227,8 +1516,14 @@ int zl_tix_check_event(zl_store *s, struct zl_tix_check *c,
     rc = rc ? rc : lookup_keys(s, &f.keys);
     for (size_t i = 0; !rc && i < zl_strmap_count(&f.keys); i++)
         c->n_missing_keys += zl_strmap_at(&f.keys, i)->n == 0;
-    rc = rc ? rc : encode_rec(&p, &f.keys, &f.buf);
-    rc = rc ? rc : digest_add(c->expect, f.buf.data, f.buf.len);
+    rc = rc ? rc : encode_rec(&p, &f.keys, interned(s), &f.buf);
+    /* where the backend numbers the events, the record's number is its
+     * event's: part of what is checked */
+    if (!rc && interned(s) &&
+        !(rc = TIX(s)->event_nums(s, (const uint8_t(*)[32])p.hash, 1, &eid)))
+        rc = digest_add2(c->expect, &eid, sizeof eid, f.buf.data, f.buf.len);
+    else if (!rc)
+        rc = digest_add(c->expect, f.buf.data, f.buf.len);
     if (!rc)
         c->n_expect++;
     zl_strmap_cleanup(&f.keys, NULL);
@@ -1244,6 +1539,8 @@ struct check_ctx {
     struct entry *ents;
     size_t cap_ents;
     int64_t kid;
+    int interned;
+    int64_t *skip_eid; /* the skipped events' numbers, sorted */
 };
 
 int zl_tix_check_skip(struct zl_tix_check *c, const uint8_t hash[32])
@@ -1275,11 +1572,16 @@ static int check_rec(void *ctx, const struct zl_tix_row *r)
     int rc;
 
     /* a record of an event verify could not parse is taken as it stands */
-    if (r->n < 34 || !x->c->n_skip ||
-        !bsearch((const uint8_t *)r->p + 2, x->c->skip, x->c->n_skip, 32,
-                 hash_cmp)) {
+    if (!x->c->n_skip ||
+        (x->skip_eid
+             ? !bsearch(&r->id, x->skip_eid, x->c->n_skip, sizeof(r->id),
+                        i64_cmp)
+             : r->n < 34 || !bsearch((const uint8_t *)r->p + 2, x->c->skip,
+                                     x->c->n_skip, 32, hash_cmp))) {
         x->c->n_have++;
-        if ((rc = digest_add(x->c->have, r->p, r->n)))
+        if ((rc = x->interned ? digest_add2(x->c->have, &r->id, sizeof r->id,
+                                            r->p, r->n)
+                              : digest_add(x->c->have, r->p, r->n)))
             return rc;
     }
     rc = decode_rec(r->p, r->n, r->id, &e, &x->ids, &x->cap_ids);
@@ -1289,7 +1591,9 @@ static int check_rec(void *ctx, const struct zl_tix_row *r)
     }
     rc = rc ? rc : rec_entries(&e, &x->ents, &n, &x->cap_ents);
     for (size_t i = 0; i < n && !rc; i++)
-        rc = entry_digest(x->c->adj_expect, &x->ents[i]);
+        if (!(x->interned && IS_IDENT(x->ents[i].kid) &&
+              x->ents[i].role < ZL_TIX_ROLE_TID))
+            rc = entry_digest(x->c->adj_expect, &x->ents[i]);
     return rc;
 }
 
@@ -1326,7 +1630,7 @@ static int check_key(void *ctx, const struct zl_tix_row *r)
 
 int zl_tix_check_index(zl_store *s, struct zl_tix_check *c)
 {
-    struct check_ctx x = {c, NULL, 0, NULL, 0, 0};
+    struct check_ctx x = {c, NULL, 0, NULL, 0, 0, interned(s), NULL};
     int64_t lo = INT64_MIN, hi = INT64_MAX;
     int rc;
 
@@ -1336,6 +1640,16 @@ int zl_tix_check_index(zl_store *s, struct zl_tix_check *c)
         return rc;
     if (c->n_skip)
         qsort(c->skip, c->n_skip, 32, hash_cmp);
+    if (c->n_skip && x.interned) {
+        if (!(x.skip_eid = zl_malloc(c->n_skip * sizeof(*x.skip_eid))))
+            return ZL_ENOMEM;
+        if ((rc = TIX(s)->event_nums(s, (const uint8_t(*)[32])c->skip,
+                                     c->n_skip, x.skip_eid))) {
+            zl_free(x.skip_eid);
+            return rc;
+        }
+        qsort(x.skip_eid, c->n_skip, sizeof(*x.skip_eid), i64_cmp);
+    }
     rc = TIX(s)->ranges(s, ZL_TIX_EVENTS, &lo, &hi, 1, 0, check_rec, &x);
     if (!rc)
         rc = TIX(s)->ranges(s, ZL_TIX_ADJ, &lo, &hi, 1, 0, check_chunk, &x);
@@ -1343,6 +1657,7 @@ int zl_tix_check_index(zl_store *s, struct zl_tix_check *c)
         rc = TIX(s)->ranges(s, ZL_TIX_KEYS, &lo, &hi, 1, 0, check_key, &x);
     zl_free(x.ids);
     zl_free(x.ents);
+    zl_free(x.skip_eid);
     return rc;
 }
 

@@ -709,7 +709,7 @@ static int read_hits(struct tg *g, const int32_t *sids, size_t n, int lo,
     for (size_t i = 0; i < n; i++)
         if (g->strs[sids[i]].kid > 0)
             kids[k++] = g->strs[sids[i]].kid;
-    rc = zl_tix_rows(g->store, kids, k, hit_cb, h);
+    rc = zl_tix_rows(g->store, kids, k, lo, hi, hit_cb, h);
     zl_free(kids);
     if (!rc && h->n && !(h->x = zl_malloc(h->n * sizeof(*h->x))))
         rc = ZL_ENOMEM;

@@ -95,11 +95,17 @@ grep -q '"eventList":\[{' "$T/answers.src" || fail "the source answers no events
 # event_occ; since 14 the vocab numbers of bizStep, disposition and the
 # locations) are its own, and events.json may be compressed: those go
 # through the event_ids view, and the events' JSON through the answers
-# above (a copy stores it as text).
+# above (a copy stores it as text). Since 18 the trace index refers to
+# those numbers and is rebuilt by the copy (with its generation, tix_gen):
+# the answers' traces and verify check it.
 dump() {
   local t
-  for t in $(q "$1" "select name from sqlite_master where type in ('table', 'view') and name not in ('idents', 'event_occ', 'vocab', 'sqlite_sequence') order by name"); do
+  for t in $(q "$1" "select name from sqlite_master where type in ('table', 'view') and name not in ('idents', 'event_occ', 'vocab', 'sqlite_sequence', 'trace_keys', 'trace_events', 'trace_adj') order by name"); do
     echo "== $t"
+    if [ "$t" = meta ]; then
+      q -cmd ".mode quote" "$1" "select * from meta where key <> 'tix_gen'" | LC_ALL=C sort
+      continue
+    fi
     if [ "$t" = events ]; then
       q -cmd ".mode quote" "$1" "select hash, declared_id, type, action, event_time, tz, record_time, (select v from vocab where n = biz_step), (select v from vocab where n = disposition), (select v from vocab where n = read_point), (select v from vocab where n = biz_location), transformation_id, has_error, party, ids from events" | LC_ALL=C sort
       continue

@@ -240,8 +240,21 @@ expect_repaired "event_refs row deleted" "delete from event_refs where $rpk"
 expect_repaired "event_refs row inserted" "insert into event_refs select hash, kind, type, value || 'forged' from event_refs where $rpk"
 
 # the persistent trace index (what every trace reads): keys, records,
-# adjacency chunks edited, swapped, deleted; reindex rebuilds it.
-tk="kid = (select kid from trace_keys where key = '$item')"
+# adjacency chunks edited, swapped, deleted; reindex rebuilds it. Since
+# schema 20 an SQLite store's index refers to the interned identifiers
+# (idents, event_occ above) and to events by rid, and trace_keys holds
+# the other strings: the key edited is a location's there, an
+# identifier's on PostgreSQL.
+if zl_on_pg; then
+  key="$item"
+else
+  key=$(q "select key from trace_keys where key like '%/414/%' order by kid limit 1")
+  [ -n "$key" ] || fail "no location in trace_keys"
+  # the layout itself: no identifier's text twice, no key row of its own
+  [ "$(q "select count(*) from trace_keys k join idents d on d.id = k.key")" = 0 ] || fail "identifiers spelled again in trace_keys"
+  [ "$(q "select count(*) from trace_events t join events e on e.rid = t.eid where substr(t.rec, 3, 32) = e.hash")" = 0 ] || fail "trace_events records carry the event hash"
+fi
+tk="kid = (select kid from trace_keys where key = '$key')"
 expect_repaired "trace_keys.key" "update trace_keys set key = key || 'x' where $tk"
 expect_repaired "trace_keys.h" "update trace_keys set h = h + 1 where $tk"
 expect_repaired "trace_keys row deleted" "delete from trace_keys where $tk"
@@ -249,9 +262,14 @@ te="eid = (select min(eid) + 7 from trace_events)"
 expect_repaired "trace_events.rec swapped" "update trace_events set rec = (select rec from trace_events where eid = (select min(eid) + 8 from trace_events)) where $te"
 expect_repaired "trace_events row deleted" "delete from trace_events where $te"
 expect_repaired "trace_events row inserted" "insert into trace_events select eid + 1000000, rec from trace_events where $te"
-ta="id = (select min(id) from trace_adj where id >= (select kid from trace_keys where key = '$item') * 1048576)"
+ta="id = (select min(id) from trace_adj where id >= (select kid from trace_keys where key = '$key') * 1048576)"
 expect_repaired "trace_adj row deleted" "delete from trace_adj where $ta"
 expect_repaired "trace_adj.rows swapped" "update trace_adj set rows = (select rows from trace_adj order by id limit 1) where $ta"
+# two records' numbers exchanged (each record intact: on SQLite the
+# numbers are the events' rids, which the occurrences refer to)
+ea=$(q "select eid from trace_events order by eid limit 1 offset 3")
+eb=$(q "select eid from trace_events order by eid limit 1 offset 4")
+expect_repaired "trace_events eids exchanged" "update trace_events set eid = -5 where eid = $ea; update trace_events set eid = $ea where eid = $eb; update trace_events set eid = $eb where eid = -5"
 
 # recall cases: the row's every column, the identifier index.
 cw="case_id = '$case1'"

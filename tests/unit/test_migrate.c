@@ -81,6 +81,10 @@ static int dump_row(void *ctx, const struct zl_store_value *row)
     if (!strcmp(d->t->name, "meta") && row[0].len >= 12 &&
         !memcmp(row[0].p, "events.zdict", 12))
         return 0;
+    /* nor is the trace index (rebuilt there) with its generation */
+    if (!strcmp(d->t->name, "meta") && row[0].len == 7 &&
+        !memcmp(row[0].p, "tix_gen", 7))
+        return 0;
     zl_buf_init(&b, (size_t)1 << 30);
     put(&b, "", 1); /* never an empty buffer */
     for (size_t i = 0; i < d->t->n_cols; i++) {
@@ -155,6 +159,10 @@ static void assert_same_stores(zl_store *a, zl_store *b)
         if (!has_table(a, t) && !has_table(b, t))
             continue;
         assert_true(has_table(a, t) && has_table(b, t));
+        /* the trace index is rebuilt in the target, numbered by its own
+         * identifiers and events; verify checks it against the records */
+        if (t->module == ZL_STORE_MOD_TIX)
+            continue;
         dump_table(a, t, &da);
         dump_table(b, t, &db);
         if (da.n != db.n)
