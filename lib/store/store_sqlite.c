@@ -286,7 +286,8 @@ static int setup(zl_store *s, int is_new, struct zl_error *err)
                           "PRAGMA cache_size=-65536;"
                           "PRAGMA temp_store=MEMORY;"
                           "PRAGMA mmap_size=1073741824;"
-                          "PRAGMA wal_autocheckpoint=4096;"))
+                          "PRAGMA wal_autocheckpoint=4096;") ||
+        zl_sqlite_query_setup(s))
         return zl_error_set(err, ZL_ESTORE, q->path, sqlite3_errmsg(q->db),
                             NULL, 0);
     return 0;
