@@ -14,7 +14,8 @@ connections (default 2), each request a different sampled value:
      LT_eventTime, EQ_eventID; values from events picked at uniformly
      random event times (so a value is asked as often as events carry it).
   2. GET /api/trace/back of retail-sold items, /api/trace/forward of the
-     same items and of lots (B... batches: thousands of nodes).
+     same items and of lots (a sampled event's quantity classes: milk and
+     collection lots, thousands of nodes each).
 Each request carries a token of one party (--party, repeatable; default:
 a regulator of region 15, BENCH-REG-15, registered if missing): the read
 rule decides what a party sees, so the figures are per party kind.
@@ -191,7 +192,7 @@ def wrk(url, paths, token, tmp, dur, conn):
         o.write(WRK_LUA)
     env = dict(os.environ, ZL_PATHS=pf)
     r = run(["wrk", "-t%d" % min(conn, 2), "-c%d" % conn, "-d%ds" % dur,
-             "--latency", "-s", lua, "-H", "Authorization: Bearer " + token,
+             "--latency", "--timeout", "10s", "-s", lua, "-H", "Authorization: Bearer " + token,
              url], env=env)
     o = r.stdout
 
@@ -207,8 +208,16 @@ def wrk(url, paths, token, tmp, dur, conn):
 
 
 def fmt(r):
-    s = "%8.0f req/s %8.2f %8.2f ms" % (r["rps"], r["p50"], r["p99"])
+    if not r["rps"]:
+        return "%-32s" % "none answered in time"
+    s = "%8.1f req/s %8.2f %8.2f ms" % (r["rps"], r["p50"], r["p99"])
     return s + ("  (non-2xx %d)" % r["bad"] if r["bad"] else "")
+
+
+def ratio(a, b):
+    if not a["rps"] or not b["rps"]:
+        return ""
+    return "  %.1fx req/s" % (a["rps"] / b["rps"])
 
 
 def token(exe, store, party):
@@ -349,9 +358,8 @@ def main():
                                   a.conn) for s, (e, st) in zip(srv, stores)]
                         line = "  %-26s %s" % (name, fmt(rs[0]))
                         if peer:
-                            line += " | %s  %.1fx req/s" % (
-                                fmt(rs[1]), rs[0]["rps"] / max(rs[1]["rps"],
-                                                               1e-9))
+                            line += " | %s%s" % (fmt(rs[1]),
+                                                 ratio(rs[0], rs[1]))
                         print(line)
                         sys.stdout.flush()
                 if a.no_traces:
@@ -360,16 +368,16 @@ def main():
                          if ev.get("bizStep", "").endswith("retail_selling")
                          for v in (ev.get("epcList") or [])[:1]]
                 lots = sorted({q["epcClass"] for ev in sm
-                               for q in (ev.get("quantityList") or [])
-                               if "/10/B" in dl(exe, q["epcClass"]) or
-                               ".B" in q["epcClass"]})
+                               for k in ("quantityList", "inputQuantityList",
+                                         "outputQuantityList")
+                               for q in (ev.get(k) or [])})
                 lots = [dl(exe, v) for v in lots][:8]
                 for name, path, ids, sql in [
                         ("trace back, retail item", "/api/trace/back", items,
                          SQL_BACK),
                         ("trace forward, retail item", "/api/trace/forward",
                          items, SQL_FWD),
-                        ("trace forward, lot (B...)", "/api/trace/forward",
+                        ("trace forward, lot", "/api/trace/forward",
                          lots, SQL_FWD)]:
                     if not ids:
                         print("  %-26s (no sample)" % name)

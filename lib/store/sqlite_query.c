@@ -225,6 +225,15 @@ int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
             sqlite3_progress_handler(zl_sqlite_db(s), PROGRESS_OPS, progress,
                                      &bud);
         while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+            if (f->keep) {
+                /* the test before the JSON: a refused row costs no
+                 * decompression */
+                rc = zl_sqlite_row_event(s, st, &ev, NULL);
+                if (!rc && (rc = f->keep(f->keep_ctx, &ev)) == 0)
+                    continue;
+                if (rc < 0)
+                    goto out;
+            }
             rc = zl_sqlite_row_event(s, st, &ev, &scratch);
             if (!rc)
                 rc = cb(ctx, &ev);

@@ -1006,6 +1006,8 @@ int zl_sqlite_row_event(zl_store *s, sqlite3_stmt *st,
     ev->transformation_id = (const char *)sqlite3_column_text(st, 11);
     ev->has_error_declaration = sqlite3_column_int(st, 12);
     ev->party = (const char *)sqlite3_column_text(st, 13);
+    if (!scratch)
+        return 0; /* the caller reads no JSON (json stays NULL) */
     /* A compressed row that does not decode (damaged behind our back)
      * reads as an empty JSON: verify reports the record as altered, as it
      * does a damaged text row, instead of stopping at it. */
