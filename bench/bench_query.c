@@ -191,23 +191,24 @@ static const char *any_class(json_t *ev)
 
 /* An identifier's class as a pattern: the serial cut off and '*'
  * (urn:epc:id:sgtin:C.I.S -> urn:epc:idpat:sgtin:C.I.*, a Digital Link
- * .../21/S -> .../21/\*). */
+ * .../21/S -> .../21/\*, a lot .../10/L -> .../10/\*); none for other
+ * URNs. */
 static const char *pattern_of(const char *id, char *buf, size_t n)
 {
     const char *cut;
 
     if (!id)
         return NULL;
-    if (!strncmp(id, "urn:epc:id:", 11) && (cut = strrchr(id, '.'))) {
+    if (!strncmp(id, "urn:epc:id:sgtin:", 17) && (cut = strrchr(id, '.'))) {
         snprintf(buf, n, "urn:epc:idpat:%.*s*", (int)(cut + 1 - (id + 11)),
                  id + 11);
         return buf;
     }
-    if ((cut = strrchr(id, '/'))) {
+    if (!strncmp(id, "https://", 8) && (cut = strrchr(id, '/'))) {
         snprintf(buf, n, "%.*s*", (int)(cut + 1 - id), id);
         return buf;
     }
-    return NULL;
+    return NULL; /* other schemes' pattern URNs differ (no class part) */
 }
 
 /* The value of parameter `name` taken from sample sm, or NULL when the

@@ -68,5 +68,7 @@ OUT=demo-run/bench-$(date +%Y%m%d-%H%M).txt
   bash scripts/cluster.sh stop
   echo "## queries: first page of each EQ_/MATCH_/GE_/LT_ parameter alone (SQLite, demo chain, scale $SC) vs the same without the query indexes"
   "$B/bench_query" /tmp/zl-bench-backends.db --peer
+  echo "## reads over HTTP keep-alive, 2 connections, a regulator's token: GET /events per filter, /api/trace (beside WITH RECURSIVE)"
+  python3 bench/bench_reads_http.py /tmp/zl-bench-backends.db --exe build-release/cli/zhiliang
 } 2>&1 | tee "$OUT"
 echo "figures saved in $OUT"

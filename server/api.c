@@ -68,12 +68,13 @@ int zl_req_viewer(struct zl_req *r, struct zl_viewer *v, int need_events)
 struct vis_ctx {
     zl_store *s;
     const struct zl_viewer *v;
+    zl_viewer_memo *memo; /* the rule's answers for this request */
 };
 
 static int trace_visible(void *ctx, const uint8_t hash[32])
 {
     const struct vis_ctx *c = ctx;
-    int rc = zl_viewer_sees_event(c->s, c->v, hash);
+    int rc = zl_viewer_sees_event_memo(c->s, c->v, c->memo, hash);
 
     return rc == ZL_ENOTFOUND ? 0 : rc;
 }
@@ -113,6 +114,11 @@ static void trace(struct zl_req *r, enum zl_trace_dir dir, int scope)
     o.max_nodes = 1000000;
     vc.s = s;
     vc.v = &viewer;
+    vc.memo = NULL;
+    if (zl_viewer_memo_new(&vc.memo)) {
+        zl_reply_problem(r, 500, NULL, "Out of memory", NULL);
+        return;
+    }
     o.visible = trace_visible;
     o.visible_ctx = &vc;
     rc = scope ? zl_trace_scope(s, ids, n, &o, &t, &err)
@@ -138,6 +144,7 @@ static void trace(struct zl_req *r, enum zl_trace_dir dir, int scope)
     }
     zl_reply_buf(r, 200, "application/json", &b);
 out:
+    zl_viewer_memo_free(vc.memo);
     zl_trace_free(t);
 }
 

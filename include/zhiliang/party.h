@@ -334,6 +334,20 @@ int zl_region_covers(const char *region, const char *code);
 int zl_viewer_sees_event(zl_store *s, const struct zl_viewer *v,
                          const uint8_t hash[32]);
 
+/* A memo of the read rule's registry answers (is this party, this
+ * location's owner, in the regulator's region?) for one query or trace:
+ * the rule then looks each party and location up once instead of once
+ * per event. It holds what the registries said when it was filled, so
+ * keep one for one request only; it is not thread-safe. zl_viewer_memo_new
+ * returns 0 or ZL_ENOMEM; zl_viewer_memo_free(NULL) is a no-op. */
+typedef struct zl_viewer_memo zl_viewer_memo;
+int zl_viewer_memo_new(zl_viewer_memo **out);
+void zl_viewer_memo_free(zl_viewer_memo *m);
+
+/* zl_viewer_sees_event through memo m (NULL: none); the same answers. */
+int zl_viewer_sees_event_memo(zl_store *s, const struct zl_viewer *v,
+                              zl_viewer_memo *m, const uint8_t hash[32]);
+
 /* 1 if party_id (ID, USCC or GLN) is v itself, or, for a regulator, a
  * party registered in its region; 0 otherwise (also for unknown
  * parties), or a store error. For endpoints that answer about parties

@@ -30,6 +30,11 @@ int zl_authz_held_before(zl_store *s, const char *id, const uint8_t before[32],
 int zl_viewer_sees_stored(zl_store *s, const struct zl_viewer *v,
                           const struct zl_stored_event *ev);
 
+/* zl_viewer_sees_stored through memo m (NULL: none; zhiliang/party.h). */
+int zl_viewer_sees_stored_memo(zl_store *s, const struct zl_viewer *v,
+                               zl_viewer_memo *m,
+                               const struct zl_stored_event *ev);
+
 /* ---- registry records (registry.c) ---- */
 
 struct zl_buf;

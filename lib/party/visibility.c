@@ -24,14 +24,23 @@
  * filling run's 100,000 outputs) is decided on its first ones, and the
  * cheaper checks (own site, source/destination) cover such events in
  * practice.
+ *
+ * A regulator's answer depends on the event's party and locations only,
+ * so a query or trace may pass a memo (zl_viewer_memo) that keeps each
+ * party's and location's answer for the request: a page scanned under
+ * the rule then costs a hash probe a row, not a party lookup (1M events,
+ * a provincial regulator's EQ_bizStep page: most of the time was
+ * preparing the registry's statements).
  */
 #include "zhiliang/party.h"
 
 #include "party/party_int.h"
 #include "store/store.h"
 #include "store/store_party.h"
+#include "store/store_trace.h"
 #include "util/alloc.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -195,23 +204,95 @@ static int place_in_region(zl_store *s, const char *loc, const char *region)
     return rc ? rc : party_in_region(s, owner, region);
 }
 
+/* ---- the memo --------------------------------------------------------------
+ * The regulator's answers depend on a party or a location string only,
+ * and a query or trace asks about the same few dozen of them for every
+ * row: each answer costs a party lookup (several statements) the first
+ * time and a probe of this table after. Open addressing, MEMO_SLOTS
+ * slots, at most half used; when full, answers are computed and not
+ * kept. Keys are 'p' or 'l' then the string. */
+#define MEMO_SLOTS 2048
+
+struct zl_viewer_memo {
+    char *key[MEMO_SLOTS];
+    signed char val[MEMO_SLOTS];
+    size_t used;
+};
+
+int zl_viewer_memo_new(zl_viewer_memo **out)
+{
+    return (*out = zl_calloc(1, sizeof **out)) ? 0 : ZL_ENOMEM;
+}
+
+void zl_viewer_memo_free(zl_viewer_memo *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < MEMO_SLOTS; i++)
+        zl_free(m->key[i]);
+    zl_free(m);
+}
+
+/* The slot of (kind, str): the one holding it, or the empty one where it
+ * would go. */
+static size_t memo_slot(const zl_viewer_memo *m, char kind, const char *str)
+{
+    uint64_t h = 1469598103934665603ull ^ (unsigned char)kind;
+    size_t i;
+
+    for (const char *p = str; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    for (i = (size_t)(h % MEMO_SLOTS);; i = (i + 1) % MEMO_SLOTS)
+        if (!m->key[i] || (m->key[i][0] == kind && !strcmp(m->key[i] + 1, str)))
+            return i;
+}
+
+/* party_in_region (kind 'p') or place_in_region ('l') through m. */
+static int in_region(zl_store *s, zl_viewer_memo *m, char kind, const char *str,
+                     const char *region)
+{
+    size_t i = 0, n;
+    int rc;
+
+    if (!str)
+        return 0;
+    if (m) {
+        i = memo_slot(m, kind, str);
+        if (m->key[i])
+            return m->val[i];
+    }
+    rc = kind == 'p' ? party_in_region(s, str, region)
+                     : place_in_region(s, str, region);
+    if (rc < 0 || !m || m->used >= MEMO_SLOTS / 2)
+        return rc;
+    n = strlen(str);
+    if ((m->key[i] = zl_malloc(n + 2)) != NULL) {
+        m->key[i][0] = kind;
+        memcpy(m->key[i] + 1, str, n + 1);
+        m->val[i] = (signed char)rc;
+        m->used++;
+    }
+    return rc;
+}
+
 static int regulator_sees(zl_store *s, const struct zl_viewer *v,
-                          const struct zl_stored_event *ev)
+                          zl_viewer_memo *m, const struct zl_stored_event *ev)
 {
     const char *region = v->party.region;
     int rc;
 
     if (!region[0])
         return 0;
-    if (ev->party && (rc = party_in_region(s, ev->party, region)))
+    if (ev->party && (rc = in_region(s, m, 'p', ev->party, region)))
         return rc;
-    if ((rc = place_in_region(s, ev->biz_location, region)))
+    if ((rc = in_region(s, m, 'l', ev->biz_location, region)))
         return rc;
-    return place_in_region(s, ev->read_point, region);
+    return in_region(s, m, 'l', ev->read_point, region);
 }
 
-int zl_viewer_sees_stored(zl_store *s, const struct zl_viewer *v,
-                          const struct zl_stored_event *ev)
+int zl_viewer_sees_stored_memo(zl_store *s, const struct zl_viewer *v,
+                               zl_viewer_memo *m,
+                               const struct zl_stored_event *ev)
 {
     if (v->role == ZL_VIEW_LOCAL)
         return 1;
@@ -219,10 +300,16 @@ int zl_viewer_sees_stored(zl_store *s, const struct zl_viewer *v,
         return 0;
     switch (v->party.kind) {
     case ZL_PARTY_ENTERPRISE: return enterprise_sees(s, v, ev);
-    case ZL_PARTY_REGULATOR: return regulator_sees(s, v, ev);
+    case ZL_PARTY_REGULATOR: return regulator_sees(s, v, m, ev);
     case ZL_PARTY_OPERATOR: break;
     }
     return 0;
+}
+
+int zl_viewer_sees_stored(zl_store *s, const struct zl_viewer *v,
+                          const struct zl_stored_event *ev)
+{
+    return zl_viewer_sees_stored_memo(s, v, NULL, ev);
 }
 
 /* The fields the rule reads, copied out of the row: the rule itself reads
@@ -230,12 +317,14 @@ int zl_viewer_sees_stored(zl_store *s, const struct zl_viewer *v,
 struct row_copy {
     struct zl_stored_event ev;
     char *party, *read_point, *biz_location;
+    int found;
 };
 
 static int copy_row(void *ctx, const struct zl_stored_event *ev)
 {
     struct row_copy *c = ctx;
 
+    c->found = 1;
     c->ev = *ev;
     c->ev.json = NULL;
     c->ev.json_len = 0;
@@ -251,20 +340,31 @@ static int copy_row(void *ctx, const struct zl_stored_event *ev)
     return 0;
 }
 
-int zl_viewer_sees_event(zl_store *s, const struct zl_viewer *v,
-                         const uint8_t hash[32])
+int zl_viewer_sees_event_memo(zl_store *s, const struct zl_viewer *v,
+                              zl_viewer_memo *m, const uint8_t hash[32])
 {
     struct row_copy c;
     int rc;
 
     memset(&c, 0, sizeof c);
-    rc = zl_store_event_get(s, hash, copy_row, &c);
+    /* the row without its JSON (the rule reads none of it): no
+     * decompression per event a trace checks */
+    rc = zl_store_trace_events_meta(s, (const uint8_t(*)[32])hash, 1, copy_row,
+                                    &c);
+    if (!rc && !c.found)
+        rc = ZL_ENOTFOUND;
     if (!rc)
-        rc = zl_viewer_sees_stored(s, v, &c.ev);
+        rc = zl_viewer_sees_stored_memo(s, v, m, &c.ev);
     zl_free(c.party);
     zl_free(c.read_point);
     zl_free(c.biz_location);
     return rc;
+}
+
+int zl_viewer_sees_event(zl_store *s, const struct zl_viewer *v,
+                         const uint8_t hash[32])
+{
+    return zl_viewer_sees_event_memo(s, v, NULL, hash);
 }
 
 int zl_viewer_answers_for(zl_store *s, const struct zl_viewer *v,

@@ -492,10 +492,10 @@ void zl_query_set_viewer(zl_query *q, const struct zl_viewer *viewer)
  * the budget interrupts one of them, the answer is the budget's
  * (ZL_ETIMEOUT or the stop value), not a store error. */
 static int viewer_sees(zl_store *s, const struct zl_viewer *v,
-                       const struct zl_event_filter *f,
+                       zl_viewer_memo *m, const struct zl_event_filter *f,
                        const struct zl_stored_event *ev)
 {
-    int rc = v ? zl_viewer_sees_stored(s, v, ev) : 1, src;
+    int rc = v ? zl_viewer_sees_stored_memo(s, v, m, ev) : 1, src;
 
     if (rc >= 0)
         return rc;
@@ -612,10 +612,33 @@ struct each_ctx {
     zl_store *s;                     /* for corrections of erroneous events */
     const struct zl_event_filter *f; /* for its budget */
     const struct zl_viewer *viewer;  /* read rule, or NULL */
-    size_t limit;   /* eventCountLimit over visible events, 0 = none */
-    size_t scanned; /* rows the read rule looked at */
-    int at_limit;   /* the scan stopped at limit */
+    size_t limit; /* eventCountLimit over visible events, 0 = none */
+    int at_limit; /* the scan stopped at limit */
 };
+
+/* The read rule as the store's row test (zl_event_filter.keep), so a row
+ * the viewer may not see is refused before its JSON is read. */
+struct rule_ctx {
+    zl_store *s;
+    const struct zl_viewer *viewer;
+    zl_viewer_memo *memo; /* the rule's answers for this query */
+    const struct zl_event_filter *f;
+    size_t scanned; /* rows the rule looked at */
+};
+
+static int rule_keep(void *ctx, const struct zl_stored_event *ev)
+{
+    struct rule_ctx *c = ctx;
+    int rc;
+
+    /* the budget between rows: the rule's lookups are work */
+    if (c->f->deadline_ms && zl_time_now_ms() > c->f->deadline_ms)
+        return ZL_ETIMEOUT;
+    if (c->f->stop && ++c->scanned % 64 == 0 &&
+        (rc = c->f->stop(c->f->stop_ctx)))
+        return rc;
+    return viewer_sees(c->s, c->viewer, c->memo, c->f, ev);
+}
 
 /* Which of recordTime and eventID the object text j[0..n) has as
  * top-level keys. 0, or -1 when the text is not a plain object this
@@ -726,16 +749,11 @@ static int each_cb(void *vctx, const struct zl_stored_event *ev)
      * rule's lookups are work */
     if (c->f->deadline_ms && zl_time_now_ms() > c->f->deadline_ms)
         return ZL_ETIMEOUT;
-    if (c->viewer) {
-        if (c->f->stop && ++c->scanned % 64 == 0 &&
-            (rc = c->f->stop(c->f->stop_ctx)))
-            return rc;
-        if ((rc = viewer_sees(c->s, c->viewer, c->f, ev)) <= 0)
-            return rc;
-        if (c->limit && c->seen == c->limit) {
-            c->at_limit = 1;
-            return 1;
-        }
+    /* the read rule ran in the store's scan (rule_keep): every row here
+     * is visible */
+    if (c->viewer && c->limit && c->seen == c->limit) {
+        c->at_limit = 1;
+        return 1;
     }
     if (c->page && c->seen == c->page) {
         c->seen++; /* one more exists: there is a next page */
@@ -768,22 +786,13 @@ done:
 
 struct count_ctx {
     size_t n, max;
-    zl_store *s;
-    const struct zl_viewer *viewer;
-    const struct zl_event_filter *f;
 };
 
 static int count_cb(void *ctx, const struct zl_stored_event *ev)
 {
     struct count_ctx *c = ctx;
-    int rc;
 
-    if (c->viewer) {
-        if (c->f->deadline_ms && zl_time_now_ms() > c->f->deadline_ms)
-            return ZL_ETIMEOUT;
-        if ((rc = viewer_sees(c->s, c->viewer, c->f, ev)) <= 0)
-            return rc;
-    }
+    (void)ev;               /* visible: the rule ran in the scan (rule_keep) */
     return ++c->n > c->max; /* one past the maximum is enough to know */
 }
 
@@ -796,7 +805,8 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
         fmt,         cb, ctx,   0,
         q->per_page, 0,  {0},   q->f.order_by == ZL_ORDER_RECORD_TIME,
         &out,        s,  &q->f, NULL,
-        0,           0,  0};
+        0,           0};
+    struct rule_ctx rule = {s, NULL, NULL, &q->f, 0};
     struct zl_event_filter f = q->f;
     int rc;
 
@@ -806,22 +816,29 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
         *next_token = NULL;
     if (q->viewer && !zl_viewer_reads_events(q->viewer))
         return 0; /* no raw events for the public and operators */
-    if (q->viewer && q->viewer->role != ZL_VIEW_LOCAL)
-        c.viewer = q->viewer;
+    if (q->viewer && q->viewer->role != ZL_VIEW_LOCAL) {
+        c.viewer = rule.viewer = q->viewer;
+        if (zl_viewer_memo_new(&rule.memo))
+            return ZL_ENOMEM;
+        f.keep = rule_keep;
+        f.keep_ctx = &rule;
+    }
     if (q->max_event_count) {
-        struct count_ctx cc = {0, q->max_event_count, s, c.viewer, &q->f};
+        struct count_ctx cc = {0, q->max_event_count};
 
         /* with a read rule the store counts every match: the rule stops
          * the scan once one visible event past the maximum is seen */
         f.limit = c.viewer ? 0 : q->max_event_count + 1;
         rc = zl_store_events_query(s, &f, count_cb, &cc);
-        if (rc < 0)
+        if (rc >= 0 && cc.n > q->max_event_count)
+            rc = zl_error_setf(err, ZL_ELIMIT, "maxEventCount", NULL,
+                               "the query matches more than %zu events"
+                               " (QueryTooLargeException)",
+                               q->max_event_count);
+        if (rc < 0) {
+            zl_viewer_memo_free(rule.memo);
             return rc;
-        if (cc.n > q->max_event_count)
-            return zl_error_setf(err, ZL_ELIMIT, "maxEventCount", NULL,
-                                 "the query matches more than %zu events"
-                                 " (QueryTooLargeException)",
-                                 q->max_event_count);
+        }
     }
     f.limit = q->event_count_limit;
     if (q->per_page && (!f.limit || q->per_page < f.limit))
@@ -833,6 +850,7 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
     }
     rc = zl_store_events_query(s, &f, each_cb, &c);
     zl_buf_cleanup(&out);
+    zl_viewer_memo_free(rule.memo);
     if (rc == 1 && c.at_limit)
         rc = 0;
     if (rc == 1 && c.page && c.seen > c.page) {

@@ -178,14 +178,27 @@ static PGresult *run(zl_store *s, const char *sql, const struct params *p,
     return r;
 }
 
-/* Hand each row of r to cb. Returns 0 or cb's value. */
-static int each_row(const PGresult *r, zl_event_cb cb, void *ctx)
+/* Hand each row of r that f->keep keeps to cb. Returns 0, cb's value
+ * or keep's error. */
+static int each_row(const PGresult *r, const struct zl_event_filter *f,
+                    zl_event_cb cb, void *ctx)
 {
     struct zl_stored_event ev;
     int rc = 0;
 
     for (int i = 0, n = PQntuples(r); i < n && !rc; i++) {
         zl_pg_row_event(r, i, &ev);
+        if (f->keep) {
+            const char *json = ev.json;
+            size_t len = ev.json_len;
+
+            ev.json = NULL; /* as on SQLite: keep reads no JSON */
+            ev.json_len = 0;
+            if ((rc = f->keep(f->keep_ctx, &ev)) <= 0)
+                continue; /* 0: skipped; an error ends the loop */
+            ev.json = json;
+            ev.json_len = len;
+        }
         rc = cb(ctx, &ev);
     }
     return rc;
@@ -222,7 +235,7 @@ static int by_cursor(zl_store *s, const struct zl_query_sql *q,
         if (!(r = run(s, fetch, NULL, f, &rc)))
             break;
         rows = PQntuples(r);
-        rc = each_row(r, cb, ctx);
+        rc = each_row(r, f, cb, ctx);
         PQclear(r);
     }
     /* in a transaction the failure aborted, the cursor is gone with it */
@@ -252,7 +265,7 @@ int zl_pg_events_query(zl_store *s, const struct zl_event_filter *f,
     to_params(q, p);
     if (f->limit && f->limit <= PAGE) {
         if ((r = run(s, q->sql.data, p, f, &rc))) {
-            rc = each_row(r, cb, ctx);
+            rc = each_row(r, f, cb, ctx);
             PQclear(r);
         }
     } else {

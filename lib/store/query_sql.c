@@ -38,6 +38,7 @@
 struct qctx {
     struct zl_query_sql *q;
     const struct zl_query_dialect *d;
+    int walk; /* patterns tested per event (zl_query_sql_build_walk) */
 };
 
 static void add(struct qctx *c, const char *frag)
@@ -447,6 +448,56 @@ static void prefix_term(struct qctx *c, const char *p, size_t n)
     add(c, ")");
 }
 
+/* 1 when vals (non-empty) are all patterns. */
+static int all_patterns(const char **vals)
+{
+    size_t n = list_len(vals);
+
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(vals[i]);
+
+        if (!len || vals[i][len - 1] != '*')
+            return 0;
+    }
+    return n != 0;
+}
+
+/* The walk form of match_ids (zl_query_sql_build_walk): AND ids_fn(e.ids,
+ * roles, lo, hi, ...), each bound an argument (NULL for no upper one); a
+ * list of patterns no identifier can have matches nothing. */
+static void match_walk(struct qctx *c, const char **vals, unsigned roles)
+{
+    size_t n = list_len(vals), live = 0;
+
+    add(c, " AND ");
+    add(c, c->d->ids_fn);
+    add(c, "(e.ids, ");
+    bind_int(c, (int64_t)roles);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(vals[i]) - 1;
+        struct range r;
+
+        memset(&r, 0, sizeof r);
+        if (!(r.lo = keep(c, len + 4)) || !(r.hi = keep(c, len + 4)))
+            return;
+        if (c->d->utf8_bounds)
+            range_utf8(vals[i], len, &r);
+        else
+            range_bytes(vals[i], len, &r);
+        if (r.none)
+            continue;
+        live++;
+        add(c, ", ");
+        bind_text(c, r.lo, r.lo_len);
+        add(c, ", ");
+        if (r.has_hi)
+            bind_text(c, r.hi, r.hi_len);
+        else
+            add(c, "NULL");
+    }
+    add(c, live ? ")" : ") AND 1 = 0");
+}
+
 /* e.hash IN (SELECT hash FROM event_ids WHERE role IN roles AND (id = ?
  * OR id >= prefix AND id < successor ...)): an uncorrelated subquery, so
  * the engine evaluates it once, as point lookups and range scans of
@@ -461,6 +512,10 @@ static void match_ids(struct qctx *c, const char **vals, unsigned roles)
 
     if (!n)
         return;
+    if (c->walk && c->d->ids_fn && all_patterns(vals)) {
+        match_walk(c, vals, roles);
+        return;
+    }
     add(c, " AND e.hash IN (SELECT x.hash FROM event_ids x WHERE x.role IN (");
     for (unsigned r = 1; r < 32; r++)
         if (roles & ROLE(r)) {
@@ -563,7 +618,59 @@ static void event_ids(struct qctx *c, const char **ids)
 int zl_query_sql_build(struct zl_query_sql *q, const struct zl_event_filter *f,
                        const struct zl_query_dialect *d)
 {
-    struct qctx c = {q, d};
+    return zl_query_sql_build_walk(q, f, d, 0);
+}
+
+int zl_query_sql_ranges(const struct zl_event_filter *f,
+                        const struct zl_query_dialect *d,
+                        int (*cb)(void *ctx, const char *lo, size_t lo_len,
+                                  const char *hi, size_t hi_len),
+                        void *ctx)
+{
+    const char **const lists[] = {f->match_epc,
+                                  f->match_any_epc,
+                                  f->match_parent_id,
+                                  f->match_input_epc,
+                                  f->match_output_epc,
+                                  f->match_epc_class,
+                                  f->match_input_epc_class,
+                                  f->match_output_epc_class,
+                                  f->match_any_epc_class};
+    int rc = 0;
+
+    for (size_t k = 0; k < sizeof lists / sizeof lists[0] && !rc; k++) {
+        if (!all_patterns(lists[k]))
+            continue;
+        for (size_t i = 0; lists[k][i] && !rc; i++) {
+            size_t len = strlen(lists[k][i]) - 1;
+            struct range r;
+
+            memset(&r, 0, sizeof r);
+            r.lo = zl_malloc(len + 4);
+            r.hi = zl_malloc(len + 4);
+            if (!r.lo || !r.hi) {
+                rc = ZL_ENOMEM;
+            } else {
+                if (d->utf8_bounds)
+                    range_utf8(lists[k][i], len, &r);
+                else
+                    range_bytes(lists[k][i], len, &r);
+                if (!r.none)
+                    rc = cb(ctx, r.lo, r.lo_len, r.has_hi ? r.hi : NULL,
+                            r.hi_len);
+            }
+            zl_free(r.lo);
+            zl_free(r.hi);
+        }
+    }
+    return rc;
+}
+
+int zl_query_sql_build_walk(struct zl_query_sql *q,
+                            const struct zl_event_filter *f,
+                            const struct zl_query_dialect *d, int walk)
+{
+    struct qctx c = {q, d, walk};
     const char *tcol =
         f->order_by == ZL_ORDER_RECORD_TIME ? "e.record_time" : "e.event_time";
     const char *lead = lead_col(f, d);

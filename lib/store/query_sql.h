@@ -45,6 +45,12 @@ struct zl_query_dialect {
      * of the table vocab(n, v) (SQLite, schema 14), so an EQ_ value is
      * looked up there first; 0: they hold the text (PostgreSQL). */
     int vocab;
+    /* The name of an SQL function ids_fn(e.ids, roles, lo, hi, ...) that
+     * is 1 when the event's packed identifiers (ids_pack.h) hold one
+     * with a role in the bit set roles in a range [lo, hi) (hi NULL: no
+     * upper bound), for zl_query_sql_build_walk; NULL: the dialect has
+     * none (then patterns always go through event_ids). */
+    const char *ids_fn;
 };
 
 enum zl_query_bind_kind {
@@ -81,6 +87,28 @@ struct zl_query_sql {
  * with zl_query_sql_cleanup in every case. */
 int zl_query_sql_build(struct zl_query_sql *q, const struct zl_event_filter *f,
                        const struct zl_query_dialect *d);
+
+/* zl_query_sql_build, but with walk = 1 in a dialect that has ids_fn, a
+ * MATCH_ parameter whose values are all patterns ("...*") is tested on
+ * each candidate event's own identifiers (ids_fn) instead of collecting
+ * every matching identifier's events first: the first page in time
+ * order is then a walk of events_time that stops after a page, which is
+ * what a broad pattern (a GTIN's every serial) needs, and what a narrow
+ * one must not get (it would walk until the end). The backend decides
+ * with zl_query_sql_ranges. The same rows in the same order either way. */
+int zl_query_sql_build_walk(struct zl_query_sql *q,
+                            const struct zl_event_filter *f,
+                            const struct zl_query_dialect *d, int walk);
+
+/* Call cb with the prefix range [lo, hi) of each pattern of the MATCH_
+ * parameters whose values are all patterns (hi NULL when unbounded),
+ * as the builder computes it for dialect d; a pattern no identifier can
+ * have is skipped. Returns 0, cb's non-zero value or ZL_ENOMEM. */
+int zl_query_sql_ranges(const struct zl_event_filter *f,
+                        const struct zl_query_dialect *d,
+                        int (*cb)(void *ctx, const char *lo, size_t lo_len,
+                                  const char *hi, size_t hi_len),
+                        void *ctx);
 
 /* Free what q owns (not q itself). NULL-safe. */
 void zl_query_sql_cleanup(struct zl_query_sql *q);

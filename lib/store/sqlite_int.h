@@ -122,6 +122,10 @@ int zl_sqlite_get_i64(zl_store *s, const char *sql, int64_t *out);
 int zl_sqlite_each_text(sqlite3_stmt *st, int (*cb)(void *ctx, const char *v),
                         void *ctx);
 
+/* Register the query's SQL functions (sqlite_query.c) on a new
+ * connection. 0 or ZL_ESTORE. */
+int zl_sqlite_query_setup(zl_store *s);
+
 /* The parts defined outside store_sqlite.c, collected in its table. */
 int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
                            zl_event_cb cb, void *ctx);

@@ -97,6 +97,17 @@ static int prep(zl_store *s, const char *sql, sqlite3_stmt **st)
                : ZL_ESTORE;
 }
 
+/* The connection's cached statement for the static text sql (reset
+ * after use, never finalized): for the reads every party lookup makes
+ * (its GLNs, prefixes and kind), which a read rule asks for many rows of
+ * a query. Only for statements stepped to the end or reset before any
+ * callback runs: a nested lookup would reset one still in use. */
+static int prep_cached(zl_store *s, const char *sql, sqlite3_stmt **st)
+{
+    *st = zl_sqlite_stmt(s, sql);
+    return *st ? 0 : ZL_ESTORE;
+}
+
 static int bind_text(sqlite3_stmt *st, int i, const char *v)
 {
     int rc = v ? sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT)
@@ -213,13 +224,14 @@ out:
 static int get_prefixes_kind(zl_store *s, const char *id, char **pre, size_t *n,
                              enum zl_party_kind *kind, char **region)
 {
+    static const char PREFIXES[] =
+        "SELECT prefix FROM party_prefixes WHERE party_id=? ORDER BY prefix";
+    static const char KIND[] =
+        "SELECT kind, region FROM party_kinds WHERE party_id=?";
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (prep(s,
-             "SELECT prefix FROM party_prefixes WHERE party_id=?"
-             " ORDER BY prefix",
-             &st)) {
+    if (prep_cached(s, PREFIXES, &st)) {
         rc = added_missing(s) ? 0 : ZL_ESTORE;
         goto out;
     }
@@ -237,11 +249,9 @@ static int get_prefixes_kind(zl_store *s, const char *id, char **pre, size_t *n,
         rc = ZL_ESTORE;
         goto out;
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st);
     st = NULL;
-    if ((rc = prep(s, "SELECT kind, region FROM party_kinds WHERE party_id=?",
-                   &st)) ||
-        (rc = bind_text(st, 1, id)))
+    if ((rc = prep_cached(s, KIND, &st)) || (rc = bind_text(st, 1, id)))
         goto out;
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -255,7 +265,8 @@ static int get_prefixes_kind(zl_store *s, const char *id, char **pre, size_t *n,
         rc = rc == SQLITE_DONE ? 0 : ZL_ESTORE;
     }
 out:
-    sqlite3_finalize(st);
+    if (st)
+        sqlite3_reset(st);
     return rc;
 }
 
@@ -363,8 +374,11 @@ out:
 
 /* Build a party from the current row of a "SELECT * FROM parties" and
  * call cb with its GLNs gathered. */
-static int emit_party(zl_store *s, sqlite3_stmt *row, zl_party_cb cb, void *ctx)
+static int emit_party_cols(zl_store *s, const char *const c[8], zl_party_cb cb,
+                           void *ctx)
 {
+    static const char GLNS[] =
+        "SELECT gln FROM party_gln WHERE party_id=? ORDER BY gln";
     sqlite3_stmt *st = NULL;
     char *glns[ZL_PARTY_MAX_GLNS];
     char *pre[ZL_PARTY_MAX_PREFIXES], *region = NULL;
@@ -373,17 +387,15 @@ static int emit_party(zl_store *s, sqlite3_stmt *row, zl_party_cb cb, void *ctx)
     int rc;
 
     memset(&p, 0, sizeof p);
-    p.id = col(row, 0);
-    p.name_zh = col(row, 1);
-    p.name_en = col(row, 2);
-    p.uscc = col(row, 3);
-    p.role = col(row, 4);
-    p.address_zh = col(row, 5);
-    p.address_en = col(row, 6);
-    p.pubkey_b64 = col(row, 7);
-    if ((rc = prep(s, "SELECT gln FROM party_gln WHERE party_id=? ORDER BY gln",
-                   &st)) ||
-        (rc = bind_text(st, 1, p.id)))
+    p.id = c[0];
+    p.name_zh = c[1];
+    p.name_en = c[2];
+    p.uscc = c[3];
+    p.role = c[4];
+    p.address_zh = c[5];
+    p.address_en = c[6];
+    p.pubkey_b64 = c[7];
+    if ((rc = prep_cached(s, GLNS, &st)) || (rc = bind_text(st, 1, p.id)))
         goto out;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < ZL_PARTY_MAX_GLNS) {
         glns[n] = zl_strdup(col(st, 0));
@@ -397,6 +409,8 @@ static int emit_party(zl_store *s, sqlite3_stmt *row, zl_party_cb cb, void *ctx)
         rc = ZL_ESTORE;
         goto out;
     }
+    sqlite3_reset(st); /* before the callback (prep_cached) */
+    st = NULL;
     p.glns = (const char *const *)glns;
     p.n_glns = n;
     if ((rc = get_prefixes_kind(s, p.id, pre, &npre, &p.kind, &region)))
@@ -411,8 +425,18 @@ out:
     for (i = 0; i < npre; i++)
         zl_free(pre[i]);
     zl_free(region);
-    sqlite3_finalize(st);
+    if (st)
+        sqlite3_reset(st);
     return rc;
+}
+
+static int emit_party(zl_store *s, sqlite3_stmt *row, zl_party_cb cb, void *ctx)
+{
+    const char *c[8];
+
+    for (int i = 0; i < 8; i++)
+        c[i] = col(row, i);
+    return emit_party_cols(s, c, cb, ctx);
 }
 
 static int run_party_query(zl_store *s, sqlite3_stmt *st, zl_party_cb cb,
@@ -431,20 +455,36 @@ static int run_party_query(zl_store *s, sqlite3_stmt *st, zl_party_cb cb,
 
 static int party_get(zl_store *s, const char *key, zl_party_cb cb, void *ctx)
 {
+    /* cached (asked for every party a read rule meets): the row is copied
+     * and the statement reset before the callback, which may look up
+     * another party */
+    static const char SQL[] =
+        "SELECT * FROM parties WHERE id=?1 OR uscc=?1 OR id IN"
+        " (SELECT party_id FROM party_gln WHERE gln=?1) LIMIT 1";
     sqlite3_stmt *st = NULL;
-    int rc, found = 0;
+    char *c[8] = {NULL};
+    int rc, i;
 
-    rc = prep(s,
-              "SELECT * FROM parties WHERE id=?1 OR uscc=?1 OR id IN"
-              " (SELECT party_id FROM party_gln WHERE gln=?1) LIMIT 1",
-              &st);
-    if (rc || (rc = bind_text(st, 1, key)))
+    if ((rc = prep_cached(s, SQL, &st)) || (rc = bind_text(st, 1, key)))
         goto out;
-    rc = run_party_query(s, st, cb, ctx, &found);
-    if (rc == 0 && !found)
-        rc = ZL_ENOTFOUND;
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        rc = rc == SQLITE_DONE ? ZL_ENOTFOUND : ZL_ESTORE;
+        goto out;
+    }
+    rc = 0;
+    for (i = 0; i < 8 && !rc; i++)
+        if (col(st, i) && !(c[i] = zl_strdup(col(st, i))))
+            rc = ZL_ENOMEM;
+    sqlite3_reset(st);
+    st = NULL;
+    if (!rc)
+        rc = emit_party_cols(s, (const char *const *)c, cb, ctx);
 out:
-    sqlite3_finalize(st);
+    if (st)
+        sqlite3_reset(st);
+    for (i = 0; i < 8; i++)
+        zl_free(c[i]);
     return rc;
 }
 

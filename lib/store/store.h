@@ -196,6 +196,14 @@ struct zl_event_filter {
     int64_t deadline_ms;
     int (*stop)(void *ctx);
     void *stop_ctx;
+    /* A row test the backend applies before it reads a row's JSON (a
+     * read rule: the rows it refuses are never decompressed): keep is
+     * called with the row's other columns (json NULL) and returns 1 to
+     * hand the row on to cb, 0 to skip it, or a negative error that
+     * stops the query. NULL: every row. Rows it skips do not count
+     * against limit, so a rule with a page leaves limit at 0. */
+    int (*keep)(void *ctx, const struct zl_stored_event *ev);
+    void *keep_ctx;
 };
 
 /* Run a query; cb is called for each matching event in order. Returns 0,

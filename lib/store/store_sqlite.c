@@ -286,7 +286,8 @@ static int setup(zl_store *s, int is_new, struct zl_error *err)
                           "PRAGMA cache_size=-65536;"
                           "PRAGMA temp_store=MEMORY;"
                           "PRAGMA mmap_size=1073741824;"
-                          "PRAGMA wal_autocheckpoint=4096;"))
+                          "PRAGMA wal_autocheckpoint=4096;") ||
+        zl_sqlite_query_setup(s))
         return zl_error_set(err, ZL_ESTORE, q->path, sqlite3_errmsg(q->db),
                             NULL, 0);
     return 0;
@@ -1005,6 +1006,8 @@ int zl_sqlite_row_event(zl_store *s, sqlite3_stmt *st,
     ev->transformation_id = (const char *)sqlite3_column_text(st, 11);
     ev->has_error_declaration = sqlite3_column_int(st, 12);
     ev->party = (const char *)sqlite3_column_text(st, 13);
+    if (!scratch)
+        return 0; /* the caller reads no JSON (json stays NULL) */
     /* A compressed row that does not decode (damaged behind our back)
      * reads as an empty JSON: verify reports the record as altered, as it
      * does a damaged text row, instead of stopping at it. */

@@ -212,6 +212,179 @@ static void test_patterns_vs_naive(void **state)
     check_pattern(f->s, "https://example.com/\xe7\xff", 22);
 }
 
+/* ---- broad patterns ------------------------------------------------------
+ * A pattern that reaches thousands of identifiers (a GTIN's serials) is
+ * answered by walking events in time order and testing each event's own
+ * identifiers (sqlite_query.c: at 5,000 identifiers), a narrow one by
+ * collecting its identifiers' events: both against a naive model, page
+ * by page in both directions. N_BROAD events, one a minute: event i
+ * lists BROAD_PER serials of class A when i % 3 == 0 (5,600 in all, past
+ * the walk's threshold), three of class B when i % 3 == 1, and carries
+ * an identifier of class A as a quantity's class when i % 3 == 2 (which
+ * MATCH_epc must not match, and MATCH_anyEPCClass must). */
+#define N_BROAD   42
+#define BROAD_PER 400
+
+static int put_broad(zl_store *s)
+{
+    struct zl_buf b;
+    struct zl_error err;
+    int rc;
+
+    zl_buf_init(&b, 1 << 24);
+    rc = zl_buf_adds(&b, "{\"@context\":[\"https://ref.gs1.org/standards/"
+                         "epcis/2.0.0/epcis-context.jsonld\"],\"type\":"
+                         "\"EPCISDocument\",\"schemaVersion\":\"2.0\","
+                         "\"creationDate\":\"2024-01-01T00:00:00Z\","
+                         "\"epcisBody\":{\"eventList\":[");
+    for (int i = 0; i < N_BROAD && !rc; i++) {
+        rc = zl_buf_printf(&b,
+                           "%s{\"type\":\"ObjectEvent\",\"eventTime\":"
+                           "\"2024-01-02T00:%02d:00Z\","
+                           "\"eventTimeZoneOffset\":\"+00:00\","
+                           "\"action\":\"OBSERVE\",\"epcList\":[",
+                           i ? "," : "", i);
+        for (int k = 0; !rc && i % 3 == 0 && k < BROAD_PER; k++)
+            rc = zl_buf_printf(&b, "%s\"https://example.com/A/21/%d-%d\"",
+                               k ? "," : "", i, k);
+        for (int k = 0; !rc && i % 3 == 1 && k < 3; k++)
+            rc = zl_buf_printf(&b, "%s\"https://example.com/B/21/%d-%d\"",
+                               k ? "," : "", i, k);
+        if (!rc)
+            rc = zl_buf_adds(&b, "]");
+        if (!rc && i % 3 == 2)
+            rc = zl_buf_adds(&b, ",\"quantityList\":[{\"epcClass\":"
+                                 "\"https://example.com/A/21/q\","
+                                 "\"quantity\":1}]");
+        if (!rc)
+            rc = zl_buf_adds(&b, "}");
+    }
+    if (!rc)
+        rc = zl_buf_adds(&b, "]}}");
+    if (!rc)
+        rc = zl_capture(s, b.data, b.len, NULL, NULL, &err);
+    zl_buf_cleanup(&b);
+    return rc;
+}
+
+struct broad {
+    int n;
+    int at[N_BROAD];
+};
+
+static int broad_cb(void *ctx, const char *json, size_t len)
+{
+    struct broad *o = ctx;
+    const char *t = strstr(json, "\"eventTime\":\"2024-01-02T00:");
+
+    (void)len;
+    assert_non_null(t);
+    assert_true(o->n < N_BROAD);
+    o->at[o->n++] = atoi(t + 27);
+    return 0;
+}
+
+/* Every page of name=value at perPage=per in direction dir, against the
+ * events i (in time order) for which want(i). */
+static void check_broad(zl_store *s, const char *name, const char *value,
+                        int per, const char *dir, int (*want)(int))
+{
+    char tok[200], pp[16];
+    struct zl_error err;
+    struct broad got;
+    char *next = NULL;
+    int pages = 0, n = 0;
+
+    memset(&got, 0, sizeof got);
+    snprintf(pp, sizeof pp, "%d", per);
+    do {
+        zl_query *q = NULL;
+
+        assert_int_equal(zl_query_new(&q), 0);
+        assert_int_equal(zl_query_param(q, name, value, &err), 0);
+        assert_int_equal(zl_query_param(q, "perPage", pp, &err), 0);
+        assert_int_equal(zl_query_param(q, "orderDirection", dir, &err), 0);
+        if (pages)
+            assert_int_equal(zl_query_param(q, "nextPageToken", tok, &err), 0);
+        assert_int_equal(zl_query_each(s, q, ZL_EPC_AS_CAPTURED, broad_cb, &got,
+                                       &next, &err),
+                         0);
+        zl_query_free(q);
+        if (next)
+            snprintf(tok, sizeof tok, "%s", next);
+        zl_free(next);
+        assert_true(++pages <= N_BROAD + 1);
+    } while (next);
+    for (int k = 0; k < N_BROAD; k++) {
+        int i = dir[0] == 'A' ? k : N_BROAD - 1 - k;
+
+        if (!want(i))
+            continue;
+        if (n >= got.n || got.at[n] != i)
+            fail_msg("%s=%s (%s, perPage %d): answer %d is minute %d, the "
+                     "model's is %d",
+                     name, value, dir, per, n, n < got.n ? got.at[n] : -1, i);
+        n++;
+    }
+    if (n != got.n)
+        fail_msg("%s=%s: %d events, the model %d", name, value, got.n, n);
+}
+
+static int class_a(int i)
+{
+    return i % 3 == 0;
+}
+
+static int class_b(int i)
+{
+    return i % 3 == 1;
+}
+
+static int qty_a(int i)
+{
+    return i % 3 == 2;
+}
+
+static int with_ids(int i)
+{
+    return i % 3 != 2;
+}
+
+static int none(int i)
+{
+    (void)i;
+    return 0;
+}
+
+static void test_broad_patterns_vs_naive(void **state)
+{
+    static const char *const DIRS[] = {"ASC", "DESC"};
+    struct fixture *f = *state;
+
+    assert_int_equal(put_broad(f->s), 0);
+    for (int d = 0; d < 2; d++)
+        for (int per = 1; per <= 8; per += 7) {
+            /* broad (walk) */
+            check_broad(f->s, "MATCH_epc", "https://example.com/A/*", per,
+                        DIRS[d], class_a);
+            check_broad(f->s, "MATCH_epc", "https://example.com/*", per,
+                        DIRS[d], with_ids);
+            check_broad(f->s, "MATCH_anyEPCClass", "https://example.com/A/*",
+                        per, DIRS[d], qty_a); /* the roles count */
+            /* narrow (collected) */
+            check_broad(f->s, "MATCH_epc", "https://example.com/B/*", per,
+                        DIRS[d], class_b);
+            check_broad(f->s, "MATCH_epcClass", "https://example.com/A/21/q*",
+                        per, DIRS[d], qty_a);
+        }
+    /* a list of a broad and a narrow pattern; one no identifier can have */
+    check_broad(f->s, "MATCH_epc",
+                "https://example.com/A/*|https://example.com/B/*", 5, "ASC",
+                with_ids);
+    check_broad(f->s, "MATCH_epc", "https://example.com/A/21/\xff*", 5, "ASC",
+                none);
+}
+
 /* ---- EQ_ parameters and their order, against a naive model ------------
  * N_ORD events, two to a minute (so ties on eventTime are broken by the
  * hash), each with a bizStep, disposition, readPoint and bizLocation
@@ -514,6 +687,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_count_params),
         cmocka_unit_test_setup_teardown(test_patterns_vs_naive, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_broad_patterns_vs_naive, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_eq_order_vs_naive, setup,
                                         teardown),

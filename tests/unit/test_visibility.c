@@ -224,6 +224,24 @@ static void test_rule_table(void **state)
                 fail_msg("%s sees E%d: got %d, want %d", TABLE[i].party, k, got,
                          want);
         }
+        /* through one memo for every event, twice: the second pass
+         * answers from what the first kept */
+        {
+            zl_viewer_memo *m = NULL;
+
+            assert_int_equal(zl_viewer_memo_new(&m), 0);
+            for (int pass = 0; pass < 2; pass++)
+                for (int k = N_EV; k >= 1; k--) {
+                    int want = strchr(TABLE[i].sees, '0' + k) != NULL;
+                    int got = zl_viewer_sees_event_memo(f->s, &v, m, H[k]);
+
+                    if (got != want)
+                        fail_msg("%s sees E%d through a memo (pass %d): got "
+                                 "%d, want %d",
+                                 TABLE[i].party, k, pass, got, want);
+                }
+            zl_viewer_memo_free(m);
+        }
     }
     zl_viewer_init(&v, ZL_VIEW_LOCAL);
     for (int k = 1; k <= N_EV; k++)
