@@ -417,3 +417,19 @@ int cli_write_file(const char *cmd, const char *path, const void *data,
         fprintf(stderr, "zhiliang %s: %s: write failed\n", cmd, path);
     return ok ? 0 : -1;
 }
+
+const char *cli_opt_val(int argc, char **argv, const char *name)
+{
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], name))
+            return argv[i + 1];
+    return NULL;
+}
+
+int cli_has_flag(int argc, char **argv, const char *name)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], name))
+            return 1;
+    return 0;
+}

@@ -89,6 +89,13 @@ int cli_write_file(const char *cmd, const char *path, const void *data,
 /* 1 if the argument is -h or --help. */
 int cli_is_help(const char *arg);
 
+/* The value after the option name in argv[1..argc) (argv[0] is the verb),
+ * or NULL when the option is absent or last. */
+const char *cli_opt_val(int argc, char **argv, const char *name);
+
+/* 1 when the flag name is among argv[1..argc), else 0. */
+int cli_has_flag(int argc, char **argv, const char *name);
+
 /* A subcommand: its name and the function that runs it with argv[0] the
  * subcommand's name. */
 struct cli_verb {

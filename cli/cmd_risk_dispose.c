@@ -109,22 +109,6 @@ static int opts_ok(int argc, char **argv, int first, const char *const *names,
     return 1;
 }
 
-static const char *opt_val(int argc, char **argv, const char *name)
-{
-    for (int i = 1; i + 1 < argc; i++)
-        if (!strcmp(argv[i], name))
-            return argv[i + 1];
-    return NULL;
-}
-
-static int has_flag(int argc, char **argv, const char *name)
-{
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], name))
-            return 1;
-    return 0;
-}
-
 static int print_error(void *ctx, const struct zl_risk_field_error *e)
 {
     (void)ctx;
@@ -176,9 +160,9 @@ static int open_case(int argc, char **argv)
         return EXIT_USAGE;
     }
     for (size_t i = 0; i < sizeof SRC / sizeof SRC[0]; i++)
-        if (opt_val(argc, argv, SRC[i][0])) {
+        if (cli_opt_val(argc, argv, SRC[i][0])) {
             in.source = SRC[i][1];
-            in.ref = opt_val(argc, argv, SRC[i][0]);
+            in.ref = cli_opt_val(argc, argv, SRC[i][0]);
             n_src++;
         }
     if (n_src != 1) {
@@ -187,14 +171,14 @@ static int open_case(int argc, char **argv)
                         "--from-assessment or --from-other\n");
         return EXIT_USAGE;
     }
-    in.hazard = opt_val(argc, argv, "--hazard");
-    in.hazard_en = opt_val(argc, argv, "--hazard-en");
-    in.enterprise = opt_val(argc, argv, "--enterprise");
-    in.gtin = opt_val(argc, argv, "--gtin");
-    in.lot = opt_val(argc, argv, "--lot");
-    in.region = opt_val(argc, argv, "--region");
-    in.actor = opt_val(argc, argv, "--as");
-    if (!(s = cli_open_store(opt_val(argc, argv, "--store"))))
+    in.hazard = cli_opt_val(argc, argv, "--hazard");
+    in.hazard_en = cli_opt_val(argc, argv, "--hazard-en");
+    in.enterprise = cli_opt_val(argc, argv, "--enterprise");
+    in.gtin = cli_opt_val(argc, argv, "--gtin");
+    in.lot = cli_opt_val(argc, argv, "--lot");
+    in.region = cli_opt_val(argc, argv, "--region");
+    in.actor = cli_opt_val(argc, argv, "--as");
+    if (!(s = cli_open_store(cli_opt_val(argc, argv, "--store"))))
         return EXIT_FAIL;
     rc = zl_dispo_open(s, &in, id, print_error, NULL, &err);
     zl_close(s);
@@ -244,17 +228,17 @@ static int act(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (load_rules(opt_val(argc, argv, "--deadlines"), &rules))
+    if (load_rules(cli_opt_val(argc, argv, "--deadlines"), &rules))
         return EXIT_FAIL;
     in.rules = &rules;
-    in.title = opt_val(argc, argv, "--title");
-    in.title_en = opt_val(argc, argv, "--title-en");
-    in.text = opt_val(argc, argv, "--text");
-    in.text_en = opt_val(argc, argv, "--text-en");
-    in.task = opt_val(argc, argv, "--task");
-    in.due = opt_val(argc, argv, "--due");
-    in.actor = opt_val(argc, argv, "--as");
-    if ((cls = opt_val(argc, argv, "--class"))) {
+    in.title = cli_opt_val(argc, argv, "--title");
+    in.title_en = cli_opt_val(argc, argv, "--title-en");
+    in.text = cli_opt_val(argc, argv, "--text");
+    in.text_en = cli_opt_val(argc, argv, "--text-en");
+    in.task = cli_opt_val(argc, argv, "--task");
+    in.due = cli_opt_val(argc, argv, "--due");
+    in.actor = cli_opt_val(argc, argv, "--as");
+    if ((cls = cli_opt_val(argc, argv, "--class"))) {
         char *end;
         long v = strtol(cls, &end, 10);
 
@@ -267,7 +251,7 @@ static int act(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (!(s = cli_open_store(opt_val(argc, argv, "--store"))))
+    if (!(s = cli_open_store(cli_opt_val(argc, argv, "--store"))))
         return EXIT_FAIL;
     rc = zl_dispo_act(s, argv[1], &in, &n, print_error, NULL, &err);
     zl_close(s);
@@ -305,11 +289,11 @@ static int answer(int argc, char **argv)
     }
     if (action_no(argv[2], &n))
         return EXIT_USAGE;
-    if (!(s = cli_open_store(opt_val(argc, argv, "--store"))))
+    if (!(s = cli_open_store(cli_opt_val(argc, argv, "--store"))))
         return EXIT_FAIL;
-    rc = zl_dispo_answer(s, argv[1], n, opt_val(argc, argv, "--as"),
-                         opt_val(argc, argv, "--answer"), 0, print_error, NULL,
-                         &err);
+    rc = zl_dispo_answer(s, argv[1], n, cli_opt_val(argc, argv, "--as"),
+                         cli_opt_val(argc, argv, "--answer"), 0, print_error,
+                         NULL, &err);
     zl_close(s);
     if (!rc)
         printf("%s: action %d answered\n", argv[1], n);
@@ -330,11 +314,11 @@ static int done(int argc, char **argv)
     }
     if (action_no(argv[2], &n))
         return EXIT_USAGE;
-    if (!(s = cli_open_store(opt_val(argc, argv, "--store"))))
+    if (!(s = cli_open_store(cli_opt_val(argc, argv, "--store"))))
         return EXIT_FAIL;
-    rc = zl_dispo_done(s, argv[1], n, opt_val(argc, argv, "--as"),
-                       opt_val(argc, argv, "--result"),
-                       opt_val(argc, argv, "--note"), 0, print_error, NULL,
+    rc = zl_dispo_done(s, argv[1], n, cli_opt_val(argc, argv, "--as"),
+                       cli_opt_val(argc, argv, "--result"),
+                       cli_opt_val(argc, argv, "--note"), 0, print_error, NULL,
                        &err);
     zl_close(s);
     if (!rc)
@@ -354,11 +338,11 @@ static int close_case(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (!(s = cli_open_store(opt_val(argc, argv, "--store"))))
+    if (!(s = cli_open_store(cli_opt_val(argc, argv, "--store"))))
         return EXIT_FAIL;
-    rc = zl_dispo_close(s, argv[1], opt_val(argc, argv, "--as"),
-                        opt_val(argc, argv, "--outcome"),
-                        opt_val(argc, argv, "--outcome-en"), 0, print_error,
+    rc = zl_dispo_close(s, argv[1], cli_opt_val(argc, argv, "--as"),
+                        cli_opt_val(argc, argv, "--outcome"),
+                        cli_opt_val(argc, argv, "--outcome-en"), 0, print_error,
                         NULL, &err);
     zl_close(s);
     if (!rc)
@@ -405,7 +389,7 @@ static void print_case(json_t *c, int long_form)
  * -1 after an error message. */
 static int64_t at_ms(int argc, char **argv)
 {
-    const char *v = opt_val(argc, argv, "--at");
+    const char *v = cli_opt_val(argc, argv, "--at");
     int32_t d;
 
     if (!v)
@@ -434,14 +418,14 @@ static int show(int argc, char **argv)
     }
     if ((at = at_ms(argc, argv)) < 0)
         return EXIT_USAGE;
-    if (!(s = cli_open_store(opt_val(argc, argv, "--store"))))
+    if (!(s = cli_open_store(cli_opt_val(argc, argv, "--store"))))
         return EXIT_FAIL;
     zl_buf_init(&b, (size_t)64 << 20);
-    rc = zl_dispo_json(s, argv[1], has_flag(argc, argv, "--public"), at, &b,
+    rc = zl_dispo_json(s, argv[1], cli_has_flag(argc, argv, "--public"), at, &b,
                        &err);
     zl_close(s);
     if (!rc) {
-        if (has_flag(argc, argv, "--json")) {
+        if (cli_has_flag(argc, argv, "--json")) {
             printf("%.*s\n", (int)b.len, (const char *)b.data);
         } else {
             json_t *c = json_loadb((const char *)b.data, b.len, 0, NULL);
@@ -472,20 +456,20 @@ static int list(int argc, char **argv)
     }
     if ((at = at_ms(argc, argv)) < 0)
         return EXIT_USAGE;
-    if (has_flag(argc, argv, "--open"))
+    if (cli_has_flag(argc, argv, "--open"))
         which = "open";
-    if (has_flag(argc, argv, "--closed"))
+    if (cli_has_flag(argc, argv, "--closed"))
         which = "closed";
-    if (has_flag(argc, argv, "--overdue"))
+    if (cli_has_flag(argc, argv, "--overdue"))
         which = "overdue";
-    if (!(s = cli_open_store(opt_val(argc, argv, "--store"))))
+    if (!(s = cli_open_store(cli_opt_val(argc, argv, "--store"))))
         return EXIT_FAIL;
     zl_buf_init(&b, (size_t)256 << 20);
-    rc =
-        zl_dispo_list(s, which, has_flag(argc, argv, "--public"), at, &b, &err);
+    rc = zl_dispo_list(s, which, cli_has_flag(argc, argv, "--public"), at, &b,
+                       &err);
     zl_close(s);
     if (!rc) {
-        if (has_flag(argc, argv, "--json")) {
+        if (cli_has_flag(argc, argv, "--json")) {
             printf("%.*s\n", (int)b.len, (const char *)b.data);
         } else {
             json_t *arr = json_loadb((const char *)b.data, b.len, 0, NULL), *c;

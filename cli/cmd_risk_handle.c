@@ -59,22 +59,6 @@ static void usage(FILE *f)
            "  transaction and retire the old key (64 hex digits each).\n");
 }
 
-static const char *opt_val(int argc, char **argv, const char *name)
-{
-    for (int i = 1; i + 1 < argc; i++)
-        if (!strcmp(argv[i], name))
-            return argv[i + 1];
-    return NULL;
-}
-
-static int has_flag(int argc, char **argv, const char *name)
-{
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], name))
-            return 1;
-    return 0;
-}
-
 static int rule_from(json_t *o, struct zl_clock_rule *r)
 {
     json_t *v;
@@ -105,7 +89,7 @@ static int rule_from(json_t *o, struct zl_clock_rule *r)
 /* --deadlines FILE into d (the defaults otherwise): 0 or -1 (printed). */
 static int load_deadlines(int argc, char **argv, struct zl_risk_deadlines *d)
 {
-    const char *path = opt_val(argc, argv, "--deadlines");
+    const char *path = cli_opt_val(argc, argv, "--deadlines");
     char *data = NULL;
     size_t len;
     json_t *o, *v;
@@ -161,13 +145,13 @@ static int review(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    in.actor = opt_val(argc, argv, "--as");
-    in.reason = opt_val(argc, argv, "--reason");
-    in.into = opt_val(argc, argv, "--into");
-    in.enterprise = opt_val(argc, argv, "--enterprise");
-    in.answer = opt_val(argc, argv, "--answer");
-    in.outcome = opt_val(argc, argv, "--outcome");
-    if (!(s = cli_open_store(opt_val(argc, argv, "--store"))))
+    in.actor = cli_opt_val(argc, argv, "--as");
+    in.reason = cli_opt_val(argc, argv, "--reason");
+    in.into = cli_opt_val(argc, argv, "--into");
+    in.enterprise = cli_opt_val(argc, argv, "--enterprise");
+    in.answer = cli_opt_val(argc, argv, "--answer");
+    in.outcome = cli_opt_val(argc, argv, "--outcome");
+    if (!(s = cli_open_store(cli_opt_val(argc, argv, "--store"))))
         return EXIT_FAIL;
     errs = json_array();
     rc = zl_risk_step(s, argv[1], &in, &seq, collect_error, errs, &err);
@@ -244,7 +228,7 @@ static int show_case(int argc, char **argv)
     if (load_deadlines(argc, argv, &dl))
         return EXIT_FAIL;
     o.rules = &dl;
-    if (!(s = cli_open_store(opt_val(argc, argv, "--store"))))
+    if (!(s = cli_open_store(cli_opt_val(argc, argv, "--store"))))
         return EXIT_FAIL;
     if ((rc = zl_risk_case_get(s, argv[1], &o, &c, &err))) {
         cli_print_error("risk case", argv[1], rc, &err, 0);
@@ -255,7 +239,7 @@ static int show_case(int argc, char **argv)
     steps = json_array();
     rc = zl_risk_steps(s, argv[1], step_cb, steps);
     json_object_set_new(j, "history", steps);
-    if (has_flag(argc, argv, "--json")) {
+    if (cli_has_flag(argc, argv, "--json")) {
         cli_print_json(j, 0);
     } else {
         printf("%s %s (enterprise %s), accept by %s%s", c.id, c.state,
@@ -384,7 +368,7 @@ static int overdue(int argc, char **argv)
         return EXIT_FAIL;
     }
     o.rules = &dl;
-    if (!(s = cli_open_store(opt_val(argc, argv, "--store")))) {
+    if (!(s = cli_open_store(cli_opt_val(argc, argv, "--store")))) {
         json_decref(x.arr);
         return EXIT_FAIL;
     }
@@ -399,7 +383,7 @@ static int overdue(int argc, char **argv)
         json_decref(x.arr);
         return EXIT_FAIL;
     }
-    if (has_flag(argc, argv, "--json")) {
+    if (cli_has_flag(argc, argv, "--json")) {
         json_t *out = json_object();
 
         json_object_set_new(out, "overdue", x.arr);
@@ -479,7 +463,7 @@ static int published(int argc, char **argv)
         return EXIT_FAIL;
     }
     o.rules = &dl;
-    if (!(s = cli_open_store(opt_val(argc, argv, "--store")))) {
+    if (!(s = cli_open_store(cli_opt_val(argc, argv, "--store")))) {
         json_decref(arr);
         return EXIT_FAIL;
     }
@@ -490,7 +474,7 @@ static int published(int argc, char **argv)
         json_decref(arr);
         return EXIT_FAIL;
     }
-    if (has_flag(argc, argv, "--json")) {
+    if (cli_has_flag(argc, argv, "--json")) {
         json_t *out = json_object();
 
         json_object_set_new(out, "rows", arr);
@@ -568,15 +552,15 @@ static int rekey(int argc, char **argv)
     zl_store *s;
     int rc = EXIT_FAIL, x;
 
-    if (!opt_val(argc, argv, "--old-key") ||
-        !opt_val(argc, argv, "--new-key")) {
+    if (!cli_opt_val(argc, argv, "--old-key") ||
+        !cli_opt_val(argc, argv, "--new-key")) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (read_key(opt_val(argc, argv, "--old-key"), old_key) ||
-        read_key(opt_val(argc, argv, "--new-key"), new_key))
+    if (read_key(cli_opt_val(argc, argv, "--old-key"), old_key) ||
+        read_key(cli_opt_val(argc, argv, "--new-key"), new_key))
         goto out;
-    if (!(s = cli_open_store(opt_val(argc, argv, "--store"))))
+    if (!(s = cli_open_store(cli_opt_val(argc, argv, "--store"))))
         goto out;
     x = zl_risk_rekey(s, old_key, new_key, zl_time_now_ms(), &n, &err);
     zl_close(s);

@@ -83,27 +83,11 @@ static void usage(FILE *f)
         "  bench_risk_fa measures the rate each gives (README).\n");
 }
 
-static const char *opt_val(int argc, char **argv, const char *name)
-{
-    for (int i = 1; i + 1 < argc; i++)
-        if (!strcmp(argv[i], name))
-            return argv[i + 1];
-    return NULL;
-}
-
-static int has_flag(int argc, char **argv, const char *name)
-{
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], name))
-            return 1;
-    return 0;
-}
-
 /* The key from --pii-key or $ZHILIANG_PII_KEY into key: 1 loaded, 0 none
  * named, -1 named but unreadable (message printed). */
 static int load_key(int argc, char **argv, uint8_t key[ZL_RISK_KEY_LEN])
 {
-    const char *path = opt_val(argc, argv, "--pii-key");
+    const char *path = cli_opt_val(argc, argv, "--pii-key");
     char *data = NULL;
     size_t len = 0;
     int rc;
@@ -183,7 +167,7 @@ out:
 
 static int load_calendar(int argc, char **argv, zl_calendar **cal)
 {
-    const char *path = opt_val(argc, argv, "--calendar");
+    const char *path = cli_opt_val(argc, argv, "--calendar");
     struct zl_error err = {0};
     char *data = NULL;
     size_t len;
@@ -208,9 +192,9 @@ static int load_calendar(int argc, char **argv, zl_calendar **cal)
 
 static int report(int argc, char **argv)
 {
-    const char *file = opt_val(argc, argv, "--json");
-    const char *as = opt_val(argc, argv, "--as");
-    const char *rule_file = opt_val(argc, argv, "--deadline-rule");
+    const char *file = cli_opt_val(argc, argv, "--json");
+    const char *as = cli_opt_val(argc, argv, "--as");
+    const char *rule_file = cli_opt_val(argc, argv, "--deadline-rule");
     uint8_t key[ZL_RISK_KEY_LEN];
     struct zl_risk_intake_opts o = {0};
     struct zl_clock_rule rule;
@@ -220,7 +204,7 @@ static int report(int argc, char **argv)
     zl_store *s = NULL;
     char id[ZL_RISK_ID_MAX], *data = NULL;
     size_t len;
-    int kr, rc = EXIT_FAIL, as_json = has_flag(argc, argv, "--output-json");
+    int kr, rc = EXIT_FAIL, as_json = cli_has_flag(argc, argv, "--output-json");
     json_t *errs = NULL;
 
     if (argc < 2 || zl_risk_kind_parse(argv[1], &k) || !file) {
@@ -235,7 +219,7 @@ static int report(int argc, char **argv)
         goto out;
     if (cli_read_file(file, JSON_MAX, &data, &len))
         goto out;
-    if (!(s = cli_open_store(opt_val(argc, argv, "--store"))))
+    if (!(s = cli_open_store(cli_opt_val(argc, argv, "--store"))))
         goto out;
     o.key = kr ? key : NULL;
     o.submitter = as;
@@ -331,7 +315,7 @@ static int list_cb(void *ctx, const struct zl_risk_report_row *r)
 
 static int reports(int argc, char **argv)
 {
-    const char *kind = opt_val(argc, argv, "--kind");
+    const char *kind = cli_opt_val(argc, argv, "--kind");
     struct list_ctx l = {NULL, 0};
     enum zl_risk_kind k = ZL_RISK_COMPLAINT;
     zl_store *s;
@@ -341,9 +325,9 @@ static int reports(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (!(s = cli_open_store(opt_val(argc, argv, "--store"))))
+    if (!(s = cli_open_store(cli_opt_val(argc, argv, "--store"))))
         return EXIT_FAIL;
-    if (has_flag(argc, argv, "--json"))
+    if (cli_has_flag(argc, argv, "--json"))
         l.arr = json_array();
     else
         printf("%-22s %-9s %-10s %-14s %-24s %-6s %-4s %s\n", "id", "kind",
@@ -386,8 +370,8 @@ static int lot_cb(void *ctx, const char *dl)
 static int show(int argc, char **argv)
 {
     const char *id = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
-    const char *as = opt_val(argc, argv, "--as");
-    int reveal = has_flag(argc, argv, "--reveal");
+    const char *as = cli_opt_val(argc, argv, "--as");
+    int reveal = cli_has_flag(argc, argv, "--reveal");
     uint8_t key[ZL_RISK_KEY_LEN];
     char *rec = NULL, *pii = NULL;
     size_t rl, pl;
@@ -402,7 +386,7 @@ static int show(int argc, char **argv)
     }
     if (reveal && (kr = load_key(argc, argv, key)) < 0)
         goto out;
-    if (!(s = cli_open_store(opt_val(argc, argv, "--store"))))
+    if (!(s = cli_open_store(cli_opt_val(argc, argv, "--store"))))
         goto out;
     if ((x = zl_risk_report_get(s, id, &rec, &rl))) {
         fprintf(stderr, "zhiliang risk show: %s: %s\n", id, zl_strerror(x));
@@ -446,7 +430,7 @@ static int show(int argc, char **argv)
     if (json_object_get(prod, "lot"))
         zl_query_lots_by_batch(
             s, json_string_value(json_object_get(prod, "lot")), lot_cb, lots);
-    if (has_flag(argc, argv, "--json")) {
+    if (cli_has_flag(argc, argv, "--json")) {
         json_t *r = json_object();
 
         json_object_set(r, "report", o);
@@ -557,16 +541,16 @@ static json_t *strs(char **v, size_t n)
 
 static int signals_reports(int argc, char **argv)
 {
-    const char *kind = opt_val(argc, argv, "--kind"),
-               *by = opt_val(argc, argv, "--by"),
-               *period = opt_val(argc, argv, "--period"),
-               *bl = opt_val(argc, argv, "--baseline"),
-               *hs = opt_val(argc, argv, "--h"),
-               *cn = opt_val(argc, argv, "--cluster"),
-               *win = opt_val(argc, argv, "--window"),
-               *method = opt_val(argc, argv, "--method"),
-               *as = opt_val(argc, argv, "--alpha"),
-               *svgdir = opt_val(argc, argv, "--svg");
+    const char *kind = cli_opt_val(argc, argv, "--kind"),
+               *by = cli_opt_val(argc, argv, "--by"),
+               *period = cli_opt_val(argc, argv, "--period"),
+               *bl = cli_opt_val(argc, argv, "--baseline"),
+               *hs = cli_opt_val(argc, argv, "--h"),
+               *cn = cli_opt_val(argc, argv, "--cluster"),
+               *win = cli_opt_val(argc, argv, "--window"),
+               *method = cli_opt_val(argc, argv, "--method"),
+               *as = cli_opt_val(argc, argv, "--alpha"),
+               *svgdir = cli_opt_val(argc, argv, "--svg");
     struct zl_risk_series_set set = {0};
     struct zl_error err = {0};
     struct cl_ctx cl;
@@ -593,7 +577,7 @@ static int signals_reports(int argc, char **argv)
     }
     if (period && !strcmp(period, "week"))
         pd = 7;
-    if (!(s = cli_open_store(opt_val(argc, argv, "--store")))) {
+    if (!(s = cli_open_store(cli_opt_val(argc, argv, "--store")))) {
         json_decref(sig);
         return EXIT_FAIL;
     }
@@ -684,7 +668,7 @@ static int signals_reports(int argc, char **argv)
         cli_print_error("risk signals", NULL, x, NULL, 0);
         goto out;
     }
-    if (has_flag(argc, argv, "--json")) {
+    if (cli_has_flag(argc, argv, "--json")) {
         json_t *o = json_object();
 
         json_object_set(o, "signals", sig);

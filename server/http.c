@@ -18,10 +18,12 @@
 #include "zhiliang/alloc.h"
 #include "zhiliang/error.h"
 
+#include <jansson.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -461,4 +463,17 @@ void zl_reply_redirect(struct zl_req *r, unsigned status, const char *loc)
 {
     zl_reply_header(r, "Location", loc);
     zl_reply(r, status, "text/plain; charset=utf-8", "", 0);
+}
+
+void zl_srv_reply_json(struct zl_req *r, unsigned status, json_t *o)
+{
+    char *t = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+    if (!t) {
+        zl_reply_problem(r, 500, NULL, "Internal Server Error", NULL);
+    } else {
+        zl_reply(r, status, "application/json", t, strlen(t));
+        free(t);
+    }
+    json_decref(o);
 }

@@ -102,7 +102,7 @@ static int pii_key_get(uint8_t out[ZL_RISK_KEY_LEN])
     return ok;
 }
 
-static int collect(void *ctx, const struct zl_risk_field_error *e)
+int zl_srv_risk_collect(void *ctx, const struct zl_risk_field_error *e)
 {
     json_t *o = json_object();
 
@@ -110,19 +110,6 @@ static int collect(void *ctx, const struct zl_risk_field_error *e)
     json_object_set_new(o, "value", json_string(e->value));
     json_object_set_new(o, "why", json_string(e->why));
     return json_array_append_new(ctx, o) ? ZL_ENOMEM : 0;
-}
-
-static void reply_json(struct zl_req *r, unsigned status, json_t *o)
-{
-    char *t = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-
-    if (!t) {
-        zl_reply_problem(r, 500, NULL, "Internal Server Error", NULL);
-    } else {
-        zl_reply(r, status, "application/json", t, strlen(t));
-        free(t);
-    }
-    json_decref(o);
 }
 
 int zl_srv_risk_submit(struct zl_req *r, int kind, const char *submitter,
@@ -140,7 +127,8 @@ int zl_srv_risk_submit(struct zl_req *r, int kind, const char *submitter,
         return ZL_ESTORE;
     o.key = pii_key_get(key) ? key : NULL;
     o.submitter = submitter;
-    rc = zl_risk_submit(s, k, json, len, &o, id, collect, errors, &err);
+    rc = zl_risk_submit(s, k, json, len, &o, id, zl_srv_risk_collect, errors,
+                        &err);
     memset(key, 0, sizeof key);
     return rc;
 }
@@ -230,7 +218,7 @@ static void submit(struct zl_req *r, enum zl_risk_kind k)
         o = json_object();
         json_object_set_new(o, "errors", errors);
         json_object_set_new(o, "stored", json_false());
-        reply_json(r, 400, o);
+        zl_srv_reply_json(r, 400, o);
         return;
     }
     json_decref(errors);
@@ -250,7 +238,7 @@ static void submit(struct zl_req *r, enum zl_risk_kind k)
     o = json_object();
     json_object_set_new(o, "id", json_string(id));
     json_object_set_new(o, "kind", json_string(zl_risk_kind_name(k)));
-    reply_json(r, 201, o);
+    zl_srv_reply_json(r, 201, o);
 }
 
 static int list_cb(void *ctx, const struct zl_risk_report_row *row)
@@ -293,7 +281,7 @@ static void reports(struct zl_req *r)
     }
     o = json_object();
     json_object_set_new(o, "reports", arr);
-    reply_json(r, 200, o);
+    zl_srv_reply_json(r, 200, o);
 }
 
 static json_t *case_json(const struct zl_risk_case *c)
@@ -372,7 +360,7 @@ static void handle_case(struct zl_req *r, const char *id)
         errors = json_array();
         zl_risk_steps(s, id, step_cb, errors);
         json_object_set_new(o, "history", errors);
-        reply_json(r, 200, o);
+        zl_srv_reply_json(r, 200, o);
         return;
     }
     if (r->body_too_big) {
@@ -396,13 +384,13 @@ static void handle_case(struct zl_req *r, const char *id)
     in.answer = jstr(in_j, "answer");
     in.outcome = jstr(in_j, "outcome");
     errors = json_array();
-    rc = zl_risk_step(s, id, &in, &seq, collect, errors, &err);
+    rc = zl_risk_step(s, id, &in, &seq, zl_srv_risk_collect, errors, &err);
     json_decref(in_j);
     if (rc == ZL_EINVAL) {
         o = json_object();
         json_object_set_new(o, "errors", errors);
         json_object_set_new(o, "stored", json_false());
-        reply_json(r, 400, o);
+        zl_srv_reply_json(r, 400, o);
         return;
     }
     json_decref(errors);
@@ -425,7 +413,7 @@ static void handle_case(struct zl_req *r, const char *id)
     json_object_set_new(o, "seq", json_integer(seq));
     json_object_set_new(o, "action",
                         json_string(zl_risk_action_name(in.action)));
-    reply_json(r, 201, o);
+    zl_srv_reply_json(r, 201, o);
 }
 
 void zl_h_risk_api(struct zl_req *r)

@@ -41,29 +41,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int collect(void *ctx, const struct zl_risk_field_error *e)
-{
-    json_t *o = json_object();
-
-    json_object_set_new(o, "field", json_string(e->field));
-    json_object_set_new(o, "value", json_string(e->value));
-    json_object_set_new(o, "why", json_string(e->why));
-    return json_array_append_new(ctx, o) ? ZL_ENOMEM : 0;
-}
-
-static void reply_json(struct zl_req *r, unsigned status, json_t *o)
-{
-    char *t = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-
-    if (!t) {
-        zl_reply_problem(r, 500, NULL, "Internal Server Error", NULL);
-    } else {
-        zl_reply(r, status, "application/json", t, strlen(t));
-        free(t);
-    }
-    json_decref(o);
-}
-
 static void reply_buf(struct zl_req *r, struct zl_buf *b)
 {
     zl_reply(r, 200, "application/json", (const char *)b->data, b->len);
@@ -118,7 +95,7 @@ static void write_reply(struct zl_req *r, int rc, json_t *errors,
         o = json_object();
         json_object_set_new(o, "errors", json_incref(errors));
         json_object_set_new(o, "stored", json_false());
-        reply_json(r, 400, o);
+        zl_srv_reply_json(r, 400, o);
     } else if (rc == ZL_EINVAL) {
         zl_reply_problem(r, 400, NULL, "Bad Request", err->rule);
     } else if (rc == ZL_EPERM) {
@@ -132,7 +109,7 @@ static void write_reply(struct zl_req *r, int rc, json_t *errors,
     } else if (rc) {
         zl_reply_store_error(r, rc, "store the record");
     } else {
-        reply_json(r, 201, json_incref(ok));
+        zl_srv_reply_json(r, 201, json_incref(ok));
     }
 }
 
@@ -180,7 +157,7 @@ static int members_ok(struct zl_req *r, json_t *o, const char *const *names)
             out = e;
             json_object_set_new(out, "errors", errs);
             json_object_set_new(out, "stored", json_false());
-            reply_json(r, 400, out);
+            zl_srv_reply_json(r, 400, out);
             return 0;
         }
     }
@@ -212,7 +189,7 @@ static void open_case(struct zl_req *r, zl_store *s, const char *party)
     in.hazard = js(o, "hazard");
     in.hazard_en = js(o, "hazard_en");
     errors = json_array();
-    rc = zl_dispo_open(s, &in, id, collect, errors, &err);
+    rc = zl_dispo_open(s, &in, id, zl_srv_risk_collect, errors, &err);
     ok = json_pack("{s:s}", "case", id);
     write_reply(r, rc, errors, &err, ok);
     json_decref(ok);
@@ -284,7 +261,7 @@ static void act(struct zl_req *r, zl_store *s, const char *party,
     in.task = js(o, "task");
     in.due = js(o, "due");
     errors = json_array();
-    rc = zl_dispo_act(s, id, &in, &n, collect, errors, &err);
+    rc = zl_dispo_act(s, id, &in, &n, zl_srv_risk_collect, errors, &err);
     ok = json_pack("{s:s,s:i,s:s}", "case", id, "n", n, "kind",
                    zl_dispo_kind_name(in.kind));
     write_reply(r, rc, errors, &err, ok);
@@ -321,14 +298,14 @@ static void step(struct zl_req *r, zl_store *s, const char *party,
     }
     errors = json_array();
     if (!strcmp(what, "answer"))
-        rc = zl_dispo_answer(s, id, (int)n, party, js(o, "answer"), 0, collect,
-                             errors, &err);
+        rc = zl_dispo_answer(s, id, (int)n, party, js(o, "answer"), 0,
+                             zl_srv_risk_collect, errors, &err);
     else if (!strcmp(what, "done"))
         rc = zl_dispo_done(s, id, (int)n, party, js(o, "result"), js(o, "note"),
-                           0, collect, errors, &err);
+                           0, zl_srv_risk_collect, errors, &err);
     else
         rc = zl_dispo_close(s, id, party, js(o, "outcome"), js(o, "outcome_en"),
-                            0, collect, errors, &err);
+                            0, zl_srv_risk_collect, errors, &err);
     ok = json_pack("{s:s,s:s}", "case", id, "recorded", what);
     if (n_s)
         json_object_set_new(ok, "n", json_integer(n));
@@ -412,7 +389,7 @@ static void warnings(struct zl_req *r, zl_store *s)
         zl_reply_store_error(r, rc, "read the warnings");
         return;
     }
-    reply_json(r, 200, json_pack("{s:o}", "warnings", arr));
+    zl_srv_reply_json(r, 200, json_pack("{s:o}", "warnings", arr));
 }
 
 void zl_h_risk_dispose_api(struct zl_req *r)

@@ -171,6 +171,10 @@ void zl_reply_header(struct zl_req *r, const char *name, const char *value);
 void zl_reply_problem(struct zl_req *r, unsigned status, const char *type,
                       const char *title, const char *detail);
 void zl_reply_redirect(struct zl_req *r, unsigned status, const char *loc);
+/* Reply status with o as compact JSON, keys sorted, and drop o's
+ * reference (500 when it cannot be written, NULL included). */
+struct json_t;
+void zl_srv_reply_json(struct zl_req *r, unsigned status, struct json_t *o);
 
 /* Percent-decode s[0..n) strictly into a new arena string: "%" must be
  * followed by two hex digits, "%00" and invalid UTF-8 are refused, plus
@@ -215,6 +219,10 @@ int zl_is_log_path(const struct zl_req *r);
  * zl_risk_submit. */
 void zl_h_risk_api(struct zl_req *r);
 void zl_h_risk_dispose_api(struct zl_req *r); /* risk_dispose_api.c */
+/* A zl_risk_error_cb for both risk APIs: appends {field, value, why} to
+ * the json_t array ctx (risk_api.c). */
+struct zl_risk_field_error;
+int zl_srv_risk_collect(void *ctx, const struct zl_risk_field_error *e);
 struct json_t;
 int zl_srv_risk_submit(struct zl_req *r, int kind, const char *submitter,
                        const char *json, size_t len, char *id,

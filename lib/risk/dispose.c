@@ -31,6 +31,7 @@
 #include "zhiliang/risk_dispose.h"
 
 #include "party/party_int.h"
+#include "risk/field_check.h"
 #include "risk/intake_int.h"
 #include "store/store.h"
 #include "store/store_risk.h"
@@ -169,65 +170,6 @@ static int setn(json_t *o, const char *k, json_t *v)
 static int32_t china_day(int64_t ms)
 {
     return (int32_t)((ms + CHINA_MS) / 86400000);
-}
-
-struct check {
-    zl_risk_error_cb cb;
-    void *ctx;
-    struct zl_error *err;
-    int n;
-};
-
-static void bad(struct check *c, const char *field, const char *value,
-                const char *why)
-{
-    char v[200];
-    struct zl_risk_field_error e;
-
-    zl_text_escape(v, sizeof v, value ? value : "", value ? strlen(value) : 0);
-    if (!c->n++)
-        zl_error_set(c->err, ZL_EINVAL, field, why, v, (size_t)-1);
-    e.field = field;
-    e.value = v;
-    e.why = why;
-    if (c->cb)
-        c->cb(c->ctx, &e);
-}
-
-static size_t chars(const char *s)
-{
-    size_t c = 0;
-
-    for (; *s; s++)
-        c += ((unsigned char)*s & 0xC0) != 0x80;
-    return c;
-}
-
-/* An optional or required text: 1 present and good, 0 absent, -1
- * reported. */
-static int text_ok(struct check *c, const char *field, const char *v,
-                   size_t max, int required)
-{
-    char why[120];
-
-    if (!v || !*v || strspn(v, " \t\n") == strlen(v)) {
-        if (required) {
-            bad(c, field, v, "is required");
-            return -1;
-        }
-        return 0;
-    }
-    for (const char *p = v; *p; p++)
-        if ((unsigned char)*p < 0x20 && *p != '\n') {
-            bad(c, field, v, "must not hold control characters");
-            return -1;
-        }
-    if (chars(v) > max) {
-        snprintf(why, sizeof why, "must be at most %zu characters", max);
-        bad(c, field, v, why);
-        return -1;
-    }
-    return 1;
 }
 
 static int ai_of(const struct zl_gs1_id *id, const char *ai, const char **val)
@@ -607,7 +549,7 @@ static int rep_cb(void *ctx, const struct zl_store_risk_report *r)
 
 /* The subject of a failed task: its enterprise, region and sampled lot. */
 static int from_task(zl_store *s, const char *task, struct rep *x,
-                     struct check *ck)
+                     struct rk_check *ck)
 {
     struct zl_buf b;
     struct zl_error e = {0};
@@ -618,9 +560,9 @@ static int from_task(zl_store *s, const char *task, struct rep *x,
     zl_buf_init(&b, (size_t)4 << 20);
     rc = zl_spot_task(s, task, NULL, NULL, china_day(zl_time_now_ms()), &b, &e);
     if (rc) {
-        bad(ck, "ref", task,
-            rc == ZL_ENOTFOUND ? "is not a drawn spot-check task (PLAN:N)"
-                               : "is not a spot-check task (PLAN:N)");
+        rk_bad(ck, "ref", task,
+               rc == ZL_ENOTFOUND ? "is not a drawn spot-check task (PLAN:N)"
+                                  : "is not a spot-check task (PLAN:N)");
         zl_buf_cleanup(&b);
         return 0;
     }
@@ -629,9 +571,9 @@ static int from_task(zl_store *s, const char *task, struct rep *x,
     if (!o)
         return ZL_ENOMEM;
     if (strcmp(jstr(o, "verdict"), "fail"))
-        bad(ck, "ref", task,
-            "has no failed result: a risk case is opened from a failed "
-            "task");
+        rk_bad(ck, "ref", task,
+               "has no failed result: a risk case is opened from a failed "
+               "task");
     snprintf(x->enterprise, sizeof x->enterprise, "%s", jstr(o, "uscc"));
     snprintf(x->region, sizeof x->region, "%s", jstr(o, "region"));
     json_array_foreach(json_object_get(o, "steps"), i, st)
@@ -669,7 +611,7 @@ int zl_dispo_open(zl_store *s, const struct zl_dispo_open_in *in,
                   char id[ZL_DISPO_ID_MAX], zl_risk_error_cb cb, void *ctx,
                   struct zl_error *err)
 {
-    struct check ck = {cb, ctx, err, 0};
+    struct rk_check ck = {cb, ctx, err, 0, 0};
     struct actor a;
     struct rep x = {0};
     json_t *rec = NULL;
@@ -684,38 +626,38 @@ int zl_dispo_open(zl_store *s, const struct zl_dispo_open_in *in,
     for (int i = 0; SOURCES[i]; i++)
         src_ok |= in->source && !strcmp(in->source, SOURCES[i]);
     if (!src_ok)
-        bad(&ck, "source", in->source,
-            "must be signal, report, assessment, task or other");
+        rk_bad(&ck, "source", in->source,
+               "must be signal, report, assessment, task or other");
     else if (!strcmp(in->source, "report")) {
-        if (text_ok(&ck, "ref", in->ref, 40, 1) > 0) {
+        if (rk_text_ok(&ck, "ref", in->ref, 40, 1) > 0) {
             rc = zl_store_risk_get(s, in->ref, rep_cb, &x);
             if (rc && rc != ZL_ENOTFOUND)
                 return rc;
             if (!x.found)
-                bad(&ck, "ref", in->ref, "is not a stored risk report");
+                rk_bad(&ck, "ref", in->ref, "is not a stored risk report");
         }
     } else if (!strcmp(in->source, "task")) {
-        if (text_ok(&ck, "ref", in->ref, 80, 1) > 0 &&
+        if (rk_text_ok(&ck, "ref", in->ref, 80, 1) > 0 &&
             (rc = from_task(s, in->ref, &x, &ck)))
             return rc;
     } else {
-        text_ok(&ck, "ref", in->ref, TEXT_MAX, 0);
+        rk_text_ok(&ck, "ref", in->ref, TEXT_MAX, 0);
     }
     ent = pick(in->enterprise, x.enterprise);
     gtin = pick(in->gtin, x.gtin);
     lot = pick(in->lot, x.lot);
     if (*ent && zl_uscc_validate(ent, strlen(ent), NULL))
-        bad(&ck, "enterprise", ent,
-            "must be a unified social credit code (GB 32100) with its check "
-            "character");
+        rk_bad(&ck, "enterprise", ent,
+               "must be a unified social credit code (GB 32100) with its check "
+               "character");
     if (*gtin) {
         struct zl_gs1_id g;
         const char *v;
 
         if (zl_gs1_parse(gtin, strlen(gtin), &g, NULL) || !ai_of(&g, "01", &v))
-            bad(&ck, "gtin", gtin,
-                "must be a GTIN with its check digit (8, 12, 13 or 14 "
-                "digits) or a GS1 code of one");
+            rk_bad(&ck, "gtin", gtin,
+                   "must be a GTIN with its check digit (8, 12, 13 or 14 "
+                   "digits) or a GS1 code of one");
         else
             snprintf(batch_gtin, sizeof batch_gtin, "%s", v);
     }
@@ -725,28 +667,29 @@ int zl_dispo_open(zl_store *s, const struct zl_dispo_open_in *in,
 
         if (zl_gs1_parse(lot, strlen(lot), &g, NULL) || !ai_of(&g, "01", &v) ||
             !ai_of(&g, "10", &b))
-            bad(&ck, "lot", lot,
+            rk_bad(
+                &ck, "lot", lot,
                 "must be a GS1 code of a batch: (01)GTIN(10)BATCH, a Digital "
                 "Link or urn:epc:class:lgtin:...");
         else if (batch_gtin[0] && strcmp(batch_gtin, v))
-            bad(&ck, "lot", lot, "is a batch of another GTIN than gtin");
+            rk_bad(&ck, "lot", lot, "is a batch of another GTIN than gtin");
         else {
             snprintf(batch_gtin, sizeof batch_gtin, "%s", v);
             snprintf(batch, sizeof batch, "%s", b);
         }
     }
     if (!*ent && !batch_gtin[0])
-        bad(&ck, "enterprise", "",
-            "a case needs a subject: an enterprise (USCC), a product (GTIN) "
-            "or a lot");
-    text_ok(&ck, "hazard", in->hazard, TEXT_MAX, 1);
-    text_ok(&ck, "hazard_en", in->hazard_en, TEXT_MAX, 0);
+        rk_bad(&ck, "enterprise", "",
+               "a case needs a subject: an enterprise (USCC), a product (GTIN) "
+               "or a lot");
+    rk_text_ok(&ck, "hazard", in->hazard, TEXT_MAX, 1);
+    rk_text_ok(&ck, "hazard_en", in->hazard_en, TEXT_MAX, 0);
     region = pick(in->region, x.region);
     if (!*region)
         ent_region(s, ent, x.region), region = x.region;
     if (*region &&
         (strlen(region) > 6 || strspn(region, "0123456789") != strlen(region)))
-        bad(&ck, "region", region, "must be a GB/T 2260 code (2-6 digits)");
+        rk_bad(&ck, "region", region, "must be a GB/T 2260 code (2-6 digits)");
     if (ck.n)
         return ZL_EINVAL;
     if ((rc = may_write(&a, region, err)))
@@ -802,7 +745,7 @@ static int32_t deadline_of(const struct zl_clock_rule *r,
  * transaction the caller began. */
 static int case_for_write(zl_store *s, const char *id, int64_t now,
                           const struct actor *a, int need_write, json_t **c,
-                          long *seq, struct check *ck, struct zl_error *err)
+                          long *seq, struct rk_check *ck, struct zl_error *err)
 {
     int rc = 0;
 
@@ -816,7 +759,7 @@ static int case_for_write(zl_store *s, const char *id, int64_t now,
     if (need_write && (rc = may_write(a, jstr(*c, "region"), err)))
         return rc;
     if (!strcmp(jstr(*c, "state"), "closed"))
-        bad(ck, "case", id, "is closed: nothing more is recorded on it");
+        rk_bad(ck, "case", id, "is closed: nothing more is recorded on it");
     return 0;
 }
 
@@ -824,7 +767,7 @@ int zl_dispo_act(zl_store *s, const char *case_id,
                  const struct zl_dispo_act_in *in, int *n, zl_risk_error_cb cb,
                  void *ctx, struct zl_error *err)
 {
-    struct check ck = {cb, ctx, err, 0};
+    struct rk_check ck = {cb, ctx, err, 0, 0};
     struct zl_dispo_deadlines dflt;
     const struct zl_dispo_deadlines *rules = in->rules;
     zl_calendar *own_cal = NULL;
@@ -858,65 +801,66 @@ int zl_dispo_act(zl_store *s, const char *case_id,
     if ((rc = case_for_write(s, case_id, now, &a, 1, &c, &seq, &ck, err)))
         goto out;
     if (json_array_size(json_object_get(c, "actions")) >= ZL_DISPO_ACTION_MAX)
-        bad(&ck, "kind", KINDS[in->kind], "the case has the most actions (32)");
+        rk_bad(&ck, "kind", KINDS[in->kind],
+               "the case has the most actions (32)");
     rec = json_object();
     if (!rec) {
         rc = ZL_ENOMEM;
         goto out;
     }
     if (in->kind == ZL_DISPO_WARNING) {
-        if (text_ok(&ck, "title", in->title, 100, 1) > 0)
+        if (rk_text_ok(&ck, "title", in->title, 100, 1) > 0)
             setn(rec, "title", json_string(in->title));
-        if (text_ok(&ck, "title_en", in->title_en, 200, 1) > 0)
+        if (rk_text_ok(&ck, "title_en", in->title_en, 200, 1) > 0)
             setn(rec, "title_en", json_string(in->title_en));
-        if (text_ok(&ck, "text", in->text, LONG_MAX_C, 1) > 0)
+        if (rk_text_ok(&ck, "text", in->text, LONG_MAX_C, 1) > 0)
             setn(rec, "text", json_string(in->text));
-        if (text_ok(&ck, "text_en", in->text_en, LONG_MAX_C, 1) > 0)
+        if (rk_text_ok(&ck, "text_en", in->text_en, LONG_MAX_C, 1) > 0)
             setn(rec, "text_en", json_string(in->text_en));
         if (!*jstr(c, "gtin") && !*jstr(c, "lot"))
-            bad(&ck, "kind", "warning",
-                "a consumer warning needs a product or lot on the case");
+            rk_bad(&ck, "kind", "warning",
+                   "a consumer warning needs a product or lot on the case");
     } else if (in->kind == ZL_DISPO_NOTICE) {
-        if (text_ok(&ck, "text", in->text, LONG_MAX_C, 1) > 0)
+        if (rk_text_ok(&ck, "text", in->text, LONG_MAX_C, 1) > 0)
             setn(rec, "text", json_string(in->text));
         if (!*jstr(c, "enterprise"))
-            bad(&ck, "kind", "notice",
-                "the case names no enterprise to notify");
+            rk_bad(&ck, "kind", "notice",
+                   "the case names no enterprise to notify");
     } else {
-        if (text_ok(&ck, "text", in->text, LONG_MAX_C, 0) > 0)
+        if (rk_text_ok(&ck, "text", in->text, LONG_MAX_C, 0) > 0)
             setn(rec, "text", json_string(in->text));
     }
     if (in->kind == ZL_DISPO_RECALL) {
         if (in->hazard_class < 1 || in->hazard_class > 3)
-            bad(&ck, "hazard_class", "", "must be 1, 2 or 3 (I, II, III)");
+            rk_bad(&ck, "hazard_class", "", "must be 1, 2 or 3 (I, II, III)");
         if (!*jstr(c, "lot"))
-            bad(&ck, "kind", "recall",
-                "the case names no lot: the recall's scope is computed from "
-                "the lot");
+            rk_bad(&ck, "kind", "recall",
+                   "the case names no lot: the recall's scope is computed from "
+                   "the lot");
         if (zl_store_in_tx(s))
-            bad(&ck, "kind", "recall",
-                "open a recall outside a transaction (the recall module "
-                "runs its own)");
+            rk_bad(&ck, "kind", "recall",
+                   "open a recall outside a transaction (the recall module "
+                   "runs its own)");
     } else if (in->hazard_class)
-        bad(&ck, "hazard_class", "", "belongs to recall only");
+        rk_bad(&ck, "hazard_class", "", "belongs to recall only");
     if (in->kind == ZL_DISPO_SPOTCHECK) {
         if (!*jstr(c, "enterprise"))
-            bad(&ck, "kind", "spotcheck",
-                "the case names no enterprise to check");
+            rk_bad(&ck, "kind", "spotcheck",
+                   "the case names no enterprise to check");
         if (in->task && *in->task) {
             struct zl_buf b;
             struct zl_error e = {0};
 
             zl_buf_init(&b, (size_t)4 << 20);
             if (zl_spot_task(s, in->task, NULL, cal, today, &b, &e))
-                bad(&ck, "task", in->task,
-                    "is not a drawn spot-check task (PLAN:N)");
+                rk_bad(&ck, "task", in->task,
+                       "is not a drawn spot-check task (PLAN:N)");
             else {
                 json_t *t = json_loadb((const char *)b.data, b.len, 0, NULL);
 
                 if (strcmp(jstr(t, "uscc"), jstr(c, "enterprise")))
-                    bad(&ck, "task", in->task,
-                        "checks another enterprise than the case's");
+                    rk_bad(&ck, "task", in->task,
+                           "checks another enterprise than the case's");
                 else
                     setn(rec, "task", json_string(in->task));
                 json_decref(t);
@@ -924,15 +868,15 @@ int zl_dispo_act(zl_store *s, const char *case_id,
             zl_buf_cleanup(&b);
         }
     } else if (in->task && *in->task)
-        bad(&ck, "task", in->task, "belongs to spotcheck only");
+        rk_bad(&ck, "task", in->task, "belongs to spotcheck only");
     if (in->due && *in->due) {
         if (zl_day_parse(in->due, strlen(in->due), &due))
-            bad(&ck, "due", in->due, "must be a date YYYY-MM-DD");
+            rk_bad(&ck, "due", in->due, "must be a date YYYY-MM-DD");
         else if (due < today)
-            bad(&ck, "due", in->due, "is before today (China's date)");
+            rk_bad(&ck, "due", in->due, "is before today (China's date)");
     } else if ((due = deadline_of(&rules->rule[in->kind], cal, today)) < 0)
-        bad(&ck, "due", "",
-            "the configured deadline cannot be counted (calendar)");
+        rk_bad(&ck, "due", "",
+               "the configured deadline cannot be counted (calendar)");
     if (ck.n) {
         rc = ZL_EINVAL;
         goto out;
@@ -997,18 +941,18 @@ out:
 }
 
 /* An action's record for answer / done: common checks. */
-static json_t *act_checked(json_t *c, int n, struct check *ck)
+static json_t *act_checked(json_t *c, int n, struct rk_check *ck)
 {
     json_t *x = action_of(c, n);
     char v[16];
 
     snprintf(v, sizeof v, "%d", n);
     if (!x) {
-        bad(ck, "action", v, "is not an action of the case (its number)");
+        rk_bad(ck, "action", v, "is not an action of the case (its number)");
         return NULL;
     }
     if (!strcmp(jstr(x, "state"), "done")) {
-        bad(ck, "action", v, "is done already");
+        rk_bad(ck, "action", v, "is done already");
         return NULL;
     }
     return x;
@@ -1018,7 +962,7 @@ int zl_dispo_answer(zl_store *s, const char *case_id, int n, const char *actor,
                     const char *text, int64_t now_ms, zl_risk_error_cb cb,
                     void *ctx, struct zl_error *err)
 {
-    struct check ck = {cb, ctx, err, 0};
+    struct rk_check ck = {cb, ctx, err, 0, 0};
     struct actor a;
     json_t *c = NULL, *rec = NULL, *x;
     int64_t now = now_ms ? now_ms : zl_time_now_ms();
@@ -1046,11 +990,12 @@ int zl_dispo_answer(zl_store *s, const char *case_id, int n, const char *actor,
 
         snprintf(v, sizeof v, "%d", n);
         if (strcmp(jstr(x, "kind"), "notice"))
-            bad(&ck, "action", v, "is not a notice: only a notice is answered");
+            rk_bad(&ck, "action", v,
+                   "is not a notice: only a notice is answered");
         else if (json_object_get(x, "answer"))
-            bad(&ck, "action", v, "is answered already");
+            rk_bad(&ck, "action", v, "is answered already");
     }
-    text_ok(&ck, "answer", text, LONG_MAX_C, 1);
+    rk_text_ok(&ck, "answer", text, LONG_MAX_C, 1);
     if (ck.n) {
         rc = ZL_EINVAL;
         goto end;
@@ -1072,7 +1017,7 @@ int zl_dispo_done(zl_store *s, const char *case_id, int n, const char *actor,
                   const char *result, const char *note, int64_t now_ms,
                   zl_risk_error_cb cb, void *ctx, struct zl_error *err)
 {
-    struct check ck = {cb, ctx, err, 0};
+    struct rk_check ck = {cb, ctx, err, 0, 0};
     struct actor a;
     json_t *c = NULL, *rec = NULL, *x;
     int64_t now = now_ms ? now_ms : zl_time_now_ms();
@@ -1085,31 +1030,31 @@ int zl_dispo_done(zl_store *s, const char *case_id, int n, const char *actor,
         return rc;
     if ((rc = case_for_write(s, case_id, now, &a, 1, &c, &seq, &ck, err)))
         goto end;
-    has_note = text_ok(&ck, "note", note, TEXT_MAX, 0);
+    has_note = rk_text_ok(&ck, "note", note, TEXT_MAX, 0);
     if ((x = act_checked(c, n, &ck))) {
         const char *k = jstr(x, "kind");
 
         if (!strcmp(k, "spotcheck")) {
             if (!result || (strcmp(result, "pass") && strcmp(result, "fail")))
-                bad(&ck, "result", result,
-                    "is required for a targeted spot check: pass or fail");
+                rk_bad(&ck, "result", result,
+                       "is required for a targeted spot check: pass or fail");
         } else if (result && *result)
-            bad(&ck, "result", result, "belongs to spotcheck only");
+            rk_bad(&ck, "result", result, "belongs to spotcheck only");
         if (!strcmp(k, "notice") && !json_object_get(x, "answer") &&
             has_note <= 0)
-            bad(&ck, "note", "",
-                "is required: the enterprise has not answered the notice "
-                "(say why it is closed without an answer)");
+            rk_bad(&ck, "note", "",
+                   "is required: the enterprise has not answered the notice "
+                   "(say why it is closed without an answer)");
         if (!strcmp(k, "recall")) {
             struct zl_recall_status *st = NULL;
 
             if (zl_recall_status_get(s, jstr(x, "recall"), &st) || !st)
-                bad(&ck, "action", jstr(x, "recall"),
-                    "its recall case cannot be read");
+                rk_bad(&ck, "action", jstr(x, "recall"),
+                       "its recall case cannot be read");
             else if (!st->closed)
-                bad(&ck, "action", jstr(x, "recall"),
-                    "its recall case is still open: close it first "
-                    "(zhiliang recall close)");
+                rk_bad(&ck, "action", jstr(x, "recall"),
+                       "its recall case is still open: close it first "
+                       "(zhiliang recall close)");
             zl_recall_status_free(st);
         }
     }
@@ -1135,7 +1080,7 @@ int zl_dispo_close(zl_store *s, const char *case_id, const char *actor,
                    const char *outcome, const char *outcome_en, int64_t now_ms,
                    zl_risk_error_cb cb, void *ctx, struct zl_error *err)
 {
-    struct check ck = {cb, ctx, err, 0};
+    struct rk_check ck = {cb, ctx, err, 0, 0};
     struct actor a;
     json_t *c = NULL, *rec = NULL, *x;
     int64_t now = now_ms ? now_ms : zl_time_now_ms();
@@ -1156,12 +1101,13 @@ int zl_dispo_close(zl_store *s, const char *case_id, const char *actor,
 
             snprintf(v, sizeof v, "%lld",
                      (long long)json_integer_value(json_object_get(x, "n")));
-            bad(&ck, "action", v,
+            rk_bad(
+                &ck, "action", v,
                 "is still open: every action is done before the case closes");
         }
     }
-    text_ok(&ck, "outcome", outcome, TEXT_MAX, 1);
-    text_ok(&ck, "outcome_en", outcome_en, TEXT_MAX, 0);
+    rk_text_ok(&ck, "outcome", outcome, TEXT_MAX, 1);
+    rk_text_ok(&ck, "outcome_en", outcome_en, TEXT_MAX, 0);
     if (ck.n) {
         rc = ZL_EINVAL;
         goto end;

@@ -32,6 +32,7 @@
 #include "zhiliang/risk_handle.h"
 
 #include "party/party_int.h"
+#include "risk/field_check.h"
 #include "risk/intake_int.h"
 #include "store/store.h"
 #include "store/store_risk.h"
@@ -402,65 +403,6 @@ int zl_risk_steps(zl_store *s, const char *id, zl_risk_step_cb cb, void *ctx)
 /* ---- a step ---------------------------------------------------------------
  */
 
-struct check {
-    zl_risk_error_cb cb;
-    void *ctx;
-    struct zl_error *err;
-    int n;
-};
-
-static void bad(struct check *c, const char *field, const char *value,
-                const char *why)
-{
-    char v[200];
-    struct zl_risk_field_error e;
-
-    zl_text_escape(v, sizeof v, value ? value : "", value ? strlen(value) : 0);
-    if (!c->n++)
-        zl_error_set(c->err, ZL_EINVAL, field, why, v, (size_t)-1);
-    e.field = field;
-    e.value = v;
-    e.why = why;
-    if (c->cb)
-        c->cb(c->ctx, &e);
-}
-
-static size_t chars(const char *s)
-{
-    size_t c = 0;
-
-    for (; *s; s++)
-        c += ((unsigned char)*s & 0xC0) != 0x80;
-    return c;
-}
-
-/* An optional or required text of at most max characters, no control
- * characters but newlines: 1 present and good, 0 absent, -1 reported. */
-static int text_ok(struct check *c, const char *field, const char *v,
-                   size_t max, int required)
-{
-    char why[120];
-
-    if (!v || !*v || strspn(v, " \t\n") == strlen(v)) {
-        if (required) {
-            bad(c, field, v, "is required");
-            return -1;
-        }
-        return 0;
-    }
-    for (const char *p = v; *p; p++)
-        if ((unsigned char)*p < 0x20 && *p != '\n') {
-            bad(c, field, v, "must not hold control characters");
-            return -1;
-        }
-    if (chars(v) > max) {
-        snprintf(why, sizeof why, "must be at most %zu characters", max);
-        bad(c, field, v, why);
-        return -1;
-    }
-    return 1;
-}
-
 struct who {
     enum zl_party_kind kind;
     char uscc[19];
@@ -499,7 +441,7 @@ static int move_ok(enum zl_risk_action a, const char *state)
 }
 
 /* Check the step against case c: the fields into rec, errors to ck. */
-static void check_step(zl_store *s, struct check *ck, const char *id,
+static void check_step(zl_store *s, struct rk_check *ck, const char *id,
                        const struct zl_risk_step_in *in,
                        const struct zl_risk_case *c, json_t *rec)
 {
@@ -515,29 +457,29 @@ static void check_step(zl_store *s, struct check *ck, const char *id,
                  MOVES[a].from[1] ? MOVES[a].from[1] : "",
                  MOVES[a].from[2] ? ", " : "",
                  MOVES[a].from[2] ? MOVES[a].from[2] : "");
-        bad(ck, "action", ACTIONS[a], why);
+        rk_bad(ck, "action", ACTIONS[a], why);
     }
-    if (text_ok(ck, "reason", in->reason, NOTE_MAX, a == ZL_RISK_REJECT) > 0)
+    if (rk_text_ok(ck, "reason", in->reason, NOTE_MAX, a == ZL_RISK_REJECT) > 0)
         json_object_set_new(rec, "reason", json_string(in->reason));
     if (a != ZL_RISK_MERGE && in->into && *in->into)
-        bad(ck, "into", in->into, "belongs to merge only");
+        rk_bad(ck, "into", in->into, "belongs to merge only");
     if (a != ZL_RISK_ROUTE && in->enterprise && *in->enterprise)
-        bad(ck, "enterprise", in->enterprise, "belongs to route only");
+        rk_bad(ck, "enterprise", in->enterprise, "belongs to route only");
     if (a != ZL_RISK_ANSWER && in->answer && *in->answer)
-        bad(ck, "answer", "", "belongs to answer only");
+        rk_bad(ck, "answer", "", "belongs to answer only");
     if (a != ZL_RISK_CLOSE && in->outcome && *in->outcome)
-        bad(ck, "outcome", in->outcome, "belongs to close only");
-    if (a == ZL_RISK_MERGE && text_ok(ck, "into", in->into, 40, 1) > 0) {
+        rk_bad(ck, "outcome", in->outcome, "belongs to close only");
+    if (a == ZL_RISK_MERGE && rk_text_ok(ck, "into", in->into, 40, 1) > 0) {
         struct zl_risk_case t;
 
         if (!strcmp(in->into, id))
-            bad(ck, "into", in->into, "is this complaint itself");
+            rk_bad(ck, "into", in->into, "is this complaint itself");
         else if (case_load(s, in->into, &t))
-            bad(ck, "into", in->into, "is not a stored complaint");
+            rk_bad(ck, "into", in->into, "is not a stored complaint");
         else if (!strcmp(t.state, "merged") || !strcmp(t.state, "rejected"))
-            bad(ck, "into", in->into,
-                "is itself merged or rejected: merge into the complaint "
-                "that is kept");
+            rk_bad(ck, "into", in->into,
+                   "is itself merged or rejected: merge into the complaint "
+                   "that is kept");
         else
             json_object_set_new(rec, "into", json_string(in->into));
     }
@@ -546,28 +488,28 @@ static void check_step(zl_store *s, struct check *ck, const char *id,
             in->enterprise && *in->enterprise ? in->enterprise : c->enterprise;
 
         if (!*e)
-            bad(ck, "enterprise", "",
-                "is required: the complaint names no enterprise (give its "
-                "USCC)");
+            rk_bad(ck, "enterprise", "",
+                   "is required: the complaint names no enterprise (give its "
+                   "USCC)");
         else if (zl_uscc_validate(e, strlen(e), NULL))
-            bad(ck, "enterprise", e,
-                "must be a unified social credit code (GB 32100) with its "
-                "check character");
+            rk_bad(ck, "enterprise", e,
+                   "must be a unified social credit code (GB 32100) with its "
+                   "check character");
         else
             json_object_set_new(rec, "enterprise", json_string(e));
     }
     if (a == ZL_RISK_ANSWER &&
-        text_ok(ck, "answer", in->answer, ANSWER_MAX, 1) > 0)
+        rk_text_ok(ck, "answer", in->answer, ANSWER_MAX, 1) > 0)
         json_object_set_new(rec, "answer", json_string(in->answer));
     if (a == ZL_RISK_CLOSE) {
         if (!in->outcome || !*in->outcome)
-            bad(ck, "outcome", "",
-                "is required: agreement, settled, no-agreement, withdrawn "
-                "or terminated");
+            rk_bad(ck, "outcome", "",
+                   "is required: agreement, settled, no-agreement, withdrawn "
+                   "or terminated");
         else if (!zl_risk_outcome_ok(in->outcome))
-            bad(ck, "outcome", in->outcome,
-                "must be agreement, settled, no-agreement, withdrawn or "
-                "terminated");
+            rk_bad(ck, "outcome", in->outcome,
+                   "must be agreement, settled, no-agreement, withdrawn or "
+                   "terminated");
         else
             json_object_set_new(rec, "outcome", json_string(in->outcome));
     }
@@ -601,7 +543,7 @@ static int may_act(zl_store *s, const struct zl_risk_step_in *in,
 int zl_risk_step(zl_store *s, const char *id, const struct zl_risk_step_in *in,
                  int *seq, zl_risk_error_cb cb, void *ctx, struct zl_error *err)
 {
-    struct check ck = {cb, ctx, err, 0};
+    struct rk_check ck = {cb, ctx, err, 0, 0};
     struct zl_risk_case c;
     struct zl_store_risk_step row;
     struct zl_buf b;
@@ -616,7 +558,7 @@ int zl_risk_step(zl_store *s, const char *id, const struct zl_risk_step_in *in,
     if ((unsigned)in->action > ZL_RISK_CLOSE)
         return zl_error_set(err, ZL_EINVAL, "action", "is not a step", NULL, 0);
     if (!in->actor || !*in->actor) {
-        bad(&ck, "actor", "", "is required (the party taking the step)");
+        rk_bad(&ck, "actor", "", "is required (the party taking the step)");
         return ZL_EINVAL;
     }
     zl_buf_init(&b, (size_t)64 << 10);

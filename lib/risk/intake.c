@@ -36,6 +36,7 @@
 
 #include "audit/logged_rows.h"
 #include "party/party_int.h"
+#include "risk/field_check.h"
 #include "risk/intake_int.h"
 #include "store/store.h"
 #include "store/store_risk.h"
@@ -143,30 +144,6 @@ int zl_risk_key_parse(const char *text, size_t len,
 
 /* ---- field errors ------------------------------------------------------- */
 
-struct check {
-    zl_risk_error_cb cb;
-    void *ctx;
-    struct zl_error *err;
-    int n;
-    int cb_rc;
-};
-
-static void bad(struct check *c, const char *field, const char *value,
-                size_t vlen, const char *why)
-{
-    char v[200];
-    struct zl_risk_field_error e;
-
-    zl_text_escape(v, sizeof v, value ? value : "", value ? vlen : 0);
-    if (!c->n++)
-        zl_error_set(c->err, ZL_EINVAL, field, why, v, (size_t)-1);
-    e.field = field;
-    e.value = v;
-    e.why = why;
-    if (c->cb && !c->cb_rc)
-        c->cb_rc = c->cb(c->ctx, &e);
-}
-
 /* The value of a JSON scalar as text, for error messages. */
 static const char *shown(json_t *v, size_t *len, char tmp[64])
 {
@@ -197,19 +174,9 @@ static int has_control(const char *s, size_t n)
     return 0;
 }
 
-/* UTF-8 characters in s[0..n) (jansson has checked it is UTF-8). */
-static size_t chars(const char *s, size_t n)
-{
-    size_t c = 0;
-
-    for (size_t i = 0; i < n; i++)
-        c += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return c;
-}
-
 /* A string field of at most max characters: its value or NULL (absent, or
  * an error reported). */
-static const char *text_field(struct check *c, json_t *o, const char *key,
+static const char *text_field(struct rk_check *c, json_t *o, const char *key,
                               const char *field, size_t max, int required)
 {
     json_t *v = json_object_get(o, key);
@@ -219,35 +186,35 @@ static const char *text_field(struct check *c, json_t *o, const char *key,
 
     if (!v || json_is_null(v)) {
         if (required)
-            bad(c, field, "", 0, "is required");
+            rk_bad_n(c, field, "", 0, "is required");
         return NULL;
     }
     if (!json_is_string(v)) {
         s = shown(v, &n, tmp);
-        bad(c, field, s, n, "must be a string");
+        rk_bad_n(c, field, s, n, "must be a string");
         return NULL;
     }
     s = json_string_value(v);
     n = json_string_length(v);
     if (!n || strspn(s, " \t\n") == n) {
         if (required)
-            bad(c, field, s, n, "is required (empty)");
+            rk_bad_n(c, field, s, n, "is required (empty)");
         return NULL;
     }
-    if (chars(s, n) > max || has_control(s, n)) {
+    if (rk_chars(s, n) > max || has_control(s, n)) {
         char why[80];
 
         snprintf(why, sizeof why,
                  "must be at most %zu characters, without control characters",
                  max);
-        bad(c, field, s, n, why);
+        rk_bad_n(c, field, s, n, why);
         return NULL;
     }
     return s;
 }
 
 /* Unknown keys of o are errors (a misspelt field must not vanish). */
-static void only_known(struct check *c, json_t *o, const char *prefix,
+static void only_known(struct rk_check *c, json_t *o, const char *prefix,
                        const char *const *known)
 {
     const char *k;
@@ -262,7 +229,7 @@ static void only_known(struct check *c, json_t *o, const char *prefix,
             ok |= !strcmp(k, known[i]);
         if (!ok) {
             snprintf(field, sizeof field, "%s%s", prefix, k);
-            bad(c, field, k, strlen(k), "is not a field of this report");
+            rk_bad_n(c, field, k, strlen(k), "is not a field of this report");
         }
     }
 }
@@ -276,7 +243,7 @@ static int all_digits(const char *s, size_t n)
 }
 
 /* A date field "YYYY-MM-DD": 0 and *day, or -1 (reported or absent). */
-static int date_field(struct check *c, json_t *o, const char *key,
+static int date_field(struct rk_check *c, json_t *o, const char *key,
                       const char *field, int required, int32_t today,
                       int32_t *day)
 {
@@ -285,11 +252,11 @@ static int date_field(struct check *c, json_t *o, const char *key,
     if (!s)
         return -1;
     if (zl_day_parse(s, strlen(s), day)) {
-        bad(c, field, s, strlen(s), "must be a date YYYY-MM-DD");
+        rk_bad_n(c, field, s, strlen(s), "must be a date YYYY-MM-DD");
         return -1;
     }
     if (*day > today) {
-        bad(c, field, s, strlen(s), "is in the future");
+        rk_bad_n(c, field, s, strlen(s), "is in the future");
         return -1;
     }
     return 0;
@@ -297,7 +264,7 @@ static int date_field(struct check *c, json_t *o, const char *key,
 
 /* A code of data/injury/<list>.csv given by its code or Chinese label:
  * the code into *code (static bytes) or an error. */
-static int code_field(struct check *c, json_t *o, const char *key,
+static int code_field(struct rk_check *c, json_t *o, const char *key,
                       const char *list, const char **code, size_t *code_len)
 {
     char field[64], file[48], why[160];
@@ -334,7 +301,7 @@ static int code_field(struct check *c, json_t *o, const char *key,
              "is not a code or Chinese label of data/injury/%s (zhiliang "
              "risk codes %s lists them)",
              file, list);
-    bad(c, field, v, vn, why);
+    rk_bad_n(c, field, v, vn, why);
     return -1;
 }
 
@@ -369,7 +336,7 @@ static int phone_ok(const char *s, size_t n)
 /* ---- the record --------------------------------------------------------- */
 
 struct intake {
-    struct check c;
+    struct rk_check c;
     json_t *in, *rec, *pii;
     int32_t today;
     char gs1_dl[256], gtin[15], lot[96], serial[96];
@@ -385,7 +352,7 @@ static void set_str(json_t *o, const char *k, const char *v)
 
 static void common_fields(struct intake *x, enum zl_risk_kind k)
 {
-    struct check *c = &x->c;
+    struct rk_check *c = &x->c;
     json_t *in = x->in, *v, *prod;
     int32_t day;
     const char *s;
@@ -398,8 +365,8 @@ static void common_fields(struct intake *x, enum zl_risk_kind k)
         size_t n = strlen(s);
 
         if (!all_digits(s, n) || (n != 2 && n != 4 && n != 6))
-            bad(c, "region", s, n,
-                "must be a GB/T 2260 division code of 2, 4 or 6 digits");
+            rk_bad_n(c, "region", s, n,
+                     "must be a GB/T 2260 division code of 2, 4 or 6 digits");
         else
             set_str(x->rec, "region", x->region = s);
     }
@@ -408,9 +375,9 @@ static void common_fields(struct intake *x, enum zl_risk_kind k)
     if ((s = text_field(c, in, "enterprise", "enterprise", 18,
                         k == ZL_RISK_INCIDENT))) {
         if (zl_uscc_validate(s, strlen(s), NULL))
-            bad(c, "enterprise", s, strlen(s),
-                "must be a unified social credit code (GB 32100) with its "
-                "check character");
+            rk_bad_n(c, "enterprise", s, strlen(s),
+                     "must be a unified social credit code (GB 32100) with its "
+                     "check character");
         else
             set_str(x->rec, "enterprise", x->enterprise = s);
     }
@@ -429,7 +396,7 @@ static void common_fields(struct intake *x, enum zl_risk_kind k)
             snprintf(why, sizeof why,
                      "is not a GS1 code zhiliang id reads (%s)",
                      e.rule[0] ? e.rule : "unrecognised form");
-            bad(c, "gs1", s, strlen(s), why);
+            rk_bad_n(c, "gs1", s, strlen(s), why);
         } else {
             for (size_t i = 0; i < id.n_ais; i++) {
                 const char *a = id.ais[i].ai, *val = id.ais[i].value;
@@ -454,7 +421,7 @@ static void common_fields(struct intake *x, enum zl_risk_kind k)
         static const char *const KNOWN[] = {"name", "brand", "model", NULL};
 
         if (!json_is_object(v)) {
-            bad(c, "product", "", 0, "must be an object");
+            rk_bad_n(c, "product", "", 0, "must be an object");
         } else {
             only_known(c, v, "product.", KNOWN);
             for (int i = 0; KNOWN[i]; i++) {
@@ -474,7 +441,7 @@ static void common_fields(struct intake *x, enum zl_risk_kind k)
         const char *name, *phone, *idn, *addr;
 
         if (!json_is_object(v)) {
-            bad(c, "personal", "", 0, "must be an object");
+            rk_bad_n(c, "personal", "", 0, "must be an object");
             return;
         }
         only_known(c, v, "personal.", KNOWN);
@@ -483,11 +450,12 @@ static void common_fields(struct intake *x, enum zl_risk_kind k)
         idn = text_field(c, v, "id_number", "personal.id_number", 18, 0);
         addr = text_field(c, v, "address", "personal.address", 200, 0);
         if (phone && !phone_ok(phone, strlen(phone)))
-            bad(c, "personal.phone", phone, strlen(phone),
-                "must be 5 to 15 digits (a leading +, spaces and hyphens "
-                "allowed)");
+            rk_bad_n(c, "personal.phone", phone, strlen(phone),
+                     "must be 5 to 15 digits (a leading +, spaces and hyphens "
+                     "allowed)");
         if (idn && !id_number_ok(idn, strlen(idn)))
-            bad(c, "personal.id_number", idn, strlen(idn),
+            rk_bad_n(
+                c, "personal.id_number", idn, strlen(idn),
                 "must be an 18-character ID number (GB 11643) with its check "
                 "character");
         x->pii = json_object();
@@ -510,12 +478,13 @@ static void injury_fields(struct intake *x)
     static const char *const CODED[] = {
         "sex",    "cause",     "place",    "activity", "intent",
         "nature", "body_part", "severity", "outcome",  NULL};
-    struct check *c = &x->c;
+    struct rk_check *c = &x->c;
     json_t *in = json_object_get(x->in, "injury"), *out, *age;
     const char *s;
 
     if (!in || !json_is_object(in)) {
-        bad(c, "injury", "", 0,
+        rk_bad_n(
+            c, "injury", "", 0,
             "is required: an object with the injury card's fields (sex, age, "
             "cause, place, activity, intent, nature, body_part, severity, "
             "outcome)");
@@ -532,14 +501,14 @@ static void injury_fields(struct intake *x)
     }
     age = json_object_get(in, "age");
     if (!age) {
-        bad(c, "injury.age", "", 0, "is required (whole years)");
+        rk_bad_n(c, "injury.age", "", 0, "is required (whole years)");
     } else if (!json_is_integer(age) || json_integer_value(age) < 0 ||
                json_integer_value(age) > 150) {
         char tmp[64];
         size_t n;
         const char *v = shown(age, &n, tmp);
 
-        bad(c, "injury.age", v, n, "must be whole years from 0 to 150");
+        rk_bad_n(c, "injury.age", v, n, "must be whole years from 0 to 150");
     } else {
         json_object_set(out, "age", age);
     }
@@ -550,7 +519,7 @@ static void injury_fields(struct intake *x)
         set_str(x->rec, "hospital", s);
 }
 
-static int count_field(struct check *c, json_t *o, const char *key,
+static int count_field(struct rk_check *c, json_t *o, const char *key,
                        const char *field, json_t *out)
 {
     json_t *v = json_object_get(o, key);
@@ -563,7 +532,7 @@ static int count_field(struct check *c, json_t *o, const char *key,
     if (!json_is_integer(v) || json_integer_value(v) < 0 ||
         json_integer_value(v) > 1000000) {
         s = shown(v, &n, tmp);
-        bad(c, field, s, n, "must be a whole number from 0");
+        rk_bad_n(c, field, s, n, "must be a whole number from 0");
         return -1;
     }
     json_object_set(out, key, v);
@@ -573,7 +542,7 @@ static int count_field(struct check *c, json_t *o, const char *key,
 static void incident_fields(struct intake *x,
                             const struct zl_risk_intake_opts *o, int64_t now_ms)
 {
-    struct check *c = &x->c;
+    struct rk_check *c = &x->c;
     json_t *inc = json_object();
     int32_t disc, occurred;
     struct zl_clock_config cfg;
@@ -589,7 +558,7 @@ static void incident_fields(struct intake *x,
         goto out;
     if (x->day[0] && !zl_day_parse(x->day, 10, &occurred) && disc < occurred) {
         zl_day_format(disc, d);
-        bad(c, "discovered", d, 10, "is before the day it occurred");
+        rk_bad_n(c, "discovered", d, 10, "is before the day it occurred");
         goto out;
     }
     if (c->n)
@@ -608,8 +577,8 @@ static void incident_fields(struct intake *x,
     }
     if (zl_clock_compute(&cfg, cal, ZL_STEP_PUBLISH, disc,
                          (int32_t)(now_ms / 86400000), &clk, &e)) {
-        bad(c, "discovered", e.value, strlen(e.value),
-            "the deadline cannot be computed (no calendar for that year)");
+        rk_bad_n(c, "discovered", e.value, strlen(e.value),
+                 "the deadline cannot be computed (no calendar for that year)");
         goto out;
     }
     zl_day_format(disc, d);
@@ -681,23 +650,25 @@ static int validate(struct intake *x, enum zl_risk_kind k, const char *json,
 
         snprintf(why, sizeof why, "must be one JSON object (%s)",
                  x->in ? "not an object" : je.text);
-        bad(&x->c, "$", "", 0, why);
+        rk_bad_n(&x->c, "$", "", 0, why);
         return x->c.cb_rc ? x->c.cb_rc : ZL_EINVAL;
     }
     x->rec = json_object();
     only_known(&x->c, x->in, "", COMMON);
     if (k != ZL_RISK_INJURY) {
         if (json_object_get(x->in, "injury"))
-            bad(&x->c, "injury", "", 0, "belongs to injury reports only");
+            rk_bad_n(&x->c, "injury", "", 0, "belongs to injury reports only");
         if (json_object_get(x->in, "hospital"))
-            bad(&x->c, "hospital", "", 0, "belongs to injury reports only");
+            rk_bad_n(&x->c, "hospital", "", 0,
+                     "belongs to injury reports only");
     }
     if (k != ZL_RISK_INCIDENT) {
         static const char *const INC[] = {"discovered", "deaths", "injured"};
 
         for (int i = 0; i < 3; i++)
             if (json_object_get(x->in, INC[i]))
-                bad(&x->c, INC[i], "", 0, "belongs to incident reports only");
+                rk_bad_n(&x->c, INC[i], "", 0,
+                         "belongs to incident reports only");
     }
     common_fields(x, k);
     if (k == ZL_RISK_INJURY)
@@ -705,9 +676,9 @@ static int validate(struct intake *x, enum zl_risk_kind k, const char *json,
     if (k == ZL_RISK_INCIDENT)
         incident_fields(x, o, now_ms);
     if (x->pii && !(o && o->key))
-        bad(&x->c, "personal", "", 0,
-            "cannot be stored: the server has no personal-data key "
-            "(--pii-key or ZHILIANG_PII_KEY)");
+        rk_bad_n(&x->c, "personal", "", 0,
+                 "cannot be stored: the server has no personal-data key "
+                 "(--pii-key or ZHILIANG_PII_KEY)");
     if (x->c.n)
         return x->c.cb_rc ? x->c.cb_rc : ZL_EINVAL;
     return 0;
