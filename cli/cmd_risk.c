@@ -77,6 +77,13 @@ static void usage(FILE *f)
         "(5)\n"
         "  --dispersion A    NB alpha, var = mu + A mu^2 (default: "
         "estimated)\n"
+        "  --season P        in-control mean from a Poisson GLM over the "
+        "baseline\n"
+        "                    with sin/cos terms of period P (52 weekly, "
+        "365.25 daily\n"
+        "                    for a yearly season, 7 daily for a weekly one)\n"
+        "  --harmonics S     sin/cos pairs with --season (default 1)\n"
+        "  --trend           a linear trend term with --season\n"
         "\n"
         "assess: EU Safety Gate (RAPEX) risk assessment. SCENARIO.json:\n"
         "  {\"product\": \"...\", \"scenarios\": [{\"name\": \"...\", "
@@ -150,7 +157,10 @@ enum {
     O_BASE,
     O_KAPPA,
     O_H,
-    O_DISP
+    O_DISP,
+    O_SEASON,
+    O_HARM,
+    O_CTREND
 };
 
 static json_t *num_or_null(double d)
@@ -181,13 +191,18 @@ static int signals(int argc, char **argv)
                                          {"kappa", 1, 0, O_KAPPA},
                                          {"h", 1, 0, O_H},
                                          {"dispersion", 1, 0, O_DISP},
+                                         {"season", 1, 0, O_SEASON},
+                                         {"harmonics", 1, 0, O_HARM},
+                                         {"trend", 0, 0, O_CTREND},
                                          {"help", 0, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *method = "farrington", *count = NULL, *svg = NULL;
     const char *thresh = NULL, *l54 = NULL, *path;
-    int all = 0, json = 0, nouf = 0, norw = 0, notr = 0, c, rc = EXIT_FAIL;
+    int all = 0, json = 0, nouf = 0, norw = 0, notr = 0, ctrend = 0, c;
+    int rc = EXIT_FAIL;
     double freq = 52, b = NAN, w = NAN, alpha = NAN, periods = NAN, past = NAN,
-           start = NAN, base = NAN, kappa = NAN, h = NAN, disp = NAN;
+           start = NAN, base = NAN, kappa = NAN, h = NAN, disp = NAN,
+           season = NAN, harm = NAN;
     struct zl_spc_table t = {0};
     struct zl_risk_signals s = {0};
     struct zl_error err = {0};
@@ -223,6 +238,9 @@ static int signals(int argc, char **argv)
         case O_KAPPA: d = &kappa; break;
         case O_H: d = &h; break;
         case O_DISP: d = &disp; break;
+        case O_SEASON: d = &season; break;
+        case O_HARM: d = &harm; break;
+        case O_CTREND: ctrend = 1; break;
         default: usage(stderr); return EXIT_USAGE;
         }
         if (d) {
@@ -336,6 +354,11 @@ static int signals(int argc, char **argv)
             o.h = h;
         if (!isnan(disp))
             o.alpha = disp;
+        if (!isnan(season))
+            o.period = season;
+        if (!isnan(harm))
+            o.harmonics = (int)harm;
+        o.trend = ctrend;
         int nrc = zl_risk_nbcusum(y, t.n_rows, &o, &s, &err);
 
         if (nrc) {

@@ -43,7 +43,7 @@ static void usage(FILE *f)
         "       zhiliang risk signals --reports [--kind KIND] [--by DIM]\n"
         "                  [--period day|week] [--baseline N] [--h H]\n"
         "                  [--method nbcusum|farrington] [--alpha A]\n"
-        "                  [--svg DIR]\n"
+        "                  [--season PERIODS] [--svg DIR]\n"
         "                  [--cluster N] [--window MINUTES] [--json]\n"
         "(all take --store PATH)\n\n"
         "report: check a report field by field and store it (nothing is "
@@ -74,7 +74,12 @@ static void usage(FILE *f)
         "  within WINDOW minutes (default 60). --method farrington uses "
         "the\n"
         "  Noufaily setting with one year of history (shorter series are\n"
-        "  skipped); --svg DIR writes each alarming series as "
+        "  skipped); --season P gives the CUSUM a seasonal in-control "
+        "mean\n"
+        "  (a Poisson GLM with sin/cos terms of period P periods over the\n"
+        "  baseline: 7 for a weekly cycle in daily counts, 365.25 for a "
+        "yearly\n"
+        "  one); --svg DIR writes each alarming series as "
         "DIR/DIM-N.svg.\n"
         "  The false-alarm rate is tuned by --h (CUSUM threshold, default "
         "5)\n"
@@ -550,7 +555,8 @@ static int signals_reports(int argc, char **argv)
                *win = cli_opt_val(argc, argv, "--window"),
                *method = cli_opt_val(argc, argv, "--method"),
                *as = cli_opt_val(argc, argv, "--alpha"),
-               *svgdir = cli_opt_val(argc, argv, "--svg");
+               *svgdir = cli_opt_val(argc, argv, "--svg"),
+               *ss = cli_opt_val(argc, argv, "--season");
     struct zl_risk_series_set set = {0};
     struct zl_error err = {0};
     struct cl_ctx cl;
@@ -561,6 +567,7 @@ static int signals_reports(int argc, char **argv)
     long min_count = cn ? strtol(cn, NULL, 10) : 3;
     double h = hs ? strtod(hs, NULL) : 5, window = win ? strtod(win, NULL) : 60;
     double alpha = as ? strtod(as, NULL) : -1;
+    double season = ss ? strtod(ss, NULL) : 0;
     zl_store *s;
     json_t *sig = json_array();
     size_t skipped = 0;
@@ -570,6 +577,7 @@ static int signals_reports(int argc, char **argv)
         (period && strcmp(period, "day") && strcmp(period, "week")) ||
         (bl && baseline < 2) || (cn && min_count < 2) || !(h > 0) ||
         (as && !(alpha > 0 && alpha < 0.5)) || !(window > 0) ||
+        (ss && !(season >= 2)) ||
         (method && strcmp(method, "nbcusum") && strcmp(method, "farrington"))) {
         usage(stderr);
         json_decref(sig);
@@ -613,6 +621,7 @@ static int signals_reports(int argc, char **argv)
             zl_risk_nbcusum_defaults(&no);
             no.baseline = b;
             no.h = h;
+            no.period = season;
             if (zl_risk_nbcusum(sr->y, n, &no, &out, NULL)) {
                 skipped++;
                 continue;

@@ -84,6 +84,14 @@ struct zl_risk_nbcusum_opts {
     double h;        /* alarm when the statistic exceeds h [c.ARL] */
     double alpha;    /* NB dispersion (var = mu + alpha mu^2); < 0:
                         estimate from the baseline by moments; 0: Poisson */
+    double period;   /* 0: mu0 is the baseline's mean; > 0: mu0_t from a
+                        Poisson GLM over the baseline with an intercept,
+                        harmonics pairs sin/cos(2 pi s t / period), s = 1..,
+                        and a trend if asked (t the 1-based period number,
+                        as in R), so a seasonal series is judged against
+                        its season */
+    int harmonics;   /* with period: how many sin/cos pairs (default 1) */
+    int trend;       /* with period: a linear trend term too */
 };
 void zl_risk_nbcusum_defaults(struct zl_risk_nbcusum_opts *o);
 
@@ -119,7 +127,11 @@ int zl_risk_farrington(const double *y, size_t n,
                        const struct zl_risk_farrington_opts *o,
                        struct zl_risk_signals *out, struct zl_error *err);
 
-/* Judge every period after the baseline (missing periods not allowed). */
+/* Judge every period after the baseline (missing periods not allowed).
+ * With o->period, alpha < 0 is estimated from the fit's residuals,
+ * max(0, sum((y - mu)^2 - mu) / sum(mu^2)); ZL_EINVAL also when the
+ * baseline has fewer periods than the model has terms plus two, or the
+ * fit does not converge. */
 int zl_risk_nbcusum(const double *y, size_t n,
                     const struct zl_risk_nbcusum_opts *o,
                     struct zl_risk_signals *out, struct zl_error *err);

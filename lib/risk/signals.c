@@ -405,11 +405,78 @@ out:
 
 /* ---- NB CUSUM ------------------------------------------------------------ */
 
+/* The seasonal in-control means (o->period > 0): a Poisson GLM over the
+ * baseline, log mu_t = b0 [+ b1 t] + sum_s (a_s sin + c_s cos)(2 pi s t /
+ * period), t = 1, 2, ... as R numbers periods, predicted for every period
+ * into mu[0..n). *alpha receives the moment estimate over the baseline
+ * when o->alpha < 0. 0, ZL_EINVAL (too short, no fit) or ZL_ENOMEM. */
+static int seasonal_mu0(const double *y, size_t n,
+                        const struct zl_risk_nbcusum_opts *o, double *mu,
+                        double *alpha, struct zl_error *err)
+{
+    int S = o->harmonics > 0 ? o->harmonics : 1;
+    int p = 1 + !!o->trend + 2 * S;
+    size_t b = o->baseline;
+    double *x = NULL, *w = NULL, *h = NULL, num = 0, den = 0;
+    struct rk_glm g;
+    int rc = 0;
+
+    if (p > RK_MAXP || b < (size_t)p + 2)
+        return zl_error_set(err, ZL_EINVAL, "baseline",
+                            "too short for the seasonal model's terms", NULL,
+                            0);
+    if (!(x = zl_calloc(n * (size_t)p, sizeof *x)) ||
+        !(w = zl_calloc(b, sizeof *w)) || !(h = zl_calloc(b, sizeof *h))) {
+        rc = ZL_ENOMEM;
+        goto end;
+    }
+    for (size_t t = 0; t < n; t++) {
+        double *r = x + t * (size_t)p, tt = (double)(t + 1);
+        int c = 0;
+
+        r[c++] = 1;
+        if (o->trend)
+            r[c++] = tt;
+        for (int k = 1; k <= S; k++) {
+            r[c++] = sin(2 * M_PI * k * tt / o->period);
+            r[c++] = cos(2 * M_PI * k * tt / o->period);
+        }
+    }
+    for (size_t t = 0; t < b; t++)
+        w[t] = 1;
+    if (rk_glm_fit(&g, x, y, w, b, p, mu, h) != 0 || !g.converged) {
+        rc = zl_error_set(err, ZL_EINVAL, "baseline",
+                          "the seasonal model did not converge", NULL, 0);
+        goto end;
+    }
+    for (size_t t = 0; t < n; t++) {
+        double eta = 0;
+
+        for (int c = 0; c < p; c++)
+            eta += x[t * (size_t)p + (size_t)c] * g.beta[c];
+        mu[t] = exp(eta);
+    }
+    if (o->alpha < 0) {
+        for (size_t t = 0; t < b; t++) {
+            num += (y[t] - mu[t]) * (y[t] - mu[t]) - mu[t];
+            den += mu[t] * mu[t];
+        }
+        *alpha = fmax(0, num / den);
+    }
+end:
+    zl_free(x);
+    zl_free(w);
+    zl_free(h);
+    return rc;
+}
+
 int zl_risk_nbcusum(const double *y, size_t n,
                     const struct zl_risk_nbcusum_opts *o,
                     struct zl_risk_signals *out, struct zl_error *err)
 {
     double mean = 0, var = 0, alpha = o->alpha, k = o->kappa, S = 0;
+    double *mu = NULL;
+    int rc;
 
     memset(out, 0, sizeof *out);
     if (o->baseline < 2 || o->baseline >= n)
@@ -419,6 +486,9 @@ int zl_risk_nbcusum(const double *y, size_t n,
     if (!(k > 0) || !(o->h > 0))
         return zl_error_set(err, ZL_EINVAL, "kappa",
                             "kappa and h must be positive", NULL, 0);
+    if (o->period < 0 || (o->period > 0 && !(o->period >= 2)))
+        return zl_error_set(err, ZL_EINVAL, "period",
+                            "the season's period must be at least 2", NULL, 0);
     for (size_t i = 0; i < n; i++)
         if (!(y[i] >= 0))
             return zl_error_set(err, ZL_EINVAL, "series",
@@ -432,28 +502,41 @@ int zl_risk_nbcusum(const double *y, size_t n,
     if (!(mean > 0))
         return zl_error_set(err, ZL_EINVAL, "baseline",
                             "the baseline has no counts", NULL, 0);
-    if (alpha < 0) /* moments: var = mu + alpha mu^2 */
-        alpha = fmax(0, (var - mean) / (mean * mean));
-    out->pts = zl_calloc(n - o->baseline, sizeof *out->pts);
-    if (!out->pts)
+    if (!(mu = zl_calloc(n, sizeof *mu)))
         return ZL_ENOMEM;
+    if (o->period > 0) {
+        if ((rc = seasonal_mu0(y, n, o, mu, &alpha, err))) {
+            zl_free(mu);
+            return rc;
+        }
+    } else {
+        for (size_t t = 0; t < n; t++)
+            mu[t] = mean;
+        if (alpha < 0) /* moments: var = mu + alpha mu^2 */
+            alpha = fmax(0, (var - mean) / (mean * mean));
+    }
+    out->pts = zl_calloc(n - o->baseline, sizeof *out->pts);
+    if (!out->pts) {
+        zl_free(mu);
+        return ZL_ENOMEM;
+    }
     for (size_t t = o->baseline; t < n; t++) {
         struct zl_risk_point *pt = &out->pts[out->n++];
-        double zn, L, need;
+        double zn, L, need, m = mu[t];
 
         if (alpha > 0) {
-            L = log((1 + alpha * mean) / (1 + alpha * mean * exp(k)));
+            L = log((1 + alpha * m) / (1 + alpha * m * exp(k)));
             zn = k * y[t] + (y[t] + 1 / alpha) * L;
             need = (o->h - S - L / alpha) / (k + L);
         } else {
-            L = mean * (1 - exp(k));
+            L = m * (1 - exp(k));
             zn = k * y[t] + L;
             need = (o->h - S - L) / k;
         }
         S = fmax(0, S + zn);
         pt->t = t;
         pt->observed = y[t];
-        pt->expected = mean;
+        pt->expected = m;
         pt->upper = need;
         pt->score = S;
         pt->pvalue = NAN;
@@ -465,5 +548,6 @@ int zl_risk_nbcusum(const double *y, size_t n,
             S = 0; /* restart after an alarm, as glrnb does */
         }
     }
+    zl_free(mu);
     return 0;
 }

@@ -15,7 +15,9 @@
 #    the p-value and the alarm of every period.
 #  - glrnb with theta (a known shift, the NB likelihood-ratio CUSUM) and
 #    mu0 / alpha from the baseline: the statistic, the cases needed for an
-#    alarm and the alarms.
+#    alarm and the alarms; and with a seasonal mu0 (`--season 52`, one
+#    harmonic; two with a trend) from R's own Poisson glm over the
+#    baseline, alpha by moments from its residuals.
 # Tolerance: relative 1e-6 on continuous values (the fits agree to about
 # 1e-11: R's QR and our Cholesky solve the same least-squares problems),
 # integer bounds and alarms exactly.
@@ -80,6 +82,32 @@ for (nm in names(series)) {
                          alarm = as.integer(as.vector(alarms(g)))),
               sprintf("R_%s_cusum_h%s.csv", nm, h), row.names = FALSE)
   }
+  # The seasonal in-control mean: R's own glm (Poisson, intercept, one
+  # yearly harmonic, and a second harmonic with a trend) over the baseline,
+  # predicted for the judged weeks, alpha by moments from its residuals;
+  # glrnb then judges with that mu0.
+  for (sp in list(c(1, 0), c(2, 1))) {
+    tt <- seq_along(y); d <- data.frame(y = y, t = tt)
+    f <- "y ~ 1"
+    if (sp[2] == 1) f <- paste(f, "+ t")
+    for (k in seq_len(sp[1])) {
+      d[[paste0("s", k)]] <- sin(2 * pi * k * tt / 52)
+      d[[paste0("c", k)]] <- cos(2 * pi * k * tt / 52)
+      f <- paste0(f, " + s", k, " + c", k)
+    }
+    fit <- glm(as.formula(f), family = poisson, data = d[1:base, ])
+    mu <- as.vector(predict(fit, newdata = d, type = "response"))
+    ab <- max(0, sum((y[1:base] - mu[1:base])^2 - mu[1:base]) / sum(mu[1:base]^2))
+    g <- glrnb(sts, control = list(range = rng, mu0 = mu[rng], alpha = ab,
+                                   theta = log(2), c.ARL = 5, ret = "value"))
+    gc <- glrnb(sts, control = list(range = rng, mu0 = mu[rng], alpha = ab,
+                                    theta = log(2), c.ARL = 5, ret = "cases"))
+    write.csv(data.frame(period = rng, score = as.vector(upperbound(g)),
+                         upper = as.vector(upperbound(gc)),
+                         alarm = as.integer(as.vector(alarms(g)))),
+              sprintf("R_%s_cusum_season%d%s.csv", nm, sp[1],
+                      if (sp[2] == 1) "t" else ""), row.names = FALSE)
+  }
 }
 REOF
 Rscript oracle.R
@@ -99,6 +127,10 @@ for nm in agona syn; do
     "$ZL" risk signals $nm.csv --method nbcusum --baseline 104 --h $h --json \
       > Z_${nm}_cusum_h$h.json
   done
+  "$ZL" risk signals $nm.csv --method nbcusum --baseline 104 --season 52 --json \
+    > Z_${nm}_cusum_season1.json
+  "$ZL" risk signals $nm.csv --method nbcusum --baseline 104 --season 52 \
+    --harmonics 2 --trend --json > Z_${nm}_cusum_season2t.json
 done
 
 # ---- compare -------------------------------------------------------------

@@ -170,6 +170,43 @@ static void nbcusum_recursion(void **state)
     zl_risk_signals_cleanup(&s);
 }
 
+/* A seasonal mu0 follows a noiseless season exactly (the Poisson GLM of
+ * an exact exp(a + b sin + c cos) recovers it), so a series that is its
+ * season raises nothing; the same series judged against the baseline's
+ * mean alarms at its peaks. Bad models are refused. */
+static void nbcusum_season(void **state)
+{
+    double y[208];
+    struct zl_risk_nbcusum_opts o;
+    struct zl_risk_signals s = {0};
+    struct zl_error err = {0};
+
+    (void)state;
+    for (int t = 0; t < 208; t++)
+        y[t] = exp(1.5 + 0.8 * sin(2 * M_PI * (t + 1) / 52.0) +
+                   0.3 * cos(2 * M_PI * (t + 1) / 52.0));
+    zl_risk_nbcusum_defaults(&o);
+    o.baseline = 104;
+    o.period = 52;
+    assert_int_equal(zl_risk_nbcusum(y, 208, &o, &s, &err), 0);
+    for (size_t i = 0; i < s.n; i++)
+        assert_true(fabs(s.pts[i].expected - y[104 + i]) < 1e-6 * y[104 + i]);
+    assert_int_equal(s.n_alarms, 0);
+    zl_risk_signals_cleanup(&s);
+    o.period = 0;
+    assert_int_equal(zl_risk_nbcusum(y, 208, &o, &s, &err), 0);
+    assert_true(s.n_alarms > 0);
+    zl_risk_signals_cleanup(&s);
+    o.period = 1;
+    assert_int_equal(zl_risk_nbcusum(y, 208, &o, &s, &err), ZL_EINVAL);
+    o.period = 52;
+    o.harmonics = 3;
+    o.trend = 1;
+    o.baseline = 9; /* 8 terms need 10 periods */
+    assert_int_equal(zl_risk_nbcusum(y, 208, &o, &s, &err), ZL_EINVAL);
+    assert_string_equal(err.path, "baseline");
+}
+
 /* ---- the matrix --------------------------------------------------------- */
 
 struct row {
@@ -259,6 +296,7 @@ int main(void)
         cmocka_unit_test(farrington_nbplugin_vs_r),
         cmocka_unit_test(farrington_rejects),
         cmocka_unit_test(nbcusum_recursion),
+        cmocka_unit_test(nbcusum_season),
         cmocka_unit_test(matrix_cell_by_cell),
         cmocka_unit_test(folding_chair),
     };
