@@ -157,6 +157,16 @@ if [ -n "$ITEM" ]; then
   "$ZL" risk review "${CIDS[2]}" merge --into "${CIDS[0]}" --as reg-chaoyang
   "$ZL" risk review "${CIDS[0]}" close --outcome settled --as reg-chaoyang
   "$ZL" risk published
+  # the signal becomes a risk case with a consumer warning on the portal
+  # (on /warnings and the pack's own pages until it is withdrawn)
+  CASE=$("$ZL" risk dispose open --from-report "${CIDS[0]}" --hazard 该批次异味致腹泻 \
+    --hazard-en "Off-flavour batch causing diarrhoea" --as reg-chaoyang)
+  "$ZL" risk dispose act "$CASE" warning --title 暂停饮用该批次 \
+    --title-en "Do not drink this batch" \
+    --text "该批次牛奶有异味，已有消费者饮用后腹泻。请暂停饮用，联系企业退换。" \
+    --text-en "Shoppers report an off flavour and diarrhoea. Stop drinking it and return it." \
+    --as reg-chaoyang >/dev/null
+  "$ZL" risk dispose show "$CASE"
 fi
 
 if [ "$SERVE" = 1 ]; then

@@ -538,10 +538,17 @@ struct rep {
 static int rep_cb(void *ctx, const struct zl_store_risk_report *r)
 {
     struct rep *x = ctx;
+    const char *slash = strchr(r->lot, '/');
 
     snprintf(x->enterprise, sizeof x->enterprise, "%s", r->enterprise);
     snprintf(x->gtin, sizeof x->gtin, "%s", r->gtin);
-    snprintf(x->lot, sizeof x->lot, "%s", r->lot);
+    /* a report keeps its lot as its counting key "GTIN/BATCH": the case
+     * takes it as the element string (01)GTIN(10)BATCH */
+    if (slash)
+        snprintf(x->lot, sizeof x->lot, "(01)%.*s(10)%s",
+                 (int)(slash - r->lot), r->lot, slash + 1);
+    else
+        snprintf(x->lot, sizeof x->lot, "%s", r->lot);
     snprintf(x->region, sizeof x->region, "%s", r->region);
     x->found = 1;
     return 0;

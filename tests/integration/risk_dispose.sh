@@ -7,7 +7,8 @@
 # enterprise answers), each refused with field, value and reason and
 # nothing logged on bad input or the wrong party, overdue actions listed
 # by `risk overdue`, each action closed, the case closed and then public,
-# the recall's own record naming the risk case, and `verify` over it all.
+# the recall's own record naming the risk case, a case opened from a
+# stored complaint about a batch, and `verify` over it all.
 set -euo pipefail
 ZL=$1
 T=$(mktemp -d)
@@ -188,6 +189,17 @@ jq -e '.state == "closed" and (.actions | length) == 4 and (has("ref") | not) an
 "$ZL" risk dispose list --open --json | jq -e --arg c "$C2" '[.[].case] == [$c]' >/dev/null ||
   fail "open list"
 "$ZL" risk overdue --json | jq -e '.overdue | type == "array"' >/dev/null || fail "risk overdue"
+
+# ---- opening from a stored complaint about a batch: its lot as the case's
+"$ZL" party add --id reg-bj --name 北京市市场监督管理局 --kind regulator --region 11 >/dev/null
+printf '{"occurred":"2026-01-25","region":"110105","description":"牛奶有异味","gs1":"%s"}' "$LOT" |
+  "$ZL" risk report complaint --json - >/dev/null
+RID=$("$ZL" risk reports --kind complaint --json | jq -r '.reports[-1].id')
+C3=$("$ZL" risk dispose open --from-report "$RID" --hazard 异味 --as reg-bj) ||
+  fail "open from a report on a batch"
+"$ZL" risk dispose show "$C3" --json | jq -e --arg g "$GTIN" --arg r "$RID" \
+  '.source == "report" and .ref == $r and .gtin == $g and .batch == "B20260120" and
+   .region == "110105"' >/dev/null || fail "case from a report: $("$ZL" risk dispose show "$C3" --json)"
 
 "$ZL" verify > "$T/verify.txt" 2>&1 || fail "verify: $(tail -5 "$T/verify.txt")"
 echo "risk_dispose: ok"
