@@ -348,6 +348,14 @@ void zl_viewer_memo_free(zl_viewer_memo *m);
 int zl_viewer_sees_event_memo(zl_store *s, const struct zl_viewer *v,
                               zl_viewer_memo *m, const uint8_t hash[32]);
 
+/* For a regulator v: 1 if a stored event whose capturing party (kind
+ * 'p') or whose readPoint or bizLocation (kind 'l') is str is visible to
+ * v by that field alone, 0 if not, or a store error; 0 for other
+ * viewers and NULL str. The rule's own test, one field at a time, so a
+ * store can narrow a scan to the values it admits (issue 11). */
+int zl_viewer_region_admits(zl_store *s, const struct zl_viewer *v,
+                            zl_viewer_memo *m, char kind, const char *str);
+
 /* 1 if party_id (ID, USCC or GLN) is v itself, or, for a regulator, a
  * party registered in its region; 0 otherwise (also for unknown
  * parties), or a store error. For endpoints that answer about parties

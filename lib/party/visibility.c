@@ -290,6 +290,27 @@ static int regulator_sees(zl_store *s, const struct zl_viewer *v,
     return in_region(s, m, 'l', ev->read_point, region);
 }
 
+int zl_viewer_region_admits(zl_store *s, const struct zl_viewer *v,
+                            zl_viewer_memo *m, char kind, const char *str)
+{
+    char gln[14], owner[ZL_PARTY_ID_MAX];
+    int rc;
+
+    if (v->role != ZL_VIEW_PARTY || v->party.kind != ZL_PARTY_REGULATOR ||
+        !v->party.region[0] || !str)
+        return 0;
+    if (kind == 'p')
+        return in_region(s, m, 'p', str, v->party.region);
+    /* place_in_region, with the owner's answer kept in m: a store has
+     * many locations and few owners */
+    if (zl_party_location_gln(str, gln))
+        return 0;
+    rc = zl_store_gln_owner(s, gln, owner);
+    if (rc == ZL_ENOTFOUND)
+        return 0;
+    return rc ? rc : in_region(s, m, 'p', owner, v->party.region);
+}
+
 int zl_viewer_sees_stored_memo(zl_store *s, const struct zl_viewer *v,
                                zl_viewer_memo *m,
                                const struct zl_stored_event *ev)

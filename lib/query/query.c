@@ -640,6 +640,14 @@ static int rule_keep(void *ctx, const struct zl_stored_event *ev)
     return viewer_sees(c->s, c->viewer, c->memo, c->f, ev);
 }
 
+/* The regulator's rule one field at a time (zl_event_filter.admits). */
+static int rule_admits(void *ctx, char kind, const char *str)
+{
+    struct rule_ctx *c = ctx;
+
+    return zl_viewer_region_admits(c->s, c->viewer, c->memo, kind, str);
+}
+
 /* Which of recordTime and eventID the object text j[0..n) has as
  * top-level keys. 0, or -1 when the text is not a plain object this
  * scanner is sure about (a top-level key with an escape, unbalanced
@@ -822,6 +830,11 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
             return ZL_ENOMEM;
         f.keep = rule_keep;
         f.keep_ctx = &rule;
+        if (q->viewer->role == ZL_VIEW_PARTY &&
+            q->viewer->party.kind == ZL_PARTY_REGULATOR) {
+            f.admits = rule_admits;
+            f.admits_ctx = &rule;
+        }
     }
     if (q->max_event_count) {
         struct count_ctx cc = {0, q->max_event_count};

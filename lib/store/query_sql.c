@@ -709,6 +709,11 @@ int zl_query_sql_build_walk(struct zl_query_sql *q,
     match_refs(&c, "d", f->destinations, f->n_destinations);
     if (f->exists_error_declaration)
         add(&c, " AND e.has_error = 1");
+    if (f->sql_and) {
+        add(&c, " AND (");
+        add(&c, f->sql_and);
+        add(&c, ")");
+    }
     if (f->has_after) {
         /* the bound alone first: an index range (the OR below is not) */
         add(&c, " AND ");

@@ -204,6 +204,17 @@ struct zl_event_filter {
      * against limit, so a rule with a page leaves limit at 0. */
     int (*keep)(void *ctx, const struct zl_stored_event *ev);
     void *keep_ctx;
+    /* A hint for keep, which stays the final word (issue 11): when set,
+     * keep admits only rows where admits('p', party), admits('l',
+     * bizLocation) or admits('l', readPoint) is 1 (it returns 1, 0 or a
+     * negative error, and is 0 for NULL strings; a regulator's region
+     * rule). A backend may ask it once per distinct value and narrow its
+     * scan to those rows (SQLite: vocab numbers in the SQL, so an index
+     * can reach them); it must never narrow further. NULL: no hint. */
+    int (*admits)(void *ctx, char kind, const char *str);
+    void *admits_ctx;
+    /* Backend-internal: an SQL condition ANDed into the WHERE clause. */
+    const char *sql_and;
 };
 
 /* Run a query; cb is called for each matching event in order. Returns 0,

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "store/store.h"
+#include "zhiliang/buf.h"
 #include "zhiliang/gs1.h"
 #include "zhiliang/party.h"
 #include "zhiliang/query.h"
@@ -434,6 +435,162 @@ static void test_trace(void **state)
     assert_false(reached);
 }
 
+/* ---- the regulator's condition in the SQL (issue 11) ----------------------
+ * 240 events, one a minute, most at out-of-region sites (the shop's
+ * readPoint, the pharmacy's bizLocation) or an unregistered GLN, a few
+ * visible to reg-hebei each by one path only: the farm's site as
+ * bizLocation, the dairy's site as readPoint, the dairy as capturing
+ * party with no location. The pages with the store's pushed-down
+ * condition must equal the row test alone (ZL_QUERY_NO_PUSHDOWN) and the
+ * count written from the pattern. */
+#define N_SPREAD 240
+
+static int spread_kind(int i)
+{
+    if (i % 29 == 3)
+        return 1; /* bizLocation in the region */
+    if (i % 31 == 7)
+        return 2; /* readPoint in the region */
+    if (i % 43 == 5)
+        return 3; /* captured by a party in the region, no location */
+    return i % 17 == 0 ? 4 : 0; /* unregistered GLN, or out of region */
+}
+
+static void spread(zl_store *s)
+{
+    char body[1024], g[15], g2[15], loose[14], doc[2048];
+    struct zl_capture_opts o = {0};
+    struct zl_capture_result r;
+    struct zl_error err = {0};
+
+    chain(s);
+    snprintf(loose, sizeof loose, "690000000001");
+    loose[12] = (char)('0' + zl_gs1_check_digit(loose, 12));
+    loose[13] = '\0';
+    gtin("690000000002", g);
+    gtin("694027710001", g2); /* the dairy's prefix: it may capture */
+    for (int i = 0; i < N_SPREAD; i++) {
+        int k = spread_kind(i);
+        const char *rp = k == 2 ? DAIRY_GLNS[0] : SHOP_GLNS[0];
+        const char *bl = k == 1 ? FARM_GLNS[0] : k == 4 ? loose : PHARM_GLNS[0];
+        char where[256] = "";
+
+        if (k != 3)
+            snprintf(where, sizeof where,
+                     ",\"readPoint\":{\"id\":\"https://id.gs1.org/414/%s\"},"
+                     "\"bizLocation\":{\"id\":\"https://id.gs1.org/414/"
+                     "%s\"}",
+                     rp, bl);
+        snprintf(body, sizeof body,
+                 "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\","
+                 "\"epcList\":[\"https://id.gs1.org/01/%s/21/S%d\"],"
+                 "\"bizStep\":\"%s\"%s",
+                 k == 3 ? g2 : g, i, i % 2 ? "retail_selling" : "shipping",
+                 where);
+        snprintf(doc, sizeof doc,
+                 "{\"@context\":[\"https://ref.gs1.org/standards/epcis/"
+                 "2.0.0/epcis-context.jsonld\"],\"type\":\"EPCISDocument\","
+                 "\"schemaVersion\":\"2.0\",\"creationDate\":"
+                 "\"2026-04-01T00:00:00Z\",\"epcisBody\":{\"eventList\":[{"
+                 "\"eventTime\":\"2026-06-01T%02d:%02d:00Z\","
+                 "\"eventTimeZoneOffset\":\"+00:00\",%s}]}}",
+                 i / 60, i % 60, body);
+        o.party = k == 3 ? USCC_DAIRY : NULL;
+        if (zl_capture(s, doc, strlen(doc), &o, &r, &err))
+            fail_msg("spread %d refused: %s %s %s", i, err.path, err.rule,
+                     err.value);
+    }
+}
+
+struct page_text {
+    struct zl_buf all;
+    size_t n;
+};
+
+static int text_cb(void *ctx, const char *json, size_t len)
+{
+    struct page_text *t = ctx;
+
+    t->n++;
+    assert_int_equal(zl_buf_add(&t->all, json, len), 0);
+    return zl_buf_addc(&t->all, '\n');
+}
+
+/* Every page (perPage per) of the query param=value as party, into t. */
+static void pages_as(zl_store *s, const char *party, const char *param,
+                     const char *value, const char *per, struct page_text *t)
+{
+    struct zl_viewer v;
+    struct zl_error err = {0};
+    char *next = NULL, tok[128] = "";
+    int pages = 0;
+
+    assert_int_equal(zl_viewer_for_party(s, party, &v, &err), 0);
+    do {
+        zl_query *q;
+
+        assert_int_equal(zl_query_new(&q), 0);
+        zl_query_set_viewer(q, &v);
+        assert_int_equal(zl_query_param(q, "perPage", per, &err), 0);
+        if (param)
+            assert_int_equal(zl_query_param(q, param, value, &err), 0);
+        if (tok[0])
+            assert_int_equal(zl_query_param(q, "nextPageToken", tok, &err), 0);
+        zl_free(next);
+        next = NULL;
+        assert_int_equal(
+            zl_query_each(s, q, ZL_EPC_AS_CAPTURED, text_cb, t, &next, &err),
+            0);
+        zl_query_free(q);
+        snprintf(tok, sizeof tok, "%s", next ? next : "");
+    } while (next && ++pages < 200);
+    zl_free(next);
+}
+
+static void test_pushdown(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        const char *party, *param, *value;
+        int hebei; /* 1: reg-hebei's answer, checked against the pattern */
+    } Q[] = {
+        {"reg-hebei", NULL, NULL, 1},
+        {"reg-hebei", "EQ_bizStep", "retail_selling", 1},
+        {"reg-hebei", "GE_eventTime", "2026-06-01T01:00:00Z", 1},
+        {"reg-1301", NULL, NULL, 0},
+        {"reg-beijing", "EQ_bizStep", "shipping", 0},
+    };
+
+    spread(f->s);
+    for (size_t i = 0; i < sizeof Q / sizeof Q[0]; i++) {
+        struct page_text on, off;
+        size_t want = 0;
+
+        zl_buf_init(&on.all, (size_t)8 << 20);
+        zl_buf_init(&off.all, (size_t)8 << 20);
+        on.n = off.n = 0;
+        unsetenv("ZL_QUERY_NO_PUSHDOWN");
+        pages_as(f->s, Q[i].party, Q[i].param, Q[i].value, "7", &on);
+        setenv("ZL_QUERY_NO_PUSHDOWN", "1", 1);
+        pages_as(f->s, Q[i].party, Q[i].param, Q[i].value, "7", &off);
+        unsetenv("ZL_QUERY_NO_PUSHDOWN");
+        assert_int_equal(on.n, off.n);
+        assert_int_equal(on.all.len, off.all.len);
+        assert_memory_equal(on.all.data, off.all.data, on.all.len);
+        if (Q[i].hebei) {
+            for (int e = 0; e < N_SPREAD; e++)
+                want += spread_kind(e) && spread_kind(e) != 4 &&
+                        (!Q[i].param || (Q[i].param[0] == 'E' && e % 2) ||
+                         (Q[i].param[0] == 'G' && e >= 60));
+            /* the chain's E1-E5 are in Hebei too; EQ_bizStep and the
+             * time bound leave them out */
+            assert_int_equal(on.n, want + (Q[i].param ? 0 : 5));
+        }
+        zl_buf_cleanup(&on.all);
+        zl_buf_cleanup(&off.all);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -441,6 +598,7 @@ int main(void)
         cmocka_unit_test(test_region_covers),
         cmocka_unit_test_setup_teardown(test_query, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trace, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pushdown, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
