@@ -545,8 +545,8 @@ static int rep_cb(void *ctx, const struct zl_store_risk_report *r)
     /* a report keeps its lot as its counting key "GTIN/BATCH": the case
      * takes it as the element string (01)GTIN(10)BATCH */
     if (slash)
-        snprintf(x->lot, sizeof x->lot, "(01)%.*s(10)%s",
-                 (int)(slash - r->lot), r->lot, slash + 1);
+        snprintf(x->lot, sizeof x->lot, "(01)%.*s(10)%s", (int)(slash - r->lot),
+                 r->lot, slash + 1);
     else
         snprintf(x->lot, sizeof x->lot, "%s", r->lot);
     snprintf(x->region, sizeof x->region, "%s", r->region);

@@ -52,6 +52,10 @@ zl_store() {
 # Start the server on a free port (port 0: the kernel picks, the server
 # prints it) and wait until it answers.
 zl_serve() {
+  # emptied here, not only by the server's redirection: that happens in the
+  # child after the fork, so the wait below could otherwise read the last
+  # server's "listening on" line and then find the file empty
+  : >"$TMP/serve.out"
   "$EXE" serve --store "$STORE" --listen 127.0.0.1:0 --quiet "$@" \
     >"$TMP/serve.out" 2>"$TMP/serve.err" &
   PID=$!
