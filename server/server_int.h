@@ -10,6 +10,7 @@
 #ifndef ZL_SERVER_INT_H
 #define ZL_SERVER_INT_H
 
+#include "utf8.h"
 #include "server.h"
 
 #include "zhiliang/buf.h"
@@ -184,8 +185,6 @@ char *zl_pct_decode(struct zl_arena *a, const char *s, size_t n, int form);
 int zl_pct_encode(struct zl_buf *b, const char *s);
 /* HTML-escape (& < > " '). */
 int zl_html_escape(struct zl_buf *b, const char *s);
-/* 1 if s[0..n) is valid UTF-8 without NUL. */
-int zl_utf8_valid(const char *s, size_t n);
 
 /* ---- handlers (return after queuing nothing or one response) ----------- */
 

@@ -8,12 +8,13 @@
  *
  * The handshake (RFC 6455 section 4.2) is checked here and answered
  * through libmicrohttpd's upgrade support; after the 101 MHD hands us the
- * socket and the framing (section 5) is ours: server frames unmasked,
+ * socket and the framing (section 5) is ours (client frames are decoded
+ * in ws_frame.c, which is fuzzed): server frames unmasked,
  * client frames must be masked; pings are answered, a close is echoed
  * and the connection then closed; fragmented client messages are
  * followed (their content is not used: a client has nothing to say to a
  * stream), and a malformed frame, an unmasked one, a control frame over
- * 125 bytes or fragmented, a client message over IN_MSG_MAX, or bytes
+ * 125 bytes or fragmented, a client message over ZL_WS_IN_MSG_MAX, or bytes
  * that are not UTF-8 in a close reason end the connection with 1002,
  * 1009 or 1007 as section 7.4.1 assigns them.
  *
@@ -42,6 +43,7 @@
  * the durable kind).
  */
 #include "ws.h"
+#include "ws_frame.h"
 
 #include "zhiliang/alloc.h"
 #include "zhiliang/codec.h"
@@ -64,7 +66,6 @@
 #define MAX_STREAMS 32
 #define QUEUE_MAX   ((size_t)1 << 20) /* unsent bytes per stream */
 #define SNDBUF      65536             /* the kernel's share */
-#define IN_MSG_MAX  65536             /* a client message */
 #define POLL_MS     20
 #define CHECK_MS    1000  /* a quiet stream looks for its query */
 #define PING_MS     30000 /* keep-alive */
@@ -88,8 +89,7 @@ struct stream {
     size_t out_len, out_cap, out_off;
     uint8_t *in; /* received, not yet parsed */
     size_t in_len;
-    size_t msg_len;  /* of the fragmented message being received */
-    int in_fragment; /* a data message's continuation is due */
+    struct zl_ws_reader rd; /* the fragmented message being received */
     int sent_close;
     int64_t opened_ms, checked_ms, ping_ms, closing_ms;
     int64_t over_ms; /* since when it holds more than queue_max unsent */
@@ -213,113 +213,42 @@ static size_t unsent(const struct stream *s)
     return s->out_len - s->out_off;
 }
 
-/* Parse the frames in s->in (section 5.2), keeping a partial one; a bad
- * frame closes the stream. */
+/* Parse the frames in s->in (section 5.2, ws_frame.c), keeping a partial
+ * one; a bad frame closes the stream. */
 static void parse_in(struct stream *s)
 {
     size_t off = 0;
 
     while (s->state == OPEN || s->state == CLOSING) {
-        const uint8_t *p = s->in + off;
-        size_t avail = s->in_len - off, hl = 2;
-        uint64_t n;
-        unsigned fin, op, masked;
-        uint8_t key[4], *pl;
+        struct zl_ws_frame f;
+        const char *why;
+        unsigned code;
+        long used = zl_ws_frame_next(&s->rd, s->in + off, s->in_len - off, &f,
+                                     &code, &why);
 
-        if (avail < 2)
-            break;
-        fin = p[0] >> 7;
-        op = p[0] & 0x0f;
-        masked = p[1] >> 7;
-        n = p[1] & 0x7f;
-        if (n == 126) {
-            if (avail < 4)
-                break;
-            n = ((uint64_t)p[2] << 8) | p[3];
-            hl = 4;
-            if (n < 126) {
-                fail(s, 1002, "length not minimal");
-                break;
-            }
-        } else if (n == 127) {
-            if (avail < 10)
-                break;
-            n = 0;
-            for (int i = 0; i < 8; i++)
-                n = (n << 8) | p[2 + i];
-            hl = 10;
-            if (n >> 63 || n < 65536) {
-                fail(s, 1002, "bad length");
-                break;
-            }
-        }
-        if (p[0] & 0x70) {
-            fail(s, 1002, "reserved bits set");
+        if (used < 0) {
+            fail(s, code, why);
             break;
         }
-        if (!masked) {
-            fail(s, 1002, "client frames must be masked");
+        if (used == 0)
             break;
-        }
-        if (op >= 8) {
-            if (!fin || n > 125 || (op != 8 && op != 9 && op != 10)) {
-                fail(s, 1002, "bad control frame");
-                break;
-            }
-        } else if (op == 0) {
-            if (!s->in_fragment) {
-                fail(s, 1002, "continuation without a message");
-                break;
-            }
-        } else if (op == 1 || op == 2) {
-            if (s->in_fragment) {
-                fail(s, 1002, "new message inside a fragmented one");
-                break;
-            }
-        } else {
-            fail(s, 1002, "unknown opcode");
-            break;
-        }
-        if (op < 8 && (n > IN_MSG_MAX || s->msg_len + n > IN_MSG_MAX)) {
-            fail(s, 1009, "message too big");
-            break;
-        }
-        if (avail < hl + 4 + n)
-            break;
-        memcpy(key, p + hl, 4);
-        pl = (uint8_t *)p + hl + 4;
-        for (uint64_t i = 0; i < n; i++)
-            pl[i] ^= key[i & 3];
-        off += hl + 4 + (size_t)n;
-        if (op < 8) {
-            /* a data message: nothing for a stream to do with it */
-            s->msg_len = fin ? 0 : s->msg_len + (size_t)n;
-            s->in_fragment = !fin;
-        } else if (op == 9) {
+        off += (size_t)used;
+        if (f.op == 9) {
             /* a client that pings without reading our pongs fills its
              * queue like one that does not read its events */
             if (unsent(s) > hub.queue_max) {
                 fail(s, 1008, "too slow: pongs unread");
                 break;
             }
-            if (!s->sent_close && frame(s, 0xA, pl, (size_t)n))
+            if (!s->sent_close && frame(s, 0xA, f.payload, f.len))
                 s->state = DEAD;
-        } else if (op == 8) {
-            unsigned code = n >= 2 ? ((unsigned)pl[0] << 8) | pl[1] : 1000;
-            if (n == 1) {
-                fail(s, 1002, "close payload of one byte");
-            } else if (n > 2 && !zl_utf8_valid((char *)pl + 2, (size_t)n - 2)) {
-                fail(s, 1007, "close reason not UTF-8");
-            } else if (code < 1000 || (code >= 1004 && code <= 1006) ||
-                       (code >= 1015 && code < 3000) || code >= 5000) {
-                fail(s, 1002, "bad close code");
-            } else if (!s->sent_close) {
-                /* echo the client's code (section 5.5.1) */
-                send_close(s, n >= 2 ? code : 1000, "");
-            }
+        } else if (f.op == 8) {
+            /* echo the client's code (section 5.5.1) */
+            send_close(s, f.close_code, "");
             s->state = DEAD; /* once our close is flushed */
             break;
         }
+        /* a data message or a pong: nothing for a stream to do with it */
     }
     if (off) {
         memmove(s->in, s->in + off, s->in_len - off);
@@ -329,7 +258,7 @@ static void parse_in(struct stream *s)
 
 static void read_in(struct stream *s)
 {
-    size_t cap = IN_MSG_MAX + 16;
+    size_t cap = ZL_WS_IN_MSG_MAX + 16;
     ssize_t r;
 
     if (!s->in && !(s->in = zl_malloc(cap))) {
@@ -579,8 +508,8 @@ static void on_upgrade(void *cls, struct MHD_Connection *c, void *con_cls,
     for (s = hub.list; s && s->serial != serial; s = s->next)
         ;
     if (!s || s->state != PENDING || hub.stop ||
-        (extra_len && !(s->in = zl_malloc(IN_MSG_MAX + 16))) ||
-        extra_len > IN_MSG_MAX) {
+        (extra_len && !(s->in = zl_malloc(ZL_WS_IN_MSG_MAX + 16))) ||
+        extra_len > ZL_WS_IN_MSG_MAX) {
         pthread_mutex_unlock(&hub.mu);
         MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
         return;
