@@ -8,7 +8,7 @@
  */
 #include "ws_frame.h"
 
-#include "zhiliang/codec.h"
+#include "utf8.h"
 
 #include <string.h>
 
