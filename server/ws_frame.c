@@ -22,8 +22,7 @@ static long bad(unsigned *code, const char **why, unsigned c, const char *w)
 /* A close payload (section 5.5.1): empty, or a code and a UTF-8 reason.
  * Codes 1004-1006 and 1015 are reserved, and below 3000 only those the
  * RFC defines may be sent. */
-static long check_close(struct zl_ws_frame *f, unsigned *code,
-                        const char **why)
+static long check_close(struct zl_ws_frame *f, unsigned *code, const char **why)
 {
     const uint8_t *pl = f->payload;
     size_t n = f->len;
@@ -45,8 +44,7 @@ static long check_close(struct zl_ws_frame *f, unsigned *code,
 }
 
 long zl_ws_frame_next(struct zl_ws_reader *r, uint8_t *buf, size_t avail,
-                      struct zl_ws_frame *f, unsigned *code,
-                      const char **why)
+                      struct zl_ws_frame *f, unsigned *code, const char **why)
 {
     size_t hl = 2;
     uint64_t n;

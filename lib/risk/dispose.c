@@ -1363,56 +1363,10 @@ int zl_dispo_for_recall(zl_store *s, const char *recall_id,
 /* ---- verify --------------------------------------------------------------
  */
 
-struct row_copy {
-    long seq;
-    char *json;
-    size_t len;
-    int found;
-};
-
-static int row_copy_cb(void *ctx, const struct zl_store_risk_step *st)
-{
-    struct row_copy *c = ctx;
-
-    if (st->seq != c->seq || c->found)
-        return 0;
-    if (!(c->json = zl_malloc(st->len + 1)))
-        return ZL_ENOMEM;
-    memcpy(c->json, st->json, st->len);
-    c->json[st->len] = '\0';
-    c->len = st->len;
-    c->found = 1;
-    return 0;
-}
-
 int rk_dispo_canon(zl_store *s, const char *ref, char **canon, size_t *len)
 {
-    struct row_copy c = {0};
-    char id[ZL_DISPO_ID_MAX];
-    const char *slash = strrchr(ref, '/');
-    json_t *o;
-    int rc;
-
-    if (!slash || (size_t)(slash - ref) >= sizeof id)
-        return ZL_ENOTFOUND;
-    memcpy(id, ref, (size_t)(slash - ref));
-    id[slash - ref] = '\0';
-    c.seq = strtol(slash + 1, NULL, 10);
-    if ((rc = zl_store_risk_dispo_list(s, id, row_copy_cb, &c))) {
-        zl_free(c.json);
-        return rc;
-    }
-    if (!c.found)
-        return ZL_ENOTFOUND;
-    if (!(o = json_loadb(c.json, c.len, 0, NULL))) {
-        *canon = c.json;
-        *len = c.len;
-        return 0;
-    }
-    rc = zl_jcs_dump_new(o, (size_t)1 << 20, canon, len);
-    json_decref(o);
-    zl_free(c.json);
-    return rc;
+    return rk_step_canon(s, ref, zl_store_risk_dispo_list, (size_t)1 << 20,
+                         canon, len);
 }
 
 int zl_dispo_record_canon(zl_store *s, const char *record_key, char **canon,

@@ -32,6 +32,7 @@
  * (the log keeps every record for ever; a flag cannot be taken back).
  */
 #include "zhiliang/risk_intake.h"
+#include "zhiliang/risk_dispose.h"
 #include "zhiliang/risk_handle.h"
 
 #include "audit/logged_rows.h"
@@ -991,11 +992,12 @@ static int step_copy_cb(void *ctx, const struct zl_store_risk_step *st)
     return (c->json = zl_strndup(st->json, st->len)) ? 0 : ZL_ENOMEM;
 }
 
-/* "<id>/<seq>": the step's canonical bytes, as the report's below. */
-static int step_canon(zl_store *s, const char *ref, char **canon, size_t *len)
+int rk_step_canon(zl_store *s, const char *ref, rk_step_list_fn list,
+                  size_t max, char **canon, size_t *len)
 {
     struct step_copy c = {0};
-    char id[ZL_RISK_ID_MAX];
+    char
+        id[ZL_RISK_ID_MAX > ZL_DISPO_ID_MAX ? ZL_RISK_ID_MAX : ZL_DISPO_ID_MAX];
     const char *slash = strrchr(ref, '/');
     json_t *o;
     int rc;
@@ -1005,18 +1007,18 @@ static int step_canon(zl_store *s, const char *ref, char **canon, size_t *len)
     memcpy(id, ref, (size_t)(slash - ref));
     id[slash - ref] = '\0';
     c.seq = strtoll(slash + 1, NULL, 10);
-    if ((rc = zl_store_risk_step_list(s, id, step_copy_cb, &c))) {
+    if ((rc = list(s, id, step_copy_cb, &c))) {
         zl_free(c.json);
         return rc;
     }
     if (!c.found)
         return ZL_ENOTFOUND;
     if (!(o = json_loadb(c.json, c.len, 0, NULL))) {
-        *canon = c.json;
+        *canon = c.json; /* hashed as it is: the leaf check names it */
         *len = c.len;
         return 0;
     }
-    rc = zl_jcs_dump_new(o, RECORD_MAX * 4, canon, len);
+    rc = zl_jcs_dump_new(o, max, canon, len);
     json_decref(o);
     zl_free(c.json);
     return rc;
@@ -1031,7 +1033,8 @@ int zl_risk_record_canon(zl_store *s, const char *record_key, char **canon,
 
     *canon = NULL;
     if (!strncmp(record_key, "risk-step:", 10))
-        return step_canon(s, record_key + 10, canon, len);
+        return rk_step_canon(s, record_key + 10, zl_store_risk_step_list,
+                             RECORD_MAX * 4, canon, len);
     if (!strncmp(record_key, "risk-dispo:", 11))
         return rk_dispo_canon(s, record_key + 11, canon, len);
     if (!strncmp(record_key, "risk-key:", 9))

@@ -42,10 +42,23 @@ int rk_pii_commit(const uint8_t *salt, size_t salt_len, const void *data,
 /* n random bytes: 0 or ZL_EVERIFY. */
 int rk_random(uint8_t *out, size_t n);
 
+/* verify: the canonical bytes (JCS, at most max) of the row ref =
+ * "<id>/<seq>" of a step table, read through list
+ * (zl_store_risk_step_list or zl_store_risk_dispo_list); a row that is not
+ * JSON comes back as it is, for the leaf check to name. 0, ZL_ENOTFOUND,
+ * store errors. */
+struct zl_store;
+struct zl_store_risk_step;
+typedef int (*rk_step_list_fn)(struct zl_store *s, const char *id,
+                               int (*cb)(void *ctx,
+                                         const struct zl_store_risk_step *st),
+                               void *ctx);
+int rk_step_canon(struct zl_store *s, const char *ref, rk_step_list_fn list,
+                  size_t max, char **canon, size_t *len);
+
 /* verify (dispose.c, rekey.c): the canonical record "risk-dispo:<ref>"
  * and "risk-key:<key id>" rebuilt from its row; 0, ZL_ENOTFOUND, store
  * errors. */
-struct zl_store;
 int rk_dispo_canon(struct zl_store *s, const char *ref, char **canon,
                    size_t *len);
 int rk_key_canon(struct zl_store *s, const char *key_id, char **canon,

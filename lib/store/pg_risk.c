@@ -181,11 +181,12 @@ static int pii_get(zl_store *s, const char *id, zl_store_risk_pii_cb cb,
     return rc;
 }
 
-static int step_put(zl_store *s, const struct zl_store_risk_step *r)
+/* The two step tables (a report's handling, risk_steps; a case's
+ * disposal, risk_dispo) have one shape: (owner id, seq, at_ms, leaf,
+ * action, actor, json); sql is the table's own INSERT or SELECT. */
+static int steps_put(zl_store *s, const char *sql,
+                     const struct zl_store_risk_step *r)
 {
-    static const char SQL[] =
-        "INSERT INTO risk_steps(report_id, seq, at_ms, leaf, action, actor,"
-        " json) VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
     struct zl_pg_params p;
     int64_t n = 0;
     int rc;
@@ -198,7 +199,7 @@ static int step_put(zl_store *s, const struct zl_store_risk_step *r)
     zl_pg_text(&p, r->action);
     zl_pg_text(&p, r->actor);
     zl_pg_textn(&p, r->json, r->len);
-    if ((rc = zl_pg_do(s, SQL, &p, &n)))
+    if ((rc = zl_pg_do(s, sql, &p, &n)))
         return rc;
     return n ? 0 : ZL_EEXIST;
 }
@@ -224,6 +225,29 @@ static int step_row(void *ctx, const PGresult *r, int i)
     return e->cb(e->ctx, &st);
 }
 
+static int steps_list(zl_store *s, const char *sql, const char *id,
+                      zl_store_risk_step_cb cb, void *ctx)
+{
+    struct zl_pg_params p;
+    struct step_each e = {cb, ctx};
+
+    zl_pg_params_init(&p);
+    if (id)
+        zl_pg_text(&p, id);
+    else
+        zl_pg_null(&p);
+    return zl_pg_stream(s, sql, &p, step_row, &e);
+}
+
+static int step_put(zl_store *s, const struct zl_store_risk_step *r)
+{
+    static const char SQL[] =
+        "INSERT INTO risk_steps(report_id, seq, at_ms, leaf, action, actor,"
+        " json) VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
+
+    return steps_put(s, SQL, r);
+}
+
 static int step_list(zl_store *s, const char *report_id,
                      zl_store_risk_step_cb cb, void *ctx)
 {
@@ -231,15 +255,8 @@ static int step_list(zl_store *s, const char *report_id,
         "SELECT report_id, seq, at_ms, leaf, action, actor, json"
         " FROM risk_steps WHERE $1::text IS NULL OR report_id = $1::text"
         " ORDER BY report_id, seq";
-    struct zl_pg_params p;
-    struct step_each e = {cb, ctx};
 
-    zl_pg_params_init(&p);
-    if (report_id)
-        zl_pg_text(&p, report_id);
-    else
-        zl_pg_null(&p);
-    return zl_pg_stream(s, SQL, &p, step_row, &e);
+    return steps_list(s, SQL, report_id, cb, ctx);
 }
 
 struct pii_each {
@@ -362,21 +379,8 @@ static int dispo_put(zl_store *s, const struct zl_store_risk_step *r)
     static const char SQL[] =
         "INSERT INTO risk_dispo(case_id, seq, at_ms, leaf, action, actor,"
         " json) VALUES($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING";
-    struct zl_pg_params p;
-    int64_t n = 0;
-    int rc;
 
-    zl_pg_params_init(&p);
-    zl_pg_text(&p, r->report_id);
-    zl_pg_int(&p, r->seq);
-    zl_pg_int(&p, r->at_ms);
-    zl_pg_int(&p, r->leaf);
-    zl_pg_text(&p, r->action);
-    zl_pg_text(&p, r->actor);
-    zl_pg_textn(&p, r->json, r->len);
-    if ((rc = zl_pg_do(s, SQL, &p, &n)))
-        return rc;
-    return n ? 0 : ZL_EEXIST;
+    return steps_put(s, SQL, r);
 }
 
 static int dispo_list(zl_store *s, const char *case_id,
@@ -386,15 +390,8 @@ static int dispo_list(zl_store *s, const char *case_id,
         "SELECT case_id, seq, at_ms, leaf, action, actor, json"
         " FROM risk_dispo WHERE $1::text IS NULL OR case_id = $1::text"
         " ORDER BY case_id, seq";
-    struct zl_pg_params p;
-    struct step_each e = {cb, ctx};
 
-    zl_pg_params_init(&p);
-    if (case_id)
-        zl_pg_text(&p, case_id);
-    else
-        zl_pg_null(&p);
-    return zl_pg_stream(s, SQL, &p, step_row, &e);
+    return steps_list(s, SQL, case_id, cb, ctx);
 }
 
 const struct zl_store_risk_ops zl_pg_risk_ops = {

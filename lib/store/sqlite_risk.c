@@ -190,12 +190,13 @@ static int pii_get(zl_store *s, const char *id, zl_store_risk_pii_cb cb,
     return x;
 }
 
-static int step_put(zl_store *s, const struct zl_store_risk_step *r)
+/* The two step tables (a report's handling, risk_steps; a case's
+ * disposal, risk_dispo) have one shape: (owner id, seq, at_ms, leaf,
+ * action, actor, json); sql is the table's own INSERT or SELECT. */
+static int steps_put(zl_store *s, const char *sql,
+                     const struct zl_store_risk_step *r)
 {
-    static const char SQL[] =
-        "INSERT INTO risk_steps(report_id, seq, at_ms, leaf, action, actor,"
-        " json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    sqlite3_stmt *st = zl_sqlite_stmt(s, sql);
 
     if (!st)
         return ZL_ESTORE;
@@ -209,21 +210,17 @@ static int step_put(zl_store *s, const struct zl_store_risk_step *r)
     return zl_sqlite_step_write(st);
 }
 
-static int step_list(zl_store *s, const char *report_id,
-                     zl_store_risk_step_cb cb, void *ctx)
+static int steps_list(zl_store *s, const char *sql, const char *id,
+                      zl_store_risk_step_cb cb, void *ctx)
 {
-    static const char SQL[] =
-        "SELECT report_id, seq, at_ms, leaf, action, actor, json"
-        " FROM risk_steps WHERE ?1 IS NULL OR report_id = ?1"
-        " ORDER BY report_id, seq";
     struct zl_store_risk_step r;
     sqlite3_stmt *st = NULL;
     int rc, x = 0;
 
-    if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), sql, -1, &st, NULL) != SQLITE_OK)
         return ZL_ESTORE;
-    if (report_id)
-        sqlite3_bind_text(st, 1, report_id, -1, SQLITE_STATIC);
+    if (id)
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, 1);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -242,6 +239,26 @@ static int step_list(zl_store *s, const char *report_id,
     if (x)
         return x;
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
+static int step_put(zl_store *s, const struct zl_store_risk_step *r)
+{
+    static const char SQL[] =
+        "INSERT INTO risk_steps(report_id, seq, at_ms, leaf, action, actor,"
+        " json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+    return steps_put(s, SQL, r);
+}
+
+static int step_list(zl_store *s, const char *report_id,
+                     zl_store_risk_step_cb cb, void *ctx)
+{
+    static const char SQL[] =
+        "SELECT report_id, seq, at_ms, leaf, action, actor, json"
+        " FROM risk_steps WHERE ?1 IS NULL OR report_id = ?1"
+        " ORDER BY report_id, seq";
+
+    return steps_list(s, SQL, report_id, cb, ctx);
 }
 
 static int pii_list(zl_store *s, zl_store_risk_pii_cb cb, void *ctx)
@@ -359,18 +376,8 @@ static int dispo_put(zl_store *s, const struct zl_store_risk_step *r)
     static const char SQL[] =
         "INSERT INTO risk_dispo(case_id, seq, at_ms, leaf, action, actor,"
         " json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
 
-    if (!st)
-        return ZL_ESTORE;
-    sqlite3_bind_text(st, 1, r->report_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, r->seq);
-    sqlite3_bind_int64(st, 3, r->at_ms);
-    sqlite3_bind_int64(st, 4, r->leaf);
-    sqlite3_bind_text(st, 5, r->action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, r->actor, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, r->json, (int)r->len, SQLITE_STATIC);
-    return zl_sqlite_step_write(st);
+    return steps_put(s, SQL, r);
 }
 
 static int dispo_list(zl_store *s, const char *case_id,
@@ -380,32 +387,8 @@ static int dispo_list(zl_store *s, const char *case_id,
         "SELECT case_id, seq, at_ms, leaf, action, actor, json"
         " FROM risk_dispo WHERE ?1 IS NULL OR case_id = ?1"
         " ORDER BY case_id, seq";
-    struct zl_store_risk_step r;
-    sqlite3_stmt *st = NULL;
-    int rc, x = 0;
 
-    if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
-        return ZL_ESTORE;
-    if (case_id)
-        sqlite3_bind_text(st, 1, case_id, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 1);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        r.report_id = zl_sqlite_text(st, 0);
-        r.seq = sqlite3_column_int64(st, 1);
-        r.at_ms = sqlite3_column_int64(st, 2);
-        r.leaf = sqlite3_column_int64(st, 3);
-        r.action = zl_sqlite_text(st, 4);
-        r.actor = zl_sqlite_text(st, 5);
-        r.json = zl_sqlite_text(st, 6);
-        r.len = (size_t)sqlite3_column_bytes(st, 6);
-        if ((x = cb(ctx, &r)))
-            break;
-    }
-    sqlite3_finalize(st);
-    if (x)
-        return x;
-    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+    return steps_list(s, SQL, case_id, cb, ctx);
 }
 
 const struct zl_store_risk_ops zl_sqlite_risk_ops = {
