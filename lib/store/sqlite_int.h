@@ -84,6 +84,16 @@ int zl_sqlite_exec(zl_store *s, const char *sql);
 int zl_sqlite_outbox_pack(const char *key, size_t len, uint8_t out[32]);
 const char *zl_sqlite_outbox_key(sqlite3_stmt *st, int i, char hex[65]);
 
+/* The log's record keys (sqlite_log.c, schema 21): an event's hash ID,
+ * "ni:///sha-256;<64 lower-case hex>?ver=CBV2.0" (89 bytes), is stored
+ * as its 32 bytes. _pack: 1 when key is such an ID (out filled), 0 when
+ * it stays text. _key: column i of st as the key's text, written into id
+ * (96 bytes) for a packed one, else borrowed from st. _migrate: the step
+ * 20 -> 21, log_leaf copied with its keys packed (idempotent). */
+int zl_sqlite_log_key_pack(const char *key, size_t len, uint8_t out[32]);
+const char *zl_sqlite_log_key(sqlite3_stmt *st, int i, char id[96]);
+int zl_sqlite_log_migrate(zl_store *s);
+
 /* Column i of st, a vocab column of events read raw (ZL_SQLITE_EVENT_COLS),
  * as its text: NULL for NULL, the text of a number (from a per-handle
  * cache, filled from vocab on a miss and emptied at every begin, snapshot

@@ -142,6 +142,14 @@ static int is_outbox_key(const struct zl_store_table *t, size_t i)
     return !strcmp(t->name, "outbox") && !strcmp(t->cols[i].name, "key");
 }
 
+/* 1 for log_leaf.record_key, an event's hash ID stored as 32 bytes
+ * (schema 21): the rows carry the ID's text both ways. */
+static int is_log_key(const struct zl_store_table *t, size_t i)
+{
+    return !strcmp(t->name, "log_leaf") &&
+           !strcmp(t->cols[i].name, "record_key");
+}
+
 int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
                         const struct zl_store_value *after, size_t limit,
                         zl_store_row_cb cb, void *ctx, struct zl_error *err)
@@ -167,12 +175,17 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         char *texts[32] = {0};
-        char hex[65];
+        char hex[65], id[96];
 
         for (size_t i = 0; i < t->n_cols; i++) {
             column_value(st, (int)i, &row[i]);
             if (is_outbox_key(t, i) && row[i].type == ZL_VALUE_BLOB) {
                 row[i].p = zl_sqlite_outbox_key(st, (int)i, hex);
+                row[i].type = ZL_VALUE_TEXT;
+                row[i].len = strlen(row[i].p);
+            }
+            if (is_log_key(t, i) && row[i].type == ZL_VALUE_BLOB) {
+                row[i].p = zl_sqlite_log_key(st, (int)i, id);
                 row[i].type = ZL_VALUE_TEXT;
                 row[i].len = strlen(row[i].p);
             }
@@ -306,10 +319,13 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
         for (size_t i = 0; i < t->n_cols && !rc; i++) {
             struct zl_store_value num;
 
-            if (is_outbox_key(t, i) && row[i].type == ZL_VALUE_TEXT &&
-                row[i].p &&
-                zl_sqlite_outbox_pack((const char *)row[i].p, row[i].len,
-                                      packed)) {
+            if (row[i].type == ZL_VALUE_TEXT && row[i].p &&
+                ((is_outbox_key(t, i) &&
+                  zl_sqlite_outbox_pack((const char *)row[i].p, row[i].len,
+                                        packed)) ||
+                 (is_log_key(t, i) &&
+                  zl_sqlite_log_key_pack((const char *)row[i].p, row[i].len,
+                                         packed)))) {
                 memset(&num, 0, sizeof num);
                 num.type = ZL_VALUE_BLOB;
                 num.p = packed;

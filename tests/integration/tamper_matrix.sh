@@ -399,6 +399,13 @@ q "update subscriptions set cursor = cursor + 1, pending = pending + 1, notified
 # the log itself.
 expect_caught "log_leaf.hash" "update log_leaf set hash = $(zl_zeros 32) where idx = 3"
 expect_caught "log_leaf deleted" "delete from log_leaf where idx = (select max(idx) from log_leaf)"
+# schema 21 on SQLite: an event's record key is stored as its 32 bytes
+if ! zl_on_pg; then
+  [ "$(q "select count(*) from log_leaf where typeof(record_key) = 'blob'")" -gt 100 ] || fail "the log's event keys are not packed"
+  expect_caught "log_leaf.record_key (packed) to another event's" "update log_leaf set record_key = (select hash from events order by hash desc limit 1) where idx = (select min(idx) from log_leaf where typeof(record_key) = 'blob' and record_key <> (select hash from events order by hash desc limit 1))"
+  expect_caught "log_leaf.record_key (packed) byte changed" "update log_leaf set record_key = $(zl_zeros 32) where idx = 3"
+  expect_caught "log_leaf.record_key (packed) as its text" "update log_leaf set record_key = 'ni:///sha-256;' || lower(hex(record_key)) || '?ver=CBV2.0x' where idx = 4"
+fi
 expect_caught "log_node.hash" "update log_node set hash = $(zl_zeros 32) where (level, idx) = (select level, idx from log_node order by level desc limit 1)"
 expect_caught "log_checkpoint.root" "update log_checkpoint set root = $(zl_zeros 32)"
 
