@@ -49,6 +49,12 @@ static int log_schema(zl_store *s)
     return zl_sqlite_exec(s, LOG_SCHEMA);
 }
 
+/* Stored: the FNV-1a of the key, shifted to stay a positive int64. */
+static sqlite3_int64 key_hash(const char *k)
+{
+    return (sqlite3_int64)(zl_fnv1a64(k, strlen(k)) >> 1);
+}
+
 static const char KEY_PRE[] = "ni:///sha-256;";
 static const char KEY_POST[] = "?ver=CBV2.0";
 #define KEY_PRE_LEN  (sizeof KEY_PRE - 1)
@@ -85,14 +91,102 @@ const char *zl_sqlite_log_key(sqlite3_stmt *st, int i, char id[96])
     return (const char *)sqlite3_column_text(st, i);
 }
 
-/* Bind slot i to record_key as stored; packed must live until the step. */
-static void bind_key(sqlite3_stmt *st, int i, const char *record_key,
-                     uint8_t packed[32])
+void zl_sqlite_recent_forget(zl_store *s)
 {
-    if (zl_sqlite_log_key_pack(record_key, strlen(record_key), packed))
+    zl_sqlite_of(s)->n_recent = zl_sqlite_of(s)->at_recent = 0;
+}
+
+/* Record an event's leaf for zl_sqlite_leaf_of_hash; past
+ * ZL_SQLITE_RECENT in one transaction the rest are found by key. */
+static void recent_add(zl_store *s, const uint8_t h[32], int64_t leaf)
+{
+    struct zl_sqlite *q = zl_sqlite_of(s);
+
+    if (q->n_recent == q->cap_recent) {
+        size_t cap = q->cap_recent ? q->cap_recent * 2 : 1024;
+        struct zl_sqlite_recent *r;
+
+        if (cap > ZL_SQLITE_RECENT ||
+            !(r = zl_realloc(q->recent, cap * sizeof *r)))
+            return;
+        q->recent = r;
+        q->cap_recent = cap;
+    }
+    memcpy(q->recent[q->n_recent].hash, h, 32);
+    q->recent[q->n_recent++].leaf = leaf;
+}
+
+/* Capture appends an event's outbox row right after its leaf, and a
+ * receipt lists a document's events in the order they were logged: the
+ * last recorded leaf is tried first, then the next one of the list
+ * (at_recent follows the receipts), then the key index (an event logged
+ * before: a duplicate). */
+int64_t zl_sqlite_leaf_of_hash(zl_store *s, const uint8_t h[32])
+{
+    static const char SQL[] =
+        "SELECT idx FROM log_leaf WHERE key_hash = ?2 AND record_key = ?1"
+        " ORDER BY idx LIMIT 1";
+    struct zl_sqlite *q = zl_sqlite_of(s);
+    char id[KEY_LEN + 1], hex[65];
+    sqlite3_stmt *st;
+    int64_t leaf = -1;
+
+    if (q->n_recent && !memcmp(h, q->recent[q->n_recent - 1].hash, 32))
+        return q->recent[q->n_recent - 1].leaf;
+    if (q->at_recent < q->n_recent &&
+        !memcmp(h, q->recent[q->at_recent].hash, 32))
+        return q->recent[q->at_recent++].leaf;
+    if (!(st = zl_sqlite_stmt(s, SQL)))
+        return -1;
+    zl_hex_encode(h, 32, hex);
+    memcpy(id, KEY_PRE, KEY_PRE_LEN);
+    memcpy(id + KEY_PRE_LEN, hex, 64);
+    memcpy(id + KEY_PRE_LEN + 64, KEY_POST, sizeof KEY_POST);
+    sqlite3_bind_blob(st, 1, h, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, key_hash(id));
+    if (sqlite3_step(st) == SQLITE_ROW)
+        leaf = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    /* back in step with the recorded leaves after an event logged before */
+    for (size_t i = q->at_recent;
+         leaf >= 0 && i < q->n_recent && i < q->at_recent + 4; i++)
+        if (q->recent[i].leaf == leaf) {
+            q->at_recent = i + 1;
+            break;
+        }
+    return leaf;
+}
+
+int zl_sqlite_leaf_hash(zl_store *s, int64_t leaf, uint8_t h[32])
+{
+    static const char SQL[] = "SELECT record_key FROM log_leaf WHERE idx = ?1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc = ZL_ENOTFOUND;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_int64(st, 1, leaf);
+    if (sqlite3_step(st) == SQLITE_ROW &&
+        sqlite3_column_type(st, 0) == SQLITE_BLOB &&
+        sqlite3_column_bytes(st, 0) == 32) {
+        memcpy(h, sqlite3_column_blob(st, 0), 32);
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* Bind slot i to record_key as stored; packed must live until the step.
+ * 1 when it was packed. */
+static int bind_key(sqlite3_stmt *st, int i, const char *record_key,
+                    uint8_t packed[32])
+{
+    if (zl_sqlite_log_key_pack(record_key, strlen(record_key), packed)) {
         sqlite3_bind_blob(st, i, packed, 32, SQLITE_STATIC);
-    else
-        sqlite3_bind_text(st, i, record_key, -1, SQLITE_STATIC);
+        return 1;
+    }
+    sqlite3_bind_text(st, i, record_key, -1, SQLITE_STATIC);
+    return 0;
 }
 
 /* zl_log_key_pack(key) for the 20 -> 21 copy of log_leaf: a packed key
@@ -147,12 +241,6 @@ int zl_sqlite_log_migrate(zl_store *s)
     return rc ? rc : zl_sqlite_exec(s, LOG_SCHEMA);
 }
 
-/* Stored: the FNV-1a of the key, shifted to stay a positive int64. */
-static sqlite3_int64 key_hash(const char *k)
-{
-    return (sqlite3_int64)(zl_fnv1a64(k, strlen(k)) >> 1);
-}
-
 static int step_done(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
@@ -175,15 +263,20 @@ static int leaf_put(zl_store *s, uint64_t index, uint8_t leaf_type,
                               " record_key, hash) VALUES(?1, ?2, ?5, ?3, ?4)";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
     uint8_t packed[32];
+    int rc, is_event;
 
     if (!st || index > INT64_MAX)
         return ZL_ESTORE;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
     sqlite3_bind_int(st, 2, leaf_type);
-    bind_key(st, 3, record_key, packed);
+    is_event = bind_key(st, 3, record_key, packed);
     sqlite3_bind_blob(st, 4, hash, 32, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, key_hash(record_key));
-    return step_done(st);
+    if ((rc = step_done(st)))
+        return rc;
+    if (is_event)
+        recent_add(s, packed, (int64_t)index);
+    return 0;
 }
 
 static int node_put(zl_store *s, unsigned level, uint64_t index,
