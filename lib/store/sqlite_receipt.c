@@ -8,7 +8,7 @@
  * where verify needs the lists only once per run and reads them all).
  *
  * Since schema 21 a list whose every hash is a logged event's holds the
- * indexes of the events' log leaves instead (LIST_RIDS below): a
+ * indexes of the events' log leaves instead (LIST_LEAVES below): a
  * document's events are consecutive leaves, so each is a one-byte delta
  * and the row ~1 KB instead of 32 KB (35 bytes an event less). Reads give
  * the hashes back, read from the leaves' keys (sqlite_log.c stores an
@@ -30,13 +30,13 @@
  * zig-zag varint of its difference from the previous one (the first from 0),
  * and one byte LIST_PAD when the rest would be a multiple of 32 bytes: a list
  * of hashes always is, so the two never look alike. */
-#define LIST_RIDS 0xC1
-#define LIST_PAD  0xFF
+#define LIST_LEAVES 0xC1
+#define LIST_PAD    0xFF
 
 int zl_sqlite_receipt_pack(zl_store *s, const uint8_t (*events)[32], size_t n,
                            struct zl_buf *out)
 {
-    static const uint8_t head = LIST_RIDS, pad = LIST_PAD;
+    static const uint8_t head = LIST_LEAVES, pad = LIST_PAD;
     int64_t prev = 0;
     int rc;
 
@@ -45,16 +45,16 @@ int zl_sqlite_receipt_pack(zl_store *s, const uint8_t (*events)[32], size_t n,
     if (!rc)
         rc = zl_buf_add_uvarint(out, n);
     for (size_t i = 0; i < n && !rc; i++) {
-        int64_t rid = zl_sqlite_leaf_of_hash(s, events[i]);
-        int64_t d = rid - prev;
+        int64_t leaf = zl_sqlite_leaf_of_hash(s, events[i]);
+        int64_t d = leaf - prev;
 
-        if (rid < 0) { /* an event the log lacks: the hashes */
+        if (leaf < 0) { /* an event the log lacks: the hashes */
             zl_buf_reset(out);
             return zl_buf_add(out, n ? (const void *)events : "", n * 32);
         }
         rc = zl_buf_add_uvarint(out, d < 0 ? ((uint64_t) - (d + 1) << 1) | 1
                                            : (uint64_t)d << 1);
-        prev = rid;
+        prev = leaf;
     }
     if (!rc && out->len % 32 == 0)
         rc = zl_buf_add(out, &pad, 1);
@@ -82,11 +82,11 @@ int zl_sqlite_receipt_unpack(zl_store *s, const uint8_t *p, size_t len,
 {
     const uint8_t *end = p + len;
     uint64_t n, z;
-    int64_t rid = 0;
+    int64_t leaf = 0;
     int rc = 0;
 
     zl_buf_reset(out);
-    if (!len || len % 32 == 0 || p[0] != LIST_RIDS)
+    if (!len || len % 32 == 0 || p[0] != LIST_LEAVES)
         return zl_buf_add(out, len ? (const void *)p : "", len);
     p++;
     if (get_uvarint(&p, end, &n) || n > len * 8)
@@ -96,8 +96,8 @@ int zl_sqlite_receipt_unpack(zl_store *s, const uint8_t *p, size_t len,
 
         if (get_uvarint(&p, end, &z))
             return ZL_ESTORE;
-        rid += z & 1 ? -(int64_t)(z >> 1) - 1 : (int64_t)(z >> 1);
-        rc = zl_sqlite_leaf_hash(s, rid, h);
+        leaf += z & 1 ? -(int64_t)(z >> 1) - 1 : (int64_t)(z >> 1);
+        rc = zl_sqlite_leaf_hash(s, leaf, h);
         if (!rc)
             rc = zl_buf_add(out, h, 32);
         else if (rc == ZL_ENOTFOUND)
@@ -124,7 +124,7 @@ static int receipt_schema(zl_store *s)
 }
 
 /* zl_receipt_pack(events) for the 20 -> 21 copy: a list of hashes as
- * capture now stores it; anything else (a rid list, a torn list) as it
+ * capture now stores it; anything else (a leaf list, a torn list) as it
  * is, so the copy can run twice. */
 static void pack_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
@@ -225,7 +225,7 @@ static int receipt_get(zl_store *s, const char *key, zl_receipt_group_cb cb,
     struct zl_buf list;
     int rc, found = 0;
 
-    /* not cached: reading a rid list steps a cached statement */
+    /* not cached: reading a leaf list steps a cached statement */
     if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
         return ZL_ESTORE;
     zl_buf_init(&list, (size_t)1 << 30);

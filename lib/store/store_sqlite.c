@@ -15,8 +15,9 @@
  *   meta        small settings (keys, origin, store.schema_version).
  *   outbox      (seq INTEGER PRIMARY KEY, kind, key, created): the change
  *               feed (store.h); an event's key (its hash in hex) is
- *               stored as its 32 bytes since version 14, and read back
- *               as the same hex. The rowid is the seq: max + 1 at insert,
+ *               stored as its 32 bytes since version 14, as the index
+ *               of the event's log leaf since 21, and read back as the
+ *               same hex. The rowid is the seq: max + 1 at insert,
  *               inside the writer's transaction, and the one writer of a
  *               WAL database makes it follow commit order. No AUTOINCREMENT
  *               (it costs a sqlite_sequence update per row); rows are
@@ -47,7 +48,8 @@
  * capture receipts (sqlite_receipt.c); 6 the query indexes (below); 12
  * the interned identifiers and compressed JSON; 14 the vocab numbers of
  * bizStep, disposition and the locations, and the outbox's event keys as
- * 32 bytes (docs/storage.md).
+ * 32 bytes; 21 the log's event keys as 32 bytes, the outbox's and the
+ * capture receipts' events as log leaf indexes (docs/storage.md).
  * store.c runs the steps; sq_migrate holds the core tables' part.
  */
 #include "store/sqlite_int.h"
