@@ -14,6 +14,8 @@
 
 #include <sqlite3.h>
 
+struct zl_buf;
+
 #define ZL_STMT_CACHE 96
 
 struct zl_stmt_slot {
@@ -34,7 +36,17 @@ struct zl_sqlite {
     struct zl_vtext *vt; /* vocab texts read so far (store_sqlite.c) */
     size_t n_vt;
     unsigned vt_ring; /* next of the slots past the cache's range */
+    /* the events' log leaves appended in this transaction, in order
+     * (sqlite_log.c; a capture receipt lists its events so), at most
+     * ZL_SQLITE_RECENT; emptied at begin, commit and rollback */
+    struct zl_sqlite_recent *recent;
+    size_t n_recent, cap_recent, at_recent;
 };
+struct zl_sqlite_recent {
+    uint8_t hash[32];
+    int64_t leaf;
+};
+#define ZL_SQLITE_RECENT 65536
 
 static inline struct zl_sqlite *zl_sqlite_of(zl_store *s)
 {
@@ -78,11 +90,49 @@ int zl_sqlite_exec(zl_store *s, const char *sql);
     "coalesce((SELECT v FROM vocab WHERE n = " col "), " col ")"
 
 /* The outbox's key column (store_sqlite.c): a key of 64 lower-case hex
- * digits is stored as its 32 bytes. _pack: 1 when key is such a key
- * (out filled), 0 when it stays text. _key: column i of st as the key's
- * text, in hex (65 bytes) for a packed one, else borrowed from st. */
+ * digits is stored as its 32 bytes (schema 14), or, when it is the hash
+ * of a logged event, as the index of the event's log leaf (schema 21). _pack: 1
+ * when key is 64 such digits (out filled), 0 when it stays text. _bind: bind
+ * slot i of st to key as stored (packed lives until the step). _key: column i
+ * of st as the key's text, in hex (65 bytes) for a packed key or a leaf
+ * (the empty text for a leaf that names no event), else borrowed. */
 int zl_sqlite_outbox_pack(const char *key, size_t len, uint8_t out[32]);
-const char *zl_sqlite_outbox_key(sqlite3_stmt *st, int i, char hex[65]);
+int zl_sqlite_outbox_bind(zl_store *s, sqlite3_stmt *st, int i, const char *key,
+                          size_t len, uint8_t packed[32]);
+const char *zl_sqlite_outbox_key(zl_store *s, sqlite3_stmt *st, int i,
+                                 char hex[65]);
+
+/* The log's record keys (sqlite_log.c, schema 21): an event's hash ID,
+ * "ni:///sha-256;<64 lower-case hex>?ver=CBV2.0" (89 bytes), is stored
+ * as its 32 bytes. _pack: 1 when key is such an ID (out filled), 0 when
+ * it stays text. _key: column i of st as the key's text, written into id
+ * (96 bytes) for a packed one, else borrowed from st. _migrate: the step
+ * 20 -> 21, log_leaf copied with its keys packed (idempotent). */
+int zl_sqlite_log_key_pack(const char *key, size_t len, uint8_t out[32]);
+const char *zl_sqlite_log_key(sqlite3_stmt *st, int i, char id[96]);
+int zl_sqlite_log_migrate(zl_store *s);
+
+/* The index of the log leaf of the event whose hash is h (the leaves
+ * appended last in this transaction first, then the key index), or -1
+ * when the log has none. _hash: the event hash a leaf names, 0 or
+ * ZL_ENOTFOUND (no leaf there, or not an event's). _recent_forget: empty
+ * the transaction's list (begin, commit, rollback). */
+int64_t zl_sqlite_leaf_of_hash(zl_store *s, const uint8_t h[32]);
+int zl_sqlite_leaf_hash(zl_store *s, int64_t leaf, uint8_t h[32]);
+void zl_sqlite_recent_forget(zl_store *s);
+
+/* A capture receipt's event list (sqlite_receipt.c, schema 21): the
+ * indexes of the events' log leaves, delta-coded, when every listed hash
+ * is a logged event's, else the 32-byte hashes as before. _pack: events (n
+ * hashes) as stored, into out (reset first); _unpack: a stored list (p, len) as
+ * the hashes, into out (reset first); ZL_ESTORE when it does not decode (a leaf
+ * that names no event, a torn list). _migrate: the step 20 -> 21 for receipts.
+ */
+int zl_sqlite_receipt_pack(zl_store *s, const uint8_t (*events)[32], size_t n,
+                           struct zl_buf *out);
+int zl_sqlite_receipt_unpack(zl_store *s, const uint8_t *p, size_t len,
+                             struct zl_buf *out);
+int zl_sqlite_receipt_migrate(zl_store *s);
 
 /* Column i of st, a vocab column of events read raw (ZL_SQLITE_EVENT_COLS),
  * as its text: NULL for NULL, the text of a number (from a per-handle

@@ -12,10 +12,21 @@
  * and indexing them doubled the log's bytes per record and made appends
  * seek all over a large index. A hash collision only costs one more row
  * comparison (the query also compares the key itself).
+ *
+ * An event's record key, its hash ID "ni:///sha-256;<64 hex>?ver=CBV2.0"
+ * (89 bytes of text), is stored as the 32 bytes it spells (schema 21):
+ * 57 bytes a record less, a third of the log's bytes. Every read gives the
+ * text back (zl_sqlite_log_key), the key hash is still that of the text,
+ * and any other key (receipts, registry records) stays text; the storage
+ * class tells the two apart, as for the outbox's keys. Rejected: no key
+ * at all for events, found through events.hash (the leaf would then name
+ * its record only through another table's row, and a deleted event would
+ * take its leaf's name with it).
  */
 #include "store/sqlite_int.h"
 #include "util/alloc.h"
 #include "util/strmap.h"
+#include "zhiliang/codec.h"
 #include "zhiliang/error.h"
 
 #include <string.h>
@@ -44,6 +55,192 @@ static sqlite3_int64 key_hash(const char *k)
     return (sqlite3_int64)(zl_fnv1a64(k, strlen(k)) >> 1);
 }
 
+static const char KEY_PRE[] = "ni:///sha-256;";
+static const char KEY_POST[] = "?ver=CBV2.0";
+#define KEY_PRE_LEN  (sizeof KEY_PRE - 1)
+#define KEY_POST_LEN (sizeof KEY_POST - 1)
+#define KEY_LEN      (KEY_PRE_LEN + 64 + KEY_POST_LEN)
+
+int zl_sqlite_log_key_pack(const char *key, size_t len, uint8_t out[32])
+{
+    const char *hex = key + KEY_PRE_LEN;
+
+    if (len != KEY_LEN || memcmp(key, KEY_PRE, KEY_PRE_LEN) ||
+        memcmp(hex + 64, KEY_POST, KEY_POST_LEN))
+        return 0;
+    /* upper-case digits would not come back as they were */
+    for (size_t i = 0; i < 64; i++)
+        if (!((hex[i] >= '0' && hex[i] <= '9') ||
+              (hex[i] >= 'a' && hex[i] <= 'f')))
+            return 0;
+    return zl_hex_decode(hex, 64, out, 32) == 0;
+}
+
+const char *zl_sqlite_log_key(sqlite3_stmt *st, int i, char id[96])
+{
+    if (sqlite3_column_type(st, i) == SQLITE_BLOB &&
+        sqlite3_column_bytes(st, i) == 32) {
+        char hex[65];
+
+        zl_hex_encode(sqlite3_column_blob(st, i), 32, hex);
+        memcpy(id, KEY_PRE, KEY_PRE_LEN);
+        memcpy(id + KEY_PRE_LEN, hex, 64);
+        memcpy(id + KEY_PRE_LEN + 64, KEY_POST, sizeof KEY_POST);
+        return id;
+    }
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+void zl_sqlite_recent_forget(zl_store *s)
+{
+    zl_sqlite_of(s)->n_recent = zl_sqlite_of(s)->at_recent = 0;
+}
+
+/* Record an event's leaf for zl_sqlite_leaf_of_hash; past
+ * ZL_SQLITE_RECENT in one transaction the rest are found by key. */
+static void recent_add(zl_store *s, const uint8_t h[32], int64_t leaf)
+{
+    struct zl_sqlite *q = zl_sqlite_of(s);
+
+    if (q->n_recent == q->cap_recent) {
+        size_t cap = q->cap_recent ? q->cap_recent * 2 : 1024;
+        struct zl_sqlite_recent *r;
+
+        if (cap > ZL_SQLITE_RECENT ||
+            !(r = zl_realloc(q->recent, cap * sizeof *r)))
+            return;
+        q->recent = r;
+        q->cap_recent = cap;
+    }
+    memcpy(q->recent[q->n_recent].hash, h, 32);
+    q->recent[q->n_recent++].leaf = leaf;
+}
+
+/* Capture appends an event's outbox row right after its leaf, and a
+ * receipt lists a document's events in the order they were logged: the
+ * last recorded leaf is tried first, then the next one of the list
+ * (at_recent follows the receipts), then the key index (an event logged
+ * before: a duplicate). */
+int64_t zl_sqlite_leaf_of_hash(zl_store *s, const uint8_t h[32])
+{
+    static const char SQL[] =
+        "SELECT idx FROM log_leaf WHERE key_hash = ?2 AND record_key = ?1"
+        " ORDER BY idx LIMIT 1";
+    struct zl_sqlite *q = zl_sqlite_of(s);
+    char id[KEY_LEN + 1], hex[65];
+    sqlite3_stmt *st;
+    int64_t leaf = -1;
+
+    if (q->n_recent && !memcmp(h, q->recent[q->n_recent - 1].hash, 32))
+        return q->recent[q->n_recent - 1].leaf;
+    if (q->at_recent < q->n_recent &&
+        !memcmp(h, q->recent[q->at_recent].hash, 32))
+        return q->recent[q->at_recent++].leaf;
+    if (!(st = zl_sqlite_stmt(s, SQL)))
+        return -1;
+    zl_hex_encode(h, 32, hex);
+    memcpy(id, KEY_PRE, KEY_PRE_LEN);
+    memcpy(id + KEY_PRE_LEN, hex, 64);
+    memcpy(id + KEY_PRE_LEN + 64, KEY_POST, sizeof KEY_POST);
+    sqlite3_bind_blob(st, 1, h, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, key_hash(id));
+    if (sqlite3_step(st) == SQLITE_ROW)
+        leaf = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    /* back in step with the recorded leaves after an event logged before */
+    for (size_t i = q->at_recent;
+         leaf >= 0 && i < q->n_recent && i < q->at_recent + 4; i++)
+        if (q->recent[i].leaf == leaf) {
+            q->at_recent = i + 1;
+            break;
+        }
+    return leaf;
+}
+
+int zl_sqlite_leaf_hash(zl_store *s, int64_t leaf, uint8_t h[32])
+{
+    static const char SQL[] = "SELECT record_key FROM log_leaf WHERE idx = ?1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc = ZL_ENOTFOUND;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_int64(st, 1, leaf);
+    if (sqlite3_step(st) == SQLITE_ROW &&
+        sqlite3_column_type(st, 0) == SQLITE_BLOB &&
+        sqlite3_column_bytes(st, 0) == 32) {
+        memcpy(h, sqlite3_column_blob(st, 0), 32);
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* Bind slot i to record_key as stored; packed must live until the step.
+ * 1 when it was packed. */
+static int bind_key(sqlite3_stmt *st, int i, const char *record_key,
+                    uint8_t packed[32])
+{
+    if (zl_sqlite_log_key_pack(record_key, strlen(record_key), packed)) {
+        sqlite3_bind_blob(st, i, packed, 32, SQLITE_STATIC);
+        return 1;
+    }
+    sqlite3_bind_text(st, i, record_key, -1, SQLITE_STATIC);
+    return 0;
+}
+
+/* zl_log_key_pack(key) for the 20 -> 21 copy of log_leaf: a packed key
+ * (a blob) or any other value goes through unchanged, so the copy can run
+ * twice. */
+static void key_pack_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    uint8_t b[32];
+
+    (void)argc;
+    /* the type first: sqlite3_value_text would turn a blob into text */
+    if (sqlite3_value_type(argv[0]) == SQLITE_TEXT) {
+        const char *k = (const char *)sqlite3_value_text(argv[0]);
+
+        if (k && zl_sqlite_log_key_pack(k, (size_t)sqlite3_value_bytes(argv[0]),
+                                        b)) {
+            sqlite3_result_blob(cx, b, 32, SQLITE_TRANSIENT);
+            return;
+        }
+    }
+    sqlite3_result_value(cx, argv[0]);
+}
+
+/* 20 -> 21: log_leaf is copied into a new table (idx, the leaf hash and
+ * the key hash kept) with the events' keys packed, and its index made
+ * again. Rejected: UPDATE in place, which leaves every page a third empty
+ * (the rows shrink where they are). One transaction (store.c's). */
+int zl_sqlite_log_migrate(zl_store *s)
+{
+    static const char COPY[] =
+        "CREATE TABLE log_leaf_v21("
+        " idx INTEGER PRIMARY KEY, type INTEGER NOT NULL,"
+        " key_hash INTEGER NOT NULL, record_key TEXT NOT NULL,"
+        " hash BLOB NOT NULL);"
+        "INSERT INTO log_leaf_v21(idx, type, key_hash, record_key, hash)"
+        " SELECT idx, type, key_hash, zl_log_key_pack(record_key), hash"
+        " FROM log_leaf ORDER BY idx;"
+        "DROP TABLE log_leaf;"
+        "ALTER TABLE log_leaf_v21 RENAME TO log_leaf;";
+    sqlite3 *db = zl_sqlite_db(s);
+    int rc = zl_sqlite_exec(s, LOG_SCHEMA);
+
+    if (!rc &&
+        sqlite3_create_function_v2(db, "zl_log_key_pack", 1, SQLITE_UTF8, NULL,
+                                   key_pack_fn, NULL, NULL, NULL) != SQLITE_OK)
+        rc = ZL_ESTORE;
+    if (!rc) {
+        rc = zl_sqlite_exec(s, COPY);
+        sqlite3_create_function_v2(db, "zl_log_key_pack", 1, SQLITE_UTF8, NULL,
+                                   NULL, NULL, NULL, NULL);
+    }
+    return rc ? rc : zl_sqlite_exec(s, LOG_SCHEMA);
+}
+
 static int step_done(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
@@ -65,15 +262,21 @@ static int leaf_put(zl_store *s, uint64_t index, uint8_t leaf_type,
     static const char SQL[] = "INSERT INTO log_leaf(idx, type, key_hash,"
                               " record_key, hash) VALUES(?1, ?2, ?5, ?3, ?4)";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    uint8_t packed[32];
+    int rc, is_event;
 
     if (!st || index > INT64_MAX)
         return ZL_ESTORE;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
     sqlite3_bind_int(st, 2, leaf_type);
-    sqlite3_bind_text(st, 3, record_key, -1, SQLITE_STATIC);
+    is_event = bind_key(st, 3, record_key, packed);
     sqlite3_bind_blob(st, 4, hash, 32, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, key_hash(record_key));
-    return step_done(st);
+    if ((rc = step_done(st)))
+        return rc;
+    if (is_event)
+        recent_add(s, packed, (int64_t)index);
+    return 0;
 }
 
 static int node_put(zl_store *s, unsigned level, uint64_t index,
@@ -146,11 +349,12 @@ static int find(zl_store *s, const char *record_key, uint64_t *index,
         "SELECT idx, type, hash FROM log_leaf WHERE key_hash = ?2"
         " AND record_key = ?1 ORDER BY idx LIMIT 1";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    uint8_t packed[32];
     int rc;
 
     if (!st)
         return ZL_ESTORE;
-    sqlite3_bind_text(st, 1, record_key, -1, SQLITE_STATIC);
+    bind_key(st, 1, record_key, packed);
     sqlite3_bind_int64(st, 2, key_hash(record_key));
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -178,12 +382,13 @@ static int leaves(zl_store *s, zl_store_log_leaf_cb cb, void *ctx)
         return ZL_ESTORE;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         uint8_t h[32] = {0};
+        char id[96];
 
         if (sqlite3_column_bytes(st, 3) == 32)
             memcpy(h, sqlite3_column_blob(st, 3), 32);
         rc = cb(ctx, (uint64_t)sqlite3_column_int64(st, 0),
                 (uint8_t)sqlite3_column_int(st, 1),
-                (const char *)sqlite3_column_text(st, 2), h);
+                zl_sqlite_log_key(st, 2, id), h);
         if (rc)
             goto out;
     }

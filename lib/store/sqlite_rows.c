@@ -142,13 +142,28 @@ static int is_outbox_key(const struct zl_store_table *t, size_t i)
     return !strcmp(t->name, "outbox") && !strcmp(t->cols[i].name, "key");
 }
 
+/* 1 for log_leaf.record_key, an event's hash ID stored as 32 bytes
+ * (schema 21): the rows carry the ID's text both ways. */
+static int is_log_key(const struct zl_store_table *t, size_t i)
+{
+    return !strcmp(t->name, "log_leaf") &&
+           !strcmp(t->cols[i].name, "record_key");
+}
+
+/* 1 for receipts.events, a rid list since schema 21 (sqlite_receipt.c):
+ * the rows carry the 32-byte hashes both ways. */
+static int is_receipt_list(const struct zl_store_table *t, size_t i)
+{
+    return !strcmp(t->name, "receipts") && !strcmp(t->cols[i].name, "events");
+}
+
 int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
                         const struct zl_store_value *after, size_t limit,
                         zl_store_row_cb cb, void *ctx, struct zl_error *err)
 {
     struct zl_store_value row[32];
     sqlite3_stmt *st = NULL;
-    struct zl_buf b, scratch;
+    struct zl_buf b, scratch, list;
     int rc;
 
     if (t->n_cols > sizeof row / sizeof row[0])
@@ -156,6 +171,7 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
                             0);
     zl_buf_init(&b, SQL_MAX);
     zl_buf_init(&scratch, (size_t)64 << 20);
+    zl_buf_init(&list, (size_t)1 << 30);
     rc = zl_store_sql_select(&b, t, after != NULL, limit, '?');
     if (!rc)
         rc = prepare(s, &b, &st);
@@ -167,14 +183,28 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         char *texts[32] = {0};
-        char hex[65];
+        char hex[65], id[96];
 
         for (size_t i = 0; i < t->n_cols; i++) {
             column_value(st, (int)i, &row[i]);
-            if (is_outbox_key(t, i) && row[i].type == ZL_VALUE_BLOB) {
-                row[i].p = zl_sqlite_outbox_key(st, (int)i, hex);
+            if (is_outbox_key(t, i) &&
+                (row[i].type == ZL_VALUE_BLOB || row[i].type == ZL_VALUE_INT)) {
+                row[i].p = zl_sqlite_outbox_key(s, st, (int)i, hex);
                 row[i].type = ZL_VALUE_TEXT;
                 row[i].len = strlen(row[i].p);
+            }
+            if (is_log_key(t, i) && row[i].type == ZL_VALUE_BLOB) {
+                row[i].p = zl_sqlite_log_key(st, (int)i, id);
+                row[i].type = ZL_VALUE_TEXT;
+                row[i].len = strlen(row[i].p);
+            }
+            /* a list that does not decode goes out as stored: the copy's
+             * verify reports it as this store's does */
+            if (is_receipt_list(t, i) && row[i].type == ZL_VALUE_BLOB &&
+                row[i].len % 32 &&
+                !zl_sqlite_receipt_unpack(s, row[i].p, row[i].len, &list)) {
+                row[i].p = list.data ? (const void *)list.data : "";
+                row[i].len = list.len;
             }
             if (is_vocab_col(t, i) &&
                 (rc = vocab_text(s, &row[i], &texts[i]))) {
@@ -216,6 +246,7 @@ out:
     sqlite3_finalize(st);
     zl_buf_cleanup(&b);
     zl_buf_cleanup(&scratch);
+    zl_buf_cleanup(&list);
     return rc;
 }
 
@@ -284,11 +315,12 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
                          uint64_t *written, struct zl_error *err)
 {
     sqlite3_stmt *st = NULL;
-    struct zl_buf b, zbuf;
+    struct zl_buf b, zbuf, list;
     int rc, json_col = json_column(t);
 
     *written = 0;
     zl_buf_init(&zbuf, (size_t)1 << 30);
+    zl_buf_init(&list, (size_t)1 << 30);
     zl_buf_init(&b, SQL_MAX);
     rc = is_ids(t) ? zl_buf_adds(&b, OCC_INSERT) ? ZL_ENOMEM : 0
                    : zl_store_sql_insert(&b, t, 1, '?');
@@ -306,10 +338,29 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
         for (size_t i = 0; i < t->n_cols && !rc; i++) {
             struct zl_store_value num;
 
+            if (is_receipt_list(t, i) && row[i].type == ZL_VALUE_BLOB &&
+                row[i].len % 32 == 0) {
+                const void *p = row[i].p ? row[i].p : "";
+
+                if ((rc = zl_sqlite_receipt_pack(s, (const uint8_t(*)[32])p,
+                                                 row[i].len / 32, &list)))
+                    break;
+                rc = zl_sqlite_rc(sqlite3_bind_blob64(st, (int)i + 1,
+                                                      list.len ? list.data : "",
+                                                      list.len, SQLITE_STATIC));
+                continue;
+            }
             if (is_outbox_key(t, i) && row[i].type == ZL_VALUE_TEXT &&
-                row[i].p &&
-                zl_sqlite_outbox_pack((const char *)row[i].p, row[i].len,
-                                      packed)) {
+                row[i].p) {
+                rc = zl_sqlite_rc(zl_sqlite_outbox_bind(s, st, (int)i + 1,
+                                                        (const char *)row[i].p,
+                                                        row[i].len, packed));
+                continue;
+            }
+            if (row[i].type == ZL_VALUE_TEXT && row[i].p &&
+                ((is_log_key(t, i) &&
+                  zl_sqlite_log_key_pack((const char *)row[i].p, row[i].len,
+                                         packed)))) {
                 memset(&num, 0, sizeof num);
                 num.type = ZL_VALUE_BLOB;
                 num.p = packed;
@@ -344,6 +395,7 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
     sqlite3_finalize(st);
     zl_buf_cleanup(&b);
     zl_buf_cleanup(&zbuf);
+    zl_buf_cleanup(&list);
     return rc;
 }
 

@@ -298,6 +298,10 @@ static int migrate_step(zl_store *s, int from)
               * and event numbers where the backend has them (issue 11):
               * rebuilt from the records */
         return audit_tix_build(s);
+    case 20: /* 20 -> 21: a more compact layout on SQLite (issue 11,
+              * docs/storage.md "Schema 21"; the backend's step alone,
+              * none on PostgreSQL) */
+        return 0;
     default: return ZL_EUNSUPPORTED;
     }
 }

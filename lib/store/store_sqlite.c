@@ -15,8 +15,9 @@
  *   meta        small settings (keys, origin, store.schema_version).
  *   outbox      (seq INTEGER PRIMARY KEY, kind, key, created): the change
  *               feed (store.h); an event's key (its hash in hex) is
- *               stored as its 32 bytes since version 14, and read back
- *               as the same hex. The rowid is the seq: max + 1 at insert,
+ *               stored as its 32 bytes since version 14, as the index
+ *               of the event's log leaf since 21, and read back as the
+ *               same hex. The rowid is the seq: max + 1 at insert,
  *               inside the writer's transaction, and the one writer of a
  *               WAL database makes it follow commit order. No AUTOINCREMENT
  *               (it costs a sqlite_sequence update per row); rows are
@@ -47,7 +48,8 @@
  * capture receipts (sqlite_receipt.c); 6 the query indexes (below); 12
  * the interned identifiers and compressed JSON; 14 the vocab numbers of
  * bizStep, disposition and the locations, and the outbox's event keys as
- * 32 bytes (docs/storage.md).
+ * 32 bytes; 21 the log's event keys as 32 bytes, the outbox's and the
+ * capture receipts' events as log leaf indexes (docs/storage.md).
  * store.c runs the steps; sq_migrate holds the core tables' part.
  */
 #include "store/sqlite_int.h"
@@ -63,10 +65,12 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The outbox (version 2). */
+/* The outbox (version 2). Since version 21 key is declared BLOB, which
+ * gives it no affinity: it holds text, 32 bytes or an event's rid, each
+ * as it was bound (a TEXT column would store the rid as its digits). */
 static const char OUTBOX_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS outbox("
-    " seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL,"
+    " seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, key BLOB NOT NULL,"
     " created INTEGER NOT NULL);";
 
 /* The query indexes (version 6): one per EQ_ parameter on a CBV value or
@@ -361,6 +365,7 @@ static void sq_close(zl_store *s)
     sqlite3_close_v2(q->db);
     zl_sqlite_zjson_free(q->zj);
     zl_sqlite_vocab_forget(s);
+    zl_free(q->recent);
     zl_free(q->path);
     zl_free(q);
     s->priv = NULL;
@@ -385,6 +390,7 @@ static int sq_remove(const char *path)
 static int sq_begin(zl_store *s)
 {
     zl_sqlite_vocab_forget(s);
+    zl_sqlite_recent_forget(s);
     return zl_sqlite_exec(s, "BEGIN IMMEDIATE");
 }
 
@@ -392,6 +398,7 @@ static int sq_commit(zl_store *s)
 {
     int rc = zl_sqlite_exec(s, "COMMIT");
 
+    zl_sqlite_recent_forget(s);
     if (!rc) {
         zl_sqlite_of(s)->commits++;
         zl_sqlite_json_after_commit(s);
@@ -402,6 +409,7 @@ static int sq_commit(zl_store *s)
 static int sq_rollback(zl_store *s)
 {
     zl_sqlite_vocab_forget(s);
+    zl_sqlite_recent_forget(s);
     return zl_sqlite_exec(s, "ROLLBACK");
 }
 
@@ -420,6 +428,7 @@ static int sq_release(zl_store *s)
 static int sq_rollback_to(zl_store *s)
 {
     zl_sqlite_vocab_forget(s);
+    zl_sqlite_recent_forget(s);
     return zl_sqlite_exec(s, "ROLLBACK TO zl_mark; RELEASE zl_mark");
 }
 
@@ -595,6 +604,60 @@ static int migrate_vocab(zl_store *s)
     return rc;
 }
 
+/* zl_leaf_of(key) for the 20 -> 21 copy of the outbox: an event's key
+ * (32 bytes) as its log leaf's index, anything else as it is. */
+static void leaf_of_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    int64_t leaf;
+
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) == SQLITE_BLOB &&
+        sqlite3_value_bytes(argv[0]) == 32 &&
+        (leaf = zl_sqlite_leaf_of_hash(sqlite3_user_data(cx),
+                                       sqlite3_value_blob(argv[0]))) >= 0)
+        sqlite3_result_int64(cx, leaf);
+    else
+        sqlite3_result_value(cx, argv[0]);
+}
+
+/* 20 -> 21 (docs/storage.md, "Schema 21"): the log's event keys as
+ * their 32 bytes (sqlite_log.c), the outbox copied (seqs kept) with
+ * each event's key as the index of the event's log leaf, and the capture
+ * receipts' event lists as leaf indexes (sqlite_receipt.c). Idempotent: a key
+ * already a rid stays one. A big store says so on stderr. */
+static int migrate_slim(zl_store *s)
+{
+    static const char OUTBOX[] =
+        "CREATE TABLE outbox_v21(seq INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
+        " key BLOB NOT NULL, created INTEGER NOT NULL);"
+        "INSERT INTO outbox_v21(seq, kind, key, created) SELECT seq, kind,"
+        " zl_leaf_of(key), created FROM outbox ORDER BY seq;"
+        "DROP TABLE outbox;"
+        "ALTER TABLE outbox_v21 RENAME TO outbox;";
+    static const char COUNT[] = "SELECT count(*) FROM log_leaf";
+    int64_t n = 0;
+    int rc = zl_sqlite_get_i64(s, COUNT, &n);
+
+    if (!rc && n >= 100000)
+        fprintf(stderr,
+                "zhiliang: upgrading the store to schema 21 (compact log"
+                " keys and outbox): rewriting %lld log records in one"
+                " transaction...\n",
+                (long long)n);
+    if (!rc)
+        rc = zl_sqlite_log_migrate(s);
+    if (!rc && sqlite3_create_function_v2(zl_sqlite_db(s), "zl_leaf_of", 1,
+                                          SQLITE_UTF8, s, leaf_of_fn, NULL,
+                                          NULL, NULL) != SQLITE_OK)
+        rc = ZL_ESTORE;
+    if (!rc) {
+        rc = zl_sqlite_exec(s, OUTBOX);
+        sqlite3_create_function_v2(zl_sqlite_db(s), "zl_leaf_of", 1,
+                                   SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
+    }
+    return rc ? rc : zl_sqlite_receipt_migrate(s);
+}
+
 /* The core tables' migration steps (store.c runs the modules'): 0.1.0 ->
  * 2 adds the outbox, 5 -> 6 the query indexes (built in the migration's
  * transaction: 6.5-11 s for the four at a million events), 11 -> 12 the
@@ -612,6 +675,8 @@ static int sq_migrate(zl_store *s, int from)
         return migrate_intern(s);
     if (from == 16)
         return migrate_vocab(s);
+    if (from == 20)
+        return migrate_slim(s);
     return 0;
 }
 
@@ -1286,8 +1351,29 @@ int zl_sqlite_outbox_pack(const char *key, size_t len, uint8_t out[32])
     return zl_hex_decode(key, 64, out, 32) == 0;
 }
 
-const char *zl_sqlite_outbox_key(sqlite3_stmt *st, int i, char hex[65])
+int zl_sqlite_outbox_bind(zl_store *s, sqlite3_stmt *st, int i, const char *key,
+                          size_t len, uint8_t packed[32])
 {
+    int64_t leaf;
+
+    if (!zl_sqlite_outbox_pack(key, len, packed))
+        return sqlite3_bind_text(st, i, key, (int)len, SQLITE_STATIC);
+    if ((leaf = zl_sqlite_leaf_of_hash(s, packed)) >= 0)
+        return sqlite3_bind_int64(st, i, leaf);
+    return sqlite3_bind_blob(st, i, packed, 32, SQLITE_STATIC);
+}
+
+const char *zl_sqlite_outbox_key(zl_store *s, sqlite3_stmt *st, int i,
+                                 char hex[65])
+{
+    if (sqlite3_column_type(st, i) == SQLITE_INTEGER) {
+        uint8_t h[32];
+
+        hex[0] = '\0';
+        if (!zl_sqlite_leaf_hash(s, sqlite3_column_int64(st, i), h))
+            zl_hex_encode(h, 32, hex);
+        return hex;
+    }
     if (sqlite3_column_type(st, i) == SQLITE_BLOB &&
         sqlite3_column_bytes(st, i) == 32) {
         zl_hex_encode(sqlite3_column_blob(st, i), 32, hex);
@@ -1323,11 +1409,9 @@ static int sq_outbox_append(zl_store *s, const char *kind, const char *key,
     if (!st)
         return ZL_ESTORE;
     sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-    if (zl_sqlite_outbox_pack(key, strlen(key), packed))
-        sqlite3_bind_blob(st, 2, packed, 32, SQLITE_STATIC);
-    else
-        sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, created_ms);
+    /* last: the rid lookup may reset another cached statement, never st */
+    zl_sqlite_outbox_bind(s, st, 2, key, strlen(key), packed);
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : zl_sqlite_rc(rc ? rc : SQLITE_ERROR);
@@ -1354,7 +1438,7 @@ static int sq_outbox_read(zl_store *s, uint64_t after_seq, size_t limit,
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         row.seq = (uint64_t)sqlite3_column_int64(st, 0);
         row.kind = (const char *)sqlite3_column_text(st, 1);
-        row.key = zl_sqlite_outbox_key(st, 2, hex);
+        row.key = zl_sqlite_outbox_key(s, st, 2, hex);
         row.created_ms = sqlite3_column_int64(st, 3);
         if ((rc = cb(ctx, &row)) != 0)
             goto out;

@@ -137,8 +137,8 @@ is "the doubly sent documents counted duplicate once" "$((cli_dup + http_dup))" 
 ok "zhiliang verify passes" "$EXE" verify --store "$STORE"
 is "events stored = distinct events sent" "$(zl_sql "$STORE" "select count(*) from events")" "$want"
 is "one log leaf per event" \
-  "$(zl_sql "$STORE" "select count(*) from log_leaf where record_key like 'ni:///%'")" "$want"
-zl_sql "$STORE" "select record_key from log_leaf where record_key like 'ni:///%'" | sort >"$TMP/leaves"
+  "$(zl_sql "$STORE" "select count(*) from log_leaf where $(zl_log_key) like 'ni:///%'")" "$want"
+zl_sql "$STORE" "select $(zl_log_key) from log_leaf where $(zl_log_key) like 'ni:///%'" | sort >"$TMP/leaves"
 ok "the event leaves are the events sent" cmp -s "$TMP/leaves" "$TMP/want"
 is "no record key logged twice" \
   "$(zl_sql "$STORE" "select count(*) - count(distinct record_key) from log_leaf")" 0

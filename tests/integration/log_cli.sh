@@ -34,7 +34,7 @@ grep -q "\"tree_size\": $n2" "$T/cp2.json" || fail "checkpoint json: $(cat "$T/c
 
 [ "$n2" -gt "$n1" ] || fail "second capture added no leaves"
 mid=$((n2 / 2))
-key=$(zl_sql "$ZHILIANG_STORE" "select record_key from log_leaf where idx = $mid")
+key=$(zl_sql "$ZHILIANG_STORE" "select $(zl_log_key) from log_leaf where idx = $mid")
 leaf=$(zl_sql "$ZHILIANG_STORE" "select $(zl_hex hash) from log_leaf where idx = $mid")
 "$ZL" log prove --record "$key" > "$T/proof"
 head -1 "$T/proof" | grep -qx 'c2sp.org/tlog-proof@v1' || fail "not a tlog-proof"

@@ -174,6 +174,11 @@ expect_caught "receipts.doc" "update receipts set doc = $(zl_zeros 32) where $rk
 expect_caught "receipts.doc torn" "update receipts set doc = $(zl_blob 00) where $rk"
 expect_caught "receipts.events dropped" "update receipts set events = substr(events, 33) where $rk"
 expect_caught "receipts.events torn" "update receipts set events = events || $(zl_blob 00) where $rk"
+if ! zl_on_pg; then # schema 21: the lists name the events' log leaves
+  [ "$(q "select count(*) from receipts where length(events) % 32 <> 0")" -gt 0 ] || fail "no receipt lists leaves"
+  expect_caught "receipts.events a leaf changed" "update receipts set events = substr(events, 1, 3) || $(zl_blob 04) || substr(events, 5) where $rk and length(events) % 32 <> 0"
+  expect_caught "receipts.events a leaf added" "update receipts set events = cast(events as blob) || $(zl_blob 02) where $rk and length(events) % 32 <> 0"
+fi
 expect_caught "receipts.kind" "update receipts set kind = 1 where $rk"
 expect_caught "receipts.grp" "update receipts set grp = 1 where $rk"
 expect_caught "receipts row deleted" "delete from receipts where $rk"
@@ -399,6 +404,13 @@ q "update subscriptions set cursor = cursor + 1, pending = pending + 1, notified
 # the log itself.
 expect_caught "log_leaf.hash" "update log_leaf set hash = $(zl_zeros 32) where idx = 3"
 expect_caught "log_leaf deleted" "delete from log_leaf where idx = (select max(idx) from log_leaf)"
+# schema 21 on SQLite: an event's record key is stored as its 32 bytes
+if ! zl_on_pg; then
+  [ "$(q "select count(*) from log_leaf where typeof(record_key) = 'blob'")" -gt 100 ] || fail "the log's event keys are not packed"
+  expect_caught "log_leaf.record_key (packed) to another event's" "update log_leaf set record_key = (select hash from events order by hash desc limit 1) where idx = (select min(idx) from log_leaf where typeof(record_key) = 'blob' and record_key <> (select hash from events order by hash desc limit 1))"
+  expect_caught "log_leaf.record_key (packed) byte changed" "update log_leaf set record_key = $(zl_zeros 32) where idx = 3"
+  expect_caught "log_leaf.record_key (packed) as its text" "update log_leaf set record_key = 'ni:///sha-256;' || lower(hex(record_key)) || '?ver=CBV2.0x' where idx = 4"
+fi
 expect_caught "log_node.hash" "update log_node set hash = $(zl_zeros 32) where (level, idx) = (select level, idx from log_node order by level desc limit 1)"
 expect_caught "log_checkpoint.root" "update log_checkpoint set root = $(zl_zeros 32)"
 

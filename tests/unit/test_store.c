@@ -35,6 +35,7 @@
 #include "store_fixture.h"
 #include "demo.h"
 #include "util/buf.h"
+#include "store/ids_pack.h"
 
 /* Two events: a commissioning and a shipping. */
 static const char DOC[] =
@@ -1039,6 +1040,8 @@ static const char TO_V16[] =
     " FROM event_occ o JOIN idents d ON d.n = o.n"
     " JOIN events e ON e.rid = o.ev;"
     "UPDATE outbox SET key = lower(hex(key)) WHERE typeof(key) = 'blob';"
+    "UPDATE outbox SET key = (SELECT lower(hex(record_key)) FROM log_leaf"
+    " WHERE idx = outbox.key) WHERE typeof(key) = 'integer';"
     "UPDATE meta SET value = '16' WHERE key = 'store.schema_version'";
 
 struct vocab_q {
@@ -1078,11 +1081,11 @@ static void test_vocab_from_v16(void **state)
     o.per_doc = 100;
     assert_int_equal(zl_demo_generate(&o, emit_capture, f->s, NULL), 0);
     before = dump_vocab_cols(f->s, VOCAB_DUMP);
-    /* the outbox's event keys are 32 bytes, read as their hex */
+    /* the outbox's event keys are the events' log leaves (schema 21),
+     * read as their hashes in hex */
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
                                    " WHERE kind = 'event' AND"
-                                   " (typeof(key) <> 'blob' OR"
-                                   " length(key) <> 32)"),
+                                   " typeof(key) <> 'integer'"),
                      0);
     assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &ob), 0);
     assert_int_equal(ob.n, 8);
@@ -1108,7 +1111,7 @@ static void test_vocab_from_v16(void **state)
     assert_true(sql_i64(f->s, "SELECT count(*) FROM vocab") > 4);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
                                    " WHERE kind = 'event' AND"
-                                   " typeof(key) <> 'blob'"),
+                                   " typeof(key) <> 'integer'"),
                      0);
     assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &oa), 0);
     assert_memory_equal(&oa, &ob, sizeof oa);
@@ -1254,6 +1257,190 @@ static void test_upgrade_from_v1(void **state)
     zl_store_remove(uri);
 }
 
+/* ---- schema 21: compact log keys, outbox rids, events.ids version 2 ---- */
+
+/* Undo schema 21's layout on SQLite: log keys as text, the outbox's event
+ * keys as 32 bytes, as main's schema 20 wrote them (the receipts' lists
+ * stay leaf lists: the step passes them through). */
+static const char TO_V20[] =
+    "UPDATE outbox SET key = (SELECT record_key FROM log_leaf"
+    " WHERE idx = outbox.key) WHERE typeof(key) = 'integer';"
+    "UPDATE log_leaf SET record_key = 'ni:///sha-256;' ||"
+    " lower(hex(record_key)) || '?ver=CBV2.0'"
+    " WHERE typeof(record_key) = 'blob';"
+    "UPDATE meta SET value = '20' WHERE key = 'store.schema_version'";
+
+static int find_logged(void *ctx, const struct zl_stored_event *ev)
+{
+    zl_store *s = ctx;
+    char id[96] = "ni:///sha-256;";
+    uint64_t idx = 0;
+
+    zl_hex_encode(ev->hash, 32, id + strlen(id));
+    strcat(id, "?ver=CBV2.0");
+    return zl_log_find(s, id, &idx, NULL, NULL);
+}
+
+/* A schema 20 store (text log keys, 32-byte outbox keys) migrates to 21:
+ * every event key packed, every outbox event key a leaf, the feed and the
+ * log read as before, and verify passes; a second capture writes the new
+ * layout. */
+static void test_slim_from_v20(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_demo_opts o = {0};
+    struct rows ob = {0}, oa = {0};
+    struct zl_event_filter all = {0};
+    int v = 0;
+
+    if (strcmp(zl_store_backend_name(f->s), "sqlite"))
+        skip(); /* PostgreSQL keeps its layout */
+    o.seed = 6;
+    o.scale = 2;
+    o.per_doc = 100;
+    assert_int_equal(zl_demo_generate(&o, emit_capture, f->s, NULL), 0);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM log_leaf"
+                                   " WHERE typeof(record_key) = 'text'"
+                                   " AND record_key LIKE 'ni:%'"),
+                     0);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
+                                   " WHERE kind = 'event' AND"
+                                   " typeof(key) <> 'integer'"),
+                     0);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &ob), 0);
+    assert_int_equal(ob.n, 8);
+    assert_int_equal(strlen(ob.key[0]), 64);
+    assert_int_equal(zl_store_events_query(f->s, &all, find_logged, f->s), 0);
+    /* every receipt lists its events as leaves (not 32-byte hashes) */
+    assert_true(sql_i64(f->s, "SELECT count(*) FROM receipts") > 1);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM receipts"
+                                   " WHERE length(events) % 32 = 0"),
+                     0);
+    assert_int_equal(zl_store_exec_sql(f->s, TO_V20), 0);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM log_leaf"
+                                   " WHERE typeof(record_key) = 'blob'"),
+                     0);
+    zl_close(f->s);
+    f->s = NULL;
+    assert_int_equal(zl_open(f->uri, &f->s, NULL), 0);
+    assert_int_equal(zl_store_schema_version(f->s, &v), 0);
+    assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM log_leaf"
+                                   " WHERE typeof(record_key) = 'text'"
+                                   " AND record_key LIKE 'ni:%'"),
+                     0);
+    assert_true(sql_i64(f->s, "SELECT count(*) FROM log_leaf"
+                              " WHERE typeof(record_key) = 'blob'") > 100);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
+                                   " WHERE kind = 'event' AND"
+                                   " typeof(key) <> 'integer'"),
+                     0);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &oa), 0);
+    assert_memory_equal(&oa, &ob, sizeof oa);
+    assert_int_equal(zl_store_events_query(f->s, &all, find_logged, f->s), 0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    /* the outbox row of an event key no event has stays 32 bytes, read
+     * back as the same digits */
+    assert_int_equal(zl_store_begin(f->s), 0);
+    assert_int_equal(zl_store_outbox_append(f->s, "event",
+                                            "00000000000000000000000000000000"
+                                            "000000000000000000000000000000ab",
+                                            1),
+                     0);
+    assert_int_equal(zl_store_commit(f->s), 0);
+    assert_int_equal(sql_i64(f->s,
+                             "SELECT count(*) FROM outbox WHERE"
+                             " typeof(key) = 'blob' AND length(key) = 32"),
+                     1);
+}
+
+/* events.ids version 2 against the identifiers it was made from, and a
+ * version 1 blob (written by schema 20) still read: every field, in
+ * order, including a unit, an empty unit (none, as before) and a
+ * quantity. */
+struct ids_seen {
+    size_t n;
+    char txt[512];
+};
+
+static int ids_seen_cb(void *ctx, const struct zl_id_row *r)
+{
+    struct ids_seen *w = ctx;
+    size_t at = strlen(w->txt);
+
+    snprintf(w->txt + at, sizeof w->txt - at, "%d|%s|%d|%g|%s;", (int)r->role,
+             r->id, r->has_quantity, r->quantity, r->uom ? r->uom : "-");
+    w->n++;
+    return 0;
+}
+
+static void test_ids_pack_v2(void **state)
+{
+    static const char WANT[] =
+        "3|https://id.gs1.org/01/09506000134352/21/1|0|0|-;"
+        "3|https://id.gs1.org/01/09506000134352/21/2|0|0|-;"
+        "5|urn:epc:class:lgtin:4012345.012345.998877|1|2.5|KGM;"
+        "6|https://id.gs1.org/01/09506000134352/10/L1|1|3|-;"
+        "1|x|0|0|-;";
+    /* version 1 of the same occurrences, as schema 20 packed them */
+    static const uint8_t V1[] = {
+        0xB1, 0x03, 0x00, 0x00, 0x29, 'h',  't',  't',  'p',  's',  ':',  '/',
+        '/',  'i',  'd',  '.',  'g',  's',  '1',  '.',  'o',  'r',  'g',  '/',
+        '0',  '1',  '/',  '0',  '9',  '5',  '0',  '6',  '0',  '0',  '0',  '1',
+        '3',  '4',  '3',  '5',  '2',  '/',  '2',  '1',  '/',  '1',  0x03, 0x00,
+        0x28, 0x01, '2',  0x85, 0,    0,    0,    0,    0,    0,    0x04, 0x40,
+        0x03, 'K',  'G',  'M',  0x00, 0x29, 'u',  'r',  'n',  ':',  'e',  'p',
+        'c',  ':',  'c',  'l',  'a',  's',  's',  ':',  'l',  'g',  't',  'i',
+        'n',  ':',  '4',  '0',  '1',  '2',  '3',  '4',  '5',  '.',  '0',  '1',
+        '2',  '3',  '4',  '5',  '.',  '9',  '9',  '8',  '8',  '7',  '7',  0x86,
+        0,    0,    0,    0,    0,    0,    0x08, 0x40, 0x00, 0x00, 0x2A, 'h',
+        't',  't',  'p',  's',  ':',  '/',  '/',  'i',  'd',  '.',  'g',  's',
+        '1',  '.',  'o',  'r',  'g',  '/',  '0',  '1',  '/',  '0',  '9',  '5',
+        '0',  '6',  '0',  '0',  '0',  '1',  '3',  '4',  '3',  '5',  '2',  '/',
+        '1',  '0',  '/',  'L',  '1',  0x01, 0x00, 0x00, 0x01, 'x'};
+    struct zl_event_id ids[] = {
+        {"https://id.gs1.org/01/09506000134352/21/1", ZL_ROLE_CHILD, 0, 0,
+         NULL},
+        {"https://id.gs1.org/01/09506000134352/21/2", ZL_ROLE_CHILD, 0, 0, ""},
+        {"urn:epc:class:lgtin:4012345.012345.998877", (enum zl_id_role)5, 1,
+         2.5, "KGM"},
+        {"https://id.gs1.org/01/09506000134352/10/L1", (enum zl_id_role)6, 1, 3,
+         NULL},
+        {"x", (enum zl_id_role)1, 0, 0, NULL},
+    };
+    struct zl_event ev;
+    struct zl_buf b;
+    struct zl_id_row r;
+    struct ids_seen w = {0}, w1 = {0};
+
+    (void)state;
+    memset(&ev, 0, sizeof ev);
+    ev.ids = ids;
+    ev.n_ids = sizeof ids / sizeof ids[0];
+    zl_buf_init(&b, 1 << 20);
+    assert_int_equal(zl_ids_pack(&ev, &b), 0);
+    assert_int_equal(((const uint8_t *)b.data)[0], 0xB2);
+    /* the first identifier shares the GS1 prefix with the seed */
+    assert_true(b.len < sizeof V1 - 20);
+    memset(&r, 0, sizeof r);
+    assert_int_equal(
+        zl_ids_unpack((const uint8_t *)b.data, b.len, &r, ids_seen_cb, &w), 0);
+    assert_string_equal(w.txt, WANT);
+    memset(&r, 0, sizeof r);
+    assert_int_equal(zl_ids_unpack(V1, sizeof V1, &r, ids_seen_cb, &w1), 0);
+    assert_string_equal(w1.txt, WANT);
+    /* cut anywhere: malformed, never read past the end */
+    for (size_t k = 2; k < b.len; k++) {
+        struct ids_seen x = {0};
+        int rc;
+
+        memset(&r, 0, sizeof r);
+        rc = zl_ids_unpack((const uint8_t *)b.data, k, &r, ids_seen_cb, &x);
+        assert_true(rc == 0 || rc == ZL_ESTORE);
+    }
+    zl_buf_cleanup(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1273,6 +1460,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_compressed_from_v7, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_slim_from_v20, setup, teardown),
+        cmocka_unit_test(test_ids_pack_v2),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
