@@ -2,13 +2,20 @@
  * bench_trace.c - trace and recall scope latency on the demo chain, side by
  * side with the same questions asked as recursive SQL.
  *
- *   bench_trace [--scale S] [--store PATH] [--queries N] [--no-walk]
- *               [--resume]
+ *   bench_trace [--scale S] [--store PATH] [--queries N] [--resume]
+ *               [--build-only] [--drop-caches] [--as-is]
  *
  * 1. The store: PATH (default /tmp/zl-bench-trace-S.db) is built once from
  *    the demo generator (about 100*S events, seed 1) through zl_capture and
- *    reused by later runs; --resume captures the chain into an existing
- *    (interrupted) store, skipping what it holds.
+ *    reused by later runs. PATH.complete is written when the whole chain is
+ *    in; a store without it (an interrupted build) is finished first (the
+ *    chain captured again into it, the events it holds skipped as
+ *    duplicates), never measured half-built; --resume does that for any
+ *    store. The build prints the capture rate of each successive million
+ *    (wall and CPU) beside the average: capture must not slow as the store
+ *    grows. --build-only stops there. --drop-caches (root) empties the
+ *    kernel's page cache before the cold start. --as-is measures an
+ *    incomplete store as it is (and says so), without finishing it.
  * 2. Samples: N retail-sold items (ObjectEvent retail_selling) and the
  *    milk collection lots (outputs of creating_class_instance at the
  *    collection centres, lot numbers starting with C).
@@ -30,6 +37,7 @@
  *    the engine and returns a superset. Ratio = SQL time / engine time.
  */
 #include "demo.h"
+#include "zhiliang/recall.h"
 #include "zhiliang/trace.h"
 #include "zhiliang/zhiliang.h"
 
@@ -77,7 +85,18 @@ struct cap_ctx {
     zl_store *s;
     uint64_t events;
     double t0;
+    double t_mark;    /* wall time at the last million */
+    double cpu_mark;  /* CPU time at the last million */
+    uint64_t ev_mark; /* events at the last million */
 };
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static int emit(void *ctx, const char *doc, size_t len, size_t n_events)
 {
@@ -93,10 +112,23 @@ static int emit(void *ctx, const char *doc, size_t len, size_t n_events)
         return rc;
     }
     c->events += n_events;
-    if (c->events % 1000000 < n_events)
-        fprintf(stderr, "  %llu events captured (%.0f/s)\n",
-                (unsigned long long)c->events,
-                (double)c->events / (now() - c->t0));
+    if (c->events % 1000000 < n_events) {
+        /* the rate of this million beside the average so far: capture's
+         * cost must not grow with the store (issue 11) */
+        double t = now(), cpu = cpu_now(), n = (double)(c->events - c->ev_mark);
+        double la[1] = {0};
+
+        getloadavg(la, 1);
+        fprintf(stderr,
+                "  %llu events captured: this million %.0f events/s "
+                "(%.0f per CPU-second), average %.0f/s, load %.1f\n",
+                (unsigned long long)c->events, n / (t - c->t_mark),
+                n / (cpu - c->cpu_mark), (double)c->events / (t - c->t0),
+                la[0]);
+        c->t_mark = t;
+        c->cpu_mark = cpu;
+        c->ev_mark = c->events;
+    }
     return 0;
 }
 
@@ -119,7 +151,8 @@ static int build_store(const char *path, uint64_t scale, int resume)
         fprintf(stderr, "cannot create %s: %s\n", path, zl_strerror(rc));
         return rc;
     }
-    c.t0 = now();
+    c.t0 = c.t_mark = now();
+    c.cpu_mark = cpu_now();
     rc = zl_demo_generate(&o, emit, &c, NULL);
     printf("store built: %llu events captured in %.1f s (%.0f events/s)\n",
            (unsigned long long)c.events, now() - c.t0,
@@ -291,20 +324,43 @@ static void fresh_block(const char *label, const char *path,
                         enum zl_trace_dir dir)
 {
     size_t n = items->n < max ? items->n : max, nodes = 0, events = 0;
-    double *te = calloc(n + 1, sizeof(double));
+    double *te = calloc(n + 1, sizeof(double)),
+           *to = calloc(n + 1, sizeof(double));
     struct zl_error err = {0};
 
     for (size_t i = 0; i < n; i++) {
         zl_store *s = NULL;
+        double t0 = now();
 
         if (zl_open(path, &s, &err) != 0)
             break;
         te[i] = trace_run(s, items->v[i], dir, &nodes, &events, NULL);
+        to[i] = now() - t0;
         zl_close(s);
     }
-    printf("%-34s median %8.3f ms  p99 %8.3f ms  (%zu traces)\n", label,
-           pct(te, n, 0.5) * 1e3, pct(te, n, 0.99) * 1e3, n);
+    printf("%-34s median %8.3f ms  p99 %8.3f ms  (%zu traces; with the open "
+           "%.3f / %.3f ms)\n",
+           label, pct(te, n, 0.5) * 1e3, pct(te, n, 0.99) * 1e3, n,
+           pct(to, n, 0.5) * 1e3, pct(to, n, 0.99) * 1e3);
     free(te);
+    free(to);
+}
+
+/* 1 if the store has an index of that name, 0 if not, -1 on error. */
+static int has_index(sqlite3 *db, const char *name)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT 1 FROM sqlite_master WHERE type = 'index'"
+                           " AND name = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Bytes the persistent trace index holds on disk (SQLite's dbstat), or
@@ -331,8 +387,9 @@ int main(int argc, char **argv)
     zl_global_init(); /* as the CLI and server: JSON trees in an arena */
     uint64_t scale = 1000;
     size_t queries = 1000;
-    int resume = 0;
-    char path[512] = "";
+    int resume = 0, build_only = 0, drop_caches = 0, had_ix = 0, as_is = 0,
+        incomplete = 0;
+    char path[512] = "", mark[600];
     struct idlist items = {0}, lots = {0};
     struct stat stb;
     struct rusage ru;
@@ -353,9 +410,16 @@ int main(int argc, char **argv)
             queries = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--resume") == 0)
             resume = 1;
+        else if (strcmp(argv[i], "--build-only") == 0)
+            build_only = 1;
+        else if (strcmp(argv[i], "--drop-caches") == 0)
+            drop_caches = 1;
+        else if (strcmp(argv[i], "--as-is") == 0)
+            as_is = 1;
         else {
             fprintf(stderr, "usage: bench_trace [--scale S] [--store PATH] "
-                            "[--queries N] [--resume]\n");
+                            "[--queries N] [--resume] [--build-only] "
+                            "[--drop-caches] [--as-is]\n");
             return 2;
         }
     }
@@ -364,9 +428,33 @@ int main(int argc, char **argv)
     if (path[0] == '\0')
         snprintf(path, sizeof path, "/tmp/zl-bench-trace-%llu.db",
                  (unsigned long long)scale);
-    if (stat(path, &stb) != 0 ? build_store(path, scale, 0) != 0
-                              : resume && build_store(path, scale, 1) != 0)
-        return 1;
+    /* PATH.complete is written only when the whole chain is in: a store
+     * without it (an interrupted build) is finished first, never measured
+     * half-built. */
+    snprintf(mark, sizeof mark, "%s.complete", path);
+    if (as_is && stat(path, &stb) == 0 && stat(mark, &stb) != 0 &&
+        (incomplete = 1))
+        printf("store %s: INCOMPLETE (no %s), measured as it is\n", path, mark);
+    else if (stat(path, &stb) != 0) {
+        if (build_store(path, scale, 0) != 0)
+            return 1;
+    } else if (resume || stat(mark, &stb) != 0) {
+        if (!resume)
+            fprintf(stderr, "%s: no %s, finishing the build\n", path, mark);
+        if (build_store(path, scale, 1) != 0)
+            return 1;
+    } else
+        printf("store %s: complete, reused (%s)\n", path, mark);
+    if (!incomplete && stat(mark, &stb) != 0) {
+        FILE *f = fopen(mark, "w");
+
+        if (f) {
+            fprintf(f, "scale %llu seed 1\n", (unsigned long long)scale);
+            fclose(f);
+        }
+    }
+    if (build_only)
+        return 0;
     { /* a store from an older build: to the current schema first */
         struct zl_error e = {0};
         zl_store *m = NULL;
@@ -385,6 +473,7 @@ int main(int argc, char **argv)
      * current schema by zl_open first (build_store or the open below). */
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
         sqlite3_busy_timeout(db, 3600000) != SQLITE_OK ||
+        (had_ix = has_index(db, "bench_event_occ_ev")) < 0 || (t0 = now(), 0) ||
         sqlite3_exec(db,
                      "CREATE INDEX IF NOT EXISTS bench_event_occ_ev"
                      " ON event_occ(ev, role)",
@@ -393,6 +482,16 @@ int main(int argc, char **argv)
         sqlite3_prepare_v2(db, SQL_FWD, -1, &qf, NULL) != SQLITE_OK) {
         fprintf(stderr, "sql: %s\n", sqlite3_errmsg(db));
         return 1;
+    }
+    if (!had_ix)
+        printf("index event_occ(ev, role) for the recursive SQL: built in %.1f "
+               "s (dropped at exit)\n",
+               now() - t0);
+    {
+        double la[3] = {0};
+
+        getloadavg(la, 3);
+        printf("load average %.2f %.2f %.2f\n", la[0], la[1], la[2]);
     }
     items.cap = queries;
     items.v = calloc(queries, sizeof(char *));
@@ -407,7 +506,20 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    /* cold start: what a CLI command pays before its first answer */
+    /* cold start: what a CLI command pays before its first answer; with
+     * --drop-caches (root) the kernel's page cache is emptied first, so the
+     * store is read from disk as after a reboot (slows the whole machine
+     * for a while: once per run) */
+    if (drop_caches) {
+        FILE *f;
+
+        sync();
+        f = fopen("/proc/sys/vm/drop_caches", "w");
+        if (!f || fputs("3\n", f) < 0 || fclose(f) != 0)
+            fprintf(stderr, "cannot drop the page cache (not root?)\n");
+        else
+            printf("page cache dropped\n");
+    }
     t0 = now();
     if (zl_open(path, &s, &err) != 0) {
         fprintf(stderr, "cannot open %s\n", path);
@@ -450,18 +562,64 @@ int main(int argc, char **argv)
         double te, tsql;
         long sn = 0, se = 0;
 
+        double tsc, trc;
+        zl_trace *t = NULL;
+        zl_recall_scope *sc = NULL;
+        const char *one[1] = {lots.v[i]};
+
         te = trace_run(s, lots.v[i], ZL_TRACE_FORWARD, &nodes, &events,
                        &n_items);
+        /* the server's scope (/api/trace?scope) and the CLI's `recall
+         * scope` model (custodians resolved, rows grouped; no text) */
+        tsc = now();
+        {
+            struct zl_trace_opts o;
+
+            memset(&o, 0, sizeof o);
+            o.dir = ZL_TRACE_FORWARD;
+            if (zl_trace_scope(s, one, 1, &o, &t, &err) != 0)
+                fprintf(stderr, "scope %s failed\n", lots.v[i]);
+        }
+        tsc = now() - tsc;
+        zl_trace_free(t);
+        { /* `recall scope` opens its own handle: so does this one */
+            zl_store *rs = NULL;
+
+            trc = 0;
+            if (zl_open(path, &rs, &err) == 0) {
+                trc = now();
+                if (zl_recall_scope_compute(rs, one, 1, &sc, &err) != 0)
+                    fprintf(stderr, "recall scope %s failed\n", lots.v[i]);
+                trc = now() - trc;
+                zl_recall_scope_free(sc);
+                zl_close(rs);
+            }
+        }
         tsql = sql_run(qf, lots.v[i], &sn, &se);
-        printf("%s\n  %zu items, %zu nodes, %zu events: engine %.1f ms, "
-               "recursive SQL %.1f ms (%ld ids) -> SQL/engine %.1fx\n",
-               lots.v[i], n_items, nodes, events, te * 1e3, tsql * 1e3, sn,
-               tsql / te);
+        printf("%s\n  %zu items, %zu nodes, %zu events: engine %.1f ms "
+               "(%.0f items/ms; zl_trace_scope %.1f ms, "
+               "zl_recall_scope_compute on a new handle %.1f ms), recursive "
+               "SQL %.1f ms "
+               "(%ld ids) -> SQL/engine %.1fx\n",
+               lots.v[i], n_items, nodes, events, te * 1e3,
+               (double)n_items / (te * 1e3), tsc * 1e3, trc * 1e3, tsql * 1e3,
+               sn, tsql / te);
     }
     getrusage(RUSAGE_SELF, &ru);
     printf("\npeak RSS %.1f MB\n", (double)ru.ru_maxrss / 1024.0);
+    {
+        double la[3] = {0};
+
+        getloadavg(la, 3);
+        printf("load average %.2f %.2f %.2f\n", la[0], la[1], la[2]);
+    }
     sqlite3_finalize(qb);
     sqlite3_finalize(qf);
+    /* a user's store has no such index: leave the file as found, so the
+     * query benchmarks that follow measure what users get */
+    if (!had_ix && sqlite3_exec(db, "DROP INDEX IF EXISTS bench_event_occ_ev",
+                                NULL, NULL, NULL) != SQLITE_OK)
+        fprintf(stderr, "sql: %s\n", sqlite3_errmsg(db));
     sqlite3_close(db);
     zl_close(s);
     for (size_t i = 0; i < items.n; i++)
