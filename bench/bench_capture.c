@@ -15,6 +15,11 @@
  *    no validation, no hashing, no log.
  * Each side runs in its own child process so peak memory is its own.
  *
+ * --threads 2 runs capture as `zhiliang capture` does by default: the
+ * next document read and parsed (zl_capture_parse) on a second thread
+ * while this one is stored (zl_capture_store); --threads 1 (the default
+ * here, and main's only path) calls zl_capture.
+ *
  * --batch N captures N documents per commit (zl_capture_batch_begin: each
  * document a savepoint), as `zhiliang capture` does with several files;
  * the naive loop keeps one transaction per document. --keep leaves the
@@ -27,6 +32,7 @@
 
 #include <dirent.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +45,9 @@
 
 static char dir[256];
 static size_t n_docs;
-static size_t batch; /* --batch N: documents per group commit (0: none) */
-static int keep_dir; /* --keep: leave the store for inspection */
+static size_t batch;    /* --batch N: documents per group commit (0: none) */
+static int keep_dir;    /* --keep: leave the store for inspection */
+static int threads = 1; /* --threads 2: parse the next document meanwhile */
 
 static double now(void)
 {
@@ -101,10 +108,32 @@ struct result {
     long long bytes;
 };
 
+/* The parse stage of one document, on the pipeline's second thread. */
+struct prep {
+    size_t i;
+    char *doc;
+    size_t len;
+    zl_capture_doc *d;
+    int rc;
+    struct zl_error err;
+};
+
+static void *prep_run(void *arg)
+{
+    struct prep *p = arg;
+
+    p->doc = read_doc(p->i, &p->len);
+    p->rc = p->doc ? zl_capture_parse(p->doc, p->len, NULL, &p->d, &p->err)
+                   : ZL_ENOTFOUND;
+    return NULL;
+}
+
 static int child_zhiliang(struct result *r)
 {
     char path[300];
     struct zl_error err = {0};
+    struct prep cur = {0}, next = {0};
+    pthread_t th;
     zl_store *s;
     double t0;
 
@@ -112,20 +141,42 @@ static int child_zhiliang(struct result *r)
     if (zl_init(path, "bench.local/log", &err) || zl_open(path, &s, &err))
         return 1;
     t0 = now();
+    if (threads == 2 && n_docs)
+        prep_run(&cur);
     for (size_t i = 0; i < n_docs; i++) {
         struct zl_capture_result res;
-        size_t len;
-        char *doc = read_doc(i, &len);
+        int rc, started = 0;
 
         if (batch && i % batch == 0 && zl_capture_batch_begin(s))
             return 1;
-        if (!doc || zl_capture(s, doc, len, NULL, &res, &err)) {
+        if (threads == 2) {
+            /* document i was parsed meanwhile; i + 1 now, i stored */
+            memset(&next, 0, sizeof next);
+            next.i = i + 1;
+            if (i + 1 < n_docs &&
+                !(started = !pthread_create(&th, NULL, prep_run, &next)))
+                return 1;
+            rc = cur.rc ? cur.rc
+                        : zl_capture_store(s, cur.d, NULL, &res, &cur.err);
+            err = cur.err;
+            zl_capture_doc_free(cur.d);
+            free(cur.doc);
+            if (started)
+                pthread_join(th, NULL);
+            cur = next;
+        } else {
+            size_t len;
+            char *doc = read_doc(i, &len);
+
+            rc = doc ? zl_capture(s, doc, len, NULL, &res, &err) : 1;
+            free(doc);
+        }
+        if (rc) {
             fprintf(stderr, "capture failed at doc %zu: %s %s %s\n", i,
                     err.path, err.rule, err.value);
             return 1;
         }
         r->events += res.n_new;
-        free(doc);
         if (batch && (i % batch == batch - 1 || i + 1 == n_docs) &&
             zl_capture_batch_commit(s))
             return 1;
@@ -319,11 +370,14 @@ int main(int argc, char **argv)
             only = argv[++i]; /* zhiliang | parse | naive: for profiling */
         else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
             batch = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+            threads = atoi(argv[++i]) == 2 ? 2 : 1;
         else if (!strcmp(argv[i], "--keep"))
             keep_dir = 1;
         else {
             fprintf(stderr, "usage: bench_capture [--events N] [--batch N] "
-                            "[--keep] [--only zhiliang|parse|naive]\n");
+                            "[--threads 1|2] [--keep] "
+                            "[--only zhiliang|parse|naive]\n");
             return 2;
         }
     }
@@ -375,8 +429,10 @@ int main(int argc, char **argv)
     printf("\n%-44s %10s %8s %8s %10s %9s\n", "", "events/s", "wall s", "CPU s",
            "ev/CPU-s", "peak RSS");
     printf("%-44s %10.0f %8.2f %8.2f %10.0f %6ld MB\n",
-           batch ? "zhiliang capture, batches (group commit)"
-                 : "zhiliang capture (parse+validate+hash+store+log)",
+           batch && threads == 2 ? "zhiliang capture, batches, 2 threads"
+           : batch               ? "zhiliang capture, batches (group commit)"
+           : threads == 2        ? "zhiliang capture, 2 threads (pipeline)"
+                          : "zhiliang capture (parse+validate+hash+store+log)",
            full.events / full.seconds, full.seconds, cpu_full,
            full.events / cpu_full, rss_full / 1024);
     printf("%-44s %10.0f %8.2f %8.2f %10.0f %6ld MB\n",
