@@ -15,6 +15,11 @@
  *    no validation, no hashing, no log.
  * Each side runs in its own child process so peak memory is its own.
  *
+ * --threads 2 runs capture as `zhiliang capture` does by default: the
+ * next document read and parsed (zl_capture_parse) on a second thread
+ * while this one is stored (zl_capture_store); --threads 1 (the default
+ * here, and main's only path) calls zl_capture.
+ *
  * --batch N captures N documents per commit (zl_capture_batch_begin: each
  * document a savepoint), as `zhiliang capture` does with several files;
  * the naive loop keeps one transaction per document. --keep leaves the
@@ -27,6 +32,7 @@
 
 #include <dirent.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +45,9 @@
 
 static char dir[256];
 static size_t n_docs;
-static size_t batch; /* --batch N: documents per group commit (0: none) */
-static int keep_dir; /* --keep: leave the store for inspection */
+static size_t batch;    /* --batch N: documents per group commit (0: none) */
+static int keep_dir;    /* --keep: leave the store for inspection */
+static int threads = 1; /* --threads 2: parse the next document meanwhile */
 
 static double now(void)
 {
@@ -99,38 +106,100 @@ struct result {
     double seconds;
     size_t events;
     long long bytes;
+    double store_cpu, parse_cpu; /* --threads 2: each thread's CPU s */
 };
+
+static double thread_cpu(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The parse stage of one document, on the pipeline's second thread. */
+struct prep {
+    size_t i;
+    char *doc;
+    size_t len;
+    zl_capture_doc *d;
+    int rc;
+    struct zl_error err;
+    double cpu; /* this stage's CPU s */
+};
+
+static void *prep_run(void *arg)
+{
+    struct prep *p = arg;
+    double c0 = thread_cpu();
+
+    p->doc = read_doc(p->i, &p->len);
+    p->rc = p->doc ? zl_capture_parse(p->doc, p->len, NULL, &p->d, &p->err)
+                   : ZL_ENOTFOUND;
+    p->cpu = thread_cpu() - c0;
+    return NULL;
+}
 
 static int child_zhiliang(struct result *r)
 {
     char path[300];
     struct zl_error err = {0};
+    struct prep cur = {0}, next = {0};
+    pthread_t th;
     zl_store *s;
-    double t0;
+    double t0, c0;
 
     snprintf(path, sizeof path, "%s/bench.db", dir);
     if (zl_init(path, "bench.local/log", &err) || zl_open(path, &s, &err))
         return 1;
     t0 = now();
+    c0 = thread_cpu();
+    if (threads == 2 && n_docs) {
+        prep_run(&cur);
+        c0 += cur.cpu; /* the first parse: not overlapped, the parse's */
+        r->parse_cpu += cur.cpu;
+    }
     for (size_t i = 0; i < n_docs; i++) {
         struct zl_capture_result res;
-        size_t len;
-        char *doc = read_doc(i, &len);
+        int rc, started = 0;
 
         if (batch && i % batch == 0 && zl_capture_batch_begin(s))
             return 1;
-        if (!doc || zl_capture(s, doc, len, NULL, &res, &err)) {
+        if (threads == 2) {
+            /* document i was parsed meanwhile; i + 1 now, i stored */
+            memset(&next, 0, sizeof next);
+            next.i = i + 1;
+            if (i + 1 < n_docs &&
+                !(started = !pthread_create(&th, NULL, prep_run, &next)))
+                return 1;
+            rc = cur.rc ? cur.rc
+                        : zl_capture_store(s, cur.d, NULL, &res, &cur.err);
+            err = cur.err;
+            zl_capture_doc_free(cur.d);
+            free(cur.doc);
+            if (started)
+                pthread_join(th, NULL);
+            r->parse_cpu += next.cpu;
+            cur = next;
+        } else {
+            size_t len;
+            char *doc = read_doc(i, &len);
+
+            rc = doc ? zl_capture(s, doc, len, NULL, &res, &err) : 1;
+            free(doc);
+        }
+        if (rc) {
             fprintf(stderr, "capture failed at doc %zu: %s %s %s\n", i,
                     err.path, err.rule, err.value);
             return 1;
         }
         r->events += res.n_new;
-        free(doc);
         if (batch && (i % batch == batch - 1 || i + 1 == n_docs) &&
             zl_capture_batch_commit(s))
             return 1;
     }
     r->seconds = now() - t0;
+    r->store_cpu = thread_cpu() - c0;
     zl_close(s);
     r->bytes = file_size(path);
     snprintf(path, sizeof path, "%s/bench.db-wal", dir);
@@ -319,11 +388,14 @@ int main(int argc, char **argv)
             only = argv[++i]; /* zhiliang | parse | naive: for profiling */
         else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
             batch = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+            threads = atoi(argv[++i]) == 2 ? 2 : 1;
         else if (!strcmp(argv[i], "--keep"))
             keep_dir = 1;
         else {
             fprintf(stderr, "usage: bench_capture [--events N] [--batch N] "
-                            "[--keep] [--only zhiliang|parse|naive]\n");
+                            "[--threads 1|2] [--keep] "
+                            "[--only zhiliang|parse|naive]\n");
             return 2;
         }
     }
@@ -361,6 +433,10 @@ int main(int argc, char **argv)
         printf("%s: %.0f events/s, %.2f s wall, %.2f CPU s (%.0f events/CPU-s)"
                "\n",
                only, r.events / r.seconds, r.seconds, c1, r.events / c1);
+        if (threads == 2)
+            printf("  pipeline: store thread %.2f CPU s, parse thread %.2f "
+                   "CPU s\n",
+                   r.store_cpu, r.parse_cpu);
         cleanup();
         return 0;
     }
@@ -375,10 +451,20 @@ int main(int argc, char **argv)
     printf("\n%-44s %10s %8s %8s %10s %9s\n", "", "events/s", "wall s", "CPU s",
            "ev/CPU-s", "peak RSS");
     printf("%-44s %10.0f %8.2f %8.2f %10.0f %6ld MB\n",
-           batch ? "zhiliang capture, batches (group commit)"
-                 : "zhiliang capture (parse+validate+hash+store+log)",
+           batch && threads == 2 ? "zhiliang capture, batches, 2 threads"
+           : batch               ? "zhiliang capture, batches (group commit)"
+           : threads == 2        ? "zhiliang capture, 2 threads (pipeline)"
+                          : "zhiliang capture (parse+validate+hash+store+log)",
            full.events / full.seconds, full.seconds, cpu_full,
            full.events / cpu_full, rss_full / 1024);
+    if (threads == 2) {
+        double crit =
+            full.store_cpu > full.parse_cpu ? full.store_cpu : full.parse_cpu;
+
+        printf("  pipeline: store thread %.2f CPU s, parse thread %.2f CPU s;"
+               " on two idle cores at most %.0f events/s\n",
+               full.store_cpu, full.parse_cpu, full.events / crit);
+    }
     printf("%-44s %10.0f %8.2f %8.2f %10.0f %6ld MB\n",
            "naive jansson+SQLite loop (peer)", naive.events / naive.seconds,
            naive.seconds, cpu_naive, naive.events / cpu_naive,

@@ -14,12 +14,23 @@
  * committed, so nothing is reported stored that a crash could still take
  * back (a refused document's error is printed then too). --batch 1 is a
  * transaction per document.
+ *
+ * Pipeline (--threads 2, the default): a second thread reads and parses
+ * (zl_capture_parse: validate, canonicalise, hash) the next document
+ * while this one stores the current one (zl_capture_store), so the two
+ * stages overlap on two cores. Everything the store sees happens on this
+ * thread in file order, exactly as with --threads 1: the same savepoints,
+ * the same log order, the same reports. A document read ahead is dropped
+ * unreported when the one before it stops the run (no --keep-going), as
+ * if it had never been read.
  */
 #include "cli_util.h"
 #include "commands.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -41,6 +52,31 @@ struct pending {
     struct zl_error err;
 };
 
+/* A document through the pipeline: read and parsed on the worker, then
+ * stored on the main thread. */
+struct job {
+    char *path;
+    size_t max_bytes;
+    char *data;
+    size_t len;
+    int read_rc; /* non-zero: not read (read_msg says why) */
+    char read_msg[512];
+    int rc; /* zl_capture_parse's */
+    zl_capture_doc *doc;
+    struct zl_error err;
+};
+
+/* The worker: one job at a time (the next document). */
+struct worker {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    const struct zl_capture_opts *o;
+    struct job *todo; /* handed over, not yet parsed */
+    struct job *done; /* parsed, not yet taken */
+    int quit, started;
+};
+
 struct totals {
     size_t docs, failed, events, fresh, dup, corrected;
     double t0;
@@ -49,6 +85,9 @@ struct totals {
     struct pending *pend; /* the open batch's documents, if one is open */
     size_t n_pend, batch_events;
     int in_batch;
+    int keep_going;
+    struct worker *w;  /* NULL: --threads 1, everything on this thread */
+    struct job *ahead; /* handed to the worker, stored next */
 };
 
 static double now_s(void)
@@ -86,6 +125,9 @@ static void usage(FILE *f)
         "  --keep-going      continue with the next file after a refused one\n"
         "  --batch N         documents per commit (default %d; 1 = one\n"
         "                    transaction per document)\n"
+        "  --threads N       1: parse and store on one thread; 2 (default):\n"
+        "                    parse the next document while this one is\n"
+        "                    stored (the same stores, logs and reports)\n"
         "  --json            one JSON line per document and a summary\n"
         "  --quiet           no progress\n\n"
         "Exit codes: 0 all stored, 1 a document was refused or the store\n"
@@ -154,39 +196,204 @@ static int batch_end(zl_store *s, struct totals *t)
     return rc;
 }
 
-static int capture_one(zl_store *s, const char *path,
-                       const struct zl_capture_opts *o, struct totals *t)
+/* Read path as cli_read_file does, but say why it failed in j->read_msg
+ * instead of printing it: the worker reads ahead, and a document is only
+ * reported at its turn. */
+static void job_read(struct job *j)
+{
+    FILE *f = strcmp(j->path, "-") ? fopen(j->path, "rb") : stdin;
+    size_t cap = 65536, n = 0;
+    char *buf;
+    int rc = 0;
+
+    if (!f) {
+        j->read_rc = -errno;
+        snprintf(j->read_msg, sizeof j->read_msg,
+                 "zhiliang: cannot read %s: %s\n", j->path, strerror(errno));
+        return;
+    }
+    buf = malloc(cap + 1);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+
+        n += got;
+        if (n > j->max_bytes) {
+            rc = ZL_ELIMIT;
+            break;
+        }
+        if (got == 0)
+            break;
+        if (n == cap) {
+            char *nb = realloc(buf, cap * 2 + 1);
+
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    if (!buf)
+        rc = ZL_ENOMEM;
+    else if (!rc && ferror(f))
+        rc = ZL_ESTORE;
+    if (f != stdin)
+        fclose(f);
+    if (rc) {
+        free(buf);
+        j->read_rc = rc;
+        if (rc == ZL_ELIMIT)
+            snprintf(j->read_msg, sizeof j->read_msg,
+                     "zhiliang: %s: larger than the capture file size limit"
+                     " of %zu bytes (--max-bytes)\n",
+                     j->path, j->max_bytes);
+        else
+            snprintf(j->read_msg, sizeof j->read_msg,
+                     "zhiliang: cannot read %s: %s\n", j->path,
+                     zl_strerror(rc));
+        return;
+    }
+    buf[n] = '\0';
+    j->data = buf;
+    j->len = n;
+}
+
+/* Read and parse: the stage that needs no store. */
+static void job_parse(struct job *j, const struct zl_capture_opts *o)
+{
+    job_read(j);
+    if (!j->read_rc)
+        j->rc = zl_capture_parse(j->data, j->len, o, &j->doc, &j->err);
+}
+
+static void job_free(struct job *j)
+{
+    if (!j)
+        return;
+    zl_capture_doc_free(j->doc);
+    free(j->data);
+    free(j->path);
+    free(j);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        struct job *j;
+
+        while (!w->todo && !w->quit)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (w->quit)
+            break;
+        j = w->todo;
+        w->todo = NULL;
+        pthread_mutex_unlock(&w->mu);
+        job_parse(j, w->o);
+        pthread_mutex_lock(&w->mu);
+        w->done = j;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static int worker_start(struct worker *w, const struct zl_capture_opts *o)
+{
+    memset(w, 0, sizeof *w);
+    w->o = o;
+    if (pthread_mutex_init(&w->mu, NULL))
+        return -1;
+    if (pthread_cond_init(&w->cv, NULL)) {
+        pthread_mutex_destroy(&w->mu);
+        return -1;
+    }
+    if (pthread_create(&w->th, NULL, worker_main, w)) {
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+        return -1;
+    }
+    w->started = 1;
+    return 0;
+}
+
+static void worker_stop(struct worker *w)
+{
+    if (!w->started)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->quit = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->th, NULL);
+    pthread_cond_destroy(&w->cv);
+    pthread_mutex_destroy(&w->mu);
+    w->started = 0;
+}
+
+static void worker_give(struct worker *w, struct job *j)
+{
+    pthread_mutex_lock(&w->mu);
+    w->todo = j;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static struct job *worker_take(struct worker *w)
+{
+    struct job *j;
+
+    pthread_mutex_lock(&w->mu);
+    while (!w->done)
+        pthread_cond_wait(&w->cv, &w->mu);
+    j = w->done;
+    w->done = NULL;
+    pthread_mutex_unlock(&w->mu);
+    return j;
+}
+
+/* The store stage of a parsed document, in file order on this thread:
+ * what capture_one did with zl_capture's result before the pipeline. */
+static int job_store(zl_store *s, struct job *j,
+                     const struct zl_capture_opts *o, struct totals *t)
 {
     struct zl_capture_result res;
     struct zl_error err = {0};
-    char *data;
-    size_t len;
-    int rc = cli_read_file(path, o->limits->max_bytes, &data, &len);
+    int rc;
 
-    if (rc) {
+    if (j->read_rc) {
+        fputs(j->read_msg, stderr);
         t->failed++;
-        return rc;
+        return j->read_rc;
     }
     if (!t->in_batch) {
         if ((rc = zl_capture_batch_begin(s))) {
-            free(data);
             zl_error_set(&err, rc, "", "cannot open a write transaction",
                          zl_strerror(rc), (size_t)-1);
-            cli_print_error("capture", path, rc, &err, t->json);
+            cli_print_error("capture", j->path, rc, &err, t->json);
             t->docs++;
             t->failed++;
             return rc;
         }
         t->in_batch = 1;
     }
-    rc = zl_capture(s, data, len, o, &res, &err);
-    free(data);
+    memset(&res, 0, sizeof res);
+    if (j->rc) {
+        rc = j->rc;
+        err = j->err;
+    } else {
+        rc = zl_capture_store(s, j->doc, o, &res, &err);
+    }
     t->docs++;
     if (rc)
         t->failed++;
     else
         t->batch_events += res.n_events;
-    t->pend[t->n_pend].path = strdup(path);
+    t->pend[t->n_pend].path = strdup(j->path);
     t->pend[t->n_pend].rc = rc;
     t->pend[t->n_pend].res = res;
     t->pend[t->n_pend++].err = err;
@@ -197,6 +404,60 @@ static int capture_one(zl_store *s, const char *path,
         int c = batch_end(s, t);
 
         return rc ? rc : c;
+    }
+    return rc;
+}
+
+/* Store the document read ahead, if any. */
+static int flush_ahead(zl_store *s, const struct zl_capture_opts *o,
+                       struct totals *t)
+{
+    struct job *j;
+    int rc;
+
+    if (!t->ahead)
+        return 0;
+    t->ahead = NULL;
+    j = worker_take(t->w);
+    rc = job_store(s, j, o, t);
+    job_free(j);
+    return rc;
+}
+
+/* Capture path: with the worker, hand path over to be parsed, then store
+ * the document before it (parsed meanwhile) and keep path's as the one
+ * ahead; the result is that earlier document's. Without, both stages
+ * here. */
+static int capture_one(zl_store *s, const char *path,
+                       const struct zl_capture_opts *o, struct totals *t)
+{
+    struct job *j = calloc(1, sizeof *j);
+    struct job *prev;
+    int rc;
+
+    if (!j || !(j->path = strdup(path))) {
+        free(j);
+        fprintf(stderr, "zhiliang capture: out of memory\n");
+        t->failed++;
+        return ZL_ENOMEM;
+    }
+    j->max_bytes = o->limits->max_bytes;
+    if (!t->w) {
+        job_parse(j, o);
+        rc = job_store(s, j, o, t);
+        job_free(j);
+        return rc;
+    }
+    prev = t->ahead ? worker_take(t->w) : NULL;
+    worker_give(t->w, j);
+    t->ahead = j;
+    if (!prev)
+        return 0;
+    rc = job_store(s, prev, o, t);
+    job_free(prev);
+    if (rc && !t->keep_going) { /* the run stops: drop the one ahead */
+        job_free(worker_take(t->w));
+        t->ahead = NULL;
     }
     return rc;
 }
@@ -276,6 +537,7 @@ int cmd_capture(int argc, char **argv)
         {"max-events", required_argument, 0, 'E'},
         {"keep-going", no_argument, 0, 'k'},
         {"batch", required_argument, 0, 'b'},
+        {"threads", required_argument, 0, 'T'},
         {"json", no_argument, 0, 'j'},
         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},
@@ -287,7 +549,8 @@ int cmd_capture(int argc, char **argv)
     struct totals t = {0};
     const char *store = NULL;
     char sig[128];
-    int keep_going = 0, quiet = 0, c, rc = 0;
+    int keep_going = 0, quiet = 0, threads = 2, c, rc = 0;
+    struct worker w;
     zl_store *s;
     double dt;
 
@@ -327,6 +590,13 @@ int cmd_capture(int argc, char **argv)
                 t.batch_docs = (size_t)v;
             break;
         }
+        case 'T':
+            if (strcmp(optarg, "1") && strcmp(optarg, "2")) {
+                fprintf(stderr, "zhiliang capture: --threads is 1 or 2\n");
+                return EXIT_USAGE;
+            }
+            threads = optarg[0] - '0';
+            break;
         case 'k': keep_going = 1; break;
         case 'j': t.json = 1; break;
         case 'q': quiet = 1; break;
@@ -354,6 +624,10 @@ int cmd_capture(int argc, char **argv)
         return EXIT_FAIL;
     }
     t.tty = !quiet && !t.json && isatty(2);
+    t.keep_going = keep_going;
+    /* no second thread to be had: the same work on this one */
+    if (threads == 2 && !worker_start(&w, &o))
+        t.w = &w;
     t.t0 = now_s();
     for (int i = optind; i < argc; i++) {
         struct stat st;
@@ -370,8 +644,12 @@ int cmd_capture(int argc, char **argv)
             break;
     }
     /* the documents before a failure stay stored */
+    if ((c = flush_ahead(s, &o, &t)) && !rc)
+        rc = c;
     if ((c = batch_end(s, &t)) && !rc)
         rc = c;
+    if (t.w)
+        worker_stop(t.w);
     free(t.pend);
     dt = now_s() - t.t0;
     if (t.tty)

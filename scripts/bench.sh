@@ -33,7 +33,7 @@ OUT=demo-run/bench-$(date +%Y%m%d-%H%M).txt
   echo "# Zhiliang benchmarks $(date -u +%FT%TZ) on $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
   if [ $FULL = 1 ]; then
     echo "## capture (1M events) vs naive jansson+SQLite loop";  "$B/bench_capture" --events 1000000
-    echo "## capture (1M events), 16 documents a commit";        "$B/bench_capture" --events 1000000 --batch 16 --only zhiliang
+    echo "## capture (1M events), 16 documents a commit, 2 threads (as zhiliang capture)"; "$B/bench_capture" --events 1000000 --batch 16 --threads 2 --only zhiliang
     echo "## event hash";                                         "$B/bench_hash" 1000000 ${ZL_HASH_REFERENCE:+--reference "$ZL_HASH_REFERENCE"}
     echo "## Merkle log (appends; proofs at 10M and 100M leaves)"; "$B/bench_log" 1000000 100000000
     echo "## trace and recall scope (10M events) vs WITH RECURSIVE"; "$B/bench_trace" --scale 100000 --store "$T10M"
@@ -44,7 +44,7 @@ OUT=demo-run/bench-$(date +%Y%m%d-%H%M).txt
     echo "## credit show, one enterprise of 5M: the credit index vs reading every record"; "$B/bench_credit_show"
   else
     echo "## capture (100k events) vs naive jansson+SQLite loop"; "$B/bench_capture" --events 100000
-    echo "## capture (100k events), 16 documents a commit";       "$B/bench_capture" --events 100000 --batch 16 --only zhiliang
+    echo "## capture (100k events), 16 documents a commit, 2 threads (as zhiliang capture)"; "$B/bench_capture" --events 100000 --batch 16 --threads 2 --only zhiliang
     echo "## parse floor: jansson, yajl, simdjson (100k events)"; "$B/bench_parse" --events 100000
     echo "## event hash";                                          "$B/bench_hash" 100000 ${ZL_HASH_REFERENCE:+--reference "$ZL_HASH_REFERENCE"}
     echo "## Merkle log (appends; proofs at 1M leaves)";            "$B/bench_log" 100000 1000000

@@ -108,6 +108,26 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
                const struct zl_capture_opts *opts,
                struct zl_capture_result *res, struct zl_error *err);
 
+/* zl_capture in two stages, for a pipeline (parse document N+1 on one
+ * thread while document N is stored on another; `zhiliang capture`).
+ * zl_capture_parse parses, validates and hashes buf without touching any
+ * store: safe on any thread, concurrently with anything (it calls
+ * opts->refused on its own thread under proceed). buf must stay alive
+ * and unchanged until zl_capture_store. Returns 0 and *out (new), or the
+ * error zl_capture would return for the document, err filled, *out NULL.
+ * zl_capture_store is the rest of zl_capture on s (signature, write
+ * rule, the transaction or the batch's savepoint, rows, log, receipt),
+ * with the same opts: zl_capture is exactly zl_capture_parse then
+ * zl_capture_store. d stays the caller's (zl_capture_doc_free). */
+typedef struct zl_capture_doc zl_capture_doc;
+int zl_capture_parse(const char *buf, size_t len,
+                     const struct zl_capture_opts *opts, zl_capture_doc **out,
+                     struct zl_error *err);
+int zl_capture_store(zl_store *s, const zl_capture_doc *d,
+                     const struct zl_capture_opts *opts,
+                     struct zl_capture_result *res, struct zl_error *err);
+void zl_capture_doc_free(zl_capture_doc *d); /* NULL-safe */
+
 /* Group commit for bulk loads. Between zl_capture_batch_begin and
  * zl_capture_batch_commit every zl_capture on s is a savepoint of one
  * transaction instead of a transaction of its own: a document still

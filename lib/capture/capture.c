@@ -207,42 +207,81 @@ static int store_events(zl_store *s, const zl_epcis_doc *doc,
     return 0;
 }
 
-int zl_capture(zl_store *s, const char *buf, size_t len,
-               const struct zl_capture_opts *opts,
-               struct zl_capture_result *res, struct zl_error *err)
+/* A parsed document waiting for its store stage (zl_capture_parse). */
+struct zl_capture_doc {
+    const char *buf; /* the caller's bytes, alive until the store stage */
+    size_t len;
+    zl_epcis_doc *doc;
+    struct zl_capture_split *split; /* proceed: the valid events' document */
+    uint8_t doc_hash[32];
+};
+
+void zl_capture_doc_free(zl_capture_doc *d)
 {
-    zl_epcis_doc *doc = NULL;
-    struct zl_capture_split *split = NULL;
-    char *refused = NULL;
-    uint8_t(*stored)[32] = NULL, doc_hash[32];
+    if (!d)
+        return;
+    zl_capture_split_free(d->split);
+    zl_epcis_doc_free(d->doc);
+    zl_free(d);
+}
+
+int zl_capture_parse(const char *buf, size_t len,
+                     const struct zl_capture_opts *opts, zl_capture_doc **out,
+                     struct zl_error *err)
+{
+    zl_capture_doc *d = zl_calloc(1, sizeof *d);
     unsigned int hl = 32;
+    int rc;
+
+    *out = NULL;
+    if (!d)
+        return ZL_ENOMEM;
+    d->buf = buf;
+    d->len = len;
+    /* XML (EPCIS 1.2/2.0 binding) or JSON: told apart by the first byte */
+    if (zl_epcis_is_xml(buf, len)) {
+        struct zl_epcis_opts xo = {opts ? opts->limits : NULL, 0, NULL};
+        rc = zl_epcis_parse_xml(buf, len, &xo, &d->doc, err);
+    } else {
+        rc = zl_epcis_parse(buf, len, opts ? opts->limits : NULL, &d->doc, err);
+    }
+    /* proceed: keep the valid events, report each invalid one (proceed.c) */
+    if (rc && rc != ZL_ESYNTAX && rc != ZL_ELIMIT && rc != ZL_ENOMEM && opts &&
+        opts->proceed_on_error)
+        rc = zl_capture_split(buf, len, opts, &d->doc, &d->split, rc, err);
+    if (!rc && EVP_Digest(buf, len, d->doc_hash, &hl, EVP_sha256(), NULL) != 1)
+        rc = ZL_ENOMEM;
+    if (rc) {
+        zl_capture_doc_free(d);
+        return rc;
+    }
+    *out = d;
+    return 0;
+}
+
+int zl_capture_store(zl_store *s, const zl_capture_doc *d,
+                     const struct zl_capture_opts *opts,
+                     struct zl_capture_result *res, struct zl_error *err)
+{
+    const zl_epcis_doc *doc = d->doc;
+    const char *buf = d->buf;
+    size_t len = d->len;
+    char *refused = NULL;
+    uint8_t(*stored)[32] = NULL;
     struct zl_capture_result local;
     int rc, nested;
 
     if (!res)
         res = &local;
     memset(res, 0, sizeof *res);
-    /* XML (EPCIS 1.2/2.0 binding) or JSON: told apart by the first byte */
-    if (zl_epcis_is_xml(buf, len)) {
-        struct zl_epcis_opts xo = {opts ? opts->limits : NULL, 0, NULL};
-        rc = zl_epcis_parse_xml(buf, len, &xo, &doc, err);
-    } else {
-        rc = zl_epcis_parse(buf, len, opts ? opts->limits : NULL, &doc, err);
+    if (d->split) {
+        opts = &d->split->opts;
+        res->n_refused = d->split->n_refused;
     }
-    /* proceed: keep the valid events, report each invalid one (proceed.c) */
-    if (rc && rc != ZL_ESYNTAX && rc != ZL_ELIMIT && rc != ZL_ENOMEM && opts &&
-        opts->proceed_on_error &&
-        !(rc = zl_capture_split(buf, len, opts, &doc, &split, rc, err))) {
-        opts = &split->opts;
-        res->n_refused = split->n_refused;
-    }
-    if (rc)
-        goto out;
     res->n_events = zl_epcis_doc_count(doc);
     refused = zl_calloc(res->n_events + 1, 1);
     stored = zl_malloc((res->n_events + 1) * sizeof *stored);
-    if (!refused || !stored ||
-        EVP_Digest(buf, len, doc_hash, &hl, EVP_sha256(), NULL) != 1) {
+    if (!refused || !stored) {
         rc = ZL_ENOMEM;
         goto out;
     }
@@ -265,10 +304,10 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
     rc = store_events(s, doc, refused, opts, res, stored);
     if (!rc && res->n_new)
         rc = zl_receipt_capture(s, res->record_time_ms,
-                                opts ? opts->party : NULL, doc_hash,
+                                opts ? opts->party : NULL, d->doc_hash,
                                 (const uint8_t(*)[32])stored, res->n_new);
     if (!rc && opts && opts->signature_b64)
-        rc = keep_signed(s, buf, len, doc_hash, doc, opts);
+        rc = keep_signed(s, buf, len, d->doc_hash, doc, opts);
     if (!rc)
         rc = nested ? zl_store_release(s) : zl_store_commit(s);
     if (rc) {
@@ -286,12 +325,27 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
         opts->progress(opts->progress_ctx, res->n_events, res->n_events);
     zl_log_size(s, &res->log_size);
 out:
-    if (split)
-        res->n_events = split->n_total;
-    zl_capture_split_free(split);
+    if (d->split)
+        res->n_events = d->split->n_total;
     zl_free(refused);
     zl_free(stored);
-    zl_epcis_doc_free(doc);
+    return rc;
+}
+
+int zl_capture(zl_store *s, const char *buf, size_t len,
+               const struct zl_capture_opts *opts,
+               struct zl_capture_result *res, struct zl_error *err)
+{
+    zl_capture_doc *d = NULL;
+    int rc = zl_capture_parse(buf, len, opts, &d, err);
+
+    if (rc) {
+        if (res)
+            memset(res, 0, sizeof *res);
+        return rc;
+    }
+    rc = zl_capture_store(s, d, opts, res, err);
+    zl_capture_doc_free(d);
     return rc;
 }
 

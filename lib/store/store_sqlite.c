@@ -61,6 +61,7 @@
 #include "zhiliang/codec.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -912,6 +913,37 @@ static int put_refs(zl_store *s, const uint8_t *hash, const char *kind,
     return 0;
 }
 
+/* INSERT OR IGNORE of k event_occ rows (k a power of two up to OCC_MAX),
+ * built once: the statement cache is keyed by the text's address, which
+ * stays put. Each row's own conflict is ignored, as one row a statement. */
+#define OCC_MAX 16
+#define OCC_HEAD                                                               \
+    "INSERT OR IGNORE INTO event_occ(n, event_time, ev, role, qty, uom) "      \
+    "VALUES"
+static char occ_text[5][sizeof OCC_HEAD + OCC_MAX * 14];
+static pthread_once_t occ_once = PTHREAD_ONCE_INIT;
+
+static void occ_build(void)
+{
+    for (size_t b = 0, k = 1; k <= OCC_MAX; b++, k *= 2) {
+        char *p = occ_text[b];
+
+        p += sprintf(p, "%s", OCC_HEAD);
+        for (size_t r = 0; r < k; r++)
+            p += sprintf(p, "%s(?,?,?,?,?,?)", r ? "," : "");
+    }
+}
+
+static const char *occ_sql(size_t k)
+{
+    size_t b = 0;
+
+    pthread_once(&occ_once, occ_build);
+    while (((size_t)1 << b) < k)
+        b++;
+    return occ_text[b];
+}
+
 /* replace = 0: capture (an existing hash is ZL_EEXIST); 1: reindex
  * (rewrite the row in place, keeping its position in insertion order). */
 static int event_write(zl_store *s, const struct zl_event *ev,
@@ -934,9 +966,6 @@ static int event_write(zl_store *s, const struct zl_event *ev,
 #undef EV_INSERT
     const char *SQL_EV = replace ? SQL_REPLACE : SQL_NEW;
     static const char SQL_RID[] = "SELECT rid FROM events WHERE hash = ?1";
-    static const char SQL_OCC[] =
-        "INSERT OR IGNORE INTO event_occ(n, event_time, ev, role, qty, uom)"
-        " VALUES(?1,?2,?3,?4,?5,?6)";
     int64_t rid = 0, n;
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL_EV);
     struct zl_buf packed, zbuf;
@@ -1003,23 +1032,38 @@ static int event_write(zl_store *s, const struct zl_event *ev,
             return ZL_ESTORE;
     }
 
-    for (size_t i = 0; i < ev->n_ids; i++) {
-        const struct zl_event_id *id = &ev->ids[i];
+    /* the occurrences go in OCC_MAX rows a statement (issue 11): one
+     * statement an identifier was half the cost of the row itself */
+    for (size_t i = 0; i < ev->n_ids;) {
+        size_t k = OCC_MAX;
+        int p = 1;
 
-        if ((rc = zl_sqlite_intern(s, id->id, &n)))
-            return rc;
-        st = zl_sqlite_stmt(s, SQL_OCC);
-        if (!st)
+        while (k > ev->n_ids - i)
+            k /= 2;
+        if (!(st = zl_sqlite_stmt(s, occ_sql(k))))
             return ZL_ESTORE;
-        sqlite3_bind_int64(st, 1, n);
-        sqlite3_bind_int64(st, 2, ev->event_time_ms);
-        sqlite3_bind_int64(st, 3, rid);
-        sqlite3_bind_int(st, 4, (int)id->role);
-        if (id->has_quantity)
-            sqlite3_bind_double(st, 5, id->quantity);
-        bind_opt_text(st, 6, id->uom);
-        if (sqlite3_step(st) != SQLITE_DONE)
+        for (size_t j = i; j < i + k; j++, p += 6) {
+            const struct zl_event_id *id = &ev->ids[j];
+
+            /* interned in the identifiers' order, as one at a time */
+            if ((rc = zl_sqlite_intern(s, id->id, &n))) {
+                sqlite3_clear_bindings(st);
+                return rc;
+            }
+            sqlite3_bind_int64(st, p, n);
+            sqlite3_bind_int64(st, p + 1, ev->event_time_ms);
+            sqlite3_bind_int64(st, p + 2, rid);
+            sqlite3_bind_int(st, p + 3, (int)id->role);
+            if (id->has_quantity)
+                sqlite3_bind_double(st, p + 4, id->quantity);
+            bind_opt_text(st, p + 5, id->uom);
+        }
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        if (rc != SQLITE_DONE)
             return ZL_ESTORE;
+        i += k;
     }
     rc = put_refs(s, ev->hash, "b", ev->biz_transactions,
                   ev->n_biz_transactions);

@@ -17,6 +17,7 @@
 #include "zhiliang/query.h"
 #include "zhiliang/zhiliang.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -465,6 +466,103 @@ static void test_batch_alloc_failure_atomic(void **state)
     assert_int_equal(st.leaves, 8);
 }
 
+/* The two stages of zl_capture (zl_capture_parse on another thread,
+ * zl_capture_store here), as `zhiliang capture` pipelines them: the
+ * same events at the same log indices as zl_capture gives (DOC's three
+ * at 0-2, its receipt 3, later's at 4-6), the same error for a bad
+ * document with nothing stored, a parsed document stored twice is a
+ * duplicate, and the log verifies. */
+struct parse_job {
+    const char *doc;
+    zl_capture_doc *d;
+    struct zl_error err;
+    int rc;
+};
+
+static void *parse_thread(void *arg)
+{
+    struct parse_job *j = arg;
+
+    j->rc = zl_capture_parse(j->doc, strlen(j->doc), NULL, &j->d, &j->err);
+    return NULL;
+}
+
+static void parse_on_thread(struct parse_job *j, const char *doc)
+{
+    pthread_t th;
+
+    memset(j, 0, sizeof *j);
+    j->doc = doc;
+    assert_int_equal(pthread_create(&th, NULL, parse_thread, j), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+}
+
+static void assert_leaf_at(zl_store *s, const char *doc, size_t i,
+                           uint64_t want)
+{
+    zl_epcis_doc *d = NULL;
+    uint64_t idx = (uint64_t)-1;
+    uint8_t type = 0, leaf[32];
+
+    assert_int_equal(zl_epcis_parse(doc, strlen(doc), NULL, &d, NULL), 0);
+    assert_int_equal(
+        zl_log_find(s, zl_epcis_doc_event(d, i)->hash_id, &idx, &type, leaf),
+        0);
+    assert_int_equal(idx, want);
+    assert_int_equal(type, ZL_LEAF_EVENT);
+    zl_epcis_doc_free(d);
+}
+
+static void test_two_stages(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_capture_result r;
+    struct zl_error err = {0}, serial = {0};
+    struct parse_job a, b, bad;
+    struct zl_audit_stats st;
+    const char *later = later_doc();
+
+    /* a bad document: the error zl_capture gives, nothing stored */
+    assert_true(
+        zl_capture(f->s, bad_doc(), strlen(bad_doc()), NULL, &r, &serial) < 0);
+    parse_on_thread(&bad, bad_doc());
+    assert_true(bad.rc < 0);
+    assert_null(bad.d);
+    assert_string_equal(bad.err.path, serial.path);
+    assert_string_equal(bad.err.rule, serial.rule);
+    assert_int_equal(count(f->s), 0);
+    assert_int_equal(log_size(f->s), 0);
+
+    parse_on_thread(&a, DOC);
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(zl_capture_batch_begin(f->s), 0);
+    parse_on_thread(&b, later); /* while a's rows are being written */
+    assert_int_equal(zl_capture_store(f->s, a.d, NULL, &r, &err), 0);
+    assert_int_equal(r.n_events, 3);
+    assert_int_equal(r.n_new, 3);
+    assert_int_equal(r.log_size, 4);
+    assert_int_equal(b.rc, 0);
+    assert_int_equal(zl_capture_store(f->s, b.d, NULL, &r, &err), 0);
+    assert_int_equal(r.n_new, 3);
+    assert_int_equal(r.log_size, 8);
+    /* the same parsed document again: duplicates, nothing logged */
+    assert_int_equal(zl_capture_store(f->s, a.d, NULL, &r, &err), 0);
+    assert_int_equal(r.n_new, 0);
+    assert_int_equal(r.n_duplicate, 3);
+    assert_int_equal(r.log_size, 8);
+    assert_int_equal(zl_capture_batch_commit(f->s), 0);
+    zl_capture_doc_free(a.d);
+    zl_capture_doc_free(b.d);
+    zl_capture_doc_free(NULL);
+    for (size_t i = 0; i < 3; i++) {
+        assert_leaf_at(f->s, DOC, i, i);
+        assert_leaf_at(f->s, later, i, 4 + i);
+    }
+    assert_int_equal(count(f->s), 6);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, &st), 0);
+    assert_int_equal(st.leaves, 8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +578,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_alloc_failure_atomic, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_two_stages, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
