@@ -298,6 +298,10 @@ static int migrate_step(zl_store *s, int from)
               * and event numbers where the backend has them (issue 11):
               * rebuilt from the records */
         return audit_tix_build(s);
+    case 20: /* 20 -> 21: the sites index for a regulator's pages (core,
+              * SQLite only: sqlite_query.c; PostgreSQL keeps the row
+              * test) */
+        return 0;
     default: return ZL_EUNSUPPORTED;
     }
 }

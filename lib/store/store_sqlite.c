@@ -435,6 +435,8 @@ static int sq_schema(zl_store *s)
         rc = zl_sqlite_exec(s, INTERN_TABLES);
     if (!rc)
         rc = zl_sqlite_exec(s, INTERN_VIEW);
+    if (!rc)
+        rc = zl_sqlite_sites_schema(s);
     return rc ? rc : zl_sqlite_exec(s, QUERY_INDEXES);
 }
 
@@ -612,6 +614,8 @@ static int sq_migrate(zl_store *s, int from)
         return migrate_intern(s);
     if (from == 16)
         return migrate_vocab(s);
+    if (from == 20)
+        return zl_sqlite_sites_migrate(s);
     return 0;
 }
 
