@@ -599,16 +599,52 @@ static int site_add(struct site_set *ss, int64_t k)
     return 0;
 }
 
-/* The keys of the sites f->admits admits, for attr and value, into ss:
- * every location in vocab and every party in site_parties is asked once. */
-static int site_keys(zl_store *s, const struct zl_event_filter *f, int attr,
-                     int64_t value, struct site_set *ss)
+/* The admitted sites of the last query with an admits_key, kept on the
+ * handle (zl_store_module_state) while the store is unchanged: the same
+ * key, no commit by another connection (PRAGMA data_version) and no row
+ * changed through this one (sqlite3_total_changes, which counts what is
+ * not committed yet too). Asking the registry about every location cost
+ * a third of a regulator's request. A rollback drops it (the store frees
+ * module state then). */
+struct sites_cache {
+    char key[64];
+    int64_t data_version, changes;
+    struct site_set sites;
+};
+
+static const char SITES_CACHE_KEY = 0;
+
+static void sites_cache_free(void *p)
+{
+    struct sites_cache *c = p;
+
+    if (c)
+        zl_free(c->sites.k);
+    zl_free(c);
+}
+
+/* The sites f->admits admits into ss (site numbers: 2n for location n of
+ * vocab, 2n + 1 for party n of site_parties): every location in vocab
+ * and every party in site_parties is asked once, or the cache answers. */
+static int admitted_sites(zl_store *s, const struct zl_event_filter *f,
+                          struct site_set *ss)
 {
     static const char LOCS[] = "SELECT n, v FROM vocab";
     static const char PARTIES[] = "SELECT n, v FROM site_parties";
+    static const char VERSION[] = "PRAGMA data_version";
     const char *const sql[2] = {LOCS, PARTIES};
-    int rc = 0;
+    struct sites_cache *c = zl_store_module_state(s, &SITES_CACHE_KEY);
+    int64_t dv = 0, ch = (int64_t)sqlite3_total_changes(zl_sqlite_db(s));
+    int rc = 0, keyed = f->admits_key && strlen(f->admits_key) < 64;
 
+    if (keyed && (rc = zl_sqlite_get_i64(s, VERSION, &dv)))
+        return rc;
+    if (keyed && c && !strcmp(c->key, f->admits_key) && c->data_version == dv &&
+        c->changes == ch) {
+        for (size_t i = 0; i < c->sites.n && !rc; i++)
+            rc = site_add(ss, c->sites.k[i]);
+        return rc;
+    }
     for (int p = 0; p < 2 && !rc; p++) {
         sqlite3_stmt *st = zl_sqlite_stmt(s, sql[p]);
         int src;
@@ -616,7 +652,7 @@ static int site_keys(zl_store *s, const struct zl_event_filter *f, int attr,
         if (!st)
             return ZL_ESTORE;
         while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
-            int64_t n = sqlite3_column_int64(st, 0), site = 2 * n + p;
+            int64_t n = sqlite3_column_int64(st, 0);
             char *v = zl_strdup((const char *)sqlite3_column_text(st, 1));
             int a;
 
@@ -629,37 +665,112 @@ static int site_keys(zl_store *s, const struct zl_event_filter *f, int attr,
             if (a < 0)
                 rc = a;
             else if (a)
-                rc =
-                    site_add(ss, (int64_t)(((uint64_t)(site * 4 + attr) << 32) +
-                                           (uint64_t)value));
+                rc = site_add(ss, 2 * n + p);
         }
         if (!rc && src != SQLITE_DONE)
             rc = src == SQLITE_INTERRUPT ? ZL_ETIMEOUT : ZL_ESTORE;
         sqlite3_reset(st);
     }
-    return rc;
+    if (rc || !keyed)
+        return rc;
+    /* keep them for the next query (failing to is no error) */
+    if ((c = zl_calloc(1, sizeof *c)) != NULL) {
+        snprintf(c->key, sizeof c->key, "%s", f->admits_key);
+        c->data_version = dv;
+        c->changes = ch;
+        for (size_t i = 0; i < ss->n && !rc; i++)
+            rc = site_add(&c->sites, ss->k[i]);
+        if (rc || zl_store_module_set(s, &SITES_CACHE_KEY, c, sites_cache_free))
+            sites_cache_free(c);
+    }
+    return 0;
 }
 
+/* A site's range, read FETCH_FIRST rows at a time (doubling up to
+ * FETCH_LAST) through one cached statement, from just past the last row
+ * read: no statement of its own, so a region of many sites costs no
+ * prepare per site. */
+#define FETCH_FIRST 32
+#define FETCH_LAST  1024
+
 struct stream {
-    sqlite3_stmt *st;
-    int64_t t, ev; /* the head */
+    int64_t k;
+    size_t first;      /* rows of the first read */
+    int64_t (*row)[2]; /* rows read: time, event number */
+    size_t n, at, fetch;
+    int done;    /* nothing past row[n - 1] */
+    int started; /* row[n - 1] is where the next read starts */
 };
 
-/* Step stream m: 1 with a head, 0 at its end (finalized), or an error. */
-static int stream_next(struct stream *m)
+/* The range's rows past m's last into m->row: 0 or an error. */
+static int stream_fill(zl_store *s, struct stream *m, int desc, int64_t lo,
+                       int64_t hi)
 {
-    int src = sqlite3_step(m->st);
+    static const char ASC[] =
+        "SELECT event_time, ev FROM event_sites WHERE k = ?1"
+        " AND event_time >= ?2 AND event_time <= ?3"
+        " AND (event_time > ?2 OR ev > ?4) ORDER BY event_time, ev LIMIT ?5";
+    static const char DESC[] =
+        "SELECT event_time, ev FROM event_sites WHERE k = ?1"
+        " AND event_time >= ?2 AND event_time <= ?3"
+        " AND (event_time < ?3 OR ev < ?4)"
+        " ORDER BY event_time DESC, ev DESC LIMIT ?5";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, desc ? DESC : ASC);
+    int64_t last_ev = desc ? INT64_MAX : INT64_MIN;
+    int src;
 
-    if (src == SQLITE_ROW) {
-        m->t = sqlite3_column_int64(m->st, 0);
-        m->ev = sqlite3_column_int64(m->st, 1);
-        return 1;
+    if (!st)
+        return ZL_ESTORE;
+    if (m->started) {
+        int64_t t = m->row[m->n - 1][0];
+
+        last_ev = m->row[m->n - 1][1];
+        if (desc)
+            hi = t;
+        else
+            lo = t;
     }
-    sqlite3_finalize(m->st);
-    m->st = NULL;
-    return src == SQLITE_DONE        ? 0
-           : src == SQLITE_INTERRUPT ? ZL_ETIMEOUT
-                                     : ZL_ESTORE;
+    if (m->fetch < FETCH_LAST) {
+        size_t nf = m->fetch ? m->fetch * 2 : m->first;
+        int64_t(*r)[2] = zl_realloc(m->row, nf * sizeof *r);
+
+        if (!r)
+            return ZL_ENOMEM;
+        m->row = r;
+        m->fetch = nf;
+    }
+    sqlite3_bind_int64(st, 1, m->k);
+    sqlite3_bind_int64(st, 2, lo);
+    sqlite3_bind_int64(st, 3, hi);
+    sqlite3_bind_int64(st, 4, last_ev);
+    sqlite3_bind_int64(st, 5, (int64_t)m->fetch);
+    m->n = m->at = 0;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        m->row[m->n][0] = sqlite3_column_int64(st, 0);
+        m->row[m->n][1] = sqlite3_column_int64(st, 1);
+        m->n++;
+    }
+    sqlite3_reset(st);
+    if (src != SQLITE_DONE)
+        return src == SQLITE_INTERRUPT ? ZL_ETIMEOUT : ZL_ESTORE;
+    m->done = m->n < m->fetch;
+    m->started = m->n > 0;
+    return 0;
+}
+
+/* Move m past its head: 1 with a head, 0 at its end, or an error. */
+static int stream_next(zl_store *s, struct stream *m, int desc, int64_t lo,
+                       int64_t hi)
+{
+    int rc;
+
+    if (++m->at < m->n)
+        return 1;
+    if (m->done)
+        return 0;
+    if ((rc = stream_fill(s, m, desc, lo, hi)))
+        return rc;
+    return m->n > 0;
 }
 
 /* f answered through event_sites: the admitted sites' ranges for f's key
@@ -676,20 +787,13 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
                        struct budget *bud, struct zl_buf *scratch,
                        zl_event_cb cb, void *ctx, int *used)
 {
-    static const char ASC[] =
-        "SELECT event_time, ev FROM event_sites WHERE k = ?1"
-        " AND event_time >= ?2 AND event_time <= ?3 ORDER BY event_time, ev";
-    static const char DESC[] =
-        "SELECT event_time, ev FROM event_sites WHERE k = ?1"
-        " AND event_time >= ?2 AND event_time <= ?3"
-        " ORDER BY event_time DESC, ev DESC";
     struct site_set ss = {0};
     struct stream *m = NULL;
     struct zl_query_sql *q = NULL;
     struct zl_event_filter g = *f;
     struct zl_buf rids;
     int64_t value, lo = INT64_MIN, hi = INT64_MAX;
-    size_t live = 0, batch = FIRST_BATCH;
+    size_t live = 0, n_m = 0, batch = FIRST_BATCH;
     int attr, rc, desc = f->order_desc;
 
     *used = 0;
@@ -700,7 +804,7 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
     zl_buf_init(&rids, (size_t)1 << 20);
     if ((rc = sites_attr(s, f, &attr, &value)) != 0)
         return rc < 0 ? rc : 0;
-    if ((rc = site_keys(s, f, attr, value, &ss)))
+    if ((rc = admitted_sites(s, f, &ss)))
         goto out;
     if (ss.n > MAX_SITE_STREAMS)
         goto out;
@@ -719,19 +823,24 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
         goto out;
     }
     for (size_t i = 0; i < ss.n; i++) {
-        if (sqlite3_prepare_v2(zl_sqlite_db(s), desc ? DESC : ASC, -1,
-                               &m[live].st, NULL) != SQLITE_OK) {
-            rc = ZL_ESTORE;
+        m[n_m].k =
+            (int64_t)(((uint64_t)(ss.k[i] * 4 + attr) << 32) + (uint64_t)value);
+        /* the tests' batches of one read ranges one row at first too */
+        m[n_m].first = batch < FETCH_FIRST ? 1 : FETCH_FIRST;
+        if ((rc = stream_fill(s, &m[n_m], desc, lo, hi)))
             goto out;
-        }
-        sqlite3_bind_int64(m[live].st, 1, ss.k[i]);
-        sqlite3_bind_int64(m[live].st, 2, lo);
-        sqlite3_bind_int64(m[live].st, 3, hi);
-        if ((rc = stream_next(&m[live])) < 0)
-            goto out;
-        live += (size_t)rc;
+        n_m++;
+        if (m[n_m - 1].n)
+            live++;
     }
-    rc = 0;
+    /* the live streams first */
+    for (size_t i = 0, k = 0; i < n_m; i++)
+        if (m[i].n) {
+            struct stream t = m[k];
+
+            m[k++] = m[i];
+            m[i] = t;
+        }
     g.sql_and = NULL;
     g.limit = 0;
     while (live && !rc) {
@@ -741,29 +850,39 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
         zl_buf_reset(&rids);
         while (live) {
             size_t b = 0;
+            int64_t bt, bev;
             char num[24];
 
-            for (size_t i = 1; i < live; i++)
-                if (desc ? (m[i].t > m[b].t ||
-                            (m[i].t == m[b].t && m[i].ev > m[b].ev))
-                         : (m[i].t < m[b].t ||
-                            (m[i].t == m[b].t && m[i].ev < m[b].ev)))
+            for (size_t i = 1; i < live; i++) {
+                int64_t it = m[i].row[m[i].at][0], iev = m[i].row[m[i].at][1];
+
+                bt = m[b].row[m[b].at][0];
+                bev = m[b].row[m[b].at][1];
+                if (desc ? (it > bt || (it == bt && iev > bev))
+                         : (it < bt || (it == bt && iev < bev)))
                     b = i;
-            if (n >= batch && m[b].t != last_t)
+            }
+            bt = m[b].row[m[b].at][0];
+            bev = m[b].row[m[b].at][1];
+            if (n >= batch && bt != last_t)
                 break;
-            if (!n || m[b].t != last_t || m[b].ev != last_ev) {
+            if (!n || bt != last_t || bev != last_ev) {
                 snprintf(num, sizeof num, "%s%lld", n ? "," : "",
-                         (long long)m[b].ev);
+                         (long long)bev);
                 if ((rc = zl_buf_adds(&rids, num)))
                     goto out;
                 n++;
             }
-            last_t = m[b].t;
-            last_ev = m[b].ev;
-            if ((rc = stream_next(&m[b])) < 0)
+            last_t = bt;
+            last_ev = bev;
+            if ((rc = stream_next(s, &m[b], desc, lo, hi)) < 0)
                 goto out;
-            if (!rc)
+            if (!rc) { /* ended: swap with the last live one */
+                struct stream t = m[b];
+
                 m[b] = m[--live];
+                m[live] = t;
+            }
         }
         if (!n)
             break;
@@ -777,8 +896,8 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
             batch *= 2;
     }
 out:
-    for (size_t i = 0; m && i < live; i++)
-        sqlite3_finalize(m[i].st);
+    for (size_t i = 0; m && i < n_m; i++)
+        zl_free(m[i].row);
     zl_free(m);
     zl_free(q);
     zl_free(ss.k);

@@ -643,6 +643,43 @@ static void test_pushdown(void **state)
         for (size_t m = 0; m < N_MODES; m++)
             zl_buf_cleanup(&t[m].all);
     }
+    /* the admitted sites a query keeps for the next are dropped when the
+     * store changes: a party registered in the region since, and an
+     * event at its site, are in the next answer */
+    {
+        static char gln[14] = "690123400001";
+        const char *HB2[] = {gln};
+        struct page_text t[2];
+        char doc[1024];
+        struct zl_capture_opts o = {0};
+        struct zl_capture_result r;
+        struct zl_error err = {0};
+
+        for (size_t k = 0; k < 2; k++) {
+            zl_buf_init(&t[k].all, (size_t)8 << 20);
+            t[k].n = 0;
+        }
+        gln[12] = (char)('0' + zl_gs1_check_digit(gln, 12));
+        pages_as(f->s, "reg-hebei", NULL, NULL, NULL, NULL, "50", &t[0]);
+        add(f->s, "hb2", NULL, HB2, 1, NULL, ZL_PARTY_ENTERPRISE, "130104");
+        snprintf(doc, sizeof doc,
+                 "{\"@context\":[\"https://ref.gs1.org/standards/epcis/"
+                 "2.0.0/epcis-context.jsonld\"],\"type\":\"EPCISDocument\","
+                 "\"schemaVersion\":\"2.0\",\"creationDate\":"
+                 "\"2026-04-01T00:00:00Z\",\"epcisBody\":{\"eventList\":[{"
+                 "\"eventTime\":\"2026-06-02T00:00:00Z\","
+                 "\"eventTimeZoneOffset\":\"+00:00\",\"type\":"
+                 "\"ObjectEvent\",\"action\":\"OBSERVE\",\"epcList\":["
+                 "\"https://id.gs1.org/01/06900000000021/21/HB2\"],"
+                 "\"bizLocation\":{\"id\":\"https://id.gs1.org/414/%s\"}}]}}",
+                 HB2[0]);
+        if (zl_capture(f->s, doc, strlen(doc), &o, &r, &err))
+            fail_msg("hb2 refused: %s %s %s", err.path, err.rule, err.value);
+        pages_as(f->s, "reg-hebei", NULL, NULL, NULL, NULL, "50", &t[1]);
+        assert_int_equal(t[1].n, t[0].n + 1);
+        for (size_t k = 0; k < 2; k++)
+            zl_buf_cleanup(&t[k].all);
+    }
     /* SQLite: the index is the merge's only way to the rows. Emptied
      * behind the store's back, the region's pages lose their events;
      * rewriting the rows (what reindex's upsert does) fires the update
