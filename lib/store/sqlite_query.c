@@ -310,8 +310,9 @@ out:
  * later event: not a fact of the event). */
 #define SITES_OF(BL, RP, PARTY)                                                \
     "SELECT " BL " * 2 AS s WHERE " BL " IS NOT NULL"                          \
-    " UNION SELECT " RP " * 2 WHERE " RP " IS NOT NULL"                        \
-    " UNION SELECT n * 2 + 1 FROM site_parties WHERE v = " PARTY
+    " UNION ALL SELECT " RP " * 2 WHERE " RP " IS NOT NULL AND " RP            \
+    " IS NOT " BL                                                              \
+    " UNION ALL SELECT n * 2 + 1 FROM site_parties WHERE v = " PARTY
 #define ATTRS_OF(BL, RP, ST, DP)                                               \
     "SELECT 0 AS a, 0 AS v, NULL AS self"                                      \
     " UNION ALL SELECT 1, " ST ", NULL WHERE " ST " IS NOT NULL"               \
@@ -325,17 +326,19 @@ out:
                                                     " ON a.self IS NULL OR "   \
                                                     "a.self <> s.s"
 /* No OR IGNORE: inside a trigger, the conflict clause of the statement
- * that fired it (capture's upsert) overrides the trigger's own. */
+ * that fired it (capture's upsert) overrides the trigger's own. The
+ * sites are distinct by construction (UNION ALL: no temporary table per
+ * event), and an event's rows are new when it is (the update and delete
+ * triggers remove the old ones first). */
 #define PARTY_ADD(PARTY)                                                       \
     "INSERT INTO site_parties(v) SELECT " PARTY " WHERE " PARTY                \
     " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM site_parties WHERE v = " PARTY \
     ");"
+#define SITES_INTO(VERB, RID, T, BL, RP, ST, DP, PARTY)                        \
+    VERB " INTO event_sites(k, event_time, ev) SELECT k, " T ", " RID          \
+         " FROM (" KEYS_OF(BL, RP, ST, DP, PARTY) ");"
 #define SITES_ADD(RID, T, BL, RP, ST, DP, PARTY)                               \
-    "INSERT INTO event_sites(k, event_time, ev) SELECT x.k, " T ", " RID       \
-    " FROM (" KEYS_OF(BL, RP, ST, DP,                                          \
-                      PARTY) ") AS x WHERE NOT EXISTS"                         \
-                             " (SELECT 1 FROM event_sites y WHERE y.k = x.k "  \
-                             "AND y.event_time = " T " AND y.ev = " RID ");"
+    SITES_INTO("INSERT", RID, T, BL, RP, ST, DP, PARTY)
 #define SITES_DEL(RID, T, BL, RP, ST, DP, PARTY)                               \
     "DELETE FROM event_sites WHERE event_time = " T " AND ev = " RID           \
     " AND k IN (" KEYS_OF(BL, RP, ST, DP, PARTY) ");"
@@ -374,8 +377,9 @@ int zl_sqlite_sites_migrate(zl_store *s)
     static const char ALL[] =
         "SELECT rid, event_time, biz_location, read_point, biz_step,"
         " disposition, party FROM events";
-    static const char ADD[] =
-        PARTY_ADD("?7") SITES_ADD("?1", "?2", "?3", "?4", "?5", "?6", "?7");
+    /* OR IGNORE: the step may run again over rows it wrote */
+    static const char ADD[] = PARTY_ADD("?7") SITES_INTO(
+        "INSERT OR IGNORE", "?1", "?2", "?3", "?4", "?5", "?6", "?7");
     sqlite3 *db = zl_sqlite_db(s);
     sqlite3_stmt *sel = NULL, *party = NULL, *add = NULL;
     const char *tail = NULL;
