@@ -13,6 +13,12 @@
  * packed identifiers by zl_ids_match, stopping after a page. A narrow
  * pattern keeps the subquery (a walk would read events until the end to
  * find its few). Same rows, same order: only the plan differs.
+ *
+ * A regulator's query (the filter's admits hint) goes through the sites
+ * index when its filter has a key there (schema 21, described above
+ * SITES_OF): the admitted sites' ranges merged in time order, read back
+ * by row number. Otherwise the region goes into the SQL as a condition
+ * (admits_sql). Either way the row test (keep) decides every row.
  */
 #include "store/sqlite_int.h"
 #include "util/buf.h"
@@ -311,7 +317,7 @@ out:
 #define SITES_OF(BL, RP, PARTY)                                                \
     "SELECT " BL " * 2 AS s WHERE " BL " IS NOT NULL"                          \
     " UNION ALL SELECT " RP " * 2 WHERE " RP " IS NOT NULL AND " RP            \
-    " IS NOT " BL                                                              \
+    " * 2 IS NOT " BL " * 2"                                                   \
     " UNION ALL SELECT n * 2 + 1 FROM site_parties WHERE v = " PARTY
 #define ATTRS_OF(BL, RP, ST, DP)                                               \
     "SELECT 0 AS a, 0 AS v, NULL AS self"                                      \
@@ -328,8 +334,10 @@ out:
 /* No OR IGNORE: inside a trigger, the conflict clause of the statement
  * that fired it (capture's upsert) overrides the trigger's own. The
  * sites are distinct by construction (UNION ALL: no temporary table per
- * event), and an event's rows are new when it is (the update and delete
- * triggers remove the old ones first). */
+ * event; the two locations compared as the numbers the keys are made of,
+ * so even a location edited into text behind the store's back, which
+ * verify reports, gives one site), and an event's rows are new when it
+ * is (the update and delete triggers remove the old ones first). */
 #define PARTY_ADD(PARTY)                                                       \
     "INSERT INTO site_parties(v) SELECT " PARTY " WHERE " PARTY                \
     " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM site_parties WHERE v = " PARTY \
@@ -540,7 +548,8 @@ static int vocab_n(zl_store *s, const char *v, int64_t *n)
 /* The attribute and value of f's key in event_sites (the comment above
  * SITES_OF): 0, 1 when f is not a query the index answers better than
  * the plain scan (identifiers, eventIDs, several values, a location the
- * rule admits, which the location's own index answers), or an error. */
+ * rule admits, which the location's own index answers; a row limit,
+ * which the merge does not count), or an error. */
 static int sites_attr(zl_store *s, const struct zl_event_filter *f, int *attr,
                       int64_t *value)
 {
@@ -560,9 +569,9 @@ static int sites_attr(zl_store *s, const struct zl_event_filter *f, int *attr,
     const char *loc = NULL;
     int a;
 
-    if (f->order_by == ZL_ORDER_RECORD_TIME || f->n_biz_transactions ||
-        f->n_sources || f->n_destinations || bl > 1 || rp > 1 || st > 1 ||
-        dp > 1)
+    if (f->order_by == ZL_ORDER_RECORD_TIME || f->limit ||
+        f->n_biz_transactions || f->n_sources || f->n_destinations || bl > 1 ||
+        rp > 1 || st > 1 || dp > 1)
         return 1;
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
         if (n_of(lists[i]))
