@@ -20,6 +20,9 @@ Each request carries a token of one party (--party, repeatable; default:
 a regulator of region 15, BENCH-REG-15, registered if missing): the read
 rule decides what a party sees, so the figures are per party kind.
 
+Each figure carries the server's CPU time per request (user + system,
+from /proc, over the run), beside the wall-clock latencies.
+
 Peers, same run: --peer-exe serving --peer-store (the previous build on its
 own copy of the store: the same requests, one after the other per line),
 and for traces WITH RECURSIVE over the same tables on the same ids
@@ -71,6 +74,12 @@ class Server:
                 break
             time.sleep(0.05)
         raise SystemExit("bench_reads_http: %s did not start" % exe)
+
+    def cpu(self):
+        """CPU seconds (user + system) the server has used so far."""
+        with open("/proc/%d/stat" % self.p.pid) as f:
+            v = f.read().rsplit(")", 1)[1].split()
+        return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self):
         self.p.terminate()
@@ -183,7 +192,9 @@ def filters(exe, sm):
     return f
 
 
-def wrk(url, paths, token, tmp, dur, conn):
+def wrk(srv, paths, token, tmp, dur, conn):
+    url = srv.url
+    c0 = srv.cpu()
     pf = os.path.join(tmp, "paths.txt")
     with open(pf, "w") as o:
         o.write("\n".join(paths) + "\n")
@@ -203,14 +214,19 @@ def wrk(url, paths, token, tmp, dur, conn):
         return float(m.group(1)) * {"us": 1e-3, "ms": 1, "s": 1e3}[m.group(2)]
     rps = re.search(r"Requests/sec:\s+([\d.]+)", o)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", o)
+    reqs = re.search(r"(\d+) requests in", o)
+    n = int(reqs.group(1)) if reqs else 0
+    cpu = srv.cpu() - c0
     return {"rps": float(rps.group(1)) if rps else 0.0, "p50": lat(50),
-            "p99": lat(99), "bad": int(bad.group(1)) if bad else 0}
+            "p99": lat(99), "bad": int(bad.group(1)) if bad else 0,
+            "cpu": cpu, "cpu_req": cpu * 1e3 / n if n else float("nan")}
 
 
 def fmt(r):
     if not r["rps"]:
         return "%-32s" % "none answered in time"
-    s = "%8.1f req/s %8.2f %8.2f ms" % (r["rps"], r["p50"], r["p99"])
+    s = "%8.1f req/s %8.2f %8.2f ms, server CPU %.2f ms/req" % (
+        r["rps"], r["p50"], r["p99"], r["cpu_req"])
     return s + ("  (non-2xx %d)" % r["bad"] if r["bad"] else "")
 
 
@@ -354,7 +370,7 @@ def main():
                         if not paths:
                             print("  %-26s (no sample)" % name)
                             continue
-                        rs = [wrk(s.url, paths, toks[(st, p)], tmp, a.dur,
+                        rs = [wrk(s, paths, toks[(st, p)], tmp, a.dur,
                                   a.conn) for s, (e, st) in zip(srv, stores)]
                         line = "  %-26s %s" % (name, fmt(rs[0]))
                         if peer:
@@ -384,7 +400,7 @@ def main():
                         continue
                     paths = ["%s?id=%s" % (path, urllib.parse.quote(v, safe=""))
                              for v in ids]
-                    rs = [wrk(s.url, paths, toks[(st, p)], tmp, a.dur, a.conn)
+                    rs = [wrk(s, paths, toks[(st, p)], tmp, a.dur, a.conn)
                           for s, (e, st) in zip(srv, stores)]
                     line = "  %-26s %s" % (name, fmt(rs[0]))
                     if peer:

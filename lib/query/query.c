@@ -816,6 +816,7 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
         0,           0};
     struct rule_ctx rule = {s, NULL, NULL, &q->f, 0};
     struct zl_event_filter f = q->f;
+    char admits_key[64];
     int rc;
 
     /* zl_buf_init allocates nothing: the early returns leak nothing. */
@@ -834,6 +835,9 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
             q->viewer->party.kind == ZL_PARTY_REGULATOR) {
             f.admits = rule_admits;
             f.admits_ctx = &rule;
+            snprintf(admits_key, sizeof admits_key, "region %s",
+                     q->viewer->party.region);
+            f.admits_key = admits_key;
         }
     }
     if (q->max_event_count) {

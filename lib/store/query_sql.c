@@ -666,9 +666,8 @@ int zl_query_sql_ranges(const struct zl_event_filter *f,
     return rc;
 }
 
-int zl_query_sql_build_walk(struct zl_query_sql *q,
-                            const struct zl_event_filter *f,
-                            const struct zl_query_dialect *d, int walk)
+static int build(struct zl_query_sql *q, const struct zl_event_filter *f,
+                 const struct zl_query_dialect *d, int walk, const char *rids)
 {
     struct qctx c = {q, d, walk};
     const char *tcol =
@@ -679,7 +678,14 @@ int zl_query_sql_build_walk(struct zl_query_sql *q,
     zl_buf_init(&q->sql, 1 << 20);
     add(&c, "SELECT ");
     add(&c, d->event_cols);
-    add(&c, " FROM events e WHERE 1 = 1");
+    if (rids) {
+        /* NOT INDEXED: the numbers, never an index on another column */
+        add(&c, " FROM events e NOT INDEXED WHERE e.rid IN (");
+        add(&c, rids);
+        add(&c, ")");
+    } else {
+        add(&c, " FROM events e WHERE 1 = 1");
+    }
     bitset_in(&c, "e.type", f->event_types);
     bitset_in(&c, "e.action", f->actions);
     time_range(&c, "e.event_time", f->ge_event_time, f->lt_event_time);
@@ -744,6 +750,20 @@ int zl_query_sql_build_walk(struct zl_query_sql *q,
         bind_int(&c, (int64_t)f->limit);
     }
     return q->rc;
+}
+
+int zl_query_sql_build_walk(struct zl_query_sql *q,
+                            const struct zl_event_filter *f,
+                            const struct zl_query_dialect *d, int walk)
+{
+    return build(q, f, d, walk, NULL);
+}
+
+int zl_query_sql_build_rids(struct zl_query_sql *q,
+                            const struct zl_event_filter *f,
+                            const struct zl_query_dialect *d, const char *rids)
+{
+    return build(q, f, d, 0, rids);
 }
 
 void zl_query_sql_cleanup(struct zl_query_sql *q)

@@ -100,6 +100,15 @@ int zl_query_sql_build_walk(struct zl_query_sql *q,
                             const struct zl_event_filter *f,
                             const struct zl_query_dialect *d, int walk);
 
+/* zl_query_sql_build for the rows numbered rids only ("12,40,41": the
+ * events.rid values, SQLite's row numbers), read by number whatever
+ * indexes the filter's columns have ("FROM events e NOT INDEXED WHERE
+ * e.rid IN (rids)", SQLite's syntax), with every condition of f still
+ * applied and the same order. The caller writes rids (integers only). */
+int zl_query_sql_build_rids(struct zl_query_sql *q,
+                            const struct zl_event_filter *f,
+                            const struct zl_query_dialect *d, const char *rids);
+
 /* Call cb with the prefix range [lo, hi) of each pattern of the MATCH_
  * parameters whose values are all patterns (hi NULL when unbounded),
  * as the builder computes it for dialect d; a pattern no identifier can

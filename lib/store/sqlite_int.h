@@ -176,6 +176,12 @@ int zl_sqlite_each_text(sqlite3_stmt *st, int (*cb)(void *ctx, const char *v),
  * connection. 0 or ZL_ESTORE. */
 int zl_sqlite_query_setup(zl_store *s);
 
+/* The sites index (sqlite_query.c, schema 22): its tables and triggers
+ * (idempotent), and the step that adds them and fills them from the
+ * stored events. 0 or ZL_ESTORE. */
+int zl_sqlite_sites_schema(zl_store *s);
+int zl_sqlite_sites_migrate(zl_store *s);
+
 /* The parts defined outside store_sqlite.c, collected in its table. */
 int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
                            zl_event_cb cb, void *ctx);

@@ -13,6 +13,12 @@
  * packed identifiers by zl_ids_match, stopping after a page. A narrow
  * pattern keeps the subquery (a walk would read events until the end to
  * find its few). Same rows, same order: only the plan differs.
+ *
+ * A regulator's query (the filter's admits hint) goes through the sites
+ * index when its filter has a key there (schema 22, described above
+ * SITES_OF): the admitted sites' ranges merged in time order, read back
+ * by row number. Otherwise the region goes into the SQL as a condition
+ * (admits_sql). Either way the row test (keep) decides every row.
  */
 #include "store/sqlite_int.h"
 #include "util/buf.h"
@@ -281,6 +287,142 @@ out:
     return rc;
 }
 
+/* ---- the sites index (schema 22) -------------------------------------------
+ * A regulator sees an event by its sites: the capturing party and the
+ * readPoint and bizLocation, each admitted or not by the registry at the
+ * time of the query. The rule cannot be stored (a party's region or a
+ * GLN's owner may change), but the sites are facts of the event, so they
+ * are what the index holds: event_sites(k, event_time, ev), one row per
+ * site of the event and key attribute, with
+ *   k = ((site * 4 + attr) << 32) + value
+ *   site  = 2 * vocab number of a location, 2 * n + 1 for a party (n in
+ *           site_parties, the capturing parties' strings as events.party
+ *           holds them);
+ *   attr  = 0 (value 0): every event of the site;
+ *           1, 2: its bizStep, disposition (vocab numbers);
+ *           3, 4: its readPoint, bizLocation, for the sites other than
+ *           that location itself (a query on a location the rule admits
+ *           reads the location's own index: every event there is seen).
+ * A query then reads the union of the admitted sites' ranges for its
+ * attribute, each in time order (zl_sqlite_events_query's merge), and
+ * stops after a page, whatever share of the filter's matches lie in the
+ * region. Triggers on events keep the rows (capture, reindex's rewrite,
+ * migrate's copy all write events), so no writer can forget them; they
+ * only ever make a candidate: the row test (keep) decides each row.
+ * Rejected: the region at capture (registries change; the rows would go
+ * stale), one index per filter column and site column (events(biz_step,
+ * biz_location, event_time) and eleven more), and custody (an event
+ * captured late with an earlier time changes who held the goods at every
+ * later event: not a fact of the event). */
+#define SITES_OF(BL, RP, PARTY)                                                \
+    "SELECT " BL " * 2 AS s WHERE " BL " IS NOT NULL"                          \
+    " UNION ALL SELECT " RP " * 2 WHERE " RP " IS NOT NULL AND " RP            \
+    " * 2 IS NOT " BL " * 2"                                                   \
+    " UNION ALL SELECT n * 2 + 1 FROM site_parties WHERE v = " PARTY
+#define ATTRS_OF(BL, RP, ST, DP)                                               \
+    "SELECT 0 AS a, 0 AS v, NULL AS self"                                      \
+    " UNION ALL SELECT 1, " ST ", NULL WHERE " ST " IS NOT NULL"               \
+    " UNION ALL SELECT 2, " DP ", NULL WHERE " DP " IS NOT NULL"               \
+    " UNION ALL SELECT 3, " RP ", " RP " * 2 WHERE " RP " IS NOT NULL"         \
+    " UNION ALL SELECT 4, " BL ", " BL " * 2 WHERE " BL " IS NOT NULL"
+#define KEYS_OF(BL, RP, ST, DP, PARTY)                                         \
+    "SELECT ((s.s * 4 + a.a) << 32) + a.v AS k FROM (" SITES_OF(               \
+        BL, RP, PARTY) ") AS s JOIN (" ATTRS_OF(BL, RP, ST,                    \
+                                                DP) ") AS a"                   \
+                                                    " ON a.self IS NULL OR "   \
+                                                    "a.self <> s.s"
+/* No OR IGNORE: inside a trigger, the conflict clause of the statement
+ * that fired it (capture's upsert) overrides the trigger's own. The
+ * sites are distinct by construction (UNION ALL: no temporary table per
+ * event; the two locations compared as the numbers the keys are made of,
+ * so even a location edited into text behind the store's back, which
+ * verify reports, gives one site), and an event's rows are new when it
+ * is (the update and delete triggers remove the old ones first). */
+#define PARTY_ADD(PARTY)                                                       \
+    "INSERT INTO site_parties(v) SELECT " PARTY " WHERE " PARTY                \
+    " IS NOT NULL AND NOT EXISTS (SELECT 1 FROM site_parties WHERE v = " PARTY \
+    ");"
+#define SITES_INTO(VERB, RID, T, BL, RP, ST, DP, PARTY)                        \
+    VERB " INTO event_sites(k, event_time, ev) SELECT k, " T ", " RID          \
+         " FROM (" KEYS_OF(BL, RP, ST, DP, PARTY) ");"
+#define SITES_ADD(RID, T, BL, RP, ST, DP, PARTY)                               \
+    SITES_INTO("INSERT", RID, T, BL, RP, ST, DP, PARTY)
+#define SITES_DEL(RID, T, BL, RP, ST, DP, PARTY)                               \
+    "DELETE FROM event_sites WHERE event_time = " T " AND ev = " RID           \
+    " AND k IN (" KEYS_OF(BL, RP, ST, DP, PARTY) ");"
+#define ADD_NEW                                                                \
+    SITES_ADD("new.rid", "new.event_time", "new.biz_location",                 \
+              "new.read_point", "new.biz_step", "new.disposition",             \
+              "new.party")
+#define DEL_OLD                                                                \
+    SITES_DEL("old.rid", "old.event_time", "old.biz_location",                 \
+              "old.read_point", "old.biz_step", "old.disposition",             \
+              "old.party")
+
+static const char SITES_SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS site_parties(n INTEGER PRIMARY KEY,"
+    " v TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE IF NOT EXISTS event_sites(k INTEGER NOT NULL,"
+    " event_time INTEGER NOT NULL, ev INTEGER NOT NULL,"
+    " PRIMARY KEY(k, event_time, ev)) WITHOUT ROWID;"
+    "CREATE TRIGGER IF NOT EXISTS event_sites_ai AFTER INSERT ON events"
+    " BEGIN " PARTY_ADD("new.party") ADD_NEW
+    " END;"
+    "CREATE TRIGGER IF NOT EXISTS event_sites_au AFTER UPDATE OF event_time,"
+    " biz_step, disposition, read_point, biz_location, party ON events"
+    " BEGIN " DEL_OLD PARTY_ADD("new.party") ADD_NEW
+    " END;"
+    "CREATE TRIGGER IF NOT EXISTS event_sites_ad AFTER DELETE ON events"
+    " BEGIN " DEL_OLD " END;";
+
+int zl_sqlite_sites_schema(zl_store *s)
+{
+    return zl_sqlite_exec(s, SITES_SCHEMA);
+}
+
+int zl_sqlite_sites_migrate(zl_store *s)
+{
+    static const char ALL[] =
+        "SELECT rid, event_time, biz_location, read_point, biz_step,"
+        " disposition, party FROM events";
+    /* OR IGNORE: the step may run again over rows it wrote */
+    static const char ADD[] = PARTY_ADD("?7") SITES_INTO(
+        "INSERT OR IGNORE", "?1", "?2", "?3", "?4", "?5", "?6", "?7");
+    sqlite3 *db = zl_sqlite_db(s);
+    sqlite3_stmt *sel = NULL, *party = NULL, *add = NULL;
+    const char *tail = NULL;
+    int rc = zl_sqlite_sites_schema(s), src;
+
+    if (rc)
+        return rc;
+    /* ADD is two statements: the party's number, then the rows */
+    if (sqlite3_prepare_v2(db, ALL, -1, &sel, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, ADD, -1, &party, &tail) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, tail, -1, &add, NULL) != SQLITE_OK) {
+        rc = ZL_ESTORE;
+        goto out;
+    }
+    while (!rc && (src = sqlite3_step(sel)) == SQLITE_ROW) {
+        for (int i = 0; i < 7; i++) {
+            sqlite3_bind_value(add, i + 1, sqlite3_column_value(sel, i));
+            if (i == 6)
+                sqlite3_bind_value(party, 7, sqlite3_column_value(sel, i));
+        }
+        if (sqlite3_step(party) != SQLITE_DONE ||
+            sqlite3_step(add) != SQLITE_DONE)
+            rc = ZL_ESTORE;
+        sqlite3_reset(party);
+        sqlite3_reset(add);
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = ZL_ESTORE;
+out:
+    sqlite3_finalize(sel);
+    sqlite3_finalize(party);
+    sqlite3_finalize(add);
+    return rc;
+}
+
 /* The filter's work budget, checked by SQLite every PROGRESS_OPS virtual
  * machine instructions (well under a millisecond); the stop callback,
  * which may cost a system call, only every STOP_EVERY checks. */
@@ -307,37 +449,9 @@ static int progress(void *ctx)
     return 0;
 }
 
-int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
-                           zl_event_cb cb, void *ctx)
+/* Bind q's values to st. */
+static void bind_all(sqlite3_stmt *st, const struct zl_query_sql *q)
 {
-    struct budget bud = {f, 0, 0};
-    struct zl_query_sql *q = NULL;
-    sqlite3_stmt *st = NULL;
-    struct zl_buf scratch; /* compressed events' JSON */
-    struct zl_buf hint;    /* the rule's condition (admits_sql) */
-    struct zl_event_filter g = *f;
-    int rc;
-
-    if (f->deadline_ms && zl_time_now_ms() > f->deadline_ms)
-        return ZL_ETIMEOUT; /* the budget is spent before the query starts */
-    if (!(q = zl_malloc(sizeof *q)))
-        return ZL_ENOMEM;
-    zl_buf_init(&scratch, (size_t)64 << 20);
-    zl_buf_init(&hint, (size_t)32 << 20);
-    if (f->admits && f->keep && !point_lookup(f) &&
-        !getenv("ZL_QUERY_NO_PUSHDOWN")) {
-        if ((rc = admits_sql(s, f, &hint)))
-            goto out;
-        g.sql_and = hint.data;
-    }
-    if ((rc = broad_patterns(s, &g)) < 0 ||
-        (rc = zl_query_sql_build_walk(q, &g, &DIALECT, rc)))
-        goto out;
-    if (sqlite3_prepare_v2(zl_sqlite_db(s), q->sql.data, -1, &st, NULL) !=
-        SQLITE_OK) {
-        rc = ZL_ESTORE;
-        goto out;
-    }
     for (int i = 0; i < q->n; i++) {
         const struct zl_query_bind *b = &q->binds[i];
 
@@ -351,39 +465,501 @@ int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
             break;
         }
     }
-    {
-        struct zl_stored_event ev;
-        int src;
+}
 
-        if (f->deadline_ms || f->stop)
-            sqlite3_progress_handler(zl_sqlite_db(s), PROGRESS_OPS, progress,
-                                     &bud);
-        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-            if (f->keep) {
-                /* the test before the JSON: a refused row costs no
-                 * decompression */
-                rc = zl_sqlite_row_event(s, st, &ev, NULL);
-                if (!rc && (rc = f->keep(f->keep_ctx, &ev)) == 0)
-                    continue;
-                if (rc < 0)
-                    goto out;
-            }
-            rc = zl_sqlite_row_event(s, st, &ev, &scratch);
-            if (!rc)
-                rc = cb(ctx, &ev);
-            if (rc)
+/* Run the built query q: each row through f->keep (before its JSON) and
+ * then cb. 0 at the end of the rows, cb's or keep's non-zero value, or
+ * an error. */
+static int run_rows(zl_store *s, const struct zl_query_sql *q,
+                    const struct zl_event_filter *f, struct budget *bud,
+                    struct zl_buf *scratch, zl_event_cb cb, void *ctx)
+{
+    sqlite3_stmt *st = NULL;
+    struct zl_stored_event ev;
+    int rc = 0, src;
+
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), q->sql.data, -1, &st, NULL) !=
+        SQLITE_OK)
+        return ZL_ESTORE;
+    bind_all(st, q);
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        if (f->keep) {
+            /* the test before the JSON: a refused row costs no
+             * decompression */
+            rc = zl_sqlite_row_event(s, st, &ev, NULL);
+            if (!rc && (rc = f->keep(f->keep_ctx, &ev)) == 0)
+                continue;
+            if (rc < 0)
                 goto out;
         }
-        rc = src == SQLITE_DONE        ? 0
-             : src == SQLITE_INTERRUPT ? (bud.rc ? bud.rc : ZL_ETIMEOUT)
-             : src == SQLITE_BUSY || src == SQLITE_LOCKED ? ZL_EBUSY
-                                                          : ZL_ESTORE;
+        rc = zl_sqlite_row_event(s, st, &ev, scratch);
+        if (!rc)
+            rc = cb(ctx, &ev);
+        if (rc)
+            goto out;
     }
+    rc = src == SQLITE_DONE        ? 0
+         : src == SQLITE_INTERRUPT ? (bud->rc ? bud->rc : ZL_ETIMEOUT)
+         : src == SQLITE_BUSY || src == SQLITE_LOCKED ? ZL_EBUSY
+                                                      : ZL_ESTORE;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- a regulator's pages through event_sites --------------------------- */
+
+/* Streams past which the merge is not tried (each is a prepared
+ * statement): the plain scan with the region's condition answers. */
+#define MAX_SITE_STREAMS 2048
+/* Candidates in the first batch; each later batch doubles, up to the
+ * last (ZL_QUERY_SITES_BATCH in the environment sets the first). */
+#define FIRST_BATCH 128
+#define LAST_BATCH  8192
+
+static size_t n_of(const char **l)
+{
+    size_t n = 0;
+
+    while (l && l[n])
+        n++;
+    return n;
+}
+
+/* The vocab number of v in *n: 0, 1 when vocab has no such value, or an
+ * error. */
+static int vocab_n(zl_store *s, const char *v, int64_t *n)
+{
+    static const char SQL[] = "SELECT n FROM vocab WHERE v = ?1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *n = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : ZL_ESTORE;
+}
+
+/* The attribute and value of f's key in event_sites (the comment above
+ * SITES_OF): 0, 1 when f is not a query the index answers better than
+ * the plain scan (identifiers, eventIDs, several values, a location the
+ * rule admits, which the location's own index answers; a row limit,
+ * which the merge does not count), or an error. */
+static int sites_attr(zl_store *s, const struct zl_event_filter *f, int *attr,
+                      int64_t *value)
+{
+    const char **lists[] = {f->match_epc,
+                            f->match_any_epc,
+                            f->match_parent_id,
+                            f->match_input_epc,
+                            f->match_output_epc,
+                            f->match_epc_class,
+                            f->match_input_epc_class,
+                            f->match_output_epc_class,
+                            f->match_any_epc_class,
+                            f->event_ids,
+                            f->transformation_ids};
+    size_t bl = n_of(f->biz_locations), rp = n_of(f->read_points);
+    size_t st = n_of(f->biz_steps), dp = n_of(f->dispositions);
+    const char *loc = NULL;
+    int a;
+
+    if (f->order_by == ZL_ORDER_RECORD_TIME || f->limit ||
+        f->n_biz_transactions || f->n_sources || f->n_destinations || bl > 1 ||
+        rp > 1 || st > 1 || dp > 1)
+        return 1;
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+        if (n_of(lists[i]))
+            return 1;
+    *attr = 0;
+    *value = 0;
+    if (bl || rp) {
+        loc = bl ? f->biz_locations[0] : f->read_points[0];
+        if ((a = f->admits(f->admits_ctx, 'l', loc)) != 0)
+            return a < 0 ? a : 1;
+        *attr = bl ? 4 : 3;
+        return vocab_n(s, loc, value);
+    }
+    if (st || dp) {
+        *attr = st ? 1 : 2;
+        return vocab_n(s, st ? f->biz_steps[0] : f->dispositions[0], value);
+    }
+    return 0;
+}
+
+struct site_set {
+    int64_t *k;
+    size_t n, cap;
+};
+
+static int site_add(struct site_set *ss, int64_t k)
+{
+    if (ss->n == ss->cap) {
+        size_t nc = ss->cap ? ss->cap * 2 : 64;
+        int64_t *p = zl_realloc(ss->k, nc * sizeof *p);
+
+        if (!p)
+            return ZL_ENOMEM;
+        ss->k = p;
+        ss->cap = nc;
+    }
+    ss->k[ss->n++] = k;
+    return 0;
+}
+
+/* The admitted sites of the last query with an admits_key, kept on the
+ * handle (zl_store_module_state) while the store is unchanged: the same
+ * key, no commit by another connection (PRAGMA data_version) and no row
+ * changed through this one (sqlite3_total_changes, which counts what is
+ * not committed yet too). Asking the registry about every location cost
+ * a third of a regulator's request. A rollback drops it (the store frees
+ * module state then). */
+struct sites_cache {
+    char key[64];
+    int64_t data_version, changes;
+    struct site_set sites;
+};
+
+static const char SITES_CACHE_KEY = 0;
+
+static void sites_cache_free(void *p)
+{
+    struct sites_cache *c = p;
+
+    if (c)
+        zl_free(c->sites.k);
+    zl_free(c);
+}
+
+/* The sites f->admits admits into ss (site numbers: 2n for location n of
+ * vocab, 2n + 1 for party n of site_parties): every location in vocab
+ * and every party in site_parties is asked once, or the cache answers. */
+static int admitted_sites(zl_store *s, const struct zl_event_filter *f,
+                          struct site_set *ss)
+{
+    static const char LOCS[] = "SELECT n, v FROM vocab";
+    static const char PARTIES[] = "SELECT n, v FROM site_parties";
+    static const char VERSION[] = "PRAGMA data_version";
+    const char *const sql[2] = {LOCS, PARTIES};
+    struct sites_cache *c = zl_store_module_state(s, &SITES_CACHE_KEY);
+    int64_t dv = 0, ch = (int64_t)sqlite3_total_changes(zl_sqlite_db(s));
+    int rc = 0, keyed = f->admits_key && strlen(f->admits_key) < 64;
+
+    if (keyed && (rc = zl_sqlite_get_i64(s, VERSION, &dv)))
+        return rc;
+    if (keyed && c && !strcmp(c->key, f->admits_key) && c->data_version == dv &&
+        c->changes == ch) {
+        for (size_t i = 0; i < c->sites.n && !rc; i++)
+            rc = site_add(ss, c->sites.k[i]);
+        return rc;
+    }
+    for (int p = 0; p < 2 && !rc; p++) {
+        sqlite3_stmt *st = zl_sqlite_stmt(s, sql[p]);
+        int src;
+
+        if (!st)
+            return ZL_ESTORE;
+        while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+            int64_t n = sqlite3_column_int64(st, 0);
+            char *v = zl_strdup((const char *)sqlite3_column_text(st, 1));
+            int a;
+
+            if (!v) {
+                rc = ZL_ENOMEM;
+                break;
+            }
+            a = f->admits(f->admits_ctx, p ? 'p' : 'l', v);
+            zl_free(v);
+            if (a < 0)
+                rc = a;
+            else if (a)
+                rc = site_add(ss, 2 * n + p);
+        }
+        if (!rc && src != SQLITE_DONE)
+            rc = src == SQLITE_INTERRUPT ? ZL_ETIMEOUT : ZL_ESTORE;
+        sqlite3_reset(st);
+    }
+    if (rc || !keyed)
+        return rc;
+    /* keep them for the next query (failing to is no error) */
+    if ((c = zl_calloc(1, sizeof *c)) != NULL) {
+        snprintf(c->key, sizeof c->key, "%s", f->admits_key);
+        c->data_version = dv;
+        c->changes = ch;
+        for (size_t i = 0; i < ss->n && !rc; i++)
+            rc = site_add(&c->sites, ss->k[i]);
+        if (rc || zl_store_module_set(s, &SITES_CACHE_KEY, c, sites_cache_free))
+            sites_cache_free(c);
+    }
+    return 0;
+}
+
+/* A site's range, read FETCH_FIRST rows at a time (doubling up to
+ * FETCH_LAST) through one cached statement, from just past the last row
+ * read: no statement of its own, so a region of many sites costs no
+ * prepare per site. */
+#define FETCH_FIRST 32
+#define FETCH_LAST  1024
+
+struct stream {
+    int64_t k;
+    size_t first;      /* rows of the first read */
+    int64_t (*row)[2]; /* rows read: time, event number */
+    size_t n, at, fetch;
+    int done;    /* nothing past row[n - 1] */
+    int started; /* row[n - 1] is where the next read starts */
+};
+
+/* The range's rows past m's last into m->row: 0 or an error. */
+static int stream_fill(zl_store *s, struct stream *m, int desc, int64_t lo,
+                       int64_t hi)
+{
+    static const char ASC[] =
+        "SELECT event_time, ev FROM event_sites WHERE k = ?1"
+        " AND event_time >= ?2 AND event_time <= ?3"
+        " AND (event_time > ?2 OR ev > ?4) ORDER BY event_time, ev LIMIT ?5";
+    static const char DESC[] =
+        "SELECT event_time, ev FROM event_sites WHERE k = ?1"
+        " AND event_time >= ?2 AND event_time <= ?3"
+        " AND (event_time < ?3 OR ev < ?4)"
+        " ORDER BY event_time DESC, ev DESC LIMIT ?5";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, desc ? DESC : ASC);
+    int64_t last_ev = desc ? INT64_MAX : INT64_MIN;
+    int src;
+
+    if (!st)
+        return ZL_ESTORE;
+    if (m->started) {
+        int64_t t = m->row[m->n - 1][0];
+
+        last_ev = m->row[m->n - 1][1];
+        if (desc)
+            hi = t;
+        else
+            lo = t;
+    }
+    if (m->fetch < FETCH_LAST) {
+        size_t nf = m->fetch ? m->fetch * 2 : m->first;
+        int64_t(*r)[2] = zl_realloc(m->row, nf * sizeof *r);
+
+        if (!r)
+            return ZL_ENOMEM;
+        m->row = r;
+        m->fetch = nf;
+    }
+    sqlite3_bind_int64(st, 1, m->k);
+    sqlite3_bind_int64(st, 2, lo);
+    sqlite3_bind_int64(st, 3, hi);
+    sqlite3_bind_int64(st, 4, last_ev);
+    sqlite3_bind_int64(st, 5, (int64_t)m->fetch);
+    m->n = m->at = 0;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        m->row[m->n][0] = sqlite3_column_int64(st, 0);
+        m->row[m->n][1] = sqlite3_column_int64(st, 1);
+        m->n++;
+    }
+    sqlite3_reset(st);
+    if (src != SQLITE_DONE)
+        return src == SQLITE_INTERRUPT ? ZL_ETIMEOUT : ZL_ESTORE;
+    m->done = m->n < m->fetch;
+    m->started = m->n > 0;
+    return 0;
+}
+
+/* Move m past its head: 1 with a head, 0 at its end, or an error. */
+static int stream_next(zl_store *s, struct stream *m, int desc, int64_t lo,
+                       int64_t hi)
+{
+    int rc;
+
+    if (++m->at < m->n)
+        return 1;
+    if (m->done)
+        return 0;
+    if ((rc = stream_fill(s, m, desc, lo, hi)))
+        return rc;
+    return m->n > 0;
+}
+
+/* f answered through event_sites: the admitted sites' ranges for f's key
+ * merged in time order (then by event number, so an event reached by two
+ * sites comes twice in a row and is taken once), taken in batches that
+ * end on a change of time (so ties are never split), each batch read back
+ * as rows by number with the whole filter and ordered as the plain query
+ * orders them (time, then hash). Every visible match is a candidate, and
+ * batches cover consecutive time ranges, so the rows come out as the
+ * plain query gives them. *used is 1 when it answered (then the return
+ * is 0, cb's value or an error), 0 when the plain query should (no
+ * plan; 0 or an error). */
+static int sites_query(zl_store *s, const struct zl_event_filter *f,
+                       struct budget *bud, struct zl_buf *scratch,
+                       zl_event_cb cb, void *ctx, int *used)
+{
+    struct site_set ss = {0};
+    struct stream *m = NULL;
+    struct zl_query_sql *q = NULL;
+    struct zl_event_filter g = *f;
+    struct zl_buf rids;
+    int64_t value, lo = INT64_MIN, hi = INT64_MAX;
+    size_t live = 0, n_m = 0, batch = FIRST_BATCH;
+    int attr, rc, desc = f->order_desc;
+
+    *used = 0;
+    if (getenv("ZL_QUERY_SITES_BATCH")) /* the tests split ties with 1 */
+        batch = (size_t)strtoul(getenv("ZL_QUERY_SITES_BATCH"), NULL, 10);
+    if (!batch)
+        batch = 1;
+    zl_buf_init(&rids, (size_t)1 << 20);
+    if ((rc = sites_attr(s, f, &attr, &value)) != 0)
+        return rc < 0 ? rc : 0;
+    if ((rc = admitted_sites(s, f, &ss)))
+        goto out;
+    if (ss.n > MAX_SITE_STREAMS)
+        goto out;
+    *used = 1;
+    if (f->ge_event_time)
+        lo = f->ge_event_time;
+    if (f->lt_event_time)
+        hi = f->lt_event_time - 1;
+    if (f->has_after && !desc && f->after_time > lo)
+        lo = f->after_time;
+    if (f->has_after && desc && f->after_time < hi)
+        hi = f->after_time;
+    if (!(m = zl_calloc(ss.n ? ss.n : 1, sizeof *m)) ||
+        !(q = zl_malloc(sizeof *q))) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < ss.n; i++) {
+        m[n_m].k =
+            (int64_t)(((uint64_t)(ss.k[i] * 4 + attr) << 32) + (uint64_t)value);
+        /* the tests' batches of one read ranges one row at first too */
+        m[n_m].first = batch < FETCH_FIRST ? 1 : FETCH_FIRST;
+        if ((rc = stream_fill(s, &m[n_m], desc, lo, hi)))
+            goto out;
+        n_m++;
+        if (m[n_m - 1].n)
+            live++;
+    }
+    /* the live streams first */
+    for (size_t i = 0, k = 0; i < n_m; i++)
+        if (m[i].n) {
+            struct stream t = m[k];
+
+            m[k++] = m[i];
+            m[i] = t;
+        }
+    g.sql_and = NULL;
+    g.limit = 0;
+    while (live && !rc) {
+        size_t n = 0;
+        int64_t last_t = 0, last_ev = 0;
+
+        zl_buf_reset(&rids);
+        while (live) {
+            size_t b = 0;
+            int64_t bt, bev;
+            char num[24];
+
+            for (size_t i = 1; i < live; i++) {
+                int64_t it = m[i].row[m[i].at][0], iev = m[i].row[m[i].at][1];
+
+                bt = m[b].row[m[b].at][0];
+                bev = m[b].row[m[b].at][1];
+                if (desc ? (it > bt || (it == bt && iev > bev))
+                         : (it < bt || (it == bt && iev < bev)))
+                    b = i;
+            }
+            bt = m[b].row[m[b].at][0];
+            bev = m[b].row[m[b].at][1];
+            if (n >= batch && bt != last_t)
+                break;
+            if (!n || bt != last_t || bev != last_ev) {
+                snprintf(num, sizeof num, "%s%lld", n ? "," : "",
+                         (long long)bev);
+                if ((rc = zl_buf_adds(&rids, num)))
+                    goto out;
+                n++;
+            }
+            last_t = bt;
+            last_ev = bev;
+            if ((rc = stream_next(s, &m[b], desc, lo, hi)) < 0)
+                goto out;
+            if (!rc) { /* ended: swap with the last live one */
+                struct stream t = m[b];
+
+                m[b] = m[--live];
+                m[live] = t;
+            }
+        }
+        if (!n)
+            break;
+        if ((rc = zl_buf_addc(&rids, '\0')))
+            goto out;
+        rc = zl_query_sql_build_rids(q, &g, &DIALECT, rids.data);
+        if (!rc)
+            rc = run_rows(s, q, f, bud, scratch, cb, ctx);
+        zl_query_sql_cleanup(q);
+        if (batch < LAST_BATCH)
+            batch *= 2;
+    }
+out:
+    for (size_t i = 0; m && i < n_m; i++)
+        zl_free(m[i].row);
+    zl_free(m);
+    zl_free(q);
+    zl_free(ss.k);
+    zl_buf_cleanup(&rids);
+    return rc;
+}
+
+int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
+                           zl_event_cb cb, void *ctx)
+{
+    struct budget bud = {f, 0, 0};
+    struct zl_query_sql *q = NULL;
+    struct zl_buf scratch; /* compressed events' JSON */
+    struct zl_buf hint;    /* the rule's condition (admits_sql) */
+    struct zl_event_filter g = *f;
+    int rc, pushdown, used = 0;
+
+    if (f->deadline_ms && zl_time_now_ms() > f->deadline_ms)
+        return ZL_ETIMEOUT; /* the budget is spent before the query starts */
+    zl_buf_init(&scratch, (size_t)64 << 20);
+    zl_buf_init(&hint, (size_t)32 << 20);
+    if (f->deadline_ms || f->stop)
+        sqlite3_progress_handler(zl_sqlite_db(s), PROGRESS_OPS, progress, &bud);
+    pushdown = f->admits && f->keep && !point_lookup(f) &&
+               !getenv("ZL_QUERY_NO_PUSHDOWN");
+    if (pushdown && !getenv("ZL_QUERY_NO_SITES") &&
+        ((rc = sites_query(s, f, &bud, &scratch, cb, ctx, &used)) < 0 ||
+         used)) {
+        if (rc < 0 && bud.rc)
+            rc = bud.rc; /* the budget stopped a statement */
+        goto out;
+    }
+    if (!(q = zl_malloc(sizeof *q))) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    if (pushdown) {
+        if ((rc = admits_sql(s, f, &hint)))
+            goto out;
+        g.sql_and = hint.data;
+    }
+    if ((rc = broad_patterns(s, &g)) < 0 ||
+        (rc = zl_query_sql_build_walk(q, &g, &DIALECT, rc)))
+        goto out;
+    rc = run_rows(s, q, f, &bud, &scratch, cb, ctx);
 out:
     zl_buf_cleanup(&scratch);
     zl_buf_cleanup(&hint);
     sqlite3_progress_handler(zl_sqlite_db(s), 0, NULL, NULL);
-    sqlite3_finalize(st);
     if (q)
         zl_query_sql_cleanup(q);
     zl_free(q);

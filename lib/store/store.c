@@ -302,6 +302,10 @@ static int migrate_step(zl_store *s, int from)
               * docs/storage.md "Schema 21"; the backend's step alone,
               * none on PostgreSQL) */
         return 0;
+    case 21: /* 21 -> 22: the sites index for a regulator's pages (core,
+              * SQLite only: sqlite_query.c; PostgreSQL keeps the row
+              * test) */
+        return 0;
     default: return ZL_EUNSUPPORTED;
     }
 }

@@ -213,6 +213,10 @@ struct zl_event_filter {
      * can reach them); it must never narrow further. NULL: no hint. */
     int (*admits)(void *ctx, char kind, const char *str);
     void *admits_ctx;
+    /* What admits' answers depend on besides the store ("region 15"), so
+     * a backend may keep them between queries until the store changes;
+     * NULL: ask admits again each query. */
+    const char *admits_key;
     /* Backend-internal: an SQL condition ANDed into the WHERE clause. */
     const char *sql_and;
 };

@@ -445,6 +445,8 @@ static int sq_schema(zl_store *s)
         rc = zl_sqlite_exec(s, INTERN_TABLES);
     if (!rc)
         rc = zl_sqlite_exec(s, INTERN_VIEW);
+    if (!rc)
+        rc = zl_sqlite_sites_schema(s);
     return rc ? rc : zl_sqlite_exec(s, QUERY_INDEXES);
 }
 
@@ -678,6 +680,8 @@ static int sq_migrate(zl_store *s, int from)
         return migrate_vocab(s);
     if (from == 20)
         return migrate_slim(s);
+    if (from == 21)
+        return zl_sqlite_sites_migrate(s);
     return 0;
 }
 

@@ -280,7 +280,8 @@ static void names_free(struct names *ns)
 /* The columns of every table in the database behind s; on SQLite the
  * interned occurrences count as the view event_ids that shows them (their
  * tables, events.rid and the vocab of the events' bizStep, disposition and
- * locations are storage detail, store_sqlite.c). */
+ * locations are storage detail, store_sqlite.c, and so is the sites index
+ * its triggers keep, sqlite_query.c). */
 static void catalogue(zl_store *s, struct names *ns)
 {
     if (!strcmp(zl_store_backend_name(s), "sqlite")) {
@@ -292,7 +293,8 @@ static void catalogue(zl_store *s, struct names *ns)
                                "SELECT name FROM sqlite_master WHERE type IN"
                                " ('table', 'view') AND name NOT LIKE"
                                " 'sqlite_%' AND name NOT IN ('idents',"
-                               " 'event_occ', 'vocab')",
+                               " 'event_occ', 'vocab', 'event_sites',"
+                               " 'site_parties')",
                                -1, &st, NULL),
             SQLITE_OK);
         while (sqlite3_step(st) == SQLITE_ROW) {
