@@ -176,7 +176,9 @@ expect_caught "receipts.events dropped" "update receipts set events = substr(eve
 expect_caught "receipts.events torn" "update receipts set events = events || $(zl_blob 00) where $rk"
 if ! zl_on_pg; then # schema 21: the lists name the events' log leaves
   [ "$(q "select count(*) from receipts where length(events) % 32 <> 0")" -gt 0 ] || fail "no receipt lists leaves"
-  expect_caught "receipts.events a leaf changed" "update receipts set events = substr(events, 1, 3) || $(zl_blob 04) || substr(events, 5) where $rk and length(events) % 32 <> 0"
+  # the fourth byte made different from what it is (the receipt chosen,
+  # the first by key, depends on the run's record times)
+  expect_caught "receipts.events a leaf changed" "update receipts set events = substr(events, 1, 3) || (case when substr(events, 4, 1) = $(zl_blob 04) then $(zl_blob 05) else $(zl_blob 04) end) || substr(events, 5) where $rk and length(events) % 32 <> 0"
   expect_caught "receipts.events a leaf added" "update receipts set events = cast(events as blob) || $(zl_blob 02) where $rk and length(events) % 32 <> 0"
 fi
 expect_caught "receipts.kind" "update receipts set kind = 1 where $rk"
