@@ -36,7 +36,8 @@ zl_store *cli_open_store(const char *opt_path)
     return s;
 }
 
-int cli_read_file(const char *path, size_t max, char **data, size_t *len)
+int cli_read_file_msg(const char *path, size_t max, char **data, size_t *len,
+                      char *msg, size_t msg_cap)
 {
     FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
     size_t cap = 65536, n = 0;
@@ -46,9 +47,10 @@ int cli_read_file(const char *path, size_t max, char **data, size_t *len)
     *data = NULL;
     *len = 0;
     if (!f) {
-        fprintf(stderr, "zhiliang: cannot read %s: %s\n", path,
-                strerror(errno));
-        return -errno;
+        rc = -errno;
+        snprintf(msg, msg_cap, "zhiliang: cannot read %s: %s\n", path,
+                 strerror(errno));
+        return rc;
     }
     buf = malloc(cap + 1);
     while (buf) {
@@ -82,19 +84,29 @@ int cli_read_file(const char *path, size_t max, char **data, size_t *len)
     if (rc) {
         free(buf);
         if (rc == ZL_ELIMIT)
-            fprintf(stderr,
-                    "zhiliang: %s: larger than the capture file size limit"
-                    " of %zu bytes (--max-bytes)\n",
-                    path, max);
+            snprintf(msg, msg_cap,
+                     "zhiliang: %s: larger than the capture file size limit"
+                     " of %zu bytes (--max-bytes)\n",
+                     path, max);
         else
-            fprintf(stderr, "zhiliang: cannot read %s: %s\n", path,
-                    zl_strerror(rc));
+            snprintf(msg, msg_cap, "zhiliang: cannot read %s: %s\n", path,
+                     zl_strerror(rc));
         return rc;
     }
     buf[n] = '\0';
     *data = buf;
     *len = n;
     return 0;
+}
+
+int cli_read_file(const char *path, size_t max, char **data, size_t *len)
+{
+    char msg[1200];
+    int rc = cli_read_file_msg(path, max, data, len, msg, sizeof msg);
+
+    if (rc)
+        fputs(msg, stderr);
+    return rc;
 }
 
 void cli_print_error(const char *cmd, const char *file, int rc,

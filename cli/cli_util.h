@@ -22,9 +22,15 @@ const char *cli_store_path(const char *opt);
 zl_store *cli_open_store(const char *opt_path);
 
 /* Read all of path ("-" = stdin) up to max bytes into a new buffer
- * (free with free()). Returns 0, or prints why and returns non-zero;
- * ZL_ELIMIT when the file is bigger than max. */
+ * (free with free()). Returns 0, or prints why and returns non-zero
+ * (-errno when it cannot be opened); ZL_ELIMIT when the file is bigger
+ * than max. */
 int cli_read_file(const char *path, size_t max, char **data, size_t *len);
+/* cli_read_file without printing: on failure the message it would print
+ * (one line, newline included) is written into msg[0..msg_cap). For a
+ * thread that reads ahead and reports at the document's turn. */
+int cli_read_file_msg(const char *path, size_t max, char **data, size_t *len,
+                      char *msg, size_t msg_cap);
 
 /* A key or signature argument: the base64 text itself, or the path of a
  * file holding it (whitespace dropped). 0, or -1 if unreadable/too long. */

@@ -201,63 +201,8 @@ static int batch_end(zl_store *s, struct totals *t)
  * reported at its turn. */
 static void job_read(struct job *j)
 {
-    FILE *f = strcmp(j->path, "-") ? fopen(j->path, "rb") : stdin;
-    size_t cap = 65536, n = 0;
-    char *buf;
-    int rc = 0;
-
-    if (!f) {
-        j->read_rc = -errno;
-        snprintf(j->read_msg, sizeof j->read_msg,
-                 "zhiliang: cannot read %s: %s\n", j->path, strerror(errno));
-        return;
-    }
-    buf = malloc(cap + 1);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, f);
-
-        n += got;
-        if (n > j->max_bytes) {
-            rc = ZL_ELIMIT;
-            break;
-        }
-        if (got == 0)
-            break;
-        if (n == cap) {
-            char *nb = realloc(buf, cap * 2 + 1);
-
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    if (!buf)
-        rc = ZL_ENOMEM;
-    else if (!rc && ferror(f))
-        rc = ZL_ESTORE;
-    if (f != stdin)
-        fclose(f);
-    if (rc) {
-        free(buf);
-        j->read_rc = rc;
-        if (rc == ZL_ELIMIT)
-            snprintf(j->read_msg, sizeof j->read_msg,
-                     "zhiliang: %s: larger than the capture file size limit"
-                     " of %zu bytes (--max-bytes)\n",
-                     j->path, j->max_bytes);
-        else
-            snprintf(j->read_msg, sizeof j->read_msg,
-                     "zhiliang: cannot read %s: %s\n", j->path,
-                     zl_strerror(rc));
-        return;
-    }
-    buf[n] = '\0';
-    j->data = buf;
-    j->len = n;
+    j->read_rc = cli_read_file_msg(j->path, j->max_bytes, &j->data, &j->len,
+                                   j->read_msg, sizeof j->read_msg);
 }
 
 /* Read and parse: the stage that needs no store. */
