@@ -702,6 +702,16 @@ static int check_trace_index(struct audit *a)
     return audit_report(a, "trace-index", 0, "trace_events", detail);
 }
 
+static int sites_issue(void *ctx, int64_t rid, const char *detail)
+{
+    char key[64];
+
+    if (rid < 0)
+        return audit_report(ctx, "derived-extra", 0, "event_sites", detail);
+    snprintf(key, sizeof key, "event_sites: event rid %lld", (long long)rid);
+    return audit_report(ctx, "derived-altered", 0, key, detail);
+}
+
 int audit_derived_totals(struct audit *a)
 {
     struct zl_store_derived_counts c = {0};
@@ -728,5 +738,7 @@ int audit_derived_totals(struct audit *a)
         rc = count_issue(a, "recall_ids", c.recall_ids, a->expect_recall_ids);
     if (!rc)
         rc = check_trace_index(a);
+    if (!rc)
+        rc = zl_store_sites_check(a->s, sites_issue, a);
     return rc;
 }

@@ -350,6 +350,8 @@ struct zl_store_audit_ops {
                          int64_t record_time_ms, const char *party);
     int (*recall_ids_of)(zl_store *s, const char *case_id,
                          int (*cb)(void *ctx, const char *id), void *ctx);
+    /* NULL on a backend without the sites index */
+    int (*sites_check)(zl_store *s, zl_store_sites_issue_cb cb, void *ctx);
 };
 
 struct zl_store_correction_ops {

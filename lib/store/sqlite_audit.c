@@ -166,6 +166,9 @@ static int derived_clear(zl_store *s)
         rc = zl_sqlite_exec(s, "DELETE FROM recall_ids");
     if (!rc)
         rc = zl_sqlite_exec(s, "DELETE FROM recall_cases");
+    if (!rc) /* the events' rewrite refills it (its triggers) */
+        rc = zl_sqlite_exec(s, "DELETE FROM event_sites;"
+                               " DELETE FROM site_parties");
     return rc;
 }
 
@@ -191,4 +194,5 @@ const struct zl_store_audit_ops zl_sqlite_audit_ops = {
     .derived_clear = derived_clear,
     .event_replace = zl_sqlite_event_replace,
     .recall_ids_of = recall_ids_of,
+    .sites_check = zl_sqlite_sites_check,
 };

@@ -181,6 +181,9 @@ int zl_sqlite_query_setup(zl_store *s);
  * stored events. 0 or ZL_ESTORE. */
 int zl_sqlite_sites_schema(zl_store *s);
 int zl_sqlite_sites_migrate(zl_store *s);
+/* verify: the sites index against the events rows it is derived from
+ * (store_audit.h, zl_store_sites_check). */
+int zl_sqlite_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx);
 
 /* The parts defined outside store_sqlite.c, collected in its table. */
 int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,

@@ -423,6 +423,71 @@ out:
     return rc;
 }
 
+int zl_sqlite_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
+{
+    static const char ALL[] =
+        "SELECT rid, event_time, biz_location, read_point, biz_step,"
+        " disposition, party FROM events";
+    /* the keys the event's columns make, and whether each row is there */
+    static const char KEYS[] =
+        "SELECT count(*), coalesce(sum(EXISTS (SELECT 1 FROM event_sites"
+        " WHERE k = x.k AND event_time = ?2 AND ev = ?1)), 0)"
+        " FROM (" KEYS_OF("?3", "?4", "?5", "?6", "?7") ") AS x";
+    static const char COUNT[] = "SELECT count(*) FROM event_sites";
+    sqlite3 *db = zl_sqlite_db(s);
+    sqlite3_stmt *sel = NULL, *keys = NULL, *count = NULL;
+    int64_t want = 0, have = 0;
+    char detail[200];
+    int rc = 0, src;
+
+    if (sqlite3_prepare_v2(db, ALL, -1, &sel, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, KEYS, -1, &keys, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, COUNT, -1, &count, NULL) != SQLITE_OK) {
+        rc = ZL_ESTORE;
+        goto out;
+    }
+    while (!rc && (src = sqlite3_step(sel)) == SQLITE_ROW) {
+        int64_t n, found;
+
+        for (int i = 0; i < 7; i++)
+            sqlite3_bind_value(keys, i + 1, sqlite3_column_value(sel, i));
+        if (sqlite3_step(keys) != SQLITE_ROW) {
+            rc = ZL_ESTORE;
+            break;
+        }
+        n = sqlite3_column_int64(keys, 0);
+        found = sqlite3_column_int64(keys, 1);
+        sqlite3_reset(keys);
+        want += n;
+        if (found < n) {
+            snprintf(detail, sizeof detail,
+                     "%lld of the event's %lld rows are missing (a regulator"
+                     " would not see it; `zhiliang reindex` rebuilds them)",
+                     (long long)(n - found), (long long)n);
+            rc = cb(ctx, sqlite3_column_int64(sel, 0), detail);
+        }
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = ZL_ESTORE;
+    if (!rc && sqlite3_step(count) == SQLITE_ROW)
+        have = sqlite3_column_int64(count, 0);
+    else if (!rc)
+        rc = ZL_ESTORE;
+    if (!rc && have > want) {
+        snprintf(detail, sizeof detail,
+                 "event_sites holds %lld rows, the events account for %lld"
+                 " (rows inserted or left behind; `zhiliang reindex`"
+                 " rebuilds it)",
+                 (long long)have, (long long)want);
+        rc = cb(ctx, -1, detail);
+    }
+out:
+    sqlite3_finalize(sel);
+    sqlite3_finalize(keys);
+    sqlite3_finalize(count);
+    return rc;
+}
+
 /* The filter's work budget, checked by SQLite every PROGRESS_OPS virtual
  * machine instructions (well under a millisecond); the stop callback,
  * which may cost a system call, only every STOP_EVERY checks. */

@@ -19,6 +19,15 @@ struct zl_store_derived_counts {
 };
 int zl_store_derived_counts(zl_store *s, struct zl_store_derived_counts *c);
 
+/* A regulator's sites index (SQLite, schema 22: sqlite_query.c) against
+ * the events rows it is derived from: cb(ctx, rid, detail) for each event
+ * whose rows are missing, then cb(ctx, -1, detail) if rows that no event
+ * accounts for remain. 0 (also on a backend without the index), cb's
+ * non-zero value or a store error. */
+typedef int (*zl_store_sites_issue_cb)(void *ctx, int64_t rid,
+                                       const char *detail);
+int zl_store_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx);
+
 /* The identifier index row with this primary key, into *row (strings
  * borrowed until the next store call). ZL_ENOTFOUND if absent. */
 int zl_store_id_row_get(zl_store *s, const char *id, int64_t event_time_ms,

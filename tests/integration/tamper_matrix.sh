@@ -181,6 +181,13 @@ if ! zl_on_pg; then # schema 21: the lists name the events' log leaves
   expect_caught "receipts.events a leaf changed" "update receipts set events = substr(events, 1, 3) || (case when substr(events, 4, 1) = $(zl_blob 04) then $(zl_blob 05) else $(zl_blob 04) end) || substr(events, 5) where $rk and length(events) % 32 <> 0"
   expect_caught "receipts.events a leaf added" "update receipts set events = cast(events as blob) || $(zl_blob 02) where $rk and length(events) % 32 <> 0"
 fi
+if ! zl_on_pg; then # schema 22: a regulator's sites index
+  [ "$(q "select count(*) from site_parties")" -gt 0 ] || fail "no capturing party in the sites index"
+  expect_repaired "event_sites row deleted" "delete from event_sites where (k, event_time, ev) = (select k, event_time, ev from event_sites order by ev, k limit 1)"
+  expect_repaired "event_sites row added" "insert into event_sites(k, event_time, ev) values (4, 0, 1)"
+  expect_repaired "event_sites row moved to another event" "update event_sites set ev = ev + 1 where (k, event_time, ev) = (select k, event_time, ev from event_sites order by ev desc, k limit 1)"
+  expect_repaired "site_parties name edited" "update site_parties set v = 'X' || v where n = (select min(n) from site_parties)"
+fi
 expect_caught "receipts.kind" "update receipts set kind = 1 where $rk"
 expect_caught "receipts.grp" "update receipts set grp = 1 where $rk"
 expect_caught "receipts row deleted" "delete from receipts where $rk"
