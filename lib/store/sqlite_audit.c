@@ -152,6 +152,21 @@ static int doc_link_exists(zl_store *s, const uint8_t event_hash[32],
  * store's back does not outlive it (numbers are never reused: an event
  * reindex skips keeps a number that names nothing, and verify reports
  * that event anyway). */
+/* 1 if the store has the sites index (schema 22) yet. */
+static int has_sites(zl_store *s)
+{
+    static const char SQL[] = "SELECT 1 FROM sqlite_master WHERE type ="
+                              " 'table' AND name = 'event_sites'";
+    sqlite3_stmt *st = NULL;
+    int yes;
+
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    yes = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return yes;
+}
+
 static int derived_clear(zl_store *s)
 {
     int rc = zl_sqlite_exec(s, "DELETE FROM event_occ; DELETE FROM idents;"
@@ -166,7 +181,9 @@ static int derived_clear(zl_store *s)
         rc = zl_sqlite_exec(s, "DELETE FROM recall_ids");
     if (!rc)
         rc = zl_sqlite_exec(s, "DELETE FROM recall_cases");
-    if (!rc) /* the events' rewrite refills it (its triggers) */
+    if (!rc && has_sites(s)) /* the events' rewrite refills it (its
+                              * triggers); a migration from before
+                              * schema 22 reindexes without it */
         rc = zl_sqlite_exec(s, "DELETE FROM event_sites;"
                                " DELETE FROM site_parties");
     return rc;

@@ -393,6 +393,12 @@ int zl_sqlite_sites_migrate(zl_store *s)
     const char *tail = NULL;
     int rc = zl_sqlite_sites_schema(s), src;
 
+    /* rows the triggers wrote while earlier steps rewrote events (their
+     * rids and vocab numbers renumbered since) are not this store's: the
+     * index is made again from the events as they now are */
+    if (!rc)
+        rc = zl_sqlite_exec(s, "DELETE FROM event_sites;"
+                               " DELETE FROM site_parties");
     if (rc)
         return rc;
     /* ADD is two statements: the party's number, then the rows */
