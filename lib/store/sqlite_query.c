@@ -902,7 +902,7 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
     if (f->has_after && desc && f->after_time < hi)
         hi = f->after_time;
     if (!(m = zl_calloc(ss.n ? ss.n : 1, sizeof *m)) ||
-        !(q = zl_malloc(sizeof *q))) {
+        !(q = zl_calloc(1, sizeof *q))) {
         rc = ZL_ENOMEM;
         goto out;
     }
@@ -1014,7 +1014,7 @@ int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
             rc = bud.rc; /* the budget stopped a statement */
         goto out;
     }
-    if (!(q = zl_malloc(sizeof *q))) {
+    if (!(q = zl_calloc(1, sizeof *q))) { /* cleaned up even unbuilt */
         rc = ZL_ENOMEM;
         goto out;
     }
