@@ -70,6 +70,14 @@ const char *zl_sqlite_text(sqlite3_stmt *st, int i);
 /* Run SQL without results (schema, pragmas). Returns 0 or ZL_ESTORE. */
 int zl_sqlite_exec(zl_store *s, const char *sql);
 
+/* Run SQL (as zl_sqlite_exec) with the one-argument scalar function name
+ * = fn (user data ctx) registered for its duration only: the migrations'
+ * copies of a table through a packing function. Returns 0, ZL_ESTORE, or
+ * what zl_sqlite_exec returns. */
+int zl_sqlite_exec_with_fn(zl_store *s, const char *sql, const char *name,
+                           void (*fn)(sqlite3_context *, int, sqlite3_value **),
+                           void *ctx);
+
 /* The events columns every event SELECT returns, in this order (table
  * alias e), and the decoder of such a row. Strings stay owned by st, the
  * JSON by st or (compressed rows) by scratch, which the caller inits and
@@ -223,10 +231,12 @@ int zl_sqlite_json_unpack(zl_store *s, const void *p, size_t n,
                           size_t *len);
 int zl_sqlite_json_train_in_tx(zl_store *s, int64_t min_events);
 /* The same, rewriting the text rows only when rewrite is 1 (the migration
- * compresses as it copies, through zl_sqlite_json_pack_fn's SQL function
- * zl_zjson_pack(json), registered while on is 1). */
+ * compresses as it copies, through zl_sqlite_json_exec_packing). */
 int zl_sqlite_json_train(zl_store *s, int64_t min_events, int rewrite);
-int zl_sqlite_json_pack_fn(zl_store *s, int on);
+/* Run sql with the SQL function zl_zjson_pack(json) (the JSON as the
+ * store keeps it: compressed with the trained dictionary, or as it is)
+ * registered for its duration. Returns what zl_sqlite_exec_with_fn does. */
+int zl_sqlite_json_exec_packing(zl_store *s, const char *sql);
 void zl_sqlite_json_after_commit(zl_store *s);
 void zl_sqlite_zjson_free(struct zl_zjson *z);
 

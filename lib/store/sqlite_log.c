@@ -226,18 +226,11 @@ int zl_sqlite_log_migrate(zl_store *s)
         " FROM log_leaf ORDER BY idx;"
         "DROP TABLE log_leaf;"
         "ALTER TABLE log_leaf_v21 RENAME TO log_leaf;";
-    sqlite3 *db = zl_sqlite_db(s);
     int rc = zl_sqlite_exec(s, LOG_SCHEMA);
 
-    if (!rc &&
-        sqlite3_create_function_v2(db, "zl_log_key_pack", 1, SQLITE_UTF8, NULL,
-                                   key_pack_fn, NULL, NULL, NULL) != SQLITE_OK)
-        rc = ZL_ESTORE;
-    if (!rc) {
-        rc = zl_sqlite_exec(s, COPY);
-        sqlite3_create_function_v2(db, "zl_log_key_pack", 1, SQLITE_UTF8, NULL,
-                                   NULL, NULL, NULL, NULL);
-    }
+    if (!rc)
+        rc = zl_sqlite_exec_with_fn(s, COPY, "zl_log_key_pack", key_pack_fn,
+                                    NULL);
     return rc ? rc : zl_sqlite_exec(s, LOG_SCHEMA);
 }
 

@@ -161,19 +161,10 @@ int zl_sqlite_receipt_migrate(zl_store *s)
         " zl_receipt_pack(events) FROM receipts ORDER BY key, grp;"
         "DROP TABLE receipts;"
         "ALTER TABLE receipts_v21 RENAME TO receipts;";
-    sqlite3 *db = zl_sqlite_db(s);
     int rc = zl_sqlite_exec(s, SCHEMA);
 
-    if (!rc &&
-        sqlite3_create_function_v2(db, "zl_receipt_pack", 1, SQLITE_UTF8, s,
-                                   pack_fn, NULL, NULL, NULL) != SQLITE_OK)
-        rc = ZL_ESTORE;
-    if (!rc) {
-        rc = zl_sqlite_exec(s, COPY);
-        sqlite3_create_function_v2(db, "zl_receipt_pack", 1, SQLITE_UTF8, NULL,
-                                   NULL, NULL, NULL, NULL);
-    }
-    return rc;
+    return rc ? rc
+              : zl_sqlite_exec_with_fn(s, COPY, "zl_receipt_pack", pack_fn, s);
 }
 
 static int receipt_put(zl_store *s, const struct zl_receipt_group *g)

@@ -414,13 +414,9 @@ static void pack_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
     zl_buf_cleanup(&out);
 }
 
-int zl_sqlite_json_pack_fn(zl_store *s, int on)
+int zl_sqlite_json_exec_packing(zl_store *s, const char *sql)
 {
-    int rc = sqlite3_create_function_v2(zl_sqlite_db(s), "zl_zjson_pack", 1,
-                                        SQLITE_UTF8, s, on ? pack_fn : NULL,
-                                        NULL, NULL, NULL);
-
-    return rc == SQLITE_OK ? 0 : ZL_ESTORE;
+    return zl_sqlite_exec_with_fn(s, sql, "zl_zjson_pack", pack_fn, s);
 }
 
 int zl_sqlite_json_train_in_tx(zl_store *s, int64_t min_events)

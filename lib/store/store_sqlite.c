@@ -277,6 +277,22 @@ int zl_sqlite_exec(zl_store *s, const char *sql)
     return zl_sqlite_rc(sqlite3_exec(zl_sqlite_db(s), sql, NULL, NULL, NULL));
 }
 
+int zl_sqlite_exec_with_fn(zl_store *s, const char *sql, const char *name,
+                           void (*fn)(sqlite3_context *, int, sqlite3_value **),
+                           void *ctx)
+{
+    sqlite3 *db = zl_sqlite_db(s);
+    int rc;
+
+    if (sqlite3_create_function_v2(db, name, 1, SQLITE_UTF8, ctx, fn, NULL,
+                                   NULL, NULL) != SQLITE_OK)
+        return ZL_ESTORE;
+    rc = zl_sqlite_exec(s, sql);
+    sqlite3_create_function_v2(db, name, 1, SQLITE_UTF8, NULL, NULL, NULL, NULL,
+                               NULL);
+    return rc;
+}
+
 /* Connection settings: every open. The page size only takes on a new,
  * empty file (before WAL mode). */
 static int setup(zl_store *s, int is_new, struct zl_error *err)
@@ -503,11 +519,8 @@ static int migrate_intern(zl_store *s)
      * writes every row compressed once */
     if (!has_rid && n >= 100000)
         fprintf(stderr, "zhiliang: training the JSON dictionary...\n");
-    if (!has_rid && !(rc = zl_sqlite_json_train(s, 0, 0)) &&
-        !(rc = zl_sqlite_json_pack_fn(s, 1))) {
-        rc = zl_sqlite_exec(s, EVENTS);
-        zl_sqlite_json_pack_fn(s, 0);
-    }
+    if (!has_rid && !(rc = zl_sqlite_json_train(s, 0, 0)))
+        rc = zl_sqlite_json_exec_packing(s, EVENTS);
     if (!rc)
         rc = zl_sqlite_exec(s, SCHEMA);
     if (!rc)
@@ -587,15 +600,9 @@ static int migrate_vocab(zl_store *s)
     rc = zl_sqlite_exec(s, COPY);
     if (!rc && n >= 100000)
         fprintf(stderr, "zhiliang: events copied; packing the outbox...\n");
-    if (!rc && (rc = sqlite3_create_function_v2(
-                    zl_sqlite_db(s), "zl_outbox_pack", 1, SQLITE_UTF8, NULL,
-                    outbox_pack_fn, NULL, NULL, NULL)) != SQLITE_OK)
-        rc = ZL_ESTORE;
-    if (!rc) {
-        rc = zl_sqlite_exec(s, OUTBOX);
-        sqlite3_create_function_v2(zl_sqlite_db(s), "zl_outbox_pack", 1,
-                                   SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
-    }
+    if (!rc)
+        rc = zl_sqlite_exec_with_fn(s, OUTBOX, "zl_outbox_pack", outbox_pack_fn,
+                                    NULL);
     if (!rc)
         rc = zl_sqlite_exec(s, SCHEMA);
     if (!rc)
@@ -649,15 +656,8 @@ static int migrate_slim(zl_store *s)
                 (long long)n);
     if (!rc)
         rc = zl_sqlite_log_migrate(s);
-    if (!rc && sqlite3_create_function_v2(zl_sqlite_db(s), "zl_leaf_of", 1,
-                                          SQLITE_UTF8, s, leaf_of_fn, NULL,
-                                          NULL, NULL) != SQLITE_OK)
-        rc = ZL_ESTORE;
-    if (!rc) {
-        rc = zl_sqlite_exec(s, OUTBOX);
-        sqlite3_create_function_v2(zl_sqlite_db(s), "zl_leaf_of", 1,
-                                   SQLITE_UTF8, NULL, NULL, NULL, NULL, NULL);
-    }
+    if (!rc)
+        rc = zl_sqlite_exec_with_fn(s, OUTBOX, "zl_leaf_of", leaf_of_fn, s);
     return rc ? rc : zl_sqlite_receipt_migrate(s);
 }
 
