@@ -25,7 +25,28 @@ struct audit {
     uint64_t expect_id_rows, expect_ref_rows, expect_doc_links;
     uint64_t expect_cases, expect_recall_ids;
     struct zl_tix_check tix; /* the trace index against the records */
+    int64_t record_ms;       /* record time of the record last read, or -1 */
+    struct audit_outbox *outbox; /* the feed read beside the log (outbox.c) */
 };
+
+/* ---- the outbox against the log (outbox.c) ---- */
+
+/* Start reading the outbox beside the log pass (a->outbox; before it). */
+int audit_outbox_begin(struct audit *a);
+/* The log pass reached a leaf (in log order): if its type is one whose
+ * writer appends an outbox row (event, correction, recall), the next such
+ * row must name it, and say record_ms as its created time (-1: not
+ * known). Reports what differs; 0 when a->outbox is NULL. */
+int audit_outbox_leaf(struct audit *a, uint8_t leaf_type, const char *key,
+                      int64_t record_ms);
+/* After the log pass: report the rows no leaf accounts for. */
+int audit_outbox_end(struct audit *a);
+/* Free what audit_outbox_begin made (any time; idempotent). */
+void audit_outbox_free(struct audit *a);
+/* The 22 -> 23 step, in the migration's transaction: the check starts at
+ * the log's size now (an upgraded store's earlier records may predate
+ * their outbox rows); nothing on an empty log. 0 or a ZL_E* code. */
+int audit_outbox_migrate(zl_store *s);
 
 /* Build the persistent trace index from every stored event, inside the
  * caller's transaction (the schema migration that introduces it). 0 or a

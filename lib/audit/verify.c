@@ -95,6 +95,7 @@ static int copy_correction(void *ctx, const struct zl_correction *c)
     zl_free(k->a->json);
     k->a->json = zl_strndup(c->json, c->json_len);
     k->a->json_len = c->json_len;
+    k->a->record_ms = c->record_time_ms;
     k->c = *c;
     k->c.key = k->key = dup_opt(c->key);
     k->c.party = k->party = dup_opt(c->party);
@@ -181,10 +182,9 @@ static record_canon_fn record_canon_of(uint8_t leaf_type)
     }
 }
 
-static int recompute(void *ctx, uint8_t leaf_type, const char *key,
-                     const void **canon, size_t *len)
+static int recompute_record(struct audit *a, uint8_t leaf_type, const char *key,
+                            const void **canon, size_t *len)
 {
-    struct audit *a = ctx;
     record_canon_fn record_canon = record_canon_of(leaf_type);
     uint8_t hash[32], again[32];
     char hash_id[96];
@@ -210,6 +210,11 @@ static int recompute(void *ctx, uint8_t leaf_type, const char *key,
     if (rc)
         return rc;
     a->st.records++;
+    { /* the record time its capture receipt proves (-1: none) */
+        const char *party;
+
+        audit_meta_get(a->meta, hash, &a->record_ms, &party);
+    }
     zl_free(a->canon);
     a->canon = NULL;
     rc = zl_epcis_event_hash(a->json, a->json_len, &a->canon, len, again,
@@ -234,6 +239,22 @@ static int recompute(void *ctx, uint8_t leaf_type, const char *key,
     }
     *canon = a->canon;
     return 0;
+}
+
+/* A leaf's record recomputed from the store (the log pass's source), and
+ * the leaf checked against the outbox. */
+static int recompute(void *ctx, uint8_t leaf_type, const char *key,
+                     const void **canon, size_t *len)
+{
+    struct audit *a = ctx;
+    int rc, orc;
+
+    a->record_ms = -1;
+    rc = recompute_record(a, leaf_type, key, canon, len);
+    if ((rc == 0 || rc == ZL_ENOTFOUND) &&
+        (orc = audit_outbox_leaf(a, leaf_type, key, a->record_ms)))
+        return orc;
+    return rc;
 }
 
 static const char *kind_name(enum zl_log_issue_kind k)
@@ -364,14 +385,20 @@ int zl_audit_verify(zl_store *s, zl_audit_cb cb, void *ctx,
     a.s = s;
     a.cb = cb;
     a.ctx = ctx;
-    rc = zl_log_verify_all(s, recompute, &a, on_log_issue, &a, &ls);
+    /* the receipts first: an event's outbox row must carry the record
+     * time its receipt proves */
+    rc = audit_meta_build(s, &a.meta);
+    if (!rc)
+        rc = audit_outbox_begin(&a);
+    if (!rc)
+        rc = zl_log_verify_all(s, recompute, &a, on_log_issue, &a, &ls);
     if (rc && rc != ZL_ETAMPER)
+        goto out;
+    if ((rc = audit_outbox_end(&a)))
         goto out;
     a.st.leaves = ls.leaves;
     a.st.checkpoints = ls.checkpoints;
-    rc = audit_meta_build(s, &a.meta);
-    if (!rc)
-        rc = zl_store_events_query(s, &all, check_event, &a);
+    rc = zl_store_events_query(s, &all, check_event, &a);
     if (!rc)
         rc = zl_recall_record_keys(s, check_key_logged, &a);
     if (!rc)
@@ -399,6 +426,7 @@ out:
     if (stats)
         *stats = a.st;
     audit_meta_free(a.meta);
+    audit_outbox_free(&a);
     zl_tix_check_cleanup(&a.tix);
     zl_free(a.canon);
     zl_free(a.json);

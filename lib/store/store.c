@@ -306,6 +306,9 @@ static int migrate_step(zl_store *s, int from)
               * SQLite only: sqlite_query.c; PostgreSQL keeps the row
               * test) */
         return 0;
+    case 22: /* 22 -> 23: verify checks the outbox against the log, from
+              * the log's size at the upgrade (audit/outbox.c) */
+        return audit_outbox_migrate(s);
     default: return ZL_EUNSUPPORTED;
     }
 }

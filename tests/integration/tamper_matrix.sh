@@ -423,6 +423,24 @@ fi
 expect_caught "log_node.hash" "update log_node set hash = $(zl_zeros 32) where (level, idx) = (select level, idx from log_node order by level desc limit 1)"
 expect_caught "log_checkpoint.root" "update log_checkpoint set root = $(zl_zeros 32)"
 
+# The outbox (schema 23): subscriptions and followers read it, so its
+# event, correction and recall rows must name the logged records in log
+# order; verify names each edit as an outbox issue.
+expect_outbox() {  # description, SQL
+  expect_caught "$@"
+  local out
+  out=$("$ZL" verify 2>&1 || true)
+  grep -q "outbox-" <<<"$out" || fail "$1: not named as an outbox issue: $out"
+}
+ok="seq = (select seq from outbox where kind = 'event' order by seq limit 1 offset"
+expect_outbox "outbox event row deleted" "delete from outbox where $ok 5)"
+expect_outbox "outbox event row names another event" "update outbox set key = (select key from outbox where $ok 7)) where $ok 6)"
+expect_outbox "outbox event row added" "insert into outbox(seq, kind, key, created) select (select max(seq) + 1 from outbox), kind, key, created from outbox where $ok 3)"
+expect_outbox "outbox.created of an event" "update outbox set created = created + 1 where $ok 8)"
+expect_outbox "outbox correction row deleted" "delete from outbox where kind = 'correction'"
+expect_outbox "outbox recall row deleted" "delete from outbox where seq = (select min(seq) from outbox where kind = 'recall')"
+expect_outbox "outbox check moved past the log" "insert into meta(key, value) values ('outbox.checked_from', $(zl_bytes "'99999999 0'"))"
+
 # Outside anchors: a key and a checkpoint obtained elsewhere.
 restore
 "$ZL" log key > "$T/key"

@@ -1250,10 +1250,18 @@ static void test_upgrade_from_v1(void **state)
     assert_int_equal(zl_audit_verify(s, NULL, NULL, &st), 0);
     /* two events and their capture receipt */
     assert_int_equal(st.leaves, V1_LEAVES + 1 + V1_REGISTRY + 3);
+    /* 0.1.0's events never had outbox rows, so verify checks the outbox
+     * from the upgrade on (schema 23): a new event's row is checked */
+    assert_int_equal(zl_store_exec_sql(s, "DELETE FROM outbox WHERE seq ="
+                                          " (SELECT max(seq) FROM outbox)"),
+                     0);
+    assert_int_equal(zl_audit_verify(s, NULL, NULL, &st), ZL_ETAMPER);
+    assert_int_equal(st.issues, 1);
     zl_close(s);
     /* and opens again without migrating twice */
     assert_int_equal(zl_open(uri, &s, &err), 0);
     assert_int_equal(count(s), V1_EVENTS + 2);
+    assert_int_equal(zl_audit_verify(s, NULL, NULL, &st), ZL_ETAMPER);
     zl_close(s);
     zl_store_remove(uri);
 }
