@@ -306,6 +306,11 @@ static int migrate_step(zl_store *s, int from)
               * SQLite only: sqlite_query.c; PostgreSQL keeps the row
               * test) */
         return 0;
+    case 22: /* 22 -> 23: rule_gen, which a regulator's kept sites follow
+              * (sqlite_query.c, "admitted sites"): the backend's triggers
+              * on vocab and site_parties, the party module's on its
+              * tables */
+        return module_schema(s, ZL_STORE_MOD_PARTY);
     default: return ZL_EUNSUPPORTED;
     }
 }
