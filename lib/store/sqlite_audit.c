@@ -186,6 +186,9 @@ static int derived_clear(zl_store *s)
                               * schema 22 reindexes without it */
         rc = zl_sqlite_exec(s, "DELETE FROM event_sites;"
                                " DELETE FROM site_parties");
+    /* the triggers that keep it and rule_gen, if dropped (verify says) */
+    if (!rc && has_sites(s) && !(rc = zl_sqlite_sites_schema(s)))
+        rc = zl_sqlite_party_rule_schema(s);
     return rc;
 }
 

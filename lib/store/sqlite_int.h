@@ -193,6 +193,25 @@ int zl_sqlite_sites_migrate(zl_store *s);
  * (store_audit.h, zl_store_sites_check). */
 int zl_sqlite_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx);
 
+/* rule_gen (schema 24): one counter, bumped by triggers on every write to
+ * what a regulator's read rule reads (parties, party_gln, party_kinds:
+ * sqlite_party.c) and on every change to vocab and site_parties but a new
+ * row at the top (sqlite_query.c). A query keeps the sites the rule
+ * admitted while it holds (sqlite_query.c, "admitted sites"). Made by
+ * whichever of the two schemas runs first. */
+#define ZL_SQLITE_RULE_GEN                                                     \
+    "CREATE TABLE IF NOT EXISTS rule_gen(n INTEGER NOT NULL);"                 \
+    "INSERT INTO rule_gen(n) SELECT 0 WHERE NOT EXISTS"                        \
+    " (SELECT 1 FROM rule_gen);"
+/* rule_gen and the party tables' triggers that bump it (sqlite_party.c;
+ * idempotent; reindex makes them again): 0 or ZL_ESTORE. */
+int zl_sqlite_party_rule_schema(zl_store *s);
+/* A trigger NAME bumping rule_gen AFTER EV (INSERT, UPDATE, DELETE) ON T,
+ * when WHEN (a condition, "1" for every row). */
+#define ZL_SQLITE_RULE_BUMP(NAME, EV, T, WHEN)                                 \
+    "CREATE TRIGGER IF NOT EXISTS " NAME " AFTER " EV " ON " T " WHEN " WHEN   \
+    " BEGIN UPDATE rule_gen SET n = n + 1; END;"
+
 /* The parts defined outside store_sqlite.c, collected in its table. */
 int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
                            zl_event_cb cb, void *ctx);

@@ -60,6 +60,22 @@ static const char registry_sql[] =
     " key TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,"
     " json BLOB NOT NULL, PRIMARY KEY(key, seq));";
 
+/* Schema 23: every write to what a regulator's read rule reads bumps
+ * rule_gen (sqlite_int.h), so the sites a query keeps for the next are
+ * asked again (sqlite_query.c). Triggers, so that an edit behind the
+ * store's back bumps it too. */
+#define RULE_BUMPS(T)                                                          \
+    ZL_SQLITE_RULE_BUMP("rule_gen_" T "_i", "INSERT", T, "1")                  \
+    ZL_SQLITE_RULE_BUMP("rule_gen_" T "_u", "UPDATE", T, "1")                  \
+    ZL_SQLITE_RULE_BUMP("rule_gen_" T "_d", "DELETE", T, "1")
+static const char rule_sql[] = ZL_SQLITE_RULE_GEN RULE_BUMPS("parties")
+    RULE_BUMPS("party_gln") RULE_BUMPS("party_kinds");
+
+int zl_sqlite_party_rule_schema(zl_store *s)
+{
+    return zl_sqlite_exec(s, rule_sql);
+}
+
 static sqlite3 *dbof(zl_store *s)
 {
     return zl_sqlite_db(s);
@@ -71,6 +87,8 @@ static int party_schema(zl_store *s)
                    sqlite3_exec(dbof(s), added_sql, NULL, NULL, NULL) ==
                        SQLITE_OK &&
                    sqlite3_exec(dbof(s), registry_sql, NULL, NULL, NULL) ==
+                       SQLITE_OK &&
+                   sqlite3_exec(dbof(s), rule_sql, NULL, NULL, NULL) ==
                        SQLITE_OK
                ? 0
                : ZL_ESTORE;

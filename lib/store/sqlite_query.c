@@ -169,26 +169,18 @@ static int broad_patterns(zl_store *s, const struct zl_event_filter *f)
  * readPoint; when few of a filter's matches are in its region, testing
  * each match in C (keep) read every match (1M events, EQ_bizStep: none
  * within 10 s). So the values the rule admits go into the SQL once per
- * query: every vocab entry (steps, dispositions and locations; the rule
- * refuses all but its region's locations) is asked once, and every
- * registered party ID; the condition then reads
+ * query: the sites the rule admits (admitted sites, below: every vocab
+ * entry and every capturing party in site_parties asked once, and kept
+ * on the handle); the condition then reads
  *   biz_location IN (L) OR read_point IN (L) OR biz_location > MAX OR
- *   read_point > MAX OR (party IS NOT NULL AND party NOT IN (P_out))
- * with L the admitted locations, MAX the largest vocab number seen (a
- * location added since is let through) and P_out the registered IDs the
- * rule refuses (a party column holding anything else, a USCC or an
- * unregistered name, is let through). It only ever admits more than the
+ *   read_point > MAX OR party IN (SELECT v FROM site_parties WHERE n IN
+ *   (P) OR n > PMAX)
+ * with L the admitted locations, MAX the largest vocab number asked about
+ * (a location added since is let through), P the admitted parties and
+ * PMAX the largest site_parties number asked about (the events' trigger
+ * puts every capturing party there). It only ever admits more than the
  * rule: keep still decides each row. ZL_QUERY_NO_PUSHDOWN in the
  * environment turns it off (the tests and benches compare both). */
-
-static int add_text_lit(struct zl_buf *b, const char *t)
-{
-    int rc = zl_buf_add(b, "'", 1);
-
-    for (const char *p = t; !rc && *p; p++)
-        rc = *p == '\'' ? zl_buf_add(b, "''", 2) : zl_buf_add(b, p, 1);
-    return rc ? rc : zl_buf_add(b, "'", 1);
-}
 
 /* 1 when f names events by a point lookup (eventID, an exact identifier):
  * a handful of rows, fewer than the condition costs to build (~0.3 ms,
@@ -207,85 +199,8 @@ static int point_lookup(const struct zl_event_filter *f)
     return 0;
 }
 
-/* The condition for f->admits into b (NUL-terminated): 0 or an error. */
 static int admits_sql(zl_store *s, const struct zl_event_filter *f,
-                      struct zl_buf *b)
-{
-    static const char VOCAB_ALL[] = "SELECT n, v FROM vocab";
-    static const char PARTY_IDS[] = "SELECT id FROM parties";
-    struct zl_buf locs, outs;
-    sqlite3_stmt *st;
-    int64_t max = 0;
-    char num[32];
-    int rc = 0, src, a;
-
-    zl_buf_init(&locs, (size_t)16 << 20);
-    zl_buf_init(&outs, (size_t)16 << 20);
-    if (!(st = zl_sqlite_stmt(s, VOCAB_ALL))) {
-        rc = ZL_ESTORE;
-        goto out;
-    }
-    while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t n = sqlite3_column_int64(st, 0);
-        char *v = zl_strdup((const char *)sqlite3_column_text(st, 1));
-
-        if (!v) {
-            rc = ZL_ENOMEM;
-            break;
-        }
-        if (n > max)
-            max = n;
-        a = f->admits(f->admits_ctx, 'l', v);
-        zl_free(v);
-        if (a < 0)
-            rc = a;
-        else if (a) {
-            snprintf(num, sizeof num, "%s%lld", locs.len ? "," : "",
-                     (long long)n);
-            rc = zl_buf_add(&locs, num, strlen(num));
-        }
-    }
-    sqlite3_reset(st);
-    if (rc)
-        goto out;
-    if (!(st = zl_sqlite_stmt(s, PARTY_IDS))) {
-        rc = ZL_ESTORE;
-        goto out;
-    }
-    while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
-        char *id = zl_strdup((const char *)sqlite3_column_text(st, 0));
-
-        if (!id) {
-            rc = ZL_ENOMEM;
-            break;
-        }
-        if ((a = f->admits(f->admits_ctx, 'p', id)) < 0)
-            rc = a;
-        else if (!a && !(rc = outs.len ? zl_buf_add(&outs, ",", 1) : 0))
-            rc = add_text_lit(&outs, id);
-        zl_free(id);
-    }
-    sqlite3_reset(st);
-    if (rc)
-        goto out;
-    if (locs.len)
-        rc = zl_buf_printf(b,
-                           "e.biz_location IN (%.*s) OR e.read_point IN"
-                           " (%.*s) OR ",
-                           (int)locs.len, locs.data, (int)locs.len, locs.data);
-    if (!rc)
-        rc = zl_buf_printf(b,
-                           "e.biz_location > %lld OR e.read_point > %lld OR"
-                           " (e.party IS NOT NULL AND e.party NOT IN (%.*s))",
-                           (long long)max, (long long)max, (int)outs.len,
-                           outs.len ? outs.data : "");
-    if (!rc)
-        rc = zl_buf_add(b, "", 1);
-out:
-    zl_buf_cleanup(&locs);
-    zl_buf_cleanup(&outs);
-    return rc;
-}
+                      struct zl_buf *b);
 
 /* ---- the sites index (schema 22) -------------------------------------------
  * A regulator sees an event by its sites: the capturing party and the
@@ -359,6 +274,12 @@ out:
               "old.read_point", "old.biz_step", "old.disposition",             \
               "old.party")
 
+#define SITE_BUMPS(T)                                                          \
+    ZL_SQLITE_RULE_BUMP("rule_gen_" T "_i", "INSERT", T,                       \
+                        "new.n < (SELECT max(n) FROM " T ")")                  \
+    ZL_SQLITE_RULE_BUMP("rule_gen_" T "_u", "UPDATE", T, "1")                  \
+    ZL_SQLITE_RULE_BUMP("rule_gen_" T "_d", "DELETE", T, "1")
+
 static const char SITES_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS site_parties(n INTEGER PRIMARY KEY,"
     " v TEXT NOT NULL UNIQUE);"
@@ -374,10 +295,17 @@ static const char SITES_SCHEMA[] =
     " END;"
     "CREATE TRIGGER IF NOT EXISTS event_sites_ad AFTER DELETE ON events"
     " BEGIN " DEL_OLD " END;";
+/* schema 24: a site's number must keep naming the same location or party
+ * while a query keeps the sites the rule admitted (admitted sites, below):
+ * any change but a new row at the top bumps rule_gen */
+static const char SITES_GEN[] =
+    ZL_SQLITE_RULE_GEN SITE_BUMPS("vocab") SITE_BUMPS("site_parties");
 
 int zl_sqlite_sites_schema(zl_store *s)
 {
-    return zl_sqlite_exec(s, SITES_SCHEMA);
+    int rc = zl_sqlite_exec(s, SITES_SCHEMA);
+
+    return rc ? rc : zl_sqlite_exec(s, SITES_GEN);
 }
 
 int zl_sqlite_sites_migrate(zl_store *s)
@@ -429,6 +357,52 @@ out:
     return rc;
 }
 
+/* The triggers that keep the sites index and rule_gen (schema 24): one
+ * dropped would let the index or a regulator's kept sites go stale
+ * without a word, so verify looks for each. */
+static const char *const TRIGGERS[] = {
+    "event_sites_ai",          "event_sites_au",
+    "event_sites_ad",          "rule_gen_vocab_i",
+    "rule_gen_vocab_u",        "rule_gen_vocab_d",
+    "rule_gen_site_parties_i", "rule_gen_site_parties_u",
+    "rule_gen_site_parties_d", "rule_gen_parties_i",
+    "rule_gen_parties_u",      "rule_gen_parties_d",
+    "rule_gen_party_gln_i",    "rule_gen_party_gln_u",
+    "rule_gen_party_gln_d",    "rule_gen_party_kinds_i",
+    "rule_gen_party_kinds_u",  "rule_gen_party_kinds_d"};
+
+/* Report each of TRIGGERS missing through cb: 0, cb's value or an
+ * error. */
+static int triggers_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
+{
+    static const char SQL[] =
+        "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?1";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    char detail[200];
+    int rc = 0;
+
+    if (!st)
+        return ZL_ESTORE;
+    for (size_t i = 0; i < sizeof TRIGGERS / sizeof TRIGGERS[0] && !rc; i++) {
+        int src;
+
+        sqlite3_bind_text(st, 1, TRIGGERS[i], -1, SQLITE_STATIC);
+        src = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (src == SQLITE_DONE) {
+            snprintf(detail, sizeof detail,
+                     "trigger %s is missing (the sites index or a"
+                     " regulator's kept sites would go stale; `zhiliang"
+                     " reindex` makes it again)",
+                     TRIGGERS[i]);
+            rc = cb(ctx, -1, detail);
+        } else if (src != SQLITE_ROW)
+            rc = ZL_ESTORE;
+    }
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
 int zl_sqlite_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
 {
     static const char ALL[] =
@@ -446,6 +420,8 @@ int zl_sqlite_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
     char detail[200];
     int rc = 0, src;
 
+    if ((rc = triggers_check(s, cb, ctx)))
+        return rc;
     if (sqlite3_prepare_v2(db, ALL, -1, &sel, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, KEYS, -1, &keys, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, COUNT, -1, &count, NULL) != SQLITE_OK) {
@@ -683,17 +659,46 @@ static int site_add(struct site_set *ss, int64_t k)
     return 0;
 }
 
-/* The admitted sites of the last query with an admits_key, kept on the
- * handle (zl_store_module_state) while the store is unchanged: the same
- * key, no commit by another connection (PRAGMA data_version) and no row
- * changed through this one (sqlite3_total_changes, which counts what is
- * not committed yet too). Asking the registry about every location cost
- * a third of a regulator's request. A rollback drops it (the store frees
- * module state then). */
-struct sites_cache {
-    char key[64];
-    int64_t data_version, changes;
+/* ---- admitted sites ---------------------------------------------------------
+ * The sites f->admits admits, kept on the handle (zl_store_module_state)
+ * for the next query with the same admits_key (a region), for up to
+ * SITES_KEYS keys (the least recently used goes). Asking the rule about
+ * every location cost a third of a regulator's request, and with 10^5
+ * locations and capture never quiet it was most of a first page. So an
+ * entry is kept across captures and brought up to date, not made again:
+ *   - nothing changed (PRAGMA data_version, which a commit by another
+ *     connection moves, and the connection's own sqlite3_total_changes,
+ *     which counts what is not committed yet too): the entry answers;
+ *   - rule_gen unchanged (sqlite_int.h: triggers bump it on every write to
+ *     parties, party_gln and party_kinds, which are all the regulator's
+ *     rule reads, zl_viewer_region_admits, and on any change to vocab and
+ *     site_parties but a new row at the top): only the locations and
+ *     parties numbered past the entry's high-water marks are asked about
+ *     and added (vocab numbers are never reused: AUTOINCREMENT; a new
+ *     site_parties row takes the next number);
+ *   - else every location and party is asked again.
+ * Triggers, not the tables' sizes or largest rowids: an edit in place
+ * (a party's region) moves neither, and an edit behind the store's back
+ * (sqlite3 on the file) fires them too; a trigger dropped, verify
+ * reports (TRIGGERS) and reindex makes again. What they cannot catch:
+ * rule_gen itself set back by hand after such an edit, and a change the
+ * handle made and rolled back outside the store's transactions (the
+ * store's rollbacks drop every module state). The rule asked is the one
+ * f->admits_key names: a key must name everything its answers depend on
+ * besides these tables. */
+#define SITES_KEYS 8
+
+struct sites_entry {
+    char key[64]; /* "" when unused */
+    int64_t data_version, changes, gen;
+    int64_t top[2]; /* the largest vocab and site_parties numbers asked */
+    uint64_t used;
     struct site_set sites;
+};
+
+struct sites_cache {
+    struct sites_entry e[SITES_KEYS];
+    uint64_t tick;
 };
 
 static const char SITES_CACHE_KEY = 0;
@@ -702,39 +707,30 @@ static void sites_cache_free(void *p)
 {
     struct sites_cache *c = p;
 
-    if (c)
-        zl_free(c->sites.k);
+    for (size_t i = 0; c && i < SITES_KEYS; i++)
+        zl_free(c->e[i].sites.k);
     zl_free(c);
 }
 
-/* The sites f->admits admits into ss (site numbers: 2n for location n of
- * vocab, 2n + 1 for party n of site_parties): every location in vocab
- * and every party in site_parties is asked once, or the cache answers. */
-static int admitted_sites(zl_store *s, const struct zl_event_filter *f,
-                          struct site_set *ss)
+/* Ask f->admits about every vocab location and site_parties party
+ * numbered past e->top, adding the admitted sites (2n for location n, 2n
+ * + 1 for party n) to e->sites and moving e->top: 0 or an error. */
+static int sites_ask(zl_store *s, const struct zl_event_filter *f,
+                     struct sites_entry *e)
 {
-    static const char LOCS[] = "SELECT n, v FROM vocab";
-    static const char PARTIES[] = "SELECT n, v FROM site_parties";
-    static const char VERSION[] = "PRAGMA data_version";
+    static const char LOCS[] = "SELECT n, v FROM vocab WHERE n > ?1 ORDER BY n";
+    static const char PARTIES[] =
+        "SELECT n, v FROM site_parties WHERE n > ?1 ORDER BY n";
     const char *const sql[2] = {LOCS, PARTIES};
-    struct sites_cache *c = zl_store_module_state(s, &SITES_CACHE_KEY);
-    int64_t dv = 0, ch = (int64_t)sqlite3_total_changes(zl_sqlite_db(s));
-    int rc = 0, keyed = f->admits_key && strlen(f->admits_key) < 64;
+    int rc = 0;
 
-    if (keyed && (rc = zl_sqlite_get_i64(s, VERSION, &dv)))
-        return rc;
-    if (keyed && c && !strcmp(c->key, f->admits_key) && c->data_version == dv &&
-        c->changes == ch) {
-        for (size_t i = 0; i < c->sites.n && !rc; i++)
-            rc = site_add(ss, c->sites.k[i]);
-        return rc;
-    }
     for (int p = 0; p < 2 && !rc; p++) {
         sqlite3_stmt *st = zl_sqlite_stmt(s, sql[p]);
         int src;
 
         if (!st)
             return ZL_ESTORE;
+        sqlite3_bind_int64(st, 1, e->top[p]);
         while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
             int64_t n = sqlite3_column_int64(st, 0);
             char *v = zl_strdup((const char *)sqlite3_column_text(st, 1));
@@ -749,25 +745,134 @@ static int admitted_sites(zl_store *s, const struct zl_event_filter *f,
             if (a < 0)
                 rc = a;
             else if (a)
-                rc = site_add(ss, 2 * n + p);
+                rc = site_add(&e->sites, 2 * n + p);
+            e->top[p] = n;
         }
         if (!rc && src != SQLITE_DONE)
             rc = src == SQLITE_INTERRUPT ? ZL_ETIMEOUT : ZL_ESTORE;
         sqlite3_reset(st);
     }
-    if (rc || !keyed)
-        return rc;
-    /* keep them for the next query (failing to is no error) */
-    if ((c = zl_calloc(1, sizeof *c)) != NULL) {
-        snprintf(c->key, sizeof c->key, "%s", f->admits_key);
-        c->data_version = dv;
-        c->changes = ch;
-        for (size_t i = 0; i < ss->n && !rc; i++)
-            rc = site_add(&c->sites, ss->k[i]);
-        if (rc || zl_store_module_set(s, &SITES_CACHE_KEY, c, sites_cache_free))
-            sites_cache_free(c);
+    return rc;
+}
+
+/* The entry for key in c: the one holding it, else the least recently
+ * used, emptied and named key. */
+static struct sites_entry *sites_entry(struct sites_cache *c, const char *key)
+{
+    struct sites_entry *old = &c->e[0];
+
+    for (size_t i = 0; i < SITES_KEYS; i++) {
+        if (c->e[i].key[0] && !strcmp(c->e[i].key, key))
+            return &c->e[i];
+        if (c->e[i].used < old->used)
+            old = &c->e[i];
     }
-    return 0;
+    old->sites.n = 0;
+    old->gen = -1;
+    snprintf(old->key, sizeof old->key, "%s", key);
+    return old;
+}
+
+/* The sites f->admits admits, into ss (appended), and the largest vocab
+ * and site_parties numbers asked about into top: from the handle's entry
+ * for f->admits_key, brought up to date (above), or, without a key, every
+ * location and party asked. */
+static int admitted_sites(zl_store *s, const struct zl_event_filter *f,
+                          struct site_set *ss, int64_t top[2])
+{
+    static const char VERSION[] = "PRAGMA data_version";
+    static const char GEN[] = "SELECT n FROM rule_gen";
+    struct sites_cache *c;
+    struct sites_entry *e, one;
+    int64_t dv = 0, gen = 0,
+            ch = (int64_t)sqlite3_total_changes(zl_sqlite_db(s));
+    int rc;
+
+    if (!f->admits_key || strlen(f->admits_key) >= sizeof one.key) {
+        memset(&one, 0, sizeof one);
+        one.top[0] = one.top[1] = INT64_MIN;
+        rc = sites_ask(s, f, &one);
+        for (size_t i = 0; i < one.sites.n && !rc; i++)
+            rc = site_add(ss, one.sites.k[i]);
+        zl_free(one.sites.k);
+        top[0] = one.top[0];
+        top[1] = one.top[1];
+        return rc;
+    }
+    if ((rc = zl_sqlite_get_i64(s, VERSION, &dv)))
+        return rc;
+    if (!(c = zl_store_module_state(s, &SITES_CACHE_KEY))) {
+        if (!(c = zl_calloc(1, sizeof *c)))
+            return ZL_ENOMEM;
+        if (zl_store_module_set(s, &SITES_CACHE_KEY, c, sites_cache_free)) {
+            sites_cache_free(c);
+            return ZL_ENOMEM;
+        }
+    }
+    e = sites_entry(c, f->admits_key);
+    e->used = ++c->tick;
+    if (e->gen < 0 || e->data_version != dv || e->changes != ch) {
+        if ((rc = zl_sqlite_get_i64(s, GEN, &gen)))
+            goto fail;
+        if (e->gen != gen) { /* the rule's tables changed: ask again */
+            e->sites.n = 0;
+            e->top[0] = e->top[1] = INT64_MIN;
+        }
+        /* read before the rows: a change meanwhile is seen next time */
+        e->gen = gen;
+        e->data_version = dv;
+        e->changes = ch;
+        if ((rc = sites_ask(s, f, e)))
+            goto fail;
+    }
+    for (size_t i = 0; i < e->sites.n && !rc; i++)
+        rc = site_add(ss, e->sites.k[i]);
+    top[0] = e->top[0];
+    top[1] = e->top[1];
+    return rc;
+fail:
+    e->key[0] = '\0';
+    e->sites.n = 0;
+    e->gen = -1;
+    return rc;
+}
+
+/* The condition for f->admits (the comment above point_lookup) into b,
+ * NUL-terminated: 0 or an error. */
+static int admits_sql(zl_store *s, const struct zl_event_filter *f,
+                      struct zl_buf *b)
+{
+    struct site_set ss = {0};
+    struct zl_buf locs, parts;
+    int64_t top[2] = {0, 0};
+    int rc = admitted_sites(s, f, &ss, top);
+
+    zl_buf_init(&locs, (size_t)16 << 20);
+    zl_buf_init(&parts, (size_t)16 << 20);
+    for (size_t i = 0; i < ss.n && !rc; i++) {
+        struct zl_buf *to = ss.k[i] & 1 ? &parts : &locs;
+
+        rc = zl_buf_printf(to, "%s%lld", to->len ? "," : "",
+                           (long long)(ss.k[i] >> 1));
+    }
+    if (!rc && locs.len)
+        rc = zl_buf_printf(b,
+                           "e.biz_location IN (%.*s) OR e.read_point IN"
+                           " (%.*s) OR ",
+                           (int)locs.len, locs.data, (int)locs.len, locs.data);
+    if (!rc)
+        rc = zl_buf_printf(b,
+                           "e.biz_location > %lld OR e.read_point > %lld OR"
+                           " e.party IN (SELECT v FROM site_parties WHERE n"
+                           " IN (%.*s) OR n > %lld)",
+                           (long long)top[0], (long long)top[0], (int)parts.len,
+                           parts.len ? parts.data : "", (long long)top[1]);
+    if (!rc)
+        rc = zl_buf_add(b, "", 1);
+    zl_buf_cleanup(&locs);
+    zl_buf_cleanup(&parts);
+    zl_free(ss.k);
+    return rc;
 }
 
 /* A site's range, read FETCH_FIRST rows at a time (doubling up to
@@ -876,7 +981,7 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
     struct zl_query_sql *q = NULL;
     struct zl_event_filter g = *f;
     struct zl_buf rids;
-    int64_t value, lo = INT64_MIN, hi = INT64_MAX;
+    int64_t value, top[2], lo = INT64_MIN, hi = INT64_MAX;
     size_t live = 0, n_m = 0, batch = FIRST_BATCH;
     int attr, rc, desc = f->order_desc;
 
@@ -888,7 +993,7 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
     zl_buf_init(&rids, (size_t)1 << 20);
     if ((rc = sites_attr(s, f, &attr, &value)) != 0)
         return rc < 0 ? rc : 0;
-    if ((rc = admitted_sites(s, f, &ss)))
+    if ((rc = admitted_sites(s, f, &ss, top)))
         goto out;
     if (ss.n > MAX_SITE_STREAMS)
         goto out;

@@ -309,6 +309,11 @@ static int migrate_step(zl_store *s, int from)
     case 22: /* 22 -> 23: verify checks the outbox against the log, from
               * the log's size at the upgrade (audit/outbox.c) */
         return audit_outbox_migrate(s);
+    case 23: /* 23 -> 24: rule_gen, which a regulator's kept sites follow
+              * (sqlite_query.c, "admitted sites"): the backend's triggers
+              * on vocab and site_parties, the party module's on its
+              * tables */
+        return module_schema(s, ZL_STORE_MOD_PARTY);
     default: return ZL_EUNSUPPORTED;
     }
 }

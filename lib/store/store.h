@@ -214,8 +214,10 @@ struct zl_event_filter {
     int (*admits)(void *ctx, char kind, const char *str);
     void *admits_ctx;
     /* What admits' answers depend on besides the store ("region 15"), so
-     * a backend may keep them between queries until the store changes;
-     * NULL: ask admits again each query. */
+     * a backend may keep them between queries: until the tables the rule
+     * reads change (the registry's parties, GLNs, kinds and regions),
+     * asking only about values new since; NULL: ask admits again each
+     * query. */
     const char *admits_key;
     /* Backend-internal: an SQL condition ANDed into the WHERE clause. */
     const char *sql_and;

@@ -682,6 +682,8 @@ static int sq_migrate(zl_store *s, int from)
         return migrate_slim(s);
     if (from == 21)
         return zl_sqlite_sites_migrate(s);
+    if (from == 23)
+        return zl_sqlite_sites_schema(s);
     return 0;
 }
 

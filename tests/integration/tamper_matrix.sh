@@ -187,6 +187,10 @@ if ! zl_on_pg; then # schema 22: a regulator's sites index
   expect_repaired "event_sites row added" "insert into event_sites(k, event_time, ev) values (4, 0, 1)"
   expect_repaired "event_sites row moved to another event" "update event_sites set ev = ev + 1 where (k, event_time, ev) = (select k, event_time, ev from event_sites order by ev desc, k limit 1)"
   expect_repaired "site_parties name edited" "update site_parties set v = 'X' || v where n = (select min(n) from site_parties)"
+  # schema 24: the triggers that keep the index and rule_gen (a dropped one
+  # changes no row, so the edit also rewrites rule_gen's as it is)
+  expect_repaired "event_sites trigger dropped" "drop trigger event_sites_ai; update rule_gen set n = n"
+  expect_repaired "rule_gen trigger dropped" "drop trigger rule_gen_party_kinds_u; update rule_gen set n = n"
 fi
 expect_caught "receipts.kind" "update receipts set kind = 1 where $rk"
 expect_caught "receipts.grp" "update receipts set grp = 1 where $rk"

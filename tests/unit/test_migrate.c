@@ -281,7 +281,7 @@ static void names_free(struct names *ns)
  * interned occurrences count as the view event_ids that shows them (their
  * tables, events.rid and the vocab of the events' bizStep, disposition and
  * locations are storage detail, store_sqlite.c, and so is the sites index
- * its triggers keep, sqlite_query.c). */
+ * its triggers keep, sqlite_query.c, with its counter rule_gen). */
 static void catalogue(zl_store *s, struct names *ns)
 {
     if (!strcmp(zl_store_backend_name(s), "sqlite")) {
@@ -294,7 +294,7 @@ static void catalogue(zl_store *s, struct names *ns)
                                " ('table', 'view') AND name NOT LIKE"
                                " 'sqlite_%' AND name NOT IN ('idents',"
                                " 'event_occ', 'vocab', 'event_sites',"
-                               " 'site_parties')",
+                               " 'site_parties', 'rule_gen')",
                                -1, &st, NULL),
             SQLITE_OK);
         while (sqlite3_step(st) == SQLITE_ROW) {

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "party/party_int.h"
 #include "store/store.h"
 #include "zhiliang/buf.h"
 #include "zhiliang/gs1.h"
@@ -746,6 +747,196 @@ static void test_pushdown(void **state)
     }
 }
 
+/* ---- the admitted sites kept across captures (schema 24) ------------------
+ * sqlite_query.c keeps the sites a regulator's rule admitted and, after a
+ * capture, asks the rule only about the locations and parties new since;
+ * a change to what the rule reads (a party registered, moved to another
+ * region, or its region edited behind the store's back) makes it ask about
+ * every one again. The rule is counted here through the filter's own
+ * admits (the store API a query calls), and the pages are compared with
+ * the row test alone (ZL_QUERY_NO_PUSHDOWN). */
+struct counted {
+    zl_store *s;
+    struct zl_viewer v;
+    zl_viewer_memo *memo;
+    size_t calls;
+    char asked[128];   /* the last string asked about */
+    const char *watch; /* a string whose asking is counted apart */
+    size_t watch_calls;
+};
+
+static int counted_admits(void *ctx, char kind, const char *str)
+{
+    struct counted *c = ctx;
+
+    c->calls++;
+    snprintf(c->asked, sizeof c->asked, "%s", str);
+    if (c->watch && !strcmp(c->watch, str))
+        c->watch_calls++;
+    return zl_viewer_region_admits(c->s, &c->v, c->memo, kind, str);
+}
+
+static int counted_keep(void *ctx, const struct zl_stored_event *ev)
+{
+    struct counted *c = ctx;
+
+    return zl_viewer_sees_stored_memo(c->s, &c->v, c->memo, ev);
+}
+
+static int count_ev(void *ctx, const struct zl_stored_event *ev)
+{
+    (void)ev;
+    ++*(size_t *)ctx;
+    return 0;
+}
+
+/* reg-hebei's events through the store's query with the counted rule: the
+ * number of events; c->calls counts the rule's questions of this query. */
+static size_t counted_query(struct counted *c)
+{
+    struct zl_event_filter f;
+    size_t n = 0;
+
+    memset(&f, 0, sizeof f);
+    f.order_by = ZL_ORDER_EVENT_TIME;
+    f.keep = counted_keep;
+    f.keep_ctx = c;
+    f.admits = counted_admits;
+    f.admits_ctx = c;
+    f.admits_key = "test: region 13";
+    c->calls = 0;
+    c->watch_calls = 0;
+    assert_int_equal(zl_store_events_query(c->s, &f, count_ev, &n), 0);
+    return n;
+}
+
+/* One event at bizLocation loc (a full identifier), the hour h of 3 June. */
+static void capture_at(zl_store *s, const char *loc, int h, const char *serial)
+{
+    char doc[1536];
+    struct zl_capture_opts o = {0};
+    struct zl_capture_result r;
+    struct zl_error err = {0};
+
+    snprintf(doc, sizeof doc,
+             "{\"@context\":[\"https://ref.gs1.org/standards/epcis/"
+             "2.0.0/epcis-context.jsonld\"],\"type\":\"EPCISDocument\","
+             "\"schemaVersion\":\"2.0\",\"creationDate\":"
+             "\"2026-04-01T00:00:00Z\",\"epcisBody\":{\"eventList\":[{"
+             "\"eventTime\":\"2026-06-03T%02d:00:00Z\","
+             "\"eventTimeZoneOffset\":\"+00:00\",\"type\":"
+             "\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":"
+             "\"shipping\",\"epcList\":["
+             "\"https://id.gs1.org/01/06900000000021/21/%s\"],"
+             "\"readPoint\":{\"id\":\"" SHOP_DL "\"},"
+             "\"bizLocation\":{\"id\":\"%s\"}}]}}",
+             h, serial, loc);
+    if (zl_capture(s, doc, strlen(doc), &o, &r, &err))
+        fail_msg("%s refused: %s %s %s", serial, err.path, err.rule, err.value);
+}
+
+/* reg-hebei's pages (every event, 9 a page) through the sites index, the
+ * region's condition in the scan (both from the kept sites) and the row
+ * test alone: the same, and their number. */
+static size_t hebei_pages(zl_store *s)
+{
+    struct page_text t[3];
+    size_t n;
+
+    for (size_t k = 0; k < 3; k++) {
+        zl_buf_init(&t[k].all, (size_t)8 << 20);
+        t[k].n = 0;
+        set_mode(k + (k > 0)); /* modes 0, 2, 3 */
+        pages_as(s, "reg-hebei", NULL, NULL, NULL, NULL, "9", &t[k]);
+    }
+    set_mode(0);
+    for (size_t k = 0; k < 2; k++) {
+        if (t[k].n != t[2].n || t[k].all.len != t[2].all.len)
+            fail_msg("kept sites, mode %zu: %zu events, the row test alone"
+                     " %zu",
+                     k, t[k].n, t[2].n);
+        assert_memory_equal(t[k].all.data, t[2].all.data, t[2].all.len);
+    }
+    n = t[0].n;
+    for (size_t k = 0; k < 3; k++)
+        zl_buf_cleanup(&t[k].all);
+    return n;
+}
+
+static void test_sites_kept(void **state)
+{
+    struct fixture *f = *state;
+    struct counted c;
+    struct zl_error err = {0};
+    const char *FARM_SUB = "https://id.gs1.org/414/6915669000008/254/7";
+    const char *PHARM_SUB = "https://id.gs1.org/414/6947782500011/254/1";
+    int sqlite = !fixture_is_pg(f->uri);
+    size_t all, n0, n1, n2, p0;
+
+    spread(f->s);
+    memset(&c, 0, sizeof c);
+    c.s = f->s;
+    assert_int_equal(zl_viewer_for_party(f->s, "reg-hebei", &c.v, &err), 0);
+    assert_int_equal(zl_viewer_memo_new(&c.memo), 0);
+    n0 = counted_query(&c);
+    all = c.calls; /* every location and party, once */
+    p0 = hebei_pages(f->s);
+    assert_int_equal(n0, p0);
+    if (sqlite)
+        assert_true(all > 5);
+    /* (c) a capture at known places: nobody is asked about anything */
+    capture_at(f->s, SHOP_DL, 1, "K1");
+    assert_int_equal(counted_query(&c), n0);
+    if (sqlite)
+        assert_int_equal(c.calls, 0);
+    /* (a) new places of known parties: the farm's (Hebei) is admitted,
+     * the pharmacy's (Shanghai) refused; only they are asked about */
+    capture_at(f->s, FARM_SUB, 2, "K2");
+    capture_at(f->s, PHARM_SUB, 3, "K3");
+    n1 = counted_query(&c);
+    assert_int_equal(n1, n0 + 1);
+    if (sqlite) {
+        assert_int_equal(c.calls, 2);
+        assert_string_equal(c.asked, PHARM_SUB);
+    }
+    assert_int_equal(hebei_pages(f->s), p0 + 1);
+    /* (b) the pharmacy moves to Hebei: its old places are asked about
+     * again, and its events (the spread's bizLocations) come in */
+    {
+        struct zl_party p;
+
+        memset(&p, 0, sizeof p);
+        p.id = "pharm";
+        p.name_zh = "x";
+        p.glns = PHARM_GLNS;
+        p.n_glns = 1;
+        p.kind = ZL_PARTY_ENTERPRISE;
+        p.region = "130105";
+        assert_int_equal(zl_party_add(f->s, &p, 1, NULL, &err), 0);
+    }
+    c.watch = PHARM_DL;
+    zl_viewer_memo_free(c.memo); /* the memo is one request's */
+    assert_int_equal(zl_viewer_memo_new(&c.memo), 0);
+    assert_true(counted_query(&c) > n1 + 1);
+    if (sqlite)
+        assert_int_equal(c.watch_calls, 1);
+    assert_true(hebei_pages(f->s) > p0 + 2);
+    /* the shop (Beijing) moved to Hebei behind the store's back, by a
+     * direct SQL edit of its region: the kept sites follow (the edit
+     * must add events: sites kept too long only ever admit too many,
+     * which the row test hides) */
+    n2 = counted_query(&c);
+    assert_int_equal(zl_store_exec_sql(f->s, "UPDATE party_kinds SET region"
+                                             " = '130106' WHERE party_id ="
+                                             " 'shop'"),
+                     0);
+    zl_viewer_memo_free(c.memo);
+    assert_int_equal(zl_viewer_memo_new(&c.memo), 0);
+    assert_true(counted_query(&c) > n2);
+    assert_true(hebei_pages(f->s) > n2);
+    zl_viewer_memo_free(c.memo);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -754,6 +945,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_query, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pushdown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sites_kept, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
