@@ -58,6 +58,7 @@
 #include "store/subs_ops.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/strmap.h"
 #include "zhiliang/codec.h"
 
 #include <errno.h>
@@ -353,6 +354,8 @@ static int sq_open(zl_store *s, const char *path, enum zl_store_mode mode,
     return setup(s, *is_new, err);
 }
 
+static void idc_free(struct zl_sqlite *q);
+
 static void sq_close(zl_store *s)
 {
     struct zl_sqlite *q = zl_sqlite_of(s);
@@ -366,6 +369,7 @@ static void sq_close(zl_store *s)
     sqlite3_close_v2(q->db);
     zl_sqlite_zjson_free(q->zj);
     zl_sqlite_vocab_forget(s);
+    idc_free(q);
     zl_free(q->recent);
     zl_free(q->path);
     zl_free(q);
@@ -741,29 +745,164 @@ static void bind_opt_text(sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_null(st, i);
 }
 
+/* The identifiers' numbers met in this transaction (issue 11): capture
+ * names ~8.8 identifiers an event, ~2.3 of them new, and the lookup of
+ * each in idents' UNIQUE text index (then the trace index's own lookup
+ * of the same strings) was ~10% of a capture's CPU at 100k events. An
+ * identifier recurs within a batch (a lot, a product class, an item's
+ * next step), so the numbers are held in a table the handle keeps, keyed
+ * by the text's FNV-1a: open addressing, at most IDC_MAX entries, emptied
+ * when full and at every begin, rollback and savepoint rollback (so an
+ * entry a rollback removed, or another writer's reindex, is never
+ * reused). Texts live in one buffer, entries name them by offset. */
+#define IDC_MAX   (1u << 17)
+#define IDC_SLOTS (IDC_MAX * 2)
+struct idc_entry {
+    uint64_t h;
+    int64_t n;
+    size_t off, len;
+};
+struct zl_idcache {
+    uint32_t *slot; /* entry index + 1; 0: empty */
+    struct idc_entry *e;
+    size_t n, cap;
+    char *txt;
+    size_t txt_len, txt_cap;
+};
+
+static void idc_forget(struct zl_sqlite *q)
+{
+    struct zl_idcache *c = q->idc;
+
+    if (c && c->n) {
+        memset(c->slot, 0, IDC_SLOTS * sizeof *c->slot);
+        c->n = c->txt_len = 0;
+    }
+}
+
+static void idc_free(struct zl_sqlite *q)
+{
+    if (!q->idc)
+        return;
+    zl_free(q->idc->slot);
+    zl_free(q->idc->e);
+    zl_free(q->idc->txt);
+    zl_free(q->idc);
+    q->idc = NULL;
+}
+
+/* The slot of id[0..len) with hash h: its entry's, or the empty one
+ * where it would go. */
+static uint32_t *idc_slot(const struct zl_idcache *c, const char *id,
+                          size_t len, uint64_t h)
+{
+    for (size_t i = (size_t)h & (IDC_SLOTS - 1);;
+         i = (i + 1) & (IDC_SLOTS - 1)) {
+        const struct idc_entry *e;
+
+        if (!c->slot[i])
+            return &c->slot[i];
+        e = &c->e[c->slot[i] - 1];
+        if (e->h == h && e->len == len && !memcmp(c->txt + e->off, id, len))
+            return &c->slot[i];
+    }
+}
+
+int zl_sqlite_ident_cached(zl_store *s, const char *id, size_t len, int64_t *n)
+{
+    const struct zl_idcache *c = zl_sqlite_of(s)->idc;
+    uint32_t *at;
+
+    /* outside a transaction another writer may have renumbered idents */
+    if (!c || !c->n || sqlite3_get_autocommit(zl_sqlite_db(s)))
+        return 0;
+    at = idc_slot(c, id, len, zl_fnv1a64(id, len));
+    if (!*at)
+        return 0;
+    *n = c->e[*at - 1].n;
+    return 1;
+}
+
+void zl_sqlite_ident_remember(zl_store *s, const char *id, size_t len,
+                              int64_t n)
+{
+    struct zl_sqlite *q = zl_sqlite_of(s);
+    struct zl_idcache *c = q->idc;
+    uint64_t h = zl_fnv1a64(id, len);
+    uint32_t *at;
+
+    if (sqlite3_get_autocommit(q->db))
+        return;
+    if (!c) {
+        if (!(c = q->idc = zl_calloc(1, sizeof *c)))
+            return;
+        if (!(c->slot = zl_calloc(IDC_SLOTS, sizeof *c->slot))) {
+            idc_free(q);
+            return;
+        }
+    }
+    if (c->n == IDC_MAX)
+        idc_forget(q);
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 4096;
+        struct idc_entry *ne = zl_realloc(c->e, cap * sizeof *ne);
+
+        if (!ne)
+            return;
+        c->e = ne;
+        c->cap = cap;
+    }
+    if (c->txt_len + len > c->txt_cap) {
+        size_t cap = c->txt_cap ? c->txt_cap : 65536;
+        char *nt;
+
+        while (cap < c->txt_len + len)
+            cap *= 2;
+        if (!(nt = zl_realloc(c->txt, cap)))
+            return;
+        c->txt = nt;
+        c->txt_cap = cap;
+    }
+    at = idc_slot(c, id, len, h);
+    if (*at) {
+        c->e[*at - 1].n = n;
+        return;
+    }
+    memcpy(c->txt + c->txt_len, id, len);
+    c->e[c->n] = (struct idc_entry){h, n, c->txt_len, len};
+    c->txt_len += len;
+    *at = (uint32_t)++c->n;
+}
+
 int zl_sqlite_intern(zl_store *s, const char *id, int64_t *n)
 {
     static const char GET[] = "SELECT n FROM idents WHERE id = ?1";
     static const char PUT[] = "INSERT INTO idents(id) VALUES(?1)";
-    sqlite3_stmt *st = zl_sqlite_stmt(s, GET);
+    size_t len = strlen(id);
+    sqlite3_stmt *st;
     int rc;
 
-    if (!st)
+    if (zl_sqlite_ident_cached(s, id, len, n))
+        return 0;
+    if (!(st = zl_sqlite_stmt(s, GET)))
         return ZL_ESTORE;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, id, (int)len, SQLITE_STATIC);
     rc = sqlite3_step(st);
     *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
+    if (rc == SQLITE_ROW) {
+        zl_sqlite_ident_remember(s, id, len, *n);
         return 0;
+    }
     if (rc != SQLITE_DONE || !(st = zl_sqlite_stmt(s, PUT)))
         return ZL_ESTORE;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, id, (int)len, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return zl_sqlite_rc(rc) ? zl_sqlite_rc(rc) : ZL_ESTORE;
     *n = sqlite3_last_insert_rowid(zl_sqlite_db(s));
+    zl_sqlite_ident_remember(s, id, len, *n);
     return 0;
 }
 
@@ -808,6 +947,8 @@ struct zl_vtext {
 void zl_sqlite_vocab_forget(zl_store *s)
 {
     struct zl_sqlite *q = zl_sqlite_of(s);
+
+    idc_forget(q);
 
     for (size_t i = 0; i < q->n_vt; i++)
         zl_free(q->vt[i].v);
