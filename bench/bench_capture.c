@@ -48,6 +48,7 @@ static size_t n_docs;
 static size_t batch;    /* --batch N: documents per group commit (0: none) */
 static int keep_dir;    /* --keep: leave the store for inspection */
 static int threads = 1; /* --threads 2: parse the next document meanwhile */
+static size_t chunk;    /* --chunk N: a line every N events (growth) */
 
 static double now(void)
 {
@@ -107,6 +108,7 @@ struct result {
     size_t events;
     long long bytes;
     double store_cpu, parse_cpu; /* --threads 2: each thread's CPU s */
+    double store_stage;          /* zl_capture_store + commits, CPU s */
 };
 
 static double thread_cpu(void)
@@ -115,6 +117,47 @@ static double thread_cpu(void)
 
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* This thread's system CPU seconds (the kernel's share: page reads and
+ * writes, syncs), beside thread_cpu's total. */
+static double thread_sys(void)
+{
+    struct rusage ru;
+
+    if (getrusage(RUSAGE_THREAD, &ru))
+        return 0;
+    return (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* --chunk: the store stage's cost over the last chunk of events, so its
+ * growth with the store shows (the store stage alone: zl_capture_store's
+ * CPU on this thread, the parse stage's measured apart). */
+struct chunk_clock {
+    size_t events;         /* at the last line */
+    double wall, cpu, sys; /* the same */
+    double store, parse;   /* this thread's CPU in each stage, running */
+};
+
+static void chunk_line(struct chunk_clock *c, size_t events, double t,
+                       double store_cpu, double parse_cpu)
+{
+    double cpu = thread_cpu(), sys = thread_sys();
+    double n = (double)(events - c->events);
+
+    if (n <= 0)
+        return;
+    printf("  chunk to %8zu events: %6.2f s wall, %6.2f CPU s (sys %5.2f);"
+           " store %5.1f us/event, parse %5.1f us/event\n",
+           events, t - c->wall, cpu - c->cpu, sys - c->sys,
+           1e6 * (store_cpu - c->store) / n, 1e6 * (parse_cpu - c->parse) / n);
+    fflush(stdout);
+    c->events = events;
+    c->wall = t;
+    c->cpu = cpu;
+    c->sys = sys;
+    c->store = store_cpu;
+    c->parse = parse_cpu;
 }
 
 /* The parse stage of one document, on the pipeline's second thread. */
@@ -148,12 +191,17 @@ static int child_zhiliang(struct result *r)
     pthread_t th;
     zl_store *s;
     double t0, c0;
+    struct chunk_clock cc = {0};
+    double store_cpu = 0, parse_cpu = 0; /* one thread: each stage's */
 
     snprintf(path, sizeof path, "%s/bench.db", dir);
     if (zl_init(path, "bench.local/log", &err) || zl_open(path, &s, &err))
         return 1;
     t0 = now();
     c0 = thread_cpu();
+    cc.wall = t0;
+    cc.cpu = c0;
+    cc.sys = thread_sys();
     if (threads == 2 && n_docs) {
         prep_run(&cur);
         c0 += cur.cpu; /* the first parse: not overlapped, the parse's */
@@ -172,8 +220,11 @@ static int child_zhiliang(struct result *r)
             if (i + 1 < n_docs &&
                 !(started = !pthread_create(&th, NULL, prep_run, &next)))
                 return 1;
+            double c1 = thread_cpu();
+
             rc = cur.rc ? cur.rc
                         : zl_capture_store(s, cur.d, NULL, &res, &cur.err);
+            store_cpu += thread_cpu() - c1;
             err = cur.err;
             zl_capture_doc_free(cur.d);
             free(cur.doc);
@@ -182,10 +233,19 @@ static int child_zhiliang(struct result *r)
             r->parse_cpu += next.cpu;
             cur = next;
         } else {
+            /* zl_capture's two stages, timed apart */
             size_t len;
             char *doc = read_doc(i, &len);
+            zl_capture_doc *d = NULL;
+            double c1 = thread_cpu(), c2;
 
-            rc = doc ? zl_capture(s, doc, len, NULL, &res, &err) : 1;
+            rc = doc ? zl_capture_parse(doc, len, NULL, &d, &err) : 1;
+            c2 = thread_cpu();
+            parse_cpu += c2 - c1;
+            if (!rc)
+                rc = zl_capture_store(s, d, NULL, &res, &err);
+            store_cpu += thread_cpu() - c2;
+            zl_capture_doc_free(d);
             free(doc);
         }
         if (rc) {
@@ -194,12 +254,22 @@ static int child_zhiliang(struct result *r)
             return 1;
         }
         r->events += res.n_new;
-        if (batch && (i % batch == batch - 1 || i + 1 == n_docs) &&
-            zl_capture_batch_commit(s))
-            return 1;
+        if (batch && (i % batch == batch - 1 || i + 1 == n_docs)) {
+            double c1 = thread_cpu();
+
+            if (zl_capture_batch_commit(s))
+                return 1;
+            store_cpu += thread_cpu() - c1;
+        }
+        if (chunk &&
+            (r->events / chunk != cc.events / chunk || i + 1 == n_docs) &&
+            (!batch || i % batch == batch - 1 || i + 1 == n_docs))
+            chunk_line(&cc, r->events, now(), store_cpu,
+                       threads == 2 ? r->parse_cpu : parse_cpu);
     }
     r->seconds = now() - t0;
     r->store_cpu = thread_cpu() - c0;
+    r->store_stage = store_cpu;
     zl_close(s);
     r->bytes = file_size(path);
     snprintf(path, sizeof path, "%s/bench.db-wal", dir);
@@ -390,11 +460,13 @@ int main(int argc, char **argv)
             batch = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             threads = atoi(argv[++i]) == 2 ? 2 : 1;
+        else if (!strcmp(argv[i], "--chunk") && i + 1 < argc)
+            chunk = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--keep"))
             keep_dir = 1;
         else {
             fprintf(stderr, "usage: bench_capture [--events N] [--batch N] "
-                            "[--threads 1|2] [--keep] "
+                            "[--threads 1|2] [--chunk N] [--keep] "
                             "[--only zhiliang|parse|naive]\n");
             return 2;
         }
@@ -433,6 +505,9 @@ int main(int argc, char **argv)
         printf("%s: %.0f events/s, %.2f s wall, %.2f CPU s (%.0f events/CPU-s)"
                "\n",
                only, r.events / r.seconds, r.seconds, c1, r.events / c1);
+        if (!strcmp(only, "zhiliang"))
+            printf("  store stage: %.2f CPU s, %.1f us/event\n", r.store_stage,
+                   1e6 * r.store_stage / (double)r.events);
         if (threads == 2)
             printf("  pipeline: store thread %.2f CPU s, parse thread %.2f "
                    "CPU s\n",
@@ -457,6 +532,9 @@ int main(int argc, char **argv)
                           : "zhiliang capture (parse+validate+hash+store+log)",
            full.events / full.seconds, full.seconds, cpu_full,
            full.events / cpu_full, rss_full / 1024);
+    printf("  store stage (zl_capture_store and commits): %.2f CPU s, %.1f "
+           "us/event\n",
+           full.store_stage, 1e6 * full.store_stage / (double)full.events);
     if (threads == 2) {
         double crit =
             full.store_cpu > full.parse_cpu ? full.store_cpu : full.parse_cpu;

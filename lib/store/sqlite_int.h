@@ -24,6 +24,7 @@ struct zl_stmt_slot {
 };
 
 struct zl_zjson;
+struct zl_idcache;
 
 /* The backend's data behind zl_store.priv. */
 struct zl_sqlite {
@@ -31,9 +32,10 @@ struct zl_sqlite {
     char *path;
     struct zl_stmt_slot stmts[ZL_STMT_CACHE];
     size_t n_stmts;
-    uint64_t commits;    /* write transactions committed on this handle */
-    struct zl_zjson *zj; /* events.json compression (sqlite_zjson.c) */
-    struct zl_vtext *vt; /* vocab texts read so far (store_sqlite.c) */
+    uint64_t commits;       /* write transactions committed on this handle */
+    struct zl_zjson *zj;    /* events.json compression (sqlite_zjson.c) */
+    struct zl_vtext *vt;    /* vocab texts read so far (store_sqlite.c) */
+    struct zl_idcache *idc; /* idents numbers seen in this transaction */
     size_t n_vt;
     unsigned vt_ring; /* next of the slots past the cache's range */
     /* the events' log leaves appended in this transaction, in order
@@ -153,7 +155,7 @@ int zl_sqlite_receipt_migrate(zl_store *s);
  * until the handle's next begin, rollback or exec_sql. */
 const char *zl_sqlite_vocab_col(zl_store *s, sqlite3_stmt *st, int i,
                                 size_t *len);
-/* Empty that cache. */
+/* Empty that cache, and the identifiers' (zl_sqlite_ident_cached). */
 void zl_sqlite_vocab_forget(zl_store *s);
 
 /* The vocab number of v (interned when new) into *n. 0, ZL_ESTORE. */
@@ -262,6 +264,14 @@ void zl_sqlite_zjson_free(struct zl_zjson *z);
 /* The number of identifier id in the dictionary (idents), added when
  * new; inside the caller's write transaction. 0 or ZL_ESTORE. */
 int zl_sqlite_intern(zl_store *s, const char *id, int64_t *n);
+/* The idents number of id[0..len) as this handle read or wrote it since
+ * its last begin, rollback or exec_sql, into *n: 1, or 0 when not held
+ * (look it up). Only numbers from this transaction are held, so a
+ * rolled-back entry or another writer's reindex cannot make one stale. */
+int zl_sqlite_ident_cached(zl_store *s, const char *id, size_t len, int64_t *n);
+/* Hold n as id[0..len)'s number (n > 0; failures to hold are silent). */
+void zl_sqlite_ident_remember(zl_store *s, const char *id, size_t len,
+                              int64_t n);
 int zl_sqlite_event_replace(zl_store *s, const struct zl_event *ev,
                             int64_t record_time_ms, const char *party);
 

@@ -168,35 +168,31 @@ static int tix_max_id(zl_store *s, enum zl_tix_table t, int64_t *max)
     return zl_sqlite_get_i64(s, MAX[t], max);
 }
 
-/* One integer answer for each of n text or blob keys (0 when no row). */
-static int each_num(zl_store *s, const char *sql, const void *const *keys,
-                    const size_t *lens, size_t n, int blob, int64_t *out)
-{
-    sqlite3_stmt *st = zl_sqlite_stmt(s, sql);
-
-    if (!st)
-        return ZL_ESTORE;
-    for (size_t i = 0; i < n; i++) {
-        int rc;
-
-        if (blob)
-            sqlite3_bind_blob(st, 1, keys[i], (int)lens[i], SQLITE_STATIC);
-        else
-            sqlite3_bind_text(st, 1, keys[i], (int)lens[i], SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        out[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            return ZL_ESTORE;
-    }
-    return 0;
-}
-
+/* Capture interned these strings a moment ago: most are in the handle's
+ * table of this transaction's identifiers (store_sqlite.c). */
 static int tix_idents_find(zl_store *s, const char *const *keys,
                            const size_t *lens, size_t n, int64_t *ns)
 {
-    return each_num(s, "SELECT n FROM idents WHERE id = ?1",
-                    (const void *const *)keys, lens, n, 0, ns);
+    static const char SQL[] = "SELECT n FROM idents WHERE id = ?1";
+    sqlite3_stmt *st = NULL;
+
+    for (size_t i = 0; i < n; i++) {
+        int rc;
+
+        if (zl_sqlite_ident_cached(s, keys[i], lens[i], &ns[i]))
+            continue;
+        if (!st && !(st = zl_sqlite_stmt(s, SQL)))
+            return ZL_ESTORE;
+        sqlite3_bind_text(st, 1, keys[i], (int)lens[i], SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        ns[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return ZL_ESTORE;
+        if (ns[i])
+            zl_sqlite_ident_remember(s, keys[i], lens[i], ns[i]);
+    }
+    return 0;
 }
 
 static int tix_event_nums(zl_store *s, const uint8_t (*hashes)[32], size_t n,

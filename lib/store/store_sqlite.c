@@ -58,6 +58,7 @@
 #include "store/subs_ops.h"
 #include "util/alloc.h"
 #include "util/buf.h"
+#include "util/strmap.h"
 #include "zhiliang/codec.h"
 
 #include <errno.h>
@@ -369,6 +370,8 @@ static int sq_open(zl_store *s, const char *path, enum zl_store_mode mode,
     return setup(s, *is_new, err);
 }
 
+static void idc_free(struct zl_sqlite *q);
+
 static void sq_close(zl_store *s)
 {
     struct zl_sqlite *q = zl_sqlite_of(s);
@@ -382,6 +385,7 @@ static void sq_close(zl_store *s)
     sqlite3_close_v2(q->db);
     zl_sqlite_zjson_free(q->zj);
     zl_sqlite_vocab_forget(s);
+    idc_free(q);
     zl_free(q->recent);
     zl_free(q->path);
     zl_free(q);
@@ -743,29 +747,164 @@ static void bind_opt_text(sqlite3_stmt *st, int i, const char *v)
         sqlite3_bind_null(st, i);
 }
 
+/* The identifiers' numbers met in this transaction (issue 11): capture
+ * names ~8.8 identifiers an event, ~2.3 of them new, and the lookup of
+ * each in idents' UNIQUE text index (then the trace index's own lookup
+ * of the same strings) was ~10% of a capture's CPU at 100k events. An
+ * identifier recurs within a batch (a lot, a product class, an item's
+ * next step), so the numbers are held in a table the handle keeps, keyed
+ * by the text's FNV-1a: open addressing, at most IDC_MAX entries, emptied
+ * when full and at every begin, rollback and savepoint rollback (so an
+ * entry a rollback removed, or another writer's reindex, is never
+ * reused). Texts live in one buffer, entries name them by offset. */
+#define IDC_MAX   (1u << 17)
+#define IDC_SLOTS (IDC_MAX * 2)
+struct idc_entry {
+    uint64_t h;
+    int64_t n;
+    size_t off, len;
+};
+struct zl_idcache {
+    uint32_t *slot; /* entry index + 1; 0: empty */
+    struct idc_entry *e;
+    size_t n, cap;
+    char *txt;
+    size_t txt_len, txt_cap;
+};
+
+static void idc_forget(struct zl_sqlite *q)
+{
+    struct zl_idcache *c = q->idc;
+
+    if (c && c->n) {
+        memset(c->slot, 0, IDC_SLOTS * sizeof *c->slot);
+        c->n = c->txt_len = 0;
+    }
+}
+
+static void idc_free(struct zl_sqlite *q)
+{
+    if (!q->idc)
+        return;
+    zl_free(q->idc->slot);
+    zl_free(q->idc->e);
+    zl_free(q->idc->txt);
+    zl_free(q->idc);
+    q->idc = NULL;
+}
+
+/* The slot of id[0..len) with hash h: its entry's, or the empty one
+ * where it would go. */
+static uint32_t *idc_slot(const struct zl_idcache *c, const char *id,
+                          size_t len, uint64_t h)
+{
+    for (size_t i = (size_t)h & (IDC_SLOTS - 1);;
+         i = (i + 1) & (IDC_SLOTS - 1)) {
+        const struct idc_entry *e;
+
+        if (!c->slot[i])
+            return &c->slot[i];
+        e = &c->e[c->slot[i] - 1];
+        if (e->h == h && e->len == len && !memcmp(c->txt + e->off, id, len))
+            return &c->slot[i];
+    }
+}
+
+int zl_sqlite_ident_cached(zl_store *s, const char *id, size_t len, int64_t *n)
+{
+    const struct zl_idcache *c = zl_sqlite_of(s)->idc;
+    uint32_t *at;
+
+    /* outside a transaction another writer may have renumbered idents */
+    if (!c || !c->n || sqlite3_get_autocommit(zl_sqlite_db(s)))
+        return 0;
+    at = idc_slot(c, id, len, zl_fnv1a64(id, len));
+    if (!*at)
+        return 0;
+    *n = c->e[*at - 1].n;
+    return 1;
+}
+
+void zl_sqlite_ident_remember(zl_store *s, const char *id, size_t len,
+                              int64_t n)
+{
+    struct zl_sqlite *q = zl_sqlite_of(s);
+    struct zl_idcache *c = q->idc;
+    uint64_t h = zl_fnv1a64(id, len);
+    uint32_t *at;
+
+    if (sqlite3_get_autocommit(q->db))
+        return;
+    if (!c) {
+        if (!(c = q->idc = zl_calloc(1, sizeof *c)))
+            return;
+        if (!(c->slot = zl_calloc(IDC_SLOTS, sizeof *c->slot))) {
+            idc_free(q);
+            return;
+        }
+    }
+    if (c->n == IDC_MAX)
+        idc_forget(q);
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 4096;
+        struct idc_entry *ne = zl_realloc(c->e, cap * sizeof *ne);
+
+        if (!ne)
+            return;
+        c->e = ne;
+        c->cap = cap;
+    }
+    if (c->txt_len + len > c->txt_cap) {
+        size_t cap = c->txt_cap ? c->txt_cap : 65536;
+        char *nt;
+
+        while (cap < c->txt_len + len)
+            cap *= 2;
+        if (!(nt = zl_realloc(c->txt, cap)))
+            return;
+        c->txt = nt;
+        c->txt_cap = cap;
+    }
+    at = idc_slot(c, id, len, h);
+    if (*at) {
+        c->e[*at - 1].n = n;
+        return;
+    }
+    memcpy(c->txt + c->txt_len, id, len);
+    c->e[c->n] = (struct idc_entry){h, n, c->txt_len, len};
+    c->txt_len += len;
+    *at = (uint32_t)++c->n;
+}
+
 int zl_sqlite_intern(zl_store *s, const char *id, int64_t *n)
 {
     static const char GET[] = "SELECT n FROM idents WHERE id = ?1";
     static const char PUT[] = "INSERT INTO idents(id) VALUES(?1)";
-    sqlite3_stmt *st = zl_sqlite_stmt(s, GET);
+    size_t len = strlen(id);
+    sqlite3_stmt *st;
     int rc;
 
-    if (!st)
+    if (zl_sqlite_ident_cached(s, id, len, n))
+        return 0;
+    if (!(st = zl_sqlite_stmt(s, GET)))
         return ZL_ESTORE;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, id, (int)len, SQLITE_STATIC);
     rc = sqlite3_step(st);
     *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
+    if (rc == SQLITE_ROW) {
+        zl_sqlite_ident_remember(s, id, len, *n);
         return 0;
+    }
     if (rc != SQLITE_DONE || !(st = zl_sqlite_stmt(s, PUT)))
         return ZL_ESTORE;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, id, (int)len, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return zl_sqlite_rc(rc) ? zl_sqlite_rc(rc) : ZL_ESTORE;
     *n = sqlite3_last_insert_rowid(zl_sqlite_db(s));
+    zl_sqlite_ident_remember(s, id, len, *n);
     return 0;
 }
 
@@ -810,6 +949,8 @@ struct zl_vtext {
 void zl_sqlite_vocab_forget(zl_store *s)
 {
     struct zl_sqlite *q = zl_sqlite_of(s);
+
+    idc_forget(q);
 
     for (size_t i = 0; i < q->n_vt; i++)
         zl_free(q->vt[i].v);
@@ -956,20 +1097,34 @@ static int event_write(zl_store *s, const struct zl_event *ev,
                        int64_t record_time_ms, const char *party, int replace)
 {
     /* The conflict clause makes the insert its own existence check: one
-     * descent of the hash index instead of a SELECT and then the insert. */
-#define EV_INSERT                                                              \
-    "INSERT INTO events(hash, declared_id, type, action, event_time, tz,"      \
+     * descent of the hash index instead of a SELECT and then the insert.
+     * OR IGNORE rather than ON CONFLICT(hash) DO NOTHING: the sites
+     * index's trigger (sqlite_query.c) makes the insert write several
+     * tables, and a statement that writes several and may abort gets a
+     * statement journal, every page it changes copied first (16 KiB each,
+     * ~10 pages an event). Inside a batch's savepoint it was worse: SQLite
+     * keeps that sub-journal in memory (temp_store=MEMORY) and each
+     * statement's release truncated it by walking its 1 KiB chunks from
+     * the start, so a document's cost grew with its own size (100k events
+     * in batches of 16: 1,492 us an event in the store stage, 2,534 in
+     * the last fifth). OR IGNORE, which the trigger's statements inherit,
+     * can abort nowhere, so SQLite opens no statement journal: 30k events
+     * 332 -> 69 us an event in batches, 86 -> 72 without. What else it
+     * ignores: a NULL in a NOT NULL column, which every bind below rules
+     * out (json and ids are bound non-NULL, the rest are integers). */
+#define EV_COLS                                                                \
+    " INTO events(hash, declared_id, type, action, event_time, tz,"            \
     " record_time, biz_step, disposition, read_point, biz_location,"           \
     " transformation_id, has_error, party, json, ids)"                         \
     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
-    static const char SQL_NEW[] = EV_INSERT " ON CONFLICT(hash) DO NOTHING";
-    static const char SQL_REPLACE[] = EV_INSERT
-        " ON CONFLICT(hash) DO UPDATE SET declared_id = ?2,"
+    static const char SQL_NEW[] = "INSERT OR IGNORE" EV_COLS;
+    static const char SQL_REPLACE[] =
+        "INSERT" EV_COLS " ON CONFLICT(hash) DO UPDATE SET declared_id = ?2,"
         " type = ?3, action = ?4, event_time = ?5, tz = ?6, record_time = ?7,"
         " biz_step = ?8, disposition = ?9, read_point = ?10,"
         " biz_location = ?11, transformation_id = ?12, has_error = ?13,"
         " party = ?14, json = ?15, ids = ?16";
-#undef EV_INSERT
+#undef EV_COLS
     const char *SQL_EV = replace ? SQL_REPLACE : SQL_NEW;
     static const char SQL_RID[] = "SELECT rid FROM events WHERE hash = ?1";
     int64_t rid = 0, n;
