@@ -408,39 +408,39 @@ static int ids_grow(zl_custody *c)
     return 0;
 }
 
-/* The cached rows of id, read on first use. *tmp receives an entry the
- * caller must clear when the cache is full (then it is not kept). */
-static int cust_rows(zl_store *s, zl_custody *c, const char *id,
-                     struct cust_id **out, struct cust_id *tmp)
+/* The cached entry of id, or NULL. */
+static struct cust_id *cust_find(const zl_custody *c, const char *id)
 {
-    struct rows w = {NULL, 0, 0};
-    const char *ids[1] = {id};
+    if (!c->ids_cap)
+        return NULL;
+    for (size_t i = (size_t)str_hash(id) & (c->ids_cap - 1); c->ids[i].id;
+         i = (i + 1) & (c->ids_cap - 1))
+        if (!strcmp(c->ids[i].id, id))
+            return &c->ids[i];
+    return NULL;
+}
+
+/* Make *tmp id's entry from the rows w (taken) and keep it in c when there
+ * is room: *out is the kept entry (tmp emptied) or tmp itself, which the
+ * caller clears. */
+static int cust_keep(zl_custody *c, const char *id, struct rows *w,
+                     struct cust_id *tmp, struct cust_id **out)
+{
     struct cust_id *e;
-    size_t i = 0;
+    size_t i;
     int rc;
 
-    if (c->ids_cap) {
-        for (i = (size_t)str_hash(id) & (c->ids_cap - 1); c->ids[i].id;
-             i = (i + 1) & (c->ids_cap - 1))
-            if (!strcmp(c->ids[i].id, id)) {
-                *out = &c->ids[i];
-                return 0;
-            }
-    }
-    if ((rc = zl_store_id_lookup(s, ids, 1, row_cb, &w))) {
-        zl_free(w.h);
-        return rc;
-    }
     memset(tmp, 0, sizeof *tmp);
-    tmp->h = w.h;
-    tmp->n = w.n;
+    tmp->h = w->h;
+    tmp->n = w->n;
+    w->h = NULL;
     if ((rc = id_index(tmp)) || !(tmp->id = zl_strdup(id))) {
         cust_id_clear(tmp);
         return rc ? rc : ZL_ENOMEM;
     }
     *out = tmp;
-    if (c->rows + w.n > CUST_MAX_ROWS)
-        return 0; /* not kept: the caller clears tmp */
+    if (c->rows + tmp->n > CUST_MAX_ROWS)
+        return 0; /* not kept */
     if (c->ids_used * 2 >= c->ids_cap && ids_grow(c))
         return 0; /* no room: used once, as when the cache is full */
     for (i = (size_t)str_hash(id) & (c->ids_cap - 1); c->ids[i].id;
@@ -453,6 +453,78 @@ static int cust_rows(zl_store *s, zl_custody *c, const char *id,
     c->rows += e->n;
     *out = e;
     return 0;
+}
+
+/* The cached rows of id, read on first use. *tmp receives an entry the
+ * caller must clear when the cache is full (then it is not kept). */
+static int cust_rows(zl_store *s, zl_custody *c, const char *id,
+                     struct cust_id **out, struct cust_id *tmp)
+{
+    struct rows w = {NULL, 0, 0};
+    const char *ids[1] = {id};
+    int rc;
+
+    if ((*out = cust_find(c, id)) != NULL)
+        return 0;
+    if ((rc = zl_store_id_lookup(s, ids, 1, row_cb, &w))) {
+        zl_free(w.h);
+        return rc;
+    }
+    return cust_keep(c, id, &w, tmp, out);
+}
+
+/* Rows of a batch of identifiers, split by identifier: they come grouped,
+ * in the order asked (store.h), so a row belongs to the first identifier
+ * at or after the current one that it names. */
+struct batch_rows {
+    const char *const *ids;
+    struct rows *w;
+    size_t n, cur;
+};
+
+static int batch_row_cb(void *ctx, const struct zl_id_row *r)
+{
+    struct batch_rows *b = ctx;
+
+    while (b->cur < b->n && strcmp(b->ids[b->cur], r->id))
+        b->cur++;
+    if (b->cur == b->n)
+        return ZL_ESTORE; /* not in the order asked */
+    return row_cb(&b->w[b->cur], r);
+}
+
+int zl_custody_prefetch(zl_store *s, zl_custody *c, const char *const *ids,
+                        size_t n)
+{
+    const char *ask[64];
+    struct rows w[64];
+    struct batch_rows b = {ask, w, 0, 0};
+    int rc = 0;
+
+    if (!c)
+        return 0;
+    for (size_t i = 0; i < n && b.n < 64; i++) {
+        int dup = cust_find(c, ids[i]) != NULL;
+
+        for (size_t k = 0; k < b.n && !dup; k++)
+            dup = !strcmp(ask[k], ids[i]);
+        if (!dup)
+            ask[b.n++] = ids[i];
+    }
+    if (b.n < 2)
+        return 0; /* the walk reads one as it goes */
+    memset(w, 0, sizeof w);
+    rc = zl_store_id_lookup(s, ask, b.n, batch_row_cb, &b);
+    for (size_t k = 0; k < b.n; k++) {
+        struct cust_id tmp, *e;
+
+        if (!rc)
+            rc = cust_keep(c, ask[k], &w[k], &tmp, &e);
+        if (!rc)
+            cust_id_clear(&tmp);
+        zl_free(w[k].h);
+    }
+    return rc;
 }
 
 static struct cust_ev *ev_slot(zl_custody *c, const uint8_t h[32])

@@ -35,6 +35,13 @@ typedef struct zl_custody zl_custody;
 int zl_custody_new(zl_custody **out);
 void zl_custody_free(zl_custody *c);
 
+/* Read the rows of those of ids[0..n) that c does not hold yet (at most
+ * 64) in one zl_store_id_lookup: one round trip on a server backend where
+ * the walk would make one an identifier. Answers do not change. c NULL: a
+ * no-op. 0 or a store error. */
+int zl_custody_prefetch(zl_store *s, zl_custody *c, const char *const *ids,
+                        size_t n);
+
 /* zl_authz_held_before through cache c (NULL: none); before is not
  * NULL. */
 int zl_authz_held_before_cached(zl_store *s, zl_custody *c, const char *id,

@@ -381,6 +381,15 @@ static void test_custody_cache(void **state)
                                                 (const uint8_t(*)[32])a.h[k], 1,
                                                 id_list_cb, &ids),
                              0);
+            /* every other party: the event's identifiers read in one
+             * batch first (what the rule does on a server backend) */
+            if (p % 2) {
+                const char *ask[64];
+
+                for (size_t i = 0; i < ids.n; i++)
+                    ask[i] = ids.id[i];
+                assert_int_equal(zl_custody_prefetch(f->s, c, ask, ids.n), 0);
+            }
             for (size_t i = 0; i < ids.n; i++) {
                 int want = -1, got = -1;
 
