@@ -31,6 +31,11 @@
  * the rule then costs a hash probe a row, not a party lookup (1M events,
  * a provincial regulator's EQ_bizStep page: most of the time was
  * preparing the registry's statements).
+ *
+ * The same memo carries an enterprise's custody cache (authz.c,
+ * zl_authz_held_before_cached): a trace or page asks custody for hundreds
+ * of (identifier, event) pairs that share candidate events, so each
+ * identifier's rows and each candidate's verdict are read once a request.
  */
 #include "zhiliang/party.h"
 
