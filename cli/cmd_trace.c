@@ -76,12 +76,13 @@ static json_t *jstr_or_null(const char *s)
 struct as_ctx {
     zl_store *s;
     const struct zl_viewer *v;
+    zl_viewer_memo *memo; /* the rule's answers for this trace */
 };
 
 static int as_visible(void *ctx, const uint8_t hash[32])
 {
     const struct as_ctx *a = ctx;
-    int rc = zl_viewer_sees_event(a->s, a->v, hash);
+    int rc = zl_viewer_sees_event_memo(a->s, a->v, a->memo, hash);
 
     return rc == ZL_ENOTFOUND ? 0 : rc;
 }
@@ -206,7 +207,7 @@ int cmd_trace(int argc, char **argv)
     struct zl_trace_text_opts text = {NULL, 0, 0, MAX_CHILDREN};
     int ids = 0;
     struct zl_viewer viewer;
-    struct as_ctx actx;
+    struct as_ctx actx = {NULL, NULL, NULL};
     const char *lots[MAX_LOTS], *start = NULL;
     static char lot_dl[MAX_LOTS][256], start_dl[256];
     size_t n_lots = 0;
@@ -315,6 +316,10 @@ int cmd_trace(int argc, char **argv)
         }
         actx.s = s;
         actx.v = &viewer;
+        if (zl_viewer_memo_new(&actx.memo)) {
+            fprintf(stderr, "zhiliang trace: out of memory\n");
+            goto out;
+        }
         o.visible = as_visible;
         o.visible_ctx = &actx;
     }
@@ -366,6 +371,7 @@ int cmd_trace(int argc, char **argv)
     }
     ret = EXIT_OK;
 out:
+    zl_viewer_memo_free(actx.memo);
     zl_names_close(text.names);
     zl_trace_free(t);
     zl_close(s);

@@ -257,6 +257,447 @@ int zl_authz_held_before(zl_store *s, const char *id, const uint8_t before[32],
     return rc;
 }
 
+/* ---- custody through a cache (the read rule) ----------------------------
+ * A viewer's trace or page asks custody for hundreds of (identifier,
+ * event) pairs, and they share identifiers and candidate events: the
+ * events around a retail item, the lots they name. custodians_before reads
+ * the identifier's rows and then the candidates one store call at a time,
+ * for every pair. The cache keeps what those calls read, for one
+ * request:
+ *
+ *   per identifier  its rows exactly as row_cb keeps them (the same
+ *                   CUSTODY_ROWS bound), with a table from event hash to
+ *                   its last row (custodians_before's backward memcmp);
+ *   per event       whether it decides custody (a shipping or receiving
+ *                   event not declared erroneous; absent events do not)
+ *                   and, when it does, whether the party is among its
+ *                   holders (custody_event_cb itself, so the MAX_HOLDERS
+ *                   bound and the holders' order are the same).
+ *
+ * The walk then is custodians_before's: back from the event, at most
+ * CUSTODY_EVENTS rows looked at, the first deciding row decides. Unknown
+ * candidates are read in batches of one zl_store_trace_events_meta call
+ * (4, then 16, then 64 at a time: the decider is usually the row just
+ * before), and a decider's holders with the same lookups as before.
+ * The answers are the uncached path's as long as the store does not
+ * change during the request (the memo's contract). Bounded: past
+ * CUST_MAX_ROWS cached rows, identifiers are read and dropped per call. */
+#define CUST_MAX_ROWS (4u << 20)
+
+enum { EV_UNKNOWN = 0, EV_NOT_DECIDING, EV_HELD, EV_NOT_HELD };
+
+struct cust_id {
+    char *id;
+    uint8_t (*h)[32];
+    size_t n;
+    uint32_t *pos; /* row index + 1 by event hash, open addressing */
+    size_t pos_mask;
+};
+
+struct cust_ev {
+    uint8_t hash[32];
+    unsigned char state; /* EV_*; EV_UNKNOWN marks a free slot */
+};
+
+struct zl_custody {
+    char party[ZL_PARTY_ID_MAX]; /* the party the event states are for */
+    struct cust_id *ids;         /* open addressing by identifier */
+    size_t ids_cap, ids_used;
+    struct cust_ev *evs; /* open addressing by event hash */
+    size_t evs_cap, evs_used;
+    size_t rows; /* rows kept over all identifiers */
+};
+
+int zl_custody_new(zl_custody **out)
+{
+    return (*out = zl_calloc(1, sizeof **out)) ? 0 : ZL_ENOMEM;
+}
+
+static void cust_id_clear(struct cust_id *e)
+{
+    zl_free(e->id);
+    zl_free(e->h);
+    zl_free(e->pos);
+    memset(e, 0, sizeof *e);
+}
+
+void zl_custody_free(zl_custody *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->ids_cap; i++)
+        cust_id_clear(&c->ids[i]);
+    zl_free(c->ids);
+    zl_free(c->evs);
+    zl_free(c);
+}
+
+static uint64_t str_hash(const char *str)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (const char *p = str; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return h;
+}
+
+/* An event hash is SHA-256: its first bytes are already uniform. */
+static uint64_t ev_key(const uint8_t h[32])
+{
+    uint64_t k;
+
+    memcpy(&k, h, sizeof k);
+    return k;
+}
+
+/* The index of h in e's rows: its last row, or -1. */
+static long id_pos(const struct cust_id *e, const uint8_t h[32])
+{
+    for (size_t i = (size_t)ev_key(h) & e->pos_mask;;
+         i = (i + 1) & e->pos_mask) {
+        uint32_t p = e->pos[i];
+
+        if (!p)
+            return -1;
+        if (!memcmp(e->h[p - 1], h, 32))
+            return (long)p - 1;
+    }
+}
+
+/* Fill e->pos from e->h (later rows overwrite earlier ones of the same
+ * event, so each hash finds its last row). */
+static int id_index(struct cust_id *e)
+{
+    size_t cap = 16;
+
+    while (cap < e->n * 2)
+        cap *= 2;
+    if (!(e->pos = zl_calloc(cap, sizeof *e->pos)))
+        return ZL_ENOMEM;
+    e->pos_mask = cap - 1;
+    for (size_t r = 0; r < e->n; r++) {
+        size_t i = (size_t)ev_key(e->h[r]) & e->pos_mask;
+
+        while (e->pos[i] && memcmp(e->h[e->pos[i] - 1], e->h[r], 32))
+            i = (i + 1) & e->pos_mask;
+        e->pos[i] = (uint32_t)r + 1;
+    }
+    return 0;
+}
+
+static int ids_grow(zl_custody *c)
+{
+    size_t cap = c->ids_cap ? c->ids_cap * 2 : 64;
+    struct cust_id *t = zl_calloc(cap, sizeof *t);
+
+    if (!t)
+        return ZL_ENOMEM;
+    for (size_t k = 0; k < c->ids_cap; k++) {
+        size_t i;
+
+        if (!c->ids[k].id)
+            continue;
+        for (i = (size_t)str_hash(c->ids[k].id) & (cap - 1); t[i].id;
+             i = (i + 1) & (cap - 1))
+            ;
+        t[i] = c->ids[k];
+    }
+    zl_free(c->ids);
+    c->ids = t;
+    c->ids_cap = cap;
+    return 0;
+}
+
+/* The cached entry of id, or NULL. */
+static struct cust_id *cust_find(const zl_custody *c, const char *id)
+{
+    if (!c->ids_cap)
+        return NULL;
+    for (size_t i = (size_t)str_hash(id) & (c->ids_cap - 1); c->ids[i].id;
+         i = (i + 1) & (c->ids_cap - 1))
+        if (!strcmp(c->ids[i].id, id))
+            return &c->ids[i];
+    return NULL;
+}
+
+/* Make *tmp id's entry from the rows w (taken) and keep it in c when there
+ * is room: *out is the kept entry (tmp emptied) or tmp itself, which the
+ * caller clears. */
+static int cust_keep(zl_custody *c, const char *id, struct rows *w,
+                     struct cust_id *tmp, struct cust_id **out)
+{
+    struct cust_id *e;
+    size_t i;
+    int rc;
+
+    memset(tmp, 0, sizeof *tmp);
+    tmp->h = w->h;
+    tmp->n = w->n;
+    w->h = NULL;
+    if ((rc = id_index(tmp)) || !(tmp->id = zl_strdup(id))) {
+        cust_id_clear(tmp);
+        return rc ? rc : ZL_ENOMEM;
+    }
+    *out = tmp;
+    if (c->rows + tmp->n > CUST_MAX_ROWS)
+        return 0; /* not kept */
+    if (c->ids_used * 2 >= c->ids_cap && ids_grow(c))
+        return 0; /* no room: used once, as when the cache is full */
+    for (i = (size_t)str_hash(id) & (c->ids_cap - 1); c->ids[i].id;
+         i = (i + 1) & (c->ids_cap - 1))
+        ;
+    e = &c->ids[i];
+    *e = *tmp;
+    memset(tmp, 0, sizeof *tmp);
+    c->ids_used++;
+    c->rows += e->n;
+    *out = e;
+    return 0;
+}
+
+/* The cached rows of id, read on first use. *tmp receives an entry the
+ * caller must clear when the cache is full (then it is not kept). */
+static int cust_rows(zl_store *s, zl_custody *c, const char *id,
+                     struct cust_id **out, struct cust_id *tmp)
+{
+    struct rows w = {NULL, 0, 0};
+    const char *ids[1] = {id};
+    int rc;
+
+    if ((*out = cust_find(c, id)) != NULL)
+        return 0;
+    if ((rc = zl_store_id_lookup(s, ids, 1, row_cb, &w))) {
+        zl_free(w.h);
+        return rc;
+    }
+    return cust_keep(c, id, &w, tmp, out);
+}
+
+/* Rows of a batch of identifiers, split by identifier: they come grouped,
+ * in the order asked (store.h), so a row belongs to the first identifier
+ * at or after the current one that it names. */
+struct batch_rows {
+    const char *const *ids;
+    struct rows *w;
+    size_t n, cur;
+};
+
+static int batch_row_cb(void *ctx, const struct zl_id_row *r)
+{
+    struct batch_rows *b = ctx;
+
+    while (b->cur < b->n && strcmp(b->ids[b->cur], r->id))
+        b->cur++;
+    if (b->cur == b->n)
+        return ZL_ESTORE; /* not in the order asked */
+    return row_cb(&b->w[b->cur], r);
+}
+
+int zl_custody_prefetch(zl_store *s, zl_custody *c, const char *const *ids,
+                        size_t n)
+{
+    const char *ask[64];
+    struct rows w[64];
+    struct batch_rows b = {ask, w, 0, 0};
+    int rc = 0;
+
+    if (!c)
+        return 0;
+    for (size_t i = 0; i < n && b.n < 64; i++) {
+        int dup = cust_find(c, ids[i]) != NULL;
+
+        for (size_t k = 0; k < b.n && !dup; k++)
+            dup = !strcmp(ask[k], ids[i]);
+        if (!dup)
+            ask[b.n++] = ids[i];
+    }
+    if (b.n < 2)
+        return 0; /* the walk reads one as it goes */
+    memset(w, 0, sizeof w);
+    rc = zl_store_id_lookup(s, ask, b.n, batch_row_cb, &b);
+    for (size_t k = 0; k < b.n; k++) {
+        struct cust_id tmp, *e;
+
+        if (!rc)
+            rc = cust_keep(c, ask[k], &w[k], &tmp, &e);
+        if (!rc)
+            cust_id_clear(&tmp);
+        zl_free(w[k].h);
+    }
+    return rc;
+}
+
+static struct cust_ev *ev_slot(zl_custody *c, const uint8_t h[32])
+{
+    size_t i;
+
+    for (i = (size_t)ev_key(h) & (c->evs_cap - 1);
+         c->evs[i].state != EV_UNKNOWN && memcmp(c->evs[i].hash, h, 32);
+         i = (i + 1) & (c->evs_cap - 1))
+        ;
+    return &c->evs[i];
+}
+
+static int ev_state(const zl_custody *c, const uint8_t h[32])
+{
+    return c->evs_cap ? ev_slot((zl_custody *)c, h)->state : EV_UNKNOWN;
+}
+
+static int ev_set(zl_custody *c, const uint8_t h[32], int state)
+{
+    struct cust_ev *e;
+
+    if ((c->evs_used + 1) * 2 > c->evs_cap) {
+        size_t cap = c->evs_cap ? c->evs_cap * 2 : 256;
+        struct cust_ev *t = zl_calloc(cap, sizeof *t), *old = c->evs;
+        size_t old_cap = c->evs_cap;
+
+        if (!t)
+            return ZL_ENOMEM;
+        c->evs = t;
+        c->evs_cap = cap;
+        for (size_t k = 0; k < old_cap; k++)
+            if (old[k].state != EV_UNKNOWN)
+                *ev_slot(c, old[k].hash) = old[k];
+        zl_free(old);
+    }
+    e = ev_slot(c, h);
+    if (e->state == EV_UNKNOWN) {
+        memcpy(e->hash, h, 32);
+        c->evs_used++;
+    }
+    e->state = (unsigned char)state;
+    return 0;
+}
+
+/* One batch of candidate events: their rows' fields custody_event_cb
+ * reads, copied (it calls the store, which a meta callback may not). */
+#define CUST_BATCH 64
+
+struct cust_batch {
+    uint8_t h[CUST_BATCH][32];
+    char *step[CUST_BATCH], *rp[CUST_BATCH], *bl[CUST_BATCH];
+    int err[CUST_BATCH], found[CUST_BATCH];
+    size_t n;
+};
+
+static int batch_cb(void *ctx, const struct zl_stored_event *ev)
+{
+    struct cust_batch *b = ctx;
+
+    for (size_t k = 0; k < b->n; k++) {
+        if (b->found[k] || memcmp(b->h[k], ev->hash, 32))
+            continue;
+        b->found[k] = 1;
+        b->err[k] = ev->has_error_declaration;
+        if ((ev->biz_step && !(b->step[k] = zl_strdup(ev->biz_step))) ||
+            (ev->read_point && !(b->rp[k] = zl_strdup(ev->read_point))) ||
+            (ev->biz_location && !(b->bl[k] = zl_strdup(ev->biz_location))))
+            return ZL_ENOMEM;
+        return 0;
+    }
+    return 0;
+}
+
+/* Decide the events of b (all unknown to c) for party. */
+static int cust_fill(zl_store *s, zl_custody *c, struct cust_batch *b,
+                     const char *party)
+{
+    int rc = zl_store_trace_events_meta(s, (const uint8_t(*)[32])b->h, b->n,
+                                        batch_cb, b);
+
+    for (size_t k = 0; !rc && k < b->n; k++) {
+        struct zl_stored_event ev;
+        struct holders h;
+        int state = EV_NOT_DECIDING;
+
+        if (b->found[k]) {
+            memset(&ev, 0, sizeof ev);
+            memcpy(ev.hash, b->h[k], 32);
+            ev.has_error_declaration = b->err[k];
+            ev.biz_step = b->step[k];
+            ev.read_point = b->rp[k];
+            ev.biz_location = b->bl[k];
+            memset(&h, 0, sizeof h);
+            h.s = s;
+            if ((rc = custody_event_cb(&h, &ev)))
+                break;
+            if (h.found)
+                state = holds(&h, party) ? EV_HELD : EV_NOT_HELD;
+        }
+        rc = ev_set(c, b->h[k], state);
+    }
+    for (size_t k = 0; k < b->n; k++) {
+        zl_free(b->step[k]);
+        zl_free(b->rp[k]);
+        zl_free(b->bl[k]);
+    }
+    return rc;
+}
+
+int zl_authz_held_before_cached(zl_store *s, zl_custody *c, const char *id,
+                                const uint8_t before[32], const char *party_id,
+                                int *held)
+{
+    struct cust_id *e = NULL, tmp;
+    size_t want = 4, lo;
+    long end;
+    int rc;
+
+    *held = 0;
+    if (!c)
+        return zl_authz_held_before(s, id, before, party_id, held);
+    if (strcmp(c->party, party_id)) {
+        /* the event states are one party's */
+        zl_free(c->evs);
+        c->evs = NULL;
+        c->evs_cap = c->evs_used = 0;
+        snprintf(c->party, sizeof c->party, "%s", party_id);
+    }
+    memset(&tmp, 0, sizeof tmp);
+    if ((rc = cust_rows(s, c, id, &e, &tmp)))
+        return rc;
+    end = id_pos(e, before); /* the event itself does not count */
+    lo = end > CUSTODY_EVENTS ? (size_t)end - CUSTODY_EVENTS : 0;
+    for (long i = end - 1; i >= (long)lo; i--) {
+        int st = ev_state(c, e->h[i]);
+
+        if (st == EV_UNKNOWN) {
+            struct cust_batch *b = zl_calloc(1, sizeof *b);
+
+            if (!b) {
+                rc = ZL_ENOMEM;
+                break;
+            }
+            /* this row and the unknown ones before it in the window */
+            for (long j = i; j >= (long)lo && b->n < want; j--) {
+                int dup = 0;
+
+                if (ev_state(c, e->h[j]) != EV_UNKNOWN)
+                    continue;
+                for (size_t k = 0; k < b->n && !dup; k++)
+                    dup = !memcmp(b->h[k], e->h[j], 32);
+                if (!dup)
+                    memcpy(b->h[b->n++], e->h[j], 32);
+            }
+            want = want * 4 > CUST_BATCH ? CUST_BATCH : want * 4;
+            rc = cust_fill(s, c, b, party_id);
+            zl_free(b);
+            if (rc)
+                break;
+            st = ev_state(c, e->h[i]);
+        }
+        if (st == EV_NOT_DECIDING)
+            continue;
+        *held = st == EV_HELD;
+        break;
+    }
+    cust_id_clear(&tmp);
+    if (rc)
+        *held = 0;
+    return rc;
+}
+
 /* ---- the rule ----------------------------------------------------------- */
 
 static int is_recall(const struct zl_event *ev)

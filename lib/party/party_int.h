@@ -25,6 +25,29 @@ int zl_party_all_digits(const char *s, size_t n);
 int zl_authz_held_before(zl_store *s, const char *id, const uint8_t before[32],
                          const char *party_id, int *held);
 
+/* A cache of custody for one request (authz.c): the rows of the
+ * identifiers asked about and which candidate events decide custody for
+ * the party asked about. Its answers are zl_authz_held_before's while the
+ * store does not change; keep one for one request, not across writes. Not
+ * thread-safe. zl_custody_new: 0 or ZL_ENOMEM; zl_custody_free(NULL) is a
+ * no-op. */
+typedef struct zl_custody zl_custody;
+int zl_custody_new(zl_custody **out);
+void zl_custody_free(zl_custody *c);
+
+/* Read the rows of those of ids[0..n) that c does not hold yet (at most
+ * 64) in one zl_store_id_lookup: one round trip on a server backend where
+ * the walk would make one an identifier. Answers do not change. c NULL: a
+ * no-op. 0 or a store error. */
+int zl_custody_prefetch(zl_store *s, zl_custody *c, const char *const *ids,
+                        size_t n);
+
+/* zl_authz_held_before through cache c (NULL: none); before is not
+ * NULL. */
+int zl_authz_held_before_cached(zl_store *s, zl_custody *c, const char *id,
+                                const uint8_t before[32], const char *party_id,
+                                int *held);
+
 /* zl_viewer_sees_event for a stored event row (borrowed): 1 visible, 0
  * not, or a negative store error. */
 int zl_viewer_sees_stored(zl_store *s, const struct zl_viewer *v,

@@ -31,6 +31,11 @@
  * the rule then costs a hash probe a row, not a party lookup (1M events,
  * a provincial regulator's EQ_bizStep page: most of the time was
  * preparing the registry's statements).
+ *
+ * The same memo carries an enterprise's custody cache (authz.c,
+ * zl_authz_held_before_cached): a trace or page asks custody for hundreds
+ * of (identifier, event) pairs that share candidate events, so each
+ * identifier's rows and each candidate's verdict are read once a request.
  */
 #include "zhiliang/party.h"
 
@@ -45,6 +50,17 @@
 #include <string.h>
 
 #define MAX_CUSTODY_IDS 64
+
+/* The memo (below; zhiliang/party.h): a regulator's answers per party and
+ * location, and an enterprise's custody cache. */
+#define MEMO_SLOTS 2048
+
+struct zl_viewer_memo {
+    char *key[MEMO_SLOTS];
+    signed char val[MEMO_SLOTS];
+    size_t used;
+    zl_custody *cust; /* an enterprise's custody answers, made on use */
+};
 
 void zl_viewer_init(struct zl_viewer *v, enum zl_viewer_role role)
 {
@@ -150,8 +166,10 @@ static int ids_cb(void *ctx, const struct zl_id_row *r)
 }
 
 static int enterprise_sees(zl_store *s, const struct zl_viewer *v,
-                           const struct zl_stored_event *ev)
+                           zl_viewer_memo *m, const struct zl_stored_event *ev)
 {
+    zl_custody *cust = NULL;
+
     struct refs_ctx rc_ctx = {v};
     struct ids_ctx ids;
     int rc, held = 0;
@@ -169,8 +187,18 @@ static int enterprise_sees(zl_store *s, const struct zl_viewer *v,
     rc = zl_store_event_ids(s, (const uint8_t(*)[32])ev->hash, 1, ids_cb, &ids);
     if (rc > 0)
         rc = 0;
+    if (m && !m->cust && zl_custody_new(&m->cust))
+        rc = ZL_ENOMEM;
+    if (m)
+        cust = m->cust;
+    /* a server backend answers the event's identifiers in one round trip
+     * (SQLite reads them one by one either way: there the walk reads
+     * only up to the first identifier held) */
+    if (!rc && cust && ids.n > 1 && strcmp(zl_store_backend_name(s), "sqlite"))
+        rc = zl_custody_prefetch(s, cust, (const char *const *)ids.id, ids.n);
     for (size_t i = 0; i < ids.n && !rc && !held; i++)
-        rc = zl_authz_held_before(s, ids.id[i], ev->hash, v->party.id, &held);
+        rc = zl_authz_held_before_cached(s, cust, ids.id[i], ev->hash,
+                                         v->party.id, &held);
     for (size_t i = 0; i < ids.n; i++)
         zl_free(ids.id[i]);
     return rc ? rc : held;
@@ -210,15 +238,9 @@ static int place_in_region(zl_store *s, const char *loc, const char *region)
  * row: each answer costs a party lookup (several statements) the first
  * time and a probe of this table after. Open addressing, MEMO_SLOTS
  * slots, at most half used; when full, answers are computed and not
- * kept. Keys are 'p' or 'l' then the string. */
-#define MEMO_SLOTS 2048
-
-struct zl_viewer_memo {
-    char *key[MEMO_SLOTS];
-    signed char val[MEMO_SLOTS];
-    size_t used;
-};
-
+ * kept. Keys are 'p' or 'l' then the string. (MEMO_SLOTS and the struct
+ * are at the top of the file: enterprise_sees keeps its custody cache in
+ * the memo.) */
 int zl_viewer_memo_new(zl_viewer_memo **out)
 {
     return (*out = zl_calloc(1, sizeof **out)) ? 0 : ZL_ENOMEM;
@@ -230,6 +252,7 @@ void zl_viewer_memo_free(zl_viewer_memo *m)
         return;
     for (size_t i = 0; i < MEMO_SLOTS; i++)
         zl_free(m->key[i]);
+    zl_custody_free(m->cust);
     zl_free(m);
 }
 
@@ -320,7 +343,7 @@ int zl_viewer_sees_stored_memo(zl_store *s, const struct zl_viewer *v,
     if (v->role != ZL_VIEW_PARTY)
         return 0;
     switch (v->party.kind) {
-    case ZL_PARTY_ENTERPRISE: return enterprise_sees(s, v, ev);
+    case ZL_PARTY_ENTERPRISE: return enterprise_sees(s, v, m, ev);
     case ZL_PARTY_REGULATOR: return regulator_sees(s, v, m, ev);
     case ZL_PARTY_OPERATOR: break;
     }

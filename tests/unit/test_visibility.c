@@ -19,8 +19,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "demo/demo.h"
 #include "party/party_int.h"
 #include "store/store.h"
+#include "store/store_trace.h"
 #include "zhiliang/buf.h"
 #include "zhiliang/gs1.h"
 #include "zhiliang/party.h"
@@ -262,6 +264,250 @@ static void test_rule_table(void **state)
     assert_string_equal(v.party.id, "shop");
     memset(H[0], 0xab, 32);
     assert_int_equal(zl_viewer_sees_event(f->s, &v, H[0]), ZL_ENOTFOUND);
+}
+
+/* ---- the custody cache (party_int.h, zl_authz_held_before_cached) ------
+ * Differential: the cache against the uncached custody walk, on a demo
+ * chain (generated, not written here) for every (enterprise, event,
+ * identifier of the event) triple, asked in reverse time order through one
+ * cache so that later answers come from what earlier ones kept; then the
+ * read rule itself, every enterprise and event, with and without a memo.
+ * Then the walk's bound (CUSTODY_EVENTS, 256 rows looked at): a shipment
+ * followed by 254..257 location-less observations of the goods. */
+struct all_evs {
+    uint8_t (*h)[32];
+    size_t n, cap;
+};
+
+static int all_evs_cb(void *ctx, const struct zl_stored_event *ev)
+{
+    struct all_evs *a = ctx;
+
+    if (a->n == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 256;
+        a->h = realloc(a->h, a->cap * 32);
+        assert_non_null(a->h);
+    }
+    memcpy(a->h[a->n++], ev->hash, 32);
+    return 0;
+}
+
+struct ent_list {
+    char id[64][ZL_PARTY_ID_MAX];
+    size_t n;
+};
+
+static int ent_cb(void *ctx, const struct zl_party *p)
+{
+    struct ent_list *l = ctx;
+
+    if (p->kind == ZL_PARTY_ENTERPRISE && l->n < 64)
+        snprintf(l->id[l->n++], ZL_PARTY_ID_MAX, "%s", p->id);
+    return 0;
+}
+
+struct id_list {
+    char id[64][128];
+    size_t n;
+};
+
+static int id_list_cb(void *ctx, const struct zl_id_row *r)
+{
+    struct id_list *l = ctx;
+
+    for (size_t i = 0; i < l->n; i++)
+        if (!strcmp(l->id[i], r->id))
+            return 0;
+    if (l->n < 64 && strlen(r->id) < 128)
+        snprintf(l->id[l->n++], 128, "%s", r->id);
+    return 0;
+}
+
+static int emit_capture(void *ctx, const char *doc, size_t len, size_t n)
+{
+    struct zl_capture_result r;
+    struct zl_error err = {0};
+
+    (void)n;
+    assert_int_equal(zl_capture(ctx, doc, len, NULL, &r, &err), 0);
+    return 0;
+}
+
+static void test_custody_cache(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_demo_opts o = {0};
+    struct all_evs a = {NULL, 0, 0};
+    struct ent_list *ents = calloc(1, sizeof *ents);
+    struct zl_error err = {0};
+    char *pj = NULL;
+    size_t pl = 0, np = 0, npr = 0, held_n = 0, free_n = 0, seen_n = 0;
+    size_t stride = 1;
+
+    assert_non_null(ents);
+    o.seed = 5;
+    o.scale = 2;
+    o.per_doc = 100;
+    o.sectors = ZL_DEMO_DAIRY;
+    assert_int_equal(zl_demo_parties_json(&o, &pj, &pl), 0);
+    assert_int_equal(zl_party_import_json(f->s, pj, pl, &np, &npr, &err), 0);
+    zl_demo_free(pj);
+    assert_int_equal(zl_demo_generate(&o, emit_capture, f->s, NULL), 0);
+    assert_int_equal(zl_store_trace_scan_events(f->s, 0, all_evs_cb, &a), 0);
+    assert_true(a.n > 150);
+    assert_int_equal(zl_party_list(f->s, ent_cb, ents), 0);
+    assert_true(ents->n >= 4);
+    /* the uncached walk costs a round trip a row on a server backend:
+     * there, the first 10 parties (retailers and farms: both answers)
+     * and every other event */
+    if (strcmp(zl_store_backend_name(f->s), "sqlite")) {
+        stride = 2;
+        if (ents->n > 10)
+            ents->n = 10;
+    }
+    for (size_t p = 0; p < ents->n; p++) {
+        zl_custody *c = NULL;
+        zl_viewer_memo *m = NULL;
+        struct zl_viewer v;
+
+        assert_int_equal(zl_custody_new(&c), 0);
+        for (size_t k = a.n; k-- > 0;) {
+            struct id_list ids = {.n = 0};
+
+            if (k % stride)
+                continue;
+
+            assert_int_equal(zl_store_event_ids(f->s,
+                                                (const uint8_t(*)[32])a.h[k], 1,
+                                                id_list_cb, &ids),
+                             0);
+            /* every other party: the event's identifiers read in one
+             * batch first (what the rule does on a server backend) */
+            if (p % 2) {
+                const char *ask[64];
+
+                for (size_t i = 0; i < ids.n; i++)
+                    ask[i] = ids.id[i];
+                assert_int_equal(zl_custody_prefetch(f->s, c, ask, ids.n), 0);
+            }
+            for (size_t i = 0; i < ids.n; i++) {
+                int want = -1, got = -1;
+
+                assert_int_equal(zl_authz_held_before(f->s, ids.id[i], a.h[k],
+                                                      ents->id[p], &want),
+                                 0);
+                assert_int_equal(zl_authz_held_before_cached(f->s, c, ids.id[i],
+                                                             a.h[k],
+                                                             ents->id[p], &got),
+                                 0);
+                if (got != want)
+                    fail_msg("custody of %s for %s at event %zu: cached %d, "
+                             "uncached %d",
+                             ids.id[i], ents->id[p], k, got, want);
+                held_n += want == 1;
+                free_n += want == 0;
+            }
+        }
+        zl_custody_free(c);
+        /* the read rule with and without a memo, in two orders */
+        assert_int_equal(zl_viewer_for_party(f->s, ents->id[p], &v, &err), 0);
+        assert_int_equal(zl_viewer_memo_new(&m), 0);
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t j = 0; j < a.n; j++) {
+                size_t k = pass ? j : a.n - 1 - j;
+                int want = zl_viewer_sees_event(f->s, &v, a.h[k]);
+                int got = zl_viewer_sees_event_memo(f->s, &v, m, a.h[k]);
+
+                if (got != want)
+                    fail_msg("%s sees event %zu: memo %d, rule %d", ents->id[p],
+                             k, got, want);
+                seen_n += pass == 0 && want == 1;
+            }
+        zl_viewer_memo_free(m);
+    }
+    /* the chain exercises both answers */
+    assert_true(held_n > 10);
+    assert_true(free_n > held_n);
+    assert_true(seen_n > 0);
+    free(a.h);
+    free(ents);
+}
+
+/* One location-less observation of MILK by the store operator, at
+ * min minutes and 30 seconds after 02:00. */
+static void observe_at(zl_store *s, int min)
+{
+    char b[1024], doc[2048];
+    struct zl_capture_result r;
+    struct zl_error err = {0};
+
+    snprintf(b, sizeof b,
+             "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":"
+             "\"inspecting\",\"quantityList\":[{\"epcClass\":\"%s\","
+             "\"quantity\":5,\"uom\":\"KGM\"}]",
+             MILK);
+    snprintf(doc, sizeof doc,
+             "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+             "epcis-context.jsonld\"],\"type\":\"EPCISDocument\","
+             "\"schemaVersion\":\"2.0\",\"creationDate\":"
+             "\"2026-04-01T00:00:00Z\",\"epcisBody\":{\"eventList\":[{"
+             "\"eventTime\":\"2026-05-01T%02d:%02d:30+08:00\","
+             "\"eventTimeZoneOffset\":\"+08:00\",%s}]}}",
+             2 + min / 60, min % 60, b);
+    assert_int_equal(zl_capture(s, doc, strlen(doc), NULL, &r, &err), 0);
+}
+
+static void test_custody_bound(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_event_filter q;
+    struct all_evs a = {NULL, 0, 0};
+    zl_custody *c = NULL;
+
+    /* E1..E6 (E2: the farm ships MILK to the dairy at 02:00), then 258
+     * observations at 02:01:30..06:18:30 */
+    chain(f->s);
+    for (int min = 1; min <= 258; min++)
+        observe_at(f->s, min);
+    memset(&q, 0, sizeof q);
+    q.order_by = ZL_ORDER_EVENT_TIME;
+    assert_int_equal(zl_store_events_query(f->s, &q, all_evs_cb, &a), 0);
+    assert_int_equal(a.n, N_EV + 258);
+    assert_int_equal(zl_custody_new(&c), 0);
+    /* MILK's rows: E1, E2 (shipping), E3 (transformation, 03:00:00), and
+     * the observations; the one at minute m has m - 1 observations and,
+     * from minute 60 on, E3 between it and E2, and is held while E2 is
+     * among the 256 rows looked at. Asked latest first through one cache,
+     * and each without it. */
+    for (int min = 258; min >= 250; min--) {
+        const uint8_t *h = NULL;
+        int between = (min - 1) + (min >= 60), want = between < 256, got = -1,
+            plain = -1;
+
+        /* the observation at minute min: events are in time order, E1..E3
+         * at 01:00..03:00 among them */
+        {
+            size_t obs = 0;
+            for (size_t k = 0; k < a.n && !h; k++) {
+                if (memcmp(a.h[k], H[1], 32) && memcmp(a.h[k], H[2], 32) &&
+                    memcmp(a.h[k], H[3], 32) && memcmp(a.h[k], H[4], 32) &&
+                    memcmp(a.h[k], H[5], 32) && memcmp(a.h[k], H[6], 32) &&
+                    ++obs == (size_t)min)
+                    h = a.h[k];
+            }
+        }
+        assert_non_null(h);
+        assert_int_equal(
+            zl_authz_held_before_cached(f->s, c, MILK, h, USCC_DAIRY, &got), 0);
+        assert_int_equal(
+            zl_authz_held_before(f->s, MILK, h, USCC_DAIRY, &plain), 0);
+        if (got != want || plain != want)
+            fail_msg("observation %d (%d rows back to the shipment): cached "
+                     "%d, uncached %d, want %d",
+                     min, between + 1, got, plain, want);
+    }
+    zl_custody_free(c);
+    free(a.h);
 }
 
 static void test_region_covers(void **state)
@@ -946,6 +1192,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_trace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pushdown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sites_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_custody_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_custody_bound, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
