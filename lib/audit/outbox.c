@@ -34,6 +34,7 @@
 #include "audit/audit_int.h"
 
 #include "store/store.h"
+#include "store/store_correction.h"
 #include "store/store_subs.h"
 #include "util/alloc.h"
 #include "util/timefmt.h"
@@ -73,10 +74,17 @@ static const char *kind_of(uint8_t leaf_type)
     }
 }
 
-static int followed(const char *kind)
+/* A row of a kind paired with leaves. Other writers may use the same
+ * kind names (a spot-check step "recall" keyed "task:..."), so a
+ * correction's or recall step's row must also carry its record's key. */
+static int followed(const char *kind, const char *key)
 {
-    return !strcmp(kind, "event") || !strcmp(kind, "correction") ||
-           !strcmp(kind, "recall");
+    if (!strcmp(kind, "event"))
+        return 1;
+    if (!strcmp(kind, "correction"))
+        return !strncmp(key, ZL_CORRECTION_KEY_PREFIX,
+                        strlen(ZL_CORRECTION_KEY_PREFIX));
+    return !strcmp(kind, "recall") && !strncmp(key, "recall:", 7);
 }
 
 static int page_cb(void *ctx, const struct zl_outbox_row *row)
@@ -85,7 +93,7 @@ static int page_cb(void *ctx, const struct zl_outbox_row *row)
     struct ob_row *r;
 
     o->after = row->seq;
-    if (!followed(row->kind))
+    if (!followed(row->kind, row->key ? row->key : ""))
         return 0;
     r = &o->rows[o->n];
     r->seq = row->seq;
