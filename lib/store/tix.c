@@ -1013,8 +1013,11 @@ static int read_ids(zl_store *s, enum zl_tix_table t, const int64_t *ids,
         goto out;
     }
     memcpy(v, ids, n * sizeof(*v));
-    if (n > 1)
-        qsort(v, n, sizeof(*v), i64_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (v[i] < v[i - 1]) { /* callers mostly pass them sorted */
+            qsort(v, n, sizeof(*v), i64_cmp);
+            break;
+        }
     for (size_t i = 0; i < n; i++)
         if (k == 0 || v[i] != v[k - 1])
             v[k++] = v[i];
