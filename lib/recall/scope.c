@@ -123,8 +123,10 @@ struct ctx {
     struct {
         const char *s, *v;
     } pin[256];
-    const char *last_id; /* resolve()'s last identifier and answer */
-    const struct resolved *last_res;
+    struct {
+        const char *id; /* resolve()'s answers, by identifier address */
+        const struct resolved *o;
+    } rmemo[64];
 };
 
 /* s interned in the scope (NULL for NULL; sets c->oom on failure). */
@@ -258,12 +260,14 @@ static const struct resolved *resolve(struct ctx *c, const char *id,
     struct resolve_ctx r;
     struct resolved *o;
     char gln[14];
+    size_t slot;
     int rc = 0;
 
     if (!id)
         return NULL;
-    if (id == c->last_id) /* the trace's strings: one address each */
-        return c->last_res;
+    slot = ((uintptr_t)id >> 3) * 0x9E3779B1u >> 24 & 63;
+    if (c->rmemo[slot].id == id) /* the trace's strings: one address each */
+        return c->rmemo[slot].o;
     e = zl_strmap_put(&c->cache, id, NULL, &rc);
     if (!e || (!e->val && !(e->val = zl_calloc(1, sizeof(struct resolved))))) {
         c->oom = 1;
@@ -290,8 +294,8 @@ static const struct resolved *resolve(struct ctx *c, const char *id,
     if (!o->party)
         o->party = intern(c, id);
     if (!c->oom) {
-        c->last_id = id;
-        c->last_res = o;
+        c->rmemo[slot].id = id;
+        c->rmemo[slot].o = o;
     }
     return o;
 }
@@ -503,6 +507,20 @@ static int load_event_quantities(struct ctx *c)
                                 k - i < 256 ? k - i : 256, evin_cb, c);
     zl_free(h);
     return rc;
+}
+
+/* Event ev's local time as the rows and nodes print it, formatted once
+ * (interned; NULL when out of memory). */
+static const char *ev_time(struct ctx *c, size_t ev)
+{
+    if (!c->evtime[ev]) {
+        const struct zl_trace_event *e = zl_trace_event(c->t, ev);
+        char tbuf[40];
+
+        zl_time_format_local(e->event_time_ms, e->tz_offset_min, tbuf);
+        c->evtime[ev] = intern(c, tbuf);
+    }
+    return c->evtime[ev];
 }
 
 /* ---- structure: TLCs, terminal forms, contents -------------------------- */
@@ -1092,7 +1110,7 @@ static const char *tlc_source(struct ctx *c, int node)
     return NULL;
 }
 
-static int emit_rows(struct ctx *c, zl_recall_scope *sc,
+static int emit_rows(struct ctx *c, zl_recall_scope *sc, int ev,
                      const struct zl_trace_event *e, struct groups *gs)
 {
     char *types = NULL, *numbers = NULL;
@@ -1126,7 +1144,11 @@ static int emit_rows(struct ctx *c, zl_recall_scope *sc,
             inputs = ib.data;
         }
     }
-    zl_time_format_local(e->event_time_ms, e->tz_offset_min, tbuf);
+    if (!ev_time(c, (size_t)ev)) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    snprintf(tbuf, sizeof tbuf, "%s", ev_time(c, (size_t)ev));
     loc = e->biz_location              ? e->biz_location
           : e->cte == ZL_CTE_SHIPPING  ? e->src_location
           : e->cte == ZL_CTE_RECEIVING ? e->dst_location
@@ -1323,7 +1345,7 @@ static int build_rows(struct ctx *c, zl_recall_scope *sc,
                                      0);
             }
         if (!rc)
-            rc = emit_rows(c, sc, e, &gs);
+            rc = emit_rows(c, sc, pairs[a].ev, e, &gs);
         if (!rc && gs.n) {
             struct zl_strmap_entry *ce = zl_strmap_put(ctes, name, NULL, &rc);
 

@@ -117,25 +117,30 @@ static uint64_t str_hash_of(const void *ctx, int32_t sid)
     return g->strs[sid].h;
 }
 
-int32_t tg_find(const struct tg *g, const char *s, size_t len)
+/* tg_find with the string's hash h (hash_bytes) already made. */
+static int32_t find_h(const struct tg *g, const char *s, size_t len, uint64_t h)
 {
-    size_t h;
-
     if (g->smap.cap == 0)
         return -1;
-    for (h = zl_itab_start(&g->smap, hash_bytes(s, len)); g->smap.slot[h];
-         h = zl_itab_step(&g->smap, h)) {
-        const struct tg_str *e = &g->strs[g->smap.slot[h] - 1];
+    for (size_t i = zl_itab_start(&g->smap, h); g->smap.slot[i];
+         i = zl_itab_step(&g->smap, i)) {
+        const struct tg_str *e = &g->strs[g->smap.slot[i] - 1];
 
         if (e->len == len && memcmp(e->s, s, len) == 0)
-            return g->smap.slot[h] - 1;
+            return g->smap.slot[i] - 1;
     }
     return -1;
 }
 
+int32_t tg_find(const struct tg *g, const char *s, size_t len)
+{
+    return g->smap.cap == 0 ? -1 : find_h(g, s, len, hash_bytes(s, len));
+}
+
 int32_t tg_intern(struct tg *g, const char *s, size_t len)
 {
-    int32_t sid = tg_find(g, s, len);
+    uint64_t h = hash_bytes(s, len);
+    int32_t sid = find_h(g, s, len, h);
     struct tg_str *e;
     int rc;
 
@@ -156,27 +161,28 @@ int32_t tg_intern(struct tg *g, const char *s, size_t len)
         return ZL_ENOMEM;
     e->len = (uint32_t)len;
     e->kind = (uint8_t)tg_classify(e->s);
-    e->h = hash_bytes(s, len);
+    e->h = h;
     zl_itab_put(&g->smap, e->h, (int32_t)g->n_strs);
     return (int32_t)g->n_strs++;
 }
 
 int tg_name(struct tg *g, int32_t sid, const char *s, size_t len)
 {
+    uint64_t h = hash_bytes(s, len);
+    int32_t other = find_h(g, s, len, h); /* then found by its key */
     struct tg_str *e;
     int rc;
 
-    if (tg_find(g, s, len) < 0 && /* else: found by its key from now on */
-        (rc = zl_itab_reserve(&g->smap, g->n_strs, 1024, str_hash_of, g,
-                              &g->bytes)) < 0)
+    if (other < 0 && (rc = zl_itab_reserve(&g->smap, g->n_strs, 1024,
+                                           str_hash_of, g, &g->bytes)) < 0)
         return rc;
     e = &g->strs[sid];
     if (!(e->s = arena_dup(g, s, len)))
         return ZL_ENOMEM;
     e->len = (uint32_t)len;
     e->kind = (uint8_t)tg_classify(e->s);
-    e->h = hash_bytes(s, len);
-    if (tg_find(g, s, len) < 0)
+    e->h = h;
+    if (other < 0)
         zl_itab_put(&g->smap, e->h, sid);
     return 0;
 }
