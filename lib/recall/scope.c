@@ -805,7 +805,7 @@ static int build_nodes(struct ctx *c, zl_recall_scope *sc)
         const struct zl_trace_node *n = zl_trace_node(c->t, i);
         struct zl_recall_node *o;
         const struct resolved *cu;
-        char tbuf[40], gtin[15];
+        char gtin[15];
 
         if (!is_product(n->kind) && !is_carrier(n->kind))
             continue;
@@ -837,7 +837,9 @@ static int build_nodes(struct ctx *c, zl_recall_scope *sc)
             o->custodian = cu->party;
             o->custodian_name = cu->name;
         }
-        o->location = intern_nonempty(c, n->location);
+        o->location = n->location && n->location[0]
+                          ? intern_pinned(c, n->location)
+                          : NULL;
         if (n->location) {
             int drc = 0;
             const char *d = describe_of(c, n->location, 1, &drc);
@@ -845,18 +847,8 @@ static int build_nodes(struct ctx *c, zl_recall_scope *sc)
             c->oom |= !d;
             o->location_description = d && d[0] ? d : NULL;
         }
-        if (n->last_event >= 0) { /* formatted once per event */
-            const char **tm = &c->evtime[n->last_event];
-
-            if (!*tm) {
-                const struct zl_trace_event *e =
-                    zl_trace_event(c->t, (size_t)n->last_event);
-
-                zl_time_format_local(e->event_time_ms, e->tz_offset_min, tbuf);
-                *tm = intern(c, tbuf);
-            }
-            o->last_event_time = *tm;
-        }
+        if (n->last_event >= 0) /* formatted once per event */
+            o->last_event_time = ev_time(c, (size_t)n->last_event);
     }
     if (c->oom) { /* a NULL string would reach the sort */
         rc = ZL_ENOMEM;

@@ -581,10 +581,36 @@ static int load_x(struct tg *g, int64_t *x, size_t n)
     int rc = 0;
 
     /* the events not in the graph yet, each once (hundreds of entries
-     * name one filling event): only those are sorted */
+     * name one filling event, not next to each other): only those are
+     * sorted */
     for (size_t i = 0; i < n; i++)
         if ((k == 0 || x[i] != x[k - 1]) && find_x(g, x[i]) < 0)
             x[k++] = x[i];
+    if (k > 256) { /* a set of those seen (ids are > 0; 0 kept apart) */
+        size_t cap = 512, m = 0;
+        int64_t *set;
+
+        while (cap < 2 * k)
+            cap *= 2;
+        if (!(set = zl_calloc(cap, sizeof(*set))))
+            return ZL_ENOMEM;
+        for (size_t i = 0; i < k; i++) {
+            size_t h = mix64(x[i]) & (cap - 1);
+
+            if (x[i] == 0) {
+                x[m++] = x[i];
+                continue;
+            }
+            while (set[h] && set[h] != x[i])
+                h = (h + 1) & (cap - 1);
+            if (!set[h]) {
+                set[h] = x[i];
+                x[m++] = x[i];
+            }
+        }
+        zl_free(set);
+        k = m;
+    }
     if (k > 1)
         qsort(x, k, sizeof(*x), x_cmp);
     n = k;
