@@ -31,6 +31,7 @@
 
 #include "recall/recall_int.h"
 #include "store/store.h"
+#include "trace/trace_int.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/codec.h"
@@ -74,6 +75,7 @@ enum {
 struct resolved {
     const char *party; /* registry party ID, else the identifier */
     const char *name, *name_en, *gln, *address, *site, *site_en;
+    const char *desc; /* describe()'s text, interned once made */
 };
 
 /* One identifier's line in one event (the event_ids row). */
@@ -82,6 +84,15 @@ struct evqty {
     double quantity;
     const char *uom; /* NULL when the event gives none */
     int role;        /* enum zl_id_role */
+    uint32_t pos;    /* its place in the event's list: the last one wins */
+};
+
+/* (trace event, trace node) -> struct evqty, open addressing: keys are
+ * (event + 1) << 32 | node, 0 empty. */
+struct qmap {
+    uint64_t *key;
+    struct evqty *val;
+    size_t n, cap;
 };
 
 /* A custodian while holdings are summed (uom -> struct zl_recall_holding). */
@@ -95,8 +106,9 @@ struct ctx {
     const zl_trace *t;
     zl_recall_scope *sc;       /* strings are interned in sc->strs */
     struct zl_strmap cache;    /* identifier -> struct resolved */
-    struct zl_strmap evqty;    /* "<hex hash>|<id>" -> struct evqty */
+    struct qmap evqty;         /* (event, node) -> its line in the event */
     struct zl_strmap evin;     /* "<hex hash>" -> struct zl_strmap (set) */
+    const char **evtime;       /* event -> its local time, interned */
     struct zl_strmap products; /* GTIN -> struct resolved (name, name_en) */
     int *tlc;                  /* node -> TLC node (or -1) */
     int *terminal;
@@ -105,6 +117,16 @@ struct ctx {
     int *stamp;
     int cur;
     int oom; /* sticky: an allocation or lookup failed */
+    /* memos of the per-node work (a scope has 100,000s of nodes and a
+     * handful of kinds, units, lots, holders): keyed by the address of
+     * strings that live as long as the trace or the program */
+    struct {
+        const char *s, *v;
+    } pin[256];
+    struct {
+        const char *id; /* resolve()'s answers, by identifier address */
+        const struct resolved *o;
+    } rmemo[64];
 };
 
 /* s interned in the scope (NULL for NULL; sets c->oom on failure). */
@@ -121,6 +143,21 @@ static const char *intern(struct ctx *c, const char *s)
         return NULL;
     }
     return e->key;
+}
+
+/* intern() for a string whose address keeps its content while the scope
+ * is built (the trace's strings, literals): remembered by address. */
+static const char *intern_pinned(struct ctx *c, const char *s)
+{
+    size_t h = ((uintptr_t)s >> 3) * 0x9E3779B1u >> 24 & 255;
+
+    if (s && c->pin[h].s == s)
+        return c->pin[h].v;
+    c->pin[h].s = s;
+    c->pin[h].v = intern(c, s);
+    if (!c->pin[h].v)
+        c->pin[h].s = NULL;
+    return c->pin[h].v;
 }
 
 /* s interned, or NULL when s is NULL or empty (the registry's "unset"). */
@@ -223,10 +260,14 @@ static const struct resolved *resolve(struct ctx *c, const char *id,
     struct resolve_ctx r;
     struct resolved *o;
     char gln[14];
+    size_t slot;
     int rc = 0;
 
     if (!id)
         return NULL;
+    slot = ((uintptr_t)id >> 3) * 0x9E3779B1u >> 24 & 63;
+    if (c->rmemo[slot].id == id) /* the trace's strings: one address each */
+        return c->rmemo[slot].o;
     e = zl_strmap_put(&c->cache, id, NULL, &rc);
     if (!e || (!e->val && !(e->val = zl_calloc(1, sizeof(struct resolved))))) {
         c->oom = 1;
@@ -252,6 +293,10 @@ static const struct resolved *resolve(struct ctx *c, const char *id,
         c->oom = 1; /* a store error or no memory: fail the scope */
     if (!o->party)
         o->party = intern(c, id);
+    if (!c->oom) {
+        c->rmemo[slot].id = id;
+        c->rmemo[slot].o = o;
+    }
     return o;
 }
 
@@ -281,18 +326,40 @@ static int describe(const struct resolved *o, struct zl_buf *b)
     return rc;
 }
 
+/* describe() of id, made once per identifier (the cache's entry keeps
+ * it); NULL when out of memory or the store failed (*rc or c->oom). */
+static const char *describe_of(struct ctx *c, const char *id, int is_location,
+                               int *rc)
+{
+    struct resolved *o = (struct resolved *)resolve(c, id, is_location);
+    struct zl_buf b;
+
+    if (o && o->desc)
+        return o->desc;
+    zl_buf_init(&b, 1 << 16);
+    *rc = describe(o, &b);
+    if (!*rc) {
+        const char *d = intern(c, b.data);
+
+        if (o)
+            o->desc = d;
+        zl_buf_cleanup(&b);
+        return d;
+    }
+    zl_buf_cleanup(&b);
+    return NULL;
+}
+
 static char *describe_dup(struct ctx *c, const char *id, int is_location,
                           int *rc)
 {
-    struct zl_buf b;
+    const char *d;
     char *r;
 
     if (!id)
         return zl_strdup("");
-    zl_buf_init(&b, 1 << 16);
-    *rc = describe(resolve(c, id, is_location), &b);
-    r = *rc ? NULL : zl_buf_steal(&b);
-    zl_buf_cleanup(&b);
+    d = describe_of(c, id, is_location, rc);
+    r = d ? zl_strdup(d) : NULL;
     if (!r && !*rc)
         *rc = ZL_ENOMEM;
     return r;
@@ -300,31 +367,107 @@ static char *describe_dup(struct ctx *c, const char *id, int is_location,
 
 /* ---- per-event identifier quantities ------------------------------------ */
 
-static int evqty_cb(void *vctx, const struct zl_id_row *row)
+static uint64_t qmix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    return x ^ (x >> 33);
+}
+
+static uint64_t qkey(size_t ev, int node)
+{
+    return ((uint64_t)(ev + 1) << 32) | (uint32_t)node;
+}
+
+/* The line of node in trace event ev, or NULL when the event does not
+ * name it (or is no CTE). */
+static const struct evqty *evqty_get(const struct ctx *c, size_t ev, int node)
+{
+    const struct qmap *m = &c->evqty;
+    uint64_t k = qkey(ev, node);
+
+    if (!m->cap)
+        return NULL;
+    for (size_t h = qmix(k) & (m->cap - 1); m->key[h];
+         h = (h + 1) & (m->cap - 1))
+        if (m->key[h] == k)
+            return &m->val[h];
+    return NULL;
+}
+
+static int qmap_grow(struct qmap *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 1024;
+    uint64_t *key = zl_calloc(cap, sizeof(*key));
+    struct evqty *val = zl_malloc(cap * sizeof(*val));
+
+    if (!key || !val) {
+        zl_free(key);
+        zl_free(val);
+        return ZL_ENOMEM;
+    }
+    for (size_t i = 0; i < m->cap; i++) {
+        size_t h;
+
+        if (!m->key[i])
+            continue;
+        for (h = qmix(m->key[i]) & (cap - 1); key[h]; h = (h + 1) & (cap - 1))
+            ;
+        key[h] = m->key[i];
+        val[h] = m->val[i];
+    }
+    zl_free(m->key);
+    zl_free(m->val);
+    m->key = key;
+    m->val = val;
+    m->cap = cap;
+    return 0;
+}
+
+struct qctx {
+    struct ctx *c;
+    size_t ev;
+};
+
+static int evqty_cb(void *vctx, const struct zl_trace_ref *r)
+{
+    struct qctx *q = vctx;
+    struct qmap *m = &q->c->evqty;
+    uint64_t k;
+    size_t h;
+
+    if (r->node < 0) /* only the trace's nodes are ever looked up */
+        return 0;
+    if ((m->n + 1) * 2 > m->cap && qmap_grow(m))
+        return ZL_ENOMEM;
+    k = qkey(q->ev, r->node);
+    for (h = qmix(k) & (m->cap - 1); m->key[h]; h = (h + 1) & (m->cap - 1))
+        if (m->key[h] == k)
+            break;
+    if (m->key[h] && m->val[h].pos > r->pos)
+        return 0; /* a later line for the same identifier wins */
+    if (!m->key[h])
+        m->n++;
+    m->key[h] = k;
+    m->val[h] = (struct evqty){
+        r->has_quantity, r->has_quantity ? r->quantity : 0,
+        r->has_quantity ? intern(q->c, r->uom) : NULL, r->role, r->pos};
+    return q->c->oom ? ZL_ENOMEM : 0;
+}
+
+/* The input identifiers of a transformation (its FSMA row lists them,
+ * products in scope or not): the event's row, for those events alone. */
+static int evin_cb(void *vctx, const struct zl_id_row *row)
 {
     struct ctx *c = vctx;
-    char key[1100], hex[65];
     struct zl_strmap_entry *e;
     struct zl_strmap *in;
-    struct evqty *q;
+    char hex[65];
     int rc;
 
-    zl_hex_encode(row->hash, 32, hex);
-    snprintf(key, sizeof key, "%s|%s", hex, row->id);
-    e = zl_strmap_put(&c->evqty, key, NULL, &rc);
-    if (!e)
-        return rc;
-    if (!e->val && !(e->val = zl_calloc(1, sizeof(struct evqty))))
-        return ZL_ENOMEM;
-    q = e->val; /* a later row for the same identifier wins */
-    q->has_quantity = row->has_quantity;
-    q->quantity = row->has_quantity ? row->quantity : 0;
-    q->uom = row->has_quantity ? intern(c, row->uom) : NULL;
-    q->role = (int)row->role;
-    if (c->oom)
-        return ZL_ENOMEM;
     if (row->role != ZL_ROLE_INPUT && row->role != ZL_ROLE_INPUT_QTY)
         return 0;
+    zl_hex_encode(row->hash, 32, hex);
     if (!(e = zl_strmap_put(&c->evin, hex, NULL, &rc)))
         return rc;
     if (!e->val) {
@@ -336,6 +479,8 @@ static int evqty_cb(void *vctx, const struct zl_id_row *row)
     return zl_strmap_put(in, row->id, NULL, &rc) ? 0 : rc;
 }
 
+/* What each event with a CTE gives each node it names (the trace's own
+ * copy of the event's identifiers), and the inputs of transformations. */
 static int load_event_quantities(struct ctx *c)
 {
     size_t ne = zl_trace_event_count(c->t), k = 0;
@@ -347,17 +492,35 @@ static int load_event_quantities(struct ctx *c)
     h = zl_calloc(ne, 32);
     if (!h)
         return ZL_ENOMEM;
-    for (size_t i = 0; i < ne; i++) {
+    for (size_t i = 0; i < ne && !rc; i++) {
         const struct zl_trace_event *e = zl_trace_event(c->t, i);
+        struct qctx q = {c, i};
 
-        if (e->cte != ZL_CTE_NONE)
+        if (e->cte == ZL_CTE_NONE)
+            continue;
+        rc = zl_trace_event_refs(c->t, i, evqty_cb, &q);
+        if (e->cte == ZL_CTE_TRANSFORMATION)
             memcpy(h[k++], e->hash, 32);
     }
     for (size_t i = 0; i < k && !rc; i += 256)
         rc = zl_store_event_ids(c->s, (const uint8_t(*)[32])h + i,
-                                k - i < 256 ? k - i : 256, evqty_cb, c);
+                                k - i < 256 ? k - i : 256, evin_cb, c);
     zl_free(h);
     return rc;
+}
+
+/* Event ev's local time as the rows and nodes print it, formatted once
+ * (interned; NULL when out of memory). */
+static const char *ev_time(struct ctx *c, size_t ev)
+{
+    if (!c->evtime[ev]) {
+        const struct zl_trace_event *e = zl_trace_event(c->t, ev);
+        char tbuf[40];
+
+        zl_time_format_local(e->event_time_ms, e->tz_offset_min, tbuf);
+        c->evtime[ev] = intern(c, tbuf);
+    }
+    return c->evtime[ev];
 }
 
 /* ---- structure: TLCs, terminal forms, contents -------------------------- */
@@ -472,15 +635,27 @@ static const struct resolved *custodian_of(struct ctx *c,
     return NULL;
 }
 
+/* The last holding add_holding found, by holder and unit address (a
+ * run of nodes mostly shares both). */
+struct hold_memo {
+    const struct resolved *who;
+    const char *uom;
+    struct zl_recall_holding *h;
+};
+
 static int add_holding(struct ctx *c, struct zl_strmap *custs,
                        const struct resolved *who, const char *uom, double q,
-                       int sold)
+                       int sold, struct hold_memo *m)
 {
     struct zl_recall_holding *h;
     struct zl_strmap_entry *e;
     struct cust *cu;
     int rc = 0;
 
+    if (m->h && m->who == who && m->uom == uom) {
+        h = m->h;
+        goto add;
+    }
     if (!(e = zl_strmap_put(custs, who->party, NULL, &rc)))
         return rc;
     if (!e->val) {
@@ -500,6 +675,8 @@ static int add_holding(struct ctx *c, struct zl_strmap *custs,
         e->val = h;
     }
     h = e->val;
+    *m = (struct hold_memo){who, uom, h};
+add:
     if (sold)
         h->sold += q;
     else
@@ -510,10 +687,9 @@ static int add_holding(struct ctx *c, struct zl_strmap *custs,
 /* How much of lot n its transformations took as input (the events'
  * inputQuantityList, in the lot's own unit); -1 when a use is of unknown
  * size or unit (then nothing is known to remain). */
-static double consumed(struct ctx *c, const struct zl_trace_node *n)
+static double consumed(struct ctx *c, const struct zl_trace_node *n, int node)
 {
     double used = 0;
-    char key[1100], hex[65];
 
     for (size_t k = 0; k < n->n_events; k++) {
         const struct zl_trace_event *e =
@@ -522,9 +698,7 @@ static double consumed(struct ctx *c, const struct zl_trace_node *n)
 
         if (e->type != ZL_EV_TRANSFORMATION)
             continue;
-        zl_hex_encode(e->hash, 32, hex);
-        snprintf(key, sizeof key, "%s|%s", hex, n->id);
-        v = zl_strmap_get(&c->evqty, key);
+        v = evqty_get(c, (size_t)n->events[k], node);
         if (!v || (v->role != ZL_ROLE_INPUT_QTY && v->role != ZL_ROLE_INPUT))
             continue; /* an output of this event, not an input */
         if (!v->has_quantity || strcmp(v->uom ? v->uom : "EA", uom_of(n)))
@@ -537,8 +711,10 @@ static double consumed(struct ctx *c, const struct zl_trace_node *n)
 static int build_custodians(struct ctx *c, zl_recall_scope *sc)
 {
     size_t nn = zl_trace_node_count(c->t), i;
-    struct resolved unknown = {"unknown", NULL, NULL, NULL, NULL, NULL, NULL};
+    struct resolved unknown = {"unknown", NULL, NULL, NULL,
+                               NULL,      NULL, NULL, NULL};
     struct zl_strmap custs;
+    struct hold_memo memo = {NULL, NULL, NULL};
     const char **keys = NULL;
     int rc = 0;
 
@@ -551,7 +727,7 @@ static int build_custodians(struct ctx *c, zl_recall_scope *sc)
         /* A lot only partly used as input is still held, the rest of it,
          * by whoever held it last: they must be told too. */
         if (!c->terminal[i]) {
-            double used = consumed(c, n);
+            double used = consumed(c, n, (int)i);
 
             if (n->kind != ZL_TK_LOT && n->kind != ZL_TK_CLASS)
                 continue;
@@ -562,7 +738,7 @@ static int build_custodians(struct ctx *c, zl_recall_scope *sc)
             q = n->quantity - used;
         }
         rc = add_holding(c, &custs, p ? p : &unknown, uom_of(n), q,
-                         n->reached_consumer);
+                         n->reached_consumer, &memo);
     }
     if (rc || !(keys = zl_strmap_sorted_keys(&custs, &rc)))
         goto out;
@@ -615,11 +791,13 @@ static int build_nodes(struct ctx *c, zl_recall_scope *sc)
 {
     size_t nn = zl_trace_node_count(c->t);
     struct zl_strmap gt;
+    const char *last_gtin = NULL;
     int rc = 0;
 
     zl_strmap_init(&gt, MAP_MAX);
     sc->nodes = zl_calloc(nn + 1, sizeof *sc->nodes);
-    if (!sc->nodes) {
+    c->evtime = zl_calloc(zl_trace_event_count(c->t) + 1, sizeof(*c->evtime));
+    if (!sc->nodes || !c->evtime) {
         rc = ZL_ENOMEM;
         goto out;
     }
@@ -627,49 +805,50 @@ static int build_nodes(struct ctx *c, zl_recall_scope *sc)
         const struct zl_trace_node *n = zl_trace_node(c->t, i);
         struct zl_recall_node *o;
         const struct resolved *cu;
-        char tbuf[40], gtin[15];
+        char gtin[15];
 
         if (!is_product(n->kind) && !is_carrier(n->kind))
             continue;
         o = &sc->nodes[sc->n_nodes++];
         o->id = intern(c, n->id);
-        o->kind = intern(c, zl_trace_kind_name(n->kind));
+        o->kind = intern_pinned(c, zl_trace_kind_name(n->kind));
         o->depth = n->depth;
         o->reached_consumer = n->reached_consumer != 0;
         o->terminal = c->terminal[i] != 0;
         if (is_product(n->kind)) {
-            o->tlc = intern(c, tlc_id(c, (int)i));
+            o->tlc =
+                c->tlc[i] >= 0 ? intern_pinned(c, tlc_id(c, (int)i)) : o->id;
             if (gtin_of(n->id, gtin)) {
-                o->gtin = intern(c, gtin);
-                if (!zl_strmap_put(&gt, gtin, NULL, &rc))
-                    goto out;
+                if (last_gtin && !strcmp(last_gtin, gtin)) {
+                    o->gtin = last_gtin; /* interned, and in the set */
+                } else {
+                    o->gtin = last_gtin = intern(c, gtin);
+                    if (!zl_strmap_put(&gt, gtin, NULL, &rc))
+                        goto out;
+                }
             }
         }
         if (n->has_quantity) {
             o->has_quantity = 1;
             o->quantity = n->quantity;
-            o->uom = intern(c, uom_of(n));
+            o->uom = intern_pinned(c, uom_of(n));
         }
         if ((cu = custodian_of(c, n)) != NULL) {
             o->custodian = cu->party;
             o->custodian_name = cu->name;
         }
-        o->location = intern_nonempty(c, n->location);
+        o->location = n->location && n->location[0]
+                          ? intern_pinned(c, n->location)
+                          : NULL;
         if (n->location) {
             int drc = 0;
-            char *d = describe_dup(c, n->location, 1, &drc);
+            const char *d = describe_of(c, n->location, 1, &drc);
 
             c->oom |= !d;
-            o->location_description = intern_nonempty(c, d);
-            zl_free(d);
+            o->location_description = d && d[0] ? d : NULL;
         }
-        if (n->last_event >= 0) {
-            const struct zl_trace_event *e =
-                zl_trace_event(c->t, (size_t)n->last_event);
-
-            zl_time_format_local(e->event_time_ms, e->tz_offset_min, tbuf);
-            o->last_event_time = intern(c, tbuf);
-        }
+        if (n->last_event >= 0) /* formatted once per event */
+            o->last_event_time = ev_time(c, (size_t)n->last_event);
     }
     if (c->oom) { /* a NULL string would reach the sort */
         rc = ZL_ENOMEM;
@@ -741,7 +920,7 @@ static int group_add(struct groups *gs, const char *tlc, int tlc_node,
     return 0;
 }
 
-static int add_product(struct ctx *c, struct groups *gs,
+static int add_product(struct ctx *c, struct groups *gs, int ev,
                        const struct zl_trace_event *e, int node, int direct,
                        int depth)
 {
@@ -757,7 +936,7 @@ static int add_product(struct ctx *c, struct groups *gs,
         size_t before = gs->n;
 
         for (size_t k = 0; k < c->n_kids[node] && !rc; k++)
-            rc = add_product(c, gs, e, c->kids[node][k], 0, depth + 1);
+            rc = add_product(c, gs, ev, e, c->kids[node][k], 0, depth + 1);
         if (!rc && gs->n == before && direct)
             rc = group_add(gs, n->id, node, "", "", 1);
         return rc;
@@ -769,12 +948,9 @@ static int add_product(struct ctx *c, struct groups *gs,
         c->stamp[c->tlc[node]] == c->cur)
         return 0;
     if (direct) {
-        char key[1100], hex[65];
         const struct evqty *v;
 
-        zl_hex_encode(e->hash, 32, hex);
-        snprintf(key, sizeof key, "%s|%s", hex, n->id);
-        if ((v = zl_strmap_get(&c->evqty, key)) != NULL) {
+        if ((v = evqty_get(c, (size_t)ev, node)) != NULL) {
             int r = v->role;
 
             if (v->has_quantity)
@@ -926,7 +1102,7 @@ static const char *tlc_source(struct ctx *c, int node)
     return NULL;
 }
 
-static int emit_rows(struct ctx *c, zl_recall_scope *sc,
+static int emit_rows(struct ctx *c, zl_recall_scope *sc, int ev,
                      const struct zl_trace_event *e, struct groups *gs)
 {
     char *types = NULL, *numbers = NULL;
@@ -960,7 +1136,11 @@ static int emit_rows(struct ctx *c, zl_recall_scope *sc,
             inputs = ib.data;
         }
     }
-    zl_time_format_local(e->event_time_ms, e->tz_offset_min, tbuf);
+    if (!ev_time(c, (size_t)ev)) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    snprintf(tbuf, sizeof tbuf, "%s", ev_time(c, (size_t)ev));
     loc = e->biz_location              ? e->biz_location
           : e->cte == ZL_CTE_SHIPPING  ? e->src_location
           : e->cte == ZL_CTE_RECEIVING ? e->dst_location
@@ -1153,10 +1333,11 @@ static int build_rows(struct ctx *c, zl_recall_scope *sc,
                                                                       : 0;
 
                 if (want == pass)
-                    rc = add_product(c, &gs, e, pairs[b].node, 1, 0);
+                    rc = add_product(c, &gs, pairs[a].ev, e, pairs[b].node, 1,
+                                     0);
             }
         if (!rc)
-            rc = emit_rows(c, sc, e, &gs);
+            rc = emit_rows(c, sc, pairs[a].ev, e, &gs);
         if (!rc && gs.n) {
             struct zl_strmap_entry *ce = zl_strmap_put(ctes, name, NULL, &rc);
 
@@ -1207,7 +1388,9 @@ static void ctx_cleanup(struct ctx *c)
     zl_free(c->terminal);
     zl_free(c->stamp);
     zl_strmap_cleanup(&c->cache, zl_free);
-    zl_strmap_cleanup(&c->evqty, zl_free);
+    zl_free(c->evqty.key);
+    zl_free(c->evqty.val);
+    zl_free(c->evtime);
     zl_strmap_cleanup(&c->evin, set_free);
     zl_strmap_cleanup(&c->products, zl_free);
 }
@@ -1230,7 +1413,6 @@ int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
                             0);
     zl_strmap_init(&ctes, MAP_MAX);
     zl_strmap_init(&c.cache, MAP_MAX);
-    zl_strmap_init(&c.evqty, MAP_MAX);
     zl_strmap_init(&c.evin, MAP_MAX);
     zl_strmap_init(&c.products, MAP_MAX);
     o.dir = ZL_TRACE_FORWARD;

@@ -14,6 +14,9 @@
  */
 #include "store/sqlite_int.h"
 
+#include "util/alloc.h"
+
+#include <stdlib.h>
 #include <string.h>
 
 static const char SCHEMA[] =
@@ -216,26 +219,62 @@ static int tix_event_nums(zl_store *s, const uint8_t (*hashes)[32], size_t n,
     return 0;
 }
 
+static int i64_cmp(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+
+    return (a > b) - (a < b);
+}
+
 /* event_occ is clustered by identifier number: each number's occurrences
- * are one range of its primary key. */
+ * are one range of its primary key, and a run of consecutive numbers (the
+ * items of one case or one production run are interned together) one
+ * range too: one B-tree walk and one statement for the run instead of a
+ * seek and a statement per number. Rows come grouped by number, each
+ * number's in its key order, as the point query gives them. */
 static int tix_occ_rows(zl_store *s, const int64_t *ns, size_t n,
                         zl_tix_row_cb cb, void *ctx)
 {
-    static const char SQL[] = "SELECT ev, role FROM event_occ WHERE n = ?1";
-    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
-    int rc = 0, src;
+    static const char ONE[] = "SELECT n, ev, role FROM event_occ WHERE n = ?1";
+    static const char RUN[] =
+        "SELECT n, ev, role FROM event_occ WHERE n BETWEEN ?1 AND ?2";
+    sqlite3_stmt *one = zl_sqlite_stmt(s, ONE), *run = NULL;
+    int64_t *v;
+    size_t k = 0;
+    int rc = 0, src = SQLITE_DONE;
 
-    if (!st)
+    if (!one)
         return ZL_ESTORE;
-    for (size_t i = 0; i < n && !rc; i++) {
-        sqlite3_bind_int64(st, 1, ns[i]);
+    if (!(v = zl_malloc((n ? n : 1) * sizeof(*v))))
+        return ZL_ENOMEM;
+    memcpy(v, ns, n * sizeof(*v));
+    if (n > 1)
+        qsort(v, n, sizeof(*v), i64_cmp);
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || v[i] != v[k - 1])
+            v[k++] = v[i];
+    for (size_t i = 0, j; i < k && !rc; i = j) {
+        sqlite3_stmt *st = one;
+
+        for (j = i + 1; j < k && v[j] == v[j - 1] + 1; j++)
+            ;
+        if (j - i > 1) {
+            if (!run && !(run = zl_sqlite_stmt(s, RUN))) {
+                rc = ZL_ESTORE;
+                break;
+            }
+            st = run;
+            sqlite3_bind_int64(st, 2, v[j - 1]);
+        }
+        sqlite3_bind_int64(st, 1, v[i]);
         while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW)
-            rc = cb(ctx, ns[i], sqlite3_column_int64(st, 0),
-                    sqlite3_column_int(st, 1));
+            rc = cb(ctx, sqlite3_column_int64(st, 0),
+                    sqlite3_column_int64(st, 1), sqlite3_column_int(st, 2));
         sqlite3_reset(st);
         if (!rc && src != SQLITE_DONE)
             rc = ZL_ESTORE;
     }
+    zl_free(v);
     return rc;
 }
 

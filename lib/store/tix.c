@@ -981,6 +981,7 @@ struct sel {
     int shift; /* a row's id >> shift is what was asked for */
     zl_tix_rows_cb cb;
     void *ctx;
+    size_t at; /* rows come in id order: where the last one was */
 };
 
 static int sel_cb(void *ctx, const struct zl_tix_row *r)
@@ -988,8 +989,14 @@ static int sel_cb(void *ctx, const struct zl_tix_row *r)
     struct sel *c = ctx;
     int64_t k = r->id >> c->shift;
 
-    return bsearch(&k, c->want, c->n, sizeof(k), i64_cmp) ? c->cb(c->ctx, r)
-                                                          : 0;
+    if (c->at && k <= c->want[c->at - 1]) { /* out of order: look it up */
+        const int64_t *p = bsearch(&k, c->want, c->n, sizeof(k), i64_cmp);
+
+        return p ? c->cb(c->ctx, r) : 0;
+    }
+    while (c->at < c->n && c->want[c->at] < k)
+        c->at++;
+    return c->at < c->n && c->want[c->at] == k ? c->cb(c->ctx, r) : 0;
 }
 
 /* cb for the rows of table t whose id >> shift is one of ids[0..n) (each
@@ -1013,8 +1020,11 @@ static int read_ids(zl_store *s, enum zl_tix_table t, const int64_t *ids,
         goto out;
     }
     memcpy(v, ids, n * sizeof(*v));
-    if (n > 1)
-        qsort(v, n, sizeof(*v), i64_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (v[i] < v[i - 1]) { /* callers mostly pass them sorted */
+            qsort(v, n, sizeof(*v), i64_cmp);
+            break;
+        }
     for (size_t i = 0; i < n; i++)
         if (k == 0 || v[i] != v[k - 1])
             v[k++] = v[i];
@@ -1031,7 +1041,7 @@ static int read_ids(zl_store *s, enum zl_tix_table t, const int64_t *ids,
     } else if (gap <= 1) {
         rc = TIX(s)->ranges(s, t, lo, hi, r, 0, cb, ctx);
     } else {
-        struct sel c = {v, k, shift, cb, ctx};
+        struct sel c = {v, k, shift, cb, ctx, 0};
 
         rc = TIX(s)->ranges(s, t, lo, hi, r, 0, sel_cb, &c);
     }

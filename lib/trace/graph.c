@@ -117,25 +117,30 @@ static uint64_t str_hash_of(const void *ctx, int32_t sid)
     return g->strs[sid].h;
 }
 
-int32_t tg_find(const struct tg *g, const char *s, size_t len)
+/* tg_find with the string's hash h (hash_bytes) already made. */
+static int32_t find_h(const struct tg *g, const char *s, size_t len, uint64_t h)
 {
-    size_t h;
-
     if (g->smap.cap == 0)
         return -1;
-    for (h = zl_itab_start(&g->smap, hash_bytes(s, len)); g->smap.slot[h];
-         h = zl_itab_step(&g->smap, h)) {
-        const struct tg_str *e = &g->strs[g->smap.slot[h] - 1];
+    for (size_t i = zl_itab_start(&g->smap, h); g->smap.slot[i];
+         i = zl_itab_step(&g->smap, i)) {
+        const struct tg_str *e = &g->strs[g->smap.slot[i] - 1];
 
         if (e->len == len && memcmp(e->s, s, len) == 0)
-            return g->smap.slot[h] - 1;
+            return g->smap.slot[i] - 1;
     }
     return -1;
 }
 
+int32_t tg_find(const struct tg *g, const char *s, size_t len)
+{
+    return g->smap.cap == 0 ? -1 : find_h(g, s, len, hash_bytes(s, len));
+}
+
 int32_t tg_intern(struct tg *g, const char *s, size_t len)
 {
-    int32_t sid = tg_find(g, s, len);
+    uint64_t h = hash_bytes(s, len);
+    int32_t sid = find_h(g, s, len, h);
     struct tg_str *e;
     int rc;
 
@@ -156,27 +161,28 @@ int32_t tg_intern(struct tg *g, const char *s, size_t len)
         return ZL_ENOMEM;
     e->len = (uint32_t)len;
     e->kind = (uint8_t)tg_classify(e->s);
-    e->h = hash_bytes(s, len);
+    e->h = h;
     zl_itab_put(&g->smap, e->h, (int32_t)g->n_strs);
     return (int32_t)g->n_strs++;
 }
 
 int tg_name(struct tg *g, int32_t sid, const char *s, size_t len)
 {
+    uint64_t h = hash_bytes(s, len);
+    int32_t other = find_h(g, s, len, h); /* then found by its key */
     struct tg_str *e;
     int rc;
 
-    if (tg_find(g, s, len) < 0 && /* else: found by its key from now on */
-        (rc = zl_itab_reserve(&g->smap, g->n_strs, 1024, str_hash_of, g,
-                              &g->bytes)) < 0)
+    if (other < 0 && (rc = zl_itab_reserve(&g->smap, g->n_strs, 1024,
+                                           str_hash_of, g, &g->bytes)) < 0)
         return rc;
     e = &g->strs[sid];
     if (!(e->s = arena_dup(g, s, len)))
         return ZL_ENOMEM;
     e->len = (uint32_t)len;
     e->kind = (uint8_t)tg_classify(e->s);
-    e->h = hash_bytes(s, len);
-    if (tg_find(g, s, len) < 0)
+    e->h = h;
+    if (other < 0)
         zl_itab_put(&g->smap, e->h, sid);
     return 0;
 }
@@ -243,38 +249,6 @@ int tg_consumer(enum zl_biz_step step, enum zl_disposition disp)
     return step == ZL_BIZ_STEP_RETAIL_SELLING || disp == ZL_DISP_RETAIL_SOLD;
 }
 
-/* ---- identifier order within an event -------------------------------------
- */
-
-int tg_role_rank(int role)
-{
-    if (role == ZL_ROLE_INPUT || role == ZL_ROLE_INPUT_QTY)
-        return 0;
-    if (role == ZL_ROLE_OUTPUT || role == ZL_ROLE_OUTPUT_QTY)
-        return 2;
-    return 1;
-}
-
-/* Inputs first, outputs last (see trace_int.h), each part in the event's
- * own order: an order of the content alone (a stable partition). */
-int tg_sort_ids(struct tg_event *e)
-{
-    struct tg_ref *tmp;
-    size_t k = 0;
-
-    if (e->n_ids < 2)
-        return 0;
-    if (!(tmp = zl_malloc(e->n_ids * sizeof(*tmp))))
-        return ZL_ENOMEM;
-    for (int rank = 0; rank < 3; rank++)
-        for (uint32_t i = 0; i < e->n_ids; i++)
-            if (tg_role_rank(e->ids[i].role) == rank)
-                tmp[k++] = e->ids[i];
-    memcpy(e->ids, tmp, e->n_ids * sizeof(*tmp));
-    zl_free(tmp);
-    return 0;
-}
-
 /* ---- lazy loads from the persistent index (store_tix.h) -------------------
  * Strings carry their key id once known (kid; -1: the index has no such
  * key) and events their index id (xeid); kmap and xmap find them back.
@@ -303,7 +277,7 @@ static uint64_t xeid_hash_of(const void *ctx, int32_t eid)
     return mix64(g->evs[eid].xeid);
 }
 
-static int32_t sid_of_kid(const struct tg *g, int64_t kid)
+int32_t tg_sid_of_kid(const struct tg *g, int64_t kid)
 {
     if (g->kmap.cap == 0 || kid <= 0)
         return -1;
@@ -320,7 +294,7 @@ static int set_kid(struct tg *g, int32_t sid, int64_t kid)
     int rc;
 
     g->strs[sid].kid = kid;
-    if (kid <= 0 || sid_of_kid(g, kid) >= 0)
+    if (kid <= 0 || tg_sid_of_kid(g, kid) >= 0)
         return 0;
     if ((rc = zl_itab_reserve(&g->kmap, g->n_kmap, 1024, kid_hash_of, g,
                               &g->bytes)) < 0)
@@ -335,7 +309,7 @@ static int set_kid(struct tg *g, int32_t sid, int64_t kid)
  * by tg_need_names: a trace reads many more identifiers than it shows). */
 static int32_t sid_for_kid(struct tg *g, int64_t kid)
 {
-    int32_t sid = sid_of_kid(g, kid);
+    int32_t sid = tg_sid_of_kid(g, kid);
     int rc;
 
     if (sid >= 0)
@@ -438,7 +412,7 @@ int32_t tg_ref_sid(struct tg *g, struct tg_ref *r)
 
 int32_t tg_by_key(struct tg *g, int32_t sid)
 {
-    int32_t k = g->strs[sid].kid > 0 ? sid_of_kid(g, g->strs[sid].kid) : -1;
+    int32_t k = g->strs[sid].kid > 0 ? tg_sid_of_kid(g, g->strs[sid].kid) : -1;
     int rc;
 
     if (k < 0 || k == sid)
@@ -462,7 +436,7 @@ struct recs {
 
 static int want_kid(struct recs *r, int64_t kid)
 {
-    int32_t sid = kid > 0 ? sid_of_kid(r->g, kid) : -1;
+    int32_t sid = kid > 0 ? tg_sid_of_kid(r->g, kid) : -1;
 
     if (kid <= 0 || (sid >= 0 && r->g->strs[sid].s))
         return 0;
@@ -497,7 +471,7 @@ static int rec_cb(void *ctx, const struct zl_tix_event *e)
 static int key_cb(void *ctx, int64_t kid, const char *key, size_t len)
 {
     struct tg *g = ctx;
-    int32_t sid = sid_of_kid(g, kid);
+    int32_t sid = tg_sid_of_kid(g, kid);
 
     if (sid >= 0) /* a sid known by its key alone: name it */
         return g->strs[sid].s ? 0 : tg_name(g, sid, key, len);
@@ -510,7 +484,6 @@ static int fill_event(struct tg *g, const struct zl_tix_event *x,
 {
     int32_t eid = event_of_x(g, x->eid), tid;
     struct tg_event *e;
-    int rc;
 
     if (eid < 0)
         return eid;
@@ -535,22 +508,46 @@ static int fill_event(struct tg *g, const struct zl_tix_event *x,
         return tid;
     e = &g->evs[eid];
     e->tid = tid;
-    if (x->n_ids && (rc = tg_grow32((void **)&e->ids, &e->cap_ids, x->n_ids,
-                                    sizeof(*e->ids), &g->bytes)) < 0)
-        return rc;
-    for (size_t i = 0; i < x->n_ids; i++) {
-        struct tg_ref *r = &e->ids[i];
+    if (x->n_ids) {
+        /* placed by tg_role_rank as they are converted (inputs first,
+         * outputs last, each part in the event's order): no sort pass and
+         * no scratch copy of an event's hundreds of outputs */
+        size_t at[3] = {0, 0, 0}, nr[3] = {0, 0, 0};
+        int32_t uom_sid = -1;
+        int64_t uom_kid = 0;
 
-        r->x = -1; /* a sid when followed (tg_ref_sid) */
-        r->kid = ids[i].kid;
-        r->uom = sid_of_kid(g, ids[i].uom);
-        r->qty = ids[i].qty;
-        r->role = ids[i].role;
-        r->has_qty = ids[i].has_qty;
+        if (x->n_ids > UINT32_MAX)
+            return ZL_ELIMIT;
+        if (e->cap_ids) /* a load that failed half-way */
+            zl_free(e->ids);
+        e->cap_ids = 0;
+        if (!(e->ids = zl_malloc(x->n_ids * sizeof(*e->ids))))
+            return ZL_ENOMEM;
+        e->cap_ids = (uint32_t)x->n_ids;
+        g->bytes += x->n_ids * sizeof(*e->ids);
+        for (size_t i = 0; i < x->n_ids; i++)
+            nr[tg_role_rank(ids[i].role)]++;
+        at[1] = nr[0];
+        at[2] = nr[0] + nr[1];
+        for (size_t i = 0; i < x->n_ids; i++) {
+            struct tg_ref *r = &e->ids[at[tg_role_rank(ids[i].role)]++];
+
+            if (ids[i].uom != uom_kid) { /* one unit for most of a list */
+                uom_kid = ids[i].uom;
+                uom_sid = tg_sid_of_kid(g, uom_kid);
+            }
+            r->x = -1; /* a sid when followed (tg_ref_sid) */
+            r->uom = uom_sid;
+            r->kid = ids[i].kid;
+            r->qty = ids[i].qty;
+            r->pos = (uint32_t)i;
+            r->role = ids[i].role;
+            r->has_qty = ids[i].has_qty;
+        }
     }
     e->n_ids = (uint32_t)x->n_ids;
     e->flags |= TG_EV_IDS | (x->erroneous ? TG_EV_ERR : 0);
-    return tg_sort_ids(e);
+    return 0;
 }
 
 static int x_cmp(const void *x, const void *y)
@@ -583,10 +580,43 @@ static int load_x(struct tg *g, int64_t *x, size_t n)
     size_t k = 0, *order = NULL, *off = NULL;
     int rc = 0;
 
-    if (n > 1)
-        qsort(x, n, sizeof(*x), x_cmp);
+    /* the events not in the graph yet, each once (hundreds of entries
+     * name one filling event, not next to each other): only those are
+     * sorted */
     for (size_t i = 0; i < n; i++)
-        if ((i == 0 || x[i] != x[i - 1]) && find_x(g, x[i]) < 0)
+        if ((k == 0 || x[i] != x[k - 1]) && find_x(g, x[i]) < 0)
+            x[k++] = x[i];
+    if (k > 256) { /* a set of those seen (ids are > 0; 0 kept apart) */
+        size_t cap = 512, m = 0;
+        int64_t *set;
+
+        while (cap < 2 * k)
+            cap *= 2;
+        if (!(set = zl_calloc(cap, sizeof(*set))))
+            return ZL_ENOMEM;
+        for (size_t i = 0; i < k; i++) {
+            size_t h = mix64(x[i]) & (cap - 1);
+
+            if (x[i] == 0) {
+                x[m++] = x[i];
+                continue;
+            }
+            while (set[h] && set[h] != x[i])
+                h = (h + 1) & (cap - 1);
+            if (!set[h]) {
+                set[h] = x[i];
+                x[m++] = x[i];
+            }
+        }
+        zl_free(set);
+        k = m;
+    }
+    if (k > 1)
+        qsort(x, k, sizeof(*x), x_cmp);
+    n = k;
+    k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || x[i] != x[k - 1])
             x[k++] = x[i];
     if (!k)
         return 0;
@@ -658,7 +688,7 @@ int tg_need_meta(struct tg *g, const int32_t *eids, size_t n)
         if (e->flags & TG_EV_META)
             continue;
         for (int k = 0; k < ZL_TIX_N_STR; k++)
-            *slot[k] = sid_of_kid(g, e->mk[k]);
+            *slot[k] = tg_sid_of_kid(g, e->mk[k]);
         e->flags |= TG_EV_META;
     }
     zl_free(r.unknown);
@@ -686,7 +716,7 @@ static int hit_cb(void *ctx, int64_t kid, int64_t xeid, int role)
         return 0;
     if (zl_grow((void **)&h->v, &h->cap, h->n + 1, sizeof(*h->v), 64, NULL))
         return ZL_ENOMEM;
-    h->v[h->n++] = (struct hit){xeid, sid_of_kid(h->g, kid), -1, role};
+    h->v[h->n++] = (struct hit){xeid, tg_sid_of_kid(h->g, kid), -1, role};
     return 0;
 }
 

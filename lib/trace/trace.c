@@ -1365,6 +1365,29 @@ int zl_trace_scope(zl_store *s, const char *const *lots, size_t n,
     return zl_trace_run_many(s, lots, n, &f, out, err);
 }
 
+int zl_trace_event_refs(const zl_trace *t, size_t ev, zl_trace_ref_cb cb,
+                        void *ctx)
+{
+    const struct tg *g = t->g;
+    const struct tg_event *e = &g->evs[t->ev_eid[ev]];
+    int rc = 0;
+
+    for (uint32_t i = 0; i < e->n_ids && !rc; i++) {
+        const struct tg_ref *r = &e->ids[i];
+        int32_t sid = r->x >= 0 ? r->x : tg_sid_of_kid(g, r->kid);
+        const char *uom = tg_s(g, r->uom);
+        struct zl_trace_ref x = {sid >= 0 ? nmap_get(t, sid) : -1,
+                                 r->pos,
+                                 r->role,
+                                 r->has_qty,
+                                 r->qty,
+                                 uom && uom[0] ? uom : NULL};
+
+        rc = cb(ctx, &x);
+    }
+    return rc;
+}
+
 size_t zl_trace_node_count(const zl_trace *t)
 {
     ZL_ASSERT(t, 0);

@@ -27,6 +27,7 @@ struct tg_ref {
     int32_t uom; /* sid or -1 */
     int64_t kid; /* key id in the persistent index */
     double qty;
+    uint32_t pos; /* position in the event's own list */
     uint8_t role; /* enum zl_id_role */
     uint8_t has_qty;
 };
@@ -97,7 +98,15 @@ struct tg {
     uint64_t token;        /* index generation its contents are of */
 };
 
-int tg_role_rank(int role); /* 0 input, 1 other, 2 output */
+/* 0 input, 1 other, 2 output */
+static inline int tg_role_rank(int role)
+{
+    if (role == ZL_ROLE_INPUT || role == ZL_ROLE_INPUT_QTY)
+        return 0;
+    if (role == ZL_ROLE_OUTPUT || role == ZL_ROLE_OUTPUT_QTY)
+        return 2;
+    return 1;
+}
 /* Kind of a canonical identifier; consumer sale of an event (the CTE is
  * zl_cte_classify's). */
 enum zl_trace_kind tg_classify(const char *id);
@@ -127,6 +136,8 @@ int tg_need_keys(struct tg *g, const int32_t *sids, size_t n);
  * sid when the key was met by its key id before its string was interned,
  * else sid. Negative ZL_E* on error. */
 int32_t tg_by_key(struct tg *g, int32_t sid);
+/* The sid of key id kid, -1 when the graph has none. */
+int32_t tg_sid_of_kid(const struct tg *g, int64_t kid);
 /* The sid of an identifier of an event, made when first asked (an event
  * can list 100,000 outputs a trace never follows). Negative on error. */
 int32_t tg_ref_sid(struct tg *g, struct tg_ref *r);
@@ -147,11 +158,25 @@ int tg_grow32(void **arr, uint32_t *cap, size_t need, size_t elem,
 int tg_add_row(struct tg *g, struct tg_str *st, int32_t eid, int role);
 int tg_add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n, uint32_t *cap,
                const struct tg_ref *r);
-/* Order an event's identifiers by tg_role_rank, keeping the event's own
- * order within a rank. 0 or ZL_ENOMEM. */
-int tg_sort_ids(struct tg_event *e);
 /* Append eid to the growable array *out (*n used, *cap allocated). */
 int tg_push_eid(struct tg *g, int32_t **out, size_t *n, size_t *cap,
                 int32_t eid);
+
+/* One identifier of an event of a finished trace, as recall scope reads
+ * it (lib/recall/scope.c): the quantities an event gives each product it
+ * names, without reading the event again. */
+struct zl_trace_ref {
+    int node;     /* the trace's node of this identifier, -1 if none */
+    uint32_t pos; /* position in the event's own list */
+    int role;     /* enum zl_id_role */
+    int has_quantity;
+    double quantity;
+    const char *uom; /* NULL when none */
+};
+typedef int (*zl_trace_ref_cb)(void *ctx, const struct zl_trace_ref *r);
+/* cb for each identifier of event ev of t (inputs first, outputs last,
+ * pos giving the event's own order). Returns 0 or cb's value. */
+int zl_trace_event_refs(const zl_trace *t, size_t ev, zl_trace_ref_cb cb,
+                        void *ctx);
 
 #endif
