@@ -145,6 +145,19 @@ static inline long fixture_sql_changes(zl_store *s, const char *sql)
     return n;
 }
 
+/* A zl_demo_generate document callback: capture the document into the
+ * store ctx, which must accept it. */
+static inline int fixture_capture_doc(void *ctx, const char *doc, size_t len,
+                                      size_t n)
+{
+    struct zl_capture_result r;
+    struct zl_error err = {0};
+
+    (void)n;
+    assert_int_equal(zl_capture(ctx, doc, len, NULL, &r, &err), 0);
+    return 0;
+}
+
 static inline int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);

@@ -763,16 +763,6 @@ static void test_intern_from_v7(void **state)
 /* ---- compressed events' JSON (schema 8, SQLite) ---------------------------
  */
 
-static int emit_capture(void *ctx, const char *doc, size_t len, size_t n)
-{
-    struct zl_capture_result r;
-    struct zl_error err = {0};
-
-    (void)n;
-    assert_int_equal(zl_capture(ctx, doc, len, NULL, &r, &err), 0);
-    return 0;
-}
-
 static int cat_json(void *ctx, const char *json, size_t len)
 {
     struct zl_buf *b = ctx;
@@ -817,7 +807,7 @@ static void test_compressed_json(void **state)
     o.seed = 11;
     o.scale = 4;
     o.per_doc = 100;
-    assert_int_equal(zl_demo_generate(&o, emit_capture, f->s, NULL), 0);
+    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
     n = count(f->s);
     assert_true(n > 300);
     /* below 2,048 events: no dictionary, every row text */
@@ -868,7 +858,7 @@ static void test_compressed_dict_tamper(void **state)
     o.seed = 12;
     o.scale = 3;
     o.per_doc = 100;
-    assert_int_equal(zl_demo_generate(&o, emit_capture, f->s, NULL), 0);
+    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
     assert_int_equal(zl_store_begin(f->s), 0);
     assert_int_equal(zl_sqlite_json_train_in_tx(f->s, 100), 0);
     assert_int_equal(zl_store_commit(f->s), 0);
@@ -912,7 +902,7 @@ static void test_compressed_from_v7(void **state)
     o.seed = 13;
     o.scale = 23;
     o.per_doc = 500;
-    assert_int_equal(zl_demo_generate(&o, emit_capture, f->s, NULL), 0);
+    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
     n = count(f->s);
     assert_true(n >= 2048);
     all_json(f->s, &before);
@@ -1080,7 +1070,7 @@ static void test_vocab_from_v16(void **state)
     o.seed = 5;
     o.scale = 4;
     o.per_doc = 100;
-    assert_int_equal(zl_demo_generate(&o, emit_capture, f->s, NULL), 0);
+    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
     before = dump_vocab_cols(f->s, VOCAB_DUMP);
     /* the outbox's event keys are the events' log leaves (schema 21),
      * read as their hashes in hex */
@@ -1307,7 +1297,7 @@ static void test_slim_from_v20(void **state)
     o.seed = 6;
     o.scale = 2;
     o.per_doc = 100;
-    assert_int_equal(zl_demo_generate(&o, emit_capture, f->s, NULL), 0);
+    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM log_leaf"
                                    " WHERE typeof(record_key) = 'text'"
                                    " AND record_key LIKE 'ni:%'"),

@@ -323,16 +323,6 @@ static int id_list_cb(void *ctx, const struct zl_id_row *r)
     return 0;
 }
 
-static int emit_capture(void *ctx, const char *doc, size_t len, size_t n)
-{
-    struct zl_capture_result r;
-    struct zl_error err = {0};
-
-    (void)n;
-    assert_int_equal(zl_capture(ctx, doc, len, NULL, &r, &err), 0);
-    return 0;
-}
-
 static void test_custody_cache(void **state)
 {
     struct fixture *f = *state;
@@ -352,7 +342,7 @@ static void test_custody_cache(void **state)
     assert_int_equal(zl_demo_parties_json(&o, &pj, &pl), 0);
     assert_int_equal(zl_party_import_json(f->s, pj, pl, &np, &npr, &err), 0);
     zl_demo_free(pj);
-    assert_int_equal(zl_demo_generate(&o, emit_capture, f->s, NULL), 0);
+    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
     assert_int_equal(zl_store_trace_scan_events(f->s, 0, all_evs_cb, &a), 0);
     assert_true(a.n > 150);
     assert_int_equal(zl_party_list(f->s, ent_cb, ents), 0);
