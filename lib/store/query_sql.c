@@ -134,13 +134,41 @@ static int hash_of_id(const char *v, uint8_t out[32])
     return zl_hex_decode(hx, hl, out, 32) == 0;
 }
 
-static size_t list_len(const char **l)
+size_t zl_query_list_len(const char **l)
 {
     size_t n = 0;
 
     while (l && l[n])
         n++;
     return n;
+}
+
+void zl_query_id_lists(const struct zl_event_filter *f,
+                       const char **out[ZL_QUERY_ID_LISTS])
+{
+    out[0] = f->match_epc;
+    out[1] = f->match_any_epc;
+    out[2] = f->match_parent_id;
+    out[3] = f->match_input_epc;
+    out[4] = f->match_output_epc;
+    out[5] = f->match_epc_class;
+    out[6] = f->match_input_epc_class;
+    out[7] = f->match_output_epc_class;
+    out[8] = f->match_any_epc_class;
+}
+
+int zl_query_names_events(const struct zl_event_filter *f)
+{
+    const char **lists[ZL_QUERY_ID_LISTS];
+
+    if (zl_query_list_len(f->event_ids) ||
+        zl_query_list_len(f->transformation_ids))
+        return 1;
+    zl_query_id_lists(f, lists);
+    for (size_t i = 0; i < ZL_QUERY_ID_LISTS; i++)
+        if (zl_query_list_len(lists[i]))
+            return 1;
+    return 0;
 }
 
 /* The column that leads the ORDER BY (NULL: none), in a dialect that
@@ -162,20 +190,15 @@ static const char *lead_col(const struct zl_event_filter *f,
                             const struct zl_query_dialect *d)
 {
     if (!d->lead_order || f->order_by == ZL_ORDER_RECORD_TIME ||
-        list_len(f->event_ids) || list_len(f->transformation_ids) ||
-        list_len(f->match_epc) || list_len(f->match_any_epc) ||
-        list_len(f->match_parent_id) || list_len(f->match_input_epc) ||
-        list_len(f->match_output_epc) || list_len(f->match_epc_class) ||
-        list_len(f->match_input_epc_class) ||
-        list_len(f->match_output_epc_class) || list_len(f->match_any_epc_class))
+        zl_query_names_events(f))
         return NULL;
-    if (list_len(f->biz_locations) == 1)
+    if (zl_query_list_len(f->biz_locations) == 1)
         return "e.biz_location";
-    if (list_len(f->read_points) == 1)
+    if (zl_query_list_len(f->read_points) == 1)
         return "e.read_point";
-    if (list_len(f->dispositions) == 1)
+    if (zl_query_list_len(f->dispositions) == 1)
         return "e.disposition";
-    if (list_len(f->biz_steps) == 1)
+    if (zl_query_list_len(f->biz_steps) == 1)
         return "e.biz_step";
     return NULL;
 }
@@ -185,7 +208,7 @@ static const char *lead_col(const struct zl_event_filter *f,
 static void in_list(struct qctx *c, const char *col, const char **vals,
                     const char *lead)
 {
-    size_t n = list_len(vals);
+    size_t n = zl_query_list_len(vals);
 
     if (!n)
         return;
@@ -219,7 +242,7 @@ static void in_list(struct qctx *c, const char *col, const char **vals,
  * v IN (...)) for several. A value vocab lacks matches nothing. */
 static void in_vocab(struct qctx *c, const char *col, const char **vals)
 {
-    size_t n = list_len(vals);
+    size_t n = zl_query_list_len(vals);
 
     if (!n)
         return;
@@ -451,7 +474,7 @@ static void prefix_term(struct qctx *c, const char *p, size_t n)
 /* 1 when vals (non-empty) are all patterns. */
 static int all_patterns(const char **vals)
 {
-    size_t n = list_len(vals);
+    size_t n = zl_query_list_len(vals);
 
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(vals[i]);
@@ -467,7 +490,7 @@ static int all_patterns(const char **vals)
  * list of patterns no identifier can have matches nothing. */
 static void match_walk(struct qctx *c, const char **vals, unsigned roles)
 {
-    size_t n = list_len(vals), live = 0;
+    size_t n = zl_query_list_len(vals), live = 0;
 
     add(c, " AND ");
     add(c, c->d->ids_fn);
@@ -507,7 +530,7 @@ static void match_walk(struct qctx *c, const char **vals, unsigned roles)
  * https://id.gs1.org/) cost events x matching identifiers. */
 static void match_ids(struct qctx *c, const char **vals, unsigned roles)
 {
-    size_t n = list_len(vals);
+    size_t n = zl_query_list_len(vals);
     const char *sep = "";
 
     if (!n)
@@ -596,7 +619,7 @@ static void event_ids(struct qctx *c, const char **ids)
 {
     struct zl_query_sql *q = c->q;
 
-    if (!list_len(ids))
+    if (!zl_query_list_len(ids))
         return;
     /* A value may be the declared eventID or our hash ID, so both columns
      * are checked; each term is an index lookup. */
@@ -627,18 +650,11 @@ int zl_query_sql_ranges(const struct zl_event_filter *f,
                                   const char *hi, size_t hi_len),
                         void *ctx)
 {
-    const char **const lists[] = {f->match_epc,
-                                  f->match_any_epc,
-                                  f->match_parent_id,
-                                  f->match_input_epc,
-                                  f->match_output_epc,
-                                  f->match_epc_class,
-                                  f->match_input_epc_class,
-                                  f->match_output_epc_class,
-                                  f->match_any_epc_class};
+    const char **lists[ZL_QUERY_ID_LISTS];
     int rc = 0;
 
-    for (size_t k = 0; k < sizeof lists / sizeof lists[0] && !rc; k++) {
+    zl_query_id_lists(f, lists);
+    for (size_t k = 0; k < ZL_QUERY_ID_LISTS && !rc; k++) {
         if (!all_patterns(lists[k]))
             continue;
         for (size_t i = 0; lists[k][i] && !rc; i++) {

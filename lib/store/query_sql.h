@@ -122,4 +122,20 @@ int zl_query_sql_ranges(const struct zl_event_filter *f,
 /* Free what q owns (not q itself). NULL-safe. */
 void zl_query_sql_cleanup(struct zl_query_sql *q);
 
+/* The filter's identifier lists, the MATCH_ parameters in one order: the
+ * five instance lists (epc, anyEPC, parentID, inputEPC, outputEPC) first,
+ * then the four class lists. Each entry NULL or NULL-terminated. */
+#define ZL_QUERY_ID_LISTS       9
+#define ZL_QUERY_INSTANCE_LISTS 5
+void zl_query_id_lists(const struct zl_event_filter *f,
+                       const char **out[ZL_QUERY_ID_LISTS]);
+
+/* 1 when f names its events by identifier, eventID or transformationID
+ * (any MATCH_ list, EQ_eventID or EQ_transformationID not empty): an index
+ * on a CBV value or a location is then not the way in. */
+int zl_query_names_events(const struct zl_event_filter *f);
+
+/* The number of values in a NULL-terminated list (0 for NULL). */
+size_t zl_query_list_len(const char **l);
+
 #endif

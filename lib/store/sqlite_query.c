@@ -187,12 +187,12 @@ static int broad_patterns(zl_store *s, const struct zl_event_filter *f)
  * a third of such a request over HTTP). */
 static int point_lookup(const struct zl_event_filter *f)
 {
-    const char **lists[] = {f->match_epc, f->match_any_epc, f->match_parent_id,
-                            f->match_input_epc, f->match_output_epc};
+    const char **lists[ZL_QUERY_ID_LISTS];
 
     if (f->event_ids && f->event_ids[0])
         return 1;
-    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+    zl_query_id_lists(f, lists);
+    for (size_t i = 0; i < ZL_QUERY_INSTANCE_LISTS; i++)
         for (const char **v = lists[i]; v && *v; v++)
             if (**v && (*v)[strlen(*v) - 1] != '*')
                 return 1;
@@ -564,15 +564,6 @@ out:
 #define FIRST_BATCH 128
 #define LAST_BATCH  8192
 
-static size_t n_of(const char **l)
-{
-    size_t n = 0;
-
-    while (l && l[n])
-        n++;
-    return n;
-}
-
 /* The vocab number of v in *n: 0, 1 when vocab has no such value, or an
  * error. */
 static int vocab_n(zl_store *s, const char *v, int64_t *n)
@@ -600,29 +591,17 @@ static int vocab_n(zl_store *s, const char *v, int64_t *n)
 static int sites_attr(zl_store *s, const struct zl_event_filter *f, int *attr,
                       int64_t *value)
 {
-    const char **lists[] = {f->match_epc,
-                            f->match_any_epc,
-                            f->match_parent_id,
-                            f->match_input_epc,
-                            f->match_output_epc,
-                            f->match_epc_class,
-                            f->match_input_epc_class,
-                            f->match_output_epc_class,
-                            f->match_any_epc_class,
-                            f->event_ids,
-                            f->transformation_ids};
-    size_t bl = n_of(f->biz_locations), rp = n_of(f->read_points);
-    size_t st = n_of(f->biz_steps), dp = n_of(f->dispositions);
+    size_t bl = zl_query_list_len(f->biz_locations),
+           rp = zl_query_list_len(f->read_points);
+    size_t st = zl_query_list_len(f->biz_steps),
+           dp = zl_query_list_len(f->dispositions);
     const char *loc = NULL;
     int a;
 
     if (f->order_by == ZL_ORDER_RECORD_TIME || f->limit ||
         f->n_biz_transactions || f->n_sources || f->n_destinations || bl > 1 ||
-        rp > 1 || st > 1 || dp > 1)
+        rp > 1 || st > 1 || dp > 1 || zl_query_names_events(f))
         return 1;
-    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
-        if (n_of(lists[i]))
-            return 1;
     *attr = 0;
     *value = 0;
     if (bl || rp) {
