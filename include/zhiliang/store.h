@@ -47,9 +47,12 @@ int zl_store_snapshot_end(zl_store *s);
 
 /* Change token: *token changes whenever any writer (this handle or
  * another, in this process or not) commits, and stays the same while
- * nothing is committed. Tokens are only comparable between calls on the
- * same handle (they are not ordered across handles). Cheap enough to call
- * per request; meant for cache invalidation. 0 or ZL_ESTORE. */
+ * nothing is committed. On PostgreSQL "nothing" is server-wide: a commit
+ * to any database or schema of the server moves it too (a cache is then
+ * emptied for nothing, never kept stale). Tokens are only comparable
+ * between calls on the same handle (they are not ordered across
+ * handles). Cheap enough to call per request; meant for cache
+ * invalidation. 0 or ZL_ESTORE. */
 int zl_store_change_token(zl_store *s, uint64_t *token);
 
 /* The name of the backend serving s ("sqlite"): borrowed, static. */

@@ -228,7 +228,8 @@ static void test_snapshot_and_change_token(void **state)
     assert_int_equal(zl_open(f->uri, &other, &err), 0);
     assert_int_equal(zl_store_change_token(f->s, &t0), 0);
     assert_int_equal(zl_store_change_token(f->s, &t1), 0);
-    assert_true(t0 == t1); /* nothing committed */
+    if (!fixture_is_pg(f->uri)) /* nothing committed (on the server: PG) */
+        assert_true(t0 == t1);
 
     /* another handle commits: the token moves */
     capture(other, DOC, 2);
@@ -238,9 +239,11 @@ static void test_snapshot_and_change_token(void **state)
     capture(f->s, DOC2, 1);
     assert_int_equal(zl_store_change_token(f->s, &t2), 0);
     assert_true(t2 != t1);
-    /* no commit since: unchanged */
+    /* no commit since: unchanged (on SQLite; PostgreSQL's token follows
+     * every commit on the server, and other tests' stores share it) */
     assert_int_equal(zl_store_change_token(f->s, &t3), 0);
-    assert_true(t3 == t2);
+    if (!fixture_is_pg(f->uri))
+        assert_true(t3 == t2);
 
     /* a snapshot sees one state while another handle writes */
     assert_int_equal(zl_store_snapshot_begin(f->s), 0);
