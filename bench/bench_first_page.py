@@ -33,13 +33,15 @@ import http.client
 import json
 import os
 import random
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import time
 import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_reads_http  # noqa: E402 (the shared Server)
 
 PARTY = "BENCH-REG-15"
 
@@ -117,33 +119,20 @@ def build(exe, d, n, share, step):
     return store
 
 
-class Server:
+class Server(bench_reads_http.Server):
+    """bench_reads_http's server (start, wait for "listening on", CPU
+    time, stop), with a regulator's token and one keep-alive connection
+    for timed GETs."""
+
     def __init__(self, exe, store, name, d):
         self.exe, self.store = exe, store
         self.token = run([exe, "token", "create", "--party", PARTY,
                           "--store", store]).strip().split()[-1]
-        self.out = open(os.path.join(d, name + ".out"), "w+")
-        self.p = subprocess.Popen(
-            [exe, "serve", "--store", store, "--listen", "127.0.0.1:0",
-             "--quiet"], stdout=self.out, stderr=subprocess.STDOUT)
-        for _ in range(600):
-            self.out.seek(0)
-            m = re.search(r"listening on http://([^:/]+):(\d+)",
-                          self.out.read())
-            if m:
-                self.host, self.port = m.group(1), int(m.group(2))
-                break
-            time.sleep(0.05)
-        else:
-            raise SystemExit("bench_first_page: %s did not start" % exe)
-        self.conn = http.client.HTTPConnection(self.host, self.port)
+        super().__init__(exe, store, d, name)
+        u = urllib.parse.urlsplit(self.url)
+        self.conn = http.client.HTTPConnection(u.hostname, u.port)
         self.first, self.again, self.quiet = [], [], []
         self.cpu_s, self.reqs = 0.0, 0
-
-    def cpu(self):
-        with open("/proc/%d/stat" % self.p.pid) as f:
-            v = f.read().rsplit(")", 1)[1].split()
-        return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
 
     def get(self, path):
         t = time.perf_counter()
@@ -155,10 +144,6 @@ class Server:
         if r.status != 200:
             raise SystemExit("bench_first_page: %d %s" % (r.status, body[:200]))
         return ms, body
-
-    def stop(self):
-        self.p.terminate()
-        self.p.wait()
 
 
 def main():

@@ -35,6 +35,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/codec.h"
+#include "util/itab.h"
 #include "util/strmap.h"
 #include "util/timefmt.h"
 #include "zhiliang/party.h"
@@ -84,15 +85,20 @@ struct evqty {
     double quantity;
     const char *uom; /* NULL when the event gives none */
     int role;        /* enum zl_id_role */
-    uint32_t pos;    /* its place in the event's list: the last one wins */
+    uint32_t pos;    /* its place in the event's list: the later wins */
 };
 
-/* (trace event, trace node) -> struct evqty, open addressing: keys are
- * (event + 1) << 32 | node, 0 empty. */
+/* (trace event, trace node) -> struct evqty: the lines in an array,
+ * found through an index table (util/itab.h) by the key
+ * event << 32 | node. */
+struct qline {
+    uint64_t key;
+    struct evqty val;
+};
 struct qmap {
-    uint64_t *key;
-    struct evqty *val;
+    struct qline *v;
     size_t n, cap;
+    struct zl_itab idx;
 };
 
 /* A custodian while holdings are summed (uom -> struct zl_recall_holding). */
@@ -376,52 +382,35 @@ static uint64_t qmix(uint64_t x)
 
 static uint64_t qkey(size_t ev, int node)
 {
-    return ((uint64_t)(ev + 1) << 32) | (uint32_t)node;
+    return ((uint64_t)ev << 32) | (uint32_t)node;
+}
+
+static uint64_t qline_hash_of(const void *m, int32_t i)
+{
+    return qmix(((const struct qmap *)m)->v[i].key);
+}
+
+/* The index of key k's line in m, or -1. */
+static int32_t qmap_find(const struct qmap *m, uint64_t k)
+{
+    const struct zl_itab *t = &m->idx;
+
+    if (!t->cap)
+        return -1;
+    for (size_t i = zl_itab_start(t, qmix(k)); t->slot[i];
+         i = zl_itab_step(t, i))
+        if (m->v[t->slot[i] - 1].key == k)
+            return t->slot[i] - 1;
+    return -1;
 }
 
 /* The line of node in trace event ev, or NULL when the event does not
  * name it (or is no CTE). */
 static const struct evqty *evqty_get(const struct ctx *c, size_t ev, int node)
 {
-    const struct qmap *m = &c->evqty;
-    uint64_t k = qkey(ev, node);
+    int32_t i = qmap_find(&c->evqty, qkey(ev, node));
 
-    if (!m->cap)
-        return NULL;
-    for (size_t h = qmix(k) & (m->cap - 1); m->key[h];
-         h = (h + 1) & (m->cap - 1))
-        if (m->key[h] == k)
-            return &m->val[h];
-    return NULL;
-}
-
-static int qmap_grow(struct qmap *m)
-{
-    size_t cap = m->cap ? m->cap * 2 : 1024;
-    uint64_t *key = zl_calloc(cap, sizeof(*key));
-    struct evqty *val = zl_malloc(cap * sizeof(*val));
-
-    if (!key || !val) {
-        zl_free(key);
-        zl_free(val);
-        return ZL_ENOMEM;
-    }
-    for (size_t i = 0; i < m->cap; i++) {
-        size_t h;
-
-        if (!m->key[i])
-            continue;
-        for (h = qmix(m->key[i]) & (cap - 1); key[h]; h = (h + 1) & (cap - 1))
-            ;
-        key[h] = m->key[i];
-        val[h] = m->val[i];
-    }
-    zl_free(m->key);
-    zl_free(m->val);
-    m->key = key;
-    m->val = val;
-    m->cap = cap;
-    return 0;
+    return i < 0 ? NULL : &c->evqty.v[i].val;
 }
 
 struct qctx {
@@ -434,24 +423,27 @@ static int evqty_cb(void *vctx, const struct zl_trace_ref *r)
     struct qctx *q = vctx;
     struct qmap *m = &q->c->evqty;
     uint64_t k;
-    size_t h;
+    int32_t i;
+    int rc;
 
     if (r->node < 0) /* only the trace's nodes are ever looked up */
         return 0;
-    if ((m->n + 1) * 2 > m->cap && qmap_grow(m))
-        return ZL_ENOMEM;
     k = qkey(q->ev, r->node);
-    for (h = qmix(k) & (m->cap - 1); m->key[h]; h = (h + 1) & (m->cap - 1))
-        if (m->key[h] == k)
-            break;
-    if (m->key[h] && m->val[h].pos > r->pos)
+    if ((i = qmap_find(m, k)) < 0) {
+        if ((rc = zl_itab_reserve(&m->idx, m->n, 1024, qline_hash_of, m,
+                                  NULL)) ||
+            (rc = zl_grow((void **)&m->v, &m->cap, m->n + 1, sizeof(*m->v),
+                          1024, NULL)))
+            return rc;
+        i = (int32_t)m->n++;
+        zl_itab_put(&m->idx, qmix(k), i);
+    } else if (m->v[i].val.pos > r->pos) {
         return 0; /* a later line for the same identifier wins */
-    if (!m->key[h])
-        m->n++;
-    m->key[h] = k;
-    m->val[h] = (struct evqty){
-        r->has_quantity, r->has_quantity ? r->quantity : 0,
-        r->has_quantity ? intern(q->c, r->uom) : NULL, r->role, r->pos};
+    }
+    m->v[i] = (struct qline){
+        k,
+        {r->has_quantity, r->has_quantity ? r->quantity : 0,
+         r->has_quantity ? intern(q->c, r->uom) : NULL, r->role, r->pos}};
     return q->c->oom ? ZL_ENOMEM : 0;
 }
 
@@ -1388,8 +1380,8 @@ static void ctx_cleanup(struct ctx *c)
     zl_free(c->terminal);
     zl_free(c->stamp);
     zl_strmap_cleanup(&c->cache, zl_free);
-    zl_free(c->evqty.key);
-    zl_free(c->evqty.val);
+    zl_free(c->evqty.v);
+    zl_itab_free(&c->evqty.idx);
     zl_free(c->evtime);
     zl_strmap_cleanup(&c->evin, set_free);
     zl_strmap_cleanup(&c->products, zl_free);

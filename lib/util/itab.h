@@ -16,7 +16,8 @@
  *             return t->slot[i] - 1;
  *
  * Used by lib/trace (graph.c: identifiers and events; trace.c: nodes and
- * events of one trace).
+ * events of one trace) and lib/recall (scope.c: an event's line for a
+ * node).
  */
 #ifndef ZL_ITAB_H
 #define ZL_ITAB_H
