@@ -4,19 +4,22 @@
  * Subscriptions, the risk monitor and page caches follow the outbox, not
  * the log: a row deleted from it is a change no subscriber ever hears of
  * (a recall notice that never goes out), a row edited or added is one
- * they hear of wrongly. The writers that log an event, a correction or a
- * recall step append the outbox row in the same transaction, right after
- * the leaf (capture.c, recall/case.c), so those rows, taken in seq order,
- * name exactly the leaves of those types in log order, one for one, with
- * the same key (an event's row names it by its 64 hex digits) and, for
- * events and corrections, the record time as created.
+ * they hear of wrongly. Every writer of the outbox (capture's events and
+ * corrections, recall steps, risk reports and their steps, supervision
+ * records, registry entries: expected_row lists each) appends its row in
+ * the record's transaction, right after the leaf. So the outbox's rows,
+ * taken in seq order, name exactly those leaves in log order, one for
+ * one, each with the key its writer gives it (an event's row names it by
+ * its 64 hex digits, a registry entry's by its key without the kind) and,
+ * for events and corrections, the record time as created. So every row
+ * is checked. (Registry entries logged by the 4 -> 5 migration have no
+ * row; they precede the schema-23 watermark below.)
  *
- * The log pass hands us each such leaf in order (audit_outbox_leaf); we
- * read the outbox alongside in pages, keeping only the rows of the three
- * kinds, and compare. A mismatch looks one row ahead: when the next row
- * names this leaf, the row in between was added or rewritten; otherwise
- * this leaf's row is missing. Rows left after the last leaf were added.
- * So each kind of edit is named once, where it happened.
+ * The log pass hands us each leaf in order (audit_outbox_leaf); we read
+ * the outbox alongside in pages and compare. A mismatch looks one row ahead:
+ * when the next row names this leaf, the row in between was added or rewritten;
+ * otherwise this leaf's row is missing. Rows left after the last leaf were
+ * added. So each kind of edit is named once, where it happened.
  *
  * A store upgraded to schema 23 holds records logged before their writers
  * appended outbox rows (events before schema 2, corrections and recall
@@ -27,9 +30,10 @@
  * setting is not a logged record: raised behind the store's back it hides
  * earlier rows (up to the log's size: more is reported).
  *
- * Not covered: the rows of other kinds (risk reports and steps, registry
- * and supervision records), whose keys are not their leaves' keys; the
- * created time of a recall step's row (the step's record has its own).
+ * Not covered: the created time of the rows of records other than events
+ * and corrections (their records carry their own times); the kind of a
+ * supervision record's row (the record's kind, which its leaf key does
+ * not spell).
  */
 #include "audit/audit_int.h"
 
@@ -64,27 +68,59 @@ struct audit_outbox {
     int rc;
 };
 
-static const char *kind_of(uint8_t leaf_type)
+/* The outbox row a logged record's writer appends right after its leaf:
+ * a kind (NULL: any) and a key, as pieces of the leaf's key. */
+struct expected {
+    const char *kind, *key;
+    size_t kind_len, key_len;
+};
+
+static int piece(struct expected *x, const char *kind, const char *key,
+                 size_t key_len)
 {
-    switch (leaf_type) {
-    case ZL_LEAF_EVENT: return "event";
-    case ZL_LEAF_CORRECTION: return "correction";
-    case ZL_LEAF_RECALL: return "recall";
-    default: return NULL;
-    }
+    x->kind = kind;
+    x->kind_len = kind ? strlen(kind) : 0;
+    x->key = key;
+    x->key_len = key_len;
+    return 1;
 }
 
-/* A row of a kind paired with leaves. Other writers may use the same
- * kind names (a spot-check step "recall" keyed "task:..."), so a
- * correction's or recall step's row must also carry its record's key. */
-static int followed(const char *kind, const char *key)
+/* 1 and *x when a record of this leaf type and key has an outbox row, 0
+ * when it has none (capture receipts, SPC, subscriptions, retired risk
+ * keys, records of unknown shape). */
+static int expected_row(uint8_t leaf_type, const char *key, struct expected *x)
 {
-    if (!strcmp(kind, "event"))
+    const char *p, *end = strrchr(key, ':');
+
+    switch (leaf_type) {
+    case ZL_LEAF_EVENT: /* capture.c: the hash's 64 hex digits */
+        p = strchr(key, ';');
+        return p && strlen(p + 1) >= 64 && piece(x, "event", p + 1, 64);
+    case ZL_LEAF_CORRECTION: return piece(x, "correction", key, strlen(key));
+    case ZL_LEAF_RECALL: return piece(x, "recall", key, strlen(key));
+    case ZL_LEAF_COMPLAINT: /* risk/intake.c, handle.c, dispose.c */
+        if (!strncmp(key, "risk:", 5))
+            return piece(x, "risk", key + 5, strlen(key + 5));
+        if (!strncmp(key, "risk-step:", 10))
+            return piece(x, "risk-step", key, strlen(key));
+        if (!strncmp(key, "risk-dispo:", 11))
+            return piece(x, "risk-dispo", key, strlen(key));
+        return 0;
+    case ZL_LEAF_INSPECTION: /* sup_registry.c: "sup:KEY:SEQ", row KEY */
+        return !strncmp(key, "sup:", 4) && end > key + 4 &&
+               piece(x, NULL, key + 4, (size_t)(end - key - 4));
+    case ZL_LEAF_PARTY: /* party/registry.c: "registry:KIND:REST:SEQ",
+                         * row KIND, REST */
+        if (strncmp(key, "registry:", 9) || !(p = strchr(key + 9, ':')) ||
+            end <= p)
+            return 0;
+        x->kind = key + 9;
+        x->kind_len = (size_t)(p - key - 9);
+        x->key = p + 1;
+        x->key_len = (size_t)(end - p - 1);
         return 1;
-    if (!strcmp(kind, "correction"))
-        return !strncmp(key, ZL_CORRECTION_KEY_PREFIX,
-                        strlen(ZL_CORRECTION_KEY_PREFIX));
-    return !strcmp(kind, "recall") && !strncmp(key, "recall:", 7);
+    default: return 0;
+    }
 }
 
 static int page_cb(void *ctx, const struct zl_outbox_row *row)
@@ -93,8 +129,6 @@ static int page_cb(void *ctx, const struct zl_outbox_row *row)
     struct ob_row *r;
 
     o->after = row->seq;
-    if (!followed(row->kind, row->key ? row->key : ""))
-        return 0;
     r = &o->rows[o->n];
     r->seq = row->seq;
     r->created_ms = row->created_ms;
@@ -163,48 +197,34 @@ static int report_row(struct audit *a, const char *what, const struct ob_row *r)
     return audit_report(a, "outbox-altered", r->seq, key, detail);
 }
 
-/* The key a leaf's outbox row carries: an event's 64 hex digits, else the
- * leaf's own key. */
-static const char *row_key_of(uint8_t leaf_type, const char *key)
+static int names(const struct ob_row *r, const struct expected *x)
 {
-    const char *p;
-
-    if (leaf_type == ZL_LEAF_EVENT && (p = strchr(key, ';')) &&
-        strlen(p + 1) >= 64)
-        return p + 1;
-    return key;
-}
-
-static int names(const struct ob_row *r, const char *kind, const char *rkey,
-                 uint8_t leaf_type)
-{
-    size_t n = leaf_type == ZL_LEAF_EVENT ? 64 : strlen(rkey) + 1;
-
-    return r && !strcmp(r->kind, kind) && !strncmp(r->key, rkey, n) &&
-           (leaf_type != ZL_LEAF_EVENT || strlen(r->key) == 64);
+    return r &&
+           (!x->kind || (strlen(r->kind) == x->kind_len &&
+                         !memcmp(r->kind, x->kind, x->kind_len))) &&
+           strlen(r->key) == x->key_len && !memcmp(r->key, x->key, x->key_len);
 }
 
 int audit_outbox_leaf(struct audit *a, uint8_t leaf_type, const char *key,
                       int64_t record_ms)
 {
-    const char *kind = kind_of(leaf_type), *rkey;
+    struct expected x;
     struct ob_row *r, *next;
     char detail[300], t1[32], t2[32];
     int rc;
 
-    if (!a->outbox || a->outbox->leaves++ < a->outbox->from || !kind)
+    if (!a->outbox || a->outbox->leaves++ < a->outbox->from ||
+        !expected_row(leaf_type, key, &x))
         return 0;
-    rkey = row_key_of(leaf_type, key);
     if ((rc = row_at(a, 0, &r)))
         return rc;
-    if (!names(r, kind, rkey, leaf_type)) {
+    if (!names(r, &x)) {
         if ((rc = row_at(a, 1, &next)))
             return rc;
-        if (!r || !names(next, kind, rkey, leaf_type)) {
+        if (!r || !names(next, &x)) {
             snprintf(detail, sizeof detail,
-                     "the logged %s has no outbox row: no subscriber or "
-                     "follower was told of it",
-                     kind);
+                     "the logged record has no outbox row: no subscriber or "
+                     "follower was told of it");
             return audit_report(a, "outbox-missing", 0, key, detail);
         }
         if ((rc = report_row(a, "in place of the next logged record", r)))
@@ -213,8 +233,8 @@ int audit_outbox_leaf(struct audit *a, uint8_t leaf_type, const char *key,
         r = next;
     }
     a->outbox->pos++;
-    if (leaf_type != ZL_LEAF_RECALL && record_ms >= 0 &&
-        r->created_ms != record_ms) {
+    if ((leaf_type == ZL_LEAF_EVENT || leaf_type == ZL_LEAF_CORRECTION) &&
+        record_ms >= 0 && r->created_ms != record_ms) {
         zl_time_format_utc(r->created_ms, t1);
         zl_time_format_utc(record_ms, t2);
         snprintf(detail, sizeof detail,

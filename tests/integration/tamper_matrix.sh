@@ -443,6 +443,16 @@ expect_outbox "outbox event row added" "insert into outbox(seq, kind, key, creat
 expect_outbox "outbox.created of an event" "update outbox set created = created + 1 where $ok 8)"
 expect_outbox "outbox correction row deleted" "delete from outbox where kind = 'correction'"
 expect_outbox "outbox recall row deleted" "delete from outbox where seq = (select min(seq) from outbox where kind = 'recall')"
+# every writer of the outbox pairs its row with its leaf: risk reports and
+# their steps, supervision records, registry entries too
+first_of() { echo "seq = (select min(seq) from outbox where $1)"; }
+expect_outbox "outbox registry row deleted" "delete from outbox where $(first_of "kind = 'party'")"
+expect_outbox "outbox registry row's kind changed" "update outbox set kind = 'product' where $(first_of "kind = 'party'")"
+expect_outbox "outbox token row names another token" "update outbox set key = key || 'x' where $(first_of "kind = 'token'")"
+expect_outbox "outbox supervision row deleted (a spot-check step)" "delete from outbox where $(first_of "key like 'task:%'")"
+expect_outbox "outbox risk case row deleted" "delete from outbox where $(first_of "kind = 'risk'")"
+expect_outbox "outbox risk disposal row deleted" "delete from outbox where $(first_of "kind = 'risk-dispo'")"
+expect_outbox "outbox row added after the last record (a registry change)" "insert into outbox(seq, kind, key, created) select (select max(seq) + 1 from outbox), kind, key, created from outbox where $(first_of "kind = 'party'")"
 expect_outbox "outbox check moved past the log" "insert into meta(key, value) values ('outbox.checked_from', $(zl_bytes "'99999999 0'"))"
 
 # Outside anchors: a key and a checkpoint obtained elsewhere.
