@@ -1092,12 +1092,8 @@ int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
     pushdown = f->admits && f->keep && !point_lookup(f) &&
                !getenv("ZL_QUERY_NO_PUSHDOWN");
     if (pushdown && !getenv("ZL_QUERY_NO_SITES") &&
-        ((rc = sites_query(s, f, &bud, &scratch, cb, ctx, &used)) < 0 ||
-         used)) {
-        if (rc < 0 && bud.rc)
-            rc = bud.rc; /* the budget stopped a statement */
+        ((rc = sites_query(s, f, &bud, &scratch, cb, ctx, &used)) < 0 || used))
         goto out;
-    }
     if (!(q = zl_calloc(1, sizeof *q))) { /* cleaned up even unbuilt */
         rc = ZL_ENOMEM;
         goto out;
@@ -1112,6 +1108,11 @@ int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
         goto out;
     rc = run_rows(s, q, f, &bud, &scratch, cb, ctx);
 out:
+    /* The budget interrupts whatever statement runs, the read rule's and
+     * a first row's dictionary load too, whose callers see only a failed
+     * step: their error is the budget's. */
+    if (rc < 0 && bud.rc)
+        rc = bud.rc;
     zl_buf_cleanup(&scratch);
     zl_buf_cleanup(&hint);
     sqlite3_progress_handler(zl_sqlite_db(s), 0, NULL, NULL);

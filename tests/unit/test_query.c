@@ -642,6 +642,54 @@ static void test_store_budget(void **state)
     assert_true(n > 1000);
 }
 
+/* The budget interrupts any statement that runs while the query does,
+ * the read rule's own (keep) too; whatever error such a statement's
+ * caller then returns, the query answers with the budget's value, never
+ * a store error (the server's 503, not 500). SQLite: PostgreSQL cancels
+ * the query's own statement only. */
+struct armed {
+    zl_store *s;
+    int armed;
+};
+
+static int stop_armed(void *ctx)
+{
+    return ((struct armed *)ctx)->armed ? -ECONNRESET : 0;
+}
+
+static int keep_slow(void *ctx, const struct zl_stored_event *ev)
+{
+    struct armed *a = ctx;
+
+    (void)ev;
+    a->armed = 1; /* stop from now on: inside the statement below */
+    return zl_store_exec_sql(a->s, "SELECT count(*) FROM events a, events b,"
+                                   " events c");
+}
+
+static void test_budget_in_keep(void **state)
+{
+    struct fixture *f = *state;
+    static const char *pat[] = {"https://*", NULL};
+    struct zl_event_filter flt;
+    struct armed a = {f->s, 0};
+    size_t n = 0;
+
+    if (fixture_is_pg(f->uri))
+        skip();
+    for (unsigned h = 0; h < 4; h++)
+        assert_int_equal(put_events_at(f->s, h), 0);
+    memset(&flt, 0, sizeof flt);
+    flt.match_any_epc = pat;
+    flt.stop = stop_armed;
+    flt.stop_ctx = &a;
+    flt.keep = keep_slow;
+    flt.keep_ctx = &a;
+    assert_int_equal(zl_store_events_query(f->s, &flt, count_cb, &n),
+                     -ECONNRESET);
+    assert_int_equal(n, 0);
+}
+
 /* ---- a locked store ------------------------------------------------------ */
 
 static void test_busy(void **state)
@@ -693,6 +741,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_eq_order_vs_naive, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_budget_in_keep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
     };
