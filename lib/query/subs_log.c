@@ -22,6 +22,14 @@
  * guessed from its commitment by brute force: the commitment hides a
  * strong secret, not a weak one.
  *
+ *   {"type":"webhook-allow","v":1,"op":"set","setting":KEY,"ranges":"..",
+ *    "at":ms}                      (schema 25; KEY is the store setting)
+ * A webhook allowance lets a party's subscriptions reach internal
+ * addresses; set behind the log's back for an attacker's party it would
+ * turn its subscriptions into a probe of the operator's network. Verify
+ * holds every "webhook.allow_internal*" setting to its entity's last
+ * record ("" and an absent setting alike mean none).
+ *
  * Not in any record: the delivery state (cursor, pending, notified). It
  * changes on every delivery and says what was sent, not who gets what; an
  * edited cursor re-sends or skips events, which the receivers' own
@@ -32,6 +40,8 @@
  * (equal secrets would show as equal commitments).
  */
 #include "query/subs_log.h"
+
+#include "store/store.h"
 
 #include "util/alloc.h"
 #include "util/jcs.h"
@@ -153,6 +163,15 @@ out:
     zl_free(canon);
     json_decref(o);
     return rc;
+}
+
+int zl_subs_log_allow(zl_store *s, const char *key, const char *ranges,
+                      int64_t at_ms)
+{
+    return append(s, key,
+                  json_pack("{s:s, s:i, s:s, s:s, s:s, s:I}", "type",
+                            "webhook-allow", "v", 1, "op", "set", "setting",
+                            key, "ranges", ranges, "at", (json_int_t)at_ms));
 }
 
 int zl_subs_log_query(zl_store *s, const struct zl_store_nq *q, int del,
@@ -354,6 +373,39 @@ static int sub_cb(void *ctx, const struct zl_store_sub *r)
     return check_row(a, "subscriptions", entity, sub_record(r, 0, 0, salt));
 }
 
+static int is_allow(const char *entity)
+{
+    return !strncmp(entity, ZL_WEBHOOK_ALLOW_KEY, strlen(ZL_WEBHOOK_ALLOW_KEY));
+}
+
+/* A webhook allowance setting against its entity's last record. */
+static int allow_cb(void *ctx, const char *key)
+{
+    struct aud *a = ctx;
+    struct zl_strmap_entry *e = zl_strmap_find(&a->last, key);
+    const char *logged =
+        e && e->val ? json_string_value(json_object_get(e->val, "ranges"))
+                    : NULL;
+    char *v = NULL, detail[400];
+    size_t len = 0;
+    int rc = zl_store_meta_get(a->s, key, &v, &len);
+
+    if (rc)
+        return rc;
+    if (e)
+        e->n = 1; /* seen */
+    if (strlen(v) != len || strcmp(v, logged ? logged : "")) {
+        snprintf(detail, sizeof detail,
+                 "the setting allows webhooks to reach \"%.120s\", its last "
+                 "logged record \"%.120s\" (set behind the log's back)",
+                 v, logged ? logged : "");
+        rc = a->report(a->ctx, e ? "derived-altered" : "derived-extra", 0, key,
+                       detail);
+    }
+    zl_free(v);
+    return rc;
+}
+
 int zl_subs_audit_rows(zl_store *s, zl_logged_report_fn report, void *ctx)
 {
     struct aud a;
@@ -377,11 +429,26 @@ int zl_subs_audit_rows(zl_store *s, zl_logged_report_fn report, void *ctx)
         rc = zl_store_nq_list(s, NULL, nq_cb, &a);
     if (!rc)
         rc = zl_store_sub_list(s, NULL, sub_cb, &a);
+    if (!rc)
+        rc = zl_store_meta_keys(s, ZL_WEBHOOK_ALLOW_KEY, allow_cb, &a);
     for (size_t i = 0; !rc && i < zl_strmap_count(&a.last); i++) {
         struct zl_strmap_entry *e = zl_strmap_at(&a.last, i);
+        const char *ranges;
         char detail[200];
 
-        if (e->n || !e->val || !is_create(e->val))
+        if (e->n || !e->val)
+            continue;
+        if (is_allow(e->key)) { /* logged, the setting gone */
+            ranges = json_string_value(json_object_get(e->val, "ranges"));
+            if (ranges && *ranges &&
+                (rc = report(ctx, "derived-altered", 0, e->key,
+                             "the last logged record allows internal "
+                             "ranges, but the setting is gone (removed "
+                             "behind the log's back)")))
+                break;
+            continue;
+        }
+        if (!is_create(e->val))
             continue;
         snprintf(detail, sizeof detail,
                  "the log's last record creates it, but its %s row is gone "
@@ -406,6 +473,24 @@ static int mig_nq(void *ctx, const struct zl_store_nq *q)
 static int mig_sub(void *ctx, const struct zl_store_sub *r)
 {
     return zl_subs_log_sub(ctx, r, 0, 0);
+}
+
+static int mig_allow(void *ctx, const char *key)
+{
+    zl_store *s = ctx;
+    char *v = NULL;
+    size_t len = 0;
+    int rc = zl_store_meta_get(s, key, &v, &len);
+
+    if (!rc)
+        rc = zl_subs_log_allow(s, key, v, 0);
+    zl_free(v);
+    return rc;
+}
+
+int zl_subs_allow_migrate(zl_store *s)
+{
+    return zl_store_meta_keys(s, ZL_WEBHOOK_ALLOW_KEY, mig_allow, s);
 }
 
 int zl_subs_migrate(zl_store *s)

@@ -35,10 +35,12 @@
  */
 #include "zhiliang/subscription.h"
 
+#include "query/subs_log.h"
 #include "store/store.h"
 #include "util/alloc.h"
 #include "zhiliang/error.h"
 #include "zhiliang/party.h"
+#include "zhiliang/timefmt.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -47,7 +49,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define ALLOW_KEY       "webhook.allow_internal"
+#define ALLOW_KEY       ZL_WEBHOOK_ALLOW_KEY
 #define ALLOW_KEY_PARTY ALLOW_KEY ":"
 #define ALLOW_MAX       4096
 #define HOST_MAX        256
@@ -353,6 +355,8 @@ int zl_webhook_allow_party_set(zl_store *s, const char *party, const char *list,
     if ((rc = zl_store_begin(s)))
         return rc;
     rc = zl_store_meta_set(s, key, p, strlen(p));
+    if (!rc) /* logged: it decides where a party's events may go */
+        rc = zl_subs_log_allow(s, key, p, zl_time_now_ms());
     if (!rc)
         rc = zl_store_commit(s);
     if (rc)

@@ -115,6 +115,8 @@ struct zl_store_backend {
     int (*meta_get)(zl_store *s, const char *key, char **value, size_t *len);
     int (*meta_set)(zl_store *s, const char *key, const char *value,
                     size_t len);
+    int (*meta_keys)(zl_store *s, const char *prefix,
+                     int (*cb)(void *ctx, const char *key), void *ctx);
 
     int (*event_put)(zl_store *s, const struct zl_event *ev,
                      int64_t record_time_ms, const char *party);

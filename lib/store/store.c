@@ -314,6 +314,9 @@ static int migrate_step(zl_store *s, int from)
               * on vocab and site_parties, the party module's on its
               * tables */
         return module_schema(s, ZL_STORE_MOD_PARTY);
+    case 24: /* 24 -> 25: the webhook allowances as logged records
+              * (query/subs_log.c): one record per setting made before */
+        return zl_subs_allow_migrate(s);
     default: return ZL_EUNSUPPORTED;
     }
 }
@@ -500,6 +503,12 @@ int zl_store_meta_set(zl_store *s, const char *key, const char *value,
                       size_t len)
 {
     return s->be->meta_set(s, key, value, len);
+}
+
+int zl_store_meta_keys(zl_store *s, const char *prefix,
+                       int (*cb)(void *ctx, const char *key), void *ctx)
+{
+    return s->be->meta_keys(s, prefix, cb, ctx);
 }
 
 int zl_store_event_put(zl_store *s, const struct zl_event *ev,

@@ -117,6 +117,10 @@ int zl_store_schema_version(zl_store *s, int *version);
 int zl_store_meta_get(zl_store *s, const char *key, char **value, size_t *len);
 int zl_store_meta_set(zl_store *s, const char *key, const char *value,
                       size_t len);
+/* Call cb with each meta key that starts with prefix, in key order (the
+ * key borrowed for the call). 0, cb's non-zero value, or an error. */
+int zl_store_meta_keys(zl_store *s, const char *prefix,
+                       int (*cb)(void *ctx, const char *key), void *ctx);
 
 /* ---- events ------------------------------------------------------------- */
 

@@ -171,6 +171,18 @@ static int pg_meta_set(zl_store *s, const char *key, const char *value,
     return zl_pg_do(s, SQL, &p, NULL);
 }
 
+static int pg_meta_keys(zl_store *s, const char *prefix,
+                        int (*cb)(void *ctx, const char *key), void *ctx)
+{
+    static const char SQL[] = "SELECT key FROM meta WHERE"
+                              " left(key, length($1)) = $1 ORDER BY key";
+    struct zl_pg_params p;
+
+    zl_pg_params_init(&p);
+    zl_pg_text(&p, prefix);
+    return zl_pg_each_text(s, SQL, &p, cb, ctx);
+}
+
 /* ---- events -------------------------------------------------------------- */
 
 /* An event's identifier rows and references as array parameters for
@@ -696,6 +708,7 @@ const struct zl_store_backend zl_pg_backend = {
     .exec_sql = pg_exec_sql,
     .meta_get = pg_meta_get,
     .meta_set = pg_meta_set,
+    .meta_keys = pg_meta_keys,
     .event_put = pg_event_put,
     .event_get = pg_event_get,
     .events_query = zl_pg_events_query,

@@ -736,6 +736,25 @@ static int sq_meta_set(zl_store *s, const char *key, const char *value,
     return zl_sqlite_rc(sqlite3_step(st));
 }
 
+static int sq_meta_keys(zl_store *s, const char *prefix,
+                        int (*cb)(void *ctx, const char *key), void *ctx)
+{
+    static const char SQL[] = "SELECT key FROM meta WHERE"
+                              " substr(key, 1, length(?1)) = ?1 ORDER BY key";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc = 0, step;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW)
+        rc = cb(ctx, (const char *)sqlite3_column_text(st, 0));
+    if (!rc && step != SQLITE_DONE)
+        rc = ZL_ESTORE;
+    sqlite3_reset(st);
+    return rc;
+}
+
 /* ---- events ---------------------------------------------------------------
  */
 
@@ -1679,6 +1698,7 @@ const struct zl_store_backend zl_sqlite_backend = {
     .exec_sql = sq_exec_sql,
     .meta_get = sq_meta_get,
     .meta_set = sq_meta_set,
+    .meta_keys = sq_meta_keys,
     .event_put = sq_event_put,
     .event_get = sq_event_get,
     .events_query = zl_sqlite_events_query,

@@ -87,6 +87,9 @@ SMP=$("$ZL" inspect show TM --json | jq -r '.current[0].team[0]')
 # Named queries and subscriptions (logged records, subs_records): one
 # query of a party with a subscription, one of the operator's, one saved
 # and deleted with its subscription.
+# The webhook allowances (logged since schema 25): the store's and a party's.
+"$ZL" query webhook-allow 127.0.0.1/32 >/dev/null || fail "webhook-allow refused"
+"$ZL" query webhook-allow --party 91350100M000100Y43 10.1.0.0/16 >/dev/null || fail "webhook-allow --party refused"
 SECRET=tamper-matrix-signing-secret-81723
 "$ZL" query save shipped --as 91350100M000100Y43 EQ_bizStep=shipping >/dev/null || fail "query save refused"
 "$ZL" query save allobj eventType=ObjectEvent >/dev/null || fail "query save refused"
@@ -94,7 +97,7 @@ SECRET=tamper-matrix-signing-secret-81723
 "$ZL" query subscribe gone --dest https://8.8.4.4/hook >/dev/null || fail "subscribe refused"
 "$ZL" query delete gone >/dev/null || fail "query delete refused"
 "$ZL" query subscribe shipped --as 91350100M000100Y43 --dest https://8.8.8.8/epcis --secret "$SECRET" >/dev/null || fail "subscribe refused"
-[ "$(q 'select count(*) from subs_records')" = 7 ] || fail "expected 7 query and subscription records (3 queries, 2 subscriptions, 2 deletions)"
+[ "$(q 'select count(*) from subs_records')" = 9 ] || fail "expected 9 records (2 webhook allowances, 3 queries, 2 subscriptions, 2 deletions)"
 q "select json from subs_records" | grep -q "$SECRET" && fail "a subscription's secret is in its logged record"
 # A risk case from the failed task with a notice the enterprise answered,
 # and a personal-data key retired by a rotation (logged, schema 19).
@@ -391,6 +394,11 @@ expect_caught "named_queries.owner" "update named_queries set owner = '' where n
 expect_caught "named_queries row deleted" "delete from named_queries where name = 'allobj'"
 expect_caught "named_queries row inserted" "insert into named_queries select 'forged', owner, query, created from named_queries where name = 'allobj'"
 expect_caught "named_queries deleted one brought back" "insert into named_queries select 'gone', owner, query, created from named_queries where name = 'allobj'"
+WA="key = 'webhook.allow_internal'"
+expect_caught "webhook allowance widened (every party's webhooks reach 10/8)" "update meta set value = $(zl_bytes "'127.0.0.1/32,10.0.0.0/8'") where $WA"
+expect_caught "webhook allowance added for a party" "insert into meta(key, value) values ('webhook.allow_internal:attacker', $(zl_bytes "'0.0.0.0/0'"))"
+expect_caught "webhook allowance of a party removed" "delete from meta where key = 'webhook.allow_internal:91350100M000100Y43'"
+expect_caught "webhook allowance's record edited with it" "update meta set value = $(zl_bytes "'0.0.0.0/0'") where $WA; update subs_records set json = replace(json, '127.0.0.1/32', '0.0.0.0/0') where json like '%127.0.0.1/32%'"
 SRK="seq = (select max(seq) from subs_records)"
 expect_caught "subs_records.json (the dest)" "update subs_records set json = replace(json, '8.8.8.8', 'attacker.example') where $SRK"
 expect_caught "subs_records.json and the row alike" "update subs_records set json = replace(json, '8.8.8.8', 'attacker.example') where $SRK; update subscriptions set dest = replace(dest, '8.8.8.8', 'attacker.example')"

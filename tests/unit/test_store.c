@@ -1443,6 +1443,32 @@ static void test_ids_pack_v2(void **state)
     zl_buf_cleanup(&b);
 }
 
+/* A schema 24 store whose webhook allowances are plain settings migrates
+ * to 25: each is then a logged record, verify passes, and a setting
+ * widened behind the log's back afterwards is reported. */
+static void test_allow_from_v24(void **state)
+{
+    struct fixture *f = *state;
+    static const char ALL[] = "webhook.allow_internal",
+                      ONE[] = "webhook.allow_internal:dairy1";
+    int v = 0;
+
+    assert_int_equal(zl_store_meta_set(f->s, ALL, "127.0.0.1/32", 12), 0);
+    assert_int_equal(zl_store_meta_set(f->s, ONE, "10.1.0.0/16", 11), 0);
+    /* unlogged, as 24 left them: verify reports both */
+    assert_int_not_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    assert_int_equal(zl_store_meta_set(f->s, "store.schema_version", "24", 2),
+                     0);
+    zl_close(f->s);
+    f->s = NULL;
+    assert_int_equal(zl_open(f->uri, &f->s, NULL), 0);
+    assert_int_equal(zl_store_schema_version(f->s, &v), 0);
+    assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    assert_int_equal(zl_store_meta_set(f->s, ONE, "10.0.0.0/8", 10), 0);
+    assert_int_not_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1463,6 +1489,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_compressed_from_v7, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_slim_from_v20, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_allow_from_v24, setup, teardown),
         cmocka_unit_test(test_ids_pack_v2),
     };
 
