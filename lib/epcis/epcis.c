@@ -20,6 +20,11 @@
  * freed by zl_epcis_doc_free. Rejected: a JSON Schema engine (see
  * epcis_validate.c), and a streaming parse (the pre-hash needs the whole
  * event tree and the document's @context first).
+ *
+ * On request (zl_epcis_opts.threads, `zhiliang hash`) the per-event pass
+ * of a large document runs on several threads, each over a run of
+ * consecutive events with state of its own (see parse_events_mt); the
+ * JSON parse before it stays on one thread.
  */
 #include "zhiliang/epcis.h"
 
