@@ -14,13 +14,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: zhiliang hash [--prehash] [--check] [--json]\n"
             "                     [--ignore-fields-extension URI]\n"
-            "                     [--max-bytes N] [--max-events N] FILE|-\n"
+            "                     [--max-bytes N] [--max-events N]\n"
+            "                     [--threads N] FILE|-\n"
             "\n"
             "Validate an EPCIS document (JSON, JSON-LD, or XML of EPCIS\n"
             "1.2 or 2.0) and print the\n"
@@ -39,15 +41,21 @@ static void usage(FILE *f)
             "  --max-bytes N, --max-events N\n"
             "             the document limits, as for capture (defaults\n"
             "             %zu bytes, %zu events)\n"
+            "  --threads N\n"
+            "             validate and hash the events of a document of\n"
+            "             %d or more events on N threads (default: the\n"
+            "             online CPUs, at most 8); the output is the same\n"
             "\n"
             "Exit codes: 0 ok, 1 invalid document or I/O error, 2 usage.\n",
-            ZL_DEFAULT_MAX_BYTES, ZL_DEFAULT_MAX_EVENTS);
+            ZL_DEFAULT_MAX_BYTES, ZL_DEFAULT_MAX_EVENTS,
+            ZL_EPCIS_PAR_MIN_EVENTS);
 }
 
 int cmd_hash(int argc, char **argv)
 {
     const char *file = NULL;
-    struct zl_epcis_opts po = {NULL, 0, NULL};
+    struct zl_epcis_opts po = {NULL, 0, NULL, 0};
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     struct zl_capture_limits lim = {0, 0, 0};
     int prehash = 0, check = 0, json = 0, i, rc = EXIT_FAIL, r;
     char *data = NULL;
@@ -69,6 +77,15 @@ int cmd_hash(int argc, char **argv)
         } else if (!strcmp(argv[i], "--ignore-fields-extension") &&
                    i + 1 < argc) {
             po.ignore_fields_ns = argv[++i];
+        } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[i + 1], &end, 10);
+            if (*end || v < 1 || v > 64) {
+                fprintf(stderr, "zhiliang hash: --threads needs 1 to 64\n");
+                return EXIT_USAGE;
+            }
+            ncpu = v;
+            i++;
         } else if ((!strcmp(argv[i], "--max-bytes") ||
                     !strcmp(argv[i], "--max-events")) &&
                    i + 1 < argc) {
@@ -107,6 +124,7 @@ int cmd_hash(int argc, char **argv)
     memset(&err, 0, sizeof err);
     /* a query result has events to hash but is no capture document */
     po.allow_query = !check;
+    po.threads = ncpu > 8 ? 8 : (ncpu < 1 ? 1 : (int)ncpu);
     r = zl_epcis_is_xml(data, len)
             ? zl_epcis_parse_xml(data, len, &po, &doc, &err)
             : zl_epcis_parse_opts(data, len, &po, &doc, &err);

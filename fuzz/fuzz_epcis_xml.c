@@ -39,7 +39,7 @@ static void error_ok(int r, const struct zl_error *err)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct zl_capture_limits lim = {1 << 20, 64, 32};
-    struct zl_epcis_opts o = {&lim, 0, NULL};
+    struct zl_epcis_opts o = {&lim, 0, NULL, 0};
     zl_epcis_doc *doc = NULL, *jdoc = NULL;
     struct zl_error err;
     char *json = NULL;

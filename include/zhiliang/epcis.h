@@ -163,7 +163,19 @@ struct zl_epcis_opts {
      * the same option. Capture never sets it: our own repository adds no
      * such fields. Borrowed for the duration of the call. */
     const char *ignore_fields_ns;
+    /* Threads for the per-event pass of zl_epcis_parse_opts (validate,
+     * pre-hash, SHA-256, keep the text): 0 or 1 is the caller's thread
+     * alone; n > 1 splits the events of a document of at least
+     * ZL_EPCIS_PAR_MIN_EVENTS events into up to n (at most 8) runs of
+     * consecutive events, one a thread. The JSON parse before it stays on
+     * the caller's thread. The document, and the error of a document
+     * that fails (its first failing event, as with one thread), are the
+     * same either way. Ignored by zl_epcis_event_hash_opts. */
+    int threads;
 };
+/* Fewer events than this are parsed on one thread whatever
+ * zl_epcis_opts.threads says: starting threads would cost more. */
+#define ZL_EPCIS_PAR_MIN_EVENTS 2048
 
 /* zl_epcis_parse / zl_epcis_parse_any with options (o may be NULL). */
 int zl_epcis_parse_opts(const char *buf, size_t len,

@@ -240,7 +240,7 @@ int zl_capture_parse(const char *buf, size_t len,
     d->len = len;
     /* XML (EPCIS 1.2/2.0 binding) or JSON: told apart by the first byte */
     if (zl_epcis_is_xml(buf, len)) {
-        struct zl_epcis_opts xo = {opts ? opts->limits : NULL, 0, NULL};
+        struct zl_epcis_opts xo = {opts ? opts->limits : NULL, 0, NULL, 0};
         rc = zl_epcis_parse_xml(buf, len, &xo, &d->doc, err);
     } else {
         rc = zl_epcis_parse(buf, len, opts ? opts->limits : NULL, &d->doc, err);

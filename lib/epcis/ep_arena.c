@@ -78,6 +78,25 @@ void ep_arena_keep(struct ep_arena *a, size_t max)
     a->total = want;
 }
 
+void ep_arena_adopt(struct ep_arena *dst, struct ep_arena *src)
+{
+    struct ep_chunk *tail = src->head;
+    if (!tail)
+        return;
+    while (tail->next)
+        tail = tail->next;
+    /* behind dst's current chunk, which stays the one ep_alloc fills */
+    if (dst->head) {
+        tail->next = dst->head->next;
+        dst->head->next = src->head;
+    } else {
+        dst->head = src->head;
+    }
+    dst->total += src->total;
+    src->head = NULL;
+    src->total = 0;
+}
+
 void ep_arena_cleanup(struct ep_arena *a)
 {
     struct ep_chunk *c = a->head;

@@ -20,6 +20,11 @@
  * freed by zl_epcis_doc_free. Rejected: a JSON Schema engine (see
  * epcis_validate.c), and a streaming parse (the pre-hash needs the whole
  * event tree and the document's @context first).
+ *
+ * On request (zl_epcis_opts.threads, `zhiliang hash`) the per-event pass
+ * of a large document runs on several threads, each over a run of
+ * consecutive events with state of its own (see parse_events_mt); the
+ * JSON parse before it stays on one thread.
  */
 #include "zhiliang/epcis.h"
 
@@ -27,6 +32,7 @@
 #include "util/alloc.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -336,9 +342,113 @@ static int parse_event(struct parse_state *ps, const struct found *fd, size_t i,
                       &ps->scratch, &ps->pre, v);
 }
 
+/* Parse events [lo, hi) in order, raw texts from buf at sl's ranges (sl
+ * NULL: none); stops at the first that fails. */
+static int run_events(struct parse_state *ps, const struct found *fd,
+                      const char *buf, const struct ep_slices *sl, size_t lo,
+                      size_t hi)
+{
+    size_t i;
+    int r;
+    for (i = lo; i < hi; i++)
+        if ((r = parse_event(ps, fd, i, sl ? buf + sl->r[i][0] : NULL,
+                             sl ? sl->r[i][1] - sl->r[i][0] : 0)) < 0)
+            return r;
+    return 0;
+}
+
+/* ---- the event pass on several threads (zl_epcis_opts.threads) ----
+ * The events are cut into runs of consecutive events, one a thread; the
+ * caller's thread takes the first run with the caller's state. Every
+ * other run gets what parse_event() writes to: a parse_state, a
+ * validation context (its own path and identifier cache), an error, and
+ * a shadow document that shares doc->events (each run fills its own
+ * slots) but allocates from an arena of its own. The JSON tree, the
+ * document's prefixes and its ignore list are only read (jansson's
+ * reference counts, which store_context() touches, are atomic). After
+ * the join the runs' arenas move into the document's, and the first run
+ * in document order that failed gives the error: every event before its
+ * failing one passed, so it is the error one thread reports. A thread
+ * that cannot be started has its run done on the caller's thread. */
+#define EP_PAR_MAX_THREADS 8
+
+struct ep_run {
+    struct parse_state ps;
+    struct ep_vctx v;
+    zl_epcis_doc shadow;
+    struct zl_error err;
+    const struct found *fd;
+    const char *buf;
+    const struct ep_slices *sl;
+    size_t lo, hi;
+    int r, started;
+    pthread_t th;
+};
+
+static void *run_thread(void *arg)
+{
+    struct ep_run *u = arg;
+    u->r = run_events(&u->ps, u->fd, u->buf, u->sl, u->lo, u->hi);
+    return NULL;
+}
+
+static int parse_events_mt(struct parse_state *ps, const struct found *fd,
+                           const char *buf, const struct ep_slices *sl,
+                           size_t n, size_t nt, struct zl_error *err)
+{
+    struct ep_run runs[EP_PAR_MAX_THREADS];
+    zl_epcis_doc *doc = ps->v->doc;
+    size_t k;
+    int r;
+    if (nt > EP_PAR_MAX_THREADS)
+        nt = EP_PAR_MAX_THREADS;
+    for (k = 1; k < nt; k++) {
+        struct ep_run *u = &runs[k];
+        memset(u, 0, sizeof *u);
+        u->lo = n * k / nt;
+        u->hi = n * (k + 1) / nt;
+        u->fd = fd;
+        u->buf = buf;
+        u->sl = sl;
+        ep_arena_init(&u->ps.scratch);
+        ep_arena_init(&u->ps.idx_arena);
+        zl_buf_init(&u->ps.pre, EP_PREHASH_MAX);
+        u->ps.hc = ps->hc;
+        u->ps.v = &u->v;
+        ep_arena_init(&u->shadow.a);
+        u->shadow.events = doc->events;
+        u->v.doc = &u->shadow;
+        u->v.err = &u->err;
+        ep_path_set(&u->v.path, "$");
+        u->v.ign = ps->v->ign;
+        memcpy(u->v.ign_key, ps->v->ign_key, sizeof u->v.ign_key);
+        u->started = pthread_create(&u->th, NULL, run_thread, u) == 0;
+    }
+    r = run_events(ps, fd, buf, sl, 0, n / nt);
+    for (k = 1; k < nt; k++) {
+        struct ep_run *u = &runs[k];
+        if (u->started)
+            pthread_join(u->th, NULL);
+        else if (r == 0)
+            u->r = run_events(&u->ps, fd, buf, sl, u->lo, u->hi);
+        if (r == 0 && u->r < 0) {
+            r = u->r;
+            if (err)
+                *err = u->err;
+        }
+        ep_arena_adopt(&doc->a, &u->shadow.a);
+        ep_vctx_cleanup(&u->v);
+        zl_buf_cleanup(&u->ps.pre);
+        ep_arena_cleanup(&u->ps.scratch);
+        ep_arena_cleanup(&u->ps.idx_arena);
+    }
+    return r;
+}
+
 static int parse(const char *buf, size_t len,
                  const struct zl_capture_limits *lim, int allow_query,
-                 const char *ign_ns, zl_epcis_doc **out, struct zl_error *err)
+                 const char *ign_ns, int threads, zl_epcis_doc **out,
+                 struct zl_error *err)
 {
     size_t max_bytes =
         lim && lim->max_bytes ? lim->max_bytes : ZL_DEFAULT_MAX_BYTES;
@@ -437,11 +547,13 @@ static int parse(const char *buf, size_t len,
     if (!doc->events)
         goto oom;
     memset(doc->events, 0, (n ? n : 1) * sizeof *doc->events);
-    for (i = 0; i < n; i++) {
-        if ((r = parse_event(&ps, &fd, i, use_raw ? buf + sl.r[i][0] : NULL,
-                             use_raw ? sl.r[i][1] - sl.r[i][0] : 0)) < 0)
-            goto out;
-    }
+    if (threads > 1 && !fd.single && n >= ZL_EPCIS_PAR_MIN_EVENTS)
+        r = parse_events_mt(&ps, &fd, buf, use_raw ? &sl : NULL, n,
+                            (size_t)threads, err);
+    else
+        r = run_events(&ps, &fd, buf, use_raw ? &sl : NULL, 0, n);
+    if (r < 0)
+        goto out;
     doc->n = n;
     *out = doc;
     doc = NULL;
@@ -474,14 +586,14 @@ int zl_epcis_parse(const char *buf, size_t len,
                    const struct zl_capture_limits *lim, zl_epcis_doc **out,
                    struct zl_error *err)
 {
-    return parse(buf, len, lim, 0, NULL, out, err);
+    return parse(buf, len, lim, 0, NULL, 0, out, err);
 }
 
 int zl_epcis_parse_any(const char *buf, size_t len,
                        const struct zl_capture_limits *lim, zl_epcis_doc **out,
                        struct zl_error *err)
 {
-    return parse(buf, len, lim, 1, NULL, out, err);
+    return parse(buf, len, lim, 1, NULL, 0, out, err);
 }
 
 int zl_epcis_parse_opts(const char *buf, size_t len,
@@ -489,8 +601,8 @@ int zl_epcis_parse_opts(const char *buf, size_t len,
                         struct zl_error *err)
 {
     return o ? parse(buf, len, o->limits, o->allow_query, o->ignore_fields_ns,
-                     out, err)
-             : parse(buf, len, NULL, 0, NULL, out, err);
+                     o->threads, out, err)
+             : parse(buf, len, NULL, 0, NULL, 0, out, err);
 }
 
 /* zl_epcis_event_hash() and zl_epcis_event_hash_legacy(): legacy selects

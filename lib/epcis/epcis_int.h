@@ -39,6 +39,10 @@ void ep_arena_cleanup(struct ep_arena *a);
  * arena held (if that is at most max bytes), so that the next use of the
  * same size allocates nothing. */
 void ep_arena_keep(struct ep_arena *a, size_t max);
+/* Move every chunk of src into dst (src is left empty): what was allocated
+ * from src is then freed with dst. For the arenas of a parse's threads,
+ * whose pieces the document keeps. */
+void ep_arena_adopt(struct ep_arena *dst, struct ep_arena *src);
 /* 8-byte aligned; NULL on OOM. */
 void *ep_alloc(struct ep_arena *a, size_t n);
 /* A NUL-terminated copy of s[0..n); NULL on OOM. */

@@ -41,10 +41,11 @@
  * the canonical order tables are looked up by a collision-free hash
  * instead of scanned per child, appends to the output are inline, and
  * values that cannot be numbers skip the number parser at their first
- * byte. test_event_hash checks every path against the reference
- * generator's own answers on 999 random events.
- * Rejected: hashing while writing (the sorts rewrite earlier output) and
- * a tree of our own built by the parser (the pre-hash must also run on
+ * byte, and an object's children come from one arena block. The cost is
+ * instructions, not cache misses (docs/hash-speed.md). test_event_hash checks
+ * every path against the reference generator's own answers on 999 random
+ * events. Rejected: hashing while writing (the sorts rewrite earlier output)
+ * and a tree of our own built by the parser (the pre-hash must also run on
  * trees it did not build: zl_epcis_event_hash, stored events).
  */
 #include "epcis/epcis_int.h"
@@ -764,10 +765,11 @@ static void strip(const char **s, size_t *n)
 }
 
 /* ---- step 1: tree ---- */
-static const char *ns_lookup(const struct ph *p, const char *s, size_t n,
-                             size_t *plen)
+/* The URI bound to the prefix of s, which ends at its first ':' c (NULL:
+ * none, so no prefix); *plen its length. */
+static const char *ns_lookup_at(const struct ph *p, const char *s,
+                                const char *c, size_t *plen)
 {
-    const char *c = memchr(s, ':', n);
     size_t i, pl;
     if (!c)
         return NULL;
@@ -780,6 +782,12 @@ static const char *ns_lookup(const struct ph *p, const char *s, size_t n,
             return p->ns[i].uri; /* NULL: unbound there */
         }
     return NULL;
+}
+
+static const char *ns_lookup(const struct ph *p, const char *s, size_t n,
+                             size_t *plen)
+{
+    return p->n_ns ? ns_lookup_at(p, s, memchr(s, ':', n), plen) : NULL;
 }
 
 /* The node name of JSON key k: "{uri}local" when its prefix is bound in
@@ -812,10 +820,10 @@ static int set_string_value(struct ph *p, struct ph_node *nd, const char *v,
                             size_t vl)
 {
     const struct ep_hashctx *hc = p->hc;
-    const char *hit = NULL;
+    const char *hit = NULL, *colon = memchr(v, ':', vl);
     size_t i, hits = 0, pl;
     const char *uri;
-    if (hc->n_expanded && !memchr(v, ':', vl)) {
+    if (hc->n_expanded && !colon) {
         for (i = 0; i < hc->n_expanded; i++) {
             const char *x = hc->expanded[i];
             size_t xl = p->xlen[i];
@@ -828,9 +836,10 @@ static int set_string_value(struct ph *p, struct ph_node *nd, const char *v,
         if (hits == 1) {
             v = hit;
             vl = strlen(hit);
+            colon = memchr(v, ':', vl);
         }
     }
-    uri = ns_lookup(p, v, vl, &pl);
+    uri = p->n_ns ? ns_lookup_at(p, v, colon, &pl) : NULL;
     if (uri) {
         size_t ul = strlen(uri), rl = vl - pl - 1;
         char *s = ep_alloc(p->a, ul + rl + 1);
@@ -879,14 +888,26 @@ static int node_qcmp(const void *x, const void *y)
 static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
                  size_t depth);
 
-/* A new child node for v, named name (NULL: an array element, no name). */
-static int build_child(struct ph *p, json_t *v, const char *name, size_t nlen,
-                       struct ph_node **slot, size_t depth)
+/* The child array of nd for n children, and the n nodes themselves in
+ * one allocation (*blk): one arena call per object or array instead of
+ * one per child. */
+static int alloc_kids(struct ph *p, struct ph_node *nd, size_t n,
+                      struct ph_node **blk)
 {
-    struct ph_node *c = ep_alloc(p->a, sizeof *c);
-    int r;
-    if (!c)
+    size_t m = n ? n : 1;
+    nd->kids = ep_alloc(p->a, m * (sizeof *nd->kids + sizeof **blk));
+    if (!nd->kids)
         return ZL_ENOMEM;
+    *blk = (struct ph_node *)(void *)(nd->kids + m);
+    return 0;
+}
+
+/* Child node c (storage from alloc_kids()) for v, named name (NULL: an
+ * array element, no name), put in *slot. */
+static int build_child(struct ph *p, json_t *v, const char *name, size_t nlen,
+                       struct ph_node *c, struct ph_node **slot, size_t depth)
+{
+    int r;
     memset(c, 0, sizeof *c);
     c->name = "";
     c->val = "";
@@ -957,6 +978,7 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
                  size_t depth)
 {
     char num[64];
+    struct ph_node *blk;
     int r, sort = 1;
     size_t n = 0, i;
     if (depth > 256)
@@ -991,12 +1013,12 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
         return 0;
     case JSON_ARRAY:
         n = json_array_size(j);
-        nd->kids = ep_alloc(p->a, (n ? n : 1) * sizeof *nd->kids);
-        if (!nd->kids)
-            return ZL_ENOMEM;
+        if ((r = alloc_kids(p, nd, n, &blk)) < 0)
+            return r;
         for (i = 0; i < n; i++) {
             json_t *e = json_array_get(j, i);
-            if ((r = build_child(p, e, NULL, 0, &nd->kids[i], depth)) < 0)
+            if ((r = build_child(p, e, NULL, 0, &blk[i], &nd->kids[i], depth)) <
+                0)
                 return r;
             if (json_is_string(e) &&
                 (!strcmp(json_string_value(e), "bizTransaction") ||
@@ -1049,9 +1071,8 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
             nd->val = json_string_value(text);
             nd->vlen = json_string_length(text);
         }
-        nd->kids = ep_alloc(p->a, (n ? n : 1) * sizeof *nd->kids);
-        if (!nd->kids)
-            return ZL_ENOMEM;
+        if ((r = alloc_kids(p, nd, n, &blk)) < 0)
+            return r;
         n = 0;
         for (m = 0; m < nkeys; m++) {
             const char *name;
@@ -1067,13 +1088,15 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top,
                 return r;
             if (json_is_array(v)) {
                 size_t na = json_array_size(v);
-                for (i = 0; i < na; i++)
+                for (i = 0; i < na; i++, n++)
                     if ((r = build_child(p, json_array_get(v, i), name, nlen,
-                                         &nd->kids[n++], depth)) < 0)
+                                         &blk[n], &nd->kids[n], depth)) < 0)
                         return r;
-            } else if ((r = build_child(p, v, name, nlen, &nd->kids[n++],
+            } else if ((r = build_child(p, v, name, nlen, &blk[n], &nd->kids[n],
                                         depth)) < 0) {
                 return r;
+            } else {
+                n++;
             }
         }
         nd->nk = n;
@@ -1342,6 +1365,21 @@ static int generic(struct ph *p, struct ph_node **list, size_t n)
 static int ordered(struct ph *p, struct ph_node *parent,
                    const struct ph_order *order, size_t norder);
 
+/* 1 if lower-case needle occurs in name[0..n) ignoring ASCII case (the
+ * reference lower-cases the field name): a byte loop, as strncasecmp()
+ * per offset was a visible share of child_string(). */
+static int name_has_ci(const char *name, size_t n, const char *needle)
+{
+    size_t i, j, nl = strlen(needle);
+    for (i = 0; i + nl <= n; i++) {
+        for (j = 0; j < nl && (name[i + j] | 0x20) == needle[j]; j++)
+            ;
+        if (j == nl)
+            return 1;
+    }
+    return 0;
+}
+
 static int child_string(struct ph *p, struct ph_node *c,
                         const struct ph_order *o)
 {
@@ -1355,18 +1393,8 @@ static int child_string(struct ph *p, struct ph_node *c,
     strip(&v, &vl);
     if (vl) {
         char ts[32];
-        int is_time = 0;
-        size_t i;
-        for (i = 0; i + 4 <= c->nlen && !is_time; i++)
-            is_time = (c->name[i] | 0x20) == 't' &&
-                      (c->name[i + 1] | 0x20) == 'i' &&
-                      (c->name[i + 2] | 0x20) == 'm' &&
-                      (c->name[i + 3] | 0x20) == 'e';
-        if (is_time) {
-            for (i = 0; i + 6 <= c->nlen && is_time; i++)
-                if (!strncasecmp(c->name + i, "offset", 6))
-                    is_time = 0;
-        }
+        int is_time = name_has_ci(c->name, c->nlen, "time") &&
+                      !name_has_ci(c->name, c->nlen, "offset");
         if ((r = out_addc(p->out, '=')) < 0)
             return r;
         if (is_time) {
@@ -1424,16 +1452,25 @@ static void ord_init(void)
     }
 }
 
-static size_t order_find(const struct ph_order *order, size_t norder,
-                         const struct ph_node *c)
+/* Which hashed table order is (N(ord_tab): none, or not usable; scan
+ * it): once per ordered() call, not once per child. */
+static size_t order_table(const struct ph_order *order)
 {
-    size_t t, k;
-    if (c->nlen == 0)
-        goto scan;
+    size_t t;
     for (t = 0; t < N(ord_tab); t++)
         if (order == ord_tab[t])
             break;
     if (t == N(ord_tab) || pthread_once(&ord_once, ord_init) != 0 || !ord_ok[t])
+        return N(ord_tab);
+    return t;
+}
+
+/* t: order_table(order). */
+static size_t order_find(const struct ph_order *order, size_t norder, size_t t,
+                         const struct ph_node *c)
+{
+    size_t k;
+    if (c->nlen == 0 || t == N(ord_tab))
         goto scan;
     k = ord_ix[t][ord_hash(c->name, c->nlen)];
     if (k && c->nlen == order[k - 1].len &&
@@ -1453,7 +1490,7 @@ static int ordered(struct ph *p, struct ph_node *parent,
 {
     struct ph_node **exts = NULL;
     struct piece *pc;
-    size_t next = 0, i, k, at, *idx, cnt[EP_ORDER_MAX + 2];
+    size_t next = 0, i, k, at, *idx, cnt[EP_ORDER_MAX + 2], tab;
     unsigned char *slot;
     int r;
     if (parent->nk == 0)
@@ -1486,22 +1523,24 @@ static int ordered(struct ph *p, struct ph_node *parent,
             }
         }
     }
-    pc = ep_alloc(p->a, parent->nk * sizeof *pc);
-    idx = ep_alloc(p->a, parent->nk * sizeof *idx);
-    slot = ep_alloc(p->a, parent->nk);
-    if (!pc || !idx || !slot)
+    /* the three work arrays in one allocation */
+    pc = ep_alloc(p->a, parent->nk * (sizeof *pc + sizeof *idx + 1));
+    if (!pc)
         return ZL_ENOMEM;
+    idx = (size_t *)(void *)(pc + parent->nk);
+    slot = (unsigned char *)(idx + parent->nk);
     /* One pass puts each child in the slot of the order entry that names
      * it (norder: none; no two entries share a name), then a counting
      * sort lists the children slot by slot in document order: the same
      * visits as one scan of all children per entry, without the
      * norder x nk walk over the nodes that was most of this function. */
-    memset(cnt, 0, sizeof cnt);
+    memset(cnt, 0, (norder + 2) * sizeof *cnt);
+    tab = order_table(order);
     for (i = 0; i < parent->nk; i++) {
         struct ph_node *c = parent->kids[i];
         k = norder;
         if (!c->removed && !c->pair)
-            k = order_find(order, norder, c);
+            k = order_find(order, norder, tab, c);
         slot[i] = (unsigned char)k;
         cnt[k + 1]++;
     }

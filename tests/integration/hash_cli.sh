@@ -64,5 +64,23 @@ sz=$(wc -c <"$two")
   { echo "FAIL --max-events 1 accepted a document of several events"; fail=1; }
 "$exe" hash --max-events 0 "$two" >/dev/null 2>&1; [ $? -eq 2 ] ||
   { echo "FAIL --max-events 0 not a usage error"; fail=1; }
+# --threads: a document past ZL_EPCIS_PAR_MIN_EVENTS (the random corpus
+# three times, 2,997 events) hashes to the reference's IDs on 1 and 2
+# threads alike
+rnd=tests/conformance/epcis-event-hash-random/random
+big=$(mktemp)
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["epcisBody"]["eventList"] *= 3
+json.dump(d, open(sys.argv[2], "w"), separators=(",", ":"))' "$rnd.jsonld" "$big"
+want=$(cat "$rnd.hashes" "$rnd.hashes" "$rnd.hashes")
+for t in 1 2; do
+  [ "$("$exe" hash --threads $t "$big")" = "$want" ] ||
+    { echo "FAIL --threads $t"; fail=1; }
+done
+rm -f "$big"
+"$exe" hash --threads 0 "$two" >/dev/null 2>&1; [ $? -eq 2 ] ||
+  { echo "FAIL --threads 0 not a usage error"; fail=1; }
 [ $fail -eq 0 ] && echo "ok: $n corpus documents"
 exit $fail

@@ -47,7 +47,7 @@
 #define GS1    "tests/conformance/gs1-epcis/"
 
 static const struct zl_epcis_opts corpus_opts = {
-    NULL, 1, "https://repository-x.example.com/"};
+    NULL, 1, "https://repository-x.example.com/", 0};
 
 static char *next_line(char **p)
 {
@@ -674,7 +674,7 @@ static void refused(const char *xml, const struct zl_capture_limits *lim,
 {
     zl_epcis_doc *doc = NULL;
     struct zl_error err;
-    struct zl_epcis_opts o = {lim, 0, NULL};
+    struct zl_epcis_opts o = {lim, 0, NULL, 0};
     int r;
     memset(&err, 0, sizeof err);
     r = zl_epcis_parse_xml(xml, strlen(xml), &o, &doc, &err);

@@ -36,7 +36,7 @@
  * of its own and names them in "<p>:ignoreFields", p bound to this
  * namespace: the reference generator is told so, and so are we. */
 static const struct zl_epcis_opts corpus_opts = {
-    NULL, 1, "https://repository-x.example.com/"};
+    NULL, 1, "https://repository-x.example.com/", 0};
 
 /* Next line of *p (without the newline), or NULL at the end. */
 static char *next_line(char **p)
@@ -307,6 +307,117 @@ static void test_random_events_reference(void **state)
     free(pre);
 }
 
+/* zl_epcis_opts.threads: the random corpus four times over (3,996 events,
+ * past ZL_EPCIS_PAR_MIN_EVENTS) gives the same document on 2 and 3
+ * threads as on one (every event's hash the reference's, pre-hash and
+ * stored text the same), and a document with bad events in two runs
+ * fails with the first bad event's error, as on one thread. */
+static zl_epcis_doc *parse_threads(const char *text, int threads,
+                                   struct zl_error *err, int *r)
+{
+    struct zl_capture_limits lim = {(size_t)1 << 30, 100000, 0};
+    struct zl_epcis_opts o = {&lim, 0, NULL, threads};
+    zl_epcis_doc *doc = NULL;
+    memset(err, 0, sizeof *err);
+    *r = zl_epcis_parse_opts(text, strlen(text), &o, &doc, err);
+    return doc;
+}
+
+/* The random corpus's events k times over, with event bad[i] (if any)
+ * given an eventTime that is no time. */
+static char *corpus_times(size_t k, const size_t *bad, size_t n_bad)
+{
+    json_t *root = json_load_file(RANDOM ".jsonld", 0, NULL), *list, *orig;
+    size_t i;
+    char *text;
+    assert_non_null(root);
+    list = json_object_get(json_object_get(root, "epcisBody"), "eventList");
+    orig = json_copy(list);
+    assert_non_null(orig);
+    for (i = 1; i < k; i++)
+        assert_int_equal(json_array_extend(list, orig), 0);
+    for (i = 0; i < n_bad; i++) {
+        json_t *ev = json_deep_copy(json_array_get(list, bad[i]));
+        assert_non_null(ev);
+        json_object_set_new(ev, "eventTime", json_string("not a time"));
+        assert_int_equal(json_array_set_new(list, bad[i], ev), 0);
+    }
+    text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_non_null(text);
+    json_decref(orig);
+    json_decref(root);
+    return text;
+}
+
+static void test_threads_same_document(void **state)
+{
+    char *hashes = slurp(RANDOM ".hashes", NULL), *hp = hashes, *line;
+    char *want[999], *text = corpus_times(4, NULL, 0);
+    struct zl_error err;
+    zl_epcis_doc *one, *many;
+    size_t i, n = 0;
+    int r, t;
+    (void)state;
+    assert_non_null(hashes);
+    while (n < 999 && (line = next_line(&hp)))
+        want[n++] = line;
+    assert_int_equal(n, 999);
+    one = parse_threads(text, 1, &err, &r);
+    assert_int_equal(r, 0);
+    assert_int_equal(zl_epcis_doc_count(one), 3996);
+    assert_true(3996 >= ZL_EPCIS_PAR_MIN_EVENTS);
+    for (t = 2; t <= 3; t++) {
+        many = parse_threads(text, t, &err, &r);
+        assert_int_equal(r, 0);
+        assert_int_equal(zl_epcis_doc_count(many), 3996);
+        for (i = 0; i < 3996; i++) {
+            const struct zl_event *a = zl_epcis_doc_event(one, i);
+            const struct zl_event *b = zl_epcis_doc_event(many, i);
+            assert_string_equal(b->hash_id, want[i % 999]);
+            assert_string_equal(a->hash_id, b->hash_id);
+            assert_int_equal(a->prehash_len, b->prehash_len);
+            assert_memory_equal(a->prehash, b->prehash, a->prehash_len);
+            assert_int_equal(a->json_len, b->json_len);
+            assert_memory_equal(a->json, b->json, a->json_len);
+        }
+        zl_epcis_doc_free(many);
+    }
+    zl_epcis_doc_free(one);
+    free(text);
+    free(hashes);
+}
+
+static void test_threads_first_error(void **state)
+{
+    /* 2 threads: runs [0, 1998) and [1998, 3996); 3 threads: runs of
+     * 1,332. Bad events in two runs, then in the last run only. */
+    static const size_t cases[][2] = {{1000, 3000}, {2000, 3000}, {3500, 0}};
+    size_t c;
+    (void)state;
+    for (c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        size_t n_bad = cases[c][1] ? 2 : 1;
+        char *text = corpus_times(4, cases[c], n_bad), want_path[64];
+        struct zl_error e1, e2;
+        int r1, r2, t;
+        zl_epcis_doc *d = parse_threads(text, 1, &e1, &r1);
+        assert_null(d);
+        assert_true(r1 < 0);
+        snprintf(want_path, sizeof want_path, "$.epcisBody.eventList[%zu]",
+                 cases[c][0]);
+        assert_memory_equal(e1.path, want_path, strlen(want_path));
+        for (t = 2; t <= 3; t++) {
+            d = parse_threads(text, t, &e2, &r2);
+            assert_null(d);
+            assert_int_equal(r2, r1);
+            assert_int_equal(e2.code, e1.code);
+            assert_string_equal(e2.path, e1.path);
+            assert_string_equal(e2.rule, e1.rule);
+            assert_string_equal(e2.value, e1.value);
+        }
+        free(text);
+    }
+}
+
 /* Without the option no namespace is special: the repository's own fields
  * count in the hash, so the corpus document whose two events differ only by
  * ignored fields gives two different hashes, the first not the expected
@@ -324,7 +435,7 @@ static void test_ignore_fields_is_an_option(void **state)
         char *d = slurp(docs[k], &len);
         zl_epcis_doc *plain = NULL, *with = NULL;
         struct zl_error err;
-        struct zl_epcis_opts any = {NULL, 1, NULL};
+        struct zl_epcis_opts any = {NULL, 1, NULL, 0};
         const struct zl_event *p0, *p1, *w0, *w1;
         char *pre = NULL, id[96];
         size_t pl;
@@ -588,6 +699,8 @@ int main(void)
         cmocka_unit_test(test_context_placement),
         cmocka_unit_test(test_legacy_rule),
         cmocka_unit_test(test_random_events_reference),
+        cmocka_unit_test(test_threads_same_document),
+        cmocka_unit_test(test_threads_first_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
