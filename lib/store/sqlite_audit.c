@@ -35,7 +35,11 @@ static int derived_counts(zl_store *s, struct zl_store_derived_counts *c)
         " AND NOT EXISTS (SELECT 1 FROM events WHERE biz_location = v.n))"
         " + (SELECT count(*) FROM events WHERE typeof(biz_step) = 'text'"
         " OR typeof(disposition) = 'text' OR typeof(read_point) = 'text'"
-        " OR typeof(biz_location) = 'text')";
+        " OR typeof(biz_location) = 'text')"
+        /* schema 25: entries not in their identifier's one code (they
+         * read right, but a lookup by the code would miss them) */
+        " + (SELECT count(*) FROM idents_text"
+        " WHERE code IS NOT zl_ident_code(id))";
     static const char REFS[] = "SELECT count(*) FROM event_refs";
     static const char LINKS[] = "SELECT count(*) FROM event_docs";
     static const char DOCS[] = "SELECT count(*) FROM signed_docs";
@@ -61,8 +65,9 @@ static int id_row_get(zl_store *s, const char *id, int64_t event_time_ms,
                       void *ctx)
 {
     static const char SQL[] =
-        "SELECT type, action, record_time, qty, uom FROM event_ids"
-        " WHERE id = ?1 AND event_time = ?2 AND hash = ?3 AND role = ?4";
+        "SELECT type, action, record_time, qty, uom FROM event_codes"
+        " WHERE code = zl_ident_code(?1) AND event_time = ?2 AND hash = ?3"
+        " AND role = ?4";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
     struct zl_id_row r;
     int rc;

@@ -314,6 +314,10 @@ static int migrate_step(zl_store *s, int from)
               * on vocab and site_parties, the party module's on its
               * tables */
         return module_schema(s, ZL_STORE_MOD_PARTY);
+    case 24: /* 24 -> 25: identifiers coded in SQLite's dictionary (issue
+              * 11, docs/storage.md "Schema 25"; the backend's step alone,
+              * none on PostgreSQL) */
+        return 0;
     default: return ZL_EUNSUPPORTED;
     }
 }

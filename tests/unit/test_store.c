@@ -674,6 +674,20 @@ static char *dump_ids(zl_store *s)
     return out;
 }
 
+/* The dictionary of identifiers as schemas 8-24 kept it: each one's text
+ * (schema 25 keeps codes, ident_code.h), and the view over it. */
+#define IDENTS_AS_TEXT                                                         \
+    "DROP VIEW event_ids; DROP VIEW event_codes;"                              \
+    "CREATE TABLE v24_idents(n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);" \
+    "INSERT INTO v24_idents SELECT n, id FROM idents_text ORDER BY n;"         \
+    "DROP VIEW idents_text; DROP TABLE idents;"                                \
+    "ALTER TABLE v24_idents RENAME TO idents;"                                 \
+    "CREATE VIEW event_ids(id, event_time, hash, role, type,"                  \
+    " action, record_time, qty, uom) AS SELECT d.id, o.event_time, e.hash,"    \
+    " o.role, e.type, e.action, e.record_time, o.qty, o.uom"                   \
+    " FROM event_occ o JOIN idents d ON d.n = o.n"                             \
+    " JOIN events e ON e.rid = o.ev;"
+
 /* Lay the store out as schema 11 (and 7 before it) wrote it: event_ids a table
  * holding every occurrence in full, events without rid. */
 static const char TO_V7[] =
@@ -682,7 +696,8 @@ static const char TO_V7[] =
     " action INTEGER NOT NULL, record_time INTEGER NOT NULL, qty REAL,"
     " uom TEXT, PRIMARY KEY(id, event_time, hash, role)) WITHOUT ROWID;"
     "INSERT INTO v7_ids SELECT * FROM event_ids;"
-    "DROP VIEW event_ids; DROP TABLE event_occ; DROP TABLE idents;"
+    "DROP VIEW event_ids; DROP VIEW event_codes; DROP VIEW idents_text;"
+    " DROP TABLE event_occ; DROP TABLE idents;"
     "ALTER TABLE v7_ids RENAME TO event_ids;"
     "CREATE TABLE v7_events(hash BLOB NOT NULL UNIQUE, declared_id TEXT,"
     " type INTEGER NOT NULL, action INTEGER NOT NULL,"
@@ -744,13 +759,28 @@ static void test_intern_from_v7(void **state)
 
     /* an edit of the dictionary changes what every occurrence says */
     assert_int_equal(
-        zl_store_exec_sql(f->s, "UPDATE idents SET id = id || 'x'"), 0);
+        zl_store_exec_sql(f->s, "UPDATE idents SET code = code || 'x'"), 0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), ZL_ETAMPER);
+    assert_int_equal(zl_audit_reindex(f->s, NULL), 0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    /* schema 25: an entry holding its identifier's text instead of its
+     * code reads right, but a lookup by code would miss it */
+    assert_int_equal(
+        zl_store_exec_sql(f->s, "UPDATE idents SET code = (SELECT id FROM"
+                                " idents_text t WHERE t.n = idents.n)"),
+        0);
+    assert_int_equal(zl_sqlite_get_i64(f->s,
+                                       "SELECT count(*) FROM idents"
+                                       " WHERE typeof(code) = 'text'",
+                                       &n),
+                     0);
+    assert_int_equal(n, 1);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), ZL_ETAMPER);
     assert_int_equal(zl_audit_reindex(f->s, NULL), 0);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
     /* and so does an entry no occurrence uses */
     assert_int_equal(zl_store_exec_sql(f->s,
-                                       "INSERT INTO idents(id)"
+                                       "INSERT INTO idents(code)"
                                        " VALUES('urn:epc:id:sgtin:1.2.3')"),
                      0);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), ZL_ETAMPER);
@@ -1011,7 +1041,7 @@ static char *dump_vocab_cols(zl_store *s, const char *expr)
     " ifnull(biz_location, '-')"
 
 /* Lay the store out as schema 16 wrote it: the four columns as text. */
-static const char TO_V16[] =
+static const char TO_V16[] = IDENTS_AS_TEXT
     "DROP VIEW event_ids;"
     "CREATE TABLE v16_events(rid INTEGER PRIMARY KEY, hash BLOB NOT NULL"
     " UNIQUE, declared_id TEXT, type INTEGER NOT NULL, action INTEGER NOT"
