@@ -175,7 +175,9 @@ static const char INTERN_VIEW_V8[] =
  * keeps its storage class), looked up by code. The view idents_text
  * spells the text back in plain SQL, event_ids shows the occurrences
  * as before, and event_codes the same with each identifier's code (code)
- * for the lookups that must use the index. */
+ * instead, for the lookups that must use the index (not over event_ids
+ * or idents_text: every statement that names a view parses its
+ * definition, and the decoding is long; +50 us a MATCH_epc query). */
 static const char INTERN_TABLES[] =
     "CREATE TABLE IF NOT EXISTS idents(n INTEGER PRIMARY KEY,"
     " code BLOB NOT NULL UNIQUE);"
@@ -199,16 +201,17 @@ static int intern_views(zl_store *s)
     if (!rc)
         rc = zl_buf_adds(
             &b, " FROM idents;"
-                "CREATE VIEW IF NOT EXISTS event_codes(code, id, event_time,"
-                " hash, role, type, action, record_time, qty, uom) AS SELECT"
-                " d.code, d.id, o.event_time, e.hash, o.role, e.type,"
-                " e.action, e.record_time, o.qty, o.uom FROM event_occ o"
-                " JOIN idents_text d ON d.n = o.n"
-                " JOIN events e ON e.rid = o.ev;"
+                "CREATE VIEW IF NOT EXISTS event_codes(code, event_time, hash,"
+                " role, type, action, record_time, qty, uom) AS SELECT"
+                " d.code, o.event_time, e.hash, o.role, e.type, e.action,"
+                " e.record_time, o.qty, o.uom FROM event_occ o"
+                " JOIN idents d ON d.n = o.n JOIN events e ON e.rid = o.ev;"
                 "CREATE VIEW IF NOT EXISTS event_ids(id, event_time, hash,"
-                " role, type, action, record_time, qty, uom) AS SELECT id,"
-                " event_time, hash, role, type, action, record_time, qty,"
-                " uom FROM event_codes;");
+                " role, type, action, record_time, qty, uom) AS SELECT d.id,"
+                " o.event_time, e.hash, o.role, e.type, e.action,"
+                " e.record_time, o.qty, o.uom FROM event_occ o"
+                " JOIN idents_text d ON d.n = o.n"
+                " JOIN events e ON e.rid = o.ev;");
     if (!rc)
         rc = zl_sqlite_exec(s, b.data);
     zl_buf_cleanup(&b);
@@ -725,8 +728,8 @@ static int migrate_slim(zl_store *s)
  * its code, and the views made again over it. Run at the first step from
  * 17 on (store.c runs the steps after this one with this layout: the
  * trace index's rebuild at 19 -> 20 reads idents), and idempotent: a
- * dictionary already coded is left as it is. A big store says so on
- * stderr. */
+ * dictionary already coded is left as it is (its views made if missing). A big
+ * store says so on stderr. */
 static int migrate_codes(zl_store *s)
 {
     static const char HAS_ID[] =
@@ -749,7 +752,7 @@ static int migrate_codes(zl_store *s)
     if (!rc && has_id)
         rc = zl_sqlite_get_i64(s, COUNT, &n);
     if (rc || !has_id)
-        return rc;
+        return rc ? rc : intern_views(s);
     if (n >= 100000)
         fprintf(stderr,
                 "zhiliang: upgrading the store to schema 25 (coded"
