@@ -35,11 +35,7 @@ static int derived_counts(zl_store *s, struct zl_store_derived_counts *c)
         " AND NOT EXISTS (SELECT 1 FROM events WHERE biz_location = v.n))"
         " + (SELECT count(*) FROM events WHERE typeof(biz_step) = 'text'"
         " OR typeof(disposition) = 'text' OR typeof(read_point) = 'text'"
-        " OR typeof(biz_location) = 'text')"
-        /* schema 25: entries not in their identifier's one code (they
-         * read right, but a lookup by the code would miss them) */
-        " + (SELECT count(*) FROM idents_text"
-        " WHERE code IS NOT zl_ident_code(id))";
+        " OR typeof(biz_location) = 'text')";
     static const char REFS[] = "SELECT count(*) FROM event_refs";
     static const char LINKS[] = "SELECT count(*) FROM event_docs";
     static const char DOCS[] = "SELECT count(*) FROM signed_docs";
