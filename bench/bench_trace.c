@@ -41,6 +41,7 @@
 #include "zhiliang/trace.h"
 #include "zhiliang/zhiliang.h"
 
+#include "store/ident_code.h"
 #include "store/store.h"
 
 #include <sqlite3.h>
@@ -220,8 +221,8 @@ static void sample(sqlite3 *db, const char *step, int role, size_t max,
     "  AND xe.type = 1 AND xe.action = 1"                                      \
     "  JOIN event_occ q ON q.ev = x.ev AND q.role = " INSTANCE
 #define SQL_TRACE(STEPS)                                                       \
-    "WITH RECURSIVE r(n) AS (SELECT n FROM idents WHERE id = ?1" SQL_CONTAINER \
-        STEPS ")"                                                              \
+    "WITH RECURSIVE r(n) AS (SELECT n FROM idents WHERE code = "               \
+    "?1" SQL_CONTAINER STEPS ")"                                               \
     " SELECT (SELECT count(*) FROM r),"                                        \
     " (SELECT count(DISTINCT ev) FROM event_occ WHERE n IN r)"
 
@@ -233,8 +234,15 @@ static double sql_run(sqlite3_stmt *st, const char *id, long *nodes,
 {
     double t0 = now();
 
+    unsigned char code[512];
+    size_t len = strlen(id), n = 0;
+
     sqlite3_reset(st);
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    /* the identifier as idents keeps it since schema 26 */
+    if (len <= sizeof code && (n = zl_ident_encode(id, len, code)))
+        sqlite3_bind_blob(st, 1, code, (int)n, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) {
         *nodes = sqlite3_column_int64(st, 0);
         *events = sqlite3_column_int64(st, 1);

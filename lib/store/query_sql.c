@@ -29,6 +29,7 @@
  */
 #include "store/query_sql.h"
 
+#include "store/ident_code.h"
 #include "util/alloc.h"
 #include "zhiliang/codec.h"
 
@@ -442,11 +443,72 @@ static void range_utf8(const char *p, size_t n, struct range *r)
     }
 }
 
-/* One pattern's range term, "(x.id >= lo AND x.id < hi)". */
+/* A BLOB literal x'...' of b[0..n): code bounds are the store's own
+ * bytes (hex digits only in the SQL). */
+static void add_blob(struct qctx *c, const void *b, size_t n)
+{
+    const unsigned char *p = b;
+
+    add(c, "x'");
+    for (size_t i = 0; i < n && !c->q->rc; i++)
+        c->q->rc = zl_buf_printf(&c->q->sql, "%02x", p[i]);
+    add(c, "'");
+}
+
+struct coded {
+    struct qctx *c;
+    int first;
+};
+
+/* One range of codes: TEXT bounds bound (kept by q), BLOB ones literal;
+ * a TEXT range with no upper bound stops below the first BLOB. */
+static int coded_range(void *ctx, int blob, const void *lo, size_t lo_len,
+                       const void *hi, size_t hi_len)
+{
+    struct coded *k = ctx;
+    struct qctx *c = k->c;
+    char *t;
+
+    add(c, k->first ? "(x.code >= " : " OR (x.code >= ");
+    k->first = 0;
+    if (blob) {
+        add_blob(c, lo, lo_len);
+        add(c, " AND x.code < ");
+        add_blob(c, hi, hi_len);
+    } else {
+        if (!(t = keep(c, lo_len + hi_len + 1)))
+            return c->q->rc;
+        memcpy(t, lo, lo_len);
+        bind_text(c, t, lo_len);
+        add(c, " AND x.code < ");
+        if (hi) {
+            memcpy(t + lo_len, hi, hi_len);
+            bind_text(c, t + lo_len, hi_len);
+        } else {
+            add(c, "x''");
+        }
+    }
+    add(c, ")");
+    return c->q->rc;
+}
+
+/* One pattern's range term, "(x.id >= lo AND x.id < hi)", or on a
+ * dialect with coded_ids the ranges of codes it covers. */
 static void prefix_term(struct qctx *c, const char *p, size_t n)
 {
     struct range r;
 
+    if (c->d->coded_ids) {
+        struct coded k = {c, 1};
+        int rc;
+
+        add(c, "(");
+        rc = zl_ident_prefix_ranges(p, n, coded_range, &k);
+        if (rc && !c->q->rc)
+            c->q->rc = rc;
+        add(c, ")");
+        return;
+    }
     memset(&r, 0, sizeof r);
     if (!(r.lo = keep(c, n + 4)) || !(r.hi = keep(c, n + 4)))
         return;
@@ -539,7 +601,10 @@ static void match_ids(struct qctx *c, const char **vals, unsigned roles)
         match_walk(c, vals, roles);
         return;
     }
-    add(c, " AND e.hash IN (SELECT x.hash FROM event_ids x WHERE x.role IN (");
+    add(c, c->d->coded_ids ? " AND e.hash IN (SELECT x.hash FROM event_codes x"
+                             " WHERE x.role IN ("
+                           : " AND e.hash IN (SELECT x.hash FROM event_ids x"
+                             " WHERE x.role IN (");
     for (unsigned r = 1; r < 32; r++)
         if (roles & ROLE(r)) {
             if (!c->q->rc)
@@ -555,8 +620,10 @@ static void match_ids(struct qctx *c, const char **vals, unsigned roles)
         if (len && vals[i][len - 1] == '*') {
             prefix_term(c, vals[i], len - 1);
         } else {
-            add(c, "x.id = ");
+            add(c, c->d->coded_ids ? "x.code = zl_ident_code(" : "x.id = ");
             bind_text(c, vals[i], len);
+            if (c->d->coded_ids)
+                add(c, ")");
         }
     }
     add(c, "))");

@@ -51,6 +51,13 @@ struct zl_query_dialect {
      * upper bound), for zl_query_sql_build_walk; NULL: the dialect has
      * none (then patterns always go through event_ids). */
     const char *ids_fn;
+    /* 1: the column code holds the identifier as the store's
+     * dictionary keeps it (SQLite, schema 26: ident_code.h), which is
+     * what its index orders (in the view event_codes, which matches read
+     * instead of event_ids): a value is compared as zl_ident_code(?),
+     * and a pattern as the ranges of codes zl_ident_prefix_ranges gives
+     * (BLOB bounds written as literals); 0: the text in id. */
+    int coded_ids;
 };
 
 enum zl_query_bind_kind {

@@ -61,8 +61,9 @@ static int id_row_get(zl_store *s, const char *id, int64_t event_time_ms,
                       void *ctx)
 {
     static const char SQL[] =
-        "SELECT type, action, record_time, qty, uom FROM event_ids"
-        " WHERE id = ?1 AND event_time = ?2 AND hash = ?3 AND role = ?4";
+        "SELECT type, action, record_time, qty, uom FROM event_codes"
+        " WHERE code = zl_ident_code(?1) AND event_time = ?2 AND hash = ?3"
+        " AND role = ?4";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
     struct zl_id_row r;
     int rc;

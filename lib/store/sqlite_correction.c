@@ -133,7 +133,8 @@ static int corrections_for_id(zl_store *s, const char *id, zl_correction_cb cb,
                               void *ctx)
 {
     static const char SQL[] = "SELECT " COLS " FROM corrections WHERE target IN"
-                              " (SELECT hash FROM event_ids WHERE id=?1)"
+                              " (SELECT hash FROM event_codes"
+                              " WHERE code = zl_ident_code(?1))"
                               " ORDER BY record_time, key";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
 

@@ -261,6 +261,10 @@ int zl_sqlite_json_exec_packing(zl_store *s, const char *sql);
 void zl_sqlite_json_after_commit(zl_store *s);
 void zl_sqlite_zjson_free(struct zl_zjson *z);
 
+/* Bind parameter i of st to the code of identifier id[0..len) as idents
+ * stores it (ident_code.h: a BLOB or the TEXT). 0, ZL_ENOMEM or
+ * ZL_ESTORE. */
+int zl_sqlite_bind_ident(sqlite3_stmt *st, int i, const char *id, size_t len);
 /* The number of identifier id in the dictionary (idents), added when
  * new; inside the caller's write transaction. 0 or ZL_ESTORE. */
 int zl_sqlite_intern(zl_store *s, const char *id, int64_t *n);

@@ -23,6 +23,7 @@
 #include "store/sqlite_int.h"
 #include "util/buf.h"
 #include "store/ids_pack.h"
+#include "store/ident_code.h"
 #include "store/query_sql.h"
 
 #include "util/alloc.h"
@@ -44,6 +45,7 @@ static const struct zl_query_dialect DIALECT = {
     .lead_order = 0,
     .vocab = 1,
     .ids_fn = "zl_ids_match",
+    .coded_ids = 1,
 };
 
 /* ---- zl_ids_match(ids, roles, lo1, hi1, lo2, hi2, ...) ---------------- */
@@ -122,27 +124,30 @@ struct count {
     int64_t n;
 };
 
-/* Add the identifiers in [lo, hi) to c->n, reading at most what is left
- * to WALK_IDENTS. */
-static int count_range(void *ctx, const char *lo, size_t lo_len, const char *hi,
-                       size_t hi_len)
+/* Add the identifiers whose codes are in [lo, hi) to c->n (hi NULL: up
+ * to the first BLOB), reading at most what is left to WALK_IDENTS. */
+static int count_codes(void *ctx, int blob, const void *lo, size_t lo_len,
+                       const void *hi, size_t hi_len)
 {
-    /* two texts: "?2 IS NULL OR id < ?2" would not bound the index range */
-    static const char SQL_HI[] =
-        "SELECT count(*) FROM (SELECT 1 FROM idents WHERE id >= ?1"
-        " AND id < ?2 LIMIT ?3)";
-    static const char SQL_OPEN[] =
-        "SELECT count(*) FROM (SELECT 1 FROM idents WHERE id >= ?1"
-        " LIMIT ?3)";
+    static const char SQL[] =
+        "SELECT count(*) FROM (SELECT 1 FROM idents WHERE code >= ?1"
+        " AND code < ?2 LIMIT ?3)";
     struct count *c = ctx;
-    sqlite3_stmt *st = zl_sqlite_stmt(c->s, hi ? SQL_HI : SQL_OPEN);
+    sqlite3_stmt *st = zl_sqlite_stmt(c->s, SQL);
     int rc;
 
     if (!st)
         return ZL_ESTORE;
-    sqlite3_bind_text(st, 1, lo, (int)lo_len, SQLITE_STATIC);
-    if (hi)
-        sqlite3_bind_text(st, 2, hi, (int)hi_len, SQLITE_STATIC);
+    if (blob) {
+        sqlite3_bind_blob(st, 1, lo, (int)lo_len, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, hi, (int)hi_len, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_text(st, 1, lo, (int)lo_len, SQLITE_STATIC);
+        if (hi)
+            sqlite3_bind_text(st, 2, hi, (int)hi_len, SQLITE_STATIC);
+        else
+            sqlite3_bind_zeroblob(st, 2, 0);
+    }
     sqlite3_bind_int64(st, 3, WALK_IDENTS - c->n);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
@@ -152,6 +157,16 @@ static int count_range(void *ctx, const char *lo, size_t lo_len, const char *hi,
     if (rc != SQLITE_ROW)
         return ZL_ESTORE;
     return c->n >= WALK_IDENTS; /* enough: stop counting */
+}
+
+/* Add the identifiers in the prefix range [lo, hi) to c->n: lo is the
+ * pattern's prefix (range_bytes), whose ranges of codes are counted. */
+static int count_range(void *ctx, const char *lo, size_t lo_len, const char *hi,
+                       size_t hi_len)
+{
+    (void)hi;
+    (void)hi_len;
+    return zl_ident_prefix_ranges(lo, lo_len, count_codes, ctx);
 }
 
 /* 1 when f's patterns reach WALK_IDENTS identifiers, 0 if not, or an

@@ -257,11 +257,12 @@ out:
  * copies in the row are only checked to be bound. */
 #define OCC_INSERT                                                             \
     "INSERT INTO event_occ(n, event_time, ev, role, qty, uom)"                 \
-    " SELECT (SELECT n FROM idents WHERE id = ?1), ?2,"                        \
+    " SELECT (SELECT n FROM idents WHERE code = zl_ident_code(?1)), ?2,"       \
     " (SELECT rid FROM events WHERE hash = ?3), ?4, ?8, ?9"                    \
     " WHERE coalesce(?5, ?6, ?7, 1) IS NOT NULL ON CONFLICT DO NOTHING"
 #define OCC_DELETE                                                             \
-    "DELETE FROM event_occ WHERE n = (SELECT n FROM idents WHERE id = ?1)"     \
+    "DELETE FROM event_occ WHERE n = (SELECT n FROM idents WHERE code = "      \
+    "zl_ident_code(?1))"                                                       \
     " AND event_time = ?2 AND ev = (SELECT rid FROM events WHERE hash = ?3)"   \
     " AND role = ?4"
 

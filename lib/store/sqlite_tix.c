@@ -38,7 +38,7 @@ static const char *const GET[] = {
     "SELECT kid, h, key FROM trace_keys WHERE kid = ?1",
     "SELECT eid, 0, rec FROM trace_events WHERE eid = ?1",
     "SELECT id, 0, rows FROM trace_adj WHERE id = ?1",
-    "SELECT n, 0, id FROM idents WHERE n = ?1",
+    "SELECT n, 0, id FROM idents_text WHERE n = ?1",
     "SELECT rid, 0, hash FROM events WHERE rid = ?1"};
 static const char *const RANGE[] = {
     "SELECT kid, h, key FROM trace_keys WHERE kid BETWEEN ?1 AND ?2"
@@ -47,7 +47,7 @@ static const char *const RANGE[] = {
     " ORDER BY eid",
     "SELECT id, 0, rows FROM trace_adj WHERE id BETWEEN ?1 AND ?2"
     " ORDER BY id",
-    "SELECT n, 0, id FROM idents WHERE n BETWEEN ?1 AND ?2 ORDER BY n",
+    "SELECT n, 0, id FROM idents_text WHERE n BETWEEN ?1 AND ?2 ORDER BY n",
     "SELECT rid, 0, hash FROM events WHERE rid BETWEEN ?1 AND ?2"
     " ORDER BY rid"};
 static const char *const LAST[] = {
@@ -57,7 +57,7 @@ static const char *const LAST[] = {
     " ORDER BY eid DESC LIMIT 1",
     "SELECT id, 0, rows FROM trace_adj WHERE id BETWEEN ?1 AND ?2"
     " ORDER BY id DESC LIMIT 1",
-    "SELECT n, 0, id FROM idents WHERE n BETWEEN ?1 AND ?2"
+    "SELECT n, 0, id FROM idents_text WHERE n BETWEEN ?1 AND ?2"
     " ORDER BY n DESC LIMIT 1",
     "SELECT rid, 0, hash FROM events WHERE rid BETWEEN ?1 AND ?2"
     " ORDER BY rid DESC LIMIT 1"};
@@ -176,7 +176,7 @@ static int tix_max_id(zl_store *s, enum zl_tix_table t, int64_t *max)
 static int tix_idents_find(zl_store *s, const char *const *keys,
                            const size_t *lens, size_t n, int64_t *ns)
 {
-    static const char SQL[] = "SELECT n FROM idents WHERE id = ?1";
+    static const char SQL[] = "SELECT n FROM idents WHERE code = ?1";
     sqlite3_stmt *st = NULL;
 
     for (size_t i = 0; i < n; i++) {
@@ -186,7 +186,8 @@ static int tix_idents_find(zl_store *s, const char *const *keys,
             continue;
         if (!st && !(st = zl_sqlite_stmt(s, SQL)))
             return ZL_ESTORE;
-        sqlite3_bind_text(st, 1, keys[i], (int)lens[i], SQLITE_STATIC);
+        if ((rc = zl_sqlite_bind_ident(st, 1, keys[i], lens[i])))
+            return rc;
         rc = sqlite3_step(st);
         ns[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
         sqlite3_reset(st);

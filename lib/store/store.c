@@ -317,6 +317,10 @@ static int migrate_step(zl_store *s, int from)
     case 24: /* 24 -> 25: the webhook allowances as logged records
               * (query/subs_log.c): one record per setting made before */
         return zl_subs_allow_migrate(s);
+    case 25: /* 25 -> 26: identifiers coded in SQLite's dictionary (issue
+              * 11, docs/storage.md "Schema 26"; the backend's step alone,
+              * none on PostgreSQL) */
+        return 0;
     default: return ZL_EUNSUPPORTED;
     }
 }

@@ -53,6 +53,7 @@
  * store.c runs the steps; sq_migrate holds the core tables' part.
  */
 #include "store/sqlite_int.h"
+#include "store/ident_code.h"
 #include "store/ids_pack.h"
 #include "store/spc_backend.h"
 #include "store/subs_ops.h"
@@ -152,19 +153,70 @@ static const char VOCAB[] =
     " biz_step, disposition, read_point, biz_location, transformation_id,"     \
     " has_error, party, json, ids"
 
-static const char INTERN_TABLES[] =
+/* Versions 8-25 (the steps 11 -> 12 and 16 -> 17 still make them; the
+ * step 25 -> 26 turns them into the layout below). */
+static const char INTERN_TABLES_V8[] =
     "CREATE TABLE IF NOT EXISTS idents(n INTEGER PRIMARY KEY,"
     " id TEXT NOT NULL UNIQUE);"
     "CREATE TABLE IF NOT EXISTS event_occ("
     " n INTEGER NOT NULL, event_time INTEGER NOT NULL, ev INTEGER NOT NULL,"
     " role INTEGER NOT NULL, qty REAL, uom TEXT,"
     " PRIMARY KEY(n, event_time, ev, role)) WITHOUT ROWID;";
-static const char INTERN_VIEW[] =
+static const char INTERN_VIEW_V8[] =
     "CREATE VIEW IF NOT EXISTS event_ids(id, event_time, hash, role, type,"
     " action, record_time, qty, uom) AS SELECT d.id, o.event_time, e.hash,"
     " o.role, e.type, e.action, e.record_time, o.qty, o.uom"
     " FROM event_occ o JOIN idents d ON d.n = o.n"
     " JOIN events e ON e.rid = o.ev;";
+
+/* Version 26 (docs/storage.md, "Schema 26"): idents holds each
+ * identifier's code (ident_code.c: a short BLOB for the GS1 Digital Link
+ * and EPC URN forms, the TEXT otherwise; no column affinity, so each
+ * keeps its storage class), looked up by code. The view idents_text
+ * spells the text back in plain SQL, event_ids shows the occurrences
+ * as before, and event_codes the same with each identifier's code (code)
+ * instead, for the lookups that must use the index (not over event_ids
+ * or idents_text: every statement that names a view parses its
+ * definition, and the decoding is long; +50 us a MATCH_epc query). */
+static const char INTERN_TABLES[] =
+    "CREATE TABLE IF NOT EXISTS idents(n INTEGER PRIMARY KEY,"
+    " code BLOB NOT NULL UNIQUE);"
+    "CREATE TABLE IF NOT EXISTS event_occ("
+    " n INTEGER NOT NULL, event_time INTEGER NOT NULL, ev INTEGER NOT NULL,"
+    " role INTEGER NOT NULL, qty REAL, uom TEXT,"
+    " PRIMARY KEY(n, event_time, ev, role)) WITHOUT ROWID;";
+
+/* The views over idents (version 26), their decoding made from the
+ * forms' table (zl_ident_decode_sql). */
+static int intern_views(zl_store *s)
+{
+    struct zl_buf b;
+    int rc;
+
+    zl_buf_init(&b, 1 << 20);
+    rc = zl_buf_adds(&b, "CREATE VIEW IF NOT EXISTS idents_text(n, code, id)"
+                         " AS SELECT n, code, ");
+    if (!rc)
+        rc = zl_ident_decode_sql("code", &b);
+    if (!rc)
+        rc = zl_buf_adds(
+            &b, " FROM idents;"
+                "CREATE VIEW IF NOT EXISTS event_codes(code, event_time, hash,"
+                " role, type, action, record_time, qty, uom) AS SELECT"
+                " d.code, o.event_time, e.hash, o.role, e.type, e.action,"
+                " e.record_time, o.qty, o.uom FROM event_occ o"
+                " JOIN idents d ON d.n = o.n JOIN events e ON e.rid = o.ev;"
+                "CREATE VIEW IF NOT EXISTS event_ids(id, event_time, hash,"
+                " role, type, action, record_time, qty, uom) AS SELECT d.id,"
+                " o.event_time, e.hash, o.role, e.type, e.action,"
+                " e.record_time, o.qty, o.uom FROM event_occ o"
+                " JOIN idents_text d ON d.n = o.n"
+                " JOIN events e ON e.rid = o.ev;");
+    if (!rc)
+        rc = zl_sqlite_exec(s, b.data);
+    zl_buf_cleanup(&b);
+    return rc;
+}
 
 /* events_time carries the record time (version 8): GE_/LT_recordTime
  * ordered by eventTime walks the index in time order and filters there,
@@ -294,6 +346,8 @@ int zl_sqlite_exec_with_fn(zl_store *s, const char *sql, const char *name,
     return rc;
 }
 
+static void ident_code_fn(sqlite3_context *cx, int argc, sqlite3_value **argv);
+
 /* Connection settings: every open. The page size only takes on a new,
  * empty file (before WAL mode). */
 static int setup(zl_store *s, int is_new, struct zl_error *err)
@@ -309,6 +363,10 @@ static int setup(zl_store *s, int is_new, struct zl_error *err)
                           "PRAGMA temp_store=MEMORY;"
                           "PRAGMA mmap_size=1073741824;"
                           "PRAGMA wal_autocheckpoint=4096;") ||
+        sqlite3_create_function_v2(
+            q->db, "zl_ident_code", 1,
+            SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+            ident_code_fn, NULL, NULL, NULL) != SQLITE_OK ||
         zl_sqlite_query_setup(s))
         return zl_error_set(err, ZL_ESTORE, q->path, sqlite3_errmsg(q->db),
                             NULL, 0);
@@ -464,7 +522,7 @@ static int sq_schema(zl_store *s)
     if (!rc)
         rc = zl_sqlite_exec(s, INTERN_TABLES);
     if (!rc)
-        rc = zl_sqlite_exec(s, INTERN_VIEW);
+        rc = intern_views(s);
     if (!rc)
         rc = zl_sqlite_sites_schema(s);
     return rc ? rc : zl_sqlite_exec(s, QUERY_INDEXES);
@@ -530,13 +588,13 @@ static int migrate_intern(zl_store *s)
     if (!rc)
         rc = zl_sqlite_exec(s, QUERY_INDEXES);
     if (!rc)
-        rc = zl_sqlite_exec(s, INTERN_TABLES);
+        rc = zl_sqlite_exec(s, INTERN_TABLES_V8);
     if (!rc && n >= 100000)
         fprintf(stderr, "zhiliang: events copied; interning identifiers...\n");
     if (!rc)
         rc = zl_sqlite_exec(s, OCC);
     if (!rc)
-        rc = zl_sqlite_exec(s, INTERN_VIEW);
+        rc = zl_sqlite_exec(s, INTERN_VIEW_V8);
     if (!rc && n >= 100000)
         fprintf(stderr, "zhiliang: schema 8 written; committing\n");
     return rc;
@@ -612,7 +670,7 @@ static int migrate_vocab(zl_store *s)
     if (!rc)
         rc = zl_sqlite_exec(s, QUERY_INDEXES);
     if (!rc)
-        rc = zl_sqlite_exec(s, INTERN_VIEW);
+        rc = zl_sqlite_exec(s, INTERN_VIEW_V8);
     if (!rc && n >= 100000)
         fprintf(stderr, "zhiliang: schema 17 written; committing\n");
     return rc;
@@ -665,6 +723,45 @@ static int migrate_slim(zl_store *s)
     return rc ? rc : zl_sqlite_receipt_migrate(s);
 }
 
+/* 25 -> 26 (docs/storage.md, "Schema 26"): idents copied (numbers
+ * kept: event_occ and the trace index name them) with each identifier as
+ * its code, and the views made again over it. Run at the first step from
+ * 17 on (store.c runs the steps after this one with this layout: the
+ * trace index's rebuild at 19 -> 20 reads idents), and idempotent: a
+ * dictionary already coded is left as it is (its views made if missing). A big
+ * store says so on stderr. */
+static int migrate_codes(zl_store *s)
+{
+    static const char HAS_ID[] =
+        "SELECT count(*) FROM"
+        " pragma_table_info('idents') WHERE name = 'id'";
+    static const char COUNT[] = "SELECT count(*) FROM idents";
+    static const char COPY[] =
+        "DROP VIEW IF EXISTS event_ids;"
+        "DROP VIEW IF EXISTS event_codes;"
+        "DROP VIEW IF EXISTS idents_text;"
+        "CREATE TABLE idents_v25(n INTEGER PRIMARY KEY,"
+        " code BLOB NOT NULL UNIQUE);"
+        "INSERT INTO idents_v25(n, code) SELECT n, zl_ident_code(id)"
+        " FROM idents ORDER BY n;"
+        "DROP TABLE idents;"
+        "ALTER TABLE idents_v25 RENAME TO idents;";
+    int64_t has_id = 0, n = 0;
+    int rc = zl_sqlite_get_i64(s, HAS_ID, &has_id);
+
+    if (!rc && has_id)
+        rc = zl_sqlite_get_i64(s, COUNT, &n);
+    if (rc || !has_id)
+        return rc ? rc : intern_views(s);
+    if (n >= 100000)
+        fprintf(stderr,
+                "zhiliang: upgrading the store to schema 26 (coded"
+                " identifiers): rewriting %lld identifiers...\n",
+                (long long)n);
+    rc = zl_sqlite_exec(s, COPY);
+    return rc ? rc : intern_views(s);
+}
+
 /* The core tables' migration steps (store.c runs the modules'): 0.1.0 ->
  * 2 adds the outbox, 5 -> 6 the query indexes (built in the migration's
  * transaction: 6.5-11 s for the four at a million events), 11 -> 12 the
@@ -673,6 +770,8 @@ static int sq_migrate(zl_store *s, int from)
 {
     /* every event read names vocab (ZL_SQLITE_VOCAB), the steps' too */
     if (from < 13 && zl_sqlite_exec(s, VOCAB))
+        return ZL_ESTORE;
+    if (from >= 17 && from <= 25 && migrate_codes(s))
         return ZL_ESTORE;
     if (from == 1)
         return zl_sqlite_exec(s, OUTBOX_SCHEMA);
@@ -895,10 +994,54 @@ void zl_sqlite_ident_remember(zl_store *s, const char *id, size_t len,
     *at = (uint32_t)++c->n;
 }
 
+int zl_sqlite_bind_ident(sqlite3_stmt *st, int i, const char *id, size_t len)
+{
+    unsigned char local[256], *code = local;
+    size_t n;
+    int rc;
+
+    if (len > sizeof local && !(code = zl_malloc(len)))
+        return ZL_ENOMEM;
+    n = zl_ident_encode(id, len, code);
+    rc = n ? sqlite3_bind_blob(st, i, code, (int)n, SQLITE_TRANSIENT)
+           : sqlite3_bind_text(st, i, id, (int)len, SQLITE_TRANSIENT);
+    if (code != local)
+        zl_free(code);
+    return rc == SQLITE_OK ? 0 : ZL_ESTORE;
+}
+
+/* zl_ident_code(id): the code of the identifier id (ident_code.h), for
+ * the SQL that looks one up by its text (sqlite_rows.c, verify) and the
+ * step 25 -> 26; a BLOB (a code already) is returned as it is. */
+static void ident_code_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    unsigned char local[256], *code = local;
+    const char *id;
+    size_t len, n;
+
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) != SQLITE_TEXT) {
+        sqlite3_result_value(cx, argv[0]);
+        return;
+    }
+    id = (const char *)sqlite3_value_text(argv[0]);
+    len = (size_t)sqlite3_value_bytes(argv[0]);
+    if (len > sizeof local && !(code = zl_malloc(len))) {
+        sqlite3_result_error_nomem(cx);
+        return;
+    }
+    if ((n = zl_ident_encode(id, len, code)))
+        sqlite3_result_blob(cx, code, (int)n, SQLITE_TRANSIENT);
+    else
+        sqlite3_result_value(cx, argv[0]);
+    if (code != local)
+        zl_free(code);
+}
+
 int zl_sqlite_intern(zl_store *s, const char *id, int64_t *n)
 {
-    static const char GET[] = "SELECT n FROM idents WHERE id = ?1";
-    static const char PUT[] = "INSERT INTO idents(id) VALUES(?1)";
+    static const char GET[] = "SELECT n FROM idents WHERE code = ?1";
+    static const char PUT[] = "INSERT INTO idents(code) VALUES(?1)";
     size_t len = strlen(id);
     sqlite3_stmt *st;
     int rc;
@@ -907,7 +1050,8 @@ int zl_sqlite_intern(zl_store *s, const char *id, int64_t *n)
         return 0;
     if (!(st = zl_sqlite_stmt(s, GET)))
         return ZL_ESTORE;
-    sqlite3_bind_text(st, 1, id, (int)len, SQLITE_STATIC);
+    if ((rc = zl_sqlite_bind_ident(st, 1, id, len)))
+        return rc;
     rc = sqlite3_step(st);
     *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
@@ -917,7 +1061,8 @@ int zl_sqlite_intern(zl_store *s, const char *id, int64_t *n)
     }
     if (rc != SQLITE_DONE || !(st = zl_sqlite_stmt(s, PUT)))
         return ZL_ESTORE;
-    sqlite3_bind_text(st, 1, id, (int)len, SQLITE_STATIC);
+    if ((rc = zl_sqlite_bind_ident(st, 1, id, len)))
+        return rc;
     rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
@@ -1440,9 +1585,9 @@ static int sq_id_lookup(zl_store *s, const char *const *ids, size_t n,
      * join to the event's row that gives the hash checks its flag. */
     static const char SQL[] =
         "SELECT d.id, o.event_time, e.hash, o.role, e.type, e.action,"
-        " e.record_time, o.qty, o.uom FROM idents d"
+        " e.record_time, o.qty, o.uom FROM idents_text d"
         " JOIN event_occ o ON o.n = d.n JOIN events e ON e.rid = o.ev"
-        " WHERE d.id = ?1 AND e.has_error <> 1"
+        " WHERE d.code = ?1 AND e.has_error <> 1"
         " ORDER BY o.event_time, e.hash, o.role";
     int rc = 0;
 
@@ -1451,7 +1596,8 @@ static int sq_id_lookup(zl_store *s, const char *const *ids, size_t n,
 
         if (!st)
             return ZL_ESTORE;
-        sqlite3_bind_text(st, 1, ids[i], -1, SQLITE_STATIC);
+        if ((rc = zl_sqlite_bind_ident(st, 1, ids[i], strlen(ids[i]))))
+            return rc;
         rc = each_id(st, cb, ctx);
     }
     return rc;

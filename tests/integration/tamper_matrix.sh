@@ -225,14 +225,20 @@ else
     expect_repaired "event_occ.$c" "update event_occ set $c = coalesce($c, 0) + 1 where $opk"
   done
   expect_repaired "event_occ row deleted" "delete from event_occ where $opk"
-  expect_repaired "event_occ row inserted" "insert into idents(id) values('https://id.gs1.org/01/09999999999997/21/forged'); insert into event_occ select (select n from idents where id = 'https://id.gs1.org/01/09999999999997/21/forged'), event_time, ev, role, qty, uom from event_occ where $opk"
+  expect_repaired "event_occ row inserted" "insert into idents(code) values(cast(x'0209999999999997' || 'forged' as blob)); insert into event_occ select (select n from idents_text where id = 'https://id.gs1.org/01/09999999999997/21/forged'), event_time, ev, role, qty, uom from event_occ where $opk"
   expect_repaired "event_occ orphan row" "insert into event_occ select n, event_time, (select max(rid) + 1 from events), role, qty, uom from event_occ where $opk"
-  dk="n = (select n from idents where id = '$item')"
-  expect_repaired "idents.id" "update idents set id = id || 'x' where $dk"
-  expect_repaired "idents.id to another's" "update idents set id = (select id from idents where n <> (select n from idents where id = '$item') and id like '%/21/%' order by n limit 1) || 'y' where $dk"
+  # schema 26: idents holds codes (lib/store/ident_code.c), read as text
+  # through the view idents_text; an edited code, one that spells another
+  # identifier, and the right text where its code belongs
+  dk="n = (select n from idents_text where id = '$item')"
+  expect_repaired "idents.code" "update idents set code = code || 'x' where $dk"
+  expect_repaired "idents.code digits" "update idents set code = cast(substr(code, 1, 2) || x'99' || substr(code, 4) as blob) where $dk"
+  expect_repaired "idents.code to another's" "update idents set code = cast((select code from idents_text where n <> (select n from idents_text where id = '$item') and id like '%/21/%' order by n limit 1) || 'y' as blob) where $dk"
+  expect_repaired "idents.code as the text" "update idents set code = (select id from idents_text where $dk) where $dk"
   expect_repaired "idents.n" "update idents set n = (select max(n) + 1 from idents) where $dk"
   expect_repaired "idents row deleted" "delete from idents where $dk"
-  expect_repaired "idents row inserted" "insert into idents(id) values('https://id.gs1.org/01/09999999999997/21/unused')"
+  expect_repaired "idents row inserted" "insert into idents(code) values('https://id.gs1.org/01/09999999999997/21/unused')"
+  expect_repaired "idents row inserted (coded)" "insert into idents(code) values(cast(x'0209999999999997' || 'unused' as blob))"
   expect_repaired "events.rid" "update events set rid = (select max(rid) + 1 from events) where hash = (select hash from events order by hash limit 1 offset 6)"
   # schema 14: bizStep, disposition and the locations are numbers of the
   # dictionary vocab; its every column, a deleted and an unused row, and
@@ -272,7 +278,7 @@ else
   key=$(q "select key from trace_keys where key like '%/414/%' order by kid limit 1")
   [ -n "$key" ] || fail "no location in trace_keys"
   # the layout itself: no identifier's text twice, no key row of its own
-  [ "$(q "select count(*) from trace_keys k join idents d on d.id = k.key")" = 0 ] || fail "identifiers spelled again in trace_keys"
+  [ "$(q "select count(*) from trace_keys k join idents_text d on d.id = k.key")" = 0 ] || fail "identifiers spelled again in trace_keys"
   [ "$(q "select count(*) from trace_events t join events e on e.rid = t.eid where substr(t.rec, 3, 32) = e.hash")" = 0 ] || fail "trace_events records carry the event hash"
 fi
 tk="kid = (select kid from trace_keys where key = '$key')"

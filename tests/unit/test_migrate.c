@@ -293,6 +293,7 @@ static void catalogue(zl_store *s, struct names *ns)
                                "SELECT name FROM sqlite_master WHERE type IN"
                                " ('table', 'view') AND name NOT LIKE"
                                " 'sqlite_%' AND name NOT IN ('idents',"
+                               " 'idents_text', 'event_codes',"
                                " 'event_occ', 'vocab', 'event_sites',"
                                " 'site_parties', 'rule_gen')",
                                -1, &st, NULL),

@@ -36,6 +36,7 @@
 #include "demo.h"
 #include "util/buf.h"
 #include "store/ids_pack.h"
+#include "store/ident_code.h"
 
 /* Two events: a commissioning and a shipping. */
 static const char DOC[] =
@@ -674,6 +675,20 @@ static char *dump_ids(zl_store *s)
     return out;
 }
 
+/* The dictionary of identifiers as schemas 8-24 kept it: each one's text
+ * (schema 26 keeps codes, ident_code.h), and the view over it. */
+#define IDENTS_AS_TEXT                                                         \
+    "DROP VIEW event_ids; DROP VIEW event_codes;"                              \
+    "CREATE TABLE v24_idents(n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);" \
+    "INSERT INTO v24_idents SELECT n, id FROM idents_text ORDER BY n;"         \
+    "DROP VIEW idents_text; DROP TABLE idents;"                                \
+    "ALTER TABLE v24_idents RENAME TO idents;"                                 \
+    "CREATE VIEW event_ids(id, event_time, hash, role, type,"                  \
+    " action, record_time, qty, uom) AS SELECT d.id, o.event_time, e.hash,"    \
+    " o.role, e.type, e.action, e.record_time, o.qty, o.uom"                   \
+    " FROM event_occ o JOIN idents d ON d.n = o.n"                             \
+    " JOIN events e ON e.rid = o.ev;"
+
 /* Lay the store out as schema 11 (and 7 before it) wrote it: event_ids a table
  * holding every occurrence in full, events without rid. */
 static const char TO_V7[] =
@@ -682,7 +697,8 @@ static const char TO_V7[] =
     " action INTEGER NOT NULL, record_time INTEGER NOT NULL, qty REAL,"
     " uom TEXT, PRIMARY KEY(id, event_time, hash, role)) WITHOUT ROWID;"
     "INSERT INTO v7_ids SELECT * FROM event_ids;"
-    "DROP VIEW event_ids; DROP TABLE event_occ; DROP TABLE idents;"
+    "DROP VIEW event_ids; DROP VIEW event_codes; DROP VIEW idents_text;"
+    " DROP TABLE event_occ; DROP TABLE idents;"
     "ALTER TABLE v7_ids RENAME TO event_ids;"
     "CREATE TABLE v7_events(hash BLOB NOT NULL UNIQUE, declared_id TEXT,"
     " type INTEGER NOT NULL, action INTEGER NOT NULL,"
@@ -744,13 +760,29 @@ static void test_intern_from_v7(void **state)
 
     /* an edit of the dictionary changes what every occurrence says */
     assert_int_equal(
-        zl_store_exec_sql(f->s, "UPDATE idents SET id = id || 'x'"), 0);
+        zl_store_exec_sql(f->s, "UPDATE idents SET code = code || 'x'"), 0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), ZL_ETAMPER);
+    assert_int_equal(zl_audit_reindex(f->s, NULL), 0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    /* schema 26: an entry holding its identifier's text instead of its
+     * code reads right, but a lookup by code misses it (verify looks up
+     * every occurrence so) */
+    assert_int_equal(
+        zl_store_exec_sql(f->s, "UPDATE idents SET code = (SELECT id FROM"
+                                " idents_text t WHERE t.n = idents.n)"),
+        0);
+    assert_int_equal(zl_sqlite_get_i64(f->s,
+                                       "SELECT count(*) FROM idents"
+                                       " WHERE typeof(code) = 'text'",
+                                       &n),
+                     0);
+    assert_int_equal(n, 1);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), ZL_ETAMPER);
     assert_int_equal(zl_audit_reindex(f->s, NULL), 0);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
     /* and so does an entry no occurrence uses */
     assert_int_equal(zl_store_exec_sql(f->s,
-                                       "INSERT INTO idents(id)"
+                                       "INSERT INTO idents(code)"
                                        " VALUES('urn:epc:id:sgtin:1.2.3')"),
                      0);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), ZL_ETAMPER);
@@ -1011,7 +1043,7 @@ static char *dump_vocab_cols(zl_store *s, const char *expr)
     " ifnull(biz_location, '-')"
 
 /* Lay the store out as schema 16 wrote it: the four columns as text. */
-static const char TO_V16[] =
+static const char TO_V16[] = IDENTS_AS_TEXT
     "DROP VIEW event_ids;"
     "CREATE TABLE v16_events(rid INTEGER PRIMARY KEY, hash BLOB NOT NULL"
     " UNIQUE, declared_id TEXT, type INTEGER NOT NULL, action INTEGER NOT"
@@ -1469,6 +1501,182 @@ static void test_allow_from_v24(void **state)
     assert_int_not_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
 }
 
+/* ---- identifier codes (schema 26, ident_code.h) --------------------------
+ */
+
+/* Identifiers of every form the corpora hold, and near misses of each. */
+static const char *const IDENTS[] = {
+    "https://id.gs1.org/01/06928585101018/21/10977673",
+    "https://id.gs1.org/01/06928585101018/21/1",
+    "https://id.gs1.org/01/06928585101018/21/10",
+    "https://id.gs1.org/01/06928585101018/21/109",
+    "https://id.gs1.org/01/06928585101018/21/2",
+    "https://id.gs1.org/01/06928585101018/21/0001",
+    "https://id.gs1.org/01/06928585101018/21/1097767a",
+    "https://id.gs1.org/01/06928585101018/21/10977673/x",
+    "https://id.gs1.org/01/06928585101018/21/"
+    "123456789012345678901234567890123456789",
+    "https://id.gs1.org/01/06928585101018/21/",
+    "https://id.gs1.org/01/06928585101025/21/10977673",
+    "https://id.gs1.org/01/16928585101015/21/00012",
+    "https://id.gs1.org/01/06928585101018/10/C260330-01284",
+    "https://id.gs1.org/01/06928585101018/10/L1",
+    "https://id.gs1.org/01/06928585101018",
+    "https://id.gs1.org/01/06928585101018/22/x",
+    "https://id.gs1.org/01/06928585101018/21",
+    "https://id.gs1.org/01/069285851010180",
+    "https://id.gs1.org/01/0692858510101",
+    "https://id.gs1.org/01/0692858510101X/21/1",
+    "https://id.gs1.org/01/",
+    "https://id.gs1.org/00/106141412345678908",
+    "https://id.gs1.org/00/10614141234567890",
+    "https://id.gs1.org/414/6928585100000/254/1",
+    "https://id.gs1.org/8004/0614141ABC",
+    "https://id.gs1.org/",
+    "https://id.gs1.org",
+    "https://example.com/01/06928585101018/21/1",
+    "urn:epc:id:sgtin:0692858.510101.10977673",
+    "urn:epc:id:sscc:0614141.1234567890",
+    "urn:epc:id:grai:0614141.12345.400",
+    "urn:epc:id:",
+    "urn:epc:idpat:sgtin:0692858.510101.*",
+    "urn:epc:idpat:sgtin:0692858.*.*",
+    "urn:epc:class:lgtin:0692858.510101.C260330",
+    "urn:epc:class:",
+    "urn:epc:ids",
+    "x",
+    "0692858510101",
+    "\xe4\xba\xa7\xe5\x93\x81/\xe6\x89\xb9\xe6\xac\xa1-\xe7\x94\xb2",
+    "https://id.gs1.org/01/06928585101018/21/\xe7\x94\xb2",
+    "\xff\xfe",
+};
+#define N_IDENTS (sizeof IDENTS / sizeof IDENTS[0])
+
+struct code_q {
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int64_t n;
+};
+
+/* Count the codes of table c in one range. */
+static int count_codes_in(void *ctx, int blob, const void *lo, size_t lo_len,
+                          const void *hi, size_t hi_len)
+{
+    struct code_q *q = ctx;
+
+    if (blob) {
+        sqlite3_bind_blob(q->st, 1, lo, (int)lo_len, SQLITE_STATIC);
+        sqlite3_bind_blob(q->st, 2, hi, (int)hi_len, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_text(q->st, 1, lo, (int)lo_len, SQLITE_STATIC);
+        if (hi)
+            sqlite3_bind_text(q->st, 2, hi, (int)hi_len, SQLITE_STATIC);
+        else
+            sqlite3_bind_zeroblob(q->st, 2, 0);
+    }
+    assert_int_equal(sqlite3_step(q->st), SQLITE_ROW);
+    q->n += sqlite3_column_int64(q->st, 0);
+    sqlite3_reset(q->st);
+    return 0;
+}
+
+/* Every identifier's code gives its text back, in C and in the view's
+ * plain SQL, one code each; and for every prefix of every identifier (and
+ * a few more), the ranges of codes select exactly the identifiers that
+ * start with it, as SQLite compares them (TEXT below BLOB). */
+static void test_ident_codes(void **state)
+{
+    static const char *const MORE[] = {"",
+                                       "h",
+                                       "https://id.gs1.org/0",
+                                       "https://id.gs1.org/01/0",
+                                       "https://id.gs1.org/01/06928585101019",
+                                       "urn:epc:",
+                                       "\xff",
+                                       "\xe4",
+                                       "https://id.gs1.org/01/069285851010181"};
+    struct code_q q = {0};
+    struct zl_buf sql, out;
+    unsigned char code[256];
+    size_t coded = 0;
+
+    (void)state;
+    zl_buf_init(&sql, 1 << 20);
+    zl_buf_init(&out, 1 << 20);
+    assert_int_equal(sqlite3_open(":memory:", &q.db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(q.db, "CREATE TABLE c(code BLOB UNIQUE)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(zl_buf_adds(&sql, "SELECT "), 0);
+    assert_int_equal(zl_ident_decode_sql("?1", &sql), 0);
+    assert_int_equal(sqlite3_prepare_v2(q.db, sql.data, -1, &q.st, NULL),
+                     SQLITE_OK);
+    for (size_t i = 0; i < N_IDENTS; i++) {
+        const char *id = IDENTS[i];
+        size_t len = strlen(id), n = zl_ident_encode(id, len, code);
+        sqlite3_stmt *put = NULL;
+
+        assert_true(n <= len);
+        zl_buf_reset(&out);
+        if (n) {
+            coded++;
+            assert_int_equal(zl_ident_decode(code, n, &out), 0);
+            assert_int_equal(out.len, len);
+            assert_memory_equal(out.data, id, len);
+            sqlite3_bind_blob(q.st, 1, code, (int)n, SQLITE_STATIC);
+        } else {
+            sqlite3_bind_text(q.st, 1, id, (int)len, SQLITE_STATIC);
+        }
+        assert_int_equal(sqlite3_step(q.st), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_bytes(q.st, 0), (int)len);
+        assert_memory_equal(sqlite3_column_text(q.st, 0), id, len);
+        sqlite3_reset(q.st);
+        assert_int_equal(sqlite3_prepare_v2(q.db, "INSERT INTO c VALUES(?1)",
+                                            -1, &put, NULL),
+                         SQLITE_OK);
+        if (n)
+            sqlite3_bind_blob(put, 1, code, (int)n, SQLITE_STATIC);
+        else
+            sqlite3_bind_text(put, 1, id, (int)len, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(put), SQLITE_DONE);
+        sqlite3_finalize(put);
+    }
+    /* the GS1 Digital Link and EPC URN forms are coded, the rest not */
+    assert_int_equal(coded, N_IDENTS - 7);
+    assert_int_equal(zl_ident_encode("x", 1, code), 0);
+    /* 1 tag, 7 bytes of GTIN, 4 of serial */
+    assert_int_equal(zl_ident_encode(IDENTS[0], strlen(IDENTS[0]), code), 12);
+    sqlite3_finalize(q.st);
+    assert_int_equal(
+        sqlite3_prepare_v2(q.db,
+                           "SELECT count(*) FROM c WHERE code >= ?1"
+                           " AND code < ?2",
+                           -1, &q.st, NULL),
+        SQLITE_OK);
+    for (size_t i = 0; i < N_IDENTS + sizeof MORE / sizeof MORE[0]; i++) {
+        const char *id = i < N_IDENTS ? IDENTS[i] : MORE[i - N_IDENTS];
+
+        for (size_t k = 0; k <= strlen(id); k++) {
+            int64_t want = 0;
+
+            if (i >= N_IDENTS && k < strlen(id))
+                continue;
+            for (size_t j = 0; j < N_IDENTS; j++)
+                want += !strncmp(IDENTS[j], id, k);
+            q.n = 0;
+            assert_int_equal(zl_ident_prefix_ranges(id, k, count_codes_in, &q),
+                             0);
+            if (q.n != want)
+                fail_msg("prefix %.*s: %lld codes, %lld identifiers", (int)k,
+                         id, (long long)q.n, (long long)want);
+        }
+    }
+    sqlite3_finalize(q.st);
+    sqlite3_close(q.db);
+    zl_buf_cleanup(&sql);
+    zl_buf_cleanup(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1491,6 +1699,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_slim_from_v20, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allow_from_v24, setup, teardown),
         cmocka_unit_test(test_ids_pack_v2),
+        cmocka_unit_test(test_ident_codes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
