@@ -314,6 +314,10 @@ static int migrate_step(zl_store *s, int from)
               * on vocab and site_parties, the party module's on its
               * tables */
         return module_schema(s, ZL_STORE_MOD_PARTY);
+    case 24: /* 24 -> 25: the trade index for an enterprise's pages (core,
+              * SQLite only: sqlite_trade.c; PostgreSQL keeps the row
+              * test) */
+        return 0;
     default: return ZL_EUNSUPPORTED;
     }
 }

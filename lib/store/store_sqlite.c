@@ -467,6 +467,8 @@ static int sq_schema(zl_store *s)
         rc = zl_sqlite_exec(s, INTERN_VIEW);
     if (!rc)
         rc = zl_sqlite_sites_schema(s);
+    if (!rc)
+        rc = zl_sqlite_trade_schema(s);
     return rc ? rc : zl_sqlite_exec(s, QUERY_INDEXES);
 }
 
@@ -688,6 +690,8 @@ static int sq_migrate(zl_store *s, int from)
         return zl_sqlite_sites_migrate(s);
     if (from == 23)
         return zl_sqlite_sites_schema(s);
+    if (from == 24)
+        return zl_sqlite_trade_migrate(s);
     return 0;
 }
 
