@@ -19,6 +19,12 @@
  * SITES_OF): the admitted sites' ranges merged in time order, read back
  * by row number. Otherwise the region goes into the SQL as a condition
  * (admits_sql). Either way the row test (keep) decides every row.
+ *
+ * An enterprise's query (admits with admits_trade, schema 25) merges its
+ * own sites' ranges with those of the trade index (sqlite_trade.c) for
+ * the values that name it and with custody's candidates ("an enterprise's
+ * candidates", above sites_query); without a plan it keeps the row test
+ * alone (the region's condition would admit too little).
  */
 #include "store/sqlite_int.h"
 #include "util/buf.h"
@@ -1202,11 +1208,12 @@ static int custody_candidates(zl_store *s, const struct admitted *ad, int desc,
 }
 
 /* f answered through event_sites: the admitted sites' ranges for f's key
- * merged in time order (then by event number, so an event reached by two
- * sites comes twice in a row and is taken once), taken in batches that
- * end on a change of time (so ties are never split), each batch read back
- * as rows by number with the whole filter and ordered as the plain query
- * orders them (time, then hash). Every visible match is a candidate, and
+ * (and, for an enterprise, its trade values' ranges and custody's
+ * candidates: above) merged in time order (then by event number, so an event
+ * reached by two sites comes twice in a row and is taken once), taken in
+ * batches that end on a change of time (so ties are never split), each batch
+ * read back as rows by number with the whole filter and ordered as the plain
+ * query orders them (time, then hash). Every visible match is a candidate, and
  * batches cover consecutive time ranges, so the rows come out as the
  * plain query gives them. *used is 1 when it answered (then the return
  * is 0, cb's value or an error), 0 when the plain query should (no
