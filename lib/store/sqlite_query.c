@@ -685,11 +685,24 @@ struct admitted {
     int64_t top[3];
 };
 
+/* Rows (time, event number) of an enterprise's custody candidates (below,
+ * "an enterprise's candidates"). */
+struct occ {
+    int64_t (*r)[2]; /* time, event number */
+    size_t n, cap;
+};
+
 struct sites_entry {
     char key[64]; /* "" when unused */
     int64_t data_version, changes, gen;
     uint64_t used;
     struct admitted a;
+    /* an enterprise's custody candidates at every time, in time order,
+     * read while the store was as cust_stamp[] says (data_version,
+     * changes, gen); cust_ok 0: none kept */
+    struct occ cust;
+    int64_t cust_stamp[3];
+    int cust_ok;
 };
 
 struct sites_cache {
@@ -717,8 +730,10 @@ static void sites_cache_free(void *p)
 {
     struct sites_cache *c = p;
 
-    for (size_t i = 0; c && i < SITES_KEYS; i++)
+    for (size_t i = 0; c && i < SITES_KEYS; i++) {
         admitted_cleanup(&c->e[i].a);
+        zl_free(c->e[i].cust.r);
+    }
     zl_free(c);
 }
 
@@ -794,6 +809,7 @@ static struct sites_entry *sites_entry(struct sites_cache *c, const char *key)
             old = &c->e[i];
     }
     admitted_reset(&old->a);
+    old->cust_ok = 0;
     old->gen = -1;
     snprintf(old->key, sizeof old->key, "%s", key);
     return old;
@@ -864,6 +880,7 @@ static int admitted_sites(zl_store *s, const struct zl_event_filter *f,
     return admitted_add(out, &e->a);
 fail:
     e->key[0] = '\0';
+    e->cust_ok = 0;
     admitted_reset(&e->a);
     e->gen = -1;
     return rc;
@@ -1026,11 +1043,6 @@ static int stream_next(zl_store *s, struct stream *m, int desc, int64_t lo,
  * memory. The row test (keep) still decides every candidate. Its cost
  * grows with the goods the party ever received and their later events,
  * not with the store: a dairy plant's milk lots, a shop's cases. */
-struct occ {
-    int64_t (*r)[2]; /* time, event number */
-    size_t n, cap;
-};
-
 static int occ_add(struct occ *o, int64_t t, int64_t ev)
 {
     if (o->n == o->cap) {
@@ -1207,6 +1219,60 @@ static int custody_candidates(zl_store *s, const struct admitted *ad, int desc,
     return rc;
 }
 
+/* Custody's candidates for f (its admitted values ad) within [lo, hi] in
+ * the merge's order into out. With f->admits_key, from the handle's entry
+ * for it (admitted_sites has just brought it up to date): the candidates
+ * at every time, read once and kept while the store stays as it was
+ * (its data_version, this connection's changes, rule_gen; any capture
+ * makes them read again), sliced to the bounds. Without a key, read for
+ * the bounds. 0 or an error. */
+static int custody_for(zl_store *s, const struct zl_event_filter *f,
+                       const struct admitted *ad, int desc, int64_t lo,
+                       int64_t hi, struct occ *out)
+{
+    struct sites_cache *c =
+        f->admits_key ? zl_store_module_state(s, &SITES_CACHE_KEY) : NULL;
+    struct sites_entry *e = NULL;
+    size_t a = 0, b;
+    int rc;
+
+    for (size_t i = 0; c && i < SITES_KEYS && !e; i++)
+        if (c->e[i].key[0] && !strcmp(c->e[i].key, f->admits_key))
+            e = &c->e[i];
+    if (!e || e->gen < 0)
+        return custody_candidates(s, ad, desc, lo, hi, out);
+    if (!e->cust_ok || e->cust_stamp[0] != e->data_version ||
+        e->cust_stamp[1] != e->changes || e->cust_stamp[2] != e->gen) {
+        e->cust_ok = 0;
+        e->cust.n = 0;
+        if ((rc = custody_candidates(s, ad, 0, INT64_MIN, INT64_MAX, &e->cust)))
+            return rc;
+        e->cust_stamp[0] = e->data_version;
+        e->cust_stamp[1] = e->changes;
+        e->cust_stamp[2] = e->gen;
+        e->cust_ok = 1;
+    }
+    /* the rows in [lo, hi]: [a, b) */
+    for (size_t n = e->cust.n; n > 0;) {
+        size_t h = n / 2;
+
+        if (e->cust.r[a + h][0] < lo) {
+            a += h + 1;
+            n -= h + 1;
+        } else
+            n = h;
+    }
+    for (b = a; b < e->cust.n && e->cust.r[b][0] <= hi; b++)
+        ;
+    for (size_t i = 0; i < b - a; i++) {
+        size_t k = desc ? b - 1 - i : a + i;
+
+        if ((rc = occ_add(out, e->cust.r[k][0], e->cust.r[k][1])))
+            return rc;
+    }
+    return 0;
+}
+
 /* f answered through event_sites: the admitted sites' ranges for f's key
  * (and, for an enterprise, its trade values' ranges and custody's
  * candidates: above) merged in time order (then by event number, so an event
@@ -1274,7 +1340,7 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
             m[n_m].k = ad.trade.k[t / 2] * 2 + (int64_t)(t % 2);
             m[n_m].trade = 1;
         } else { /* custody, read whole */
-            if ((rc = custody_candidates(s, &ad, desc, lo, hi, &cust)))
+            if ((rc = custody_for(s, f, &ad, desc, lo, hi, &cust)))
                 goto out;
             m[n_m].row = cust.r;
             m[n_m].n = cust.n;

@@ -1390,10 +1390,37 @@ static void test_enterprise_pages(void **state)
         const char *const all[5] = {NULL, NULL, NULL, NULL, "50"};
         size_t lost = 0;
 
+        size_t *before = calloc(ents->n, sizeof *before), n0, who = ents->n;
+
         /* rule 4 shows: some events only custody's candidates reach */
         assert_true(custody_only > 0);
         for (size_t k = 0; k < 2; k++)
             zl_buf_init(&u[k].all, (size_t)8 << 20);
+        /* the candidates a handle keeps are read again after a capture:
+         * one more observation of received goods is in its receiver's
+         * next page. The receiver (the row test alone, which keeps
+         * nothing, tells who), its candidates kept by a page, a second
+         * observation, its next page. */
+        assert_non_null(before);
+        for (size_t p = 0; p < ents->n; p++) {
+            ent_pages(f->s, ents->id[p], all, 3, &u[1]);
+            before[p] = u[1].n;
+        }
+        observe_received(f->s, tm->rh[1], tm->rt[1], 120000);
+        for (size_t p = 0; p < ents->n && who == ents->n; p++) {
+            ent_pages(f->s, ents->id[p], all, 3, &u[1]);
+            if (u[1].n > before[p])
+                who = p;
+        }
+        assert_true(who < ents->n);
+        ent_pages(f->s, ents->id[who], all, 0, &u[0]);
+        n0 = u[0].n;
+        observe_received(f->s, tm->rh[1], tm->rt[1], 180000);
+        ent_pages(f->s, ents->id[who], all, 0, &u[0]);
+        ent_pages(f->s, ents->id[who], all, 3, &u[1]);
+        assert_int_equal(u[0].n, n0 + 1);
+        assert_int_equal(u[0].n, u[1].n);
+        free(before);
         /* the trade index emptied: some enterprise's pages lose events */
         assert_int_equal(zl_store_exec_sql(f->s, "DELETE FROM event_trade"), 0);
         for (size_t p = 0; p < ents->n; p++) {
