@@ -685,10 +685,12 @@ struct admitted {
     int64_t top[3];
 };
 
-/* Rows (time, event number) of an enterprise's custody candidates (below,
- * "an enterprise's candidates"). */
+/* Rows of an enterprise's custody candidates (below, "an enterprise's
+ * candidates"): time, event number, then the event's bizStep, disposition,
+ * readPoint and bizLocation (vocab numbers, 0 for none, -1 unknown). */
+#define OCC_COLS 6
 struct occ {
-    int64_t (*r)[2]; /* time, event number */
+    int64_t (*r)[OCC_COLS];
     size_t n, cap;
 };
 
@@ -1043,20 +1045,19 @@ static int stream_next(zl_store *s, struct stream *m, int desc, int64_t lo,
  * memory. The row test (keep) still decides every candidate. Its cost
  * grows with the goods the party ever received and their later events,
  * not with the store: a dairy plant's milk lots, a shop's cases. */
-static int occ_add(struct occ *o, int64_t t, int64_t ev)
+/* Append row (OCC_COLS values) to o. */
+static int occ_add(struct occ *o, const int64_t *row)
 {
     if (o->n == o->cap) {
         size_t nc = o->cap ? o->cap * 2 : 256;
-        int64_t(*p)[2] = zl_realloc(o->r, nc * sizeof *p);
+        int64_t(*p)[OCC_COLS] = zl_realloc(o->r, nc * sizeof *p);
 
         if (!p)
             return ZL_ENOMEM;
         o->r = p;
         o->cap = nc;
     }
-    o->r[o->n][0] = t;
-    o->r[o->n][1] = ev;
-    o->n++;
+    memcpy(o->r[o->n++], row, sizeof *o->r);
     return 0;
 }
 
@@ -1066,11 +1067,6 @@ static int occ_cmp_asc(const void *a, const void *b)
 
     return x[0] != y[0] ? (x[0] > y[0]) - (x[0] < y[0])
                         : (x[1] > y[1]) - (x[1] < y[1]);
-}
-
-static int occ_cmp_desc(const void *a, const void *b)
-{
-    return occ_cmp_asc(b, a);
 }
 
 static int occ_cmp_ev(const void *a, const void *b)
@@ -1088,22 +1084,29 @@ static void occ_distinct(struct occ *o, int (*cmp)(const void *, const void *))
     if (o->n)
         qsort(o->r, o->n, sizeof *o->r, cmp);
     for (size_t i = 0; i < o->n; i++)
-        if (!w || cmp(o->r[i], o->r[w - 1])) {
-            o->r[w][0] = o->r[i][0];
-            o->r[w][1] = o->r[i][1];
-            w++;
-        }
+        if (!w || cmp(o->r[i], o->r[w - 1]))
+            memmove(o->r[w++], o->r[i], sizeof *o->r);
     o->n = w;
 }
 
-/* st's rows (time, event number) into o: 0 or an error. */
+/* st's rows (time, event number, and the event's columns when st has
+ * them) into o: 0 or an error. */
 static int occ_read(sqlite3_stmt *st, struct occ *o)
 {
-    int rc = 0, src;
+    int rc = 0, src, cols = sqlite3_column_count(st);
 
-    while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW)
-        rc = occ_add(o, sqlite3_column_int64(st, 0),
-                     sqlite3_column_int64(st, 1));
+    while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t row[OCC_COLS];
+
+        for (int i = 0; i < OCC_COLS; i++) {
+            int t = i < cols ? sqlite3_column_type(st, i) : SQLITE_TEXT;
+
+            row[i] = t == SQLITE_INTEGER ? sqlite3_column_int64(st, i)
+                     : t == SQLITE_NULL  ? 0
+                                         : -1;
+        }
+        rc = occ_add(o, row);
+    }
     if (!rc && src != SQLITE_DONE)
         rc = src == SQLITE_INTERRUPT ? ZL_ETIMEOUT : ZL_ESTORE;
     sqlite3_reset(st);
@@ -1148,15 +1151,19 @@ static int first_seen_cb(void *ctx, const struct zl_id_row *r)
     return 0;
 }
 
-/* Custody's candidates for ad within [lo, hi] into out, in the merge's
- * order (desc or not), distinct: 0 or an error. */
-static int custody_candidates(zl_store *s, const struct admitted *ad, int desc,
+/* Custody's candidates for ad within [lo, hi] into out, in time order,
+ * distinct, with their events' columns: 0 or an error. */
+static int custody_candidates(zl_store *s, const struct admitted *ad,
                               int64_t lo, int64_t hi, struct occ *out)
 {
     static const char IDS[] = "SELECT ids FROM events WHERE rid = ?1";
+    /* the columns a query's key filters on, so that a kept list answers
+     * EQ_bizStep and the like without reading rows it cannot match */
     static const char OCC[] =
-        "SELECT event_time, ev FROM event_occ WHERE n = (SELECT n FROM"
-        " idents WHERE id = ?1) AND event_time >= ?2 AND event_time <= ?3";
+        "SELECT o.event_time, o.ev, e.biz_step, e.disposition, e.read_point,"
+        " e.biz_location FROM event_occ o JOIN events e ON e.rid = o.ev"
+        " WHERE o.n = (SELECT n FROM idents WHERE id = ?1)"
+        " AND o.event_time >= ?2 AND o.event_time <= ?3";
     struct occ src = {0};
     struct zl_strmap ids;
     struct first_seen fs;
@@ -1213,64 +1220,85 @@ static int custody_candidates(zl_store *s, const struct admitted *ad, int desc,
         sqlite3_clear_bindings(st);
     }
     if (!rc)
-        occ_distinct(out, desc ? occ_cmp_desc : occ_cmp_asc);
+        occ_distinct(out, occ_cmp_asc);
     zl_strmap_cleanup(&ids, NULL);
     zl_free(src.r);
     return rc;
 }
 
-/* Custody's candidates for f (its admitted values ad) within [lo, hi] in
- * the merge's order into out. With f->admits_key, from the handle's entry
- * for it (admitted_sites has just brought it up to date): the candidates
- * at every time, read once and kept while the store stays as it was
- * (its data_version, this connection's changes, rule_gen; any capture
- * makes them read again), sliced to the bounds. Without a key, read for
- * the bounds. 0 or an error. */
+/* Custody's candidates for f (its admitted values ad) within [lo, hi]
+ * whose column attr (sites_attr's: 0 none, 1 bizStep, 2 disposition, 3
+ * readPoint, 4 bizLocation) is value, as stream rows (time, event number)
+ * in the merge's order into *rows, *n. With f->admits_key, from the
+ * handle's entry for it (admitted_sites has just brought it up to date):
+ * the candidates at every time, read once and kept while the store stays
+ * as it was (its data_version, this connection's changes, rule_gen; any
+ * capture makes them read again). Without a key, read for the bounds. 0
+ * or an error. */
 static int custody_for(zl_store *s, const struct zl_event_filter *f,
                        const struct admitted *ad, int desc, int64_t lo,
-                       int64_t hi, struct occ *out)
+                       int64_t hi, int attr, int64_t value, int64_t (**rows)[2],
+                       size_t *n)
 {
     struct sites_cache *c =
         f->admits_key ? zl_store_module_state(s, &SITES_CACHE_KEY) : NULL;
     struct sites_entry *e = NULL;
-    size_t a = 0, b;
-    int rc;
+    struct occ one = {0}, *l = &one;
+    size_t a = 0, b, w = 0;
+    int rc = 0;
 
+    *rows = NULL;
+    *n = 0;
     for (size_t i = 0; c && i < SITES_KEYS && !e; i++)
         if (c->e[i].key[0] && !strcmp(c->e[i].key, f->admits_key))
             e = &c->e[i];
-    if (!e || e->gen < 0)
-        return custody_candidates(s, ad, desc, lo, hi, out);
-    if (!e->cust_ok || e->cust_stamp[0] != e->data_version ||
-        e->cust_stamp[1] != e->changes || e->cust_stamp[2] != e->gen) {
-        e->cust_ok = 0;
-        e->cust.n = 0;
-        if ((rc = custody_candidates(s, ad, 0, INT64_MIN, INT64_MAX, &e->cust)))
-            return rc;
-        e->cust_stamp[0] = e->data_version;
-        e->cust_stamp[1] = e->changes;
-        e->cust_stamp[2] = e->gen;
-        e->cust_ok = 1;
+    if (!e || e->gen < 0) {
+        if ((rc = custody_candidates(s, ad, lo, hi, &one)))
+            goto out;
+    } else {
+        if (!e->cust_ok || e->cust_stamp[0] != e->data_version ||
+            e->cust_stamp[1] != e->changes || e->cust_stamp[2] != e->gen) {
+            e->cust_ok = 0;
+            e->cust.n = 0;
+            if ((rc =
+                     custody_candidates(s, ad, INT64_MIN, INT64_MAX, &e->cust)))
+                return rc;
+            e->cust_stamp[0] = e->data_version;
+            e->cust_stamp[1] = e->changes;
+            e->cust_stamp[2] = e->gen;
+            e->cust_ok = 1;
+        }
+        l = &e->cust;
     }
     /* the rows in [lo, hi]: [a, b) */
-    for (size_t n = e->cust.n; n > 0;) {
-        size_t h = n / 2;
+    for (size_t k = l->n; k > 0;) {
+        size_t h = k / 2;
 
-        if (e->cust.r[a + h][0] < lo) {
+        if (l->r[a + h][0] < lo) {
             a += h + 1;
-            n -= h + 1;
+            k -= h + 1;
         } else
-            n = h;
+            k = h;
     }
-    for (b = a; b < e->cust.n && e->cust.r[b][0] <= hi; b++)
+    for (b = a; b < l->n && l->r[b][0] <= hi; b++)
         ;
-    for (size_t i = 0; i < b - a; i++) {
-        size_t k = desc ? b - 1 - i : a + i;
-
-        if ((rc = occ_add(out, e->cust.r[k][0], e->cust.r[k][1])))
-            return rc;
+    if (b > a && !(*rows = zl_malloc((b - a) * sizeof **rows))) {
+        rc = ZL_ENOMEM;
+        goto out;
     }
-    return 0;
+    for (size_t i = 0; i < b - a; i++) {
+        const int64_t *r = l->r[desc ? b - 1 - i : a + i];
+
+        if (attr && r[1 + attr] != value && r[1 + attr] >= 0)
+            continue; /* the read-back's filter would refuse it */
+        (*rows)[w][0] = r[0];
+        (*rows)[w][1] = r[1];
+        w++;
+    }
+    *n = w;
+out:
+    zl_free(one.r);
+    return rc;
 }
 
 /* f answered through event_sites: the admitted sites' ranges for f's key
@@ -1293,7 +1321,8 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
     struct zl_query_sql *q = NULL;
     struct zl_event_filter g = *f;
     struct zl_buf rids;
-    struct occ cust = {0};
+    int64_t(*cust)[2] = NULL;
+    size_t n_cust = 0;
     int64_t value, lo = INT64_MIN, hi = INT64_MAX;
     size_t live = 0, n_m = 0, n_streams, batch = FIRST_BATCH;
     int attr, rc, desc = f->order_desc;
@@ -1340,12 +1369,13 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
             m[n_m].k = ad.trade.k[t / 2] * 2 + (int64_t)(t % 2);
             m[n_m].trade = 1;
         } else { /* custody, read whole */
-            if ((rc = custody_for(s, f, &ad, desc, lo, hi, &cust)))
+            if ((rc = custody_for(s, f, &ad, desc, lo, hi, attr, value, &cust,
+                                  &n_cust)))
                 goto out;
-            m[n_m].row = cust.r;
-            m[n_m].n = cust.n;
+            m[n_m].row = cust;
+            m[n_m].n = n_cust;
             m[n_m].done = m[n_m].started = 1;
-            cust.r = NULL;
+            cust = NULL;
             n_m++;
             live += m[n_m - 1].n > 0;
             continue;
@@ -1425,7 +1455,7 @@ out:
         zl_free(m[i].row);
     zl_free(m);
     zl_free(q);
-    zl_free(cust.r);
+    zl_free(cust);
     admitted_cleanup(&ad);
     zl_buf_cleanup(&rids);
     return rc;

@@ -1269,7 +1269,7 @@ static void observe_received(zl_store *s, const uint8_t rh[32], int64_t t,
              "\"2026-04-01T00:00:00Z\",\"epcisBody\":{\"eventList\":[{"
              "\"eventTime\":\"%s\",\"eventTimeZoneOffset\":\"+08:00\","
              "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\","
-             "\"bizStep\":\"inspecting\",%s}]}}",
+             "\"bizStep\":\"inspecting\",\"disposition\":\"in_transit\",%s}]}}",
              when, what);
     if (zl_capture(s, doc, strlen(doc), NULL, &r, &err))
         fail_msg("observation refused: %s %s %s", err.path, err.rule,
@@ -1342,6 +1342,7 @@ static void test_enterprise_pages(void **state)
             {"EQ_bizStep", "receiving", NULL, NULL, "5"},
             {"EQ_bizStep", "retail_selling", NULL, NULL, "7"},
             {"EQ_bizStep", "shipping", "orderDirection", "DESC", "4"},
+            {"EQ_bizStep", "inspecting", NULL, NULL, "2"},
             {"EQ_disposition", "in_transit", NULL, NULL, "6"},
             {"EQ_readPoint", tm->rp, NULL, NULL, "3"},
             {"EQ_bizLocation", tm->bl, "orderDirection", "DESC", "3"},
