@@ -935,7 +935,6 @@ static int admits_sql(zl_store *s, const struct zl_event_filter *f,
 
 struct stream {
     int64_t k;
-    int trade;         /* a range of event_trade, else of event_sites */
     size_t first;      /* rows of the first read */
     int64_t (*row)[2]; /* rows read: time, event number */
     size_t n, at, fetch;
@@ -947,23 +946,16 @@ struct stream {
 static int stream_fill(zl_store *s, struct stream *m, int desc, int64_t lo,
                        int64_t hi)
 {
-#define RANGE_ASC(T)                                                           \
-    "SELECT event_time, ev FROM " T " WHERE k = ?1"                            \
-    " AND event_time >= ?2 AND event_time <= ?3"                               \
-    " AND (event_time > ?2 OR ev > ?4) ORDER BY event_time, ev LIMIT ?5"
-#define RANGE_DESC(T)                                                          \
-    "SELECT event_time, ev FROM " T " WHERE k = ?1"                            \
-    " AND event_time >= ?2 AND event_time <= ?3"                               \
-    " AND (event_time < ?3 OR ev < ?4)"                                        \
-    " ORDER BY event_time DESC, ev DESC LIMIT ?5"
-    static const char ASC[] = RANGE_ASC("event_sites");
-    static const char DESC[] = RANGE_DESC("event_sites");
-    static const char TRADE_ASC[] = RANGE_ASC("event_trade");
-    static const char TRADE_DESC[] = RANGE_DESC("event_trade");
-#undef RANGE_ASC
-#undef RANGE_DESC
-    sqlite3_stmt *st = zl_sqlite_stmt(
-        s, m->trade ? (desc ? TRADE_DESC : TRADE_ASC) : (desc ? DESC : ASC));
+    static const char ASC[] =
+        "SELECT event_time, ev FROM event_sites WHERE k = ?1"
+        " AND event_time >= ?2 AND event_time <= ?3"
+        " AND (event_time > ?2 OR ev > ?4) ORDER BY event_time, ev LIMIT ?5";
+    static const char DESC[] =
+        "SELECT event_time, ev FROM event_sites WHERE k = ?1"
+        " AND event_time >= ?2 AND event_time <= ?3"
+        " AND (event_time < ?3 OR ev < ?4)"
+        " ORDER BY event_time DESC, ev DESC LIMIT ?5";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, desc ? DESC : ASC);
     int64_t last_ev = desc ? INT64_MAX : INT64_MIN;
     int src;
 
@@ -1151,8 +1143,8 @@ static int first_seen_cb(void *ctx, const struct zl_id_row *r)
     return 0;
 }
 
-/* Custody's candidates for ad within [lo, hi] into out, in time order,
- * distinct, with their events' columns: 0 or an error. */
+/* The trade and custody candidates for ad within [lo, hi] into out, in
+ * time order, distinct, with their events' columns: 0 or an error. */
 static int custody_candidates(zl_store *s, const struct admitted *ad,
                               int64_t lo, int64_t hi, struct occ *out)
 {
@@ -1164,6 +1156,10 @@ static int custody_candidates(zl_store *s, const struct admitted *ad,
         " e.biz_location FROM event_occ o JOIN events e ON e.rid = o.ev"
         " WHERE o.n = (SELECT n FROM idents WHERE id = ?1)"
         " AND o.event_time >= ?2 AND o.event_time <= ?3";
+    static const char TRADE[] =
+        "SELECT t.event_time, t.ev, e.biz_step, e.disposition, e.read_point,"
+        " e.biz_location FROM event_trade t JOIN events e ON e.rid = t.ev"
+        " WHERE t.k = ?1 AND t.event_time >= ?2 AND t.event_time <= ?3";
     struct occ src = {0};
     struct zl_strmap ids;
     struct first_seen fs;
@@ -1218,6 +1214,20 @@ static int custody_candidates(zl_store *s, const struct admitted *ad,
         sqlite3_bind_int64(st, 3, hi);
         rc = occ_read(st, out);
         sqlite3_clear_bindings(st);
+    }
+    /* trade: every event of each admitted value, as source and as
+     * destination */
+    for (size_t i = 0; i < 2 * ad->trade.n && !rc; i++) {
+        sqlite3_stmt *st = zl_sqlite_stmt(s, TRADE);
+
+        if (!st) {
+            rc = ZL_ESTORE;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, ad->trade.k[i / 2] * 2 + (int64_t)(i % 2));
+        sqlite3_bind_int64(st, 2, lo);
+        sqlite3_bind_int64(st, 3, hi);
+        rc = occ_read(st, out);
     }
     if (!rc)
         occ_distinct(out, occ_cmp_asc);
@@ -1337,11 +1347,10 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
         return rc < 0 ? rc : 0;
     if ((rc = admitted_sites(s, f, &ad)))
         goto out;
-    /* an enterprise's trade values, each as a source and a destination,
-     * and its custody's candidates (ZL_QUERY_NO_CUSTODY: the tests show
-     * that they matter) */
-    n_streams = ad.sites.n + (f->admits_trade ? 2 * ad.trade.n + 1 : 0);
-    if (f->admits_trade && getenv("ZL_QUERY_NO_CUSTODY"))
+    /* an enterprise's trade and custody candidates, one stream
+     * (ZL_QUERY_NO_TRADE_CUSTODY: the tests show that they matter) */
+    n_streams = ad.sites.n + (f->admits_trade ? 1 : 0);
+    if (f->admits_trade && getenv("ZL_QUERY_NO_TRADE_CUSTODY"))
         n_streams--;
     if (n_streams > MAX_SITE_STREAMS)
         goto out;
@@ -1360,15 +1369,10 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
         goto out;
     }
     for (size_t i = 0; i < n_streams; i++) {
-        size_t t = i - ad.sites.n;
-
         if (i < ad.sites.n)
             m[n_m].k = (int64_t)(((uint64_t)(ad.sites.k[i] * 4 + attr) << 32) +
                                  (uint64_t)value);
-        else if (t < 2 * ad.trade.n) { /* every event of the value */
-            m[n_m].k = ad.trade.k[t / 2] * 2 + (int64_t)(t % 2);
-            m[n_m].trade = 1;
-        } else { /* custody, read whole */
+        else { /* trade and custody, read whole */
             if ((rc = custody_for(s, f, &ad, desc, lo, hi, attr, value, &cust,
                                   &n_cust)))
                 goto out;
