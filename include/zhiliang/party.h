@@ -356,6 +356,20 @@ int zl_viewer_sees_event_memo(zl_store *s, const struct zl_viewer *v,
 int zl_viewer_region_admits(zl_store *s, const struct zl_viewer *v,
                             zl_viewer_memo *m, char kind, const char *str);
 
+/* For an enterprise v (docs/access.md, rules 1-4), the rule one value at
+ * a time (zl_event_filter.admits with admits_trade, issue 11): 1 if str
+ * names v as capturing party (kind 'p'), as a location of its own ('l':
+ * a readPoint or bizLocation, and where custody's receipts happen), as a
+ * source or destination ('t'), or is the bizStep whose events at its
+ * locations give it custody ('s'); else 0 (also for NULL str). Each 1 is
+ * a superset of the rule's own test on that field. Only a hint where
+ * zl_viewer_party_hints(v) is 1 (else 0 for every value). */
+int zl_viewer_party_admits(const struct zl_viewer *v, char kind,
+                           const char *str);
+/* 1 when zl_viewer_party_admits is a hint for v: an enterprise whose
+ * GLNs the viewer holds all (fewer than ZL_PARTY_MAX_GLNS), else 0. */
+int zl_viewer_party_hints(const struct zl_viewer *v);
+
 /* 1 if party_id (ID, USCC or GLN) is v itself, or, for a regulator, a
  * party registered in its region; 0 otherwise (also for unknown
  * parties), or a store error. For endpoints that answer about parties

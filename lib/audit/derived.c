@@ -712,6 +712,16 @@ static int sites_issue(void *ctx, int64_t rid, const char *detail)
     return audit_report(ctx, "derived-altered", 0, key, detail);
 }
 
+static int trade_issue(void *ctx, int64_t rid, const char *detail)
+{
+    char key[64];
+
+    if (rid < 0)
+        return audit_report(ctx, "derived-extra", 0, "event_trade", detail);
+    snprintf(key, sizeof key, "event_trade: event rid %lld", (long long)rid);
+    return audit_report(ctx, "derived-altered", 0, key, detail);
+}
+
 int audit_derived_totals(struct audit *a)
 {
     struct zl_store_derived_counts c = {0};
@@ -740,5 +750,7 @@ int audit_derived_totals(struct audit *a)
         rc = check_trace_index(a);
     if (!rc)
         rc = zl_store_sites_check(a->s, sites_issue, a);
+    if (!rc)
+        rc = zl_store_trade_check(a->s, trade_issue, a);
     return rc;
 }

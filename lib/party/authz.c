@@ -170,6 +170,12 @@ static int dest_cb(void *ctx, char kind, const char *type, const char *value)
     return 0;
 }
 
+int zl_authz_step_receives(const char *biz_step)
+{
+    return cbv_is(biz_step, "BizStep-", "receiving") ||
+           (biz_step && !strcmp(biz_step, "receiving"));
+}
+
 /* Candidate event, latest first: the first shipping or receiving event
  * (not declared erroneous) decides. */
 static int custody_event_cb(void *ctx, const struct zl_stored_event *ev)
@@ -182,8 +188,7 @@ static int custody_event_cb(void *ctx, const struct zl_stored_event *ev)
         return 0;
     ship = cbv_is(ev->biz_step, "BizStep-", "shipping") ||
            (ev->biz_step && !strcmp(ev->biz_step, "shipping"));
-    recv = cbv_is(ev->biz_step, "BizStep-", "receiving") ||
-           (ev->biz_step && !strcmp(ev->biz_step, "receiving"));
+    recv = zl_authz_step_receives(ev->biz_step);
     if (!ship && !recv)
         return 0;
     h->found = 1;

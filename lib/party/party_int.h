@@ -25,6 +25,11 @@ int zl_party_all_digits(const char *s, size_t n);
 int zl_authz_held_before(zl_store *s, const char *id, const uint8_t before[32],
                          const char *party_id, int *held);
 
+/* 1 when biz_step is the receiving step (CBV URI or bare name): such an
+ * event at a party's GLN makes it hold the goods, for the custody above.
+ * The read rule's hint names it to the store (zl_viewer_party_admits). */
+int zl_authz_step_receives(const char *biz_step);
+
 /* A cache of custody for one request (authz.c): the rows of the
  * identifiers asked about and which candidate events decide custody for
  * the party asked about. Its answers are zl_authz_held_before's while the

@@ -334,6 +334,35 @@ int zl_viewer_region_admits(zl_store *s, const struct zl_viewer *v,
     return rc ? rc : in_region(s, m, 'p', owner, v->party.region);
 }
 
+/* ---- an enterprise's hint ---------------------------------------------------
+ * The store narrows an enterprise's pages to the events its rule can
+ * admit (zl_event_filter.admits with admits_trade; sqlite_query.c, "an
+ * enterprise's candidates"), asking about each value once: names_me is
+ * rules 2 and 3 exactly and holds every GLN custody's owner lookup can
+ * find (zl_store_gln_owner reads party_gln, which copy_sites copied
+ * whole when it held fewer than ZL_PARTY_MAX_GLNS), so a receipt at the
+ * party's site or a shipment to it is always among the candidates'
+ * sources. A viewer whose list may be cut short gives no hint. */
+int zl_viewer_party_hints(const struct zl_viewer *v)
+{
+    return v->role == ZL_VIEW_PARTY && v->party.kind == ZL_PARTY_ENTERPRISE &&
+           v->n_glns < ZL_PARTY_MAX_GLNS;
+}
+
+int zl_viewer_party_admits(const struct zl_viewer *v, char kind,
+                           const char *str)
+{
+    if (!str || !zl_viewer_party_hints(v))
+        return 0;
+    switch (kind) {
+    case 'p': return !strcmp(str, v->party.id);
+    case 'l':
+    case 't': return names_me(v, str);
+    case 's': return zl_authz_step_receives(str);
+    }
+    return 0;
+}
+
 int zl_viewer_sees_stored_memo(zl_store *s, const struct zl_viewer *v,
                                zl_viewer_memo *m,
                                const struct zl_stored_event *ev)

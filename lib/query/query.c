@@ -648,6 +648,15 @@ static int rule_admits(void *ctx, char kind, const char *str)
     return zl_viewer_region_admits(c->s, c->viewer, c->memo, kind, str);
 }
 
+/* An enterprise's rule one value at a time (zl_event_filter.admits with
+ * admits_trade). */
+static int rule_party_admits(void *ctx, char kind, const char *str)
+{
+    struct rule_ctx *c = ctx;
+
+    return zl_viewer_party_admits(c->viewer, kind, str);
+}
+
 /* Which of recordTime and eventID the object text j[0..n) has as
  * top-level keys. 0, or -1 when the text is not a plain object this
  * scanner is sure about (a top-level key with an escape, unbalanced
@@ -816,7 +825,7 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
         0,           0};
     struct rule_ctx rule = {s, NULL, NULL, &q->f, 0};
     struct zl_event_filter f = q->f;
-    char admits_key[64];
+    char admits_key[16 + ZL_PARTY_ID_MAX];
     int rc;
 
     /* zl_buf_init allocates nothing: the early returns leak nothing. */
@@ -837,6 +846,15 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
             f.admits_ctx = &rule;
             snprintf(admits_key, sizeof admits_key, "region %s",
                      q->viewer->party.region);
+            f.admits_key = admits_key;
+        } else if (zl_viewer_party_hints(q->viewer)) {
+            f.admits = rule_party_admits;
+            f.admits_ctx = &rule;
+            f.admits_trade = 1;
+            /* its answers depend on the party's GLNs, ID and USCC, all
+             * in the tables rule_gen follows */
+            snprintf(admits_key, sizeof admits_key, "party %s",
+                     q->viewer->party.id);
             f.admits_key = admits_key;
         }
     }

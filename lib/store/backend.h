@@ -354,6 +354,8 @@ struct zl_store_audit_ops {
                          int (*cb)(void *ctx, const char *id), void *ctx);
     /* NULL on a backend without the sites index */
     int (*sites_check)(zl_store *s, zl_store_sites_issue_cb cb, void *ctx);
+    /* NULL on a backend without the trade index */
+    int (*trade_check)(zl_store *s, zl_store_sites_issue_cb cb, void *ctx);
 };
 
 struct zl_store_correction_ops {

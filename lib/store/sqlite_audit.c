@@ -153,16 +153,18 @@ static int doc_link_exists(zl_store *s, const uint8_t event_hash[32],
  * store's back does not outlive it (numbers are never reused: an event
  * reindex skips keeps a number that names nothing, and verify reports
  * that event anyway). */
-/* 1 if the store has the sites index (schema 22) yet. */
-static int has_sites(zl_store *s)
+/* 1 if the store has table name yet (the sites index: schema 22; the
+ * trade index: 25). */
+static int has_table(zl_store *s, const char *name)
 {
     static const char SQL[] = "SELECT 1 FROM sqlite_master WHERE type ="
-                              " 'table' AND name = 'event_sites'";
+                              " 'table' AND name = ?1";
     sqlite3_stmt *st = NULL;
     int yes;
 
     if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
         return 0;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     yes = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_finalize(st);
     return yes;
@@ -174,6 +176,10 @@ static int derived_clear(zl_store *s)
                                " DELETE FROM vocab");
 
     zl_sqlite_vocab_forget(s);
+    /* before the references, whose delete trigger then finds nothing to
+     * remove; the rewrite of the references refills it */
+    if (!rc && has_table(s, "event_trade"))
+        rc = zl_sqlite_trade_clear(s);
     if (!rc)
         rc = zl_sqlite_exec(s, "DELETE FROM event_refs");
     if (!rc)
@@ -182,13 +188,14 @@ static int derived_clear(zl_store *s)
         rc = zl_sqlite_exec(s, "DELETE FROM recall_ids");
     if (!rc)
         rc = zl_sqlite_exec(s, "DELETE FROM recall_cases");
-    if (!rc && has_sites(s)) /* the events' rewrite refills it (its
-                              * triggers); a migration from before
-                              * schema 22 reindexes without it */
+    if (!rc &&
+        has_table(s, "event_sites")) /* the events' rewrite refills it (its
+                                      * triggers); a migration from before
+                                      * schema 22 reindexes without it */
         rc = zl_sqlite_exec(s, "DELETE FROM event_sites;"
                                " DELETE FROM site_parties");
     /* the triggers that keep it and rule_gen, if dropped (verify says) */
-    if (!rc && has_sites(s) && !(rc = zl_sqlite_sites_schema(s)))
+    if (!rc && has_table(s, "event_sites") && !(rc = zl_sqlite_sites_schema(s)))
         rc = zl_sqlite_party_rule_schema(s);
     return rc;
 }
@@ -216,4 +223,5 @@ const struct zl_store_audit_ops zl_sqlite_audit_ops = {
     .event_replace = zl_sqlite_event_replace,
     .recall_ids_of = recall_ids_of,
     .sites_check = zl_sqlite_sites_check,
+    .trade_check = zl_sqlite_trade_check,
 };

@@ -195,6 +195,16 @@ int zl_sqlite_sites_migrate(zl_store *s);
  * (store_audit.h, zl_store_sites_check). */
 int zl_sqlite_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx);
 
+/* The trade index (sqlite_trade.c, schema 27): its tables and triggers
+ * (idempotent); the step that adds them and fills them from the stored
+ * events' sources and destinations; reindex's emptying (the rewrite of
+ * the references refills it); verify's check (cb as for the sites). 0,
+ * cb's value or ZL_ESTORE. */
+int zl_sqlite_trade_schema(zl_store *s);
+int zl_sqlite_trade_migrate(zl_store *s);
+int zl_sqlite_trade_clear(zl_store *s);
+int zl_sqlite_trade_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx);
+
 /* rule_gen (schema 24): one counter, bumped by triggers on every write to
  * what a regulator's read rule reads (parties, party_gln, party_kinds:
  * sqlite_party.c) and on every change to vocab and site_parties but a new

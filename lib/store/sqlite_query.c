@@ -19,6 +19,12 @@
  * SITES_OF): the admitted sites' ranges merged in time order, read back
  * by row number. Otherwise the region goes into the SQL as a condition
  * (admits_sql). Either way the row test (keep) decides every row.
+ *
+ * An enterprise's query (admits with admits_trade, schema 27) merges its
+ * own sites' ranges with those of the trade index (sqlite_trade.c) for
+ * the values that name it and with custody's candidates ("an enterprise's
+ * candidates", above sites_query); without a plan it keeps the row test
+ * alone (the region's condition would admit too little).
  */
 #include "store/sqlite_int.h"
 #include "util/buf.h"
@@ -27,6 +33,7 @@
 #include "store/query_sql.h"
 
 #include "util/alloc.h"
+#include "util/strmap.h"
 #include "zhiliang/timefmt.h"
 
 #include <stdio.h>
@@ -682,12 +689,37 @@ static int site_add(struct site_set *ss, int64_t k)
  * besides these tables. */
 #define SITES_KEYS 8
 
+/* What f->admits admits: the location and party sites (2n, 2n + 1, as in
+ * event_sites) and, for an enterprise's rule (f->admits_trade), the
+ * bizSteps whose events at its locations give it custody (vocab numbers)
+ * and the source/destination values that name it (trade_values numbers,
+ * sqlite_trade.c); top: the largest vocab, site_parties and trade_values
+ * numbers asked about. */
+struct admitted {
+    struct site_set sites, steps, trade;
+    int64_t top[3];
+};
+
+/* Rows of an enterprise's custody candidates (below, "an enterprise's
+ * candidates"): time, event number, then the event's bizStep, disposition,
+ * readPoint and bizLocation (vocab numbers, 0 for none, -1 unknown). */
+#define OCC_COLS 6
+struct occ {
+    int64_t (*r)[OCC_COLS];
+    size_t n, cap;
+};
+
 struct sites_entry {
     char key[64]; /* "" when unused */
     int64_t data_version, changes, gen;
-    int64_t top[2]; /* the largest vocab and site_parties numbers asked */
     uint64_t used;
-    struct site_set sites;
+    struct admitted a;
+    /* an enterprise's custody candidates at every time, in time order,
+     * read while the store was as cust_stamp[] says (data_version,
+     * changes, gen); cust_ok 0: none kept */
+    struct occ cust;
+    int64_t cust_stamp[3];
+    int cust_ok;
 };
 
 struct sites_cache {
@@ -697,55 +729,87 @@ struct sites_cache {
 
 static const char SITES_CACHE_KEY = 0;
 
+static void admitted_cleanup(struct admitted *a)
+{
+    zl_free(a->sites.k);
+    zl_free(a->steps.k);
+    zl_free(a->trade.k);
+}
+
+/* Empty a, to be asked again from the first number. */
+static void admitted_reset(struct admitted *a)
+{
+    a->sites.n = a->steps.n = a->trade.n = 0;
+    a->top[0] = a->top[1] = a->top[2] = INT64_MIN;
+}
+
 static void sites_cache_free(void *p)
 {
     struct sites_cache *c = p;
 
-    for (size_t i = 0; c && i < SITES_KEYS; i++)
-        zl_free(c->e[i].sites.k);
+    for (size_t i = 0; c && i < SITES_KEYS; i++) {
+        admitted_cleanup(&c->e[i].a);
+        zl_free(c->e[i].cust.r);
+    }
     zl_free(c);
 }
 
-/* Ask f->admits about every vocab location and site_parties party
- * numbered past e->top, adding the admitted sites (2n for location n, 2n
- * + 1 for party n) to e->sites and moving e->top: 0 or an error. */
-static int sites_ask(zl_store *s, const struct zl_event_filter *f,
-                     struct sites_entry *e)
+/* Add to e's sets what f->admits admits among the rows of one table
+ * numbered past top[p] (p: 0 vocab, 1 site_parties, 2 trade_values),
+ * moving top[p]: 0 or an error. */
+static int sites_ask_table(zl_store *s, const struct zl_event_filter *f,
+                           struct admitted *e, int p)
 {
     static const char LOCS[] = "SELECT n, v FROM vocab WHERE n > ?1 ORDER BY n";
     static const char PARTIES[] =
         "SELECT n, v FROM site_parties WHERE n > ?1 ORDER BY n";
-    const char *const sql[2] = {LOCS, PARTIES};
+    static const char TRADE[] =
+        "SELECT n, v FROM trade_values WHERE n > ?1 ORDER BY n";
+    const char *const sql[3] = {LOCS, PARTIES, TRADE};
+    sqlite3_stmt *st = zl_sqlite_stmt(s, sql[p]);
+    int rc = 0, src;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_int64(st, 1, e->top[p]);
+    while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t n = sqlite3_column_int64(st, 0);
+        char *v = zl_strdup((const char *)sqlite3_column_text(st, 1));
+        int a = 0, b = 0;
+
+        if (!v) {
+            rc = ZL_ENOMEM;
+            break;
+        }
+        a = f->admits(f->admits_ctx, "lpt"[p], v);
+        if (a >= 0 && p == 0 && f->admits_trade)
+            b = f->admits(f->admits_ctx, 's', v);
+        zl_free(v);
+        if (a < 0 || b < 0)
+            rc = a < 0 ? a : b;
+        else if (a)
+            rc = site_add(p == 2 ? &e->trade : &e->sites,
+                          p == 2 ? n : 2 * n + p);
+        if (!rc && b)
+            rc = site_add(&e->steps, n);
+        e->top[p] = n;
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = src == SQLITE_INTERRUPT ? ZL_ETIMEOUT : ZL_ESTORE;
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* Ask f->admits about every vocab value, site_parties party and (for an
+ * enterprise's rule) trade value numbered past e's marks: 0 or an
+ * error. */
+static int sites_ask(zl_store *s, const struct zl_event_filter *f,
+                     struct admitted *e)
+{
     int rc = 0;
 
-    for (int p = 0; p < 2 && !rc; p++) {
-        sqlite3_stmt *st = zl_sqlite_stmt(s, sql[p]);
-        int src;
-
-        if (!st)
-            return ZL_ESTORE;
-        sqlite3_bind_int64(st, 1, e->top[p]);
-        while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
-            int64_t n = sqlite3_column_int64(st, 0);
-            char *v = zl_strdup((const char *)sqlite3_column_text(st, 1));
-            int a;
-
-            if (!v) {
-                rc = ZL_ENOMEM;
-                break;
-            }
-            a = f->admits(f->admits_ctx, p ? 'p' : 'l', v);
-            zl_free(v);
-            if (a < 0)
-                rc = a;
-            else if (a)
-                rc = site_add(&e->sites, 2 * n + p);
-            e->top[p] = n;
-        }
-        if (!rc && src != SQLITE_DONE)
-            rc = src == SQLITE_INTERRUPT ? ZL_ETIMEOUT : ZL_ESTORE;
-        sqlite3_reset(st);
-    }
+    for (int p = 0; p < (f->admits_trade ? 3 : 2) && !rc; p++)
+        rc = sites_ask_table(s, f, e, p);
     return rc;
 }
 
@@ -761,18 +825,33 @@ static struct sites_entry *sites_entry(struct sites_cache *c, const char *key)
         if (c->e[i].used < old->used)
             old = &c->e[i];
     }
-    old->sites.n = 0;
+    admitted_reset(&old->a);
+    old->cust_ok = 0;
     old->gen = -1;
     snprintf(old->key, sizeof old->key, "%s", key);
     return old;
 }
 
-/* The sites f->admits admits, into ss (appended), and the largest vocab
- * and site_parties numbers asked about into top: from the handle's entry
- * for f->admits_key, brought up to date (above), or, without a key, every
- * location and party asked. */
+/* Append the sets of from to to's, and take its marks. */
+static int admitted_add(struct admitted *to, const struct admitted *from)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < from->sites.n && !rc; i++)
+        rc = site_add(&to->sites, from->sites.k[i]);
+    for (size_t i = 0; i < from->steps.n && !rc; i++)
+        rc = site_add(&to->steps, from->steps.k[i]);
+    for (size_t i = 0; i < from->trade.n && !rc; i++)
+        rc = site_add(&to->trade, from->trade.k[i]);
+    memcpy(to->top, from->top, sizeof to->top);
+    return rc;
+}
+
+/* What f->admits admits, into out (appended; its marks set): from the
+ * handle's entry for f->admits_key, brought up to date (above), or,
+ * without a key, every value asked. */
 static int admitted_sites(zl_store *s, const struct zl_event_filter *f,
-                          struct site_set *ss, int64_t top[2])
+                          struct admitted *out)
 {
     static const char VERSION[] = "PRAGMA data_version";
     static const char GEN[] = "SELECT n FROM rule_gen";
@@ -784,13 +863,11 @@ static int admitted_sites(zl_store *s, const struct zl_event_filter *f,
 
     if (!f->admits_key || strlen(f->admits_key) >= sizeof one.key) {
         memset(&one, 0, sizeof one);
-        one.top[0] = one.top[1] = INT64_MIN;
-        rc = sites_ask(s, f, &one);
-        for (size_t i = 0; i < one.sites.n && !rc; i++)
-            rc = site_add(ss, one.sites.k[i]);
-        zl_free(one.sites.k);
-        top[0] = one.top[0];
-        top[1] = one.top[1];
+        admitted_reset(&one.a);
+        rc = sites_ask(s, f, &one.a);
+        if (!rc)
+            rc = admitted_add(out, &one.a);
+        admitted_cleanup(&one.a);
         return rc;
     }
     if ((rc = zl_sqlite_get_i64(s, VERSION, &dv)))
@@ -808,25 +885,20 @@ static int admitted_sites(zl_store *s, const struct zl_event_filter *f,
     if (e->gen < 0 || e->data_version != dv || e->changes != ch) {
         if ((rc = zl_sqlite_get_i64(s, GEN, &gen)))
             goto fail;
-        if (e->gen != gen) { /* the rule's tables changed: ask again */
-            e->sites.n = 0;
-            e->top[0] = e->top[1] = INT64_MIN;
-        }
+        if (e->gen != gen) /* the rule's tables changed: ask again */
+            admitted_reset(&e->a);
         /* read before the rows: a change meanwhile is seen next time */
         e->gen = gen;
         e->data_version = dv;
         e->changes = ch;
-        if ((rc = sites_ask(s, f, e)))
+        if ((rc = sites_ask(s, f, &e->a)))
             goto fail;
     }
-    for (size_t i = 0; i < e->sites.n && !rc; i++)
-        rc = site_add(ss, e->sites.k[i]);
-    top[0] = e->top[0];
-    top[1] = e->top[1];
-    return rc;
+    return admitted_add(out, &e->a);
 fail:
     e->key[0] = '\0';
-    e->sites.n = 0;
+    e->cust_ok = 0;
+    admitted_reset(&e->a);
     e->gen = -1;
     return rc;
 }
@@ -836,18 +908,17 @@ fail:
 static int admits_sql(zl_store *s, const struct zl_event_filter *f,
                       struct zl_buf *b)
 {
-    struct site_set ss = {0};
+    struct admitted ad = {0};
     struct zl_buf locs, parts;
-    int64_t top[2] = {0, 0};
-    int rc = admitted_sites(s, f, &ss, top);
+    int rc = admitted_sites(s, f, &ad);
 
     zl_buf_init(&locs, (size_t)16 << 20);
     zl_buf_init(&parts, (size_t)16 << 20);
-    for (size_t i = 0; i < ss.n && !rc; i++) {
-        struct zl_buf *to = ss.k[i] & 1 ? &parts : &locs;
+    for (size_t i = 0; i < ad.sites.n && !rc; i++) {
+        struct zl_buf *to = ad.sites.k[i] & 1 ? &parts : &locs;
 
         rc = zl_buf_printf(to, "%s%lld", to->len ? "," : "",
-                           (long long)(ss.k[i] >> 1));
+                           (long long)(ad.sites.k[i] >> 1));
     }
     if (!rc && locs.len)
         rc = zl_buf_printf(b,
@@ -859,13 +930,14 @@ static int admits_sql(zl_store *s, const struct zl_event_filter *f,
                            "e.biz_location > %lld OR e.read_point > %lld OR"
                            " e.party IN (SELECT v FROM site_parties WHERE n"
                            " IN (%.*s) OR n > %lld)",
-                           (long long)top[0], (long long)top[0], (int)parts.len,
-                           parts.len ? parts.data : "", (long long)top[1]);
+                           (long long)ad.top[0], (long long)ad.top[0],
+                           (int)parts.len, parts.len ? parts.data : "",
+                           (long long)ad.top[1]);
     if (!rc)
         rc = zl_buf_add(b, "", 1);
     zl_buf_cleanup(&locs);
     zl_buf_cleanup(&parts);
-    zl_free(ss.k);
+    admitted_cleanup(&ad);
     return rc;
 }
 
@@ -956,12 +1028,311 @@ static int stream_next(zl_store *s, struct stream *m, int desc, int64_t lo,
     return m->n > 0;
 }
 
+/* ---- an enterprise's candidates (schema 27) --------------------------------
+ * An enterprise sees, besides its sites' events (the sites index, read as
+ * a regulator's), the events naming it as a source or destination (trade)
+ * and the events about goods it held just before them (custody; docs/
+ * access.md, rules 3 and 4). Trade is a fact of the event: event_trade's
+ * ranges for the values the rule admits ('t'; sqlite_trade.c), merged
+ * with the sites' ranges. Custody is not (a shipment captured late
+ * changes who held the goods at every later event), but it has a superset
+ * that is: an event can be about goods the party held just before it only
+ * if it names an identifier that an event at or before its time shipped
+ * to the party (a destination the rule admits) or received at one of its
+ * locations (a bizStep the rule admits, 's', at a location it admits). So
+ * a query reads, once:
+ *   1. the sources: event_trade's destination ranges of the admitted
+ *      values and event_sites' (admitted location, admitted step) ranges,
+ *      up to the query's upper time bound;
+ *   2. their identifiers (events.ids), each with its earliest source's
+ *      time;
+ *   3. each identifier's occurrences (event_occ, clustered by identifier
+ *      number) from that time on, within the query's bounds;
+ * sorted and made distinct: one more stream for the merge, held in
+ * memory. The row test (keep) still decides every candidate. Its cost
+ * grows with the goods the party ever received and their later events,
+ * not with the store: a dairy plant's milk lots, a shop's cases. */
+/* Append row (OCC_COLS values) to o. */
+static int occ_add(struct occ *o, const int64_t *row)
+{
+    if (o->n == o->cap) {
+        size_t nc = o->cap ? o->cap * 2 : 256;
+        int64_t(*p)[OCC_COLS] = zl_realloc(o->r, nc * sizeof *p);
+
+        if (!p)
+            return ZL_ENOMEM;
+        o->r = p;
+        o->cap = nc;
+    }
+    memcpy(o->r[o->n++], row, sizeof *o->r);
+    return 0;
+}
+
+static int occ_cmp_asc(const void *a, const void *b)
+{
+    const int64_t *x = a, *y = b;
+
+    return x[0] != y[0] ? (x[0] > y[0]) - (x[0] < y[0])
+                        : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+static int occ_cmp_ev(const void *a, const void *b)
+{
+    const int64_t *x = a, *y = b;
+
+    return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* Sort o by cmp and drop repeated rows. */
+static void occ_distinct(struct occ *o, int (*cmp)(const void *, const void *))
+{
+    size_t w = 0;
+
+    if (o->n)
+        qsort(o->r, o->n, sizeof *o->r, cmp);
+    for (size_t i = 0; i < o->n; i++)
+        if (!w || cmp(o->r[i], o->r[w - 1]))
+            memmove(o->r[w++], o->r[i], sizeof *o->r);
+    o->n = w;
+}
+
+/* st's rows (time, event number, and the event's columns when st has
+ * them) into o: 0 or an error. */
+static int occ_read(sqlite3_stmt *st, struct occ *o)
+{
+    int rc = 0, src, cols = sqlite3_column_count(st);
+
+    while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t row[OCC_COLS];
+
+        for (int i = 0; i < OCC_COLS; i++) {
+            int t = i < cols ? sqlite3_column_type(st, i) : SQLITE_TEXT;
+
+            row[i] = t == SQLITE_INTEGER ? sqlite3_column_int64(st, i)
+                     : t == SQLITE_NULL  ? 0
+                                         : -1;
+        }
+        rc = occ_add(o, row);
+    }
+    if (!rc && src != SQLITE_DONE)
+        rc = src == SQLITE_INTERRUPT ? ZL_ETIMEOUT : ZL_ESTORE;
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* The rows of range k of event_trade (trade) or event_sites up to hi. */
+static int range_upto(zl_store *s, int trade, int64_t k, int64_t hi,
+                      struct occ *o)
+{
+    static const char SITES[] =
+        "SELECT event_time, ev FROM event_sites WHERE k = ?1"
+        " AND event_time <= ?2";
+    static const char TRADE[] =
+        "SELECT event_time, ev FROM event_trade WHERE k = ?1"
+        " AND event_time <= ?2";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, trade ? TRADE : SITES);
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_int64(st, 1, k);
+    sqlite3_bind_int64(st, 2, hi);
+    return occ_read(st, o);
+}
+
+struct first_seen {
+    struct zl_strmap *ids;
+    int64_t t;
+};
+
+/* Each identifier of a source with the earliest source's time (n). */
+static int first_seen_cb(void *ctx, const struct zl_id_row *r)
+{
+    struct first_seen *c = ctx;
+    struct zl_strmap_entry *e;
+    int added = 0, rc = 0;
+
+    if (!(e = zl_strmap_put(c->ids, r->id, &added, &rc)))
+        return rc ? rc : ZL_ENOMEM;
+    if (added || c->t < e->n)
+        e->n = c->t;
+    return 0;
+}
+
+/* The trade and custody candidates for ad within [lo, hi] into out, in
+ * time order, distinct, with their events' columns: 0 or an error. */
+static int custody_candidates(zl_store *s, const struct admitted *ad,
+                              int64_t lo, int64_t hi, struct occ *out)
+{
+    static const char IDS[] = "SELECT ids FROM events WHERE rid = ?1";
+    /* the columns a query's key filters on, so that a kept list answers
+     * EQ_bizStep and the like without reading rows it cannot match */
+    static const char OCC[] =
+        "SELECT o.event_time, o.ev, e.biz_step, e.disposition, e.read_point,"
+        " e.biz_location FROM event_occ o JOIN events e ON e.rid = o.ev"
+        " WHERE o.n = (SELECT n FROM idents WHERE code = zl_ident_code(?1))"
+        " AND o.event_time >= ?2 AND o.event_time <= ?3";
+    static const char TRADE[] =
+        "SELECT t.event_time, t.ev, e.biz_step, e.disposition, e.read_point,"
+        " e.biz_location FROM event_trade t JOIN events e ON e.rid = t.ev"
+        " WHERE t.k = ?1 AND t.event_time >= ?2 AND t.event_time <= ?3";
+    struct occ src = {0};
+    struct zl_strmap ids;
+    struct first_seen fs;
+    int rc = 0;
+
+    zl_strmap_init(&ids, (size_t)1 << 24);
+    fs.ids = &ids;
+    for (size_t i = 0; i < ad->trade.n && !rc; i++)
+        rc = range_upto(s, 1, ad->trade.k[i] * 2 + 1, hi, &src);
+    for (size_t i = 0; i < ad->sites.n && !rc; i++)
+        for (size_t j = 0; !(ad->sites.k[i] & 1) && j < ad->steps.n && !rc; j++)
+            rc = range_upto(
+                s, 0,
+                (int64_t)(((uint64_t)(ad->sites.k[i] * 4 + 1) << 32) +
+                          (uint64_t)ad->steps.k[j]),
+                hi, &src);
+    /* by event, the earliest time first: each source read once */
+    if (!rc)
+        occ_distinct(&src, occ_cmp_ev);
+    for (size_t i = 0; i < src.n && !rc; i++) {
+        sqlite3_stmt *st = zl_sqlite_stmt(s, IDS);
+        struct zl_id_row row;
+        int src_rc;
+
+        if (!st) {
+            rc = ZL_ESTORE;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, src.r[i][1]);
+        if ((src_rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const uint8_t *p = sqlite3_column_blob(st, 0);
+            int n = sqlite3_column_bytes(st, 0);
+
+            memset(&row, 0, sizeof row);
+            fs.t = src.r[i][0];
+            if (p && n > 0)
+                rc = zl_ids_unpack(p, (size_t)n, &row, first_seen_cb, &fs);
+        } else if (src_rc != SQLITE_DONE)
+            rc = src_rc == SQLITE_INTERRUPT ? ZL_ETIMEOUT : ZL_ESTORE;
+        sqlite3_reset(st);
+    }
+    for (size_t i = 0; i < zl_strmap_count(&ids) && !rc; i++) {
+        const struct zl_strmap_entry *e = zl_strmap_at(&ids, i);
+        sqlite3_stmt *st = zl_sqlite_stmt(s, OCC);
+
+        if (!st) {
+            rc = ZL_ESTORE;
+            break;
+        }
+        sqlite3_bind_text(st, 1, e->key, (int)e->len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, e->n > lo ? e->n : lo);
+        sqlite3_bind_int64(st, 3, hi);
+        rc = occ_read(st, out);
+        sqlite3_clear_bindings(st);
+    }
+    /* trade: every event of each admitted value, as source and as
+     * destination */
+    for (size_t i = 0; i < 2 * ad->trade.n && !rc; i++) {
+        sqlite3_stmt *st = zl_sqlite_stmt(s, TRADE);
+
+        if (!st) {
+            rc = ZL_ESTORE;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, ad->trade.k[i / 2] * 2 + (int64_t)(i % 2));
+        sqlite3_bind_int64(st, 2, lo);
+        sqlite3_bind_int64(st, 3, hi);
+        rc = occ_read(st, out);
+    }
+    if (!rc)
+        occ_distinct(out, occ_cmp_asc);
+    zl_strmap_cleanup(&ids, NULL);
+    zl_free(src.r);
+    return rc;
+}
+
+/* Custody's candidates for f (its admitted values ad) within [lo, hi]
+ * whose column attr (sites_attr's: 0 none, 1 bizStep, 2 disposition, 3
+ * readPoint, 4 bizLocation) is value, as stream rows (time, event number)
+ * in the merge's order into *rows, *n. With f->admits_key, from the
+ * handle's entry for it (admitted_sites has just brought it up to date):
+ * the candidates at every time, read once and kept while the store stays
+ * as it was (its data_version, this connection's changes, rule_gen; any
+ * capture makes them read again). Without a key, read for the bounds. 0
+ * or an error. */
+static int custody_for(zl_store *s, const struct zl_event_filter *f,
+                       const struct admitted *ad, int desc, int64_t lo,
+                       int64_t hi, int attr, int64_t value, int64_t (**rows)[2],
+                       size_t *n)
+{
+    struct sites_cache *c =
+        f->admits_key ? zl_store_module_state(s, &SITES_CACHE_KEY) : NULL;
+    struct sites_entry *e = NULL;
+    struct occ one = {0}, *l = &one;
+    size_t a = 0, b, w = 0;
+    int rc = 0;
+
+    *rows = NULL;
+    *n = 0;
+    for (size_t i = 0; c && i < SITES_KEYS && !e; i++)
+        if (c->e[i].key[0] && !strcmp(c->e[i].key, f->admits_key))
+            e = &c->e[i];
+    if (!e || e->gen < 0) {
+        if ((rc = custody_candidates(s, ad, lo, hi, &one)))
+            goto out;
+    } else {
+        if (!e->cust_ok || e->cust_stamp[0] != e->data_version ||
+            e->cust_stamp[1] != e->changes || e->cust_stamp[2] != e->gen) {
+            e->cust_ok = 0;
+            e->cust.n = 0;
+            if ((rc =
+                     custody_candidates(s, ad, INT64_MIN, INT64_MAX, &e->cust)))
+                return rc;
+            e->cust_stamp[0] = e->data_version;
+            e->cust_stamp[1] = e->changes;
+            e->cust_stamp[2] = e->gen;
+            e->cust_ok = 1;
+        }
+        l = &e->cust;
+    }
+    /* the rows in [lo, hi]: [a, b) */
+    for (size_t k = l->n; k > 0;) {
+        size_t h = k / 2;
+
+        if (l->r[a + h][0] < lo) {
+            a += h + 1;
+            k -= h + 1;
+        } else
+            k = h;
+    }
+    for (b = a; b < l->n && l->r[b][0] <= hi; b++)
+        ;
+    if (b > a && !(*rows = zl_malloc((b - a) * sizeof **rows))) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < b - a; i++) {
+        const int64_t *r = l->r[desc ? b - 1 - i : a + i];
+
+        if (attr && r[1 + attr] != value && r[1 + attr] >= 0)
+            continue; /* the read-back's filter would refuse it */
+        (*rows)[w][0] = r[0];
+        (*rows)[w][1] = r[1];
+        w++;
+    }
+    *n = w;
+out:
+    zl_free(one.r);
+    return rc;
+}
+
 /* f answered through event_sites: the admitted sites' ranges for f's key
- * merged in time order (then by event number, so an event reached by two
- * sites comes twice in a row and is taken once), taken in batches that
- * end on a change of time (so ties are never split), each batch read back
- * as rows by number with the whole filter and ordered as the plain query
- * orders them (time, then hash). Every visible match is a candidate, and
+ * (and, for an enterprise, its trade values' ranges and custody's
+ * candidates: above) merged in time order (then by event number, so an event
+ * reached by two sites comes twice in a row and is taken once), taken in
+ * batches that end on a change of time (so ties are never split), each batch
+ * read back as rows by number with the whole filter and ordered as the plain
+ * query orders them (time, then hash). Every visible match is a candidate, and
  * batches cover consecutive time ranges, so the rows come out as the
  * plain query gives them. *used is 1 when it answered (then the return
  * is 0, cb's value or an error), 0 when the plain query should (no
@@ -970,13 +1341,15 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
                        struct budget *bud, struct zl_buf *scratch,
                        zl_event_cb cb, void *ctx, int *used)
 {
-    struct site_set ss = {0};
+    struct admitted ad = {0};
     struct stream *m = NULL;
     struct zl_query_sql *q = NULL;
     struct zl_event_filter g = *f;
     struct zl_buf rids;
-    int64_t value, top[2], lo = INT64_MIN, hi = INT64_MAX;
-    size_t live = 0, n_m = 0, batch = FIRST_BATCH;
+    int64_t(*cust)[2] = NULL;
+    size_t n_cust = 0;
+    int64_t value, lo = INT64_MIN, hi = INT64_MAX;
+    size_t live = 0, n_m = 0, n_streams, batch = FIRST_BATCH;
     int attr, rc, desc = f->order_desc;
 
     *used = 0;
@@ -987,9 +1360,14 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
     zl_buf_init(&rids, (size_t)1 << 20);
     if ((rc = sites_attr(s, f, &attr, &value)) != 0)
         return rc < 0 ? rc : 0;
-    if ((rc = admitted_sites(s, f, &ss, top)))
+    if ((rc = admitted_sites(s, f, &ad)))
         goto out;
-    if (ss.n > MAX_SITE_STREAMS)
+    /* an enterprise's trade and custody candidates, one stream
+     * (ZL_QUERY_NO_TRADE_CUSTODY: the tests show that they matter) */
+    n_streams = ad.sites.n + (f->admits_trade ? 1 : 0);
+    if (f->admits_trade && getenv("ZL_QUERY_NO_TRADE_CUSTODY"))
+        n_streams--;
+    if (n_streams > MAX_SITE_STREAMS)
         goto out;
     *used = 1;
     if (f->ge_event_time)
@@ -1000,14 +1378,27 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
         lo = f->after_time;
     if (f->has_after && desc && f->after_time < hi)
         hi = f->after_time;
-    if (!(m = zl_calloc(ss.n ? ss.n : 1, sizeof *m)) ||
+    if (!(m = zl_calloc(n_streams ? n_streams : 1, sizeof *m)) ||
         !(q = zl_calloc(1, sizeof *q))) {
         rc = ZL_ENOMEM;
         goto out;
     }
-    for (size_t i = 0; i < ss.n; i++) {
-        m[n_m].k =
-            (int64_t)(((uint64_t)(ss.k[i] * 4 + attr) << 32) + (uint64_t)value);
+    for (size_t i = 0; i < n_streams; i++) {
+        if (i < ad.sites.n)
+            m[n_m].k = (int64_t)(((uint64_t)(ad.sites.k[i] * 4 + attr) << 32) +
+                                 (uint64_t)value);
+        else { /* trade and custody, read whole */
+            if ((rc = custody_for(s, f, &ad, desc, lo, hi, attr, value, &cust,
+                                  &n_cust)))
+                goto out;
+            m[n_m].row = cust;
+            m[n_m].n = n_cust;
+            m[n_m].done = m[n_m].started = 1;
+            cust = NULL;
+            n_m++;
+            live += m[n_m - 1].n > 0;
+            continue;
+        }
         /* the tests' batches of one read ranges one row at first too */
         m[n_m].first = batch < FETCH_FIRST ? 1 : FETCH_FIRST;
         if ((rc = stream_fill(s, &m[n_m], desc, lo, hi)))
@@ -1083,7 +1474,8 @@ out:
         zl_free(m[i].row);
     zl_free(m);
     zl_free(q);
-    zl_free(ss.k);
+    zl_free(cust);
+    admitted_cleanup(&ad);
     zl_buf_cleanup(&rids);
     return rc;
 }
@@ -1113,7 +1505,9 @@ int zl_sqlite_events_query(zl_store *s, const struct zl_event_filter *f,
         rc = ZL_ENOMEM;
         goto out;
     }
-    if (pushdown) {
+    /* the condition holds the sites only: an enterprise's rule admits
+     * more (trade, custody), so its row test alone decides here */
+    if (pushdown && !f->admits_trade) {
         if ((rc = admits_sql(s, f, &hint)))
             goto out;
         g.sql_and = hint.data;

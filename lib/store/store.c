@@ -321,6 +321,10 @@ static int migrate_step(zl_store *s, int from)
               * 11, docs/storage.md "Schema 26"; the backend's step alone,
               * none on PostgreSQL) */
         return 0;
+    case 26: /* 26 -> 27: the trade index for an enterprise's pages (core,
+              * SQLite only: sqlite_trade.c; PostgreSQL keeps the row
+              * test) */
+        return 0;
     default: return ZL_EUNSUPPORTED;
     }
 }

@@ -223,6 +223,15 @@ struct zl_event_filter {
      * asking only about values new since; NULL: ask admits again each
      * query. */
     const char *admits_key;
+    /* An enterprise's rule (issue 11, schema 27): when set with admits,
+     * keep admits, besides the rows above, only rows with a source or
+     * destination v where admits('t', v) is 1 (trade), and rows naming an
+     * identifier that some event names with a destination admits('t')
+     * admits, or at a location admits('l') admits with a bizStep s where
+     * admits('s', s) is 1 (custody: goods the party was ever shipped or
+     * received); a backend without an index for these must not narrow
+     * by admits at all. */
+    int admits_trade;
     /* Backend-internal: an SQL condition ANDed into the WHERE clause. */
     const char *sql_and;
 };

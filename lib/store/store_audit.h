@@ -27,6 +27,10 @@ int zl_store_derived_counts(zl_store *s, struct zl_store_derived_counts *c);
 typedef int (*zl_store_sites_issue_cb)(void *ctx, int64_t rid,
                                        const char *detail);
 int zl_store_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx);
+/* The same for an enterprise's trade index (SQLite, schema 27:
+ * sqlite_trade.c): its triggers, the events whose rows are missing, then
+ * rows no source or destination accounts for. */
+int zl_store_trade_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx);
 
 /* The identifier index row with this primary key, into *row (strings
  * borrowed until the next store call). ZL_ENOTFOUND if absent. */

@@ -297,6 +297,13 @@ int zl_store_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
     return m && m->sites_check ? m->sites_check(s, cb, ctx) : 0;
 }
 
+int zl_store_trade_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
+{
+    const struct zl_store_audit_ops *m = AUDIT(s);
+
+    return m && m->trade_check ? m->trade_check(s, cb, ctx) : 0;
+}
+
 int zl_store_id_row_get(zl_store *s, const char *id, int64_t event_time_ms,
                         const uint8_t hash[32], enum zl_id_role role,
                         zl_id_cb cb, void *ctx)

@@ -525,6 +525,8 @@ static int sq_schema(zl_store *s)
         rc = intern_views(s);
     if (!rc)
         rc = zl_sqlite_sites_schema(s);
+    if (!rc)
+        rc = zl_sqlite_trade_schema(s);
     return rc ? rc : zl_sqlite_exec(s, QUERY_INDEXES);
 }
 
@@ -787,6 +789,8 @@ static int sq_migrate(zl_store *s, int from)
         return zl_sqlite_sites_migrate(s);
     if (from == 23)
         return zl_sqlite_sites_schema(s);
+    if (from == 26)
+        return zl_sqlite_trade_migrate(s);
     return 0;
 }
 

@@ -194,6 +194,15 @@ if ! zl_on_pg; then # schema 22: a regulator's sites index
   # changes no row, so the edit also rewrites rule_gen's as it is)
   expect_repaired "event_sites trigger dropped" "drop trigger event_sites_ai; update rule_gen set n = n"
   expect_repaired "rule_gen trigger dropped" "drop trigger rule_gen_party_kinds_u; update rule_gen set n = n"
+  # schema 27: an enterprise's trade index (sources and destinations)
+  [ "$(q "select count(*) from trade_values")" -gt 0 ] || fail "no source or destination in the trade index"
+  expect_repaired "event_trade row deleted" "delete from event_trade where (k, event_time, ev) = (select k, event_time, ev from event_trade order by ev, k limit 1)"
+  expect_repaired "event_trade row added" "insert into event_trade(k, event_time, ev) values (3, 0, 1)"
+  expect_repaired "event_trade row moved to another event" "update event_trade set ev = ev + 1 where (k, event_time, ev) = (select k, event_time, ev from event_trade order by ev desc, k limit 1)"
+  expect_repaired "event_trade row moved to another value" "update event_trade set k = k + 2000 where (k, event_time, ev) = (select k, event_time, ev from event_trade order by ev, k limit 1)"
+  expect_repaired "trade_values value edited" "update trade_values set v = 'X' || v where n = (select min(n) from trade_values)"
+  expect_repaired "event_trade trigger dropped" "drop trigger event_trade_ai; update rule_gen set n = n"
+  expect_repaired "trade_values trigger dropped" "drop trigger rule_gen_trade_values_u; update rule_gen set n = n"
 fi
 expect_caught "receipts.kind" "update receipts set kind = 1 where $rk"
 expect_caught "receipts.grp" "update receipts set grp = 1 where $rk"

@@ -281,7 +281,8 @@ static void names_free(struct names *ns)
  * interned occurrences count as the view event_ids that shows them (their
  * tables, events.rid and the vocab of the events' bizStep, disposition and
  * locations are storage detail, store_sqlite.c, and so is the sites index
- * its triggers keep, sqlite_query.c, with its counter rule_gen). */
+ * its triggers keep, sqlite_query.c, with its counter rule_gen, and the
+ * trade index, sqlite_trade.c). */
 static void catalogue(zl_store *s, struct names *ns)
 {
     if (!strcmp(zl_store_backend_name(s), "sqlite")) {
@@ -295,7 +296,8 @@ static void catalogue(zl_store *s, struct names *ns)
                                " 'sqlite_%' AND name NOT IN ('idents',"
                                " 'idents_text', 'event_codes',"
                                " 'event_occ', 'vocab', 'event_sites',"
-                               " 'site_parties', 'rule_gen')",
+                               " 'site_parties', 'rule_gen', 'event_trade',"
+                               " 'trade_values')",
                                -1, &st, NULL),
             SQLITE_OK);
         while (sqlite3_step(st) == SQLITE_ROW) {

@@ -689,9 +689,17 @@ static char *dump_ids(zl_store *s)
     " FROM event_occ o JOIN idents d ON d.n = o.n"                             \
     " JOIN events e ON e.rid = o.ev;"
 
+/* Schema 27's trade index (sqlite_trade.c), which no older store has: its
+ * triggers name events' rid, which the older layouts below lack. */
+#define DROP_TRADE                                                             \
+    "DROP TRIGGER event_trade_ai; DROP TRIGGER event_trade_au;"                \
+    " DROP TRIGGER event_trade_ad; DROP TRIGGER event_trade_eu;"               \
+    " DROP TRIGGER event_trade_ed; DROP TABLE event_trade;"                    \
+    " DROP TABLE trade_values;"
+
 /* Lay the store out as schema 11 (and 7 before it) wrote it: event_ids a table
  * holding every occurrence in full, events without rid. */
-static const char TO_V7[] =
+static const char TO_V7[] = DROP_TRADE
     "CREATE TABLE v7_ids(id TEXT NOT NULL, event_time INTEGER NOT NULL,"
     " hash BLOB NOT NULL, role INTEGER NOT NULL, type INTEGER NOT NULL,"
     " action INTEGER NOT NULL, record_time INTEGER NOT NULL, qty REAL,"
@@ -1043,7 +1051,7 @@ static char *dump_vocab_cols(zl_store *s, const char *expr)
     " ifnull(biz_location, '-')"
 
 /* Lay the store out as schema 16 wrote it: the four columns as text. */
-static const char TO_V16[] = IDENTS_AS_TEXT
+static const char TO_V16[] = DROP_TRADE IDENTS_AS_TEXT
     "DROP VIEW event_ids;"
     "CREATE TABLE v16_events(rid INTEGER PRIMARY KEY, hash BLOB NOT NULL"
     " UNIQUE, declared_id TEXT, type INTEGER NOT NULL, action INTEGER NOT"

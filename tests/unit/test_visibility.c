@@ -27,6 +27,7 @@
 #include "zhiliang/gs1.h"
 #include "zhiliang/party.h"
 #include "zhiliang/query.h"
+#include "zhiliang/timefmt.h"
 #include "zhiliang/trace.h"
 #include "zhiliang/zhiliang.h"
 
@@ -1173,6 +1174,311 @@ static void test_sites_kept(void **state)
     zl_viewer_memo_free(c.memo);
 }
 
+/* ---- an enterprise's pages through its candidates (schema 27) -----------
+ * sqlite_query.c narrows an enterprise's pages to its candidates: its
+ * sites' and captures' events (the sites index), the events naming it as
+ * a source or destination (the trade index, sqlite_trade.c) and custody's
+ * candidates (the later events of goods it was ever shipped or received).
+ * Differential, on a generated demo chain: every page of each filter kind
+ * (bizStep, disposition, readPoint, bizLocation, time bounds, none),
+ * both directions, for every enterprise that sees something (farms,
+ * collection stations, the dairy plant, the distribution centres, the
+ * shops), in four modes (the merge, the merge in batches of one, no
+ * sites, the row test alone: ZL_QUERY_NO_PUSHDOWN) must be the same.
+ * Without the trade and custody candidates (ZL_QUERY_NO_TRADE_CUSTODY)
+ * some pages must lose events. A location-less observation captured after
+ * a page must be in its receiver's next page (custody alone; the kept
+ * candidates read again). On SQLite the trade index emptied behind the
+ * store's back must lose events too, and the references' rewrite (its
+ * update trigger, what reindex's rewrite does through the insert one)
+ * brings them back. */
+#define N_RECEIPTS 24
+
+struct times {
+    int64_t t[4096];
+    size_t n;
+    char rp[128], bl[128];
+    uint8_t rh[N_RECEIPTS][32]; /* receipts, at most one an hour */
+    int64_t rt[N_RECEIPTS];
+    size_t n_r;
+};
+
+static int times_cb(void *ctx, const struct zl_stored_event *ev)
+{
+    struct times *c = ctx;
+
+    if (c->n < sizeof c->t / sizeof c->t[0])
+        c->t[c->n++] = ev->event_time_ms;
+    /* a readPoint and a bizLocation of receipts: the DCs' and shops' */
+    if (ev->biz_step && strstr(ev->biz_step, "receiving")) {
+        if (!c->rp[0] && ev->read_point)
+            snprintf(c->rp, sizeof c->rp, "%s", ev->read_point);
+        if (ev->biz_location)
+            snprintf(c->bl, sizeof c->bl, "%s", ev->biz_location);
+        if (c->n_r < N_RECEIPTS &&
+            (!c->n_r || ev->event_time_ms > c->rt[c->n_r - 1] + 3600000)) {
+            memcpy(c->rh[c->n_r], ev->hash, 32);
+            c->rt[c->n_r++] = ev->event_time_ms;
+        }
+    }
+    return 0;
+}
+
+/* The first identifier of an event, and whether it names a class. */
+struct first_id {
+    char id[160];
+    int cls;
+};
+
+static int first_id_cb(void *ctx, const struct zl_id_row *r)
+{
+    struct first_id *c = ctx;
+
+    if (c->id[0] || strlen(r->id) >= sizeof c->id)
+        return 0;
+    snprintf(c->id, sizeof c->id, "%s", r->id);
+    c->cls = r->role >= ZL_ROLE_QTY;
+    return 0;
+}
+
+/* A location-less observation by the store operator of goods no one
+ * received, naming the dairy plant (the demo's 91130102117504341K) as its
+ * source: the plant sees it by trade alone (rule 3). */
+static void source_only(zl_store *s, int64_t t)
+{
+    char g[15], when[32], doc[1024];
+    struct zl_capture_result r;
+    struct zl_error err = {0};
+
+    gtin("690000000002", g);
+    zl_time_format_utc(t, when);
+    snprintf(doc, sizeof doc,
+             "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+             "epcis-context.jsonld\"],\"type\":\"EPCISDocument\","
+             "\"schemaVersion\":\"2.0\",\"creationDate\":"
+             "\"2026-04-01T00:00:00Z\",\"epcisBody\":{\"eventList\":[{"
+             "\"eventTime\":\"%s\",\"eventTimeZoneOffset\":\"+08:00\","
+             "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\","
+             "\"bizStep\":\"inspecting\",\"disposition\":\"in_transit\","
+             "\"epcList\":[\"https://id.gs1.org/01/%s/21/SRC\"],"
+             "\"sourceList\":[{\"type\":\"owning_party\",\"source\":"
+             "\"https://id.gs1.org/417/6940277700002\"}]}]}}",
+             when, g);
+    if (zl_capture(s, doc, strlen(doc), NULL, &r, &err))
+        fail_msg("source-only event refused: %s %s %s", err.path, err.rule,
+                 err.value);
+}
+
+/* A location-less observation by the store operator of the first
+ * identifier of the receipt rh, at its time + dt_ms: its receiver sees it
+ * by custody alone (rule 4), unless dt_ms < 0. */
+static void observe_received(zl_store *s, const uint8_t rh[32], int64_t t,
+                             int64_t dt_ms)
+{
+    struct first_id fi = {{0}, 0};
+    char what[256], when[32], doc[1024];
+    struct zl_capture_result r;
+    struct zl_error err = {0};
+
+    assert_int_equal(
+        zl_store_event_ids(s, (const uint8_t(*)[32])rh, 1, first_id_cb, &fi),
+        0);
+    assert_true(fi.id[0] != '\0');
+    if (fi.cls)
+        snprintf(what, sizeof what,
+                 "\"quantityList\":[{\"epcClass\":\"%s\",\"quantity\":1,"
+                 "\"uom\":\"KGM\"}]",
+                 fi.id);
+    else
+        snprintf(what, sizeof what, "\"epcList\":[\"%s\"]", fi.id);
+    zl_time_format_utc(t + dt_ms, when);
+    snprintf(doc, sizeof doc,
+             "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+             "epcis-context.jsonld\"],\"type\":\"EPCISDocument\","
+             "\"schemaVersion\":\"2.0\",\"creationDate\":"
+             "\"2026-04-01T00:00:00Z\",\"epcisBody\":{\"eventList\":[{"
+             "\"eventTime\":\"%s\",\"eventTimeZoneOffset\":\"+08:00\","
+             "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\","
+             "\"bizStep\":\"inspecting\",\"disposition\":\"in_transit\",%s}]}}",
+             when, what);
+    if (zl_capture(s, doc, strlen(doc), NULL, &r, &err))
+        fail_msg("observation refused: %s %s %s", err.path, err.rule,
+                 err.value);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Every page of query q as party in mode m (MODES, then 4: the merge
+ * without custody's candidates) into t. */
+static void ent_pages(zl_store *s, const char *party, const char *const *q,
+                      size_t m, struct page_text *t)
+{
+    zl_buf_reset(&t->all);
+    t->n = 0;
+    if (m < N_MODES)
+        set_mode(m);
+    else {
+        set_mode(0);
+        setenv("ZL_QUERY_NO_TRADE_CUSTODY", "1", 1);
+    }
+    pages_as(s, party, q[0], q[1], q[2], q[3], q[4], t);
+    unsetenv("ZL_QUERY_NO_TRADE_CUSTODY");
+    set_mode(0);
+}
+
+static void test_enterprise_pages(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_demo_opts o = {0};
+    struct ent_list *ents = calloc(1, sizeof *ents);
+    struct times *tm = calloc(1, sizeof *tm);
+    struct zl_error err = {0};
+    struct page_text t[N_MODES + 1];
+    char *pj = NULL, t1[32], t2[32];
+    size_t pl = 0, np = 0, npr = 0, seen = 0, goods_only = 0, parties = 0;
+    int pg;
+
+    assert_non_null(ents);
+    assert_non_null(tm);
+    o.seed = 1;
+    o.scale = 3;
+    o.per_doc = 100;
+    o.sectors = ZL_DEMO_DAIRY;
+    assert_int_equal(zl_demo_parties_json(&o, &pj, &pl), 0);
+    assert_int_equal(zl_party_import_json(f->s, pj, pl, &np, &npr, &err), 0);
+    zl_demo_free(pj);
+    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
+    assert_int_equal(zl_store_trace_scan_events(f->s, 0, times_cb, tm), 0);
+    assert_true(tm->n > 200);
+    /* the demo's events all happen at a party's site: observations with
+     * no location, no party and no trade, which custody alone shows */
+    assert_true(tm->n_r >= 4);
+    for (size_t i = 0; i < tm->n_r; i++)
+        observe_received(f->s, tm->rh[i], tm->rt[i], i % 3 ? 60000 : -60000);
+    source_only(f->s, tm->rt[2] + 30000);
+    assert_true(tm->rp[0] && tm->bl[0]);
+    qsort(tm->t, tm->n, sizeof tm->t[0], cmp_i64);
+    zl_time_format_utc(tm->t[tm->n / 3], t1);
+    zl_time_format_utc(tm->t[2 * tm->n / 3], t2);
+    assert_int_equal(zl_party_list(f->s, ent_cb, ents), 0);
+    pg = fixture_is_pg(f->uri);
+    {
+        const char *const Q[][5] = {
+            {NULL, NULL, NULL, NULL, "7"},
+            {"EQ_bizStep", "receiving", NULL, NULL, "5"},
+            {"EQ_bizStep", "retail_selling", NULL, NULL, "7"},
+            {"EQ_bizStep", "shipping", "orderDirection", "DESC", "4"},
+            {"EQ_bizStep", "inspecting", NULL, NULL, "2"},
+            {"EQ_disposition", "in_transit", NULL, NULL, "6"},
+            {"EQ_readPoint", tm->rp, NULL, NULL, "3"},
+            {"EQ_bizLocation", tm->bl, "orderDirection", "DESC", "3"},
+            {"GE_eventTime", t1, NULL, NULL, "7"},
+            {"LT_eventTime", t2, "orderDirection", "DESC", "5"},
+            {"GE_eventTime", t1, "LT_eventTime", t2, "4"},
+            {"eventType", "ObjectEvent", "orderDirection", "DESC", "9"},
+        };
+
+        for (size_t m = 0; m <= N_MODES; m++)
+            zl_buf_init(&t[m].all, (size_t)8 << 20);
+        for (size_t p = 0; p < ents->n && parties < (pg ? 4u : 64u); p++) {
+            /* the parties that see something */
+            ent_pages(f->s, ents->id[p], Q[0], 0, &t[0]);
+            if (!t[0].n)
+                continue;
+            parties++;
+            for (size_t i = 0; i < sizeof Q / sizeof Q[0]; i++) {
+                for (size_t m = 0; m <= N_MODES; m++)
+                    ent_pages(f->s, ents->id[p], Q[i], m, &t[m]);
+                for (size_t m = 1; m < N_MODES; m++) {
+                    if (t[m].n != t[0].n || t[m].all.len != t[0].all.len)
+                        fail_msg("%s, query %zu, mode %zu: %zu events, %zu"
+                                 " bytes; the merge %zu, %zu",
+                                 ents->id[p], i, m, t[m].n, t[m].all.len,
+                                 t[0].n, t[0].all.len);
+                    assert_memory_equal(t[m].all.data, t[0].all.data,
+                                        t[0].all.len);
+                }
+                seen += t[0].n;
+                assert_true(t[N_MODES].n <= t[0].n);
+                if (!pg)
+                    goods_only += t[0].n - t[N_MODES].n;
+            }
+        }
+        for (size_t m = 0; m <= N_MODES; m++)
+            zl_buf_cleanup(&t[m].all);
+    }
+    print_message("%zu parties, %zu events, %zu by trade or custody alone\n",
+                  parties, seen, goods_only);
+    /* farms, stations, the plant, DCs and shops */
+    assert_true(parties >= (pg ? 4u : 10u));
+    assert_true(seen > 0);
+    if (!pg) {
+        struct page_text u[2];
+        const char *const all[5] = {NULL, NULL, NULL, NULL, "50"};
+        size_t lost = 0;
+
+        size_t *before = calloc(ents->n, sizeof *before), n0, who = ents->n;
+
+        /* rules 3 and 4 show: some events only the trade and custody
+         * candidates reach */
+        assert_true(goods_only > 0);
+        for (size_t k = 0; k < 2; k++)
+            zl_buf_init(&u[k].all, (size_t)8 << 20);
+        /* the candidates a handle keeps are read again after a capture:
+         * one more observation of received goods is in its receiver's
+         * next page. The receiver (the row test alone, which keeps
+         * nothing, tells who), its candidates kept by a page, a second
+         * observation, its next page. */
+        assert_non_null(before);
+        for (size_t p = 0; p < ents->n; p++) {
+            ent_pages(f->s, ents->id[p], all, 3, &u[1]);
+            before[p] = u[1].n;
+        }
+        observe_received(f->s, tm->rh[1], tm->rt[1], 120000);
+        for (size_t p = 0; p < ents->n && who == ents->n; p++) {
+            ent_pages(f->s, ents->id[p], all, 3, &u[1]);
+            if (u[1].n > before[p])
+                who = p;
+        }
+        assert_true(who < ents->n);
+        ent_pages(f->s, ents->id[who], all, 0, &u[0]);
+        n0 = u[0].n;
+        observe_received(f->s, tm->rh[1], tm->rt[1], 180000);
+        ent_pages(f->s, ents->id[who], all, 0, &u[0]);
+        ent_pages(f->s, ents->id[who], all, 3, &u[1]);
+        assert_int_equal(u[0].n, n0 + 1);
+        assert_int_equal(u[0].n, u[1].n);
+        free(before);
+        /* the trade index emptied: some enterprise's pages lose events */
+        assert_int_equal(zl_store_exec_sql(f->s, "DELETE FROM event_trade"), 0);
+        for (size_t p = 0; p < ents->n; p++) {
+            ent_pages(f->s, ents->id[p], all, 0, &u[0]);
+            ent_pages(f->s, ents->id[p], all, 3, &u[1]);
+            assert_true(u[0].n <= u[1].n);
+            lost += u[1].n - u[0].n;
+        }
+        assert_true(lost > 0);
+        /* the references rewritten (the update trigger): all back */
+        assert_int_equal(
+            zl_store_exec_sql(f->s, "UPDATE event_refs SET value = value"), 0);
+        for (size_t p = 0; p < ents->n; p++) {
+            ent_pages(f->s, ents->id[p], all, 0, &u[0]);
+            ent_pages(f->s, ents->id[p], all, 3, &u[1]);
+            assert_int_equal(u[0].n, u[1].n);
+            assert_memory_equal(u[0].all.data, u[1].all.data, u[1].all.len);
+        }
+        for (size_t k = 0; k < 2; k++)
+            zl_buf_cleanup(&u[k].all);
+    }
+    free(ents);
+    free(tm);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1184,6 +1490,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sites_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_custody_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_custody_bound, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_enterprise_pages, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
