@@ -702,24 +702,27 @@ static int check_trace_index(struct audit *a)
     return audit_report(a, "trace-index", 0, "trace_events", detail);
 }
 
-static int sites_issue(void *ctx, int64_t rid, const char *detail)
+/* An issue of an event index (table): about one event's rows (rid), or
+ * about the table (rid < 0). */
+static int index_issue(void *ctx, const char *table, int64_t rid,
+                       const char *detail)
 {
     char key[64];
 
     if (rid < 0)
-        return audit_report(ctx, "derived-extra", 0, "event_sites", detail);
-    snprintf(key, sizeof key, "event_sites: event rid %lld", (long long)rid);
+        return audit_report(ctx, "derived-extra", 0, table, detail);
+    snprintf(key, sizeof key, "%s: event rid %lld", table, (long long)rid);
     return audit_report(ctx, "derived-altered", 0, key, detail);
+}
+
+static int sites_issue(void *ctx, int64_t rid, const char *detail)
+{
+    return index_issue(ctx, "event_sites", rid, detail);
 }
 
 static int trade_issue(void *ctx, int64_t rid, const char *detail)
 {
-    char key[64];
-
-    if (rid < 0)
-        return audit_report(ctx, "derived-extra", 0, "event_trade", detail);
-    snprintf(key, sizeof key, "event_trade: event rid %lld", (long long)rid);
-    return audit_report(ctx, "derived-altered", 0, key, detail);
+    return index_issue(ctx, "event_trade", rid, detail);
 }
 
 int audit_derived_totals(struct audit *a)

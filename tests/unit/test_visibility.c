@@ -324,26 +324,36 @@ static int id_list_cb(void *ctx, const struct zl_id_row *r)
     return 0;
 }
 
-static void test_custody_cache(void **state)
+/* A dairy demo chain (seed, scale; documents of 100 events) with its
+ * parties registered, captured into f's store. */
+static void demo_dairy(struct fixture *f, uint64_t seed, int scale)
 {
-    struct fixture *f = *state;
     struct zl_demo_opts o = {0};
-    struct all_evs a = {NULL, 0, 0};
-    struct ent_list *ents = calloc(1, sizeof *ents);
     struct zl_error err = {0};
     char *pj = NULL;
-    size_t pl = 0, np = 0, npr = 0, held_n = 0, free_n = 0, seen_n = 0;
-    size_t stride = 1;
+    size_t pl = 0, np = 0, npr = 0;
 
-    assert_non_null(ents);
-    o.seed = 5;
-    o.scale = 2;
+    o.seed = seed;
+    o.scale = scale;
     o.per_doc = 100;
     o.sectors = ZL_DEMO_DAIRY;
     assert_int_equal(zl_demo_parties_json(&o, &pj, &pl), 0);
     assert_int_equal(zl_party_import_json(f->s, pj, pl, &np, &npr, &err), 0);
     zl_demo_free(pj);
     assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
+}
+
+static void test_custody_cache(void **state)
+{
+    struct fixture *f = *state;
+    struct all_evs a = {NULL, 0, 0};
+    struct ent_list *ents = calloc(1, sizeof *ents);
+    struct zl_error err = {0};
+    size_t held_n = 0, free_n = 0, seen_n = 0;
+    size_t stride = 1;
+
+    assert_non_null(ents);
+    demo_dairy(f, 5, 2);
     assert_int_equal(zl_store_trace_scan_events(f->s, 0, all_evs_cb, &a), 0);
     assert_true(a.n > 150);
     assert_int_equal(zl_party_list(f->s, ent_cb, ents), 0);
@@ -1334,25 +1344,16 @@ static void ent_pages(zl_store *s, const char *party, const char *const *q,
 static void test_enterprise_pages(void **state)
 {
     struct fixture *f = *state;
-    struct zl_demo_opts o = {0};
     struct ent_list *ents = calloc(1, sizeof *ents);
     struct times *tm = calloc(1, sizeof *tm);
-    struct zl_error err = {0};
     struct page_text t[N_MODES + 1];
-    char *pj = NULL, t1[32], t2[32];
-    size_t pl = 0, np = 0, npr = 0, seen = 0, goods_only = 0, parties = 0;
+    char t1[32], t2[32];
+    size_t seen = 0, goods_only = 0, parties = 0;
     int pg;
 
     assert_non_null(ents);
     assert_non_null(tm);
-    o.seed = 1;
-    o.scale = 3;
-    o.per_doc = 100;
-    o.sectors = ZL_DEMO_DAIRY;
-    assert_int_equal(zl_demo_parties_json(&o, &pj, &pl), 0);
-    assert_int_equal(zl_party_import_json(f->s, pj, pl, &np, &npr, &err), 0);
-    zl_demo_free(pj);
-    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
+    demo_dairy(f, 1, 3);
     assert_int_equal(zl_store_trace_scan_events(f->s, 0, times_cb, tm), 0);
     assert_true(tm->n > 200);
     /* the demo's events all happen at a party's site: observations with
