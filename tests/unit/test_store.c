@@ -38,6 +38,19 @@
 #include "store/ids_pack.h"
 #include "store/ident_code.h"
 
+/* Open f's store again (a new handle, which migrates an older layout) and
+ * check it is at this library's schema version. */
+static void reopen_migrated(struct fixture *f, struct zl_error *err)
+{
+    int v = 0;
+
+    zl_close(f->s);
+    f->s = NULL;
+    assert_int_equal(zl_open(f->uri, &f->s, err), 0);
+    assert_int_equal(zl_store_schema_version(f->s, &v), 0);
+    assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
+}
+
 /* Two events: a commissioning and a shipping. */
 static const char DOC[] =
     "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
@@ -745,11 +758,7 @@ static void test_intern_from_v7(void **state)
     assert_int_equal(zl_store_exec_sql(f->s, TO_V7), 0);
     assert_int_equal(zl_store_schema_version(f->s, &v), 0);
     assert_int_equal(v, 11);
-    zl_close(f->s);
-    f->s = NULL;
-    assert_int_equal(zl_open(f->uri, &f->s, &err), 0);
-    assert_int_equal(zl_store_schema_version(f->s, &v), 0);
-    assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
+    reopen_migrated(f, &err);
     /* the same occurrences, one dictionary entry for the identifier */
     after = dump_ids(f->s);
     assert_string_equal(after, before);
@@ -938,7 +947,6 @@ static void test_compressed_from_v7(void **state)
     sqlite3_stmt *st = NULL, *up = NULL;
     char *ids_before, *ids_after;
     int64_t n;
-    int v = 0;
 
     if (strcmp(zl_store_backend_name(f->s), "sqlite"))
         skip();
@@ -988,11 +996,7 @@ static void test_compressed_from_v7(void **state)
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
                                    " WHERE typeof(json) = 'text'"),
                      n);
-    zl_close(f->s);
-    f->s = NULL;
-    assert_int_equal(zl_open(f->uri, &f->s, NULL), 0);
-    assert_int_equal(zl_store_schema_version(f->s, &v), 0);
-    assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
+    reopen_migrated(f, NULL);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
                                    " WHERE typeof(json) = 'blob'"),
                      n);
@@ -1106,7 +1110,6 @@ static void test_vocab_from_v16(void **state)
     struct zl_demo_opts o = {0};
     struct rows ob = {0}, oa = {0};
     char *before, *after;
-    int v = 0;
 
     if (strcmp(zl_store_backend_name(f->s), "sqlite"))
         skip(); /* PostgreSQL keeps the text */
@@ -1131,11 +1134,7 @@ static void test_vocab_from_v16(void **state)
     after = dump_vocab_cols(f->s, TEXT_DUMP);
     assert_string_equal(after, before);
     free(after);
-    zl_close(f->s);
-    f->s = NULL;
-    assert_int_equal(zl_open(f->uri, &f->s, NULL), 0);
-    assert_int_equal(zl_store_schema_version(f->s, &v), 0);
-    assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
+    reopen_migrated(f, NULL);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events WHERE"
                                    " typeof(biz_step) = 'text' OR"
                                    " typeof(disposition) = 'text' OR"
@@ -1333,7 +1332,6 @@ static void test_slim_from_v20(void **state)
     struct zl_demo_opts o = {0};
     struct rows ob = {0}, oa = {0};
     struct zl_event_filter all = {0};
-    int v = 0;
 
     if (strcmp(zl_store_backend_name(f->s), "sqlite"))
         skip(); /* PostgreSQL keeps its layout */
@@ -1362,11 +1360,7 @@ static void test_slim_from_v20(void **state)
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM log_leaf"
                                    " WHERE typeof(record_key) = 'blob'"),
                      0);
-    zl_close(f->s);
-    f->s = NULL;
-    assert_int_equal(zl_open(f->uri, &f->s, NULL), 0);
-    assert_int_equal(zl_store_schema_version(f->s, &v), 0);
-    assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
+    reopen_migrated(f, NULL);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM log_leaf"
                                    " WHERE typeof(record_key) = 'text'"
                                    " AND record_key LIKE 'ni:%'"),
@@ -1491,7 +1485,6 @@ static void test_allow_from_v24(void **state)
     struct fixture *f = *state;
     static const char ALL[] = "webhook.allow_internal",
                       ONE[] = "webhook.allow_internal:dairy1";
-    int v = 0;
 
     assert_int_equal(zl_store_meta_set(f->s, ALL, "127.0.0.1/32", 12), 0);
     assert_int_equal(zl_store_meta_set(f->s, ONE, "10.1.0.0/16", 11), 0);
@@ -1499,11 +1492,7 @@ static void test_allow_from_v24(void **state)
     assert_int_not_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
     assert_int_equal(zl_store_meta_set(f->s, "store.schema_version", "24", 2),
                      0);
-    zl_close(f->s);
-    f->s = NULL;
-    assert_int_equal(zl_open(f->uri, &f->s, NULL), 0);
-    assert_int_equal(zl_store_schema_version(f->s, &v), 0);
-    assert_int_equal(v, ZL_STORE_SCHEMA_VERSION);
+    reopen_migrated(f, NULL);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
     assert_int_equal(zl_store_meta_set(f->s, ONE, "10.0.0.0/8", 10), 0);
     assert_int_not_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);

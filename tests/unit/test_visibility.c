@@ -1251,16 +1251,14 @@ static int first_id_cb(void *ctx, const struct zl_id_row *r)
     return 0;
 }
 
-/* A location-less observation by the store operator of goods no one
- * received, naming the dairy plant (the demo's 91130102117504341K) as its
- * source: the plant sees it by trade alone (rule 3). */
-static void source_only(zl_store *s, int64_t t)
+/* Capture one location-less ObjectEvent (inspecting, in_transit) at t,
+ * by the store operator, with what (its identifier and party fields). */
+static void capture_inspection(zl_store *s, int64_t t, const char *what)
 {
-    char g[15], when[32], doc[1024];
+    char when[32], doc[1024];
     struct zl_capture_result r;
     struct zl_error err = {0};
 
-    gtin("690000000002", g);
     zl_time_format_utc(t, when);
     snprintf(doc, sizeof doc,
              "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
@@ -1269,14 +1267,27 @@ static void source_only(zl_store *s, int64_t t)
              "\"2026-04-01T00:00:00Z\",\"epcisBody\":{\"eventList\":[{"
              "\"eventTime\":\"%s\",\"eventTimeZoneOffset\":\"+08:00\","
              "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\","
-             "\"bizStep\":\"inspecting\",\"disposition\":\"in_transit\","
+             "\"bizStep\":\"inspecting\",\"disposition\":\"in_transit\",%s}]}}",
+             when, what);
+    if (zl_capture(s, doc, strlen(doc), NULL, &r, &err))
+        fail_msg("observation refused: %s %s %s (%s)", err.path, err.rule,
+                 err.value, what);
+}
+
+/* A location-less observation by the store operator of goods no one
+ * received, naming the dairy plant (the demo's 91130102117504341K) as its
+ * source: the plant sees it by trade alone (rule 3). */
+static void source_only(zl_store *s, int64_t t)
+{
+    char g[15], what[256];
+
+    gtin("690000000002", g);
+    snprintf(what, sizeof what,
              "\"epcList\":[\"https://id.gs1.org/01/%s/21/SRC\"],"
              "\"sourceList\":[{\"type\":\"owning_party\",\"source\":"
-             "\"https://id.gs1.org/417/6940277700002\"}]}]}}",
-             when, g);
-    if (zl_capture(s, doc, strlen(doc), NULL, &r, &err))
-        fail_msg("source-only event refused: %s %s %s", err.path, err.rule,
-                 err.value);
+             "\"https://id.gs1.org/417/6940277700002\"}]",
+             g);
+    capture_inspection(s, t, what);
 }
 
 /* A location-less observation by the store operator of the first
@@ -1286,9 +1297,7 @@ static void observe_received(zl_store *s, const uint8_t rh[32], int64_t t,
                              int64_t dt_ms)
 {
     struct first_id fi = {{0}, 0};
-    char what[256], when[32], doc[1024];
-    struct zl_capture_result r;
-    struct zl_error err = {0};
+    char what[256];
 
     assert_int_equal(
         zl_store_event_ids(s, (const uint8_t(*)[32])rh, 1, first_id_cb, &fi),
@@ -1301,19 +1310,7 @@ static void observe_received(zl_store *s, const uint8_t rh[32], int64_t t,
                  fi.id);
     else
         snprintf(what, sizeof what, "\"epcList\":[\"%s\"]", fi.id);
-    zl_time_format_utc(t + dt_ms, when);
-    snprintf(doc, sizeof doc,
-             "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
-             "epcis-context.jsonld\"],\"type\":\"EPCISDocument\","
-             "\"schemaVersion\":\"2.0\",\"creationDate\":"
-             "\"2026-04-01T00:00:00Z\",\"epcisBody\":{\"eventList\":[{"
-             "\"eventTime\":\"%s\",\"eventTimeZoneOffset\":\"+08:00\","
-             "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\","
-             "\"bizStep\":\"inspecting\",\"disposition\":\"in_transit\",%s}]}}",
-             when, what);
-    if (zl_capture(s, doc, strlen(doc), NULL, &r, &err))
-        fail_msg("observation refused: %s %s %s", err.path, err.rule,
-                 err.value);
+    capture_inspection(s, t + dt_ms, what);
 }
 
 static int cmp_i64(const void *a, const void *b)
