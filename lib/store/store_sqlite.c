@@ -845,17 +845,11 @@ static int sq_meta_keys(zl_store *s, const char *prefix,
     static const char SQL[] = "SELECT key FROM meta WHERE"
                               " substr(key, 1, length(?1)) = ?1 ORDER BY key";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
-    int rc = 0, step;
 
     if (!st)
         return ZL_ESTORE;
     sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
-    while (!rc && (step = sqlite3_step(st)) == SQLITE_ROW)
-        rc = cb(ctx, (const char *)sqlite3_column_text(st, 0));
-    if (!rc && step != SQLITE_DONE)
-        rc = ZL_ESTORE;
-    sqlite3_reset(st);
-    return rc;
+    return zl_sqlite_each_text(st, cb, ctx);
 }
 
 /* ---- events ---------------------------------------------------------------
