@@ -33,12 +33,14 @@ struct audit {
 
 /* Start reading the outbox beside the log pass (a->outbox; before it). */
 int audit_outbox_begin(struct audit *a);
-/* The log pass reached a leaf (in log order): if its type is one whose
- * writer appends an outbox row (event, correction, recall), the next such
- * row must name it, and say record_ms as its created time (-1: not
- * known). Reports what differs; 0 when a->outbox is NULL. */
+/* The log pass reached a leaf (in log order), its record recomputed from
+ * the store as canon[len] (NULL: none): if its writer appends an outbox
+ * row (outbox.c's expected_row), the next such row must name it, with
+ * the record's kind, and for an event or a correction say record_ms as
+ * its created time (-1: not known). Reports what differs; 0 when
+ * a->outbox is NULL. */
 int audit_outbox_leaf(struct audit *a, uint8_t leaf_type, const char *key,
-                      int64_t record_ms);
+                      int64_t record_ms, const void *canon, size_t len);
 /* After the log pass: report the rows no leaf accounts for. */
 int audit_outbox_end(struct audit *a);
 /* Free what audit_outbox_begin made (any time; idempotent). */

@@ -30,12 +30,16 @@
  * setting is not a logged record: raised behind the store's back it hides
  * earlier rows (up to the log's size: more is reported).
  *
+ * A supervision record's row carries the record's kind, which its leaf
+ * key does not spell: it is read from the record (sup_record_kind), so a
+ * row turned into a kind followers act on ("recall", "event") is seen.
+ *
  * Not covered: the created time of the rows of records other than events
- * and corrections (their records carry their own times); the kind of a
- * supervision record's row (the record's kind, which its leaf key does
- * not spell).
+ * and corrections (their records carry their own times, and no follower
+ * reads those rows' created).
  */
 #include "audit/audit_int.h"
+#include "supervise/sup_int.h"
 
 #include "store/store.h"
 #include "store/store_correction.h"
@@ -106,7 +110,8 @@ static int expected_row(uint8_t leaf_type, const char *key, struct expected *x)
         if (!strncmp(key, "risk-dispo:", 11))
             return piece(x, "risk-dispo", key, strlen(key));
         return 0;
-    case ZL_LEAF_INSPECTION: /* sup_registry.c: "sup:KEY:SEQ", row KEY */
+    case ZL_LEAF_INSPECTION: /* sup_registry.c: "sup:KEY:SEQ", row KEY
+                              * of the record's kind (the caller's) */
         return !strncmp(key, "sup:", 4) && end > key + 4 &&
                piece(x, NULL, key + 4, (size_t)(end - key - 4));
     case ZL_LEAF_PARTY: /* party/registry.c: "registry:KIND:REST:SEQ",
@@ -197,27 +202,44 @@ static int report_row(struct audit *a, const char *what, const struct ob_row *r)
     return audit_report(a, "outbox-altered", r->seq, key, detail);
 }
 
+static int same(const char *v, const char *want, size_t want_len)
+{
+    return strlen(v) == want_len && !memcmp(v, want, want_len);
+}
+
 static int names(const struct ob_row *r, const struct expected *x)
 {
-    return r &&
-           (!x->kind || (strlen(r->kind) == x->kind_len &&
-                         !memcmp(r->kind, x->kind, x->kind_len))) &&
-           strlen(r->key) == x->key_len && !memcmp(r->key, x->key, x->key_len);
+    return r && (!x->kind || same(r->kind, x->kind, x->kind_len)) &&
+           same(r->key, x->key, x->key_len);
 }
 
 int audit_outbox_leaf(struct audit *a, uint8_t leaf_type, const char *key,
-                      int64_t record_ms)
+                      int64_t record_ms, const void *canon, size_t len)
 {
     struct expected x;
     struct ob_row *r, *next;
-    char detail[300], t1[32], t2[32];
+    char detail[300], t1[32], t2[32], kind[64];
     int rc;
 
     if (!a->outbox || a->outbox->leaves++ < a->outbox->from ||
         !expected_row(leaf_type, key, &x))
         return 0;
+    /* a supervision record's row has the record's kind; a record that is
+     * gone or no longer parses is reported by the leaf check, and its row
+     * is then matched by key alone */
+    if (leaf_type == ZL_LEAF_INSPECTION && canon &&
+        !zl_sup_canon_kind(canon, len, kind, sizeof kind))
+        piece(&x, kind, x.key, x.key_len);
     if ((rc = row_at(a, 0, &r)))
         return rc;
+    if (r && !names(r, &x) && same(r->key, x.key, x.key_len)) {
+        a->outbox->pos++;
+        snprintf(detail, sizeof detail,
+                 "the row's kind is %.60s, the logged record's %.*s: followers "
+                 "act on the kind",
+                 r->kind, (int)x.kind_len, x.kind);
+        return audit_report(a, "outbox-altered", r->seq, key, detail);
+    }
     if (!names(r, &x)) {
         if ((rc = row_at(a, 1, &next)))
             return rc;

@@ -252,7 +252,8 @@ static int recompute(void *ctx, uint8_t leaf_type, const char *key,
     a->record_ms = -1;
     rc = recompute_record(a, leaf_type, key, canon, len);
     if ((rc == 0 || rc == ZL_ENOTFOUND) &&
-        (orc = audit_outbox_leaf(a, leaf_type, key, a->record_ms)))
+        (orc = audit_outbox_leaf(a, leaf_type, key, a->record_ms,
+                                 rc ? NULL : *canon, rc ? 0 : *len)))
         return orc;
     return rc;
 }

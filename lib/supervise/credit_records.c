@@ -170,7 +170,7 @@ static int write_rec(zl_store *s, const char *writer, const char *key,
         json_decref(rec);
         return rc;
     }
-    rc = sup_append(s, key, kind, rec, 1, NULL, NULL);
+    rc = sup_append(s, key, rec, 1, NULL, NULL);
     return zl_registry_tx_end(s, own, rc);
 }
 

@@ -420,7 +420,7 @@ int zl_inspect_plan(zl_store *s, const char *writer, const char *json,
                           "fixed: make a new one)",
                           jstr(rec, "id"), (size_t)-1);
     if (!rc) {
-        rc = sup_append(s, key, "plan", rec, 0, leaf, NULL);
+        rc = sup_append(s, key, rec, 0, leaf, NULL);
         rec = NULL;
     }
     rc = zl_registry_tx_end(s, own, rc);
@@ -754,7 +754,7 @@ int zl_inspect_draw(zl_store *s, const char *writer, const char *plan_id,
         goto out;
     if ((rc = zl_registry_tx_begin(s, &own)))
         goto out;
-    rc = sup_append(s, dkey, "draw", rec, 0, NULL, NULL);
+    rc = sup_append(s, dkey, rec, 0, NULL, NULL);
     rec = NULL;
     rc = zl_registry_tx_end(s, own, rc);
 out:
@@ -875,7 +875,7 @@ int zl_inspect_redraw(zl_store *s, const char *writer, const char *plan_id,
         goto out;
     if ((rc = zl_registry_tx_begin(s, &own)))
         goto out;
-    rc = sup_append(s, dkey, "redraw", rec, 0, NULL, NULL);
+    rc = sup_append(s, dkey, rec, 0, NULL, NULL);
     rec = NULL;
     rc = zl_registry_tx_end(s, own, rc);
 out:

@@ -919,8 +919,7 @@ static int append_step(zl_store *s, const char *writer, struct task *t, int k,
     }
     if ((rc = zl_registry_tx_begin(s, &own)))
         goto out;
-    rc = sup_append_ix(s, t->key, STEP_NAME[k], o, 0, jstr(t->entry, "uscc"),
-                       NULL, NULL);
+    rc = sup_append_ix(s, t->key, o, 0, jstr(t->entry, "uscc"), NULL, NULL);
     o = NULL;
     rc = zl_registry_tx_end(s, own, rc);
 out:

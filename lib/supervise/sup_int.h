@@ -31,18 +31,25 @@ int sup_writer_get(zl_store *s, const char *writer, struct sup_writer *w,
 int sup_may_write(const struct sup_writer *w, const char *region,
                   const char *what, struct zl_error *err);
 
-/* Log rec (taken) under key as a record of kind: its JCS form becomes a
- * ZL_LEAF_INSPECTION leaf "sup:<key>:<seq>" and a sup_records row, in
- * the caller's transaction. unchanged_skip: when the key's last record
- * has the same bytes, log nothing (*seq then 0). *leaf, *seq may be NULL. */
-int sup_append(zl_store *s, const char *key, const char *kind, json_t *rec,
-               int unchanged_skip, uint64_t *leaf, long *seq);
+/* The kind of a supervision record, from the record itself: its "step"
+ * for a spot-check step ("type":"spot"), else its "type" ("enterprise",
+ * "plan", "draw", "penalty"...); NULL when it has none. The kind is what
+ * sup_records.kind and the record's outbox row say, so verify derives
+ * both from the logged record. */
+const char *sup_record_kind(const json_t *rec);
+
+/* Log rec (taken) under key: its JCS form becomes a ZL_LEAF_INSPECTION
+ * leaf "sup:<key>:<seq>" and a sup_records row of its kind
+ * (sup_record_kind; ZL_EINVAL without one), in the caller's transaction.
+ * unchanged_skip: when the key's last record has the same bytes, log
+ * nothing (*seq then 0). *leaf, *seq may be NULL. */
+int sup_append(zl_store *s, const char *key, json_t *rec, int unchanged_skip,
+               uint64_t *leaf, long *seq);
 /* sup_append for a spot-check task's step: task_uscc is the task's
  * enterprise (as its draw lists it), written to the record's credit index
  * column in the same transaction. */
-int sup_append_ix(zl_store *s, const char *key, const char *kind, json_t *rec,
-                  int unchanged_skip, const char *task_uscc, uint64_t *leaf,
-                  long *seq);
+int sup_append_ix(zl_store *s, const char *key, json_t *rec, int unchanged_skip,
+                  const char *task_uscc, uint64_t *leaf, long *seq);
 
 /* ---- the per-enterprise credit index (credit_index.c) ---- */
 /* The index value of a record that is not a task step: the USCC of a
@@ -87,6 +94,10 @@ int sup_credit_check(const json_t *credit, const char *uscc, int cls);
  * longer JSON (so the leaf check fails). 0, ZL_ENOTFOUND, ZL_ENOMEM. */
 int zl_sup_record_canon(zl_store *s, const char *record_key, char **canon,
                         size_t *len);
+/* The kind (sup_record_kind) of a record's canonical bytes into
+ * kind[cap]: 0, or ZL_ENOTFOUND when they are not a record with a kind
+ * (verify's outbox check then expects the row's kind to be none). */
+int zl_sup_canon_kind(const void *canon, size_t len, char *kind, size_t cap);
 /* Every sup_records row against the log: a row without its leaf is
  * "record-unlogged", a row whose leaf column is not where the log has
  * it "record-altered"; report is called for each. */

@@ -130,16 +130,38 @@ static int same_cb(void *ctx, const struct zl_store_sup_record *r)
     return 0;
 }
 
-int sup_append(zl_store *s, const char *key, const char *kind, json_t *rec,
-               int unchanged_skip, uint64_t *leaf, long *seq)
+const char *sup_record_kind(const json_t *rec)
 {
-    return sup_append_ix(s, key, kind, rec, unchanged_skip, NULL, leaf, seq);
+    const char *type = json_string_value(json_object_get(rec, "type"));
+
+    if (type && !strcmp(type, "spot"))
+        return json_string_value(json_object_get(rec, "step"));
+    return type;
 }
 
-int sup_append_ix(zl_store *s, const char *key, const char *kind, json_t *rec,
-                  int unchanged_skip, const char *task_uscc, uint64_t *leaf,
-                  long *seq)
+int zl_sup_canon_kind(const void *canon, size_t len, char *kind, size_t cap)
 {
+    json_t *o = json_loadb(canon, len, 0, NULL);
+    const char *k = o ? sup_record_kind(o) : NULL;
+    int rc = k && strlen(k) < cap ? 0 : ZL_ENOTFOUND;
+
+    if (!rc)
+        memcpy(kind, k, strlen(k) + 1);
+    json_decref(o);
+    return rc;
+}
+
+int sup_append(zl_store *s, const char *key, json_t *rec, int unchanged_skip,
+               uint64_t *leaf, long *seq)
+{
+    return sup_append_ix(s, key, rec, unchanged_skip, NULL, leaf, seq);
+}
+
+int sup_append_ix(zl_store *s, const char *key, json_t *rec, int unchanged_skip,
+                  const char *task_uscc, uint64_t *leaf, long *seq)
+{
+    const char *kind = rec ? sup_record_kind(rec) : NULL;
+
     struct zl_store_sup_record r = {0};
     char ix[19];
     struct zl_buf b;
@@ -151,8 +173,8 @@ int sup_append_ix(zl_store *s, const char *key, const char *kind, json_t *rec,
     zl_buf_init(&b, SUP_RECORD_MAX);
     if (seq)
         *seq = 0;
-    if (!rec) {
-        rc = ZL_ENOMEM;
+    if (!rec || !kind) {
+        rc = rec ? ZL_EINVAL : ZL_ENOMEM;
         goto out;
     }
     if ((rc = zl_jcs_dump(rec, &b)) || (rc = zl_buf_addc(&b, '\0')))
@@ -717,7 +739,7 @@ int zl_sup_put(zl_store *s, const char *writer, enum zl_sup_kind k,
                             err)))
         goto out;
     if (!(rc = zl_registry_tx_begin(s, &own))) {
-        rc = sup_append(s, key, KIND[k], rec, 1, NULL, NULL);
+        rc = sup_append(s, key, rec, 1, NULL, NULL);
         rec = NULL;
         rc = zl_registry_tx_end(s, own, rc);
     }
@@ -1090,7 +1112,7 @@ int zl_sup_import(zl_store *s, const char *writer, enum zl_sup_kind k,
     for (size_t i = 0; i < rs.n && !rc; i++) {
         long seq = 0;
 
-        rc = sup_append(s, keys[i], KIND[k], recs[i], 1, NULL, &seq);
+        rc = sup_append(s, keys[i], recs[i], 1, NULL, &seq);
         recs[i] = NULL;
         if (seq)
             (*stored)++;
@@ -1444,27 +1466,46 @@ int zl_sup_record_canon(zl_store *s, const char *record_key, char **canon,
     return rc;
 }
 
+struct audit_rows {
+    struct zl_logged_rows k;
+    zl_sup_report_fn report;
+    void *ctx;
+};
+
+/* Each row's log key for the leaf check, and its kind against its
+ * record's (a record that no longer parses is the leaf check's). */
 static int rowkeys_cb(void *ctx, const struct zl_store_sup_record *r)
 {
-    char lk[SUP_ID_MAX + 64];
+    struct audit_rows *a = ctx;
+    char lk[SUP_ID_MAX + 64], kind[64], detail[200];
+    int rc;
 
     snprintf(lk, sizeof lk, "sup:%s:%ld", r->key, r->seq);
-    return zl_logged_rows_add(ctx, lk, r->leaf);
+    if (!zl_sup_canon_kind(r->json, r->len, kind, sizeof kind) &&
+        strcmp(kind, r->kind)) {
+        snprintf(detail, sizeof detail,
+                 "sup_records.kind is %.60s, the record's %s", r->kind, kind);
+        if ((rc = a->report(a->ctx, "record-altered", (uint64_t)r->leaf, lk,
+                            detail)))
+            return rc;
+    }
+    return zl_logged_rows_add(&a->k, lk, r->leaf);
 }
 
 int zl_sup_audit_rows(zl_store *s, zl_sup_report_fn report, void *ctx)
 {
-    struct zl_logged_rows k = {0};
-    int rc = zl_store_sup_range(s, "", "\x7f", -1, rowkeys_cb, &k);
+    struct audit_rows a = {.report = report, .ctx = ctx};
+    struct zl_logged_rows *k = &a.k;
+    int rc = zl_store_sup_range(s, "", "\x7f", -1, rowkeys_cb, &a);
 
     if (rc == ZL_EUNSUPPORTED)
         rc = 0;
     if (!rc)
-        rc = zl_logged_rows_check(s, &k, ZL_LEAF_INSPECTION,
-                                  "supervision record", "sup_records", report,
-                                  ctx);
+        rc =
+            zl_logged_rows_check(s, k, ZL_LEAF_INSPECTION, "supervision record",
+                                 "sup_records", report, ctx);
     if (!rc)
         rc = zl_credit_index_check(s, report, ctx);
-    zl_logged_rows_free(&k);
+    zl_logged_rows_free(k);
     return rc;
 }

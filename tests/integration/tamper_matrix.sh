@@ -379,6 +379,7 @@ expect_caught "sup_records.json (the plan)" "update sup_records set json = repla
 expect_caught "sup_records.json not JSON" "update sup_records set json = '{' where $SK"
 expect_caught "sup_records.leaf" "update sup_records set leaf = leaf + 1 where key = 'inspector:I007'"
 expect_caught "sup_records deleted" "delete from sup_records where key = 'inspector:I007'"
+expect_caught "sup_records.kind (a plan made a draw)" "update sup_records set kind = 'draw' where key = 'plan:TM'"
 expect_caught "sup_records inserted" "insert into sup_records select key, seq + 1, kind, leaf, json, uscc from sup_records where key = 'inspector:I007'"
 # spot-check steps (task:PLAN:N): a measured value, a verdict, a date
 # moved (the clocks would move with it), a step deleted, a step inserted
@@ -473,6 +474,7 @@ expect_outbox "outbox registry row deleted" "delete from outbox where $(first_of
 expect_outbox "outbox registry row's kind changed" "update outbox set kind = 'product' where $(first_of "kind = 'party'")"
 expect_outbox "outbox token row names another token" "update outbox set key = key || 'x' where $(first_of "kind = 'token'")"
 expect_outbox "outbox supervision row deleted (a spot-check step)" "delete from outbox where $(first_of "key like 'task:%'")"
+expect_outbox "outbox supervision row made a recall (a spot-check step)" "update outbox set kind = 'recall' where $(first_of "key like 'task:%'")"
 expect_outbox "outbox risk case row deleted" "delete from outbox where $(first_of "kind = 'risk'")"
 expect_outbox "outbox risk disposal row deleted" "delete from outbox where $(first_of "kind = 'risk-dispo'")"
 expect_outbox "outbox row added after the last record (a registry change)" "insert into outbox(seq, kind, key, created) select (select max(seq) + 1 from outbox), kind, key, created from outbox where $(first_of "kind = 'party'")"
