@@ -26,9 +26,12 @@
  * steps before the outbox took them), so the step records the log's size
  * and the outbox's last seq then in meta (outbox.checked_from, "LEAF SEQ")
  * and the check pairs the leaves from LEAF on with the rows after SEQ; a
- * store made at 23 or later has no such key and is checked whole. The
- * setting is not a logged record: raised behind the store's back it hides
- * earlier rows (up to the log's size: more is reported).
+ * store made at 23 or later has no such key and is checked whole. Raised
+ * behind the store's back the setting would hide earlier rows, so it is
+ * a logged setting (query/subs_log.c, schema 28: the 27 -> 28 step logs
+ * the value the 22 -> 23 step set; every upgrade passes both in one
+ * transaction), and verify holds it to its record; past the log's size
+ * it is reported here too.
  *
  * A supervision record's row carries the record's kind, which its leaf
  * key does not spell: it is read from the record (sup_record_kind), so a
@@ -39,6 +42,7 @@
  * reads those rows' created).
  */
 #include "audit/audit_int.h"
+#include "query/subs_log.h"
 #include "supervise/sup_int.h"
 
 #include "store/store.h"
@@ -60,7 +64,7 @@ struct ob_row {
     int64_t created_ms;
 };
 
-#define CHECKED_FROM "outbox.checked_from"
+#define CHECKED_FROM ZL_OUTBOX_CHECKED_FROM
 
 struct audit_outbox {
     struct ob_row rows[PAGE];

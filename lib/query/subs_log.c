@@ -30,6 +30,14 @@
  * holds every "webhook.allow_internal*" setting to its entity's last
  * record ("" and an absent setting alike mean none).
  *
+ *   {"type":"outbox-watermark","v":1,"op":"set","setting":KEY,
+ *    "value":"LEAF SEQ","at":ms}    (schema 28; audit/outbox.c)
+ * The outbox watermark says from which leaf verify pairs the log with
+ * the outbox (stores upgraded to 23 hold older records without rows);
+ * raised behind the log's back it would hide rows deleted before it.
+ * Both kinds are "logged settings" (SETTINGS below): verify holds each
+ * such setting to its entity's last record.
+ *
  * Not in any record: the delivery state (cursor, pending, notified). It
  * changes on every delivery and says what was sent, not who gets what; an
  * edited cursor re-sends or skips events, which the receivers' own
@@ -165,13 +173,37 @@ out:
     return rc;
 }
 
-int zl_subs_log_allow(zl_store *s, const char *key, const char *ranges,
-                      int64_t at_ms)
+/* The store settings logged as records: a setting's key begins with
+ * prefix; its record has type and states the value under field. */
+static const struct logged_setting {
+    const char *prefix, *type, *field, *what;
+} SETTINGS[] = {
+    {ZL_WEBHOOK_ALLOW_KEY, "webhook-allow", "ranges",
+     "allows webhooks to reach"},
+    {ZL_OUTBOX_CHECKED_FROM, "outbox-watermark", "value",
+     "starts the outbox check at"},
+};
+#define N_SETTINGS (sizeof SETTINGS / sizeof SETTINGS[0])
+
+static const struct logged_setting *setting_of(const char *key)
 {
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (!strncmp(key, SETTINGS[i].prefix, strlen(SETTINGS[i].prefix)))
+            return &SETTINGS[i];
+    return NULL;
+}
+
+int zl_subs_log_setting(zl_store *s, const char *key, const char *value,
+                        int64_t at_ms)
+{
+    const struct logged_setting *l = setting_of(key);
+
+    if (!l)
+        return ZL_EINVAL;
     return append(s, key,
-                  json_pack("{s:s, s:i, s:s, s:s, s:s, s:I}", "type",
-                            "webhook-allow", "v", 1, "op", "set", "setting",
-                            key, "ranges", ranges, "at", (json_int_t)at_ms));
+                  json_pack("{s:s, s:i, s:s, s:s, s:s, s:I}", "type", l->type,
+                            "v", 1, "op", "set", "setting", key, l->field,
+                            value, "at", (json_int_t)at_ms));
 }
 
 int zl_subs_log_query(zl_store *s, const struct zl_store_nq *q, int del,
@@ -373,19 +405,21 @@ static int sub_cb(void *ctx, const struct zl_store_sub *r)
     return check_row(a, "subscriptions", entity, sub_record(r, 0, 0, salt));
 }
 
-static int is_allow(const char *entity)
+/* The value entity's last record states, if it is a logged setting's. */
+static const char *logged_value(const struct zl_strmap_entry *e,
+                                const struct logged_setting *l)
 {
-    return !strncmp(entity, ZL_WEBHOOK_ALLOW_KEY, strlen(ZL_WEBHOOK_ALLOW_KEY));
+    return e && e->val ? json_string_value(json_object_get(e->val, l->field))
+                       : NULL;
 }
 
-/* A webhook allowance setting against its entity's last record. */
-static int allow_cb(void *ctx, const char *key)
+/* A logged setting against its entity's last record. */
+static int setting_cb(void *ctx, const char *key)
 {
     struct aud *a = ctx;
+    const struct logged_setting *l = setting_of(key);
     struct zl_strmap_entry *e = zl_strmap_find(&a->last, key);
-    const char *logged =
-        e && e->val ? json_string_value(json_object_get(e->val, "ranges"))
-                    : NULL;
+    const char *logged = logged_value(e, l);
     char *v = NULL, detail[400];
     size_t len = 0;
     int rc = zl_store_meta_get(a->s, key, &v, &len);
@@ -396,9 +430,9 @@ static int allow_cb(void *ctx, const char *key)
         e->n = 1; /* seen */
     if (strlen(v) != len || strcmp(v, logged ? logged : "")) {
         snprintf(detail, sizeof detail,
-                 "the setting allows webhooks to reach \"%.120s\", its last "
-                 "logged record \"%.120s\" (set behind the log's back)",
-                 v, logged ? logged : "");
+                 "the setting %s \"%.120s\", its last logged record "
+                 "\"%.120s\" (set behind the log's back)",
+                 l->what, v, logged ? logged : "");
         rc = a->report(a->ctx, e ? "derived-altered" : "derived-extra", 0, key,
                        detail);
     }
@@ -429,22 +463,24 @@ int zl_subs_audit_rows(zl_store *s, zl_logged_report_fn report, void *ctx)
         rc = zl_store_nq_list(s, NULL, nq_cb, &a);
     if (!rc)
         rc = zl_store_sub_list(s, NULL, sub_cb, &a);
-    if (!rc)
-        rc = zl_store_meta_keys(s, ZL_WEBHOOK_ALLOW_KEY, allow_cb, &a);
+    for (size_t i = 0; !rc && i < N_SETTINGS; i++)
+        rc = zl_store_meta_keys(s, SETTINGS[i].prefix, setting_cb, &a);
     for (size_t i = 0; !rc && i < zl_strmap_count(&a.last); i++) {
         struct zl_strmap_entry *e = zl_strmap_at(&a.last, i);
-        const char *ranges;
+        const struct logged_setting *l = setting_of(e->key);
+        const char *value;
         char detail[200];
 
         if (e->n || !e->val)
             continue;
-        if (is_allow(e->key)) { /* logged, the setting gone */
-            ranges = json_string_value(json_object_get(e->val, "ranges"));
-            if (ranges && *ranges &&
-                (rc = report(ctx, "derived-altered", 0, e->key,
-                             "the last logged record allows internal "
-                             "ranges, but the setting is gone (removed "
-                             "behind the log's back)")))
+        if (l) { /* logged, the setting gone */
+            value = logged_value(e, l);
+            snprintf(detail, sizeof detail,
+                     "the last logged record %s \"%.80s\", but the setting "
+                     "is gone (removed behind the log's back)",
+                     l->what, value ? value : "");
+            if (value && *value &&
+                (rc = report(ctx, "derived-altered", 0, e->key, detail)))
                 break;
             continue;
         }
@@ -475,7 +511,7 @@ static int mig_sub(void *ctx, const struct zl_store_sub *r)
     return zl_subs_log_sub(ctx, r, 0, 0);
 }
 
-static int mig_allow(void *ctx, const char *key)
+static int mig_setting(void *ctx, const char *key)
 {
     zl_store *s = ctx;
     char *v = NULL;
@@ -483,14 +519,14 @@ static int mig_allow(void *ctx, const char *key)
     int rc = zl_store_meta_get(s, key, &v, &len);
 
     if (!rc)
-        rc = zl_subs_log_allow(s, key, v, 0);
+        rc = zl_subs_log_setting(s, key, v, 0);
     zl_free(v);
     return rc;
 }
 
-int zl_subs_allow_migrate(zl_store *s)
+int zl_subs_settings_migrate(zl_store *s, const char *prefix)
 {
-    return zl_store_meta_keys(s, ZL_WEBHOOK_ALLOW_KEY, mig_allow, s);
+    return zl_store_meta_keys(s, prefix, mig_setting, s);
 }
 
 int zl_subs_migrate(zl_store *s)

@@ -33,11 +33,17 @@ int zl_subs_log_sub(zl_store *s, const struct zl_store_sub *r, int del,
 /* The setting prefix of the webhook allowances (webhook.c's keys). */
 #define ZL_WEBHOOK_ALLOW_KEY "webhook.allow_internal"
 
-/* Log that setting key (ZL_WEBHOOK_ALLOW_KEY, or it, ':' and a party ID)
- * now holds ranges ("" for none) as of at_ms. Must run inside the
- * caller's transaction, beside the setting's write. 0 or an error. */
-int zl_subs_log_allow(zl_store *s, const char *key, const char *ranges,
-                      int64_t at_ms);
+/* The outbox watermark (audit/outbox.c): "LEAF SEQ", the first leaf the
+ * outbox check pairs and the outbox's last seq before it. */
+#define ZL_OUTBOX_CHECKED_FROM "outbox.checked_from"
+
+/* Log that a logged setting, key (ZL_WEBHOOK_ALLOW_KEY, or it, ':' and a
+ * party ID: the ranges, "" for none; or ZL_OUTBOX_CHECKED_FROM), now
+ * holds value as of at_ms. Must run inside the caller's transaction,
+ * beside the setting's write. 0, ZL_EINVAL (not a logged setting) or an
+ * error. */
+int zl_subs_log_setting(zl_store *s, const char *key, const char *value,
+                        int64_t at_ms);
 
 /* The canonical bytes of logged record "subs:<seq>" from subs_records
  * (*canon new): the JCS of the stored record. 0, ZL_ENOTFOUND or an
@@ -56,8 +62,8 @@ int zl_subs_audit_rows(zl_store *s, zl_logged_report_fn report, void *ctx);
  * named query and subscription stored before them. */
 int zl_subs_migrate(zl_store *s);
 
-/* Schema 25: log each webhook allowance set before allowances were
- * logged (at 0). 0 or an error. */
-int zl_subs_allow_migrate(zl_store *s);
+/* Schemas 25 and 28: log each logged setting whose key begins with
+ * prefix, set before such settings were logged (at 0). 0 or an error. */
+int zl_subs_settings_migrate(zl_store *s, const char *prefix);
 
 #endif

@@ -356,7 +356,7 @@ int zl_webhook_allow_party_set(zl_store *s, const char *party, const char *list,
         return rc;
     rc = zl_store_meta_set(s, key, p, strlen(p));
     if (!rc) /* logged: it decides where a party's events may go */
-        rc = zl_subs_log_allow(s, key, p, zl_time_now_ms());
+        rc = zl_subs_log_setting(s, key, p, zl_time_now_ms());
     if (!rc)
         rc = zl_store_commit(s);
     if (rc)

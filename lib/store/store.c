@@ -316,7 +316,7 @@ static int migrate_step(zl_store *s, int from)
         return module_schema(s, ZL_STORE_MOD_PARTY);
     case 24: /* 24 -> 25: the webhook allowances as logged records
               * (query/subs_log.c): one record per setting made before */
-        return zl_subs_allow_migrate(s);
+        return zl_subs_settings_migrate(s, ZL_WEBHOOK_ALLOW_KEY);
     case 25: /* 25 -> 26: identifiers coded in SQLite's dictionary (issue
               * 11, docs/storage.md "Schema 26"; the backend's step alone,
               * none on PostgreSQL) */
@@ -325,6 +325,10 @@ static int migrate_step(zl_store *s, int from)
               * SQLite only: sqlite_trade.c; PostgreSQL keeps the row
               * test) */
         return 0;
+    case 27: /* 27 -> 28: the outbox watermark as a logged setting
+              * (query/subs_log.c): its value, if the 22 -> 23 step set
+              * one, logged */
+        return zl_subs_settings_migrate(s, ZL_OUTBOX_CHECKED_FROM);
     default: return ZL_EUNSUPPORTED;
     }
 }

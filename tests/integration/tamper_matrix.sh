@@ -414,6 +414,10 @@ WA="key = 'webhook.allow_internal'"
 expect_caught "webhook allowance widened (every party's webhooks reach 10/8)" "update meta set value = $(zl_bytes "'127.0.0.1/32,10.0.0.0/8'") where $WA"
 expect_caught "webhook allowance added for a party" "insert into meta(key, value) values ('webhook.allow_internal:attacker', $(zl_bytes "'0.0.0.0/0'"))"
 expect_caught "webhook allowance of a party removed" "delete from meta where key = 'webhook.allow_internal:91350100M000100Y43'"
+# the outbox watermark (logged since schema 28): a store made at 28 has
+# none, so one set behind the log's back, which would hide rows deleted
+# before it, is caught however the outbox looks
+expect_caught "outbox watermark set" "insert into meta(key, value) values ('outbox.checked_from', $(zl_bytes "'0 0'"))"
 expect_caught "webhook allowance's record edited with it" "update meta set value = $(zl_bytes "'0.0.0.0/0'") where $WA; update subs_records set json = replace(json, '127.0.0.1/32', '0.0.0.0/0') where json like '%127.0.0.1/32%'"
 SRK="seq = (select max(seq) from subs_records)"
 expect_caught "subs_records.json (the dest)" "update subs_records set json = replace(json, '8.8.8.8', 'attacker.example') where $SRK"

@@ -1252,10 +1252,11 @@ static void test_upgrade_from_v1(void **state)
     /* verify: every record still matches the log and its checkpoint */
     assert_int_equal(zl_audit_verify(s, NULL, NULL, &st), 0);
     /* the records of 0.1.0, the migration receipt (schema 4) that
-     * anchors their record times and parties, and one record per party
-     * and product (schema 5) anchoring the registry */
-    assert_int_equal(st.leaves, V1_LEAVES + 1 + V1_REGISTRY);
-    assert_int_equal(st.records, V1_LEAVES + 1 + V1_REGISTRY);
+     * anchors their record times and parties, one record per party and
+     * product (schema 5) anchoring the registry, and the outbox watermark
+     * (set at schema 23, logged at 28) */
+    assert_int_equal(st.leaves, V1_LEAVES + 1 + V1_REGISTRY + 1);
+    assert_int_equal(st.records, V1_LEAVES + 1 + V1_REGISTRY + 1);
     assert_int_equal(st.checkpoints, 1);
     assert_int_equal(st.issues, 0);
     /* events: every one is there and queryable */
@@ -1280,8 +1281,8 @@ static void test_upgrade_from_v1(void **state)
     assert_int_equal(zl_store_outbox_read(s, 0, 0, collect, &rows), 0);
     assert_int_equal(rows.n, 2);
     assert_int_equal(zl_audit_verify(s, NULL, NULL, &st), 0);
-    /* two events and their capture receipt */
-    assert_int_equal(st.leaves, V1_LEAVES + 1 + V1_REGISTRY + 3);
+    /* the watermark's record, two events and their capture receipt */
+    assert_int_equal(st.leaves, V1_LEAVES + 1 + V1_REGISTRY + 1 + 3);
     /* 0.1.0's events never had outbox rows, so verify checks the outbox
      * from the upgrade on (schema 23): a new event's row is checked */
     assert_int_equal(zl_store_exec_sql(s, "DELETE FROM outbox WHERE seq ="
@@ -1498,6 +1499,26 @@ static void test_allow_from_v24(void **state)
     assert_int_not_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
 }
 
+/* A schema 27 store with the outbox watermark the 22 -> 23 step set, as
+ * a plain setting, migrates to 28: the setting is then a logged record,
+ * verify passes, and the watermark raised behind the log's back (which
+ * would hide deleted rows before it) is reported. */
+static void test_watermark_from_v27(void **state)
+{
+    struct fixture *f = *state;
+    static const char KEY[] = "outbox.checked_from";
+
+    capture(f->s, DOC, 2);
+    assert_int_equal(zl_store_meta_set(f->s, KEY, "0 0", 3), 0);
+    assert_int_not_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    assert_int_equal(zl_store_meta_set(f->s, "store.schema_version", "27", 2),
+                     0);
+    reopen_migrated(f, NULL);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    assert_int_equal(zl_store_meta_set(f->s, KEY, "1 1", 3), 0);
+    assert_int_not_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+}
+
 /* ---- identifier codes (schema 26, ident_code.h) --------------------------
  */
 
@@ -1695,6 +1716,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_slim_from_v20, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allow_from_v24, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_watermark_from_v27, setup,
+                                        teardown),
         cmocka_unit_test(test_ids_pack_v2),
         cmocka_unit_test(test_ident_codes),
     };
