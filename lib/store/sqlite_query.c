@@ -1052,14 +1052,17 @@ static int stream_next(zl_store *s, struct stream *m, int desc, int64_t lo,
  *   1. the sources: event_trade's destination ranges of the admitted
  *      values and event_sites' (admitted location, admitted step) ranges,
  *      up to the query's upper time bound;
- *   2. their identifiers (events.ids), each with its earliest source's
- *      time;
+ *   2. their identifiers (events.ids), each with its sources' times;
  *   3. each identifier's occurrences (event_occ, clustered by identifier
- *      number) from that time on, within the query's bounds;
+ *      number) in custody's spells: from each source's time up to and
+ *      including the time of the identifier's next shipping or receiving
+ *      event (custody_walk), within the query's bounds;
  * sorted and made distinct: one more stream for the merge, held in
  * memory. The row test (keep) still decides every candidate. Its cost
- * grows with the goods the party ever received and their later events,
- * not with the store: a dairy plant's milk lots, a shop's cases. */
+ * grows with the goods the party ever received and their events while
+ * it held them, not with the store: a dairy plant's milk lots, a shop's
+ * or a distribution centre's cases (not the shops' events after the
+ * centre shipped them on: the spells end there). */
 /* Append row (OCC_COLS values) to o. */
 static int occ_add(struct occ *o, const int64_t *row)
 {
