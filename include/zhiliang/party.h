@@ -362,8 +362,13 @@ int zl_viewer_region_admits(zl_store *s, const struct zl_viewer *v,
  * a readPoint or bizLocation, and where custody's receipts happen), as a
  * source or destination ('t'), or is the bizStep whose events at its
  * locations give it custody ('s'); else 0 (also for NULL str). Each 1 is
- * a superset of the rule's own test on that field. Only a hint where
- * zl_viewer_party_hints(v) is 1 (else 0 for every value). */
+ * a superset of the rule's own test on that field. Kind 'c' is the other
+ * way round: 1 only for a bizStep whose events (not declared erroneous)
+ * decide custody for the events after them (shipping, receiving), so a
+ * store may end an identifier's custody candidates at the first such
+ * event after a receipt; a 1 there must never be wider than the rule's.
+ * Only a hint where zl_viewer_party_hints(v) is 1 (else 0 for every
+ * value). */
 int zl_viewer_party_admits(const struct zl_viewer *v, char kind,
                            const char *str);
 /* 1 when zl_viewer_party_admits is a hint for v: an enterprise whose

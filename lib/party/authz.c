@@ -176,21 +176,30 @@ int zl_authz_step_receives(const char *biz_step)
            (biz_step && !strcmp(biz_step, "receiving"));
 }
 
+static int step_ships(const char *biz_step)
+{
+    return cbv_is(biz_step, "BizStep-", "shipping") ||
+           (biz_step && !strcmp(biz_step, "shipping"));
+}
+
+int zl_authz_step_decides(const char *biz_step)
+{
+    return step_ships(biz_step) || zl_authz_step_receives(biz_step);
+}
+
 /* Candidate event, latest first: the first shipping or receiving event
  * (not declared erroneous) decides. */
 static int custody_event_cb(void *ctx, const struct zl_stored_event *ev)
 {
     struct holders *h = ctx;
     char owner[ZL_PARTY_ID_MAX];
-    int ship, recv, rc;
+    int recv, rc;
 
     if (ev->has_error_declaration)
         return 0;
-    ship = cbv_is(ev->biz_step, "BizStep-", "shipping") ||
-           (ev->biz_step && !strcmp(ev->biz_step, "shipping"));
-    recv = zl_authz_step_receives(ev->biz_step);
-    if (!ship && !recv)
+    if (!zl_authz_step_decides(ev->biz_step))
         return 0;
+    recv = zl_authz_step_receives(ev->biz_step);
     h->found = 1;
     if (recv) {
         const char *where =

@@ -30,6 +30,13 @@ int zl_authz_held_before(zl_store *s, const char *id, const uint8_t before[32],
  * The read rule's hint names it to the store (zl_viewer_party_admits). */
 int zl_authz_step_receives(const char *biz_step);
 
+/* 1 when biz_step is the shipping or the receiving step (CBV URI or bare
+ * name): an event with it, not declared erroneous, decides custody for
+ * the events after it (the latest such event before an event names the
+ * holders). The read rule's hint names it to the store
+ * (zl_viewer_party_admits, 'c'), which cuts custody's candidates there. */
+int zl_authz_step_decides(const char *biz_step);
+
 /* A cache of custody for one request (authz.c): the rows of the
  * identifiers asked about and which candidate events decide custody for
  * the party asked about. Its answers are zl_authz_held_before's while the

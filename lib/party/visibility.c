@@ -359,6 +359,7 @@ int zl_viewer_party_admits(const struct zl_viewer *v, char kind,
     case 'l':
     case 't': return names_me(v, str);
     case 's': return zl_authz_step_receives(str);
+    case 'c': return zl_authz_step_decides(str);
     }
     return 0;
 }

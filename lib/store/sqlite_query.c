@@ -691,12 +691,13 @@ static int site_add(struct site_set *ss, int64_t k)
 
 /* What f->admits admits: the location and party sites (2n, 2n + 1, as in
  * event_sites) and, for an enterprise's rule (f->admits_trade), the
- * bizSteps whose events at its locations give it custody (vocab numbers)
- * and the source/destination values that name it (trade_values numbers,
- * sqlite_trade.c); top: the largest vocab, site_parties and trade_values
- * numbers asked about. */
+ * bizSteps whose events at its locations give it custody (vocab numbers),
+ * the bizSteps whose events decide custody (decides: where custody's
+ * candidates end) and the source/destination values that name it
+ * (trade_values numbers, sqlite_trade.c); top: the largest vocab,
+ * site_parties and trade_values numbers asked about. */
 struct admitted {
-    struct site_set sites, steps, trade;
+    struct site_set sites, steps, decides, trade;
     int64_t top[3];
 };
 
@@ -733,13 +734,14 @@ static void admitted_cleanup(struct admitted *a)
 {
     zl_free(a->sites.k);
     zl_free(a->steps.k);
+    zl_free(a->decides.k);
     zl_free(a->trade.k);
 }
 
 /* Empty a, to be asked again from the first number. */
 static void admitted_reset(struct admitted *a)
 {
-    a->sites.n = a->steps.n = a->trade.n = 0;
+    a->sites.n = a->steps.n = a->decides.n = a->trade.n = 0;
     a->top[0] = a->top[1] = a->top[2] = INT64_MIN;
 }
 
@@ -775,7 +777,7 @@ static int sites_ask_table(zl_store *s, const struct zl_event_filter *f,
     while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t n = sqlite3_column_int64(st, 0);
         char *v = zl_strdup((const char *)sqlite3_column_text(st, 1));
-        int a = 0, b = 0;
+        int a = 0, b = 0, d = 0;
 
         if (!v) {
             rc = ZL_ENOMEM;
@@ -784,14 +786,18 @@ static int sites_ask_table(zl_store *s, const struct zl_event_filter *f,
         a = f->admits(f->admits_ctx, "lpt"[p], v);
         if (a >= 0 && p == 0 && f->admits_trade)
             b = f->admits(f->admits_ctx, 's', v);
+        if (a >= 0 && b >= 0 && p == 0 && f->admits_trade)
+            d = f->admits(f->admits_ctx, 'c', v);
         zl_free(v);
-        if (a < 0 || b < 0)
-            rc = a < 0 ? a : b;
+        if (a < 0 || b < 0 || d < 0)
+            rc = a < 0 ? a : b < 0 ? b : d;
         else if (a)
             rc = site_add(p == 2 ? &e->trade : &e->sites,
                           p == 2 ? n : 2 * n + p);
         if (!rc && b)
             rc = site_add(&e->steps, n);
+        if (!rc && d)
+            rc = site_add(&e->decides, n);
         e->top[p] = n;
     }
     if (!rc && src != SQLITE_DONE)
@@ -841,6 +847,8 @@ static int admitted_add(struct admitted *to, const struct admitted *from)
         rc = site_add(&to->sites, from->sites.k[i]);
     for (size_t i = 0; i < from->steps.n && !rc; i++)
         rc = site_add(&to->steps, from->steps.k[i]);
+    for (size_t i = 0; i < from->decides.n && !rc; i++)
+        rc = site_add(&to->decides, from->decides.k[i]);
     for (size_t i = 0; i < from->trade.n && !rc; i++)
         rc = site_add(&to->trade, from->trade.k[i]);
     memcpy(to->top, from->top, sizeof to->top);
@@ -1044,14 +1052,17 @@ static int stream_next(zl_store *s, struct stream *m, int desc, int64_t lo,
  *   1. the sources: event_trade's destination ranges of the admitted
  *      values and event_sites' (admitted location, admitted step) ranges,
  *      up to the query's upper time bound;
- *   2. their identifiers (events.ids), each with its earliest source's
- *      time;
+ *   2. their identifiers (events.ids), each with its sources' times;
  *   3. each identifier's occurrences (event_occ, clustered by identifier
- *      number) from that time on, within the query's bounds;
+ *      number) in custody's spells: from each source's time up to and
+ *      including the time of the identifier's next shipping or receiving
+ *      event (custody_walk), within the query's bounds;
  * sorted and made distinct: one more stream for the merge, held in
  * memory. The row test (keep) still decides every candidate. Its cost
- * grows with the goods the party ever received and their later events,
- * not with the store: a dairy plant's milk lots, a shop's cases. */
+ * grows with the goods the party ever received and their events while
+ * it held them, not with the store: a dairy plant's milk lots, a shop's
+ * or a distribution centre's cases (not the shops' events after the
+ * centre shipped them on: the spells end there). */
 /* Append row (OCC_COLS values) to o. */
 static int occ_add(struct occ *o, const int64_t *row)
 {
@@ -1096,6 +1107,28 @@ static void occ_distinct(struct occ *o, int (*cmp)(const void *, const void *))
     o->n = w;
 }
 
+/* The current row of st (cols columns) as an occ row: time, event
+ * number, then the event's columns when st has them (0 for NULL, -1 for
+ * a value that is not a number). */
+static void occ_row(sqlite3_stmt *st, int cols, int64_t *row)
+{
+    for (int i = 0; i < OCC_COLS; i++) {
+        int t = i < cols ? sqlite3_column_type(st, i) : SQLITE_TEXT;
+
+        row[i] = t == SQLITE_INTEGER ? sqlite3_column_int64(st, i)
+                 : t == SQLITE_NULL  ? 0
+                                     : -1;
+    }
+}
+
+/* A statement's final step code as an error: 0 for SQLITE_DONE. */
+static int step_error(int src)
+{
+    return src == SQLITE_DONE        ? 0
+           : src == SQLITE_INTERRUPT ? ZL_ETIMEOUT
+                                     : ZL_ESTORE;
+}
+
 /* st's rows (time, event number, and the event's columns when st has
  * them) into o: 0 or an error. */
 static int occ_read(sqlite3_stmt *st, struct occ *o)
@@ -1105,17 +1138,11 @@ static int occ_read(sqlite3_stmt *st, struct occ *o)
     while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t row[OCC_COLS];
 
-        for (int i = 0; i < OCC_COLS; i++) {
-            int t = i < cols ? sqlite3_column_type(st, i) : SQLITE_TEXT;
-
-            row[i] = t == SQLITE_INTEGER ? sqlite3_column_int64(st, i)
-                     : t == SQLITE_NULL  ? 0
-                                         : -1;
-        }
+        occ_row(st, cols, row);
         rc = occ_add(o, row);
     }
-    if (!rc && src != SQLITE_DONE)
-        rc = src == SQLITE_INTERRUPT ? ZL_ETIMEOUT : ZL_ESTORE;
+    if (!rc)
+        rc = step_error(src);
     sqlite3_reset(st);
     return rc;
 }
@@ -1139,23 +1166,101 @@ static int range_upto(zl_store *s, int trade, int64_t k, int64_t hi,
     return occ_read(st, o);
 }
 
-struct first_seen {
+/* Each identifier of a source, numbered in ids, with the source's time:
+ * rows (identifier number, time) of pairs. */
+struct id_sources {
     struct zl_strmap *ids;
+    struct occ *pairs;
     int64_t t;
 };
 
-/* Each identifier of a source with the earliest source's time (n). */
-static int first_seen_cb(void *ctx, const struct zl_id_row *r)
+static int source_id_cb(void *ctx, const struct zl_id_row *r)
 {
-    struct first_seen *c = ctx;
+    struct id_sources *c = ctx;
     struct zl_strmap_entry *e;
-    int added = 0, rc = 0;
+    int64_t row[OCC_COLS] = {0};
+    int rc = 0;
 
-    if (!(e = zl_strmap_put(c->ids, r->id, &added, &rc)))
+    if (!(e = zl_strmap_put(c->ids, r->id, NULL, &rc)))
         return rc ? rc : ZL_ENOMEM;
-    if (added || c->t < e->n)
-        e->n = c->t;
+    row[0] = (int64_t)(e - c->ids->e);
+    row[1] = c->t;
+    return occ_add(c->pairs, row);
+}
+
+/* 1 if step (a vocab number) is a bizStep ad says decides custody. */
+static int step_decides(const struct admitted *ad, int64_t step)
+{
+    for (size_t i = 0; i < ad->decides.n; i++)
+        if (ad->decides.k[i] == step)
+            return 1;
     return 0;
+}
+
+/* Custody's candidates of one identifier (key, len), whose sources are at
+ * the times src[0..n)[1] (ascending, distinct), within [lo, hi], into out:
+ * its occurrences from each source's time up to and including the time
+ * of its first deciding event (a bizStep in ad->decides, not declared
+ * erroneous) later than that time. The rule (authz.c) asks about the
+ * latest deciding event before an event in the identifier's (time, hash)
+ * order; cutting by time alone, ties included on both ends, keeps every
+ * event that order can admit whatever it does with ties: an event later
+ * than the cut's time has the cut's event, or a later decider, before it.
+ * A later source opens the identifier again. One statement walks the
+ * rows in time order (event_occ's key) and is started again at the next
+ * source after a cut, so the rows between two custody spells are not
+ * read. */
+static int custody_walk(zl_store *s, const struct admitted *ad, const char *key,
+                        size_t len, const int64_t (*src)[OCC_COLS], size_t n,
+                        int64_t lo, int64_t hi, struct occ *out)
+{
+    static const char OCC[] =
+        "SELECT o.event_time, o.ev, e.biz_step, e.disposition, e.read_point,"
+        " e.biz_location, e.has_error FROM event_occ o"
+        " JOIN events e ON e.rid = o.ev"
+        " WHERE o.n = (SELECT n FROM idents WHERE code = zl_ident_code(?1))"
+        " AND o.event_time >= ?2 AND o.event_time <= ?3"
+        " ORDER BY o.event_time";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, OCC);
+    int64_t from = 0, cut = INT64_MAX;
+    size_t j = 0;
+    int rc = 0, src_rc = SQLITE_DONE, open = 0;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_text(st, 1, key, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, hi);
+    while (!rc && j < n) {
+        sqlite3_bind_int64(st, 2, src[j][1]);
+        while (!rc && (src_rc = sqlite3_step(st)) == SQLITE_ROW) {
+            int64_t row[OCC_COLS];
+            int64_t t = sqlite3_column_int64(st, 0);
+
+            if (open && t > cut)
+                open = 0; /* custody passed on at the cut */
+            for (; j < n && src[j][1] <= t; j++) {
+                open = 1;
+                from = src[j][1];
+                cut = INT64_MAX;
+            }
+            if (!open)
+                break; /* start again at the next source */
+            occ_row(st, OCC_COLS, row);
+            if (t >= lo)
+                rc = occ_add(out, row);
+            if (cut == INT64_MAX && t > from &&
+                sqlite3_column_type(st, 6) == SQLITE_INTEGER &&
+                sqlite3_column_int64(st, 6) == 0 && step_decides(ad, row[2]))
+                cut = t;
+        }
+        sqlite3_reset(st);
+        if (!rc && src_rc != SQLITE_ROW)
+            rc = step_error(src_rc);
+        if (src_rc == SQLITE_DONE)
+            break; /* every row up to hi read */
+    }
+    sqlite3_clear_bindings(st);
+    return rc;
 }
 
 /* The trade and custody candidates for ad within [lo, hi] into out, in
@@ -1164,24 +1269,19 @@ static int custody_candidates(zl_store *s, const struct admitted *ad,
                               int64_t lo, int64_t hi, struct occ *out)
 {
     static const char IDS[] = "SELECT ids FROM events WHERE rid = ?1";
-    /* the columns a query's key filters on, so that a kept list answers
-     * EQ_bizStep and the like without reading rows it cannot match */
-    static const char OCC[] =
-        "SELECT o.event_time, o.ev, e.biz_step, e.disposition, e.read_point,"
-        " e.biz_location FROM event_occ o JOIN events e ON e.rid = o.ev"
-        " WHERE o.n = (SELECT n FROM idents WHERE code = zl_ident_code(?1))"
-        " AND o.event_time >= ?2 AND o.event_time <= ?3";
+    /* with the columns a query's key filters on (as custody_walk's), so
+     * that a kept list answers EQ_bizStep and the like without reading
+     * rows it cannot match */
     static const char TRADE[] =
         "SELECT t.event_time, t.ev, e.biz_step, e.disposition, e.read_point,"
         " e.biz_location FROM event_trade t JOIN events e ON e.rid = t.ev"
         " WHERE t.k = ?1 AND t.event_time >= ?2 AND t.event_time <= ?3";
-    struct occ src = {0};
+    struct occ src = {0}, pairs = {0};
     struct zl_strmap ids;
-    struct first_seen fs;
+    struct id_sources is = {&ids, &pairs, 0};
     int rc = 0;
 
     zl_strmap_init(&ids, (size_t)1 << 24);
-    fs.ids = &ids;
     for (size_t i = 0; i < ad->trade.n && !rc; i++)
         rc = range_upto(s, 1, ad->trade.k[i] * 2 + 1, hi, &src);
     for (size_t i = 0; i < ad->sites.n && !rc; i++)
@@ -1209,26 +1309,25 @@ static int custody_candidates(zl_store *s, const struct admitted *ad,
             int n = sqlite3_column_bytes(st, 0);
 
             memset(&row, 0, sizeof row);
-            fs.t = src.r[i][0];
+            is.t = src.r[i][0];
             if (p && n > 0)
-                rc = zl_ids_unpack(p, (size_t)n, &row, first_seen_cb, &fs);
+                rc = zl_ids_unpack(p, (size_t)n, &row, source_id_cb, &is);
         } else if (src_rc != SQLITE_DONE)
             rc = src_rc == SQLITE_INTERRUPT ? ZL_ETIMEOUT : ZL_ESTORE;
         sqlite3_reset(st);
     }
-    for (size_t i = 0; i < zl_strmap_count(&ids) && !rc; i++) {
-        const struct zl_strmap_entry *e = zl_strmap_at(&ids, i);
-        sqlite3_stmt *st = zl_sqlite_stmt(s, OCC);
+    /* each identifier's sources in time order, then its custody spells */
+    if (!rc)
+        occ_distinct(&pairs, occ_cmp_asc);
+    for (size_t a = 0, b; a < pairs.n && !rc; a = b) {
+        const struct zl_strmap_entry *e =
+            zl_strmap_at(&ids, (size_t)pairs.r[a][0]);
 
-        if (!st) {
-            rc = ZL_ESTORE;
-            break;
-        }
-        sqlite3_bind_text(st, 1, e->key, (int)e->len, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, e->n > lo ? e->n : lo);
-        sqlite3_bind_int64(st, 3, hi);
-        rc = occ_read(st, out);
-        sqlite3_clear_bindings(st);
+        for (b = a; b < pairs.n && pairs.r[b][0] == pairs.r[a][0]; b++)
+            ;
+        rc = custody_walk(s, ad, e->key, e->len,
+                          (const int64_t(*)[OCC_COLS])(pairs.r + a), b - a, lo,
+                          hi, out);
     }
     /* trade: every event of each admitted value, as source and as
      * destination */
@@ -1248,6 +1347,7 @@ static int custody_candidates(zl_store *s, const struct admitted *ad,
         occ_distinct(out, occ_cmp_asc);
     zl_strmap_cleanup(&ids, NULL);
     zl_free(src.r);
+    zl_free(pairs.r);
     return rc;
 }
 

@@ -229,8 +229,12 @@ struct zl_event_filter {
      * identifier that some event names with a destination admits('t')
      * admits, or at a location admits('l') admits with a bizStep s where
      * admits('s', s) is 1 (custody: goods the party was ever shipped or
-     * received); a backend without an index for these must not narrow
-     * by admits at all. */
+     * received; such an event is the identifier's source), from the
+     * source's event time up to and including the time of the
+     * identifier's first event after that time with a bizStep c where
+     * admits('c', c) is 1 and not declared erroneous (custody passed on:
+     * the rule's next holders); a backend without an index for these
+     * must not narrow by admits at all. */
     int admits_trade;
     /* Backend-internal: an SQL condition ANDed into the WHERE clause. */
     const char *sql_and;
