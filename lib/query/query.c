@@ -657,6 +657,26 @@ static int rule_party_admits(void *ctx, char kind, const char *str)
     return zl_viewer_party_admits(c->viewer, kind, str);
 }
 
+/* The index of the closing quote of the string whose contents start at
+ * j[i], or n when it has none. Strings are most of an event's text:
+ * memchr steps them. */
+static size_t string_end(const char *j, size_t i, size_t n)
+{
+    const char *q;
+    size_t k0 = i, bs;
+
+    for (;;) {
+        if (!(q = memchr(j + i, '"', n - i)))
+            return n;
+        i = (size_t)(q - j);
+        for (bs = 0; i - bs > k0 && j[i - bs - 1] == '\\'; bs++)
+            ;
+        if (bs % 2 == 0)
+            return i; /* not escaped */
+        i++;
+    }
+}
+
 /* Which of recordTime and eventID the object text j[0..n) has as
  * top-level keys. 0, or -1 when the text is not a plain object this
  * scanner is sure about (a top-level key with an escape, unbalanced
@@ -664,7 +684,7 @@ static int rule_party_admits(void *ctx, char kind, const char *str)
 static int top_keys(const char *j, size_t n, int *has_rt, int *has_id)
 {
     size_t i = 0, depth = 0, k0;
-    int want_key = 0, esc;
+    int want_key = 0;
 
     *has_rt = *has_id = 0;
     while (i < n &&
@@ -675,20 +695,12 @@ static int top_keys(const char *j, size_t n, int *has_rt, int *has_id)
     for (; i < n; i++) {
         char c = j[i];
         if (c == '"') {
-            k0 = ++i;
-            esc = 0;
-            while (i < n && j[i] != '"') {
-                if (j[i] == '\\') {
-                    esc = 1;
-                    i++;
-                }
-                i++;
-            }
-            if (i >= n)
+            k0 = i + 1;
+            if ((i = string_end(j, k0, n)) >= n)
                 return -1;
             if (depth == 1 && want_key) {
                 size_t kl = i - k0;
-                if (esc)
+                if (memchr(j + k0, '\\', kl))
                     return -1;
                 if (kl == 10 && !memcmp(j + k0, "recordTime", 10))
                     *has_rt = 1;
