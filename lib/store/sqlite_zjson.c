@@ -292,9 +292,11 @@ int zl_sqlite_json_unpack(zl_store *s, const void *p, size_t n,
         return ZL_ENOMEM;
     if (n < 2)
         return ZL_ESTORE;
-    if ((rc = refresh(s, z)))
-        return rc;
-    if (b[0] != z->ver) { /* trained since this handle looked */
+    /* a version's bytes never change, so the row's version names the
+     * dictionary: the store is asked only when it is not the one this
+     * handle holds (trained since it looked, or none loaded yet), not at
+     * every row of a page read outside a transaction */
+    if (b[0] != z->ver || !z->dd) {
         z->tx = 0;
         if ((rc = refresh(s, z)))
             return rc;
