@@ -23,6 +23,17 @@ struct zl_stmt_slot {
     sqlite3_stmt *stmt;
 };
 
+/* A statement prepared from built text (a query's SELECT), kept for the
+ * next query of the same shape (zl_sqlite_stmt_text). */
+#define ZL_TEXT_STMTS 16
+struct zl_text_slot {
+    char *sql; /* owned copy; NULL: empty slot */
+    size_t len;
+    sqlite3_stmt *stmt;
+    uint64_t used; /* q->text_clock at its last use; the least is evicted */
+    int busy;      /* handed out and not yet given back */
+};
+
 struct zl_zjson;
 struct zl_idcache;
 
@@ -32,6 +43,8 @@ struct zl_sqlite {
     char *path;
     struct zl_stmt_slot stmts[ZL_STMT_CACHE];
     size_t n_stmts;
+    struct zl_text_slot texts[ZL_TEXT_STMTS];
+    uint64_t text_clock;
     uint64_t commits;       /* write transactions committed on this handle */
     struct zl_zjson *zj;    /* events.json compression (sqlite_zjson.c) */
     struct zl_vtext *vt;    /* vocab texts read so far (store_sqlite.c) */
@@ -64,6 +77,16 @@ static inline sqlite3 *zl_sqlite_db(zl_store *s)
 /* The cached prepared statement for sql (a string literal), reset and with
  * bindings cleared, or NULL on error (sqlite3_errmsg tells). */
 sqlite3_stmt *zl_sqlite_stmt(zl_store *s, const char *sql);
+
+/* A prepared statement for built text sql[0..len) (NUL-terminated), with
+ * no bindings, or NULL on error (sqlite3_errmsg tells). The handle keeps
+ * up to ZL_TEXT_STMTS of them, least recently used out first, so a query
+ * of the shape asked before is not parsed and planned again; a text whose
+ * statement is still stepping (a query run from inside another's
+ * callback) gets a fresh one. Give it back with zl_sqlite_stmt_text_done
+ * (which resets or finalizes it), never sqlite3_finalize. */
+sqlite3_stmt *zl_sqlite_stmt_text(zl_store *s, const char *sql, size_t len);
+void zl_sqlite_stmt_text_done(zl_store *s, sqlite3_stmt *st);
 
 /* Text column i of st's current row, borrowed until the next step; ""
  * for NULL. */

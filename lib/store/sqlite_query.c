@@ -547,8 +547,7 @@ static int run_rows(zl_store *s, const struct zl_query_sql *q,
     struct zl_stored_event ev;
     int rc = 0, src;
 
-    if (sqlite3_prepare_v2(zl_sqlite_db(s), q->sql.data, -1, &st, NULL) !=
-        SQLITE_OK)
+    if (!(st = zl_sqlite_stmt_text(s, q->sql.data, q->sql.len)))
         return ZL_ESTORE;
     bind_all(st, q);
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -572,7 +571,7 @@ static int run_rows(zl_store *s, const struct zl_query_sql *q,
          : src == SQLITE_BUSY || src == SQLITE_LOCKED ? ZL_EBUSY
                                                       : ZL_ESTORE;
 out:
-    sqlite3_finalize(st);
+    zl_sqlite_stmt_text_done(s, st);
     return rc;
 }
 

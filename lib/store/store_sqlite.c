@@ -274,6 +274,65 @@ sqlite3_stmt *zl_sqlite_stmt(zl_store *s, const char *sql)
     return st;
 }
 
+sqlite3_stmt *zl_sqlite_stmt_text(zl_store *s, const char *sql, size_t len)
+{
+    struct zl_sqlite *q = zl_sqlite_of(s);
+    struct zl_text_slot *t, *victim = NULL;
+    sqlite3_stmt *st = NULL;
+
+    for (size_t i = 0; i < ZL_TEXT_STMTS; i++) {
+        t = &q->texts[i];
+        if (t->sql && t->len == len && !memcmp(t->sql, sql, len)) {
+            if (t->busy) { /* stepping: a fresh one, not kept twice */
+                victim = NULL;
+                break;
+            }
+            t->busy = 1;
+            t->used = ++q->text_clock;
+            return t->stmt;
+        }
+        if (!t->busy &&
+            (!victim || !t->sql || (victim->sql && t->used < victim->used)))
+            victim = t;
+    }
+    if (sqlite3_prepare_v3(q->db, sql, (int)len + 1, SQLITE_PREPARE_PERSISTENT,
+                           &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    if (victim) { /* else every slot is stepping: st is the caller's alone */
+        char *copy = zl_malloc(len + 1);
+
+        if (!copy)
+            return st;
+        sqlite3_finalize(victim->stmt);
+        zl_free(victim->sql);
+        memcpy(copy, sql, len + 1);
+        victim->sql = copy;
+        victim->len = len;
+        victim->stmt = st;
+        victim->busy = 1;
+        victim->used = ++q->text_clock;
+    }
+    return st;
+}
+
+void zl_sqlite_stmt_text_done(zl_store *s, sqlite3_stmt *st)
+{
+    struct zl_sqlite *q = zl_sqlite_of(s);
+
+    if (!st)
+        return;
+    for (size_t i = 0; i < ZL_TEXT_STMTS; i++)
+        if (q->texts[i].stmt == st && q->texts[i].busy) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            q->texts[i].busy = 0;
+            return;
+        }
+    sqlite3_finalize(st);
+}
+
 int zl_sqlite_get_i64(zl_store *s, const char *sql, int64_t *out)
 {
     sqlite3_stmt *st = zl_sqlite_stmt(s, sql);
@@ -438,6 +497,10 @@ static void sq_close(zl_store *s)
         return;
     for (size_t i = 0; i < q->n_stmts; i++)
         sqlite3_finalize(q->stmts[i].stmt);
+    for (size_t i = 0; i < ZL_TEXT_STMTS; i++) {
+        sqlite3_finalize(q->texts[i].stmt);
+        zl_free(q->texts[i].sql);
+    }
     if (q->db && !sqlite3_get_autocommit(q->db))
         sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close_v2(q->db);

@@ -37,6 +37,7 @@
 #include "util/buf.h"
 #include "store/ids_pack.h"
 #include "store/ident_code.h"
+#include "store/sqlite_int.h"
 
 /* Open f's store again (a new handle, which migrates an older layout) and
  * check it is at this library's schema version. */
@@ -900,6 +901,57 @@ static void test_compressed_json(void **state)
     zl_buf_cleanup(&before);
 }
 
+/* The statements kept for built query text (zl_sqlite_stmt_text): the
+ * same text again gets the kept statement, reset and unbound; a text
+ * whose statement is still out gets a fresh one; past ZL_TEXT_STMTS
+ * texts the least recently used is dropped. */
+static void test_text_stmts(void **state)
+{
+    struct fixture *f = *state;
+    static const char A[] = "SELECT ?1 + 1";
+    char more[ZL_TEXT_STMTS + 1][32];
+    sqlite3_stmt *a, *a2, *b;
+
+    if (strcmp(zl_store_backend_name(f->s), "sqlite"))
+        skip();
+    a = zl_sqlite_stmt_text(f->s, A, strlen(A));
+    assert_non_null(a);
+    sqlite3_bind_int(a, 1, 41);
+    assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(a, 0), 42);
+    /* still stepping: a nested query of the same shape gets its own */
+    b = zl_sqlite_stmt_text(f->s, A, strlen(A));
+    assert_non_null(b);
+    assert_ptr_not_equal(a, b);
+    zl_sqlite_stmt_text_done(f->s, b);
+    zl_sqlite_stmt_text_done(f->s, a);
+    a2 = zl_sqlite_stmt_text(f->s, A, strlen(A));
+    assert_ptr_equal(a2, a);
+    assert_int_equal(sqlite3_step(a2), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_type(a2, 0), SQLITE_NULL); /* unbound */
+    zl_sqlite_stmt_text_done(f->s, a2);
+    /* a bad text: NULL, nothing kept */
+    assert_null(zl_sqlite_stmt_text(f->s, "SELEC 1", 7));
+    for (int i = 0; i <= ZL_TEXT_STMTS; i++) {
+        snprintf(more[i], sizeof more[i], "SELECT %d", i);
+        b = zl_sqlite_stmt_text(f->s, more[i], strlen(more[i]));
+        assert_non_null(b);
+        zl_sqlite_stmt_text_done(f->s, b);
+    }
+    /* A was the least recently used: a new statement now */
+    b = zl_sqlite_stmt_text(f->s, A, strlen(A));
+    assert_non_null(b);
+    zl_sqlite_stmt_text_done(f->s, b);
+    /* the most recent text is still kept */
+    a = zl_sqlite_stmt_text(f->s, more[ZL_TEXT_STMTS],
+                            strlen(more[ZL_TEXT_STMTS]));
+    zl_sqlite_stmt_text_done(f->s, a);
+    b = zl_sqlite_stmt_text(f->s, more[ZL_TEXT_STMTS],
+                            strlen(more[ZL_TEXT_STMTS]));
+    assert_ptr_equal(a, b);
+    zl_sqlite_stmt_text_done(f->s, b);
+}
+
 static void test_compressed_dict_tamper(void **state)
 {
     struct fixture *f = *state;
@@ -1710,6 +1762,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_intern_from_v7, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vocab_from_v16, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compressed_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_text_stmts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compressed_dict_tamper, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_compressed_from_v7, setup,
