@@ -732,10 +732,11 @@ static int token_get(zl_store *s, const char *id,
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if ((rc = prep(s,
-                   "SELECT party_id, sha256, revoked_ms FROM tokens"
-                   " WHERE id=?",
-                   &st)) ||
+    /* every authenticated request asks: the connection's cached one */
+    if ((rc = prep_cached(s,
+                          "SELECT party_id, sha256, revoked_ms FROM tokens"
+                          " WHERE id=?",
+                          &st)) ||
         (rc = bind_text(st, 1, id)))
         goto out;
     rc = sqlite3_step(st);
@@ -748,7 +749,8 @@ static int token_get(zl_store *s, const char *id,
         rc = rc == SQLITE_DONE ? ZL_ENOTFOUND : ZL_ESTORE;
     }
 out:
-    sqlite3_finalize(st);
+    if (st)
+        sqlite3_reset(st);
     return rc;
 }
 
