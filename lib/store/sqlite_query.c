@@ -308,7 +308,10 @@ static const char SITES_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS event_sites(k INTEGER NOT NULL,"
     " event_time INTEGER NOT NULL, ev INTEGER NOT NULL,"
     " PRIMARY KEY(k, event_time, ev)) WITHOUT ROWID;"
+    /* WHEN (schema 28): capture writes its events' rows in C
+     * (sqlite_sites.c) and turns the trigger off while its insert steps */
     "CREATE TRIGGER IF NOT EXISTS event_sites_ai AFTER INSERT ON events"
+    " WHEN (SELECT by_trigger FROM zl_sites_mode)"
     " BEGIN " PARTY_ADD("new.party") ADD_NEW
     " END;"
     "CREATE TRIGGER IF NOT EXISTS event_sites_au AFTER UPDATE OF event_time,"
@@ -328,6 +331,13 @@ int zl_sqlite_sites_schema(zl_store *s)
     int rc = zl_sqlite_exec(s, SITES_SCHEMA);
 
     return rc ? rc : zl_sqlite_exec(s, SITES_GEN);
+}
+
+int zl_sqlite_sites_when_migrate(zl_store *s)
+{
+    int rc = zl_sqlite_exec(s, "DROP TRIGGER IF EXISTS event_sites_ai");
+
+    return rc ? rc : zl_sqlite_sites_schema(s);
 }
 
 int zl_sqlite_sites_migrate(zl_store *s)
