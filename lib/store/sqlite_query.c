@@ -246,6 +246,8 @@ static int admits_sql(zl_store *s, const struct zl_event_filter *f,
  * region. Triggers on events keep the rows (capture, reindex's rewrite,
  * migrate's copy all write events), so no writer can forget them; they
  * only ever make a candidate: the row test (keep) decides each row.
+ * Capture alone writes its new events' rows in C, the same rows, while
+ * the INSERT trigger skips (schema 28, sqlite_sites.c).
  * Rejected: the region at capture (registries change; the rows would go
  * stale), one index per filter column and site column (events(biz_step,
  * biz_location, event_time) and eleven more), and custody (an event
