@@ -1191,7 +1191,6 @@ const char *zl_sqlite_vocab_col(zl_store *s, sqlite3_stmt *st, int i,
     }
 }
 
-/* Bind slot i to v's vocab number, or NULL for no value. */
 /* Bind slot i of st to v's vocab number (NULL for NULL), which goes
  * into *n too (0 for NULL). */
 static int bind_vocab(zl_store *s, sqlite3_stmt *st, int i, const char *v,
