@@ -56,6 +56,15 @@ struct zl_sqlite {
      * ZL_SQLITE_RECENT; emptied at begin, commit and rollback */
     struct zl_sqlite_recent *recent;
     size_t n_recent, cap_recent, at_recent;
+    /* the sites index written by capture in C (sqlite_sites.c): set
+     * while capture's events insert steps (its trigger then skips);
+     * sites_by_trigger a test's switch back to the trigger; the last
+     * party's site_parties number in this transaction (party_len
+     * (size_t)-1: none) */
+    int sites_in_c, sites_by_trigger;
+    char party[128];
+    size_t party_len;
+    int64_t party_n;
 };
 struct zl_sqlite_recent {
     uint8_t hash[32];
@@ -214,6 +223,26 @@ int zl_sqlite_query_setup(zl_store *s);
  * stored events. 0 or ZL_ESTORE. */
 int zl_sqlite_sites_schema(zl_store *s);
 int zl_sqlite_sites_migrate(zl_store *s);
+/* The step 28 -> 29: the INSERT trigger made again with the WHEN that
+ * lets capture write its rows in C (sqlite_sites.c). 0 or ZL_ESTORE. */
+int zl_sqlite_sites_when_migrate(zl_store *s);
+/* Capture's rows of the sites index, computed in C (sqlite_sites.c,
+ * schema 29). _setup: register zl_sites_mode, which the index's INSERT
+ * trigger reads, on a new connection (0 or ZL_ESTORE). _put: the
+ * rows of the event just inserted as rid, with its event time, vocab
+ * numbers c (0 for none) and capturing party (NULL for none), as the
+ * trigger would write them: 0, ZL_ESTORE or ZL_ENOMEM. _forget: drop the
+ * party number kept for the transaction (with zl_sqlite_vocab_forget).
+ * _by_trigger: on = 1 makes capture leave the rows to the trigger (tests
+ * compare the two). */
+struct zl_sqlite_site_cols {
+    int64_t biz_step, disposition, read_point, biz_location;
+};
+int zl_sqlite_sites_setup(zl_store *s);
+int zl_sqlite_sites_put(zl_store *s, int64_t rid, int64_t event_time,
+                        const struct zl_sqlite_site_cols *c, const char *party);
+void zl_sqlite_sites_forget(zl_store *s);
+void zl_sqlite_sites_by_trigger(zl_store *s, int on);
 /* verify: the sites index against the events rows it is derived from
  * (store_audit.h, zl_store_sites_check). */
 int zl_sqlite_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx);

@@ -246,6 +246,8 @@ static int admits_sql(zl_store *s, const struct zl_event_filter *f,
  * region. Triggers on events keep the rows (capture, reindex's rewrite,
  * migrate's copy all write events), so no writer can forget them; they
  * only ever make a candidate: the row test (keep) decides each row.
+ * Capture alone writes its new events' rows in C, the same rows, while
+ * the INSERT trigger skips (schema 29, sqlite_sites.c).
  * Rejected: the region at capture (registries change; the rows would go
  * stale), one index per filter column and site column (events(biz_step,
  * biz_location, event_time) and eleven more), and custody (an event
@@ -308,7 +310,10 @@ static const char SITES_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS event_sites(k INTEGER NOT NULL,"
     " event_time INTEGER NOT NULL, ev INTEGER NOT NULL,"
     " PRIMARY KEY(k, event_time, ev)) WITHOUT ROWID;"
+    /* WHEN (schema 29): capture writes its events' rows in C
+     * (sqlite_sites.c) and turns the trigger off while its insert steps */
     "CREATE TRIGGER IF NOT EXISTS event_sites_ai AFTER INSERT ON events"
+    " WHEN (SELECT by_trigger FROM zl_sites_mode)"
     " BEGIN " PARTY_ADD("new.party") ADD_NEW
     " END;"
     "CREATE TRIGGER IF NOT EXISTS event_sites_au AFTER UPDATE OF event_time,"
@@ -328,6 +333,13 @@ int zl_sqlite_sites_schema(zl_store *s)
     int rc = zl_sqlite_exec(s, SITES_SCHEMA);
 
     return rc ? rc : zl_sqlite_exec(s, SITES_GEN);
+}
+
+int zl_sqlite_sites_when_migrate(zl_store *s)
+{
+    int rc = zl_sqlite_exec(s, "DROP TRIGGER IF EXISTS event_sites_ai");
+
+    return rc ? rc : zl_sqlite_sites_schema(s);
 }
 
 int zl_sqlite_sites_migrate(zl_store *s)

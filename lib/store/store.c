@@ -329,6 +329,10 @@ static int migrate_step(zl_store *s, int from)
               * (query/subs_log.c): its value, if the 22 -> 23 step set
               * one, logged */
         return zl_subs_settings_migrate(s, ZL_OUTBOX_CHECKED_FROM);
+    case 28: /* 28 -> 29: capture writes the sites index's rows in C, the
+              * INSERT trigger skipping while it does (core, SQLite only:
+              * sqlite_sites.c) */
+        return 0;
     default: return ZL_EUNSUPPORTED;
     }
 }

@@ -426,7 +426,7 @@ static int setup(zl_store *s, int is_new, struct zl_error *err)
             q->db, "zl_ident_code", 1,
             SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
             ident_code_fn, NULL, NULL, NULL) != SQLITE_OK ||
-        zl_sqlite_query_setup(s))
+        zl_sqlite_query_setup(s) || zl_sqlite_sites_setup(s))
         return zl_error_set(err, ZL_ESTORE, q->path, sqlite3_errmsg(q->db),
                             NULL, 0);
     return 0;
@@ -471,6 +471,7 @@ static int sq_open(zl_store *s, const char *path, enum zl_store_mode mode,
     if (!q)
         return ZL_ENOMEM;
     s->priv = q;
+    q->party_len = (size_t)-1; /* no party number kept */
     q->path = zl_strdup(path);
     if (!q->path)
         return ZL_ENOMEM;
@@ -854,6 +855,8 @@ static int sq_migrate(zl_store *s, int from)
         return zl_sqlite_sites_schema(s);
     if (from == 26)
         return zl_sqlite_trade_migrate(s);
+    if (from == 28)
+        return zl_sqlite_sites_when_migrate(s);
     return 0;
 }
 
@@ -1176,6 +1179,7 @@ void zl_sqlite_vocab_forget(zl_store *s)
     struct zl_sqlite *q = zl_sqlite_of(s);
 
     idc_forget(q);
+    zl_sqlite_sites_forget(s);
 
     for (size_t i = 0; i < q->n_vt; i++)
         zl_free(q->vt[i].v);
@@ -1250,17 +1254,19 @@ const char *zl_sqlite_vocab_col(zl_store *s, sqlite3_stmt *st, int i,
     }
 }
 
-/* Bind slot i to v's vocab number, or NULL for no value. */
-static int bind_vocab(zl_store *s, sqlite3_stmt *st, int i, const char *v)
+/* Bind slot i of st to v's vocab number (NULL for NULL), which goes
+ * into *n too (0 for NULL). */
+static int bind_vocab(zl_store *s, sqlite3_stmt *st, int i, const char *v,
+                      int64_t *n)
 {
-    int64_t n;
     int rc;
 
+    *n = 0;
     if (!v)
         return sqlite3_bind_null(st, i) == SQLITE_OK ? 0 : ZL_ESTORE;
-    if ((rc = zl_sqlite_vocab(s, v, strlen(v), &n)))
+    if ((rc = zl_sqlite_vocab(s, v, strlen(v), n)))
         return rc;
-    return sqlite3_bind_int64(st, i, n) == SQLITE_OK ? 0 : ZL_ESTORE;
+    return sqlite3_bind_int64(st, i, *n) == SQLITE_OK ? 0 : ZL_ESTORE;
 }
 
 static int put_refs(zl_store *s, const uint8_t *hash, const char *kind,
@@ -1354,6 +1360,11 @@ static int event_write(zl_store *s, const struct zl_event *ev,
     static const char SQL_RID[] = "SELECT rid FROM events WHERE hash = ?1";
     int64_t rid = 0, n;
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL_EV);
+    struct zl_sqlite *q = zl_sqlite_of(s);
+    struct zl_sqlite_site_cols cols;
+    /* capture writes the sites rows itself (sqlite_sites.c); reindex's
+     * upsert leaves them to the update trigger */
+    int sites_in_c = !replace && !q->sites_by_trigger;
     struct zl_buf packed, zbuf;
     int rc, zjson = 0;
 
@@ -1378,10 +1389,10 @@ static int event_write(zl_store *s, const struct zl_event *ev,
     sqlite3_bind_int64(st, 5, ev->event_time_ms);
     sqlite3_bind_int(st, 6, ev->tz_offset_min);
     sqlite3_bind_int64(st, 7, record_time_ms);
-    if ((rc = bind_vocab(s, st, 8, ev->biz_step)) ||
-        (rc = bind_vocab(s, st, 9, ev->disposition)) ||
-        (rc = bind_vocab(s, st, 10, ev->read_point)) ||
-        (rc = bind_vocab(s, st, 11, ev->biz_location))) {
+    if ((rc = bind_vocab(s, st, 8, ev->biz_step, &cols.biz_step)) ||
+        (rc = bind_vocab(s, st, 9, ev->disposition, &cols.disposition)) ||
+        (rc = bind_vocab(s, st, 10, ev->read_point, &cols.read_point)) ||
+        (rc = bind_vocab(s, st, 11, ev->biz_location, &cols.biz_location))) {
         sqlite3_clear_bindings(st);
         zl_buf_cleanup(&packed);
         zl_buf_cleanup(&zbuf);
@@ -1394,7 +1405,9 @@ static int event_write(zl_store *s, const struct zl_event *ev,
         sqlite3_bind_blob(st, 15, zbuf.data, (int)zbuf.len, SQLITE_STATIC);
     else
         sqlite3_bind_text(st, 15, ev->json, (int)ev->json_len, SQLITE_STATIC);
+    q->sites_in_c = sites_in_c; /* the INSERT trigger skips */
     rc = sqlite3_step(st);
+    q->sites_in_c = 0;
     /* the blobs were bound SQLITE_STATIC: unbind before freeing them */
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
@@ -1405,9 +1418,13 @@ static int event_write(zl_store *s, const struct zl_event *ev,
     if (sqlite3_changes(zl_sqlite_db(s)) == 0)
         return ZL_EEXIST;
     /* an upsert that updated leaves last_insert_rowid alone */
-    if (!replace)
+    if (!replace) {
         rid = sqlite3_last_insert_rowid(zl_sqlite_db(s));
-    else if (!(st = zl_sqlite_stmt(s, SQL_RID)))
+        /* the event is new: its sites rows, as the trigger would */
+        if (sites_in_c &&
+            (rc = zl_sqlite_sites_put(s, rid, ev->event_time_ms, &cols, party)))
+            return rc;
+    } else if (!(st = zl_sqlite_stmt(s, SQL_RID)))
         return ZL_ESTORE;
     else {
         sqlite3_bind_blob(st, 1, ev->hash, 32, SQLITE_STATIC);

@@ -48,12 +48,23 @@ grep -q "$key" <<<"$out" || { echo "deleted record not named: $out"; exit 1; }
 # under a 32-byte hash: a blob, as the store's own hashes are).
 zl_restore "$ZHILIANG_STORE" "$T/orig"
 "$ZL" verify >/dev/null || { echo "restored store does not verify"; exit 1; }
+# The sqlite3 shell lacks the library's zl_sites_mode, which the sites
+# index's INSERT trigger reads (schema 29): the forger goes around it.
+if ! zl_on_pg; then
+  ai=$(q "select sql from sqlite_master where name = 'event_sites_ai'")
+  q "drop trigger event_sites_ai"
+fi
 q "insert into events(hash, declared_id, type, action, event_time, tz, record_time, biz_step, disposition, read_point, biz_location, transformation_id, has_error, party, json, ids) select $(zl_blob "$(printf '0%.0s' $(seq 62))01"), declared_id, type, action, event_time, tz, record_time, biz_step, disposition, read_point, biz_location, transformation_id, has_error, party, json, ids from events where $is_victim"
+if ! zl_on_pg; then q "$ai"; fi
 forged="ni:///sha-256;$(printf '0%.0s' $(seq 62))01?ver=CBV2.0"
 out=$("$ZL" verify --json || true)
 grep -q '"issue":"record-unlogged"' <<<"$out" || { echo "forged record not reported: $out"; exit 1; }
 grep -q "$forged" <<<"$out" || { echo "forged record not named: $out"; exit 1; }
 # The copy's identifiers have no index rows: counted as rows the records
-# account for that the index lacks, and nothing else.
-[ "$(echo "$out" | grep '"issue"' | grep -vEc '"issue":"(derived-extra|trace-index)"')" = 1 ] || { echo "more than the one record named: $out"; exit 1; }
+# account for that the index lacks, and nothing else. On SQLite its sites
+# rows are missing too (the forger went around the trigger): named.
+if ! zl_on_pg; then
+  grep -q '"record":"event_sites: event rid' <<<"$out" || { echo "forged record's missing sites rows not named: $out"; exit 1; }
+fi
+[ "$(echo "$out" | grep '"issue"' | grep -v '"record":"event_sites: event rid' | grep -vEc '"issue":"(derived-extra|trace-index)"')" = 1 ] || { echo "more than the one record named: $out"; exit 1; }
 echo "verify_tamper: ok"

@@ -1530,6 +1530,61 @@ static void test_ids_pack_v2(void **state)
     zl_buf_cleanup(&b);
 }
 
+/* Schema 28 -> 29: the sites index's INSERT trigger made again with the
+ * WHEN that lets capture write its rows in C (sqlite_sites.c). A store
+ * with the old trigger upgrades, and the index then agrees with the
+ * events (verify recomputes every event's keys). */
+static const char PLACED[] =
+    "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+    "epcis-context.jsonld\"],"
+    "\"type\":\"EPCISDocument\",\"schemaVersion\":\"2.0\","
+    "\"creationDate\":\"2024-01-01T00:00:00Z\",\"epcisBody\":{\"eventList\":["
+    "{\"type\":\"ObjectEvent\",\"eventTime\":\"2024-03-04T10:00:00.000+08:00\","
+    "\"eventTimeZoneOffset\":\"+08:00\",\"action\":\"OBSERVE\",\"bizStep\":"
+    "\"receiving\",\"readPoint\":{\"id\":\"urn:epc:id:sgln:0614141.00777.0\"},"
+    "\"bizLocation\":{\"id\":\"urn:epc:id:sgln:0614141.00888.0\"},"
+    "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346.2018\"]}"
+    "]}}";
+
+static void test_sites_when_from_v28(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_error err = {0};
+    sqlite3_stmt *st;
+    char *sql, *when, old[4096];
+    static const char WHEN[] = " WHEN (SELECT by_trigger FROM zl_sites_mode)";
+    static const char GET[] =
+        "SELECT sql FROM sqlite_master WHERE name = 'event_sites_ai'";
+
+    if (fixture_is_pg(f->uri))
+        skip(); /* PostgreSQL has no sites index */
+    capture(f->s, DOC, 2);
+    assert_int_equal(sqlite3_prepare_v2(zl_sqlite_db(f->s), GET, -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    sql = (char *)sqlite3_column_text(st, 0);
+    assert_non_null(when = strstr(sql, WHEN));
+    /* schema 28's trigger: the same without the WHEN */
+    snprintf(old, sizeof old, "%.*s%s", (int)(when - sql), sql,
+             when + strlen(WHEN));
+    sqlite3_finalize(st);
+    fixture_sql_changes(f->s, "DROP TRIGGER event_sites_ai");
+    fixture_sql_changes(f->s, old);
+    fixture_sql_changes(f->s, "UPDATE meta SET value = '28'"
+                              " WHERE key = 'store.schema_version'");
+    reopen_migrated(f, &err);
+    assert_int_equal(sqlite3_prepare_v2(zl_sqlite_db(f->s), GET, -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_non_null(strstr((const char *)sqlite3_column_text(st, 0), WHEN));
+    sqlite3_finalize(st);
+    /* two sites (the readPoint, the bizLocation), each with attributes
+     * 0, 1 (the bizStep) and the other location: 6 rows */
+    capture(f->s, PLACED, 1);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM event_sites"), 6);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+}
+
 /* A schema 24 store whose webhook allowances are plain settings migrates
  * to 25: each is then a logged record, verify passes, and a setting
  * widened behind the log's back afterwards is reported. */
@@ -1770,6 +1825,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_slim_from_v20, setup, teardown),
         cmocka_unit_test_setup_teardown(test_allow_from_v24, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watermark_from_v27, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_sites_when_from_v28, setup,
                                         teardown),
         cmocka_unit_test(test_ids_pack_v2),
         cmocka_unit_test(test_ident_codes),

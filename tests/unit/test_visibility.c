@@ -1688,6 +1688,148 @@ static void test_enterprise_pages(void **state)
     free(tm);
 }
 
+/* ---- capture's sites rows written in C (schema 29) -----------------------
+ * Capture computes its events' sites rows in C (sqlite_sites.c) while the
+ * INSERT trigger skips; every other writer keeps the trigger. The same
+ * captures into a second store whose capture leaves the rows to the
+ * trigger (zl_sqlite_sites_by_trigger) must give the same index and the
+ * same party numbers, row for row: the chain (readPoint = bizLocation,
+ * two capturing parties), spread (readPoint <> bizLocation, a party and
+ * no location, with and without a disposition), a readPoint alone, a
+ * bizLocation alone without a bizStep, and in a batch a document again
+ * (its events duplicates: no rows) beside a refused one. */
+
+/* The sites index and its parties as text, ordered. */
+static void sites_dump(zl_store *s, struct zl_buf *out)
+{
+    static const char *const SQL[] = {
+        "SELECT k, event_time, ev FROM event_sites ORDER BY k, event_time, ev",
+        "SELECT n, v FROM site_parties ORDER BY n"};
+    sqlite3 *db = zl_sqlite_db(s);
+
+    for (size_t q = 0; q < 2; q++) {
+        sqlite3_stmt *st;
+
+        assert_int_equal(sqlite3_prepare_v2(db, SQL[q], -1, &st, NULL),
+                         SQLITE_OK);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            char row[160];
+            int n = snprintf(row, sizeof row, "%d %lld %s %lld\n", (int)q,
+                             (long long)sqlite3_column_int64(st, 0),
+                             (const char *)sqlite3_column_text(st, 1),
+                             q ? 0LL : (long long)sqlite3_column_int64(st, 2));
+
+            assert_int_equal(zl_buf_add(out, row, (size_t)n), 0);
+        }
+        sqlite3_finalize(st);
+    }
+}
+
+static void sites_doc(zl_store *s, const char *time, const char *body,
+                      int want_new)
+{
+    char doc[2048];
+    struct zl_capture_opts o = {0};
+    struct zl_capture_result r;
+    struct zl_error err = {0};
+
+    snprintf(doc, sizeof doc,
+             "{\"@context\":[\"https://ref.gs1.org/standards/epcis/"
+             "2.0.0/epcis-context.jsonld\"],\"type\":\"EPCISDocument\","
+             "\"schemaVersion\":\"2.0\",\"creationDate\":"
+             "\"2026-04-01T00:00:00Z\",\"epcisBody\":{\"eventList\":[{"
+             "\"eventTime\":\"%s\",\"eventTimeZoneOffset\":\"+00:00\","
+             "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",%s}]}}",
+             time, body);
+    if (want_new < 0) {
+        assert_true(zl_capture(s, doc, strlen(doc), &o, &r, &err) < 0);
+        return;
+    }
+    if (zl_capture(s, doc, strlen(doc), &o, &r, &err))
+        fail_msg("sites doc refused: %s %s %s", err.path, err.rule, err.value);
+    assert_int_equal(r.n_new, (size_t)want_new);
+}
+
+static void sites_captures(zl_store *s)
+{
+    char rp[256], bl[256];
+
+    spread(s); /* the chain, then spread's events */
+    snprintf(rp, sizeof rp,
+             "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346.1\"],"
+             "\"bizStep\":\"receiving\",\"readPoint\":{\"id\":\"https://"
+             "id.gs1.org/414/%s\"}",
+             SHOP_GLNS[0]);
+    snprintf(bl, sizeof bl,
+             "\"epcList\":[\"urn:epc:id:sgtin:0614141.107346.2\"],"
+             "\"disposition\":\"in_progress\",\"bizLocation\":{\"id\":"
+             "\"https://id.gs1.org/414/%s\"}",
+             PHARM_GLNS[0]);
+    assert_int_equal(zl_capture_batch_begin(s), 0);
+    sites_doc(s, "2026-06-03T00:00:00Z", rp, 1);
+    sites_doc(s, "2026-06-03T00:01:00Z", "\"epcList\":[\"not an EPC\"]", -1);
+    sites_doc(s, "2026-06-03T00:02:00Z", bl, 1);
+    sites_doc(s, "2026-06-03T00:00:00Z", rp, 0); /* a duplicate */
+    assert_int_equal(zl_capture_batch_commit(s), 0);
+}
+
+static void test_sites_in_c(void **state)
+{
+    struct fixture *f = *state;
+    char uri[512];
+    zl_store *t;
+    struct zl_error err = {0};
+    struct zl_buf c_rows, trigger_rows;
+
+    if (fixture_is_pg(f->uri))
+        skip(); /* PostgreSQL has no sites index */
+    fixture_uri(uri, sizeof uri, "test-visibility-trigger");
+    zl_store_remove(uri);
+    assert_int_equal(zl_init(uri, FIXTURE_ORIGIN, &err), 0);
+    assert_int_equal(zl_open(uri, &t, &err), 0);
+    zl_sqlite_sites_by_trigger(t, 1);
+    sites_captures(f->s);
+    sites_captures(t);
+    zl_buf_init(&c_rows, (size_t)8 << 20);
+    zl_buf_init(&trigger_rows, (size_t)8 << 20);
+    sites_dump(f->s, &c_rows);
+    sites_dump(t, &trigger_rows);
+    /* every kind of row is there: attributes 1-3, attribute 0 (value 0)
+     * of a location's site and of a party's, and attribute 4 (site * 4 +
+     * 4 reads as the next site's attribute 0, with the bizLocation as its
+     * value) */
+    {
+        static const char *const KIND[] = {
+            "(k >> 32) % 4 = 1",
+            "(k >> 32) % 4 = 2",
+            "(k >> 32) % 4 = 3",
+            "(k >> 32) % 8 = 0 AND k % 4294967296 = 0",
+            "(k >> 32) % 8 = 4 AND k % 4294967296 = 0",
+            "(k >> 32) % 4 = 0 AND k % 4294967296 <> 0"};
+
+        for (size_t i = 0; i < sizeof KIND / sizeof KIND[0]; i++) {
+            char sql[160];
+            sqlite3_stmt *st;
+
+            snprintf(sql, sizeof sql,
+                     "SELECT count(*) FROM event_sites WHERE %s", KIND[i]);
+            assert_int_equal(
+                sqlite3_prepare_v2(zl_sqlite_db(f->s), sql, -1, &st, NULL),
+                SQLITE_OK);
+            assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+            if (sqlite3_column_int64(st, 0) == 0)
+                fail_msg("no sites rows where %s", KIND[i]);
+            sqlite3_finalize(st);
+        }
+    }
+    assert_int_equal(c_rows.len, trigger_rows.len);
+    assert_memory_equal(c_rows.data, trigger_rows.data, c_rows.len);
+    zl_buf_cleanup(&c_rows);
+    zl_buf_cleanup(&trigger_rows);
+    zl_close(t);
+    zl_store_remove(uri);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1700,6 +1842,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_custody_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_custody_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enterprise_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sites_in_c, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
