@@ -74,9 +74,23 @@ static const char SCHEMA[] =
     " key text COLLATE \"C\" NOT NULL, seq bigint NOT NULL,"
     " kind text NOT NULL, json bytea NOT NULL, PRIMARY KEY(key, seq));";
 
+/* rule_gen (admitted_sites.c) moves on every statement that writes what
+ * a regulator's rule reads (zl_viewer_region_admits: a GLN's owner, a
+ * party's kind and region), so the sites a handle keeps are asked again
+ * (schema 28). */
+static const char RULE_SQL[] = ZL_PG_RULE_GEN ZL_PG_RULE_BUMP("parties")
+    ZL_PG_RULE_BUMP("party_gln") ZL_PG_RULE_BUMP("party_kinds");
+
+int zl_pg_party_rule_schema(zl_store *s)
+{
+    return zl_pg_exec(s, RULE_SQL);
+}
+
 static int party_schema(zl_store *s)
 {
-    return zl_pg_exec(s, SCHEMA);
+    int rc = zl_pg_exec(s, SCHEMA);
+
+    return rc ? rc : zl_pg_party_rule_schema(s);
 }
 
 /* Copy the text column into out (cap bytes); "" for NULL. */

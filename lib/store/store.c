@@ -325,6 +325,10 @@ static int migrate_step(zl_store *s, int from)
               * SQLite only: sqlite_trade.c; PostgreSQL keeps the row
               * test) */
         return 0;
+    case 27: /* 27 -> 28: the sites index on PostgreSQL (the backend's
+              * step: pg_sites.c; none on SQLite, which has had it since
+              * 22) and rule_gen's triggers on the party module's tables */
+        return module_schema(s, ZL_STORE_MOD_PARTY);
     default: return ZL_EUNSUPPORTED;
     }
 }
