@@ -54,8 +54,10 @@
     "  IF pa IS NOT NULL THEN sites := sites || pa * 2 + 1; END IF;"           \
     "  FOREACH s IN ARRAY sites LOOP"                                          \
     "   ks := ks || ((s * 4) << 32);"                                          \
-    "   IF st IS NOT NULL THEN ks := ks || (((s * 4 + 1) << 32) + st); END IF;" \
-    "   IF dp IS NOT NULL THEN ks := ks || (((s * 4 + 2) << 32) + dp); END IF;" \
+    "   IF st IS NOT NULL THEN ks := ks || (((s * 4 + 1) << 32) + st); END "   \
+    "IF;"                                                                      \
+    "   IF dp IS NOT NULL THEN ks := ks || (((s * 4 + 2) << 32) + dp); END "   \
+    "IF;"                                                                      \
     "   IF rp IS NOT NULL AND s <> rp * 2 THEN"                                \
     "    ks := ks || (((s * 4 + 3) << 32) + rp); END IF;"                      \
     "   IF bl IS NOT NULL AND s <> bl * 2 THEN"                                \
@@ -103,24 +105,39 @@ static const char SCHEMA[] =
     "  IF (SELECT max(n) FROM nt) < top THEN"
     "   UPDATE rule_gen SET n = n + 1; END IF;"
     "  RETURN NULL; END $$;" KEYS_FN NUMBER_FN("zl_site_loc", "site_vocab")
-        NUMBER_FN("zl_site_party", "site_parties")
-    "CREATE OR REPLACE FUNCTION zl_event_sites() RETURNS trigger"
-    " LANGUAGE plpgsql AS $$ BEGIN"
-    /* the old row's numbers are made if missing (after reindex emptied
-     * them): its keys then match no row, as none is left */
-    "  IF TG_OP <> 'INSERT' THEN"
-    "   DELETE FROM event_sites WHERE event_time = OLD.event_time"
-    "    AND hash = OLD.hash AND k = ANY(" KEYS_OF("OLD") ");"
-    "  END IF;"
-    "  IF TG_OP <> 'DELETE' THEN"
-    "   INSERT INTO event_sites(k, event_time, hash)"
-    "    SELECT unnest(" KEYS_OF("NEW") "), NEW.event_time, NEW.hash;"
-    "  END IF;"
-    "  RETURN NULL; END $$;"
-    "CREATE OR REPLACE TRIGGER event_sites_t AFTER INSERT OR DELETE OR UPDATE"
-    " OF event_time, biz_step, disposition, read_point, biz_location, party"
-    " ON events FOR EACH ROW EXECUTE FUNCTION zl_event_sites();" SITE_BUMPS(
-        "site_vocab") SITE_BUMPS("site_parties");
+        NUMBER_FN(
+            "zl_site_party",
+            "site_parties") "CREATE OR REPLACE FUNCTION zl_event_sites() "
+                            "RETURNS trigger"
+                            " LANGUAGE plpgsql AS $$ BEGIN"
+                            /* the old row's numbers are made if missing (after
+                             * reindex emptied them): its keys then match no
+                             * row, as none is left */
+                            "  IF TG_OP <> 'INSERT' THEN"
+                            "   DELETE FROM event_sites WHERE event_time = "
+                            "OLD.event_time"
+                            "    AND hash = OLD.hash AND k = ANY(" KEYS_OF(
+                                "OLD") ");"
+                                       "  END IF;"
+                                       "  IF TG_OP <> 'DELETE' THEN"
+                                       "   INSERT INTO event_sites(k, "
+                                       "event_time, hash)"
+                                       "    SELECT unnest(" KEYS_OF(
+                                           "NEW") "), NEW.event_time, NEW.hash;"
+                                                  "  END IF;"
+                                                  "  RETURN NULL; END $$;"
+                                                  "CREATE OR REPLACE TRIGGER "
+                                                  "event_sites_t AFTER INSERT "
+                                                  "OR DELETE OR UPDATE"
+                                                  " OF event_time, biz_step, "
+                                                  "disposition, read_point, "
+                                                  "biz_location, party"
+                                                  " ON events FOR EACH ROW "
+                                                  "EXECUTE FUNCTION "
+                                                  "zl_event_sites()"
+                                                  ";" SITE_BUMPS("site_vocab")
+                                                      SITE_BUMPS(
+                                                          "site_parties");
 
 int zl_pg_sites_schema(zl_store *s)
 {
@@ -132,10 +149,11 @@ int zl_pg_sites_migrate(zl_store *s)
     int rc = zl_pg_sites_schema(s);
 
     return rc ? rc
-              : zl_pg_exec(s, "DELETE FROM event_sites;"
-                              " INSERT INTO event_sites(k, event_time, hash)"
-                              " SELECT unnest(" KEYS_OF("e") "), e.event_time,"
-                              " e.hash FROM events e");
+              : zl_pg_exec(
+                    s, "DELETE FROM event_sites;"
+                       " INSERT INTO event_sites(k, event_time, hash)"
+                       " SELECT unnest(" KEYS_OF("e") "), e.event_time,"
+                                                      " e.hash FROM events e");
 }
 
 int zl_pg_sites_clear(zl_store *s)
@@ -163,11 +181,14 @@ int zl_pg_sites_clear(zl_store *s)
 
 /* The triggers that keep the index and rule_gen: one dropped would let
  * the index or a regulator's kept sites go stale without a word. */
-static const char *const TRIGGERS[] = {
-    "event_sites_t",           "rule_gen_site_vocab_i",
-    "rule_gen_site_vocab_ud",  "rule_gen_site_parties_i",
-    "rule_gen_site_parties_ud", "rule_gen_parties",
-    "rule_gen_party_gln",      "rule_gen_party_kinds"};
+static const char *const TRIGGERS[] = {"event_sites_t",
+                                       "rule_gen_site_vocab_i",
+                                       "rule_gen_site_vocab_ud",
+                                       "rule_gen_site_parties_i",
+                                       "rule_gen_site_parties_ud",
+                                       "rule_gen_parties",
+                                       "rule_gen_party_gln",
+                                       "rule_gen_party_kinds"};
 
 /* A column's number, read and never made: -1 for a value with none (its
  * keys then match no row, and the event is reported). */
@@ -182,19 +203,25 @@ int zl_pg_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
         " t.tgrelid WHERE c.relnamespace = current_schema()::regnamespace"
         " AND t.tgname = $1::text";
     /* each event whose rows are missing, then the totals */
-    static const char EVENTS[] =
-        "WITH x AS (SELECT e.hash, cardinality(y.k) AS want,"
-        " (SELECT count(*) FROM event_sites s WHERE s.k = ANY(y.k)"
-        " AND s.event_time = e.event_time AND s.hash = e.hash) AS found"
-        " FROM events e CROSS JOIN LATERAL (SELECT zl_site_keys(" FIND(
-            "site_vocab", "biz_location") ", " FIND("site_vocab",
-                                                    "read_point") ", " FIND("site_vocab",
-                                                                            "biz_step") ", " FIND("site_vocab", "disposition") ", " FIND("site_parties",
-                                                                                                                                      "party") ") AS k) y)"
-        " SELECT encode(hash, 'hex'), want::bigint, found FROM x"
-        " WHERE found < want UNION ALL SELECT NULL,"
-        " (SELECT coalesce(sum(want), 0) FROM x)::bigint,"
-        " (SELECT count(*) FROM event_sites)";
+    static const char
+        EVENTS[] = "WITH x AS (SELECT e.hash, cardinality(y.k) AS want,"
+                   " (SELECT count(*) FROM event_sites s WHERE s.k = ANY(y.k)"
+                   " AND s.event_time = e.event_time AND s.hash = e.hash) AS "
+                   "found"
+                   " FROM events e CROSS JOIN LATERAL (SELECT "
+                   "zl_site_keys(" FIND("site_vocab", "biz_location") ", " FIND(
+                       "site_vocab",
+                       "read_point") ", " FIND("site_vocab",
+                                               "biz_step") ", " FIND("site_"
+                                                                     "vocab",
+                                                                     "dispositi"
+                                                                     "on") ","
+                                                                           " " FIND("site_parties",
+                                                                                    "party") ") AS k) y)"
+                                                                                             " SELECT encode(hash, 'hex'), want::bigint, found FROM x"
+                                                                                             " WHERE found < want UNION ALL SELECT NULL,"
+                                                                                             " (SELECT coalesce(sum(want), 0) FROM x)::bigint,"
+                                                                                             " (SELECT count(*) FROM event_sites)";
     PGresult *r;
     int rc = 0;
 
