@@ -75,17 +75,41 @@ def child_cpu():
 
 
 def capture(b, files):
-    """One `zhiliang capture` of files: wall, client CPU, backend CPU."""
-    c0, t0, seen = child_cpu(), time.perf_counter(), {}
+    """One `zhiliang capture` of files: wall, its CPU (its own rusage, not
+    the psql runs that poll its backend), its backend's CPU."""
+    t0, seen = time.perf_counter(), {}
     p = subprocess.Popen([b["exe"], "capture", "--quiet", "--store",
-                          b["uri"]] + files)
-    while p.poll() is None:
-        for pid, cpu in backend_cpu(b["server"], b["db"]).items():
-            seen[pid] = max(seen.get(pid, 0), cpu)
+                          b["uri"]] + files, stdout=subprocess.DEVNULL)
+    while True:
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            break
+        for bp, cpu in backend_cpu(b["server"], b["db"]).items():
+            seen[bp] = max(seen.get(bp, 0), cpu)
         time.sleep(0.1)
-    if p.returncode:
+    if status:
         raise SystemExit("bench_pg_sites: capture failed")
-    return time.perf_counter() - t0, child_cpu() - c0, sum(seen.values())
+    return (time.perf_counter() - t0, ru.ru_utime + ru.ru_stime,
+            sum(seen.values()))
+
+
+def warm(srv, path):
+    """GET path until it answers (a new handle asks the rule about every
+    location first; past the query budget, 503, it goes on from there next
+    time): the seconds that took, the 503s, the page's size."""
+    t0, fails = time.perf_counter(), 0
+    while True:
+        try:
+            size = len(srv.get(path)[1])
+            return time.perf_counter() - t0, fails, size
+        except SystemExit:
+            fails += 1
+            if fails > 50:
+                raise
+            srv.conn.close()
+            srv.conn = fp.http.client.HTTPConnection(
+                urllib.parse.urlsplit(srv.url).hostname,
+                urllib.parse.urlsplit(srv.url).port)
 
 
 def main():
@@ -98,6 +122,8 @@ def main():
     ap.add_argument("--share", type=float, default=0.015)
     ap.add_argument("--rounds", type=int, default=30)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--reuse", action="store_true",
+                    help="the databases of an earlier --keep run: no capture")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     demo = os.path.join(a.dir, "demo")
@@ -121,6 +147,11 @@ def main():
     builds = []
     for name, exe in (("this", a.exe), ("peer", a.peer_exe)):
         db = "pgsites_" + name
+        if a.reuse:
+            builds.append({"name": name, "exe": exe, "db": db,
+                           "server": a.server,
+                           "uri": "%s/%s" % (a.server, db)})
+            continue
         psql(a.server, "postgres", "drop database if exists " + db)
         psql(a.server, "postgres", "create database " + db)
         b = {"name": name, "exe": exe, "db": db, "server": a.server,
@@ -134,27 +165,32 @@ def main():
                [os.path.join(demo, f) for f in chain])
         builds.append(b)
     load0 = os.getloadavg()[0]
-    for k in range(0, len(files), 10):
+    for k in range(0, 0 if a.reuse else len(files), 10):
         for b in builds:
             w, c, be = capture(b, files[k:k + 10])
             b["wall"] += w
             b["cpu"] += c
             b["be"] += be
-    print("capture of %d located events (1,000 a file, 10 files a run), "
-          "load %.1f" % (a.locations, load0))
-    for b in builds:
+    if not a.reuse:
+        print("capture of %d located events (1,000 a file, 10 files a run),"
+              " load %.1f" % (a.locations, load0))
+    for b in builds if not a.reuse else []:
         print("  %-5s %.0f events/s; client CPU %.1f s, its backend %.1f s "
               "(%.0f us an event in all)" %
               (b["name"], a.locations / b["wall"], b["cpu"], b["be"],
                (b["cpu"] + b["be"]) / a.locations * 1e6))
     for b in builds:
+        if a.reuse:
+            b["n"] = psql(a.server, b["db"],
+                          "select count(*) from zhiliang.events")
+            continue
         fp.run([b["exe"], "party", "add", "--name", "Bench regulator 15",
                 "--kind", "regulator", "--region", "15", "--id", PARTY,
                 "--store", b["uri"]])
-        b["n"] = psql(a.server, b["db"], "set search_path to zhiliang;"
-                      " select count(*) from events")
-    rp = psql(a.server, builds[0]["db"], "set search_path to zhiliang;"
-              " select read_point from events where read_point is not null"
+        b["n"] = psql(a.server, b["db"],
+                      "select count(*) from zhiliang.events")
+    rp = psql(a.server, builds[0]["db"],
+              "select read_point from zhiliang.events where read_point is not null"
               " group by 1 order by count(*) desc limit 1")
     mid = fp.event(a.locations // 2, "", "")["eventTime"]
     queries = [("EQ_bizStep", "receiving"), ("EQ_readPoint", rp),
@@ -166,9 +202,13 @@ def main():
     for param, value in queries:
         path = "/events?" + urllib.parse.urlencode(
             {param: value, "perPage": "100"})
+        print("  %s=%s" % (param, value))
         res = {}
         for b in builds:
-            for _ in range(4):
+            w, fails, b["size"] = warm(b["srv"], path)
+            print("    %-5s first answer after %.1f s (%d answers of 503"
+                  " before it)" % (b["name"], w, fails))
+            for _ in range(3):
                 b["size"] = len(b["srv"].get(path)[1])
             res[b["name"]] = {"ms": [], "cpu": 0.0}
         for _ in range(a.rounds):
@@ -179,7 +219,6 @@ def main():
                 be1 = backend_cpu(a.server, b["db"])
                 res[b["name"]]["cpu"] += b["srv"].cpu() - c0 + sum(
                     be1[p] - be0.get(p, 0) for p in be1)
-        print("  %s=%s" % (param, value))
         med = {}
         for b in builds:
             v = res[b["name"]]["ms"]

@@ -29,6 +29,7 @@
 
 #include "store/query_sql.h"
 #include "util/alloc.h"
+#include "zhiliang/timefmt.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -109,6 +110,12 @@ static int ask_cb(void *ctx, int64_t n, const char *v)
 
     if (!copy)
         return ZL_ENOMEM;
+    /* the filter's budget: a backend whose rule asks the server for each
+     * value (PostgreSQL) would otherwise run past it here */
+    if (f->deadline_ms && !(n & 255) && zl_time_now_ms() > f->deadline_ms) {
+        zl_free(copy);
+        return ZL_ETIMEOUT;
+    }
     yes = f->admits(f->admits_ctx, "lpt"[a->t], copy);
     if (yes >= 0 && a->t == 0 && f->admits_trade)
         step = f->admits(f->admits_ctx, 's', copy);
@@ -219,6 +226,13 @@ int zl_sites_admitted(zl_store *s, const struct zl_event_filter *f,
     }
     return admitted_add(out, &e->a);
 fail:
+    if (rc == ZL_ETIMEOUT && e->gen == gen) {
+        /* the budget ran out while asking (10^5 locations, each a round
+         * trip on PostgreSQL): what was asked stays, up to the marks,
+         * and the next query asks from there */
+        e->stamp[0] = e->stamp[1] = INT64_MIN;
+        return rc;
+    }
     entry_reset(e);
     e->key[0] = '\0';
     return rc;
