@@ -195,6 +195,17 @@ def main():
     mid = fp.event(a.locations // 2, "", "")["eventTime"]
     queries = [("EQ_bizStep", "receiving"), ("EQ_readPoint", rp),
                ("GE_eventTime", mid)]
+    try:
+        pages(a, builds, queries)
+    finally:
+        for b in builds:
+            if "srv" in b:
+                b["srv"].stop()
+    cli_page(a, builds)
+
+
+def pages(a, builds, queries):
+    """Step 2 (the module's comment)."""
     for b in builds:
         b["srv"] = fp.Server(b["exe"], b["uri"], b["name"], a.dir)
     print("pages as %s (region 15), %s events; %d rounds, load %.1f" %
@@ -229,8 +240,10 @@ def main():
                    sorted(v)[int(len(v) * 0.9)],
                    res[b["name"]]["cpu"] / a.rounds * 1000, b["size"]))
         print("    peer / this: %.1fx" % (med["peer"] / med["this"]))
-    for b in builds:
-        b["srv"].stop()
+
+
+def cli_page(a, builds):
+    """Step 3 (the module's comment), then the databases dropped."""
     print("`zhiliang events --as %s EQ_bizStep=receiving perPage=100` "
           "(a fresh handle), load %.1f" % (PARTY, os.getloadavg()[0]))
     cli = {b["name"]: [] for b in builds}
