@@ -232,7 +232,6 @@ int zl_pg_party_rule_schema(zl_store *s);
 /* The admitted sites' numbers (admitted_sites.h). */
 extern const struct zl_sites_source zl_pg_sites_source;
 
-
 /* ---- connection (pg_conn.c), collected in store_pg.c's table ------------- */
 
 int zl_pg_open(zl_store *s, const char *target, enum zl_store_mode mode,
