@@ -95,9 +95,11 @@ static void sites_cache_free(void *p)
 }
 
 struct ask {
+    zl_store *s;
+    const struct zl_sites_source *src;
     const struct zl_event_filter *f;
     struct zl_admitted *e;
-    int t;
+    int t, begun;
 };
 
 /* Ask the rule about value v numbered n of table a->t. */
@@ -110,6 +112,13 @@ static int ask_cb(void *ctx, int64_t n, const char *v)
 
     if (!copy)
         return ZL_ENOMEM;
+    if (!a->begun && a->src->ask_begin) {
+        a->begun = 1;
+        if ((rc = a->src->ask_begin(a->s))) {
+            zl_free(copy);
+            return rc;
+        }
+    }
     /* the filter's budget: a backend whose rule asks the server for each
      * value (PostgreSQL) would otherwise run past it here */
     if (f->deadline_ms && !(n & 255) && zl_time_now_ms() > f->deadline_ms) {
@@ -136,11 +145,13 @@ static int ask_cb(void *ctx, int64_t n, const char *v)
 static int sites_ask(zl_store *s, const struct zl_event_filter *f,
                      const struct zl_sites_source *src, struct zl_admitted *e)
 {
-    struct ask a = {f, e, 0};
+    struct ask a = {s, src, f, e, 0, 0};
     int rc = 0;
 
     for (a.t = 0; a.t < (f->admits_trade ? 3 : 2) && !rc; a.t++)
         rc = src->each_past(s, a.t, e->top[a.t], ask_cb, &a);
+    if (a.begun && src->ask_end)
+        src->ask_end(s);
     return rc;
 }
 

@@ -53,6 +53,11 @@ struct zl_sites_source {
      * store. 0, cb's value or an error. */
     int (*each_past)(zl_store *s, int t, int64_t after,
                      int (*cb)(void *ctx, int64_t n, const char *v), void *ctx);
+    /* Optional: called before the first value of an asking is asked
+     * about, and after its last (PostgreSQL reads the GLN owners the rule
+     * looks up in one statement meanwhile). 0 or an error. */
+    int (*ask_begin)(zl_store *s);
+    void (*ask_end)(zl_store *s);
 };
 
 /* A handle's kept answer for one admits_key. extra is a backend's own

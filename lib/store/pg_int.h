@@ -229,6 +229,10 @@ int zl_pg_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx);
 /* rule_gen and the party tables' triggers that bump it (pg_party.c;
  * idempotent): 0 or an error. */
 int zl_pg_party_rule_schema(zl_store *s);
+/* party_gln read into the handle for an asking (pg_party.c): gln owners
+ * answered from it until _end. 0 or an error. */
+int zl_pg_gln_bulk_begin(zl_store *s);
+void zl_pg_gln_bulk_end(zl_store *s);
 /* The admitted sites' numbers (admitted_sites.h). */
 extern const struct zl_sites_source zl_pg_sites_source;
 

@@ -473,4 +473,6 @@ const struct zl_sites_source zl_pg_sites_source = {
     .stamp = NULL,
     .gen = pg_gen,
     .each_past = pg_each_past,
+    .ask_begin = zl_pg_gln_bulk_begin,
+    .ask_end = zl_pg_gln_bulk_end,
 };
