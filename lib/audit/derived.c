@@ -702,27 +702,27 @@ static int check_trace_index(struct audit *a)
     return audit_report(a, "trace-index", 0, "trace_events", detail);
 }
 
-/* An issue of an event index (table): about one event's rows (rid), or
- * about the table (rid < 0). */
-static int index_issue(void *ctx, const char *table, int64_t rid,
+/* An issue of an event index (table): about one event's rows (event, its
+ * name in the backend's terms), or about the table (NULL). */
+static int index_issue(void *ctx, const char *table, const char *event,
                        const char *detail)
 {
-    char key[64];
+    char key[128];
 
-    if (rid < 0)
+    if (!event)
         return audit_report(ctx, "derived-extra", 0, table, detail);
-    snprintf(key, sizeof key, "%s: event rid %lld", table, (long long)rid);
+    snprintf(key, sizeof key, "%s: event %s", table, event);
     return audit_report(ctx, "derived-altered", 0, key, detail);
 }
 
-static int sites_issue(void *ctx, int64_t rid, const char *detail)
+static int sites_issue(void *ctx, const char *event, const char *detail)
 {
-    return index_issue(ctx, "event_sites", rid, detail);
+    return index_issue(ctx, "event_sites", event, detail);
 }
 
-static int trade_issue(void *ctx, int64_t rid, const char *detail)
+static int trade_issue(void *ctx, const char *event, const char *detail)
 {
-    return index_issue(ctx, "event_trade", rid, detail);
+    return index_issue(ctx, "event_trade", event, detail);
 }
 
 int audit_derived_totals(struct audit *a)

@@ -132,9 +132,11 @@ static int doc_link_exists(zl_store *s, const uint8_t event_hash[32],
 
 static int derived_clear(zl_store *s)
 {
-    return zl_pg_exec(s, "DELETE FROM event_ids; DELETE FROM event_refs;"
-                         " DELETE FROM event_docs; DELETE FROM recall_ids;"
-                         " DELETE FROM recall_cases");
+    int rc = zl_pg_exec(s, "DELETE FROM event_ids; DELETE FROM event_refs;"
+                           " DELETE FROM event_docs; DELETE FROM recall_ids;"
+                           " DELETE FROM recall_cases");
+
+    return rc ? rc : zl_pg_sites_clear(s);
 }
 
 static int recall_ids_of(zl_store *s, const char *case_id,
@@ -158,4 +160,5 @@ const struct zl_store_audit_ops zl_pg_audit_ops = {
     .derived_clear = derived_clear,
     .event_replace = zl_pg_event_replace,
     .recall_ids_of = recall_ids_of,
+    .sites_check = zl_pg_sites_check,
 };

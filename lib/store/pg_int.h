@@ -199,6 +199,43 @@ int zl_pg_each_text(zl_store *s, const char *sql, const struct zl_pg_params *p,
     " e.biz_location, e.transformation_id, e.has_error, e.party, e.json"
 void zl_pg_row_event(const PGresult *r, int row, struct zl_stored_event *ev);
 
+/* ---- the sites index (pg_sites.c, schema 30) ------------------------------
+ */
+/* rule_gen (admitted_sites.c) and the functions its triggers run. */
+#define ZL_PG_RULE_GEN                                                         \
+    "CREATE TABLE IF NOT EXISTS rule_gen(n bigint NOT NULL);"                  \
+    "INSERT INTO rule_gen(n) SELECT 0 WHERE NOT EXISTS"                        \
+    " (SELECT 1 FROM rule_gen);"                                               \
+    "CREATE OR REPLACE FUNCTION zl_rule_bump() RETURNS trigger"                \
+    " LANGUAGE plpgsql AS $$ BEGIN UPDATE rule_gen SET n = n + 1;"             \
+    " RETURN NULL; END $$;"
+/* The trigger rule_gen_T that bumps rule_gen on every statement writing
+ * table T. */
+#define ZL_PG_RULE_BUMP(T)                                                     \
+    "CREATE OR REPLACE TRIGGER rule_gen_" T " AFTER INSERT OR UPDATE OR"       \
+    " DELETE OR TRUNCATE ON " T " FOR EACH STATEMENT"                          \
+    " EXECUTE FUNCTION zl_rule_bump();"
+/* The index's tables, functions and triggers (idempotent): 0 or an
+ * error. */
+int zl_pg_sites_schema(zl_store *s);
+/* 29 -> 30: the schema, then the index filled from the stored events. */
+int zl_pg_sites_migrate(zl_store *s);
+/* reindex: the index and its numbers emptied (the events' rewrite refills
+ * them), its triggers and the party tables' made again (nothing on a
+ * store without the index). */
+int zl_pg_sites_clear(zl_store *s);
+/* store_audit.h, zl_store_sites_check. */
+int zl_pg_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx);
+/* rule_gen and the party tables' triggers that bump it (pg_party.c;
+ * idempotent): 0 or an error. */
+int zl_pg_party_rule_schema(zl_store *s);
+/* party_gln read into the handle for an asking (pg_party.c): gln owners
+ * answered from it until _end. 0 or an error. */
+int zl_pg_gln_bulk_begin(zl_store *s);
+void zl_pg_gln_bulk_end(zl_store *s);
+/* The admitted sites' numbers (admitted_sites.h). */
+extern const struct zl_sites_source zl_pg_sites_source;
+
 /* ---- connection (pg_conn.c), collected in store_pg.c's table ------------- */
 
 int zl_pg_open(zl_store *s, const char *target, enum zl_store_mode mode,

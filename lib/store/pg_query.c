@@ -25,12 +25,18 @@
  * gets ZL_ETIMEOUT or stop's value and must roll back, as after any
  * failed statement here.
  *
+ * A regulator's query (the filter's admits hint) with a key in the sites
+ * index (schema 30, pg_sites.c) reads the candidates of its admitted
+ * sites instead (sites_query, below); the row test still decides every
+ * row.
+ *
  * Rejected: single-row mode (the callback could not use the connection
  * while rows stream in, and verify's callback does); internal keyset
  * paging (each page re-runs the identifier subqueries and, without an
  * (event_time, hash) index, a sort: quadratic on a broad filter).
  */
 #include "store/pg_int.h"
+#include "store/admitted_sites.h"
 #include "store/query_sql.h"
 
 #include "util/alloc.h"
@@ -39,6 +45,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PAGE    1000 /* rows per FETCH; a LIMIT up to this is one result */
@@ -244,6 +251,229 @@ static int by_cursor(zl_store *s, const struct zl_query_sql *q,
     return rc;
 }
 
+/* ---- a regulator's pages through event_sites (schema 30) -------------------
+ * The admitted sites' ranges for the filter's key (admitted_sites.h),
+ * merged in time order by the server: one statement takes, from each
+ * range, its first rows past the last candidate (LATERAL, LIMIT n), and
+ * keeps the first n of them all, distinct (an event reached by two sites
+ * is one candidate). The batch is read back by hash with the whole filter
+ * and the plain query's order (time, then hash), each row through the row
+ * test; the next batch starts just past the last candidate, in the same
+ * (time, hash) order, so ties are never split and never repeated. Every
+ * visible match is a candidate, so the pages are the plain query's. A
+ * batch holds FIRST_BATCH candidates, doubling up to LAST_BATCH
+ * (ZL_QUERY_SITES_BATCH in the environment sets the first: the tests use
+ * 1). Past MAX_SITES admitted sites the plain scan answers.
+ * Rejected: SQLite's merge in C, one statement per range read (a round
+ * trip for each of up to 2,048 ranges before the first row). */
+#define MAX_SITES   2048
+#define FIRST_BATCH 128
+#define LAST_BATCH  8192
+
+/* The read-back: the hashes are the way in, never a column's index. */
+static const struct zl_query_dialect BY_HASH = {
+    .numbered = 1,
+    .event_cols = ZL_PG_EVENT_COLS,
+    .utf8_bounds = 1,
+    .bytewise = " COLLATE \"C\"",
+    .lead_order = 0,
+};
+
+/* sql with p (zl_pg_params: arrays) under f's budget, as run. */
+static PGresult *run_pg(zl_store *s, const char *sql,
+                        const struct zl_pg_params *pp,
+                        const struct zl_event_filter *f, int *rc)
+{
+    struct params *p = zl_malloc(sizeof *p);
+    PGresult *r;
+
+    if (!p) {
+        *rc = ZL_ENOMEM;
+        return NULL;
+    }
+    p->n = pp->n;
+    for (int i = 0; i < pp->n; i++) {
+        p->v[i] = pp->v[i];
+        p->len[i] = pp->len[i];
+        p->fmt[i] = pp->fmt[i];
+    }
+    r = run(s, sql, p, f, rc);
+    zl_free(p);
+    return r;
+}
+
+/* The filter's key in event_sites: 0 with *attr, *value (a site_vocab
+ * number), 1 when it has none or its value is in no event, or an error. */
+static int sites_key(zl_store *s, const struct zl_event_filter *f, int *attr,
+                     int64_t *value)
+{
+    static const char SQL[] = "SELECT n FROM site_vocab WHERE v = $1::text";
+    struct zl_pg_params p;
+    const char *v = NULL;
+    PGresult *r;
+    int rc = zl_sites_key_of(f, attr, &v);
+
+    *value = 0;
+    if (rc || !v)
+        return rc;
+    zl_pg_params_init(&p);
+    zl_pg_text(&p, v);
+    if (!(r = zl_pg_run(s, SQL, &p, &rc)))
+        return rc;
+    if (PQntuples(r) == 1)
+        *value = zl_pg_i64(r, 0, 0);
+    else
+        rc = 1;
+    PQclear(r);
+    return rc;
+}
+
+/* f answered through event_sites (above): *used 1 when it answered (then
+ * the return is 0, cb's value or an error), 0 when the plain query should
+ * (no key, too many sites; 0 or an error). */
+static int sites_query(zl_store *s, const struct zl_event_filter *f,
+                       zl_event_cb cb, void *ctx, int *used)
+{
+    static const char ASC[] =
+        "SELECT DISTINCT x.event_time, x.hash FROM unnest($1::bigint[])"
+        " AS a(k), LATERAL (SELECT event_time, hash FROM event_sites"
+        " WHERE k = a.k AND event_time >= $2::bigint"
+        " AND event_time <= $3::bigint AND (event_time, hash) >"
+        " ($2::bigint, $4::bytea) ORDER BY event_time, hash"
+        " LIMIT $5::bigint) AS x ORDER BY 1, 2 LIMIT $5::bigint";
+    static const char DESC[] =
+        "SELECT DISTINCT x.event_time, x.hash FROM unnest($1::bigint[])"
+        " AS a(k), LATERAL (SELECT event_time, hash FROM event_sites"
+        " WHERE k = a.k AND event_time >= $2::bigint"
+        " AND event_time <= $3::bigint AND (event_time, hash) <"
+        " ($3::bigint, $4::bytea) ORDER BY event_time DESC, hash DESC"
+        " LIMIT $5::bigint) AS x ORDER BY 1 DESC, 2 DESC LIMIT $5::bigint";
+    static const uint8_t TOP[33] = {
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    struct zl_admitted ad = {0};
+    struct zl_event_filter g = *f;
+    struct zl_query_sql *q = NULL;
+    struct params *qp = NULL;
+    struct zl_buf keys, hashes;
+    uint8_t last[32];
+    size_t last_len = 0, batch = FIRST_BATCH;
+    int64_t value, lo = INT64_MIN, hi = INT64_MAX;
+    int attr, rc, desc = f->order_desc, more = 1;
+
+    *used = 0;
+    if (getenv("ZL_QUERY_SITES_BATCH")) /* the tests take one at a time */
+        batch = (size_t)strtoul(getenv("ZL_QUERY_SITES_BATCH"), NULL, 10);
+    if (!batch)
+        batch = 1;
+    if ((rc = sites_key(s, f, &attr, &value)) != 0)
+        return rc < 0 ? rc : 0;
+    if ((rc = zl_sites_admitted(s, f, &zl_pg_sites_source, &ad)))
+        return rc;
+    if (ad.sites.n > MAX_SITES) {
+        zl_admitted_cleanup(&ad);
+        return 0;
+    }
+    *used = 1;
+    if (f->ge_event_time)
+        lo = f->ge_event_time;
+    if (f->lt_event_time)
+        hi = f->lt_event_time - 1;
+    if (f->has_after && !desc && f->after_time > lo)
+        lo = f->after_time;
+    if (f->has_after && desc && f->after_time < hi)
+        hi = f->after_time;
+    zl_buf_init(&keys, (size_t)1 << 20);
+    zl_buf_init(&hashes, (size_t)8 << 20);
+    if (!(q = zl_calloc(1, sizeof *q)) || !(qp = zl_malloc(sizeof *qp))) {
+        rc = ZL_ENOMEM;
+        goto out;
+    }
+    g.sql_and = NULL;
+    g.limit = 0;
+    while (more && ad.sites.n && !rc) {
+        struct zl_pg_params p;
+        PGresult *r;
+        int n;
+
+        zl_buf_reset(&keys);
+        zl_pg_params_init(&p);
+        rc = zl_pg_array_begin(&keys, ZL_PG_OID_INT8, ad.sites.n);
+        for (size_t i = 0; i < ad.sites.n && !rc; i++)
+            rc = zl_pg_array_i64(&keys,
+                                 zl_sites_key(ad.sites.k[i], attr, value));
+        if ((rc = zl_pg_array_end(&p, &keys, rc)))
+            break;
+        zl_pg_int(&p, lo);
+        zl_pg_int(&p, hi);
+        if (last_len)
+            zl_pg_blob(&p, last, last_len);
+        else
+            zl_pg_blob(&p, desc ? TOP : (const uint8_t *)"", desc ? 33 : 0);
+        zl_pg_int(&p, (int64_t)batch);
+        if (!(r = run_pg(s, desc ? DESC : ASC, &p, f, &rc)))
+            break;
+        n = PQntuples(r);
+        more = (size_t)n == batch;
+        zl_buf_reset(&hashes);
+        for (int i = 0; i < n && !rc; i++) {
+            const uint8_t *h = zl_pg_bytes(r, i, 1);
+            size_t len = zl_pg_len(r, i, 1);
+
+            rc = zl_buf_adds(&hashes, i ? ",'\\x" : "'\\x");
+            for (size_t j = 0; j < len && !rc; j++)
+                rc = zl_buf_printf(&hashes, "%02x", h[j]);
+            if (!rc)
+                rc = zl_buf_addc(&hashes, '\'');
+            if (i == n - 1 && len <= sizeof last) {
+                if (desc)
+                    hi = zl_pg_i64(r, i, 0);
+                else
+                    lo = zl_pg_i64(r, i, 0);
+                memcpy(last, h, len);
+                last_len = len;
+            }
+        }
+        PQclear(r);
+        if (rc || !n)
+            break;
+        if ((rc = zl_buf_addc(&hashes, '\0')))
+            break;
+        g.sql_and = NULL;
+        {
+            char *in = zl_malloc(hashes.len + 16);
+
+            if (!in) {
+                rc = ZL_ENOMEM;
+                break;
+            }
+            snprintf(in, hashes.len + 16, "e.hash IN (%s)", hashes.data);
+            g.sql_and = in;
+            rc = zl_query_sql_build(q, &g, &BY_HASH);
+            if (!rc) {
+                to_params(q, qp);
+                if ((r = run(s, q->sql.data, qp, f, &rc))) {
+                    rc = each_row(r, f, cb, ctx);
+                    PQclear(r);
+                }
+            }
+            zl_query_sql_cleanup(q);
+            zl_free(in);
+            g.sql_and = NULL;
+        }
+        if (batch < LAST_BATCH)
+            batch *= 2;
+    }
+out:
+    zl_free(q);
+    zl_free(qp);
+    zl_buf_cleanup(&keys);
+    zl_buf_cleanup(&hashes);
+    zl_admitted_cleanup(&ad);
+    return rc;
+}
+
 int zl_pg_events_query(zl_store *s, const struct zl_event_filter *f,
                        zl_event_cb cb, void *ctx)
 {
@@ -254,6 +484,16 @@ int zl_pg_events_query(zl_store *s, const struct zl_event_filter *f,
 
     if (f->deadline_ms && zl_time_now_ms() > f->deadline_ms)
         return ZL_ETIMEOUT; /* the budget is spent before the query starts */
+    /* a regulator's (an enterprise's rule admits more than its sites: its
+     * row test alone decides, as ZL_QUERY_NO_PUSHDOWN asks everywhere) */
+    if (f->admits && f->keep && !f->admits_trade &&
+        !getenv("ZL_QUERY_NO_PUSHDOWN") && !getenv("ZL_QUERY_NO_SITES")) {
+        int used = 0;
+
+        rc = sites_query(s, f, cb, ctx, &used);
+        if (rc || used)
+            return rc;
+    }
     q = zl_calloc(1, sizeof *q);
     p = zl_malloc(sizeof *p);
     if (!q || !p) {

@@ -30,6 +30,7 @@
 #include "util/buf.h"
 #include "store/ids_pack.h"
 #include "store/ident_code.h"
+#include "store/admitted_sites.h"
 #include "store/query_sql.h"
 
 #include "util/alloc.h"
@@ -412,7 +413,6 @@ static int triggers_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
     static const char SQL[] =
         "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?1";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
-    char detail[200];
     int rc = 0;
 
     if (!st)
@@ -423,14 +423,9 @@ static int triggers_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
         sqlite3_bind_text(st, 1, TRIGGERS[i], -1, SQLITE_STATIC);
         src = sqlite3_step(st);
         sqlite3_reset(st);
-        if (src == SQLITE_DONE) {
-            snprintf(detail, sizeof detail,
-                     "trigger %s is missing (the sites index or a"
-                     " regulator's kept sites would go stale; `zhiliang"
-                     " reindex` makes it again)",
-                     TRIGGERS[i]);
-            rc = cb(ctx, -1, detail);
-        } else if (src != SQLITE_ROW)
+        if (src == SQLITE_DONE)
+            rc = zl_sites_report_trigger(cb, ctx, TRIGGERS[i]);
+        else if (src != SQLITE_ROW)
             rc = ZL_ESTORE;
     }
     sqlite3_clear_bindings(st);
@@ -451,7 +446,6 @@ int zl_sqlite_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
     sqlite3 *db = zl_sqlite_db(s);
     sqlite3_stmt *sel = NULL, *keys = NULL, *count = NULL;
     int64_t want = 0, have = 0;
-    char detail[200];
     int rc = 0, src;
 
     if ((rc = triggers_check(s, cb, ctx)))
@@ -476,11 +470,11 @@ int zl_sqlite_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
         sqlite3_reset(keys);
         want += n;
         if (found < n) {
-            snprintf(detail, sizeof detail,
-                     "%lld of the event's %lld rows are missing (a regulator"
-                     " would not see it; `zhiliang reindex` rebuilds them)",
-                     (long long)(n - found), (long long)n);
-            rc = cb(ctx, sqlite3_column_int64(sel, 0), detail);
+            char ev[32];
+
+            snprintf(ev, sizeof ev, "rid %lld",
+                     (long long)sqlite3_column_int64(sel, 0));
+            rc = zl_sites_report_missing(cb, ctx, ev, n, found);
         }
     }
     if (!rc && src != SQLITE_DONE)
@@ -489,14 +483,8 @@ int zl_sqlite_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
         have = sqlite3_column_int64(count, 0);
     else if (!rc)
         rc = ZL_ESTORE;
-    if (!rc && have > want) {
-        snprintf(detail, sizeof detail,
-                 "event_sites holds %lld rows, the events account for %lld"
-                 " (rows inserted or left behind; `zhiliang reindex`"
-                 " rebuilds it)",
-                 (long long)have, (long long)want);
-        rc = cb(ctx, -1, detail);
-    }
+    if (!rc && have > want)
+        rc = zl_sites_report_extra(cb, ctx, "event_sites", have, want);
 out:
     sqlite3_finalize(sel);
     sqlite3_finalize(keys);
@@ -617,99 +605,69 @@ static int vocab_n(zl_store *s, const char *v, int64_t *n)
 }
 
 /* The attribute and value of f's key in event_sites (the comment above
- * SITES_OF): 0, 1 when f is not a query the index answers better than
- * the plain scan (identifiers, eventIDs, several values, a location the
- * rule admits, which the location's own index answers; a row limit,
- * which the merge does not count), or an error. */
+ * SITES_OF; zl_sites_key_of says which filters have one): 0, 1 when f has
+ * none or its value is in no event, or an error. */
 static int sites_attr(zl_store *s, const struct zl_event_filter *f, int *attr,
                       int64_t *value)
 {
-    size_t bl = zl_query_list_len(f->biz_locations),
-           rp = zl_query_list_len(f->read_points);
-    size_t st = zl_query_list_len(f->biz_steps),
-           dp = zl_query_list_len(f->dispositions);
-    const char *loc = NULL;
-    int a;
+    const char *v = NULL;
+    int rc = zl_sites_key_of(f, attr, &v);
 
-    if (f->order_by == ZL_ORDER_RECORD_TIME || f->limit ||
-        f->n_biz_transactions || f->n_sources || f->n_destinations || bl > 1 ||
-        rp > 1 || st > 1 || dp > 1 || zl_query_names_events(f))
-        return 1;
-    *attr = 0;
     *value = 0;
-    if (bl || rp) {
-        loc = bl ? f->biz_locations[0] : f->read_points[0];
-        if ((a = f->admits(f->admits_ctx, 'l', loc)) != 0)
-            return a < 0 ? a : 1;
-        *attr = bl ? 4 : 3;
-        return vocab_n(s, loc, value);
-    }
-    if (st || dp) {
-        *attr = st ? 1 : 2;
-        return vocab_n(s, st ? f->biz_steps[0] : f->dispositions[0], value);
-    }
-    return 0;
+    return rc || !v ? rc : vocab_n(s, v, value);
 }
 
-struct site_set {
-    int64_t *k;
-    size_t n, cap;
-};
+/* ---- admitted sites (admitted_sites.c) -------------------------------------
+ * The numbered values are vocab's (every location; vocab numbers are
+ * never reused: AUTOINCREMENT), site_parties' and trade_values'. The
+ * stamp is PRAGMA data_version, which a commit by another connection
+ * moves, and the connection's sqlite3_total_changes, which counts what is
+ * not committed yet too; rule_gen's triggers are in sqlite_int.h. */
 
-static int site_add(struct site_set *ss, int64_t k)
+static int sq_stamp(zl_store *s, int64_t out[2])
 {
-    if (ss->n == ss->cap) {
-        size_t nc = ss->cap ? ss->cap * 2 : 64;
-        int64_t *p = zl_realloc(ss->k, nc * sizeof *p);
+    static const char VERSION[] = "PRAGMA data_version";
 
-        if (!p)
-            return ZL_ENOMEM;
-        ss->k = p;
-        ss->cap = nc;
-    }
-    ss->k[ss->n++] = k;
-    return 0;
+    out[1] = (int64_t)sqlite3_total_changes(zl_sqlite_db(s));
+    return zl_sqlite_get_i64(s, VERSION, &out[0]);
 }
 
-/* ---- admitted sites ---------------------------------------------------------
- * The sites f->admits admits, kept on the handle (zl_store_module_state)
- * for the next query with the same admits_key (a region), for up to
- * SITES_KEYS keys (the least recently used goes). Asking the rule about
- * every location cost a third of a regulator's request, and with 10^5
- * locations and capture never quiet it was most of a first page. So an
- * entry is kept across captures and brought up to date, not made again:
- *   - nothing changed (PRAGMA data_version, which a commit by another
- *     connection moves, and the connection's own sqlite3_total_changes,
- *     which counts what is not committed yet too): the entry answers;
- *   - rule_gen unchanged (sqlite_int.h: triggers bump it on every write to
- *     parties, party_gln and party_kinds, which are all the regulator's
- *     rule reads, zl_viewer_region_admits, and on any change to vocab and
- *     site_parties but a new row at the top): only the locations and
- *     parties numbered past the entry's high-water marks are asked about
- *     and added (vocab numbers are never reused: AUTOINCREMENT; a new
- *     site_parties row takes the next number);
- *   - else every location and party is asked again.
- * Triggers, not the tables' sizes or largest rowids: an edit in place
- * (a party's region) moves neither, and an edit behind the store's back
- * (sqlite3 on the file) fires them too; a trigger dropped, verify
- * reports (TRIGGERS) and reindex makes again. What they cannot catch:
- * rule_gen itself set back by hand after such an edit, and a change the
- * handle made and rolled back outside the store's transactions (the
- * store's rollbacks drop every module state). The rule asked is the one
- * f->admits_key names: a key must name everything its answers depend on
- * besides these tables. */
-#define SITES_KEYS 8
+static int sq_gen(zl_store *s, int64_t *out)
+{
+    static const char GEN[] = "SELECT n FROM rule_gen";
 
-/* What f->admits admits: the location and party sites (2n, 2n + 1, as in
- * event_sites) and, for an enterprise's rule (f->admits_trade), the
- * bizSteps whose events at its locations give it custody (vocab numbers),
- * the bizSteps whose events decide custody (decides: where custody's
- * candidates end) and the source/destination values that name it
- * (trade_values numbers, sqlite_trade.c); top: the largest vocab,
- * site_parties and trade_values numbers asked about. */
-struct admitted {
-    struct site_set sites, steps, decides, trade;
-    int64_t top[3];
+    return zl_sqlite_get_i64(s, GEN, out);
+}
+
+static int sq_each_past(zl_store *s, int t, int64_t after,
+                        int (*cb)(void *ctx, int64_t n, const char *v),
+                        void *ctx)
+{
+    static const char LOCS[] = "SELECT n, v FROM vocab WHERE n > ?1 ORDER BY n";
+    static const char PARTIES[] =
+        "SELECT n, v FROM site_parties WHERE n > ?1 ORDER BY n";
+    static const char TRADE[] =
+        "SELECT n, v FROM trade_values WHERE n > ?1 ORDER BY n";
+    const char *const sql[3] = {LOCS, PARTIES, TRADE};
+    sqlite3_stmt *st = zl_sqlite_stmt(s, sql[t]);
+    int rc = 0, src;
+
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_int64(st, 1, after);
+    while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW)
+        rc = cb(ctx, sqlite3_column_int64(st, 0),
+                (const char *)sqlite3_column_text(st, 1));
+    if (!rc && src != SQLITE_DONE)
+        rc = src == SQLITE_INTERRUPT ? ZL_ETIMEOUT : ZL_ESTORE;
+    sqlite3_reset(st);
+    return rc;
+}
+
+static const struct zl_sites_source SQ_SITES = {
+    .stamp = sq_stamp,
+    .gen = sq_gen,
+    .each_past = sq_each_past,
 };
 
 /* Rows of an enterprise's custody candidates (below, "an enterprise's
@@ -721,205 +679,29 @@ struct occ {
     size_t n, cap;
 };
 
-struct sites_entry {
-    char key[64]; /* "" when unused */
-    int64_t data_version, changes, gen;
-    uint64_t used;
-    struct admitted a;
-    /* an enterprise's custody candidates at every time, in time order,
-     * read while the store was as cust_stamp[] says (data_version,
-     * changes, gen); cust_ok 0: none kept */
+/* An enterprise's custody candidates at every time, in time order, kept
+ * with its admitted sites' entry (zl_sites_entry.extra), read while the
+ * store was as stamp[] says (the entry's stamp and gen then). */
+struct cust_kept {
     struct occ cust;
-    int64_t cust_stamp[3];
-    int cust_ok;
+    int64_t stamp[3];
 };
 
-struct sites_cache {
-    struct sites_entry e[SITES_KEYS];
-    uint64_t tick;
-};
-
-static const char SITES_CACHE_KEY = 0;
-
-static void admitted_cleanup(struct admitted *a)
+static void cust_kept_free(void *p)
 {
-    zl_free(a->sites.k);
-    zl_free(a->steps.k);
-    zl_free(a->decides.k);
-    zl_free(a->trade.k);
+    struct cust_kept *k = p;
+
+    if (k)
+        zl_free(k->cust.r);
+    zl_free(k);
 }
 
-/* Empty a, to be asked again from the first number. */
-static void admitted_reset(struct admitted *a)
-{
-    a->sites.n = a->steps.n = a->decides.n = a->trade.n = 0;
-    a->top[0] = a->top[1] = a->top[2] = INT64_MIN;
-}
-
-static void sites_cache_free(void *p)
-{
-    struct sites_cache *c = p;
-
-    for (size_t i = 0; c && i < SITES_KEYS; i++) {
-        admitted_cleanup(&c->e[i].a);
-        zl_free(c->e[i].cust.r);
-    }
-    zl_free(c);
-}
-
-/* Add to e's sets what f->admits admits among the rows of one table
- * numbered past top[p] (p: 0 vocab, 1 site_parties, 2 trade_values),
- * moving top[p]: 0 or an error. */
-static int sites_ask_table(zl_store *s, const struct zl_event_filter *f,
-                           struct admitted *e, int p)
-{
-    static const char LOCS[] = "SELECT n, v FROM vocab WHERE n > ?1 ORDER BY n";
-    static const char PARTIES[] =
-        "SELECT n, v FROM site_parties WHERE n > ?1 ORDER BY n";
-    static const char TRADE[] =
-        "SELECT n, v FROM trade_values WHERE n > ?1 ORDER BY n";
-    const char *const sql[3] = {LOCS, PARTIES, TRADE};
-    sqlite3_stmt *st = zl_sqlite_stmt(s, sql[p]);
-    int rc = 0, src;
-
-    if (!st)
-        return ZL_ESTORE;
-    sqlite3_bind_int64(st, 1, e->top[p]);
-    while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t n = sqlite3_column_int64(st, 0);
-        char *v = zl_strdup((const char *)sqlite3_column_text(st, 1));
-        int a = 0, b = 0, d = 0;
-
-        if (!v) {
-            rc = ZL_ENOMEM;
-            break;
-        }
-        a = f->admits(f->admits_ctx, "lpt"[p], v);
-        if (a >= 0 && p == 0 && f->admits_trade)
-            b = f->admits(f->admits_ctx, 's', v);
-        if (a >= 0 && b >= 0 && p == 0 && f->admits_trade)
-            d = f->admits(f->admits_ctx, 'c', v);
-        zl_free(v);
-        if (a < 0 || b < 0 || d < 0)
-            rc = a < 0 ? a : b < 0 ? b : d;
-        else if (a)
-            rc = site_add(p == 2 ? &e->trade : &e->sites,
-                          p == 2 ? n : 2 * n + p);
-        if (!rc && b)
-            rc = site_add(&e->steps, n);
-        if (!rc && d)
-            rc = site_add(&e->decides, n);
-        e->top[p] = n;
-    }
-    if (!rc && src != SQLITE_DONE)
-        rc = src == SQLITE_INTERRUPT ? ZL_ETIMEOUT : ZL_ESTORE;
-    sqlite3_reset(st);
-    return rc;
-}
-
-/* Ask f->admits about every vocab value, site_parties party and (for an
- * enterprise's rule) trade value numbered past e's marks: 0 or an
- * error. */
-static int sites_ask(zl_store *s, const struct zl_event_filter *f,
-                     struct admitted *e)
-{
-    int rc = 0;
-
-    for (int p = 0; p < (f->admits_trade ? 3 : 2) && !rc; p++)
-        rc = sites_ask_table(s, f, e, p);
-    return rc;
-}
-
-/* The entry for key in c: the one holding it, else the least recently
- * used, emptied and named key. */
-static struct sites_entry *sites_entry(struct sites_cache *c, const char *key)
-{
-    struct sites_entry *old = &c->e[0];
-
-    for (size_t i = 0; i < SITES_KEYS; i++) {
-        if (c->e[i].key[0] && !strcmp(c->e[i].key, key))
-            return &c->e[i];
-        if (c->e[i].used < old->used)
-            old = &c->e[i];
-    }
-    admitted_reset(&old->a);
-    old->cust_ok = 0;
-    old->gen = -1;
-    snprintf(old->key, sizeof old->key, "%s", key);
-    return old;
-}
-
-/* Append the sets of from to to's, and take its marks. */
-static int admitted_add(struct admitted *to, const struct admitted *from)
-{
-    int rc = 0;
-
-    for (size_t i = 0; i < from->sites.n && !rc; i++)
-        rc = site_add(&to->sites, from->sites.k[i]);
-    for (size_t i = 0; i < from->steps.n && !rc; i++)
-        rc = site_add(&to->steps, from->steps.k[i]);
-    for (size_t i = 0; i < from->decides.n && !rc; i++)
-        rc = site_add(&to->decides, from->decides.k[i]);
-    for (size_t i = 0; i < from->trade.n && !rc; i++)
-        rc = site_add(&to->trade, from->trade.k[i]);
-    memcpy(to->top, from->top, sizeof to->top);
-    return rc;
-}
-
-/* What f->admits admits, into out (appended; its marks set): from the
- * handle's entry for f->admits_key, brought up to date (above), or,
- * without a key, every value asked. */
+/* What f->admits admits, into out (appended; its marks set): the
+ * handle's kept answer for f->admits_key, brought up to date. */
 static int admitted_sites(zl_store *s, const struct zl_event_filter *f,
-                          struct admitted *out)
+                          struct zl_admitted *out)
 {
-    static const char VERSION[] = "PRAGMA data_version";
-    static const char GEN[] = "SELECT n FROM rule_gen";
-    struct sites_cache *c;
-    struct sites_entry *e, one;
-    int64_t dv = 0, gen = 0,
-            ch = (int64_t)sqlite3_total_changes(zl_sqlite_db(s));
-    int rc;
-
-    if (!f->admits_key || strlen(f->admits_key) >= sizeof one.key) {
-        memset(&one, 0, sizeof one);
-        admitted_reset(&one.a);
-        rc = sites_ask(s, f, &one.a);
-        if (!rc)
-            rc = admitted_add(out, &one.a);
-        admitted_cleanup(&one.a);
-        return rc;
-    }
-    if ((rc = zl_sqlite_get_i64(s, VERSION, &dv)))
-        return rc;
-    if (!(c = zl_store_module_state(s, &SITES_CACHE_KEY))) {
-        if (!(c = zl_calloc(1, sizeof *c)))
-            return ZL_ENOMEM;
-        if (zl_store_module_set(s, &SITES_CACHE_KEY, c, sites_cache_free)) {
-            sites_cache_free(c);
-            return ZL_ENOMEM;
-        }
-    }
-    e = sites_entry(c, f->admits_key);
-    e->used = ++c->tick;
-    if (e->gen < 0 || e->data_version != dv || e->changes != ch) {
-        if ((rc = zl_sqlite_get_i64(s, GEN, &gen)))
-            goto fail;
-        if (e->gen != gen) /* the rule's tables changed: ask again */
-            admitted_reset(&e->a);
-        /* read before the rows: a change meanwhile is seen next time */
-        e->gen = gen;
-        e->data_version = dv;
-        e->changes = ch;
-        if ((rc = sites_ask(s, f, &e->a)))
-            goto fail;
-    }
-    return admitted_add(out, &e->a);
-fail:
-    e->key[0] = '\0';
-    e->cust_ok = 0;
-    admitted_reset(&e->a);
-    e->gen = -1;
-    return rc;
+    return zl_sites_admitted(s, f, &SQ_SITES, out);
 }
 
 /* The condition for f->admits (the comment above point_lookup) into b,
@@ -927,7 +709,7 @@ fail:
 static int admits_sql(zl_store *s, const struct zl_event_filter *f,
                       struct zl_buf *b)
 {
-    struct admitted ad = {0};
+    struct zl_admitted ad = {0};
     struct zl_buf locs, parts;
     int rc = admitted_sites(s, f, &ad);
 
@@ -956,7 +738,7 @@ static int admits_sql(zl_store *s, const struct zl_event_filter *f,
         rc = zl_buf_add(b, "", 1);
     zl_buf_cleanup(&locs);
     zl_buf_cleanup(&parts);
-    admitted_cleanup(&ad);
+    zl_admitted_cleanup(&ad);
     return rc;
 }
 
@@ -1200,7 +982,7 @@ static int source_id_cb(void *ctx, const struct zl_id_row *r)
 }
 
 /* 1 if step (a vocab number) is a bizStep ad says decides custody. */
-static int step_decides(const struct admitted *ad, int64_t step)
+static int step_decides(const struct zl_admitted *ad, int64_t step)
 {
     for (size_t i = 0; i < ad->decides.n; i++)
         if (ad->decides.k[i] == step)
@@ -1221,9 +1003,10 @@ static int step_decides(const struct admitted *ad, int64_t step)
  * rows in time order (event_occ's key) and is started again at the next
  * source after a cut, so the rows between two custody spells are not
  * read. */
-static int custody_walk(zl_store *s, const struct admitted *ad, const char *key,
-                        size_t len, const int64_t (*src)[OCC_COLS], size_t n,
-                        int64_t lo, int64_t hi, struct occ *out)
+static int custody_walk(zl_store *s, const struct zl_admitted *ad,
+                        const char *key, size_t len,
+                        const int64_t (*src)[OCC_COLS], size_t n, int64_t lo,
+                        int64_t hi, struct occ *out)
 {
     static const char OCC[] =
         "SELECT o.event_time, o.ev, e.biz_step, e.disposition, e.read_point,"
@@ -1276,7 +1059,7 @@ static int custody_walk(zl_store *s, const struct admitted *ad, const char *key,
 
 /* The trade and custody candidates for ad within [lo, hi] into out, in
  * time order, distinct, with their events' columns: 0 or an error. */
-static int custody_candidates(zl_store *s, const struct admitted *ad,
+static int custody_candidates(zl_store *s, const struct zl_admitted *ad,
                               int64_t lo, int64_t hi, struct occ *out)
 {
     static const char IDS[] = "SELECT ids FROM events WHERE rid = ?1";
@@ -1372,39 +1155,42 @@ static int custody_candidates(zl_store *s, const struct admitted *ad,
  * capture makes them read again). Without a key, read for the bounds. 0
  * or an error. */
 static int custody_for(zl_store *s, const struct zl_event_filter *f,
-                       const struct admitted *ad, int desc, int64_t lo,
+                       const struct zl_admitted *ad, int desc, int64_t lo,
                        int64_t hi, int attr, int64_t value, int64_t (**rows)[2],
                        size_t *n)
 {
-    struct sites_cache *c =
-        f->admits_key ? zl_store_module_state(s, &SITES_CACHE_KEY) : NULL;
-    struct sites_entry *e = NULL;
+    struct zl_sites_entry *e =
+        f->admits_key ? zl_sites_entry_find(s, f->admits_key) : NULL;
+    struct cust_kept *kept;
     struct occ one = {0}, *l = &one;
     size_t a = 0, b, w = 0;
     int rc = 0;
 
     *rows = NULL;
     *n = 0;
-    for (size_t i = 0; c && i < SITES_KEYS && !e; i++)
-        if (c->e[i].key[0] && !strcmp(c->e[i].key, f->admits_key))
-            e = &c->e[i];
     if (!e || e->gen < 0) {
         if ((rc = custody_candidates(s, ad, lo, hi, &one)))
             goto out;
     } else {
-        if (!e->cust_ok || e->cust_stamp[0] != e->data_version ||
-            e->cust_stamp[1] != e->changes || e->cust_stamp[2] != e->gen) {
-            e->cust_ok = 0;
-            e->cust.n = 0;
-            if ((rc =
-                     custody_candidates(s, ad, INT64_MIN, INT64_MAX, &e->cust)))
+        kept = e->extra;
+        if (!kept || kept->stamp[0] != e->stamp[0] ||
+            kept->stamp[1] != e->stamp[1] || kept->stamp[2] != e->gen) {
+            cust_kept_free(e->extra);
+            e->extra = NULL;
+            if (!(kept = zl_calloc(1, sizeof *kept)))
+                return ZL_ENOMEM;
+            if ((rc = custody_candidates(s, ad, INT64_MIN, INT64_MAX,
+                                         &kept->cust))) {
+                cust_kept_free(kept);
                 return rc;
-            e->cust_stamp[0] = e->data_version;
-            e->cust_stamp[1] = e->changes;
-            e->cust_stamp[2] = e->gen;
-            e->cust_ok = 1;
+            }
+            kept->stamp[0] = e->stamp[0];
+            kept->stamp[1] = e->stamp[1];
+            kept->stamp[2] = e->gen;
+            e->extra = kept;
+            e->extra_free = cust_kept_free;
         }
-        l = &e->cust;
+        l = &kept->cust;
     }
     /* the rows in [lo, hi]: [a, b) */
     for (size_t k = l->n; k > 0;) {
@@ -1452,7 +1238,7 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
                        struct budget *bud, struct zl_buf *scratch,
                        zl_event_cb cb, void *ctx, int *used)
 {
-    struct admitted ad = {0};
+    struct zl_admitted ad = {0};
     struct stream *m = NULL;
     struct zl_query_sql *q = NULL;
     struct zl_event_filter g = *f;
@@ -1586,7 +1372,7 @@ out:
     zl_free(m);
     zl_free(q);
     zl_free(cust);
-    admitted_cleanup(&ad);
+    zl_admitted_cleanup(&ad);
     zl_buf_cleanup(&rids);
     return rc;
 }

@@ -216,7 +216,7 @@ int zl_sqlite_trade_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
                      " enterprise's kept values would go stale; `zhiliang"
                      " reindex` makes it again)",
                      TRIGGERS[i]);
-            rc = cb(ctx, -1, detail);
+            rc = cb(ctx, NULL, detail);
         } else if (src != SQLITE_ROW)
             rc = ZL_ESTORE;
     }
@@ -225,12 +225,16 @@ int zl_sqlite_trade_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
     if (sqlite3_prepare_v2(db, MISSING, -1, &st, NULL) != SQLITE_OK)
         return ZL_ESTORE;
     while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        char ev[32];
+
+        snprintf(ev, sizeof ev, "rid %lld",
+                 (long long)sqlite3_column_int64(st, 0));
         snprintf(detail, sizeof detail,
                  "%lld of the event's trade index rows are missing (a party"
                  " it names as source or destination would not see it;"
                  " `zhiliang reindex` rebuilds them)",
                  (long long)sqlite3_column_int64(st, 1));
-        rc = cb(ctx, sqlite3_column_int64(st, 0), detail);
+        rc = cb(ctx, ev, detail);
     }
     if (!rc && src != SQLITE_DONE)
         rc = ZL_ESTORE;
@@ -255,7 +259,7 @@ int zl_sqlite_trade_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
                          " trade_values (a value edited; `zhiliang reindex`"
                          " rebuilds it)",
                      (long long)n);
-            rc = cb(ctx, -1, detail);
+            rc = cb(ctx, NULL, detail);
         }
     }
     return rc;

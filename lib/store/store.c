@@ -333,6 +333,10 @@ static int migrate_step(zl_store *s, int from)
               * INSERT trigger skipping while it does (core, SQLite only:
               * sqlite_sites.c) */
         return 0;
+    case 29: /* 29 -> 30: the sites index on PostgreSQL (the backend's
+              * step: pg_sites.c; none on SQLite, which has had it since
+              * 22) and rule_gen's triggers on the party module's tables */
+        return module_schema(s, ZL_STORE_MOD_PARTY);
     default: return ZL_EUNSUPPORTED;
     }
 }

@@ -19,12 +19,14 @@ struct zl_store_derived_counts {
 };
 int zl_store_derived_counts(zl_store *s, struct zl_store_derived_counts *c);
 
-/* A regulator's sites index (SQLite, schema 22: sqlite_query.c) against
- * the events rows it is derived from: cb(ctx, rid, detail) for each event
- * whose rows are missing, then cb(ctx, -1, detail) if rows that no event
- * accounts for remain. 0 (also on a backend without the index), cb's
- * non-zero value or a store error. */
-typedef int (*zl_store_sites_issue_cb)(void *ctx, int64_t rid,
+/* A regulator's sites index (SQLite, schema 22: sqlite_query.c;
+ * PostgreSQL, schema 30: pg_sites.c) against the events rows it is
+ * derived from: cb(ctx, event, detail) for each event whose rows are
+ * missing (event: its name in the backend's terms, "rid 12" on SQLite,
+ * "hash 3f..." on PostgreSQL), then cb(ctx, NULL, detail) for a missing
+ * trigger and if rows that no event accounts for remain. 0 (also on a
+ * backend without the index), cb's non-zero value or a store error. */
+typedef int (*zl_store_sites_issue_cb)(void *ctx, const char *event,
                                        const char *detail);
 int zl_store_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx);
 /* The same for an enterprise's trade index (SQLite, schema 27:

@@ -96,11 +96,14 @@ static int pg_schema(zl_store *s)
 {
     int rc = zl_pg_exec(s, SCHEMA);
 
-    return rc ? rc : zl_pg_exec(s, QUERY_INDEXES);
+    if (!rc)
+        rc = zl_pg_exec(s, QUERY_INDEXES);
+    return rc ? rc : zl_pg_sites_schema(s);
 }
 
 /* The core tables' migration steps (store.c runs the modules'): version
- * 1 -> 2 adds the outbox, 5 -> 6 the query indexes. PostgreSQL stores are
+ * 1 -> 2 adds the outbox, 5 -> 6 the query indexes, 29 -> 30 the sites
+ * index. PostgreSQL stores are
  * born at the current version; this serves a schema laid out at an older
  * one. */
 static int pg_migrate(zl_store *s, int from)
@@ -111,6 +114,8 @@ static int pg_migrate(zl_store *s, int from)
         return zl_pg_exec(s, QUERY_INDEXES);
     if (from == 11)
         return zl_pg_exec(s, EVENTS_TIME_V8);
+    if (from == 29) /* the sites index (pg_sites.c) */
+        return zl_pg_sites_migrate(s);
     return 0;
 }
 

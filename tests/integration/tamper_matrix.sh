@@ -204,6 +204,19 @@ if ! zl_on_pg; then # schema 22: a regulator's sites index
   expect_repaired "event_trade trigger dropped" "drop trigger event_trade_ai; update rule_gen set n = n"
   expect_repaired "trade_values trigger dropped" "drop trigger rule_gen_trade_values_u; update rule_gen set n = n"
 fi
+if zl_on_pg; then # schema 30: the sites index on PostgreSQL (pg_sites.c)
+  [ "$(q "select count(*) from site_parties")" -gt 0 ] || fail "no capturing party in the sites index"
+  sk="(k, event_time, hash) = (select k, event_time, hash from event_sites order by hash, k limit 1)"
+  expect_repaired "event_sites row deleted" "delete from event_sites where $sk"
+  expect_repaired "event_sites row added" "insert into event_sites(k, event_time, hash) values (4, 0, $(zl_zeros 32))"
+  expect_repaired "event_sites row moved to another event" "update event_sites set hash = (select hash from events order by hash desc limit 1) where $sk"
+  expect_repaired "site_parties name edited" "update site_parties set v = 'X' || v where n = (select min(n) from site_parties)"
+  expect_repaired "site_vocab value edited" "update site_vocab set v = 'X' || v where n = (select min(n) from site_vocab)"
+  # the triggers that keep the index and rule_gen (a dropped one changes
+  # no row, so the edit also rewrites rule_gen's as it is)
+  expect_repaired "event_sites trigger dropped" "drop trigger event_sites_t on events; update rule_gen set n = n"
+  expect_repaired "rule_gen trigger dropped" "drop trigger rule_gen_party_kinds on party_kinds; update rule_gen set n = n"
+fi
 expect_caught "receipts.kind" "update receipts set kind = 1 where $rk"
 expect_caught "receipts.grp" "update receipts set grp = 1 where $rk"
 expect_caught "receipts row deleted" "delete from receipts where $rk"

@@ -1557,7 +1557,7 @@ static void test_sites_when_from_v28(void **state)
         "SELECT sql FROM sqlite_master WHERE name = 'event_sites_ai'";
 
     if (fixture_is_pg(f->uri))
-        skip(); /* PostgreSQL has no sites index */
+        skip(); /* PostgreSQL keeps its index by a trigger (pg_sites.c) */
     capture(f->s, DOC, 2);
     assert_int_equal(sqlite3_prepare_v2(zl_sqlite_db(f->s), GET, -1, &st, NULL),
                      SQLITE_OK);
@@ -1583,6 +1583,51 @@ static void test_sites_when_from_v28(void **state)
     capture(f->s, PLACED, 1);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM event_sites"), 6);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+}
+
+/* A schema 29 store migrates to 30. On PostgreSQL it had no sites index
+ * (pg_sites.c): the step makes it and fills it from the stored events,
+ * which verify then finds complete; an index row deleted afterwards is
+ * reported. On SQLite the step only makes rule_gen's party triggers again
+ * (its index is schema 22's). */
+static void test_sites_from_v29(void **state)
+{
+    struct fixture *f = *state;
+    /* an event at a place (DOC's have none, so no sites) */
+    static const char AT[] =
+        "{\"@context\":[\"https://ref.gs1.org/standards/epcis/2.0.0/"
+        "epcis-context.jsonld\"],\"type\":\"EPCISDocument\","
+        "\"schemaVersion\":\"2.0\",\"creationDate\":"
+        "\"2026-04-01T00:00:00Z\",\"epcisBody\":{\"eventList\":[{"
+        "\"eventTime\":\"2026-06-02T00:00:00Z\","
+        "\"eventTimeZoneOffset\":\"+00:00\",\"type\":\"ObjectEvent\","
+        "\"action\":\"OBSERVE\",\"bizStep\":\"receiving\",\"epcList\":["
+        "\"https://id.gs1.org/01/06900000000021/21/AT1\"],"
+        "\"readPoint\":{\"id\":\"https://id.gs1.org/414/6904642000005\"},"
+        "\"bizLocation\":{\"id\":\"https://id.gs1.org/414/"
+        "6947782500011\"}}]}}";
+
+    capture(f->s, DOC, 2);
+    capture(f->s, AT, 1);
+    if (fixture_is_pg(f->uri))
+        assert_int_equal(zl_store_exec_sql(f->s,
+                                           "DROP TRIGGER event_sites_t ON"
+                                           " events; DROP TABLE event_sites;"
+                                           " DROP TABLE site_vocab;"
+                                           " DROP TABLE site_parties;"
+                                           " DROP TABLE rule_gen CASCADE"),
+                         0);
+    assert_int_equal(zl_store_meta_set(f->s, "store.schema_version", "29", 2),
+                     0);
+    reopen_migrated(f, NULL);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    capture(f->s, DOC2, 1);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    assert_int_equal(zl_store_exec_sql(f->s,
+                                       "DELETE FROM event_sites WHERE k IN"
+                                       " (SELECT min(k) FROM event_sites)"),
+                     0);
+    assert_int_not_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
 }
 
 /* A schema 24 store whose webhook allowances are plain settings migrates
@@ -1828,6 +1873,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sites_when_from_v28, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_sites_from_v29, setup, teardown),
         cmocka_unit_test(test_ids_pack_v2),
         cmocka_unit_test(test_ident_codes),
     };

@@ -694,8 +694,10 @@ static void test_trace(void **state)
  * count written from the pattern. */
 #define N_SPREAD 240
 
-/* The schema version before the step that adds the sites index. */
-#define SCHEMA_BEFORE_SITES 21
+/* The schema version before the step that adds the sites index (SQLite,
+ * PostgreSQL). */
+#define SCHEMA_BEFORE_SITES    21
+#define SCHEMA_BEFORE_PG_SITES 27
 
 static int spread_kind(int i)
 {
@@ -932,11 +934,13 @@ static void test_pushdown(void **state)
         for (size_t k = 0; k < 2; k++)
             zl_buf_cleanup(&t[k].all);
     }
-    /* SQLite: the index is the merge's only way to the rows. Emptied
-     * behind the store's back, the region's pages lose their events;
-     * rewriting the rows (what reindex's upsert does) fires the update
-     * trigger, which puts them back. */
-    if (!fixture_is_pg(f->uri)) {
+    /* The index is the merge's only way to the rows (SQLite's since
+     * schema 22, PostgreSQL's since 30). Emptied behind the store's back,
+     * the region's pages lose their events; rewriting the rows (what
+     * reindex's upsert does) fires the update trigger, which puts them
+     * back. */
+    {
+        int pg = fixture_is_pg(f->uri);
         struct page_text t[2];
 
         assert_int_equal(zl_store_exec_sql(f->s, "DELETE FROM event_sites"), 0);
@@ -968,14 +972,20 @@ static void test_pushdown(void **state)
             char v[16];
             int ver = 0;
 
-            assert_int_equal(zl_store_exec_sql(f->s,
-                                               "DROP TRIGGER event_sites_ai;"
-                                               "DROP TRIGGER event_sites_au;"
-                                               "DROP TRIGGER event_sites_ad;"
-                                               "DROP TABLE event_sites;"
-                                               "DROP TABLE site_parties"),
-                             0);
-            snprintf(v, sizeof v, "%d", SCHEMA_BEFORE_SITES);
+            assert_int_equal(
+                zl_store_exec_sql(f->s, pg ? "DROP TRIGGER event_sites_t ON"
+                                             " events;"
+                                             "DROP TABLE event_sites;"
+                                             "DROP TABLE site_parties;"
+                                             "DROP TABLE site_vocab"
+                                           : "DROP TRIGGER event_sites_ai;"
+                                             "DROP TRIGGER event_sites_au;"
+                                             "DROP TRIGGER event_sites_ad;"
+                                             "DROP TABLE event_sites;"
+                                             "DROP TABLE site_parties"),
+                0);
+            snprintf(v, sizeof v, "%d",
+                     pg ? SCHEMA_BEFORE_PG_SITES : SCHEMA_BEFORE_SITES);
             assert_int_equal(
                 zl_store_meta_set(f->s, "store.schema_version", v, strlen(v)),
                 0);
@@ -996,7 +1006,8 @@ static void test_pushdown(void **state)
 }
 
 /* ---- the admitted sites kept across captures (schema 24) ------------------
- * sqlite_query.c keeps the sites a regulator's rule admitted and, after a
+ * admitted_sites.c keeps the sites a regulator's rule admitted (for
+ * SQLite's index and, since schema 30, PostgreSQL's) and, after a
  * capture, asks the rule only about the locations and parties new since;
  * a change to what the rule reads (a party registered, moved to another
  * region, or its region edited behind the store's back) makes it ask about
@@ -1118,7 +1129,6 @@ static void test_sites_kept(void **state)
     struct zl_error err = {0};
     const char *FARM_SUB = "https://id.gs1.org/414/6915669000008/254/7";
     const char *PHARM_SUB = "https://id.gs1.org/414/6947782500011/254/1";
-    int sqlite = !fixture_is_pg(f->uri);
     size_t all, n0, n1, n2, p0;
 
     spread(f->s);
@@ -1130,23 +1140,19 @@ static void test_sites_kept(void **state)
     all = c.calls; /* every location and party, once */
     p0 = hebei_pages(f->s);
     assert_int_equal(n0, p0);
-    if (sqlite)
-        assert_true(all > 5);
+    assert_true(all > 5);
     /* (c) a capture at known places: nobody is asked about anything */
     capture_at(f->s, SHOP_DL, 1, "K1");
     assert_int_equal(counted_query(&c), n0);
-    if (sqlite)
-        assert_int_equal(c.calls, 0);
+    assert_int_equal(c.calls, 0);
     /* (a) new places of known parties: the farm's (Hebei) is admitted,
      * the pharmacy's (Shanghai) refused; only they are asked about */
     capture_at(f->s, FARM_SUB, 2, "K2");
     capture_at(f->s, PHARM_SUB, 3, "K3");
     n1 = counted_query(&c);
     assert_int_equal(n1, n0 + 1);
-    if (sqlite) {
-        assert_int_equal(c.calls, 2);
-        assert_string_equal(c.asked, PHARM_SUB);
-    }
+    assert_int_equal(c.calls, 2);
+    assert_string_equal(c.asked, PHARM_SUB);
     assert_int_equal(hebei_pages(f->s), p0 + 1);
     /* (b) the pharmacy moves to Hebei: its old places are asked about
      * again, and its events (the spread's bizLocations) come in */
@@ -1166,8 +1172,7 @@ static void test_sites_kept(void **state)
     zl_viewer_memo_free(c.memo); /* the memo is one request's */
     assert_int_equal(zl_viewer_memo_new(&c.memo), 0);
     assert_true(counted_query(&c) > n1 + 1);
-    if (sqlite)
-        assert_int_equal(c.watch_calls, 1);
+    assert_int_equal(c.watch_calls, 1);
     assert_true(hebei_pages(f->s) > p0 + 2);
     /* the shop (Beijing) moved to Hebei behind the store's back, by a
      * direct SQL edit of its region: the kept sites follow (the edit
@@ -1782,7 +1787,7 @@ static void test_sites_in_c(void **state)
     struct zl_buf c_rows, trigger_rows;
 
     if (fixture_is_pg(f->uri))
-        skip(); /* PostgreSQL has no sites index */
+        skip(); /* PostgreSQL keeps its index by a trigger (pg_sites.c) */
     fixture_uri(uri, sizeof uri, "test-visibility-trigger");
     zl_store_remove(uri);
     assert_int_equal(zl_init(uri, FIXTURE_ORIGIN, &err), 0);
