@@ -332,3 +332,16 @@ int zl_sites_report_extra(zl_store_sites_issue_cb cb, void *ctx,
              table, (long long)have, (long long)want);
     return cb(ctx, NULL, detail);
 }
+
+void zl_sites_bounds(const struct zl_event_filter *f, int desc, int64_t *lo,
+                     int64_t *hi)
+{
+    if (f->ge_event_time)
+        *lo = f->ge_event_time;
+    if (f->lt_event_time)
+        *hi = f->lt_event_time - 1;
+    if (f->has_after && !desc && f->after_time > *lo)
+        *lo = f->after_time;
+    if (f->has_after && desc && f->after_time < *hi)
+        *hi = f->after_time;
+}

@@ -95,6 +95,12 @@ struct zl_sites_entry *zl_sites_entry_find(zl_store *s, const char *key);
 int zl_sites_key_of(const struct zl_event_filter *f, int *attr,
                     const char **value);
 
+/* The event-time bounds [*lo, *hi] a sites-index query of f reads
+ * (inclusive; *lo and *hi come in as the widest), from its GE_/LT_
+ * eventTime and its page token's position (desc: newest first). */
+void zl_sites_bounds(const struct zl_event_filter *f, int desc, int64_t *lo,
+                     int64_t *hi);
+
 /* A sites index's key: site's range for attribute attr and value (a
  * number of the backend's). */
 static inline int64_t zl_sites_key(int64_t site, int attr, int64_t value)

@@ -376,14 +376,7 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
         return 0;
     }
     *used = 1;
-    if (f->ge_event_time)
-        lo = f->ge_event_time;
-    if (f->lt_event_time)
-        hi = f->lt_event_time - 1;
-    if (f->has_after && !desc && f->after_time > lo)
-        lo = f->after_time;
-    if (f->has_after && desc && f->after_time < hi)
-        hi = f->after_time;
+    zl_sites_bounds(f, desc, &lo, &hi);
     zl_buf_init(&keys, (size_t)1 << 20);
     zl_buf_init(&hashes, (size_t)8 << 20);
     if (!(q = zl_calloc(1, sizeof *q)) || !(qp = zl_malloc(sizeof *qp))) {

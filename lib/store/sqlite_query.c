@@ -1267,14 +1267,7 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
     if (n_streams > MAX_SITE_STREAMS)
         goto out;
     *used = 1;
-    if (f->ge_event_time)
-        lo = f->ge_event_time;
-    if (f->lt_event_time)
-        hi = f->lt_event_time - 1;
-    if (f->has_after && !desc && f->after_time > lo)
-        lo = f->after_time;
-    if (f->has_after && desc && f->after_time < hi)
-        hi = f->after_time;
+    zl_sites_bounds(f, desc, &lo, &hi);
     if (!(m = zl_calloc(n_streams ? n_streams : 1, sizeof *m)) ||
         !(q = zl_calloc(1, sizeof *q))) {
         rc = ZL_ENOMEM;
