@@ -7,7 +7,10 @@
  * counted in memory, per code, and the background thread (checkpointer.c)
  * adds them to the store every few seconds and once more at shutdown, in
  * one transaction. A page shows the stored count plus what is pending
- * here, so a shopper who scans twice sees 2 at once.
+ * here, so a shopper who scans twice sees 2 at once. A flush holds
+ * `flushing` (written) from taking the pending counts until the store has
+ * them, and a page reads both under it (read), so no page sees the counts
+ * in flight in neither place.
  *
  * Memory is bounded: at most MAX_PENDING codes wait; a view of another
  * code while the table is full is written to the store at once. A failed
@@ -36,6 +39,7 @@ struct pending {
 };
 
 struct zl_lookups {
+    pthread_rwlock_t flushing; /* written while counts move to the store */
     pthread_mutex_t mu;
     struct pending *b[N_BUCKETS];
     size_t n;
@@ -53,9 +57,17 @@ static uint32_t hash(const char *s)
 struct zl_lookups *zl_lookups_new(void)
 {
     struct zl_lookups *l = zl_calloc(1, sizeof *l);
+    pthread_rwlockattr_t a;
 
-    if (l)
+    if (l) {
         pthread_mutex_init(&l->mu, NULL);
+        /* the flush first: pages stream without pause on a busy portal */
+        pthread_rwlockattr_init(&a);
+        pthread_rwlockattr_setkind_np(
+            &a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+        pthread_rwlock_init(&l->flushing, &a);
+        pthread_rwlockattr_destroy(&a);
+    }
     return l;
 }
 
@@ -91,6 +103,7 @@ void zl_lookups_free(struct zl_lookups *l)
         return;
     free_list(take_all(l));
     pthread_mutex_destroy(&l->mu);
+    pthread_rwlock_destroy(&l->flushing);
     zl_free(l);
 }
 
@@ -129,6 +142,7 @@ int zl_lookups_note(struct zl_lookups *l, zl_store *s, const char *code,
     struct pending *p;
     int rc, queued;
 
+    pthread_rwlock_rdlock(&l->flushing);
     rc = zl_lookups_get(s, code, total);
     if (rc == ZL_ENOTFOUND)
         rc = 0;
@@ -152,6 +166,7 @@ int zl_lookups_note(struct zl_lookups *l, zl_store *s, const char *code,
         total->last_ms = now_ms;
         rc = rc ? rc : wrc;
     }
+    pthread_rwlock_unlock(&l->flushing);
     return rc;
 }
 
@@ -162,12 +177,15 @@ int zl_lookups_flush(struct zl_lookups *l, zl_store *s)
     size_t n = 0, i = 0;
     int rc;
 
+    pthread_rwlock_wrlock(&l->flushing);
     pthread_mutex_lock(&l->mu);
     n = l->n;
     all = take_all(l);
     pthread_mutex_unlock(&l->mu);
-    if (!all)
+    if (!all) {
+        pthread_rwlock_unlock(&l->flushing);
         return 0;
+    }
     if (!(v = zl_calloc(n, sizeof *v)))
         rc = ZL_ENOMEM;
     else {
@@ -184,6 +202,7 @@ int zl_lookups_flush(struct zl_lookups *l, zl_store *s)
             add_pending(l, p->code, &p->c);
         pthread_mutex_unlock(&l->mu);
     }
+    pthread_rwlock_unlock(&l->flushing);
     free_list(all);
     return rc;
 }
