@@ -325,6 +325,13 @@ static void show_lookups(struct zl_req *r, zl_store *s, const char *dl)
     if (!r->resp || !(at = memmem(r->resp, r->resp_len, LOOKUPS_MARK,
                                   sizeof LOOKUPS_MARK - 1)))
         return;
+    /* the stored count as it is now, not as the page's read snapshot saw
+     * it: the flush may have moved this code's pending views to the store
+     * since (lookups.c), and they would then be counted nowhere */
+    if (r->snap) {
+        zl_store_snapshot_end(r->snap);
+        r->snap = NULL;
+    }
     if (strcmp(r->method, "HEAD"))
         zl_lookups_note(r->srv->lookups, s, dl, zl_time_now_ms(), &c);
     else
