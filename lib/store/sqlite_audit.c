@@ -194,9 +194,10 @@ static int derived_clear(zl_store *s)
                                       * schema 22 reindexes without it */
         rc = zl_sqlite_exec(s, "DELETE FROM event_sites;"
                                " DELETE FROM site_parties");
-    /* the triggers that keep it and rule_gen, if dropped (verify says) */
-    if (!rc && has_table(s, "event_sites") && !(rc = zl_sqlite_sites_schema(s)))
-        rc = zl_sqlite_party_rule_schema(s);
+    /* the triggers that keep it and rule_gen, if dropped or edited
+     * (verify says) */
+    if (!rc && has_table(s, "event_sites"))
+        rc = zl_sqlite_sites_remake(s);
     return rc;
 }
 

@@ -223,9 +223,11 @@ int zl_sqlite_query_setup(zl_store *s);
  * stored events. 0 or ZL_ESTORE. */
 int zl_sqlite_sites_schema(zl_store *s);
 int zl_sqlite_sites_migrate(zl_store *s);
-/* The step 28 -> 29: the INSERT trigger made again with the WHEN that
- * lets capture write its rows in C (sqlite_sites.c). 0 or ZL_ESTORE. */
-int zl_sqlite_sites_when_migrate(zl_store *s);
+/* The index's triggers and rule_gen's (the sites' and the parties')
+ * dropped and made again as the store makes them: reindex's repair of an
+ * edited trigger, and the step 28 -> 29 (the INSERT trigger's WHEN that
+ * lets capture write its rows in C, sqlite_sites.c). 0 or ZL_ESTORE. */
+int zl_sqlite_sites_remake(zl_store *s);
 /* Capture's rows of the sites index, computed in C (sqlite_sites.c,
  * schema 29). _setup: register zl_sites_mode, which the index's INSERT
  * trigger reads, on a new connection (0 or ZL_ESTORE). _put: the
@@ -268,8 +270,20 @@ int zl_sqlite_trade_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx);
     "INSERT INTO rule_gen(n) SELECT 0 WHERE NOT EXISTS"                        \
     " (SELECT 1 FROM rule_gen);"
 /* rule_gen and the party tables' triggers that bump it (sqlite_party.c;
- * idempotent; reindex makes them again): 0 or ZL_ESTORE. */
+ * idempotent; reindex makes them again): 0 or ZL_ESTORE. The schema text
+ * itself, for verify's check of the triggers. */
 int zl_sqlite_party_rule_schema(zl_store *s);
+extern const char zl_sqlite_party_rule_sql[];
+
+/* The triggers a schema text creates ("CREATE TRIGGER IF NOT EXISTS"
+ * statements; sqlite_triggers.c). _check: report through cb each one
+ * missing or whose stored text differs from the schema's, with keeps
+ * naming what it keeps ("the trade index"): 0, cb's value or a negative
+ * ZL_E* code. _remake: drop each and run the schema again (an edited
+ * trigger survives IF NOT EXISTS): 0 or a negative ZL_E* code. */
+int zl_sqlite_triggers_check(zl_store *s, const char *schema, const char *keeps,
+                             zl_store_sites_issue_cb cb, void *ctx);
+int zl_sqlite_triggers_remake(zl_store *s, const char *schema);
 /* A trigger NAME bumping rule_gen AFTER EV (INSERT, UPDATE, DELETE) ON T,
  * when WHEN (a condition, "1" for every row). */
 #define ZL_SQLITE_RULE_BUMP(NAME, EV, T, WHEN)                                 \

@@ -68,12 +68,12 @@ static const char registry_sql[] =
     ZL_SQLITE_RULE_BUMP("rule_gen_" T "_i", "INSERT", T, "1")                  \
     ZL_SQLITE_RULE_BUMP("rule_gen_" T "_u", "UPDATE", T, "1")                  \
     ZL_SQLITE_RULE_BUMP("rule_gen_" T "_d", "DELETE", T, "1")
-static const char rule_sql[] = ZL_SQLITE_RULE_GEN RULE_BUMPS("parties")
+const char zl_sqlite_party_rule_sql[] = ZL_SQLITE_RULE_GEN RULE_BUMPS("parties")
     RULE_BUMPS("party_gln") RULE_BUMPS("party_kinds");
 
 int zl_sqlite_party_rule_schema(zl_store *s)
 {
-    return zl_sqlite_exec(s, rule_sql);
+    return zl_sqlite_exec(s, zl_sqlite_party_rule_sql);
 }
 
 static sqlite3 *dbof(zl_store *s)
@@ -88,8 +88,8 @@ static int party_schema(zl_store *s)
                        SQLITE_OK &&
                    sqlite3_exec(dbof(s), registry_sql, NULL, NULL, NULL) ==
                        SQLITE_OK &&
-                   sqlite3_exec(dbof(s), rule_sql, NULL, NULL, NULL) ==
-                       SQLITE_OK
+                   sqlite3_exec(dbof(s), zl_sqlite_party_rule_sql, NULL, NULL,
+                                NULL) == SQLITE_OK
                ? 0
                : ZL_ESTORE;
 }

@@ -336,11 +336,13 @@ int zl_sqlite_sites_schema(zl_store *s)
     return rc ? rc : zl_sqlite_exec(s, SITES_GEN);
 }
 
-int zl_sqlite_sites_when_migrate(zl_store *s)
+int zl_sqlite_sites_remake(zl_store *s)
 {
-    int rc = zl_sqlite_exec(s, "DROP TRIGGER IF EXISTS event_sites_ai");
+    int rc = zl_sqlite_triggers_remake(s, SITES_SCHEMA);
 
-    return rc ? rc : zl_sqlite_sites_schema(s);
+    if (!rc)
+        rc = zl_sqlite_triggers_remake(s, SITES_GEN);
+    return rc ? rc : zl_sqlite_triggers_remake(s, zl_sqlite_party_rule_sql);
 }
 
 int zl_sqlite_sites_migrate(zl_store *s)
@@ -392,45 +394,8 @@ out:
     return rc;
 }
 
-/* The triggers that keep the sites index and rule_gen (schema 24): one
- * dropped would let the index or a regulator's kept sites go stale
- * without a word, so verify looks for each. */
-static const char *const TRIGGERS[] = {
-    "event_sites_ai",          "event_sites_au",
-    "event_sites_ad",          "rule_gen_vocab_i",
-    "rule_gen_vocab_u",        "rule_gen_vocab_d",
-    "rule_gen_site_parties_i", "rule_gen_site_parties_u",
-    "rule_gen_site_parties_d", "rule_gen_parties_i",
-    "rule_gen_parties_u",      "rule_gen_parties_d",
-    "rule_gen_party_gln_i",    "rule_gen_party_gln_u",
-    "rule_gen_party_gln_d",    "rule_gen_party_kinds_i",
-    "rule_gen_party_kinds_u",  "rule_gen_party_kinds_d"};
-
-/* Report each of TRIGGERS missing through cb: 0, cb's value or an
- * error. */
-static int triggers_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
-{
-    static const char SQL[] =
-        "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?1";
-    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
-    int rc = 0;
-
-    if (!st)
-        return ZL_ESTORE;
-    for (size_t i = 0; i < sizeof TRIGGERS / sizeof TRIGGERS[0] && !rc; i++) {
-        int src;
-
-        sqlite3_bind_text(st, 1, TRIGGERS[i], -1, SQLITE_STATIC);
-        src = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (src == SQLITE_DONE)
-            rc = zl_sites_report_trigger(cb, ctx, TRIGGERS[i]);
-        else if (src != SQLITE_ROW)
-            rc = ZL_ESTORE;
-    }
-    sqlite3_clear_bindings(st);
-    return rc;
-}
+/* What the triggers of the sites index and rule_gen keep (verify). */
+static const char KEEPS[] = "the sites index or a regulator's kept sites";
 
 int zl_sqlite_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
 {
@@ -448,7 +413,12 @@ int zl_sqlite_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
     int64_t want = 0, have = 0;
     int rc = 0, src;
 
-    if ((rc = triggers_check(s, cb, ctx)))
+    /* a trigger dropped or edited would let the index or a regulator's
+     * kept sites go stale without a word */
+    if ((rc = zl_sqlite_triggers_check(s, SITES_SCHEMA, KEEPS, cb, ctx)) ||
+        (rc = zl_sqlite_triggers_check(s, SITES_GEN, KEEPS, cb, ctx)) ||
+        (rc = zl_sqlite_triggers_check(s, zl_sqlite_party_rule_sql, KEEPS, cb,
+                                       ctx)))
         return rc;
     if (sqlite3_prepare_v2(db, ALL, -1, &sel, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, KEYS, -1, &keys, NULL) != SQLITE_OK ||

@@ -168,20 +168,12 @@ int zl_sqlite_trade_clear(zl_store *s)
     int rc = zl_sqlite_exec(s, "DELETE FROM event_trade;"
                                " DELETE FROM trade_values");
 
-    /* the triggers, if dropped (verify says) */
-    return rc ? rc : zl_sqlite_trade_schema(s);
+    /* the triggers, if dropped or edited (verify says) */
+    return rc ? rc : zl_sqlite_triggers_remake(s, TRADE_SCHEMA);
 }
-
-static const char *const TRIGGERS[] = {
-    "event_trade_ai",          "event_trade_au",
-    "event_trade_ad",          "event_trade_eu",
-    "event_trade_ed",          "rule_gen_trade_values_i",
-    "rule_gen_trade_values_u", "rule_gen_trade_values_d"};
 
 int zl_sqlite_trade_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
 {
-    static const char TRIGGER[] =
-        "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = ?1";
     /* the events whose rows are missing, and how many each */
     static const char MISSING[] =
         "SELECT x.ev, count(*) FROM (" EXPECTED ") AS x WHERE NOT EXISTS"
@@ -203,23 +195,11 @@ int zl_sqlite_trade_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
     char detail[200];
     int rc = 0, src;
 
-    for (size_t i = 0; i < sizeof TRIGGERS / sizeof TRIGGERS[0] && !rc; i++) {
-        if (!(st = zl_sqlite_stmt(s, TRIGGER)))
-            return ZL_ESTORE;
-        sqlite3_bind_text(st, 1, TRIGGERS[i], -1, SQLITE_STATIC);
-        src = sqlite3_step(st);
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        if (src == SQLITE_DONE) {
-            snprintf(detail, sizeof detail,
-                     "trigger %s is missing (the trade index or an"
-                     " enterprise's kept values would go stale; `zhiliang"
-                     " reindex` makes it again)",
-                     TRIGGERS[i]);
-            rc = cb(ctx, NULL, detail);
-        } else if (src != SQLITE_ROW)
-            rc = ZL_ESTORE;
-    }
+    /* a trigger dropped or edited would let the index or an enterprise's
+     * kept values go stale */
+    rc = zl_sqlite_triggers_check(
+        s, TRADE_SCHEMA, "the trade index or an enterprise's kept values", cb,
+        ctx);
     if (rc)
         return rc;
     if (sqlite3_prepare_v2(db, MISSING, -1, &st, NULL) != SQLITE_OK)

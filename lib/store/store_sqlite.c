@@ -856,7 +856,7 @@ static int sq_migrate(zl_store *s, int from)
     if (from == 26)
         return zl_sqlite_trade_migrate(s);
     if (from == 28)
-        return zl_sqlite_sites_when_migrate(s);
+        return zl_sqlite_sites_remake(s);
     return 0;
 }
 
