@@ -40,6 +40,8 @@
 #include <stdio.h>
 #include <string.h>
 
+/* clang-format off */
+/* SQL spelled out a clause a line, as it reads */
 /* The key of a reference row R (new or old) with value number N. */
 #define TRADE_K(R, N) "(" N ") * 2 + (" R ".kind = 'd')"
 /* Add R's value to trade_values, then its event's row. */
@@ -47,26 +49,20 @@
     "INSERT INTO trade_values(v) SELECT " R ".value WHERE " R ".kind IN"       \
     " ('s', 'd') AND NOT EXISTS (SELECT 1 FROM trade_values WHERE v = " R      \
     ".value);"                                                                 \
-    "INSERT INTO event_trade(k, event_time, ev) SELECT " TRADE_K(              \
-        R, "t.n") ", e.event_time, e.rid FROM events e, trade_values t WHERE " \
-                  "e.hash = " R ".hash AND t.v = " R ".value AND " R           \
-                  ".kind IN ('s', 'd') AND NOT EXISTS"                         \
-                  " (SELECT 1 FROM event_trade x WHERE x.k = " TRADE_K(        \
-                      R, "t.n") " AND x.event_time = e.event_time AND x.ev = " \
-                                "e.rid);"
+    "INSERT INTO event_trade(k, event_time, ev) SELECT " TRADE_K(R, "t.n")     \
+    ", e.event_time, e.rid FROM events e, trade_values t WHERE "               \
+    "e.hash = " R ".hash AND t.v = " R ".value AND " R                         \
+    ".kind IN ('s', 'd') AND NOT EXISTS"                                       \
+    " (SELECT 1 FROM event_trade x WHERE x.k = " TRADE_K(R, "t.n")             \
+    " AND x.event_time = e.event_time AND x.ev = e.rid);"
 /* Remove R's event's row unless another reference (another type) of the
  * same kind and value remains. */
 #define TRADE_DEL(R)                                                           \
     "DELETE FROM event_trade WHERE " R ".kind IN ('s', 'd') AND k ="           \
-    " (SELECT " TRADE_K(                                                       \
-        R,                                                                     \
-        "n") " FROM trade_values WHERE v = " R ".value)"                       \
-             " AND (event_time, ev) = (SELECT event_time, rid FROM events "    \
-             "WHERE hash"                                                      \
-             " = " R                                                           \
-             ".hash) AND NOT EXISTS (SELECT 1 FROM event_refs r WHERE r.hash"  \
-             " = " R ".hash AND r.kind = " R ".kind AND r.value = " R          \
-             ".value);"
+    " (SELECT " TRADE_K(R, "n") " FROM trade_values WHERE v = " R ".value)"    \
+    " AND (event_time, ev) = (SELECT event_time, rid FROM events WHERE hash"   \
+    " = " R ".hash) AND NOT EXISTS (SELECT 1 FROM event_refs r WHERE r.hash"   \
+    " = " R ".hash AND r.kind = " R ".kind AND r.value = " R ".value);"
 /* The keys of event row E's references. */
 #define EVENT_KEYS(E)                                                          \
     "SELECT t.n * 2 + (r.kind = 'd') AS k FROM event_refs r JOIN trade_values" \
@@ -87,57 +83,25 @@ static const char TRADE_SCHEMA[] =
     " event_time INTEGER NOT NULL, ev INTEGER NOT NULL,"
     " PRIMARY KEY(k, event_time, ev)) WITHOUT ROWID;"
     "CREATE TRIGGER IF NOT EXISTS event_trade_ai AFTER INSERT ON event_refs"
-    " WHEN new.kind IN ('s', 'd') BEGIN " TRADE_ADD(
-        "new") " END;"
-               "CREATE TRIGGER IF NOT EXISTS event_trade_au AFTER UPDATE ON "
-               "event_refs"
-               " BEGIN " TRADE_DEL("old") TRADE_ADD(
-                   "new") " END;"
-                          "CREATE TRIGGER IF NOT EXISTS event_trade_ad AFTER "
-                          "DELETE ON event_refs"
-                          " WHEN old.kind IN ('s', 'd') BEGIN " TRADE_DEL(
-                              "old") " END;"
-                                     "CREATE TRIGGER IF NOT EXISTS "
-                                     "event_trade_eu AFTER UPDATE OF "
-                                     "event_time,"
-                                     " rid, hash ON events WHEN old.event_time "
-                                     "IS NOT new.event_time OR"
-                                     " old.rid IS NOT new.rid OR old.hash IS "
-                                     "NOT new.hash BEGIN"
-                                     " DELETE FROM event_trade WHERE "
-                                     "event_time = old.event_time AND ev ="
-                                     " old.rid AND k IN (" EVENT_KEYS(
-                                         "old") ");"
-                                                " INSERT INTO event_trade(k, "
-                                                "event_time, ev) SELECT "
-                                                "DISTINCT x.k,"
-                                                " new.event_time, new.rid FROM "
-                                                "(" EVENT_KEYS(
-                                                    "new") ") AS x"
-                                                           " WHERE NOT EXISTS "
-                                                           "(SELECT 1 FROM "
-                                                           "event_trade y "
-                                                           "WHERE y.k = x.k AND"
-                                                           " y.event_time = "
-                                                           "new.event_time AND "
-                                                           "y.ev = new.rid); "
-                                                           "END;"
-                                                           "CREATE TRIGGER IF "
-                                                           "NOT EXISTS "
-                                                           "event_trade_ed "
-                                                           "AFTER DELETE ON "
-                                                           "events BEGIN"
-                                                           " DELETE FROM "
-                                                           "event_trade WHERE "
-                                                           "event_time = "
-                                                           "old.event_time AND "
-                                                           "ev ="
-                                                           " old.rid AND k IN "
-                                                           "(" EVENT_KEYS(
-                                                               "old") "); "
-                                                                      "END"
-                                                                      ";" ZL_SQLITE_RULE_GEN
-                                                                          TRADE_BUMPS;
+    " WHEN new.kind IN ('s', 'd') BEGIN " TRADE_ADD("new") " END;"
+    "CREATE TRIGGER IF NOT EXISTS event_trade_au AFTER UPDATE ON event_refs"
+    " BEGIN " TRADE_DEL("old") TRADE_ADD("new") " END;"
+    "CREATE TRIGGER IF NOT EXISTS event_trade_ad AFTER DELETE ON event_refs"
+    " WHEN old.kind IN ('s', 'd') BEGIN " TRADE_DEL("old") " END;"
+    "CREATE TRIGGER IF NOT EXISTS event_trade_eu AFTER UPDATE OF event_time,"
+    " rid, hash ON events WHEN old.event_time IS NOT new.event_time OR"
+    " old.rid IS NOT new.rid OR old.hash IS NOT new.hash BEGIN"
+    " DELETE FROM event_trade WHERE event_time = old.event_time AND ev ="
+    " old.rid AND k IN (" EVENT_KEYS("old") ");"
+    " INSERT INTO event_trade(k, event_time, ev) SELECT DISTINCT x.k,"
+    " new.event_time, new.rid FROM (" EVENT_KEYS("new") ") AS x"
+    " WHERE NOT EXISTS (SELECT 1 FROM event_trade y WHERE y.k = x.k AND"
+    " y.event_time = new.event_time AND y.ev = new.rid); END;"
+    "CREATE TRIGGER IF NOT EXISTS event_trade_ed AFTER DELETE ON events BEGIN"
+    " DELETE FROM event_trade WHERE event_time = old.event_time AND ev ="
+    " old.rid AND k IN (" EVENT_KEYS("old") "); END;"
+    ZL_SQLITE_RULE_GEN TRADE_BUMPS;
+/* clang-format on */
 
 int zl_sqlite_trade_schema(zl_store *s)
 {
