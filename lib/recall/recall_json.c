@@ -10,11 +10,19 @@
  * sorted, so the output does not depend on the order a model was built
  * in. Quantities are integers when whole (so 24 prints as 24, not 24.0);
  * a ratio with nothing to divide by is null.
+ *
+ * A scope's nodes (15,700 for one milk collection lot at 1M events) are
+ * written straight to the output by the JSON writer (util/jw.h), keys in
+ * the order JSON_SORT_KEYS prints them, in the bytes jansson would dump:
+ * building them as a tree first cost 170 ms of `recall scope --json`'s
+ * 270 ms of CPU. The small parts stay jansson trees, shared with the
+ * case's logged record.
  */
 #include "zhiliang/recall.h"
 
 #include "recall/recall_int.h"
 #include "util/buf.h"
+#include "util/jw.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -89,33 +97,60 @@ static json_t *custodians_json(const zl_recall_scope *sc)
     return arr;
 }
 
-static json_t *nodes_json(const zl_recall_scope *sc)
+/* A quantity, as num() gives it to jansson. */
+static void jw_num(struct zl_jw *w, double v)
 {
-    json_t *arr = json_array();
-    int bad = !arr;
+    if (v >= -9e15 && v <= 9e15 && v == (double)(long long)v)
+        zl_jw_int(w, (long long)v);
+    else
+        zl_jw_real(w, v, 15);
+}
 
-    for (size_t i = 0; i < sc->n_nodes && !bad; i++) {
+/* k: v when v is non-NULL. */
+static void jw_opt(struct zl_jw *w, const char *k, const char *v)
+{
+    if (v) {
+        zl_jw_key(w, k);
+        zl_jw_str(w, v);
+    }
+}
+
+/* The nodes, written as they come (keys in byte order, as JSON_SORT_KEYS
+ * prints them): a scope's nodes are most of its JSON, too many to build
+ * a tree of first. */
+static void nodes_write(struct zl_jw *w, const zl_recall_scope *sc)
+{
+    zl_jw_open(w, '[');
+    for (size_t i = 0; i < sc->n_nodes; i++) {
         const struct zl_recall_node *n = &sc->nodes[i];
-        json_t *o = json_pack("{s:s,s:s,s:i,s:b,s:b}", "id", n->id, "kind",
-                              n->kind, "depth", n->depth, "reachedConsumer",
-                              n->reached_consumer, "terminal", n->terminal);
 
-        bad = !o || json_array_append_new(arr, o) ||
-              set_opt(o, "tlc", n->tlc) || set_opt(o, "gtin", n->gtin) ||
-              set_opt(o, "custodian", n->custodian) ||
-              set_opt(o, "location", n->location) ||
-              set_opt(o, "custodianName", n->custodian_name) ||
-              set_opt(o, "locationDescription", n->location_description) ||
-              set_opt(o, "lastEventTime", n->last_event_time);
-        if (!bad && n->has_quantity)
-            bad = json_object_set_new(o, "quantity", num(n->quantity)) ||
-                  set_opt(o, "uom", n->uom);
+        zl_jw_open(w, '{');
+        jw_opt(w, "custodian", n->custodian);
+        jw_opt(w, "custodianName", n->custodian_name);
+        zl_jw_key(w, "depth");
+        zl_jw_int(w, n->depth);
+        jw_opt(w, "gtin", n->gtin);
+        zl_jw_key(w, "id");
+        zl_jw_str(w, n->id);
+        zl_jw_key(w, "kind");
+        zl_jw_str(w, n->kind);
+        jw_opt(w, "lastEventTime", n->last_event_time);
+        jw_opt(w, "location", n->location);
+        jw_opt(w, "locationDescription", n->location_description);
+        if (n->has_quantity) {
+            zl_jw_key(w, "quantity");
+            jw_num(w, n->quantity);
+        }
+        zl_jw_key(w, "reachedConsumer");
+        zl_jw_bool(w, n->reached_consumer);
+        zl_jw_key(w, "terminal");
+        zl_jw_bool(w, n->terminal);
+        jw_opt(w, "tlc", n->tlc);
+        if (n->has_quantity)
+            jw_opt(w, "uom", n->uom);
+        zl_jw_close(w);
     }
-    if (bad) {
-        json_decref(arr);
-        return NULL;
-    }
-    return arr;
+    zl_jw_close(w);
 }
 
 /* o[k] = v, taking v even on failure (json_pack would leak the values
@@ -141,13 +176,14 @@ json_t *zl_recall_scope_record(const zl_recall_scope *sc)
     return o;
 }
 
-/* See zhiliang/recall.h. */
+/* See zhiliang/recall.h. The document's keys in byte order; the small
+ * parts are jansson trees written in place. */
 int zl_recall_scope_json(const zl_recall_scope *sc, struct zl_buf *out)
 {
-    json_t *ctes, *doc;
-    int rc = 0;
-
-    ctes = json_object();
+    const size_t flags = JSON_SORT_KEYS | JSON_REAL_PRECISION(15);
+    json_t *ctes = json_object(), *part;
+    struct zl_jw w;
+    int rc;
 
     for (size_t i = 0; i < sc->n_ctes && ctes; i++)
         if (json_object_set_new(ctes, sc->ctes[i].cte,
@@ -155,17 +191,28 @@ int zl_recall_scope_json(const zl_recall_scope *sc, struct zl_buf *out)
             json_decref(ctes);
             ctes = NULL;
         }
-    doc = json_object();
-    if (put(doc, "lots", zl_recall_strings_json(sc->lots, sc->n_lots)) |
-            put(doc, "summary", summary_json(&sc->summary)) |
-            put(doc, "custodians", custodians_json(sc)) |
-            put(doc, "nodes", nodes_json(sc)) | put(doc, "cteCounts", ctes) |
-            put(doc, "fsmaRows", json_integer((json_int_t)sc->n_rows)) ||
-        json_dump_callback(doc, dump_cb, out,
-                           JSON_INDENT(2) | JSON_SORT_KEYS |
-                               JSON_REAL_PRECISION(15)))
-        rc = ZL_ENOMEM;
-    json_decref(doc);
+    zl_jw_init(&w, out, 2);
+    zl_jw_open(&w, '{');
+    zl_jw_key(&w, "cteCounts");
+    zl_jw_json(&w, ctes, flags);
+    json_decref(ctes);
+    zl_jw_key(&w, "custodians");
+    zl_jw_json(&w, part = custodians_json(sc), flags);
+    json_decref(part);
+    zl_jw_key(&w, "fsmaRows");
+    zl_jw_int(&w, (long long)sc->n_rows);
+    zl_jw_key(&w, "lots");
+    zl_jw_open(&w, '[');
+    for (size_t i = 0; i < sc->n_lots; i++)
+        zl_jw_str(&w, sc->lots[i]);
+    zl_jw_close(&w);
+    zl_jw_key(&w, "nodes");
+    nodes_write(&w, sc);
+    zl_jw_key(&w, "summary");
+    zl_jw_json(&w, part = summary_json(&sc->summary), flags);
+    json_decref(part);
+    zl_jw_close(&w);
+    rc = zl_jw_done(&w);
     return rc ? rc : zl_buf_addc(out, '\n');
 }
 

@@ -1,5 +1,6 @@
 /*
- * test_util.c - capped buffers, ISO 8601 times, hex and base64.
+ * test_util.c - capped buffers, ISO 8601 times, hex and base64, and the
+ * JSON writer (jw.c) against jansson's own dump as its oracle.
  * Base64 vectors are RFC 4648 section 10; time answers were computed
  * independently with `date -u -d ... +%s%3N`.
  */
@@ -14,6 +15,7 @@
 #include "util/buf.h"
 #include "util/codec.h"
 #include "util/itab.h"
+#include "util/jw.h"
 #include "util/strmap.h"
 #include "util/timefmt.h"
 #include "zhiliang/error.h"
@@ -382,6 +384,176 @@ static void test_itab(void **state)
     zl_itab_free(NULL);
 }
 
+/* ---- jw: the JSON writer against jansson's dump -------------------------- */
+
+static unsigned long long jw_rng = 88172645463325252ULL;
+
+static unsigned jw_rand(unsigned n)
+{
+    jw_rng ^= jw_rng << 13;
+    jw_rng ^= jw_rng >> 7;
+    jw_rng ^= jw_rng << 17;
+    return (unsigned)(jw_rng % n);
+}
+
+/* A string with the bytes jansson escapes, some UTF-8 and plain text. */
+static void jw_text(char *t, size_t cap)
+{
+    static const char *const parts[] = {"a",
+                                        "Zh",
+                                        " ",
+                                        "\"",
+                                        "\\",
+                                        "/",
+                                        "\n",
+                                        "\t",
+                                        "\r",
+                                        "\b",
+                                        "\f",
+                                        "\x01",
+                                        "\x1f",
+                                        "\x7f",
+                                        "\xe8\xb4\xa8",
+                                        "\xe9\x87\x8f",
+                                        "0",
+                                        ""};
+    size_t n = 0, k = jw_rand(6);
+
+    t[0] = '\0';
+    for (size_t i = 0; i < k; i++) {
+        const char *p = parts[jw_rand(sizeof parts / sizeof parts[0])];
+
+        if (n + strlen(p) + 1 < cap) {
+            memcpy(t + n, p, strlen(p) + 1);
+            n += strlen(p);
+        }
+    }
+}
+
+static json_t *jw_tree(int depth)
+{
+    static const double reals[] = {0.1,  -0.0,       3.0,      1e20,
+                                   1e-5, 1.5e300,    2.5,      -7e-300,
+                                   1e16, 123456.789, 1.0 / 3.0};
+    char t[64];
+    unsigned pick = jw_rand(depth > 3 ? 6 : 8);
+    json_t *v;
+
+    switch (pick) {
+    case 0: jw_text(t, sizeof t); return json_string(t);
+    case 1: return json_integer((json_int_t)jw_rand(2000000) - 1000000);
+    case 2:
+        return json_real(reals[jw_rand(sizeof reals / sizeof reals[0])] *
+                         (jw_rand(3) ? 1 : jw_rand(1000) / 7.0));
+    case 3: return json_boolean(jw_rand(2));
+    case 4: return json_null();
+    case 5: return json_integer(jw_rand(2) ? INT64_MAX : INT64_MIN);
+    case 6:
+        v = json_array();
+        for (unsigned i = 0, n = jw_rand(4); i < n; i++)
+            json_array_append_new(v, jw_tree(depth + 1));
+        return v;
+    default:
+        v = json_object();
+        for (unsigned i = 0, n = jw_rand(4); i < n; i++) {
+            jw_text(t, sizeof t);
+            json_object_set_new(v, t, jw_tree(depth + 1));
+        }
+        return v;
+    }
+}
+
+/* Write v through the writer's primitives; an object's member whose key
+ * starts with "Zh" goes through zl_jw_json (a tree written in place). */
+static void jw_walk(struct zl_jw *w, const json_t *v, int precision)
+{
+    const char *k;
+    json_t *m;
+    size_t i;
+
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        zl_jw_open(w, '{');
+        json_object_foreach((json_t *)v, k, m)
+        {
+            zl_jw_key(w, k);
+            if (!strncmp(k, "Zh", 2))
+                zl_jw_json(w, m, JSON_REAL_PRECISION(precision));
+            else
+                jw_walk(w, m, precision);
+        }
+        zl_jw_close(w);
+        break;
+    case JSON_ARRAY:
+        zl_jw_open(w, '[');
+        json_array_foreach(v, i, m) jw_walk(w, m, precision);
+        zl_jw_close(w);
+        break;
+    case JSON_STRING: zl_jw_str(w, json_string_value(v)); break;
+    case JSON_INTEGER: zl_jw_int(w, json_integer_value(v)); break;
+    case JSON_REAL: zl_jw_real(w, json_real_value(v), precision); break;
+    case JSON_TRUE: zl_jw_bool(w, 1); break;
+    case JSON_FALSE: zl_jw_bool(w, 0); break;
+    case JSON_NULL: zl_jw_null(w); break;
+    }
+}
+
+static void test_jw(void **state)
+{
+    static const int indents[] = {0, 2, 4};
+    static const int precisions[] = {0, 15, 10};
+
+    (void)state;
+    for (int round = 0; round < 3000; round++) {
+        json_t *v = jw_tree(0);
+        int indent = indents[round % 3], prec = precisions[(round / 3) % 3];
+        char *want =
+            json_dumps(v, JSON_INDENT(indent) | JSON_REAL_PRECISION(prec) |
+                              JSON_ENCODE_ANY);
+        struct zl_buf b;
+        struct zl_jw w;
+
+        zl_buf_init(&b, 1 << 20);
+        zl_jw_init(&w, &b, indent);
+        jw_walk(&w, v, prec);
+        assert_int_equal(zl_jw_done(&w), 0);
+        assert_non_null(want);
+        if (strcmp(b.data, want))
+            fail_msg("round %d:\njansson: %s\nwriter:  %s", round, want,
+                     b.data);
+        free(want);
+        zl_buf_cleanup(&b);
+        json_decref(v);
+    }
+}
+
+static void test_jw_misuse(void **state)
+{
+    struct zl_buf b;
+    struct zl_jw w;
+
+    (void)state;
+    zl_buf_init(&b, 64);
+    zl_jw_init(&w, &b, 2);
+    zl_jw_open(&w, '{');
+    zl_jw_int(&w, 1); /* a member without its key */
+    assert_int_equal(zl_jw_done(&w), ZL_EINVAL);
+    zl_buf_reset(&b);
+    zl_jw_init(&w, &b, 2);
+    zl_jw_open(&w, '[');
+    assert_int_equal(zl_jw_done(&w), ZL_EINVAL); /* left open */
+    zl_jw_close(&w);
+    assert_int_equal(zl_jw_done(&w), 0);
+    zl_buf_reset(&b);
+    zl_jw_init(&w, &b, 0);
+    zl_jw_open(&w, '[');
+    for (int i = 0; i < 40; i++) /* past the cap: sticky, nothing more */
+        zl_jw_str(&w, "0123456789");
+    assert_int_equal(zl_jw_done(&w), ZL_ELIMIT);
+    assert_true(b.len <= 64);
+    zl_buf_cleanup(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,7 +562,8 @@ int main(void)
         cmocka_unit_test(test_itab),         cmocka_unit_test(test_buf_cap),
         cmocka_unit_test(test_buf_oom),      cmocka_unit_test(test_time),
         cmocka_unit_test(test_base64),       cmocka_unit_test(test_hex),
-        cmocka_unit_test(test_error_format),
+        cmocka_unit_test(test_error_format), cmocka_unit_test(test_jw),
+        cmocka_unit_test(test_jw_misuse),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
