@@ -26,6 +26,8 @@
 #define CSV_MAX  ((size_t)2 << 30) /* 2 GiB of CSV */
 #define ROWS_MAX ((size_t)200000000)
 #define SVG_MAX  ((size_t)256 << 20)
+/* a chart's JSON: ~47 bytes a point, 10M points in 470 MB */
+#define JSON_MAX ((size_t)4 << 30)
 
 static void usage(FILE *f)
 {
@@ -590,78 +592,22 @@ static int read_limits(const char *path, enum zl_spc_chart type,
     return rc;
 }
 
-static json_t *rules_json(uint16_t flags)
+/* r as JSON on stdout (zl_spc_result_json), and a newline. */
+static int print_result_json(const struct zl_spc_result *r)
 {
-    json_t *a = json_array();
+    struct zl_buf b;
+    int rc, ret = EXIT_FAIL;
 
-    for (unsigned b = 1; b <= ZL_SPC_WE4; b <<= 1)
-        if (flags & b)
-            json_array_append_new(a, json_string(zl_spc_rule_name(b)));
-    return a;
-}
-
-static json_t *result_json(const struct zl_spc_result *r)
-{
-    json_t *o = json_object(), *series = json_array(), *viol = json_array(),
-           *ex = json_array();
-
-    json_object_set_new(o, "chart", json_string(zl_spc_chart_name(r->chart)));
-    json_object_set_new(o, "center", json_real(r->center));
-    if (r->sigma > 0) {
-        json_object_set_new(o, "sigma", json_real(r->sigma));
-        json_object_set_new(o, "sigmaMethod",
-                            json_string(zl_spc_sigma_name(r->sigma_method)));
-    }
-    json_object_set_new(o, "groups", json_integer((json_int_t)r->n_groups));
-    json_object_set_new(o, "groupsUsed", json_integer((json_int_t)r->n_used));
-    for (size_t i = 0; i < r->n_groups; i++)
-        if (r->excluded[i])
-            json_array_append_new(ex, json_integer((json_int_t)i + 1));
-    json_object_set_new(o, "excluded", ex);
-    for (int k = 0; k < r->n_series; k++) {
-        const struct zl_spc_series *s = &r->s[k];
-        json_t *so = json_object(), *pts = json_array();
-
-        json_object_set_new(so, "name", json_string(s->name));
-        if (!s->varying) {
-            json_object_set_new(so, "cl", json_real(s->cl[0]));
-            if (!isnan(s->lcl[0]))
-                json_object_set_new(so, "lcl", json_real(s->lcl[0]));
-            json_object_set_new(so, "ucl", json_real(s->ucl[0]));
-        }
-        for (size_t i = 0; i < s->n; i++) {
-            json_t *p = json_object();
-
-            json_object_set_new(p, "stat",
-                                isnan(s->stat[i]) ? json_null()
-                                                  : json_real(s->stat[i]));
-            if (s->varying) {
-                json_object_set_new(p, "cl", json_real(s->cl[i]));
-                json_object_set_new(p, "lcl", json_real(s->lcl[i]));
-                json_object_set_new(p, "ucl", json_real(s->ucl[i]));
-            }
-            if (s->flags[i])
-                json_object_set_new(p, "rules", rules_json(s->flags[i]));
-            json_array_append_new(pts, p);
-        }
-        json_object_set_new(so, "points", pts);
-        json_array_append_new(series, so);
-    }
-    json_object_set_new(o, "series", series);
-    for (size_t i = 0; i < r->n_v; i++) {
-        const struct zl_spc_violation *v = &r->v[i];
-
-        json_array_append_new(
-            viol,
-            json_pack("{s:s, s:s, s:I, s:I, s:s, s:s}", "rule",
-                      zl_spc_rule_name(v->rule), "chart", r->s[v->chart].name,
-                      "first", (json_int_t)v->first + 1, "last",
-                      (json_int_t)v->last + 1, "en",
-                      zl_spc_rule_text(v->rule, ZL_SPC_EN), "zh",
-                      zl_spc_rule_text(v->rule, ZL_SPC_ZH)));
-    }
-    json_object_set_new(o, "violations", viol);
-    return o;
+    zl_buf_init(&b, JSON_MAX);
+    if ((rc = zl_spc_result_json(r, &b)) != 0)
+        fprintf(stderr, "zhiliang spc: JSON: %s\n", zl_strerror(rc));
+    else if (fwrite(b.data, 1, b.len, stdout) == b.len &&
+             fputc('\n', stdout) != EOF)
+        ret = EXIT_OK;
+    else
+        fprintf(stderr, "zhiliang spc: cannot write the JSON output\n");
+    zl_buf_cleanup(&b);
+    return ret;
 }
 
 static void print_result(const struct zl_spc_result *r, enum zl_spc_lang lang)
@@ -804,7 +750,7 @@ static int spc_chart(int argc, char **argv)
             goto out;
     }
     if (a.json)
-        ret = cli_print_json(result_json(&r), JSON_REAL_PRECISION(15));
+        ret = print_result_json(&r);
     else {
         print_result(&r, a.lang);
         ret = EXIT_OK;

@@ -342,6 +342,18 @@ struct zl_buf;
 int zl_spc_chart_svg(struct zl_buf *b, const struct zl_spc_result *r,
                      const char *title, enum zl_spc_lang lang);
 
+/* r as compact JSON, what `zhiliang spc chart --json` prints (no
+ * newline): {"chart", "center", "sigma" and "sigmaMethod" when there is a
+ * sigma, "groups", "groupsUsed", "excluded": [1-based groups], "series":
+ * [{"name", "cl", "lcl", "ucl" (fixed limits), "points": [{"stat" (null
+ * when the group has none), "cl", "lcl", "ucl" (varying limits), "rules"
+ * (names of the rules that flagged it, when any)}]}], "violations":
+ * [{"rule", "chart", "first", "last" (1-based), "en", "zh"}]}. Numbers to
+ * 15 significant digits; a limit that is not a finite number (an LCL
+ * below zero that the chart leaves out) is left out. Appends to b;
+ * returns 0, ZL_ELIMIT or ZL_ENOMEM from the buffer. */
+int zl_spc_result_json(const struct zl_spc_result *r, struct zl_buf *b);
+
 /* Histogram of a capability study with the specification limits, the
  * target and the fitted normal curve. */
 int zl_spc_capability_svg(struct zl_buf *b, const struct zl_spc_capability *c,

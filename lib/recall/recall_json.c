@@ -103,7 +103,7 @@ static void jw_num(struct zl_jw *w, double v)
     if (v >= -9e15 && v <= 9e15 && v == (double)(long long)v)
         zl_jw_int(w, (long long)v);
     else
-        zl_jw_real(w, v, 15);
+        zl_jw_real(w, v);
 }
 
 /* k: v when v is non-NULL. */
@@ -180,7 +180,6 @@ json_t *zl_recall_scope_record(const zl_recall_scope *sc)
  * parts are jansson trees written in place. */
 int zl_recall_scope_json(const zl_recall_scope *sc, struct zl_buf *out)
 {
-    const size_t flags = JSON_SORT_KEYS | JSON_REAL_PRECISION(15);
     json_t *ctes = json_object(), *part;
     struct zl_jw w;
     int rc;
@@ -191,13 +190,13 @@ int zl_recall_scope_json(const zl_recall_scope *sc, struct zl_buf *out)
             json_decref(ctes);
             ctes = NULL;
         }
-    zl_jw_init(&w, out, 2);
+    zl_jw_init(&w, out, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
     zl_jw_open(&w, '{');
     zl_jw_key(&w, "cteCounts");
-    zl_jw_json(&w, ctes, flags);
+    zl_jw_json(&w, ctes, JSON_SORT_KEYS);
     json_decref(ctes);
     zl_jw_key(&w, "custodians");
-    zl_jw_json(&w, part = custodians_json(sc), flags);
+    zl_jw_json(&w, part = custodians_json(sc), JSON_SORT_KEYS);
     json_decref(part);
     zl_jw_key(&w, "fsmaRows");
     zl_jw_int(&w, (long long)sc->n_rows);
@@ -209,7 +208,7 @@ int zl_recall_scope_json(const zl_recall_scope *sc, struct zl_buf *out)
     zl_jw_key(&w, "nodes");
     nodes_write(&w, sc);
     zl_jw_key(&w, "summary");
-    zl_jw_json(&w, part = summary_json(&sc->summary), flags);
+    zl_jw_json(&w, part = summary_json(&sc->summary), JSON_SORT_KEYS);
     json_decref(part);
     zl_jw_close(&w);
     rc = zl_jw_done(&w);

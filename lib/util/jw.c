@@ -8,7 +8,8 @@
  *     the closing brace on a line at the container's own level; without
  *     an indent the separator is ", " and there are no line breaks;
  *   - an empty container: "{}" or "[]";
- *   - a key: the string, then ": ";
+ *   - a key: the string, then ": " (":" with JSON_COMPACT, which also
+ *     makes the separator without an indent ",");
  *   - strings: '"' and '\\' backslashed, \b \f \n \r \t short, other
  *     bytes below 0x20 as \u00XX (upper-case hex), the rest as they are;
  *   - reals: "%.*g", ".0" added when that reads as an integer, and the
@@ -21,11 +22,12 @@
 #include <stdio.h>
 #include <string.h>
 
-void zl_jw_init(struct zl_jw *w, struct zl_buf *b, int indent)
+void zl_jw_init(struct zl_jw *w, struct zl_buf *b, size_t flags)
 {
     memset(w, 0, sizeof *w);
     w->b = b;
-    w->indent = indent & 0x1F;
+    w->flags = flags;
+    w->indent = (int)(flags & 0x1F);
 }
 
 static void add(struct zl_jw *w, const char *p, size_t n)
@@ -42,7 +44,7 @@ static void newline(struct zl_jw *w, int depth, int space)
     size_t n = (size_t)depth * (size_t)w->indent;
 
     if (!w->indent) {
-        if (space)
+        if (space && !(w->flags & JSON_COMPACT))
             add(w, " ", 1);
         return;
     }
@@ -145,7 +147,7 @@ void zl_jw_key(struct zl_jw *w, const char *k)
     newline(w, w->depth, w->members[d]);
     w->members[d] = 1;
     string(w, k);
-    add(w, ": ", 2);
+    add(w, ": ", w->flags & JSON_COMPACT ? 1 : 2);
     w->after_key = 1;
 }
 
@@ -164,8 +166,9 @@ void zl_jw_int(struct zl_jw *w, long long v)
     add(w, t, (size_t)n);
 }
 
-void zl_jw_real(struct zl_jw *w, double v, int precision)
+void zl_jw_real(struct zl_jw *w, double v)
 {
+    int precision = (int)((w->flags >> 11) & 0x1F); /* JSON_REAL_PRECISION */
     char t[40], *e;
     int n = snprintf(t, sizeof t - 2, "%.*g", precision ? precision : 17, v);
 
@@ -225,7 +228,7 @@ static int dump_cb(const char *p, size_t n, void *data)
     return w->rc ? -1 : 0;
 }
 
-void zl_jw_json(struct zl_jw *w, const json_t *v, size_t flags)
+void zl_jw_json(struct zl_jw *w, const json_t *v, size_t extra)
 {
     before_value(w);
     if (w->rc)
@@ -234,8 +237,8 @@ void zl_jw_json(struct zl_jw *w, const json_t *v, size_t flags)
         w->rc = ZL_ENOMEM; /* a tree that could not be built */
         return;
     }
-    flags = (flags & ~(size_t)0x1F) | JSON_INDENT(w->indent);
-    if (json_dump_callback(v, dump_cb, w, flags | JSON_ENCODE_ANY) && !w->rc)
+    if (json_dump_callback(v, dump_cb, w, w->flags | extra | JSON_ENCODE_ANY) &&
+        !w->rc)
         w->rc = ZL_ENOMEM;
 }
 

@@ -16,7 +16,7 @@
  * writer is called without a check on every line.
  *
  *   struct zl_jw w;
- *   zl_jw_init(&w, out, 2);
+ *   zl_jw_init(&w, out, JSON_INDENT(2));
  *   zl_jw_open(&w, '{');
  *   zl_jw_key(&w, "id");  zl_jw_str(&w, id);
  *   zl_jw_key(&w, "n");   zl_jw_int(&w, n);
@@ -35,16 +35,19 @@
 
 struct zl_jw {
     struct zl_buf *b;
-    int indent; /* spaces a level, as JSON_INDENT(n); 0: ", " and ": " */
-    int depth;  /* containers open */
-    int rc;     /* the first error, 0 while none */
+    size_t flags; /* jansson's dump flags: JSON_INDENT, _COMPACT, _REAL_... */
+    int indent;   /* spaces a level, JSON_INDENT's n */
+    int depth;    /* containers open */
+    int rc;       /* the first error, 0 while none */
     char close[ZL_JW_MAX_DEPTH]; /* '}' or ']' of each open container */
     unsigned char members[ZL_JW_MAX_DEPTH]; /* 1 once it has a member */
     unsigned char after_key; /* a key was written, its value is next */
 };
 
-/* Start writing to b with indent spaces a level (0 to 31). */
-void zl_jw_init(struct zl_jw *w, struct zl_buf *b, int indent);
+/* Start writing to b, laid out as json_dump lays out with flags: their
+ * JSON_INDENT(n), JSON_COMPACT and JSON_REAL_PRECISION(p); the others are
+ * for zl_jw_json only. */
+void zl_jw_init(struct zl_jw *w, struct zl_buf *b, size_t flags);
 /* Open an object ('{') or array ('['), as a value. Deeper than
  * ZL_JW_MAX_DEPTH is ZL_ELIMIT. */
 void zl_jw_open(struct zl_jw *w, char brace);
@@ -53,16 +56,16 @@ void zl_jw_close(struct zl_jw *w);
 /* An object member's key; its value is the next value written. */
 void zl_jw_key(struct zl_jw *w, const char *k);
 /* Values. zl_jw_str: s as jansson escapes it (s UTF-8, not NULL).
- * zl_jw_real: as jansson prints a real with JSON_REAL_PRECISION(precision)
- * (0 for its default, 17); v must be finite. zl_jw_json: v dumped with
- * flags (their JSON_INDENT is replaced by the writer's), laid out at the
- * writer's depth. */
+ * zl_jw_real: as jansson prints a real with the writer's precision; v
+ * must be finite. zl_jw_json: v dumped with the writer's flags and
+ * extra's (JSON_SORT_KEYS, say), laid out at the writer's depth; v NULL
+ * (a tree that could not be built) is ZL_ENOMEM. */
 void zl_jw_str(struct zl_jw *w, const char *s);
 void zl_jw_int(struct zl_jw *w, long long v);
-void zl_jw_real(struct zl_jw *w, double v, int precision);
+void zl_jw_real(struct zl_jw *w, double v);
 void zl_jw_bool(struct zl_jw *w, int v);
 void zl_jw_null(struct zl_jw *w);
-void zl_jw_json(struct zl_jw *w, const json_t *v, size_t flags);
+void zl_jw_json(struct zl_jw *w, const json_t *v, size_t extra);
 /* The first error (ZL_ENOMEM, ZL_ELIMIT, ZL_EINVAL for a misuse such as
  * a close with nothing open), or 0 when every call succeeded and every
  * container was closed. */

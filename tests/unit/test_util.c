@@ -465,7 +465,7 @@ static json_t *jw_tree(int depth)
 
 /* Write v through the writer's primitives; an object's member whose key
  * starts with "Zh" goes through zl_jw_json (a tree written in place). */
-static void jw_walk(struct zl_jw *w, const json_t *v, int precision)
+static void jw_walk(struct zl_jw *w, const json_t *v)
 {
     const char *k;
     json_t *m;
@@ -478,20 +478,20 @@ static void jw_walk(struct zl_jw *w, const json_t *v, int precision)
         {
             zl_jw_key(w, k);
             if (!strncmp(k, "Zh", 2))
-                zl_jw_json(w, m, JSON_REAL_PRECISION(precision));
+                zl_jw_json(w, m, 0);
             else
-                jw_walk(w, m, precision);
+                jw_walk(w, m);
         }
         zl_jw_close(w);
         break;
     case JSON_ARRAY:
         zl_jw_open(w, '[');
-        json_array_foreach(v, i, m) jw_walk(w, m, precision);
+        json_array_foreach(v, i, m) jw_walk(w, m);
         zl_jw_close(w);
         break;
     case JSON_STRING: zl_jw_str(w, json_string_value(v)); break;
     case JSON_INTEGER: zl_jw_int(w, json_integer_value(v)); break;
-    case JSON_REAL: zl_jw_real(w, json_real_value(v), precision); break;
+    case JSON_REAL: zl_jw_real(w, json_real_value(v)); break;
     case JSON_TRUE: zl_jw_bool(w, 1); break;
     case JSON_FALSE: zl_jw_bool(w, 0); break;
     case JSON_NULL: zl_jw_null(w); break;
@@ -500,22 +500,22 @@ static void jw_walk(struct zl_jw *w, const json_t *v, int precision)
 
 static void test_jw(void **state)
 {
-    static const int indents[] = {0, 2, 4};
+    static const size_t layouts[] = {0, JSON_COMPACT, JSON_INDENT(2),
+                                     JSON_INDENT(4) | JSON_COMPACT};
     static const int precisions[] = {0, 15, 10};
 
     (void)state;
     for (int round = 0; round < 3000; round++) {
         json_t *v = jw_tree(0);
-        int indent = indents[round % 3], prec = precisions[(round / 3) % 3];
-        char *want =
-            json_dumps(v, JSON_INDENT(indent) | JSON_REAL_PRECISION(prec) |
-                              JSON_ENCODE_ANY);
+        size_t flags = layouts[round % 4] |
+                       JSON_REAL_PRECISION(precisions[(round / 4) % 3]);
+        char *want = json_dumps(v, flags | JSON_ENCODE_ANY);
         struct zl_buf b;
         struct zl_jw w;
 
         zl_buf_init(&b, 1 << 20);
-        zl_jw_init(&w, &b, indent);
-        jw_walk(&w, v, prec);
+        zl_jw_init(&w, &b, flags);
+        jw_walk(&w, v);
         assert_int_equal(zl_jw_done(&w), 0);
         assert_non_null(want);
         if (strcmp(b.data, want))
@@ -534,12 +534,12 @@ static void test_jw_misuse(void **state)
 
     (void)state;
     zl_buf_init(&b, 64);
-    zl_jw_init(&w, &b, 2);
+    zl_jw_init(&w, &b, JSON_INDENT(2));
     zl_jw_open(&w, '{');
     zl_jw_int(&w, 1); /* a member without its key */
     assert_int_equal(zl_jw_done(&w), ZL_EINVAL);
     zl_buf_reset(&b);
-    zl_jw_init(&w, &b, 2);
+    zl_jw_init(&w, &b, JSON_INDENT(2));
     zl_jw_open(&w, '[');
     assert_int_equal(zl_jw_done(&w), ZL_EINVAL); /* left open */
     zl_jw_close(&w);
