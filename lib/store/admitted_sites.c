@@ -295,19 +295,6 @@ int zl_sites_key_of(const struct zl_event_filter *f, int *attr,
 
 /* ---- what verify says ---------------------------------------------------- */
 
-int zl_sites_report_trigger(zl_store_sites_issue_cb cb, void *ctx,
-                            const char *name)
-{
-    char detail[200];
-
-    snprintf(detail, sizeof detail,
-             "trigger %s is missing (the sites index or a"
-             " regulator's kept sites would go stale; `zhiliang"
-             " reindex` makes it again)",
-             name);
-    return cb(ctx, NULL, detail);
-}
-
 int zl_sites_report_missing(zl_store_sites_issue_cb cb, void *ctx,
                             const char *event, int64_t want, int64_t found)
 {

@@ -112,8 +112,6 @@ static inline int64_t zl_sites_key(int64_t site, int attr, int64_t value)
  * Each calls cb(ctx, event, detail) with the words every backend uses;
  * event names the event in its backend's terms ("rid 12", "hash 3f..."),
  * NULL for the index as a whole. They return cb's value. */
-int zl_sites_report_trigger(zl_store_sites_issue_cb cb, void *ctx,
-                            const char *name);
 int zl_sites_report_missing(zl_store_sites_issue_cb cb, void *ctx,
                             const char *event, int64_t want, int64_t found);
 int zl_sites_report_extra(zl_store_sites_issue_cb cb, void *ctx,

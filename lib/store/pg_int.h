@@ -210,10 +210,11 @@ void zl_pg_row_event(const PGresult *r, int row, struct zl_stored_event *ev);
     " LANGUAGE plpgsql AS $$ BEGIN UPDATE rule_gen SET n = n + 1;"             \
     " RETURN NULL; END $$;"
 /* The trigger rule_gen_T that bumps rule_gen on every statement writing
- * table T. */
+ * table T (its events in the order pg_get_triggerdef prints them, which
+ * verify compares: pg_triggers.c). */
 #define ZL_PG_RULE_BUMP(T)                                                     \
-    "CREATE OR REPLACE TRIGGER rule_gen_" T " AFTER INSERT OR UPDATE OR"       \
-    " DELETE OR TRUNCATE ON " T " FOR EACH STATEMENT"                          \
+    "CREATE OR REPLACE TRIGGER rule_gen_" T " AFTER INSERT OR DELETE OR"       \
+    " UPDATE OR TRUNCATE ON " T " FOR EACH STATEMENT"                          \
     " EXECUTE FUNCTION zl_rule_bump();"
 /* The index's tables, functions and triggers (idempotent): 0 or an
  * error. */
@@ -227,8 +228,17 @@ int zl_pg_sites_clear(zl_store *s);
 /* store_audit.h, zl_store_sites_check. */
 int zl_pg_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx);
 /* rule_gen and the party tables' triggers that bump it (pg_party.c;
- * idempotent): 0 or an error. */
+ * idempotent): 0 or an error. The schema text itself, for verify. */
 int zl_pg_party_rule_schema(zl_store *s);
+extern const char zl_pg_party_rule_sql[];
+/* The functions and triggers the n schema texts make ("CREATE OR
+ * REPLACE FUNCTION / TRIGGER" statements; pg_triggers.c): report through
+ * cb each one missing, disabled, or whose body or definition differs
+ * from the text's (a name two texts share, once), with keeps naming what
+ * they keep. 0, cb's value or an error. */
+int zl_pg_triggers_check(zl_store *s, const char *const *schemas,
+                         size_t n_schemas, const char *keeps,
+                         zl_store_sites_issue_cb cb, void *ctx);
 /* party_gln read into the handle for an asking (pg_party.c): gln owners
  * answered from it until _end. 0 or an error. */
 int zl_pg_gln_bulk_begin(zl_store *s);

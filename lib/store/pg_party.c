@@ -79,12 +79,12 @@ static const char SCHEMA[] =
  * a regulator's rule reads (zl_viewer_region_admits: a GLN's owner, a
  * party's kind and region), so the sites a handle keeps are asked again
  * (schema 30). */
-static const char RULE_SQL[] = ZL_PG_RULE_GEN ZL_PG_RULE_BUMP("parties")
+const char zl_pg_party_rule_sql[] = ZL_PG_RULE_GEN ZL_PG_RULE_BUMP("parties")
     ZL_PG_RULE_BUMP("party_gln") ZL_PG_RULE_BUMP("party_kinds");
 
 int zl_pg_party_rule_schema(zl_store *s)
 {
-    return zl_pg_exec(s, RULE_SQL);
+    return zl_pg_exec(s, zl_pg_party_rule_sql);
 }
 
 static int party_schema(zl_store *s)

@@ -95,7 +95,7 @@
     "CREATE OR REPLACE TRIGGER rule_gen_" T "_i AFTER INSERT ON " T            \
     " REFERENCING NEW TABLE AS nt FOR EACH STATEMENT"                          \
     " EXECUTE FUNCTION zl_rule_bump_below_" T "();"                            \
-    "CREATE OR REPLACE TRIGGER rule_gen_" T "_ud AFTER UPDATE OR DELETE OR"    \
+    "CREATE OR REPLACE TRIGGER rule_gen_" T "_ud AFTER DELETE OR UPDATE OR"    \
     " TRUNCATE ON " T " FOR EACH STATEMENT EXECUTE FUNCTION zl_rule_bump();"
 
 /* clang-format off */
@@ -174,16 +174,8 @@ int zl_pg_sites_clear(zl_store *s)
 /* ---- verify ----------------------------------------------------------------
  */
 
-/* The triggers that keep the index and rule_gen: one dropped would let
- * the index or a regulator's kept sites go stale without a word. */
-static const char *const TRIGGERS[] = {"event_sites_t",
-                                       "rule_gen_site_vocab_i",
-                                       "rule_gen_site_vocab_ud",
-                                       "rule_gen_site_parties_i",
-                                       "rule_gen_site_parties_ud",
-                                       "rule_gen_parties",
-                                       "rule_gen_party_gln",
-                                       "rule_gen_party_kinds"};
+/* What the index's triggers and rule_gen's keep (verify's words). */
+static const char KEEPS[] = "the sites index or a regulator's kept sites";
 
 /* A column's number, read and never made: -1 for a value with none (its
  * keys then match no row, and the event is reported). */
@@ -193,10 +185,6 @@ static const char *const TRIGGERS[] = {"event_sites_t",
 
 int zl_pg_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
 {
-    static const char TRIGGER[] =
-        "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid ="
-        " t.tgrelid WHERE c.relnamespace = current_schema()::regnamespace"
-        " AND t.tgname = $1::text";
     /* each event whose rows are missing, then the totals (laid out by
      * hand: clang-format splits the macro-built string letter by letter) */
     /* clang-format off */
@@ -215,19 +203,14 @@ int zl_pg_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
         " UNION ALL SELECT NULL, (SELECT coalesce(sum(want), 0) FROM x)::bigint,"
         " (SELECT count(*) FROM event_sites)";
     /* clang-format on */
+    /* what makes the triggers and functions: one dropped, disabled or
+     * edited would let the index or a regulator's kept sites go stale
+     * without a word */
+    const char *const made[] = {SCHEMA, TRIGGERS_SQL, zl_pg_party_rule_sql};
     PGresult *r;
-    int rc = 0;
+    int rc;
 
-    for (size_t i = 0; i < sizeof TRIGGERS / sizeof TRIGGERS[0] && !rc; i++) {
-        struct zl_pg_params p;
-        int64_t n = 0;
-
-        zl_pg_params_init(&p);
-        zl_pg_text(&p, TRIGGERS[i]);
-        if (!(rc = zl_pg_get_i64(s, TRIGGER, &p, &n)) && !n)
-            rc = zl_sites_report_trigger(cb, ctx, TRIGGERS[i]);
-    }
-    if (rc)
+    if ((rc = zl_pg_triggers_check(s, made, 3, KEEPS, cb, ctx)))
         return rc;
     if (!(r = zl_pg_run(s, EVENTS, NULL, &rc)))
         return rc;

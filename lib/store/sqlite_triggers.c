@@ -82,7 +82,7 @@ int zl_sqlite_triggers_check(zl_store *s, const char *schema, const char *keeps,
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1";
     const char *p = schema;
     struct trigger_sql t;
-    int rc = 0, more;
+    int rc = 0, more = 0;
 
     while (!rc && (more = next_trigger(&p, &t)) == 1) {
         sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
@@ -122,7 +122,7 @@ int zl_sqlite_triggers_remake(zl_store *s, const char *schema)
 {
     const char *p = schema;
     struct trigger_sql t;
-    int rc = 0, more;
+    int rc = 0, more = 0;
 
     while (!rc && (more = next_trigger(&p, &t)) == 1) {
         char drop[sizeof "DROP TRIGGER IF EXISTS " + sizeof t.name];
