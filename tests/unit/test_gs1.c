@@ -15,6 +15,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "test_rng.h"
 
 #include "gs1/gs1_int.h"
 #include "zhiliang/gs1.h"
@@ -660,14 +661,11 @@ static void test_urn_to_urn_needs_split(void **state)
 
 /* ---- random round trip ---- */
 
-static unsigned long long rng_state = 0x9E3779B97F4A7C15ULL;
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
 
 static unsigned rnd(unsigned n)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (unsigned)(rng_state % n);
+    return (unsigned)(test_xorshift64(&rng_state) % n);
 }
 
 static void rdigits(char *p, size_t n)

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "test_rng.h"
 
 #include "read_file.h"
 
@@ -390,10 +391,7 @@ static uint64_t rng_state = 88172645463325252ull;
 
 static double urand(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return ((rng_state >> 11) + 0.5) / 9007199254740992.0;
+    return test_unit_real(&rng_state);
 }
 
 static double nrand(void)

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include "test_rng.h"
 
 #include "store_fixture.h"
 
@@ -34,10 +35,7 @@ static uint64_t rng = 88172645463325252ull;
 
 static double unif(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return ((double)(rng >> 11) + 0.5) / 9007199254740992.0;
+    return test_unit_real(&rng);
 }
 
 static double gauss(void)

@@ -17,6 +17,7 @@
 #include "util/itab.h"
 #include "util/jw.h"
 #include "util/strmap.h"
+#include "test_rng.h"
 #include "util/timefmt.h"
 #include "zhiliang/error.h"
 
@@ -386,14 +387,11 @@ static void test_itab(void **state)
 
 /* ---- jw: the JSON writer against jansson's dump -------------------------- */
 
-static unsigned long long jw_rng = 88172645463325252ULL;
+static uint64_t jw_rng = 88172645463325252ULL;
 
 static unsigned jw_rand(unsigned n)
 {
-    jw_rng ^= jw_rng << 13;
-    jw_rng ^= jw_rng >> 7;
-    jw_rng ^= jw_rng << 17;
-    return (unsigned)(jw_rng % n);
+    return (unsigned)(test_xorshift64(&jw_rng) % n);
 }
 
 /* A string with the bytes jansson escapes, some UTF-8 and plain text. */

@@ -19,6 +19,7 @@
 #ifndef ZL_TRACE_GEN_H
 #define ZL_TRACE_GEN_H
 
+#include "test_rng.h"
 #include "util/buf.h"
 #include "util/timefmt.h"
 #include "zhiliang/gs1.h"
@@ -65,13 +66,7 @@ struct gchain {
 
 static uint64_t g_rand(struct gchain *c)
 {
-    uint64_t x = c->rng;
-
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    c->rng = x;
-    return x;
+    return test_xorshift64(&c->rng);
 }
 
 static int g_pick(struct gchain *c, int n)
