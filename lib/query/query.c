@@ -891,8 +891,10 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
     if (q->per_page && (!f.limit || q->per_page < f.limit))
         f.limit = q->per_page + 1;
     if (c.viewer) {
-        /* invisible rows do not count: the limits apply in each_cb */
+        /* invisible rows do not count: the limits apply in each_cb (the
+         * store may size its first read to them) */
         c.limit = q->event_count_limit;
+        f.expect = f.limit;
         f.limit = 0;
     }
     rc = zl_store_events_query(s, &f, each_cb, &c);
