@@ -848,8 +848,8 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
         return 0; /* no raw events for the public and operators */
     if (q->viewer && q->viewer->role != ZL_VIEW_LOCAL) {
         c.viewer = rule.viewer = q->viewer;
-        if (zl_viewer_memo_new(&rule.memo))
-            return ZL_ENOMEM;
+        if ((rc = zl_viewer_memo_get(s, q->viewer, &rule.memo)))
+            return rc;
         f.keep = rule_keep;
         f.keep_ctx = &rule;
         if (q->viewer->role == ZL_VIEW_PARTY &&
@@ -883,7 +883,7 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
                                " (QueryTooLargeException)",
                                q->max_event_count);
         if (rc < 0) {
-            zl_viewer_memo_free(rule.memo);
+            zl_viewer_memo_put(s, rule.memo);
             return rc;
         }
     }
@@ -899,7 +899,7 @@ int zl_query_each(zl_store *s, zl_query *q, enum zl_epc_format fmt,
     }
     rc = zl_store_events_query(s, &f, each_cb, &c);
     zl_buf_cleanup(&out);
-    zl_viewer_memo_free(rule.memo);
+    zl_viewer_memo_put(s, rule.memo);
     if (rc == 1 && c.at_limit)
         rc = 0;
     if (rc == 1 && c.page && c.seen > c.page) {

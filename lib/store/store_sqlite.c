@@ -1809,8 +1809,11 @@ static int sq_snapshot_end(zl_store *s)
 
 /* PRAGMA data_version moves when another connection commits, never for
  * this one's own commits; adding the handle's own commit count makes a
- * token that moves on every commit. Both only grow, so the sum never
- * returns to an earlier value. */
+ * token that moves on every commit, and the connection's total changes
+ * one that moves on its writes outside a transaction too (a registry
+ * edit through SQL: the read rule's kept memo, zl_viewer_memo_get, must
+ * see it). All only grow, so the sum never returns to an earlier
+ * value. */
 static int sq_change_token(zl_store *s, uint64_t *token)
 {
     static const char SQL[] = "PRAGMA data_version";
@@ -1820,9 +1823,11 @@ static int sq_change_token(zl_store *s, uint64_t *token)
     if (!st)
         return ZL_ESTORE;
     rc = sqlite3_step(st);
-    *token = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) +
-                                    zl_sqlite_of(s)->commits
-                              : 0;
+    *token = rc == SQLITE_ROW
+                 ? (uint64_t)sqlite3_column_int64(st, 0) +
+                       zl_sqlite_of(s)->commits +
+                       (uint64_t)sqlite3_total_changes(zl_sqlite_db(s))
+                 : 0;
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? 0 : ZL_ESTORE;
 }
