@@ -50,7 +50,8 @@ struct zl_sqlite {
     struct zl_vtext *vt;    /* vocab texts read so far (store_sqlite.c) */
     struct zl_idcache *idc; /* idents numbers seen in this transaction */
     size_t n_vt;
-    unsigned vt_ring; /* next of the slots past the cache's range */
+    unsigned vt_ring;  /* next of the slots past the cache's range */
+    uint64_t vt_epoch; /* moves when a text handed out may be freed */
     /* the store as vt and idc were last checked against at a snapshot's
      * begin (sq_snapshot_begin): PRAGMA data_version, total changes */
     int64_t cache_version, cache_changes;
@@ -194,12 +195,20 @@ const char *zl_sqlite_vocab_col(zl_store *s, sqlite3_stmt *st, int i,
                                 size_t *len);
 /* Empty that cache, and the identifiers' (zl_sqlite_ident_cached). */
 void zl_sqlite_vocab_forget(zl_store *s);
+/* A number that moves whenever a text zl_sqlite_vocab_col handed out
+ * may have been freed since (the cache emptied, a slot past its range
+ * taken again): texts read while it stays the same are still valid. */
+uint64_t zl_sqlite_vocab_epoch(zl_store *s);
 
 /* The vocab number of v (interned when new) into *n. 0, ZL_ESTORE. */
 int zl_sqlite_vocab(zl_store *s, const char *v, size_t len, int64_t *n);
 struct zl_buf;
 int zl_sqlite_row_event(zl_store *s, sqlite3_stmt *st,
                         struct zl_stored_event *ev, struct zl_buf *scratch);
+/* The JSON of st's row into ev (json, json_len), whose other fields
+ * zl_sqlite_row_event(s, st, ev, NULL) filled: 0, ZL_ENOMEM. */
+int zl_sqlite_row_json(zl_store *s, sqlite3_stmt *st,
+                       struct zl_stored_event *ev, struct zl_buf *scratch);
 
 /* Map an SQLite result code to ours (SQLITE_OK/DONE/ROW -> 0). */
 int zl_sqlite_rc(int rc);

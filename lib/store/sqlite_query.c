@@ -554,13 +554,22 @@ static int run_rows(zl_store *s, const struct zl_query_sql *q,
         if (f->keep) {
             /* the test before the JSON: a refused row costs no
              * decompression */
-            rc = zl_sqlite_row_event(s, st, &ev, NULL);
-            if (!rc && (rc = f->keep(f->keep_ctx, &ev)) == 0)
+            uint64_t epoch;
+
+            if ((rc = zl_sqlite_row_event(s, st, &ev, NULL)) < 0)
+                goto out;
+            epoch = zl_sqlite_vocab_epoch(s);
+            if ((rc = f->keep(f->keep_ctx, &ev)) == 0)
                 continue;
             if (rc < 0)
                 goto out;
-        }
-        rc = zl_sqlite_row_event(s, st, &ev, scratch);
+            /* the row's columns as read, unless the rule's own reads
+             * may have freed their texts */
+            rc = zl_sqlite_vocab_epoch(s) == epoch
+                     ? zl_sqlite_row_json(s, st, &ev, scratch)
+                     : zl_sqlite_row_event(s, st, &ev, scratch);
+        } else
+            rc = zl_sqlite_row_event(s, st, &ev, scratch);
         if (!rc)
             rc = cb(ctx, &ev);
         if (rc)

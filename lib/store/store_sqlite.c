@@ -1178,6 +1178,7 @@ void zl_sqlite_vocab_forget(zl_store *s)
 {
     struct zl_sqlite *q = zl_sqlite_of(s);
 
+    q->vt_epoch++;
     idc_forget(q);
     zl_sqlite_sites_forget(s);
 
@@ -1203,6 +1204,8 @@ static const struct zl_vtext *vocab_read(zl_store *s, int64_t n)
         n > 0 && n < VT_MAX ? (size_t)n : VT_MAX + q->vt_ring++ % VT_RING;
     int rc;
 
+    if (at >= VT_MAX)
+        q->vt_epoch++; /* a ring slot's old text is freed below */
     if (at >= q->n_vt || !q->vt) {
         size_t want = at >= VT_MAX      ? VT_MAX + VT_RING
                       : at < 32         ? 64
@@ -1231,6 +1234,11 @@ static const struct zl_vtext *vocab_read(zl_store *s, int64_t n)
     }
     sqlite3_reset(st);
     return slot->v ? slot : NULL;
+}
+
+uint64_t zl_sqlite_vocab_epoch(zl_store *s)
+{
+    return zl_sqlite_of(s)->vt_epoch;
 }
 
 const char *zl_sqlite_vocab_col(zl_store *s, sqlite3_stmt *st, int i,
@@ -1520,6 +1528,12 @@ int zl_sqlite_row_event(zl_store *s, sqlite3_stmt *st,
     ev->party = (const char *)sqlite3_column_text(st, 13);
     if (!scratch)
         return 0; /* the caller reads no JSON (json stays NULL) */
+    return zl_sqlite_row_json(s, st, ev, scratch);
+}
+
+int zl_sqlite_row_json(zl_store *s, sqlite3_stmt *st,
+                       struct zl_stored_event *ev, struct zl_buf *scratch)
+{
     /* A compressed row that does not decode (damaged behind our back)
      * reads as an empty JSON: verify reports the record as altered, as it
      * does a damaged text row, instead of stopping at it. */
