@@ -64,7 +64,7 @@ struct zl_viewer_memo {
      * regulator's region and the store's change token it holds answers
      * for */
     int kept;
-    char region[ZL_REGION_MAX];
+    char who[8 + ZL_PARTY_ID_MAX];
     uint64_t token;
 };
 
@@ -270,22 +270,26 @@ void zl_viewer_memo_free(zl_viewer_memo *m)
 }
 
 /* ---- the memo kept between requests ----------------------------------------
- * A server's worker answers one regulator's pages again and again, and
- * each request asked the registry again about the same parties and
- * locations (on the 1M-event store, a page of a region's first events:
- * 16 locations, 8 owners, 15% of the request's CPU). The answers depend
- * on the registry only, so the handle keeps a regulator's memo (by
- * region, up to KEPT_MEMOS regions) while the store is exactly as it was
- * when the memo was filled: zl_store_change_token, which any commit by
- * another connection or process moves, and this connection's own
+ * A server's worker answers one party's pages again and again, and each
+ * request asked the registry again about the same parties and locations
+ * (on the 1M-event store, a page of a region's first events: 16
+ * locations, 8 owners, 15% of the request's CPU), and an enterprise's
+ * custody again about the same goods (a distribution centre's pages:
+ * 30-40%). The answers depend on the stored registry and events only, so
+ * the handle keeps the memo (a regulator's by region, an enterprise's
+ * by party, up to KEPT_MEMOS of them) while the store is exactly as it
+ * was when the memo was filled: zl_store_change_token, which any commit
+ * by another connection or process moves, and this connection's own
  * commits and changes. Anything written anywhere in the store (a capture
- * too) starts the memo again, so it never answers for a registry it did
- * not read. Taken out of the handle's state for the request and put back
- * after (a rollback in between, which drops module states, frees nothing
- * in use). Rejected: rule_gen as the memo's stamp (what the admitted
- * sites use, which only ever narrow a scan; the row test must not trust
- * a trigger-kept counter). */
-#define KEPT_MEMOS 8
+ * too) starts the memo again, so it never answers for a store it did not
+ * read. An enterprise's memo holding more than KEPT_CUSTODY_ROWS custody
+ * rows is not kept (memory: a worker keeps up to KEPT_MEMOS). Taken out of the
+ * handle's state for the request and put back after (a rollback in between,
+ * which drops module states, frees nothing in use). Rejected: rule_gen as the
+ * memo's stamp (what the admitted sites use, which only ever narrow a scan; the
+ * row test must not trust a trigger-kept counter). */
+#define KEPT_MEMOS        8
+#define KEPT_CUSTODY_ROWS 65536
 struct kept_memos {
     zl_viewer_memo *m[KEPT_MEMOS];
     size_t next; /* the slot the next memo takes when all are used */
@@ -306,15 +310,23 @@ int zl_viewer_memo_get(zl_store *s, const struct zl_viewer *v,
 {
     struct kept_memos *k = zl_store_module_state(s, &KEPT_KEY);
     zl_viewer_memo *m = NULL;
+    char who[sizeof m->who];
     uint64_t token;
     int rc;
 
     *out = NULL;
-    if (v->role != ZL_VIEW_PARTY || v->party.kind != ZL_PARTY_REGULATOR ||
-        !v->party.region[0] || zl_store_change_token(s, &token))
+    if (v->role != ZL_VIEW_PARTY ||
+        (v->party.kind == ZL_PARTY_REGULATOR ? !v->party.region[0]
+                                             : !v->party.id[0]) ||
+        zl_store_change_token(s, &token))
         return zl_viewer_memo_new(out);
+    /* a regulator's answers are its region's, an enterprise's its own */
+    if (v->party.kind == ZL_PARTY_REGULATOR)
+        snprintf(who, sizeof who, "region %s", v->party.region);
+    else
+        snprintf(who, sizeof who, "party %s", v->party.id);
     for (size_t i = 0; k && i < KEPT_MEMOS && !m; i++)
-        if (k->m[i] && !strcmp(k->m[i]->region, v->party.region)) {
+        if (k->m[i] && !strcmp(k->m[i]->who, who)) {
             m = k->m[i];
             k->m[i] = NULL;
         }
@@ -326,7 +338,7 @@ int zl_viewer_memo_get(zl_store *s, const struct zl_viewer *v,
     if ((rc = zl_viewer_memo_new(&m)))
         return rc;
     m->kept = 1;
-    snprintf(m->region, sizeof m->region, "%s", v->party.region);
+    snprintf(m->who, sizeof m->who, "%s", who);
     m->token = token;
     *out = m;
     return 0;
@@ -337,7 +349,7 @@ void zl_viewer_memo_put(zl_store *s, zl_viewer_memo *m)
     struct kept_memos *k;
     size_t i;
 
-    if (!m || !m->kept) {
+    if (!m || !m->kept || zl_custody_rows(m->cust) > KEPT_CUSTODY_ROWS) {
         zl_viewer_memo_free(m);
         return;
     }
