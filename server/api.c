@@ -115,7 +115,7 @@ static void trace(struct zl_req *r, enum zl_trace_dir dir, int scope)
     vc.s = s;
     vc.v = &viewer;
     vc.memo = NULL;
-    if (zl_viewer_memo_new(&vc.memo)) {
+    if (zl_viewer_memo_get(s, &viewer, &vc.memo)) {
         zl_reply_problem(r, 500, NULL, "Out of memory", NULL);
         return;
     }
@@ -144,7 +144,7 @@ static void trace(struct zl_req *r, enum zl_trace_dir dir, int scope)
     }
     zl_reply_buf(r, 200, "application/json", &b);
 out:
-    zl_viewer_memo_free(vc.memo);
+    zl_viewer_memo_put(s, vc.memo);
     zl_trace_free(t);
 }
 

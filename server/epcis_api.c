@@ -770,12 +770,13 @@ static void run_query(struct zl_req *r, const char *fixed_name,
         zl_free(xml);
         goto out;
     }
-    zl_reply(r, 200,
-             zl_req_accepts(r, "application/json") &&
-                     !zl_req_accepts(r, "application/ld+json")
-                 ? "application/json"
-                 : "application/ld+json",
-             json, len);
+    zl_reply_take(r, 200,
+                  zl_req_accepts(r, "application/json") &&
+                          !zl_req_accepts(r, "application/ld+json")
+                      ? "application/json"
+                      : "application/ld+json",
+                  json, len);
+    json = NULL;
 out:
     zl_free(json);
     zl_free(next);

@@ -344,6 +344,12 @@ void zl_reply(struct zl_req *r, unsigned status, const char *ctype,
     set_body(r, c ? status : 500, ctype, c, c ? len : 0);
 }
 
+void zl_reply_take(struct zl_req *r, unsigned status, const char *ctype,
+                   char *body, size_t len)
+{
+    set_body(r, status, ctype, body, len);
+}
+
 void zl_reply_buf(struct zl_req *r, unsigned status, const char *ctype,
                   struct zl_buf *b)
 {

@@ -163,6 +163,10 @@ void zl_reply_store_error(struct zl_req *r, int rc, const char *what);
 /* Responses. body is copied. */
 void zl_reply(struct zl_req *r, unsigned status, const char *ctype,
               const char *body, size_t len);
+/* Takes body (allocated with zl_malloc, len bytes then a NUL: what
+ * zl_buf_steal and zl_query_json give): no copy of a page's 250 KB. */
+void zl_reply_take(struct zl_req *r, unsigned status, const char *ctype,
+                   char *body, size_t len);
 /* Takes b's content. */
 void zl_reply_buf(struct zl_req *r, unsigned status, const char *ctype,
                   struct zl_buf *b);

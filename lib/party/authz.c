@@ -335,6 +335,11 @@ static void cust_id_clear(struct cust_id *e)
     memset(e, 0, sizeof *e);
 }
 
+size_t zl_custody_rows(const zl_custody *c)
+{
+    return c ? c->rows : 0;
+}
+
 void zl_custody_free(zl_custody *c)
 {
     if (!c)

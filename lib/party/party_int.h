@@ -46,6 +46,8 @@ int zl_authz_step_decides(const char *biz_step);
 typedef struct zl_custody zl_custody;
 int zl_custody_new(zl_custody **out);
 void zl_custody_free(zl_custody *c);
+/* The occurrences c holds, over all identifiers (NULL: 0). */
+size_t zl_custody_rows(const zl_custody *c);
 
 /* Read the rows of those of ids[0..n) that c does not hold yet (at most
  * 64) in one zl_store_id_lookup: one round trip on a server backend where

@@ -60,6 +60,12 @@ struct zl_viewer_memo {
     signed char val[MEMO_SLOTS];
     size_t used;
     zl_custody *cust; /* an enterprise's custody answers, made on use */
+    /* kept on the handle between requests (zl_viewer_memo_get): the
+     * regulator's region and the store's change token it holds answers
+     * for */
+    int kept;
+    char who[8 + ZL_PARTY_ID_MAX];
+    uint64_t token;
 };
 
 void zl_viewer_init(struct zl_viewer *v, enum zl_viewer_role role)
@@ -219,7 +225,14 @@ static int party_in_region(zl_store *s, const char *party_id,
     return zl_region_covers(region, w.region);
 }
 
-static int place_in_region(zl_store *s, const char *loc, const char *region)
+static int in_region(zl_store *s, zl_viewer_memo *m, char kind, const char *str,
+                     const char *region);
+
+/* 1 if the owner of location loc's GLN is registered in region, through
+ * m: the owner's answer is kept too, and a store has more locations than
+ * owners (a page of a region's farms: 16 locations, 8 owners). */
+static int place_in_region(zl_store *s, zl_viewer_memo *m, const char *loc,
+                           const char *region)
 {
     char gln[14], owner[ZL_PARTY_ID_MAX];
     int rc;
@@ -229,7 +242,7 @@ static int place_in_region(zl_store *s, const char *loc, const char *region)
     rc = zl_store_gln_owner(s, gln, owner);
     if (rc == ZL_ENOTFOUND)
         return 0;
-    return rc ? rc : party_in_region(s, owner, region);
+    return rc ? rc : in_region(s, m, 'p', owner, region);
 }
 
 /* ---- the memo --------------------------------------------------------------
@@ -254,6 +267,107 @@ void zl_viewer_memo_free(zl_viewer_memo *m)
         zl_free(m->key[i]);
     zl_custody_free(m->cust);
     zl_free(m);
+}
+
+/* ---- the memo kept between requests ----------------------------------------
+ * A server's worker answers one party's pages again and again, and each
+ * request asked the registry again about the same parties and locations
+ * (on the 1M-event store, a page of a region's first events: 16
+ * locations, 8 owners, 15% of the request's CPU), and an enterprise's
+ * custody again about the same goods (a distribution centre's pages:
+ * 30-40%). The answers depend on the stored registry and events only, so
+ * the handle keeps the memo (a regulator's by region, an enterprise's
+ * by party, up to KEPT_MEMOS of them) while the store is exactly as it
+ * was when the memo was filled: zl_store_change_token, which any commit
+ * by another connection or process moves, and this connection's own
+ * commits and changes. Anything written anywhere in the store (a capture
+ * too) starts the memo again, so it never answers for a store it did not
+ * read. An enterprise's memo holding more than KEPT_CUSTODY_ROWS custody
+ * rows is not kept (memory: a worker keeps up to KEPT_MEMOS). Taken out of the
+ * handle's state for the request and put back after (a rollback in between,
+ * which drops module states, frees nothing in use). Rejected: rule_gen as the
+ * memo's stamp (what the admitted sites use, which only ever narrow a scan; the
+ * row test must not trust a trigger-kept counter). */
+#define KEPT_MEMOS        8
+#define KEPT_CUSTODY_ROWS 65536
+struct kept_memos {
+    zl_viewer_memo *m[KEPT_MEMOS];
+    size_t next; /* the slot the next memo takes when all are used */
+};
+static const char KEPT_KEY = 0;
+
+static void kept_memos_free(void *p)
+{
+    struct kept_memos *k = p;
+
+    for (size_t i = 0; k && i < KEPT_MEMOS; i++)
+        zl_viewer_memo_free(k->m[i]);
+    zl_free(k);
+}
+
+int zl_viewer_memo_get(zl_store *s, const struct zl_viewer *v,
+                       zl_viewer_memo **out)
+{
+    struct kept_memos *k = zl_store_module_state(s, &KEPT_KEY);
+    zl_viewer_memo *m = NULL;
+    char who[sizeof m->who];
+    uint64_t token;
+    int rc;
+
+    *out = NULL;
+    if (v->role != ZL_VIEW_PARTY ||
+        (v->party.kind == ZL_PARTY_REGULATOR ? !v->party.region[0]
+                                             : !v->party.id[0]) ||
+        zl_store_change_token(s, &token))
+        return zl_viewer_memo_new(out);
+    /* a regulator's answers are its region's, an enterprise's its own */
+    if (v->party.kind == ZL_PARTY_REGULATOR)
+        snprintf(who, sizeof who, "region %s", v->party.region);
+    else
+        snprintf(who, sizeof who, "party %s", v->party.id);
+    for (size_t i = 0; k && i < KEPT_MEMOS && !m; i++)
+        if (k->m[i] && !strcmp(k->m[i]->who, who)) {
+            m = k->m[i];
+            k->m[i] = NULL;
+        }
+    if (m && m->token == token) {
+        *out = m;
+        return 0;
+    }
+    zl_viewer_memo_free(m);
+    if ((rc = zl_viewer_memo_new(&m)))
+        return rc;
+    m->kept = 1;
+    snprintf(m->who, sizeof m->who, "%s", who);
+    m->token = token;
+    *out = m;
+    return 0;
+}
+
+void zl_viewer_memo_put(zl_store *s, zl_viewer_memo *m)
+{
+    struct kept_memos *k;
+    size_t i;
+
+    if (!m || !m->kept || zl_custody_rows(m->cust) > KEPT_CUSTODY_ROWS) {
+        zl_viewer_memo_free(m);
+        return;
+    }
+    if (!(k = zl_store_module_state(s, &KEPT_KEY))) {
+        if (!(k = zl_calloc(1, sizeof *k)) ||
+            zl_store_module_set(s, &KEPT_KEY, k, kept_memos_free)) {
+            zl_free(k);
+            zl_viewer_memo_free(m);
+            return;
+        }
+    }
+    for (i = 0; i < KEPT_MEMOS && k->m[i]; i++)
+        ;
+    if (i == KEPT_MEMOS) {
+        i = k->next++ % KEPT_MEMOS;
+        zl_viewer_memo_free(k->m[i]);
+    }
+    k->m[i] = m;
 }
 
 /* The slot of (kind, str): the one holding it, or the empty one where it
@@ -285,7 +399,10 @@ static int in_region(zl_store *s, zl_viewer_memo *m, char kind, const char *str,
             return m->val[i];
     }
     rc = kind == 'p' ? party_in_region(s, str, region)
-                     : place_in_region(s, str, region);
+                     : place_in_region(s, m, str, region);
+    if (m && kind == 'l')
+        i = memo_slot(m, kind, str); /* the owner's answer may have filled
+                                      * the slot found above */
     if (rc < 0 || !m || m->used >= MEMO_SLOTS / 2)
         return rc;
     n = strlen(str);
@@ -316,22 +433,14 @@ static int regulator_sees(zl_store *s, const struct zl_viewer *v,
 int zl_viewer_region_admits(zl_store *s, const struct zl_viewer *v,
                             zl_viewer_memo *m, char kind, const char *str)
 {
-    char gln[14], owner[ZL_PARTY_ID_MAX];
-    int rc;
-
     if (v->role != ZL_VIEW_PARTY || v->party.kind != ZL_PARTY_REGULATOR ||
         !v->party.region[0] || !str)
         return 0;
     if (kind == 'p')
         return in_region(s, m, 'p', str, v->party.region);
-    /* place_in_region, with the owner's answer kept in m: a store has
-     * many locations and few owners */
-    if (zl_party_location_gln(str, gln))
-        return 0;
-    rc = zl_store_gln_owner(s, gln, owner);
-    if (rc == ZL_ENOTFOUND)
-        return 0;
-    return rc ? rc : in_region(s, m, 'p', owner, v->party.region);
+    /* the location's own answer is not kept (asked once per location by
+     * the admitted sites; a store has many): its owner's is */
+    return place_in_region(s, m, str, v->party.region);
 }
 
 /* ---- an enterprise's hint ---------------------------------------------------

@@ -32,6 +32,7 @@
 #include "zhiliang/timefmt.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SITES_KEYS 8
@@ -331,4 +332,14 @@ void zl_sites_bounds(const struct zl_event_filter *f, int desc, int64_t *lo,
         *lo = f->after_time;
     if (f->has_after && desc && f->after_time < *hi)
         *hi = f->after_time;
+}
+
+size_t zl_sites_first_batch(const struct zl_event_filter *f, size_t dflt)
+{
+    const char *env = getenv("ZL_QUERY_SITES_BATCH");
+    size_t batch = env         ? (size_t)strtoul(env, NULL, 10)
+                   : f->expect ? f->expect
+                               : dflt;
+
+    return batch ? batch : 1;
 }

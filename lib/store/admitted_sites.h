@@ -101,6 +101,12 @@ int zl_sites_key_of(const struct zl_event_filter *f, int *attr,
 void zl_sites_bounds(const struct zl_event_filter *f, int desc, int64_t *lo,
                      int64_t *hi);
 
+/* The candidates in a sites-index query's first batch: f->expect (the
+ * page the caller takes) when set, else dflt; ZL_QUERY_SITES_BATCH in
+ * the environment sets it instead (the tests use 1, splitting every tie
+ * across batches). At least 1. */
+size_t zl_sites_first_batch(const struct zl_event_filter *f, size_t dflt);
+
 /* A sites index's key: site's range for attribute attr and value (a
  * number of the backend's). */
 static inline int64_t zl_sites_key(int64_t site, int attr, int64_t value)

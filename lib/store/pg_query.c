@@ -261,7 +261,8 @@ static int by_cursor(zl_store *s, const struct zl_query_sql *q,
  * test; the next batch starts just past the last candidate, in the same
  * (time, hash) order, so ties are never split and never repeated. Every
  * visible match is a candidate, so the pages are the plain query's. A
- * batch holds FIRST_BATCH candidates, doubling up to LAST_BATCH
+ * batch holds the page the caller takes (zl_event_filter.expect; else
+ * FIRST_BATCH candidates), doubling up to LAST_BATCH
  * (ZL_QUERY_SITES_BATCH in the environment sets the first: the tests use
  * 1). Past MAX_SITES admitted sites the plain scan answers.
  * Rejected: SQLite's merge in C, one statement per range read (a round
@@ -358,15 +359,12 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
     struct params *qp = NULL;
     struct zl_buf keys, hashes;
     uint8_t last[32];
-    size_t last_len = 0, batch = FIRST_BATCH;
+    size_t last_len = 0, batch;
     int64_t value, lo = INT64_MIN, hi = INT64_MAX;
     int attr, rc, desc = f->order_desc, more = 1;
 
     *used = 0;
-    if (getenv("ZL_QUERY_SITES_BATCH")) /* the tests take one at a time */
-        batch = (size_t)strtoul(getenv("ZL_QUERY_SITES_BATCH"), NULL, 10);
-    if (!batch)
-        batch = 1;
+    batch = zl_sites_first_batch(f, FIRST_BATCH);
     if ((rc = sites_key(s, f, &attr, &value)) != 0)
         return rc < 0 ? rc : 0;
     if ((rc = zl_sites_admitted(s, f, &zl_pg_sites_source, &ad)))

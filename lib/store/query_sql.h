@@ -107,11 +107,13 @@ int zl_query_sql_build_walk(struct zl_query_sql *q,
                             const struct zl_event_filter *f,
                             const struct zl_query_dialect *d, int walk);
 
-/* zl_query_sql_build for the rows numbered rids only ("12,40,41": the
- * events.rid values, SQLite's row numbers), read by number whatever
- * indexes the filter's columns have ("FROM events e NOT INDEXED WHERE
- * e.rid IN (rids)", SQLite's syntax), with every condition of f still
- * applied and the same order. The caller writes rids (integers only). */
+/* zl_query_sql_build for the rows numbered rids only ("[12,40,41]": a
+ * JSON array of the events.rid values, SQLite's row numbers), read by
+ * number whatever indexes the filter's columns have ("FROM events e NOT
+ * INDEXED WHERE e.rid IN (SELECT value FROM json_each(?))", SQLite's
+ * syntax), with every condition of f still applied and the same order.
+ * rids is the first bound value (not in the text, so one filter's
+ * batches share one statement) and must outlive q. */
 int zl_query_sql_build_rids(struct zl_query_sql *q,
                             const struct zl_event_filter *f,
                             const struct zl_query_dialect *d, const char *rids);

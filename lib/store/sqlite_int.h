@@ -50,7 +50,12 @@ struct zl_sqlite {
     struct zl_vtext *vt;    /* vocab texts read so far (store_sqlite.c) */
     struct zl_idcache *idc; /* idents numbers seen in this transaction */
     size_t n_vt;
-    unsigned vt_ring; /* next of the slots past the cache's range */
+    unsigned vt_ring;  /* next of the slots past the cache's range */
+    uint64_t vt_epoch; /* moves when a text handed out may be freed */
+    /* the store as vt and idc were last checked against at a snapshot's
+     * begin (sq_snapshot_begin): PRAGMA data_version, total changes */
+    int64_t cache_version, cache_changes;
+    int cache_stamped;
     /* the events' log leaves appended in this transaction, in order
      * (sqlite_log.c; a capture receipt lists its events so), at most
      * ZL_SQLITE_RECENT; emptied at begin, commit and rollback */
@@ -178,23 +183,32 @@ int zl_sqlite_receipt_migrate(zl_store *s);
 
 /* Column i of st, a vocab column of events read raw (ZL_SQLITE_EVENT_COLS),
  * as its text: NULL for NULL, the text of a number (from a per-handle
- * cache, filled from vocab on a miss and emptied at every begin, snapshot
- * begin, rollback and exec_sql: a number's text never changes once
- * committed, since numbers are never reused, so only an edit behind the
- * store's back or a rolled-back entry could make it stale), a column
+ * cache, filled from vocab on a miss and emptied at every begin, rollback
+ * and exec_sql, and at a snapshot's begin when the store changed since the
+ * last one (data_version, this connection's changes): a number's text never
+ * changes once committed, since numbers are never reused, so only an edit
+ * behind the store's back or a rolled-back entry could make it stale), a column
  * holding text as itself, and a number vocab lacks as a text no event can
  * carry (verify then reports the event). The length into *len. Borrowed
- * until the handle's next begin, rollback or exec_sql. */
+ * until the handle's next begin, snapshot begin, rollback or exec_sql. */
 const char *zl_sqlite_vocab_col(zl_store *s, sqlite3_stmt *st, int i,
                                 size_t *len);
 /* Empty that cache, and the identifiers' (zl_sqlite_ident_cached). */
 void zl_sqlite_vocab_forget(zl_store *s);
+/* A number that moves whenever a text zl_sqlite_vocab_col handed out
+ * may have been freed since (the cache emptied, a slot past its range
+ * taken again): texts read while it stays the same are still valid. */
+uint64_t zl_sqlite_vocab_epoch(zl_store *s);
 
 /* The vocab number of v (interned when new) into *n. 0, ZL_ESTORE. */
 int zl_sqlite_vocab(zl_store *s, const char *v, size_t len, int64_t *n);
 struct zl_buf;
 int zl_sqlite_row_event(zl_store *s, sqlite3_stmt *st,
                         struct zl_stored_event *ev, struct zl_buf *scratch);
+/* The JSON of st's row into ev (json, json_len), whose other fields
+ * zl_sqlite_row_event(s, st, ev, NULL) filled: 0, ZL_ENOMEM. */
+int zl_sqlite_row_json(zl_store *s, sqlite3_stmt *st,
+                       struct zl_stored_event *ev, struct zl_buf *scratch);
 
 /* Map an SQLite result code to ours (SQLITE_OK/DONE/ROW -> 0). */
 int zl_sqlite_rc(int rc);

@@ -524,13 +524,22 @@ static int run_rows(zl_store *s, const struct zl_query_sql *q,
         if (f->keep) {
             /* the test before the JSON: a refused row costs no
              * decompression */
-            rc = zl_sqlite_row_event(s, st, &ev, NULL);
-            if (!rc && (rc = f->keep(f->keep_ctx, &ev)) == 0)
+            uint64_t epoch;
+
+            if ((rc = zl_sqlite_row_event(s, st, &ev, NULL)) < 0)
+                goto out;
+            epoch = zl_sqlite_vocab_epoch(s);
+            if ((rc = f->keep(f->keep_ctx, &ev)) == 0)
                 continue;
             if (rc < 0)
                 goto out;
-        }
-        rc = zl_sqlite_row_event(s, st, &ev, scratch);
+            /* the row's columns as read, unless the rule's own reads
+             * may have freed their texts */
+            rc = zl_sqlite_vocab_epoch(s) == epoch
+                     ? zl_sqlite_row_json(s, st, &ev, scratch)
+                     : zl_sqlite_row_event(s, st, &ev, scratch);
+        } else
+            rc = zl_sqlite_row_event(s, st, &ev, scratch);
         if (!rc)
             rc = cb(ctx, &ev);
         if (rc)
@@ -550,8 +559,8 @@ out:
 /* Streams past which the merge is not tried (each is a prepared
  * statement): the plain scan with the region's condition answers. */
 #define MAX_SITE_STREAMS 2048
-/* Candidates in the first batch; each later batch doubles, up to the
- * last (ZL_QUERY_SITES_BATCH in the environment sets the first). */
+/* Candidates in the first batch when the caller's page is not known
+ * (zl_sites_first_batch); each later batch doubles, up to the last. */
 #define FIRST_BATCH 128
 #define LAST_BATCH  8192
 
@@ -1216,14 +1225,11 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
     int64_t(*cust)[2] = NULL;
     size_t n_cust = 0;
     int64_t value, lo = INT64_MIN, hi = INT64_MAX;
-    size_t live = 0, n_m = 0, n_streams, batch = FIRST_BATCH;
+    size_t live = 0, n_m = 0, n_streams, batch, first;
     int attr, rc, desc = f->order_desc;
 
     *used = 0;
-    if (getenv("ZL_QUERY_SITES_BATCH")) /* the tests split ties with 1 */
-        batch = (size_t)strtoul(getenv("ZL_QUERY_SITES_BATCH"), NULL, 10);
-    if (!batch)
-        batch = 1;
+    batch = zl_sites_first_batch(f, FIRST_BATCH);
     zl_buf_init(&rids, (size_t)1 << 20);
     if ((rc = sites_attr(s, f, &attr, &value)) != 0)
         return rc < 0 ? rc : 0;
@@ -1243,6 +1249,13 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
         rc = ZL_ENOMEM;
         goto out;
     }
+    /* each range's first read: about its share of the first batch (a
+     * page of 100 over 16 sites read 32 rows of each, 512 index rows for
+     * 101 candidates), doubling on each later read of a range the merge
+     * takes more from; the tests' batches of one read one row at first */
+    first = batch < FETCH_FIRST ? 1 : batch / (n_streams ? n_streams : 1) + 2;
+    if (first > FETCH_FIRST)
+        first = FETCH_FIRST;
     for (size_t i = 0; i < n_streams; i++) {
         if (i < ad.sites.n)
             m[n_m].k = (int64_t)(((uint64_t)(ad.sites.k[i] * 4 + attr) << 32) +
@@ -1259,8 +1272,7 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
             live += m[n_m - 1].n > 0;
             continue;
         }
-        /* the tests' batches of one read ranges one row at first too */
-        m[n_m].first = batch < FETCH_FIRST ? 1 : FETCH_FIRST;
+        m[n_m].first = first;
         if ((rc = stream_fill(s, &m[n_m], desc, lo, hi)))
             goto out;
         n_m++;
@@ -1282,6 +1294,8 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
         int64_t last_t = 0, last_ev = 0;
 
         zl_buf_reset(&rids);
+        if ((rc = zl_buf_addc(&rids, '[')))
+            goto out;
         while (live) {
             size_t b = 0;
             int64_t bt, bev;
@@ -1320,7 +1334,7 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
         }
         if (!n)
             break;
-        if ((rc = zl_buf_addc(&rids, '\0')))
+        if ((rc = zl_buf_add(&rids, "]", 2)))
             goto out;
         rc = zl_query_sql_build_rids(q, &g, &DIALECT, rids.data);
         if (!rc)

@@ -188,6 +188,11 @@ struct zl_event_filter {
     enum { ZL_ORDER_NONE, ZL_ORDER_EVENT_TIME, ZL_ORDER_RECORD_TIME } order_by;
     int order_desc;
     size_t limit; /* eventCountLimit / page size, 0 = all */
+    /* A hint with keep, whose rows do not count against limit: about how
+     * many rows the callback takes before it stops the query (a page and
+     * one), so a backend that reads candidates in batches may size its
+     * first one to it. 0: unknown. Never changes which rows come back. */
+    size_t expect;
     /* Keyset pagination: resume after (time, hash) of the last row seen. */
     int has_after;
     int64_t after_time;

@@ -127,6 +127,16 @@ int zl_time_parse(const char *s, size_t len, int64_t *ms, int *offset_min)
     return 0;
 }
 
+/* v's last width decimal digits at p, zero-padded; past them. */
+static char *put_digits(char *p, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + width;
+}
+
 static void format_parts(int64_t ms, char *out, size_t cap, const char *suffix)
 {
     int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
@@ -134,14 +144,34 @@ static void format_parts(int64_t ms, char *out, size_t cap, const char *suffix)
     int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
     int64_t rem = secs - days * 86400;
     int y, m, d;
+    char t[48], *p = t;
+    size_t n;
 
     zl_civil_from_days(days, &y, &m, &d);
     /* Years are 0..9999 in ISO 8601 basic form; the modulo bounds every
-     * field's width so the output always fits the callers' buffers. */
-    snprintf(out, cap, "%04u-%02u-%02uT%02u:%02u:%02u.%03u%s",
-             (unsigned)y % 10000u, (unsigned)m % 100u, (unsigned)d % 100u,
-             (unsigned)(rem / 3600) % 100u, (unsigned)(rem / 60 % 60) % 100u,
-             (unsigned)(rem % 60) % 100u, (unsigned)msec % 1000u, suffix);
+     * field's width so the output always fits the callers' buffers.
+     * Written digit by digit (a page writes two times an event, and
+     * snprintf was 4% of a full page's CPU). */
+    p = put_digits(p, (unsigned)y % 10000u, 4);
+    *p++ = '-';
+    p = put_digits(p, (unsigned)m % 100u, 2);
+    *p++ = '-';
+    p = put_digits(p, (unsigned)d % 100u, 2);
+    *p++ = 'T';
+    p = put_digits(p, (unsigned)(rem / 3600) % 100u, 2);
+    *p++ = ':';
+    p = put_digits(p, (unsigned)(rem / 60 % 60) % 100u, 2);
+    *p++ = ':';
+    p = put_digits(p, (unsigned)(rem % 60) % 100u, 2);
+    *p++ = '.';
+    p = put_digits(p, (unsigned)msec % 1000u, 3);
+    for (n = 0; suffix[n] && p + n < t + sizeof t - 1; n++)
+        p[n] = suffix[n];
+    n += (size_t)(p - t);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(out, t, n);
+    out[n] = '\0';
 }
 
 void zl_time_format_utc(int64_t ms, char out[32])

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "read_file.h"
@@ -287,6 +288,132 @@ static void test_snapshot_and_change_token(void **state)
     assert_int_equal(zl_store_snapshot_begin(f->s), ZL_EEXIST);
     assert_int_equal(zl_store_rollback(f->s), 0);
     zl_close(other);
+}
+
+/* ---- a read snapshot's caches ------------------------------------------- */
+
+#define CBV      "https://ref.gs1.org/cbv/"
+#define SHIPPING CBV "BizStep-shipping"
+
+struct steps {
+    size_t n;
+    char step[8][80];
+};
+
+static int steps_cb(void *ctx, const struct zl_stored_event *ev)
+{
+    struct steps *c = ctx;
+
+    if (c->n < 8)
+        snprintf(c->step[c->n++], sizeof c->step[0], "%s",
+                 ev->biz_step ? ev->biz_step : "");
+    return 0;
+}
+
+/* Every event's bizStep in time order, read in a snapshot (as a server's
+ * request reads). */
+static void snapshot_steps(zl_store *s, struct steps *out)
+{
+    struct zl_event_filter flt;
+
+    memset(&flt, 0, sizeof flt);
+    memset(out, 0, sizeof *out);
+    flt.order_by = ZL_ORDER_EVENT_TIME;
+    assert_int_equal(zl_store_snapshot_begin(s), 0);
+    assert_int_equal(zl_store_events_query(s, &flt, steps_cb, out), 0);
+    assert_int_equal(zl_store_snapshot_end(s), 0);
+}
+
+/* How many times the handle has read a vocab text (its cached statement's
+ * runs); 0 before the first. */
+static int vocab_reads(zl_store *s)
+{
+    sqlite3 *db = zl_sqlite_db(s);
+
+    for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st;
+         st = sqlite3_next_stmt(db, st))
+        if (!strcmp(sqlite3_sql(st), "SELECT v FROM vocab WHERE n = ?1"))
+            return sqlite3_stmt_status(st, SQLITE_STMTSTATUS_RUN, 0);
+    return 0;
+}
+
+/* Run sql on the store's file through a connection of another process. */
+static void other_process_sql(const char *path, const char *sql)
+{
+    pid_t pid = fork();
+    int st;
+
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        sqlite3 *db = NULL;
+        int rc = sqlite3_open(path, &db) != SQLITE_OK ||
+                 sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+                 sqlite3_changes(db) != 1;
+
+        sqlite3_close(db);
+        _exit(rc);
+    }
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* The vocab texts a handle read are kept from one read snapshot to the
+ * next while the store is unchanged, and never outlive a change: an
+ * event another process captures is seen with its new values, a text
+ * another process's connection edits is read again, and so is one this
+ * handle's own connection edits outside a transaction. */
+static void test_snapshot_caches(void **state)
+{
+    struct fixture *f = *state;
+    struct steps a;
+    pid_t pid;
+    int st, sqlite = !strcmp(zl_store_backend_name(f->s), "sqlite"), r0;
+
+    capture(f->s, DOC, 2);
+    snapshot_steps(f->s, &a);
+    assert_int_equal(a.n, 2);
+    assert_string_equal(a.step[1], SHIPPING);
+    /* nothing changed: the texts are kept (before: read at every
+     * snapshot) */
+    r0 = sqlite ? vocab_reads(f->s) : 0;
+    snapshot_steps(f->s, &a);
+    assert_int_equal(a.n, 2);
+    if (sqlite) {
+        assert_true(r0 > 0);
+        assert_int_equal(vocab_reads(f->s), r0);
+    }
+    /* another process captures an event with a new bizStep */
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        zl_store *s = NULL;
+
+        if (zl_open(f->uri, &s, NULL) ||
+            zl_capture(s, DOC2, strlen(DOC2), NULL, NULL, NULL))
+            _exit(1);
+        zl_close(s);
+        _exit(0);
+    }
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    snapshot_steps(f->s, &a);
+    assert_int_equal(a.n, 3);
+    assert_string_equal(a.step[1], SHIPPING);
+    assert_string_equal(a.step[2], CBV "BizStep-receiving");
+    if (!sqlite)
+        return;
+    /* another process edits a text the handle holds (behind the store's
+     * back; verify would report the events): the next snapshot reads it */
+    other_process_sql(f->path, "UPDATE vocab SET v = 'urn:x:edited-elsewhere'"
+                               " WHERE v = '" SHIPPING "'");
+    snapshot_steps(f->s, &a);
+    assert_string_equal(a.step[1], "urn:x:edited-elsewhere");
+    /* and so does an edit through the handle's own connection */
+    assert_true(fixture_sql_changes(f->s, "UPDATE vocab SET v ="
+                                          " 'urn:x:edited-here' WHERE v ="
+                                          " 'urn:x:edited-elsewhere'") >= 1);
+    snapshot_steps(f->s, &a);
+    assert_string_equal(a.step[1], "urn:x:edited-here");
 }
 
 /* ---- the outbox ---------------------------------------------------------- */
@@ -1852,6 +1979,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_uris),
         cmocka_unit_test_setup_teardown(test_module_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_caches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_and_change_token, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_outbox, setup, teardown),

@@ -105,6 +105,18 @@ static void test_time(void **state)
     assert_string_equal(out, "2022-02-16T20:33:31.116-06:00");
     zl_time_format_utc(-1, out);
     assert_string_equal(out, "1969-12-31T23:59:59.999Z");
+    zl_time_format_local(253402300799999LL, 840, out);
+    assert_string_equal(out, "0000-01-01T13:59:59.999+14:00"); /* mod 10^4 */
+    /* every field's digits: what is written reads back as the same time */
+    for (int64_t t = -62135596800000LL; t < 253402300799999LL;
+         t += 7919LL * 3600 * 1000 + 12345) {
+        int64_t back;
+
+        zl_time_format_local(t, (int)(t % 841), out);
+        assert_int_equal(zl_time_parse(out, strlen(out), &back, &off), 0);
+        assert_int_equal(back, t);
+        assert_int_equal(off, (int)(t % 841));
+    }
 
     /* Times as people type them, read in a zone (+08:00 here): the
      * expected values are the full forms' own. */

@@ -32,9 +32,12 @@
 #include "zhiliang/trace.h"
 #include "zhiliang/zhiliang.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define FIXTURE_NAME "test-visibility"
 #include "store_fixture.h"
@@ -1190,6 +1193,76 @@ static void test_sites_kept(void **state)
     zl_viewer_memo_free(c.memo);
 }
 
+/* ---- the rule's memo kept between requests --------------------------------
+ * A regulator's answers (is this party, this location's owner, in the
+ * region?) are kept on the handle from one request to the next while the
+ * store is unchanged (zl_viewer_memo_get): the next pages ask the registry
+ * nothing; a registry change by another process, and one by this
+ * handle's own connection through SQL, must each be in the next pages
+ * (each adds events: an answer kept too long would hide them). */
+
+/* How many times the handle has looked a GLN's owner up (SQLite: its
+ * cached statement's runs; the rule's location answers start there). */
+static int owner_lookups(zl_store *s)
+{
+    sqlite3 *db = zl_sqlite_db(s);
+
+    for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st;
+         st = sqlite3_next_stmt(db, st))
+        if (!strcmp(sqlite3_sql(st),
+                    "SELECT party_id FROM party_gln WHERE gln=?"))
+            return sqlite3_stmt_status(st, SQLITE_STMTSTATUS_RUN, 0);
+    return 0;
+}
+
+static void test_memo_kept(void **state)
+{
+    struct fixture *f = *state;
+    int sqlite = !strcmp(zl_store_backend_name(f->s), "sqlite"), st, l0;
+    size_t p0, p1;
+    pid_t pid;
+
+    spread(f->s);
+    p0 = hebei_pages(f->s);
+    assert_true(p0 > 0);
+    /* nothing changed: the rule asks the registry nothing */
+    l0 = sqlite ? owner_lookups(f->s) : 0;
+    assert_int_equal(hebei_pages(f->s), p0);
+    if (sqlite) {
+        assert_true(l0 > 0);
+        assert_int_equal(owner_lookups(f->s), l0);
+    }
+    /* another process moves the pharmacy (Shanghai) to Hebei */
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct zl_party p;
+        zl_store *o = NULL;
+
+        memset(&p, 0, sizeof p);
+        p.id = "pharm";
+        p.name_zh = "x";
+        p.glns = PHARM_GLNS;
+        p.n_glns = 1;
+        p.kind = ZL_PARTY_ENTERPRISE;
+        p.region = "130105";
+        if (zl_open(f->uri, &o, NULL) || zl_party_add(o, &p, 1, NULL, NULL))
+            _exit(1);
+        zl_close(o);
+        _exit(0);
+    }
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    p1 = hebei_pages(f->s);
+    assert_true(p1 > p0);
+    /* this handle's connection moves the shop (Beijing) to Hebei by SQL,
+     * outside a transaction: no commit of its own to count */
+    assert_true(fixture_sql_changes(f->s, "UPDATE party_kinds SET region ="
+                                          " '130106' WHERE party_id ="
+                                          " 'shop'") >= 1);
+    assert_true(hebei_pages(f->s) > p1);
+}
+
 /* ---- an enterprise's pages through its candidates (schema 27) -----------
  * sqlite_query.c narrows an enterprise's pages to its candidates: its
  * sites' and captures' events (the sites index), the events naming it as
@@ -1844,6 +1917,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_trace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pushdown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sites_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memo_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_custody_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_custody_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enterprise_pages, setup, teardown),
