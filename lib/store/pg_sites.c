@@ -236,16 +236,17 @@ static int pg_each_past(zl_store *s, int t, int64_t after,
         "SELECT n, v FROM site_vocab WHERE n > $1::bigint ORDER BY n";
     static const char PARTIES[] =
         "SELECT n, v FROM site_parties WHERE n > $1::bigint ORDER BY n";
+    static const char TRADE[] = /* pg_trade.c */
+        "SELECT n, v FROM trade_values WHERE n > $1::bigint ORDER BY n";
+    const char *const sql[3] = {LOCS, PARTIES, TRADE};
     struct zl_pg_params p;
     PGresult *r;
     int rc = 0;
 
-    if (t > 1) /* no trade index here: nothing is numbered */
-        return 0;
     zl_pg_params_init(&p);
     zl_pg_int(&p, after);
     /* the whole result first: cb asks the rule, which uses the store */
-    if (!(r = zl_pg_run(s, t ? PARTIES : LOCS, &p, &rc)))
+    if (!(r = zl_pg_run(s, sql[t], &p, &rc)))
         return rc;
     for (int i = 0, n = PQntuples(r); i < n && !rc; i++)
         rc = cb(ctx, zl_pg_i64(r, i, 0), zl_pg_str_or_empty(r, i, 1));
