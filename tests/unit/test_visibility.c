@@ -1664,6 +1664,17 @@ static void test_enterprise_pages(void **state)
         ent_pages(f->s, ents->id[who], all, 3, &u[1]);
         assert_int_equal(u[0].n, n0 + 1);
         assert_int_equal(u[0].n, u[1].n);
+        /* inside a read snapshot, as the server reads (on PostgreSQL the
+         * kept list's stamp is read in a transaction there), after a
+         * capture: the same pages */
+        observe_received(f->s, tm->rh[1], tm->rt[1], 240000);
+        assert_int_equal(zl_store_snapshot_begin(f->s), 0);
+        ent_pages(f->s, ents->id[who], all, 0, &u[0]);
+        assert_int_equal(zl_store_snapshot_end(f->s), 0);
+        ent_pages(f->s, ents->id[who], all, 3, &u[1]);
+        assert_int_equal(u[0].n, n0 + 2);
+        assert_int_equal(u[0].n, u[1].n);
+        assert_memory_equal(u[0].all.data, u[1].all.data, u[1].all.len);
         free(before);
         /* the trade index emptied: some enterprise's pages lose events */
         assert_int_equal(zl_store_exec_sql(f->s, "DELETE FROM event_trade"), 0);
