@@ -40,6 +40,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -108,12 +109,13 @@ static const char TRIGGERS_SQL[] =
     /* events_gen: the kept candidates' stamp (below). Capture writes an
      * events row in every statement; the tables derived from events move
      * only with it, or by an update, delete or truncate of their own */
-    "CREATE TABLE IF NOT EXISTS events_gen(n bigint NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS events_gen(n bigint NOT NULL, x xid8);"
     "INSERT INTO events_gen(n) SELECT 0 WHERE NOT EXISTS"
     " (SELECT 1 FROM events_gen);"
     "CREATE OR REPLACE FUNCTION zl_events_bump() RETURNS trigger"
-    " LANGUAGE plpgsql AS $$ BEGIN UPDATE events_gen SET n = n + 1;"
-    " RETURN NULL; END $$;"
+    " LANGUAGE plpgsql AS $$ BEGIN UPDATE events_gen SET n = n + 1,"
+    " x = pg_current_xact_id() WHERE x IS DISTINCT FROM"
+    " pg_current_xact_id(); RETURN NULL; END $$;"
     "CREATE OR REPLACE TRIGGER events_gen_events AFTER INSERT OR UPDATE OR"
     " DELETE OR TRUNCATE ON events FOR EACH STATEMENT"
     " EXECUTE FUNCTION zl_events_bump();"
@@ -234,17 +236,39 @@ int zl_pg_trade_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
  * The kept list's stamp is events_gen, which statement triggers bump on
  * every write to events and on every update, delete or truncate of the
  * tables the candidates are read from (an insert there comes with an
- * events row). It is the database's own, and our transaction's writes
- * move it as we see it. Rejected: the change token (pg_conn.c, a hash of
+ * events row): once a transaction, which they mark as the bumper (x), as
+ * every update of one row in one transaction lengthens the row's chain
+ * of versions that each later update walks (a bump a statement cost
+ * capture +70% of the backend's CPU). Our own transaction's writes after
+ * its bump do not move it, so while that transaction is the bumper
+ * nothing is kept (the stamp is new on each call). The number is the
+ * database's own. Rejected: the change token (pg_conn.c, a hash of
  * pg_current_snapshot()), which is the server's: on a server shared with
  * other databases it moved thousands of times a second, and a
  * distribution centre's every page read its candidates again (~55 ms at
- * 100k events). The cost: one statement trigger a capture statement. */
+ * 100k events). */
 
 static int pg_cands_stamp(zl_store *s, int64_t out[2])
 {
-    out[1] = 0;
-    return zl_pg_get_i64(s, "SELECT n FROM events_gen", NULL, &out[0]);
+    static atomic_llong fresh;
+    PGresult *r;
+    int rc;
+
+    if (!(r = zl_pg_run(s,
+                        "SELECT n, coalesce(x ="
+                        " pg_current_xact_id_if_assigned(), false)"
+                        " FROM events_gen",
+                        NULL, &rc)))
+        return rc;
+    if (PQntuples(r) != 1)
+        rc = ZL_ESTORE;
+    else {
+        out[0] = zl_pg_i64(r, 0, 0);
+        out[1] =
+            zl_pg_i64(r, 0, 1) ? (int64_t)atomic_fetch_add(&fresh, 1) + 1 : 0;
+    }
+    PQclear(r);
+    return rc;
 }
 
 /* A column's location number as enterprise_cands.h has it: 0 for NULL,

@@ -326,7 +326,7 @@ static void catalogue(zl_store *s, struct names *ns)
                          " information_schema.columns WHERE table_schema = $1"
                          " AND table_name NOT IN ('event_sites',"
                          " 'site_vocab', 'site_parties', 'rule_gen',"
-                         " 'event_trade', 'trade_values')",
+                         " 'event_trade', 'trade_values', 'events_gen')",
                          1, NULL, params, NULL, NULL, 0);
 
         assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
