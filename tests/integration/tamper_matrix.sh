@@ -227,6 +227,8 @@ if zl_on_pg; then # schema 30: the sites index on PostgreSQL (pg_sites.c)
   expect_repaired "event_trade trigger dropped" "drop trigger event_trade_i on event_refs; update rule_gen set n = n"
   expect_repaired "event_trade events trigger dropped" "drop trigger event_trade_ed on events; update rule_gen set n = n"
   expect_repaired "trade_values trigger dropped" "drop trigger rule_gen_trade_values_ud on trade_values; update rule_gen set n = n"
+  # the kept candidates' stamp (events_gen): its trigger on events
+  expect_repaired "events_gen trigger dropped" "drop trigger events_gen_events on events; update rule_gen set n = n"
 fi
 expect_caught "receipts.kind" "update receipts set kind = 1 where $rk"
 expect_caught "receipts.grp" "update receipts set grp = 1 where $rk"
