@@ -321,6 +321,48 @@ int zl_sites_report_extra(zl_store_sites_issue_cb cb, void *ctx,
     return cb(ctx, NULL, detail);
 }
 
+int zl_trade_report_missing(zl_store_sites_issue_cb cb, void *ctx,
+                            const char *event, int64_t count)
+{
+    char detail[200];
+
+    snprintf(detail, sizeof detail,
+             "%lld of the event's trade index rows are missing (a party"
+             " it names as source or destination would not see it;"
+             " `zhiliang reindex` rebuilds them)",
+             (long long)count);
+    return cb(ctx, event, detail);
+}
+
+int zl_trade_report_unnumbered(zl_store_sites_issue_cb cb, void *ctx,
+                               int64_t count)
+{
+    char detail[200];
+
+    if (!count)
+        return 0;
+    snprintf(detail, sizeof detail,
+             "%lld sources or destinations have no number in"
+             " trade_values (a value edited; `zhiliang reindex`"
+             " rebuilds it)",
+             (long long)count);
+    return cb(ctx, NULL, detail);
+}
+
+int zl_trade_report_extra(zl_store_sites_issue_cb cb, void *ctx, int64_t count)
+{
+    char detail[200];
+
+    if (!count)
+        return 0;
+    snprintf(detail, sizeof detail,
+             "event_trade holds %lld rows that no source or"
+             " destination accounts for (`zhiliang reindex`"
+             " rebuilds it)",
+             (long long)count);
+    return cb(ctx, NULL, detail);
+}
+
 void zl_sites_bounds(const struct zl_event_filter *f, int desc, int64_t *lo,
                      int64_t *hi)
 {

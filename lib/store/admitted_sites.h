@@ -123,4 +123,14 @@ int zl_sites_report_missing(zl_store_sites_issue_cb cb, void *ctx,
 int zl_sites_report_extra(zl_store_sites_issue_cb cb, void *ctx,
                           const char *table, int64_t have, int64_t want);
 
+/* The trade index's (both backends' checks): a trigger missing; count
+ * of an event's rows missing; count references whose value has no number
+ * (nothing said for 0); count rows no reference accounts for (nothing
+ * said for 0). */
+int zl_trade_report_missing(zl_store_sites_issue_cb cb, void *ctx,
+                            const char *event, int64_t count);
+int zl_trade_report_unnumbered(zl_store_sites_issue_cb cb, void *ctx,
+                               int64_t count);
+int zl_trade_report_extra(zl_store_sites_issue_cb cb, void *ctx, int64_t count);
+
 #endif

@@ -132,7 +132,12 @@ static int doc_link_exists(zl_store *s, const uint8_t event_hash[32],
 
 static int derived_clear(zl_store *s)
 {
-    int rc = zl_pg_exec(s, "DELETE FROM event_ids; DELETE FROM event_refs;"
+    /* the trade index first: the references' delete trigger then finds
+     * no rows to remove */
+    int rc = zl_pg_trade_clear(s);
+
+    if (!rc)
+        rc = zl_pg_exec(s, "DELETE FROM event_ids; DELETE FROM event_refs;"
                            " DELETE FROM event_docs; DELETE FROM recall_ids;"
                            " DELETE FROM recall_cases");
 
@@ -161,4 +166,5 @@ const struct zl_store_audit_ops zl_pg_audit_ops = {
     .event_replace = zl_pg_event_replace,
     .recall_ids_of = recall_ids_of,
     .sites_check = zl_pg_sites_check,
+    .trade_check = zl_pg_trade_check,
 };

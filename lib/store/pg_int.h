@@ -216,6 +216,33 @@ void zl_pg_row_event(const PGresult *r, int row, struct zl_stored_event *ev);
     "CREATE OR REPLACE TRIGGER rule_gen_" T " AFTER INSERT OR DELETE OR"       \
     " UPDATE OR TRUNCATE ON " T " FOR EACH STATEMENT"                          \
     " EXECUTE FUNCTION zl_rule_bump();"
+/* The function NAME(t text): the number of value t in table T (n, v),
+ * made when it has none (NULL for NULL). */
+#define ZL_PG_NUMBER_FN(NAME, T)                                               \
+    "CREATE OR REPLACE FUNCTION " NAME "(t text) RETURNS bigint"               \
+    " LANGUAGE plpgsql AS $$ DECLARE r bigint; BEGIN"                          \
+    "  IF t IS NULL THEN RETURN NULL; END IF;"                                 \
+    "  SELECT n INTO r FROM " T " WHERE v = t;"                                \
+    "  IF r IS NULL THEN INSERT INTO " T "(v) VALUES (t) RETURNING n INTO r;"  \
+    "  END IF;"                                                                \
+    "  RETURN r; END $$;"
+/* rule_gen bumped when a statement adds a row of numbered table T below
+ * its top (an insert with its own number: the identity only grows), and
+ * on every update, delete or truncate of T (triggers rule_gen_T_i and
+ * rule_gen_T_ud). One function a table, with static SQL: its plan is
+ * kept (a format()ed EXECUTE was planned again for every new place
+ * captured). */
+#define ZL_PG_NUMBERED_BUMPS(T)                                                \
+    "CREATE OR REPLACE FUNCTION zl_rule_bump_below_" T "() RETURNS trigger"    \
+    " LANGUAGE plpgsql AS $$ BEGIN"                                            \
+    "  IF (SELECT max(n) FROM nt) < (SELECT max(n) FROM " T ") THEN"           \
+    "   UPDATE rule_gen SET n = n + 1; END IF;"                                \
+    "  RETURN NULL; END $$;"                                                   \
+    "CREATE OR REPLACE TRIGGER rule_gen_" T "_i AFTER INSERT ON " T            \
+    " REFERENCING NEW TABLE AS nt FOR EACH STATEMENT"                          \
+    " EXECUTE FUNCTION zl_rule_bump_below_" T "();"                            \
+    "CREATE OR REPLACE TRIGGER rule_gen_" T "_ud AFTER DELETE OR UPDATE OR"    \
+    " TRUNCATE ON " T " FOR EACH STATEMENT EXECUTE FUNCTION zl_rule_bump();"
 /* The index's tables, functions and triggers (idempotent): 0 or an
  * error. */
 int zl_pg_sites_schema(zl_store *s);
@@ -227,6 +254,20 @@ int zl_pg_sites_migrate(zl_store *s);
 int zl_pg_sites_clear(zl_store *s);
 /* store_audit.h, zl_store_sites_check. */
 int zl_pg_sites_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx);
+/* ---- the trade index (pg_trade.c, schema 31) ----------------------------- */
+/* Its tables, functions and triggers (idempotent): 0 or an error. */
+int zl_pg_trade_schema(zl_store *s);
+/* 30 -> 31: the schema, then the index filled from the stored references. */
+int zl_pg_trade_migrate(zl_store *s);
+/* reindex: the index and its numbers emptied (the references' rewrite
+ * refills them), its triggers made again (nothing on a store without
+ * the index). */
+int zl_pg_trade_clear(zl_store *s);
+/* store_audit.h, zl_store_trade_check. */
+int zl_pg_trade_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx);
+/* An enterprise's trade and custody candidates (enterprise_cands.h). */
+extern const struct zl_cands_source zl_pg_cands_source;
+
 /* rule_gen and the party tables' triggers that bump it (pg_party.c;
  * idempotent): 0 or an error. The schema text itself, for verify. */
 int zl_pg_party_rule_schema(zl_store *s);

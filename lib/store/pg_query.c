@@ -27,7 +27,9 @@
  *
  * A regulator's query (the filter's admits hint) with a key in the sites
  * index (schema 30, pg_sites.c) reads the candidates of its admitted
- * sites instead (sites_query, below); the row test still decides every
+ * sites instead (sites_query, below); an enterprise's (schema 31) merges
+ * them with its trade and custody candidates (pg_trade.c,
+ * enterprise_cands.c), as on SQLite. The row test still decides every
  * row.
  *
  * Rejected: single-row mode (the callback could not use the connection
@@ -37,6 +39,7 @@
  */
 #include "store/pg_int.h"
 #include "store/admitted_sites.h"
+#include "store/enterprise_cands.h"
 #include "store/query_sql.h"
 
 #include "util/alloc.h"
@@ -329,9 +332,26 @@ static int sites_key(zl_store *s, const struct zl_event_filter *f, int *attr,
     return rc;
 }
 
-/* f answered through event_sites (above): *used 1 when it answered (then
- * the return is 0, cb's value or an error), 0 when the plain query should
- * (no key, too many sites; 0 or an error). */
+/* A candidate of a batch: its time and its event's hash. */
+struct cand {
+    int64_t t;
+    uint8_t h[32];
+};
+
+/* <0, 0, >0 as x comes before, with or after y in the merge's order
+ * (desc: newest first). */
+static int cand_cmp(int64_t xt, const uint8_t *xh, int64_t yt,
+                    const uint8_t *yh, int desc)
+{
+    int c = xt != yt ? (xt > yt) - (xt < yt) : memcmp(xh, yh, 32);
+
+    return desc ? -c : c;
+}
+
+/* f answered through event_sites and, for an enterprise, its trade and
+ * custody candidates (above): *used 1 when it answered (then the return
+ * is 0, cb's value or an error), 0 when the plain query should (no key,
+ * too many sites; 0 or an error). */
 static int sites_query(zl_store *s, const struct zl_event_filter *f,
                        zl_event_cb cb, void *ctx, int *used)
 {
@@ -354,14 +374,16 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     struct zl_admitted ad = {0};
+    struct zl_cands_slice cust = {0};
     struct zl_event_filter g = *f;
     struct zl_query_sql *q = NULL;
     struct params *qp = NULL;
     struct zl_buf keys, hashes;
+    struct cand *sb = NULL; /* the batch's sites candidates */
     uint8_t last[32];
-    size_t last_len = 0, batch;
+    size_t last_len = 0, batch, ci = 0;
     int64_t value, lo = INT64_MIN, hi = INT64_MAX;
-    int attr, rc, desc = f->order_desc, more = 1;
+    int attr, rc, desc = f->order_desc, more;
 
     *used = 0;
     batch = zl_sites_first_batch(f, FIRST_BATCH);
@@ -377,63 +399,106 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
     zl_sites_bounds(f, desc, &lo, &hi);
     zl_buf_init(&keys, (size_t)1 << 20);
     zl_buf_init(&hashes, (size_t)8 << 20);
+    /* an enterprise's trade and custody candidates, one stream
+     * (ZL_QUERY_NO_TRADE_CUSTODY: the tests show that they matter) */
+    if (f->admits_trade && !getenv("ZL_QUERY_NO_TRADE_CUSTODY") &&
+        (rc = zl_cands_for(s, f, &zl_pg_cands_source, &ad, desc, lo, hi, attr,
+                           value, &cust)))
+        goto out;
     if (!(q = zl_calloc(1, sizeof *q)) || !(qp = zl_malloc(sizeof *qp))) {
         rc = ZL_ENOMEM;
         goto out;
     }
     g.sql_and = NULL;
     g.limit = 0;
-    while (more && ad.sites.n && !rc) {
-        struct zl_pg_params p;
-        PGresult *r;
-        int n;
+    more = ad.sites.n > 0;
+    while (!rc && (more || ci < cust.n)) {
+        size_t ns = 0, si = 0, taken = 0;
+        int64_t last_t = 0;
 
-        zl_buf_reset(&keys);
-        zl_pg_params_init(&p);
-        rc = zl_pg_array_begin(&keys, ZL_PG_OID_INT8, ad.sites.n);
-        for (size_t i = 0; i < ad.sites.n && !rc; i++)
-            rc = zl_pg_array_i64(&keys,
-                                 zl_sites_key(ad.sites.k[i], attr, value));
-        if ((rc = zl_pg_array_end(&p, &keys, rc)))
-            break;
-        zl_pg_int(&p, lo);
-        zl_pg_int(&p, hi);
-        if (last_len)
-            zl_pg_blob(&p, last, last_len);
-        else
-            zl_pg_blob(&p, desc ? TOP : (const uint8_t *)"", desc ? 33 : 0);
-        zl_pg_int(&p, (int64_t)batch);
-        if (!(r = run_pg(s, desc ? DESC : ASC, &p, f, &rc)))
-            break;
-        n = PQntuples(r);
-        more = (size_t)n == batch;
+        if (more) {
+            struct zl_pg_params p;
+            PGresult *r;
+
+            zl_buf_reset(&keys);
+            zl_pg_params_init(&p);
+            rc = zl_pg_array_begin(&keys, ZL_PG_OID_INT8, ad.sites.n);
+            for (size_t i = 0; i < ad.sites.n && !rc; i++)
+                rc = zl_pg_array_i64(&keys,
+                                     zl_sites_key(ad.sites.k[i], attr, value));
+            if ((rc = zl_pg_array_end(&p, &keys, rc)))
+                break;
+            zl_pg_int(&p, lo);
+            zl_pg_int(&p, hi);
+            if (last_len)
+                zl_pg_blob(&p, last, last_len);
+            else
+                zl_pg_blob(&p, desc ? TOP : (const uint8_t *)"", desc ? 33 : 0);
+            zl_pg_int(&p, (int64_t)batch);
+            if (!(r = run_pg(s, desc ? DESC : ASC, &p, f, &rc)))
+                break;
+            ns = (size_t)PQntuples(r);
+            more = ns == batch;
+            if (ns && !(sb = zl_realloc(sb, ns * sizeof *sb)))
+                rc = ZL_ENOMEM;
+            for (size_t i = 0; i < ns && !rc; i++) {
+                if (zl_pg_len(r, (int)i, 1) != 32) {
+                    rc = ZL_ESTORE;
+                    break;
+                }
+                sb[i].t = zl_pg_i64(r, (int)i, 0);
+                memcpy(sb[i].h, zl_pg_bytes(r, (int)i, 1), 32);
+            }
+            PQclear(r);
+            if (rc)
+                break;
+        }
+        /* the first batch candidates of the sites' and the trade and
+         * custody stream, merged: the sites' next ones are all past the
+         * last of this batch (there are batch of them up to it) */
         zl_buf_reset(&hashes);
-        for (int i = 0; i < n && !rc; i++) {
-            const uint8_t *h = zl_pg_bytes(r, i, 1);
-            size_t len = zl_pg_len(r, i, 1);
+        while (taken < batch && !rc) {
+            const struct cand *x = si < ns ? &sb[si] : NULL;
+            const uint8_t *h;
+            int c = 0;
 
-            rc = zl_buf_adds(&hashes, i ? ",'\\x" : "'\\x");
-            for (size_t j = 0; j < len && !rc; j++)
+            if (ci < cust.n)
+                c = x ? cand_cmp(x->t, x->h, cust.rows[ci][0],
+                                 cust.names[cust.rows[ci][1]], desc)
+                      : 1;
+            else if (!x)
+                break;
+            if (c <= 0) {
+                last_t = x->t;
+                h = x->h;
+                si++;
+                if (!c)
+                    ci++;
+            } else {
+                last_t = cust.rows[ci][0];
+                h = cust.names[cust.rows[ci++][1]];
+            }
+            memcpy(last, h, 32);
+            last_len = 32;
+            rc = zl_buf_adds(&hashes, taken++ ? ",'\\x" : "'\\x");
+            for (size_t j = 0; j < 32 && !rc; j++)
                 rc = zl_buf_printf(&hashes, "%02x", h[j]);
             if (!rc)
                 rc = zl_buf_addc(&hashes, '\'');
-            if (i == n - 1 && len <= sizeof last) {
-                if (desc)
-                    hi = zl_pg_i64(r, i, 0);
-                else
-                    lo = zl_pg_i64(r, i, 0);
-                memcpy(last, h, len);
-                last_len = len;
-            }
         }
-        PQclear(r);
-        if (rc || !n)
+        if (rc || !taken)
             break;
+        if (si < ns)
+            more = 1; /* read again past the last taken */
+        if (desc)
+            hi = last_t;
+        else
+            lo = last_t;
         if ((rc = zl_buf_addc(&hashes, '\0')))
             break;
-        g.sql_and = NULL;
         {
             char *in = zl_malloc(hashes.len + 16);
+            PGresult *r;
 
             if (!in) {
                 rc = ZL_ENOMEM;
@@ -459,8 +524,10 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
 out:
     zl_free(q);
     zl_free(qp);
+    zl_free(sb);
     zl_buf_cleanup(&keys);
     zl_buf_cleanup(&hashes);
+    zl_cands_slice_cleanup(&cust);
     zl_admitted_cleanup(&ad);
     return rc;
 }
@@ -475,10 +542,10 @@ int zl_pg_events_query(zl_store *s, const struct zl_event_filter *f,
 
     if (f->deadline_ms && zl_time_now_ms() > f->deadline_ms)
         return ZL_ETIMEOUT; /* the budget is spent before the query starts */
-    /* a regulator's (an enterprise's rule admits more than its sites: its
-     * row test alone decides, as ZL_QUERY_NO_PUSHDOWN asks everywhere) */
-    if (f->admits && f->keep && !f->admits_trade &&
-        !getenv("ZL_QUERY_NO_PUSHDOWN") && !getenv("ZL_QUERY_NO_SITES")) {
+    /* a regulator's or an enterprise's (ZL_QUERY_NO_PUSHDOWN and
+     * ZL_QUERY_NO_SITES: the row test alone decides) */
+    if (f->admits && f->keep && !getenv("ZL_QUERY_NO_PUSHDOWN") &&
+        !getenv("ZL_QUERY_NO_SITES")) {
         int used = 0;
 
         rc = sites_query(s, f, cb, ctx, &used);

@@ -66,37 +66,10 @@
     "  RETURN ks;"                                                             \
     " END $$;"
 
-/* The number of value t in table T, made when it has none (NULL for
- * NULL). */
-#define NUMBER_FN(NAME, T)                                                     \
-    "CREATE OR REPLACE FUNCTION " NAME "(t text) RETURNS bigint"               \
-    " LANGUAGE plpgsql AS $$ DECLARE r bigint; BEGIN"                          \
-    "  IF t IS NULL THEN RETURN NULL; END IF;"                                 \
-    "  SELECT n INTO r FROM " T " WHERE v = t;"                                \
-    "  IF r IS NULL THEN INSERT INTO " T "(v) VALUES (t) RETURNING n INTO r;"  \
-    "  END IF;"                                                                \
-    "  RETURN r; END $$;"
-
 #define KEYS_OF(R)                                                             \
     "zl_site_keys(zl_site_loc(" R ".biz_location), zl_site_loc(" R             \
     ".read_point), zl_site_loc(" R ".biz_step), zl_site_loc(" R                \
     ".disposition), zl_site_party(" R ".party))"
-
-/* rule_gen bumped when a statement adds a row below the table's top (an
- * insert with its own number: the identity only grows). One function a
- * table, with static SQL: its plan is kept (a format()ed EXECUTE was
- * planned again for every new place captured). */
-#define SITE_BUMPS(T)                                                          \
-    "CREATE OR REPLACE FUNCTION zl_rule_bump_below_" T "() RETURNS trigger"    \
-    " LANGUAGE plpgsql AS $$ BEGIN"                                            \
-    "  IF (SELECT max(n) FROM nt) < (SELECT max(n) FROM " T ") THEN"           \
-    "   UPDATE rule_gen SET n = n + 1; END IF;"                                \
-    "  RETURN NULL; END $$;"                                                   \
-    "CREATE OR REPLACE TRIGGER rule_gen_" T "_i AFTER INSERT ON " T            \
-    " REFERENCING NEW TABLE AS nt FOR EACH STATEMENT"                          \
-    " EXECUTE FUNCTION zl_rule_bump_below_" T "();"                            \
-    "CREATE OR REPLACE TRIGGER rule_gen_" T "_ud AFTER DELETE OR UPDATE OR"    \
-    " TRUNCATE ON " T " FOR EACH STATEMENT EXECUTE FUNCTION zl_rule_bump();"
 
 /* clang-format off */
 static const char SCHEMA[] =
@@ -109,8 +82,8 @@ static const char SCHEMA[] =
     " PRIMARY KEY(k, event_time, hash));"
     ZL_PG_RULE_GEN
     KEYS_FN
-    NUMBER_FN("zl_site_loc", "site_vocab")
-    NUMBER_FN("zl_site_party", "site_parties");
+    ZL_PG_NUMBER_FN("zl_site_loc", "site_vocab")
+    ZL_PG_NUMBER_FN("zl_site_party", "site_parties");
 static const char TRIGGERS_SQL[] =
     "CREATE OR REPLACE FUNCTION zl_event_sites() RETURNS trigger"
     " LANGUAGE plpgsql AS $$ BEGIN"
@@ -128,8 +101,8 @@ static const char TRIGGERS_SQL[] =
     "CREATE OR REPLACE TRIGGER event_sites_t AFTER INSERT OR DELETE OR UPDATE"
     " OF event_time, biz_step, disposition, read_point, biz_location, party"
     " ON events FOR EACH ROW EXECUTE FUNCTION zl_event_sites();"
-    SITE_BUMPS("site_vocab")
-    SITE_BUMPS("site_parties");
+    ZL_PG_NUMBERED_BUMPS("site_vocab")
+    ZL_PG_NUMBERED_BUMPS("site_parties");
 /* clang-format on */
 
 int zl_pg_sites_schema(zl_store *s)
@@ -246,16 +219,17 @@ static int pg_each_past(zl_store *s, int t, int64_t after,
         "SELECT n, v FROM site_vocab WHERE n > $1::bigint ORDER BY n";
     static const char PARTIES[] =
         "SELECT n, v FROM site_parties WHERE n > $1::bigint ORDER BY n";
+    static const char TRADE[] = /* pg_trade.c */
+        "SELECT n, v FROM trade_values WHERE n > $1::bigint ORDER BY n";
+    const char *const sql[3] = {LOCS, PARTIES, TRADE};
     struct zl_pg_params p;
     PGresult *r;
     int rc = 0;
 
-    if (t > 1) /* no trade index here: nothing is numbered */
-        return 0;
     zl_pg_params_init(&p);
     zl_pg_int(&p, after);
     /* the whole result first: cb asks the rule, which uses the store */
-    if (!(r = zl_pg_run(s, t ? PARTIES : LOCS, &p, &rc)))
+    if (!(r = zl_pg_run(s, sql[t], &p, &rc)))
         return rc;
     for (int i = 0, n = PQntuples(r); i < n && !rc; i++)
         rc = cb(ctx, zl_pg_i64(r, i, 0), zl_pg_str_or_empty(r, i, 1));

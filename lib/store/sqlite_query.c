@@ -31,6 +31,7 @@
 #include "store/ids_pack.h"
 #include "store/ident_code.h"
 #include "store/admitted_sites.h"
+#include "store/enterprise_cands.h"
 #include "store/query_sql.h"
 
 #include "util/alloc.h"
@@ -649,32 +650,6 @@ static const struct zl_sites_source SQ_SITES = {
     .each_past = sq_each_past,
 };
 
-/* Rows of an enterprise's custody candidates (below, "an enterprise's
- * candidates"): time, event number, then the event's bizStep, disposition,
- * readPoint and bizLocation (vocab numbers, 0 for none, -1 unknown). */
-#define OCC_COLS 6
-struct occ {
-    int64_t (*r)[OCC_COLS];
-    size_t n, cap;
-};
-
-/* An enterprise's custody candidates at every time, in time order, kept
- * with its admitted sites' entry (zl_sites_entry.extra), read while the
- * store was as stamp[] says (the entry's stamp and gen then). */
-struct cust_kept {
-    struct occ cust;
-    int64_t stamp[3];
-};
-
-static void cust_kept_free(void *p)
-{
-    struct cust_kept *k = p;
-
-    if (k)
-        zl_free(k->cust.r);
-    zl_free(k);
-}
-
 /* What f->admits admits, into out (appended; its marks set): the
  * handle's kept answer for f->admits_key, brought up to date. */
 static int admitted_sites(zl_store *s, const struct zl_event_filter *f,
@@ -809,82 +784,17 @@ static int stream_next(zl_store *s, struct stream *m, int desc, int64_t lo,
 }
 
 /* ---- an enterprise's candidates (schema 27) --------------------------------
- * An enterprise sees, besides its sites' events (the sites index, read as
- * a regulator's), the events naming it as a source or destination (trade)
- * and the events about goods it held just before them (custody; docs/
- * access.md, rules 3 and 4). Trade is a fact of the event: event_trade's
- * ranges for the values the rule admits ('t'; sqlite_trade.c), merged
- * with the sites' ranges. Custody is not (a shipment captured late
- * changes who held the goods at every later event), but it has a superset
- * that is: an event can be about goods the party held just before it only
- * if it names an identifier that an event at or before its time shipped
- * to the party (a destination the rule admits) or received at one of its
- * locations (a bizStep the rule admits, 's', at a location it admits). So
- * a query reads, once:
- *   1. the sources: event_trade's destination ranges of the admitted
- *      values and event_sites' (admitted location, admitted step) ranges,
- *      up to the query's upper time bound;
- *   2. their identifiers (events.ids), each with its sources' times;
- *   3. each identifier's occurrences (event_occ, clustered by identifier
- *      number) in custody's spells: from each source's time up to and
- *      including the time of the identifier's next shipping or receiving
- *      event (custody_walk), within the query's bounds;
- * sorted and made distinct: one more stream for the merge, held in
- * memory. The row test (keep) still decides every candidate. Its cost
- * grows with the goods the party ever received and their events while
- * it held them, not with the store: a dairy plant's milk lots, a shop's
- * or a distribution centre's cases (not the shops' events after the
- * centre shipped them on: the spells end there). */
-/* Append row (OCC_COLS values) to o. */
-static int occ_add(struct occ *o, const int64_t *row)
-{
-    if (o->n == o->cap) {
-        size_t nc = o->cap ? o->cap * 2 : 256;
-        int64_t(*p)[OCC_COLS] = zl_realloc(o->r, nc * sizeof *p);
+ * What they are and how they are read: enterprise_cands.c. Here, SQLite's
+ * reads: one cached statement per range, per source's identifiers and per
+ * identifier's walk (event_occ, clustered by identifier number, so in
+ * time order). */
 
-        if (!p)
-            return ZL_ENOMEM;
-        o->r = p;
-        o->cap = nc;
-    }
-    memcpy(o->r[o->n++], row, sizeof *o->r);
-    return 0;
-}
-
-static int occ_cmp_asc(const void *a, const void *b)
-{
-    const int64_t *x = a, *y = b;
-
-    return x[0] != y[0] ? (x[0] > y[0]) - (x[0] < y[0])
-                        : (x[1] > y[1]) - (x[1] < y[1]);
-}
-
-static int occ_cmp_ev(const void *a, const void *b)
-{
-    const int64_t *x = a, *y = b;
-
-    return (x[1] > y[1]) - (x[1] < y[1]);
-}
-
-/* Sort o by cmp and drop repeated rows. */
-static void occ_distinct(struct occ *o, int (*cmp)(const void *, const void *))
-{
-    size_t w = 0;
-
-    if (o->n)
-        qsort(o->r, o->n, sizeof *o->r, cmp);
-    for (size_t i = 0; i < o->n; i++)
-        if (!w || cmp(o->r[i], o->r[w - 1]))
-            memmove(o->r[w++], o->r[i], sizeof *o->r);
-    o->n = w;
-}
-
-/* The current row of st (cols columns) as an occ row: time, event
+/* The current row of st (cols columns) as a candidate row: time, event
  * number, then the event's columns when st has them (0 for NULL, -1 for
  * a value that is not a number). */
 static void occ_row(sqlite3_stmt *st, int cols, int64_t *row)
 {
-    for (int i = 0; i < OCC_COLS; i++) {
+    for (int i = 0; i < ZL_CAND_COLS; i++) {
         int t = i < cols ? sqlite3_column_type(st, i) : SQLITE_TEXT;
 
         row[i] = t == SQLITE_INTEGER ? sqlite3_column_int64(st, i)
@@ -903,15 +813,15 @@ static int step_error(int src)
 
 /* st's rows (time, event number, and the event's columns when st has
  * them) into o: 0 or an error. */
-static int occ_read(sqlite3_stmt *st, struct occ *o)
+static int occ_read(sqlite3_stmt *st, struct zl_cands *o)
 {
     int rc = 0, src, cols = sqlite3_column_count(st);
 
     while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t row[OCC_COLS];
+        int64_t row[ZL_CAND_COLS];
 
         occ_row(st, cols, row);
-        rc = occ_add(o, row);
+        rc = zl_cands_add(o, row);
     }
     if (!rc)
         rc = step_error(src);
@@ -921,7 +831,7 @@ static int occ_read(sqlite3_stmt *st, struct occ *o)
 
 /* The rows of range k of event_trade (trade) or event_sites up to hi. */
 static int range_upto(zl_store *s, int trade, int64_t k, int64_t hi,
-                      struct occ *o)
+                      struct zl_cands *o)
 {
     static const char SITES[] =
         "SELECT event_time, ev FROM event_sites WHERE k = ?1"
@@ -938,54 +848,15 @@ static int range_upto(zl_store *s, int trade, int64_t k, int64_t hi,
     return occ_read(st, o);
 }
 
-/* Each identifier of a source, numbered in ids, with the source's time:
- * rows (identifier number, time) of pairs. */
-struct id_sources {
-    struct zl_strmap *ids;
-    struct occ *pairs;
-    int64_t t;
-};
-
-static int source_id_cb(void *ctx, const struct zl_id_row *r)
-{
-    struct id_sources *c = ctx;
-    struct zl_strmap_entry *e;
-    int64_t row[OCC_COLS] = {0};
-    int rc = 0;
-
-    if (!(e = zl_strmap_put(c->ids, r->id, NULL, &rc)))
-        return rc ? rc : ZL_ENOMEM;
-    row[0] = (int64_t)(e - c->ids->e);
-    row[1] = c->t;
-    return occ_add(c->pairs, row);
-}
-
-/* 1 if step (a vocab number) is a bizStep ad says decides custody. */
-static int step_decides(const struct zl_admitted *ad, int64_t step)
-{
-    for (size_t i = 0; i < ad->decides.n; i++)
-        if (ad->decides.k[i] == step)
-            return 1;
-    return 0;
-}
-
 /* Custody's candidates of one identifier (key, len), whose sources are at
- * the times src[0..n)[1] (ascending, distinct), within [lo, hi], into out:
- * its occurrences from each source's time up to and including the time
- * of its first deciding event (a bizStep in ad->decides, not declared
- * erroneous) later than that time. The rule (authz.c) asks about the
- * latest deciding event before an event in the identifier's (time, hash)
- * order; cutting by time alone, ties included on both ends, keeps every
- * event that order can admit whatever it does with ties: an event later
- * than the cut's time has the cut's event, or a later decider, before it.
- * A later source opens the identifier again. One statement walks the
- * rows in time order (event_occ's key) and is started again at the next
- * source after a cut, so the rows between two custody spells are not
- * read. */
+ * the times src[0..n)[1] (ascending, distinct), within [lo, hi], into out
+ * (its spells: enterprise_cands.h). One statement walks the rows in time
+ * order (event_occ's key) and is started again at the next source after
+ * a cut, so the rows between two custody spells are not read. */
 static int custody_walk(zl_store *s, const struct zl_admitted *ad,
                         const char *key, size_t len,
-                        const int64_t (*src)[OCC_COLS], size_t n, int64_t lo,
-                        int64_t hi, struct occ *out)
+                        const int64_t (*src)[ZL_CAND_COLS], size_t n,
+                        int64_t lo, int64_t hi, struct zl_cands *out)
 {
     static const char OCC[] =
         "SELECT o.event_time, o.ev, e.biz_step, e.disposition, e.read_point,"
@@ -995,36 +866,27 @@ static int custody_walk(zl_store *s, const struct zl_admitted *ad,
         " AND o.event_time >= ?2 AND o.event_time <= ?3"
         " ORDER BY o.event_time";
     sqlite3_stmt *st = zl_sqlite_stmt(s, OCC);
-    int64_t from = 0, cut = INT64_MAX;
-    size_t j = 0;
-    int rc = 0, src_rc = SQLITE_DONE, open = 0;
+    struct zl_spell sp;
+    int rc = 0, src_rc = SQLITE_DONE;
 
     if (!st)
         return ZL_ESTORE;
+    zl_spell_start(&sp, src, n);
     sqlite3_bind_text(st, 1, key, (int)len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, hi);
-    while (!rc && j < n) {
-        sqlite3_bind_int64(st, 2, src[j][1]);
+    while (!rc && sp.j < n) {
+        sqlite3_bind_int64(st, 2, src[sp.j][1]);
         while (!rc && (src_rc = sqlite3_step(st)) == SQLITE_ROW) {
-            int64_t row[OCC_COLS];
-            int64_t t = sqlite3_column_int64(st, 0);
+            int64_t row[ZL_CAND_COLS];
 
-            if (open && t > cut)
-                open = 0; /* custody passed on at the cut */
-            for (; j < n && src[j][1] <= t; j++) {
-                open = 1;
-                from = src[j][1];
-                cut = INT64_MAX;
-            }
-            if (!open)
+            occ_row(st, ZL_CAND_COLS, row);
+            if (!zl_spell_row(&sp, row[0],
+                              sqlite3_column_type(st, 6) == SQLITE_INTEGER &&
+                                  sqlite3_column_int64(st, 6) == 0 &&
+                                  zl_cands_step_decides(ad, row[2])))
                 break; /* start again at the next source */
-            occ_row(st, OCC_COLS, row);
-            if (t >= lo)
-                rc = occ_add(out, row);
-            if (cut == INT64_MAX && t > from &&
-                sqlite3_column_type(st, 6) == SQLITE_INTEGER &&
-                sqlite3_column_int64(st, 6) == 0 && step_decides(ad, row[2]))
-                cut = t;
+            if (row[0] >= lo)
+                rc = zl_cands_add(out, row);
         }
         sqlite3_reset(st);
         if (!rc && src_rc != SQLITE_ROW)
@@ -1037,9 +899,10 @@ static int custody_walk(zl_store *s, const struct zl_admitted *ad,
 }
 
 /* The trade and custody candidates for ad within [lo, hi] into out, in
- * time order, distinct, with their events' columns: 0 or an error. */
-static int custody_candidates(zl_store *s, const struct zl_admitted *ad,
-                              int64_t lo, int64_t hi, struct occ *out)
+ * time order, distinct, with their events' columns (zl_cands_source's
+ * read): 0 or an error. */
+static int sq_cands_read(zl_store *s, const struct zl_admitted *ad, int64_t lo,
+                         int64_t hi, struct zl_cands *out)
 {
     static const char IDS[] = "SELECT ids FROM events WHERE rid = ?1";
     /* with the columns a query's key filters on (as custody_walk's), so
@@ -1049,27 +912,22 @@ static int custody_candidates(zl_store *s, const struct zl_admitted *ad,
         "SELECT t.event_time, t.ev, e.biz_step, e.disposition, e.read_point,"
         " e.biz_location FROM event_trade t JOIN events e ON e.rid = t.ev"
         " WHERE t.k = ?1 AND t.event_time >= ?2 AND t.event_time <= ?3";
-    struct occ src = {0}, pairs = {0};
-    struct zl_strmap ids;
-    struct id_sources is = {&ids, &pairs, 0};
-    int rc = 0;
+    struct zl_cands src = {0};
+    struct zl_site_set tk = {0}, sk = {0};
+    struct zl_cands_ids ids;
+    size_t a, b = 0;
+    int rc = zl_cands_source_keys(ad, &tk, &sk);
 
-    zl_strmap_init(&ids, (size_t)1 << 24);
-    for (size_t i = 0; i < ad->trade.n && !rc; i++)
-        rc = range_upto(s, 1, ad->trade.k[i] * 2 + 1, hi, &src);
-    for (size_t i = 0; i < ad->sites.n && !rc; i++)
-        for (size_t j = 0; !(ad->sites.k[i] & 1) && j < ad->steps.n && !rc; j++)
-            rc = range_upto(
-                s, 0,
-                (int64_t)(((uint64_t)(ad->sites.k[i] * 4 + 1) << 32) +
-                          (uint64_t)ad->steps.k[j]),
-                hi, &src);
+    zl_cands_ids_init(&ids);
+    for (size_t i = 0; i < tk.n && !rc; i++)
+        rc = range_upto(s, 1, tk.k[i], hi, &src);
+    for (size_t i = 0; i < sk.n && !rc; i++)
+        rc = range_upto(s, 0, sk.k[i], hi, &src);
     /* by event, the earliest time first: each source read once */
     if (!rc)
-        occ_distinct(&src, occ_cmp_ev);
+        zl_cands_distinct(&src, zl_cands_cmp_ev);
     for (size_t i = 0; i < src.n && !rc; i++) {
         sqlite3_stmt *st = zl_sqlite_stmt(s, IDS);
-        struct zl_id_row row;
         int src_rc;
 
         if (!st) {
@@ -1081,26 +939,22 @@ static int custody_candidates(zl_store *s, const struct zl_admitted *ad,
             const uint8_t *p = sqlite3_column_blob(st, 0);
             int n = sqlite3_column_bytes(st, 0);
 
-            memset(&row, 0, sizeof row);
-            is.t = src.r[i][0];
-            if (p && n > 0)
-                rc = zl_ids_unpack(p, (size_t)n, &row, source_id_cb, &is);
+            if (n > 0)
+                rc = zl_cands_ids_add(&ids, p, (size_t)n, src.r[i][0]);
         } else if (src_rc != SQLITE_DONE)
             rc = src_rc == SQLITE_INTERRUPT ? ZL_ETIMEOUT : ZL_ESTORE;
         sqlite3_reset(st);
     }
     /* each identifier's sources in time order, then its custody spells */
     if (!rc)
-        occ_distinct(&pairs, occ_cmp_asc);
-    for (size_t a = 0, b; a < pairs.n && !rc; a = b) {
+        zl_cands_ids_sort(&ids);
+    while (!rc && zl_cands_ids_next(&ids, &a, &b)) {
         const struct zl_strmap_entry *e =
-            zl_strmap_at(&ids, (size_t)pairs.r[a][0]);
+            zl_strmap_at(&ids.ids, (size_t)ids.pairs.r[a][0]);
 
-        for (b = a; b < pairs.n && pairs.r[b][0] == pairs.r[a][0]; b++)
-            ;
         rc = custody_walk(s, ad, e->key, e->len,
-                          (const int64_t(*)[OCC_COLS])(pairs.r + a), b - a, lo,
-                          hi, out);
+                          (const int64_t(*)[ZL_CAND_COLS])(ids.pairs.r + a),
+                          b - a, lo, hi, out);
     }
     /* trade: every event of each admitted value, as source and as
      * destination */
@@ -1117,90 +971,20 @@ static int custody_candidates(zl_store *s, const struct zl_admitted *ad,
         rc = occ_read(st, out);
     }
     if (!rc)
-        occ_distinct(out, occ_cmp_asc);
-    zl_strmap_cleanup(&ids, NULL);
-    zl_free(src.r);
-    zl_free(pairs.r);
+        zl_cands_distinct(out, zl_cands_cmp_time);
+    zl_cands_ids_cleanup(&ids);
+    zl_cands_cleanup(&src);
+    zl_free(tk.k);
+    zl_free(sk.k);
     return rc;
 }
 
-/* Custody's candidates for f (its admitted values ad) within [lo, hi]
- * whose column attr (sites_attr's: 0 none, 1 bizStep, 2 disposition, 3
- * readPoint, 4 bizLocation) is value, as stream rows (time, event number)
- * in the merge's order into *rows, *n. With f->admits_key, from the
- * handle's entry for it (admitted_sites has just brought it up to date):
- * the candidates at every time, read once and kept while the store stays
- * as it was (its data_version, this connection's changes, rule_gen; any
- * capture makes them read again). Without a key, read for the bounds. 0
- * or an error. */
-static int custody_for(zl_store *s, const struct zl_event_filter *f,
-                       const struct zl_admitted *ad, int desc, int64_t lo,
-                       int64_t hi, int attr, int64_t value, int64_t (**rows)[2],
-                       size_t *n)
-{
-    struct zl_sites_entry *e =
-        f->admits_key ? zl_sites_entry_find(s, f->admits_key) : NULL;
-    struct cust_kept *kept;
-    struct occ one = {0}, *l = &one;
-    size_t a = 0, b, w = 0;
-    int rc = 0;
-
-    *rows = NULL;
-    *n = 0;
-    if (!e || e->gen < 0) {
-        if ((rc = custody_candidates(s, ad, lo, hi, &one)))
-            goto out;
-    } else {
-        kept = e->extra;
-        if (!kept || kept->stamp[0] != e->stamp[0] ||
-            kept->stamp[1] != e->stamp[1] || kept->stamp[2] != e->gen) {
-            cust_kept_free(e->extra);
-            e->extra = NULL;
-            if (!(kept = zl_calloc(1, sizeof *kept)))
-                return ZL_ENOMEM;
-            if ((rc = custody_candidates(s, ad, INT64_MIN, INT64_MAX,
-                                         &kept->cust))) {
-                cust_kept_free(kept);
-                return rc;
-            }
-            kept->stamp[0] = e->stamp[0];
-            kept->stamp[1] = e->stamp[1];
-            kept->stamp[2] = e->gen;
-            e->extra = kept;
-            e->extra_free = cust_kept_free;
-        }
-        l = &kept->cust;
-    }
-    /* the rows in [lo, hi]: [a, b) */
-    for (size_t k = l->n; k > 0;) {
-        size_t h = k / 2;
-
-        if (l->r[a + h][0] < lo) {
-            a += h + 1;
-            k -= h + 1;
-        } else
-            k = h;
-    }
-    for (b = a; b < l->n && l->r[b][0] <= hi; b++)
-        ;
-    if (b > a && !(*rows = zl_malloc((b - a) * sizeof **rows))) {
-        rc = ZL_ENOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < b - a; i++) {
-        const int64_t *r = l->r[desc ? b - 1 - i : a + i];
-
-        if (attr && r[1 + attr] != value && r[1 + attr] >= 0)
-            continue; /* the read-back's filter would refuse it */
-        (*rows)[w][0] = r[0];
-        (*rows)[w][1] = r[1];
-        w++;
-    }
-    *n = w;
-out:
-    zl_free(one.r);
-    return rc;
-}
+/* The kept list's stamp is the admitted sites' (data_version, this
+ * connection's changes: any capture makes the candidates read again). */
+static const struct zl_cands_source SQ_CANDS = {
+    .stamp = sq_stamp,
+    .read = sq_cands_read,
+};
 
 /* f answered through event_sites: the admitted sites' ranges for f's key
  * (and, for an enterprise, its trade values' ranges and custody's
@@ -1222,8 +1006,7 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
     struct zl_query_sql *q = NULL;
     struct zl_event_filter g = *f;
     struct zl_buf rids;
-    int64_t(*cust)[2] = NULL;
-    size_t n_cust = 0;
+    struct zl_cands_slice cust = {0};
     int64_t value, lo = INT64_MIN, hi = INT64_MAX;
     size_t live = 0, n_m = 0, n_streams, batch, first;
     int attr, rc, desc = f->order_desc;
@@ -1261,13 +1044,13 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
             m[n_m].k = (int64_t)(((uint64_t)(ad.sites.k[i] * 4 + attr) << 32) +
                                  (uint64_t)value);
         else { /* trade and custody, read whole */
-            if ((rc = custody_for(s, f, &ad, desc, lo, hi, attr, value, &cust,
-                                  &n_cust)))
+            if ((rc = zl_cands_for(s, f, &SQ_CANDS, &ad, desc, lo, hi, attr,
+                                   value, &cust)))
                 goto out;
-            m[n_m].row = cust;
-            m[n_m].n = n_cust;
+            m[n_m].row = cust.rows;
+            m[n_m].n = cust.n;
             m[n_m].done = m[n_m].started = 1;
-            cust = NULL;
+            cust.rows = NULL;
             n_m++;
             live += m[n_m - 1].n > 0;
             continue;
@@ -1348,7 +1131,7 @@ out:
         zl_free(m[i].row);
     zl_free(m);
     zl_free(q);
-    zl_free(cust);
+    zl_cands_slice_cleanup(&cust);
     zl_admitted_cleanup(&ad);
     zl_buf_cleanup(&rids);
     return rc;

@@ -32,10 +32,12 @@
  * index on event_refs(value) (the values would have to be enumerated
  * per query through a full index scan, and the rows carry no time).
  *
- * PostgreSQL has none of this: there an enterprise's pages keep the row
- * test.
+ * PostgreSQL's twin is pg_trade.c (schema 31); what both do with the
+ * rows is in enterprise_cands.c.
  */
 #include "store/sqlite_int.h"
+
+#include "store/admitted_sites.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -156,7 +158,6 @@ int zl_sqlite_trade_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
         " = y.k)";
     sqlite3 *db = zl_sqlite_db(s);
     sqlite3_stmt *st = NULL;
-    char detail[200];
     int rc = 0, src;
 
     /* a trigger dropped or edited would let the index or an enterprise's
@@ -173,12 +174,7 @@ int zl_sqlite_trade_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
 
         snprintf(ev, sizeof ev, "rid %lld",
                  (long long)sqlite3_column_int64(st, 0));
-        snprintf(detail, sizeof detail,
-                 "%lld of the event's trade index rows are missing (a party"
-                 " it names as source or destination would not see it;"
-                 " `zhiliang reindex` rebuilds them)",
-                 (long long)sqlite3_column_int64(st, 1));
-        rc = cb(ctx, ev, detail);
+        rc = zl_trade_report_missing(cb, ctx, ev, sqlite3_column_int64(st, 1));
     }
     if (!rc && src != SQLITE_DONE)
         rc = ZL_ESTORE;
@@ -194,17 +190,9 @@ int zl_sqlite_trade_check(zl_store *s, zl_store_sites_issue_cb cb, void *ctx)
         else
             rc = ZL_ESTORE;
         sqlite3_finalize(st);
-        if (!rc && n) {
-            snprintf(detail, sizeof detail,
-                     q ? "event_trade holds %lld rows that no source or"
-                         " destination accounts for (`zhiliang reindex`"
-                         " rebuilds it)"
-                       : "%lld sources or destinations have no number in"
-                         " trade_values (a value edited; `zhiliang reindex`"
-                         " rebuilds it)",
-                     (long long)n);
-            rc = cb(ctx, NULL, detail);
-        }
+        if (!rc)
+            rc = q ? zl_trade_report_extra(cb, ctx, n)
+                   : zl_trade_report_unnumbered(cb, ctx, n);
     }
     return rc;
 }

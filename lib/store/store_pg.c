@@ -98,12 +98,14 @@ static int pg_schema(zl_store *s)
 
     if (!rc)
         rc = zl_pg_exec(s, QUERY_INDEXES);
-    return rc ? rc : zl_pg_sites_schema(s);
+    if (!rc)
+        rc = zl_pg_sites_schema(s);
+    return rc ? rc : zl_pg_trade_schema(s);
 }
 
 /* The core tables' migration steps (store.c runs the modules'): version
  * 1 -> 2 adds the outbox, 5 -> 6 the query indexes, 29 -> 30 the sites
- * index. PostgreSQL stores are
+ * index, 30 -> 31 the trade index. PostgreSQL stores are
  * born at the current version; this serves a schema laid out at an older
  * one. */
 static int pg_migrate(zl_store *s, int from)
@@ -116,6 +118,8 @@ static int pg_migrate(zl_store *s, int from)
         return zl_pg_exec(s, EVENTS_TIME_V8);
     if (from == 29) /* the sites index (pg_sites.c) */
         return zl_pg_sites_migrate(s);
+    if (from == 30) /* the trade index (pg_trade.c) */
+        return zl_pg_trade_migrate(s);
     return 0;
 }
 

@@ -226,6 +226,20 @@ if zl_on_pg; then # schema 30: the sites index on PostgreSQL (pg_sites.c)
   expect_repaired "event_sites trigger disabled" "alter table events disable trigger event_sites_t; update rule_gen set n = n"
   expect_repaired "event_sites trigger's function emptied" "create or replace function zl_event_sites() returns trigger language plpgsql as \$\$ begin return null; end \$\$; update rule_gen set n = n"
   expect_repaired "rule_gen trigger made again on fewer events" "create or replace trigger rule_gen_parties after insert on parties for each statement execute function zl_rule_bump(); update rule_gen set n = n"
+  # schema 31: an enterprise's trade index on PostgreSQL (pg_trade.c)
+  [ "$(q "select count(*) from trade_values")" -gt 0 ] || fail "no source or destination in the trade index"
+  tk="(k, event_time, hash) = (select k, event_time, hash from event_trade order by hash, k limit 1)"
+  expect_repaired "event_trade row deleted" "delete from event_trade where $tk"
+  expect_repaired "event_trade row added" "insert into event_trade(k, event_time, hash) values (3, 0, $(zl_zeros 32))"
+  expect_repaired "event_trade row moved to another event" "update event_trade set hash = (select hash from events order by hash desc limit 1) where $tk"
+  expect_repaired "event_trade row moved to another value" "update event_trade set k = k + 2000 where $tk"
+  expect_repaired "trade_values value edited" "update trade_values set v = 'X' || v where n = (select min(n) from trade_values)"
+  expect_repaired "event_trade trigger dropped" "drop trigger event_trade_i on event_refs; update rule_gen set n = n"
+  expect_repaired "event_trade events trigger dropped" "drop trigger event_trade_ed on events; update rule_gen set n = n"
+  expect_repaired "trade_values trigger dropped" "drop trigger rule_gen_trade_values_ud on trade_values; update rule_gen set n = n"
+  # the kept candidates' stamp (events_gen): its trigger on events
+  expect_repaired "events_gen trigger dropped" "drop trigger events_gen_events on events; update rule_gen set n = n"
+  expect_repaired "event_trade trigger's function emptied" "create or replace function zl_event_trade_refs() returns trigger language plpgsql as \$\$ begin return null; end \$\$; update rule_gen set n = n"
 fi
 expect_caught "receipts.kind" "update receipts set kind = 1 where $rk"
 expect_caught "receipts.grp" "update receipts set grp = 1 where $rk"

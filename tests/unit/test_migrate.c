@@ -325,7 +325,8 @@ static void catalogue(zl_store *s, struct names *ns)
                          "SELECT table_name::text, column_name::text FROM"
                          " information_schema.columns WHERE table_schema = $1"
                          " AND table_name NOT IN ('event_sites',"
-                         " 'site_vocab', 'site_parties', 'rule_gen')",
+                         " 'site_vocab', 'site_parties', 'rule_gen',"
+                         " 'event_trade', 'trade_values', 'events_gen')",
                          1, NULL, params, NULL, NULL, 0);
 
         assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
