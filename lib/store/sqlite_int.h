@@ -65,6 +65,7 @@ struct zl_sqlite {
     char party[128];
     size_t party_len;
     int64_t party_n;
+    struct zl_hasher *log_h; /* derived log nodes (sqlite_log.c) */
 };
 struct zl_sqlite_recent {
     uint8_t hash[32];
@@ -153,6 +154,18 @@ const char *zl_sqlite_outbox_key(zl_store *s, sqlite3_stmt *st, int i,
 int zl_sqlite_log_key_pack(const char *key, size_t len, uint8_t out[32]);
 const char *zl_sqlite_log_key(sqlite3_stmt *st, int i, char id[96]);
 int zl_sqlite_log_migrate(zl_store *s);
+
+/* The log's inner nodes (sqlite_log.c, schema 31): only levels that are
+ * multiples of 4 are stored, the others hashed up on read. _kept: 1 for a
+ * stored level. _nodes_read: log_node's rows (level, idx, hash) for the
+ * store copier, every level of the tree, in key order after after (NULL,
+ * or its two key values), at most limit (0: no limit). _nodes_migrate:
+ * the step 30 -> 31 (idempotent). _free: the handle's hasher, at close. */
+int zl_sqlite_log_node_kept(int64_t level);
+int zl_sqlite_log_nodes_read(zl_store *s, const struct zl_store_value *after,
+                             size_t limit, zl_store_row_cb cb, void *ctx);
+int zl_sqlite_log_nodes_migrate(zl_store *s);
+void zl_sqlite_log_free(zl_store *s);
 
 /* The index of the log leaf of the event whose hash is h (the leaves
  * appended last in this transaction first, then the key index), or -1

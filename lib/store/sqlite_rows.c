@@ -150,6 +150,15 @@ static int is_log_key(const struct zl_store_table *t, size_t i)
            !strcmp(t->cols[i].name, "record_key");
 }
 
+/* 1 for log_node, whose levels between every 4th are derived on read
+ * (schema 31): read through sqlite_log.c with every level, and rows of a
+ * level not kept are dropped on write (counted as written: the target
+ * holds them as the rows they are hashed from). */
+static int is_log_node(const struct zl_store_table *t)
+{
+    return !strcmp(t->name, "log_node");
+}
+
 /* 1 for receipts.events, a rid list since schema 21 (sqlite_receipt.c):
  * the rows carry the 32-byte hashes both ways. */
 static int is_receipt_list(const struct zl_store_table *t, size_t i)
@@ -169,6 +178,10 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
     if (t->n_cols > sizeof row / sizeof row[0])
         return zl_error_set(err, ZL_ELIMIT, t->name, "too many columns", NULL,
                             0);
+    if (is_log_node(t)) {
+        rc = zl_sqlite_log_nodes_read(s, after, limit, cb, ctx);
+        return rc < 0 ? fail(s, t, rc, "cannot read the table", err) : rc;
+    }
     zl_buf_init(&b, SQL_MAX);
     zl_buf_init(&scratch, (size_t)64 << 20);
     zl_buf_init(&list, (size_t)1 << 30);
@@ -332,6 +345,11 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
         uint8_t packed[32]; /* bound SQLITE_STATIC: lives until the step */
         int64_t id_n;
 
+        if (is_log_node(t) && row[0].type == ZL_VALUE_INT &&
+            !zl_sqlite_log_node_kept(row[0].i)) {
+            ++*written;
+            continue;
+        }
         if (is_ids(t) && row[0].type == ZL_VALUE_TEXT &&
             (rc = intern_value(s, &row[0], &id_n)))
             break;

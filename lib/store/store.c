@@ -337,6 +337,10 @@ static int migrate_step(zl_store *s, int from)
               * step: pg_sites.c; none on SQLite, which has had it since
               * 22) and rule_gen's triggers on the party module's tables */
         return module_schema(s, ZL_STORE_MOD_PARTY);
+    case 30: /* 30 -> 31: the log's inner nodes kept at every 4th level on
+              * SQLite (issue 11, docs/storage.md "Schema 31"; the
+              * backend's step alone, none on PostgreSQL) */
+        return 0;
     default: return ZL_EUNSUPPORTED;
     }
 }

@@ -506,6 +506,7 @@ static void sq_close(zl_store *s)
         sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close_v2(q->db);
     zl_sqlite_zjson_free(q->zj);
+    zl_sqlite_log_free(s);
     zl_sqlite_vocab_forget(s);
     idc_free(q);
     zl_free(q->recent);
@@ -857,6 +858,8 @@ static int sq_migrate(zl_store *s, int from)
         return zl_sqlite_trade_migrate(s);
     if (from == 28)
         return zl_sqlite_sites_when_migrate(s);
+    if (from == 30)
+        return zl_sqlite_log_nodes_migrate(s);
     return 0;
 }
 

@@ -476,6 +476,12 @@ static void test_rows_roundtrip(void **state)
         if (!strcmp(t->name, "event_ids") &&
             !strcmp(zl_store_backend_name(s), "sqlite"))
             continue;
+        /* nor can SQLite's log_node keep synthetic levels: it stores every
+         * 4th level and reads the tree over its leaves (schema 31;
+         * test_log.c test_sqlite_nodes_read, and the copies above) */
+        if (!strcmp(t->name, "log_node") &&
+            !strcmp(zl_store_backend_name(s), "sqlite"))
+            continue;
         memset(&c, 0, sizeof c);
         c.t = t;
         for (size_t r = 0; r < 3; r++)
