@@ -150,6 +150,38 @@ static int is_log_key(const struct zl_store_table *t, size_t i)
            !strcmp(t->cols[i].name, "record_key");
 }
 
+/* 1 for log_leaf, which has no key_hash column on SQLite (schema 31): read
+ * with the column computed from the key (what the other backends keep),
+ * written without it. */
+static int is_log_leaf(const struct zl_store_table *t)
+{
+    return !strcmp(t->name, "log_leaf");
+}
+
+/* tables.c's columns of log_leaf (idx, type, key_hash, record_key, hash)
+ * bound as ?1..?5, key_hash left out */
+#define LEAF_INSERT                                                            \
+    "INSERT INTO log_leaf(idx, type, record_key, hash)"                        \
+    " VALUES(?1, ?2, ?4, ?5) ON CONFLICT DO NOTHING"
+
+/* A log_leaf row read (key_hash NULL, record_key as its text) given its
+ * key_hash, as the other backends store it. */
+static void leaf_key_hash(const struct zl_store_table *t,
+                          struct zl_store_value *row)
+{
+    struct zl_store_value *kh = NULL, *key = NULL;
+
+    for (size_t i = 0; i < t->n_cols; i++)
+        if (!strcmp(t->cols[i].name, "key_hash"))
+            kh = &row[i];
+        else if (is_log_key(t, i))
+            key = &row[i];
+    if (!kh || !key || key->type != ZL_VALUE_TEXT)
+        return;
+    kh->type = ZL_VALUE_INT;
+    kh->i = zl_sqlite_log_key_hash(key->p ? key->p : "", key->len);
+}
+
 /* 1 for log_node, whose levels between every 4th are derived on read
  * (schema 31): read through sqlite_log.c with every level, and rows of a
  * level not kept are dropped on write (counted as written: the target
@@ -185,7 +217,8 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
     zl_buf_init(&b, SQL_MAX);
     zl_buf_init(&scratch, (size_t)64 << 20);
     zl_buf_init(&list, (size_t)1 << 30);
-    rc = zl_store_sql_select(&b, t, after != NULL, limit, '?');
+    rc = is_log_leaf(t) ? zl_sqlite_log_leaf_select(&b, after != NULL, limit)
+                        : zl_store_sql_select(&b, t, after != NULL, limit, '?');
     if (!rc)
         rc = prepare(s, &b, &st);
     for (size_t i = 0; !rc && after && i < t->n_key; i++)
@@ -245,6 +278,8 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
                 row[i].len = len;
             }
         }
+        if (is_log_leaf(t))
+            leaf_key_hash(t, row);
         rc = cb(ctx, row);
         for (size_t k = 0; k < t->n_cols; k++)
             zl_free(texts[k]);
@@ -336,8 +371,12 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
     zl_buf_init(&zbuf, (size_t)1 << 30);
     zl_buf_init(&list, (size_t)1 << 30);
     zl_buf_init(&b, SQL_MAX);
-    rc = is_ids(t) ? zl_buf_adds(&b, OCC_INSERT) ? ZL_ENOMEM : 0
-                   : zl_store_sql_insert(&b, t, 1, '?');
+    if (is_ids(t))
+        rc = zl_buf_adds(&b, OCC_INSERT) ? ZL_ENOMEM : 0;
+    else if (is_log_leaf(t))
+        rc = zl_buf_adds(&b, LEAF_INSERT) ? ZL_ENOMEM : 0;
+    else
+        rc = zl_store_sql_insert(&b, t, 1, '?');
     if (!rc)
         rc = prepare(s, &b, &st);
     for (size_t r = 0; r < n && !rc; r++) {

@@ -784,8 +784,6 @@ static int migrate_slim(zl_store *s)
                 " transaction...\n",
                 (long long)n);
     if (!rc)
-        rc = zl_sqlite_log_migrate(s);
-    if (!rc)
         rc = zl_sqlite_exec_with_fn(s, OUTBOX, "zl_leaf_of", leaf_of_fn, s);
     return rc ? rc : zl_sqlite_receipt_migrate(s);
 }
@@ -839,6 +837,9 @@ static int sq_migrate(zl_store *s, int from)
     if (from < 13 && zl_sqlite_exec(s, VOCAB))
         return ZL_ESTORE;
     if (from >= 17 && from <= 25 && migrate_codes(s))
+        return ZL_ESTORE;
+    /* log_leaf in schema 31's layout before any step appends a leaf */
+    if (from <= 30 && zl_sqlite_log_migrate(s, from == 20))
         return ZL_ESTORE;
     if (from == 1)
         return zl_sqlite_exec(s, OUTBOX_SCHEMA);

@@ -769,7 +769,28 @@ static void store_nodes_every_level(void **state)
     assert_memory_equal(paged->idx, all->idx, all->n * sizeof all->idx[0]);
     assert_memory_equal(paged->hash, all->hash, all->n * 32);
     if (!strcmp(zl_store_backend_name(s), "sqlite")) {
-        sqlite3_stmt *st = NULL;
+        sqlite3_stmt *st = NULL, *q = NULL;
+        uint64_t idx;
+        int lookups = 0;
+
+        /* a lookup by key searches the expression index (schema 31), no
+         * scan of log_leaf */
+        for (uint64_t i = 0; i < N; i += 29) {
+            char key[32];
+
+            snprintf(key, sizeof key, "key-%llu", (unsigned long long)i);
+            assert_int_equal(zl_log_find(s, key, &idx, NULL, got), 0);
+            assert_int_equal(idx, i);
+            assert_memory_equal(got, leaves[i], 32);
+        }
+        while ((q = sqlite3_next_stmt(zl_sqlite_db(s), q)))
+            if (strstr(sqlite3_sql(q), "+record_key")) {
+                lookups++;
+                assert_int_equal(
+                    sqlite3_stmt_status(q, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0),
+                    0);
+            }
+        assert_true(lookups > 0);
 
         assert_int_equal(sqlite3_prepare_v2(zl_sqlite_db(s),
                                             "SELECT count(*) FROM log_node", -1,

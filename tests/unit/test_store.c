@@ -1630,14 +1630,29 @@ static void test_sites_from_v29(void **state)
     assert_int_not_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
 }
 
-/* A schema 30 store (every inner node of the log stored) migrates to 31 on
- * SQLite: only every 4th level keeps its rows, and the root, the
- * inclusion proofs and verify are what they were; a kept node edited
- * afterwards is reported. */
+/* schema 30's log_leaf on SQLite: a key_hash column and its index (the
+ * values do not matter here: the step drops them) */
+static const char LEAF_V30[] =
+    "DROP INDEX log_leaf_key;"
+    "CREATE TABLE log_leaf_v30(idx INTEGER PRIMARY KEY,"
+    " type INTEGER NOT NULL, key_hash INTEGER NOT NULL,"
+    " record_key TEXT NOT NULL, hash BLOB NOT NULL);"
+    "INSERT INTO log_leaf_v30 SELECT idx, type, idx * 7, record_key, hash"
+    " FROM log_leaf;"
+    "DROP TABLE log_leaf;"
+    "ALTER TABLE log_leaf_v30 RENAME TO log_leaf;"
+    "CREATE INDEX log_leaf_key ON log_leaf(key_hash)";
+
+/* A schema 30 store (every inner node of the log stored, log_leaf with
+ * key_hash) migrates to 31 on SQLite: only every 4th level keeps its
+ * rows, log_leaf loses key_hash and is indexed by its key, and the root,
+ * the inclusion proofs, every event's leaf found by key and verify are
+ * what they were; a kept node edited afterwards is reported. */
 static void test_log_nodes_from_v30(void **state)
 {
     struct fixture *f = *state;
     struct zl_demo_opts o = {0};
+    struct zl_event_filter all = {0};
     sqlite3_stmt *ins;
     uint8_t root[32], again[32], leaf[32], proof[64][32], node[32];
     uint64_t size;
@@ -1676,10 +1691,16 @@ static void test_log_nodes_from_v30(void **state)
     sqlite3_finalize(ins);
     assert_int_equal(zl_store_commit(f->s), 0);
     assert_true(sql_i64(f->s, "SELECT count(*) FROM log_node") > 10 * kept);
+    assert_int_equal(zl_store_exec_sql(f->s, LEAF_V30), 0);
     assert_int_equal(zl_store_meta_set(f->s, "store.schema_version", "30", 2),
                      0);
     reopen_migrated(f, NULL);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM log_node"), kept);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM"
+                                   " pragma_table_info('log_leaf')"
+                                   " WHERE name = 'key_hash'"),
+                     0);
+    assert_int_equal(zl_store_events_query(f->s, &all, find_logged, f->s), 0);
     assert_int_equal(zl_log_root(f->s, size, again), 0);
     assert_memory_equal(again, root, 32);
     for (uint64_t i = 0; i < size; i += 37) {
