@@ -3,7 +3,9 @@
  *
  * Tables: log_leaf (index -> leaf type, record key, leaf hash; indexed by
  * record key), log_node ((level, index) -> hash of every complete aligned
- * subtree above the leaves) and log_checkpoint (size -> root, signed note).
+ * subtree above the leaves; on SQLite since schema 31 only those of every
+ * 4th level, the others derived on read: zl_store_log_node_kept) and
+ * log_checkpoint (size -> root, signed note).
  * Leaves and nodes are written inside the caller's transaction, so they
  * commit or roll back with the record they log.
  *
