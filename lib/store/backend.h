@@ -175,6 +175,8 @@ struct zl_store_log_ops {
                     const uint8_t hash[32]);
     int (*node_get)(zl_store *s, unsigned level, uint64_t index,
                     uint8_t hash[32]);
+    /* 1 if nodes of level are stored (NULL: every level is) */
+    int (*node_kept)(zl_store *s, unsigned level);
     int (*tail)(zl_store *s, uint64_t *size, uint8_t last[32]);
     int (*find)(zl_store *s, const char *record_key, uint64_t *index,
                 uint8_t *leaf_type, uint8_t hash[32]);

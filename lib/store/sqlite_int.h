@@ -70,6 +70,7 @@ struct zl_sqlite {
     char party[128];
     size_t party_len;
     int64_t party_n;
+    struct zl_hasher *log_h; /* derived log nodes (sqlite_log.c) */
 };
 struct zl_sqlite_recent {
     uint8_t hash[32];
@@ -153,11 +154,31 @@ const char *zl_sqlite_outbox_key(zl_store *s, sqlite3_stmt *st, int i,
  * "ni:///sha-256;<64 lower-case hex>?ver=CBV2.0" (89 bytes), is stored
  * as its 32 bytes. _pack: 1 when key is such an ID (out filled), 0 when
  * it stays text. _key: column i of st as the key's text, written into id
- * (96 bytes) for a packed one, else borrowed from st. _migrate: the step
- * 20 -> 21, log_leaf copied with its keys packed (idempotent). */
+ * (96 bytes) for a packed one, else borrowed from st. _migrate: log_leaf
+ * copied with its keys packed (schema 21) and without key_hash (schema
+ * 32), when it has key_hash or (pack_check) a key left to pack; run at a
+ * store's first migration step (idempotent). _key_hash: the key_hash
+ * column other backends keep (the FNV-1a of the key text, shifted to stay
+ * a positive int64), which SQLite's log_leaf has no more: the copier
+ * gives it. _leaf_select: the copier's read of log_leaf (the columns of
+ * tables.c, key_hash NULL; after: WHERE idx > ?1; limit 0: all). */
 int zl_sqlite_log_key_pack(const char *key, size_t len, uint8_t out[32]);
 const char *zl_sqlite_log_key(sqlite3_stmt *st, int i, char id[96]);
-int zl_sqlite_log_migrate(zl_store *s);
+int zl_sqlite_log_migrate(zl_store *s, int pack_check);
+int64_t zl_sqlite_log_key_hash(const char *k, size_t len);
+int zl_sqlite_log_leaf_select(struct zl_buf *b, int after, size_t limit);
+
+/* The log's inner nodes (sqlite_log.c, schema 32): only levels that are
+ * multiples of 4 are stored, the others hashed up on read. _kept: 1 for a
+ * stored level. _nodes_read: log_node's rows (level, idx, hash) for the
+ * store copier, every level of the tree, in key order after after (NULL,
+ * or its two key values), at most limit (0: no limit). _nodes_migrate:
+ * the step 31 -> 32 (idempotent). _free: the handle's hasher, at close. */
+int zl_sqlite_log_node_kept(int64_t level);
+int zl_sqlite_log_nodes_read(zl_store *s, const struct zl_store_value *after,
+                             size_t limit, zl_store_row_cb cb, void *ctx);
+int zl_sqlite_log_nodes_migrate(zl_store *s);
+void zl_sqlite_log_free(zl_store *s);
 
 /* The index of the log leaf of the event whose hash is h (the leaves
  * appended last in this transaction first, then the key index), or -1

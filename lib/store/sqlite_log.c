@@ -7,11 +7,43 @@
  * signed 64-bit key for high levels and is opaque in SQL). Level 0 nodes
  * are the leaf hashes in log_leaf, not duplicated in log_node.
  *
- * Records are found by key through an index on a 64-bit FNV-1a hash of the
- * key rather than on the key text: event hash IDs are ~90 random bytes,
- * and indexing them doubled the log's bytes per record and made appends
- * seek all over a large index. A hash collision only costs one more row
- * comparison (the query also compares the key itself).
+ * Inner nodes are kept only at every NODE_STRIDE-th level (4, 8, 12...,
+ * schema 32); a node of a level between is hashed up on read from the
+ * 2, 4 or 8 nodes (or leaf hashes) of the kept level below it, read as
+ * one range of that level's rows (node_get). A node row was ~45 bytes an
+ * event at 1M events (one row a leaf in all, 32 bytes of hash); a
+ * fifteenth of them is ~3. An inclusion proof at 10^8 leaves then reads
+ * ~100 rows by ~27 range reads and hashes ~75 pairs instead of 27 point
+ * reads. What stays checkable: every kept node is compared by verify
+ * against the tree rebuilt from the stored leaf hashes
+ * (zl_store_log_node_kept tells verify which levels exist), each leaf
+ * hash against its record, and the checkpoints' roots; a derived node has
+ * no row to edit or delete, and an edited or deleted row below it changes
+ * or fails the read. Rejected: every 8th level (0.2 bytes an event, but
+ * up to 255 hashes and 256 rows a read); leaf hashes packed several to a
+ * row (the 32 bytes of hash stay; ~10 bytes of cell and header a row
+ * saved, and an append rewrites a growing row); a derived leaf hash (it
+ * is SHA-256(0x00 || type || the record's canonical bytes), which the row
+ * does not hold: an event's key is SHA-256 of the same bytes without the
+ * prefix, so the leaf cannot be computed from it).
+ *
+ * The store copier reads log_node through zl_sqlite_log_nodes_read, which
+ * gives every level (the derived ones hashed up), so another backend gets
+ * all the nodes it keeps; rows written here at a level not kept are
+ * dropped (zl_sqlite_log_node_kept).
+ *
+ * Records are found by key through an index on an expression of the key
+ * rather than on the key itself (LEAF_KEY_OF): for an event's packed key
+ * (32 bytes of its hash) its first 6 bytes, any other key (receipts,
+ * registry records: one record in ~1,000) whole. A shared prefix only
+ * costs one more row comparison (the query also compares the key
+ * itself); 48 bits make that ~18 pairs in 10^8 random keys. Until schema
+ * 31 the index was on a stored column, key_hash, the 64-bit FNV-1a of the
+ * key text: 9 bytes a row in the table and 8 in each index entry, and a
+ * value of its own that verify did not check (an edited key_hash hid its
+ * leaf from every lookup by key); SQLite now keeps the index from the key
+ * alone. The store copier still gives other backends that column
+ * (zl_sqlite_log_key_hash), PostgreSQL keeps it.
  *
  * An event's record key, its hash ID "ni:///sha-256;<64 hex>?ver=CBV2.0"
  * (89 bytes of text), is stored as the 32 bytes it spells (schema 21):
@@ -23,36 +55,52 @@
  * its record only through another table's row, and a deleted event would
  * take its leaf's name with it).
  */
+#include "log/merkle.h"
 #include "store/sqlite_int.h"
 #include "util/alloc.h"
+#include "util/buf.h"
 #include "util/strmap.h"
 #include "zhiliang/codec.h"
 #include "zhiliang/error.h"
 
+#include <stdio.h>
 #include <string.h>
+
+/* What log_leaf_key indexes: the first 6 bytes of a packed key (48 bits
+ * of an event's hash), any other key's text whole. A query names it the
+ * same way (SQLite matches the expression) against the same of ?1, with
+ * +record_key = ?1 beside it: without the +, SQLite substitutes ?1 for
+ * record_key in the expression, which then no longer matches the
+ * index's. */
+#define LEAF_KEY_OF(k)                                                         \
+    "CASE typeof(" k ") WHEN 'blob' THEN substr(" k ", 1, 6) ELSE " k " END"
+#define LEAF_KEY_IS_1                                                          \
+    "(" LEAF_KEY_OF("record_key") ") = (" LEAF_KEY_OF(                         \
+        "?1") ") AND +record_key = ?1"
 
 static const char LOG_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS log_leaf("
     " idx INTEGER PRIMARY KEY, type INTEGER NOT NULL,"
-    " key_hash INTEGER NOT NULL, record_key TEXT NOT NULL,"
-    " hash BLOB NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS log_leaf_key ON log_leaf(key_hash);"
-    "CREATE TABLE IF NOT EXISTS log_node("
-    " level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
-    " PRIMARY KEY(level, idx)) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS log_checkpoint("
-    " size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL,"
-    " issued_ms INTEGER NOT NULL);";
+    " record_key TEXT NOT NULL, hash BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS log_leaf_key ON log_leaf(" LEAF_KEY_OF(
+        "record_key") ");"
+                      "CREATE TABLE IF NOT EXISTS log_node("
+                      " level INTEGER NOT NULL, idx INTEGER NOT NULL, hash "
+                      "BLOB NOT NULL,"
+                      " PRIMARY KEY(level, idx)) WITHOUT ROWID;"
+                      "CREATE TABLE IF NOT EXISTS log_checkpoint("
+                      " size INTEGER PRIMARY KEY, root BLOB NOT NULL, note "
+                      "TEXT NOT NULL,"
+                      " issued_ms INTEGER NOT NULL);";
 
 static int log_schema(zl_store *s)
 {
     return zl_sqlite_exec(s, LOG_SCHEMA);
 }
 
-/* Stored: the FNV-1a of the key, shifted to stay a positive int64. */
-static sqlite3_int64 key_hash(const char *k)
+int64_t zl_sqlite_log_key_hash(const char *k, size_t len)
 {
-    return (sqlite3_int64)(zl_fnv1a64(k, strlen(k)) >> 1);
+    return (int64_t)(zl_fnv1a64(k, len) >> 1);
 }
 
 static const char KEY_PRE[] = "ni:///sha-256;";
@@ -124,10 +172,8 @@ static void recent_add(zl_store *s, const uint8_t h[32], int64_t leaf)
 int64_t zl_sqlite_leaf_of_hash(zl_store *s, const uint8_t h[32])
 {
     static const char SQL[] =
-        "SELECT idx FROM log_leaf WHERE key_hash = ?2 AND record_key = ?1"
-        " ORDER BY idx LIMIT 1";
+        "SELECT idx FROM log_leaf WHERE " LEAF_KEY_IS_1 " ORDER BY idx LIMIT 1";
     struct zl_sqlite *q = zl_sqlite_of(s);
-    char id[KEY_LEN + 1], hex[65];
     sqlite3_stmt *st;
     int64_t leaf = -1;
 
@@ -138,12 +184,7 @@ int64_t zl_sqlite_leaf_of_hash(zl_store *s, const uint8_t h[32])
         return q->recent[q->at_recent++].leaf;
     if (!(st = zl_sqlite_stmt(s, SQL)))
         return -1;
-    zl_hex_encode(h, 32, hex);
-    memcpy(id, KEY_PRE, KEY_PRE_LEN);
-    memcpy(id + KEY_PRE_LEN, hex, 64);
-    memcpy(id + KEY_PRE_LEN + 64, KEY_POST, sizeof KEY_POST);
     sqlite3_bind_blob(st, 1, h, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, key_hash(id));
     if (sqlite3_step(st) == SQLITE_ROW)
         leaf = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
@@ -189,6 +230,20 @@ static int bind_key(sqlite3_stmt *st, int i, const char *record_key,
     return 0;
 }
 
+int zl_sqlite_log_leaf_select(struct zl_buf *b, int after, size_t limit)
+{
+    if (zl_buf_adds(b, "SELECT idx, type, NULL, record_key, hash FROM"
+                       " log_leaf") ||
+        (after && zl_buf_adds(b, " WHERE idx > ?1")) ||
+        zl_buf_adds(b, " ORDER BY idx") ||
+        (limit &&
+         zl_buf_printf(
+             b, " LIMIT %llu",
+             (unsigned long long)(limit > INT64_MAX ? INT64_MAX : limit))))
+        return ZL_ENOMEM;
+    return 0;
+}
+
 /* zl_log_key_pack(key) for the 20 -> 21 copy of log_leaf: a packed key
  * (a blob) or any other value goes through unchanged, so the copy can run
  * twice. */
@@ -210,24 +265,45 @@ static void key_pack_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
     sqlite3_result_value(cx, argv[0]);
 }
 
-/* 20 -> 21: log_leaf is copied into a new table (idx, the leaf hash and
- * the key hash kept) with the events' keys packed, and its index made
- * again. Rejected: UPDATE in place, which leaves every page a third empty
- * (the rows shrink where they are). One transaction (store.c's). */
-int zl_sqlite_log_migrate(zl_store *s)
+/* The copy of log_leaf into schema 32's layout, with the events' keys
+ * packed (schema 21) and without key_hash (schema 32): made when the table
+ * has key_hash (at the first migration step of a store before 31, since
+ * later steps append leaves in this layout), or when pack_check and a key
+ * is left to pack (the step 20 -> 21 of a store whose keys were written
+ * as text again, as tests do). Rejected: UPDATE in place, which leaves
+ * every page a third empty (the rows shrink where they are). One
+ * transaction (store.c's); a big store says so on stderr. */
+int zl_sqlite_log_migrate(zl_store *s, int pack_check)
 {
+    static const char HAS_KEY_HASH[] =
+        "SELECT count(*) FROM pragma_table_info('log_leaf')"
+        " WHERE name = 'key_hash'";
+    static const char TO_PACK[] =
+        "SELECT EXISTS(SELECT 1 FROM log_leaf WHERE typeof(record_key) ="
+        " 'text' AND record_key LIKE 'ni:///sha-256;%')";
+    static const char COUNT[] = "SELECT count(*) FROM log_leaf";
     static const char COPY[] =
-        "CREATE TABLE log_leaf_v21("
+        "DROP INDEX IF EXISTS log_leaf_key;"
+        "CREATE TABLE log_leaf_v31("
         " idx INTEGER PRIMARY KEY, type INTEGER NOT NULL,"
-        " key_hash INTEGER NOT NULL, record_key TEXT NOT NULL,"
-        " hash BLOB NOT NULL);"
-        "INSERT INTO log_leaf_v21(idx, type, key_hash, record_key, hash)"
-        " SELECT idx, type, key_hash, zl_log_key_pack(record_key), hash"
+        " record_key TEXT NOT NULL, hash BLOB NOT NULL);"
+        "INSERT INTO log_leaf_v31(idx, type, record_key, hash)"
+        " SELECT idx, type, zl_log_key_pack(record_key), hash"
         " FROM log_leaf ORDER BY idx;"
         "DROP TABLE log_leaf;"
-        "ALTER TABLE log_leaf_v21 RENAME TO log_leaf;";
-    int rc = zl_sqlite_exec(s, LOG_SCHEMA);
+        "ALTER TABLE log_leaf_v31 RENAME TO log_leaf;";
+    int64_t old = 0, n = 0;
+    int rc = zl_sqlite_get_i64(s, HAS_KEY_HASH, &old);
 
+    if (!rc && !old && pack_check)
+        rc = zl_sqlite_get_i64(s, TO_PACK, &old);
+    if (rc || !old)
+        return rc;
+    if (!(rc = zl_sqlite_get_i64(s, COUNT, &n)) && n >= 100000)
+        fprintf(stderr,
+                "zhiliang: upgrading the store's log to schema 32: rewriting"
+                " %lld log records...\n",
+                (long long)n);
     if (!rc)
         rc = zl_sqlite_exec_with_fn(s, COPY, "zl_log_key_pack", key_pack_fn,
                                     NULL);
@@ -252,8 +328,8 @@ static int copy_hash(sqlite3_stmt *st, int col, uint8_t hash[32])
 static int leaf_put(zl_store *s, uint64_t index, uint8_t leaf_type,
                     const char *record_key, const uint8_t hash[32])
 {
-    static const char SQL[] = "INSERT INTO log_leaf(idx, type, key_hash,"
-                              " record_key, hash) VALUES(?1, ?2, ?5, ?3, ?4)";
+    static const char SQL[] = "INSERT INTO log_leaf(idx, type, record_key,"
+                              " hash) VALUES(?1, ?2, ?3, ?4)";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
     uint8_t packed[32];
     int rc, is_event;
@@ -264,7 +340,6 @@ static int leaf_put(zl_store *s, uint64_t index, uint8_t leaf_type,
     sqlite3_bind_int(st, 2, leaf_type);
     is_event = bind_key(st, 3, record_key, packed);
     sqlite3_bind_blob(st, 4, hash, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, key_hash(record_key));
     if ((rc = step_done(st)))
         return rc;
     if (is_event)
@@ -272,19 +347,141 @@ static int leaf_put(zl_store *s, uint64_t index, uint8_t leaf_type,
     return 0;
 }
 
+static int tail(zl_store *s, uint64_t *size, uint8_t last[32]);
+
+#define NODE_STRIDE 4
+/* the most hashes a derived node reads: 2^(NODE_STRIDE - 1) */
+#define NODE_SPAN_MAX (1u << (NODE_STRIDE - 1))
+/* derived nodes the copier hashes up from one range read */
+#define NODES_READ_BATCH 256
+
+int zl_sqlite_log_node_kept(int64_t level)
+{
+    return level % NODE_STRIDE == 0;
+}
+
+static int node_kept(zl_store *s, unsigned level)
+{
+    (void)s;
+    return zl_sqlite_log_node_kept(level);
+}
+
+/* The handle's hasher for derived nodes, made on first use. */
+static struct zl_hasher *node_hasher(zl_store *s)
+{
+    struct zl_sqlite *q = zl_sqlite_of(s);
+    struct zl_hasher *h;
+
+    if (q->log_h)
+        return q->log_h;
+    if (!(h = zl_calloc(1, sizeof *h)))
+        return NULL;
+    if (zl_hasher_init(h)) {
+        zl_free(h);
+        return NULL;
+    }
+    return q->log_h = h;
+}
+
+void zl_sqlite_log_free(zl_store *s)
+{
+    struct zl_sqlite *q = zl_sqlite_of(s);
+
+    if (q->log_h) {
+        zl_hasher_cleanup(q->log_h);
+        zl_free(q->log_h);
+        q->log_h = NULL;
+    }
+}
+
 static int node_put(zl_store *s, unsigned level, uint64_t index,
                     const uint8_t hash[32])
 {
     static const char SQL[] =
         "INSERT INTO log_node(level, idx, hash) VALUES(?1, ?2, ?3)";
-    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    sqlite3_stmt *st;
 
-    if (!st || index > INT64_MAX)
+    if (!zl_sqlite_log_node_kept(level))
+        return 0; /* derived on read */
+    if (!(st = zl_sqlite_stmt(s, SQL)) || index > INT64_MAX)
         return ZL_ESTORE;
     sqlite3_bind_int(st, 1, (int)level);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
     sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
     return step_done(st);
+}
+
+/* The hashes of level `level` (a kept one; 0 is the leaf hashes) at
+ * indexes first, first + 1, ... into out[0..n): *got says how many were
+ * there before a gap or the end. */
+static int level_range(zl_store *s, unsigned level, uint64_t first, uint64_t n,
+                       uint8_t (*out)[32], uint64_t *got)
+{
+    static const char LEAVES[] = "SELECT idx, hash FROM log_leaf"
+                                 " WHERE idx >= ?1 ORDER BY idx LIMIT ?2";
+    static const char NODES[] =
+        "SELECT idx, hash FROM log_node WHERE level = ?3 AND idx >= ?1"
+        " ORDER BY idx LIMIT ?2";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, level ? NODES : LEAVES);
+    int rc = 0;
+
+    *got = 0;
+    if (!st)
+        return ZL_ESTORE;
+    if (first > INT64_MAX || n > INT64_MAX)
+        return 0;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
+    if (level)
+        sqlite3_bind_int(st, 3, (int)level);
+    while (*got < n) {
+        int step = sqlite3_step(st);
+
+        if (step != SQLITE_ROW) {
+            rc = step == SQLITE_DONE ? 0 : zl_sqlite_rc(step);
+            break;
+        }
+        if ((uint64_t)sqlite3_column_int64(st, 0) != first + *got ||
+            (rc = copy_hash(st, 1, out[*got])))
+            break; /* a gap, or a damaged row */
+        ++*got;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* Hash n (a power of two) consecutive hashes, overwritten, up to the
+ * root of the subtree they span. */
+static int fold(struct zl_hasher *h, uint8_t (*v)[32], uint64_t n,
+                uint8_t out[32])
+{
+    int rc;
+
+    for (; n > 1; n /= 2)
+        for (uint64_t i = 0; i < n / 2; i++)
+            if ((rc = zl_merkle_node(h, v[2 * i], v[2 * i + 1], v[i])))
+                return rc;
+    memcpy(out, v[0], 32);
+    return 0;
+}
+
+/* A node of a level not kept: hashed up from the kept level below. */
+static int node_derive(zl_store *s, unsigned level, uint64_t index,
+                       uint8_t hash[32])
+{
+    unsigned span = level % NODE_STRIDE;
+    uint64_t n = (uint64_t)1 << span, got;
+    uint8_t v[NODE_SPAN_MAX][32];
+    struct zl_hasher *h = node_hasher(s);
+    int rc;
+
+    if (!h)
+        return ZL_ENOMEM;
+    if (index > ((uint64_t)INT64_MAX >> span))
+        return ZL_ENOTFOUND;
+    if ((rc = level_range(s, level - span, index << span, n, v, &got)))
+        return rc;
+    return got < n ? ZL_ENOTFOUND : fold(h, v, n, hash);
 }
 
 static int node_get(zl_store *s, unsigned level, uint64_t index,
@@ -293,10 +490,12 @@ static int node_get(zl_store *s, unsigned level, uint64_t index,
     static const char LEAF[] = "SELECT hash FROM log_leaf WHERE idx = ?1";
     static const char NODE[] =
         "SELECT hash FROM log_node WHERE level = ?2 AND idx = ?1";
-    sqlite3_stmt *st = zl_sqlite_stmt(s, level ? NODE : LEAF);
+    sqlite3_stmt *st;
     int rc;
 
-    if (!st)
+    if (!zl_sqlite_log_node_kept(level))
+        return node_derive(s, level, index, hash);
+    if (!(st = zl_sqlite_stmt(s, level ? NODE : LEAF)))
         return ZL_ESTORE;
     if (index > INT64_MAX)
         return ZL_ENOTFOUND;
@@ -310,6 +509,135 @@ static int node_get(zl_store *s, unsigned level, uint64_t index,
         rc = rc == SQLITE_DONE ? ZL_ENOTFOUND : zl_sqlite_rc(rc);
     sqlite3_reset(st);
     return rc;
+}
+
+/* One row (level, idx, hash) to the copier's callback. */
+static int node_row(zl_store_row_cb cb, void *ctx, int64_t level, int64_t idx,
+                    const void *hash, size_t len)
+{
+    struct zl_store_value row[3];
+
+    memset(row, 0, sizeof row);
+    row[0].type = row[1].type = ZL_VALUE_INT;
+    row[0].i = level;
+    row[1].i = idx;
+    row[2].type = ZL_VALUE_BLOB;
+    row[2].p = hash;
+    row[2].len = len;
+    return cb(ctx, row);
+}
+
+/* The stored rows of a kept level from index idx on. */
+static int kept_rows(zl_store *s, unsigned level, uint64_t idx, size_t *left,
+                     zl_store_row_cb cb, void *ctx)
+{
+    static const char SQL[] = "SELECT idx, hash FROM log_node WHERE level = ?1"
+                              " AND idx >= ?2 ORDER BY idx";
+    sqlite3_stmt *st = NULL;
+    int rc = SQLITE_DONE;
+
+    /* Not cached: the callback's caller may read with cached ones. */
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
+        return ZL_ESTORE;
+    sqlite3_bind_int(st, 1, (int)level);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
+    while (*left && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        --*left;
+        if ((rc = node_row(cb, ctx, level, sqlite3_column_int64(st, 0),
+                           sqlite3_column_blob(st, 1),
+                           (size_t)sqlite3_column_bytes(st, 1))))
+            goto out;
+    }
+    rc = !*left || rc == SQLITE_DONE ? 0 : zl_sqlite_rc(rc);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The complete nodes of a derived level from index idx on, hashed up
+ * from ranges of the kept level below; stops at a gap there. */
+static int derived_rows(zl_store *s, unsigned level, uint64_t idx,
+                        uint64_t size, size_t *left, zl_store_row_cb cb,
+                        void *ctx)
+{
+    unsigned span = level % NODE_STRIDE;
+    uint64_t end = size >> level, per = (uint64_t)1 << span;
+    uint8_t(*v)[32] = zl_malloc(NODES_READ_BATCH * NODE_SPAN_MAX * 32);
+    struct zl_hasher *h = node_hasher(s);
+    int rc = 0;
+
+    if (!v || !h) {
+        zl_free(v);
+        return ZL_ENOMEM;
+    }
+    while (!rc && *left && idx < end) {
+        uint64_t k = end - idx < NODES_READ_BATCH ? end - idx
+                                                  : NODES_READ_BATCH,
+                 got;
+        uint8_t out[32];
+
+        if (k > *left)
+            k = *left;
+        if ((rc = level_range(s, level - span, idx << span, k * per, v, &got)))
+            break;
+        for (uint64_t i = 0; !rc && i < got / per; i++) {
+            --*left;
+            if (!(rc = fold(h, v + i * per, per, out)))
+                rc = node_row(cb, ctx, level, (int64_t)(idx + i), out, 32);
+        }
+        if (got < k * per)
+            break; /* a gap below: the nodes above it cannot be made */
+        idx += k;
+    }
+    zl_free(v);
+    return rc;
+}
+
+int zl_sqlite_log_nodes_read(zl_store *s, const struct zl_store_value *after,
+                             size_t limit, zl_store_row_cb cb, void *ctx)
+{
+    uint64_t size, idx = 0;
+    uint8_t last[32];
+    size_t left = limit ? limit : SIZE_MAX;
+    unsigned level = 1;
+    int rc;
+
+    if (after && after[0].type == ZL_VALUE_INT &&
+        after[1].type == ZL_VALUE_INT && after[0].i >= 1) {
+        if (after[0].i >= 64)
+            return 0;
+        level = (unsigned)after[0].i;
+        if (after[1].i >= INT64_MAX)
+            level++;
+        else
+            idx = after[1].i < 0 ? 0 : (uint64_t)after[1].i + 1;
+    }
+    if ((rc = tail(s, &size, last)))
+        return rc;
+    for (; !rc && left && level < 64; level++, idx = 0)
+        rc = zl_sqlite_log_node_kept(level)
+                 ? kept_rows(s, level, idx, &left, cb, ctx)
+                 : derived_rows(s, level, idx, size, &left, cb, ctx);
+    return rc;
+}
+
+/* 31 -> 32: log_node keeps only the kept levels; copied into a new table
+ * in key order (a DELETE would leave the pages three quarters empty). */
+int zl_sqlite_log_nodes_migrate(zl_store *s)
+{
+    static const char COPY[] =
+        "CREATE TABLE log_node_v31("
+        " level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
+        " PRIMARY KEY(level, idx)) WITHOUT ROWID;"
+        "INSERT INTO log_node_v31(level, idx, hash)"
+        " SELECT level, idx, hash FROM log_node WHERE level % 4 = 0"
+        " ORDER BY level, idx;"
+        "DROP TABLE log_node;"
+        "ALTER TABLE log_node_v31 RENAME TO log_node;";
+    _Static_assert(NODE_STRIDE == 4, "the copy's WHERE names the stride");
+    int rc = zl_sqlite_exec(s, LOG_SCHEMA);
+
+    return rc ? rc : zl_sqlite_exec(s, COPY);
 }
 
 static int tail(zl_store *s, uint64_t *size, uint8_t last[32])
@@ -339,8 +667,8 @@ static int find(zl_store *s, const char *record_key, uint64_t *index,
                 uint8_t *leaf_type, uint8_t hash[32])
 {
     static const char SQL[] =
-        "SELECT idx, type, hash FROM log_leaf WHERE key_hash = ?2"
-        " AND record_key = ?1 ORDER BY idx LIMIT 1";
+        "SELECT idx, type, hash FROM log_leaf WHERE " LEAF_KEY_IS_1
+        " ORDER BY idx LIMIT 1";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
     uint8_t packed[32];
     int rc;
@@ -348,7 +676,6 @@ static int find(zl_store *s, const char *record_key, uint64_t *index,
     if (!st)
         return ZL_ESTORE;
     bind_key(st, 1, record_key, packed);
-    sqlite3_bind_int64(st, 2, key_hash(record_key));
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         if (index)
@@ -487,6 +814,7 @@ const struct zl_store_log_ops zl_sqlite_log_ops = {
     .leaf_put = leaf_put,
     .node_put = node_put,
     .node_get = node_get,
+    .node_kept = node_kept,
     .tail = tail,
     .find = find,
     .leaves = leaves,

@@ -150,6 +150,47 @@ static int is_log_key(const struct zl_store_table *t, size_t i)
            !strcmp(t->cols[i].name, "record_key");
 }
 
+/* 1 for log_leaf, which has no key_hash column on SQLite (schema 32): read
+ * with the column computed from the key (what the other backends keep),
+ * written without it. */
+static int is_log_leaf(const struct zl_store_table *t)
+{
+    return !strcmp(t->name, "log_leaf");
+}
+
+/* tables.c's columns of log_leaf (idx, type, key_hash, record_key, hash)
+ * bound as ?1..?5, key_hash left out */
+#define LEAF_INSERT                                                            \
+    "INSERT INTO log_leaf(idx, type, record_key, hash)"                        \
+    " VALUES(?1, ?2, ?4, ?5) ON CONFLICT DO NOTHING"
+
+/* A log_leaf row read (key_hash NULL, record_key as its text) given its
+ * key_hash, as the other backends store it. */
+static void leaf_key_hash(const struct zl_store_table *t,
+                          struct zl_store_value *row)
+{
+    struct zl_store_value *kh = NULL, *key = NULL;
+
+    for (size_t i = 0; i < t->n_cols; i++)
+        if (!strcmp(t->cols[i].name, "key_hash"))
+            kh = &row[i];
+        else if (is_log_key(t, i))
+            key = &row[i];
+    if (!kh || !key || key->type != ZL_VALUE_TEXT)
+        return;
+    kh->type = ZL_VALUE_INT;
+    kh->i = zl_sqlite_log_key_hash(key->p ? key->p : "", key->len);
+}
+
+/* 1 for log_node, whose levels between every 4th are derived on read
+ * (schema 32): read through sqlite_log.c with every level, and rows of a
+ * level not kept are dropped on write (counted as written: the target
+ * holds them as the rows they are hashed from). */
+static int is_log_node(const struct zl_store_table *t)
+{
+    return !strcmp(t->name, "log_node");
+}
+
 /* 1 for receipts.events, a rid list since schema 21 (sqlite_receipt.c):
  * the rows carry the 32-byte hashes both ways. */
 static int is_receipt_list(const struct zl_store_table *t, size_t i)
@@ -169,10 +210,15 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
     if (t->n_cols > sizeof row / sizeof row[0])
         return zl_error_set(err, ZL_ELIMIT, t->name, "too many columns", NULL,
                             0);
+    if (is_log_node(t)) {
+        rc = zl_sqlite_log_nodes_read(s, after, limit, cb, ctx);
+        return rc < 0 ? fail(s, t, rc, "cannot read the table", err) : rc;
+    }
     zl_buf_init(&b, SQL_MAX);
     zl_buf_init(&scratch, (size_t)64 << 20);
     zl_buf_init(&list, (size_t)1 << 30);
-    rc = zl_store_sql_select(&b, t, after != NULL, limit, '?');
+    rc = is_log_leaf(t) ? zl_sqlite_log_leaf_select(&b, after != NULL, limit)
+                        : zl_store_sql_select(&b, t, after != NULL, limit, '?');
     if (!rc)
         rc = prepare(s, &b, &st);
     for (size_t i = 0; !rc && after && i < t->n_key; i++)
@@ -232,6 +278,8 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
                 row[i].len = len;
             }
         }
+        if (is_log_leaf(t))
+            leaf_key_hash(t, row);
         rc = cb(ctx, row);
         for (size_t k = 0; k < t->n_cols; k++)
             zl_free(texts[k]);
@@ -323,8 +371,12 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
     zl_buf_init(&zbuf, (size_t)1 << 30);
     zl_buf_init(&list, (size_t)1 << 30);
     zl_buf_init(&b, SQL_MAX);
-    rc = is_ids(t) ? zl_buf_adds(&b, OCC_INSERT) ? ZL_ENOMEM : 0
-                   : zl_store_sql_insert(&b, t, 1, '?');
+    if (is_ids(t))
+        rc = zl_buf_adds(&b, OCC_INSERT) ? ZL_ENOMEM : 0;
+    else if (is_log_leaf(t))
+        rc = zl_buf_adds(&b, LEAF_INSERT) ? ZL_ENOMEM : 0;
+    else
+        rc = zl_store_sql_insert(&b, t, 1, '?');
     if (!rc)
         rc = prepare(s, &b, &st);
     for (size_t r = 0; r < n && !rc; r++) {
@@ -332,6 +384,11 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
         uint8_t packed[32]; /* bound SQLITE_STATIC: lives until the step */
         int64_t id_n;
 
+        if (is_log_node(t) && row[0].type == ZL_VALUE_INT &&
+            !zl_sqlite_log_node_kept(row[0].i)) {
+            ++*written;
+            continue;
+        }
         if (is_ids(t) && row[0].type == ZL_VALUE_TEXT &&
             (rc = intern_value(s, &row[0], &id_n)))
             break;

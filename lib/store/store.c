@@ -341,6 +341,10 @@ static int migrate_step(zl_store *s, int from)
               * enterprise's pages (the backend's step: pg_trade.c; none
               * on SQLite, which has had it since 27) */
         return 0;
+    case 31: /* 31 -> 32: the log's inner nodes kept at every 4th level on
+              * SQLite (issue 11, docs/storage.md "Schema 32"; the
+              * backend's step alone, none on PostgreSQL) */
+        return 0;
     default: return ZL_EUNSUPPORTED;
     }
 }

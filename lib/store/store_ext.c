@@ -55,6 +55,11 @@ int zl_store_log_node_get(zl_store *s, unsigned level, uint64_t index,
     return DISPATCH(LOG(s), node_get, s, level, index, hash);
 }
 
+int zl_store_log_node_kept(zl_store *s, unsigned level)
+{
+    return !LOG(s) || !LOG(s)->node_kept || LOG(s)->node_kept(s, level);
+}
+
 int zl_store_log_tail(zl_store *s, uint64_t *size, uint8_t last[32])
 {
     return DISPATCH(LOG(s), tail, s, size, last);

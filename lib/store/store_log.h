@@ -3,7 +3,9 @@
  *
  * Tables: log_leaf (index -> leaf type, record key, leaf hash; indexed by
  * record key), log_node ((level, index) -> hash of every complete aligned
- * subtree above the leaves) and log_checkpoint (size -> root, signed note).
+ * subtree above the leaves; on SQLite since schema 32 only those of every
+ * 4th level, the others derived on read: zl_store_log_node_kept) and
+ * log_checkpoint (size -> root, signed note).
  * Leaves and nodes are written inside the caller's transaction, so they
  * commit or roll back with the record they log.
  *
@@ -28,6 +30,12 @@ int zl_store_log_node_put(zl_store *s, unsigned level, uint64_t index,
 /* Level 0 reads the leaf hash. ZL_ENOTFOUND if absent. */
 int zl_store_log_node_get(zl_store *s, unsigned level, uint64_t index,
                           uint8_t hash[32]);
+/* 1 if the backend stores the nodes of level (node_put keeps them and
+ * node_get reads them back as stored), 0 if it derives them on read from
+ * the level below (SQLite keeps every 4th level: sqlite_log.c). Verify
+ * compares stored nodes only: a derived one equals its recomputation by
+ * construction. */
+int zl_store_log_node_kept(zl_store *s, unsigned level);
 /* Number of leaves (highest index + 1) and the last leaf's hash (not
  * touched when the log is empty). */
 int zl_store_log_tail(zl_store *s, uint64_t *size, uint8_t last[32]);

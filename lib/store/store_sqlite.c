@@ -506,6 +506,7 @@ static void sq_close(zl_store *s)
         sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close_v2(q->db);
     zl_sqlite_zjson_free(q->zj);
+    zl_sqlite_log_free(s);
     zl_sqlite_vocab_forget(s);
     idc_free(q);
     zl_free(q->recent);
@@ -783,8 +784,6 @@ static int migrate_slim(zl_store *s)
                 " transaction...\n",
                 (long long)n);
     if (!rc)
-        rc = zl_sqlite_log_migrate(s);
-    if (!rc)
         rc = zl_sqlite_exec_with_fn(s, OUTBOX, "zl_leaf_of", leaf_of_fn, s);
     return rc ? rc : zl_sqlite_receipt_migrate(s);
 }
@@ -839,6 +838,9 @@ static int sq_migrate(zl_store *s, int from)
         return ZL_ESTORE;
     if (from >= 17 && from <= 25 && migrate_codes(s))
         return ZL_ESTORE;
+    /* log_leaf in schema 32's layout before any step appends a leaf */
+    if (from <= 31 && zl_sqlite_log_migrate(s, from == 20))
+        return ZL_ESTORE;
     if (from == 1)
         return zl_sqlite_exec(s, OUTBOX_SCHEMA);
     if (from == 5)
@@ -857,6 +859,8 @@ static int sq_migrate(zl_store *s, int from)
         return zl_sqlite_trade_migrate(s);
     if (from == 28)
         return zl_sqlite_sites_remake(s);
+    if (from == 31)
+        return zl_sqlite_log_nodes_migrate(s);
     return 0;
 }
 

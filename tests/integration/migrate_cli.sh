@@ -126,7 +126,7 @@ dump() {
       continue
     fi
     if [ "$t" = log_leaf ]; then
-      q -cmd ".mode quote" "$1" "select idx, type, key_hash, case typeof(record_key) when 'blob' then 'ni:///sha-256;' || lower(hex(record_key)) || '?ver=CBV2.0' else record_key end, hash from log_leaf" | LC_ALL=C sort
+      q -cmd ".mode quote" "$1" "select idx, type, case typeof(record_key) when 'blob' then 'ni:///sha-256;' || lower(hex(record_key)) || '?ver=CBV2.0' else record_key end, hash from log_leaf" | LC_ALL=C sort
       continue
     fi
     q -cmd ".mode quote" "$1" "select * from $t" | LC_ALL=C sort

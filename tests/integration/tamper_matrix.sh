@@ -490,6 +490,11 @@ if ! zl_on_pg; then
   expect_caught "log_leaf.record_key (packed) as its text" "update log_leaf set record_key = 'ni:///sha-256;' || lower(hex(record_key)) || '?ver=CBV2.0x' where idx = 4"
 fi
 expect_caught "log_node.hash" "update log_node set hash = $(zl_zeros 32) where (level, idx) = (select level, idx from log_node order by level desc limit 1)"
+# schema 32 on SQLite: inner nodes stored at every 4th level only (the
+# lowest stored level is 4 there, 1 on PostgreSQL), the others derived
+expect_caught "log_node.hash (lowest stored level)" "update log_node set hash = $(zl_zeros 32) where (level, idx) = (select level, idx from log_node order by level, idx limit 1)"
+expect_caught "log_node deleted (lowest stored level, last)" "delete from log_node where (level, idx) = (select level, idx from log_node order by level, idx desc limit 1)"
+expect_caught "log_leaf deleted (middle)" "delete from log_leaf where idx = 5"
 expect_caught "log_checkpoint.root" "update log_checkpoint set root = $(zl_zeros 32)"
 
 # The outbox (schema 23): subscriptions and followers read it, so its

@@ -9,8 +9,11 @@
 #include "zhiliang/log.h"
 
 #include "log/merkle.h"
+#include "store/backend.h"
+#include "store/sqlite_int.h"
 #include "store/store.h"
 #include "store/store_log.h"
+#include "store/tables.h"
 #include "util/alloc.h"
 #include "util/codec.h"
 
@@ -670,6 +673,140 @@ static void store_append_prove_checkpoint(void **state)
     zl_hasher_cleanup(&h);
 }
 
+/* The copier's rows of log_node, in key order from after (NULL: all). */
+struct node_rows {
+    int64_t level[600], idx[600];
+    uint8_t hash[600][32];
+    size_t n;
+};
+
+static int node_row_cb(void *ctx, const struct zl_store_value *row)
+{
+    struct node_rows *r = ctx;
+
+    assert_true(r->n < 600);
+    assert_int_equal(row[0].type, ZL_VALUE_INT);
+    assert_int_equal(row[1].type, ZL_VALUE_INT);
+    assert_int_equal(row[2].type, ZL_VALUE_BLOB);
+    assert_int_equal(row[2].len, 32);
+    r->level[r->n] = row[0].i;
+    r->idx[r->n] = row[1].i;
+    memcpy(r->hash[r->n++], row[2].p, 32);
+    return 0;
+}
+
+/* Every inner node of the tree, stored or (SQLite: schema 32) derived on
+ * read, equals the naive subtree hash, by node_get and by the copier's
+ * row read (all at once and in pages of 7 rows); only the kept levels
+ * have rows. */
+static void store_nodes_every_level(void **state)
+{
+    enum { N = 300 };
+    static uint8_t leaves[N][32];
+    const struct zl_store_table *t = zl_store_table_find("log_node");
+    struct node_rows *all = calloc(1, sizeof *all),
+                     *paged = calloc(1, sizeof *paged);
+    struct zl_error err = {0};
+    struct zl_hasher h;
+    struct tmpdb db;
+    uint8_t got[32], want[32];
+    size_t at = 0, kept = 0;
+    zl_store *s;
+
+    (void)state;
+    assert_non_null(all);
+    assert_non_null(paged);
+    assert_int_equal(zl_hasher_init(&h), 0);
+    tmp_path(&db);
+    s = open_store(db.path, 1);
+    assert_int_equal(zl_store_begin(s), 0);
+    append_n(s, 0, N, leaves);
+    assert_int_equal(zl_store_commit(s), 0);
+
+    assert_int_equal(s->be->rows_read(s, t, NULL, 0, node_row_cb, all, &err),
+                     0);
+    for (unsigned level = 1; level < 9; level++) {
+        uint64_t width = (uint64_t)1 << level;
+
+        kept += zl_store_log_node_kept(s, level) ? N / width : 0;
+        for (uint64_t i = 0; i < N / width; i++, at++) {
+            naive_mth(&h, (const uint8_t(*)[32])leaves + i * width, width,
+                      want);
+            assert_int_equal(zl_store_log_node_get(s, level, i, got), 0);
+            assert_memory_equal(got, want, 32);
+            assert_true(at < all->n);
+            assert_int_equal(all->level[at], level);
+            assert_int_equal(all->idx[at], (int64_t)i);
+            assert_memory_equal(all->hash[at], want, 32);
+        }
+        /* the incomplete node at the right edge is no node */
+        assert_int_equal(zl_store_log_node_get(s, level, N / width, got),
+                         ZL_ENOTFOUND);
+    }
+    assert_int_equal(all->n, at);
+    assert_true(kept < at || strcmp(zl_store_backend_name(s), "sqlite"));
+    /* pages of 7 rows, each after the previous page's last key */
+    for (;;) {
+        struct zl_store_value after[2];
+        size_t before = paged->n;
+
+        memset(after, 0, sizeof after);
+        after[0].type = after[1].type = ZL_VALUE_INT;
+        if (before) {
+            after[0].i = paged->level[before - 1];
+            after[1].i = paged->idx[before - 1];
+        }
+        assert_int_equal(s->be->rows_read(s, t, before ? after : NULL, 7,
+                                          node_row_cb, paged, &err),
+                         0);
+        assert_true(paged->n - before <= 7);
+        if (paged->n == before)
+            break;
+    }
+    assert_int_equal(paged->n, all->n);
+    assert_memory_equal(paged->level, all->level,
+                        all->n * sizeof all->level[0]);
+    assert_memory_equal(paged->idx, all->idx, all->n * sizeof all->idx[0]);
+    assert_memory_equal(paged->hash, all->hash, all->n * 32);
+    if (!strcmp(zl_store_backend_name(s), "sqlite")) {
+        sqlite3_stmt *st = NULL, *q = NULL;
+        uint64_t idx;
+        int lookups = 0;
+
+        /* a lookup by key searches the expression index (schema 32), no
+         * scan of log_leaf */
+        for (uint64_t i = 0; i < N; i += 29) {
+            char key[32];
+
+            snprintf(key, sizeof key, "key-%llu", (unsigned long long)i);
+            assert_int_equal(zl_log_find(s, key, &idx, NULL, got), 0);
+            assert_int_equal(idx, i);
+            assert_memory_equal(got, leaves[i], 32);
+        }
+        while ((q = sqlite3_next_stmt(zl_sqlite_db(s), q)))
+            if (strstr(sqlite3_sql(q), "+record_key")) {
+                lookups++;
+                assert_int_equal(
+                    sqlite3_stmt_status(q, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0),
+                    0);
+            }
+        assert_true(lookups > 0);
+
+        assert_int_equal(sqlite3_prepare_v2(zl_sqlite_db(s),
+                                            "SELECT count(*) FROM log_node", -1,
+                                            &st, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int64(st, 0), (int64_t)kept);
+        sqlite3_finalize(st);
+    }
+    zl_store_close(s);
+    tmp_remove(&db);
+    zl_hasher_cleanup(&h);
+    free(all);
+    free(paged);
+}
+
 /* Rows the transaction wrote are read back before it commits, and a
  * second leaf at a taken index is refused: at once on SQLite, at the
  * commit on PostgreSQL (whose log rows wait for it), which then fails
@@ -817,15 +954,16 @@ static void verify_all_detects_tampering(void **state)
     assert_int_equal(is.count[ZL_LOGV_RECORD_MISSING], 1);
     src.gone = UINT64_MAX;
 
-    /* An interior node rewritten in the store. */
+    /* An interior node rewritten in the store (SQLite keeps every 4th
+     * level: sqlite_log.c). */
     snprintf(sql, sizeof sql,
-             "UPDATE log_node SET hash = %s WHERE level = 2 AND idx = 5",
+             "UPDATE log_node SET hash = %s WHERE level = 4 AND idx = 1",
              fixture_blob(db.path, FIXTURE_ZEROS32, zeros, sizeof zeros));
     raw_exec(db.path, sql);
     assert_int_equal(run_verify(db.path, &src, &is), ZL_ETAMPER);
     assert_int_equal(is.count[ZL_LOGV_NODE_CHANGED], 1);
-    assert_int_equal(is.last_index[ZL_LOGV_NODE_CHANGED], 5);
-    raw_exec(db.path, "DELETE FROM log_node WHERE level = 2 AND idx = 5");
+    assert_int_equal(is.last_index[ZL_LOGV_NODE_CHANGED], 1);
+    raw_exec(db.path, "DELETE FROM log_node WHERE level = 4 AND idx = 1");
     assert_int_equal(run_verify(db.path, &src, &is), ZL_ETAMPER);
     assert_int_equal(is.count[ZL_LOGV_NODE_MISSING], 1);
 
@@ -863,6 +1001,7 @@ int main(void)
         cmocka_unit_test(verify_rejects_nonsense),
         cmocka_unit_test(store_append_prove_checkpoint),
         cmocka_unit_test(store_duplicate_leaf_refused),
+        cmocka_unit_test(store_nodes_every_level),
         cmocka_unit_test(verify_all_detects_tampering),
     };
 

@@ -282,7 +282,9 @@ static void names_free(struct names *ns)
  * tables, events.rid and the vocab of the events' bizStep, disposition and
  * locations are storage detail, store_sqlite.c, and so is the sites index
  * its triggers keep, sqlite_query.c, with its counter rule_gen, and the
- * trade index, sqlite_trade.c; on PostgreSQL the sites index of schema 30,
+ * trade index, sqlite_trade.c; log_leaf.key_hash, which SQLite's index
+ * computes from the key since schema 32, sqlite_log.c, counts as there;
+ * on PostgreSQL the sites index of schema 30,
  * pg_sites.c, with its numbers and rule_gen). */
 static void catalogue(zl_store *s, struct names *ns)
 {
@@ -315,6 +317,8 @@ static void catalogue(zl_store *s, struct names *ns)
                     names_add(ns, t,
                               (const char *)sqlite3_column_text(cols, 0));
             sqlite3_finalize(cols);
+            if (!strcmp(t, "log_leaf"))
+                names_add(ns, t, "key_hash");
         }
         sqlite3_finalize(st);
     } else {
@@ -477,6 +481,12 @@ static void test_rows_roundtrip(void **state)
         if (!strcmp(t->name, "event_ids") &&
             !strcmp(zl_store_backend_name(s), "sqlite"))
             continue;
+        /* nor can SQLite's log_node keep synthetic levels: it stores every
+         * 4th level and reads the tree over its leaves (schema 32;
+         * test_log.c store_nodes_every_level, and the copies above) */
+        if (!strcmp(t->name, "log_node") &&
+            !strcmp(zl_store_backend_name(s), "sqlite"))
+            continue;
         memset(&c, 0, sizeof c);
         c.t = t;
         for (size_t r = 0; r < 3; r++)
@@ -484,6 +494,13 @@ static void test_rows_roundtrip(void **state)
                 synth(t, r, col, &c.want[r][col], &bufs[r][col]);
                 rows[r * t->n_cols + col] = c.want[r][col];
             }
+        /* SQLite's log_leaf gives key_hash as computed from the key (schema
+         * 32), as every real row holds it */
+        if (!strcmp(t->name, "log_leaf") &&
+            !strcmp(zl_store_backend_name(s), "sqlite"))
+            for (size_t r = 0; r < 3; r++)
+                rows[r * t->n_cols + 2].i = c.want[r][2].i =
+                    zl_sqlite_log_key_hash(c.want[r][3].p, c.want[r][3].len);
         assert_int_equal(zl_store_begin(s), 0);
         assert_int_equal(s->be->rows_write(s, t, rows, 3, &written, &err), 0);
         assert_int_equal(written, 3);

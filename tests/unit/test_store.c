@@ -1812,6 +1812,95 @@ static void test_trade_from_v30(void **state)
     assert_int_not_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
 }
 
+/* schema 31's log_leaf on SQLite: a key_hash column and its index (the
+ * values do not matter here: the step drops them) */
+static const char LEAF_V31[] =
+    "DROP INDEX log_leaf_key;"
+    "CREATE TABLE log_leaf_v31(idx INTEGER PRIMARY KEY,"
+    " type INTEGER NOT NULL, key_hash INTEGER NOT NULL,"
+    " record_key TEXT NOT NULL, hash BLOB NOT NULL);"
+    "INSERT INTO log_leaf_v31 SELECT idx, type, idx * 7, record_key, hash"
+    " FROM log_leaf;"
+    "DROP TABLE log_leaf;"
+    "ALTER TABLE log_leaf_v31 RENAME TO log_leaf;"
+    "CREATE INDEX log_leaf_key ON log_leaf(key_hash)";
+
+/* A schema 31 store (every inner node of the log stored, log_leaf with
+ * key_hash) migrates to 32 on SQLite: only every 4th level keeps its
+ * rows, log_leaf loses key_hash and is indexed by its key, and the root,
+ * the inclusion proofs, every event's leaf found by key and verify are
+ * what they were; a kept node edited afterwards is reported. */
+static void test_log_nodes_from_v31(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_demo_opts o = {0};
+    struct zl_event_filter all = {0};
+    sqlite3_stmt *ins;
+    uint8_t root[32], again[32], leaf[32], proof[64][32], node[32];
+    uint64_t size;
+    int64_t kept;
+    size_t n;
+
+    if (strcmp(zl_store_backend_name(f->s), "sqlite"))
+        skip(); /* PostgreSQL keeps every level */
+    o.seed = 6;
+    o.scale = 2;
+    o.per_doc = 100;
+    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
+    assert_int_equal(zl_log_size(f->s, &size), 0);
+    assert_true(size > 256);
+    assert_int_equal(zl_log_root(f->s, size, root), 0);
+    kept = sql_i64(f->s, "SELECT count(*) FROM log_node");
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM log_node"
+                                   " WHERE level % 4 <> 0"),
+                     0);
+    /* schema 31's layout: the levels between stored too */
+    assert_int_equal(zl_store_begin(f->s), 0);
+    assert_int_equal(sqlite3_prepare_v2(zl_sqlite_db(f->s),
+                                        "INSERT INTO log_node(level, idx, hash)"
+                                        " VALUES(?1, ?2, ?3)",
+                                        -1, &ins, NULL),
+                     SQLITE_OK);
+    for (unsigned level = 1; (size >> level) > 0; level++)
+        for (uint64_t i = 0; level % 4 && i < size >> level; i++) {
+            assert_int_equal(zl_store_log_node_get(f->s, level, i, node), 0);
+            sqlite3_bind_int(ins, 1, (int)level);
+            sqlite3_bind_int64(ins, 2, (sqlite3_int64)i);
+            sqlite3_bind_blob(ins, 3, node, 32, SQLITE_TRANSIENT);
+            assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+            sqlite3_reset(ins);
+        }
+    sqlite3_finalize(ins);
+    assert_int_equal(zl_store_commit(f->s), 0);
+    assert_true(sql_i64(f->s, "SELECT count(*) FROM log_node") > 10 * kept);
+    assert_int_equal(zl_store_exec_sql(f->s, LEAF_V31), 0);
+    assert_int_equal(zl_store_meta_set(f->s, "store.schema_version", "31", 2),
+                     0);
+    reopen_migrated(f, NULL);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM log_node"), kept);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM"
+                                   " pragma_table_info('log_leaf')"
+                                   " WHERE name = 'key_hash'"),
+                     0);
+    assert_int_equal(zl_store_events_query(f->s, &all, find_logged, f->s), 0);
+    assert_int_equal(zl_log_root(f->s, size, again), 0);
+    assert_memory_equal(again, root, 32);
+    for (uint64_t i = 0; i < size; i += 37) {
+        assert_int_equal(zl_log_leaf(f->s, i, leaf), 0);
+        assert_int_equal(zl_log_prove_inclusion(f->s, i, size, proof, &n), 0);
+        assert_int_equal(zl_log_verify_inclusion(i, size, leaf,
+                                                 (const uint8_t(*)[32])proof, n,
+                                                 root),
+                         0);
+    }
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    assert_int_equal(zl_store_exec_sql(f->s, "UPDATE log_node SET hash ="
+                                             " zeroblob(32) WHERE level = 4"
+                                             " AND idx = 3"),
+                     0);
+    assert_int_not_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+}
+
 /* A schema 24 store whose webhook allowances are plain settings migrates
  * to 25: each is then a logged record, verify passes, and a setting
  * widened behind the log's back afterwards is reported. */
@@ -2058,6 +2147,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sites_from_v29, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trade_from_v30, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_log_nodes_from_v31, setup,
+                                        teardown),
         cmocka_unit_test(test_ids_pack_v2),
         cmocka_unit_test(test_ident_codes),
     };
