@@ -512,6 +512,22 @@ int zl_pg_get_i64(zl_store *s, const char *sql, const struct zl_pg_params *p,
     return rc;
 }
 
+int zl_pg_has_table(zl_store *s, const char *name, int *yes)
+{
+    static const char SQL[] =
+        "SELECT count(*) FROM pg_class WHERE relname = $1::text"
+        " AND relnamespace = current_schema()::regnamespace";
+    struct zl_pg_params p;
+    int64_t n = 0;
+    int rc;
+
+    zl_pg_params_init(&p);
+    zl_pg_text(&p, name);
+    rc = zl_pg_get_i64(s, SQL, &p, &n);
+    *yes = n > 0;
+    return rc;
+}
+
 int zl_pg_get_value(zl_store *s, const char *sql, const struct zl_pg_params *p,
                     char **out, size_t *len)
 {

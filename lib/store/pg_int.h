@@ -178,6 +178,10 @@ PGresult *zl_pg_run_texts(zl_store *s, const char *sql, const char *const *ids,
  * no row, or an error as zl_pg_run. */
 int zl_pg_get_i64(zl_store *s, const char *sql, const struct zl_pg_params *p,
                   int64_t *out);
+/* *yes = 1 when the store's schema has a table called name (a store from
+ * before the step that made it has none), else 0. 0 or an error as
+ * zl_pg_run. */
+int zl_pg_has_table(zl_store *s, const char *name, int *yes);
 
 /* Run sql with p, which selects at most one row, and copy its first
  * column (text or bytea) into *out (new, NUL-terminated, zl_free) with

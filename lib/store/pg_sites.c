@@ -126,12 +126,7 @@ int zl_pg_sites_migrate(zl_store *s)
 
 int zl_pg_sites_clear(zl_store *s)
 {
-    int64_t there = 0;
-    int rc = zl_pg_get_i64(s,
-                           "SELECT count(*) FROM pg_class WHERE relname ="
-                           " 'event_sites' AND relnamespace ="
-                           " current_schema()::regnamespace",
-                           NULL, &there);
+    int there = 0, rc = zl_pg_has_table(s, "event_sites", &there);
 
     if (rc || !there) /* a store from before schema 30 */
         return rc;

@@ -152,12 +152,7 @@ int zl_pg_trade_migrate(zl_store *s)
 
 int zl_pg_trade_clear(zl_store *s)
 {
-    int64_t there = 0;
-    int rc = zl_pg_get_i64(s,
-                           "SELECT count(*) FROM pg_class WHERE relname ="
-                           " 'event_trade' AND relnamespace ="
-                           " current_schema()::regnamespace",
-                           NULL, &there);
+    int there = 0, rc = zl_pg_has_table(s, "event_trade", &there);
 
     if (rc || !there) /* a store from before schema 31 */
         return rc;
