@@ -26,7 +26,7 @@
 
 #include "server_int.h"
 
-#include <microhttpd.h>
+#include "mhd_dl.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -39,6 +39,7 @@
  * query still cannot accept, so public pages queued behind short
  * queries: 1.3 s under six hostile clients on two workers).
  */
+#include "curl_dl.h"
 #include "server_int.h"
 #include "spc_server.h"
 #include "ws.h"
@@ -651,6 +652,7 @@ int zl_server_run(const struct zl_server_opts *o)
     const union MHD_DaemonInfo *info;
     struct zl_error err;
     zl_store *probe = NULL;
+    const char *why;
     unsigned flags;
     int rc, sig = 0;
     size_t i;
@@ -696,6 +698,10 @@ int zl_server_run(const struct zl_server_opts *o)
     if (!(s->pcache = zl_pcache_new(PAGE_CACHE_BYTES)) ||
         !(s->lookups = zl_lookups_new())) {
         rc = ZL_ENOMEM;
+        goto out;
+    }
+    if ((rc = zl_mhd_load(&why)) || (rc = zl_curl_load(&why))) {
+        fprintf(stderr, "zhiliang serve: %s\n", why);
         goto out;
     }
     if ((rc = parse_listen(s->o.listen, &ss, &sl))) {

@@ -17,7 +17,7 @@
 #include "zhiliang/party.h"
 #include "zhiliang/zhiliang.h"
 
-#include <microhttpd.h>
+#include "mhd_dl.h"
 #include <pthread.h>
 #include <stdint.h>
 

@@ -33,7 +33,7 @@
 #include "zhiliang/subscription.h"
 #include "zhiliang/timefmt.h"
 
-#include <curl/curl.h>
+#include "curl_dl.h"
 #include <errno.h>
 #include <sys/socket.h>
 #include <stdio.h>

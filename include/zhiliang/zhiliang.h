@@ -162,6 +162,7 @@ void zl_capture_batch_abort(zl_store *s);
 #include "zhiliang/cbv.h"
 #include "zhiliang/codec.h"
 #include "zhiliang/credit.h"
+#include "zhiliang/dl.h"
 #include "zhiliang/draw.h"
 #include "zhiliang/inspect.h"
 #include "zhiliang/spotcheck.h"

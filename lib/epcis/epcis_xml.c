@@ -50,12 +50,11 @@
 #include "zhiliang/epcis.h"
 
 #include "epcis/epcis_int.h"
+#include "epcis/xml_dl.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 
 #include <jansson.h>
-#include <libxml/parser.h>
-#include <libxml/xmlreader.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1133,7 +1132,7 @@ static int convert(struct xctx *x, const char *buf, size_t len,
     char *created = NULL;
     size_t max_bytes =
         lim && lim->max_bytes ? lim->max_bytes : ZL_DEFAULT_MAX_BYTES;
-    const char *uri, *local;
+    const char *uri, *local, *why;
     size_t i;
     int r;
 
@@ -1147,6 +1146,13 @@ static int convert(struct xctx *x, const char *buf, size_t len,
     if (len > max_bytes || len > (size_t)0x7fffffff) {
         r = zl_error_setf(x->err, ZL_ELIMIT, "/", NULL,
                           "document larger than %zu bytes", max_bytes);
+        goto out;
+    }
+    if ((r = zl_xml_load(&why))) {
+        r = zl_error_set(x->err, r, "libxml2.so.2",
+                         "EPCIS XML needs libxml2 (Debian package libxml2),"
+                         " which cannot be loaded",
+                         why, (size_t)-1);
         goto out;
     }
     pthread_once(&xml_once, xml_init);

@@ -667,10 +667,18 @@ static void one_line(const char *m, char *out, size_t cap)
 /* Connect to conninfo; on failure say where and why. */
 static int connect_to(const char *conninfo, PGconn **out, struct zl_error *err)
 {
-    PGconn *c = PQconnectdb(conninfo);
+    PGconn *c;
     char where[256], why[512];
+    const char *dl_why;
+    int rc;
 
-    *out = c;
+    *out = NULL;
+    if ((rc = zl_pq_load(&dl_why)))
+        return zl_error_set(err, rc, "libpq.so.5",
+                            "PostgreSQL stores need libpq (Debian package"
+                            " libpq5), which cannot be loaded",
+                            dl_why, (size_t)-1);
+    *out = c = PQconnectdb(conninfo);
     if (c && PQstatus(c) == CONNECTION_OK)
         return 0;
     if (!c)
@@ -795,7 +803,8 @@ int zl_pg_remove(const char *target)
         rc = ok_status(r) ? 0 : ZL_ESTORE;
         PQclear(r);
     }
-    PQfinish(c);
+    if (c)
+        PQfinish(c);
     zl_free(schema);
     return rc;
 }

@@ -38,7 +38,7 @@
 
 #include "util/buf.h"
 
-#include <libpq-fe.h>
+#include "store/pg_dl.h"
 
 #define ZL_PG_STMT_CACHE 160
 #define ZL_PG_MAX_PARAMS 24

@@ -1,6 +1,7 @@
 /*
  * test_util.c - capped buffers, ISO 8601 times, hex and base64, and the
- * JSON writer (jw.c) against jansson's own dump as its oracle.
+ * JSON writer (jw.c) against jansson's own dump as its oracle, and
+ * libraries opened on first use (dl.c).
  * Base64 vectors are RFC 4648 section 10; time answers were computed
  * independently with `date -u -d ... +%s%3N`.
  */
@@ -12,6 +13,7 @@
 
 #include "util/alloc.h"
 #include "zhiliang/arena.h"
+#include "zhiliang/dl.h"
 #include "util/buf.h"
 #include "util/codec.h"
 #include "util/itab.h"
@@ -21,6 +23,7 @@
 #include "util/timefmt.h"
 #include "zhiliang/error.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -564,6 +567,42 @@ static void test_jw_misuse(void **state)
     zl_buf_cleanup(&b);
 }
 
+/* A library opened on first use: its table filled by name; a missing
+ * library or function is ZL_EUNSUPPORTED saying which, every time. */
+static double (*dl_cos)(double);
+static double (*dl_none)(double);
+
+static void test_dl(void **state)
+{
+    const struct zl_dl_sym ok_syms[] = {{"cos", (void **)&dl_cos}};
+    const struct zl_dl_sym bad_syms[] = {{"cos", (void **)&dl_cos},
+                                         {"zl_no_such_fn", (void **)&dl_none}};
+    struct zl_dl ok = {.soname = "libm.so.6",
+                       .purpose = "a test",
+                       .syms = ok_syms,
+                       .n_syms = 1};
+    struct zl_dl no_lib = {.soname = "libzl-no-such.so.9",
+                           .purpose = "a test",
+                           .syms = ok_syms,
+                           .n_syms = 1};
+    struct zl_dl no_fn = {.soname = "libm.so.6",
+                          .purpose = "a test",
+                          .syms = bad_syms,
+                          .n_syms = 2};
+
+    (void)state;
+    assert_int_equal(zl_dl_load(&ok), 0);
+    assert_non_null(dl_cos);
+    assert_true(fabs(dl_cos(0.0) - 1.0) < 1e-12);
+    assert_int_equal(zl_dl_load(&ok), 0); /* once */
+    for (int i = 0; i < 2; i++) {         /* a failure is remembered */
+        assert_int_equal(zl_dl_load(&no_lib), ZL_EUNSUPPORTED);
+        assert_non_null(strstr(no_lib.why, "libzl-no-such.so.9"));
+        assert_int_equal(zl_dl_load(&no_fn), ZL_EUNSUPPORTED);
+        assert_non_null(strstr(no_fn.why, "zl_no_such_fn"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -573,7 +612,7 @@ int main(void)
         cmocka_unit_test(test_buf_oom),      cmocka_unit_test(test_time),
         cmocka_unit_test(test_base64),       cmocka_unit_test(test_hex),
         cmocka_unit_test(test_error_format), cmocka_unit_test(test_jw),
-        cmocka_unit_test(test_jw_misuse),
+        cmocka_unit_test(test_jw_misuse),    cmocka_unit_test(test_dl),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
