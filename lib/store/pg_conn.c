@@ -512,18 +512,25 @@ int zl_pg_get_i64(zl_store *s, const char *sql, const struct zl_pg_params *p,
     return rc;
 }
 
-int zl_pg_has_table(zl_store *s, const char *name, int *yes)
+int zl_pg_get_i64_text(zl_store *s, const char *sql, const char *text,
+                       int64_t *out)
 {
-    static const char SQL[] =
-        "SELECT count(*) FROM pg_class WHERE relname = $1::text"
-        " AND relnamespace = current_schema()::regnamespace";
     struct zl_pg_params p;
-    int64_t n = 0;
-    int rc;
 
     zl_pg_params_init(&p);
-    zl_pg_text(&p, name);
-    rc = zl_pg_get_i64(s, SQL, &p, &n);
+    zl_pg_text(&p, text);
+    return zl_pg_get_i64(s, sql, &p, out);
+}
+
+int zl_pg_has_table(zl_store *s, const char *name, int *yes)
+{
+    int64_t n = 0;
+    int rc = zl_pg_get_i64_text(s,
+                                "SELECT count(*) FROM pg_class WHERE relname ="
+                                " $1::text AND relnamespace ="
+                                " current_schema()::regnamespace",
+                                name, &n);
+
     *yes = n > 0;
     return rc;
 }
@@ -714,15 +721,12 @@ static int use_schema(zl_store *s, const char *schema, int create)
 /* Whether schema holds a store (its meta table). */
 static int has_store(zl_store *s, const char *schema, int *yes)
 {
-    static const char SQL[] = "SELECT to_regclass(quote_ident($1::text)"
-                              " || '.meta') IS NOT NULL";
-    struct zl_pg_params p;
     int64_t v = 0;
-    int rc;
+    int rc = zl_pg_get_i64_text(s,
+                                "SELECT to_regclass(quote_ident($1::text)"
+                                " || '.meta') IS NOT NULL",
+                                schema, &v);
 
-    zl_pg_params_init(&p);
-    zl_pg_text(&p, schema);
-    rc = zl_pg_get_i64(s, SQL, &p, &v);
     *yes = v != 0;
     return rc;
 }

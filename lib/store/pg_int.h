@@ -178,6 +178,9 @@ PGresult *zl_pg_run_texts(zl_store *s, const char *sql, const char *const *ids,
  * no row, or an error as zl_pg_run. */
 int zl_pg_get_i64(zl_store *s, const char *sql, const struct zl_pg_params *p,
                   int64_t *out);
+/* The same with one text parameter ($1): *out is left alone on error. */
+int zl_pg_get_i64_text(zl_store *s, const char *sql, const char *text,
+                       int64_t *out);
 /* *yes = 1 when the store's schema has a table called name (a store from
  * before the step that made it has none), else 0. 0 or an error as
  * zl_pg_run. */

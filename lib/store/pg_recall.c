@@ -119,15 +119,13 @@ static int all_keys(zl_store *s, zl_store_recall_key_cb cb, void *ctx)
 
 static int last_seq(zl_store *s, const char *case_id, long *seq)
 {
-    static const char SQL[] = "SELECT coalesce(max(seq), 0) FROM"
-                              " recall_records WHERE case_id = $1";
-    struct zl_pg_params p;
     int64_t v = 0;
-    int rc;
+    int rc = zl_pg_get_i64_text(s,
+                                "SELECT coalesce(max(seq), 0) FROM"
+                                " recall_records WHERE case_id = $1",
+                                case_id, &v);
 
-    zl_pg_params_init(&p);
-    zl_pg_text(&p, case_id);
-    if (!(rc = zl_pg_get_i64(s, SQL, &p, &v)))
+    if (!rc)
         *seq = (long)v;
     return rc;
 }

@@ -101,15 +101,12 @@ static int get(zl_store *s, const char *key, long seq, zl_store_sup_cb cb,
 
 static int last_seq(zl_store *s, const char *key, long *seq)
 {
-    static const char SQL[] = "SELECT COALESCE(MAX(seq), 0)::bigint FROM"
-                              " sup_records WHERE key = $1";
-    struct zl_pg_params p;
     int64_t v = 0;
-    int rc;
+    int rc = zl_pg_get_i64_text(s,
+                                "SELECT COALESCE(MAX(seq), 0)::bigint FROM"
+                                " sup_records WHERE key = $1",
+                                key, &v);
 
-    zl_pg_params_init(&p);
-    zl_pg_text(&p, key);
-    rc = zl_pg_get_i64(s, SQL, &p, &v);
     *seq = (long)v;
     return rc;
 }
