@@ -10,6 +10,8 @@
 #ifndef ZL_CURL_DL_H
 #define ZL_CURL_DL_H
 
+#include "zhiliang/dl.h"
+
 #define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
 
@@ -26,18 +28,8 @@
     X(curl_slist_append)                                                       \
     X(curl_slist_free_all)
 
-#define ZL_CURL_MEMBER(f) __typeof__(f) *f;
-struct zl_curl_api {
-    ZL_CURL_FUNCS(ZL_CURL_MEMBER)
-};
-#undef ZL_CURL_MEMBER
-
-/* Open the library: 0, or ZL_EUNSUPPORTED with why set to what is
- * missing. */
-int zl_curl_load(const char **why);
-
-/* The table, the library opened (or the process exits saying why). */
-const struct zl_curl_api *zl_curl(void);
+/* struct zl_curl_api, zl_curl_load() and zl_curl() (zhiliang/dl.h) */
+ZL_DL_DECLARE(zl_curl, ZL_CURL_FUNCS)
 
 #ifndef ZL_CURL_NO_REDIRECT
 #define curl_easy_cleanup (zl_curl()->curl_easy_cleanup)

@@ -7,6 +7,8 @@
 #ifndef ZL_MHD_DL_H
 #define ZL_MHD_DL_H
 
+#include "zhiliang/dl.h"
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -32,18 +34,8 @@
     X(MHD_suspend_connection)                                                  \
     X(MHD_upgrade_action)
 
-#define ZL_MHD_MEMBER(f) __typeof__(f) *f;
-struct zl_mhd_api {
-    ZL_MHD_FUNCS(ZL_MHD_MEMBER)
-};
-#undef ZL_MHD_MEMBER
-
-/* Open the library: 0, or ZL_EUNSUPPORTED with why set to what is
- * missing. */
-int zl_mhd_load(const char **why);
-
-/* The table, the library opened (or the process exits saying why). */
-const struct zl_mhd_api *zl_mhd(void);
+/* struct zl_mhd_api, zl_mhd_load() and zl_mhd() (zhiliang/dl.h) */
+ZL_DL_DECLARE(zl_mhd, ZL_MHD_FUNCS)
 
 #ifndef ZL_MHD_NO_REDIRECT
 #define MHD_add_response_header (zl_mhd()->MHD_add_response_header)

@@ -57,6 +57,19 @@ int zl_dl_load(struct zl_dl *d);
  * their command's clear error rather than this. */
 void zl_dl_need(struct zl_dl *d);
 
+/* Declare, in a shim header, the table struct NAME_api (a member of each
+ * function FUNCS lists, of the function's own type), NAME_load(&why)
+ * (open the library: 0, or ZL_EUNSUPPORTED with why set to what is
+ * missing) and NAME() (the table, the library opened, or the process
+ * exits saying why). */
+#define ZL_DL_MEMBER(f) __typeof__(f) *f;
+#define ZL_DL_DECLARE(NAME, FUNCS)                                             \
+    struct NAME##_api {                                                        \
+        FUNCS(ZL_DL_MEMBER)                                                    \
+    };                                                                         \
+    int NAME##_load(const char **why);                                         \
+    const struct NAME##_api *NAME(void);
+
 /* Define NAME_load and NAME (see a shim header) for the table struct
  * NAME_api whose members FUNCS lists, of library SONAME. One a file: the
  * file's static table is dl_table. */

@@ -8,6 +8,8 @@
 #ifndef ZL_XML_DL_H
 #define ZL_XML_DL_H
 
+#include "zhiliang/dl.h"
+
 #include <libxml/parser.h>
 #include <libxml/xmlreader.h>
 
@@ -38,18 +40,8 @@
     X(xmlTextReaderRead)                                                       \
     X(xmlTextReaderSetStructuredErrorHandler)
 
-#define ZL_XML_MEMBER(f) __typeof__(f) *f;
-struct zl_xml_api {
-    ZL_XML_FUNCS(ZL_XML_MEMBER)
-};
-#undef ZL_XML_MEMBER
-
-/* Open the library: 0, or ZL_EUNSUPPORTED with why set to what is
- * missing. */
-int zl_xml_load(const char **why);
-
-/* The table, the library opened (or the process exits saying why). */
-const struct zl_xml_api *zl_xml(void);
+/* struct zl_xml_api, zl_xml_load() and zl_xml() (zhiliang/dl.h) */
+ZL_DL_DECLARE(zl_xml, ZL_XML_FUNCS)
 
 #ifndef ZL_XML_NO_REDIRECT
 #define xmlFree                     (*zl_xml()->xmlFree)

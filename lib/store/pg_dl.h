@@ -7,6 +7,8 @@
 #ifndef ZL_PG_DL_H
 #define ZL_PG_DL_H
 
+#include "zhiliang/dl.h"
+
 #include <libpq-fe.h>
 
 /* Every function called. */
@@ -48,18 +50,8 @@
     X(PQstatus)                                                                \
     X(PQtransactionStatus)
 
-#define ZL_PQ_MEMBER(f) __typeof__(f) *f;
-struct zl_pq_api {
-    ZL_PQ_FUNCS(ZL_PQ_MEMBER)
-};
-#undef ZL_PQ_MEMBER
-
-/* Open the library: 0, or ZL_EUNSUPPORTED with why set to what is
- * missing. */
-int zl_pq_load(const char **why);
-
-/* The table, the library opened (or the process exits saying why). */
-const struct zl_pq_api *zl_pq(void);
+/* struct zl_pq_api, zl_pq_load() and zl_pq() (zhiliang/dl.h) */
+ZL_DL_DECLARE(zl_pq, ZL_PQ_FUNCS)
 
 #ifndef ZL_PQ_NO_REDIRECT
 #define PQcancel            (zl_pq()->PQcancel)
