@@ -11,12 +11,14 @@
  * (number <-> code, read as ZL_TIX_IDENTS with each code decoded here to
  * its text), event_occ (an identifier's
  * occurrences, one range of its clustered primary key) and events.rid
- * (an event's number; its hash read as ZL_TIX_HASHES).
+ * (an event's number; its hash read beside its record, as
+ * ZL_TIX_EVENTS_HASHED).
  */
 #include "store/sqlite_int.h"
 
 #include "store/ident_code.h"
 #include "util/alloc.h"
+#include "util/sort.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +46,8 @@ static const char *const RANGE[] = {
     "SELECT id, 0, rows FROM trace_adj WHERE id BETWEEN ?1 AND ?2"
     " ORDER BY id",
     "SELECT n, 0, code FROM idents WHERE n BETWEEN ?1 AND ?2 ORDER BY n",
-    "SELECT rid, 0, hash FROM events WHERE rid BETWEEN ?1 AND ?2"
-    " ORDER BY rid"};
+    "SELECT x.eid, 0, x.rec, e.hash FROM trace_events x JOIN events e"
+    " ON e.rid = x.eid WHERE x.eid BETWEEN ?1 AND ?2 ORDER BY x.eid"};
 static const char *const LAST[] = {
     "SELECT kid, h, key FROM trace_keys WHERE kid BETWEEN ?1 AND ?2"
     " ORDER BY kid DESC LIMIT 1",
@@ -55,8 +57,9 @@ static const char *const LAST[] = {
     " ORDER BY id DESC LIMIT 1",
     "SELECT n, 0, code FROM idents WHERE n BETWEEN ?1 AND ?2"
     " ORDER BY n DESC LIMIT 1",
-    "SELECT rid, 0, hash FROM events WHERE rid BETWEEN ?1 AND ?2"
-    " ORDER BY rid DESC LIMIT 1"};
+    "SELECT x.eid, 0, x.rec, e.hash FROM trace_events x JOIN events e"
+    " ON e.rid = x.eid WHERE x.eid BETWEEN ?1 AND ?2"
+    " ORDER BY x.eid DESC LIMIT 1"};
 static const char *const PUT[] = {
     "INSERT OR REPLACE INTO trace_keys(kid, h, key) VALUES(?1, ?2, ?3)",
     "INSERT OR REPLACE INTO trace_events(eid, rec) VALUES(?1, ?3)",
@@ -83,6 +86,12 @@ static int each_row(sqlite3_stmt *st, struct zl_buf *text, zl_tix_rows_cb cb,
         r.n = (size_t)sqlite3_column_bytes(st, 2);
         if (r.p == NULL)
             r.p = "";
+        r.p2 = NULL; /* a record's event hash (ZL_TIX_EVENTS_HASHED) */
+        r.n2 = 0;
+        if (sqlite3_column_count(st) > 3) {
+            r.p2 = sqlite3_column_blob(st, 3);
+            r.n2 = (size_t)sqlite3_column_bytes(st, 3);
+        }
         if (text && sqlite3_column_type(st, 2) == SQLITE_BLOB) {
             zl_buf_reset(text);
             if ((rc = zl_ident_decode(r.p, r.n, text))) {
@@ -254,13 +263,6 @@ static int tix_event_nums(zl_store *s, const uint8_t (*hashes)[32], size_t n,
     return 0;
 }
 
-static int i64_cmp(const void *x, const void *y)
-{
-    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-
-    return (a > b) - (a < b);
-}
-
 /* event_occ is clustered by identifier number: each number's occurrences
  * are one range of its primary key, and a run of consecutive numbers (the
  * items of one case or one production run are interned together) one
@@ -282,8 +284,7 @@ static int tix_occ_rows(zl_store *s, const int64_t *ns, size_t n,
     if (!(v = zl_malloc((n ? n : 1) * sizeof(*v))))
         return ZL_ENOMEM;
     memcpy(v, ns, n * sizeof(*v));
-    if (n > 1)
-        qsort(v, n, sizeof(*v), i64_cmp);
+    zl_sort_i64(v, n);
     for (size_t i = 0; i < n; i++)
         if (k == 0 || v[i] != v[k - 1])
             v[k++] = v[i];

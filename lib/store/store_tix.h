@@ -181,22 +181,26 @@ void zl_tix_check_cleanup(struct zl_tix_check *c);
 /* ---- backend operations (sqlite_tix.c, pg_tix.c) ------------------------- */
 
 /* ZL_TIX_IDENTS (a row: an interned identifier's number and text) and
- * ZL_TIX_HASHES (an event's number and its 32-byte hash) are read only,
- * and only on a backend with idents_find (backend.h). */
+ * ZL_TIX_EVENTS_HASHED (an event's record, as ZL_TIX_EVENTS gives it,
+ * with its event's 32-byte hash as p2: one read, where the record has no
+ * hash of its own) are read only, and only on a backend with idents_find
+ * (backend.h). */
 enum zl_tix_table {
     ZL_TIX_KEYS,
     ZL_TIX_EVENTS,
     ZL_TIX_ADJ,
     ZL_TIX_IDENTS,
-    ZL_TIX_HASHES
+    ZL_TIX_EVENTS_HASHED
 };
 
 /* A row of an index table: id (kid, eid, or the adjacency id) and its
- * bytes; h only for keys. */
+ * bytes; h only for keys; p2 only for ZL_TIX_EVENTS_HASHED. */
 struct zl_tix_row {
     int64_t id, h;
     const void *p;
     size_t n;
+    const void *p2;
+    size_t n2;
 };
 typedef int (*zl_tix_rows_cb)(void *ctx, const struct zl_tix_row *r);
 

@@ -72,6 +72,7 @@
 #include "util/strmap.h"
 #include "zhiliang/arena.h"
 #include "util/buf.h"
+#include "util/sort.h"
 #include "zhiliang/cbv.h"
 
 #include <math.h>
@@ -830,7 +831,8 @@ static int chunk_close(struct chunks *c, int64_t id, size_t start)
         zl_grow((void **)&c->off, &c->cap_off, c->n + 1, sizeof(*c->off), 64,
                 NULL))
         return ZL_ENOMEM;
-    c->rows[c->n] = (struct zl_tix_row){id, 0, NULL, c->all.len - start};
+    c->rows[c->n] =
+        (struct zl_tix_row){id, 0, NULL, c->all.len - start, NULL, 0};
     c->off[c->n++] = start;
     return 0;
 }
@@ -975,8 +977,8 @@ int zl_tix_flush(zl_store *s)
             continue;
         e->n = st->next_kid;
         st->next_kid += interned(s) ? 2 : 1;
-        rows[n_new++] =
-            (struct zl_tix_row){e->n, key_hash(e->key, e->len), e->key, e->len};
+        rows[n_new++] = (struct zl_tix_row){
+            e->n, key_hash(e->key, e->len), e->key, e->len, NULL, 0};
     }
     if (n_new && (rc = TIX(s)->put(s, ZL_TIX_KEYS, rows, n_new)))
         goto out;
@@ -1003,7 +1005,7 @@ int zl_tix_flush(zl_store *s)
             if (!lent(s, one[j].kid, one[j].role))
                 ents[n_ents++] = one[j];
         if (!rc)
-            rows[i] = (struct zl_tix_row){eid, 0, NULL, 0};
+            rows[i] = (struct zl_tix_row){eid, 0, NULL, 0, NULL, 0};
     }
     for (size_t i = 0; i < st->n_pend && !rc; i++) {
         rows[i].p = f.buf.data + off[i];
@@ -1111,11 +1113,8 @@ static int read_ids(zl_store *s, enum zl_tix_table t, const int64_t *ids,
         goto out;
     }
     memcpy(v, ids, n * sizeof(*v));
-    for (size_t i = 1; i < n; i++)
-        if (v[i] < v[i - 1]) { /* callers mostly pass them sorted */
-            qsort(v, n, sizeof(*v), i64_cmp);
-            break;
-        }
+    if (!zl_sorted_i64(v, n)) /* callers mostly pass them sorted */
+        zl_sort_i64(v, n);
     for (size_t i = 0; i < n; i++)
         if (k == 0 || v[i] != v[k - 1])
             v[k++] = v[i];
@@ -1353,48 +1352,21 @@ out:
     return rc;
 }
 
-/* The hashes of events by number (a record without its own), ascending. */
-struct hashes {
-    int64_t *eid;
-    uint8_t (*h)[32];
-    size_t n, cap, cap_h;
-};
-
-static int hash_cb(void *ctx, const struct zl_tix_row *r)
-{
-    struct hashes *x = ctx;
-
-    if (r->n != 32)
-        return 0; /* not an event's hash: verify names the row */
-    if (zl_grow((void **)&x->eid, &x->cap, x->n + 1, sizeof(*x->eid), 64,
-                NULL) ||
-        zl_grow((void **)&x->h, &x->cap_h, x->n + 1, sizeof(*x->h), 64, NULL))
-        return ZL_ENOMEM;
-    x->eid[x->n] = r->id;
-    memcpy(x->h[x->n++], r->p, 32);
-    return 0;
-}
-
 struct ev_ctx {
     zl_tix_event_cb cb;
     void *ctx;
-    const struct hashes *hs;
 };
 
 static int ev_cb(void *ctx, const struct zl_tix_row *r)
 {
-    struct ev_ctx *c = ctx;
+    const struct ev_ctx *c = ctx;
     struct zl_tix_event e;
     int rc = decode_head(r->p, r->n, r->id, &e);
 
     if (!rc && (((const uint8_t *)r->p)[1] & REC_NOHASH)) {
-        const int64_t *at = c->hs->n ? bsearch(&r->id, c->hs->eid, c->hs->n,
-                                               sizeof(*c->hs->eid), i64_cmp)
-                                     : NULL;
-
-        if (!at)
+        if (!r->p2 || r->n2 != 32)
             return 0; /* a record of no event (a damaged index): skipped */
-        memcpy(e.hash, c->hs->h[at - c->hs->eid], 32);
+        memcpy(e.hash, r->p2, 32);
     }
     return rc ? rc : c->cb(c->ctx, &e);
 }
@@ -1402,22 +1374,17 @@ static int ev_cb(void *ctx, const struct zl_tix_row *r)
 int zl_tix_events(zl_store *s, const int64_t *eids, size_t n,
                   zl_tix_event_cb cb, void *ctx)
 {
-    struct hashes hs = {0};
-    struct ev_ctx c = {cb, ctx, &hs};
+    struct ev_ctx c = {cb, ctx};
     int rc;
 
     if (!n || !TIX(s))
         return 0;
     if ((rc = zl_tix_flush(s)))
         return rc;
-    /* the backend numbers the events: their hashes are in its rows */
-    if (interned(s))
-        rc = read_ids(s, ZL_TIX_HASHES, eids, n, 0, 1, hash_cb, &hs);
-    if (!rc)
-        rc = read_ids(s, ZL_TIX_EVENTS, eids, n, 0, 1, ev_cb, &c);
-    zl_free(hs.eid);
-    zl_free(hs.h);
-    return rc;
+    /* the backend numbers the events: their hashes are in its rows, read
+     * with the records (one statement, one seek more an event) */
+    return read_ids(s, interned(s) ? ZL_TIX_EVENTS_HASHED : ZL_TIX_EVENTS, eids,
+                    n, 0, 1, ev_cb, &c);
 }
 
 /* ---- corrections ------------------------------------------------------------
@@ -1538,7 +1505,7 @@ int zl_tix_mark_erroneous(zl_store *s, const uint8_t hash[32])
     }
 flip:
     if (!rc && m.rec && !(m.rec[1] & REC_ERR)) {
-        struct zl_tix_row r = {m.eid, 0, m.rec, m.rec_n};
+        struct zl_tix_row r = {m.eid, 0, m.rec, m.rec_n, NULL, 0};
 
         m.rec[1] |= REC_ERR;
         if (!(rc = bump_generation(s)))

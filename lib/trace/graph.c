@@ -25,6 +25,7 @@
 #include "store/store_tix.h"
 #include "util/alloc.h"
 #include "util/itab.h"
+#include "util/sort.h"
 #include "util/strmap.h"
 
 #include <stdlib.h>
@@ -59,7 +60,8 @@ int tg_grow32(void **arr, uint32_t *cap, size_t need, size_t elem,
 
     if (need <= *cap)
         return 0;
-    nc = *cap ? (size_t)*cap * 2 : 4;
+    /* a first size asked for is given exactly (rows sized by run) */
+    nc = *cap ? (size_t)*cap * 2 : (need > 4 ? need : 4);
     while (nc < need)
         nc *= 2;
     if (nc > UINT32_MAX)
@@ -533,8 +535,9 @@ static int decode_rank(struct tg *g, int32_t eid, int k, struct units *u)
 
         if ((rc = zl_tix_ids_count(e->code, e->n_code, e->n_ids, by_role)) < 0)
             return rc;
-        for (int role = 0; role < 32; role++)
-            n[tg_role_rank(role)] += by_role[role];
+        n[0] = by_role[ZL_ROLE_INPUT] + by_role[ZL_ROLE_INPUT_QTY];
+        n[2] = by_role[ZL_ROLE_OUTPUT] + by_role[ZL_ROLE_OUTPUT_QTY];
+        n[1] = e->n_ids - n[0] - n[2]; /* tg_role_rank's other roles */
         memcpy(e->n_rank, n, sizeof n);
         e->flags |= TG_EV_COUNTED;
     }
@@ -633,13 +636,6 @@ int tg_ids(struct tg *g, int32_t eid, int rank, struct tg_ref **out,
     return 0;
 }
 
-static int x_cmp(const void *x, const void *y)
-{
-    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-
-    return (a > b) - (a < b);
-}
-
 /* Content order of records: event time, then hash. Local event ids are
  * handed out in this order, so a trace's answer never depends on the
  * index's own ids (which a rebuild renumbers). */
@@ -694,8 +690,7 @@ static int load_x(struct tg *g, int64_t *x, size_t n)
         zl_free(set);
         k = m;
     }
-    if (k > 1)
-        qsort(x, k, sizeof(*x), x_cmp);
+    zl_sort_i64(x, k);
     n = k;
     k = 0;
     for (size_t i = 0; i < n; i++)
@@ -705,11 +700,17 @@ static int load_x(struct tg *g, int64_t *x, size_t n)
         return 0;
     rc = zl_tix_events(g->store, x, k, rec_cb, &r);
     if (!rc && r.n) {
+        int sorted = 1;
+
         if (!(order = zl_malloc(r.n * sizeof(*order))))
             rc = ZL_ENOMEM;
-        for (size_t i = 0; i < r.n && !rc; i++)
+        for (size_t i = 0; i < r.n && !rc; i++) {
             order[i] = i;
-        if (!rc)
+            if (i && sorted && rec_order(&order[i - 1], &order[i], &r) > 0)
+                sorted = 0;
+        }
+        /* numbered as captured, records mostly come in time order */
+        if (!rc && !sorted)
             qsort_r(order, r.n, sizeof(*order), rec_order, &r);
     }
     for (size_t i = 0; i < r.n && !rc; i++)
@@ -891,10 +892,24 @@ int tg_need_rows(struct tg *g, const int32_t *sids, size_t n)
     if ((rc = todo_of(g, sids, n, TG_S_ROWS, &todo, &k)) < 0)
         return rc;
     rc = read_hits(g, todo, k, ZL_ROLE_EPC, ZL_ROLE_OUTPUT_QTY, &h);
-    for (size_t i = 0; i < h.n && rc >= 0; i++)
-        if (h.v[i].sid >= 0 && h.v[i].eid >= 0 &&
-            !(g->evs[h.v[i].eid].flags & TG_EV_ERR))
-            rc = tg_add_row(g, &g->strs[h.v[i].sid], h.v[i].eid, h.v[i].role);
+    /* a key's entries come together: its rows are sized once a run, not
+     * doubled from 4 (a lot's hundreds of rows moved eight times) */
+    for (size_t i = 0, j; i < h.n && rc >= 0; i = j) {
+        for (j = i + 1; j < h.n && h.v[j].sid == h.v[i].sid; j++)
+            ;
+        if (h.v[i].sid >= 0) {
+            struct tg_str *st = &g->strs[h.v[i].sid];
+
+            rc = tg_grow32((void **)&st->rows, &st->cap_rows,
+                           (size_t)st->n_rows + (j - i), sizeof(*st->rows),
+                           &g->bytes);
+        }
+        for (size_t m = i; m < j && rc >= 0; m++)
+            if (h.v[m].sid >= 0 && h.v[m].eid >= 0 &&
+                !(g->evs[h.v[m].eid].flags & TG_EV_ERR))
+                rc = tg_add_row(g, &g->strs[h.v[m].sid], h.v[m].eid,
+                                h.v[m].role);
+    }
     for (size_t i = 0; i < k && rc >= 0; i++) {
         struct tg_str *st = &g->strs[todo[i]];
 
