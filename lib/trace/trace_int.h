@@ -190,7 +190,10 @@ struct zl_trace_ref {
 };
 typedef int (*zl_trace_ref_cb)(void *ctx, const struct zl_trace_ref *r);
 /* cb for each identifier of event ev of t (inputs first, outputs last,
- * pos giving the event's own order). Returns 0 or cb's value. */
+ * pos giving the event's own order). A side of the event the walk did
+ * not follow is decoded now, its units named from the store the trace
+ * ran on: call it while that handle is open. Returns 0, cb's value or a
+ * negative ZL_E* code. */
 int zl_trace_event_refs(const zl_trace *t, size_t ev, zl_trace_ref_cb cb,
                         void *ctx);
 
