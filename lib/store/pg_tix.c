@@ -90,6 +90,8 @@ static int row_of(const PGresult *r, int row, struct zl_tix_row *out)
     out->n = zl_pg_len(r, row, 2);
     if (out->p == NULL)
         out->p = "";
+    out->p2 = NULL; /* ZL_TIX_EVENTS_HASHED is SQLite's alone */
+    out->n2 = 0;
     return 0;
 }
 

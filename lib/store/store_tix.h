@@ -77,8 +77,32 @@ struct zl_tix_event {
     int tz_offset_min;
     int64_t key[ZL_TIX_N_STR]; /* by enum zl_tix_str */
     size_t n_ids;
-    const struct zl_tix_ref *ids; /* borrowed for the callback */
+    /* Its identifiers as the record codes them (ids_len bytes, borrowed
+     * for the callback): zl_tix_ids_next reads them in the event's order,
+     * so a reader decodes only the events, and keeps only the roles, it
+     * needs (walking back from a filling event's 500 outputs needs its
+     * inputs alone). */
+    const uint8_t *ids_p;
+    size_t ids_len;
 };
+
+/* A reader of an event's coded identifiers (zl_tix_event.ids_p). */
+struct zl_tix_ids_rd {
+    const uint8_t *p, *end;
+    int64_t kid;   /* the previous identifier's key id (delta coded) */
+    uint64_t left; /* identifiers not read yet */
+};
+/* Start reading n_ids identifiers from p[0..n). */
+void zl_tix_ids_begin(struct zl_tix_ids_rd *r, const void *p, size_t n,
+                      uint64_t n_ids);
+/* The next identifier into *out: 1, or 0 after the last one when the
+ * bytes ended with it; ZL_ESTORE when they are malformed. */
+int zl_tix_ids_next(struct zl_tix_ids_rd *r, struct zl_tix_ref *out);
+/* Add to by_role[role] the number of the n_ids coded identifiers p[0..n)
+ * holds in each role, skimming their bytes without decoding them. 0, or
+ * ZL_ESTORE when the bytes are malformed. */
+int zl_tix_ids_count(const void *p, size_t n, uint64_t n_ids,
+                     uint32_t by_role[32]);
 
 /* ---- writing (store.c calls these; nothing else needs to) ---------------- */
 
@@ -119,8 +143,9 @@ int zl_tix_key_strings(zl_store *s, const int64_t *kids, size_t n,
 typedef int (*zl_tix_row_cb)(void *ctx, int64_t kid, int64_t eid, int role);
 int zl_tix_rows(zl_store *s, const int64_t *kids, size_t n, int lo, int hi,
                 zl_tix_row_cb cb, void *ctx);
-/* The indexed events eids[0..n): cb once for each (any order). Returns 0,
- * cb's value, ZL_ESTORE for a malformed record, or an error. */
+/* The indexed events eids[0..n): cb once for each (any order), its
+ * identifiers still coded (zl_tix_ids_next). Returns 0, cb's value,
+ * ZL_ESTORE for a malformed record head, or an error. */
 typedef int (*zl_tix_event_cb)(void *ctx, const struct zl_tix_event *e);
 int zl_tix_events(zl_store *s, const int64_t *eids, size_t n,
                   zl_tix_event_cb cb, void *ctx);
@@ -156,22 +181,26 @@ void zl_tix_check_cleanup(struct zl_tix_check *c);
 /* ---- backend operations (sqlite_tix.c, pg_tix.c) ------------------------- */
 
 /* ZL_TIX_IDENTS (a row: an interned identifier's number and text) and
- * ZL_TIX_HASHES (an event's number and its 32-byte hash) are read only,
- * and only on a backend with idents_find (backend.h). */
+ * ZL_TIX_EVENTS_HASHED (an event's record, as ZL_TIX_EVENTS gives it,
+ * with its event's 32-byte hash as p2: one read, where the record has no
+ * hash of its own) are read only, and only on a backend with idents_find
+ * (backend.h). */
 enum zl_tix_table {
     ZL_TIX_KEYS,
     ZL_TIX_EVENTS,
     ZL_TIX_ADJ,
     ZL_TIX_IDENTS,
-    ZL_TIX_HASHES
+    ZL_TIX_EVENTS_HASHED
 };
 
 /* A row of an index table: id (kid, eid, or the adjacency id) and its
- * bytes; h only for keys. */
+ * bytes; h only for keys; p2 only for ZL_TIX_EVENTS_HASHED. */
 struct zl_tix_row {
     int64_t id, h;
     const void *p;
     size_t n;
+    const void *p2;
+    size_t n2;
 };
 typedef int (*zl_tix_rows_cb)(void *ctx, const struct zl_tix_row *r);
 

@@ -72,6 +72,7 @@
 #include "util/strmap.h"
 #include "zhiliang/arena.h"
 #include "util/buf.h"
+#include "util/sort.h"
 #include "zhiliang/cbv.h"
 
 #include <math.h>
@@ -124,6 +125,9 @@ struct rd {
 static uint64_t get_uv(struct rd *r)
 {
     uint64_t v = 0;
+
+    if (r->p < r->end && !(*r->p & 0x80)) /* most are one byte */
+        return *r->p++;
 
     for (int sh = 0; sh < 64; sh += 7) {
         if (r->p >= r->end) {
@@ -324,16 +328,109 @@ static int encode_rec(const struct pev *p, const struct zl_strmap *m,
     return rc ? ZL_ENOMEM : 0;
 }
 
-/* Decode a record into e; ids grows as needed (*cap entries). Returns 0 or
- * ZL_ESTORE (malformed), ZL_ENOMEM. */
-static int decode_rec(const uint8_t *p, size_t n, int64_t eid,
-                      struct zl_tix_event *e, struct zl_tix_ref **ids,
-                      size_t *cap)
+void zl_tix_ids_begin(struct zl_tix_ids_rd *r, const void *p, size_t n,
+                      uint64_t n_ids)
+{
+    r->p = p;
+    r->end = r->p + n;
+    r->kid = 0;
+    r->left = n_ids;
+}
+
+int zl_tix_ids_next(struct zl_tix_ids_rd *x, struct zl_tix_ref *d)
+{
+    struct rd r = {x->p, x->end, 0};
+    uint8_t f;
+
+    if (!x->left)
+        return x->p == x->end ? 0 : ZL_ESTORE;
+    f = get_byte(&r);
+    d->kid = x->kid += get_sv(&r);
+    d->role = (uint8_t)(f & 0x1f);
+    d->has_qty = (uint8_t)((f & 0x80) != 0);
+    d->qty = 0;
+    d->uom = 0;
+    if (f & 0x20) {
+        d->qty = (double)get_sv(&r);
+        if (!d->has_qty)
+            r.bad = 1;
+    } else if (d->has_qty) {
+        if (r.end - r.p < (ptrdiff_t)sizeof d->qty)
+            return ZL_ESTORE;
+        memcpy(&d->qty, r.p, sizeof d->qty);
+        r.p += sizeof d->qty;
+    }
+    if (f & 0x40)
+        d->uom = (int64_t)get_uv(&r);
+    if (r.bad)
+        return ZL_ESTORE;
+    x->p = r.p;
+    x->left--;
+    return 1;
+}
+
+/* Past one varint at p (before end), or NULL when it runs past end. */
+static const uint8_t *skip_uv(const uint8_t *p, const uint8_t *end)
+{
+    while (p < end && (*p & 0x80))
+        p++;
+    return p < end ? p + 1 : NULL;
+}
+
+int zl_tix_ids_count(const void *code, size_t n, uint64_t n_ids,
+                     uint32_t by_role[32])
+{
+    const uint8_t *p = code, *end = p + n;
+
+    for (uint64_t i = 0; i < n_ids; i++) {
+        uint8_t f;
+
+        /* most: no quantity, no unit, a one-byte delta (an event's
+         * identifiers are mostly interned together), and a long list
+         * (a filling event's outputs) four of one role at a time: eight
+         * bytes f d f d f d f d with no high bit set */
+        if (n_ids - i >= 4 && end - p >= 8 && !(p[0] & 0xe0)) {
+            uint64_t x;
+
+            memcpy(&x, p, 8);
+            if (!(x & 0x8080808080808080ull) && p[2] == p[0] && p[4] == p[0] &&
+                p[6] == p[0]) {
+                by_role[p[0]] += 4;
+                p += 8;
+                i += 3;
+                continue;
+            }
+        }
+        if (end - p >= 2 && !(p[0] & 0xe0) && !(p[1] & 0x80)) {
+            by_role[p[0] & 0x1f]++;
+            p += 2;
+            continue;
+        }
+        if (p >= end)
+            return ZL_ESTORE;
+        f = *p++;
+        by_role[f & 0x1f]++;
+        if (!(p = skip_uv(p, end))) /* the key id's delta */
+            return ZL_ESTORE;
+        if (f & 0x20) /* a whole quantity */
+            p = f & 0x80 ? skip_uv(p, end) : NULL;
+        else if (f & 0x80) /* a double */
+            p = end - p >= 8 ? p + 8 : NULL;
+        if (p && (f & 0x40)) /* the unit's key id */
+            p = skip_uv(p, end);
+        if (!p)
+            return ZL_ESTORE;
+    }
+    return p == end ? 0 : ZL_ESTORE;
+}
+
+/* Decode a record's head into e (its identifiers left coded: e->ids_p).
+ * Returns 0 or ZL_ESTORE (malformed). */
+static int decode_head(const uint8_t *p, size_t n, int64_t eid,
+                       struct zl_tix_event *e)
 {
     struct rd r = {p, p + n, 0};
     uint64_t n_ids;
-    int64_t prev = 0;
-
     size_t h;
 
     memset(e, 0, sizeof(*e));
@@ -356,40 +453,34 @@ static int decode_rec(const uint8_t *p, size_t n, int64_t eid,
     for (int i = 0; i < ZL_TIX_N_STR; i++)
         e->key[i] = (int64_t)get_uv(&r);
     n_ids = get_uv(&r);
-    if (r.bad || n_ids > n)
-        return ZL_ESTORE;
-    if (zl_grow((void **)ids, cap, (size_t)n_ids, sizeof(**ids), 16, NULL))
-        return ZL_ENOMEM;
-    for (uint64_t i = 0; i < n_ids; i++) {
-        struct zl_tix_ref *d = &(*ids)[i];
-        uint8_t f;
-
-        f = get_byte(&r);
-        d->kid = prev += get_sv(&r);
-        d->role = (uint8_t)(f & 0x1f);
-        d->has_qty = (uint8_t)((f & 0x80) != 0);
-        d->qty = 0;
-        d->uom = 0;
-        if (f & 0x20) {
-            d->qty = (double)get_sv(&r);
-            if (!d->has_qty)
-                r.bad = 1;
-        } else if (d->has_qty) {
-            if (r.end - r.p < (ptrdiff_t)sizeof d->qty) {
-                r.bad = 1;
-                break;
-            }
-            memcpy(&d->qty, r.p, sizeof d->qty);
-            r.p += sizeof d->qty;
-        }
-        if (f & 0x40)
-            d->uom = (int64_t)get_uv(&r);
-    }
-    if (r.bad || r.p != r.end)
+    /* an identifier takes two bytes at least */
+    if (r.bad || n_ids > (uint64_t)(r.end - r.p) / 2)
         return ZL_ESTORE;
     e->n_ids = (size_t)n_ids;
-    e->ids = *ids;
+    e->ids_p = r.p;
+    e->ids_len = (size_t)(r.end - r.p);
     return 0;
+}
+
+/* Decode a whole record: its head into e, its identifiers into *ids
+ * (grown as needed, *cap entries). Returns 0 or ZL_ESTORE (malformed),
+ * ZL_ENOMEM. */
+static int decode_rec(const uint8_t *p, size_t n, int64_t eid,
+                      struct zl_tix_event *e, struct zl_tix_ref **ids,
+                      size_t *cap)
+{
+    struct zl_tix_ids_rd r;
+    int rc = decode_head(p, n, eid, e);
+
+    if (rc)
+        return rc;
+    if (zl_grow((void **)ids, cap, e->n_ids, sizeof(**ids), 16, NULL))
+        return ZL_ENOMEM;
+    zl_tix_ids_begin(&r, e->ids_p, e->ids_len, e->n_ids);
+    for (size_t i = 0; i < e->n_ids; i++)
+        if ((rc = zl_tix_ids_next(&r, &(*ids)[i])) != 1)
+            return ZL_ESTORE;
+    return zl_tix_ids_next(&r, &(struct zl_tix_ref){0}) == 0 ? 0 : ZL_ESTORE;
 }
 
 /* ---- adjacency entries ----------------------------------------------------
@@ -415,7 +506,8 @@ static int entry_cmp(const void *x, const void *y)
  * naming one identifier twice in one role links it once). An erroneous
  * event keeps its entries (a correction only flips its record's flag);
  * readers leave it out. */
-static int rec_entries(const struct zl_tix_event *e, struct entry **out,
+static int rec_entries(const struct zl_tix_event *e,
+                       const struct zl_tix_ref *ids, struct entry **out,
                        size_t *n, size_t *cap)
 {
     size_t k = 0;
@@ -424,7 +516,7 @@ static int rec_entries(const struct zl_tix_event *e, struct entry **out,
     if (zl_grow((void **)out, cap, e->n_ids + 3, sizeof(**out), 16, NULL))
         return ZL_ENOMEM;
     for (size_t i = 0; i < e->n_ids; i++)
-        (*out)[k++] = (struct entry){e->ids[i].kid, e->eid, e->ids[i].role};
+        (*out)[k++] = (struct entry){ids[i].kid, e->eid, ids[i].role};
     if (e->key[ZL_TIX_TID])
         (*out)[k++] =
             (struct entry){e->key[ZL_TIX_TID], e->eid, ZL_TIX_ROLE_TID};
@@ -739,7 +831,8 @@ static int chunk_close(struct chunks *c, int64_t id, size_t start)
         zl_grow((void **)&c->off, &c->cap_off, c->n + 1, sizeof(*c->off), 64,
                 NULL))
         return ZL_ENOMEM;
-    c->rows[c->n] = (struct zl_tix_row){id, 0, NULL, c->all.len - start};
+    c->rows[c->n] =
+        (struct zl_tix_row){id, 0, NULL, c->all.len - start, NULL, 0};
     c->off[c->n++] = start;
     return 0;
 }
@@ -884,8 +977,8 @@ int zl_tix_flush(zl_store *s)
             continue;
         e->n = st->next_kid;
         st->next_kid += interned(s) ? 2 : 1;
-        rows[n_new++] =
-            (struct zl_tix_row){e->n, key_hash(e->key, e->len), e->key, e->len};
+        rows[n_new++] = (struct zl_tix_row){
+            e->n, key_hash(e->key, e->len), e->key, e->len, NULL, 0};
     }
     if (n_new && (rc = TIX(s)->put(s, ZL_TIX_KEYS, rows, n_new)))
         goto out;
@@ -904,7 +997,7 @@ int zl_tix_flush(zl_store *s)
         rc = rc ? rc
                 : decode_rec((const uint8_t *)f.buf.data + off[i],
                              f.buf.len - off[i], eid, &ev, &ids, &cap_ids);
-        rc = rc ? rc : rec_entries(&ev, &one, &n_one, &cap_one);
+        rc = rc ? rc : rec_entries(&ev, ids, &one, &n_one, &cap_one);
         if (!rc && zl_grow((void **)&ents, &cap_ents, n_ents + n_one,
                            sizeof(*ents), 256, NULL))
             rc = ZL_ENOMEM;
@@ -912,7 +1005,7 @@ int zl_tix_flush(zl_store *s)
             if (!lent(s, one[j].kid, one[j].role))
                 ents[n_ents++] = one[j];
         if (!rc)
-            rows[i] = (struct zl_tix_row){eid, 0, NULL, 0};
+            rows[i] = (struct zl_tix_row){eid, 0, NULL, 0, NULL, 0};
     }
     for (size_t i = 0; i < st->n_pend && !rc; i++) {
         rows[i].p = f.buf.data + off[i];
@@ -1020,11 +1113,8 @@ static int read_ids(zl_store *s, enum zl_tix_table t, const int64_t *ids,
         goto out;
     }
     memcpy(v, ids, n * sizeof(*v));
-    for (size_t i = 1; i < n; i++)
-        if (v[i] < v[i - 1]) { /* callers mostly pass them sorted */
-            qsort(v, n, sizeof(*v), i64_cmp);
-            break;
-        }
+    if (!zl_sorted_i64(v, n)) /* callers mostly pass them sorted */
+        zl_sort_i64(v, n);
     for (size_t i = 0; i < n; i++)
         if (k == 0 || v[i] != v[k - 1])
             v[k++] = v[i];
@@ -1262,50 +1352,21 @@ out:
     return rc;
 }
 
-/* The hashes of events by number (a record without its own), ascending. */
-struct hashes {
-    int64_t *eid;
-    uint8_t (*h)[32];
-    size_t n, cap, cap_h;
-};
-
-static int hash_cb(void *ctx, const struct zl_tix_row *r)
-{
-    struct hashes *x = ctx;
-
-    if (r->n != 32)
-        return 0; /* not an event's hash: verify names the row */
-    if (zl_grow((void **)&x->eid, &x->cap, x->n + 1, sizeof(*x->eid), 64,
-                NULL) ||
-        zl_grow((void **)&x->h, &x->cap_h, x->n + 1, sizeof(*x->h), 64, NULL))
-        return ZL_ENOMEM;
-    x->eid[x->n] = r->id;
-    memcpy(x->h[x->n++], r->p, 32);
-    return 0;
-}
-
 struct ev_ctx {
     zl_tix_event_cb cb;
     void *ctx;
-    struct zl_tix_ref *ids;
-    size_t cap;
-    const struct hashes *hs;
 };
 
 static int ev_cb(void *ctx, const struct zl_tix_row *r)
 {
-    struct ev_ctx *c = ctx;
+    const struct ev_ctx *c = ctx;
     struct zl_tix_event e;
-    int rc = decode_rec(r->p, r->n, r->id, &e, &c->ids, &c->cap);
+    int rc = decode_head(r->p, r->n, r->id, &e);
 
     if (!rc && (((const uint8_t *)r->p)[1] & REC_NOHASH)) {
-        const int64_t *at = c->hs->n ? bsearch(&r->id, c->hs->eid, c->hs->n,
-                                               sizeof(*c->hs->eid), i64_cmp)
-                                     : NULL;
-
-        if (!at)
+        if (!r->p2 || r->n2 != 32)
             return 0; /* a record of no event (a damaged index): skipped */
-        memcpy(e.hash, c->hs->h[at - c->hs->eid], 32);
+        memcpy(e.hash, r->p2, 32);
     }
     return rc ? rc : c->cb(c->ctx, &e);
 }
@@ -1313,23 +1374,17 @@ static int ev_cb(void *ctx, const struct zl_tix_row *r)
 int zl_tix_events(zl_store *s, const int64_t *eids, size_t n,
                   zl_tix_event_cb cb, void *ctx)
 {
-    struct hashes hs = {0};
-    struct ev_ctx c = {cb, ctx, NULL, 0, &hs};
+    struct ev_ctx c = {cb, ctx};
     int rc;
 
     if (!n || !TIX(s))
         return 0;
     if ((rc = zl_tix_flush(s)))
         return rc;
-    /* the backend numbers the events: their hashes are in its rows */
-    if (interned(s))
-        rc = read_ids(s, ZL_TIX_HASHES, eids, n, 0, 1, hash_cb, &hs);
-    if (!rc)
-        rc = read_ids(s, ZL_TIX_EVENTS, eids, n, 0, 1, ev_cb, &c);
-    zl_free(c.ids);
-    zl_free(hs.eid);
-    zl_free(hs.h);
-    return rc;
+    /* the backend numbers the events: their hashes are in its rows, read
+     * with the records (one statement, one seek more an event) */
+    return read_ids(s, interned(s) ? ZL_TIX_EVENTS_HASHED : ZL_TIX_EVENTS, eids,
+                    n, 0, 1, ev_cb, &c);
 }
 
 /* ---- corrections ------------------------------------------------------------
@@ -1450,7 +1505,7 @@ int zl_tix_mark_erroneous(zl_store *s, const uint8_t hash[32])
     }
 flip:
     if (!rc && m.rec && !(m.rec[1] & REC_ERR)) {
-        struct zl_tix_row r = {m.eid, 0, m.rec, m.rec_n};
+        struct zl_tix_row r = {m.eid, 0, m.rec, m.rec_n, NULL, 0};
 
         m.rec[1] |= REC_ERR;
         if (!(rc = bump_generation(s)))
@@ -1599,7 +1654,7 @@ static int check_rec(void *ctx, const struct zl_tix_row *r)
         x->c->n_bad_records++;
         return 0;
     }
-    rc = rc ? rc : rec_entries(&e, &x->ents, &n, &x->cap_ents);
+    rc = rc ? rc : rec_entries(&e, x->ids, &x->ents, &n, &x->cap_ents);
     for (size_t i = 0; i < n && !rc; i++)
         if (!(x->interned && IS_IDENT(x->ents[i].kid) &&
               x->ents[i].role < ZL_TIX_ROLE_TID))

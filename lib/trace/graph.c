@@ -25,6 +25,7 @@
 #include "store/store_tix.h"
 #include "util/alloc.h"
 #include "util/itab.h"
+#include "util/sort.h"
 #include "util/strmap.h"
 
 #include <stdlib.h>
@@ -59,7 +60,8 @@ int tg_grow32(void **arr, uint32_t *cap, size_t need, size_t elem,
 
     if (need <= *cap)
         return 0;
-    nc = *cap ? (size_t)*cap * 2 : 4;
+    /* a first size asked for is given exactly (rows sized by run) */
+    nc = *cap ? (size_t)*cap * 2 : (need > 4 ? need : 4);
     while (nc < need)
         nc *= 2;
     if (nc > UINT32_MAX)
@@ -90,9 +92,6 @@ void tg_cleanup(struct tg *g)
             zl_free(g->strs[i].rows);
         zl_free(g->strs[i].tid_ev);
     }
-    for (size_t i = 0; i < g->n_evs; i++)
-        if (g->evs[i].cap_ids)
-            zl_free(g->evs[i].ids);
     zl_free(g->strs);
     zl_itab_free(&g->smap);
     zl_free(g->evs);
@@ -196,18 +195,6 @@ int tg_add_row(struct tg *g, struct tg_str *st, int32_t eid, int role)
         return rc;
     st->rows[st->n_rows].x = eid;
     st->rows[st->n_rows++].role = (uint8_t)role;
-    return 0;
-}
-
-int tg_add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n, uint32_t *cap,
-               const struct tg_ref *r)
-{
-    int rc =
-        tg_grow32((void **)arr, cap, (size_t)*n + 1, sizeof(**arr), &g->bytes);
-
-    if (rc < 0)
-        return rc;
-    (*arr)[(*n)++] = *r;
     return 0;
 }
 
@@ -424,12 +411,12 @@ int32_t tg_by_key(struct tg *g, int32_t sid)
     return k;
 }
 
-/* Decoded records waiting for the strings of their keys. */
+/* Records read, waiting to enter the graph in content order; their
+ * identifiers' codes already copied into the graph's arena. */
 struct recs {
     struct tg *g;
     struct zl_tix_event *ev;
-    struct zl_tix_ref *ids;
-    size_t n, cap, n_ids, cap_ids;
+    size_t n, cap;
     int64_t *unknown; /* key ids without a string yet */
     size_t n_unknown, cap_unknown;
 };
@@ -450,22 +437,23 @@ static int want_kid(struct recs *r, int64_t kid)
 static int rec_cb(void *ctx, const struct zl_tix_event *e)
 {
     struct recs *r = ctx;
-    int rc = 0;
+    struct zl_tix_event *x;
+    size_t held = r->g->arena.held;
 
-    if (zl_grow((void **)&r->ev, &r->cap, r->n + 1, sizeof(*r->ev), 64, NULL) ||
-        zl_grow((void **)&r->ids, &r->cap_ids, r->n_ids + e->n_ids,
-                sizeof(*r->ids), 256, NULL))
+    if (e->n_ids > UINT32_MAX || e->ids_len > UINT32_MAX)
+        return ZL_ELIMIT;
+    if (zl_grow((void **)&r->ev, &r->cap, r->n + 1, sizeof(*r->ev), 64, NULL))
         return ZL_ENOMEM;
-    r->ev[r->n] = *e;
-    r->ev[r->n++].ids = NULL; /* r->ids moves: kept as a count */
-    if (e->n_ids)
-        memcpy(r->ids + r->n_ids, e->ids, e->n_ids * sizeof(*e->ids));
-    r->n_ids += e->n_ids;
-    /* units now; identifiers by key id, named when shown (tg_need_names);
-     * the other strings when asked (tg_need_meta) */
-    for (size_t i = 0; i < e->n_ids && !rc; i++)
-        rc = want_kid(r, e->ids[i].uom);
-    return rc;
+    x = &r->ev[r->n++];
+    *x = *e;
+    /* the codes outlive the callback; decoded by rank when asked */
+    x->ids_p = NULL;
+    if (e->ids_len && !(x->ids_p = zl_arena_alloc(&r->g->arena, e->ids_len)))
+        return ZL_ENOMEM;
+    if (e->ids_len)
+        memcpy((void *)x->ids_p, e->ids_p, e->ids_len);
+    r->g->bytes += r->g->arena.held - held;
+    return 0;
 }
 
 static int key_cb(void *ctx, int64_t kid, const char *key, size_t len)
@@ -479,8 +467,7 @@ static int key_cb(void *ctx, int64_t kid, const char *key, size_t len)
     return sid < 0 ? sid : set_kid(g, sid, kid);
 }
 
-static int fill_event(struct tg *g, const struct zl_tix_event *x,
-                      const struct zl_tix_ref *ids)
+static int fill_event(struct tg *g, const struct zl_tix_event *x)
 {
     int32_t eid = event_of_x(g, x->eid), tid;
     struct tg_event *e;
@@ -508,53 +495,145 @@ static int fill_event(struct tg *g, const struct zl_tix_event *x,
         return tid;
     e = &g->evs[eid];
     e->tid = tid;
-    if (x->n_ids) {
-        /* placed by tg_role_rank as they are converted (inputs first,
-         * outputs last, each part in the event's order): no sort pass and
-         * no scratch copy of an event's hundreds of outputs */
-        size_t at[3] = {0, 0, 0}, nr[3] = {0, 0, 0};
-        int32_t uom_sid = -1;
-        int64_t uom_kid = 0;
-
-        if (x->n_ids > UINT32_MAX)
-            return ZL_ELIMIT;
-        if (e->cap_ids) /* a load that failed half-way */
-            zl_free(e->ids);
-        e->cap_ids = 0;
-        if (!(e->ids = zl_malloc(x->n_ids * sizeof(*e->ids))))
-            return ZL_ENOMEM;
-        e->cap_ids = (uint32_t)x->n_ids;
-        g->bytes += x->n_ids * sizeof(*e->ids);
-        for (size_t i = 0; i < x->n_ids; i++)
-            nr[tg_role_rank(ids[i].role)]++;
-        at[1] = nr[0];
-        at[2] = nr[0] + nr[1];
-        for (size_t i = 0; i < x->n_ids; i++) {
-            struct tg_ref *r = &e->ids[at[tg_role_rank(ids[i].role)]++];
-
-            if (ids[i].uom != uom_kid) { /* one unit for most of a list */
-                uom_kid = ids[i].uom;
-                uom_sid = tg_sid_of_kid(g, uom_kid);
-            }
-            r->x = -1; /* a sid when followed (tg_ref_sid) */
-            r->uom = uom_sid;
-            r->kid = ids[i].kid;
-            r->qty = ids[i].qty;
-            r->pos = (uint32_t)i;
-            r->role = ids[i].role;
-            r->has_qty = ids[i].has_qty;
-        }
-    }
     e->n_ids = (uint32_t)x->n_ids;
+    e->code = x->ids_p;
+    e->n_code = (uint32_t)x->ids_len;
     e->flags |= TG_EV_IDS | (x->erroneous ? TG_EV_ERR : 0);
+    if (!e->n_ids) /* nothing to decode */
+        e->flags |=
+            TG_EV_COUNTED | TG_EV_RANK | TG_EV_RANK << 1 | TG_EV_RANK << 2;
     return 0;
 }
 
-static int x_cmp(const void *x, const void *y)
-{
-    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+/* Units met while decoding, named in one batch (name_units). */
+struct units {
+    int32_t *sid;
+    size_t n, cap;
+};
 
-    return (a > b) - (a < b);
+/* Decode rank k of event eid into the graph's arena (its units as sids,
+ * those without a string yet listed in u). */
+static int decode_rank(struct tg *g, int32_t eid, int k, struct units *u)
+{
+    struct tg_event *e = &g->evs[eid];
+    struct zl_tix_ids_rd rd;
+    struct zl_tix_ref x;
+    struct tg_ref *out;
+    uint32_t n[TG_N_RANKS] = {0, 0, 0}, pos = 0, at = 0;
+    size_t held = g->arena.held;
+    int64_t uom_kid = 0;
+    int32_t uom_sid = -1;
+    int rc;
+
+    if (e->flags & (TG_EV_RANK << k))
+        return 0;
+    /* a pass to count each rank (the codes are a few bytes an
+     * identifier; counted once an event), then one to keep the rank's:
+     * no scratch array, nothing grown */
+    if (!(e->flags & TG_EV_COUNTED)) {
+        uint32_t by_role[32] = {0};
+
+        if ((rc = zl_tix_ids_count(e->code, e->n_code, e->n_ids, by_role)) < 0)
+            return rc;
+        n[0] = by_role[ZL_ROLE_INPUT] + by_role[ZL_ROLE_INPUT_QTY];
+        n[2] = by_role[ZL_ROLE_OUTPUT] + by_role[ZL_ROLE_OUTPUT_QTY];
+        n[1] = e->n_ids - n[0] - n[2]; /* tg_role_rank's other roles */
+        memcpy(e->n_rank, n, sizeof n);
+        e->flags |= TG_EV_COUNTED;
+    }
+    memcpy(n, e->n_rank, sizeof n);
+    out = n[k] ? zl_arena_alloc(&g->arena, n[k] * sizeof(*out)) : NULL;
+    if (n[k] && !out)
+        return ZL_ENOMEM;
+    g->bytes += g->arena.held - held;
+    zl_tix_ids_begin(&rd, e->code, e->n_code, e->n_ids);
+    for (; at < n[k] && (rc = zl_tix_ids_next(&rd, &x)) == 1; pos++) {
+        struct tg_ref *r;
+
+        if (tg_role_rank(x.role) != k)
+            continue;
+        r = &out[at++];
+        if (x.uom != uom_kid) { /* one unit for most of a list */
+            uom_kid = x.uom;
+            uom_sid = uom_kid > 0 ? sid_for_kid(g, uom_kid) : -1;
+            if (uom_sid < -1)
+                return uom_sid;
+            if (uom_sid >= 0 && !g->strs[uom_sid].s &&
+                zl_grow((void **)&u->sid, &u->cap, u->n + 1, sizeof(*u->sid),
+                        16, NULL))
+                return ZL_ENOMEM;
+            if (uom_sid >= 0 && !g->strs[uom_sid].s)
+                u->sid[u->n++] = uom_sid;
+        }
+        r->x = -1; /* a sid when followed (tg_ref_sid) */
+        r->uom = uom_sid;
+        r->kid = x.kid;
+        r->qty = x.qty;
+        r->pos = pos;
+        r->role = x.role;
+        r->has_qty = x.has_qty;
+    }
+    if (rc < 0)
+        return rc;
+    e = &g->evs[eid]; /* sid_for_kid grows strs, not evs: same event */
+    e->rank[k] = out;
+    e->flags |= (uint8_t)(TG_EV_RANK << k);
+    return 0;
+}
+
+/* Name the units u lists (a unit the index has no string for stays
+ * without one: shown as none, as a missing key always was). */
+static int name_units(struct tg *g, struct units *u)
+{
+    struct recs r = {.g = g};
+    int rc = 0;
+
+    for (size_t i = 0; i < u->n && !rc; i++)
+        if (!g->strs[u->sid[i]].s)
+            rc = want_kid(&r, g->strs[u->sid[i]].kid);
+    if (!rc && r.n_unknown)
+        rc = zl_tix_key_strings(g->store, r.unknown, r.n_unknown, key_cb, g);
+    zl_free(r.unknown);
+    zl_free(u->sid);
+    u->sid = NULL;
+    u->n = u->cap = 0;
+    return rc < 0 ? rc : (rc > 0 ? ZL_ESTORE : 0);
+}
+
+int tg_need_ids(struct tg *g, const int32_t *eids, size_t n, int rank)
+{
+    struct units u = {0};
+    int rc = 0;
+
+    for (size_t i = 0; i < n && !rc; i++)
+        if (g->evs[eids[i]].flags & TG_EV_IDS)
+            rc = decode_rank(g, eids[i], rank, &u);
+    if (rc) {
+        zl_free(u.sid);
+        return rc;
+    }
+    return name_units(g, &u);
+}
+
+int tg_ids(struct tg *g, int32_t eid, int rank, struct tg_ref **out,
+           uint32_t *n)
+{
+    struct tg_event *e = &g->evs[eid];
+    int rc;
+
+    if (!(e->flags & (TG_EV_RANK << rank))) {
+        if (!(e->flags & TG_EV_IDS)) { /* never read: no identifiers */
+            *out = NULL;
+            *n = 0;
+            return 0;
+        }
+        if ((rc = tg_need_ids(g, &eid, 1, rank)) < 0)
+            return rc;
+        e = &g->evs[eid];
+    }
+    *out = e->rank[rank];
+    *n = e->n_rank[rank];
+    return 0;
 }
 
 /* Content order of records: event time, then hash. Local event ids are
@@ -572,12 +651,12 @@ static int rec_order(const void *x, const void *y, void *ctx)
 }
 
 /* Load the events of index ids x[0..n) (sorted in place) not loaded yet:
- * their records, then the strings of keys not seen yet. Every event of
- * the graph is loaded whole when it is created. */
+ * their records, identifiers left coded (decoded by rank when a trace
+ * follows them: tg_ids). */
 static int load_x(struct tg *g, int64_t *x, size_t n)
 {
     struct recs r = {.g = g};
-    size_t k = 0, *order = NULL, *off = NULL;
+    size_t k = 0, *order = NULL;
     int rc = 0;
 
     /* the events not in the graph yet, each once (hundreds of entries
@@ -611,8 +690,7 @@ static int load_x(struct tg *g, int64_t *x, size_t n)
         zl_free(set);
         k = m;
     }
-    if (k > 1)
-        qsort(x, k, sizeof(*x), x_cmp);
+    zl_sort_i64(x, k);
     n = k;
     k = 0;
     for (size_t i = 0; i < n; i++)
@@ -621,28 +699,24 @@ static int load_x(struct tg *g, int64_t *x, size_t n)
     if (!k)
         return 0;
     rc = zl_tix_events(g->store, x, k, rec_cb, &r);
-    if (!rc && r.n_unknown)
-        rc = zl_tix_key_strings(g->store, r.unknown, r.n_unknown, key_cb, g);
     if (!rc && r.n) {
-        order = zl_malloc(r.n * sizeof(*order));
-        off = zl_malloc(r.n * sizeof(*off));
-        if (!order || !off)
+        int sorted = 1;
+
+        if (!(order = zl_malloc(r.n * sizeof(*order))))
             rc = ZL_ENOMEM;
-        for (size_t i = 0, o = 0; i < r.n && !rc; i++) {
+        for (size_t i = 0; i < r.n && !rc; i++) {
             order[i] = i;
-            off[i] = o;
-            o += r.ev[i].n_ids;
+            if (i && sorted && rec_order(&order[i - 1], &order[i], &r) > 0)
+                sorted = 0;
         }
-        if (!rc)
+        /* numbered as captured, records mostly come in time order */
+        if (!rc && !sorted)
             qsort_r(order, r.n, sizeof(*order), rec_order, &r);
     }
     for (size_t i = 0; i < r.n && !rc; i++)
-        rc = fill_event(g, &r.ev[order[i]], r.ids + off[order[i]]);
+        rc = fill_event(g, &r.ev[order[i]]);
     zl_free(order);
-    zl_free(off);
     zl_free(r.ev);
-    zl_free(r.ids);
-    zl_free(r.unknown);
     return rc < 0 ? rc : (rc > 0 ? ZL_ESTORE : 0);
 }
 
@@ -775,6 +849,16 @@ static int row_cmp(const void *x, const void *y, void *ctx)
     return (int)a->role - (int)b->role;
 }
 
+/* 1 when st's rows are in row_cmp's order already (the store gives an
+ * identifier's occurrences by event time: mostly they are). */
+static int rows_sorted(const struct tg *g, const struct tg_str *st)
+{
+    for (uint32_t i = 1; i < st->n_rows; i++)
+        if (row_cmp(&st->rows[i - 1], &st->rows[i], (void *)g) > 0)
+            return 0;
+    return 1;
+}
+
 /* The sids of sids[0..n) without `done` in their flags, each once, in
  * *todo (new, zl_free) with *k. 0 or ZL_ENOMEM. */
 static int todo_of(struct tg *g, const int32_t *sids, size_t n, unsigned done,
@@ -808,15 +892,29 @@ int tg_need_rows(struct tg *g, const int32_t *sids, size_t n)
     if ((rc = todo_of(g, sids, n, TG_S_ROWS, &todo, &k)) < 0)
         return rc;
     rc = read_hits(g, todo, k, ZL_ROLE_EPC, ZL_ROLE_OUTPUT_QTY, &h);
-    for (size_t i = 0; i < h.n && rc >= 0; i++)
-        if (h.v[i].sid >= 0 && h.v[i].eid >= 0 &&
-            !(g->evs[h.v[i].eid].flags & TG_EV_ERR))
-            rc = tg_add_row(g, &g->strs[h.v[i].sid], h.v[i].eid, h.v[i].role);
+    /* a key's entries come together: its rows are sized once a run, not
+     * doubled from 4 (a lot's hundreds of rows moved eight times) */
+    for (size_t i = 0, j; i < h.n && rc >= 0; i = j) {
+        for (j = i + 1; j < h.n && h.v[j].sid == h.v[i].sid; j++)
+            ;
+        if (h.v[i].sid >= 0) {
+            struct tg_str *st = &g->strs[h.v[i].sid];
+
+            rc = tg_grow32((void **)&st->rows, &st->cap_rows,
+                           (size_t)st->n_rows + (j - i), sizeof(*st->rows),
+                           &g->bytes);
+        }
+        for (size_t m = i; m < j && rc >= 0; m++)
+            if (h.v[m].sid >= 0 && h.v[m].eid >= 0 &&
+                !(g->evs[h.v[m].eid].flags & TG_EV_ERR))
+                rc = tg_add_row(g, &g->strs[h.v[m].sid], h.v[m].eid,
+                                h.v[m].role);
+    }
     for (size_t i = 0; i < k && rc >= 0; i++) {
         struct tg_str *st = &g->strs[todo[i]];
 
         st->flags |= TG_S_ROWS;
-        if (st->n_rows > 1)
+        if (st->n_rows > 1 && !rows_sorted(g, st))
             qsort_r(st->rows, st->n_rows, sizeof(*st->rows), row_cmp, g);
     }
     hits_free(&h);

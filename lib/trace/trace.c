@@ -312,6 +312,11 @@ static int is_output_role(int role)
     return role == ZL_ROLE_OUTPUT || role == ZL_ROLE_OUTPUT_QTY;
 }
 
+/* The ranks of an event's identifiers (tg_role_rank). */
+#define RANK_IN    0
+#define RANK_OTHER 1
+#define RANK_OUT   2
+
 /* A viewer's trace sees only the events opts.visible allows (asked once
  * per event; an error is kept for the end of the trace and hides the
  * event meanwhile). */
@@ -354,47 +359,59 @@ static int ev_ok(struct zl_trace *t, int32_t eid)
  * ZL_E* code below -1. */
 static int32_t parent_of(struct tg *g, int32_t eid)
 {
-    const struct tg_event *e = &g->evs[eid];
+    struct tg_ref *ids;
+    uint32_t n;
+    int rc = tg_ids(g, eid, RANK_OTHER, &ids, &n);
 
-    for (uint32_t i = 0; i < e->n_ids; i++)
-        if (e->ids[i].role == ZL_ROLE_PARENT)
-            return tg_ref_sid(g, &e->ids[i]);
+    if (rc < 0)
+        return rc;
+    for (uint32_t i = 0; i < n; i++)
+        if (ids[i].role == ZL_ROLE_PARENT)
+            return tg_ref_sid(g, &ids[i]);
     return -1;
 }
 
 /* End of child c's membership in p that began with event add at time s:
  * the first later DELETE from p naming c or naming no child. Sets *d
- * (POS if none) and *edel (-1 if none). Needs rows(p) and their ids. */
-static void member_end(struct zl_trace *t, int32_t p, int32_t c, int64_t s,
-                       int32_t add, int64_t *d, int32_t *edel)
+ * (POS if none) and *edel (-1 if none). Needs rows(p); reads the
+ * identifiers of those DELETEs. 0 or a negative ZL_E* code. */
+static int member_end(struct zl_trace *t, int32_t p, int32_t c, int64_t s,
+                      int32_t add, int64_t *d, int32_t *edel)
 {
-    const struct tg *g = t->g;
-    const struct tg_str *ps = &g->strs[p];
+    struct tg *g = t->g;
 
     *d = POS;
     *edel = -1;
-    for (uint32_t i = 0; i < ps->n_rows; i++) {
-        const struct tg_row *r = &ps->rows[i];
-        const struct tg_event *e = &g->evs[r->x];
+    for (uint32_t i = 0; i < g->strs[p].n_rows; i++) {
+        struct tg_row r = g->strs[p].rows[i];
+        const struct tg_event *e = &g->evs[r.x];
         int names_child = 0, names_c = 0;
+        struct tg_ref *ids;
+        uint32_t n;
+        int rc;
 
-        if (r->role != ZL_ROLE_PARENT || r->x == add || !is_agg(e) ||
-            e->action != ZL_ACT_DELETE || e->t < s || !ev_ok(t, r->x))
+        if (r.role != ZL_ROLE_PARENT || r.x == add || !is_agg(e) ||
+            e->action != ZL_ACT_DELETE || e->t < s || !ev_ok(t, r.x))
             continue;
-        for (uint32_t k = 0; k < e->n_ids; k++) {
-            if (is_child_role(e->ids[k].role)) {
+        /* children are neither inputs nor outputs */
+        if ((rc = tg_ids(g, r.x, RANK_OTHER, &ids, &n)) < 0)
+            return rc;
+        e = &g->evs[r.x];
+        for (uint32_t k = 0; k < n; k++) {
+            if (is_child_role(ids[k].role)) {
                 names_child = 1;
-                if (e->ids[k].kid == g->strs[c].kid)
+                if (ids[k].kid == g->strs[c].kid)
                     names_c = 1;
             }
         }
         if (names_child && !names_c)
             continue;
-        if (e->t < *d || (e->t == *d && r->x < *edel)) {
+        if (e->t < *d || (e->t == *d && r.x < *edel)) {
             *d = e->t;
-            *edel = r->x;
+            *edel = r.x;
         }
     }
+    return 0;
 }
 
 /* ---- nodes, edges, events ---------------------------------------------------
@@ -570,6 +587,33 @@ static int prefetch(struct zl_trace *t)
             goto out;
     if ((rc = tg_need_tid(g, tids.v, tids.n)) < 0)
         goto out;
+    /* the side of those transformations the level follows, and the other
+     * identifiers (parents, children, commissioned quantities) of the
+     * aggregations and object events met: decoded in one batch each, so
+     * their units are named in one round trip */
+    for (size_t i = 0; i < tids.n; i++) {
+        const struct tg_str *s = &g->strs[tids.v[i]];
+
+        for (uint32_t k = 0; k < s->n_tid; k++)
+            if ((rc = ivec_push(&tev, s->tid_ev[k])) < 0)
+                goto out;
+    }
+    if ((rc = tg_need_ids(g, tev.v, tev.n,
+                          t->opts.dir == ZL_TRACE_FORWARD ? RANK_OUT
+                                                          : RANK_IN)) < 0)
+        goto out;
+    tev.n = 0;
+    for (size_t i = 0; i < sids.n; i++)
+        for (uint32_t k = 0; k < g->strs[sids.v[i]].n_rows; k++) {
+            int32_t x = g->strs[sids.v[i]].rows[k].x;
+
+            if ((is_agg(&g->evs[x]) || (g->evs[x].type == ZL_EV_OBJECT &&
+                                        g->evs[x].action == ZL_ACT_ADD)) &&
+                (rc = ivec_push(&tev, x)) < 0)
+                goto out;
+        }
+    if ((rc = tg_need_ids(g, tev.v, tev.n, RANK_OTHER)) < 0)
+        goto out;
     /* parents of the memberships, for the ends of those memberships */
     for (size_t i = 0; i < sids.n; i++) {
         /* g->strs moves as parent_of makes sids: indexed each time */
@@ -587,7 +631,18 @@ static int prefetch(struct zl_trace *t)
                 goto out;
         }
     }
-    rc = tg_need_rows(g, par.v, par.n);
+    if ((rc = tg_need_rows(g, par.v, par.n)) < 0)
+        goto out;
+    /* the children those containers' unpackings name */
+    tev.n = 0;
+    for (size_t i = 0; i < par.n; i++)
+        for (uint32_t k = 0; k < g->strs[par.v[i]].n_rows; k++) {
+            int32_t x = g->strs[par.v[i]].rows[k].x;
+
+            if (is_agg(&g->evs[x]) && (rc = ivec_push(&tev, x)) < 0)
+                goto out;
+        }
+    rc = tg_need_ids(g, tev.v, tev.n, RANK_OTHER);
 out:
     zl_free(sids.v);
     zl_free(tev.v);
@@ -631,19 +686,21 @@ static int expand_transform(struct zl_trace *t, int32_t node, int32_t eid,
     }
     for (size_t i = 0; i < n_grp; i++) {
         int32_t x = grp[i];
-        uint32_t n_ids = g->evs[x].n_ids;
+        struct tg_ref *ids;
+        uint32_t n_ids;
 
         if (!ev_ok(t, x))
             continue;
-        /* ids are ranked inputs first, outputs last: read only that end */
+        /* only the side followed is decoded: the outputs forward (from
+         * the last), the inputs backward */
+        if ((rc = tg_ids(g, x, fwd ? RANK_OUT : RANK_IN, &ids, &n_ids)) < 0)
+            return rc;
         for (uint32_t j = 0; j < n_ids; j++) {
             uint32_t k = fwd ? n_ids - 1 - j : j;
-            struct tg_ref r = g->evs[x].ids[k];
+            struct tg_ref r = ids[k];
             int64_t ot = g->evs[x].t;
 
-            if (tg_role_rank(r.role) != (fwd ? 2 : 0))
-                break;
-            if ((r.x = tg_ref_sid(g, &g->evs[x].ids[k])) < 0)
+            if ((r.x = tg_ref_sid(g, &ids[k])) < 0)
                 return r.x;
             rc = reach_on(t, r.x, ot, 0, lvl + 1, node, ZL_LINK_TRANSFORMED, x,
                           &r);
@@ -681,7 +738,8 @@ static int expand_plain(struct zl_trace *t, const struct piece *pc, int lvl)
                 return p;
             if (p < 0)
                 continue;
-            member_end(t, p, sid, tm, r.x, &d, &edel);
+            if ((rc = member_end(t, p, sid, tm, r.x, &d, &edel)) < 0)
+                return rc;
             f = d == POS ? POS : d - 1;
             rc = reach(t, p, tm > pc->a ? tm : pc->a, f < pc->b ? f : pc->b, 0,
                        lvl + 1, node, ZL_LINK_PACKED_IN, r.x, NULL);
@@ -703,13 +761,17 @@ static int expand_plain(struct zl_trace *t, const struct piece *pc, int lvl)
         if (e->type == ZL_EV_OBJECT && e->action == ZL_ACT_ADD &&
             r.role == (fwd ? ZL_ROLE_QTY : ZL_ROLE_EPC)) {
             int want = fwd ? ZL_ROLE_EPC : ZL_ROLE_QTY;
+            struct tg_ref *ids;
+            uint32_t n_ids;
 
-            for (uint32_t k = 0; k < g->evs[r.x].n_ids; k++) {
-                struct tg_ref o = g->evs[r.x].ids[k];
+            if ((rc = tg_ids(g, r.x, RANK_OTHER, &ids, &n_ids)) < 0)
+                return rc;
+            for (uint32_t k = 0; k < n_ids; k++) {
+                struct tg_ref o = ids[k];
 
                 if (o.role != want)
                     continue;
-                if ((o.x = tg_ref_sid(g, &g->evs[r.x].ids[k])) < 0)
+                if ((o.x = tg_ref_sid(g, &ids[k])) < 0)
                     return o.x;
                 rc = reach_on(t, o.x, tm, 0, lvl + 1, node, ZL_LINK_MEMBER, r.x,
                               &o);
@@ -726,6 +788,8 @@ static int expand_down(struct zl_trace *t, const struct piece *pc, int lvl)
     struct tg *g = t->g;
     int fwd = t->opts.dir == ZL_TRACE_FORWARD;
     int32_t node = pc->node, sid = t->nodes[node].sid;
+    struct tg_ref *ids;
+    uint32_t n_ids;
     int rc;
 
     for (uint32_t i = 0; i < g->strs[sid].n_rows; i++) {
@@ -739,16 +803,19 @@ static int expand_down(struct zl_trace *t, const struct piece *pc, int lvl)
             return rc;
         if (e->action != ZL_ACT_ADD)
             continue;
-        for (uint32_t k = 0; k < g->evs[r.x].n_ids; k++) {
-            struct tg_ref c = g->evs[r.x].ids[k];
+        if ((rc = tg_ids(g, r.x, RANK_OTHER, &ids, &n_ids)) < 0)
+            return rc;
+        for (uint32_t k = 0; k < n_ids; k++) {
+            struct tg_ref c = ids[k];
             int32_t edel;
             int64_t d, f;
 
             if (!is_child_role(c.role))
                 continue;
-            if ((c.x = tg_ref_sid(g, &g->evs[r.x].ids[k])) < 0)
+            if ((c.x = tg_ref_sid(g, &ids[k])) < 0)
                 return c.x;
-            member_end(t, sid, c.x, tm, r.x, &d, &edel);
+            if ((rc = member_end(t, sid, c.x, tm, r.x, &d, &edel)) < 0)
+                return rc;
             f = d == POS ? POS : d - 1;
             if (f < pc->a || tm > pc->b)
                 continue;
@@ -1086,18 +1153,23 @@ static int finish(struct zl_trace *t)
             nd->pub.quantity = 1;
         }
         for (uint32_t k = 0; k < s->n_rows && !nd->pub.has_quantity; k++) {
-            const struct tg_event *e = &g->evs[s->rows[k].x];
+            struct tg_row row = s->rows[k];
+            struct tg_ref *ids;
+            uint32_t n_ids;
 
-            if ((s->rows[k].role != ZL_ROLE_QTY &&
-                 s->rows[k].role != ZL_ROLE_OUTPUT_QTY) ||
-                (t->opts.visible && !ev_ok(t, s->rows[k].x)))
+            if ((row.role != ZL_ROLE_QTY && row.role != ZL_ROLE_OUTPUT_QTY) ||
+                (t->opts.visible && !ev_ok(t, row.x)))
                 continue;
-            for (uint32_t j = 0; j < e->n_ids; j++) {
-                if (e->ids[j].kid == s->kid && e->ids[j].has_qty &&
-                    e->ids[j].role == s->rows[k].role) {
+            if ((rc = tg_ids(g, row.x, tg_role_rank(row.role), &ids, &n_ids)) <
+                0)
+                return rc;
+            s = &g->strs[nd->sid]; /* a unit named may move strs */
+            for (uint32_t j = 0; j < n_ids; j++) {
+                if (ids[j].kid == s->kid && ids[j].has_qty &&
+                    ids[j].role == row.role) {
                     nd->pub.has_quantity = 1;
-                    nd->pub.quantity = e->ids[j].qty;
-                    nd->pub.uom = tg_s(g, e->ids[j].uom);
+                    nd->pub.quantity = ids[j].qty;
+                    nd->pub.uom = tg_s(g, ids[j].uom);
                     break;
                 }
             }
@@ -1170,16 +1242,24 @@ static int start_location(zl_trace *t, int32_t sid)
             continue;
         if ((rc = touch(t, loc, eid)) < 0)
             goto out;
-        for (uint32_t k = 0; k < g->evs[eid].n_ids; k++) {
-            struct tg_ref r = g->evs[eid].ids[k];
+        for (int rank = 0; rank < TG_N_RANKS; rank++) {
+            struct tg_ref *ids;
+            uint32_t n_ids;
 
-            if ((r.x = tg_ref_sid(g, &g->evs[eid].ids[k])) < 0) {
-                rc = r.x;
+            if ((rc = tg_ids(g, eid, rank, &ids, &n_ids)) < 0)
                 goto out;
+            for (uint32_t k = 0; k < n_ids; k++) {
+                struct tg_ref r = ids[k];
+
+                if ((r.x = tg_ref_sid(g, &ids[k])) < 0) {
+                    rc = r.x;
+                    goto out;
+                }
+                rc = reach_on(t, r.x, tm, 1, 1, loc, ZL_LINK_AT_LOCATION, eid,
+                              &r);
+                if (rc < 0)
+                    goto out;
             }
-            rc = reach_on(t, r.x, tm, 1, 1, loc, ZL_LINK_AT_LOCATION, eid, &r);
-            if (rc < 0)
-                goto out;
         }
     }
     t->level = 1;
@@ -1368,22 +1448,31 @@ int zl_trace_scope(zl_store *s, const char *const *lots, size_t n,
 int zl_trace_event_refs(const zl_trace *t, size_t ev, zl_trace_ref_cb cb,
                         void *ctx)
 {
-    const struct tg *g = t->g;
-    const struct tg_event *e = &g->evs[t->ev_eid[ev]];
+    struct tg *g = t->g;
+    int32_t eid = t->ev_eid[ev];
     int rc = 0;
 
-    for (uint32_t i = 0; i < e->n_ids && !rc; i++) {
-        const struct tg_ref *r = &e->ids[i];
-        int32_t sid = r->x >= 0 ? r->x : tg_sid_of_kid(g, r->kid);
-        const char *uom = tg_s(g, r->uom);
-        struct zl_trace_ref x = {sid >= 0 ? nmap_get(t, sid) : -1,
-                                 r->pos,
-                                 r->role,
-                                 r->has_qty,
-                                 r->qty,
-                                 uom && uom[0] ? uom : NULL};
+    for (int rank = 0; rank < TG_N_RANKS && !rc; rank++) {
+        struct tg_ref *ids;
+        uint32_t n;
 
-        rc = cb(ctx, &x);
+        /* a side the walk did not follow is decoded now (its units
+         * named from the store the trace read) */
+        if ((rc = tg_ids(g, eid, rank, &ids, &n)) < 0)
+            return rc;
+        for (uint32_t i = 0; i < n && !rc; i++) {
+            const struct tg_ref *r = &ids[i];
+            int32_t sid = r->x >= 0 ? r->x : tg_sid_of_kid(g, r->kid);
+            const char *uom = tg_s(g, r->uom);
+            struct zl_trace_ref x = {sid >= 0 ? nmap_get(t, sid) : -1,
+                                     r->pos,
+                                     r->role,
+                                     r->has_qty,
+                                     r->qty,
+                                     uom && uom[0] ? uom : NULL};
+
+            rc = cb(ctx, &x);
+        }
     }
     return rc;
 }

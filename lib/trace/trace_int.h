@@ -39,9 +39,14 @@ struct tg_row {
     uint8_t role;
 };
 
-#define TG_EV_IDS  1u /* ids[] complete */
-#define TG_EV_META 2u /* tid, bizStep... and source/destination known */
-#define TG_EV_ERR  4u /* declared erroneous: contributes no rows */
+#define TG_EV_IDS     1u  /* record read: times, keys, identifiers coded */
+#define TG_EV_META    2u  /* tid, bizStep... and source/destination known */
+#define TG_EV_ERR     4u  /* declared erroneous: contributes no rows */
+#define TG_EV_RANK    8u  /* << rank: that rank's identifiers decoded */
+#define TG_EV_COUNTED 64u /* n_rank[] known */
+
+/* The ranks of an event's identifiers (tg_role_rank). */
+#define TG_N_RANKS 3
 
 struct tg_event {
     uint8_t hash[32];
@@ -57,11 +62,16 @@ struct tg_event {
     uint8_t type, action, flags;
     uint8_t cte, consumer; /* enum zl_cte; retail sale (with META) */
     uint8_t vstep, vdisp;  /* enum zl_biz_step, zl_disposition (META) */
-    uint32_t n_ids, cap_ids;
-    /* Once complete (TG_EV_IDS), sorted by tg_role_rank: inputs first,
-     * outputs last, so a transformation step reads only the side it
-     * needs (a filling event can list 100,000 outputs). */
-    struct tg_ref *ids;
+    uint32_t n_ids;        /* identifiers of the event, all ranks */
+    uint32_t n_code;       /* bytes of code */
+    /* The identifiers as the record codes them (store_tix.h), kept in the
+     * graph's arena: each rank (inputs, others, outputs) is decoded from
+     * them when first asked (tg_ids), so a trace pays for the side of an
+     * event it follows, not for a filling event's 500 outputs when it
+     * walks back to the inputs. */
+    const uint8_t *code;
+    uint32_t n_rank[TG_N_RANKS]; /* with TG_EV_COUNTED */
+    struct tg_ref *rank[TG_N_RANKS];
 };
 
 #define TG_S_ROWS  1u /* rows complete */
@@ -145,6 +155,14 @@ int tg_need_names(struct tg *g, const int32_t *sids, size_t n);
 int tg_need_rows(struct tg *g, const int32_t *sids, size_t n);
 int tg_need_meta(struct tg *g, const int32_t *eids, size_t n);
 int tg_need_tid(struct tg *g, const int32_t *tids, size_t n);
+/* The identifiers of rank `rank` (tg_role_rank) of events eids[0..n),
+ * decoded where not yet, their units named in one batch. */
+int tg_need_ids(struct tg *g, const int32_t *eids, size_t n, int rank);
+/* The identifiers of rank `rank` of event eid in the event's order:
+ * *out (stable while the graph lives) and *n, decoded when first asked.
+ * 0 or a negative ZL_E* code (ZL_ESTORE: a malformed record). */
+int tg_ids(struct tg *g, int32_t eid, int rank, struct tg_ref **out,
+           uint32_t *n);
 /* Events whose bizLocation or readPoint is loc (appends eids to *out). */
 int tg_location_events(struct tg *g, const char *loc, int32_t **out, size_t *n,
                        size_t *cap);
@@ -153,11 +171,8 @@ int tg_location_events(struct tg *g, const char *loc, int32_t **out, size_t *n,
  * elements. */
 int tg_grow32(void **arr, uint32_t *cap, size_t need, size_t elem,
               size_t *bytes);
-/* Append to an identifier's occurrences / an event's identifiers;
- * 0 or a negative ZL_E* code. */
+/* Append to an identifier's occurrences; 0 or a negative ZL_E* code. */
 int tg_add_row(struct tg *g, struct tg_str *st, int32_t eid, int role);
-int tg_add_ref(struct tg *g, struct tg_ref **arr, uint32_t *n, uint32_t *cap,
-               const struct tg_ref *r);
 /* Append eid to the growable array *out (*n used, *cap allocated). */
 int tg_push_eid(struct tg *g, int32_t **out, size_t *n, size_t *cap,
                 int32_t eid);
@@ -175,7 +190,10 @@ struct zl_trace_ref {
 };
 typedef int (*zl_trace_ref_cb)(void *ctx, const struct zl_trace_ref *r);
 /* cb for each identifier of event ev of t (inputs first, outputs last,
- * pos giving the event's own order). Returns 0 or cb's value. */
+ * pos giving the event's own order). A side of the event the walk did
+ * not follow is decoded now, its units named from the store the trace
+ * ran on: call it while that handle is open. Returns 0, cb's value or a
+ * negative ZL_E* code. */
 int zl_trace_event_refs(const zl_trace *t, size_t ev, zl_trace_ref_cb cb,
                         void *ctx);
 

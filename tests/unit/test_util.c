@@ -17,6 +17,7 @@
 #include "util/buf.h"
 #include "util/codec.h"
 #include "util/itab.h"
+#include "util/sort.h"
 #include "util/jw.h"
 #include "util/strmap.h"
 #include "test_rng.h"
@@ -25,6 +26,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void test_buf_cap(void **state)
@@ -603,6 +605,51 @@ static void test_dl(void **state)
     }
 }
 
+static int i64_order(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+
+    return (a > b) - (a < b);
+}
+
+/* zl_sort_i64 against qsort: random arrays of every small size and some
+ * large, with many repeats, sorted, reversed, all equal, sawtooth and
+ * extreme values. */
+static void test_sort_i64(void **state)
+{
+    static int64_t a[5000], b[5000];
+    uint64_t rng = 12345;
+
+    (void)state;
+    for (int round = 0; round < 600; round++) {
+        size_t n = round < 300 ? (size_t)round % 70 : 1 + (size_t)round * 8;
+        int shape = round % 7;
+
+        for (size_t i = 0; i < n; i++) {
+            uint64_t r = test_xorshift64(&rng);
+
+            switch (shape) {
+            case 0: a[i] = (int64_t)r; break;
+            case 1: a[i] = (int64_t)(r % 5) - 2; break;
+            case 2: a[i] = (int64_t)i; break;
+            case 3: a[i] = -(int64_t)i; break;
+            case 4: a[i] = 7; break;
+            case 5: a[i] = (int64_t)(i % 17); break;
+            default: a[i] = r & 1 ? INT64_MAX : INT64_MIN; break;
+            }
+        }
+        memcpy(b, a, n * sizeof(*a));
+        zl_sort_i64(a, n);
+        if (n)
+            qsort(b, n, sizeof(*b), i64_order);
+        assert_memory_equal(a, b, n * sizeof(*a));
+        assert_true(zl_sorted_i64(a, n));
+    }
+    a[0] = 2;
+    a[1] = 1;
+    assert_false(zl_sorted_i64(a, 2));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -613,6 +660,7 @@ int main(void)
         cmocka_unit_test(test_base64),       cmocka_unit_test(test_hex),
         cmocka_unit_test(test_error_format), cmocka_unit_test(test_jw),
         cmocka_unit_test(test_jw_misuse),    cmocka_unit_test(test_dl),
+        cmocka_unit_test(test_sort_i64),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
