@@ -7,19 +7,21 @@
  * leaves open. We follow that implementation step by step, on the jansson
  * tree, without a JSON-LD processor:
  *
- *  1. Tree. Each event becomes (name, value, children) triples as the XML
- *     binding would give them: an array under key k yields one child named
- *     k per element; keys with a prefix declared in @context become
- *     "{uri}local"; string values with such a prefix are expanded; bare CBV
- *     terms are replaced by the web URI the JSON-LD context gives them;
- *     siblings are sorted (Python tuple order) unless the object holds a
- *     bizTransaction, source or destination.
- *  2. XML shape. Children named "...List" are grouped under one list node
- *     whose children lose the "List" suffix; bizTransaction/source/
- *     destination elements become (type, value) pairs; childEPCs are
- *     grouped; inputEPC/outputEPC become epc, quantity elements become
- *     quantityElement.
- *  3. Output. "eventType=" + type, then the fields of the canonical
+ *  1. Tree, in the XML binding's shape, built in one walk. Each event
+ *     becomes (name, value, children) triples as the XML binding would
+ *     give them: an array under key k yields one child named k per
+ *     element; keys with a prefix declared in @context become
+ *     "{uri}local"; string values with such a prefix are expanded; bare
+ *     CBV terms are replaced by the web URI the JSON-LD context gives
+ *     them. Members named "...List" are grouped under one list node whose
+ *     children lose the "List" suffix; bizTransaction/source/destination
+ *     elements become (type, value) pairs (the reference takes the first
+ *     two children of the element, sorted in Python tuple order unless
+ *     the element holds bizTransaction, source or destination: only these
+ *     subtrees are sorted, nothing else reads the children's order);
+ *     childEPCs are grouped; inputEPC/outputEPC become epc, quantity
+ *     elements become quantityElement.
+ *  2. Output. "eventType=" + type, then the fields of the canonical
  *     property order (values sorted within a field, nested user extensions
  *     appended to their parent), then everything left over except
  *     recordTime, eventID, type and errorDeclaration, sorted. Values are
@@ -34,19 +36,20 @@
  *
  * Speed (this runs once per captured event and once per event checked):
  * the common GS1 identifiers reach their Digital Link form without the
- * GS1 parser (ep_idfast.c), integers, the usual doubles and timestamps
- * are written without printf (each fast path falls back to the general
- * code for what it cannot decide, so the text is the same), short lists
- * are sorted by insertion, each JSON object is read from jansson once,
- * the canonical order tables are looked up by a collision-free hash
- * instead of scanned per child, appends to the output are inline, and
+ * GS1 parser (ep_idfast.c), integers, the usual doubles, plain decimal
+ * strings and timestamps are written without printf or strtod (each fast path
+ * falls back to the general code for what it cannot decide, so the text is the
+ * same), short lists are sorted by insertion, each JSON object is read from
+ * jansson once, the canonical order tables are looked up by a collision-free
+ * hash instead of scanned per child, appends to the output are inline, and
  * values that cannot be numbers skip the number parser at their first
  * byte, and an object's children come from one arena block. The cost is
  * instructions, not cache misses (docs/hash-speed.md). test_event_hash checks
  * every path against the reference generator's own answers on 999 random
- * events. Rejected: hashing while writing (the sorts rewrite earlier output)
- * and a tree of our own built by the parser (the pre-hash must also run on
- * trees it did not build: zl_epcis_event_hash, stored events).
+ * events and nine of rare shapes (quirks.jsonld). Rejected: hashing while
+ * writing (the sorts rewrite earlier output) and a tree of our own built by the
+ * parser (the pre-hash must also run on trees it did not build:
+ * zl_epcis_event_hash, stored events).
  */
 #include "epcis/epcis_int.h"
 
@@ -849,10 +852,10 @@ static const char *ns_lookup(const struct ph *p, const char *s, size_t n,
 
 /* The node name of JSON key k: "{uri}local" when its prefix is bound in
  * scope, else k itself. */
-static int key_name(struct ph *p, const char *k, const char **name,
+static int key_name(struct ph *p, const char *k, size_t kl, const char **name,
                     size_t *nlen)
 {
-    size_t kl = strlen(k), pl;
+    size_t pl;
     const char *uri = ns_lookup(p, k, kl, &pl);
     if (uri) {
         size_t ul = strlen(uri), rl = kl - pl - 1;
@@ -1004,7 +1007,12 @@ static int build_child(struct ph *p, json_t *v, const char *name, size_t nlen,
     memset(c, 0, sizeof *c);
     c->name = "";
     c->val = "";
-    if ((r = build(p, v, c, 0, raw, depth + 1)) < 0)
+    /* a string leaf, most nodes: without the call to build() */
+    if (json_is_string(v) && depth < 256)
+        r = set_string_value(p, c, json_string_value(v), json_string_length(v));
+    else
+        r = build(p, v, c, 0, raw, depth + 1);
+    if (r < 0)
         return r;
     if (name) {
         c->name = name;
@@ -1052,7 +1060,7 @@ static int skip_key(struct ph *p, const char *k, int top)
 
 /* The child nodes of member k: v of an object, one per element when v is
  * an array (all named by k), into c[] and slot[]; *made their count. */
-static int build_members(struct ph *p, const char *k, json_t *v,
+static int build_members(struct ph *p, const char *k, size_t kl, json_t *v,
                          struct ph_node *c, struct ph_node **slot, size_t *made,
                          int raw, size_t depth)
 {
@@ -1061,7 +1069,7 @@ static int build_members(struct ph *p, const char *k, json_t *v,
     int r;
     *made = 0;
     /* one name for all the elements of an array */
-    if ((r = key_name(p, k, &name, &nlen)) < 0)
+    if ((r = key_name(p, k, kl, &name, &nlen)) < 0)
         return r;
     if (!json_is_array(v)) {
         if ((r = build_child(p, v, name, nlen, c, slot, raw, depth)) < 0)
@@ -1107,12 +1115,15 @@ static int build_corrected(struct ph *p, struct ph_node *nd, const char **keys,
         size_t kl = strlen(k);
         struct ph_node *to = NULL;
         int pair = 0;
+        /* an empty array gives no child, so no group either */
+        if (json_is_array(vals[m]) && json_array_size(vals[m]) == 0)
+            continue;
         /* the key's suffix decides, as the node name's would: a bound
          * prefix only changes what comes before the ':' */
         if (kl >= 4 && !memcmp(k + kl - 4, "List", 4)) {
             const char *name;
             size_t nlen;
-            if ((r = key_name(p, k, &name, &nlen)) < 0)
+            if ((r = key_name(p, k, kl, &name, &nlen)) < 0)
                 return r;
             for (g = 0; g < ng; g++)
                 if (cmp_str(grp[g].name, grp[g].nlen, name, nlen) == 0)
@@ -1144,14 +1155,14 @@ static int build_corrected(struct ph *p, struct ph_node *nd, const char **keys,
             to = cepc;
         }
         if (!to) {
-            if ((r = build_members(p, k, vals[m], blk + nb, nd->kids + np,
+            if ((r = build_members(p, k, kl, vals[m], blk + nb, nd->kids + np,
                                    &made, 0, depth)) < 0)
                 return r;
             nb += made;
             np += made;
             continue;
         }
-        if ((r = build_members(p, k, vals[m], blk + nb, tmp, &made, pair,
+        if ((r = build_members(p, k, kl, vals[m], blk + nb, tmp, &made, pair,
                                depth)) < 0)
             return r;
         for (i = 0; i < made; i++) {
@@ -1266,10 +1277,10 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top, int raw,
         /* one pass over jansson's table finds #text and @context (a
          * lookup each per object cost more than the pass), counts the
          * children and keeps the members for the second loop */
-        keys = ep_alloc(p->a, (m ? m : 1) * sizeof *keys);
-        vals = ep_alloc(p->a, (m ? m : 1) * sizeof *vals);
-        if (!keys || !vals)
+        keys = ep_alloc(p->a, (m ? m : 1) * (sizeof *keys + sizeof *vals));
+        if (!keys)
             return ZL_ENOMEM;
+        vals = (json_t **)(void *)(keys + (m ? m : 1));
         /* jansson's iterator directly: json_object_foreach() makes five
          * library calls per member, this three */
         for (it = json_object_iter(j); it; it = json_object_iter_next(j, it)) {
@@ -1306,8 +1317,9 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top, int raw,
             for (m = 0, n = 0; m < nkeys; m++) {
                 if (is_pair_key(keys[m]))
                     sort = 0;
-                if ((r = build_members(p, keys[m], vals[m], blk + n,
-                                       nd->kids + n, &i, 1, depth)) < 0)
+                if ((r = build_members(p, keys[m], strlen(keys[m]), vals[m],
+                                       blk + n, nd->kids + n, &i, 1, depth)) <
+                    0)
                     return r;
                 n += i;
             }
