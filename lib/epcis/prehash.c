@@ -964,7 +964,7 @@ static int is_pair_list(const char *n, size_t l)
            (l == 18 && !memcmp(n, "bizTransactionList", 18));
 }
 
-/* The XML binding's element names (step 2): inputEPC and outputEPC are
+/* The XML binding's element names (step 1): inputEPC and outputEPC are
  * epc, the quantity elements quantityElement. On a node whose children
  * are built. */
 static void rename_element(struct ph_node *nd)
@@ -1086,7 +1086,7 @@ static int build_members(struct ph *p, const char *k, size_t kl, json_t *v,
     return 0;
 }
 
-/* The children of an object in the XML binding's shape (step 2), built
+/* The children of an object in the XML binding's shape (step 1), built
  * straight into it: members named "...List" are grouped under one list
  * node (one per name, after the other children, in order of first
  * appearance) whose elements lose the "List" suffix; the elements of
