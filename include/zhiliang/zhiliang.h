@@ -144,7 +144,10 @@ void zl_capture_doc_free(zl_capture_doc *d); /* NULL-safe */
  * One failure drops the whole batch instead of one document: a write of
  * the trace index that fails after the document's savepoint was released
  * (an allocation or I/O failure); zl_capture then returns it and the
- * batch's commit returns ZL_EINVAL. Never is part of a document stored. */
+ * batch's commit returns ZL_EINVAL. Never is part of a document stored.
+ * The first batch sizes s for bulk writes for the rest of its life (on
+ * SQLite a page cache of 512 MiB instead of 64: up to that much more
+ * memory in the capturing process; durability is unchanged). */
 int zl_capture_batch_begin(zl_store *s);
 int zl_capture_batch_commit(zl_store *s);
 void zl_capture_batch_abort(zl_store *s);

@@ -351,7 +351,13 @@ int zl_capture(zl_store *s, const char *buf, size_t len,
 
 int zl_capture_batch_begin(zl_store *s)
 {
-    return zl_store_in_tx(s) ? ZL_EINVAL : zl_store_begin(s);
+    int rc;
+
+    if (zl_store_in_tx(s))
+        return ZL_EINVAL;
+    if ((rc = zl_store_bulk(s)))
+        return rc;
+    return zl_store_begin(s);
 }
 
 int zl_capture_batch_commit(zl_store *s)

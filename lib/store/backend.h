@@ -99,6 +99,10 @@ struct zl_store_backend {
     int (*savepoint)(zl_store *s);
     int (*release)(zl_store *s);
     int (*rollback_to)(zl_store *s);
+    /* Optional (NULL: nothing to do): the handle is about to write in
+     * bulk (capture's batches); settings for large write transactions,
+     * kept until the handle closes. Never weakens durability. */
+    int (*bulk)(zl_store *s);
     int (*snapshot_begin)(zl_store *s);
     int (*snapshot_end)(zl_store *s);
     int (*change_token)(zl_store *s, uint64_t *token);

@@ -78,6 +78,19 @@ struct zl_sqlite_recent {
 };
 #define ZL_SQLITE_RECENT 65536
 
+/* The page cache, in KiB: every connection's, and a handle's that writes
+ * in bulk (zl_store_bulk: capture's batches). A batch of 16 documents of
+ * 1,000 events into a 1M-event store dirties ~9,100 pages of 16 KiB
+ * (145 MiB; every page of the random-key indexes: the events' hash, the
+ * log's key hash, the references, and the time indexes where new events
+ * interleave); past the 64 MiB cache SQLite spills dirty pages into the
+ * WAL before the commit and reads them back, and re-reads the clean
+ * pages it dropped (by pread beyond the 1 GiB map): 2.4 pwrite and 1.5
+ * pread calls an event against 1.4 and 0.5 with the bulk cache
+ * (docs/capture-speed.md, branch capgrow). */
+#define ZL_SQLITE_CACHE_KIB      65536
+#define ZL_SQLITE_BULK_CACHE_KIB 524288
+
 static inline struct zl_sqlite *zl_sqlite_of(zl_store *s)
 {
     return (struct zl_sqlite *)s->priv;

@@ -488,6 +488,11 @@ int zl_store_rollback(zl_store *s)
     return s->be->rollback(s);
 }
 
+int zl_store_bulk(zl_store *s)
+{
+    return s->be->bulk ? s->be->bulk(s) : 0;
+}
+
 int zl_store_in_tx(const zl_store *s)
 {
     return s->in_tx;

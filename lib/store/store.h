@@ -56,6 +56,12 @@ int zl_store_remove(const char *uri);
 
 int zl_store_begin(zl_store *s);
 int zl_store_commit(zl_store *s);
+/* The handle is about to write in bulk (zl_capture_batch_begin): the
+ * backend may size its caches for large transactions (SQLite: a page
+ * cache of ZL_SQLITE_BULK_CACHE_KIB instead of the 64 MiB every handle
+ * has), for the rest of the handle's life. Durability and what is
+ * stored are unchanged. Call outside a transaction; 0 or ZL_ESTORE. */
+int zl_store_bulk(zl_store *s);
 /* Safe to call when nothing is open. Drops every module state (below):
  * it may describe rows the rollback removed. */
 int zl_store_rollback(zl_store *s);

@@ -409,19 +409,29 @@ static void ident_code_fn(sqlite3_context *cx, int argc, sqlite3_value **argv);
 
 /* Connection settings: every open. The page size only takes on a new,
  * empty file (before WAL mode). */
+static const char SETTINGS[] = "PRAGMA journal_mode=WAL;"
+                               "PRAGMA synchronous=FULL;"
+                               "PRAGMA foreign_keys=OFF;"
+                               "PRAGMA temp_store=MEMORY;"
+                               "PRAGMA mmap_size=1073741824;"
+                               "PRAGMA wal_autocheckpoint=4096;";
+
+/* PRAGMA cache_size of kib KiB on s's connection. */
+static int set_cache(zl_store *s, long kib)
+{
+    char sql[48];
+
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%ld", kib);
+    return zl_sqlite_exec(s, sql);
+}
+
 static int setup(zl_store *s, int is_new, struct zl_error *err)
 {
     struct zl_sqlite *q = zl_sqlite_of(s);
 
     sqlite3_busy_timeout(q->db, 10000);
     if ((is_new && zl_sqlite_exec(s, "PRAGMA page_size=16384")) ||
-        zl_sqlite_exec(s, "PRAGMA journal_mode=WAL;"
-                          "PRAGMA synchronous=FULL;"
-                          "PRAGMA foreign_keys=OFF;"
-                          "PRAGMA cache_size=-65536;"
-                          "PRAGMA temp_store=MEMORY;"
-                          "PRAGMA mmap_size=1073741824;"
-                          "PRAGMA wal_autocheckpoint=4096;") ||
+        zl_sqlite_exec(s, SETTINGS) || set_cache(s, ZL_SQLITE_CACHE_KIB) ||
         sqlite3_create_function_v2(
             q->db, "zl_ident_code", 1,
             SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
@@ -529,6 +539,14 @@ static int sq_remove(const char *path)
             rc = -errno;
     }
     return rc;
+}
+
+/* Capture's batches: the larger page cache (sqlite_int.h), for the rest
+ * of this connection's life. Only the cache's size changes: the WAL, the
+ * commit's fsync and what a crash keeps are the same. */
+static int sq_bulk(zl_store *s)
+{
+    return set_cache(s, ZL_SQLITE_BULK_CACHE_KIB);
 }
 
 static int sq_begin(zl_store *s)
@@ -1980,6 +1998,7 @@ const struct zl_store_backend zl_sqlite_backend = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .bulk = sq_bulk,
     .savepoint = sq_savepoint,
     .release = sq_release,
     .rollback_to = sq_rollback_to,

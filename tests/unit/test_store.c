@@ -2118,6 +2118,60 @@ static void test_ident_codes(void **state)
     zl_buf_cleanup(&out);
 }
 
+/* The connection's page cache in KiB (PRAGMA cache_size, negative). */
+static long cache_kib(zl_store *s)
+{
+    sqlite3_stmt *st = NULL;
+    long kib = 0;
+
+    assert_int_equal(
+        sqlite3_prepare_v2(zl_sqlite_db(s), "PRAGMA cache_size", -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    kib = -(long)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return kib;
+}
+
+/* Capture's batches size the handle's page cache for bulk writes
+ * (zl_store_bulk) and only that handle's: a store opened beside it, or
+ * the same store reopened, has the ordinary cache until its own first
+ * batch; a batch's documents are stored and survive the reopen. */
+static void test_bulk_cache(void **state)
+{
+    struct fixture *f = *state;
+    zl_store *other = NULL;
+
+    if (fixture_is_pg(f->uri)) { /* nothing to size: a no-op */
+        assert_int_equal(zl_store_bulk(f->s), 0);
+        skip();
+    }
+    assert_int_equal(cache_kib(f->s), ZL_SQLITE_CACHE_KIB);
+    assert_int_equal(zl_open(f->uri, &other, NULL), 0);
+    assert_int_equal(zl_capture_batch_begin(f->s), 0);
+    assert_int_equal(cache_kib(f->s), ZL_SQLITE_BULK_CACHE_KIB);
+    assert_int_equal(cache_kib(other), ZL_SQLITE_CACHE_KIB);
+    capture(f->s, DOC, 2);
+    capture(f->s, DOC2, 1);
+    assert_int_equal(count(other), 0);
+    assert_int_equal(zl_capture_batch_commit(f->s), 0);
+    assert_int_equal(count(other), 3);
+    assert_int_equal(cache_kib(f->s), ZL_SQLITE_BULK_CACHE_KIB);
+    assert_int_equal(cache_kib(other), ZL_SQLITE_CACHE_KIB);
+    zl_close(other);
+
+    /* reopened: the ordinary cache, the batch's events all there */
+    zl_close(f->s);
+    assert_int_equal(zl_open(f->uri, &f->s, NULL), 0);
+    assert_int_equal(cache_kib(f->s), ZL_SQLITE_CACHE_KIB);
+    assert_int_equal(count(f->s), 3);
+    assert_int_equal(zl_capture_batch_begin(f->s), 0);
+    assert_int_equal(cache_kib(f->s), ZL_SQLITE_BULK_CACHE_KIB);
+    capture(f->s, DOC, 0);
+    zl_capture_batch_abort(f->s);
+    assert_int_equal(count(f->s), 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2149,6 +2203,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_trade_from_v30, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log_nodes_from_v31, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_bulk_cache, setup, teardown),
         cmocka_unit_test(test_ids_pack_v2),
         cmocka_unit_test(test_ident_codes),
     };
