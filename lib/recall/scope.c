@@ -1387,8 +1387,8 @@ static void ctx_cleanup(struct ctx *c)
     zl_strmap_cleanup(&c->products, zl_free);
 }
 
-int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
-                            zl_recall_scope **out, struct zl_error *err)
+static int scope_compute(zl_store *s, const char *const *lots, size_t n,
+                         zl_recall_scope **out, struct zl_error *err)
 {
     struct zl_trace_opts o = {0};
     struct ctx c = {0};
@@ -1476,6 +1476,23 @@ out:
         zl_recall_scope_free(sc);
     else
         *out = sc;
+    return rc;
+}
+
+/* The walk and every read after it (each event's quantities and units,
+ * products, custodians, places) in one read snapshot, so that the scope
+ * is of one state of the store: the walk leaves sides of events coded and
+ * their units are named after it, which a `zhiliang reindex` between the
+ * two (it renumbers the trace index's keys) could otherwise make wrong.
+ * Inside a caller's transaction or snapshot, that one holds. */
+int zl_recall_scope_compute(zl_store *s, const char *const *lots, size_t n,
+                            zl_recall_scope **out, struct zl_error *err)
+{
+    int snap = zl_store_snapshot_begin(s) == 0;
+    int rc = scope_compute(s, lots, n, out, err);
+
+    if (snap)
+        zl_store_snapshot_end(s);
     return rc;
 }
 
