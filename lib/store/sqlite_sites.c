@@ -37,6 +37,7 @@
  * for every writer).
  */
 #include "store/sqlite_int.h"
+#include "util/sort.h"
 
 #include <string.h>
 
@@ -239,19 +240,6 @@ static int party_number(zl_store *s, const char *party, int64_t *n)
     return 0;
 }
 
-/* Sort k[0..n) ascending (n <= SITES_MAX: insertion). */
-static void keys_sort(int64_t *k, size_t n)
-{
-    for (size_t i = 1; i < n; i++) {
-        int64_t v = k[i];
-        size_t j = i;
-
-        for (; j > 0 && k[j - 1] > v; j--)
-            k[j] = k[j - 1];
-        k[j] = v;
-    }
-}
-
 /* k = ((site * 4 + attr) << 32) + value, in SQLite's 64-bit arithmetic
  * (wrapping, as its << does). */
 static int64_t site_key(int64_t site, int attr, int64_t value)
@@ -289,7 +277,7 @@ int zl_sqlite_sites_put(zl_store *s, int64_t rid, int64_t event_time,
         for (int a = 0; a < 5; a++)
             if ((a == 0 || attr_v[a]) && attr_self[a] != site[i])
                 k[n++] = site_key(site[i], a, attr_v[a]);
-    keys_sort(k, n);
+    zl_sort_i64(k, n); /* n <= SITES_MAX: one insertion pass */
     /* 8, 4, 2, 1 rows a statement, in key order */
     for (size_t i = 0; i < n;) {
         size_t b = 3, m;
