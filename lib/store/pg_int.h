@@ -49,6 +49,21 @@ struct zl_pg_stmt {
 };
 
 /* The backend's data behind zl_store.priv. */
+/* An event batch whose rows pg_query.c's each_row is testing, so that the
+ * refs of the row under test are read with those of the rows after it in
+ * one round trip (pg_event_refs, store_pg.c): a page's rule asked for
+ * them row by row, a round trip each (a distribution centre's page of
+ * 100: ~46). A row test that runs a query of its own stacks its batch on
+ * this one (outer). */
+struct zl_pg_batch {
+    const PGresult *rows; /* ZL_PG_EVENT_COLS rows: the hash is column 0 */
+    int row;              /* the row under test */
+    PGresult *refs;       /* (hash, kind, type, value) of rows [refs_from,
+                             refs_to), by hash; NULL until first asked */
+    int refs_from, refs_to;
+    struct zl_pg_batch *outer;
+};
+
 struct zl_pg {
     PGconn *conn;
     char *schema; /* the store's schema (quoted when used) */
@@ -59,6 +74,7 @@ struct zl_pg {
     uint64_t commits; /* write transactions committed on this handle */
     struct zl_pg_logbuf *logbuf; /* log rows not yet written (pg_log.c) */
     struct zl_pg_outbuf *outbuf; /* outbox rows not yet written */
+    struct zl_pg_batch *batch;   /* the batch under the row test, or NULL */
 };
 
 static inline struct zl_pg *zl_pg_of(zl_store *s)

@@ -189,14 +189,19 @@ static PGresult *run(zl_store *s, const char *sql, const struct params *p,
 }
 
 /* Hand each row of r that f->keep keeps to cb. Returns 0, cb's value
- * or keep's error. */
-static int each_row(const PGresult *r, const struct zl_event_filter *f,
-                    zl_event_cb cb, void *ctx)
+ * or keep's error. The rows are the handle's batch meanwhile
+ * (struct zl_pg_batch). */
+static int each_row(zl_store *s, const PGresult *r,
+                    const struct zl_event_filter *f, zl_event_cb cb, void *ctx)
 {
+    struct zl_pg *g = zl_pg_of(s);
+    struct zl_pg_batch b = {r, 0, NULL, 0, 0, g->batch};
     struct zl_stored_event ev;
     int rc = 0;
 
+    g->batch = &b;
     for (int i = 0, n = PQntuples(r); i < n && !rc; i++) {
+        b.row = i;
         zl_pg_row_event(r, i, &ev);
         if (f->keep) {
             const char *json = ev.json;
@@ -211,6 +216,8 @@ static int each_row(const PGresult *r, const struct zl_event_filter *f,
         }
         rc = cb(ctx, &ev);
     }
+    g->batch = b.outer;
+    PQclear(b.refs);
     return rc;
 }
 
@@ -245,7 +252,7 @@ static int by_cursor(zl_store *s, const struct zl_query_sql *q,
         if (!(r = run(s, fetch, NULL, f, &rc)))
             break;
         rows = PQntuples(r);
-        rc = each_row(r, f, cb, ctx);
+        rc = each_row(s, r, f, cb, ctx);
         PQclear(r);
     }
     /* in a transaction the failure aborted, the cursor is gone with it */
@@ -510,7 +517,7 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
             if (!rc) {
                 to_params(q, qp);
                 if ((r = run(s, q->sql.data, qp, f, &rc))) {
-                    rc = each_row(r, f, cb, ctx);
+                    rc = each_row(s, r, f, cb, ctx);
                     PQclear(r);
                 }
             }
@@ -563,7 +570,7 @@ int zl_pg_events_query(zl_store *s, const struct zl_event_filter *f,
     to_params(q, p);
     if (f->limit && f->limit <= PAGE) {
         if ((r = run(s, q->sql.data, p, f, &rc))) {
-            rc = each_row(r, f, cb, ctx);
+            rc = each_row(s, r, f, cb, ctx);
             PQclear(r);
         }
     } else {

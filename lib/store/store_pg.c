@@ -521,6 +521,87 @@ static int pg_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
     return rc;
 }
 
+/* Rows [from, to) of r, whose column col is kind, then type and value,
+ * to cb. */
+static int refs_to_cb(const PGresult *r, int from, int to, int col,
+                      zl_ref_cb cb, void *ctx)
+{
+    int rc = 0;
+
+    for (int i = from; i < to && !rc; i++) {
+        const char *k = zl_pg_str(r, i, col);
+
+        rc = cb(ctx, k && k[0] && !k[1] ? k[0] : '?', zl_pg_str(r, i, col + 1),
+                zl_pg_str(r, i, col + 2));
+    }
+    return rc;
+}
+
+/* Rows of the batch read ahead with the row under test (struct
+ * zl_pg_batch): a page's test stops at the page's end. */
+#define REFS_AHEAD 256
+
+/* The refs of b's row under test and of the REFS_AHEAD - 1 rows after it
+ * into b->refs, unless there already: 0 or an error. */
+static int batch_refs(zl_store *s, struct zl_pg_batch *b)
+{
+    static const char SQL[] =
+        "SELECT hash, kind, type, value FROM event_refs"
+        " WHERE hash = ANY($1::bytea[])"
+        " ORDER BY hash, kind, type COLLATE \"C\", value COLLATE \"C\"";
+    int n = PQntuples(b->rows),
+        to = n - b->row > REFS_AHEAD ? b->row + REFS_AHEAD : n;
+    uint8_t(*h)[32];
+    int rc;
+
+    if (b->refs && b->row >= b->refs_from && b->row < b->refs_to)
+        return 0;
+    PQclear(b->refs);
+    b->refs = NULL;
+    if (!(h = zl_malloc((size_t)(to - b->row) * 32)))
+        return ZL_ENOMEM;
+    for (int i = b->row; i < to; i++)
+        memcpy(h[i - b->row], zl_pg_bytes(b->rows, i, 0), 32);
+    b->refs = zl_pg_run_hashes(s, SQL, (const uint8_t(*)[32])h,
+                               (size_t)(to - b->row), &rc);
+    zl_free(h);
+    b->refs_from = b->row;
+    b->refs_to = to;
+    return b->refs ? 0 : rc ? rc : ZL_ESTORE;
+}
+
+/* hash's refs from the batch under the row test, when hash is its row
+ * under test (*done = 1): 0, cb's value or an error. *done = 0 leaves
+ * them to the caller. */
+static int refs_of_batch(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,
+                         void *ctx, int *done)
+{
+    struct zl_pg_batch *b = zl_pg_of(s)->batch;
+    int lo, hi, rc;
+
+    *done = b && zl_pg_len(b->rows, b->row, 0) == 32 &&
+            !memcmp(zl_pg_bytes(b->rows, b->row, 0), hash, 32);
+    if (!*done)
+        return 0;
+    if ((rc = batch_refs(s, b)))
+        return rc;
+    lo = 0; /* the first row of hash or after it: rows are by hash */
+    hi = PQntuples(b->refs);
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+
+        if (memcmp(zl_pg_bytes(b->refs, mid, 0), hash, 32) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (hi = lo; hi < PQntuples(b->refs) &&
+                  !memcmp(zl_pg_bytes(b->refs, hi, 0), hash, 32);
+         hi++)
+        ;
+    return refs_to_cb(b->refs, lo, hi, 1, cb, ctx);
+}
+
 static int pg_event_refs(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,
                          void *ctx)
 {
@@ -529,18 +610,15 @@ static int pg_event_refs(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,
         " ORDER BY kind, type COLLATE \"C\", value COLLATE \"C\"";
     struct zl_pg_params p;
     PGresult *r;
-    int rc;
+    int done, rc = refs_of_batch(s, hash, cb, ctx, &done);
 
+    if (done)
+        return rc;
     zl_pg_params_init(&p);
     zl_pg_blob(&p, hash, 32);
     if (!(r = zl_pg_run(s, SQL, &p, &rc)))
         return rc;
-    for (int i = 0, n = PQntuples(r); i < n && !rc; i++) {
-        const char *k = zl_pg_str(r, i, 0);
-
-        rc = cb(ctx, k && k[0] && !k[1] ? k[0] : '?', zl_pg_str(r, i, 1),
-                zl_pg_str(r, i, 2));
-    }
+    rc = refs_to_cb(r, 0, PQntuples(r), 0, cb, ctx);
     PQclear(r);
     return rc;
 }
