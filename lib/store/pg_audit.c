@@ -16,6 +16,9 @@
  * commits, where DELETE lets readers keep their snapshot.
  */
 #include "store/pg_int.h"
+#include "store/ids_pack.h"
+
+#include "util/alloc.h"
 
 #include <string.h>
 
@@ -52,6 +55,148 @@ static int derived_counts(zl_store *s, struct zl_store_derived_counts *c)
     return rc;
 }
 
+/* ---- identifier rows, read ahead ---------------------------------------
+ * verify asks for each identifier row of each event (about ten an event
+ * in the demo), a round trip each. While a walk's batch is in hand, the
+ * rows its events' identifier lists (events.ids, read ahead too) say they
+ * have are asked in one statement, answered whether found or not; a row
+ * the list does not name (events.ids altered, or the question is about
+ * another event) is read alone as before. */
+
+/* The keys asked: each (id, time, hash, role) of the events read ahead. */
+struct asked {
+    char **ids;
+    int64_t *time, *role;
+    uint8_t (*hash)[32];
+    size_t n, cap[4];
+};
+
+static int asked_cb(void *ctx, const struct zl_id_row *row)
+{
+    struct asked *a = ctx;
+    size_t need = a->n + 1;
+
+    if (zl_grow((void **)&a->ids, &a->cap[0], need, sizeof *a->ids, 256,
+                NULL) ||
+        zl_grow((void **)&a->time, &a->cap[1], need, sizeof *a->time, 256,
+                NULL) ||
+        zl_grow((void **)&a->role, &a->cap[2], need, sizeof *a->role, 256,
+                NULL) ||
+        zl_grow((void **)&a->hash, &a->cap[3], need, sizeof *a->hash, 256,
+                NULL) ||
+        !(a->ids[a->n] = zl_strdup(row->id)))
+        return ZL_ENOMEM;
+    a->time[a->n] = row->event_time_ms;
+    a->role[a->n] = (int64_t)row->role;
+    memcpy(a->hash[a->n], row->hash, 32);
+    a->n++;
+    return 0;
+}
+
+/* An array of the n integers v as the next parameter. */
+static int i64_array(struct zl_pg_params *p, struct zl_buf *b, const int64_t *v,
+                     size_t n)
+{
+    int rc = zl_pg_array_begin(b, ZL_PG_OID_INT8, n);
+
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = zl_pg_array_i64(b, v[i]);
+    return zl_pg_array_end(p, b, rc);
+}
+
+/* $1..$4: ids, times, hashes and roles of every identifier row that the
+ * lists of the events read ahead with the one named name give. */
+static int bind_asked(zl_store *s, const void *name, struct zl_pg_params *p,
+                      struct zl_buf *arr)
+{
+    struct asked a;
+    PGresult *r;
+    int lo, hi, done,
+        rc = zl_pg_ahead(s, ZL_PG_AHEAD_IDS, ZL_PG_IDS_AHEAD, name, &r, &lo,
+                         &hi, &done);
+
+    memset(&a, 0, sizeof a);
+    if (!rc && !done)
+        rc = ZL_ESTORE; /* cannot be: name is the row under test */
+    for (int i = 0, n = rc ? 0 : PQntuples(r); i < n && !rc; i++) {
+        struct zl_id_row row;
+
+        memset(&row, 0, sizeof row);
+        zl_pg_hash(r, i, 0, row.hash);
+        row.event_time_ms = zl_pg_i64(r, i, 3);
+        rc = zl_ids_unpack(zl_pg_bytes(r, i, 5), zl_pg_len(r, i, 5), &row,
+                           asked_cb, &a);
+    }
+    if (!rc)
+        rc = zl_pg_text_array(p, &arr[0], (const char *const *)a.ids, a.n);
+    if (!rc)
+        rc = i64_array(p, &arr[1], a.time, a.n);
+    if (!rc)
+        rc = zl_pg_hash_array(p, &arr[2], (const uint8_t(*)[32])a.hash, a.n);
+    if (!rc)
+        rc = i64_array(p, &arr[3], a.role, a.n);
+    for (size_t i = 0; i < a.n; i++)
+        zl_free(a.ids[i]);
+    zl_free(a.ids);
+    zl_free(a.time);
+    zl_free(a.role);
+    zl_free(a.hash);
+    return rc;
+}
+
+/* Row i of r (type, action, record_time, qty, uom from column col) as the
+ * identifier row id of (time, hash, role), to cb. */
+static int id_row_to_cb(const PGresult *r, int i, int col, const char *id,
+                        int64_t event_time_ms, const uint8_t hash[32],
+                        enum zl_id_role role, zl_id_cb cb, void *ctx)
+{
+    struct zl_id_row row;
+
+    memset(&row, 0, sizeof row);
+    row.id = id;
+    row.role = role;
+    memcpy(row.hash, hash, 32);
+    row.event_time_ms = event_time_ms;
+    row.type = (enum zl_event_type)zl_pg_i64(r, i, col);
+    row.action = (enum zl_action)zl_pg_i64(r, i, col + 1);
+    row.record_time_ms = zl_pg_i64(r, i, col + 2);
+    row.has_quantity = !zl_pg_isnull(r, i, col + 3);
+    row.quantity = row.has_quantity ? zl_pg_f64(r, i, col + 3) : 0;
+    row.uom = zl_pg_str(r, i, col + 4);
+    return cb(ctx, &row);
+}
+
+/* id_row_get from the rows asked ahead: *done = 0 when the key was not
+ * asked. */
+static int id_row_ahead(zl_store *s, const char *id, int64_t event_time_ms,
+                        const uint8_t hash[32], enum zl_id_role role,
+                        zl_id_cb cb, void *ctx, int *done)
+{
+    static const char AHEAD[] =
+        "SELECT q.h, q.id, q.t, q.r, i.type, i.action, i.record_time,"
+        " i.qty, i.uom, i.id IS NOT NULL"
+        " FROM unnest($1::text[], $2::bigint[], $3::bytea[], $4::bigint[])"
+        " AS q(id, t, h, r) LEFT JOIN event_ids i ON i.id = q.id"
+        " AND i.event_time = q.t AND i.hash = q.h AND i.role = q.r"
+        " ORDER BY q.h";
+    PGresult *r;
+    int lo, hi,
+        rc = zl_pg_ahead_with(s, ZL_PG_AHEAD_ID_ROWS, AHEAD, bind_asked, hash,
+                              &r, &lo, &hi, done);
+
+    if (rc || !*done)
+        return rc;
+    for (int i = lo; i < hi; i++)
+        if (zl_pg_i64(r, i, 2) == event_time_ms &&
+            zl_pg_i64(r, i, 3) == (int64_t)role &&
+            !strcmp(zl_pg_str_or_empty(r, i, 1), id))
+            return zl_pg_i64(r, i, 9) ? id_row_to_cb(r, i, 4, id, event_time_ms,
+                                                     hash, role, cb, ctx)
+                                      : ZL_ENOTFOUND;
+    *done = 0; /* not asked */
+    return 0;
+}
+
 static int id_row_get(zl_store *s, const char *id, int64_t event_time_ms,
                       const uint8_t hash[32], enum zl_id_role role, zl_id_cb cb,
                       void *ctx)
@@ -60,10 +205,12 @@ static int id_row_get(zl_store *s, const char *id, int64_t event_time_ms,
         "SELECT type, action, record_time, qty, uom FROM event_ids"
         " WHERE id = $1 AND event_time = $2 AND hash = $3 AND role = $4";
     struct zl_pg_params p;
-    struct zl_id_row row;
     PGresult *r;
-    int rc;
+    int done,
+        rc = id_row_ahead(s, id, event_time_ms, hash, role, cb, ctx, &done);
 
+    if (rc || done)
+        return rc;
     zl_pg_params_init(&p);
     zl_pg_text(&p, id);
     zl_pg_int(&p, event_time_ms);
@@ -71,22 +218,9 @@ static int id_row_get(zl_store *s, const char *id, int64_t event_time_ms,
     zl_pg_int(&p, (int64_t)role);
     if (!(r = zl_pg_run(s, SQL, &p, &rc)))
         return rc;
-    if (PQntuples(r) != 1) {
-        PQclear(r);
-        return ZL_ENOTFOUND;
-    }
-    memset(&row, 0, sizeof row);
-    row.id = id;
-    row.role = role;
-    memcpy(row.hash, hash, 32);
-    row.event_time_ms = event_time_ms;
-    row.type = (enum zl_event_type)zl_pg_i64(r, 0, 0);
-    row.action = (enum zl_action)zl_pg_i64(r, 0, 1);
-    row.record_time_ms = zl_pg_i64(r, 0, 2);
-    row.has_quantity = !zl_pg_isnull(r, 0, 3);
-    row.quantity = row.has_quantity ? zl_pg_f64(r, 0, 3) : 0;
-    row.uom = zl_pg_str(r, 0, 4);
-    rc = cb(ctx, &row);
+    rc = PQntuples(r) == 1
+             ? id_row_to_cb(r, 0, 0, id, event_time_ms, hash, role, cb, ctx)
+             : ZL_ENOTFOUND;
     PQclear(r);
     return rc;
 }

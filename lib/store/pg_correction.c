@@ -69,30 +69,41 @@ static int correction_put(zl_store *s, const struct zl_correction *c)
     return zl_pg_do(s, MARK, &p, NULL);
 }
 
+/* Rows [from, to) of r, COLS from column col, to cb; *found (may be
+ * NULL) is set when there was one. */
+static int rows_to_cb(const PGresult *r, int from, int to, int col,
+                      zl_correction_cb cb, void *ctx, int *found)
+{
+    struct zl_correction c;
+    int rc = 0;
+
+    for (int i = from; i < to && !rc; i++) {
+        memset(&c, 0, sizeof c);
+        c.key = zl_pg_str(r, i, col);
+        zl_pg_hash(r, i, col + 1, c.target); /* zeroed when not 32 bytes */
+        c.record_time_ms = zl_pg_i64(r, i, col + 2);
+        c.party = zl_pg_str(r, i, col + 3);
+        c.reason = zl_pg_str(r, i, col + 4);
+        c.json = zl_pg_str(r, i, col + 5);
+        c.json_len = zl_pg_len(r, i, col + 5);
+        if (found)
+            *found = 1;
+        rc = cb(ctx, &c);
+    }
+    return rc;
+}
+
 /* Run sql with p and hand each correction row to cb; *found (may be
  * NULL) is set when there was a row. */
 static int each(zl_store *s, const char *sql, const struct zl_pg_params *p,
                 zl_correction_cb cb, void *ctx, int *found)
 {
-    struct zl_correction c;
     PGresult *r;
     int rc;
 
     if (!(r = zl_pg_run(s, sql, p, &rc)))
         return rc;
-    for (int i = 0, n = PQntuples(r); i < n && !rc; i++) {
-        memset(&c, 0, sizeof c);
-        c.key = zl_pg_str(r, i, 0);
-        zl_pg_hash(r, i, 1, c.target); /* zeroed when not 32 bytes */
-        c.record_time_ms = zl_pg_i64(r, i, 2);
-        c.party = zl_pg_str(r, i, 3);
-        c.reason = zl_pg_str(r, i, 4);
-        c.json = zl_pg_str(r, i, 5);
-        c.json_len = zl_pg_len(r, i, 5);
-        if (found)
-            *found = 1;
-        rc = cb(ctx, &c);
-    }
+    rc = rows_to_cb(r, 0, PQntuples(r), 0, cb, ctx, found);
     PQclear(r);
     return rc;
 }
@@ -115,8 +126,17 @@ static int corrections_of(zl_store *s, const uint8_t target[32],
 {
     static const char SQL[] = "SELECT " COLS " FROM corrections"
                               " WHERE target = $1 ORDER BY record_time, key";
+    static const char AHEAD[] = "SELECT target, " COLS " FROM corrections"
+                                " WHERE target = ANY($1::bytea[])"
+                                " ORDER BY target, record_time, key";
     struct zl_pg_params p;
+    PGresult *r;
+    int lo, hi, done,
+        rc = zl_pg_ahead(s, ZL_PG_AHEAD_CORRECTIONS, AHEAD, target, &r, &lo,
+                         &hi, &done);
 
+    if (rc || done)
+        return rc ? rc : rows_to_cb(r, lo, hi, 1, cb, ctx, NULL);
     zl_pg_params_init(&p);
     zl_pg_blob(&p, target, 32);
     return each(s, SQL, &p, cb, ctx, NULL);

@@ -49,20 +49,79 @@ struct zl_pg_stmt {
 };
 
 /* The backend's data behind zl_store.priv. */
-/* An event batch whose rows pg_query.c's each_row is testing, so that the
- * refs of the row under test are read with those of the rows after it in
- * one round trip (pg_event_refs, store_pg.c): a page's rule asked for
- * them row by row, a round trip each (a distribution centre's page of
- * 100: ~46). A row test that runs a query of its own stacks its batch on
- * this one (outer). */
-struct zl_pg_batch {
-    const PGresult *rows; /* ZL_PG_EVENT_COLS rows: the hash is column 0 */
-    int row;              /* the row under test */
-    PGresult *refs;       /* (hash, kind, type, value) of rows [refs_from,
-                             refs_to), by hash; NULL until first asked */
-    int refs_from, refs_to;
-    struct zl_pg_batch *outer;
+/* ---- read-ahead of a walk's lookups (pg_ahead.c) ---------------------------
+ * While a walk's callback runs, the walk's rows are the handle's batch: a
+ * lookup about the row under test reads the same lookup for the next
+ * ZL_PG_AHEAD rows in one statement (the design comment of pg_ahead.c). */
+#define ZL_PG_AHEAD 256
+
+/* What is read ahead: an event's refs, its identifier list (events.ids),
+ * the event itself, the corrections of it, a record's first log leaf, its
+ * rows in the identifier index (event_ids). */
+enum zl_pg_ahead_kind {
+    ZL_PG_AHEAD_REFS,
+    ZL_PG_AHEAD_IDS,
+    ZL_PG_AHEAD_EVENT,
+    ZL_PG_AHEAD_CORRECTIONS,
+    ZL_PG_AHEAD_LEAF,
+    ZL_PG_AHEAD_ID_ROWS,
+    ZL_PG_AHEAD_N
 };
+
+struct zl_pg_ahead {
+    PGresult *r;  /* the answer for rows [from, to), by column 0 */
+    int from, to; /* of the batch's rows */
+};
+
+struct zl_pg_batch {
+    const PGresult *rows; /* the walk's rows */
+    int row;              /* the row under test: the walk sets it */
+    int key_col;          /* names each row: an event's hash (bytea) or
+                             a log leaf's record key (text) */
+    struct zl_pg_ahead ahead[ZL_PG_AHEAD_N];
+    struct zl_pg_batch *outer; /* the walk this one runs inside */
+};
+
+/* Make rows (named by column key_col) s's batch, b->row = 0 ... set by
+ * the walk as it goes; pop it (freeing what was read ahead) when the
+ * walk ends, in the reverse order of the pushes. */
+void zl_pg_batch_push(zl_store *s, struct zl_pg_batch *b, const PGresult *rows,
+                      int key_col);
+void zl_pg_batch_pop(zl_store *s, struct zl_pg_batch *b);
+
+/* The answer of kind k's lookup for the row under test of s's batch, when
+ * name names it (a 32-byte event hash; for ZL_PG_AHEAD_LEAF a record
+ * key): *done = 1 and its rows are [*lo, *hi) of *r (owned by the batch,
+ * valid until the walk moves past the rows read ahead). sql is run for
+ * the row and the ZL_PG_AHEAD - 1 after it, with $1 their hashes
+ * (bytea[]; for leaves their keys, text[], and $2 the keys' key_hash,
+ * int8[]), and must answer rows whose column 0 is the name, ordered by it
+ * bytewise (COLLATE "C" for text). *done = 0: name is not the row under
+ * test's, and the caller reads alone. Returns 0 or an error. */
+int zl_pg_ahead(zl_store *s, enum zl_pg_ahead_kind k, const char *sql,
+                const void *name, PGresult **r, int *lo, int *hi, int *done);
+
+/* zl_pg_ahead with the statement's parameters bound by bind (into p,
+ * with up to ZL_PG_AHEAD_ARRAYS array buffers, initialised and cleaned
+ * up by the caller) rather than from the names of the rows ahead; name
+ * is the row under test's. */
+#define ZL_PG_AHEAD_ARRAYS 4
+struct zl_pg_params;
+struct zl_buf;
+typedef int (*zl_pg_ahead_bind)(zl_store *s, const void *name,
+                                struct zl_pg_params *p, struct zl_buf *arr);
+int zl_pg_ahead_with(zl_store *s, enum zl_pg_ahead_kind k, const char *sql,
+                     zl_pg_ahead_bind bind, const void *name, PGresult **r,
+                     int *lo, int *hi, int *done);
+
+/* The statement reading ahead events' identifier lists (pg_event_ids):
+ * hash, type, action, event_time, record_time, ids, by hash. */
+#define ZL_PG_IDS_AHEAD                                                        \
+    "SELECT e.hash, e.type, e.action, e.event_time, e.record_time, e.ids"      \
+    " FROM events e WHERE e.hash = ANY($1::bytea[]) ORDER BY e.hash"
+
+/* log_leaf.key_hash of a record key (pg_log.c). */
+int64_t zl_pg_log_key_hash(const char *key);
 
 struct zl_pg {
     PGconn *conn;
@@ -72,9 +131,10 @@ struct zl_pg {
     struct zl_pg_stmt stmts[ZL_PG_STMT_CACHE];
     size_t n_stmts;
     uint64_t commits; /* write transactions committed on this handle */
-    struct zl_pg_logbuf *logbuf; /* log rows not yet written (pg_log.c) */
-    struct zl_pg_outbuf *outbuf; /* outbox rows not yet written */
-    struct zl_pg_batch *batch;   /* the batch under the row test, or NULL */
+    struct zl_pg_logbuf *logbuf;   /* log rows not yet written (pg_log.c) */
+    struct zl_pg_outbuf *outbuf;   /* outbox rows not yet written */
+    struct zl_pg_batch *batch;     /* the walk's rows (pg_ahead.c), or NULL */
+    struct zl_pg_nodewin *nodewin; /* log nodes read ahead (pg_log.c) */
 };
 
 static inline struct zl_pg *zl_pg_of(zl_store *s)

@@ -46,7 +46,12 @@
  * Reading every leaf (leaves) goes in pages of PAGE rows by index, so a
  * log of millions of leaves is not held in memory at once and the
  * callback may run statements of its own between rows. The log only
- * grows at its end, so the pages read a consistent prefix of it.
+ * grows at its end, so the pages read a consistent prefix of it. While
+ * the callback runs, the page is the handle's batch (pg_ahead.c): find
+ * of the leaf in hand reads the next leaves' with it, and the interior
+ * nodes are read NODE_WINDOW at a time for each level (verify rebuilds
+ * the tree in index order and compares each stored node it completes:
+ * a round trip for every leaf and every node before).
  */
 #include "store/pg_int.h"
 
@@ -95,7 +100,7 @@ static int log_schema(zl_store *s)
 
 /* Stored: the FNV-1a of the key, shifted to stay a positive int64 (the
  * same value as on SQLite). */
-static int64_t key_hash(const char *k)
+int64_t zl_pg_log_key_hash(const char *k)
 {
     return (int64_t)(zl_fnv1a64(k, strlen(k)) >> 1);
 }
@@ -241,11 +246,13 @@ static int leaf_put(zl_store *s, uint64_t index, uint8_t leaf_type,
         return ZL_ENOMEM;
     l->idx = (int64_t)index;
     l->type = leaf_type;
-    l->key_hash = key_hash(record_key);
+    l->key_hash = zl_pg_log_key_hash(record_key);
     memcpy(l->hash, hash, 32);
     b->n_leaves++;
     return after_put(s, b);
 }
+
+static void nodewin_forget(zl_store *s, unsigned level);
 
 static int node_put(zl_store *s, unsigned level, uint64_t index,
                     const uint8_t hash[32])
@@ -256,6 +263,7 @@ static int node_put(zl_store *s, unsigned level, uint64_t index,
 
     if (index > INT64_MAX)
         return ZL_ESTORE;
+    nodewin_forget(s, level);
     if ((rc = get_buf(s, &b)) ||
         (rc = zl_grow((void **)&b->nodes, &b->cap_nodes, b->n_nodes + 1,
                       sizeof *b->nodes, 64, NULL)))
@@ -267,6 +275,98 @@ static int node_put(zl_store *s, unsigned level, uint64_t index,
     return after_put(s, b);
 }
 
+/* Interior nodes read while leaves() walks: for each level, the window
+ * [from, from + NODE_WINDOW) of indexes as stored (have[i]: 1 stored, 2
+ * stored damaged, 0 absent). */
+#define NODE_WINDOW 1024
+#define NODE_LEVELS 64
+
+struct node_window {
+    int64_t from; /* -1: nothing read */
+    uint8_t (*hash)[32];
+    uint8_t *have;
+};
+
+struct zl_pg_nodewin {
+    struct node_window level[NODE_LEVELS];
+};
+
+static void nodewin_free(struct zl_pg_nodewin *w)
+{
+    if (!w)
+        return;
+    for (int l = 0; l < NODE_LEVELS; l++) {
+        zl_free(w->level[l].hash);
+        zl_free(w->level[l].have);
+    }
+    zl_free(w);
+}
+
+/* A node written while a walk reads windows: its level's is read again. */
+static void nodewin_forget(zl_store *s, unsigned level)
+{
+    struct zl_pg_nodewin *win = zl_pg_of(s)->nodewin;
+
+    if (win && level < NODE_LEVELS)
+        win->level[level].from = -1;
+}
+
+/* Read the window of level holding index into w. */
+static int window_read(zl_store *s, struct node_window *w, unsigned level,
+                       int64_t index)
+{
+    static const char SQL[] = "SELECT idx, hash FROM log_node"
+                              " WHERE level = $1 AND idx >= $2 AND idx < $3";
+    struct zl_pg_params p;
+    PGresult *r;
+    int rc;
+
+    if (!w->hash && (!(w->hash = zl_malloc(NODE_WINDOW * 32)) ||
+                     !(w->have = zl_malloc(NODE_WINDOW))))
+        return ZL_ENOMEM;
+    w->from = index - index % NODE_WINDOW;
+    memset(w->have, 0, NODE_WINDOW);
+    zl_pg_params_init(&p);
+    zl_pg_int(&p, (int64_t)level);
+    zl_pg_int(&p, w->from);
+    zl_pg_int(&p, w->from + NODE_WINDOW);
+    if (!(r = zl_pg_run(s, SQL, &p, &rc))) {
+        w->from = -1;
+        return rc;
+    }
+    for (int i = 0, n = PQntuples(r); i < n; i++) {
+        int64_t at = zl_pg_i64(r, i, 0) - w->from;
+
+        if (at >= 0 && at < NODE_WINDOW)
+            w->have[at] = zl_pg_hash(r, i, 1, w->hash[at]) ? 2 : 1;
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* node_get from the walk's windows: *done = 0 when there is none. */
+static int node_from_window(zl_store *s, unsigned level, uint64_t index,
+                            uint8_t hash[32], int *done)
+{
+    struct zl_pg_nodewin *win = zl_pg_of(s)->nodewin;
+    struct node_window *w;
+    int64_t i = (int64_t)index;
+    int rc;
+
+    *done = win && level > 0 && level < NODE_LEVELS;
+    if (!*done)
+        return 0;
+    w = &win->level[level];
+    if ((w->from < 0 || i < w->from || i >= w->from + NODE_WINDOW) &&
+        (rc = window_read(s, w, level, i)))
+        return rc;
+    switch (w->have[i - w->from]) {
+    case 1: memcpy(hash, w->hash[i - w->from], 32); return 0;
+    case 2: return ZL_ESTORE;
+    default: return ZL_ENOTFOUND;
+    }
+}
+
 static int node_get(zl_store *s, unsigned level, uint64_t index,
                     uint8_t hash[32])
 {
@@ -275,12 +375,14 @@ static int node_get(zl_store *s, unsigned level, uint64_t index,
         "SELECT hash FROM log_node WHERE idx = $1 AND level = $2";
     struct zl_pg_params p;
     PGresult *r;
-    int rc;
+    int rc, done;
 
     if ((rc = zl_pg_log_flush(s)))
         return rc;
     if (index > INT64_MAX)
         return ZL_ENOTFOUND;
+    if ((rc = node_from_window(s, level, index, hash, &done)) || done)
+        return rc;
     zl_pg_params_init(&p);
     zl_pg_int(&p, (int64_t)index);
     if (level)
@@ -316,32 +418,47 @@ static int tail(zl_store *s, uint64_t *size, uint8_t last[32])
     return rc;
 }
 
+/* Row i of r (idx, type, hash from column col) as find answers. */
+static int found_leaf(const PGresult *r, int i, int col, uint64_t *index,
+                      uint8_t *leaf_type, uint8_t hash[32])
+{
+    if (index)
+        *index = (uint64_t)zl_pg_i64(r, i, col);
+    if (leaf_type)
+        *leaf_type = (uint8_t)zl_pg_i64(r, i, col + 1);
+    return hash && zl_pg_hash(r, i, col + 2, hash) ? ZL_ESTORE : 0;
+}
+
 static int find(zl_store *s, const char *record_key, uint64_t *index,
                 uint8_t *leaf_type, uint8_t hash[32])
 {
     static const char SQL[] =
         "SELECT idx, type, hash FROM log_leaf WHERE key_hash = $1"
         " AND record_key = $2 ORDER BY idx LIMIT 1";
+    static const char AHEAD[] =
+        "SELECT record_key, idx, type, hash FROM log_leaf"
+        " WHERE key_hash = ANY($2::bigint[])"
+        " AND record_key = ANY($1::text[])"
+        " ORDER BY record_key COLLATE \"C\", idx";
     struct zl_pg_params p;
     PGresult *r;
-    int rc;
+    int rc, lo, hi, done;
 
     if ((rc = zl_pg_log_flush(s)))
         return rc;
+    if ((rc = zl_pg_ahead(s, ZL_PG_AHEAD_LEAF, AHEAD, record_key, &r, &lo, &hi,
+                          &done)) ||
+        done)
+        return rc        ? rc
+               : lo < hi ? found_leaf(r, lo, 1, index, leaf_type, hash)
+                         : ZL_ENOTFOUND;
     zl_pg_params_init(&p);
-    zl_pg_int(&p, key_hash(record_key));
+    zl_pg_int(&p, zl_pg_log_key_hash(record_key));
     zl_pg_text(&p, record_key);
     if (!(r = zl_pg_run(s, SQL, &p, &rc)))
         return rc;
-    if (PQntuples(r) != 1) {
-        rc = ZL_ENOTFOUND;
-    } else {
-        if (index)
-            *index = (uint64_t)zl_pg_i64(r, 0, 0);
-        if (leaf_type)
-            *leaf_type = (uint8_t)zl_pg_i64(r, 0, 1);
-        rc = hash && zl_pg_hash(r, 0, 2, hash) ? ZL_ESTORE : 0;
-    }
+    rc = PQntuples(r) == 1 ? found_leaf(r, 0, 0, index, leaf_type, hash)
+                           : ZL_ENOTFOUND;
     PQclear(r);
     return rc;
 }
@@ -350,13 +467,23 @@ static int leaves(zl_store *s, zl_store_log_leaf_cb cb, void *ctx)
 {
     static const char SQL[] = "SELECT idx, type, record_key, hash FROM log_leaf"
                               " WHERE idx >= $1 ORDER BY idx LIMIT $2";
+    struct zl_pg *g = zl_pg_of(s);
+    struct zl_pg_nodewin *outer = g->nodewin;
     int64_t from = 0;
     int rc = 0, more;
 
     if ((rc = zl_pg_log_flush(s)))
         return rc;
+    if (!outer) {
+        if (!(g->nodewin = zl_malloc(sizeof *g->nodewin)))
+            return ZL_ENOMEM;
+        memset(g->nodewin, 0, sizeof *g->nodewin);
+        for (int l = 0; l < NODE_LEVELS; l++)
+            g->nodewin->level[l].from = -1;
+    }
     do {
         struct zl_pg_params p;
+        struct zl_pg_batch b;
         PGresult *r;
         int n;
 
@@ -364,13 +491,15 @@ static int leaves(zl_store *s, zl_store_log_leaf_cb cb, void *ctx)
         zl_pg_int(&p, from);
         zl_pg_int(&p, PAGE);
         if (!(r = zl_pg_run(s, SQL, &p, &rc)))
-            return rc;
+            break;
         n = PQntuples(r);
         more = n == PAGE;
+        zl_pg_batch_push(s, &b, r, 2); /* named by record_key */
         for (int i = 0; i < n && !rc; i++) {
             uint8_t h[32];
             int64_t idx = zl_pg_i64(r, i, 0);
 
+            b.row = i;
             zl_pg_hash(r, i, 3, h); /* zeroed when not 32 bytes */
             rc = cb(ctx, (uint64_t)idx, (uint8_t)zl_pg_i64(r, i, 1),
                     zl_pg_str(r, i, 2), h);
@@ -379,8 +508,13 @@ static int leaves(zl_store *s, zl_store_log_leaf_cb cb, void *ctx)
             else
                 from = idx + 1;
         }
+        zl_pg_batch_pop(s, &b);
         PQclear(r);
     } while (!rc && more);
+    if (!outer) {
+        nodewin_free(g->nodewin);
+        g->nodewin = NULL;
+    }
     return rc;
 }
 

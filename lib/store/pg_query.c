@@ -194,12 +194,11 @@ static PGresult *run(zl_store *s, const char *sql, const struct params *p,
 static int each_row(zl_store *s, const PGresult *r,
                     const struct zl_event_filter *f, zl_event_cb cb, void *ctx)
 {
-    struct zl_pg *g = zl_pg_of(s);
-    struct zl_pg_batch b = {r, 0, NULL, 0, 0, g->batch};
+    struct zl_pg_batch b;
     struct zl_stored_event ev;
     int rc = 0;
 
-    g->batch = &b;
+    zl_pg_batch_push(s, &b, r, 0); /* ZL_PG_EVENT_COLS: the hash first */
     for (int i = 0, n = PQntuples(r); i < n && !rc; i++) {
         b.row = i;
         zl_pg_row_event(r, i, &ev);
@@ -216,8 +215,7 @@ static int each_row(zl_store *s, const PGresult *r,
         }
         rc = cb(ctx, &ev);
     }
-    g->batch = b.outer;
-    PQclear(b.refs);
+    zl_pg_batch_pop(s, &b);
     return rc;
 }
 

@@ -395,11 +395,24 @@ static int pg_event_get(zl_store *s, const uint8_t hash[32], zl_event_cb cb,
 {
     static const char SQL[] =
         "SELECT " ZL_PG_EVENT_COLS " FROM events e WHERE e.hash = $1";
+    static const char AHEAD[] = "SELECT " ZL_PG_EVENT_COLS " FROM events e"
+                                " WHERE e.hash = ANY($1::bytea[])"
+                                " ORDER BY e.hash";
     struct zl_stored_event ev;
     struct zl_pg_params p;
     PGresult *r;
-    int rc;
+    int lo, hi, done,
+        rc =
+            zl_pg_ahead(s, ZL_PG_AHEAD_EVENT, AHEAD, hash, &r, &lo, &hi, &done);
 
+    if (rc)
+        return rc;
+    if (done) {
+        if (lo == hi)
+            return ZL_ENOTFOUND;
+        zl_pg_row_event(r, lo, &ev);
+        return cb(ctx, &ev);
+    }
     zl_pg_params_init(&p);
     zl_pg_blob(&p, hash, 32);
     if (!(r = zl_pg_run(s, SQL, &p, &rc)))
@@ -492,20 +505,14 @@ static int pg_id_lookup(zl_store *s, const char *const *ids, size_t n,
 
 /* Each event's identifier rows (unpacked from events.ids), events in the
  * order asked, absent ones skipped; one round trip for the batch. */
-static int pg_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
-                        zl_id_cb cb, void *ctx)
+/* Rows [from, to) of r (hash, type, action, event_time, record_time,
+ * ids) unpacked to cb. */
+static int ids_to_cb(const PGresult *r, int from, int to, zl_id_cb cb,
+                     void *ctx)
 {
-    static const char SQL[] =
-        "SELECT e.hash, e.type, e.action, e.event_time, e.record_time, e.ids"
-        " FROM unnest($1::bytea[]) WITH ORDINALITY AS q(hash, ord)"
-        " JOIN (SELECT * FROM events WHERE hash = ANY($1::bytea[]) OFFSET 0)"
-        " e ON e.hash = q.hash ORDER BY q.ord";
-    PGresult *r;
-    int rc;
+    int rc = 0;
 
-    if (!(r = zl_pg_run_hashes(s, SQL, hashes, n, &rc)))
-        return rc;
-    for (int i = 0, m = PQntuples(r); i < m && !rc; i++) {
+    for (int i = from; i < to && !rc; i++) {
         struct zl_id_row row;
 
         memset(&row, 0, sizeof row);
@@ -517,6 +524,28 @@ static int pg_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
         rc = zl_ids_unpack(zl_pg_bytes(r, i, 5), zl_pg_len(r, i, 5), &row, cb,
                            ctx);
     }
+    return rc;
+}
+
+static int pg_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
+                        zl_id_cb cb, void *ctx)
+{
+    static const char SQL[] =
+        "SELECT e.hash, e.type, e.action, e.event_time, e.record_time, e.ids"
+        " FROM unnest($1::bytea[]) WITH ORDINALITY AS q(hash, ord)"
+        " JOIN (SELECT * FROM events WHERE hash = ANY($1::bytea[]) OFFSET 0)"
+        " e ON e.hash = q.hash ORDER BY q.ord";
+    PGresult *r;
+    int lo, hi, done = 0, rc = 0;
+
+    if (n == 1)
+        rc = zl_pg_ahead(s, ZL_PG_AHEAD_IDS, ZL_PG_IDS_AHEAD, hashes[0], &r,
+                         &lo, &hi, &done);
+    if (rc || done)
+        return rc ? rc : ids_to_cb(r, lo, hi, cb, ctx);
+    if (!(r = zl_pg_run_hashes(s, SQL, hashes, n, &rc)))
+        return rc;
+    rc = ids_to_cb(r, 0, PQntuples(r), cb, ctx);
     PQclear(r);
     return rc;
 }
@@ -537,83 +566,23 @@ static int refs_to_cb(const PGresult *r, int from, int to, int col,
     return rc;
 }
 
-/* Rows of the batch read ahead with the row under test (struct
- * zl_pg_batch): a page's test stops at the page's end. */
-#define REFS_AHEAD 256
-
-/* The refs of b's row under test and of the REFS_AHEAD - 1 rows after it
- * into b->refs, unless there already: 0 or an error. */
-static int batch_refs(zl_store *s, struct zl_pg_batch *b)
-{
-    static const char SQL[] =
-        "SELECT hash, kind, type, value FROM event_refs"
-        " WHERE hash = ANY($1::bytea[])"
-        " ORDER BY hash, kind, type COLLATE \"C\", value COLLATE \"C\"";
-    int n = PQntuples(b->rows),
-        to = n - b->row > REFS_AHEAD ? b->row + REFS_AHEAD : n;
-    uint8_t(*h)[32];
-    int rc;
-
-    if (b->refs && b->row >= b->refs_from && b->row < b->refs_to)
-        return 0;
-    PQclear(b->refs);
-    b->refs = NULL;
-    if (!(h = zl_malloc((size_t)(to - b->row) * 32)))
-        return ZL_ENOMEM;
-    for (int i = b->row; i < to; i++)
-        memcpy(h[i - b->row], zl_pg_bytes(b->rows, i, 0), 32);
-    b->refs = zl_pg_run_hashes(s, SQL, (const uint8_t(*)[32])h,
-                               (size_t)(to - b->row), &rc);
-    zl_free(h);
-    b->refs_from = b->row;
-    b->refs_to = to;
-    return b->refs ? 0 : rc ? rc : ZL_ESTORE;
-}
-
-/* hash's refs from the batch under the row test, when hash is its row
- * under test (*done = 1): 0, cb's value or an error. *done = 0 leaves
- * them to the caller. */
-static int refs_of_batch(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,
-                         void *ctx, int *done)
-{
-    struct zl_pg_batch *b = zl_pg_of(s)->batch;
-    int lo, hi, rc;
-
-    *done = b && zl_pg_len(b->rows, b->row, 0) == 32 &&
-            !memcmp(zl_pg_bytes(b->rows, b->row, 0), hash, 32);
-    if (!*done)
-        return 0;
-    if ((rc = batch_refs(s, b)))
-        return rc;
-    lo = 0; /* the first row of hash or after it: rows are by hash */
-    hi = PQntuples(b->refs);
-    while (lo < hi) {
-        int mid = lo + (hi - lo) / 2;
-
-        if (memcmp(zl_pg_bytes(b->refs, mid, 0), hash, 32) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (hi = lo; hi < PQntuples(b->refs) &&
-                  !memcmp(zl_pg_bytes(b->refs, hi, 0), hash, 32);
-         hi++)
-        ;
-    return refs_to_cb(b->refs, lo, hi, 1, cb, ctx);
-}
-
 static int pg_event_refs(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,
                          void *ctx)
 {
     static const char SQL[] =
         "SELECT kind, type, value FROM event_refs WHERE hash = $1"
         " ORDER BY kind, type COLLATE \"C\", value COLLATE \"C\"";
+    static const char AHEAD[] =
+        "SELECT hash, kind, type, value FROM event_refs"
+        " WHERE hash = ANY($1::bytea[])"
+        " ORDER BY hash, kind, type COLLATE \"C\", value COLLATE \"C\"";
     struct zl_pg_params p;
     PGresult *r;
-    int done, rc = refs_of_batch(s, hash, cb, ctx, &done);
+    int lo, hi, done,
+        rc = zl_pg_ahead(s, ZL_PG_AHEAD_REFS, AHEAD, hash, &r, &lo, &hi, &done);
 
-    if (done)
-        return rc;
+    if (rc || done)
+        return rc ? rc : refs_to_cb(r, lo, hi, 1, cb, ctx);
     zl_pg_params_init(&p);
     zl_pg_blob(&p, hash, 32);
     if (!(r = zl_pg_run(s, SQL, &p, &rc)))
