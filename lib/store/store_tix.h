@@ -163,11 +163,14 @@ struct zl_tix_check {
     uint64_t n_bad_keys, n_bad_records;  /* wrong h, undecodable */
     uint8_t (*skip)[32];                 /* events accounted as stored */
     size_t n_skip, cap_skip;
+    struct zl_tix_pending *pending; /* events whose keys are read next */
 };
 /* An event whose record no longer parses (verify names it elsewhere): its
  * index record is accounted as it stands. 0 or ZL_ENOMEM. */
 int zl_tix_check_skip(struct zl_tix_check *c, const uint8_t hash[32]);
-/* Add the record ev (as stored, record_time_ms) should have. */
+/* Add the record ev (as stored, record_time_ms) should have. The keys of
+ * events are looked up a batch at a time (one round trip for many events
+ * on a server backend): the last batch by zl_tix_check_index. */
 int zl_tix_check_event(zl_store *s, struct zl_tix_check *c,
                        const struct zl_event *ev, int64_t record_time_ms,
                        int erroneous);

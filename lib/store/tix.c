@@ -1561,40 +1561,88 @@ static int entry_digest(uint64_t acc[4], const struct entry *e)
     return digest_add(acc, v, sizeof v);
 }
 
+/* Events waiting for their keys: their descriptions, strings copied into
+ * the arena. */
+#define CHECK_BATCH 256
+
+struct zl_tix_pending {
+    struct zl_arena arena;
+    struct pev p[CHECK_BATCH];
+    size_t n;
+};
+
+/* Add the records of the pending events to c: their keys looked up in
+ * one go (a string missing from the index counts once a batch: only
+ * whether any is missing is reported). */
+static int check_pending(zl_store *s, struct zl_tix_check *c)
+{
+    struct zl_tix_pending *q = c->pending;
+    uint8_t(*hashes)[32] = NULL;
+    struct flush f = {0};
+    int64_t *eids = NULL;
+    int rc = 0;
+
+    if (!q || !q->n)
+        return 0;
+    zl_strmap_init(&f.keys, (size_t)-1);
+    zl_buf_init(&f.buf, BUF_MAX);
+    for (size_t i = 0; i < q->n && !rc; i++)
+        rc = pev_strings(&q->p[i], collect_str, &f);
+    rc = rc ? rc : lookup_keys(s, &f.keys);
+    for (size_t i = 0; !rc && i < zl_strmap_count(&f.keys); i++)
+        c->n_missing_keys += zl_strmap_at(&f.keys, i)->n == 0;
+    /* where the backend numbers the events, the record's number is its
+     * event's: part of what is checked */
+    if (!rc && interned(s)) {
+        hashes = zl_malloc(q->n * sizeof(*hashes));
+        eids = zl_malloc(q->n * sizeof(*eids));
+        if (!hashes || !eids)
+            rc = ZL_ENOMEM;
+        for (size_t i = 0; i < q->n && !rc; i++)
+            memcpy(hashes[i], q->p[i].hash, 32);
+        if (!rc)
+            rc =
+                TIX(s)->event_nums(s, (const uint8_t(*)[32])hashes, q->n, eids);
+    }
+    for (size_t i = 0; i < q->n && !rc; i++) {
+        zl_buf_reset(&f.buf);
+        rc = encode_rec(&q->p[i], &f.keys, interned(s), &f.buf);
+        if (!rc && eids)
+            rc = digest_add2(c->expect, &eids[i], sizeof eids[i], f.buf.data,
+                             f.buf.len);
+        else if (!rc)
+            rc = digest_add(c->expect, f.buf.data, f.buf.len);
+        if (!rc)
+            c->n_expect++;
+    }
+    zl_strmap_cleanup(&f.keys, NULL);
+    zl_buf_cleanup(&f.buf);
+    zl_free(hashes);
+    zl_free(eids);
+    zl_arena_free(&q->arena);
+    q->n = 0;
+    return rc;
+}
+
 int zl_tix_check_event(zl_store *s, struct zl_tix_check *c,
                        const struct zl_event *ev, int64_t record_time_ms,
                        int erroneous)
 {
-    struct flush f = {0};
-    struct pev p;
-    int64_t eid = 0;
+    struct zl_tix_pending *q = c->pending;
     int rc;
 
     if (!TIX(s))
         return 0;
-    if ((rc = pev_of(&p, ev, record_time_ms, NULL)))
+    if (!q) {
+        if (!(q = c->pending = zl_malloc(sizeof *q)))
+            return ZL_ENOMEM;
+        q->n = 0;
+        zl_arena_init(&q->arena, (size_t)1 << 30);
+    }
+    if ((rc = pev_of(&q->p[q->n], ev, record_time_ms, &q->arena)))
         return rc;
-    p.err = erroneous ? 1 : 0;
-    zl_strmap_init(&f.keys, (size_t)-1);
-    zl_buf_init(&f.buf, BUF_MAX);
-    rc = pev_strings(&p, collect_str, &f);
-    rc = rc ? rc : lookup_keys(s, &f.keys);
-    for (size_t i = 0; !rc && i < zl_strmap_count(&f.keys); i++)
-        c->n_missing_keys += zl_strmap_at(&f.keys, i)->n == 0;
-    rc = rc ? rc : encode_rec(&p, &f.keys, interned(s), &f.buf);
-    /* where the backend numbers the events, the record's number is its
-     * event's: part of what is checked */
-    if (!rc && interned(s) &&
-        !(rc = TIX(s)->event_nums(s, (const uint8_t(*)[32])p.hash, 1, &eid)))
-        rc = digest_add2(c->expect, &eid, sizeof eid, f.buf.data, f.buf.len);
-    else if (!rc)
-        rc = digest_add(c->expect, f.buf.data, f.buf.len);
-    if (!rc)
-        c->n_expect++;
-    zl_strmap_cleanup(&f.keys, NULL);
-    zl_buf_cleanup(&f.buf);
-    zl_free(p.ids);
-    return rc;
+    q->p[q->n++].err = erroneous ? 1 : 0;
+    return q->n == CHECK_BATCH ? check_pending(s, c) : 0;
 }
 
 struct check_ctx {
@@ -1622,6 +1670,11 @@ void zl_tix_check_cleanup(struct zl_tix_check *c)
     zl_free(c->skip);
     c->skip = NULL;
     c->n_skip = c->cap_skip = 0;
+    if (c->pending) {
+        zl_arena_free(&c->pending->arena);
+        zl_free(c->pending);
+        c->pending = NULL;
+    }
 }
 
 static int hash_cmp(const void *x, const void *y)
@@ -1701,7 +1754,7 @@ int zl_tix_check_index(zl_store *s, struct zl_tix_check *c)
 
     if (!TIX(s))
         return 0;
-    if ((rc = zl_tix_flush(s)))
+    if ((rc = zl_tix_flush(s)) || (rc = check_pending(s, c)))
         return rc;
     if (c->n_skip)
         qsort(c->skip, c->n_skip, 32, hash_cmp);
