@@ -142,6 +142,13 @@ static int is_outbox_key(const struct zl_store_table *t, size_t i)
     return !strcmp(t->name, "outbox") && !strcmp(t->cols[i].name, "key");
 }
 
+/* 1 for outbox.kind, an event's stored as an integer (schema 33): the
+ * rows carry the text both ways. */
+static int is_outbox_kind(const struct zl_store_table *t, size_t i)
+{
+    return !strcmp(t->name, "outbox") && !strcmp(t->cols[i].name, "kind");
+}
+
 /* 1 for log_leaf.record_key, an event's hash ID stored as 32 bytes
  * (schema 21): the rows carry the ID's text both ways. */
 static int is_log_key(const struct zl_store_table *t, size_t i)
@@ -233,6 +240,11 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
 
         for (size_t i = 0; i < t->n_cols; i++) {
             column_value(st, (int)i, &row[i]);
+            if (is_outbox_kind(t, i) && row[i].type == ZL_VALUE_INT) {
+                row[i].p = zl_sqlite_outbox_kind(st, (int)i);
+                row[i].type = ZL_VALUE_TEXT;
+                row[i].len = strlen(row[i].p ? row[i].p : "");
+            }
             if (is_outbox_key(t, i) &&
                 (row[i].type == ZL_VALUE_BLOB || row[i].type == ZL_VALUE_INT)) {
                 row[i].p = zl_sqlite_outbox_key(s, st, (int)i, hex);
@@ -440,6 +452,12 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
                 rc = zl_sqlite_rc(sqlite3_bind_blob64(st, (int)i + 1,
                                                       list.len ? list.data : "",
                                                       list.len, SQLITE_STATIC));
+                continue;
+            }
+            if (is_outbox_kind(t, i) && row[i].type == ZL_VALUE_TEXT &&
+                row[i].p) {
+                rc = zl_sqlite_rc(zl_sqlite_outbox_bind_kind(
+                    st, (int)i + 1, (const char *)row[i].p, row[i].len));
                 continue;
             }
             if (is_outbox_key(t, i) && row[i].type == ZL_VALUE_TEXT &&

@@ -853,6 +853,15 @@ static char *dump_ids(zl_store *s)
     " e.type, e.action, e.record_time, o.qty, o.uom FROM event_occ o"          \
     " JOIN idents_text d ON d.n = o.n JOIN events e ON e.rid = o.ev;"
 
+/* The outbox as schemas 21-32 kept it: every kind as text (schema 33
+ * keeps an event's as the integer 1). */
+#define OUTBOX_AS_V32                                                          \
+    "CREATE TABLE v32_outbox(seq INTEGER PRIMARY KEY, kind TEXT NOT NULL,"     \
+    " key BLOB NOT NULL, created INTEGER NOT NULL);"                           \
+    "INSERT INTO v32_outbox SELECT seq, CASE kind WHEN 1 THEN 'event'"         \
+    " ELSE kind END, key, created FROM outbox ORDER BY seq;"                   \
+    "DROP TABLE outbox; ALTER TABLE v32_outbox RENAME TO outbox;"
+
 /* Schema 27's trade index (sqlite_trade.c), which no older store has: its
  * triggers name events' rid, which the older layouts below lack. */
 #define DROP_TRADE                                                             \
@@ -863,7 +872,7 @@ static char *dump_ids(zl_store *s)
 
 /* Lay the store out as schema 11 (and 7 before it) wrote it: event_ids a table
  * holding every occurrence in full, events without rid. */
-static const char TO_V7[] = DROP_TRADE OCC_AS_V32
+static const char TO_V7[] = DROP_TRADE OCC_AS_V32 OUTBOX_AS_V32
     "CREATE TABLE v7_ids(id TEXT NOT NULL, event_time INTEGER NOT NULL,"
     " hash BLOB NOT NULL, role INTEGER NOT NULL, type INTEGER NOT NULL,"
     " action INTEGER NOT NULL, record_time INTEGER NOT NULL, qty REAL,"
@@ -1257,7 +1266,7 @@ static char *dump_vocab_cols(zl_store *s, const char *expr)
     " ifnull(biz_location, '-')"
 
 /* Lay the store out as schema 16 wrote it: the four columns as text. */
-static const char TO_V16[] = DROP_TRADE OCC_AS_V32 IDENTS_AS_TEXT
+static const char TO_V16[] = DROP_TRADE OCC_AS_V32 OUTBOX_AS_V32 IDENTS_AS_TEXT
     "DROP VIEW event_ids;"
     "CREATE TABLE v16_events(rid INTEGER PRIMARY KEY, hash BLOB NOT NULL"
     " UNIQUE, declared_id TEXT, type INTEGER NOT NULL, action INTEGER NOT"
@@ -1323,7 +1332,7 @@ static void test_vocab_from_v16(void **state)
     /* the outbox's event keys are the events' log leaves (schema 21),
      * read as their hashes in hex */
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
-                                   " WHERE kind = 'event' AND"
+                                   " WHERE kind = 1 AND"
                                    " typeof(key) <> 'integer'"),
                      0);
     assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &ob), 0);
@@ -1345,7 +1354,7 @@ static void test_vocab_from_v16(void **state)
                      0);
     assert_true(sql_i64(f->s, "SELECT count(*) FROM vocab") > 4);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
-                                   " WHERE kind = 'event' AND"
+                                   " WHERE kind = 1 AND"
                                    " typeof(key) <> 'integer'"),
                      0);
     assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &oa), 0);
@@ -1506,7 +1515,7 @@ static void test_upgrade_from_v1(void **state)
 /* Undo schema 21's layout on SQLite: log keys as text, the outbox's event
  * keys as 32 bytes, as main's schema 20 wrote them (the receipts' lists
  * stay leaf lists: the step passes them through). */
-static const char TO_V20[] = OCC_AS_V32
+static const char TO_V20[] = OCC_AS_V32 OUTBOX_AS_V32
     "UPDATE outbox SET key = (SELECT record_key FROM log_leaf"
     " WHERE idx = outbox.key) WHERE typeof(key) = 'integer';"
     "UPDATE log_leaf SET record_key = 'ni:///sha-256;' ||"
@@ -1547,7 +1556,7 @@ static void test_slim_from_v20(void **state)
                                    " AND record_key LIKE 'ni:%'"),
                      0);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
-                                   " WHERE kind = 'event' AND"
+                                   " WHERE kind = 1 AND"
                                    " typeof(key) <> 'integer'"),
                      0);
     assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &ob), 0);
@@ -1571,7 +1580,7 @@ static void test_slim_from_v20(void **state)
     assert_true(sql_i64(f->s, "SELECT count(*) FROM log_leaf"
                               " WHERE typeof(record_key) = 'blob'") > 100);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
-                                   " WHERE kind = 'event' AND"
+                                   " WHERE kind = 1 AND"
                                    " typeof(key) <> 'integer'"),
                      0);
     assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &oa), 0);
@@ -1942,7 +1951,8 @@ static int hashes_cb(void *ctx, const struct zl_stored_event *ev)
 }
 
 /* A schema 32 store (event time in ms, quantity and unit in every
- * occurrence) migrates to 33: the same occurrences through the views
+ * occurrence, the outbox's kinds as text) migrates to 33: the outbox with
+ * the same rows as the feed reads them, the same occurrences through the views
  * (time, quantity and unit included), one event_qty row per occurrence
  * with a quantity or unit, identifier queries with the same answers,
  * verify passes; then an occurrence's day, a quantity and a stray
@@ -1953,10 +1963,11 @@ static void test_occ_from_v32(void **state)
     struct fixture *f = *state;
     struct zl_demo_opts o = {0};
     struct hashes qb = {0}, qa = {0};
+    struct rows ob = {0}, oa = {0};
     struct zl_event_filter q = {0};
     const char *cls[] = {"https://id.gs1.org/01/*", NULL};
     char *before, *after;
-    int64_t with_qty;
+    int64_t with_qty, outbox_rows;
 
     if (strcmp(zl_store_backend_name(f->s), "sqlite"))
         skip(); /* PostgreSQL keeps its layout */
@@ -1972,10 +1983,23 @@ static void test_occ_from_v32(void **state)
     q.match_any_epc_class = cls;
     assert_int_equal(zl_store_events_query(f->s, &q, hashes_cb, &qb), 0);
     assert_true(qb.n > 0);
-    assert_int_equal(zl_store_exec_sql(f->s, OCC_AS_V32), 0);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &ob), 0);
+    assert_int_equal(ob.n, 8);
+    assert_int_equal(zl_store_exec_sql(f->s, OCC_AS_V32 OUTBOX_AS_V32), 0);
     assert_int_equal(zl_store_meta_set(f->s, "store.schema_version", "32", 2),
                      0);
+    outbox_rows = sql_i64(f->s, "SELECT count(*) FROM outbox");
+    assert_true(sql_i64(f->s, "SELECT count(*) FROM outbox"
+                              " WHERE kind = 'event'") > 8);
     reopen_migrated(f, NULL);
+    /* the outbox: an event's kind the integer, the feed as before */
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"), outbox_rows);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
+                                   " WHERE kind = 'event'"),
+                     0);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &oa), 0);
+    assert_memory_equal(&oa, &ob, sizeof oa);
+    assert_string_equal(oa.kind[0], "event");
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM"
                                    " pragma_table_info('event_occ')"),
                      4);
