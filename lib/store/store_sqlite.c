@@ -49,7 +49,9 @@
  * the interned identifiers and compressed JSON; 14 the vocab numbers of
  * bizStep, disposition and the locations, and the outbox's event keys as
  * 32 bytes; 21 the log's event keys as 32 bytes, the outbox's and the
- * capture receipts' events as log leaf indexes (docs/storage.md).
+ * capture receipts' events as log leaf indexes; 33 the occurrences keyed
+ * by day with their quantities in event_qty, and an event's outbox kind
+ * as an integer (docs/storage.md).
  * store.c runs the steps; sq_migrate holds the core tables' part.
  */
 #include "store/sqlite_int.h"
@@ -120,10 +122,11 @@ static const char VOCAB[] =
 
 /* Interned identifiers (version 8): every identifier once in idents, each
  * occurrence in event_occ as (its number, event time, the event's rid,
- * role, quantity, unit), clustered by number then time so a lookup is one
- * range scan as before. The view event_ids shows the occurrences as the
- * table of versions 1-7 held them (type, action and record time were
- * copies of the event's), so readers and the SQL that filters by
+ * role, quantity, unit; since version 33 day for the time and the
+ * quantity and unit aside: OCC_TABLES), clustered by number then time so
+ * a lookup is one range scan as before. The view event_ids shows the
+ * occurrences as the table of versions 1-7 held them (type, action and record
+ * time were copies of the event's), so readers and the SQL that filters by
  * identifier (query_sql.c, corrections, verify) read it unchanged; writes
  * go to the two tables. A version-7 row cost ~120 bytes (the identifier,
  * the 32-byte event hash and three event columns repeated in every
