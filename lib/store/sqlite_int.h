@@ -404,11 +404,6 @@ int zl_sqlite_bind_ident(sqlite3_stmt *st, int i, const char *id, size_t len);
  * SQL alike), its day. */
 #define ZL_SQLITE_OCC_DAY    "86400000"
 #define ZL_SQLITE_OCC_DAY_MS INT64_C(86400000)
-/* Write an occurrence's quantity and unit (event_qty, schema 33) for the
- * occurrence (ev, n, role): nothing when it has neither (has_qty 0, uom
- * NULL). 0 or ZL_ESTORE. */
-int zl_sqlite_occ_qty_put(zl_store *s, int64_t ev, int64_t n, int role,
-                          int has_qty, double qty, const char *uom);
 /* The number of identifier id in the dictionary (idents), added when
  * new; inside the caller's write transaction. 0 or ZL_ESTORE. */
 int zl_sqlite_intern(zl_store *s, const char *id, int64_t *n);

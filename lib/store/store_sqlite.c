@@ -1463,8 +1463,11 @@ static const char *occ_sql(size_t k)
     return occ_text[b];
 }
 
-int zl_sqlite_occ_qty_put(zl_store *s, int64_t ev, int64_t n, int role,
-                          int has_qty, double qty, const char *uom)
+/* Write an occurrence's quantity and unit (event_qty, schema 33) for the
+ * occurrence (ev, n, role): nothing when it has neither (has_qty 0, uom
+ * NULL). 0 or ZL_ESTORE. */
+static int occ_qty_put(zl_store *s, int64_t ev, int64_t n, int role,
+                       int has_qty, double qty, const char *uom)
 {
     static const char SQL[] = "INSERT OR IGNORE INTO event_qty(ev, n, role,"
                               " qty, uom) VALUES(?1, ?2, ?3, ?4, ?5)";
@@ -1637,8 +1640,8 @@ static int event_write(zl_store *s, const struct zl_event *ev,
         for (size_t j = i; j < i + k && !rc; j++) {
             const struct zl_event_id *id = &ev->ids[j];
 
-            rc = zl_sqlite_occ_qty_put(s, rid, ns[j - i], (int)id->role,
-                                       id->has_quantity, id->quantity, id->uom);
+            rc = occ_qty_put(s, rid, ns[j - i], (int)id->role, id->has_quantity,
+                             id->quantity, id->uom);
         }
         if (rc)
             return rc;
