@@ -20,7 +20,8 @@ static int derived_counts(zl_store *s, struct zl_store_derived_counts *c)
 {
     /* The occurrences themselves, not the view (which hides one whose
      * event or identifier is gone), plus dictionary entries no occurrence
-     * uses: a row added to either table counts as one too many. */
+     * uses and quantity rows (schema 33) of no occurrence or with nothing
+     * in them: a row added to any of the three counts as one too many. */
     /* ... and vocab's (schema 17) values no events column names, each
      * looked up in the column's query index, and the events whose column
      * holds text instead of a number (it would read right, since a
@@ -28,7 +29,10 @@ static int derived_counts(zl_store *s, struct zl_store_derived_counts *c)
     static const char IDS[] =
         "SELECT (SELECT count(*) FROM event_occ) + (SELECT count(*)"
         " FROM idents d WHERE NOT EXISTS (SELECT 1 FROM event_occ o"
-        " WHERE o.n = d.n)) + (SELECT count(*) FROM vocab v"
+        " WHERE o.n = d.n)) + (SELECT count(*) FROM event_qty q"
+        " WHERE q.qty IS NULL AND q.uom IS NULL OR NOT EXISTS (SELECT 1"
+        " FROM event_occ o WHERE o.n = q.n AND o.ev = q.ev"
+        " AND o.role = q.role)) + (SELECT count(*) FROM vocab v"
         " WHERE NOT EXISTS (SELECT 1 FROM events WHERE biz_step = v.n)"
         " AND NOT EXISTS (SELECT 1 FROM events WHERE disposition = v.n)"
         " AND NOT EXISTS (SELECT 1 FROM events WHERE read_point = v.n)"
@@ -60,10 +64,17 @@ static int id_row_get(zl_store *s, const char *id, int64_t event_time_ms,
                       const uint8_t hash[32], enum zl_id_role role, zl_id_cb cb,
                       void *ctx)
 {
+    /* the tables, not event_codes: its event_time is an expression (schema
+     * 33), and the day bound keeps this one key lookup */
     static const char SQL[] =
-        "SELECT type, action, record_time, qty, uom FROM event_codes"
-        " WHERE code = zl_ident_code(?1) AND event_time = ?2 AND hash = ?3"
-        " AND role = ?4";
+        "SELECT e.type, e.action, e.record_time, q.qty, q.uom"
+        " FROM event_occ o JOIN events e ON e.rid = o.ev"
+        " LEFT JOIN event_qty q ON q.ev = o.ev AND q.n = o.n"
+        " AND q.role = o.role"
+        " WHERE o.n = (SELECT n FROM idents WHERE code = zl_ident_code(?1))"
+        " AND o.day = ?2 / " ZL_SQLITE_OCC_DAY " AND o.ev = (SELECT rid"
+        " FROM events WHERE hash = ?3) AND o.role = ?4"
+        " AND e.event_time % " ZL_SQLITE_OCC_DAY " = ?2 % " ZL_SQLITE_OCC_DAY;
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
     struct zl_id_row r;
     int rc;
@@ -172,8 +183,8 @@ static int has_table(zl_store *s, const char *name)
 
 static int derived_clear(zl_store *s)
 {
-    int rc = zl_sqlite_exec(s, "DELETE FROM event_occ; DELETE FROM idents;"
-                               " DELETE FROM vocab");
+    int rc = zl_sqlite_exec(s, "DELETE FROM event_occ; DELETE FROM event_qty;"
+                               " DELETE FROM idents; DELETE FROM vocab");
 
     zl_sqlite_vocab_forget(s);
     /* before the references, whose delete trigger then finds nothing to

@@ -163,6 +163,16 @@ int zl_sqlite_outbox_bind(zl_store *s, sqlite3_stmt *st, int i, const char *key,
 const char *zl_sqlite_outbox_key(zl_store *s, sqlite3_stmt *st, int i,
                                  char hex[65]);
 
+/* The outbox's kind column (store_sqlite.c, schema 33): "event", the kind
+ * of every captured event's row, is stored as the integer
+ * ZL_SQLITE_OUTBOX_EVENT, any other kind as its text. _bind_kind: bind
+ * slot i of st to kind[0..len) as stored. _kind: column i of st as the
+ * kind's text (borrowed from st, or static). */
+#define ZL_SQLITE_OUTBOX_EVENT 1
+int zl_sqlite_outbox_bind_kind(sqlite3_stmt *st, int i, const char *kind,
+                               size_t len);
+const char *zl_sqlite_outbox_kind(sqlite3_stmt *st, int i);
+
 /* The log's record keys (sqlite_log.c, schema 21): an event's hash ID,
  * "ni:///sha-256;<64 lower-case hex>?ver=CBV2.0" (89 bytes), is stored
  * as its 32 bytes. _pack: 1 when key is such an ID (out filled), 0 when
@@ -389,6 +399,11 @@ void zl_sqlite_zjson_free(struct zl_zjson *z);
  * stores it (ident_code.h: a BLOB or the TEXT). 0, ZL_ENOMEM or
  * ZL_ESTORE. */
 int zl_sqlite_bind_ident(sqlite3_stmt *st, int i, const char *id, size_t len);
+/* An occurrence's time key in event_occ (schema 33, store_sqlite.c):
+ * the event time in ms divided by this (integer division, in C and in
+ * SQL alike), its day. */
+#define ZL_SQLITE_OCC_DAY    "86400000"
+#define ZL_SQLITE_OCC_DAY_MS INT64_C(86400000)
 /* The number of identifier id in the dictionary (idents), added when
  * new; inside the caller's write transaction. 0 or ZL_ESTORE. */
 int zl_sqlite_intern(zl_store *s, const char *id, int64_t *n);

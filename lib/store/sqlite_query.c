@@ -851,20 +851,24 @@ static int range_upto(zl_store *s, int trade, int64_t k, int64_t hi,
 /* Custody's candidates of one identifier (key, len), whose sources are at
  * the times src[0..n)[1] (ascending, distinct), within [lo, hi], into out
  * (its spells: enterprise_cands.h). One statement walks the rows in time
- * order (event_occ's key) and is started again at the next source after
- * a cut, so the rows between two custody spells are not read. */
+ * order (event_occ's key: by day, schema 33, each day's rows sorted by
+ * the event's time as they are read) and is started again at the next
+ * source after a cut, so the rows between two custody spells are not
+ * read. The days bound the key range, the event's own time the rows. */
 static int custody_walk(zl_store *s, const struct zl_admitted *ad,
                         const char *key, size_t len,
                         const int64_t (*src)[ZL_CAND_COLS], size_t n,
                         int64_t lo, int64_t hi, struct zl_cands *out)
 {
     static const char OCC[] =
-        "SELECT o.event_time, o.ev, e.biz_step, e.disposition, e.read_point,"
+        "SELECT e.event_time, o.ev, e.biz_step, e.disposition, e.read_point,"
         " e.biz_location, e.has_error FROM event_occ o"
         " JOIN events e ON e.rid = o.ev"
         " WHERE o.n = (SELECT n FROM idents WHERE code = zl_ident_code(?1))"
-        " AND o.event_time >= ?2 AND o.event_time <= ?3"
-        " ORDER BY o.event_time";
+        " AND o.day >= ?2 / " ZL_SQLITE_OCC_DAY
+        " AND o.day <= ?3 / " ZL_SQLITE_OCC_DAY
+        " AND e.event_time >= ?2 AND e.event_time <= ?3"
+        " ORDER BY o.day, e.event_time, o.ev";
     sqlite3_stmt *st = zl_sqlite_stmt(s, OCC);
     struct zl_spell sp;
     int rc = 0, src_rc = SQLITE_DONE;

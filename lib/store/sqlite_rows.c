@@ -142,6 +142,13 @@ static int is_outbox_key(const struct zl_store_table *t, size_t i)
     return !strcmp(t->name, "outbox") && !strcmp(t->cols[i].name, "key");
 }
 
+/* 1 for outbox.kind, an event's stored as an integer (schema 33): the
+ * rows carry the text both ways. */
+static int is_outbox_kind(const struct zl_store_table *t, size_t i)
+{
+    return !strcmp(t->name, "outbox") && !strcmp(t->cols[i].name, "kind");
+}
+
 /* 1 for log_leaf.record_key, an event's hash ID stored as 32 bytes
  * (schema 21): the rows carry the ID's text both ways. */
 static int is_log_key(const struct zl_store_table *t, size_t i)
@@ -233,6 +240,11 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
 
         for (size_t i = 0; i < t->n_cols; i++) {
             column_value(st, (int)i, &row[i]);
+            if (is_outbox_kind(t, i) && row[i].type == ZL_VALUE_INT) {
+                row[i].p = zl_sqlite_outbox_kind(st, (int)i);
+                row[i].type = ZL_VALUE_TEXT;
+                row[i].len = strlen(row[i].p ? row[i].p : "");
+            }
             if (is_outbox_key(t, i) &&
                 (row[i].type == ZL_VALUE_BLOB || row[i].type == ZL_VALUE_INT)) {
                 row[i].p = zl_sqlite_outbox_key(s, st, (int)i, hex);
@@ -299,20 +311,54 @@ out:
 }
 
 /* event_ids is a view over the interned tables (store_sqlite.c): rows
- * written to it go to event_occ, their identifier interned first, their
- * event found by hash (an occurrence of an event the store lacks fails,
- * NOT NULL). Type, action and record time are the event's own, so the
- * copies in the row are only checked to be bound. */
+ * written to it go to event_occ (its day for the time, schema 33), their
+ * identifier interned first, their event found by hash (an occurrence of
+ * an event the store lacks fails, NOT NULL), and a quantity or unit (?8,
+ * ?9) to event_qty after it (QTY_INSERT). Type, action and record time
+ * are the event's own, so the copies in the row are only checked to be
+ * bound. */
 #define OCC_INSERT                                                             \
-    "INSERT INTO event_occ(n, event_time, ev, role, qty, uom)"                 \
-    " SELECT (SELECT n FROM idents WHERE code = zl_ident_code(?1)), ?2,"       \
-    " (SELECT rid FROM events WHERE hash = ?3), ?4, ?8, ?9"                    \
-    " WHERE coalesce(?5, ?6, ?7, 1) IS NOT NULL ON CONFLICT DO NOTHING"
+    "INSERT INTO event_occ(n, day, ev, role)"                                  \
+    " SELECT (SELECT n FROM idents WHERE code = zl_ident_code(?1)),"           \
+    " ?2 / " ZL_SQLITE_OCC_DAY                                                 \
+    ", (SELECT rid FROM events WHERE hash = ?3), ?4"                           \
+    " WHERE coalesce(?5, ?6, ?7, 1) IS NOT NULL"                               \
+    " AND coalesce(?8, ?9, 1) IS NOT NULL ON CONFLICT DO NOTHING"
+#define QTY_INSERT                                                             \
+    "INSERT INTO event_qty(ev, n, role, qty, uom)"                             \
+    " SELECT (SELECT rid FROM events WHERE hash = ?3),"                        \
+    " (SELECT n FROM idents WHERE code = zl_ident_code(?1)), ?4, ?8, ?9"       \
+    " WHERE ?8 IS NOT NULL OR ?9 IS NOT NULL ON CONFLICT DO NOTHING"
 #define OCC_DELETE                                                             \
     "DELETE FROM event_occ WHERE n = (SELECT n FROM idents WHERE code = "      \
     "zl_ident_code(?1))"                                                       \
-    " AND event_time = ?2 AND ev = (SELECT rid FROM events WHERE hash = ?3)"   \
-    " AND role = ?4"
+    " AND day = ?2 / " ZL_SQLITE_OCC_DAY                                       \
+    " AND ev = (SELECT rid FROM events WHERE hash = ?3) AND role = ?4"
+#define QTY_DELETE                                                             \
+    "DELETE FROM event_qty WHERE ev = (SELECT rid FROM events WHERE"           \
+    " hash = ?3) AND n = (SELECT n FROM idents WHERE code = "                  \
+    "zl_ident_code(?1)) AND role = ?4"
+
+/* Run sql (QTY_INSERT or QTY_DELETE) with the first n values of an
+ * event_ids row bound as ?1..?n: 0 or an error. */
+static int ids_side(zl_store *s, const char *sql,
+                    const struct zl_store_value *row, size_t n)
+{
+    sqlite3_stmt *st = zl_sqlite_stmt(s, sql);
+    int rc = st ? 0 : ZL_ESTORE;
+
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = zl_sqlite_rc(bind_value(st, (int)i + 1, &row[i]));
+    if (!rc && (rc = sqlite3_step(st)) == SQLITE_DONE)
+        rc = 0;
+    else if (!rc)
+        rc = zl_sqlite_rc(rc) ? zl_sqlite_rc(rc) : ZL_ESTORE;
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+    return rc;
+}
 
 static int is_ids(const struct zl_store_table *t)
 {
@@ -408,6 +454,12 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
                                                       list.len, SQLITE_STATIC));
                 continue;
             }
+            if (is_outbox_kind(t, i) && row[i].type == ZL_VALUE_TEXT &&
+                row[i].p) {
+                rc = zl_sqlite_rc(zl_sqlite_outbox_bind_kind(
+                    st, (int)i + 1, (const char *)row[i].p, row[i].len));
+                continue;
+            }
             if (is_outbox_key(t, i) && row[i].type == ZL_VALUE_TEXT &&
                 row[i].p) {
                 rc = zl_sqlite_rc(zl_sqlite_outbox_bind(s, st, (int)i + 1,
@@ -447,6 +499,9 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
             rc = zl_sqlite_rc(rc) ? zl_sqlite_rc(rc) : ZL_ESTORE;
         }
         sqlite3_reset(st);
+        if (!rc && is_ids(t) && t->n_cols == 9 &&
+            (row[7].type != ZL_VALUE_NULL || row[8].type != ZL_VALUE_NULL))
+            rc = ids_side(s, QTY_INSERT, row, t->n_cols);
     }
     if (rc)
         rc = fail(s, t, rc, "cannot write rows", err);
@@ -478,6 +533,8 @@ int zl_sqlite_rows_delete(zl_store *s, const struct zl_store_table *t,
         if (step != SQLITE_DONE)
             rc = zl_sqlite_rc(step) ? zl_sqlite_rc(step) : ZL_ESTORE;
     }
+    if (!rc && is_ids(t))
+        rc = ids_side(s, QTY_DELETE, key, t->n_key);
     if (rc)
         rc = fail(s, t, rc, "cannot delete a row", err);
     sqlite3_finalize(st);

@@ -345,6 +345,11 @@ static int migrate_step(zl_store *s, int from)
               * SQLite (issue 11, docs/storage.md "Schema 32"; the
               * backend's step alone, none on PostgreSQL) */
         return 0;
+    case 32: /* 32 -> 33: a slimmer occurrence table on SQLite (issue 11,
+              * docs/storage.md "Schema 33": event_occ keyed by day,
+              * quantities in event_qty; the backend's step alone, run
+              * at the first step from 17 on; none on PostgreSQL) */
+        return 0;
     default: return ZL_EUNSUPPORTED;
     }
 }

@@ -49,7 +49,9 @@
  * the interned identifiers and compressed JSON; 14 the vocab numbers of
  * bizStep, disposition and the locations, and the outbox's event keys as
  * 32 bytes; 21 the log's event keys as 32 bytes, the outbox's and the
- * capture receipts' events as log leaf indexes (docs/storage.md).
+ * capture receipts' events as log leaf indexes; 33 the occurrences keyed
+ * by day with their quantities in event_qty, and an event's outbox kind
+ * as an integer (docs/storage.md).
  * store.c runs the steps; sq_migrate holds the core tables' part.
  */
 #include "store/sqlite_int.h"
@@ -70,11 +72,16 @@
 
 /* The outbox (version 2). Since version 21 key is declared BLOB, which
  * gives it no affinity: it holds text, 32 bytes or an event's rid, each
- * as it was bound (a TEXT column would store the rid as its digits). */
+ * as it was bound (a TEXT column would store the rid as its digits).
+ * Since version 33 kind is too: an event's row holds the integer 1
+ * (ZL_SQLITE_OUTBOX_EVENT), which SQLite keeps in the record header
+ * alone, 5 bytes a row less than "event" (~20% of the row); any other
+ * kind keeps its text (zl_sqlite_outbox_kind). */
+#define OUTBOX_DDL                                                             \
+    "(seq INTEGER PRIMARY KEY, kind BLOB NOT NULL, key BLOB NOT NULL,"         \
+    " created INTEGER NOT NULL)"
 static const char OUTBOX_SCHEMA[] =
-    "CREATE TABLE IF NOT EXISTS outbox("
-    " seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, key BLOB NOT NULL,"
-    " created INTEGER NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS outbox" OUTBOX_DDL ";";
 
 /* The query indexes (version 6): one per EQ_ parameter on a CBV value or
  * a location, each followed by the event time, so the first page of a
@@ -115,10 +122,11 @@ static const char VOCAB[] =
 
 /* Interned identifiers (version 8): every identifier once in idents, each
  * occurrence in event_occ as (its number, event time, the event's rid,
- * role, quantity, unit), clustered by number then time so a lookup is one
- * range scan as before. The view event_ids shows the occurrences as the
- * table of versions 1-7 held them (type, action and record time were
- * copies of the event's), so readers and the SQL that filters by
+ * role, quantity, unit; since version 33 day for the time and the
+ * quantity and unit aside: OCC_TABLES), clustered by number then time so
+ * a lookup is one range scan as before. The view event_ids shows the
+ * occurrences as the table of versions 1-7 held them (type, action and record
+ * time were copies of the event's), so readers and the SQL that filters by
  * identifier (query_sql.c, corrections, verify) read it unchanged; writes
  * go to the two tables. A version-7 row cost ~120 bytes (the identifier,
  * the 32-byte event hash and three event columns repeated in every
@@ -169,6 +177,30 @@ static const char INTERN_VIEW_V8[] =
     " FROM event_occ o JOIN idents d ON d.n = o.n"
     " JOIN events e ON e.rid = o.ev;";
 
+/* Version 33 (docs/storage.md, "Schema 33"): an occurrence is
+ * event_occ(n, day, ev, role), four columns. day is the event's time in
+ * whole days (ZL_SQLITE_OCC_DAY, sqlite_int.h; C's and SQLite's integer
+ * division, so truncated: monotonic, so a time range is a day range and a read
+ * that wants time order sorts each day's rows by the event's own time, which it
+ * joins anyway); the exact time is the event's (events.event_time), as the type
+ * and action were already. An identifier's rows stay one range in time order by
+ * day. A quantity or unit (quantity lists, 0.15% of the demo chain's
+ * occurrences) is a row of event_qty keyed as its occurrence; the views join it
+ * (LEFT JOIN on its whole key, which SQLite drops from a statement that reads
+ * none of its columns). At schema 32 a row was (n, event time in ms: 6 bytes,
+ * ev, role, qty, uom: 7 bytes of record header), ~20 bytes of payload; now ~14.
+ * Rejected: the role in ev's low bits (a byte of header saved, ev one byte
+ * longer past 2^19 events, and the bench's recursive SQL peers read ev and
+ * role); the time relative to an epoch in ms (still 6 bytes: 2^32 ms is 50
+ * days). */
+#define OCC_TABLES                                                             \
+    "CREATE TABLE IF NOT EXISTS event_occ("                                    \
+    " n INTEGER NOT NULL, day INTEGER NOT NULL, ev INTEGER NOT NULL,"          \
+    " role INTEGER NOT NULL, PRIMARY KEY(n, day, ev, role)) WITHOUT ROWID;"    \
+    "CREATE TABLE IF NOT EXISTS event_qty("                                    \
+    " ev INTEGER NOT NULL, n INTEGER NOT NULL, role INTEGER NOT NULL,"         \
+    " qty REAL, uom TEXT, PRIMARY KEY(ev, n, role)) WITHOUT ROWID;"
+
 /* Version 26 (docs/storage.md, "Schema 26"): idents holds each
  * identifier's code (ident_code.c: a short BLOB for the GS1 Digital Link
  * and EPC URN forms, the TEXT otherwise; no column affinity, so each
@@ -180,14 +212,19 @@ static const char INTERN_VIEW_V8[] =
  * definition, and the decoding is long; +50 us a MATCH_epc query). */
 static const char INTERN_TABLES[] =
     "CREATE TABLE IF NOT EXISTS idents(n INTEGER PRIMARY KEY,"
-    " code BLOB NOT NULL UNIQUE);"
-    "CREATE TABLE IF NOT EXISTS event_occ("
-    " n INTEGER NOT NULL, event_time INTEGER NOT NULL, ev INTEGER NOT NULL,"
-    " role INTEGER NOT NULL, qty REAL, uom TEXT,"
-    " PRIMARY KEY(n, event_time, ev, role)) WITHOUT ROWID;";
+    " code BLOB NOT NULL UNIQUE);" OCC_TABLES;
+
+/* An occurrence's event time in the views (schema 33): its day, then
+ * the event's time within the day, so a row whose day was edited shows
+ * another time (verify finds it wrong) and an intact one the event's. */
+#define OCC_TIME                                                               \
+    "o.day * " ZL_SQLITE_OCC_DAY " + e.event_time % " ZL_SQLITE_OCC_DAY
+#define OCC_QTY_JOIN                                                           \
+    "LEFT JOIN event_qty q ON q.ev = o.ev AND q.n = o.n AND q.role = o.role"
 
 /* The views over idents (version 26), their decoding made from the
- * forms' table (zl_ident_decode_sql). */
+ * forms' table (zl_ident_decode_sql), and over the occurrences of schema
+ * 33. */
 static int intern_views(zl_store *s)
 {
     struct zl_buf b;
@@ -203,15 +240,16 @@ static int intern_views(zl_store *s)
             &b, " FROM idents;"
                 "CREATE VIEW IF NOT EXISTS event_codes(code, event_time, hash,"
                 " role, type, action, record_time, qty, uom) AS SELECT"
-                " d.code, o.event_time, e.hash, o.role, e.type, e.action,"
-                " e.record_time, o.qty, o.uom FROM event_occ o"
-                " JOIN idents d ON d.n = o.n JOIN events e ON e.rid = o.ev;"
+                " d.code, " OCC_TIME ", e.hash, o.role, e.type, e.action,"
+                " e.record_time, q.qty, q.uom FROM event_occ o"
+                " JOIN idents d ON d.n = o.n JOIN events e ON e.rid = o.ev"
+                " " OCC_QTY_JOIN ";"
                 "CREATE VIEW IF NOT EXISTS event_ids(id, event_time, hash,"
                 " role, type, action, record_time, qty, uom) AS SELECT d.id,"
-                " o.event_time, e.hash, o.role, e.type, e.action,"
-                " e.record_time, o.qty, o.uom FROM event_occ o"
+                " " OCC_TIME ", e.hash, o.role, e.type, e.action,"
+                " e.record_time, q.qty, q.uom FROM event_occ o"
                 " JOIN idents_text d ON d.n = o.n"
-                " JOIN events e ON e.rid = o.ev;");
+                " JOIN events e ON e.rid = o.ev " OCC_QTY_JOIN ";");
     if (!rc)
         rc = zl_sqlite_exec(s, b.data);
     zl_buf_cleanup(&b);
@@ -845,6 +883,77 @@ static int migrate_codes(zl_store *s)
     return rc ? rc : intern_views(s);
 }
 
+/* 32 -> 33 (docs/storage.md, "Schema 33"): event_occ copied into the
+ * four-column layout (its day for its time; rows read in key order, so
+ * the copy appends), the quantities and units into event_qty, the views
+ * made again over them. Run at the first step from 17 on, before
+ * migrate_codes (whose views are this layout's; later steps read
+ * event_occ with this build's code), and idempotent: a table already in
+ * this layout is left as it is (an event_qty beside an older one is
+ * not this step's and is replaced). Views are made only over a coded
+ * dictionary (migrate_codes makes them at 17-25). A big store says so on
+ * stderr. */
+static int migrate_occ(zl_store *s)
+{
+    static const char HAS_TIME[] =
+        "SELECT count(*) FROM"
+        " pragma_table_info('event_occ') WHERE name = 'event_time'";
+    static const char HAS_CODE[] =
+        "SELECT count(*) FROM pragma_table_info('idents') WHERE name = 'code'";
+    static const char COUNT[] = "SELECT count(*) FROM event_occ";
+    static const char COPY[] =
+        "DROP VIEW IF EXISTS event_ids;"
+        "DROP VIEW IF EXISTS event_codes;"
+        "ALTER TABLE event_occ RENAME TO event_occ_v32;"
+        "DROP TABLE IF EXISTS event_qty;" OCC_TABLES
+        "INSERT INTO event_occ(n, day, ev, role) SELECT n,"
+        " event_time / " ZL_SQLITE_OCC_DAY ", ev, role FROM event_occ_v32"
+        " ORDER BY n, event_time, ev, role;"
+        "INSERT OR IGNORE INTO event_qty(ev, n, role, qty, uom)"
+        " SELECT ev, n, role, qty, uom FROM event_occ_v32"
+        " WHERE qty IS NOT NULL OR uom IS NOT NULL ORDER BY ev, n, role;"
+        "DROP TABLE event_occ_v32;";
+    int64_t has_time = 0, has_code = 0, n = 0;
+    int rc = zl_sqlite_get_i64(s, HAS_TIME, &has_time);
+
+    if (!rc)
+        rc = zl_sqlite_get_i64(s, HAS_CODE, &has_code);
+    if (!rc && has_time)
+        rc = zl_sqlite_get_i64(s, COUNT, &n);
+    if (rc || !has_time)
+        return rc;
+    if (n >= 1000000)
+        fprintf(stderr,
+                "zhiliang: upgrading the store to schema 33 (slimmer"
+                " occurrences): rewriting %lld occurrences...\n",
+                (long long)n);
+    rc = zl_sqlite_exec(s, COPY);
+    return rc || !has_code ? rc : intern_views(s);
+}
+
+/* 32 -> 33 (docs/storage.md, "Schema 33"): the outbox copied (seqs
+ * kept: subscribers' cursors name them) with an event's kind as
+ * ZL_SQLITE_OUTBOX_EVENT into a kind column without affinity (a TEXT one
+ * would store the integer as its digits). Idempotent: an outbox whose
+ * kind is no longer TEXT is left as it is. */
+static int migrate_outbox_kind(zl_store *s)
+{
+    static const char IS_TEXT[] =
+        "SELECT count(*) FROM pragma_table_info('outbox')"
+        " WHERE name = 'kind' AND type = 'TEXT'";
+    static const char COPY[] =
+        "CREATE TABLE outbox_v33" OUTBOX_DDL ";"
+        "INSERT INTO outbox_v33(seq, kind, key, created) SELECT seq,"
+        " CASE kind WHEN 'event' THEN 1 ELSE kind END, key, created"
+        " FROM outbox ORDER BY seq;"
+        "DROP TABLE outbox;"
+        "ALTER TABLE outbox_v33 RENAME TO outbox;";
+    int64_t is_text = 0;
+    int rc = zl_sqlite_get_i64(s, IS_TEXT, &is_text);
+
+    return rc || !is_text ? rc : zl_sqlite_exec(s, COPY);
+}
+
 /* The core tables' migration steps (store.c runs the modules'): 0.1.0 ->
  * 2 adds the outbox, 5 -> 6 the query indexes (built in the migration's
  * transaction: 6.5-11 s for the four at a million events), 11 -> 12 the
@@ -853,6 +962,8 @@ static int sq_migrate(zl_store *s, int from)
 {
     /* every event read names vocab (ZL_SQLITE_VOCAB), the steps' too */
     if (from < 13 && zl_sqlite_exec(s, VOCAB))
+        return ZL_ESTORE;
+    if (from >= 17 && from <= 32 && migrate_occ(s))
         return ZL_ESTORE;
     if (from >= 17 && from <= 25 && migrate_codes(s))
         return ZL_ESTORE;
@@ -879,6 +990,8 @@ static int sq_migrate(zl_store *s, int from)
         return zl_sqlite_sites_remake(s);
     if (from == 31)
         return zl_sqlite_log_nodes_migrate(s);
+    if (from == 32)
+        return migrate_outbox_kind(s);
     return 0;
 }
 
@@ -1324,11 +1437,9 @@ static int put_refs(zl_store *s, const uint8_t *hash, const char *kind,
 /* INSERT OR IGNORE of k event_occ rows (k a power of two up to OCC_MAX),
  * built once: the statement cache is keyed by the text's address, which
  * stays put. Each row's own conflict is ignored, as one row a statement. */
-#define OCC_MAX 16
-#define OCC_HEAD                                                               \
-    "INSERT OR IGNORE INTO event_occ(n, event_time, ev, role, qty, uom) "      \
-    "VALUES"
-static char occ_text[5][sizeof OCC_HEAD + OCC_MAX * 14];
+#define OCC_MAX  16
+#define OCC_HEAD "INSERT OR IGNORE INTO event_occ(n, day, ev, role) VALUES"
+static char occ_text[5][sizeof OCC_HEAD + OCC_MAX * 10];
 static pthread_once_t occ_once = PTHREAD_ONCE_INIT;
 
 static void occ_build(void)
@@ -1338,7 +1449,7 @@ static void occ_build(void)
 
         p += sprintf(p, "%s", OCC_HEAD);
         for (size_t r = 0; r < k; r++)
-            p += sprintf(p, "%s(?,?,?,?,?,?)", r ? "," : "");
+            p += sprintf(p, "%s(?,?,?,?)", r ? "," : "");
     }
 }
 
@@ -1350,6 +1461,34 @@ static const char *occ_sql(size_t k)
     while (((size_t)1 << b) < k)
         b++;
     return occ_text[b];
+}
+
+/* Write an occurrence's quantity and unit (event_qty, schema 33) for the
+ * occurrence (ev, n, role): nothing when it has neither (has_qty 0, uom
+ * NULL). 0 or ZL_ESTORE. */
+static int occ_qty_put(zl_store *s, int64_t ev, int64_t n, int role,
+                       int has_qty, double qty, const char *uom)
+{
+    static const char SQL[] = "INSERT OR IGNORE INTO event_qty(ev, n, role,"
+                              " qty, uom) VALUES(?1, ?2, ?3, ?4, ?5)";
+    sqlite3_stmt *st;
+    int rc;
+
+    if (!has_qty && !uom)
+        return 0;
+    if (!(st = zl_sqlite_stmt(s, SQL)))
+        return ZL_ESTORE;
+    sqlite3_bind_int64(st, 1, ev);
+    sqlite3_bind_int64(st, 2, n);
+    sqlite3_bind_int(st, 3, role);
+    if (has_qty)
+        sqlite3_bind_double(st, 4, qty);
+    else
+        sqlite3_bind_null(st, 4);
+    bind_opt_text(st, 5, uom);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
 /* replace = 0: capture (an existing hash is ZL_EEXIST); 1: reindex
@@ -1469,13 +1608,14 @@ static int event_write(zl_store *s, const struct zl_event *ev,
      * statement an identifier was half the cost of the row itself */
     for (size_t i = 0; i < ev->n_ids;) {
         size_t k = OCC_MAX;
+        int64_t ns[OCC_MAX];
         int p = 1;
 
         while (k > ev->n_ids - i)
             k /= 2;
         if (!(st = zl_sqlite_stmt(s, occ_sql(k))))
             return ZL_ESTORE;
-        for (size_t j = i; j < i + k; j++, p += 6) {
+        for (size_t j = i; j < i + k; j++, p += 4) {
             const struct zl_event_id *id = &ev->ids[j];
 
             /* interned in the identifiers' order, as one at a time */
@@ -1483,19 +1623,28 @@ static int event_write(zl_store *s, const struct zl_event *ev,
                 sqlite3_clear_bindings(st);
                 return rc;
             }
+            ns[j - i] = n;
             sqlite3_bind_int64(st, p, n);
-            sqlite3_bind_int64(st, p + 1, ev->event_time_ms);
+            sqlite3_bind_int64(st, p + 1,
+                               ev->event_time_ms / ZL_SQLITE_OCC_DAY_MS);
             sqlite3_bind_int64(st, p + 2, rid);
             sqlite3_bind_int(st, p + 3, (int)id->role);
-            if (id->has_quantity)
-                sqlite3_bind_double(st, p + 4, id->quantity);
-            bind_opt_text(st, p + 5, id->uom);
         }
         rc = sqlite3_step(st);
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
         if (rc != SQLITE_DONE)
             return ZL_ESTORE;
+        /* the few with a quantity or unit: their event_qty rows */
+        rc = 0;
+        for (size_t j = i; j < i + k && !rc; j++) {
+            const struct zl_event_id *id = &ev->ids[j];
+
+            rc = occ_qty_put(s, rid, ns[j - i], (int)id->role, id->has_quantity,
+                             id->quantity, id->uom);
+        }
+        if (rc)
+            return rc;
         i += k;
     }
     rc = put_refs(s, ev->hash, "b", ev->biz_transactions,
@@ -1698,11 +1847,11 @@ static int sq_id_lookup(zl_store *s, const char *const *ids, size_t n,
     /* Declared-erroneous events link nothing (store_correction.h): the
      * join to the event's row that gives the hash checks its flag. */
     static const char SQL[] =
-        "SELECT d.id, o.event_time, e.hash, o.role, e.type, e.action,"
-        " e.record_time, o.qty, o.uom FROM idents_text d"
+        "SELECT d.id, " OCC_TIME " AS t, e.hash, o.role, e.type, e.action,"
+        " e.record_time, q.qty, q.uom FROM idents_text d"
         " JOIN event_occ o ON o.n = d.n JOIN events e ON e.rid = o.ev"
-        " WHERE d.code = ?1 AND e.has_error <> 1"
-        " ORDER BY o.event_time, e.hash, o.role";
+        " " OCC_QTY_JOIN " WHERE d.code = ?1 AND e.has_error <> 1"
+        " ORDER BY t, e.hash, o.role";
     int rc = 0;
 
     for (size_t i = 0; i < n && !rc; i++) {
@@ -1932,6 +2081,22 @@ static void outbox_pack_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
         sqlite3_result_value(cx, argv[0]);
 }
 
+int zl_sqlite_outbox_bind_kind(sqlite3_stmt *st, int i, const char *kind,
+                               size_t len)
+{
+    if (len == 5 && !memcmp(kind, "event", 5))
+        return sqlite3_bind_int(st, i, ZL_SQLITE_OUTBOX_EVENT);
+    return sqlite3_bind_text(st, i, kind, (int)len, SQLITE_STATIC);
+}
+
+const char *zl_sqlite_outbox_kind(sqlite3_stmt *st, int i)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_INTEGER &&
+        sqlite3_column_int64(st, i) == ZL_SQLITE_OUTBOX_EVENT)
+        return "event";
+    return (const char *)sqlite3_column_text(st, i);
+}
+
 static int sq_outbox_append(zl_store *s, const char *kind, const char *key,
                             int64_t created_ms)
 {
@@ -1943,7 +2108,7 @@ static int sq_outbox_append(zl_store *s, const char *kind, const char *key,
 
     if (!st)
         return ZL_ESTORE;
-    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    zl_sqlite_outbox_bind_kind(st, 1, kind, strlen(kind));
     sqlite3_bind_int64(st, 3, created_ms);
     /* last: the rid lookup may reset another cached statement, never st */
     zl_sqlite_outbox_bind(s, st, 2, key, strlen(key), packed);
@@ -1972,7 +2137,7 @@ static int sq_outbox_read(zl_store *s, uint64_t after_seq, size_t limit,
                        limit && limit < INT64_MAX ? (sqlite3_int64)limit : -1);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         row.seq = (uint64_t)sqlite3_column_int64(st, 0);
-        row.kind = (const char *)sqlite3_column_text(st, 1);
+        row.kind = zl_sqlite_outbox_kind(st, 1);
         row.key = zl_sqlite_outbox_key(s, st, 2, hex);
         row.created_ms = sqlite3_column_int64(st, 3);
         if ((rc = cb(ctx, &row)) != 0)

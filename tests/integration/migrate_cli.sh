@@ -103,7 +103,7 @@ grep -q '"eventList":\[{' "$T/answers.src" || fail "the source answers no events
 # counter rule_gen, which triggers bump as the copy writes).
 dump() {
   local t
-  for t in $(q "$1" "select name from sqlite_master where type in ('table', 'view') and name not in ('idents', 'idents_text', 'event_codes', 'event_occ', 'vocab', 'sqlite_sequence', 'trace_keys', 'trace_events', 'trace_adj', 'event_sites', 'site_parties', 'rule_gen', 'event_trade', 'trade_values') order by name"); do
+  for t in $(q "$1" "select name from sqlite_master where type in ('table', 'view') and name not in ('idents', 'idents_text', 'event_codes', 'event_occ', 'event_qty', 'vocab', 'sqlite_sequence', 'trace_keys', 'trace_events', 'trace_adj', 'event_sites', 'site_parties', 'rule_gen', 'event_trade', 'trade_values') order by name"); do
     echo "== $t"
     if [ "$t" = meta ]; then
       q -cmd ".mode quote" "$1" "select * from meta where key <> 'tix_gen'" | LC_ALL=C sort
@@ -145,7 +145,7 @@ A=$T/a.db
 # the store's tables as the backend seam lists them: on SQLite event_ids
 # is a view over the interned identifiers (idents, event_occ), which are
 # the backend's own, as are the sites and trade indexes
-NT=$(q "$S" "select count(*) from sqlite_master where type in ('table', 'view') and name not like 'sqlite_%' and name not in ('idents', 'idents_text', 'event_codes', 'event_occ', 'vocab', 'event_sites', 'site_parties', 'rule_gen', 'event_trade', 'trade_values')")
+NT=$(q "$S" "select count(*) from sqlite_master where type in ('table', 'view') and name not like 'sqlite_%' and name not in ('idents', 'idents_text', 'event_codes', 'event_occ', 'event_qty', 'vocab', 'event_sites', 'site_parties', 'rule_gen', 'event_trade', 'trade_values')")
 jq -e --argjson nt "$NT" '.resumed == false and .rows > 1000 and .tables == $nt' "$T/a.json" >/dev/null || fail "summary: $(cat "$T/a.json")"
 [ "$(jq .logSize "$T/a.json")" = "$(sed -n 2p "$T/cp.src")" ] || fail "logSize is not the checkpoint's size"
 "$ZL" verify --store "$A" >/dev/null || fail "the copy does not verify"

@@ -293,15 +293,16 @@ static void catalogue(zl_store *s, struct names *ns)
         sqlite3_stmt *st = NULL, *cols = NULL;
 
         assert_int_equal(
-            sqlite3_prepare_v2(db,
-                               "SELECT name FROM sqlite_master WHERE type IN"
-                               " ('table', 'view') AND name NOT LIKE"
-                               " 'sqlite_%' AND name NOT IN ('idents',"
-                               " 'idents_text', 'event_codes',"
-                               " 'event_occ', 'vocab', 'event_sites',"
-                               " 'site_parties', 'rule_gen', 'event_trade',"
-                               " 'trade_values')",
-                               -1, &st, NULL),
+            sqlite3_prepare_v2(
+                db,
+                "SELECT name FROM sqlite_master WHERE type IN"
+                " ('table', 'view') AND name NOT LIKE"
+                " 'sqlite_%' AND name NOT IN ('idents',"
+                " 'idents_text', 'event_codes',"
+                " 'event_occ', 'event_qty', 'vocab', 'event_sites',"
+                " 'site_parties', 'rule_gen', 'event_trade',"
+                " 'trade_values')",
+                -1, &st, NULL),
             SQLITE_OK);
         while (sqlite3_step(st) == SQLITE_ROW) {
             const char *t = (const char *)sqlite3_column_text(st, 0);

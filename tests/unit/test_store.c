@@ -830,6 +830,38 @@ static char *dump_ids(zl_store *s)
     " FROM event_occ o JOIN idents d ON d.n = o.n"                             \
     " JOIN events e ON e.rid = o.ev;"
 
+/* The occurrences as schemas 8-32 kept them (schema 33 keys them by day
+ * and keeps quantities in event_qty, store_sqlite.c): the event time in
+ * ms, quantity and unit in every row, and the views over that. */
+#define OCC_AS_V32                                                             \
+    "DROP VIEW event_ids; DROP VIEW event_codes;"                              \
+    "CREATE TABLE v32_occ(n INTEGER NOT NULL, event_time INTEGER NOT NULL,"    \
+    " ev INTEGER NOT NULL, role INTEGER NOT NULL, qty REAL, uom TEXT,"         \
+    " PRIMARY KEY(n, event_time, ev, role)) WITHOUT ROWID;"                    \
+    "INSERT INTO v32_occ SELECT o.n, e.event_time, o.ev, o.role, q.qty,"       \
+    " q.uom FROM event_occ o JOIN events e ON e.rid = o.ev"                    \
+    " LEFT JOIN event_qty q ON q.ev = o.ev AND q.n = o.n"                      \
+    " AND q.role = o.role;"                                                    \
+    "DROP TABLE event_occ; DROP TABLE event_qty;"                              \
+    "ALTER TABLE v32_occ RENAME TO event_occ;"                                 \
+    "CREATE VIEW event_codes(code, event_time, hash, role, type, action,"      \
+    " record_time, qty, uom) AS SELECT d.code, o.event_time, e.hash, o.role,"  \
+    " e.type, e.action, e.record_time, o.qty, o.uom FROM event_occ o"          \
+    " JOIN idents d ON d.n = o.n JOIN events e ON e.rid = o.ev;"               \
+    "CREATE VIEW event_ids(id, event_time, hash, role, type, action,"          \
+    " record_time, qty, uom) AS SELECT d.id, o.event_time, e.hash, o.role,"    \
+    " e.type, e.action, e.record_time, o.qty, o.uom FROM event_occ o"          \
+    " JOIN idents_text d ON d.n = o.n JOIN events e ON e.rid = o.ev;"
+
+/* The outbox as schemas 21-32 kept it: every kind as text (schema 33
+ * keeps an event's as the integer 1). */
+#define OUTBOX_AS_V32                                                          \
+    "CREATE TABLE v32_outbox(seq INTEGER PRIMARY KEY, kind TEXT NOT NULL,"     \
+    " key BLOB NOT NULL, created INTEGER NOT NULL);"                           \
+    "INSERT INTO v32_outbox SELECT seq, CASE kind WHEN 1 THEN 'event'"         \
+    " ELSE kind END, key, created FROM outbox ORDER BY seq;"                   \
+    "DROP TABLE outbox; ALTER TABLE v32_outbox RENAME TO outbox;"
+
 /* Schema 27's trade index (sqlite_trade.c), which no older store has: its
  * triggers name events' rid, which the older layouts below lack. */
 #define DROP_TRADE                                                             \
@@ -840,7 +872,7 @@ static char *dump_ids(zl_store *s)
 
 /* Lay the store out as schema 11 (and 7 before it) wrote it: event_ids a table
  * holding every occurrence in full, events without rid. */
-static const char TO_V7[] = DROP_TRADE
+static const char TO_V7[] = DROP_TRADE OCC_AS_V32 OUTBOX_AS_V32
     "CREATE TABLE v7_ids(id TEXT NOT NULL, event_time INTEGER NOT NULL,"
     " hash BLOB NOT NULL, role INTEGER NOT NULL, type INTEGER NOT NULL,"
     " action INTEGER NOT NULL, record_time INTEGER NOT NULL, qty REAL,"
@@ -1234,7 +1266,7 @@ static char *dump_vocab_cols(zl_store *s, const char *expr)
     " ifnull(biz_location, '-')"
 
 /* Lay the store out as schema 16 wrote it: the four columns as text. */
-static const char TO_V16[] = DROP_TRADE IDENTS_AS_TEXT
+static const char TO_V16[] = DROP_TRADE OCC_AS_V32 OUTBOX_AS_V32 IDENTS_AS_TEXT
     "DROP VIEW event_ids;"
     "CREATE TABLE v16_events(rid INTEGER PRIMARY KEY, hash BLOB NOT NULL"
     " UNIQUE, declared_id TEXT, type INTEGER NOT NULL, action INTEGER NOT"
@@ -1300,7 +1332,7 @@ static void test_vocab_from_v16(void **state)
     /* the outbox's event keys are the events' log leaves (schema 21),
      * read as their hashes in hex */
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
-                                   " WHERE kind = 'event' AND"
+                                   " WHERE kind = 1 AND"
                                    " typeof(key) <> 'integer'"),
                      0);
     assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &ob), 0);
@@ -1322,7 +1354,7 @@ static void test_vocab_from_v16(void **state)
                      0);
     assert_true(sql_i64(f->s, "SELECT count(*) FROM vocab") > 4);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
-                                   " WHERE kind = 'event' AND"
+                                   " WHERE kind = 1 AND"
                                    " typeof(key) <> 'integer'"),
                      0);
     assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &oa), 0);
@@ -1483,7 +1515,7 @@ static void test_upgrade_from_v1(void **state)
 /* Undo schema 21's layout on SQLite: log keys as text, the outbox's event
  * keys as 32 bytes, as main's schema 20 wrote them (the receipts' lists
  * stay leaf lists: the step passes them through). */
-static const char TO_V20[] =
+static const char TO_V20[] = OCC_AS_V32 OUTBOX_AS_V32
     "UPDATE outbox SET key = (SELECT record_key FROM log_leaf"
     " WHERE idx = outbox.key) WHERE typeof(key) = 'integer';"
     "UPDATE log_leaf SET record_key = 'ni:///sha-256;' ||"
@@ -1524,7 +1556,7 @@ static void test_slim_from_v20(void **state)
                                    " AND record_key LIKE 'ni:%'"),
                      0);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
-                                   " WHERE kind = 'event' AND"
+                                   " WHERE kind = 1 AND"
                                    " typeof(key) <> 'integer'"),
                      0);
     assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &ob), 0);
@@ -1548,7 +1580,7 @@ static void test_slim_from_v20(void **state)
     assert_true(sql_i64(f->s, "SELECT count(*) FROM log_leaf"
                               " WHERE typeof(record_key) = 'blob'") > 100);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
-                                   " WHERE kind = 'event' AND"
+                                   " WHERE kind = 1 AND"
                                    " typeof(key) <> 'integer'"),
                      0);
     assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &oa), 0);
@@ -1901,6 +1933,113 @@ static void test_log_nodes_from_v31(void **state)
     assert_int_not_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
 }
 
+/* ---- schema 33: occurrences keyed by day, quantities aside (SQLite) ---- */
+
+struct hashes {
+    size_t n;
+    uint8_t (*h)[32];
+};
+
+static int hashes_cb(void *ctx, const struct zl_stored_event *ev)
+{
+    struct hashes *o = ctx;
+
+    o->h = realloc(o->h, (o->n + 1) * sizeof o->h[0]);
+    assert_non_null(o->h);
+    memcpy(o->h[o->n++], ev->hash, 32);
+    return 0;
+}
+
+/* A schema 32 store (event time in ms, quantity and unit in every
+ * occurrence, the outbox's kinds as text) migrates to 33: the outbox with
+ * the same rows as the feed reads them, the same occurrences through the views
+ * (time, quantity and unit included), one event_qty row per occurrence
+ * with a quantity or unit, identifier queries with the same answers,
+ * verify passes; then an occurrence's day, a quantity and a stray
+ * event_qty row edited behind the store's back are each reported, and
+ * reindex repairs them. */
+static void test_occ_from_v32(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_demo_opts o = {0};
+    struct hashes qb = {0}, qa = {0};
+    struct rows ob = {0}, oa = {0};
+    struct zl_event_filter q = {0};
+    const char *cls[] = {"https://id.gs1.org/01/*", NULL};
+    char *before, *after;
+    int64_t with_qty, outbox_rows;
+
+    if (strcmp(zl_store_backend_name(f->s), "sqlite"))
+        skip(); /* PostgreSQL keeps its layout */
+    o.seed = 6;
+    o.scale = 2;
+    o.per_doc = 100;
+    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
+    before = dump_ids(f->s);
+    with_qty = sql_i64(f->s, "SELECT count(*) FROM event_ids"
+                             " WHERE qty IS NOT NULL OR uom IS NOT NULL");
+    assert_true(with_qty > 0);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM event_qty"), with_qty);
+    q.match_any_epc_class = cls;
+    assert_int_equal(zl_store_events_query(f->s, &q, hashes_cb, &qb), 0);
+    assert_true(qb.n > 0);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &ob), 0);
+    assert_int_equal(ob.n, 8);
+    assert_int_equal(zl_store_exec_sql(f->s, OCC_AS_V32 OUTBOX_AS_V32), 0);
+    assert_int_equal(zl_store_meta_set(f->s, "store.schema_version", "32", 2),
+                     0);
+    outbox_rows = sql_i64(f->s, "SELECT count(*) FROM outbox");
+    assert_true(sql_i64(f->s, "SELECT count(*) FROM outbox"
+                              " WHERE kind = 'event'") > 8);
+    reopen_migrated(f, NULL);
+    /* the outbox: an event's kind the integer, the feed as before */
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"), outbox_rows);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
+                                   " WHERE kind = 'event'"),
+                     0);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &oa), 0);
+    assert_memory_equal(&oa, &ob, sizeof oa);
+    assert_string_equal(oa.kind[0], "event");
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM"
+                                   " pragma_table_info('event_occ')"),
+                     4);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM event_qty"), with_qty);
+    after = dump_ids(f->s);
+    assert_string_equal(after, before);
+    assert_int_equal(zl_store_events_query(f->s, &q, hashes_cb, &qa), 0);
+    assert_int_equal(qa.n, qb.n);
+    assert_memory_equal(qa.h, qb.h, qb.n * sizeof qb.h[0]);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    /* each edit is reported, and reindex puts it right */
+    {
+        static const char *const EDITS[] = {
+            "UPDATE event_occ SET day = day + 1 WHERE (n, day, ev, role) ="
+            " (SELECT n, day, ev, role FROM event_occ LIMIT 1 OFFSET 7)",
+            "UPDATE event_qty SET qty = qty + 1 WHERE (ev, n, role) ="
+            " (SELECT ev, n, role FROM event_qty WHERE qty IS NOT NULL"
+            " LIMIT 1)",
+            "DELETE FROM event_qty WHERE (ev, n, role) ="
+            " (SELECT ev, n, role FROM event_qty LIMIT 1 OFFSET 1)",
+            "INSERT INTO event_qty(ev, n, role, qty) SELECT ev, n, role, 2"
+            " FROM event_occ WHERE role = 1 LIMIT 1",
+            "INSERT INTO event_qty(ev, n, role, qty) VALUES(1, 1, 9, 3)",
+        };
+
+        for (size_t i = 0; i < sizeof EDITS / sizeof EDITS[0]; i++) {
+            assert_int_equal(zl_store_exec_sql(f->s, EDITS[i]), 0);
+            assert_int_not_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+            assert_int_equal(zl_audit_reindex(f->s, NULL), 0);
+            assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+        }
+    }
+    after = (free(after), dump_ids(f->s));
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
+    free(qb.h);
+    free(qa.h);
+}
+
 /* A schema 24 store whose webhook allowances are plain settings migrates
  * to 25: each is then a logged record, verify passes, and a setting
  * widened behind the log's back afterwards is reported. */
@@ -2201,6 +2340,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sites_from_v29, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trade_from_v30, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_occ_from_v32, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log_nodes_from_v31, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_bulk_cache, setup, teardown),
