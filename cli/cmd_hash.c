@@ -25,37 +25,37 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: zhiliang hash [--prehash] [--check] [--json]\n"
-            "                     [--ignore-fields-extension URI]\n"
-            "                     [--max-bytes N] [--max-events N]\n"
-            "                     [--threads N] FILE|-\n"
-            "\n"
-            "Validate an EPCIS document (JSON, JSON-LD, or XML of EPCIS\n"
-            "1.2 or 2.0) and print the\n"
-            "CBV 2.0 event hash ID (ni:///sha-256;...?ver=CBV2.0) of each\n"
-            "event, one per line, in document order.\n"
-            "\n"
-            "  --prehash  print the canonical pre-hash strings instead\n"
-            "  --check    only validate: print \"valid\" or the error\n"
-            "  --json     print a JSON array of {hashID, prehash} objects\n"
-            "  --ignore-fields-extension URI\n"
-            "             honour the repository extension of the hash\n"
-            "             algorithm: fields named in a document-level\n"
-            "             \"<p>:ignoreFields\" list, p bound to URI in the\n"
-            "             @context, do not count in the hash (the reference\n"
-            "             corpus uses https://repository-x.example.com/)\n"
-            "  --max-bytes N, --max-events N\n"
-            "             the document limits, as for capture (defaults\n"
-            "             %zu bytes, %zu events)\n"
-            "  --threads N\n"
-            "             validate and hash the events of a document of\n"
-            "             %d or more events on N threads (default: the\n"
-            "             online CPUs, at most 8); the output is the same\n"
-            "\n"
-            "Exit codes: 0 ok, 1 invalid document or I/O error, 2 usage.\n",
-            ZL_DEFAULT_MAX_BYTES, ZL_DEFAULT_MAX_EVENTS,
-            ZL_EPCIS_PAR_MIN_EVENTS);
+    fprintf(
+        f,
+        "usage: zhiliang hash [--prehash] [--check] [--json]\n"
+        "                     [--ignore-fields-extension URI]\n"
+        "                     [--max-bytes N] [--max-events N]\n"
+        "                     [--threads N] FILE|-\n"
+        "\n"
+        "Validate an EPCIS document (JSON, JSON-LD, or XML of EPCIS\n"
+        "1.2 or 2.0) and print the\n"
+        "CBV 2.0 event hash ID (ni:///sha-256;...?ver=CBV2.0) of each\n"
+        "event, one per line, in document order.\n"
+        "\n"
+        "  --prehash  print the canonical pre-hash strings instead\n"
+        "  --check    only validate: print \"valid\" or the error\n"
+        "  --json     print a JSON array of {hashID, prehash} objects\n"
+        "  --ignore-fields-extension URI\n"
+        "             honour the repository extension of the hash\n"
+        "             algorithm: fields named in a document-level\n"
+        "             \"<p>:ignoreFields\" list, p bound to URI in the\n"
+        "             @context, do not count in the hash (the reference\n"
+        "             corpus uses https://repository-x.example.com/)\n"
+        "  --max-bytes N, --max-events N\n"
+        "             the document limits, as for capture (defaults\n"
+        "             %zu bytes, %zu events)\n"
+        "  --threads N\n"
+        "             parse, validate and hash the events of a document of\n"
+        "             %d or more events on N threads (default: the\n"
+        "             online CPUs, at most 8); the output is the same\n"
+        "\n"
+        "Exit codes: 0 ok, 1 invalid document or I/O error, 2 usage.\n",
+        ZL_DEFAULT_MAX_BYTES, ZL_DEFAULT_MAX_EVENTS, ZL_EPCIS_PAR_MIN_EVENTS);
 }
 
 /* What the events print, held until the document is known valid. */

@@ -170,7 +170,9 @@ struct zl_epcis_opts {
      * consecutive events, one a thread. The JSON parse before it stays on
      * the caller's thread. The document, and the error of a document
      * that fails (its first failing event, as with one thread), are the
-     * same either way. Ignored by zl_epcis_event_hash_opts. */
+     * same either way. zl_epcis_hash_each takes it too (there each
+     * event's JSON parse is on the threads as well). Ignored by
+     * zl_epcis_event_hash_opts. */
     int threads;
 };
 /* Fewer events than this are parsed on one thread whatever

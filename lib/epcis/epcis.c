@@ -21,7 +21,11 @@
  * epcis_validate.c), and a streaming parse (the pre-hash needs the whole
  * event tree and the document's @context first).
  *
- * On request (zl_epcis_opts.threads, `zhiliang hash`) the per-event pass
+ * zl_epcis_hash_each (epcis_hashes.c, `zhiliang hash`) runs the same
+ * steps (ep_find_events, ep_doc_setup, ep_event_check, ep_event_prehash)
+ * one event's tree at a time, for callers that want the hashes only.
+ *
+ * On request (zl_epcis_opts.threads) the per-event pass
  * of a large document runs on several threads, each over a run of
  * consecutive events with state of its own (see parse_events_mt); the
  * JSON parse before it stays on one thread.
