@@ -386,6 +386,7 @@ struct ep_run {
     zl_epcis_doc shadow;
     struct zl_error err;
     const struct ep_found *fd;
+    struct ep_found own_fd; /* fd with its own copy of the @context */
     const char *buf;
     const struct ep_slices *sl;
     size_t lo, hi;
@@ -416,6 +417,14 @@ static int parse_events_mt(struct ep_parse_state *ps, const struct ep_found *fd,
         u->lo = n * k / nt;
         u->hi = n * (k + 1) / nt;
         u->fd = fd;
+        /* the stored text of some events is a tree that the document's
+         * @context and ignoreFields list are set into (epcis_minify.c),
+         * and jansson reads the reference count of what it sets without
+         * an atomic: each run sets deep copies of its own (made here, on
+         * the caller's thread) */
+        u->own_fd = *fd;
+        if (fd->ctxj && (u->own_fd.ctxj = json_deep_copy(fd->ctxj)))
+            u->fd = &u->own_fd;
         u->buf = buf;
         u->sl = sl;
         ep_arena_init(&u->ps.scratch);
@@ -429,6 +438,8 @@ static int parse_events_mt(struct ep_parse_state *ps, const struct ep_found *fd,
         u->v.err = &u->err;
         ep_path_set(&u->v.path, "$");
         u->v.ign = ps->v->ign;
+        if (u->v.ign && !(u->v.ign = json_deep_copy(ps->v->ign)))
+            u->v.ign = ps->v->ign;
         memcpy(u->v.ign_key, ps->v->ign_key, sizeof u->v.ign_key);
         u->started = pthread_create(&u->th, NULL, run_thread, u) == 0;
     }
@@ -445,6 +456,10 @@ static int parse_events_mt(struct ep_parse_state *ps, const struct ep_found *fd,
                 *err = u->err;
         }
         ep_arena_adopt(&doc->a, &u->shadow.a);
+        if (u->fd == &u->own_fd)
+            json_decref(u->own_fd.ctxj);
+        if (u->v.ign != ps->v->ign)
+            json_decref(u->v.ign);
         ep_vctx_cleanup(&u->v);
         zl_buf_cleanup(&u->ps.pre);
         ep_arena_cleanup(&u->ps.scratch);
