@@ -15,6 +15,10 @@
  *             canonicalise identifiers, hash, keep the JSON)
  *   doc1k     zl_epcis_parse of documents of 1,000 such events (the usual
  *             capture unit; the tree stays small)
+ *   each      zl_epcis_hash_each of the same document of N events on one
+ *             thread (`zhiliang hash`: one event's tree at a time, no
+ *             document kept); every hash checked against document's
+ *   each1k    the same on the documents of 1,000 events
  *   jansson   json_loadb alone on the same text, the floor of "document"
  *   reference the peer: the CBV 2.0 reference implementation (RalphTro/
  *             epcis-event-hash-generator, Python) on the first R of the same
@@ -197,6 +201,21 @@ static long run_reference(const char *dir, const char *python, size_t k,
     return got == k ? same : -1;
 }
 
+/* zl_epcis_hash_each's callback: the hash must be the parse's. */
+struct each_check {
+    const zl_epcis_doc *d;
+    size_t base, bad;
+};
+
+static int each_one(void *ctx, const struct zl_event_hash *h)
+{
+    struct each_check *c = ctx;
+    const struct zl_event *e = zl_epcis_doc_event(c->d, c->base + h->index);
+    if (!e || memcmp(e->hash, h->hash, 32))
+        c->bad++;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     size_t n = 100000, i, ref_n = 2000;
@@ -214,6 +233,7 @@ int main(int argc, char **argv)
     zl_epcis_doc *d = NULL;
     struct zl_error err;
     double t0, t_hash, t_event = 0, t_doc, t_json = 0, t_doc1k = 0;
+    double t_each = 0, t_each1k = 0;
     uint8_t h[32];
     int r = 0, hash_only = 0;
 
@@ -296,7 +316,38 @@ int main(int argc, char **argv)
             done += per;
         }
         t_doc1k = now() - t0;
+        /* the same documents one event at a time */
+        if (!hash_only) {
+            struct each_check c = {d, 0, 0};
+            struct zl_epcis_opts o = {NULL, 0, NULL, 1};
+            t0 = now();
+            for (done = 0; r == 0 && done < n; done += per)
+                if (zl_epcis_hash_each(small.data, small.len, &o, each_one, &c,
+                                       NULL, &err) < 0 ||
+                    c.bad) {
+                    fprintf(stderr, "bench_hash: each1k: %s: %s\n", err.path,
+                            err.rule);
+                    return 1;
+                }
+            t_each1k = now() - t0;
+        }
         zl_buf_cleanup(&small);
+    }
+
+    /* each: the N-event document one event at a time */
+    if (!hash_only) {
+        struct zl_capture_limits lim = {doc.len + 1, n, 0};
+        struct zl_epcis_opts o = {&lim, 0, NULL, 1};
+        struct each_check c = {d, 0, 0};
+        size_t got = 0;
+        t0 = now();
+        r = zl_epcis_hash_each(doc.data, doc.len, &o, each_one, &c, &got, &err);
+        t_each = now() - t0;
+        if (r < 0 || c.bad || got != n) {
+            fprintf(stderr, "bench_hash: each: %d, %zu hashes differ\n", r,
+                    c.bad);
+            return 1;
+        }
     }
 
     /* event: zl_epcis_event_hash on each stored event JSON */
@@ -397,6 +448,15 @@ int main(int argc, char **argv)
         printf("doc1k     %10.0f events/s  %6.2f us/event  (zl_epcis_parse, "
                "documents of 1,000 events)\n",
                (double)n / t_doc1k, t_doc1k * 1e6 / (double)n);
+    if (!hash_only)
+        printf("each      %10.0f events/s  %6.2f us/event  "
+               "(zl_epcis_hash_each, one thread: %.2fx document)\n",
+               (double)n / t_each, t_each * 1e6 / (double)n, t_doc / t_each);
+    if (!hash_only)
+        printf("each1k    %10.0f events/s  %6.2f us/event  "
+               "(zl_epcis_hash_each, documents of 1,000: %.2fx doc1k)\n",
+               (double)n / t_each1k, t_each1k * 1e6 / (double)n,
+               t_doc1k / t_each1k);
     if (!hash_only)
         printf("jansson   %10.0f events/s  %6.2f us/event  (json_loadb alone: "
                "the floor of document)\n",

@@ -95,7 +95,7 @@ static int keep(void *ctx, const char *text, size_t len, size_t n)
 static int run_prescan(const struct doc *d)
 {
     struct ep_path path;
-    struct ep_slices sl = {NULL, 0, 0, 0, 0};
+    struct ep_slices sl = {NULL, 0, 0, 0, 0, 0, 0};
     int r;
 
     memset(&path, 0, sizeof path);

@@ -5,12 +5,19 @@
  * Validation is the same as capture's (zl_epcis_parse), so `hash --check`
  * doubles as a validator: it prints "valid" or the error with its JSON
  * path. The differential oracle test against epcis2.js uses that mode.
+ *
+ * The events are hashed one at a time (zl_epcis_hash_each: no tree of the
+ * whole document), and what they print is held until the document is
+ * known valid: an invalid document prints nothing but its error, as when
+ * the whole document was parsed first.
  */
 #include "commands.h"
 
 #include "cli_util.h"
+#include "zhiliang/buf.h"
 #include "zhiliang/epcis.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,37 +25,68 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: zhiliang hash [--prehash] [--check] [--json]\n"
-            "                     [--ignore-fields-extension URI]\n"
-            "                     [--max-bytes N] [--max-events N]\n"
-            "                     [--threads N] FILE|-\n"
-            "\n"
-            "Validate an EPCIS document (JSON, JSON-LD, or XML of EPCIS\n"
-            "1.2 or 2.0) and print the\n"
-            "CBV 2.0 event hash ID (ni:///sha-256;...?ver=CBV2.0) of each\n"
-            "event, one per line, in document order.\n"
-            "\n"
-            "  --prehash  print the canonical pre-hash strings instead\n"
-            "  --check    only validate: print \"valid\" or the error\n"
-            "  --json     print a JSON array of {hashID, prehash} objects\n"
-            "  --ignore-fields-extension URI\n"
-            "             honour the repository extension of the hash\n"
-            "             algorithm: fields named in a document-level\n"
-            "             \"<p>:ignoreFields\" list, p bound to URI in the\n"
-            "             @context, do not count in the hash (the reference\n"
-            "             corpus uses https://repository-x.example.com/)\n"
-            "  --max-bytes N, --max-events N\n"
-            "             the document limits, as for capture (defaults\n"
-            "             %zu bytes, %zu events)\n"
-            "  --threads N\n"
-            "             validate and hash the events of a document of\n"
-            "             %d or more events on N threads (default: the\n"
-            "             online CPUs, at most 8); the output is the same\n"
-            "\n"
-            "Exit codes: 0 ok, 1 invalid document or I/O error, 2 usage.\n",
-            ZL_DEFAULT_MAX_BYTES, ZL_DEFAULT_MAX_EVENTS,
-            ZL_EPCIS_PAR_MIN_EVENTS);
+    fprintf(
+        f,
+        "usage: zhiliang hash [--prehash] [--check] [--json]\n"
+        "                     [--ignore-fields-extension URI]\n"
+        "                     [--max-bytes N] [--max-events N]\n"
+        "                     [--threads N] FILE|-\n"
+        "\n"
+        "Validate an EPCIS document (JSON, JSON-LD, or XML of EPCIS\n"
+        "1.2 or 2.0) and print the\n"
+        "CBV 2.0 event hash ID (ni:///sha-256;...?ver=CBV2.0) of each\n"
+        "event, one per line, in document order.\n"
+        "\n"
+        "  --prehash  print the canonical pre-hash strings instead\n"
+        "  --check    only validate: print \"valid\" or the error\n"
+        "  --json     print a JSON array of {hashID, prehash} objects\n"
+        "  --ignore-fields-extension URI\n"
+        "             honour the repository extension of the hash\n"
+        "             algorithm: fields named in a document-level\n"
+        "             \"<p>:ignoreFields\" list, p bound to URI in the\n"
+        "             @context, do not count in the hash (the reference\n"
+        "             corpus uses https://repository-x.example.com/)\n"
+        "  --max-bytes N, --max-events N\n"
+        "             the document limits, as for capture (defaults\n"
+        "             %zu bytes, %zu events)\n"
+        "  --threads N\n"
+        "             parse, validate and hash the events of a document of\n"
+        "             %d or more events on N threads (default: the\n"
+        "             online CPUs, at most 8); the output is the same\n"
+        "\n"
+        "Exit codes: 0 ok, 1 invalid document or I/O error, 2 usage.\n",
+        ZL_DEFAULT_MAX_BYTES, ZL_DEFAULT_MAX_EVENTS, ZL_EPCIS_PAR_MIN_EVENTS);
+}
+
+/* What the events print, held until the document is known valid. */
+struct hash_out {
+    int prehash;
+    json_t *arr;      /* --json: the array */
+    struct zl_buf *b; /* else: the lines */
+};
+
+static int add_event(void *ctx, const struct zl_event_hash *h)
+{
+    struct hash_out *o = ctx;
+    if (o->arr) {
+        json_t *pre = json_stringn(h->prehash, h->prehash_len);
+        return json_array_append_new(
+                   o->arr,
+                   json_pack("{s:o,s:o}", "hashID", cli_json_str(h->hash_id),
+                             "prehash", pre ? pre : cli_json_str(h->prehash)))
+                   ? ZL_ENOMEM
+                   : 0;
+    }
+    if (!o->b)
+        return 0; /* --check */
+    if (o->prehash)
+        return zl_buf_add(o->b, h->prehash, h->prehash_len) < 0 ||
+                       zl_buf_addc(o->b, '\n') < 0
+                   ? ZL_ENOMEM
+                   : 0;
+    return zl_buf_adds(o->b, h->hash_id) < 0 || zl_buf_addc(o->b, '\n') < 0
+               ? ZL_ENOMEM
+               : 0;
 }
 
 int cmd_hash(int argc, char **argv)
@@ -59,9 +97,9 @@ int cmd_hash(int argc, char **argv)
     struct zl_capture_limits lim = {0, 0, 0};
     int prehash = 0, check = 0, json = 0, i, rc = EXIT_FAIL, r;
     char *data = NULL;
-    size_t len = 0, k, n;
-    zl_epcis_doc *doc = NULL;
-    json_t *arr = NULL;
+    size_t len = 0, n = 0;
+    struct hash_out out = {0, NULL, NULL};
+    struct zl_buf lines;
     struct zl_error err;
 
     for (i = 1; i < argc; i++) {
@@ -117,6 +155,7 @@ int cmd_hash(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
+    zl_buf_init(&lines, SIZE_MAX / 2); /* bounded by the document */
     if (cli_read_file(file,
                       lim.max_bytes ? lim.max_bytes : ZL_DEFAULT_MAX_BYTES,
                       &data, &len) != 0)
@@ -125,9 +164,12 @@ int cmd_hash(int argc, char **argv)
     /* a query result has events to hash but is no capture document */
     po.allow_query = !check;
     po.threads = ncpu > 8 ? 8 : (ncpu < 1 ? 1 : (int)ncpu);
-    r = zl_epcis_is_xml(data, len)
-            ? zl_epcis_parse_xml(data, len, &po, &doc, &err)
-            : zl_epcis_parse_opts(data, len, &po, &doc, &err);
+    out.prehash = prehash;
+    if (!check && json && !(out.arr = json_array()))
+        goto out;
+    if (!check && !json)
+        out.b = &lines;
+    r = zl_epcis_hash_each(data, len, &po, add_event, &out, &n, &err);
     if (r < 0) {
         if (check && !json) {
             char msg[1024];
@@ -138,7 +180,6 @@ int cmd_hash(int argc, char **argv)
         }
         goto out;
     }
-    n = zl_epcis_doc_count(doc);
     if (check) {
         if (json)
             rc = cli_print_json(
@@ -149,34 +190,17 @@ int cmd_hash(int argc, char **argv)
             rc = EXIT_OK;
         goto out;
     }
-    if (json && !(arr = json_array()))
-        goto out;
-    for (k = 0; k < n; k++) {
-        const struct zl_event *e = zl_epcis_doc_event(doc, k);
-        if (json) {
-            json_t *pre = json_stringn(e->prehash, e->prehash_len);
-
-            if (json_array_append_new(
-                    arr,
-                    json_pack("{s:o,s:o}", "hashID", cli_json_str(e->hash_id),
-                              "prehash", pre ? pre : cli_json_str(e->prehash))))
-                goto out;
-        } else if (prehash) {
-            fwrite(e->prehash, 1, e->prehash_len, stdout);
-            putchar('\n');
-        } else {
-            printf("%s\n", e->hash_id);
-        }
-    }
     if (json) {
-        rc = cli_print_json(arr, 0);
-        arr = NULL;
+        rc = cli_print_json(out.arr, 0);
+        out.arr = NULL;
         goto out;
     }
+    if (lines.len && fwrite(lines.data, 1, lines.len, stdout) != lines.len)
+        goto out;
     rc = EXIT_OK;
 out:
-    json_decref(arr);
-    zl_epcis_doc_free(doc);
+    json_decref(out.arr);
+    zl_buf_cleanup(&lines);
     free(data);
     return rc;
 }

@@ -8,7 +8,8 @@
  * struct is untouched-or-valid, each event's hash is SHA-256 of its
  * pre-hash, hash_id names that hash, and recomputing from the stored event
  * JSON alone gives the same pre-hash and hash (what the log verifier
- * does). A broken invariant aborts.
+ * does); zl_epcis_hash_each (one event at a time) gives the same hashes
+ * or the same error. A broken invariant aborts.
  */
 #include "zhiliang/epcis.h"
 
@@ -26,6 +27,25 @@ static void must(int cond)
         abort();
 }
 
+/* zl_epcis_hash_each's callback: event by event, the parse's hashes. */
+struct each_seen {
+    const zl_epcis_doc *doc;
+    size_t n;
+};
+
+static int each_one(void *ctx, const struct zl_event_hash *h)
+{
+    struct each_seen *s = ctx;
+    const struct zl_event *e = zl_epcis_doc_event(s->doc, h->index);
+    must(h->index == s->n++);
+    must(strlen(h->prehash) == h->prehash_len);
+    must(!s->doc ||
+         (e && e->prehash_len == h->prehash_len &&
+          !memcmp(e->prehash, h->prehash, h->prehash_len) &&
+          !memcmp(e->hash, h->hash, 32) && !strcmp(e->hash_id, h->hash_id)));
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct zl_capture_limits lim = {1 << 20, 64, 32};
@@ -36,6 +56,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     memset(&err, 0, sizeof err);
     r = zl_epcis_parse((const char *)data, size, &lim, &doc, &err);
+    /* one event at a time (`zhiliang hash`): the same answer, the same
+     * hashes in order, or the same error with none of the events from
+     * the failing one on handed over */
+    if (!zl_epcis_is_xml((const char *)data, size)) {
+        struct zl_epcis_opts o = {&lim, 0, NULL, 0};
+        struct each_seen seen = {doc, 0};
+        struct zl_error e2;
+        size_t n = 0;
+        int r2;
+        memset(&e2, 0, sizeof e2);
+        r2 = zl_epcis_hash_each((const char *)data, size, &o, each_one, &seen,
+                                &n, &e2);
+        must(r2 == r);
+        if (r < 0)
+            must(e2.code == err.code && !strcmp(e2.path, err.path) &&
+                 !strcmp(e2.rule, err.rule) && !strcmp(e2.value, err.value));
+        else
+            must(n == zl_epcis_doc_count(doc) && seen.n == n);
+    }
     if (r < 0) {
         must(doc == NULL);
         must(err.code == r);

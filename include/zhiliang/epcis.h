@@ -170,7 +170,9 @@ struct zl_epcis_opts {
      * consecutive events, one a thread. The JSON parse before it stays on
      * the caller's thread. The document, and the error of a document
      * that fails (its first failing event, as with one thread), are the
-     * same either way. Ignored by zl_epcis_event_hash_opts. */
+     * same either way. zl_epcis_hash_each takes it too (there each
+     * event's JSON parse is on the threads as well). Ignored by
+     * zl_epcis_event_hash_opts. */
     int threads;
 };
 /* Fewer events than this are parsed on one thread whatever
@@ -181,6 +183,33 @@ struct zl_epcis_opts {
 int zl_epcis_parse_opts(const char *buf, size_t len,
                         const struct zl_epcis_opts *o, zl_epcis_doc **out,
                         struct zl_error *err);
+
+/* One event's CBV 2.0 hash, as zl_epcis_hash_each hands it over. */
+struct zl_event_hash {
+    size_t index;        /* position in the document's event list */
+    uint8_t hash[32];    /* SHA-256 of prehash */
+    char hash_id[96];    /* "ni:///sha-256;<hex>?ver=CBV2.0" */
+    const char *prehash; /* canonical pre-hash string, NUL-terminated */
+    size_t prehash_len;
+};
+/* Receives one event's hash; a negative return stops the walk, which
+ * then returns that value. h is borrowed for the call only. */
+typedef int (*zl_epcis_hash_fn)(void *ctx, const struct zl_event_hash *h);
+
+/* The hash of every event of the document buf[0..len) (EPCIS JSON or
+ * XML), validated exactly as zl_epcis_parse_opts (or, XML,
+ * zl_epcis_parse_xml) with the same options would, without keeping the
+ * document: a JSON document's events are parsed, validated and hashed
+ * one at a time (o->threads: on up to that many threads, as there), and
+ * fn gets them in document order, on the caller's thread, never two at
+ * once. Returns 0 (*n_events, may be NULL, the count), or the code and
+ * err the parse would give for the same bytes and options. fn may have
+ * been called for the events before the first failing one when it fails:
+ * a caller that must print nothing for an invalid document holds what fn
+ * gets until 0 is returned. */
+int zl_epcis_hash_each(const char *buf, size_t len,
+                       const struct zl_epcis_opts *o, zl_epcis_hash_fn fn,
+                       void *ctx, size_t *n_events, struct zl_error *err);
 
 /* The XML binding (EPCIS 1.2 and 2.0, lib/epcis/epcis_xml.c).
  *

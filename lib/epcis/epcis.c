@@ -21,7 +21,11 @@
  * epcis_validate.c), and a streaming parse (the pre-hash needs the whole
  * event tree and the document's @context first).
  *
- * On request (zl_epcis_opts.threads, `zhiliang hash`) the per-event pass
+ * zl_epcis_hash_each (epcis_hashes.c, `zhiliang hash`) runs the same
+ * steps (ep_find_events, ep_doc_setup, ep_event_check, ep_event_prehash)
+ * one event's tree at a time, for callers that want the hashes only.
+ *
+ * On request (zl_epcis_opts.threads) the per-event pass
  * of a large document runs on several threads, each over a run of
  * consecutive events with state of its own (see parse_events_mt); the
  * JSON parse before it stays on one thread.
@@ -92,11 +96,9 @@ static void count_contexts(json_t *j, size_t *n_ctx, size_t *n_bind,
     }
 }
 
-/* Pre-hash and hash the validated event, and set its stored text. */
-static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
-                      const char *raw, size_t raw_len, struct zl_event *e,
-                      const struct ep_hashctx *hc, struct ep_arena *scratch,
-                      struct zl_buf *pre, struct ep_vctx *v)
+int ep_event_prehash(struct ep_vctx *v, json_t *ev, const struct zl_event *e,
+                     const struct ep_hashctx *hc, struct ep_arena *scratch,
+                     struct zl_buf *pre)
 {
     int r;
     r = ep_prehash(ev, zl_event_type_name(e->type), hc, scratch, pre);
@@ -125,6 +127,18 @@ static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
     }
     if (r < 0)
         return ep_fail(v, r, "cannot build the CBV 2.0 pre-hash string", NULL);
+    return 0;
+}
+
+/* Pre-hash and hash the validated event, and set its stored text. */
+static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
+                      const char *raw, size_t raw_len, struct zl_event *e,
+                      const struct ep_hashctx *hc, struct ep_arena *scratch,
+                      struct zl_buf *pre, struct ep_vctx *v)
+{
+    int r;
+    if ((r = ep_event_prehash(v, ev, e, hc, scratch, pre)) < 0)
+        return r;
     if (!(e->prehash = ep_strndup(&doc->a, pre->data, pre->len)))
         return ZL_ENOMEM;
     e->prehash_len = pre->len;
@@ -138,8 +152,8 @@ static int hash_event(zl_epcis_doc *doc, json_t *ev, json_t *ctxj,
  * document-level "<p>:ignoreFields" list, where p is bound to the
  * namespace uri the caller names (zl_epcis_opts.ignore_fields_ns; none:
  * no such list). */
-static void find_ignore(json_t *root, const struct ep_ns *ns, size_t n_ns,
-                        const char *uri, json_t **list, char key[160])
+void ep_find_ignore(json_t *root, const struct ep_ns *ns, size_t n_ns,
+                    const char *uri, json_t **list, char key[160])
 {
     size_t i;
     *list = NULL;
@@ -156,8 +170,8 @@ static void find_ignore(json_t *root, const struct ep_ns *ns, size_t n_ns,
 }
 
 /* The ignore list as strings, plus extra (the list's own key) if given. */
-static int ignore_list(json_t *ign, const char *extra, struct ep_arena *a,
-                       struct ep_hashctx *hc)
+int ep_ignore_list(json_t *ign, const char *extra, struct ep_arena *a,
+                   struct ep_hashctx *hc)
 {
     size_t i;
     hc->ignore = ep_alloc(a, (json_array_size(ign) + 2) * sizeof *hc->ignore);
@@ -173,20 +187,11 @@ static int ignore_list(json_t *ign, const char *extra, struct ep_arena *a,
     return 0;
 }
 
-/* Where the events of a document are. */
-struct found {
-    json_t *events;        /* the array of events, or NULL (single) */
-    json_t *single;        /* a lone event as the whole document */
-    json_t *ctxj;          /* the document's @context, or NULL */
-    json_t *query_results; /* an EPCISQueryDocument's queryResults */
-    const char *base;      /* JSON path of the event list */
-};
-
 /* The header of an EPCISDocument (or EPCISQueryDocument, query):
  * property names, @context, schemaVersion, creationDate, epcisBody and
  * its event list. */
 static int doc_header(struct ep_vctx *v, json_t *root, int query,
-                      struct found *fd)
+                      struct ep_found *fd)
 {
     static const char *const doc_names[] = {"@context",
                                             "id",
@@ -251,8 +256,8 @@ static int doc_header(struct ep_vctx *v, json_t *root, int query,
 
 /* What the document is: an EPCISDocument (or, allow_query, an
  * EPCISQueryDocument), a lone event, or an array of events. */
-static int find_events(struct ep_vctx *v, json_t *root, int allow_query,
-                       struct found *fd)
+int ep_find_events(struct ep_vctx *v, json_t *root, int allow_query,
+                   struct ep_found *fd)
 {
     json_t *t;
     int query;
@@ -298,21 +303,10 @@ static int find_events(struct ep_vctx *v, json_t *root, int allow_query,
                        t);
 }
 
-/* Per-parse buffers the events share. */
-struct parse_state {
-    struct ep_vctx *v;
-    struct ep_hashctx hc;
-    struct ep_arena scratch, idx_arena;
-    struct zl_buf pre;
-};
-
-/* Validate, pre-hash and hash event i (raw: its text, or NULL). */
-static int parse_event(struct parse_state *ps, const struct found *fd, size_t i,
-                       const char *raw, size_t raw_len)
+int ep_event_check(struct ep_parse_state *ps, const struct ep_found *fd,
+                   json_t *ev, size_t i, struct zl_event *e)
 {
     struct ep_vctx *v = ps->v;
-    json_t *ev = fd->single ? fd->single : json_array_get(fd->events, i);
-    struct zl_event *e = &v->doc->events[i];
     size_t exp_cap = 0;
     int r;
 
@@ -338,13 +332,27 @@ static int parse_event(struct parse_state *ps, const struct found *fd, size_t i,
     if ((r = ep_collect_expanded(ev, &ps->idx_arena, &ps->hc.expanded,
                                  &ps->hc.n_expanded, &exp_cap, 0)) < 0)
         return zl_error_set(v->err, ZL_ENOMEM, "", "out of memory", NULL, 0);
+    return 0;
+}
+
+/* Validate, pre-hash and hash event i (raw: its text, or NULL). */
+static int parse_event(struct ep_parse_state *ps, const struct ep_found *fd,
+                       size_t i, const char *raw, size_t raw_len)
+{
+    struct ep_vctx *v = ps->v;
+    json_t *ev = fd->single ? fd->single : json_array_get(fd->events, i);
+    struct zl_event *e = &v->doc->events[i];
+    int r;
+
+    if ((r = ep_event_check(ps, fd, ev, i, e)) < 0)
+        return r;
     return hash_event(v->doc, ev, fd->ctxj, raw, raw_len, e, &ps->hc,
                       &ps->scratch, &ps->pre, v);
 }
 
 /* Parse events [lo, hi) in order, raw texts from buf at sl's ranges (sl
  * NULL: none); stops at the first that fails. */
-static int run_events(struct parse_state *ps, const struct found *fd,
+static int run_events(struct ep_parse_state *ps, const struct ep_found *fd,
                       const char *buf, const struct ep_slices *sl, size_t lo,
                       size_t hi)
 {
@@ -373,11 +381,12 @@ static int run_events(struct parse_state *ps, const struct found *fd,
 #define EP_PAR_MAX_THREADS 8
 
 struct ep_run {
-    struct parse_state ps;
+    struct ep_parse_state ps;
     struct ep_vctx v;
     zl_epcis_doc shadow;
     struct zl_error err;
-    const struct found *fd;
+    const struct ep_found *fd;
+    struct ep_found own_fd; /* fd with its own copy of the @context */
     const char *buf;
     const struct ep_slices *sl;
     size_t lo, hi;
@@ -392,7 +401,7 @@ static void *run_thread(void *arg)
     return NULL;
 }
 
-static int parse_events_mt(struct parse_state *ps, const struct found *fd,
+static int parse_events_mt(struct ep_parse_state *ps, const struct ep_found *fd,
                            const char *buf, const struct ep_slices *sl,
                            size_t n, size_t nt, struct zl_error *err)
 {
@@ -408,6 +417,14 @@ static int parse_events_mt(struct parse_state *ps, const struct found *fd,
         u->lo = n * k / nt;
         u->hi = n * (k + 1) / nt;
         u->fd = fd;
+        /* the stored text of some events is a tree that the document's
+         * @context and ignoreFields list are set into (epcis_minify.c),
+         * and jansson reads the reference count of what it sets without
+         * an atomic: each run sets deep copies of its own (made here, on
+         * the caller's thread) */
+        u->own_fd = *fd;
+        if (fd->ctxj && (u->own_fd.ctxj = json_deep_copy(fd->ctxj)))
+            u->fd = &u->own_fd;
         u->buf = buf;
         u->sl = sl;
         ep_arena_init(&u->ps.scratch);
@@ -421,6 +438,8 @@ static int parse_events_mt(struct parse_state *ps, const struct found *fd,
         u->v.err = &u->err;
         ep_path_set(&u->v.path, "$");
         u->v.ign = ps->v->ign;
+        if (u->v.ign && !(u->v.ign = json_deep_copy(ps->v->ign)))
+            u->v.ign = ps->v->ign;
         memcpy(u->v.ign_key, ps->v->ign_key, sizeof u->v.ign_key);
         u->started = pthread_create(&u->th, NULL, run_thread, u) == 0;
     }
@@ -437,12 +456,54 @@ static int parse_events_mt(struct parse_state *ps, const struct found *fd,
                 *err = u->err;
         }
         ep_arena_adopt(&doc->a, &u->shadow.a);
+        if (u->fd == &u->own_fd)
+            json_decref(u->own_fd.ctxj);
+        if (u->v.ign != ps->v->ign)
+            json_decref(u->v.ign);
         ep_vctx_cleanup(&u->v);
         zl_buf_cleanup(&u->ps.pre);
         ep_arena_cleanup(&u->ps.scratch);
         ep_arena_cleanup(&u->ps.idx_arena);
     }
     return r;
+}
+
+int ep_doc_setup(struct ep_parse_state *ps, const struct ep_found *fd,
+                 json_t *root, size_t max_events, const char *ign_ns,
+                 struct ep_arena *a, size_t *n_events)
+{
+    struct ep_vctx *v = ps->v;
+    struct ep_ns *ns = NULL;
+    json_t *ign = NULL;
+    size_t n_ns = 0, n = fd->single ? 1 : json_array_size(fd->events);
+    char rule[200];
+    int r;
+
+    *n_events = n;
+    if (n > max_events) {
+        snprintf(rule, sizeof rule, "%zu events is more than max_events (%zu)",
+                 n, max_events);
+        return zl_error_set(v->err, ZL_ELIMIT, fd->base, rule, NULL, 0);
+    }
+    if ((r = ep_collect_ns(fd->ctxj, a, &ns, &n_ns)) == ZL_ELIMIT) {
+        snprintf(rule, sizeof rule,
+                 "binds more than the limit of %d namespace prefixes",
+                 EP_MAX_PREFIXES);
+        return zl_error_set(v->err, ZL_ELIMIT, "$.@context", rule, NULL, 0);
+    }
+    if (r < 0)
+        return zl_error_set(v->err, ZL_ENOMEM, "", "out of memory", NULL, 0);
+    ps->hc.ns = ns;
+    ps->hc.n_ns = n_ns;
+    ep_find_ignore(fd->query_results ? fd->query_results : root, ns, n_ns,
+                   ign_ns, &ign, v->ign_key);
+    if (ign) {
+        v->ign = ign;
+        if (ep_ignore_list(ign, NULL, a, &ps->hc) < 0)
+            return zl_error_set(v->err, ZL_ENOMEM, "", "out of memory", NULL,
+                                0);
+    }
+    return 0;
 }
 
 static int parse(const char *buf, size_t len,
@@ -456,16 +517,15 @@ static int parse(const char *buf, size_t len,
         lim && lim->max_events ? lim->max_events : ZL_DEFAULT_MAX_EVENTS;
     size_t max_depth =
         lim && lim->max_depth ? lim->max_depth : ZL_DEFAULT_MAX_DEPTH;
-    json_t *root = NULL, *ign = NULL;
+    json_t *root = NULL;
     zl_epcis_doc *doc = NULL;
     struct ep_vctx *v = NULL;
     struct ep_arena jlocal, *jarena = ep_jarena_get();
-    struct ep_slices sl = {NULL, 0, 0, 0, 0};
-    struct parse_state ps;
-    struct found fd;
-    struct ep_ns *ns = NULL;
+    struct ep_slices sl = {NULL, 0, 0, 0, 0, 0, 0};
+    struct ep_parse_state ps;
+    struct ep_found fd;
     int use_raw, routed = 0;
-    size_t n_ns = 0, n, i;
+    size_t n, i;
     char rule[200];
     int r;
 
@@ -512,33 +572,10 @@ static int parse(const char *buf, size_t len,
     v->err = err;
     ep_path_set(&v->path, "$");
     ps.v = v;
-    if ((r = find_events(v, root, allow_query, &fd)) < 0)
+    if ((r = ep_find_events(v, root, allow_query, &fd)) < 0)
         goto out;
-    n = fd.single ? 1 : json_array_size(fd.events);
-    if (n > max_events) {
-        snprintf(rule, sizeof rule, "%zu events is more than max_events (%zu)",
-                 n, max_events);
-        r = zl_error_set(err, ZL_ELIMIT, fd.base, rule, NULL, 0);
+    if ((r = ep_doc_setup(&ps, &fd, root, max_events, ign_ns, &doc->a, &n)) < 0)
         goto out;
-    }
-    if ((r = ep_collect_ns(fd.ctxj, &doc->a, &ns, &n_ns)) == ZL_ELIMIT) {
-        snprintf(rule, sizeof rule,
-                 "binds more than the limit of %d namespace prefixes",
-                 EP_MAX_PREFIXES);
-        r = zl_error_set(err, ZL_ELIMIT, "$.@context", rule, NULL, 0);
-        goto out;
-    }
-    if (r < 0)
-        goto oom;
-    ps.hc.ns = ns;
-    ps.hc.n_ns = n_ns;
-    find_ignore(fd.query_results ? fd.query_results : root, ns, n_ns, ign_ns,
-                &ign, v->ign_key);
-    if (ign) {
-        v->ign = ign;
-        if (ignore_list(ign, NULL, &doc->a, &ps.hc) < 0)
-            goto oom;
-    }
     use_raw = !fd.single && !sl.failed && sl.n == n;
     for (i = 0; use_raw && i < n; i++)
         if (sl.r[i][1] <= sl.r[i][0])
@@ -649,10 +686,10 @@ static int event_hash(const char *json, size_t len,
         /* an ignoreFields list stored with the event (see hash_event) */
         json_t *ign = NULL;
         char key[160];
-        find_ignore(ev, ns, n_ns, o ? o->ignore_fields_ns : NULL, &ign, key);
-        if (ign &&
-            ignore_list(ign, json_object_iter_key(json_object_iter_at(ev, key)),
-                        &a, &hc) < 0)
+        ep_find_ignore(ev, ns, n_ns, o ? o->ignore_fields_ns : NULL, &ign, key);
+        if (ign && ep_ignore_list(
+                       ign, json_object_iter_key(json_object_iter_at(ev, key)),
+                       &a, &hc) < 0)
             goto nomem;
     }
     {

@@ -66,6 +66,14 @@ struct ep_idc_slot *ep_idc_find(struct ep_vctx *v, const char *s, size_t n)
     return &v->idc[h];
 }
 
+void ep_idc_trim(struct ep_vctx *v, size_t max)
+{
+    if (v->idc_n <= max)
+        return;
+    memset(v->idc, 0, (v->idc_mask + 1) * sizeof *v->idc);
+    v->idc_n = 0;
+}
+
 int ep_id_remember(struct ep_vctx *v, const char *raw, const char *canon)
 {
     if (v->n_id == v->cap_id) {

@@ -215,6 +215,14 @@ struct ep_slices {
     size_t n, cap;
     int failed;
     size_t depth;
+    /* stray: a range lies elsewhere than in exactly one of the three
+     * event lists $[i], $.epcisBody.eventList[i] and
+     * $.epcisBody.queryResults.resultsBody.eventList[i] (judged by the
+     * keys as written, so an escaped key counts as stray), or ranges lie
+     * in two of them. When it is 0, the ranges are the object elements
+     * of that one list, in order (for a text jansson accepts). */
+    int stray;
+    int kind; /* that list: 1, 2 or 3 as named above (0: none) */
 };
 /* Walk the raw text buf[0..len) without building anything. Returns
  * ZL_ELIMIT when nesting passes max_depth, else 0; stops there or at
@@ -229,6 +237,15 @@ int ep_prescan(const char *buf, size_t len, size_t max_depth, size_t stop,
 int ep_load_json(const char *buf, size_t len, size_t max_depth,
                  size_t max_events, json_t **root, struct zl_error *err,
                  struct ep_slices *sl);
+/* The pre-scan half of ep_load_json (depth cap, event count cap when sl
+ * is given): the same error, or 0. */
+int ep_prescan_doc(const char *buf, size_t len, size_t max_depth,
+                   size_t max_events, struct zl_error *err,
+                   struct ep_slices *sl);
+/* The json_loadb of ep_load_json (duplicate keys rejected), errors
+ * included. */
+int ep_load_tree(const char *buf, size_t len, json_t **root,
+                 struct zl_error *err);
 
 /* One slot of the document-wide identifier cache (see struct ep_vctx). */
 struct ep_idc_slot {
@@ -258,15 +275,68 @@ struct ep_vctx {
     size_t idc_mask, idc_n, stamp;
     json_t *ign;       /* the document's ignoreFields list, or NULL */
     char ign_key[160]; /* its key, "<prefix>:ignoreFields" */
+    /* Where the identifier cache keeps its entries: NULL, the document's
+     * arena, with raw pointing into the JSON tree (one tree a document);
+     * else this arena, raw a copy (a tree an event, freed after it). */
+    struct ep_arena *idc_keep;
 };
 /* Free what the context owns (not the context, not the document). */
 void ep_vctx_cleanup(struct ep_vctx *v);
+
+/* ---- the driver's steps (epcis.c), shared with epcis_hashes.c ---- */
+/* Where the events of a document are. */
+struct ep_found {
+    json_t *events;        /* the array of events, or NULL (single) */
+    json_t *single;        /* a lone event as the whole document */
+    json_t *ctxj;          /* the document's @context, or NULL */
+    json_t *query_results; /* an EPCISQueryDocument's queryResults */
+    const char *base;      /* JSON path of the event list */
+};
+/* Per-parse buffers the events share. */
+struct ep_parse_state {
+    struct ep_vctx *v;
+    struct ep_hashctx hc;
+    struct ep_arena scratch, idx_arena;
+    struct zl_buf pre;
+};
+/* What the document root is: an EPCISDocument (header validated; or,
+ * allow_query, an EPCISQueryDocument), a lone event, or an array of
+ * events. 0, or the error in v->err. */
+int ep_find_events(struct ep_vctx *v, json_t *root, int allow_query,
+                   struct ep_found *fd);
+/* The document-level steps after ep_find_events: the event count cap,
+ * the document's prefixes and its ignoreFields list (uri ign_ns) into
+ * ps->hc and ps->v (a: where they live); *n_events the count. 0, or the
+ * error in ps->v->err. */
+int ep_doc_setup(struct ep_parse_state *ps, const struct ep_found *fd,
+                 json_t *root, size_t max_events, const char *ign_ns,
+                 struct ep_arena *a, size_t *n_events);
+/* Validate event i of the list (ev, its tree) at its JSON path and
+ * prepare ps->hc for its pre-hash; *e is zeroed by the caller and gets
+ * arena copies (ps->v->doc's arena). 0, or the error in ps->v->err. */
+int ep_event_check(struct ep_parse_state *ps, const struct ep_found *fd,
+                   json_t *ev, size_t i, struct zl_event *e);
+/* The pre-hash string of the checked event into pre, naming the cap an
+ * event passes. 0, or the error in v->err. */
+int ep_event_prehash(struct ep_vctx *v, json_t *ev, const struct zl_event *e,
+                     const struct ep_hashctx *hc, struct ep_arena *scratch,
+                     struct zl_buf *pre);
+/* ep_find_ignore: the document-level "<p>:ignoreFields" list of root,
+ * p bound to uri in ns (NULL: none); key gets its key. ep_ignore_list:
+ * that list's strings (and extra, if not NULL) into hc->ignore. */
+void ep_find_ignore(json_t *root, const struct ep_ns *ns, size_t n_ns,
+                    const char *uri, json_t **list, char key[160]);
+int ep_ignore_list(json_t *ign, const char *extra, struct ep_arena *a,
+                   struct ep_hashctx *hc);
 
 /* ---- identifier cache (epcis_idcache.c) ---- */
 /* The cache slot of s[0..n): its entry (raw != NULL), or the empty slot
  * it would take; the caller fills an empty slot and counts it in idc_n.
  * Grows the table first when half full; NULL when it cannot grow. */
 struct ep_idc_slot *ep_idc_find(struct ep_vctx *v, const char *s, size_t n);
+/* Empty the cache when it holds more than max entries (its table keeps
+ * its size): between two events only, when what it points to goes too. */
+void ep_idc_trim(struct ep_vctx *v, size_t max);
 /* Note that the current event's JSON string raw canonicalises to canon
  * (for the pre-hash). 0 or ZL_ENOMEM. */
 int ep_id_remember(struct ep_vctx *v, const char *raw, const char *canon);

@@ -71,6 +71,31 @@ static size_t string_end(const char *buf, size_t i, size_t len)
     return len;
 }
 
+static int key_is(const struct frame *f, const char *k, size_t n)
+{
+    return f->kind == '{' && f->key && f->klen == n && !memcmp(f->key, k, n);
+}
+
+/* Which event list the object opened at depth (a range's first byte) is
+ * an element of, by the full path of keys as written: 1 $[i], 2
+ * $.epcisBody.eventList[i], 3 $.epcisBody.queryResults.resultsBody.
+ * eventList[i]; 0 none of them (an "eventList" elsewhere). */
+static int list_kind(const struct frame *st, size_t depth)
+{
+    if (depth == 2)
+        return 1;
+    if (depth == 4)
+        return key_is(&st[0], "epcisBody", 9) && key_is(&st[1], "eventList", 9)
+                   ? 2
+                   : 0;
+    return key_is(&st[0], "epcisBody", 9) &&
+                   key_is(&st[1], "queryResults", 12) &&
+                   key_is(&st[2], "resultsBody", 11) &&
+                   key_is(&st[3], "eventList", 9)
+               ? 3
+               : 0;
+}
+
 int ep_prescan(const char *buf, size_t len, size_t max_depth, size_t stop,
                struct ep_path *path, struct ep_slices *sl)
 {
@@ -111,8 +136,14 @@ int ep_prescan(const char *buf, size_t len, size_t max_depth, size_t stop,
                 (depth == 2 || ((depth == 4 || depth == 6) &&
                                 st[depth - 3].key && st[depth - 3].klen == 9 &&
                                 !memcmp(st[depth - 3].key, "eventList", 9)))) {
+                int kind = list_kind(st, depth);
                 if (!sl->n)
                     sl->depth = depth;
+                else if (kind != sl->kind)
+                    sl->stray = 1;
+                if (!kind)
+                    sl->stray = 1;
+                sl->kind = kind;
                 slice_add(sl, i);
                 rec_depth = depth;
             }
@@ -151,15 +182,13 @@ int ep_prescan(const char *buf, size_t len, size_t max_depth, size_t stop,
     return r;
 }
 
-int ep_load_json(const char *buf, size_t len, size_t max_depth,
-                 size_t max_events, json_t **root, struct zl_error *err,
-                 struct ep_slices *sl)
+int ep_prescan_doc(const char *buf, size_t len, size_t max_depth,
+                   size_t max_events, struct zl_error *err,
+                   struct ep_slices *sl)
 {
-    json_error_t je;
     struct ep_path p;
     char rule[300];
-    int r;
-    if ((r = ep_prescan(buf, len, max_depth, (size_t)-1, &p, sl)) < 0) {
+    if (ep_prescan(buf, len, max_depth, (size_t)-1, &p, sl) < 0) {
         snprintf(rule, sizeof rule, "JSON nesting deeper than max_depth (%zu)",
                  max_depth);
         return zl_error_set(err, ZL_ELIMIT, p.s, rule, NULL, 0);
@@ -175,6 +204,15 @@ int ep_load_json(const char *buf, size_t len, size_t max_depth,
                                                "resultsBody.eventList",
                             rule, NULL, 0);
     }
+    return 0;
+}
+
+int ep_load_tree(const char *buf, size_t len, json_t **root,
+                 struct zl_error *err)
+{
+    json_error_t je;
+    struct ep_path p;
+    char rule[300];
     *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
     if (!*root) {
         int dup = strstr(je.text, "duplicate") != NULL;
@@ -190,4 +228,14 @@ int ep_load_json(const char *buf, size_t len, size_t max_depth,
         return zl_error_set(err, ZL_ESYNTAX, p.s, rule, NULL, 0);
     }
     return 0;
+}
+
+int ep_load_json(const char *buf, size_t len, size_t max_depth,
+                 size_t max_events, json_t **root, struct zl_error *err,
+                 struct ep_slices *sl)
+{
+    int r;
+    if ((r = ep_prescan_doc(buf, len, max_depth, max_events, err, sl)) < 0)
+        return r;
+    return ep_load_tree(buf, len, root, err);
 }

@@ -156,9 +156,17 @@ static int want_id_in(struct ep_vctx *v, json_t *j, const char **out, int *dup)
                            : (r == ZL_ECHECK ? ZL_ECHECK : ZL_EINVAL),
                        rule, j);
     }
-    if (!(*out = adup(v, v->canon, (size_t)r)))
-        return ZL_ENOMEM;
-    slot->raw = raw;
+    if (v->idc_keep) {
+        /* the tree goes with the event: the cache keeps copies (the
+         * pre-hash still finds the event's own string by its address) */
+        if (!(*out = ep_strndup(v->idc_keep, v->canon, (size_t)r)) ||
+            !(slot->raw = ep_strndup(v->idc_keep, raw, len)))
+            return ZL_ENOMEM;
+    } else {
+        if (!(*out = adup(v, v->canon, (size_t)r)))
+            return ZL_ENOMEM;
+        slot->raw = raw;
+    }
     slot->len = len;
     slot->canon = *out;
     slot->stamp = dup ? v->stamp : 0;

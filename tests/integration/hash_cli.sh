@@ -79,7 +79,51 @@ for t in 1 2; do
   [ "$("$exe" hash --threads $t "$big")" = "$want" ] ||
     { echo "FAIL --threads $t"; fail=1; }
 done
-rm -f "$big"
+# an invalid event in the middle (event 1500 of 2,997): exit 1, nothing
+# on stdout (the hashes before it are not printed), the error names it,
+# on 1 and 2 threads; a duplicate key in a later event outranks it, as
+# when the whole document was parsed before any event was checked
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["epcisBody"]["eventList"][1500]["eventTime"] = "not a time"
+json.dump(d, open(sys.argv[1], "w"), separators=(",", ":"))' "$big"
+errf=$(mktemp)
+for t in 1 2; do
+  out=$("$exe" hash --threads $t "$big" 2>"$errf"); rc=$?
+  [ $rc -eq 1 ] && [ -z "$out" ] &&
+    grep -q 'eventList\[1500\]\.eventTime' "$errf" ||
+    { echo "FAIL invalid event 1500, --threads $t: rc=$rc $(cat "$errf")"; fail=1; }
+  out=$("$exe" hash --check --threads $t "$big"); rc=$?
+  [ $rc -eq 1 ] && [[ "$out" == "invalid: "*'eventList[1500].eventTime'* ]] ||
+    { echo "FAIL --check event 1500, --threads $t: $out"; fail=1; }
+done
+python3 -c '
+import sys
+t = open(sys.argv[1]).read()
+k = t.index("\"eventList\":[") + 13
+for _ in range(2500):  # to event 2500
+    depth = 0
+    while True:
+        c = t[k]
+        if c == "\"":
+            k += 1
+            while t[k] != "\"":
+                k += 2 if t[k] == "\\" else 1
+        elif c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                break
+        k += 1
+    k += 2  # past "},"
+open(sys.argv[1], "w").write(t[:k + 1] + "\"x:d\":1,\"x:d\":2," + t[k + 1:])' "$big"
+out=$("$exe" hash --threads 2 "$big" 2>"$errf"); rc=$?
+[ $rc -eq 1 ] && [ -z "$out" ] &&
+  grep -q 'eventList\[2500\].*duplicate object key' "$errf" ||
+  { echo "FAIL duplicate key after the invalid event: rc=$rc $(cat "$errf")"; fail=1; }
+rm -f "$big" "$errf"
 "$exe" hash --threads 0 "$two" >/dev/null 2>&1; [ $? -eq 2 ] ||
   { echo "FAIL --threads 0 not a usage error"; fail=1; }
 [ $fail -eq 0 ] && echo "ok: $n corpus documents"

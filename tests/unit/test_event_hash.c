@@ -446,6 +446,232 @@ static void test_threads_first_error(void **state)
     }
 }
 
+/* zl_epcis_hash_each (one event at a time, `zhiliang hash`) against the
+ * whole-document path (zl_epcis_parse_opts): the same hashes and pre-hash
+ * strings in the same order, or the same error (code, path, rule, value),
+ * with fn given exactly the events before the failing one. */
+struct got {
+    size_t n;
+    char (*ids)[96];
+    char **pre;
+    size_t *pre_len;
+    size_t cap;
+};
+
+static int got_one(void *ctx, const struct zl_event_hash *h)
+{
+    struct got *g = ctx;
+    assert_int_equal(h->index, g->n); /* document order, none skipped */
+    if (g->n == g->cap) {
+        g->cap = g->cap ? g->cap * 2 : 64;
+        g->ids = realloc(g->ids, g->cap * sizeof *g->ids);
+        g->pre = realloc(g->pre, g->cap * sizeof *g->pre);
+        g->pre_len = realloc(g->pre_len, g->cap * sizeof *g->pre_len);
+        assert_non_null(g->ids);
+        assert_non_null(g->pre);
+        assert_non_null(g->pre_len);
+    }
+    memcpy(g->ids[g->n], h->hash_id, 96);
+    assert_non_null(g->pre[g->n] = malloc(h->prehash_len + 1));
+    memcpy(g->pre[g->n], h->prehash, h->prehash_len + 1);
+    g->pre_len[g->n] = h->prehash_len;
+    g->n++;
+    return 0;
+}
+
+static void got_free(struct got *g)
+{
+    size_t i;
+    for (i = 0; i < g->n; i++)
+        free(g->pre[i]);
+    free(g->ids);
+    free(g->pre);
+    free(g->pre_len);
+    memset(g, 0, sizeof *g);
+}
+
+/* Both paths on text with options o: same answer. Returns the code. */
+static int same_answers(const char *what, const char *text, size_t len,
+                        const struct zl_epcis_opts *o)
+{
+    struct zl_error e1, e2;
+    zl_epcis_doc *doc = NULL;
+    struct got g = {0, NULL, NULL, NULL, 0};
+    size_t n = 12345, i;
+    int r1, r2;
+
+    memset(&e1, 0, sizeof e1);
+    memset(&e2, 0, sizeof e2);
+    r1 = zl_epcis_parse_opts(text, len, o, &doc, &e1);
+    r2 = zl_epcis_hash_each(text, len, o, got_one, &g, &n, &e2);
+    if (r1 != r2)
+        fail_msg("%s: whole path %d (%s: %s), one at a time %d (%s: %s)", what,
+                 r1, e1.path, e1.rule, r2, e2.path, e2.rule);
+    if (r1 < 0) {
+        const char *p = strrchr(e1.path, '[');
+        size_t bad = 0;
+        assert_int_equal(e2.code, e1.code);
+        assert_string_equal(e2.path, e1.path);
+        assert_string_equal(e2.rule, e1.rule);
+        assert_string_equal(e2.value, e1.value);
+        /* fn saw the events before the failing one, at most */
+        if (p && !strncmp(e1.path, "$.epcisBody.eventList[", 22))
+            bad = strtoul(e1.path + 22, NULL, 10);
+        assert_true(g.n <= bad);
+    } else {
+        assert_int_equal(n, zl_epcis_doc_count(doc));
+        assert_int_equal(g.n, n);
+        for (i = 0; i < n; i++) {
+            const struct zl_event *e = zl_epcis_doc_event(doc, i);
+            assert_string_equal(g.ids[i], e->hash_id);
+            assert_int_equal(g.pre_len[i], e->prehash_len);
+            assert_memory_equal(g.pre[i], e->prehash, e->prehash_len);
+        }
+    }
+    zl_epcis_doc_free(doc);
+    got_free(&g);
+    return r1;
+}
+
+static void hash_each_corpus(void)
+{
+    DIR *dir = opendir(CORPUS "examples");
+    struct dirent *de;
+    int files = 0;
+    assert_non_null(dir);
+    while ((de = readdir(dir))) {
+        char path[700];
+        size_t bl = strlen(de->d_name), len;
+        char *d;
+        if (bl < 8 || strcmp(de->d_name + bl - 7, ".jsonld"))
+            continue;
+        snprintf(path, sizeof path, CORPUS "examples/%s", de->d_name);
+        assert_non_null(d = slurp(path, &len));
+        same_answers(path, d, len, &corpus_opts);
+        free(d);
+        files++;
+    }
+    closedir(dir);
+    assert_true(files >= 22);
+}
+
+/* A copy of text with the first occurrence of from (after byte at)
+ * replaced by to. */
+static char *text_replace(const char *text, size_t at, const char *from,
+                          const char *to)
+{
+    const char *p = strstr(text + at, from);
+    size_t n = strlen(text), fl = strlen(from), tl = strlen(to);
+    char *out;
+    assert_non_null(p);
+    assert_non_null(out = malloc(n - fl + tl + 1));
+    memcpy(out, text, (size_t)(p - text));
+    memcpy(out + (p - text), to, tl);
+    memcpy(out + (p - text) + tl, p + fl, n - (size_t)(p - text) - fl + 1);
+    return out;
+}
+
+/* The byte offset of event i's text in a compact corpus_times document. */
+static size_t event_at(const char *text, size_t i)
+{
+    const char *p = strstr(text, "\"eventList\":[");
+    size_t k = 0, depth = 0;
+    assert_non_null(p);
+    for (p += 13; *p; p++) {
+        if (*p == '"') {
+            for (p++; *p && *p != '"'; p++)
+                if (*p == '\\')
+                    p++;
+            continue;
+        }
+        if (*p == '{' && depth++ == 0 && k++ == i)
+            return (size_t)(p - text);
+        if (*p == '}')
+            depth--;
+    }
+    fail_msg("no event %zu", i);
+    return 0;
+}
+
+static void hash_each_checks(const int *threads, size_t n_threads)
+{
+    static const size_t bad[] = {1500, 3000};
+    struct zl_capture_limits lim = {(size_t)1 << 30, 100000, 0};
+    struct zl_epcis_opts o = {&lim, 0, NULL, 1};
+    char *ok = corpus_times(4, NULL, 0), *one = corpus_times(4, bad, 1);
+    char *two = corpus_times(4, bad, 2), *t;
+    size_t k;
+
+    hash_each_corpus();
+    for (k = 0; k < n_threads; k++) {
+        o.threads = threads[k];
+        assert_int_equal(same_answers("ok", ok, strlen(ok), &o), 0);
+        /* an invalid event in the middle, and one in a later run too */
+        assert_int_equal(same_answers("bad 1500", one, strlen(one), &o),
+                         ZL_EINVAL);
+        assert_int_equal(same_answers("bad 1500, 3000", two, strlen(two), &o),
+                         ZL_EINVAL);
+        /* a duplicate key in a later event outranks the invalid event,
+         * and one before it is found too */
+        t = text_replace(one, event_at(one, 3500), "{",
+                         "{\"x:a\":1,\"x:a\":2,");
+        assert_int_equal(same_answers("dup after", t, strlen(t), &o),
+                         ZL_ESYNTAX);
+        free(t);
+        t = text_replace(ok, event_at(ok, 700), "{", "{\"x:a\":1,\"x:a\":2,");
+        assert_int_equal(same_answers("dup", t, strlen(t), &o), ZL_ESYNTAX);
+        free(t);
+        /* a syntax error inside an event */
+        t = text_replace(ok, event_at(ok, 2500), "{", "{\"x:a\":01,");
+        assert_int_equal(same_answers("syntax", t, strlen(t), &o), ZL_ESYNTAX);
+        free(t);
+        /* the header, after the events */
+        t = text_replace(ok, 0, "\"schemaVersion\":\"2.0\"",
+                         "\"schemaVersion\":\"1.2\"");
+        assert_int_equal(same_answers("header", t, strlen(t), &o), ZL_EINVAL);
+        free(t);
+        /* an "eventList" elsewhere: not taken for the events */
+        t = text_replace(
+            ok, 0, "{",
+            "{\"x:y\":{\"eventList\":[{\"type\":\"ObjectEvent\"}]},");
+        assert_int_equal(same_answers("stray", t, strlen(t), &o), 0);
+        free(t);
+        /* too many events */
+        lim.max_events = 3000;
+        assert_int_equal(same_answers("max_events", ok, strlen(ok), &o),
+                         ZL_ELIMIT);
+        lim.max_events = 100000;
+    }
+    /* a bare array of events, and a query document */
+    t = text_replace(ok, 0, "\"type\":\"EPCISDocument\"",
+                     "\"type\":\"EPCISQueryDocument\"");
+    o.allow_query = 1;
+    assert_int_equal(same_answers("query without results", t, strlen(t), &o),
+                     ZL_EINVAL);
+    free(t);
+    free(ok);
+    free(one);
+    free(two);
+}
+
+static void test_hash_each_same_answers(void **state)
+{
+    static const int threads[] = {1, 3};
+    (void)state;
+    hash_each_checks(threads, 2);
+}
+
+/* The same with jansson's nodes from the per-thread arenas, as the CLI
+ * runs it (zl_global_init). */
+static void test_hash_each_routed(void **state)
+{
+    (void)state;
+    static const int threads[] = {2};
+    assert_int_equal(zl_global_init(), 0);
+    hash_each_checks(threads, 1);
+    zl_global_cleanup();
+}
+
 /* Without the option no namespace is special: the repository's own fields
  * count in the hash, so the corpus document whose two events differ only by
  * ignored fields gives two different hashes, the first not the expected
@@ -730,6 +956,8 @@ int main(void)
         cmocka_unit_test(test_quirk_events_reference),
         cmocka_unit_test(test_threads_same_document),
         cmocka_unit_test(test_threads_first_error),
+        cmocka_unit_test(test_hash_each_same_answers),
+        cmocka_unit_test(test_hash_each_routed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
