@@ -427,20 +427,10 @@ static int parse_events_mt(struct ep_parse_state *ps, const struct ep_found *fd,
             u->fd = &u->own_fd;
         u->buf = buf;
         u->sl = sl;
-        ep_arena_init(&u->ps.scratch);
-        ep_arena_init(&u->ps.idx_arena);
-        zl_buf_init(&u->ps.pre, EP_PREHASH_MAX);
-        u->ps.hc = ps->hc;
-        u->ps.v = &u->v;
-        ep_arena_init(&u->shadow.a);
+        ep_thread_state_init(&u->ps, &u->v, &u->shadow, &u->err, ps);
         u->shadow.events = doc->events;
-        u->v.doc = &u->shadow;
-        u->v.err = &u->err;
-        ep_path_set(&u->v.path, "$");
-        u->v.ign = ps->v->ign;
         if (u->v.ign && !(u->v.ign = json_deep_copy(ps->v->ign)))
             u->v.ign = ps->v->ign;
-        memcpy(u->v.ign_key, ps->v->ign_key, sizeof u->v.ign_key);
         u->started = pthread_create(&u->th, NULL, run_thread, u) == 0;
     }
     r = run_events(ps, fd, buf, sl, 0, n / nt);
@@ -460,12 +450,34 @@ static int parse_events_mt(struct ep_parse_state *ps, const struct ep_found *fd,
             json_decref(u->own_fd.ctxj);
         if (u->v.ign != ps->v->ign)
             json_decref(u->v.ign);
-        ep_vctx_cleanup(&u->v);
-        zl_buf_cleanup(&u->ps.pre);
-        ep_arena_cleanup(&u->ps.scratch);
-        ep_arena_cleanup(&u->ps.idx_arena);
+        ep_thread_state_cleanup(&u->ps, &u->v);
     }
     return r;
+}
+
+void ep_thread_state_init(struct ep_parse_state *ps, struct ep_vctx *v,
+                          zl_epcis_doc *shadow, struct zl_error *err,
+                          const struct ep_parse_state *doc_ps)
+{
+    ep_arena_init(&ps->scratch);
+    ep_arena_init(&ps->idx_arena);
+    zl_buf_init(&ps->pre, EP_PREHASH_MAX);
+    ps->hc = doc_ps->hc;
+    ps->v = v;
+    ep_arena_init(&shadow->a);
+    v->doc = shadow;
+    v->err = err;
+    ep_path_set(&v->path, "$");
+    v->ign = doc_ps->v->ign;
+    memcpy(v->ign_key, doc_ps->v->ign_key, sizeof v->ign_key);
+}
+
+void ep_thread_state_cleanup(struct ep_parse_state *ps, struct ep_vctx *v)
+{
+    ep_vctx_cleanup(v);
+    zl_buf_cleanup(&ps->pre);
+    ep_arena_cleanup(&ps->scratch);
+    ep_arena_cleanup(&ps->idx_arena);
 }
 
 int ep_doc_setup(struct ep_parse_state *ps, const struct ep_found *fd,

@@ -265,28 +265,15 @@ static void worker_init(struct hs_worker *w, struct hs_job *job,
 {
     memset(w, 0, sizeof *w);
     w->job = job;
-    ep_arena_init(&w->ps.scratch);
-    ep_arena_init(&w->ps.idx_arena);
-    zl_buf_init(&w->ps.pre, EP_PREHASH_MAX);
-    w->ps.hc = doc_ps->hc;
-    w->ps.v = &w->v;
-    ep_arena_init(&w->shadow.a);
+    ep_thread_state_init(&w->ps, &w->v, &w->shadow, &w->err, doc_ps);
     ep_arena_init(&w->keep);
     ep_arena_init(&w->jarena);
-    w->v.doc = &w->shadow;
-    w->v.err = &w->err;
     w->v.idc_keep = &w->keep;
-    ep_path_set(&w->v.path, "$");
-    w->v.ign = doc_ps->v->ign;
-    memcpy(w->v.ign_key, doc_ps->v->ign_key, sizeof w->v.ign_key);
 }
 
 static void worker_cleanup(struct hs_worker *w)
 {
-    ep_vctx_cleanup(&w->v);
-    zl_buf_cleanup(&w->ps.pre);
-    ep_arena_cleanup(&w->ps.scratch);
-    ep_arena_cleanup(&w->ps.idx_arena);
+    ep_thread_state_cleanup(&w->ps, &w->v);
     ep_arena_cleanup(&w->shadow.a);
     ep_arena_cleanup(&w->keep);
     ep_arena_cleanup(&w->jarena);

@@ -299,6 +299,15 @@ struct ep_parse_state {
     struct ep_arena scratch, idx_arena;
     struct zl_buf pre;
 };
+/* A thread's own parse state beside the document's doc_ps: ps's arenas
+ * and pre-hash buffer and doc_ps's hash context, a validator v (errors
+ * into err, path "$", the document's ignoreFields list shared) over
+ * shadow, a document view of its own. _cleanup frees what _init made
+ * (not shadow's arena, which the caller may adopt). */
+void ep_thread_state_init(struct ep_parse_state *ps, struct ep_vctx *v,
+                          zl_epcis_doc *shadow, struct zl_error *err,
+                          const struct ep_parse_state *doc_ps);
+void ep_thread_state_cleanup(struct ep_parse_state *ps, struct ep_vctx *v);
 /* What the document root is: an EPCISDocument (header validated; or,
  * allow_query, an EPCISQueryDocument), a lone event, or an array of
  * events. 0, or the error in v->err. */

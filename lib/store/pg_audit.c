@@ -93,17 +93,6 @@ static int asked_cb(void *ctx, const struct zl_id_row *row)
     return 0;
 }
 
-/* An array of the n integers v as the next parameter. */
-static int i64_array(struct zl_pg_params *p, struct zl_buf *b, const int64_t *v,
-                     size_t n)
-{
-    int rc = zl_pg_array_begin(b, ZL_PG_OID_INT8, n);
-
-    for (size_t i = 0; i < n && !rc; i++)
-        rc = zl_pg_array_i64(b, v[i]);
-    return zl_pg_array_end(p, b, rc);
-}
-
 /* $1..$4: ids, times, hashes and roles of every identifier row that the
  * lists of the events read ahead with the one named name give. */
 static int bind_asked(zl_store *s, const void *name, struct zl_pg_params *p,
@@ -130,11 +119,11 @@ static int bind_asked(zl_store *s, const void *name, struct zl_pg_params *p,
     if (!rc)
         rc = zl_pg_text_array(p, &arr[0], (const char *const *)a.ids, a.n);
     if (!rc)
-        rc = i64_array(p, &arr[1], a.time, a.n);
+        rc = zl_pg_i64_array(p, &arr[1], a.time, a.n);
     if (!rc)
         rc = zl_pg_hash_array(p, &arr[2], (const uint8_t(*)[32])a.hash, a.n);
     if (!rc)
-        rc = i64_array(p, &arr[3], a.role, a.n);
+        rc = zl_pg_i64_array(p, &arr[3], a.role, a.n);
     for (size_t i = 0; i < a.n; i++)
         zl_free(a.ids[i]);
     zl_free(a.ids);

@@ -194,6 +194,16 @@ int zl_pg_text_array(struct zl_pg_params *p, struct zl_buf *b,
     return zl_pg_array_end(p, b, rc);
 }
 
+int zl_pg_i64_array(struct zl_pg_params *p, struct zl_buf *b, const int64_t *v,
+                    size_t n)
+{
+    int rc = zl_pg_array_begin(b, ZL_PG_OID_INT8, n);
+
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = zl_pg_array_i64(b, v[i]);
+    return zl_pg_array_end(p, b, rc);
+}
+
 int zl_pg_hash_array(struct zl_pg_params *p, struct zl_buf *b,
                      const uint8_t (*h)[32], size_t n)
 {

@@ -182,10 +182,12 @@ int zl_pg_array_i64(struct zl_buf *b, int64_t v);
 int zl_pg_array_f64(struct zl_buf *b, double v);
 int zl_pg_array_end(struct zl_pg_params *p, struct zl_buf *b, int rc);
 /* The common cases in one call (for "= ANY($n::text[])" and unnest()):
- * the n NUL-terminated strings v[0..n), or the n 32-byte hashes h[0..n)
- * ("$n::bytea[]"). */
+ * the n NUL-terminated strings v[0..n), the n integers v[0..n)
+ * ("$n::bigint[]"), or the n 32-byte hashes h[0..n) ("$n::bytea[]"). */
 int zl_pg_text_array(struct zl_pg_params *p, struct zl_buf *b,
                      const char *const *v, size_t n);
+int zl_pg_i64_array(struct zl_pg_params *p, struct zl_buf *b, const int64_t *v,
+                    size_t n);
 int zl_pg_hash_array(struct zl_pg_params *p, struct zl_buf *b,
                      const uint8_t (*h)[32], size_t n);
 

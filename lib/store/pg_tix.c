@@ -66,17 +66,6 @@ static const char *const MAX[] = {
     "SELECT coalesce(max(eid), 0)::bigint FROM trace_events",
     "SELECT coalesce(max(id), 0)::bigint FROM trace_adj"};
 
-/* A bigint[] parameter of v[0..n), built into b. */
-static int i64_array(struct zl_pg_params *p, struct zl_buf *b, const int64_t *v,
-                     size_t n)
-{
-    int rc = zl_pg_array_begin(b, ZL_PG_OID_INT8, n);
-
-    for (size_t i = 0; i < n && !rc; i++)
-        rc = zl_pg_array_i64(b, v[i]);
-    return zl_pg_array_end(p, b, rc);
-}
-
 struct row_ctx {
     zl_tix_rows_cb cb;
     void *ctx;
@@ -121,9 +110,9 @@ static int run_rows(zl_store *s, const char *sql, const int64_t *a,
     zl_buf_init(&ba, (size_t)1 << 30);
     zl_buf_init(&bb, (size_t)1 << 30);
     zl_pg_params_init(&p);
-    rc = i64_array(&p, &ba, a, n);
+    rc = zl_pg_i64_array(&p, &ba, a, n);
     if (!rc && b)
-        rc = i64_array(&p, &bb, b, n);
+        rc = zl_pg_i64_array(&p, &bb, b, n);
     if (!rc && stream) {
         rc = zl_pg_stream(s, sql, &p, stream_cb, &c);
     } else if (!rc && (r = zl_pg_run(s, sql, &p, &rc)) != NULL) {
