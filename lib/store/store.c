@@ -345,6 +345,11 @@ static int migrate_step(zl_store *s, int from)
               * SQLite (issue 11, docs/storage.md "Schema 32"; the
               * backend's step alone, none on PostgreSQL) */
         return 0;
+    case 32: /* 32 -> 33: events found by a prefix of the hash on SQLite
+              * (issue 11, docs/storage.md "Schema 33"; the backend's step,
+              * none on PostgreSQL; the events table is rebuilt, so the
+              * correction module's index on it is made again) */
+        return module_schema(s, ZL_STORE_MOD_CORRECTION);
     default: return ZL_EUNSUPPORTED;
     }
 }
