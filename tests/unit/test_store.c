@@ -1968,13 +1968,24 @@ static const char EVENTS_V32[] =
     "ALTER TABLE events_v32 RENAME TO events;"
     "CREATE INDEX events_time ON events(event_time, record_time);";
 
+/* Counts verify's issues by kind: [0] record-duplicated, [1] the rest. */
+static int count_dup(void *ctx, const struct zl_audit_issue *is)
+{
+    int *n = ctx;
+
+    n[strcmp(is->kind, "record-duplicated") ? 1 : 0]++;
+    return 0;
+}
+
 /* A schema 32 store (events' hash UNIQUE) migrates to 33 on SQLite: the
  * table loses the UNIQUE index and gets events_hkey, keeps its rows and
  * rids, its triggers (sites, trade) are back and verify passes; an event
  * is still refused a second time, found by its hash, and a new one is
- * traded and logged as before. */
+ * traded and logged as before. A second row with an event's hash,
+ * which no UNIQUE index refuses now, is reported by verify. */
 static void test_hkey_from_v32(void **state)
 {
+    int issues[2] = {0, 0};
     struct fixture *f = *state;
     struct zl_demo_opts o = {0};
     int64_t n, rids, t = 0;
@@ -2019,6 +2030,18 @@ static void test_hkey_from_v32(void **state)
     assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
     assert_true(sql_i64(f->s, "SELECT count(*) FROM events") > n);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    assert_int_equal(
+        zl_store_exec_sql(
+            f->s, "INSERT INTO events(hash, declared_id, type, action,"
+                  " event_time, tz, record_time, biz_step, disposition,"
+                  " read_point, biz_location, transformation_id, has_error,"
+                  " party, json, ids) SELECT hash, declared_id, type, action,"
+                  " event_time, tz, record_time, biz_step, disposition,"
+                  " read_point, biz_location, transformation_id, has_error,"
+                  " party, json, ids FROM events WHERE rid = 5"),
+        0);
+    assert_int_not_equal(zl_audit_verify(f->s, count_dup, issues, NULL), 0);
+    assert_int_equal(issues[0], 1);
 }
 
 /* A schema 24 store whose webhook allowances are plain settings migrates
