@@ -644,11 +644,7 @@ static void hash_is(struct qctx *c, const uint8_t *h)
         bind_hash(c, h);
         return;
     }
-    if (!c->q->rc)
-        c->q->rc = zl_buf_printf(&c->q->sql,
-                                 " OR (substr(e.hash, 1, %d) ="
-                                 " substr(",
-                                 n);
+    add(c, " OR (e.hkey = substr(");
     bind_hash(c, h);
     if (!c->q->rc)
         c->q->rc = zl_buf_printf(&c->q->sql, ", 1, %d) AND +e.hash = ", n);

@@ -172,7 +172,14 @@ static int has_table(zl_store *s, const char *name)
 
 static int derived_clear(zl_store *s)
 {
-    int rc = zl_sqlite_exec(s, "DELETE FROM event_occ; DELETE FROM idents;"
+    /* events.hkey (schema 33) first: the rewrite finds each event by it,
+     * and one edited would make it write the event a second row */
+    int rc = zl_sqlite_exec(
+        s, "UPDATE events SET hkey = " ZL_SQLITE_HKEY(
+               "hash") " WHERE hkey IS NOT " ZL_SQLITE_HKEY("hash"));
+
+    if (!rc)
+        rc = zl_sqlite_exec(s, "DELETE FROM event_occ; DELETE FROM idents;"
                                " DELETE FROM vocab");
 
     zl_sqlite_vocab_forget(s);

@@ -132,25 +132,30 @@ int zl_sqlite_exec_with_fn(zl_store *s, const char *sql, const char *name,
                            void *ctx);
 
 /* events is found by hash through events_hkey (schema 33), an index on
- * the hash's first 6 bytes rather than the 32 (the UNIQUE index it
- * replaced cost 45 bytes an event at 1M events, its keys in random order
- * dirtying a page of it per captured event). ZL_SQLITE_HKEY(h) is what
- * it indexes; ZL_SQLITE_HASH_IS(col, v) is "events' column col is the
- * hash v" spelled so that SQLite uses the index (the expression as the
- * index names it, then the whole hash compared: two events may share a
- * prefix). The + keeps SQLite from putting v for col in the prefix term,
- * which then no longer matches the index. */
+ * the column hkey, the hash's first 6 bytes, rather than on the 32 (the
+ * UNIQUE index it replaced cost 45 bytes an event at 1M events, its keys
+ * in random order dirtying a page of it per captured event). A stored
+ * column, not an index on the expression: SQLite gives a statement that
+ * writes a table with an expression index and a trigger a statement
+ * journal, which in a capture batch's savepoint cost 60 -> 420 us an
+ * event (docs/storage.md, "Schema 33"). ZL_SQLITE_HKEY(h) is the prefix
+ * of the hash h, as hkey holds it; ZL_SQLITE_HASH_IS(p, v) is "the
+ * events row (alias prefix p: "" or "e.") has the hash v", spelled so
+ * that SQLite uses the index (the prefix, then the whole hash compared:
+ * two events may share a prefix; the + keeps the planner on hkey). */
 #define ZL_SQLITE_HKEY_BYTES 6
 #define ZL_SQLITE_HKEY(h)                                                      \
     "substr(" h ", 1, " ZL_SQLITE_STR(ZL_SQLITE_HKEY_BYTES) ")"
 #define ZL_SQLITE_STR(x)  ZL_SQLITE_STR_(x)
 #define ZL_SQLITE_STR_(x) #x
+#define ZL_SQLITE_HASH_IS(p, v)                                                \
+    p "hkey = " ZL_SQLITE_HKEY(v) " AND +" p "hash = " v
+
 /* The rid of the event whose hash is h: *rid, or 0 when there is none
  * (rids start at 1). Through events_hkey: the prefix finds the
  * candidates, the whole hash decides. 0 or ZL_ESTORE. */
 int zl_sqlite_rid_of_hash(zl_store *s, const uint8_t h[32], int64_t *rid);
-#define ZL_SQLITE_HASH_IS(col, v)                                              \
-    ZL_SQLITE_HKEY(col) " = " ZL_SQLITE_HKEY(v) " AND +" col " = " v
+
 /* The events columns every event SELECT returns, in this order (table
  * alias e), and the decoder of such a row. Strings stay owned by st, the
  * JSON by st or (compressed rows) by scratch, which the caller inits and

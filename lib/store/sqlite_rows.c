@@ -211,37 +211,35 @@ static int is_events(const struct zl_store_table *t)
 
 /* events' SQL for rows_read (op 'r': after, limit), rows_write ('w') and
  * rows_delete ('d'), as the generic SQL with the hash's key order and
- * lookups through events_hkey; the hash is t's key, column 1. */
+ * lookups through events_hkey; the hash is t's key, column 1, and hkey
+ * (not one of t's columns: another backend has none) is made from it. */
 static int events_sql(struct zl_buf *b, const struct zl_store_table *t, char op,
                       int after, size_t limit)
 {
     int rc = 0;
 
     if (op == 'd')
-        return zl_buf_adds(b, "DELETE FROM events WHERE " ZL_SQLITE_HASH_IS(
-                                  "hash", "?1"))
+        return zl_buf_adds(
+                   b, "DELETE FROM events WHERE " ZL_SQLITE_HASH_IS("", "?1"))
                    ? ZL_ENOMEM
                    : 0;
     if (op == 'w') {
         rc = zl_buf_adds(b, "INSERT INTO events(") ||
-             zl_store_sql_cols(b, t, t->n_cols) || zl_buf_adds(b, ") SELECT ");
+             zl_store_sql_cols(b, t, t->n_cols) ||
+             zl_buf_adds(b, ", hkey) SELECT ");
         for (size_t i = 0; !rc && i < t->n_cols; i++)
             rc = zl_buf_printf(b, "%s?%zu", i ? ", " : "", i + 1);
-        return rc || zl_buf_adds(b,
-                                 " WHERE NOT EXISTS (SELECT 1 FROM events"
-                                 " WHERE " ZL_SQLITE_HASH_IS("hash", "?1") ")")
+        return rc || zl_buf_adds(b, ", " ZL_SQLITE_HKEY("?1")) ||
+                       zl_buf_adds(b, " WHERE NOT EXISTS (SELECT 1 FROM events"
+                                      " WHERE " ZL_SQLITE_HASH_IS("", "?1") ")")
                    ? ZL_ENOMEM
                    : 0;
     }
     return zl_buf_adds(b, "SELECT ") || zl_store_sql_cols(b, t, t->n_cols) ||
                    zl_buf_adds(b, " FROM events") ||
-                   (after &&
-                    zl_buf_adds(
-                        b,
-                        " WHERE " ZL_SQLITE_HKEY("hash") " >= " ZL_SQLITE_HKEY(
-                            "?1") " AND hash > ?1")) ||
-                   zl_buf_adds(b,
-                               " ORDER BY " ZL_SQLITE_HKEY("hash") ", hash") ||
+                   (after && zl_buf_adds(b, " WHERE hkey >= " ZL_SQLITE_HKEY(
+                                                "?1") " AND hash > ?1")) ||
+                   zl_buf_adds(b, " ORDER BY hkey, hash") ||
                    (limit &&
                     zl_buf_printf(b, " LIMIT %llu",
                                   (unsigned long long)(limit > INT64_MAX
@@ -361,15 +359,15 @@ out:
     "INSERT INTO event_occ(n, event_time, ev, role, qty, uom)"                 \
     " SELECT (SELECT n FROM idents WHERE code = zl_ident_code(?1)), ?2,"       \
     " (SELECT rid FROM events WHERE " ZL_SQLITE_HASH_IS(                       \
-        "hash", "?3") "), ?4, ?8, ?9"                                          \
-                      " WHERE coalesce(?5, ?6, ?7, 1) IS NOT NULL ON "         \
-                      "CONFLICT DO NOTHING"
+        "", "?3") "), ?4, ?8, ?9"                                              \
+                  " WHERE coalesce(?5, ?6, ?7, 1) IS NOT NULL ON "             \
+                  "CONFLICT DO NOTHING"
 #define OCC_DELETE                                                             \
     "DELETE FROM event_occ WHERE n = (SELECT n FROM idents WHERE code = "      \
     "zl_ident_code(?1))"                                                       \
     " AND event_time = ?2 AND ev = (SELECT rid FROM events "                   \
-    "WHERE " ZL_SQLITE_HASH_IS("hash", "?3") ")"                               \
-                                             " AND role = ?4"
+    "WHERE " ZL_SQLITE_HASH_IS("", "?3") ")"                                   \
+                                         " AND role = ?4"
 
 static int is_ids(const struct zl_store_table *t)
 {

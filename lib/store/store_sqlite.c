@@ -137,11 +137,20 @@ static const char VOCAB[] =
     " read_point TEXT, biz_location TEXT, transformation_id TEXT,"             \
     " has_error INTEGER NOT NULL, party TEXT, json TEXT NOT NULL,"             \
     " ids BLOB NOT NULL)"
-/* Version 14: bizStep, disposition, readPoint and bizLocation are numbers
- * in vocab (VOCAB below); INTEGER, since a TEXT column would turn each
- * number back into its digits. Version 33: hash is no longer UNIQUE; it
- * is found through events_hkey (SCHEMA), an index on its first 6 bytes,
- * and capture checks the whole hash before it inserts (event_write). */
+/* Versions 14-32: bizStep, disposition, readPoint and bizLocation are
+ * numbers in vocab (VOCAB below); INTEGER, since a TEXT column would turn
+ * each number back into its digits. */
+#define EVENTS_DDL_V32                                                         \
+    "(rid INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, declared_id TEXT,"   \
+    " type INTEGER NOT NULL, action INTEGER NOT NULL,"                         \
+    " event_time INTEGER NOT NULL, tz INTEGER NOT NULL,"                       \
+    " record_time INTEGER NOT NULL, biz_step INTEGER, disposition INTEGER,"    \
+    " read_point INTEGER, biz_location INTEGER, transformation_id TEXT,"       \
+    " has_error INTEGER NOT NULL, party TEXT, json TEXT NOT NULL,"             \
+    " ids BLOB NOT NULL)"
+/* Version 33: hash is no longer UNIQUE; hkey, its first 6 bytes
+ * (ZL_SQLITE_HKEY), is what events_hkey indexes (sqlite_int.h), and
+ * capture compares the whole hash before it inserts (event_write). */
 #define EVENTS_DDL                                                             \
     "(rid INTEGER PRIMARY KEY, hash BLOB NOT NULL, declared_id TEXT,"          \
     " type INTEGER NOT NULL, action INTEGER NOT NULL,"                         \
@@ -149,7 +158,7 @@ static const char VOCAB[] =
     " record_time INTEGER NOT NULL, biz_step INTEGER, disposition INTEGER,"    \
     " read_point INTEGER, biz_location INTEGER, transformation_id TEXT,"       \
     " has_error INTEGER NOT NULL, party TEXT, json TEXT NOT NULL,"             \
-    " ids BLOB NOT NULL)"
+    " ids BLOB NOT NULL, hkey BLOB NOT NULL)"
 #define EVENTS_COLS_V7                                                         \
     "hash, declared_id, type, action, event_time, tz, record_time,"            \
     " biz_step, disposition, read_point, biz_location, transformation_id,"     \
@@ -229,23 +238,26 @@ static int intern_views(zl_store *s)
  * more at capture (the same one index insert). Rejected: an index led by
  * record_time (a recent bound is a short range, an old one sorts most of
  * the table, and without stat4 the planner cannot tell them apart). */
+/* The index lookups by hash use (schema 33); not in SCHEMA, which the
+ * steps 11 -> 12 and 16 -> 17 run over tables without hkey. */
+static const char HKEY_INDEX[] =
+    "CREATE INDEX IF NOT EXISTS events_hkey ON events(hkey);";
+
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);"
     "CREATE TABLE IF NOT EXISTS events" EVENTS_DDL ";"
-    "CREATE INDEX IF NOT EXISTS events_hkey ON events(" ZL_SQLITE_HKEY(
-        "hash") ");"
-                "CREATE INDEX IF NOT EXISTS events_time ON events(event_time,"
-                " record_time);"
-                "CREATE INDEX IF NOT EXISTS events_declared ON "
-                "events(declared_id)"
-                " WHERE declared_id IS NOT NULL;"
-                "CREATE INDEX IF NOT EXISTS events_tid ON "
-                "events(transformation_id)"
-                " WHERE transformation_id IS NOT NULL;"
-                "CREATE TABLE IF NOT EXISTS event_refs("
-                " hash BLOB NOT NULL, kind TEXT NOT NULL, type TEXT NOT NULL,"
-                " value TEXT NOT NULL, PRIMARY KEY(hash, kind, type, value))"
-                " WITHOUT ROWID;";
+    "CREATE INDEX IF NOT EXISTS events_time ON events(event_time,"
+    " record_time);"
+    "CREATE INDEX IF NOT EXISTS events_declared ON "
+    "events(declared_id)"
+    " WHERE declared_id IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS events_tid ON "
+    "events(transformation_id)"
+    " WHERE transformation_id IS NOT NULL;"
+    "CREATE TABLE IF NOT EXISTS event_refs("
+    " hash BLOB NOT NULL, kind TEXT NOT NULL, type TEXT NOT NULL,"
+    " value TEXT NOT NULL, PRIMARY KEY(hash, kind, type, value))"
+    " WITHOUT ROWID;";
 
 const char *zl_sqlite_text(sqlite3_stmt *st, int i)
 {
@@ -607,6 +619,8 @@ static int sq_schema(zl_store *s)
     if (!rc)
         rc = zl_sqlite_exec(s, SCHEMA);
     if (!rc)
+        rc = zl_sqlite_exec(s, HKEY_INDEX);
+    if (!rc)
         rc = zl_sqlite_exec(s, OUTBOX_SCHEMA);
     if (!rc)
         rc = zl_sqlite_exec(s, INTERN_TABLES);
@@ -709,7 +723,7 @@ static int migrate_vocab(zl_store *s)
         " WHERE read_point IS NOT NULL UNION SELECT biz_location FROM events"
         " WHERE biz_location IS NOT NULL;"
         "DROP VIEW IF EXISTS event_ids;"
-        "CREATE TABLE events_v14" EVENTS_DDL ";"
+        "CREATE TABLE events_v14" EVENTS_DDL_V32 ";"
         "INSERT INTO events_v14(rid, " EVENTS_COLS_V7 ") SELECT rid, hash,"
         " declared_id, type, action, event_time, tz, record_time,"
         " (SELECT n FROM vocab WHERE v = biz_step),"
@@ -852,14 +866,14 @@ static int migrate_codes(zl_store *s)
 }
 
 /* 32 -> 33 (docs/storage.md, "Schema 33"): events without its UNIQUE
- * index on the whole hash, found through events_hkey instead. SQLite
- * cannot drop a UNIQUE constraint's index, so the table is copied (rids
- * kept, rows as stored) and its indexes, the views and triggers that
- * name it made again (store.c remakes the correction module's index);
- * the trade index's triggers are made again in any case, since they now
- * find events through events_hkey. Idempotent: a table already without
- * the constraint is not copied. One transaction (store.c's); a big store
- * says so on stderr. */
+ * index on the whole hash, found through hkey and events_hkey instead.
+ * SQLite cannot drop a UNIQUE constraint's index, so the table is copied
+ * (rids kept, rows as stored, hkey made from the hash) and its indexes,
+ * the views and triggers that name it made again (store.c remakes the
+ * correction module's index); the trade index's triggers are made again
+ * in any case, since they now find events through events_hkey.
+ * Idempotent: a table without the UNIQUE index is not copied. One
+ * transaction (store.c's); a big store says so on stderr. */
 static int migrate_hkey(zl_store *s)
 {
     static const char HAS_UNIQUE[] =
@@ -877,12 +891,14 @@ static int migrate_hkey(zl_store *s)
         "DROP VIEW IF EXISTS event_codes;"
         "DROP VIEW IF EXISTS idents_text;"
         "CREATE TABLE events_v33" EVENTS_DDL ";"
-        "INSERT INTO events_v33(rid, " EVENTS_COLS_V7 ") SELECT rid, hash,"
-        " declared_id, type, action, event_time, tz, record_time, biz_step,"
-        " disposition, read_point, biz_location, transformation_id,"
-        " has_error, party, json, ids FROM events ORDER BY rid;"
-        "DROP TABLE events;"
-        "ALTER TABLE events_v33 RENAME TO events;";
+        "INSERT INTO events_v33(rid, " EVENTS_COLS_V7 ", hkey) SELECT rid,"
+        " hash, declared_id, type, action, event_time, tz, record_time,"
+        " biz_step, disposition, read_point, biz_location, transformation_id,"
+        " has_error, party, json, ids, " ZL_SQLITE_HKEY(
+            "hash") " FROM events"
+                    " ORDER BY rid;"
+                    "DROP TABLE events;"
+                    "ALTER TABLE events_v33 RENAME TO events;";
     int64_t unique = 0, n = 0;
     int rc = zl_sqlite_get_i64(s, HAS_UNIQUE, &unique);
 
@@ -902,12 +918,33 @@ static int migrate_hkey(zl_store *s)
     if (!rc)
         rc = zl_sqlite_exec(s, SCHEMA);
     if (!rc)
+        rc = zl_sqlite_exec(s, HKEY_INDEX);
+    if (!rc)
         rc = zl_sqlite_exec(s, QUERY_INDEXES);
     if (!rc)
         rc = intern_views(s);
     if (!rc)
         rc = zl_sqlite_sites_schema(s);
     return rc ? rc : zl_sqlite_trade_schema(s);
+}
+
+/* The steps before 32 -> 33 of a store whose events has no hkey yet:
+ * the column added and filled, and its index, since the steps' reads and
+ * writes find events by hash through it (the steps 11 -> 12 and 16 -> 17
+ * copy the table without it: the next step adds it again). */
+static int ensure_hkey(zl_store *s)
+{
+    static const char HAS[] = "SELECT count(*) FROM pragma_table_info('events')"
+                              " WHERE name = 'hkey'";
+    static const char ADD[] =
+        "ALTER TABLE events ADD COLUMN hkey BLOB;"
+        "UPDATE events SET hkey = " ZL_SQLITE_HKEY("hash") ";";
+    int64_t has = 0;
+    int rc = zl_sqlite_get_i64(s, HAS, &has);
+
+    if (!rc && !has)
+        rc = zl_sqlite_exec(s, ADD);
+    return rc ? rc : zl_sqlite_exec(s, HKEY_INDEX);
 }
 
 /* The core tables' migration steps (store.c runs the modules'): 0.1.0 ->
@@ -918,6 +955,8 @@ static int sq_migrate(zl_store *s, int from)
 {
     /* every event read names vocab (ZL_SQLITE_VOCAB), the steps' too */
     if (from < 13 && zl_sqlite_exec(s, VOCAB))
+        return ZL_ESTORE;
+    if (from < 32 && ensure_hkey(s))
         return ZL_ESTORE;
     if (from >= 17 && from <= 25 && migrate_codes(s))
         return ZL_ESTORE;
@@ -1422,7 +1461,7 @@ static const char *occ_sql(size_t k)
 int zl_sqlite_rid_of_hash(zl_store *s, const uint8_t h[32], int64_t *rid)
 {
     static const char SQL[] =
-        "SELECT rid FROM events WHERE " ZL_SQLITE_HASH_IS("hash", "?1");
+        "SELECT rid FROM events WHERE " ZL_SQLITE_HASH_IS("", "?1");
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
     int rc;
 
@@ -1464,8 +1503,9 @@ static int event_write(zl_store *s, const struct zl_event *ev,
     static const char SQL_NEW[] =
         "INSERT OR IGNORE INTO events(hash, declared_id, type, action,"
         " event_time, tz, record_time, biz_step, disposition, read_point,"
-        " biz_location, transformation_id, has_error, party, json, ids)"
-        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)";
+        " biz_location, transformation_id, has_error, party, json, ids,"
+        " hkey) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
+        "?16," ZL_SQLITE_HKEY("?1") ")";
     /* ?1 (the hash) is bound and unused: the row keeps its own */
     static const char SQL_UPDATE[] =
         "UPDATE events SET declared_id = ?2, type = ?3,"
@@ -1685,7 +1725,7 @@ static int sq_event_get(zl_store *s, const uint8_t hash[32], zl_event_cb cb,
 {
     static const char SQL[] =
         "SELECT " EVENT_COLS
-        " FROM events e WHERE " ZL_SQLITE_HASH_IS("e.hash", "?1");
+        " FROM events e WHERE " ZL_SQLITE_HASH_IS("e.", "?1");
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
     struct zl_stored_event ev;
     struct zl_buf scratch;
@@ -1804,7 +1844,7 @@ static int sq_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
 {
     static const char SQL[] =
         "SELECT type, action, event_time, record_time,"
-        " ids FROM events WHERE " ZL_SQLITE_HASH_IS("hash", "?1");
+        " ids FROM events WHERE " ZL_SQLITE_HASH_IS("", "?1");
     int rc = 0;
 
     for (size_t i = 0; i < n && !rc; i++) {

@@ -1963,7 +1963,10 @@ static const char EVENTS_V32[] =
     " disposition INTEGER, read_point INTEGER, biz_location INTEGER,"
     " transformation_id TEXT, has_error INTEGER NOT NULL, party TEXT,"
     " json TEXT NOT NULL, ids BLOB NOT NULL);"
-    "INSERT INTO events_v32 SELECT * FROM events ORDER BY rid;"
+    "INSERT INTO events_v32 SELECT rid, hash, declared_id, type, action,"
+    " event_time, tz, record_time, biz_step, disposition, read_point,"
+    " biz_location, transformation_id, has_error, party, json, ids"
+    " FROM events ORDER BY rid;"
     "DROP TABLE events;"
     "ALTER TABLE events_v32 RENAME TO events;"
     "CREATE INDEX events_time ON events(event_time, record_time);";
@@ -1978,11 +1981,11 @@ static int count_dup(void *ctx, const struct zl_audit_issue *is)
 }
 
 /* A schema 32 store (events' hash UNIQUE) migrates to 33 on SQLite: the
- * table loses the UNIQUE index and gets events_hkey, keeps its rows and
- * rids, its triggers (sites, trade) are back and verify passes; an event
- * is still refused a second time, found by its hash, and a new one is
- * traded and logged as before. A second row with an event's hash,
- * which no UNIQUE index refuses now, is reported by verify. */
+ * table loses the UNIQUE index and gets hkey and events_hkey, keeps its rows
+ * and rids, its triggers (sites, trade) are back and verify passes; an event is
+ * still refused a second time, found by its hash, and a new one is traded and
+ * logged as before. A second row with an event's hash, which no UNIQUE index
+ * refuses now, is reported by verify. */
 static void test_hkey_from_v32(void **state)
 {
     int issues[2] = {0, 0};
@@ -2035,10 +2038,11 @@ static void test_hkey_from_v32(void **state)
             f->s, "INSERT INTO events(hash, declared_id, type, action,"
                   " event_time, tz, record_time, biz_step, disposition,"
                   " read_point, biz_location, transformation_id, has_error,"
-                  " party, json, ids) SELECT hash, declared_id, type, action,"
-                  " event_time, tz, record_time, biz_step, disposition,"
-                  " read_point, biz_location, transformation_id, has_error,"
-                  " party, json, ids FROM events WHERE rid = 5"),
+                  " party, json, ids, hkey) SELECT hash, declared_id, type,"
+                  " action, event_time, tz, record_time, biz_step,"
+                  " disposition, read_point, biz_location, transformation_id,"
+                  " has_error, party, json, ids, hkey FROM events"
+                  " WHERE rid = 5"),
         0);
     assert_int_not_equal(zl_audit_verify(f->s, count_dup, issues, NULL), 0);
     assert_int_equal(issues[0], 1);
