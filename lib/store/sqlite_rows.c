@@ -212,7 +212,8 @@ static int is_events(const struct zl_store_table *t)
 /* events' SQL for rows_read (op 'r': after, limit), rows_write ('w') and
  * rows_delete ('d'), as the generic SQL with the hash's key order and
  * lookups through events_hkey; the hash is t's key, column 1, and hkey
- * (not one of t's columns: another backend has none) is made from it. */
+ * (not one of t's columns: another backend has none) is bound after the
+ * columns, its first bytes. */
 static int events_sql(struct zl_buf *b, const struct zl_store_table *t, char op,
                       int after, size_t limit)
 {
@@ -229,9 +230,12 @@ static int events_sql(struct zl_buf *b, const struct zl_store_table *t, char op,
              zl_buf_adds(b, ", hkey) SELECT ");
         for (size_t i = 0; !rc && i < t->n_cols; i++)
             rc = zl_buf_printf(b, "%s?%zu", i ? ", " : "", i + 1);
-        return rc || zl_buf_adds(b, ", " ZL_SQLITE_HKEY("?1")) ||
-                       zl_buf_adds(b, " WHERE NOT EXISTS (SELECT 1 FROM events"
-                                      " WHERE " ZL_SQLITE_HASH_IS("", "?1") ")")
+        /* hkey bound by rows_write (a function here would give the
+         * statement a journal: sqlite_int.h) */
+        return rc || zl_buf_printf(b,
+                                   ", ?%zu WHERE NOT EXISTS (SELECT 1 FROM"
+                                   " events WHERE hkey = ?%zu AND +hash = ?1)",
+                                   t->n_cols + 1, t->n_cols + 1)
                    ? ZL_ENOMEM
                    : 0;
     }
@@ -497,6 +501,12 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
             }
             rc = bind_column(s, st, (int)i, &row[i], json_col, &zbuf);
         }
+        if (!rc && is_events(t))
+            rc = zl_sqlite_rc(sqlite3_bind_blob64(
+                st, (int)t->n_cols + 1, row[0].p ? row[0].p : "",
+                row[0].len < ZL_SQLITE_HKEY_BYTES ? row[0].len
+                                                  : ZL_SQLITE_HKEY_BYTES,
+                SQLITE_STATIC));
         if (!rc && (rc = sqlite3_step(st)) == SQLITE_DONE) {
             rc = 0;
             *written += (uint64_t)sqlite3_changes(zl_sqlite_db(s));

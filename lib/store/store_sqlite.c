@@ -1505,7 +1505,7 @@ static int event_write(zl_store *s, const struct zl_event *ev,
         " event_time, tz, record_time, biz_step, disposition, read_point,"
         " biz_location, transformation_id, has_error, party, json, ids,"
         " hkey) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
-        "?16," ZL_SQLITE_HKEY("?1") ")";
+        "?16,?17)";
     /* ?1 (the hash) is bound and unused: the row keeps its own */
     static const char SQL_UPDATE[] =
         "UPDATE events SET declared_id = ?2, type = ?3,"
@@ -1544,6 +1544,9 @@ static int event_write(zl_store *s, const struct zl_event *ev,
     sqlite3_bind_blob(st, 1, ev->hash, 32, SQLITE_STATIC);
     if (rid)
         sqlite3_bind_int64(st, 17, rid);
+    else /* bound, not substr(?1, ...): see ZL_SQLITE_HASH_IS */
+        sqlite3_bind_blob(st, 17, ev->hash, ZL_SQLITE_HKEY_BYTES,
+                          SQLITE_STATIC);
     bind_opt_text(st, 2, ev->declared_id);
     sqlite3_bind_int(st, 3, (int)ev->type);
     sqlite3_bind_int(st, 4, (int)ev->action);
