@@ -3,7 +3,9 @@
  *
  * Schema (identifiers made by the application, no sequence used as a key):
  *   events      one row per event; hash (32-byte CBV event hash) is the key
- *               other tables refer to. The rowid is storage-local only.
+ *               other tables refer to, found through hkey, its first 6
+ *               bytes, and their index events_hkey (schema 33: no UNIQUE
+ *               index on the 32). The rowid is storage-local only.
  *   event_ids   (id, event_time, hash, role) WITHOUT ROWID: every
  *               identifier occurrence, clustered by identifier then time so
  *               a trace step is one range scan.
@@ -49,7 +51,8 @@
  * the interned identifiers and compressed JSON; 14 the vocab numbers of
  * bizStep, disposition and the locations, and the outbox's event keys as
  * 32 bytes; 21 the log's event keys as 32 bytes, the outbox's and the
- * capture receipts' events as log leaf indexes (docs/storage.md).
+ * capture receipts' events as log leaf indexes (docs/storage.md); 33
+ * events found by a prefix of the hash (docs/storage.md, "Schema 33").
  * store.c runs the steps; sq_migrate holds the core tables' part.
  */
 #include "store/sqlite_int.h"
