@@ -26,7 +26,8 @@ extern "C" {
 struct zl_audit_issue {
     const char *kind;       /* "record-altered", "record-missing",
                                "metadata-altered", "metadata-unanchored",
-                               "record-unlogged", "leaf-gap", "leaf-duplicate",
+                               "record-unlogged", "record-duplicated",
+                               "leaf-gap", "leaf-duplicate",
                                "node-changed", "node-missing",
                                "checkpoint-signature", "checkpoint-root",
                                "checkpoint-consistency" */

@@ -100,6 +100,11 @@ int audit_meta_build(zl_store *s, struct audit_meta **out);
  * borrowed from the map (NULL: the operator). */
 int audit_meta_get(const struct audit_meta *m, const uint8_t hash[32],
                    int64_t *record_time_ms, const char **party);
+/* 1 when hash was passed here before (a second events row with the same
+ * hash: a store without a UNIQUE index on the hash, SQLite since schema
+ * 33, does not refuse one written behind its back), else 0, and the hash
+ * is marked; 0 for a hash no receipt lists (reported as unanchored). */
+int audit_meta_seen(struct audit_meta *m, const uint8_t hash[32]);
 void audit_meta_free(struct audit_meta *m);
 
 /* ---- the party registry (registry.c) ---- */

@@ -29,6 +29,7 @@ struct meta_slot {
     int64_t rt;
     const char *party; /* owned by the map's party list, or NULL */
     int used;
+    int seen; /* audit_meta_seen: an events row with the hash was met */
 };
 
 struct audit_meta {
@@ -239,6 +240,18 @@ int audit_meta_get(const struct audit_meta *m, const uint8_t hash[32],
     *record_time_ms = sl->rt;
     *party = sl->party;
     return 1;
+}
+
+int audit_meta_seen(struct audit_meta *m, const uint8_t hash[32])
+{
+    struct meta_slot *sl = m ? find_slot(m, hash) : NULL;
+    int was;
+
+    if (!sl || !sl->used)
+        return 0;
+    was = sl->seen;
+    sl->seen = 1;
+    return was;
 }
 
 void audit_meta_free(struct audit_meta *m)

@@ -310,6 +310,10 @@ static int check_metadata(struct audit *a, const char *key,
                             "no capture receipt that verifies lists this "
                             "event: its record time and capturing party "
                             "are unproven");
+    if (audit_meta_seen(a->meta, ev->hash))
+        return audit_report(a, "record-duplicated", 0, key,
+                            "a second events row with this hash (written"
+                            " behind the store's back)");
     if (rt != ev->record_time_ms) {
         zl_time_format_utc(ev->record_time_ms, t1);
         zl_time_format_utc(rt, t2);

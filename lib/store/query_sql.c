@@ -601,10 +601,15 @@ static void match_ids(struct qctx *c, const char **vals, unsigned roles)
         match_walk(c, vals, roles);
         return;
     }
-    add(c, c->d->coded_ids ? " AND e.hash IN (SELECT x.hash FROM event_codes x"
-                             " WHERE x.role IN ("
-                           : " AND e.hash IN (SELECT x.hash FROM event_ids x"
-                             " WHERE x.role IN (");
+    if (c->d->coded_ids && c->d->hash_prefix)
+        add(c, " AND e.rid IN (SELECT o.ev FROM event_occ o JOIN idents x"
+               " ON x.n = o.n WHERE o.role IN (");
+    else
+        add(c, c->d->coded_ids
+                   ? " AND e.hash IN (SELECT x.hash FROM event_codes x"
+                     " WHERE x.role IN ("
+                   : " AND e.hash IN (SELECT x.hash FROM event_ids x"
+                     " WHERE x.role IN (");
     for (unsigned r = 1; r < 32; r++)
         if (roles & ROLE(r)) {
             if (!c->q->rc)
@@ -627,6 +632,24 @@ static void match_ids(struct qctx *c, const char **vals, unsigned roles)
         }
     }
     add(c, "))");
+}
+
+/* " OR e.hash = ?" in the dialect's way (hash_prefix). */
+static void hash_is(struct qctx *c, const uint8_t *h)
+{
+    int n = c->d->hash_prefix;
+
+    if (!n) {
+        add(c, " OR e.hash = ");
+        bind_hash(c, h);
+        return;
+    }
+    add(c, " OR (e.hkey = substr(");
+    bind_hash(c, h);
+    if (!c->q->rc)
+        c->q->rc = zl_buf_printf(&c->q->sql, ", 1, %d) AND +e.hash = ", n);
+    bind_hash(c, h);
+    add(c, ")");
 }
 
 static void match_refs(struct qctx *c, const char *kind,
@@ -698,8 +721,7 @@ static void event_ids(struct qctx *c, const char **ids)
         bind_text(c, ids[i], strlen(ids[i]));
         if (q->n_hashes < ZL_QUERY_MAX_BINDS &&
             hash_of_id(ids[i], q->hashes[q->n_hashes])) {
-            add(c, " OR e.hash = ");
-            bind_hash(c, q->hashes[q->n_hashes++]);
+            hash_is(c, q->hashes[q->n_hashes++]);
         }
     }
     add(c, ")");

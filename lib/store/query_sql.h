@@ -58,6 +58,12 @@ struct zl_query_dialect {
      * and a pattern as the ranges of codes zl_ident_prefix_ranges gives
      * (BLOB bounds written as literals); 0: the text in id. */
     int coded_ids;
+    /* n > 0: events is found by hash through an index on its column
+     * hkey, the hash's first n bytes (SQLite, schema 34), so a hash is
+     * compared as that prefix and then whole; and (with coded_ids)
+     * MATCH_ values select the events' rids from the occurrences, not
+     * their hashes; 0: a plain e.hash = ? (PostgreSQL's hash index). */
+    int hash_prefix;
 };
 
 enum zl_query_bind_kind {

@@ -73,8 +73,10 @@ static int id_row_get(zl_store *s, const char *id, int64_t event_time_ms,
         " AND q.role = o.role"
         " WHERE o.n = (SELECT n FROM idents WHERE code = zl_ident_code(?1))"
         " AND o.day = ?2 / " ZL_SQLITE_OCC_DAY " AND o.ev = (SELECT rid"
-        " FROM events WHERE hash = ?3) AND o.role = ?4"
-        " AND e.event_time % " ZL_SQLITE_OCC_DAY " = ?2 % " ZL_SQLITE_OCC_DAY;
+        " FROM events WHERE " ZL_SQLITE_HASH_IS(
+            "", "?3") ") AND o.role = ?4"
+                      " AND e.event_time % " ZL_SQLITE_OCC_DAY
+                      " = ?2 % " ZL_SQLITE_OCC_DAY;
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
     struct zl_id_row r;
     int rc;
@@ -183,7 +185,14 @@ static int has_table(zl_store *s, const char *name)
 
 static int derived_clear(zl_store *s)
 {
-    int rc = zl_sqlite_exec(s, "DELETE FROM event_occ; DELETE FROM event_qty;"
+    /* events.hkey (schema 34) first: the rewrite finds each event by it,
+     * and one edited would make it write the event a second row */
+    int rc = zl_sqlite_exec(
+        s, "UPDATE events SET hkey = " ZL_SQLITE_HKEY(
+               "hash") " WHERE hkey IS NOT " ZL_SQLITE_HKEY("hash"));
+
+    if (!rc)
+        rc = zl_sqlite_exec(s, "DELETE FROM event_occ; DELETE FROM event_qty;"
                                " DELETE FROM idents; DELETE FROM vocab");
 
     zl_sqlite_vocab_forget(s);

@@ -42,7 +42,7 @@ static int correction_put(zl_store *s, const struct zl_correction *c)
         "INSERT INTO corrections(" COLS ") VALUES(?1,?2,?3,?4,?5,?6)"
         " ON CONFLICT(key) DO NOTHING";
     static const char MARK[] =
-        "UPDATE events SET has_error = 1 WHERE hash = ?1";
+        "UPDATE events SET has_error = 1 WHERE " ZL_SQLITE_HASH_IS("", "?1");
     sqlite3_stmt *st;
     int rc;
 

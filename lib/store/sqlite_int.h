@@ -131,6 +131,43 @@ int zl_sqlite_exec_with_fn(zl_store *s, const char *sql, const char *name,
                            void (*fn)(sqlite3_context *, int, sqlite3_value **),
                            void *ctx);
 
+/* events is found by hash through events_hkey (schema 34), an index on
+ * the column hkey, the hash's first 6 bytes, rather than on the 32 (the
+ * UNIQUE index it replaced cost 45 bytes an event at 1M events, its keys
+ * in random order dirtying a page of it per captured event). A stored
+ * column, not an index on the expression: SQLite gives a statement that
+ * calls a function (substr in an index's expression, in the statement or
+ * in a trigger it fires) and writes several tables a statement journal,
+ * which in a capture batch's savepoint cost 60 -> 420 us an event
+ * (docs/storage.md, "Schema 34"): capture binds hkey, and the triggers
+ * use ZL_SQLITE_RID_OF_HASH. ZL_SQLITE_HKEY(h) is the prefix
+ * of the hash h, as hkey holds it; ZL_SQLITE_HASH_IS(p, v) is "the
+ * events row (alias prefix p: "" or "e.") has the hash v", spelled so
+ * that SQLite uses the index (the prefix, then the whole hash compared:
+ * two events may share a prefix; the + keeps the planner on hkey). */
+#define ZL_SQLITE_HKEY_BYTES 6
+#define ZL_SQLITE_HKEY(h)                                                      \
+    "substr(" h ", 1, " ZL_SQLITE_STR(ZL_SQLITE_HKEY_BYTES) ")"
+#define ZL_SQLITE_STR(x)  ZL_SQLITE_STR_(x)
+#define ZL_SQLITE_STR_(x) #x
+#define ZL_SQLITE_HASH_IS(p, v)                                                \
+    p "hkey = " ZL_SQLITE_HKEY(v) " AND +" p "hash = " v
+/* The rid of the event with hash v without a function call, for the
+ * triggers: hkey is a prefix of the hash, so the row with hash v has the
+ * largest hkey <= v (another prefix between them would have to be
+ * greater than v); a descending range from v stops at the first row of
+ * that prefix whose whole hash is v. (A hash with no row scans the rows
+ * below it: the triggers only look up events written before their
+ * references.) */
+#define ZL_SQLITE_EVENT_OF_HASH(v)                                             \
+    "FROM events WHERE hkey<=" v " AND hash=" v " ORDER BY hkey DESC LIMIT 1"
+#define ZL_SQLITE_RID_OF_HASH(v) "(SELECT rid " ZL_SQLITE_EVENT_OF_HASH(v) ")"
+
+/* The rid of the event whose hash is h: *rid, or 0 when there is none
+ * (rids start at 1). Through events_hkey: the prefix finds the
+ * candidates, the whole hash decides. 0 or ZL_ESTORE. */
+int zl_sqlite_rid_of_hash(zl_store *s, const uint8_t h[32], int64_t *rid);
+
 /* The events columns every event SELECT returns, in this order (table
  * alias e), and the decoder of such a row. Strings stay owned by st, the
  * JSON by st or (compressed rows) by scratch, which the caller inits and

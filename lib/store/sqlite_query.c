@@ -55,6 +55,7 @@ static const struct zl_query_dialect DIALECT = {
     .vocab = 1,
     .ids_fn = "zl_ids_match",
     .coded_ids = 1,
+    .hash_prefix = ZL_SQLITE_HKEY_BYTES,
 };
 
 /* ---- zl_ids_match(ids, roles, lo1, hi1, lo2, hi2, ...) ---------------- */

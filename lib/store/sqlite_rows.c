@@ -9,8 +9,13 @@
  * of statements per batch of thousands of rows, so a parse per batch is
  * noise. Reads are keyset pages, WHERE (k1, k2) > (?1, ?2) ORDER BY
  * k1, k2 LIMIT n: a row-value comparison SQLite answers as one range
- * search on the primary key (or, for events, its UNIQUE hash index), so
- * every page costs the same however deep into the table it starts.
+ * search on the primary key, so every page costs the same however deep
+ * into the table it starts. events, keyed by its hash, has no index on
+ * the whole hash since schema 34, only on its first bytes (events_hkey):
+ * its pages are ordered by that prefix, then the hash (the same order:
+ * a shorter prefix of a blob sorts as the blob does), the rows of one
+ * prefix sorted on the way, and a row is written unless its hash is
+ * there and deleted by hash, both through the index (events_sql).
  * Rejected: LIMIT/OFFSET (each page re-walks the rows before it) and
  * rowid ranges (PostgreSQL has no rowid, and a resumed copy must name its
  * position the same way on both sides).
@@ -205,6 +210,56 @@ static int is_receipt_list(const struct zl_store_table *t, size_t i)
     return !strcmp(t->name, "receipts") && !strcmp(t->cols[i].name, "events");
 }
 
+/* 1 for events, read, written and deleted through events_hkey. */
+static int is_events(const struct zl_store_table *t)
+{
+    return !strcmp(t->name, "events");
+}
+
+/* events' SQL for rows_read (op 'r': after, limit), rows_write ('w') and
+ * rows_delete ('d'), as the generic SQL with the hash's key order and
+ * lookups through events_hkey; the hash is t's key, column 1, and hkey
+ * (not one of t's columns: another backend has none) is bound after the
+ * columns, its first bytes. */
+static int events_sql(struct zl_buf *b, const struct zl_store_table *t, char op,
+                      int after, size_t limit)
+{
+    int rc = 0;
+
+    if (op == 'd')
+        return zl_buf_adds(
+                   b, "DELETE FROM events WHERE " ZL_SQLITE_HASH_IS("", "?1"))
+                   ? ZL_ENOMEM
+                   : 0;
+    if (op == 'w') {
+        rc = zl_buf_adds(b, "INSERT INTO events(") ||
+             zl_store_sql_cols(b, t, t->n_cols) ||
+             zl_buf_adds(b, ", hkey) SELECT ");
+        for (size_t i = 0; !rc && i < t->n_cols; i++)
+            rc = zl_buf_printf(b, "%s?%zu", i ? ", " : "", i + 1);
+        /* hkey bound by rows_write (a function here would give the
+         * statement a journal: sqlite_int.h) */
+        return rc || zl_buf_printf(b,
+                                   ", ?%zu WHERE NOT EXISTS (SELECT 1 FROM"
+                                   " events WHERE hkey = ?%zu AND +hash = ?1)",
+                                   t->n_cols + 1, t->n_cols + 1)
+                   ? ZL_ENOMEM
+                   : 0;
+    }
+    return zl_buf_adds(b, "SELECT ") || zl_store_sql_cols(b, t, t->n_cols) ||
+                   zl_buf_adds(b, " FROM events") ||
+                   (after && zl_buf_adds(b, " WHERE hkey >= " ZL_SQLITE_HKEY(
+                                                "?1") " AND hash > ?1")) ||
+                   zl_buf_adds(b, " ORDER BY hkey, hash") ||
+                   (limit &&
+                    zl_buf_printf(b, " LIMIT %llu",
+                                  (unsigned long long)(limit > INT64_MAX
+                                                           ? INT64_MAX
+                                                           : limit)))
+               ? ZL_ENOMEM
+               : 0;
+}
+
 int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
                         const struct zl_store_value *after, size_t limit,
                         zl_store_row_cb cb, void *ctx, struct zl_error *err)
@@ -225,6 +280,7 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
     zl_buf_init(&scratch, (size_t)64 << 20);
     zl_buf_init(&list, (size_t)1 << 30);
     rc = is_log_leaf(t) ? zl_sqlite_log_leaf_select(&b, after != NULL, limit)
+         : is_events(t) ? events_sql(&b, t, 'r', after != NULL, limit)
                         : zl_store_sql_select(&b, t, after != NULL, limit, '?');
     if (!rc)
         rc = prepare(s, &b, &st);
@@ -321,23 +377,30 @@ out:
     "INSERT INTO event_occ(n, day, ev, role)"                                  \
     " SELECT (SELECT n FROM idents WHERE code = zl_ident_code(?1)),"           \
     " ?2 / " ZL_SQLITE_OCC_DAY                                                 \
-    ", (SELECT rid FROM events WHERE hash = ?3), ?4"                           \
-    " WHERE coalesce(?5, ?6, ?7, 1) IS NOT NULL"                               \
-    " AND coalesce(?8, ?9, 1) IS NOT NULL ON CONFLICT DO NOTHING"
+    ", (SELECT rid FROM events WHERE " ZL_SQLITE_HASH_IS(                      \
+        "",                                                                    \
+        "?3") "), ?4"                                                          \
+              " WHERE coalesce(?5, ?6, ?7, 1) IS NOT NULL"                     \
+              " AND coalesce(?8, ?9, 1) IS NOT NULL ON CONFLICT DO NOTHING"
 #define QTY_INSERT                                                             \
     "INSERT INTO event_qty(ev, n, role, qty, uom)"                             \
-    " SELECT (SELECT rid FROM events WHERE hash = ?3),"                        \
-    " (SELECT n FROM idents WHERE code = zl_ident_code(?1)), ?4, ?8, ?9"       \
-    " WHERE ?8 IS NOT NULL OR ?9 IS NOT NULL ON CONFLICT DO NOTHING"
+    " SELECT (SELECT rid FROM events WHERE " ZL_SQLITE_HASH_IS(                \
+        "",                                                                    \
+        "?3") "),"                                                             \
+              " (SELECT n FROM idents WHERE code = zl_ident_code(?1)), ?4, "   \
+              "?8, ?9"                                                         \
+              " WHERE ?8 IS NOT NULL OR ?9 IS NOT NULL ON CONFLICT DO NOTHING"
 #define OCC_DELETE                                                             \
     "DELETE FROM event_occ WHERE n = (SELECT n FROM idents WHERE code = "      \
     "zl_ident_code(?1))"                                                       \
     " AND day = ?2 / " ZL_SQLITE_OCC_DAY                                       \
-    " AND ev = (SELECT rid FROM events WHERE hash = ?3) AND role = ?4"
+    " AND ev = (SELECT rid FROM events WHERE " ZL_SQLITE_HASH_IS(              \
+        "", "?3") ") AND role = ?4"
 #define QTY_DELETE                                                             \
-    "DELETE FROM event_qty WHERE ev = (SELECT rid FROM events WHERE"           \
-    " hash = ?3) AND n = (SELECT n FROM idents WHERE code = "                  \
-    "zl_ident_code(?1)) AND role = ?4"
+    "DELETE FROM event_qty WHERE ev = (SELECT rid FROM events "                \
+    "WHERE " ZL_SQLITE_HASH_IS(                                                \
+        "", "?3") ") AND n = (SELECT n FROM idents WHERE code = "              \
+                  "zl_ident_code(?1)) AND role = ?4"
 
 /* Run sql (QTY_INSERT or QTY_DELETE) with the first n values of an
  * event_ids row bound as ?1..?n: 0 or an error. */
@@ -421,6 +484,8 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
         rc = zl_buf_adds(&b, OCC_INSERT) ? ZL_ENOMEM : 0;
     else if (is_log_leaf(t))
         rc = zl_buf_adds(&b, LEAF_INSERT) ? ZL_ENOMEM : 0;
+    else if (is_events(t))
+        rc = events_sql(&b, t, 'w', 0, 0);
     else
         rc = zl_store_sql_insert(&b, t, 1, '?');
     if (!rc)
@@ -492,6 +557,12 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
             }
             rc = bind_column(s, st, (int)i, &row[i], json_col, &zbuf);
         }
+        if (!rc && is_events(t))
+            rc = zl_sqlite_rc(sqlite3_bind_blob64(
+                st, (int)t->n_cols + 1, row[0].p ? row[0].p : "",
+                row[0].len < ZL_SQLITE_HKEY_BYTES ? row[0].len
+                                                  : ZL_SQLITE_HKEY_BYTES,
+                SQLITE_STATIC));
         if (!rc && (rc = sqlite3_step(st)) == SQLITE_DONE) {
             rc = 0;
             *written += (uint64_t)sqlite3_changes(zl_sqlite_db(s));
@@ -521,8 +592,9 @@ int zl_sqlite_rows_delete(zl_store *s, const struct zl_store_table *t,
     int rc;
 
     zl_buf_init(&b, SQL_MAX);
-    rc = is_ids(t) ? zl_buf_adds(&b, OCC_DELETE) ? ZL_ENOMEM : 0
-                   : zl_store_sql_delete(&b, t, '?');
+    rc = is_ids(t)      ? zl_buf_adds(&b, OCC_DELETE) ? ZL_ENOMEM : 0
+         : is_events(t) ? events_sql(&b, t, 'd', 0, 0)
+                        : zl_store_sql_delete(&b, t, '?');
     if (!rc)
         rc = prepare(s, &b, &st);
     for (size_t i = 0; i < t->n_key && !rc; i++)

@@ -232,20 +232,11 @@ static int tix_idents_find(zl_store *s, const char *const *keys,
 static int tix_event_nums(zl_store *s, const uint8_t (*hashes)[32], size_t n,
                           int64_t *nums)
 {
-    static const char SQL[] = "SELECT rid FROM events WHERE hash = ?1";
-    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
-
-    if (!st)
-        return ZL_ESTORE;
     for (size_t i = 0; i < n; i++) {
-        int rc;
+        int rc = zl_sqlite_rid_of_hash(s, hashes[i], &nums[i]);
 
-        sqlite3_bind_blob(st, 1, hashes[i], 32, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        nums[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            return ZL_ESTORE;
+        if (rc)
+            return rc;
     }
     return 0;
 }

@@ -75,7 +75,7 @@ static int events_meta(zl_store *s, const uint8_t (*hashes)[32], size_t n,
                        zl_event_cb cb, void *ctx)
 {
     static const char SQL[] =
-        "SELECT " META_COLS " FROM events WHERE hash = ?1";
+        "SELECT " META_COLS " FROM events WHERE " ZL_SQLITE_HASH_IS("", "?1");
     int rc = 0;
 
     for (size_t i = 0; i < n && rc == 0; i++) {

@@ -53,7 +53,7 @@
     ".value);"                                                                 \
     "INSERT INTO event_trade(k, event_time, ev) SELECT " TRADE_K(R, "t.n")     \
     ", e.event_time, e.rid FROM events e, trade_values t WHERE "               \
-    "e.hash = " R ".hash AND t.v = " R ".value AND " R                         \
+    "e.rid = " ZL_SQLITE_RID_OF_HASH(R ".hash") " AND t.v = " R ".value AND " R \
     ".kind IN ('s', 'd') AND NOT EXISTS"                                       \
     " (SELECT 1 FROM event_trade x WHERE x.k = " TRADE_K(R, "t.n")             \
     " AND x.event_time = e.event_time AND x.ev = e.rid);"
@@ -62,8 +62,9 @@
 #define TRADE_DEL(R)                                                           \
     "DELETE FROM event_trade WHERE " R ".kind IN ('s', 'd') AND k ="           \
     " (SELECT " TRADE_K(R, "n") " FROM trade_values WHERE v = " R ".value)"    \
-    " AND (event_time, ev) = (SELECT event_time, rid FROM events WHERE hash"   \
-    " = " R ".hash) AND NOT EXISTS (SELECT 1 FROM event_refs r WHERE r.hash"   \
+    " AND (event_time, ev) = (SELECT event_time, rid "                         \
+    ZL_SQLITE_EVENT_OF_HASH(R ".hash") ") AND NOT EXISTS"                      \
+    " (SELECT 1 FROM event_refs r WHERE r.hash"                                \
     " = " R ".hash AND r.kind = " R ".kind AND r.value = " R ".value);"
 /* The keys of event row E's references. */
 #define EVENT_KEYS(E)                                                          \
@@ -113,8 +114,10 @@ int zl_sqlite_trade_schema(zl_store *s)
 /* Every row the events' references make (k, event_time, ev). */
 #define EXPECTED                                                               \
     "SELECT DISTINCT t.n * 2 + (r.kind = 'd') AS k, e.event_time AS"           \
-    " event_time, e.rid AS ev FROM event_refs r JOIN events e ON e.hash ="     \
-    " r.hash JOIN trade_values t ON t.v = r.value WHERE r.kind IN ('s', 'd')"
+    " event_time, e.rid AS ev FROM event_refs r JOIN events e "                \
+    "ON " ZL_SQLITE_HASH_IS("e.",                                              \
+                            "r.hash") " JOIN trade_values t ON t.v = r.value " \
+                                      "WHERE r.kind IN ('s', 'd')"
 
 int zl_sqlite_trade_migrate(zl_store *s)
 {

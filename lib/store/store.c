@@ -350,6 +350,11 @@ static int migrate_step(zl_store *s, int from)
               * quantities in event_qty; the backend's step alone, run
               * at the first step from 17 on; none on PostgreSQL) */
         return 0;
+    case 33: /* 33 -> 34: events found by a prefix of the hash on SQLite
+              * (issue 11, docs/storage.md "Schema 34"; the backend's step,
+              * none on PostgreSQL; the events table is rebuilt, so the
+              * correction module's index on it is made again) */
+        return module_schema(s, ZL_STORE_MOD_CORRECTION);
     default: return ZL_EUNSUPPORTED;
     }
 }

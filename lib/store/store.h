@@ -151,7 +151,9 @@ struct zl_stored_event {
 
 /* Insert one event with its identifier, bizTransaction, source and
  * destination rows. Returns ZL_EEXIST and writes nothing when an event
- * with this hash is already stored (the insert is the existence check).
+ * with this hash is already stored (the whole hash compared: on SQLite
+ * the lookup before the insert, through an index on its first 6 bytes
+ * since schema 34; on PostgreSQL the insert's conflict).
  * record_time_ms is the capture time; party may be NULL. Must be inside a
  * transaction. */
 int zl_store_event_put(zl_store *s, const struct zl_event *ev,

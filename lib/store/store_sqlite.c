@@ -3,7 +3,9 @@
  *
  * Schema (identifiers made by the application, no sequence used as a key):
  *   events      one row per event; hash (32-byte CBV event hash) is the key
- *               other tables refer to. The rowid is storage-local only.
+ *               other tables refer to, found through hkey, its first 6
+ *               bytes, and their index events_hkey (schema 34: no UNIQUE
+ *               index on the 32). The rowid is storage-local only.
  *   event_ids   (id, event_time, hash, role) WITHOUT ROWID: every
  *               identifier occurrence, clustered by identifier then time so
  *               a trace step is one range scan.
@@ -51,7 +53,8 @@
  * 32 bytes; 21 the log's event keys as 32 bytes, the outbox's and the
  * capture receipts' events as log leaf indexes; 33 the occurrences keyed
  * by day with their quantities in event_qty, and an event's outbox kind
- * as an integer (docs/storage.md).
+ * as an integer; 34 events found by a prefix of the hash
+ * (docs/storage.md).
  * store.c runs the steps; sq_migrate holds the core tables' part.
  */
 #include "store/sqlite_int.h"
@@ -145,10 +148,10 @@ static const char VOCAB[] =
     " read_point TEXT, biz_location TEXT, transformation_id TEXT,"             \
     " has_error INTEGER NOT NULL, party TEXT, json TEXT NOT NULL,"             \
     " ids BLOB NOT NULL)"
-/* Version 14: bizStep, disposition, readPoint and bizLocation are numbers
- * in vocab (VOCAB below); INTEGER, since a TEXT column would turn each
- * number back into its digits. */
-#define EVENTS_DDL                                                             \
+/* Versions 14-32: bizStep, disposition, readPoint and bizLocation are
+ * numbers in vocab (VOCAB below); INTEGER, since a TEXT column would turn
+ * each number back into its digits. */
+#define EVENTS_DDL_V32                                                         \
     "(rid INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, declared_id TEXT,"   \
     " type INTEGER NOT NULL, action INTEGER NOT NULL,"                         \
     " event_time INTEGER NOT NULL, tz INTEGER NOT NULL,"                       \
@@ -156,6 +159,17 @@ static const char VOCAB[] =
     " read_point INTEGER, biz_location INTEGER, transformation_id TEXT,"       \
     " has_error INTEGER NOT NULL, party TEXT, json TEXT NOT NULL,"             \
     " ids BLOB NOT NULL)"
+/* Version 33: hash is no longer UNIQUE; hkey, its first 6 bytes
+ * (ZL_SQLITE_HKEY), is what events_hkey indexes (sqlite_int.h), and
+ * capture compares the whole hash before it inserts (event_write). */
+#define EVENTS_DDL                                                             \
+    "(rid INTEGER PRIMARY KEY, hash BLOB NOT NULL, declared_id TEXT,"          \
+    " type INTEGER NOT NULL, action INTEGER NOT NULL,"                         \
+    " event_time INTEGER NOT NULL, tz INTEGER NOT NULL,"                       \
+    " record_time INTEGER NOT NULL, biz_step INTEGER, disposition INTEGER,"    \
+    " read_point INTEGER, biz_location INTEGER, transformation_id TEXT,"       \
+    " has_error INTEGER NOT NULL, party TEXT, json TEXT NOT NULL,"             \
+    " ids BLOB NOT NULL, hkey BLOB NOT NULL)"
 #define EVENTS_COLS_V7                                                         \
     "hash, declared_id, type, action, event_time, tz, record_time,"            \
     " biz_step, disposition, read_point, biz_location, transformation_id,"     \
@@ -265,14 +279,21 @@ static int intern_views(zl_store *s)
  * more at capture (the same one index insert). Rejected: an index led by
  * record_time (a recent bound is a short range, an old one sorts most of
  * the table, and without stat4 the planner cannot tell them apart). */
+/* The index lookups by hash use (schema 34); not in SCHEMA, which the
+ * steps 11 -> 12 and 16 -> 17 run over tables without hkey. */
+static const char HKEY_INDEX[] =
+    "CREATE INDEX IF NOT EXISTS events_hkey ON events(hkey);";
+
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);"
     "CREATE TABLE IF NOT EXISTS events" EVENTS_DDL ";"
     "CREATE INDEX IF NOT EXISTS events_time ON events(event_time,"
     " record_time);"
-    "CREATE INDEX IF NOT EXISTS events_declared ON events(declared_id)"
+    "CREATE INDEX IF NOT EXISTS events_declared ON "
+    "events(declared_id)"
     " WHERE declared_id IS NOT NULL;"
-    "CREATE INDEX IF NOT EXISTS events_tid ON events(transformation_id)"
+    "CREATE INDEX IF NOT EXISTS events_tid ON "
+    "events(transformation_id)"
     " WHERE transformation_id IS NOT NULL;"
     "CREATE TABLE IF NOT EXISTS event_refs("
     " hash BLOB NOT NULL, kind TEXT NOT NULL, type TEXT NOT NULL,"
@@ -639,6 +660,8 @@ static int sq_schema(zl_store *s)
     if (!rc)
         rc = zl_sqlite_exec(s, SCHEMA);
     if (!rc)
+        rc = zl_sqlite_exec(s, HKEY_INDEX);
+    if (!rc)
         rc = zl_sqlite_exec(s, OUTBOX_SCHEMA);
     if (!rc)
         rc = zl_sqlite_exec(s, INTERN_TABLES);
@@ -741,7 +764,7 @@ static int migrate_vocab(zl_store *s)
         " WHERE read_point IS NOT NULL UNION SELECT biz_location FROM events"
         " WHERE biz_location IS NOT NULL;"
         "DROP VIEW IF EXISTS event_ids;"
-        "CREATE TABLE events_v14" EVENTS_DDL ";"
+        "CREATE TABLE events_v14" EVENTS_DDL_V32 ";"
         "INSERT INTO events_v14(rid, " EVENTS_COLS_V7 ") SELECT rid, hash,"
         " declared_id, type, action, event_time, tz, record_time,"
         " (SELECT n FROM vocab WHERE v = biz_step),"
@@ -954,6 +977,88 @@ static int migrate_outbox_kind(zl_store *s)
     return rc || !is_text ? rc : zl_sqlite_exec(s, COPY);
 }
 
+/* 33 -> 34 (docs/storage.md, "Schema 34"): events without its UNIQUE
+ * index on the whole hash, found through hkey and events_hkey instead.
+ * SQLite cannot drop a UNIQUE constraint's index, so the table is copied
+ * (rids kept, rows as stored, hkey made from the hash) and its indexes,
+ * the views and triggers that name it made again (store.c remakes the
+ * correction module's index); the trade index's triggers are made again
+ * in any case, since they now find events through events_hkey.
+ * Idempotent: a table without the UNIQUE index is not copied. One
+ * transaction (store.c's); a big store says so on stderr. */
+static int migrate_hkey(zl_store *s)
+{
+    static const char HAS_UNIQUE[] =
+        "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+        " AND name = 'sqlite_autoindex_events_1'";
+    static const char COUNT[] = "SELECT count(*) FROM events";
+    static const char DROP_TRIGGERS[] =
+        "DROP TRIGGER IF EXISTS event_trade_ai;"
+        "DROP TRIGGER IF EXISTS event_trade_au;"
+        "DROP TRIGGER IF EXISTS event_trade_ad;"
+        "DROP TRIGGER IF EXISTS event_trade_eu;"
+        "DROP TRIGGER IF EXISTS event_trade_ed;";
+    static const char COPY[] =
+        "DROP VIEW IF EXISTS event_ids;"
+        "DROP VIEW IF EXISTS event_codes;"
+        "DROP VIEW IF EXISTS idents_text;"
+        "CREATE TABLE events_v34" EVENTS_DDL ";"
+        "INSERT INTO events_v34(rid, " EVENTS_COLS_V7 ", hkey) SELECT rid,"
+        " hash, declared_id, type, action, event_time, tz, record_time,"
+        " biz_step, disposition, read_point, biz_location, transformation_id,"
+        " has_error, party, json, ids, " ZL_SQLITE_HKEY(
+            "hash") " FROM events"
+                    " ORDER BY rid;"
+                    "DROP TABLE events;"
+                    "ALTER TABLE events_v34 RENAME TO events;";
+    int64_t unique = 0, n = 0;
+    int rc = zl_sqlite_get_i64(s, HAS_UNIQUE, &unique);
+
+    if (!rc)
+        rc = zl_sqlite_get_i64(s, COUNT, &n);
+    if (!rc)
+        rc = zl_sqlite_exec(s, DROP_TRIGGERS);
+    if (!rc && unique) {
+        if (n >= 100000)
+            fprintf(stderr,
+                    "zhiliang: upgrading the store to schema 34 (compact"
+                    " event hash index): rewriting %lld events in one"
+                    " transaction...\n",
+                    (long long)n);
+        rc = zl_sqlite_exec(s, COPY);
+    }
+    if (!rc)
+        rc = zl_sqlite_exec(s, SCHEMA);
+    if (!rc)
+        rc = zl_sqlite_exec(s, HKEY_INDEX);
+    if (!rc)
+        rc = zl_sqlite_exec(s, QUERY_INDEXES);
+    if (!rc)
+        rc = intern_views(s);
+    if (!rc)
+        rc = zl_sqlite_sites_schema(s);
+    return rc ? rc : zl_sqlite_trade_schema(s);
+}
+
+/* The steps before 33 -> 34 of a store whose events has no hkey yet:
+ * the column added and filled, and its index, since the steps' reads and
+ * writes find events by hash through it (the steps 11 -> 12 and 16 -> 17
+ * copy the table without it: the next step adds it again). */
+static int ensure_hkey(zl_store *s)
+{
+    static const char HAS[] = "SELECT count(*) FROM pragma_table_info('events')"
+                              " WHERE name = 'hkey'";
+    static const char ADD[] =
+        "ALTER TABLE events ADD COLUMN hkey BLOB;"
+        "UPDATE events SET hkey = " ZL_SQLITE_HKEY("hash") ";";
+    int64_t has = 0;
+    int rc = zl_sqlite_get_i64(s, HAS, &has);
+
+    if (!rc && !has)
+        rc = zl_sqlite_exec(s, ADD);
+    return rc ? rc : zl_sqlite_exec(s, HKEY_INDEX);
+}
+
 /* The core tables' migration steps (store.c runs the modules'): 0.1.0 ->
  * 2 adds the outbox, 5 -> 6 the query indexes (built in the migration's
  * transaction: 6.5-11 s for the four at a million events), 11 -> 12 the
@@ -962,6 +1067,8 @@ static int sq_migrate(zl_store *s, int from)
 {
     /* every event read names vocab (ZL_SQLITE_VOCAB), the steps' too */
     if (from < 13 && zl_sqlite_exec(s, VOCAB))
+        return ZL_ESTORE;
+    if (from < 33 && ensure_hkey(s))
         return ZL_ESTORE;
     if (from >= 17 && from <= 32 && migrate_occ(s))
         return ZL_ESTORE;
@@ -992,6 +1099,8 @@ static int sq_migrate(zl_store *s, int from)
         return zl_sqlite_log_nodes_migrate(s);
     if (from == 32)
         return migrate_outbox_kind(s);
+    if (from == 33)
+        return migrate_hkey(s);
     return 0;
 }
 
@@ -1491,53 +1600,76 @@ static int occ_qty_put(zl_store *s, int64_t ev, int64_t n, int role,
     return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
 }
 
+int zl_sqlite_rid_of_hash(zl_store *s, const uint8_t h[32], int64_t *rid)
+{
+    static const char SQL[] =
+        "SELECT rid FROM events WHERE " ZL_SQLITE_HASH_IS("", "?1");
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    *rid = 0;
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_blob(st, 1, h, 32, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *rid = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : zl_sqlite_rc(rc);
+}
+
 /* replace = 0: capture (an existing hash is ZL_EEXIST); 1: reindex
  * (rewrite the row in place, keeping its position in insertion order). */
 static int event_write(zl_store *s, const struct zl_event *ev,
                        int64_t record_time_ms, const char *party, int replace)
 {
-    /* The conflict clause makes the insert its own existence check: one
-     * descent of the hash index instead of a SELECT and then the insert.
-     * OR IGNORE rather than ON CONFLICT(hash) DO NOTHING: the sites
-     * index's trigger (sqlite_query.c) makes the insert write several
-     * tables, and a statement that writes several and may abort gets a
-     * statement journal, every page it changes copied first (16 KiB each,
-     * ~10 pages an event). Inside a batch's savepoint it was worse: SQLite
-     * keeps that sub-journal in memory (temp_store=MEMORY) and each
-     * statement's release truncated it by walking its 1 KiB chunks from
-     * the start, so a document's cost grew with its own size (100k events
-     * in batches of 16: 1,492 us an event in the store stage, 2,534 in
-     * the last fifth). OR IGNORE, which the trigger's statements inherit,
-     * can abort nowhere, so SQLite opens no statement journal: 30k events
-     * 332 -> 69 us an event in batches, 86 -> 72 without. What else it
-     * ignores: a NULL in a NOT NULL column, which every bind below rules
-     * out (json and ids are bound non-NULL, the rest are integers). */
-#define EV_COLS                                                                \
-    " INTO events(hash, declared_id, type, action, event_time, tz,"            \
-    " record_time, biz_step, disposition, read_point, biz_location,"           \
-    " transformation_id, has_error, party, json, ids)"                         \
-    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
-    static const char SQL_NEW[] = "INSERT OR IGNORE" EV_COLS;
-    static const char SQL_REPLACE[] =
-        "INSERT" EV_COLS " ON CONFLICT(hash) DO UPDATE SET declared_id = ?2,"
-        " type = ?3, action = ?4, event_time = ?5, tz = ?6, record_time = ?7,"
+    /* Schema 34: the hash has no UNIQUE index to make the insert its own
+     * existence check, so zl_sqlite_rid_of_hash comes first (one
+     * descent of events_hkey, whose entries are ~15 bytes instead of
+     * ~45; a new event's prefix is almost never there, so its row is
+     * not read), then the insert, or for reindex the update of that rid.
+     * OR IGNORE still: the sites index's trigger (sqlite_query.c) makes
+     * the insert write several tables, and a statement that writes
+     * several and may abort gets a statement journal, every page it
+     * changes copied first (16 KiB each, ~10 pages an event). Inside a
+     * batch's savepoint it was worse: SQLite keeps that sub-journal in
+     * memory (temp_store=MEMORY) and each statement's release truncated
+     * it by walking its 1 KiB chunks from the start, so a document's cost
+     * grew with its own size (100k events in batches of 16: 1,492 us an
+     * event in the store stage, 2,534 in the last fifth). OR IGNORE,
+     * which the trigger's statements inherit, can abort nowhere, so
+     * SQLite opens no statement journal: 30k events 332 -> 69 us an
+     * event in batches, 86 -> 72 without. What else it ignores: a NULL
+     * in a NOT NULL column, which every bind below rules out (json and
+     * ids are bound non-NULL, the rest are integers). */
+    static const char SQL_NEW[] =
+        "INSERT OR IGNORE INTO events(hash, declared_id, type, action,"
+        " event_time, tz, record_time, biz_step, disposition, read_point,"
+        " biz_location, transformation_id, has_error, party, json, ids,"
+        " hkey) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,"
+        "?16,?17)";
+    /* ?1 (the hash) is bound and unused: the row keeps its own */
+    static const char SQL_UPDATE[] =
+        "UPDATE events SET declared_id = ?2, type = ?3,"
+        " action = ?4, event_time = ?5, tz = ?6, record_time = ?7,"
         " biz_step = ?8, disposition = ?9, read_point = ?10,"
         " biz_location = ?11, transformation_id = ?12, has_error = ?13,"
-        " party = ?14, json = ?15, ids = ?16";
-#undef EV_COLS
-    const char *SQL_EV = replace ? SQL_REPLACE : SQL_NEW;
-    static const char SQL_RID[] = "SELECT rid FROM events WHERE hash = ?1";
+        " party = ?14, json = ?15, ids = ?16 WHERE rid = ?17";
     int64_t rid = 0, n;
-    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL_EV);
+    sqlite3_stmt *st;
     struct zl_sqlite *q = zl_sqlite_of(s);
     struct zl_sqlite_site_cols cols;
     /* capture writes the sites rows itself (sqlite_sites.c); reindex's
-     * upsert leaves them to the update trigger */
+     * update leaves them to the update trigger */
     int sites_in_c = !replace && !q->sites_by_trigger;
     struct zl_buf packed, zbuf;
     int rc, zjson = 0;
 
-    if (!st)
+    if ((rc = zl_sqlite_rid_of_hash(s, ev->hash, &rid)))
+        return rc;
+    if (rid && !replace)
+        return ZL_EEXIST;
+    if (!(st = zl_sqlite_stmt(s, rid ? SQL_UPDATE : SQL_NEW)))
         return ZL_ESTORE;
     zl_buf_init(&packed, (size_t)1 << 30);
     zl_buf_init(&zbuf, (size_t)1 << 30);
@@ -1552,6 +1684,11 @@ static int event_write(zl_store *s, const struct zl_event *ev,
     sqlite3_bind_blob(st, 16, packed.data ? packed.data : "", (int)packed.len,
                       SQLITE_STATIC);
     sqlite3_bind_blob(st, 1, ev->hash, 32, SQLITE_STATIC);
+    if (rid)
+        sqlite3_bind_int64(st, 17, rid);
+    else /* bound, not substr(?1, ...): see ZL_SQLITE_HASH_IS */
+        sqlite3_bind_blob(st, 17, ev->hash, ZL_SQLITE_HKEY_BYTES,
+                          SQLITE_STATIC);
     bind_opt_text(st, 2, ev->declared_id);
     sqlite3_bind_int(st, 3, (int)ev->type);
     sqlite3_bind_int(st, 4, (int)ev->action);
@@ -1585,23 +1722,13 @@ static int event_write(zl_store *s, const struct zl_event *ev,
     if (rc != SQLITE_DONE)
         return zl_sqlite_rc(rc) ? zl_sqlite_rc(rc) : ZL_ESTORE;
     if (sqlite3_changes(zl_sqlite_db(s)) == 0)
-        return ZL_EEXIST;
-    /* an upsert that updated leaves last_insert_rowid alone */
-    if (!replace) {
+        return rid ? ZL_ESTORE : ZL_EEXIST;
+    if (!rid) {
         rid = sqlite3_last_insert_rowid(zl_sqlite_db(s));
         /* the event is new: its sites rows, as the trigger would */
         if (sites_in_c &&
             (rc = zl_sqlite_sites_put(s, rid, ev->event_time_ms, &cols, party)))
             return rc;
-    } else if (!(st = zl_sqlite_stmt(s, SQL_RID)))
-        return ZL_ESTORE;
-    else {
-        sqlite3_bind_blob(st, 1, ev->hash, 32, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        rid = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW)
-            return ZL_ESTORE;
     }
 
     /* the occurrences go in OCC_MAX rows a statement (issue 11): one
@@ -1752,7 +1879,8 @@ static int sq_event_get(zl_store *s, const uint8_t hash[32], zl_event_cb cb,
                         void *ctx)
 {
     static const char SQL[] =
-        "SELECT " EVENT_COLS " FROM events e WHERE e.hash = ?1";
+        "SELECT " EVENT_COLS
+        " FROM events e WHERE " ZL_SQLITE_HASH_IS("e.", "?1");
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
     struct zl_stored_event ev;
     struct zl_buf scratch;
@@ -1869,8 +1997,9 @@ static int sq_id_lookup(zl_store *s, const char *const *ids, size_t n,
 static int sq_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
                         zl_id_cb cb, void *ctx)
 {
-    static const char SQL[] = "SELECT type, action, event_time, record_time,"
-                              " ids FROM events WHERE hash = ?1";
+    static const char SQL[] =
+        "SELECT type, action, event_time, record_time,"
+        " ids FROM events WHERE " ZL_SQLITE_HASH_IS("", "?1");
     int rc = 0;
 
     for (size_t i = 0; i < n && !rc; i++) {

@@ -184,6 +184,9 @@ if ! zl_on_pg; then # schema 21: the lists name the events' log leaves
   expect_caught "receipts.events a leaf changed" "update receipts set events = substr(events, 1, 3) || (case when substr(events, 4, 1) = $(zl_blob 04) then $(zl_blob 05) else $(zl_blob 04) end) || substr(events, 5) where $rk and length(events) % 32 <> 0"
   expect_caught "receipts.events a leaf added" "update receipts set events = cast(events as blob) || $(zl_blob 02) where $rk and length(events) % 32 <> 0"
 fi
+if ! zl_on_pg; then # schema 34: events found by hkey, the hash's first bytes
+  expect_repaired "events.hkey" "update events set hkey = $(zl_zeros 6) where hash = (select hash from events order by hash limit 1 offset 7)"
+fi
 if ! zl_on_pg; then # schema 22: a regulator's sites index
   [ "$(q "select count(*) from site_parties")" -gt 0 ] || fail "no capturing party in the sites index"
   expect_repaired "event_sites row deleted" "delete from event_sites where (k, event_time, ev) = (select k, event_time, ev from event_sites order by ev, k limit 1)"

@@ -54,7 +54,10 @@ if ! zl_on_pg; then
   ai=$(q "select sql from sqlite_master where name = 'event_sites_ai'")
   q "drop trigger event_sites_ai"
 fi
-q "insert into events(hash, declared_id, type, action, event_time, tz, record_time, biz_step, disposition, read_point, biz_location, transformation_id, has_error, party, json, ids) select $(zl_blob "$(printf '0%.0s' $(seq 62))01"), declared_id, type, action, event_time, tz, record_time, biz_step, disposition, read_point, biz_location, transformation_id, has_error, party, json, ids from events where $is_victim"
+# On SQLite (schema 34) the row also holds hkey, its hash's first 6 bytes.
+hk_col= hk_val=
+if ! zl_on_pg; then hk_col=", hkey" hk_val=", $(zl_zeros 6)"; fi
+q "insert into events(hash, declared_id, type, action, event_time, tz, record_time, biz_step, disposition, read_point, biz_location, transformation_id, has_error, party, json, ids$hk_col) select $(zl_blob "$(printf '0%.0s' $(seq 62))01"), declared_id, type, action, event_time, tz, record_time, biz_step, disposition, read_point, biz_location, transformation_id, has_error, party, json, ids$hk_val from events where $is_victim"
 if ! zl_on_pg; then q "$ai"; fi
 forged="ni:///sha-256;$(printf '0%.0s' $(seq 62))01?ver=CBV2.0"
 out=$("$ZL" verify --json || true)

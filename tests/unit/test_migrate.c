@@ -312,9 +312,14 @@ static void catalogue(zl_store *s, struct names *ns)
                                    -1, &cols, NULL),
                 SQLITE_OK);
             sqlite3_bind_text(cols, 1, t, -1, SQLITE_STATIC);
+            /* events' rid and hkey (schema 34) are SQLite's own: the
+             * rows name events by hash */
             while (sqlite3_step(cols) == SQLITE_ROW)
                 if (strcmp(t, "events") ||
-                    strcmp((const char *)sqlite3_column_text(cols, 0), "rid"))
+                    (strcmp((const char *)sqlite3_column_text(cols, 0),
+                            "rid") &&
+                     strcmp((const char *)sqlite3_column_text(cols, 0),
+                            "hkey")))
                     names_add(ns, t,
                               (const char *)sqlite3_column_text(cols, 0));
             sqlite3_finalize(cols);

@@ -627,6 +627,54 @@ static void test_event_id(void **state)
     zl_query_free(q);
 }
 
+/* A stored event's event time (zl_store_event_get's callback). */
+static int get_time(void *ctx, const struct zl_stored_event *ev)
+{
+    *(int64_t *)ctx = ev->event_time_ms;
+    return 0;
+}
+
+/* Events are found by a prefix of their hash on SQLite (schema 34:
+ * events_hkey, the first 6 bytes): two events whose hashes share that
+ * prefix are both stored, each is refused a second time and each is read
+ * back by its own hash; a third hash with the prefix finds nothing. The
+ * hashes are made up (the store takes the event's hash as given). */
+static void test_hash_prefix_collision(void **state)
+{
+    struct fixture *f = *state;
+    static const char JSON[] = "{\"type\":\"ObjectEvent\"}";
+    struct zl_event ev[2];
+    uint8_t other[32];
+    int64_t n = 0, t = 0;
+
+    memset(ev, 0, sizeof ev);
+    for (int i = 0; i < 2; i++) {
+        memset(ev[i].hash, 0xab, 32);
+        ev[i].hash[31] = (uint8_t)i; /* the same first 31 bytes */
+        ev[i].type = ZL_EV_OBJECT;
+        ev[i].action = ZL_ACT_OBSERVE;
+        ev[i].event_time_ms = 1000 + i;
+        ev[i].json = JSON;
+        ev[i].json_len = sizeof JSON - 1;
+    }
+    memcpy(other, ev[0].hash, 32);
+    other[6] = 0; /* the same first 6 bytes, stored by neither */
+    assert_int_equal(zl_store_begin(f->s), 0);
+    assert_int_equal(zl_store_event_put(f->s, &ev[0], 5, NULL), 0);
+    assert_int_equal(zl_store_event_put(f->s, &ev[1], 5, NULL), 0);
+    assert_int_equal(zl_store_event_put(f->s, &ev[0], 6, NULL), ZL_EEXIST);
+    assert_int_equal(zl_store_event_put(f->s, &ev[1], 6, NULL), ZL_EEXIST);
+    assert_int_equal(zl_store_commit(f->s), 0);
+    assert_int_equal(zl_store_event_count(f->s, &n), 0);
+    assert_int_equal(n, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(zl_store_event_get(f->s, ev[i].hash, get_time, &t), 0);
+        assert_int_equal(t, 1000 + i);
+    }
+    assert_int_equal(zl_store_event_get(f->s, other, get_time, &t),
+                     ZL_ENOTFOUND);
+}
+
 /* ---- schema versions ----------------------------------------------------- */
 
 /* The query indexes of schema version 6, dropped (fails if one is not
@@ -2040,6 +2088,106 @@ static void test_occ_from_v32(void **state)
     free(qa.h);
 }
 
+/* schema 33's events on SQLite (before 34): the hash UNIQUE (and no
+ * events_hkey); the views and the triggers that name the table go with it, as
+ * the step remakes them */
+static const char EVENTS_V33[] =
+    "DROP VIEW event_ids; DROP VIEW event_codes; DROP VIEW idents_text;"
+    "DROP TRIGGER event_trade_ai; DROP TRIGGER event_trade_au;"
+    "DROP TRIGGER event_trade_ad;"
+    "CREATE TABLE events_v33_fixture(rid INTEGER PRIMARY KEY,"
+    " hash BLOB NOT NULL UNIQUE, declared_id TEXT, type INTEGER NOT NULL,"
+    " action INTEGER NOT NULL, event_time INTEGER NOT NULL,"
+    " tz INTEGER NOT NULL, record_time INTEGER NOT NULL, biz_step INTEGER,"
+    " disposition INTEGER, read_point INTEGER, biz_location INTEGER,"
+    " transformation_id TEXT, has_error INTEGER NOT NULL, party TEXT,"
+    " json TEXT NOT NULL, ids BLOB NOT NULL);"
+    "INSERT INTO events_v33_fixture SELECT rid, hash, declared_id, type, "
+    "action,"
+    " event_time, tz, record_time, biz_step, disposition, read_point,"
+    " biz_location, transformation_id, has_error, party, json, ids"
+    " FROM events ORDER BY rid;"
+    "DROP TABLE events;"
+    "ALTER TABLE events_v33_fixture RENAME TO events;"
+    "CREATE INDEX events_time ON events(event_time, record_time);";
+
+/* Counts verify's issues by kind: [0] record-duplicated, [1] the rest. */
+static int count_dup(void *ctx, const struct zl_audit_issue *is)
+{
+    int *n = ctx;
+
+    n[strcmp(is->kind, "record-duplicated") ? 1 : 0]++;
+    return 0;
+}
+
+/* A schema 33 store (events' hash UNIQUE) migrates to 34 on SQLite: the
+ * table loses the UNIQUE index and gets hkey and events_hkey, keeps its rows
+ * and rids, its triggers (sites, trade) are back and verify passes; an event is
+ * still refused a second time, found by its hash, and a new one is traded and
+ * logged as before. A second row with an event's hash, which no UNIQUE index
+ * refuses now, is reported by verify. */
+static void test_hkey_from_v33(void **state)
+{
+    int issues[2] = {0, 0};
+    struct fixture *f = *state;
+    struct zl_demo_opts o = {0};
+    int64_t n, rids, t = 0;
+    uint8_t h[32];
+    char id[128];
+
+    if (strcmp(zl_store_backend_name(f->s), "sqlite"))
+        skip(); /* PostgreSQL keeps its layout */
+    o.seed = 7;
+    o.scale = 2;
+    o.per_doc = 100;
+    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
+    capture(f->s, DOC, 2);
+    n = sql_i64(f->s, "SELECT count(*) FROM events");
+    rids = sql_i64(f->s, "SELECT sum(rid * (event_time % 1000)) FROM events");
+    assert_int_equal(zl_store_exec_sql(f->s, EVENTS_V33), 0);
+    assert_int_equal(zl_store_meta_set(f->s, "store.schema_version", "33", 2),
+                     0);
+    reopen_migrated(f, NULL);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM sqlite_master"
+                                   " WHERE name = 'sqlite_autoindex_events_1'"),
+                     0);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM sqlite_master"
+                                   " WHERE name = 'events_hkey'"),
+                     1);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"), n);
+    assert_int_equal(
+        sql_i64(f->s, "SELECT sum(rid * (event_time % 1000)) FROM events"),
+        rids);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    capture(f->s, DOC, 0); /* both stored already */
+    event_hash(DOC, 1, h, id, sizeof id);
+    assert_int_equal(zl_store_event_get(f->s, h, get_time, &t), 0);
+    assert_true(t > 0);
+    {
+        const char *ids[] = {id, NULL};
+
+        assert_int_equal(query_ids(f->s, ids), 1);
+    }
+    o.seed = 8;
+    o.scale = 1;
+    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
+    assert_true(sql_i64(f->s, "SELECT count(*) FROM events") > n);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    assert_int_equal(
+        zl_store_exec_sql(
+            f->s, "INSERT INTO events(hash, declared_id, type, action,"
+                  " event_time, tz, record_time, biz_step, disposition,"
+                  " read_point, biz_location, transformation_id, has_error,"
+                  " party, json, ids, hkey) SELECT hash, declared_id, type,"
+                  " action, event_time, tz, record_time, biz_step,"
+                  " disposition, read_point, biz_location, transformation_id,"
+                  " has_error, party, json, ids, hkey FROM events"
+                  " WHERE rid = 5"),
+        0);
+    assert_int_not_equal(zl_audit_verify(f->s, count_dup, issues, NULL), 0);
+    assert_int_equal(issues[0], 1);
+}
+
 /* A schema 24 store whose webhook allowances are plain settings migrates
  * to 25: each is then a logged record, verify passes, and a setting
  * widened behind the log's back afterwards is reported. */
@@ -2324,6 +2472,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lookups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_versions, setup, teardown),
         cmocka_unit_test(test_upgrade_from_v1),
+        cmocka_unit_test_setup_teardown(test_hash_prefix_collision, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_hkey_from_v33, setup, teardown),
         cmocka_unit_test_setup_teardown(test_intern_from_v7, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vocab_from_v16, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compressed_json, setup, teardown),
