@@ -523,12 +523,9 @@ static int parse(const char *buf, size_t len,
                  const char *ign_ns, int threads, zl_epcis_doc **out,
                  struct zl_error *err)
 {
-    size_t max_bytes =
-        lim && lim->max_bytes ? lim->max_bytes : ZL_DEFAULT_MAX_BYTES;
-    size_t max_events =
-        lim && lim->max_events ? lim->max_events : ZL_DEFAULT_MAX_EVENTS;
-    size_t max_depth =
-        lim && lim->max_depth ? lim->max_depth : ZL_DEFAULT_MAX_DEPTH;
+    const struct zl_capture_limits l = ep_limits(lim);
+    size_t max_bytes = l.max_bytes, max_events = l.max_events,
+           max_depth = l.max_depth;
     json_t *root = NULL;
     zl_epcis_doc *doc = NULL;
     struct ep_vctx *v = NULL;

@@ -427,12 +427,9 @@ int zl_epcis_hash_each(const char *buf, size_t len,
                        void *ctx, size_t *n_events, struct zl_error *err)
 {
     const struct zl_capture_limits *lim = o ? o->limits : NULL;
-    size_t max_bytes =
-        lim && lim->max_bytes ? lim->max_bytes : ZL_DEFAULT_MAX_BYTES;
-    size_t max_events =
-        lim && lim->max_events ? lim->max_events : ZL_DEFAULT_MAX_EVENTS;
-    size_t max_depth =
-        lim && lim->max_depth ? lim->max_depth : ZL_DEFAULT_MAX_DEPTH;
+    const struct zl_capture_limits l = ep_limits(lim);
+    size_t max_bytes = l.max_bytes, max_events = l.max_events,
+           max_depth = l.max_depth;
     struct ep_slices sl = {NULL, 0, 0, 0, 0, 0, 0};
     struct ep_arena skel_a;
     struct ep_parse_state ps;

@@ -299,6 +299,23 @@ struct ep_parse_state {
     struct ep_arena scratch, idx_arena;
     struct zl_buf pre;
 };
+/* lim with each limit it leaves 0 (or all when lim is NULL) at its
+ * default (ZL_DEFAULT_MAX_*). */
+static inline struct zl_capture_limits
+ep_limits(const struct zl_capture_limits *lim)
+{
+    struct zl_capture_limits l = {ZL_DEFAULT_MAX_BYTES, ZL_DEFAULT_MAX_EVENTS,
+                                  ZL_DEFAULT_MAX_DEPTH};
+
+    if (lim && lim->max_bytes)
+        l.max_bytes = lim->max_bytes;
+    if (lim && lim->max_events)
+        l.max_events = lim->max_events;
+    if (lim && lim->max_depth)
+        l.max_depth = lim->max_depth;
+    return l;
+}
+
 /* A thread's own parse state beside the document's doc_ps: ps's arenas
  * and pre-hash buffer and doc_ps's hash context, a validator v (errors
  * into err, path "$", the document's ignoreFields list shared) over

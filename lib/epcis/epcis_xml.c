@@ -1130,16 +1130,14 @@ static int convert(struct xctx *x, const char *buf, size_t len,
 {
     struct zl_buf events;
     char *created = NULL;
-    size_t max_bytes =
-        lim && lim->max_bytes ? lim->max_bytes : ZL_DEFAULT_MAX_BYTES;
+    const struct zl_capture_limits l = ep_limits(lim);
+    size_t max_bytes = l.max_bytes;
     const char *uri, *local, *why;
     size_t i;
     int r;
 
-    x->max_depth =
-        lim && lim->max_depth ? lim->max_depth : ZL_DEFAULT_MAX_DEPTH;
-    x->max_events =
-        lim && lim->max_events ? lim->max_events : ZL_DEFAULT_MAX_EVENTS;
+    x->max_depth = l.max_depth;
+    x->max_events = l.max_events;
     zl_buf_init(&events, 4 * max_bytes + 4096);
     zl_buf_init(&x->head, max_bytes + 4096);
     x->events = &events;
@@ -1246,9 +1244,7 @@ int zl_epcis_xml_to_json(const char *buf, size_t len,
     *json = NULL;
     if (json_len)
         *json_len = 0;
-    zl_buf_init(&out, 4 * (lim && lim->max_bytes ? lim->max_bytes
-                                                 : ZL_DEFAULT_MAX_BYTES) +
-                          4096);
+    zl_buf_init(&out, 4 * ep_limits(lim).max_bytes + 4096);
     r = convert(&x, buf, len, lim, &out);
     ctx_cleanup(&x);
     if (r < 0) {
@@ -1308,9 +1304,7 @@ int zl_epcis_parse_xml(const char *buf, size_t len,
     *out = NULL;
     memset(&x, 0, sizeof x);
     x.err = err;
-    zl_buf_init(&json, 4 * (lim && lim->max_bytes ? lim->max_bytes
-                                                  : ZL_DEFAULT_MAX_BYTES) +
-                           4096);
+    zl_buf_init(&json, 4 * ep_limits(lim).max_bytes + 4096);
     if ((r = convert(&x, buf, len, lim, &json)) < 0)
         goto out;
     /* The JSON form is larger than the XML it came from and nests

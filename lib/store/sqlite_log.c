@@ -57,6 +57,7 @@
  */
 #include "log/merkle.h"
 #include "store/sqlite_int.h"
+#include "store/tables.h"
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/strmap.h"
@@ -235,11 +236,7 @@ int zl_sqlite_log_leaf_select(struct zl_buf *b, int after, size_t limit)
     if (zl_buf_adds(b, "SELECT idx, type, NULL, record_key, hash FROM"
                        " log_leaf") ||
         (after && zl_buf_adds(b, " WHERE idx > ?1")) ||
-        zl_buf_adds(b, " ORDER BY idx") ||
-        (limit &&
-         zl_buf_printf(
-             b, " LIMIT %llu",
-             (unsigned long long)(limit > INT64_MAX ? INT64_MAX : limit))))
+        zl_buf_adds(b, " ORDER BY idx") || zl_store_sql_limit(b, limit))
         return ZL_ENOMEM;
     return 0;
 }

@@ -251,11 +251,7 @@ static int events_sql(struct zl_buf *b, const struct zl_store_table *t, char op,
                    (after && zl_buf_adds(b, " WHERE hkey >= " ZL_SQLITE_HKEY(
                                                 "?1") " AND hash > ?1")) ||
                    zl_buf_adds(b, " ORDER BY hkey, hash") ||
-                   (limit &&
-                    zl_buf_printf(b, " LIMIT %llu",
-                                  (unsigned long long)(limit > INT64_MAX
-                                                           ? INT64_MAX
-                                                           : limit)))
+                   zl_store_sql_limit(b, limit)
                ? ZL_ENOMEM
                : 0;
 }

@@ -201,6 +201,15 @@ int zl_store_sql_ident(struct zl_buf *b, const char *name)
                : 0;
 }
 
+int zl_store_sql_limit(struct zl_buf *b, size_t limit)
+{
+    return limit ? zl_buf_printf(b, " LIMIT %llu",
+                                 (unsigned long long)(limit > INT64_MAX
+                                                          ? INT64_MAX
+                                                          : limit))
+                 : 0;
+}
+
 int zl_store_sql_cols(struct zl_buf *b, const struct zl_store_table *t,
                       size_t n)
 {
@@ -232,11 +241,7 @@ int zl_store_sql_select(struct zl_buf *b, const struct zl_store_table *t,
                               sql_params(b, mark, 1, t->n_key))) ||
                    zl_buf_adds(b, " ORDER BY ") ||
                    zl_store_sql_cols(b, t, t->n_key) ||
-                   (limit &&
-                    zl_buf_printf(b, " LIMIT %llu",
-                                  (unsigned long long)(limit > INT64_MAX
-                                                           ? INT64_MAX
-                                                           : limit)))
+                   zl_store_sql_limit(b, limit)
                ? ZL_ENOMEM
                : 0;
 }

@@ -84,6 +84,8 @@ int zl_store_sql_ident(struct zl_buf *b, const char *name);
 /* "c1", "c2", ... for the first n columns of t. */
 int zl_store_sql_cols(struct zl_buf *b, const struct zl_store_table *t,
                       size_t n);
+/* " LIMIT limit" (at most INT64_MAX), nothing for 0 (all rows). */
+int zl_store_sql_limit(struct zl_buf *b, size_t limit);
 /* SELECT every column of t in key order, after the key given as
  * parameters 1..n_key when after is set, at most limit rows (0: all). */
 int zl_store_sql_select(struct zl_buf *b, const struct zl_store_table *t,
