@@ -16,7 +16,6 @@
  * commits, where DELETE lets readers keep their snapshot.
  */
 #include "store/pg_int.h"
-#include "store/ids_pack.h"
 
 #include "util/alloc.h"
 
@@ -107,15 +106,8 @@ static int bind_asked(zl_store *s, const void *name, struct zl_pg_params *p,
     memset(&a, 0, sizeof a);
     if (!rc && !done)
         rc = ZL_ESTORE; /* cannot be: name is the row under test */
-    for (int i = 0, n = rc ? 0 : PQntuples(r); i < n && !rc; i++) {
-        struct zl_id_row row;
-
-        memset(&row, 0, sizeof row);
-        zl_pg_hash(r, i, 0, row.hash);
-        row.event_time_ms = zl_pg_i64(r, i, 3);
-        rc = zl_ids_unpack(zl_pg_bytes(r, i, 5), zl_pg_len(r, i, 5), &row,
-                           asked_cb, &a);
-    }
+    if (!rc)
+        rc = zl_pg_ids_to_cb(r, 0, PQntuples(r), asked_cb, &a);
     if (!rc)
         rc = zl_pg_text_array(p, &arr[0], (const char *const *)a.ids, a.n);
     if (!rc)

@@ -505,10 +505,7 @@ static int pg_id_lookup(zl_store *s, const char *const *ids, size_t n,
 
 /* Each event's identifier rows (unpacked from events.ids), events in the
  * order asked, absent ones skipped; one round trip for the batch. */
-/* Rows [from, to) of r (hash, type, action, event_time, record_time,
- * ids) unpacked to cb. */
-static int ids_to_cb(const PGresult *r, int from, int to, zl_id_cb cb,
-                     void *ctx)
+int zl_pg_ids_to_cb(const PGresult *r, int from, int to, zl_id_cb cb, void *ctx)
 {
     int rc = 0;
 
@@ -542,10 +539,10 @@ static int pg_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
         rc = zl_pg_ahead(s, ZL_PG_AHEAD_IDS, ZL_PG_IDS_AHEAD, hashes[0], &r,
                          &lo, &hi, &done);
     if (rc || done)
-        return rc ? rc : ids_to_cb(r, lo, hi, cb, ctx);
+        return rc ? rc : zl_pg_ids_to_cb(r, lo, hi, cb, ctx);
     if (!(r = zl_pg_run_hashes(s, SQL, hashes, n, &rc)))
         return rc;
-    rc = ids_to_cb(r, 0, PQntuples(r), cb, ctx);
+    rc = zl_pg_ids_to_cb(r, 0, PQntuples(r), cb, ctx);
     PQclear(r);
     return rc;
 }
