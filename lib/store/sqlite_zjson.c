@@ -74,9 +74,14 @@ struct zl_zjson {
     ZSTD_DDict *dd;
     ZSTD_CCtx *cc;
     ZSTD_DCtx *dc;
-    int want_train; /* text rows written since the last check */
-    int tried;      /* this handle trained (or failed to): not again */
+    int want_train;       /* text rows written since the last check */
+    int tried;            /* this handle trained (or failed to): not again */
+    struct zl_buf framed; /* a bare frame with its magic put back */
 };
+
+/* The 4 bytes that begin a zstd frame (ZSTD_MAGICNUMBER, little-endian),
+ * left out of a stored frame since 7 December 2026 (see above). */
+static const uint8_t FRAME_MAGIC[4] = {0x28, 0xB5, 0x2F, 0xFD};
 
 void zl_sqlite_zjson_free(struct zl_zjson *z)
 {
@@ -86,6 +91,7 @@ void zl_sqlite_zjson_free(struct zl_zjson *z)
     ZSTD_freeDDict(z->dd);
     ZSTD_freeCCtx(z->cc);
     ZSTD_freeDCtx(z->dc);
+    zl_buf_cleanup(&z->framed);
     zl_free(z);
 }
 
@@ -95,6 +101,8 @@ static struct zl_zjson *state(zl_store *s)
 
     if (!q->zj) {
         q->zj = zl_calloc(1, sizeof *q->zj);
+        if (q->zj)
+            zl_buf_init(&q->zj->framed, JSON_MAX);
         if (q->zj && (!(q->zj->cc = ZSTD_createCCtx()) ||
                       !(q->zj->dc = ZSTD_createDCtx()))) {
             zl_sqlite_zjson_free(q->zj);
@@ -232,7 +240,8 @@ static int refresh(zl_store *s, struct zl_zjson *z)
     return 0;
 }
 
-/* Compress json with z's dictionary into out (version byte first). */
+/* Compress json with z's dictionary into out: the version byte, then the
+ * frame bare (no magic, no dictionary ID). */
 static int compress(struct zl_zjson *z, const char *json, size_t len,
                     struct zl_buf *out)
 {
@@ -245,12 +254,16 @@ static int compress(struct zl_zjson *z, const char *json, size_t len,
     out->data[0] = (char)v;
     if (ZSTD_CCtx_reset(z->cc, ZSTD_reset_session_and_parameters) ||
         ZSTD_isError(ZSTD_CCtx_refCDict(z->cc, z->cd)) ||
-        ZSTD_isError(ZSTD_CCtx_setParameter(z->cc, ZSTD_c_checksumFlag, 0)))
+        ZSTD_isError(ZSTD_CCtx_setParameter(z->cc, ZSTD_c_checksumFlag, 0)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(z->cc, ZSTD_c_dictIDFlag, 0)))
         return ZL_ESTORE;
     n = ZSTD_compress2(z->cc, out->data + 1, cap - 1, json, len);
     /* the buffer is sized to the bound: a failure here is no overflow */
-    if (ZSTD_isError(n))
+    if (ZSTD_isError(n) || n <= sizeof FRAME_MAGIC ||
+        memcmp(out->data + 1, FRAME_MAGIC, sizeof FRAME_MAGIC))
         return ZL_ESTORE;
+    n -= sizeof FRAME_MAGIC;
+    memmove(out->data + 1, out->data + 1 + sizeof FRAME_MAGIC, n);
     out->len = n + 1;
     return 0;
 }
@@ -281,7 +294,8 @@ int zl_sqlite_json_unpack(zl_store *s, const void *p, size_t n,
                           size_t *len)
 {
     struct zl_zjson *z = state(s);
-    const uint8_t *b = p;
+    const uint8_t *b = p, *frame;
+    size_t frame_len;
     ZSTD_DDict *dd = NULL, *other = NULL;
     ZSTD_CDict *unused = NULL;
     unsigned long long size;
@@ -307,7 +321,21 @@ int zl_sqlite_json_unpack(zl_store *s, const void *p, size_t n,
         return rc;
     else
         dd = other;
-    size = ZSTD_getFrameContentSize(b + 1, n - 1);
+    frame = b + 1;
+    frame_len = n - 1;
+    if (frame_len < sizeof FRAME_MAGIC ||
+        memcmp(frame, FRAME_MAGIC, sizeof FRAME_MAGIC)) {
+        /* a bare frame: the magic in front of a copy */
+        z->framed.len = 0;
+        if (zl_buf_add(&z->framed, FRAME_MAGIC, sizeof FRAME_MAGIC) ||
+            zl_buf_add(&z->framed, frame, frame_len)) {
+            rc = ZL_ENOMEM;
+            goto out;
+        }
+        frame = (const uint8_t *)z->framed.data;
+        frame_len = z->framed.len;
+    }
+    size = ZSTD_getFrameContentSize(frame, frame_len);
     rc = ZL_ESTORE;
     if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR ||
         size > JSON_MAX)
@@ -318,7 +346,7 @@ int zl_sqlite_json_unpack(zl_store *s, const void *p, size_t n,
         goto out;
     }
     got = ZSTD_decompress_usingDDict(z->dc, scratch->data, (size_t)size + 1,
-                                     b + 1, n - 1, dd);
+                                     frame, frame_len, dd);
     if (ZSTD_isError(got) || got != size)
         goto out;
     scratch->data[got] = 0;

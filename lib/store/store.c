@@ -355,6 +355,12 @@ static int migrate_step(zl_store *s, int from)
               * none on PostgreSQL; the events table is rebuilt, so the
               * correction module's index on it is made again) */
         return module_schema(s, ZL_STORE_MOD_CORRECTION);
+    case 34: /* 34 -> 35: events' JSON frames stored bare on SQLite (issue
+              * 11, docs/storage.md "Schema 35": no magic number, no
+              * dictionary ID; rows written before are read as they are,
+              * so nothing is rewritten; the number tells a build of 34,
+              * which cannot read a bare frame, that the store is newer) */
+        return 0;
     default: return ZL_EUNSUPPORTED;
     }
 }
