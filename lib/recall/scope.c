@@ -205,15 +205,22 @@ void zl_recall_fmt_num(double v, char out[48])
 /* The 14-digit GTIN in a canonical Digital Link, or 0. */
 static int gtin_of(const char *id, char gtin[15])
 {
-    const char *p = id ? strstr(id, "/01/") : NULL;
+    static const char DL[] = "https://id.gs1.org/01/";
+    const char *p;
 
-    if (!p || strlen(p + 4) < 14)
+    if (!id)
         return 0;
-    memcpy(gtin, p + 4, 14);
-    gtin[14] = 0;
-    for (int i = 0; i < 14; i++)
-        if (gtin[i] < '0' || gtin[i] > '9')
+    /* the canonical form first: its first "/01/" is at a known place */
+    p = strncmp(id, DL, sizeof DL - 1) == 0 ? id + sizeof DL - 5
+                                            : strstr(id, "/01/");
+    if (!p)
+        return 0;
+    for (int i = 0; i < 14; i++) { /* a NUL stops it too */
+        if (p[4 + i] < '0' || p[4 + i] > '9')
             return 0;
+        gtin[i] = p[4 + i];
+    }
+    gtin[14] = 0;
     return 1;
 }
 
@@ -894,8 +901,9 @@ static int group_add(struct groups *gs, const char *tlc, int tlc_node,
                      const char *uom, const char *role, double q)
 {
     for (size_t i = 0; i < gs->n; i++)
-        if (!strcmp(gs->g[i].tlc, tlc) && !strcmp(gs->g[i].uom, uom) &&
-            !strcmp(gs->g[i].role, role)) {
+        if ((gs->g[i].tlc == tlc || !strcmp(gs->g[i].tlc, tlc)) &&
+            (gs->g[i].uom == uom || !strcmp(gs->g[i].uom, uom)) &&
+            (gs->g[i].role == role || !strcmp(gs->g[i].role, role))) {
             gs->g[i].qty += q;
             return 0;
         }

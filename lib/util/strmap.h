@@ -21,6 +21,7 @@ struct zl_strmap_entry {
     size_t len;  /* strlen(key) */
     void *val;   /* the caller's; NULL when just added */
     long long n; /* a counter for the caller (0 when just added) */
+    uint64_t h;  /* zl_hash_bytes(key, len): kept for growth */
 };
 
 struct zl_strmap {
@@ -36,6 +37,12 @@ struct zl_strmap {
  * it is stored and so must never change). Not for untrusted keys where
  * flooding matters: every table using it is capped. */
 uint64_t zl_fnv1a64(const void *p, size_t n);
+
+/* A hash of p[0..n) for tables in memory only (this map, the trace
+ * graph's strings): eight bytes a step, ~5x faster than zl_fnv1a64 on a
+ * 60-byte identifier. Never stored: it may change between builds. Not
+ * for untrusted keys where flooding matters (the tables are capped). */
+uint64_t zl_hash_bytes(const void *p, size_t n);
 
 /* Start empty (allocates nothing) holding at most max entries. */
 void zl_strmap_init(struct zl_strmap *m, size_t max);
