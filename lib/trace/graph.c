@@ -898,6 +898,7 @@ int tg_need_rows(struct tg *g, const int32_t *sids, size_t n)
         if (h.v[i].sid >= 0) {
             struct tg_str *st = &g->strs[h.v[i].sid];
 
+            st->flags &= (uint8_t)~TG_S_SORTED; /* until sorted below */
             rc = tg_grow32((void **)&st->rows, &st->cap_rows,
                            (size_t)st->n_rows + (j - i), sizeof(*st->rows),
                            &g->bytes);
@@ -911,7 +912,7 @@ int tg_need_rows(struct tg *g, const int32_t *sids, size_t n)
     for (size_t i = 0; i < k && rc >= 0; i++) {
         struct tg_str *st = &g->strs[todo[i]];
 
-        st->flags |= TG_S_ROWS;
+        st->flags |= TG_S_ROWS | TG_S_SORTED;
         if (st->n_rows > 1 && !rows_sorted(g, st))
             qsort_r(st->rows, st->n_rows, sizeof(*st->rows), row_cmp, g);
     }
