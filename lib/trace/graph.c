@@ -193,6 +193,7 @@ int tg_add_row(struct tg *g, struct tg_str *st, int32_t eid, int role)
         return rc;
     st->rows[st->n_rows].x = eid;
     st->rows[st->n_rows++].role = (uint8_t)role;
+    st->flags &= (uint8_t)~TG_S_SORTED; /* until tg_need_rows sorts them */
     return 0;
 }
 
@@ -898,7 +899,6 @@ int tg_need_rows(struct tg *g, const int32_t *sids, size_t n)
         if (h.v[i].sid >= 0) {
             struct tg_str *st = &g->strs[h.v[i].sid];
 
-            st->flags &= (uint8_t)~TG_S_SORTED; /* until sorted below */
             rc = tg_grow32((void **)&st->rows, &st->cap_rows,
                            (size_t)st->n_rows + (j - i), sizeof(*st->rows),
                            &g->bytes);

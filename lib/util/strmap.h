@@ -32,10 +32,11 @@ struct zl_strmap {
     size_t max;
 };
 
-/* 64-bit FNV-1a of p[0..n): the one byte-string hash of the library
- * (this map, the trace graph's tables, the log's key_hash column, where
- * it is stored and so must never change). Not for untrusted keys where
- * flooding matters: every table using it is capped. */
+/* 64-bit FNV-1a of p[0..n): the byte-string hash the store keeps (the
+ * log's key_hash column, the trace index's trace_keys.h), so it must
+ * never change; zl_hash_bytes is the faster one for tables in memory.
+ * Not for untrusted keys where flooding matters: every table using it
+ * is capped. */
 uint64_t zl_fnv1a64(const void *p, size_t n);
 
 /* A hash of p[0..n) for tables in memory only (this map, the trace
