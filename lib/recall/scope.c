@@ -117,6 +117,7 @@ struct ctx {
     const char **evtime;       /* event -> its local time, interned */
     struct zl_strmap products; /* GTIN -> struct resolved (name, name_en) */
     int *tlc;                  /* node -> TLC node (or -1) */
+    const char **gtin;         /* node -> its GTIN's digits (gtin_at) */
     int *terminal;
     int **kids; /* container -> packed children (node indices) */
     size_t *n_kids, *cap_kids;
@@ -202,18 +203,34 @@ void zl_recall_fmt_num(double v, char out[48])
     snprintf(out, 48, "%.15g", v);
 }
 
+/* Where the 14-digit GTIN of a Digital Link starts in id, or NULL. */
+static const char *gtin_at(const char *id)
+{
+    static const char DL[] = "https://id.gs1.org/01/";
+    const char *p;
+
+    if (!id)
+        return NULL;
+    /* the canonical form first: its first "/01/" is at a known place */
+    p = strncmp(id, DL, sizeof DL - 1) == 0 ? id + sizeof DL - 5
+                                            : strstr(id, "/01/");
+    if (!p)
+        return NULL;
+    for (int i = 0; i < 14; i++) /* a NUL stops it too */
+        if (p[4 + i] < '0' || p[4 + i] > '9')
+            return NULL;
+    return p + 4;
+}
+
 /* The 14-digit GTIN in a canonical Digital Link, or 0. */
 static int gtin_of(const char *id, char gtin[15])
 {
-    const char *p = id ? strstr(id, "/01/") : NULL;
+    const char *p = gtin_at(id);
 
-    if (!p || strlen(p + 4) < 14)
+    if (!p)
         return 0;
-    memcpy(gtin, p + 4, 14);
+    memcpy(gtin, p, 14);
     gtin[14] = 0;
-    for (int i = 0; i < 14; i++)
-        if (gtin[i] < '0' || gtin[i] > '9')
-            return 0;
     return 1;
 }
 
@@ -546,13 +563,14 @@ static int structure(struct ctx *c)
     int rc;
 
     c->tlc = zl_calloc(nn ? nn : 1, sizeof(int));
+    c->gtin = zl_calloc(nn ? nn : 1, sizeof(*c->gtin));
     c->terminal = zl_calloc(nn ? nn : 1, sizeof(int));
     c->stamp = zl_calloc(nn ? nn : 1, sizeof(int));
     c->kids = zl_calloc(nn ? nn : 1, sizeof(int *));
     c->n_kids = zl_calloc(nn ? nn : 1, sizeof(size_t));
     c->cap_kids = zl_calloc(nn ? nn : 1, sizeof(size_t));
-    if (!c->tlc || !c->terminal || !c->stamp || !c->kids || !c->n_kids ||
-        !c->cap_kids)
+    if (!c->tlc || !c->gtin || !c->terminal || !c->stamp || !c->kids ||
+        !c->n_kids || !c->cap_kids)
         return ZL_ENOMEM;
     for (size_t i = 0; i < nn; i++) {
         const struct zl_trace_node *n = zl_trace_node(c->t, i);
@@ -560,6 +578,7 @@ static int structure(struct ctx *c)
         c->tlc[i] =
             n->kind == ZL_TK_LOT || n->kind == ZL_TK_CLASS ? (int)i : -1;
         c->terminal[i] = is_product(n->kind);
+        c->gtin[i] = gtin_at(n->id); /* once a node, not once an edge */
     }
     /* An item's lot: the class it is an instance of (MEMBER), else a lot
      * of the same GTIN it was made from (a transformationID shared by
@@ -573,14 +592,13 @@ static int structure(struct ctx *c)
             const struct zl_trace_node *to = zl_trace_node(c->t, (size_t)e->to);
             enum zl_trace_link want =
                 pass ? ZL_LINK_TRANSFORMED : ZL_LINK_MEMBER;
-            char g1[15], g2[15];
 
             if (e->link != want || to->kind != ZL_TK_ITEM ||
                 c->tlc[e->to] >= 0 ||
                 (from->kind != ZL_TK_LOT && from->kind != ZL_TK_CLASS))
                 continue;
-            if (pass == 1 && (!gtin_of(from->id, g1) || !gtin_of(to->id, g2) ||
-                              strcmp(g1, g2)))
+            if (pass == 1 && (!c->gtin[e->from] || !c->gtin[e->to] ||
+                              memcmp(c->gtin[e->from], c->gtin[e->to], 14)))
                 continue;
             c->tlc[e->to] = e->from;
         }
@@ -810,7 +828,9 @@ static int build_nodes(struct ctx *c, zl_recall_scope *sc)
         if (is_product(n->kind)) {
             o->tlc =
                 c->tlc[i] >= 0 ? intern_pinned(c, tlc_id(c, (int)i)) : o->id;
-            if (gtin_of(n->id, gtin)) {
+            if (c->gtin[i]) {
+                memcpy(gtin, c->gtin[i], 14);
+                gtin[14] = 0;
                 if (last_gtin && !strcmp(last_gtin, gtin)) {
                     o->gtin = last_gtin; /* interned, and in the set */
                 } else {
@@ -894,8 +914,9 @@ static int group_add(struct groups *gs, const char *tlc, int tlc_node,
                      const char *uom, const char *role, double q)
 {
     for (size_t i = 0; i < gs->n; i++)
-        if (!strcmp(gs->g[i].tlc, tlc) && !strcmp(gs->g[i].uom, uom) &&
-            !strcmp(gs->g[i].role, role)) {
+        if ((gs->g[i].tlc == tlc || !strcmp(gs->g[i].tlc, tlc)) &&
+            (gs->g[i].uom == uom || !strcmp(gs->g[i].uom, uom)) &&
+            (gs->g[i].role == role || !strcmp(gs->g[i].role, role))) {
             gs->g[i].qty += q;
             return 0;
         }
@@ -1377,6 +1398,7 @@ static void ctx_cleanup(struct ctx *c)
     zl_free(c->n_kids);
     zl_free(c->cap_kids);
     zl_free(c->tlc);
+    zl_free(c->gtin);
     zl_free(c->terminal);
     zl_free(c->stamp);
     zl_strmap_cleanup(&c->cache, zl_free);

@@ -162,12 +162,21 @@ static int add_hex(struct zl_buf *out, const unsigned char *c, size_t n,
                    int skip)
 {
     static const char HEX[] = "0123456789ABCDEF";
+    char d[256];
     int rc = 0;
 
-    for (size_t i = 0; i < n && !rc; i++) {
-        char d[2] = {HEX[c[i] >> 4], HEX[c[i] & 15]};
+    /* the digits made on the stack, then added a block at once (a call
+     * a digit was a third of naming an identifier: recall scope names
+     * 100,000s) */
+    for (size_t i = 0; i < n && !rc;) {
+        size_t at = 0;
 
-        rc = i || !skip ? zl_buf_add(out, d, 2) : zl_buf_add(out, d + 1, 1);
+        for (; i < n && at + 2 <= sizeof d; i++) {
+            if (i || !skip)
+                d[at++] = HEX[c[i] >> 4];
+            d[at++] = HEX[c[i] & 15];
+        }
+        rc = zl_buf_add(out, d, at);
     }
     return rc;
 }

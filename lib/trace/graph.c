@@ -33,12 +33,10 @@
 
 #define CHUNK ((size_t)1 << 20)
 
-/* FNV-1a with the high bits folded in (the tables mask the low ones). */
+/* The strings' table hash (util/strmap.h: in memory only). */
 static uint64_t hash_bytes(const void *p, size_t n)
 {
-    uint64_t h = zl_fnv1a64(p, n);
-
-    return h ^ (h >> 29);
+    return zl_hash_bytes(p, n);
 }
 
 /* A packed copy of s[0..len) in the graph's arena, counted in g->bytes. */
@@ -125,7 +123,7 @@ static int32_t find_h(const struct tg *g, const char *s, size_t len, uint64_t h)
          i = zl_itab_step(&g->smap, i)) {
         const struct tg_str *e = &g->strs[g->smap.slot[i] - 1];
 
-        if (e->len == len && memcmp(e->s, s, len) == 0)
+        if (e->h == h && e->len == len && memcmp(e->s, s, len) == 0)
             return g->smap.slot[i] - 1;
     }
     return -1;
@@ -195,6 +193,7 @@ int tg_add_row(struct tg *g, struct tg_str *st, int32_t eid, int role)
         return rc;
     st->rows[st->n_rows].x = eid;
     st->rows[st->n_rows++].role = (uint8_t)role;
+    st->flags &= (uint8_t)~TG_S_SORTED; /* until tg_need_rows sorts them */
     return 0;
 }
 
@@ -913,7 +912,7 @@ int tg_need_rows(struct tg *g, const int32_t *sids, size_t n)
     for (size_t i = 0; i < k && rc >= 0; i++) {
         struct tg_str *st = &g->strs[todo[i]];
 
-        st->flags |= TG_S_ROWS;
+        st->flags |= TG_S_ROWS | TG_S_SORTED;
         if (st->n_rows > 1 && !rows_sorted(g, st))
             qsort_r(st->rows, st->n_rows, sizeof(*st->rows), row_cmp, g);
     }

@@ -379,10 +379,28 @@ static int member_end(struct zl_trace *t, int32_t p, int32_t c, int64_t s,
                       int32_t add, int64_t *d, int32_t *edel)
 {
     struct tg *g = t->g;
+    const struct tg_str *ps = &g->strs[p];
+    int sorted = (ps->flags & TG_S_SORTED) != 0;
+    uint32_t i = 0;
 
     *d = POS;
     *edel = -1;
-    for (uint32_t i = 0; i < g->strs[p].n_rows; i++) {
+    /* Rows in time order (a returnable crate's thousands, asked once for
+     * each child it ever carried): start at the first at or after s and
+     * stop past the first end found. */
+    if (sorted) {
+        uint32_t hi = ps->n_rows;
+
+        while (i < hi) {
+            uint32_t mid = i + (hi - i) / 2;
+
+            if (g->evs[ps->rows[mid].x].t < s)
+                i = mid + 1;
+            else
+                hi = mid;
+        }
+    }
+    for (; i < g->strs[p].n_rows; i++) {
         struct tg_row r = g->strs[p].rows[i];
         const struct tg_event *e = &g->evs[r.x];
         int names_child = 0, names_c = 0;
@@ -390,6 +408,8 @@ static int member_end(struct zl_trace *t, int32_t p, int32_t c, int64_t s,
         uint32_t n;
         int rc;
 
+        if (sorted && e->t > *d)
+            break; /* every later row is later than the end found */
         if (r.role != ZL_ROLE_PARENT || r.x == add || !is_agg(e) ||
             e->action != ZL_ACT_DELETE || e->t < s || !ev_ok(t, r.x))
             continue;
@@ -400,8 +420,10 @@ static int member_end(struct zl_trace *t, int32_t p, int32_t c, int64_t s,
         for (uint32_t k = 0; k < n; k++) {
             if (is_child_role(ids[k].role)) {
                 names_child = 1;
-                if (ids[k].kid == g->strs[c].kid)
+                if (ids[k].kid == g->strs[c].kid) {
                     names_c = 1;
+                    break; /* the rest cannot change the answer */
+                }
             }
         }
         if (names_child && !names_c)

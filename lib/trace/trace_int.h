@@ -77,6 +77,8 @@ struct tg_event {
 #define TG_S_ROWS  1u /* rows complete */
 #define TG_S_TID   2u /* tid group complete */
 #define TG_S_ASKED 4u /* in the batch being loaded */
+/* rows in event time order: tg_need_rows sorted them, tg_add_row clears */
+#define TG_S_SORTED 8u
 
 struct tg_str {
     const char *s; /* NULL while known by its key id alone (tg_name) */

@@ -30,6 +30,32 @@ uint64_t zl_fnv1a64(const void *p, size_t n)
     return h;
 }
 
+static uint64_t hash_mix(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+    return h ^ (h >> 32);
+}
+
+uint64_t zl_hash_bytes(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = 0xcbf29ce484222325ULL ^ ((uint64_t)n << 56), w = 0;
+
+    for (; n >= 8; s += 8, n -= 8) {
+        memcpy(&w, s, 8);
+        h = hash_mix(h, w);
+    }
+    if (n) {
+        w = 0;
+        memcpy(&w, s, n);
+        h = hash_mix(h, w);
+    }
+    /* the tables mask the low bits: fold every bit into them */
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ULL;
+    return h ^ (h >> 32);
+}
+
 void zl_strmap_init(struct zl_strmap *m, size_t max)
 {
     memset(m, 0, sizeof *m);
@@ -50,15 +76,17 @@ void zl_strmap_cleanup(struct zl_strmap *m, void (*free_val)(void *))
     memset(m, 0, sizeof *m);
 }
 
-/* The slot holding key, or the empty slot where it would go. */
-static size_t probe(const struct zl_strmap *m, const char *key, size_t len)
+/* The slot holding key (of hash kh), or the empty slot where it would
+ * go. */
+static size_t probe(const struct zl_strmap *m, const char *key, size_t len,
+                    uint64_t kh)
 {
-    size_t mask = m->n_slots - 1, h = (size_t)zl_fnv1a64(key, len) & mask;
+    size_t mask = m->n_slots - 1, h = (size_t)kh & mask;
 
     while (m->slot[h]) {
         const struct zl_strmap_entry *e = &m->e[m->slot[h] - 1];
 
-        if (e->len == len && !memcmp(e->key, key, len))
+        if (e->h == kh && e->len == len && !memcmp(e->key, key, len))
             break;
         h = (h + 1) & mask;
     }
@@ -68,11 +96,12 @@ static size_t probe(const struct zl_strmap *m, const char *key, size_t len)
 struct zl_strmap_entry *zl_strmap_find(const struct zl_strmap *m,
                                        const char *key)
 {
-    size_t h;
+    size_t h, len;
 
     if (!m->n_slots || !key)
         return NULL;
-    h = probe(m, key, strlen(key));
+    len = strlen(key);
+    h = probe(m, key, len, zl_hash_bytes(key, len));
     return m->slot[h] ? &m->e[m->slot[h] - 1] : NULL;
 }
 
@@ -98,8 +127,11 @@ static int grow_slots(struct zl_strmap *m)
     for (size_t i = 0; i < old_n; i++)
         if (old[i]) {
             const struct zl_strmap_entry *e = &m->e[old[i] - 1];
+            size_t h = (size_t)e->h & (ns - 1);
 
-            m->slot[probe(m, e->key, e->len)] = old[i];
+            while (m->slot[h]) /* the keys differ: the first free slot */
+                h = (h + 1) & (ns - 1);
+            m->slot[h] = old[i];
         }
     zl_free(old);
     return 0;
@@ -108,20 +140,25 @@ static int grow_slots(struct zl_strmap *m)
 struct zl_strmap_entry *zl_strmap_put(struct zl_strmap *m, const char *key,
                                       int *added, int *rc)
 {
-    size_t len = strlen(key), h;
+    size_t len = strlen(key), h = 0;
+    int grew = 0;
+    uint64_t kh = zl_hash_bytes(key, len);
     struct zl_strmap_entry *e;
 
     *rc = 0;
     if (added)
         *added = 0;
-    if (m->n_slots && m->slot[h = probe(m, key, len)])
+    if (m->n_slots && m->slot[h = probe(m, key, len, kh)])
         return &m->e[m->slot[h] - 1];
     if (m->n >= m->max) {
         *rc = ZL_ELIMIT;
         return NULL;
     }
-    if ((m->n + 1) * 2 > m->n_slots && (*rc = grow_slots(m)) != 0)
-        return NULL;
+    if ((m->n + 1) * 2 > m->n_slots) {
+        if ((*rc = grow_slots(m)) != 0)
+            return NULL;
+        grew = 1;
+    }
     if (m->n == m->cap) {
         size_t nc = m->cap ? m->cap * 2 : 8;
         struct zl_strmap_entry *p = zl_realloc(m->e, nc * sizeof *p);
@@ -141,7 +178,9 @@ struct zl_strmap_entry *zl_strmap_put(struct zl_strmap *m, const char *key,
     e->len = len;
     e->val = NULL;
     e->n = 0;
-    h = probe(m, key, len);
+    e->h = kh;
+    if (grew) /* else h is still the free slot probe found */
+        h = probe(m, key, len, kh);
     m->n++;
     m->slot[h] = (uint32_t)m->n;
     if (added)

@@ -21,6 +21,7 @@ struct zl_strmap_entry {
     size_t len;  /* strlen(key) */
     void *val;   /* the caller's; NULL when just added */
     long long n; /* a counter for the caller (0 when just added) */
+    uint64_t h;  /* zl_hash_bytes(key, len): kept for growth */
 };
 
 struct zl_strmap {
@@ -31,11 +32,18 @@ struct zl_strmap {
     size_t max;
 };
 
-/* 64-bit FNV-1a of p[0..n): the one byte-string hash of the library
- * (this map, the trace graph's tables, the log's key_hash column, where
- * it is stored and so must never change). Not for untrusted keys where
- * flooding matters: every table using it is capped. */
+/* 64-bit FNV-1a of p[0..n): the byte-string hash the store keeps (the
+ * log's key_hash column, the trace index's trace_keys.h), so it must
+ * never change; zl_hash_bytes is the faster one for tables in memory.
+ * Not for untrusted keys where flooding matters: every table using it
+ * is capped. */
 uint64_t zl_fnv1a64(const void *p, size_t n);
+
+/* A hash of p[0..n) for tables in memory only (this map, the trace
+ * graph's strings): eight bytes a step, ~5x faster than zl_fnv1a64 on a
+ * 60-byte identifier. Never stored: it may change between builds. Not
+ * for untrusted keys where flooding matters (the tables are capped). */
+uint64_t zl_hash_bytes(const void *p, size_t n);
 
 /* Start empty (allocates nothing) holding at most max entries. */
 void zl_strmap_init(struct zl_strmap *m, size_t max);

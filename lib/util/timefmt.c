@@ -183,9 +183,15 @@ void zl_time_format_utc(int64_t ms, char out[32])
 static void format_offset(int offset_min, char out[8])
 {
     int a = offset_min < 0 ? -offset_min : offset_min;
+    char *p = out;
 
-    snprintf(out, 8, "%c%02d:%02d", offset_min < 0 ? '-' : '+', a / 60 % 100,
-             a % 60);
+    /* digit by digit, as format_parts (snprintf was most of formatting an
+     * event's local time: recall scope formats thousands) */
+    *p++ = offset_min < 0 ? '-' : '+';
+    p = put_digits(p, (unsigned)(a / 60 % 100), 2);
+    *p++ = ':';
+    p = put_digits(p, (unsigned)(a % 60), 2);
+    *p = 0;
 }
 
 void zl_time_format_local(int64_t ms, int offset_min, char out[40])
