@@ -398,10 +398,10 @@ void zl_viewer_memo_put(zl_store *s, zl_viewer_memo *m)
  * times about 10,556 events). Each first answer costs the event's row
  * (and an enterprise's custody lookups); a kept memo keeps it by the
  * event's hash while the store is unchanged, as it keeps the registry's
- * answers (zl_viewer_memo_get), for up to MAX_VERDICTS events (about
- * 2.6 MB at most): past that, answers are computed and not kept. Only a
- * kept memo keeps them: it is one viewer's by construction (a region's
- * or a party's). */
+ * answers (zl_viewer_memo_get), for up to MAX_VERDICTS events (4.3 MB
+ * at most: 131,072 slots of 33 bytes): past that, answers are computed
+ * and not kept. Only a kept memo keeps them: it is one viewer's by
+ * construction (a region's or a party's). */
 #define MAX_VERDICTS ((size_t)65536)
 
 /* An event hash is SHA-256: its first bytes are already uniform. */
