@@ -136,22 +136,31 @@ const char *zl_req_origin(struct zl_req *r)
     return zl_arena_printf(&r->arena, "http://%s", h);
 }
 
-int zl_req_auth(struct zl_req *r, char party[ZL_PARTY_ID_MAX])
+const char *zl_req_bearer(const struct zl_req *r)
 {
     const char *h = zl_req_header(r, "Authorization");
+
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return NULL;
+    h += 7;
+    while (*h == ' ')
+        h++;
+    return h;
+}
+
+int zl_req_auth(struct zl_req *r, char party[ZL_PARTY_ID_MAX])
+{
+    const char *h = zl_req_bearer(r);
     zl_store *s;
     int rc;
 
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
+    if (!h) {
         zl_reply_header(r, "WWW-Authenticate", "Bearer realm=\"zhiliang\"");
         zl_reply_problem(r, 401, "SecurityException", "Unauthorized",
                          "a bearer token is required "
                          "(zhiliang token create --party ID)");
         return 1;
     }
-    h += 7;
-    while (*h == ' ')
-        h++;
     if (!(s = zl_srv_store(r))) {
         zl_reply_problem(r, 500, "ImplementationException", "Store unavailable",
                          NULL);

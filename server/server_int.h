@@ -134,6 +134,8 @@ const char *zl_req_origin(struct zl_req *r);
 /* Bearer token -> party (ZL_PARTY_ID_MAX). 0, or answers 401 itself and
  * returns non-zero. */
 int zl_req_auth(struct zl_req *r, char party[ZL_PARTY_ID_MAX]);
+/* The token of the Authorization header ("Bearer TOKEN"), or NULL. */
+const char *zl_req_bearer(const struct zl_req *r);
 
 /* The viewer behind the bearer token (docs/access.md, "Who reads what"):
  * 0, or answers itself and returns non-zero: 401 without a valid token,

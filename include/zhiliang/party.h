@@ -349,9 +349,10 @@ void zl_viewer_memo_free(zl_viewer_memo *m);
  * an enterprise's by party) is kept on s while the store is unchanged
  * (zl_store_change_token: any commit by any connection or process, or a
  * change by this handle, starts it again), so its answers are those the
- * store gives now; any other viewer gets a new one. Give it back with
- * zl_viewer_memo_put (never zl_viewer_memo_free), on the same handle, before
- * the next get. _get: 0 or ZL_ENOMEM; _put(s, NULL) is a no-op. */
+ * store gives now; it also keeps zl_viewer_sees_event_memo's answer per
+ * event (up to 65,536 events). Any other viewer gets a new one. Give it back
+ * with zl_viewer_memo_put (never zl_viewer_memo_free), on the same handle,
+ * before the next get. _get: 0 or ZL_ENOMEM; _put(s, NULL) is a no-op. */
 int zl_viewer_memo_get(zl_store *s, const struct zl_viewer *v,
                        zl_viewer_memo **out);
 void zl_viewer_memo_put(zl_store *s, zl_viewer_memo *m);

@@ -480,12 +480,11 @@ static int cust_rows(zl_store *s, zl_custody *c, const char *id,
                      struct cust_id **out, struct cust_id *tmp)
 {
     struct rows w = {NULL, 0, 0};
-    const char *ids[1] = {id};
     int rc;
 
     if ((*out = cust_find(c, id)) != NULL)
         return 0;
-    if ((rc = zl_store_id_lookup(s, ids, 1, row_cb, &w))) {
+    if ((rc = zl_store_id_event_hashes(s, id, row_cb, &w))) {
         zl_free(w.h);
         return rc;
     }

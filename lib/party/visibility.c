@@ -36,6 +36,9 @@
  * zl_authz_held_before_cached): a trace or page asks custody for hundreds
  * of (identifier, event) pairs that share candidate events, so each
  * identifier's rows and each candidate's verdict are read once a request.
+ * A memo kept between requests also keeps the rule's answer per event
+ * (verdict_get): a server's next trace for the party pays a probe, not a
+ * row and custody, for an event an earlier trace asked about.
  */
 #include "zhiliang/party.h"
 
@@ -52,14 +55,24 @@
 #define MAX_CUSTODY_IDS 64
 
 /* The memo (below; zhiliang/party.h): a regulator's answers per party and
- * location, and an enterprise's custody cache. */
+ * location, an enterprise's custody cache, and (a kept memo) the rule's
+ * answer per event. */
 #define MEMO_SLOTS 2048
+
+/* One event's answer: 0 an empty slot, 1 sees, 2 does not. */
+struct verdict {
+    uint8_t hash[32];
+    uint8_t val;
+};
 
 struct zl_viewer_memo {
     char *key[MEMO_SLOTS];
     signed char val[MEMO_SLOTS];
     size_t used;
     zl_custody *cust; /* an enterprise's custody answers, made on use */
+    /* a kept memo's answers by event (verdict_get), open addressing */
+    struct verdict *verdicts;
+    size_t verdicts_cap, verdicts_used;
     /* kept on the handle between requests (zl_viewer_memo_get): the
      * regulator's region and the store's change token it holds answers
      * for */
@@ -266,6 +279,7 @@ void zl_viewer_memo_free(zl_viewer_memo *m)
     for (size_t i = 0; i < MEMO_SLOTS; i++)
         zl_free(m->key[i]);
     zl_custody_free(m->cust);
+    zl_free(m->verdicts);
     zl_free(m);
 }
 
@@ -283,7 +297,8 @@ void zl_viewer_memo_free(zl_viewer_memo *m)
  * commits and changes. Anything written anywhere in the store (a capture
  * too) starts the memo again, so it never answers for a store it did not
  * read. An enterprise's memo holding more than KEPT_CUSTODY_ROWS custody
- * rows is not kept (memory: a worker keeps up to KEPT_MEMOS). Taken out of the
+ * rows is kept without them (memory: a worker keeps up to KEPT_MEMOS; the
+ * answers by event stay, see verdict_get). Taken out of the
  * handle's state for the request and put back after (a rollback in between,
  * which drops module states, frees nothing in use). Rejected: rule_gen as the
  * memo's stamp (what the admitted sites use, which only ever narrow a scan; the
@@ -349,9 +364,14 @@ void zl_viewer_memo_put(zl_store *s, zl_viewer_memo *m)
     struct kept_memos *k;
     size_t i;
 
-    if (!m || !m->kept || zl_custody_rows(m->cust) > KEPT_CUSTODY_ROWS) {
+    if (!m || !m->kept) {
         zl_viewer_memo_free(m);
         return;
+    }
+    if (zl_custody_rows(m->cust) > KEPT_CUSTODY_ROWS) {
+        /* the custody rows go, the answers they gave stay */
+        zl_custody_free(m->cust);
+        m->cust = NULL;
     }
     if (!(k = zl_store_module_state(s, &KEPT_KEY))) {
         if (!(k = zl_calloc(1, sizeof *k)) ||
@@ -368,6 +388,79 @@ void zl_viewer_memo_put(zl_store *s, zl_viewer_memo *m)
         zl_viewer_memo_free(k->m[i]);
     }
     k->m[i] = m;
+}
+
+/* ---- the answers by event ---------------------------------------------------
+ * A trace asks the rule about each event it reaches, and a server's
+ * traces for one party reach the same events again and again (the lots,
+ * collections and plants upstream of every item of a batch: 1,268
+ * backward traces of retail items on the 1M-event store asked 46,650
+ * times about 10,556 events). Each first answer costs the event's row
+ * (and an enterprise's custody lookups); a kept memo keeps it by the
+ * event's hash while the store is unchanged, as it keeps the registry's
+ * answers (zl_viewer_memo_get), for up to MAX_VERDICTS events (4.3 MB
+ * at most: 131,072 slots of 33 bytes): past that, answers are computed
+ * and not kept. Only a kept memo keeps them: it is one viewer's by
+ * construction (a region's or a party's). */
+#define MAX_VERDICTS ((size_t)65536)
+
+/* An event hash is SHA-256: its first bytes are already uniform. */
+static size_t verdict_home(const uint8_t h[32], size_t cap)
+{
+    uint64_t k;
+
+    memcpy(&k, h, sizeof k);
+    return (size_t)k & (cap - 1);
+}
+
+static struct verdict *verdict_slot(struct verdict *t, size_t cap,
+                                    const uint8_t h[32])
+{
+    size_t i;
+
+    for (i = verdict_home(h, cap); t[i].val && memcmp(t[i].hash, h, 32);
+         i = (i + 1) & (cap - 1))
+        ;
+    return &t[i];
+}
+
+/* m's answer for the event with hash h: 1, 0, or -1 when not kept. */
+static int verdict_get(const zl_viewer_memo *m, const uint8_t h[32])
+{
+    const struct verdict *v;
+
+    if (!m->verdicts_used)
+        return -1;
+    v = verdict_slot(m->verdicts, m->verdicts_cap, h);
+    return v->val ? v->val == 1 : -1;
+}
+
+/* Keep answer sees (0 or 1) for h in a kept memo, when there is room. */
+static void verdict_put(zl_viewer_memo *m, const uint8_t h[32], int sees)
+{
+    struct verdict *v;
+
+    if (!m->kept || m->verdicts_used >= MAX_VERDICTS)
+        return;
+    if ((m->verdicts_used + 1) * 2 > m->verdicts_cap) {
+        size_t cap = m->verdicts_cap ? m->verdicts_cap * 2 : 1024;
+        struct verdict *t = zl_calloc(cap, sizeof *t);
+
+        if (!t)
+            return; /* not kept: the answer stands */
+        for (size_t i = 0; i < m->verdicts_cap; i++)
+            if (m->verdicts[i].val)
+                *verdict_slot(t, cap, m->verdicts[i].hash) = m->verdicts[i];
+        zl_free(m->verdicts);
+        m->verdicts = t;
+        m->verdicts_cap = cap;
+    }
+    v = verdict_slot(m->verdicts, m->verdicts_cap, h);
+    if (!v->val) {
+        memcpy(v->hash, h, 32);
+        m->verdicts_used++;
+    }
+    v->val = sees ? 1 : 2;
 }
 
 /* The slot of (kind, str): the one holding it, or the empty one where it
@@ -529,6 +622,8 @@ int zl_viewer_sees_event_memo(zl_store *s, const struct zl_viewer *v,
     struct row_copy c;
     int rc;
 
+    if (m && (rc = verdict_get(m, hash)) >= 0)
+        return rc;
     memset(&c, 0, sizeof c);
     /* the row without its JSON (the rule reads none of it): no
      * decompression per event a trace checks */
@@ -538,6 +633,8 @@ int zl_viewer_sees_event_memo(zl_store *s, const struct zl_viewer *v,
         rc = ZL_ENOTFOUND;
     if (!rc)
         rc = zl_viewer_sees_stored_memo(s, v, m, &c.ev);
+    if (m && (rc == 0 || rc == 1))
+        verdict_put(m, hash, rc);
     zl_free(c.party);
     zl_free(c.read_point);
     zl_free(c.biz_location);

@@ -130,6 +130,8 @@ struct zl_store_backend {
                         zl_event_cb cb, void *ctx);
     int (*id_lookup)(zl_store *s, const char *const *ids, size_t n, zl_id_cb cb,
                      void *ctx);
+    /* Optional (NULL: id_lookup answers): zl_store_id_event_hashes. */
+    int (*id_event_hashes)(zl_store *s, const char *id, zl_id_cb cb, void *ctx);
     int (*event_ids)(zl_store *s, const uint8_t (*hashes)[32], size_t n,
                      zl_id_cb cb, void *ctx);
     int (*event_refs)(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,

@@ -586,6 +586,16 @@ int zl_store_id_lookup(zl_store *s, const char *const *ids, size_t n,
     return s->be->id_lookup(s, ids, n, cb, ctx);
 }
 
+int zl_store_id_event_hashes(zl_store *s, const char *id, zl_id_cb cb,
+                             void *ctx)
+{
+    const char *ids[1] = {id};
+
+    if (s->be->id_event_hashes)
+        return s->be->id_event_hashes(s, id, cb, ctx);
+    return s->be->id_lookup(s, ids, 1, cb, ctx);
+}
+
 int zl_store_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
                        zl_id_cb cb, void *ctx)
 {

@@ -284,6 +284,14 @@ typedef int (*zl_id_cb)(void *ctx, const struct zl_id_row *row);
 int zl_store_id_lookup(zl_store *s, const char *const *ids, size_t n,
                        zl_id_cb cb, void *ctx);
 
+/* The events naming id, in zl_store_id_lookup's order (time, hash, role;
+ * declared-erroneous events left out), for a reader that wants only which
+ * events: rows carry id, hash, role and event time alone (the custody
+ * walk's cache, authz.c, reads an identifier's events a request for each
+ * event it is asked about). */
+int zl_store_id_event_hashes(zl_store *s, const char *id, zl_id_cb cb,
+                             void *ctx);
+
 /* Every identifier row of each event in hashes[0..n) (all roles). */
 int zl_store_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
                        zl_id_cb cb, void *ctx);

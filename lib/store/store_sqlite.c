@@ -1994,6 +1994,44 @@ static int sq_id_lookup(zl_store *s, const char *const *ids, size_t n,
     return rc;
 }
 
+/* sq_id_lookup's rows without what a reader of hashes does not read:
+ * the identifier's text (idents_text builds it a row), the quantity
+ * join and the event's other columns (a custody walk's lookup: half the
+ * CPU of an enterprise's first traces on the 1M-event store). Same
+ * joins, filter and order. */
+static int sq_id_event_hashes(zl_store *s, const char *id, zl_id_cb cb,
+                              void *ctx)
+{
+    static const char SQL[] =
+        "SELECT " OCC_TIME " AS t, e.hash, o.role FROM idents d"
+        " JOIN event_occ o ON o.n = d.n JOIN events e ON e.rid = o.ev"
+        " WHERE d.code = ?1 AND e.has_error <> 1 ORDER BY t, e.hash, o.role";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    struct zl_id_row r;
+    int rc;
+
+    if (!st)
+        return ZL_ESTORE;
+    if ((rc = zl_sqlite_bind_ident(st, 1, id, strlen(id))))
+        return rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const void *h = sqlite3_column_blob(st, 1);
+
+        memset(&r, 0, sizeof r);
+        r.id = id;
+        r.event_time_ms = sqlite3_column_int64(st, 0);
+        if (h && sqlite3_column_bytes(st, 1) == 32)
+            memcpy(r.hash, h, 32);
+        r.role = (enum zl_id_role)sqlite3_column_int(st, 2);
+        if ((rc = cb(ctx, &r)) != 0) {
+            sqlite3_reset(st);
+            return rc;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : ZL_ESTORE;
+}
+
 static int sq_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
                         zl_id_cb cb, void *ctx)
 {
@@ -2309,6 +2347,7 @@ const struct zl_store_backend zl_sqlite_backend = {
     .event_get = sq_event_get,
     .events_query = zl_sqlite_events_query,
     .id_lookup = sq_id_lookup,
+    .id_event_hashes = sq_id_event_hashes,
     .event_ids = sq_event_ids,
     .event_refs = sq_event_refs,
     .events_by_transformation = sq_events_by_transformation,

@@ -84,14 +84,24 @@ int zl_buf_addc(struct zl_buf *b, char c)
 
 int zl_buf_vprintf(struct zl_buf *b, const char *fmt, va_list ap)
 {
+    size_t room = b->cap > b->len ? b->cap - b->len : 0;
     va_list ap2;
     int n, rc;
 
+    /* Formatted once when it fits the room already allocated (cap is at
+     * most max + 1, so what fits is within the cap), else measured by
+     * that first call and written again after growing. */
     va_copy(ap2, ap);
-    n = vsnprintf(NULL, 0, fmt, ap2);
+    n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap2);
     va_end(ap2);
+    if (room)
+        b->data[b->len + (n >= 0 && (size_t)n < room ? (size_t)n : 0)] = '\0';
     if (n < 0)
         return ZL_EINVAL;
+    if ((size_t)n < room) {
+        b->len += (size_t)n;
+        return 0;
+    }
     rc = ensure(b, (size_t)n);
     if (rc)
         return rc;
@@ -120,6 +130,21 @@ char *zl_buf_steal(struct zl_buf *b)
     b->data = NULL;
     b->len = b->cap = 0;
     return p;
+}
+
+int zl_buf_add_int(struct zl_buf *b, long long v)
+{
+    char t[24], *p = t + sizeof t;
+    unsigned long long u =
+        v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    return zl_buf_add(b, p, (size_t)(t + sizeof t - p));
 }
 
 int zl_buf_add_uvarint(struct zl_buf *b, uint64_t v)

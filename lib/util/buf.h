@@ -15,4 +15,9 @@
  * ZL_ELIMIT. Library-internal. */
 int zl_buf_add_uvarint(struct zl_buf *b, uint64_t v);
 
+/* Append v in decimal, the bytes printf's "%lld" writes, without a format
+ * string to parse (a trace's JSON writes a few thousand integers). 0,
+ * ZL_ENOMEM or ZL_ELIMIT. Library-internal. */
+int zl_buf_add_int(struct zl_buf *b, long long v);
+
 #endif

@@ -30,8 +30,20 @@ is "capture without token -> 401" "$(status -X POST -H 'Content-Type: applicatio
 T2=$("$EXE" token create --party "$P_ID" --store "$STORE" --json | jq -r .token)
 T2ID=$("$EXE" token list --party "$P_ID" --store "$STORE" --json | jq -r '.[-1].id')
 is "second token works" "$(status -H "Authorization: Bearer $T2" "$U/events?perPage=1")" 200
+# each worker keeps the viewer of the last token it verified (api.c):
+# several requests so every query worker holds T2's, then the revocation
+# (another process) must reach each of them
+T2_TRACE="$U/api/trace/back?id=https%3A%2F%2Fid.gs1.org%2F01%2F$GTIN%2F10%2FT2"
+for _ in 1 2 3 4 5 6 7 8; do
+  s=$(status -H "Authorization: Bearer $T2" "$T2_TRACE"); [ "$s" = 200 ] || break
+done
+is "second token traces" "$s" 200
 "$EXE" token revoke "$T2ID" --store "$STORE" >/dev/null
 is "revoked token -> 401" "$(status -H "Authorization: Bearer $T2" "$U/events?perPage=1")" 401
+for _ in 1 2 3 4 5 6 7 8; do
+  s=$(status -H "Authorization: Bearer $T2" "$T2_TRACE"); [ "$s" = 401 ] || break
+done
+is "revoked token -> 401 on /api/trace, every worker" "$s" 401
 is "token revoke of unknown id fails" "$("$EXE" token revoke ffffffffffffffff --store "$STORE" >/dev/null 2>&1; echo $?)" 1
 
 # ---- capture -------------------------------------------------------------

@@ -20,6 +20,8 @@
 #include "trace_gen.h"
 
 #include "util/alloc.h"
+#include "util/codec.h"
+#include "util/timefmt.h"
 
 #include <jansson.h>
 
@@ -632,6 +634,159 @@ static void test_renderings(void **state)
     zl_trace_free(t);
 }
 
+/* ---- the JSON's bytes ------------------------------------------------------
+ * zl_trace_write_json writes with appends (trace_out.c); the server
+ * answers /api/trace with it, and clients may compare answers byte for
+ * byte. The reference here is the form it had before, one zl_buf_printf
+ * a field, kept as the oracle: every identifier of random chains, both
+ * directions, must come out the same. */
+static int ref_jstr(struct zl_buf *b, const char *s)
+{
+    return s == NULL ? zl_buf_adds(b, "null") : zl_buf_add_json_string(b, s);
+}
+
+static int ref_jtime(struct zl_buf *b, int64_t ms)
+{
+    char tb[32];
+
+    if (ms == INT64_MIN || ms == INT64_MAX)
+        return zl_buf_adds(b, "null");
+    zl_time_format_utc(ms, tb);
+    return ref_jstr(b, tb);
+}
+
+static int ref_jkey(struct zl_buf *b, const char *k, const char *v)
+{
+    int rc;
+
+    if (v == NULL)
+        return 0;
+    rc = zl_buf_printf(b, ",\"%s\":", k);
+    return rc < 0 ? rc : ref_jstr(b, v);
+}
+
+static int ref_json(const zl_trace *t, struct zl_buf *b)
+{
+    int rc = zl_buf_printf(
+        b, "{\"direction\":\"%s\",\"nodes\":[",
+        zl_trace_options(t)->dir == ZL_TRACE_FORWARD ? "forward" : "backward");
+
+    for (size_t i = 0; rc == 0 && i < zl_trace_node_count(t); i++) {
+        const struct zl_trace_node *n = zl_trace_node(t, i);
+
+        rc = zl_buf_printf(b, "%s{\"index\":%zu,\"id\":", i ? "," : "", i);
+        rc = rc < 0 ? rc : ref_jstr(b, n->id);
+        rc = rc < 0 ? rc
+                    : zl_buf_printf(b,
+                                    ",\"kind\":\"%s\",\"depth\":%d,"
+                                    "\"via\":%d,\"link\":\"%s\"",
+                                    zl_trace_kind_name(n->kind), n->depth,
+                                    n->via, zl_trace_link_name(n->link));
+        rc = rc < 0 ? rc : zl_buf_adds(b, ",\"from\":");
+        rc = rc < 0 ? rc : ref_jtime(b, n->first_ms);
+        rc = rc < 0 ? rc : zl_buf_adds(b, ",\"to\":");
+        rc = rc < 0 ? rc : ref_jtime(b, n->last_ms);
+        if (rc == 0 && n->has_quantity)
+            rc = zl_buf_printf(b, ",\"quantity\":%.17g", n->quantity);
+        rc = rc < 0 ? rc : ref_jkey(b, "uom", n->uom);
+        rc = rc < 0 ? rc : ref_jkey(b, "owner", n->owner);
+        rc = rc < 0 ? rc : ref_jkey(b, "possessor", n->possessor);
+        rc = rc < 0 ? rc : ref_jkey(b, "location", n->location);
+        if (rc == 0)
+            rc = zl_buf_printf(b,
+                               ",\"lastEvent\":%d,\"reachedConsumer\":%s,"
+                               "\"events\":[",
+                               n->last_event,
+                               n->reached_consumer ? "true" : "false");
+        for (size_t k = 0; rc == 0 && k < n->n_events; k++)
+            rc = zl_buf_printf(b, "%s%d", k ? "," : "", n->events[k]);
+        rc = rc < 0 ? rc : zl_buf_adds(b, "]}");
+    }
+    rc = rc < 0 ? rc : zl_buf_adds(b, "],\"edges\":[");
+    for (size_t i = 0; rc == 0 && i < zl_trace_edge_count(t); i++) {
+        const struct zl_trace_edge *e = zl_trace_edge(t, i);
+
+        rc = zl_buf_printf(b,
+                           "%s{\"from\":%d,\"to\":%d,\"link\":\"%s\","
+                           "\"event\":%d",
+                           i ? "," : "", e->from, e->to,
+                           zl_trace_link_name(e->link), e->event);
+        if (rc == 0 && e->has_quantity)
+            rc = zl_buf_printf(b, ",\"quantity\":%.17g", e->quantity);
+        rc = rc < 0 ? rc : ref_jkey(b, "uom", e->uom);
+        rc = rc < 0 ? rc : zl_buf_addc(b, '}');
+    }
+    rc = rc < 0 ? rc : zl_buf_adds(b, "],\"events\":[");
+    for (size_t i = 0; rc == 0 && i < zl_trace_event_count(t); i++) {
+        const struct zl_trace_event *e = zl_trace_event(t, i);
+        char h[65];
+        const char *a = zl_action_name(e->action);
+
+        zl_hex_encode(e->hash, 32, h);
+        rc = zl_buf_printf(b,
+                           "%s{\"index\":%zu,\"eventID\":\"ni:///sha-256;"
+                           "%s?ver=CBV2.0\",\"type\":\"%s\"",
+                           i ? "," : "", i, h, zl_event_type_name(e->type));
+        rc = rc < 0 ? rc : ref_jkey(b, "action", a);
+        rc = rc < 0 ? rc : zl_buf_adds(b, ",\"eventTime\":");
+        rc = rc < 0 ? rc : ref_jtime(b, e->event_time_ms);
+        rc = rc < 0 ? rc : zl_buf_adds(b, ",\"recordTime\":");
+        rc = rc < 0 ? rc : ref_jtime(b, e->record_time_ms);
+        rc = rc < 0 ? rc : ref_jkey(b, "bizStep", e->biz_step);
+        rc = rc < 0 ? rc : ref_jkey(b, "disposition", e->disposition);
+        rc = rc < 0 ? rc : ref_jkey(b, "bizLocation", e->biz_location);
+        rc = rc < 0 ? rc : ref_jkey(b, "readPoint", e->read_point);
+        rc =
+            rc < 0 ? rc : ref_jkey(b, "transformationID", e->transformation_id);
+        rc = rc < 0 ? rc : ref_jkey(b, "sourceOwner", e->src_owner);
+        rc = rc < 0 ? rc : ref_jkey(b, "sourcePossessor", e->src_possessor);
+        rc = rc < 0 ? rc : ref_jkey(b, "sourceLocation", e->src_location);
+        rc = rc < 0 ? rc : ref_jkey(b, "destinationOwner", e->dst_owner);
+        rc =
+            rc < 0 ? rc : ref_jkey(b, "destinationPossessor", e->dst_possessor);
+        rc = rc < 0 ? rc : ref_jkey(b, "destinationLocation", e->dst_location);
+        rc = rc < 0 ? rc : ref_jkey(b, "cte", zl_cte_name(e->cte));
+        rc = rc < 0 ? rc : zl_buf_addc(b, '}');
+    }
+    return rc < 0 ? rc : zl_buf_adds(b, "]}\n");
+}
+
+static void test_json_bytes(void **state)
+{
+    struct fixture *f = *state;
+    static struct gchain c;
+    struct zl_buf got, want;
+    size_t compared = 0, quantities = 0;
+
+    zl_buf_init(&got, 1 << 24);
+    zl_buf_init(&want, 1 << 24);
+    for (uint64_t sd = 1; sd <= 6; sd++) {
+        g_generate(&c, 7000 + sd);
+        capture(f->s, &c, 0, c.n_ev, NULL);
+        for (int i = 0; i < c.n_ids; i++)
+            for (int fwd = 0; fwd < 2; fwd++) {
+                zl_trace *t = h_trace(f->s, c.ids[i], fwd);
+
+                zl_buf_reset(&got);
+                zl_buf_reset(&want);
+                assert_int_equal(zl_trace_write_json(t, &got), 0);
+                assert_int_equal(ref_json(t, &want), 0);
+                if (got.len != want.len || memcmp(got.data, want.data, got.len))
+                    fail_msg("%s %s: the JSON differs from the printf form:\n"
+                             "%s\nwant\n%s",
+                             c.ids[i], fwd ? "forward" : "backward", got.data,
+                             want.data);
+                compared++;
+                quantities += strstr(got.data, "\"quantity\":") != NULL;
+                zl_trace_free(t);
+            }
+    }
+    assert_true(compared > 50);
+    assert_true(quantities > 0);
+    zl_buf_cleanup(&got);
+    zl_buf_cleanup(&want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -641,6 +796,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lot_items_location, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_renderings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_json_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partial_loads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_chains, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handle_graph_follows_commits,

@@ -24,6 +24,7 @@
 #include "util/timefmt.h"
 #include "zhiliang/error.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,62 @@ static void test_buf_cap(void **state)
     assert_string_equal(b.data, "42-x");
     zl_buf_cleanup(&b);
     zl_buf_cleanup(NULL);
+}
+
+/* zl_buf_add_int writes what "%lld" writes; zl_buf_printf formats in
+ * place when the room is there and grows when not, the NUL after the
+ * text either way, and refuses past the cap without a change. */
+static void test_buf_numbers(void **state)
+{
+    static const long long V[] = {0,
+                                  1,
+                                  -1,
+                                  9,
+                                  10,
+                                  -10,
+                                  99,
+                                  100,
+                                  2147483647,
+                                  -2147483648LL,
+                                  1234567890123LL,
+                                  LLONG_MAX,
+                                  LLONG_MIN};
+    struct zl_buf b, p;
+    char t[32];
+
+    (void)state;
+    zl_buf_init(&b, 1 << 16);
+    zl_buf_init(&p, 1 << 16);
+    for (size_t i = 0; i < sizeof V / sizeof V[0]; i++) {
+        assert_int_equal(zl_buf_add_int(&b, V[i]), 0);
+        assert_int_equal(zl_buf_addc(&b, ','), 0);
+        snprintf(t, sizeof t, "%lld,", V[i]);
+        assert_int_equal(zl_buf_adds(&p, t), 0);
+    }
+    assert_string_equal(b.data, p.data);
+    /* in place: the room is there after a reset */
+    zl_buf_reset(&b);
+    assert_int_equal(zl_buf_printf(&b, "%s-%d", "ab", 7), 0);
+    assert_int_equal(b.len, 4);
+    assert_string_equal(b.data, "ab-7");
+    /* longer than the room: grown, the whole text */
+    for (int i = 0; i < 200; i++)
+        assert_int_equal(zl_buf_printf(&b, "%05d", i), 0);
+    assert_int_equal(b.len, 4 + 200 * 5);
+    assert_memory_equal(b.data + b.len - 5, "00199", 6);
+    zl_buf_cleanup(&b);
+    /* past the cap with the room allocated: refused, nothing changed */
+    zl_buf_init(&b, 8);
+    assert_int_equal(zl_buf_adds(&b, "12345"), 0);
+    zl_buf_reset(&b);
+    assert_int_equal(zl_buf_adds(&b, "12"), 0);
+    assert_int_equal(zl_buf_printf(&b, "%s", "abcdefg"), ZL_ELIMIT);
+    assert_int_equal(b.len, 2);
+    assert_string_equal(b.data, "12");
+    assert_int_equal(zl_buf_add_int(&b, 1234567), ZL_ELIMIT);
+    assert_string_equal(b.data, "12");
+    zl_buf_cleanup(&b);
+    zl_buf_cleanup(&p);
 }
 
 static void test_buf_oom(void **state)
@@ -653,14 +710,14 @@ static void test_sort_i64(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_strmap),       cmocka_unit_test(test_escape),
-        cmocka_unit_test(test_civil),        cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_itab),         cmocka_unit_test(test_buf_cap),
-        cmocka_unit_test(test_buf_oom),      cmocka_unit_test(test_time),
-        cmocka_unit_test(test_base64),       cmocka_unit_test(test_hex),
-        cmocka_unit_test(test_error_format), cmocka_unit_test(test_jw),
-        cmocka_unit_test(test_jw_misuse),    cmocka_unit_test(test_dl),
-        cmocka_unit_test(test_sort_i64),
+        cmocka_unit_test(test_strmap),      cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_civil),       cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_itab),        cmocka_unit_test(test_buf_cap),
+        cmocka_unit_test(test_buf_numbers), cmocka_unit_test(test_buf_oom),
+        cmocka_unit_test(test_time),        cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_hex),         cmocka_unit_test(test_error_format),
+        cmocka_unit_test(test_jw),          cmocka_unit_test(test_jw_misuse),
+        cmocka_unit_test(test_dl),          cmocka_unit_test(test_sort_i64),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1263,6 +1263,108 @@ static void test_memo_kept(void **state)
     assert_true(hebei_pages(f->s) > p1);
 }
 
+/* ---- the rule's answers by event, kept between requests --------------------
+ * A kept memo keeps each event's answer (visibility.c, verdict_get): a
+ * server's next trace for the same party asks the store nothing about an
+ * event an earlier one asked about, and the answers are the table's; a
+ * registry change by another process (the dairy registered in Beijing)
+ * must be in the next request's answers. */
+
+/* Runs of the handle's statement that reads an event's row for the rule
+ * (SQLite: sqlite_trace.c's events_meta). */
+static int meta_reads(zl_store *s)
+{
+    sqlite3 *db = zl_sqlite_db(s);
+    int n = 0;
+
+    for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st;
+         st = sqlite3_next_stmt(db, st))
+        if (!strncmp(sqlite3_sql(st), "SELECT hash, type, action,", 26) &&
+            strstr(sqlite3_sql(st), "FROM events WHERE hkey"))
+            n += sqlite3_stmt_status(st, SQLITE_STMTSTATUS_RUN, 0);
+    return n;
+}
+
+/* "345": the events party sees through a kept memo, one request. */
+static void kept_answers(zl_store *s, const char *party, char out[N_EV + 1])
+{
+    struct zl_viewer v;
+    struct zl_error err = {0};
+    zl_viewer_memo *m = NULL;
+    size_t n = 0;
+
+    assert_int_equal(zl_viewer_for_party(s, party, &v, &err), 0);
+    assert_int_equal(zl_viewer_memo_get(s, &v, &m), 0);
+    for (int k = 1; k <= N_EV; k++) {
+        int rc = zl_viewer_sees_event_memo(s, &v, m, H[k]);
+
+        assert_true(rc == 0 || rc == 1);
+        if (rc)
+            out[n++] = (char)('0' + k);
+    }
+    out[n] = '\0';
+    zl_viewer_memo_put(s, m);
+}
+
+static void test_verdicts_kept(void **state)
+{
+    struct fixture *f = *state;
+    int sqlite = !strcmp(zl_store_backend_name(f->s), "sqlite"), st, r0 = 0;
+    char got[N_EV + 1];
+    pid_t pid;
+
+    chain(f->s);
+    for (size_t i = 0; i < sizeof TABLE / sizeof TABLE[0]; i++) {
+        if (!strcmp(TABLE[i].party, "op"))
+            continue; /* reads no events: the server answers 403 first */
+        for (int pass = 0; pass < 2; pass++) {
+            if (sqlite)
+                r0 = meta_reads(f->s);
+            kept_answers(f->s, TABLE[i].party, got);
+            if (strcmp(got, TABLE[i].sees))
+                fail_msg("%s through a kept memo (pass %d): sees \"%s\", "
+                         "want \"%s\"",
+                         TABLE[i].party, pass, got, TABLE[i].sees);
+            /* the first request reads the rows, the second none */
+            if (sqlite && pass == 1 && meta_reads(f->s) != r0)
+                fail_msg("%s: the second request read %d event rows again",
+                         TABLE[i].party, meta_reads(f->s) - r0);
+            if (sqlite && pass == 0 && meta_reads(f->s) == r0)
+                fail_msg("%s: the first request read no event row",
+                         TABLE[i].party);
+        }
+    }
+    /* another process registers the dairy in Beijing (110105): its
+     * captures E3..E5 are now the Beijing regulator's */
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        const char *pre[1] = {"6940277"};
+        struct zl_party p;
+        zl_store *o = NULL;
+
+        memset(&p, 0, sizeof p);
+        p.uscc = USCC_DAIRY;
+        p.name_zh = "x";
+        p.glns = DAIRY_GLNS;
+        p.n_glns = 1;
+        p.prefixes = pre;
+        p.n_prefixes = 1;
+        p.kind = ZL_PARTY_ENTERPRISE;
+        p.region = "110105";
+        if (zl_open(f->uri, &o, NULL) || zl_party_add(o, &p, 1, NULL, NULL))
+            _exit(1);
+        zl_close(o);
+        _exit(0);
+    }
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    kept_answers(f->s, "reg-beijing", got);
+    assert_string_equal(got, "345");
+    kept_answers(f->s, "reg-hebei", got);
+    assert_string_equal(got, "12");
+}
+
 /* ---- an enterprise's pages through its candidates (schema 27) -----------
  * sqlite_query.c narrows an enterprise's pages to its candidates: its
  * sites' and captures' events (the sites index), the events naming it as
@@ -1926,6 +2028,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pushdown, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sites_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memo_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verdicts_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_custody_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_custody_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enterprise_pages, setup, teardown),
