@@ -70,18 +70,19 @@ post() { # role file
 ev 1 "\"type\":\"ObjectEvent\",\"action\":\"ADD\",\"bizStep\":\"commissioning\",\"disposition\":\"active\",$(qty quantityList "$MILK"),$(at "$G_FARM")" >"$TMP/e1.json"
 ev 2 "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":\"shipping\",\"disposition\":\"in_transit\",$(qty quantityList "$MILK"),\"readPoint\":{\"id\":\"https://id.gs1.org/414/$G_FARM\"},$(src "$G_FARM"),$(dst "$G_DAIRY")" >"$TMP/e2.json"
 ev 3 "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":\"receiving\",\"disposition\":\"in_progress\",$(qty quantityList "$MILK"),$(at "$G_DAIRY"),$(src "$G_FARM"),$(dst "$G_DAIRY")" >"$TMP/e3.json"
-ev 4 "\"type\":\"TransformationEvent\",\"bizStep\":\"commissioning\",$(qty inputQuantityList "$MILK"),$(qty outputQuantityList "$PROD"),$(at "$G_DAIRY"),\"bizTransactionList\":[{\"type\":\"po\",\"bizTransaction\":\"urn:epcglobal:cbv:bt:$G_DAIRY:PO-SECRET-4\"}],\"ex:price\":12.34,\"ex:contact\":{\"ex:name\":\"王小明\",\"ex:phone\":\"13800138000\"}" >"$TMP/e4.json"
-ev 5 "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":\"shipping\",\"disposition\":\"in_transit\",$(qty quantityList "$PROD"),\"readPoint\":{\"id\":\"https://id.gs1.org/414/$G_DAIRY\"},$(src "$G_DAIRY"),$(dst "$G_SHOP"),\"bizTransactionList\":[{\"type\":\"po\",\"bizTransaction\":\"urn:epcglobal:cbv:bt:$G_DAIRY:PO-SHIP-5\"}],\"ex:price\":56.78" >"$TMP/e5.json"
+ev 4 "\"type\":\"TransformationEvent\",\"bizStep\":\"commissioning\",$(qty inputQuantityList "$MILK"),$(qty outputQuantityList "$PROD"),$(at "$G_DAIRY"),\"bizTransactionList\":[{\"type\":\"po\",\"bizTransaction\":\"urn:epcglobal:cbv:bt:$G_DAIRY:PO-SECRET-4\"}],\"ex:price\":1212.34,\"ex:contact\":{\"ex:name\":\"王小明\",\"ex:phone\":\"13800138000\"}" >"$TMP/e4.json"
+ev 5 "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":\"shipping\",\"disposition\":\"in_transit\",$(qty quantityList "$PROD"),\"readPoint\":{\"id\":\"https://id.gs1.org/414/$G_DAIRY\"},$(src "$G_DAIRY"),$(dst "$G_SHOP"),\"bizTransactionList\":[{\"type\":\"po\",\"bizTransaction\":\"urn:epcglobal:cbv:bt:$G_DAIRY:PO-SHIP-5\"}],\"ex:price\":5656.78" >"$TMP/e5.json"
 ev 6 "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":\"receiving\",\"disposition\":\"in_progress\",$(qty quantityList "$PROD"),$(at "$G_SHOP"),$(src "$G_DAIRY"),$(dst "$G_SHOP")" >"$TMP/e6.json"
 ev 7 "\"type\":\"ObjectEvent\",\"action\":\"OBSERVE\",\"bizStep\":\"holding\",\"disposition\":\"recalled\",$(qty quantityList "$PROD"),$(at "$G_DAIRY")" >"$TMP/e7.json"
-ev 8 "\"type\":\"ObjectEvent\",\"action\":\"ADD\",\"bizStep\":\"commissioning\",\"disposition\":\"active\",$(qty quantityList "$DRUG"),$(at "$G_PHARM"),\"ex:price\":99.01" >"$TMP/e8.json"
+ev 8 "\"type\":\"ObjectEvent\",\"action\":\"ADD\",\"bizStep\":\"commissioning\",\"disposition\":\"active\",$(qty quantityList "$DRUG"),$(at "$G_PHARM"),\"ex:price\":9999.01" >"$TMP/e8.json"
 post farm1 "$TMP/e1.json"; post farm1 "$TMP/e2.json"; post dairy1 "$TMP/e3.json"; post dairy1 "$TMP/e4.json"
 post dairy1 "$TMP/e5.json"; post shop1 "$TMP/e6.json"; post dairy1 "$TMP/e7.json"; post pharm1 "$TMP/e8.json"
 CASE=$("$EXE" recall open --store "$STORE" --lot "$PROD" --reason 'matrix test' --hazard-class II 2>/dev/null | grep -oE '[0-9a-f-]{36}' | head -1)
 ok "recall case opened" test -n "$CASE"
 
-# Planted values, by the event that carries them.
-declare -A PLANT=([4]='12.34|王小明|13800138000|PO-SECRET-4' [5]='56.78|PO-SHIP-5' [8]='99.01')
+# Planted values, by the event that carries them. Prices of four digits
+# before the point: a time's seconds ("...:12.345Z") cannot spell them.
+declare -A PLANT=([4]='1212.34|王小明|13800138000|PO-SECRET-4' [5]='5656.78|PO-SHIP-5' [8]='9999.01')
 # What each role may see (docs/access.md): events by number.
 declare -A SEES=([farm1]="1 2 3" [dairy1]="2 3 4 5 6 7" [shop1]="5 6 7" [pharm1]="8"
                  [reg-in]="3 4 5 7" [reg-out]="" [local]="1 2 3 4 5 6 7 8")
