@@ -237,6 +237,14 @@ static int recompute_record(struct audit *a, uint8_t leaf_type, const char *key,
             zl_free(old);
         }
     }
+    /* The leaf names its event by rid on SQLite (schema 35), so the key
+     * read back is whatever events.hash holds: it must be the hash of
+     * the record, or an edited hash (and hkey) would pass. */
+    if (memcmp(again, hash, 32) &&
+        (rc = audit_report(a, "event-hash-altered", 0, key,
+                           "events.hash is not the CBV hash of the stored"
+                           " event")))
+        return rc;
     *canon = a->canon;
     return 0;
 }

@@ -355,6 +355,11 @@ static int migrate_step(zl_store *s, int from)
               * none on PostgreSQL; the events table is rebuilt, so the
               * correction module's index on it is made again) */
         return module_schema(s, ZL_STORE_MOD_CORRECTION);
+    case 34: /* 34 -> 35: an event's log leaf names it by rid on SQLite
+              * (issue 11, docs/storage.md "Schema 35"; the backend's
+              * step alone, run at the first step from any version; none
+              * on PostgreSQL) */
+        return 0;
     default: return ZL_EUNSUPPORTED;
     }
 }
