@@ -32,28 +32,49 @@
  * all the nodes it keeps; rows written here at a level not kept are
  * dropped (zl_sqlite_log_node_kept).
  *
- * Records are found by key through an index on an expression of the key
- * rather than on the key itself (LEAF_KEY_OF): for an event's packed key
- * (32 bytes of its hash) its first 6 bytes, any other key (receipts,
- * registry records: one record in ~1,000) whole. A shared prefix only
- * costs one more row comparison (the query also compares the key
- * itself); 48 bits make that ~18 pairs in 10^8 random keys. Until schema
- * 31 the index was on a stored column, key_hash, the 64-bit FNV-1a of the
- * key text: 9 bytes a row in the table and 8 in each index entry, and a
- * value of its own that verify did not check (an edited key_hash hid its
- * leaf from every lookup by key); SQLite now keeps the index from the key
- * alone. The store copier still gives other backends that column
- * (zl_sqlite_log_key_hash), PostgreSQL keeps it.
+ * Records are found by key through log_leaf_key, an index on the key as
+ * stored (schema 35): an event's rid, any other key (receipts, registry
+ * records: one record in ~1,000) its text whole. Until schema 31 the
+ * index was on a stored column, key_hash, the 64-bit FNV-1a of the key
+ * text (9 bytes a row in the table, 8 in each index entry, and a value of
+ * its own that verify did not check); schemas 32-34 indexed an expression
+ * of the key (an event's first 6 bytes). The store copier still gives
+ * other backends key_hash (zl_sqlite_log_key_hash), PostgreSQL keeps it.
  *
  * An event's record key, its hash ID "ni:///sha-256;<64 hex>?ver=CBV2.0"
- * (89 bytes of text), is stored as the 32 bytes it spells (schema 21):
- * 57 bytes a record less, a third of the log's bytes. Every read gives the
- * text back (zl_sqlite_log_key), the key hash is still that of the text,
- * and any other key (receipts, registry records) stays text; the storage
- * class tells the two apart, as for the outbox's keys. Rejected: no key
- * at all for events, found through events.hash (the leaf would then name
- * its record only through another table's row, and a deleted event would
- * take its leaf's name with it).
+ * (89 bytes of text), was stored as the 32 bytes it spells from schema 21
+ * (57 bytes a record less); since schema 35 it is stored as the event's
+ * rid, an integer of 3-4 bytes, and every read gives the text back from
+ * the hash events holds for that rid (ZL_SQLITE_LEAF_EVENT_JOIN,
+ * zl_sqlite_log_key). A lookup by key goes through events (events_hkey:
+ * the rid of the hash), then log_leaf_key. The key hash is still that of
+ * the text; any other key stays text, and the storage class tells the
+ * kinds apart (an integer is an event's rid, a 32-byte blob an event's
+ * hash logged while no event had it, text anything else). At 1M events:
+ * log_leaf 75.3 -> 46.1 bytes an event, log_leaf_key 15.1 -> 12.0
+ * (docs/storage.md "Schema 35"). Capture binds the rid from C (the event
+ * it has just written, zl_sqlite_log_leaf_rid): nothing it writes calls an
+ * SQL function.
+ *
+ * This overturns what schemas 21-34 rejected: "no key at all for events,
+ * found through events.hash (the leaf would then name its record only
+ * through another table's row, and a deleted event would take its leaf's
+ * name with it)". Both are so, and are now paid for as follows: the
+ * events row's hash is what the key reads, so verify compares it with the
+ * hash recomputed from the row's JSON (an edited hash, with its hkey,
+ * would otherwise pass: event-hash-altered); a leaf whose rid names no
+ * event reads as "urn:zhiliang:event-rid:<rid>", which verify reports
+ * missing, and reindex re-links it to the event whose leaf hash it holds
+ * (an edited events.rid: zl_sqlite_log_relink); a deleted events row is
+ * named by its leaf's index and rid, no longer by its hash ID, and what
+ * read the hash through its leaf (its outbox row, the capture receipt
+ * listing it) no longer verifies. For that, 32.2 bytes an event of 901.
+ * Rejected: a column in events naming the leaf (events.leaf) instead of
+ * log_leaf_key: ~4.2 bytes an event where the index is 12.0, but capture
+ * would write each events row twice (the leaf's index is known only once
+ * the row is in) or predict the log's size in the store, the migration
+ * would rewrite events (35 s at 1M, against 16 s for log_leaf), and it is
+ * a second link to check and rebuild; left for a later step.
  */
 #include "log/merkle.h"
 #include "store/sqlite_int.h"
