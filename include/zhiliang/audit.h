@@ -27,6 +27,7 @@ struct zl_audit_issue {
     const char *kind;       /* "record-altered", "record-missing",
                                "metadata-altered", "metadata-unanchored",
                                "record-unlogged", "record-duplicated",
+                               "event-hash-altered",
                                "leaf-gap", "leaf-duplicate",
                                "node-changed", "node-missing",
                                "checkpoint-signature", "checkpoint-root",

@@ -182,6 +182,28 @@ static record_canon_fn record_canon_of(uint8_t leaf_type)
     }
 }
 
+/* An event whose stored hash is not its record's (the CBV hash of its
+ * JSON). The leaf names its event by rid on SQLite (schema 36), so the key
+ * read back is whatever events.hash holds, and an edited hash (with its
+ * hkey, so the event is still found) would pass the leaf's check: reported
+ * here when the record still matches its leaf (an edited record is the
+ * log pass's record-altered). */
+static int hash_altered(struct audit *a, const char *key, const void *canon,
+                        size_t len)
+{
+    uint8_t stored[32], leaf[32];
+    int rc = zl_log_find(a->s, key, NULL, NULL, stored);
+
+    if (rc == ZL_ENOTFOUND)
+        return 0; /* no leaf: the event pass reports it unlogged */
+    if (rc || (rc = zl_log_leaf_hash(ZL_LEAF_EVENT, canon, len, leaf)))
+        return rc;
+    if (memcmp(leaf, stored, 32))
+        return 0;
+    return audit_report(a, "event-hash-altered", 0, key,
+                        "events.hash is not the CBV hash of the stored event");
+}
+
 static int recompute_record(struct audit *a, uint8_t leaf_type, const char *key,
                             const void **canon, size_t *len)
 {
@@ -238,7 +260,7 @@ static int recompute_record(struct audit *a, uint8_t leaf_type, const char *key,
         }
     }
     *canon = a->canon;
-    return 0;
+    return memcmp(again, hash, 32) ? hash_altered(a, key, *canon, *len) : 0;
 }
 
 /* A leaf's record recomputed from the store (the log pass's source), and

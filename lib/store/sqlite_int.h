@@ -61,6 +61,17 @@ struct zl_sqlite {
      * ZL_SQLITE_RECENT; emptied at begin, commit and rollback */
     struct zl_sqlite_recent *recent;
     size_t n_recent, cap_recent, at_recent;
+    /* the event capture wrote last (event_rid 0: none), whose leaf comes
+     * next and names it by rid (sqlite_log.c, schema 36); emptied with
+     * recent */
+    uint8_t event_hash[32];
+    int64_t event_rid;
+    /* reindex: the event leaves whose rid names no event, loaded at the
+     * first event without a leaf (orphans_loaded), for re-linking by
+     * leaf hash (zl_sqlite_log_relink); emptied with recent */
+    struct zl_sqlite_recent *orphans;
+    size_t n_orphans;
+    int orphans_loaded;
     /* the sites index written by capture in C (sqlite_sites.c): set
      * while capture's events insert steps (its trigger then skips);
      * sites_by_trigger a test's switch back to the trigger; the last
@@ -210,23 +221,40 @@ int zl_sqlite_outbox_bind_kind(sqlite3_stmt *st, int i, const char *kind,
                                size_t len);
 const char *zl_sqlite_outbox_kind(sqlite3_stmt *st, int i);
 
-/* The log's record keys (sqlite_log.c, schema 21): an event's hash ID,
+/* The log's record keys (sqlite_log.c): an event's hash ID,
  * "ni:///sha-256;<64 lower-case hex>?ver=CBV2.0" (89 bytes), is stored
- * as its 32 bytes. _pack: 1 when key is such an ID (out filled), 0 when
+ * as the event's rid (schema 36; as its 32 bytes when no event has that
+ * hash). _pack: 1 when key is such an ID (out filled: the hash), 0 when
  * it stays text. _key: column i of st as the key's text, written into id
- * (96 bytes) for a packed one, else borrowed from st. _migrate: log_leaf
- * copied with its keys packed (schema 21) and without key_hash (schema
- * 32), when it has key_hash or (pack_check) a key left to pack; run at a
- * store's first migration step (idempotent). _key_hash: the key_hash
+ * (96 bytes) for an event's (column hash_col then holds the events.hash
+ * its rid names: ZL_SQLITE_LEAF_EVENT_JOIN; a rid that names no event
+ * reads as "urn:zhiliang:event-rid:<rid>", a key no record has), else
+ * borrowed from st. _migrate: log_leaf copied into schema 36's layout
+ * (no key_hash, the key untyped, an event's key its rid), when it has
+ * key_hash, a TEXT key column or (pack_check) a key left to pack; run at
+ * a store's first migration step (idempotent). _key_hash: the key_hash
  * column other backends keep (the FNV-1a of the key text, shifted to stay
  * a positive int64), which SQLite's log_leaf has no more: the copier
  * gives it. _leaf_select: the copier's read of log_leaf (the columns of
- * tables.c, key_hash NULL; after: WHERE idx > ?1; limit 0: all). */
+ * tables.c, key_hash NULL, then the event's hash for _key; after: WHERE
+ * idx > ?1; limit 0: all). _leaf_rid: the value record_key an event
+ * leaf's key is stored as: the rid of the event whose hash is h (1),
+ * else 0 (the 32 bytes stay), or ZL_ESTORE. _relink (reindex, schema 36):
+ * if no leaf names the event rid, the event leaf whose rid names no event
+ * and whose hash is this event's leaf hash (leaf_type, canon: its record)
+ * is made to name it. */
+#define ZL_SQLITE_LEAF_EVENT_JOIN(l, e)                                        \
+    " LEFT JOIN events " e " ON typeof(" l ".record_key) = 'integer' AND " e   \
+    ".rid = " l ".record_key"
 int zl_sqlite_log_key_pack(const char *key, size_t len, uint8_t out[32]);
-const char *zl_sqlite_log_key(sqlite3_stmt *st, int i, char id[96]);
+const char *zl_sqlite_log_key(sqlite3_stmt *st, int i, int hash_col,
+                              char id[96]);
 int zl_sqlite_log_migrate(zl_store *s, int pack_check);
 int64_t zl_sqlite_log_key_hash(const char *k, size_t len);
 int zl_sqlite_log_leaf_select(struct zl_buf *b, int after, size_t limit);
+int zl_sqlite_log_leaf_rid(zl_store *s, const uint8_t h[32], int64_t *rid);
+int zl_sqlite_log_relink(zl_store *s, int64_t rid, uint8_t leaf_type,
+                         const void *canon, size_t len);
 
 /* The log's inner nodes (sqlite_log.c, schema 32): only levels that are
  * multiples of 4 are stored, the others hashed up on read. _kept: 1 for a

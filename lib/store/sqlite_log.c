@@ -32,28 +32,49 @@
  * all the nodes it keeps; rows written here at a level not kept are
  * dropped (zl_sqlite_log_node_kept).
  *
- * Records are found by key through an index on an expression of the key
- * rather than on the key itself (LEAF_KEY_OF): for an event's packed key
- * (32 bytes of its hash) its first 6 bytes, any other key (receipts,
- * registry records: one record in ~1,000) whole. A shared prefix only
- * costs one more row comparison (the query also compares the key
- * itself); 48 bits make that ~18 pairs in 10^8 random keys. Until schema
- * 31 the index was on a stored column, key_hash, the 64-bit FNV-1a of the
- * key text: 9 bytes a row in the table and 8 in each index entry, and a
- * value of its own that verify did not check (an edited key_hash hid its
- * leaf from every lookup by key); SQLite now keeps the index from the key
- * alone. The store copier still gives other backends that column
- * (zl_sqlite_log_key_hash), PostgreSQL keeps it.
+ * Records are found by key through log_leaf_key, an index on the key as
+ * stored (schema 36): an event's rid, any other key (receipts, registry
+ * records: one record in ~1,000) its text whole. Until schema 31 the
+ * index was on a stored column, key_hash, the 64-bit FNV-1a of the key
+ * text (9 bytes a row in the table, 8 in each index entry, and a value of
+ * its own that verify did not check); schemas 32-34 indexed an expression
+ * of the key (an event's first 6 bytes). The store copier still gives
+ * other backends key_hash (zl_sqlite_log_key_hash), PostgreSQL keeps it.
  *
  * An event's record key, its hash ID "ni:///sha-256;<64 hex>?ver=CBV2.0"
- * (89 bytes of text), is stored as the 32 bytes it spells (schema 21):
- * 57 bytes a record less, a third of the log's bytes. Every read gives the
- * text back (zl_sqlite_log_key), the key hash is still that of the text,
- * and any other key (receipts, registry records) stays text; the storage
- * class tells the two apart, as for the outbox's keys. Rejected: no key
- * at all for events, found through events.hash (the leaf would then name
- * its record only through another table's row, and a deleted event would
- * take its leaf's name with it).
+ * (89 bytes of text), was stored as the 32 bytes it spells from schema 21
+ * (57 bytes a record less); since schema 36 it is stored as the event's
+ * rid, an integer of 3-4 bytes, and every read gives the text back from
+ * the hash events holds for that rid (ZL_SQLITE_LEAF_EVENT_JOIN,
+ * zl_sqlite_log_key). A lookup by key goes through events (events_hkey:
+ * the rid of the hash), then log_leaf_key. The key hash is still that of
+ * the text; any other key stays text, and the storage class tells the
+ * kinds apart (an integer is an event's rid, a 32-byte blob an event's
+ * hash logged while no event had it, text anything else). At 1M events:
+ * log_leaf 75.3 -> 46.1 bytes an event, log_leaf_key 15.1 -> 12.0
+ * (docs/storage.md "Schema 36"). Capture binds the rid from C (the event
+ * it has just written, zl_sqlite_log_leaf_rid): nothing it writes calls an
+ * SQL function.
+ *
+ * This overturns what schemas 21-34 rejected: "no key at all for events,
+ * found through events.hash (the leaf would then name its record only
+ * through another table's row, and a deleted event would take its leaf's
+ * name with it)". Both are so, and are now paid for as follows: the
+ * events row's hash is what the key reads, so verify compares it with the
+ * hash recomputed from the row's JSON (an edited hash, with its hkey,
+ * would otherwise pass: event-hash-altered); a leaf whose rid names no
+ * event reads as "urn:zhiliang:event-rid:<rid>", which verify reports
+ * missing, and reindex re-links it to the event whose leaf hash it holds
+ * (an edited events.rid: zl_sqlite_log_relink); a deleted events row is
+ * named by its leaf's index and rid, no longer by its hash ID, and what
+ * read the hash through its leaf (its outbox row, the capture receipt
+ * listing it) no longer verifies. For that, 32.2 bytes an event of 901.
+ * Rejected: a column in events naming the leaf (events.leaf) instead of
+ * log_leaf_key: ~4.2 bytes an event where the index is 12.0, but capture
+ * would write each events row twice (the leaf's index is known only once
+ * the row is in) or predict the log's size in the store, the migration
+ * would rewrite events (35 s at 1M, against 16 s for log_leaf), and it is
+ * a second link to check and rebuild; left for a later step.
  */
 #include "log/merkle.h"
 #include "store/sqlite_int.h"
@@ -63,36 +84,33 @@
 #include "util/strmap.h"
 #include "zhiliang/codec.h"
 #include "zhiliang/error.h"
+#include "zhiliang/log.h"
 
 #include <stdio.h>
 #include <string.h>
 
-/* What log_leaf_key indexes: the first 6 bytes of a packed key (48 bits
- * of an event's hash), any other key's text whole. A query names it the
- * same way (SQLite matches the expression) against the same of ?1, with
- * +record_key = ?1 beside it: without the +, SQLite substitutes ?1 for
- * record_key in the expression, which then no longer matches the
- * index's. */
-#define LEAF_KEY_OF(k)                                                         \
-    "CASE typeof(" k ") WHEN 'blob' THEN substr(" k ", 1, 6) ELSE " k " END"
-#define LEAF_KEY_IS_1                                                          \
-    "(" LEAF_KEY_OF("record_key") ") = (" LEAF_KEY_OF(                         \
-        "?1") ") AND +record_key = ?1"
+/* record_key has no declared type (schema 36), so a rid bound as an
+ * integer stays one (a TEXT column would store it as its digits), and
+ * log_leaf_key indexes it as it is: an event's rid (a few bytes), any
+ * other key's text whole. */
+#define LEAF_TABLE(name)                                                       \
+    "CREATE TABLE " name "("                                                   \
+    " idx INTEGER PRIMARY KEY, type INTEGER NOT NULL,"                         \
+    " record_key NOT NULL, hash BLOB NOT NULL);"
 
-static const char LOG_SCHEMA[] =
-    "CREATE TABLE IF NOT EXISTS log_leaf("
-    " idx INTEGER PRIMARY KEY, type INTEGER NOT NULL,"
-    " record_key TEXT NOT NULL, hash BLOB NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS log_leaf_key ON log_leaf(" LEAF_KEY_OF(
-        "record_key") ");"
-                      "CREATE TABLE IF NOT EXISTS log_node("
-                      " level INTEGER NOT NULL, idx INTEGER NOT NULL, hash "
-                      "BLOB NOT NULL,"
-                      " PRIMARY KEY(level, idx)) WITHOUT ROWID;"
-                      "CREATE TABLE IF NOT EXISTS log_checkpoint("
-                      " size INTEGER PRIMARY KEY, root BLOB NOT NULL, note "
-                      "TEXT NOT NULL,"
-                      " issued_ms INTEGER NOT NULL);";
+static const char LOG_SCHEMA[] = LEAF_TABLE(
+    "IF NOT EXISTS log_leaf") "CREATE INDEX IF NOT EXISTS log_leaf_key ON "
+                              "log_leaf(record_key);"
+                              "CREATE TABLE IF NOT EXISTS log_node("
+                              " level INTEGER NOT NULL, idx INTEGER NOT NULL, "
+                              "hash "
+                              "BLOB NOT NULL,"
+                              " PRIMARY KEY(level, idx)) WITHOUT ROWID;"
+                              "CREATE TABLE IF NOT EXISTS log_checkpoint("
+                              " size INTEGER PRIMARY KEY, root BLOB NOT NULL, "
+                              "note "
+                              "TEXT NOT NULL,"
+                              " issued_ms INTEGER NOT NULL);";
 
 static int log_schema(zl_store *s)
 {
@@ -125,24 +143,104 @@ int zl_sqlite_log_key_pack(const char *key, size_t len, uint8_t out[32])
     return zl_hex_decode(hex, 64, out, 32) == 0;
 }
 
-const char *zl_sqlite_log_key(sqlite3_stmt *st, int i, char id[96])
+/* An event's hash ID of its 32 bytes, into id. */
+static const char *key_of_hash(const void *h, char id[96])
 {
-    if (sqlite3_column_type(st, i) == SQLITE_BLOB &&
-        sqlite3_column_bytes(st, i) == 32) {
-        char hex[65];
+    char hex[65];
 
-        zl_hex_encode(sqlite3_column_blob(st, i), 32, hex);
-        memcpy(id, KEY_PRE, KEY_PRE_LEN);
-        memcpy(id + KEY_PRE_LEN, hex, 64);
-        memcpy(id + KEY_PRE_LEN + 64, KEY_POST, sizeof KEY_POST);
+    zl_hex_encode(h, 32, hex);
+    memcpy(id, KEY_PRE, KEY_PRE_LEN);
+    memcpy(id + KEY_PRE_LEN, hex, 64);
+    memcpy(id + KEY_PRE_LEN + 64, KEY_POST, sizeof KEY_POST);
+    return id;
+}
+
+const char *zl_sqlite_log_key(sqlite3_stmt *st, int i, int hash_col,
+                              char id[96])
+{
+    if (sqlite3_column_type(st, i) == SQLITE_INTEGER) {
+        if (sqlite3_column_type(st, hash_col) == SQLITE_BLOB &&
+            sqlite3_column_bytes(st, hash_col) == 32)
+            return key_of_hash(sqlite3_column_blob(st, hash_col), id);
+        /* its event is gone (or renumbered): a key no record has, which
+         * verify reports missing and reindex re-links */
+        snprintf(id, 96, "urn:zhiliang:event-rid:%lld",
+                 (long long)sqlite3_column_int64(st, i));
         return id;
     }
+    if (sqlite3_column_type(st, i) == SQLITE_BLOB &&
+        sqlite3_column_bytes(st, i) == 32)
+        return key_of_hash(sqlite3_column_blob(st, i), id);
     return (const char *)sqlite3_column_text(st, i);
 }
 
 void zl_sqlite_recent_forget(zl_store *s)
 {
-    zl_sqlite_of(s)->n_recent = zl_sqlite_of(s)->at_recent = 0;
+    struct zl_sqlite *q = zl_sqlite_of(s);
+
+    q->n_recent = q->at_recent = 0;
+    q->event_rid = 0;
+    zl_free(q->orphans);
+    q->orphans = NULL;
+    q->n_orphans = 0;
+    q->orphans_loaded = 0;
+}
+
+/* The rid of the event whose hash is h, 0 when none: as
+ * zl_sqlite_rid_of_hash, but by rowid, which names the same number in
+ * every schema (rid is its alias since 8; the migration's first step runs
+ * on older events tables too). */
+static int rowid_of_hash(zl_store *s, const uint8_t h[32], int64_t *rid)
+{
+    static const char SQL[] =
+        "SELECT rowid FROM events WHERE " ZL_SQLITE_HASH_IS("", "?1");
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int rc;
+
+    *rid = 0;
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_blob(st, 1, h, 32, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *rid = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : zl_sqlite_rc(rc);
+}
+
+int zl_sqlite_log_leaf_rid(zl_store *s, const uint8_t h[32], int64_t *rid)
+{
+    struct zl_sqlite *q = zl_sqlite_of(s);
+    int rc;
+
+    /* capture: the event just written, whose leaf this is */
+    if (q->event_rid && !memcmp(h, q->event_hash, 32)) {
+        *rid = q->event_rid;
+        return 1;
+    }
+    if ((rc = rowid_of_hash(s, h, rid)))
+        return rc;
+    return *rid ? 1 : 0;
+}
+
+/* Steps st, whose ?1 is a leaf's record_key, for the key of the event
+ * whose hash is h: its rid, then its 32 bytes (a leaf logged while no
+ * event had the hash). SQLITE_ROW (st on it), SQLITE_DONE or an error. */
+static int step_event_key(zl_store *s, sqlite3_stmt *st, const uint8_t h[32])
+{
+    int64_t rid = 0;
+    int rc = zl_sqlite_log_leaf_rid(s, h, &rid);
+
+    if (rc < 0)
+        return SQLITE_ERROR;
+    if (rc) {
+        sqlite3_bind_int64(st, 1, rid);
+        if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+            return rc;
+        sqlite3_reset(st);
+    }
+    sqlite3_bind_blob(st, 1, h, 32, SQLITE_STATIC);
+    return sqlite3_step(st);
 }
 
 /* Record an event's leaf for zl_sqlite_leaf_of_hash; past
@@ -173,7 +271,7 @@ static void recent_add(zl_store *s, const uint8_t h[32], int64_t leaf)
 int64_t zl_sqlite_leaf_of_hash(zl_store *s, const uint8_t h[32])
 {
     static const char SQL[] =
-        "SELECT idx FROM log_leaf WHERE " LEAF_KEY_IS_1 " ORDER BY idx LIMIT 1";
+        "SELECT idx FROM log_leaf WHERE record_key = ?1 ORDER BY idx LIMIT 1";
     struct zl_sqlite *q = zl_sqlite_of(s);
     sqlite3_stmt *st;
     int64_t leaf = -1;
@@ -185,8 +283,7 @@ int64_t zl_sqlite_leaf_of_hash(zl_store *s, const uint8_t h[32])
         return q->recent[q->at_recent++].leaf;
     if (!(st = zl_sqlite_stmt(s, SQL)))
         return -1;
-    sqlite3_bind_blob(st, 1, h, 32, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW)
+    if (step_event_key(s, st, h) == SQLITE_ROW)
         leaf = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
     /* back in step with the recorded leaves after an event logged before */
@@ -201,94 +298,124 @@ int64_t zl_sqlite_leaf_of_hash(zl_store *s, const uint8_t h[32])
 
 int zl_sqlite_leaf_hash(zl_store *s, int64_t leaf, uint8_t h[32])
 {
-    static const char SQL[] = "SELECT record_key FROM log_leaf WHERE idx = ?1";
+    static const char SQL[] =
+        "SELECT l.record_key, e.hash FROM log_leaf l" ZL_SQLITE_LEAF_EVENT_JOIN(
+            "l", "e") " WHERE l.idx = ?1";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
-    int rc = ZL_ENOTFOUND;
+    int rc = ZL_ENOTFOUND, col;
 
     if (!st)
         return ZL_ESTORE;
     sqlite3_bind_int64(st, 1, leaf);
-    if (sqlite3_step(st) == SQLITE_ROW &&
-        sqlite3_column_type(st, 0) == SQLITE_BLOB &&
-        sqlite3_column_bytes(st, 0) == 32) {
-        memcpy(h, sqlite3_column_blob(st, 0), 32);
-        rc = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        /* a rid: the hash of the event it names; 32 bytes: themselves */
+        col = sqlite3_column_type(st, 0) == SQLITE_INTEGER ? 1 : 0;
+        if (sqlite3_column_type(st, col) == SQLITE_BLOB &&
+            sqlite3_column_bytes(st, col) == 32) {
+            memcpy(h, sqlite3_column_blob(st, col), 32);
+            rc = 0;
+        }
     }
     sqlite3_reset(st);
     return rc;
 }
 
-/* Bind slot i to record_key as stored; packed must live until the step.
- * 1 when it was packed. */
-static int bind_key(sqlite3_stmt *st, int i, const char *record_key,
-                    uint8_t packed[32])
+/* Bind slot i to record_key as stored: an event's as its rid (bound from
+ * C: capture's statements call no SQL function, docs/storage.md "Schema
+ * 34"), else its 32 bytes, any other key as its text. packed (the hash)
+ * must live until the step. 1 when record_key is an event's hash ID, 0
+ * when text, or ZL_ESTORE. */
+static int bind_key(zl_store *s, sqlite3_stmt *st, int i,
+                    const char *record_key, uint8_t packed[32])
 {
-    if (zl_sqlite_log_key_pack(record_key, strlen(record_key), packed)) {
-        sqlite3_bind_blob(st, i, packed, 32, SQLITE_STATIC);
-        return 1;
+    int64_t rid = 0;
+    int rc;
+
+    if (!zl_sqlite_log_key_pack(record_key, strlen(record_key), packed)) {
+        sqlite3_bind_text(st, i, record_key, -1, SQLITE_STATIC);
+        return 0;
     }
-    sqlite3_bind_text(st, i, record_key, -1, SQLITE_STATIC);
-    return 0;
+    if ((rc = zl_sqlite_log_leaf_rid(s, packed, &rid)) < 0)
+        return rc;
+    if (rc)
+        sqlite3_bind_int64(st, i, rid);
+    else
+        sqlite3_bind_blob(st, i, packed, 32, SQLITE_STATIC);
+    return 1;
 }
 
 int zl_sqlite_log_leaf_select(struct zl_buf *b, int after, size_t limit)
 {
-    if (zl_buf_adds(b, "SELECT idx, type, NULL, record_key, hash FROM"
-                       " log_leaf") ||
-        (after && zl_buf_adds(b, " WHERE idx > ?1")) ||
-        zl_buf_adds(b, " ORDER BY idx") || zl_store_sql_limit(b, limit))
+    if (zl_buf_adds(
+            b, "SELECT l.idx, l.type, NULL, l.record_key, l.hash,"
+               " e.hash FROM log_leaf l" ZL_SQLITE_LEAF_EVENT_JOIN("l", "e")) ||
+        (after && zl_buf_adds(b, " WHERE l.idx > ?1")) ||
+        zl_buf_adds(b, " ORDER BY l.idx") || zl_store_sql_limit(b, limit))
         return ZL_ENOMEM;
     return 0;
 }
 
-/* zl_log_key_pack(key) for the 20 -> 21 copy of log_leaf: a packed key
- * (a blob) or any other value goes through unchanged, so the copy can run
- * twice. */
-static void key_pack_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+/* zl_log_key_of(key) for the copy of log_leaf into schema 36's layout:
+ * an event's key (its hash ID as text, schema 20, or its 32 bytes) as the
+ * rid of the event with that hash, else as its 32 bytes; a rid or any
+ * other value goes through unchanged, so the copy can run twice. */
+static void key_of_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
+    zl_store *s = sqlite3_user_data(cx);
     uint8_t b[32];
+    int64_t rid = 0;
+    int rc;
 
     (void)argc;
     /* the type first: sqlite3_value_text would turn a blob into text */
     if (sqlite3_value_type(argv[0]) == SQLITE_TEXT) {
         const char *k = (const char *)sqlite3_value_text(argv[0]);
 
-        if (k && zl_sqlite_log_key_pack(k, (size_t)sqlite3_value_bytes(argv[0]),
-                                        b)) {
-            sqlite3_result_blob(cx, b, 32, SQLITE_TRANSIENT);
+        if (!k || !zl_sqlite_log_key_pack(
+                      k, (size_t)sqlite3_value_bytes(argv[0]), b)) {
+            sqlite3_result_value(cx, argv[0]);
             return;
         }
+    } else if (sqlite3_value_type(argv[0]) == SQLITE_BLOB &&
+               sqlite3_value_bytes(argv[0]) == 32) {
+        memcpy(b, sqlite3_value_blob(argv[0]), 32);
+    } else {
+        sqlite3_result_value(cx, argv[0]);
+        return;
     }
-    sqlite3_result_value(cx, argv[0]);
+    if ((rc = rowid_of_hash(s, b, &rid)))
+        sqlite3_result_error(cx, "cannot look up an event by hash", -1);
+    else if (rid)
+        sqlite3_result_int64(cx, rid);
+    else
+        sqlite3_result_blob(cx, b, 32, SQLITE_TRANSIENT);
 }
 
-/* The copy of log_leaf into schema 32's layout, with the events' keys
- * packed (schema 21) and without key_hash (schema 32): made when the table
- * has key_hash (at the first migration step of a store before 31, since
- * later steps append leaves in this layout), or when pack_check and a key
- * is left to pack (the step 20 -> 21 of a store whose keys were written
- * as text again, as tests do). Rejected: UPDATE in place, which leaves
- * every page a third empty (the rows shrink where they are). One
- * transaction (store.c's); a big store says so on stderr. */
+/* The copy of log_leaf into schema 36's layout: the events' keys as their
+ * rids (schema 36; the 32 bytes, schema 21, where no event has the hash),
+ * the key column untyped and without key_hash (schema 32). Made at a
+ * store's first migration step when the table has key_hash or a TEXT key
+ * column (every store before 36; later steps append leaves in this
+ * layout), or when pack_check and a key is left to pack (the step 20 ->
+ * 21 of a store whose keys were written as text again, as tests do).
+ * Rejected: UPDATE in place, which leaves the pages partly empty (the
+ * rows shrink where they are). One transaction (store.c's); a big store
+ * says so on stderr. */
 int zl_sqlite_log_migrate(zl_store *s, int pack_check)
 {
     static const char HAS_KEY_HASH[] =
         "SELECT count(*) FROM pragma_table_info('log_leaf')"
-        " WHERE name = 'key_hash'";
+        " WHERE name = 'key_hash' OR (name = 'record_key' AND type <> '')";
     static const char TO_PACK[] =
         "SELECT EXISTS(SELECT 1 FROM log_leaf WHERE typeof(record_key) ="
         " 'text' AND record_key LIKE 'ni:///sha-256;%')";
     static const char COUNT[] = "SELECT count(*) FROM log_leaf";
-    static const char COPY[] =
-        "DROP INDEX IF EXISTS log_leaf_key;"
-        "CREATE TABLE log_leaf_v31("
-        " idx INTEGER PRIMARY KEY, type INTEGER NOT NULL,"
-        " record_key TEXT NOT NULL, hash BLOB NOT NULL);"
-        "INSERT INTO log_leaf_v31(idx, type, record_key, hash)"
-        " SELECT idx, type, zl_log_key_pack(record_key), hash"
-        " FROM log_leaf ORDER BY idx;"
-        "DROP TABLE log_leaf;"
-        "ALTER TABLE log_leaf_v31 RENAME TO log_leaf;";
+    static const char COPY[] = "DROP INDEX IF EXISTS log_leaf_key;" LEAF_TABLE(
+        "log_leaf_v36") "INSERT INTO log_leaf_v36(idx, type, record_key, hash)"
+                        " SELECT idx, type, zl_log_key_of(record_key), hash"
+                        " FROM log_leaf ORDER BY idx;"
+                        "DROP TABLE log_leaf;"
+                        "ALTER TABLE log_leaf_v36 RENAME TO log_leaf;";
     int64_t old = 0, n = 0;
     int rc = zl_sqlite_get_i64(s, HAS_KEY_HASH, &old);
 
@@ -298,12 +425,11 @@ int zl_sqlite_log_migrate(zl_store *s, int pack_check)
         return rc;
     if (!(rc = zl_sqlite_get_i64(s, COUNT, &n)) && n >= 100000)
         fprintf(stderr,
-                "zhiliang: upgrading the store's log to schema 32: rewriting"
+                "zhiliang: upgrading the store's log to schema 36: rewriting"
                 " %lld log records...\n",
                 (long long)n);
     if (!rc)
-        rc = zl_sqlite_exec_with_fn(s, COPY, "zl_log_key_pack", key_pack_fn,
-                                    NULL);
+        rc = zl_sqlite_exec_with_fn(s, COPY, "zl_log_key_of", key_of_fn, s);
     return rc ? rc : zl_sqlite_exec(s, LOG_SCHEMA);
 }
 
@@ -335,12 +461,86 @@ static int leaf_put(zl_store *s, uint64_t index, uint8_t leaf_type,
         return ZL_ESTORE;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
     sqlite3_bind_int(st, 2, leaf_type);
-    is_event = bind_key(st, 3, record_key, packed);
+    if ((is_event = bind_key(s, st, 3, record_key, packed)) < 0)
+        return is_event;
     sqlite3_bind_blob(st, 4, hash, 32, SQLITE_STATIC);
     if ((rc = step_done(st)))
         return rc;
     if (is_event)
         recent_add(s, packed, (int64_t)index);
+    return 0;
+}
+
+/* The event leaves whose rid names no event, into q->orphans. */
+static int orphans_load(zl_store *s)
+{
+    static const char SQL[] =
+        "SELECT l.idx, l.hash FROM log_leaf l" ZL_SQLITE_LEAF_EVENT_JOIN(
+            "l", "e") " WHERE typeof(l.record_key) = 'integer'"
+                      " AND e.rid IS NULL AND l.type = ?1";
+    struct zl_sqlite *q = zl_sqlite_of(s);
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc;
+
+    q->orphans_loaded = 1;
+    /* Not cached: run once a reindex, and only when an event has no leaf */
+    if (sqlite3_prepare_v2(zl_sqlite_db(s), SQL, -1, &st, NULL) != SQLITE_OK)
+        return ZL_ESTORE;
+    sqlite3_bind_int(st, 1, ZL_LEAF_EVENT);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(st, 1) != 32)
+            continue; /* a damaged hash matches nothing */
+        if (zl_grow((void **)&q->orphans, &cap, q->n_orphans + 1,
+                    sizeof *q->orphans, 16, NULL)) {
+            sqlite3_finalize(st);
+            return ZL_ENOMEM;
+        }
+        memcpy(q->orphans[q->n_orphans].hash, sqlite3_column_blob(st, 1), 32);
+        q->orphans[q->n_orphans++].leaf = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : zl_sqlite_rc(rc);
+}
+
+int zl_sqlite_log_relink(zl_store *s, int64_t rid, uint8_t leaf_type,
+                         const void *canon, size_t len)
+{
+    static const char HAS[] = "SELECT 1 FROM log_leaf WHERE record_key = ?1";
+    static const char LINK[] = "UPDATE log_leaf SET record_key = ?1"
+                               " WHERE idx = ?2";
+    struct zl_sqlite *q = zl_sqlite_of(s);
+    sqlite3_stmt *st;
+    uint8_t leaf[32];
+    int rc;
+
+    if (q->orphans_loaded && !q->n_orphans)
+        return 0; /* nothing to re-link: the usual case */
+    if (!(st = zl_sqlite_stmt(s, HAS)))
+        return ZL_ESTORE;
+    sqlite3_bind_int64(st, 1, rid);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return rc == SQLITE_ROW ? 0 : zl_sqlite_rc(rc);
+    if (!q->orphans_loaded && (rc = orphans_load(s)))
+        return rc;
+    if (!q->n_orphans)
+        return 0;
+    if ((rc = zl_log_leaf_hash(leaf_type, canon, len, leaf)))
+        return rc;
+    for (size_t i = 0; i < q->n_orphans; i++) {
+        if (memcmp(q->orphans[i].hash, leaf, 32))
+            continue;
+        if (!(st = zl_sqlite_stmt(s, LINK)))
+            return ZL_ESTORE;
+        sqlite3_bind_int64(st, 1, rid);
+        sqlite3_bind_int64(st, 2, q->orphans[i].leaf);
+        if ((rc = step_done(st)))
+            return rc;
+        q->orphans[i] = q->orphans[--q->n_orphans];
+        return 0;
+    }
     return 0;
 }
 
@@ -663,17 +863,20 @@ static int tail(zl_store *s, uint64_t *size, uint8_t last[32])
 static int find(zl_store *s, const char *record_key, uint64_t *index,
                 uint8_t *leaf_type, uint8_t hash[32])
 {
-    static const char SQL[] =
-        "SELECT idx, type, hash FROM log_leaf WHERE " LEAF_KEY_IS_1
-        " ORDER BY idx LIMIT 1";
+    static const char SQL[] = "SELECT idx, type, hash FROM log_leaf"
+                              " WHERE record_key = ?1 ORDER BY idx LIMIT 1";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
     uint8_t packed[32];
     int rc;
 
     if (!st)
         return ZL_ESTORE;
-    bind_key(st, 1, record_key, packed);
-    rc = sqlite3_step(st);
+    if (zl_sqlite_log_key_pack(record_key, strlen(record_key), packed)) {
+        rc = step_event_key(s, st, packed);
+    } else {
+        sqlite3_bind_text(st, 1, record_key, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+    }
     if (rc == SQLITE_ROW) {
         if (index)
             *index = (uint64_t)sqlite3_column_int64(st, 0);
@@ -690,7 +893,8 @@ static int find(zl_store *s, const char *record_key, uint64_t *index,
 static int leaves(zl_store *s, zl_store_log_leaf_cb cb, void *ctx)
 {
     static const char SQL[] =
-        "SELECT idx, type, record_key, hash FROM log_leaf ORDER BY idx";
+        "SELECT l.idx, l.type, l.record_key, l.hash, e.hash FROM log_leaf "
+        "l" ZL_SQLITE_LEAF_EVENT_JOIN("l", "e") " ORDER BY l.idx";
     sqlite3_stmt *st = NULL;
     int rc;
 
@@ -705,7 +909,7 @@ static int leaves(zl_store *s, zl_store_log_leaf_cb cb, void *ctx)
             memcpy(h, sqlite3_column_blob(st, 3), 32);
         rc = cb(ctx, (uint64_t)sqlite3_column_int64(st, 0),
                 (uint8_t)sqlite3_column_int(st, 1),
-                zl_sqlite_log_key(st, 2, id), h);
+                zl_sqlite_log_key(st, 2, 4, id), h);
         if (rc)
             goto out;
     }

@@ -154,8 +154,9 @@ static int is_outbox_kind(const struct zl_store_table *t, size_t i)
     return !strcmp(t->name, "outbox") && !strcmp(t->cols[i].name, "kind");
 }
 
-/* 1 for log_leaf.record_key, an event's hash ID stored as 32 bytes
- * (schema 21): the rows carry the ID's text both ways. */
+/* 1 for log_leaf.record_key, an event's hash ID stored as the event's
+ * rid (schema 36; as its 32 bytes when no event has the hash): the rows
+ * carry the ID's text both ways. */
 static int is_log_key(const struct zl_store_table *t, size_t i)
 {
     return !strcmp(t->name, "log_leaf") &&
@@ -303,8 +304,10 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
                 row[i].type = ZL_VALUE_TEXT;
                 row[i].len = strlen(row[i].p);
             }
-            if (is_log_key(t, i) && row[i].type == ZL_VALUE_BLOB) {
-                row[i].p = zl_sqlite_log_key(st, (int)i, id);
+            if (is_log_key(t, i) &&
+                (row[i].type == ZL_VALUE_BLOB || row[i].type == ZL_VALUE_INT)) {
+                /* the event's hash: the column after tables.c's */
+                row[i].p = zl_sqlite_log_key(st, (int)i, (int)t->n_cols, id);
                 row[i].type = ZL_VALUE_TEXT;
                 row[i].len = strlen(row[i].p);
             }
@@ -532,8 +535,11 @@ int zl_sqlite_rows_write(zl_store *s, const struct zl_store_table *t,
                 ((is_log_key(t, i) &&
                   zl_sqlite_log_key_pack((const char *)row[i].p, row[i].len,
                                          packed)))) {
+                /* the event's rid (events is copied before the log) */
                 memset(&num, 0, sizeof num);
-                num.type = ZL_VALUE_BLOB;
+                if ((rc = zl_sqlite_log_leaf_rid(s, packed, &num.i)) < 0)
+                    break;
+                num.type = rc ? ZL_VALUE_INT : ZL_VALUE_BLOB;
                 num.p = packed;
                 num.len = 32;
                 rc = zl_sqlite_rc(bind_value(st, (int)i + 1, &num));

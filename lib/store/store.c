@@ -361,6 +361,11 @@ static int migrate_step(zl_store *s, int from)
               * so nothing is rewritten; the number tells a build of 34,
               * which cannot read a bare frame, that the store is newer) */
         return 0;
+    case 35: /* 35 -> 36: an event's log leaf names it by rid on SQLite
+              * (issue 11, docs/storage.md "Schema 36"; the backend's
+              * step alone, run at the first step from any version; none
+              * on PostgreSQL) */
+        return 0;
     default: return ZL_EUNSUPPORTED;
     }
 }

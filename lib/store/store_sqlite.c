@@ -53,8 +53,9 @@
  * 32 bytes; 21 the log's event keys as 32 bytes, the outbox's and the
  * capture receipts' events as log leaf indexes; 33 the occurrences keyed
  * by day with their quantities in event_qty, and an event's outbox kind
- * as an integer; 34 events found by a prefix of the hash
- * (docs/storage.md).
+ * as an integer; 34 events found by a prefix of the hash; 35 events'
+ * JSON frames stored bare; 36 an event's
+ * log leaf names it by rid (docs/storage.md).
  * store.c runs the steps; sq_migrate holds the core tables' part.
  */
 #include "store/sqlite_int.h"
@@ -66,6 +67,7 @@
 #include "util/buf.h"
 #include "util/strmap.h"
 #include "zhiliang/codec.h"
+#include "zhiliang/log.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -579,6 +581,7 @@ static void sq_close(zl_store *s)
     zl_sqlite_vocab_forget(s);
     idc_free(q);
     zl_free(q->recent);
+    zl_free(q->orphans);
     zl_free(q->path);
     zl_free(q);
     s->priv = NULL;
@@ -1074,8 +1077,10 @@ static int sq_migrate(zl_store *s, int from)
         return ZL_ESTORE;
     if (from >= 17 && from <= 25 && migrate_codes(s))
         return ZL_ESTORE;
-    /* log_leaf in schema 32's layout before any step appends a leaf */
-    if (from <= 31 && zl_sqlite_log_migrate(s, from == 20))
+    /* log_leaf in schema 36's layout before any step appends a leaf (its
+     * events found by hash, so after ensure_hkey; from 33, whose events
+     * get hkey at its step, after that step) */
+    if (from <= 35 && from != 33 && zl_sqlite_log_migrate(s, from == 20))
         return ZL_ESTORE;
     if (from == 1)
         return zl_sqlite_exec(s, OUTBOX_SCHEMA);
@@ -1099,8 +1104,11 @@ static int sq_migrate(zl_store *s, int from)
         return zl_sqlite_log_nodes_migrate(s);
     if (from == 32)
         return migrate_outbox_kind(s);
-    if (from == 33)
-        return migrate_hkey(s);
+    if (from == 33) {
+        int rc = migrate_hkey(s);
+
+        return rc ? rc : zl_sqlite_log_migrate(s, 0);
+    }
     return 0;
 }
 
@@ -1725,10 +1733,17 @@ static int event_write(zl_store *s, const struct zl_event *ev,
         return rid ? ZL_ESTORE : ZL_EEXIST;
     if (!rid) {
         rid = sqlite3_last_insert_rowid(zl_sqlite_db(s));
+        /* its log leaf, appended next, names it by this rid */
+        memcpy(q->event_hash, ev->hash, 32);
+        q->event_rid = rid;
         /* the event is new: its sites rows, as the trigger would */
         if (sites_in_c &&
             (rc = zl_sqlite_sites_put(s, rid, ev->event_time_ms, &cols, party)))
             return rc;
+    } else if ((rc = zl_sqlite_log_relink(s, rid, ZL_LEAF_EVENT, ev->prehash,
+                                          ev->prehash_len))) {
+        /* reindex: a leaf whose rid an edit took away names it again */
+        return rc;
     }
 
     /* the occurrences go in OCC_MAX rows a statement (issue 11): one

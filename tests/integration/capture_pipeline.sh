@@ -38,7 +38,7 @@ done
 # index (type and record key; receipts' keys carry their record time)
 events_of() { zl_sql "$1" "SELECT $(zl_hex hash) FROM events ORDER BY rid" | md5sum; }
 leaves_of() {
-  zl_sql "$1" "SELECT idx || ' ' || type || ' ' || CASE WHEN type = 1 THEN record_key || ' ' || $(zl_hex hash) ELSE '' END FROM log_leaf ORDER BY idx" | md5sum
+  zl_sql "$1" "SELECT idx || ' ' || type || ' ' || CASE WHEN type = 1 THEN $(zl_log_key) || ' ' || $(zl_hex hash) ELSE '' END FROM log_leaf ORDER BY idx" | md5sum
 }
 count_of() { zl_sql "$1" "SELECT count(*) FROM events" | tr -d ' '; }
 

@@ -118,7 +118,7 @@ dump() {
     # instead: the outbox is compared as the feed reads it, the lists by
     # the copy's verify (each receipt recomputes to its logged leaf)
     if [ "$t" = outbox ]; then
-      q -cmd ".mode quote" "$1" "select seq, kind, case typeof(key) when 'integer' then (select lower(hex(record_key)) from log_leaf where idx = key) when 'blob' then lower(hex(key)) else key end, created from outbox" | LC_ALL=C sort
+      q -cmd ".mode quote" "$1" "select seq, kind, case typeof(key) when 'integer' then (select lower(hex(case typeof(l.record_key) when 'integer' then (select hash from events where rid = l.record_key) else l.record_key end)) from log_leaf l where l.idx = key) when 'blob' then lower(hex(key)) else key end, created from outbox" | LC_ALL=C sort
       continue
     fi
     if [ "$t" = receipts ]; then
@@ -126,7 +126,7 @@ dump() {
       continue
     fi
     if [ "$t" = log_leaf ]; then
-      q -cmd ".mode quote" "$1" "select idx, type, case typeof(record_key) when 'blob' then 'ni:///sha-256;' || lower(hex(record_key)) || '?ver=CBV2.0' else record_key end, hash from log_leaf" | LC_ALL=C sort
+      q -cmd ".mode quote" "$1" "select idx, type, case typeof(record_key) when 'integer' then 'ni:///sha-256;' || lower(hex((select hash from events where rid = record_key))) || '?ver=CBV2.0' when 'blob' then 'ni:///sha-256;' || lower(hex(record_key)) || '?ver=CBV2.0' else record_key end, hash from log_leaf" | LC_ALL=C sort
       continue
     fi
     q -cmd ".mode quote" "$1" "select * from $t" | LC_ALL=C sort

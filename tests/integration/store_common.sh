@@ -137,8 +137,9 @@ zl_blob() { if zl_on_pg; then echo "'\\x$1'::bytea"; else echo "x'$1'"; fi; }
 zl_zeros() {
   if zl_on_pg; then echo "decode(repeat('00', $1), 'hex')"; else echo "zeroblob($1)"; fi
 }
-# log_leaf.record_key as its text: an event's key is 32 bytes on SQLite (schema 21)
-zl_log_key() { if zl_on_pg; then echo "record_key"; else echo "(case typeof(record_key) when 'blob' then 'ni:///sha-256;' || lower(hex(record_key)) || '?ver=CBV2.0' else record_key end)"; fi; }
+# log_leaf.record_key as its text: on SQLite an event's key is its rid (schema
+# 36; the hash read from events), or its 32 bytes when no event had the hash
+zl_log_key() { if zl_on_pg; then echo "record_key"; else echo "(case typeof(record_key) when 'integer' then 'ni:///sha-256;' || lower(hex((select hash from events where rid = record_key))) || '?ver=CBV2.0' when 'blob' then 'ni:///sha-256;' || lower(hex(record_key)) || '?ver=CBV2.0' else record_key end)"; fi; }
 zl_text() { if zl_on_pg; then echo "convert_from($1, 'UTF8')"; else echo "cast($1 as text)"; fi; }
 zl_bytes() { if zl_on_pg; then echo "convert_to($1, 'UTF8')"; else echo "cast($1 as blob)"; fi; }
 zl_has_bytes() {

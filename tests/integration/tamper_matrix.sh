@@ -497,12 +497,20 @@ q "update subscriptions set cursor = cursor + 1, pending = pending + 1, notified
 # the log itself.
 expect_caught "log_leaf.hash" "update log_leaf set hash = $(zl_zeros 32) where idx = 3"
 expect_caught "log_leaf deleted" "delete from log_leaf where idx = (select max(idx) from log_leaf)"
-# schema 21 on SQLite: an event's record key is stored as its 32 bytes
+# schema 36 on SQLite: an event's record key is stored as the event's rid,
+# read back as the hash ID of the hash events holds for it
 if ! zl_on_pg; then
-  [ "$(q "select count(*) from log_leaf where typeof(record_key) = 'blob'")" -gt 100 ] || fail "the log's event keys are not packed"
-  expect_caught "log_leaf.record_key (packed) to another event's" "update log_leaf set record_key = (select hash from events order by hash desc limit 1) where idx = (select min(idx) from log_leaf where typeof(record_key) = 'blob' and record_key <> (select hash from events order by hash desc limit 1))"
-  expect_caught "log_leaf.record_key (packed) byte changed" "update log_leaf set record_key = $(zl_zeros 32) where idx = 3"
-  expect_caught "log_leaf.record_key (packed) as its text" "update log_leaf set record_key = 'ni:///sha-256;' || lower(hex(record_key)) || '?ver=CBV2.0x' where idx = 4"
+  [ "$(q "select count(*) from log_leaf where typeof(record_key) = 'integer'")" -gt 100 ] || fail "the log's event keys are not rids"
+  EL="idx = (select min(idx) from log_leaf where typeof(record_key) = 'integer' and record_key <> (select max(rid) from events))"
+  expect_caught "log_leaf.record_key (rid) to another event's" "update log_leaf set record_key = (select max(rid) from events) where $EL"
+  # reindex finds the event whose leaf hash it is
+  expect_repaired "log_leaf.record_key (rid) to no event" "update log_leaf set record_key = (select max(rid) + 1 from events) where $EL"
+  expect_caught "log_leaf.record_key (rid) as its digits" "update log_leaf set record_key = cast(record_key as text) where $EL"
+  expect_caught "log_leaf.record_key (rid) as the hash's 32 bytes of another event" "update log_leaf set record_key = (select hash from events order by rid desc limit 1) where $EL"
+  expect_caught "log_leaf.record_key (rid) as its hash ID" "update log_leaf set record_key = 'ni:///sha-256;' || lower(hex((select hash from events where rid = record_key))) || '?ver=CBV2.0x' where $EL"
+  # the event still found by its edited hash: its leaf matches the record,
+  # the stored hash does not
+  expect_caught "events.hash and hkey" "update events set hash = $(zl_zeros 32), hkey = $(zl_zeros 6) where rid = (select record_key from log_leaf where $EL)"
 fi
 expect_caught "log_node.hash" "update log_node set hash = $(zl_zeros 32) where (level, idx) = (select level, idx from log_node order by level desc limit 1)"
 # schema 32 on SQLite: inner nodes stored at every 4th level only (the

@@ -36,13 +36,21 @@ grep -q "$key" <<<"$out" || { echo "altered record not named: $out"; exit 1; }
 
 # 2. One deleted row.
 zl_restore "$ZHILIANG_STORE" "$T/orig"
+# On SQLite (schema 36) the event's leaf names it by its rid, and the row
+# was the only place its hash was kept: the leaf is named by that number,
+# and what reads the hash through the leaf cannot be checked any more (the
+# outbox row, the capture receipt listing it, and so the receipt's other
+# events' capture metadata).
+if ! zl_on_pg; then key="urn:zhiliang:event-rid:$(q "select rid from events where $is_victim")"; fi
 q "delete from events where $is_victim"
 out=$("$ZL" verify --json || true)
 grep -q '"issue":"record-missing"' <<<"$out" || { echo "deleted record not reported: $out"; exit 1; }
-grep -q "$key" <<<"$out" || { echo "deleted record not named: $out"; exit 1; }
+grep -q "\"record\":\"$key\"" <<<"$out" || { echo "deleted record not named: $out"; exit 1; }
 # Its identifier and ref rows are left behind: named as rows no record
 # accounts for, and nothing else.
-[ "$(echo "$out" | grep '"issue"' | grep -vEc '"issue":"(derived-extra|trace-index)"')" = 1 ] || { echo "more than the one record named: $out"; exit 1; }
+others='"issue":"(derived-extra|trace-index)"'
+if ! zl_on_pg; then others='"issue":"(derived-extra|trace-index|outbox-altered|metadata-unanchored)"|"issue":"record-altered".*"record":"urn:zhiliang:receipt:'; fi
+[ "$(echo "$out" | grep '"issue"' | grep -vEc "$others")" = 1 ] || { echo "more than the one record named: $out"; exit 1; }
 
 # 3. A row slipped in behind the log's back (a forged copy of an event,
 # under a 32-byte hash: a blob, as the store's own hashes are).

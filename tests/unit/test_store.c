@@ -901,6 +901,20 @@ static char *dump_ids(zl_store *s)
     " e.type, e.action, e.record_time, o.qty, o.uom FROM event_occ o"          \
     " JOIN idents_text d ON d.n = o.n JOIN events e ON e.rid = o.ev;"
 
+/* log_leaf as schemas 32-34 kept it: the key column TEXT, an event's key
+ * its 32 bytes (schema 36 stores the event's rid). First in every older
+ * layout below, before events is copied. */
+#define LEAF_AS_V34                                                            \
+    "CREATE TABLE v34_log_leaf(idx INTEGER PRIMARY KEY, type INTEGER"          \
+    " NOT NULL, record_key TEXT NOT NULL, hash BLOB NOT NULL);"                \
+    "INSERT INTO v34_log_leaf SELECT l.idx, l.type, coalesce(e.hash,"          \
+    " l.record_key), l.hash FROM log_leaf l LEFT JOIN events e"                \
+    " ON typeof(l.record_key) = 'integer' AND e.rid = l.record_key"            \
+    " ORDER BY l.idx;"                                                         \
+    "DROP TABLE log_leaf; ALTER TABLE v34_log_leaf RENAME TO log_leaf;"        \
+    "CREATE INDEX log_leaf_key ON log_leaf(CASE typeof(record_key)"            \
+    " WHEN 'blob' THEN substr(record_key, 1, 6) ELSE record_key END);"
+
 /* The outbox as schemas 21-32 kept it: every kind as text (schema 33
  * keeps an event's as the integer 1). */
 #define OUTBOX_AS_V32                                                          \
@@ -920,7 +934,7 @@ static char *dump_ids(zl_store *s)
 
 /* Lay the store out as schema 11 (and 7 before it) wrote it: event_ids a table
  * holding every occurrence in full, events without rid. */
-static const char TO_V7[] = DROP_TRADE OCC_AS_V32 OUTBOX_AS_V32
+static const char TO_V7[] = LEAF_AS_V34 DROP_TRADE OCC_AS_V32 OUTBOX_AS_V32
     "CREATE TABLE v7_ids(id TEXT NOT NULL, event_time INTEGER NOT NULL,"
     " hash BLOB NOT NULL, role INTEGER NOT NULL, type INTEGER NOT NULL,"
     " action INTEGER NOT NULL, record_time INTEGER NOT NULL, qty REAL,"
@@ -1332,7 +1346,8 @@ static char *dump_vocab_cols(zl_store *s, const char *expr)
     " ifnull(biz_location, '-')"
 
 /* Lay the store out as schema 16 wrote it: the four columns as text. */
-static const char TO_V16[] = DROP_TRADE OCC_AS_V32 OUTBOX_AS_V32 IDENTS_AS_TEXT
+static const char TO_V16[] =
+    LEAF_AS_V34 DROP_TRADE OCC_AS_V32 OUTBOX_AS_V32 IDENTS_AS_TEXT
     "DROP VIEW event_ids;"
     "CREATE TABLE v16_events(rid INTEGER PRIMARY KEY, hash BLOB NOT NULL"
     " UNIQUE, declared_id TEXT, type INTEGER NOT NULL, action INTEGER NOT"
@@ -1581,7 +1596,7 @@ static void test_upgrade_from_v1(void **state)
 /* Undo schema 21's layout on SQLite: log keys as text, the outbox's event
  * keys as 32 bytes, as main's schema 20 wrote them (the receipts' lists
  * stay leaf lists: the step passes them through). */
-static const char TO_V20[] = OCC_AS_V32 OUTBOX_AS_V32
+static const char TO_V20[] = LEAF_AS_V34 OCC_AS_V32 OUTBOX_AS_V32
     "UPDATE outbox SET key = (SELECT record_key FROM log_leaf"
     " WHERE idx = outbox.key) WHERE typeof(key) = 'integer';"
     "UPDATE log_leaf SET record_key = 'ni:///sha-256;' ||"
@@ -1643,8 +1658,12 @@ static void test_slim_from_v20(void **state)
                                    " WHERE typeof(record_key) = 'text'"
                                    " AND record_key LIKE 'ni:%'"),
                      0);
+    /* and each event's names it by rid (schema 36) */
     assert_true(sql_i64(f->s, "SELECT count(*) FROM log_leaf"
-                              " WHERE typeof(record_key) = 'blob'") > 100);
+                              " WHERE typeof(record_key) = 'integer'") > 100);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM log_leaf"
+                                   " WHERE typeof(record_key) = 'blob'"),
+                     0);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
                                    " WHERE kind = 1 AND"
                                    " typeof(key) <> 'integer'"),
@@ -1912,7 +1931,7 @@ static void test_trade_from_v30(void **state)
 
 /* schema 31's log_leaf on SQLite: a key_hash column and its index (the
  * values do not matter here: the step drops them) */
-static const char LEAF_V31[] =
+static const char LEAF_V31[] = LEAF_AS_V34
     "DROP INDEX log_leaf_key;"
     "CREATE TABLE log_leaf_v31(idx INTEGER PRIMARY KEY,"
     " type INTEGER NOT NULL, key_hash INTEGER NOT NULL,"
@@ -1999,6 +2018,154 @@ static void test_log_nodes_from_v31(void **state)
     assert_int_not_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
 }
 
+/* ---- schema 36: an event's log leaf names it by rid (SQLite) ---- */
+
+/* Counts verify's issues: n those of kind want (and, when key_prefix is
+ * set, a key starting with it), all every one. */
+struct kind_count {
+    const char *want, *key_prefix;
+    int n, all;
+};
+
+static int count_kind(void *ctx, const struct zl_audit_issue *is)
+{
+    struct kind_count *k = ctx;
+
+    k->all++;
+    if (!strcmp(is->kind, k->want) &&
+        (!k->key_prefix ||
+         (is->record_key &&
+          !strncmp(is->record_key, k->key_prefix, strlen(k->key_prefix)))))
+        k->n++;
+    return 0;
+}
+
+static void expect_issue(zl_store *s, const char *kind, const char *key_prefix)
+{
+    struct kind_count k = {kind, key_prefix, 0, 0};
+
+    assert_int_not_equal(zl_audit_verify(s, count_kind, &k, NULL), 0);
+    assert_true(k.n >= 1);
+}
+
+/* The first event leaf: what the edits below name. */
+#define FIRST_EVENT_LEAF                                                       \
+    "(SELECT min(idx) FROM log_leaf WHERE typeof(record_key) = 'integer')"
+
+/* A schema 34 store (an event's log key its 32 bytes) migrates to 36 on
+ * SQLite: every event's leaf names it by rid in an untyped column, and the
+ * root, every event's leaf found by its hash ID, the inclusion proofs and
+ * verify are what they were; a new capture's leaves name their events by
+ * rid. Then what the key read through events asks of verify and reindex:
+ * an edited events.rid and a leaf's rid that names no event are reported
+ * and re-linked by reindex (by leaf hash); a leaf's rid turned to another
+ * event's is reported; an edited hash (with its hkey, so the event is
+ * still found) is reported as not the record's. */
+static void test_leaf_rid_from_v34(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_demo_opts o = {0};
+    struct zl_event_filter all = {0};
+    uint8_t root[32], again[32], leaf[32], proof[64][32];
+    uint64_t size;
+    int64_t n_ev, rid;
+    size_t n;
+    char sql[256];
+
+    if (strcmp(zl_store_backend_name(f->s), "sqlite"))
+        skip(); /* PostgreSQL keeps its layout */
+    o.seed = 9;
+    o.scale = 2;
+    o.per_doc = 100;
+    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
+    n_ev = sql_i64(f->s, "SELECT count(*) FROM events");
+    assert_true(n_ev > 40);
+    assert_int_equal(zl_log_size(f->s, &size), 0);
+    assert_int_equal(zl_log_root(f->s, size, root), 0);
+    assert_int_equal(zl_store_exec_sql(f->s, LEAF_AS_V34), 0);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM log_leaf"
+                                   " WHERE typeof(record_key) = 'blob'"),
+                     n_ev);
+    assert_int_equal(zl_store_meta_set(f->s, "store.schema_version", "34", 2),
+                     0);
+    reopen_migrated(f, NULL);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM log_leaf l"
+                                   " JOIN events e ON e.rid = l.record_key"
+                                   " WHERE typeof(l.record_key) = 'integer'"),
+                     n_ev);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM log_leaf"
+                                   " WHERE typeof(record_key) = 'blob'"),
+                     0);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM"
+                                   " pragma_table_info('log_leaf')"
+                                   " WHERE name = 'record_key' AND type = ''"),
+                     1);
+    assert_int_equal(zl_store_events_query(f->s, &all, find_logged, f->s), 0);
+    assert_int_equal(zl_log_root(f->s, size, again), 0);
+    assert_memory_equal(again, root, 32);
+    for (uint64_t i = 0; i < size; i += 37) {
+        assert_int_equal(zl_log_leaf(f->s, i, leaf), 0);
+        assert_int_equal(zl_log_prove_inclusion(f->s, i, size, proof, &n), 0);
+        assert_int_equal(zl_log_verify_inclusion(i, size, leaf,
+                                                 (const uint8_t(*)[32])proof, n,
+                                                 root),
+                         0);
+    }
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    capture(f->s, DOC, 2);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM log_leaf"
+                                   " WHERE typeof(record_key) = 'integer'"),
+                     n_ev + 2);
+    assert_int_equal(zl_store_events_query(f->s, &all, find_logged, f->s), 0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+
+    /* an event renumbered: its leaf's rid names nothing; reindex finds
+     * the event by the leaf's hash */
+    assert_int_equal(
+        zl_store_exec_sql(f->s, "UPDATE events SET rid = (SELECT max(rid) + 1"
+                                " FROM events) WHERE rid = 7"),
+        0);
+    expect_issue(f->s, "record-missing", "urn:zhiliang:event-rid:7");
+    assert_int_equal(zl_audit_reindex(f->s, NULL), 0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    assert_int_equal(zl_store_events_query(f->s, &all, find_logged, f->s), 0);
+
+    /* a leaf's rid edited to none and to another event's */
+    rid = sql_i64(
+        f->s, "SELECT record_key FROM log_leaf WHERE idx = " FIRST_EVENT_LEAF);
+    assert_int_equal(zl_store_exec_sql(f->s, "UPDATE log_leaf SET record_key"
+                                             " = record_key + 1000000"
+                                             " WHERE idx = " FIRST_EVENT_LEAF),
+                     0);
+    expect_issue(f->s, "record-missing", "urn:zhiliang:event-rid:");
+    assert_int_equal(zl_audit_reindex(f->s, NULL), 0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    assert_int_equal(sql_i64(f->s, "SELECT record_key FROM log_leaf WHERE"
+                                   " idx = " FIRST_EVENT_LEAF),
+                     rid);
+    assert_int_equal(
+        zl_store_exec_sql(
+            f->s, "UPDATE log_leaf SET record_key = (SELECT"
+                  " max(rid) FROM events) WHERE idx = " FIRST_EVENT_LEAF),
+        0);
+    expect_issue(f->s, "record-altered", NULL);
+    snprintf(sql, sizeof sql,
+             "UPDATE log_leaf SET record_key = %lld WHERE idx = "
+             "(SELECT min(idx) FROM log_leaf WHERE typeof(record_key) ="
+             " 'integer')",
+             (long long)rid);
+    assert_int_equal(zl_store_exec_sql(f->s, sql), 0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+
+    /* the hash edited, and its hkey, so that the event is found by it:
+     * the leaf still matches the record, the hash does not */
+    assert_int_equal(zl_store_exec_sql(f->s, "UPDATE events SET hash ="
+                                             " zeroblob(32), hkey ="
+                                             " zeroblob(6) WHERE rid = 9"),
+                     0);
+    expect_issue(f->s, "event-hash-altered", NULL);
+}
+
 /* ---- schema 33: occurrences keyed by day, quantities aside (SQLite) ---- */
 
 struct hashes {
@@ -2051,7 +2218,8 @@ static void test_occ_from_v32(void **state)
     assert_true(qb.n > 0);
     assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &ob), 0);
     assert_int_equal(ob.n, 8);
-    assert_int_equal(zl_store_exec_sql(f->s, OCC_AS_V32 OUTBOX_AS_V32), 0);
+    assert_int_equal(
+        zl_store_exec_sql(f->s, LEAF_AS_V34 OCC_AS_V32 OUTBOX_AS_V32), 0);
     assert_int_equal(zl_store_meta_set(f->s, "store.schema_version", "32", 2),
                      0);
     outbox_rows = sql_i64(f->s, "SELECT count(*) FROM outbox");
@@ -2109,7 +2277,7 @@ static void test_occ_from_v32(void **state)
 /* schema 33's events on SQLite (before 34): the hash UNIQUE (and no
  * events_hkey); the views and the triggers that name the table go with it, as
  * the step remakes them */
-static const char EVENTS_V33[] =
+static const char EVENTS_V33[] = LEAF_AS_V34
     "DROP VIEW event_ids; DROP VIEW event_codes; DROP VIEW idents_text;"
     "DROP TRIGGER event_trade_ai; DROP TRIGGER event_trade_au;"
     "DROP TRIGGER event_trade_ad;"
@@ -2493,6 +2661,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hash_prefix_collision, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_hkey_from_v33, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_leaf_rid_from_v34, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_intern_from_v7, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vocab_from_v16, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compressed_json, setup, teardown),
