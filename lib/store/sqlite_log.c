@@ -186,28 +186,6 @@ void zl_sqlite_recent_forget(zl_store *s)
     q->orphans_loaded = 0;
 }
 
-/* The rid of the event whose hash is h, 0 when none: as
- * zl_sqlite_rid_of_hash, but by rowid, which names the same number in
- * every schema (rid is its alias since 8; the migration's first step runs
- * on older events tables too). */
-static int rowid_of_hash(zl_store *s, const uint8_t h[32], int64_t *rid)
-{
-    static const char SQL[] =
-        "SELECT rowid FROM events WHERE " ZL_SQLITE_HASH_IS("", "?1");
-    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
-    int rc;
-
-    *rid = 0;
-    if (!st)
-        return ZL_ESTORE;
-    sqlite3_bind_blob(st, 1, h, 32, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *rid = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : zl_sqlite_rc(rc);
-}
-
 int zl_sqlite_log_leaf_rid(zl_store *s, const uint8_t h[32], int64_t *rid)
 {
     struct zl_sqlite *q = zl_sqlite_of(s);
@@ -218,7 +196,7 @@ int zl_sqlite_log_leaf_rid(zl_store *s, const uint8_t h[32], int64_t *rid)
         *rid = q->event_rid;
         return 1;
     }
-    if ((rc = rowid_of_hash(s, h, rid)))
+    if ((rc = zl_sqlite_rid_of_hash(s, h, rid)))
         return rc;
     return *rid ? 1 : 0;
 }
@@ -383,7 +361,7 @@ static void key_of_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
         sqlite3_result_value(cx, argv[0]);
         return;
     }
-    if ((rc = rowid_of_hash(s, b, &rid)))
+    if ((rc = zl_sqlite_rid_of_hash(s, b, &rid)))
         sqlite3_result_error(cx, "cannot look up an event by hash", -1);
     else if (rid)
         sqlite3_result_int64(cx, rid);

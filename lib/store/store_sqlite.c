@@ -1610,8 +1610,11 @@ static int occ_qty_put(zl_store *s, int64_t ev, int64_t n, int role,
 
 int zl_sqlite_rid_of_hash(zl_store *s, const uint8_t h[32], int64_t *rid)
 {
+    /* rowid, not rid: the same number (rid is its alias since schema 8),
+     * and it names it in every schema, so the log's migration can ask
+     * this of an older events table too (sqlite_log.c) */
     static const char SQL[] =
-        "SELECT rid FROM events WHERE " ZL_SQLITE_HASH_IS("", "?1");
+        "SELECT rowid FROM events WHERE " ZL_SQLITE_HASH_IS("", "?1");
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
     int rc;
 

@@ -1615,6 +1615,30 @@ static int find_logged(void *ctx, const struct zl_stored_event *ev)
     return zl_log_find(s, id, &idx, NULL, NULL);
 }
 
+/* After an upgrade: every event found in the log by its hash ID, the root
+ * of the first size leaves still root, every 37th leaf's inclusion proof
+ * checking against it, and verify passing. */
+static void assert_log_as_before(zl_store *s, uint64_t size,
+                                 const uint8_t root[32])
+{
+    struct zl_event_filter all = {0};
+    uint8_t again[32], leaf[32], proof[64][32];
+    size_t n;
+
+    assert_int_equal(zl_store_events_query(s, &all, find_logged, s), 0);
+    assert_int_equal(zl_log_root(s, size, again), 0);
+    assert_memory_equal(again, root, 32);
+    for (uint64_t i = 0; i < size; i += 37) {
+        assert_int_equal(zl_log_leaf(s, i, leaf), 0);
+        assert_int_equal(zl_log_prove_inclusion(s, i, size, proof, &n), 0);
+        assert_int_equal(zl_log_verify_inclusion(i, size, leaf,
+                                                 (const uint8_t(*)[32])proof, n,
+                                                 root),
+                         0);
+    }
+    assert_int_equal(zl_audit_verify(s, NULL, NULL, NULL), 0);
+}
+
 /* A schema 20 store (text log keys, 32-byte outbox keys) migrates to 21:
  * every event key packed, every outbox event key a leaf, the feed and the
  * log read as before, and verify passes; a second capture writes the new
@@ -1951,12 +1975,10 @@ static void test_log_nodes_from_v31(void **state)
 {
     struct fixture *f = *state;
     struct zl_demo_opts o = {0};
-    struct zl_event_filter all = {0};
     sqlite3_stmt *ins;
-    uint8_t root[32], again[32], leaf[32], proof[64][32], node[32];
+    uint8_t root[32], node[32];
     uint64_t size;
     int64_t kept;
-    size_t n;
 
     if (strcmp(zl_store_backend_name(f->s), "sqlite"))
         skip(); /* PostgreSQL keeps every level */
@@ -1999,18 +2021,7 @@ static void test_log_nodes_from_v31(void **state)
                                    " pragma_table_info('log_leaf')"
                                    " WHERE name = 'key_hash'"),
                      0);
-    assert_int_equal(zl_store_events_query(f->s, &all, find_logged, f->s), 0);
-    assert_int_equal(zl_log_root(f->s, size, again), 0);
-    assert_memory_equal(again, root, 32);
-    for (uint64_t i = 0; i < size; i += 37) {
-        assert_int_equal(zl_log_leaf(f->s, i, leaf), 0);
-        assert_int_equal(zl_log_prove_inclusion(f->s, i, size, proof, &n), 0);
-        assert_int_equal(zl_log_verify_inclusion(i, size, leaf,
-                                                 (const uint8_t(*)[32])proof, n,
-                                                 root),
-                         0);
-    }
-    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    assert_log_as_before(f->s, size, root);
     assert_int_equal(zl_store_exec_sql(f->s, "UPDATE log_node SET hash ="
                                              " zeroblob(32) WHERE level = 4"
                                              " AND idx = 3"),
@@ -2066,10 +2077,9 @@ static void test_leaf_rid_from_v34(void **state)
     struct fixture *f = *state;
     struct zl_demo_opts o = {0};
     struct zl_event_filter all = {0};
-    uint8_t root[32], again[32], leaf[32], proof[64][32];
+    uint8_t root[32];
     uint64_t size;
     int64_t n_ev, rid;
-    size_t n;
     char sql[256];
 
     if (strcmp(zl_store_backend_name(f->s), "sqlite"))
@@ -2100,18 +2110,7 @@ static void test_leaf_rid_from_v34(void **state)
                                    " pragma_table_info('log_leaf')"
                                    " WHERE name = 'record_key' AND type = ''"),
                      1);
-    assert_int_equal(zl_store_events_query(f->s, &all, find_logged, f->s), 0);
-    assert_int_equal(zl_log_root(f->s, size, again), 0);
-    assert_memory_equal(again, root, 32);
-    for (uint64_t i = 0; i < size; i += 37) {
-        assert_int_equal(zl_log_leaf(f->s, i, leaf), 0);
-        assert_int_equal(zl_log_prove_inclusion(f->s, i, size, proof, &n), 0);
-        assert_int_equal(zl_log_verify_inclusion(i, size, leaf,
-                                                 (const uint8_t(*)[32])proof, n,
-                                                 root),
-                         0);
-    }
-    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    assert_log_as_before(f->s, size, root);
     capture(f->s, DOC, 2);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM log_leaf"
                                    " WHERE typeof(record_key) = 'integer'"),
