@@ -47,6 +47,7 @@
 #include "store/store_party.h"
 #include "store/store_trace.h"
 #include "util/alloc.h"
+#include "util/itab.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -59,10 +60,10 @@
  * answer per event. */
 #define MEMO_SLOTS 2048
 
-/* One event's answer: 0 an empty slot, 1 sees, 2 does not. */
+/* One event's answer, kept (see verdict_get). */
 struct verdict {
     uint8_t hash[32];
-    uint8_t val;
+    uint8_t sees;
 };
 
 struct zl_viewer_memo {
@@ -70,9 +71,11 @@ struct zl_viewer_memo {
     signed char val[MEMO_SLOTS];
     size_t used;
     zl_custody *cust; /* an enterprise's custody answers, made on use */
-    /* a kept memo's answers by event (verdict_get), open addressing */
+    /* a kept memo's answers by event (verdict_get), in the order given,
+     * found by hash through verdict_ix */
     struct verdict *verdicts;
-    size_t verdicts_cap, verdicts_used;
+    size_t n_verdicts, verdicts_cap;
+    struct zl_itab verdict_ix;
     /* kept on the handle between requests (zl_viewer_memo_get): the
      * regulator's region and the store's change token it holds answers
      * for */
@@ -280,6 +283,7 @@ void zl_viewer_memo_free(zl_viewer_memo *m)
         zl_free(m->key[i]);
     zl_custody_free(m->cust);
     zl_free(m->verdicts);
+    zl_itab_free(&m->verdict_ix);
     zl_free(m);
 }
 
@@ -398,41 +402,50 @@ void zl_viewer_memo_put(zl_store *s, zl_viewer_memo *m)
  * times about 10,556 events). Each first answer costs the event's row
  * (and an enterprise's custody lookups); a kept memo keeps it by the
  * event's hash while the store is unchanged, as it keeps the registry's
- * answers (zl_viewer_memo_get), for up to MAX_VERDICTS events (4.3 MB
- * at most: 131,072 slots of 33 bytes): past that, answers are computed
+ * answers (zl_viewer_memo_get), for up to MAX_VERDICTS events (2.7 MB
+ * at most: 65,536 answers of 33 bytes and 131,072 index slots of 4):
+ * past that, answers are computed
  * and not kept. Only a kept memo keeps them: it is one viewer's by
  * construction (a region's or a party's). */
 #define MAX_VERDICTS ((size_t)65536)
 
 /* An event hash is SHA-256: its first bytes are already uniform. */
-static size_t verdict_home(const uint8_t h[32], size_t cap)
+static uint64_t verdict_hash(const uint8_t h[32])
 {
     uint64_t k;
 
     memcpy(&k, h, sizeof k);
-    return (size_t)k & (cap - 1);
+    return k;
 }
 
-static struct verdict *verdict_slot(struct verdict *t, size_t cap,
+static uint64_t verdict_hash_at(const void *ctx, int32_t idx)
+{
+    const struct verdict *v = ctx;
+
+    return verdict_hash(v[idx].hash);
+}
+
+/* The kept answer for the event with hash h, NULL when none. */
+static struct verdict *verdict_find(const zl_viewer_memo *m,
                                     const uint8_t h[32])
 {
-    size_t i;
+    const struct zl_itab *t = &m->verdict_ix;
 
-    for (i = verdict_home(h, cap); t[i].val && memcmp(t[i].hash, h, 32);
-         i = (i + 1) & (cap - 1))
-        ;
-    return &t[i];
+    if (!m->n_verdicts)
+        return NULL;
+    for (size_t i = zl_itab_start(t, verdict_hash(h)); t->slot[i];
+         i = zl_itab_step(t, i))
+        if (!memcmp(m->verdicts[t->slot[i] - 1].hash, h, 32))
+            return &m->verdicts[t->slot[i] - 1];
+    return NULL;
 }
 
 /* m's answer for the event with hash h: 1, 0, or -1 when not kept. */
 static int verdict_get(const zl_viewer_memo *m, const uint8_t h[32])
 {
-    const struct verdict *v;
+    const struct verdict *v = verdict_find(m, h);
 
-    if (!m->verdicts_used)
-        return -1;
-    v = verdict_slot(m->verdicts, m->verdicts_cap, h);
-    return v->val ? v->val == 1 : -1;
+    return v ? v->sees : -1;
 }
 
 /* Keep answer sees (0 or 1) for h in a kept memo, when there is room. */
@@ -440,27 +453,27 @@ static void verdict_put(zl_viewer_memo *m, const uint8_t h[32], int sees)
 {
     struct verdict *v;
 
-    if (!m->kept || m->verdicts_used >= MAX_VERDICTS)
+    if (!m->kept || m->n_verdicts >= MAX_VERDICTS)
         return;
-    if ((m->verdicts_used + 1) * 2 > m->verdicts_cap) {
-        size_t cap = m->verdicts_cap ? m->verdicts_cap * 2 : 1024;
-        struct verdict *t = zl_calloc(cap, sizeof *t);
+    if ((v = verdict_find(m, h)) != NULL) {
+        v->sees = (uint8_t)(sees != 0);
+        return;
+    }
+    if (m->n_verdicts == m->verdicts_cap) {
+        size_t cap = m->verdicts_cap ? m->verdicts_cap * 2 : 512;
 
-        if (!t)
+        if (!(v = zl_realloc(m->verdicts, cap * sizeof *v)))
             return; /* not kept: the answer stands */
-        for (size_t i = 0; i < m->verdicts_cap; i++)
-            if (m->verdicts[i].val)
-                *verdict_slot(t, cap, m->verdicts[i].hash) = m->verdicts[i];
-        zl_free(m->verdicts);
-        m->verdicts = t;
+        m->verdicts = v;
         m->verdicts_cap = cap;
     }
-    v = verdict_slot(m->verdicts, m->verdicts_cap, h);
-    if (!v->val) {
-        memcpy(v->hash, h, 32);
-        m->verdicts_used++;
-    }
-    v->val = sees ? 1 : 2;
+    if (zl_itab_reserve(&m->verdict_ix, m->n_verdicts, 1024, verdict_hash_at,
+                        m->verdicts, NULL))
+        return;
+    v = &m->verdicts[m->n_verdicts];
+    memcpy(v->hash, h, 32);
+    v->sees = (uint8_t)(sees != 0);
+    zl_itab_put(&m->verdict_ix, verdict_hash(h), (int32_t)m->n_verdicts++);
 }
 
 /* The slot of (kind, str): the one holding it, or the empty one where it
