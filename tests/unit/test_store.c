@@ -2148,11 +2148,10 @@ static void test_leaf_rid_from_v34(void **state)
                   " max(rid) FROM events) WHERE idx = " FIRST_EVENT_LEAF),
         0);
     expect_issue(f->s, "record-altered", NULL);
-    snprintf(sql, sizeof sql,
-             "UPDATE log_leaf SET record_key = %lld WHERE idx = "
-             "(SELECT min(idx) FROM log_leaf WHERE typeof(record_key) ="
-             " 'integer')",
-             (long long)rid);
+    snprintf(
+        sql, sizeof sql,
+        "UPDATE log_leaf SET record_key = %lld WHERE idx = " FIRST_EVENT_LEAF,
+        (long long)rid);
     assert_int_equal(zl_store_exec_sql(f->s, sql), 0);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
 
