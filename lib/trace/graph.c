@@ -858,6 +858,21 @@ static int rows_sorted(const struct tg *g, const struct tg_str *st)
     return 1;
 }
 
+/* 1 when one of st's rows adds it to a container (TG_S_PACKED). */
+static int rows_pack(const struct tg *g, const struct tg_str *st)
+{
+    for (uint32_t i = 0; i < st->n_rows; i++) {
+        const struct tg_event *e = &g->evs[st->rows[i].x];
+        int role = st->rows[i].role;
+
+        if ((e->type == ZL_EV_AGGREGATION || e->type == ZL_EV_ASSOCIATION) &&
+            e->action == ZL_ACT_ADD &&
+            (role == ZL_ROLE_CHILD || role == ZL_ROLE_CHILD_QTY))
+            return 1;
+    }
+    return 0;
+}
+
 /* The sids of sids[0..n) without `done` in their flags, each once, in
  * *todo (new, zl_free) with *k. 0 or ZL_ENOMEM. */
 static int todo_of(struct tg *g, const int32_t *sids, size_t n, unsigned done,
@@ -915,6 +930,8 @@ int tg_need_rows(struct tg *g, const int32_t *sids, size_t n)
         st->flags |= TG_S_ROWS | TG_S_SORTED;
         if (st->n_rows > 1 && !rows_sorted(g, st))
             qsort_r(st->rows, st->n_rows, sizeof(*st->rows), row_cmp, g);
+        if (rows_pack(g, st))
+            st->flags |= TG_S_PACKED;
     }
     hits_free(&h);
     zl_free(todo);

@@ -584,9 +584,16 @@ static int prefetch(struct zl_trace *t)
     struct ivec sids = {0}, tev = {0}, tids = {0}, par = {0};
     int rc;
 
-    for (size_t i = 0; i < t->cur.n; i++)
-        if ((rc = ivec_push(&sids, t->nodes[t->cur.v[i].node].sid)) < 0)
+    /* each string once, however many of the level's windows it has */
+    for (size_t i = 0; i < t->cur.n; i++) {
+        int32_t sid = t->nodes[t->cur.v[i].node].sid;
+
+        if (g->strs[sid].flags & TG_S_SEEN)
+            continue;
+        g->strs[sid].flags |= TG_S_SEEN;
+        if ((rc = ivec_push(&sids, sid)) < 0)
             goto out;
+    }
     if ((rc = tg_need_rows(g, sids.v, sids.n)) < 0)
         goto out;
     for (size_t i = 0; i < sids.n; i++) {
@@ -666,6 +673,8 @@ static int prefetch(struct zl_trace *t)
         }
     rc = tg_need_ids(g, tev.v, tev.n, RANK_OTHER);
 out:
+    for (size_t i = 0; i < sids.n; i++)
+        g->strs[sids.v[i]].flags &= (uint8_t)~TG_S_SEEN;
     zl_free(sids.v);
     zl_free(tev.v);
     zl_free(tids.v);
@@ -733,19 +742,45 @@ static int expand_transform(struct zl_trace *t, int32_t node, int32_t eid,
     return 0;
 }
 
+/* The first of sid's rows a walk of the window [a, ...] must look at.
+ * Rows in time order (TG_S_SORTED) before a do nothing, unless one packs
+ * the string into a container (TG_S_PACKED: that membership may last into
+ * the window): a lot reached over ten windows is then read once in all,
+ * not once a window. */
+static uint32_t first_row(const struct tg *g, int32_t sid, int64_t a)
+{
+    const struct tg_str *s = &g->strs[sid];
+    uint32_t lo = 0, hi = s->n_rows;
+
+    if ((s->flags & (TG_S_SORTED | TG_S_PACKED)) != TG_S_SORTED)
+        return 0;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+
+        if (g->evs[s->rows[mid].x].t < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static int expand_plain(struct zl_trace *t, const struct piece *pc, int lvl)
 {
     struct tg *g = t->g;
     int fwd = t->opts.dir == ZL_TRACE_FORWARD;
     int32_t node = pc->node, sid = t->nodes[node].sid;
+    int sorted = (g->strs[sid].flags & TG_S_SORTED) != 0;
     int rc;
 
-    for (uint32_t i = 0; i < g->strs[sid].n_rows; i++) {
+    for (uint32_t i = first_row(g, sid, pc->a); i < g->strs[sid].n_rows; i++) {
         struct tg_row r = g->strs[sid].rows[i];
         const struct tg_event *e = &g->evs[r.x];
         int64_t tm = e->t;
         int in = tm >= pc->a && tm <= pc->b;
 
+        if (sorted && tm > pc->b)
+            break; /* a later row's membership starts past the window too */
         if (!ev_ok(t, r.x))
             continue;
         if (is_agg(e) && r.role == ZL_ROLE_PARENT)

@@ -79,6 +79,11 @@ struct tg_event {
 #define TG_S_ASKED 4u /* in the batch being loaded */
 /* rows in event time order: tg_need_rows sorted them, tg_add_row clears */
 #define TG_S_SORTED 8u
+/* one of the rows is an ADD aggregation or association with the string as
+ * a child (set with TG_S_SORTED): a membership begun before a window may
+ * last into it, so a window's walk cannot start at its first time */
+#define TG_S_PACKED 16u
+#define TG_S_SEEN   32u /* listed once already (prefetch's level) */
 
 struct tg_str {
     const char *s; /* NULL while known by its key id alone (tg_name) */
