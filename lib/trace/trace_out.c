@@ -17,6 +17,7 @@
 #include "zhiliang/gs1.h"
 #include "zhiliang/party.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -395,11 +396,19 @@ static int jkey_n(struct zl_buf *b, const char *key, size_t n, const char *v)
 }
 #define jkey(b, k, v) jkey_n(b, ",\"" k "\":", sizeof(",\"" k "\":") - 1, v)
 
-/* ,"quantity":q as %.17g writes it. */
+/* ,"quantity":q as %.17g writes it (a whole number below 1e17 is its
+ * digits: written as an integer, without printf's float conversion). */
 static int jquantity(struct zl_buf *b, double q)
 {
     char t[40];
-    int n = snprintf(t, sizeof t, ",\"quantity\":%.17g", q);
+    int n;
+
+    if (q > -1e17 && q < 1e17 && q == (double)(long long)q &&
+        (q != 0 || !signbit(q))) {
+        n = LIT(b, ",\"quantity\":");
+        return n < 0 ? n : zl_buf_add_int(b, (long long)q);
+    }
+    n = snprintf(t, sizeof t, ",\"quantity\":%.17g", q);
 
     return n < 0 || (size_t)n >= sizeof t ? ZL_EINVAL
                                           : zl_buf_add(b, t, (size_t)n);

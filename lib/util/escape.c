@@ -18,31 +18,62 @@
  */
 #include "util/buf.h"
 
+#include <stdint.h>
 #include <string.h>
+
+/* 1 when c is written as it is inside a JSON string. */
+static int json_plain(unsigned char c)
+{
+    return c >= 0x20 && c != '"' && c != '\\';
+}
+
+/* The length of the leading run of s[0..n) that JSON takes as it is.
+ * Eight bytes a step while none is special (the usual case: identifiers,
+ * times, names), then a byte at a time: a byte below 0x20, a '"' or a
+ * '\\' sets its high bit in one of the three differences (the classic
+ * has-less / has-zero tests; ~w leaves out bytes >= 0x80). */
+static size_t json_plain_run(const char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w, q, bs;
+
+        memcpy(&w, s + i, 8);
+        q = w ^ (ones * '"');
+        bs = w ^ (ones * '\\');
+        if ((((w - ones * 0x20) | (q - ones) | (bs - ones)) & ~w & highs) != 0)
+            break;
+    }
+    while (i < n && json_plain((unsigned char)s[i]))
+        i++;
+    return i;
+}
 
 int zl_buf_add_json_string(struct zl_buf *b, const char *s)
 {
     static const char hx[] = "0123456789abcdef";
-    const char *run = s;
+    size_t n = strlen(s);
     int rc = zl_buf_addc(b, '"');
 
-    for (; rc == 0 && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        char e[6] = {'\\', (char)c, '0', '0', hx[c >> 4], hx[c & 15]};
+    while (rc == 0) {
+        size_t k = json_plain_run(s, n);
+        unsigned char c;
 
-        if (c != '"' && c != '\\' && c >= 0x20)
-            continue;
-        rc = zl_buf_add(b, run, (size_t)(s - run));
-        if (rc == 0 && c < 0x20) {
-            e[1] = 'u';
-            rc = zl_buf_add(b, e, 6);
-        } else if (rc == 0) {
-            rc = zl_buf_add(b, e, 2);
+        if ((rc = zl_buf_add(b, s, k)) || k == n)
+            break;
+        c = (unsigned char)s[k];
+        {
+            char e[6] = {'\\', (char)c, '0', '0', hx[c >> 4], hx[c & 15]};
+
+            if (c < 0x20)
+                e[1] = 'u';
+            rc = zl_buf_add(b, e, c < 0x20 ? 6 : 2);
         }
-        run = s + 1;
+        s += k + 1;
+        n -= k + 1;
     }
-    if (rc == 0)
-        rc = zl_buf_add(b, run, (size_t)(s - run));
     return rc ? rc : zl_buf_addc(b, '"');
 }
 

@@ -502,6 +502,47 @@ static void jw_text(char *t, size_t cap)
     }
 }
 
+/* The JSON escaper on longer strings (its eight-bytes-a-step scan, a
+ * special byte at every offset of a step): jansson reads each output back
+ * to the input, and only '"', '\\' and control bytes were escaped. */
+static void test_escape_random(void **state)
+{
+    struct zl_buf b;
+
+    (void)state;
+    zl_buf_init(&b, 1 << 16);
+    for (int round = 0; round < 3000; round++) {
+        char t[256], part[64];
+        size_t n = 0, extra = 0;
+        json_error_t je;
+        json_t *v;
+
+        t[0] = '\0';
+        for (unsigned i = 0, k = jw_rand(12); i < k; i++) {
+            jw_text(part, sizeof part);
+            if (jw_rand(2)) /* a plain run of 0..23 bytes between */
+                snprintf(part + strlen(part), sizeof part - strlen(part),
+                         "%.*s", (int)jw_rand(24), "abcdefghijklmnopqrstuvw");
+            if (n + strlen(part) + 1 < sizeof t) {
+                memcpy(t + n, part, strlen(part) + 1);
+                n += strlen(part);
+            }
+        }
+        for (size_t i = 0; i < n; i++)
+            extra += (unsigned char)t[i] < 0x20    ? 5
+                     : t[i] == '"' || t[i] == '\\' ? 1
+                                                   : 0;
+        zl_buf_reset(&b);
+        assert_int_equal(zl_buf_add_json_string(&b, t), 0);
+        assert_int_equal(b.len, n + 2 + extra);
+        v = json_loadb(b.data, b.len, JSON_DECODE_ANY, &je);
+        assert_non_null(v);
+        assert_string_equal(json_string_value(v), t);
+        json_decref(v);
+    }
+    zl_buf_cleanup(&b);
+}
+
 static json_t *jw_tree(int depth)
 {
     static const double reals[] = {0.1,  -0.0,       3.0,      1e20,
@@ -710,14 +751,23 @@ static void test_sort_i64(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_strmap),      cmocka_unit_test(test_escape),
-        cmocka_unit_test(test_civil),       cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_itab),        cmocka_unit_test(test_buf_cap),
-        cmocka_unit_test(test_buf_numbers), cmocka_unit_test(test_buf_oom),
-        cmocka_unit_test(test_time),        cmocka_unit_test(test_base64),
-        cmocka_unit_test(test_hex),         cmocka_unit_test(test_error_format),
-        cmocka_unit_test(test_jw),          cmocka_unit_test(test_jw_misuse),
-        cmocka_unit_test(test_dl),          cmocka_unit_test(test_sort_i64),
+        cmocka_unit_test(test_strmap),
+        cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_escape_random),
+        cmocka_unit_test(test_civil),
+        cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_itab),
+        cmocka_unit_test(test_buf_cap),
+        cmocka_unit_test(test_buf_numbers),
+        cmocka_unit_test(test_buf_oom),
+        cmocka_unit_test(test_time),
+        cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_hex),
+        cmocka_unit_test(test_error_format),
+        cmocka_unit_test(test_jw),
+        cmocka_unit_test(test_jw_misuse),
+        cmocka_unit_test(test_dl),
+        cmocka_unit_test(test_sort_i64),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
