@@ -21,7 +21,11 @@ a regulator of region 15, BENCH-REG-15, registered if missing): the read
 rule decides what a party sees, so the figures are per party kind.
 
 Each figure carries the server's CPU time per request (user + system,
-from /proc, over the run), beside the wall-clock latencies.
+from /proc, over the run), beside the wall-clock latencies. Before wrk
+asks a trace line's ids, each is asked once and timed on its own (the
+"first ask": the page cache and the server's memo cold for that item;
+ours first, then the peer's); wrk's figures are of a server that has
+answered each id once.
 
 Peers, same run: --peer-exe serving --peer-store (the previous build on its
 own copy of the store: the same requests, one after the other per line),
@@ -32,6 +36,7 @@ each id). Prints req/s, p50 and p99 for ours and the peer's and the ratio.
 The store is written to (a party and tokens are added): use a copy.
 """
 import argparse
+import http.client
 import json
 import os
 import random
@@ -222,6 +227,23 @@ def wrk(srv, paths, token, tmp, dur, conn):
             "cpu": cpu, "cpu_req": cpu * 1e3 / n if n else float("nan")}
 
 
+def first_asks(srv, paths, token):
+    """Each path asked once over one keep-alive connection, timed (ms,
+    sorted): the requests that meet the page cache and the server's memo
+    cold for their item. wrk's run that follows measures a server that has
+    answered each path once, as one that has been serving would have."""
+    u = urllib.parse.urlparse(srv.url)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+    lat = []
+    for p in paths:
+        t = time.perf_counter()
+        c.request("GET", p, headers={"Authorization": "Bearer " + token})
+        c.getresponse().read()
+        lat.append((time.perf_counter() - t) * 1e3)
+    c.close()
+    return sorted(lat)
+
+
 def fmt(r):
     if not r["rps"]:
         return "%-32s" % "none answered in time"
@@ -407,11 +429,19 @@ def main():
                         continue
                     paths = ["%s?id=%s" % (path, urllib.parse.quote(v, safe=""))
                              for v in ids]
+                    fa = [first_asks(s, paths, toks[(st, p)])
+                          for s, (e, st) in zip(srv, stores)]
                     rs = [wrk(s, paths, toks[(st, p)], tmp, a.dur, a.conn)
                           for s, (e, st) in zip(srv, stores)]
                     line = "  %-26s %s" % (name, fmt(rs[0]))
                     if peer:
                         line += " | %s" % fmt(rs[1])
+                    line += "\n  %-26s first ask of each id (cold): " \
+                        "median %.2f, max %.1f ms" % (
+                            "", fa[0][len(fa[0]) // 2], fa[0][-1])
+                    if peer:
+                        line += " | %.2f, %.1f ms" % (
+                            fa[1][len(fa[1]) // 2], fa[1][-1])
                     rec = recursive(a.store, sql, ids, a.dur)
                     if rec:
                         line += " | WITH RECURSIVE %.2f / %.2f ms (%d ids)" % (
