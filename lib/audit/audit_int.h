@@ -105,6 +105,13 @@ int audit_meta_get(const struct audit_meta *m, const uint8_t hash[32],
  * 33, does not refuse one written behind its back), else 0, and the hash
  * is marked; 0 for a hash no receipt lists (reported as unanchored). */
 int audit_meta_seen(struct audit_meta *m, const uint8_t hash[32]);
+/* 1 when the only receipts listing hash no longer match their leaves (the
+ * event is unanchored because of them): counted for the first such
+ * receipt, whose issue audit_meta_report_failed reports; else 0. */
+int audit_meta_unanchored_by(struct audit_meta *m, const uint8_t hash[32]);
+/* One metadata-unanchored issue for each receipt that no longer matches
+ * its leaf, with the number of stored events counted against it. */
+int audit_meta_report_failed(struct audit *a);
 void audit_meta_free(struct audit_meta *m);
 
 /* ---- the party registry (registry.c) ---- */

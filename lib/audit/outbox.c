@@ -202,7 +202,7 @@ static int report_row(struct audit *a, const char *what, const struct ob_row *r)
     snprintf(detail, sizeof detail,
              "%s row names %.200s %s; followers (subscriptions, the risk "
              "monitor) heard of a change the log does not hold there",
-             r->kind, r->key, what);
+             r->kind, *r->key ? r->key : "(an event no longer stored)", what);
     return audit_report(a, "outbox-altered", r->seq, key, detail);
 }
 

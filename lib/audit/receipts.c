@@ -10,6 +10,12 @@
  * event row deleted and captured again). verify compares each events row
  * with the map, reindex writes the map's values back.
  *
+ * A receipt that no longer matches its leaf (an events row it lists was
+ * deleted or edited) leaves its events unanchored; the map marks them
+ * with that receipt, so verify reports them once for the receipt, with
+ * their number, not once an event (a document of 5,000 events made 5,000
+ * lines for one deleted row).
+ *
  * The map holds 48 bytes an event (an open-addressing table keyed by the
  * event hash, which is already uniformly distributed): 48 MB at 1M events.
  * Rejected: an index row per listed event in the store (a B-tree insert
@@ -21,6 +27,7 @@
 #include "util/alloc.h"
 #include "zhiliang/log.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +36,16 @@ struct meta_slot {
     int64_t rt;
     const char *party; /* owned by the map's party list, or NULL */
     int used;
-    int seen; /* audit_meta_seen: an events row with the hash was met */
+    int seen;   /* audit_meta_seen: an events row with the hash was met */
+    int failed; /* 0, or 1 + the failed receipt listing it (unanchored) */
+};
+
+/* A receipt that no longer matches its leaf, and how many events rows
+ * verify met that only it lists. */
+struct failed_receipt {
+    uint64_t index; /* its leaf */
+    char *key;
+    uint64_t unanchored;
 };
 
 struct audit_meta {
@@ -37,6 +53,8 @@ struct audit_meta {
     size_t cap, n; /* cap a power of two, n < cap / 2 */
     char **parties;
     size_t n_parties;
+    struct failed_receipt *failed;
+    size_t n_failed;
 };
 
 static uint64_t slot_of(const uint8_t h[32])
@@ -106,8 +124,11 @@ static int intern(struct audit_meta *m, const char *party, const char **out)
     return 0;
 }
 
-/* First receipt wins: an event already mapped keeps its values. */
-static int map_group(struct audit_meta *m, const struct zl_receipt_group *g)
+/* First receipt wins: an event already mapped keeps its values. failed:
+ * 0 for a receipt that verifies, else 1 + its place in m->failed (its
+ * events are marked unanchored, after every verified receipt's). */
+static int map_group(struct audit_meta *m, const struct zl_receipt_group *g,
+                     int failed)
 {
     const char *party;
     int rc = intern(m, g->party, &party);
@@ -124,6 +145,7 @@ static int map_group(struct audit_meta *m, const struct zl_receipt_group *g)
         sl->rt = g->record_time_ms;
         sl->party = party;
         sl->used = 1;
+        sl->failed = failed;
         m->n++;
     }
     return rc;
@@ -158,16 +180,41 @@ int audit_receipt_canon(zl_store *s, const char *key, char **canon, size_t *len)
     return *canon ? 0 : ZL_ENOMEM;
 }
 
-struct verified {
-    struct zl_store *s;
-    struct rk {
-        uint64_t index;
-        char *key;
-    } * v;
+struct rk {
+    uint64_t index;
+    char *key;
+};
+
+struct rk_list {
+    struct rk *v;
     size_t n, cap;
 };
 
-/* A receipt counts only if its row still recomputes to its leaf. */
+struct verified {
+    struct zl_store *s;
+    struct rk_list ok, failed; /* receipts that match their leaf, or not */
+};
+
+static int rk_push(struct rk_list *l, uint64_t index, const char *key)
+{
+    if (zl_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v, 256, NULL))
+        return ZL_ENOMEM;
+    l->v[l->n].index = index;
+    if (!(l->v[l->n].key = zl_strdup(key)))
+        return ZL_ENOMEM;
+    l->n++;
+    return 0;
+}
+
+static void rk_free(struct rk_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        zl_free(l->v[i].key);
+    zl_free(l->v);
+}
+
+/* A receipt counts only if its row still recomputes to its leaf; one
+ * that does not is kept aside (its events are unanchored because of it). */
 static int verified_cb(void *ctx, const char *key)
 {
     struct verified *w = ctx;
@@ -184,15 +231,9 @@ static int verified_cb(void *ctx, const char *key)
     if (!rc)
         rc = zl_log_leaf_hash(ZL_LEAF_CAPTURE, canon, len, leaf);
     zl_free(canon);
-    if (rc || type != ZL_LEAF_CAPTURE || memcmp(leaf, stored, 32))
+    if (rc || type != ZL_LEAF_CAPTURE)
         return rc;
-    if (zl_grow((void **)&w->v, &w->cap, w->n + 1, sizeof *w->v, 256, NULL))
-        return ZL_ENOMEM;
-    w->v[w->n].index = index;
-    if (!(w->v[w->n].key = zl_strdup(key)))
-        return ZL_ENOMEM;
-    w->n++;
-    return 0;
+    return rk_push(memcmp(leaf, stored, 32) ? &w->failed : &w->ok, index, key);
 }
 
 static int rk_cmp(const void *x, const void *y)
@@ -202,26 +243,47 @@ static int rk_cmp(const void *x, const void *y)
     return a->index < b->index ? -1 : a->index > b->index;
 }
 
+/* Map the events of the receipts in l in log order; failed: l lists the
+ * receipts that no longer match their leaves, whose keys m->failed takes. */
+static int map_receipts(zl_store *s, struct audit_meta *m, struct rk_list *l,
+                        int failed)
+{
+    int rc = 0;
+
+    if (l->n)
+        qsort(l->v, l->n, sizeof *l->v, rk_cmp);
+    if (failed && l->n && !(m->failed = zl_calloc(l->n, sizeof *m->failed)))
+        return ZL_ENOMEM;
+    for (size_t i = 0; i < l->n && !rc; i++) {
+        struct zl_receipt r;
+
+        if (!(rc = zl_receipt_load(s, l->v[i].key, &r))) {
+            for (size_t k = 0; k < r.n && !rc; k++)
+                rc = map_group(m, &r.g[k], failed ? (int)i + 1 : 0);
+            zl_receipt_cleanup(&r);
+        }
+        if (failed) {
+            m->failed[i].index = l->v[i].index;
+            m->failed[i].key = l->v[i].key; /* the map owns it now */
+            l->v[i].key = NULL;
+            m->n_failed++;
+        }
+    }
+    return rc;
+}
+
 int audit_meta_build(zl_store *s, struct audit_meta **out)
 {
-    struct verified w = {s, NULL, 0, 0};
+    struct verified w = {s, {NULL, 0, 0}, {NULL, 0, 0}};
     struct audit_meta *m = zl_calloc(1, sizeof *m);
     int rc = m ? zl_store_receipt_keys(s, verified_cb, &w) : ZL_ENOMEM;
 
-    if (!rc && w.n)
-        qsort(w.v, w.n, sizeof *w.v, rk_cmp);
-    for (size_t i = 0; i < w.n && !rc; i++) {
-        struct zl_receipt r;
-
-        if (!(rc = zl_receipt_load(s, w.v[i].key, &r))) {
-            for (size_t k = 0; k < r.n && !rc; k++)
-                rc = map_group(m, &r.g[k]);
-            zl_receipt_cleanup(&r);
-        }
-    }
-    for (size_t i = 0; i < w.n; i++)
-        zl_free(w.v[i].key);
-    zl_free(w.v);
+    if (!rc)
+        rc = map_receipts(s, m, &w.ok, 0);
+    if (!rc)
+        rc = map_receipts(s, m, &w.failed, 1);
+    rk_free(&w.ok);
+    rk_free(&w.failed);
     if (rc) {
         audit_meta_free(m);
         m = NULL;
@@ -235,7 +297,7 @@ int audit_meta_get(const struct audit_meta *m, const uint8_t hash[32],
 {
     const struct meta_slot *sl = m ? find_slot(m, hash) : NULL;
 
-    if (!sl || !sl->used)
+    if (!sl || !sl->used || sl->failed)
         return 0;
     *record_time_ms = sl->rt;
     *party = sl->party;
@@ -247,17 +309,51 @@ int audit_meta_seen(struct audit_meta *m, const uint8_t hash[32])
     struct meta_slot *sl = m ? find_slot(m, hash) : NULL;
     int was;
 
-    if (!sl || !sl->used)
+    if (!sl || !sl->used || sl->failed)
         return 0;
     was = sl->seen;
     sl->seen = 1;
     return was;
 }
 
+int audit_meta_unanchored_by(struct audit_meta *m, const uint8_t hash[32])
+{
+    struct meta_slot *sl = m ? find_slot(m, hash) : NULL;
+
+    if (!sl || !sl->used || !sl->failed)
+        return 0;
+    m->failed[sl->failed - 1].unanchored++;
+    return 1;
+}
+
+int audit_meta_report_failed(struct audit *a)
+{
+    char detail[300];
+    int rc = 0;
+
+    for (size_t i = 0; a->meta && i < a->meta->n_failed && !rc; i++) {
+        const struct failed_receipt *f = &a->meta->failed[i];
+
+        if (!f->unanchored)
+            continue;
+        snprintf(detail, sizeof detail,
+                 "%llu stored event%s this capture receipt lists: it no "
+                 "longer matches its leaf, so their record time and "
+                 "capturing party are unproven",
+                 (unsigned long long)f->unanchored,
+                 f->unanchored == 1 ? "" : "s");
+        rc = audit_report(a, "metadata-unanchored", f->index, f->key, detail);
+    }
+    return rc;
+}
+
 void audit_meta_free(struct audit_meta *m)
 {
     if (!m)
         return;
+    for (size_t i = 0; i < m->n_failed; i++)
+        zl_free(m->failed[i].key);
+    zl_free(m->failed);
     for (size_t i = 0; i < m->n_parties; i++)
         zl_free(m->parties[i]);
     zl_free(m->parties);

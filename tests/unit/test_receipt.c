@@ -22,6 +22,7 @@
 #include "zhiliang/zhiliang.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #define FIXTURE_NAME "receipt"
@@ -116,6 +117,7 @@ static void test_canon_is_jcs(void **state)
 
 struct issues {
     int altered, unanchored, other;
+    char unanchored_detail[300]; /* the last one's */
 };
 
 static int on_issue(void *ctx, const struct zl_audit_issue *is)
@@ -124,9 +126,11 @@ static int on_issue(void *ctx, const struct zl_audit_issue *is)
 
     if (!strcmp(is->kind, "metadata-altered"))
         x->altered++;
-    else if (!strcmp(is->kind, "metadata-unanchored"))
+    else if (!strcmp(is->kind, "metadata-unanchored")) {
         x->unanchored++;
-    else
+        snprintf(x->unanchored_detail, sizeof x->unanchored_detail, "%s",
+                 is->detail);
+    } else
         x->other++;
     return 0;
 }
@@ -175,6 +179,21 @@ static void test_capture_receipt(void **state)
                      strcmp(zl_store_backend_name(f->s), "sqlite") ? 1 : 0);
     assert_int_equal(zl_audit_reindex(f->s, &rs), 0);
     assert_int_equal(rs.metadata, 2);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+
+    /* a receipt edited behind the log's back anchors nothing: its events
+     * are unanchored, reported once for the receipt with their number */
+    assert_int_equal(zl_store_exec_sql(f->s, "UPDATE receipts SET record_time"
+                                             " = record_time + 1"),
+                     0);
+    memset(&x, 0, sizeof x);
+    assert_int_equal(zl_audit_verify(f->s, on_issue, &x, NULL), ZL_ETAMPER);
+    assert_int_equal(x.unanchored, 1);
+    assert_non_null(strstr(x.unanchored_detail, "2 stored events"));
+    assert_int_equal(x.other, 1); /* the receipt's own record-altered */
+    assert_int_equal(zl_store_exec_sql(f->s, "UPDATE receipts SET record_time"
+                                             " = record_time - 1"),
+                     0);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
 
     /* without its receipt, an event's metadata is unanchored */
