@@ -371,6 +371,35 @@ static int32_t parent_of(struct tg *g, int32_t eid)
     return -1;
 }
 
+/* The first of sid's rows at or after time a, when they are in time order
+ * (TG_S_SORTED), else 0. */
+static uint32_t rows_from(const struct tg *g, int32_t sid, int64_t a)
+{
+    const struct tg_str *s = &g->strs[sid];
+    uint32_t lo = 0, hi = s->n_rows;
+
+    if (!(s->flags & TG_S_SORTED))
+        return 0;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+
+        if (g->evs[s->rows[mid].x].t < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The first of sid's rows a walk of the window [a, ...] must look at:
+ * rows before a do nothing, unless one packs the string into a container
+ * (TG_S_PACKED: that membership may last into the window). A lot reached
+ * over ten windows is then read once in all, not once a window. */
+static uint32_t first_row(const struct tg *g, int32_t sid, int64_t a)
+{
+    return g->strs[sid].flags & TG_S_PACKED ? 0 : rows_from(g, sid, a);
+}
+
 /* End of child c's membership in p that began with event add at time s:
  * the first later DELETE from p naming c or naming no child. Sets *d
  * (POS if none) and *edel (-1 if none). Needs rows(p); reads the
@@ -379,27 +408,14 @@ static int member_end(struct zl_trace *t, int32_t p, int32_t c, int64_t s,
                       int32_t add, int64_t *d, int32_t *edel)
 {
     struct tg *g = t->g;
-    const struct tg_str *ps = &g->strs[p];
-    int sorted = (ps->flags & TG_S_SORTED) != 0;
-    uint32_t i = 0;
-
-    *d = POS;
-    *edel = -1;
+    int sorted = (g->strs[p].flags & TG_S_SORTED) != 0;
     /* Rows in time order (a returnable crate's thousands, asked once for
      * each child it ever carried): start at the first at or after s and
      * stop past the first end found. */
-    if (sorted) {
-        uint32_t hi = ps->n_rows;
+    uint32_t i = rows_from(g, p, s);
 
-        while (i < hi) {
-            uint32_t mid = i + (hi - i) / 2;
-
-            if (g->evs[ps->rows[mid].x].t < s)
-                i = mid + 1;
-            else
-                hi = mid;
-        }
-    }
+    *d = POS;
+    *edel = -1;
     for (; i < g->strs[p].n_rows; i++) {
         struct tg_row r = g->strs[p].rows[i];
         const struct tg_event *e = &g->evs[r.x];
@@ -740,29 +756,6 @@ static int expand_transform(struct zl_trace *t, int32_t node, int32_t eid,
         }
     }
     return 0;
-}
-
-/* The first of sid's rows a walk of the window [a, ...] must look at.
- * Rows in time order (TG_S_SORTED) before a do nothing, unless one packs
- * the string into a container (TG_S_PACKED: that membership may last into
- * the window): a lot reached over ten windows is then read once in all,
- * not once a window. */
-static uint32_t first_row(const struct tg *g, int32_t sid, int64_t a)
-{
-    const struct tg_str *s = &g->strs[sid];
-    uint32_t lo = 0, hi = s->n_rows;
-
-    if ((s->flags & (TG_S_SORTED | TG_S_PACKED)) != TG_S_SORTED)
-        return 0;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-
-        if (g->evs[s->rows[mid].x].t < a)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
 }
 
 static int expand_plain(struct zl_trace *t, const struct piece *pc, int lvl)
