@@ -51,11 +51,12 @@
 #define MIN_RUNS 5
 #define MAX_RUNS 100000
 
-/* The indexes that exist for these queries only (schema versions 6 and
- * 37). */
+/* The indexes that exist for these queries only (schema version 6). */
 static const char *const PEER_DROP[] = {
-    "events_step_time", "events_disp_time",   "events_rp_time",
-    "events_loc_time",  "events_action_time",
+    "events_step_time",
+    "events_disp_time",
+    "events_rp_time",
+    "events_loc_time",
 };
 
 static double now(void)

@@ -204,28 +204,6 @@ static const char *lead_col(const struct zl_event_filter *f,
     return NULL;
 }
 
-/* The action column as the filter names it (schema 37): "e.action",
- * whose index (action, event_time) the engine may take, when one action
- * is the filter's only equality, so that its first page in time order is
- * a range that stops after a page (on the demo, the 100th OBSERVE comes
- * after 26,050 events at 10M: 8.9 ms walking events_time); otherwise
- * "+e.action", an expression no index serves, so that the plans of
- * every other filter stay as they were: several actions would read each
- * one's range whole and sort it (70% of the events for ADD|OBSERVE), and
- * next to a narrower key (an identifier, a bizStep) the planner, which
- * has no statistics on SQLite, might prefer the action's index. */
-static const char *action_col(const struct zl_event_filter *f)
-{
-    unsigned a = f->actions;
-
-    if (!a || (a & (a - 1)) || zl_query_names_events(f) ||
-        zl_query_list_len(f->biz_steps) || zl_query_list_len(f->dispositions) ||
-        zl_query_list_len(f->read_points) ||
-        zl_query_list_len(f->biz_locations) || f->exists_error_declaration)
-        return "+e.action";
-    return "e.action";
-}
-
 /* col IN (?, ?, ...), or col >= ? AND col <= ? for the lead column
  * (lead_col says why). */
 static void in_list(struct qctx *c, const char *col, const char **vals,
@@ -817,7 +795,7 @@ static int build(struct zl_query_sql *q, const struct zl_event_filter *f,
         add(&c, " FROM events e WHERE 1 = 1");
     }
     bitset_in(&c, "e.type", f->event_types);
-    bitset_in(&c, action_col(f), f->actions);
+    bitset_in(&c, "e.action", f->actions);
     time_range(&c, "e.event_time", f->ge_event_time, f->lt_event_time);
     time_range(&c, "e.record_time", f->ge_record_time, f->lt_record_time);
     in_coded(&c, "e.biz_step", f->biz_steps, lead);

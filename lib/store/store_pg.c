@@ -57,14 +57,12 @@ static const char QUERY_INDEXES[] =
     " ON events(read_point, event_time);"
     "CREATE INDEX IF NOT EXISTS events_loc_time"
     " ON events(biz_location, event_time);"
-    "CREATE INDEX IF NOT EXISTS events_action_time"
-    " ON events(action, event_time);"
     "CREATE INDEX IF NOT EXISTS events_tid ON events(transformation_id,"
     " event_time) WHERE transformation_id IS NOT NULL;";
 
 /* 36 -> 37: events_tid with the event time after the ID (made again by
- * QUERY_INDEXES, with events_action_time): the schema 37 step of
- * store_sqlite.c, the same indexes here. */
+ * QUERY_INDEXES): the schema 37 step of store_sqlite.c, the same index
+ * here. */
 static const char INDEXES_V37[] = "DROP INDEX IF EXISTS events_tid;";
 
 static const char SCHEMA[] =

@@ -563,10 +563,10 @@ static void test_eq_order_vs_naive(void **state)
 /* ---- EQ_action and EQ_transformationID (schema 37) ---------------------
  * The same N_ORD events' times (two to a minute), each fifth a
  * TransformationEvent with one of two transformationIDs, the others
- * ObjectEvents whose action cycles through ADD, OBSERVE, DELETE. One
- * action alone and one transformationID are answered from an index in
- * (value, event time) order (query_sql.c, action_col; events_tid): every
- * page must still come in the unfiltered query's order, ties included.
+ * ObjectEvents whose action cycles through ADD, OBSERVE, DELETE. A
+ * transformationID is answered from an index in (value, event time)
+ * order (events_tid), an action by the walk in time order: every page
+ * must still come in the unfiltered query's order, ties included.
  */
 static const char *const ACTS[] = {"ADD", "OBSERVE", "DELETE"};
 #define IS_TX(i)  ((i) % 5 == 4)
