@@ -3,6 +3,7 @@
  * parameter alone, in process, on any store.
  *
  *   bench_query URI [--secs S] [--samples N] [--peer] [--only NAME]
+ *               [--dump FILE]
  *
  * 1. Samples: N events (default 512) picked at uniformly random event
  *    times from the store (URI: a SQLite path or postgresql://...), so a
@@ -23,6 +24,11 @@
  *    (query_sql.c), which without the column's index sorts every match;
  *    there, compare with bench_query built at the previous commit on a
  *    version-5 store (the README's figures were taken so).
+ *
+ * 4. --dump FILE: no timing; each parameter's page for each sample value,
+ *    in the order above, written to FILE ("name=value" then the events'
+ *    JSON, one a line), so that two builds' answers can be compared byte
+ *    for byte (cmp) on the same store.
  *
  * Rejected: a copy of the store without the indexes (gigabytes per run,
  * and the copy's page cache is not the store's).
@@ -290,8 +296,19 @@ static int count_cb(void *ctx, const char *json, size_t len)
     return 0;
 }
 
+static FILE *dump; /* --dump: the pages go here */
+
+static int dump_cb(void *ctx, const char *json, size_t len)
+{
+    ++*(size_t *)ctx;
+    fwrite(json, 1, len, dump);
+    fputc('\n', dump);
+    return 0;
+}
+
 /* One query: `name` (without a trailing '*', which marks a pattern
- * variant) = v, first page of 100 by eventTime. */
+ * variant) = v, first page of 100 by eventTime (with --dump, the second
+ * page too, from the first's token). */
 static int one_query(zl_store *s, const char *name, const char *v, size_t *rows)
 {
     struct zl_error err = {0};
@@ -301,11 +318,26 @@ static int one_query(zl_store *s, const char *name, const char *v, size_t *rows)
     int rc;
 
     snprintf(pname, sizeof pname, "%.*s", (int)strcspn(name, "*"), name);
-    if ((rc = zl_query_new(&q)) || (rc = zl_query_param(q, pname, v, &err)) ||
-        (rc = zl_query_param(q, "perPage", "100", &err)) ||
-        (rc = zl_query_param(q, "orderBy", "eventTime", &err)))
-        goto out;
-    rc = zl_query_each(s, q, ZL_EPC_AS_CAPTURED, count_cb, rows, &next, &err);
+    for (int page = 0; page < (dump ? 2 : 1); page++) {
+        zl_query_free(q);
+        q = NULL;
+        if ((rc = zl_query_new(&q)) ||
+            (rc = zl_query_param(q, pname, v, &err)) ||
+            (rc = zl_query_param(q, "perPage", "100", &err)) ||
+            (rc = zl_query_param(q, "orderBy", "eventTime", &err)) ||
+            (page && (rc = zl_query_param(q, "nextPageToken", next, &err))))
+            goto out;
+        zl_free(next);
+        next = NULL;
+        if (dump)
+            fprintf(dump, "%s=%s page %d\n", pname, v, page + 1);
+        rc = zl_query_each(s, q, ZL_EPC_AS_CAPTURED, dump ? dump_cb : count_cb,
+                           rows, &next, &err);
+        if (rc || !next)
+            break;
+        if (dump)
+            fprintf(dump, "next=%s\n", next);
+    }
 out:
     if (rc) {
         char msg[400];
@@ -377,11 +409,16 @@ int main(int argc, char **argv)
             only = argv[++i];
         else if (!strcmp(argv[i], "--peer"))
             peer = 1;
-        else if (argv[i][0] != '-' && !uri)
+        else if (!strcmp(argv[i], "--dump") && i + 1 < argc) {
+            if (!(dump = fopen(argv[++i], "w"))) {
+                perror(argv[i]);
+                return 2;
+            }
+        } else if (argv[i][0] != '-' && !uri)
             uri = argv[i];
         else {
             fprintf(stderr, "usage: bench_query URI [--secs S] [--samples N]"
-                            " [--peer] [--only NAME]\n");
+                            " [--peer] [--only NAME] [--dump FILE]\n");
             return 2;
         }
     }
@@ -428,6 +465,13 @@ int main(int argc, char **argv)
         printf("%-20s %6zu", name, nv);
         if (!nv) {
             printf("  (no sample event has one)\n");
+        } else if (dump) {
+            size_t rows = 0;
+            int rc = 0;
+
+            for (size_t i = 0; i < nv && !rc; i++)
+                rc = one_query(s, name, vals[i], &rows);
+            printf(" %5zu rows dumped%s\n", rows, rc ? " (error)" : "");
         } else {
             run(s, name, vals, nv, secs, &a);
             printf(" %5.0f %9.3f %9.3f %8.0f", a.rows, a.p50, a.p99, a.qps);
@@ -453,5 +497,7 @@ int main(int argc, char **argv)
         json_decref(sm[i].ev);
     free(sm);
     zl_close(s);
+    if (dump)
+        fclose(dump);
     return 0;
 }

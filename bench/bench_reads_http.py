@@ -178,7 +178,8 @@ def filters(exe, sm):
         "EQ_bizStep", "EQ_disposition", "EQ_readPoint", "EQ_bizLocation",
         "MATCH_epc", "MATCH_anyEPC", "MATCH_anyEPC=<GTIN>/21/*",
         "MATCH_anyEPC=idpat:sgtin:C.I.*",
-        "GE_eventTime", "LT_eventTime", "EQ_eventID"]}
+        "GE_eventTime", "LT_eventTime", "EQ_eventID", "EQ_action",
+        "EQ_transformationID"]}
     for ev in sm:
         def put(k, v):
             if v:
@@ -194,6 +195,8 @@ def filters(exe, sm):
         put("GE_eventTime", ev.get("eventTime"))
         put("LT_eventTime", ev.get("eventTime"))
         put("EQ_eventID", ev.get("eventID"))
+        put("EQ_action", ev.get("action"))
+        put("EQ_transformationID", ev.get("transformationID"))
     return f
 
 

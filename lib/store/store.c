@@ -366,6 +366,11 @@ static int migrate_step(zl_store *s, int from)
               * step alone, run at the first step from any version; none
               * on PostgreSQL) */
         return 0;
+    case 36: /* 36 -> 37: the first page of EQ_transformationID from an
+              * index in time order (issue 11, docs/scale.md "Every single
+              * filter at 10M"; the backend's step alone: events_tid with
+              * the event time) */
+        return 0;
     default: return ZL_EUNSUPPORTED;
     }
 }

@@ -56,7 +56,14 @@ static const char QUERY_INDEXES[] =
     "CREATE INDEX IF NOT EXISTS events_rp_time"
     " ON events(read_point, event_time);"
     "CREATE INDEX IF NOT EXISTS events_loc_time"
-    " ON events(biz_location, event_time);";
+    " ON events(biz_location, event_time);"
+    "CREATE INDEX IF NOT EXISTS events_tid ON events(transformation_id,"
+    " event_time) WHERE transformation_id IS NOT NULL;";
+
+/* 36 -> 37: events_tid with the event time after the ID (made again by
+ * QUERY_INDEXES): the schema 37 step of store_sqlite.c, the same index
+ * here. */
+static const char INDEXES_V37[] = "DROP INDEX IF EXISTS events_tid;";
 
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS meta(key text PRIMARY KEY, value bytea);"
@@ -71,8 +78,6 @@ static const char SCHEMA[] =
     " record_time);"
     "CREATE INDEX IF NOT EXISTS events_declared ON events(declared_id)"
     " WHERE declared_id IS NOT NULL;"
-    "CREATE INDEX IF NOT EXISTS events_tid ON events(transformation_id)"
-    " WHERE transformation_id IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS events_erroneous ON events(hash)"
     " WHERE has_error = 1;"
     "CREATE TABLE IF NOT EXISTS event_ids("
@@ -120,6 +125,11 @@ static int pg_migrate(zl_store *s, int from)
         return zl_pg_sites_migrate(s);
     if (from == 30) /* the trade index (pg_trade.c) */
         return zl_pg_trade_migrate(s);
+    if (from == 36) {
+        int rc = zl_pg_exec(s, INDEXES_V37);
+
+        return rc ? rc : zl_pg_exec(s, QUERY_INDEXES);
+    }
     return 0;
 }
 

@@ -499,6 +499,40 @@ static int model(int k, int i)
     }
 }
 
+/* Every query of queries (n of them) paged in both directions against
+ * the unfiltered order of the events put, filtered by matches(k, event). */
+static void check_order(zl_store *s, const char *const *const *queries, int n,
+                        int (*matches)(int k, int i))
+{
+    static const char *const NONE[] = {NULL};
+    static const char *const DIRS[] = {"ASC", "DESC"};
+    struct ord all, got;
+
+    for (int d = 0; d < 2; d++) {
+        walk(s, NONE, DIRS[d], &all);
+        assert_int_equal(all.n, N_ORD);
+        for (int k = 0; k < n; k++) {
+            int want = 0;
+
+            walk(s, queries[k], DIRS[d], &got);
+            for (int j = 0; j < all.n; j++) {
+                if (!matches(k, all.at[j]))
+                    continue;
+                if (want >= got.n || got.at[want] != all.at[j])
+                    fail_msg("query %d %s: row %d is event %d, the model's"
+                             " is %d",
+                             k, DIRS[d], want, want < got.n ? got.at[want] : -1,
+                             all.at[j]);
+                want++;
+            }
+            if (want != got.n)
+                fail_msg("query %d %s: %d events, the model %d", k, DIRS[d],
+                         got.n, want);
+            assert_true(want > 0);
+        }
+    }
+}
+
 static void test_eq_order_vs_naive(void **state)
 {
     const char *const *const QUERIES[] = {
@@ -519,35 +553,110 @@ static void test_eq_order_vs_naive(void **state)
         (const char *const[]){"EQ_disposition=in_progress",
                               "EQ_bizStep=packing", NULL},
     };
-    static const char *const NONE[] = {NULL};
-    static const char *const DIRS[] = {"ASC", "DESC"};
     struct fixture *f = *state;
-    struct ord all, got;
 
     assert_int_equal(put_ordered(f->s), 0);
-    for (int d = 0; d < 2; d++) {
-        walk(f->s, NONE, DIRS[d], &all);
-        assert_int_equal(all.n, N_ORD);
-        for (int k = 0; k < (int)(sizeof QUERIES / sizeof QUERIES[0]); k++) {
-            int want = 0;
+    check_order(f->s, QUERIES, (int)(sizeof QUERIES / sizeof QUERIES[0]),
+                model);
+}
 
-            walk(f->s, QUERIES[k], DIRS[d], &got);
-            for (int j = 0; j < all.n; j++) {
-                if (!model(k, all.at[j]))
-                    continue;
-                if (want >= got.n || got.at[want] != all.at[j])
-                    fail_msg("query %d %s: row %d is event %d, the model's"
-                             " is %d",
-                             k, DIRS[d], want, want < got.n ? got.at[want] : -1,
-                             all.at[j]);
-                want++;
-            }
-            if (want != got.n)
-                fail_msg("query %d %s: %d events, the model %d", k, DIRS[d],
-                         got.n, want);
-            assert_true(want > 0);
-        }
+/* ---- EQ_action and EQ_transformationID (schema 37) ---------------------
+ * The same N_ORD events' times (two to a minute), each fifth a
+ * TransformationEvent with one of two transformationIDs, the others
+ * ObjectEvents whose action cycles through ADD, OBSERVE, DELETE. A
+ * transformationID is answered from an index in (value, event time)
+ * order (events_tid), an action by the walk in time order: every page
+ * must still come in the unfiltered query's order, ties included.
+ */
+static const char *const ACTS[] = {"ADD", "OBSERVE", "DELETE"};
+#define IS_TX(i)  ((i) % 5 == 4)
+#define TID(i)    ((i) / 5 % 2)
+#define MINUTE(i) ((i)*7 % N_ORD / 2)
+
+static int put_actions(zl_store *s)
+{
+    struct zl_buf b;
+    struct zl_error err;
+    int rc;
+
+    zl_buf_init(&b, 1 << 20);
+    rc = zl_buf_adds(&b, "{\"@context\":[\"https://ref.gs1.org/standards/"
+                         "epcis/2.0.0/epcis-context.jsonld\"],\"type\":"
+                         "\"EPCISDocument\",\"schemaVersion\":\"2.0\","
+                         "\"creationDate\":\"2024-01-01T00:00:00Z\","
+                         "\"epcisBody\":{\"eventList\":[");
+    for (int i = 0; i < N_ORD && !rc; i++) {
+        rc = zl_buf_printf(&b,
+                           "%s{\"eventTime\":\"2024-01-01T00:%02d:00Z\","
+                           "\"eventTimeZoneOffset\":\"+00:00\","
+                           "\"bizStep\":\"%s\",",
+                           i ? "," : "", MINUTE(i), STEPS[i / 2 % 3]);
+        if (!rc && IS_TX(i))
+            rc = zl_buf_printf(&b,
+                               "\"type\":\"TransformationEvent\","
+                               "\"transformationID\":\"urn:uuid:00000000-0000-"
+                               "4000-8000-00000000000%d\",\"inputEPCList\":["
+                               "\"urn:epc:id:sgtin:0614141.107346.%d\"]}",
+                               TID(i), i);
+        else if (!rc)
+            rc = zl_buf_printf(&b,
+                               "\"type\":\"ObjectEvent\",\"action\":\"%s\","
+                               "\"epcList\":[\"urn:epc:id:sgtin:0614141."
+                               "107346.%d\"]}",
+                               ACTS[i % 3], i);
     }
+    if (!rc)
+        rc = zl_buf_adds(&b, "]}}");
+    if (!rc)
+        rc = zl_capture(s, b.data, b.len, NULL, NULL, &err);
+    zl_buf_cleanup(&b);
+    return rc;
+}
+
+static int model_actions(int k, int i)
+{
+    int obj = !IS_TX(i);
+
+    switch (k) {
+    case 0: return obj && i % 3 == 0; /* ADD */
+    case 1: return obj && i % 3 == 1; /* OBSERVE */
+    case 2: return obj && i % 3 == 2; /* DELETE */
+    case 3: return obj && i % 3 != 1; /* ADD|DELETE */
+    case 4: return obj && i % 3 == 1 && MINUTE(i) >= 10;
+    case 5: return obj && i % 3 == 0 && i / 2 % 3 == 0; /* + shipping */
+    case 6: return obj && i % 3 == 2 && i == 5;         /* + MATCH_epc */
+    case 7: return !obj && TID(i) == 0;
+    case 8: return !obj && TID(i) == 1 && MINUTE(i) < 20;
+    default: return !obj; /* both IDs */
+    }
+}
+
+#define TX_ID "urn:uuid:00000000-0000-4000-8000-00000000000"
+
+static void test_action_tid_order_vs_naive(void **state)
+{
+    const char *const *const QUERIES[] = {
+        (const char *const[]){"EQ_action=ADD", NULL},
+        (const char *const[]){"EQ_action=OBSERVE", NULL},
+        (const char *const[]){"EQ_action=DELETE", NULL},
+        (const char *const[]){"EQ_action=ADD|DELETE", NULL},
+        (const char *const[]){"EQ_action=OBSERVE",
+                              "GE_eventTime=2024-01-01T00:10:00Z", NULL},
+        (const char *const[]){"EQ_action=ADD", "EQ_bizStep=shipping", NULL},
+        (const char *const[]){"EQ_action=DELETE",
+                              "MATCH_epc=urn:epc:id:sgtin:0614141.107346.5",
+                              NULL},
+        (const char *const[]){"EQ_transformationID=" TX_ID "0", NULL},
+        (const char *const[]){"EQ_transformationID=" TX_ID "1",
+                              "LT_eventTime=2024-01-01T00:20:00Z", NULL},
+        (const char *const[]){"EQ_transformationID=" TX_ID "0|" TX_ID "1",
+                              NULL},
+    };
+    struct fixture *f = *state;
+
+    assert_int_equal(put_actions(f->s), 0);
+    check_order(f->s, QUERIES, (int)(sizeof QUERIES / sizeof QUERIES[0]),
+                model_actions);
 }
 
 /* ---- budget ---------------------------------------------------------------
@@ -739,6 +848,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_broad_patterns_vs_naive, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_eq_order_vs_naive, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_action_tid_order_vs_naive, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_budget_in_keep, setup, teardown),
