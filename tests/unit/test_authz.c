@@ -531,7 +531,7 @@ static int trace_has_recall(zl_store *s, const char *id)
 static void test_correction(void **state)
 {
     struct fixture *f = *state;
-    char body[512], id[256], wrong[4096], fix[4096];
+    char body[512], id[256], wrong[sizeof doc], fix[sizeof doc];
     struct zl_capture_result r;
     struct zl_error err;
     struct zl_audit_stats st;
