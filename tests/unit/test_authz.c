@@ -563,7 +563,7 @@ static void test_correction(void **state)
                           "\"incorrect_data\"}"));
     /* a stranger may not withdraw it (no place of its own, no goods) */
     {
-        char s2[4096];
+        char s2[sizeof doc];
         snprintf(s2, sizeof s2, "%s",
                  object_event("OBSERVE", "holding", "recalled", NULL, body,
                               ",\"errorDeclaration\":{\"declarationTime\":"
