@@ -11,6 +11,7 @@
 #define ZL_SQLITE_INT_H
 
 #include "store/backend.h"
+#include "store/ids_pack.h"
 
 #include <sqlite3.h>
 
@@ -472,6 +473,25 @@ int zl_sqlite_bind_ident(sqlite3_stmt *st, int i, const char *id, size_t len);
 /* The number of identifier id in the dictionary (idents), added when
  * new; inside the caller's write transaction. 0 or ZL_ESTORE. */
 int zl_sqlite_intern(zl_store *s, const char *id, int64_t *n);
+
+/* events.ids by identifier number (schema 37, sqlite_ids.c). A reader's
+ * names (ids_pack.h) of s's identifiers: init, pass &nm.names to
+ * zl_ids_unpack, cleanup. */
+struct zl_sqlite_idnames {
+    struct zl_ids_names names;
+    zl_store *s;
+    struct zl_buf text;
+};
+void zl_sqlite_idnames_init(struct zl_sqlite_idnames *nm, zl_store *s);
+void zl_sqlite_idnames_cleanup(struct zl_sqlite_idnames *nm);
+
+/* Run sql with zl_ids_v3(ids) registered: a blob of an older version
+ * packed as version 3 with idents' numbers (the migration's copy). */
+int zl_sqlite_ids_exec_v3(zl_store *s, const char *sql);
+
+/* Append to out the blob p[0..n) as version 2 (the copier's form for
+ * other stores): 0 or an error. */
+int zl_sqlite_ids_v2(zl_store *s, const void *p, size_t n, struct zl_buf *out);
 /* The idents number of id[0..len) as this handle read or wrote it since
  * its last begin, rollback or exec_sql, into *n: 1, or 0 when not held
  * (look it up). Only numbers from this transaction are held, so a

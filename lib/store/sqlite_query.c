@@ -100,6 +100,7 @@ static int ids_match_cb(void *ctx, const struct zl_id_row *r)
 static void ids_match_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
     struct ids_match m = {argv, argc, 0};
+    struct zl_sqlite_idnames nm;
     struct zl_id_row row;
     const uint8_t *p;
     int n;
@@ -112,16 +113,18 @@ static void ids_match_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
     p = sqlite3_value_blob(argv[0]);
     n = sqlite3_value_bytes(argv[0]);
     memset(&row, 0, sizeof row);
-    sqlite3_result_int(
-        cx,
-        p && n > 0 && zl_ids_unpack(p, (size_t)n, &row, ids_match_cb, &m) == 1);
+    zl_sqlite_idnames_init(&nm, sqlite3_user_data(cx));
+    sqlite3_result_int(cx, p && n > 0 &&
+                               zl_ids_unpack(p, (size_t)n, &nm.names, &row,
+                                             ids_match_cb, &m) == 1);
+    zl_sqlite_idnames_cleanup(&nm);
 }
 
 int zl_sqlite_query_setup(zl_store *s)
 {
     return sqlite3_create_function_v2(
                zl_sqlite_db(s), "zl_ids_match", -1,
-               SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+               SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, s,
                ids_match_fn, NULL, NULL, NULL) == SQLITE_OK
                ? 0
                : ZL_ESTORE;
@@ -920,10 +923,12 @@ static int sq_cands_read(zl_store *s, const struct zl_admitted *ad, int64_t lo,
     struct zl_cands src = {0};
     struct zl_site_set tk = {0}, sk = {0};
     struct zl_cands_ids ids;
+    struct zl_sqlite_idnames nm;
     size_t a, b = 0;
     int rc = zl_cands_source_keys(ad, &tk, &sk);
 
     zl_cands_ids_init(&ids);
+    zl_sqlite_idnames_init(&nm, s);
     for (size_t i = 0; i < tk.n && !rc; i++)
         rc = range_upto(s, 1, tk.k[i], hi, &src);
     for (size_t i = 0; i < sk.n && !rc; i++)
@@ -945,7 +950,8 @@ static int sq_cands_read(zl_store *s, const struct zl_admitted *ad, int64_t lo,
             int n = sqlite3_column_bytes(st, 0);
 
             if (n > 0)
-                rc = zl_cands_ids_add(&ids, p, (size_t)n, src.r[i][0]);
+                rc = zl_cands_ids_add(&ids, p, (size_t)n, &nm.names,
+                                      src.r[i][0]);
         } else if (src_rc != SQLITE_DONE)
             rc = src_rc == SQLITE_INTERRUPT ? ZL_ETIMEOUT : ZL_ESTORE;
         sqlite3_reset(st);
@@ -978,6 +984,7 @@ static int sq_cands_read(zl_store *s, const struct zl_admitted *ad, int64_t lo,
     if (!rc)
         zl_cands_distinct(out, zl_cands_cmp_time);
     zl_cands_ids_cleanup(&ids);
+    zl_sqlite_idnames_cleanup(&nm);
     zl_cands_cleanup(&src);
     zl_free(tk.k);
     zl_free(sk.k);

@@ -263,7 +263,7 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
 {
     struct zl_store_value row[32];
     sqlite3_stmt *st = NULL;
-    struct zl_buf b, scratch, list;
+    struct zl_buf b, scratch, list, idsv2;
     int rc;
 
     if (t->n_cols > sizeof row / sizeof row[0])
@@ -276,6 +276,7 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
     zl_buf_init(&b, SQL_MAX);
     zl_buf_init(&scratch, (size_t)64 << 20);
     zl_buf_init(&list, (size_t)1 << 30);
+    zl_buf_init(&idsv2, (size_t)1 << 30);
     rc = is_log_leaf(t) ? zl_sqlite_log_leaf_select(&b, after != NULL, limit)
          : is_events(t) ? events_sql(&b, t, 'r', after != NULL, limit)
                         : zl_store_sql_select(&b, t, after != NULL, limit, '?');
@@ -326,6 +327,18 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
                 rc = fail(s, t, rc, "cannot read a vocab value", err);
                 goto out;
             }
+            /* events.ids by number (schema 37, sqlite_ids.c) goes out as
+             * version 2, which names no number of this store; a blob that
+             * does not decode goes out as stored (verify reports it) */
+            if (row[i].type == ZL_VALUE_BLOB && row[i].len &&
+                ((const uint8_t *)row[i].p)[0] == ZL_IDS_V3 &&
+                !strcmp(t->name, "events") && !strcmp(t->cols[i].name, "ids")) {
+                idsv2.len = 0;
+                if (!zl_sqlite_ids_v2(s, row[i].p, row[i].len, &idsv2)) {
+                    row[i].p = idsv2.data ? (const void *)idsv2.data : "";
+                    row[i].len = idsv2.len;
+                }
+            }
             /* a compressed events.json goes out as the JSON it holds
              * (sqlite_zjson.c), so any backend can take it */
             if (row[i].type == ZL_VALUE_BLOB && !strcmp(t->name, "events") &&
@@ -362,6 +375,7 @@ out:
     zl_buf_cleanup(&b);
     zl_buf_cleanup(&scratch);
     zl_buf_cleanup(&list);
+    zl_buf_cleanup(&idsv2);
     return rc;
 }
 
