@@ -458,6 +458,12 @@ int zl_sqlite_json_train(zl_store *s, int64_t min_events, int rewrite);
  * store keeps it: compressed with the trained dictionary, or as it is)
  * registered for its duration. Returns what zl_sqlite_exec_with_fn does. */
 int zl_sqlite_json_exec_packing(zl_store *s, const char *sql);
+/* Run sql through exec (zl_sqlite_exec or one that registers more
+ * functions) with zl_zjson_bare(json) registered for its duration: a
+ * frame written before schema 35 (magic, dictionary ID) as one written
+ * since, the same JSON; anything else as it is. */
+int zl_sqlite_json_exec_baring(zl_store *s, const char *sql,
+                               int (*exec)(zl_store *, const char *));
 void zl_sqlite_json_after_commit(zl_store *s);
 void zl_sqlite_zjson_free(struct zl_zjson *z);
 

@@ -1057,10 +1057,12 @@ static int events_remade(zl_store *s)
 /* 36 -> 37 (docs/storage.md, "Schema 37"): events.ids by identifier
  * number (sqlite_ids.c). events is copied (rids and every other column
  * kept) with each list packed again by zl_ids_v3, which leaves a list
- * whose identifiers idents lacks as it was; UPDATE in place would leave
- * the pages a fifth empty. The trade triggers go with the table and are
- * made again. Idempotent: lists already in version 3 pass through. One
- * transaction (store.c's); a big store says so on stderr. */
+ * whose identifiers idents lacks as it was, and each JSON frame written
+ * before schema 35 made bare (zl_zjson_bare: 8 bytes less, the same
+ * JSON); UPDATE in place would leave the pages a fifth empty. The trade
+ * triggers go with the table and are made again. Idempotent: lists already in
+ * version 3 pass through. One transaction (store.c's); a big store says so on
+ * stderr. */
 static int migrate_ids(zl_store *s)
 {
     static const char COUNT[] = "SELECT count(*) FROM events";
@@ -1078,7 +1080,8 @@ static int migrate_ids(zl_store *s)
         "INSERT INTO events_v37(rid, " EVENTS_COLS_V7 ", hkey) SELECT rid,"
         " hash, declared_id, type, action, event_time, tz, record_time,"
         " biz_step, disposition, read_point, biz_location, transformation_id,"
-        " has_error, party, json, zl_ids_v3(ids), hkey FROM events"
+        " has_error, party, zl_zjson_bare(json), zl_ids_v3(ids), hkey"
+        " FROM events"
         " ORDER BY rid;"
         "DROP TABLE events;"
         "ALTER TABLE events_v37 RENAME TO events;";
@@ -1093,7 +1096,7 @@ static int migrate_ids(zl_store *s)
                 " by number): rewriting %lld events in one transaction...\n",
                 (long long)n);
     if (!rc)
-        rc = zl_sqlite_ids_exec_v3(s, COPY);
+        rc = zl_sqlite_json_exec_baring(s, COPY, zl_sqlite_ids_exec_v3);
     return rc ? rc : events_remade(s);
 }
 

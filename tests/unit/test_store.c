@@ -1104,6 +1104,59 @@ static int64_t sql_i64(zl_store *s, const char *sql)
     return v;
 }
 
+/* The frames of events whose rid % 3 = 1 put back into the form written
+ * before schema 35: the magic, and the dictionary's ID (its bytes 4-7, as
+ * a zstd dictionary holds it) in a 4-byte Dictionary_ID field. */
+static void frames_as_v34(zl_store *s)
+{
+    sqlite3 *db = zl_sqlite_db(s);
+    sqlite3_stmt *rd = NULL, *up = NULL, *id = NULL;
+    uint8_t dict_id[4];
+
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT substr(value, 5, 4) FROM meta"
+                                        " WHERE key = 'events.zdict.1'",
+                                        -1, &id, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(id), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_bytes(id, 0), 4);
+    memcpy(dict_id, sqlite3_column_blob(id, 0), 4);
+    sqlite3_finalize(id);
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT rid, json FROM events WHERE"
+                           " rid % 3 = 1 AND typeof(json) = 'blob'",
+                           -1, &rd, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "UPDATE events SET json = ?2"
+                                        " WHERE rid = ?1",
+                                        -1, &up, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(rd) == SQLITE_ROW) {
+        const uint8_t *b = sqlite3_column_blob(rd, 1);
+        size_t n = (size_t)sqlite3_column_bytes(rd, 1);
+        size_t head = 2 + ((b[1] & 0x20) ? 0 : 1);
+        uint8_t *o = malloc(n + 8);
+
+        assert_non_null(o);
+        assert_int_equal(b[1] & 3, 0); /* bare: no ID */
+        o[0] = b[0];
+        memcpy(o + 1, "\x28\xb5\x2f\xfd", 4);
+        o[5] = (uint8_t)(b[1] | 3);
+        memcpy(o + 6, b + 2, head - 2);
+        memcpy(o + 4 + head, dict_id, 4);
+        memcpy(o + 8 + head, b + head, n - head);
+        sqlite3_bind_int64(up, 1, sqlite3_column_int64(rd, 0));
+        sqlite3_bind_blob(up, 2, o, (int)(n + 8), SQLITE_TRANSIENT);
+        assert_int_equal(sqlite3_step(up), SQLITE_DONE);
+        sqlite3_reset(up);
+        free(o);
+    }
+    sqlite3_finalize(rd);
+    sqlite3_finalize(up);
+}
+
 static void test_compressed_json(void **state)
 {
     struct fixture *f = *state;
@@ -1153,6 +1206,26 @@ static void test_compressed_json(void **state)
         0);
     assert_true(sql_i64(f->s, "SELECT count(*) FROM events"
                               " WHERE substr(json, 2, 4) = x'28b52ffd'") > 50);
+    all_json(f->s, &after);
+    assert_int_equal(after.len, before.len);
+    assert_memory_equal(after.data, before.data, before.len);
+    zl_buf_cleanup(&after);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    /* and a third with the dictionary's ID too, as before schema 35: read
+     * the same; the upgrade to 37 makes every frame bare, the same JSON */
+    frames_as_v34(f->s);
+    assert_true(sql_i64(f->s, "SELECT count(*) FROM events WHERE"
+                              " substr(json, 2, 4) = x'28b52ffd'") > 100);
+    all_json(f->s, &after);
+    assert_memory_equal(after.data, before.data, before.len);
+    zl_buf_cleanup(&after);
+    assert_int_equal(to_layout(f->s, "UPDATE meta SET value = '36'"
+                                     " WHERE key = 'store.schema_version'"),
+                     0);
+    reopen_migrated(f, NULL);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
+                                   " WHERE substr(json, 2, 4) = x'28b52ffd'"),
+                     0);
     all_json(f->s, &after);
     assert_int_equal(after.len, before.len);
     assert_memory_equal(after.data, before.data, before.len);
@@ -1924,14 +1997,14 @@ static void test_ids_pack_v3(void **state)
                      0);
     assert_int_equal(again.len, v2.len);
     assert_memory_equal(again.data, v2.data, v2.len);
-    /* a number the backend lacks (the last one's delta changed) */
-    ((uint8_t *)b.data)[b.len - 1] ^= 0x02;
+    /* a number the backend lacks (a high bit of the last one's delta) */
+    ((uint8_t *)b.data)[b.len - 1] ^= 0x40;
     memset(&r, 0, sizeof r);
     memset(&w2, 0, sizeof w2);
     assert_int_equal(zl_ids_unpack((const uint8_t *)b.data, b.len, &names, &r,
                                    ids_seen_cb, &w2),
                      ZL_ESTORE);
-    ((uint8_t *)b.data)[b.len - 1] ^= 0x02;
+    ((uint8_t *)b.data)[b.len - 1] ^= 0x40;
     for (size_t k = 2; k < b.len; k++) {
         struct ids_seen x = {0};
         int rc;
