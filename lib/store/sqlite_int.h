@@ -67,6 +67,9 @@ struct zl_sqlite {
      * recent */
     uint8_t event_hash[32];
     int64_t event_rid;
+    /* its record time: its outbox row's created, which the row then
+     * leaves NULL (schema 37) */
+    int64_t event_record_ms;
     /* reindex: the event leaves whose rid names no event, loaded at the
      * first event without a leaf (orphans_loaded), for re-linking by
      * leaf hash (zl_sqlite_log_relink); emptied with recent */
@@ -479,6 +482,12 @@ int zl_sqlite_bind_ident(sqlite3_stmt *st, int i, const char *id, size_t len);
 /* The number of identifier id in the dictionary (idents), added when
  * new; inside the caller's write transaction. 0 or ZL_ESTORE. */
 int zl_sqlite_intern(zl_store *s, const char *id, int64_t *n);
+
+/* The created time of an outbox row (sq_outbox_read, the copier): the
+ * column key_col + 1 of st's row when it holds one; for an event's row
+ * that leaves it NULL (schema 37), the record time of the event its log
+ * leaf (the integer in column key_col) names; 0 when there is none. */
+int64_t zl_sqlite_outbox_created(zl_store *s, sqlite3_stmt *st, int key_col);
 
 /* events.ids by identifier number (schema 37, sqlite_ids.c). A reader's
  * names (ids_pack.h) of s's identifiers: init, pass &nm.names to

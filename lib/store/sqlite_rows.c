@@ -147,6 +147,14 @@ static int is_outbox_key(const struct zl_store_table *t, size_t i)
     return !strcmp(t->name, "outbox") && !strcmp(t->cols[i].name, "key");
 }
 
+/* 1 for outbox.created, the column after key (tables.c), left NULL in
+ * an event's row (schema 37): the copy gets the event's record time. */
+static int is_outbox_created(const struct zl_store_table *t, size_t i)
+{
+    return !strcmp(t->name, "outbox") && !strcmp(t->cols[i].name, "created") &&
+           i > 0 && !strcmp(t->cols[i - 1].name, "key");
+}
+
 /* 1 for outbox.kind, an event's stored as an integer (schema 33): the
  * rows carry the text both ways. */
 static int is_outbox_kind(const struct zl_store_table *t, size_t i)
@@ -298,6 +306,11 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
                 row[i].p = zl_sqlite_outbox_kind(st, (int)i);
                 row[i].type = ZL_VALUE_TEXT;
                 row[i].len = strlen(row[i].p ? row[i].p : "");
+            }
+            /* an event's created left NULL (schema 37): its record time */
+            if (is_outbox_created(t, i) && row[i].type == ZL_VALUE_NULL) {
+                row[i].type = ZL_VALUE_INT;
+                row[i].i = zl_sqlite_outbox_created(s, st, (int)i - 1);
             }
             if (is_outbox_key(t, i) &&
                 (row[i].type == ZL_VALUE_BLOB || row[i].type == ZL_VALUE_INT)) {

@@ -82,10 +82,13 @@
  * Since version 33 kind is too: an event's row holds the integer 1
  * (ZL_SQLITE_OUTBOX_EVENT), which SQLite keeps in the record header
  * alone, 5 bytes a row less than "event" (~20% of the row); any other
- * kind keeps its text (zl_sqlite_outbox_kind). */
+ * kind keeps its text (zl_sqlite_outbox_kind). Since version 37 an
+ * event's row whose key is its log leaf leaves created NULL when it is
+ * the event's record time (always, for a capture): readers take it from
+ * the event the leaf names (zl_sqlite_outbox_created), 6 bytes a row. */
 #define OUTBOX_DDL                                                             \
     "(seq INTEGER PRIMARY KEY, kind BLOB NOT NULL, key BLOB NOT NULL,"         \
-    " created INTEGER NOT NULL)"
+    " created INTEGER)"
 static const char OUTBOX_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS outbox" OUTBOX_DDL ";";
 
@@ -1059,7 +1062,8 @@ static int events_remade(zl_store *s)
  * kept) with each list packed again by zl_ids_v3, which leaves a list
  * whose identifiers idents lacks as it was, and each JSON frame written
  * before schema 35 made bare (zl_zjson_bare: 8 bytes less, the same
- * JSON); UPDATE in place would leave the pages a fifth empty. The trade
+ * JSON); UPDATE in place would leave the pages a fifth empty. Then the
+ * outbox is copied with an event's created left NULL (OUTBOX_DDL). The trade
  * triggers go with the table and are made again. Idempotent: lists already in
  * version 3 pass through. One transaction (store.c's); a big store says so on
  * stderr. */
@@ -1085,6 +1089,17 @@ static int migrate_ids(zl_store *s)
         " ORDER BY rid;"
         "DROP TABLE events;"
         "ALTER TABLE events_v37 RENAME TO events;";
+    /* the outbox (seqs kept), an event's created left NULL where it is
+     * the record time of the event its leaf names */
+    static const char OUTBOX_COPY[] =
+        "CREATE TABLE outbox_v37" OUTBOX_DDL ";"
+        "INSERT INTO outbox_v37(seq, kind, key, created) SELECT o.seq, o.kind,"
+        " o.key, CASE WHEN o.kind = 1 AND typeof(o.key) = 'integer' AND"
+        " o.created = (SELECT e.record_time FROM log_leaf l JOIN events e"
+        " ON e.rid = l.record_key WHERE l.idx = o.key) THEN NULL ELSE"
+        " o.created END FROM outbox o ORDER BY o.seq;"
+        "DROP TABLE outbox;"
+        "ALTER TABLE outbox_v37 RENAME TO outbox;";
     int64_t n = 0;
     int rc = zl_sqlite_get_i64(s, COUNT, &n);
 
@@ -1097,6 +1112,8 @@ static int migrate_ids(zl_store *s)
                 (long long)n);
     if (!rc)
         rc = zl_sqlite_json_exec_baring(s, COPY, zl_sqlite_ids_exec_v3);
+    if (!rc)
+        rc = zl_sqlite_exec(s, OUTBOX_COPY);
     return rc ? rc : events_remade(s);
 }
 
@@ -1811,6 +1828,7 @@ static int event_write(zl_store *s, const struct zl_event *ev,
         rc = 0;
     if (!rc)
         rc = event_rows(s, ev, rid, party, sites_in_c, &cols, ns);
+    q->event_record_ms = record_time_ms;
     zl_free(ns);
     return rc;
 }
@@ -2344,6 +2362,26 @@ const char *zl_sqlite_outbox_key(zl_store *s, sqlite3_stmt *st, int i,
     return (const char *)sqlite3_column_text(st, i);
 }
 
+int64_t zl_sqlite_outbox_created(zl_store *s, sqlite3_stmt *st, int key_col)
+{
+    static const char SQL[] =
+        "SELECT e.record_time FROM log_leaf l JOIN events e"
+        " ON e.rid = l.record_key WHERE l.idx = ?1";
+    sqlite3_stmt *q;
+    int64_t t = 0;
+
+    if (sqlite3_column_type(st, key_col + 1) != SQLITE_NULL)
+        return sqlite3_column_int64(st, key_col + 1);
+    if (sqlite3_column_type(st, key_col) != SQLITE_INTEGER ||
+        !(q = zl_sqlite_stmt(s, SQL)))
+        return 0;
+    sqlite3_bind_int64(q, 1, sqlite3_column_int64(st, key_col));
+    if (sqlite3_step(q) == SQLITE_ROW)
+        t = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return t;
+}
+
 /* zl_outbox_pack(key) for the 16 -> 17 copy of the outbox. */
 static void outbox_pack_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
@@ -2381,13 +2419,21 @@ static int sq_outbox_append(zl_store *s, const char *kind, const char *key,
     static const char SQL[] =
         "INSERT INTO outbox(kind, key, created) VALUES(?1, ?2, ?3)";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    struct zl_sqlite *q = zl_sqlite_of(s);
     uint8_t packed[32];
     int rc;
 
     if (!st)
         return ZL_ESTORE;
     zl_sqlite_outbox_bind_kind(st, 1, kind, strlen(kind));
-    sqlite3_bind_int64(st, 3, created_ms);
+    /* the event capture has just written, whose leaf the key names: its
+     * record time is read from it (schema 37) */
+    if (!(q->event_rid && created_ms == q->event_record_ms &&
+          !strcmp(kind, "event") &&
+          zl_sqlite_outbox_pack(key, strlen(key), packed) &&
+          !memcmp(packed, q->event_hash, 32) &&
+          zl_sqlite_leaf_of_hash(s, packed) >= 0))
+        sqlite3_bind_int64(st, 3, created_ms);
     /* last: the rid lookup may reset another cached statement, never st */
     zl_sqlite_outbox_bind(s, st, 2, key, strlen(key), packed);
     rc = sqlite3_step(st);
@@ -2417,7 +2463,7 @@ static int sq_outbox_read(zl_store *s, uint64_t after_seq, size_t limit,
         row.seq = (uint64_t)sqlite3_column_int64(st, 0);
         row.kind = zl_sqlite_outbox_kind(st, 1);
         row.key = zl_sqlite_outbox_key(s, st, 2, hex);
-        row.created_ms = sqlite3_column_int64(st, 3);
+        row.created_ms = zl_sqlite_outbox_created(s, st, 2);
         if ((rc = cb(ctx, &row)) != 0)
             goto out;
     }

@@ -42,6 +42,8 @@
 
 /* Open f's store again (a new handle, which migrates an older layout) and
  * check it is at this library's schema version. */
+static int to_layout(zl_store *s, const char *sql);
+
 static void reopen_migrated(struct fixture *f, struct zl_error *err)
 {
     int v = 0;
@@ -717,7 +719,7 @@ static void test_schema_versions(void **state)
 
     /* as written at version 5: no query indexes; 5 -> 6 builds them (the
      * DROP INDEX after the open fails if one is missing) */
-    assert_int_equal(zl_store_exec_sql(f->s, QUERY_INDEXES_DROP), 0);
+    assert_int_equal(to_layout(f->s, QUERY_INDEXES_DROP), 0);
     assert_int_equal(zl_store_meta_set(f->s, "store.schema_version", "5", 1),
                      0);
     zl_close(f->s);
@@ -980,8 +982,9 @@ static void test_ids_v2_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
 }
 
 /* Lay s out as an older schema with sql, its identifier lists first put
- * back into version 2 (every schema before 37 wrote them so; the steps
- * from older ones renumber idents). 0 or an error. */
+ * back into version 2 and its events' outbox created times written
+ * (every schema before 37 wrote them so; the steps from older ones
+ * renumber idents and copy the outbox). 0 or an error. */
 static int to_layout(zl_store *s, const char *sql)
 {
     int rc = sqlite3_create_function_v2(zl_sqlite_db(s), "zl_test_ids_v2", 1,
@@ -993,6 +996,12 @@ static int to_layout(zl_store *s, const char *sql)
     if (!rc)
         rc = zl_store_exec_sql(s, "UPDATE events SET ids = zl_test_ids_v2(ids)"
                                   " WHERE substr(ids, 1, 1) = x'b3'");
+    /* and an event's outbox created, which 37 leaves NULL, written */
+    if (!rc)
+        rc = zl_store_exec_sql(s, "UPDATE outbox SET created = (SELECT"
+                                  " e.record_time FROM log_leaf l JOIN events"
+                                  " e ON e.rid = l.record_key WHERE l.idx ="
+                                  " outbox.key) WHERE created IS NULL");
     return rc ? rc : zl_store_exec_sql(s, sql);
 }
 
@@ -2285,12 +2294,37 @@ static void expect_issue(zl_store *s, const char *kind, const char *key_prefix)
 #define FIRST_EVENT_LEAF                                                       \
     "(SELECT min(idx) FROM log_leaf WHERE typeof(record_key) = 'integer')"
 
+/* An event's outbox row reads with its event's record time as created
+ * (schema 37: the row leaves it NULL). */
+static int created_is_record(void *ctx, const struct zl_outbox_row *row)
+{
+    sqlite3_stmt *st = NULL;
+    uint8_t h[32];
+
+    if (strcmp(row->kind, "event"))
+        return 0;
+    /* prepared here: a cached statement is keyed by its text's address */
+    assert_int_equal(sqlite3_prepare_v2(zl_sqlite_db(ctx),
+                                        "SELECT record_time FROM events"
+                                        " WHERE hash = ?1",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(zl_hex_decode(row->key, 64, h, sizeof h), 0);
+    sqlite3_bind_blob(st, 1, h, 32, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(row->created_ms, sqlite3_column_int64(st, 0));
+    assert_true(row->created_ms > 0);
+    sqlite3_finalize(st);
+    return 0;
+}
+
 /* Schema 36 -> 37 on SQLite: every event's identifier list, version 2
  * until 36, is packed again by number; the occurrences every reader
  * gets (dump_ids: zl_store_event_ids of every event), the query walk's
  * and verify's answers are what they were, and a new capture packs
- * version 3. Then what the numbers ask of verify and reindex: a number
- * edited to another identifier's, or to one idents lacks, and an idents
+ * version 3; every event's outbox row leaves created NULL and reads with
+ * the event's record time. Then what the numbers ask of verify and reindex: a
+ * number edited to another identifier's, or to one idents lacks, and an idents
  * code edited, are reported; reindex repairs each. */
 static void test_ids_from_v36(void **state)
 {
@@ -2317,6 +2351,8 @@ static void test_ids_from_v36(void **state)
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
                                    " WHERE substr(ids, 1, 1) = x'b2'"),
                      n_ev);
+    assert_int_equal(
+        sql_i64(f->s, "SELECT count(*) FROM outbox WHERE created IS NULL"), 0);
     reopen_migrated(f, NULL);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
                                    " WHERE substr(ids, 1, 1) = x'b3'"),
@@ -2324,10 +2360,21 @@ static void test_ids_from_v36(void **state)
     ids_after = dump_ids(f->s);
     assert_string_equal(ids_after, ids_before);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    /* an event's outbox row leaves its created to the event */
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
+                                   " WHERE kind = 1 AND created IS NULL"),
+                     n_ev);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 0, created_is_record, f->s),
+                     0);
     capture(f->s, DOC, 2);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
                                    " WHERE substr(ids, 1, 1) = x'b3'"),
                      n_ev + 2);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
+                                   " WHERE kind = 1 AND created IS NULL"),
+                     n_ev + 2);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 0, created_is_record, f->s),
+                     0);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
 
     /* another event's numbers, then a number idents lacks */
