@@ -786,7 +786,7 @@ static int migrate_vocab(zl_store *s)
      * replicas name them), each event's hash key packed */
     static const char OUTBOX[] =
         "CREATE TABLE outbox_v14(seq INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
-        " key TEXT NOT NULL, created INTEGER NOT NULL);"
+        " key TEXT NOT NULL, created INTEGER);"
         "INSERT INTO outbox_v14(seq, kind, key, created) SELECT seq, kind,"
         " zl_outbox_pack(key), created FROM outbox ORDER BY seq;"
         "DROP TABLE outbox;"
@@ -854,7 +854,7 @@ static int migrate_slim(zl_store *s)
 {
     static const char OUTBOX[] =
         "CREATE TABLE outbox_v21(seq INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
-        " key BLOB NOT NULL, created INTEGER NOT NULL);"
+        " key BLOB NOT NULL, created INTEGER);"
         "INSERT INTO outbox_v21(seq, kind, key, created) SELECT seq, kind,"
         " zl_leaf_of(key), created FROM outbox ORDER BY seq;"
         "DROP TABLE outbox;"
