@@ -987,12 +987,15 @@ static void test_ids_v2_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
  * renumber idents and copy the outbox). 0 or an error. */
 static int to_layout(zl_store *s, const char *sql)
 {
-    int rc = sqlite3_create_function_v2(zl_sqlite_db(s), "zl_test_ids_v2", 1,
-                                        SQLITE_UTF8, s, test_ids_v2_fn, NULL,
-                                        NULL, NULL) == SQLITE_OK
-                 ? 0
-                 : ZL_ESTORE;
+    int rc;
 
+    if (strcmp(zl_store_backend_name(s), "sqlite"))
+        return zl_store_exec_sql(s, sql); /* PostgreSQL: neither */
+    rc = sqlite3_create_function_v2(zl_sqlite_db(s), "zl_test_ids_v2", 1,
+                                    SQLITE_UTF8, s, test_ids_v2_fn, NULL, NULL,
+                                    NULL) == SQLITE_OK
+             ? 0
+             : ZL_ESTORE;
     if (!rc)
         rc = zl_store_exec_sql(s, "UPDATE events SET ids = zl_test_ids_v2(ids)"
                                   " WHERE substr(ids, 1, 1) = x'b3'");
