@@ -118,9 +118,10 @@ dump() {
     # schema 21: an event's outbox key and a receipt's list name log
     # leaves, so a copy (whose leaves arrive after them) may hold the hashes
     # instead: the outbox is compared as the feed reads it, the lists by
-    # the copy's verify (each receipt recomputes to its logged leaf)
+    # the copy's verify (each receipt recomputes to its logged leaf); since
+    # 37 an event's row leaves created to its event (the feed reads it so)
     if [ "$t" = outbox ]; then
-      q -cmd ".mode quote" "$1" "select seq, kind, case typeof(key) when 'integer' then (select lower(hex(case typeof(l.record_key) when 'integer' then (select hash from events where rid = l.record_key) else l.record_key end)) from log_leaf l where l.idx = key) when 'blob' then lower(hex(key)) else key end, created from outbox" | LC_ALL=C sort
+      q -cmd ".mode quote" "$1" "select seq, kind, case typeof(key) when 'integer' then (select lower(hex(case typeof(l.record_key) when 'integer' then (select hash from events where rid = l.record_key) else l.record_key end)) from log_leaf l where l.idx = key) when 'blob' then lower(hex(key)) else key end, coalesce(created, (select e.record_time from log_leaf l join events e on e.rid = l.record_key where l.idx = key)) from outbox" | LC_ALL=C sort
       continue
     fi
     if [ "$t" = receipts ]; then
