@@ -240,6 +240,45 @@ static int unpack_ids_v3(const uint8_t *p, size_t n,
     return rc;
 }
 
+int zl_ids_numbers(const uint8_t *p, size_t n,
+                   int (*cb)(void *ctx, int64_t number, int role), void *ctx)
+{
+    int64_t prev = 0;
+    int rc = 0;
+
+    if (!n || p[0] != ZL_IDS_V3)
+        return ZL_EUNSUPPORTED;
+    p++;
+    n--;
+    while (n && !rc) {
+        size_t v;
+        uint64_t z;
+        int role;
+
+        if (get_varint(&p, &n, &v))
+            return ZL_ESTORE;
+        role = (int)(v & 7);
+        if ((unsigned)role == V3_ESCAPE) {
+            struct zl_id_row r;
+            char *tmp = NULL;
+            size_t cap = 0;
+
+            if (!n)
+                return ZL_ESTORE;
+            memset(&r, 0, sizeof r);
+            rc = read_head(&p, &n, 1, &r, &tmp, &cap);
+            zl_free(tmp);
+            if (rc)
+                return rc;
+            role = (int)r.role;
+        }
+        z = (uint64_t)v >> 3;
+        prev = (int64_t)((uint64_t)prev + ((z >> 1) ^ (0 - (z & 1))));
+        rc = cb(ctx, prev, role);
+    }
+    return rc;
+}
+
 /* Versions 1 and 2 (see zl_ids_pack). tmp holds the unit; the id of the
  * previous occurrence is kept in prev for the shared prefix. */
 static int unpack_ids_v1(const uint8_t *p, size_t n, int v2,

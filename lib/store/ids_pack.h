@@ -36,6 +36,12 @@ struct zl_ids_names {
 int zl_ids_unpack(const uint8_t *p, size_t n, const struct zl_ids_names *names,
                   struct zl_id_row *r, zl_id_cb cb, void *ctx);
 
+/* The occurrences of a version 3 blob as (identifier number, role), to
+ * cb in order: 0, cb's non-zero value, ZL_ESTORE for a malformed blob,
+ * ZL_EUNSUPPORTED for a blob of another version. */
+int zl_ids_numbers(const uint8_t *p, size_t n,
+                   int (*cb)(void *ctx, int64_t number, int role), void *ctx);
+
 /* The number of identifier id in the backend (0 or an error). */
 typedef int (*zl_ids_number_fn)(void *ctx, const char *id, int64_t *n);
 
