@@ -28,7 +28,7 @@
  * and id lengths, no sharing) are still read; rows keep the version they
  * were written in until reindex rewrites them.
  *
- * Version 3 (schema 37, SQLite only: a backend that numbers its
+ * Version 3 (schema 38, SQLite only: a backend that numbers its
  * identifiers, idents.n) starts with 0xB3, then per occurrence a varint
  * of (the zigzag difference of the identifier's number from the previous
  * occurrence's, the first's from 0) << 3 | c: c is the role when it is

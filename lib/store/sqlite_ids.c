@@ -1,11 +1,11 @@
 /*
- * sqlite_ids.c - events.ids by identifier number on SQLite (schema 37,
- * docs/storage.md "Schema 37").
+ * sqlite_ids.c - events.ids by identifier number on SQLite (schema 38,
+ * docs/storage.md "Schema 38").
  *
  * An event's packed occurrences (ids_pack.c) spelled each identifier,
  * sharing a prefix with the one before: 68 bytes an event at 1M demo
  * events, although capture interns every identifier in idents anyway.
- * Since schema 37 capture packs version 3, each identifier as its idents
+ * Since schema 38 capture packs version 3, each identifier as its idents
  * number (a zigzag delta from the previous one: ~24 bytes an event), and
  * the readers of the column (sq_event_ids: verify, recall scopes, the
  * trace index's corrections; the query walk's zl_ids_match; an

@@ -68,7 +68,7 @@ struct zl_sqlite {
     uint8_t event_hash[32];
     int64_t event_rid;
     /* its record time: its outbox row's created, which the row then
-     * leaves NULL (schema 37) */
+     * leaves NULL (schema 38) */
     int64_t event_record_ms;
     /* reindex: the event leaves whose rid names no event, loaded at the
      * first event without a leaf (orphans_loaded), for re-linking by
@@ -485,11 +485,11 @@ int zl_sqlite_intern(zl_store *s, const char *id, int64_t *n);
 
 /* The created time of an outbox row (sq_outbox_read, the copier): the
  * column key_col + 1 of st's row when it holds one; for an event's row
- * that leaves it NULL (schema 37), the record time of the event its log
+ * that leaves it NULL (schema 38), the record time of the event its log
  * leaf (the integer in column key_col) names; 0 when there is none. */
 int64_t zl_sqlite_outbox_created(zl_store *s, sqlite3_stmt *st, int key_col);
 
-/* events.ids by identifier number (schema 37, sqlite_ids.c). A reader's
+/* events.ids by identifier number (schema 38, sqlite_ids.c). A reader's
  * names (ids_pack.h) of s's identifiers: init, pass &nm.names to
  * zl_ids_unpack, cleanup. */
 struct zl_sqlite_idnames {

@@ -148,7 +148,7 @@ static int is_outbox_key(const struct zl_store_table *t, size_t i)
 }
 
 /* 1 for outbox.created, the column after key (tables.c), left NULL in
- * an event's row (schema 37): the copy gets the event's record time. */
+ * an event's row (schema 38): the copy gets the event's record time. */
 static int is_outbox_created(const struct zl_store_table *t, size_t i)
 {
     return !strcmp(t->name, "outbox") && !strcmp(t->cols[i].name, "created") &&
@@ -307,7 +307,7 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
                 row[i].type = ZL_VALUE_TEXT;
                 row[i].len = strlen(row[i].p ? row[i].p : "");
             }
-            /* an event's created left NULL (schema 37): its record time */
+            /* an event's created left NULL (schema 38): its record time */
             if (is_outbox_created(t, i) && row[i].type == ZL_VALUE_NULL) {
                 row[i].type = ZL_VALUE_INT;
                 row[i].i = zl_sqlite_outbox_created(s, st, (int)i - 1);
@@ -340,7 +340,7 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
                 rc = fail(s, t, rc, "cannot read a vocab value", err);
                 goto out;
             }
-            /* events.ids by number (schema 37, sqlite_ids.c) goes out as
+            /* events.ids by number (schema 38, sqlite_ids.c) goes out as
              * version 2, which names no number of this store; a blob that
              * does not decode goes out as stored (verify reports it) */
             if (row[i].type == ZL_VALUE_BLOB && row[i].len &&

@@ -359,7 +359,7 @@ out:
     return rc;
 }
 
-/* ---- old frames made bare (schema 37's copy of events) --------------------
+/* ---- old frames made bare (schema 38's copy of events) --------------------
  * A frame written before schema 35 (magic, dictionary ID) as one written
  * since: the magic cut, the descriptor's Dictionary_ID_flag cleared and
  * the ID's bytes (after the window descriptor, when the frame has one)

@@ -366,8 +366,8 @@ static int migrate_step(zl_store *s, int from)
               * step alone, run at the first step from any version; none
               * on PostgreSQL) */
         return 0;
-    case 36: /* 36 -> 37: events.ids names identifiers by number on SQLite
-              * (issue 11, docs/storage.md "Schema 37"; the backend's step,
+    case 37: /* 37 -> 38: events.ids names identifiers by number on SQLite
+              * (issue 11, docs/storage.md "Schema 38"; the backend's step,
               * none on PostgreSQL; the events table is rebuilt, so the
               * correction module's index on it is made again) */
         return module_schema(s, ZL_STORE_MOD_CORRECTION);

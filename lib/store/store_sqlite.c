@@ -55,7 +55,7 @@
  * by day with their quantities in event_qty, and an event's outbox kind
  * as an integer; 34 events found by a prefix of the hash; 35 events'
  * JSON frames stored bare; 36 an event's
- * log leaf names it by rid; 37 events.ids names identifiers by number
+ * log leaf names it by rid; 38 events.ids names identifiers by number
  * (docs/storage.md).
  * store.c runs the steps; sq_migrate holds the core tables' part.
  */
@@ -82,7 +82,7 @@
  * Since version 33 kind is too: an event's row holds the integer 1
  * (ZL_SQLITE_OUTBOX_EVENT), which SQLite keeps in the record header
  * alone, 5 bytes a row less than "event" (~20% of the row); any other
- * kind keeps its text (zl_sqlite_outbox_kind). Since version 37 an
+ * kind keeps its text (zl_sqlite_outbox_kind). Since version 38 an
  * event's row whose key is its log leaf leaves created NULL when it is
  * the event's record time (always, for a capture): readers take it from
  * the event the leaf names (zl_sqlite_outbox_created), 6 bytes a row. */
@@ -1057,7 +1057,7 @@ static int events_remade(zl_store *s)
     return rc ? rc : zl_sqlite_trade_schema(s);
 }
 
-/* 36 -> 37 (docs/storage.md, "Schema 37"): events.ids by identifier
+/* 37 -> 38 (docs/storage.md, "Schema 38"): events.ids by identifier
  * number (sqlite_ids.c). events is copied (rids and every other column
  * kept) with each list packed again by zl_ids_v3, which leaves a list
  * whose identifiers idents lacks as it was, and each JSON frame written
@@ -1080,26 +1080,26 @@ static int migrate_ids(zl_store *s)
         "DROP VIEW IF EXISTS event_ids;"
         "DROP VIEW IF EXISTS event_codes;"
         "DROP VIEW IF EXISTS idents_text;"
-        "CREATE TABLE events_v37" EVENTS_DDL ";"
-        "INSERT INTO events_v37(rid, " EVENTS_COLS_V7 ", hkey) SELECT rid,"
+        "CREATE TABLE events_v38" EVENTS_DDL ";"
+        "INSERT INTO events_v38(rid, " EVENTS_COLS_V7 ", hkey) SELECT rid,"
         " hash, declared_id, type, action, event_time, tz, record_time,"
         " biz_step, disposition, read_point, biz_location, transformation_id,"
         " has_error, party, zl_zjson_bare(json), zl_ids_v3(ids), hkey"
         " FROM events"
         " ORDER BY rid;"
         "DROP TABLE events;"
-        "ALTER TABLE events_v37 RENAME TO events;";
+        "ALTER TABLE events_v38 RENAME TO events;";
     /* the outbox (seqs kept), an event's created left NULL where it is
      * the record time of the event its leaf names */
     static const char OUTBOX_COPY[] =
-        "CREATE TABLE outbox_v37" OUTBOX_DDL ";"
-        "INSERT INTO outbox_v37(seq, kind, key, created) SELECT o.seq, o.kind,"
+        "CREATE TABLE outbox_v38" OUTBOX_DDL ";"
+        "INSERT INTO outbox_v38(seq, kind, key, created) SELECT o.seq, o.kind,"
         " o.key, CASE WHEN o.kind = 1 AND typeof(o.key) = 'integer' AND"
         " o.created = (SELECT e.record_time FROM log_leaf l JOIN events e"
         " ON e.rid = l.record_key WHERE l.idx = o.key) THEN NULL ELSE"
         " o.created END FROM outbox o ORDER BY o.seq;"
         "DROP TABLE outbox;"
-        "ALTER TABLE outbox_v37 RENAME TO outbox;";
+        "ALTER TABLE outbox_v38 RENAME TO outbox;";
     int64_t n = 0;
     int rc = zl_sqlite_get_i64(s, COUNT, &n);
 
@@ -1107,7 +1107,7 @@ static int migrate_ids(zl_store *s)
         rc = zl_sqlite_exec(s, DROP_TRIGGERS);
     if (!rc && n >= 100000)
         fprintf(stderr,
-                "zhiliang: upgrading the store to schema 37 (identifier lists"
+                "zhiliang: upgrading the store to schema 38 (identifier lists"
                 " by number): rewriting %lld events in one transaction...\n",
                 (long long)n);
     if (!rc)
@@ -1183,7 +1183,7 @@ static int sq_migrate(zl_store *s, int from)
 
         return rc ? rc : zl_sqlite_log_migrate(s, 0);
     }
-    if (from == 36)
+    if (from == 37)
         return migrate_ids(s);
     return 0;
 }
@@ -1766,7 +1766,7 @@ static int event_write(zl_store *s, const struct zl_event *ev,
     zl_buf_init(&packed, (size_t)1 << 30);
     zl_buf_init(&zbuf, (size_t)1 << 30);
     /* interned first, in the identifiers' order: events.ids names them
-     * by number (schema 37, sqlite_ids.c) */
+     * by number (schema 38, sqlite_ids.c) */
     if (ev->n_ids && !(ns = zl_malloc(ev->n_ids * sizeof *ns)))
         rc = ZL_ENOMEM;
     for (size_t i = 0; i < ev->n_ids && !rc; i++)
@@ -2427,7 +2427,7 @@ static int sq_outbox_append(zl_store *s, const char *kind, const char *key,
         return ZL_ESTORE;
     zl_sqlite_outbox_bind_kind(st, 1, kind, strlen(kind));
     /* the event capture has just written, whose leaf the key names: its
-     * record time is read from it (schema 37) */
+     * record time is read from it (schema 38) */
     if (!(q->event_rid && created_ms == q->event_record_ms &&
           !strcmp(kind, "event") &&
           zl_sqlite_outbox_pack(key, strlen(key), packed) &&

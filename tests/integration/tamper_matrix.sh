@@ -535,7 +535,7 @@ ok="seq = (select seq from outbox where kind = $ek order by seq limit 1 offset"
 expect_outbox "outbox event row deleted" "delete from outbox where $ok 5)"
 expect_outbox "outbox event row names another event" "update outbox set key = (select key from outbox where $ok 7)) where $ok 6)"
 expect_outbox "outbox event row added" "insert into outbox(seq, kind, key, created) select (select max(seq) + 1 from outbox), kind, key, created from outbox where $ok 3)"
-# (schema 37 on SQLite: an event's created is NULL, read from the event)
+# (schema 38 on SQLite: an event's created is NULL, read from the event)
 expect_outbox "outbox.created of an event" "update outbox set created = coalesce(created + 1, 1) where $ok 8)"
 expect_outbox "outbox event row's kind changed" "update outbox set kind = 'recall' where $ok 9)"
 expect_outbox "outbox correction row deleted" "delete from outbox where kind = 'correction'"

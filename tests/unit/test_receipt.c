@@ -171,7 +171,7 @@ static void test_capture_receipt(void **state)
     /* and one more place holds the receipt's time: on PostgreSQL the
      * identifier index row, which keeps a copy (SQLite's interned
      * occurrences show the event's own); on SQLite the event's outbox
-     * row, which since schema 37 reads it from the event */
+     * row, which since schema 38 reads it from the event */
     assert_int_equal(x.other, 1);
     assert_int_equal(zl_audit_reindex(f->s, &rs), 0);
     assert_int_equal(rs.metadata, 2);

@@ -963,7 +963,7 @@ static const char TO_V7[] = LEAF_AS_V34 DROP_TRADE OCC_AS_V32 OUTBOX_AS_V32
     "CREATE INDEX events_time ON events(event_time);"
     "UPDATE meta SET value = '11' WHERE key = 'store.schema_version'";
 
-/* zl_test_ids_v2(ids): a version 3 list (schema 37) as version 2. */
+/* zl_test_ids_v2(ids): a version 3 list (schema 38) as version 2. */
 static void test_ids_v2_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
     struct zl_buf b;
@@ -983,7 +983,7 @@ static void test_ids_v2_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
 
 /* Lay s out as an older schema with sql, its identifier lists first put
  * back into version 2 and its events' outbox created times written
- * (every schema before 37 wrote them so; the steps from older ones
+ * (every schema before 38 wrote them so; the steps from older ones
  * renumber idents and copy the outbox). 0 or an error. */
 static int to_layout(zl_store *s, const char *sql)
 {
@@ -999,7 +999,7 @@ static int to_layout(zl_store *s, const char *sql)
     if (!rc)
         rc = zl_store_exec_sql(s, "UPDATE events SET ids = zl_test_ids_v2(ids)"
                                   " WHERE substr(ids, 1, 1) = x'b3'");
-    /* and an event's outbox created, which 37 leaves NULL, written */
+    /* and an event's outbox created, which 38 leaves NULL, written */
     if (!rc)
         rc = zl_store_exec_sql(s, "UPDATE outbox SET created = (SELECT"
                                   " e.record_time FROM log_leaf l JOIN events"
@@ -1224,14 +1224,14 @@ static void test_compressed_json(void **state)
     zl_buf_cleanup(&after);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
     /* and a third with the dictionary's ID too, as before schema 35: read
-     * the same; the upgrade to 37 makes every frame bare, the same JSON */
+     * the same; the upgrade to 38 makes every frame bare, the same JSON */
     frames_as_v34(f->s);
     assert_true(sql_i64(f->s, "SELECT count(*) FROM events WHERE"
                               " substr(json, 2, 4) = x'28b52ffd'") > 100);
     all_json(f->s, &after);
     assert_memory_equal(after.data, before.data, before.len);
     zl_buf_cleanup(&after);
-    assert_int_equal(to_layout(f->s, "UPDATE meta SET value = '36'"
+    assert_int_equal(to_layout(f->s, "UPDATE meta SET value = '37'"
                                      " WHERE key = 'store.schema_version'"),
                      0);
     reopen_migrated(f, NULL);
@@ -1951,7 +1951,7 @@ static int v3_number(void *ctx, const char *id, int64_t *n)
     return ZL_ESTORE;
 }
 
-/* events.ids version 3 (schema 37): identifiers by number, read back
+/* events.ids version 3 (schema 38): identifiers by number, read back
  * through the backend's names to the same occurrences as version 2;
  * repacked from 2 to 3 and back to the same blobs; without names, or
  * with a number the names lack, or cut anywhere, malformed. */
@@ -2298,7 +2298,7 @@ static void expect_issue(zl_store *s, const char *kind, const char *key_prefix)
     "(SELECT min(idx) FROM log_leaf WHERE typeof(record_key) = 'integer')"
 
 /* An event's outbox row reads with its event's record time as created
- * (schema 37: the row leaves it NULL). */
+ * (schema 38: the row leaves it NULL). */
 static int created_is_record(void *ctx, const struct zl_outbox_row *row)
 {
     sqlite3_stmt *st = NULL;
@@ -2321,15 +2321,15 @@ static int created_is_record(void *ctx, const struct zl_outbox_row *row)
     return 0;
 }
 
-/* Schema 36 -> 37 on SQLite: every event's identifier list, version 2
- * until 36, is packed again by number; the occurrences every reader
+/* Schema 37 -> 38 on SQLite: every event's identifier list, version 2
+ * until 37, is packed again by number; the occurrences every reader
  * gets (dump_ids: zl_store_event_ids of every event), the query walk's
  * and verify's answers are what they were, and a new capture packs
  * version 3; every event's outbox row leaves created NULL and reads with
  * the event's record time. Then what the numbers ask of verify and reindex: a
  * number edited to another identifier's, or to one idents lacks, and an idents
  * code edited, are reported; reindex repairs each. */
-static void test_ids_from_v36(void **state)
+static void test_ids_from_v37(void **state)
 {
     struct fixture *f = *state;
     struct zl_demo_opts o = {0};
@@ -2348,7 +2348,7 @@ static void test_ids_from_v36(void **state)
                          " WHERE substr(ids, 1, 1) = x'b3'");
     assert_int_equal(n_v3, n_ev);
     ids_before = dump_ids(f->s);
-    assert_int_equal(to_layout(f->s, "UPDATE meta SET value = '36'"
+    assert_int_equal(to_layout(f->s, "UPDATE meta SET value = '37'"
                                      " WHERE key = 'store.schema_version'"),
                      0);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
@@ -2996,7 +2996,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hash_prefix_collision, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_hkey_from_v33, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ids_from_v36, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ids_from_v37, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leaf_rid_from_v34, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_intern_from_v7, setup, teardown),
