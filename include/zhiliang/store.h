@@ -35,7 +35,7 @@ extern "C" {
 typedef struct zl_store zl_store;
 
 /* The layout version this library reads and writes. */
-#define ZL_STORE_SCHEMA_VERSION 37
+#define ZL_STORE_SCHEMA_VERSION 38
 
 /* Read snapshot: the reads that follow zl_store_snapshot_begin see one
  * consistent state of the store (and on SQLite share one lock) until

@@ -134,13 +134,13 @@ static int source_id_cb(void *ctx, const struct zl_id_row *r)
 }
 
 int zl_cands_ids_add(struct zl_cands_ids *c, const uint8_t *p, size_t n,
-                     int64_t t)
+                     const struct zl_ids_names *names, int64_t t)
 {
     struct id_source is = {c, t};
     struct zl_id_row row;
 
     memset(&row, 0, sizeof row);
-    return p && n ? zl_ids_unpack(p, n, &row, source_id_cb, &is) : 0;
+    return p && n ? zl_ids_unpack(p, n, names, &row, source_id_cb, &is) : 0;
 }
 
 void zl_cands_ids_sort(struct zl_cands_ids *c)

@@ -13,6 +13,7 @@
 #ifndef ZL_ENTERPRISE_CANDS_H
 #define ZL_ENTERPRISE_CANDS_H
 
+#include "store/ids_pack.h"
 #include "store/admitted_sites.h"
 #include "util/strmap.h"
 
@@ -62,10 +63,10 @@ struct zl_cands_ids {
 
 void zl_cands_ids_init(struct zl_cands_ids *c);
 void zl_cands_ids_cleanup(struct zl_cands_ids *c);
-/* The identifiers packed in p[0..n) (events.ids, zl_ids_pack) of a
- * source at time t, into c: 0 or an error. */
+/* The identifiers packed in p[0..n) (events.ids, zl_ids_pack; names for
+ * a version 3 blob) of a source at time t, into c: 0 or an error. */
 int zl_cands_ids_add(struct zl_cands_ids *c, const uint8_t *p, size_t n,
-                     int64_t t);
+                     const struct zl_ids_names *names, int64_t t);
 /* c's pairs sorted by identifier, then time: for each identifier
  * (rows [*a, *b), identifier number pairs.r[*a][0]) its sources' times
  * in pairs.r[*a .. *b)[1]. Call with *b = 0 first; 1 while there is one,

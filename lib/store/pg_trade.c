@@ -361,7 +361,8 @@ static int read_sources(zl_store *s, const struct zl_admitted *ad, int64_t hi,
         if ((r = zl_pg_run(s, SQL, &p, &rc)))
             for (int i = 0, n = PQntuples(r); i < n && !rc; i++)
                 rc = zl_cands_ids_add(ids, zl_pg_bytes(r, i, 1),
-                                      zl_pg_len(r, i, 1), zl_pg_i64(r, i, 0));
+                                      zl_pg_len(r, i, 1), NULL,
+                                      zl_pg_i64(r, i, 0));
     }
     PQclear(r);
     zl_buf_cleanup(&a[0]);

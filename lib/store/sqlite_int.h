@@ -11,6 +11,7 @@
 #define ZL_SQLITE_INT_H
 
 #include "store/backend.h"
+#include "store/ids_pack.h"
 
 #include <sqlite3.h>
 
@@ -66,6 +67,9 @@ struct zl_sqlite {
      * recent */
     uint8_t event_hash[32];
     int64_t event_rid;
+    /* its record time: its outbox row's created, which the row then
+     * leaves NULL (schema 38) */
+    int64_t event_record_ms;
     /* reindex: the event leaves whose rid names no event, loaded at the
      * first event without a leaf (orphans_loaded), for re-linking by
      * leaf hash (zl_sqlite_log_relink); emptied with recent */
@@ -457,6 +461,12 @@ int zl_sqlite_json_train(zl_store *s, int64_t min_events, int rewrite);
  * store keeps it: compressed with the trained dictionary, or as it is)
  * registered for its duration. Returns what zl_sqlite_exec_with_fn does. */
 int zl_sqlite_json_exec_packing(zl_store *s, const char *sql);
+/* Run sql through exec (zl_sqlite_exec or one that registers more
+ * functions) with zl_zjson_bare(json) registered for its duration: a
+ * frame written before schema 35 (magic, dictionary ID) as one written
+ * since, the same JSON; anything else as it is. */
+int zl_sqlite_json_exec_baring(zl_store *s, const char *sql,
+                               int (*exec)(zl_store *, const char *));
 void zl_sqlite_json_after_commit(zl_store *s);
 void zl_sqlite_zjson_free(struct zl_zjson *z);
 
@@ -472,6 +482,31 @@ int zl_sqlite_bind_ident(sqlite3_stmt *st, int i, const char *id, size_t len);
 /* The number of identifier id in the dictionary (idents), added when
  * new; inside the caller's write transaction. 0 or ZL_ESTORE. */
 int zl_sqlite_intern(zl_store *s, const char *id, int64_t *n);
+
+/* The created time of an outbox row (sq_outbox_read, the copier): the
+ * column key_col + 1 of st's row when it holds one; for an event's row
+ * that leaves it NULL (schema 38), the record time of the event its log
+ * leaf (the integer in column key_col) names; 0 when there is none. */
+int64_t zl_sqlite_outbox_created(zl_store *s, sqlite3_stmt *st, int key_col);
+
+/* events.ids by identifier number (schema 38, sqlite_ids.c). A reader's
+ * names (ids_pack.h) of s's identifiers: init, pass &nm.names to
+ * zl_ids_unpack, cleanup. */
+struct zl_sqlite_idnames {
+    struct zl_ids_names names;
+    zl_store *s;
+    struct zl_buf text;
+};
+void zl_sqlite_idnames_init(struct zl_sqlite_idnames *nm, zl_store *s);
+void zl_sqlite_idnames_cleanup(struct zl_sqlite_idnames *nm);
+
+/* Run sql with zl_ids_v3(ids) registered: a blob of an older version
+ * packed as version 3 with idents' numbers (the migration's copy). */
+int zl_sqlite_ids_exec_v3(zl_store *s, const char *sql);
+
+/* Append to out the blob p[0..n) as version 2 (the copier's form for
+ * other stores): 0 or an error. */
+int zl_sqlite_ids_v2(zl_store *s, const void *p, size_t n, struct zl_buf *out);
 /* The idents number of id[0..len) as this handle read or wrote it since
  * its last begin, rollback or exec_sql, into *n: 1, or 0 when not held
  * (look it up). Only numbers from this transaction are held, so a

@@ -35,6 +35,7 @@
 #include "store/query_sql.h"
 
 #include "util/alloc.h"
+#include "util/itab.h"
 #include "util/strmap.h"
 #include "zhiliang/timefmt.h"
 
@@ -93,6 +94,89 @@ static int ids_match_cb(void *ctx, const struct zl_id_row *r)
     return 0;
 }
 
+/* The identifiers a walk statement has tested, by number (a version 3
+ * list names them so): whether each matched. Kept as the statement's
+ * auxiliary data on its roles argument (a bound constant), so one
+ * statement's rows share it and a reset drops it; an identifier
+ * carried by several events of the walk is looked up and compared once
+ * (1M demo events, a GTIN's serials as MATCH_anyEPC: 44 ms a page
+ * without it). */
+struct match_seen {
+    struct zl_itab t;
+    int64_t *n;
+    uint8_t *hit;
+    size_t count, cap;
+};
+
+static uint64_t seen_hash(int64_t n)
+{
+    return (uint64_t)n * 0x9E3779B97F4A7C15ull;
+}
+
+static uint64_t seen_hash_at(const void *ctx, int32_t idx)
+{
+    return seen_hash(((const struct match_seen *)ctx)->n[idx]);
+}
+
+static void seen_free(void *p)
+{
+    struct match_seen *m = p;
+
+    zl_itab_free(&m->t);
+    zl_free(m->n);
+    zl_free(m->hit);
+    zl_free(m);
+}
+
+struct ids_walk {
+    struct ids_match *m;
+    struct match_seen *seen;
+    struct zl_sqlite_idnames *nm;
+};
+
+/* 1 when identifier n (in a role the walk asks for) matches; 0; or an
+ * error (< 0). */
+static int walk_number_cb(void *ctx, int64_t n, int role)
+{
+    struct ids_walk *w = ctx;
+    struct match_seen *m = w->seen;
+    struct zl_id_row r;
+    size_t i;
+    int hit, rc;
+
+    if ((unsigned)role >= 63 || !(w->m->roles >> role & 1))
+        return 0;
+    for (i = m->t.cap ? zl_itab_start(&m->t, seen_hash(n)) : 0;
+         m->t.cap && m->t.slot[i]; i = zl_itab_step(&m->t, i))
+        if (m->n[m->t.slot[i] - 1] == n)
+            return m->hit[m->t.slot[i] - 1];
+    memset(&r, 0, sizeof r);
+    r.role = (enum zl_id_role)role;
+    if ((rc = w->nm->names.name(w->nm->names.ctx, n, &r.id)))
+        return rc;
+    hit = ids_match_cb(w->m, &r);
+    if (m->count == m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 1024;
+        int64_t *nn = zl_realloc(m->n, cap * sizeof *nn);
+        uint8_t *hh = nn ? zl_realloc(m->hit, cap) : NULL;
+
+        if (nn)
+            m->n = nn;
+        if (!hh)
+            return hit; /* not kept: asked again next time */
+        m->hit = hh;
+        m->cap = cap;
+    }
+    if (m->count < INT32_MAX - 1 &&
+        !zl_itab_reserve(&m->t, m->count, 1024, seen_hash_at, m, NULL)) {
+        m->n[m->count] = n;
+        m->hit[m->count] = (uint8_t)hit;
+        zl_itab_put(&m->t, seen_hash(n), (int32_t)m->count);
+        m->count++;
+    }
+    return hit;
+}
+
 /* 1 when the packed identifiers (argv[0]) hold one with a role in the
  * bit set argv[1] inside one of the ranges [lo, hi) that follow, compared
  * bytewise as the BINARY collation does; 0 otherwise (also for a blob
@@ -100,6 +184,7 @@ static int ids_match_cb(void *ctx, const struct zl_id_row *r)
 static void ids_match_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
     struct ids_match m = {argv, argc, 0};
+    struct zl_sqlite_idnames nm;
     struct zl_id_row row;
     const uint8_t *p;
     int n;
@@ -112,16 +197,31 @@ static void ids_match_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
     p = sqlite3_value_blob(argv[0]);
     n = sqlite3_value_bytes(argv[0]);
     memset(&row, 0, sizeof row);
-    sqlite3_result_int(
-        cx,
-        p && n > 0 && zl_ids_unpack(p, (size_t)n, &row, ids_match_cb, &m) == 1);
+    zl_sqlite_idnames_init(&nm, sqlite3_user_data(cx));
+    if (p && n > 0 && p[0] == ZL_IDS_V3) {
+        struct ids_walk w = {&m, sqlite3_get_auxdata(cx, 1), &nm};
+
+        if (!w.seen && (w.seen = zl_calloc(1, sizeof *w.seen)))
+            sqlite3_set_auxdata(cx, 1, w.seen, seen_free);
+        /* set_auxdata frees it at once when it cannot keep it */
+        if ((w.seen = sqlite3_get_auxdata(cx, 1)) != NULL)
+            sqlite3_result_int(
+                cx, zl_ids_numbers(p, (size_t)n, walk_number_cb, &w) == 1);
+        else
+            sqlite3_result_int(cx, zl_ids_unpack(p, (size_t)n, &nm.names, &row,
+                                                 ids_match_cb, &m) == 1);
+    } else
+        sqlite3_result_int(cx, p && n > 0 &&
+                                   zl_ids_unpack(p, (size_t)n, &nm.names, &row,
+                                                 ids_match_cb, &m) == 1);
+    zl_sqlite_idnames_cleanup(&nm);
 }
 
 int zl_sqlite_query_setup(zl_store *s)
 {
     return sqlite3_create_function_v2(
                zl_sqlite_db(s), "zl_ids_match", -1,
-               SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+               SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, s,
                ids_match_fn, NULL, NULL, NULL) == SQLITE_OK
                ? 0
                : ZL_ESTORE;
@@ -920,10 +1020,12 @@ static int sq_cands_read(zl_store *s, const struct zl_admitted *ad, int64_t lo,
     struct zl_cands src = {0};
     struct zl_site_set tk = {0}, sk = {0};
     struct zl_cands_ids ids;
+    struct zl_sqlite_idnames nm;
     size_t a, b = 0;
     int rc = zl_cands_source_keys(ad, &tk, &sk);
 
     zl_cands_ids_init(&ids);
+    zl_sqlite_idnames_init(&nm, s);
     for (size_t i = 0; i < tk.n && !rc; i++)
         rc = range_upto(s, 1, tk.k[i], hi, &src);
     for (size_t i = 0; i < sk.n && !rc; i++)
@@ -945,7 +1047,8 @@ static int sq_cands_read(zl_store *s, const struct zl_admitted *ad, int64_t lo,
             int n = sqlite3_column_bytes(st, 0);
 
             if (n > 0)
-                rc = zl_cands_ids_add(&ids, p, (size_t)n, src.r[i][0]);
+                rc = zl_cands_ids_add(&ids, p, (size_t)n, &nm.names,
+                                      src.r[i][0]);
         } else if (src_rc != SQLITE_DONE)
             rc = src_rc == SQLITE_INTERRUPT ? ZL_ETIMEOUT : ZL_ESTORE;
         sqlite3_reset(st);
@@ -978,6 +1081,7 @@ static int sq_cands_read(zl_store *s, const struct zl_admitted *ad, int64_t lo,
     if (!rc)
         zl_cands_distinct(out, zl_cands_cmp_time);
     zl_cands_ids_cleanup(&ids);
+    zl_sqlite_idnames_cleanup(&nm);
     zl_cands_cleanup(&src);
     zl_free(tk.k);
     zl_free(sk.k);

@@ -147,6 +147,14 @@ static int is_outbox_key(const struct zl_store_table *t, size_t i)
     return !strcmp(t->name, "outbox") && !strcmp(t->cols[i].name, "key");
 }
 
+/* 1 for outbox.created, the column after key (tables.c), left NULL in
+ * an event's row (schema 38): the copy gets the event's record time. */
+static int is_outbox_created(const struct zl_store_table *t, size_t i)
+{
+    return !strcmp(t->name, "outbox") && !strcmp(t->cols[i].name, "created") &&
+           i > 0 && !strcmp(t->cols[i - 1].name, "key");
+}
+
 /* 1 for outbox.kind, an event's stored as an integer (schema 33): the
  * rows carry the text both ways. */
 static int is_outbox_kind(const struct zl_store_table *t, size_t i)
@@ -263,7 +271,7 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
 {
     struct zl_store_value row[32];
     sqlite3_stmt *st = NULL;
-    struct zl_buf b, scratch, list;
+    struct zl_buf b, scratch, list, idsv2;
     int rc;
 
     if (t->n_cols > sizeof row / sizeof row[0])
@@ -276,6 +284,7 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
     zl_buf_init(&b, SQL_MAX);
     zl_buf_init(&scratch, (size_t)64 << 20);
     zl_buf_init(&list, (size_t)1 << 30);
+    zl_buf_init(&idsv2, (size_t)1 << 30);
     rc = is_log_leaf(t) ? zl_sqlite_log_leaf_select(&b, after != NULL, limit)
          : is_events(t) ? events_sql(&b, t, 'r', after != NULL, limit)
                         : zl_store_sql_select(&b, t, after != NULL, limit, '?');
@@ -297,6 +306,11 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
                 row[i].p = zl_sqlite_outbox_kind(st, (int)i);
                 row[i].type = ZL_VALUE_TEXT;
                 row[i].len = strlen(row[i].p ? row[i].p : "");
+            }
+            /* an event's created left NULL (schema 38): its record time */
+            if (is_outbox_created(t, i) && row[i].type == ZL_VALUE_NULL) {
+                row[i].type = ZL_VALUE_INT;
+                row[i].i = zl_sqlite_outbox_created(s, st, (int)i - 1);
             }
             if (is_outbox_key(t, i) &&
                 (row[i].type == ZL_VALUE_BLOB || row[i].type == ZL_VALUE_INT)) {
@@ -325,6 +339,18 @@ int zl_sqlite_rows_read(zl_store *s, const struct zl_store_table *t,
                     zl_free(texts[k]);
                 rc = fail(s, t, rc, "cannot read a vocab value", err);
                 goto out;
+            }
+            /* events.ids by number (schema 38, sqlite_ids.c) goes out as
+             * version 2, which names no number of this store; a blob that
+             * does not decode goes out as stored (verify reports it) */
+            if (row[i].type == ZL_VALUE_BLOB && row[i].len &&
+                ((const uint8_t *)row[i].p)[0] == ZL_IDS_V3 &&
+                !strcmp(t->name, "events") && !strcmp(t->cols[i].name, "ids")) {
+                idsv2.len = 0;
+                if (!zl_sqlite_ids_v2(s, row[i].p, row[i].len, &idsv2)) {
+                    row[i].p = idsv2.data ? (const void *)idsv2.data : "";
+                    row[i].len = idsv2.len;
+                }
             }
             /* a compressed events.json goes out as the JSON it holds
              * (sqlite_zjson.c), so any backend can take it */
@@ -362,6 +388,7 @@ out:
     zl_buf_cleanup(&b);
     zl_buf_cleanup(&scratch);
     zl_buf_cleanup(&list);
+    zl_buf_cleanup(&idsv2);
     return rc;
 }
 

@@ -359,6 +359,54 @@ out:
     return rc;
 }
 
+/* ---- old frames made bare (schema 38's copy of events) --------------------
+ * A frame written before schema 35 (magic, dictionary ID) as one written
+ * since: the magic cut, the descriptor's Dictionary_ID_flag cleared and
+ * the ID's bytes (after the window descriptor, when the frame has one)
+ * removed. The blocks are untouched, so the JSON is the same bytes; the
+ * row's version byte still names the dictionary. */
+static void bare_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    static const size_t ID_BYTES[4] = {0, 1, 2, 4};
+    const uint8_t *b = sqlite3_value_blob(argv[0]);
+    size_t n = (size_t)sqlite3_value_bytes(argv[0]), head, id;
+    uint8_t *out;
+
+    (void)argc;
+    /* version byte, magic, descriptor, then the rest of the header */
+    if (sqlite3_value_type(argv[0]) != SQLITE_BLOB || n < 7 ||
+        memcmp(b + 1, FRAME_MAGIC, sizeof FRAME_MAGIC) || (b[5] & 0x08)) {
+        sqlite3_result_value(cx, argv[0]);
+        return;
+    }
+    head = 6 + ((b[5] & 0x20) ? 0 : 1); /* through the window descriptor */
+    id = ID_BYTES[b[5] & 3];
+    if (n < head + id || !(out = sqlite3_malloc64(n))) {
+        sqlite3_result_value(cx, argv[0]);
+        return;
+    }
+    out[0] = b[0];
+    out[1] = (uint8_t)(b[5] & ~3u);
+    memcpy(out + 2, b + 6, head - 6);
+    memcpy(out + 2 + (head - 6), b + head + id, n - head - id);
+    sqlite3_result_blob(cx, out, (int)(n - 4 - id), sqlite3_free);
+}
+
+int zl_sqlite_json_exec_baring(zl_store *s, const char *sql,
+                               int (*exec)(zl_store *, const char *))
+{
+    sqlite3 *db = zl_sqlite_db(s);
+    int rc;
+
+    if (sqlite3_create_function_v2(db, "zl_zjson_bare", 1, SQLITE_UTF8, NULL,
+                                   bare_fn, NULL, NULL, NULL) != SQLITE_OK)
+        return ZL_ESTORE;
+    rc = exec(s, sql);
+    sqlite3_create_function_v2(db, "zl_zjson_bare", 1, SQLITE_UTF8, NULL, NULL,
+                               NULL, NULL, NULL);
+    return rc;
+}
+
 /* ---- training -------------------------------------------------------------
  */
 

@@ -371,6 +371,11 @@ static int migrate_step(zl_store *s, int from)
               * filter at 10M"; the backend's step alone: events_tid with
               * the event time) */
         return 0;
+    case 37: /* 37 -> 38: events.ids names identifiers by number on SQLite
+              * (issue 11, docs/storage.md "Schema 38"; the backend's step,
+              * none on PostgreSQL; the events table is rebuilt, so the
+              * correction module's index on it is made again) */
+        return module_schema(s, ZL_STORE_MOD_CORRECTION);
     default: return ZL_EUNSUPPORTED;
     }
 }

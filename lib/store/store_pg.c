@@ -528,8 +528,8 @@ int zl_pg_ids_to_cb(const PGresult *r, int from, int to, zl_id_cb cb, void *ctx)
         row.action = (enum zl_action)zl_pg_i64(r, i, 2);
         row.event_time_ms = zl_pg_i64(r, i, 3);
         row.record_time_ms = zl_pg_i64(r, i, 4);
-        rc = zl_ids_unpack(zl_pg_bytes(r, i, 5), zl_pg_len(r, i, 5), &row, cb,
-                           ctx);
+        rc = zl_ids_unpack(zl_pg_bytes(r, i, 5), zl_pg_len(r, i, 5), NULL, &row,
+                           cb, ctx);
     }
     return rc;
 }

@@ -55,7 +55,8 @@
  * by day with their quantities in event_qty, and an event's outbox kind
  * as an integer; 34 events found by a prefix of the hash; 35 events'
  * JSON frames stored bare; 36 an event's
- * log leaf names it by rid (docs/storage.md).
+ * log leaf names it by rid; 38 events.ids names identifiers by number
+ * (docs/storage.md).
  * store.c runs the steps; sq_migrate holds the core tables' part.
  */
 #include "store/sqlite_int.h"
@@ -81,10 +82,13 @@
  * Since version 33 kind is too: an event's row holds the integer 1
  * (ZL_SQLITE_OUTBOX_EVENT), which SQLite keeps in the record header
  * alone, 5 bytes a row less than "event" (~20% of the row); any other
- * kind keeps its text (zl_sqlite_outbox_kind). */
+ * kind keeps its text (zl_sqlite_outbox_kind). Since version 38 an
+ * event's row whose key is its log leaf leaves created NULL when it is
+ * the event's record time (always, for a capture): readers take it from
+ * the event the leaf names (zl_sqlite_outbox_created), 6 bytes a row. */
 #define OUTBOX_DDL                                                             \
     "(seq INTEGER PRIMARY KEY, kind BLOB NOT NULL, key BLOB NOT NULL,"         \
-    " created INTEGER NOT NULL)"
+    " created INTEGER)"
 static const char OUTBOX_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS outbox" OUTBOX_DDL ";";
 
@@ -791,7 +795,7 @@ static int migrate_vocab(zl_store *s)
      * replicas name them), each event's hash key packed */
     static const char OUTBOX[] =
         "CREATE TABLE outbox_v14(seq INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
-        " key TEXT NOT NULL, created INTEGER NOT NULL);"
+        " key TEXT NOT NULL, created INTEGER);"
         "INSERT INTO outbox_v14(seq, kind, key, created) SELECT seq, kind,"
         " zl_outbox_pack(key), created FROM outbox ORDER BY seq;"
         "DROP TABLE outbox;"
@@ -859,7 +863,7 @@ static int migrate_slim(zl_store *s)
 {
     static const char OUTBOX[] =
         "CREATE TABLE outbox_v21(seq INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
-        " key BLOB NOT NULL, created INTEGER NOT NULL);"
+        " key BLOB NOT NULL, created INTEGER);"
         "INSERT INTO outbox_v21(seq, kind, key, created) SELECT seq, kind,"
         " zl_leaf_of(key), created FROM outbox ORDER BY seq;"
         "DROP TABLE outbox;"
@@ -998,6 +1002,8 @@ static int migrate_outbox_kind(zl_store *s)
  * in any case, since they now find events through events_hkey.
  * Idempotent: a table without the UNIQUE index is not copied. One
  * transaction (store.c's); a big store says so on stderr. */
+static int events_remade(zl_store *s);
+
 static int migrate_hkey(zl_store *s)
 {
     static const char HAS_UNIQUE[] =
@@ -1039,8 +1045,16 @@ static int migrate_hkey(zl_store *s)
                     (long long)n);
         rc = zl_sqlite_exec(s, COPY);
     }
-    if (!rc)
-        rc = zl_sqlite_exec(s, SCHEMA);
+    return rc ? rc : events_remade(s);
+}
+
+/* After a step's copy of events: its indexes, the views and the
+ * triggers that name it made again (store.c remakes the correction
+ * module's index). */
+static int events_remade(zl_store *s)
+{
+    int rc = zl_sqlite_exec(s, SCHEMA);
+
     if (!rc)
         rc = zl_sqlite_exec(s, HKEY_INDEX);
     if (!rc)
@@ -1050,6 +1064,66 @@ static int migrate_hkey(zl_store *s)
     if (!rc)
         rc = zl_sqlite_sites_schema(s);
     return rc ? rc : zl_sqlite_trade_schema(s);
+}
+
+/* 37 -> 38 (docs/storage.md, "Schema 38"): events.ids by identifier
+ * number (sqlite_ids.c). events is copied (rids and every other column
+ * kept) with each list packed again by zl_ids_v3, which leaves a list
+ * whose identifiers idents lacks as it was, and each JSON frame written
+ * before schema 35 made bare (zl_zjson_bare: 8 bytes less, the same
+ * JSON); UPDATE in place would leave the pages a fifth empty. Then the
+ * outbox is copied with an event's created left NULL (OUTBOX_DDL). The trade
+ * triggers go with the table and are made again. Idempotent: lists already in
+ * version 3 pass through. One transaction (store.c's); a big store says so on
+ * stderr. */
+static int migrate_ids(zl_store *s)
+{
+    static const char COUNT[] = "SELECT count(*) FROM events";
+    static const char DROP_TRIGGERS[] =
+        "DROP TRIGGER IF EXISTS event_trade_ai;"
+        "DROP TRIGGER IF EXISTS event_trade_au;"
+        "DROP TRIGGER IF EXISTS event_trade_ad;"
+        "DROP TRIGGER IF EXISTS event_trade_eu;"
+        "DROP TRIGGER IF EXISTS event_trade_ed;";
+    static const char COPY[] =
+        "DROP VIEW IF EXISTS event_ids;"
+        "DROP VIEW IF EXISTS event_codes;"
+        "DROP VIEW IF EXISTS idents_text;"
+        "CREATE TABLE events_v38" EVENTS_DDL ";"
+        "INSERT INTO events_v38(rid, " EVENTS_COLS_V7 ", hkey) SELECT rid,"
+        " hash, declared_id, type, action, event_time, tz, record_time,"
+        " biz_step, disposition, read_point, biz_location, transformation_id,"
+        " has_error, party, zl_zjson_bare(json), zl_ids_v3(ids), hkey"
+        " FROM events"
+        " ORDER BY rid;"
+        "DROP TABLE events;"
+        "ALTER TABLE events_v38 RENAME TO events;";
+    /* the outbox (seqs kept), an event's created left NULL where it is
+     * the record time of the event its leaf names */
+    static const char OUTBOX_COPY[] =
+        "CREATE TABLE outbox_v38" OUTBOX_DDL ";"
+        "INSERT INTO outbox_v38(seq, kind, key, created) SELECT o.seq, o.kind,"
+        " o.key, CASE WHEN o.kind = 1 AND typeof(o.key) = 'integer' AND"
+        " o.created = (SELECT e.record_time FROM log_leaf l JOIN events e"
+        " ON e.rid = l.record_key WHERE l.idx = o.key) THEN NULL ELSE"
+        " o.created END FROM outbox o ORDER BY o.seq;"
+        "DROP TABLE outbox;"
+        "ALTER TABLE outbox_v38 RENAME TO outbox;";
+    int64_t n = 0;
+    int rc = zl_sqlite_get_i64(s, COUNT, &n);
+
+    if (!rc)
+        rc = zl_sqlite_exec(s, DROP_TRIGGERS);
+    if (!rc && n >= 100000)
+        fprintf(stderr,
+                "zhiliang: upgrading the store to schema 38 (identifier lists"
+                " by number): rewriting %lld events in one transaction...\n",
+                (long long)n);
+    if (!rc)
+        rc = zl_sqlite_json_exec_baring(s, COPY, zl_sqlite_ids_exec_v3);
+    if (!rc)
+        rc = zl_sqlite_exec(s, OUTBOX_COPY);
+    return rc ? rc : events_remade(s);
 }
 
 /* The steps before 33 -> 34 of a store whose events has no hkey yet:
@@ -1123,6 +1197,8 @@ static int sq_migrate(zl_store *s, int from)
 
         return rc ? rc : zl_sqlite_exec(s, QUERY_INDEXES);
     }
+    if (from == 37)
+        return migrate_ids(s);
     return 0;
 }
 
@@ -1645,6 +1721,11 @@ int zl_sqlite_rid_of_hash(zl_store *s, const uint8_t h[32], int64_t *rid)
 
 /* replace = 0: capture (an existing hash is ZL_EEXIST); 1: reindex
  * (rewrite the row in place, keeping its position in insertion order). */
+static int event_rows(zl_store *s, const struct zl_event *ev, int64_t rid,
+                      const char *party, int sites_in_c,
+                      const struct zl_sqlite_site_cols *cols,
+                      const int64_t *ns);
+
 static int event_write(zl_store *s, const struct zl_event *ev,
                        int64_t record_time_ms, const char *party, int replace)
 {
@@ -1680,7 +1761,7 @@ static int event_write(zl_store *s, const struct zl_event *ev,
         " biz_step = ?8, disposition = ?9, read_point = ?10,"
         " biz_location = ?11, transformation_id = ?12, has_error = ?13,"
         " party = ?14, json = ?15, ids = ?16 WHERE rid = ?17";
-    int64_t rid = 0, n;
+    int64_t rid = 0, *ns = NULL;
     sqlite3_stmt *st;
     struct zl_sqlite *q = zl_sqlite_of(s);
     struct zl_sqlite_site_cols cols;
@@ -1698,10 +1779,18 @@ static int event_write(zl_store *s, const struct zl_event *ev,
         return ZL_ESTORE;
     zl_buf_init(&packed, (size_t)1 << 30);
     zl_buf_init(&zbuf, (size_t)1 << 30);
-    rc = zl_ids_pack(ev, &packed);
+    /* interned first, in the identifiers' order: events.ids names them
+     * by number (schema 38, sqlite_ids.c) */
+    if (ev->n_ids && !(ns = zl_malloc(ev->n_ids * sizeof *ns)))
+        rc = ZL_ENOMEM;
+    for (size_t i = 0; i < ev->n_ids && !rc; i++)
+        rc = zl_sqlite_intern(s, ev->ids[i].id, &ns[i]);
+    if (!rc)
+        rc = zl_ids_pack_numbered(ev, ns, &packed);
     if (!rc)
         rc = zl_sqlite_json_pack(s, ev->json, ev->json_len, &zbuf, &zjson);
     if (rc) {
+        zl_free(ns);
         zl_buf_cleanup(&packed);
         zl_buf_cleanup(&zbuf);
         return rc;
@@ -1725,6 +1814,7 @@ static int event_write(zl_store *s, const struct zl_event *ev,
         (rc = bind_vocab(s, st, 10, ev->read_point, &cols.read_point)) ||
         (rc = bind_vocab(s, st, 11, ev->biz_location, &cols.biz_location))) {
         sqlite3_clear_bindings(st);
+        zl_free(ns);
         zl_buf_cleanup(&packed);
         zl_buf_cleanup(&zbuf);
         return rc;
@@ -1744,10 +1834,30 @@ static int event_write(zl_store *s, const struct zl_event *ev,
     sqlite3_clear_bindings(st);
     zl_buf_cleanup(&packed);
     zl_buf_cleanup(&zbuf);
-    if (rc != SQLITE_DONE)
-        return zl_sqlite_rc(rc) ? zl_sqlite_rc(rc) : ZL_ESTORE;
-    if (sqlite3_changes(zl_sqlite_db(s)) == 0)
-        return rid ? ZL_ESTORE : ZL_EEXIST;
+    if (rc == SQLITE_DONE && sqlite3_changes(zl_sqlite_db(s)) == 0)
+        rc = rid ? ZL_ESTORE : ZL_EEXIST;
+    else if (rc != SQLITE_DONE)
+        rc = zl_sqlite_rc(rc) ? zl_sqlite_rc(rc) : ZL_ESTORE;
+    else
+        rc = 0;
+    if (!rc)
+        rc = event_rows(s, ev, rid, party, sites_in_c, &cols, ns);
+    q->event_record_ms = record_time_ms;
+    zl_free(ns);
+    return rc;
+}
+
+/* The rows event_write adds beside the events row of rid: its sites (a
+ * new event's, when capture writes them), its log leaf's link, its
+ * occurrences (ns: their identifiers' numbers) and references. */
+static int event_rows(zl_store *s, const struct zl_event *ev, int64_t rid,
+                      const char *party, int sites_in_c,
+                      const struct zl_sqlite_site_cols *cols, const int64_t *ns)
+{
+    struct zl_sqlite *q = zl_sqlite_of(s);
+    sqlite3_stmt *st;
+    int rc;
+
     if (!rid) {
         rid = sqlite3_last_insert_rowid(zl_sqlite_db(s));
         /* its log leaf, appended next, names it by this rid */
@@ -1755,7 +1865,7 @@ static int event_write(zl_store *s, const struct zl_event *ev,
         q->event_rid = rid;
         /* the event is new: its sites rows, as the trigger would */
         if (sites_in_c &&
-            (rc = zl_sqlite_sites_put(s, rid, ev->event_time_ms, &cols, party)))
+            (rc = zl_sqlite_sites_put(s, rid, ev->event_time_ms, cols, party)))
             return rc;
     } else if ((rc = zl_sqlite_log_relink(s, rid, ZL_LEAF_EVENT, ev->prehash,
                                           ev->prehash_len))) {
@@ -1767,7 +1877,6 @@ static int event_write(zl_store *s, const struct zl_event *ev,
      * statement an identifier was half the cost of the row itself */
     for (size_t i = 0; i < ev->n_ids;) {
         size_t k = OCC_MAX;
-        int64_t ns[OCC_MAX];
         int p = 1;
 
         while (k > ev->n_ids - i)
@@ -1777,13 +1886,7 @@ static int event_write(zl_store *s, const struct zl_event *ev,
         for (size_t j = i; j < i + k; j++, p += 4) {
             const struct zl_event_id *id = &ev->ids[j];
 
-            /* interned in the identifiers' order, as one at a time */
-            if ((rc = zl_sqlite_intern(s, id->id, &n))) {
-                sqlite3_clear_bindings(st);
-                return rc;
-            }
-            ns[j - i] = n;
-            sqlite3_bind_int64(st, p, n);
+            sqlite3_bind_int64(st, p, ns[j]);
             sqlite3_bind_int64(st, p + 1,
                                ev->event_time_ms / ZL_SQLITE_OCC_DAY_MS);
             sqlite3_bind_int64(st, p + 2, rid);
@@ -1799,7 +1902,7 @@ static int event_write(zl_store *s, const struct zl_event *ev,
         for (size_t j = i; j < i + k && !rc; j++) {
             const struct zl_event_id *id = &ev->ids[j];
 
-            rc = occ_qty_put(s, rid, ns[j - i], (int)id->role, id->has_quantity,
+            rc = occ_qty_put(s, rid, ns[j], (int)id->role, id->has_quantity,
                              id->quantity, id->uom);
         }
         if (rc)
@@ -2070,22 +2173,28 @@ static int sq_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
     static const char SQL[] =
         "SELECT type, action, event_time, record_time,"
         " ids FROM events WHERE " ZL_SQLITE_HASH_IS("", "?1");
+    struct zl_sqlite_idnames nm;
     int rc = 0;
 
+    zl_sqlite_idnames_init(&nm, s);
     for (size_t i = 0; i < n && !rc; i++) {
         sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
         struct zl_id_row r;
 
-        if (!st)
-            return ZL_ESTORE;
+        if (!st) {
+            rc = ZL_ESTORE;
+            break;
+        }
         sqlite3_bind_blob(st, 1, hashes[i], 32, SQLITE_STATIC);
         rc = sqlite3_step(st);
         if (rc == SQLITE_DONE) {
             rc = 0;
             continue;
         }
-        if (rc != SQLITE_ROW)
-            return ZL_ESTORE;
+        if (rc != SQLITE_ROW) {
+            rc = ZL_ESTORE;
+            break;
+        }
         memset(&r, 0, sizeof r);
         memcpy(r.hash, hashes[i], 32);
         r.type = (enum zl_event_type)sqlite3_column_int(st, 0);
@@ -2093,9 +2202,11 @@ static int sq_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
         r.event_time_ms = sqlite3_column_int64(st, 2);
         r.record_time_ms = sqlite3_column_int64(st, 3);
         rc = zl_ids_unpack(sqlite3_column_blob(st, 4),
-                           (size_t)sqlite3_column_bytes(st, 4), &r, cb, ctx);
+                           (size_t)sqlite3_column_bytes(st, 4), &nm.names, &r,
+                           cb, ctx);
         sqlite3_reset(st);
     }
+    zl_sqlite_idnames_cleanup(&nm);
     return rc;
 }
 
@@ -2265,6 +2376,26 @@ const char *zl_sqlite_outbox_key(zl_store *s, sqlite3_stmt *st, int i,
     return (const char *)sqlite3_column_text(st, i);
 }
 
+int64_t zl_sqlite_outbox_created(zl_store *s, sqlite3_stmt *st, int key_col)
+{
+    static const char SQL[] =
+        "SELECT e.record_time FROM log_leaf l JOIN events e"
+        " ON e.rid = l.record_key WHERE l.idx = ?1";
+    sqlite3_stmt *q;
+    int64_t t = 0;
+
+    if (sqlite3_column_type(st, key_col + 1) != SQLITE_NULL)
+        return sqlite3_column_int64(st, key_col + 1);
+    if (sqlite3_column_type(st, key_col) != SQLITE_INTEGER ||
+        !(q = zl_sqlite_stmt(s, SQL)))
+        return 0;
+    sqlite3_bind_int64(q, 1, sqlite3_column_int64(st, key_col));
+    if (sqlite3_step(q) == SQLITE_ROW)
+        t = sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    return t;
+}
+
 /* zl_outbox_pack(key) for the 16 -> 17 copy of the outbox. */
 static void outbox_pack_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
@@ -2302,13 +2433,21 @@ static int sq_outbox_append(zl_store *s, const char *kind, const char *key,
     static const char SQL[] =
         "INSERT INTO outbox(kind, key, created) VALUES(?1, ?2, ?3)";
     sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    struct zl_sqlite *q = zl_sqlite_of(s);
     uint8_t packed[32];
     int rc;
 
     if (!st)
         return ZL_ESTORE;
     zl_sqlite_outbox_bind_kind(st, 1, kind, strlen(kind));
-    sqlite3_bind_int64(st, 3, created_ms);
+    /* the event capture has just written, whose leaf the key names: its
+     * record time is read from it (schema 38) */
+    if (!(q->event_rid && created_ms == q->event_record_ms &&
+          !strcmp(kind, "event") &&
+          zl_sqlite_outbox_pack(key, strlen(key), packed) &&
+          !memcmp(packed, q->event_hash, 32) &&
+          zl_sqlite_leaf_of_hash(s, packed) >= 0))
+        sqlite3_bind_int64(st, 3, created_ms);
     /* last: the rid lookup may reset another cached statement, never st */
     zl_sqlite_outbox_bind(s, st, 2, key, strlen(key), packed);
     rc = sqlite3_step(st);
@@ -2338,7 +2477,7 @@ static int sq_outbox_read(zl_store *s, uint64_t after_seq, size_t limit,
         row.seq = (uint64_t)sqlite3_column_int64(st, 0);
         row.kind = zl_sqlite_outbox_kind(st, 1);
         row.key = zl_sqlite_outbox_key(s, st, 2, hex);
-        row.created_ms = sqlite3_column_int64(st, 3);
+        row.created_ms = zl_sqlite_outbox_created(s, st, 2);
         if ((rc = cb(ctx, &row)) != 0)
             goto out;
     }

@@ -100,7 +100,9 @@ grep -q '"eventList":\[{' "$T/answers.src" || fail "the source answers no events
 # the answers' traces and verify check it. Since 21 the sites index
 # (event_sites, site_parties) holds them too, written by triggers as the
 # copy writes events, so its numbers are the copy's own (and since 24 its
-# counter rule_gen, which triggers bump as the copy writes).
+# counter rule_gen, which triggers bump as the copy writes). Since 38
+# events.ids names identifiers by those numbers too (a copy gets version
+# 2): the occurrences are compared through the event_ids view.
 dump() {
   local t
   for t in $(q "$1" "select name from sqlite_master where type in ('table', 'view') and name not in ('idents', 'idents_text', 'event_codes', 'event_occ', 'event_qty', 'vocab', 'sqlite_sequence', 'trace_keys', 'trace_events', 'trace_adj', 'event_sites', 'site_parties', 'rule_gen', 'event_trade', 'trade_values') order by name"); do
@@ -110,15 +112,16 @@ dump() {
       continue
     fi
     if [ "$t" = events ]; then
-      q -cmd ".mode quote" "$1" "select hash, declared_id, type, action, event_time, tz, record_time, (select v from vocab where n = biz_step), (select v from vocab where n = disposition), (select v from vocab where n = read_point), (select v from vocab where n = biz_location), transformation_id, has_error, party, ids from events" | LC_ALL=C sort
+      q -cmd ".mode quote" "$1" "select hash, declared_id, type, action, event_time, tz, record_time, (select v from vocab where n = biz_step), (select v from vocab where n = disposition), (select v from vocab where n = read_point), (select v from vocab where n = biz_location), transformation_id, has_error, party from events" | LC_ALL=C sort
       continue
     fi
     # schema 21: an event's outbox key and a receipt's list name log
     # leaves, so a copy (whose leaves arrive after them) may hold the hashes
     # instead: the outbox is compared as the feed reads it, the lists by
-    # the copy's verify (each receipt recomputes to its logged leaf)
+    # the copy's verify (each receipt recomputes to its logged leaf); since
+    # 38 an event's row leaves created to its event (the feed reads it so)
     if [ "$t" = outbox ]; then
-      q -cmd ".mode quote" "$1" "select seq, kind, case typeof(key) when 'integer' then (select lower(hex(case typeof(l.record_key) when 'integer' then (select hash from events where rid = l.record_key) else l.record_key end)) from log_leaf l where l.idx = key) when 'blob' then lower(hex(key)) else key end, created from outbox" | LC_ALL=C sort
+      q -cmd ".mode quote" "$1" "select seq, kind, case typeof(key) when 'integer' then (select lower(hex(case typeof(l.record_key) when 'integer' then (select hash from events where rid = l.record_key) else l.record_key end)) from log_leaf l where l.idx = key) when 'blob' then lower(hex(key)) else key end, coalesce(created, (select e.record_time from log_leaf l join events e on e.rid = l.record_key where l.idx = key)) from outbox" | LC_ALL=C sort
       continue
     fi
     if [ "$t" = receipts ]; then

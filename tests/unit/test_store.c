@@ -42,6 +42,8 @@
 
 /* Open f's store again (a new handle, which migrates an older layout) and
  * check it is at this library's schema version. */
+static int to_layout(zl_store *s, const char *sql);
+
 static void reopen_migrated(struct fixture *f, struct zl_error *err)
 {
     int v = 0;
@@ -717,7 +719,7 @@ static void test_schema_versions(void **state)
 
     /* as written at version 5: no query indexes; 5 -> 6 builds them (the
      * DROP INDEX after the open fails if one is missing) */
-    assert_int_equal(zl_store_exec_sql(f->s, QUERY_INDEXES_DROP), 0);
+    assert_int_equal(to_layout(f->s, QUERY_INDEXES_DROP), 0);
     assert_int_equal(zl_store_meta_set(f->s, "store.schema_version", "5", 1),
                      0);
     zl_close(f->s);
@@ -961,6 +963,51 @@ static const char TO_V7[] = LEAF_AS_V34 DROP_TRADE OCC_AS_V32 OUTBOX_AS_V32
     "CREATE INDEX events_time ON events(event_time);"
     "UPDATE meta SET value = '11' WHERE key = 'store.schema_version'";
 
+/* zl_test_ids_v2(ids): a version 3 list (schema 38) as version 2. */
+static void test_ids_v2_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    struct zl_buf b;
+    const void *p = sqlite3_value_blob(argv[0]);
+    int n = sqlite3_value_bytes(argv[0]);
+
+    (void)argc;
+    zl_buf_init(&b, (size_t)1 << 30);
+    if (p && n > 0 && ((const uint8_t *)p)[0] == ZL_IDS_V3 &&
+        !zl_sqlite_ids_v2(sqlite3_user_data(cx), p, (size_t)n, &b))
+        sqlite3_result_blob(cx, b.data ? b.data : "", (int)b.len,
+                            SQLITE_TRANSIENT);
+    else
+        sqlite3_result_value(cx, argv[0]);
+    zl_buf_cleanup(&b);
+}
+
+/* Lay s out as an older schema with sql, its identifier lists first put
+ * back into version 2 and its events' outbox created times written
+ * (every schema before 38 wrote them so; the steps from older ones
+ * renumber idents and copy the outbox). 0 or an error. */
+static int to_layout(zl_store *s, const char *sql)
+{
+    int rc;
+
+    if (strcmp(zl_store_backend_name(s), "sqlite"))
+        return zl_store_exec_sql(s, sql); /* PostgreSQL: neither */
+    rc = sqlite3_create_function_v2(zl_sqlite_db(s), "zl_test_ids_v2", 1,
+                                    SQLITE_UTF8, s, test_ids_v2_fn, NULL, NULL,
+                                    NULL) == SQLITE_OK
+             ? 0
+             : ZL_ESTORE;
+    if (!rc)
+        rc = zl_store_exec_sql(s, "UPDATE events SET ids = zl_test_ids_v2(ids)"
+                                  " WHERE substr(ids, 1, 1) = x'b3'");
+    /* and an event's outbox created, which 38 leaves NULL, written */
+    if (!rc)
+        rc = zl_store_exec_sql(s, "UPDATE outbox SET created = (SELECT"
+                                  " e.record_time FROM log_leaf l JOIN events"
+                                  " e ON e.rid = l.record_key WHERE l.idx ="
+                                  " outbox.key) WHERE created IS NULL");
+    return rc ? rc : zl_store_exec_sql(s, sql);
+}
+
 static void test_intern_from_v7(void **state)
 {
     struct fixture *f = *state;
@@ -977,7 +1024,7 @@ static void test_intern_from_v7(void **state)
     /* three occurrences of the one item (as a Digital Link URI) */
     assert_non_null(strstr(before, "https://id.gs1.org/01/10614141073464/21/"
                                    "2017|1709251200000|"));
-    assert_int_equal(zl_store_exec_sql(f->s, TO_V7), 0);
+    assert_int_equal(to_layout(f->s, TO_V7), 0);
     assert_int_equal(zl_store_schema_version(f->s, &v), 0);
     assert_int_equal(v, 11);
     reopen_migrated(f, &err);
@@ -1069,6 +1116,59 @@ static int64_t sql_i64(zl_store *s, const char *sql)
     return v;
 }
 
+/* The frames of events whose rid % 3 = 1 put back into the form written
+ * before schema 35: the magic, and the dictionary's ID (its bytes 4-7, as
+ * a zstd dictionary holds it) in a 4-byte Dictionary_ID field. */
+static void frames_as_v34(zl_store *s)
+{
+    sqlite3 *db = zl_sqlite_db(s);
+    sqlite3_stmt *rd = NULL, *up = NULL, *id = NULL;
+    uint8_t dict_id[4];
+
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT substr(value, 5, 4) FROM meta"
+                                        " WHERE key = 'events.zdict.1'",
+                                        -1, &id, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(id), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_bytes(id, 0), 4);
+    memcpy(dict_id, sqlite3_column_blob(id, 0), 4);
+    sqlite3_finalize(id);
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "SELECT rid, json FROM events WHERE"
+                           " rid % 3 = 1 AND typeof(json) = 'blob'",
+                           -1, &rd, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "UPDATE events SET json = ?2"
+                                        " WHERE rid = ?1",
+                                        -1, &up, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(rd) == SQLITE_ROW) {
+        const uint8_t *b = sqlite3_column_blob(rd, 1);
+        size_t n = (size_t)sqlite3_column_bytes(rd, 1);
+        size_t head = 2 + ((b[1] & 0x20) ? 0 : 1);
+        uint8_t *o = malloc(n + 8);
+
+        assert_non_null(o);
+        assert_int_equal(b[1] & 3, 0); /* bare: no ID */
+        o[0] = b[0];
+        memcpy(o + 1, "\x28\xb5\x2f\xfd", 4);
+        o[5] = (uint8_t)(b[1] | 3);
+        memcpy(o + 6, b + 2, head - 2);
+        memcpy(o + 4 + head, dict_id, 4);
+        memcpy(o + 8 + head, b + head, n - head);
+        sqlite3_bind_int64(up, 1, sqlite3_column_int64(rd, 0));
+        sqlite3_bind_blob(up, 2, o, (int)(n + 8), SQLITE_TRANSIENT);
+        assert_int_equal(sqlite3_step(up), SQLITE_DONE);
+        sqlite3_reset(up);
+        free(o);
+    }
+    sqlite3_finalize(rd);
+    sqlite3_finalize(up);
+}
+
 static void test_compressed_json(void **state)
 {
     struct fixture *f = *state;
@@ -1118,6 +1218,26 @@ static void test_compressed_json(void **state)
         0);
     assert_true(sql_i64(f->s, "SELECT count(*) FROM events"
                               " WHERE substr(json, 2, 4) = x'28b52ffd'") > 50);
+    all_json(f->s, &after);
+    assert_int_equal(after.len, before.len);
+    assert_memory_equal(after.data, before.data, before.len);
+    zl_buf_cleanup(&after);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    /* and a third with the dictionary's ID too, as before schema 35: read
+     * the same; the upgrade to 38 makes every frame bare, the same JSON */
+    frames_as_v34(f->s);
+    assert_true(sql_i64(f->s, "SELECT count(*) FROM events WHERE"
+                              " substr(json, 2, 4) = x'28b52ffd'") > 100);
+    all_json(f->s, &after);
+    assert_memory_equal(after.data, before.data, before.len);
+    zl_buf_cleanup(&after);
+    assert_int_equal(to_layout(f->s, "UPDATE meta SET value = '37'"
+                                     " WHERE key = 'store.schema_version'"),
+                     0);
+    reopen_migrated(f, NULL);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
+                                   " WHERE substr(json, 2, 4) = x'28b52ffd'"),
+                     0);
     all_json(f->s, &after);
     assert_int_equal(after.len, before.len);
     assert_memory_equal(after.data, before.data, before.len);
@@ -1276,7 +1396,7 @@ static void test_compressed_from_v7(void **state)
     sqlite3_finalize(st);
     sqlite3_finalize(up);
     zl_buf_cleanup(&one);
-    assert_int_equal(zl_store_exec_sql(f->s, TO_V7), 0);
+    assert_int_equal(to_layout(f->s, TO_V7), 0);
     assert_int_equal(
         zl_store_exec_sql(f->s, "UPDATE events SET json = (SELECT json FROM"
                                 " v7_json j WHERE j.hash = events.hash);"
@@ -1419,7 +1539,7 @@ static void test_vocab_from_v16(void **state)
     assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &ob), 0);
     assert_int_equal(ob.n, 8);
     assert_int_equal(strlen(ob.key[0]), 64);
-    assert_int_equal(zl_store_exec_sql(f->s, TO_V16), 0);
+    assert_int_equal(to_layout(f->s, TO_V16), 0);
     assert_int_equal(
         sql_i64(f->s, "SELECT count(*) FROM outbox WHERE typeof(key) = 'blob'"),
         0);
@@ -1673,7 +1793,7 @@ static void test_slim_from_v20(void **state)
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM receipts"
                                    " WHERE length(events) % 32 = 0"),
                      0);
-    assert_int_equal(zl_store_exec_sql(f->s, TO_V20), 0);
+    assert_int_equal(to_layout(f->s, TO_V20), 0);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM log_leaf"
                                    " WHERE typeof(record_key) = 'blob'"),
                      0);
@@ -1780,11 +1900,13 @@ static void test_ids_pack_v2(void **state)
     /* the first identifier shares the GS1 prefix with the seed */
     assert_true(b.len < sizeof V1 - 20);
     memset(&r, 0, sizeof r);
-    assert_int_equal(
-        zl_ids_unpack((const uint8_t *)b.data, b.len, &r, ids_seen_cb, &w), 0);
+    assert_int_equal(zl_ids_unpack((const uint8_t *)b.data, b.len, NULL, &r,
+                                   ids_seen_cb, &w),
+                     0);
     assert_string_equal(w.txt, WANT);
     memset(&r, 0, sizeof r);
-    assert_int_equal(zl_ids_unpack(V1, sizeof V1, &r, ids_seen_cb, &w1), 0);
+    assert_int_equal(zl_ids_unpack(V1, sizeof V1, NULL, &r, ids_seen_cb, &w1),
+                     0);
     assert_string_equal(w1.txt, WANT);
     /* cut anywhere: malformed, never read past the end */
     for (size_t k = 2; k < b.len; k++) {
@@ -1792,10 +1914,122 @@ static void test_ids_pack_v2(void **state)
         int rc;
 
         memset(&r, 0, sizeof r);
-        rc = zl_ids_unpack((const uint8_t *)b.data, k, &r, ids_seen_cb, &x);
+        rc = zl_ids_unpack((const uint8_t *)b.data, k, NULL, &r, ids_seen_cb,
+                           &x);
         assert_true(rc == 0 || rc == ZL_ESTORE);
     }
     zl_buf_cleanup(&b);
+}
+
+/* A backend's numbers for test_ids_pack_v3: ids[i] is number NUM[i]. */
+static const int64_t V3_NUM[] = {70001, 70002, 12, 70003, 3};
+static const char *const V3_ID[] = {
+    "https://id.gs1.org/01/09506000134352/21/1",
+    "https://id.gs1.org/01/09506000134352/21/2",
+    "urn:epc:class:lgtin:4012345.012345.998877",
+    "https://id.gs1.org/01/09506000134352/10/L1", "x"};
+
+static int v3_name(void *ctx, int64_t n, const char **id)
+{
+    (void)ctx;
+    for (size_t i = 0; i < 5; i++)
+        if (V3_NUM[i] == n) {
+            *id = V3_ID[i];
+            return 0;
+        }
+    return ZL_ESTORE;
+}
+
+static int v3_number(void *ctx, const char *id, int64_t *n)
+{
+    (void)ctx;
+    for (size_t i = 0; i < 5; i++)
+        if (!strcmp(V3_ID[i], id)) {
+            *n = V3_NUM[i];
+            return 0;
+        }
+    return ZL_ESTORE;
+}
+
+/* events.ids version 3 (schema 38): identifiers by number, read back
+ * through the backend's names to the same occurrences as version 2;
+ * repacked from 2 to 3 and back to the same blobs; without names, or
+ * with a number the names lack, or cut anywhere, malformed. */
+static void test_ids_pack_v3(void **state)
+{
+    static const char WANT[] =
+        "3|https://id.gs1.org/01/09506000134352/21/1|0|0|-;"
+        "3|https://id.gs1.org/01/09506000134352/21/2|0|0|-;"
+        "5|urn:epc:class:lgtin:4012345.012345.998877|1|2.5|KGM;"
+        "6|https://id.gs1.org/01/09506000134352/10/L1|1|3|-;"
+        "1|x|0|0|-;";
+    struct zl_event_id ids[] = {
+        {V3_ID[0], ZL_ROLE_CHILD, 0, 0, NULL},
+        {V3_ID[1], ZL_ROLE_CHILD, 0, 0, ""},
+        {V3_ID[2], (enum zl_id_role)5, 1, 2.5, "KGM"},
+        {V3_ID[3], (enum zl_id_role)6, 1, 3, NULL},
+        {V3_ID[4], (enum zl_id_role)1, 0, 0, NULL},
+    };
+    const struct zl_ids_names names = {v3_name, NULL};
+    struct zl_event ev;
+    struct zl_buf b, v2, back, again;
+    struct zl_id_row r;
+    struct ids_seen w = {0}, w2 = {0};
+
+    (void)state;
+    memset(&ev, 0, sizeof ev);
+    ev.ids = ids;
+    ev.n_ids = sizeof ids / sizeof ids[0];
+    zl_buf_init(&b, 1 << 20);
+    zl_buf_init(&v2, 1 << 20);
+    zl_buf_init(&back, 1 << 20);
+    zl_buf_init(&again, 1 << 20);
+    assert_int_equal(zl_ids_pack_numbered(&ev, V3_NUM, &b), 0);
+    assert_int_equal(((const uint8_t *)b.data)[0], ZL_IDS_V3);
+    assert_int_equal(zl_ids_pack(&ev, &v2), 0);
+    assert_true(b.len < v2.len / 2);
+    memset(&r, 0, sizeof r);
+    assert_int_equal(zl_ids_unpack((const uint8_t *)b.data, b.len, &names, &r,
+                                   ids_seen_cb, &w),
+                     0);
+    assert_string_equal(w.txt, WANT);
+    /* no names: malformed */
+    memset(&r, 0, sizeof r);
+    assert_int_equal(zl_ids_unpack((const uint8_t *)b.data, b.len, NULL, &r,
+                                   ids_seen_cb, &w2),
+                     ZL_ESTORE);
+    /* 2 -> 3 -> 2: the same blobs */
+    assert_int_equal(zl_ids_repack((const uint8_t *)v2.data, v2.len, NULL,
+                                   v3_number, NULL, &back),
+                     0);
+    assert_int_equal(back.len, b.len);
+    assert_memory_equal(back.data, b.data, b.len);
+    assert_int_equal(zl_ids_repack((const uint8_t *)b.data, b.len, &names, NULL,
+                                   NULL, &again),
+                     0);
+    assert_int_equal(again.len, v2.len);
+    assert_memory_equal(again.data, v2.data, v2.len);
+    /* a number the backend lacks (a high bit of the last one's delta) */
+    ((uint8_t *)b.data)[b.len - 1] ^= 0x40;
+    memset(&r, 0, sizeof r);
+    memset(&w2, 0, sizeof w2);
+    assert_int_equal(zl_ids_unpack((const uint8_t *)b.data, b.len, &names, &r,
+                                   ids_seen_cb, &w2),
+                     ZL_ESTORE);
+    ((uint8_t *)b.data)[b.len - 1] ^= 0x40;
+    for (size_t k = 2; k < b.len; k++) {
+        struct ids_seen x = {0};
+        int rc;
+
+        memset(&r, 0, sizeof r);
+        rc = zl_ids_unpack((const uint8_t *)b.data, k, &names, &r, ids_seen_cb,
+                           &x);
+        assert_true(rc == 0 || rc == ZL_ESTORE);
+    }
+    zl_buf_cleanup(&b);
+    zl_buf_cleanup(&v2);
+    zl_buf_cleanup(&back);
+    zl_buf_cleanup(&again);
 }
 
 /* Schema 28 -> 29: the sites index's INSERT trigger made again with the
@@ -2078,7 +2312,7 @@ static void test_log_nodes_from_v31(void **state)
     sqlite3_finalize(ins);
     assert_int_equal(zl_store_commit(f->s), 0);
     assert_true(sql_i64(f->s, "SELECT count(*) FROM log_node") > 10 * kept);
-    assert_int_equal(zl_store_exec_sql(f->s, LEAF_V31), 0);
+    assert_int_equal(to_layout(f->s, LEAF_V31), 0);
     assert_int_equal(zl_store_meta_set(f->s, "store.schema_version", "31", 2),
                      0);
     reopen_migrated(f, NULL);
@@ -2129,6 +2363,110 @@ static void expect_issue(zl_store *s, const char *kind, const char *key_prefix)
 #define FIRST_EVENT_LEAF                                                       \
     "(SELECT min(idx) FROM log_leaf WHERE typeof(record_key) = 'integer')"
 
+/* An event's outbox row reads with its event's record time as created
+ * (schema 38: the row leaves it NULL). */
+static int created_is_record(void *ctx, const struct zl_outbox_row *row)
+{
+    sqlite3_stmt *st = NULL;
+    uint8_t h[32];
+
+    if (strcmp(row->kind, "event"))
+        return 0;
+    /* prepared here: a cached statement is keyed by its text's address */
+    assert_int_equal(sqlite3_prepare_v2(zl_sqlite_db(ctx),
+                                        "SELECT record_time FROM events"
+                                        " WHERE hash = ?1",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(zl_hex_decode(row->key, 64, h, sizeof h), 0);
+    sqlite3_bind_blob(st, 1, h, 32, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(row->created_ms, sqlite3_column_int64(st, 0));
+    assert_true(row->created_ms > 0);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* Schema 37 -> 38 on SQLite: every event's identifier list, version 2
+ * until 37, is packed again by number; the occurrences every reader
+ * gets (dump_ids: zl_store_event_ids of every event), the query walk's
+ * and verify's answers are what they were, and a new capture packs
+ * version 3; every event's outbox row leaves created NULL and reads with
+ * the event's record time. Then what the numbers ask of verify and reindex: a
+ * number edited to another identifier's, or to one idents lacks, and an idents
+ * code edited, are reported; reindex repairs each. */
+static void test_ids_from_v37(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_demo_opts o = {0};
+    char *ids_before, *ids_after;
+    int64_t n_ev, n_v3;
+
+    if (strcmp(zl_store_backend_name(f->s), "sqlite"))
+        skip(); /* PostgreSQL keeps version 2 */
+    o.seed = 9;
+    o.scale = 2;
+    o.per_doc = 100;
+    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
+    n_ev = sql_i64(f->s, "SELECT count(*) FROM events WHERE length(ids) > 0");
+    assert_true(n_ev > 40);
+    n_v3 = sql_i64(f->s, "SELECT count(*) FROM events"
+                         " WHERE substr(ids, 1, 1) = x'b3'");
+    assert_int_equal(n_v3, n_ev);
+    ids_before = dump_ids(f->s);
+    assert_int_equal(to_layout(f->s, "UPDATE meta SET value = '37'"
+                                     " WHERE key = 'store.schema_version'"),
+                     0);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
+                                   " WHERE substr(ids, 1, 1) = x'b2'"),
+                     n_ev);
+    assert_int_equal(
+        sql_i64(f->s, "SELECT count(*) FROM outbox WHERE created IS NULL"), 0);
+    reopen_migrated(f, NULL);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
+                                   " WHERE substr(ids, 1, 1) = x'b3'"),
+                     n_ev);
+    ids_after = dump_ids(f->s);
+    assert_string_equal(ids_after, ids_before);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    /* an event's outbox row leaves its created to the event */
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
+                                   " WHERE kind = 1 AND created IS NULL"),
+                     n_ev);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 0, created_is_record, f->s),
+                     0);
+    capture(f->s, DOC, 2);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
+                                   " WHERE substr(ids, 1, 1) = x'b3'"),
+                     n_ev + 2);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM outbox"
+                                   " WHERE kind = 1 AND created IS NULL"),
+                     n_ev + 2);
+    assert_int_equal(zl_store_outbox_read(f->s, 0, 0, created_is_record, f->s),
+                     0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+
+    /* another event's numbers, then a number idents lacks */
+    assert_int_equal(
+        zl_store_exec_sql(f->s, "UPDATE events SET ids = (SELECT ids FROM"
+                                " events WHERE rid = 9) WHERE rid = 5"),
+        0);
+    assert_int_not_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    assert_int_equal(zl_audit_reindex(f->s, NULL), 0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    assert_int_equal(zl_store_exec_sql(f->s, "UPDATE events SET ids ="
+                                             " x'b303feffff7f' WHERE rid = 7"),
+                     0);
+    assert_int_not_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    assert_int_equal(zl_audit_reindex(f->s, NULL), 0);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+    free(ids_after);
+    ids_after = dump_ids(f->s);
+    assert_true(strlen(ids_after) > strlen(ids_before));
+    free(ids_before);
+    free(ids_after);
+}
+
 /* A schema 34 store (an event's log key its 32 bytes) migrates to 36 on
  * SQLite: every event's leaf names it by rid in an untyped column, and the
  * root, every event's leaf found by its hash ID, the inclusion proofs and
@@ -2158,7 +2496,7 @@ static void test_leaf_rid_from_v34(void **state)
     assert_true(n_ev > 40);
     assert_int_equal(zl_log_size(f->s, &size), 0);
     assert_int_equal(zl_log_root(f->s, size, root), 0);
-    assert_int_equal(zl_store_exec_sql(f->s, LEAF_AS_V34), 0);
+    assert_int_equal(to_layout(f->s, LEAF_AS_V34), 0);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM log_leaf"
                                    " WHERE typeof(record_key) = 'blob'"),
                      n_ev);
@@ -2282,8 +2620,7 @@ static void test_occ_from_v32(void **state)
     assert_true(qb.n > 0);
     assert_int_equal(zl_store_outbox_read(f->s, 0, 8, collect, &ob), 0);
     assert_int_equal(ob.n, 8);
-    assert_int_equal(
-        zl_store_exec_sql(f->s, LEAF_AS_V34 OCC_AS_V32 OUTBOX_AS_V32), 0);
+    assert_int_equal(to_layout(f->s, LEAF_AS_V34 OCC_AS_V32 OUTBOX_AS_V32), 0);
     assert_int_equal(zl_store_meta_set(f->s, "store.schema_version", "32", 2),
                      0);
     outbox_rows = sql_i64(f->s, "SELECT count(*) FROM outbox");
@@ -2394,7 +2731,7 @@ static void test_hkey_from_v33(void **state)
     capture(f->s, DOC, 2);
     n = sql_i64(f->s, "SELECT count(*) FROM events");
     rids = sql_i64(f->s, "SELECT sum(rid * (event_time % 1000)) FROM events");
-    assert_int_equal(zl_store_exec_sql(f->s, EVENTS_V33), 0);
+    assert_int_equal(to_layout(f->s, EVENTS_V33), 0);
     assert_int_equal(zl_store_meta_set(f->s, "store.schema_version", "33", 2),
                      0);
     reopen_migrated(f, NULL);
@@ -2725,6 +3062,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hash_prefix_collision, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_hkey_from_v33, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ids_from_v37, setup, teardown),
         cmocka_unit_test_setup_teardown(test_leaf_rid_from_v34, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_intern_from_v7, setup, teardown),
@@ -2749,6 +3087,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_bulk_cache, setup, teardown),
         cmocka_unit_test(test_ids_pack_v2),
+        cmocka_unit_test(test_ids_pack_v3),
         cmocka_unit_test(test_ident_codes),
     };
 
