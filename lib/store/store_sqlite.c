@@ -1004,22 +1004,25 @@ static int migrate_outbox_kind(zl_store *s)
  * transaction (store.c's); a big store says so on stderr. */
 static int events_remade(zl_store *s);
 
+/* What goes with the events table when a step copies it (events_remade
+ * makes them again): the trade index's triggers, and the views over it. */
+static const char DROP_TRIGGERS[] = "DROP TRIGGER IF EXISTS event_trade_ai;"
+                                    "DROP TRIGGER IF EXISTS event_trade_au;"
+                                    "DROP TRIGGER IF EXISTS event_trade_ad;"
+                                    "DROP TRIGGER IF EXISTS event_trade_eu;"
+                                    "DROP TRIGGER IF EXISTS event_trade_ed;";
+#define DROP_EVENTS_VIEWS                                                      \
+    "DROP VIEW IF EXISTS event_ids;"                                           \
+    "DROP VIEW IF EXISTS event_codes;"                                         \
+    "DROP VIEW IF EXISTS idents_text;"
+
 static int migrate_hkey(zl_store *s)
 {
     static const char HAS_UNIQUE[] =
         "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
         " AND name = 'sqlite_autoindex_events_1'";
     static const char COUNT[] = "SELECT count(*) FROM events";
-    static const char DROP_TRIGGERS[] =
-        "DROP TRIGGER IF EXISTS event_trade_ai;"
-        "DROP TRIGGER IF EXISTS event_trade_au;"
-        "DROP TRIGGER IF EXISTS event_trade_ad;"
-        "DROP TRIGGER IF EXISTS event_trade_eu;"
-        "DROP TRIGGER IF EXISTS event_trade_ed;";
-    static const char COPY[] =
-        "DROP VIEW IF EXISTS event_ids;"
-        "DROP VIEW IF EXISTS event_codes;"
-        "DROP VIEW IF EXISTS idents_text;"
+    static const char COPY[] = DROP_EVENTS_VIEWS
         "CREATE TABLE events_v34" EVENTS_DDL ";"
         "INSERT INTO events_v34(rid, " EVENTS_COLS_V7 ", hkey) SELECT rid,"
         " hash, declared_id, type, action, event_time, tz, record_time,"
@@ -1079,16 +1082,7 @@ static int events_remade(zl_store *s)
 static int migrate_ids(zl_store *s)
 {
     static const char COUNT[] = "SELECT count(*) FROM events";
-    static const char DROP_TRIGGERS[] =
-        "DROP TRIGGER IF EXISTS event_trade_ai;"
-        "DROP TRIGGER IF EXISTS event_trade_au;"
-        "DROP TRIGGER IF EXISTS event_trade_ad;"
-        "DROP TRIGGER IF EXISTS event_trade_eu;"
-        "DROP TRIGGER IF EXISTS event_trade_ed;";
-    static const char COPY[] =
-        "DROP VIEW IF EXISTS event_ids;"
-        "DROP VIEW IF EXISTS event_codes;"
-        "DROP VIEW IF EXISTS idents_text;"
+    static const char COPY[] = DROP_EVENTS_VIEWS
         "CREATE TABLE events_v38" EVENTS_DDL ";"
         "INSERT INTO events_v38(rid, " EVENTS_COLS_V7 ", hkey) SELECT rid,"
         " hash, declared_id, type, action, event_time, tz, record_time,"
