@@ -188,10 +188,13 @@ static const char VOCAB[] =
     " read_point INTEGER, biz_location INTEGER, transformation_id TEXT,"       \
     " has_error INTEGER NOT NULL, party TEXT, json TEXT NOT NULL,"             \
     " ids BLOB NOT NULL, hkey BLOB NOT NULL)"
-#define EVENTS_COLS_V7                                                         \
+/* The columns every layout since version 7 has before json and ids (the
+ * steps that copy events select them as they are). */
+#define EVENTS_FACT_COLS                                                       \
     "hash, declared_id, type, action, event_time, tz, record_time,"            \
     " biz_step, disposition, read_point, biz_location, transformation_id,"     \
-    " has_error, party, json, ids"
+    " has_error, party"
+#define EVENTS_COLS_V7 EVENTS_FACT_COLS ", json, ids"
 
 /* Versions 8-25 (the steps 11 -> 12 and 16 -> 17 still make them; the
  * step 25 -> 26 turns them into the layout below). */
@@ -1024,14 +1027,12 @@ static int migrate_hkey(zl_store *s)
     static const char COUNT[] = "SELECT count(*) FROM events";
     static const char COPY[] = DROP_EVENTS_VIEWS
         "CREATE TABLE events_v34" EVENTS_DDL ";"
-        "INSERT INTO events_v34(rid, " EVENTS_COLS_V7 ", hkey) SELECT rid,"
-        " hash, declared_id, type, action, event_time, tz, record_time,"
-        " biz_step, disposition, read_point, biz_location, transformation_id,"
-        " has_error, party, json, ids, " ZL_SQLITE_HKEY(
-            "hash") " FROM events"
-                    " ORDER BY rid;"
-                    "DROP TABLE events;"
-                    "ALTER TABLE events_v34 RENAME TO events;";
+        "INSERT INTO events_v34(rid, " EVENTS_COLS_V7
+        ", hkey) SELECT rid, " EVENTS_COLS_V7
+        ", " ZL_SQLITE_HKEY("hash") " FROM events"
+                                    " ORDER BY rid;"
+                                    "DROP TABLE events;"
+                                    "ALTER TABLE events_v34 RENAME TO events;";
     int64_t unique = 0, n = 0;
     int rc = zl_sqlite_get_i64(s, HAS_UNIQUE, &unique);
 
@@ -1082,16 +1083,15 @@ static int events_remade(zl_store *s)
 static int migrate_ids(zl_store *s)
 {
     static const char COUNT[] = "SELECT count(*) FROM events";
-    static const char COPY[] = DROP_EVENTS_VIEWS
-        "CREATE TABLE events_v38" EVENTS_DDL ";"
-        "INSERT INTO events_v38(rid, " EVENTS_COLS_V7 ", hkey) SELECT rid,"
-        " hash, declared_id, type, action, event_time, tz, record_time,"
-        " biz_step, disposition, read_point, biz_location, transformation_id,"
-        " has_error, party, zl_zjson_bare(json), zl_ids_v3(ids), hkey"
-        " FROM events"
-        " ORDER BY rid;"
-        "DROP TABLE events;"
-        "ALTER TABLE events_v38 RENAME TO events;";
+    static const char COPY[] =
+        DROP_EVENTS_VIEWS "CREATE TABLE events_v38" EVENTS_DDL ";"
+                          "INSERT INTO events_v38(rid, " EVENTS_COLS_V7
+                          ", hkey) SELECT rid, " EVENTS_FACT_COLS
+                          ", zl_zjson_bare(json), zl_ids_v3(ids), hkey"
+                          " FROM events"
+                          " ORDER BY rid;"
+                          "DROP TABLE events;"
+                          "ALTER TABLE events_v38 RENAME TO events;";
     /* the outbox (seqs kept), an event's created left NULL where it is
      * the record time of the event its leaf names */
     static const char OUTBOX_COPY[] =
