@@ -141,7 +141,8 @@ static int take_event(void *ctx, const struct zl_stored_event *ev)
 {
     struct sample_ctx *c = ctx;
 
-    return zl_store_event_ids(c->s, &ev->hash, 1, take_id, c->l);
+    return zl_store_event_ids(c->s, &ev->hash, 1, ZL_ID_ROLES_ALL, take_id,
+                              c->l);
 }
 
 /* The identifiers in role of the first events with bizStep step. */

@@ -401,7 +401,7 @@ static int account_unparsed(struct audit *a, const struct zl_stored_event *row)
 
     zl_buf_init(&h.pairs, (size_t)1 << 30);
     rc = zl_store_event_ids(a->s, (const uint8_t(*)[32])row->hash, 1,
-                            held_id_cb, &h);
+                            ZL_ID_ROLES_ALL, held_id_cb, &h);
     if (rc == ZL_ESTORE)
         rc = 0; /* an undecodable list accounts for nothing */
     if (!rc)
@@ -446,7 +446,7 @@ int audit_event_derived(struct audit *a, const struct zl_stored_event *row)
     p.key = key;
     if (!rc)
         rc = zl_store_event_ids(a->s, (const uint8_t(*)[32])row->hash, 1,
-                                packed_cb, &p);
+                                ZL_ID_ROLES_ALL, packed_cb, &p);
     if (rc == ZL_ESTORE) /* the blob does not even decode */
         rc = mismatch(a, key, "events.ids", "undecodable", "a valid list");
     else if (!rc && !p.reported && p.i != ev->n_ids)

@@ -206,7 +206,8 @@ static int enterprise_sees(zl_store *s, const struct zl_viewer *v,
     if (v->n_glns == 0)
         return 0; /* custody is by GLN: a party without sites holds nothing */
     memset(&ids, 0, sizeof ids);
-    rc = zl_store_event_ids(s, (const uint8_t(*)[32])ev->hash, 1, ids_cb, &ids);
+    rc = zl_store_event_ids(s, (const uint8_t(*)[32])ev->hash, 1,
+                            ZL_ID_ROLES_ALL, ids_cb, &ids);
     if (rc > 0)
         rc = 0;
     if (m && !m->cust && zl_custody_new(&m->cust))

@@ -465,7 +465,8 @@ static int evqty_cb(void *vctx, const struct zl_trace_ref *r)
 }
 
 /* The input identifiers of a transformation (its FSMA row lists them,
- * products in scope or not): the event's row, for those events alone. */
+ * products in scope or not): the event's row, for those events alone,
+ * input roles only (its outputs, often thousands of items, left unnamed). */
 static int evin_cb(void *vctx, const struct zl_id_row *row)
 {
     struct ctx *c = vctx;
@@ -474,8 +475,6 @@ static int evin_cb(void *vctx, const struct zl_id_row *row)
     char hex[65];
     int rc;
 
-    if (row->role != ZL_ROLE_INPUT && row->role != ZL_ROLE_INPUT_QTY)
-        return 0;
     zl_hex_encode(row->hash, 32, hex);
     if (!(e = zl_strmap_put(&c->evin, hex, NULL, &rc)))
         return rc;
@@ -512,8 +511,10 @@ static int load_event_quantities(struct ctx *c)
             memcpy(h[k++], e->hash, 32);
     }
     for (size_t i = 0; i < k && !rc; i += 256)
-        rc = zl_store_event_ids(c->s, (const uint8_t(*)[32])h + i,
-                                k - i < 256 ? k - i : 256, evin_cb, c);
+        rc = zl_store_event_ids(
+            c->s, (const uint8_t(*)[32])h + i, k - i < 256 ? k - i : 256,
+            ZL_ID_ROLE(ZL_ROLE_INPUT) | ZL_ID_ROLE(ZL_ROLE_INPUT_QTY), evin_cb,
+            c);
     zl_free(h);
     return rc;
 }

@@ -133,7 +133,7 @@ struct zl_store_backend {
     /* Optional (NULL: id_lookup answers): zl_store_id_event_hashes. */
     int (*id_event_hashes)(zl_store *s, const char *id, zl_id_cb cb, void *ctx);
     int (*event_ids)(zl_store *s, const uint8_t (*hashes)[32], size_t n,
-                     zl_id_cb cb, void *ctx);
+                     zl_id_roles roles, zl_id_cb cb, void *ctx);
     int (*event_refs)(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,
                       void *ctx);
     int (*events_by_transformation)(zl_store *s, const char *tid,

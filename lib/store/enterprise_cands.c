@@ -140,7 +140,9 @@ int zl_cands_ids_add(struct zl_cands_ids *c, const uint8_t *p, size_t n,
     struct zl_id_row row;
 
     memset(&row, 0, sizeof row);
-    return p && n ? zl_ids_unpack(p, n, names, &row, source_id_cb, &is) : 0;
+    return p && n ? zl_ids_unpack(p, n, names, ZL_ID_ROLES_ALL, &row,
+                                  source_id_cb, &is)
+                  : 0;
 }
 
 void zl_cands_ids_sort(struct zl_cands_ids *c)

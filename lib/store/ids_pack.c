@@ -198,10 +198,18 @@ static int read_head(const uint8_t **pp, size_t *np, int v2,
     return 0;
 }
 
+/* 1 when an occurrence in role is among roles (a role past the set's
+ * bits, in a malformed blob, only when every role is asked for). */
+static int wanted(zl_id_roles roles, enum zl_id_role role)
+{
+    return roles == ZL_ID_ROLES_ALL ||
+           ((unsigned)role < 32 && (roles >> (unsigned)role & 1u));
+}
+
 /* Version 3: each identifier's text from names by its number. */
 static int unpack_ids_v3(const uint8_t *p, size_t n,
-                         const struct zl_ids_names *names, struct zl_id_row *r,
-                         zl_id_cb cb, void *ctx)
+                         const struct zl_ids_names *names, zl_id_roles roles,
+                         struct zl_id_row *r, zl_id_cb cb, void *ctx)
 {
     char *tmp = NULL;
     size_t cap = 0;
@@ -233,7 +241,8 @@ static int unpack_ids_v3(const uint8_t *p, size_t n,
         }
         z = (uint64_t)v >> 3;
         prev = (int64_t)((uint64_t)prev + ((z >> 1) ^ (0 - (z & 1))));
-        if (!(rc = names->name(names->ctx, prev, &r->id)))
+        if (wanted(roles, r->role) &&
+            !(rc = names->name(names->ctx, prev, &r->id)))
             rc = cb(ctx, r);
     }
     zl_free(tmp);
@@ -281,7 +290,7 @@ int zl_ids_numbers(const uint8_t *p, size_t n,
 
 /* Versions 1 and 2 (see zl_ids_pack). tmp holds the unit; the id of the
  * previous occurrence is kept in prev for the shared prefix. */
-static int unpack_ids_v1(const uint8_t *p, size_t n, int v2,
+static int unpack_ids_v1(const uint8_t *p, size_t n, int v2, zl_id_roles roles,
                          struct zl_id_row *r, zl_id_cb cb, void *ctx)
 {
     char *tmp = NULL, *prev = NULL;
@@ -313,7 +322,8 @@ static int unpack_ids_v1(const uint8_t *p, size_t n, int v2,
         p += rest;
         n -= rest;
         r->id = prev;
-        rc = cb(ctx, r);
+        if (wanted(roles, r->role))
+            rc = cb(ctx, r);
     }
     zl_free(tmp);
     zl_free(prev);
@@ -331,16 +341,17 @@ corrupt:
 /* Walk a packed blob (see zl_ids_pack), handing each occurrence to cb with
  * the event's own fields filled in from the row. */
 int zl_ids_unpack(const uint8_t *p, size_t n, const struct zl_ids_names *names,
-                  struct zl_id_row *r, zl_id_cb cb, void *ctx)
+                  zl_id_roles roles, struct zl_id_row *r, zl_id_cb cb,
+                  void *ctx)
 {
     char *tmp = NULL;
     size_t cap = 0;
     int rc = 0;
 
     if (n && (p[0] == IDS_V1 || p[0] == IDS_V2))
-        return unpack_ids_v1(p + 1, n - 1, p[0] == IDS_V2, r, cb, ctx);
+        return unpack_ids_v1(p + 1, n - 1, p[0] == IDS_V2, roles, r, cb, ctx);
     if (n && p[0] == ZL_IDS_V3)
-        return unpack_ids_v3(p + 1, n - 1, names, r, cb, ctx);
+        return unpack_ids_v3(p + 1, n - 1, names, roles, r, cb, ctx);
     while (n && !rc) {
         uint32_t ul, il;
         size_t need;
@@ -383,7 +394,8 @@ int zl_ids_unpack(const uint8_t *p, size_t n, const struct zl_ids_names *names,
         r->id = tmp + ul + 1;
         p += 8 + ul + il;
         n -= 8 + (size_t)ul + il;
-        rc = cb(ctx, r);
+        if (wanted(roles, r->role))
+            rc = cb(ctx, r);
     }
     zl_free(tmp);
     return rc;
@@ -448,7 +460,7 @@ int zl_ids_repack(const uint8_t *p, size_t n, const struct zl_ids_names *names,
 
     memset(&row, 0, sizeof row);
     memset(&ev, 0, sizeof ev);
-    rc = zl_ids_unpack(p, n, names, &row, repack_cb, &k);
+    rc = zl_ids_unpack(p, n, names, ZL_ID_ROLES_ALL, &row, repack_cb, &k);
     if (!rc && number && k.n && !(ns = zl_malloc(k.n * sizeof *ns)))
         rc = ZL_ENOMEM;
     for (size_t i = 0; number && i < k.n && !rc; i++)

@@ -29,12 +29,14 @@ struct zl_ids_names {
 };
 
 /* Walk a packed blob of n bytes, calling cb with r (whose hash, type,
- * action and times the caller filled in) completed by each occurrence;
- * strings in r are borrowed for the call. Returns 0, cb's non-zero value,
- * ZL_ENOMEM, or ZL_ESTORE for a malformed blob (or a version 3 one
- * without names, or with a number names lacks). */
+ * action and times the caller filled in) completed by each occurrence
+ * whose role is in roles (the others are skipped unnamed); strings in r
+ * are borrowed for the call. Returns 0, cb's non-zero value, ZL_ENOMEM,
+ * or ZL_ESTORE for a malformed blob (or a version 3 one without names,
+ * or with a number names lacks among the roles asked). */
 int zl_ids_unpack(const uint8_t *p, size_t n, const struct zl_ids_names *names,
-                  struct zl_id_row *r, zl_id_cb cb, void *ctx);
+                  zl_id_roles roles, struct zl_id_row *r, zl_id_cb cb,
+                  void *ctx);
 
 /* The occurrences of a version 3 blob as (identifier number, role), to
  * cb in order: 0, cb's non-zero value, ZL_ESTORE for a malformed blob,

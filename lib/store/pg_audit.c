@@ -107,7 +107,7 @@ static int bind_asked(zl_store *s, const void *name, struct zl_pg_params *p,
     if (!rc && !done)
         rc = ZL_ESTORE; /* cannot be: name is the row under test */
     if (!rc)
-        rc = zl_pg_ids_to_cb(r, 0, PQntuples(r), asked_cb, &a);
+        rc = zl_pg_ids_to_cb(r, 0, PQntuples(r), ZL_ID_ROLES_ALL, asked_cb, &a);
     if (!rc)
         rc = zl_pg_text_array(p, &arr[0], (const char *const *)a.ids, a.n);
     if (!rc)

@@ -120,9 +120,10 @@ int zl_pg_ahead_with(zl_store *s, enum zl_pg_ahead_kind k, const char *sql,
     "SELECT e.hash, e.type, e.action, e.event_time, e.record_time, e.ids"      \
     " FROM events e WHERE e.hash = ANY($1::bytea[]) ORDER BY e.hash"
 /* Rows [from, to) of r, columns as ZL_PG_IDS_AHEAD's, unpacked to cb
- * (store_pg.c): 0 or cb's value or an error. */
-int zl_pg_ids_to_cb(const PGresult *r, int from, int to, zl_id_cb cb,
-                    void *ctx);
+ * (those with a role in roles; store_pg.c): 0 or cb's value or an
+ * error. */
+int zl_pg_ids_to_cb(const PGresult *r, int from, int to, zl_id_roles roles,
+                    zl_id_cb cb, void *ctx);
 
 /* log_leaf.key_hash of a record key (pg_log.c). */
 int64_t zl_pg_log_key_hash(const char *key);

@@ -208,11 +208,13 @@ static void ids_match_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
             sqlite3_result_int(
                 cx, zl_ids_numbers(p, (size_t)n, walk_number_cb, &w) == 1);
         else
-            sqlite3_result_int(cx, zl_ids_unpack(p, (size_t)n, &nm.names, &row,
+            sqlite3_result_int(cx, zl_ids_unpack(p, (size_t)n, &nm.names,
+                                                 ZL_ID_ROLES_ALL, &row,
                                                  ids_match_cb, &m) == 1);
     } else
         sqlite3_result_int(cx, p && n > 0 &&
-                                   zl_ids_unpack(p, (size_t)n, &nm.names, &row,
+                                   zl_ids_unpack(p, (size_t)n, &nm.names,
+                                                 ZL_ID_ROLES_ALL, &row,
                                                  ids_match_cb, &m) == 1);
     zl_sqlite_idnames_cleanup(&nm);
 }

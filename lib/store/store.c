@@ -612,9 +612,9 @@ int zl_store_id_event_hashes(zl_store *s, const char *id, zl_id_cb cb,
 }
 
 int zl_store_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
-                       zl_id_cb cb, void *ctx)
+                       zl_id_roles roles, zl_id_cb cb, void *ctx)
 {
-    return s->be->event_ids(s, hashes, n, cb, ctx);
+    return s->be->event_ids(s, hashes, n, roles, cb, ctx);
 }
 
 int zl_store_event_refs(zl_store *s, const uint8_t hash[32], zl_ref_cb cb,

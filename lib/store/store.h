@@ -279,6 +279,13 @@ struct zl_id_row {
 };
 typedef int (*zl_id_cb)(void *ctx, const struct zl_id_row *row);
 
+/* A set of identifier roles: bit r for enum zl_id_role r. A reader that
+ * wants some roles says so, and the others are never decoded (naming an
+ * identifier of a version 3 blob is a dictionary lookup). */
+typedef unsigned zl_id_roles;
+#define ZL_ID_ROLE(r)   (1u << (r))
+#define ZL_ID_ROLES_ALL (~0u)
+
 /* Every occurrence of each of ids[0..n) (batched: one round trip per call
  * on server backends). Rows come grouped by id, in event time order. */
 int zl_store_id_lookup(zl_store *s, const char *const *ids, size_t n,
@@ -292,9 +299,10 @@ int zl_store_id_lookup(zl_store *s, const char *const *ids, size_t n,
 int zl_store_id_event_hashes(zl_store *s, const char *id, zl_id_cb cb,
                              void *ctx);
 
-/* Every identifier row of each event in hashes[0..n) (all roles). */
+/* The identifier rows of each event in hashes[0..n) whose role is in
+ * roles (ZL_ID_ROLES_ALL: every row), in the event's order. */
 int zl_store_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
-                       zl_id_cb cb, void *ctx);
+                       zl_id_roles roles, zl_id_cb cb, void *ctx);
 
 /* bizTransactions (kind 'b'), sources ('s'), destinations ('d') of an event. */
 typedef int (*zl_ref_cb)(void *ctx, char kind, const char *type,

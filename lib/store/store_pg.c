@@ -513,9 +513,11 @@ static int pg_id_lookup(zl_store *s, const char *const *ids, size_t n,
     return rc;
 }
 
-/* Each event's identifier rows (unpacked from events.ids), events in the
- * order asked, absent ones skipped; one round trip for the batch. */
-int zl_pg_ids_to_cb(const PGresult *r, int from, int to, zl_id_cb cb, void *ctx)
+/* Each event's identifier rows with a role in roles (unpacked from
+ * events.ids), events in the order asked, absent ones skipped; one round
+ * trip for the batch. */
+int zl_pg_ids_to_cb(const PGresult *r, int from, int to, zl_id_roles roles,
+                    zl_id_cb cb, void *ctx)
 {
     int rc = 0;
 
@@ -528,14 +530,14 @@ int zl_pg_ids_to_cb(const PGresult *r, int from, int to, zl_id_cb cb, void *ctx)
         row.action = (enum zl_action)zl_pg_i64(r, i, 2);
         row.event_time_ms = zl_pg_i64(r, i, 3);
         row.record_time_ms = zl_pg_i64(r, i, 4);
-        rc = zl_ids_unpack(zl_pg_bytes(r, i, 5), zl_pg_len(r, i, 5), NULL, &row,
-                           cb, ctx);
+        rc = zl_ids_unpack(zl_pg_bytes(r, i, 5), zl_pg_len(r, i, 5), NULL,
+                           roles, &row, cb, ctx);
     }
     return rc;
 }
 
 static int pg_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
-                        zl_id_cb cb, void *ctx)
+                        zl_id_roles roles, zl_id_cb cb, void *ctx)
 {
     static const char SQL[] =
         "SELECT e.hash, e.type, e.action, e.event_time, e.record_time, e.ids"
@@ -549,10 +551,10 @@ static int pg_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
         rc = zl_pg_ahead(s, ZL_PG_AHEAD_IDS, ZL_PG_IDS_AHEAD, hashes[0], &r,
                          &lo, &hi, &done);
     if (rc || done)
-        return rc ? rc : zl_pg_ids_to_cb(r, lo, hi, cb, ctx);
+        return rc ? rc : zl_pg_ids_to_cb(r, lo, hi, roles, cb, ctx);
     if (!(r = zl_pg_run_hashes(s, SQL, hashes, n, &rc)))
         return rc;
-    rc = zl_pg_ids_to_cb(r, 0, PQntuples(r), cb, ctx);
+    rc = zl_pg_ids_to_cb(r, 0, PQntuples(r), roles, cb, ctx);
     PQclear(r);
     return rc;
 }

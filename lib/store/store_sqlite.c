@@ -2162,7 +2162,7 @@ static int sq_id_event_hashes(zl_store *s, const char *id, zl_id_cb cb,
 }
 
 static int sq_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
-                        zl_id_cb cb, void *ctx)
+                        zl_id_roles roles, zl_id_cb cb, void *ctx)
 {
     static const char SQL[] =
         "SELECT type, action, event_time, record_time,"
@@ -2196,8 +2196,8 @@ static int sq_event_ids(zl_store *s, const uint8_t (*hashes)[32], size_t n,
         r.event_time_ms = sqlite3_column_int64(st, 2);
         r.record_time_ms = sqlite3_column_int64(st, 3);
         rc = zl_ids_unpack(sqlite3_column_blob(st, 4),
-                           (size_t)sqlite3_column_bytes(st, 4), &nm.names, &r,
-                           cb, ctx);
+                           (size_t)sqlite3_column_bytes(st, 4), &nm.names,
+                           roles, &r, cb, ctx);
         sqlite3_reset(st);
     }
     zl_sqlite_idnames_cleanup(&nm);

@@ -1476,7 +1476,8 @@ int zl_tix_mark_erroneous(zl_store *s, const uint8_t hash[32])
             rc = TIX(s)->get(s, ZL_TIX_EVENTS, &m.want, 1, mark_rec, &m);
         goto flip;
     }
-    rc = zl_store_event_ids(s, (const uint8_t(*)[32])hash, 1, mark_id, &m);
+    rc = zl_store_event_ids(s, (const uint8_t(*)[32])hash, 1, ZL_ID_ROLES_ALL,
+                            mark_id, &m);
     if (!rc)
         rc = zl_store_event_get(s, hash, mark_event, &m);
     if (rc == ZL_ENOTFOUND)

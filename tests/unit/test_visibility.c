@@ -382,10 +382,10 @@ static void test_custody_cache(void **state)
             if (k % stride)
                 continue;
 
-            assert_int_equal(zl_store_event_ids(f->s,
-                                                (const uint8_t(*)[32])a.h[k], 1,
-                                                id_list_cb, &ids),
-                             0);
+            assert_int_equal(
+                zl_store_event_ids(f->s, (const uint8_t(*)[32])a.h[k], 1,
+                                   ZL_ID_ROLES_ALL, id_list_cb, &ids),
+                0);
             /* every other party: the event's identifiers read in one
              * batch first (what the rule does on a server backend) */
             if (p % 2) {
@@ -1493,8 +1493,9 @@ static void received_what(zl_store *s, const uint8_t rh[32],
                           struct first_id *fi, char what[256])
 {
     memset(fi, 0, sizeof *fi);
-    assert_int_equal(
-        zl_store_event_ids(s, (const uint8_t(*)[32])rh, 1, first_id_cb, fi), 0);
+    assert_int_equal(zl_store_event_ids(s, (const uint8_t(*)[32])rh, 1,
+                                        ZL_ID_ROLES_ALL, first_id_cb, fi),
+                     0);
     assert_true(fi->id[0] != '\0');
     if (fi->cls)
         snprintf(what, 256,
