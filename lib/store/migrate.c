@@ -33,7 +33,7 @@
  * out as text, and an SQLite target compresses it as capture would,
  * training its own dictionary after the first batch past 2,048 events),
  * and the trace index (trace_keys, trace_events, trace_adj and its
- * generation tix_gen): it refers to the target's own identifier and
+ * counters tix_gen and tix_epoch): it refers to the target's own identifier and
  * event numbers, so finish rebuilds it from the copied events, in the
  * transaction that ends the copy; nothing else is backend-specific. The
  * source's events go over with their events.ids packing, which both backends
@@ -70,7 +70,7 @@
 #define META_VERSION  "store.schema_version"
 #define META_PREFIX   "migrate."
 #define META_ZDICT    "events.zdict"
-#define META_TIXGEN   "tix_gen" /* the trace index's (rebuilt, not copied) */
+#define META_TIX      "tix_" /* the trace index's counters (rebuilt, not copied) */
 #define META_SOURCE   "migrate.source"
 #define META_TABLE    "migrate.table"
 #define META_KEY      "migrate.key"
@@ -254,7 +254,8 @@ static int copy_value(struct zl_arena *a, struct zl_store_value *dst,
  * the source as text, and the target stores it its own way). */
 static int own_meta_key(const struct zl_store_value *key)
 {
-    static const size_t PN = sizeof META_PREFIX - 1, DN = sizeof META_ZDICT - 1;
+    static const size_t PN = sizeof META_PREFIX - 1, DN = sizeof META_ZDICT - 1,
+                        TN = sizeof META_TIX - 1;
 
     if (key->type != ZL_VALUE_TEXT && key->type != ZL_VALUE_BLOB)
         return 0;
@@ -262,8 +263,7 @@ static int own_meta_key(const struct zl_store_value *key)
             !memcmp(key->p, META_VERSION, key->len)) ||
            (key->len >= PN && !memcmp(key->p, META_PREFIX, PN)) ||
            (key->len >= DN && !memcmp(key->p, META_ZDICT, DN)) ||
-           (key->len == sizeof META_TIXGEN - 1 &&
-            !memcmp(key->p, META_TIXGEN, key->len));
+           (key->len >= TN && !memcmp(key->p, META_TIX, TN));
 }
 
 static int page_row(void *ctx, const struct zl_store_value *row)

@@ -126,6 +126,18 @@ int zl_tix_clear(zl_store *s);
  * index moves (0 for an index never written). Two reads that see the same
  * generation see the same index. Returns 0 or a negative ZL_E* code. */
 int zl_tix_generation(zl_store *s, uint64_t *gen);
+/* The index's epoch: a counter moved by every transaction that changes
+ * the index other than by adding events (reindex's clear, an event
+ * declared erroneous; 0 for an index never so changed). Between two
+ * reads that see the same epoch, the index only gained events, and on a
+ * backend where zl_tix_last_eid answers, those are the events above the
+ * earlier read's last eid. Returns 0 or a negative ZL_E* code. */
+int zl_tix_epoch(zl_store *s, uint64_t *epoch);
+/* The largest event id in the index (0 when empty) where event ids grow
+ * with the commits that add them (SQLite: events.rid, one writer at a
+ * time); ZL_EUNSUPPORTED on a backend whose concurrent writers can
+ * commit a lower id after a higher one (PostgreSQL). */
+int zl_tix_last_eid(zl_store *s, int64_t *eid);
 
 /* kids[i] = the key id of keys[i] (lens[i] bytes), 0 when the index has no
  * such key. Returns 0 or a negative ZL_E* code. */

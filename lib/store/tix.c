@@ -564,10 +564,11 @@ struct tix_state {
     struct zl_arena arena; /* pending strings and identifier arrays */
     struct pev *pend;
     size_t n_pend, cap_pend;
-    uint64_t tx;      /* transaction in which next_* were read */
-    int64_t next_kid; /* next free key id */
-    int64_t next_eid; /* next free event id */
-    uint64_t gen_tx;  /* transaction whose writes bumped the generation */
+    uint64_t tx;       /* transaction in which next_* were read */
+    int64_t next_kid;  /* next free key id */
+    int64_t next_eid;  /* next free event id */
+    uint64_t gen_tx;   /* transaction whose writes bumped the generation */
+    uint64_t epoch_tx; /* transaction whose writes bumped the epoch */
 };
 
 static const int STATE_KEY = 0;
@@ -618,45 +619,82 @@ int zl_tix_add(zl_store *s, const struct zl_event *ev, int64_t record_time_ms)
  * write to the index (capture's flush, a correction's flag, reindex's
  * clear), once a transaction: a reader that saw the same generation saw
  * the same index (trace.c keeps a handle's graph on it). Per store, so
- * commits elsewhere on a shared PostgreSQL server do not move it. */
+ * commits elsewhere on a shared PostgreSQL server do not move it. A
+ * second counter, the epoch, moves with every write that does more than
+ * add events (a correction's flag, reindex's clear), so that a reader can
+ * tell a generation that only added events from one that changed what it
+ * had read. */
 
-#define META_GEN "tix_gen"
+#define META_GEN   "tix_gen"
+#define META_EPOCH "tix_epoch"
 
-int zl_tix_generation(zl_store *s, uint64_t *gen)
+/* The decimal counter meta key holds into *v (0 when absent). */
+static int meta_counter(zl_store *s, const char *key, uint64_t *v)
 {
-    char *v = NULL;
+    char *text = NULL;
     size_t n = 0;
-    int rc = zl_store_meta_get(s, META_GEN, &v, &n);
+    int rc = zl_store_meta_get(s, key, &text, &n);
 
-    *gen = 0;
+    *v = 0;
     if (rc == ZL_ENOTFOUND)
         return 0;
     if (rc)
         return rc;
-    for (size_t i = 0; i < n && v[i] >= '0' && v[i] <= '9'; i++)
-        *gen = *gen * 10 + (uint64_t)(v[i] - '0');
-    zl_free(v);
+    for (size_t i = 0; i < n && text[i] >= '0' && text[i] <= '9'; i++)
+        *v = *v * 10 + (uint64_t)(text[i] - '0');
+    zl_free(text);
     return 0;
 }
 
-static int bump_generation(zl_store *s)
+/* Add one to meta key's counter, once in transaction tx (*done). */
+static int meta_bump(zl_store *s, const char *key, uint64_t tx, uint64_t *done)
 {
-    struct tix_state *st = state_get(s, 1);
-    uint64_t tx = zl_store_tx_id(s), gen;
+    uint64_t v;
     char buf[24];
     int rc, n;
 
+    if (tx && *done == tx)
+        return 0;
+    if ((rc = meta_counter(s, key, &v)))
+        return rc;
+    n = snprintf(buf, sizeof buf, "%llu", (unsigned long long)(v + 1));
+    if ((rc = zl_store_meta_set(s, key, buf, (size_t)n)))
+        return rc;
+    *done = tx;
+    return 0;
+}
+
+int zl_tix_generation(zl_store *s, uint64_t *gen)
+{
+    return meta_counter(s, META_GEN, gen);
+}
+
+int zl_tix_epoch(zl_store *s, uint64_t *epoch)
+{
+    return meta_counter(s, META_EPOCH, epoch);
+}
+
+int zl_tix_last_eid(zl_store *s, int64_t *eid)
+{
+    *eid = 0;
+    if (!TIX(s) || !interned(s))
+        return ZL_EUNSUPPORTED;
+    return TIX(s)->max_id(s, ZL_TIX_EVENTS, eid);
+}
+
+/* Move the generation; the epoch too when the write changes what the
+ * index held (reshapes it) rather than adding events. */
+static int bump_generation(zl_store *s, int reshapes)
+{
+    struct tix_state *st = state_get(s, 1);
+    uint64_t tx = zl_store_tx_id(s);
+    int rc = 0;
+
     if (!st)
         return ZL_ENOMEM;
-    if (tx && st->gen_tx == tx)
-        return 0;
-    if ((rc = zl_tix_generation(s, &gen)))
-        return rc;
-    n = snprintf(buf, sizeof buf, "%llu", (unsigned long long)(gen + 1));
-    if ((rc = zl_store_meta_set(s, META_GEN, buf, (size_t)n)))
-        return rc;
-    st->gen_tx = tx;
-    return 0;
+    if (reshapes)
+        rc = meta_bump(s, META_EPOCH, tx, &st->epoch_tx);
+    return rc ? rc : meta_bump(s, META_GEN, tx, &st->gen_tx);
 }
 
 /* ---- flush ------------------------------------------------------------------
@@ -954,7 +992,7 @@ int zl_tix_flush(zl_store *s)
         return 0;
     zl_strmap_init(&f.keys, (size_t)-1);
     zl_buf_init(&f.buf, BUF_MAX);
-    if ((rc = read_next_ids(s, st)) || (rc = bump_generation(s)))
+    if ((rc = read_next_ids(s, st)) || (rc = bump_generation(s, 0)))
         goto out;
     for (size_t i = 0; i < st->n_pend && !rc; i++)
         rc = pev_strings(&st->pend[i], collect_str, &f);
@@ -1046,7 +1084,7 @@ int zl_tix_clear(zl_store *s)
         st->n_pend = 0;
         st->tx = 0;
     }
-    rc = bump_generation(s);
+    rc = bump_generation(s, 1);
     return rc ? rc : TIX(s)->clear(s);
 }
 
@@ -1509,7 +1547,7 @@ flip:
         struct zl_tix_row r = {m.eid, 0, m.rec, m.rec_n, NULL, 0};
 
         m.rec[1] |= REC_ERR;
-        if (!(rc = bump_generation(s)))
+        if (!(rc = bump_generation(s, 1)))
             rc = TIX(s)->put(s, ZL_TIX_EVENTS, &r, 1);
     }
 out:

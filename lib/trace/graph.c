@@ -99,6 +99,102 @@ void tg_cleanup(struct tg *g)
     memset(g, 0, sizeof(*g));
 }
 
+void tg_mark(struct tg *g, uint64_t gen)
+{
+    g->token = gen;
+    if (zl_tix_epoch(g->store, &g->epoch) ||
+        zl_tix_last_eid(g->store, &g->last_eid))
+        g->last_eid = -1;
+}
+
+/* The most events added since a graph was read that tg_refresh reads to
+ * keep it: past this, a new graph costs less than finding what to drop. */
+#define REFRESH_MAX 65536
+
+/* The key ids an added event names (its identifiers and its
+ * transformationID), appended to the kids vector ctx. */
+struct named {
+    int64_t *kid;
+    size_t n, cap;
+};
+
+static int named_push(struct named *nm, int64_t kid)
+{
+    if (kid <= 0)
+        return 0;
+    if (zl_grow((void **)&nm->kid, &nm->cap, nm->n + 1, sizeof(*nm->kid), 256,
+                NULL))
+        return ZL_ENOMEM;
+    nm->kid[nm->n++] = kid;
+    return 0;
+}
+
+static int named_cb(void *ctx, const struct zl_tix_event *e)
+{
+    struct named *nm = ctx;
+    struct zl_tix_ids_rd rd;
+    struct zl_tix_ref x;
+    int rc;
+
+    zl_tix_ids_begin(&rd, e->ids_p, e->ids_len, e->n_ids);
+    while ((rc = zl_tix_ids_next(&rd, &x)) == 1)
+        if ((rc = named_push(nm, x.kid)) < 0)
+            return rc;
+    return rc < 0 ? rc : named_push(nm, e->key[ZL_TIX_TID]);
+}
+
+static int cmp_kid(const void *pa, const void *pb)
+{
+    int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+
+    return (a > b) - (a < b);
+}
+
+int tg_refresh(struct tg *g, uint64_t gen)
+{
+    struct named nm = {0};
+    int64_t last, *eids;
+    uint64_t epoch;
+    int rc;
+
+    if (g->last_eid < 0 || zl_tix_epoch(g->store, &epoch) ||
+        epoch != g->epoch || zl_tix_last_eid(g->store, &last) ||
+        last < g->last_eid || last - g->last_eid > REFRESH_MAX)
+        return 1;
+    if (!(eids = zl_malloc((size_t)(last - g->last_eid + 1) * sizeof(*eids))))
+        return 1;
+    for (int64_t e = g->last_eid + 1; e <= last; e++)
+        eids[e - g->last_eid - 1] = e;
+    rc = zl_tix_events(g->store, eids, (size_t)(last - g->last_eid), named_cb,
+                       &nm);
+    zl_free(eids);
+    if (rc) {
+        zl_free(nm.kid);
+        return 1;
+    }
+    qsort(nm.kid, nm.n, sizeof(*nm.kid), cmp_kid);
+    for (size_t i = 0; i < g->n_strs; i++) {
+        struct tg_str *st = &g->strs[i];
+
+        /* a key the index lacked (it may have it now: asked again), or
+         * one an added event names */
+        if (st->kid == -1 ||
+            (st->kid > 0 && nm.n &&
+             bsearch(&st->kid, nm.kid, nm.n, sizeof(*nm.kid), cmp_kid))) {
+            if (st->kid == -1)
+                st->kid = 0;
+            st->flags &=
+                (uint8_t) ~(TG_S_ROWS | TG_S_TID | TG_S_SORTED | TG_S_PACKED);
+            st->n_rows = 0;
+            st->n_tid = 0;
+        }
+    }
+    zl_free(nm.kid);
+    g->token = gen;
+    g->last_eid = last;
+    return 0;
+}
+
 void tg_unref(struct tg *g)
 {
     if (g && atomic_fetch_sub(&g->refs, 1) == 1) {

@@ -1328,7 +1328,14 @@ out:
  * on any connection) is the one the graph was read at. A long-lived
  * handle (a server worker) thus reads the upstream of a batch once, not
  * once per item. The generation is read inside the trace's read snapshot,
- * so the graph never holds more than the state it names. Bounded: past
+ * so the graph never holds more than the state it names. When the
+ * generation has moved only because events were added (the index's epoch,
+ * zl_tix_epoch, is the same; SQLite, whose event ids grow commit by
+ * commit), the graph is kept and brought up to date instead: the strings
+ * the added events name lose their rows, read again when a trace next
+ * needs them (tg_refresh). A server that is also capturing thus keeps
+ * what its traces read between captures, where it would start afresh
+ * after each. Bounded: past
  * GRAPH_MAX bytes (or after any error, which may leave a load half done)
  * the graph is dropped after the trace and the next one starts afresh;
  * traces still holding it keep it alive (the strings of their answers
@@ -1368,13 +1375,13 @@ static struct tg *graph_get(zl_store *s)
     if (zl_store_in_tx(s) || zl_tix_generation(s, &token))
         return graph_new(s);
     g = zl_store_module_state(s, &GRAPH_KEY);
-    if (g && g->token == token) {
+    if (g && (g->token == token || !tg_refresh(g, token))) {
         atomic_fetch_add(&g->refs, 1);
         return g;
     }
     if (!(g = graph_new(s)))
         return NULL;
-    g->token = token;
+    tg_mark(g, token);
     atomic_fetch_add(&g->refs, 1); /* the handle's */
     if (zl_store_module_set(s, &GRAPH_KEY, g, graph_unref_cb))
         atomic_fetch_sub(&g->refs, 1);

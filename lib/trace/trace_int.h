@@ -113,6 +113,8 @@ struct tg {
     size_t bytes;          /* heap held (approximate, for reports) */
     atomic_int refs;       /* traces and the handle holding it */
     uint64_t token;        /* index generation its contents are of */
+    uint64_t epoch;        /* index epoch it was read at (tg_refresh) */
+    int64_t last_eid;      /* the index's last eid then; -1: unknown */
 };
 
 /* 0 input, 1 other, 2 output */
@@ -130,6 +132,18 @@ enum zl_trace_kind tg_classify(const char *id);
 int tg_consumer(enum zl_biz_step step, enum zl_disposition disp);
 
 int tg_init(struct tg *g, zl_store *s);
+/* Note where g's contents stand: the index generation gen, with its
+ * epoch and last event id read in the same snapshot (when the backend
+ * cannot give them, g is never refreshed, only replaced). */
+void tg_mark(struct tg *g, uint64_t gen);
+/* Bring g, read at an earlier generation of its store's index, to
+ * generation gen, read in the current snapshot: when the index has only
+ * gained events since (same epoch), every string one of them names loses
+ * its rows and transformation group, read again when next asked, and
+ * strings the index had no key for are asked again. Returns 0, or 1 when
+ * g cannot be brought up to date (reshaped index, too many new events,
+ * an error) and must be replaced. */
+int tg_refresh(struct tg *g, uint64_t gen);
 void tg_cleanup(struct tg *g);
 /* Drop a reference to a heap graph; the last frees it. NULL: nothing. */
 void tg_unref(struct tg *g);

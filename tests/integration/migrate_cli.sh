@@ -96,7 +96,8 @@ grep -q '"eventList":\[{' "$T/answers.src" || fail "the source answers no events
 # locations) are its own, and events.json may be compressed: those go
 # through the event_ids view, and the events' JSON through the answers
 # above (a copy stores it as text). Since 18 the trace index refers to
-# those numbers and is rebuilt by the copy (with its generation, tix_gen):
+# those numbers and is rebuilt by the copy (with its counters, tix_gen and
+# tix_epoch):
 # the answers' traces and verify check it. Since 21 the sites index
 # (event_sites, site_parties) holds them too, written by triggers as the
 # copy writes events, so its numbers are the copy's own (and since 24 its
@@ -108,7 +109,7 @@ dump() {
   for t in $(q "$1" "select name from sqlite_master where type in ('table', 'view') and name not in ('idents', 'idents_text', 'event_codes', 'event_occ', 'event_qty', 'vocab', 'sqlite_sequence', 'trace_keys', 'trace_events', 'trace_adj', 'event_sites', 'site_parties', 'rule_gen', 'event_trade', 'trade_values') order by name"); do
     echo "== $t"
     if [ "$t" = meta ]; then
-      q -cmd ".mode quote" "$1" "select * from meta where key <> 'tix_gen'" | LC_ALL=C sort
+      q -cmd ".mode quote" "$1" "select * from meta where key not in ('tix_gen', 'tix_epoch')" | LC_ALL=C sort
       continue
     fi
     if [ "$t" = events ]; then

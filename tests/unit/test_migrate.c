@@ -81,9 +81,9 @@ static int dump_row(void *ctx, const struct zl_store_value *row)
     if (!strcmp(d->t->name, "meta") && row[0].len >= 12 &&
         !memcmp(row[0].p, "events.zdict", 12))
         return 0;
-    /* nor is the trace index (rebuilt there) with its generation */
-    if (!strcmp(d->t->name, "meta") && row[0].len == 7 &&
-        !memcmp(row[0].p, "tix_gen", 7))
+    /* nor is the trace index (rebuilt there) with its counters */
+    if (!strcmp(d->t->name, "meta") && row[0].len >= 4 &&
+        !memcmp(row[0].p, "tix_", 4))
         return 0;
     zl_buf_init(&b, (size_t)1 << 30);
     put(&b, "", 1); /* never an empty buffer */
