@@ -3,7 +3,7 @@
 
     bench_reads_http.py STORE [--exe ZHILIANG] [--peer-exe EXE --peer-store S]
                         [--party ID]... [--dur SECS] [--conn N] [--samples N]
-                        [--only NAME]
+                        [--only NAME] [--capture-docs DIR --capture-every S]
 
 What it measures, with wrk (Debian package wrk) over keep-alive
 connections (default 2), each request a different sampled value:
@@ -33,6 +33,12 @@ and for traces WITH RECURSIVE over the same tables on the same ids
 (bench_trace's SQL, run here through Python's sqlite3, median / p99 of
 each id). Prints req/s, p50 and p99 for ours and the peer's and the ratio.
 
+--capture-docs DIR (documents DIR/*.jsonld, e.g. bench_capture --keep's,
+of another seed) with --capture-every S: while wrk asks a trace line, a
+`zhiliang capture` of the next document lands on the server's store every S
+seconds (the peer's store gets the same documents in the same order), so
+the trace figures are those of a platform that is capturing.
+
 The store is written to (a party and tokens are added): use a copy.
 """
 import argparse
@@ -45,6 +51,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 
@@ -198,6 +205,31 @@ def filters(exe, sm):
         put("EQ_action", ev.get("action"))
         put("EQ_transformationID", ev.get("transformationID"))
     return f
+
+
+class Capturer:
+    """Captures the next of docs into store every `every` seconds, on a
+    thread, until stopped (a platform capturing while it answers)."""
+
+    def __init__(self, exe, store, docs, every):
+        self.exe, self.store, self.docs, self.every = exe, store, docs, every
+        self.n = 0
+        self.done = threading.Event()
+        self.t = threading.Thread(target=self.loop)
+        self.t.start()
+
+    def loop(self):
+        while not self.done.wait(self.every) and self.docs:
+            r = subprocess.run([self.exe, "capture", "--store", self.store,
+                                self.docs.pop(0)], capture_output=True)
+            if r.returncode:
+                sys.exit("capture failed: %s" % r.stderr.decode())
+            self.n += 1
+
+    def stop(self):
+        self.done.set()
+        self.t.join()
+        return self.n
 
 
 def wrk(srv, paths, token, tmp, dur, conn):
@@ -365,11 +397,17 @@ def main():
     ap.add_argument("--only")
     ap.add_argument("--no-traces", action="store_true")
     ap.add_argument("--no-queries", action="store_true")
+    ap.add_argument("--capture-docs")
+    ap.add_argument("--capture-every", type=float, default=1.0)
     a = ap.parse_args()
     exe = os.path.abspath(a.exe)
     peer = a.peer_exe and a.peer_store
     parties = a.party or ["BENCH-REG-15"]
     rng = random.Random(1)
+    docs = sorted(os.path.join(a.capture_docs, f)
+                  for f in os.listdir(a.capture_docs)
+                  if f.endswith(".jsonld")) if a.capture_docs else []
+    queues = {}
     with tempfile.TemporaryDirectory(prefix="zl-reads-http.") as tmp:
         stores = [(exe, a.store)] + ([(os.path.abspath(a.peer_exe),
                                        a.peer_store)] if peer else [])
@@ -434,9 +472,17 @@ def main():
                              for v in ids]
                     fa = [first_asks(s, paths, toks[(st, p)])
                           for s, (e, st) in zip(srv, stores)]
-                    rs = [wrk(s, paths, toks[(st, p)], tmp, a.dur, a.conn)
-                          for s, (e, st) in zip(srv, stores)]
+                    rs, caps = [], []
+                    for s, (e, st) in zip(srv, stores):
+                        cap = docs and Capturer(e, st, queues.setdefault(
+                            st, list(docs)), a.capture_every)
+                        rs.append(wrk(s, paths, toks[(st, p)], tmp, a.dur,
+                                      a.conn))
+                        caps.append(cap.stop() if cap else 0)
                     line = "  %-26s %s" % (name, fmt(rs[0]))
+                    if docs:
+                        line += " (%s captures during it)" % "/".join(
+                            str(c) for c in caps)
                     if peer:
                         line += " | %s" % fmt(rs[1])
                     line += "\n  %-26s first ask of each id (cold): " \
