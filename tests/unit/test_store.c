@@ -1169,6 +1169,68 @@ static void frames_as_v34(zl_store *s)
     sqlite3_finalize(up);
 }
 
+/* A store keeps learning (sqlite_zjson.c): once it holds 16 times the
+ * events its dictionary waited for, the next one is learnt from events
+ * spread over the store; rows written before keep their version and read
+ * back the same, new rows use the new one, verify reproduces every hash. */
+static void test_json_retrained(void **state)
+{
+    struct fixture *f = *state;
+    struct zl_demo_opts o = {0};
+    struct zl_buf before, after;
+    int64_t n;
+
+    if (strcmp(zl_store_backend_name(f->s), "sqlite"))
+        skip(); /* PostgreSQL stores the JSON as text */
+    o.seed = 11;
+    o.scale = 4;
+    o.per_doc = 100;
+    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
+    assert_int_equal(zl_store_begin(f->s), 0);
+    assert_int_equal(zl_sqlite_json_train_in_tx(f->s, 100), 0);
+    assert_int_equal(zl_store_commit(f->s), 0);
+    assert_int_equal(sql_i64(f->s, "SELECT value FROM meta"
+                                   " WHERE key = 'events.zdict'"),
+                     1);
+    /* under 16 x 100 events: no second dictionary */
+    assert_true(count(f->s) < 1600);
+    assert_int_equal(zl_store_begin(f->s), 0);
+    assert_int_equal(zl_sqlite_json_train_in_tx(f->s, 100), 0);
+    assert_int_equal(zl_store_commit(f->s), 0);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM meta"
+                                   " WHERE key LIKE 'events.zdict.%'"),
+                     1);
+    o.seed = 12;
+    o.scale = 24;
+    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
+    n = count(f->s);
+    assert_true(n >= 1600);
+    all_json(f->s, &before);
+    assert_int_equal(zl_store_begin(f->s), 0);
+    assert_int_equal(zl_sqlite_json_train_in_tx(f->s, 100), 0);
+    assert_int_equal(zl_store_commit(f->s), 0);
+    assert_int_equal(sql_i64(f->s, "SELECT value FROM meta"
+                                   " WHERE key = 'events.zdict'"),
+                     2);
+    assert_true(sql_i64(f->s, "SELECT length(value) FROM meta"
+                              " WHERE key = 'events.zdict.2'") > 1000);
+    /* the rows already written keep the first */
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
+                                   " WHERE substr(json, 1, 1) = x'01'"),
+                     n);
+    all_json(f->s, &after);
+    assert_int_equal(after.len, before.len);
+    assert_memory_equal(after.data, before.data, before.len);
+    zl_buf_cleanup(&after);
+    zl_buf_cleanup(&before);
+    /* new rows use the second, and every hash is reproduced */
+    capture(f->s, DOC, 2);
+    assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
+                                   " WHERE substr(json, 1, 1) = x'02'"),
+                     2);
+    assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
+}
+
 static void test_compressed_json(void **state)
 {
     struct fixture *f = *state;
@@ -3093,6 +3155,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_intern_from_v7, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vocab_from_v16, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compressed_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_json_retrained, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_stmts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_compressed_dict_tamper, setup,
                                         teardown),
