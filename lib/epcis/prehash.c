@@ -274,6 +274,16 @@ static int mem_has(const char *h, size_t hl, const char *needle)
     return mem_find(h, hl, needle, strlen(needle)) != NULL;
 }
 
+/* memcmp(a, b, n) == 0 for short names, without the call. */
+static inline int same_bytes(const char *a, const char *b, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
 static int is_ws(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
@@ -815,7 +825,7 @@ static int add_canonical(struct ph *p, const char *s, size_t n)
 {
     char num[400];
     const char *u;
-    if (s[0] == 'h' && ep_id_as_is(s, n))
+    if (s[0] == 'h' && n >= 26 && s[8] == 'i' && ep_id_as_is(s, n))
         return out_add(p->out, s, n);
     if (s[0] == 'u' && n > 16 && !memcmp(s, "urn:epc:", 8) &&
         !cached_id(p->hc, s)) {
@@ -840,6 +850,7 @@ static int add_canonical(struct ph *p, const char *s, size_t n)
             return ZL_ENOMEM;
         memcpy(tmp, s, i);
         while (i < n) {
+            const char *nx;
             k = N(m);
             if (s[i] == 'u' && n - i > 18 &&
                 !memcmp(s + i, "urn:epcglobal:cbv:", 18))
@@ -853,8 +864,14 @@ static int add_canonical(struct ph *p, const char *s, size_t n)
                         break;
                     }
                 }
-            if (k == N(m))
-                tmp[o++] = s[i++];
+            if (k < N(m))
+                continue;
+            /* no term here: copy up to the next 'u' in one piece */
+            nx = memchr(s + i + 1, 'u', n - i - 1);
+            k = nx ? (size_t)(nx - s) - i : n - i;
+            memcpy(tmp + o, s + i, k);
+            o += k;
+            i += k;
         }
         tmp[o] = '\0';
         s = tmp;
@@ -867,7 +884,7 @@ static int add_canonical(struct ph *p, const char *s, size_t n)
     return out_add(p->out, s, n);
 }
 
-static void strip(const char **s, size_t *n)
+static inline void strip(const char **s, size_t *n)
 {
     while (*n && is_ws(**s)) {
         (*s)++;
@@ -1637,13 +1654,13 @@ static size_t order_find(const struct ph_order *order, size_t norder, size_t t,
         goto scan;
     k = ord_ix[t][ord_hash(c->name, c->nlen)];
     if (k && c->nlen == order[k - 1].len &&
-        memcmp(c->name, order[k - 1].name, c->nlen) == 0)
+        same_bytes(c->name, order[k - 1].name, c->nlen))
         return k - 1;
     return norder;
 scan:
     for (k = 0; k < norder; k++)
-        if (c->nlen == order[k].len && c->name[0] == order[k].name[0] &&
-            memcmp(c->name, order[k].name, c->nlen) == 0)
+        if (c->nlen == order[k].len &&
+            same_bytes(c->name, order[k].name, c->nlen))
             break;
     return k;
 }
