@@ -240,9 +240,15 @@ static inline int out_add(struct zl_buf *b, const char *s, size_t n)
     return zl_buf_add(b, s, n);
 }
 
+/* One byte ('=' after each name): no memcpy call for it. */
 static inline int out_addc(struct zl_buf *b, char c)
 {
-    return out_add(b, &c, 1);
+    if (b->data && 1 < b->cap - b->len && b->len + 1 <= b->max) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    return zl_buf_add(b, &c, 1);
 }
 
 static inline int out_adds(struct zl_buf *b, const char *s)
@@ -884,13 +890,15 @@ static int add_canonical(struct ph *p, const char *s, size_t n)
     return out_add(p->out, s, n);
 }
 
+/* Python's str.strip() of the ASCII whitespace; all of it is at or
+ * below ' ', which most first and last bytes are not. */
 static inline void strip(const char **s, size_t *n)
 {
-    while (*n && is_ws(**s)) {
+    while (*n && (unsigned char)**s <= ' ' && is_ws(**s)) {
         (*s)++;
         (*n)--;
     }
-    while (*n && is_ws((*s)[*n - 1]))
+    while (*n && (unsigned char)(*s)[*n - 1] <= ' ' && is_ws((*s)[*n - 1]))
         (*n)--;
 }
 
