@@ -280,16 +280,6 @@ static int mem_has(const char *h, size_t hl, const char *needle)
     return mem_find(h, hl, needle, strlen(needle)) != NULL;
 }
 
-/* memcmp(a, b, n) == 0 for short names, without the call. */
-static inline int same_bytes(const char *a, const char *b, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++)
-        if (a[i] != b[i])
-            return 0;
-    return 1;
-}
-
 static int is_ws(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
@@ -1662,13 +1652,13 @@ static size_t order_find(const struct ph_order *order, size_t norder, size_t t,
         goto scan;
     k = ord_ix[t][ord_hash(c->name, c->nlen)];
     if (k && c->nlen == order[k - 1].len &&
-        same_bytes(c->name, order[k - 1].name, c->nlen))
+        memcmp(c->name, order[k - 1].name, c->nlen) == 0)
         return k - 1;
     return norder;
 scan:
     for (k = 0; k < norder; k++)
         if (c->nlen == order[k].len &&
-            same_bytes(c->name, order[k].name, c->nlen))
+            memcmp(c->name, order[k].name, c->nlen) == 0)
             break;
     return k;
 }
