@@ -49,10 +49,21 @@ static size_t digit_run(const char *s, size_t n)
                    six = 0x0606060606060606ull;
     size_t i = 0;
     while (i + 8 <= n) {
-        uint64_t x;
+        uint64_t x, m;
         memcpy(&x, s + i, 8);
-        if ((x & hi) != d3 || ((x + six) & hi) != d3)
+        /* nonzero bytes of m: not digits. Adding 6 carries out of a byte
+         * only when that byte is no digit, and a carry only moves up, so
+         * the lowest nonzero byte is the first non-digit in memory on a
+         * little-endian machine; else the byte loop decides. */
+        m = ((x & hi) ^ d3) | (((x + six) & hi) ^ d3);
+        if (m) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                            \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return i + (size_t)__builtin_ctzll(m) / 8;
+#else
             break;
+#endif
+        }
         i += 8;
     }
     while (i < n && s[i] >= '0' && s[i] <= '9')
@@ -188,6 +199,10 @@ static size_t key_digits(char *o, const char *cp, size_t cpl, const char *ref,
 size_t ep_id_from_urn(const char *s, size_t n, char *out, size_t cap)
 {
     static const char dl[] = "https://id.gs1.org/";
+    /* the AIs and qualifiers padded to 8 bytes: copied as one word (the
+     * bytes past each are written over next; out has room, cap >= 96) */
+    static const char ai01[8] = "01/", ai00[8] = "00/", ai414[8] = "414/",
+                      q21[8] = "/21/", q254[8] = "/254/", q10[8] = "/10/";
     const char *ref = NULL, *rest = NULL, *body;
     size_t refl = 0, restl = 0, cpl = 0, k = sizeof dl - 1, bn;
     const char *ai, *qual = NULL;
@@ -197,33 +212,33 @@ size_t ep_id_from_urn(const char *s, size_t n, char *out, size_t cap)
         return 0;
     if (n > 17 && !memcmp(s + 8, "id:sgtin:", 9)) {
         body = s + 17;
-        ai = "01/";
+        ai = ai01;
         ail = 3;
-        qual = "/21/";
+        qual = q21;
         qual_len = 4;
         total = 13;
         lead = 1;
     } else if (!memcmp(s + 8, "id:sscc:", 8)) {
         body = s + 16;
-        ai = "00/";
+        ai = ai00;
         ail = 3;
         total = 17;
         lead = 1;
         parts = 2;
     } else if (!memcmp(s + 8, "id:sgln:", 8)) {
         body = s + 16;
-        ai = "414/";
+        ai = ai414;
         ail = 4;
-        qual = "/254/";
+        qual = q254;
         qual_len = 5;
         total = 12;
         lead = 0;
         zero_none = 1;
     } else if (n > 20 && !memcmp(s + 8, "class:lgtin:", 12)) {
         body = s + 20;
-        ai = "01/";
+        ai = ai01;
         ail = 3;
-        qual = "/10/";
+        qual = q10;
         qual_len = 4;
         total = 13;
         lead = 1;
@@ -234,12 +249,12 @@ size_t ep_id_from_urn(const char *s, size_t n, char *out, size_t cap)
     if (!split_key(body, bn, parts, total, &ref, &refl, &rest, &restl, &cpl))
         return 0;
     memcpy(out, dl, k);
-    memcpy(out + k, ai, ail);
+    memcpy(out + k, ai, 8);
     k += ail;
     k += key_digits(out + k, body, cpl, ref, refl, lead);
     /* an sgln extension of "0" is no extension (TDS 2.0) */
     if (qual && !(zero_none && restl == 1 && rest[0] == '0')) {
-        memcpy(out + k, qual, qual_len);
+        memcpy(out + k, qual, 8);
         k += qual_len;
         memcpy(out + k, rest, restl);
         k += restl;
