@@ -43,13 +43,16 @@
  * jansson once, the canonical order tables are looked up by a collision-free
  * hash instead of scanned per child, appends to the output are inline, and
  * values that cannot be numbers skip the number parser at their first
- * byte, and an object's children come from one arena block. The cost is
- * instructions, not cache misses (docs/hash-speed.md). test_event_hash checks
- * every path against the reference generator's own answers on 999 random
- * events and nine of rare shapes (quirks.jsonld). Rejected: hashing while
- * writing (the sorts rewrite earlier output) and a tree of our own built by the
- * parser (the pre-hash must also run on trees it did not build:
- * zl_epcis_event_hash, stored events).
+ * byte, and an object's children come from one arena block; final Digital
+ * Links and plain EPC URNs skip the other value tests, a set of the
+ * prefixes' first bytes answers most colons, ordered() sorts only the
+ * children an order entry names, and small pieces come from an inline bump
+ * block. The cost is instructions, not cache misses (docs/hash-speed.md).
+ * test_event_hash checks every path against the reference generator's own
+ * answers on 999 random events and nine of rare shapes (quirks.jsonld).
+ * Rejected: hashing while writing (the sorts rewrite earlier output) and a tree
+ * of our own built by the parser (the pre-hash must also run on trees it did
+ * not build: zl_epcis_event_hash, stored events).
  */
 #include "epcis/epcis_int.h"
 
