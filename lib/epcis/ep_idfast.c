@@ -36,12 +36,36 @@
  */
 #include "epcis/epcis_int.h"
 
+#include <stdint.h>
 #include <string.h>
 
-/* Length of the run of ASCII digits at s[0..n). */
+/* Length of the run of ASCII digits at s[0..n). Eight bytes at a time
+ * while they are all digits (a byte is one when its high nibble is 3 and
+ * adding 6 keeps it so): identifiers are mostly digits, and this loop
+ * was the largest line of the pre-hash's identifier work. */
 static size_t digit_run(const char *s, size_t n)
 {
+    const uint64_t hi = 0xF0F0F0F0F0F0F0F0ull, d3 = 0x3030303030303030ull,
+                   six = 0x0606060606060606ull;
     size_t i = 0;
+    while (i + 8 <= n) {
+        uint64_t x, m;
+        memcpy(&x, s + i, 8);
+        /* nonzero bytes of m: not digits. Adding 6 carries out of a byte
+         * only when that byte is no digit, and a carry only moves up, so
+         * the lowest nonzero byte is the first non-digit in memory on a
+         * little-endian machine; else the byte loop decides. */
+        m = ((x & hi) ^ d3) | (((x + six) & hi) ^ d3);
+        if (m) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) &&                            \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return i + (size_t)__builtin_ctzll(m) / 8;
+#else
+            break;
+#endif
+        }
+        i += 8;
+    }
     while (i < n && s[i] >= '0' && s[i] <= '9')
         i++;
     return i;
@@ -68,7 +92,18 @@ int ep_id_as_is(const char *s, size_t n)
 {
     static const char host[] = "https://id.gs1.org/";
     size_t h = sizeof host - 1, k;
-    if (n < h + 7 || memcmp(s, host, h) != 0)
+    uint64_t a, b, c, ha, hb, hc;
+    if (n < h + 7)
+        return 0;
+    /* the host as three 8-byte words (bytes 0-7, 8-15, 11-18): no
+     * library call for a test that fails on most values */
+    memcpy(&a, s, 8);
+    memcpy(&b, s + 8, 8);
+    memcpy(&c, s + 11, 8);
+    memcpy(&ha, host, 8);
+    memcpy(&hb, host + 8, 8);
+    memcpy(&hc, host + 11, 8);
+    if (a != ha || b != hb || c != hc)
         return 0;
     s += h;
     n -= h;
@@ -107,11 +142,12 @@ int ep_id_as_is(const char *s, size_t n)
  * the right), as zl_gs1_check_digit() computes it. */
 static char check_digit(const char *d, size_t n)
 {
-    unsigned sum = 0, w = 3;
-    while (n-- > 0) {
-        sum += (unsigned)(d[n] - '0') * w;
-        w ^= 2; /* 3 <-> 1 */
-    }
+    unsigned sum = 0;
+    /* two digits a step: weight 3 on the right one, 1 on its left */
+    for (; n >= 2; n -= 2)
+        sum += (unsigned)(d[n - 1] - '0') * 3 + (unsigned)(d[n - 2] - '0');
+    if (n)
+        sum += (unsigned)(d[0] - '0') * 3;
     return (char)('0' + (10 - sum % 10) % 10);
 }
 
@@ -163,36 +199,47 @@ static size_t key_digits(char *o, const char *cp, size_t cpl, const char *ref,
 size_t ep_id_from_urn(const char *s, size_t n, char *out, size_t cap)
 {
     static const char dl[] = "https://id.gs1.org/";
+    /* the AIs and qualifiers padded to 8 bytes: copied as one word (the
+     * bytes past each are written over next; out has room, cap >= 96) */
+    static const char ai01[8] = "01/", ai00[8] = "00/", ai414[8] = "414/",
+                      q21[8] = "/21/", q254[8] = "/254/", q10[8] = "/10/";
     const char *ref = NULL, *rest = NULL, *body;
     size_t refl = 0, restl = 0, cpl = 0, k = sizeof dl - 1, bn;
     const char *ai, *qual = NULL;
-    size_t total;
+    size_t total, ail, qual_len = 0;
     int lead, parts = 3, zero_none = 0;
     if (cap < 96 || n < 16 || memcmp(s, "urn:epc:", 8) != 0)
         return 0;
     if (n > 17 && !memcmp(s + 8, "id:sgtin:", 9)) {
         body = s + 17;
-        ai = "01/";
-        qual = "/21/";
+        ai = ai01;
+        ail = 3;
+        qual = q21;
+        qual_len = 4;
         total = 13;
         lead = 1;
     } else if (!memcmp(s + 8, "id:sscc:", 8)) {
         body = s + 16;
-        ai = "00/";
+        ai = ai00;
+        ail = 3;
         total = 17;
         lead = 1;
         parts = 2;
     } else if (!memcmp(s + 8, "id:sgln:", 8)) {
         body = s + 16;
-        ai = "414/";
-        qual = "/254/";
+        ai = ai414;
+        ail = 4;
+        qual = q254;
+        qual_len = 5;
         total = 12;
         lead = 0;
         zero_none = 1;
     } else if (n > 20 && !memcmp(s + 8, "class:lgtin:", 12)) {
         body = s + 20;
-        ai = "01/";
-        qual = "/10/";
+        ai = ai01;
+        ail = 3;
+        qual = q10;
+        qual_len = 4;
         total = 13;
         lead = 1;
     } else {
@@ -202,13 +249,13 @@ size_t ep_id_from_urn(const char *s, size_t n, char *out, size_t cap)
     if (!split_key(body, bn, parts, total, &ref, &refl, &rest, &restl, &cpl))
         return 0;
     memcpy(out, dl, k);
-    memcpy(out + k, ai, strlen(ai));
-    k += strlen(ai);
+    memcpy(out + k, ai, 8);
+    k += ail;
     k += key_digits(out + k, body, cpl, ref, refl, lead);
     /* an sgln extension of "0" is no extension (TDS 2.0) */
     if (qual && !(zero_none && restl == 1 && rest[0] == '0')) {
-        memcpy(out + k, qual, strlen(qual));
-        k += strlen(qual);
+        memcpy(out + k, qual, 8);
+        k += qual_len;
         memcpy(out + k, rest, restl);
         k += restl;
     }

@@ -43,13 +43,16 @@
  * jansson once, the canonical order tables are looked up by a collision-free
  * hash instead of scanned per child, appends to the output are inline, and
  * values that cannot be numbers skip the number parser at their first
- * byte, and an object's children come from one arena block. The cost is
- * instructions, not cache misses (docs/hash-speed.md). test_event_hash checks
- * every path against the reference generator's own answers on 999 random
- * events and nine of rare shapes (quirks.jsonld). Rejected: hashing while
- * writing (the sorts rewrite earlier output) and a tree of our own built by the
- * parser (the pre-hash must also run on trees it did not build:
- * zl_epcis_event_hash, stored events).
+ * byte, and an object's children come from one arena block; final Digital
+ * Links and plain EPC URNs skip the other value tests, a set of the
+ * prefixes' first bytes answers most colons, ordered() sorts only the
+ * children an order entry names, and small pieces come from an inline bump
+ * block. The cost is instructions, not cache misses (docs/hash-speed.md).
+ * test_event_hash checks every path against the reference generator's own
+ * answers on 999 random events and nine of rare shapes (quirks.jsonld).
+ * Rejected: hashing while writing (the sorts rewrite earlier output) and a tree
+ * of our own built by the parser (the pre-hash must also run on trees it did
+ * not build: zl_epcis_event_hash, stored events).
  */
 #include "epcis/epcis_int.h"
 
@@ -86,7 +89,41 @@ struct ph {
     size_t n_ns;
     size_t n_ctx; /* @context objects met (EP_MAX_CONTEXTS) */
     size_t *xlen; /* strlen of each hc->expanded[i], computed once */
+    /* bit b set: some prefix in ns starts with byte b (ns_lookup_at()'s
+     * filter: most colons end "https" or "urn", bound by nobody) */
+    uint64_t ns_first[4];
+    /* ph_alloc()'s current block, carved from the arena a */
+    char *bump, *bump_end;
 };
+
+/* ep_alloc(p->a, n) with the common case inline: the pre-hash makes
+ * some sixty small allocations an event, and the call was a visible
+ * share. Pieces up to a quarter of a block come from a block of
+ * PH_BLOCK bytes taken from the arena; larger ones straight from it.
+ * Everything is freed with the arena, as before. */
+#define PH_BLOCK ((size_t)8192)
+static void *ph_refill(struct ph *p, size_t n)
+{
+    char *b;
+    if (!(b = ep_alloc(p->a, PH_BLOCK)))
+        return NULL;
+    p->bump = b + n;
+    p->bump_end = b + PH_BLOCK;
+    return b;
+}
+
+static inline void *ph_alloc(struct ph *p, size_t n)
+{
+    if (n > PH_BLOCK / 4)
+        return ep_alloc(p->a, n);
+    n = n ? (n + 7) & ~(size_t)7 : 8;
+    if (n <= (size_t)(p->bump_end - p->bump)) {
+        void *r = p->bump;
+        p->bump += n;
+        return r;
+    }
+    return ph_refill(p, n);
+}
 
 /* ---- canonical property order (reference PROP_ORDER) ---- */
 struct ph_order {
@@ -206,9 +243,15 @@ static inline int out_add(struct zl_buf *b, const char *s, size_t n)
     return zl_buf_add(b, s, n);
 }
 
+/* One byte ('=' after each name): no memcpy call for it. */
 static inline int out_addc(struct zl_buf *b, char c)
 {
-    return out_add(b, &c, 1);
+    if (b->data && 1 < b->cap - b->len && b->len + 1 <= b->max) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    return zl_buf_add(b, &c, 1);
 }
 
 static inline int out_adds(struct zl_buf *b, const char *s)
@@ -766,11 +809,30 @@ static int add_identifier(struct ph *p, const char *s, size_t n)
     return out_add(p->out, dl, len);
 }
 
-/* Canonicalise a stripped value and append it. */
+/* Canonicalise a stripped value and append it.
+ *
+ * The two commonest identifier shapes go straight to their answer: a
+ * Digital Link already final (ep_id_as_is(): "https://id.gs1.org/", an
+ * AI, digits and letters, so no "urn:epcglobal:cbv:" in it, no number,
+ * and looks_gs1() would send it to add_identifier(), which writes it
+ * back), and an EPC URN that ep_id_from_urn() takes and the identifier
+ * index does not hold (digits, dots and letters after "urn:epc:", so
+ * the same reasoning; add_identifier() would call ep_id_from_urn() on
+ * it too). Skipping the CBV-term search, the number test and
+ * looks_gs1() for them was a tenth of the pre-hash. */
 static int add_canonical(struct ph *p, const char *s, size_t n)
 {
     char num[400];
     const char *u;
+    if (s[0] == 'h' && n >= 26 && s[8] == 'i' && ep_id_as_is(s, n))
+        return out_add(p->out, s, n);
+    if (s[0] == 'u' && n > 16 && !memcmp(s, "urn:epc:", 8) &&
+        !cached_id(p->hc, s)) {
+        char dl[512];
+        size_t len = ep_id_from_urn(s, n, dl, sizeof dl);
+        if (len > 0)
+            return out_add(p->out, dl, len);
+    }
     if (n > 18 && (u = mem_find(s, n, "urn:epcglobal:cbv:", 18)) != NULL) {
         static const char *const m[][2] = {
             {"urn:epcglobal:cbv:bizstep:", "https://ref.gs1.org/cbv/BizStep-"},
@@ -781,12 +843,13 @@ static int add_canonical(struct ph *p, const char *s, size_t n)
         };
         /* every replacement is at most 7 bytes longer than the 21 or
          * more it replaces: 2n bounds the result */
-        char *tmp = ep_alloc(p->a, 2 * n + 1);
+        char *tmp = ph_alloc(p, 2 * n + 1);
         size_t i = (size_t)(u - s), o = i, k;
         if (!tmp)
             return ZL_ENOMEM;
         memcpy(tmp, s, i);
         while (i < n) {
+            const char *nx;
             k = N(m);
             if (s[i] == 'u' && n - i > 18 &&
                 !memcmp(s + i, "urn:epcglobal:cbv:", 18))
@@ -800,8 +863,14 @@ static int add_canonical(struct ph *p, const char *s, size_t n)
                         break;
                     }
                 }
-            if (k == N(m))
-                tmp[o++] = s[i++];
+            if (k < N(m))
+                continue;
+            /* no term here: copy up to the next 'u' in one piece */
+            nx = memchr(s + i + 1, 'u', n - i - 1);
+            k = nx ? (size_t)(nx - s) - i : n - i;
+            memcpy(tmp + o, s + i, k);
+            o += k;
+            i += k;
         }
         tmp[o] = '\0';
         s = tmp;
@@ -814,26 +883,43 @@ static int add_canonical(struct ph *p, const char *s, size_t n)
     return out_add(p->out, s, n);
 }
 
-static void strip(const char **s, size_t *n)
+/* Python's str.strip() of the ASCII whitespace; all of it is at or
+ * below ' ', which most first and last bytes are not. */
+static inline void strip(const char **s, size_t *n)
 {
-    while (*n && is_ws(**s)) {
+    while (*n && (unsigned char)**s <= ' ' && is_ws(**s)) {
         (*s)++;
         (*n)--;
     }
-    while (*n && is_ws((*s)[*n - 1]))
+    while (*n && (unsigned char)(*s)[*n - 1] <= ' ' && is_ws((*s)[*n - 1]))
         (*n)--;
 }
 
 /* ---- step 1: tree ---- */
+/* p->ns_first for the prefixes now in scope (p->ns). */
+static void ns_first_set(struct ph *p)
+{
+    size_t i;
+    memset(p->ns_first, 0, sizeof p->ns_first);
+    for (i = 0; i < p->n_ns; i++) {
+        unsigned char b = (unsigned char)p->ns[i].prefix[0];
+        p->ns_first[b >> 6] |= (uint64_t)1 << (b & 63);
+    }
+}
+
 /* The URI bound to the prefix of s, which ends at its first ':' c (NULL:
  * none, so no prefix); *plen its length. */
-static const char *ns_lookup_at(const struct ph *p, const char *s,
-                                const char *c, size_t *plen)
+static inline const char *ns_lookup_at(const struct ph *p, const char *s,
+                                       const char *c, size_t *plen)
 {
     size_t i, pl;
+    unsigned char b;
     if (!c)
         return NULL;
     pl = (size_t)(c - s);
+    b = (unsigned char)s[0];
+    if (pl && !(p->ns_first[b >> 6] >> (b & 63) & 1))
+        return NULL;            /* no prefix in scope starts with this byte */
     for (i = p->n_ns; i-- > 0;) /* the innermost binding wins */
         if ((pl == 0 || p->ns[i].prefix[0] == s[0]) &&
             strncmp(p->ns[i].prefix, s, pl) == 0 &&
@@ -859,7 +945,7 @@ static int key_name(struct ph *p, const char *k, size_t kl, const char **name,
     const char *uri = ns_lookup(p, k, kl, &pl);
     if (uri) {
         size_t ul = strlen(uri), rl = kl - pl - 1;
-        char *s = ep_alloc(p->a, ul + rl + 3);
+        char *s = ph_alloc(p, ul + rl + 3);
         if (!s)
             return ZL_ENOMEM;
         s[0] = '{';
@@ -887,7 +973,8 @@ static int set_string_value(struct ph *p, struct ph_node *nd, const char *v,
         for (i = 0; i < hc->n_expanded; i++) {
             const char *x = hc->expanded[i];
             size_t xl = p->xlen[i];
-            if (xl > vl && memcmp(x + xl - vl, v, vl) == 0 &&
+            if (xl > vl && (vl == 0 || x[xl - 1] == v[vl - 1]) &&
+                memcmp(x + xl - vl, v, vl) == 0 &&
                 (x[xl - vl - 1] == '-' || x[xl - vl - 1] == '/')) {
                 hit = x;
                 hits++;
@@ -902,7 +989,7 @@ static int set_string_value(struct ph *p, struct ph_node *nd, const char *v,
     uri = p->n_ns ? ns_lookup_at(p, v, colon, &pl) : NULL;
     if (uri) {
         size_t ul = strlen(uri), rl = vl - pl - 1;
-        char *s = ep_alloc(p->a, ul + rl + 1);
+        char *s = ph_alloc(p, ul + rl + 1);
         if (!s)
             return ZL_ENOMEM;
         memcpy(s, uri, ul);
@@ -967,7 +1054,7 @@ static int is_pair_list(const char *n, size_t l)
 /* The XML binding's element names (step 1): inputEPC and outputEPC are
  * epc, the quantity elements quantityElement. On a node whose children
  * are built. */
-static void rename_element(struct ph_node *nd)
+static inline void rename_element(struct ph_node *nd)
 {
     /* most names have none of the five lengths */
     if (nd->nlen < 8 || nd->nlen > 14 || (nd->nlen > 9 && nd->nlen < 13))
@@ -990,7 +1077,7 @@ static int alloc_kids(struct ph *p, struct ph_node *nd, size_t n,
                       struct ph_node **blk)
 {
     size_t m = n ? n : 1;
-    nd->kids = ep_alloc(p->a, m * (sizeof *nd->kids + sizeof **blk));
+    nd->kids = ph_alloc(p, m * (sizeof *nd->kids + sizeof **blk));
     if (!nd->kids)
         return ZL_ENOMEM;
     *blk = (struct ph_node *)(void *)(nd->kids + m);
@@ -1104,9 +1191,9 @@ static int build_corrected(struct ph *p, struct ph_node *nd, const char **keys,
     /* kids: the children, the groups (one a key at most), childEPCs;
      * blk: the element nodes, then the group nodes; tmp: where each
      * member's nodes land before they go to their group */
-    nd->kids = ep_alloc(p->a, (n + nkeys + 1) * sizeof *nd->kids);
-    blk = ep_alloc(p->a, (n + nkeys + 1) * sizeof *blk);
-    tmp = ep_alloc(p->a, (n ? n : 1) * sizeof *tmp);
+    nd->kids = ph_alloc(p, (n + nkeys + 1) * sizeof *nd->kids);
+    blk = ph_alloc(p, (n + nkeys + 1) * sizeof *blk);
+    tmp = ph_alloc(p, (n ? n : 1) * sizeof *tmp);
     if (!nd->kids || !blk || !tmp)
         return ZL_ENOMEM;
     grp = blk + n;
@@ -1136,7 +1223,7 @@ static int build_corrected(struct ph *p, struct ph_node *nd, const char **keys,
                 to->name = name;
                 to->nlen = nlen;
                 to->val = "";
-                to->kids = ep_alloc(p->a, (n ? n : 1) * sizeof *to->kids);
+                to->kids = ph_alloc(p, (n ? n : 1) * sizeof *to->kids);
                 if (!to->kids)
                     return ZL_ENOMEM;
             }
@@ -1148,7 +1235,7 @@ static int build_corrected(struct ph *p, struct ph_node *nd, const char **keys,
                 cepc->name = "childEPCs";
                 cepc->nlen = 9;
                 cepc->val = "";
-                cepc->kids = ep_alloc(p->a, (n ? n : 1) * sizeof *cepc->kids);
+                cepc->kids = ph_alloc(p, (n ? n : 1) * sizeof *cepc->kids);
                 if (!cepc->kids)
                     return ZL_ENOMEM;
             }
@@ -1277,7 +1364,7 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top, int raw,
         /* one pass over jansson's table finds #text and @context (a
          * lookup each per object cost more than the pass), counts the
          * children and keeps the members for the second loop */
-        keys = ep_alloc(p->a, (m ? m : 1) * (sizeof *keys + sizeof *vals));
+        keys = ph_alloc(p, (m ? m : 1) * (sizeof *keys + sizeof *vals));
         if (!keys)
             return ZL_ENOMEM;
         vals = (json_t **)(void *)(keys + (m ? m : 1));
@@ -1306,6 +1393,7 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top, int raw,
                 return r;
             p->ns = in;
             p->n_ns = n_in;
+            ns_first_set(p);
         }
         if (json_is_string(text)) {
             nd->val = json_string_value(text);
@@ -1328,8 +1416,11 @@ static int build(struct ph *p, json_t *j, struct ph_node *nd, int top, int raw,
                    0) {
             return r;
         }
-        p->ns = outer;
-        p->n_ns = n_outer;
+        if (p->ns != outer || p->n_ns != n_outer) {
+            p->ns = outer;
+            p->n_ns = n_outer;
+            ns_first_set(p);
+        }
         break;
     }
     default: return 0;
@@ -1377,6 +1468,7 @@ static int sort_region(struct ph *p, size_t start, struct piece *pc, size_t n)
     if (n > 24) {
         qsort_r(pc, n, sizeof *pc, piece_cmp, p->out->data);
     } else { /* short lists, as sort_nodes() */
+        int moved = 0;
         for (i = 1; i < n; i++) {
             struct piece x = pc[i];
             size_t j;
@@ -1384,9 +1476,12 @@ static int sort_region(struct ph *p, size_t start, struct piece *pc, size_t n)
                  j--)
                 pc[j] = pc[j - 1];
             pc[j] = x;
+            moved |= j != i;
         }
+        if (!moved) /* already in order (often): nothing to rewrite */
+            return 0;
     }
-    copy = ep_alloc(p->a, len);
+    copy = ph_alloc(p, len);
     if (!copy)
         return ZL_ENOMEM;
     memcpy(copy, p->out->data + start, len);
@@ -1413,7 +1508,7 @@ static int generic_kids(struct ph *p, struct ph_node *nd)
     size_t i, m = 0;
     if (nd->nk == 0)
         return 0;
-    act = ep_alloc(p->a, nd->nk * sizeof *act);
+    act = ph_alloc(p, nd->nk * sizeof *act);
     if (!act)
         return ZL_ENOMEM;
     for (i = 0; i < nd->nk; i++)
@@ -1429,7 +1524,7 @@ static int generic(struct ph *p, struct ph_node **list, size_t n)
     int r, sort = 1;
     if (n == 0)
         return 0;
-    pc = ep_alloc(p->a, n * sizeof *pc);
+    pc = ph_alloc(p, n * sizeof *pc);
     if (!pc)
         return ZL_ENOMEM;
     for (i = 0; i < n; i++) {
@@ -1565,7 +1660,7 @@ static size_t order_find(const struct ph_order *order, size_t norder, size_t t,
     return norder;
 scan:
     for (k = 0; k < norder; k++)
-        if (c->nlen == order[k].len && c->name[0] == order[k].name[0] &&
+        if (c->nlen == order[k].len &&
             memcmp(c->name, order[k].name, c->nlen) == 0)
             break;
     return k;
@@ -1584,75 +1679,97 @@ static int names_event_field(const char *name, size_t n)
     return 0;
 }
 
+/* Sort the (slot << 40 | child index) keys of ordered() into slot order,
+ * document order within a slot. They are mostly in order already (an
+ * event's fields come in about the canonical order, a list's elements
+ * all share one slot): one pass checks, insertion sort for short lists,
+ * qsort for long ones (no two keys are equal). */
+static int key_cmp(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+static void sort_keys(uint64_t *e, size_t n)
+{
+    size_t i, j;
+    for (i = 1; i < n && e[i - 1] < e[i]; i++)
+        ;
+    if (i >= n)
+        return;
+    if (n > 24) {
+        qsort(e, n, sizeof *e, key_cmp);
+        return;
+    }
+    for (; i < n; i++) {
+        uint64_t x = e[i];
+        for (j = i; j > 0 && e[j - 1] > x; j--)
+            e[j] = e[j - 1];
+        e[j] = x;
+    }
+}
+
 static int ordered(struct ph *p, struct ph_node *parent,
                    const struct ph_order *order, size_t norder)
 {
     struct ph_node **exts = NULL;
     struct piece *pc;
-    size_t next = 0, i, k, at, *idx, cnt[EP_ORDER_MAX + 2], tab;
-    unsigned char *slot;
-    int r;
-    if (parent->nk == 0)
+    size_t next = 0, i, k, at, ne = 0, nact = 0, tab, n = parent->nk;
+    uint64_t *ent;
+    int r, top = 0;
+    if (n == 0)
         return 0;
     if (norder > EP_ORDER_MAX)
         return ZL_ELIMIT; /* the tables below never are */
-    /* user extensions nested in this element go after its own fields */
-    if (active_count(parent) > 1) {
-        int top = 0;
-        for (i = 0; i < parent->nk && !top; i++) {
+    /* user extensions nested in this element go after its own fields,
+     * unless a sibling names an event field (the event's own level) */
+    for (i = 0; i < n; i++) {
+        struct ph_node *c = parent->kids[i];
+        if (c->removed)
+            continue;
+        nact++;
+        if (!top && !c->pair && names_event_field(c->name, c->nlen))
+            top = 1;
+    }
+    if (nact > 1 && !top) {
+        for (i = 0; i < n; i++) {
             struct ph_node *c = parent->kids[i];
-            if (!c->removed && !c->pair && names_event_field(c->name, c->nlen))
-                top = 1;
-        }
-        if (!top) {
-            for (i = 0; i < parent->nk; i++) {
-                struct ph_node *c = parent->kids[i];
-                if (!c->removed && !c->pair && memchr(c->name, '{', c->nlen) &&
-                    mem_has(c->name, c->nlen, "/}")) {
-                    if (!exts) {
-                        exts = ep_alloc(p->a, parent->nk * sizeof *exts);
-                        if (!exts)
-                            return ZL_ENOMEM;
-                    }
-                    exts[next++] = c;
-                    c->removed = 1;
+            if (!c->removed && !c->pair && memchr(c->name, '{', c->nlen) &&
+                mem_has(c->name, c->nlen, "/}")) {
+                if (!exts) {
+                    exts = ph_alloc(p, n * sizeof *exts);
+                    if (!exts)
+                        return ZL_ENOMEM;
                 }
+                exts[next++] = c;
+                c->removed = 1;
             }
         }
     }
-    /* the three work arrays in one allocation */
-    pc = ep_alloc(p->a, parent->nk * (sizeof *pc + sizeof *idx + 1));
+    /* the two work arrays in one allocation */
+    pc = ph_alloc(p, n * (sizeof *pc + sizeof *ent));
     if (!pc)
         return ZL_ENOMEM;
-    idx = (size_t *)(void *)(pc + parent->nk);
-    slot = (unsigned char *)(idx + parent->nk);
-    /* One pass puts each child in the slot of the order entry that names
-     * it (norder: none; no two entries share a name), then a counting
-     * sort lists the children slot by slot in document order: the same
-     * visits as one scan of all children per entry, without the
-     * norder x nk walk over the nodes that was most of this function. */
-    memset(cnt, 0, (norder + 2) * sizeof *cnt);
+    ent = (uint64_t *)(void *)(pc + n);
+    /* Each child that an order entry names, keyed by (entry, position),
+     * sorted: the same visits as one scan of all children per entry,
+     * without walking the entries that name no child (most of them). */
     tab = order_table(order);
-    for (i = 0; i < parent->nk; i++) {
+    for (i = 0; i < n; i++) {
         struct ph_node *c = parent->kids[i];
-        k = norder;
-        if (!c->removed && !c->pair)
-            k = order_find(order, norder, tab, c);
-        slot[i] = (unsigned char)k;
-        cnt[k + 1]++;
+        if (c->removed || c->pair)
+            continue;
+        k = order_find(order, norder, tab, c);
+        if (k < norder)
+            ent[ne++] = (uint64_t)k << 40 | i;
     }
-    for (k = 0; k < norder; k++)
-        cnt[k + 1] += cnt[k];
-    for (i = 0; i < parent->nk; i++)
-        if (slot[i] < norder)
-            idx[cnt[slot[i]]++] = i;
-    for (k = 0, at = 0; k < norder; k++) {
+    sort_keys(ent, ne);
+    for (at = 0; at < ne;) {
         size_t start = p->out->len, np = 0;
-        if (at == cnt[k])
-            continue; /* no child of this name: most entries */
-        /* cnt[k] is now the end of slot k */
-        for (; at < cnt[k]; at++) {
-            struct ph_node *c = parent->kids[idx[at]];
+        k = (size_t)(ent[at] >> 40);
+        for (; at < ne && (size_t)(ent[at] >> 40) == k; at++) {
+            struct ph_node *c =
+                parent->kids[(size_t)(ent[at] & (((uint64_t)1 << 40) - 1))];
             size_t s0 = p->out->len;
             if ((r = child_string(p, c, &order[k])) < 0)
                 return r;
@@ -1684,6 +1801,8 @@ int ep_prehash(json_t *event, const char *type, const struct ep_hashctx *hc,
     p.ns = hc->ns;
     p.n_ns = hc->n_ns;
     p.n_ctx = 0;
+    p.bump = p.bump_end = NULL;
+    ns_first_set(&p);
     ep_arena_reset(scratch);
     zl_buf_reset(out);
     p.xlen = NULL;

@@ -23,6 +23,7 @@
 #include "epcis/epcis_int.h"
 #include "util/alloc.h"
 #include "zhiliang/epcis.h"
+#include "zhiliang/gs1.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -940,6 +941,109 @@ static void test_legacy_rule(void **state)
     }
 }
 
+/* The pre-hash's identifier shortcuts (ep_idfast.c) against the GS1
+ * parser on random identifiers of the shapes they take and of shapes
+ * near them: ep_id_from_urn() writes exactly what zl_gs1_canonical()
+ * writes or declines, and a Digital Link ep_id_as_is() keeps is one the
+ * parser writes back or rejects (then the pre-hash keeps its text
+ * too). The corpora reach a few hundred identifiers; a wrong check
+ * digit or a digit run cut short shows here first. */
+static uint64_t idf_state = 88172645463325252ull;
+
+static unsigned idf_rand(unsigned n)
+{
+    idf_state ^= idf_state << 13;
+    idf_state ^= idf_state >> 7;
+    idf_state ^= idf_state << 17;
+    return (unsigned)(idf_state % n);
+}
+
+/* k random characters of set at o; their count. */
+static size_t idf_chars(char *o, size_t k, const char *set)
+{
+    size_t i, sl = strlen(set);
+    for (i = 0; i < k; i++)
+        o[i] = set[idf_rand((unsigned)sl)];
+    return k;
+}
+
+static void test_identifier_fast_paths(void **state)
+{
+    static const char *const urn[] = {
+        "urn:epc:id:sgtin:", "urn:epc:id:sscc:", "urn:epc:id:sgln:",
+        "urn:epc:class:lgtin:"};
+    static const char *const dl[] = {"https://id.gs1.org/01/",
+                                     "https://id.gs1.org/00/",
+                                     "https://id.gs1.org/414/"};
+    static const size_t total[] = {13, 17, 12, 13}; /* cp + reference */
+    const char *dig = "0123456789", *aln = "0123456789ABCxyz";
+    size_t i, taken = 0, kept = 0;
+    (void)state;
+    for (i = 0; i < 200000; i++) {
+        char s[128], got[512], want[512];
+        size_t n, t = idf_rand(4), cp = 6 + idf_rand(7), g;
+        int w;
+        /* mostly well-formed; now and then a length or a character off */
+        int skew = idf_rand(8) == 0;
+        n = (size_t)snprintf(s, sizeof s, "%s", urn[t]);
+        n += idf_chars(s + n, cp, dig);
+        s[n++] = '.';
+        {
+            int refl = (int)(total[t] - cp) +
+                       (skew ? (int)idf_rand(3) - (int)idf_rand(2) : 0);
+            n += idf_chars(s + n, refl > 0 ? (size_t)refl : 0, dig);
+        }
+        if (t != 1) {
+            s[n++] = '.';
+            n += idf_chars(s + n, 1 + idf_rand(skew ? 24 : 20),
+                           skew ? "09Az-%." : aln);
+        }
+        if (skew && idf_rand(2)) /* a byte near a digit's: '/' ':' */
+            s[strlen(urn[t]) + idf_rand((unsigned)(n - strlen(urn[t])))] =
+                "/:;?A"[idf_rand(5)];
+        s[n] = '\0';
+        g = ep_id_from_urn(s, n, got, sizeof got);
+        if (g == 0)
+            continue;
+        taken++;
+        w = zl_gs1_canonical(s, n, want, sizeof want, NULL);
+        if (w < 0 || (size_t)w != g || memcmp(got, want, g))
+            fail_msg("%s: fast %s, parser %s", s, got,
+                     w < 0 ? "(rejects)" : want);
+    }
+    for (i = 0; i < 200000; i++) {
+        char s[128], want[512];
+        size_t n, t = idf_rand(3);
+        size_t key = t == 0 ? 14 : t == 1 ? 18 : 13;
+        int w, skew = idf_rand(8) == 0;
+        n = (size_t)snprintf(s, sizeof s, "%s", dl[t]);
+        n += idf_chars(s + n, key + (skew ? idf_rand(3) : 0), dig);
+        if (skew && idf_rand(2))
+            n--; /* a digit short */
+        if (t == 0 && idf_rand(2))
+            n += (size_t)snprintf(s + n, sizeof s - n, "/%s/",
+                                  idf_rand(2) ? "21" : "10");
+        else if (t == 2 && idf_rand(2))
+            n += (size_t)snprintf(s + n, sizeof s - n, "/254/");
+        if (s[n - 1] == '/')
+            n += idf_chars(s + n, 1 + idf_rand(skew ? 24 : 20),
+                           skew ? "09Az-%." : aln);
+        if (skew && idf_rand(2))
+            s[strlen(dl[t]) + idf_rand((unsigned)(n - strlen(dl[t])))] =
+                "/:;?A"[idf_rand(5)];
+        s[n] = '\0';
+        if (!ep_id_as_is(s, n))
+            continue;
+        kept++;
+        w = zl_gs1_canonical(s, n, want, sizeof want, NULL);
+        if (w >= 0 && ((size_t)w != n || memcmp(s, want, n)))
+            fail_msg("%s kept as is, parser writes %s", s, want);
+    }
+    /* both shortcuts took most of what they were given */
+    assert_true(taken > 100000);
+    assert_true(kept > 100000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -958,6 +1062,7 @@ int main(void)
         cmocka_unit_test(test_threads_first_error),
         cmocka_unit_test(test_hash_each_same_answers),
         cmocka_unit_test(test_hash_each_routed),
+        cmocka_unit_test(test_identifier_fast_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
