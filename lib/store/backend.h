@@ -114,6 +114,10 @@ struct zl_store_backend {
      * the step has none), inside the transaction store.c holds; store.c
      * runs the modules' part and records the new version. */
     int (*migrate)(zl_store *s, int from);
+    /* Optional: called with on = 1 before a migration's transaction begins
+     * and with 0 once it has ended (committed or rolled back), to set the
+     * connection for a bulk rewrite and back. */
+    void (*migrating)(zl_store *s, int on);
     int (*exec_sql)(zl_store *s, const char *sql);
 
     int (*meta_get)(zl_store *s, const char *key, char **value, size_t *len);

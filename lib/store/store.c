@@ -394,6 +394,8 @@ static int check_schema(zl_store *s, struct zl_error *err)
         return newer_store(s, v, err);
     if (v == ZL_STORE_SCHEMA_VERSION)
         return 0;
+    if (s->be->migrating)
+        s->be->migrating(s, 1);
     if ((rc = zl_store_begin(s)))
         goto out;
     /* Another process may have migrated it while we waited for the lock. */
@@ -412,8 +414,11 @@ static int check_schema(zl_store *s, struct zl_error *err)
     if (!rc)
         rc = zl_store_commit(s);
 out:
-    if (rc) {
+    if (rc)
         zl_store_rollback(s);
+    if (s->be->migrating)
+        s->be->migrating(s, 0);
+    if (rc) {
         return zl_error_setf(err, rc, s->uri, zl_strerror(rc),
                              "cannot migrate the store from schema version "
                              "%d to %d (nothing was changed)",
