@@ -225,7 +225,40 @@ static void test_patterns_vs_naive(void **state)
 #define N_BROAD   42
 #define BROAD_PER 400
 
-static int put_broad(zl_store *s)
+/* The identifiers of put_broad: class A's serials (event i, serial k),
+ * class B's, the quantity class, and the patterns asked. */
+struct broad_ids {
+    const char *a, *b, *q; /* prefixes of A's and B's serials */
+    const char *sep;       /* between an A serial's two numbers */
+    const char *a_pat, *all_pat, *b_pat, *q_pat, *none_pat;
+};
+
+/* Text identifiers (no coded form: idents keeps their TEXT). */
+static const struct broad_ids TEXT_IDS = {
+    "https://example.com/A/21/",      "https://example.com/B/21/",
+    "https://example.com/A/21/q",     "-",
+    "https://example.com/A/*",        "https://example.com/*",
+    "https://example.com/B/*",        "https://example.com/A/21/q*",
+    "https://example.com/A/21/\xff*",
+};
+
+/* GS1 Digital Link items and a lot, coded in idents (ident_code.c): A's
+ * serials of digits of both parities and with a letter (three forms),
+ * B's with a dash; the walk tests their codes against the patterns'
+ * ranges of codes. */
+static const struct broad_ids CODED_IDS = {
+    "https://id.gs1.org/01/09506000134352/21/",
+    "https://id.gs1.org/01/09506000134369/21/",
+    "https://id.gs1.org/01/09506000134352/10/q",
+    "",
+    "https://id.gs1.org/01/09506000134352/*",
+    "https://id.gs1.org/*",
+    "https://id.gs1.org/01/09506000134369/*",
+    "https://id.gs1.org/01/09506000134352/10/q*",
+    "https://id.gs1.org/01/09506000134352/21/\xff*",
+};
+
+static int put_broad(zl_store *s, const struct broad_ids *ids)
 {
     struct zl_buf b;
     struct zl_error err;
@@ -245,17 +278,18 @@ static int put_broad(zl_store *s)
                            "\"action\":\"OBSERVE\",\"epcList\":[",
                            i ? "," : "", i);
         for (int k = 0; !rc && i % 3 == 0 && k < BROAD_PER; k++)
-            rc = zl_buf_printf(&b, "%s\"https://example.com/A/21/%d-%d\"",
-                               k ? "," : "", i, k);
+            rc = zl_buf_printf(&b, "%s\"%s%d%s%d%s\"", k ? "," : "", ids->a, i,
+                               ids->sep, k,
+                               k % 7 == 3 ? "x" : ""); /* a letter */
         for (int k = 0; !rc && i % 3 == 1 && k < 3; k++)
-            rc = zl_buf_printf(&b, "%s\"https://example.com/B/21/%d-%d\"",
-                               k ? "," : "", i, k);
+            rc = zl_buf_printf(&b, "%s\"%s%d-%d\"", k ? "," : "", ids->b, i, k);
         if (!rc)
             rc = zl_buf_adds(&b, "]");
         if (!rc && i % 3 == 2)
-            rc = zl_buf_adds(&b, ",\"quantityList\":[{\"epcClass\":"
-                                 "\"https://example.com/A/21/q\","
-                                 "\"quantity\":1}]");
+            rc = zl_buf_printf(&b,
+                               ",\"quantityList\":[{\"epcClass\":"
+                               "\"%s\",\"quantity\":1}]",
+                               ids->q);
         if (!rc)
             rc = zl_buf_adds(&b, "}");
     }
@@ -356,33 +390,42 @@ static int none(int i)
     return 0;
 }
 
-static void test_broad_patterns_vs_naive(void **state)
+static void check_broads(zl_store *s, const struct broad_ids *ids)
 {
     static const char *const DIRS[] = {"ASC", "DESC"};
-    struct fixture *f = *state;
+    char both[200];
 
-    assert_int_equal(put_broad(f->s), 0);
+    assert_int_equal(put_broad(s, ids), 0);
     for (int d = 0; d < 2; d++)
         for (int per = 1; per <= 8; per += 7) {
             /* broad (walk) */
-            check_broad(f->s, "MATCH_epc", "https://example.com/A/*", per,
-                        DIRS[d], class_a);
-            check_broad(f->s, "MATCH_epc", "https://example.com/*", per,
-                        DIRS[d], with_ids);
-            check_broad(f->s, "MATCH_anyEPCClass", "https://example.com/A/*",
-                        per, DIRS[d], qty_a); /* the roles count */
+            check_broad(s, "MATCH_epc", ids->a_pat, per, DIRS[d], class_a);
+            check_broad(s, "MATCH_epc", ids->all_pat, per, DIRS[d], with_ids);
+            check_broad(s, "MATCH_anyEPCClass", ids->a_pat, per, DIRS[d],
+                        qty_a); /* the roles count */
             /* narrow (collected) */
-            check_broad(f->s, "MATCH_epc", "https://example.com/B/*", per,
-                        DIRS[d], class_b);
-            check_broad(f->s, "MATCH_epcClass", "https://example.com/A/21/q*",
-                        per, DIRS[d], qty_a);
+            check_broad(s, "MATCH_epc", ids->b_pat, per, DIRS[d], class_b);
+            check_broad(s, "MATCH_epcClass", ids->q_pat, per, DIRS[d], qty_a);
         }
     /* a list of a broad and a narrow pattern; one no identifier can have */
-    check_broad(f->s, "MATCH_epc",
-                "https://example.com/A/*|https://example.com/B/*", 5, "ASC",
-                with_ids);
-    check_broad(f->s, "MATCH_epc", "https://example.com/A/21/\xff*", 5, "ASC",
-                none);
+    snprintf(both, sizeof both, "%s|%s", ids->a_pat, ids->b_pat);
+    check_broad(s, "MATCH_epc", both, 5, "ASC", with_ids);
+    check_broad(s, "MATCH_epc", ids->none_pat, 5, "ASC", none);
+}
+
+static void test_broad_patterns_vs_naive(void **state)
+{
+    struct fixture *f = *state;
+
+    check_broads(f->s, &TEXT_IDS);
+}
+
+/* The same with coded identifiers (schema 26's forms). */
+static void test_broad_coded_vs_naive(void **state)
+{
+    struct fixture *f = *state;
+
+    check_broads(f->s, &CODED_IDS);
 }
 
 /* ---- EQ_ parameters and their order, against a naive model ------------
@@ -844,6 +887,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_count_params),
         cmocka_unit_test_setup_teardown(test_patterns_vs_naive, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_broad_coded_vs_naive, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_broad_patterns_vs_naive, setup,
                                         teardown),
