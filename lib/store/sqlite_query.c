@@ -132,6 +132,7 @@ struct match_seen {
     int64_t *blk;    /* block number: identifier number / SEEN_BLOCK */
     uint64_t *known; /* the block's numbers idents has */
     uint64_t *hit;   /* ... and, of those, the ones that match */
+    uint8_t *full;   /* 1: the whole block read; 0: known's numbers only */
     size_t count, cap;
     struct code_range *r;
     size_t nr, rcap;
@@ -158,6 +159,7 @@ static void seen_free(void *p)
     zl_free(m->blk);
     zl_free(m->known);
     zl_free(m->hit);
+    zl_free(m->full);
     zl_free(m->r);
     zl_buf_cleanup(&m->bytes);
     zl_free(m);
@@ -245,11 +247,11 @@ static int code_in(const struct match_seen *m, int blob, const unsigned char *p,
     return 0;
 }
 
-/* Read idents' numbers [b * SEEN_BLOCK, (b + 1) * SEEN_BLOCK): which
- * are there into *known, which of those match m's ranges into *hit. 0 or
- * an error. */
+/* Read idents' numbers [from, to) of block b: which are there into
+ * *known, which of those match m's ranges into *hit (bits of the block).
+ * 0 or an error. */
 static int seen_read(zl_store *s, const struct match_seen *m, int64_t b,
-                     uint64_t *known, uint64_t *hit)
+                     int64_t from, int64_t to, uint64_t *known, uint64_t *hit)
 {
     static const char SQL[] = "SELECT n, code FROM idents WHERE n >= ?1"
                               " AND n < ?2";
@@ -260,8 +262,8 @@ static int seen_read(zl_store *s, const struct match_seen *m, int64_t b,
     *known = *hit = 0;
     if (!st)
         return ZL_ESTORE;
-    sqlite3_bind_int64(st, 1, first);
-    sqlite3_bind_int64(st, 2, first + SEEN_BLOCK);
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t n = sqlite3_column_int64(st, 0);
         const unsigned char *p = sqlite3_column_blob(st, 1);
@@ -292,10 +294,10 @@ static int walk_number_cb(void *ctx, int64_t n, int role)
 {
     struct ids_walk *w = ctx;
     struct match_seen *m = w->seen;
-    int64_t b = n / SEEN_BLOCK;
+    int64_t b = n / SEEN_BLOCK, first = b * SEEN_BLOCK;
     uint64_t known, hit, bit = (uint64_t)1 << (n % SEEN_BLOCK);
-    size_t i;
-    int rc;
+    size_t i, k = 0;
+    int rc, found = 0;
 
     if ((unsigned)role >= 63 || !(w->m->roles >> role & 1))
         return 0;
@@ -303,32 +305,44 @@ static int walk_number_cb(void *ctx, int64_t n, int role)
         return ZL_ESTORE;
     /* an event's numbers are mostly in the block of the one before */
     if (m->last && m->blk[m->last - 1] == b) {
-        size_t k = m->last - 1;
-
+        k = m->last - 1;
+        found = 1;
+    }
+    for (i = !found && m->t.cap ? zl_itab_start(&m->t, seen_hash(b)) : 0;
+         !found && m->t.cap && m->t.slot[i]; i = zl_itab_step(&m->t, i))
+        if (m->blk[m->t.slot[i] - 1] == b) {
+            k = (size_t)m->t.slot[i] - 1;
+            found = 1;
+            m->last = k + 1;
+        }
+    if (found) {
+        if (!(m->known[k] & bit) && !m->full[k]) {
+            /* a second number of the block: all of it, in one read */
+            if ((rc = seen_read(w->s, m, b, first, first + SEEN_BLOCK,
+                                &m->known[k], &m->hit[k])))
+                return rc;
+            m->full[k] = 1;
+        }
         return m->known[k] & bit ? (m->hit[k] & bit) != 0 : ZL_ESTORE;
     }
-    for (i = m->t.cap ? zl_itab_start(&m->t, seen_hash(b)) : 0;
-         m->t.cap && m->t.slot[i]; i = zl_itab_step(&m->t, i))
-        if (m->blk[m->t.slot[i] - 1] == b) {
-            size_t k = (size_t)m->t.slot[i] - 1;
-
-            m->last = k + 1;
-            return m->known[k] & bit ? (m->hit[k] & bit) != 0 : ZL_ESTORE;
-        }
-    if ((rc = seen_read(w->s, m, b, &known, &hit)))
+    /* a block's first number alone: a short walk meets scattered ones */
+    if ((rc = seen_read(w->s, m, b, n, n + 1, &known, &hit)))
         return rc;
     if (m->count == m->cap) {
         size_t cap = m->cap ? 2 * m->cap : 256;
         int64_t *nb = zl_realloc(m->blk, cap * sizeof *nb);
         uint64_t *nk = nb ? zl_realloc(m->known, cap * sizeof *nk) : NULL;
         uint64_t *nh = nk ? zl_realloc(m->hit, cap * sizeof *nh) : NULL;
+        uint8_t *nf = nh ? zl_realloc(m->full, cap) : NULL;
 
         if (nb)
             m->blk = nb;
         if (nk)
             m->known = nk;
-        if (nh) {
+        if (nh)
             m->hit = nh;
+        if (nf) {
+            m->full = nf;
             m->cap = cap;
         }
     }
@@ -337,6 +351,7 @@ static int walk_number_cb(void *ctx, int64_t n, int role)
         m->blk[m->count] = b;
         m->known[m->count] = known;
         m->hit[m->count] = hit;
+        m->full[m->count] = 0;
         zl_itab_put(&m->t, seen_hash(b), (int32_t)m->count);
         m->last = ++m->count;
     } /* else not kept: read again next time */
