@@ -428,6 +428,85 @@ static void test_broad_coded_vs_naive(void **state)
     check_broads(f->s, &CODED_IDS);
 }
 
+/* ---- the walk's memo of idents blocks ------------------------------------
+ * The walk reads a block of idents numbers whole at its second number
+ * (sqlite_query.c, walk_number_cb). N_REUSE events a minute apart: the
+ * first lists 200 serials of class A (consecutive numbers), each later
+ * one a new serial of class B and then one of the first event's serials,
+ * so its B misses and its A is met in a block the walk has touched: the
+ * whole block read then, and its masks decide the events after. With
+ * every pattern broad (ZL_QUERY_WALK_IDENTS=1), all pages both ways. */
+#define N_REUSE 21
+
+static int put_reuse(zl_store *s)
+{
+    struct zl_buf b;
+    struct zl_error err;
+    int rc;
+
+    zl_buf_init(&b, 1 << 22);
+    rc = zl_buf_adds(&b, "{\"@context\":[\"https://ref.gs1.org/standards/"
+                         "epcis/2.0.0/epcis-context.jsonld\"],\"type\":"
+                         "\"EPCISDocument\",\"schemaVersion\":\"2.0\","
+                         "\"creationDate\":\"2024-01-01T00:00:00Z\","
+                         "\"epcisBody\":{\"eventList\":[");
+    for (int i = 0; i < N_REUSE && !rc; i++) {
+        rc = zl_buf_printf(&b,
+                           "%s{\"type\":\"ObjectEvent\",\"eventTime\":"
+                           "\"2024-01-02T00:%02d:00Z\","
+                           "\"eventTimeZoneOffset\":\"+00:00\","
+                           "\"action\":\"OBSERVE\",\"epcList\":[",
+                           i ? "," : "", i);
+        for (int k = 0; !rc && !i && k < 200; k++)
+            rc = zl_buf_printf(&b,
+                               "%s\"https://id.gs1.org/01/09506000134352/"
+                               "21/%d\"",
+                               k ? "," : "", 1000 + k);
+        if (!rc && i)
+            rc = zl_buf_printf(&b,
+                               "\"https://id.gs1.org/01/09506000134369/21/%d\","
+                               "\"https://id.gs1.org/01/09506000134352/21/%d\"",
+                               i, 1000 + (i * 37) % 200);
+        if (!rc)
+            rc = zl_buf_adds(&b, "]}");
+    }
+    if (!rc)
+        rc = zl_buf_adds(&b, "]}}");
+    if (!rc)
+        rc = zl_capture(s, b.data, b.len, NULL, NULL, &err);
+    zl_buf_cleanup(&b);
+    return rc;
+}
+
+static int reuse_all(int i)
+{
+    return i < N_REUSE;
+}
+
+static int reuse_b(int i)
+{
+    return i >= 1 && i < N_REUSE;
+}
+
+static void test_walk_blocks_vs_naive(void **state)
+{
+    static const char *const DIRS[] = {"ASC", "DESC"};
+    struct fixture *f = *state;
+
+    assert_int_equal(put_reuse(f->s), 0);
+    setenv("ZL_QUERY_WALK_IDENTS", "1", 1);
+    for (int d = 0; d < 2; d++)
+        for (int per = 1; per <= 8; per += 7) {
+            check_broad(f->s, "MATCH_epc",
+                        "https://id.gs1.org/01/09506000134352/*", per, DIRS[d],
+                        reuse_all);
+            check_broad(f->s, "MATCH_epc",
+                        "https://id.gs1.org/01/09506000134369/*", per, DIRS[d],
+                        reuse_b);
+        }
+    unsetenv("ZL_QUERY_WALK_IDENTS");
+}
+
 /* ---- EQ_ parameters and their order, against a naive model ------------
  * N_ORD events, two to a minute (so ties on eventTime are broken by the
  * hash), each with a bizStep, disposition, readPoint and bizLocation
@@ -889,6 +968,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_patterns_vs_naive, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_broad_coded_vs_naive, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_walk_blocks_vs_naive, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_broad_patterns_vs_naive, setup,
                                         teardown),
