@@ -869,9 +869,10 @@ int zl_query_sql_build_walk(struct zl_query_sql *q,
 
 int zl_query_sql_build_rids(struct zl_query_sql *q,
                             const struct zl_event_filter *f,
-                            const struct zl_query_dialect *d, const char *rids)
+                            const struct zl_query_dialect *d, const char *rids,
+                            int walk)
 {
-    return build(q, f, d, 0, rids);
+    return build(q, f, d, walk, rids);
 }
 
 void zl_query_sql_cleanup(struct zl_query_sql *q)

@@ -119,10 +119,13 @@ int zl_query_sql_build_walk(struct zl_query_sql *q,
  * INDEXED WHERE e.rid IN (SELECT value FROM json_each(?))", SQLite's
  * syntax), with every condition of f still applied and the same order.
  * rids is the first bound value (not in the text, so one filter's
- * batches share one statement) and must outlive q. */
+ * batches share one statement) and must outlive q. walk as for
+ * zl_query_sql_build_walk: each row tested on its own identifiers (a
+ * broad pattern's subquery would collect every match first). */
 int zl_query_sql_build_rids(struct zl_query_sql *q,
                             const struct zl_event_filter *f,
-                            const struct zl_query_dialect *d, const char *rids);
+                            const struct zl_query_dialect *d, const char *rids,
+                            int walk);
 
 /* Call cb with the prefix range [lo, hi) of each pattern of the MATCH_
  * parameters whose values are all patterns (hi NULL when unbounded),

@@ -47,6 +47,16 @@
  * instead of collecting the matches first (see above). */
 #define WALK_IDENTS 5000
 
+/* WALK_IDENTS, or ZL_QUERY_WALK_IDENTS from the environment (the tests
+ * make a handful of identifiers broad, to compare the plans). */
+static int64_t walk_idents(void)
+{
+    const char *env = getenv("ZL_QUERY_WALK_IDENTS");
+    long long v = env ? atoll(env) : 0;
+
+    return v > 0 ? (int64_t)v : WALK_IDENTS;
+}
+
 static const struct zl_query_dialect DIALECT = {
     .numbered = 0,
     .event_cols = ZL_SQLITE_EVENT_COLS,
@@ -94,18 +104,41 @@ static int ids_match_cb(void *ctx, const struct zl_id_row *r)
     return 0;
 }
 
-/* The identifiers a walk statement has tested, by number (a version 3
- * list names them so): whether each matched. Kept as the statement's
- * auxiliary data on its roles argument (a bound constant), so one
- * statement's rows share it and a reset drops it; an identifier
- * carried by several events of the walk is looked up and compared once
- * (1M demo events, a GTIN's serials as MATCH_anyEPC: 44 ms a page
- * without it). */
+/* What a walk statement knows of the identifiers it has tested, by
+ * number (a version 3 list names them so): whether each matched. Kept as
+ * the statement's auxiliary data on its roles argument (a bound
+ * constant), so one statement's rows share it and a reset drops it.
+ *
+ * An identifier is tested on its code (schema 26), against the ranges of
+ * codes the patterns cover (zl_ident_prefix_ranges, as the subquery form
+ * and the count read them), not on its text: no decoding. And idents is
+ * read a block of SEEN_BLOCK numbers at a time, in number order (one
+ * descent, then the next rows): numbers are given in capture order, so
+ * the identifiers of the events a walk reads in time order sit in a few
+ * blocks (a commissioning's serials are consecutive numbers). One lookup
+ * of idents by number for each new identifier (schema 38's first walk)
+ * cost 1M demo events' pages of a GTIN's serials 69-98 ms at p99 against
+ * 11-12 ms when lists spelled their identifiers. */
+#define SEEN_BLOCK 64
+
+struct code_range {
+    int blob;
+    size_t lo, lo_len, hi, hi_len; /* offsets into match_seen.bytes */
+    int has_hi;
+};
+
 struct match_seen {
     struct zl_itab t;
-    int64_t *n;
-    uint8_t *hit;
+    int64_t *blk;    /* block number: identifier number / SEEN_BLOCK */
+    uint64_t *known; /* the block's numbers idents has */
+    uint64_t *hit;   /* ... and, of those, the ones that match */
+    uint8_t *full;   /* 1: the whole block read; 0: known's numbers only */
     size_t count, cap;
+    struct code_range *r;
+    size_t nr, rcap;
+    struct zl_buf bytes;
+    size_t last; /* the block looked up last, + 1 (0: none) */
+    int ready;
 };
 
 static uint64_t seen_hash(int64_t n)
@@ -115,7 +148,7 @@ static uint64_t seen_hash(int64_t n)
 
 static uint64_t seen_hash_at(const void *ctx, int32_t idx)
 {
-    return seen_hash(((const struct match_seen *)ctx)->n[idx]);
+    return seen_hash(((const struct match_seen *)ctx)->blk[idx]);
 }
 
 static void seen_free(void *p)
@@ -123,58 +156,206 @@ static void seen_free(void *p)
     struct match_seen *m = p;
 
     zl_itab_free(&m->t);
-    zl_free(m->n);
+    zl_free(m->blk);
+    zl_free(m->known);
     zl_free(m->hit);
+    zl_free(m->full);
+    zl_free(m->r);
+    zl_buf_cleanup(&m->bytes);
     zl_free(m);
+}
+
+static int seen_range(void *ctx, int blob, const void *lo, size_t lo_len,
+                      const void *hi, size_t hi_len)
+{
+    struct match_seen *m = ctx;
+    struct code_range *r;
+    int rc;
+
+    if (m->nr == m->rcap) {
+        size_t cap = m->rcap ? 2 * m->rcap : 8;
+        struct code_range *nr = zl_realloc(m->r, cap * sizeof *nr);
+
+        if (!nr)
+            return ZL_ENOMEM;
+        m->r = nr;
+        m->rcap = cap;
+    }
+    r = &m->r[m->nr];
+    r->blob = blob;
+    r->lo = m->bytes.len;
+    r->lo_len = lo_len;
+    r->has_hi = hi != NULL;
+    if ((rc = zl_buf_add(&m->bytes, lo, lo_len)))
+        return rc;
+    r->hi = m->bytes.len;
+    r->hi_len = hi ? hi_len : 0;
+    if (hi && (rc = zl_buf_add(&m->bytes, hi, hi_len)))
+        return rc;
+    m->nr++;
+    return 0;
+}
+
+/* The ranges of codes of the walk's patterns: each prefix is a lo
+ * argument (range_bytes gives the prefix itself). 0 or an error. */
+static int seen_ready(struct match_seen *m, int argc, sqlite3_value **argv)
+{
+    int rc = 0;
+
+    if (m->ready)
+        return 0;
+    zl_buf_cleanup(&m->bytes); /* a failed try's */
+    zl_buf_init(&m->bytes, (size_t)1 << 20);
+    m->nr = 0;
+    for (int i = 2; i + 1 < argc && !rc; i += 2) {
+        const char *lo = sqlite3_value_blob(argv[i]);
+
+        rc = zl_ident_prefix_ranges(
+            lo ? lo : "", (size_t)sqlite3_value_bytes(argv[i]), seen_range, m);
+    }
+    m->ready = !rc;
+    return rc;
+}
+
+/* 1 when the code p[0..n) (a BLOB when blob) is in one of m's ranges:
+ * bytewise, as SQLite's BINARY collation, TEXT below every BLOB. */
+static int code_in(const struct match_seen *m, int blob, const unsigned char *p,
+                   size_t n)
+{
+    for (size_t i = 0; i < m->nr; i++) {
+        const struct code_range *r = &m->r[i];
+        const unsigned char *lo = (const unsigned char *)m->bytes.data + r->lo;
+        const unsigned char *hi = (const unsigned char *)m->bytes.data + r->hi;
+        int c;
+
+        if (r->blob != blob)
+            continue;
+        /* most codes differ from a range's bounds in their first byte */
+        if (n && r->lo_len && r->has_hi && r->hi_len &&
+            (p[0] < lo[0] || p[0] > hi[0]))
+            continue;
+        c = memcmp(p, lo, n < r->lo_len ? n : r->lo_len);
+        if (c < 0 || (c == 0 && n < r->lo_len))
+            continue; /* below lo */
+        if (r->has_hi) {
+            c = memcmp(p, hi, n < r->hi_len ? n : r->hi_len);
+            if (c > 0 || (c == 0 && n >= r->hi_len))
+                continue; /* at or above hi */
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* Read idents' numbers [from, to) of block b: which are there into
+ * *known, which of those match m's ranges into *hit (bits of the block).
+ * 0 or an error. */
+static int seen_read(zl_store *s, const struct match_seen *m, int64_t b,
+                     int64_t from, int64_t to, uint64_t *known, uint64_t *hit)
+{
+    static const char SQL[] = "SELECT n, code FROM idents WHERE n >= ?1"
+                              " AND n < ?2";
+    sqlite3_stmt *st = zl_sqlite_stmt(s, SQL);
+    int64_t first = b * SEEN_BLOCK;
+    int rc;
+
+    *known = *hit = 0;
+    if (!st)
+        return ZL_ESTORE;
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t n = sqlite3_column_int64(st, 0);
+        const unsigned char *p = sqlite3_column_blob(st, 1);
+        size_t len = (size_t)sqlite3_column_bytes(st, 1);
+        uint64_t bit = (uint64_t)1 << (n - first);
+
+        *known |= bit;
+        if (code_in(m, sqlite3_column_type(st, 1) == SQLITE_BLOB,
+                    p ? p : (const unsigned char *)"", len))
+            *hit |= bit;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE        ? 0
+           : rc == SQLITE_INTERRUPT ? ZL_ETIMEOUT
+                                    : ZL_ESTORE;
 }
 
 struct ids_walk {
     struct ids_match *m;
     struct match_seen *seen;
-    struct zl_sqlite_idnames *nm;
+    zl_store *s;
 };
 
 /* 1 when identifier n (in a role the walk asks for) matches; 0; or an
- * error (< 0). */
+ * error (< 0; ZL_ESTORE for a number idents lacks, which verify
+ * reports). */
 static int walk_number_cb(void *ctx, int64_t n, int role)
 {
     struct ids_walk *w = ctx;
     struct match_seen *m = w->seen;
-    struct zl_id_row r;
-    size_t i;
-    int hit, rc;
+    int64_t b = n / SEEN_BLOCK, first = b * SEEN_BLOCK;
+    uint64_t known, hit, bit = (uint64_t)1 << (n % SEEN_BLOCK);
+    size_t i, k = 0;
+    int rc, found = 0;
 
     if ((unsigned)role >= 63 || !(w->m->roles >> role & 1))
         return 0;
-    for (i = m->t.cap ? zl_itab_start(&m->t, seen_hash(n)) : 0;
-         m->t.cap && m->t.slot[i]; i = zl_itab_step(&m->t, i))
-        if (m->n[m->t.slot[i] - 1] == n)
-            return m->hit[m->t.slot[i] - 1];
-    memset(&r, 0, sizeof r);
-    r.role = (enum zl_id_role)role;
-    if ((rc = w->nm->names.name(w->nm->names.ctx, n, &r.id)))
+    if (n < 0)
+        return ZL_ESTORE;
+    /* an event's numbers are mostly in the block of the one before */
+    if (m->last && m->blk[m->last - 1] == b) {
+        k = m->last - 1;
+        found = 1;
+    }
+    for (i = !found && m->t.cap ? zl_itab_start(&m->t, seen_hash(b)) : 0;
+         !found && m->t.cap && m->t.slot[i]; i = zl_itab_step(&m->t, i))
+        if (m->blk[m->t.slot[i] - 1] == b) {
+            k = (size_t)m->t.slot[i] - 1;
+            found = 1;
+            m->last = k + 1;
+        }
+    if (found) {
+        if (!(m->known[k] & bit) && !m->full[k]) {
+            /* a second number of the block: all of it, in one read */
+            if ((rc = seen_read(w->s, m, b, first, first + SEEN_BLOCK,
+                                &m->known[k], &m->hit[k])))
+                return rc;
+            m->full[k] = 1;
+        }
+        return m->known[k] & bit ? (m->hit[k] & bit) != 0 : ZL_ESTORE;
+    }
+    /* a block's first number alone: a short walk meets scattered ones */
+    if ((rc = seen_read(w->s, m, b, n, n + 1, &known, &hit)))
         return rc;
-    hit = ids_match_cb(w->m, &r);
     if (m->count == m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 1024;
-        int64_t *nn = zl_realloc(m->n, cap * sizeof *nn);
-        uint8_t *hh = nn ? zl_realloc(m->hit, cap) : NULL;
+        size_t cap = m->cap ? 2 * m->cap : 256;
+        int64_t *nb = zl_realloc(m->blk, cap * sizeof *nb);
+        uint64_t *nk = nb ? zl_realloc(m->known, cap * sizeof *nk) : NULL;
+        uint64_t *nh = nk ? zl_realloc(m->hit, cap * sizeof *nh) : NULL;
+        uint8_t *nf = nh ? zl_realloc(m->full, cap) : NULL;
 
-        if (nn)
-            m->n = nn;
-        if (!hh)
-            return hit; /* not kept: asked again next time */
-        m->hit = hh;
-        m->cap = cap;
+        if (nb)
+            m->blk = nb;
+        if (nk)
+            m->known = nk;
+        if (nh)
+            m->hit = nh;
+        if (nf) {
+            m->full = nf;
+            m->cap = cap;
+        }
     }
-    if (m->count < INT32_MAX - 1 &&
-        !zl_itab_reserve(&m->t, m->count, 1024, seen_hash_at, m, NULL)) {
-        m->n[m->count] = n;
-        m->hit[m->count] = (uint8_t)hit;
-        zl_itab_put(&m->t, seen_hash(n), (int32_t)m->count);
-        m->count++;
-    }
-    return hit;
+    if (m->count < m->cap && m->count < INT32_MAX - 1 &&
+        !zl_itab_reserve(&m->t, m->count, 256, seen_hash_at, m, NULL)) {
+        m->blk[m->count] = b;
+        m->known[m->count] = known;
+        m->hit[m->count] = hit;
+        m->full[m->count] = 0;
+        zl_itab_put(&m->t, seen_hash(b), (int32_t)m->count);
+        m->last = ++m->count;
+    } /* else not kept: read again next time */
+    return known & bit ? (hit & bit) != 0 : ZL_ESTORE;
 }
 
 /* 1 when the packed identifiers (argv[0]) hold one with a role in the
@@ -199,22 +380,24 @@ static void ids_match_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
     memset(&row, 0, sizeof row);
     zl_sqlite_idnames_init(&nm, sqlite3_user_data(cx));
     if (p && n > 0 && p[0] == ZL_IDS_V3) {
-        struct ids_walk w = {&m, sqlite3_get_auxdata(cx, 1), &nm};
+        struct ids_walk w = {&m, sqlite3_get_auxdata(cx, 1),
+                             sqlite3_user_data(cx)};
 
         if (!w.seen && (w.seen = zl_calloc(1, sizeof *w.seen)))
             sqlite3_set_auxdata(cx, 1, w.seen, seen_free);
         /* set_auxdata frees it at once when it cannot keep it */
-        if ((w.seen = sqlite3_get_auxdata(cx, 1)) != NULL)
+        if ((w.seen = sqlite3_get_auxdata(cx, 1)) != NULL &&
+            !seen_ready(w.seen, argc, argv))
             sqlite3_result_int(
                 cx, zl_ids_numbers(p, (size_t)n, walk_number_cb, &w) == 1);
         else
             sqlite3_result_int(cx, zl_ids_unpack(p, (size_t)n, &nm.names,
-                                                 ZL_ID_ROLES_ALL, &row,
+                                                 (zl_id_roles)m.roles, &row,
                                                  ids_match_cb, &m) == 1);
     } else
         sqlite3_result_int(cx, p && n > 0 &&
                                    zl_ids_unpack(p, (size_t)n, &nm.names,
-                                                 ZL_ID_ROLES_ALL, &row,
+                                                 (zl_id_roles)m.roles, &row,
                                                  ids_match_cb, &m) == 1);
     zl_sqlite_idnames_cleanup(&nm);
 }
@@ -234,6 +417,7 @@ int zl_sqlite_query_setup(zl_store *s)
 struct count {
     zl_store *s;
     int64_t n;
+    int64_t walk; /* walk_idents() */
 };
 
 /* Add the identifiers whose codes are in [lo, hi) to c->n (hi NULL: up
@@ -260,7 +444,7 @@ static int count_codes(void *ctx, int blob, const void *lo, size_t lo_len,
         else
             sqlite3_bind_zeroblob(st, 2, 0);
     }
-    sqlite3_bind_int64(st, 3, WALK_IDENTS - c->n);
+    sqlite3_bind_int64(st, 3, c->walk - c->n);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         c->n += sqlite3_column_int64(st, 0);
@@ -268,7 +452,7 @@ static int count_codes(void *ctx, int blob, const void *lo, size_t lo_len,
     sqlite3_clear_bindings(st);
     if (rc != SQLITE_ROW)
         return ZL_ESTORE;
-    return c->n >= WALK_IDENTS; /* enough: stop counting */
+    return c->n >= c->walk; /* enough: stop counting */
 }
 
 /* Add the identifiers in the prefix range [lo, hi) to c->n: lo is the
@@ -285,10 +469,10 @@ static int count_range(void *ctx, const char *lo, size_t lo_len, const char *hi,
  * error. */
 static int broad_patterns(zl_store *s, const struct zl_event_filter *f)
 {
-    struct count c = {s, 0};
+    struct count c = {s, 0, walk_idents()};
     int rc = zl_query_sql_ranges(f, &DIALECT, count_range, &c);
 
-    return rc < 0 ? rc : c.n >= WALK_IDENTS;
+    return rc < 0 ? rc : c.n >= c.walk;
 }
 
 /* ---- the read rule's hint (zl_event_filter.admits) ------------------------
@@ -1097,6 +1281,35 @@ static const struct zl_cands_source SQ_CANDS = {
     .read = sq_cands_read,
 };
 
+/* 1 when f's identifier lists are all patterns and reach WALK_IDENTS
+ * identifiers (broad_patterns): then *keyed is f without them, for the
+ * sites index's key (zl_sites_key_of takes no identifier filter), and
+ * each candidate is tested on its own identifiers (the walk form of the
+ * read-back; as a subquery each batch collected every match of the
+ * pattern first: at 10M events a GTIN's serials are millions of
+ * occurrences). 0 otherwise, or an error. */
+static int broad_only(zl_store *s, const struct zl_event_filter *f,
+                      struct zl_event_filter *keyed)
+{
+    const char **lists[ZL_QUERY_ID_LISTS];
+    size_t n = 0;
+    int rc;
+
+    zl_query_id_lists(f, lists);
+    for (size_t i = 0; i < ZL_QUERY_ID_LISTS; i++)
+        for (const char **v = lists[i]; v && *v; v++, n++)
+            if (!**v || (*v)[strlen(*v) - 1] != '*')
+                return 0;
+    if (!n || (rc = broad_patterns(s, f)) <= 0)
+        return n ? rc : 0;
+    *keyed = *f;
+    keyed->match_epc = keyed->match_any_epc = keyed->match_parent_id = NULL;
+    keyed->match_input_epc = keyed->match_output_epc = NULL;
+    keyed->match_epc_class = keyed->match_input_epc_class = NULL;
+    keyed->match_output_epc_class = keyed->match_any_epc_class = NULL;
+    return 1;
+}
+
 /* f answered through event_sites: the admitted sites' ranges for f's key
  * (and, for an enterprise, its trade values' ranges and custody's
  * candidates: above) merged in time order (then by event number, so an event
@@ -1115,17 +1328,24 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
     struct zl_admitted ad = {0};
     struct stream *m = NULL;
     struct zl_query_sql *q = NULL;
-    struct zl_event_filter g = *f;
+    struct zl_event_filter g = *f, keyed;
     struct zl_buf rids;
     struct zl_cands_slice cust = {0};
     int64_t value, lo = INT64_MIN, hi = INT64_MAX;
     size_t live = 0, n_m = 0, n_streams, batch, first;
-    int attr, rc, desc = f->order_desc;
+    int attr, rc, desc = f->order_desc, broad = 0;
 
     *used = 0;
     batch = zl_sites_first_batch(f, FIRST_BATCH);
     zl_buf_init(&rids, (size_t)1 << 20);
-    if ((rc = sites_attr(s, f, &attr, &value)) != 0)
+    /* broad patterns only: the region's events in time order, each
+     * tested on its identifiers (below); the plain scan with the
+     * region's condition walked every event of the store (1M demo
+     * events, a GTIN the region never sees: 1.6 s) */
+    if ((rc = broad_only(s, f, &keyed)) < 0)
+        return rc;
+    broad = rc;
+    if ((rc = sites_attr(s, broad ? &keyed : f, &attr, &value)) != 0)
         return rc < 0 ? rc : 0;
     if ((rc = admitted_sites(s, f, &ad)))
         goto out;
@@ -1230,7 +1450,7 @@ static int sites_query(zl_store *s, const struct zl_event_filter *f,
             break;
         if ((rc = zl_buf_add(&rids, "]", 2)))
             goto out;
-        rc = zl_query_sql_build_rids(q, &g, &DIALECT, rids.data);
+        rc = zl_query_sql_build_rids(q, &g, &DIALECT, rids.data, broad);
         if (!rc)
             rc = run_rows(s, q, f, bud, scratch, cb, ctx);
         zl_query_sql_cleanup(q);

@@ -225,7 +225,40 @@ static void test_patterns_vs_naive(void **state)
 #define N_BROAD   42
 #define BROAD_PER 400
 
-static int put_broad(zl_store *s)
+/* The identifiers of put_broad: class A's serials (event i, serial k),
+ * class B's, the quantity class, and the patterns asked. */
+struct broad_ids {
+    const char *a, *b, *q; /* prefixes of A's and B's serials */
+    const char *sep;       /* between an A serial's two numbers */
+    const char *a_pat, *all_pat, *b_pat, *q_pat, *none_pat;
+};
+
+/* Text identifiers (no coded form: idents keeps their TEXT). */
+static const struct broad_ids TEXT_IDS = {
+    "https://example.com/A/21/",      "https://example.com/B/21/",
+    "https://example.com/A/21/q",     "-",
+    "https://example.com/A/*",        "https://example.com/*",
+    "https://example.com/B/*",        "https://example.com/A/21/q*",
+    "https://example.com/A/21/\xff*",
+};
+
+/* GS1 Digital Link items and a lot, coded in idents (ident_code.c): A's
+ * serials of digits of both parities and with a letter (three forms),
+ * B's with a dash; the walk tests their codes against the patterns'
+ * ranges of codes. */
+static const struct broad_ids CODED_IDS = {
+    "https://id.gs1.org/01/09506000134352/21/",
+    "https://id.gs1.org/01/09506000134369/21/",
+    "https://id.gs1.org/01/09506000134352/10/q",
+    "",
+    "https://id.gs1.org/01/09506000134352/*",
+    "https://id.gs1.org/*",
+    "https://id.gs1.org/01/09506000134369/*",
+    "https://id.gs1.org/01/09506000134352/10/q*",
+    "https://id.gs1.org/01/09506000134352/21/\xff*",
+};
+
+static int put_broad(zl_store *s, const struct broad_ids *ids)
 {
     struct zl_buf b;
     struct zl_error err;
@@ -245,17 +278,18 @@ static int put_broad(zl_store *s)
                            "\"action\":\"OBSERVE\",\"epcList\":[",
                            i ? "," : "", i);
         for (int k = 0; !rc && i % 3 == 0 && k < BROAD_PER; k++)
-            rc = zl_buf_printf(&b, "%s\"https://example.com/A/21/%d-%d\"",
-                               k ? "," : "", i, k);
+            rc = zl_buf_printf(&b, "%s\"%s%d%s%d%s\"", k ? "," : "", ids->a, i,
+                               ids->sep, k,
+                               k % 7 == 3 ? "x" : ""); /* a letter */
         for (int k = 0; !rc && i % 3 == 1 && k < 3; k++)
-            rc = zl_buf_printf(&b, "%s\"https://example.com/B/21/%d-%d\"",
-                               k ? "," : "", i, k);
+            rc = zl_buf_printf(&b, "%s\"%s%d-%d\"", k ? "," : "", ids->b, i, k);
         if (!rc)
             rc = zl_buf_adds(&b, "]");
         if (!rc && i % 3 == 2)
-            rc = zl_buf_adds(&b, ",\"quantityList\":[{\"epcClass\":"
-                                 "\"https://example.com/A/21/q\","
-                                 "\"quantity\":1}]");
+            rc = zl_buf_printf(&b,
+                               ",\"quantityList\":[{\"epcClass\":"
+                               "\"%s\",\"quantity\":1}]",
+                               ids->q);
         if (!rc)
             rc = zl_buf_adds(&b, "}");
     }
@@ -356,33 +390,121 @@ static int none(int i)
     return 0;
 }
 
+static void check_broads(zl_store *s, const struct broad_ids *ids)
+{
+    static const char *const DIRS[] = {"ASC", "DESC"};
+    char both[200];
+
+    assert_int_equal(put_broad(s, ids), 0);
+    for (int d = 0; d < 2; d++)
+        for (int per = 1; per <= 8; per += 7) {
+            /* broad (walk) */
+            check_broad(s, "MATCH_epc", ids->a_pat, per, DIRS[d], class_a);
+            check_broad(s, "MATCH_epc", ids->all_pat, per, DIRS[d], with_ids);
+            check_broad(s, "MATCH_anyEPCClass", ids->a_pat, per, DIRS[d],
+                        qty_a); /* the roles count */
+            /* narrow (collected) */
+            check_broad(s, "MATCH_epc", ids->b_pat, per, DIRS[d], class_b);
+            check_broad(s, "MATCH_epcClass", ids->q_pat, per, DIRS[d], qty_a);
+        }
+    /* a list of a broad and a narrow pattern; one no identifier can have */
+    snprintf(both, sizeof both, "%s|%s", ids->a_pat, ids->b_pat);
+    check_broad(s, "MATCH_epc", both, 5, "ASC", with_ids);
+    check_broad(s, "MATCH_epc", ids->none_pat, 5, "ASC", none);
+}
+
 static void test_broad_patterns_vs_naive(void **state)
+{
+    struct fixture *f = *state;
+
+    check_broads(f->s, &TEXT_IDS);
+}
+
+/* The same with coded identifiers (schema 26's forms). */
+static void test_broad_coded_vs_naive(void **state)
+{
+    struct fixture *f = *state;
+
+    check_broads(f->s, &CODED_IDS);
+}
+
+/* ---- the walk's memo of idents blocks ------------------------------------
+ * The walk reads a block of idents numbers whole at its second number
+ * (sqlite_query.c, walk_number_cb). N_REUSE events a minute apart: the
+ * first lists 200 serials of class A (consecutive numbers), each later
+ * one a new serial of class B and then one of the first event's serials,
+ * so its B misses and its A is met in a block the walk has touched: the
+ * whole block read then, and its masks decide the events after. With
+ * every pattern broad (ZL_QUERY_WALK_IDENTS=1), all pages both ways. */
+#define N_REUSE 21
+
+static int put_reuse(zl_store *s)
+{
+    struct zl_buf b;
+    struct zl_error err;
+    int rc;
+
+    zl_buf_init(&b, 1 << 22);
+    rc = zl_buf_adds(&b, "{\"@context\":[\"https://ref.gs1.org/standards/"
+                         "epcis/2.0.0/epcis-context.jsonld\"],\"type\":"
+                         "\"EPCISDocument\",\"schemaVersion\":\"2.0\","
+                         "\"creationDate\":\"2024-01-01T00:00:00Z\","
+                         "\"epcisBody\":{\"eventList\":[");
+    for (int i = 0; i < N_REUSE && !rc; i++) {
+        rc = zl_buf_printf(&b,
+                           "%s{\"type\":\"ObjectEvent\",\"eventTime\":"
+                           "\"2024-01-02T00:%02d:00Z\","
+                           "\"eventTimeZoneOffset\":\"+00:00\","
+                           "\"action\":\"OBSERVE\",\"epcList\":[",
+                           i ? "," : "", i);
+        for (int k = 0; !rc && !i && k < 200; k++)
+            rc = zl_buf_printf(&b,
+                               "%s\"https://id.gs1.org/01/09506000134352/"
+                               "21/%d\"",
+                               k ? "," : "", 1000 + k);
+        if (!rc && i)
+            rc = zl_buf_printf(&b,
+                               "\"https://id.gs1.org/01/09506000134369/21/%d\","
+                               "\"https://id.gs1.org/01/09506000134352/21/%d\"",
+                               i, 1000 + (i * 37) % 200);
+        if (!rc)
+            rc = zl_buf_adds(&b, "]}");
+    }
+    if (!rc)
+        rc = zl_buf_adds(&b, "]}}");
+    if (!rc)
+        rc = zl_capture(s, b.data, b.len, NULL, NULL, &err);
+    zl_buf_cleanup(&b);
+    return rc;
+}
+
+static int reuse_all(int i)
+{
+    return i < N_REUSE;
+}
+
+static int reuse_b(int i)
+{
+    return i >= 1 && i < N_REUSE;
+}
+
+static void test_walk_blocks_vs_naive(void **state)
 {
     static const char *const DIRS[] = {"ASC", "DESC"};
     struct fixture *f = *state;
 
-    assert_int_equal(put_broad(f->s), 0);
+    assert_int_equal(put_reuse(f->s), 0);
+    setenv("ZL_QUERY_WALK_IDENTS", "1", 1);
     for (int d = 0; d < 2; d++)
         for (int per = 1; per <= 8; per += 7) {
-            /* broad (walk) */
-            check_broad(f->s, "MATCH_epc", "https://example.com/A/*", per,
-                        DIRS[d], class_a);
-            check_broad(f->s, "MATCH_epc", "https://example.com/*", per,
-                        DIRS[d], with_ids);
-            check_broad(f->s, "MATCH_anyEPCClass", "https://example.com/A/*",
-                        per, DIRS[d], qty_a); /* the roles count */
-            /* narrow (collected) */
-            check_broad(f->s, "MATCH_epc", "https://example.com/B/*", per,
-                        DIRS[d], class_b);
-            check_broad(f->s, "MATCH_epcClass", "https://example.com/A/21/q*",
-                        per, DIRS[d], qty_a);
+            check_broad(f->s, "MATCH_epc",
+                        "https://id.gs1.org/01/09506000134352/*", per, DIRS[d],
+                        reuse_all);
+            check_broad(f->s, "MATCH_epc",
+                        "https://id.gs1.org/01/09506000134369/*", per, DIRS[d],
+                        reuse_b);
         }
-    /* a list of a broad and a narrow pattern; one no identifier can have */
-    check_broad(f->s, "MATCH_epc",
-                "https://example.com/A/*|https://example.com/B/*", 5, "ASC",
-                with_ids);
-    check_broad(f->s, "MATCH_epc", "https://example.com/A/21/\xff*", 5, "ASC",
-                none);
+    unsetenv("ZL_QUERY_WALK_IDENTS");
 }
 
 /* ---- EQ_ parameters and their order, against a naive model ------------
@@ -844,6 +966,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_count_params),
         cmocka_unit_test_setup_teardown(test_patterns_vs_naive, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_broad_coded_vs_naive, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_walk_blocks_vs_naive, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_broad_patterns_vs_naive, setup,
                                         teardown),

@@ -819,6 +819,9 @@ static const struct {
     {{"ZL_QUERY_SITES_BATCH", "1"}, {NULL, NULL}},
     {{"ZL_QUERY_NO_SITES", "1"}, {NULL, NULL}},
     {{"ZL_QUERY_NO_PUSHDOWN", "1"}, {NULL, NULL}},
+    /* every pattern broad: the candidates tested on their identifiers */
+    {{"ZL_QUERY_WALK_IDENTS", "1"}, {NULL, NULL}},
+    {{"ZL_QUERY_WALK_IDENTS", "1"}, {"ZL_QUERY_SITES_BATCH", "1"}},
 };
 #define N_MODES (sizeof MODES / sizeof MODES[0])
 
@@ -827,6 +830,7 @@ static void set_mode(size_t m)
     unsetenv("ZL_QUERY_SITES_BATCH");
     unsetenv("ZL_QUERY_NO_SITES");
     unsetenv("ZL_QUERY_NO_PUSHDOWN");
+    unsetenv("ZL_QUERY_WALK_IDENTS");
     for (size_t i = 0; i < 2; i++)
         if (MODES[m][i].name)
             setenv(MODES[m][i].name, MODES[m][i].value, 1);
@@ -860,6 +864,13 @@ static void test_pushdown(void **state)
          0},
         {"reg-hebei", "eventType", "ObjectEvent", "orderDirection", "DESC", "6",
          0},
+        /* class patterns: the region's events tested on their items */
+        {"reg-hebei", "MATCH_anyEPC", "https://id.gs1.org/01/*", NULL, NULL,
+         "7", 0},
+        {"reg-hebei", "MATCH_epc", "https://id.gs1.org/01/06940277100*",
+         "orderDirection", "DESC", "3", 0},
+        {"reg-hebei", "MATCH_epc", "https://id.gs1.org/01/0690000000002*",
+         "EQ_bizStep", "retail_selling", "4", 0},
         {"reg-1301", NULL, NULL, NULL, NULL, "7", 0},
         {"reg-beijing", "EQ_bizStep", "shipping", NULL, NULL, "7", 0},
     };
