@@ -106,20 +106,49 @@ static unsigned mask(size_t i)
     return (unsigned)((i * 2654435761u) >> 7) & ((1u << N_IDS) - 1);
 }
 
+/* An EPCIS document written into a buffer: its head; the head of an
+ * ObjectEvent at minute i of 2024-01-02 (up to its epcList's opening
+ * bracket); its end, captured into s unless rc already failed (b freed). */
+static int doc_head(struct zl_buf *b)
+{
+    return zl_buf_adds(b, "{\"@context\":[\"https://ref.gs1.org/standards/"
+                          "epcis/2.0.0/epcis-context.jsonld\"],\"type\":"
+                          "\"EPCISDocument\",\"schemaVersion\":\"2.0\","
+                          "\"creationDate\":\"2024-01-01T00:00:00Z\","
+                          "\"epcisBody\":{\"eventList\":[");
+}
+
+static int minute_event_head(struct zl_buf *b, int i)
+{
+    return zl_buf_printf(b,
+                         "%s{\"type\":\"ObjectEvent\",\"eventTime\":"
+                         "\"2024-01-02T00:%02d:00Z\","
+                         "\"eventTimeZoneOffset\":\"+00:00\","
+                         "\"action\":\"OBSERVE\",\"epcList\":[",
+                         i ? "," : "", i);
+}
+
+static int doc_capture(zl_store *s, struct zl_buf *b, int rc)
+{
+    struct zl_error err;
+
+    if (!rc)
+        rc = zl_buf_adds(b, "]}}");
+    if (!rc)
+        rc = zl_capture(s, b->data, b->len, NULL, NULL, &err);
+    zl_buf_cleanup(b);
+    return rc;
+}
+
 /* N_EVENTS events in hour h of 2024-01-01. */
 static int put_events_at(zl_store *s, unsigned h)
 {
     struct zl_buf b;
-    struct zl_error err;
     size_t i, k;
     int rc, first;
 
     zl_buf_init(&b, 1 << 22);
-    rc = zl_buf_adds(&b, "{\"@context\":[\"https://ref.gs1.org/standards/"
-                         "epcis/2.0.0/epcis-context.jsonld\"],\"type\":"
-                         "\"EPCISDocument\",\"schemaVersion\":\"2.0\","
-                         "\"creationDate\":\"2024-01-01T00:00:00Z\","
-                         "\"epcisBody\":{\"eventList\":[");
+    rc = doc_head(&b);
     for (i = 0; i < N_EVENTS && !rc; i++) {
         rc = zl_buf_printf(&b,
                            "%s{\"type\":\"ObjectEvent\",\"eventTime\":"
@@ -135,11 +164,7 @@ static int put_events_at(zl_store *s, unsigned h)
         if (!rc)
             rc = zl_buf_adds(&b, "]}");
     }
-    if (!rc)
-        rc = zl_buf_adds(&b, "]}}");
-    if (!rc)
-        rc = zl_capture(s, b.data, b.len, NULL, NULL, &err);
-    zl_buf_cleanup(&b);
+    rc = doc_capture(s, &b, rc);
     return rc;
 }
 
@@ -261,22 +286,12 @@ static const struct broad_ids CODED_IDS = {
 static int put_broad(zl_store *s, const struct broad_ids *ids)
 {
     struct zl_buf b;
-    struct zl_error err;
     int rc;
 
     zl_buf_init(&b, 1 << 24);
-    rc = zl_buf_adds(&b, "{\"@context\":[\"https://ref.gs1.org/standards/"
-                         "epcis/2.0.0/epcis-context.jsonld\"],\"type\":"
-                         "\"EPCISDocument\",\"schemaVersion\":\"2.0\","
-                         "\"creationDate\":\"2024-01-01T00:00:00Z\","
-                         "\"epcisBody\":{\"eventList\":[");
+    rc = doc_head(&b);
     for (int i = 0; i < N_BROAD && !rc; i++) {
-        rc = zl_buf_printf(&b,
-                           "%s{\"type\":\"ObjectEvent\",\"eventTime\":"
-                           "\"2024-01-02T00:%02d:00Z\","
-                           "\"eventTimeZoneOffset\":\"+00:00\","
-                           "\"action\":\"OBSERVE\",\"epcList\":[",
-                           i ? "," : "", i);
+        rc = minute_event_head(&b, i);
         for (int k = 0; !rc && i % 3 == 0 && k < BROAD_PER; k++)
             rc = zl_buf_printf(&b, "%s\"%s%d%s%d%s\"", k ? "," : "", ids->a, i,
                                ids->sep, k,
@@ -293,11 +308,7 @@ static int put_broad(zl_store *s, const struct broad_ids *ids)
         if (!rc)
             rc = zl_buf_adds(&b, "}");
     }
-    if (!rc)
-        rc = zl_buf_adds(&b, "]}}");
-    if (!rc)
-        rc = zl_capture(s, b.data, b.len, NULL, NULL, &err);
-    zl_buf_cleanup(&b);
+    rc = doc_capture(s, &b, rc);
     return rc;
 }
 
@@ -441,22 +452,12 @@ static void test_broad_coded_vs_naive(void **state)
 static int put_reuse(zl_store *s)
 {
     struct zl_buf b;
-    struct zl_error err;
     int rc;
 
     zl_buf_init(&b, 1 << 22);
-    rc = zl_buf_adds(&b, "{\"@context\":[\"https://ref.gs1.org/standards/"
-                         "epcis/2.0.0/epcis-context.jsonld\"],\"type\":"
-                         "\"EPCISDocument\",\"schemaVersion\":\"2.0\","
-                         "\"creationDate\":\"2024-01-01T00:00:00Z\","
-                         "\"epcisBody\":{\"eventList\":[");
+    rc = doc_head(&b);
     for (int i = 0; i < N_REUSE && !rc; i++) {
-        rc = zl_buf_printf(&b,
-                           "%s{\"type\":\"ObjectEvent\",\"eventTime\":"
-                           "\"2024-01-02T00:%02d:00Z\","
-                           "\"eventTimeZoneOffset\":\"+00:00\","
-                           "\"action\":\"OBSERVE\",\"epcList\":[",
-                           i ? "," : "", i);
+        rc = minute_event_head(&b, i);
         for (int k = 0; !rc && !i && k < 200; k++)
             rc = zl_buf_printf(&b,
                                "%s\"https://id.gs1.org/01/09506000134352/"
@@ -470,11 +471,7 @@ static int put_reuse(zl_store *s)
         if (!rc)
             rc = zl_buf_adds(&b, "]}");
     }
-    if (!rc)
-        rc = zl_buf_adds(&b, "]}}");
-    if (!rc)
-        rc = zl_capture(s, b.data, b.len, NULL, NULL, &err);
-    zl_buf_cleanup(&b);
+    rc = doc_capture(s, &b, rc);
     return rc;
 }
 
@@ -524,15 +521,10 @@ static const char *const DISPS[] = {"in_transit", "active", "in_progress",
 static int put_ordered(zl_store *s)
 {
     struct zl_buf b;
-    struct zl_error err;
     int rc;
 
     zl_buf_init(&b, 1 << 20);
-    rc = zl_buf_adds(&b, "{\"@context\":[\"https://ref.gs1.org/standards/"
-                         "epcis/2.0.0/epcis-context.jsonld\"],\"type\":"
-                         "\"EPCISDocument\",\"schemaVersion\":\"2.0\","
-                         "\"creationDate\":\"2024-01-01T00:00:00Z\","
-                         "\"epcisBody\":{\"eventList\":[");
+    rc = doc_head(&b);
     for (int i = 0; i < N_ORD && !rc; i++)
         rc = zl_buf_printf(
             &b,
@@ -544,11 +536,7 @@ static int put_ordered(zl_store *s)
             "\"bizLocation\":{\"id\":\"urn:epc:id:sgln:0614141.00888.%d\"}}",
             i ? "," : "", (i * 7 % N_ORD) / 2, i, STEPS[i % 3], DISPS[i % 4],
             RP(i), LOC(i));
-    if (!rc)
-        rc = zl_buf_adds(&b, "]}}");
-    if (!rc)
-        rc = zl_capture(s, b.data, b.len, NULL, NULL, &err);
-    zl_buf_cleanup(&b);
+    rc = doc_capture(s, &b, rc);
     return rc;
 }
 
@@ -698,15 +686,10 @@ static const char *const ACTS[] = {"ADD", "OBSERVE", "DELETE"};
 static int put_actions(zl_store *s)
 {
     struct zl_buf b;
-    struct zl_error err;
     int rc;
 
     zl_buf_init(&b, 1 << 20);
-    rc = zl_buf_adds(&b, "{\"@context\":[\"https://ref.gs1.org/standards/"
-                         "epcis/2.0.0/epcis-context.jsonld\"],\"type\":"
-                         "\"EPCISDocument\",\"schemaVersion\":\"2.0\","
-                         "\"creationDate\":\"2024-01-01T00:00:00Z\","
-                         "\"epcisBody\":{\"eventList\":[");
+    rc = doc_head(&b);
     for (int i = 0; i < N_ORD && !rc; i++) {
         rc = zl_buf_printf(&b,
                            "%s{\"eventTime\":\"2024-01-01T00:%02d:00Z\","
@@ -727,11 +710,7 @@ static int put_actions(zl_store *s)
                                "107346.%d\"]}",
                                ACTS[i % 3], i);
     }
-    if (!rc)
-        rc = zl_buf_adds(&b, "]}}");
-    if (!rc)
-        rc = zl_capture(s, b.data, b.len, NULL, NULL, &err);
-    zl_buf_cleanup(&b);
+    rc = doc_capture(s, &b, rc);
     return rc;
 }
 

@@ -1169,6 +1169,26 @@ static void frames_as_v34(zl_store *s)
     sqlite3_finalize(up);
 }
 
+/* The demo chain of seed and scale, documents of 100 events, into s. */
+static void small_demo(zl_store *s, uint64_t seed, int scale)
+{
+    struct zl_demo_opts o = {0};
+
+    o.seed = seed;
+    o.scale = scale;
+    o.per_doc = 100;
+    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, s, NULL), 0);
+}
+
+/* The JSON dictionary s is due (as at a commit), learnt now with a
+ * first one at 100 events instead of 2,048. */
+static void train_json(zl_store *s)
+{
+    assert_int_equal(zl_store_begin(s), 0);
+    assert_int_equal(zl_sqlite_json_train_in_tx(s, 100), 0);
+    assert_int_equal(zl_store_commit(s), 0);
+}
+
 /* A store keeps learning (sqlite_zjson.c): once it holds 16 times the
  * events its dictionary waited for, the next one is learnt from events
  * spread over the store; rows written before keep their version and read
@@ -1176,39 +1196,27 @@ static void frames_as_v34(zl_store *s)
 static void test_json_retrained(void **state)
 {
     struct fixture *f = *state;
-    struct zl_demo_opts o = {0};
     struct zl_buf before, after;
     int64_t n;
 
     if (strcmp(zl_store_backend_name(f->s), "sqlite"))
         skip(); /* PostgreSQL stores the JSON as text */
-    o.seed = 11;
-    o.scale = 4;
-    o.per_doc = 100;
-    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
-    assert_int_equal(zl_store_begin(f->s), 0);
-    assert_int_equal(zl_sqlite_json_train_in_tx(f->s, 100), 0);
-    assert_int_equal(zl_store_commit(f->s), 0);
+    small_demo(f->s, 11, 4);
+    train_json(f->s);
     assert_int_equal(sql_i64(f->s, "SELECT value FROM meta"
                                    " WHERE key = 'events.zdict'"),
                      1);
     /* under 16 x 100 events: no second dictionary */
     assert_true(count(f->s) < 1600);
-    assert_int_equal(zl_store_begin(f->s), 0);
-    assert_int_equal(zl_sqlite_json_train_in_tx(f->s, 100), 0);
-    assert_int_equal(zl_store_commit(f->s), 0);
+    train_json(f->s);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM meta"
                                    " WHERE key LIKE 'events.zdict.%'"),
                      1);
-    o.seed = 12;
-    o.scale = 24;
-    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
+    small_demo(f->s, 12, 24);
     n = count(f->s);
     assert_true(n >= 1600);
     all_json(f->s, &before);
-    assert_int_equal(zl_store_begin(f->s), 0);
-    assert_int_equal(zl_sqlite_json_train_in_tx(f->s, 100), 0);
-    assert_int_equal(zl_store_commit(f->s), 0);
+    train_json(f->s);
     assert_int_equal(sql_i64(f->s, "SELECT value FROM meta"
                                    " WHERE key = 'events.zdict'"),
                      2);
@@ -1234,16 +1242,12 @@ static void test_json_retrained(void **state)
 static void test_compressed_json(void **state)
 {
     struct fixture *f = *state;
-    struct zl_demo_opts o = {0};
     struct zl_buf before, after;
     int64_t n;
 
     if (strcmp(zl_store_backend_name(f->s), "sqlite"))
         skip(); /* PostgreSQL stores the JSON as text */
-    o.seed = 11;
-    o.scale = 4;
-    o.per_doc = 100;
-    assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
+    small_demo(f->s, 11, 4);
     n = count(f->s);
     assert_true(n > 300);
     /* below 2,048 events: no dictionary, every row text */
@@ -1252,9 +1256,7 @@ static void test_compressed_json(void **state)
                      0);
     all_json(f->s, &before);
     /* trained (as at 2,048 events; here from what there is) */
-    assert_int_equal(zl_store_begin(f->s), 0);
-    assert_int_equal(zl_sqlite_json_train_in_tx(f->s, 100), 0);
-    assert_int_equal(zl_store_commit(f->s), 0);
+    train_json(f->s);
     assert_int_equal(sql_i64(f->s, "SELECT count(*) FROM events"
                                    " WHERE typeof(json) = 'blob'"),
                      n);
@@ -1384,9 +1386,7 @@ static void test_compressed_dict_tamper(void **state)
     o.scale = 3;
     o.per_doc = 100;
     assert_int_equal(zl_demo_generate(&o, fixture_capture_doc, f->s, NULL), 0);
-    assert_int_equal(zl_store_begin(f->s), 0);
-    assert_int_equal(zl_sqlite_json_train_in_tx(f->s, 100), 0);
-    assert_int_equal(zl_store_commit(f->s), 0);
+    train_json(f->s);
     assert_int_equal(zl_audit_verify(f->s, NULL, NULL, NULL), 0);
     /* the dictionary edited: the rows it decodes are no longer the
      * records the log holds */
