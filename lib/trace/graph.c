@@ -165,8 +165,8 @@ int tg_refresh(struct tg *g, uint64_t gen)
         return 1;
     for (int64_t e = g->last_eid + 1; e <= last; e++)
         eids[e - g->last_eid - 1] = e;
-    rc = zl_tix_events(g->store, eids, (size_t)(last - g->last_eid), named_cb,
-                       &nm);
+    rc = zl_tix_event_keys(g->store, eids, (size_t)(last - g->last_eid),
+                           named_cb, &nm);
     zl_free(eids);
     if (rc) {
         zl_free(nm.kid);
