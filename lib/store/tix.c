@@ -1393,6 +1393,7 @@ out:
 struct ev_ctx {
     zl_tix_event_cb cb;
     void *ctx;
+    int keys_only; /* the hash is not wanted: left zero */
 };
 
 static int ev_cb(void *ctx, const struct zl_tix_row *r)
@@ -1402,17 +1403,21 @@ static int ev_cb(void *ctx, const struct zl_tix_row *r)
     int rc = decode_head(r->p, r->n, r->id, &e);
 
     if (!rc && (((const uint8_t *)r->p)[1] & REC_NOHASH)) {
-        if (!r->p2 || r->n2 != 32)
+        if (c->keys_only)
+            memset(e.hash, 0, sizeof e.hash);
+        else if (!r->p2 || r->n2 != 32)
             return 0; /* a record of no event (a damaged index): skipped */
-        memcpy(e.hash, r->p2, 32);
+        else
+            memcpy(e.hash, r->p2, 32);
     }
     return rc ? rc : c->cb(c->ctx, &e);
 }
 
-int zl_tix_events(zl_store *s, const int64_t *eids, size_t n,
-                  zl_tix_event_cb cb, void *ctx)
+/* zl_tix_events, or with keys_only zl_tix_event_keys. */
+static int read_events(zl_store *s, const int64_t *eids, size_t n,
+                       int keys_only, zl_tix_event_cb cb, void *ctx)
 {
-    struct ev_ctx c = {cb, ctx};
+    struct ev_ctx c = {cb, ctx, keys_only};
     int rc;
 
     if (!n || !TIX(s))
@@ -1421,33 +1426,21 @@ int zl_tix_events(zl_store *s, const int64_t *eids, size_t n,
         return rc;
     /* the backend numbers the events: their hashes are in its rows, read
      * with the records (one statement, one seek more an event) */
-    return read_ids(s, interned(s) ? ZL_TIX_EVENTS_HASHED : ZL_TIX_EVENTS, eids,
-                    n, 0, 1, ev_cb, &c);
+    return read_ids(
+        s, interned(s) && !keys_only ? ZL_TIX_EVENTS_HASHED : ZL_TIX_EVENTS,
+        eids, n, 0, 1, ev_cb, &c);
 }
 
-/* zl_tix_event_keys: the record alone, its hash left zero. */
-static int keys_cb(void *ctx, const struct zl_tix_row *r)
+int zl_tix_events(zl_store *s, const int64_t *eids, size_t n,
+                  zl_tix_event_cb cb, void *ctx)
 {
-    const struct ev_ctx *c = ctx;
-    struct zl_tix_event e;
-    int rc = decode_head(r->p, r->n, r->id, &e);
-
-    if (!rc && (((const uint8_t *)r->p)[1] & REC_NOHASH))
-        memset(e.hash, 0, sizeof e.hash);
-    return rc ? rc : c->cb(c->ctx, &e);
+    return read_events(s, eids, n, 0, cb, ctx);
 }
 
 int zl_tix_event_keys(zl_store *s, const int64_t *eids, size_t n,
                       zl_tix_event_cb cb, void *ctx)
 {
-    struct ev_ctx c = {cb, ctx};
-    int rc;
-
-    if (!n || !TIX(s))
-        return 0;
-    if ((rc = zl_tix_flush(s)))
-        return rc;
-    return read_ids(s, ZL_TIX_EVENTS, eids, n, 0, 1, keys_cb, &c);
+    return read_events(s, eids, n, 1, cb, ctx);
 }
 
 /* ---- corrections ------------------------------------------------------------
