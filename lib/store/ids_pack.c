@@ -206,6 +206,35 @@ static int wanted(zl_id_roles roles, enum zl_id_role role)
            ((unsigned)role < 32 && (roles >> (unsigned)role & 1u));
 }
 
+/* The next occurrence of a version 3 blob at *p (*n bytes left): its
+ * role, quantity and unit into r (the unit kept in *tmp), its number into
+ * *num (the previous occurrence's, there on entry, plus the coded
+ * difference). 0, ZL_ESTORE for a malformed blob, or ZL_ENOMEM. */
+static int v3_next(const uint8_t **p, size_t *n, struct zl_id_row *r,
+                   char **tmp, size_t *cap, int64_t *num)
+{
+    size_t v;
+    uint64_t z;
+    int rc;
+
+    if (get_varint(p, n, &v))
+        return ZL_ESTORE;
+    if ((v & 7) == V3_ESCAPE) {
+        if (!*n)
+            return ZL_ESTORE;
+        if ((rc = read_head(p, n, 1, r, tmp, cap)))
+            return rc;
+    } else {
+        r->role = (enum zl_id_role)(v & 7);
+        r->has_quantity = 0;
+        r->quantity = 0;
+        r->uom = NULL;
+    }
+    z = (uint64_t)v >> 3;
+    *num = (int64_t)((uint64_t)*num + ((z >> 1) ^ (0 - (z & 1))));
+    return 0;
+}
+
 /* Version 3: each identifier's text from names by its number. */
 static int unpack_ids_v3(const uint8_t *p, size_t n,
                          const struct zl_ids_names *names, zl_id_roles roles,
@@ -213,38 +242,16 @@ static int unpack_ids_v3(const uint8_t *p, size_t n,
 {
     char *tmp = NULL;
     size_t cap = 0;
-    int64_t prev = 0;
+    int64_t num = 0;
     int rc = 0;
 
     if (!names)
         return ZL_ESTORE;
-    while (n && !rc) {
-        size_t v;
-        uint64_t z;
-
-        if (get_varint(&p, &n, &v)) {
-            rc = ZL_ESTORE;
-            break;
-        }
-        if ((v & 7) == V3_ESCAPE) {
-            if (!n) {
-                rc = ZL_ESTORE;
-                break;
-            }
-            if ((rc = read_head(&p, &n, 1, r, &tmp, &cap)))
-                break;
-        } else {
-            r->role = (enum zl_id_role)(v & 7);
-            r->has_quantity = 0;
-            r->quantity = 0;
-            r->uom = NULL;
-        }
-        z = (uint64_t)v >> 3;
-        prev = (int64_t)((uint64_t)prev + ((z >> 1) ^ (0 - (z & 1))));
-        if (wanted(roles, r->role) &&
-            !(rc = names->name(names->ctx, prev, &r->id)))
+    while (n && !rc)
+        if (!(rc = v3_next(&p, &n, r, &tmp, &cap, &num)) &&
+            wanted(roles, r->role) &&
+            !(rc = names->name(names->ctx, num, &r->id)))
             rc = cb(ctx, r);
-    }
     zl_free(tmp);
     return rc;
 }
@@ -252,39 +259,21 @@ static int unpack_ids_v3(const uint8_t *p, size_t n,
 int zl_ids_numbers(const uint8_t *p, size_t n,
                    int (*cb)(void *ctx, int64_t number, int role), void *ctx)
 {
-    int64_t prev = 0;
+    struct zl_id_row r;
+    char *tmp = NULL;
+    size_t cap = 0;
+    int64_t num = 0;
     int rc = 0;
 
     if (!n || p[0] != ZL_IDS_V3)
         return ZL_EUNSUPPORTED;
     p++;
     n--;
-    while (n && !rc) {
-        size_t v;
-        uint64_t z;
-        int role;
-
-        if (get_varint(&p, &n, &v))
-            return ZL_ESTORE;
-        role = (int)(v & 7);
-        if ((unsigned)role == V3_ESCAPE) {
-            struct zl_id_row r;
-            char *tmp = NULL;
-            size_t cap = 0;
-
-            if (!n)
-                return ZL_ESTORE;
-            memset(&r, 0, sizeof r);
-            rc = read_head(&p, &n, 1, &r, &tmp, &cap);
-            zl_free(tmp);
-            if (rc)
-                return rc;
-            role = (int)r.role;
-        }
-        z = (uint64_t)v >> 3;
-        prev = (int64_t)((uint64_t)prev + ((z >> 1) ^ (0 - (z & 1))));
-        rc = cb(ctx, prev, role);
-    }
+    memset(&r, 0, sizeof r);
+    while (n && !rc)
+        if (!(rc = v3_next(&p, &n, &r, &tmp, &cap, &num)))
+            rc = cb(ctx, num, (int)r.role);
+    zl_free(tmp);
     return rc;
 }
 
@@ -412,36 +401,20 @@ struct repack {
     size_t n, cap;
 };
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = zl_malloc(n);
-
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
 static int repack_cb(void *ctx, const struct zl_id_row *r)
 {
     struct repack *k = ctx;
     struct zl_event_id *e;
 
-    if (k->n == k->cap) {
-        size_t cap = k->cap ? 2 * k->cap : 16;
-        struct zl_event_id *t = zl_realloc(k->ids, cap * sizeof *t);
-
-        if (!t)
-            return ZL_ENOMEM;
-        k->ids = t;
-        k->cap = cap;
-    }
+    if (zl_grow((void **)&k->ids, &k->cap, k->n + 1, sizeof *k->ids, 16, NULL))
+        return ZL_ENOMEM;
     e = &k->ids[k->n];
     memset(e, 0, sizeof *e);
     e->role = r->role;
     e->has_quantity = r->has_quantity;
     e->quantity = r->quantity;
-    if (!(e->id = dup_str(r->id)) || (r->uom && !(e->uom = dup_str(r->uom)))) {
+    if (!(e->id = zl_strdup(r->id)) ||
+        (r->uom && !(e->uom = zl_strdup(r->uom)))) {
         zl_free((char *)e->id);
         return ZL_ENOMEM;
     }

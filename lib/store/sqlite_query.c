@@ -127,12 +127,17 @@ struct code_range {
     int has_hi;
 };
 
+/* What the walk knows of one block of identifier numbers. */
+struct seen_block {
+    int64_t blk;    /* block number: identifier number / SEEN_BLOCK */
+    uint64_t known; /* the block's numbers idents has */
+    uint64_t hit;   /* ... and, of those, the ones that match */
+    uint8_t full;   /* 1: the whole block read; 0: known's numbers only */
+};
+
 struct match_seen {
     struct zl_itab t;
-    int64_t *blk;    /* block number: identifier number / SEEN_BLOCK */
-    uint64_t *known; /* the block's numbers idents has */
-    uint64_t *hit;   /* ... and, of those, the ones that match */
-    uint8_t *full;   /* 1: the whole block read; 0: known's numbers only */
+    struct seen_block *b;
     size_t count, cap;
     struct code_range *r;
     size_t nr, rcap;
@@ -148,7 +153,7 @@ static uint64_t seen_hash(int64_t n)
 
 static uint64_t seen_hash_at(const void *ctx, int32_t idx)
 {
-    return seen_hash(((const struct match_seen *)ctx)->blk[idx]);
+    return seen_hash(((const struct match_seen *)ctx)->b[idx].blk);
 }
 
 static void seen_free(void *p)
@@ -156,10 +161,7 @@ static void seen_free(void *p)
     struct match_seen *m = p;
 
     zl_itab_free(&m->t);
-    zl_free(m->blk);
-    zl_free(m->known);
-    zl_free(m->hit);
-    zl_free(m->full);
+    zl_free(m->b);
     zl_free(m->r);
     zl_buf_cleanup(&m->bytes);
     zl_free(m);
@@ -172,15 +174,8 @@ static int seen_range(void *ctx, int blob, const void *lo, size_t lo_len,
     struct code_range *r;
     int rc;
 
-    if (m->nr == m->rcap) {
-        size_t cap = m->rcap ? 2 * m->rcap : 8;
-        struct code_range *nr = zl_realloc(m->r, cap * sizeof *nr);
-
-        if (!nr)
-            return ZL_ENOMEM;
-        m->r = nr;
-        m->rcap = cap;
-    }
+    if (zl_grow((void **)&m->r, &m->rcap, m->nr + 1, sizeof *m->r, 8, NULL))
+        return ZL_ENOMEM;
     r = &m->r[m->nr];
     r->blob = blob;
     r->lo = m->bytes.len;
@@ -304,54 +299,37 @@ static int walk_number_cb(void *ctx, int64_t n, int role)
     if (n < 0)
         return ZL_ESTORE;
     /* an event's numbers are mostly in the block of the one before */
-    if (m->last && m->blk[m->last - 1] == b) {
+    if (m->last && m->b[m->last - 1].blk == b) {
         k = m->last - 1;
         found = 1;
     }
     for (i = !found && m->t.cap ? zl_itab_start(&m->t, seen_hash(b)) : 0;
          !found && m->t.cap && m->t.slot[i]; i = zl_itab_step(&m->t, i))
-        if (m->blk[m->t.slot[i] - 1] == b) {
+        if (m->b[m->t.slot[i] - 1].blk == b) {
             k = (size_t)m->t.slot[i] - 1;
             found = 1;
             m->last = k + 1;
         }
     if (found) {
-        if (!(m->known[k] & bit) && !m->full[k]) {
+        struct seen_block *sb = &m->b[k];
+
+        if (!(sb->known & bit) && !sb->full) {
             /* a second number of the block: all of it, in one read */
             if ((rc = seen_read(w->s, m, b, first, first + SEEN_BLOCK,
-                                &m->known[k], &m->hit[k])))
+                                &sb->known, &sb->hit)))
                 return rc;
-            m->full[k] = 1;
+            sb->full = 1;
         }
-        return m->known[k] & bit ? (m->hit[k] & bit) != 0 : ZL_ESTORE;
+        return sb->known & bit ? (sb->hit & bit) != 0 : ZL_ESTORE;
     }
     /* a block's first number alone: a short walk meets scattered ones */
     if ((rc = seen_read(w->s, m, b, n, n + 1, &known, &hit)))
         return rc;
-    if (m->count == m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 256;
-        int64_t *nb = zl_realloc(m->blk, cap * sizeof *nb);
-        uint64_t *nk = nb ? zl_realloc(m->known, cap * sizeof *nk) : NULL;
-        uint64_t *nh = nk ? zl_realloc(m->hit, cap * sizeof *nh) : NULL;
-        uint8_t *nf = nh ? zl_realloc(m->full, cap) : NULL;
-
-        if (nb)
-            m->blk = nb;
-        if (nk)
-            m->known = nk;
-        if (nh)
-            m->hit = nh;
-        if (nf) {
-            m->full = nf;
-            m->cap = cap;
-        }
-    }
-    if (m->count < m->cap && m->count < INT32_MAX - 1 &&
+    if (m->count < INT32_MAX - 1 &&
+        !zl_grow((void **)&m->b, &m->cap, m->count + 1, sizeof *m->b, 256,
+                 NULL) &&
         !zl_itab_reserve(&m->t, m->count, 256, seen_hash_at, m, NULL)) {
-        m->blk[m->count] = b;
-        m->known[m->count] = known;
-        m->hit[m->count] = hit;
-        m->full[m->count] = 0;
+        m->b[m->count] = (struct seen_block){b, known, hit, 0};
         zl_itab_put(&m->t, seen_hash(b), (int32_t)m->count);
         m->last = ++m->count;
     } /* else not kept: read again next time */
